@@ -1,0 +1,44 @@
+# The two commands a newcomer runs: `make lab` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# A stamp per extra set: reinstall only when pyproject.toml changes.
+LAB_STAMP  := $(VENV)/.stamp-lab
+TEST_STAMP := $(VENV)/.stamp-test
+
+.PHONY: lab test lint format exercises bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+
+$(LAB_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[lab]'
+	$(PY) -m ipykernel install --user --name minigrad --display-name "Python (minigrad)"
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[lab,test,export]'
+	touch $@
+
+lab: $(LAB_STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=. notebooks/00_setup.ipynb
+
+test: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/minigrad-course build --check
+	$(PY) -m pytest -n 2 --dist loadfile
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+exercises: $(TEST_STAMP)
+	$(VENV)/bin/minigrad-course build
+
+bench: $(TEST_STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
