@@ -1,0 +1,282 @@
+"""The backward engine: walk the graph from the outputs to the leaves, once, in order.
+
+# NOTE: the walk is iterative (an explicit stack, no recursion), so a graph as deep as a
+# 100,000-step chain or an RNN over a long sequence does not hit Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from minigrad.autograd.function import AccumulateGrad
+from minigrad.autograd.grad_mode import state
+from minigrad.tensor import Tensor
+
+
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs=None,
+) -> None:
+    """Add d(tensors)/d(leaf) into each leaf's `.grad` (PyTorch's `torch.autograd.backward`)."""
+    tensors = _as_list(tensors)
+    grads = _root_grads(tensors, grad_tensors, "backward")
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        _execute(tensors, grads, retain_graph, create_graph)
+        return
+    inputs = _as_list(inputs)
+    found = _execute(tensors, grads, retain_graph, create_graph, capture=inputs)
+    for t, g in zip(inputs, found):
+        if g is not None:
+            _accumulate_into(t, g, create_graph)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
+) -> tuple:
+    """The gradients of `outputs` with respect to `inputs`, returned (not accumulated).
+
+    Like `torch.autograd.grad`: no `.grad` is touched; `create_graph=True` makes the result
+    differentiable again, for higher-order gradients.
+    """
+    outputs, inputs = _as_list(outputs), _as_list(inputs)
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad")
+    grads = _root_grads(outputs, grad_outputs, "grad")
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    found = _execute(outputs, grads, retain_graph, create_graph, capture=inputs)
+    result = []
+    for i, (t, g) in enumerate(zip(inputs, found)):
+        if g is None:
+            if materialize_grads:
+                g = Tensor._make(t._device.xp.zeros_like(t.array))
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the "
+                    "outputs. Pass allow_unused=True if that is expected."
+                )
+        result.append(g)
+    return tuple(result)
+
+
+def _as_list(x) -> list:
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def _root_grads(tensors, grad_tensors, caller) -> list:
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors)
+    grads = []
+    for i, (t, g) in enumerate(zip(tensors, _as_list(grad_tensors))):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"{caller}: element {i} of tensors does not require grad and does not have a "
+                "grad_fn. Did you create it under no_grad, detach it, or forget "
+                "requires_grad=True on the inputs?"
+            )
+        if g is None:
+            if t.array.size != 1:
+                raise RuntimeError(
+                    f"{caller}: grad can be implicitly created only for scalar outputs, but "
+                    f"this output has shape {tuple(t.shape)}. Pass gradient= (a tensor of "
+                    "that shape), or reduce it first, e.g. y.sum().backward()."
+                )
+            g = Tensor._make(t._device.xp.ones_like(t.array))
+        elif tuple(g.shape) != tuple(t.shape):
+            raise RuntimeError(
+                f"{caller}: mismatch in shape: grad_output[{i}] has a shape of "
+                f"{tuple(g.shape)} and output[{i}] has a shape of {tuple(t.shape)}."
+            )
+        grads.append(g)
+    return grads
+
+
+def _root_edge(t: Tensor):
+    return (t.grad_fn, t._output_nr) if t.grad_fn is not None else (t._accumulator(), 0)
+
+
+def _topological_order(roots) -> list:
+    """Nodes so that every node comes after all the nodes that send it gradients."""
+    visited, post = set(), []
+    for root in roots:
+        if root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root._edges))]
+        while stack:
+            node, edges = stack[-1]
+            for edge in edges:
+                if edge is not None and edge[0] not in visited:
+                    visited.add(edge[0])
+                    stack.append((edge[0], iter(edge[0]._edges)))
+                    break
+            else:
+                stack.pop()
+                post.append(node)
+    post.reverse()
+    return post
+
+
+def _needed(order, targets) -> set:
+    """The nodes from which a target node can be reached (the rest need not run)."""
+    needed = set()
+    for node in reversed(order):
+        if node in targets or any(e is not None and e[0] in needed for e in node._edges):
+            needed.add(node)
+    return needed
+
+
+def _execute(outputs, grads, retain_graph, create_graph, capture=None):
+    roots = [_root_edge(t) for t in outputs]
+    order = _topological_order([node for node, _ in roots])
+    buffers: dict = {}
+    for (node, nr), g in zip(roots, grads):
+        _add_to_buffer(buffers, node, nr, g)
+    targets = {}
+    if capture is not None:
+        targets = {_root_edge(t): i for i, t in enumerate(capture)}
+        needed = _needed(order, {node for node, _ in targets})
+    found = [None] * (len(capture) if capture is not None else 0)
+    prev, state.enabled = state.enabled, create_graph
+    try:
+        for node in order:
+            buffer = buffers.pop(node, None)
+            if buffer is None:
+                continue
+            _run_hooks(node, buffer)
+            if capture is not None:
+                for nr, g in enumerate(buffer):
+                    if (node, nr) in targets:
+                        found[targets[(node, nr)]] = g
+                if node not in needed:
+                    continue
+            if isinstance(node, AccumulateGrad):
+                if capture is None:
+                    _accumulate_into(node.variable, buffer[0], create_graph)
+                continue
+            _run_node(node, buffer, buffers, retain_graph)
+    finally:
+        state.enabled = prev
+    return found
+
+
+def _add_to_buffer(buffers, node, nr, g):
+    buffer = buffers.get(node)
+    if buffer is None:
+        buffer = buffers[node] = [None] * (
+            1 if isinstance(node, AccumulateGrad) else node._n_outputs
+        )
+    buffer[nr] = g if buffer[nr] is None else buffer[nr] + g
+
+
+def _run_hooks(node, buffer):
+    if isinstance(node, AccumulateGrad):
+        hooks = node.variable._hooks
+        if hooks:
+            buffer[0] = _call_hooks(hooks.values(), buffer[0])
+        return
+    if node._pre_hooks:
+        for nr, hooks in node._pre_hooks.items():
+            if buffer[nr] is not None:
+                buffer[nr] = _call_hooks(list(hooks.values()), buffer[nr])
+
+
+def _call_hooks(hooks, g):
+    for hook in hooks:
+        new = hook(g)
+        if new is not None:
+            g = new
+    return g
+
+
+def _run_node(node, buffer, buffers, retain_graph):
+    if node._n_outputs > 1 and node._materialize and any(g is None for g in buffer):
+        buffer = [
+            Tensor._make(node._device.xp.zeros(shape, dtype)) if g is None else g
+            for g, (shape, dtype) in zip(buffer, node._out_meta)
+        ]
+    grads = type(node).backward(node, *buffer)
+    if not retain_graph:
+        node._saved = None
+    if type(grads) is not tuple:
+        grads = (grads,)
+    edges = node._edges
+    if len(grads) < len(edges) or any(g is not None for g in grads[len(edges) :]):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(edges)}, got {len(grads)})"
+        )
+    for i, (edge, g) in enumerate(zip(edges, grads)):
+        if edge is None or g is None:
+            continue
+        g = _validate(node, i, edge, g)
+        _add_to_buffer(buffers, edge[0], edge[1], g)
+
+
+def _validate(node, i, edge, g):
+    """Check one gradient from backward against its input: type, shape, dtype, values."""
+    if not isinstance(g, Tensor):
+        raise TypeError(
+            f"function {node.name()} returned a {type(g).__name__} as gradient {i}; "
+            "backward must return Tensors (or None)"
+        )
+    _, _, shape, dtype = edge
+    if g.array.shape != shape:
+        if not _sums_to(g.array.shape, shape):
+            raise RuntimeError(
+                f"function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(g.array.shape)} but expected shape compatible with {list(shape)}"
+            )
+        from minigrad.ops.shape import sum_to
+
+        g = sum_to(g, shape)
+    if g.array.dtype != dtype:
+        g = g.to(dtype=dtype)
+    if state.anomaly:
+        _check_finite(node, i, g)
+    return g
+
+
+def _sums_to(grad_shape: Sequence[int], shape: Sequence[int]) -> bool:
+    if len(grad_shape) < len(shape):
+        return False
+    tail = grad_shape[len(grad_shape) - len(shape) :]
+    return all(s == g or s == 1 for g, s in zip(tail, shape))
+
+
+def _check_finite(node, i, g):
+    xp = g._device.xp
+    if not bool(xp.isfinite(g.array).all()):
+        where = "".join(node._stack or ["  (forward trace not recorded)\n"])
+        kind = "nan" if bool(xp.isnan(g.array).any()) else "inf"
+        raise RuntimeError(
+            f"Function '{node.name()}' returned {kind} values in its {i}th output.\n"
+            f"The forward call that created this node:\n{where}"
+        )
+
+
+def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    if create_graph:
+        t._grad = g if t._grad is None else t._grad + g
+    elif t._grad is None:
+        # NOTE: copied, because a gradient array can be shared (add passes its gradient to
+        # both inputs) and .grad is later changed in place by accumulation and zero_().
+        t._grad = Tensor._make(g.array.copy())
+    else:
+        t._grad.array += g.array
+        t._grad._version += 1
+
+
+__all__ = ["backward", "grad"]

@@ -1,0 +1,276 @@
+"""`Function`: one differentiable operation, its forward and backward side by side.
+
+Every op in minigrad is a Function, built-in or written by a student:
+
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a.array * b.array          # an array (or a Tensor) of the result
+
+        @staticmethod
+        def backward(ctx, gy):
+            a, b = ctx.saved_tensors
+            return gy * b, gy * a             # one gradient per forward input
+
+`Mul.apply(x, y)` runs forward with recording off and, when an input requires grad, makes the
+Function instance the result's `grad_fn`: the instance is both the `ctx` and the graph node.
+Backward formulas are written with Tensor ops, so they are themselves differentiable and
+`create_graph=True` gives higher-order gradients.
+"""
+
+from __future__ import annotations
+
+import traceback
+import weakref
+
+import numpy as np
+
+from minigrad.autograd.grad_mode import state
+from minigrad.tensor import Tensor
+
+
+class Function:
+    """Base class of differentiable operations (PyTorch's `torch.autograd.Function`).
+
+    Subclasses define two static methods:
+
+    - ``forward(ctx, *args)``: compute the result from Tensors (and any other arguments). It
+      runs with recording off and returns an array, a Tensor, or a tuple of them.
+    - ``backward(ctx, *grad_outputs)``: one gradient per output in, one gradient (a Tensor or
+      None) per forward argument out, in order. ``ctx.needs_input_grad[i]`` says whether
+      argument ``i`` needs one.
+
+    Example::
+
+        >>> class Square(Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x.array ** 2
+        ...     @staticmethod
+        ...     def backward(ctx, gy):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * gy
+        >>> x = minigrad.tensor([3.0], requires_grad=True)
+        >>> Square.apply(x).sum().backward(); x.grad
+        tensor([6.])
+    """
+
+    _saved: tuple | None = ()
+    _device = None
+    _n_outputs = 1
+    _edges: tuple = ()
+    _materialize = True
+    _stack: list[str] | None = None
+    _pre_hooks: dict | None = None
+    _non_differentiable: tuple = ()
+    needs_input_grad: tuple = ()
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args):
+        """Run forward on `args` and, if an input requires grad, record the node."""
+        device, record = None, False
+        for a in args:
+            if isinstance(a, Tensor):
+                if device is None:
+                    device = a._device
+                elif a._device is not device:
+                    _raise_device_mismatch(cls, args)
+                record = record or a._requires_grad
+        ctx = cls.__new__(cls)
+        if not (record and state.enabled):
+            ctx.needs_input_grad = (False,) * len(args)
+            return _wrap(cls.forward(ctx, *args), device, None, args)
+        ctx._edges = tuple(_edge_to(a) for a in args)
+        ctx.needs_input_grad = tuple(e is not None for e in ctx._edges)
+        state.enabled = False
+        try:
+            out = cls.forward(ctx, *args)
+        finally:
+            state.enabled = True
+        if state.anomaly:
+            ctx._stack = traceback.format_stack()[:-1]
+        if state.tape is not None:
+            state.tape.append((cls, args))
+        ctx._device = device
+        result = _wrap(out, device, ctx, args)
+        if type(result) is tuple:
+            ctx._n_outputs = len(result)
+            ctx._out_meta = tuple((o.array.shape, o.array.dtype) for o in result)
+        return result
+
+    # -- the ctx side ------------------------------------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        """Keep tensors for backward; an in-place change to one of them is detected."""
+        self._saved = tuple(None if t is None else (t, t._version) for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors given to `save_for_backward`, checked to be unchanged since."""
+        if self._saved is None:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time (or to read "
+                "saved tensors after they were freed). The values saved for backward are "
+                "freed by .backward() and autograd.grad() to save memory. Pass "
+                "retain_graph=True to the first backward if you need to go through the graph "
+                "again, or run the forward pass again."
+            )
+        out = []
+        for entry in self._saved:
+            if entry is None:
+                out.append(None)
+            elif len(entry) == 2:
+                out.append(_check_version(self, entry[0], entry[1]))
+            else:
+                out.append(self._unpack_output(*entry))
+        return tuple(out)
+
+    def _unpack_output(self, array, nr, ref, version):
+        # NOTE: an output saved for backward is kept as its array and rebuilt here, so the
+        # graph holds no reference cycle (node -> output -> node) and frees memory promptly.
+        alive = ref()
+        if alive is not None:
+            _check_version(self, alive, version)
+        t = Tensor._make(array, True, self)
+        t._output_nr = nr
+        return t
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        """Outputs that never get a gradient (indices, masks)."""
+        self._non_differentiable = tuple(id(t) for t in tensors)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """When False, backward receives None (not zeros) for outputs that got no gradient."""
+        self._materialize = value
+
+    def mark_dirty(self, *tensors) -> None:
+        """Accepted for PyTorch compatibility; minigrad Functions do not modify inputs."""
+
+    # -- the node side -----------------------------------------------------------------------
+    @classmethod
+    def name(cls) -> str:
+        return f"{cls.__name__}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """The nodes this one sends gradients to, as (node, output_nr), like PyTorch's."""
+        return tuple((None, 0) if e is None else (e[0], e[1]) for e in self._edges)
+
+    def register_hook(self, fn) -> None:
+        raise NotImplementedError("register hooks on tensors: tensor.register_hook(fn)")
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """The node that ends every path at a leaf: adds the incoming gradient into `leaf.grad`."""
+
+    _edges = ()
+
+    def __init__(self, variable: Tensor):
+        self.variable = variable
+
+    @staticmethod
+    def name() -> str:
+        return "AccumulateGrad"
+
+    @property
+    def next_functions(self) -> tuple:
+        return ()
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+def once_differentiable(backward):
+    """Mark a backward that is not itself differentiable: it runs with recording off."""
+
+    def wrapper(ctx, *grads):
+        prev, state.enabled = state.enabled, False
+        try:
+            return backward(ctx, *grads)
+        finally:
+            state.enabled = prev
+
+    wrapper.__name__ = getattr(backward, "__name__", "backward")
+    wrapper.__doc__ = backward.__doc__
+    return wrapper
+
+
+def _edge_to(arg):
+    """Where the gradient of one forward argument goes: (node, output_nr, shape, dtype)."""
+    if not (isinstance(arg, Tensor) and arg._requires_grad):
+        return None
+    node = arg.grad_fn if arg.grad_fn is not None else arg._accumulator()
+    return (node, arg._output_nr, arg.array.shape, arg.array.dtype)
+
+
+def _wrap(out, device, ctx, args):
+    if type(out) is tuple:
+        return tuple(_wrap_one(o, nr, device, ctx, args) for nr, o in enumerate(out))
+    return _wrap_one(out, 0, device, ctx, args)
+
+
+def _wrap_one(out, nr, device, ctx, args):
+    """Make a forward result a Tensor; when recording, make `ctx` its grad_fn."""
+    if out is None:
+        return None
+    if isinstance(out, Tensor):
+        tensor = out
+        # a Tensor made inside forward is reused (it may be saved for backward); an input
+        # returned as it is gets a new Tensor, so the caller's input keeps its own history
+        if ctx is not None and (out.requires_grad or any(out is a for a in args)):
+            tensor = Tensor._make(out.array)
+    else:
+        if isinstance(out, np.generic) or not hasattr(out, "shape"):
+            xp = device.xp if device is not None else np
+            out = xp.asarray(out)
+        tensor = Tensor._make(out)
+    if ctx is None or tensor.array.dtype.kind != "f" or id(out) in ctx._non_differentiable:
+        return tensor
+    tensor.requires_grad = True
+    tensor.grad_fn = ctx
+    tensor._output_nr = nr
+    if ctx._saved:
+        _unlink_saved_output(ctx, tensor, nr)
+    return tensor
+
+
+def _unlink_saved_output(ctx, tensor, nr):
+    """Store a saved output as its array (see `Function._unpack_output`)."""
+    saved = list(ctx._saved)
+    for i, entry in enumerate(saved):
+        if entry is not None and entry[0] is tensor:
+            saved[i] = (tensor.array, nr, weakref.ref(tensor), entry[1])
+    ctx._saved = tuple(saved)
+
+
+def _check_version(node, tensor, version):
+    if tensor._version != version:
+        raise RuntimeError(
+            f"{node.name()}: one of the tensors needed for gradient computation has been "
+            f"modified by an in-place operation: a tensor of shape {tuple(tensor.shape)} is at "
+            f"version {tensor._version}; expected version {version}. Use an out-of-place "
+            "operation (y = y + 1 instead of y += 1), or .clone() the tensor before changing "
+            "it. autograd.detect_anomaly() shows where the forward op was called."
+        )
+    return tensor
+
+
+def _raise_device_mismatch(cls, args):
+    devices = ", ".join(str(a.device) for a in args if isinstance(a, Tensor))
+    op = cls.__name__.lower()
+    raise RuntimeError(
+        f"{op}: expected all tensors to be on the same device, but found tensors on {devices}. "
+        "minigrad never copies between devices silently: move one with .to(device)."
+    )

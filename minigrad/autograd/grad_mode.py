@@ -1,0 +1,97 @@
+"""Grad modes: whether ops record the graph. Per thread, as in PyTorch (DataLoader threads)."""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+
+class _State(threading.local):
+    enabled = True
+    anomaly = False
+    tape = None  # a list while minigrad.testing records which ops run (to blame one)
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph for backward."""
+    return state.enabled
+
+
+class _GradMode:
+    """Base of the grad-mode context managers; each also works as a decorator."""
+
+    mode: bool
+
+    def __enter__(self):
+        self._prev = state.enabled
+        state.enabled = self.mode
+
+    def __exit__(self, *exc):
+        state.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class _BareDecorator(_GradMode):
+    """Also usable as a bare decorator, `@no_grad` as well as `@no_grad()`, as in PyTorch."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is not None:
+            return cls()(orig_func)
+        return super().__new__(cls)
+
+    def __init__(self, orig_func=None):
+        pass
+
+
+class no_grad(_BareDecorator):  # noqa: N801 - PyTorch's spelling
+    """Do not record the graph: for evaluation and for updating weights by hand."""
+
+    mode = False
+
+
+class enable_grad(_BareDecorator):  # noqa: N801
+    """Record the graph again inside a `no_grad` block."""
+
+    mode = True
+
+
+class inference_mode(_GradMode):  # noqa: N801
+    """Like `no_grad` (minigrad has no separate inference tensors)."""
+
+    def __init__(self, mode: bool = True):
+        self.mode = not mode
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(not self.mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class set_grad_enabled(_GradMode):  # noqa: N801
+    """Turn recording on or off: at once when called, and back again when used with `with`."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self._prev = state.enabled
+        state.enabled = self.mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        state.enabled = self._prev
+        return False

@@ -1,0 +1,89 @@
+"""Devices: where a tensor's array lives and which array module (`xp`) computes on it.
+
+`cpu` uses NumPy; `cuda:N` uses CuPy, imported only when a CUDA device is first asked for. Ops
+never import an array library: they ask the tensor's device, `xp = x.device.xp`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.backend import cuda as _cuda
+
+
+class device:  # noqa: N801 - PyTorch's spelling: minigrad.device("cuda:0")
+    """A device such as `cpu` or `cuda:0`. Equal devices are the same object."""
+
+    __slots__ = ("type", "index", "xp", "__weakref__")
+    _interned: dict[tuple[str, int | None], device] = {}
+
+    def __new__(cls, spec="cpu", index: int | None = None):
+        if isinstance(spec, device):
+            return spec
+        kind, idx = _parse(spec, index)
+        key = (kind, idx)
+        found = cls._interned.get(key)
+        if found is None:
+            found = object.__new__(cls)
+            found.type, found.index = kind, idx
+            found.xp = np if kind == "cpu" else None
+            cls._interned[key] = found
+        return found
+
+    def __repr__(self) -> str:
+        return (
+            f"device(type='{self.type}')"
+            if self.index is None
+            else (f"device(type='{self.type}', index={self.index})")
+        )
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except (RuntimeError, ValueError):
+                return False
+        return self is other
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+def _parse(spec, index):
+    if isinstance(spec, int):
+        return "cuda", spec
+    if not isinstance(spec, str):
+        raise TypeError(f"device: expected a string such as 'cpu' or 'cuda:0', got {spec!r}")
+    kind, _, idx = spec.partition(":")
+    if kind not in ("cpu", "cuda"):
+        raise RuntimeError(
+            f"Expected one of cpu, cuda device type at start of device string: {spec}"
+        )
+    if idx:
+        if not idx.isdigit():
+            raise RuntimeError(f"Invalid device string: '{spec}'")
+        index = int(idx)
+    if kind == "cpu":
+        return "cpu", None
+    return "cuda", 0 if index is None else index
+
+
+cpu = device("cpu")
+
+
+def get_device(spec) -> device:
+    """The device for `spec`, ready to compute on: a CUDA device loads CuPy (or says why not)."""
+    dev = device(spec) if spec is not None else cpu
+    if dev.xp is None:
+        dev.xp = _cuda.load(dev.index)
+    return dev
+
+
+def device_of(array) -> device:
+    """The device an array lives on: NumPy arrays on the CPU, CuPy arrays on their GPU."""
+    if isinstance(array, np.ndarray):
+        return cpu
+    return get_device(f"cuda:{array.device.id}")

@@ -1,0 +1,211 @@
+"""Making tensors: from data (`tensor`, `from_numpy`), filled (`zeros`, `full`, `arange`...),
+random (`rand`, `randn`, `randint`...) and `*_like`. Signatures follow PyTorch's."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad import dtypes, random
+from minigrad.backend import get_device
+from minigrad.tensor import Tensor, _host, _shape_args
+
+
+def _finish(array, requires_grad: bool) -> Tensor:
+    t = Tensor._make(array)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _infer_dtype(data, array: np.ndarray) -> dtypes.dtype:
+    """PyTorch's rule: NumPy arrays keep their dtype; Python numbers map to the defaults."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return dtypes.from_numpy_dtype(array.dtype)
+    kind = array.dtype.kind
+    if kind == "b":
+        return dtypes.bool_
+    if kind in "iu":
+        return dtypes.int64
+    if kind == "f":
+        return dtypes.get_default_dtype()
+    raise TypeError(f"tensor: cannot make a tensor from data of type {type(data).__name__}")
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (a number, nested lists, an array or a tensor)."""
+    dev = get_device(device)
+    if isinstance(data, Tensor):
+        host = _host(data.array)
+    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        host = np.array([_host(x.array) if isinstance(x, Tensor) else x for x in data])
+    else:
+        host = _host(np.asarray(data)) if not hasattr(data, "get") else data.get()
+    dt = (
+        dtypes.to_dtype(dtype)
+        if dtype is not None
+        else (data.dtype if isinstance(data, Tensor) else _infer_dtype(data, host))
+    )
+    return _finish(dev.xp.array(host, dtype=dt.np), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like `tensor`, but shares memory with a tensor or NumPy array when it can."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    if isinstance(data, Tensor):
+        return data.to(device=device or data.device, dtype=dtype or data.dtype)
+    if isinstance(data, np.ndarray) and device in (None, "cpu"):
+        return from_numpy(data if dtype is None else data.astype(dtypes.to_dtype(dtype).np))
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A CPU tensor sharing memory with a NumPy array (changes show in both)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+    dtypes.from_numpy_dtype(array.dtype)
+    return Tensor._make(array)
+
+
+def _factory(fill, size, dtype, device, requires_grad, default=None) -> Tensor:
+    dev = get_device(device)
+    dt = dtypes.to_dtype(dtype) if dtype is not None else (default or dtypes.get_default_dtype())
+    return _finish(fill(dev.xp, tuple(_shape_args(size)), dt.np), requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _factory(lambda xp, s, d: xp.zeros(s, d), size, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _factory(lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _factory(lambda xp, s, d: xp.empty(s, d), size, dtype, device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    default = _infer_dtype(fill_value, np.asarray(fill_value))
+    return _factory(
+        lambda xp, s, d: xp.full(s, fill_value, d), (size,), dtype, device, requires_grad, default
+    )
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _factory(lambda xp, s, d: xp.eye(n, m, dtype=d), (), dtype, device, requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from start (0 if omitted) to end, excluded; int64 unless a bound is a float."""
+    if end is None:
+        start, end = 0, start
+    bounds = [float(b) if isinstance(b, Tensor) else b for b in (start, end, step)]
+    is_float = any(isinstance(b, float) for b in bounds)
+    default = dtypes.get_default_dtype() if is_float else dtypes.int64
+    dt = dtypes.to_dtype(dtype) if dtype is not None else default
+    dev = get_device(device)
+    n = max(0, math.ceil((bounds[1] - bounds[0]) / bounds[2]))
+    values = bounds[0] + bounds[2] * np.arange(n, dtype=np.float64 if is_float else np.int64)
+    return _finish(dev.xp.asarray(values.astype(dt.np)), requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    dev = get_device(device)
+    return _finish(dev.xp.asarray(np.linspace(start, end, steps).astype(dt.np)), requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform on [0, 1)."""
+    dev = get_device(device)
+    array = random.uniform_array(_shape_args(size), dev, generator=generator, dtype=dtype)
+    return _finish(array, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal."""
+    dev = get_device(device)
+    array = random.normal_array(_shape_args(size), dev, generator=generator, dtype=dtype)
+    return _finish(array, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
+    """Integers in [low, high): `randint(high, size)` or `randint(low, high, size)`."""
+    if size is None:
+        low, high, size = 0, low, high
+    dev = get_device(device)
+    array = random.integers_array(low, high, tuple(size), dev, generator)
+    if dtype is not None:
+        array = array.astype(dtypes.to_dtype(dtype).np)
+    return Tensor._make(array)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
+    dev = get_device(device)
+    array = random.permutation_array(n, dev, generator)
+    if dtype is not None:
+        array = array.astype(dtypes.to_dtype(dtype).np)
+    return Tensor._make(array)
+
+
+def normal(mean, std, size, *, generator=None, dtype=None, device=None) -> Tensor:
+    dev = get_device(device)
+    return Tensor._make(random.normal_array(size, dev, mean, std, generator, dtype))
+
+
+def _like(fn, t: Tensor, dtype, device, requires_grad, *args) -> Tensor:
+    return fn(
+        *args,
+        tuple(t.shape),
+        dtype=dtype or t.dtype,
+        device=device or t.device,
+        requires_grad=requires_grad,
+    )
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(zeros, input, dtype, device, requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(ones, input, dtype, device, requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(empty, input, dtype, device, requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(
+        tuple(input.shape),
+        fill_value,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
+    )
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(rand, input, dtype, device, requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(randn, input, dtype, device, requires_grad)
+
+
+def randint_like(input, low, high=None, *, dtype=None, device=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return randint(
+        low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device
+    )
+
+
+def to_device(t: Tensor, device) -> Tensor:
+    """Copy to another device, differentiably (the gradient is copied back)."""
+    from minigrad.ops.convert import ToDevice
+
+    return ToDevice.apply(t, device)

@@ -1,0 +1,134 @@
+"""Dtypes and PyTorch's type promotion for the dtypes minigrad has.
+
+A `dtype` wraps a NumPy dtype (CuPy uses the same ones). Arrays carry the NumPy dtype; the
+public `minigrad.float32` objects are what users see and pass around.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class dtype:  # noqa: N801 - PyTorch's spelling: minigrad.dtype
+    """A tensor element type, such as `minigrad.float32`."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_kind")
+
+    def __init__(self, name: str, np_dtype, kind: int):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        # kind orders the categories for promotion: bool < integer < floating point
+        self._kind = kind
+        self.is_floating_point = kind == 2
+        self.is_signed = self.np.kind in "if"
+        self.itemsize = self.np.itemsize
+
+    def __repr__(self) -> str:
+        return f"minigrad.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+
+bool_ = dtype("bool", np.bool_, 0)
+uint8 = dtype("uint8", np.uint8, 1)
+int8 = dtype("int8", np.int8, 1)
+int16 = dtype("int16", np.int16, 1)
+int32 = dtype("int32", np.int32, 1)
+int64 = dtype("int64", np.int64, 1)
+float16 = dtype("float16", np.float16, 2)
+float32 = dtype("float32", np.float32, 2)
+float64 = dtype("float64", np.float64, 2)
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_BY_NP = {d.np: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+_BY_NAME.update(float="float32", double="float64", half="float16", long="int64", int="int32")
+
+_default_float = float32
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of floating-point tensors made from Python floats (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Set the default floating-point dtype, as `torch.set_default_dtype`."""
+    global _default_float
+    d = to_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"set_default_dtype: only floating-point types are allowed, got {d}")
+    _default_float = d
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    """The minigrad dtype of a NumPy dtype; TypeError for types minigrad does not have."""
+    try:
+        return _BY_NP[np.dtype(np_dtype)]
+    except (KeyError, TypeError):
+        raise TypeError(
+            f"arrays of dtype {np_dtype} are not supported; supported: "
+            + ", ".join(d.name for d in ALL)
+        ) from None
+
+
+def to_dtype(d) -> dtype:
+    """Accept a minigrad dtype, a NumPy dtype, a Python type or a name; return a minigrad dtype."""
+    if isinstance(d, dtype):
+        return d
+    if d is float:
+        return _default_float
+    if d is int:
+        return int64
+    if d is bool:
+        return bool_
+    if isinstance(d, str) and d in _BY_NAME:
+        found = _BY_NAME[d]
+        return found if isinstance(found, dtype) else _BY_NAME[found]
+    return from_numpy_dtype(d)
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """The smallest dtype both fit in, as `torch.promote_types` (float32 + int64 -> float32)."""
+    if a is b:
+        return a
+    if a._kind != b._kind:
+        return a if a._kind > b._kind else b
+    return _BY_NP[np.promote_types(a.np, b.np)]
+
+
+def _scalar_kind(value) -> int:
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return 1
+    return 2
+
+
+def _default_of_kind(kind: int) -> dtype:
+    return (bool_, int64, _default_float)[kind]
+
+
+def result_type(*operands) -> dtype:
+    """PyTorch's promotion over tensors and Python scalars.
+
+    # NOTE: three tiers, as PyTorch: tensors with dimensions decide the dtype; 0-dim tensors and
+    # then Python scalars only matter when they are of a higher category (bool < int < float).
+    # So float32 tensor * 2.5 stays float32 and int64 tensor * 2.5 becomes the default float.
+    """
+    tiers: list[dtype | None] = [None, None, None]
+    for op in operands:
+        if hasattr(op, "ndim") and hasattr(op, "dtype"):
+            d = op.dtype if isinstance(op.dtype, dtype) else from_numpy_dtype(op.dtype)
+            tier = 0 if op.ndim > 0 else 1
+        else:
+            d, tier = _default_of_kind(_scalar_kind(op)), 2
+        tiers[tier] = d if tiers[tier] is None else promote_types(tiers[tier], d)
+    result = None
+    for d in tiers:
+        if d is None:
+            continue
+        if result is None or d._kind > result._kind:
+            result = d
+    return result

@@ -1,0 +1,88 @@
+"""Small helpers shared by the op files: operands, result dtypes and dims."""
+
+from __future__ import annotations
+
+from minigrad import dtypes
+from minigrad.tensor import Tensor
+
+
+def array_of(x):
+    """The array of a Tensor, or a Python number as it is."""
+    return x.array if isinstance(x, Tensor) else x
+
+
+def shape_of(x) -> tuple | None:
+    return x.array.shape if isinstance(x, Tensor) else None
+
+
+def result_dtype(a, b):
+    """The NumPy dtype PyTorch gives `a op b` (see `dtypes.result_type`), with fast paths."""
+    if isinstance(a, Tensor):
+        da = a.array.dtype
+        if isinstance(b, Tensor):
+            if da == b.array.dtype:
+                return da
+        elif da.kind == "f" and isinstance(b, (int, float)):
+            return da
+    elif isinstance(b, Tensor) and b.array.dtype.kind == "f" and isinstance(a, (int, float)):
+        return b.array.dtype
+    return dtypes.result_type(_for_promotion(a), _for_promotion(b)).np
+
+
+def _for_promotion(x):
+    return x.array if isinstance(x, Tensor) else x
+
+
+def float_result(dtype):
+    """Ops such as exp and true division give floats: ints and bools become the default float."""
+    return dtype if dtype.kind == "f" else dtypes.get_default_dtype().np
+
+
+def as_float_array(x: Tensor):
+    array = x.array
+    return array if array.dtype.kind == "f" else array.astype(dtypes.get_default_dtype().np)
+
+
+def normalize_dim(dim: int, ndim: int, op: str) -> int:
+    """A dim in [-ndim, ndim) as a non-negative index; IndexError otherwise, as PyTorch."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+            f"but got {dim})"
+        )
+    return dim % n
+
+
+def normalize_dims(dim, ndim: int, op: str) -> tuple:
+    """None (all dims), an int or a sequence of ints, as a sorted tuple of indices."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        dim = (dim,)
+    return tuple(sorted({normalize_dim(d, ndim, op) for d in dim}))
+
+
+def broadcast_error(op: str, a, b) -> RuntimeError:
+    sa, sb = shape_of(a) or (), shape_of(b) or ()
+    for i in range(1, max(len(sa), len(sb)) + 1):
+        da = sa[-i] if i <= len(sa) else 1
+        db = sb[-i] if i <= len(sb) else 1
+        if da != db and 1 not in (da, db):
+            return RuntimeError(
+                f"{op}: the size of tensor a ({da}) must match the size of tensor b ({db}) at "
+                f"non-singleton dimension {max(len(sa), len(sb)) - i}; shapes {tuple(sa)} and "
+                f"{tuple(sb)} cannot be broadcast"
+            )
+    return RuntimeError(f"{op}: shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast")
+
+
+def check_same_device(op: str, *tensors) -> None:
+    """For ops that are not Functions (comparisons): the same rule as Function.apply."""
+    devices = {t._device for t in tensors if isinstance(t, Tensor)}
+    if len(devices) > 1:
+        names = ", ".join(str(t.device) for t in tensors if isinstance(t, Tensor))
+        raise RuntimeError(
+            f"{op}: expected all tensors to be on the same device, but found tensors on "
+            f"{names}. minigrad never copies between devices silently: move one with .to()."
+        )

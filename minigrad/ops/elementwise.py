@@ -1,0 +1,834 @@
+"""Elementwise ops: arithmetic with broadcasting, unary math, activations, comparisons.
+
+Binary ops broadcast as NumPy does; # NOTE: their backward sums the gradient back to each
+input's shape (`sum_to`), because an input that was broadcast was used many times.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad.autograd.function import Function
+from minigrad.ops._util import (
+    array_of,
+    as_float_array,
+    broadcast_error,
+    check_same_device,
+    float_result,
+    result_dtype,
+    shape_of,
+)
+from minigrad.ops.shape import sum_to
+from minigrad.tensor import Tensor
+
+
+def _cast(y, dtype):
+    return y if y.dtype == dtype else y.astype(dtype)
+
+
+def _grad_for(ctx, i, g, shape):
+    """The gradient for input i, summed to its shape, or None if it needs none."""
+    return sum_to(g, shape) if ctx.needs_input_grad[i] else None
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+class Add(Function):
+    """y = a + alpha * b, broadcast. (*), (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.shapes, ctx.alpha = (shape_of(a), shape_of(b)), alpha
+        x, z = array_of(a), array_of(b)
+        try:
+            y = x + z if alpha == 1 else x + alpha * z
+        except ValueError:
+            raise broadcast_error("add", a, b) from None
+        return _cast(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        sa, sb = ctx.shapes
+        gb = gy if ctx.alpha == 1 else gy * ctx.alpha
+        return _grad_for(ctx, 0, gy, sa), _grad_for(ctx, 1, gb, sb), None
+
+
+class Sub(Function):
+    """y = a - alpha * b, broadcast. (*), (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.shapes, ctx.alpha = (shape_of(a), shape_of(b)), alpha
+        x, z = array_of(a), array_of(b)
+        try:
+            y = x - z if alpha == 1 else x - alpha * z
+        except ValueError:
+            raise broadcast_error("sub", a, b) from None
+        return _cast(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        sa, sb = ctx.shapes
+        return _grad_for(ctx, 0, gy, sa), _grad_for(ctx, 1, -gy * ctx.alpha, sb), None
+
+
+class Mul(Function):
+    """y = a * b, broadcast; dy/da = b, dy/db = a. (*), (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
+        ctx.scalars = (a, b)
+        try:
+            y = array_of(a) * array_of(b)
+        except ValueError:
+            raise broadcast_error("mul", a, b) from None
+        return _cast(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        ga = sum_to(gy * b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to(gy * a, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    """y = a / b, broadcast; dy/da = 1 / b, dy/db = -a / b^2. (*), (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
+        ctx.scalars = (a, b)
+        try:
+            y = array_of(a) / array_of(b)
+        except ValueError:
+            raise broadcast_error("div", a, b) from None
+        return _cast(y, float_result(result_dtype(a, b)))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        ga = sum_to(gy / b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to(-gy * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Pow(Function):
+    """y = a ** b; dy/da = b * a^(b-1), dy/db = y * log(a) (0 where a == 0). (*), (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
+        ctx.scalars = (a, b)
+        dtype = result_dtype(a, b)
+        x, z = array_of(a), array_of(b)
+        if dtype.kind in "iu" and np.any(np.asarray(z) < 0):
+            raise RuntimeError("pow: integers to negative integer powers are not allowed")
+        try:
+            y = x**z
+        except ValueError:
+            raise broadcast_error("pow", a, b) from None
+        return _cast(y, dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = sum_to(gy * b * a ** (b - 1), a.shape)
+        if ctx.needs_input_grad[1]:
+            # NOTE: d(a^b)/db = a^b log a; at a == 0 the limit is 0 (for b > 0), not nan.
+            a = a if isinstance(a, Tensor) else Tensor._make(b._device.xp.asarray(a))
+            safe = where(a == 0, 1.0, a)
+            gb = sum_to(where(a == 0, 0.0, gy * safe**b * log(safe)), b.shape)
+        return ga, gb
+
+
+class Neg(Function):
+    """y = -x. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x.array
+
+    @staticmethod
+    def backward(ctx, gy):
+        return -gy
+
+
+# -- unary math ------------------------------------------------------------------------------
+class Exp(Function):
+    """y = exp(x); saves y; dy/dx = y. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = Tensor._make(x.device.xp.exp(as_float_array(x)))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * y
+
+
+class Log(Function):
+    """y = log(x); dy/dx = 1 / x. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.xp.log(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / x
+
+
+class Log1p(Function):
+    """y = log(1 + x); dy/dx = 1 / (1 + x). (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.xp.log1p(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / (x + 1)
+
+
+class Sqrt(Function):
+    """y = sqrt(x); saves y; dy/dx = 1 / (2 y). (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = Tensor._make(x.device.xp.sqrt(as_float_array(x)))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy / (2 * y)
+
+
+class Abs(Function):
+    """y = |x|; dy/dx = sign(x) (0 at 0, as PyTorch). (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.xp.abs(x.array)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * sign(x)
+
+
+class Sign(Function):
+    """y = sign(x) in {-1, 0, 1}; the gradient is zero everywhere. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.device.xp.sign(x.array)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 0
+
+
+class Sin(Function):
+    """y = sin(x); dy/dx = cos(x). (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.xp.sin(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * cos(x)
+
+
+class Cos(Function):
+    """y = cos(x); dy/dx = -sin(x). (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.xp.cos(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return -gy * sin(x)
+
+
+class Erf(Function):
+    """y = erf(x); dy/dx = 2 / sqrt(pi) * exp(-x^2). (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        array = as_float_array(x)
+        if x.device.type == "cpu":
+            # NOTE: NumPy has no erf; math.erf per element is exact and fast enough here.
+            return np.frompyfunc(math.erf, 1, 1)(array).astype(array.dtype)
+        import cupyx.scipy.special
+
+        return cupyx.scipy.special.erf(array)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * (2 / math.sqrt(math.pi)) * exp(-x * x)
+
+
+class Floor(Function):
+    """y = floor(x); the gradient is zero everywhere. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.device.xp.floor(x.array)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 0
+
+
+class Ceil(Floor):
+    """y = ceil(x); the gradient is zero everywhere. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.device.xp.ceil(x.array)
+
+
+class Round(Floor):
+    """y = round(x) (half to even); the gradient is zero everywhere. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.device.xp.round(x.array)
+
+
+# -- activations -----------------------------------------------------------------------------
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x)); saves y; dy/dx = y * (1 - y). (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = x.device.xp
+        array = as_float_array(x)
+        # NOTE: exp of a large positive number overflows; this form only exponentiates -|x|.
+        e = xp.exp(-xp.abs(array))
+        y = Tensor._make(xp.where(array >= 0, 1 / (1 + e), e / (1 + e)).astype(array.dtype))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * y * (1 - y)
+
+
+class Tanh(Function):
+    """y = tanh(x); saves y; dy/dx = 1 - y^2. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = Tensor._make(x.device.xp.tanh(as_float_array(x)))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (1 - y * y)
+
+
+class Relu(Function):
+    """y = max(x, 0); dy/dx = 1 where y > 0. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = x.device.xp.maximum(x.array, 0).astype(x.array.dtype, copy=False)
+        ctx.mask = y > 0
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * Tensor._make(ctx.mask.astype(gy.array.dtype))
+
+
+class LeakyRelu(Function):
+    """y = x if x > 0 else slope * x. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x, slope=0.01):
+        array = x.array
+        ctx.scale = x.device.xp.where(array > 0, 1.0, slope).astype(array.dtype)
+        return array * ctx.scale
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * Tensor._make(ctx.scale), None
+
+
+class Gelu(Function):
+    """y = x * Phi(x) (exact, with erf) or its tanh approximation. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        return _gelu_terms(x, approximate)[0].array
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * _gelu_terms(x, ctx.approximate)[1], None
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def _gelu_terms(x, approximate):
+    """(gelu(x), d gelu / dx), written with differentiable ops."""
+    if approximate == "tanh":
+        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+        t = tanh(inner)
+        y = 0.5 * x * (1 + t)
+        dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+        return y, 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner
+    cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+    pdf = exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+    return x * cdf, cdf + x * pdf
+
+
+class Softplus(Function):
+    """y = log(1 + exp(beta x)) / beta (linear above threshold); dy/dx = sigmoid(beta x)."""
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        xp = x.device.xp
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        z = as_float_array(x) * beta
+        soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
+        return xp.where(z > threshold, x.array, soft).astype(z.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        z = x * ctx.beta
+        return gy * where(z > ctx.threshold, 1.0, sigmoid(z)), None, None
+
+
+# -- selection -------------------------------------------------------------------------------
+class Where(Function):
+    """y = a where cond else b; the gradient flows to the side that was chosen."""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond.array
+        ctx.shapes = (shape_of(a), shape_of(b))
+        xp = cond.device.xp
+        try:
+            y = xp.where(ctx.cond, array_of(a), array_of(b))
+        except ValueError:
+            raise broadcast_error("where", a, b) from None
+        return _cast(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        cond = Tensor._make(ctx.cond)
+        sa, sb = ctx.shapes
+        ga = sum_to(where(cond, gy, 0.0), sa) if ctx.needs_input_grad[1] else None
+        gb = sum_to(where(cond, 0.0, gy), sb) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi); dy/dx = 1 where lo <= x <= hi (bounds included, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, lo=None, hi=None):
+        xp = x.device.xp
+        array = x.array
+        keep = xp.ones(array.shape, dtype=bool)
+        y = array
+        if lo is not None:
+            lo_a = array_of(lo)
+            keep &= array >= lo_a
+            y = xp.maximum(y, lo_a)
+        if hi is not None:
+            hi_a = array_of(hi)
+            keep &= array <= hi_a
+            y = xp.minimum(y, hi_a)
+        ctx.keep = keep
+        return _cast(y, array.dtype if array.dtype.kind == "f" else y.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * Tensor._make(ctx.keep.astype(gy.array.dtype)), None, None
+
+
+class Maximum(Function):
+    """y = max(a, b) elementwise; ties split the gradient in half, as PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, z = a.array, b.array
+        try:
+            y = a.device.xp.maximum(x, z)
+        except ValueError:
+            raise broadcast_error("maximum", a, b) from None
+        ctx.shapes = (x.shape, z.shape)
+        ctx.share = ((x > z) + 0.5 * (x == z)).astype(y.dtype)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        share = Tensor._make(ctx.share)
+        sa, sb = ctx.shapes
+        return _grad_for(ctx, 0, gy * share, sa), _grad_for(ctx, 1, gy * (1 - share), sb)
+
+
+class Minimum(Maximum):
+    """y = min(a, b) elementwise; ties split the gradient in half, as PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, z = a.array, b.array
+        try:
+            y = a.device.xp.minimum(x, z)
+        except ValueError:
+            raise broadcast_error("minimum", a, b) from None
+        ctx.shapes = (x.shape, z.shape)
+        ctx.share = ((x < z) + 0.5 * (x == z)).astype(y.dtype)
+        return y
+
+
+class MaskedFill(Function):
+    """y = value where mask else x; no gradient reaches the filled places."""
+
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        ctx.mask = mask.array
+        xp = x.device.xp
+        try:
+            return xp.where(ctx.mask, array_of(value), x.array).astype(x.array.dtype)
+        except ValueError:
+            raise broadcast_error("masked_fill", x, mask) from None
+
+    @staticmethod
+    def backward(ctx, gy):
+        return sum_to(where(Tensor._make(ctx.mask), 0.0, gy), gy.shape), None, None
+
+
+class Clone(Function):
+    """y = a copy of x. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.array.copy()
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+
+class Cast(Function):
+    """y = x as another dtype; the gradient is cast back to x's dtype."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.array.astype(dtype.np)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.to(dtype=ctx.dtype), None
+
+
+# -- the functions users call ----------------------------------------------------------------
+def _tensor_arg(x, like):
+    """Python numbers stay numbers (cheap); arrays and lists become tensors."""
+    if isinstance(x, (Tensor, int, float, bool)):
+        return x
+    from minigrad.creation import tensor
+
+    return tensor(x, device=like.device if isinstance(like, Tensor) else None)
+
+
+def add(input, other, alpha=1):
+    return Add.apply(input, _tensor_arg(other, input), alpha)
+
+
+def sub(input, other, alpha=1):
+    return Sub.apply(_tensor_arg(input, other), _tensor_arg(other, input), alpha)
+
+
+def mul(input, other):
+    return Mul.apply(_tensor_arg(input, other), _tensor_arg(other, input))
+
+
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return Div.apply(_tensor_arg(input, other), _tensor_arg(other, input))
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        return _no_grad_binary("div", _trunc_divide, input, other, keep_dtype=True)
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+
+
+true_divide = divide = div
+multiply = mul
+subtract = sub
+
+
+def pow(input, exponent):
+    return Pow.apply(_tensor_arg(input, exponent), _tensor_arg(exponent, input))
+
+
+def neg(input):
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+def exp(input):
+    return Exp.apply(input)
+
+
+def log(input):
+    return Log.apply(input)
+
+
+def log1p(input):
+    return Log1p.apply(input)
+
+
+def sqrt(input):
+    return Sqrt.apply(input)
+
+
+def rsqrt(input):
+    return 1 / Sqrt.apply(input)
+
+
+def abs(input):
+    return Abs.apply(input)
+
+
+def sign(input):
+    return Sign.apply(input)
+
+
+def sin(input):
+    return Sin.apply(input)
+
+
+def cos(input):
+    return Cos.apply(input)
+
+
+def erf(input):
+    return Erf.apply(input)
+
+
+def floor(input):
+    return Floor.apply(input)
+
+
+def ceil(input):
+    return Ceil.apply(input)
+
+
+def round(input):
+    return Round.apply(input)
+
+
+def square(input):
+    return Mul.apply(input, input)
+
+
+def sigmoid(input):
+    return Sigmoid.apply(input)
+
+
+def tanh(input):
+    return Tanh.apply(input)
+
+
+def relu(input):
+    return Relu.apply(input)
+
+
+def leaky_relu(input, negative_slope=0.01):
+    return LeakyRelu.apply(input, negative_slope)
+
+
+def gelu(input, approximate="none"):
+    return Gelu.apply(input, approximate)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return Softplus.apply(input, beta, threshold)
+
+
+def silu(input):
+    return input * Sigmoid.apply(input)
+
+
+def where(condition, input, other):
+    cond = condition if isinstance(condition, Tensor) else _tensor_arg(condition, input)
+    if cond.array.dtype != np.bool_:
+        cond = Tensor._make(cond.array.astype(bool))
+    return Where.apply(cond, _tensor_arg(input, cond), _tensor_arg(other, cond))
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    return Clamp.apply(input, min, max)
+
+
+clip = clamp
+
+
+def maximum(input, other):
+    return Maximum.apply(input, other)
+
+
+def minimum(input, other):
+    return Minimum.apply(input, other)
+
+
+def masked_fill(input, mask, value):
+    if mask.array.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
+    return MaskedFill.apply(input, mask, value)
+
+
+def clone(input):
+    return Clone.apply(input)
+
+
+def cast(input, dtype):
+    dtype = dtypes.to_dtype(dtype)
+    if dtype.is_floating_point or not input.requires_grad:
+        return Cast.apply(input, dtype)
+    return Tensor._make(input.array.astype(dtype.np))
+
+
+# -- ops without gradients: comparisons, logic, integer division -----------------------------
+def _no_grad_binary(op, fn, a, b, keep_dtype=False):
+    """`fn(a, b)` on arrays, no graph. keep_dtype: cast to PyTorch's promoted dtype."""
+    a, b = _tensor_arg(a, b), _tensor_arg(b, a)
+    check_same_device(op, a, b)
+    try:
+        y = fn(array_of(a), array_of(b))
+    except ValueError:
+        raise broadcast_error(op, a, b) from None
+    if keep_dtype:
+        y = _cast(y, result_dtype(a, b))
+    return Tensor._make(np.asarray(y) if isinstance(y, np.generic) else y)
+
+
+def _trunc_divide(x, z):
+    return np.trunc(x / z)
+
+
+def floor_divide(input, other):
+    return _no_grad_binary("floor_divide", np.floor_divide, input, other, keep_dtype=True)
+
+
+def remainder(input, other):
+    return _no_grad_binary("remainder", np.remainder, input, other, keep_dtype=True)
+
+
+def eq(input, other):
+    return _no_grad_binary("eq", np.equal, input, other)
+
+
+def ne(input, other):
+    return _no_grad_binary("ne", np.not_equal, input, other)
+
+
+def lt(input, other):
+    return _no_grad_binary("lt", np.less, input, other)
+
+
+def le(input, other):
+    return _no_grad_binary("le", np.less_equal, input, other)
+
+
+def gt(input, other):
+    return _no_grad_binary("gt", np.greater, input, other)
+
+
+def ge(input, other):
+    return _no_grad_binary("ge", np.greater_equal, input, other)
+
+
+def logical_and(input, other):
+    return _no_grad_binary("logical_and", np.logical_and, input, other)
+
+
+def logical_or(input, other):
+    return _no_grad_binary("logical_or", np.logical_or, input, other)
+
+
+def logical_xor(input, other):
+    return _no_grad_binary("logical_xor", np.logical_xor, input, other)
+
+
+def logical_not(input):
+    return Tensor._make(input.device.xp.logical_not(input.array))
+
+
+def isnan(input):
+    return Tensor._make(input.device.xp.isnan(input.array))
+
+
+def isinf(input):
+    return Tensor._make(input.device.xp.isinf(input.array))
+
+
+def isfinite(input):
+    return Tensor._make(input.device.xp.isfinite(input.array))
+
+
+def equal(input, other) -> bool:
+    """True if both have the same shape and values."""
+    return input.shape == other.shape and bool((input.array == other.array).all())
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    check_same_device("allclose", input, other)
+    return bool(input.device.xp.allclose(input.array, other.array, rtol, atol, equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    check_same_device("isclose", input, other)
+    return Tensor._make(input.device.xp.isclose(input.array, other.array, rtol, atol, equal_nan))

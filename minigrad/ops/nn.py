@@ -1,0 +1,333 @@
+"""Fused neural-network ops: softmax, log_softmax and the losses.
+
+Fusing matters twice: one node instead of five keeps Python overhead down, and # NOTE: the
+log-sum-exp trick (subtract the row max before exp) keeps softmax finite for large logits.
+"""
+
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import state
+from minigrad.ops._util import normalize_dim
+from minigrad.ops.elementwise import abs as abs_
+from minigrad.ops.elementwise import clamp, exp, log
+from minigrad.ops.reduce import sum as reduce_sum
+from minigrad.ops.shape import movedim, reshape, unsqueeze
+from minigrad.tensor import Tensor
+
+
+def _log_softmax_array(xp, array, dim):
+    shifted = array - array.max(axis=dim, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+class Softmax(Function):
+    """y = exp(x) / sum(exp(x)) along dim; saves y; dx = y * (gy - sum(gy * y))."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = x.device.xp
+        e = xp.exp(x.array - x.array.max(axis=dim, keepdims=True))
+        y = Tensor._make(e / e.sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return y * (gy - reduce_sum(gy * y, ctx.dim, keepdim=True)), None
+
+
+class LogSoftmax(Function):
+    """y = x - logsumexp(x) along dim; saves y; dx = gy - exp(y) * sum(gy)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        y = Tensor._make(_log_softmax_array(x.device.xp, x.array, dim))
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy - exp(y) * reduce_sum(gy, ctx.dim, keepdim=True), None
+
+
+def _softmax_dim(x: Tensor, dim, op: str) -> int:
+    if dim is None:
+        # PyTorch's legacy implicit choice, kept for old code (it warns there too)
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return normalize_dim(dim, x.ndim, op)
+
+
+def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    return Softmax.apply(input, _softmax_dim(input, dim, "softmax"))
+
+
+def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    return LogSoftmax.apply(input, _softmax_dim(input, dim, "log_softmax"))
+
+
+# -- losses ----------------------------------------------------------------------------------
+def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
+
+
+class NLLLoss(Function):
+    """Negative log-likelihood of class indices: -w[t] * x[i, t], reduced. (N, C), (N,) -> ()"""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        xp = x.device.xp
+        t = target.array
+        valid = t != ignore_index
+        safe = xp.where(valid, t, 0)
+        w = (weight.array[safe] if weight is not None else xp.ones(t.shape, x.array.dtype)) * valid
+        rows = xp.arange(t.shape[0])
+        losses = -w * x.array[rows, safe]
+        ctx.scale = w / (w.sum() if reduction == "mean" else 1)
+        ctx.rows, ctx.cols, ctx.shape, ctx.reduction = rows, safe, x.array.shape, reduction
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return total / w.sum() if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, gy):
+        xp = gy.device.xp
+        picks = xp.zeros(ctx.shape, dtype=gy.array.dtype)
+        picks[ctx.rows, ctx.cols] = -ctx.scale
+        g = unsqueeze(gy, 1) if ctx.reduction == "none" else gy
+        return g * Tensor._make(picks), None, None, None, None
+
+
+class CrossEntropy(Function):
+    """Cross-entropy of logits and class indices, fused: -w[t] * log_softmax(x)[i, t], reduced.
+
+    dx = w[t] * (softmax(x) - onehot(t)) * scale. (N, C), (N,) -> () or (N,)
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        xp = x.device.xp
+        t = target.array
+        logp = _log_softmax_array(xp, x.array, 1)
+        valid = t != ignore_index
+        safe = xp.where(valid, t, 0)
+        w = (weight.array[safe] if weight is not None else xp.ones(t.shape, x.array.dtype)) * valid
+        rows = xp.arange(t.shape[0])
+        losses = -w * logp[rows, safe]
+        denom = w.sum() if reduction == "mean" else 1
+        ctx.save_for_backward(x)
+        ctx.probs = xp.exp(logp)
+        ctx.scale, ctx.rows, ctx.cols, ctx.reduction = w / denom, rows, safe, reduction
+        if reduction == "none":
+            return losses
+        return losses.sum() / denom
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        picks = gy.device.xp.zeros(x.array.shape, dtype=x.array.dtype)
+        picks[ctx.rows, ctx.cols] = 1
+        scale = Tensor._make(ctx.scale[:, None])
+        # NOTE: with create_graph the softmax is recomputed as an op, so a second backward
+        # sees its dependence on x; otherwise the probabilities from forward are reused.
+        probs = Softmax.apply(x, 1) if state.enabled else Tensor._make(ctx.probs)
+        g = (probs - Tensor._make(picks)) * scale
+        g = g * (unsqueeze(gy, 1) if ctx.reduction == "none" else gy)
+        return g, None, None, None, None
+
+
+def _classes_last(input: Tensor, target: Tensor, op: str):
+    """(N, C, d1, ...) logits and (N, d1, ...) targets as (N*d1*..., C) and (N*d1*...,)."""
+    if input.ndim == 1:
+        return unsqueeze(input, 0), reshape(target, (1,))
+    if input.ndim == 2:
+        return input, target
+    c = input.shape[1]
+    return reshape(movedim(input, 1, -1), (-1, c)), reshape(target, (-1,))
+
+
+def _check_targets(input: Tensor, target: Tensor, op: str) -> None:
+    if target.array.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"{op}: expected target of class indices (int64), got {target.dtype}; for class "
+            "probabilities pass a float target of the same shape as the input"
+        )
+    batch = input.array.shape[:1] + input.array.shape[2:] if input.ndim > 1 else ()
+    if target.array.shape != batch:
+        raise ValueError(
+            f"{op}: expected target of shape {tuple(batch)} for input of shape "
+            f"{tuple(input.shape)}, got {tuple(target.shape)}"
+        )
+    classes = input.array.shape[1] if input.ndim > 1 else input.array.shape[0]
+    t = target.array
+    if t.size and (int(t.max()) >= classes or int(t.min()) < 0):
+        bad = t[(t < 0) | (t >= classes)]
+        raise IndexError(
+            f"{op}: target {int(bad[0])} is out of bounds for {classes} classes (valid: 0 to "
+            f"{classes - 1}, or ignore_index)"
+        )
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy of logits against class indices or class probabilities, as PyTorch."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"cross_entropy: {reduction} is not a valid value for reduction")
+    if target.array.dtype.kind == "f":
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
+    _check_targets_ignoring(input, target, ignore_index, "cross_entropy")
+    x, t = _classes_last(input, target, "cross_entropy")
+    loss = CrossEntropy.apply(x, t, weight, ignore_index, reduction)
+    if reduction == "none":
+        loss = reshape(loss, target.shape)
+    if label_smoothing > 0:
+        loss = (1 - label_smoothing) * loss + label_smoothing * _smooth_term(
+            x, t, weight, ignore_index, reduction, target.shape
+        )
+    return loss
+
+
+def _check_targets_ignoring(input, target, ignore_index, op):
+    valid = target.array != ignore_index
+    if bool(valid.all()):
+        _check_targets(input, target, op)
+    else:
+        masked = Tensor._make(target.device.xp.where(valid, target.array, 0))
+        _check_targets(input, masked, op)
+
+
+def _smooth_term(x, t, weight, ignore_index, reduction, target_shape):
+    """The uniform part of label smoothing: -sum_c w_c log p_c / C, reduced as PyTorch does."""
+    c = x.shape[1]
+    logp = log_softmax(x, 1)
+    if weight is not None:
+        logp = logp * weight
+    smooth = -reduce_sum(logp, 1) / c
+    valid = Tensor._make((t.array != ignore_index).astype(x.array.dtype))
+    smooth = smooth * valid
+    if reduction == "none":
+        return reshape(smooth, target_shape)
+    if reduction == "sum":
+        return smooth.sum()
+    if weight is not None:
+        xp = x.device.xp
+        safe = xp.where(t.array != ignore_index, t.array, 0)
+        denom = float((weight.array[safe] * valid.array).sum())
+    else:
+        denom = float(valid.array.sum())
+    return smooth.sum() / denom
+
+
+def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
+    if target.shape != input.shape:
+        raise RuntimeError(
+            f"cross_entropy: class-probability target of shape {tuple(target.shape)} must have "
+            f"the input's shape {tuple(input.shape)}"
+        )
+    dim = 1 if input.ndim > 1 else 0
+    c = input.shape[dim]
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / c
+    logp = log_softmax(input, dim)
+    if weight is not None:
+        shape = [1] * input.ndim
+        shape[dim] = c
+        logp = logp * reshape(weight, shape)
+    loss = -reduce_sum(logp * target, dim)
+    if reduction == "mean":
+        return loss.sum() / max(1, input.array.size // c)
+    return _reduce(loss, reduction, "cross_entropy")
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of class indices, for log-probabilities (after log_softmax)."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"nll_loss: {reduction} is not a valid value for reduction")
+    _check_targets_ignoring(input, target, ignore_index, "nll_loss")
+    x, t = _classes_last(input, target, "nll_loss")
+    loss = NLLLoss.apply(x, t, weight, ignore_index, reduction)
+    return reshape(loss, target.shape) if reduction == "none" else loss
+
+
+def _check_same_shape(input, target, op):
+    if input.shape != target.shape:
+        raise ValueError(
+            f"{op}: target size {tuple(target.shape)} is different from the input size "
+            f"{tuple(input.shape)}; reshape one of them (broadcasting here is usually a bug)"
+        )
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
+    """Mean squared error: (input - target)^2, reduced."""
+    _check_same_shape(input, target, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
+    """Mean absolute error: |input - target|, reduced."""
+    _check_same_shape(input, target, "l1_loss")
+    return _reduce(abs_(input - target), reduction, "l1_loss")
+
+
+def binary_cross_entropy(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean"
+) -> Tensor:
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p; logs clamped at -100 as PyTorch."""
+    _check_same_shape(input, target, "binary_cross_entropy")
+    if bool(((input.array < 0) | (input.array > 1)).any()):
+        raise RuntimeError(
+            "binary_cross_entropy: all elements of input should be between 0 and 1 (pass "
+            "logits to binary_cross_entropy_with_logits instead)"
+        )
+    loss = -(target * clamp(log(input), min=-100) + (1 - target) * clamp(log(1 - input), min=-100))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+) -> Tensor:
+    """BCE on logits, computed stably: max(x, 0) - x t + log(1 + exp(-|x|))."""
+    _check_same_shape(input, target, "binary_cross_entropy_with_logits")
+    if pos_weight is not None:
+        log_weight = (pos_weight - 1) * target + 1
+        softplus_neg = log(1 + exp(-abs_(input))) + clamp(-input, min=0)
+        loss = (1 - target) * input + log_weight * softplus_neg
+    else:
+        loss = clamp(input, min=0) - input * target + log(1 + exp(-abs_(input)))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

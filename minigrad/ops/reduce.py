@@ -1,0 +1,360 @@
+"""Reductions: sum, mean, prod, max/min, var/std, norm, cumsum, logsumexp, argmax...
+
+# NOTE: backward of a reduction puts the reduced dims back (keepdim) and expands the gradient
+# over them: every input element that was summed gets the same upstream gradient.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+from minigrad import dtypes
+from minigrad.autograd.function import Function
+from minigrad.ops._util import normalize_dim, normalize_dims
+from minigrad.ops.elementwise import abs as abs_
+from minigrad.ops.elementwise import exp, sqrt, where
+from minigrad.ops.shape import expand, reshape
+from minigrad.tensor import Tensor
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+def _keep_shape(shape, dims) -> tuple:
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def _expand_back(gy: Tensor, shape, dims) -> Tensor:
+    """Reshape a reduced gradient to keepdim form and expand it to the input shape."""
+    return expand(reshape(gy, _keep_shape(shape, dims)), shape)
+
+
+class Sum(Function):
+    """y = sum of x over dims; dy/dx = 1. (*) -> (*) without dims"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, dtype=None):
+        ctx.shape, ctx.dims = x.array.shape, dims
+        array = x.array
+        if dtype is None and array.dtype.kind in "biu":
+            dtype = dtypes.int64.np  # PyTorch sums integers and bools as int64
+        return array.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _expand_back(gy, ctx.shape, ctx.dims), None, None, None
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    dims = normalize_dims(dim, input.ndim, "sum")
+    np_dtype = None if dtype is None else dtypes.to_dtype(dtype).np
+    return Sum.apply(input, dims, keepdim, np_dtype)
+
+
+class Mean(Function):
+    """y = mean of x over dims; dy/dx = 1 / n. (*) -> (*) without dims"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        array = x.array
+        if array.dtype.kind != "f":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {x.dtype.name.capitalize()}"
+            )
+        ctx.shape, ctx.dims = array.shape, dims
+        ctx.count = builtins.max(1, _count(array.shape, dims))
+        return array.mean(axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _expand_back(gy / ctx.count, ctx.shape, ctx.dims), None, None
+
+
+def _count(shape, dims) -> int:
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    return Mean.apply(input, normalize_dims(dim, input.ndim, "mean"), keepdim)
+
+
+class Prod(Function):
+    """y = product of x over dims; dy/dx_i = product of the other elements."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.save_for_backward(x)
+        ctx.dims = dims
+        return x.array.prod(axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        xp = x.device.xp
+        dims = ctx.dims
+        g = _expand_back(gy, x.shape, dims)
+        if not bool((x.array == 0).any()):
+            y = Prod.apply(x, dims, True)
+            return g * expand(y, x.shape) / x, None, None
+        # NOTE: with zeros, y / x is 0/0; take the product of the others directly (this branch
+        # is not differentiable a second time).
+        others = xp.empty_like(x.array)
+        moved = xp.moveaxis(x.array, dims, tuple(range(-len(dims), 0)))
+        flat = moved.reshape(moved.shape[: moved.ndim - len(dims)] + (-1,))
+        left = xp.cumprod(xp.concatenate([xp.ones_like(flat[..., :1]), flat[..., :-1]], -1), -1)
+        right = xp.flip(
+            xp.cumprod(
+                xp.concatenate([xp.ones_like(flat[..., :1]), xp.flip(flat, -1)[..., :-1]], -1),
+                -1,
+            ),
+            -1,
+        )
+        others_moved = (left * right).reshape(moved.shape)
+        others[...] = xp.moveaxis(others_moved, tuple(range(-len(dims), 0)), dims)
+        return g * Tensor._make(others), None, None
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    dims = normalize_dims(dim, input.ndim, "prod") if dim is not None else tuple(range(input.ndim))
+    return Prod.apply(input, dims, keepdim)
+
+
+class MaxMin(Function):
+    """amax/amin over dims; the gradient is shared evenly between tied extremes."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, largest):
+        array = x.array
+        y = array.max(axis=dims, keepdims=True) if largest else array.min(axis=dims, keepdims=True)
+        hits = (array == y).astype(array.dtype)
+        ctx.share = hits / hits.sum(axis=dims, keepdims=True)
+        ctx.shape, ctx.dims = array.shape, dims
+        return (
+            y
+            if keepdim
+            else y.reshape(tuple(s for i, s in enumerate(array.shape) if i not in dims))
+        )
+
+    @staticmethod
+    def backward(ctx, gy):
+        g = _expand_back(gy, ctx.shape, ctx.dims)
+        return g * Tensor._make(ctx.share), None, None, None
+
+
+class MaxMinDim(Function):
+    """max/min along one dim with indices; the gradient goes to the chosen index."""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, largest):
+        xp = x.device.xp
+        array = x.array
+        idx = (xp.argmax if largest else xp.argmin)(array, axis=dim)
+        idx_keep = xp.expand_dims(idx, dim)
+        values = xp.take_along_axis(array, idx_keep, axis=dim)
+        ctx.shape, ctx.dim, ctx.idx = array.shape, dim, idx_keep
+        if not keepdim:
+            values = values.squeeze(dim)
+        else:
+            idx = idx_keep
+        return values, idx.astype(dtypes.int64.np)
+
+    @staticmethod
+    def backward(ctx, gy, g_idx):
+        from minigrad.ops.indexing import scatter_to
+
+        g = reshape(gy, _keep_shape(ctx.shape, (ctx.dim,)))
+        return scatter_to(g, ctx.dim, ctx.idx, ctx.shape), None, None, None
+
+
+def _max_min(input, dim, keepdim, largest, op):
+    if isinstance(dim, Tensor):
+        from minigrad.ops.elementwise import maximum, minimum
+
+        return (maximum if largest else minimum)(input, dim)
+    if input.array.size == 0:
+        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
+    if dim is None:
+        return MaxMin.apply(input, tuple(range(input.ndim)), False, largest)
+    d = normalize_dim(dim, input.ndim, op)
+    if input.ndim == 0:
+        return values_indices(input, Tensor._make(input.device.xp.asarray(0)))
+    return values_indices(*MaxMinDim.apply(input, d, keepdim, largest))
+
+
+def max(input, dim=None, keepdim=False):
+    """max over all (a value), `max(x, dim)` (values, indices) or `max(a, b)` (elementwise)."""
+    return _max_min(input, dim, keepdim, True, "max")
+
+
+def min(input, dim=None, keepdim=False):
+    return _max_min(input, dim, keepdim, False, "min")
+
+
+def amax(input, dim=(), keepdim=False):
+    dims = normalize_dims(dim if dim != () else None, input.ndim, "amax")
+    return MaxMin.apply(input, dims, keepdim, True)
+
+
+def amin(input, dim=(), keepdim=False):
+    dims = normalize_dims(dim if dim != () else None, input.ndim, "amin")
+    return MaxMin.apply(input, dims, keepdim, False)
+
+
+def _arg(input, dim, keepdim, fn):
+    xp = input.device.xp
+    if dim is None:
+        idx = fn(input.array.reshape(-1))
+        out = xp.asarray(idx).reshape((1,) * input.ndim if keepdim else ())
+    else:
+        d = normalize_dim(dim, input.ndim, fn.__name__)
+        out = fn(input.array, axis=d)
+        if keepdim:
+            out = xp.expand_dims(out, d)
+    return Tensor._make(xp.asarray(out, dtype=dtypes.int64.np))
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, input.device.xp.argmax)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, input.device.xp.argmin)
+
+
+def _correction(args, kwargs) -> tuple:
+    """var/std accept (dim, unbiased, keepdim) or (dim, keepdim=, correction=) as PyTorch."""
+    unbiased = kwargs.pop("unbiased", None)
+    keepdim = kwargs.pop("keepdim", False)
+    correction = kwargs.pop("correction", None)
+    if args:
+        if isinstance(args[0], bool) and len(args) <= 2:
+            unbiased = args[0]
+            keepdim = args[1] if len(args) > 1 else keepdim
+        else:
+            raise TypeError(f"var/std: unexpected positional arguments {args}")
+    if kwargs:
+        raise TypeError(f"var/std: unexpected keyword arguments {sorted(kwargs)}")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return correction, keepdim
+
+
+def var(input, dim=None, *args, **kwargs):
+    """Variance with Bessel's correction by default (correction=1), as PyTorch."""
+    if isinstance(dim, bool):
+        args, dim = (dim, *args), None
+    correction, keepdim = _correction(args, kwargs)
+    dims = normalize_dims(dim, input.ndim, "var")
+    n = _count(input.array.shape, dims)
+    centered = input - mean(input, dims, keepdim=True)
+    return sum(centered * centered, dims, keepdim) / builtins.max(0, n - correction)
+
+
+def std(input, dim=None, *args, **kwargs):
+    return sqrt(var(input, dim, *args, **kwargs))
+
+
+class Norm2(Function):
+    """y = sqrt(sum x^2) over dims; dy/dx = x / y (0 where y == 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = x.device.xp
+        y = xp.sqrt((x.array * x.array).sum(axis=dims, keepdims=True))
+        ctx.save_for_backward(x)
+        ctx.dims = dims
+        if keepdim:
+            return y
+        return y.reshape(tuple(s for i, s in enumerate(x.array.shape) if i not in dims))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        g = _expand_back(gy, x.shape, ctx.dims)
+        y = Norm2.apply(x, ctx.dims, True)  # recomputed, so a second backward sees y(x)
+        safe = where(y == 0, 1.0, y)
+        return g * where(y == 0, 0.0, x / safe), None, None
+
+
+def norm(input, p="fro", dim=None, keepdim=False):
+    dims = normalize_dims(dim, input.ndim, "norm")
+    if p in ("fro", 2, 2.0):
+        return Norm2.apply(input, dims, keepdim)
+    if p in (1, 1.0):
+        return sum(abs_(input), dims, keepdim)
+    if p in (float("inf"), "inf"):
+        return amax(abs_(input), dims, keepdim)
+    return sum(abs_(input) ** p, dims, keepdim) ** (1.0 / p)
+
+
+class Cumsum(Function):
+    """y_i = x_0 + ... + x_i along dim; backward is the reversed cumulative sum."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        array = x.array
+        dtype = dtypes.int64.np if array.dtype.kind in "biu" else None
+        return x.device.xp.cumsum(array, axis=dim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.shape import flip
+
+        return flip(cumsum(flip(gy, ctx.dim), ctx.dim), ctx.dim), None
+
+
+def cumsum(input, dim):
+    return Cumsum.apply(input, normalize_dim(dim, input.ndim, "cumsum"))
+
+
+class LogSumExp(Function):
+    """y = log(sum(exp(x))) over dims, computed stably; dy/dx = exp(x - y) (the softmax)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = x.device.xp
+        array = x.array
+        # NOTE: the log-sum-exp trick: subtract the max so exp cannot overflow.
+        m = array.max(axis=dims, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        y = xp.log(xp.exp(array - m).sum(axis=dims, keepdims=True)) + m
+        ctx.save_for_backward(x)
+        ctx.dims = dims
+        if keepdim:
+            return y
+        return y.reshape(tuple(s for i, s in enumerate(array.shape) if i not in dims))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        y = LogSumExp.apply(x, ctx.dims, True)  # recomputed, so a second backward sees y(x)
+        return _expand_back(gy, x.shape, ctx.dims) * exp(x - y), None, None
+
+
+def logsumexp(input, dim, keepdim=False):
+    return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
+
+
+def all(input, dim=None, keepdim=False):
+    dims = normalize_dims(dim, input.ndim, "all")
+    return Tensor._make(input.device.xp.asarray(input.array.all(axis=dims, keepdims=keepdim)))
+
+
+def any(input, dim=None, keepdim=False):
+    dims = normalize_dims(dim, input.ndim, "any")
+    return Tensor._make(input.device.xp.asarray(input.array.any(axis=dims, keepdims=keepdim)))
+
+
+def count_nonzero(input, dim=None):
+    dims = normalize_dims(dim, input.ndim, "count_nonzero")
+    xp = input.device.xp
+    return Tensor._make(xp.asarray((input.array != 0).sum(axis=dims), dtype=dtypes.int64.np))

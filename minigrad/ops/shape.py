@@ -1,0 +1,374 @@
+"""Shape ops: reshape, transpose, expand, cat, split... The values do not change, only where
+they sit, so each backward puts the gradient back where the value came from."""
+
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.ops._util import normalize_dim, normalize_dims
+from minigrad.tensor import Tensor
+
+
+class SumTo(Function):
+    """Sum a broadcast gradient back to `shape`; its backward expands again. (*) -> shape"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.array.shape
+        array = x.array
+        lead = array.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and array.shape[lead + i] != 1
+        )
+        out = array.sum(axis=axes, keepdims=True) if axes else array
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return expand(gy, ctx.shape), None
+
+
+def sum_to(x: Tensor, shape) -> Tensor:
+    """# NOTE: the unbroadcast step of every binary op's backward: a no-op when shapes agree."""
+    if shape is None or x.array.shape == tuple(shape):
+        return x
+    return SumTo.apply(x, tuple(shape))
+
+
+class Expand(Function):
+    """Broadcast x to `shape` without copying; backward sums back. (*) -> shape"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.array.shape
+        try:
+            return x.device.xp.broadcast_to(x.array, shape)
+        except ValueError:
+            raise RuntimeError(
+                f"expand: the expanded size of the tensor must match the existing size at "
+                f"non-singleton dimensions; cannot expand {tuple(x.shape)} to {tuple(shape)}"
+            ) from None
+
+    @staticmethod
+    def backward(ctx, gy):
+        return sum_to(gy, ctx.shape), None
+
+
+def expand(x: Tensor, shape) -> Tensor:
+    shape = tuple(shape)
+    lead = len(shape) - x.ndim
+    if lead < 0:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to "
+            f"the number of dimensions in the tensor ({x.ndim})"
+        )
+    shape = tuple(x.array.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
+    if shape == x.array.shape:
+        return x
+    return Expand.apply(x, shape)
+
+
+class Reshape(Function):
+    """The same values in a new shape (row-major order). (*) -> shape"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.array.shape
+        return x.array.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return reshape(gy, ctx.shape), None
+
+
+def _infer_shape(shape, numel: int, op: str) -> tuple:
+    shape = tuple(int(s) for s in shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{op}: only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def reshape(x: Tensor, shape) -> Tensor:
+    shape = _infer_shape(shape, x.array.size, "reshape")
+    if shape == x.array.shape:
+        return x
+    return Reshape.apply(x, shape)
+
+
+def view(x: Tensor, shape) -> Tensor:
+    shape = _infer_shape(shape, x.array.size, "view")
+    if shape == x.array.shape:
+        return x
+    return Reshape.apply(x, shape)
+
+
+class Permute(Function):
+    """Reorder the dims: y.shape[i] = x.shape[dims[i]]; backward applies the inverse order."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.device.xp.transpose(x.array, dims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return permute(gy, tuple(inverse)), None
+
+
+def permute(x: Tensor, dims) -> Tensor:
+    dims = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
+    if sorted(dims) != list(range(x.ndim)):
+        raise RuntimeError(
+            f"permute: dims {dims} must be a reordering of 0..{x.ndim - 1} for a tensor of "
+            f"shape {tuple(x.shape)}"
+        )
+    return Permute.apply(x, dims)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    dims = list(range(x.ndim))
+    d0, d1 = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return Permute.apply(x, tuple(dims))
+
+
+swapaxes = transpose
+
+
+def movedim(x: Tensor, source: int, destination: int) -> Tensor:
+    dims = list(range(x.ndim))
+    src = normalize_dim(source, x.ndim, "movedim")
+    dims.remove(src)
+    dims.insert(normalize_dim(destination, x.ndim, "movedim"), src)
+    return Permute.apply(x, tuple(dims))
+
+
+def squeeze(x: Tensor, dim=None) -> Tensor:
+    if dim is None:
+        shape = tuple(s for s in x.array.shape if s != 1)
+    else:
+        dims = normalize_dims(dim, x.ndim, "squeeze")
+        shape = tuple(s for i, s in enumerate(x.array.shape) if not (i in dims and s == 1))
+    return reshape(x, shape)
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    d = normalize_dim(dim, x.ndim + 1, "unsqueeze")
+    shape = x.array.shape
+    return Reshape.apply(x, shape[:d] + (1,) + shape[d:])
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s = normalize_dim(start_dim, x.ndim, "flatten")
+    e = normalize_dim(end_dim, x.ndim, "flatten")
+    shape = x.array.shape
+    middle = 1
+    for n in shape[s : e + 1]:
+        middle *= n
+    return reshape(x, shape[:s] + (middle,) + shape[e + 1 :])
+
+
+def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
+    d = normalize_dim(dim, x.ndim, "unflatten")
+    shape = x.array.shape
+    inner = _infer_shape(sizes, shape[d], "unflatten")
+    return reshape(x, shape[:d] + inner + shape[d + 1 :])
+
+
+class Cat(Function):
+    """Join tensors along an existing dim; backward splits the gradient into the pieces."""
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        ctx.dim = dim
+        ctx.sizes = [t.array.shape[dim] for t in tensors]
+        return tensors[0].device.xp.concatenate([t.array for t in tensors], axis=dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return (None, *split(gy, ctx.sizes, ctx.dim))
+
+
+def _check_same_shapes(op: str, tensors, skip_dim=None) -> None:
+    first = tensors[0]
+    for i, t in enumerate(tensors[1:], 1):
+        a, b = first.array.shape, t.array.shape
+        same = len(a) == len(b) and all(
+            x == y for d, (x, y) in enumerate(zip(a, b)) if d != skip_dim
+        )
+        if not same:
+            what = f"except in dimension {skip_dim}" if skip_dim is not None else "exactly"
+            raise RuntimeError(
+                f"{op}: sizes of tensors must match {what}; tensor 0 has shape {tuple(a)} and "
+                f"tensor {i} has shape {tuple(b)}"
+            )
+
+
+def _same_dtype(tensors):
+    from minigrad.dtypes import promote_types
+
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = promote_types(dtype, t.dtype)
+    return [t if t.dtype is dtype else t.to(dtype=dtype) for t in tensors]
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    tensors = [t for t in tensors if not (t.ndim == 1 and t.array.shape[0] == 0)] or list(tensors)
+    if not tensors:
+        raise RuntimeError("cat: expected a non-empty list of Tensors")
+    d = normalize_dim(dim, tensors[0].ndim, "cat")
+    _check_same_shapes("cat", tensors, skip_dim=d)
+    return Cat.apply(d, *_same_dtype(tensors))
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack: expected a non-empty list of Tensors")
+    _check_same_shapes("stack", tensors)
+    d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+class Split(Function):
+    """Cut x along `dim` into pieces of the given sizes; backward joins the gradients."""
+
+    @staticmethod
+    def forward(ctx, x, sizes, dim):
+        ctx.dim = dim
+        bounds, start = [], 0
+        for s in sizes[:-1]:
+            start += s
+            bounds.append(start)
+        return tuple(x.device.xp.split(x.array, bounds, axis=dim))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return Cat.apply(ctx.dim, *grads), None, None
+
+
+def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    d = normalize_dim(dim, x.ndim, "split")
+    n = x.array.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise RuntimeError(
+                f"split: split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                f"tensor's size at dimension {d}), but got split_sizes={sizes}"
+            )
+    out = Split.apply(x, sizes, d)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    n = x.array.shape[normalize_dim(dim, x.ndim, "chunk")]
+    step = -(-n // chunks)
+    return split(x, max(step, 1), dim)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple:
+    d = normalize_dim(dim, x.ndim, "unbind")
+    return tuple(squeeze(p, d) for p in split(x, 1, d))
+
+
+class Repeat(Function):
+    """Tile x `repeats` times along each dim; backward sums the copies."""
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        ctx.shape = x.array.shape
+        ctx.repeats = repeats
+        return x.device.xp.tile(x.array, repeats)
+
+    @staticmethod
+    def backward(ctx, gy):
+        lead = len(ctx.repeats) - len(ctx.shape)
+        shape = (1,) * lead + ctx.shape
+        # view each dim as (copies, size) and sum over the copies
+        split_shape = []
+        for r, s in zip(ctx.repeats, shape):
+            split_shape += [r, s]
+        g = reshape(gy, split_shape)
+        from minigrad.ops.reduce import sum as reduce_sum
+
+        g = reduce_sum(g, dim=tuple(range(0, 2 * len(shape), 2)))
+        return reshape(g, ctx.shape), None
+
+
+def repeat(x: Tensor, repeats) -> Tensor:
+    repeats = tuple(repeats)
+    if len(repeats) < x.ndim:
+        raise RuntimeError(
+            "repeat: number of dimensions of repeat dims can not be smaller than number of "
+            "dimensions of tensor"
+        )
+    return Repeat.apply(x, repeats)
+
+
+class Flip(Function):
+    """Reverse the order along `dims`; backward flips the gradient back."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.device.xp.flip(x.array, axis=dims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Flip.apply(gy, ctx.dims), None
+
+
+def flip(x: Tensor, dims) -> Tensor:
+    return Flip.apply(x, normalize_dims(dims, x.ndim, "flip"))
+
+
+class Triangle(Function):
+    """Keep the lower (tril) or upper (triu) triangle of the last two dims; zero the rest."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal, upper):
+        xp = x.device.xp
+        rows, cols = x.array.shape[-2:]
+        keep = (xp.triu if upper else xp.tril)(xp.ones((rows, cols), dtype=bool), diagonal)
+        ctx.keep = keep
+        return xp.where(keep, x.array, 0).astype(x.array.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * Tensor._make(ctx.keep.astype(gy.array.dtype)), None, None
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    if x.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return Triangle.apply(x, diagonal, False)
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    if x.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return Triangle.apply(x, diagonal, True)

@@ -1,0 +1,1031 @@
+"""Tensor: an array of its device's module, plus what autograd needs.
+
+A Tensor holds `array` (a NumPy array on the CPU, a CuPy array on a GPU), `requires_grad`,
+`grad` and `grad_fn` (the node that made it; None for leaves). Every computation goes through
+an op in `minigrad.ops`; the methods here only forward to those ops, so each op's code lives in
+one place, next to its backward.
+
+Differences from PyTorch: `Tensor.data` is a detached Tensor sharing storage (as in PyTorch);
+the raw array is `Tensor.array`. Views: indexing and reshaping may share memory with the
+source (NumPy semantics), but their in-place version counters are not shared.
+"""
+
+from __future__ import annotations
+
+import builtins
+import warnings
+import weakref
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad.backend import cpu, device, device_of, get_device
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple of ints (PyTorch's `torch.Size`)."""
+
+    def __repr__(self) -> str:
+        return f"minigrad.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations on it for automatic gradients."""
+
+    __slots__ = (
+        "array",
+        "_requires_grad",
+        "_grad",
+        "grad_fn",
+        "_output_nr",
+        "_version",
+        "_device",
+        "_hooks",
+        "_accum_ref",
+        "_retains_grad",
+        "__weakref__",
+    )
+    __array_priority__ = 1000  # so ndarray + Tensor calls Tensor.__radd__
+
+    def __init__(self, *args, device=None):
+        """`Tensor(data)` copies data as float32; `Tensor(2, 3)` is an uninitialized 2x3."""
+        dev = get_device(device)
+        if len(args) == 1 and not isinstance(args[0], int):
+            array = dev.xp.asarray(_to_numpy_input(args[0]), dtype=dtypes.get_default_dtype().np)
+        else:
+            shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+            array = dev.xp.empty(tuple(shape), dtype=dtypes.get_default_dtype().np)
+        _init(self, array)
+
+    @staticmethod
+    def _make(array, requires_grad: bool = False, grad_fn=None) -> Tensor:
+        """Wrap an array without copying it (the fast path every op uses)."""
+        t = Tensor.__new__(Tensor)
+        _init(t, array)
+        t._requires_grad = requires_grad
+        t.grad_fn = grad_fn
+        return t
+
+    # -- attributes --------------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self.array.shape)
+
+    def size(self, dim: int | None = None):
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.from_numpy_dtype(self.array.dtype)
+
+    @property
+    def device(self) -> device:
+        return self._device
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._device.type == "cuda"
+
+    @property
+    def ndim(self) -> int:
+        return self.array.ndim
+
+    def dim(self) -> int:
+        return self.array.ndim
+
+    def numel(self) -> int:
+        return int(self.array.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.array.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.array.dtype.kind == "f"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and self.array.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients "
+                f"(this one is {self.dtype})"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during backward(). Call .retain_grad() "
+                "on it before backward() if you need its gradient.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None and tuple(value.shape) != self.array.shape:
+            raise RuntimeError(
+                f"assigned grad has data of a different size: {tuple(value.shape)} for a "
+                f"tensor of shape {self.array.shape}"
+            )
+        self._grad = value
+
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a new leaf that shares memory and records no history."""
+        return Tensor._make(self.array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self.array = value.array
+        self._device = value._device
+        self._version += 1
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        return shape_ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802
+        return shape_ops.transpose(self, -2, -1)
+
+    # -- conversion --------------------------------------------------------------------------
+    def item(self):
+        if self.array.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.array.size} elements cannot be converted to Scalar"
+            )
+        return self.array.reshape(()).item()
+
+    def tolist(self):
+        return _host(self.array).tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The NumPy array behind a CPU tensor (shared memory, as PyTorch)."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        if self._device is not cpu:
+            if not force:
+                raise TypeError(
+                    f"can't convert {self._device} device type tensor to numpy. Use "
+                    "Tensor.cpu() to copy the tensor to host memory first."
+                )
+            return _host(self.array)
+        return self.array
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(other)`; a copy only if needed."""
+        dev, dtype, copy = _parse_to(self, args, kwargs)
+        out = self
+        if dev is not None and dev is not self._device:
+            out = creation.to_device(out, dev)
+        if dtype is not None and dtype.np != out.array.dtype:
+            out = elementwise.cast(out, dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to(cpu)
+
+    def cuda(self, device=None) -> Tensor:
+        return self.to("cuda" if device is None else device)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"minigrad.{self.dtype.name.capitalize()}Tensor"
+        return self.to(dtype=dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(dtype=other.dtype)
+
+    def float(self) -> Tensor:
+        return self.to(dtype=dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtype=dtypes.float64)
+
+    def half(self) -> Tensor:
+        return self.to(dtype=dtypes.float16)
+
+    def long(self) -> Tensor:
+        return self.to(dtype=dtypes.int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtype=dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtype=dtypes.bool_)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.array.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.array.size} elements is ambiguous; use "
+                ".any() or .all()"
+            )
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if self.array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.array.shape[0]
+
+    def __iter__(self):
+        if self.array.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.array.shape[0]))
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return format_tensor(self)
+
+    def __format__(self, spec: str) -> str:
+        if self.array.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return repr(self)
+
+    # -- autograd ----------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Add d(self)/d(leaf) into `.grad` of every leaf that requires grad."""
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self) -> Tensor:
+        """The same values (shared memory), cut from the graph."""
+        return Tensor._make(self.array)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` of this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            return
+        if not self._retains_grad:
+            ref = weakref.ref(self)
+
+            def keep(g):
+                t = ref()
+                if t is not None:
+                    t._grad = g.detach() if t._grad is None else t._grad + g.detach()
+
+            self._add_hook(keep)
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call `hook(grad)` when this tensor's gradient is computed; it may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        return self._add_hook(hook)
+
+    def _add_hook(self, hook) -> RemovableHandle:
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = {}
+            hooks = self._hooks
+        else:
+            node = self.grad_fn
+            if node._pre_hooks is None:
+                node._pre_hooks = {}
+            hooks = node._pre_hooks.setdefault(self._output_nr, {})
+        return RemovableHandle(hooks, hook)
+
+    def _accumulator(self):
+        """The AccumulateGrad node of this leaf (one per leaf while a graph uses it)."""
+        acc = self._accum_ref() if self._accum_ref is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            self._accum_ref = weakref.ref(acc)
+        return acc
+
+    # -- in-place (under no_grad, or recorded on non-leaf tensors) --------------------------
+    def _inplace(self, op, *args) -> Tensor:
+        """Run `op(self, *args)` and write the result into this tensor's memory."""
+        grad_on = state.enabled and (
+            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        )
+        if grad_on and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation. "
+                "Update weights under `with minigrad.no_grad():`, or use an out-of-place "
+                "operation."
+            )
+        if not grad_on:
+            out = op(self, *args)
+            _copy_into(self, out.array)
+            return self
+        # NOTE: the op sees a copy, so what it saves for backward is the value before the
+        # change; this tensor then takes the result and the op's node as its history.
+        before = Tensor._make(self.array.copy(), True, self.grad_fn)
+        before._output_nr = self._output_nr
+        out = op(before, *args)
+        _copy_into(self, out.array)
+        self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(elementwise.add, other)
+
+    def __isub__(self, other):
+        return self._inplace(elementwise.sub, other)
+
+    def __imul__(self, other):
+        return self._inplace(elementwise.mul, other)
+
+    def __itruediv__(self, other):
+        return self._inplace(elementwise.div, other)
+
+    def __ipow__(self, other):
+        return self._inplace(elementwise.pow, other)
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace(elementwise.add, other, alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace(elementwise.sub, other, alpha)
+
+    def mul_(self, other):
+        return self._inplace(elementwise.mul, other)
+
+    def div_(self, other):
+        return self._inplace(elementwise.div, other)
+
+    def pow_(self, other):
+        return self._inplace(elementwise.pow, other)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(elementwise.clamp, min, max)
+
+    def relu_(self):
+        return self._inplace(elementwise.relu)
+
+    def neg_(self):
+        return self._inplace(elementwise.neg)
+
+    def exp_(self):
+        return self._inplace(elementwise.exp)
+
+    def sqrt_(self):
+        return self._inplace(elementwise.sqrt)
+
+    def addcmul_(self, t1, t2, *, value=1):
+        return self._inplace(lambda s: s + value * t1 * t2)
+
+    def addcdiv_(self, t1, t2, *, value=1):
+        return self._inplace(lambda s: s + value * t1 / t2)
+
+    def lerp_(self, end, weight):
+        return self._inplace(lambda s: s + weight * (end - s))
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(elementwise.masked_fill, mask, value)
+
+    def copy_(self, src) -> Tensor:
+        """Copy src's values into this tensor (broadcast, cast to this dtype)."""
+        if isinstance(src, Tensor) and src._device is not self._device:
+            src = src.to(self._device)
+        return self._inplace(lambda s, x: elementwise.add(s * 0, x), src)
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value) -> Tensor:
+        if state.enabled and self._requires_grad:
+            return self._inplace(lambda s: elementwise.add(s * 0, value))
+        self.array[...] = value.item() if isinstance(value, Tensor) else value
+        self._version += 1
+        return self
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
+        return self._fill_random(random.normal_array, mean, std, generator)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> Tensor:
+        return self._fill_random(random.uniform_array, a, b, generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        u = random.uniform_array(self.array.shape, self._device, 0.0, 1.0, generator)
+        self.array[...] = u < p
+        self._version += 1
+        return self
+
+    def _fill_random(self, sample, a, b, generator) -> Tensor:
+        if state.enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        self.array[...] = sample(self.array.shape, self._device, a, b, generator)
+        self._version += 1
+        return self
+
+    def __setitem__(self, index, value) -> None:
+        indexing.setitem(self, index, value)
+
+    # -- operators ---------------------------------------------------------------------------
+    def __getitem__(self, index):
+        return indexing.getitem(self, index)
+
+    def __add__(self, other):
+        return elementwise.add(self, other)
+
+    def __radd__(self, other):
+        return elementwise.add(other, self)
+
+    def __sub__(self, other):
+        return elementwise.sub(self, other)
+
+    def __rsub__(self, other):
+        return elementwise.sub(other, self)
+
+    def __mul__(self, other):
+        return elementwise.mul(self, other)
+
+    def __rmul__(self, other):
+        return elementwise.mul(other, self)
+
+    def __truediv__(self, other):
+        return elementwise.div(self, other)
+
+    def __rtruediv__(self, other):
+        return elementwise.div(other, self)
+
+    def __floordiv__(self, other):
+        return elementwise.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return elementwise.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return elementwise.remainder(self, other)
+
+    def __pow__(self, other):
+        return elementwise.pow(self, other)
+
+    def __rpow__(self, other):
+        return elementwise.pow(other, self)
+
+    def __matmul__(self, other):
+        return matmul_ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul_ops.matmul(other, self)
+
+    def __neg__(self):
+        return elementwise.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return elementwise.abs(self)
+
+    def __eq__(self, other):
+        return elementwise.eq(self, other)
+
+    def __ne__(self, other):
+        return elementwise.ne(self, other)
+
+    def __lt__(self, other):
+        return elementwise.lt(self, other)
+
+    def __le__(self, other):
+        return elementwise.le(self, other)
+
+    def __gt__(self, other):
+        return elementwise.gt(self, other)
+
+    def __ge__(self, other):
+        return elementwise.ge(self, other)
+
+    def __and__(self, other):
+        return elementwise.logical_and(self, other)
+
+    def __or__(self, other):
+        return elementwise.logical_or(self, other)
+
+    def __xor__(self, other):
+        return elementwise.logical_xor(self, other)
+
+    def __invert__(self):
+        return elementwise.logical_not(self)
+
+    # -- methods that forward to ops (see minigrad/ops/ for each op and its backward) --------
+    def add(self, other, *, alpha=1):
+        return elementwise.add(self, other, alpha)
+
+    def sub(self, other, *, alpha=1):
+        return elementwise.sub(self, other, alpha)
+
+    def mul(self, other):
+        return elementwise.mul(self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        return elementwise.div(self, other, rounding_mode=rounding_mode)
+
+    def pow(self, exponent):
+        return elementwise.pow(self, exponent)
+
+    def neg(self):
+        return elementwise.neg(self)
+
+    def exp(self):
+        return elementwise.exp(self)
+
+    def log(self):
+        return elementwise.log(self)
+
+    def log1p(self):
+        return elementwise.log1p(self)
+
+    def sqrt(self):
+        return elementwise.sqrt(self)
+
+    def rsqrt(self):
+        return elementwise.rsqrt(self)
+
+    def abs(self):
+        return elementwise.abs(self)
+
+    def sign(self):
+        return elementwise.sign(self)
+
+    def sin(self):
+        return elementwise.sin(self)
+
+    def cos(self):
+        return elementwise.cos(self)
+
+    def square(self):
+        return elementwise.mul(self, self)
+
+    def reciprocal(self):
+        return elementwise.div(1.0, self)
+
+    def sigmoid(self):
+        return elementwise.sigmoid(self)
+
+    def tanh(self):
+        return elementwise.tanh(self)
+
+    def relu(self):
+        return elementwise.relu(self)
+
+    def clamp(self, min=None, max=None):
+        return elementwise.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return elementwise.maximum(self, other)
+
+    def minimum(self, other):
+        return elementwise.minimum(self, other)
+
+    def masked_fill(self, mask, value):
+        return elementwise.masked_fill(self, mask, value)
+
+    def where(self, condition, other):
+        return elementwise.where(condition, self, other)
+
+    def eq(self, other):
+        return elementwise.eq(self, other)
+
+    def ne(self, other):
+        return elementwise.ne(self, other)
+
+    def lt(self, other):
+        return elementwise.lt(self, other)
+
+    def le(self, other):
+        return elementwise.le(self, other)
+
+    def gt(self, other):
+        return elementwise.gt(self, other)
+
+    def ge(self, other):
+        return elementwise.ge(self, other)
+
+    def isnan(self):
+        return elementwise.isnan(self)
+
+    def isinf(self):
+        return elementwise.isinf(self)
+
+    def isfinite(self):
+        return elementwise.isfinite(self)
+
+    def logical_not(self):
+        return elementwise.logical_not(self)
+
+    def floor(self):
+        return elementwise.floor(self)
+
+    def ceil(self):
+        return elementwise.ceil(self)
+
+    def round(self):
+        return elementwise.round(self)
+
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce.mean(self, dim, keepdim, dtype=dtype)
+
+    def prod(self, dim=None, keepdim=False):
+        return reduce.prod(self, dim, keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        return reduce.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return reduce.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return reduce.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return reduce.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return reduce.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return reduce.argmin(self, dim, keepdim)
+
+    def var(self, dim=None, *args, **kwargs):
+        return reduce.var(self, dim, *args, **kwargs)
+
+    def std(self, dim=None, *args, **kwargs):
+        return reduce.std(self, dim, *args, **kwargs)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        return reduce.norm(self, p, dim, keepdim)
+
+    def cumsum(self, dim):
+        return reduce.cumsum(self, dim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return reduce.logsumexp(self, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return reduce.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return reduce.any(self, dim, keepdim)
+
+    def softmax(self, dim):
+        return nn_ops.softmax(self, dim)
+
+    def log_softmax(self, dim):
+        return nn_ops.log_softmax(self, dim)
+
+    def reshape(self, *shape):
+        return shape_ops.reshape(self, _shape_args(shape))
+
+    def view(self, *shape):
+        return shape_ops.view(self, _shape_args(shape))
+
+    def view_as(self, other):
+        return shape_ops.view(self, tuple(other.shape))
+
+    def reshape_as(self, other):
+        return shape_ops.reshape(self, tuple(other.shape))
+
+    def transpose(self, dim0, dim1):
+        return shape_ops.transpose(self, dim0, dim1)
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
+            )
+        return shape_ops.transpose(self, 0, -1) if self.ndim == 2 else self
+
+    def permute(self, *dims):
+        return shape_ops.permute(self, _shape_args(dims))
+
+    def squeeze(self, dim=None):
+        return shape_ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return shape_ops.unsqueeze(self, dim)
+
+    def expand(self, *sizes):
+        return shape_ops.expand(self, _shape_args(sizes))
+
+    def expand_as(self, other):
+        return shape_ops.expand(self, tuple(other.shape))
+
+    def broadcast_to(self, shape):
+        return shape_ops.expand(self, tuple(shape))
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return shape_ops.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        return shape_ops.unflatten(self, dim, sizes)
+
+    def split(self, split_size_or_sections, dim=0):
+        return shape_ops.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return shape_ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return shape_ops.unbind(self, dim)
+
+    def repeat(self, *sizes):
+        return shape_ops.repeat(self, _shape_args(sizes))
+
+    def flip(self, dims):
+        return shape_ops.flip(self, dims)
+
+    def tril(self, diagonal=0):
+        return shape_ops.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return shape_ops.triu(self, diagonal)
+
+    def contiguous(self):
+        return self
+
+    def is_contiguous(self) -> bool:
+        return True
+
+    def clone(self):
+        return elementwise.clone(self)
+
+    def gather(self, dim, index):
+        return indexing.gather(self, dim, index)
+
+    def index_select(self, dim, index):
+        return indexing.index_select(self, dim, index)
+
+    def masked_select(self, mask):
+        return indexing.getitem(self, mask)
+
+    def matmul(self, other):
+        return matmul_ops.matmul(self, other)
+
+    def mm(self, other):
+        return matmul_ops.mm(self, other)
+
+    def bmm(self, other):
+        return matmul_ops.bmm(self, other)
+
+    def mv(self, vec):
+        return matmul_ops.matmul(self, vec)
+
+    def dot(self, other):
+        return matmul_ops.dot(self, other)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return creation.tensor(
+            data,
+            dtype=dtype or self.dtype,
+            device=device or self._device,
+            requires_grad=requires_grad,
+        )
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return creation.zeros(
+            *size,
+            dtype=dtype or self.dtype,
+            device=device or self._device,
+            requires_grad=requires_grad,
+        )
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return creation.ones(
+            *size,
+            dtype=dtype or self.dtype,
+            device=device or self._device,
+            requires_grad=requires_grad,
+        )
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return creation.full(
+            size,
+            fill_value,
+            dtype=dtype or self.dtype,
+            device=device or self._device,
+            requires_grad=requires_grad,
+        )
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+class RemovableHandle:
+    """Returned by `register_hook`; `.remove()` takes the hook off again."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict, hook):
+        RemovableHandle._next_id += 1
+        self.id = RemovableHandle._next_id
+        self._hooks = hooks
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _init(t: Tensor, array) -> None:
+    if type(array) is np.ndarray:
+        dev = cpu
+    elif isinstance(array, (np.generic, np.ndarray)):
+        # NumPy returns scalars, not 0-d arrays, from many ops on 0-d arrays
+        array, dev = np.asarray(array), cpu
+    else:
+        dev = device_of(array)
+    t.array = array
+    t._requires_grad = False
+    t._grad = None
+    t.grad_fn = None
+    t._output_nr = 0
+    t._version = 0
+    t._device = dev
+    t._hooks = None
+    t._accum_ref = None
+    t._retains_grad = False
+
+
+def _copy_into(t: Tensor, array) -> None:
+    if array.dtype != t.array.dtype and not np.can_cast(array.dtype, t.array.dtype, "same_kind"):
+        raise RuntimeError(
+            f"result type {dtypes.from_numpy_dtype(array.dtype).name} can't be cast to the "
+            f"desired output type {dtypes.from_numpy_dtype(t.array.dtype).name}"
+        )
+    if array.shape != t.array.shape:
+        try:
+            array = t._device.xp.broadcast_to(array, t.array.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"output with shape {list(t.array.shape)} doesn't match the broadcast shape "
+                f"{list(array.shape)}"
+            ) from None
+    t.array[...] = array
+    t._version += 1
+
+
+def _host(array) -> np.ndarray:
+    return array if isinstance(array, np.ndarray) else array.get()
+
+
+def _to_numpy_input(data):
+    if isinstance(data, Tensor):
+        return _host(data.array)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        return [_to_numpy_input(x) for x in data]
+    return data
+
+
+def _shape_args(args) -> tuple:
+    """Accept both f(2, 3) and f((2, 3)), as PyTorch does."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _parse_to(t, args, kwargs):
+    dev = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    for a in args:
+        if isinstance(a, Tensor):
+            dev, dtype = a._device, a.dtype
+        elif isinstance(a, dtypes.dtype) or a in (float, int, bool):
+            dtype = a
+        elif isinstance(a, (str, device, int)):
+            dev = a
+        else:
+            raise TypeError(f"to(): unexpected argument {a!r}")
+    if kwargs:
+        raise TypeError(f"to(): unexpected keyword arguments {sorted(kwargs)}")
+    return (
+        None if dev is None else get_device(dev),
+        None if dtype is None else dtypes.to_dtype(dtype),
+        copy,
+    )
+
+
+def format_tensor(t: Tensor) -> str:
+    """PyTorch-like text: tensor([[1.0000, 2.5000]], requires_grad=True)."""
+    array = _host(t.array)
+    prefix = "tensor("
+    body = _format_array(array, len(prefix))
+    extras = []
+    if t._device is not cpu:
+        extras.append(f"device='{t._device}'")
+    default = {dtypes.get_default_dtype().np, np.dtype(np.int64), np.dtype(np.bool_)}
+    if array.dtype not in default:
+        extras.append(f"dtype={t.dtype}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn={t.grad_fn!r}")
+    elif t._requires_grad:
+        extras.append("requires_grad=True")
+    return prefix + ", ".join([body, *extras]) + ")"
+
+
+def _format_array(array: np.ndarray, indent: int) -> str:
+    fmt = _element_format(array)
+    formatter = None
+    if fmt is not None:
+        # PyTorch right-aligns every element to the widest one
+        width = builtins.max((len(fmt(v)) for v in array.reshape(-1)[:1000]), default=0)
+        formatter = {"all": lambda v: fmt(v).rjust(width)}
+    return np.array2string(
+        array,
+        separator=", ",
+        formatter=formatter,
+        threshold=1000,
+        edgeitems=3,
+        max_line_width=80,
+        prefix=" " * indent,
+    )
+
+
+def _element_format(array: np.ndarray):
+    if array.dtype.kind == "b":
+        return lambda v: "True" if v else "False"
+    if array.dtype.kind != "f":
+        return None
+    finite = array[np.isfinite(array)]
+    nonzero = np.abs(finite[finite != 0])
+    big = nonzero.size and nonzero.max() >= 1e8
+    if finite.size and np.all(finite == np.round(finite)) and not big:
+        return lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)
+    if big or (nonzero.size and nonzero.min() < 1e-4):
+        return lambda v: f"{v:.4e}"
+    return lambda v: f"{v:.4f}"
+
+
+# The ops need Tensor, so they are imported after it is defined.
+from minigrad import creation, random  # noqa: E402
+from minigrad.autograd import engine  # noqa: E402
+from minigrad.autograd.function import AccumulateGrad  # noqa: E402
+from minigrad.autograd.grad_mode import state  # noqa: E402
+from minigrad.ops import elementwise, indexing, reduce  # noqa: E402
+from minigrad.ops import matmul as matmul_ops  # noqa: E402
+from minigrad.ops import nn as nn_ops  # noqa: E402
+from minigrad.ops import shape as shape_ops  # noqa: E402

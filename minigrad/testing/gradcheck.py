@@ -1,0 +1,202 @@
+"""`gradcheck`: compare backward with central differences, and blame the op that is wrong.
+
+# NOTE: float64 throughout. With eps = 1e-6, a float32 difference f(x+eps) - f(x-eps) keeps
+# only a digit or two (float32 resolves about 7 significant digits), so a correct backward
+# would fail. The upstream gradient is random, not ones: a backward that sums where it should
+# weight (a classic bug) passes with ones but not with random weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd import engine
+from minigrad.autograd.grad_mode import state
+from minigrad.tensor import Tensor
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck when backward disagrees with the numerical derivative."""
+
+
+def _as_tuple(x) -> tuple:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _differentiable(outputs) -> list:
+    return [o for o in outputs if isinstance(o, Tensor) and o.requires_grad]
+
+
+def _to_float64(inputs) -> tuple:
+    out = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x.requires_grad and x.array.dtype.kind == "f":
+            x = Tensor._make(x.array.astype(np.float64)).requires_grad_()
+        out.append(x)
+    return tuple(out)
+
+
+def _weighted_sum(outputs, weights) -> float:
+    return float(sum((o.array.astype(np.float64) * w).sum() for o, w in zip(outputs, weights)))
+
+
+def _jacobian_vector(func, inputs, wrt, weights, eps):
+    """Numerical d(sum(w * f)) / d(input) for each input in wrt, by central differences."""
+    # NOTE: recording stays on: func may itself take gradients (see gradgradcheck)
+    grads = []
+    for i in wrt:
+        array = inputs[i].array
+        g = np.zeros(array.shape, dtype=np.float64)
+        flat = array.reshape(-1)  # a view: changing it changes the input
+        for j in range(flat.size):
+            orig = flat[j]
+            flat[j] = orig + eps
+            plus = _weighted_sum(_differentiable_like(func(*inputs)), weights)
+            flat[j] = orig - eps
+            minus = _weighted_sum(_differentiable_like(func(*inputs)), weights)
+            flat[j] = orig
+            g.reshape(-1)[j] = (plus - minus) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+def _differentiable_like(outputs):
+    return [o for o in _as_tuple(outputs) if isinstance(o, Tensor) and o.array.dtype.kind == "f"]
+
+
+def _host(array):
+    return array if isinstance(array, np.ndarray) else array.get()
+
+
+def _compare(func, inputs, eps, atol, rtol, seed):
+    """None if backward matches central differences, else a description of the mismatch."""
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not wrt:
+        raise ValueError("gradcheck: no input requires grad; pass tensors with requires_grad=True")
+    outputs = _differentiable(_as_tuple(func(*inputs)))
+    if not outputs:
+        raise GradcheckError("gradcheck: no output requires grad, so there is nothing to check")
+    rng = np.random.default_rng(seed)
+    weights = [rng.standard_normal(o.array.shape) for o in outputs]
+    upstream = [
+        Tensor._make(o._device.xp.asarray(w.astype(o.array.dtype)))
+        for o, w in zip(outputs, weights)
+    ]
+    analytical = engine.grad(outputs, [inputs[i] for i in wrt], upstream, allow_unused=True)
+    numerical = _jacobian_vector(func, inputs, wrt, [w for w in weights], eps)
+    for i, a, n in zip(wrt, analytical, numerical):
+        a = np.zeros_like(n) if a is None else _host(a.array).astype(np.float64)
+        if a.shape != n.shape:
+            return f"input {i}: the gradient has shape {a.shape}, the input has {n.shape}"
+        close = np.isclose(a, n, rtol=rtol, atol=atol)
+        if not close.all():
+            worst = np.unravel_index(np.argmax(np.abs(a - n) * ~close), a.shape)
+            return (
+                f"input {i} (shape {tuple(n.shape)}): backward gives {a[worst]:.6g} but the "
+                f"numerical derivative is {n[worst]:.6g} at index {tuple(int(k) for k in worst)} "
+                f"({int((~close).sum())} of {close.size} elements differ)"
+            )
+    return None
+
+
+def _blame(func, inputs, eps, atol, rtol, seed) -> str:
+    """Re-run func, recording each op, and check each op on its own: name the first bad one."""
+    tape: list = []
+    state.tape = tape
+    try:
+        func(*inputs)
+    finally:
+        state.tape = None
+    for cls, args in tape:
+        local = _to_float64(
+            Tensor._make(a.array.copy()).requires_grad_(a.requires_grad)
+            if isinstance(a, Tensor)
+            else a
+            for a in args
+        )
+        try:
+            problem = _compare(lambda *xs, c=cls: c.apply(*xs), local, eps, atol, rtol, seed)
+        except (GradcheckError, ValueError):
+            continue
+        except Exception as exc:  # a backward that crashes is the one to blame too
+            problem = f"backward raised {type(exc).__name__}: {exc}"
+        if problem:
+            shapes = ", ".join(
+                str(tuple(a.shape)) if isinstance(a, Tensor) else repr(a) for a in args
+            )
+            return (
+                f"The first op whose gradient is wrong is {cls.__name__} (inputs: {shapes}): "
+                f"{problem}"
+            )
+    return (
+        "Every op passes its own check, so the mistake is in how the ops are combined "
+        "(or a value was computed outside minigrad, e.g. with NumPy, and lost its gradient)."
+    )
+
+
+def gradcheck(
+    func,
+    inputs,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """Check `func`'s backward against central differences, in float64.
+
+    Inputs that require grad are copied to float64. For each, the gradient of
+    sum(w * func(inputs)) with a random w is computed by backward and numerically. On a
+    mismatch, raises GradcheckError (or returns False) with a message that names the first op
+    whose own backward is wrong and its input shapes.
+
+        >>> x = minigrad.randn(3, 4, dtype=minigrad.float64, requires_grad=True)
+        >>> gradcheck(lambda x: (x * x).sum(1), (x,))
+        True
+    """
+    inputs = _to_float64(_as_tuple(inputs))
+    problem = _compare(func, inputs, eps, atol, rtol, seed)
+    if problem is None:
+        return True
+    message = f"gradcheck failed: {problem}.\n{_blame(func, inputs, eps, atol, rtol, seed)}"
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
+
+
+def gradgradcheck(
+    func,
+    inputs,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """Check second derivatives: gradcheck of the (create_graph) gradient of func."""
+    inputs = _to_float64(_as_tuple(inputs))
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    rng = np.random.default_rng(seed + 1)
+    weights: list = []
+
+    def first_grads(*xs):
+        outputs = _differentiable(_as_tuple(func(*xs)))
+        if not weights:
+            weights.extend(rng.standard_normal(o.array.shape) for o in outputs)
+        upstream = [Tensor._make(o._device.xp.asarray(w)) for o, w in zip(outputs, weights)]
+        grads = engine.grad(
+            outputs, [xs[i] for i in wrt], upstream, create_graph=True, allow_unused=True
+        )
+        return tuple(g for g in grads if g is not None and g.requires_grad)
+
+    return gradcheck(
+        first_grads,
+        inputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+        seed=seed,
+    )
