@@ -1,0 +1,68 @@
+"""Students check their own notebook (``minigrad-course check exercises/NN_name.ipynb``).
+
+Runs the notebook in a fresh kernel and prints one line per question: passed, failing (with
+the test's assertion message, e.g. minigrad.testing's gradient-check report naming the op and
+shapes), not yet done (NotImplementedError) or error. Output on stderr (warnings) never counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import notebook as nbf
+from .assemble import PASSED, questions, score
+from .report import number
+from .sandbox import Limits, execute
+
+LABELS = {"failed": "failing"}
+
+
+@dataclass
+class CheckReport:
+    """Outcome per question (see assemble.score), plus errors outside any question."""
+
+    outcomes: dict[str, dict[str, Any]]
+    other_errors: list[str]
+    flags: list[str]
+
+    @property
+    def all_passed(self) -> bool:
+        return all(o["status"] == PASSED for o in self.outcomes.values())
+
+    def table(self) -> str:
+        """The per-question table students read."""
+        width = max([len(g) for g in self.outcomes] + [8])
+        lines = [f"{'question':<{width}}  points  result"]
+        for gid, o in self.outcomes.items():
+            points = f"{number(o['points'])}/{number(o['max'])}"
+            label = LABELS.get(o["status"], o["status"])
+            message = o["message"].strip()
+            if message and o["status"] != "not yet done":
+                label += ": " + message.replace("\n", "\n" + " " * (width + 10))
+            lines.append(f"{gid:<{width}}  {points:<6}  {label}")
+        earned = sum(o["points"] for o in self.outcomes.values())
+        total = sum(o["max"] for o in self.outcomes.values())
+        lines.append(f"{'total':<{width}}  {number(earned)}/{number(total)}")
+        lines += [f"note: {e}" for e in self.other_errors]
+        lines += [f"note: the run stopped early ({f})" for f in self.flags]
+        return "\n".join(lines)
+
+
+def check(path: Path, limits: Limits | None = None) -> CheckReport:
+    """Run a student's notebook as it is and report each question."""
+    nb = nbf.read_notebook(path)
+    limits = limits or Limits(memory_mb=None)
+    result = execute(nb, limits, cwd=path.resolve().parent)
+    qs = questions(nb)
+    positions = {nbf.grade_id(c): i for i, c in enumerate(nb.cells) if nbf.grade_id(c)}
+    outcomes = score(qs, positions, result.cells)
+    graded = {positions[q.grade_id] for q in qs}
+    answers = {positions[a] for q in qs for a in q.answers if a in positions}
+    other = [
+        f"cell {r['index'] + 1} raised {r.get('ename')}: {r.get('evalue')}"
+        for r in result.cells
+        if r["status"] != "ok" and r["index"] not in graded | answers
+    ]
+    return CheckReport(outcomes, other, result.flags)

@@ -1,0 +1,341 @@
+"""Grade a class (``minigrad-course grade CHAPTER SUBMISSIONS --out grades.csv``).
+
+SUBMISSIONS holds one folder per student with the returned notebook under its exercise file
+name. Every folder gets a row, whatever is in it. Each notebook runs in a worker process of its
+own (see sandbox.py) with a wall-clock, memory and process limit; ``--jobs`` workers run at
+once. Finished students are saved one JSON file each in ``<out>_work/results/`` as they
+complete and the CSV is rewritten atomically after each, so an interrupted run, restarted,
+grades only what is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from nbformat import NotebookNode
+
+from . import notebook as nbf
+from .assemble import Question, assemble, questions, run_flags, score
+from .build import release
+from .report import write_csv, write_feedback, write_summary
+from .sandbox import Limits, kill_descendants, kill_uid
+
+RESULT_VERSION = 1
+SANDBOX_UID_BASE = 60000  # slot k runs student code as uid/gid 60000 + k (only when root)
+# Statuses that mean the notebook could not be graded at all (every question scores 0).
+UNGRADABLE = ("missing", "empty", "corrupt", "wrong-chapter")
+
+
+@dataclass
+class GradeOptions:
+    """Everything a grading run needs besides the chapter and the submissions."""
+
+    out: Path
+    jobs: int = 2
+    limits: Limits = field(default_factory=Limits)
+    force: bool = False
+    sandbox_user: bool = True  # when root: run student code as an unprivileged uid
+    uid_base: int = SANDBOX_UID_BASE
+
+
+@dataclass
+class Submission:
+    """A student folder and the notebook found in it (None when there is none)."""
+
+    student: str
+    folder: Path
+    path: Path | None
+    flags: list[str]
+
+    def fingerprint(self, solution_digest: str) -> str:
+        digest = hashlib.sha256(solution_digest.encode())
+        if self.path is not None:
+            digest.update(self.path.read_bytes())
+        return digest.hexdigest()
+
+
+def work_paths(out: Path) -> dict[str, Path]:
+    """Where a run keeps its state, next to --out: results, jobs, feedback, summary."""
+    stem = out.with_suffix("")
+    work = Path(f"{stem}_work")
+    return {
+        "work": work,
+        "results": work / "results",
+        "jobs": work / "jobs",
+        "feedback": Path(f"{stem}_feedback"),
+        "summary": Path(f"{stem}_summary.md"),
+    }
+
+
+def find_submission(folder: Path, exercise_name: str) -> Submission:
+    """The notebook to grade in a student's folder, flagging renamed or misplaced files."""
+    exact = folder / exercise_name
+    if exact.is_file():
+        return Submission(folder.name, folder, exact, [])
+    notebooks = sorted(
+        p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and p.is_file()
+    )
+    same_name = [p for p in notebooks if p.name == exercise_name]
+    if same_name:
+        return Submission(folder.name, folder, same_name[0], ["renamed"])
+    prefix = exercise_name[:3]  # "04_"
+    likely = [p for p in notebooks if p.name.startswith(prefix)] or notebooks
+    if len(likely) == 1:
+        return Submission(folder.name, folder, likely[0], ["renamed"])
+    return Submission(folder.name, folder, None, ["missing"])
+
+
+def load_submission(sub: Submission) -> tuple[NotebookNode | None, list[str], str]:
+    """Read the student's notebook: (notebook or None, flags, note for feedback)."""
+    if sub.path is None:
+        return None, ["missing"], "no notebook was found in the folder"
+    raw = sub.path.read_bytes()
+    if not raw.strip():
+        return None, ["empty"], f"{sub.path.name} is empty"
+    try:
+        nb = nbf.read_notebook(sub.path)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("no cells")
+    except Exception as exc:  # any way a file can fail to be a notebook
+        return None, ["corrupt"], f"{sub.path.name} is not a readable notebook ({exc})"[:500]
+    return nb, [], ""
+
+
+class SandboxUsers:
+    """Hands out worker slots; as root, each slot has its own unprivileged uid."""
+
+    def __init__(self, jobs: int, enabled: bool, base: int):
+        self.slots: queue.Queue[int] = queue.Queue()
+        for slot in range(jobs):
+            self.slots.put(slot)
+        self.base = base
+        self.enabled = enabled and hasattr(os, "geteuid") and os.geteuid() == 0
+        if self.enabled and not self._works():
+            print(
+                f"warning: cannot run Python as uid {base}; student code runs as root, "
+                "guarded by the watchdog only",
+                file=sys.stderr,
+            )
+            self.enabled = False
+
+    def _works(self) -> bool:
+        """Check that an unprivileged uid can start this interpreter and import the kernel."""
+        config = json.dumps({"uid": self.base, "gid": self.base})
+        command = [
+            sys.executable,
+            "-m",
+            "minigrad_course.jail",
+            config,
+            sys.executable,
+            "-c",
+            "import ipykernel, nbformat, minigrad_course",
+        ]
+        try:
+            done = subprocess.run(command, cwd="/", capture_output=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return done.returncode == 0
+
+    def uid(self, slot: int) -> int | None:
+        return self.base + slot if self.enabled else None
+
+
+def run_worker(job_dir: Path, nb: NotebookNode, limits: Limits, uid: int | None) -> dict:
+    """Run one assembled notebook in a worker process; return its records and flags."""
+    job_dir.mkdir(parents=True, exist_ok=True)
+    records_path = job_dir / "records.jsonl"
+    records_path.unlink(missing_ok=True)
+    nbf.write_text_atomic(job_dir / "graded.ipynb", nbf.dumps_notebook(nb))
+    job = {
+        "notebook": str(job_dir / "graded.ipynb"),
+        "records": str(records_path),
+        "limits": asdict(limits),
+        "uid": uid,
+        "gid": uid,
+    }
+    nbf.write_json_atomic(job_dir / "job.json", job)
+    with open(job_dir / "worker.log", "wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "minigrad_course.sandbox", str(job_dir / "job.json")],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        flags = _wait_or_kill(worker, limits.timeout + 90, uid)
+    return _read_records(records_path, flags)
+
+
+def _wait_or_kill(worker: subprocess.Popen, timeout: float, uid: int | None) -> list[str]:
+    """Wait for the worker; past timeout kill it and everything it started."""
+    try:
+        worker.wait(timeout=timeout)
+        return []
+    except subprocess.TimeoutExpired:
+        kill_descendants(worker.pid)
+        with contextlib.suppress(OSError):
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        if uid is not None:
+            kill_uid(uid)
+        return ["timeout"]
+
+
+def _read_records(path: Path, flags: list[str]) -> dict:
+    """Cell records and the end record from a worker's JSON-lines file."""
+    cells, end = [], None
+    if path.exists():
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if entry.get("event") == "end":
+                end = entry
+            else:
+                cells.append(entry)
+    if end is None:
+        end = {"flags": flags or ["grader-crash"], "error": "the worker process stopped early"}
+    return {
+        "cells": cells,
+        "flags": end.get("flags", []),
+        "error": end.get("error"),
+        "kernel_log": end.get("kernel_log", ""),
+    }
+
+
+class Grader:
+    """One grading run over a class; see grade()."""
+
+    def __init__(self, solution_path: Path, submissions: Path, options: GradeOptions):
+        self.solution_path, self.submissions, self.options = solution_path, submissions, options
+        self.chapter = solution_path.stem
+        self.solution = nbf.read_notebook(solution_path)
+        release(self.solution, self.chapter)  # refuses a malformed solution up front
+        self.questions: list[Question] = questions(self.solution)
+        self.digest = hashlib.sha256(
+            solution_path.read_bytes() + json.dumps(asdict(options.limits)).encode()
+        ).hexdigest()
+        self.paths = work_paths(options.out)
+        self.lock = threading.Lock()
+        self.results: dict[str, dict] = {}
+
+    def students(self) -> list[Submission]:
+        folders = sorted(
+            p for p in self.submissions.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+        return [find_submission(f, f"{self.chapter}.ipynb") for f in folders]
+
+    def saved_result(self, sub: Submission) -> dict | None:
+        path = self.paths["results"] / f"{sub.student}.json"
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+        fresh = saved.get("fingerprint") == sub.fingerprint(self.digest)
+        return saved if fresh and saved.get("version") == RESULT_VERSION else None
+
+    def grade_one(self, sub: Submission, slots: SandboxUsers) -> dict:
+        """Grade one student; never raises (an internal failure becomes the row's status)."""
+        started = time.monotonic()
+        try:
+            result = self._grade(sub, slots)
+        except Exception as exc:  # the batch must go on
+            result = self._empty_result(sub, ["error"], [f"grader error: {exc!r}"[:500]])
+        result["seconds"] = round(time.monotonic() - started, 2)
+        nbf.write_json_atomic(self.paths["results"] / f"{sub.student}.json", result)
+        with self.lock:
+            self.results[sub.student] = result
+            self.write_outputs(final=False)
+        write_feedback(self.paths["feedback"] / f"{sub.student}.md", result, self.chapter)
+        return result
+
+    def _grade(self, sub: Submission, slots: SandboxUsers) -> dict:
+        nb, flags, note = load_submission(sub)
+        if nb is None:
+            return self._empty_result(sub, sub.flags + flags, [note])
+        asm = assemble(self.solution, self.chapter, nb)
+        theirs = nb.metadata.get("minigrad", {}).get("chapter")
+        if theirs not in (None, self.chapter) and not any(
+            nbf.grade_id(c)
+            for c in nb.cells
+            if nbf.role(c) != nbf.PLAIN and nbf.grade_id(c) in asm.positions
+        ):
+            note = f"this is the notebook of chapter {theirs}, not {self.chapter}"
+            return self._empty_result(sub, sub.flags + ["wrong-chapter"], [note])
+        slot = slots.slots.get()
+        try:
+            job_dir = self.paths["jobs"] / sub.student
+            run = run_worker(job_dir, asm.notebook, self.options.limits, slots.uid(slot))
+        finally:
+            slots.slots.put(slot)
+        outcomes = score(self.questions, asm.positions, run["cells"])
+        flags = sub.flags + asm.flags + run["flags"] + run_flags(run["cells"], run["kernel_log"])
+        notes = asm.notes + ([run["error"]] if run["error"] else [])
+        return self._result(sub, outcomes, flags, notes)
+
+    def _empty_result(self, sub: Submission, flags: list[str], notes: list[str]) -> dict:
+        message = "; ".join(n for n in notes if n) or "not graded"
+        outcomes = {
+            q.grade_id: {"status": "not run", "points": 0.0, "max": q.points, "message": message}
+            for q in self.questions
+        }
+        return self._result(sub, outcomes, flags, notes)
+
+    def _result(self, sub: Submission, outcomes: dict, flags: list[str], notes: list[str]):
+        unique = list(dict.fromkeys(flags))
+        return {
+            "version": RESULT_VERSION,
+            "student": sub.student,
+            "file": str(sub.path.relative_to(sub.folder)) if sub.path else None,
+            "fingerprint": sub.fingerprint(self.digest),
+            "questions": outcomes,
+            "total": sum(o["points"] for o in outcomes.values()),
+            "max": sum(q.points for q in self.questions),
+            "status": ";".join(unique) or "ok",
+            "notes": [n for n in notes if n],
+        }
+
+    def write_outputs(self, final: bool) -> None:
+        rows = [self.results[s] for s in sorted(self.results)]
+        write_csv(self.options.out, [q.grade_id for q in self.questions], rows)
+        if final:
+            write_summary(self.paths["summary"], self.chapter, self.questions, rows)
+
+
+def grade(
+    solution_path: Path,
+    submissions: Path,
+    options: GradeOptions,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict]:
+    """Grade every student folder in submissions; return the rows, sorted by student."""
+    grader = Grader(solution_path, submissions, options)
+    say = progress or (lambda message: None)
+    todo = []
+    for sub in grader.students():
+        saved = None if options.force else grader.saved_result(sub)
+        if saved is not None:
+            grader.results[sub.student] = saved
+        else:
+            todo.append(sub)
+    say(f"{len(grader.results)} already graded, {len(todo)} to grade with {options.jobs} jobs")
+    slots = SandboxUsers(options.jobs, options.sandbox_user, options.uid_base)
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        for result in pool.map(lambda s: grader.grade_one(s, slots), todo):
+            say(f"{result['student']}: {result['total']:g}/{result['max']:g} {result['status']}")
+    grader.write_outputs(final=True)
+    return [grader.results[s] for s in sorted(grader.results)]

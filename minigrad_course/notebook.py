@@ -1,0 +1,212 @@
+"""Notebook format helpers shared by build, check, grade and release verification.
+
+The authoring format is nbgrader's (schema 3): each special cell carries
+``metadata.nbgrader = {schema_version, grade, grade_id, points, solution, locked}`` and nothing
+else there; minigrad's own data (checksums, the chapter name) lives under ``metadata.minigrad``.
+Answers sit between ``# BEGIN SOLUTION`` / ``# END SOLUTION`` lines, hidden tests between
+``# BEGIN HIDDEN TESTS`` / ``# END HIDDEN TESTS`` lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+NBGRADER_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "solution")
+# Keys nbgrader itself writes into released notebooks; accepted on input, dropped on output.
+NBGRADER_TOLERATED = ("task", "checksum", "cell_type")
+
+CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+MARKDOWN_STUB = "YOUR ANSWER HERE"
+
+_MARKER = r"^\s*(?:#+|<!--)\s*{}\s*(?:-->)?\s*$"
+BEGIN_SOLUTION = re.compile(_MARKER.format("BEGIN SOLUTION"))
+END_SOLUTION = re.compile(_MARKER.format("END SOLUTION"))
+BEGIN_HIDDEN = re.compile(_MARKER.format("BEGIN HIDDEN TESTS"))
+END_HIDDEN = re.compile(_MARKER.format("END HIDDEN TESTS"))
+_ANY_MARKER_WORDS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+# Cell roles, decided by the nbgrader flags (see role()).
+ANSWER, MANUAL, TEST, GIVEN, PLAIN = "answer", "manual", "test", "given", "plain"
+
+
+class NotebookError(ValueError):
+    """A malformed source notebook: names the notebook, the cell and the line."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a source notebook, located for a person to fix."""
+
+    notebook: str
+    cell: int  # 1-based position in the notebook, as a person counts
+    line: int | None  # 1-based line inside the cell, or None for the whole cell
+    grade_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.notebook}: cell {self.cell}"
+        if self.grade_id:
+            where += f" (grade_id {self.grade_id!r})"
+        if self.line is not None:
+            where += f", line {self.line}"
+        return f"{where}: {self.message}"
+
+
+def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
+    """Read a notebook as nbformat 4; raises on unreadable or invalid JSON."""
+    with open(path, encoding="utf-8") as f:
+        return nbformat.read(f, as_version=4)
+
+
+def dumps_notebook(nb: NotebookNode) -> str:
+    """Serialise deterministically (sorted keys, one-space indent, trailing newline)."""
+    text = nbformat.writes(nb, version=4)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write text to path via a temporary file and os.replace, so readers never see half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
+    """Write JSON atomically (see write_text_atomic)."""
+    write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def nbgrader_meta(cell: NotebookNode) -> dict[str, Any] | None:
+    """The cell's ``metadata.nbgrader`` dict, or None when it has none."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta if isinstance(meta, dict) else None
+
+
+def grade_id(cell: NotebookNode) -> str | None:
+    """The cell's nbgrader grade_id, or None."""
+    meta = nbgrader_meta(cell)
+    return meta.get("grade_id") if meta else None
+
+
+def role(cell: NotebookNode) -> str:
+    """What the cell is for: answer, manual (graded by hand), test, given (locked) or plain."""
+    meta = nbgrader_meta(cell)
+    if not meta:
+        return PLAIN
+    solution, grade = bool(meta.get("solution")), bool(meta.get("grade"))
+    if solution:
+        return MANUAL if grade else ANSWER
+    if grade:
+        return TEST
+    return GIVEN if meta.get("locked") else PLAIN
+
+
+def is_locked(cell: NotebookNode) -> bool:
+    """Locked cells (tests, given code) are graded from the original, whatever students do."""
+    return role(cell) in (TEST, GIVEN)
+
+
+def points(cell: NotebookNode) -> float:
+    """Points a test cell is worth (0 for every other cell)."""
+    meta = nbgrader_meta(cell) or {}
+    return float(meta.get("points") or 0) if role(cell) in (TEST, MANUAL) else 0.0
+
+
+def normalise_source(source: str) -> str:
+    """Source with trailing spaces and surrounding blank lines removed (editor noise)."""
+    lines = [line.rstrip() for line in source.splitlines()]
+    return "\n".join(lines).strip("\n")
+
+
+def checksum(cell: NotebookNode) -> str:
+    """A digest of what a locked cell says: type, grade_id and normalised source."""
+    text = f"{cell.cell_type}\n{grade_id(cell) or ''}\n{normalise_source(cell.source)}"
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def marker_problems(source: str) -> list[tuple[int, str]]:
+    """Lines mentioning a marker word without being a well-formed marker line."""
+    found = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        if any(word in line for word in _ANY_MARKER_WORDS) and not any(
+            rx.match(line) for rx in (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
+        ):
+            found.append((number, f"malformed marker line {line.strip()!r}"))
+    return found
+
+
+def find_regions(
+    source: str, begin: re.Pattern[str], end: re.Pattern[str], name: str
+) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
+    """Find (begin, end) 0-based line index pairs of marked regions, and (line, message) errors.
+
+    Regions may not nest; every BEGIN needs an END after it.
+    """
+    regions: list[tuple[int, int]] = []
+    errors: list[tuple[int, str]] = []
+    start: int | None = None
+    for index, line in enumerate(source.splitlines()):
+        if begin.match(line):
+            if start is not None:
+                errors.append((index + 1, f"BEGIN {name} inside another BEGIN {name} region"))
+            start = index
+        elif end.match(line):
+            if start is None:
+                errors.append((index + 1, f"END {name} without a BEGIN {name} before it"))
+            else:
+                regions.append((start, index))
+                start = None
+    if start is not None:
+        errors.append((start + 1, f"BEGIN {name} without a matching END {name}"))
+    return regions, errors
+
+
+def has_marker(source: str, begin: re.Pattern[str], end: re.Pattern[str]) -> bool:
+    """Whether any line of source is one of the two markers."""
+    return any(begin.match(line) or end.match(line) for line in source.splitlines())
+
+
+def replace_regions(
+    source: str, regions: list[tuple[int, int]], stub: list[str] | None, keep_indent: bool
+) -> str:
+    """Replace each region (markers included) by stub lines, or drop it when stub is None."""
+    lines = source.splitlines()
+    out: list[str] = []
+    position = 0
+    for start, stop in regions:
+        out.extend(lines[position:start])
+        if stub is not None:
+            indent = re.match(r"\s*", lines[start]).group(0) if keep_indent else ""
+            out.extend(indent + s for s in stub)
+        position = stop + 1
+    out.extend(lines[position:])
+    return "\n".join(out)
+
+
+def strip_marker_lines(source: str, begin: re.Pattern[str], end: re.Pattern[str]) -> str:
+    """Keep every line except the marker lines themselves (used to inject hidden tests)."""
+    kept = [line for line in source.splitlines() if not (begin.match(line) or end.match(line))]
+    return "\n".join(kept)
+
+
+def code_stub_source(indent: str = "") -> str:
+    """The stub that replaces a code answer."""
+    return "\n".join(indent + line for line in CODE_STUB)

@@ -1,0 +1,115 @@
+"""What grading writes for people: the CSV, a feedback file per student, a class summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from .notebook import write_text_atomic
+
+STATUS_HELP = {
+    "ok": "graded normally",
+    "missing": "no notebook was found in the folder",
+    "renamed": "the notebook had another name or place; it was graded anyway",
+    "empty": "the file was empty",
+    "corrupt": "the file is not a readable notebook",
+    "wrong-chapter": "the notebook belongs to another chapter",
+    "unattempted": "no answer cell was changed from the release",
+    "syntax-error": "an answer has a syntax error",
+    "timeout": "the notebook (or a cell) ran past the time limit",
+    "kernel-died": "the Python process stopped (os._exit, a crash); later cells did not run",
+    "exit-called": "the code called sys.exit()",
+    "memory-limit": "the code ran out of its memory allowance",
+    "process-limit": "the code started too many processes (fork bomb?) and was stopped",
+    "output-limit": "the code printed too much; the rest of the output was dropped",
+    "tampered": "a locked cell was edited; the original was used",
+    "cells-deleted": "graded cells were deleted; originals or stubs were used",
+    "cells-reordered": "graded cells were moved; they were put back in order",
+    "duplicate-cells": "a graded cell appeared twice; the first was used",
+    "grader-crash": "the grading process stopped unexpectedly",
+    "error": "the grader could not run the notebook",
+}
+
+
+def number(value: float) -> str:
+    """Points as people write them: 2, 0.5."""
+    return f"{value:g}"
+
+
+def write_csv(path: Path, grade_ids: list[str], rows: list[dict[str, Any]]) -> None:
+    """grades.csv: student, one column per question, total, max, status (atomically)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", *grade_ids, "total", "max", "status"])
+    for row in rows:
+        scores = [number(row["questions"].get(g, {}).get("points", 0.0)) for g in grade_ids]
+        writer.writerow(
+            [row["student"], *scores, number(row["total"]), number(row["max"]), row["status"]]
+        )
+    write_text_atomic(path, buffer.getvalue())
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")[:300] or "-"
+
+
+def feedback_markdown(result: dict[str, Any], chapter: str) -> str:
+    """A student's feedback: each question, points, and why it failed."""
+    lines = [
+        f"# Feedback: {chapter}, {result['student']}",
+        "",
+        f"**Score: {number(result['total'])} / {number(result['max'])}**",
+        "",
+    ]
+    if result["status"] != "ok":
+        lines += ["Status:", ""]
+        lines += [f"- `{s}`: {STATUS_HELP.get(s, s)}" for s in result["status"].split(";")]
+        lines.append("")
+    lines += ["| question | points | result |", "|---|---|---|"]
+    for gid, outcome in result["questions"].items():
+        points = f"{number(outcome['points'])} / {number(outcome['max'])}"
+        lines.append(f"| {gid} | {points} | {outcome['status']} |")
+    lines.append("")
+    for gid, outcome in result["questions"].items():
+        if outcome["message"]:
+            lines += [f"## {gid}: {outcome['status']}", "", "```", outcome["message"], "```", ""]
+    if result.get("notes"):
+        lines += ["## Notes", ""] + [f"- {note}" for note in result["notes"]] + [""]
+    return "\n".join(lines)
+
+
+def write_feedback(path: Path, result: dict[str, Any], chapter: str) -> None:
+    """Write one student's feedback file (Markdown)."""
+    write_text_atomic(path, feedback_markdown(result, chapter))
+
+
+def write_summary(path: Path, chapter: str, questions: list, rows: list[dict[str, Any]]) -> None:
+    """Per-question pass rate and mean points, and how many rows had each status."""
+    count = len(rows)
+    lines = [
+        f"# Grading summary: {chapter}",
+        "",
+        f"{count} submissions.",
+        "",
+        "| question | points | passed | pass rate | mean points |",
+        "|---|---|---|---|---|",
+    ]
+    for q in questions:
+        outcomes = [r["questions"].get(q.grade_id, {}) for r in rows]
+        passed = sum(o.get("status") == "passed" for o in outcomes)
+        mean = sum(o.get("points", 0.0) for o in outcomes) / count if count else 0.0
+        rate = f"{100 * passed / count:.0f}%" if count else "-"
+        lines.append(f"| {q.grade_id} | {number(q.points)} | {passed} | {rate} | {mean:.2f} |")
+    totals = [r["total"] for r in rows]
+    if totals:
+        lines += ["", f"Mean total: {sum(totals) / count:.2f} / {number(rows[0]['max'])}."]
+    statuses: dict[str, int] = {}
+    for row in rows:
+        for status in row["status"].split(";"):
+            statuses[status] = statuses.get(status, 0) + 1
+    lines += ["", "| status | submissions | meaning |", "|---|---|---|"]
+    lines += [f"| {s} | {n} | {STATUS_HELP.get(s, '')} |" for s, n in sorted(statuses.items())]
+    write_text_atomic(path, "\n".join(lines) + "\n")

@@ -1,0 +1,412 @@
+"""Run a notebook in a fresh kernel, cell by cell, under limits; record each cell's outcome.
+
+``execute`` drives nbclient in this process (used by ``check`` and release verification).
+For grading, ``python -m minigrad_course.sandbox JOB.json`` runs ``execute`` in a worker
+process of its own, with the kernel started through :mod:`minigrad_course.jail` (memory,
+process and file-size limits; an unprivileged uid when we are root) and a watchdog thread that
+enforces the wall-clock limit and kills fork bombs. Cell outcomes go to a JSON-lines file as
+they happen, so whatever finished before a crash is kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import psutil
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+TRACEBACK_CHARS = 6000
+
+# Runs first in every kernel: caps what the student's code can print (the rest is dropped,
+# never stored), so gigabytes of output cost time, not memory or disk.
+_SETUP_CELL = """\
+def _minigrad_cap_output(limit):
+    from ipykernel.iostream import OutStream
+    written = [0]
+    original = OutStream.write
+    def write(self, text):
+        written[0] += len(text)
+        if written[0] <= limit:
+            return original(self, text)
+        if written[0] - len(text) <= limit:
+            original(self, "\\n[minigrad-course: output limit reached; the rest is dropped]\\n")
+        return len(text)
+    OutStream.write = write
+_minigrad_cap_output({limit})
+del _minigrad_cap_output
+"""
+
+
+@dataclass
+class Limits:
+    """Resource limits for one notebook run (None: no limit)."""
+
+    timeout: float = 600.0  # wall-clock seconds for the whole notebook
+    cell_timeout: float | None = 120.0  # a cell running longer is interrupted
+    memory_mb: int | None = 2048  # address space of each kernel process
+    max_procs: int = 32  # processes the student's code may have at once
+    output_kb: int = 1024  # printed output kept per notebook
+    file_mb: int | None = 256  # largest file the student's code may write
+
+
+@dataclass
+class RunResult:
+    """Outcome of a notebook run: one record per executed code cell, plus run-level flags."""
+
+    cells: list[dict[str, Any]] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # timeout, kernel-died, process-limit, ...
+    error: str | None = None
+    kernel_log: str = ""
+
+
+def clean_traceback(lines: list[str]) -> str:
+    """A traceback as plain text (no colour codes), cut to its last TRACEBACK_CHARS."""
+    text = _ANSI.sub("", "\n".join(lines or []))
+    return text if len(text) <= TRACEBACK_CHARS else "...\n" + text[-TRACEBACK_CHARS:]
+
+
+def cell_record(index: int, reply: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-able summary of one cell's execute_reply."""
+    content = reply.get("content", {})
+    record = {"index": index, "status": content.get("status", "error")}
+    if record["status"] != "ok":
+        record["ename"] = str(content.get("ename", "Error"))
+        record["evalue"] = str(content.get("evalue", ""))[:TRACEBACK_CHARS]
+        record["traceback"] = clean_traceback(content.get("traceback", []))
+    return record
+
+
+class _Client(NotebookClient):
+    """nbclient that keeps no outputs (only counts them): replies carry what grading needs."""
+
+    output_bytes = 0
+
+    def output(self, outs, msg, display_id, cell_index):  # noqa: D102 (nbclient's hook)
+        self.output_bytes += len(json.dumps(msg.get("content", {}), default=str))
+        return None
+
+
+class _SandboxKernelManager(AsyncKernelManager):
+    """Starts this interpreter's ipykernel, behind an optional command prefix (the jail)."""
+
+    prefix: list[str] = []
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        command = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
+        return list(self.prefix) + command + list(extra_arguments or [])
+
+
+def descendants(pid: int) -> list[psutil.Process]:
+    """All living descendants of pid (empty if pid is gone)."""
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def kill_processes(processes: list[psutil.Process]) -> None:
+    """SIGKILL each process, ignoring ones already gone."""
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+
+
+def kill_uid(uid: int, rounds: int = 20) -> None:
+    """Kill every process owned by uid (a grading slot's sandbox user), until none is left."""
+    for _ in range(rounds):
+        victims = []
+        for process in psutil.process_iter(["uids"]):
+            uids = process.info.get("uids")
+            if uids is not None and uid in (uids.real, uids.effective):
+                victims.append(process)
+        if not victims:
+            return
+        kill_processes(victims)
+        time.sleep(0.05)
+
+
+def kill_descendants(pid: int, rounds: int = 20) -> None:
+    """Kill pid's descendants repeatedly until none are left (a fork bomb keeps forking)."""
+    for _ in range(rounds):
+        victims = descendants(pid)
+        if not victims:
+            return
+        for process in victims:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+        kill_processes(victims)
+        time.sleep(0.05)
+
+
+def set_child_subreaper() -> None:
+    """Make orphaned descendants reparent to us (Linux), so daemonised children are found."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+class Watchdog(threading.Thread):
+    """Enforces the notebook's deadline and process count; kills the kernel's tree if needed."""
+
+    def __init__(
+        self, deadline: float, max_procs: int, root: Callable[[], int | None], jail: Jail | None
+    ):
+        """root() gives the pid whose descendants are the student's processes (None: not yet)."""
+        super().__init__(daemon=True)
+        self.deadline, self.max_procs, self.root, self.jail = deadline, max_procs, root, jail
+        self.reason: str | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            root = self.root()
+            procs = descendants(root) if root else []
+            self._reap(procs)
+            living = [p for p in procs if _is_running(p)]
+            if time.monotonic() > self.deadline:
+                self._trip("timeout")
+            elif len(living) > self.max_procs + 1:  # +1: the kernel itself, in worker mode
+                self._trip("process-limit")
+
+    def _trip(self, reason: str) -> None:
+        self.reason = self.reason or reason
+        self.kill_all()
+
+    def kill_all(self) -> None:
+        """Kill every process the student's code may own (kernel included)."""
+        root = self.root()
+        if root == os.getpid():
+            kill_descendants(root)
+        elif root:
+            kill_descendants(root)
+            kill_processes([psutil.Process(root)] if psutil.pid_exists(root) else [])
+        if self.jail is not None and self.jail.uid is not None:
+            kill_uid(self.jail.uid)
+
+    @staticmethod
+    def _reap(procs: list[psutil.Process]) -> None:
+        for process in procs:
+            try:
+                if process.status() == psutil.STATUS_ZOMBIE and process.ppid() == os.getpid():
+                    os.waitpid(process.pid, os.WNOHANG)
+            except (psutil.Error, ChildProcessError, OSError):
+                pass
+
+
+def _kernel_pid(km: AsyncKernelManager) -> int | None:
+    process = getattr(km.provisioner, "process", None) if km.provisioner else None
+    return getattr(process, "pid", None)
+
+
+def _is_running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+@dataclass
+class Jail:
+    """How to confine the kernel: limits always, a uid/gid when running as root."""
+
+    uid: int | None = None
+    gid: int | None = None
+    scratch: Path | None = None
+
+    def prefix(self, limits: Limits, connection_file: str) -> list[str]:
+        config: dict[str, Any] = {"memory_mb": limits.memory_mb, "file_mb": limits.file_mb}
+        if self.uid is not None:
+            config.update(uid=self.uid, gid=self.gid, chown=[connection_file, str(self.scratch)])
+            config["nproc"] = limits.max_procs + 96  # threads count too
+        else:
+            config["nproc"] = _tasks_of_uid(os.getuid()) + limits.max_procs + 96
+        return [sys.executable, "-m", "minigrad_course.jail", json.dumps(config)]
+
+
+def _tasks_of_uid(uid: int) -> int:
+    """Threads owned by uid now (RLIMIT_NPROC counts all of a user's threads)."""
+    total = 0
+    for process in psutil.process_iter(["uids", "num_threads"]):
+        uids = process.info.get("uids")
+        if uids is not None and uids.real == uid:
+            total += process.info.get("num_threads") or 1
+    return total
+
+
+def kernel_env(scratch: Path, sandboxed: bool) -> dict[str, str]:
+    """Environment for a kernel: one BLAS thread; a private HOME when sandboxed."""
+    if sandboxed:
+        keep = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "SYSTEMROOT")
+        env = {k: os.environ[k] for k in keep if k in os.environ}
+        env.update(
+            HOME=str(scratch),
+            IPYTHONDIR=str(scratch / ".ipython"),
+            MPLCONFIGDIR=str(scratch / ".matplotlib"),
+            MPLBACKEND="Agg",
+        )
+    else:
+        env = dict(os.environ)
+    env.update(
+        OPENBLAS_NUM_THREADS="1",
+        OMP_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        PYTHONDONTWRITEBYTECODE="1",
+        JUPYTER_PLATFORM_DIRS="1",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+    )
+    return env
+
+
+def execute(
+    nb: NotebookNode,
+    limits: Limits,
+    cwd: Path,
+    on_cell: Callable[[dict[str, Any]], None] | None = None,
+    jail: Jail | None = None,
+    whole_process: bool = False,
+) -> RunResult:
+    """Run every code cell of nb in a fresh kernel started in cwd; errors do not stop the run.
+
+    Each record's ``index`` is the cell's position in nb. A cell that runs past
+    limits.cell_timeout is interrupted and recorded as a ``CellTimeout`` error; past
+    limits.timeout the kernel is killed and the rest is not run. With whole_process (a worker
+    process of its own), every descendant of this process counts as the student's and is killed
+    at the end; otherwise only the kernel's tree is watched.
+    """
+    result = RunResult()
+    runnable = copy.deepcopy(nb)
+    setup = nbformat.v4.new_code_cell(_SETUP_CELL.format(limit=limits.output_kb * 1024))
+    runnable.cells.insert(0, setup)
+    deadline = time.monotonic() + limits.timeout
+
+    def record(cell, cell_index, execute_reply):
+        if cell_index == 0:
+            return
+        entry = cell_record(cell_index - 1, execute_reply)
+        result.cells.append(entry)
+        if on_cell is not None:
+            on_cell(entry)
+
+    def cell_timeout(cell) -> int:
+        remaining = max(1.0, deadline - time.monotonic() + 5)
+        return int(min(limits.cell_timeout or remaining, remaining))
+
+    # The kernel's connection file and raw log: in the sandbox's own scratch directory when
+    # jailed (the sandbox user must read it), else in a private temporary directory.
+    state = cwd if jail else Path(tempfile.mkdtemp(prefix="minigrad-run-"))
+    km = _SandboxKernelManager(kernel_name="python3")
+    km.connection_file = str(state / "kernel-connection.json")
+    km.prefix = jail.prefix(limits, km.connection_file) if jail else []
+    client = _Client(
+        runnable,
+        km=km,
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        timeout_func=cell_timeout,
+        startup_timeout=120,
+        iopub_timeout=4,
+        error_on_timeout={
+            "ename": "CellTimeout",
+            "evalue": f"the cell ran longer than {limits.cell_timeout:g} s and was interrupted",
+            "traceback": [],
+        },
+        on_cell_executed=record,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    watchdog = Watchdog(deadline, limits.max_procs, lambda: os.getpid(), jail)
+    if not whole_process:
+        watchdog.root = lambda: _kernel_pid(km)
+    watchdog.start()
+    log_path = state / "kernel.log"
+    with open(log_path, "wb") as log:
+        try:
+            client.execute(env=kernel_env(cwd, jail is not None), stdout=log, stderr=log)
+        except DeadKernelError:
+            result.flags.append(watchdog.reason or "kernel-died")
+        except CellTimeoutError:
+            result.flags.append("timeout")
+        except Exception as exc:  # the batch must go on: report, never raise
+            result.flags.append(watchdog.reason or "error")
+            result.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            watchdog.done.set()
+            watchdog.join()
+            if whole_process:
+                watchdog.kill_all()
+    if watchdog.reason and watchdog.reason not in result.flags:
+        result.flags.append(watchdog.reason)
+    if client.output_bytes > limits.output_kb * 1024:
+        result.flags.append("output-limit")
+    result.kernel_log = _tail(log_path, 4000)
+    if jail is None:
+        shutil.rmtree(state, ignore_errors=True)
+    return result
+
+
+def _tail(path: Path, chars: int) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, os.path.getsize(path) - chars))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def make_scratch(uid: int | None, gid: int | None) -> Path:
+    """A private working directory for one kernel, owned by the sandbox user if any."""
+    scratch = Path(tempfile.mkdtemp(prefix="minigrad-grade-"))
+    if uid is not None:
+        os.chown(scratch, uid, gid)
+    return scratch
+
+
+def worker_main(job_path: str) -> int:
+    """Run one grading job (see grade.py): JSON in, JSON lines out; always exits 0."""
+    job = json.loads(Path(job_path).read_text())
+    set_child_subreaper()
+    limits = Limits(**job["limits"])
+    uid, gid = job.get("uid"), job.get("gid")
+    scratch = make_scratch(uid, gid)
+    jail = Jail(uid=uid, gid=gid, scratch=scratch)
+    nb = nbformat.reads(Path(job["notebook"]).read_text(encoding="utf-8"), as_version=4)
+    with open(job["records"], "a", encoding="utf-8") as out:
+
+        def on_cell(entry: dict[str, Any]) -> None:
+            out.write(json.dumps(entry) + "\n")
+            out.flush()
+
+        try:
+            result = execute(nb, limits, scratch, on_cell, jail, whole_process=True)
+            end = {"event": "end", **{k: v for k, v in asdict(result).items() if k != "cells"}}
+        except Exception as exc:  # never lose the row: report the failure as data
+            end = {"event": "end", "flags": ["error"], "error": f"{type(exc).__name__}: {exc}"}
+        out.write(json.dumps(end) + "\n")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main(sys.argv[1]))
