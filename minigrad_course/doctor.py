@@ -86,7 +86,7 @@ def check_kernel() -> Check:
 
         km, kc = start_new_kernel(kernel_name="python3", startup_timeout=60)
         try:
-            reply = kc.execute_interactive("1 + 1", timeout=30)
+            reply = kc.execute_interactive("1 + 1", timeout=30, output_hook=lambda msg: None)
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
