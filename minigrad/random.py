@@ -1,7 +1,8 @@
 """Random numbers: one seeded generator per device, and `Generator` objects for DataLoader.
 
-minigrad draws from NumPy's PCG64 (CuPy's on a GPU), so the same seed gives the same numbers
-run after run, but not the numbers PyTorch would give.
+minigrad draws from NumPy's PCG64 on the CPU and cuRAND's XORWOW (through CuPy) on a GPU, so
+the same seed gives the same numbers run after run on one device, but not the numbers PyTorch
+gives, and not the same numbers on the CPU and the GPU.
 """
 
 from __future__ import annotations
@@ -10,22 +11,34 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad.backend import device as _device
-from minigrad.backend import get_device
+from minigrad.backend import loaded, use
 
 _DEFAULT_SEED = 67280421310721
 
 
 class Generator:
-    """A seeded source of random numbers on one device (PyTorch's `torch.Generator`)."""
+    """A seeded source of random numbers on one device (PyTorch's `torch.Generator`).
+
+    # NOTE: the array library's generator is made on the first draw after a seed: a CUDA one
+    # sets up cuRAND states for the whole GPU, too slow to redo on every `manual_seed`.
+    """
 
     def __init__(self, device="cpu"):
-        self.device = get_device(device)
+        self.device = loaded(device)
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:
         self._seed = int(seed)
-        self._rng = self.device.xp.random.default_rng(self._seed)
+        self._rng = None
         return self
+
+    @property
+    def rng(self):
+        """NumPy's `Generator` (CuPy's on a GPU), seeded with this generator's seed."""
+        if self._rng is None:
+            with use(self.device):
+                self._rng = self.device.xp.random.default_rng(self._seed)
+        return self._rng
 
     def initial_seed(self) -> int:
         return self._seed
@@ -34,11 +47,20 @@ class Generator:
         return self.manual_seed(int(np.random.SeedSequence().entropy) % 2**63)._seed
 
     def get_state(self):
-        return self._rng.bit_generator.state
+        self._check_state_support()
+        return self.rng.bit_generator.state
 
     def set_state(self, new_state) -> Generator:
-        self._rng.bit_generator.state = new_state
+        self._check_state_support()
+        self.rng.bit_generator.state = new_state
         return self
+
+    def _check_state_support(self) -> None:
+        if self.device.type != "cpu":
+            raise RuntimeError(
+                f"get_state/set_state: CuPy's generators on {self.device} do not expose their "
+                "state; to repeat a sequence, seed again with manual_seed(seed)"
+            )
 
 
 default_generator = Generator()
@@ -80,9 +102,14 @@ def generator_for(device, generator: Generator | None = None) -> Generator:
         return generator
     if device.type == "cpu":
         return default_generator
-    gen = _cuda_generators.get(device.index)
+    return cuda_generator(device.index)
+
+
+def cuda_generator(index: int) -> Generator:
+    """The default generator of GPU `index`, seeded like the CPU's until seeded itself."""
+    gen = _cuda_generators.get(index)
     if gen is None:
-        gen = _cuda_generators[device.index] = Generator(device)
+        gen = _cuda_generators[index] = Generator(f"cuda:{index}")
         gen.manual_seed(default_generator.initial_seed())
     return gen
 
@@ -92,8 +119,9 @@ def _float_dtype(dtype):
 
 
 def normal_array(shape, device, mean=0.0, std=1.0, generator=None, dtype=None):
-    rng = generator_for(_device(device), generator)._rng
-    out = rng.standard_normal(size=tuple(shape), dtype=_float_dtype(dtype))
+    gen = generator_for(_device(device), generator)
+    with use(gen.device):
+        out = gen.rng.standard_normal(size=tuple(shape), dtype=_float_dtype(dtype))
     if std != 1.0:
         out *= std
     if mean != 0.0:
@@ -102,8 +130,9 @@ def normal_array(shape, device, mean=0.0, std=1.0, generator=None, dtype=None):
 
 
 def uniform_array(shape, device, low=0.0, high=1.0, generator=None, dtype=None):
-    rng = generator_for(_device(device), generator)._rng
-    out = rng.random(size=tuple(shape), dtype=_float_dtype(dtype))
+    gen = generator_for(_device(device), generator)
+    with use(gen.device):
+        out = gen.rng.random(size=tuple(shape), dtype=_float_dtype(dtype))
     if (low, high) != (0.0, 1.0):
         out *= high - low
         out += low
@@ -111,9 +140,16 @@ def uniform_array(shape, device, low=0.0, high=1.0, generator=None, dtype=None):
 
 
 def integers_array(low, high, shape, device, generator=None):
-    rng = generator_for(_device(device), generator)._rng
-    return rng.integers(low, high, size=tuple(shape), dtype=np.int64)
+    gen = generator_for(_device(device), generator)
+    with use(gen.device):
+        return gen.rng.integers(low, high, size=tuple(shape), dtype=np.int64)
 
 
 def permutation_array(n, device, generator=None):
-    return generator_for(_device(device), generator)._rng.permutation(n).astype(np.int64)
+    gen = generator_for(_device(device), generator)
+    if gen.device.type == "cpu":
+        return gen.rng.permutation(n).astype(np.int64)
+    # NOTE: CuPy's Generator has no permutation(); sorting uniform keys gives a uniformly
+    # random permutation (ties between float64 keys are vanishingly rare).
+    with use(gen.device):
+        return gen.device.xp.argsort(gen.rng.random(n)).astype(np.int64)

@@ -6,6 +6,8 @@ never import an array library: they ask the tensor's device, `xp = x.device.xp`.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from minigrad.backend import cuda as _cuda
@@ -72,13 +74,34 @@ def _parse(spec, index):
 
 
 cpu = device("cpu")
+_cuda_by_id: dict[int, device] = {}  # CuPy device id -> device, for `device_of`
 
 
 def get_device(spec) -> device:
-    """The device for `spec`, ready to compute on: a CUDA device loads CuPy (or says why not)."""
+    """The device for `spec`, ready to compute on: a CUDA device loads CuPy (or says why not).
+
+    # NOTE: CuPy computes on its *current* GPU. With several GPUs, a CUDA device must be the
+    # current one to be used (`minigrad.cuda.set_device(n)`), so that new arrays are made on
+    # it; otherwise they would land on another GPU and the tensor would lie about its device.
+    """
+    dev = loaded(spec)
+    if dev.type == "cuda" and _cuda.probe().device_count > 1:
+        current = dev.xp.cuda.runtime.getDevice()
+        if current != dev.index:
+            raise RuntimeError(
+                f"{dev} is not the current CUDA device (cuda:{current}); minigrad computes on "
+                f"the current device. Make it current first: minigrad.cuda.set_device"
+                f"({dev.index}), or run the code inside `with minigrad.cuda.device({dev.index}):`"
+            )
+    return dev
+
+
+def loaded(spec) -> device:
+    """The device for `spec` with its array module loaded (CuPy for CUDA, or a RuntimeError)."""
     dev = device(spec) if spec is not None else cpu
     if dev.xp is None:
         dev.xp = _cuda.load(dev.index)
+        _cuda_by_id[dev.index] = dev
     return dev
 
 
@@ -86,4 +109,22 @@ def device_of(array) -> device:
     """The device an array lives on: NumPy arrays on the CPU, CuPy arrays on their GPU."""
     if isinstance(array, np.ndarray):
         return cpu
-    return get_device(f"cuda:{array.device.id}")
+    dev = _cuda_by_id.get(array.device.id)
+    # None for an array that CuPy made directly, before minigrad used this GPU
+    return dev if dev is not None else loaded(device("cuda", array.device.id))
+
+
+def use(dev: device):
+    """A context in which `dev` is CuPy's current device (nothing to do for the CPU)."""
+    if dev.type == "cpu":
+        return contextlib.nullcontext()
+    return dev.xp.cuda.Device(dev.index)
+
+
+def forget_cuda() -> None:
+    """Forget what CUDA detection found (tests that simulate a setup call this after)."""
+    for dev in device._interned.values():
+        if dev.type == "cuda":
+            dev.xp = None
+    _cuda_by_id.clear()
+    _cuda._probed = None

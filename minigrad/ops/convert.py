@@ -1,25 +1,24 @@
-"""Moving a tensor between devices, differentiably."""
+"""Moving a tensor between devices, differentiably: the only place minigrad copies across."""
 
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.backend import get_device
+from minigrad.backend import get_device, use
 
 
 class ToDevice(Function):
-    """y = x copied to `device`; the gradient is copied back to x's device."""
+    """y = x copied to `device`; the gradient is copied back to x's device. (*) -> (*)"""
 
     @staticmethod
     def forward(ctx, x, device):
         ctx.source = x.device
         target = get_device(device)
         if target.type == "cpu":
-            return x.array.get()  # from a CuPy array to host memory
-        if x.device.type == "cpu":
-            with target.xp.cuda.Device(target.index):
-                return target.xp.asarray(x.array)
-        with target.xp.cuda.Device(target.index):
-            return x.array.copy()
+            return x.array.get()  # CuPy copies device -> host (and waits for the GPU)
+        # NOTE: CuPy allocates on the current GPU; making the target current puts the copy
+        # there, whether the source is host memory or another GPU.
+        with use(target):
+            return target.xp.array(x.array, copy=True)
 
     @staticmethod
     def backward(ctx, gy):
