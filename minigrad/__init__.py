@@ -146,6 +146,7 @@ from minigrad.ops.shape import (
     unsqueeze,
 )
 from minigrad.random import Generator, initial_seed, manual_seed, seed
+from minigrad import cuda  # after random: minigrad.cuda seeds the CUDA generators
 
 float32 = float = dtypes.float32
 float64 = double = dtypes.float64

@@ -14,9 +14,9 @@ DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)]
 def device(request) -> str:
     """'cpu', or 'cuda' (skipped with the reason when CUDA is not usable here)."""
     if request.param == "cuda":
-        cupy, reason = cuda_backend.probe()
-        if cupy is None:
-            pytest.skip(f"no CUDA device: {reason}")
+        found = cuda_backend.probe()
+        if found.cupy is None:
+            pytest.skip(f"no CUDA device: {found.reason}")
     return request.param
 
 
