@@ -1,0 +1,44 @@
+"""Run a notebook top to bottom with nbclient, as a student's fresh kernel would."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[2]
+# The first half of the course (this folder's tests cover chapters 00 to 05).
+CHAPTERS = [
+    "00_setup",
+    "01_cpu_vs_gpu",
+    "02_computational_graphs",
+    "03_gradients_by_hand",
+    "04_autograd",
+    "05_ops_and_broadcasting",
+]
+CELL_TIMEOUT = 120  # seconds; a whole narrative notebook must finish in 60
+
+
+def run_notebook(path: Path) -> float:
+    """Execute the notebook in its own folder (kernel 'python3'); return the seconds it took.
+
+    Raises AssertionError naming the cell and the error when a cell fails.
+    """
+    os.environ["MPLBACKEND"] = "Agg"  # the kernel inherits it: no windows, headless plots
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    started = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        raise AssertionError(f"{path.relative_to(ROOT)} failed:\n{exc}") from None
+    return time.perf_counter() - started

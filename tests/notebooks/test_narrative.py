@@ -1,0 +1,16 @@
+"""Each chapter notebook (notebooks/NN_name.ipynb, chapters 00-05) runs top to bottom in 60 s."""
+
+from __future__ import annotations
+
+import pytest
+from nbrun import CHAPTERS, ROOT, run_notebook
+
+LIMIT_S = 60
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_runs_in_time(chapter):
+    path = ROOT / "notebooks" / f"{chapter}.ipynb"
+    assert path.is_file(), f"{path} is missing"
+    seconds = run_notebook(path)
+    assert seconds < LIMIT_S, f"{chapter} took {seconds:.1f} s (limit {LIMIT_S} s on 2 CPU cores)"
