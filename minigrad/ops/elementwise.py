@@ -497,7 +497,7 @@ class Maximum(Function):
     def forward(ctx, a, b):
         x, z = a.array, b.array
         try:
-            y = a.device.xp.maximum(x, z)
+            y = _cast(a.device.xp.maximum(x, z), result_dtype(a, b))
         except ValueError:
             raise broadcast_error("maximum", a, b) from None
         ctx.shapes = (x.shape, z.shape)
@@ -518,7 +518,7 @@ class Minimum(Maximum):
     def forward(ctx, a, b):
         x, z = a.array, b.array
         try:
-            y = a.device.xp.minimum(x, z)
+            y = _cast(a.device.xp.minimum(x, z), result_dtype(a, b))
         except ValueError:
             raise broadcast_error("minimum", a, b) from None
         ctx.shapes = (x.shape, z.shape)
@@ -583,6 +583,11 @@ def add(input, other, alpha=1):
 
 
 def sub(input, other, alpha=1):
+    if any(isinstance(x, Tensor) and x.array.dtype == np.bool_ for x in (input, other)):
+        raise RuntimeError(
+            "sub: subtraction, the `-` operator, with a bool tensor is not supported. To "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return Sub.apply(_tensor_arg(input, other), _tensor_arg(other, input), alpha)
 
 
@@ -610,6 +615,11 @@ def pow(input, exponent):
 
 
 def neg(input):
+    if input.array.dtype == np.bool_:
+        raise RuntimeError(
+            "neg: negation, the `-` operator, on a bool tensor is not supported. To invert a "
+            "mask, use the `~` or `logical_not()` operator instead."
+        )
     return Neg.apply(input)
 
 
@@ -710,6 +720,10 @@ def where(condition, input, other):
 def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # tensor bounds get gradients too: each place takes it from the value it chose
+        y = input if min is None else where(input >= min, input, min)
+        return y if max is None else where(y <= max, y, max)
     return Clamp.apply(input, min, max)
 
 

@@ -46,8 +46,8 @@ class MatMul(Function):
         # gradient is computed in that 2-D form and reshaped back.
         a2 = unsqueeze(a, 0) if a.ndim == 1 else a
         b2 = unsqueeze(b, -1) if b.ndim == 1 else b
-        g = unsqueeze(gy, -2) if a.ndim == 1 else gy
-        g = unsqueeze(g, -1) if b.ndim == 1 else g
+        g = unsqueeze(gy, -1) if b.ndim == 1 else gy
+        g = unsqueeze(g, -2) if a.ndim == 1 else g
         ga = gb = None
         if ctx.needs_input_grad[0]:
             ga = reshape(sum_to(g @ b2.mT, a2.shape), a.shape)

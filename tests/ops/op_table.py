@@ -1,0 +1,329 @@
+"""The table of ops that drives every op test: one row per op (and per interesting variant).
+
+A row says how to call the op with either library, so the same lambda runs on minigrad and on
+PyTorch: `fn(lib, F, *inputs)` where `lib` is `minigrad` or `torch` and `F` holds the
+functional ops (`torch.nn.functional`, or minigrad's ops with the same names). The inputs are
+float arrays drawn from `low..high` with the given shapes; anything else an op needs (class
+indices, masks, a fixed index) is made inside the lambda from `lib`.
+
+`test_every_op_is_in_the_table` finds the Functions in minigrad.ops and fails for any that no
+row exercises, so a new op cannot slip in untested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+
+import minigrad
+from minigrad.ops import elementwise, indexing, matmul, nn
+
+
+@dataclass
+class Case:
+    name: str
+    fn: Callable
+    shapes: tuple
+    low: float = -2.0
+    high: float = 2.0
+    grad: bool = True  # backward compared with PyTorch and gradcheck
+    numerical: bool = True  # gradcheck (False where float64 central differences cannot work)
+    torch: bool = True  # compared with PyTorch (False for random ops: other random numbers)
+    double: bool = True  # second derivatives compared with PyTorch
+    binary: bool = False  # a broadcasting binary op: hypothesis draws the shapes
+    rtol: float = 1e-5
+    tags: set = field(default_factory=set)
+
+
+# minigrad's functional namespace, named as torch.nn.functional (nn is built on these ops)
+F = SimpleNamespace(
+    relu=elementwise.relu,
+    leaky_relu=elementwise.leaky_relu,
+    gelu=elementwise.gelu,
+    softplus=elementwise.softplus,
+    silu=elementwise.silu,
+    sigmoid=elementwise.sigmoid,
+    tanh=elementwise.tanh,
+    linear=matmul.linear,
+    softmax=nn.softmax,
+    log_softmax=nn.log_softmax,
+    cross_entropy=nn.cross_entropy,
+    nll_loss=nn.nll_loss,
+    mse_loss=nn.mse_loss,
+    l1_loss=nn.l1_loss,
+    binary_cross_entropy=nn.binary_cross_entropy,
+    binary_cross_entropy_with_logits=nn.binary_cross_entropy_with_logits,
+    one_hot=indexing.one_hot,
+    embedding=nn.embedding,
+    dropout=nn.dropout,
+)
+
+
+def _targets(lib, n, classes, seed=1):
+    t = np.random.default_rng(seed).integers(0, classes, size=n)
+    return lib.tensor(t.tolist(), dtype=lib.int64)
+
+
+def _weights(lib, like, seed=3):
+    """Class weights for `like`'s classes: constants (PyTorch cannot differentiate by them)."""
+    w = np.random.default_rng(seed).uniform(0.5, 2.0, size=like.shape[-1])
+    return lib.tensor(w.tolist(), dtype=like.dtype)
+
+
+def _index(lib, values):
+    return lib.tensor(values, dtype=lib.int64)
+
+
+def _mask(lib, shape, seed=2):
+    m = np.random.default_rng(seed).random(shape) > 0.5
+    return lib.tensor(m.tolist(), dtype=lib.bool)
+
+
+def _seeded(lib, fn, *args):
+    """fn(*args) with the same random numbers each call (so central differences work)."""
+    lib.manual_seed(0)
+    return fn(*args)
+
+
+def _setitem(lib, x, v):
+    y = x * 1.0  # a non-leaf, so the assignment is recorded
+    y[1:, ::2] = v
+    return y
+
+
+B = dict(binary=True)
+
+CASES = [
+    # -- arithmetic (broadcasting) ---------------------------------------------------------
+    Case("add", lambda t, F, a, b: a + b, ((3, 4), (4,)), **B),
+    Case("add_alpha", lambda t, F, a, b: t.add(a, b, alpha=2.5), ((3, 4), (3, 1))),
+    Case("add_scalar", lambda t, F, a: 2.5 + a, ((3, 4),)),
+    Case("sub", lambda t, F, a, b: a - b, ((2, 3, 4), (3, 1)), **B),
+    Case("sub_alpha", lambda t, F, a, b: t.sub(a, b, alpha=0.5), ((3, 4), (4,))),
+    Case("rsub_scalar", lambda t, F, a: 1.5 - a, ((3, 4),)),
+    Case("mul", lambda t, F, a, b: a * b, ((3, 1), (1, 4)), **B),
+    Case("mul_scalar", lambda t, F, a: a * 3.0, ((3, 4),)),
+    Case("div", lambda t, F, a, b: a / b, ((3, 4), (4,)), low=0.5, high=2.0, **B),
+    Case("rdiv_scalar", lambda t, F, a: 2.0 / a, ((3, 4),), low=0.5, high=2.0),
+    Case("reciprocal", lambda t, F, a: a.reciprocal(), ((3, 4),), low=0.5, high=2.0),
+    Case("pow", lambda t, F, a, b: a**b, ((3, 4), (4,)), low=0.5, high=2.0, **B),
+    Case("pow_scalar", lambda t, F, a: a**3, ((3, 4),)),
+    Case("pow_half", lambda t, F, a: a**0.5, ((3, 4),), low=0.5, high=2.0),
+    Case("rpow_scalar", lambda t, F, a: 2.0**a, ((3, 4),)),
+    Case("neg", lambda t, F, a: -a, ((3, 4),)),
+    Case("square", lambda t, F, a: t.square(a), ((3, 4),)),
+    # -- unary math ------------------------------------------------------------------------
+    Case("exp", lambda t, F, a: t.exp(a), ((3, 4),)),
+    Case("log", lambda t, F, a: t.log(a), ((3, 4),), low=0.5, high=3.0),
+    Case("log1p", lambda t, F, a: t.log1p(a), ((3, 4),), low=-0.5, high=3.0),
+    Case("sqrt", lambda t, F, a: t.sqrt(a), ((3, 4),), low=0.5, high=3.0),
+    Case("rsqrt", lambda t, F, a: t.rsqrt(a), ((3, 4),), low=0.5, high=3.0),
+    Case("abs", lambda t, F, a: t.abs(a), ((3, 4),)),
+    Case("sign", lambda t, F, a: t.sign(a) * a, ((3, 4),)),
+    Case("sin", lambda t, F, a: t.sin(a), ((3, 4),)),
+    Case("cos", lambda t, F, a: t.cos(a), ((3, 4),)),
+    Case("erf", lambda t, F, a: t.erf(a), ((3, 4),)),
+    Case("floor", lambda t, F, a: t.floor(a) + a, ((3, 4),)),
+    Case("ceil", lambda t, F, a: t.ceil(a) * a, ((3, 4),)),
+    Case("round", lambda t, F, a: t.round(a) * a, ((3, 4),)),
+    # -- activations -----------------------------------------------------------------------
+    Case("sigmoid", lambda t, F, a: t.sigmoid(a), ((3, 4),), low=-8, high=8),
+    Case("tanh", lambda t, F, a: t.tanh(a), ((3, 4),)),
+    Case("relu", lambda t, F, a: t.relu(a), ((3, 4),)),
+    Case("leaky_relu", lambda t, F, a: F.leaky_relu(a, 0.1), ((3, 4),)),
+    Case("gelu", lambda t, F, a: F.gelu(a), ((3, 4),), low=-3, high=3),
+    Case("gelu_tanh", lambda t, F, a: F.gelu(a, approximate="tanh"), ((3, 4),)),
+    Case("softplus", lambda t, F, a: F.softplus(a, beta=2.0, threshold=3.0), ((3, 4),)),
+    Case("silu", lambda t, F, a: F.silu(a), ((3, 4),)),
+    # -- selection -------------------------------------------------------------------------
+    Case("where", lambda t, F, a, b: t.where(a > 0, a, b), ((3, 4), (4,))),
+    Case("where_scalar", lambda t, F, a: t.where(a > 0, a, 0.5), ((3, 4),)),
+    Case("clamp", lambda t, F, a: t.clamp(a, -1.0, 1.0), ((3, 4),)),
+    Case("clamp_min", lambda t, F, a: a.clamp(min=0.5), ((3, 4),)),
+    Case("clamp_tensor", lambda t, F, a, b: t.clamp(a, min=b), ((3, 4), (4,))),
+    Case("clamp_tensors", lambda t, F, a, b, c: a.clamp(b, c), ((3, 4), (4,), (3, 1))),
+    Case("maximum", lambda t, F, a, b: t.maximum(a, b), ((3, 4), (4,)), **B),
+    Case("minimum", lambda t, F, a, b: t.minimum(a, b), ((3, 4), (3, 1)), **B),
+    Case("masked_fill", lambda t, F, a: a.masked_fill(_mask(t, (3, 4)), -1.0), ((3, 4),)),
+    Case("clone", lambda t, F, a: a.clone(), ((3, 4),)),
+    Case("cast", lambda t, F, a: a.float().double(), ((3, 4),), rtol=1e-6, numerical=False),
+    # -- reductions ------------------------------------------------------------------------
+    Case("sum", lambda t, F, a: a.sum(), ((3, 4),)),
+    Case("sum_dim", lambda t, F, a: a.sum(1), ((2, 3, 4),)),
+    Case("sum_dims_keepdim", lambda t, F, a: a.sum((0, 2), keepdim=True), ((2, 3, 4),)),
+    Case("mean", lambda t, F, a: a.mean(), ((3, 4),)),
+    Case("mean_dim", lambda t, F, a: a.mean(-1, keepdim=True), ((2, 3, 4),)),
+    Case("prod", lambda t, F, a: a.prod(), ((2, 3),), low=0.5, high=1.5),
+    Case("prod_dim", lambda t, F, a: a.prod(1), ((2, 3, 4),), low=0.5, high=1.5),
+    Case(
+        "prod_zero",
+        lambda t, F, a: (a * t.tensor([1.0, 0.0, 1.0], dtype=a.dtype)).prod(1),
+        ((2, 3),),
+        double=False,
+    ),
+    Case("max", lambda t, F, a: a.max(), ((3, 4),)),
+    Case("max_dim", lambda t, F, a: a.max(1)[0], ((3, 4),)),
+    Case("max_dim_keepdim", lambda t, F, a: a.max(0, keepdim=True).values, ((3, 4),)),
+    Case("min", lambda t, F, a: a.min(), ((3, 4),)),
+    Case("min_dim", lambda t, F, a: t.min(a, -1).values, ((2, 3, 4),)),
+    Case("amax", lambda t, F, a: a.amax((0, 1)), ((2, 3, 4),)),
+    Case("amin", lambda t, F, a: t.amin(a, 1, keepdim=True), ((3, 4),)),
+    Case("var", lambda t, F, a: a.var(), ((3, 4),)),
+    Case("var_dim", lambda t, F, a: a.var(1, keepdim=True), ((3, 4),)),
+    Case("var_biased", lambda t, F, a: a.var(0, unbiased=False), ((3, 4),)),
+    Case("var_correction", lambda t, F, a: t.var(a, 1, correction=0), ((3, 4),)),
+    Case("std", lambda t, F, a: a.std(), ((3, 4),)),
+    Case("std_dim", lambda t, F, a: a.std(-1), ((3, 4),)),
+    Case("norm", lambda t, F, a: a.norm(), ((3, 4),)),
+    Case("norm_dim", lambda t, F, a: a.norm(dim=1), ((3, 4),)),
+    Case("norm_1", lambda t, F, a: a.norm(p=1), ((3, 4),)),
+    Case("norm_inf", lambda t, F, a: a.norm(p=float("inf")), ((3, 4),)),
+    Case("norm_3", lambda t, F, a: a.norm(p=3, dim=0), ((3, 4),)),
+    Case("cumsum", lambda t, F, a: a.cumsum(1), ((3, 4),)),
+    Case("logsumexp", lambda t, F, a: a.logsumexp(1), ((3, 4),), low=-50, high=50),
+    # -- shape -----------------------------------------------------------------------------
+    Case("reshape", lambda t, F, a: a.reshape(4, -1) * 2, ((2, 3, 4),)),
+    Case("view", lambda t, F, a: a.view(6, 4) * 2, ((2, 3, 4),)),
+    Case("transpose", lambda t, F, a: a.transpose(0, 2) * 2, ((2, 3, 4),)),
+    Case("permute", lambda t, F, a: a.permute(2, 0, 1) * 2, ((2, 3, 4),)),
+    Case("T", lambda t, F, a: a.T * 2, ((3, 4),)),
+    Case("mT", lambda t, F, a: a.mT * 2, ((2, 3, 4),)),
+    Case("t", lambda t, F, a: a.t() * 2, ((3, 4),)),
+    Case("movedim", lambda t, F, a: t.movedim(a, 0, -1) * 2, ((2, 3, 4),)),
+    Case("squeeze", lambda t, F, a: a.squeeze() * 2, ((3, 1, 4, 1),)),
+    Case("squeeze_dim", lambda t, F, a: a.squeeze(1) * 2, ((3, 1, 4, 1),)),
+    Case("unsqueeze", lambda t, F, a: a.unsqueeze(-1) * 2, ((3, 4),)),
+    Case("expand", lambda t, F, a: a.expand(2, 3, 4) * 2, ((3, 1),)),
+    Case("expand_as", lambda t, F, a, b: a.expand_as(b) * b, ((1, 4), (3, 4))),
+    Case("flatten", lambda t, F, a: a.flatten(1) * 2, ((2, 3, 4),)),
+    Case("unflatten", lambda t, F, a: a.unflatten(1, (2, 2)) * 2, ((3, 4),)),
+    Case("cat", lambda t, F, a, b: t.cat([a, b, a], 1), ((2, 3), (2, 1))),
+    Case("stack", lambda t, F, a, b: t.stack([a, b], -1), ((2, 3), (2, 3))),
+    Case("split", lambda t, F, a: a.split(2, 1)[1] * 3, ((3, 5),)),
+    Case("split_sizes", lambda t, F, a: t.cat(a.split([1, 4], 1)[::-1], 1), ((3, 5),)),
+    Case("chunk", lambda t, F, a: a.chunk(2, 0)[0] * 3, ((5, 3),)),
+    Case("unbind", lambda t, F, a: a.unbind(1)[2] * 3, ((2, 3),)),
+    Case("repeat", lambda t, F, a: a.repeat(2, 1, 3), ((3, 2),)),
+    Case("flip", lambda t, F, a: a.flip((0, 1)) * t.arange(4.0, dtype=a.dtype), ((3, 4),)),
+    Case("tril", lambda t, F, a: a.tril(), ((4, 4),)),
+    Case("triu", lambda t, F, a: t.triu(a, 1), ((2, 3, 4),)),
+    # -- indexing --------------------------------------------------------------------------
+    Case("getitem_basic", lambda t, F, a: a[1:, None, ::2, -1] * 2, ((3, 4, 5),)),
+    Case("getitem_int", lambda t, F, a: a[1] * 2, ((3, 4),)),
+    Case("getitem_ellipsis", lambda t, F, a: a[..., 1:3] * 2, ((2, 3, 4),)),
+    Case("getitem_advanced", lambda t, F, a: a[_index(t, [0, 2, 0, 0])] * 2, ((3, 4),)),
+    Case("getitem_two_lists", lambda t, F, a: a[[0, 2, 2], [1, 1, 3]] * 2, ((3, 4),)),
+    Case("getitem_mask", lambda t, F, a: a[a > 0] * 2, ((3, 4),)),
+    Case("masked_select", lambda t, F, a: a.masked_select(_mask(t, (3, 4))) * 2, ((3, 4),)),
+    Case("gather", lambda t, F, a: a.gather(1, _index(t, [[0, 0], [3, 1], [2, 2]])), ((3, 4),)),
+    Case("index_select", lambda t, F, a: a.index_select(1, _index(t, [3, 0, 3])), ((3, 4),)),
+    Case("setitem", lambda t, F, a, v: _setitem(t, a, v), ((3, 4), (2, 2))),
+    Case("setitem_scalar", lambda t, F, a: _setitem(t, a, 0.5), ((3, 4),)),
+    # -- matrix products -------------------------------------------------------------------
+    Case("matmul", lambda t, F, a, b: a @ b, ((3, 4), (4, 5))),
+    Case("matmul_batched", lambda t, F, a, b: t.matmul(a, b), ((2, 1, 3, 4), (3, 4, 2))),
+    Case("matmul_vec_mat", lambda t, F, a, b: a @ b, ((4,), (2, 4, 3))),
+    Case("matmul_mat_vec", lambda t, F, a, b: a @ b, ((2, 3, 4), (4,))),
+    Case("mm", lambda t, F, a, b: t.mm(a, b), ((3, 4), (4, 2))),
+    Case("bmm", lambda t, F, a, b: a.bmm(b), ((2, 3, 4), (2, 4, 2))),
+    Case("dot", lambda t, F, a, b: t.dot(a, b), ((4,), (4,))),
+    Case("mv", lambda t, F, a, b: a.mv(b), ((3, 4), (4,))),
+    Case("linear", lambda t, F, x, w, b: F.linear(x, w, b), ((2, 3, 4), (5, 4), (5,))),
+    Case("linear_no_bias", lambda t, F, x, w: F.linear(x, w), ((3, 4), (5, 4))),
+    # -- softmax and losses ----------------------------------------------------------------
+    Case("softmax", lambda t, F, a: t.softmax(a, 1), ((3, 4),), low=-20, high=20),
+    Case("softmax_dim0", lambda t, F, a: a.softmax(0), ((2, 3, 4),)),
+    Case("log_softmax", lambda t, F, a: t.log_softmax(a, -1), ((3, 4),), low=-20, high=20),
+    Case("cross_entropy", lambda t, F, x: F.cross_entropy(x, _targets(t, 5, 4)), ((5, 4),)),
+    Case(
+        "cross_entropy_sum_weight",
+        lambda t, F, x: F.cross_entropy(x, _targets(t, 5, 4), _weights(t, x), reduction="sum"),
+        ((5, 4),),
+    ),
+    Case(
+        "cross_entropy_none_ignore",
+        lambda t, F, x: F.cross_entropy(
+            x, _index(t, [0, -100, 3, 1, -100]), reduction="none", ignore_index=-100
+        ),
+        ((5, 4),),
+    ),
+    Case(
+        "cross_entropy_weight_mean",
+        lambda t, F, x: F.cross_entropy(x, _targets(t, 5, 4), _weights(t, x)),
+        ((5, 4),),
+    ),
+    Case(
+        "cross_entropy_smoothing",
+        lambda t, F, x: F.cross_entropy(x, _targets(t, 5, 4), label_smoothing=0.2),
+        ((5, 4),),
+    ),
+    Case(
+        "cross_entropy_probs",
+        lambda t, F, x, p: F.cross_entropy(x, p.softmax(1)),
+        ((5, 4), (5, 4)),
+    ),
+    Case(
+        "cross_entropy_spatial",
+        lambda t, F, x: F.cross_entropy(x, _targets(t, (2, 3, 2), 4)),
+        ((2, 4, 3, 2),),
+    ),
+    Case("cross_entropy_1d", lambda t, F, x: F.cross_entropy(x, _index(t, 2)), ((4,),)),
+    Case(
+        "nll_loss",
+        lambda t, F, x: F.nll_loss(x.log_softmax(1), _targets(t, 5, 4)),
+        ((5, 4),),
+    ),
+    Case(
+        "nll_loss_none_weight",
+        lambda t, F, x: F.nll_loss(x, _targets(t, 5, 4), _weights(t, x), reduction="none"),
+        ((5, 4),),
+    ),
+    Case("mse_loss", lambda t, F, a, b: F.mse_loss(a, b), ((3, 4), (3, 4))),
+    Case("mse_loss_sum", lambda t, F, a, b: F.mse_loss(a, b, reduction="sum"), ((3, 4), (3, 4))),
+    Case("l1_loss", lambda t, F, a, b: F.l1_loss(a, b, reduction="none"), ((3, 4), (3, 4))),
+    Case(
+        "binary_cross_entropy",
+        lambda t, F, p, y: F.binary_cross_entropy(p, y),
+        ((3, 4), (3, 4)),
+        low=0.05,
+        high=0.95,
+    ),
+    Case(
+        "bce_with_logits",
+        lambda t, F, x, y: F.binary_cross_entropy_with_logits(x, y.sigmoid()),
+        ((3, 4), (3, 4)),
+    ),
+    Case(
+        "bce_with_logits_weights",
+        lambda t, F, x, y: F.binary_cross_entropy_with_logits(
+            x, y.sigmoid(), _weights(t, x), pos_weight=_weights(t, x, seed=5)
+        ),
+        ((3, 4), (3, 4)),
+    ),
+    # -- layers' ops -----------------------------------------------------------------------
+    Case("embedding", lambda t, F, w: F.embedding(_index(t, [[0, 2], [2, 3]]), w), ((4, 3),)),
+    Case(
+        "embedding_padding",
+        lambda t, F, w: F.embedding(_index(t, [0, 2, 2, 1]), w, padding_idx=2),
+        ((4, 3),),
+        numerical=False,  # the padding row is used but gets no gradient, by definition
+    ),
+    Case("dropout", lambda t, F, a: _seeded(t, F.dropout, a, 0.3), ((3, 4),), torch=False),
+]
+
+CASES_BY_NAME = {c.name: c for c in CASES}
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+
+def make_inputs(case: Case, seed: int = 0, shapes=None) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(case.low, case.high, size=s) for s in (shapes or case.shapes)]
+
+
+def functional(lib):
+    if lib is minigrad:
+        return F
+    return lib.nn.functional
