@@ -131,7 +131,12 @@ def setitem(x: Tensor, index, value) -> None:
 def _along_dim(index, dim: int):
     """The full advanced index that picks index[i, j, ...] along `dim` (gather's rule)."""
     xp = index.device.xp
-    grids = list(xp.indices(index.array.shape, sparse=True))
+    shape = index.array.shape
+    # an open grid, as np.indices(shape, sparse=True) (CuPy's indices has no `sparse`)
+    grids = [
+        xp.arange(n).reshape((1,) * d + (n,) + (1,) * (len(shape) - d - 1))
+        for d, n in enumerate(shape)
+    ]
     grids[dim] = index.array
     return tuple(grids)
 
