@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import queue
+import select
 import signal
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from nbformat import NotebookNode
 from . import notebook as nbf
 from .assemble import Question, assemble, questions, run_flags, score
 from .build import release
-from .report import write_csv, write_feedback, write_summary
+from .report import number, write_csv, write_feedback, write_summary
 from .sandbox import Limits, kill_descendants, kill_uid
 
 RESULT_VERSION = 1
@@ -122,6 +123,7 @@ class SandboxUsers:
         for slot in range(jobs):
             self.slots.put(slot)
         self.base = base
+        self.workers: dict[int, Worker] = {}
         self.enabled = enabled and hasattr(os, "geteuid") and os.geteuid() == 0
         if self.enabled and not self._works():
             print(
@@ -152,9 +154,69 @@ class SandboxUsers:
     def uid(self, slot: int) -> int | None:
         return self.base + slot if self.enabled else None
 
+    def worker(self, slot: int, log_path: Path) -> Worker:
+        if slot not in self.workers:
+            self.workers[slot] = Worker(log_path)
+        return self.workers[slot]
 
-def run_worker(job_dir: Path, nb: NotebookNode, limits: Limits, uid: int | None) -> dict:
-    """Run one assembled notebook in a worker process; return its records and flags."""
+    def stop(self) -> None:
+        for slot, worker in self.workers.items():
+            worker.stop(self.uid(slot))
+
+
+class Worker:
+    """A grading worker process (sandbox.serve) for one slot, restarted when it must be killed."""
+
+    def __init__(self, log_path: Path):
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def _start(self) -> subprocess.Popen:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "wb") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "minigrad_course.sandbox"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                start_new_session=True,
+            )
+
+    def run(self, job_path: Path, timeout: float, uid: int | None) -> list[str]:
+        """Run one job; past timeout kill the worker and all it started. Returns flags."""
+        if self.process is None or self.process.poll() is not None:
+            self.process = self._start()
+        try:
+            self.process.stdin.write(f"{job_path}\n".encode())
+            self.process.stdin.flush()
+        except OSError:
+            self.stop(uid)
+            return ["grader-crash"]
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if ready and self.process.stdout.readline().strip() == b"done":
+            return []
+        stopped_early = not ready
+        self.stop(uid)
+        return ["timeout"] if stopped_early else ["grader-crash"]
+
+    def stop(self, uid: int | None = None) -> None:
+        """Kill the worker, its kernel and anything else they started."""
+        if self.process is None:
+            return
+        kill_descendants(self.process.pid)
+        with contextlib.suppress(OSError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        if uid is not None:
+            kill_uid(uid)
+        self.process = None
+
+
+def run_job(worker: Worker, job_dir: Path, nb: NotebookNode, limits: Limits, uid: int | None):
+    """Run one assembled notebook on a worker; return its cell records and flags."""
     job_dir.mkdir(parents=True, exist_ok=True)
     records_path = job_dir / "records.jsonl"
     records_path.unlink(missing_ok=True)
@@ -167,31 +229,8 @@ def run_worker(job_dir: Path, nb: NotebookNode, limits: Limits, uid: int | None)
         "gid": uid,
     }
     nbf.write_json_atomic(job_dir / "job.json", job)
-    with open(job_dir / "worker.log", "wb") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "minigrad_course.sandbox", str(job_dir / "job.json")],
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        flags = _wait_or_kill(worker, limits.timeout + 90, uid)
+    flags = worker.run(job_dir / "job.json", limits.timeout + 90, uid)
     return _read_records(records_path, flags)
-
-
-def _wait_or_kill(worker: subprocess.Popen, timeout: float, uid: int | None) -> list[str]:
-    """Wait for the worker; past timeout kill it and everything it started."""
-    try:
-        worker.wait(timeout=timeout)
-        return []
-    except subprocess.TimeoutExpired:
-        kill_descendants(worker.pid)
-        with contextlib.suppress(OSError):
-            os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-        if uid is not None:
-            kill_uid(uid)
-        return ["timeout"]
 
 
 def _read_records(path: Path, flags: list[str]) -> dict:
@@ -279,7 +318,8 @@ class Grader:
         slot = slots.slots.get()
         try:
             job_dir = self.paths["jobs"] / sub.student
-            run = run_worker(job_dir, asm.notebook, self.options.limits, slots.uid(slot))
+            worker = slots.worker(slot, self.paths["work"] / f"worker-{slot}.log")
+            run = run_job(worker, job_dir, asm.notebook, self.options.limits, slots.uid(slot))
         finally:
             slots.slots.put(slot)
         outcomes = score(self.questions, asm.positions, run["cells"])
@@ -333,9 +373,14 @@ def grade(
         else:
             todo.append(sub)
     say(f"{len(grader.results)} already graded, {len(todo)} to grade with {options.jobs} jobs")
-    slots = SandboxUsers(options.jobs, options.sandbox_user, options.uid_base)
-    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-        for result in pool.map(lambda s: grader.grade_one(s, slots), todo):
-            say(f"{result['student']}: {result['total']:g}/{result['max']:g} {result['status']}")
+    if todo:
+        slots = SandboxUsers(options.jobs, options.sandbox_user, options.uid_base)
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+                for result in pool.map(lambda s: grader.grade_one(s, slots), todo):
+                    total, top = number(result["total"]), number(result["max"])
+                    say(f"{result['student']}: {total}/{top} {result['status']}")
+        finally:
+            slots.stop()
     grader.write_outputs(final=True)
     return [grader.results[s] for s in sorted(grader.results)]

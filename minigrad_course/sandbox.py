@@ -37,10 +37,17 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TRACEBACK_CHARS = 6000
 
 # Runs first in every kernel: caps what the student's code can print (the rest is dropped,
-# never stored), so gigabytes of output cost time, not memory or disk.
+# never stored), so gigabytes of output cost time, not memory or disk. IPython 9 also keeps
+# every printed string in its history (InteractiveShell._tee, which wraps stream.write per
+# cell); we turn that off, patch the stream class, and drop instance-level wrappers per cell.
+_CAP_NOTICE = "minigrad-course: output limit reached; the rest is dropped"
 _SETUP_CELL = """\
 def _minigrad_cap_output(limit):
+    import contextlib, sys
     from ipykernel.iostream import OutStream
+    shell = get_ipython()
+    if hasattr(shell, "_tee"):
+        shell._tee = lambda channel: contextlib.nullcontext()
     written = [0]
     original = OutStream.write
     def write(self, text):
@@ -48,9 +55,14 @@ def _minigrad_cap_output(limit):
         if written[0] <= limit:
             return original(self, text)
         if written[0] - len(text) <= limit:
-            original(self, "\\n[minigrad-course: output limit reached; the rest is dropped]\\n")
+            original(self, "\\n[{notice}]\\n")
         return len(text)
     OutStream.write = write
+    def use_class_write(*args, **kwargs):
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, OutStream) and "write" in vars(stream):
+                del stream.write
+    shell.events.register("pre_run_cell", use_class_write)
 _minigrad_cap_output({limit})
 del _minigrad_cap_output
 """
@@ -99,9 +111,13 @@ class _Client(NotebookClient):
     """nbclient that keeps no outputs (only counts them): replies carry what grading needs."""
 
     output_bytes = 0
+    output_capped = False
 
     def output(self, outs, msg, display_id, cell_index):  # noqa: D102 (nbclient's hook)
-        self.output_bytes += len(json.dumps(msg.get("content", {}), default=str))
+        content = msg.get("content", {})
+        self.output_bytes += len(json.dumps(content, default=str))
+        if _CAP_NOTICE in str(content.get("text", "")):
+            self.output_capped = True
         return None
 
 
@@ -270,6 +286,7 @@ def kernel_env(scratch: Path, sandboxed: bool) -> dict[str, str]:
     else:
         env = dict(os.environ)
     env.update(
+        MALLOC_ARENA_MAX="2",
         OPENBLAS_NUM_THREADS="1",
         OMP_NUM_THREADS="1",
         MKL_NUM_THREADS="1",
@@ -298,7 +315,9 @@ def execute(
     """
     result = RunResult()
     runnable = copy.deepcopy(nb)
-    setup = nbformat.v4.new_code_cell(_SETUP_CELL.format(limit=limits.output_kb * 1024))
+    setup = nbformat.v4.new_code_cell(
+        _SETUP_CELL.format(limit=limits.output_kb * 1024, notice=_CAP_NOTICE)
+    )
     runnable.cells.insert(0, setup)
     deadline = time.monotonic() + limits.timeout
 
@@ -358,7 +377,7 @@ def execute(
                 watchdog.kill_all()
     if watchdog.reason and watchdog.reason not in result.flags:
         result.flags.append(watchdog.reason)
-    if client.output_bytes > limits.output_kb * 1024:
+    if client.output_capped or client.output_bytes > 2 * limits.output_kb * 1024:
         result.flags.append("output-limit")
     result.kernel_log = _tail(log_path, 4000)
     if jail is None:
@@ -383,15 +402,13 @@ def make_scratch(uid: int | None, gid: int | None) -> Path:
     return scratch
 
 
-def worker_main(job_path: str) -> int:
-    """Run one grading job (see grade.py): JSON in, JSON lines out; always exits 0."""
+def run_job(job_path: str) -> None:
+    """Run one grading job (see grade.py): a JSON file in, JSON lines out; never raises."""
     job = json.loads(Path(job_path).read_text())
-    set_child_subreaper()
     limits = Limits(**job["limits"])
     uid, gid = job.get("uid"), job.get("gid")
     scratch = make_scratch(uid, gid)
     jail = Jail(uid=uid, gid=gid, scratch=scratch)
-    nb = nbformat.reads(Path(job["notebook"]).read_text(encoding="utf-8"), as_version=4)
     with open(job["records"], "a", encoding="utf-8") as out:
 
         def on_cell(entry: dict[str, Any]) -> None:
@@ -399,14 +416,30 @@ def worker_main(job_path: str) -> int:
             out.flush()
 
         try:
+            nb = nbformat.reads(Path(job["notebook"]).read_text(encoding="utf-8"), as_version=4)
             result = execute(nb, limits, scratch, on_cell, jail, whole_process=True)
             end = {"event": "end", **{k: v for k, v in asdict(result).items() if k != "cells"}}
         except Exception as exc:  # never lose the row: report the failure as data
             end = {"event": "end", "flags": ["error"], "error": f"{type(exc).__name__}: {exc}"}
         out.write(json.dumps(end) + "\n")
     shutil.rmtree(scratch, ignore_errors=True)
+
+
+def serve() -> int:
+    """A grading worker: run each job path read from stdin, answer "done" on stdout.
+
+    One worker serves many notebooks (each in a fresh kernel), so the imports are paid once.
+    It is a child subreaper: whatever a student's code daemonises stays our descendant and
+    is killed after each notebook.
+    """
+    set_child_subreaper()
+    for line in sys.stdin:
+        if line.strip():
+            run_job(line.strip())
+            sys.stdout.write("done\n")
+            sys.stdout.flush()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(worker_main(sys.argv[1]))
+    sys.exit(serve())
