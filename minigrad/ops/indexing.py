@@ -10,7 +10,7 @@ from __future__ import annotations
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import array_of, normalize_dim
+from minigrad.ops._util import array_of, check_same_device, normalize_dim
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
 
@@ -144,6 +144,7 @@ def _along_dim(index, dim: int):
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """y[i][j] = input[index[i][j]][j] for dim 0 (and so on), as PyTorch's gather."""
     d = normalize_dim(dim, input.ndim, "gather")
+    check_same_device("gather", input, index)  # a host index would be copied silently
     if index.ndim != input.ndim:
         raise RuntimeError(
             f"gather: index tensor must have the same number of dimensions as input tensor "
