@@ -128,3 +128,5 @@ def forget_cuda() -> None:
             dev.xp = None
     _cuda_by_id.clear()
     _cuda._probed = None
+    _cuda._tracking.clear()
+    _cuda.peak_bytes.clear()

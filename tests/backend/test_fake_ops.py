@@ -1,0 +1,74 @@
+"""Every op in tests/ops/op_table.py on the SIMULATED GPU (fake_cupy.py), against the CPU:
+the same values and gradients, results on the input's device, and no host array sneaking into
+device code. What this cannot check: CuPy's own numerics and kernels (run `pytest -m gpu`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minigrad
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "ops"))
+from op_table import CASES, functional, make_inputs  # noqa: E402
+
+_FACTORIES = {"tensor", "arange", "zeros", "ones", "full", "empty", "eye", "linspace", "rand"}
+_FACTORIES |= {"randn", "randint", "randperm"}
+
+
+class _MadeOn:
+    """minigrad, with factories defaulting to `device` (as torch.set_default_device does):
+    the table's lambdas make class indices, masks and constants with `lib.tensor` etc., which
+    would otherwise land on the CPU and (rightly) fail with a device-mismatch error."""
+
+    def __init__(self, device):
+        self._device = device
+
+    def __getattr__(self, name):
+        value = getattr(minigrad, name)
+        if name not in _FACTORIES:
+            return value
+        return lambda *args, **kwargs: value(*args, **{"device": self._device, **kwargs})
+
+
+def _run(case, arrays, device):
+    xs = [
+        minigrad.tensor(a, dtype=minigrad.float64, device=device, requires_grad=case.grad)
+        for a in arrays
+    ]
+    out = case.fn(_MadeOn(device), functional(minigrad), *xs)
+    grads = []
+    if case.grad:
+        w = np.random.default_rng(1).standard_normal(tuple(out.shape))
+        upstream = minigrad.tensor(w, dtype=out.dtype, device=device)
+        grads = minigrad.autograd.grad(out, xs, upstream, allow_unused=True)
+    return out, grads
+
+
+def _host(t):
+    return None if t is None else t.detach().cpu().numpy()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_op_on_simulated_cuda_matches_cpu(case, fake_cuda):
+    arrays = make_inputs(case)
+    out, grads = _run(case, arrays, "cpu")
+    dev_out, dev_grads = _run(case, arrays, "cuda")
+    assert dev_out.device == "cuda:0", f"{case.name}: result on {dev_out.device}"
+    assert dev_out.dtype == out.dtype and dev_out.shape == out.shape
+    np.testing.assert_allclose(_host(dev_out), _host(out), rtol=1e-12, atol=1e-12)
+    for i, (g, h) in enumerate(zip(dev_grads, grads)):
+        assert (g is None) == (h is None), f"{case.name}: gradient {i}"
+        if g is not None:
+            assert g.device == "cuda:0", f"{case.name}: gradient {i} on {g.device}"
+            np.testing.assert_allclose(_host(g), _host(h), rtol=1e-12, atol=1e-12)
+
+
+def test_gather_refuses_a_host_index(fake_cuda):
+    x = minigrad.ones(3, 4, device="cuda")
+    index = minigrad.tensor([[0, 1], [2, 3], [1, 1]])
+    with pytest.raises(RuntimeError, match="gather: .*cuda:0, cpu"):
+        x.gather(1, index)
