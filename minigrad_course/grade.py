@@ -11,6 +11,7 @@ grades only what is missing.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -115,6 +116,26 @@ def load_submission(sub: Submission) -> tuple[NotebookNode | None, list[str], st
     return nb, [], ""
 
 
+@functools.cache
+def _uid_works(uid: int) -> bool:
+    """Whether an unprivileged uid can start this interpreter and import the kernel."""
+    config = json.dumps({"uid": uid, "gid": uid})
+    command = [
+        sys.executable,
+        "-m",
+        "minigrad_course.jail",
+        config,
+        sys.executable,
+        "-c",
+        "import ipykernel, nbformat, minigrad_course",
+    ]
+    try:
+        done = subprocess.run(command, cwd="/", capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
 class SandboxUsers:
     """Hands out worker slots; as root, each slot has its own unprivileged uid."""
 
@@ -125,31 +146,13 @@ class SandboxUsers:
         self.base = base
         self.workers: dict[int, Worker] = {}
         self.enabled = enabled and hasattr(os, "geteuid") and os.geteuid() == 0
-        if self.enabled and not self._works():
+        if self.enabled and not _uid_works(base):
             print(
                 f"warning: cannot run Python as uid {base}; student code runs as root, "
                 "guarded by the watchdog only",
                 file=sys.stderr,
             )
             self.enabled = False
-
-    def _works(self) -> bool:
-        """Check that an unprivileged uid can start this interpreter and import the kernel."""
-        config = json.dumps({"uid": self.base, "gid": self.base})
-        command = [
-            sys.executable,
-            "-m",
-            "minigrad_course.jail",
-            config,
-            sys.executable,
-            "-c",
-            "import ipykernel, nbformat, minigrad_course",
-        ]
-        try:
-            done = subprocess.run(command, cwd="/", capture_output=True, timeout=120)
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-        return done.returncode == 0
 
     def uid(self, slot: int) -> int | None:
         return self.base + slot if self.enabled else None
@@ -270,6 +273,7 @@ class Grader:
         ).hexdigest()
         self.paths = work_paths(options.out)
         self.lock = threading.Lock()
+        self.stopping = threading.Event()
         self.results: dict[str, dict] = {}
 
     def students(self) -> list[Submission]:
@@ -287,13 +291,20 @@ class Grader:
         fresh = saved.get("fingerprint") == sub.fingerprint(self.digest)
         return saved if fresh and saved.get("version") == RESULT_VERSION else None
 
-    def grade_one(self, sub: Submission, slots: SandboxUsers) -> dict:
-        """Grade one student; never raises (an internal failure becomes the row's status)."""
+    def grade_one(self, sub: Submission, slots: SandboxUsers) -> dict | None:
+        """Grade one student and save the row; None when the run is being interrupted.
+
+        Never raises: an internal failure becomes the row's status.
+        """
+        if self.stopping.is_set():
+            return None
         started = time.monotonic()
         try:
             result = self._grade(sub, slots)
         except Exception as exc:  # the batch must go on
             result = self._empty_result(sub, ["error"], [f"grader error: {exc!r}"[:500]])
+        if self.stopping.is_set():  # its worker was killed by the interruption: not a result
+            return None
         result["seconds"] = round(time.monotonic() - started, 2)
         nbf.write_json_atomic(self.paths["results"] / f"{sub.student}.json", result)
         with self.lock:
@@ -375,12 +386,20 @@ def grade(
     say(f"{len(grader.results)} already graded, {len(todo)} to grade with {options.jobs} jobs")
     if todo:
         slots = SandboxUsers(options.jobs, options.sandbox_user, options.uid_base)
+        pool = ThreadPoolExecutor(max_workers=max(1, options.jobs))
         try:
-            with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-                for result in pool.map(lambda s: grader.grade_one(s, slots), todo):
-                    total, top = number(result["total"]), number(result["max"])
-                    say(f"{result['student']}: {total}/{top} {result['status']}")
+            futures = [pool.submit(grader.grade_one, sub, slots) for sub in todo]
+            for future in as_completed(futures):
+                result = future.result()
+                total, top = number(result["total"]), number(result["max"])
+                say(f"{result['student']}: {total}/{top} {result['status']}")
+        except BaseException:  # Ctrl-C: stop now; finished rows are already saved
+            grader.stopping.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            slots.stop()
+            raise
         finally:
+            pool.shutdown(wait=True)
             slots.stop()
     grader.write_outputs(final=True)
     return [grader.results[s] for s in sorted(grader.results)]

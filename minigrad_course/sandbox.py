@@ -197,7 +197,11 @@ class Watchdog(threading.Thread):
         self.done = threading.Event()
 
     def run(self) -> None:
+        parent = os.getppid()
         while not self.done.wait(0.1):
+            if os.getppid() != parent:  # whoever started us is gone: stop, leave nothing
+                self._trip("orphaned")
+                continue
             root = self.root()
             procs = descendants(root) if root else []
             self._reap(procs)

@@ -1,0 +1,65 @@
+"""minigrad-course doctor: every check reports OK/WARN/FAIL with a fix, and never crashes."""
+
+from __future__ import annotations
+
+import builtins
+import sys
+
+from minigrad_course import doctor
+from minigrad_course.cli import main
+
+NAMES = [
+    "Python",
+    "NumPy",
+    "minigrad",
+    "Jupyter kernel",
+    "ipywidgets",
+    "CuPy",
+    "CUDA driver",
+    "CUDA device",
+]
+
+
+def test_doctor_reports_every_component(capsys):
+    code = main(["doctor"])
+    out = capsys.readouterr().out
+    for name in NAMES:
+        assert name in out
+    assert code in (0, 1)
+    checks = {c.name: c for c in doctor.run_checks()}
+    assert checks["Python"].status == doctor.OK and checks["NumPy"].status == doctor.OK
+    assert checks["Jupyter kernel"].status in (doctor.OK, doctor.WARN)
+    for check in checks.values():
+        assert check.status in (doctor.OK, doctor.WARN, doctor.FAIL)
+        if check.status == doctor.FAIL:
+            assert check.fix
+
+
+def test_missing_cupy_is_a_warning_with_the_install_command(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_cupy(name, *args, **kwargs):
+        if name == "cupy" or name.startswith("cupy."):
+            raise ImportError("No module named 'cupy'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    monkeypatch.setattr(builtins, "__import__", no_cupy)
+    check = doctor.check_cupy()
+    assert check.status == doctor.WARN and "minigrad[cuda12]" in check.fix
+    assert all(c.status in (doctor.OK, doctor.WARN) for c in doctor.check_cuda())
+
+
+def test_a_crashing_check_is_reported_not_raised(monkeypatch):
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(doctor, "CHECKS", [broken])
+    [check] = doctor.run_checks()
+    assert check.status == doctor.FAIL and "boom" in check.detail
+
+
+def test_old_numpy_is_refused(monkeypatch):
+    monkeypatch.setattr(doctor, "_version", lambda module: "1.21.0")
+    check = doctor.check_numpy()
+    assert check.status == doctor.FAIL and "numpy>=1.26" in check.fix
