@@ -1,0 +1,12 @@
+"""Static graphs: trace a function once, optimise the graph, replay it, save it, export it.
+
+g = static.trace(fn, x)            # a Graph: print(g), viz.draw(g)
+step = static.compile(model)       # trace on the first call, replay afterwards
+g.save("model.mgraph"); static.load("model.mgraph")(x)
+"""
+
+from minigrad.static.compile import CompiledFunction, compile
+from minigrad.static.graph import Graph
+from minigrad.static.trace import TracingError, trace
+
+__all__ = ["CompiledFunction", "Graph", "TracingError", "compile", "trace"]

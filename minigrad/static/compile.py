@@ -1,0 +1,152 @@
+"""`static.compile(fn_or_module)`: trace on the first call, replay afterwards.
+
+A new input shape, dtype, device or requires_grad pattern retraces (one cache entry each).
+When gradients are needed, the whole compiled region is ONE node of the eager autograd
+graph (`_CompiledCall`): its forward replays the forward graph (keeping the values the
+backward graph reads) and its backward replays the backward graph derived once from it, so
+`loss.backward()` flows through the compiled part into the inputs and the parameters.
+"""
+
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import state
+from minigrad.static.autodiff import _xp_of, derive_backward
+from minigrad.static.executor import Runner
+from minigrad.static.passes import DEFAULT_PASSES, optimize
+from minigrad.static.trace import trace
+from minigrad.tensor import Tensor
+
+
+class _CompiledCall(Function):
+    """The compiled region as one autograd node: forward and backward are graph replays."""
+
+    @staticmethod
+    def forward(ctx, plan, *tensors):
+        arrays = plan.forward(*(t.array for t in tensors[: plan.n_inputs]))
+        ctx.plan, ctx.saved = plan, arrays[plan.n_outputs :]
+        outs = arrays[: plan.n_outputs]
+        return outs if plan.structure is not None else outs[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        plan = ctx.plan
+        found = plan.backward(*(grads[k].array for k in plan.grad_outputs), *ctx.saved)
+        out = [None] * (1 + plan.n_inputs + len(plan.params))
+        for slot, g in zip(plan.grad_slots, found):
+            out[1 + slot] = None if g is None else Tensor._make(g)
+        return tuple(out)
+
+
+class Plan:
+    """One traced specialisation: its graphs, their runners, how they map to the call."""
+
+    def __init__(self, traced, tensors, train: bool, passes):
+        xp = _xp_of(traced)
+        self.traced, self.structure = traced, traced.structure
+        self.n_inputs, self.n_outputs = len(tensors), len(traced.outputs)
+        self.params = [c.tensor for c in traced.constants.values() if c.requires_grad]
+        self.train = train and (bool(self.params) or any(t._requires_grad for t in tensors))
+        self.backward_graph = self.backward = None
+        if not self.train:
+            self.graph, self.summary = optimize(traced, passes)
+            self.forward = Runner(self.graph, xp)
+            return
+        wanted, self.grad_slots = self._wanted(tensors)
+        train_graph, bwd, self.grad_outputs = derive_backward(traced, wanted)
+        self.graph, fwd_summary = optimize(train_graph, passes)
+        self.backward_graph, bwd_summary = optimize(bwd, passes)
+        self.summary = f"forward:\n{fwd_summary}\nbackward:\n{bwd_summary}"
+        self.forward = Runner(self.graph, xp)
+        self.backward = Runner(self.backward_graph, xp)
+
+    def _wanted(self, tensors):
+        """Graph values whose gradient the call needs, and their slots among the call's args."""
+        wanted, slots = [], []
+        for k, (vid, t) in enumerate(zip(self.traced.inputs, tensors)):
+            if t._requires_grad:
+                wanted.append(vid)
+                slots.append(k)
+        params = [v for v, c in self.traced.constants.items() if c.requires_grad]
+        for j, vid in enumerate(params):
+            wanted.append(vid)
+            slots.append(self.n_inputs + j)
+        return wanted, slots
+
+    def __call__(self, tensors):
+        if self.train and state.enabled:
+            out = _CompiledCall.apply(self, *tensors, *self.params)
+            return out
+        outs = self.forward(*(t.array for t in tensors))[: self.n_outputs]
+        outs = tuple(Tensor._make(a) for a in outs)
+        return outs if self.structure is not None else outs[0]
+
+
+class CompiledFunction:
+    """What `static.compile` returns: call it like the function it wraps.
+
+    `.graph` / `.backward_graph` / `.code` / `.summary` describe the latest specialisation;
+    `.traces` counts how many times the function was traced.
+    """
+
+    def __init__(self, fn, passes=DEFAULT_PASSES):
+        self.fn, self.passes = fn, passes
+        self.cache: dict = {}
+        self.traces = 0
+        self.last: Plan | None = None
+        named = getattr(fn, "named_parameters", None)
+        self.names = dict(named()) if callable(named) else {}
+
+    def __call__(self, *args):
+        key = tuple(_key(a) for a in args) + (state.enabled,)
+        plan = self.cache.get(key)
+        if plan is None:
+            plan = self.cache[key] = self._build(args)
+        self.last = plan
+        return plan([a for a in args if isinstance(a, Tensor)])
+
+    def _build(self, args) -> Plan:
+        self.traces += 1
+        graph = trace(self.fn, *args, names=self.names)
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        return Plan(graph, tensors, state.enabled, self.passes)
+
+    @property
+    def graph(self):
+        return self.last.graph if self.last else None
+
+    @property
+    def backward_graph(self):
+        return self.last.backward_graph if self.last else None
+
+    @property
+    def code(self) -> str:
+        code = self.last.forward.code
+        if self.last.backward is not None:
+            code += "\n" + self.last.backward.code
+        return code
+
+    @property
+    def summary(self) -> str:
+        return self.last.summary
+
+    def __getattr__(self, name):  # a compiled module still has its parameters, train()...
+        return getattr(self.fn, name)
+
+
+def _key(a):
+    if isinstance(a, Tensor):
+        return (a.array.shape, a.array.dtype, a._device, a._requires_grad)
+    return a
+
+
+def compile(fn_or_module, passes=DEFAULT_PASSES) -> CompiledFunction:
+    """Compile a function or module (like `torch.compile`): trace once per input signature,
+    optimise the graph with `passes`, then replay it on every call.
+
+    Example::
+
+        >>> step = static.compile(lambda x, y: F.cross_entropy(model(x), y))
+        >>> loss = step(x, y); loss.backward()     # gradients reach model's parameters
+    """
+    return CompiledFunction(fn_or_module, passes)

@@ -1,0 +1,153 @@
+"""The graph IR: values (shape, dtype), nodes (op, inputs, attributes), constants, I/O.
+
+A Graph holds no Python objects from the user's code: ops are names from the op registry
+(`minigrad.static.ops`), attributes are plain data, and constants are tensors captured by
+reference (so an optimizer's in-place update of a weight is seen on the next replay) or
+frozen arrays (literals, folded values, loaded weights).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ValueInfo:
+    shape: tuple
+    dtype: str  # a NumPy dtype name ("float32"), or "object" for an op's saved context
+
+
+@dataclass
+class Node:
+    op: str
+    inputs: list  # value ids (None for an absent optional input, e.g. linear without bias)
+    outputs: list
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass
+class Const:
+    """A constant: a captured tensor (read at each run) or a frozen array."""
+
+    tensor: object = None
+    array: object = None
+    name: str = ""
+    requires_grad: bool = False
+
+    @property
+    def frozen(self) -> bool:
+        return self.tensor is None
+
+    def value(self):
+        return self.array if self.tensor is None else self.tensor.array
+
+
+@dataclass
+class Graph:
+    values: list = field(default_factory=list)  # ValueInfo per value id
+    inputs: list = field(default_factory=list)
+    input_names: list = field(default_factory=list)
+    constants: dict = field(default_factory=dict)  # value id -> Const
+    nodes: list = field(default_factory=list)
+    outputs: list = field(default_factory=list)
+    # how the traced function returned its outputs: None for one tensor, else a tuple length
+    structure: int | None = None
+    examples: dict = field(default_factory=dict, repr=False)  # value id -> array (tracing)
+
+    def new_value(self, shape, dtype) -> int:
+        self.values.append(ValueInfo(tuple(int(s) for s in shape), np.dtype(dtype).name))
+        return len(self.values) - 1
+
+    def add_input(self, shape, dtype, name: str) -> int:
+        vid = self.new_value(shape, dtype)
+        self.inputs.append(vid)
+        self.input_names.append(name)
+        return vid
+
+    def add_const(self, const: Const, shape, dtype) -> int:
+        vid = self.new_value(shape, dtype)
+        self.constants[vid] = const
+        return vid
+
+    def producers(self) -> dict:
+        """value id -> the node that computes it."""
+        return {v: n for n in self.nodes for v in n.outputs}
+
+    def users(self) -> dict:
+        """value id -> the nodes that read it (graph outputs are not nodes: see `outputs`)."""
+        found: dict = {}
+        for n in self.nodes:
+            for v in n.inputs:
+                if v is not None:
+                    found.setdefault(v, []).append(n)
+        return found
+
+    def copy(self) -> Graph:
+        return Graph(
+            list(self.values),
+            list(self.inputs),
+            list(self.input_names),
+            dict(self.constants),
+            [Node(n.op, list(n.inputs), list(n.outputs), dict(n.attrs)) for n in self.nodes],
+            list(self.outputs),
+            self.structure,
+        )
+
+    def save(self, path) -> None:
+        """Write this graph and its constants (the weights) to `path`; see `static.load`."""
+        from minigrad.static.serialize import save
+
+        save(self, path)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __str__(self) -> str:
+        return format_graph(self)
+
+    def __repr__(self) -> str:
+        return f"<Graph: {len(self.inputs)} inputs, {len(self.nodes)} nodes>"
+
+
+_SHORT = {"float32": "f32", "float64": "f64", "float16": "f16", "int64": "i64", "bool": "b"}
+
+
+def type_text(info: ValueInfo) -> str:
+    return f"{_SHORT.get(info.dtype, info.dtype)}[{', '.join(map(str, info.shape))}]"
+
+
+def format_graph(graph: Graph) -> str:
+    """The graph as text, one node a line: `%4 = relu(%3)    f32[64, 128]`."""
+    args = ", ".join(
+        f"%{v} {n}: {type_text(graph.values[v])}" for v, n in zip(graph.inputs, graph.input_names)
+    )
+    lines = [f"graph({args}):"]
+    for vid, const in graph.constants.items():
+        kind = "param" if const.requires_grad else "const"
+        label = const.name
+        if const.frozen and const.array.ndim == 0:
+            label = f"{const.array.item():.6g}"
+        lines.append(f"  %{vid} = {kind} {label}".rstrip() + _pad(graph, [vid]))
+    for node in graph.nodes:
+        ins = ", ".join("None" if v is None else f"%{v}" for v in node.inputs)
+        attrs = "".join(f", {k}={_attr_text(a)}" for k, a in node.attrs.items())
+        outs = ", ".join(f"%{v}" for v in node.outputs)
+        lines.append(f"  {outs} = {node.op}({ins}{attrs})" + _pad(graph, node.outputs))
+    outs = ", ".join("None" if v is None else f"%{v}" for v in graph.outputs)
+    lines.append(f"  return ({outs})")
+    return "\n".join(lines)
+
+
+def _pad(graph, vids) -> str:
+    return "    # " + ", ".join(type_text(graph.values[v]) for v in vids)
+
+
+def _attr_text(a) -> str:
+    if isinstance(a, np.ndarray):
+        return f"array{list(a.shape)}"
+    if isinstance(a, tuple) and a and isinstance(a[0], tuple) and isinstance(a[0][0], str):
+        return "[" + " > ".join(step[0] for step in a) + "]"  # a fused program
+    text = repr(a)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,93 @@
+"""Compiled forward and backward equal eager, for every row of the op table and for random
+programs that hypothesis builds from it (float64: 1e-10)."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minigrad
+from minigrad import static
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "ops"))
+from op_table import CASES, F, make_inputs  # noqa: E402
+
+# rows whose result has a data-dependent shape: tracing them raises TracingError
+DATA_DEPENDENT = {"getitem_mask"}
+# rows that draw random numbers: a replay draws new ones (see test_dropout_draws_per_call)
+RANDOM = {"dropout"}
+
+
+def _run(fn, arrays, compiled):
+    xs = [minigrad.tensor(a, dtype=minigrad.float64, requires_grad=True) for a in arrays]
+    f = static.compile(fn) if compiled else fn
+    out = f(*xs)
+    outs = out if isinstance(out, tuple) else (out,)
+    terms = [(o * (k + 1.5)).sum() for k, o in enumerate(outs) if o.requires_grad]
+    if terms:
+        sum(terms[1:], terms[0]).backward()
+    grads = [None if x.grad is None else x.grad.array for x in xs]
+    return [o.array for o in outs], grads
+
+
+def _assert_same(got, want, tol=1e-10):
+    for a, b in zip(got[0], want[0]):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    for a, b in zip(got[1], want[1]):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name not in RANDOM], ids=lambda c: c.name)
+def test_every_op_compiles_to_the_eager_result(case):
+    def fn(*xs):
+        return case.fn(minigrad, F, *xs)
+
+    arrays = make_inputs(case)
+    if case.name in DATA_DEPENDENT:
+        with pytest.raises(static.TracingError, match="data-dependent"):
+            _run(fn, arrays, compiled=True)
+        return
+    _assert_same(_run(fn, arrays, True), _run(fn, arrays, False))
+
+
+SAME_SHAPE = [
+    c for c in CASES if c.shapes == ((3, 4),) and c.name not in DATA_DEPENDENT | RANDOM and c.grad
+]
+
+
+def _same_shape_out(case):
+    return _run(lambda x: case.fn(minigrad, F, x), make_inputs(case), False)[0][0].shape == (3, 4)
+
+
+CHAINABLE = [c for c in SAME_SHAPE if _same_shape_out(c)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    names=st.lists(st.sampled_from([c.name for c in CHAINABLE]), min_size=1, max_size=5),
+    seed=st.integers(0, 2**16),
+)
+def test_random_programs_from_the_op_table(names, seed):
+    chain = [next(c for c in CHAINABLE if c.name == n) for n in names]
+
+    def program(x, y):
+        for case in chain:
+            x = case.fn(minigrad, F, x * 0.5 + y * 0.25)  # keep values in the ops' domains
+        return x
+
+    rng = np.random.default_rng(seed)
+    arrays = [rng.uniform(0.5, 1.5, size=(3, 4)), rng.uniform(0.5, 1.5, size=(3, 4))]
+    _assert_same(_run(program, arrays, True), _run(program, arrays, False))
+
+
+def test_dropout_draws_a_new_mask_per_call():
+    f = static.compile(lambda x: F.dropout(x, 0.5))
+    x = minigrad.ones(1000)
+    a, b = f(x).array, f(x).array
+    assert f.traces == 1 and not np.array_equal(a, b)
+    assert set(np.unique(a)) <= {0.0, 2.0}

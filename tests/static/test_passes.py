@@ -1,0 +1,81 @@
+"""Each pass on its own: what it removes, what it keeps, and that results do not change."""
+
+import numpy as np
+
+import minigrad
+from minigrad import static
+from minigrad.static import passes
+from minigrad.static.executor import Runner
+
+
+def _run(graph, *arrays):
+    return Runner(graph, np)(*arrays)
+
+
+def _x():
+    return minigrad.tensor(np.linspace(-1, 1, 12).reshape(3, 4))
+
+
+def test_dead_code_elimination_drops_unused_nodes():
+    def f(x):
+        unused = (x * 3).exp()  # noqa: F841 - dead on purpose
+        return x + 1
+
+    g = static.trace(f, _x())
+    out = passes.eliminate_dead_code(g)
+    assert [n.op for n in g.nodes] == ["mul", "exp", "add"]
+    assert [n.op for n in out.nodes] == ["add"] and len(g.nodes) == 3  # input graph unchanged
+    assert len(out.constants) == 1
+    np.testing.assert_allclose(_run(out, _x().array)[0], _x().array + 1)
+
+
+def test_common_subexpression_elimination_computes_once():
+    g = static.trace(lambda x: (x * 2).tanh() + (x * 2).tanh(), _x())
+    out = passes.eliminate_common_subexpressions(g)
+    assert [n.op for n in out.nodes] == ["mul", "tanh", "add"]
+    np.testing.assert_allclose(_run(out, _x().array)[0], _run(g, _x().array)[0])
+
+
+def test_constant_folding_runs_literal_subgraphs_once():
+    c = minigrad.tensor([1.0, 2.0, 3.0, 4.0])
+    g = static.trace(lambda x: x + (c * 2).exp(), _x())
+    kept = passes.fold_constants(g)  # c is captured by reference: it may change
+    assert [n.op for n in kept.nodes] == ["mul", "exp", "add"]
+    folded = passes.fold_constants(g, captured=True)  # inference: take it as fixed
+    assert [n.op for n in folded.nodes] == ["add"]
+    np.testing.assert_allclose(_run(folded, _x().array)[0], _x().array + np.exp(c.array * 2))
+
+
+def test_elementwise_fusion_makes_one_node_per_chain():
+    w = minigrad.randn(4, 4, dtype=minigrad.float64)
+    g = static.trace(lambda x: ((x @ w) * 2 + 1).tanh().exp() - x, _x())
+    out = passes.fuse_elementwise(g)
+    assert [n.op for n in out.nodes] == ["matmul", "fused"]
+    program = [step[0] for step in out.nodes[1].attrs["program"]]
+    assert program == ["mul", "add", "tanh", "exp", "sub"]
+    np.testing.assert_allclose(_run(out, _x().array)[0], _run(g, _x().array)[0], rtol=1e-6)
+
+
+def test_fusion_keeps_values_used_twice_or_returned():
+    g = static.trace(lambda x: (x.exp() + 1, x.exp() * 2), _x())
+    out = passes.fuse_elementwise(passes.eliminate_common_subexpressions(g))
+    assert [n.op for n in out.nodes] == ["exp", "add", "mul"]  # exp feeds two chains
+
+
+def test_fused_cpu_kernel_writes_one_buffer():
+    from minigrad.static.ops import OPS
+
+    program = (("mul", (("x", 0), ("x", 1))), ("add", (("t", 0), ("x", 2))), ("relu", (("t", 1),)))
+    kernel = OPS["fused"].kernel(np, program=program, dtype="float64")
+    assert kernel.code.count("out=buf") == 2  # one allocation for three ops
+    a = np.array([-1.0, 2.0])
+    np.testing.assert_allclose(kernel(a, a, 1.0), np.maximum(a * a + 1, 0))
+
+
+def test_optimize_reports_nodes_before_and_after():
+    g = static.trace(lambda x: (x * 2).tanh() + (x * 2).tanh() + 0 * x.exp(), _x())
+    out, summary = passes.optimize(g)
+    assert "eliminate_common_subexpressions" in summary and "fuse_elementwise" in summary
+    assert summary.splitlines()[0].split()[-2] == str(len(g.nodes))
+    assert len(out.nodes) < len(g.nodes)
+    np.testing.assert_allclose(_run(out, _x().array)[0], _run(g, _x().array)[0], rtol=1e-12)

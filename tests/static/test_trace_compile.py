@@ -1,0 +1,170 @@
+"""static.trace and static.compile: graphs that print, replays that equal eager."""
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import static
+from minigrad.ops import matmul as M
+from minigrad.ops import nn as N
+
+
+def _mlp(seed=0, dtype=minigrad.float64):
+    rng = np.random.default_rng(seed)
+
+    def param(*shape):
+        return minigrad.tensor(rng.normal(size=shape) * 0.3, dtype=dtype, requires_grad=True)
+
+    params = dict(w1=param(8, 5), b1=param(8), w2=param(3, 8), b2=param(3))
+
+    def loss(x, y):
+        h = M.linear(x, params["w1"], params["b1"]).relu()
+        return N.cross_entropy(M.linear(h, params["w2"], params["b2"]), y)
+
+    return params, loss
+
+
+def _batch(n=6, dtype=minigrad.float64, seed=1):
+    rng = np.random.default_rng(seed)
+    x = minigrad.tensor(rng.normal(size=(n, 5)), dtype=dtype)
+    return x, minigrad.tensor(rng.integers(0, 3, size=n))
+
+
+def _grads(params):
+    return {k: p.grad.array.copy() for k, p in params.items()}
+
+
+def test_trace_prints_ops_shapes_and_dtypes():
+    params, loss = _mlp()
+    g = static.trace(loss, *_batch())
+    text = str(g)
+    assert text.startswith("graph(%0 x0: f64[6, 5], %1 x1: i64[6]):")
+    for piece in ("linear(", "relu(", "cross_entropy(", "# f64[6, 8]", "param", "return ("):
+        assert piece in text
+    assert [n.op for n in g.nodes] == ["linear", "relu", "linear", "cross_entropy"]
+    assert g.values[g.outputs[0]].shape == ()
+
+
+@pytest.mark.parametrize("dtype, tol", [(minigrad.float64, 1e-10), (minigrad.float32, 1e-5)])
+def test_compiled_training_equals_eager(dtype, tol):
+    params, loss = _mlp(dtype=dtype)
+    x, y = _batch(dtype=dtype)
+    expected = loss(x, y)
+    expected.backward()
+    eager = _grads(params)
+    for p in params.values():
+        p.grad = None
+    step = static.compile(loss)
+    got = step(x, y)
+    got.backward()
+    np.testing.assert_allclose(got.array, expected.array, rtol=tol, atol=tol)
+    for k, g in _grads(params).items():
+        np.testing.assert_allclose(g, eager[k], rtol=tol, atol=tol)
+
+
+def test_replay_sees_in_place_weight_updates_and_retraces_on_new_shapes():
+    params, loss = _mlp()
+    step = static.compile(loss)
+    x, y = _batch()
+    step(x, y)
+    with minigrad.no_grad():
+        params["w1"].array -= 0.5  # what an optimizer does: same tensor, new values
+    np.testing.assert_allclose(step(x, y).array, loss(x, y).array, rtol=1e-12)
+    assert step.traces == 1
+    x2, y2 = _batch(n=9, seed=3)
+    np.testing.assert_allclose(step(x2, y2).array, loss(x2, y2).array, rtol=1e-12)
+    assert step.traces == 2
+    double = static.compile(lambda x: x * 2)
+    double(minigrad.ones(2))
+    assert double(minigrad.ones(2, dtype=minigrad.float64)).dtype == minigrad.float64
+    assert double.traces == 2  # a new dtype retraces too
+
+
+def test_gradients_flow_into_inputs_and_through_eager_code_around():
+    a = minigrad.randn(3, 4, dtype=minigrad.float64, requires_grad=True)
+    b = minigrad.randn(4, dtype=minigrad.float64, requires_grad=True)
+    f = static.compile(lambda a, b: ((a * b).tanh() - a / (b * b + 1)).exp())
+    (f(a, b) * 2).sum().backward()
+    ga, gb = a.grad.array.copy(), b.grad.array.copy()
+    a.grad = b.grad = None
+    (((a * b).tanh() - a / (b * b + 1)).exp() * 2).sum().backward()
+    np.testing.assert_allclose(ga, a.grad.array, rtol=1e-10)
+    np.testing.assert_allclose(gb, b.grad.array, rtol=1e-10)
+
+
+def test_inference_replays_without_a_graph():
+    params, loss = _mlp()
+    step = static.compile(loss)
+    with minigrad.no_grad():
+        out = step(*_batch())
+    assert out.grad_fn is None and step.backward_graph is None
+    assert "def run(" in step.code
+
+
+def test_multiple_outputs_and_non_tensor_arguments():
+    f = static.compile(lambda x, k: (x * k, x.sum(0) + k))
+    x = minigrad.randn(2, 3)
+    y, s = f(x, 3.0)
+    np.testing.assert_allclose(y.array, x.array * 3, rtol=1e-6)
+    np.testing.assert_allclose(s.array, x.array.sum(0) + 3, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [bool, float, int, lambda t: t.item(), lambda t: t.tolist(), lambda t: 1 if t > 0 else 0],
+)
+def test_python_control_flow_on_traced_values_points_to_cond(convert):
+    def f(x):
+        if convert(x.sum()):
+            return x * 2
+        return x
+
+    with pytest.raises(static.TracingError, match=r"static\.cond.*static\.while_loop"):
+        static.trace(f, minigrad.randn(3))
+
+
+def test_shape_dependent_python_code_is_specialised_per_trace():
+    f = static.compile(lambda x: x * 2 if x.shape[0] > 2 else x - 1)
+    np.testing.assert_allclose(f(minigrad.ones(3)).array, 2.0)
+    np.testing.assert_allclose(f(minigrad.ones(2)).array, 0.0)
+    assert f.traces == 2
+
+
+def test_comparisons_detach_and_where_are_recorded():
+    def f(x):
+        return minigrad.where(x > 0, x, x.detach() * 0.1) + (x >= 1)
+
+    g = static.trace(f, minigrad.randn(5))
+    assert {"gt", "ge", "detach", "where"} <= {n.op for n in g.nodes}
+    f_c = static.compile(f)
+    x = minigrad.randn(5)
+    f_c(x)
+    x2 = minigrad.randn(5)
+    np.testing.assert_allclose(f_c(x2).array, f(x2).array, rtol=1e-6)
+
+
+def test_ops_without_a_static_rule_run_eagerly_with_gradients():
+    x = minigrad.randn(3, 4, dtype=minigrad.float64, requires_grad=True)
+    f = static.compile(lambda x: x.cumsum(1).amax(1).sum())  # no IR rule: eager nodes
+    f(x).backward()
+    g = x.grad.array.copy()
+    x.grad = None
+    x.cumsum(1).amax(1).sum().backward()
+    np.testing.assert_allclose(g, x.grad.array, rtol=1e-10)
+    assert any(n.op == "eager" for n in f.graph.nodes)
+
+
+def test_indexing_with_traced_indices_is_lifted_not_frozen():
+    w = minigrad.randn(10, 3, dtype=minigrad.float64, requires_grad=True)
+    f = static.compile(lambda idx: w[idx].sum(1))
+    f(minigrad.tensor([1, 2]))
+    idx = minigrad.tensor([7, 7])
+    out = f(idx)
+    np.testing.assert_allclose(out.array, w.array[[7, 7]].sum(1))
+    out.sum().backward()
+    assert w.grad.array[7].tolist() == [2.0, 2.0, 2.0]
+
+
+def test_boolean_mask_indexing_explains_data_dependent_shapes():
+    with pytest.raises(static.TracingError, match="data-dependent shape"):
+        static.trace(lambda x: x[x > 0], minigrad.randn(4))
