@@ -10,6 +10,7 @@ class _State(threading.local):
     enabled = True
     anomaly = False
     tape = None  # a list while minigrad.testing records which ops run (to blame one)
+    tracer = None  # set while minigrad.static.trace records a graph: apply hands calls to it
 
 
 state = _State()
