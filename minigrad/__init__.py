@@ -175,4 +175,8 @@ def t(input: Tensor) -> Tensor:
 
 def expand_copy(input: Tensor, size) -> Tensor:
     return input.expand(*size).clone()
-from minigrad import viz  # noqa: E402 - drawing needs the package above
+from minigrad import static, viz  # noqa: E402 - they need the package above
+
+# -- nn, optim, data (appended; see minigrad/nn, minigrad/optim, minigrad/data) ---------------
+from minigrad import datasets, nn, optim, utils  # noqa: E402
+from minigrad.serialization import load, save  # noqa: E402

@@ -283,6 +283,22 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    def __deepcopy__(self, memo):
+        """A copy of a leaf's values, requires_grad and grad (copy.deepcopy of a model)."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol; use .detach().clone() on a computed tensor"
+            )
+        if id(self) not in memo:
+            new = Tensor.__new__(type(self))
+            _init(new, self.array.copy())
+            new._requires_grad = self._requires_grad
+            if self._grad is not None:
+                new._grad = Tensor._make(self._grad.array.copy())
+            memo[id(self)] = new
+        return memo[id(self)]
+
     def __repr__(self) -> str:
         return format_tensor(self)
 

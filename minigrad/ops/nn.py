@@ -331,3 +331,68 @@ def binary_cross_entropy_with_logits(
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+# -- dropout and embedding -------------------------------------------------------------------
+class Dropout(Function):
+    """y = x * mask / (1 - p), mask ~ Bernoulli(1 - p); dx = gy * mask / (1 - p). (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x, p, generator):
+        from minigrad.random import uniform_array
+
+        keep = uniform_array(x.array.shape, x.device, generator=generator, dtype=x.dtype) >= p
+        ctx.scale = keep.astype(x.array.dtype) * (1.0 / (1.0 - p))
+        return x.array * ctx.scale
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * Tensor._make(ctx.scale), None, None
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training only)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    return Dropout.apply(input, p, None)
+
+
+class Embedding(Function):
+    """y = weight[index]; the gradient rows are added back (none for padding_idx). -> (*, D)"""
+
+    @staticmethod
+    def forward(ctx, weight, index, padding_idx):
+        ctx.shape, ctx.index, ctx.padding_idx = weight.array.shape, index.array, padding_idx
+        return weight.array[index.array]
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.indexing import IndexAdd
+
+        if ctx.padding_idx is not None:
+            keep = (ctx.index != ctx.padding_idx)[..., None].astype(gy.array.dtype)
+            gy = gy * Tensor._make(keep)
+        return IndexAdd.apply(gy, ctx.shape, (ctx.index,), True), None, None
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, *args, **kwargs):
+    """Look up rows of weight (V, D) by integer indices (*) -> (*, D)."""
+    if max_norm is not None:
+        raise NotImplementedError("embedding: max_norm is not supported by minigrad")
+    if input.array.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"embedding: expected indices of an integer dtype (int64), got {input.dtype}"
+        )
+    rows = weight.shape[0]
+    if input.array.size and (int(input.array.max()) >= rows or int(input.array.min()) < 0):
+        raise IndexError(
+            f"embedding: index out of range: indices must be in [0, {rows}) for a weight of "
+            f"shape {tuple(weight.shape)}"
+        )
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += rows
+    return Embedding.apply(weight, input, padding_idx)

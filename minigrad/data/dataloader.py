@@ -1,0 +1,222 @@
+"""DataLoader: batches from a dataset, shuffled with a seeded generator, optionally prefetched.
+
+With `num_workers > 0`, batches are assembled by background threads while the training step
+runs, up to `prefetch_factor * num_workers` batches ahead: # NOTE: threads (not processes) are
+enough because NumPy releases the GIL while it copies, so loading overlaps compute.
+"""
+
+from __future__ import annotations
+
+import collections
+import numbers
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from minigrad.backend import cpu
+from minigrad.data.dataset import Subset, TensorDataset
+from minigrad.random import permutation_array
+from minigrad.tensor import Tensor
+
+
+# -- samplers ----------------------------------------------------------------------------------
+class Sampler:
+    """Yields dataset indices."""
+
+    def __init__(self, data_source=None):
+        pass
+
+
+class SequentialSampler(Sampler):
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A fresh permutation every epoch, drawn from `generator` (or the default one)."""
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        if replacement or num_samples is not None:
+            raise NotImplementedError(
+                "RandomSampler: replacement and num_samples are not supported"
+            )
+        self.data_source, self.generator = data_source, generator
+
+    def __iter__(self):
+        return iter(permutation_array(len(self.data_source), cpu, self.generator).tolist())
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class BatchSampler(Sampler):
+    """Groups a sampler's indices into lists of batch_size (the last one shorter unless
+    drop_last)."""
+
+    def __init__(self, sampler, batch_size: int, drop_last: bool):
+        if not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, got {batch_size}")
+        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
+
+    def __iter__(self):
+        batch = []
+        for index in self.sampler:
+            batch.append(index)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+# -- collation ---------------------------------------------------------------------------------
+def default_collate(batch):
+    """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
+
+    Tensors and NumPy arrays are stacked on a new first dim; Python floats become float64,
+    ints int64 and bools bool tensors; strings stay a list (PyTorch's rules).
+    """
+    from minigrad.ops.shape import stack
+
+    elem = batch[0]
+    if isinstance(elem, Tensor):
+        return stack(batch)
+    if isinstance(elem, np.ndarray):
+        return Tensor._make(np.stack(batch))
+    if isinstance(elem, (bool, np.bool_)):
+        return Tensor._make(np.asarray(batch, dtype=np.bool_))
+    if isinstance(elem, numbers.Integral):
+        return Tensor._make(np.asarray(batch, dtype=np.int64))
+    if isinstance(elem, numbers.Real):
+        return Tensor._make(np.asarray(batch, dtype=np.float64))
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, collections.abc.Mapping):
+        return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        if any(len(s) != len(elem) for s in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        columns = [default_collate(list(s)) for s in zip(*batch)]
+        return tuple(columns) if isinstance(elem, tuple) else columns
+    raise TypeError(
+        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+        f"found {type(elem).__name__}"
+    )
+
+
+def _tensor_rows(dataset):
+    """The tensors behind a TensorDataset (or a Subset of one) and the index map, else None."""
+    if isinstance(dataset, TensorDataset):
+        return dataset.tensors, None
+    if isinstance(dataset, Subset) and isinstance(dataset.dataset, TensorDataset):
+        return dataset.dataset.tensors, np.asarray(dataset.indices, dtype=np.int64)
+    return None
+
+
+# -- the loader --------------------------------------------------------------------------------
+class DataLoader:
+    """Iterate over a dataset in batches (PyTorch's `torch.utils.data.DataLoader`)."""
+
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=None,
+        sampler=None,
+        batch_sampler=None,
+        num_workers=0,
+        collate_fn=None,
+        pin_memory=False,
+        drop_last=False,
+        timeout=0,
+        worker_init_fn=None,
+        multiprocessing_context=None,
+        generator=None,
+        *,
+        prefetch_factor=None,
+        persistent_workers=False,
+        pin_memory_device="",
+        in_order=True,
+    ):
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler or drop_last):
+            raise ValueError(
+                "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
+                "and drop_last"
+            )
+        self.dataset, self.num_workers = dataset, num_workers
+        self.batch_size, self.drop_last, self.generator = batch_size, drop_last, generator
+        self.prefetch_factor = 2 if prefetch_factor is None and num_workers else prefetch_factor
+        if sampler is None:
+            sampler = (
+                RandomSampler(dataset, generator=generator)
+                if shuffle
+                else SequentialSampler(dataset)
+            )
+        self.sampler = sampler
+        if batch_sampler is None and batch_size is not None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.batch_sampler = batch_sampler
+        self._default_collate = collate_fn is None
+        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        self.worker_init_fn = worker_init_fn
+
+    def __len__(self) -> int:
+        if self.batch_sampler is None:
+            return len(self.sampler)
+        return len(self.batch_sampler)
+
+    def _fetch(self, indices):
+        """One batch. # NOTE: a TensorDataset with the default collate is sliced with one
+        fancy index per tensor instead of stacking samples one by one (same result)."""
+        if self.batch_sampler is None:
+            sample = self.dataset[indices]
+            return sample if self.collate_fn is default_collate else self.collate_fn(sample)
+        rows = _tensor_rows(self.dataset) if self._default_collate else None
+        if rows is not None:
+            tensors, index_map = rows
+            idx = np.asarray(indices, dtype=np.int64)
+            if index_map is not None:
+                idx = index_map[idx]
+            return tuple(Tensor._make(t.array[t.device.xp.asarray(idx)]) for t in tensors)
+        return self.collate_fn([self.dataset[i] for i in indices])
+
+    def __iter__(self):
+        batches = self.sampler if self.batch_sampler is None else self.batch_sampler
+        if self.num_workers == 0:
+            return (self._fetch(indices) for indices in batches)
+        return self._prefetching(iter(batches))
+
+    def _prefetching(self, batches):
+        """Yield batches in order while up to prefetch_factor * num_workers load in threads."""
+        pool = ThreadPoolExecutor(self.num_workers, thread_name_prefix="minigrad-loader")
+        if self.worker_init_fn is not None:
+            for worker_id in range(self.num_workers):
+                pool.submit(self.worker_init_fn, worker_id).result()
+        pending = collections.deque()
+        try:
+            for indices in batches:
+                pending.append(pool.submit(self._fetch, indices))
+                if len(pending) >= self.prefetch_factor * self.num_workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=False)

@@ -1,0 +1,72 @@
+"""MNIST / Fashion-MNIST IDX files (raw or gzip), read with NumPy; nothing is downloaded.
+
+IDX format: 2 zero bytes, a type code (0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
+0x0D float32, 0x0E float64), the number of dims, then each dim as a big-endian uint32, then
+the data, big-endian, row-major.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+
+import numpy as np
+
+from minigrad.tensor import Tensor
+
+_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_FILES = {
+    True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def read_idx(path) -> np.ndarray:
+    """The array stored in one IDX file (gzip-compressed if the name ends in .gz)."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _TYPES:
+        raise ValueError(f"read_idx: {path} is not an IDX file (bad magic number)")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    shape = tuple(int(d) for d in np.frombuffer(raw[4:header], dtype=">u4"))
+    dtype = np.dtype(_TYPES[raw[2]])
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise ValueError(
+            f"read_idx: {path} holds {len(raw) - header} data bytes but its header {shape} "
+            f"needs {expected}: the file is truncated or corrupt"
+        )
+    return (
+        np.frombuffer(raw, dtype=dtype, offset=header)
+        .reshape(shape)
+        .astype(dtype.newbyteorder("="))
+    )
+
+
+def _find(root, name: str) -> str:
+    for candidate in (name, name + ".gz"):
+        path = os.path.join(root, candidate)
+        if os.path.exists(path):
+            return path
+    raise FileNotFoundError(
+        f"load_mnist: {name}(.gz) not found in {os.path.abspath(root)}. minigrad never "
+        "downloads: put the four MNIST or Fashion-MNIST IDX files (train-images-idx3-ubyte, "
+        "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, raw or .gz) "
+        "in that folder"
+    )
+
+
+def load_mnist(root, train: bool = True) -> tuple:
+    """(images (N, 1, 28, 28) float32 in [0, 1], labels (N,) int64) from IDX files in root."""
+    images_name, labels_name = _FILES[bool(train)]
+    images = read_idx(_find(root, images_name))
+    labels = read_idx(_find(root, labels_name))
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise ValueError(
+            f"load_mnist: expected images (N, H, W) and labels (N,), got {images.shape} and "
+            f"{labels.shape}"
+        )
+    x = (images.astype(np.float32) / 255.0)[:, None]
+    return Tensor._make(x), Tensor._make(labels.astype(np.int64))

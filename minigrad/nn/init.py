@@ -1,0 +1,121 @@
+"""Weight initialisation, as `torch.nn.init`: each function fills a tensor in place and
+returns it, without recording a graph. Draws come from minigrad's seeded generators."""
+
+from __future__ import annotations
+
+import math
+
+from minigrad.autograd.grad_mode import no_grad
+from minigrad.tensor import Tensor
+
+_LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "sigmoid", "conv_transpose1d")
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    """The gain that keeps activations' variance steady through `nonlinearity`."""
+    if nonlinearity in _LINEAR or nonlinearity.startswith("conv_transpose"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity}")
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple:
+    """fan_in = in * receptive field, fan_out = out * receptive field, for (out, in, *k)."""
+    if tensor.ndim < 2:
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
+        )
+    receptive = 1
+    for s in tensor.shape[2:]:
+        receptive *= s
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fan(tensor: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    with no_grad():
+        return tensor.fill_(val)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 1.0)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 0.0)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    xp = tensor.device.xp
+    tensor.array[...] = xp.eye(*tensor.shape, dtype=tensor.array.dtype)
+    tensor._version += 1
+    return tensor
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def kaiming_uniform_(
+    tensor, a: float = 0, mode="fan_in", nonlinearity="leaky_relu", generator=None
+) -> Tensor:
+    """U(-b, b) with b = gain * sqrt(3 / fan) (He et al.); PyTorch's default for Linear/Conv."""
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(
+    tensor, a: float = 0, mode="fan_in", nonlinearity="leaky_relu", generator=None
+) -> Tensor:
+    """N(0, std^2) with std = gain / sqrt(fan)."""
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None) -> Tensor:
+    """N(mean, std^2) redrawn until inside [a, b] (simple rejection; fine for |a|, |b| >= std)."""
+    normal_(tensor, mean, std, generator)
+    outside = (tensor.array < a) | (tensor.array > b)
+    while bool(outside.any()):
+        from minigrad.random import normal_array
+
+        redraw = normal_array(tensor.shape, tensor.device, mean, std, generator, tensor.dtype)
+        tensor.array[outside] = redraw[outside]
+        outside = (tensor.array < a) | (tensor.array > b)
+    return tensor

@@ -1,0 +1,144 @@
+"""BatchNorm1d, BatchNorm2d and LayerNorm (the ops live in minigrad.ops.norm)."""
+
+from __future__ import annotations
+
+from minigrad import dtypes
+from minigrad.creation import ones, tensor, zeros
+from minigrad.nn import init
+from minigrad.nn.modules.module import Module
+from minigrad.nn.parameter import Parameter
+from minigrad.ops.norm import batch_norm, layer_norm
+
+
+class _BatchNorm(Module):
+    """Shared by BatchNorm1d/2d: per-channel statistics, running averages for eval mode."""
+
+    _input_shapes = ()  # allowed input ndims, set by subclasses
+
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(ones(num_features, device=device, dtype=dtype))
+            self.bias = Parameter(zeros(num_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
+            self.register_buffer(
+                "num_batches_tracked", tensor(0, dtype=dtypes.int64, device=device)
+            )
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            self.num_batches_tracked.array[...] = 0
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        if input.ndim not in self._input_shapes or input.shape[1] != self.num_features:
+            shapes = " or ".join(self._shape_text)
+            raise ValueError(
+                f"{self!r}: expected input of shape {shapes.format(c=self.num_features)}, got "
+                f"{tuple(input.shape)}"
+            )
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.array[...] += 1
+            if self.momentum is None:  # cumulative moving average
+                momentum = 1.0 / int(self.num_batches_tracked.array)
+        # the buffers are None when not tracking: then eval mode uses batch statistics too
+        use_batch = self.training or not self.track_running_stats
+        return batch_norm(
+            input,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_batch,
+            momentum,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation over (N, C) or (N, C, L) inputs, per channel C."""
+
+    _input_shapes = (2, 3)
+    _shape_text = ("(N, {c})", "(N, {c}, L)")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation over (N, C, H, W) inputs, per channel C."""
+
+    _input_shapes = (4,)
+    _shape_text = ("(N, {c}, H, W)",)
+
+
+class LayerNorm(Module):
+    """Normalise over the trailing normalized_shape dims, then scale and shift. (*, D) -> (*, D)"""
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps=1e-5,
+        elementwise_affine=True,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ones(self.normalized_shape, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(zeros(self.normalized_shape, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        k = len(self.normalized_shape)
+        if tuple(input.shape[input.ndim - k :]) != self.normalized_shape or input.ndim < k:
+            dims = ", ".join(map(str, self.normalized_shape))
+            raise RuntimeError(
+                f"{self!r}: expected input of shape (*, {dims}), got {tuple(input.shape)}"
+            )
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )

@@ -1,0 +1,48 @@
+"""`Parameter`: a Tensor that a Module registers as one of its learnable weights."""
+
+from __future__ import annotations
+
+from minigrad.tensor import Tensor, _init
+
+
+class Parameter(Tensor):
+    """A leaf Tensor that requires grad by default and that `Module.__setattr__` registers.
+
+    It shares memory with the Tensor it wraps, as PyTorch's does:
+    ``w = nn.Parameter(minigrad.zeros(3))``.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True):
+        if data is None:
+            from minigrad.creation import empty
+
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Parameter: expected a Tensor, got {type(data).__name__}")
+        param = Tensor.__new__(cls)
+        _init(param, data.array)
+        param.requires_grad = requires_grad
+        return param
+
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True):
+        pass  # everything happens in __new__; Tensor.__init__ must not run
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class Buffer(Tensor):
+    """Marks a Tensor to be registered as a buffer when assigned to a Module attribute."""
+
+    __slots__ = ("persistent",)
+
+    def __new__(cls, data: Tensor, *, persistent: bool = True):
+        buffer = Tensor.__new__(cls)
+        _init(buffer, data.array)
+        buffer.persistent = persistent
+        return buffer
+
+    def __init__(self, data: Tensor, *, persistent: bool = True):
+        pass

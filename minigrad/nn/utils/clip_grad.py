@@ -1,0 +1,63 @@
+"""Gradient clipping, on raw arrays (no graph), as `torch.nn.utils.clip_grad_norm_`."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad.tensor import Tensor
+
+
+def _grads(parameters) -> list:
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p.grad for p in parameters if p.grad is not None]
+
+
+def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite=False, foreach=None):
+    """The norm of all tensors together, as if concatenated into one vector."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if not tensors:
+        return Tensor._make(np.asarray(0.0, dtype=np.float32))
+    xp = tensors[0].device.xp
+    norm_type = float(norm_type)
+    if norm_type == math.inf:
+        total = max(xp.abs(t.array).max() for t in tensors)
+    else:
+        total = sum((xp.abs(t.array) ** norm_type).sum() for t in tensors) ** (1.0 / norm_type)
+    total = xp.asarray(total, dtype=tensors[0].array.dtype)
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+            "so it cannot be clipped. To disable this error and scale the gradients by the "
+            "non-finite norm anyway, set `error_if_nonfinite=False`"
+        )
+    return Tensor._make(total)
+
+
+def clip_grad_norm_(
+    parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite=False, foreach=None
+) -> Tensor:
+    """Scale all gradients in place so that their total norm is at most max_norm.
+
+    Returns the total norm before clipping. # NOTE: the scale is max_norm / (norm + 1e-6),
+    clamped at 1, exactly as PyTorch, so gradients below the limit are left unchanged.
+    """
+    grads = _grads(parameters)
+    total = get_total_norm(grads, norm_type, error_if_nonfinite)
+    if not grads:
+        return total
+    scale = min(float(max_norm) / (float(total.array) + 1e-6), 1.0)
+    for g in grads:
+        g.array *= g.array.dtype.type(scale)
+        g._version += 1
+    return total
+
+
+def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
+    """Clamp every gradient element into [-clip_value, clip_value] in place."""
+    for g in _grads(parameters):
+        xp = g.device.xp
+        xp.clip(g.array, -clip_value, clip_value, out=g.array)
+        g._version += 1

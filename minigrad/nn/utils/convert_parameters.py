@@ -1,0 +1,21 @@
+"""parameters_to_vector / vector_to_parameters: all parameters as one flat vector and back."""
+
+from __future__ import annotations
+
+from minigrad.ops.shape import cat, reshape
+from minigrad.tensor import Tensor
+
+
+def parameters_to_vector(parameters) -> Tensor:
+    """One 1-D tensor holding every parameter, flattened, in order."""
+    return cat([reshape(p, (-1,)) for p in parameters])
+
+
+def vector_to_parameters(vec: Tensor, parameters) -> None:
+    """Copy consecutive slices of vec back into the parameters, in order."""
+    offset = 0
+    for p in parameters:
+        n = p.numel()
+        p.array[...] = vec.array[offset : offset + n].reshape(p.array.shape)
+        p._version += 1
+        offset += n

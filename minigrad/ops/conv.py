@@ -1,0 +1,345 @@
+"""Convolution and pooling over (N, C, H, W) images, vectorised with strided window views.
+
+`_windows` views the padded input as (N, C, Ho, Wo, kh, kw) without copying
+(`sliding_window_view`); im2col copies that view into a matrix so a convolution is one matmul.
+# NOTE: the adjoint, col2im, loops over the kh * kw kernel offsets (9 for a 3x3 kernel), each
+# a whole-image strided add; no Python loop ever visits a pixel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import state
+from minigrad.ops.shape import permute, reshape
+from minigrad.tensor import Tensor
+
+
+def _pair(value, name: str, op: str) -> tuple:
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, int) for v in pair):
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    return pair
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the kernel sits: sizes (kh, kw), stride, padding and dilation, each (h, w)."""
+
+    kernel: tuple
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+
+    @staticmethod
+    def make(op, kernel, stride, padding, dilation) -> Geometry:
+        kernel = _pair(kernel, "kernel_size", op)
+        stride = kernel if stride is None or stride == [] else _pair(stride, "stride", op)
+        return Geometry(
+            kernel, stride, _pair(padding, "padding", op), _pair(dilation, "dilation", op)
+        )
+
+    def out_size(self, h: int, w: int) -> tuple:
+        """Output height and width: floor((H + 2p - d (k - 1) - 1) / s) + 1."""
+        return tuple(
+            (size + 2 * p - d * (k - 1) - 1) // s + 1
+            for size, p, d, k, s in zip(
+                (h, w), self.padding, self.dilation, self.kernel, self.stride
+            )
+        )
+
+
+def _pad(xp, array, padding, value=0.0):
+    ph, pw = padding
+    if not (ph or pw):
+        return array
+    return xp.pad(array, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+def _windows(xp, array, geom: Geometry, pad_value=0.0):
+    """A (N, C, Ho, Wo, kh, kw) view of the padded (N, C, H, W) input (no copy)."""
+    (kh, kw), (sh, sw), (dh, dw) = geom.kernel, geom.stride, geom.dilation
+    padded = _pad(xp, array, geom.padding, pad_value)
+    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    view = xp.lib.stride_tricks.sliding_window_view(padded, span, axis=(2, 3))
+    return view[:, :, ::sh, ::sw, ::dh, ::dw]
+
+
+def _im2col(xp, array, geom: Geometry):
+    """(N, C, H, W) -> (N * Ho * Wo, C * kh * kw): one row per output pixel."""
+    win = _windows(xp, array, geom)
+    n, c, ho, wo, kh, kw = win.shape
+    return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
+
+
+def _col2im(xp, cols, shape, geom: Geometry):
+    """The adjoint of im2col: add each row back onto the pixels it was copied from."""
+    n, c, h, w = shape
+    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = geom.kernel, geom.stride, geom.dilation, geom.padding
+    ho, wo = geom.out_size(h, w)
+    out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    blocks = cols.reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+            columns = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
+            out[:, :, rows, columns] += blocks[:, :, i, j]
+    return out[:, :, ph : ph + h, pw : pw + w]
+
+
+class Im2Col(Function):
+    """cols = im2col(x): (N, C, H, W) -> (N * Ho * Wo, C * kh * kw); backward is col2im."""
+
+    @staticmethod
+    def forward(ctx, x, geom):
+        ctx.shape, ctx.geom = x.array.shape, geom
+        return _im2col(x.device.xp, x.array, geom)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Col2Im.apply(gy, ctx.shape, ctx.geom), None
+
+
+class Col2Im(Function):
+    """x = col2im(cols), the adjoint of im2col; backward is im2col."""
+
+    @staticmethod
+    def forward(ctx, cols, shape, geom):
+        ctx.geom = geom
+        return _col2im(cols.device.xp, cols.array, shape, geom)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Im2Col.apply(gy, ctx.geom), None, None
+
+
+class Conv2d(Function):
+    """y = im2col(x) @ w^T + b. x (N, C, H, W), w (O, C, kh, kw), b (O,) -> (N, O, Ho, Wo)"""
+
+    @staticmethod
+    def forward(ctx, x, w, b, geom):
+        xp = x.device.xp
+        n, _, h, width = x.array.shape
+        out_channels = w.array.shape[0]
+        cols = _im2col(xp, x.array, geom)
+        y = cols @ w.array.reshape(out_channels, -1).T
+        if b is not None:
+            y += b.array
+        ho, wo = geom.out_size(h, width)
+        ctx.save_for_backward(x, w)
+        ctx.cols, ctx.geom = cols, geom
+        return xp.ascontiguousarray(y.reshape(n, ho, wo, out_channels).transpose(0, 3, 1, 2))
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        out_channels = w.shape[0]
+        g = reshape(permute(gy, (0, 2, 3, 1)), (-1, out_channels))
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = Col2Im.apply(g @ reshape(w, (out_channels, -1)), x.array.shape, ctx.geom)
+        if ctx.needs_input_grad[1]:
+            # NOTE: with create_graph, im2col is recorded so a second backward reaches x
+            cols = Im2Col.apply(x, ctx.geom) if state.enabled else Tensor._make(ctx.cols)
+            gw = reshape(g.mT @ cols, w.array.shape)
+        if ctx.needs_input_grad[2]:
+            gb = g.sum(0)
+        return gx, gw, gb, None
+
+
+def _batched(input: Tensor, op: str, what: str):
+    """(C, H, W) inputs get a batch dim of 1, as PyTorch allows; anything but 3-D/4-D fails."""
+    if input.ndim == 4:
+        return input, False
+    if input.ndim == 3:
+        return reshape(input, (1, *input.shape)), True
+    raise RuntimeError(
+        f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input{what}, got shape "
+        f"{tuple(input.shape)}"
+    )
+
+
+def _same_padding(op, weight_shape, dilation):
+    pads = []
+    for k, d in zip(weight_shape[2:], _pair(dilation, "dilation", op)):
+        total = d * (k - 1)
+        if total % 2:
+            raise NotImplementedError(
+                f"{op}: padding='same' needs an even d * (k - 1) here (asymmetric padding is "
+                "not supported); pad the input explicitly"
+            )
+        pads.append(total // 2)
+    return tuple(pads)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """2-D convolution (cross-correlation, as PyTorch). (N, C, H, W) -> (N, O, Ho, Wo)"""
+    if groups != 1:
+        raise NotImplementedError("conv2d: groups != 1 is not supported by minigrad")
+    if padding == "valid":
+        padding = 0
+    elif padding == "same":
+        padding = _same_padding("conv2d", weight.shape, dilation)
+    x, unbatched = _batched(input, "conv2d", "")
+    if weight.ndim != 4 or x.shape[1] != weight.shape[1]:
+        raise RuntimeError(
+            f"conv2d: input of shape {tuple(input.shape)} has {x.shape[1]} channels but weight "
+            f"of shape {tuple(weight.shape)} expects {weight.shape[1]} (weight is (out, in, kh, "
+            "kw))"
+        )
+    geom = Geometry.make("conv2d", weight.shape[2:], stride, padding, dilation)
+    if min(geom.out_size(*x.shape[2:])) < 1:
+        raise RuntimeError(
+            f"conv2d: input of shape {tuple(input.shape)} is smaller than the kernel "
+            f"{tuple(weight.shape[2:])} (with padding {geom.padding}, dilation {geom.dilation})"
+        )
+    y = Conv2d.apply(x, weight, bias, geom)
+    return reshape(y, y.shape[1:]) if unbatched else y
+
+
+# -- pooling ---------------------------------------------------------------------------------
+class MaxPool2d(Function):
+    """y = max over each window; the gradient goes to the (first) max. -> (N, C, Ho, Wo)"""
+
+    @staticmethod
+    def forward(ctx, x, geom):
+        xp = x.device.xp
+        n, c, h, w = x.array.shape
+        win = _windows(xp, x.array, geom, pad_value=-xp.inf)
+        _, _, ho, wo, kh, kw = win.shape
+        flat = win.reshape(n, c, ho, wo, kh * kw)
+        arg = flat.argmax(axis=-1)
+        y = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        # position of each max in the padded plane, then in the whole padded array
+        (sh, sw), (dh, dw), (ph, pw) = geom.stride, geom.dilation, geom.padding
+        rows = xp.arange(ho)[:, None] * sh + (arg // kw) * dh
+        cols = xp.arange(wo)[None, :] * sw + (arg % kw) * dw
+        hp, wp = h + 2 * ph, w + 2 * pw
+        planes = xp.arange(n * c).reshape(n, c, 1, 1) * (hp * wp)
+        ctx.index = planes + rows * wp + cols
+        ctx.padded, ctx.padding = (n, c, hp, wp), geom.padding
+        ctx.unique = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
+        ctx.plane_index = (rows - ph) * w + (cols - pw)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        return PoolScatter.apply(gy, ctx.index, ctx.padded, ctx.padding, ctx.unique), None
+
+
+class PoolScatter(Function):
+    """Zeros of the padded input shape with g added at flat `index`, cropped; backward gathers."""
+
+    @staticmethod
+    def forward(ctx, g, index, padded, padding, unique):
+        xp = g.device.xp
+        ctx.index, ctx.padding = index, padding
+        size = padded[0] * padded[1] * padded[2] * padded[3]
+        if unique:  # windows do not overlap: a plain assignment is enough
+            out = xp.zeros(size, dtype=g.array.dtype)
+            out[index.ravel()] = g.array.ravel()
+        else:
+            out = xp.bincount(index.ravel(), g.array.ravel(), minlength=size)
+            out = out.astype(g.array.dtype, copy=False)
+        ph, pw = padding
+        out = out.reshape(padded)
+        return out[:, :, ph : padded[2] - ph, pw : padded[3] - pw]
+
+    @staticmethod
+    def backward(ctx, gy):
+        return PoolGather.apply(gy, ctx.index, ctx.padding), None, None, None, None
+
+
+class PoolGather(Function):
+    """y = padded(x).ravel()[index]: the adjoint of PoolScatter (max pooling, replayed)."""
+
+    @staticmethod
+    def forward(ctx, x, index, padding):
+        ctx.index, ctx.padding = index, padding
+        padded = _pad(x.device.xp, x.array, padding)
+        ctx.padded = padded.shape
+        return padded.ravel()[index]
+
+    @staticmethod
+    def backward(ctx, gy):
+        return PoolScatter.apply(gy, ctx.index, ctx.padded, ctx.padding, False), None, None
+
+
+def _pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode):
+    if ceil_mode:
+        raise NotImplementedError(f"{op}: ceil_mode=True is not supported by minigrad")
+    geom = Geometry.make(op, kernel_size, stride, padding, dilation)
+    if any(2 * p > k for p, k in zip(geom.padding, geom.kernel)):
+        raise RuntimeError(
+            f"{op}: pad should be at most half of effective kernel size, but got pad="
+            f"{geom.padding} and kernel_size={geom.kernel}"
+        )
+    if min(geom.out_size(*input.shape[-2:])) < 1:
+        raise RuntimeError(
+            f"{op}: input of shape {tuple(input.shape)} is too small for kernel_size "
+            f"{geom.kernel} (output would be {geom.out_size(*input.shape[-2:])})"
+        )
+    return geom
+
+
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
+    """Max over kh x kw windows. (N, C, H, W) -> (N, C, Ho, Wo) [, indices into H * W]"""
+    x, unbatched = _batched(input, "max_pool2d", "")
+    geom = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    y = MaxPool2d.apply(x, geom)
+    if unbatched:
+        y = reshape(y, y.shape[1:])
+    if not return_indices:
+        return y
+    index = _max_indices(x, geom)
+    return y, Tensor._make(index[0] if unbatched else index)
+
+
+def _max_indices(x, geom):
+    """The argmax of each window as an index into its H * W plane (PyTorch's indices)."""
+    ctx = MaxPool2d.__new__(MaxPool2d)
+    MaxPool2d.forward(ctx, x, geom)
+    return ctx.plane_index.astype("int64")
+
+
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """Mean over kh x kw windows (im2col per channel, then a row mean). -> (N, C, Ho, Wo)"""
+    x, unbatched = _batched(input, "avg_pool2d", "")
+    geom = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+    n, c, h, w = x.shape
+    ho, wo = geom.out_size(h, w)
+    cols = Im2Col.apply(reshape(x, (n * c, 1, h, w)), geom)
+    y = reshape(cols.sum(1), (n, c, ho, wo)) / _pool_divisor(
+        x, geom, count_include_pad, divisor_override
+    )
+    return reshape(y, y.shape[1:]) if unbatched else y
+
+
+def _pool_divisor(x, geom, count_include_pad, divisor_override):
+    if divisor_override:
+        return divisor_override
+    kh, kw = geom.kernel
+    if count_include_pad or geom.padding == (0, 0):
+        return kh * kw
+    # NOTE: without padding in the count, border windows divide by how many real pixels they see
+    xp = x.device.xp
+    ones = xp.ones((1, 1, *x.shape[2:]), dtype=x.array.dtype)
+    counts = _im2col(xp, ones, geom).sum(axis=1)
+    return Tensor._make(counts.reshape(geom.out_size(*x.shape[2:])))

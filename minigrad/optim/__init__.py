@@ -1,0 +1,8 @@
+"""minigrad.optim: optimizers and `lr_scheduler`, with PyTorch's names, defaults and update
+rules (`torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)`)."""
+
+from minigrad.optim import lr_scheduler
+from minigrad.optim.adam import Adam, AdamW
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.rmsprop import Adagrad, RMSprop
+from minigrad.optim.sgd import SGD

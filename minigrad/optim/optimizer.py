@@ -1,0 +1,154 @@
+"""`Optimizer`: parameter groups, per-parameter state, zero_grad and state dicts.
+
+Subclasses implement `_update(group, p, g, state)` on raw arrays: # NOTE: the update runs in
+place on `p.array` with no graph (what PyTorch's foreach/fused paths do), so a step costs a few
+array operations per parameter instead of dozens of recorded Tensor ops.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from minigrad.tensor import Tensor
+
+
+class _RequiredParameter:
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+class Optimizer:
+    """Base class: holds `param_groups` (dicts with 'params' and hyper-parameters) and `state`."""
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = defaults
+        self.state: dict = {}
+        self.param_groups: list = []
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                f"dicts, but got {type(params).__name__}"
+            )
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict) -> None:
+        group = dict(param_group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        for p in group["params"]:
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"optimizer can only optimize Tensors, but one is {type(p).__name__}"
+                )
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(
+                    f"parameter group didn't specify a value of required option {name}"
+                )
+            group.setdefault(name, default)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in group["params"]):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p._grad is None:
+                    continue
+                if set_to_none:
+                    p._grad = None
+                else:
+                    p._grad.array[...] = 0
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns closure's loss if given."""
+        loss = None
+        if closure is not None:
+            from minigrad.autograd.grad_mode import enable_grad
+
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._prepare_group(group)
+            for p in group["params"]:
+                g = p._grad
+                if g is None:
+                    continue
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = {}
+                g = -g.array if group.get("maximize") else g.array
+                self._update(group, p, g, state)
+                p._version += 1
+        return loss
+
+    def _prepare_group(self, group: dict) -> None:
+        """Per-group work done once per step (none by default)."""
+
+    def _update(self, group: dict, p: Tensor, g, state: dict) -> None:
+        raise NotImplementedError
+
+    # -- state dicts -------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """{'state': {index: {name: value}}, 'param_groups': [{..., 'params': [indices]}]},
+        parameters numbered in group order, as PyTorch does."""
+        index, groups = {}, []
+        for group in self.param_groups:
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(groups)} parameter groups, this optimizer has "
+                f"{len(self.param_groups)}"
+            )
+        params = {}
+        for saved, group in zip(groups, self.param_groups):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't match the size of "
+                    "optimizer's group"
+                )
+            params.update(zip(saved["params"], group["params"]))
+            for key, value in saved.items():
+                if key != "params":
+                    group[key] = copy.deepcopy(value)
+        self.state = {}
+        for key, values in state_dict["state"].items():
+            p = params[int(key)]
+            self.state[p] = {name: _to_param(v, p, name) for name, v in values.items()}
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+def _to_param(value, p: Tensor, name: str):
+    """A loaded state value as a fresh Tensor on the parameter's device (dtype kept for 'step')."""
+    if not isinstance(value, Tensor):
+        return value
+    if name == "step":
+        return Tensor._make(value.to(p.device).array.copy())
+    return Tensor._make(value.to(p.device, p.dtype).array.copy())

@@ -1,0 +1,124 @@
+"""RMSprop and Adagrad: per-element step sizes from running squared-gradient statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.optim.optimizer import Optimizer
+from minigrad.tensor import Tensor
+
+
+class RMSprop(Optimizer):
+    """s = alpha s + (1 - alpha) g^2; p -= lr g / (sqrt(s [- mean(g)^2 if centered]) + eps),
+    through a momentum buffer when momentum > 0."""
+
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        alpha=0.99,
+        eps=1e-8,
+        weight_decay=0.0,
+        momentum=0.0,
+        centered=False,
+        capturable=False,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+    ):
+        if lr < 0.0 or eps < 0.0 or momentum < 0.0 or weight_decay < 0.0 or alpha < 0.0:
+            raise ValueError("RMSprop: lr, alpha, eps, momentum and weight_decay must be >= 0")
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            capturable=capturable,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+        )
+        super().__init__(params, defaults)
+
+    def _update(self, group, p, g, state):
+        xp = p.device.xp
+        if not state:
+            state["step"] = Tensor._make(np.zeros((), dtype=np.float32))
+            state["square_avg"] = Tensor._make(xp.zeros_like(p.array))
+            if group["momentum"] > 0:
+                state["momentum_buffer"] = Tensor._make(xp.zeros_like(p.array))
+            if group["centered"]:
+                state["grad_avg"] = Tensor._make(xp.zeros_like(p.array))
+        state["step"].array += 1
+        alpha = group["alpha"]
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p.array
+        square_avg = state["square_avg"].array
+        square_avg *= alpha
+        square_avg += (1 - alpha) * g * g
+        if group["centered"]:
+            grad_avg = state["grad_avg"].array
+            grad_avg += (1 - alpha) * (g - grad_avg)
+            avg = xp.sqrt(square_avg - grad_avg * grad_avg) + group["eps"]
+        else:
+            avg = xp.sqrt(square_avg) + group["eps"]
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"].array
+            buf *= group["momentum"]
+            buf += g / avg
+            p.array -= group["lr"] * buf
+        else:
+            p.array -= group["lr"] * g / avg
+
+
+class Adagrad(Optimizer):
+    """s += g^2; p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)."""
+
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0.0,
+        weight_decay=0.0,
+        initial_accumulator_value=0.0,
+        eps=1e-10,
+        foreach=None,
+        *,
+        maximize=False,
+        differentiable=False,
+        fused=None,
+    ):
+        if lr < 0.0 or lr_decay < 0.0 or weight_decay < 0.0 or eps < 0.0:
+            raise ValueError("Adagrad: lr, lr_decay, weight_decay and eps must be >= 0")
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            fused=fused,
+        )
+        super().__init__(params, defaults)
+        for group in self.param_groups:  # PyTorch creates Adagrad's state up front
+            for p in group["params"]:
+                self.state[p] = {
+                    "step": Tensor._make(np.zeros((), dtype=np.float32)),
+                    "sum": Tensor._make(
+                        p.device.xp.full_like(p.array, group["initial_accumulator_value"])
+                    ),
+                }
+
+    def _update(self, group, p, g, state):
+        state["step"].array += 1
+        step = float(state["step"].array)
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p.array
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        total = state["sum"].array
+        total += g * g
+        p.array -= clr * g / (p.device.xp.sqrt(total) + group["eps"])
