@@ -87,13 +87,14 @@ class Function:
                     device = a._device
                 elif a._device is not device:
                     _raise_device_mismatch(cls, args)
-                record = record or a._requires_grad
+                if a._requires_grad:
+                    record = True
         ctx = cls.__new__(cls)
         if not (record and state.enabled):
             ctx.needs_input_grad = (False,) * len(args)
             return _wrap(cls.forward(ctx, *args), device, None, args)
-        ctx._edges = tuple(_edge_to(a) for a in args)
-        ctx.needs_input_grad = tuple(e is not None for e in ctx._edges)
+        ctx._edges = edges = tuple(_edge_to(a) for a in args)
+        ctx.needs_input_grad = tuple(e is not None for e in edges)
         state.enabled = False
         try:
             out = cls.forward(ctx, *args)
@@ -160,7 +161,7 @@ class Function:
     # -- the node side -----------------------------------------------------------------------
     @classmethod
     def name(cls) -> str:
-        return f"{cls.__name__}Backward"
+        return f"{cls.__name__}Backward0"  # PyTorch's spelling: MulBackward0
 
     @property
     def next_functions(self) -> tuple:
@@ -213,8 +214,11 @@ def _edge_to(arg):
     """Where the gradient of one forward argument goes: (node, output_nr, shape, dtype)."""
     if not (isinstance(arg, Tensor) and arg._requires_grad):
         return None
-    node = arg.grad_fn if arg.grad_fn is not None else arg._accumulator()
-    return (node, arg._output_nr, arg.array.shape, arg.array.dtype)
+    node = arg.grad_fn
+    if node is None:
+        node = arg._accumulator()
+    array = arg.array
+    return (node, arg._output_nr, array.shape, array.dtype)
 
 
 def _wrap(out, device, ctx, args):
@@ -225,14 +229,16 @@ def _wrap(out, device, ctx, args):
 
 def _wrap_one(out, nr, device, ctx, args):
     """Make a forward result a Tensor; when recording, make `ctx` its grad_fn."""
-    if out is None:
-        return None
     if isinstance(out, Tensor):
         tensor = out
         # a Tensor made inside forward is reused (it may be saved for backward); an input
         # returned as it is gets a new Tensor, so the caller's input keeps its own history
-        if ctx is not None and (out.requires_grad or any(out is a for a in args)):
+        if ctx is not None and (out._requires_grad or any(out is a for a in args)):
             tensor = Tensor._make(out.array)
+    elif type(out) is np.ndarray:
+        tensor = Tensor._make(out)
+    elif out is None:
+        return None
     else:
         if isinstance(out, np.generic) or not hasattr(out, "shape"):
             xp = device.xp if device is not None else np
@@ -240,7 +246,7 @@ def _wrap_one(out, nr, device, ctx, args):
         tensor = Tensor._make(out)
     if ctx is None or tensor.array.dtype.kind != "f" or id(out) in ctx._non_differentiable:
         return tensor
-    tensor.requires_grad = True
+    tensor._requires_grad = True
     tensor.grad_fn = ctx
     tensor._output_nr = nr
     if ctx._saved:

@@ -362,17 +362,18 @@ class Tanh(Function):
 
 
 class Relu(Function):
-    """y = max(x, 0); dy/dx = 1 where y > 0. (*) -> (*)"""
+    """y = max(x, 0); saves y; dy/dx = 1 where y > 0. (*) -> (*)"""
 
     @staticmethod
     def forward(ctx, x):
-        y = x.device.xp.maximum(x.array, 0).astype(x.array.dtype, copy=False)
-        ctx.mask = y > 0
+        y = Tensor._make(x.device.xp.maximum(x.array, x.array.dtype.type(0)))
+        ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * Tensor._make(ctx.mask.astype(gy.array.dtype))
+        (y,) = ctx.saved_tensors
+        return gy * Tensor._make((y.array > 0).astype(gy.array.dtype))
 
 
 class LeakyRelu(Function):

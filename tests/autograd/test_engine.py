@@ -1,0 +1,247 @@
+"""The backward engine: order, accumulation, freed graphs, in-place checks, hooks, grad modes,
+higher-order gradients, anomaly mode; side by side with PyTorch where it has the feature."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+from minigrad.testing import assert_close
+
+
+def test_deep_chain_does_not_recurse():
+    x = minigrad.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_diamond_graph_accumulates_like_torch():
+    def program(lib):
+        x = lib.tensor([0.5, -1.5, 2.0], requires_grad=True)
+        a = x.exp()
+        b = a * x + a.sin()  # a used twice, x used twice
+        (b * b).sum().backward()
+        return x.grad
+
+    assert_close(program(minigrad), program(torch), rtol=1e-6)
+
+
+def test_grad_accumulates_over_backward_calls_until_zeroed():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0]
+    x.grad.zero_()
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_the_gradient_of_a_leaf_is_not_shared_with_the_graph():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = minigrad.tensor([3.0, 4.0], requires_grad=True)
+    (x + y).sum().backward()  # add passes one gradient array to both inputs
+    x.grad.add_(1.0)
+    assert y.grad.tolist() == [1.0, 1.0]
+
+
+def test_backward_twice_through_a_freed_graph_says_what_to_do():
+    x = minigrad.randn(3, requires_grad=True)
+    y = x.exp().sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp().sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert_close(x.grad, 2 * np.exp([1.0, 2.0]))
+
+
+def test_in_place_change_of_a_saved_tensor_is_detected():
+    a = minigrad.randn(3, requires_grad=True)
+    b = a.exp()
+    c = (b * b).sum()
+    with minigrad.no_grad():
+        b.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation.*clone"):
+        c.backward()
+
+
+def test_in_place_on_a_leaf_that_requires_grad_is_refused():
+    w = minigrad.randn(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad.*no_grad"):
+        w += 1
+
+
+def test_in_place_on_a_non_leaf_is_recorded():
+    def program(lib):
+        x = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y *= x
+        y[0] = 7.0
+        y.sum().backward()
+        return y.detach(), x.grad
+
+    for mine, theirs in zip(program(minigrad), program(torch)):
+        assert_close(mine, theirs)
+
+
+def test_weight_update_under_no_grad_keeps_a_leaf():
+    w = minigrad.randn(3, 2, requires_grad=True)
+    (w * w).sum().backward()
+    with minigrad.no_grad():
+        w -= 0.1 * w.grad
+        w.grad.zero_()
+    assert w.is_leaf and w.requires_grad and w.grad_fn is None
+    assert not w.grad.any()
+
+
+def test_non_scalar_backward_needs_a_gradient():
+    x = minigrad.randn(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"scalar outputs.*\(2, 3\)"):
+        (x * 2).backward()
+    (x * 2).backward(minigrad.ones(2, 3))
+    assert x.grad.tolist() == [[2.0] * 3] * 2
+
+
+def test_backward_of_a_tensor_without_history_is_an_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        minigrad.ones(2).sum().backward()
+
+
+def test_autograd_grad_returns_without_touching_grad():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    unused = minigrad.tensor([1.0], requires_grad=True)
+    (g,) = minigrad.autograd.grad((x**2).sum(), x)
+    assert g.tolist() == [2.0, 4.0] and x.grad is None
+    with pytest.raises(RuntimeError, match="allow_unused=True"):
+        minigrad.autograd.grad((x**2).sum(), [x, unused])
+    g, none = minigrad.autograd.grad((x**2).sum(), [x, unused], allow_unused=True)
+    assert none is None
+    _, zeros = minigrad.autograd.grad((x**2).sum(), [x, unused], materialize_grads=True)
+    assert zeros.tolist() == [0.0]
+
+
+def test_grad_of_a_non_leaf_input():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    (gy,) = minigrad.autograd.grad((y * y).sum(), y)
+    assert gy.tolist() == [6.0, 12.0]
+
+
+def test_backward_inputs_limits_accumulation():
+    x = minigrad.tensor([1.0], requires_grad=True)
+    y = minigrad.tensor([2.0], requires_grad=True)
+    (x * y).sum().backward(inputs=[x])
+    assert x.grad.tolist() == [2.0] and y.grad is None
+
+
+def test_higher_order_gradients_match_torch():
+    def program(lib):
+        x = lib.tensor([0.3, -0.7, 1.1], dtype=lib.float64, requires_grad=True)
+        y = (x.tanh() * x.exp()).sum()
+        (g,) = lib.autograd.grad(y, x, create_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), x, create_graph=True)
+        (k,) = lib.autograd.grad((h * h).sum(), x)
+        return g, h, k
+
+    for mine, theirs in zip(program(minigrad), program(torch)):
+        assert_close(mine, theirs, rtol=1e-10)
+
+
+def test_create_graph_backward_makes_grad_differentiable():
+    x = minigrad.tensor(2.0, requires_grad=True)
+    (x**3).backward(create_graph=True)
+    assert x.grad.requires_grad
+    (g2,) = minigrad.autograd.grad(x.grad, x)
+    assert g2.item() == 12.0
+
+
+def test_hooks_change_the_gradient_and_can_be_removed():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    seen = []
+    handle = x.register_hook(lambda g: g * 10)
+    y.register_hook(lambda g: seen.append(g.tolist()))
+    y.sum().backward()
+    assert x.grad.tolist() == [20.0, 20.0] and seen == [[1.0, 1.0]]
+    handle.remove()
+    x.grad = None
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_retain_grad_keeps_a_non_leaf_gradient():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    y.retain_grad()
+    y.sum().backward()
+    assert y.grad.tolist() == [1.0, 1.0]
+    z = x * 2
+    with pytest.warns(UserWarning, match="not a leaf"):
+        assert z.grad is None
+
+
+def test_grad_modes():
+    x = minigrad.ones(2, requires_grad=True)
+    with minigrad.no_grad():
+        assert not (x * 2).requires_grad
+        with minigrad.enable_grad():
+            assert (x * 2).requires_grad
+    with minigrad.inference_mode():
+        assert not (x * 2).requires_grad
+    with minigrad.set_grad_enabled(False):
+        assert not minigrad.is_grad_enabled()
+    assert minigrad.is_grad_enabled()
+
+    @minigrad.no_grad()
+    def double(t):
+        return t * 2
+
+    @minigrad.no_grad
+    def triple(t):
+        return t * 3
+
+    assert not double(x).requires_grad and not triple(x).requires_grad
+    minigrad.set_grad_enabled(False)
+    assert not minigrad.is_grad_enabled()
+    minigrad.set_grad_enabled(True)
+
+
+def test_detach_and_requires_grad_flags():
+    x = minigrad.ones(2, requires_grad=True)
+    y = x * 2
+    d = y.detach()
+    assert d.is_leaf and not d.requires_grad
+    assert d.array is y.array  # shared memory
+    with pytest.raises(RuntimeError, match="leaf variables"):
+        y.requires_grad_(False)
+    with pytest.raises(RuntimeError, match="floating point"):
+        minigrad.ones(2, dtype=minigrad.int64).requires_grad_()
+
+
+def test_anomaly_mode_names_the_op_and_the_forward_line():
+    x = minigrad.tensor([0.0, 1.0], requires_grad=True)
+    with minigrad.autograd.detect_anomaly():
+        y = x.sqrt()  # d sqrt / dx is inf at 0
+        with pytest.raises(RuntimeError, match=r"(?s)SqrtBackward.*inf.*y = x.sqrt\(\)"):
+            y.sum().backward()
+    assert not minigrad.autograd.is_anomaly_enabled()
+
+
+def test_grad_fn_and_next_functions_mirror_torch():
+    x = minigrad.ones(2, requires_grad=True)
+    y = (x * 2).sum()
+    assert y.grad_fn.name() == "SumBackward0"
+    mul, _ = y.grad_fn.next_functions[0]
+    assert mul.name() == "MulBackward0"
+    assert mul.next_functions[0][0].name() == "AccumulateGrad"
+    assert mul.next_functions[0][0].variable is x
