@@ -836,6 +836,7 @@ def isfinite(input):
 
 def equal(input, other) -> bool:
     """True if both have the same shape and values."""
+    check_same_device("equal", input, other)
     return input.shape == other.shape and bool((input.array == other.array).all())
 
 
