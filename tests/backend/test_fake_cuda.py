@@ -55,8 +55,10 @@ def test_gradient_flows_back_across_devices(fake_cuda):
         (lambda a, b: minigrad.where(a > 0, a, b), "where"),
         (lambda a, b: a < b, "lt"),
         (lambda a, b: minigrad.cat([a, b]), "cat"),
+        (lambda a, b: minigrad.equal(a, b), "equal"),
+        (lambda a, b: a.add_(b), "add"),
     ],
-    ids=["add", "matmul", "where", "lt", "cat"],
+    ids=["add", "matmul", "where", "lt", "cat", "equal", "add_"],
 )
 def test_mixing_devices_is_refused(fake_cuda, op, name):
     a = minigrad.ones(2, 2)
