@@ -1,0 +1,155 @@
+"""Static vs eager, side by side in one process: the digits MLP training step (64-128-10,
+batch 64, forward + backward + SGD) compiled with minigrad.static, eager minigrad, PyTorch CPU
+eager and hand-written NumPy (the floor); on CUDA, a 10-op elementwise chain fused vs not.
+
+    python benchmarks/bench_static.py
+
+# NOTE: one BLAS thread for every contender (NumPy and PyTorch alike): with these small
+# matrices threads cost more than they give, and on a shared machine they make noise.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import minigrad  # noqa: E402
+from minigrad import static  # noqa: E402
+from minigrad.ops import matmul as M  # noqa: E402
+from minigrad.ops import nn as N  # noqa: E402
+
+BATCH, D_IN, HIDDEN, CLASSES, LR = 64, 64, 128, 10, 0.1
+
+
+def best_of(step, repeats=7, number=200) -> float:
+    """Seconds per call: the best mean over `repeats` runs of `number` calls."""
+    step()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            step()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
+
+
+def data(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(BATCH, D_IN)).astype(np.float32)
+    y = rng.integers(0, CLASSES, size=BATCH)
+    w1 = (rng.normal(size=(HIDDEN, D_IN)) * 0.1).astype(np.float32)
+    w2 = (rng.normal(size=(CLASSES, HIDDEN)) * 0.1).astype(np.float32)
+    return x, y, [w1, np.zeros(HIDDEN, np.float32), w2, np.zeros(CLASSES, np.float32)]
+
+
+def minigrad_step(compiled: bool):
+    x, y, arrays = data()
+    params = [minigrad.tensor(a, requires_grad=True) for a in arrays]
+    x, y = minigrad.tensor(x), minigrad.tensor(y)
+
+    def loss_fn(x, y):
+        h = M.linear(x, params[0], params[1]).relu()
+        return N.cross_entropy(M.linear(h, params[2], params[3]), y)
+
+    loss_fn = static.compile(loss_fn) if compiled else loss_fn
+
+    def step():
+        loss_fn(x, y).backward()
+        for p in params:
+            p.array -= LR * p._grad.array
+            p._grad = None
+
+    return step
+
+
+def torch_step():
+    import torch
+
+    torch.set_num_threads(1)
+    x, y, arrays = data()
+    params = [torch.tensor(a, requires_grad=True) for a in arrays]
+    x, y = torch.tensor(x), torch.tensor(y)
+    F = torch.nn.functional
+
+    def step():
+        h = F.linear(x, params[0], params[1]).relu()
+        F.cross_entropy(F.linear(h, params[2], params[3]), y).backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+
+    return step
+
+
+def numpy_step():
+    x, y, (w1, b1, w2, b2) = data()
+    rows = np.arange(BATCH)
+
+    def step():
+        h = x @ w1.T + b1
+        a = np.maximum(h, 0)
+        z = a @ w2.T + b2
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        p[rows, y] -= 1
+        gz = p / BATCH
+        gw2, gb2 = gz.T @ a, gz.sum(0)
+        ga = (gz @ w2) * (h > 0)
+        gw1, gb1 = ga.T @ x, ga.sum(0)
+        for w, g in ((w1, gw1), (b1, gb1), (w2, gw2), (b2, gb2)):
+            w -= LR * g
+
+    return step
+
+
+def fusion_chain(n=10_000_000):
+    """10 elementwise ops on n float32 values on the GPU: fused (one kernel) vs unfused."""
+    x = minigrad.randn(n, device="cuda")
+
+    def chain(x):
+        y = x
+        for k in range(5):
+            y = (y * 0.5 + 0.1 * k).tanh() if k % 2 else y * 1.01 - 0.2
+        return y
+
+    fused = static.compile(chain)
+    unfused = static.compile(chain, passes=())
+    sync = x.device.xp.cuda.Device().synchronize
+
+    def timed(f):
+        return best_of(lambda: (f(x), sync()), repeats=5, number=20)
+
+    return timed(fused), timed(unfused), len(fused.graph.nodes), len(unfused.graph.nodes)
+
+
+def main() -> dict:
+    results = {
+        "static": best_of(minigrad_step(True)),
+        "eager": best_of(minigrad_step(False)),
+        "torch": best_of(torch_step()),
+        "numpy": best_of(numpy_step()),
+    }
+    for name, sec in results.items():
+        print(f"digits MLP step, {name:<7} {sec * 1e6:8.1f} us")
+    print(f"static / torch eager: {results['static'] / results['torch']:.2f}x (target <= 0.8)")
+    print(f"static / numpy:       {results['static'] / results['numpy']:.2f}x (target <= 1.5)")
+    print(f"static / eager:       {results['static'] / results['eager']:.2f}x")
+    if minigrad.cuda.is_available() if hasattr(minigrad, "cuda") else False:
+        fused, unfused, nf, nu = fusion_chain()
+        print(
+            f"10-op chain, 10M floats: fused {fused * 1e3:.2f} ms ({nf} nodes), unfused "
+            f"{unfused * 1e3:.2f} ms ({nu} nodes): {unfused / fused:.2f}x (target >= 2)"
+        )
+    return results
+
+
+if __name__ == "__main__":
+    main()
