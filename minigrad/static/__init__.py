@@ -7,6 +7,7 @@ g.save("model.mgraph"); static.load("model.mgraph")(x)
 
 from minigrad.static.compile import CompiledFunction, compile
 from minigrad.static.graph import Graph
+from minigrad.static.serialize import load
 from minigrad.static.trace import TracingError, trace
 
-__all__ = ["CompiledFunction", "Graph", "TracingError", "compile", "trace"]
+__all__ = ["CompiledFunction", "Graph", "TracingError", "compile", "load", "trace"]

@@ -101,6 +101,17 @@ class Graph:
 
         save(self, path)
 
+    def __call__(self, *tensors):
+        """Run the graph on tensors (a loaded model: `static.load(path)(x)`)."""
+        from minigrad.static.executor import Runner
+        from minigrad.tensor import Tensor
+
+        if "_runner" not in self.__dict__:
+            xp = tensors[0].device.xp if tensors else np
+            self.__dict__["_runner"] = Runner(self, xp)
+        outs = tuple(Tensor._make(a) for a in self._runner(*(t.array for t in tensors)))
+        return outs if self.structure is not None else outs[0]
+
     def __len__(self) -> int:
         return len(self.nodes)
 
