@@ -993,6 +993,8 @@ def format_tensor(t: Tensor) -> str:
     extras = []
     if t._device is not cpu:
         extras.append(f"device='{t._device}'")
+    if array.size == 0 and array.shape != (0,):
+        extras.append(f"size={tuple(array.shape)}")
     default = {dtypes.get_default_dtype().np, np.dtype(np.int64), np.dtype(np.bool_)}
     if array.dtype not in default:
         extras.append(f"dtype={t.dtype}")
@@ -1004,11 +1006,9 @@ def format_tensor(t: Tensor) -> str:
 
 
 def _format_array(array: np.ndarray, indent: int) -> str:
-    fmt = _element_format(array)
+    fmt, width = _element_format(array)
     formatter = None
     if fmt is not None:
-        # PyTorch right-aligns every element to the widest one
-        width = builtins.max((len(fmt(v)) for v in array.reshape(-1)[:1000]), default=0)
         formatter = {"all": lambda v: fmt(v).rjust(width)}
     return np.array2string(
         array,
@@ -1022,18 +1022,30 @@ def _format_array(array: np.ndarray, indent: int) -> str:
 
 
 def _element_format(array: np.ndarray):
+    """PyTorch's choice of element format, and the width of the widest finite nonzero value.
+
+    Integers in a float tensor print as `2.`; otherwise 4 decimals, or scientific notation when
+    the nonzero magnitudes span more than 1000x, exceed 1e8 or go below 1e-4.
+    """
     if array.dtype.kind == "b":
-        return lambda v: "True" if v else "False"
+        return (lambda v: "True" if v else "False"), 5 if not array.all() else 4
     if array.dtype.kind != "f":
-        return None
-    finite = array[np.isfinite(array)]
-    nonzero = np.abs(finite[finite != 0])
-    big = nonzero.size and nonzero.max() >= 1e8
-    if finite.size and np.all(finite == np.round(finite)) and not big:
-        return lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)
-    if big or (nonzero.size and nonzero.min() < 1e-4):
-        return lambda v: f"{v:.4e}"
-    return lambda v: f"{v:.4f}"
+        return None, 0
+    values = array.astype(np.float64)
+    finite = values[np.isfinite(values)]
+    signed = finite[finite != 0]
+    nonzero = np.abs(signed)
+    big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (0.0, 0.0)
+    spread = nonzero.size and (big / small > 1000.0 or big > 1e8)
+    if np.all(finite == np.ceil(finite)):
+        fmt = (lambda v: f"{v:.4e}") if spread else (lambda v: f"{v:.0f}.")
+    elif spread or small < 1e-4:
+        fmt = lambda v: f"{v:.4e}"  # noqa: E731
+    else:
+        fmt = lambda v: f"{v:.4f}"  # noqa: E731
+    shown = np.concatenate([signed[:1000], [0.0]])
+    width = builtins.max(len(fmt(v)) for v in shown)
+    return (lambda v: fmt(v) if np.isfinite(v) else str(v)), width
 
 
 # The ops need Tensor, so they are imported after it is defined.

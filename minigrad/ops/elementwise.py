@@ -484,7 +484,8 @@ class Clamp(Function):
             keep &= array <= hi_a
             y = xp.minimum(y, hi_a)
         ctx.keep = keep
-        return _cast(y, array.dtype if array.dtype.kind == "f" else y.dtype)
+        bounds = [b for b in (lo, hi) if b is not None]
+        return _cast(y, dtypes.result_type(array, *bounds).np)
 
     @staticmethod
     def backward(ctx, gy):

@@ -17,7 +17,18 @@ from minigrad.ops.elementwise import exp, sqrt, where
 from minigrad.ops.shape import expand, reshape
 from minigrad.tensor import Tensor
 
-values_indices = namedtuple("values_indices", ["values", "indices"])
+
+def _return_type(name: str):
+    """A (values, indices) named tuple that prints as PyTorch's `torch.return_types.max`."""
+    base = namedtuple(name, ["values", "indices"])
+
+    def __repr__(self) -> str:  # noqa: N807
+        return f"minigrad.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__})
+
+
+RETURN_TYPES = {"max": _return_type("max"), "min": _return_type("min")}
 
 
 def _keep_shape(shape, dims) -> tuple:
@@ -185,8 +196,8 @@ def _max_min(input, dim, keepdim, largest, op):
         return MaxMin.apply(input, tuple(range(input.ndim)), False, largest)
     d = normalize_dim(dim, input.ndim, op)
     if input.ndim == 0:
-        return values_indices(input, Tensor._make(input.device.xp.asarray(0)))
-    return values_indices(*MaxMinDim.apply(input, d, keepdim, largest))
+        return RETURN_TYPES[op](input, Tensor._make(input.device.xp.asarray(0)))
+    return RETURN_TYPES[op](*MaxMinDim.apply(input, d, keepdim, largest))
 
 
 def max(input, dim=None, keepdim=False):

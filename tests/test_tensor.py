@@ -1,0 +1,287 @@
+"""Tensor: creation, dtypes and promotion, attributes, conversions, in-place methods and repr,
+each expression evaluated with `t = minigrad` and `t = torch` and compared."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+from minigrad.testing import assert_close
+
+# expressions whose result (values, dtype, shape) must match PyTorch's
+SAME_AS_TORCH = [
+    # creation and dtype inference
+    "t.tensor([1, 2])",
+    "t.tensor([1.0, 2])",
+    "t.tensor(2)",
+    "t.tensor(True)",
+    "t.tensor([[1, 2], [3, 4]], dtype=t.float64)",
+    "t.tensor(np.array([1, 2], dtype=np.int32))",
+    "t.tensor(np.array([1.5], dtype=np.float64))",
+    "t.as_tensor([1.5, 2.5])",
+    "t.from_numpy(np.arange(3))",
+    "t.zeros(2, 3)",
+    "t.zeros((2, 3), dtype=t.int64)",
+    "t.ones(2, dtype=t.bool)",
+    "t.full((2,), 3)",
+    "t.full((2,), 3.0)",
+    "t.full((2,), True)",
+    "t.arange(5)",
+    "t.arange(1, 4)",
+    "t.arange(0, 1, 0.25)",
+    "t.arange(5.0)",
+    "t.linspace(0, 1, 5)",
+    "t.eye(3)",
+    "t.eye(2, 3)",
+    "t.zeros_like(t.tensor([1, 2]))",
+    "t.ones_like(t.tensor([1.0, 2.0]), dtype=t.float64)",
+    "t.full_like(t.tensor([1, 2]), 7)",
+    "t.empty(2, 3).shape",
+    "t.ones(2, 3).new_zeros(2)",
+    "t.ones(2, 3).new_tensor([1, 2])",
+    "t.rand(2, 3).shape",
+    "t.randn(4).dtype",
+    "t.randint(0, 5, (3,)).dtype",
+    "t.randperm(5).sum()",
+    # promotion
+    "t.tensor([1, 2]) / 2",
+    "t.tensor([1, 2]) * 2.5",
+    "t.tensor([1, 2]) + t.tensor(2.5)",
+    "t.tensor([1, 2], dtype=t.int32) + t.tensor([1, 2])",
+    "t.tensor([1, 2], dtype=t.int32) + 1",
+    "t.tensor([1.0], dtype=t.float64) + t.tensor(1.0)",
+    "t.tensor([1.0]) + t.tensor(1.0, dtype=t.float64)",
+    "t.tensor([1, 2], dtype=t.uint8) + t.tensor([1], dtype=t.int8)",
+    "t.tensor([True]) + 1",
+    "t.tensor([True]) + t.tensor([True])",
+    "t.tensor([1, 2]) // 2",
+    "t.tensor([-3, 3]) % 2",
+    "t.tensor([-3.5, 3.5]) % 2",
+    "t.tensor([1.5, 2.5]) // 1",
+    "t.tensor([-7, 7]).div(2, rounding_mode='trunc')",
+    "t.tensor([-7, 7]).div(2, rounding_mode='floor')",
+    "t.tensor([1, 2]) ** 2",
+    "t.tensor([1, 2]) ** 0.5",
+    "2 ** t.tensor([1, 2])",
+    "t.tensor(3) * t.tensor([1.5])",
+    "t.tensor([1, 2]) == t.tensor([1.0, 3.0])",
+    "t.tensor([1, 2]).clamp(0, 1.5)",
+    "t.maximum(t.tensor([1, 2]), t.tensor([1.5, 0]))",
+    "t.where(t.tensor([True, False]), 1, 0)",
+    "t.where(t.tensor([True, False]), 1.0, 0)",
+    "t.where(t.tensor([True, False]), t.tensor([1, 2]), 0.5)",
+    "t.cat([t.tensor([1]), t.tensor([1.5])])",
+    "t.promote_types(t.int32, t.float16)",
+    "t.promote_types(t.uint8, t.int8)",
+    # reductions and integer dtypes
+    "t.tensor([1, 2]).sum()",
+    "t.tensor([True, False]).sum()",
+    "t.tensor([1, 2]).cumsum(0)",
+    "t.tensor([1, 2]).prod()",
+    "t.tensor([3, 1]).max()",
+    "t.tensor([[1.0, 2], [3, 4]]).max(1).indices",
+    "t.tensor([[1.0, 5], [3, 4]]).min(0)[0]",
+    "t.tensor([[0.1, 0.9]]).argmax(dim=1)",
+    "t.tensor([[0.1, 0.9], [2, 1]]).argmin()",
+    "t.tensor([[0.1, 0.9], [2, 1]]).argmax(1, keepdim=True)",
+    "t.tensor([1.0, 2.0]).mean(dtype=t.float64)",
+    "t.tensor([[1, 2], [3, 4]]).sum(dim=0, keepdim=True)",
+    "t.tensor([[1.0, 2.0]]).any()",
+    "t.tensor([0.0, 2.0]).all()",
+    "t.tensor([[0, 2], [1, 1]]).all(1)",
+    "t.count_nonzero(t.tensor([0, 2, 3]))",
+    "t.tensor([1.0, 2.0, 4.0]).var(unbiased=False)",
+    "t.tensor([[1.0, 2.0], [3, 5]]).std(0, keepdim=True)",
+    "t.tensor([[1.0, 2.0], [3, 5]]).norm(dim=1, keepdim=True)",
+    "t.tensor([[1.0, 2.0], [3, 5]]).logsumexp(0)",
+    # unary and integer inputs
+    "t.tensor([1, -2]).abs()",
+    "t.tensor([1, 2]).exp()",
+    "t.tensor([1, 2]).sqrt()",
+    "t.tensor([1, 2]).sigmoid()",
+    "t.tensor([1, -2]).relu()",
+    "t.tensor([1, -2]).neg()",
+    "t.sign(t.tensor([1, -2, 0]))",
+    "t.tensor([-1.5, 0.5, 2.5]).round()",
+    "t.tensor([1.0, float('nan')]).isnan()",
+    "t.tensor([1.0, float('inf')]).isfinite()",
+    "~t.tensor([True, False])",
+    "t.tensor([True, False]) & t.tensor([True, True])",
+    "t.tensor([True, False]) | t.tensor([False, False])",
+    # shapes
+    "t.ones(2, 3).size()",
+    "t.ones(2, 3).size(1)",
+    "t.ones(2, 3).shape",
+    "t.ones(2, 3).dim()",
+    "t.ones(2, 3).ndim",
+    "t.ones(2, 3).numel()",
+    "t.ones(2, 3).view(-1).shape",
+    "t.ones(1, 2, 1).squeeze((0, 2)).shape",
+    "t.tensor(5).reshape(1)",
+    "t.tensor([1, 2, 3]).float().unsqueeze(0).repeat(2, 1)",
+    "t.tensor([1, 2, 3]).flip(0)",
+    "t.tensor([[1, 2], [3, 4]]).tril()",
+    "t.tensor([[1, 2], [3, 4]]).triu(1)",
+    "t.tensor([1.0, 2.0, 3.0, 4.0]).split(3)",
+    "t.tensor([1.0, 2.0, 3.0, 4.0]).chunk(3)",
+    "t.tensor([[1, 2], [3, 4]]).unbind(1)",
+    "t.stack([t.tensor([1]), t.tensor([2])], 1)",
+    "t.tensor([[1, 2]]) @ t.tensor([[1], [2]])",
+    "t.tensor([[1, 2], [3, 4]])[t.tensor([True, False])]",
+    "t.tensor([[1, 2], [3, 4]])[:, [1, 0, 1]]",
+    "t.tensor([[1, 2], [3, 4]])[..., None].shape",
+    "t.tensor([[1, 2], [3, 4]]).gather(0, t.tensor([[1, 0]]))",
+    "t.tensor([0, 2, 1]).tolist()",
+    # conversions
+    "t.tensor([1.7, -2.7]).long()",
+    "t.tensor([1.7, 0]).bool()",
+    "t.tensor([1, 2]).double()",
+    "t.tensor([1.0]).type(t.int64)",
+    "t.tensor([1.0, 2.0]).to(t.float64).dtype",
+    "t.tensor([1.0, 2.0]).to('cpu', t.int64)",
+    "t.tensor([1.0]).to(t.tensor([1], dtype=t.int32))",
+    "t.tensor([1, 2]).float().is_floating_point()",
+    "t.tensor(2.5).item()",
+    "t.tensor([[1, 2]]).tolist()",
+    "int(t.tensor(3.7))",
+    "float(t.tensor([2]))",
+    "len(t.ones(4, 2))",
+    "[x.tolist() for x in t.tensor([[1, 2], [3, 4]])]",
+    "format(t.tensor(1.23456), '.2f')",
+    "t.ones(2, 2).fill_(3)",
+    "t.ones(2, 2).zero_()",
+    "t.ones(2, 2).copy_(t.tensor([1, 2]))",
+    "t.tensor([1.0, 2.0]).masked_fill(t.tensor([True, False]), 0)",
+    "t.ones(3).clone()",
+    "t.tensor([1.0, 2.0]).requires_grad_().detach().requires_grad",
+    "t.tensor([1.0], requires_grad=True).is_leaf",
+    "t.is_tensor(t.ones(1))",
+    "t.get_default_dtype()",
+]
+
+
+def _evaluate(lib, expr):
+    try:
+        return eval(expr, {"t": lib, "np": np})
+    except Exception as exc:  # the same kind of failure counts as a match
+        return type(exc).__name__
+
+
+def _assert_same(mine, theirs, expr):
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(mine, minigrad.Tensor), f"{expr}: {mine!r}"
+        assert str(mine.dtype) == str(theirs.dtype).replace("torch", "minigrad"), expr
+        assert_close(mine, theirs, msg=expr)
+    elif isinstance(theirs, (tuple, list)) and not isinstance(theirs, torch.Size):
+        assert len(mine) == len(theirs), expr
+        for m, p in zip(mine, theirs):
+            _assert_same(m, p, expr)
+    else:
+        assert str(mine) == str(theirs).replace("torch", "minigrad"), expr
+
+
+@pytest.mark.parametrize("expr", SAME_AS_TORCH)
+def test_same_as_torch(expr):
+    _assert_same(_evaluate(minigrad, expr), _evaluate(torch, expr), expr)
+
+
+REPRS = [
+    "t.tensor([1.5, 2.0])",
+    "t.tensor([1, 2, 3])",
+    "t.tensor(3.0)",
+    "t.tensor(-0.5)",
+    "t.tensor(True)",
+    "t.tensor([True, False])",
+    "t.tensor([[1.0, -2.0], [3.25, 4.0]])",
+    "t.tensor([1e-5, 1.0])",
+    "t.tensor([1e9, 1.0])",
+    "t.tensor([1.123456789, 100.5])",
+    "t.tensor([0.1, 0.2], dtype=t.float64)",
+    "t.zeros(2, 3, dtype=t.int32)",
+    "t.ones(2, dtype=t.float16)",
+    "t.tensor([1.0, 2.0], requires_grad=True)",
+    "t.arange(12.0).reshape(3, 4)",
+    "t.tensor([])",
+    "t.zeros(2, 0)",
+    "t.tensor([float('nan'), float('inf'), 1.0])",
+    "t.tensor([[1, 2], [3, 40000]])",
+    "t.tensor([1.0, 2.0], requires_grad=True) * 2",
+    "t.tensor([1.0, 2.0], requires_grad=True).sum()",
+    "t.tensor([[1.0, 5], [3, 4]]).max(1)",
+    "t.ones(2, 3).shape",
+]
+
+
+@pytest.mark.parametrize("expr", REPRS)
+def test_repr_as_torch(expr):
+    assert repr(_evaluate(minigrad, expr)) == repr(_evaluate(torch, expr)).replace(
+        "torch", "minigrad"
+    )
+
+
+def test_numpy_and_from_numpy_share_memory():
+    a = np.zeros(3, dtype=np.float32)
+    t = minigrad.from_numpy(a)
+    a[0] = 5
+    assert t[0].item() == 5
+    t.numpy()[1] = 7
+    assert a[1] == 7
+    with pytest.raises(RuntimeError, match="detach"):
+        minigrad.ones(2, requires_grad=True).numpy()
+
+
+def test_tensor_copies_its_data():
+    a = np.zeros(3)
+    t = minigrad.tensor(a)
+    a[0] = 1
+    assert t[0].item() == 0
+
+
+def test_data_is_a_detached_view():
+    w = minigrad.ones(2, requires_grad=True)
+    d = w.data
+    assert not d.requires_grad and d.is_leaf
+    d.mul_(3)
+    assert w.tolist() == [3.0, 3.0]
+    w.data = minigrad.zeros(2)
+    assert w.tolist() == [0.0, 0.0] and w.requires_grad
+
+
+def test_setitem_under_no_grad_and_errors():
+    x = minigrad.zeros(2, 3)
+    x[0, 1:] = 1.0
+    x[1] = minigrad.tensor([4.0, 5.0, 6.0])
+    x[x > 4] = -1.0
+    assert x.tolist() == [[0, 1, 1], [4, -1, -1]]
+    with pytest.raises(IndexError, match=r"\(2, 3\)"):
+        x[5] = 1.0
+
+
+def test_deepcopy_keeps_values_and_flags():
+    w = minigrad.ones(2, requires_grad=True)
+    c = copy.deepcopy(w)
+    assert c.requires_grad and c.tolist() == [1.0, 1.0] and c.array is not w.array
+
+
+def test_set_default_dtype():
+    minigrad.set_default_dtype(minigrad.float64)
+    try:
+        assert minigrad.tensor([1.0]).dtype is minigrad.float64
+        assert minigrad.ones(1).dtype is minigrad.float64
+    finally:
+        minigrad.set_default_dtype(minigrad.float32)
+    with pytest.raises(TypeError):
+        minigrad.set_default_dtype(minigrad.int64)
+
+
+def test_manual_seed_repeats_random_numbers():
+    minigrad.manual_seed(3)
+    a = minigrad.randn(4)
+    minigrad.manual_seed(3)
+    assert minigrad.randn(4).tolist() == a.tolist()
+    g = minigrad.Generator().manual_seed(1)
+    assert minigrad.rand(2, generator=g).shape == (2,)
