@@ -72,7 +72,10 @@ def from_numpy(array: np.ndarray) -> Tensor:
 def _factory(fill, size, dtype, device, requires_grad, default=None) -> Tensor:
     dev = get_device(device)
     dt = dtypes.to_dtype(dtype) if dtype is not None else (default or dtypes.get_default_dtype())
-    return _finish(fill(dev.xp, tuple(_shape_args(size)), dt.np), requires_grad)
+    shape = tuple(_shape_args(size))
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Dimension size must be non-negative, got shape {shape}")
+    return _finish(fill(dev.xp, shape, dt.np), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -107,6 +110,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     default = dtypes.get_default_dtype() if is_float else dtypes.int64
     dt = dtypes.to_dtype(dtype) if dtype is not None else default
     dev = get_device(device)
+    if bounds[2] == 0:
+        raise RuntimeError("arange: step must be nonzero")
     n = max(0, math.ceil((bounds[1] - bounds[0]) / bounds[2]))
     values = bounds[0] + bounds[2] * np.arange(n, dtype=np.float64 if is_float else np.int64)
     return _finish(dev.xp.asarray(values.astype(dt.np)), requires_grad)

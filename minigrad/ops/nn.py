@@ -6,6 +6,8 @@ log-sum-exp trick (subtract the row max before exp) keeps softmax finite for lar
 
 from __future__ import annotations
 
+import warnings
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import normalize_dim
@@ -288,16 +290,28 @@ def _check_same_shape(input, target, op):
         )
 
 
+def _warn_if_broadcast(input, target, op):
+    """PyTorch's regression losses broadcast a target of another shape, with a warning."""
+    if input.shape != target.shape:
+        warnings.warn(
+            f"{op}: using a target size {tuple(target.shape)} that is different from the input "
+            f"size {tuple(input.shape)}. This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
     """Mean squared error: (input - target)^2, reduced."""
-    _check_same_shape(input, target, "mse_loss")
+    _warn_if_broadcast(input, target, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction, "mse_loss")
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
     """Mean absolute error: |input - target|, reduced."""
-    _check_same_shape(input, target, "l1_loss")
+    _warn_if_broadcast(input, target, "l1_loss")
     return _reduce(abs_(input - target), reduction, "l1_loss")
 
 

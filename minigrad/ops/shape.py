@@ -285,6 +285,8 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got: {chunks}")
     n = x.array.shape[normalize_dim(dim, x.ndim, "chunk")]
     step = -(-n // chunks)
     return split(x, max(step, 1), dim)

@@ -1,0 +1,135 @@
+"""Error messages: PyTorch's exception type, and a message that names the op and the shapes,
+dtypes or devices involved (what a student needs to fix the call)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+# (expression, the fragments the message must contain); the type must be PyTorch's
+ERRORS = [
+    ("t.ones(3, 4) @ t.ones(5, 2)", ["matmul", "(3, 4)", "(5, 2)", "4 != 5"]),
+    ("t.ones(3) + t.ones(4)", ["add", "(3,)", "(4,)"]),
+    ("t.ones(2, 3) * t.ones(3, 2)", ["mul", "(2, 3)", "(3, 2)"]),
+    ("t.ones(2, 3) / t.ones(2, 2)", ["div", "(2, 3)", "(2, 2)"]),
+    ("t.ones(2, 3) - t.ones(4, 3)", ["sub", "(2, 3)", "(4, 3)"]),
+    ("t.ones(2, 3) ** t.ones(2)", ["pow", "(2, 3)", "(2,)"]),
+    ("t.maximum(t.ones(2, 3), t.ones(2))", ["maximum", "(2, 3)", "(2,)"]),
+    ("t.where(t.ones(3) > 0, t.ones(3), t.ones(4))", ["where", "(3,)", "(4,)"]),
+    ("t.ones(3, dtype=t.float64) @ t.ones(3)", ["matmul", "float64", "float32"]),
+    ("t.ones(3, 4) @ t.ones(4, 5, dtype=t.int64)", ["matmul", "float32", "int64"]),
+    ("t.ones(3, 4).mm(t.ones(3))", ["mm", "2D and 1D"]),
+    ("t.ones(3, 4).bmm(t.ones(3, 4, 2))", ["bmm", "2D and 3D"]),
+    ("t.ones(3).dot(t.ones(4))", ["dot", "(3,)", "(4,)"]),
+    ("t.nn.functional.linear(t.ones(2, 3), t.ones(4, 5))", ["linear", "(2, 3)", "(4, 5)"]),
+    ("t.ones(2, 3).reshape(4, 2)", ["reshape", "[4, 2]", "6"]),
+    ("t.ones(2, 3).view(-1, -1)", ["view", "one dimension"]),
+    ("t.ones(2, 3).sum(2)", ["sum", "[-2, 1]", "2"]),
+    ("t.ones(2, 3).transpose(0, 3)", ["transpose", "3"]),
+    ("t.ones(2).softmax(1)", ["softmax", "1"]),
+    ("t.cat([t.ones(2, 3), t.ones(3, 2)])", ["cat", "(2, 3)", "(3, 2)"]),
+    ("t.stack([t.ones(2), t.ones(3)])", ["stack", "(2,)", "(3,)"]),
+    ("t.ones(2, 3).expand(3, 3)", ["expand", "(2, 3)", "(3, 3)"]),
+    ("t.ones(2, 3).permute(0, 0)", ["permute", "(2, 3)"]),
+    ("t.ones(2)[5]", ["index", "5", "(2,)"]),
+    ("t.ones(2, 3)[0, 0, 0]", ["index", "(2, 3)"]),
+    ("t.ones(2)[t.tensor([0.5])]", ["indices", "float32"]),
+    ("t.ones(2).index_select(0, t.tensor([3]))", ["3", "(2,)"]),
+    ("t.ones(2).gather(0, t.tensor([[0]]))", ["gather", "dimensions"]),
+    ("t.ones(2).item()", ["2 elements"]),
+    ("bool(t.ones(2))", ["2 elements", "ambiguous"]),
+    ("t.ones(2).backward()", ["backward", "does not require grad"]),
+    ("t.ones(2, requires_grad=True).numpy()", ["detach"]),
+    ("t.ones(2, dtype=t.int64).requires_grad_()", ["floating point", "int64"]),
+    ("t.tensor([1, 2]).mean()", ["mean", "Int64"]),
+    ("t.ones(2) - t.tensor([True, False])", ["sub", "bool", "logical_not"]),
+    ("-t.tensor([True])", ["neg", "bool"]),
+    ("t.tensor([1, 2]) ** -1", ["pow", "negative"]),
+    ("t.ones(3).clamp()", ["clamp", "min", "max"]),
+    ("t.ones(2).tril()", ["tril", "2 dimensions"]),
+    ("t.ones(2, 3).chunk(0)", ["chunk", "0"]),
+    ("t.zeros(-1)", ["non-negative"]),
+    ("t.arange(0, 10, 0)", ["step", "nonzero"]),
+    ("t.ones(2).to('cuda:x')", ["cuda:x"]),
+    ("t.ones(2).to('tpu')", ["tpu"]),
+    ("t.ones(2).masked_fill(t.ones(2), 0)", ["masked_fill", "bool"]),
+    ("t.nn.functional.cross_entropy(t.ones(3, 4), t.tensor([0, 1, 4]))", ["4", "4 classes"]),
+    ("t.nn.functional.cross_entropy(t.ones(3, 4), t.tensor([0, 1]))", ["(3,)", "(2,)"]),
+    ("t.nn.functional.nll_loss(t.ones(3, 4), t.tensor([0, 1, 9]))", ["nll_loss", "9"]),
+    ("t.nn.functional.one_hot(t.tensor([0, 5]), 3)", ["one_hot", "3"]),
+    ("t.nn.functional.binary_cross_entropy(t.ones(3), t.ones(3, 1))", ["(3, 1)", "(3,)"]),
+    ("t.autograd.grad(t.ones(2, requires_grad=True).sum(), t.ones(2))", ["grad", "input 0"]),
+    ("t.ones(3, requires_grad=True).add_(1)", ["leaf", "no_grad"]),
+]
+
+
+def _raise(lib, expr):
+    with pytest.raises(Exception) as info:
+        eval(expr, {"t": lib, "np": np})
+    return info.value
+
+
+@pytest.mark.parametrize(("expr", "fragments"), ERRORS, ids=[e for e, _ in ERRORS])
+def test_error_type_is_torchs_and_message_names_the_problem(expr, fragments):
+    mine, theirs = _raise(minigrad, expr), _raise(torch, expr)
+    assert isinstance(mine, type(theirs)), f"{type(mine).__name__} (PyTorch: {theirs!r})"
+    for fragment in fragments:
+        assert fragment in str(mine), f"{fragment!r} not in {str(mine)!r}"
+
+
+def test_device_mismatch_names_the_op_and_both_devices():
+    a = minigrad.ones(2)
+    b = minigrad.ones(2)
+    b._device = minigrad.device("cuda:0")  # pretend, so the check runs without a GPU
+    with pytest.raises(RuntimeError, match=r"add.*cpu, cuda:0.*\.to\("):
+        a + b
+    with pytest.raises(RuntimeError, match=r"eq.*cpu, cuda:0"):
+        minigrad.eq(a, b)
+
+
+def test_cuda_unavailable_says_how_to_install():
+    from minigrad.backend import cuda
+
+    if cuda.is_available():
+        pytest.skip("CUDA is available here")
+    with pytest.raises(RuntimeError, match="CUDA is not available.*pip install"):
+        minigrad.ones(2).to("cuda")
+
+
+def test_regression_losses_warn_when_they_broadcast():
+    with pytest.warns(UserWarning, match=r"target size \(3, 1\)"):
+        loss = minigrad.nn.functional.mse_loss(minigrad.ones(3), minigrad.zeros(3, 1))
+    assert loss.item() == 1.0
+
+
+def test_a_backward_returning_the_wrong_number_of_gradients():
+    class Bad(minigrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a.array + b.array
+
+        @staticmethod
+        def backward(ctx, gy):
+            return gy
+
+    x = minigrad.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="BadBackward0 returned an incorrect number"):
+        Bad.apply(x, x).sum().backward()
+
+
+def test_a_backward_returning_the_wrong_shape():
+    class Bad(minigrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a.array * 2
+
+        @staticmethod
+        def backward(ctx, gy):
+            return minigrad.ones(5)
+
+    x = minigrad.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"BadBackward0.*\[5\].*\[2\]"):
+        Bad.apply(x).sum().backward()
