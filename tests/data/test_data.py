@@ -1,0 +1,129 @@
+"""Datasets, samplers, DataLoader (shuffle, drop_last, collate, thread prefetching), datasets."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad.datasets import load_digits, load_mnist, make_moons, make_spirals, read_idx
+from minigrad.utils.data import (
+    DataLoader,
+    Dataset,
+    Subset,
+    TensorDataset,
+    default_collate,
+    random_split,
+)
+
+
+def _data(n=10):
+    return TensorDataset(minigrad.arange(n * 2).reshape(n, 2).float(), minigrad.arange(n))
+
+
+def test_tensor_dataset_subset_and_random_split():
+    ds = _data()
+    x, y = ds[3]
+    assert x.tolist() == [6.0, 7.0] and y.item() == 3 and len(ds) == 10
+    with pytest.raises(ValueError, match="size mismatch"):
+        TensorDataset(minigrad.zeros(3), minigrad.zeros(4))
+    a, b = random_split(ds, [0.7, 0.3], generator=minigrad.Generator().manual_seed(1))
+    assert len(a) == 7 and len(b) == 3
+    assert sorted(int(a[i][1]) for i in range(7)) + sorted(int(b[i][1]) for i in range(3)) != []
+    assert {int(s[1]) for s in a} | {int(s[1]) for s in b} == set(range(10))
+    assert Subset(ds, [4, 2])[1][1].item() == 2
+
+
+def test_dataloader_batches_drop_last_and_seeded_shuffle():
+    ds = _data()
+    batches = list(DataLoader(ds, batch_size=4))
+    assert [len(b[1]) for b in batches] == [4, 4, 2]
+    assert batches[0][1].tolist() == [0, 1, 2, 3] and batches[0][0].shape == (4, 2)
+    assert len(DataLoader(ds, batch_size=4, drop_last=True)) == 2
+    order = lambda seed: [  # noqa: E731
+        y.tolist()
+        for _, y in DataLoader(
+            ds, 3, shuffle=True, generator=minigrad.Generator().manual_seed(seed)
+        )
+    ]
+    assert order(5) == order(5) and order(5) != order(6)
+    assert sorted(sum(order(5), [])) == list(range(10))
+
+
+class Squares(Dataset):
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        return {"x": np.full(2, i, dtype=np.float32), "y": i, "name": f"s{i}", "w": float(i)}
+
+
+def test_default_collate_and_custom_collate():
+    batch = next(iter(DataLoader(Squares(), batch_size=3)))
+    assert batch["x"].shape == (3, 2) and batch["y"].dtype == minigrad.int64
+    assert batch["w"].dtype == minigrad.float64 and batch["name"] == ["s0", "s1", "s2"]
+    pairs = default_collate([(minigrad.ones(2), 1), (minigrad.zeros(2), 0)])
+    assert pairs[0].shape == (2, 2) and pairs[1].tolist() == [1, 0]
+    sizes = list(DataLoader(Squares(), batch_size=4, collate_fn=len))
+    assert sizes == [4, 2]
+
+
+class Slow(Dataset):
+    """Each sample takes 20 ms to load (like decoding an image), off the GIL."""
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        time.sleep(0.02)
+        return minigrad.tensor([float(i)]), threading.current_thread().name
+
+
+def test_num_workers_prefetch_in_order_and_overlaps():
+    plain = [b[0].tolist() for b in DataLoader(Slow(), batch_size=2)]
+    start = time.perf_counter()
+    loaded = list(DataLoader(Slow(), batch_size=2, num_workers=4))
+    elapsed = time.perf_counter() - start
+    assert [b[0].tolist() for b in loaded] == plain
+    assert all(name.startswith("minigrad-loader") for b in loaded for name in b[1])
+    assert elapsed < 0.16 * 0.8  # sequential loading takes 8 * 20 ms
+
+
+def test_datasets_toy_and_digits():
+    x, y = make_spirals(300, 3)
+    assert x.shape == (300, 2) and set(y.tolist()) == {0, 1, 2}
+    x, y = make_moons(100)
+    assert x.shape == (100, 2) and y.dtype == minigrad.int64 and y.sum().item() == 50
+    xtr, ytr, xte, yte = load_digits(split=True)
+    assert xtr.shape[1] == 64 and len(xtr) + len(xte) == 1797 and float(xtr.max()) == 1.0
+
+
+def _write_idx(path, array, code):
+    header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
+    data = header + array.astype(array.dtype.newbyteorder(">")).tobytes()
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "wb") as f:
+        f.write(data)
+    return data
+
+
+def test_idx_reader_raw_gzip_truncated_and_missing(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (5, 28, 28)).astype(np.uint8)
+    labels = np.arange(5, dtype=np.uint8)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images, 0x08)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte", labels, 0x08)
+    x, y = load_mnist(tmp_path, train=False)
+    assert x.shape == (5, 1, 28, 28) and y.tolist() == [0, 1, 2, 3, 4]
+    np.testing.assert_allclose(x.numpy()[:, 0] * 255, images, atol=1e-3)
+    floats = np.linspace(0, 1, 6).reshape(2, 3).astype(np.float32)
+    raw = _write_idx(tmp_path / "f.idx", floats, 0x0D)
+    np.testing.assert_array_equal(read_idx(tmp_path / "f.idx"), floats)
+    (tmp_path / "cut.idx").write_bytes(raw[:-3])
+    with pytest.raises(ValueError, match="truncated"):
+        read_idx(tmp_path / "cut.idx")
+    with pytest.raises(FileNotFoundError, match="never downloads"):
+        load_mnist(tmp_path, train=True)

@@ -1,0 +1,156 @@
+"""Module: registration, iteration, modes, state dicts (PyTorch's keys), to(), repr, clipping."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+from minigrad import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear1 = nn.Linear(4, 8)
+        self.bn = nn.BatchNorm1d(8)
+        self.head = nn.Sequential(nn.ReLU(), nn.Linear(8, 2))
+        self.register_buffer("scale", minigrad.ones(1), persistent=False)
+
+    def forward(self, x):
+        return self.head(self.bn(self.linear1(x))) * self.scale
+
+
+class TorchNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear1 = torch.nn.Linear(4, 8)
+        self.bn = torch.nn.BatchNorm1d(8)
+        self.head = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(8, 2))
+
+
+def test_registration_and_pytorch_key_names():
+    net = Net()
+    assert list(net.state_dict()) == list(TorchNet().state_dict())
+    assert [n for n, _ in net.named_parameters()] == [n for n, _ in TorchNet().named_parameters()]
+    assert [type(m).__name__ for m in net.children()] == ["Linear", "BatchNorm1d", "Sequential"]
+    assert len(list(net.modules())) == 6
+    assert "scale" not in net.state_dict() and len(list(net.buffers())) == 4
+
+
+def test_load_pytorch_state_dict_and_same_output():
+    net, ref = Net(), TorchNet()
+    result = net.load_state_dict({k: v.numpy() for k, v in ref.state_dict().items()})
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    net.eval()
+    ref.eval()
+    expected = ref.head(ref.bn(ref.linear1(torch.tensor(x)))).detach().numpy()
+    np.testing.assert_allclose(net(minigrad.tensor(x)).detach().numpy(), expected, rtol=1e-5)
+
+
+def test_load_state_dict_reports_missing_unexpected_and_size_mismatch():
+    net = Net()
+    state = net.state_dict()
+    del state["bn.running_mean"]
+    state["extra.weight"] = minigrad.zeros(1)
+    state["linear1.bias"] = minigrad.zeros(3)
+    with pytest.raises(RuntimeError) as info:
+        net.load_state_dict(state)
+    text = str(info.value)
+    assert '"bn.running_mean"' in text and '"extra.weight"' in text
+    assert "size mismatch for linear1.bias" in text and "(3,)" in text and "(8,)" in text
+    state["linear1.bias"] = minigrad.zeros(8)
+    result = net.load_state_dict(state, strict=False)
+    assert result.missing_keys == ["bn.running_mean"] and result.unexpected_keys == ["extra.weight"]
+
+
+def test_train_eval_zero_grad_apply_and_requires_grad():
+    net = Net()
+    assert net.eval().bn.training is False and net.train().head[1].training is True
+    net(minigrad.randn(3, 4)).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    seen = []
+    net.apply(lambda m: seen.append(type(m).__name__))
+    assert seen[-1] == "Net" and "ReLU" in seen
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+
+
+def test_to_keeps_parameter_objects_and_converts_buffers():
+    net = Net()
+    params = list(net.parameters())
+    opt = minigrad.optim.SGD(net.parameters(), lr=0.1)
+    net.to(minigrad.float64)
+    assert [id(p) for p in net.parameters()] == [id(p) for p in params]
+    assert (
+        net.linear1.weight.dtype == minigrad.float64
+        and net.bn.running_var.dtype == minigrad.float64
+    )
+    assert net.bn.num_batches_tracked.dtype == minigrad.int64
+    net(minigrad.randn(3, 4, dtype=minigrad.float64)).sum().backward()
+    before = net.linear1.weight.detach().clone()
+    opt.step()
+    assert not minigrad.equal(before, net.linear1.weight.detach())
+
+
+def test_repr_setattr_rules_and_deepcopy():
+    net = Net()
+    assert "(linear1): Linear(in_features=4, out_features=8, bias=True)" in repr(net)
+    assert "(0): ReLU()" in repr(net)
+    with pytest.raises(TypeError):
+        net.linear1.weight = minigrad.zeros(8, 4)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        net.nope
+    clone = copy.deepcopy(net)
+    assert clone.linear1.weight is not net.linear1.weight
+    assert minigrad.equal(clone.linear1.weight.detach(), net.linear1.weight.detach())
+    assert isinstance(clone.linear1.weight, nn.Parameter)
+
+
+def test_containers():
+    layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    layers.append(nn.ReLU())
+    assert len(layers) == 4 and isinstance(layers[-1], nn.ReLU)
+    assert len(list(layers.parameters())) == 6
+    heads = nn.ModuleDict({"a": nn.Linear(2, 1), "b": nn.Linear(2, 3)})
+    assert list(heads.keys()) == ["a", "b"] and "b.weight" in heads.state_dict()
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert isinstance(seq[1:], nn.Sequential) and len(seq[1:]) == 2
+    assert "2.bias" in seq.state_dict()
+
+
+def test_clip_grad_norm_matches_pytorch():
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
+    ours = [minigrad.zeros(g.shape, dtype=minigrad.float64, requires_grad=True) for g in grads]
+    theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for p, tp, g in zip(ours, theirs, grads):
+        p.grad, tp.grad = minigrad.tensor(g), torch.tensor(g)
+    for norm_type in (2.0, float("inf")):
+        total = nn.utils.clip_grad_norm_(ours, 1.5, norm_type)
+        t_total = torch.nn.utils.clip_grad_norm_(theirs, 1.5, norm_type)
+        assert total.item() == pytest.approx(t_total.item())
+        for p, tp in zip(ours, theirs):
+            np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-12)
+
+
+def test_init_functions_statistics():
+    w = minigrad.empty(256, 512)
+    nn.init.kaiming_normal_(w, nonlinearity="relu")
+    assert w.numpy().std() == pytest.approx(np.sqrt(2 / 512), rel=0.05)
+    nn.init.xavier_uniform_(w)
+    assert np.abs(w.numpy()).max() <= np.sqrt(6 / (256 + 512))
+    nn.init.kaiming_uniform_(w, mode="fan_out")
+    assert w.numpy().std() == pytest.approx(np.sqrt(2 / 256), rel=0.05)
+    nn.init.xavier_normal_(w, gain=2.0)
+    assert w.numpy().std() == pytest.approx(2 * np.sqrt(2 / 768), rel=0.05)
+    assert nn.init.zeros_(w).numpy().max() == 0 and nn.init.ones_(w).numpy().min() == 1
+    nn.init.normal_(w, 3.0, 0.5)
+    assert w.numpy().mean() == pytest.approx(3.0, abs=0.01)
+    assert nn.init.calculate_gain("tanh") == pytest.approx(torch.nn.init.calculate_gain("tanh"))

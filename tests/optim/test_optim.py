@@ -1,0 +1,127 @@
+"""Optimizers and schedulers against PyTorch: the same weights and gradients give the same
+updates over several steps; state dicts round-trip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+from minigrad import optim
+
+OPTIMIZERS = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, maximize=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+    ("AdamW", dict(lr=0.01, betas=(0.8, 0.99))),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True, weight_decay=0.01)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
+]
+
+
+def _params(lib, n=2):
+    rng = np.random.default_rng(0)
+    return [lib.tensor(rng.standard_normal(s), requires_grad=True) for s in [(3, 4), (4,)][:n]]
+
+
+def _loss(lib, params, step):
+    w, b = params
+    x = lib.tensor(np.random.default_rng(step).standard_normal((5, 3)))
+    return ((x @ w + b).tanh() ** 2).sum() + (w * w).sum() * 0.1
+
+
+@pytest.mark.parametrize(
+    "name, kwargs", OPTIMIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)]
+)
+def test_optimizer_matches_pytorch(name, kwargs):
+    ours, theirs = _params(minigrad), _params(torch)
+    opt = getattr(optim, name)(ours, **kwargs)
+    topt = getattr(torch.optim, name)(theirs, **kwargs)
+    for step in range(5):
+        for lib, o, ps in ((minigrad, opt, ours), (torch, topt, theirs)):
+            o.zero_grad()
+            _loss(lib, ps, step).backward()
+            o.step()
+    for p, tp in zip(ours, theirs):
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_param_groups_and_state_dict_round_trip():
+    w, b = _params(minigrad)
+    opt = optim.Adam([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=0.01)
+    assert opt.param_groups[1]["lr"] == 0.5 and opt.param_groups[0]["betas"] == (0.9, 0.999)
+    _loss(minigrad, [w, b], 0).backward()
+    opt.step()
+    state = opt.state_dict()
+    assert set(state["state"]) == {0, 1} and state["param_groups"][1]["params"] == [1]
+    assert set(state["state"][0]) == {"step", "exp_avg", "exp_avg_sq"}
+    w2, b2 = _params(minigrad)
+    w2.data, b2.data = w.detach().clone(), b.detach().clone()
+    opt2 = optim.Adam([{"params": [w2]}, {"params": [b2]}], lr=0.3)
+    opt2.load_state_dict(state)
+    assert opt2.param_groups[1]["lr"] == 0.5
+    for o, ps in ((opt, (w, b)), (opt2, (w2, b2))):
+        o.zero_grad()
+        _loss(minigrad, list(ps), 1).backward()
+        o.step()
+    np.testing.assert_allclose(w2.detach().numpy(), w.detach().numpy())
+    assert state["state"][0]["exp_avg"] is not opt2.state[w2]["exp_avg"]
+
+
+def test_optimizer_errors():
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(ValueError, match="Nesterov"):
+        optim.SGD(_params(minigrad), lr=0.1, nesterov=True)
+    with pytest.raises(TypeError):
+        optim.SGD(minigrad.zeros(2, requires_grad=True), lr=0.1)
+
+
+SCHEDULERS = [
+    ("StepLR", dict(step_size=3, gamma=0.5), "SGD"),
+    ("MultiStepLR", dict(milestones=[2, 5], gamma=0.3), "SGD"),
+    ("ExponentialLR", dict(gamma=0.9), "SGD"),
+    ("CosineAnnealingLR", dict(T_max=6, eta_min=0.01), "SGD"),
+    ("LambdaLR", dict(lr_lambda=lambda e: 1 / (1 + e)), "SGD"),
+    ("OneCycleLR", dict(max_lr=1.0, total_steps=10), "SGD"),
+    (
+        "OneCycleLR",
+        dict(max_lr=0.1, total_steps=10, anneal_strategy="linear", three_phase=True),
+        "Adam",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, opt_name", SCHEDULERS, ids=[f"{s[0]}-{s[2]}" for s in SCHEDULERS]
+)
+def test_scheduler_matches_pytorch(name, kwargs, opt_name):
+    extra = {"momentum": 0.9} if opt_name == "SGD" else {}
+    opt = getattr(optim, opt_name)(_params(minigrad), lr=0.1, **extra)
+    topt = getattr(torch.optim, opt_name)(_params(torch), lr=0.1, **extra)
+    sched = getattr(optim.lr_scheduler, name)(opt, **kwargs)
+    tsched = getattr(torch.optim.lr_scheduler, name)(topt, **kwargs)
+    for _ in range(9):
+        opt.step()
+        topt.step()
+        sched.step()
+        tsched.step()
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-9)
+        for key in ("momentum", "betas"):
+            if key in topt.param_groups[0]:
+                assert opt.param_groups[0][key] == pytest.approx(topt.param_groups[0][key])
+
+
+def test_scheduler_state_dict():
+    opt = optim.SGD(_params(minigrad), lr=1.0)
+    sched = optim.lr_scheduler.StepLR(opt, 2, 0.5)
+    for _ in range(3):
+        sched.step()
+    state = sched.state_dict()
+    fresh = optim.lr_scheduler.StepLR(optim.SGD(_params(minigrad), lr=1.0), 2, 0.5)
+    fresh.load_state_dict(state)
+    assert fresh.last_epoch == 3 and fresh.get_last_lr() == [0.5]
