@@ -46,7 +46,7 @@ result = losses + [w1.sum().item(), w2.abs().max().item()]
 
 SOFTMAX_CLASSIFIER = """
 import torch
-import torch.nn.functional as F
+F = torch.nn.functional
 x = torch.tensor(data["x"][:, :20])
 labels = torch.tensor(data["labels"])
 w = torch.zeros(20, 10, requires_grad=True)
