@@ -146,6 +146,10 @@ def format_graph(graph: Graph) -> str:
         attrs = "".join(f", {k}={_attr_text(a)}" for k, a in node.attrs.items())
         outs = ", ".join(f"%{v}" for v in node.outputs)
         lines.append(f"  {outs} = {node.op}({ins}{attrs})" + _pad(graph, node.outputs))
+        for name, sub in node.attrs.items():  # a control-flow node's regions, indented
+            if isinstance(sub, Graph):
+                text = format_graph(sub).replace("\n", "\n      ")
+                lines.append(f"    {name}: {text}")
     outs = ", ".join("None" if v is None else f"%{v}" for v in graph.outputs)
     lines.append(f"  return ({outs})")
     return "\n".join(lines)
@@ -156,6 +160,8 @@ def _pad(graph, vids) -> str:
 
 
 def _attr_text(a) -> str:
+    if isinstance(a, Graph):
+        return f"<{len(a.inputs)} inputs, {len(a.nodes)} nodes>"
     if isinstance(a, np.ndarray):
         return f"array{list(a.shape)}"
     if isinstance(a, tuple) and a and isinstance(a[0], tuple) and isinstance(a[0][0], str):

@@ -18,7 +18,9 @@ from minigrad.static.builder import array_module
 from minigrad.static.graph import Const, Graph, Node
 from minigrad.static.ops import MULTI_OUTPUT, OPS
 
-IMPURE = {"eager"}  # may draw random numbers (dropout): never merged or folded
+# never merged or folded: eager ops may draw random numbers (dropout); control-flow nodes
+# hold sub-graphs that may too, and two of them are equal only if their graphs are
+IMPURE = {"eager", "cond", "cond_grad", "while_loop", "while_grad"}
 
 
 def eliminate_dead_code(graph: Graph) -> Graph:

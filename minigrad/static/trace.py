@@ -181,6 +181,9 @@ class Tracer:
         self.alive.append(t)
         return vid
 
+    def knows(self, t: Tensor) -> bool:
+        return id(t) in self.vid_of
+
     def operands(self, *args) -> list:
         """Value ids for tensors and Python numbers (numbers take the tensors' dtype)."""
         like = next((self.value(a) for a in args if isinstance(a, Tensor)), None)
@@ -384,19 +387,68 @@ def trace(fn, *example_inputs, names: dict | None = None) -> Graph:
             result = fn(*args)
     finally:
         state.tracer = None
-    _set_outputs(tracer, result)
+    for o in _set_outputs(tracer, result):  # what the caller keeps is a plain tensor again
+        o.__class__ = Tensor
     return tracer.graph
 
 
-def _set_outputs(tracer: Tracer, result) -> None:
+def _set_outputs(tracer: Tracer, result, what="static.trace: the function") -> list:
     single = isinstance(result, Tensor)
     outs = [result] if single else result
     if not isinstance(outs, (tuple, list)) or not all(isinstance(o, Tensor) for o in outs):
         raise TypeError(
-            "static.trace: the function must return a Tensor or a tuple/list of Tensors, got "
-            f"{type(result).__name__}"
+            f"{what} must return a Tensor or a tuple/list of Tensors, got {type(result).__name__}"
         )
     tracer.graph.outputs = [tracer.value(o) for o in outs]
     tracer.graph.structure = None if single else len(outs)
-    for o in outs:  # what the caller keeps is a plain tensor again
-        o.__class__ = Tensor
+    return outs
+
+
+class SubTracer(Tracer):
+    """Traces a branch or a loop body inside a trace (`static.cond`, `static.while_loop`).
+
+    Its graph's inputs are the region's operands, then its captures: every outside tensor
+    the region reads (a weight, a value computed before the branch) becomes one more input,
+    and `captures` holds its value id in the enclosing graph. So a region is a pure
+    function of its inputs, and the enclosing graph sees (and differentiates) every value
+    that flows in.
+    """
+
+    def __init__(self, parent: Tracer):
+        super().__init__(parent.b.xp, parent.names)
+        self.parent = parent
+        self.captured: dict[int, int] = {}  # value id outside -> input id inside
+
+    @property
+    def captures(self) -> list[int]:
+        return list(self.captured)
+
+    def value(self, t: Tensor) -> int:
+        vid = self.vid_of.get(id(t))
+        if vid is not None:
+            return vid
+        if id(t.array) in self.vid_of_array and not self.parent.knows(t):
+            return super().value(t)  # a detached alias of a value inside the region
+        outer = self.parent.value(t)
+        if outer not in self.captured:
+            vid = self.graph.add_input(t.array.shape, t.array.dtype, f"c{len(self.captured)}")
+            self.graph.examples[vid] = t.array
+            self.captured[outer] = vid
+        self.vid_of[id(t)] = self.captured[outer]
+        self.alive.append(t)
+        return self.captured[outer]
+
+    def knows(self, t: Tensor) -> bool:
+        return id(t) in self.vid_of or self.parent.knows(t)
+
+    def run(self, fn, tensors, what: str) -> Graph:
+        """Trace `fn(*tensors)` into this tracer's graph (inputs first, captures after)."""
+        args = [self.add_input(t, f"x{k}") for k, t in enumerate(tensors)]
+        previous, state.tracer = state.tracer, self
+        try:
+            with np.errstate(all="ignore"):  # a branch not taken may see values out of domain
+                result = fn(*args)
+            _set_outputs(self, result, what)
+        finally:
+            state.tracer = previous
+        return self.graph
