@@ -173,6 +173,16 @@ def kill_descendants(pid: int, rounds: int = 20) -> None:
         time.sleep(0.05)
 
 
+def group_members(pgid: int) -> list[psutil.Process]:
+    """Living processes in process group pgid."""
+    members = []
+    for pid in psutil.pids():
+        with contextlib.suppress(OSError, psutil.Error):
+            if os.getpgid(pid) == pgid:
+                members.append(psutil.Process(pid))
+    return members
+
+
 def set_child_subreaper() -> None:
     """Make orphaned descendants reparent to us (Linux), so daemonised children are found."""
     try:
@@ -203,7 +213,7 @@ class Watchdog(threading.Thread):
                 self._trip("orphaned")
                 continue
             root = self.root()
-            procs = descendants(root) if root else []
+            procs = self.members(root) if root else []
             self._reap(procs)
             living = [p for p in procs if _is_running(p)]
             if time.monotonic() > self.deadline:
@@ -215,14 +225,30 @@ class Watchdog(threading.Thread):
         self.reason = self.reason or reason
         self.kill_all()
 
+    def members(self, root: int) -> list[psutil.Process]:
+        """The student's processes: root's descendants and, when root is the kernel, its
+        process group too (forked children whose parent died are reparented out of the tree
+        but stay in the group, unless they call setsid; a worker is a subreaper instead)."""
+        procs = descendants(root)
+        if root != os.getpid():
+            known = {p.pid for p in procs}
+            procs += [p for p in group_members(root) if p.pid not in known and p.pid != root]
+        return procs
+
     def kill_all(self) -> None:
         """Kill every process the student's code may own (kernel included)."""
         root = self.root()
         if root == os.getpid():
             kill_descendants(root)
         elif root:
-            kill_descendants(root)
-            kill_processes([psutil.Process(root)] if psutil.pid_exists(root) else [])
+            for _ in range(20):
+                with contextlib.suppress(OSError):
+                    os.killpg(root, signal.SIGKILL)
+                kill_descendants(root)
+                kill_processes([psutil.Process(root)] if psutil.pid_exists(root) else [])
+                if not group_members(root):
+                    break
+                time.sleep(0.05)
         if self.jail is not None and self.jail.uid is not None:
             kill_uid(self.jail.uid)
 
