@@ -47,7 +47,7 @@ class Tensor:
         "_version",
         "_device",
         "_hooks",
-        "_accum_ref",
+        "_accum",
         "_retains_grad",
         "__weakref__",
     )
@@ -66,8 +66,14 @@ class Tensor:
     @staticmethod
     def _make(array, requires_grad: bool = False, grad_fn=None) -> Tensor:
         """Wrap an array without copying it (the fast path every op uses)."""
-        t = Tensor.__new__(Tensor)
-        _init(t, array)
+        t = _new_tensor(Tensor)
+        if type(array) is np.ndarray:  # NOTE: the common case, spelled out: ops call this a lot
+            t.array, t._device = array, cpu
+            t._grad = t._hooks = t._accum = None
+            t._output_nr = t._version = 0
+            t._retains_grad = False
+        else:
+            _init(t, array)
         t._requires_grad = requires_grad
         t.grad_fn = grad_fn
         return t
@@ -359,11 +365,14 @@ class Tensor:
         return RemovableHandle(hooks, hook)
 
     def _accumulator(self):
-        """The AccumulateGrad node of this leaf (one per leaf while a graph uses it)."""
-        acc = self._accum_ref() if self._accum_ref is not None else None
+        """The AccumulateGrad node of this leaf, made once and kept for the leaf's life.
+
+        # NOTE: the leaf holds its node and the node only a weak reference back, so there is
+        # no cycle, and a training loop does not build a new node per parameter per step.
+        """
+        acc = self._accum
         if acc is None:
-            acc = AccumulateGrad(self)
-            self._accum_ref = weakref.ref(acc)
+            acc = self._accum = AccumulateGrad(self)
         return acc
 
     # -- in-place (under no_grad, or recorded on non-leaf tensors) --------------------------
@@ -905,6 +914,9 @@ class RemovableHandle:
         self.remove()
 
 
+_new_tensor = object.__new__
+
+
 def _init(t: Tensor, array) -> None:
     if type(array) is np.ndarray:
         dev = cpu
@@ -921,7 +933,7 @@ def _init(t: Tensor, array) -> None:
     t._version = 0
     t._device = dev
     t._hooks = None
-    t._accum_ref = None
+    t._accum = None
     t._retains_grad = False
 
 

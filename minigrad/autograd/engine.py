@@ -163,8 +163,9 @@ def _execute(outputs, grads, retain_graph, create_graph, capture=None):
                 if node not in needed:
                     continue
             if isinstance(node, AccumulateGrad):
-                if capture is None:
-                    _accumulate_into(node.variable, buffer[0], create_graph)
+                leaf = node.variable
+                if capture is None and leaf is not None:
+                    _accumulate_into(leaf, buffer[0], create_graph)
                 continue
             _run_node(node, buffer, buffers, retain_graph)
     finally:
@@ -183,7 +184,8 @@ def _add_to_buffer(buffers, node, nr, g):
 
 def _run_hooks(node, buffer):
     if isinstance(node, AccumulateGrad):
-        hooks = node.variable._hooks
+        leaf = node.variable
+        hooks = leaf._hooks if leaf is not None else None
         if hooks:
             buffer[0] = _call_hooks(hooks.values(), buffer[0])
         return

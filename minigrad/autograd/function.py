@@ -92,9 +92,12 @@ class Function:
         ctx = cls.__new__(cls)
         if not (record and state.enabled):
             ctx.needs_input_grad = (False,) * len(args)
-            return _wrap(cls.forward(ctx, *args), device, None, args)
-        ctx._edges = edges = tuple(_edge_to(a) for a in args)
-        ctx.needs_input_grad = tuple(e is not None for e in edges)
+            out = cls.forward(ctx, *args)
+            if type(out) is np.ndarray:
+                return Tensor._make(out)
+            return _wrap(out, device, None, args)
+        ctx._edges = edges = tuple([_edge_to(a) for a in args])
+        ctx.needs_input_grad = tuple([e is not None for e in edges])
         state.enabled = False
         try:
             out = cls.forward(ctx, *args)
@@ -105,6 +108,8 @@ class Function:
         if state.tape is not None:
             state.tape.append((cls, args))
         ctx._device = device
+        if type(out) is np.ndarray and out.dtype.kind == "f":
+            return Tensor._make(out, True, ctx)
         result = _wrap(out, device, ctx, args)
         if type(result) is tuple:
             ctx._n_outputs = len(result)
@@ -178,10 +183,16 @@ class Function:
 class AccumulateGrad:
     """The node that ends every path at a leaf: adds the incoming gradient into `leaf.grad`."""
 
+    __slots__ = ("_variable", "__weakref__")
     _edges = ()
 
     def __init__(self, variable: Tensor):
-        self.variable = variable
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self) -> Tensor | None:
+        """The leaf (None once nothing else holds it: its gradient has no reader then)."""
+        return self._variable()
 
     @staticmethod
     def name() -> str:

@@ -245,3 +245,20 @@ def test_grad_fn_and_next_functions_mirror_torch():
     assert mul.name() == "MulBackward0"
     assert mul.next_functions[0][0].name() == "AccumulateGrad"
     assert mul.next_functions[0][0].variable is x
+
+
+def test_a_graph_is_freed_by_reference_counting_alone():
+    import gc
+    import weakref
+
+    w = minigrad.randn(4, 4, requires_grad=True)
+    gc.disable()
+    try:
+        h = (minigrad.randn(2, 4) @ w).relu().exp()
+        alive = weakref.ref(h.grad_fn)
+        h.sum().backward()
+        del h
+        assert alive() is None, "a reference cycle keeps the graph alive until gc runs"
+    finally:
+        gc.enable()
+    assert w._accumulator() is w._accumulator()  # one node per leaf, kept
