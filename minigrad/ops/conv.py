@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
+from minigrad.ops.elementwise import no_grad_op
 from minigrad.ops.shape import permute, reshape
 from minigrad.tensor import Tensor
 
@@ -300,8 +301,8 @@ def max_pool2d(
         y = reshape(y, y.shape[1:])
     if not return_indices:
         return y
-    index = _max_indices(x, geom)
-    return y, Tensor._make(index[0] if unbatched else index)
+    index = no_grad_op("max_pool2d_indices", lambda a: _max_indices(Tensor._make(a), geom), x)
+    return y, index[0] if unbatched else index
 
 
 def _max_indices(x, geom):

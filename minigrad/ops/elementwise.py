@@ -18,6 +18,7 @@ from minigrad.ops._util import (
     broadcast_error,
     check_same_device,
     float_result,
+    quiet,
     result_dtype,
     shape_of,
 )
@@ -105,7 +106,8 @@ class Div(Function):
         ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
         ctx.scalars = (a, b)
         try:
-            y = array_of(a) / array_of(b)
+            with quiet():
+                y = array_of(a) / array_of(b)
         except ValueError:
             raise broadcast_error("div", a, b) from None
         return _cast(y, float_result(result_dtype(a, b)))
@@ -132,7 +134,8 @@ class Pow(Function):
         if dtype.kind in "iu" and bool((z < 0).any() if hasattr(z, "any") else z < 0):
             raise RuntimeError("pow: integers to negative integer powers are not allowed")
         try:
-            y = x**z
+            with quiet():
+                y = x**z
         except ValueError:
             raise broadcast_error("pow", a, b) from None
         return _cast(y, dtype)
@@ -187,7 +190,8 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.device.xp.log(as_float_array(x))
+        with quiet():
+            return x.device.xp.log(as_float_array(x))
 
     @staticmethod
     def backward(ctx, gy):
@@ -201,7 +205,8 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.device.xp.log1p(as_float_array(x))
+        with quiet():
+            return x.device.xp.log1p(as_float_array(x))
 
     @staticmethod
     def backward(ctx, gy):
@@ -214,7 +219,8 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = Tensor._make(x.device.xp.sqrt(as_float_array(x)))
+        with quiet():
+            y = Tensor._make(x.device.xp.sqrt(as_float_array(x)))
         ctx.save_for_backward(y)
         return y
 
@@ -570,6 +576,34 @@ class Cast(Function):
         return gy.to(dtype=ctx.dtype), None
 
 
+class NoGrad(Function):
+    """An op without a gradient (comparison, logic, argmax, one_hot): y = fn(*arrays).
+
+    # NOTE: these go through Function.apply (not a bare Tensor._make) so that
+    # minigrad.static.trace sees them: `op` and `attrs` name the computation in a graph. A
+    # result computed from a traced tensor outside any Function would be frozen into the
+    # graph as a constant, silently wrong on the next input.
+    """
+
+    @staticmethod
+    def forward(ctx, op, attrs, fn, *inputs):
+        y = fn(*(array_of(x) for x in inputs))
+        if not hasattr(y, "shape") or isinstance(y, np.generic):
+            y = next(x for x in inputs if isinstance(x, Tensor)).device.xp.asarray(y)
+        ctx.mark_non_differentiable(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None,) * (3 + len(ctx.needs_input_grad))
+
+
+def no_grad_op(op, fn, *inputs, **attrs):
+    """`fn(*arrays)` of the inputs, without gradient; `op` and `attrs` describe it to
+    minigrad.static (an op of its registry with the same meaning, or any other name)."""
+    return NoGrad.apply(op, attrs, fn, *inputs)
+
+
 # -- the functions users call ----------------------------------------------------------------
 def _tensor_arg(x, like):
     """Python numbers stay numbers (cheap); arrays and lists become tensors."""
@@ -603,7 +637,7 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":
-        return _no_grad_binary("div", _trunc_divide, input, other, keep_dtype=True)
+        return _no_grad_binary("trunc_divide", _trunc_divide, input, other, keep_dtype=True)
     raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
 
@@ -715,7 +749,7 @@ def silu(input):
 def where(condition, input, other):
     cond = condition if isinstance(condition, Tensor) else _tensor_arg(condition, input)
     if cond.array.dtype != np.bool_:
-        cond = Tensor._make(cond.array.astype(bool))
+        cond = no_grad_op("cast", lambda c: c.astype(bool), cond, dtype="bool")
     return Where.apply(cond, _tensor_arg(input, cond), _tensor_arg(other, cond))
 
 
@@ -754,7 +788,7 @@ def cast(input, dtype):
     dtype = dtypes.to_dtype(dtype)
     if dtype.is_floating_point or not input.requires_grad:
         return Cast.apply(input, dtype)
-    return Tensor._make(input.array.astype(dtype.np))
+    return no_grad_op("cast", lambda x: x.astype(dtype.np), input, dtype=dtype.np.name)
 
 
 # -- ops without gradients: comparisons, logic, integer division -----------------------------
@@ -762,13 +796,13 @@ def _no_grad_binary(op, fn, a, b, keep_dtype=False):
     """`fn(a, b)` on arrays, no graph. keep_dtype: cast to PyTorch's promoted dtype."""
     a, b = _tensor_arg(a, b), _tensor_arg(b, a)
     check_same_device(op, a, b)
+    if keep_dtype:
+        dtype = result_dtype(a, b)
+        fn = (lambda f: lambda x, z: _cast(f(x, z), dtype))(fn)
     try:
-        y = fn(array_of(a), array_of(b))
+        return no_grad_op(op, fn, a, b)
     except ValueError:
         raise broadcast_error(op, a, b) from None
-    if keep_dtype:
-        y = _cast(y, result_dtype(a, b))
-    return Tensor._make(np.asarray(y) if isinstance(y, np.generic) else y)
 
 
 def _trunc_divide(x, z):
@@ -820,19 +854,19 @@ def logical_xor(input, other):
 
 
 def logical_not(input):
-    return Tensor._make(input.device.xp.logical_not(input.array))
+    return no_grad_op("logical_not", input.device.xp.logical_not, input)
 
 
 def isnan(input):
-    return Tensor._make(input.device.xp.isnan(input.array))
+    return no_grad_op("isnan", input.device.xp.isnan, input)
 
 
 def isinf(input):
-    return Tensor._make(input.device.xp.isinf(input.array))
+    return no_grad_op("isinf", input.device.xp.isinf, input)
 
 
 def isfinite(input):
-    return Tensor._make(input.device.xp.isfinite(input.array))
+    return no_grad_op("isfinite", input.device.xp.isfinite, input)
 
 
 def equal(input, other) -> bool:
@@ -848,4 +882,5 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     check_same_device("isclose", input, other)
-    return Tensor._make(input.device.xp.isclose(input.array, other.array, rtol, atol, equal_nan))
+    xp = input.device.xp
+    return no_grad_op("isclose", lambda a, b: xp.isclose(a, b, rtol, atol, equal_nan), input, other)

@@ -11,6 +11,7 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import array_of, check_same_device, normalize_dim
+from minigrad.ops.elementwise import no_grad_op
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
 
@@ -176,5 +177,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             f"one_hot: class values must be in [0, num_classes={num_classes}); got values in "
             f"[{int(labels.min())}, {int(labels.max())}]"
         )
-    out = (labels[..., None] == xp.arange(num_classes)).astype(dtypes.int64.np)
-    return Tensor._make(out)
+    classes = xp.arange(num_classes)
+
+    def encode(labels):
+        return (labels[..., None] == classes).astype(dtypes.int64.np)
+
+    return no_grad_op("one_hot", encode, tensor, num_classes=num_classes)

@@ -12,7 +12,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import normalize_dim
 from minigrad.ops.elementwise import abs as abs_
-from minigrad.ops.elementwise import clamp, exp, log
+from minigrad.ops.elementwise import cast, clamp, exp, log, ne, where
 from minigrad.ops.reduce import sum as reduce_sum
 from minigrad.ops.shape import movedim, reshape, unsqueeze
 from minigrad.tensor import Tensor
@@ -228,19 +228,17 @@ def _smooth_term(x, t, weight, ignore_index, reduction, target_shape):
     if weight is not None:
         logp = logp * weight
     smooth = -reduce_sum(logp, 1) / c
-    valid = Tensor._make((t.array != ignore_index).astype(x.array.dtype))
+    # NOTE: the mask and the denominator are tensor ops (not raw arrays), so a static graph
+    # recomputes them for each batch instead of freezing the traced batch's values
+    valid = cast(ne(t, ignore_index), x.dtype)
     smooth = smooth * valid
     if reduction == "none":
         return reshape(smooth, target_shape)
     if reduction == "sum":
         return smooth.sum()
     if weight is not None:
-        xp = x.device.xp
-        safe = xp.where(t.array != ignore_index, t.array, 0)
-        denom = float((weight.array[safe] * valid.array).sum())
-    else:
-        denom = float(valid.array.sum())
-    return smooth.sum() / denom
+        valid = weight[where(valid > 0, t, 0)] * valid
+    return smooth.sum() / valid.sum()
 
 
 def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):

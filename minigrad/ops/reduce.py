@@ -13,7 +13,7 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.ops._util import normalize_dim, normalize_dims
 from minigrad.ops.elementwise import abs as abs_
-from minigrad.ops.elementwise import exp, sqrt, where
+from minigrad.ops.elementwise import exp, no_grad_op, sqrt, where
 from minigrad.ops.shape import expand, reshape
 from minigrad.tensor import Tensor
 
@@ -219,25 +219,28 @@ def amin(input, dim=(), keepdim=False):
     return MaxMin.apply(input, dims, keepdim, False)
 
 
-def _arg(input, dim, keepdim, fn):
+def _arg(input, dim, keepdim, largest):
     xp = input.device.xp
-    if dim is None:
-        idx = fn(input.array.reshape(-1))
-        out = xp.asarray(idx).reshape((1,) * input.ndim if keepdim else ())
-    else:
-        d = normalize_dim(dim, input.ndim, fn.__name__)
-        out = fn(input.array, axis=d)
-        if keepdim:
-            out = xp.expand_dims(out, d)
-    return Tensor._make(xp.asarray(out, dtype=dtypes.int64.np))
+    fn = xp.argmax if largest else xp.argmin
+    d = None if dim is None else normalize_dim(dim, input.ndim, fn.__name__)
+
+    def arg(array):
+        if d is None:
+            out = xp.asarray(fn(array.reshape(-1))).reshape((1,) * array.ndim if keepdim else ())
+        else:
+            out = fn(array, axis=d)
+            out = xp.expand_dims(out, d) if keepdim else out
+        return xp.asarray(out, dtype=dtypes.int64.np)
+
+    return no_grad_op("argmax", arg, input, dim=d, keepdim=keepdim, largest=largest)
 
 
 def argmax(input, dim=None, keepdim=False):
-    return _arg(input, dim, keepdim, input.device.xp.argmax)
+    return _arg(input, dim, keepdim, True)
 
 
 def argmin(input, dim=None, keepdim=False):
-    return _arg(input, dim, keepdim, input.device.xp.argmin)
+    return _arg(input, dim, keepdim, False)
 
 
 def _correction(args, kwargs) -> tuple:
@@ -357,15 +360,21 @@ def logsumexp(input, dim, keepdim=False):
 
 def all(input, dim=None, keepdim=False):
     dims = normalize_dims(dim, input.ndim, "all")
-    return Tensor._make(input.device.xp.asarray(input.array.all(axis=dims, keepdims=keepdim)))
+    attrs = dict(dims=dims, keepdim=keepdim)
+    return no_grad_op("all", lambda x: x.all(axis=dims, keepdims=keepdim), input, **attrs)
 
 
 def any(input, dim=None, keepdim=False):
     dims = normalize_dims(dim, input.ndim, "any")
-    return Tensor._make(input.device.xp.asarray(input.array.any(axis=dims, keepdims=keepdim)))
+    attrs = dict(dims=dims, keepdim=keepdim)
+    return no_grad_op("any", lambda x: x.any(axis=dims, keepdims=keepdim), input, **attrs)
 
 
 def count_nonzero(input, dim=None):
     dims = normalize_dims(dim, input.ndim, "count_nonzero")
     xp = input.device.xp
-    return Tensor._make(xp.asarray((input.array != 0).sum(axis=dims), dtype=dtypes.int64.np))
+
+    def count(x):
+        return xp.asarray((x != 0).sum(axis=dims), dtype=dtypes.int64.np)
+
+    return no_grad_op("count_nonzero", count, input, dims=dims)
