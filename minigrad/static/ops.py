@@ -475,6 +475,21 @@ def _argmax(xp, dim, keepdim, largest=True):
     return argmax
 
 
+@register("all")
+def _all(xp, dims, keepdim):
+    return lambda x: xp.asarray(x.all(axis=dims, keepdims=keepdim))
+
+
+@register("any")
+def _any(xp, dims, keepdim):
+    return lambda x: xp.asarray(x.any(axis=dims, keepdims=keepdim))
+
+
+@register("one_hot")
+def _one_hot(xp, num_classes):
+    return lambda t: (t[..., None] == xp.arange(num_classes)).astype(np.int64)
+
+
 # -- ops with no static rule: run the eager Function, keep its ctx for backward --------------
 @register("eager")
 def _eager(xp, function, template):

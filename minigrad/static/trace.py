@@ -5,9 +5,10 @@ Every op goes through `Function.apply`; while tracing, `apply` hands the call to
 it, lowered to the IR ops of `minigrad.static.ops`. Ops without a static rule are recorded
 as `eager` nodes that call the Function itself at replay.
 
-Values that are not Functions' results are handled here too: comparisons, `detach`,
-`argmax` and in-place updates on traced tensors go through `_Traced`'s methods, and a
-Python `if` on a traced value raises `TracingError`, because the graph cannot see it.
+Ops without a gradient (comparisons, logic, argmax, one_hot) are Functions too
+(`ops.elementwise.NoGrad`), so they are recorded like the rest. `detach` and in-place
+updates on traced tensors go through `_Traced`'s methods, and a Python `if` on a traced
+value raises `TracingError`, because the graph cannot see it.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from minigrad.ops import elementwise as E
 from minigrad.ops import indexing as IX
 from minigrad.ops import matmul as MM
 from minigrad.ops import nn as NN
+from minigrad.ops import norm as NORM
 from minigrad.ops import reduce as R
 from minigrad.ops import shape as S
 from minigrad.static.builder import Builder
 from minigrad.static.graph import Const, Graph
-from minigrad.static.ops import Literal
+from minigrad.static.ops import OPS, Literal
 from minigrad.tensor import Tensor
 
 
@@ -78,13 +80,6 @@ class _Traced(Tensor):
     def data(self):
         return self.detach()
 
-    def argmax(self, dim=None, keepdim=False):
-        return _record_plain("argmax", R.argmax(self, dim, keepdim), self, dim=dim, keepdim=keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        out = R.argmin(self, dim, keepdim)
-        return _record_plain("argmax", out, self, dim=dim, keepdim=keepdim, largest=False)
-
     def _inplace(self, op, *args):
         out = op(self, *args)
         self.array = out.array
@@ -100,37 +95,12 @@ def _index_put(x, index, value):
     return IX.IndexPut.apply(x, idx, value)
 
 
-def _compare(op):
-    eager = getattr(E, op)
-
-    def method(self, other):
-        return _record_plain(op, eager(self, other), self, other)
-
-    method.__name__ = op
-    return method
-
-
-for _op in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"):
-    setattr(_Traced, _op, _compare(_op))
-for _dunder, _op in [("eq", "eq"), ("ne", "ne"), ("lt", "lt"), ("le", "le"), ("gt", "gt")]:
-    setattr(_Traced, f"__{_dunder}__", _compare(_op))
-_Traced.__ge__ = _compare("ge")
-_Traced.__and__, _Traced.__or__ = _compare("logical_and"), _compare("logical_or")
-_Traced.__xor__ = _compare("logical_xor")
-_Traced.__hash__ = Tensor.__hash__
-for _op in ("logical_not", "isnan", "isinf", "isfinite"):
-    setattr(
-        _Traced, _op, (lambda op: lambda self: _record_plain(op, getattr(E, op)(self), self))(_op)
-    )
-_Traced.__invert__ = _Traced.logical_not
-
-
 def _tracer() -> Tracer:
     return state.tracer
 
 
 def _record_plain(op, out, *args, **attrs):
-    """Record an op that is not a Function (a comparison, detach, argmax) as node `op`."""
+    """Record an op that is not a Function (detach) as node `op`."""
     tracer = _tracer()
     if tracer is None:  # a _Traced tensor that escaped its trace behaves as a plain one
         return out
@@ -319,7 +289,21 @@ def _lower_split(t, x, sizes, dim):
     return out if type(out) is tuple else (out,)
 
 
+def _lower_no_grad(t, op, attrs, fn, *inputs):
+    if op not in OPS:
+        return None  # an eager node: it calls fn again at each replay
+    return t.b.emit(op, *t.operands(*inputs), **attrs)
+
+
+def _lower_standardize(t, x, dims, eps, stats=None):
+    # NOTE: batch_norm passes the batch's moments as raw arrays; as an attribute they would
+    # be frozen at the traced batch. They are the moments of x, so the node recomputes them.
+    return t._eager(NORM.Standardize, (x, dims, eps), 1)
+
+
 LOWERINGS = {
+    E.NoGrad: _lower_no_grad,
+    NORM.Standardize: _lower_standardize,
     E.Add: _add_like("add"),
     E.Sub: _add_like("sub"),
     E.Mul: _binary("mul"),
@@ -381,15 +365,53 @@ def trace(fn, *example_inputs, names: dict | None = None) -> Graph:
     ]
     if state.tracer is not None:
         raise TracingError("static.trace: already tracing (a compiled function inside a trace)")
+    before = _module_state(fn)
     state.tracer = tracer
     try:
         with no_grad():
             result = fn(*args)
     finally:
         state.tracer = None
+    _check_unchanged(before)
     for o in _set_outputs(tracer, result):  # what the caller keeps is a plain tensor again
         o.__class__ = Tensor
     return tracer.graph
+
+
+def _modules_used(fn) -> list:
+    """The modules `fn` is, is bound to, or names (closure cells, globals it reads)."""
+    from minigrad.nn import Module
+
+    found = [fn, getattr(fn, "__self__", None)]
+    code = getattr(fn, "__code__", None)
+    if code is not None:
+        found += [c.cell_contents for c in fn.__closure__ or () if c.cell_contents is not None]
+        found += [fn.__globals__.get(name) for name in code.co_names]
+    return list({id(m): m for m in found if isinstance(m, Module)}.values())
+
+
+def _module_state(fn) -> list:
+    """(name, tensor, copy of its values) for every buffer and parameter of those modules."""
+    state_ = []
+    for module in _modules_used(fn):
+        named = list(module.named_buffers()) + list(module.named_parameters())
+        state_ += [(f"{type(module).__name__}.{n}", t, t.array.copy()) for n, t in named]
+    return state_
+
+
+def _check_unchanged(before) -> None:
+    """A tensor op writing into a module's buffer is not in the graph: refuse, and undo it."""
+    changed = [(n, t, old) for n, t, old in before if not (t.array == old).all()]
+    for _, t, old in changed:
+        t.array[...] = old
+    if changed:
+        names = ", ".join(n for n, _, _ in changed)
+        raise TracingError(
+            f"static.trace: the function updated {names} in place (BatchNorm's running "
+            "statistics in training mode do that). A graph records the tensor ops that make "
+            "its outputs, not writes into module state, so a replay would silently skip the "
+            "update. Call model.eval() before compiling, or keep this module dynamic."
+        )
 
 
 def _set_outputs(tracer: Tracer, result, what="static.trace: the function") -> list:

@@ -5,6 +5,7 @@ import pytest
 
 import minigrad
 from minigrad import static
+from minigrad.nn import functional as F
 from minigrad.ops import matmul as M
 from minigrad.ops import nn as N
 
@@ -168,3 +169,57 @@ def test_indexing_with_traced_indices_is_lifted_not_frozen():
 def test_boolean_mask_indexing_explains_data_dependent_shapes():
     with pytest.raises(static.TracingError, match="data-dependent shape"):
         static.trace(lambda x: x[x > 0], minigrad.randn(4))
+
+
+# -- nothing computed from a traced tensor is frozen into the graph --------------------------
+def _labels(seed):
+    return minigrad.tensor(np.random.default_rng(seed).integers(0, 4, size=6))
+
+
+NO_GRAD_OPS = {
+    "argmax": lambda x, y: minigrad.argmax(x, 1),
+    "argmin_keepdim": lambda x, y: x.argmin(0, keepdim=True),
+    "gt_module_level": lambda x, y: minigrad.gt(x, 0.1),
+    "logic": lambda x, y: minigrad.logical_and(x > 0, ~(x > 1)),
+    "all_any": lambda x, y: ((x > -1).all(1), (x > 1).any()),
+    "count_nonzero": lambda x, y: minigrad.count_nonzero(x > 0, 1),
+    "isclose": lambda x, y: minigrad.isclose(x, x * 0 + 0.5, atol=0.3),
+    "floor_divide": lambda x, y: minigrad.floor_divide(x * 10, 3),
+    "trunc": lambda x, y: minigrad.div(x * 10, 3, rounding_mode="trunc"),
+    "where_int_cond": lambda x, y: minigrad.where((x > 0).long(), x, -x),
+    "one_hot": lambda x, y: F.one_hot(y, 4),
+    "label_smoothing": lambda x, y: F.cross_entropy(x, y, label_smoothing=0.2, ignore_index=2),
+    "max_pool_indices": lambda x, y: F.max_pool2d(x.reshape(1, 1, 6, 4), 2, return_indices=True),
+}
+
+
+@pytest.mark.parametrize("fn", NO_GRAD_OPS.values(), ids=NO_GRAD_OPS.keys())
+def test_ops_without_gradient_are_recorded_not_frozen(fn):
+    f = static.compile(fn)
+    f(minigrad.randn(6, 4, dtype=minigrad.float64), _labels(0))
+    x, y = minigrad.randn(6, 4, dtype=minigrad.float64), _labels(1)
+    got, want = f(x, y), fn(x, y)
+    for a, b in zip(
+        got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)
+    ):
+        np.testing.assert_allclose(a.array, b.array, rtol=1e-12)
+    assert f.traces == 1
+
+
+def test_batch_statistics_follow_each_batch():
+    bn = minigrad.nn.BatchNorm1d(4, track_running_stats=False, dtype=minigrad.float64)
+    f = static.compile(bn)
+    f(minigrad.randn(6, 4, dtype=minigrad.float64))
+    x = minigrad.randn(6, 4, dtype=minigrad.float64) * 3 + 1
+    np.testing.assert_allclose(f(x).array, bn(x).array, rtol=1e-10)
+
+
+def test_updating_running_statistics_in_a_graph_is_refused_and_undone():
+    bn = minigrad.nn.BatchNorm1d(4)
+    for f in (static.compile(bn), static.compile(lambda x: bn(x).relu())):
+        with pytest.raises(static.TracingError, match=r"running_mean.*in place.*eval\(\)"):
+            f(minigrad.randn(6, 4))
+    assert bn.running_mean.tolist() == [0.0] * 4 and bn.num_batches_tracked.item() == 0
+    bn.eval()
+    x = minigrad.randn(6, 4)
+    np.testing.assert_allclose(static.compile(bn)(x).array, bn(x).array, rtol=1e-6)
