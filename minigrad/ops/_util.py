@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad import dtypes
 from minigrad.tensor import Tensor
 
@@ -86,3 +88,9 @@ def check_same_device(op: str, *tensors) -> None:
             f"{op}: expected all tensors to be on the same device, but found tensors on "
             f"{names}. minigrad never copies between devices silently: move one with .to()."
         )
+
+
+def quiet():
+    """# NOTE: PyTorch gives inf and nan silently (1 / 0, log(0), sqrt(-1)); NumPy would warn.
+    Only the ops whose domain makes that common use this: it costs about a microsecond."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
