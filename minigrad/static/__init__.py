@@ -9,6 +9,7 @@ static.cond(pred, true_fn, false_fn, operands); static.while_loop(cond_fn, body_
 from minigrad.static.compile import CompiledFunction, compile
 from minigrad.static.control import cond, while_loop
 from minigrad.static.graph import Graph
+from minigrad.static.onnx_export import export_onnx
 from minigrad.static.serialize import load
 from minigrad.static.trace import TracingError, trace
 
@@ -17,6 +18,7 @@ __all__ = [
     "Graph",
     "TracingError",
     "compile",
+    "export_onnx",
     "cond",
     "load",
     "trace",
