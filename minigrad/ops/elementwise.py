@@ -293,7 +293,7 @@ class Erf(Function):
         array = as_float_array(x)
         if x.device.type == "cpu":
             # NOTE: NumPy has no erf; math.erf per element is exact and fast enough here.
-            return np.frompyfunc(math.erf, 1, 1)(array).astype(array.dtype)
+            return np.asarray(np.frompyfunc(math.erf, 1, 1)(array)).astype(array.dtype)
         import cupyx.scipy.special
 
         return cupyx.scipy.special.erf(array)

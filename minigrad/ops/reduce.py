@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from collections import namedtuple
 
 from minigrad import dtypes
@@ -75,6 +76,9 @@ class Mean(Function):
             )
         ctx.shape, ctx.dims = array.shape, dims
         ctx.count = builtins.max(1, _count(array.shape, dims))
+        if array.size == 0:  # the mean of nothing is nan, silently, as in PyTorch
+            shape = array.sum(axis=dims, keepdims=keepdim).shape
+            return x.device.xp.full(shape, float("nan"), dtype=array.dtype)
         return array.mean(axis=dims, keepdims=keepdim)
 
     @staticmethod
@@ -268,6 +272,13 @@ def var(input, dim=None, *args, **kwargs):
     correction, keepdim = _correction(args, kwargs)
     dims = normalize_dims(dim, input.ndim, "var")
     n = _count(input.array.shape, dims)
+    if n - correction <= 0:
+        warnings.warn(
+            "var(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            f"reduction factor (here {n} elements per result, correction={correction})",
+            UserWarning,
+            stacklevel=3,
+        )
     centered = input - mean(input, dims, keepdim=True)
     return sum(centered * centered, dims, keepdim) / builtins.max(0, n - correction)
 

@@ -180,3 +180,98 @@ def test_every_op_is_in_the_table():
     modules = (elementwise, reduce, shape, indexing, matmul, nn)
     missing = [c.__name__ for m in modules for c in _functions_in(m) if c not in used]
     assert not missing, f"no row of tests/ops/op_table.py runs these ops: {missing}"
+
+
+# unary rows whose lambda works for any shape (elementwise, and reductions over all dims)
+ANY_SHAPE = [
+    c
+    for c in TORCH
+    if len(c.shapes) == 1
+    and c.name
+    in {
+        "add_scalar",
+        "rsub_scalar",
+        "mul_scalar",
+        "rdiv_scalar",
+        "pow_scalar",
+        "rpow_scalar",
+        "neg",
+        "square",
+        "exp",
+        "log",
+        "sqrt",
+        "abs",
+        "sin",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "leaky_relu",
+        "gelu",
+        "softplus",
+        "silu",
+        "clamp",
+        "clone",
+        "sum",
+        "mean",
+        "max",
+        "var",
+        "norm",
+        "erf",
+    }
+]
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0")
+@pytest.mark.parametrize("case", ANY_SHAPE, ids=_ids(ANY_SHAPE))
+@settings(max_examples=10, deadline=None)
+@given(
+    shape=st.lists(st.integers(0, 3), min_size=0, max_size=3).map(tuple),
+    dtype=st.sampled_from(["float32", "float64"]),
+    seed=st.integers(0, 2**16),
+)
+def test_unary_any_shape_and_dtype(case, shape, dtype, seed):
+    arrays = make_inputs(case, seed=seed, shapes=[shape])
+    results = []
+    for lib in (minigrad, torch):
+        try:
+            xs, out = _run(lib, case, arrays, dtype=dtype)
+        except RuntimeError as exc:  # max() of an empty tensor
+            results.append(type(exc))
+            continue
+        results.append((out, _grads(lib, out, xs, _upstream(out))))
+    if not isinstance(results[0], tuple) or not isinstance(results[1], tuple):
+        assert results[0] == results[1], f"{case.name} {shape}: {results}"
+        return
+    (out, grads), (tout, tgrads) = results
+    assert str(out.dtype) == str(tout.dtype).replace("torch", "minigrad")
+    assert_close(out, tout, rtol=1e-4, atol=1e-5, msg=f"{case.name} {shape} {dtype}")
+    _assert_grads_close(grads, tgrads, 1e-4, f"{case.name} {shape} {dtype}: gradient")
+
+
+REDUCTIONS = ["sum", "mean", "amax", "amin", "prod", "logsumexp", "var", "std", "norm", "softmax"]
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0")
+@pytest.mark.parametrize("name", REDUCTIONS)
+@settings(max_examples=10, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 3), min_size=1, max_size=4).map(tuple),
+    data=st.data(),
+)
+def test_reductions_over_any_dim(name, shape, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1), label="dim")
+    keepdim = data.draw(st.booleans(), label="keepdim")
+    array = np.random.default_rng(0).uniform(0.5, 2.0, size=shape)
+    results = []
+    for lib in (minigrad, torch):
+        x = lib.tensor(array, requires_grad=True)
+        if name == "softmax":
+            out = x.softmax(dim)
+        elif name == "norm":
+            out = x.norm(dim=dim, keepdim=keepdim)
+        else:
+            out = getattr(x, name)(dim, keepdim=keepdim)
+        results.append((out, _grads(lib, out, [x], _upstream(out))))
+    (out, grads), (tout, tgrads) = results
+    assert_close(out, tout, rtol=1e-6, msg=f"{name} {shape} dim={dim} keepdim={keepdim}")
+    _assert_grads_close(grads, tgrads, 1e-6, f"{name} {shape} dim={dim}: gradient")
