@@ -145,6 +145,17 @@ from minigrad.ops.shape import (
     unflatten,
     unsqueeze,
 )
+from minigrad.legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from minigrad.random import Generator, initial_seed, manual_seed, seed
 from minigrad import cuda  # after random: minigrad.cuda seeds the CUDA generators
 
@@ -175,8 +186,8 @@ def t(input: Tensor) -> Tensor:
 
 def expand_copy(input: Tensor, size) -> Tensor:
     return input.expand(*size).clone()
-from minigrad import static, viz  # noqa: E402 - they need the package above
 
-# -- nn, optim, data (appended; see minigrad/nn, minigrad/optim, minigrad/data) ---------------
-from minigrad import datasets, nn, optim, utils  # noqa: E402
+
+# -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------
+from minigrad import datasets, nn, optim, static, utils, viz  # noqa: E402
 from minigrad.serialization import load, save  # noqa: E402

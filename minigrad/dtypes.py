@@ -73,10 +73,27 @@ def from_numpy_dtype(np_dtype) -> dtype:
         ) from None
 
 
+_LEGACY = {
+    "Float": float32, "Double": float64, "Half": float16, "Long": int64, "Int": int32,
+    "Short": int16, "Char": int8, "Byte": uint8, "Bool": bool_,
+}  # fmt: skip
+
+
+def legacy_name(d: dtype) -> str:
+    """The old tensor-type name of a dtype, as `Tensor.type()` gives it: 'FloatTensor'."""
+    return next(k for k, v in _LEGACY.items() if v is d) + "Tensor"
+
+
 def to_dtype(d) -> dtype:
-    """Accept a minigrad dtype, a NumPy dtype, a Python type or a name; return a minigrad dtype."""
+    """Accept a minigrad dtype, a NumPy dtype, a Python type or a name; return a minigrad dtype.
+
+    Old-style tensor types also work (`minigrad.FloatTensor`, 'torch.LongTensor')."""
     if isinstance(d, dtype):
         return d
+    if isinstance(d, type) and isinstance(getattr(d, "dtype", None), dtype):
+        return d.dtype  # minigrad.FloatTensor and friends
+    if isinstance(d, str) and d.endswith("Tensor") and d.rsplit(".", 1)[-1][:-6] in _LEGACY:
+        return _LEGACY[d.rsplit(".", 1)[-1][:-6]]
     if d is float:
         return _default_float
     if d is int:

@@ -233,9 +233,10 @@ class Tensor:
         return self.to("cuda" if device is None else device)
 
     def type(self, dtype=None):
+        """`type()` names the old tensor type ('minigrad.FloatTensor'); `type(dtype)` casts."""
         if dtype is None:
-            return f"minigrad.{self.dtype.name.capitalize()}Tensor"
-        return self.to(dtype=dtype)
+            return f"minigrad.{dtypes.legacy_name(self.dtype)}"
+        return self.to(dtype=dtypes.to_dtype(dtype))
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(dtype=other.dtype)

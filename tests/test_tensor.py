@@ -161,6 +161,18 @@ SAME_AS_TORCH = [
     "t.tensor([1.0], requires_grad=True).is_leaf",
     "t.is_tensor(t.ones(1))",
     "t.get_default_dtype()",
+    # PyTorch 0.3-era names (the lecture's code)
+    "t.FloatTensor([1, 2])",
+    "t.LongTensor([1.7, 2])",
+    "t.ByteTensor(2, 3).shape",
+    "isinstance(t.ones(1), t.FloatTensor)",
+    "isinstance(t.ones(1), t.LongTensor)",
+    "t.ones(2).type(t.DoubleTensor)",
+    "t.ones(2).type()",
+    "t.ones(2, dtype=t.int64).type()",
+    "t.ones(2).type('torch.LongTensor')",
+    "t.autograd.Variable(t.ones(2), requires_grad=True).requires_grad",
+    "isinstance(t.ones(2), t.autograd.Variable)",
 ]
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "once_differentiable",
     "set_detect_anomaly",
     "set_grad_enabled",
+    "Variable",
 ]
 
 
@@ -41,4 +42,8 @@ def __getattr__(name):
         from minigrad import testing
 
         return getattr(testing, name)
+    if name == "Variable":  # PyTorch 0.3's wrapper, for old code (minigrad/legacy.py)
+        from minigrad.legacy import Variable
+
+        return Variable
     raise AttributeError(f"module 'minigrad.autograd' has no attribute {name!r}")
