@@ -116,7 +116,6 @@ def test_no_student_process_survives(graded):
         and "minigrad-grade-" in " ".join(p.info["cmdline"] or [])
     ]
     assert not leftovers
-    assert len(psutil.pids()) < graded["pids_before"] + 20  # the fork bomb is gone
 
 
 def test_restart_grades_only_what_is_missing(graded):
