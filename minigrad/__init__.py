@@ -111,6 +111,7 @@ from minigrad.ops.reduce import (
     any,
     argmax,
     argmin,
+    argsort,
     count_nonzero,
     cumsum,
     logsumexp,
@@ -119,8 +120,10 @@ from minigrad.ops.reduce import (
     min,
     norm,
     prod,
+    sort,
     std,
     sum,
+    topk,
     var,
 )
 from minigrad.ops.shape import (

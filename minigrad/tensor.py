@@ -745,6 +745,15 @@ class Tensor:
     def logsumexp(self, dim, keepdim=False):
         return reduce.logsumexp(self, dim, keepdim)
 
+    def sort(self, dim=-1, descending=False, stable=False):
+        return reduce.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return reduce.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return reduce.topk(self, k, dim, largest, sorted)
+
     def all(self, dim=None, keepdim=False):
         return reduce.all(self, dim, keepdim)
 

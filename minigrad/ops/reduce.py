@@ -29,7 +29,7 @@ def _return_type(name: str):
     return type(name, (base,), {"__slots__": (), "__repr__": __repr__})
 
 
-RETURN_TYPES = {"max": _return_type("max"), "min": _return_type("min")}
+RETURN_TYPES = {name: _return_type(name) for name in ("max", "min", "sort", "topk")}
 
 
 def _keep_shape(shape, dims) -> tuple:
@@ -389,3 +389,38 @@ def count_nonzero(input, dim=None):
         return xp.asarray((x != 0).sum(axis=dims), dtype=dtypes.int64.np)
 
     return no_grad_op("count_nonzero", count, input, dims=dims)
+
+
+# -- sorting: values are gathered from the input, so their gradient flows back to it ----------
+def sort(input, dim=-1, descending=False, stable=False):
+    """(values, indices) along dim, as PyTorch; equal values keep their order (stable)."""
+    from minigrad.ops.indexing import gather
+
+    if input.ndim == 0:
+        return RETURN_TYPES["sort"](input, Tensor._make(input.device.xp.asarray(0)))
+    d = normalize_dim(dim, input.ndim, "sort")
+    key = input.array
+    if descending:
+        # NOTE: negate to sort descending and stay stable; widen unsigned and bool first.
+        key = -(key.astype(dtypes.int64.np) if key.dtype.kind in "ub" else key)
+    indices = input.device.xp.argsort(key, axis=d, kind="stable")
+    index = Tensor._make(indices.astype(dtypes.int64.np, copy=False))
+    return RETURN_TYPES["sort"](gather(input, d, index), index)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The k largest (or smallest) values along dim and their indices, as PyTorch."""
+    d = normalize_dim(dim, input.ndim, "topk")
+    size = input.array.shape[d] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError(
+            f"topk: selected index k={k} out of range for dimension {d} of size {size} (tensor "
+            f"of shape {tuple(input.shape)})"
+        )
+    values, indices = sort(input, d, descending=largest)
+    first_k = (slice(None),) * d + (slice(0, k),)
+    return RETURN_TYPES["topk"](values[first_k], indices[first_k])

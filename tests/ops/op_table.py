@@ -183,6 +183,9 @@ CASES = [
     Case("norm_inf", lambda t, F, a: a.norm(p=float("inf")), ((3, 4),)),
     Case("norm_3", lambda t, F, a: a.norm(p=3, dim=0), ((3, 4),)),
     Case("cumsum", lambda t, F, a: a.cumsum(1), ((3, 4),)),
+    Case("sort", lambda t, F, a: a.sort(1, descending=True).values * 2, ((3, 4),)),
+    Case("topk", lambda t, F, a: t.topk(a, 2, dim=0).values * 2, ((3, 4),)),
+    Case("topk_smallest", lambda t, F, a: a.topk(1, largest=False)[0] * 2, ((3, 4),)),
     Case("logsumexp", lambda t, F, a: a.logsumexp(1), ((3, 4),), low=-50, high=50),
     # -- shape -----------------------------------------------------------------------------
     Case("reshape", lambda t, F, a: a.reshape(4, -1) * 2, ((2, 3, 4),)),
