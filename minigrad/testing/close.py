@@ -59,6 +59,7 @@ def assert_close(
     raise AssertionError(
         f"{prefix}values are not close: {bad} of {close.size} elements differ "
         f"({100 * bad / close.size:.1f}%); the largest difference is {diff[worst]:.3g} at index "
-        f"{tuple(int(i) for i in worst)}: actual {a64[worst]!r}, expected {e64[worst]!r} "
+        f"{tuple(int(i) for i in worst)}: actual {float(a64[worst])!r}, expected "
+        f"{float(e64[worst])!r} "
         f"(rtol={rtol:g}, atol={atol:g})"
     )

@@ -1,0 +1,95 @@
+"""minigrad.testing: gradcheck names the first wrong op; assert_close says where and by how much."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad.autograd import Function
+from minigrad.testing import GradcheckError, assert_close, gradcheck, gradgradcheck
+
+
+class WrongSquare(Function):
+    """y = x^2 with the classic mistake dy/dx = x (the factor 2 forgotten)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.array**2
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * x
+
+
+class SumsInsteadOfWeighting(Function):
+    """y = 3 x, with a backward that ignores the upstream gradient's values."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.array * 3
+
+    @staticmethod
+    def backward(ctx, gy):
+        return minigrad.ones_like(gy) * 3
+
+
+class FirstOrderOnly(Function):
+    """y = x^2 with a right backward computed on arrays: the gradient has no graph itself."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.array**2
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return minigrad.Tensor._make(2 * x.array * gy.array)
+
+
+def test_gradcheck_passes_a_correct_composite():
+    x = minigrad.randn(3, 4, requires_grad=True)  # float32 in: checked in float64
+    w = minigrad.randn(4, 2, dtype=minigrad.float64, requires_grad=True)
+    assert gradcheck(lambda x, w: (x @ w).tanh().sum(1), (x, w))
+
+
+def test_gradcheck_names_the_first_wrong_op_and_its_shapes():
+    x = minigrad.randn(2, 3, requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: WrongSquare.apply(x.exp() * 2).mean(), (x,))
+    message = str(info.value)
+    assert "WrongSquare" in message and "(2, 3)" in message
+    assert "Exp" not in message.split("The first op")[1].split(":")[0]
+
+
+def test_gradcheck_catches_a_backward_that_ignores_upstream_values():
+    x = minigrad.randn(5, requires_grad=True)
+    assert not gradcheck(SumsInsteadOfWeighting.apply, (x,), raise_exception=False)
+
+
+def test_gradcheck_needs_an_input_that_requires_grad():
+    with pytest.raises(ValueError, match="requires_grad"):
+        gradcheck(lambda x: x * 2, (minigrad.ones(2),))
+
+
+def test_gradgradcheck_on_second_derivatives():
+    x = minigrad.randn(4, dtype=minigrad.float64, requires_grad=True)
+    assert gradgradcheck(lambda x: (x.sigmoid() * x.sin()).sum(), (x,))
+    y = minigrad.randn(3, requires_grad=True)
+    assert gradcheck(lambda y: FirstOrderOnly.apply(y).sum(), (y,))
+    with pytest.raises(GradcheckError):
+        gradgradcheck(lambda y: (FirstOrderOnly.apply(y) * y).sum(), (y,))
+
+
+def test_assert_close_reports_the_worst_element():
+    assert_close(minigrad.tensor([1.0, 2.0]), np.array([1.0, 2.0 + 1e-7]))
+    with pytest.raises(AssertionError, match=r"1 of 3 elements.*index \(2,\).*actual 3\.5"):
+        assert_close(minigrad.tensor([1.0, 2.0, 3.5]), [1.0, 2.0, 3.0])
+    with pytest.raises(AssertionError, match=r"shapes differ: \(2,\) .* \(3,\)"):
+        assert_close(minigrad.ones(2), minigrad.ones(3))
+    with pytest.raises(AssertionError, match="dtypes differ"):
+        assert_close(minigrad.ones(2), np.ones(2), check_dtype=True)
+    assert_close(minigrad.tensor([float("nan")]), [float("nan")])
