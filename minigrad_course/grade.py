@@ -189,33 +189,32 @@ class Worker:
         """Run one job; past timeout kill the worker and all it started. Returns flags."""
         if self.process is None or self.process.poll() is not None:
             self.process = self._start()
+        process = self.process  # stop() may clear self.process from another thread (Ctrl-C)
         try:
-            self.process.stdin.write(f"{job_path}\n".encode())
-            self.process.stdin.flush()
-        except OSError:
-            self.stop(uid)
-            return ["grader-crash"]
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if ready and self.process.stdout.readline().strip() == b"done":
-            return []
-        stopped_early = not ready
+            process.stdin.write(f"{job_path}\n".encode())
+            process.stdin.flush()
+            ready, _, _ = select.select([process.stdout], [], [], timeout)
+            if ready and process.stdout.readline().strip() == b"done":
+                return []
+        except (OSError, ValueError):  # a closed pipe: the worker is gone
+            ready = True
         self.stop(uid)
-        return ["timeout"] if stopped_early else ["grader-crash"]
+        return ["grader-crash"] if ready else ["timeout"]
 
     def stop(self, uid: int | None = None) -> None:
         """Kill the worker, its kernel and anything else they started."""
-        if self.process is None:
+        process, self.process = self.process, None
+        if process is None:
             return
-        kill_descendants(self.process.pid)
+        kill_descendants(process.pid)
         with contextlib.suppress(OSError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        for stream in (process.stdin, process.stdout):
             with contextlib.suppress(OSError):
                 stream.close()
         if uid is not None:
             kill_uid(uid)
-        self.process = None
 
 
 def run_job(worker: Worker, job_dir: Path, nb: NotebookNode, limits: Limits, uid: int | None):
@@ -319,12 +318,11 @@ class Grader:
             return self._empty_result(sub, sub.flags + flags, [note])
         asm = assemble(self.solution, self.chapter, nb)
         theirs = nb.metadata.get("minigrad", {}).get("chapter")
-        if theirs not in (None, self.chapter) and not any(
-            nbf.grade_id(c)
-            for c in nb.cells
-            if nbf.role(c) != nbf.PLAIN and nbf.grade_id(c) in asm.positions
-        ):
-            note = f"this is the notebook of chapter {theirs}, not {self.chapter}"
+        graded_ids = {nbf.grade_id(c) for c in nb.cells if nbf.role(c) != nbf.PLAIN}
+        if graded_ids and not graded_ids & set(asm.positions):  # not one cell of ours
+            note = (
+                f"this is the notebook of chapter {theirs or 'another chapter'}, not {self.chapter}"
+            )
             return self._empty_result(sub, sub.flags + ["wrong-chapter"], [note])
         slot = slots.slots.get()
         try:

@@ -11,11 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import psutil
 import pytest
 from conftest import CHAPTER, POINTS, solution_notebook, write
-from students import CLASS
+from students import CLASS, other_chapter
 
 from minigrad_course.build import release
 from minigrad_course.grade import GradeOptions, grade, work_paths
@@ -184,24 +183,9 @@ def test_wrong_chapter_and_ignored_entries(tmp_path):
     solution, submissions = make_class(tmp_path, ["perfect"])
     (submissions / "notes.txt").write_text("not a student")
     (submissions / ".hidden").mkdir()
+    foreign = other_chapter(release(solution_notebook(), CHAPTER))
+    del foreign.metadata["minigrad"]  # e.g. a notebook released by nbgrader
+    write(foreign, submissions / "foreign" / f"{CHAPTER}.ipynb")
     rows = grade(solution, submissions, GradeOptions(out=tmp_path / "g.csv", limits=LIMITS))
-    assert [r["student"] for r in rows] == ["perfect"]
-    nb = nbformat.read(str(submissions / "perfect" / f"{CHAPTER}.ipynb"), as_version=4)
-    assert nb.metadata["minigrad"]["chapter"] == CHAPTER
-
-
-@pytest.mark.slow
-def test_time_to_grade_100_submissions(tmp_path):
-    """Not a pass/fail bar: prints the time for 100 submissions with --jobs 2."""
-    kinds = ["perfect", "partial", "hidden_fail", "unattempted", "syntax"]
-    solution, submissions = make_class(tmp_path, [])
-    exercise = release(solution_notebook(), CHAPTER)
-    for index in range(100):
-        kind = kinds[index % len(kinds)]
-        CLASS[kind][0](exercise, submissions / f"s{index:03d}_{kind}")
-    started = time.monotonic()
-    rows = grade(solution, submissions, GradeOptions(out=tmp_path / "g.csv", jobs=2))
-    seconds = time.monotonic() - started
-    print(f"\n100 submissions, --jobs 2, {os.cpu_count()} CPUs: {seconds:.1f} s")
-    assert len(rows) == 100
-    assert all(r["total"] == CLASS[r["student"].split("_", 1)[1]][1] for r in rows)
+    assert [r["student"] for r in rows] == ["foreign", "perfect"]
+    assert rows[0]["status"] == "wrong-chapter" and rows[1]["total"] == 6
