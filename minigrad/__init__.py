@@ -102,7 +102,7 @@ from minigrad.ops.elementwise import (
     where,
 )
 from minigrad.ops.indexing import gather, index_select
-from minigrad.ops.matmul import bmm, dot, matmul, mm
+from minigrad.ops.matmul import bmm, dot, einsum, matmul, mm, mv, outer
 from minigrad.ops.nn import log_softmax, softmax
 from minigrad.ops.reduce import (
     all,

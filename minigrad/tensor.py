@@ -861,7 +861,10 @@ class Tensor:
         return matmul_ops.bmm(self, other)
 
     def mv(self, vec):
-        return matmul_ops.matmul(self, vec)
+        return matmul_ops.mv(self, vec)
+
+    def outer(self, vec2):
+        return matmul_ops.outer(self, vec2)
 
     def dot(self, other):
         return matmul_ops.dot(self, other)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.ops.shape import reshape, sum_to, unsqueeze
+from minigrad.ops.shape import expand, reshape, sum_to, unsqueeze
 from minigrad.tensor import Tensor
 
 
@@ -127,3 +127,95 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         y = matmul(input, weight)
         return y if bias is None else y + bias
     return Linear.apply(input, weight, bias)
+
+
+class Einsum(Function):
+    """y = einsum(equation, *operands); each operand's gradient is an einsum of gy with the
+    others, written back to the operand's letters (equation in explicit 'ij,jk->ik' form)."""
+
+    @staticmethod
+    def forward(ctx, equation, *operands):
+        ctx.save_for_backward(*operands)
+        ctx.equation = equation
+        return operands[0].device.xp.einsum(equation, *(x.array for x in operands))
+
+    @staticmethod
+    def backward(ctx, gy):
+        inputs, output = ctx.equation.split("->")
+        subs, operands = inputs.split(","), ctx.saved_tensors
+        grads = [None]
+        for i, (sub, x) in enumerate(zip(subs, operands)):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [j for j in range(len(subs)) if j != i]
+            known = set(output).union(*(subs[j] for j in others))
+            kept = "".join(c for c in sub if c in known)
+            g = Einsum.apply(
+                ",".join([output] + [subs[j] for j in others]) + "->" + kept,
+                gy,
+                *(operands[j] for j in others),
+            )
+            # NOTE: a letter summed inside this operand alone: the gradient is equal along it;
+            # a size-1 dim that broadcast: the gradient is summed over it
+            sizes = dict(zip(kept, g.shape))
+            shape = tuple(sizes.get(c, 1) for c in sub)
+            full = tuple(max(a, b) for a, b in zip(shape, x.shape))
+            grads.append(sum_to(expand(reshape(g, shape), full), x.shape))
+        return tuple(grads)
+
+
+def _explicit(equation: str, operands) -> str:
+    """'ij,jk' -> 'ij,jk->ik', and '...' spelled out with unused letters, as NumPy reads it."""
+    equation = equation.replace(" ", "")
+    inputs, arrow, output = equation.partition("->")
+    subs = inputs.split(",")
+    if len(subs) != len(operands):
+        raise RuntimeError(
+            f"einsum(): {len(subs)} operands in the equation {equation!r} but {len(operands)} "
+            "tensors given"
+        )
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in equation]
+    longest = max(x.ndim - len(s.replace("...", "")) for s, x in zip(subs, operands))
+    dots = "".join(free[:longest])
+    subs = [
+        s.replace("...", dots[len(dots) - (x.ndim - len(s) + 3) :]) for s, x in zip(subs, operands)
+    ]
+    if not arrow:
+        letters = "".join(subs)
+        output = dots + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1 and c not in dots)
+        )
+    return ",".join(subs) + "->" + output.replace("...", dots)
+
+
+def einsum(equation: str, *operands) -> Tensor:
+    """Sums of products over named dims, as `torch.einsum('ij,jk->ik', a, b)`."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    equation = _explicit(equation, operands)
+    for sub, x in zip(equation.split("->")[0].split(","), operands):
+        if len(set(sub)) != len(sub) and x.requires_grad:
+            raise NotImplementedError(
+                f"einsum: a repeated index in {sub!r} (a diagonal or trace) has no gradient in "
+                "minigrad; take the diagonal by indexing instead"
+            )
+    try:
+        return Einsum.apply(equation, *operands)
+    except ValueError as exc:
+        shapes = ", ".join(str(tuple(x.shape)) for x in operands)
+        raise RuntimeError(f"einsum(): {exc} (equation {equation!r}, shapes {shapes})") from None
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """y[i, j] = input[i] * vec2[j]. (n,), (m,) -> (n, m)"""
+    return unsqueeze(input, 1) * vec2
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(
+            f"mv: expected a 2-D matrix and a 1-D vector, got {input.ndim}D and {vec.ndim}D"
+        )
+    _check_matmul("mv", input, vec)
+    return MatMul.apply(input, vec)

@@ -233,7 +233,15 @@ CASES = [
     Case("mm", lambda t, F, a, b: t.mm(a, b), ((3, 4), (4, 2))),
     Case("bmm", lambda t, F, a, b: a.bmm(b), ((2, 3, 4), (2, 4, 2))),
     Case("dot", lambda t, F, a, b: t.dot(a, b), ((4,), (4,))),
-    Case("mv", lambda t, F, a, b: a.mv(b), ((3, 4), (4,))),
+    Case("mv", lambda t, F, a, b: t.mv(a, b), ((3, 4), (4,))),
+    Case("outer", lambda t, F, a, b: t.outer(a, b), ((3,), (4,))),
+    Case("einsum", lambda t, F, a, b: t.einsum("ij,jk->ik", a, b), ((3, 4), (4, 2))),
+    Case("einsum_implicit", lambda t, F, a, b: t.einsum("bij,bkj", a, b), ((2, 3, 4), (2, 2, 4))),
+    Case(
+        "einsum_ellipsis", lambda t, F, a, b: t.einsum("...i,...i->...", a, b), ((2, 1, 3), (4, 3))
+    ),
+    Case("einsum_sum", lambda t, F, a: t.einsum("ijk->j", a), ((2, 3, 4),)),
+    Case("einsum_three", lambda t, F, a, b, c: t.einsum("i,ij,j", a, b, c), ((3,), (3, 4), (4,))),
     Case("linear", lambda t, F, x, w, b: F.linear(x, w, b), ((2, 3, 4), (5, 4), (5,))),
     Case("linear_no_bias", lambda t, F, x, w: F.linear(x, w), ((3, 4), (5, 4))),
     # -- softmax and losses ----------------------------------------------------------------
