@@ -33,7 +33,8 @@ from . import notebook as nbf
 from .assemble import Question, assemble, questions, run_flags, score
 from .build import release
 from .report import number, write_csv, write_feedback, write_summary
-from .sandbox import Limits, kill_descendants, kill_uid
+from .sandbox import Limits
+from .watchdog import kill_descendants, kill_uid
 
 RESULT_VERSION = 1
 SANDBOX_UID_BASE = 60000  # slot k runs student code as uid/gid 60000 + k (only when root)

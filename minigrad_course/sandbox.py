@@ -1,25 +1,23 @@
 """Run a notebook in a fresh kernel, cell by cell, under limits; record each cell's outcome.
 
 ``execute`` drives nbclient in this process (used by ``check`` and release verification).
-For grading, ``python -m minigrad_course.sandbox JOB.json`` runs ``execute`` in a worker
-process of its own, with the kernel started through :mod:`minigrad_course.jail` (memory,
-process and file-size limits; an unprivileged uid when we are root) and a watchdog thread that
-enforces the wall-clock limit and kills fork bombs. Cell outcomes go to a JSON-lines file as
-they happen, so whatever finished before a crash is kept.
+For grading, ``python -m minigrad_course.sandbox`` is a worker process that runs ``execute``
+for each job file named on its stdin, with the kernel started through
+:mod:`minigrad_course.jail` (memory, process and file-size limits; an unprivileged uid when we
+are root) and a watchdog (:mod:`minigrad_course.watchdog`) that enforces the wall-clock limit
+and kills fork bombs. Cell outcomes go to a JSON-lines file as they happen, so whatever
+finished before a crash is kept.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import os
 import re
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -32,6 +30,8 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
+
+from .watchdog import Watchdog, set_child_subreaper
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TRACEBACK_CHARS = 6000
@@ -131,147 +131,9 @@ class _SandboxKernelManager(AsyncKernelManager):
         return list(self.prefix) + command + list(extra_arguments or [])
 
 
-def descendants(pid: int) -> list[psutil.Process]:
-    """All living descendants of pid (empty if pid is gone)."""
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return []
-
-
-def kill_processes(processes: list[psutil.Process]) -> None:
-    """SIGKILL each process, ignoring ones already gone."""
-    for process in processes:
-        with contextlib.suppress(psutil.Error):
-            process.kill()
-
-
-def kill_uid(uid: int, rounds: int = 20) -> None:
-    """Kill every process owned by uid (a grading slot's sandbox user), until none is left."""
-    for _ in range(rounds):
-        victims = []
-        for process in psutil.process_iter(["uids"]):
-            uids = process.info.get("uids")
-            if uids is not None and uid in (uids.real, uids.effective):
-                victims.append(process)
-        if not victims:
-            return
-        kill_processes(victims)
-        time.sleep(0.05)
-
-
-def kill_descendants(pid: int, rounds: int = 20) -> None:
-    """Kill pid's descendants repeatedly until none are left (a fork bomb keeps forking)."""
-    for _ in range(rounds):
-        victims = descendants(pid)
-        if not victims:
-            return
-        for process in victims:
-            with contextlib.suppress(OSError):
-                os.killpg(process.pid, signal.SIGKILL)
-        kill_processes(victims)
-        time.sleep(0.05)
-
-
-def group_members(pgid: int) -> list[psutil.Process]:
-    """Living processes in process group pgid."""
-    members = []
-    for pid in psutil.pids():
-        with contextlib.suppress(OSError, psutil.Error):
-            if os.getpgid(pid) == pgid:
-                members.append(psutil.Process(pid))
-    return members
-
-
-def set_child_subreaper() -> None:
-    """Make orphaned descendants reparent to us (Linux), so daemonised children are found."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
-class Watchdog(threading.Thread):
-    """Enforces the notebook's deadline and process count; kills the kernel's tree if needed."""
-
-    def __init__(
-        self, deadline: float, max_procs: int, root: Callable[[], int | None], jail: Jail | None
-    ):
-        """root() gives the pid whose descendants are the student's processes (None: not yet)."""
-        super().__init__(daemon=True)
-        self.deadline, self.max_procs, self.root, self.jail = deadline, max_procs, root, jail
-        self.reason: str | None = None
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        parent = os.getppid()
-        while not self.done.wait(0.1):
-            if os.getppid() != parent:  # whoever started us is gone: stop, leave nothing
-                self._trip("orphaned")
-                continue
-            root = self.root()
-            procs = self.members(root) if root else []
-            self._reap(procs)
-            living = [p for p in procs if _is_running(p)]
-            if time.monotonic() > self.deadline:
-                self._trip("timeout")
-            elif len(living) > self.max_procs + 1:  # +1: the kernel itself, in worker mode
-                self._trip("process-limit")
-
-    def _trip(self, reason: str) -> None:
-        self.reason = self.reason or reason
-        self.kill_all()
-
-    def members(self, root: int) -> list[psutil.Process]:
-        """The student's processes: root's descendants and, when root is the kernel, its
-        process group too (forked children whose parent died are reparented out of the tree
-        but stay in the group, unless they call setsid; a worker is a subreaper instead)."""
-        procs = descendants(root)
-        if root != os.getpid():
-            known = {p.pid for p in procs}
-            procs += [p for p in group_members(root) if p.pid not in known and p.pid != root]
-        return procs
-
-    def kill_all(self) -> None:
-        """Kill every process the student's code may own (kernel included)."""
-        root = self.root()
-        if root == os.getpid():
-            kill_descendants(root)
-        elif root:
-            for _ in range(20):
-                with contextlib.suppress(OSError):
-                    os.killpg(root, signal.SIGKILL)
-                kill_descendants(root)
-                kill_processes([psutil.Process(root)] if psutil.pid_exists(root) else [])
-                if not group_members(root):
-                    break
-                time.sleep(0.05)
-        if self.jail is not None and self.jail.uid is not None:
-            kill_uid(self.jail.uid)
-
-    @staticmethod
-    def _reap(procs: list[psutil.Process]) -> None:
-        for process in procs:
-            try:
-                if process.status() == psutil.STATUS_ZOMBIE and process.ppid() == os.getpid():
-                    os.waitpid(process.pid, os.WNOHANG)
-            except (psutil.Error, ChildProcessError, OSError):
-                pass
-
-
 def _kernel_pid(km: AsyncKernelManager) -> int | None:
     process = getattr(km.provisioner, "process", None) if km.provisioner else None
     return getattr(process, "pid", None)
-
-
-def _is_running(process: psutil.Process) -> bool:
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 @dataclass

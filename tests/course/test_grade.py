@@ -189,3 +189,20 @@ def test_wrong_chapter_and_ignored_entries(tmp_path):
     rows = grade(solution, submissions, GradeOptions(out=tmp_path / "g.csv", limits=LIMITS))
     assert [r["student"] for r in rows] == ["foreign", "perfect"]
     assert rows[0]["status"] == "wrong-chapter" and rows[1]["total"] == 6
+
+
+@pytest.mark.slow
+def test_time_to_grade_100_submissions(tmp_path):
+    """Not a pass/fail bar: prints the time for 100 submissions with --jobs 2."""
+    kinds = ["perfect", "partial", "hidden_fail", "unattempted", "syntax"]
+    solution, submissions = make_class(tmp_path, [])
+    exercise = release(solution_notebook(), CHAPTER)
+    for index in range(100):
+        kind = kinds[index % len(kinds)]
+        CLASS[kind][0](exercise, submissions / f"s{index:03d}_{kind}")
+    started = time.monotonic()
+    rows = grade(solution, submissions, GradeOptions(out=tmp_path / "g.csv", jobs=2))
+    seconds = time.monotonic() - started
+    print(f"\n100 submissions, --jobs 2, {os.cpu_count()} CPUs: {seconds:.1f} s")
+    assert len(rows) == 100
+    assert all(r["total"] == CLASS[r["student"].split("_", 1)[1]][1] for r in rows)
