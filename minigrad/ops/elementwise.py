@@ -30,6 +30,19 @@ def _cast(y, dtype):
     return y if y.dtype == dtype else y.astype(dtype)
 
 
+def _save_operands(ctx, a, b):
+    """Save a binary op's operands for backward: tensors as saved tensors, numbers as they are."""
+    ctx.save_for_backward(
+        a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None
+    )
+    ctx.scalars = (a, b)
+
+
+def _saved_operands(ctx) -> tuple:
+    a, b = ctx.saved_tensors
+    return (ctx.scalars[0] if a is None else a), (ctx.scalars[1] if b is None else b)
+
+
 def _grad_for(ctx, i, g, shape):
     """The gradient for input i, summed to its shape, or None if it needs none."""
     return sum_to(g, shape) if ctx.needs_input_grad[i] else None
@@ -80,8 +93,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
+        _save_operands(ctx, a, b)
         try:
             y = array_of(a) * array_of(b)
         except ValueError:
@@ -90,9 +102,7 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        a = ctx.scalars[0] if a is None else a
-        b = ctx.scalars[1] if b is None else b
+        a, b = _saved_operands(ctx)
         ga = sum_to(gy * b, a.shape) if ctx.needs_input_grad[0] else None
         gb = sum_to(gy * a, b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -103,8 +113,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
+        _save_operands(ctx, a, b)
         try:
             with quiet():
                 y = array_of(a) / array_of(b)
@@ -114,9 +123,7 @@ class Div(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        a = ctx.scalars[0] if a is None else a
-        b = ctx.scalars[1] if b is None else b
+        a, b = _saved_operands(ctx)
         ga = sum_to(gy / b, a.shape) if ctx.needs_input_grad[0] else None
         gb = sum_to(-gy * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -127,8 +134,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
+        _save_operands(ctx, a, b)
         dtype = result_dtype(a, b)
         x, z = array_of(a), array_of(b)
         if dtype.kind in "iu" and bool((z < 0).any() if hasattr(z, "any") else z < 0):
@@ -142,9 +148,7 @@ class Pow(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        a = ctx.scalars[0] if a is None else a
-        b = ctx.scalars[1] if b is None else b
+        a, b = _saved_operands(ctx)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             ga = sum_to(gy * b * a ** (b - 1), a.shape)
