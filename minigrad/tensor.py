@@ -462,14 +462,14 @@ class Tensor:
         """Copy src's values into this tensor (broadcast, cast to this dtype)."""
         if isinstance(src, Tensor) and src._device is not self._device:
             src = src.to(self._device)
-        return self._inplace(lambda s, x: elementwise.add(s * 0, x), src)
+        return self._inplace(elementwise.copy, src)
 
     def zero_(self) -> Tensor:
         return self.fill_(0)
 
     def fill_(self, value) -> Tensor:
         if state.enabled and self._requires_grad:
-            return self._inplace(lambda s: elementwise.add(s * 0, value))
+            return self._inplace(elementwise.copy, value)
         self.array[...] = value.item() if isinstance(value, Tensor) else value
         self._version += 1
         return self

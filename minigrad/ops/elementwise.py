@@ -567,6 +567,28 @@ class Clone(Function):
         return gy
 
 
+class Copy(Function):
+    """y = src broadcast to dst's shape and cast to dst's dtype (`dst.copy_(src)`); the gradient
+    goes to src, summed back to its shape; dst's old values get none."""
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        ctx.src_shape = shape_of(src)
+        try:
+            y = dst.device.xp.broadcast_to(array_of(src), dst.array.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"copy_: the source of shape {ctx.src_shape} cannot be broadcast to the "
+                f"destination's shape {tuple(dst.shape)}"
+            ) from None
+        return y.astype(dst.array.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        gdst = Tensor._make(gy.device.xp.zeros_like(gy.array)) if ctx.needs_input_grad[0] else None
+        return gdst, sum_to(gy, ctx.src_shape) if ctx.needs_input_grad[1] else None
+
+
 class Cast(Function):
     """y = x as another dtype; the gradient is cast back to x's dtype."""
 
@@ -786,6 +808,11 @@ def masked_fill(input, mask, value):
 
 def clone(input):
     return Clone.apply(input)
+
+
+def copy(dst, src):
+    """dst's shape and dtype with src's values (the op behind `dst.copy_(src)`)."""
+    return Copy.apply(dst, _tensor_arg(src, dst))
 
 
 def cast(input, dtype):
