@@ -14,7 +14,7 @@ from typing import Any
 from . import notebook as nbf
 from .assemble import PASSED, questions, score
 from .report import number
-from .sandbox import Limits, execute
+from .sandbox import Jail, Limits, execute
 
 LABELS = {"failed": "failing"}
 
@@ -54,7 +54,8 @@ def check(path: Path, limits: Limits | None = None) -> CheckReport:
     """Run a student's notebook as it is and report each question."""
     nb = nbf.read_notebook(path)
     limits = limits or Limits(memory_mb=None)
-    result = execute(nb, limits, cwd=path.resolve().parent)
+    jail = Jail() if limits.memory_mb else None  # rlimits only; the student's own environment
+    result = execute(nb, limits, cwd=path.resolve().parent, jail=jail)
     qs = questions(nb)
     positions = {nbf.grade_id(c): i for i, c in enumerate(nb.cells) if nbf.grade_id(c)}
     outcomes = score(qs, positions, result.cells)

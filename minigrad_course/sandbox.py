@@ -138,7 +138,8 @@ def _kernel_pid(km: AsyncKernelManager) -> int | None:
 
 @dataclass
 class Jail:
-    """How to confine the kernel: limits always, a uid/gid when running as root."""
+    """How to confine the kernel: limits always; a uid/gid (when root) and a private scratch
+    directory (HOME, connection file, a minimal environment) when grading."""
 
     uid: int | None = None
     gid: int | None = None
@@ -227,7 +228,8 @@ def execute(
 
     # The kernel's connection file and raw log: in the sandbox's own scratch directory when
     # jailed (the sandbox user must read it), else in a private temporary directory.
-    state = cwd if jail else Path(tempfile.mkdtemp(prefix="minigrad-run-"))
+    private = jail is not None and jail.scratch is not None
+    state = jail.scratch if private else Path(tempfile.mkdtemp(prefix="minigrad-run-"))
     km = _SandboxKernelManager(kernel_name="python3")
     km.connection_file = str(state / "kernel-connection.json")
     km.prefix = jail.prefix(limits, km.connection_file) if jail else []
@@ -254,7 +256,7 @@ def execute(
     log_path = state / "kernel.log"
     with open(log_path, "wb") as log:
         try:
-            client.execute(env=kernel_env(cwd, jail is not None), stdout=log, stderr=log)
+            client.execute(env=kernel_env(state, private), stdout=log, stderr=log)
         except DeadKernelError:
             result.flags.append(watchdog.reason or "kernel-died")
         except CellTimeoutError:
@@ -272,7 +274,7 @@ def execute(
     if client.output_capped or client.output_bytes > 2 * limits.output_kb * 1024:
         result.flags.append("output-limit")
     result.kernel_log = _tail(log_path, 4000)
-    if jail is None:
+    if not private:
         shutil.rmtree(state, ignore_errors=True)
     return result
 
