@@ -277,3 +277,15 @@ def test_reductions_over_any_dim(name, shape, data):
     (out, grads), (tout, tgrads) = results
     assert_close(out, tout, rtol=1e-6, msg=f"{name} {shape} dim={dim} keepdim={keepdim}")
     _assert_grads_close(grads, tgrads, 1e-6, f"{name} {shape} dim={dim}: gradient")
+
+
+def test_erf_without_scipy_is_exact(monkeypatch):
+    import math
+    import sys
+
+    from minigrad.ops.elementwise import _numpy_erf
+
+    monkeypatch.setitem(sys.modules, "scipy.special", None)  # import fails: the fallback runs
+    x = np.array([[-3.0, -0.5, 0.0], [1e-8, 0.7, 6.0]])
+    assert _numpy_erf(x).tolist() == [[math.erf(v) for v in row] for row in x.tolist()]
+    assert _numpy_erf(np.float32(0.5) * np.ones(())).dtype == np.float32
