@@ -288,4 +288,4 @@ def test_erf_without_scipy_is_exact(monkeypatch):
     monkeypatch.setitem(sys.modules, "scipy.special", None)  # import fails: the fallback runs
     x = np.array([[-3.0, -0.5, 0.0], [1e-8, 0.7, 6.0]])
     assert _numpy_erf(x).tolist() == [[math.erf(v) for v in row] for row in x.tolist()]
-    assert _numpy_erf(np.float32(0.5) * np.ones(())).dtype == np.float32
+    assert _numpy_erf(np.full((), 0.5, dtype=np.float32)).dtype == np.float32
