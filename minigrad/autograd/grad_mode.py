@@ -35,10 +35,15 @@ class _GradMode:
         return False
 
     def __call__(self, fn):
+        mode = self.mode
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            prev, state.enabled = state.enabled, mode
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                state.enabled = prev
 
         return wrapper
 
@@ -47,7 +52,7 @@ class _BareDecorator(_GradMode):
     """Also usable as a bare decorator, `@no_grad` as well as `@no_grad()`, as in PyTorch."""
 
     def __new__(cls, orig_func=None):
-        if orig_func is not None:
+        if callable(orig_func):
             return cls()(orig_func)
         return super().__new__(cls)
 
@@ -68,22 +73,21 @@ class enable_grad(_BareDecorator):  # noqa: N801
 
 
 class inference_mode(_GradMode):  # noqa: N801
-    """Like `no_grad` (minigrad has no separate inference tensors)."""
+    """Like `no_grad` (minigrad has no separate inference tensors); `inference_mode(False)`
+    records, as in PyTorch. Also a decorator, bare or called."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):
+            return cls()(mode)
+        return super().__new__(cls)
 
     def __init__(self, mode: bool = True):
         self.mode = not mode
 
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(not self.mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
-
 
 class set_grad_enabled(_GradMode):  # noqa: N801
-    """Turn recording on or off: at once when called, and back again when used with `with`."""
+    """Turn recording on or off: at once when called, and back again when used with `with`;
+    as a decorator, only while the function runs."""
 
     def __init__(self, mode: bool):
         self.mode = bool(mode)
@@ -93,6 +97,6 @@ class set_grad_enabled(_GradMode):  # noqa: N801
     def __enter__(self):
         pass
 
-    def __exit__(self, *exc):
-        state.enabled = self._prev
-        return False
+    def __call__(self, fn):
+        state.enabled = self._prev  # decorating is not calling: undo the switch
+        return super().__call__(fn)

@@ -216,6 +216,32 @@ def test_grad_modes():
     minigrad.set_grad_enabled(True)
 
 
+def test_grad_mode_decorators_match_torch():
+    def program(lib):
+        x = lib.ones(2, requires_grad=True)
+
+        @lib.inference_mode
+        def bare():
+            return (x * 2).requires_grad
+
+        @lib.set_grad_enabled(False)
+        def switched_off():
+            return (x * 2).requires_grad
+
+        @lib.inference_mode(False)
+        def recording():
+            return (x * 2).requires_grad
+
+        results = [bare(), switched_off(), lib.is_grad_enabled()]
+        with lib.no_grad():
+            results.append(recording())
+            with lib.inference_mode(False):
+                results.append((x * 2).requires_grad)
+        return results
+
+    assert program(minigrad) == program(torch)
+
+
 def test_detach_and_requires_grad_flags():
     x = minigrad.ones(2, requires_grad=True)
     y = x * 2
