@@ -394,7 +394,7 @@ class Tensor:
             return self
         # NOTE: the op sees a copy, so what it saves for backward is the value before the
         # change; this tensor then takes the result and the op's node as its history.
-        before = Tensor._make(self.array.copy(), True, self.grad_fn)
+        before = Tensor._make(self.array.copy(), self._requires_grad, self.grad_fn)
         before._output_nr = self._output_nr
         out = op(before, *args)
         _copy_into(self, out.array)

@@ -94,6 +94,20 @@ def test_in_place_on_a_non_leaf_is_recorded():
         assert_close(mine, theirs)
 
 
+def test_writing_graph_values_into_a_plain_buffer_joins_the_graph():
+    def program(lib):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        buf = lib.zeros(3)
+        buf[1:] = w * 2
+        buf[0] = w[0] ** 2
+        acc = lib.zeros(2)
+        acc += w
+        ((buf * lib.tensor([1.0, 2.0, 3.0])).sum() + (acc * acc).sum()).backward()
+        return buf.requires_grad, buf.is_leaf, acc.is_leaf, w.grad.tolist()
+
+    assert program(minigrad) == program(torch)
+
+
 def test_weight_update_under_no_grad_keeps_a_leaf():
     w = minigrad.randn(3, 2, requires_grad=True)
     (w * w).sum().backward()
