@@ -1030,20 +1030,40 @@ def format_tensor(t: Tensor) -> str:
     return prefix + ", ".join([body, *extras]) + ")"
 
 
+_EDGE, _THRESHOLD, _LINE_WIDTH = 3, 1000, 80  # PyTorch's default print options
+
+
 def _format_array(array: np.ndarray, indent: int) -> str:
-    fmt, width = _element_format(array)
-    formatter = None
-    if fmt is not None:
-        formatter = {"all": lambda v: fmt(v).rjust(width)}
-    return np.array2string(
-        array,
-        separator=", ",
-        formatter=formatter,
-        threshold=1000,
-        edgeitems=3,
-        max_line_width=80,
-        prefix=" " * indent,
-    )
+    """PyTorch's layout: elements right-aligned to one width, as many per line as fit in 80
+    columns, and `...` in the middle of long dims when there are over 1000 elements."""
+    if array.size == 0:
+        return "[]"
+    summarize = array.size > _THRESHOLD
+    fmt, width = _element_format(_summarized(array) if summarize else array)
+    return _nested(array, indent, lambda v: fmt(v).rjust(width), width, summarize)
+
+
+def _nested(array: np.ndarray, indent: int, cell, width: int, summarize: bool) -> str:
+    if array.ndim == 0:
+        return cell(array.item())
+    n = array.shape[0]
+    rows = [*range(_EDGE), None, *range(n - _EDGE, n)] if summarize and n > 2 * _EDGE else range(n)
+    if array.ndim == 1:
+        items = [" ..." if i is None else cell(array[i].item()) for i in rows]
+        per_line = builtins.max(1, (_LINE_WIDTH - indent) // (width + 2))
+        lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    parts = [
+        "..." if i is None else _nested(array[i], indent + 1, cell, width, summarize) for i in rows
+    ]
+    return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
+
+def _summarized(array: np.ndarray) -> np.ndarray:
+    """The elements a summarized print shows (the first and last 3 along each dim)."""
+    if array.shape[0] > 2 * _EDGE:
+        array = np.concatenate([array[:_EDGE], array[-_EDGE:]])
+    return np.stack([_summarized(a) for a in array]) if array.ndim > 1 else array
 
 
 def _element_format(array: np.ndarray):
@@ -1055,7 +1075,7 @@ def _element_format(array: np.ndarray):
     if array.dtype.kind == "b":
         return (lambda v: "True" if v else "False"), 5 if not array.all() else 4
     if array.dtype.kind != "f":
-        return None, 0
+        return str, builtins.max(len(str(v)) for v in array.reshape(-1).tolist())
     values = array.astype(np.float64)
     finite = values[np.isfinite(values)]
     signed = finite[finite != 0]

@@ -236,6 +236,15 @@ REPRS = [
     "t.tensor([1.0, 2.0], requires_grad=True).sum()",
     "t.tensor([[1.0, 5], [3, 4]]).max(1)",
     "t.ones(2, 3).shape",
+    "t.arange(30.0).reshape(3, 10) / 7 - 2",
+    "t.arange(20.0).reshape(1, 20) / 3",
+    "t.arange(2000)",
+    "t.arange(2000.0) * 1.5",
+    "t.arange(1600.0).reshape(40, 40) / 3",
+    "t.arange(1331.0).reshape(11, 11, 11)",
+    "(t.arange(60).reshape(4, 15) % 7) > 3",
+    "t.arange(120).reshape(4, 30) * 1000 - 50000",
+    "t.tensor([float('nan'), float('inf'), -float('inf'), 1.5])",
 ]
 
 
