@@ -137,7 +137,35 @@ for t in range(10):
 result = losses + [w1.sum().item(), float(isinstance(w1, torch.FloatTensor)), x.type()]
 """
 
+RNN_TRUNCATED_BPTT = """
+import torch
+torch.manual_seed(0)
+xs = torch.tensor(data["x"][:12, :8]).unsqueeze(1)  # 12 steps, batch 1, 8 features
+wx = torch.tensor(data["w1"][:8, :6] * 0.3, requires_grad=True)
+wh = torch.tensor(data["w1"][8:14, :6] * 0.3, requires_grad=True)
+head = torch.tensor(data["w2"][:6, :1], requires_grad=True)
+h = torch.zeros(1, 6)
+outputs, grads = [], []
+for chunk in torch.split(xs, 4):  # truncated backpropagation through time, 4 steps a chunk
+    h = h.detach()
+    states = []
+    for x in chunk:
+        h = torch.tanh(x @ wx + h @ wh)
+        states.append(h)
+    y = torch.stack(states).squeeze(1) @ head
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(y, (y.detach() > 0).float())
+    loss.backward()
+    outputs.append(loss.item())
+    grads.append(wh.grad.norm().item())
+    with torch.no_grad():
+        for p in (wx, wh, head):
+            p.add_(p.grad, alpha=-0.1)
+            p.grad.zero_()
+result = outputs + grads + [h.sum().item()]
+"""
+
 PROGRAMS = {
+    "rnn_truncated_bptt": RNN_TRUNCATED_BPTT,
     "lecture_era_variables": LECTURE_ERA_VARIABLES,
     "lecture_graph": LECTURE_GRAPH,
     "two_layer_net_by_hand": TWO_LAYER_NET_BY_HAND,
