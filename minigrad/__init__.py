@@ -52,6 +52,8 @@ from minigrad.ops.elementwise import (
     allclose,
     ceil,
     clamp,
+    clamp_max,
+    clamp_min,
     clip,
     clone,
     cos,
@@ -72,6 +74,8 @@ from minigrad.ops.elementwise import (
     le,
     log,
     log1p,
+    log2,
+    log10,
     logical_and,
     logical_not,
     logical_or,
@@ -97,12 +101,22 @@ from minigrad.ops.elementwise import (
     square,
     sub,
     subtract,
+    tan,
     tanh,
     true_divide,
     where,
 )
-from minigrad.ops.indexing import gather, index_select
-from minigrad.ops.matmul import bmm, dot, einsum, matmul, mm, mv, outer
+from minigrad.ops.indexing import (
+    diag,
+    diagonal,
+    gather,
+    index_select,
+    narrow,
+    nonzero,
+    roll,
+    trace,
+)
+from minigrad.ops.matmul import addmm, bmm, dot, einsum, matmul, mm, mv, outer
 from minigrad.ops.nn import log_softmax, softmax
 from minigrad.ops.reduce import (
     all,

@@ -629,6 +629,15 @@ class Tensor:
     def sin(self):
         return elementwise.sin(self)
 
+    def tan(self):
+        return elementwise.tan(self)
+
+    def log2(self):
+        return elementwise.log2(self)
+
+    def log10(self):
+        return elementwise.log10(self)
+
     def cos(self):
         return elementwise.cos(self)
 
@@ -651,6 +660,12 @@ class Tensor:
         return elementwise.clamp(self, min, max)
 
     clip = clamp
+
+    def clamp_min(self, min):
+        return elementwise.clamp(self, min=min)
+
+    def clamp_max(self, max):
+        return elementwise.clamp(self, max=max)
 
     def maximum(self, other):
         return elementwise.maximum(self, other)
@@ -842,6 +857,24 @@ class Tensor:
     def clone(self):
         return elementwise.clone(self)
 
+    def narrow(self, dim, start, length):
+        return indexing.narrow(self, dim, start, length)
+
+    def roll(self, shifts, dims=None):
+        return indexing.roll(self, shifts, dims)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return indexing.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        return indexing.diag(self, diagonal)
+
+    def trace(self):
+        return indexing.trace(self)
+
+    def nonzero(self, *, as_tuple=False):
+        return indexing.nonzero(self, as_tuple=as_tuple)
+
     def gather(self, dim, index):
         return indexing.gather(self, dim, index)
 
@@ -868,6 +901,9 @@ class Tensor:
 
     def dot(self, other):
         return matmul_ops.dot(self, other)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return matmul_ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         return creation.tensor(

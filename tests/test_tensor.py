@@ -144,6 +144,13 @@ SAME_AS_TORCH = [
     "t.tensor([[1, 2], [3, 4]])[..., None].shape",
     "t.tensor([[1, 2], [3, 4]]).gather(0, t.tensor([[1, 0]]))",
     "t.tensor([0, 2, 1]).tolist()",
+    "t.nonzero(t.tensor([[0, 1], [2, 0]]))",
+    "t.tensor([0.0, 1.5, 0.0, 2.0]).nonzero(as_tuple=True)",
+    "t.arange(12).reshape(3, 4).diagonal(-1)",
+    "t.arange(12).reshape(3, 4).roll(1)",
+    "t.arange(12).reshape(3, 4).narrow(0, 1, 2)",
+    "t.trace(t.arange(9).reshape(3, 3))",
+    "t.diag(t.tensor([1, 2]))",
     # conversions
     "t.tensor([1.7, -2.7]).long()",
     "t.tensor([1.7, 0]).bool()",

@@ -726,6 +726,18 @@ def sign(input):
     return Sign.apply(input)
 
 
+def log2(input):
+    return Log.apply(input) * (1 / math.log(2))
+
+
+def log10(input):
+    return Log.apply(input) * (1 / math.log(10))
+
+
+def tan(input):
+    return Sin.apply(input) / Cos.apply(input)
+
+
 def sin(input):
     return Sin.apply(input)
 
@@ -800,6 +812,14 @@ def clamp(input, min=None, max=None):
 
 
 clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
 
 
 def maximum(input, other):

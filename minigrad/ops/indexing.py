@@ -183,3 +183,85 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         return (labels[..., None] == classes).astype(dtypes.int64.np)
 
     return no_grad_op("one_hot", encode, tensor, num_classes=num_classes)
+
+
+# -- selections built from the ops above (their gradients come with them) ---------------------
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The `length` elements from `start` along dim (a view in PyTorch, a slice here)."""
+    d = normalize_dim(dim, input.ndim, "narrow")
+    size = input.array.shape[d]
+    start = start + size if start < 0 else start
+    if start < 0 or length < 0 or start + length > size:
+        raise RuntimeError(
+            f"narrow: start ({start}) + length ({length}) exceeds dimension size ({size}) of a "
+            f"tensor of shape {tuple(input.shape)}"
+        )
+    return getitem(input, (slice(None),) * d + (slice(start, start + length),))
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Shift elements along dims, wrapping around (no dims: over the flattened tensor)."""
+    from minigrad.ops.shape import cat, flatten, reshape
+
+    if dims is None:
+        return reshape(roll(flatten(input), shifts, 0), input.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    out = input
+    for shift, dim in zip(shifts, dims):
+        d = normalize_dim(dim, input.ndim, "roll")
+        n = input.array.shape[d]
+        shift = shift % n if n else 0
+        if shift:
+            out = cat([narrow(out, d, n - shift, shift), narrow(out, d, 0, n - shift)], d)
+    return out
+
+
+def _diagonal_index(rows: int, cols: int, offset: int, xp):
+    """The (row, col) index arrays of a matrix's diagonal `offset` (above the main one if > 0)."""
+    top, left = max(-offset, 0), max(offset, 0)
+    k = max(0, min(rows - top, cols - left))
+    steps = xp.arange(k)
+    return steps + top, steps + left
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the (dim1, dim2) matrices, as a new last dim. (*, n, m) -> (*, k)"""
+    from minigrad.ops.shape import movedim
+
+    d1, d2 = (
+        normalize_dim(dim1, input.ndim, "diagonal"),
+        normalize_dim(dim2, input.ndim, "diagonal"),
+    )
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: dimensions cannot be identical {dim1}, {dim2}")
+    x = movedim(movedim(input, d1, -1), d2 - (d2 > d1), -1)
+    rows, cols = _diagonal_index(*x.array.shape[-2:], offset, input.device.xp)
+    return GetItem.apply(x, (Ellipsis, rows, cols), True)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector's diagonal matrix, or a matrix's diagonal as a vector, as `torch.diag`."""
+    xp = input.device.xp
+    if input.ndim == 2:
+        return GetItem.apply(input, _diagonal_index(*input.array.shape, diagonal, xp), True)
+    if input.ndim != 1:
+        raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got {input.ndim}-D")
+    n = input.array.shape[0] + abs(diagonal)
+    return IndexAdd.apply(input, (n, n), _diagonal_index(n, n, diagonal, xp), True)
+
+
+def trace(input: Tensor) -> Tensor:
+    """The sum of a matrix's main diagonal."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, got a {input.ndim}-D tensor")
+    return diagonal(input).sum()
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False):
+    """The indices of the nonzero elements: (n, ndim) int64, or one index tensor per dim."""
+    xp = input.device.xp
+    found = no_grad_op("nonzero", lambda a: xp.stack(xp.nonzero(a), axis=1), input)
+    if not as_tuple:
+        return found
+    return tuple(found[:, i] for i in range(max(input.ndim, 1)))

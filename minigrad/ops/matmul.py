@@ -219,3 +219,10 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
         )
     _check_matmul("mv", input, vec)
     return MatMul.apply(input, vec)
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2), as `torch.addmm`."""
+    product = mm(mat1, mat2)
+    product = product if alpha == 1 else product * alpha
+    return product + (input if beta == 1 else input * beta)

@@ -125,6 +125,9 @@ CASES = [
     Case("sign", lambda t, F, a: t.sign(a) * a, ((3, 4),)),
     Case("sin", lambda t, F, a: t.sin(a), ((3, 4),)),
     Case("cos", lambda t, F, a: t.cos(a), ((3, 4),)),
+    Case("tan", lambda t, F, a: t.tan(a), ((3, 4),), low=-1.2, high=1.2),
+    Case("log2", lambda t, F, a: a.log2(), ((3, 4),), low=0.5, high=3.0),
+    Case("log10", lambda t, F, a: t.log10(a), ((3, 4),), low=0.5, high=3.0),
     Case("erf", lambda t, F, a: t.erf(a), ((3, 4),)),
     Case("floor", lambda t, F, a: t.floor(a) + a, ((3, 4),)),
     Case("ceil", lambda t, F, a: t.ceil(a) * a, ((3, 4),)),
@@ -143,6 +146,7 @@ CASES = [
     Case("where_scalar", lambda t, F, a: t.where(a > 0, a, 0.5), ((3, 4),)),
     Case("clamp", lambda t, F, a: t.clamp(a, -1.0, 1.0), ((3, 4),)),
     Case("clamp_min", lambda t, F, a: a.clamp(min=0.5), ((3, 4),)),
+    Case("clamp_max_fn", lambda t, F, a: t.clamp_max(a, 0.5) + a.clamp_min(-0.5), ((3, 4),)),
     Case("clamp_tensor", lambda t, F, a, b: t.clamp(a, min=b), ((3, 4), (4,))),
     Case("clamp_tensors", lambda t, F, a, b, c: a.clamp(b, c), ((3, 4), (4,), (3, 1))),
     Case("maximum", lambda t, F, a, b: t.maximum(a, b), ((3, 4), (4,)), **B),
@@ -227,6 +231,15 @@ CASES = [
     Case("index_select", lambda t, F, a: a.index_select(1, _index(t, [3, 0, 3])), ((3, 4),)),
     Case("setitem", lambda t, F, a, v: _setitem(t, a, v), ((3, 4), (2, 2))),
     Case("setitem_scalar", lambda t, F, a: _setitem(t, a, 0.5), ((3, 4),)),
+    Case("narrow", lambda t, F, a: a.narrow(1, -3, 2) * 2, ((3, 4),)),
+    Case(
+        "roll", lambda t, F, a: t.roll(a, (1, -3), (0, 1)) * t.arange(4.0, dtype=a.dtype), ((3, 4),)
+    ),
+    Case("roll_flat", lambda t, F, a: a.roll(5) * t.arange(4.0, dtype=a.dtype), ((3, 4),)),
+    Case("diagonal", lambda t, F, a: t.diagonal(a, 1, 2, 0) * 2, ((3, 2, 4),)),
+    Case("diag_of_matrix", lambda t, F, a: t.diag(a, -1) * 2, ((3, 4),)),
+    Case("diag_of_vector", lambda t, F, a: t.diag(a, 1) * 2, ((3,),)),
+    Case("trace", lambda t, F, a: t.trace(a), ((3, 4),)),
     # -- matrix products -------------------------------------------------------------------
     Case("matmul", lambda t, F, a, b: a @ b, ((3, 4), (4, 5))),
     Case("matmul_batched", lambda t, F, a, b: t.matmul(a, b), ((2, 1, 3, 4), (3, 4, 2))),
@@ -236,6 +249,9 @@ CASES = [
     Case("bmm", lambda t, F, a, b: a.bmm(b), ((2, 3, 4), (2, 4, 2))),
     Case("dot", lambda t, F, a, b: t.dot(a, b), ((4,), (4,))),
     Case("mv", lambda t, F, a, b: t.mv(a, b), ((3, 4), (4,))),
+    Case(
+        "addmm", lambda t, F, c, a, b: t.addmm(c, a, b, beta=0.5, alpha=2), ((4,), (3, 2), (2, 4))
+    ),
     Case("outer", lambda t, F, a, b: t.outer(a, b), ((3,), (4,))),
     Case("einsum", lambda t, F, a, b: t.einsum("ij,jk->ik", a, b), ((3, 4), (4, 2))),
     Case("einsum_implicit", lambda t, F, a, b: t.einsum("bij,bkj", a, b), ((2, 3, 4), (2, 2, 4))),
