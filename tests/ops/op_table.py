@@ -35,7 +35,7 @@ class Case:
     double: bool = True  # second derivatives compared with PyTorch
     binary: bool = False  # a broadcasting binary op: hypothesis draws the shapes
     rtol: float = 1e-5
-    tags: set = field(default_factory=set)
+    tags: set = field(default_factory=set)  # "inplace": the row changes a tensor in place
 
 
 # minigrad's functional namespace, named as torch.nn.functional (nn is built on these ops)
@@ -153,8 +153,8 @@ CASES = [
     Case("minimum", lambda t, F, a, b: t.minimum(a, b), ((3, 4), (3, 1)), **B),
     Case("masked_fill", lambda t, F, a: a.masked_fill(_mask(t, (3, 4)), -1.0), ((3, 4),)),
     Case("clone", lambda t, F, a: a.clone(), ((3, 4),)),
-    Case("copy_", lambda t, F, a, b: (a * 2).copy_(b) * a, ((3, 4), (4,))),
-    Case("fill_", lambda t, F, a: (a * 2).fill_(1.5) * a, ((3, 4),)),
+    Case("copy_", lambda t, F, a, b: (a * 2).copy_(b) * a, ((3, 4), (4,)), tags={"inplace"}),
+    Case("fill_", lambda t, F, a: (a * 2).fill_(1.5) * a, ((3, 4),), tags={"inplace"}),
     Case("cast", lambda t, F, a: a.float().double(), ((3, 4),), rtol=1e-6, numerical=False),
     # -- reductions ------------------------------------------------------------------------
     Case("sum", lambda t, F, a: a.sum(), ((3, 4),)),
