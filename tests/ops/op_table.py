@@ -229,8 +229,8 @@ CASES = [
     Case("masked_select", lambda t, F, a: a.masked_select(_mask(t, (3, 4))) * 2, ((3, 4),)),
     Case("gather", lambda t, F, a: a.gather(1, _index(t, [[0, 0], [3, 1], [2, 2]])), ((3, 4),)),
     Case("index_select", lambda t, F, a: a.index_select(1, _index(t, [3, 0, 3])), ((3, 4),)),
-    Case("setitem", lambda t, F, a, v: _setitem(t, a, v), ((3, 4), (2, 2))),
-    Case("setitem_scalar", lambda t, F, a: _setitem(t, a, 0.5), ((3, 4),)),
+    Case("setitem", lambda t, F, a, v: _setitem(t, a, v), ((3, 4), (2, 2)), tags={"inplace"}),
+    Case("setitem_scalar", lambda t, F, a: _setitem(t, a, 0.5), ((3, 4),), tags={"inplace"}),
     Case("narrow", lambda t, F, a: a.narrow(1, -3, 2) * 2, ((3, 4),)),
     Case(
         "roll", lambda t, F, a: t.roll(a, (1, -3), (0, 1)) * t.arange(4.0, dtype=a.dtype), ((3, 4),)
