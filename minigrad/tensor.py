@@ -338,7 +338,8 @@ class Tensor:
             def keep(g):
                 t = ref()
                 if t is not None:
-                    t._grad = g.detach() if t._grad is None else t._grad + g.detach()
+                    g = Tensor._make(g.array.copy())  # its own, writable (see engine)
+                    t._grad = g if t._grad is None else t._grad + g
 
             self._add_hook(keep)
             self._retains_grad = True

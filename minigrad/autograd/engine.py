@@ -270,11 +270,12 @@ def _check_finite(node, i, g):
 
 
 def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    # NOTE: a gradient's array can be shared (add passes its gradient to both inputs) or a
+    # read-only broadcast view (sum's backward), and .grad is later changed in place by
+    # accumulation and zero_(): the first gradient is copied (cloned, keeping its graph).
     if create_graph:
-        t._grad = g if t._grad is None else t._grad + g
+        t._grad = g.clone() if t._grad is None else t._grad + g
     elif t._grad is None:
-        # NOTE: copied, because a gradient array can be shared (add passes its gradient to
-        # both inputs) and .grad is later changed in place by accumulation and zero_().
         t._grad = Tensor._make(g.array.copy())
     else:
         t._grad.array += g.array

@@ -144,6 +144,20 @@ def test_autograd_grad_returns_without_touching_grad():
     assert zeros.tolist() == [0.0]
 
 
+def test_gradients_are_distinct_and_writable():
+    for create_graph in (False, True):
+        x = minigrad.ones(2, requires_grad=True)
+        y = minigrad.ones(2, requires_grad=True)
+        z = x + y
+        z.retain_grad()
+        z.sum().backward(create_graph=create_graph)
+        assert x.grad is not y.grad
+        with minigrad.no_grad():
+            x.grad.zero_()
+            z.grad.mul_(3)
+        assert y.grad.tolist() == [1.0, 1.0] and z.grad.tolist() == [3.0, 3.0]
+
+
 def test_grad_of_a_non_leaf_input():
     x = minigrad.tensor([1.0, 2.0], requires_grad=True)
     y = x * 3
