@@ -54,12 +54,13 @@ class Tensor:
     __array_priority__ = 1000  # so ndarray + Tensor calls Tensor.__radd__
 
     def __init__(self, *args, device=None):
-        """`Tensor(data)` copies data as float32; `Tensor(2, 3)` is an uninitialized 2x3."""
+        """`Tensor(data)` copies data as float32; `Tensor(2, 3)` or `Tensor(Size([2, 3]))` is an
+        uninitialized 2x3; `Tensor()` is empty."""
         dev = get_device(device)
-        if len(args) == 1 and not isinstance(args[0], int):
+        if len(args) == 1 and not isinstance(args[0], (int, Size)):
             array = dev.xp.asarray(_to_numpy_input(args[0]), dtype=dtypes.get_default_dtype().np)
         else:
-            shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+            shape = args[0] if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
             array = dev.xp.empty(tuple(shape), dtype=dtypes.get_default_dtype().np)
         _init(self, array)
 

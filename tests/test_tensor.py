@@ -47,6 +47,11 @@ SAME_AS_TORCH = [
     "t.randn(4).dtype",
     "t.randint(0, 5, (3,)).dtype",
     "t.randperm(5).sum()",
+    "t.Tensor([[1, 2]])",
+    "t.Tensor().shape",
+    "t.Tensor(2, 3).shape",
+    "t.Tensor(t.Size([2, 3])).shape",
+    "t.Tensor((2, 3))",
     # promotion
     "t.tensor([1, 2]) / 2",
     "t.tensor([1, 2]) * 2.5",
