@@ -178,15 +178,21 @@ def _explicit(equation: str, operands) -> str:
     free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in equation]
     longest = max(x.ndim - len(s.replace("...", "")) for s, x in zip(subs, operands))
     dots = "".join(free[:longest])
-    subs = [
-        s.replace("...", dots[len(dots) - (x.ndim - len(s) + 3) :]) for s, x in zip(subs, operands)
-    ]
+    subs = [_spell_dots(s, x.ndim, dots) for s, x in zip(subs, operands)]
     if not arrow:
         letters = "".join(subs)
         output = dots + "".join(
             sorted(c for c in set(letters) if letters.count(c) == 1 and c not in dots)
         )
     return ",".join(subs) + "->" + output.replace("...", dots)
+
+
+def _spell_dots(sub: str, ndim: int, dots: str) -> str:
+    """'...ij' of a 4-D operand -> 'BCij': the last letters of `dots`, one per elided dim."""
+    if "..." not in sub:
+        return sub
+    elided = ndim - (len(sub) - 3)
+    return sub.replace("...", dots[len(dots) - elided :])
 
 
 def einsum(equation: str, *operands) -> Tensor:
