@@ -307,6 +307,10 @@ class Tensor:
             memo[id(self)] = new
         return memo[id(self)]
 
+    def __reduce__(self):
+        """Pickled as values, device and requires_grad (no graph, no .grad), as in PyTorch."""
+        return (_unpickle, (_host(self.array), str(self._device), self._requires_grad))
+
     def __repr__(self) -> str:
         return format_tensor(self)
 
@@ -1004,6 +1008,10 @@ def _copy_into(t: Tensor, array) -> None:
             ) from None
     t.array[...] = array
     t._version += 1
+
+
+def _unpickle(array: np.ndarray, device_name: str, requires_grad: bool) -> Tensor:
+    return Tensor._make(get_device(device_name).xp.asarray(array), requires_grad)
 
 
 def _host(array) -> np.ndarray:

@@ -329,3 +329,27 @@ def test_manual_seed_repeats_random_numbers():
     assert minigrad.randn(4).tolist() == a.tolist()
     g = minigrad.Generator().manual_seed(1)
     assert minigrad.rand(2, generator=g).shape == (2,)
+
+
+def test_pickle_keeps_values_dtype_and_requires_grad_as_torch():
+    import pickle
+
+    def program(lib):
+        w = lib.tensor([1.5, -2.0], dtype=lib.float64, requires_grad=True)
+        (w * 2).sum().backward()
+        back, computed = pickle.loads(pickle.dumps((w, w * 2)))
+        ints = pickle.loads(pickle.dumps(lib.arange(3)))
+        return [
+            back.tolist(),
+            str(back.dtype),
+            back.requires_grad,
+            back.grad,
+            back.is_leaf,
+            computed.requires_grad,
+            computed.is_leaf,
+            ints.tolist(),
+            str(ints.dtype),
+        ]
+
+    mine, theirs = program(minigrad), program(torch)
+    assert mine == [str(v).replace("torch", "minigrad") if "torch" in str(v) else v for v in theirs]
