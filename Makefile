@@ -21,8 +21,11 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -e '.[lab,test,export]'
 	touch $@
 
+# JupyterLab refuses to start as root (Docker, some cloud images) unless told it may.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(LAB_STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=. notebooks/00_setup.ipynb
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --notebook-dir=. notebooks/00_setup.ipynb
 
 test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
