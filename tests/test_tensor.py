@@ -67,6 +67,8 @@ SAME_AS_TORCH = [
     "t.tensor([-3, 3]) % 2",
     "t.tensor([-3.5, 3.5]) % 2",
     "t.tensor([1.5, 2.5]) // 1",
+    "t.tensor([1.0, -2.0]) // 0",
+    "t.tensor([7.0, -7.0]) % 0",
     "t.tensor([-7, 7]).div(2, rounding_mode='trunc')",
     "t.tensor([-7, 7]).div(2, rounding_mode='floor')",
     "t.tensor([1, 2]) ** 2",

@@ -673,7 +673,8 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":
-        return _no_grad_binary("trunc_divide", _trunc_divide, input, other, keep_dtype=True)
+        fn = _division("div", _trunc_divide)
+        return _no_grad_binary("trunc_divide", fn, input, other, keep_dtype=True)
     raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
 
@@ -870,12 +871,30 @@ def _trunc_divide(x, z):
     return np.trunc(x / z)
 
 
+def _division(op, fn):
+    """`fn(x, z)` as PyTorch divides: integers by zero raise, floats give inf or nan quietly."""
+
+    def divide(x, z):
+        integral = [isinstance(v, int) or getattr(v, "dtype", None) in _INTEGRAL for v in (x, z)]
+        if all(integral) and bool((z == 0).any() if hasattr(z, "any") else z == 0):
+            raise RuntimeError(f"{op}: integer division by zero (ZeroDivisionError)")
+        with quiet():
+            return fn(x, z)
+
+    return divide
+
+
+_INTEGRAL = {np.dtype(t) for t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64)}
+
+
 def floor_divide(input, other):
-    return _no_grad_binary("floor_divide", np.floor_divide, input, other, keep_dtype=True)
+    fn = _division("floor_divide", np.floor_divide)
+    return _no_grad_binary("floor_divide", fn, input, other, keep_dtype=True)
 
 
 def remainder(input, other):
-    return _no_grad_binary("remainder", np.remainder, input, other, keep_dtype=True)
+    fn = _division("remainder", np.remainder)
+    return _no_grad_binary("remainder", fn, input, other, keep_dtype=True)
 
 
 def eq(input, other):
