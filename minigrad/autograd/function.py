@@ -96,8 +96,12 @@ class Function:
             if type(out) is np.ndarray:
                 return Tensor._make(out)
             return _wrap(out, device, None, args)
-        ctx._edges = edges = tuple([_edge_to(a) for a in args])
-        ctx.needs_input_grad = tuple([e is not None for e in edges])
+        edges, needs = [], []
+        for a in args:
+            edge = _edge_to(a) if isinstance(a, Tensor) else None
+            edges.append(edge)
+            needs.append(edge is not None)
+        ctx._edges, ctx.needs_input_grad = tuple(edges), tuple(needs)
         state.enabled = False
         try:
             out = cls.forward(ctx, *args)
