@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import nbformat
 from nbformat import NotebookNode
 
 from . import notebook as nbf
@@ -40,6 +41,7 @@ RESULT_VERSION = 1
 SANDBOX_UID_BASE = 60000  # slot k runs student code as uid/gid 60000 + k (only when root)
 # Statuses that mean the notebook could not be graded at all (every question scores 0).
 UNGRADABLE = ("missing", "empty", "corrupt", "wrong-chapter")
+MAX_NOTEBOOK_BYTES = 64 * 2**20  # a returned notebook is kilobytes; this is not one
 
 
 @dataclass
@@ -62,11 +64,24 @@ class Submission:
     folder: Path
     path: Path | None
     flags: list[str]
+    raw: bytes | None = None
+
+    def snapshot(self) -> Submission:
+        """Read the notebook's bytes now, before any student code runs.
+
+        # NOTE: student code runs with the grader's file permissions (unless a sandbox uid
+        # works), so it could rewrite another student's file on disk; every submission is
+        # graded from the bytes read at the start of the run.
+        """
+        if self.path is not None and self.raw is None:
+            with open(self.path, "rb") as f:
+                self.raw = f.read(MAX_NOTEBOOK_BYTES + 1)
+        return self
 
     def fingerprint(self, solution_digest: str) -> str:
         digest = hashlib.sha256(solution_digest.encode())
-        if self.path is not None:
-            digest.update(self.path.read_bytes())
+        if self.raw is not None:
+            digest.update(self.raw)
         return digest.hexdigest()
 
 
@@ -105,11 +120,14 @@ def load_submission(sub: Submission) -> tuple[NotebookNode | None, list[str], st
     """Read the student's notebook: (notebook or None, flags, note for feedback)."""
     if sub.path is None:
         return None, ["missing"], "no notebook was found in the folder"
-    raw = sub.path.read_bytes()
+    raw = sub.raw if sub.raw is not None else b""
     if not raw.strip():
         return None, ["empty"], f"{sub.path.name} is empty"
+    if len(raw) > MAX_NOTEBOOK_BYTES:
+        size = MAX_NOTEBOOK_BYTES // 2**20
+        return None, ["corrupt"], f"{sub.path.name} is larger than {size} MB: not a notebook"
     try:
-        nb = nbf.read_notebook(sub.path)
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no cells")
     except Exception as exc:  # any way a file can fail to be a notebook
@@ -280,7 +298,7 @@ class Grader:
         folders = sorted(
             p for p in self.submissions.iterdir() if p.is_dir() and not p.name.startswith(".")
         )
-        return [find_submission(f, f"{self.chapter}.ipynb") for f in folders]
+        return [find_submission(f, f"{self.chapter}.ipynb").snapshot() for f in folders]
 
     def saved_result(self, sub: Submission) -> dict | None:
         path = self.paths["results"] / f"{sub.student}.json"

@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 from conftest import CHAPTER, POINTS, solution_notebook, write
-from students import CLASS, other_chapter
+from students import CLASS, answered, other_chapter, save
 
 from minigrad_course.build import release
 from minigrad_course.grade import GradeOptions, grade, work_paths
@@ -189,6 +189,20 @@ def test_wrong_chapter_and_ignored_entries(tmp_path):
     rows = grade(solution, submissions, GradeOptions(out=tmp_path / "g.csv", limits=LIMITS))
     assert [r["student"] for r in rows] == ["foreign", "perfect"]
     assert rows[0]["status"] == "wrong-chapter" and rows[1]["total"] == 6
+
+
+def test_a_student_cannot_rewrite_another_submission(tmp_path):
+    """Submissions are read before any student code runs: a vandal graded first changes
+    nothing for the student graded after."""
+    solution, submissions = make_class(tmp_path, ["perfect"])
+    victim = submissions / "perfect" / f"{CHAPTER}.ipynb"
+    vandal = (
+        f"open({str(victim)!r}, 'w').write('garbage')\ndata = np.arange(10.0)\nmu = data.mean()"
+    )
+    save(answered(release(solution_notebook(), CHAPTER), mean=vandal), submissions / "a_vandal")
+    rows = grade(solution, submissions, GradeOptions(out=tmp_path / "g.csv", jobs=1, limits=LIMITS))
+    assert victim.read_text() == "garbage"  # the vandal did run
+    assert {r["student"]: r["total"] for r in rows} == {"a_vandal": 6, "perfect": 6}
 
 
 @pytest.mark.slow
