@@ -42,7 +42,9 @@ from minigrad.creation import (
 )
 from minigrad.dtypes import (
     dtype,
+    finfo,
     get_default_dtype,
+    iinfo,
     promote_types,
     set_default_dtype,
 )
@@ -147,6 +149,7 @@ from minigrad.ops.shape import (
     concatenate,
     flatten,
     flip,
+    meshgrid,
     movedim,
     permute,
     repeat,
@@ -188,6 +191,8 @@ bool = dtypes.bool_
 
 __version__ = "0.1.0"
 
+from math import e, inf, nan, pi  # noqa: E402 - PyTorch's constants: torch.inf, torch.pi
+
 
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
@@ -206,5 +211,5 @@ def expand_copy(input: Tensor, size) -> Tensor:
 
 
 # -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------
-from minigrad import datasets, nn, optim, static, utils, viz  # noqa: E402
+from minigrad import datasets, linalg, nn, optim, static, utils, viz  # noqa: E402
 from minigrad.serialization import load, save  # noqa: E402

@@ -149,3 +149,29 @@ def result_type(*operands) -> dtype:
         if result is None or d._kind > result._kind:
             result = d
     return result
+
+
+class finfo:  # noqa: N801 - PyTorch's spelling
+    """Limits of a floating-point dtype, as `torch.finfo`: eps, max, min, tiny, bits..."""
+
+    def __init__(self, type=None):
+        d = get_default_dtype() if type is None else to_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError(f"finfo: {d} is not a floating point dtype; use iinfo")
+        info = np.finfo(d.np)
+        self.bits, self.dtype = info.bits, d.name
+        self.eps, self.resolution = float(info.eps), float(info.resolution)
+        self.max, self.min = float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+
+
+class iinfo:  # noqa: N801
+    """Limits of an integer dtype, as `torch.iinfo`: max, min, bits."""
+
+    def __init__(self, type):
+        d = to_dtype(type)
+        if d.is_floating_point:
+            raise TypeError(f"iinfo: {d} is a floating point dtype; use finfo")
+        info = np.iinfo(d.np) if d is not bool_ else np.iinfo(np.uint8)
+        self.bits, self.dtype = info.bits, d.name
+        self.max, self.min = int(info.max), int(info.min)

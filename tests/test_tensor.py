@@ -186,6 +186,13 @@ SAME_AS_TORCH = [
     "t.tensor([1.0], requires_grad=True).is_leaf",
     "t.is_tensor(t.ones(1))",
     "t.get_default_dtype()",
+    "[t.inf, t.pi, t.e]",
+    "[t.finfo(t.float32).eps, t.finfo().max, t.finfo(t.float64).tiny, t.finfo(t.float16).bits]",
+    "[t.iinfo(t.int64).max, t.iinfo(t.uint8).min, t.iinfo(t.int32).bits]",
+    "t.meshgrid(t.arange(3), t.arange(2), indexing='ij')",
+    "t.meshgrid([t.arange(3), t.arange(2), t.arange(4)], indexing='xy')[2].shape",
+    "t.linalg.norm(t.tensor([[3.0, 4.0]]), dim=1)",
+    "t.linalg.norm(t.tensor([[3.0, 4.0]]), ord='fro')",
     # PyTorch 0.3-era names (the lecture's code)
     "t.FloatTensor([1, 2])",
     "t.LongTensor([1.7, 2])",

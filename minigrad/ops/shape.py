@@ -374,3 +374,24 @@ def triu(x: Tensor, diagonal: int = 0) -> Tensor:
     if x.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     return Triangle.apply(x, diagonal, True)
+
+
+def meshgrid(*tensors, indexing: str = "ij") -> tuple:
+    """Coordinate grids from 1-D tensors: output i varies along dim i ('ij'), or, with 'xy',
+    the first two swap places (x along columns), as `torch.meshgrid`."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) > 1:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * len(tensors)
+    for t, axis in zip(tensors, axes):
+        shape[axis] = t.numel()
+    grids = []
+    for t, axis in zip(tensors, axes):
+        placed = [1] * len(tensors)
+        placed[axis] = -1
+        grids.append(expand(reshape(t, placed), shape))
+    return tuple(grids)

@@ -189,6 +189,8 @@ CASES = [
     Case("norm_inf", lambda t, F, a: a.norm(p=float("inf")), ((3, 4),)),
     Case("norm_3", lambda t, F, a: a.norm(p=3, dim=0), ((3, 4),)),
     Case("cumsum", lambda t, F, a: a.cumsum(1), ((3, 4),)),
+    Case("linalg_norm", lambda t, F, a: t.linalg.norm(a), ((3, 4),)),
+    Case("linalg_vector_norm", lambda t, F, a: t.linalg.vector_norm(a, 3, dim=0), ((3, 4),)),
     Case("sort", lambda t, F, a: a.sort(1, descending=True).values * 2, ((3, 4),)),
     Case("topk", lambda t, F, a: t.topk(a, 2, dim=0).values * 2, ((3, 4),)),
     Case("topk_smallest", lambda t, F, a: a.topk(1, largest=False)[0] * 2, ((3, 4),)),
@@ -218,6 +220,9 @@ CASES = [
     Case("repeat", lambda t, F, a: a.repeat(2, 1, 3), ((3, 2),)),
     Case("flip", lambda t, F, a: a.flip((0, 1)) * t.arange(4.0, dtype=a.dtype), ((3, 4),)),
     Case("tril", lambda t, F, a: a.tril(), ((4, 4),)),
+    Case(
+        "meshgrid", lambda t, F, a, b: t.meshgrid(a, b, indexing="xy")[0] * b[:, None], ((3,), (2,))
+    ),
     Case("triu", lambda t, F, a: t.triu(a, 1), ((2, 3, 4),)),
     # -- indexing --------------------------------------------------------------------------
     Case("getitem_basic", lambda t, F, a: a[1:, None, ::2, -1] * 2, ((3, 4, 5),)),
