@@ -289,3 +289,25 @@ def test_erf_without_scipy_is_exact(monkeypatch):
     x = np.array([[-3.0, -0.5, 0.0], [1e-8, 0.7, 6.0]])
     assert _numpy_erf(x).tolist() == [[math.erf(v) for v in row] for row in x.tolist()]
     assert _numpy_erf(np.full((), 0.5, dtype=np.float32)).dtype == np.float32
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    batch=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3),
+    sizes=st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4)),
+    vectors=st.sampled_from([(False, False), (True, False), (False, True), (True, True)]),
+)
+def test_matmul_over_batch_broadcasting_and_vectors(batch, sizes, vectors):
+    n, k, m = sizes
+    shape_a = (k,) if vectors[0] else batch.input_shapes[0] + (n, k)
+    shape_b = (k,) if vectors[1] else batch.input_shapes[1] + (k, m)
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(shape_a), rng.standard_normal(shape_b)]
+    results = []
+    for lib in (minigrad, torch):
+        a, b = (lib.tensor(x, requires_grad=True) for x in arrays)
+        out = a @ b
+        results.append((out, _grads(lib, out, [a, b], _upstream(out))))
+    (out, grads), (tout, tgrads) = results
+    assert_close(out, tout, rtol=1e-10, msg=f"{shape_a} @ {shape_b}")
+    _assert_grads_close(grads, tgrads, 1e-10, f"{shape_a} @ {shape_b}: gradient")
