@@ -311,3 +311,51 @@ def test_matmul_over_batch_broadcasting_and_vectors(batch, sizes, vectors):
     (out, grads), (tout, tgrads) = results
     assert_close(out, tout, rtol=1e-10, msg=f"{shape_a} @ {shape_b}")
     _assert_grads_close(grads, tgrads, 1e-10, f"{shape_a} @ {shape_b}: gradient")
+
+
+@st.composite
+def _indices(draw, shape):
+    """An index for `shape`: ints, positive-step slices, lists (repeats allowed), None, ..."""
+    parts, lists = [], 0
+    for size in shape:
+        kind = draw(
+            st.sampled_from(["int", "slice", "list", "all"] if lists < 2 else ["int", "all"])
+        )
+        if kind == "int":
+            parts.append(draw(st.integers(-size, size - 1)))
+        elif kind == "slice":
+            start, stop = draw(st.integers(-size, size)), draw(st.integers(-size, size))
+            parts.append(slice(start, stop, draw(st.integers(1, 3))))
+        elif kind == "list":
+            lists += 1
+            parts.append(draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=4)))
+        else:
+            parts.append(slice(None))
+    if draw(st.booleans()):
+        parts.insert(draw(st.integers(0, len(parts))), None)
+    if draw(st.booleans()) and parts:
+        parts = [Ellipsis] + parts[draw(st.integers(1, len(parts))) :]
+    return tuple(parts)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))
+def test_getitem_matches_torch(data, shape):
+    index = data.draw(_indices(shape), label="index")
+    # lists of the same length broadcast; different lengths are an error in both libraries
+    array = np.random.default_rng(0).standard_normal(shape)
+    results = []
+    for lib in (minigrad, torch):
+        x = lib.tensor(array, requires_grad=True)
+        try:
+            out = x[index] * 1.0
+        except (IndexError, RuntimeError, ValueError) as exc:
+            results.append(type(exc).__name__)
+            continue
+        results.append((out, _grads(lib, out, [x], _upstream(out))))
+    if isinstance(results[1], str) or isinstance(results[0], str):
+        assert isinstance(results[0], str) and isinstance(results[1], str), (index, results)
+        return
+    (out, grads), (tout, tgrads) = results
+    assert_close(out, tout, rtol=1e-12, msg=f"x{list(shape)}[{index}]")
+    _assert_grads_close(grads, tgrads, 1e-12, f"x{list(shape)}[{index}]: gradient")
