@@ -13,6 +13,7 @@ source (NumPy semantics), but their in-place version counters are not shared.
 from __future__ import annotations
 
 import builtins
+import functools
 import warnings
 import weakref
 
@@ -33,6 +34,18 @@ class Size(tuple):
         for s in self:
             n *= s
         return n
+
+
+def _numpy_axis(method):
+    """Also accept NumPy's `axis=` for `dim=`, as PyTorch does (x.sum(axis=0))."""
+
+    @functools.wraps(method)
+    def with_axis(self, *args, **kwargs):
+        if "axis" in kwargs:
+            kwargs["dim"] = kwargs.pop("axis")
+        return method(self, *args, **kwargs)
+
+    return with_axis
 
 
 class Tensor:
@@ -724,45 +737,58 @@ class Tensor:
     def round(self):
         return elementwise.round(self)
 
+    @_numpy_axis
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         return reduce.sum(self, dim, keepdim, dtype=dtype)
 
+    @_numpy_axis
     def mean(self, dim=None, keepdim=False, *, dtype=None):
         return reduce.mean(self, dim, keepdim, dtype=dtype)
 
+    @_numpy_axis
     def prod(self, dim=None, keepdim=False):
         return reduce.prod(self, dim, keepdim)
 
+    @_numpy_axis
     def max(self, dim=None, keepdim=False):
         return reduce.max(self, dim, keepdim)
 
+    @_numpy_axis
     def min(self, dim=None, keepdim=False):
         return reduce.min(self, dim, keepdim)
 
+    @_numpy_axis
     def amax(self, dim=(), keepdim=False):
         return reduce.amax(self, dim, keepdim)
 
+    @_numpy_axis
     def amin(self, dim=(), keepdim=False):
         return reduce.amin(self, dim, keepdim)
 
+    @_numpy_axis
     def argmax(self, dim=None, keepdim=False):
         return reduce.argmax(self, dim, keepdim)
 
+    @_numpy_axis
     def argmin(self, dim=None, keepdim=False):
         return reduce.argmin(self, dim, keepdim)
 
+    @_numpy_axis
     def var(self, dim=None, *args, **kwargs):
         return reduce.var(self, dim, *args, **kwargs)
 
+    @_numpy_axis
     def std(self, dim=None, *args, **kwargs):
         return reduce.std(self, dim, *args, **kwargs)
 
     def norm(self, p="fro", dim=None, keepdim=False):
         return reduce.norm(self, p, dim, keepdim)
 
+    @_numpy_axis
     def cumsum(self, dim):
         return reduce.cumsum(self, dim)
 
+    @_numpy_axis
     def logsumexp(self, dim, keepdim=False):
         return reduce.logsumexp(self, dim, keepdim)
 
@@ -775,15 +801,19 @@ class Tensor:
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return reduce.topk(self, k, dim, largest, sorted)
 
+    @_numpy_axis
     def all(self, dim=None, keepdim=False):
         return reduce.all(self, dim, keepdim)
 
+    @_numpy_axis
     def any(self, dim=None, keepdim=False):
         return reduce.any(self, dim, keepdim)
 
+    @_numpy_axis
     def softmax(self, dim):
         return nn_ops.softmax(self, dim)
 
+    @_numpy_axis
     def log_softmax(self, dim):
         return nn_ops.log_softmax(self, dim)
 
@@ -812,9 +842,11 @@ class Tensor:
     def permute(self, *dims):
         return shape_ops.permute(self, _shape_args(dims))
 
+    @_numpy_axis
     def squeeze(self, dim=None):
         return shape_ops.squeeze(self, dim)
 
+    @_numpy_axis
     def unsqueeze(self, dim):
         return shape_ops.unsqueeze(self, dim)
 
