@@ -40,8 +40,9 @@ lint: $(TEST_STAMP)
 exercises: $(TEST_STAMP)
 	$(VENV)/bin/minigrad-course build
 
+# Timing scripts, side by side with NumPy and PyTorch (see benchmarks/README.md).
 bench: $(TEST_STAMP)
-	$(PY) benchmarks/run_all.py
+	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

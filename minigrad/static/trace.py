@@ -89,6 +89,21 @@ class _Traced(Tensor):
     def __setitem__(self, index, value):
         self._inplace(lambda s, v: _index_put(s, index, v), value)
 
+    def fill_(self, value):
+        # Tensor.fill_ writes the array directly when no gradient is needed (fast, eager);
+        # under tracing it must be an op, or the replay would keep the traced values.
+        return self._inplace(E.copy, value)
+
+    def _fill_random(self, sample, a, b, generator):
+        raise TracingError(
+            "an in-place random fill (normal_, uniform_) cannot be recorded in a static graph: "
+            "a replay would repeat the numbers drawn while tracing. Draw outside the compiled "
+            "function and pass the tensor in, or use nn.Dropout / F.dropout."
+        )
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return self._fill_random(None, p, None, generator)
+
 
 def _index_put(x, index, value):
     idx, _ = IX._to_index(index, x)

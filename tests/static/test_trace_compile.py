@@ -223,3 +223,25 @@ def test_updating_running_statistics_in_a_graph_is_refused_and_undone():
     bn.eval()
     x = minigrad.randn(6, 4)
     np.testing.assert_allclose(static.compile(bn)(x).array, bn(x).array, rtol=1e-6)
+
+
+def test_fill_inside_a_compiled_function_is_replayed():
+    def f(x):
+        y = x * 2
+        y.fill_(3.0)
+        return y + x
+
+    compiled = static.compile(f)
+    compiled(minigrad.ones(3))
+    out = compiled(minigrad.full((3,), 5.0))
+    np.testing.assert_allclose(out.numpy(), [8.0, 8.0, 8.0])
+
+
+def test_random_fill_cannot_be_traced():
+    def f(x):
+        noise = x * 0
+        noise.normal_()
+        return x + noise
+
+    with pytest.raises(static.TracingError, match="random fill"):
+        static.trace(f, minigrad.ones(3))
