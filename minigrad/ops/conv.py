@@ -67,26 +67,41 @@ def _windows(xp, array, geom: Geometry, pad_value=0.0):
     return view[:, :, ::sh, ::sw, ::dh, ::dw]
 
 
+def _offsets(geom: Geometry, ho: int, wo: int):
+    """For each kernel offset (i, j): the rows and columns of the padded input it reads."""
+    (kh, kw), (sh, sw), (dh, dw) = geom.kernel, geom.stride, geom.dilation
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+            columns = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
+            yield i, j, rows, columns
+
+
 def _im2col(xp, array, geom: Geometry):
-    """(N, C, H, W) -> (N * Ho * Wo, C * kh * kw): one row per output pixel."""
-    win = _windows(xp, array, geom)
-    n, c, ho, wo, kh, kw = win.shape
-    return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
+    """(N, C, H, W) -> (N * Ho * Wo, C * kh * kw): one row per output pixel.
+
+    # NOTE: filled with one strided copy per kernel offset (9 for 3x3) from a channels-last
+    # view; NumPy does that several times faster than reshaping the 6-D window view at once.
+    """
+    n, c, h, w = array.shape
+    ho, wo = geom.out_size(h, w)
+    padded = _pad(xp, array, geom.padding).transpose(0, 2, 3, 1)
+    out = xp.empty((n, ho, wo, c, *geom.kernel), dtype=array.dtype)
+    for i, j, rows, columns in _offsets(geom, ho, wo):
+        out[..., i, j] = padded[:, rows, columns, :]
+    return out.reshape(n * ho * wo, -1)
 
 
 def _col2im(xp, cols, shape, geom: Geometry):
     """The adjoint of im2col: add each row back onto the pixels it was copied from."""
     n, c, h, w = shape
-    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = geom.kernel, geom.stride, geom.dilation, geom.padding
+    ph, pw = geom.padding
     ho, wo = geom.out_size(h, w)
-    out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-    blocks = cols.reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-            columns = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
-            out[:, :, rows, columns] += blocks[:, :, i, j]
-    return out[:, :, ph : ph + h, pw : pw + w]
+    out = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
+    blocks = cols.reshape(n, ho, wo, c, *geom.kernel)
+    for i, j, rows, columns in _offsets(geom, ho, wo):
+        out[:, rows, columns, :] += blocks[..., i, j]
+    return out[:, ph : ph + h, pw : pw + w, :].transpose(0, 3, 1, 2)
 
 
 class Im2Col(Function):
