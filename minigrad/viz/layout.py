@@ -28,7 +28,7 @@ def box_size(title: str, lines: list[str]) -> tuple[float, float]:
 
 
 def rows_by_depth(n: int, arrows) -> list[int]:
-    """Row of each box: 0 for boxes nothing feeds, else 1 + the deepest feeder's row."""
+    """Row of each box: 1 + the deepest feeder's row; boxes nothing feeds sit above a user."""
     feeders = [[] for _ in range(n)]
     for a, b in arrows:
         feeders[b].append(a)
@@ -43,6 +43,14 @@ def rows_by_depth(n: int, arrows) -> list[int]:
                 continue
             stack.pop()
             row[i] = 1 + max((row[f] for f in feeders[i]), default=-1)
+    # a box nothing feeds (a leaf: weights, inputs) sits just above its first user, so its
+    # arrow is short instead of crossing every row from the top
+    users = [[] for _ in range(n)]
+    for a, b in arrows:
+        users[a].append(b)
+    for i in range(n):
+        if not feeders[i] and users[i]:
+            row[i] = max(0, min(row[u] for u in users[i]) - 1)
     return row
 
 
