@@ -15,31 +15,13 @@ import minigrad
 sys.path.insert(0, str(Path(__file__).parents[1] / "ops"))
 from op_table import CASES, functional, make_inputs  # noqa: E402
 
-_FACTORIES = {"tensor", "arange", "zeros", "ones", "full", "empty", "eye", "linspace", "rand"}
-_FACTORIES |= {"randn", "randint", "randperm"}
-
-
-class _MadeOn:
-    """minigrad, with factories defaulting to `device` (as torch.set_default_device does):
-    the table's lambdas make class indices, masks and constants with `lib.tensor` etc., which
-    would otherwise land on the CPU and (rightly) fail with a device-mismatch error."""
-
-    def __init__(self, device):
-        self._device = device
-
-    def __getattr__(self, name):
-        value = getattr(minigrad, name)
-        if name not in _FACTORIES:
-            return value
-        return lambda *args, **kwargs: value(*args, **{"device": self._device, **kwargs})
-
 
 def _run(case, arrays, device):
     xs = [
         minigrad.tensor(a, dtype=minigrad.float64, device=device, requires_grad=case.grad)
         for a in arrays
     ]
-    out = case.fn(_MadeOn(device), functional(minigrad), *xs)
+    out = case.fn(minigrad, functional(minigrad), *xs)
     grads = []
     if case.grad:
         w = np.random.default_rng(1).standard_normal(tuple(out.shape))

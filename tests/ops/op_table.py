@@ -62,24 +62,32 @@ F = SimpleNamespace(
 )
 
 
-def _targets(lib, n, classes, seed=1):
+# The helpers below make constants on `like`'s device (both libraries take `device=`), so every
+# row runs unchanged on a GPU: a CPU index for a CUDA tensor is an error, as in PyTorch.
+def _targets(lib, like, n, classes, seed=1):
     t = np.random.default_rng(seed).integers(0, classes, size=n)
-    return lib.tensor(t.tolist(), dtype=lib.int64)
+    return lib.tensor(t.tolist(), dtype=lib.int64, device=like.device)
 
 
 def _weights(lib, like, seed=3):
     """Class weights for `like`'s classes: constants (PyTorch cannot differentiate by them)."""
     w = np.random.default_rng(seed).uniform(0.5, 2.0, size=like.shape[-1])
-    return lib.tensor(w.tolist(), dtype=like.dtype)
+    return lib.tensor(w.tolist(), dtype=like.dtype, device=like.device)
 
 
-def _index(lib, values):
-    return lib.tensor(values, dtype=lib.int64)
+def _index(lib, like, values):
+    return lib.tensor(values, dtype=lib.int64, device=like.device)
 
 
-def _mask(lib, shape, seed=2):
-    m = np.random.default_rng(seed).random(shape) > 0.5
-    return lib.tensor(m.tolist(), dtype=lib.bool)
+def _mask(lib, like, seed=2):
+    """A bool mask of `like`'s shape."""
+    m = np.random.default_rng(seed).random(tuple(like.shape)) > 0.5
+    return lib.tensor(m.tolist(), dtype=lib.bool, device=like.device)
+
+
+def _arange(lib, like, n):
+    """0, 1, ..., n-1 in `like`'s dtype and on its device (distinct weights per column)."""
+    return lib.arange(float(n), dtype=like.dtype, device=like.device)
 
 
 def _seeded(lib, fn, *args):
@@ -151,7 +159,7 @@ CASES = [
     Case("clamp_tensors", lambda t, F, a, b, c: a.clamp(b, c), ((3, 4), (4,), (3, 1))),
     Case("maximum", lambda t, F, a, b: t.maximum(a, b), ((3, 4), (4,)), **B),
     Case("minimum", lambda t, F, a, b: t.minimum(a, b), ((3, 4), (3, 1)), **B),
-    Case("masked_fill", lambda t, F, a: a.masked_fill(_mask(t, (3, 4)), -1.0), ((3, 4),)),
+    Case("masked_fill", lambda t, F, a: a.masked_fill(_mask(t, a), -1.0), ((3, 4),)),
     Case("clone", lambda t, F, a: a.clone(), ((3, 4),)),
     Case("copy_", lambda t, F, a, b: (a * 2).copy_(b) * a, ((3, 4), (4,)), tags={"inplace"}),
     Case("fill_", lambda t, F, a: (a * 2).fill_(1.5) * a, ((3, 4),), tags={"inplace"}),
@@ -166,7 +174,7 @@ CASES = [
     Case("prod_dim", lambda t, F, a: a.prod(1), ((2, 3, 4),), low=0.5, high=1.5),
     Case(
         "prod_zero",
-        lambda t, F, a: (a * t.tensor([1.0, 0.0, 1.0], dtype=a.dtype)).prod(1),
+        lambda t, F, a: (a * t.tensor([1.0, 0.0, 1.0], dtype=a.dtype, device=a.device)).prod(1),
         ((2, 3),),
         double=False,
     ),
@@ -218,7 +226,7 @@ CASES = [
     Case("chunk", lambda t, F, a: a.chunk(2, 0)[0] * 3, ((5, 3),)),
     Case("unbind", lambda t, F, a: a.unbind(1)[2] * 3, ((2, 3),)),
     Case("repeat", lambda t, F, a: a.repeat(2, 1, 3), ((3, 2),)),
-    Case("flip", lambda t, F, a: a.flip((0, 1)) * t.arange(4.0, dtype=a.dtype), ((3, 4),)),
+    Case("flip", lambda t, F, a: a.flip((0, 1)) * _arange(t, a, 4), ((3, 4),)),
     Case("tril", lambda t, F, a: a.tril(), ((4, 4),)),
     Case(
         "meshgrid", lambda t, F, a, b: t.meshgrid(a, b, indexing="xy")[0] * b[:, None], ((3,), (2,))
@@ -228,19 +236,17 @@ CASES = [
     Case("getitem_basic", lambda t, F, a: a[1:, None, ::2, -1] * 2, ((3, 4, 5),)),
     Case("getitem_int", lambda t, F, a: a[1] * 2, ((3, 4),)),
     Case("getitem_ellipsis", lambda t, F, a: a[..., 1:3] * 2, ((2, 3, 4),)),
-    Case("getitem_advanced", lambda t, F, a: a[_index(t, [0, 2, 0, 0])] * 2, ((3, 4),)),
+    Case("getitem_advanced", lambda t, F, a: a[_index(t, a, [0, 2, 0, 0])] * 2, ((3, 4),)),
     Case("getitem_two_lists", lambda t, F, a: a[[0, 2, 2], [1, 1, 3]] * 2, ((3, 4),)),
     Case("getitem_mask", lambda t, F, a: a[a > 0] * 2, ((3, 4),)),
-    Case("masked_select", lambda t, F, a: a.masked_select(_mask(t, (3, 4))) * 2, ((3, 4),)),
-    Case("gather", lambda t, F, a: a.gather(1, _index(t, [[0, 0], [3, 1], [2, 2]])), ((3, 4),)),
-    Case("index_select", lambda t, F, a: a.index_select(1, _index(t, [3, 0, 3])), ((3, 4),)),
+    Case("masked_select", lambda t, F, a: a.masked_select(_mask(t, a)) * 2, ((3, 4),)),
+    Case("gather", lambda t, F, a: a.gather(1, _index(t, a, [[0, 0], [3, 1], [2, 2]])), ((3, 4),)),
+    Case("index_select", lambda t, F, a: a.index_select(1, _index(t, a, [3, 0, 3])), ((3, 4),)),
     Case("setitem", lambda t, F, a, v: _setitem(t, a, v), ((3, 4), (2, 2)), tags={"inplace"}),
     Case("setitem_scalar", lambda t, F, a: _setitem(t, a, 0.5), ((3, 4),), tags={"inplace"}),
     Case("narrow", lambda t, F, a: a.narrow(1, -3, 2) * 2, ((3, 4),)),
-    Case(
-        "roll", lambda t, F, a: t.roll(a, (1, -3), (0, 1)) * t.arange(4.0, dtype=a.dtype), ((3, 4),)
-    ),
-    Case("roll_flat", lambda t, F, a: a.roll(5) * t.arange(4.0, dtype=a.dtype), ((3, 4),)),
+    Case("roll", lambda t, F, a: t.roll(a, (1, -3), (0, 1)) * _arange(t, a, 4), ((3, 4),)),
+    Case("roll_flat", lambda t, F, a: a.roll(5) * _arange(t, a, 4), ((3, 4),)),
     Case("diagonal", lambda t, F, a: t.diagonal(a, 1, 2, 0) * 2, ((3, 2, 4),)),
     Case("diag_of_matrix", lambda t, F, a: t.diag(a, -1) * 2, ((3, 4),)),
     Case("diag_of_vector", lambda t, F, a: t.diag(a, 1) * 2, ((3,),)),
@@ -271,27 +277,27 @@ CASES = [
     Case("softmax", lambda t, F, a: t.softmax(a, 1), ((3, 4),), low=-20, high=20),
     Case("softmax_dim0", lambda t, F, a: a.softmax(0), ((2, 3, 4),)),
     Case("log_softmax", lambda t, F, a: t.log_softmax(a, -1), ((3, 4),), low=-20, high=20),
-    Case("cross_entropy", lambda t, F, x: F.cross_entropy(x, _targets(t, 5, 4)), ((5, 4),)),
+    Case("cross_entropy", lambda t, F, x: F.cross_entropy(x, _targets(t, x, 5, 4)), ((5, 4),)),
     Case(
         "cross_entropy_sum_weight",
-        lambda t, F, x: F.cross_entropy(x, _targets(t, 5, 4), _weights(t, x), reduction="sum"),
+        lambda t, F, x: F.cross_entropy(x, _targets(t, x, 5, 4), _weights(t, x), reduction="sum"),
         ((5, 4),),
     ),
     Case(
         "cross_entropy_none_ignore",
         lambda t, F, x: F.cross_entropy(
-            x, _index(t, [0, -100, 3, 1, -100]), reduction="none", ignore_index=-100
+            x, _index(t, x, [0, -100, 3, 1, -100]), reduction="none", ignore_index=-100
         ),
         ((5, 4),),
     ),
     Case(
         "cross_entropy_weight_mean",
-        lambda t, F, x: F.cross_entropy(x, _targets(t, 5, 4), _weights(t, x)),
+        lambda t, F, x: F.cross_entropy(x, _targets(t, x, 5, 4), _weights(t, x)),
         ((5, 4),),
     ),
     Case(
         "cross_entropy_smoothing",
-        lambda t, F, x: F.cross_entropy(x, _targets(t, 5, 4), label_smoothing=0.2),
+        lambda t, F, x: F.cross_entropy(x, _targets(t, x, 5, 4), label_smoothing=0.2),
         ((5, 4),),
     ),
     Case(
@@ -301,18 +307,18 @@ CASES = [
     ),
     Case(
         "cross_entropy_spatial",
-        lambda t, F, x: F.cross_entropy(x, _targets(t, (2, 3, 2), 4)),
+        lambda t, F, x: F.cross_entropy(x, _targets(t, x, (2, 3, 2), 4)),
         ((2, 4, 3, 2),),
     ),
-    Case("cross_entropy_1d", lambda t, F, x: F.cross_entropy(x, _index(t, 2)), ((4,),)),
+    Case("cross_entropy_1d", lambda t, F, x: F.cross_entropy(x, _index(t, x, 2)), ((4,),)),
     Case(
         "nll_loss",
-        lambda t, F, x: F.nll_loss(x.log_softmax(1), _targets(t, 5, 4)),
+        lambda t, F, x: F.nll_loss(x.log_softmax(1), _targets(t, x, 5, 4)),
         ((5, 4),),
     ),
     Case(
         "nll_loss_none_weight",
-        lambda t, F, x: F.nll_loss(x, _targets(t, 5, 4), _weights(t, x), reduction="none"),
+        lambda t, F, x: F.nll_loss(x, _targets(t, x, 5, 4), _weights(t, x), reduction="none"),
         ((5, 4),),
     ),
     Case("mse_loss", lambda t, F, a, b: F.mse_loss(a, b), ((3, 4), (3, 4))),
@@ -338,10 +344,10 @@ CASES = [
         ((3, 4), (3, 4)),
     ),
     # -- layers' ops -----------------------------------------------------------------------
-    Case("embedding", lambda t, F, w: F.embedding(_index(t, [[0, 2], [2, 3]]), w), ((4, 3),)),
+    Case("embedding", lambda t, F, w: F.embedding(_index(t, w, [[0, 2], [2, 3]]), w), ((4, 3),)),
     Case(
         "embedding_padding",
-        lambda t, F, w: F.embedding(_index(t, [0, 2, 2, 1]), w, padding_idx=2),
+        lambda t, F, w: F.embedding(_index(t, w, [0, 2, 2, 1]), w, padding_idx=2),
         ((4, 3),),
         numerical=False,  # the padding row is used but gets no gradient, by definition
     ),
