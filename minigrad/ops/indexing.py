@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
@@ -82,7 +84,30 @@ class IndexAdd(Function):
 
 def getitem(x: Tensor, index) -> Tensor:
     idx, advanced = _to_index(index, x)
+    if advanced and any(_is_int(p) for p in idx):
+        # NOTE: PyTorch selects with the integers first and indexes the rest after; NumPy counts
+        # an integer as one more advanced index, which moves the result's dims when a slice
+        # sits between them: x[0, :, [0, 1]] is (n, 2) in PyTorch, (2, n) in NumPy.
+        x = GetItem.apply(x, _integers_only(idx), False)
+        idx = tuple(slice(None) if p is None else p for p in idx if not _is_int(p))
     return GetItem.apply(x, idx, advanced)
+
+
+def _is_int(part) -> bool:
+    return isinstance(part, (int, np.integer)) and not isinstance(part, bool)
+
+
+def _integers_only(index: tuple) -> tuple:
+    """The basic index that applies only the integers of `index`; other parts keep their dims."""
+    out = []
+    for part in index:
+        if _is_int(part) or part is None or part is Ellipsis:
+            out.append(part)
+        elif getattr(part, "dtype", None) == np.bool_:
+            out.extend([slice(None)] * part.ndim)  # a mask covers as many dims as it has
+        else:
+            out.append(slice(None))
+    return tuple(out)
 
 
 class IndexPut(Function):
