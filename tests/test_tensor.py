@@ -367,3 +367,15 @@ def test_pickle_keeps_values_dtype_and_requires_grad_as_torch():
 
     mine, theirs = program(minigrad), program(torch)
     assert mine == [str(v).replace("torch", "minigrad") if "torch" in str(v) else v for v in theirs]
+
+
+def test_pickled_and_copied_devices_are_the_interned_objects():
+    import copy
+    import pickle
+
+    cpu = minigrad.device("cpu")
+    for dev in (cpu, minigrad.device("cuda:1")):
+        assert pickle.loads(pickle.dumps(dev)) is dev
+        assert copy.deepcopy(dev) is dev and copy.copy(dev) is dev
+    assert (cpu.type, cpu.index, cpu.xp) == ("cpu", None, np)  # not overwritten by cuda:1
+    assert pickle.loads(pickle.dumps(torch.device("cuda:1"))) == torch.device("cuda:1")

@@ -53,6 +53,11 @@ class device:  # noqa: N801 - PyTorch's spelling: minigrad.device("cuda:0")
     def __hash__(self) -> int:
         return hash((self.type, self.index))
 
+    def __reduce__(self):
+        """Unpickle (and copy) through the constructor: the interned object comes back, and the
+        shared `cpu` device is never overwritten with another device's state."""
+        return (device, (str(self),))
+
 
 def _parse(spec, index):
     if isinstance(spec, int):
