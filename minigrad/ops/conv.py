@@ -1,9 +1,9 @@
-"""Convolution and pooling over (N, C, H, W) images, vectorised with strided window views.
+"""Convolution and pooling over (N, C, H, W) images, vectorised with strided slices.
 
-`_windows` views the padded input as (N, C, Ho, Wo, kh, kw) without copying
-(`sliding_window_view`); im2col copies that view into a matrix so a convolution is one matmul.
-# NOTE: the adjoint, col2im, loops over the kh * kw kernel offsets (9 for a 3x3 kernel), each
-# a whole-image strided add; no Python loop ever visits a pixel.
+For each of the kh * kw kernel offsets (9 for a 3x3 kernel), one strided slice of the padded
+input holds what that offset sees at every output pixel. im2col copies those slices into a
+matrix so a convolution is one matmul; col2im, its adjoint, adds them back; max pooling keeps
+a running max over them. # NOTE: Python loops over kernel offsets only, never over pixels.
 """
 
 from __future__ import annotations
@@ -56,15 +56,6 @@ def _pad(xp, array, padding, value=0.0):
     if not (ph or pw):
         return array
     return xp.pad(array, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
-
-
-def _windows(xp, array, geom: Geometry, pad_value=0.0):
-    """A (N, C, Ho, Wo, kh, kw) view of the padded (N, C, H, W) input (no copy)."""
-    (kh, kw), (sh, sw), (dh, dw) = geom.kernel, geom.stride, geom.dilation
-    padded = _pad(xp, array, geom.padding, pad_value)
-    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    view = xp.lib.stride_tricks.sliding_window_view(padded, span, axis=(2, 3))
-    return view[:, :, ::sh, ::sw, ::dh, ::dw]
 
 
 def _offsets(geom: Geometry, ho: int, wo: int):
@@ -222,11 +213,21 @@ class MaxPool2d(Function):
     def forward(ctx, x, geom):
         xp = x.device.xp
         n, c, h, w = x.array.shape
-        win = _windows(xp, x.array, geom, pad_value=-xp.inf)
-        _, _, ho, wo, kh, kw = win.shape
-        flat = win.reshape(n, c, ho, wo, kh * kw)
-        arg = flat.argmax(axis=-1)
-        y = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        ho, wo = geom.out_size(h, w)
+        (kh, kw) = geom.kernel
+        padded = _pad(xp, x.array, geom.padding, -xp.inf)
+        # NOTE: a running max over the kh * kw offsets (whole-image elementwise ops) is much
+        # faster than reducing tiny windows; strict > keeps the first maximum, as PyTorch, and
+        # a nan wins, as PyTorch's max pooling propagates nan.
+        y = arg = None
+        for i, j, rows, columns in _offsets(geom, ho, wo):
+            cand = padded[:, :, rows, columns]
+            if y is None:
+                y, arg = cand.copy(), xp.zeros(cand.shape, dtype=xp.int64)
+                continue
+            better = (cand > y) | (xp.isnan(cand) & ~xp.isnan(y))
+            y = xp.where(better, cand, y)
+            arg = xp.where(better, i * kw + j, arg)
         # position of each max in the padded plane, then in the whole padded array
         (sh, sw), (dh, dw), (ph, pw) = geom.stride, geom.dilation, geom.padding
         rows = xp.arange(ho)[:, None] * sh + (arg // kw) * dh

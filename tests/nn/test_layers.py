@@ -187,3 +187,14 @@ def test_layers_run_on_device(device):
     out.sum().backward()
     assert out.shape == (2, 3) and str(out.device).startswith(device)
     assert all(p.grad is not None for p in model.parameters())
+
+
+def test_max_pool_indices_ties_and_nan_match_pytorch():
+    """The first maximum of a window wins a tie, and a nan wins over numbers, as in PyTorch."""
+    a = np.zeros((1, 2, 4, 6), dtype=np.float32)
+    a[0, 0, 0, 1] = np.nan
+    a[0, 1, 2:, 2:4] = 5.0
+    ours = minigrad.nn.functional.max_pool2d(minigrad.tensor(a), 2, return_indices=True)
+    theirs = torch.nn.functional.max_pool2d(torch.tensor(a), 2, return_indices=True)
+    np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
+    np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
