@@ -451,9 +451,11 @@ class Softplus(Function):
         xp = x.device.xp
         ctx.save_for_backward(x)
         ctx.beta, ctx.threshold = beta, threshold
-        z = as_float_array(x) * beta
+        array = as_float_array(x)
+        z = array * beta
         soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
-        return xp.where(z > threshold, x.array, soft).astype(z.dtype)
+        # NOTE: NumPy 1.26 makes a 0-d float32 array times a Python float a float64 scalar
+        return xp.where(z > threshold, array, soft).astype(array.dtype)
 
     @staticmethod
     def backward(ctx, gy):

@@ -137,7 +137,8 @@ class CrossEntropy(Function):
         ctx.scale, ctx.rows, ctx.cols, ctx.reduction = w / denom, rows, safe, reduction
         if reduction == "none":
             return losses
-        return losses.sum() / denom
+        # NOTE: no division by the int 1 for "sum": NumPy 1.26 turns float32 / int into float64
+        return losses.sum() / denom if reduction == "mean" else losses.sum()
 
     @staticmethod
     def backward(ctx, gy):
