@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 LAB_STAMP  := $(VENV)/.stamp-lab
 TEST_STAMP := $(VENV)/.stamp-test
 
-.PHONY: lab test lint format exercises bench clean
+.PHONY: lab test test-numpy1 lint format exercises bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,17 @@ test: $(TEST_STAMP)
 	$(VENV)/bin/minigrad-course build --check
 	$(PY) -m pytest -n 2 --dist loadfile
 
+# The engine on the oldest NumPy we support (NumPy 1.26 promotes scalars differently).
+NP1_VENV := .venv-numpy1
+$(NP1_VENV)/.stamp: pyproject.toml
+	$(PYTHON) -m venv $(NP1_VENV)
+	$(NP1_VENV)/bin/python -m pip install -e '.[test]' 'numpy>=1.26,<2' scikit-learn
+	touch $@
+
+test-numpy1: $(NP1_VENV)/.stamp
+	$(NP1_VENV)/bin/python -m pytest -n 2 tests/ops tests/autograd tests/nn tests/optim \
+		tests/data tests/static tests/test_tensor.py tests/test_errors.py tests/test_torch_programs.py
+
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
@@ -45,4 +56,4 @@ bench: $(TEST_STAMP)
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(NP1_VENV) build *.egg-info .pytest_cache .hypothesis
