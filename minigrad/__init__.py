@@ -6,7 +6,7 @@ x = torch.randn(3, requires_grad=True)
 x.grad                    # 2 * x
 """
 
-from minigrad.tensor import Size, Tensor  # noqa: I001 - Tensor first: everything needs it
+from minigrad.tensor import Size, Tensor, set_printoptions  # noqa: I001 - Tensor first
 from minigrad import autograd, dtypes
 from minigrad.autograd import (
     enable_grad,
@@ -46,12 +46,15 @@ from minigrad.dtypes import (
     get_default_dtype,
     iinfo,
     promote_types,
+    result_type,
     set_default_dtype,
 )
 from minigrad.ops.elementwise import (
     abs,
     add,
     allclose,
+    arctan2,
+    atan2,
     ceil,
     clamp,
     clamp_max,
@@ -65,7 +68,12 @@ from minigrad.ops.elementwise import (
     equal,
     erf,
     exp,
+    exp2,
+    expm1,
+    fix,
     floor,
+    fmod,
+    frac,
     floor_divide,
     ge,
     gt,
@@ -74,6 +82,7 @@ from minigrad.ops.elementwise import (
     isinf,
     isnan,
     le,
+    lerp,
     log,
     log1p,
     log2,
@@ -92,6 +101,7 @@ from minigrad.ops.elementwise import (
     neg,
     negative,
     pow,
+    reciprocal,
     relu,
     remainder,
     round,
@@ -106,19 +116,28 @@ from minigrad.ops.elementwise import (
     tan,
     tanh,
     true_divide,
+    trunc,
     where,
 )
 from minigrad.ops.indexing import (
     diag,
     diagonal,
     gather,
+    index_add,
+    index_fill,
     index_select,
+    masked_select,
     narrow,
     nonzero,
+    repeat_interleave,
     roll,
+    scatter,
+    scatter_add,
+    select,
+    take,
     trace,
 )
-from minigrad.ops.matmul import addmm, bmm, dot, einsum, matmul, mm, mv, outer
+from minigrad.ops.matmul import addmm, bmm, cross, dot, einsum, matmul, mm, mv, outer, tensordot
 from minigrad.ops.nn import log_softmax, softmax
 from minigrad.ops.reduce import (
     all,
@@ -128,7 +147,9 @@ from minigrad.ops.reduce import (
     argmax,
     argmin,
     argsort,
+    bincount,
     count_nonzero,
+    cumprod,
     cumsum,
     logsumexp,
     max,
@@ -140,8 +161,10 @@ from minigrad.ops.reduce import (
     std,
     sum,
     topk,
+    unique,
     var,
 )
+from minigrad.ops.sampling import multinomial
 from minigrad.ops.shape import (
     cat,
     chunk,
@@ -149,11 +172,13 @@ from minigrad.ops.shape import (
     concatenate,
     flatten,
     flip,
+    hstack,
     meshgrid,
     movedim,
     permute,
     repeat,
     reshape,
+    row_stack,
     split,
     squeeze,
     stack,
@@ -164,6 +189,7 @@ from minigrad.ops.shape import (
     unbind,
     unflatten,
     unsqueeze,
+    vstack,
 )
 from minigrad.legacy import (
     BoolTensor,
@@ -210,6 +236,21 @@ def expand_copy(input: Tensor, size) -> Tensor:
     return input.expand(*size).clone()
 
 
+def broadcast_to(input: Tensor, size) -> Tensor:
+    return input.broadcast_to(size)
+
+
+def detach(input: Tensor) -> Tensor:
+    return input.detach()
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether PyTorch's casting rule allows from_ -> to: never to a lower category
+    (bool < integer < float), so float to int and int to bool are not allowed."""
+    return from_._kind <= to._kind
+
+
 # -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------
-from minigrad import datasets, linalg, nn, optim, static, utils, viz  # noqa: E402
+from minigrad import datasets, linalg, nn, optim, static, testing, utils, viz  # noqa: E402
 from minigrad.serialization import load, save  # noqa: E402
+from minigrad.static import compile  # noqa: E402 - as torch.compile

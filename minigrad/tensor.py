@@ -119,6 +119,17 @@ class Tensor:
     def dim(self) -> int:
         return self.array.ndim
 
+    ndimension = dim
+
+    def stride(self, dim: int | None = None):
+        """Elements to step over per index of each dim, of a contiguous (row-major) layout."""
+        steps, step = [], 1
+        for n in reversed(self.array.shape):
+            steps.append(step)
+            step *= builtins.max(n, 1)
+        steps = tuple(reversed(steps))
+        return steps if dim is None else steps[dim]
+
     def numel(self) -> int:
         return int(self.array.size)
 
@@ -302,6 +313,14 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.array.shape[0]))
 
+    def __contains__(self, element) -> bool:
+        if not isinstance(element, (Tensor, int, float, bool)):
+            raise RuntimeError(
+                "Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element)}."
+            )
+        return builtins.bool((self == element).any().item())
+
     __hash__ = object.__hash__
 
     def __deepcopy__(self, memo):
@@ -472,7 +491,55 @@ class Tensor:
         return self._inplace(lambda s: s + value * t1 / t2)
 
     def lerp_(self, end, weight):
-        return self._inplace(lambda s: s + weight * (end - s))
+        return self._inplace(elementwise.lerp, end, weight)
+
+    def abs_(self):
+        return self._inplace(elementwise.abs)
+
+    def sigmoid_(self):
+        return self._inplace(elementwise.sigmoid)
+
+    def tanh_(self):
+        return self._inplace(elementwise.tanh)
+
+    def log_(self):
+        return self._inplace(elementwise.log)
+
+    clip_ = clamp_
+
+    def scatter_(self, dim, index, src=None, *, value=None):
+        return self._inplace(indexing.scatter, dim, index, value if src is None else src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(indexing.scatter_add, dim, index, src)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._inplace(lambda s: indexing.index_add(s, dim, index, source, alpha=alpha))
+
+    def index_fill_(self, dim, index, value):
+        return self._inplace(indexing.index_fill, dim, index, value)
+
+    def unsqueeze_(self, dim):
+        return self._reshape_in_place(shape_ops.unsqueeze, dim)
+
+    def squeeze_(self, dim=None):
+        return self._reshape_in_place(shape_ops.squeeze, dim)
+
+    def t_(self):
+        return self._reshape_in_place(Tensor.t)
+
+    def _reshape_in_place(self, op, *args) -> Tensor:
+        """This tensor takes the shape (and, when recorded, the history) of op(self, *args)."""
+        if state.enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        out = op(self, *args)
+        self.array = out.array
+        if out.grad_fn is not None:
+            self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+        self._version += 1
+        return self
 
     def masked_fill_(self, mask, value):
         return self._inplace(elementwise.masked_fill, mask, value)
@@ -504,6 +571,29 @@ class Tensor:
         self.array[...] = u < p
         self._version += 1
         return self
+
+    def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+        """Integers drawn uniformly from [from_, to) (`random_(to)`: [0, to)); with no bound,
+        up to the largest integer the dtype holds exactly (2^24 for float32), as PyTorch."""
+        if to is None and from_ == 0:
+            name = self.array.dtype.name
+            to = _RANDOM_TOP[name] if name in _RANDOM_TOP else dtypes.iinfo(self.dtype).max
+        elif to is None:
+            from_, to = 0, from_
+
+        def sample(shape, dev, low, high, gen):
+            return random.integers_array(low, high, shape, dev, gen)
+
+        return self._fill_random(sample, from_, to, generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
+        """Exponential draws with rate lambd: -log(1 - u) / lambd for u uniform on [0, 1)."""
+
+        def sample(shape, dev, rate, _, gen):
+            u = random.uniform_array(shape, dev, generator=gen, dtype=self.dtype)
+            return -dev.xp.log1p(-u) / rate
+
+        return self._fill_random(sample, lambd, None, generator)
 
     def _fill_random(self, sample, a, b, generator) -> Tensor:
         if state.enabled and self._requires_grad and self.grad_fn is None:
@@ -627,6 +717,31 @@ class Tensor:
     def exp(self):
         return elementwise.exp(self)
 
+    def expm1(self):
+        return elementwise.expm1(self)
+
+    def exp2(self):
+        return elementwise.exp2(self)
+
+    def trunc(self):
+        return elementwise.trunc(self)
+
+    fix = trunc
+
+    def frac(self):
+        return elementwise.frac(self)
+
+    def lerp(self, end, weight):
+        return elementwise.lerp(self, end, weight)
+
+    def atan2(self, other):
+        return elementwise.atan2(self, other)
+
+    arctan2 = atan2
+
+    def fmod(self, other):
+        return elementwise.fmod(self, other)
+
     def log(self):
         return elementwise.log(self)
 
@@ -664,7 +779,7 @@ class Tensor:
         return elementwise.mul(self, self)
 
     def reciprocal(self):
-        return elementwise.div(1.0, self)
+        return elementwise.reciprocal(self)
 
     def sigmoid(self):
         return elementwise.sigmoid(self)
@@ -785,8 +900,18 @@ class Tensor:
         return reduce.norm(self, p, dim, keepdim)
 
     @_numpy_axis
-    def cumsum(self, dim):
-        return reduce.cumsum(self, dim)
+    def cumsum(self, dim, *, dtype=None):
+        return reduce.cumsum(self, dim, dtype=dtype)
+
+    @_numpy_axis
+    def cumprod(self, dim, *, dtype=None):
+        return reduce.cumprod(self, dim, dtype=dtype)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return reduce.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return reduce.bincount(self, weights, minlength)
 
     @_numpy_axis
     def logsumexp(self, dim, keepdim=False):
@@ -920,7 +1045,34 @@ class Tensor:
         return indexing.index_select(self, dim, index)
 
     def masked_select(self, mask):
-        return indexing.getitem(self, mask)
+        return indexing.masked_select(self, mask)
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        return indexing.scatter(self, dim, index, src, value=value)
+
+    def scatter_add(self, dim, index, src):
+        return indexing.scatter_add(self, dim, index, src)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return indexing.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_fill(self, dim, index, value):
+        return indexing.index_fill(self, dim, index, value)
+
+    def select(self, dim, index):
+        return indexing.select(self, dim, index)
+
+    def take(self, index):
+        return indexing.take(self, index)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return indexing.repeat_interleave(self, repeats, dim)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return sampling.multinomial(self, num_samples, replacement, generator=generator)
+
+    def cross(self, other, dim=None):
+        return matmul_ops.cross(self, other, dim)
 
     def matmul(self, other):
         return matmul_ops.matmul(self, other)
@@ -1042,6 +1194,9 @@ def _copy_into(t: Tensor, array) -> None:
     t._version += 1
 
 
+_RANDOM_TOP = {"float16": 2**11, "float32": 2**24, "float64": 2**53, "bool": 2}
+
+
 def _unpickle(array: np.ndarray, device_name: str, requires_grad: bool) -> Tensor:
     return Tensor._make(get_device(device_name).xp.asarray(array), requires_grad)
 
@@ -1108,7 +1263,26 @@ def format_tensor(t: Tensor) -> str:
     return prefix + ", ".join([body, *extras]) + ")"
 
 
-_EDGE, _THRESHOLD, _LINE_WIDTH = 3, 1000, 80  # PyTorch's default print options
+_PROFILES = {
+    "default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+    "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+    "full": dict(precision=4, threshold=float("inf"), edgeitems=3, linewidth=80),
+}
+_PRINT = dict(_PROFILES["default"], sci_mode=None)
+
+
+def set_printoptions(
+    precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None
+) -> None:
+    """How tensors print, as `torch.set_printoptions`: digits after the point, the element
+    count above which a print is summarized, the items kept at each end of a summarized dim,
+    the characters per line, a profile ('default', 'short', 'full') to start from, and
+    sci_mode (True: always scientific, False: never, None: chosen from the values)."""
+    if profile is not None:
+        _PRINT.update(_PROFILES[profile])
+    given = dict(precision=precision, threshold=threshold, edgeitems=edgeitems)
+    given["linewidth"] = linewidth
+    _PRINT.update({k: v for k, v in given.items() if v is not None}, sci_mode=sci_mode)
 
 
 def _format_array(array: np.ndarray, indent: int) -> str:
@@ -1116,7 +1290,7 @@ def _format_array(array: np.ndarray, indent: int) -> str:
     columns, and `...` in the middle of long dims when there are over 1000 elements."""
     if array.size == 0:
         return "[]"
-    summarize = array.size > _THRESHOLD
+    summarize = array.size > _PRINT["threshold"]
     fmt, width = _element_format(_summarized(array) if summarize else array)
     return _nested(array, indent, lambda v: fmt(v).rjust(width), width, summarize)
 
@@ -1125,10 +1299,11 @@ def _nested(array: np.ndarray, indent: int, cell, width: int, summarize: bool) -
     if array.ndim == 0:
         return cell(array.item())
     n = array.shape[0]
-    rows = [*range(_EDGE), None, *range(n - _EDGE, n)] if summarize and n > 2 * _EDGE else range(n)
+    edge = _PRINT["edgeitems"]
+    rows = [*range(edge), None, *range(n - edge, n)] if summarize and n > 2 * edge else range(n)
     if array.ndim == 1:
         items = [" ..." if i is None else cell(array[i].item()) for i in rows]
-        per_line = builtins.max(1, (_LINE_WIDTH - indent) // (width + 2))
+        per_line = builtins.max(1, (_PRINT["linewidth"] - indent) // (width + 2))
         lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
     parts = [
@@ -1139,16 +1314,18 @@ def _nested(array: np.ndarray, indent: int, cell, width: int, summarize: bool) -
 
 def _summarized(array: np.ndarray) -> np.ndarray:
     """The elements a summarized print shows (the first and last 3 along each dim)."""
-    if array.shape[0] > 2 * _EDGE:
-        array = np.concatenate([array[:_EDGE], array[-_EDGE:]])
+    edge = _PRINT["edgeitems"]
+    if array.shape[0] > 2 * edge:
+        array = np.concatenate([array[:edge], array[-edge:]])
     return np.stack([_summarized(a) for a in array]) if array.ndim > 1 else array
 
 
 def _element_format(array: np.ndarray):
     """PyTorch's choice of element format, and the width of the widest finite nonzero value.
 
-    Integers in a float tensor print as `2.`; otherwise 4 decimals, or scientific notation when
-    the nonzero magnitudes span more than 1000x, exceed 1e8 or go below 1e-4.
+    Integers in a float tensor print as `2.`; otherwise `precision` (4) decimals, or scientific
+    notation when the nonzero magnitudes span more than 1000x, exceed 1e8 or go below 1e-4
+    (or as `set_printoptions(sci_mode=...)` says).
     """
     if array.dtype.kind == "b":
         return (lambda v: "True" if v else "False"), 5 if not array.all() else 4
@@ -1159,13 +1336,15 @@ def _element_format(array: np.ndarray):
     signed = finite[finite != 0]
     nonzero = np.abs(signed)
     big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (0.0, 0.0)
-    spread = nonzero.size and (big / small > 1000.0 or big > 1e8)
-    if np.all(finite == np.ceil(finite)):
-        fmt = (lambda v: f"{v:.4e}") if spread else (lambda v: f"{v:.0f}.")
-    elif spread or small < 1e-4:
-        fmt = lambda v: f"{v:.4e}"  # noqa: E731
+    spread = builtins.bool(nonzero.size and (big / small > 1000.0 or big > 1e8))
+    integral = np.all(finite == np.ceil(finite))
+    p, sci = _PRINT["precision"], _PRINT["sci_mode"]
+    if sci if sci is not None else spread or (not integral and small < 1e-4):
+        fmt = lambda v: f"{v:.{p}e}"  # noqa: E731
+    elif integral:
+        fmt = lambda v: f"{v:.0f}."  # noqa: E731
     else:
-        fmt = lambda v: f"{v:.4f}"  # noqa: E731
+        fmt = lambda v: f"{v:.{p}f}"  # noqa: E731
     shown = np.concatenate([signed[:1000], [0.0]])
     width = builtins.max(len(fmt(v)) for v in shown)
     return (lambda v: fmt(v) if np.isfinite(v) else str(v)), width
@@ -1176,7 +1355,7 @@ from minigrad import creation, random  # noqa: E402
 from minigrad.autograd import engine  # noqa: E402
 from minigrad.autograd.function import AccumulateGrad  # noqa: E402
 from minigrad.autograd.grad_mode import state  # noqa: E402
-from minigrad.ops import elementwise, indexing, reduce  # noqa: E402
+from minigrad.ops import elementwise, indexing, reduce, sampling  # noqa: E402
 from minigrad.ops import matmul as matmul_ops  # noqa: E402
 from minigrad.ops import nn as nn_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402

@@ -379,3 +379,136 @@ def test_pickled_and_copied_devices_are_the_interned_objects():
         assert copy.deepcopy(dev) is dev and copy.copy(dev) is dev
     assert (cpu.type, cpu.index, cpu.xp) == ("cpu", None, np)  # not overwritten by cuda:1
     assert pickle.loads(pickle.dumps(torch.device("cuda:1"))) == torch.device("cuda:1")
+
+
+def test_unique_and_bincount_match_torch():
+    def program(lib):
+        x = lib.tensor([[3, 1, 3], [2, 1, 1]])
+        values, inverse, counts = lib.unique(x, return_inverse=True, return_counts=True)
+        w = lib.tensor([0.5, 1.0, 2.0, 0.25], dtype=lib.float32)
+        n = lib.tensor([0, 3, 3, 1])
+        out = [values, inverse, counts, x.unique(), lib.bincount(n), n.bincount(w, minlength=6)]
+        return [(t.tolist(), str(t.dtype).split(".")[1]) for t in out]
+
+    assert program(minigrad) == program(torch)
+    with pytest.raises(RuntimeError, match="bincount"):
+        minigrad.bincount(minigrad.tensor([1, -1]))
+
+
+def test_multinomial_draws_follow_the_weights():
+    p = minigrad.tensor([[0.1, 0.0, 0.6, 0.3], [1.0, 1.0, 0.0, 2.0]])
+    draws = minigrad.multinomial(p, 4000, replacement=True)
+    assert draws.shape == (2, 4000) and draws.dtype == minigrad.int64
+    freq = np.stack([np.bincount(row, minlength=4) / 4000 for row in draws.numpy()])
+    np.testing.assert_allclose(freq, [[0.1, 0, 0.6, 0.3], [0.25, 0.25, 0, 0.5]], atol=0.03)
+    once = p.multinomial(2)  # without replacement: distinct classes with weight
+    (a, b), (c, d) = once.tolist()
+    assert a != b and 1 not in (a, b) and c != d and 2 not in (c, d)
+    first = minigrad.stack([p[0].multinomial(1) for _ in range(2000)]).numpy().ravel()
+    np.testing.assert_allclose(
+        np.bincount(first, minlength=4) / 2000, [0.1, 0, 0.6, 0.3], atol=0.03
+    )
+    g = minigrad.Generator().manual_seed(5)
+    a = minigrad.multinomial(p, 3, generator=g)
+    g.manual_seed(5)
+    assert minigrad.multinomial(p, 3, generator=g).tolist() == a.tolist()
+
+
+@pytest.mark.parametrize(
+    "probs, n, replacement",
+    [([0.2, 0.8], 3, False), ([0.2, -0.8], 1, False), ([0.0, 0.0], 1, True)],
+)
+def test_multinomial_errors_as_torch(probs, n, replacement):
+    with pytest.raises(RuntimeError) as theirs:
+        torch.multinomial(torch.tensor(probs), n, replacement)
+    with pytest.raises(RuntimeError, match="multinomial") as mine:
+        minigrad.multinomial(minigrad.tensor(probs), n, replacement)
+    assert str(theirs.value).split("(")[0].strip() in str(mine.value)
+
+
+def test_more_in_place_methods_match_torch():
+    def program(lib):
+        x = lib.tensor([[-1.5, 0.5], [2.0, 3.0]])
+        x.abs_().log_()
+        y = lib.tensor([0.5, -1.0]).sigmoid_().tanh_().clip_(0.1, 0.6)
+        s = lib.zeros(2, 3).scatter_(1, lib.tensor([[2], [0]]), 7.0)
+        s.scatter_add_(0, lib.tensor([[1, 1, 1]]), lib.ones(1, 3))
+        s.index_add_(1, lib.tensor([0, 0]), lib.ones(2, 2), alpha=2)
+        s.index_fill_(0, lib.tensor([1]), -1.0)
+        v = lib.arange(6.0).reshape(2, 3)
+        v.unsqueeze_(0).squeeze_(0).t_()
+        out = [x, y, s, v, lib.tensor([1.0, 2.0]).lerp_(lib.tensor([3.0, 5.0]), 0.5)]
+        return [(np.round(t.tolist(), 5).tolist(), tuple(t.shape)) for t in out]
+
+    assert program(minigrad) == program(torch)
+
+
+def test_shape_in_place_on_a_leaf_that_requires_grad_raises_as_torch():
+    for lib in (minigrad, torch):
+        with pytest.raises(RuntimeError, match="leaf Variable"):
+            lib.ones(3, requires_grad=True).unsqueeze_(0)
+    x = minigrad.ones(3, requires_grad=True)
+    y = x * 2
+    y.unsqueeze_(0).sum().backward()
+    assert y.shape == (1, 3) and x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_stride_ndimension_contains_as_torch():
+    def program(lib):
+        x = lib.zeros(2, 3, 4)
+        t = lib.tensor([1.0, 2.0])
+        return [x.stride(), x.stride(1), x.ndimension(), 2 in t, 3 in t, lib.tensor(1.0) in t]
+
+    assert program(minigrad) == program(torch)
+    with pytest.raises(RuntimeError, match="__contains__"):
+        "a" in minigrad.ones(2)  # noqa: B015
+
+
+def test_random_and_exponential_fill_in_place():
+    x = minigrad.zeros(1000).random_(3, 7)
+    assert set(x.tolist()) == {3.0, 4.0, 5.0, 6.0} and x.dtype == minigrad.float32
+    assert set(minigrad.zeros(100, dtype=minigrad.int64).random_(2).tolist()) == {0, 1}
+    assert 0 <= minigrad.zeros(100).random_().max().item() <= 2**24
+    e = minigrad.empty(20000).exponential_(2.0)
+    assert e.min().item() >= 0 and abs(e.mean().item() - 0.5) < 0.02
+
+
+def test_top_level_aliases_and_dtype_rules_as_torch():
+    import minigrad.testing
+
+    assert minigrad.compile is minigrad.static.compile and minigrad.testing.assert_close
+    x = minigrad.ones(2, requires_grad=True) * 2
+    assert not minigrad.detach(x).requires_grad
+    assert minigrad.broadcast_to(minigrad.ones(3), (2, 3)).shape == (2, 3)
+    assert minigrad.reciprocal(minigrad.tensor([4])).tolist() == [0.25]
+    for lib in (minigrad, torch):
+        assert str(lib.result_type(lib.tensor([1]), 1.0)).endswith("float32")
+        assert not lib.can_cast(lib.float32, lib.int32) and lib.can_cast(lib.int64, lib.float16)
+
+
+@pytest.fixture
+def default_printoptions():
+    yield
+    minigrad.set_printoptions(profile="default")
+    torch.set_printoptions(profile="default")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(precision=2),
+        dict(sci_mode=True),
+        dict(sci_mode=False),
+        dict(threshold=5, edgeitems=1),
+        dict(profile="short"),
+        dict(linewidth=30),
+        dict(profile="full"),
+    ],
+)
+def test_set_printoptions_as_torch(options, default_printoptions):
+    texts = []
+    for lib in (minigrad, torch):
+        lib.set_printoptions(**options)
+        x = lib.tensor([[1.123456, 2.5, 1e-5], [3.0, 4.0, 5.0]])
+        texts.append([repr(x), repr(lib.arange(30.0)), repr(lib.arange(2000.0))[:200]])
+    assert texts[0] == [t.replace("torch", "minigrad") for t in texts[1]]

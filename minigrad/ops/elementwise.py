@@ -188,6 +188,21 @@ class Exp(Function):
         return gy * y
 
 
+class Expm1(Function):
+    """y = exp(x) - 1, exact near 0; saves y; dy/dx = y + 1. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = Tensor._make(x.device.xp.expm1(as_float_array(x)))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (y + 1)
+
+
 class Log(Function):
     """y = log(x); dy/dx = 1 / x. (*) -> (*)"""
 
@@ -344,6 +359,55 @@ class Round(Floor):
     @staticmethod
     def forward(ctx, x):
         return x.device.xp.round(x.array)
+
+
+class Trunc(Floor):
+    """y = trunc(x) (rounds toward zero); the gradient is zero everywhere. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.device.xp.trunc(x.array)
+
+
+class Atan2(Function):
+    """y = atan2(a, b), the angle of (b, a); dy/da = b / r^2, dy/db = -a / r^2 with
+    r^2 = a^2 + b^2, broadcast. (*), (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            y = a.device.xp.arctan2(a.array, b.array)
+        except ValueError:
+            raise broadcast_error("atan2", a, b) from None
+        return _cast(y, float_result(result_dtype(a, b)))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        g = gy / (a * a + b * b)
+        return _grad_for(ctx, 0, g * b, a.shape), _grad_for(ctx, 1, -g * a, b.shape)
+
+
+class Fmod(Function):
+    """y = a - trunc(a / b) * b (the sign of a, C's fmod); dy/da = 1, dy/db = -trunc(a / b).
+    (*), (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_operands(ctx, a, b)
+        try:
+            y = _division("fmod", np.fmod)(array_of(a), array_of(b))
+        except ValueError:
+            raise broadcast_error("fmod", a, b) from None
+        return _cast(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = _saved_operands(ctx)
+        ga = _grad_for(ctx, 0, gy, shape_of(a))
+        gb = sum_to(-gy * trunc(a / b), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
 
 
 # -- activations -----------------------------------------------------------------------------
@@ -705,6 +769,15 @@ def exp(input):
     return Exp.apply(input)
 
 
+def expm1(input):
+    return Expm1.apply(input)
+
+
+def exp2(input):
+    """2 ** x, as exp(x ln 2) (a float for integer input too)."""
+    return Exp.apply(input * math.log(2))
+
+
 def log(input):
     return Log.apply(input)
 
@@ -763,6 +836,38 @@ def ceil(input):
 
 def round(input):
     return Round.apply(input)
+
+
+def trunc(input):
+    return Trunc.apply(input)
+
+
+fix = trunc
+
+
+def frac(input):
+    """x - trunc(x): the fractional part, with the sign of x."""
+    return input - Trunc.apply(input)
+
+
+def atan2(input, other):
+    return Atan2.apply(input, other)
+
+
+arctan2 = atan2
+
+
+def fmod(input, other):
+    return Fmod.apply(_tensor_arg(input, other), _tensor_arg(other, input))
+
+
+def reciprocal(input):
+    return div(1.0, input)
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input); weight is a number or a tensor."""
+    return input + weight * (end - input)
 
 
 def square(input):

@@ -12,7 +12,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import array_of, check_same_device, normalize_dim
+from minigrad.ops._util import array_of, broadcast_error, check_same_device, normalize_dim
 from minigrad.ops.elementwise import no_grad_op
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
@@ -290,3 +290,102 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     if not as_tuple:
         return found
     return tuple(found[:, i] for i in range(max(input.ndim, 1)))
+
+
+# -- scatters: writes at an index along a dim, built on IndexPut and IndexAdd ----------------
+def _scatter_index(op: str, input: Tensor, dim: int, index: Tensor):
+    """The full advanced index of `index` along `dim`, checked as PyTorch checks it."""
+    d = normalize_dim(dim, input.ndim, op)
+    check_same_device(op, input, index)
+    if index.array.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {index.dtype}")
+    if index.ndim != input.ndim:
+        raise RuntimeError(
+            f"{op}: index tensor must have the same number of dimensions as self tensor "
+            f"({index.ndim} != {input.ndim})"
+        )
+    return d, _along_dim(index, d)
+
+
+def _source_part(src, index: Tensor):
+    """The corner of src that index covers (PyTorch reads src[:index.shape] only)."""
+    if not isinstance(src, Tensor) or src.shape == index.shape:
+        return src
+    return getitem(src, tuple(slice(0, n) for n in index.array.shape))
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None) -> Tensor:
+    """A copy of input with input[index[i][j]][j] = src[i][j] for dim 0 (and so on); src may be
+    a number. Repeated indices keep one of the values (which one is unspecified, as PyTorch)."""
+    src = value if src is None else src
+    _, idx = _scatter_index("scatter", input, dim, index)
+    return IndexPut.apply(input, idx, _source_part(src, index))
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """input with src[i][j] added at input[index[i][j]][j] for dim 0; repeats add up."""
+    _, idx = _scatter_index("scatter_add", input, dim, index)
+    return input + IndexAdd.apply(_source_part(src, index), input.array.shape, idx, True)
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    """input with alpha * source's slices added at the places `index` names along dim."""
+    d = normalize_dim(dim, input.ndim, "index_add")
+    check_same_device("index_add", input, index, source)
+    idx = (slice(None),) * d + (index.array,)
+    added = source if alpha == 1 else source * alpha
+    return input + IndexAdd.apply(added, input.array.shape, idx, True)
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    """A copy of input with the slices `index` names along dim set to value."""
+    d = normalize_dim(dim, input.ndim, "index_fill")
+    check_same_device("index_fill", input, index)
+    return IndexPut.apply(input, (slice(None),) * d + (index.array,), value)
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The elements where mask (broadcast with input) is True, as a 1-D tensor."""
+    from minigrad.ops.shape import expand
+
+    if mask.array.dtype != np.bool_:
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
+    try:
+        shape = np.broadcast_shapes(input.array.shape, mask.array.shape)
+    except ValueError:
+        raise broadcast_error("masked_select", input, mask) from None
+    return getitem(expand(input, shape), expand(mask, shape))
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """input[..., index, ...] at `dim`: that dim is removed."""
+    d = normalize_dim(dim, input.ndim, "select")
+    return getitem(input, (slice(None),) * d + (index,))
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """input as if flattened, at the places `index` names; the result has index's shape."""
+    from minigrad.ops.shape import reshape
+
+    return getitem(reshape(input, (-1,)), index)
+
+
+def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None) -> Tensor:
+    """Each element (or slice along dim) repeated `repeats` times in place: [1, 2] -> [1, 1,
+    2, 2]. `repeat_interleave(counts)` alone gives 0 repeated counts[0] times, 1 ..."""
+    from minigrad.ops.shape import reshape
+
+    if repeats is None:
+        counts = input
+        xp = counts.device.xp
+        index = xp.arange(counts.array.shape[0])
+        return no_grad_op("repeat_interleave", lambda c: xp.repeat(index, c.tolist()), counts)
+    if dim is None:
+        input, dim = reshape(input, (-1,)), 0
+    d = normalize_dim(dim, input.ndim, "repeat_interleave")
+    xp = input.device.xp
+    # NOTE: the result's size depends on the counts, so they are read on the host (CuPy's
+    # repeat takes ints and lists only)
+    reps = repeats.array.tolist() if isinstance(repeats, Tensor) else repeats
+    index = xp.repeat(xp.arange(input.array.shape[d]), reps)
+    return getitem(input, (slice(None),) * d + (index,))

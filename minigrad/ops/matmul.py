@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
+from minigrad.ops.indexing import getitem
 from minigrad.ops.shape import expand, reshape, sum_to, unsqueeze
 from minigrad.tensor import Tensor
 
@@ -232,3 +233,44 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     product = mm(mat1, mat2)
     product = product if alpha == 1 else product * alpha
     return product + (input if beta == 1 else input * beta)
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """Sum over a's last `dims` dims against b's first ones, or over the pairs of dim lists
+    `dims=([a dims], [b dims])`, as an einsum. (*, k...), (k..., *) -> (*, *)"""
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        dims = (list(range(a.ndim - dims, a.ndim)), list(range(dims)))
+    da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(da) != len(db):
+        raise RuntimeError(f"tensordot: both dim lists should have the same length: {dims}")
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    sa = [next(letters) for _ in range(a.ndim)]
+    sb = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(da, db):
+        sb[j % max(b.ndim, 1)] = sa[i % max(a.ndim, 1)]
+    out = [s for s in sa if s not in sb] + [s for s in sb if s not in sa]
+    return einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
+
+
+def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
+    """The cross product of 3-vectors along dim (default: the first dim of size 3, as
+    torch.cross). (*, 3, *), (*, 3, *) -> (*, 3, *)"""
+    if dim is None:
+        dim = next((d for d, n in enumerate(input.shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError(f"cross: no dimension of size 3 in input of shape {input.shape}")
+    d = dim % max(input.ndim, 1)
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} "
+            f"and {other.shape[d]}"
+        )
+
+    def parts(x, order):
+        return getitem(x, (slice(None),) * d + (list(order),))
+
+    a1, b1 = parts(input, (1, 2, 0)), parts(other, (2, 0, 1))
+    a2, b2 = parts(input, (2, 0, 1)), parts(other, (1, 2, 0))
+    return a1 * b1 - a2 * b2

@@ -337,8 +337,49 @@ class Cumsum(Function):
         return flip(cumsum(flip(gy, ctx.dim), ctx.dim), ctx.dim), None
 
 
-def cumsum(input, dim):
+def cumsum(input, dim, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype=dtype)
     return Cumsum.apply(input, normalize_dim(dim, input.ndim, "cumsum"))
+
+
+class Cumprod(Function):
+    """y_i = x_0 * ... * x_i along dim; saves x and y; dy_j/dx_i = y_j / x_i for j >= i, so
+    gx = reversed cumsum(gy * y) / x."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        array = x.array
+        dtype = dtypes.int64.np if array.dtype.kind in "biu" else None
+        y = Tensor._make(x.device.xp.cumprod(array, axis=dim, dtype=dtype))
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.shape import flip
+
+        x, y = ctx.saved_tensors
+        d = ctx.dim
+        if not bool((x.array == 0).any()):
+            return flip(cumsum(flip(gy * y, d), d), d) / x, None
+        # NOTE: with zeros, y / x is 0/0; build each dy_j/dx_i as the cumulative product with
+        # x_i set to 1 (n^2 numbers per row; this branch is not differentiable a second time).
+        xp = x.device.xp
+        moved, g = xp.moveaxis(x.array, d, -1), xp.moveaxis(gy.array, d, -1)
+        n = moved.shape[-1]
+        eye = xp.eye(n, dtype=bool)
+        others = xp.cumprod(xp.where(eye, 1, moved[..., None, :]), axis=-1)  # [..., i, j]
+        upper = xp.triu(xp.ones((n, n), dtype=moved.dtype))  # j >= i
+        gx = (others * upper * g[..., None, :]).sum(-1)
+        return Tensor._make(xp.moveaxis(gx, -1, d)), None
+
+
+def cumprod(input, dim, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    return Cumprod.apply(input, normalize_dim(dim, input.ndim, "cumprod"))
 
 
 class LogSumExp(Function):
@@ -424,3 +465,40 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     values, indices = sort(input, d, descending=largest)
     first_k = (slice(None),) * d + (slice(0, k),)
     return RETURN_TYPES["topk"](values[first_k], indices[first_k])
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values, sorted (always, as PyTorch on the CPU); with return_inverse, each
+    element's place among them (input's shape); with return_counts, how often each occurs."""
+    if dim is not None:
+        raise NotImplementedError("unique: dim= is not supported; flatten or use dim=None")
+    xp = input.device.xp
+
+    def part(k):
+        def fn(a):
+            found = xp.unique(a.reshape(-1), return_inverse=True, return_counts=True)
+            return found[k].reshape(a.shape) if k == 1 else found[k]
+
+        return no_grad_op("unique", fn, input, part=k)
+
+    extra = [part(k) for k, wanted in ((1, return_inverse), (2, return_counts)) if wanted]
+    return (part(0), *extra) if extra else part(0)
+
+
+def bincount(input, weights=None, minlength=0):
+    """How often each value 0..max occurs in a 1-D int tensor (or the sum of its weights)."""
+    if input.ndim != 1 or input.array.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"bincount only supports 1-d non-negative integral inputs, got {input.ndim}-d "
+            f"{input.dtype}"
+        )
+    if input.array.size and int(input.array.min()) < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    xp = input.device.xp
+    if weights is None:
+        return no_grad_op("bincount", lambda a: xp.bincount(a, minlength=minlength), input)
+
+    def count(a, w):
+        return xp.bincount(a, weights=w, minlength=minlength).astype(w.dtype)
+
+    return no_grad_op("bincount", count, input, weights)

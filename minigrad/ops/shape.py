@@ -395,3 +395,17 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
         placed[axis] = -1
         grids.append(expand(reshape(t, placed), shape))
     return tuple(grids)
+
+
+def vstack(tensors) -> Tensor:
+    """cat along dim 0, with 1-D tensors taken as rows (1, n)."""
+    return cat([reshape(t, (1, -1)) if t.ndim < 2 else t for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def hstack(tensors) -> Tensor:
+    """cat along dim 1, or along dim 0 when the tensors are 1-D (0-d ones become 1-D)."""
+    tensors = [reshape(t, (1,)) if t.ndim == 0 else t for t in tensors]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
