@@ -354,7 +354,9 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
         shape = np.broadcast_shapes(input.array.shape, mask.array.shape)
     except ValueError:
         raise broadcast_error("masked_select", input, mask) from None
-    return getitem(expand(input, shape), expand(mask, shape))
+    if mask.array.shape != shape:  # a mask that is already full stays a constant to tracing
+        mask = expand(mask, shape)
+    return getitem(expand(input, shape), mask)
 
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:

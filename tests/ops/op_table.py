@@ -270,7 +270,7 @@ CASES = [
     Case("index_select", lambda t, F, a: a.index_select(1, _index(t, a, [3, 0, 3])), ((3, 4),)),
     Case(
         "masked_select_broadcast",
-        lambda t, F, a: t.masked_select(a, _mask(t, a[:1])) * 2,
+        lambda t, F, a: t.masked_select(a[:1], _mask(t, a)) * 2,
         ((3, 4),),
     ),
     Case("select", lambda t, F, a: t.select(a, 1, -1) * 2, ((3, 4),)),
