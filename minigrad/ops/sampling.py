@@ -4,6 +4,7 @@ integers); the numbers come from the tensor's device generator (minigrad.random)
 from __future__ import annotations
 
 from minigrad import random
+from minigrad.ops._util import quiet
 from minigrad.ops.elementwise import no_grad_op
 from minigrad.tensor import Tensor
 
@@ -31,7 +32,8 @@ def multinomial(input: Tensor, num_samples: int, replacement=False, *, generator
         u = random.uniform_array(input.array.shape, input.device, generator=generator)
 
         def draw(w):
-            with_inf = xp.where(w > 0, -xp.log1p(-u) / w.astype(u.dtype), xp.inf)
+            with quiet():  # zero weights: key inf, never drawn before a weighted class
+                with_inf = xp.where(w > 0, -xp.log1p(-u) / w.astype(u.dtype), xp.inf)
             return xp.argsort(with_inf, axis=-1)[..., :num_samples]
 
     return no_grad_op("multinomial", draw, input, num_samples=num_samples)
