@@ -37,7 +37,9 @@ def _to_float64(inputs) -> tuple:
 
 
 def _weighted_sum(outputs, weights) -> float:
-    return float(sum((o.array.astype(np.float64) * w).sum() for o, w in zip(outputs, weights)))
+    return float(
+        sum((_host(o.array).astype(np.float64) * w).sum() for o, w in zip(outputs, weights))
+    )
 
 
 def _jacobian_vector(func, inputs, wrt, weights, eps):

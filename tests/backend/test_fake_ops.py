@@ -54,3 +54,12 @@ def test_gather_refuses_a_host_index(fake_cuda):
     index = minigrad.tensor([[0, 1], [2, 3], [1, 1]])
     with pytest.raises(RuntimeError, match="gather: .*cuda:0, cpu"):
         x.gather(1, index)
+
+
+def test_gradcheck_runs_on_simulated_cuda(fake_cuda):
+    """gradcheck keeps its float64 arithmetic on the host, whatever the tensors' device."""
+    from minigrad.testing import gradcheck
+
+    x = minigrad.randn(3, 4, dtype=minigrad.float64, device="cuda", requires_grad=True)
+    w = minigrad.randn(4, 2, dtype=minigrad.float64, device="cuda", requires_grad=True)
+    assert gradcheck(lambda x, w: (x @ w).tanh().sum(0), (x, w))
