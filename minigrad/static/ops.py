@@ -333,7 +333,11 @@ register("log_softmax_grad")(
 
 
 def _ce_parts(xp, x, t, weight, ignore_index, reduction):
+    """(targets safe to index with, per-row weights or None for all ones, the mean's divisor)."""
     valid = t != ignore_index
+    if weight is None and bool(valid.all()):
+        # NOTE: the common case (no weights, nothing ignored) needs no weight arrays
+        return t, None, t.shape[0] if reduction == "mean" else 1
     safe = xp.where(valid, t, 0)
     w = (weight[safe] if weight is not None else xp.ones(t.shape, x.dtype)) * valid
     denom = w.sum() if reduction == "mean" else 1
@@ -354,8 +358,11 @@ def _cross_entropy(xp, ignore_index, reduction):
     def cross_entropy(x, t, weight=None):
         logp = _log_softmax_array(xp, x, 1)
         safe, w, denom = _ce_parts(xp, x, t, weight, ignore_index, reduction)
-        losses = -w * logp[xp.arange(t.shape[0]), safe]
-        return losses if reduction == "none" else xp.asarray(losses.sum() / denom)
+        picked = logp[xp.arange(t.shape[0]), safe]
+        losses = -picked if w is None else -w * picked
+        if reduction == "none":
+            return losses
+        return xp.asarray(losses.sum() / denom if reduction == "mean" else losses.sum())
 
     return cross_entropy
 
@@ -367,7 +374,7 @@ def _cross_entropy_grad(xp, ignore_index, reduction):
         e = xp.exp(x - x.max(axis=1, keepdims=True))
         g = e / e.sum(axis=1, keepdims=True)
         g[xp.arange(t.shape[0]), safe] -= 1
-        scale = (w / denom)[:, None]
+        scale = 1 / denom if w is None else (w / denom)[:, None]
         return g * (scale * (gy[:, None] if reduction == "none" else gy))
 
     return grad
