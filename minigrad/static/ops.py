@@ -30,7 +30,8 @@ class OpDef:
 
 
 OPS: dict[str, OpDef] = {}
-MULTI_OUTPUT = {"split", "eager", "eager_backward"}  # kernels that return a tuple
+# kernels that return a tuple (cross_entropy: the loss and the log-probabilities it saves)
+MULTI_OUTPUT = {"split", "eager", "eager_backward", "cross_entropy"}
 
 
 def register(name, vjp=None, ufunc=None, extra=(), cuda=None):
@@ -346,36 +347,39 @@ def _ce_parts(xp, x, t, weight, ignore_index, reduction):
 
 @register(
     "cross_entropy",
-    vjp=lambda b, n, gy: [
+    # the log-probabilities are never a traced function's value, so they get no gradient
+    vjp=lambda b, n, gy, _: [
         b.emit(
-            "cross_entropy_grad", gy, b.I(n, 0), b.I(n, 1), n.inputs[2] and b.I(n, 2), **n.attrs
+            "cross_entropy_grad", gy, b.O(n, 1), b.I(n, 1), n.inputs[2] and b.I(n, 2), **n.attrs
         ),
         None,
         None,
     ],
 )
 def _cross_entropy(xp, ignore_index, reduction):
+    """(loss, log-probabilities): backward reads the softmax from the second, not from x."""
+
     def cross_entropy(x, t, weight=None):
         logp = _log_softmax_array(xp, x, 1)
         safe, w, denom = _ce_parts(xp, x, t, weight, ignore_index, reduction)
         picked = logp[xp.arange(t.shape[0]), safe]
         losses = -picked if w is None else -w * picked
         if reduction == "none":
-            return losses
-        return xp.asarray(losses.sum() / denom if reduction == "mean" else losses.sum())
+            return losses, logp
+        return xp.asarray(losses.sum() / denom if reduction == "mean" else losses.sum()), logp
 
     return cross_entropy
 
 
 @register("cross_entropy_grad")
 def _cross_entropy_grad(xp, ignore_index, reduction):
-    def grad(gy, x, t, weight=None):
-        safe, w, denom = _ce_parts(xp, x, t, weight, ignore_index, reduction)
-        e = xp.exp(x - x.max(axis=1, keepdims=True))
-        g = e / e.sum(axis=1, keepdims=True)
+    def grad(gy, logp, t, weight=None):
+        safe, w, denom = _ce_parts(xp, logp, t, weight, ignore_index, reduction)
+        g = xp.exp(logp)  # the softmax, from the forward's log-probabilities: a fresh array
         g[xp.arange(t.shape[0]), safe] -= 1
         scale = 1 / denom if w is None else (w / denom)[:, None]
-        return g * (scale * (gy[:, None] if reduction == "none" else gy))
+        g *= scale * (gy[:, None] if reduction == "none" else gy)
+        return g
 
     return grad
 

@@ -105,10 +105,20 @@ def _decode_graph(doc, z) -> Graph:
         if node["op"] not in OPS or node["op"] in NOT_SAVABLE:
             raise ValueError(f"unknown op {node['op']!r}")
         attrs = {k: _decode(v, z) for k, v in node["attrs"].items()}
-        graph.nodes.append(Node(node["op"], node["inputs"], node["outputs"], attrs))
+        graph.nodes.append(Node(node["op"], node["inputs"], _outputs(graph, node), attrs))
     for vid, c in doc["constants"].items():
         graph.constants[int(vid)] = Const(array=_decode(c["value"], z), name=c["name"])
     return graph
+
+
+def _outputs(graph: Graph, node: dict) -> list:
+    """The node's outputs; a cross_entropy saved before it returned its log-probabilities
+    (one output) gets a value for them, since its kernel now returns both."""
+    outputs = list(node["outputs"])
+    if node["op"] == "cross_entropy" and len(outputs) == 1:
+        logits = graph.values[node["inputs"][0]]
+        outputs.append(graph.new_value(logits.shape, logits.dtype))
+    return outputs
 
 
 def _decode(v, z):

@@ -296,7 +296,8 @@ def _lower_sum(t, x, dims, keepdim, dtype=None):
 def _lower_cross_entropy(t, x, target, weight, ignore_index, reduction):
     vx, vt = t.value(x), t.value(target)
     vw = None if weight is None else t.value(weight)
-    return t.b.emit("cross_entropy", vx, vt, vw, ignore_index=ignore_index, reduction=reduction)
+    loss, _ = t.b.emit("cross_entropy", vx, vt, vw, ignore_index=ignore_index, reduction=reduction)
+    return loss
 
 
 def _lower_split(t, x, sizes, dim):
