@@ -206,39 +206,53 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
 
 
 # -- pooling ---------------------------------------------------------------------------------
+def _first_max_shift(xp, padded, shifts):
+    """For each flat position p of `padded`: the s in `shifts` (ascending) whose p + s holds
+    the first max of the values at p + shifts. Same shape as `padded`; only positions whose
+    whole window lies inside are meaningful.
+
+    # NOTE: whole-array ops on shifted contiguous 1-D views, one per kernel offset: strided
+    # window slices run short inner loops and where/putmask branch on random masks, both many
+    # times slower. `better` is strict >, so the first maximum wins, as in PyTorch, and a nan
+    # wins over numbers (the first nan), as PyTorch's max pooling propagates nan.
+    """
+    flat = padded.ravel()
+    size = flat.size - shifts[-1]
+    best = xp.zeros(flat.size, dtype=xp.min_scalar_type(shifts[-1]))
+    y = flat[:size]
+    for s in shifts[1:]:
+        cand = flat[s : s + size]
+        better = ~(cand <= y) & (y == y)  # cand > y, or cand is nan and y is not
+        y = xp.maximum(y, cand)
+        # NOTE: shifts ascend, so a max keeps the latest better shift without a branch
+        xp.maximum(best[:size], xp.multiply(better, s, dtype=best.dtype), out=best[:size])
+    return best.reshape(padded.shape)
+
+
+def _window_starts(xp, padded_shape, stride, ho, wo):
+    """Flat index of each window's first element in the padded array. -> (N, C, Ho, Wo)"""
+    n, c, hp, wp = padded_shape
+    sh, sw = stride
+    planes = xp.arange(0, n * c * hp * wp, hp * wp).reshape(n, c, 1, 1)
+    return planes + (xp.arange(0, ho * sh * wp, sh * wp)[:, None] + xp.arange(0, wo * sw, sw))
+
+
 class MaxPool2d(Function):
     """y = max over each window; the gradient goes to the (first) max. -> (N, C, Ho, Wo)"""
 
     @staticmethod
     def forward(ctx, x, geom):
         xp = x.device.xp
-        n, c, h, w = x.array.shape
-        ho, wo = geom.out_size(h, w)
-        (kh, kw) = geom.kernel
+        ho, wo = geom.out_size(*x.array.shape[2:])
         padded = _pad(xp, x.array, geom.padding, -xp.inf)
-        # NOTE: a running max over the kh * kw offsets (whole-image elementwise ops) is much
-        # faster than reducing tiny windows; strict > keeps the first maximum, as PyTorch, and
-        # a nan wins, as PyTorch's max pooling propagates nan.
-        y = arg = None
-        for i, j, rows, columns in _offsets(geom, ho, wo):
-            cand = padded[:, :, rows, columns]
-            if y is None:
-                y, arg = cand.copy(), xp.zeros(cand.shape, dtype=xp.int64)
-                continue
-            better = (cand > y) | (xp.isnan(cand) & ~xp.isnan(y))
-            y = xp.where(better, cand, y)
-            arg = xp.where(better, i * kw + j, arg)
-        # position of each max in the padded plane, then in the whole padded array
-        (sh, sw), (dh, dw), (ph, pw) = geom.stride, geom.dilation, geom.padding
-        rows = xp.arange(ho)[:, None] * sh + (arg // kw) * dh
-        cols = xp.arange(wo)[None, :] * sw + (arg % kw) * dw
-        hp, wp = h + 2 * ph, w + 2 * pw
-        planes = xp.arange(n * c).reshape(n, c, 1, 1) * (hp * wp)
-        ctx.index = planes + rows * wp + cols
-        ctx.padded, ctx.padding = (n, c, hp, wp), geom.padding
+        (sh, sw), (kh, kw), (dh, dw) = geom.stride, geom.kernel, geom.dilation
+        wp = padded.shape[3]
+        shifts = [i * dh * wp + j * dw for i in range(kh) for j in range(kw)]
+        shift = _first_max_shift(xp, padded, shifts)[:, :, : ho * sh : sh, : wo * sw : sw]
+        ctx.index = _window_starts(xp, padded.shape, geom.stride, ho, wo) + shift
+        ctx.padded, ctx.padding = padded.shape, geom.padding
         ctx.unique = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
-        ctx.plane_index = (rows - ph) * w + (cols - pw)
-        return y
+        return padded.ravel()[ctx.index]
 
     @staticmethod
     def backward(ctx, gy):
@@ -325,7 +339,10 @@ def _max_indices(x, geom):
     """The argmax of each window as an index into its H * W plane (PyTorch's indices)."""
     ctx = MaxPool2d.__new__(MaxPool2d)
     MaxPool2d.forward(ctx, x, geom)
-    return ctx.plane_index.astype("int64")
+    _, _, hp, wp = ctx.padded
+    (ph, pw), w = geom.padding, x.shape[3]
+    rows, cols = (ctx.index % (hp * wp)) // wp - ph, ctx.index % wp - pw
+    return (rows * w + cols).astype("int64")
 
 
 def avg_pool2d(
