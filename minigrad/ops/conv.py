@@ -68,35 +68,50 @@ def _offsets(geom: Geometry, ho: int, wo: int):
             yield i, j, rows, columns
 
 
+def _channels_last(xp, array, padding):
+    """(N, C, H, W) -> zero-padded, contiguous (N, H + 2 ph, W + 2 pw, C)."""
+    n, c, h, w = array.shape
+    ph, pw = padding
+    out = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=array.dtype)
+    out[:, ph : ph + h, pw : pw + w] = array.transpose(0, 2, 3, 1)
+    return out
+
+
 def _im2col(xp, array, geom: Geometry):
-    """(N, C, H, W) -> (N * Ho * Wo, C * kh * kw): one row per output pixel.
+    """(N, C, H, W) -> (N * Ho * Wo, kh * kw * C): one row per output pixel, channels last.
 
     # NOTE: filled with one strided copy per kernel offset (9 for 3x3) from a channels-last
-    # view; NumPy does that several times faster than reshaping the 6-D window view at once.
+    # copy; channels innermost on both sides keeps each copy's inner loop contiguous, several
+    # times faster than (C, kh, kw) columns or reshaping the 6-D window view at once.
     """
     n, c, h, w = array.shape
     ho, wo = geom.out_size(h, w)
-    padded = _pad(xp, array, geom.padding).transpose(0, 2, 3, 1)
-    out = xp.empty((n, ho, wo, c, *geom.kernel), dtype=array.dtype)
+    padded = _channels_last(xp, array, geom.padding)
+    out = xp.empty((n, ho, wo, *geom.kernel, c), dtype=array.dtype)
     for i, j, rows, columns in _offsets(geom, ho, wo):
-        out[..., i, j] = padded[:, rows, columns, :]
+        out[:, :, :, i, j] = padded[:, rows, columns]
     return out.reshape(n * ho * wo, -1)
 
 
 def _col2im(xp, cols, shape, geom: Geometry):
-    """The adjoint of im2col: add each row back onto the pixels it was copied from."""
+    """The adjoint of im2col: add each row back onto the pixels it was copied from.
+
+    # NOTE: one copy puts each kernel offset's block first, so every add reads a contiguous
+    # block; adding the strided blocks of `cols` directly is slower than that copy plus adds.
+    """
     n, c, h, w = shape
     ph, pw = geom.padding
     ho, wo = geom.out_size(h, w)
     out = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
-    blocks = cols.reshape(n, ho, wo, c, *geom.kernel)
+    blocks = xp.ascontiguousarray(cols.reshape(n, ho, wo, -1, c).transpose(3, 0, 1, 2, 4))
+    kw = geom.kernel[1]
     for i, j, rows, columns in _offsets(geom, ho, wo):
-        out[:, rows, columns, :] += blocks[..., i, j]
+        out[:, rows, columns] += blocks[i * kw + j]
     return out[:, ph : ph + h, pw : pw + w, :].transpose(0, 3, 1, 2)
 
 
 class Im2Col(Function):
-    """cols = im2col(x): (N, C, H, W) -> (N * Ho * Wo, C * kh * kw); backward is col2im."""
+    """cols = im2col(x): (N, C, H, W) -> (N * Ho * Wo, kh * kw * C); backward is col2im."""
 
     @staticmethod
     def forward(ctx, x, geom):
@@ -122,7 +137,8 @@ class Col2Im(Function):
 
 
 class Conv2d(Function):
-    """y = im2col(x) @ w^T + b. x (N, C, H, W), w (O, C, kh, kw), b (O,) -> (N, O, Ho, Wo)"""
+    """y = im2col(x) @ w^T + b, w as (O, kh * kw * C) to match the columns.
+    x (N, C, H, W), w (O, C, kh, kw), b (O,) -> (N, O, Ho, Wo)"""
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
@@ -130,7 +146,7 @@ class Conv2d(Function):
         n, _, h, width = x.array.shape
         out_channels = w.array.shape[0]
         cols = _im2col(xp, x.array, geom)
-        y = cols @ w.array.reshape(out_channels, -1).T
+        y = cols @ w.array.transpose(0, 2, 3, 1).reshape(out_channels, -1).T
         if b is not None:
             y += b.array
         ho, wo = geom.out_size(h, width)
@@ -145,11 +161,13 @@ class Conv2d(Function):
         g = reshape(permute(gy, (0, 2, 3, 1)), (-1, out_channels))
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            gx = Col2Im.apply(g @ reshape(w, (out_channels, -1)), x.array.shape, ctx.geom)
+            w_rows = reshape(permute(w, (0, 2, 3, 1)), (out_channels, -1))
+            gx = Col2Im.apply(g @ w_rows, x.array.shape, ctx.geom)
         if ctx.needs_input_grad[1]:
             # NOTE: with create_graph, im2col is recorded so a second backward reaches x
             cols = Im2Col.apply(x, ctx.geom) if state.enabled else Tensor._make(ctx.cols)
-            gw = reshape(g.mT @ cols, w.array.shape)
+            _, c, kh, kw = w.array.shape
+            gw = permute(reshape(g.mT @ cols, (out_channels, kh, kw, c)), (0, 3, 1, 2))
         if ctx.needs_input_grad[2]:
             gb = g.sum(0)
         return gx, gw, gb, None
