@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from minigrad.autograd.function import AccumulateGrad
@@ -119,8 +120,12 @@ def _topological_order(roots) -> list:
             node, edges = stack[-1]
             for edge in edges:
                 if edge is not None and edge[0] not in visited:
-                    visited.add(edge[0])
-                    stack.append((edge[0], iter(edge[0]._edges)))
+                    child = edge[0]
+                    visited.add(child)
+                    if not child._edges:  # a leaf's node: done at once, no stack entry
+                        post.append(child)
+                        continue
+                    stack.append((child, iter(child._edges)))
                     break
             else:
                 stack.pop()
@@ -155,18 +160,22 @@ def _execute(outputs, grads, retain_graph, create_graph, capture=None):
             buffer = buffers.pop(node, None)
             if buffer is None:
                 continue
-            _run_hooks(node, buffer)
+            if isinstance(node, AccumulateGrad):
+                leaf = node.variable
+                if leaf is not None and leaf._hooks:
+                    buffer[0] = _call_hooks(leaf._hooks.values(), buffer[0])
+                if capture is None:
+                    if leaf is not None:
+                        _accumulate_into(leaf, buffer[0], create_graph)
+                    continue
+            elif node._pre_hooks:
+                _run_pre_hooks(node, buffer)
             if capture is not None:
                 for nr, g in enumerate(buffer):
                     if (node, nr) in targets:
                         found[targets[(node, nr)]] = g
-                if node not in needed:
+                if node not in needed or isinstance(node, AccumulateGrad):
                     continue
-            if isinstance(node, AccumulateGrad):
-                leaf = node.variable
-                if capture is None and leaf is not None:
-                    _accumulate_into(leaf, buffer[0], create_graph)
-                continue
             _run_node(node, buffer, buffers, retain_graph)
     finally:
         state.enabled = prev
@@ -176,23 +185,14 @@ def _execute(outputs, grads, retain_graph, create_graph, capture=None):
 def _add_to_buffer(buffers, node, nr, g):
     buffer = buffers.get(node)
     if buffer is None:
-        buffer = buffers[node] = [None] * (
-            1 if isinstance(node, AccumulateGrad) else node._n_outputs
-        )
+        buffer = buffers[node] = [None] * node._n_outputs
     buffer[nr] = g if buffer[nr] is None else buffer[nr] + g
 
 
-def _run_hooks(node, buffer):
-    if isinstance(node, AccumulateGrad):
-        leaf = node.variable
-        hooks = leaf._hooks if leaf is not None else None
-        if hooks:
-            buffer[0] = _call_hooks(hooks.values(), buffer[0])
-        return
-    if node._pre_hooks:
-        for nr, hooks in node._pre_hooks.items():
-            if buffer[nr] is not None:
-                buffer[nr] = _call_hooks(list(hooks.values()), buffer[nr])
+def _run_pre_hooks(node, buffer):
+    for nr, hooks in node._pre_hooks.items():
+        if buffer[nr] is not None:
+            buffer[nr] = _call_hooks(list(hooks.values()), buffer[nr])
 
 
 def _call_hooks(hooks, g):
@@ -215,7 +215,8 @@ def _run_node(node, buffer, buffers, retain_graph):
     if type(grads) is not tuple:
         grads = (grads,)
     edges = node._edges
-    if len(grads) < len(edges) or any(g is not None for g in grads[len(edges) :]):
+    n = len(edges)
+    if len(grads) != n and (len(grads) < n or any(g is not None for g in grads[n:])):
         raise RuntimeError(
             f"function {node.name()} returned an incorrect number of gradients "
             f"(expected {len(edges)}, got {len(grads)})"
@@ -272,14 +273,32 @@ def _check_finite(node, i, g):
 def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
     # NOTE: a gradient's array can be shared (add passes its gradient to both inputs) or a
     # read-only broadcast view (sum's backward), and .grad is later changed in place by
-    # accumulation and zero_(): the first gradient is copied (cloned, keeping its graph).
+    # accumulation and zero_(): the first gradient is copied (cloned, keeping its graph),
+    # unless nothing but the engine can reach it (see `_only_engine_holds`).
     if create_graph:
         t._grad = g.clone() if t._grad is None else t._grad + g
     elif t._grad is None:
-        t._grad = Tensor._make(g.array.copy())
+        t._grad = Tensor._make(g.array if _only_engine_holds(g) else g.array.copy())
     else:
         t._grad.array += g.array
         t._grad._version += 1
+
+
+def _only_engine_holds(g: Tensor) -> bool:
+    """Whether g's array can become a .grad as it is: PyTorch's AccumulateGrad steal rule.
+
+    # NOTE: g's expected references are the engine's buffer, the arguments of
+    # `_accumulate_into` and of this function, and getrefcount's own (4); its array's are
+    # g.array, `array` here and getrefcount's (3). One more means that a hook, a saved tensor
+    # or another edge holds g, or a view or another Tensor holds its array: then it is copied.
+    """
+    array = g.array
+    return (
+        sys.getrefcount(g) <= 4
+        and sys.getrefcount(array) <= 3
+        and array.base is None
+        and getattr(array.flags, "writeable", False)
+    )
 
 
 __all__ = ["backward", "grad"]

@@ -189,6 +189,7 @@ class AccumulateGrad:
 
     __slots__ = ("_variable", "__weakref__")
     _edges = ()
+    _n_outputs = 1
 
     def __init__(self, variable: Tensor):
         self._variable = weakref.ref(variable)

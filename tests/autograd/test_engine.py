@@ -49,6 +49,45 @@ def test_the_gradient_of_a_leaf_is_not_shared_with_the_graph():
     assert y.grad.tolist() == [1.0, 1.0]
 
 
+def test_a_gradient_something_else_holds_is_copied_into_grad():
+    kept = []
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(kept.append)  # the hook keeps the gradient tensor
+    (x * 3.0).sum().backward()
+    assert not np.shares_memory(x.grad.array, kept[0].array)
+
+    a = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    b = minigrad.tensor([3.0, 4.0], requires_grad=True)
+    ((a + b) * 2.0).sum().backward()  # add sends one fresh gradient tensor to both leaves
+    assert not np.shares_memory(a.grad.array, b.grad.array)
+
+    class Passthrough(minigrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(b)
+            return a.array.copy()
+
+        @staticmethod
+        def backward(ctx, gy):
+            (b,) = ctx.saved_tensors
+            return minigrad.Tensor._make(b.array), None  # another tensor's array
+
+    w = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    b = minigrad.tensor([5.0, 6.0])
+    Passthrough.apply(w, b).sum().backward()
+    assert not np.shares_memory(w.grad.array, b.array)
+
+
+def test_a_fresh_gradient_becomes_grad_without_a_copy():
+    # like PyTorch's AccumulateGrad: an array that only the engine holds is not copied
+    ids = []
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: ids.append(id(g.array)))  # the id only: the hook keeps no ref
+    (x * 3.0).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    assert ids == [id(x.grad.array)]
+
+
 def test_backward_twice_through_a_freed_graph_says_what_to_do():
     x = minigrad.randn(3, requires_grad=True)
     y = x.exp().sum()
