@@ -278,7 +278,7 @@ def _vjp_permute(b, node, gy):
 
 @register("permute", vjp=_vjp_permute)
 def _permute(xp, dims):
-    return lambda x: xp.transpose(x, dims)
+    return lambda x: x.transpose(dims)  # the method: xp.transpose's Python wrapper costs more
 
 
 @register("expand", vjp=lambda b, n, gy: [b.sum_to(gy, b.fwd_shape(n.inputs[0]))])
@@ -363,10 +363,12 @@ def _cross_entropy(xp, ignore_index, reduction):
         logp = _log_softmax_array(xp, x, 1)
         safe, w, denom = _ce_parts(xp, x, t, weight, ignore_index, reduction)
         picked = logp[xp.arange(t.shape[0]), safe]
-        losses = -picked if w is None else -w * picked
+        if w is not None:
+            picked = w * picked
         if reduction == "none":
-            return losses, logp
-        return xp.asarray(losses.sum() / denom if reduction == "mean" else losses.sum()), logp
+            return -picked, logp
+        total = -picked.sum()  # negate the sum, not each loss: one temporary fewer
+        return xp.asarray(total / denom if reduction == "mean" else total), logp
 
     return cross_entropy
 
