@@ -24,13 +24,19 @@ class _CompiledCall(Function):
     @staticmethod
     def forward(ctx, plan, *tensors):
         arrays = plan.forward(*(t.array for t in tensors[: plan.n_inputs]))
+        # the replayed values backward reads stay with this node until it is dropped (the
+        # next step's loss replaces it); save_for_backward() lets the engine mark it freed
         ctx.plan, ctx.saved = plan, arrays[plan.n_outputs :]
+        ctx.save_for_backward()
         outs = arrays[: plan.n_outputs]
         return outs if plan.structure is not None else outs[0]
 
     @staticmethod
     def backward(ctx, *grads):
         plan = ctx.plan
+        # NOTE: raises the usual "backward through the graph a second time" error once the
+        # engine has freed this node (a backward without retain_graph=True)
+        ctx.saved_tensors  # noqa: B018
         found = plan.backward(*(grads[k].array for k in plan.grad_outputs), *ctx.saved)
         out = [None] * (1 + plan.n_inputs + len(plan.params))
         for slot, g in zip(plan.grad_slots, found):

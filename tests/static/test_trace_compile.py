@@ -245,3 +245,13 @@ def test_random_fill_cannot_be_traced():
 
     with pytest.raises(static.TracingError, match="random fill"):
         static.trace(f, minigrad.ones(3))
+
+
+def test_second_backward_through_a_compiled_region_says_the_graph_was_freed():
+    w = minigrad.randn(3, requires_grad=True)
+    compiled = static.compile(lambda x: (x * w).tanh().sum())
+    loss = compiled(minigrad.ones(3))
+    loss.backward(retain_graph=True)
+    loss.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()
