@@ -77,14 +77,16 @@ def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
 
 
 # -- losses ----------------------------------------------------------------------------------
+def _check_reduction(reduction: str, op: str) -> None:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
+
+
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    _check_reduction(reduction, op)
     if reduction == "mean":
         return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
+    return loss.sum() if reduction == "sum" else loss
 
 
 class NLLLoss(Function):
@@ -197,8 +199,7 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Cross-entropy of logits against class indices or class probabilities, as PyTorch."""
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"cross_entropy: {reduction} is not a valid value for reduction")
+    _check_reduction(reduction, "cross_entropy")
     if target.array.dtype.kind == "f":
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_targets_ignoring(input, target, ignore_index, "cross_entropy")
@@ -273,8 +274,7 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood of class indices, for log-probabilities (after log_softmax)."""
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"nll_loss: {reduction} is not a valid value for reduction")
+    _check_reduction(reduction, "nll_loss")
     _check_targets_ignoring(input, target, ignore_index, "nll_loss")
     x, t = _classes_last(input, target, "nll_loss")
     loss = NLLLoss.apply(x, t, weight, ignore_index, reduction)
