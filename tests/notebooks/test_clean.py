@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from nbrun import CHAPTERS, ROOT
+from nbrun import NARRATIVES, ROOT, SHEETS
 
-PATHS = [f"{folder}/{name}.ipynb" for folder in ("notebooks", "solutions") for name in CHAPTERS]
+PATHS = [f"notebooks/{name}.ipynb" for name in NARRATIVES] + [
+    f"solutions/{name}.ipynb" for name in SHEETS
+]
 
 
 @pytest.mark.parametrize("path", PATHS)

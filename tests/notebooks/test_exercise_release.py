@@ -8,27 +8,27 @@ stub), and looks for hidden-test text left in the exercise.
 from __future__ import annotations
 
 import pytest
-from nbrun import CHAPTERS, ROOT
+from nbrun import ROOT, SHEETS
 
 from minigrad_course import notebook as nbf
 from minigrad_course.build import build
 from minigrad_course.release import verify
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("chapter", SHEETS)
 def test_solution_passes_and_stubs_fail_only_at_stubs(chapter):
     report = verify(chapter, ROOT / "solutions")
     assert report.ok, report.text()
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("chapter", SHEETS)
 def test_exercise_is_built_and_up_to_date(chapter):
     solution = ROOT / "solutions" / f"{chapter}.ipynb"
     report = build([solution], ROOT / "exercises", check=True)
     assert report.ok, "; ".join(report.errors + report.stale) + " (run `minigrad-course build`)"
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("chapter", SHEETS)
 def test_exercise_has_stubs_and_no_answers(chapter):
     exercise = nbf.read_notebook(ROOT / "exercises" / f"{chapter}.ipynb")
     text = nbf.dumps_notebook(exercise)

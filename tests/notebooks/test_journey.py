@@ -8,7 +8,7 @@ import sys
 
 import nbformat
 import pytest
-from nbrun import CHAPTERS, ROOT
+from nbrun import ROOT, SHEETS
 
 from minigrad_course import notebook as nbf
 from minigrad_course.check import check
@@ -30,7 +30,7 @@ def answered_sheet(chapter: str) -> nbformat.NotebookNode:
     return sheet
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("chapter", SHEETS)
 def test_answered_sheet_passes_check(chapter, tmp_path):
     path = tmp_path / f"{chapter}.ipynb"
     nbformat.write(answered_sheet(chapter), str(path))

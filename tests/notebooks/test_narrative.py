@@ -1,14 +1,14 @@
-"""Each chapter notebook (notebooks/NN_name.ipynb, chapters 00-05) runs top to bottom in 60 s."""
+"""Each chapter notebook (notebooks/NN_name.ipynb) runs top to bottom in 60 s."""
 
 from __future__ import annotations
 
 import pytest
-from nbrun import CHAPTERS, ROOT, run_notebook
+from nbrun import NARRATIVES, ROOT, run_notebook
 
 LIMIT_S = 60
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("chapter", NARRATIVES)
 def test_chapter_runs_in_time(chapter):
     path = ROOT / "notebooks" / f"{chapter}.ipynb"
     assert path.is_file(), f"{path} is missing"
