@@ -134,7 +134,8 @@ def _minigrad_meta(metadata) -> dict:
 def _question_ids(nb: NotebookNode) -> set[str]:
     """grade_ids of the answer and test cells: what tells one chapter from another (given
     cells such as `setup` are shared by every chapter)."""
-    return {nbf.grade_id(c) for c in nb.cells if nbf.role(c) in (nbf.ANSWER, nbf.MANUAL, nbf.TEST)}
+    kinds = (nbf.ANSWER, nbf.MANUAL, nbf.TEST)
+    return {g for c in nb.cells if nbf.role(c) in kinds and isinstance(g := nbf.grade_id(c), str)}
 
 
 def published_releases(paths: list[Path], exercise: str) -> list[tuple[str, dict[str, str]]]:
@@ -426,9 +427,9 @@ class Grader:
         """Which release the notebook was built from, by the checksums its locked cells record:
         "current", the path of an --accept-release notebook, or "unknown"."""
         recorded = {
-            nbf.grade_id(c): _minigrad_meta(c.get("metadata", {})).get("checksum")
+            gid: _minigrad_meta(c.get("metadata", {})).get("checksum")
             for c in nb.cells
-            if nbf.is_locked(c)
+            if nbf.is_locked(c) and isinstance(gid := nbf.grade_id(c), str)
         }
         current = {
             nbf.grade_id(c): c.metadata["minigrad"]["checksum"]
