@@ -38,10 +38,12 @@ BEGIN_HIDDEN = re.compile(_MARKER.format("BEGIN HIDDEN TESTS"))
 END_HIDDEN = re.compile(_MARKER.format("END HIDDEN TESTS"))
 _MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
 _MARKER_WORDS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-# What a person may have meant as a marker: any case, any comment style, words run together or
-# misspelt after the first letters ("#begin hidden test", "<!-- END SOLUTON -->", "BEGIN_SOLUTION").
+# A line that is nothing but a marker spelt another way: any case, any comment style, words run
+# together or misspelt ("#begin hidden test", "<!-- END SOLUTON -->", "BEGIN_SOLUTION"). Prose
+# that merely starts alike ("Begin solving for x", "# end tests early") is not one.
 _LOOKS_LIKE_MARKER = re.compile(
-    r"^\s*(?:#+|<!--|//)?\s*(begin|end)[\W_]*(hid|sol|test)", re.IGNORECASE
+    r"^\s*(?:#+|<!--|//)?\s*(begin|end)[\W_]*(hid\w*(?:[\W_]*tests?)?|sol\w*|tests?)\W*$",
+    re.IGNORECASE,
 )
 
 # Cell roles, decided by the nbgrader flags (see role()).
@@ -168,7 +170,7 @@ def _meant(looks: re.Match[str] | None) -> str:
     if looks is None:
         return "a marker must be a line of its own, e.g. '# BEGIN SOLUTION'"
     verb = looks.group(1).upper()
-    words = "SOLUTION" if looks.group(2).lower() == "sol" else "HIDDEN TESTS"
+    words = "SOLUTION" if looks.group(2).lower().startswith("sol") else "HIDDEN TESTS"
     return f"write exactly '# {verb} {words}' (or '### {verb} {words}') on a line of its own"
 
 

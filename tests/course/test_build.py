@@ -168,6 +168,8 @@ def test_malformed_marker_line_is_reported():
         (2, "    #BEGIN SOLUTION", "# BEGIN SOLUTION"),
         (2, "    # End Solution", "# END SOLUTION"),
         (2, "    # BEGIN_SOLUTION", "# BEGIN SOLUTION"),
+        (2, "    # BEGIN SOLUTON", "# BEGIN SOLUTION"),
+        (3, "# BEGIN HIDDEN", "# BEGIN HIDDEN TESTS"),
     ],
 )
 def test_marker_typos_are_errors_naming_cell_and_line(cell, line, meant):
@@ -185,9 +187,11 @@ def test_marker_typos_are_errors_naming_cell_and_line(cell, line, meant):
         release(nb, CHAPTER)
 
 
-def test_exact_markers_with_any_number_of_hashes_are_accepted():
+def test_exact_markers_and_prose_that_merely_starts_alike_are_accepted():
     nb = solution_notebook()
     nb.cells[2].source = nb.cells[2].source.replace("# BEGIN", "### BEGIN")
+    nb.cells[0].source += "\nBegin solving for x.\nEnd tests early when one fails."
+    nb.cells[3].source = "# begin testing the edge cases\n" + nb.cells[3].source
     assert validate(nb, "x.ipynb") == []
 
 
