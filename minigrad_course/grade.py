@@ -150,6 +150,9 @@ def published_releases(paths: list[Path], exercise: str) -> list[tuple[str, dict
             raise FileNotFoundError(f"--accept-release {path}: no {exercise} there")
         for file in files:
             nb = nbf.read_notebook(file)
+            chapter = _minigrad_meta(nb.metadata).get("chapter", Path(exercise).stem)
+            if f"{chapter}.ipynb" != exercise:
+                raise SubmissionsError(f"--accept-release {file}: an exercise of {chapter}")
             found.append(
                 (
                     str(file),

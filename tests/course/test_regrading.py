@@ -155,3 +155,7 @@ def test_grade_cli_takes_only_and_accept_release(tmp_path, capsys):
     assert "0 already graded, 1 to grade" in capsys.readouterr().out
     assert [p.stem for p in work_paths(out)["results"].iterdir()] == ["perfect"]
     assert main([*argv, "--accept-release", str(tmp_path / "nowhere")]) == 2
+    other = release(solution_notebook(), "04_autograd")
+    save(other, tmp_path / "v0", "other.ipynb")
+    assert main([*argv, "--accept-release", str(tmp_path / "v0" / "other.ipynb")]) == 2
+    assert "other.ipynb: an exercise of 04_autograd" in capsys.readouterr().err
