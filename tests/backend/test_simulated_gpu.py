@@ -40,3 +40,14 @@ def test_detection_is_restored_after_an_error_inside():
     with pytest.raises(ValueError), simulated_gpu():
         raise ValueError("a failing test inside the block")
     assert minigrad.cuda.is_available() == before
+
+
+def test_tensor_of_a_device_array_stays_on_its_device():
+    with simulated_gpu() as cupy:
+        data = cupy.arange(3, dtype="float64")
+        for made in (minigrad.tensor(data), minigrad.as_tensor(data)):
+            assert made.device.type == "cuda", "the data was copied to the CPU silently"
+            assert made.dtype == minigrad.float64  # a device array keeps its dtype, as NumPy's
+        on_gpu = minigrad.ones(2, device="cuda")
+        assert minigrad.tensor(on_gpu).device == on_gpu.device
+        assert minigrad.tensor(on_gpu, device="cpu").device.type == "cpu"  # asked for: copied
