@@ -111,9 +111,16 @@ def interpolate(
         dim = 2 + k
         n, out = input.shape[dim], sizes[k]
         if mode in _DIMS:
-            input = _linear_along(input, dim, n, out, scales[k], bool(align_corners))
+            # NOTE: PyTorch leaves a dim whose size is kept as it is, whatever the scale factor
+            if out != n:
+                input = _linear_along(input, dim, n, out, scales[k], bool(align_corners))
         else:
-            source = _nearest_source(n, out, scales[k], mode == "nearest-exact")
+            # NOTE: PyTorch's 2-D nearest kernel (only it) copies a kept size and repeats each
+            # element of a doubled one, whatever the scale factor
+            if mode == "nearest" and dims == 2 and out in (n, 2 * n):
+                source = np.arange(out) // (out // n)
+            else:
+                source = _nearest_source(n, out, scales[k], mode == "nearest-exact")
             input = input.index_select(dim, tensor(source, device=input.device))
     return input
 
