@@ -57,10 +57,12 @@ def _lstm_gates(gates, c):
 def _gru_gates(input_gates, hidden_gates, h):
     """r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z); n = tanh(x_n + r h_n);
     h' = (1 - z) n + z h, computed as n + z (h - n) (as PyTorch's kernel)."""
-    x_r, x_z, x_n = input_gates.chunk(3, -1)
-    h_r, h_z, h_n = hidden_gates.chunk(3, -1)
-    n = tanh(x_n + sigmoid(x_r + h_r) * h_n)
-    return n + sigmoid(x_z + h_z) * (h - n)
+    size = h.shape[-1]
+    x_rz, x_n = input_gates.split([2 * size, size], -1)
+    h_rz, h_n = hidden_gates.split([2 * size, size], -1)
+    r, z = sigmoid(x_rz + h_rz).chunk(2, -1)  # one sigmoid for both gates
+    n = tanh(x_n + r * h_n)
+    return n + z * (h - n)
 
 
 def _check_cell_input(cell, input, hx_shape):
@@ -249,10 +251,12 @@ class RNN(Module):
 
     def _scan(self, projected, state, w_hh, b_hh, reverse: bool):
         """Run the steps over time (backwards if `reverse`): outputs (L, N, H), final state."""
-        steps = range(projected.shape[0])
-        outputs = [None] * len(steps)
-        for t in reversed(steps) if reverse else steps:
-            outputs[t], state = self._step(projected[t], state, w_hh, b_hh)
+        # NOTE: unbind is one op whose backward joins the steps' gradients; indexing each step
+        # would add a full-size zero-padded gradient per step (quadratic in the length)
+        inputs = projected.unbind(0)
+        outputs = [None] * len(inputs)
+        for t in reversed(range(len(inputs))) if reverse else range(len(inputs)):
+            outputs[t], state = self._step(inputs[t], state, w_hh, b_hh)
         return stack(outputs), state
 
     def _finish(self, output, unbatched):
