@@ -449,3 +449,94 @@ def test_invalid_options_raise_as_pytorch():
         nn.functional.pad(minigrad.zeros(1, 2, 3, 4), (1, 1), "reflect")
     with pytest.raises(RuntimeError, match="smaller than the dimension"):
         nn.functional.pad(minigrad.zeros(1, 2, 3), (3, 0), "reflect")
+
+
+# -- compiled and on the (simulated) GPU -----------------------------------------------------
+def _load_backend_fixtures():
+    """The simulated-CUDA fixtures of tests/backend (one definition, reused here)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    folder = Path(__file__).parents[1] / "backend"
+    sys.path.insert(0, str(folder))  # for its `import fake_cupy`
+    spec = importlib.util.spec_from_file_location("backend_fixtures", folder / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.simulate, module.fake_cuda
+
+
+simulate, fake_cuda = _load_backend_fixtures()
+
+MODELS = [
+    ("GRU_bidirectional", lambda: nn.GRU(3, 4, 2, bidirectional=True), (5, 2, 3)),
+    ("LSTM_bidirectional", lambda: nn.LSTM(3, 4, bidirectional=True), (5, 2, 3)),
+    (
+        "TransformerEncoderLayer",
+        lambda: nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, norm_first=True),
+        (5, 2, 8),
+    ),
+    (
+        "decoder_convs",
+        lambda: nn.Sequential(
+            nn.ConvTranspose2d(4, 3, 4, 2, 1),
+            nn.GroupNorm(1, 3),
+            nn.Upsample(scale_factor=2, mode="bilinear"),
+            nn.Conv2d(3, 3, 3, padding=1, groups=3, padding_mode="reflect"),
+            nn.AdaptiveMaxPool2d((3, 2)),
+        ),
+        (2, 4, 3, 3),
+    ),
+    (
+        "text_convs",
+        lambda: nn.Sequential(
+            nn.Conv1d(4, 6, 3, groups=2), nn.MaxPool1d(2), nn.AdaptiveAvgPool1d(2)
+        ),
+        (2, 4, 9),
+    ),
+]
+
+
+def _first(out):
+    """The output sequence of a recurrent layer's (output, state); other outputs as they are."""
+    return out[0] if isinstance(out, tuple) else out
+
+
+def _forward_backward(model, x, call=None):
+    out = _first((call or model)(x))
+    w = minigrad.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)), device=x.device)
+    (out * w).sum().backward()
+    grads = [x.grad] + [p.grad for p in model.parameters()]
+    return [t.detach().cpu().numpy() for t in [out, *grads]]
+
+
+def _model_and_input(make, shape, device="cpu"):
+    minigrad.manual_seed(0)
+    model = make().double().to(device)
+    x = minigrad.tensor(np.random.default_rng(0).standard_normal(shape), device=device)
+    return model, x.requires_grad_()
+
+
+@pytest.mark.parametrize("name, make, shape", MODELS, ids=[m[0] for m in MODELS])
+def test_model_compiles_to_the_eager_result(name, make, shape):
+    from minigrad import static
+
+    eager = _forward_backward(*_model_and_input(make, shape))
+    model, x = _model_and_input(make, shape)
+    # NOTE: a function, not the module: tracing returns tensors, not the LSTM's nested state
+    compiled = static.compile(lambda x: _first(model(x)))
+    compiled(x)  # the first call traces; the checked one replays the graph
+    got = _forward_backward(model, x, compiled)
+    assert compiled.traces == 1
+    for a, b in zip(got, eager):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, make, shape", MODELS, ids=[m[0] for m in MODELS])
+def test_model_on_simulated_cuda_matches_cpu(name, make, shape, fake_cuda):
+    expected = _forward_backward(*_model_and_input(make, shape))
+    model, x = _model_and_input(make, shape, "cuda")
+    assert _first(model(x)).device == "cuda:0"
+    got = _forward_backward(model, x)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
