@@ -540,3 +540,58 @@ def test_model_on_simulated_cuda_matches_cpu(name, make, shape, fake_cuda):
     got = _forward_backward(model, x)
     for a, b in zip(got, expected):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_pad_sequence_matches_pytorch(batch_first, side):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((n, 2, 3)) for n in (3, 5, 1)]
+    ours = nn.utils.rnn.pad_sequence(
+        [minigrad.tensor(a) for a in arrays], batch_first, -1.5, padding_side=side
+    )
+    theirs = torch.nn.utils.rnn.pad_sequence(
+        [torch.tensor(a) for a in arrays], batch_first, -1.5, padding_side=side
+    )
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (
+            lambda t: t.nn.functional.conv2d(t.zeros(1, 4, 5, 5), t.zeros(6, 3, 3, 3), groups=2),
+            RuntimeError,
+            "conv2d",
+        ),
+        (
+            lambda t: t.nn.functional.conv_transpose2d(
+                t.zeros(1, 2, 3, 3), t.zeros(2, 1, 3, 3), stride=2, output_padding=2
+            ),
+            RuntimeError,
+            "output_padding",
+        ),
+        (
+            lambda t: t.nn.functional.conv1d(t.zeros(1, 2, 2), t.zeros(1, 2, 3)),
+            RuntimeError,
+            "conv",
+        ),
+        (
+            lambda t: t.nn.functional.interpolate(t.zeros(1, 1, 3), size=4, mode="bilinear"),
+            (NotImplementedError, ValueError),
+            "bilinear",
+        ),
+        (
+            lambda t: t.nn.functional.scaled_dot_product_attention(
+                t.zeros(2, 3), t.zeros(4, 3), t.zeros(4, 5), t.ones(2, 4).bool(), is_causal=True
+            ),
+            RuntimeError,
+            "is_causal",
+        ),
+    ],
+)
+def test_functional_errors_match_pytorchs_type(call, error, words):
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error, match=words):
+        call(minigrad)
