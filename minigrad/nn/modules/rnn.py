@@ -19,7 +19,7 @@ from minigrad.nn.parameter import Parameter
 from minigrad.ops.elementwise import relu, sigmoid, tanh
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import dropout
-from minigrad.ops.shape import cat, stack, transpose, unsqueeze
+from minigrad.ops.shape import cat, transpose, unsqueeze
 
 
 def _init_uniform(module: Module, hidden_size: int) -> None:
@@ -221,8 +221,8 @@ class RNN(Module):
         return h
 
     def _initial_states(self, x, hx) -> list:
-        h0 = self._initial(x, hx)
-        return [h0[k] for k in range(h0.shape[0])]
+        """One (1, N, H) state per layer and direction (the time steps keep a leading 1)."""
+        return list(self._initial(x, hx).split(1, 0))
 
     def _step(self, input_gates, state, w_hh, b_hh):
         """One time step from the input's projection: (output h, new state)."""
@@ -231,7 +231,7 @@ class RNN(Module):
         return h, h
 
     def _final_states(self, states, unbatched):
-        h_n = stack(states)
+        h_n = cat(states, 0)
         return h_n[:, 0] if unbatched else h_n
 
     def forward(self, input, hx=None):
@@ -251,13 +251,14 @@ class RNN(Module):
 
     def _scan(self, projected, state, w_hh, b_hh, reverse: bool):
         """Run the steps over time (backwards if `reverse`): outputs (L, N, H), final state."""
-        # NOTE: unbind is one op whose backward joins the steps' gradients; indexing each step
-        # would add a full-size zero-padded gradient per step (quadratic in the length)
-        inputs = projected.unbind(0)
+        # NOTE: one split, whose backward joins the steps' gradients (indexing each step would
+        # add a full-size zero-padded gradient per step); steps keep their leading 1 so that no
+        # squeeze or unsqueeze per step is needed
+        inputs = projected.split(1, 0)
         outputs = [None] * len(inputs)
         for t in reversed(range(len(inputs))) if reverse else range(len(inputs)):
             outputs[t], state = self._step(inputs[t], state, w_hh, b_hh)
-        return stack(outputs), state
+        return cat(outputs, 0), state
 
     def _finish(self, output, unbatched):
         if unbatched:
@@ -317,14 +318,14 @@ class LSTM(RNN):
     def _initial_states(self, x, hx) -> list:
         h0, c0 = (None, None) if hx is None else hx
         h0, c0 = self._initial(x, h0), self._initial(x, c0)
-        return [(h0[k], c0[k]) for k in range(h0.shape[0])]
+        return list(zip(h0.split(1, 0), c0.split(1, 0)))
 
     def _step(self, input_gates, state, w_hh, b_hh):
         h, c = _lstm_gates(input_gates + linear(state[0], w_hh, b_hh), state[1])
         return h, (h, c)
 
     def _final_states(self, states, unbatched):
-        h_n, c_n = stack([h for h, _ in states]), stack([c for _, c in states])
+        h_n, c_n = cat([h for h, _ in states], 0), cat([c for _, c in states], 0)
         return (h_n[:, 0], c_n[:, 0]) if unbatched else (h_n, c_n)
 
 
