@@ -595,3 +595,21 @@ def test_functional_errors_match_pytorchs_type(call, error, words):
         call(torch)
     with pytest.raises(error, match=words):
         call(minigrad)
+
+
+@pytest.mark.parametrize("size", [(9, 11), (10, 12), (2, 3, 10, 11)])
+def test_conv_transpose2d_output_size_matches_pytorch(size):
+    def call(lib, m, x):
+        return m(x, output_size=size)
+
+    check_against_torch(
+        lambda m: m.ConvTranspose2d(3, 2, 3, stride=2, padding=1), _normal(2, 3, 5, 6), call
+    )
+
+
+def test_conv_transpose2d_output_size_out_of_range_raises_as_pytorch():
+    x = np.zeros((1, 3, 5, 6))
+    for lib in (torch, minigrad):
+        layer = lib.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
+        with pytest.raises(ValueError, match="output size"):
+            layer(lib.tensor(x, dtype=lib.float32), output_size=(12, 11))

@@ -236,10 +236,6 @@ class ConvTranspose2d(_ConvNd):
         )
 
     def forward(self, input, output_size=None):
-        if output_size is not None:
-            raise NotImplementedError(
-                f"{self!r}: output_size is not supported; set output_padding instead"
-            )
         check_image_input(self, input, self.in_channels)
         return F.conv_transpose2d(
             input,
@@ -247,10 +243,32 @@ class ConvTranspose2d(_ConvNd):
             self.bias,
             self.stride,
             self.padding,
-            self.output_padding,
+            self._output_padding(input, output_size),
             self.groups,
             self.dilation,
         )
+
+    def _output_padding(self, input, output_size) -> tuple:
+        """output_padding, or the one that gives `output_size` (its last two entries)."""
+        if output_size is None:
+            return self.output_padding
+        wanted = tuple(output_size)[-2:]
+        padding = []
+        for k, size in enumerate(wanted):
+            smallest = (
+                (input.shape[k - 2] - 1) * self.stride[k]
+                - 2 * self.padding[k]
+                + self.dilation[k] * (self.kernel_size[k] - 1)
+                + 1
+            )
+            if not smallest <= size < smallest + self.stride[k]:
+                raise ValueError(
+                    f"{self!r}: requested an output size of {wanted}, but valid sizes range "
+                    f"from {smallest} to {smallest + self.stride[k] - 1} in dim {k} (for an "
+                    f"input of {tuple(input.shape[-2:])})"
+                )
+            padding.append(size - smallest)
+        return tuple(padding)
 
 
 class MaxPool2d(Module):
