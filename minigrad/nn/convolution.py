@@ -25,7 +25,7 @@ def _single(value, name: str, op: str) -> int:
 
 def _check_groups(op: str, channels: int, out_channels: int, groups: int) -> None:
     if groups < 1 or channels % groups or out_channels % groups:
-        raise ValueError(
+        raise RuntimeError(
             f"{op}: in_channels ({channels}) and out_channels ({out_channels}) must both be "
             f"divisible by groups ({groups})"
         )

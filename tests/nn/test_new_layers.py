@@ -613,3 +613,19 @@ def test_conv_transpose2d_output_size_out_of_range_raises_as_pytorch():
         layer = lib.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
         with pytest.raises(ValueError, match="output size"):
             layer(lib.tensor(x, dtype=lib.float32), output_size=(12, 11))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.nn.functional.conv2d(t.zeros(1, 4, 5, 5), t.zeros(5, 2, 3, 3), groups=2),
+        lambda t: t.nn.functional.conv_transpose2d(
+            t.zeros(1, 3, 5, 5), t.zeros(3, 2, 3, 3), groups=2
+        ),
+    ],
+)
+def test_groups_that_do_not_divide_the_channels_raise_runtime_error(call):
+    with pytest.raises(RuntimeError):
+        call(torch)
+    with pytest.raises(RuntimeError, match="divisible by groups"):
+        call(minigrad)
