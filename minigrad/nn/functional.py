@@ -108,7 +108,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return where(input > 0, input, alpha * (exp(input.clamp(max=0.0)) - 1))
 
 
-def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
     """x / max(||x||_p along dim, eps). Same shape as the input."""
     return input / input.norm(p=p, dim=dim, keepdim=True).clamp_min(eps)
 
