@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.autograd import no_grad
 from minigrad.creation import tensor
 from minigrad.ops import conv as _conv
 from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _pair
@@ -244,32 +245,56 @@ def adaptive_avg_pool2d(input, output_size) -> Tensor:
     return _averaging_matrix(h, oh, input) @ input @ _averaging_matrix(w, ow, input).mT
 
 
-def _max_along(x: Tensor, dim: int, out: int) -> Tensor:
-    """Max over adaptive windows along `dim` (< 0): gather every window, padded to the widest
-    by repeating its last element (which leaves the max and its gradient unchanged)."""
-    size = x.shape[dim]
+def _window_index(size: int, out: int) -> np.ndarray:
+    """(out, width): the positions of each adaptive window, padded to the widest by repeating
+    its last position (which leaves a max, its first position and its gradient unchanged)."""
     starts, ends = _adaptive_windows(size, out)
     width = int((ends - starts).max())
-    index = np.minimum(starts[:, None] + np.arange(width), ends[:, None] - 1)
+    return np.minimum(starts[:, None] + np.arange(width), ends[:, None] - 1)
+
+
+def _max_along(x: Tensor, dim: int, out: int) -> Tensor:
+    """Max over adaptive windows along `dim` (< 0): gather every window, then max."""
+    index = _window_index(x.shape[dim], out)
     picked = x.index_select(dim, tensor(index.ravel(), device=x.device))
     # counted from the end, the window dim of (..., out, width, ...) is `dim` again
-    return picked.unflatten(dim, (out, width)).max(dim)[0]
+    return picked.unflatten(dim, index.shape).max(dim)[0]
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False) -> Tensor:
-    """Max over PyTorch's adaptive windows along L. (N, C, L) -> (N, C, output_size)"""
-    _no_indices("adaptive_max_pool1d", return_indices)
+def _argmax_positions(x: Tensor, sizes: list) -> Tensor:
+    """For adaptive max pooling over the last len(sizes) dims: the flat position (h * W + w in
+    2-D) of each window's first maximum, PyTorch's return_indices. int64, no gradient."""
+    with no_grad():
+        tables = [_window_index(n, out) for n, out in zip(x.shape[-len(sizes) :], sizes)]
+        windows, flat = x, np.zeros((), dtype=np.int64)
+        for k, table in enumerate(tables):
+            dim = k - len(tables)
+            windows = windows.index_select(dim, tensor(table.ravel(), device=x.device))
+            windows = windows.unflatten(dim, table.shape)
+            # positions of (out, width) in this dim; earlier dims count in units of this size
+            flat = flat[..., None, None] * x.shape[dim] + table
+        # (..., o1, w1, o2, w2) -> (..., o1, o2, w1 * w2): each window's elements row-major
+        lead = windows.ndim - 2 * len(tables)
+        order = [*range(lead), *range(lead, windows.ndim, 2), *range(lead + 1, windows.ndim, 2)]
+        windows = windows.permute(order).flatten(-len(tables))
+        flat = flat.transpose(*range(0, flat.ndim, 2), *range(1, flat.ndim, 2))
+        flat = flat.reshape(*sizes, -1)
+        first = windows.argmax(-1, keepdim=True)
+        table = tensor(flat, device=x.device).expand(*windows.shape)
+        return table.gather(-1, first).squeeze(-1)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max over PyTorch's adaptive windows along L. (N, C, L) -> (N, C, output_size)
+    [, indices into L]"""
     (out,) = _output_sizes("adaptive_max_pool1d", input, output_size, 1)
-    return _max_along(input, -1, out)
+    y = _max_along(input, -1, out)
+    return (y, _argmax_positions(input, [out])) if return_indices else y
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False) -> Tensor:
-    """Max over PyTorch's adaptive windows. (N, C, H, W) -> (N, C, *output_size)"""
-    _no_indices("adaptive_max_pool2d", return_indices)
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over PyTorch's adaptive windows. (N, C, H, W) -> (N, C, *output_size)
+    [, indices into H * W]"""
     oh, ow = _output_sizes("adaptive_max_pool2d", input, output_size, 2)
-    return _max_along(_max_along(input, -1, ow), -2, oh)
-
-
-def _no_indices(op: str, return_indices: bool) -> None:
-    if return_indices:
-        raise NotImplementedError(f"{op}: return_indices=True is not supported by minigrad")
+    y = _max_along(_max_along(input, -1, ow), -2, oh)
+    return (y, _argmax_positions(input, [oh, ow])) if return_indices else y

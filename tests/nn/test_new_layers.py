@@ -629,3 +629,21 @@ def test_groups_that_do_not_divide_the_channels_raise_runtime_error(call):
         call(torch)
     with pytest.raises(RuntimeError, match="divisible by groups"):
         call(minigrad)
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda m: m.AdaptiveMaxPool2d((3, 2), return_indices=True), (2, 3, 7, 5)),
+        (lambda m: m.AdaptiveMaxPool2d((5, 4), return_indices=True), (2, 3, 4, 9)),
+        (lambda m: m.AdaptiveMaxPool1d(4, return_indices=True), (2, 3, 7)),
+        (lambda m: m.AdaptiveMaxPool1d(3, return_indices=True), (3, 7)),
+    ],
+)
+def test_adaptive_max_pool_indices_match_pytorch(make, shape):
+    x = np.random.default_rng(0).standard_normal(shape)
+    x[..., 1] = x[..., 0]  # ties: the first maximum wins
+    (y, index), (ty, tindex) = make(nn)(minigrad.tensor(x)), make(torch.nn)(torch.tensor(x))
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    assert index.dtype == minigrad.int64
+    np.testing.assert_array_equal(index.numpy(), tindex.numpy())
