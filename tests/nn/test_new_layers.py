@@ -214,6 +214,18 @@ ATTENTION = [
         lambda lib, m, q, k, v: _mha_masks(lib, m, q, k, v, 0),
     ),
     (
+        "MHA_bias_kv_zero_attn_masks",
+        lambda m: m.MultiheadAttention(8, 2, add_bias_kv=True, add_zero_attn=True),
+        lambda rng: [rng.standard_normal(s) for s in ((4, 2, 8), (6, 2, 8), (6, 2, 8))],
+        lambda lib, m, q, k, v: _mha_masks(lib, m, q, k, v, 5),
+    ),
+    (
+        "MHA_zero_attn_batch_first_no_weights",
+        lambda m: m.MultiheadAttention(8, 4, add_zero_attn=True, batch_first=True),
+        _normal(2, 5, 8),
+        lambda lib, m, x: m(x, x, x, need_weights=False),
+    ),
+    (
         "MHA_batch_first_bool_mask_no_weights",
         lambda m: m.MultiheadAttention(8, 2, batch_first=True),
         _normal(2, 5, 8),
@@ -393,6 +405,7 @@ DEFAULTS = [
     lambda m: m.GRU(20, 30, bidirectional=True),
     lambda m: m.MultiheadAttention(32, 4),
     lambda m: m.MultiheadAttention(32, 4, kdim=10, vdim=12),
+    lambda m: m.MultiheadAttention(32, 4, add_bias_kv=True),
     lambda m: m.GroupNorm(4, 16),
     lambda m: m.Transformer(32, 4, 1, 1, 64),
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import math
 
-from minigrad.creation import empty, full
+from minigrad.creation import empty, full, zeros
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.attention import additive_mask
@@ -21,6 +21,7 @@ from minigrad.nn.modules.linear import Linear
 from minigrad.nn.modules.module import Module
 from minigrad.nn.modules.normalization import LayerNorm
 from minigrad.nn.parameter import Parameter
+from minigrad.ops.shape import cat
 
 
 class MultiheadAttention(Module):
@@ -54,10 +55,6 @@ class MultiheadAttention(Module):
             )
         if embed_dim % num_heads:
             raise AssertionError("embed_dim must be divisible by num_heads")
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError(
-                "MultiheadAttention: add_bias_kv and add_zero_attn are not supported by minigrad"
-            )
         kw = {"device": device, "dtype": dtype}
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim = kdim if kdim is not None else embed_dim
@@ -78,8 +75,12 @@ class MultiheadAttention(Module):
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, **kw)
-        self.bias_k = self.bias_v = None
-        self.add_zero_attn = False
+        if add_bias_kv:  # one more key and value, learnt, that every query can attend to
+            self.bias_k = Parameter(empty(1, 1, embed_dim, **kw))
+            self.bias_v = Parameter(empty(1, 1, embed_dim, **kw))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn  # one more key and value, both zero
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -91,6 +92,9 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     def _project(self, query, key, value):
         """q, k, v = the input projections (one matmul when query, key and value are one)."""
@@ -112,15 +116,32 @@ class MultiheadAttention(Module):
         t, n = x.shape[:2]
         return x.reshape(t, n, self.num_heads, self.head_dim).permute(1, 2, 0, 3)
 
-    def _mask(self, attn_mask, key_padding_mask, like, n, length, source):
-        """One additive mask, broadcastable to (N, heads, L, S), or None."""
+    def _extra_keys(self, k, v):
+        """k, v (N, heads, S, head_dim) with bias_k/bias_v and a zero key/value appended as
+        asked; and how many keys were added."""
+        n = k.shape[0]
+        extra = []
+        if self.bias_k is not None:
+            extra.append((self.bias_k, self.bias_v))
+        if self.add_zero_attn:
+            zero = zeros(1, 1, self.embed_dim, dtype=k.dtype, device=k.device)
+            extra.append((zero, zero))
+        for bias_k, bias_v in extra:
+            k = cat([k, self._heads(bias_k.expand(1, n, self.embed_dim))], 2)
+            v = cat([v, self._heads(bias_v.expand(1, n, self.embed_dim))], 2)
+        return k, v, len(extra)
+
+    def _mask(self, attn_mask, key_padding_mask, like, n, length, source, extra):
+        """One additive mask, broadcastable to (N, heads, L, S + extra), or None (the extra
+        keys may always be attended to)."""
         mask = None
         if attn_mask is not None:
-            mask = additive_mask(attn_mask, like, allowed=False)
+            mask = F.pad(additive_mask(attn_mask, like, allowed=False), (0, extra))
             if mask.ndim == 3:  # (N * heads, L, S)
-                mask = mask.reshape(n, self.num_heads, length, source)
+                mask = mask.reshape(n, self.num_heads, length, source + extra)
         if key_padding_mask is not None:
-            padding = additive_mask(key_padding_mask, like, allowed=False).reshape(n, 1, 1, source)
+            padding = F.pad(additive_mask(key_padding_mask, like, allowed=False), (0, extra))
+            padding = padding.reshape(n, 1, 1, source + extra)
             mask = padding if mask is None else mask + padding
         return mask
 
@@ -153,7 +174,8 @@ class MultiheadAttention(Module):
         length, n, _ = query.shape
         source = key.shape[0]
         q, k, v = (self._heads(x) for x in self._project(query, key, value))
-        mask = self._mask(attn_mask, key_padding_mask, q, n, length, source)
+        k, v, extra = self._extra_keys(k, v)
+        mask = self._mask(attn_mask, key_padding_mask, q, n, length, source, extra)
         p = self.dropout if self.training else 0.0
         weights = None
         if need_weights:
