@@ -12,8 +12,8 @@ load hits both alike; median milliseconds):
 
 Figures (2026-11-30, the 2-CPU VM shared with seven other developers, load average 6 to 12;
 Python 3.11, NumPy 2.4, PyTorch 2.13.0 CPU; `--threads 1`, several runs, minigrad / PyTorch):
-Transformer encoder layer 0.61 to 0.82; GRU training step 1.50 to 1.84 (1.7 typical);
-GRUCell step 0.86 to 1.59. With the default 2 threads per library the machine was too
+Transformer encoder layer 0.61 to 0.82; GRU training step 0.75 to 1.84 (most runs 1.5 to
+1.7); GRUCell step 0.86 to 1.59. With the default 2 threads per library the machine was too
 oversubscribed to time anything (steps 10x slower for both, ratios 1.3 to 2.5 from run to run).
 """
 
