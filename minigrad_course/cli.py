@@ -118,7 +118,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     print(f"wrote the student course to {report.out} ({report.files} files)")
     if report.wheel:
         print(f"wheel for hosting: {report.wheel}")
-        print(f'students install it with: pip install "{report.wheel.name}[lab]" (or its URL)')
+        print(f'students install it with: pip install "<its URL or path>" ({report.wheel.name})')
     print("scanned every file and archive: no answer or hidden-test line of solutions/ in it")
     return 0
 

@@ -159,6 +159,7 @@ _NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".*")
 # one proves nothing, and the engine the students read is full of them.
 MIN_SECRET_CHARS = 16
 MAX_SCANNED_BYTES = 200_000_000  # an archive member bigger than this is reported, not read
+MAX_ARCHIVE_DEPTH = 4  # archives inside archives inside ...: deeper ones are reported
 ARCHIVES = (".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".gz")
 
 STUDENT_README = """\
@@ -297,33 +298,43 @@ def _spellings(line: str) -> set[bytes]:
 
 
 def _contents(name: str, data: bytes, depth: int = 0):
-    """(name, bytes) of a file and, for an archive, of every member inside it, recursively."""
+    """(name, bytes) of a file and, for an archive, of every member inside it, recursively.
+
+    What cannot be read is yielded as (name, None): the caller reports it, as unchecked.
+    """
     yield name, data
-    if depth > 3:
-        return
     lower = name.lower()
+    if not lower.endswith(ARCHIVES):
+        return
+    if depth >= MAX_ARCHIVE_DEPTH:
+        yield f"{name} (archives nested too deep)", None
+        return
     try:
         if lower.endswith((".whl", ".zip")):
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 for info in archive.infolist():
+                    member = f"{name}!{info.filename}"
                     if info.file_size > MAX_SCANNED_BYTES:
-                        yield f"{name}!{info.filename}", b"(too big to scan)"
-                        continue
-                    yield from _contents(f"{name}!{info.filename}", archive.read(info), depth + 1)
+                        yield f"{member} (too big)", None
+                    elif not info.is_dir():
+                        yield from _contents(member, archive.read(info), depth + 1)
         elif lower.endswith((".tar", ".tar.gz", ".tgz")):
             with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-                for member in archive.getmembers():
-                    if member.isfile() and member.size <= MAX_SCANNED_BYTES:
-                        member_data = archive.extractfile(member).read()
-                        yield from _contents(f"{name}!{member.name}", member_data, depth + 1)
-        elif lower.endswith(".gz"):
+                for info in archive.getmembers():
+                    member = f"{name}!{info.name}"
+                    if info.size > MAX_SCANNED_BYTES:
+                        yield f"{member} (too big)", None
+                    elif info.isfile():
+                        yield from _contents(member, archive.extractfile(info).read(), depth + 1)
+        else:
             yield from _contents(f"{name}!", gzip.decompress(data), depth + 1)
     except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
-        yield f"{name} (unreadable archive: {exc})", b""
+        yield f"{name} (unreadable archive: {exc})", None
 
 
 def scan(out: Path, secrets: dict[str, str]) -> list[str]:
-    """Every place under out (files, and members of archives) where a secret line occurs."""
+    """Every place under out (files, and members of archives) where a secret line occurs,
+    and every archive member that could not be checked."""
     needles = [(spelling, line) for line in secrets for spelling in _spellings(line)]
     found = []
     for path in sorted(p for p in Path(out).rglob("*") if p.is_file()):
@@ -331,6 +342,9 @@ def scan(out: Path, secrets: dict[str, str]) -> list[str]:
         if "solutions" in path.relative_to(out).parts:
             found.append(f"{relative}: a file from solutions/")
         for name, data in _contents(relative, path.read_bytes()):
+            if data is None:
+                found.append(f"{name}: could not be scanned")
+                continue
             hits = {line for spelling, line in needles if spelling in data}
             found += [f"{name}: {secrets[line]}: {line!r}" for line in sorted(hits)]
     return found

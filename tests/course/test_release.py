@@ -150,6 +150,11 @@ def plant_in_solution(root):
     return f"notebooks/{CHAPTER}.ipynb: answer line of 03_tiny.ipynb cell 7 ('mean')"
 
 
+def plant_corrupt_archive(root):
+    (root / "notebooks" / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    return "notebooks/broken.zip (unreadable archive: File is not a zip file): could not be scanned"
+
+
 def plant_solutions_folder(root):
     (root / "notebooks" / "solutions").mkdir()
     (root / "notebooks" / "solutions" / "README.txt").write_text("answers: ask the instructor")
@@ -165,6 +170,7 @@ def plant_solutions_folder(root):
         plant_in_tarball,
         plant_in_solution,
         plant_solutions_folder,
+        plant_corrupt_archive,
     ],
 )
 def test_release_fails_loudly_on_a_planted_answer(repo_course, tmp_path, outside, capsys, plant):
