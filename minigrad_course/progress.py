@@ -126,7 +126,7 @@ class ChapterProgress:
     total: int
     points: float
     max_points: float
-    source: str  # NOT_STARTED, CACHED or CHECKED
+    source: str  # NOT_STARTED, CACHED, CHECKED or why the sheet could not be read
 
 
 def _untouched(sheet) -> bool:
@@ -145,10 +145,9 @@ def _cached_outcomes(state, key: str) -> dict[str, dict[str, Any]] | None:
     outcomes = entry.get("outcomes") if isinstance(entry, dict) else None
     if not isinstance(outcomes, dict):
         return None
-    if not all(
-        isinstance(o, dict) and {"status", "points", "max"} <= set(o) for o in outcomes.values()
-    ):
-        return None
+    for o in outcomes.values():
+        if not (isinstance(o, dict) and isinstance(o.get("points"), (int, float))):
+            return None  # not what remember_check writes: check again
     return outcomes
 
 
@@ -174,13 +173,14 @@ def chapter_progress(path: Path, limits=None) -> ChapterProgress:
     return ChapterProgress(path.stem, passed, len(qs), points, max_points, source)
 
 
-def course_progress(exercises_dir: Path, limits=None, report=None) -> list[ChapterProgress]:
+def course_progress(exercises_dir: Path, limits=None) -> list[ChapterProgress]:
     """chapter_progress for every NN_name.ipynb in exercises_dir, in order."""
     found = []
     for path in all_chapters(Path(exercises_dir)):
-        found.append(chapter_progress(path, limits))
-        if report:
-            report(found[-1])
+        try:
+            found.append(chapter_progress(path, limits))
+        except (OSError, ValueError) as exc:  # a damaged sheet must not hide the others
+            found.append(ChapterProgress(path.stem, 0, 0, 0.0, 0.0, f"unreadable: {exc}"))
     return found
 
 

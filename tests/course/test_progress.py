@@ -145,3 +145,11 @@ def test_bar():
     assert progress.bar(4, 4) == "#" * 20
     assert progress.bar(1, 4) == "#" * 5 + "." * 15
     assert progress.bar(0, 0) == "." * 20
+
+
+def test_a_damaged_sheet_is_reported_and_the_others_still_count(sheets, capsys):
+    (sheets / "04_broken.ipynb").write_text("{ this is not a notebook")
+    assert main(["progress", "--exercises", str(sheets)]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line}
+    assert "0/3 questions" in lines[CHAPTER] and "(not started)" in lines[CHAPTER]
+    assert "(unreadable: " in lines["04_broken"]
