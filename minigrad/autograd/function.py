@@ -29,6 +29,8 @@ import numpy as np
 from minigrad.autograd.grad_mode import state
 from minigrad.tensor import Tensor
 
+OPS: dict[str, type] = {}  # op_name -> the built-in Function class (filled as classes are made)
+
 
 class Function:
     """Base class of differentiable operations (PyTorch's `torch.autograd.Function`).
@@ -66,6 +68,24 @@ class Function:
     _pre_hooks: dict | None = None
     _non_differentiable: tuple = ()
     needs_input_grad: tuple = ()
+    # A built-in op's name in a static graph ("add"); None for a user's Function. Setting it
+    # in a class body registers the class in `OPS`, the table `minigrad.static` records,
+    # replays and loads ops from.
+    op_name: str | None = None
+    # Elementwise ops only, for static fusion: y = xp.<ufunc>(*operands, *ufunc_extra), and
+    # the same as a C expression in {a}, {b} and the value type {T} (one CUDA kernel a chain).
+    ufunc: str | None = None
+    ufunc_extra: tuple = ()
+    cuda: str | None = None
+    random = False  # draws random numbers: never merged or folded by static passes
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("op_name")
+        if name is not None:
+            if name in OPS and OPS[name].__qualname__ != cls.__qualname__:
+                raise ValueError(f"op name {name!r} is taken by {OPS[name].__qualname__}")
+            OPS[name] = cls
 
     @staticmethod
     def forward(ctx, *args):
@@ -92,6 +112,8 @@ class Function:
         ctx = cls.__new__(cls)
         if not (record and state.enabled):
             ctx.needs_input_grad = (False,) * len(args)
+            if state.tape is not None:
+                state.tape.append((cls, args))
             out = cls.forward(ctx, *args)
             if type(out) is np.ndarray:
                 return Tensor._make(out)

@@ -52,6 +52,9 @@ def _grad_for(ctx, i, g, shape):
 class Add(Function):
     """y = a + alpha * b, broadcast. (*), (*) -> (*)"""
 
+    op_name = "add"
+    ufunc, cuda = "add", "{a} + {b}"
+
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.shapes, ctx.alpha = (shape_of(a), shape_of(b)), alpha
@@ -72,6 +75,9 @@ class Add(Function):
 class Sub(Function):
     """y = a - alpha * b, broadcast. (*), (*) -> (*)"""
 
+    op_name = "sub"
+    ufunc, cuda = "subtract", "{a} - {b}"
+
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.shapes, ctx.alpha = (shape_of(a), shape_of(b)), alpha
@@ -90,6 +96,9 @@ class Sub(Function):
 
 class Mul(Function):
     """y = a * b, broadcast; dy/da = b, dy/db = a. (*), (*) -> (*)"""
+
+    op_name = "mul"
+    ufunc, cuda = "multiply", "{a} * {b}"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -111,6 +120,9 @@ class Mul(Function):
 class Div(Function):
     """y = a / b, broadcast; dy/da = 1 / b, dy/db = -a / b^2. (*), (*) -> (*)"""
 
+    op_name = "div"
+    ufunc, cuda = "divide", "{a} / {b}"
+
     @staticmethod
     def forward(ctx, a, b):
         _save_operands(ctx, a, b)
@@ -131,6 +143,9 @@ class Div(Function):
 
 class Pow(Function):
     """y = a ** b; dy/da = b * a^(b-1), dy/db = y * log(a) (0 where a == 0). (*), (*) -> (*)"""
+
+    op_name = "pow"
+    ufunc, cuda = "power", "pow({a}, {b})"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -163,6 +178,9 @@ class Pow(Function):
 class Neg(Function):
     """y = -x. (*) -> (*)"""
 
+    op_name = "neg"
+    ufunc, cuda = "negative", "-{a}"
+
     @staticmethod
     def forward(ctx, x):
         return -x.array
@@ -175,6 +193,9 @@ class Neg(Function):
 # -- unary math ------------------------------------------------------------------------------
 class Exp(Function):
     """y = exp(x); saves y; dy/dx = y. (*) -> (*)"""
+
+    op_name = "exp"
+    ufunc, cuda = "exp", "exp({a})"
 
     @staticmethod
     def forward(ctx, x):
@@ -191,6 +212,8 @@ class Exp(Function):
 class Expm1(Function):
     """y = exp(x) - 1, exact near 0; saves y; dy/dx = y + 1. (*) -> (*)"""
 
+    op_name = "expm1"
+
     @staticmethod
     def forward(ctx, x):
         y = Tensor._make(x.device.xp.expm1(as_float_array(x)))
@@ -205,6 +228,9 @@ class Expm1(Function):
 
 class Log(Function):
     """y = log(x); dy/dx = 1 / x. (*) -> (*)"""
+
+    op_name = "log"
+    ufunc, cuda = "log", "log({a})"
 
     @staticmethod
     def forward(ctx, x):
@@ -221,6 +247,8 @@ class Log(Function):
 class Log1p(Function):
     """y = log(1 + x); dy/dx = 1 / (1 + x). (*) -> (*)"""
 
+    op_name = "log1p"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -235,6 +263,9 @@ class Log1p(Function):
 
 class Sqrt(Function):
     """y = sqrt(x); saves y; dy/dx = 1 / (2 y). (*) -> (*)"""
+
+    op_name = "sqrt"
+    ufunc, cuda = "sqrt", "sqrt({a})"
 
     @staticmethod
     def forward(ctx, x):
@@ -252,6 +283,9 @@ class Sqrt(Function):
 class Abs(Function):
     """y = |x|; dy/dx = sign(x) (0 at 0, as PyTorch). (*) -> (*)"""
 
+    op_name = "abs"
+    ufunc, cuda = "abs", "abs({a})"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -266,6 +300,8 @@ class Abs(Function):
 class Sign(Function):
     """y = sign(x) in {-1, 0, 1}; the gradient is zero everywhere. (*) -> (*)"""
 
+    op_name = "sign"
+
     @staticmethod
     def forward(ctx, x):
         return x.device.xp.sign(x.array)
@@ -277,6 +313,9 @@ class Sign(Function):
 
 class Sin(Function):
     """y = sin(x); dy/dx = cos(x). (*) -> (*)"""
+
+    op_name = "sin"
+    ufunc, cuda = "sin", "sin({a})"
 
     @staticmethod
     def forward(ctx, x):
@@ -292,6 +331,9 @@ class Sin(Function):
 class Cos(Function):
     """y = cos(x); dy/dx = -sin(x). (*) -> (*)"""
 
+    op_name = "cos"
+    ufunc, cuda = "cos", "cos({a})"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -305,6 +347,8 @@ class Cos(Function):
 
 class Erf(Function):
     """y = erf(x); dy/dx = 2 / sqrt(pi) * exp(-x^2). (*) -> (*)"""
+
+    op_name = "erf"
 
     @staticmethod
     def forward(ctx, x):
@@ -336,6 +380,8 @@ def _numpy_erf(array):
 class Floor(Function):
     """y = floor(x); the gradient is zero everywhere. (*) -> (*)"""
 
+    op_name = "floor"
+
     @staticmethod
     def forward(ctx, x):
         return x.device.xp.floor(x.array)
@@ -348,6 +394,8 @@ class Floor(Function):
 class Ceil(Floor):
     """y = ceil(x); the gradient is zero everywhere. (*) -> (*)"""
 
+    op_name = "ceil"
+
     @staticmethod
     def forward(ctx, x):
         return x.device.xp.ceil(x.array)
@@ -355,6 +403,8 @@ class Ceil(Floor):
 
 class Round(Floor):
     """y = round(x) (half to even); the gradient is zero everywhere. (*) -> (*)"""
+
+    op_name = "round"
 
     @staticmethod
     def forward(ctx, x):
@@ -364,6 +414,8 @@ class Round(Floor):
 class Trunc(Floor):
     """y = trunc(x) (rounds toward zero); the gradient is zero everywhere. (*) -> (*)"""
 
+    op_name = "trunc"
+
     @staticmethod
     def forward(ctx, x):
         return x.device.xp.trunc(x.array)
@@ -372,6 +424,8 @@ class Trunc(Floor):
 class Atan2(Function):
     """y = atan2(a, b), the angle of (b, a); dy/da = b / r^2, dy/db = -a / r^2 with
     r^2 = a^2 + b^2, broadcast. (*), (*) -> (*)"""
+
+    op_name = "atan2"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -392,6 +446,8 @@ class Atan2(Function):
 class Fmod(Function):
     """y = a - trunc(a / b) * b (the sign of a, C's fmod); dy/da = 1, dy/db = -trunc(a / b).
     (*), (*) -> (*)"""
+
+    op_name = "fmod"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -414,6 +470,8 @@ class Fmod(Function):
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x)); saves y; dy/dx = y * (1 - y). (*) -> (*)"""
 
+    op_name = "sigmoid"
+
     @staticmethod
     def forward(ctx, x):
         xp = x.device.xp
@@ -433,6 +491,9 @@ class Sigmoid(Function):
 class Tanh(Function):
     """y = tanh(x); saves y; dy/dx = 1 - y^2. (*) -> (*)"""
 
+    op_name = "tanh"
+    ufunc, cuda = "tanh", "tanh({a})"
+
     @staticmethod
     def forward(ctx, x):
         y = Tensor._make(x.device.xp.tanh(as_float_array(x)))
@@ -448,6 +509,10 @@ class Tanh(Function):
 class Relu(Function):
     """y = max(x, 0); saves y; dy/dx = 1 where y > 0. (*) -> (*)"""
 
+    op_name = "relu"
+    ufunc, cuda = "maximum", "max({a}, ({T})0)"
+    ufunc_extra = (0,)
+
     @staticmethod
     def forward(ctx, x):
         y = Tensor._make(x.device.xp.maximum(x.array, x.array.dtype.type(0)))
@@ -457,11 +522,13 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy * Tensor._make((y.array > 0).astype(gy.array.dtype))
+        return gy * (y > 0)
 
 
 class LeakyRelu(Function):
     """y = x if x > 0 else slope * x. (*) -> (*)"""
+
+    op_name = "leaky_relu"
 
     @staticmethod
     def forward(ctx, x, slope=0.01):
@@ -476,6 +543,8 @@ class LeakyRelu(Function):
 
 class Gelu(Function):
     """y = x * Phi(x) (exact, with erf) or its tanh approximation. (*) -> (*)"""
+
+    op_name = "gelu"
 
     @staticmethod
     def forward(ctx, x, approximate="none"):
@@ -510,6 +579,8 @@ def _gelu_terms(x, approximate):
 class Softplus(Function):
     """y = log(1 + exp(beta x)) / beta (linear above threshold); dy/dx = sigmoid(beta x)."""
 
+    op_name = "softplus"
+
     @staticmethod
     def forward(ctx, x, beta=1.0, threshold=20.0):
         xp = x.device.xp
@@ -531,6 +602,8 @@ class Softplus(Function):
 # -- selection -------------------------------------------------------------------------------
 class Where(Function):
     """y = a where cond else b; the gradient flows to the side that was chosen."""
+
+    op_name = "where"
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -555,6 +628,8 @@ class Where(Function):
 class Clamp(Function):
     """y = min(max(x, lo), hi); dy/dx = 1 where lo <= x <= hi (bounds included, as PyTorch)."""
 
+    op_name = "clamp"
+
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
         xp = x.device.xp
@@ -575,11 +650,13 @@ class Clamp(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * Tensor._make(ctx.keep.astype(gy.array.dtype)), None, None
+        return gy * Tensor._make(ctx.keep), None, None
 
 
 class Maximum(Function):
     """y = max(a, b) elementwise; ties split the gradient in half, as PyTorch."""
+
+    op_name = "maximum"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -602,6 +679,8 @@ class Maximum(Function):
 class Minimum(Maximum):
     """y = min(a, b) elementwise; ties split the gradient in half, as PyTorch."""
 
+    op_name = "minimum"
+
     @staticmethod
     def forward(ctx, a, b):
         x, z = a.array, b.array
@@ -616,6 +695,8 @@ class Minimum(Maximum):
 
 class MaskedFill(Function):
     """y = value where mask else x; no gradient reaches the filled places."""
+
+    op_name = "masked_fill"
 
     @staticmethod
     def forward(ctx, x, mask, value):
@@ -634,6 +715,8 @@ class MaskedFill(Function):
 class Clone(Function):
     """y = a copy of x. (*) -> (*)"""
 
+    op_name = "clone"
+
     @staticmethod
     def forward(ctx, x):
         return x.array.copy()
@@ -646,6 +729,8 @@ class Clone(Function):
 class Copy(Function):
     """y = src broadcast to dst's shape and cast to dst's dtype (`dst.copy_(src)`); the gradient
     goes to src, summed back to its shape; dst's old values get none."""
+
+    op_name = "copy"
 
     @staticmethod
     def forward(ctx, dst, src):
@@ -668,6 +753,8 @@ class Copy(Function):
 class Cast(Function):
     """y = x as another dtype; the gradient is cast back to x's dtype."""
 
+    op_name = "cast"
+
     @staticmethod
     def forward(ctx, x, dtype):
         ctx.dtype = x.dtype
@@ -679,31 +766,123 @@ class Cast(Function):
 
 
 class NoGrad(Function):
-    """An op without a gradient (comparison, logic, argmax, one_hot): y = fn(*arrays).
+    """Base of the ops without a gradient (comparisons, logic, argmax, one_hot): by default
+    y = xp.<ufunc>(*inputs), the subclass naming the ufunc; others define their forward.
 
     # NOTE: these go through Function.apply (not a bare Tensor._make) so that
-    # minigrad.static.trace sees them: `op` and `attrs` name the computation in a graph. A
-    # result computed from a traced tensor outside any Function would be frozen into the
-    # graph as a constant, silently wrong on the next input.
+    # minigrad.static.trace sees them. A result computed from a traced tensor outside any
+    # Function would be frozen into the graph as a constant, silently wrong on the next input.
     """
 
     @staticmethod
-    def forward(ctx, op, attrs, fn, *inputs):
-        y = fn(*(array_of(x) for x in inputs))
-        if not hasattr(y, "shape") or isinstance(y, np.generic):
-            y = next(x for x in inputs if isinstance(x, Tensor)).device.xp.asarray(y)
-        ctx.mark_non_differentiable(y)
-        return y
+    def forward(ctx, a, b=None):
+        xp = (a if isinstance(a, Tensor) else b).device.xp
+        ufunc = getattr(xp, type(ctx).ufunc)
+        return ufunc(a.array) if b is None else ufunc(array_of(a), array_of(b))
 
     @staticmethod
     def backward(ctx, *grads):
-        return (None,) * (3 + len(ctx.needs_input_grad))
+        return (None,) * len(ctx.needs_input_grad)
+
+    @classmethod
+    def apply(cls, *args):
+        out = super().apply(*args)
+        for t in out if type(out) is tuple else (out,):
+            t._requires_grad, t.grad_fn = False, None  # an integral or boolean answer
+        return out
 
 
-def no_grad_op(op, fn, *inputs, **attrs):
-    """`fn(*arrays)` of the inputs, without gradient; `op` and `attrs` describe it to
-    minigrad.static (an op of its registry with the same meaning, or any other name)."""
-    return NoGrad.apply(op, attrs, fn, *inputs)
+class Eq(NoGrad):
+    op_name, ufunc = "eq", "equal"
+
+
+class Ne(NoGrad):
+    op_name, ufunc = "ne", "not_equal"
+
+
+class Lt(NoGrad):
+    op_name, ufunc = "lt", "less"
+
+
+class Le(NoGrad):
+    op_name, ufunc = "le", "less_equal"
+
+
+class Gt(NoGrad):
+    op_name, ufunc = "gt", "greater"
+
+
+class Ge(NoGrad):
+    op_name, ufunc = "ge", "greater_equal"
+
+
+class LogicalAnd(NoGrad):
+    op_name = ufunc = "logical_and"
+
+
+class LogicalOr(NoGrad):
+    op_name = ufunc = "logical_or"
+
+
+class LogicalXor(NoGrad):
+    op_name = ufunc = "logical_xor"
+
+
+class LogicalNot(NoGrad):
+    op_name = ufunc = "logical_not"
+
+
+class IsNan(NoGrad):
+    op_name = ufunc = "isnan"
+
+
+class IsInf(NoGrad):
+    op_name = ufunc = "isinf"
+
+
+class IsFinite(NoGrad):
+    op_name = ufunc = "isfinite"
+
+
+class IsClose(NoGrad):
+    """|a - b| <= atol + rtol * |b| (nan equal to nan if equal_nan)."""
+
+    op_name = "isclose"
+
+    @staticmethod
+    def forward(ctx, a, b, rtol, atol, equal_nan):
+        return a.device.xp.isclose(a.array, b.array, rtol, atol, equal_nan)
+
+
+class FloorDivide(NoGrad):
+    """y = floor(a / b) in PyTorch's promoted dtype; integers divided by zero raise."""
+
+    op_name = ufunc = "floor_divide"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        op = type(ctx).op_name
+        divide = _division(op, _trunc_divide if op == "trunc_divide" else getattr(np, op))
+        try:
+            y = divide(array_of(a), array_of(b))
+        except ValueError:
+            raise broadcast_error(op, a, b) from None
+        return _cast(a.device.xp.asarray(y) if isinstance(a, Tensor) else y, result_dtype(a, b))
+
+
+class Remainder(FloorDivide):
+    """y = a - floor(a / b) * b (the sign of b, Python's %); integers by zero raise."""
+
+    op_name = ufunc = "remainder"
+
+
+class TruncDivide(FloorDivide):
+    """y = trunc(a / b) (rounds toward zero); integers by zero raise."""
+
+    op_name = "trunc_divide"
+
+
+_INTEGRAL = {np.dtype(t) for t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64)}
 
 
 # -- the functions users call ----------------------------------------------------------------
@@ -739,8 +918,7 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":
-        fn = _division("div", _trunc_divide)
-        return _no_grad_binary("trunc_divide", fn, input, other, keep_dtype=True)
+        return _no_grad_binary(TruncDivide, input, other)
     raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
 
@@ -905,7 +1083,7 @@ def silu(input):
 def where(condition, input, other):
     cond = condition if isinstance(condition, Tensor) else _tensor_arg(condition, input)
     if cond.array.dtype != np.bool_:
-        cond = no_grad_op("cast", lambda c: c.astype(bool), cond, dtype="bool")
+        cond = Cast.apply(cond, dtypes.bool_)
     return Where.apply(cond, _tensor_arg(input, cond), _tensor_arg(other, cond))
 
 
@@ -955,23 +1133,18 @@ def copy(dst, src):
 
 def cast(input, dtype):
     dtype = dtypes.to_dtype(dtype)
-    if dtype.is_floating_point or not input.requires_grad:
-        return Cast.apply(input, dtype)
-    return no_grad_op("cast", lambda x: x.astype(dtype.np), input, dtype=dtype.np.name)
+    return Cast.apply(input, dtype)
 
 
 # -- ops without gradients: comparisons, logic, integer division -----------------------------
-def _no_grad_binary(op, fn, a, b, keep_dtype=False):
-    """`fn(a, b)` on arrays, no graph. keep_dtype: cast to PyTorch's promoted dtype."""
+def _no_grad_binary(cls, a, b):
+    """`cls` (a NoGrad op) of a and b, numbers made tensors; no graph."""
     a, b = _tensor_arg(a, b), _tensor_arg(b, a)
-    check_same_device(op, a, b)
-    if keep_dtype:
-        dtype = result_dtype(a, b)
-        fn = (lambda f: lambda x, z: _cast(f(x, z), dtype))(fn)
+    check_same_device(cls.op_name, a, b)
     try:
-        return no_grad_op(op, fn, a, b)
+        return cls.apply(a, b)
     except ValueError:
-        raise broadcast_error(op, a, b) from None
+        raise broadcast_error(cls.op_name, a, b) from None
 
 
 def _trunc_divide(x, z):
@@ -991,69 +1164,64 @@ def _division(op, fn):
     return divide
 
 
-_INTEGRAL = {np.dtype(t) for t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64)}
-
-
 def floor_divide(input, other):
-    fn = _division("floor_divide", np.floor_divide)
-    return _no_grad_binary("floor_divide", fn, input, other, keep_dtype=True)
+    return _no_grad_binary(FloorDivide, input, other)
 
 
 def remainder(input, other):
-    fn = _division("remainder", np.remainder)
-    return _no_grad_binary("remainder", fn, input, other, keep_dtype=True)
+    return _no_grad_binary(Remainder, input, other)
 
 
 def eq(input, other):
-    return _no_grad_binary("eq", np.equal, input, other)
+    return _no_grad_binary(Eq, input, other)
 
 
 def ne(input, other):
-    return _no_grad_binary("ne", np.not_equal, input, other)
+    return _no_grad_binary(Ne, input, other)
 
 
 def lt(input, other):
-    return _no_grad_binary("lt", np.less, input, other)
+    return _no_grad_binary(Lt, input, other)
 
 
 def le(input, other):
-    return _no_grad_binary("le", np.less_equal, input, other)
+    return _no_grad_binary(Le, input, other)
 
 
 def gt(input, other):
-    return _no_grad_binary("gt", np.greater, input, other)
+    return _no_grad_binary(Gt, input, other)
 
 
 def ge(input, other):
-    return _no_grad_binary("ge", np.greater_equal, input, other)
+    return _no_grad_binary(Ge, input, other)
 
 
 def logical_and(input, other):
-    return _no_grad_binary("logical_and", np.logical_and, input, other)
+    return _no_grad_binary(LogicalAnd, input, other)
 
 
 def logical_or(input, other):
-    return _no_grad_binary("logical_or", np.logical_or, input, other)
+    return _no_grad_binary(LogicalOr, input, other)
 
 
 def logical_xor(input, other):
-    return _no_grad_binary("logical_xor", np.logical_xor, input, other)
+    return _no_grad_binary(LogicalXor, input, other)
 
 
 def logical_not(input):
-    return no_grad_op("logical_not", input.device.xp.logical_not, input)
+    return LogicalNot.apply(input)
 
 
 def isnan(input):
-    return no_grad_op("isnan", input.device.xp.isnan, input)
+    return IsNan.apply(input)
 
 
 def isinf(input):
-    return no_grad_op("isinf", input.device.xp.isinf, input)
+    return IsInf.apply(input)
 
 
 def isfinite(input):
-    return no_grad_op("isfinite", input.device.xp.isfinite, input)
+    return IsFinite.apply(input)
 
 
 def equal(input, other) -> bool:
@@ -1069,5 +1237,4 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     check_same_device("isclose", input, other)
-    xp = input.device.xp
-    return no_grad_op("isclose", lambda a, b: xp.isclose(a, b, rtol, atol, equal_nan), input, other)
+    return IsClose.apply(input, other, rtol, atol, equal_nan)

@@ -26,6 +26,8 @@ def _log_softmax_array(xp, array, dim):
 class Softmax(Function):
     """y = exp(x) / sum(exp(x)) along dim; saves y; dx = y * (gy - sum(gy * y))."""
 
+    op_name = "softmax"
+
     @staticmethod
     def forward(ctx, x, dim):
         xp = x.device.xp
@@ -43,6 +45,8 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x) along dim; saves y; dx = gy - exp(y) * sum(gy)."""
+
+    op_name = "log_softmax"
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -92,6 +96,8 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
 class NLLLoss(Function):
     """Negative log-likelihood of class indices: -w[t] * x[i, t], reduced. (N, C), (N,) -> ()"""
 
+    op_name = "nll_loss"
+
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
         xp = x.device.xp
@@ -110,11 +116,12 @@ class NLLLoss(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        xp = gy.device.xp
-        picks = xp.zeros(ctx.shape, dtype=gy.array.dtype)
-        picks[ctx.rows, ctx.cols] = -ctx.scale
+        from minigrad.ops.indexing import IndexAdd
+
+        # -scale at each row's target class, zeros elsewhere
+        picks = IndexAdd.apply(-Tensor._make(ctx.scale), ctx.shape, (ctx.rows, ctx.cols), True)
         g = unsqueeze(gy, 1) if ctx.reduction == "none" else gy
-        return g * Tensor._make(picks), None, None, None, None
+        return g * picks, None, None, None, None
 
 
 class CrossEntropy(Function):
@@ -122,6 +129,8 @@ class CrossEntropy(Function):
 
     dx = w[t] * (softmax(x) - onehot(t)) * scale. (N, C), (N,) -> () or (N,)
     """
+
+    op_name = "cross_entropy"
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
@@ -144,14 +153,16 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, gy):
+        from minigrad.ops.indexing import IndexAdd
+
         (x,) = ctx.saved_tensors
-        picks = gy.device.xp.zeros(x.array.shape, dtype=x.array.dtype)
-        picks[ctx.rows, ctx.cols] = 1
-        scale = Tensor._make(ctx.scale[:, None])
+        scale = Tensor._make(ctx.scale)
         # NOTE: with create_graph the softmax is recomputed as an op, so a second backward
         # sees its dependence on x; otherwise the probabilities from forward are reused.
         probs = Softmax.apply(x, 1) if state.enabled else Tensor._make(ctx.probs)
-        g = (probs - Tensor._make(picks)) * scale
+        # (softmax - onehot(t)) * scale: the scale is taken off at each row's target class
+        picks = IndexAdd.apply(scale, x.shape, (ctx.rows, ctx.cols), True)
+        g = probs * unsqueeze(scale, 1) - picks
         g = g * (unsqueeze(gy, 1) if ctx.reduction == "none" else gy)
         return g, None, None, None, None
 
@@ -350,6 +361,9 @@ def binary_cross_entropy_with_logits(
 class Dropout(Function):
     """y = x * mask / (1 - p), mask ~ Bernoulli(1 - p); dx = gy * mask / (1 - p). (*) -> (*)"""
 
+    op_name = "dropout"
+    random = True
+
     @staticmethod
     def forward(ctx, x, p, generator):
         from minigrad.random import uniform_array
@@ -377,6 +391,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 class Embedding(Function):
     """y = weight[index]; the gradient rows are added back (none for padding_idx). -> (*, D)"""
 
+    op_name = "embedding"
+
     @staticmethod
     def forward(ctx, weight, index, padding_idx):
         ctx.shape, ctx.index, ctx.padding_idx = weight.array.shape, index.array, padding_idx
@@ -387,8 +403,7 @@ class Embedding(Function):
         from minigrad.ops.indexing import IndexAdd
 
         if ctx.padding_idx is not None:
-            keep = (ctx.index != ctx.padding_idx)[..., None].astype(gy.array.dtype)
-            gy = gy * Tensor._make(keep)
+            gy = gy * unsqueeze(Tensor._make(ctx.index) != ctx.padding_idx, -1)
         return IndexAdd.apply(gy, ctx.shape, (ctx.index,), True), None, None
 
 

@@ -13,8 +13,8 @@ from collections import namedtuple
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.ops._util import normalize_dim, normalize_dims
+from minigrad.ops.elementwise import NoGrad, exp, sqrt, where
 from minigrad.ops.elementwise import abs as abs_
-from minigrad.ops.elementwise import exp, no_grad_op, sqrt, where
 from minigrad.ops.shape import expand, reshape
 from minigrad.tensor import Tensor
 
@@ -44,6 +44,8 @@ def _expand_back(gy: Tensor, shape, dims) -> Tensor:
 class Sum(Function):
     """y = sum of x over dims; dy/dx = 1. (*) -> (*) without dims"""
 
+    op_name = "sum"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype=None):
         ctx.shape, ctx.dims = x.array.shape, dims
@@ -65,6 +67,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 class Mean(Function):
     """y = mean of x over dims; dy/dx = 1 / n. (*) -> (*) without dims"""
+
+    op_name = "mean"
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -101,6 +105,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 class Prod(Function):
     """y = product of x over dims; dy/dx_i = product of the other elements."""
+
+    op_name = "prod"
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -145,6 +151,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 class MaxMin(Function):
     """amax/amin over dims; the gradient is shared evenly between tied extremes."""
 
+    op_name = "amax_amin"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim, largest):
         array = x.array
@@ -166,6 +174,8 @@ class MaxMin(Function):
 
 class MaxMinDim(Function):
     """max/min along one dim with indices; the gradient goes to the chosen index."""
+
+    op_name = "max_min_dim"
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, largest):
@@ -223,20 +233,27 @@ def amin(input, dim=(), keepdim=False):
     return MaxMin.apply(input, dims, keepdim, False)
 
 
-def _arg(input, dim, keepdim, largest):
-    xp = input.device.xp
-    fn = xp.argmax if largest else xp.argmin
-    d = None if dim is None else normalize_dim(dim, input.ndim, fn.__name__)
+class ArgMax(NoGrad):
+    """The index of the largest (or smallest) element along dim, or in the flattened x."""
 
-    def arg(array):
-        if d is None:
+    op_name = "argmax"
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, largest):
+        xp, array = x.device.xp, x.array
+        fn = xp.argmax if largest else xp.argmin
+        if dim is None:
             out = xp.asarray(fn(array.reshape(-1))).reshape((1,) * array.ndim if keepdim else ())
         else:
-            out = fn(array, axis=d)
-            out = xp.expand_dims(out, d) if keepdim else out
+            out = fn(array, axis=dim)
+            out = xp.expand_dims(out, dim) if keepdim else out
         return xp.asarray(out, dtype=dtypes.int64.np)
 
-    return no_grad_op("argmax", arg, input, dim=d, keepdim=keepdim, largest=largest)
+
+def _arg(input, dim, keepdim, largest):
+    name = "argmax" if largest else "argmin"
+    d = None if dim is None else normalize_dim(dim, input.ndim, name)
+    return ArgMax.apply(input, d, keepdim, largest)
 
 
 def argmax(input, dim=None, keepdim=False):
@@ -290,6 +307,8 @@ def std(input, dim=None, *args, **kwargs):
 class Norm2(Function):
     """y = sqrt(sum x^2) over dims; dy/dx = x / y (0 where y == 0, as PyTorch)."""
 
+    op_name = "norm2"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = x.device.xp
@@ -323,6 +342,8 @@ def norm(input, p="fro", dim=None, keepdim=False):
 class Cumsum(Function):
     """y_i = x_0 + ... + x_i along dim; backward is the reversed cumulative sum."""
 
+    op_name = "cumsum"
+
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
@@ -346,6 +367,8 @@ def cumsum(input, dim, *, dtype=None):
 class Cumprod(Function):
     """y_i = x_0 * ... * x_i along dim; saves x and y; dy_j/dx_i = y_j / x_i for j >= i, so
     gx = reversed cumsum(gy * y) / x."""
+
+    op_name = "cumprod"
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -385,6 +408,8 @@ def cumprod(input, dim, *, dtype=None):
 class LogSumExp(Function):
     """y = log(sum(exp(x))) over dims, computed stably; dy/dx = exp(x - y) (the softmax)."""
 
+    op_name = "logsumexp"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = x.device.xp
@@ -410,26 +435,46 @@ def logsumexp(input, dim, keepdim=False):
     return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 
+class All(NoGrad):
+    """True where every element over dims is nonzero."""
+
+    op_name = "all"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        return x.device.xp.asarray(x.array.all(axis=dims, keepdims=keepdim))
+
+
+class Any(NoGrad):
+    """True where some element over dims is nonzero."""
+
+    op_name = "any"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        return x.device.xp.asarray(x.array.any(axis=dims, keepdims=keepdim))
+
+
+class CountNonzero(NoGrad):
+    """How many elements over dims are nonzero (int64)."""
+
+    op_name = "count_nonzero"
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        return x.device.xp.asarray((x.array != 0).sum(axis=dims), dtype=dtypes.int64.np)
+
+
 def all(input, dim=None, keepdim=False):
-    dims = normalize_dims(dim, input.ndim, "all")
-    attrs = dict(dims=dims, keepdim=keepdim)
-    return no_grad_op("all", lambda x: x.all(axis=dims, keepdims=keepdim), input, **attrs)
+    return All.apply(input, normalize_dims(dim, input.ndim, "all"), keepdim)
 
 
 def any(input, dim=None, keepdim=False):
-    dims = normalize_dims(dim, input.ndim, "any")
-    attrs = dict(dims=dims, keepdim=keepdim)
-    return no_grad_op("any", lambda x: x.any(axis=dims, keepdims=keepdim), input, **attrs)
+    return Any.apply(input, normalize_dims(dim, input.ndim, "any"), keepdim)
 
 
 def count_nonzero(input, dim=None):
-    dims = normalize_dims(dim, input.ndim, "count_nonzero")
-    xp = input.device.xp
-
-    def count(x):
-        return xp.asarray((x != 0).sum(axis=dims), dtype=dtypes.int64.np)
-
-    return no_grad_op("count_nonzero", count, input, dims=dims)
+    return CountNonzero.apply(input, normalize_dims(dim, input.ndim, "count_nonzero"))
 
 
 # -- sorting: values are gathered from the input, so their gradient flows back to it ----------
@@ -467,19 +512,42 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return RETURN_TYPES["topk"](values[first_k], indices[first_k])
 
 
+class Unique(NoGrad):
+    """Part `part` of np.unique(x): 0 the sorted values, 1 the inverse (x's shape), 2 counts."""
+
+    op_name = "unique"
+    data_dependent = True  # the result's shape depends on the values
+
+    @staticmethod
+    def forward(ctx, x, part):
+        a = x.array
+        found = x.device.xp.unique(a.reshape(-1), return_inverse=True, return_counts=True)
+        return found[part].reshape(a.shape) if part == 1 else found[part]
+
+
+class Bincount(NoGrad):
+    """How often each value 0..max occurs in x (or the sum of its weights)."""
+
+    op_name = "bincount"
+    data_dependent = True  # the result's shape depends on the values
+
+    @staticmethod
+    def forward(ctx, x, minlength, weights=None):
+        xp = x.device.xp
+        if weights is None:
+            return xp.bincount(x.array, minlength=minlength)
+        w = weights.array
+        return xp.bincount(x.array, weights=w, minlength=minlength).astype(w.dtype)
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values, sorted (always, as PyTorch on the CPU); with return_inverse, each
     element's place among them (input's shape); with return_counts, how often each occurs."""
     if dim is not None:
         raise NotImplementedError("unique: dim= is not supported; flatten or use dim=None")
-    xp = input.device.xp
 
     def part(k):
-        def fn(a):
-            found = xp.unique(a.reshape(-1), return_inverse=True, return_counts=True)
-            return found[k].reshape(a.shape) if k == 1 else found[k]
-
-        return no_grad_op("unique", fn, input, part=k)
+        return Unique.apply(input, k)
 
     extra = [part(k) for k, wanted in ((1, return_inverse), (2, return_counts)) if wanted]
     return (part(0), *extra) if extra else part(0)
@@ -494,11 +562,4 @@ def bincount(input, weights=None, minlength=0):
         )
     if input.array.size and int(input.array.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    xp = input.device.xp
-    if weights is None:
-        return no_grad_op("bincount", lambda a: xp.bincount(a, minlength=minlength), input)
-
-    def count(a, w):
-        return xp.bincount(a, weights=w, minlength=minlength).astype(w.dtype)
-
-    return no_grad_op("bincount", count, input, weights)
+    return Bincount.apply(input, minlength, weights)

@@ -5,38 +5,41 @@ from __future__ import annotations
 
 from minigrad import random
 from minigrad.ops._util import quiet
-from minigrad.ops.elementwise import no_grad_op
+from minigrad.ops.elementwise import NoGrad
 from minigrad.tensor import Tensor
 
 
-def multinomial(input: Tensor, num_samples: int, replacement=False, *, generator=None):
-    """Class indices drawn with probabilities proportional to input's last dim (weights need
-    not sum to 1). (n,) -> (num_samples,); (b, n) -> (b, num_samples), int64.
+class Multinomial(NoGrad):
+    """Class indices drawn with probabilities proportional to w's last dim, int64.
 
     # NOTE: with replacement, inverse CDF: a uniform u picks the first class whose cumulative
     # weight exceeds u * total. Without, the exponential race: class i's key is E_i / w_i with
     # E_i ~ Exp(1); the num_samples smallest keys are a draw without replacement, in order.
     """
-    _check_multinomial(input, num_samples, replacement)
-    xp = input.device.xp
-    rows = input.array.shape[:-1]
-    if replacement:
-        u = random.uniform_array(rows + (num_samples, 1), input.device, generator=generator)
 
-        def draw(w):
+    op_name = "multinomial"
+    random = True
+
+    @staticmethod
+    def forward(ctx, w, num_samples, replacement, generator=None):
+        xp, device, w = w.device.xp, w.device, w.array
+        if replacement:
+            shape = w.shape[:-1] + (num_samples, 1)
+            u = random.uniform_array(shape, device, generator=generator)
             cdf = xp.cumsum(w.astype(u.dtype), axis=-1)[..., None, :]
             picked = (cdf <= u * cdf[..., -1:]).sum(-1)
             return xp.minimum(picked, w.shape[-1] - 1)  # u * total may round up to the total
+        u = random.uniform_array(w.shape, device, generator=generator)
+        with quiet():  # zero weights: key inf, never drawn before a weighted class
+            with_inf = xp.where(w > 0, -xp.log1p(-u) / w.astype(u.dtype), xp.inf)
+        return xp.argsort(with_inf, axis=-1)[..., :num_samples]
 
-    else:
-        u = random.uniform_array(input.array.shape, input.device, generator=generator)
 
-        def draw(w):
-            with quiet():  # zero weights: key inf, never drawn before a weighted class
-                with_inf = xp.where(w > 0, -xp.log1p(-u) / w.astype(u.dtype), xp.inf)
-            return xp.argsort(with_inf, axis=-1)[..., :num_samples]
-
-    return no_grad_op("multinomial", draw, input, num_samples=num_samples)
+def multinomial(input: Tensor, num_samples: int, replacement=False, *, generator=None):
+    """Class indices drawn with probabilities proportional to input's last dim (weights need
+    not sum to 1). (n,) -> (num_samples,); (b, n) -> (b, num_samples), int64."""
+    _check_multinomial(input, num_samples, replacement)
+    return Multinomial.apply(input, num_samples, replacement, generator)
 
 
 def _check_multinomial(input: Tensor, num_samples: int, replacement: bool) -> None:

@@ -159,6 +159,64 @@ CASES = [
     Case("softplus", lambda t, F, a: F.softplus(a, beta=2.0, threshold=3.0), ((3, 4),)),
     Case("silu", lambda t, F, a: F.silu(a), ((3, 4),)),
     # -- selection -------------------------------------------------------------------------
+    # ops without a gradient (comparisons, logic, counting), used as masks and counts
+    Case(
+        "compare_logic",
+        lambda t, F, a, b: (
+            a
+            * t.logical_or(
+                t.logical_and(a < 0.5, b != 0.1), t.logical_xor(a > b, t.logical_not(b <= 0))
+            ).to(a.dtype)
+        ),
+        ((3, 4), (4,)),
+    ),
+    Case(
+        "finite_checks",
+        lambda t, F, a, b: (
+            a
+            * t.logical_and(t.isfinite(a), t.logical_not(t.logical_or(t.isnan(a), t.isinf(a))))
+            * t.isclose(a, a + b * 1e-12).to(a.dtype)
+        ),
+        ((3, 4), (4,)),
+    ),
+    Case(
+        "integer_division",
+        lambda t, F, a, b: (
+            a
+            + t.floor_divide(b.detach(), 0.7)
+            + t.remainder(b.detach(), 0.7)
+            + t.div(b.detach(), 0.7, rounding_mode="trunc")
+        ),
+        ((3, 4), (4,)),
+        numerical=False,  # b only reaches the result through detach()
+    ),
+    Case(
+        "bool_reductions",
+        lambda t, F, a: (
+            a * t.all(a > -5, dim=1, keepdim=True).to(a.dtype)
+            + a * t.any(a > 1, dim=0).to(a.dtype)
+            + t.count_nonzero(a > 0, dim=1).to(a.dtype)[:, None]
+        ),
+        ((3, 4),),
+    ),
+    Case(
+        "argmax_one_hot",
+        lambda t, F, a: a * F.one_hot(t.argmax(a, dim=1), 4).to(a.dtype) + t.argmin(a).to(a.dtype),
+        ((3, 4),),
+    ),
+    Case(
+        "counting",
+        lambda t, F, a: (
+            a
+            * (
+                t.bincount(t.tensor([0, 1, 1, 3], device=a.device))
+                + t.unique(t.tensor([3, 1, 3, 0], device=a.device), return_counts=True)[1].sum()
+                + t.repeat_interleave(t.tensor([1, 0, 2], device=a.device)).sum()
+                + t.nonzero(t.tensor([0, 1, 1, 0], device=a.device)).sum()
+            ).to(a.dtype)
+        ),
+        ((4,),),
+    ),
     Case("where", lambda t, F, a, b: t.where(a > 0, a, b), ((3, 4), (4,))),
     Case("where_scalar", lambda t, F, a: t.where(a > 0, a, 0.5), ((3, 4),)),
     Case("clamp", lambda t, F, a: t.clamp(a, -1.0, 1.0), ((3, 4),)),

@@ -159,7 +159,7 @@ def _functions_in(module):
     return [
         cls
         for _, cls in inspect.getmembers(module, inspect.isclass)
-        if issubclass(cls, Function) and cls.__module__ == module.__name__
+        if issubclass(cls, Function) and cls.__module__ == module.__name__ and cls.op_name
     ]
 
 

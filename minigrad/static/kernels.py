@@ -1,0 +1,231 @@
+"""What a graph node computes at replay: a plain function of arrays (no autograd bookkeeping).
+
+A node whose op is a built-in Function replays that Function's own `forward`, the code eager
+mode runs (there is no second copy of any formula here): the arguments are rebuilt from the
+node's inputs and attributes, and the result's arrays (plus the values forward keeps for
+backward, `Node.saves`) are the node's outputs.
+
+The rest are graph-level ops, registered here with `graph_op`:
+- `detach`: the identity, without gradient;
+- `custom`: the identity on the results of a user's `autograd.Function` whose forward was
+  traced into ordinary nodes; its gradient is that Function's own backward;
+- `python`: a user's Function whose forward computes on raw arrays, called as it is (it
+  compiles, but a saved file cannot hold its code);
+- `fused`: a chain of elementwise ops (see `passes.fuse_elementwise`), from the ufunc names
+  and CUDA expressions the Functions carry;
+- `cond`, `while_loop` and their gradients (in `minigrad.static.control`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from minigrad.autograd.function import OPS
+from minigrad.static.graph import Node, Ref
+
+
+@dataclass
+class GraphOp:
+    name: str
+    kernel: Callable  # kernel(xp, **attrs) -> function of arrays
+    vjp: Callable | None = None  # vjp(b, node, *gys) -> one gradient value per input
+    multi: bool = False  # the kernel returns a tuple, even of one value
+
+
+GRAPH_OPS: dict[str, GraphOp] = {}
+
+
+def graph_op(name, vjp=None, multi=False):
+    def wrap(kernel):
+        GRAPH_OPS[name] = GraphOp(name, kernel, vjp, multi)
+        return kernel
+
+    return wrap
+
+
+def is_known_op(name) -> bool:
+    """An op a graph may hold: a built-in Function's name or a graph-level op."""
+    return name in OPS or name in GRAPH_OPS
+
+
+def returns_tuple(node: Node) -> bool:
+    """Whether the node's kernel returns a tuple (to unpack into its outputs)."""
+    op = GRAPH_OPS.get(node.op)
+    return len(node.outputs) > 1 or (op is not None and op.multi)
+
+
+def kernel_of(node: Node, xp) -> Callable:
+    """The replay function of one node."""
+    if node.op in GRAPH_OPS:
+        return GRAPH_OPS[node.op].kernel(xp, **node.attrs)
+    cls = node.attrs["function"] if node.op == "python" else OPS[node.op]
+    return function_kernel(cls, node.attrs, len(node.inputs), node.saves)
+
+
+# -- a Function's forward as a kernel ----------------------------------------------------------
+@functools.cache
+def parameters(cls) -> tuple[tuple, str | None]:
+    """(names of forward's positional parameters after ctx, name of its *args or None)."""
+    params = list(inspect.signature(cls.forward).parameters.values())[1:]
+    positional = tuple(p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD)
+    star = next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
+    return positional, star
+
+
+def call_plan(cls, attrs: dict, n_inputs: int) -> list:
+    """How to rebuild forward's arguments: ("in", k) for input k as a Tensor, ("attr", v) for
+    an attribute, ("refs", v) for an attribute holding Refs. Inverse of the tracer's split."""
+    n_refs = sum(_count_refs(v) for v in attrs.values())
+    top = iter(range(n_inputs - n_refs))
+    positional, star = parameters(cls)
+    plan = []
+    for name in positional:
+        if name in attrs:
+            value = attrs[name]
+            plan.append(("refs", value) if _count_refs(value) else ("attr", value))
+            continue
+        k = next(top, None)
+        if k is None:
+            break  # not given: forward's default
+        plan.append(("in", k))
+    if star is not None:
+        plan += [("in", k) for k in top]
+    return plan
+
+
+def _count_refs(value) -> int:
+    if isinstance(value, Ref):
+        return 1
+    if isinstance(value, (tuple, list)):
+        return sum(_count_refs(v) for v in value)
+    return 0
+
+
+def fill_refs(value, arrays, make):
+    """`value` with each Ref replaced by its input (an array, or a Tensor for tensor=True)."""
+    if isinstance(value, Ref):
+        return make(arrays[value.index]) if value.tensor else arrays[value.index]
+    if isinstance(value, (tuple, list)):
+        return type(value)(fill_refs(v, arrays, make) for v in value)
+    return value
+
+
+def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Callable:
+    from minigrad.tensor import Tensor
+
+    make = Tensor._make
+    forward = cls.forward
+    plan = call_plan(cls, {k: v for k, v in attrs.items() if k != "function"}, n_inputs)
+    simple = all(kind != "refs" for kind, _ in plan)
+
+    def run(*arrays):
+        ctx = cls.__new__(cls)
+        if simple:
+            args = [make(arrays[v]) if kind == "in" else v for kind, v in plan]
+        else:
+            args = [_arg(kind, v, arrays, make) for kind, v in plan]
+        out = forward(ctx, *args)
+        if type(out) is not tuple:
+            if not saves:
+                return out.array if isinstance(out, Tensor) else out
+            out = (out,)
+        results = [o.array if isinstance(o, Tensor) else o for o in out]
+        for s in saves:
+            results.append(getattr(ctx, s) if type(s) is str else ctx._saved[s][0].array)
+        return results[0] if len(results) == 1 else tuple(results)
+
+    return run
+
+
+def _arg(kind, value, arrays, make):
+    if kind == "in":
+        return make(arrays[value])
+    return fill_refs(value, arrays, make) if kind == "refs" else value
+
+
+# -- graph-level ops -----------------------------------------------------------------------------
+@graph_op("detach", vjp=lambda b, node, gy: [None])
+def _detach(xp):
+    return lambda x: x
+
+
+@graph_op("custom")
+def _custom(xp, function, n_results):
+    """The results of a user's Function (computed by the nodes before this one), unchanged."""
+
+    def run(*inputs):
+        return inputs[0] if n_results == 1 else inputs[:n_results]
+
+    return run
+
+
+# -- fused elementwise chains (made by passes.fuse_elementwise) ------------------------------
+@graph_op("fused")
+def _fused(xp, program, dtype):
+    if xp is np:
+        return _fused_cpu(program)
+    return _fused_cuda(xp, program, dtype)
+
+
+def fusable_function(op: str):
+    """The Function of an elementwise op that can join a fused chain, or None."""
+    cls = OPS.get(op)
+    return cls if cls is not None and cls.ufunc is not None and cls.cuda is not None else None
+
+
+def _fused_cpu(program):
+    """The chain as a list of ufunc calls: the first result allocates a buffer, and each later
+    step that reads the buffer writes into it (each temporary has exactly one consumer:
+    fusion's rule), so a chain of n ops allocates once instead of n times."""
+    steps = []
+    for op, args in program:
+        cls = OPS[op]
+        steps.append((getattr(np, cls.ufunc), args, cls.ufunc_extra))
+
+    def fused(*xs):
+        temps = []
+        for ufunc, args, extra in steps:
+            values = [_operand(kind, v, xs, temps) for kind, v in args]
+            reuse = next((temps[v] for kind, v in args if kind == "t"), None)
+            if reuse is not None and reuse.ndim:
+                temps.append(ufunc(*values, *extra, out=reuse))
+            else:
+                temps.append(ufunc(*values, *extra))
+        return temps[-1]
+
+    return fused
+
+
+def _operand(kind, v, xs, temps):
+    if kind == "x":
+        return xs[v]
+    return temps[v] if kind == "t" else v  # "c": a number
+
+
+_C_TYPES = {"float32": "float", "float64": "double", "float16": "float16"}
+
+
+def _fused_cuda(xp, program, dtype):
+    """One generated `cupy.ElementwiseKernel` for the whole chain."""
+    exprs: list[str] = []
+    for op, args in program:
+        names = [_cuda_operand(kind, v, exprs, dtype) for kind, v in args]
+        cls = OPS[op]
+        exprs.append(cls.cuda.format(**dict(zip("abc", names)), T=_C_TYPES[dtype]))
+    n_inputs = 1 + max((k for _, args in program for kind, k in args if kind == "x"), default=-1)
+    params = ", ".join(f"T{k} x{k}" for k in range(n_inputs))
+    kernel = xp.ElementwiseKernel(params, f"{dtype} y", f"y = {exprs[-1]}", "minigrad_fused")
+    return lambda *arrays: kernel(*arrays)
+
+
+def _cuda_operand(kind, v, exprs, dtype):
+    if kind == "x":
+        return f"x{int(v)}"
+    if kind == "t":
+        return f"({exprs[int(v)]})"
+    return f"(({_C_TYPES[dtype]}){float(v)!r})"  # a number, written by float's repr only
