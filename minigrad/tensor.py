@@ -57,7 +57,7 @@ class Tensor:
         "_grad",
         "grad_fn",
         "_output_nr",
-        "_version",
+        "_version_counter",
         "_device",
         "_hooks",
         "_accum",
@@ -84,7 +84,8 @@ class Tensor:
         if type(array) is np.ndarray:  # NOTE: the common case, spelled out: ops call this a lot
             t.array, t._device = array, cpu
             t._grad = t._hooks = t._accum = None
-            t._output_nr = t._version = 0
+            t._output_nr = 0
+            t._version_counter = [0]
             t._retains_grad = False
         else:
             _init(t, array)
@@ -122,13 +123,25 @@ class Tensor:
     ndimension = dim
 
     def stride(self, dim: int | None = None):
-        """Elements to step over per index of each dim, of a contiguous (row-major) layout."""
-        steps, step = [], 1
-        for n in reversed(self.array.shape):
-            steps.append(step)
-            step *= builtins.max(n, 1)
-        steps = tuple(reversed(steps))
+        """Elements to step over per index of each dim, as laid out in memory (a transposed
+        tensor's strides are swapped; an expanded dim has stride 0)."""
+        itemsize = self.array.dtype.itemsize
+        steps = tuple(s // itemsize for s in self.array.strides)
         return steps if dim is None else steps[dim]
+
+    @property
+    def _version(self) -> int:
+        """How often this tensor's memory was changed in place.
+
+        # NOTE: the counter is one list shared by a tensor, its views and its detach()es, as
+        # in PyTorch, so a change made through any of them is caught by the backward of an op
+        # that saved another one.
+        """
+        return self._version_counter[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._version_counter[0] = value
 
     def numel(self) -> int:
         return int(self.array.size)
@@ -191,7 +204,10 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        """This tensor's values as a new leaf that shares memory and records no history."""
+        """This tensor's values as a new leaf that shares memory and records no history.
+
+        Unlike detach(), in-place changes through .data are not seen by autograd (PyTorch's
+        rule: .data has a version counter of its own)."""
         return Tensor._make(self.array)
 
     @data.setter
@@ -357,8 +373,10 @@ class Tensor:
         engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
-        """The same values (shared memory), cut from the graph."""
-        return Tensor._make(self.array)
+        """The same values (shared memory and version counter), cut from the graph."""
+        t = Tensor._make(self.array)
+        t._version_counter = self._version_counter
+        return t
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -378,6 +396,7 @@ class Tensor:
                     g = Tensor._make(g.array.copy())  # its own, writable (see engine)
                     t._grad = g if t._grad is None else t._grad + g
 
+            keep.runs_last = True  # PyTorch: .grad shows the gradient after the other hooks
             self._add_hook(keep)
             self._retains_grad = True
 
@@ -1012,10 +1031,11 @@ class Tensor:
         return shape_ops.triu(self, diagonal)
 
     def contiguous(self):
-        return self
+        """This tensor if its memory is row-major already, else a row-major copy."""
+        return self if self.is_contiguous() else shape_ops.contiguous(self)
 
     def is_contiguous(self) -> bool:
-        return True
+        return bool(self.array.flags.c_contiguous)
 
     def clone(self):
         return elementwise.clone(self)
@@ -1169,7 +1189,7 @@ def _init(t: Tensor, array) -> None:
     t._grad = None
     t.grad_fn = None
     t._output_nr = 0
-    t._version = 0
+    t._version_counter = [0]
     t._device = dev
     t._hooks = None
     t._accum = None

@@ -209,3 +209,16 @@ def test_program_gives_pytorchs_numbers(name):
     assert all(m == t.replace("torch", "minigrad") for m, t in texts), texts
     numbers = [(m, t) for m, t in zip(mine, theirs) if not isinstance(t, str)]
     assert_close(np.array(numbers)[:, 0], np.array(numbers)[:, 1], rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_the_first_lines_of_a_tutorial_run():
+    torch = minigrad
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cudnn.deterministic = True
+    assert torch.backends.mps.is_available() is False
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    assert torch.get_num_threads() == 1
+    torch.set_num_threads(before)
+    with pytest.raises(ValueError, match="positive number of threads"):
+        torch.set_num_threads(0)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 
 from minigrad.autograd.function import AccumulateGrad
@@ -41,14 +42,27 @@ def grad(
     grad_outputs=None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    only_inputs: bool = True,
     allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
     materialize_grads: bool = False,
 ) -> tuple:
     """The gradients of `outputs` with respect to `inputs`, returned (not accumulated).
 
     Like `torch.autograd.grad`: no `.grad` is touched; `create_graph=True` makes the result
-    differentiable again, for higher-order gradients.
+    differentiable again, for higher-order gradients. `only_inputs` is accepted and ignored,
+    as in PyTorch (which deprecated it); `is_grads_batched` (vmap) is not supported.
     """
+    if not only_inputs:
+        warnings.warn(
+            "only_inputs argument is deprecated and is ignored now (defaults to True). To "
+            "accumulate gradient for other parts of the graph, please use "
+            "minigrad.autograd.backward.",
+            FutureWarning,
+            stacklevel=2,
+        )
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched=True (vmap) is not supported")
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
@@ -196,11 +210,15 @@ def _run_pre_hooks(node, buffer):
 
 
 def _call_hooks(hooks, g):
-    for hook in hooks:
+    for hook in sorted(hooks, key=_runs_last):
         new = hook(g)
         if new is not None:
             g = new
     return g
+
+
+def _runs_last(hook) -> bool:
+    return getattr(hook, "runs_last", False)
 
 
 def _run_node(node, buffer, buffers, retain_graph):
@@ -209,7 +227,7 @@ def _run_node(node, buffer, buffers, retain_graph):
             Tensor._make(node._device.xp.zeros(shape, dtype)) if g is None else g
             for g, (shape, dtype) in zip(buffer, node._out_meta)
         ]
-    grads = type(node).backward(node, *buffer)
+    grads = _call_backward(node, buffer)
     if not retain_graph:
         node._saved = None
     if type(grads) is not tuple:
@@ -226,6 +244,25 @@ def _run_node(node, buffer, buffers, retain_graph):
             continue
         g = _validate(node, i, edge, g)
         _add_to_buffer(buffers, edge[0], edge[1], g)
+
+
+def _call_backward(node, buffer):
+    """Run node's backward; an error raised inside a user's Function names that backward."""
+    cls = type(node)
+    if cls.__module__.startswith("minigrad."):
+        return cls.backward(node, *buffer)
+    try:
+        return cls.backward(node, *buffer)
+    except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+        if type(exc) not in (RuntimeError, ValueError, TypeError, IndexError):
+            raise  # a subclass may take other arguments: left as it is
+        code = cls.backward.__code__
+        shapes = ", ".join(str(tuple(g.shape)) for g in buffer if g is not None)
+        raise type(exc)(
+            f"{exc}\n(raised in {cls.__name__}.backward, {code.co_filename}:"
+            f"{code.co_firstlineno}, called with gradient(s) of shape {shapes}: check the "
+            "formulas there, e.g. the order and transposes of a matmul)"
+        ) from exc
 
 
 def _validate(node, i, edge, g):

@@ -116,7 +116,10 @@ class Function:
                 state.tape.append((cls, args))
             out = cls.forward(ctx, *args)
             if type(out) is np.ndarray:
-                return Tensor._make(out)
+                t = Tensor._make(out)
+                if out.base is not None:
+                    _share_version_if_view(t, args)
+                return t
             return _wrap(out, device, None, args)
         edges, needs = [], []
         for a in args:
@@ -135,7 +138,10 @@ class Function:
             state.tape.append((cls, args))
         ctx._device = device
         if type(out) is np.ndarray and out.dtype.kind == "f":
-            return Tensor._make(out, True, ctx)
+            t = Tensor._make(out, True, ctx)
+            if out.base is not None:
+                _share_version_if_view(t, args)
+            return t
         result = _wrap(out, device, ctx, args)
         if type(result) is tuple:
             ctx._n_outputs = len(result)
@@ -145,6 +151,14 @@ class Function:
     # -- the ctx side ------------------------------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors for backward; an in-place change to one of them is detected."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"{self.name()}.save_for_backward takes Tensors (or None), but argument {i} "
+                    f"is a {type(t).__module__}.{type(t).__name__}. Save the tensor itself "
+                    "(ctx.save_for_backward(x), then x.array in backward if you need the "
+                    "array), or keep a plain value as an attribute (ctx.name = value)."
+                )
         self._saved = tuple(None if t is None else (t, t._version) for t in tensors)
 
     @property
@@ -273,8 +287,10 @@ def _wrap_one(out, nr, device, ctx, args):
         # returned as it is gets a new Tensor, so the caller's input keeps its own history
         if ctx is not None and (out._requires_grad or any(out is a for a in args)):
             tensor = Tensor._make(out.array)
+            _share_version_if_view(tensor, args)
     elif type(out) is np.ndarray:
         tensor = Tensor._make(out)
+        _share_version_if_view(tensor, args)
     elif out is None:
         return None
     else:
@@ -282,6 +298,7 @@ def _wrap_one(out, nr, device, ctx, args):
             xp = device.xp if device is not None else np
             out = xp.asarray(out)
         tensor = Tensor._make(out)
+        _share_version_if_view(tensor, args)
     if ctx is None or tensor.array.dtype.kind != "f" or id(out) in ctx._non_differentiable:
         return tensor
     tensor._requires_grad = True
@@ -290,6 +307,21 @@ def _wrap_one(out, nr, device, ctx, args):
     if ctx._saved:
         _unlink_saved_output(ctx, tensor, nr)
     return tensor
+
+
+def _share_version_if_view(tensor, args):
+    """A result that views an input's memory shares that input's version counter, as a view
+    does in PyTorch: an in-place change through either is caught where the other was saved."""
+    array = tensor.array
+    base = array.base
+    for a in args:
+        if not isinstance(a, Tensor):
+            continue
+        if a.array is array or (
+            base is not None and tensor._device.xp.may_share_memory(array, a.array)
+        ):
+            tensor._version_counter = a._version_counter
+            return
 
 
 def _unlink_saved_output(ctx, tensor, nr):

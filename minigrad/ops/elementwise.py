@@ -1080,7 +1080,11 @@ def silu(input):
     return input * Sigmoid.apply(input)
 
 
-def where(condition, input, other):
+def where(condition, input=None, other=None):
+    if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
+        from minigrad.ops.indexing import nonzero  # indexing imports this module
+
+        return nonzero(_tensor_arg(condition, None), as_tuple=True)
     cond = condition if isinstance(condition, Tensor) else _tensor_arg(condition, input)
     if cond.array.dtype != np.bool_:
         cond = Cast.apply(cond, dtypes.bool_)

@@ -118,7 +118,53 @@ def view(x: Tensor, shape) -> Tensor:
     shape = _infer_shape(shape, x.array.size, "view")
     if shape == x.array.shape:
         return x
+    if not x.array.flags.c_contiguous and not _viewable(x.array, shape):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        )
     return Reshape.apply(x, shape)
+
+
+def _viewable(array, shape) -> bool:
+    """Whether `shape` can be read from array's memory without a copy (PyTorch's rule).
+
+    Walk the old dims from the last, in chunks that are contiguous in memory; each chunk
+    must be exactly covered by a run of new dims."""
+    if array.size == 0:
+        return True
+    old = [(n, st) for n, st in zip(array.shape, array.strides) if n != 1]
+    new = [n for n in shape if n != 1]
+    k = len(new) - 1
+    chunk = 1
+    for i in range(len(old) - 1, -1, -1):
+        chunk *= old[i][0]
+        if i > 0 and old[i - 1][1] == old[i][1] * old[i][0]:
+            continue  # dim i-1 continues the same contiguous chunk
+        covered = 1
+        while k >= 0 and covered < chunk:
+            covered *= new[k]
+            k -= 1
+        if covered != chunk:
+            return False
+        chunk = 1
+    return k < 0
+
+
+class Contiguous(Function):
+    """The same values copied into row-major memory. (*) -> (*)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.device.xp.ascontiguousarray(x.array)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+
+def contiguous(x: Tensor) -> Tensor:
+    return Contiguous.apply(x)
 
 
 class Permute(Function):

@@ -285,6 +285,7 @@ CASES = [
     Case("T", lambda t, F, a: a.T * 2, ((3, 4),)),
     Case("mT", lambda t, F, a: a.mT * 2, ((2, 3, 4),)),
     Case("t", lambda t, F, a: a.t() * 2, ((3, 4),)),
+    Case("contiguous", lambda t, F, a: a.transpose(0, 1).contiguous() * 2, ((3, 4),)),
     Case("movedim", lambda t, F, a: t.movedim(a, 0, -1) * 2, ((2, 3, 4),)),
     Case("squeeze", lambda t, F, a: a.squeeze() * 2, ((3, 1, 4, 1),)),
     Case("squeeze_dim", lambda t, F, a: a.squeeze(1) * 2, ((3, 1, 4, 1),)),

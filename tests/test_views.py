@@ -1,0 +1,125 @@
+"""Views, strides and version counters follow PyTorch (these once gave wrong numbers silently)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minigrad
+
+
+def both(array):
+    return minigrad.tensor(array), torch.tensor(array)
+
+
+def test_contiguous_of_a_transpose_is_a_copy():
+    x = minigrad.arange(6.0).reshape(2, 3)
+    y = x.t().contiguous()
+    y[0, 0] = 100.0
+    assert x[0, 0].item() == 0.0, "contiguous() of a transposed tensor must not alias it"
+    assert y.is_contiguous()
+
+
+def test_contiguous_of_a_contiguous_tensor_is_itself():
+    x = minigrad.ones(2, 3)
+    assert x.contiguous() is x
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib, a: a.t(),
+        lambda lib, a: a[:, ::2],
+        lambda lib, a: a.unsqueeze(1).expand(3, 2, 4),
+        lambda lib, a: a.reshape(2, 6).transpose(0, 1),
+        lambda lib, a: a[1:],
+        lambda lib, a: a.reshape(3, 1, 4),
+    ],
+)
+def test_strides_and_contiguity_match_pytorch(make):
+    m, t = both(np.arange(12.0, dtype=np.float32).reshape(3, 4))
+    mv, tv = make(minigrad, m), make(torch, t)
+    assert mv.stride() == tv.stride()
+    assert mv.is_contiguous() == tv.is_contiguous()
+    assert mv.stride(0) == tv.stride(0)
+
+
+def test_view_of_a_non_contiguous_tensor_raises_as_pytorch():
+    x = minigrad.randn(3, 4)
+    with pytest.raises(RuntimeError, match=r"view size is not compatible.*Use \.reshape"):
+        x.t().view(12)
+    y = x.t().reshape(12)  # reshape copies instead
+    np.testing.assert_array_equal(y.numpy(), x.numpy().T.reshape(12))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 4), min_size=1, max_size=4),
+    data=st.data(),
+)
+def test_view_allowed_exactly_where_pytorch_allows_it(shape, data):
+    perm = data.draw(st.permutations(range(len(shape))))
+    n = int(np.prod(shape))
+    factors = [d for d in range(1, n + 1) if n % d == 0]
+    first = data.draw(st.sampled_from(factors))
+    target = (first, -1)
+    m = minigrad.tensor(np.arange(n, dtype=np.float32).reshape(shape)).permute(*perm)
+    t = torch.arange(n, dtype=torch.float32).reshape(shape).permute(*perm)
+    try:
+        expected = t.view(target)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="view size is not compatible"):
+            m.view(target)
+        return
+    np.testing.assert_array_equal(m.view(target).numpy(), expected.numpy())
+
+
+def test_change_through_a_slice_of_a_saved_tensor_is_caught():
+    x = minigrad.randn(4, requires_grad=True)
+    y = x.exp()  # exp saves its output
+    with minigrad.no_grad():
+        y[:2].mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+
+
+def test_change_through_detach_of_a_saved_tensor_is_caught():
+    w = minigrad.randn(3, requires_grad=True)
+    x = minigrad.randn(3)
+    loss = (w * x).sum()  # mul saves x
+    x.detach().zero_()
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()
+
+
+def test_change_through_data_is_not_tracked_as_pytorch():
+    w = minigrad.randn(3, requires_grad=True)
+    x = minigrad.randn(3)
+    loss = (w * x).sum()
+    x.data.zero_()  # .data has its own version counter: autograd does not see this
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros(3, dtype=np.float32))
+
+
+def test_a_view_and_its_base_count_versions_together():
+    x = minigrad.zeros(4)
+    v = x[1:3]
+    before = x._version
+    v.add_(1.0)
+    assert x._version == v._version == before + 1
+
+
+def test_retain_grad_sees_the_gradient_after_the_other_hooks():
+    def run(lib):
+        x = lib.ones(3, requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        y.register_hook(lambda g: g * 10)
+        y.sum().backward()
+        return y.grad.numpy(), x.grad.numpy()
+
+    for got, expected in zip(run(minigrad), run(torch)):
+        np.testing.assert_array_equal(got, expected)
