@@ -29,7 +29,7 @@ def _check_matmul(op: str, a: Tensor, b: Tensor) -> None:
 class MatMul(Function):
     """y = a @ b; ga = gy @ b^T, gb = a^T @ gy, summed over broadcast batch dims."""
 
-    op_name = "matmul"
+    op_name = ufunc = "matmul"
 
     @staticmethod
     def forward(ctx, a, b):

@@ -12,10 +12,11 @@ from collections import namedtuple
 
 from minigrad import dtypes
 from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import normalize_dim, normalize_dims
 from minigrad.ops.elementwise import NoGrad, exp, sqrt, where
 from minigrad.ops.elementwise import abs as abs_
-from minigrad.ops.shape import expand, reshape
+from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
 from minigrad.tensor import Tensor
 
 
@@ -117,28 +118,25 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        xp = x.device.xp
-        dims = ctx.dims
-        g = _expand_back(gy, x.shape, dims)
-        if not bool((x.array == 0).any()):
-            y = Prod.apply(x, dims, True)
-            return g * expand(y, x.shape) / x, None, None
-        # NOTE: with zeros, y / x is 0/0; take the product of the others directly (this branch
-        # is not differentiable a second time).
-        others = xp.empty_like(x.array)
-        moved = xp.moveaxis(x.array, dims, tuple(range(-len(dims), 0)))
-        flat = moved.reshape(moved.shape[: moved.ndim - len(dims)] + (-1,))
-        left = xp.cumprod(xp.concatenate([xp.ones_like(flat[..., :1]), flat[..., :-1]], -1), -1)
-        right = xp.flip(
-            xp.cumprod(
-                xp.concatenate([xp.ones_like(flat[..., :1]), xp.flip(flat, -1)[..., :-1]], -1),
-                -1,
-            ),
-            -1,
-        )
-        others_moved = (left * right).reshape(moved.shape)
-        others[...] = xp.moveaxis(others_moved, tuple(range(-len(dims), 0)), dims)
-        return g * Tensor._make(others), None, None
+        g = _expand_back(gy, x.shape, ctx.dims)
+        return g * _product_of_others(x, ctx.dims), None, None
+
+
+def _product_of_others(x: Tensor, dims: tuple) -> Tensor:
+    """For each element, the product of the others over dims, with tensor ops: the product
+    of everything before it times everything after it. # NOTE: not y / x, which is 0/0 where
+    x has a zero."""
+    from minigrad.ops.shape import cat, flip
+
+    order = [d for d in range(x.ndim) if d not in dims] + list(dims)
+    moved = x.permute(*order)
+    flat = reshape(moved, tuple(moved.shape[: x.ndim - len(dims)]) + (-1,))
+    one = flat[..., :1] * 0 + 1
+    left = cumprod(cat([one, flat[..., :-1]], -1), -1)
+    right = flip(cumprod(cat([one, flip(flat, -1)[..., :-1]], -1), -1), -1)
+    others = reshape(left * right, tuple(moved.shape))
+    inverse = [order.index(d) for d in range(x.ndim)]
+    return others.permute(*inverse)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -385,18 +383,18 @@ class Cumprod(Function):
 
         x, y = ctx.saved_tensors
         d = ctx.dim
-        if not bool((x.array == 0).any()):
+        # NOTE: a static graph cannot look at the values, so it always takes the general form
+        if state.tracer is None and not bool((x.array == 0).any()):
             return flip(cumsum(flip(gy * y, d), d), d) / x, None
-        # NOTE: with zeros, y / x is 0/0; build each dy_j/dx_i as the cumulative product with
-        # x_i set to 1 (n^2 numbers per row; this branch is not differentiable a second time).
-        xp = x.device.xp
-        moved, g = xp.moveaxis(x.array, d, -1), xp.moveaxis(gy.array, d, -1)
+        # with zeros, y / x is 0/0: each dy_j/dx_i is the cumulative product with x_i set to
+        # 1 (n^2 numbers per row), with tensor ops
+        moved, g = movedim(x, d, -1), movedim(gy, d, -1)
         n = moved.shape[-1]
-        eye = xp.eye(n, dtype=bool)
-        others = xp.cumprod(xp.where(eye, 1, moved[..., None, :]), axis=-1)  # [..., i, j]
-        upper = xp.triu(xp.ones((n, n), dtype=moved.dtype))  # j >= i
-        gx = (others * upper * g[..., None, :]).sum(-1)
-        return Tensor._make(xp.moveaxis(gx, -1, d)), None
+        eye = Tensor._make(x.device.xp.eye(n, dtype=bool))
+        others = cumprod(where(eye, 1.0, unsqueeze(moved, -2)), -1)  # [..., i, j]
+        upper = Tensor._make(x.device.xp.triu(x.device.xp.ones((n, n), dtype=x.array.dtype)))
+        gx = (others * upper * unsqueeze(g, -2)).sum(-1)  # j >= i
+        return movedim(gx, -1, d), None
 
 
 def cumprod(input, dim, *, dtype=None):
@@ -478,6 +476,21 @@ def count_nonzero(input, dim=None):
 
 
 # -- sorting: values are gathered from the input, so their gradient flows back to it ----------
+class ArgSort(NoGrad):
+    """The indices that sort x along dim (stable: equal values keep their order), int64."""
+
+    op_name = "argsort"
+
+    @staticmethod
+    def forward(ctx, x, dim, descending):
+        key = x.array
+        if descending:
+            # NOTE: negate to sort descending and stay stable; widen unsigned and bool first.
+            key = -(key.astype(dtypes.int64.np) if key.dtype.kind in "ub" else key)
+        indices = x.device.xp.argsort(key, axis=dim, kind="stable")
+        return indices.astype(dtypes.int64.np, copy=False)
+
+
 def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices) along dim, as PyTorch; equal values keep their order (stable)."""
     from minigrad.ops.indexing import gather
@@ -485,12 +498,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     if input.ndim == 0:
         return RETURN_TYPES["sort"](input, Tensor._make(input.device.xp.asarray(0)))
     d = normalize_dim(dim, input.ndim, "sort")
-    key = input.array
-    if descending:
-        # NOTE: negate to sort descending and stay stable; widen unsigned and bool first.
-        key = -(key.astype(dtypes.int64.np) if key.dtype.kind in "ub" else key)
-    indices = input.device.xp.argsort(key, axis=d, kind="stable")
-    index = Tensor._make(indices.astype(dtypes.int64.np, copy=False))
+    index = ArgSort.apply(input, d, descending)
     return RETURN_TYPES["sort"](gather(input, d, index), index)
 
 

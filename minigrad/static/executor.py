@@ -50,7 +50,7 @@ def _generate(graph: Graph, xp) -> tuple[str, dict]:
             env[f"C{int(vid)}"] = const.tensor  # read at each run: in-place updates are seen
             lines.append(f"    {_name(vid)} = C{int(vid)}.array")
     for k, node in enumerate(graph.nodes):
-        env[f"k{k}"] = kernel_of(node, xp)
+        env[f"k{k}"] = kernel_of(node, xp, graph)
         ins = ", ".join(_name(v) for v in node.inputs)
         outs = ", ".join(_name(v) for v in node.outputs)
         if returns_tuple(node):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from minigrad.autograd.function import OPS
-from minigrad.static.graph import Node, Ref
+from minigrad.static.graph import Graph, Node, Ref
 
 
 @dataclass
@@ -59,12 +59,74 @@ def returns_tuple(node: Node) -> bool:
     return len(node.outputs) > 1 or (op is not None and op.multi)
 
 
-def kernel_of(node: Node, xp) -> Callable:
-    """The replay function of one node."""
+def kernel_of(node: Node, xp, graph: Graph | None = None) -> Callable:
+    """The replay function of one node (`graph` holds its values' dtypes)."""
     if node.op in GRAPH_OPS:
         return GRAPH_OPS[node.op].kernel(xp, **node.attrs)
     cls = node.attrs["function"] if node.op == "python" else OPS[node.op]
-    return function_kernel(cls, node.attrs, len(node.inputs), node.saves)
+    fast = graph is not None and _ufunc_kernel(cls, node, graph, xp)
+    return fast or function_kernel(cls, node.attrs, len(node.inputs), node.saves)
+
+
+def ufunc_operands(node: Node) -> list | None:
+    """A ufunc op's operands in order, ("in", k) or ("c", number); None if the node is not a
+    plain call of the op's `ufunc` (another op, or other attributes set: add's alpha)."""
+    cls = OPS.get(node.op)
+    if cls is None or cls.ufunc is None or node.saves:
+        return None
+    names = parameters(cls)[0]
+    defaults = cls.forward.__defaults__ or ()
+    arity = len(names) - len(defaults)
+    optional = dict(zip(names[arity:], defaults))  # add's alpha: a plain add when left at 1
+    operands, inputs = [], iter(range(len(node.inputs)))
+    for name in names[:arity]:
+        if name in node.attrs:
+            value = node.attrs[name]
+            if type(value) not in (int, float):
+                return None
+            operands.append(("c", value))
+        else:
+            operands.append(("in", next(inputs)))
+    others = {k: v for k, v in node.attrs.items() if k not in names[:arity]}
+    if any(k not in optional or optional[k] != v for k, v in others.items()):
+        return None
+    return None if next(inputs, None) is not None else operands
+
+
+def _ufunc_kernel(cls, node: Node, graph: Graph, xp):
+    """The bare `xp.<ufunc>` for a node whose forward would compute just that: operands of
+    one dtype, giving the node's dtype (or bool, for a comparison). # NOTE: the replay skips
+    the ctx and the Tensor wrappers, a few microseconds a node: the metadata the Function
+    carries for fusion, used for a chain of one."""
+    operands = ufunc_operands(node)
+    no_grad = _NoGrad()
+    if issubclass(cls, no_grad) and cls.forward is not no_grad.forward:
+        return None  # more than the ufunc (integer division checks its divisor)
+    if operands is None or len(node.outputs) != 1:
+        return None
+    dtypes = {graph.values[node.inputs[k]].dtype for kind, k in operands if kind == "in"}
+    out = graph.values[node.outputs[0]].dtype
+    if len(dtypes) != 1 or not (out in dtypes or out == "bool" and issubclass(cls, no_grad)):
+        return None
+    if out in dtypes and not out.startswith("float"):
+        return None  # integer arithmetic: PyTorch's promotion rules, left to forward
+    ufunc = getattr(xp, cls.ufunc)
+    extra = cls.ufunc_extra
+    if [kind for kind, _ in operands] == ["in"] * len(operands) and not extra:
+        return ufunc
+    consts = [None if kind == "in" else v for kind, v in operands]
+
+    def run(*arrays):
+        it = iter(arrays)
+        return ufunc(*(next(it) if c is None else c for c in consts), *extra)
+
+    return run
+
+
+def _NoGrad():  # noqa: N802 - the class, imported late (ops import this package's users)
+    from minigrad.ops.elementwise import NoGrad
+
+    return NoGrad
 
 
 # -- a Function's forward as a kernel ----------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 from minigrad.autograd.function import OPS
 from minigrad.static.builder import array_module
 from minigrad.static.graph import Const, Graph, Node
-from minigrad.static.kernels import fusable_function, kernel_of, parameters
+from minigrad.static.kernels import fusable_function, kernel_of, ufunc_operands
 
 # never merged or folded: a user's Python code may draw random numbers; control-flow nodes
 # hold sub-graphs that may too, and two of them are equal only if their graphs are
@@ -94,7 +94,7 @@ def fold_constants(graph: Graph, captured: bool = False) -> Graph:
             nodes.append(node)
             continue
         xp = array_module(ins[0].value()) if ins else np
-        kernel = kernel_of(node, xp)
+        kernel = kernel_of(node, xp, out)
         value = kernel(*(None if v is None else out.constants[v].value() for v in node.inputs))
         out.constants[node.outputs[0]] = Const(array=xp.asarray(value))
     out.nodes = nodes
@@ -106,34 +106,7 @@ def _fusable(graph: Graph, node: Node) -> bool:
     # NOTE: 0-d results are left alone: NumPy returns scalars for them, not writable buffers
     if len(node.outputs) != 1 or not info.dtype.startswith("float") or info.shape == ():
         return False
-    return _operands(node) is not None
-
-
-def _operands(node: Node) -> list | None:
-    """The ufunc's operands in order: ("in", k) or ("c", number); None if the node is not
-    a plain elementwise call (not such an op, or other attributes set, e.g. add's alpha)."""
-    cls = fusable_function(node.op)
-    if cls is None:
-        return None
-    names = parameters(cls)[0]
-    defaults = cls.forward.__defaults__ or ()
-    arity = len(names) - len(defaults)
-    optional = dict(zip(names[arity:], defaults))  # add's alpha: fusable when left at 1
-    operands, inputs = [], iter(range(len(node.inputs)))
-    for name in names[:arity]:
-        if name in node.attrs:
-            value = node.attrs[name]
-            if type(value) not in (int, float):
-                return None
-            operands.append(("c", value))
-        else:
-            operands.append(("in", next(inputs)))
-    others = {k: v for k, v in node.attrs.items() if k not in names[:arity]}
-    if any(k not in optional or optional[k] != v for k, v in others.items()):
-        return None
-    if next(inputs, None) is not None:
-        return None
-    return operands
+    return fusable_function(node.op) is not None and ufunc_operands(node) is not None
 
 
 def fuse_elementwise(graph: Graph) -> Graph:
@@ -183,7 +156,7 @@ def _fused_node(graph: Graph, group: list) -> Node:
     inputs, program = [], []
     for n in order:
         args = []
-        for kind, k in _operands(n):
+        for kind, k in ufunc_operands(n):
             v = n.inputs[k] if kind == "in" else None
             if kind == "c":
                 args.append(("c", k))

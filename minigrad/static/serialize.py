@@ -269,6 +269,8 @@ class _Decoder:
         graph.inputs = [
             defined.new(v, "inputs") for v in _expect(doc.get("inputs"), list, "inputs")
         ]
+        if any(graph.values[v].dtype == "object" for v in graph.inputs):
+            raise GraphFileError("an input cannot have dtype object")
         graph.input_names = [
             _expect(n, str, "input_names[]") for n in _expect(doc.get("input_names"), list, "")
         ]

@@ -256,3 +256,18 @@ def test_second_backward_through_a_compiled_region_says_the_graph_was_freed():
     loss.backward()
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
+
+
+@pytest.mark.parametrize("op", ["prod", "cumprod"])
+def test_a_gradient_traced_without_zeros_is_right_with_zeros(op):
+    def f(x):
+        return x.prod(1).sum() if op == "prod" else x.cumprod(1).sum()
+
+    compiled = static.compile(f)
+    x = minigrad.tensor(np.full((2, 3), 2.0), requires_grad=True)
+    compiled(x).backward()  # traced where no element is zero
+    z = minigrad.tensor([[2.0, 0.0, 3.0], [0.0, 0.0, 1.0]], requires_grad=True)
+    compiled(z).backward()
+    want = minigrad.tensor(z.array, requires_grad=True)
+    f(want).backward()
+    np.testing.assert_allclose(z.grad.array, want.grad.array)
