@@ -85,6 +85,7 @@ from minigrad.ops.elementwise import (
     lerp,
     log,
     log1p,
+    sinh,
     log2,
     log10,
     logical_and,

@@ -767,6 +767,9 @@ class Tensor:
     def log1p(self):
         return elementwise.log1p(self)
 
+    def sinh(self):
+        return elementwise.sinh(self)
+
     def sqrt(self):
         return elementwise.sqrt(self)
 

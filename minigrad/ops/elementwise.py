@@ -345,6 +345,27 @@ class Cos(Function):
         return -gy * sin(x)
 
 
+class Sinh(Function):
+    """y = sinh(x) = (e^x - e^-x) / 2; dy/dx = cosh(x) = (e^x + e^-x) / 2. (*) -> (*)"""
+
+    op_name = "sinh"
+    ufunc, cuda = "sinh", "sinh({a})"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.xp.sinh(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * (exp(x) + exp(-x)) * 0.5
+
+
+def sinh(input):
+    return Sinh.apply(input)
+
+
 class Erf(Function):
     """y = erf(x); dy/dx = 2 / sqrt(pi) * exp(-x^2). (*) -> (*)"""
 

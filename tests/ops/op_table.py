@@ -129,6 +129,7 @@ CASES = [
     Case("exp2", lambda t, F, a: a.exp2(), ((3, 4),)),
     Case("log", lambda t, F, a: t.log(a), ((3, 4),), low=0.5, high=3.0),
     Case("log1p", lambda t, F, a: t.log1p(a), ((3, 4),), low=-0.5, high=3.0),
+    Case("sinh", lambda t, F, a: t.sinh(a) + a.sinh(), ((3, 4),)),
     Case("sqrt", lambda t, F, a: t.sqrt(a), ((3, 4),), low=0.5, high=3.0),
     Case("rsqrt", lambda t, F, a: t.rsqrt(a), ((3, 4),), low=0.5, high=3.0),
     Case("abs", lambda t, F, a: t.abs(a), ((3, 4),)),

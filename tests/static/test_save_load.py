@@ -107,3 +107,13 @@ def test_a_file_from_the_first_format_asks_to_save_again(tmp_path):
     _rewrite(path, lambda d: d.update(version=1))
     with pytest.raises(ValueError, match="version 1 is not supported.*save the model again"):
         static.load(path)
+
+
+def test_a_graph_with_control_flow_saves_and_loads(tmp_path):
+    def f(x):
+        return static.cond(x.sum() > 0, lambda x: x * 2, lambda x: -x.exp(), (x,))
+
+    static.trace(f, minigrad.randn(3)).save(tmp_path / "c.mgraph")
+    loaded = static.load(tmp_path / "c.mgraph")
+    for x in (minigrad.ones(3), -minigrad.ones(3)):  # both branches, chosen at each call
+        np.testing.assert_allclose(loaded(x).array, f(x).array)
