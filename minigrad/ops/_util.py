@@ -22,7 +22,8 @@ def result_dtype(a, b):
     if isinstance(a, Tensor):
         da = a.array.dtype
         if isinstance(b, Tensor):
-            if da == b.array.dtype:
+            db = b.array.dtype
+            if da == db or (da.kind == "f" and db.kind == "b"):  # a float times a mask
                 return da
         elif da.kind == "f" and isinstance(b, (int, float)):
             return da

@@ -118,8 +118,9 @@ class NLLLoss(Function):
     def backward(ctx, gy):
         from minigrad.ops.indexing import IndexAdd
 
-        # -scale at each row's target class, zeros elsewhere
-        picks = IndexAdd.apply(-Tensor._make(ctx.scale), ctx.shape, (ctx.rows, ctx.cols), True)
+        # -scale at each row's target class, zeros elsewhere (one place per row: no repeats,
+        # so a plain assignment, not a scatter-add)
+        picks = IndexAdd.apply(-Tensor._make(ctx.scale), ctx.shape, (ctx.rows, ctx.cols), False)
         g = unsqueeze(gy, 1) if ctx.reduction == "none" else gy
         return g * picks, None, None, None, None
 
@@ -137,12 +138,18 @@ class CrossEntropy(Function):
         xp = x.device.xp
         t = target.array
         logp = _log_softmax_array(xp, x.array, 1)
-        valid = t != ignore_index
-        safe = xp.where(valid, t, 0)
-        w = (weight.array[safe] if weight is not None else xp.ones(t.shape, x.array.dtype)) * valid
         rows = xp.arange(t.shape[0])
-        losses = -w * logp[rows, safe]
-        denom = w.sum() if reduction == "mean" else 1
+        valid = t != ignore_index
+        if weight is None and bool(valid.all()):
+            # NOTE: the common case (no weights, nothing ignored) needs no weight arrays
+            safe, losses = t, -logp[rows, t]
+            denom = t.shape[0] if reduction == "mean" else 1
+            w = xp.ones(t.shape, x.array.dtype)
+        else:
+            safe = xp.where(valid, t, 0)
+            w = (weight.array[safe] if weight is not None else xp.ones(t.shape, logp.dtype)) * valid
+            losses = -w * logp[rows, safe]
+            denom = w.sum() if reduction == "mean" else 1
         ctx.save_for_backward(x)
         ctx.probs = xp.exp(logp)
         ctx.scale, ctx.rows, ctx.cols, ctx.reduction = w / denom, rows, safe, reduction
@@ -161,7 +168,8 @@ class CrossEntropy(Function):
         # sees its dependence on x; otherwise the probabilities from forward are reused.
         probs = Softmax.apply(x, 1) if state.enabled else Tensor._make(ctx.probs)
         # (softmax - onehot(t)) * scale: the scale is taken off at each row's target class
-        picks = IndexAdd.apply(scale, x.shape, (ctx.rows, ctx.cols), True)
+        # (one place per row: a plain assignment, not a scatter-add)
+        picks = IndexAdd.apply(scale, x.shape, (ctx.rows, ctx.cols), False)
         g = probs * unsqueeze(scale, 1) - picks
         g = g * (unsqueeze(gy, 1) if ctx.reduction == "none" else gy)
         return g, None, None, None, None

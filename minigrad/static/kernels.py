@@ -94,22 +94,26 @@ def ufunc_operands(node: Node) -> list | None:
 
 
 def _ufunc_kernel(cls, node: Node, graph: Graph, xp):
-    """The bare `xp.<ufunc>` for a node whose forward would compute just that: operands of
-    one dtype, giving the node's dtype (or bool, for a comparison). # NOTE: the replay skips
-    the ctx and the Tensor wrappers, a few microseconds a node: the metadata the Function
-    carries for fusion, used for a chain of one."""
+    """The bare `xp.<ufunc>` for a node whose forward would compute just that: float operands
+    whose NumPy result type is the node's dtype (a comparison: operands of one dtype).
+
+    # NOTE: the replay skips the ctx and the Tensor wrappers, a few microseconds a node:
+    the metadata the Function carries for fusion, used for a chain of one."""
     operands = ufunc_operands(node)
     no_grad = _NoGrad()
     if issubclass(cls, no_grad) and cls.forward is not no_grad.forward:
         return None  # more than the ufunc (integer division checks its divisor)
     if operands is None or len(node.outputs) != 1:
         return None
-    dtypes = {graph.values[node.inputs[k]].dtype for kind, k in operands if kind == "in"}
-    out = graph.values[node.outputs[0]].dtype
-    if len(dtypes) != 1 or not (out in dtypes or out == "bool" and issubclass(cls, no_grad)):
+    ins = [np.dtype(graph.values[node.inputs[k]].dtype) for kind, k in operands if kind == "in"]
+    out = np.dtype(graph.values[node.outputs[0]].dtype)
+    if not ins or "O" in {d.kind for d in ins}:
         return None
-    if out in dtypes and not out.startswith("float"):
-        return None  # integer arithmetic: PyTorch's promotion rules, left to forward
+    if issubclass(cls, no_grad):
+        if len(set(ins)) != 1:
+            return None  # a comparison of mixed dtypes: PyTorch's promotion, left to forward
+    elif out.kind != "f" or np.result_type(*ins) != out:
+        return None  # integer arithmetic or mixed promotion: PyTorch's rules, left to forward
     ufunc = getattr(xp, cls.ufunc)
     extra = cls.ufunc_extra
     if [kind for kind, _ in operands] == ["in"] * len(operands) and not extra:
@@ -185,13 +189,19 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
     plan = call_plan(cls, {k: v for k, v in attrs.items() if k != "function"}, n_inputs)
     simple = all(kind != "refs" for kind, _ in plan)
 
+    in_order = [v for kind, v in plan if kind == "in"] == list(range(n_inputs)) and all(
+        kind == "in" for kind, _ in plan[:n_inputs]
+    )
+    tail = [v for _, v in plan[n_inputs:]] if simple and in_order else None
+
     def run(*arrays):
         ctx = cls.__new__(cls)
-        if simple:
-            args = [make(arrays[v]) if kind == "in" else v for kind, v in plan]
+        if tail is not None:  # tensors first, then plain attributes: the common case
+            out = forward(ctx, *map(make, arrays), *tail)
+        elif simple:
+            out = forward(ctx, *[make(arrays[v]) if kind == "in" else v for kind, v in plan])
         else:
-            args = [_arg(kind, v, arrays, make) for kind, v in plan]
-        out = forward(ctx, *args)
+            out = forward(ctx, *[_arg(kind, v, arrays, make) for kind, v in plan])
         if type(out) is not tuple:
             if not saves:
                 return out.array if isinstance(out, Tensor) else out
