@@ -655,13 +655,13 @@ class Tensor:
         return elementwise.div(other, self)
 
     def __floordiv__(self, other):
-        return elementwise.floor_divide(self, other)
+        return nograd.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return elementwise.floor_divide(other, self)
+        return nograd.floor_divide(other, self)
 
     def __mod__(self, other):
-        return elementwise.remainder(self, other)
+        return nograd.remainder(self, other)
 
     def __pow__(self, other):
         return elementwise.pow(self, other)
@@ -685,34 +685,34 @@ class Tensor:
         return elementwise.abs(self)
 
     def __eq__(self, other):
-        return elementwise.eq(self, other)
+        return nograd.eq(self, other)
 
     def __ne__(self, other):
-        return elementwise.ne(self, other)
+        return nograd.ne(self, other)
 
     def __lt__(self, other):
-        return elementwise.lt(self, other)
+        return nograd.lt(self, other)
 
     def __le__(self, other):
-        return elementwise.le(self, other)
+        return nograd.le(self, other)
 
     def __gt__(self, other):
-        return elementwise.gt(self, other)
+        return nograd.gt(self, other)
 
     def __ge__(self, other):
-        return elementwise.ge(self, other)
+        return nograd.ge(self, other)
 
     def __and__(self, other):
-        return elementwise.logical_and(self, other)
+        return nograd.logical_and(self, other)
 
     def __or__(self, other):
-        return elementwise.logical_or(self, other)
+        return nograd.logical_or(self, other)
 
     def __xor__(self, other):
-        return elementwise.logical_xor(self, other)
+        return nograd.logical_xor(self, other)
 
     def __invert__(self):
-        return elementwise.logical_not(self)
+        return nograd.logical_not(self)
 
     # -- methods that forward to ops (see minigrad/ops/ for each op and its backward) --------
     def add(self, other, *, alpha=1):
@@ -836,34 +836,34 @@ class Tensor:
         return elementwise.where(condition, self, other)
 
     def eq(self, other):
-        return elementwise.eq(self, other)
+        return nograd.eq(self, other)
 
     def ne(self, other):
-        return elementwise.ne(self, other)
+        return nograd.ne(self, other)
 
     def lt(self, other):
-        return elementwise.lt(self, other)
+        return nograd.lt(self, other)
 
     def le(self, other):
-        return elementwise.le(self, other)
+        return nograd.le(self, other)
 
     def gt(self, other):
-        return elementwise.gt(self, other)
+        return nograd.gt(self, other)
 
     def ge(self, other):
-        return elementwise.ge(self, other)
+        return nograd.ge(self, other)
 
     def isnan(self):
-        return elementwise.isnan(self)
+        return nograd.isnan(self)
 
     def isinf(self):
-        return elementwise.isinf(self)
+        return nograd.isinf(self)
 
     def isfinite(self):
-        return elementwise.isfinite(self)
+        return nograd.isfinite(self)
 
     def logical_not(self):
-        return elementwise.logical_not(self)
+        return nograd.logical_not(self)
 
     def floor(self):
         return elementwise.floor(self)
@@ -1378,7 +1378,7 @@ from minigrad import creation, random  # noqa: E402
 from minigrad.autograd import engine  # noqa: E402
 from minigrad.autograd.function import AccumulateGrad  # noqa: E402
 from minigrad.autograd.grad_mode import state  # noqa: E402
-from minigrad.ops import elementwise, indexing, reduce, sampling  # noqa: E402
+from minigrad.ops import elementwise, indexing, nograd, reduce, sampling  # noqa: E402
 from minigrad.ops import matmul as matmul_ops  # noqa: E402
 from minigrad.ops import nn as nn_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402

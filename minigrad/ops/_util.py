@@ -13,6 +13,21 @@ def array_of(x):
     return x.array if isinstance(x, Tensor) else x
 
 
+def cast_to(y, dtype):
+    """The array y as dtype (y itself when it already is)."""
+    return y if y.dtype == dtype else y.astype(dtype)
+
+
+def tensor_arg(x, like):
+    """An op's operand: Python numbers stay numbers (cheap); arrays and lists become tensors
+    on `like`'s device."""
+    if isinstance(x, (Tensor, int, float, bool)):
+        return x
+    from minigrad.creation import tensor
+
+    return tensor(x, device=like.device if isinstance(like, Tensor) else None)
+
+
 def shape_of(x) -> tuple | None:
     return x.array.shape if isinstance(x, Tensor) else None
 

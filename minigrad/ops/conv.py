@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops.elementwise import NoGrad
+from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import permute, reshape
 from minigrad.tensor import Tensor
 

@@ -1,4 +1,5 @@
-"""Elementwise ops: arithmetic with broadcasting, unary math, activations, comparisons.
+"""Elementwise ops: arithmetic with broadcasting, unary math, activations, selection.
+(Comparisons and logic, which have no gradient, are in `nograd.py`.)
 
 Binary ops broadcast as NumPy does; # NOTE: their backward sums the gradient back to each
 input's shape (`sum_to`), because an input that was broadcast was used many times.
@@ -16,18 +17,16 @@ from minigrad.ops._util import (
     array_of,
     as_float_array,
     broadcast_error,
-    check_same_device,
+    cast_to,
     float_result,
     quiet,
     result_dtype,
     shape_of,
+    tensor_arg,
 )
+from minigrad.ops.nograd import TruncDivide, _division, _no_grad_binary, floor_divide
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
-
-
-def _cast(y, dtype):
-    return y if y.dtype == dtype else y.astype(dtype)
 
 
 def _save_operands(ctx, a, b):
@@ -63,7 +62,7 @@ class Add(Function):
             y = x + z if alpha == 1 else x + alpha * z
         except ValueError:
             raise broadcast_error("add", a, b) from None
-        return _cast(y, result_dtype(a, b))
+        return cast_to(y, result_dtype(a, b))
 
     @staticmethod
     def backward(ctx, gy):
@@ -86,7 +85,7 @@ class Sub(Function):
             y = x - z if alpha == 1 else x - alpha * z
         except ValueError:
             raise broadcast_error("sub", a, b) from None
-        return _cast(y, result_dtype(a, b))
+        return cast_to(y, result_dtype(a, b))
 
     @staticmethod
     def backward(ctx, gy):
@@ -107,7 +106,7 @@ class Mul(Function):
             y = array_of(a) * array_of(b)
         except ValueError:
             raise broadcast_error("mul", a, b) from None
-        return _cast(y, result_dtype(a, b))
+        return cast_to(y, result_dtype(a, b))
 
     @staticmethod
     def backward(ctx, gy):
@@ -131,7 +130,7 @@ class Div(Function):
                 y = array_of(a) / array_of(b)
         except ValueError:
             raise broadcast_error("div", a, b) from None
-        return _cast(y, float_result(result_dtype(a, b)))
+        return cast_to(y, float_result(result_dtype(a, b)))
 
     @staticmethod
     def backward(ctx, gy):
@@ -159,7 +158,7 @@ class Pow(Function):
                 y = x**z
         except ValueError:
             raise broadcast_error("pow", a, b) from None
-        return _cast(y, dtype)
+        return cast_to(y, dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -455,7 +454,7 @@ class Atan2(Function):
             y = a.device.xp.arctan2(a.array, b.array)
         except ValueError:
             raise broadcast_error("atan2", a, b) from None
-        return _cast(y, float_result(result_dtype(a, b)))
+        return cast_to(y, float_result(result_dtype(a, b)))
 
     @staticmethod
     def backward(ctx, gy):
@@ -477,7 +476,7 @@ class Fmod(Function):
             y = _division("fmod", np.fmod)(array_of(a), array_of(b))
         except ValueError:
             raise broadcast_error("fmod", a, b) from None
-        return _cast(y, result_dtype(a, b))
+        return cast_to(y, result_dtype(a, b))
 
     @staticmethod
     def backward(ctx, gy):
@@ -582,15 +581,16 @@ class Gelu(Function):
 
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_CUBIC = 0.044715  # the tanh approximation: tanh(sqrt(2/pi) (x + 0.044715 x^3))
 
 
 def _gelu_terms(x, approximate):
     """(gelu(x), d gelu / dx), written with differentiable ops."""
     if approximate == "tanh":
-        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+        inner = _SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)
         t = tanh(inner)
         y = 0.5 * x * (1 + t)
-        dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+        dinner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
         return y, 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner
     cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
     pdf = exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
@@ -635,7 +635,7 @@ class Where(Function):
             y = xp.where(ctx.cond, array_of(a), array_of(b))
         except ValueError:
             raise broadcast_error("where", a, b) from None
-        return _cast(y, result_dtype(a, b))
+        return cast_to(y, result_dtype(a, b))
 
     @staticmethod
     def backward(ctx, gy):
@@ -667,7 +667,7 @@ class Clamp(Function):
             y = xp.minimum(y, hi_a)
         ctx.keep = keep
         bounds = [b for b in (lo, hi) if b is not None]
-        return _cast(y, dtypes.result_type(array, *bounds).np)
+        return cast_to(y, dtypes.result_type(array, *bounds).np)
 
     @staticmethod
     def backward(ctx, gy):
@@ -683,7 +683,7 @@ class Maximum(Function):
     def forward(ctx, a, b):
         x, z = a.array, b.array
         try:
-            y = _cast(a.device.xp.maximum(x, z), result_dtype(a, b))
+            y = cast_to(a.device.xp.maximum(x, z), result_dtype(a, b))
         except ValueError:
             raise broadcast_error("maximum", a, b) from None
         ctx.shapes = (x.shape, z.shape)
@@ -706,7 +706,7 @@ class Minimum(Maximum):
     def forward(ctx, a, b):
         x, z = a.array, b.array
         try:
-            y = _cast(a.device.xp.minimum(x, z), result_dtype(a, b))
+            y = cast_to(a.device.xp.minimum(x, z), result_dtype(a, b))
         except ValueError:
             raise broadcast_error("minimum", a, b) from None
         ctx.shapes = (x.shape, z.shape)
@@ -786,138 +786,9 @@ class Cast(Function):
         return gy.to(dtype=ctx.dtype), None
 
 
-class NoGrad(Function):
-    """Base of the ops without a gradient (comparisons, logic, argmax, one_hot): by default
-    y = xp.<ufunc>(*inputs), the subclass naming the ufunc; others define their forward.
-
-    # NOTE: these go through Function.apply (not a bare Tensor._make) so that
-    # minigrad.static.trace sees them. A result computed from a traced tensor outside any
-    # Function would be frozen into the graph as a constant, silently wrong on the next input.
-    """
-
-    @staticmethod
-    def forward(ctx, a, b=None):
-        xp = (a if isinstance(a, Tensor) else b).device.xp
-        ufunc = getattr(xp, type(ctx).ufunc)
-        return ufunc(a.array) if b is None else ufunc(array_of(a), array_of(b))
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return (None,) * len(ctx.needs_input_grad)
-
-    @classmethod
-    def apply(cls, *args):
-        out = super().apply(*args)
-        for t in out if type(out) is tuple else (out,):
-            t._requires_grad, t.grad_fn = False, None  # an integral or boolean answer
-        return out
-
-
-class Eq(NoGrad):
-    op_name, ufunc = "eq", "equal"
-
-
-class Ne(NoGrad):
-    op_name, ufunc = "ne", "not_equal"
-
-
-class Lt(NoGrad):
-    op_name, ufunc = "lt", "less"
-
-
-class Le(NoGrad):
-    op_name, ufunc = "le", "less_equal"
-
-
-class Gt(NoGrad):
-    op_name, ufunc = "gt", "greater"
-
-
-class Ge(NoGrad):
-    op_name, ufunc = "ge", "greater_equal"
-
-
-class LogicalAnd(NoGrad):
-    op_name = ufunc = "logical_and"
-
-
-class LogicalOr(NoGrad):
-    op_name = ufunc = "logical_or"
-
-
-class LogicalXor(NoGrad):
-    op_name = ufunc = "logical_xor"
-
-
-class LogicalNot(NoGrad):
-    op_name = ufunc = "logical_not"
-
-
-class IsNan(NoGrad):
-    op_name = ufunc = "isnan"
-
-
-class IsInf(NoGrad):
-    op_name = ufunc = "isinf"
-
-
-class IsFinite(NoGrad):
-    op_name = ufunc = "isfinite"
-
-
-class IsClose(NoGrad):
-    """|a - b| <= atol + rtol * |b| (nan equal to nan if equal_nan)."""
-
-    op_name = "isclose"
-
-    @staticmethod
-    def forward(ctx, a, b, rtol, atol, equal_nan):
-        return a.device.xp.isclose(a.array, b.array, rtol, atol, equal_nan)
-
-
-class FloorDivide(NoGrad):
-    """y = floor(a / b) in PyTorch's promoted dtype; integers divided by zero raise."""
-
-    op_name = ufunc = "floor_divide"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        op = type(ctx).op_name
-        divide = _division(op, _trunc_divide if op == "trunc_divide" else getattr(np, op))
-        try:
-            y = divide(array_of(a), array_of(b))
-        except ValueError:
-            raise broadcast_error(op, a, b) from None
-        return _cast(a.device.xp.asarray(y) if isinstance(a, Tensor) else y, result_dtype(a, b))
-
-
-class Remainder(FloorDivide):
-    """y = a - floor(a / b) * b (the sign of b, Python's %); integers by zero raise."""
-
-    op_name = ufunc = "remainder"
-
-
-class TruncDivide(FloorDivide):
-    """y = trunc(a / b) (rounds toward zero); integers by zero raise."""
-
-    op_name = "trunc_divide"
-
-
-_INTEGRAL = {np.dtype(t) for t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64)}
-
-
 # -- the functions users call ----------------------------------------------------------------
-def _tensor_arg(x, like):
-    """Python numbers stay numbers (cheap); arrays and lists become tensors."""
-    if isinstance(x, (Tensor, int, float, bool)):
-        return x
-    from minigrad.creation import tensor
-
-    return tensor(x, device=like.device if isinstance(like, Tensor) else None)
-
-
 def add(input, other, alpha=1):
-    return Add.apply(input, _tensor_arg(other, input), alpha)
+    return Add.apply(input, tensor_arg(other, input), alpha)
 
 
 def sub(input, other, alpha=1):
@@ -926,16 +797,16 @@ def sub(input, other, alpha=1):
             "sub: subtraction, the `-` operator, with a bool tensor is not supported. To "
             "invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    return Sub.apply(_tensor_arg(input, other), _tensor_arg(other, input), alpha)
+    return Sub.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
 
 
 def mul(input, other):
-    return Mul.apply(_tensor_arg(input, other), _tensor_arg(other, input))
+    return Mul.apply(tensor_arg(input, other), tensor_arg(other, input))
 
 
 def div(input, other, *, rounding_mode=None):
     if rounding_mode is None:
-        return Div.apply(_tensor_arg(input, other), _tensor_arg(other, input))
+        return Div.apply(tensor_arg(input, other), tensor_arg(other, input))
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":
@@ -949,7 +820,7 @@ subtract = sub
 
 
 def pow(input, exponent):
-    return Pow.apply(_tensor_arg(input, exponent), _tensor_arg(exponent, input))
+    return Pow.apply(tensor_arg(input, exponent), tensor_arg(exponent, input))
 
 
 def neg(input):
@@ -1057,7 +928,7 @@ arctan2 = atan2
 
 
 def fmod(input, other):
-    return Fmod.apply(_tensor_arg(input, other), _tensor_arg(other, input))
+    return Fmod.apply(tensor_arg(input, other), tensor_arg(other, input))
 
 
 def reciprocal(input):
@@ -1105,11 +976,11 @@ def where(condition, input=None, other=None):
     if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
         from minigrad.ops.indexing import nonzero  # indexing imports this module
 
-        return nonzero(_tensor_arg(condition, None), as_tuple=True)
-    cond = condition if isinstance(condition, Tensor) else _tensor_arg(condition, input)
+        return nonzero(tensor_arg(condition, None), as_tuple=True)
+    cond = condition if isinstance(condition, Tensor) else tensor_arg(condition, input)
     if cond.array.dtype != np.bool_:
         cond = Cast.apply(cond, dtypes.bool_)
-    return Where.apply(cond, _tensor_arg(input, cond), _tensor_arg(other, cond))
+    return Where.apply(cond, tensor_arg(input, cond), tensor_arg(other, cond))
 
 
 def clamp(input, min=None, max=None):
@@ -1153,7 +1024,7 @@ def clone(input):
 
 def copy(dst, src):
     """dst's shape and dtype with src's values (the op behind `dst.copy_(src)`)."""
-    return Copy.apply(dst, _tensor_arg(src, dst))
+    return Copy.apply(dst, tensor_arg(src, dst))
 
 
 def cast(input, dtype):
@@ -1162,104 +1033,3 @@ def cast(input, dtype):
 
 
 # -- ops without gradients: comparisons, logic, integer division -----------------------------
-def _no_grad_binary(cls, a, b):
-    """`cls` (a NoGrad op) of a and b, numbers made tensors; no graph."""
-    a, b = _tensor_arg(a, b), _tensor_arg(b, a)
-    check_same_device(cls.op_name, a, b)
-    try:
-        return cls.apply(a, b)
-    except ValueError:
-        raise broadcast_error(cls.op_name, a, b) from None
-
-
-def _trunc_divide(x, z):
-    return np.trunc(x / z)
-
-
-def _division(op, fn):
-    """`fn(x, z)` as PyTorch divides: integers by zero raise, floats give inf or nan quietly."""
-
-    def divide(x, z):
-        integral = [isinstance(v, int) or getattr(v, "dtype", None) in _INTEGRAL for v in (x, z)]
-        if all(integral) and bool((z == 0).any() if hasattr(z, "any") else z == 0):
-            raise RuntimeError(f"{op}: integer division by zero (ZeroDivisionError)")
-        with quiet():
-            return fn(x, z)
-
-    return divide
-
-
-def floor_divide(input, other):
-    return _no_grad_binary(FloorDivide, input, other)
-
-
-def remainder(input, other):
-    return _no_grad_binary(Remainder, input, other)
-
-
-def eq(input, other):
-    return _no_grad_binary(Eq, input, other)
-
-
-def ne(input, other):
-    return _no_grad_binary(Ne, input, other)
-
-
-def lt(input, other):
-    return _no_grad_binary(Lt, input, other)
-
-
-def le(input, other):
-    return _no_grad_binary(Le, input, other)
-
-
-def gt(input, other):
-    return _no_grad_binary(Gt, input, other)
-
-
-def ge(input, other):
-    return _no_grad_binary(Ge, input, other)
-
-
-def logical_and(input, other):
-    return _no_grad_binary(LogicalAnd, input, other)
-
-
-def logical_or(input, other):
-    return _no_grad_binary(LogicalOr, input, other)
-
-
-def logical_xor(input, other):
-    return _no_grad_binary(LogicalXor, input, other)
-
-
-def logical_not(input):
-    return LogicalNot.apply(input)
-
-
-def isnan(input):
-    return IsNan.apply(input)
-
-
-def isinf(input):
-    return IsInf.apply(input)
-
-
-def isfinite(input):
-    return IsFinite.apply(input)
-
-
-def equal(input, other) -> bool:
-    """True if both have the same shape and values."""
-    check_same_device("equal", input, other)
-    return input.shape == other.shape and bool((input.array == other.array).all())
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    check_same_device("allclose", input, other)
-    return bool(input.device.xp.allclose(input.array, other.array, rtol, atol, equal_nan))
-
-
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    check_same_device("isclose", input, other)
-    return IsClose.apply(input, other, rtol, atol, equal_nan)

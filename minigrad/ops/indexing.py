@@ -13,7 +13,7 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import array_of, broadcast_error, check_same_device, normalize_dim
-from minigrad.ops.elementwise import NoGrad
+from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
 

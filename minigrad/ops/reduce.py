@@ -14,8 +14,9 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import normalize_dim, normalize_dims
-from minigrad.ops.elementwise import NoGrad, exp, sqrt, where
 from minigrad.ops.elementwise import abs as abs_
+from minigrad.ops.elementwise import exp, sqrt, where
+from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
 from minigrad.tensor import Tensor
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from minigrad import random
 from minigrad.ops._util import quiet
-from minigrad.ops.elementwise import NoGrad
+from minigrad.ops.nograd import NoGrad
 from minigrad.tensor import Tensor
 
 

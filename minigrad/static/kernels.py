@@ -128,7 +128,7 @@ def _ufunc_kernel(cls, node: Node, graph: Graph, xp):
 
 
 def _NoGrad():  # noqa: N802 - the class, imported late (ops import this package's users)
-    from minigrad.ops.elementwise import NoGrad
+    from minigrad.ops.nograd import NoGrad
 
     return NoGrad
 

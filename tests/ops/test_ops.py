@@ -166,7 +166,7 @@ def _functions_in(module):
 def test_every_op_is_in_the_table():
     """Each Function in the engine's op files is run by some row of the table."""
     from minigrad.autograd.grad_mode import state
-    from minigrad.ops import conv, elementwise, indexing, matmul, nn, norm, reduce, shape
+    from minigrad.ops import conv, elementwise, indexing, matmul, nn, nograd, norm, reduce, shape
 
     used = set()
     for case in CASES:
@@ -180,7 +180,7 @@ def test_every_op_is_in_the_table():
         finally:
             state.tape = None
         used.update(cls for cls, _ in tape)
-    modules = (elementwise, reduce, shape, indexing, matmul, nn, conv, norm)
+    modules = (elementwise, nograd, reduce, shape, indexing, matmul, nn, conv, norm)
     missing = [c.__name__ for m in modules for c in _functions_in(m) if c not in used]
     assert not missing, f"no row of tests/ops/op_table.py runs these ops: {missing}"
 
