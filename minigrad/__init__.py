@@ -6,7 +6,8 @@ x = torch.randn(3, requires_grad=True)
 x.grad                    # 2 * x
 """
 
-from minigrad.tensor import Size, Tensor, set_printoptions  # noqa: I001 - Tensor first
+from minigrad.tensor import Size, Tensor  # noqa: I001 - Tensor first
+from minigrad.printing import set_printoptions
 from minigrad import autograd, dtypes
 from minigrad.autograd import (
     enable_grad,
