@@ -47,7 +47,9 @@ def _grad_for(ctx, i, g, shape):
     return sum_to(g, shape) if ctx.needs_input_grad[i] else None
 
 
-# -- arithmetic ------------------------------------------------------------------------------
+# -- arithmetic with broadcasting ------------------------------------------------------------
+
+
 class Add(Function):
     """y = a + alpha * b, broadcast. (*), (*) -> (*)"""
 
@@ -71,6 +73,10 @@ class Add(Function):
         return _grad_for(ctx, 0, gy, sa), _grad_for(ctx, 1, gb, sb), None
 
 
+def add(input, other, alpha=1):
+    return Add.apply(input, tensor_arg(other, input), alpha)
+
+
 class Sub(Function):
     """y = a - alpha * b, broadcast. (*), (*) -> (*)"""
 
@@ -91,6 +97,18 @@ class Sub(Function):
     def backward(ctx, gy):
         sa, sb = ctx.shapes
         return _grad_for(ctx, 0, gy, sa), _grad_for(ctx, 1, -gy * ctx.alpha, sb), None
+
+
+def sub(input, other, alpha=1):
+    if any(isinstance(x, Tensor) and x.array.dtype == np.bool_ for x in (input, other)):
+        raise RuntimeError(
+            "sub: subtraction, the `-` operator, with a bool tensor is not supported. To "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return Sub.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
+
+
+subtract = sub
 
 
 class Mul(Function):
@@ -116,6 +134,17 @@ class Mul(Function):
         return ga, gb
 
 
+def mul(input, other):
+    return Mul.apply(tensor_arg(input, other), tensor_arg(other, input))
+
+
+multiply = mul
+
+
+def square(input):
+    return Mul.apply(input, input)
+
+
 class Div(Function):
     """y = a / b, broadcast; dy/da = 1 / b, dy/db = -a / b^2. (*), (*) -> (*)"""
 
@@ -138,6 +167,19 @@ class Div(Function):
         ga = sum_to(gy / b, a.shape) if ctx.needs_input_grad[0] else None
         gb = sum_to(-gy * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
+
+
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return Div.apply(tensor_arg(input, other), tensor_arg(other, input))
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        return _no_grad_binary(TruncDivide, input, other)
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+
+
+true_divide = divide = div
 
 
 class Pow(Function):
@@ -174,6 +216,10 @@ class Pow(Function):
         return ga, gb
 
 
+def pow(input, exponent):
+    return Pow.apply(tensor_arg(input, exponent), tensor_arg(exponent, input))
+
+
 class Neg(Function):
     """y = -x. (*) -> (*)"""
 
@@ -189,7 +235,86 @@ class Neg(Function):
         return -gy
 
 
+def neg(input):
+    if input.array.dtype == np.bool_:
+        raise RuntimeError(
+            "neg: negation, the `-` operator, on a bool tensor is not supported. To invert a "
+            "mask, use the `~` or `logical_not()` operator instead."
+        )
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+class Atan2(Function):
+    """y = atan2(a, b), the angle of (b, a); dy/da = b / r^2, dy/db = -a / r^2 with
+    r^2 = a^2 + b^2, broadcast. (*), (*) -> (*)"""
+
+    op_name = "atan2"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            y = a.device.xp.arctan2(a.array, b.array)
+        except ValueError:
+            raise broadcast_error("atan2", a, b) from None
+        return cast_to(y, float_result(result_dtype(a, b)))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        g = gy / (a * a + b * b)
+        return _grad_for(ctx, 0, g * b, a.shape), _grad_for(ctx, 1, -g * a, b.shape)
+
+
+def atan2(input, other):
+    return Atan2.apply(input, other)
+
+
+arctan2 = atan2
+
+
+class Fmod(Function):
+    """y = a - trunc(a / b) * b (the sign of a, C's fmod); dy/da = 1, dy/db = -trunc(a / b).
+    (*), (*) -> (*)"""
+
+    op_name = "fmod"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_operands(ctx, a, b)
+        try:
+            y = _division("fmod", np.fmod)(array_of(a), array_of(b))
+        except ValueError:
+            raise broadcast_error("fmod", a, b) from None
+        return cast_to(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = _saved_operands(ctx)
+        ga = _grad_for(ctx, 0, gy, shape_of(a))
+        gb = sum_to(-gy * trunc(a / b), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def fmod(input, other):
+    return Fmod.apply(tensor_arg(input, other), tensor_arg(other, input))
+
+
+def reciprocal(input):
+    return div(1.0, input)
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input); weight is a number or a tensor."""
+    return input + weight * (end - input)
+
+
 # -- unary math ------------------------------------------------------------------------------
+
+
 class Exp(Function):
     """y = exp(x); saves y; dy/dx = y. (*) -> (*)"""
 
@@ -208,6 +333,15 @@ class Exp(Function):
         return gy * y
 
 
+def exp(input):
+    return Exp.apply(input)
+
+
+def exp2(input):
+    """2 ** x, as exp(x ln 2) (a float for integer input too)."""
+    return Exp.apply(input * math.log(2))
+
+
 class Expm1(Function):
     """y = exp(x) - 1, exact near 0; saves y; dy/dx = y + 1. (*) -> (*)"""
 
@@ -223,6 +357,10 @@ class Expm1(Function):
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
         return gy * (y + 1)
+
+
+def expm1(input):
+    return Expm1.apply(input)
 
 
 class Log(Function):
@@ -243,6 +381,18 @@ class Log(Function):
         return gy / x
 
 
+def log(input):
+    return Log.apply(input)
+
+
+def log2(input):
+    return Log.apply(input) * (1 / math.log(2))
+
+
+def log10(input):
+    return Log.apply(input) * (1 / math.log(10))
+
+
 class Log1p(Function):
     """y = log(1 + x); dy/dx = 1 / (1 + x). (*) -> (*)"""
 
@@ -258,6 +408,10 @@ class Log1p(Function):
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return gy / (x + 1)
+
+
+def log1p(input):
+    return Log1p.apply(input)
 
 
 class Sqrt(Function):
@@ -279,6 +433,14 @@ class Sqrt(Function):
         return gy / (2 * y)
 
 
+def sqrt(input):
+    return Sqrt.apply(input)
+
+
+def rsqrt(input):
+    return 1 / Sqrt.apply(input)
+
+
 class Abs(Function):
     """y = |x|; dy/dx = sign(x) (0 at 0, as PyTorch). (*) -> (*)"""
 
@@ -296,6 +458,10 @@ class Abs(Function):
         return gy * sign(x)
 
 
+def abs(input):
+    return Abs.apply(input)
+
+
 class Sign(Function):
     """y = sign(x) in {-1, 0, 1}; the gradient is zero everywhere. (*) -> (*)"""
 
@@ -308,6 +474,10 @@ class Sign(Function):
     @staticmethod
     def backward(ctx, gy):
         return gy * 0
+
+
+def sign(input):
+    return Sign.apply(input)
 
 
 class Sin(Function):
@@ -327,6 +497,14 @@ class Sin(Function):
         return gy * cos(x)
 
 
+def tan(input):
+    return Sin.apply(input) / Cos.apply(input)
+
+
+def sin(input):
+    return Sin.apply(input)
+
+
 class Cos(Function):
     """y = cos(x); dy/dx = -sin(x). (*) -> (*)"""
 
@@ -342,6 +520,10 @@ class Cos(Function):
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return -gy * sin(x)
+
+
+def cos(input):
+    return Cos.apply(input)
 
 
 class Sinh(Function):
@@ -397,6 +579,10 @@ def _numpy_erf(array):
     return scipy_erf(array)
 
 
+def erf(input):
+    return Erf.apply(input)
+
+
 class Floor(Function):
     """y = floor(x); the gradient is zero everywhere. (*) -> (*)"""
 
@@ -411,6 +597,10 @@ class Floor(Function):
         return gy * 0
 
 
+def floor(input):
+    return Floor.apply(input)
+
+
 class Ceil(Floor):
     """y = ceil(x); the gradient is zero everywhere. (*) -> (*)"""
 
@@ -419,6 +609,10 @@ class Ceil(Floor):
     @staticmethod
     def forward(ctx, x):
         return x.device.xp.ceil(x.array)
+
+
+def ceil(input):
+    return Ceil.apply(input)
 
 
 class Round(Floor):
@@ -431,6 +625,10 @@ class Round(Floor):
         return x.device.xp.round(x.array)
 
 
+def round(input):
+    return Round.apply(input)
+
+
 class Trunc(Floor):
     """y = trunc(x) (rounds toward zero); the gradient is zero everywhere. (*) -> (*)"""
 
@@ -441,52 +639,21 @@ class Trunc(Floor):
         return x.device.xp.trunc(x.array)
 
 
-class Atan2(Function):
-    """y = atan2(a, b), the angle of (b, a); dy/da = b / r^2, dy/db = -a / r^2 with
-    r^2 = a^2 + b^2, broadcast. (*), (*) -> (*)"""
-
-    op_name = "atan2"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        try:
-            y = a.device.xp.arctan2(a.array, b.array)
-        except ValueError:
-            raise broadcast_error("atan2", a, b) from None
-        return cast_to(y, float_result(result_dtype(a, b)))
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        g = gy / (a * a + b * b)
-        return _grad_for(ctx, 0, g * b, a.shape), _grad_for(ctx, 1, -g * a, b.shape)
+def trunc(input):
+    return Trunc.apply(input)
 
 
-class Fmod(Function):
-    """y = a - trunc(a / b) * b (the sign of a, C's fmod); dy/da = 1, dy/db = -trunc(a / b).
-    (*), (*) -> (*)"""
+fix = trunc
 
-    op_name = "fmod"
 
-    @staticmethod
-    def forward(ctx, a, b):
-        _save_operands(ctx, a, b)
-        try:
-            y = _division("fmod", np.fmod)(array_of(a), array_of(b))
-        except ValueError:
-            raise broadcast_error("fmod", a, b) from None
-        return cast_to(y, result_dtype(a, b))
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = _saved_operands(ctx)
-        ga = _grad_for(ctx, 0, gy, shape_of(a))
-        gb = sum_to(-gy * trunc(a / b), b.shape) if ctx.needs_input_grad[1] else None
-        return ga, gb
+def frac(input):
+    """x - trunc(x): the fractional part, with the sign of x."""
+    return input - Trunc.apply(input)
 
 
 # -- activations -----------------------------------------------------------------------------
+
+
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x)); saves y; dy/dx = y * (1 - y). (*) -> (*)"""
 
@@ -508,6 +675,14 @@ class Sigmoid(Function):
         return gy * y * (1 - y)
 
 
+def sigmoid(input):
+    return Sigmoid.apply(input)
+
+
+def silu(input):
+    return input * Sigmoid.apply(input)
+
+
 class Tanh(Function):
     """y = tanh(x); saves y; dy/dx = 1 - y^2. (*) -> (*)"""
 
@@ -524,6 +699,10 @@ class Tanh(Function):
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
         return gy * (1 - y * y)
+
+
+def tanh(input):
+    return Tanh.apply(input)
 
 
 class Relu(Function):
@@ -545,6 +724,10 @@ class Relu(Function):
         return gy * (y > 0)
 
 
+def relu(input):
+    return Relu.apply(input)
+
+
 class LeakyRelu(Function):
     """y = x if x > 0 else slope * x. (*) -> (*)"""
 
@@ -559,6 +742,10 @@ class LeakyRelu(Function):
     @staticmethod
     def backward(ctx, gy):
         return gy * Tensor._make(ctx.scale), None
+
+
+def leaky_relu(input, negative_slope=0.01):
+    return LeakyRelu.apply(input, negative_slope)
 
 
 class Gelu(Function):
@@ -581,6 +768,8 @@ class Gelu(Function):
 
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
 _GELU_CUBIC = 0.044715  # the tanh approximation: tanh(sqrt(2/pi) (x + 0.044715 x^3))
 
 
@@ -595,6 +784,10 @@ def _gelu_terms(x, approximate):
     cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
     pdf = exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
     return x * cdf, cdf + x * pdf
+
+
+def gelu(input, approximate="none"):
+    return Gelu.apply(input, approximate)
 
 
 class Softplus(Function):
@@ -620,7 +813,13 @@ class Softplus(Function):
         return gy * where(z > ctx.threshold, 1.0, sigmoid(z)), None, None
 
 
-# -- selection -------------------------------------------------------------------------------
+def softplus(input, beta=1.0, threshold=20.0):
+    return Softplus.apply(input, beta, threshold)
+
+
+# -- selection, copies and casts -------------------------------------------------------------
+
+
 class Where(Function):
     """y = a where cond else b; the gradient flows to the side that was chosen."""
 
@@ -644,6 +843,17 @@ class Where(Function):
         ga = sum_to(where(cond, gy, 0.0), sa) if ctx.needs_input_grad[1] else None
         gb = sum_to(where(cond, 0.0, gy), sb) if ctx.needs_input_grad[2] else None
         return None, ga, gb
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
+        from minigrad.ops.indexing import nonzero  # indexing imports this module
+
+        return nonzero(tensor_arg(condition, None), as_tuple=True)
+    cond = condition if isinstance(condition, Tensor) else tensor_arg(condition, input)
+    if cond.array.dtype != np.bool_:
+        cond = Cast.apply(cond, dtypes.bool_)
+    return Where.apply(cond, tensor_arg(input, cond), tensor_arg(other, cond))
 
 
 class Clamp(Function):
@@ -674,6 +884,19 @@ class Clamp(Function):
         return gy * Tensor._make(ctx.keep), None, None
 
 
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # tensor bounds get gradients too: each place takes it from the value it chose
+        y = input if min is None else where(input >= min, input, min)
+        return y if max is None else where(y <= max, y, max)
+    return Clamp.apply(input, min, max)
+
+
+clip = clamp
+
+
 class Maximum(Function):
     """y = max(a, b) elementwise; ties split the gradient in half, as PyTorch."""
 
@@ -682,12 +905,14 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, z = a.array, b.array
+        op = type(ctx).op_name  # "maximum", or "minimum" for the subclass
         try:
-            y = cast_to(a.device.xp.maximum(x, z), result_dtype(a, b))
+            y = cast_to(getattr(a.device.xp, op)(x, z), result_dtype(a, b))
         except ValueError:
-            raise broadcast_error("maximum", a, b) from None
+            raise broadcast_error(op, a, b) from None
+        a_wins = x > z if op == "maximum" else x < z
         ctx.shapes = (x.shape, z.shape)
-        ctx.share = ((x > z) + 0.5 * (x == z)).astype(y.dtype)
+        ctx.share = (a_wins + 0.5 * (x == z)).astype(y.dtype)  # a's part of the gradient
         return y
 
     @staticmethod
@@ -697,21 +922,18 @@ class Maximum(Function):
         return _grad_for(ctx, 0, gy * share, sa), _grad_for(ctx, 1, gy * (1 - share), sb)
 
 
+def maximum(input, other):
+    return Maximum.apply(input, other)
+
+
 class Minimum(Maximum):
     """y = min(a, b) elementwise; ties split the gradient in half, as PyTorch."""
 
     op_name = "minimum"
 
-    @staticmethod
-    def forward(ctx, a, b):
-        x, z = a.array, b.array
-        try:
-            y = cast_to(a.device.xp.minimum(x, z), result_dtype(a, b))
-        except ValueError:
-            raise broadcast_error("minimum", a, b) from None
-        ctx.shapes = (x.shape, z.shape)
-        ctx.share = ((x < z) + 0.5 * (x == z)).astype(y.dtype)
-        return y
+
+def minimum(input, other):
+    return Minimum.apply(input, other)
 
 
 class MaskedFill(Function):
@@ -733,6 +955,12 @@ class MaskedFill(Function):
         return sum_to(where(Tensor._make(ctx.mask), 0.0, gy), gy.shape), None, None
 
 
+def masked_fill(input, mask, value):
+    if mask.array.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
+    return MaskedFill.apply(input, mask, value)
+
+
 class Clone(Function):
     """y = a copy of x. (*) -> (*)"""
 
@@ -745,6 +973,10 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, gy):
         return gy
+
+
+def clone(input):
+    return Clone.apply(input)
 
 
 class Copy(Function):
@@ -771,6 +1003,11 @@ class Copy(Function):
         return gdst, sum_to(gy, ctx.src_shape) if ctx.needs_input_grad[1] else None
 
 
+def copy(dst, src):
+    """dst's shape and dtype with src's values (the op behind `dst.copy_(src)`)."""
+    return Copy.apply(dst, tensor_arg(src, dst))
+
+
 class Cast(Function):
     """y = x as another dtype; the gradient is cast back to x's dtype."""
 
@@ -786,214 +1023,9 @@ class Cast(Function):
         return gy.to(dtype=ctx.dtype), None
 
 
-# -- the functions users call ----------------------------------------------------------------
-def add(input, other, alpha=1):
-    return Add.apply(input, tensor_arg(other, input), alpha)
-
-
-def sub(input, other, alpha=1):
-    if any(isinstance(x, Tensor) and x.array.dtype == np.bool_ for x in (input, other)):
-        raise RuntimeError(
-            "sub: subtraction, the `-` operator, with a bool tensor is not supported. To "
-            "invert a mask, use the `~` or `logical_not()` operator instead."
-        )
-    return Sub.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
-
-
-def mul(input, other):
-    return Mul.apply(tensor_arg(input, other), tensor_arg(other, input))
-
-
-def div(input, other, *, rounding_mode=None):
-    if rounding_mode is None:
-        return Div.apply(tensor_arg(input, other), tensor_arg(other, input))
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    if rounding_mode == "trunc":
-        return _no_grad_binary(TruncDivide, input, other)
-    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
-
-
-true_divide = divide = div
-multiply = mul
-subtract = sub
-
-
-def pow(input, exponent):
-    return Pow.apply(tensor_arg(input, exponent), tensor_arg(exponent, input))
-
-
-def neg(input):
-    if input.array.dtype == np.bool_:
-        raise RuntimeError(
-            "neg: negation, the `-` operator, on a bool tensor is not supported. To invert a "
-            "mask, use the `~` or `logical_not()` operator instead."
-        )
-    return Neg.apply(input)
-
-
-negative = neg
-
-
-def exp(input):
-    return Exp.apply(input)
-
-
-def expm1(input):
-    return Expm1.apply(input)
-
-
-def exp2(input):
-    """2 ** x, as exp(x ln 2) (a float for integer input too)."""
-    return Exp.apply(input * math.log(2))
-
-
-def log(input):
-    return Log.apply(input)
-
-
-def log1p(input):
-    return Log1p.apply(input)
-
-
-def sqrt(input):
-    return Sqrt.apply(input)
-
-
-def rsqrt(input):
-    return 1 / Sqrt.apply(input)
-
-
-def abs(input):
-    return Abs.apply(input)
-
-
-def sign(input):
-    return Sign.apply(input)
-
-
-def log2(input):
-    return Log.apply(input) * (1 / math.log(2))
-
-
-def log10(input):
-    return Log.apply(input) * (1 / math.log(10))
-
-
-def tan(input):
-    return Sin.apply(input) / Cos.apply(input)
-
-
-def sin(input):
-    return Sin.apply(input)
-
-
-def cos(input):
-    return Cos.apply(input)
-
-
-def erf(input):
-    return Erf.apply(input)
-
-
-def floor(input):
-    return Floor.apply(input)
-
-
-def ceil(input):
-    return Ceil.apply(input)
-
-
-def round(input):
-    return Round.apply(input)
-
-
-def trunc(input):
-    return Trunc.apply(input)
-
-
-fix = trunc
-
-
-def frac(input):
-    """x - trunc(x): the fractional part, with the sign of x."""
-    return input - Trunc.apply(input)
-
-
-def atan2(input, other):
-    return Atan2.apply(input, other)
-
-
-arctan2 = atan2
-
-
-def fmod(input, other):
-    return Fmod.apply(tensor_arg(input, other), tensor_arg(other, input))
-
-
-def reciprocal(input):
-    return div(1.0, input)
-
-
-def lerp(input, end, weight):
-    """input + weight * (end - input); weight is a number or a tensor."""
-    return input + weight * (end - input)
-
-
-def square(input):
-    return Mul.apply(input, input)
-
-
-def sigmoid(input):
-    return Sigmoid.apply(input)
-
-
-def tanh(input):
-    return Tanh.apply(input)
-
-
-def relu(input):
-    return Relu.apply(input)
-
-
-def leaky_relu(input, negative_slope=0.01):
-    return LeakyRelu.apply(input, negative_slope)
-
-
-def gelu(input, approximate="none"):
-    return Gelu.apply(input, approximate)
-
-
-def softplus(input, beta=1.0, threshold=20.0):
-    return Softplus.apply(input, beta, threshold)
-
-
-def silu(input):
-    return input * Sigmoid.apply(input)
-
-
-def where(condition, input=None, other=None):
-    if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
-        from minigrad.ops.indexing import nonzero  # indexing imports this module
-
-        return nonzero(tensor_arg(condition, None), as_tuple=True)
-    cond = condition if isinstance(condition, Tensor) else tensor_arg(condition, input)
-    if cond.array.dtype != np.bool_:
-        cond = Cast.apply(cond, dtypes.bool_)
-    return Where.apply(cond, tensor_arg(input, cond), tensor_arg(other, cond))
-
-
-def clamp(input, min=None, max=None):
-    if min is None and max is None:
-        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        # tensor bounds get gradients too: each place takes it from the value it chose
-        y = input if min is None else where(input >= min, input, min)
-        return y if max is None else where(y <= max, y, max)
-    return Clamp.apply(input, min, max)
-
-
-clip = clamp
+def cast(input, dtype):
+    dtype = dtypes.to_dtype(dtype)
+    return Cast.apply(input, dtype)
 
 
 def clamp_min(input, min):
@@ -1002,34 +1034,3 @@ def clamp_min(input, min):
 
 def clamp_max(input, max):
     return clamp(input, max=max)
-
-
-def maximum(input, other):
-    return Maximum.apply(input, other)
-
-
-def minimum(input, other):
-    return Minimum.apply(input, other)
-
-
-def masked_fill(input, mask, value):
-    if mask.array.dtype != np.bool_:
-        raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
-    return MaskedFill.apply(input, mask, value)
-
-
-def clone(input):
-    return Clone.apply(input)
-
-
-def copy(dst, src):
-    """dst's shape and dtype with src's values (the op behind `dst.copy_(src)`)."""
-    return Copy.apply(dst, tensor_arg(src, dst))
-
-
-def cast(input, dtype):
-    dtype = dtypes.to_dtype(dtype)
-    return Cast.apply(input, dtype)
-
-
-# -- ops without gradients: comparisons, logic, integer division -----------------------------
