@@ -346,9 +346,16 @@ def _check_version(node, tensor, version):
 
 
 def _raise_device_mismatch(cls, args):
-    devices = ", ".join(str(a.device) for a in args if isinstance(a, Tensor))
-    op = cls.__name__.lower()
-    raise RuntimeError(
-        f"{op}: expected all tensors to be on the same device, but found tensors on {devices}. "
-        "minigrad never copies between devices silently: move one with .to(device)."
-    )
+    check_same_device(cls.op_name or cls.__name__.lower(), *args)
+
+
+def check_same_device(op: str, *tensors) -> None:
+    """RuntimeError naming op and the devices unless the tensors among `tensors` share one
+    (Function.apply checks every op; ops that are not Functions call this themselves)."""
+    devices = {t._device for t in tensors if isinstance(t, Tensor)}
+    if len(devices) > 1:
+        names = ", ".join(str(t.device) for t in tensors if isinstance(t, Tensor))
+        raise RuntimeError(
+            f"{op}: expected all tensors to be on the same device, but found tensors on "
+            f"{names}. minigrad never copies between devices silently: move one with .to()."
+        )

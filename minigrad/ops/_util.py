@@ -95,17 +95,6 @@ def broadcast_error(op: str, a, b) -> RuntimeError:
     return RuntimeError(f"{op}: shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast")
 
 
-def check_same_device(op: str, *tensors) -> None:
-    """For ops that are not Functions (comparisons): the same rule as Function.apply."""
-    devices = {t._device for t in tensors if isinstance(t, Tensor)}
-    if len(devices) > 1:
-        names = ", ".join(str(t.device) for t in tensors if isinstance(t, Tensor))
-        raise RuntimeError(
-            f"{op}: expected all tensors to be on the same device, but found tensors on "
-            f"{names}. minigrad never copies between devices silently: move one with .to()."
-        )
-
-
 def quiet():
     """# NOTE: PyTorch gives inf and nan silently (1 / 0, log(0), sqrt(-1)); NumPy would warn.
     Only the ops whose domain makes that common use this: it costs about a microsecond."""

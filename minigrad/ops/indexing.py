@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import Function, check_same_device
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import array_of, broadcast_error, check_same_device, normalize_dim
+from minigrad.ops._util import array_of, broadcast_error, normalize_dim
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import Function, check_same_device
 from minigrad.ops._util import (
     array_of,
     broadcast_error,
     cast_to,
-    check_same_device,
     quiet,
     result_dtype,
     tensor_arg,
@@ -45,7 +44,6 @@ def _division(op, fn):
 def _no_grad_binary(cls, a, b):
     """`cls` (a NoGrad op) of a and b, numbers made tensors; no graph."""
     a, b = tensor_arg(a, b), tensor_arg(b, a)
-    check_same_device(cls.op_name, a, b)
     try:
         return cls.apply(a, b)
     except ValueError:
