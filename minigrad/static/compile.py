@@ -9,6 +9,8 @@ backward graph reads) and its backward replays the backward graph derived once f
 
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.static.autodiff import _xp_of, derive_backward
@@ -24,10 +26,10 @@ class _CompiledCall(Function):
     @staticmethod
     def forward(ctx, plan, *tensors):
         arrays = plan.forward(*(t.array for t in tensors[: plan.n_inputs]))
-        # the replayed values backward reads stay with this node until it is dropped (the
-        # next step's loss replaces it); save_for_backward() lets the engine mark it freed
-        ctx.plan, ctx.saved = plan, arrays[plan.n_outputs :]
-        ctx.save_for_backward()
+        # the replayed values backward reads are saved tensors of this node: the engine frees
+        # them after backward (unless retain_graph=True), so a region keeps no memory after
+        ctx.plan = plan
+        ctx.save_for_backward(*(_as_tensor(a) for a in arrays[plan.n_outputs :]))
         outs = arrays[: plan.n_outputs]
         return outs if plan.structure is not None else outs[0]
 
@@ -36,12 +38,26 @@ class _CompiledCall(Function):
         plan = ctx.plan
         # NOTE: raises the usual "backward through the graph a second time" error once the
         # engine has freed this node (a backward without retain_graph=True)
-        ctx.saved_tensors  # noqa: B018
-        found = plan.backward(*(grads[k].array for k in plan.grad_outputs), *ctx.saved)
+        saved = [_value(t) for t in ctx.saved_tensors]
+        found = plan.backward(*(grads[k].array for k in plan.grad_outputs), *saved)
         out = [None] * (1 + plan.n_inputs + len(plan.params))
         for slot, g in zip(plan.grad_slots, found):
             out[1 + slot] = None if g is None else Tensor._make(g)
         return tuple(out)
+
+
+def _as_tensor(value) -> Tensor:
+    """A saved value as a tensor; a control-flow node's residual (a Python object) inside a
+    0-d object array."""
+    if hasattr(value, "dtype"):
+        return Tensor._make(value)
+    holder = np.empty((), dtype=object)
+    holder[()] = value
+    return Tensor._make(holder)
+
+
+def _value(t: Tensor):
+    return t.array[()] if t.array.dtype == object else t.array
 
 
 class Plan:

@@ -271,3 +271,29 @@ def test_a_gradient_traced_without_zeros_is_right_with_zeros(op):
     want = minigrad.tensor(z.array, requires_grad=True)
     f(want).backward()
     np.testing.assert_allclose(z.grad.array, want.grad.array)
+
+
+def test_a_compiled_region_frees_its_saved_values_after_backward():
+    w = minigrad.randn(4, 3, dtype=minigrad.float64, requires_grad=True)
+    f = static.compile(lambda x: (x @ w).tanh().sum())
+    loss = f(minigrad.randn(2, 4, dtype=minigrad.float64))
+    node = loss.grad_fn
+    assert _arrays_held(node)  # the values backward reads: tanh's output, x...
+    loss.backward()
+    assert _arrays_held(node) == []
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()
+
+
+def _arrays_held(node) -> list:
+    """The arrays a graph node keeps, directly or in lists, tuples and tensors (not its plan)."""
+    found, todo = [], [v for k, v in vars(node).items() if k != "plan"]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, np.ndarray):
+            found.append(v)
+        elif isinstance(v, (list, tuple)):
+            todo += v
+        elif isinstance(v, minigrad.Tensor):
+            todo.append(v.array)
+    return found
