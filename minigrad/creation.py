@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from minigrad import dtypes, random
-from minigrad.backend import get_device
+from minigrad.backend import device_of, get_device, use
 from minigrad.tensor import Tensor, _host, _shape_args
 
 
@@ -21,7 +21,7 @@ def _finish(array, requires_grad: bool) -> Tensor:
 
 def _infer_dtype(data, array: np.ndarray) -> dtypes.dtype:
     """PyTorch's rule: NumPy arrays keep their dtype; Python numbers map to the defaults."""
-    if isinstance(data, (np.ndarray, np.generic)):
+    if isinstance(data, (np.ndarray, np.generic)) or _is_device_array(data):
         return dtypes.from_numpy_dtype(array.dtype)
     kind = array.dtype.kind
     if kind == "b":
@@ -34,20 +34,33 @@ def _infer_dtype(data, array: np.ndarray) -> dtypes.dtype:
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of `data` (a number, nested lists, an array or a tensor)."""
-    dev = get_device(device)
+    """A new tensor holding a copy of `data` (a number, nested lists, an array or a tensor).
+
+    A tensor or a CuPy array keeps its device unless `device=` names another, as in PyTorch:
+    data never moves between devices unless asked."""
     if isinstance(data, Tensor):
-        host = _host(data.array)
+        source = data.array
+    elif _is_device_array(data):
+        source = data
     elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        host = np.array([_host(x.array) if isinstance(x, Tensor) else x for x in data])
+        source = np.array([_host(x.array) if isinstance(x, Tensor) else x for x in data])
     else:
-        host = _host(np.asarray(data)) if not hasattr(data, "get") else data.get()
+        source = np.asarray(data)
+    dev = get_device(device) if device is not None else device_of(source)
+    if dev.type == "cpu":
+        source = _host(source)
     dt = (
         dtypes.to_dtype(dtype)
         if dtype is not None
-        else (data.dtype if isinstance(data, Tensor) else _infer_dtype(data, host))
+        else (data.dtype if isinstance(data, Tensor) else _infer_dtype(data, source))
     )
-    return _finish(dev.xp.array(host, dtype=dt.np), requires_grad)
+    with use(dev):
+        return _finish(dev.xp.array(source, dtype=dt.np), requires_grad)
+
+
+def _is_device_array(data) -> bool:
+    """A CuPy array (it has .get() to copy to the host, and the .device it lives on)."""
+    return hasattr(data, "get") and hasattr(data, "device") and hasattr(data, "shape")
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:

@@ -4,7 +4,8 @@ The graded notebook follows the solution's cell order: locked cells (tests with 
 tests, given code) come from the solution whatever the student did, answer cells come from the
 student's notebook by grade_id (a deleted one becomes its stub), and cells the student added
 stay right after the graded cell they followed. Tampering with a locked cell is detected by
-checksum and reported; the original is what runs.
+checksum and reported; the original is what runs. A locked cell as an earlier published release
+had it (the instructor edited a test after handing the chapter out) is not tampering.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from nbformat import NotebookNode
 from . import notebook as nbf
 from .build import release
 from .notebook import ANSWER, GIVEN, MANUAL, PLAIN, TEST
+
+# Exceptions that mean "the answer is wrong" (a test's verdict), not "the code broke":
+# minigrad.testing's gradient check raises GradcheckError, a RuntimeError as in PyTorch.
+FAILED_TESTS = ("AssertionError", "GradcheckError")
 
 PASSED, FAILED, NOT_DONE, ERROR, NOT_RUN, TIMED_OUT = (
     "passed",
@@ -47,6 +52,7 @@ class Assembly:
     flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     tampered: list[str] = field(default_factory=list)
+    earlier: list[str] = field(default_factory=list)  # locked cells as an earlier release had them
 
 
 def questions(solution: NotebookNode) -> list[Question]:
@@ -96,8 +102,13 @@ def _flag(asm: Assembly, flag: str) -> None:
         asm.flags.append(flag)
 
 
-def _graded_cell(original: NotebookNode, released: NotebookNode, theirs, asm: Assembly):
-    """The version of one graded cell that runs, noting deletions and tampering."""
+def _graded_cell(
+    original: NotebookNode, released: NotebookNode, theirs, asm: Assembly, accepted: set[str]
+):
+    """The version of one graded cell that runs, noting deletions and tampering.
+
+    accepted: checksums this locked cell had in earlier published releases.
+    """
     gid, kind = nbf.grade_id(original), nbf.role(original)
     if kind in (TEST, GIVEN):
         if theirs is None:
@@ -106,7 +117,10 @@ def _graded_cell(original: NotebookNode, released: NotebookNode, theirs, asm: As
         else:
             mine = copy.deepcopy(released)
             mine.source, mine.cell_type = theirs.get("source", ""), theirs.get("cell_type")
-            if nbf.checksum(mine) != released.metadata["minigrad"]["checksum"]:
+            digest = nbf.checksum(mine)
+            if digest in accepted and digest != released.metadata["minigrad"]["checksum"]:
+                asm.earlier.append(gid)
+            elif digest != released.metadata["minigrad"]["checksum"]:
                 asm.tampered.append(gid)
         cell = copy.deepcopy(released)
         if kind == TEST:  # hidden tests go back in
@@ -121,8 +135,16 @@ def _graded_cell(original: NotebookNode, released: NotebookNode, theirs, asm: As
     return cell
 
 
-def assemble(solution: NotebookNode, chapter: str, student: NotebookNode) -> Assembly:
-    """The notebook to grade for one student (see the module docstring)."""
+def assemble(
+    solution: NotebookNode,
+    chapter: str,
+    student: NotebookNode,
+    accepted: dict[str, set[str]] | None = None,
+) -> Assembly:
+    """The notebook to grade for one student (see the module docstring).
+
+    accepted maps a locked cell's grade_id to its checksums in earlier published releases.
+    """
     released = release(solution, chapter)
     graded = [(o, r) for o, r in zip(solution.cells, released.cells) if nbf.role(o) != PLAIN]
     known = [nbf.grade_id(o) for o, _ in graded]
@@ -133,7 +155,8 @@ def assemble(solution: NotebookNode, chapter: str, student: NotebookNode) -> Ass
     for original, released_cell in graded:
         gid = nbf.grade_id(original)
         asm.positions[gid] = len(cells)
-        cells.append(_graded_cell(original, released_cell, by_id.get(gid), asm))
+        earlier = (accepted or {}).get(gid, set())
+        cells.append(_graded_cell(original, released_cell, by_id.get(gid), asm, earlier))
         cells.extend(extras.get(gid, []))
     out.cells = [_as_v4_cell(c) for c in cells]
     if asm.tampered:
@@ -141,6 +164,11 @@ def assemble(solution: NotebookNode, chapter: str, student: NotebookNode) -> Ass
             "locked cells edited (graded with the originals): " + ", ".join(asm.tampered)
         )
         _flag(asm, "tampered")
+    if asm.earlier:
+        asm.notes.append(
+            "locked cells as an earlier release had them (accepted; the current ones ran): "
+            + ", ".join(asm.earlier)
+        )
     stubs = {nbf.grade_id(o): r.source for o, r in graded if nbf.role(o) == ANSWER}
     if stubs and all(_same_source(by_id.get(g), stub) for g, stub in stubs.items()):
         _flag(asm, "unattempted")
@@ -205,7 +233,7 @@ def classify(
     ename, evalue = record.get("ename", "Error"), record.get("evalue", "")
     if ename == "CellTimeout":
         return TIMED_OUT, evalue
-    if ename == "AssertionError":
+    if ename in FAILED_TESTS:
         return FAILED, evalue or "assertion failed (the test gave no message)"
     failed_answer = next((a for a in answers if a and a["status"] != "ok"), None)
     if failed_answer is not None:

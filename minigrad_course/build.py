@@ -18,7 +18,7 @@ from . import notebook as nbf
 from .chapters import all_chapters
 from .notebook import ANSWER, GIVEN, MANUAL, PLAIN, TEST, NotebookError, Problem
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: locked cells carry their original source
 _DROPPED_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
 _DROPPED_NOTEBOOK_METADATA = ("widgets",)
 
@@ -35,8 +35,6 @@ def _meta_problems(cell: NotebookNode) -> list[str]:
             f"metadata.nbgrader has keys nbgrader does not allow: {extra}; "
             "put minigrad's own data under metadata.minigrad"
         )
-    if meta.get("task"):
-        problems.append("nbgrader task cells are not supported")
     if meta.get("schema_version") != 3:
         problems.append(
             f"metadata.nbgrader.schema_version must be 3, not {meta.get('schema_version')!r}"
@@ -50,8 +48,6 @@ def _meta_problems(cell: NotebookNode) -> list[str]:
             problems.append(f"a graded cell needs points >= 0, not {value!r}")
     if kind == TEST and cell.cell_type != "code":
         problems.append("a test cell (grade=true, solution=false) must be a code cell")
-    if kind == TEST and not meta.get("locked"):
-        problems.append("a test cell must be locked (locked=true)")
     return problems
 
 
@@ -63,7 +59,8 @@ def _cell_problems(nb_name: str, index: int, cell: NotebookNode) -> list[Problem
         return Problem(nb_name, index + 1, line, gid, message)
 
     found = [problem(m) for m in _meta_problems(cell)]
-    found += [problem(m, line) for line, m in nbf.marker_problems(source)]
+    near_misses = nbf.marker_problems(source)
+    found += [problem(m, line) for line, m in near_misses]
     has_solution = nbf.has_marker(source, nbf.BEGIN_SOLUTION, nbf.END_SOLUTION)
     has_hidden = nbf.has_marker(source, nbf.BEGIN_HIDDEN, nbf.END_HIDDEN)
     if has_solution and kind not in (ANSWER, MANUAL):
@@ -86,13 +83,14 @@ def _cell_problems(nb_name: str, index: int, cell: NotebookNode) -> list[Problem
         )
     regions, errors = nbf.find_regions(source, nbf.BEGIN_SOLUTION, nbf.END_SOLUTION, "SOLUTION")
     found += [problem(m, line) for line, m in errors]
-    _, errors = nbf.find_regions(source, nbf.BEGIN_HIDDEN, nbf.END_HIDDEN, "HIDDEN TESTS")
-    found += [problem(m, line) for line, m in errors]
-    if kind in (ANSWER, MANUAL) and cell.cell_type == "code" and not regions and not errors:
+    _, hidden_errors = nbf.find_regions(source, nbf.BEGIN_HIDDEN, nbf.END_HIDDEN, "HIDDEN TESTS")
+    found += [problem(m, line) for line, m in hidden_errors]
+    # A marker already reported (misspelt, unmatched) must not also read as "no region".
+    if kind == ANSWER and cell.cell_type == "code" and not (has_solution or near_misses):
         found.append(
             problem(
                 "a code answer cell needs a # BEGIN SOLUTION / # END SOLUTION "
-                "region (otherwise students would get the answer)"
+                "region around the answer (otherwise students would get the answer)"
             )
         )
     return found
@@ -133,11 +131,11 @@ def _release_source(cell: NotebookNode) -> str:
     kind, source = nbf.role(cell), cell.source
     if kind in (ANSWER, MANUAL):
         regions, _ = nbf.find_regions(source, nbf.BEGIN_SOLUTION, nbf.END_SOLUTION, "SOLUTION")
-        if cell.cell_type == "code":
-            return nbf.replace_regions(source, regions, list(nbf.CODE_STUB), keep_indent=True)
-        if not regions:
-            return nbf.MARKDOWN_STUB
-        return nbf.replace_regions(source, regions, [nbf.MARKDOWN_STUB], keep_indent=False)
+        is_code = cell.cell_type == "code"
+        stub = list(nbf.CODE_STUB) if is_code else [nbf.MARKDOWN_STUB]
+        if not regions:  # nbgrader's rule: without markers the whole cell is the answer
+            return "\n".join(stub)
+        return nbf.replace_regions(source, regions, stub, keep_indent=is_code)
     if kind == TEST:
         regions, _ = nbf.find_regions(source, nbf.BEGIN_HIDDEN, nbf.END_HIDDEN, "HIDDEN TESTS")
         return nbf.replace_regions(source, regions, None, keep_indent=False).rstrip()
@@ -173,10 +171,16 @@ def release_cell(cell: NotebookNode) -> NotebookNode:
         out.metadata["nbgrader"] = _normalised_nbgrader(cell)
     elif "nbgrader" in out.metadata:
         del out.metadata["nbgrader"]
+    if nbf.role(cell) != PLAIN:  # as nbgrader releases them: JupyterLab keeps them in place
+        out.metadata["deletable"] = False
     minigrad = dict(out.metadata.get("minigrad", {}))
     minigrad.pop("checksum", None)
+    minigrad.pop("original", None)
     if nbf.is_locked(cell):
+        out.metadata["editable"] = False
         minigrad["checksum"] = nbf.checksum(out)
+        # `check` runs this when a student has changed the cell anyway (grading does the same).
+        minigrad["original"] = out.source
     if minigrad:
         out.metadata["minigrad"] = minigrad
     else:

@@ -3,13 +3,18 @@
 Runs the notebook in a fresh kernel and prints one line per question: passed, failing (with
 the test's assertion message, e.g. minigrad.testing's gradient-check report naming the op and
 shapes), not yet done (NotImplementedError) or error. Output on stderr (warnings) never counts.
+Only the visible tests run here (the student version has no hidden tests), and a locked cell a
+student changed runs as released, as it will at grading.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from nbformat import NotebookNode
 
 from . import notebook as nbf
 from .assemble import PASSED, questions, score
@@ -17,6 +22,10 @@ from .report import number
 from .sandbox import Jail, Limits, execute
 
 LABELS = {"failed": "failing"}
+VISIBLE_ONLY = (
+    "these are the visible tests only: grading also runs hidden tests, "
+    "so this total is not your grade"
+)
 
 
 @dataclass
@@ -26,6 +35,7 @@ class CheckReport:
     outcomes: dict[str, dict[str, Any]]
     other_errors: list[str]
     flags: list[str]
+    changed: list[str] = field(default_factory=list)  # locked cells the student edited
 
     @property
     def all_passed(self) -> bool:
@@ -44,7 +54,8 @@ class CheckReport:
             lines.append(f"{gid:<{width}}  {points:<6}  {label}")
         earned = sum(o["points"] for o in self.outcomes.values())
         total = sum(o["max"] for o in self.outcomes.values())
-        lines.append(f"{'total':<{width}}  {number(earned)}/{number(total)}")
+        lines.append(f"{'total':<{width}}  {number(earned)}/{number(total)}  ({VISIBLE_ONLY})")
+        lines += [f"note: {c}" for c in self.changed]
         lines += [f"note: {e}" for e in self.other_errors]
         lines += [f"note: the run stopped early ({f})" for f in self.flags]
         return "\n".join(lines)
@@ -53,6 +64,7 @@ class CheckReport:
 def check(path: Path, limits: Limits | None = None) -> CheckReport:
     """Run a student's notebook as it is and report each question."""
     nb = nbf.read_notebook(path)
+    changed = restore_locked_cells(nb)
     limits = limits or Limits(memory_mb=None)
     jail = Jail() if limits.memory_mb else None  # rlimits only; the student's own environment
     result = execute(nb, limits, cwd=path.resolve().parent, jail=jail)
@@ -66,4 +78,30 @@ def check(path: Path, limits: Limits | None = None) -> CheckReport:
         for r in result.cells
         if r["status"] != "ok" and r["index"] not in graded | answers
     ]
-    return CheckReport(outcomes, other, result.flags)
+    return CheckReport(outcomes, other, result.flags, changed)
+
+
+def restore_locked_cells(nb: NotebookNode) -> list[str]:
+    """Put back the released source of each locked cell a student changed; say which.
+
+    Grading always runs the originals, so running the edited version would promise points
+    that grading will not give.
+    """
+    notes = []
+    for index, cell in enumerate(nb.cells):
+        ours = cell.get("metadata", {}).get("minigrad")
+        recorded = ours.get("checksum") if isinstance(ours, dict) else None
+        if not nbf.is_locked(cell) or not recorded or nbf.checksum(cell) == recorded:
+            continue
+        where = f"cell {index + 1} ({nbf.grade_id(cell)!r}) is locked and was changed"
+        original = copy.deepcopy(cell)
+        original.source = str(ours.get("original", ""))
+        if nbf.checksum(original) == recorded:
+            cell.source = original.source
+            notes.append(f"{where}: grading runs the original, so this check ran the original")
+        else:
+            notes.append(
+                f"{where}: grading runs the original, not your version (this check ran yours; "
+                "copy the cell back from the released exercise)"
+            )
+    return notes

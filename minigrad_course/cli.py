@@ -1,4 +1,4 @@
-"""``minigrad-course``: build, verify, check, grade, doctor. Run with --help for each."""
+"""``minigrad-course``: build, verify, check, grade, gradebook, doctor. Run with --help for each."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 from .chapters import DEFAULT_EXERCISES, DEFAULT_SOLUTIONS, ChapterError, resolve_chapters
+from .grade import SubmissionsError
+from .gradebook import GradebookError
 from .notebook import NotebookError
 from .sandbox import Limits
 
@@ -105,11 +107,36 @@ def cmd_grade(args: argparse.Namespace) -> int:
         max_procs=args.max_procs,
         output_kb=args.output_kb,
     )
-    options = GradeOptions(out=args.out, jobs=args.jobs, limits=limits, force=args.force)
+    options = GradeOptions(
+        out=args.out,
+        jobs=args.jobs,
+        limits=limits,
+        force=args.force,
+        only=args.only,
+        accept_releases=args.accept_release,
+    )
     started = time.monotonic()
     rows = grade(solution, Path(args.submissions), options, progress=print)
     print(f"graded {len(rows)} submissions in {time.monotonic() - started:.1f} s -> {args.out}")
     return 0
+
+
+def cmd_gradebook(args: argparse.Namespace) -> int:
+    from .gradebook import export
+
+    if args.canvas is None and args.gradescope is None:
+        print("error: say what to write: --canvas FILE and/or --gradescope FILE", file=sys.stderr)
+        return 2
+    matched = export(args.grades, args.roster, args.canvas, args.gradescope, args.assignment)
+    for path in (args.canvas, args.gradescope):
+        if path is not None:
+            print(f"wrote {path} ({len(matched.rows)} students)")
+    if matched.unknown_folders:
+        print(f"graded but not on the roster: {', '.join(matched.unknown_folders)}")
+    if matched.not_graded:
+        names = ", ".join(f"{s.folder} ({s.name})" for s in matched.not_graded)
+        print(f"on the roster but not graded: {names}")
+    return 1 if matched.unknown_folders else 0
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -159,9 +186,36 @@ def make_parser() -> argparse.ArgumentParser:
         help="printed output kept per notebook (default 1024)",
     )
     p.add_argument("--force", action="store_true", help="regrade students already graded")
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="STUDENT",
+        help="grade these students again (folder or notebook names); keep everyone else's row",
+    )
+    p.add_argument(
+        "--accept-release",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="an exercise notebook handed out earlier (or a folder holding it): its locked "
+        "cells are not tampering (repeatable)",
+    )
     _dirs(p)
     _limits(p, timeout=600, memory=2048)
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("gradebook", help="Canvas / Gradescope CSV from grades.csv and a roster")
+    p.add_argument("grades", type=Path, help="the CSV that `grade` wrote")
+    p.add_argument(
+        "--roster", type=Path, required=True, help="CSV with the header folder,id,name,email"
+    )
+    p.add_argument("--canvas", type=Path, help="write Canvas's gradebook import CSV here")
+    p.add_argument("--gradescope", type=Path, help="write a Gradescope score CSV here")
+    p.add_argument(
+        "--assignment", help="the Canvas column: 'Name (123)' for an existing assignment"
+    )
+    p.set_defaults(func=cmd_gradebook)
 
     p = sub.add_parser("doctor", help="check Python, NumPy, minigrad, Jupyter, widgets, GPU")
     p.set_defaults(func=cmd_doctor)
@@ -173,7 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ChapterError, NotebookError, FileNotFoundError) as exc:
+    except (
+        ChapterError,
+        NotebookError,
+        SubmissionsError,
+        GradebookError,
+        FileNotFoundError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,11 +1,12 @@
 """Grade a class (``minigrad-course grade CHAPTER SUBMISSIONS --out grades.csv``).
 
 SUBMISSIONS holds one folder per student with the returned notebook under its exercise file
-name. Every folder gets a row, whatever is in it. Each notebook runs in a worker process of its
-own (see sandbox.py) with a wall-clock, memory and process limit; ``--jobs`` workers run at
-once. Finished students are saved one JSON file each in ``<out>_work/results/`` as they
-complete and the CSV is rewritten atomically after each, so an interrupted run, restarted,
-grades only what is missing.
+name, or one notebook per student (``alice.ipynb``, the shape of an LMS bulk download: the file
+name without ``.ipynb`` is the student). Every folder and notebook gets a row, whatever is in it.
+Each notebook runs in a worker process of its own (see sandbox.py) with a wall-clock, memory and
+process limit; ``--jobs`` workers run at once. Finished students are saved one JSON file each in
+``<out>_work/results/`` as they complete and the CSV is rewritten atomically after each, so an
+interrupted run, restarted, grades only what is missing.
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ class GradeOptions:
     force: bool = False
     sandbox_user: bool = True  # when root: run student code as an unprivileged uid
     uid_base: int = SANDBOX_UID_BASE
+    only: list[str] | None = None  # grade these students again; keep everyone else's row
+    # Exercise notebooks (or folders holding them) handed out earlier: their locked cells are
+    # accepted as they are, so editing a released test does not make old submissions tampered.
+    accept_releases: list[Path] = field(default_factory=list)
+
+
+class SubmissionsError(ValueError):
+    """A submissions folder (or --only) that names nobody to grade."""
 
 
 @dataclass
@@ -114,6 +123,43 @@ def find_submission(folder: Path, exercise_name: str) -> Submission:
     if len(likely) == 1:
         return Submission(folder.name, folder, likely[0], ["renamed"])
     return Submission(folder.name, folder, None, ["missing"])
+
+
+def _minigrad_meta(metadata) -> dict:
+    """metadata.minigrad of a cell or notebook as a dict (empty when absent or malformed)."""
+    meta = metadata.get("minigrad") if isinstance(metadata, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _question_ids(nb: NotebookNode) -> set[str]:
+    """grade_ids of the answer and test cells: what tells one chapter from another (given
+    cells such as `setup` are shared by every chapter)."""
+    kinds = (nbf.ANSWER, nbf.MANUAL, nbf.TEST)
+    return {g for c in nb.cells if nbf.role(c) in kinds and isinstance(g := nbf.grade_id(c), str)}
+
+
+def published_releases(paths: list[Path], exercise: str) -> list[tuple[str, dict[str, str]]]:
+    """(path, {grade_id: checksum of each locked cell}) of each earlier release handed out.
+
+    A path is a released exercise notebook, or a folder searched for one named `exercise`.
+    """
+    found = []
+    for path in paths:
+        files = [path] if path.is_file() else sorted(path.rglob(exercise))
+        if not files:
+            raise FileNotFoundError(f"--accept-release {path}: no {exercise} there")
+        for file in files:
+            nb = nbf.read_notebook(file)
+            chapter = _minigrad_meta(nb.metadata).get("chapter", Path(exercise).stem)
+            if f"{chapter}.ipynb" != exercise:
+                raise SubmissionsError(f"--accept-release {file}: an exercise of {chapter}")
+            found.append(
+                (
+                    str(file),
+                    {nbf.grade_id(c): nbf.checksum(c) for c in nb.cells if nbf.is_locked(c)},
+                )
+            )
+    return found
 
 
 def load_submission(sub: Submission) -> tuple[NotebookNode | None, list[str], str]:
@@ -284,10 +330,18 @@ class Grader:
         self.solution_path, self.submissions, self.options = solution_path, submissions, options
         self.chapter = solution_path.stem
         self.solution = nbf.read_notebook(solution_path)
-        release(self.solution, self.chapter)  # refuses a malformed solution up front
+        self.released = release(self.solution, self.chapter)  # refuses a malformed solution
         self.questions: list[Question] = questions(self.solution)
+        self.published = published_releases(options.accept_releases, f"{self.chapter}.ipynb")
+        self.accepted: dict[str, set[str]] = {}
+        for _, checksums in self.published:
+            for gid, digest in checksums.items():
+                self.accepted.setdefault(gid, set()).add(digest)
+        # NOTE: values, not spelling: `--timeout 600` (600.0) and the default (600) are one run.
+        limits = {k: float(v) if type(v) is int else v for k, v in asdict(options.limits).items()}
+        inputs = [limits, sorted(sorted(c.items()) for _, c in self.published)]
         self.digest = hashlib.sha256(
-            solution_path.read_bytes() + json.dumps(asdict(options.limits)).encode()
+            solution_path.read_bytes() + json.dumps(inputs, sort_keys=True).encode()
         ).hexdigest()
         self.paths = work_paths(options.out)
         self.lock = threading.Lock()
@@ -295,19 +349,36 @@ class Grader:
         self.results: dict[str, dict] = {}
 
     def students(self) -> list[Submission]:
-        folders = sorted(
-            p for p in self.submissions.iterdir() if p.is_dir() and not p.name.startswith(".")
-        )
-        return [find_submission(f, f"{self.chapter}.ipynb").snapshot() for f in folders]
+        """A submission per student folder and per notebook lying directly in submissions."""
+        exercise = f"{self.chapter}.ipynb"
+        entries = [p for p in self.submissions.iterdir() if not p.name.startswith(".")]
+        folders = sorted(p for p in entries if p.is_dir())
+        files = sorted(p for p in entries if p.suffix == ".ipynb" and p.is_file())
+        both = sorted({f.stem for f in files} & {d.name for d in folders})
+        if both:
+            raise SubmissionsError(
+                f"{', '.join(both)}: both a folder and a notebook in {self.submissions}; "
+                "keep one of the two for each student"
+            )
+        subs = [find_submission(f, exercise) for f in folders]
+        subs += [Submission(f.stem, f.parent, f, []) for f in files]
+        if not subs:
+            raise SubmissionsError(
+                f"nothing to grade in {self.submissions}: expected one folder per student "
+                f"(SUBMISSIONS/alice/{exercise}) or one notebook per student "
+                "(SUBMISSIONS/alice.ipynb)"
+            )
+        return [s.snapshot() for s in sorted(subs, key=lambda s: s.student)]
 
-    def saved_result(self, sub: Submission) -> dict | None:
+    def saved_result(self, sub: Submission, fresh: bool = True) -> dict | None:
+        """The saved row of a student; with fresh, only if nothing it depends on changed."""
         path = self.paths["results"] / f"{sub.student}.json"
         try:
             saved = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             return None
-        fresh = saved.get("fingerprint") == sub.fingerprint(self.digest)
-        return saved if fresh and saved.get("version") == RESULT_VERSION else None
+        same = not fresh or saved.get("fingerprint") == sub.fingerprint(self.digest)
+        return saved if same and saved.get("version") == RESULT_VERSION else None
 
     def grade_one(self, sub: Submission, slots: SandboxUsers) -> dict | None:
         """Grade one student and save the row; None when the run is being interrupted.
@@ -335,14 +406,12 @@ class Grader:
         nb, flags, note = load_submission(sub)
         if nb is None:
             return self._empty_result(sub, sub.flags + flags, [note])
-        asm = assemble(self.solution, self.chapter, nb)
-        theirs = nb.metadata.get("minigrad", {}).get("chapter")
-        graded_ids = {nbf.grade_id(c) for c in nb.cells if nbf.role(c) != nbf.PLAIN}
-        if graded_ids and not graded_ids & set(asm.positions):  # not one cell of ours
-            note = (
-                f"this is the notebook of chapter {theirs or 'another chapter'}, not {self.chapter}"
-            )
+        theirs = _question_ids(nb)
+        if theirs and not theirs & _question_ids(self.solution):  # not one question of ours
+            chapter = _minigrad_meta(nb.metadata).get("chapter") or "another chapter"
+            note = f"this is the notebook of {chapter}, not {self.chapter}"
             return self._empty_result(sub, sub.flags + ["wrong-chapter"], [note])
+        asm = assemble(self.solution, self.chapter, nb, self.accepted)
         slot = slots.slots.get()
         try:
             job_dir = self.paths["jobs"] / sub.student
@@ -353,7 +422,27 @@ class Grader:
         outcomes = score(self.questions, asm.positions, run["cells"])
         flags = sub.flags + asm.flags + run["flags"] + run_flags(run["cells"], run["kernel_log"])
         notes = asm.notes + ([run["error"]] if run["error"] else [])
-        return self._result(sub, outcomes, flags, notes)
+        result = self._result(sub, outcomes, flags, notes)
+        result["release"] = self.release_of(nb)
+        return result
+
+    def release_of(self, nb: NotebookNode) -> str:
+        """Which release the notebook was built from, by the checksums its locked cells record:
+        "current", the path of an --accept-release notebook, or "unknown"."""
+        recorded = {
+            gid: _minigrad_meta(c.get("metadata", {})).get("checksum")
+            for c in nb.cells
+            if nbf.is_locked(c) and isinstance(gid := nbf.grade_id(c), str)
+        }
+        current = {
+            nbf.grade_id(c): c.metadata["minigrad"]["checksum"]
+            for c in self.released.cells
+            if nbf.is_locked(c)
+        }
+        for name, checksums in [("current", current), *self.published]:
+            if recorded and recorded.items() <= checksums.items():
+                return name
+        return "unknown"
 
     def _empty_result(self, sub: Submission, flags: list[str], notes: list[str]) -> dict:
         message = "; ".join(n for n in notes if n) or "not graded"
@@ -393,12 +482,20 @@ def grade(
     """Grade every student folder in submissions; return the rows, sorted by student."""
     grader = Grader(solution_path, submissions, options)
     say = progress or (lambda message: None)
+    students = grader.students()
+    only = set(options.only or ())
+    unknown = sorted(only - {s.student for s in students})
+    if unknown:
+        raise SubmissionsError(f"--only: no submission for {', '.join(unknown)} in {submissions}")
     todo = []
-    for sub in grader.students():
-        saved = None if options.force else grader.saved_result(sub)
+    for sub in students:
+        if only and sub.student not in only:  # kept as it is, graded or not
+            saved = grader.saved_result(sub, fresh=False)
+        else:
+            saved = None if options.force or only else grader.saved_result(sub)
         if saved is not None:
             grader.results[sub.student] = saved
-        else:
+        elif not only or sub.student in only:
             todo.append(sub)
     say(f"{len(grader.results)} already graded, {len(todo)} to grade with {options.jobs} jobs")
     if todo:

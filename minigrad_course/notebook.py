@@ -28,12 +28,23 @@ NBGRADER_TOLERATED = ("task", "checksum", "cell_type")
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 
-_MARKER = r"^\s*(?:#+|<!--)\s*{}\s*(?:-->)?\s*$"
+# A marker line is exactly "#" (or "###", as nbgrader writes it), one space and the words, with
+# nothing else on the line but indentation: anything close to that is refused, never guessed at,
+# because a marker that is not recognised ships the answer or the hidden tests to students.
+_MARKER = r"^\s*#+ {}\s*$"
 BEGIN_SOLUTION = re.compile(_MARKER.format("BEGIN SOLUTION"))
 END_SOLUTION = re.compile(_MARKER.format("END SOLUTION"))
 BEGIN_HIDDEN = re.compile(_MARKER.format("BEGIN HIDDEN TESTS"))
 END_HIDDEN = re.compile(_MARKER.format("END HIDDEN TESTS"))
-_ANY_MARKER_WORDS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+_MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
+_MARKER_WORDS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+# A line that is nothing but a marker spelt another way: any case, any comment style, words run
+# together or misspelt ("#begin hidden test", "<!-- END SOLUTON -->", "BEGIN_SOLUTION"). Prose
+# that merely starts alike ("Begin solving for x", "# end tests early") is not one.
+_LOOKS_LIKE_MARKER = re.compile(
+    r"^\s*(?:#+|<!--|//)?\s*(begin|end)[\W_]*(hid\w*(?:[\W_]*tests?)?|sol\w*|tests?)\W*$",
+    re.IGNORECASE,
+)
 
 # Cell roles, decided by the nbgrader flags (see role()).
 ANSWER, MANUAL, TEST, GIVEN, PLAIN = "answer", "manual", "test", "given", "plain"
@@ -143,14 +154,24 @@ def checksum(cell: NotebookNode) -> str:
 
 
 def marker_problems(source: str) -> list[tuple[int, str]]:
-    """Lines mentioning a marker word without being a well-formed marker line."""
+    """Lines that look like a marker (or mention one) without being exactly one."""
     found = []
     for number, line in enumerate(source.splitlines(), start=1):
-        if any(word in line for word in _ANY_MARKER_WORDS) and not any(
-            rx.match(line) for rx in (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
-        ):
-            found.append((number, f"malformed marker line {line.strip()!r}"))
+        if any(rx.match(line) for rx in _MARKERS):
+            continue
+        looks = _LOOKS_LIKE_MARKER.match(line)
+        if looks or any(word in line for word in _MARKER_WORDS):
+            found.append((number, f"{line.strip()!r} is not a marker line; {_meant(looks)}"))
     return found
+
+
+def _meant(looks: re.Match[str] | None) -> str:
+    """The marker a near miss probably meant, as advice."""
+    if looks is None:
+        return "a marker must be a line of its own, e.g. '# BEGIN SOLUTION'"
+    verb = looks.group(1).upper()
+    words = "SOLUTION" if looks.group(2).lower().startswith("sol") else "HIDDEN TESTS"
+    return f"write exactly '# {verb} {words}' (or '### {verb} {words}') on a line of its own"
 
 
 def find_regions(

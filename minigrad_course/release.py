@@ -3,6 +3,9 @@
 1. The solution notebook runs top to bottom without an error: every test passes.
 2. The built exercise, with the hidden tests put back and the stubs as answers, fails every
    graded test only at its stub (NotImplementedError), and contains no hidden-test text.
+3. The built exercise as students get it (no hidden tests) fails every graded test at its stub
+   too: a test whose visible part never calls the answer would let an untouched stub pass
+   ``check``.
 
 Call it from a test::
 
@@ -106,6 +109,18 @@ def _exercise_problems(solution, chapter: str, released, limits, cwd: Path) -> l
     return problems
 
 
+def _visible_test_problems(solution, released, limits, cwd: Path) -> list[str]:
+    run = execute(released, limits, cwd)
+    positions = {nbf.grade_id(c): i for i, c in enumerate(released.cells) if nbf.grade_id(c)}
+    return [
+        f"test {gid!r} without its hidden tests is {outcome['status']!r} with the stub answers, "
+        "not 'not yet done': its visible part must call the answer, or an untouched stub "
+        "passes `check`"
+        for gid, outcome in score(questions(solution), positions, run.cells).items()
+        if outcome["status"] != NOT_DONE
+    ]
+
+
 def verify(
     chapter: str, solutions_dir: Path = DEFAULT_SOLUTIONS, limits: Limits | None = None
 ) -> VerifyReport:
@@ -122,4 +137,5 @@ def verify(
     cwd = path.resolve().parent  # chapters may read files next to them
     report.problems += _solution_problems(solution, limits, cwd)
     report.problems += _exercise_problems(solution, path.stem, released, limits, cwd)
+    report.problems += _visible_test_problems(solution, released, limits, cwd)
     return report

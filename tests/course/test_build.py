@@ -9,7 +9,7 @@ import pytest
 from conftest import CHAPTER, code, solution_notebook, write
 
 from minigrad_course import notebook as nbf
-from minigrad_course.build import build, release, validate
+from minigrad_course.build import FORMAT_VERSION, build, release, validate
 from minigrad_course.chapters import ChapterError, resolve_chapter
 from minigrad_course.cli import main
 from minigrad_course.notebook import NotebookError
@@ -55,8 +55,20 @@ def test_metadata_is_nbgrader_schema_3_plus_minigrad(course):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
     assert by_id(nb, "relu_test").metadata["nbgrader"]["points"] == 2
-    assert nb.metadata["minigrad"] == {"chapter": CHAPTER, "format": 1}
+    assert nb.metadata["minigrad"] == {"chapter": CHAPTER, "format": FORMAT_VERSION}
     nbformat.validate(nb)
+
+
+def test_locked_cells_are_read_only_in_jupyterlab_as_nbgrader_releases_them(course):
+    nb = built(course)
+    for gid in ("setup", "relu_test", "square_test", "mean_test"):
+        cell = by_id(nb, gid)
+        assert cell.metadata["editable"] is False and cell.metadata["deletable"] is False
+        assert cell.metadata["minigrad"]["original"] == cell.source  # what `check` falls back to
+    for gid in ("relu", "square", "mean", "explain"):  # answers: editable, never deleted
+        cell = by_id(nb, gid)
+        assert "editable" not in cell.metadata and cell.metadata["deletable"] is False
+    assert "deletable" not in nb.cells[0].metadata  # narrative cells stay the student's
 
 
 def test_build_is_byte_identical_and_check_detects_staleness(course, monkeypatch):
@@ -143,7 +155,54 @@ def test_malformed_marker_line_is_reported():
     nb = solution_notebook()
     nb.cells[2].source = "# BEGIN SOLUTION please\nx = 1\n# END SOLUTION"
     problems = [str(p) for p in validate(nb, "x.ipynb")]
-    assert any("line 1: malformed marker line" in p for p in problems)
+    assert any("line 1: '# BEGIN SOLUTION please' is not a marker line" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("cell", "line", "meant"),
+    [
+        (3, "# BEGIN HIDDEN TEST", "# BEGIN HIDDEN TESTS"),
+        (3, "# begin hidden tests", "# BEGIN HIDDEN TESTS"),
+        (3, "#END HIDDEN TESTS", "# END HIDDEN TESTS"),
+        (3, "<!-- BEGIN HIDDEN TESTS -->", "# BEGIN HIDDEN TESTS"),
+        (2, "    #BEGIN SOLUTION", "# BEGIN SOLUTION"),
+        (2, "    # End Solution", "# END SOLUTION"),
+        (2, "    # BEGIN_SOLUTION", "# BEGIN SOLUTION"),
+        (2, "    # BEGIN SOLUTON", "# BEGIN SOLUTION"),
+        (3, "# BEGIN HIDDEN", "# BEGIN HIDDEN TESTS"),
+    ],
+)
+def test_marker_typos_are_errors_naming_cell_and_line(cell, line, meant):
+    """A near-miss marker used to pass: the hidden tests (or the answer) shipped to students."""
+    nb = solution_notebook()
+    lines = nb.cells[cell].source.splitlines()
+    index = next(i for i, text in enumerate(lines) if "BEGIN" in text or "END" in text.upper())
+    lines[index] = line
+    nb.cells[cell].source = "\n".join(lines)
+    problems = [str(p) for p in validate(nb, "x.ipynb")]
+    gid = nbf.grade_id(nb.cells[cell])
+    where = f"x.ipynb: cell {cell + 1} (grade_id {gid!r}), line {index + 1}: {line.strip()!r}"
+    assert any(p.startswith(where) and f"write exactly '{meant}'" in p for p in problems), problems
+    with pytest.raises(NotebookError):
+        release(nb, CHAPTER)
+
+
+def test_exact_markers_and_prose_that_merely_starts_alike_are_accepted():
+    nb = solution_notebook()
+    nb.cells[2].source = nb.cells[2].source.replace("# BEGIN", "### BEGIN")
+    nb.cells[0].source += "\nBegin solving for x.\nEnd tests early when one fails."
+    nb.cells[3].source = "# begin testing the edge cases\n" + nb.cells[3].source
+    assert validate(nb, "x.ipynb") == []
+
+
+def test_a_missing_end_solution_gets_one_message():
+    nb = solution_notebook()
+    nb.cells[4].source = "def square(x):\n    # BEGIN SOLUTION\n    return x * x"
+    problems = [str(p) for p in validate(nb, "x.ipynb")]
+    assert problems == [
+        "x.ipynb: cell 5 (grade_id 'square'), line 2: "
+        "BEGIN SOLUTION without a matching END SOLUTION"
+    ]
 
 
 def test_nbgrader_released_metadata_is_accepted_on_input():

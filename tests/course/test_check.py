@@ -10,6 +10,7 @@ import pytest
 from conftest import CHAPTER, code
 from students import answered, cell_of
 
+from minigrad_course import notebook as nbf
 from minigrad_course.build import build
 from minigrad_course.check import check
 from minigrad_course.cli import main
@@ -57,11 +58,49 @@ def test_gradient_check_message_is_shown_faithfully(course, exercise):
     nb = answered(exercise)
     test = cell_of(nb, "relu_test")
     test.source = f"raise AssertionError({GRADCHECK_MESSAGE!r})"
+    released(test)
     path = course["root"] / "grad.ipynb"
     nbformat.write(nb, str(path))
     report = check(path)
     assert report.outcomes["relu_test"]["message"] == GRADCHECK_MESSAGE
     assert "input 0, shape (2, 3)" in report.table()
+
+
+def released(cell) -> None:
+    """Make an edited locked cell what the release says (as if the instructor wrote it)."""
+    cell.metadata["minigrad"].update(checksum=nbf.checksum(cell), original=cell.source)
+
+
+WRONG_BACKWARD = """\
+class Double(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2.0
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 3.0  # the student's mistake: d(2x)/dx is 2"""
+
+
+def test_a_wrong_gradient_is_a_failed_test_not_an_error(course, exercise):
+    """minigrad.testing.gradcheck raises GradcheckError (a RuntimeError, as in PyTorch)."""
+    nb = answered(exercise, relu=WRONG_BACKWARD)
+    setup = cell_of(nb, "setup")
+    setup.source += (
+        "\nfrom minigrad.autograd import Function\nfrom minigrad.testing import gradcheck"
+    )
+    released(setup)
+    test = cell_of(nb, "relu_test")
+    test.source = (
+        "import minigrad\nx = minigrad.randn(3, dtype=minigrad.float64, requires_grad=True)"
+    )
+    test.source += "\ngradcheck(Double.apply, (x,))"
+    released(test)
+    path = course["root"] / "gradient.ipynb"
+    nbformat.write(nb, str(path))
+    outcome = check(path).outcomes["relu_test"]
+    assert outcome["status"] == "failed", outcome
+    assert "gradcheck" in outcome["message"]
 
 
 def test_errors_outside_questions_are_noted(course, exercise):
@@ -97,3 +136,42 @@ def test_pytest_nbval_lax_works_on_exercises(course, exercise, solved, returncod
         timeout=300,
     )
     assert done.returncode == returncode, done.stdout + done.stderr
+
+
+def test_total_says_hidden_tests_run_at_grading(course, exercise, capsys):
+    """A full score in `check` is the visible tests only: it must not read as the grade."""
+    path = course["root"] / "done.ipynb"
+    nbformat.write(answered(exercise), str(path))
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "total        6/6  (these are the visible tests only: grading also runs hidden tests" in out
+    )
+
+
+def test_an_edited_locked_cell_runs_as_released_and_is_named(course, exercise):
+    nb = answered(exercise, relu="def relu(x):\n    return x")  # wrong answer
+    cell_of(nb, "relu_test").source = "assert True  # trust me"
+    path = course["root"] / "edited.ipynb"
+    nbformat.write(nb, str(path))
+    report = check(path)
+    assert report.outcomes["relu_test"]["status"] == "failed"  # the original test ran
+    assert report.changed == [
+        "cell 4 ('relu_test') is locked and was changed: grading runs the original, "
+        "so this check ran the original"
+    ]
+    assert report.changed[0] in report.table()
+
+
+def test_an_edited_locked_cell_without_its_original_is_still_named(course, exercise):
+    nb = answered(exercise)
+    test = cell_of(nb, "square_test")
+    test.source = "assert True"
+    del test.metadata["minigrad"]["original"]  # an exercise built before originals were kept
+    path = course["root"] / "old.ipynb"
+    nbformat.write(nb, str(path))
+    report = check(path)
+    assert "cell 6 ('square_test') is locked and was changed: grading runs the original, " in (
+        report.table()
+    )
+    assert "this check ran yours" in report.changed[0]

@@ -1,0 +1,149 @@
+"""Gradebook files an LMS imports (``minigrad-course gradebook grades.csv --roster roster.csv``).
+
+grades.csv (from ``grade``) names students by their submission folder; an LMS knows them by an
+id. A roster CSV with the header ``folder,id,name,email`` maps one to the other. The exports:
+
+- Canvas (Grades > Import): ``Student,ID,SIS User ID,SIS Login ID,Section,<assignment>`` with a
+  ``Points Possible`` row under the header. ``ID`` is the roster id, so it must be the Canvas
+  user id (the ``ID`` column of a Canvas gradebook export); an assignment column that names no
+  existing assignment (no ``(123)`` suffix) makes Canvas create one.
+- Gradescope: the header names of Gradescope's own score export,
+  ``Name,SID,Email,Total Score,Max Points,Status``; the roster id is the ``SID``.
+
+Folders with no roster entry and roster entries with no graded folder are listed, never guessed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .notebook import write_text_atomic
+from .report import number
+
+ROSTER_COLUMNS = ("folder", "id", "name", "email")
+CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+GRADESCOPE_COLUMNS = ("Name", "SID", "Email", "Total Score", "Max Points", "Status")
+MAX_CSV_BYTES = 16 * 2**20
+
+
+class GradebookError(ValueError):
+    """A roster or grades file that cannot be used as it is; says which and why."""
+
+
+@dataclass(frozen=True)
+class Student:
+    """One roster line: the submission folder and who it belongs to."""
+
+    folder: str
+    id: str
+    name: str
+    email: str
+
+
+@dataclass
+class Matched:
+    """grades.csv rows paired with roster students, and what could not be paired."""
+
+    rows: list[tuple[Student, dict[str, str]]] = field(default_factory=list)
+    unknown_folders: list[str] = field(default_factory=list)  # graded, not on the roster
+    not_graded: list[Student] = field(default_factory=list)  # on the roster, no row
+
+
+def _read_csv(path: Path, required: tuple[str, ...], what: str) -> list[dict[str, str]]:
+    """Rows of a CSV (UTF-8, a BOM from Excel allowed) that has at least the required columns."""
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise GradebookError(f"{path}: larger than {MAX_CSV_BYTES // 2**20} MB, not a {what}")
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise GradebookError(
+                f"{path}: a {what} needs the columns {', '.join(required)}; "
+                f"missing {', '.join(missing)} (found: {', '.join(reader.fieldnames or [])})"
+            )
+        return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+
+
+def read_roster(path: Path) -> dict[str, Student]:
+    """folder -> Student; refuses duplicate folders or ids (one would get the other's grade)."""
+    students: dict[str, Student] = {}
+    ids: dict[str, str] = {}
+    for line, row in enumerate(_read_csv(path, ROSTER_COLUMNS, "roster"), start=2):
+        student = Student(*(row[c] for c in ROSTER_COLUMNS))
+        if not student.folder or not student.id:
+            raise GradebookError(f"{path}, line {line}: folder and id must not be empty")
+        if student.folder in students:
+            raise GradebookError(f"{path}, line {line}: folder {student.folder!r} twice")
+        if student.id in ids:
+            raise GradebookError(
+                f"{path}, line {line}: id {student.id!r} also belongs to {ids[student.id]!r}"
+            )
+        students[student.folder], ids[student.id] = student, student.folder
+    return students
+
+
+def match(grades: list[dict[str, str]], roster: dict[str, Student]) -> Matched:
+    """Pair each grades row with its roster student by folder name."""
+    out = Matched()
+    graded = set()
+    for row in grades:
+        student = roster.get(row["student"])
+        if student is None:
+            out.unknown_folders.append(row["student"])
+        else:
+            out.rows.append((student, row))
+            graded.add(student.folder)
+    out.not_graded = [s for folder, s in sorted(roster.items()) if folder not in graded]
+    return out
+
+
+def _csv_text(header: tuple[str, ...] | list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def canvas_csv(matched: Matched, assignment: str, points: float) -> str:
+    """Canvas's gradebook import: one assignment column, a Points Possible row first."""
+    rows = [["Points Possible", "", "", "", "", number(points)]]
+    rows += [[s.name, s.id, "", "", "", number(float(r["total"]))] for s, r in matched.rows]
+    return _csv_text([*CANVAS_COLUMNS, assignment], rows)
+
+
+def gradescope_csv(matched: Matched) -> str:
+    """Gradescope's score columns, one row per graded student."""
+    rows = [
+        [
+            s.name,
+            s.id,
+            s.email,
+            number(float(r["total"])),
+            number(float(r["max"])),
+            "Missing" if "missing" in r["status"].split(";") else "Graded",
+        ]
+        for s, r in matched.rows
+    ]
+    return _csv_text(GRADESCOPE_COLUMNS, rows)
+
+
+def export(
+    grades_path: Path,
+    roster_path: Path,
+    canvas: Path | None = None,
+    gradescope: Path | None = None,
+    assignment: str | None = None,
+) -> Matched:
+    """Write the requested exports (atomically); return the pairing, unmatched lists included."""
+    grades = _read_csv(grades_path, ("student", "total", "max", "status"), "grades file")
+    matched = match(grades, read_roster(roster_path))
+    points = max((float(r["max"]) for r in grades), default=0.0)
+    if canvas is not None:
+        write_text_atomic(canvas, canvas_csv(matched, assignment or grades_path.stem, points))
+    if gradescope is not None:
+        write_text_atomic(gradescope, gradescope_csv(matched))
+    return matched
