@@ -78,6 +78,7 @@ class Function:
     ufunc_extra: tuple = ()
     cuda: str | None = None
     random = False  # draws random numbers: never merged or folded by static passes
+    quiet_domain = False  # forward silences NumPy's warnings (log(0), 1 / 0): a replay must too
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -149,6 +149,7 @@ class Div(Function):
     """y = a / b, broadcast; dy/da = 1 / b, dy/db = -a / b^2. (*), (*) -> (*)"""
 
     op_name = "div"
+    quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "divide", "{a} / {b}"
 
     @staticmethod
@@ -186,6 +187,7 @@ class Pow(Function):
     """y = a ** b; dy/da = b * a^(b-1), dy/db = y * log(a) (0 where a == 0). (*), (*) -> (*)"""
 
     op_name = "pow"
+    quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "power", "pow({a}, {b})"
 
     @staticmethod
@@ -367,6 +369,7 @@ class Log(Function):
     """y = log(x); dy/dx = 1 / x. (*) -> (*)"""
 
     op_name = "log"
+    quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "log", "log({a})"
 
     @staticmethod
@@ -397,6 +400,7 @@ class Log1p(Function):
     """y = log(1 + x); dy/dx = 1 / (1 + x). (*) -> (*)"""
 
     op_name = "log1p"
+    quiet_domain = True  # inf and nan out of its domain come silently
 
     @staticmethod
     def forward(ctx, x):
@@ -418,6 +422,7 @@ class Sqrt(Function):
     """y = sqrt(x); saves y; dy/dx = 1 / (2 y). (*) -> (*)"""
 
     op_name = "sqrt"
+    quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "sqrt", "sqrt({a})"
 
     @staticmethod

@@ -103,7 +103,7 @@ def _ufunc_kernel(cls, node: Node, graph: Graph, xp):
     no_grad = _NoGrad()
     if issubclass(cls, no_grad) and cls.forward is not no_grad.forward:
         return None  # more than the ufunc (integer division checks its divisor)
-    if operands is None or len(node.outputs) != 1:
+    if operands is None or len(node.outputs) != 1 or cls.quiet_domain:
         return None
     ins = [np.dtype(graph.values[node.inputs[k]].dtype) for kind, k in operands if kind == "in"]
     out = np.dtype(graph.values[node.outputs[0]].dtype)
@@ -261,16 +261,22 @@ def _fused_cpu(program):
 
     def fused(*xs):
         temps = []
-        for ufunc, args, extra in steps:
-            values = [_operand(kind, v, xs, temps) for kind, v in args]
-            reuse = next((temps[v] for kind, v in args if kind == "t"), None)
-            if reuse is not None and reuse.ndim:
-                temps.append(ufunc(*values, *extra, out=reuse))
-            else:
-                temps.append(ufunc(*values, *extra))
+        # NOTE: inf and nan come silently, as the ops' own forwards give them (`quiet()`)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            _run_steps(steps, xs, temps)
         return temps[-1]
 
     return fused
+
+
+def _run_steps(steps, xs, temps):
+    for ufunc, args, extra in steps:
+        values = [_operand(kind, v, xs, temps) for kind, v in args]
+        reuse = next((temps[v] for kind, v in args if kind == "t"), None)
+        if reuse is not None and reuse.ndim:
+            temps.append(ufunc(*values, *extra, out=reuse))
+        else:
+            temps.append(ufunc(*values, *extra))
 
 
 def _operand(kind, v, xs, temps):
