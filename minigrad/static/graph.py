@@ -173,7 +173,9 @@ def format_graph(graph: Graph) -> str:
         ins = ", ".join("None" if v is None else f"%{v}" for v in node.inputs)
         attrs = "".join(f", {k}={_attr_text(a)}" for k, a in node.attrs.items())
         outs = ", ".join(f"%{v}" for v in node.outputs)
-        lines.append(f"  {outs} = {node.op}({ins}{attrs})" + _pad(graph, node.outputs))
+        kept = node.outputs[node.n_results :]
+        note = f"  (saved for backward: {', '.join(f'%{v}' for v in kept)})" if kept else ""
+        lines.append(f"  {outs} = {node.op}({ins}{attrs})" + _pad(graph, node.outputs) + note)
         for name, sub in node.attrs.items():  # a control-flow node's regions, indented
             if isinstance(sub, Graph):
                 text = format_graph(sub).replace("\n", "\n      ")

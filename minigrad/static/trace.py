@@ -269,6 +269,7 @@ class Tracer:
                     "arguments; only tensors can be recorded there"
                 )
             attrs[positional[k]] = self._attribute(cls, a, refs)
+        _drop_trailing_defaults(cls, args, attrs)
         first_ref = len(inputs)
         inputs += [vid for vid, _ in refs]
         attrs = {k: _offset_refs(v, first_ref) for k, v in attrs.items()}
@@ -317,6 +318,22 @@ class Tracer:
         slots = [None if s is None else s + len(vids) for s in slots]
         out = tuple(results) if len(outs) > 1 else results[0]
         return self.record("custom", ctx, out, args, vids + inputs, attrs, slots, keeps=False)
+
+
+def _drop_trailing_defaults(cls, args, attrs) -> None:
+    """Leave out the last arguments that only repeat forward's defaults (add's alpha=1,
+    linear's b=None): the graph prints what the call changed, and a replay gets the same."""
+    names = parameters(cls)[0]
+    defaults = cls.forward.__defaults__ or ()
+    default_of = dict(zip(names[len(names) - len(defaults) :], defaults))
+    for k in range(min(len(args), len(names)) - 1, -1, -1):
+        name, value = names[k], args[k]
+        if name not in default_of or isinstance(value, Tensor):
+            return
+        default = default_of[name]
+        if type(value) is not type(default) or value != default:
+            return
+        del attrs[name]
 
 
 def _context(cls, args):
