@@ -144,8 +144,8 @@ class CrossEntropy(Function):
         if weight is None and bool(valid.all()):
             # NOTE: the common case (no weights, nothing ignored) needs no weight arrays
             safe, losses = t, -logp[rows, t]
-            denom = t.shape[0] if reduction == "mean" else 1
-            w = xp.ones(t.shape, x.array.dtype)
+            denom = logp.dtype.type(t.shape[0]) if reduction == "mean" else 1
+            w = None
         else:
             safe = xp.where(valid, t, 0)
             w = (weight.array[safe] if weight is not None else xp.ones(t.shape, logp.dtype)) * valid
@@ -153,7 +153,8 @@ class CrossEntropy(Function):
             denom = w.sum() if reduction == "mean" else 1
         ctx.save_for_backward(x)
         ctx.probs = xp.exp(logp)
-        ctx.scale, ctx.rows, ctx.cols, ctx.reduction = w / denom, rows, safe, reduction
+        scale = xp.full(t.shape, 1 / denom, logp.dtype) if w is None else w / denom
+        ctx.scale, ctx.rows, ctx.cols, ctx.reduction = scale, rows, safe, reduction
         if reduction == "none":
             return losses
         # NOTE: no division by the int 1 for "sum": NumPy 1.26 turns float32 / int into float64

@@ -9,8 +9,6 @@ backward graph reads) and its backward replays the backward graph derived once f
 
 from __future__ import annotations
 
-import numpy as np
-
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.static.autodiff import _xp_of, derive_backward
@@ -26,38 +24,26 @@ class _CompiledCall(Function):
     @staticmethod
     def forward(ctx, plan, *tensors):
         arrays = plan.forward(*(t.array for t in tensors[: plan.n_inputs]))
-        # the replayed values backward reads are saved tensors of this node: the engine frees
-        # them after backward (unless retain_graph=True), so a region keeps no memory after
+        # NOTE: the replayed values backward reads are kept where saved tensors are, as one
+        # entry (a tuple of arrays, not version-checked tensors: no one else holds them), so
+        # the engine frees them after backward unless retain_graph=True, as any node's
         ctx.plan = plan
-        ctx.save_for_backward(*(_as_tensor(a) for a in arrays[plan.n_outputs :]))
+        saved = arrays[plan.n_outputs :]
+        ctx._saved = (saved,) if saved else ()
         outs = arrays[: plan.n_outputs]
         return outs if plan.structure is not None else outs[0]
 
     @staticmethod
     def backward(ctx, *grads):
         plan = ctx.plan
-        # NOTE: raises the usual "backward through the graph a second time" error once the
-        # engine has freed this node (a backward without retain_graph=True)
-        saved = [_value(t) for t in ctx.saved_tensors]
+        if ctx._saved is None:  # freed by an earlier backward
+            ctx.saved_tensors  # noqa: B018 - raises the usual "a second time" error
+        saved = ctx._saved[0] if ctx._saved else ()
         found = plan.backward(*(grads[k].array for k in plan.grad_outputs), *saved)
         out = [None] * (1 + plan.n_inputs + len(plan.params))
         for slot, g in zip(plan.grad_slots, found):
             out[1 + slot] = None if g is None else Tensor._make(g)
         return tuple(out)
-
-
-def _as_tensor(value) -> Tensor:
-    """A saved value as a tensor; a control-flow node's residual (a Python object) inside a
-    0-d object array."""
-    if hasattr(value, "dtype"):
-        return Tensor._make(value)
-    holder = np.empty((), dtype=object)
-    holder[()] = value
-    return Tensor._make(holder)
-
-
-def _value(t: Tensor):
-    return t.array[()] if t.array.dtype == object else t.array
 
 
 class Plan:

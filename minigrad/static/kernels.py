@@ -194,9 +194,17 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
     )
     tail = [v for _, v in plan[n_inputs:]] if simple and in_order else None
 
+    if tail is not None and not saves:  # the common case: tensors, then attributes; 1 result
+
+        def run_plain(*arrays):
+            out = forward(cls.__new__(cls), *map(make, arrays), *tail)
+            return out.array if type(out) is Tensor else _results(out)
+
+        return run_plain
+
     def run(*arrays):
         ctx = cls.__new__(cls)
-        if tail is not None:  # tensors first, then plain attributes: the common case
+        if tail is not None:  # tensors first, then plain attributes
             out = forward(ctx, *map(make, arrays), *tail)
         elif simple:
             out = forward(ctx, *[make(arrays[v]) if kind == "in" else v for kind, v in plan])
@@ -212,6 +220,16 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
         return results[0] if len(results) == 1 else tuple(results)
 
     return run
+
+
+def _results(out):
+    """A forward's result as arrays (a tuple of them for several results)."""
+    from minigrad.tensor import Tensor
+
+    if type(out) is not tuple:
+        return out.array if isinstance(out, Tensor) else out
+    results = tuple(o.array if isinstance(o, Tensor) else o for o in out)
+    return results[0] if len(results) == 1 else results
 
 
 def _arg(kind, value, arrays, make):
