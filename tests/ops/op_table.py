@@ -545,3 +545,190 @@ def functional(lib):
     if lib is minigrad:
         return F
     return lib.nn.functional
+
+
+# -- issue 16: functional ops composed of the ops above (minigrad/nn/convolution.py,
+# resampling.py, attention.py, functional.py). Append-only block: rows call
+# `t.nn.functional` (minigrad.nn.functional or torch.nn.functional) so F above stays as it is.
+def _sdpa_mask(lib, q, s):
+    """A bool SDPA mask (True = may attend) of shape (L, S), no row all False."""
+    m = np.random.default_rng(5).random((q.shape[-2], s)) < 0.6
+    m[:, 0] = True
+    return lib.tensor(m.tolist(), dtype=lib.bool, device=q.device)
+
+
+COMPOSED = [
+    Case(
+        "conv1d",
+        lambda t, F, x, w, b: t.nn.functional.conv1d(x, w, b, stride=2, padding=1, dilation=2),
+        ((2, 3, 9), (4, 3, 3), (4,)),
+    ),
+    Case(
+        "conv1d_groups_same",
+        lambda t, F, x, w: t.nn.functional.conv1d(x, w, padding="same", groups=2),
+        ((2, 4, 9), (6, 2, 3)),
+    ),
+    Case(
+        "conv2d_groups",
+        lambda t, F, x, w, b: t.nn.functional.conv2d(x, w, b, (2, 1), 1, groups=2),
+        ((2, 4, 6, 5), (6, 2, 3, 2), (6,)),
+    ),
+    Case(
+        "conv2d_depthwise",
+        lambda t, F, x, w: t.nn.functional.conv2d(x, w, padding=1, groups=3),
+        ((2, 3, 5, 5), (3, 1, 3, 3)),
+    ),
+    Case(
+        "conv_transpose2d",
+        lambda t, F, x, w, b: t.nn.functional.conv_transpose2d(x, w, b, 2, 1, output_padding=1),
+        ((2, 3, 4, 5), (3, 4, 3, 3), (4,)),
+    ),
+    Case(
+        "conv_transpose2d_groups_dilation",
+        lambda t, F, x, w: t.nn.functional.conv_transpose2d(
+            x, w, stride=(1, 2), padding=(0, 1), groups=2, dilation=2
+        ),
+        ((2, 4, 3, 4), (4, 3, 2, 3)),
+    ),
+    Case("max_pool1d", lambda t, F, x: t.nn.functional.max_pool1d(x, 3, 2, 1), ((2, 3, 9),)),
+    Case(
+        "avg_pool1d",
+        lambda t, F, x: t.nn.functional.avg_pool1d(x, 3, 2, 1, count_include_pad=False),
+        ((2, 3, 9),),
+    ),
+    Case(
+        "adaptive_avg_pool1d",
+        lambda t, F, x: t.nn.functional.adaptive_avg_pool1d(x, 4),
+        ((2, 3, 7),),
+    ),
+    Case(
+        "adaptive_avg_pool2d",
+        lambda t, F, x: t.nn.functional.adaptive_avg_pool2d(x, (3, None)),
+        ((2, 3, 7, 5),),
+    ),
+    Case(
+        "adaptive_max_pool1d",
+        lambda t, F, x: t.nn.functional.adaptive_max_pool1d(x, 3),
+        ((2, 3, 7),),
+    ),
+    Case(
+        "adaptive_max_pool2d",
+        lambda t, F, x: t.nn.functional.adaptive_max_pool2d(x, (3, 2)),
+        ((2, 3, 7, 5),),
+    ),
+    Case(
+        "pad_constant",
+        lambda t, F, x: t.nn.functional.pad(x, (1, 2, -1, 1), value=0.5),
+        ((2, 3, 4, 5),),
+    ),
+    Case(
+        "pad_reflect",
+        lambda t, F, x: t.nn.functional.pad(x, (1, 2, 3, 1), "reflect"),
+        ((2, 3, 4, 5),),
+    ),
+    Case(
+        "pad_replicate",
+        lambda t, F, x: t.nn.functional.pad(x, (1, 2, 3, 1, 1, 1), "replicate"),
+        ((2, 3, 4, 5),),
+    ),
+    Case(
+        "pad_circular",
+        lambda t, F, x: t.nn.functional.pad(x, (1, 2), "circular"),
+        ((2, 3, 4),),
+    ),
+    Case(
+        "interpolate_nearest",
+        lambda t, F, x: t.nn.functional.interpolate(x, scale_factor=1.7),
+        ((2, 3, 5),),
+    ),
+    Case(
+        "interpolate_nearest_size",
+        lambda t, F, x: t.nn.functional.interpolate(x, size=(7, 3)),
+        ((2, 3, 5, 4),),
+    ),
+    Case(
+        "interpolate_nearest_exact",
+        lambda t, F, x: t.nn.functional.interpolate(x, size=(7, 3), mode="nearest-exact"),
+        ((2, 3, 5, 4),),
+    ),
+    Case(
+        "interpolate_bilinear",
+        lambda t, F, x: t.nn.functional.interpolate(x, scale_factor=2, mode="bilinear"),
+        ((2, 3, 5, 4),),
+    ),
+    Case(
+        "interpolate_bilinear_corners",
+        lambda t, F, x: t.nn.functional.interpolate(
+            x, size=(7, 3), mode="bilinear", align_corners=True
+        ),
+        ((2, 3, 5, 4),),
+    ),
+    Case(
+        "interpolate_linear",
+        lambda t, F, x: t.nn.functional.interpolate(x, scale_factor=0.6, mode="linear"),
+        ((2, 3, 5),),
+    ),
+    Case(
+        "sdpa",
+        lambda t, F, q, k, v: t.nn.functional.scaled_dot_product_attention(q, k, v),
+        ((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 2)),
+    ),
+    Case(
+        "sdpa_causal_scale",
+        lambda t, F, q, k, v: t.nn.functional.scaled_dot_product_attention(
+            q, k, v, is_causal=True, scale=0.3
+        ),
+        ((2, 4, 5), (2, 6, 5), (2, 6, 2)),
+    ),
+    Case(
+        "sdpa_bool_mask",
+        lambda t, F, q, k, v: t.nn.functional.scaled_dot_product_attention(
+            q, k, v, attn_mask=_sdpa_mask(t, q, 3)
+        ),
+        ((2, 4, 5), (2, 3, 5), (2, 3, 2)),
+    ),
+    Case(
+        "sdpa_float_mask",
+        lambda t, F, q, k, v, m: t.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        ((2, 2, 5), (2, 3, 5), (2, 3, 2), (2, 3)),
+    ),
+    Case("normalize", lambda t, F, x: t.nn.functional.normalize(x, dim=-1), ((3, 4),)),
+    Case("normalize_p1", lambda t, F, x: t.nn.functional.normalize(x, 1.0, 1), ((2, 3, 4),)),
+    Case(
+        "group_norm",
+        lambda t, F, x, w, b: t.nn.functional.group_norm(x, 2, w, b),
+        ((2, 4, 3, 3), (4,), (4,)),
+    ),
+    Case(
+        "smooth_l1_loss",
+        lambda t, F, a, b: t.nn.functional.smooth_l1_loss(a, b, beta=0.7),
+        ((3, 4), (3, 4)),
+    ),
+    Case(
+        "huber_loss",
+        lambda t, F, a, b: t.nn.functional.huber_loss(a, b, reduction="sum", delta=0.7),
+        ((3, 4), (3, 4)),
+    ),
+    Case(
+        "kl_div_batchmean",
+        lambda t, F, a, b: t.nn.functional.kl_div(
+            a.log_softmax(-1), b.softmax(-1), reduction="batchmean"
+        ),
+        ((3, 4), (3, 4)),
+    ),
+    Case(
+        "kl_div_log_target",
+        lambda t, F, a, b: t.nn.functional.kl_div(
+            a.log_softmax(-1), b.log_softmax(-1), reduction="none", log_target=True
+        ),
+        ((3, 4), (3, 4)),
+    ),
+    Case(
+        "pad_sequence",
+        lambda t, F, a, b: t.nn.utils.rnn.pad_sequence([a, b[:2]], True, -1.0),
+        ((3, 4), (3, 4)),
+    ),
+]
+CASES += COMPOSED
+CASES_BY_NAME.update((c.name, c) for c in COMPOSED)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"

@@ -1,10 +1,11 @@
-"""Containers: Sequential, ModuleList and ModuleDict, registering their modules as children."""
+"""Containers: Sequential, ModuleList and ModuleDict (modules as children) and ParameterList."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
 from minigrad.nn.modules.module import Module
+from minigrad.nn.parameter import Parameter
 
 
 class Sequential(Module):
@@ -148,3 +149,49 @@ def _index(idx: int, length: int) -> int:
     if not -length <= idx < length:
         raise IndexError(f"index {idx} is out of range for a container of {length} modules")
     return idx % length
+
+
+class ParameterList(Module):
+    """A list of Parameters, registered as '0', '1', ... (so state dict keys read `0`, `1`)."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ParameterList(list(self._parameters.values())[idx])
+        return self._parameters[str(_index(idx, len(self)))]
+
+    def __setitem__(self, idx: int, param) -> None:
+        self.register_parameter(str(_index(idx, len(self))), _as_parameter(param))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def __iadd__(self, values) -> ParameterList:
+        return self.extend(values)
+
+    def append(self, value) -> ParameterList:
+        self.register_parameter(str(len(self)), _as_parameter(value))
+        return self
+
+    def extend(self, values) -> ParameterList:
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(
+            f"({i}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
+            for i, p in enumerate(self)
+        )
+
+
+def _as_parameter(value) -> Parameter:
+    """A tensor becomes a Parameter, as ParameterList does in PyTorch."""
+    return value if isinstance(value, Parameter) else Parameter(value)

@@ -1,14 +1,16 @@
-"""Conv2d, MaxPool2d and AvgPool2d (the ops live in minigrad.ops.conv)."""
+"""Conv1d, Conv2d, ConvTranspose2d, MaxPool2d and AvgPool2d (the ops: minigrad.nn.functional)."""
 
 from __future__ import annotations
 
 import math
 
 from minigrad.creation import empty
+from minigrad.nn import functional as F
 from minigrad.nn import init
+from minigrad.nn.convolution import _single
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.conv import _pair, avg_pool2d, conv2d, max_pool2d
+from minigrad.ops.conv import _pair, avg_pool2d, max_pool2d
 
 
 def check_image_input(layer: Module, input, channels: int | None = None) -> None:
@@ -22,12 +24,104 @@ def check_image_input(layer: Module, input, channels: int | None = None) -> None
     )
 
 
-class Conv2d(Module):
-    """2-D convolution. (N, C_in, H, W) -> (N, C_out, Ho, Wo)
+class _ConvNd(Module):
+    """Shared by Conv1d, Conv2d and ConvTranspose2d: options, weight, bias and PyTorch's init.
 
-    Weight (C_out, C_in, kh, kw) and bias start as U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
-    fan_in = C_in * kh * kw, PyTorch's default.
+    Weight (C_out, C_in / groups, *kernel), or (C_in, C_out / groups, *kernel) when transposed;
+    weight and bias start as U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (fan_in from the weight's dim
+    1 times the kernel size), PyTorch's default.
     """
+
+    _dims = 2
+    _transposed = False
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        padding_mode,
+        device,
+        dtype,
+        output_padding=0,
+    ):
+        super().__init__()
+        name = type(self).__name__
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels and out_channels must be divisible by groups")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"{name}: padding_mode must be zeros, reflect, replicate or circular")
+        if padding_mode != "zeros" and (self._transposed or padding == "same"):
+            raise NotImplementedError(
+                f"{name}: padding_mode={padding_mode!r} is supported with numeric padding in "
+                "forward convolutions only"
+            )
+        tup = self._tuple
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = tup(kernel_size, "kernel_size")
+        self.stride, self.dilation = tup(stride, "stride"), tup(dilation, "dilation")
+        self.padding = padding if isinstance(padding, str) else tup(padding, "padding")
+        self.output_padding = tup(output_padding, "output_padding")
+        self.groups, self.padding_mode, self.transposed = groups, padding_mode, self._transposed
+        channels = (in_channels, out_channels // groups)
+        if not self._transposed:
+            channels = (out_channels, in_channels // groups)
+        self.weight = Parameter(empty((*channels, *self.kernel_size), device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def _tuple(self, value, name: str) -> tuple:
+        if self._dims == 1:
+            return (_single(value, name, type(self).__name__),)
+        return _pair(value, name, type(self).__name__)
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _padded(self, input):
+        """The input padded by padding_mode (then the convolution pads nothing), as PyTorch."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        amounts = [p for p in reversed(self.padding) for _ in range(2)]
+        return F.pad(input, amounts, self.padding_mode), 0
+
+    def extra_repr(self) -> str:
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        zero = (0,) * self._dims
+        if self.padding not in (zero, "valid"):
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * self._dims:
+            text += f", dilation={self.dilation}"
+        if self.output_padding != zero:
+            text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C_in, L) -> (N, C_out, Lo); `groups` splits the channels."""
+
+    _dims = 1
 
     def __init__(
         self,
@@ -43,48 +137,138 @@ class Conv2d(Module):
         device=None,
         dtype=None,
     ):
-        super().__init__()
-        if groups != 1 or padding_mode != "zeros":
-            raise NotImplementedError(
-                "Conv2d: minigrad supports groups=1 and padding_mode='zeros' only"
-            )
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride = _pair(stride, "stride", "Conv2d")
-        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", "Conv2d")
-        self.dilation = _pair(dilation, "dilation", "Conv2d")
-        self.groups, self.padding_mode = groups, padding_mode
-        shape = (out_channels, in_channels, *self.kernel_size)
-        self.weight = Parameter(empty(shape, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
 
-    def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+    def forward(self, input):
+        if input.ndim not in (2, 3) or input.shape[-2] != self.in_channels:
+            raise RuntimeError(
+                f"{self!r}: expected input of shape (N, {self.in_channels}, L) or "
+                f"({self.in_channels}, L), got {tuple(input.shape)}"
+            )
+        x, padding = self._padded(input)
+        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution. (N, C_in, H, W) -> (N, C_out, Ho, Wo); `groups` splits the channels
+    (groups == C_in: depthwise)."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
 
     def forward(self, input):
         check_image_input(self, input, self.in_channels)
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        x, padding = self._padded(input)
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
-    def extra_repr(self) -> str:
-        text = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}"
+
+class ConvTranspose2d(_ConvNd):
+    """Transposed 2-D convolution (the adjoint of Conv2d; "deconvolution" in GAN decoders).
+    (N, C_in, H, W) -> (N, C_out, (H-1) s - 2 p + d (k-1) + output_padding + 1, ...)"""
+
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+            output_padding,
         )
-        if self.padding not in ((0, 0), "valid"):
-            text += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text
+
+    def forward(self, input, output_size=None):
+        check_image_input(self, input, self.in_channels)
+        return F.conv_transpose2d(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self._output_padding(input, output_size),
+            self.groups,
+            self.dilation,
+        )
+
+    def _output_padding(self, input, output_size) -> tuple:
+        """output_padding, or the one that gives `output_size` (its last two entries)."""
+        if output_size is None:
+            return self.output_padding
+        wanted = tuple(output_size)[-2:]
+        padding = []
+        for k, size in enumerate(wanted):
+            smallest = (
+                (input.shape[k - 2] - 1) * self.stride[k]
+                - 2 * self.padding[k]
+                + self.dilation[k] * (self.kernel_size[k] - 1)
+                + 1
+            )
+            if not smallest <= size < smallest + self.stride[k]:
+                raise ValueError(
+                    f"{self!r}: requested an output size of {wanted}, but valid sizes range "
+                    f"from {smallest} to {smallest + self.stride[k] - 1} in dim {k} (for an "
+                    f"input of {tuple(input.shape[-2:])})"
+                )
+            padding.append(size - smallest)
+        return tuple(padding)
 
 
 class MaxPool2d(Module):

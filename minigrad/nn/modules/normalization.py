@@ -1,9 +1,10 @@
-"""BatchNorm1d, BatchNorm2d and LayerNorm (the ops live in minigrad.ops.norm)."""
+"""BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm (ops: minigrad.ops.norm, nn.functional)."""
 
 from __future__ import annotations
 
 from minigrad import dtypes
 from minigrad.creation import ones, tensor, zeros
+from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
@@ -142,3 +143,32 @@ class LayerNorm(Module):
         return (
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
         )
+
+
+class GroupNorm(Module):
+    """Normalise each sample's channels in num_groups groups, then scale and shift per channel.
+    (N, C, *) -> (N, C, *); weight starts at 1 and bias at 0."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError("num_channels must be divisible by num_groups")
+        self.num_groups, self.num_channels = num_groups, num_channels
+        self.eps, self.affine = eps, affine
+        if affine:
+            self.weight = Parameter(ones(num_channels, device=device, dtype=dtype))
+            self.bias = Parameter(zeros(num_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise RuntimeError(
+                f"{self!r}: expected input of shape (N, {self.num_channels}, *), got "
+                f"{tuple(input.shape)}"
+            )
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

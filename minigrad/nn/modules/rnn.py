@@ -1,7 +1,9 @@
-"""Recurrent layers: RNNCell, LSTMCell, and RNN / LSTM over whole sequences.
+"""Recurrent layers: RNNCell, LSTMCell, GRUCell, and RNN / LSTM / GRU over whole sequences
+(several layers, either direction).
 
-Parameter names and the LSTM gate order (input, forget, cell, output) follow PyTorch, so a
-PyTorch state dict loads unchanged. Every weight starts as U(-1/sqrt(hidden), 1/sqrt(hidden)).
+Parameter names (`weight_ih_l0`, `..._l0_reverse`) and the gate orders (LSTM: input, forget,
+cell, output; GRU: reset, update, new) follow PyTorch, so a PyTorch state dict loads unchanged.
+Every weight starts as U(-1/sqrt(hidden), 1/sqrt(hidden)).
 # NOTE: the input-to-hidden product is done for all time steps in one matmul before the loop;
 # only the hidden-to-hidden product has to wait for the previous step.
 """
@@ -17,7 +19,7 @@ from minigrad.nn.parameter import Parameter
 from minigrad.ops.elementwise import relu, sigmoid, tanh
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import dropout
-from minigrad.ops.shape import stack, transpose, unsqueeze
+from minigrad.ops.shape import cat, transpose, unsqueeze
 
 
 def _init_uniform(module: Module, hidden_size: int) -> None:
@@ -50,6 +52,17 @@ def _lstm_gates(gates, c):
     i, f, g, o = gates.chunk(4, -1)
     c = sigmoid(f) * c + sigmoid(i) * tanh(g)
     return sigmoid(o) * tanh(c), c
+
+
+def _gru_gates(input_gates, hidden_gates, h):
+    """r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z); n = tanh(x_n + r h_n);
+    h' = (1 - z) n + z h, computed as n + z (h - n) (as PyTorch's kernel)."""
+    size = h.shape[-1]
+    x_rz, x_n = input_gates.split([2 * size, size], -1)
+    h_rz, h_n = hidden_gates.split([2 * size, size], -1)
+    r, z = sigmoid(x_rz + h_rz).chunk(2, -1)  # one sigmoid for both gates
+    n = tanh(x_n + r * h_n)
+    return n + z * (h - n)
 
 
 def _check_cell_input(cell, input, hx_shape):
@@ -116,9 +129,26 @@ class LSTMCell(RNNCell):
         return _lstm_gates(gates, c)
 
 
+class GRUCell(RNNCell):
+    """One GRU step (gates: reset, update, new). (N, in), (N, H) -> (N, H)"""
+
+    _gates = 3
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, "tanh", device, dtype)
+
+    def forward(self, input, hx=None):
+        _check_cell_input(self, input, None if hx is None else hx.shape)
+        h = self._zeros(input) if hx is None else hx
+        return _gru_gates(
+            linear(input, self.weight_ih, self.bias_ih), linear(h, self.weight_hh, self.bias_hh), h
+        )
+
+
 class RNN(Module):
-    """Multi-layer Elman RNN over a sequence. (L, N, in) or batch_first (N, L, in) ->
-    (output (L, N, H) of the last layer, h_n (num_layers, N, H))."""
+    """Multi-layer Elman RNN over a sequence, one or two directions. (L, N, in) or batch_first
+    (N, L, in) -> (output (L, N, D*H) of the last layer, h_n (num_layers*D, N, H)), D = 2 if
+    bidirectional (the reverse direction's outputs follow the forward one's)."""
 
     _gates = 1
     _mode = "RNN"
@@ -138,28 +168,32 @@ class RNN(Module):
         dtype=None,
     ):
         super().__init__()
-        if bidirectional or proj_size:
-            raise NotImplementedError(
-                f"{self._mode}: bidirectional and proj_size are not supported"
-            )
+        if proj_size:
+            raise NotImplementedError(f"{self._mode}: proj_size is not supported by minigrad")
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(
                 f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
             )
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.nonlinearity, self.bias, self.batch_first = nonlinearity, bias, batch_first
-        self.dropout, self.bidirectional = float(dropout), False
+        self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        directions = 2 if bidirectional else 1
         for layer in range(num_layers):
-            size = input_size if layer == 0 else hidden_size
-            _make_weights(self, f"_l{layer}", size, hidden_size, self._gates, bias, device, dtype)
+            size = input_size if layer == 0 else hidden_size * directions
+            for suffix in self._suffixes(layer):
+                _make_weights(self, suffix, size, hidden_size, self._gates, bias, device, dtype)
         self.reset_parameters()
+
+    def _suffixes(self, layer: int) -> list:
+        """`_l{layer}`, and `_l{layer}_reverse` for the backward direction."""
+        return [f"_l{layer}"] + ([f"_l{layer}_reverse"] if self.bidirectional else [])
 
     def reset_parameters(self) -> None:
         _init_uniform(self, self.hidden_size)
 
-    def _layer_weights(self, layer: int) -> tuple:
+    def _weights(self, suffix: str) -> tuple:
         return tuple(
-            getattr(self, f"{name}_l{layer}")
+            getattr(self, name + suffix)
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         )
 
@@ -176,38 +210,60 @@ class RNN(Module):
         return (transpose(input, 0, 1) if self.batch_first else input), False
 
     def _initial(self, x, hx):
-        """Per-layer initial states (num_layers, N, H), zeros unless given."""
+        """Initial states (num_layers * directions, N, H), zeros unless given."""
+        states = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
-            return zeros(
-                self.num_layers, x.shape[1], self.hidden_size, dtype=x.dtype, device=x.device
-            )
-        expected = (self.num_layers, x.shape[1], self.hidden_size)
+            return zeros(states, x.shape[1], self.hidden_size, dtype=x.dtype, device=x.device)
+        expected = (states, x.shape[1], self.hidden_size)
         h = hx if hx.ndim == 3 else unsqueeze(hx, 1)
         if tuple(h.shape) != expected:
             raise RuntimeError(f"{self!r}: expected hidden size {expected}, got {tuple(hx.shape)}")
         return h
 
+    def _initial_states(self, x, hx) -> list:
+        """One (1, N, H) state per layer and direction (the time steps keep a leading 1)."""
+        return list(self._initial(x, hx).split(1, 0))
+
+    def _step(self, input_gates, state, w_hh, b_hh):
+        """One time step from the input's projection: (output h, new state)."""
+        pre = input_gates + linear(state, w_hh, b_hh)
+        h = tanh(pre) if self.nonlinearity == "tanh" else relu(pre)
+        return h, h
+
+    def _final_states(self, states, unbatched):
+        h_n = cat(states, 0)
+        return h_n[:, 0] if unbatched else h_n
+
+    def forward(self, input, hx=None):
+        x, unbatched = self._prepare(input)
+        initial = iter(self._initial_states(x, hx))
+        finals = []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction, suffix in enumerate(self._suffixes(layer)):
+                w_ih, w_hh, b_ih, b_hh = self._weights(suffix)
+                projected = linear(x, w_ih, b_ih)  # all time steps at once
+                output, state = self._scan(projected, next(initial), w_hh, b_hh, direction == 1)
+                outputs.append(output)
+                finals.append(state)
+            x = self._between_layers(outputs[0] if len(outputs) == 1 else cat(outputs, -1), layer)
+        return self._finish(x, unbatched), self._final_states(finals, unbatched)
+
+    def _scan(self, projected, state, w_hh, b_hh, reverse: bool):
+        """Run the steps over time (backwards if `reverse`): outputs (L, N, H), final state."""
+        # NOTE: one split, whose backward joins the steps' gradients (indexing each step would
+        # add a full-size zero-padded gradient per step); steps keep their leading 1 so that no
+        # squeeze or unsqueeze per step is needed
+        inputs = projected.split(1, 0)
+        outputs = [None] * len(inputs)
+        for t in reversed(range(len(inputs))) if reverse else range(len(inputs)):
+            outputs[t], state = self._step(inputs[t], state, w_hh, b_hh)
+        return cat(outputs, 0), state
+
     def _finish(self, output, unbatched):
         if unbatched:
             return output[:, 0]
         return transpose(output, 0, 1) if self.batch_first else output
-
-    def forward(self, input, hx=None):
-        x, unbatched = self._prepare(input)
-        h0 = self._initial(x, hx)
-        finals = []
-        for layer in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_weights(layer)
-            projected = linear(x, w_ih, b_ih)  # all time steps at once
-            h, outputs = h0[layer], []
-            for t in range(x.shape[0]):
-                pre = projected[t] + linear(h, w_hh, b_hh)
-                h = tanh(pre) if self.nonlinearity == "tanh" else relu(pre)
-                outputs.append(h)
-            finals.append(h)
-            x = self._between_layers(stack(outputs), layer)
-        h_n = stack(finals)
-        return self._finish(x, unbatched), (h_n[:, 0] if unbatched else h_n)
 
     def _between_layers(self, x, layer):
         if self.dropout and layer < self.num_layers - 1:
@@ -220,12 +276,14 @@ class RNN(Module):
             text += f", num_layers={self.num_layers}"
         if self.batch_first:
             text += ", batch_first=True"
+        if self.bidirectional:
+            text += ", bidirectional=True"
         return text
 
 
 class LSTM(RNN):
-    """Multi-layer LSTM over a sequence. (L, N, in) or batch_first (N, L, in) ->
-    (output (L, N, H), (h_n, c_n) each (num_layers, N, H))."""
+    """Multi-layer LSTM over a sequence, one or two directions. (L, N, in) or batch_first
+    (N, L, in) -> (output (L, N, D*H), (h_n, c_n) each (num_layers*D, N, H))."""
 
     _gates = 4
     _mode = "LSTM"
@@ -257,22 +315,53 @@ class LSTM(RNN):
             dtype,
         )
 
-    def forward(self, input, hx=None):
-        x, unbatched = self._prepare(input)
+    def _initial_states(self, x, hx) -> list:
         h0, c0 = (None, None) if hx is None else hx
         h0, c0 = self._initial(x, h0), self._initial(x, c0)
-        h_finals, c_finals = [], []
-        for layer in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_weights(layer)
-            projected = linear(x, w_ih, b_ih)
-            h, c, outputs = h0[layer], c0[layer], []
-            for t in range(x.shape[0]):
-                h, c = _lstm_gates(projected[t] + linear(h, w_hh, b_hh), c)
-                outputs.append(h)
-            h_finals.append(h)
-            c_finals.append(c)
-            x = self._between_layers(stack(outputs), layer)
-        h_n, c_n = stack(h_finals), stack(c_finals)
-        if unbatched:
-            h_n, c_n = h_n[:, 0], c_n[:, 0]
-        return self._finish(x, unbatched), (h_n, c_n)
+        return list(zip(h0.split(1, 0), c0.split(1, 0)))
+
+    def _step(self, input_gates, state, w_hh, b_hh):
+        h, c = _lstm_gates(input_gates + linear(state[0], w_hh, b_hh), state[1])
+        return h, (h, c)
+
+    def _final_states(self, states, unbatched):
+        h_n, c_n = cat([h for h, _ in states], 0), cat([c for _, c in states], 0)
+        return (h_n[:, 0], c_n[:, 0]) if unbatched else (h_n, c_n)
+
+
+class GRU(RNN):
+    """Multi-layer GRU over a sequence, one or two directions (gates: reset, update, new).
+    (L, N, in) or batch_first (N, L, in) -> (output (L, N, D*H), h_n (num_layers*D, N, H))."""
+
+    _gates = 3
+    _mode = "GRU"
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            "tanh",
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+        )
+
+    def _step(self, input_gates, state, w_hh, b_hh):
+        h = _gru_gates(input_gates, linear(state, w_hh, b_hh), state)
+        return h, h

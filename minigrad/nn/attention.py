@@ -1,0 +1,76 @@
+"""Scaled dot-product attention, composed of matmul, where and softmax (as PyTorch's "math"
+reference path), and the mask conventions of PyTorch's two attention APIs."""
+
+from __future__ import annotations
+
+import math
+
+from minigrad import dtypes
+from minigrad.creation import ones, zeros
+from minigrad.ops.elementwise import where
+from minigrad.ops.nn import dropout
+from minigrad.tensor import Tensor
+
+
+def causal_mask(rows: int, cols: int, device) -> Tensor:
+    """bool (rows, cols): True where query i may see key j (j <= i), PyTorch's is_causal."""
+    return ones(rows, cols, dtype=dtypes.bool_, device=device).tril()
+
+
+def additive_mask(mask: Tensor, like: Tensor, allowed: bool) -> Tensor:
+    """A float mask to add to attention scores: bool masks become 0 / -inf (`allowed` says
+    whether True means "may attend", as in SDPA, or "may not", as in MultiheadAttention)."""
+    if mask.dtype != dtypes.bool_:
+        return mask.to(like.dtype)
+    blocked = ~mask if allowed else mask
+    return zeros(tuple(mask.shape), dtype=like.dtype, device=like.device).masked_fill(
+        blocked, -math.inf
+    )
+
+
+def scaled_dot_product_attention(
+    query,
+    key,
+    value,
+    attn_mask=None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale=None,
+    enable_gqa: bool = False,
+) -> Tensor:
+    """softmax(Q K^T * scale + mask) V, scale = 1 / sqrt(E) by default. (..., L, E), (..., S, E),
+    (..., S, Ev) -> (..., L, Ev). A bool attn_mask is True where a query MAY attend; a float
+    one is added to the scores. A query that may attend nowhere gets zeros (PyTorch's rule)."""
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
+    if is_causal and attn_mask is not None:
+        raise RuntimeError(
+            "scaled_dot_product_attention: _scaled_dot_product_attention: Explicit attn_mask "
+            "should not be set when is_causal=True"
+        )
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(
+            f"scaled_dot_product_attention: query {tuple(query.shape)}, key {tuple(key.shape)} "
+            f"and value {tuple(value.shape)} do not fit: (..., L, E), (..., S, E), (..., S, Ev)"
+        )
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query @ key.mT) * scale
+    if is_causal:
+        attn_mask = causal_mask(query.shape[-2], key.shape[-2], query.device)
+    if attn_mask is not None:
+        weights = masked_softmax(scores + additive_mask(attn_mask, scores, allowed=True))
+    else:
+        weights = scores.softmax(-1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return weights @ value
+
+
+def masked_softmax(scores: Tensor) -> Tensor:
+    """softmax over the last dim, with zeros for rows that are -inf throughout.
+
+    # NOTE: such rows are first set to 0, so neither the softmax nor its gradient sees a nan.
+    """
+    dead = (scores == -math.inf).all(-1, keepdim=True)
+    weights = where(dead, 0.0, scores).softmax(-1)
+    return where(dead, 0.0, weights)

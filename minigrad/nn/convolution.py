@@ -1,0 +1,300 @@
+"""Convolutions and pooling beyond the engine's conv2d: groups, 1-D, transposed and adaptive.
+
+Each is a composition of differentiable ops that already exist (im2col/col2im, matmul,
+reshape, index_select, max), so it runs eagerly, compiled, on every device and under gradcheck
+with no backward of its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd import no_grad
+from minigrad.creation import tensor
+from minigrad.ops import conv as _conv
+from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _pair
+from minigrad.tensor import Tensor
+
+
+def _single(value, name: str, op: str) -> int:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
+        value = value[0]
+    return value
+
+
+def _check_groups(op: str, channels: int, out_channels: int, groups: int) -> None:
+    if groups < 1 or channels % groups or out_channels % groups:
+        raise RuntimeError(
+            f"{op}: in_channels ({channels}) and out_channels ({out_channels}) must both be "
+            f"divisible by groups ({groups})"
+        )
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """2-D convolution with `groups` (groups == C_in is depthwise). (N, C, H, W) -> (N, O, Ho, Wo)
+
+    Each group's columns (im2col of its C/groups channels) meet its own O/groups filters in one
+    batched matmul: (N, g, Ho*Wo, K) @ (g, K, O/g).
+    """
+    if groups == 1:
+        return _conv.conv2d(input, weight, bias, stride, padding, dilation)
+    x, unbatched = _conv._batched(input, "conv2d", "")
+    n, c, h, w = x.shape
+    out_channels, per_group = weight.shape[0], weight.shape[1]
+    _check_groups("conv2d", c, out_channels, groups)
+    if per_group * groups != c:
+        raise RuntimeError(
+            f"conv2d: input of shape {tuple(input.shape)} has {c} channels but weight of shape "
+            f"{tuple(weight.shape)} with groups={groups} expects {per_group * groups}"
+        )
+    if padding == "same":
+        padding = _conv._same_padding("conv2d", weight.shape, dilation)
+    if padding == "valid":
+        padding = 0
+    geom = Geometry.make("conv2d", weight.shape[2:], stride, padding, dilation)
+    ho, wo = geom.out_size(h, w)
+    if min(ho, wo) < 1:
+        raise RuntimeError(
+            f"conv2d: input of shape {tuple(input.shape)} is smaller than the kernel "
+            f"{tuple(weight.shape[2:])} (with padding {geom.padding}, dilation {geom.dilation})"
+        )
+    cols = Im2Col.apply(x.reshape(n * groups, per_group, h, w), geom)
+    cols = cols.reshape(n, groups, ho * wo, -1)
+    kh, kw = geom.kernel
+    og = out_channels // groups
+    # im2col's columns are (kh, kw, C) with channels last: order the filters the same way
+    filters = weight.reshape(groups, og, per_group, kh, kw).permute(0, 3, 4, 2, 1)
+    y = cols @ filters.reshape(groups, kh * kw * per_group, og)  # (N, g, Ho*Wo, O/g)
+    y = y.permute(0, 1, 3, 2).reshape(n, out_channels, ho, wo)
+    if bias is not None:
+        y = y + bias.reshape(out_channels, 1, 1)
+    return y[0] if unbatched else y
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """1-D convolution, as a conv2d over a height of 1. (N, C, L) -> (N, O, Lo)"""
+    if input.ndim not in (2, 3) or weight.ndim != 3:
+        raise RuntimeError(
+            f"conv1d: expected a 2-D (C, L) or 3-D (N, C, L) input and a 3-D weight, got shapes "
+            f"{tuple(input.shape)} and {tuple(weight.shape)}"
+        )
+    if not isinstance(padding, str):
+        padding = (0, _single(padding, "padding", "conv1d"))
+    y = conv2d(
+        input.unsqueeze(-2),
+        weight.unsqueeze(2),
+        bias,
+        (1, _single(stride, "stride", "conv1d")),
+        padding,
+        (1, _single(dilation, "dilation", "conv1d")),
+        groups,
+    )
+    return y.squeeze(-2)
+
+
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    """Transposed convolution (the gradient of conv2d by its input). Weight (C_in, O/g, kh, kw).
+    (N, C_in, H, W) -> (N, O, (H-1)s - 2p + d(k-1) + output_padding + 1, ...)
+
+    Each input pixel times the filters gives a (kh, kw, O) patch (one matmul); col2im adds the
+    patches onto the output at stride s, as conv2d's backward does.
+    """
+    x, unbatched = _conv._batched(input, "conv_transpose2d", "")
+    n, c, h, w = x.shape
+    if weight.ndim != 4 or weight.shape[0] != c:
+        raise RuntimeError(
+            f"conv_transpose2d: input of shape {tuple(input.shape)} has {c} channels but weight "
+            f"of shape {tuple(weight.shape)} expects {weight.shape[0]} (weight is (in, out/groups,"
+            " kh, kw))"
+        )
+    og = weight.shape[1]
+    _check_groups("conv_transpose2d", c, og * groups, groups)
+    geom = Geometry.make("conv_transpose2d", weight.shape[2:], stride, padding, dilation)
+    extra = _pair(output_padding, "output_padding", "conv_transpose2d")
+    if any(e >= s and e >= d for e, s, d in zip(extra, geom.stride, geom.dilation)):
+        raise RuntimeError(
+            f"conv_transpose2d: output_padding {extra} must be smaller than either stride "
+            f"{geom.stride} or dilation {geom.dilation}"
+        )
+    if any(e >= s for e, s in zip(extra, geom.stride)):
+        raise NotImplementedError(
+            "conv_transpose2d: output_padding >= stride (allowed by a large dilation) is not "
+            "supported by minigrad"
+        )
+    size = [
+        (i - 1) * s - 2 * p + d * (k - 1) + e + 1
+        for i, s, p, d, k, e in zip(
+            (h, w), geom.stride, geom.padding, geom.dilation, geom.kernel, extra
+        )
+    ]
+    if min(size) < 1:
+        raise RuntimeError(f"conv_transpose2d: output size {tuple(size)} is too small")
+    kh, kw = geom.kernel
+    cg = c // groups
+    rows = x.reshape(n, groups, cg, h * w).permute(0, 1, 3, 2)  # (N, g, H*W, C/g)
+    filters = weight.reshape(groups, cg, og, kh, kw).permute(0, 1, 3, 4, 2)
+    cols = rows @ filters.reshape(groups, cg, kh * kw * og)  # (N, g, H*W, kh*kw*O/g)
+    y = Col2Im.apply(cols.reshape(n * groups * h * w, -1), (n * groups, og, *size), geom)
+    y = y.reshape(n, groups * og, *size)
+    if bias is not None:
+        y = y + bias.reshape(-1, 1, 1)
+    return y[0] if unbatched else y
+
+
+def _pool1d_input(op: str, input) -> Tensor:
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"{op}: expected a 2-D (C, L) or 3-D (N, C, L) input, got {tuple(input.shape)}"
+        )
+    return input.unsqueeze(-2)
+
+
+def _pool1d_stride(op: str, stride):
+    return None if stride is None or stride == [] else (1, _single(stride, "stride", op))
+
+
+def max_pool1d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
+    """Max over windows of kernel_size along L (max_pool2d over a height of 1). (N, C, L) ->
+    (N, C, Lo) [, indices into L]"""
+    x = _pool1d_input("max_pool1d", input)
+    stride = _pool1d_stride("max_pool1d", stride)
+    out = _conv.max_pool2d(
+        x,
+        (1, _single(kernel_size, "kernel_size", "max_pool1d")),
+        stride,
+        (0, _single(padding, "padding", "max_pool1d")),
+        (1, _single(dilation, "dilation", "max_pool1d")),
+        ceil_mode,
+        return_indices,
+    )
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over windows of kernel_size along L. (N, C, L) -> (N, C, Lo)"""
+    x = _pool1d_input("avg_pool1d", input)
+    stride = _pool1d_stride("avg_pool1d", stride)
+    y = _conv.avg_pool2d(
+        x,
+        (1, _single(kernel_size, "kernel_size", "avg_pool1d")),
+        stride,
+        (0, _single(padding, "padding", "avg_pool1d")),
+        ceil_mode,
+        count_include_pad,
+    )
+    return y.squeeze(-2)
+
+
+# -- adaptive pooling ------------------------------------------------------------------------
+def _adaptive_windows(size: int, out: int):
+    """PyTorch's windows: output j reads [floor(j * size / out), ceil((j + 1) * size / out))."""
+    j = np.arange(out)
+    return (j * size) // out, -((-(j + 1) * size) // out)
+
+
+def _output_sizes(op: str, input, output_size, dims: int) -> list:
+    sizes = (
+        [output_size] * dims
+        if isinstance(output_size, int) or output_size is None
+        else list(output_size)
+    )
+    if len(sizes) != dims:
+        raise ValueError(f"{op}: output_size must be an int or {dims} ints, got {output_size!r}")
+    if input.ndim not in (dims + 1, dims + 2) or 0 in input.shape[-dims:]:
+        raise RuntimeError(
+            f"{op}: expected a {dims + 1}-D or {dims + 2}-D input with non-zero sizes, got "
+            f"{tuple(input.shape)}"
+        )
+    trailing = input.shape[-dims:]
+    return [size if out is None else out for out, size in zip(sizes, trailing)]
+
+
+def _averaging_matrix(size: int, out: int, like: Tensor) -> Tensor:
+    """(out, size): row j averages output j's window (a constant, so pooling is a matmul)."""
+    starts, ends = _adaptive_windows(size, out)
+    cols = np.arange(size)
+    inside = (cols >= starts[:, None]) & (cols < ends[:, None])
+    matrix = inside / (ends - starts)[:, None]
+    return tensor(matrix, dtype=like.dtype, device=like.device)
+
+
+def adaptive_avg_pool1d(input, output_size) -> Tensor:
+    """Mean over PyTorch's adaptive windows along L. (N, C, L) -> (N, C, output_size)"""
+    (out,) = _output_sizes("adaptive_avg_pool1d", input, output_size, 1)
+    return input @ _averaging_matrix(input.shape[-1], out, input).mT
+
+
+def adaptive_avg_pool2d(input, output_size) -> Tensor:
+    """Mean over PyTorch's adaptive windows. (N, C, H, W) -> (N, C, *output_size)"""
+    oh, ow = _output_sizes("adaptive_avg_pool2d", input, output_size, 2)
+    h, w = input.shape[-2:]
+    return _averaging_matrix(h, oh, input) @ input @ _averaging_matrix(w, ow, input).mT
+
+
+def _window_index(size: int, out: int) -> np.ndarray:
+    """(out, width): the positions of each adaptive window, padded to the widest by repeating
+    its last position (which leaves a max, its first position and its gradient unchanged)."""
+    starts, ends = _adaptive_windows(size, out)
+    width = int((ends - starts).max())
+    return np.minimum(starts[:, None] + np.arange(width), ends[:, None] - 1)
+
+
+def _max_along(x: Tensor, dim: int, out: int) -> Tensor:
+    """Max over adaptive windows along `dim` (< 0): gather every window, then max."""
+    index = _window_index(x.shape[dim], out)
+    picked = x.index_select(dim, tensor(index.ravel(), device=x.device))
+    # counted from the end, the window dim of (..., out, width, ...) is `dim` again
+    return picked.unflatten(dim, index.shape).max(dim)[0]
+
+
+def _argmax_positions(x: Tensor, sizes: list) -> Tensor:
+    """For adaptive max pooling over the last len(sizes) dims: the flat position (h * W + w in
+    2-D) of each window's first maximum, PyTorch's return_indices. int64, no gradient."""
+    with no_grad():
+        tables = [_window_index(n, out) for n, out in zip(x.shape[-len(sizes) :], sizes)]
+        windows, flat = x, np.zeros((), dtype=np.int64)
+        for k, table in enumerate(tables):
+            dim = k - len(tables)
+            windows = windows.index_select(dim, tensor(table.ravel(), device=x.device))
+            windows = windows.unflatten(dim, table.shape)
+            # positions of (out, width) in this dim; earlier dims count in units of this size
+            flat = flat[..., None, None] * x.shape[dim] + table
+        # (..., o1, w1, o2, w2) -> (..., o1, o2, w1 * w2): each window's elements row-major
+        lead = windows.ndim - 2 * len(tables)
+        order = [*range(lead), *range(lead, windows.ndim, 2), *range(lead + 1, windows.ndim, 2)]
+        windows = windows.permute(order).flatten(-len(tables))
+        flat = flat.transpose(*range(0, flat.ndim, 2), *range(1, flat.ndim, 2))
+        flat = flat.reshape(*sizes, -1)
+        first = windows.argmax(-1, keepdim=True)
+        table = tensor(flat, device=x.device).expand(*windows.shape)
+        return table.gather(-1, first).squeeze(-1)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max over PyTorch's adaptive windows along L. (N, C, L) -> (N, C, output_size)
+    [, indices into L]"""
+    (out,) = _output_sizes("adaptive_max_pool1d", input, output_size, 1)
+    y = _max_along(input, -1, out)
+    return (y, _argmax_positions(input, [out])) if return_indices else y
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over PyTorch's adaptive windows. (N, C, H, W) -> (N, C, *output_size)
+    [, indices into H * W]"""
+    oh, ow = _output_sizes("adaptive_max_pool2d", input, output_size, 2)
+    y = _max_along(_max_along(input, -1, ow), -2, oh)
+    return (y, _argmax_positions(input, [oh, ow])) if return_indices else y

@@ -1,0 +1,466 @@
+"""MultiheadAttention and the Transformer layers, with PyTorch's parameter names, defaults,
+initialisation and mask conventions.
+
+Masks: for MultiheadAttention and the Transformer layers a bool mask is True where attention is
+NOT allowed (a float mask is added to the scores); for F.scaled_dot_product_attention a bool
+mask is True where attention IS allowed. Both are PyTorch's conventions.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+from minigrad.creation import empty, full, zeros
+from minigrad.nn import functional as F
+from minigrad.nn import init
+from minigrad.nn.attention import additive_mask
+from minigrad.nn.modules.container import ModuleList
+from minigrad.nn.modules.dropout import Dropout
+from minigrad.nn.modules.linear import Linear
+from minigrad.nn.modules.module import Module
+from minigrad.nn.modules.normalization import LayerNorm
+from minigrad.nn.parameter import Parameter
+from minigrad.ops.shape import cat
+
+
+class MultiheadAttention(Module):
+    """Attention with num_heads heads of embed_dim // num_heads. (L, N, E) queries, (S, N, E)
+    keys and values (batch_first: N first; unbatched: no N) -> (output (L, N, E), weights
+    (N, L, S) averaged over heads, or (N, heads, L, S), or None when need_weights=False).
+
+    Parameters: in_proj_weight (3E, E) and in_proj_bias (3E,) (or q/k/v_proj_weight when kdim
+    or vdim differ from E) and out_proj; in_proj_weight starts Xavier-uniform, biases at 0.
+    """
+
+    def __init__(
+        self,
+        embed_dim,
+        num_heads,
+        dropout=0.0,
+        bias=True,
+        add_bias_kv=False,
+        add_zero_attn=False,
+        kdim=None,
+        vdim=None,
+        batch_first=False,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(
+                f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} "
+                f"and num_heads={num_heads} instead"
+            )
+        if embed_dim % num_heads:
+            raise AssertionError("embed_dim must be divisible by num_heads")
+        kw = {"device": device, "dtype": dtype}
+        self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.batch_first, self.head_dim = batch_first, embed_dim // num_heads
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, **kw))
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)
+        else:
+            self.q_proj_weight = Parameter(empty(embed_dim, embed_dim, **kw))
+            self.k_proj_weight = Parameter(empty(embed_dim, self.kdim, **kw))
+            self.v_proj_weight = Parameter(empty(embed_dim, self.vdim, **kw))
+            self.register_parameter("in_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(empty(3 * embed_dim, **kw))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, **kw)
+        if add_bias_kv:  # one more key and value, learnt, that every query can attend to
+            self.bias_k = Parameter(empty(1, 1, embed_dim, **kw))
+            self.bias_v = Parameter(empty(1, 1, embed_dim, **kw))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn  # one more key and value, both zero
+        self._reset_parameters()
+
+    def _reset_parameters(self) -> None:
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            for w in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
+                init.xavier_uniform_(w)
+        if self.in_proj_bias is not None:
+            init.zeros_(self.in_proj_bias)
+            init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
+
+    def _project(self, query, key, value):
+        """q, k, v = the input projections (one matmul when query, key and value are one)."""
+        b = self.in_proj_bias
+        bq, bk, bv = (None, None, None) if b is None else b.chunk(3)
+        if not self._qkv_same_embed_dim:
+            return (
+                F.linear(query, self.q_proj_weight, bq),
+                F.linear(key, self.k_proj_weight, bk),
+                F.linear(value, self.v_proj_weight, bv),
+            )
+        if query is key and key is value:
+            return F.linear(query, self.in_proj_weight, b).chunk(3, -1)
+        wq, wk, wv = self.in_proj_weight.chunk(3)
+        return F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
+
+    def _heads(self, x):
+        """(T, N, E) -> (N, heads, T, head_dim)."""
+        t, n = x.shape[:2]
+        return x.reshape(t, n, self.num_heads, self.head_dim).permute(1, 2, 0, 3)
+
+    def _extra_keys(self, k, v):
+        """k, v (N, heads, S, head_dim) with bias_k/bias_v and a zero key/value appended as
+        asked; and how many keys were added."""
+        n = k.shape[0]
+        extra = []
+        if self.bias_k is not None:
+            extra.append((self.bias_k, self.bias_v))
+        if self.add_zero_attn:
+            zero = zeros(1, 1, self.embed_dim, dtype=k.dtype, device=k.device)
+            extra.append((zero, zero))
+        for bias_k, bias_v in extra:
+            k = cat([k, self._heads(bias_k.expand(1, n, self.embed_dim))], 2)
+            v = cat([v, self._heads(bias_v.expand(1, n, self.embed_dim))], 2)
+        return k, v, len(extra)
+
+    def _mask(self, attn_mask, key_padding_mask, like, n, length, source, extra):
+        """One additive mask, broadcastable to (N, heads, L, S + extra), or None (the extra
+        keys may always be attended to)."""
+        mask = None
+        if attn_mask is not None:
+            mask = F.pad(additive_mask(attn_mask, like, allowed=False), (0, extra))
+            if mask.ndim == 3:  # (N * heads, L, S)
+                mask = mask.reshape(n, self.num_heads, length, source + extra)
+        if key_padding_mask is not None:
+            padding = F.pad(additive_mask(key_padding_mask, like, allowed=False), (0, extra))
+            padding = padding.reshape(n, 1, 1, source + extra)
+            mask = padding if mask is None else mask + padding
+        return mask
+
+    def forward(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights=True,
+        attn_mask=None,
+        average_attn_weights=True,
+        is_causal=False,
+    ):
+        if is_causal and attn_mask is None:
+            raise RuntimeError(
+                "Need attn_mask if specifying the is_causal hint. You may use the Transformer "
+                "module method `generate_square_subsequent_mask` to create this mask."
+            )
+        batched = query.ndim == 3
+        same = query is key, key is value
+        if not batched:
+            query, key, value = (x.unsqueeze(1) for x in (query, key, value))
+            if key_padding_mask is not None:
+                key_padding_mask = key_padding_mask.unsqueeze(0)
+        elif self.batch_first:
+            query, key, value = (x.transpose(0, 1) for x in (query, key, value))
+        if all(same):  # keep the one-matmul projection for self-attention
+            key = value = query
+        length, n, _ = query.shape
+        source = key.shape[0]
+        q, k, v = (self._heads(x) for x in self._project(query, key, value))
+        k, v, extra = self._extra_keys(k, v)
+        mask = self._mask(attn_mask, key_padding_mask, q, n, length, source, extra)
+        p = self.dropout if self.training else 0.0
+        weights = None
+        if need_weights:
+            scores = (q * (1.0 / math.sqrt(self.head_dim))) @ k.mT
+            weights = (scores if mask is None else scores + mask).softmax(-1)
+            out = (F.dropout(weights, p) if p > 0 else weights) @ v
+            if average_attn_weights:
+                weights = weights.mean(1)
+        else:
+            out = F.scaled_dot_product_attention(q, k, v, mask, p)
+        out = self.out_proj(out.permute(2, 0, 1, 3).reshape(length, n, self.embed_dim))
+        if not batched:
+            return out.squeeze(1), None if weights is None else weights[0]
+        return (out.transpose(0, 1) if self.batch_first else out), weights
+
+
+def _activation(activation):
+    if callable(activation):
+        return activation
+    if activation in ("relu", "gelu"):
+        return getattr(F, activation)
+    raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+
+
+class TransformerEncoderLayer(Module):
+    """Self-attention then a feed-forward block, each with dropout, a residual connection and
+    LayerNorm (after, or before with norm_first). (S, N, E) or batch_first (N, S, E) -> same."""
+
+    def __init__(
+        self,
+        d_model,
+        nhead,
+        dim_feedforward=2048,
+        dropout=0.1,
+        activation="relu",
+        layer_norm_eps=1e-5,
+        batch_first=False,
+        norm_first=False,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        kw = {"device": device, "dtype": dtype}
+        self.self_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw
+        )
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
+        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
+        self.activation = _activation(activation)
+
+    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        x = src
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            return x + self._ff_block(self.norm2(x))
+        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+        return self.norm2(x + self._ff_block(x))
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x = self.self_attn(
+            x,
+            x,
+            x,
+            attn_mask=attn_mask,
+            key_padding_mask=key_padding_mask,
+            need_weights=False,
+            is_causal=is_causal,
+        )[0]
+        return self.dropout1(x)
+
+    def _ff_block(self, x):
+        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerDecoderLayer(Module):
+    """Self-attention over the target, attention to the encoder's memory, then feed-forward;
+    each with dropout, a residual and LayerNorm. (T, N, E), memory (S, N, E) -> (T, N, E)."""
+
+    def __init__(
+        self,
+        d_model,
+        nhead,
+        dim_feedforward=2048,
+        dropout=0.1,
+        activation="relu",
+        layer_norm_eps=1e-5,
+        batch_first=False,
+        norm_first=False,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        kw = {"device": device, "dtype": dtype}
+        self.self_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw
+        )
+        self.multihead_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw
+        )
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
+        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
+        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
+        self.dropout3 = Dropout(dropout)
+        self.activation = _activation(activation)
+
+    def forward(
+        self,
+        tgt,
+        memory,
+        tgt_mask=None,
+        memory_mask=None,
+        tgt_key_padding_mask=None,
+        memory_key_padding_mask=None,
+        tgt_is_causal=False,
+        memory_is_causal=False,
+    ):
+        x = tgt
+        self_masks = (tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+        memory_masks = (memory_mask, memory_key_padding_mask, memory_is_causal)
+        if self.norm_first:
+            x = x + self._attend(self.self_attn, self.norm1(x), None, *self_masks, self.dropout1)
+            x = x + self._attend(
+                self.multihead_attn, self.norm2(x), memory, *memory_masks, self.dropout2
+            )
+            return x + self._ff_block(self.norm3(x))
+        x = self.norm1(x + self._attend(self.self_attn, x, None, *self_masks, self.dropout1))
+        x = self.norm2(
+            x + self._attend(self.multihead_attn, x, memory, *memory_masks, self.dropout2)
+        )
+        return self.norm3(x + self._ff_block(x))
+
+    @staticmethod
+    def _attend(attention, x, memory, attn_mask, key_padding_mask, is_causal, dropout):
+        source = x if memory is None else memory
+        out = attention(
+            x,
+            source,
+            source,
+            attn_mask=attn_mask,
+            key_padding_mask=key_padding_mask,
+            is_causal=is_causal,
+            need_weights=False,
+        )[0]
+        return dropout(out)
+
+    def _ff_block(self, x):
+        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoder(Module):
+    """num_layers copies of an encoder layer (`layers.0`, `layers.1`, ...), then `norm`."""
+
+    def __init__(
+        self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True
+    ):
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.num_layers, self.norm = num_layers, norm
+
+    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        x = src
+        for layer in self.layers:
+            x = layer(
+                x,
+                src_mask=mask,
+                src_key_padding_mask=src_key_padding_mask,
+                is_causal=bool(is_causal),
+            )
+        return x if self.norm is None else self.norm(x)
+
+
+class TransformerDecoder(Module):
+    """num_layers copies of a decoder layer (`layers.0`, ...), then `norm`."""
+
+    def __init__(self, decoder_layer, num_layers, norm=None):
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(decoder_layer) for _ in range(num_layers)])
+        self.num_layers, self.norm = num_layers, norm
+
+    def forward(
+        self,
+        tgt,
+        memory,
+        tgt_mask=None,
+        memory_mask=None,
+        tgt_key_padding_mask=None,
+        memory_key_padding_mask=None,
+        tgt_is_causal=None,
+        memory_is_causal=False,
+    ):
+        x = tgt
+        for layer in self.layers:
+            x = layer(
+                x,
+                memory,
+                tgt_mask,
+                memory_mask,
+                tgt_key_padding_mask,
+                memory_key_padding_mask,
+                bool(tgt_is_causal),
+                memory_is_causal,
+            )
+        return x if self.norm is None else self.norm(x)
+
+
+class Transformer(Module):
+    """The encoder-decoder Transformer of "Attention Is All You Need": an encoder and a decoder
+    stack, each ending in LayerNorm; weights with 2+ dims start Xavier-uniform."""
+
+    def __init__(
+        self,
+        d_model=512,
+        nhead=8,
+        num_encoder_layers=6,
+        num_decoder_layers=6,
+        dim_feedforward=2048,
+        dropout=0.1,
+        activation="relu",
+        custom_encoder=None,
+        custom_decoder=None,
+        layer_norm_eps=1e-5,
+        batch_first=False,
+        norm_first=False,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        kw = {"device": device, "dtype": dtype}
+        options = (dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first)
+        if custom_encoder is None:
+            layer = TransformerEncoderLayer(d_model, nhead, *options, bias=bias, **kw)
+            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
+            custom_encoder = TransformerEncoder(layer, num_encoder_layers, norm)
+        if custom_decoder is None:
+            layer = TransformerDecoderLayer(d_model, nhead, *options, bias=bias, **kw)
+            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
+            custom_decoder = TransformerDecoder(layer, num_decoder_layers, norm)
+        self.encoder, self.decoder = custom_encoder, custom_decoder
+        self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
+        for p in self.parameters():
+            if p.ndim > 1:
+                init.xavier_uniform_(p)
+
+    def forward(
+        self,
+        src,
+        tgt,
+        src_mask=None,
+        tgt_mask=None,
+        memory_mask=None,
+        src_key_padding_mask=None,
+        tgt_key_padding_mask=None,
+        memory_key_padding_mask=None,
+        src_is_causal=None,
+        tgt_is_causal=None,
+        memory_is_causal=False,
+    ):
+        memory = self.encoder(
+            src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=src_is_causal
+        )
+        return self.decoder(
+            tgt,
+            memory,
+            tgt_mask,
+            memory_mask,
+            tgt_key_padding_mask,
+            memory_key_padding_mask,
+            tgt_is_causal,
+            memory_is_causal,
+        )
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz, device=None, dtype=None):
+        """(sz, sz) float mask: 0 where j <= i, -inf above the diagonal (a causal mask)."""
+        return full((sz, sz), -math.inf, dtype=dtype, device=device).triu(1)

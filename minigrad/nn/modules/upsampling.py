@@ -1,0 +1,39 @@
+"""Upsample: F.interpolate as a layer."""
+
+from __future__ import annotations
+
+from minigrad.nn import functional as F
+from minigrad.nn.modules.module import Module
+
+
+class Upsample(Module):
+    """Resize (N, C, ...) inputs to `size` or by `scale_factor` (modes: nearest, linear,
+    bilinear, trilinear, nearest-exact; align_corners for the linear ones)."""
+
+    def __init__(
+        self,
+        size=None,
+        scale_factor=None,
+        mode="nearest",
+        align_corners=None,
+        recompute_scale_factor=None,
+    ):
+        super().__init__()
+        self.size, self.mode, self.align_corners = size, mode, align_corners
+        self.scale_factor = float(scale_factor) if isinstance(scale_factor, int) else scale_factor
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input):
+        return F.interpolate(
+            input,
+            self.size,
+            self.scale_factor,
+            self.mode,
+            self.align_corners,
+            recompute_scale_factor=self.recompute_scale_factor,
+        )
+
+    def extra_repr(self) -> str:
+        if self.scale_factor is not None:
+            return f"scale_factor={self.scale_factor}, mode='{self.mode}'"
+        return f"size={self.size}, mode='{self.mode}'"
