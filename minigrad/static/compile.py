@@ -57,11 +57,13 @@ class Plan:
         self.train = train and (bool(self.params) or any(t._requires_grad for t in tensors))
         self.backward_graph = self.backward = None
         if not self.train:
+            traced.contexts.clear()  # no backward to derive: the traced ctxs are not needed
             self.graph, self.summary = optimize(traced, passes)
             self.forward = Runner(self.graph, xp)
             return
         wanted, self.grad_slots = self._wanted(tensors)
         train_graph, bwd, self.grad_outputs = derive_backward(traced, wanted)
+        traced.contexts.clear()  # the ctxs (and the traced values they hold) are used up
         self.graph, fwd_summary = optimize(train_graph, passes)
         self.backward_graph, bwd_summary = optimize(bwd, passes)
         self.summary = f"forward:\n{fwd_summary}\nbackward:\n{bwd_summary}"
