@@ -579,40 +579,21 @@ class Tensor:
         self._version += 1
         return self
 
+    # in-place random fills: the samplers are in ops/sampling.py
     def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
-        return self._fill_random(random.normal_array, mean, std, generator)
+        return sampling.normal_(self, mean, std, generator=generator)
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None) -> Tensor:
-        return self._fill_random(random.uniform_array, a, b, generator)
+        return sampling.uniform_(self, a, b, generator=generator)
 
     def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
-        u = random.uniform_array(self.array.shape, self._device, 0.0, 1.0, generator)
-        self.array[...] = u < p
-        self._version += 1
-        return self
+        return sampling.bernoulli_(self, p, generator=generator)
 
     def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
-        """Integers drawn uniformly from [from_, to) (`random_(to)`: [0, to)); with no bound,
-        up to the largest integer the dtype holds exactly (2^24 for float32), as PyTorch."""
-        if to is None and from_ == 0:
-            name = self.array.dtype.name
-            to = _RANDOM_TOP[name] if name in _RANDOM_TOP else dtypes.iinfo(self.dtype).max
-        elif to is None:
-            from_, to = 0, from_
-
-        def sample(shape, dev, low, high, gen):
-            return random.integers_array(low, high, shape, dev, gen)
-
-        return self._fill_random(sample, from_, to, generator)
+        return sampling.random_(self, from_, to, generator=generator)
 
     def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
-        """Exponential draws with rate lambd: -log(1 - u) / lambd for u uniform on [0, 1)."""
-
-        def sample(shape, dev, rate, _, gen):
-            u = random.uniform_array(shape, dev, generator=gen, dtype=self.dtype)
-            return -dev.xp.log1p(-u) / rate
-
-        return self._fill_random(sample, lambd, None, generator)
+        return sampling.exponential_(self, lambd, generator=generator)
 
     def _fill_random(self, sample, a, b, generator) -> Tensor:
         if state.enabled and self._requires_grad and self.grad_fn is None:
@@ -1217,9 +1198,6 @@ def _copy_into(t: Tensor, array) -> None:
     t._version += 1
 
 
-_RANDOM_TOP = {"float16": 2**11, "float32": 2**24, "float64": 2**53, "bool": 2}
-
-
 def _unpickle(array: np.ndarray, device_name: str, requires_grad: bool) -> Tensor:
     return Tensor._make(get_device(device_name).xp.asarray(array), requires_grad)
 
@@ -1267,7 +1245,7 @@ def _parse_to(t, args, kwargs):
 
 
 # The ops need Tensor, so they are imported after it is defined.
-from minigrad import creation, printing, random  # noqa: E402
+from minigrad import creation, printing  # noqa: E402
 from minigrad.autograd import engine  # noqa: E402
 from minigrad.autograd.function import AccumulateGrad  # noqa: E402
 from minigrad.autograd.grad_mode import state  # noqa: E402

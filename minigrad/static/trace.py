@@ -102,9 +102,6 @@ class _Traced(Tensor):
             "function and pass the tensor in, or use nn.Dropout / F.dropout."
         )
 
-    def bernoulli_(self, p=0.5, *, generator=None):
-        return self._fill_random(None, p, None, generator)
-
 
 def _index_put(x, index, value):
     idx, _ = IX._to_index(index, x)
