@@ -80,6 +80,7 @@ class Graph:
     # output value id of a traced node -> (its ctx after forward, argument slot -> input
     # index): what static autodiff runs each Function's backward with (tracing only)
     contexts: dict = field(default_factory=dict, repr=False)
+    source: str | None = field(default=None, repr=False)  # the file static.load read
 
     def new_value(self, shape, dtype) -> int:
         self.values.append(ValueInfo(tuple(int(s) for s in shape), np.dtype(dtype).name))
@@ -134,11 +135,36 @@ class Graph:
         from minigrad.static.executor import Runner
         from minigrad.tensor import Tensor
 
+        self._check_inputs(tensors)
         if "_runner" not in self.__dict__:
             xp = tensors[0].device.xp if tensors else np
             self.__dict__["_runner"] = Runner(self, xp)
-        outs = tuple(Tensor._make(a) for a in self._runner(*(t.array for t in tensors)))
+        try:
+            arrays = self._runner(*(t.array for t in tensors))
+        except Exception as exc:
+            if self.source is None:
+                raise
+            raise RuntimeError(
+                f"static.load: the graph in {self.source} failed to run: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        outs = tuple(Tensor._make(a) for a in arrays)
         return outs if self.structure is not None else outs[0]
+
+    def _check_inputs(self, tensors) -> None:
+        """The call's tensors have the graph's input types (a graph is specialised to them)."""
+        expected = ", ".join(
+            f"{n}: {type_text(self.values[v])}" for v, n in zip(self.inputs, self.input_names)
+        )
+        if len(tensors) != len(self.inputs):
+            raise TypeError(
+                f"graph: expected {len(self.inputs)} inputs ({expected}), got {len(tensors)}"
+            )
+        for t, v, name in zip(tensors, self.inputs, self.input_names):
+            info = self.values[v]
+            if tuple(t.array.shape) != info.shape or t.array.dtype.name != info.dtype:
+                got = type_text(ValueInfo(tuple(t.array.shape), t.array.dtype.name))
+                raise RuntimeError(f"graph: input {name} must be {type_text(info)}, got {got}")
 
     def __len__(self) -> int:
         return len(self.nodes)

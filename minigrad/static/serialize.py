@@ -152,7 +152,9 @@ def load(path) -> Graph:
         with zipfile.ZipFile(path) as z:
             reader = _Reader(z)
             doc = reader.json()
-            return _Decoder(reader).graph(doc, depth=0)
+            graph = _Decoder(reader).graph(doc, depth=0)
+            graph.source = str(path)
+            return graph
     except GraphFileError as exc:
         raise ValueError(f"static.load: {path} is not a valid minigrad graph file: {exc}") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:

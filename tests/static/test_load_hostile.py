@@ -161,6 +161,23 @@ def test_a_missing_array_or_json_is_named(tmp_path):
     _refused(path, "no graph.json")
 
 
+def test_a_well_formed_file_that_fails_to_run_names_the_file(tmp_path):
+    path, x = _saved(tmp_path)
+    _rewrite(path, lambda d: d["nodes"][2]["attrs"].update(b="not a number"))
+    graph = static.load(path)  # the schema holds: b is mul's parameter, and text is data
+    with pytest.raises(RuntimeError, match=re.escape(str(path)) + ".*failed to run"):
+        graph(x)
+
+
+def test_a_loaded_graph_checks_its_inputs(tmp_path):
+    path, x = _saved(tmp_path)
+    graph = static.load(path)
+    with pytest.raises(TypeError, match=r"expected 1 inputs \(x0: f64\[2, 4\]\), got 2"):
+        graph(x, x)
+    with pytest.raises(RuntimeError, match=r"input x0 must be f64\[2, 4\], got f32\[2, 4\]"):
+        graph(x.float())
+
+
 def test_an_honest_file_still_loads_and_runs(tmp_path):
     path, x = _saved(tmp_path)
     y = static.load(path)(x)
