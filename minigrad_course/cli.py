@@ -1,4 +1,5 @@
-"""``minigrad-course``: build, verify, check, grade, gradebook, doctor. Run with --help for each."""
+"""``minigrad-course``: build, verify, release, check, progress, grade, gradebook, doctor.
+Run with --help for each."""
 
 from __future__ import annotations
 
@@ -91,9 +92,37 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .check import check
 
     limits = Limits(timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory_mb)
+    from .progress import remember_check
+
     report = check(Path(args.notebook), limits)
+    remember_check(Path(args.notebook), report.outcomes)  # `progress` reuses it while unchanged
     print(report.table())
     return 0 if report.all_passed else 1
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    from .progress import course_progress, format_progress, milestones_run
+
+    limits = Limits(timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory_mb)
+    chapters = course_progress(args.exercises, limits)
+    print(format_progress(chapters, milestones_run()))
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release import ReleaseError, release_course
+
+    try:
+        report = release_course(args.out, Path("."), args.solutions, wheel=args.wheel)
+    except ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote the student course to {report.out} ({report.files} files)")
+    if report.wheel:
+        print(f"wheel for hosting: {report.wheel}")
+        print(f'students install it with: pip install "<its URL or path>" ({report.wheel.name})')
+    print("scanned every file and archive: no answer or hidden-test line of solutions/ in it")
+    return 0
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -167,6 +196,27 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("notebook", help="e.g. exercises/04_autograd.ipynb")
     _limits(p, timeout=600, memory=None)
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("release", help="write the student course (no solutions) into OUT")
+    p.add_argument("out", type=Path, help="a new folder, outside this repository")
+    p.add_argument("--wheel", action="store_true", help="also build a wheel to host (OUT/dist/)")
+    p.add_argument(
+        "--solutions",
+        type=Path,
+        default=DEFAULT_SOLUTIONS,
+        help="folder of solution notebooks to scan for (default: solutions/)",
+    )
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("progress", help="questions passed per chapter, and milestones run")
+    p.add_argument(
+        "--exercises",
+        type=Path,
+        default=DEFAULT_EXERCISES,
+        help="folder of your exercise sheets (default: exercises/)",
+    )
+    _limits(p, timeout=600, memory=None)
+    p.set_defaults(func=cmd_progress)
 
     p = sub.add_parser("grade", help="grade one folder per student into a CSV")
     p.add_argument("chapter", help="04, 04_autograd or a path")

@@ -1,4 +1,6 @@
-"""Release checks, both ways, for one chapter (``minigrad-course verify CHAPTER``).
+"""Releasing the course: checks of one chapter, and the student course as a whole.
+
+``minigrad-course verify CHAPTER`` runs the release checks, both ways, for one chapter:
 
 1. The solution notebook runs top to bottom without an error: every test passes.
 2. The built exercise, with the hidden tests put back and the stubs as answers, fails every
@@ -7,7 +9,10 @@
    too: a test whose visible part never calls the answer would let an untouched stub pass
    ``check``.
 
-Call it from a test::
+``minigrad-course release OUT [--wheel]`` writes the course a student receives (see
+release_course below) and scans it for every answer and hidden-test line of solutions/.
+
+Call verify from a test::
 
     from minigrad_course.release import verify
     report = verify("04")            # or "04_autograd", or a path; solutions_dir=... to override
@@ -16,14 +21,23 @@ Call it from a test::
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import notebook as nbf
 from .assemble import NOT_DONE, assemble, questions, score
-from .build import release, validate
-from .chapters import DEFAULT_SOLUTIONS, resolve_chapter
-from .notebook import ANSWER, TEST
+from .build import build, release, validate
+from .chapters import DEFAULT_EXERCISES, DEFAULT_SOLUTIONS, all_chapters, resolve_chapter
+from .notebook import ANSWER, MANUAL, TEST
 from .sandbox import Limits, execute
 
 
@@ -138,4 +152,288 @@ def verify(
     report.problems += _solution_problems(solution, limits, cwd)
     report.problems += _exercise_problems(solution, path.stem, released, limits, cwd)
     report.problems += _visible_test_problems(solution, released, limits, cwd)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# The student release (``minigrad-course release OUT [--wheel]``): the course a student receives,
+# with nothing of solutions/ in it, checked by scanning every file and archive written.
+
+COURSE_PARTS = (
+    "LICENSE",
+    "pyproject.toml",
+    "environment.yml",
+    "minigrad",
+    "minigrad_course",
+    "notebooks",
+    "exercises",
+    "docs/gpu.md",
+    "docs/static.md",
+)
+_NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".*")
+# Answer lines shorter than this ("return x", "pass", "out = []") occur in any program: finding
+# one proves nothing, and the engine the students read is full of them.
+MIN_SECRET_CHARS = 16
+MAX_SCANNED_BYTES = 200_000_000  # an archive member bigger than this is reported, not read
+MAX_ARCHIVE_DEPTH = 4  # archives inside archives inside ...: deeper ones are reported
+ARCHIVES = (".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".gz")
+
+STUDENT_README = """\
+# minigrad: the course
+
+You build **minigrad**, a small but real autograd engine with PyTorch's API, chapter by chapter,
+in Jupyter notebooks. It runs on NumPy on the CPU and on CuPy on an NVIDIA GPU.
+
+## Setup (once)
+
+Python 3.10 to 3.13. In this folder, run:
+
+```bash
+python -m venv .venv && .venv/bin/python -m pip install -e ".[lab]"
+```
+
+(On Windows: `py -m venv .venv` then `.venv\\Scripts\\python -m pip install -e ".[lab]"`.)
+With `make` installed, `make lab` does the same, registers the Jupyter kernel
+**Python (minigrad)** and opens JupyterLab. Conda users: `conda env create -f environment.yml`.
+Then open `notebooks/00_setup.ipynb`. If something is off, `.venv/bin/minigrad-course doctor`
+says what and how to fix it. On a GPU machine add CuPy: `pip install -e ".[cuda12]"`.
+
+## What is here
+
+| folder | what |
+|---|---|
+| `notebooks/` | the chapters: read them, run them, play with them |
+| `exercises/` | your exercise sheets: fill in the answer cells |
+| `minigrad/` | the reference engine your answers are tested against |
+| `minigrad_course/` | the `minigrad-course` command (`check`, `progress`, `doctor`) |
+
+## Check your work
+
+```bash
+.venv/bin/minigrad-course check exercises/04_autograd.ipynb   # one line per question
+.venv/bin/minigrad-course progress                            # every chapter, and milestones
+```
+
+`check` runs your sheet in a fresh kernel, top to bottom, and says for each question: passed,
+failing (with the test's message) or not yet done. It runs the visible tests only; more tests,
+hidden from you, run when your sheet is graded.
+
+## Hand in
+
+Save the notebook and hand in the file `exercises/NN_name.ipynb` itself, under the same name,
+as your instructor asks (an upload, a shared folder, a repository). Run `check` one last time
+before you do.
+"""
+
+STUDENT_MAKEFILE = """\
+# `make lab`: create .venv, install the course, register the kernel, open JupyterLab.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.stamp-lab
+
+.PHONY: lab progress doctor clean
+
+$(STAMP): pyproject.toml
+\t$(PYTHON) -m venv $(VENV)
+\t$(PY) -m pip install -e '.[lab]'
+\t$(PY) -m ipykernel install --user --name minigrad --display-name "Python (minigrad)"
+\ttouch $@
+
+# JupyterLab refuses to start as root (Docker, some cloud images) unless told it may.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+lab: $(STAMP)
+\t$(VENV)/bin/jupyter lab $(ROOT_FLAG) --notebook-dir=. notebooks/00_setup.ipynb
+
+progress: $(STAMP)
+\t$(VENV)/bin/minigrad-course progress
+
+doctor: $(STAMP)
+\t$(VENV)/bin/minigrad-course doctor
+
+clean:
+\trm -rf $(VENV) build *.egg-info
+"""
+
+
+class ReleaseError(RuntimeError):
+    """The student release could not be written, or it would have given answers away."""
+
+
+@dataclass
+class ReleaseReport:
+    """What a release wrote, and anything of solutions/ found in it (must be nothing)."""
+
+    out: Path
+    files: int = 0
+    wheel: Path | None = None
+    leaks: list[str] = field(default_factory=list)
+
+
+def secret_lines(solutions_dir: Path) -> dict[str, str]:
+    """Every answer line and hidden-test line of the solution notebooks -> where it is.
+
+    A line that the released sheets show anyway (in a given cell, an instruction) is no secret.
+    """
+    secrets: dict[str, str] = {}
+    public = []
+    for path in all_chapters(Path(solutions_dir)):
+        nb = nbf.read_notebook(path)
+        public.append(nbf.dumps_notebook(release(nb, path.stem)).encode("utf-8"))
+        for index, cell in enumerate(nb.cells):
+            for line in _marked_lines(cell):
+                kind = "hidden-test" if nbf.role(cell) == TEST else "answer"
+                secrets.setdefault(line, f"{kind} line of {path.name} {_where(nb, index)}")
+    return {
+        line: where
+        for line, where in secrets.items()
+        if not any(spelling in sheet for sheet in public for spelling in _spellings(line))
+    }
+
+
+def _marked_lines(cell) -> list[str]:
+    """The stripped lines inside a cell's answer or hidden-test regions, long enough to tell."""
+    kind = nbf.role(cell)
+    if kind in (ANSWER, MANUAL):
+        begin, end = nbf.BEGIN_SOLUTION, nbf.END_SOLUTION
+    elif kind == TEST:
+        begin, end = nbf.BEGIN_HIDDEN, nbf.END_HIDDEN
+    else:
+        return []
+    regions, _ = nbf.find_regions(cell.source, begin, end, "marked")
+    lines = cell.source.splitlines()
+    inside = [line.strip() for start, stop in regions for line in lines[start + 1 : stop]]
+    return [line for line in inside if len(line) >= MIN_SECRET_CHARS]
+
+
+def _spellings(line: str) -> set[bytes]:
+    """The line as it appears in a .py file, and inside JSON strings (notebooks)."""
+    escaped = {json.dumps(line, ensure_ascii=ascii)[1:-1] for ascii in (True, False)}
+    return {s.encode("utf-8") for s in escaped | {line}}
+
+
+def _contents(name: str, data: bytes, depth: int = 0):
+    """(name, bytes) of a file and, for an archive, of every member inside it, recursively.
+
+    What cannot be read is yielded as (name, None): the caller reports it, as unchecked.
+    """
+    yield name, data
+    lower = name.lower()
+    if not lower.endswith(ARCHIVES):
+        return
+    if depth >= MAX_ARCHIVE_DEPTH:
+        yield f"{name} (archives nested too deep)", None
+        return
+    try:
+        if lower.endswith((".whl", ".zip")):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for info in archive.infolist():
+                    member = f"{name}!{info.filename}"
+                    if info.file_size > MAX_SCANNED_BYTES:
+                        yield f"{member} (too big)", None
+                    elif not info.is_dir():
+                        yield from _contents(member, archive.read(info), depth + 1)
+        elif lower.endswith((".tar", ".tar.gz", ".tgz")):
+            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+                for info in archive.getmembers():
+                    member = f"{name}!{info.name}"
+                    if info.size > MAX_SCANNED_BYTES:
+                        yield f"{member} (too big)", None
+                    elif info.isfile():
+                        yield from _contents(member, archive.extractfile(info).read(), depth + 1)
+        else:
+            yield from _contents(f"{name}!", gzip.decompress(data), depth + 1)
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
+        yield f"{name} (unreadable archive: {exc})", None
+
+
+def scan(out: Path, secrets: dict[str, str]) -> list[str]:
+    """Every place under out (files, and members of archives) where a secret line occurs,
+    and every archive member that could not be checked."""
+    needles = [(spelling, line) for line in secrets for spelling in _spellings(line)]
+    found = []
+    for path in sorted(p for p in Path(out).rglob("*") if p.is_file()):
+        relative = path.relative_to(out).as_posix()
+        if "solutions" in path.relative_to(out).parts:
+            found.append(f"{relative}: a file from solutions/")
+        for name, data in _contents(relative, path.read_bytes()):
+            if data is None:
+                found.append(f"{name}: could not be scanned")
+                continue
+            hits = {line for spelling, line in needles if spelling in data}
+            found += [f"{name}: {secrets[line]}: {line!r}" for line in sorted(hits)]
+    return found
+
+
+def _copy_course(root: Path, out: Path) -> None:
+    for part in COURSE_PARTS:
+        source, target = root / part, out / part
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=_NOT_COPIED)
+        elif source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        else:
+            raise ReleaseError(f"{source} is missing: run the release from the course repository")
+    (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
+    (out / "Makefile").write_text(STUDENT_MAKEFILE, encoding="utf-8")
+
+
+def build_wheel(out: Path) -> Path:
+    """Build a wheel of the released engine and student commands into out/dist/.
+
+    Built from a scratch copy of the release, so no build/ or egg-info is left in it.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "course"
+        shutil.copytree(out, source)
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
+            + ["--wheel-dir", str(Path(scratch) / "dist"), str(source)],
+            capture_output=True,
+            text=True,
+        )
+        wheels = sorted((Path(scratch) / "dist").glob("*.whl"))
+        if done.returncode != 0 or len(wheels) != 1:
+            raise ReleaseError(
+                "building the wheel failed (it needs pip and setuptools in this Python):\n"
+                + done.stdout[-2000:]
+                + done.stderr[-2000:]
+            )
+        (out / "dist").mkdir()
+        return Path(shutil.copy2(wheels[0], out / "dist" / wheels[0].name))
+
+
+def release_course(
+    out: Path, root: Path = Path("."), solutions_dir: Path | None = None, wheel: bool = False
+) -> ReleaseReport:
+    """Write the student course into out (new or empty) and scan it for answers.
+
+    Raises ReleaseError when exercises/ is stale or when any answer or hidden-test line of
+    solutions/ is found anywhere in the output; the output is then left for inspection.
+    """
+    root, out = Path(root), Path(out)
+    solutions_dir = Path(solutions_dir) if solutions_dir else root / DEFAULT_SOLUTIONS
+    if out.exists() and any(out.iterdir()):
+        raise ReleaseError(f"{out} is not empty: release into a new folder")
+    if out.resolve().is_relative_to(root.resolve()):
+        raise ReleaseError(f"{out} is inside the course repository: release outside it")
+    stale = build(all_chapters(solutions_dir), root / DEFAULT_EXERCISES, check=True, prune=True)
+    if not stale.ok:
+        raise ReleaseError(
+            "exercises/ does not match solutions/ (run `minigrad-course build`): "
+            + "; ".join(stale.errors + stale.stale)
+        )
+    _copy_course(root, out)
+    report = ReleaseReport(out)
+    if wheel:
+        report.wheel = build_wheel(out)
+    report.files = sum(1 for p in out.rglob("*") if p.is_file())
+    report.leaks = scan(out, secret_lines(solutions_dir))
+    if report.leaks:
+        raise ReleaseError(
+            f"the release in {out} gives answers away; remove it and fix the cause:\n"
+            + "\n".join(report.leaks)
+        )
     return report

@@ -25,3 +25,9 @@ def _seeded():
     """Every test starts from the same random state, so failures reproduce."""
     minigrad.manual_seed(0)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _private_progress_cache(tmp_path_factory, monkeypatch):
+    """`check` records results for `progress` in a per-user cache: tests keep theirs apart."""
+    monkeypatch.setenv("MINIGRAD_COURSE_CACHE", str(tmp_path_factory.mktemp("progress-cache")))
