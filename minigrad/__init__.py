@@ -6,7 +6,8 @@ x = torch.randn(3, requires_grad=True)
 x.grad                    # 2 * x
 """
 
-from minigrad.tensor import Size, Tensor, set_printoptions  # noqa: I001 - Tensor first
+from minigrad.tensor import Size, Tensor  # noqa: I001 - Tensor first
+from minigrad.printing import set_printoptions
 from minigrad import autograd, dtypes
 from minigrad.autograd import (
     enable_grad,
@@ -52,7 +53,6 @@ from minigrad.dtypes import (
 from minigrad.ops.elementwise import (
     abs,
     add,
-    allclose,
     arctan2,
     atan2,
     ceil,
@@ -64,8 +64,6 @@ from minigrad.ops.elementwise import (
     cos,
     div,
     divide,
-    eq,
-    equal,
     erf,
     exp,
     exp2,
@@ -74,36 +72,22 @@ from minigrad.ops.elementwise import (
     floor,
     fmod,
     frac,
-    floor_divide,
-    ge,
-    gt,
-    isclose,
-    isfinite,
-    isinf,
-    isnan,
-    le,
     lerp,
     log,
     log1p,
+    sinh,
     log2,
     log10,
-    logical_and,
-    logical_not,
-    logical_or,
-    logical_xor,
-    lt,
     masked_fill,
     maximum,
     minimum,
     mul,
     multiply,
-    ne,
     neg,
     negative,
     pow,
     reciprocal,
     relu,
-    remainder,
     round,
     rsqrt,
     sigmoid,
@@ -118,6 +102,26 @@ from minigrad.ops.elementwise import (
     true_divide,
     trunc,
     where,
+)
+from minigrad.ops.nograd import (
+    allclose,
+    eq,
+    equal,
+    floor_divide,
+    ge,
+    gt,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+    remainder,
 )
 from minigrad.ops.indexing import (
     diag,

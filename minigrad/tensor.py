@@ -360,7 +360,7 @@ class Tensor:
         return (_unpickle, (_host(self.array), str(self._device), self._requires_grad))
 
     def __repr__(self) -> str:
-        return format_tensor(self)
+        return printing.format_tensor(self)
 
     def __format__(self, spec: str) -> str:
         if self.array.ndim == 0 and spec:
@@ -579,40 +579,21 @@ class Tensor:
         self._version += 1
         return self
 
+    # in-place random fills: the samplers are in ops/sampling.py
     def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
-        return self._fill_random(random.normal_array, mean, std, generator)
+        return sampling.normal_(self, mean, std, generator=generator)
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None) -> Tensor:
-        return self._fill_random(random.uniform_array, a, b, generator)
+        return sampling.uniform_(self, a, b, generator=generator)
 
     def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
-        u = random.uniform_array(self.array.shape, self._device, 0.0, 1.0, generator)
-        self.array[...] = u < p
-        self._version += 1
-        return self
+        return sampling.bernoulli_(self, p, generator=generator)
 
     def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
-        """Integers drawn uniformly from [from_, to) (`random_(to)`: [0, to)); with no bound,
-        up to the largest integer the dtype holds exactly (2^24 for float32), as PyTorch."""
-        if to is None and from_ == 0:
-            name = self.array.dtype.name
-            to = _RANDOM_TOP[name] if name in _RANDOM_TOP else dtypes.iinfo(self.dtype).max
-        elif to is None:
-            from_, to = 0, from_
-
-        def sample(shape, dev, low, high, gen):
-            return random.integers_array(low, high, shape, dev, gen)
-
-        return self._fill_random(sample, from_, to, generator)
+        return sampling.random_(self, from_, to, generator=generator)
 
     def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
-        """Exponential draws with rate lambd: -log(1 - u) / lambd for u uniform on [0, 1)."""
-
-        def sample(shape, dev, rate, _, gen):
-            u = random.uniform_array(shape, dev, generator=gen, dtype=self.dtype)
-            return -dev.xp.log1p(-u) / rate
-
-        return self._fill_random(sample, lambd, None, generator)
+        return sampling.exponential_(self, lambd, generator=generator)
 
     def _fill_random(self, sample, a, b, generator) -> Tensor:
         if state.enabled and self._requires_grad and self.grad_fn is None:
@@ -655,13 +636,13 @@ class Tensor:
         return elementwise.div(other, self)
 
     def __floordiv__(self, other):
-        return elementwise.floor_divide(self, other)
+        return nograd.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return elementwise.floor_divide(other, self)
+        return nograd.floor_divide(other, self)
 
     def __mod__(self, other):
-        return elementwise.remainder(self, other)
+        return nograd.remainder(self, other)
 
     def __pow__(self, other):
         return elementwise.pow(self, other)
@@ -685,34 +666,34 @@ class Tensor:
         return elementwise.abs(self)
 
     def __eq__(self, other):
-        return elementwise.eq(self, other)
+        return nograd.eq(self, other)
 
     def __ne__(self, other):
-        return elementwise.ne(self, other)
+        return nograd.ne(self, other)
 
     def __lt__(self, other):
-        return elementwise.lt(self, other)
+        return nograd.lt(self, other)
 
     def __le__(self, other):
-        return elementwise.le(self, other)
+        return nograd.le(self, other)
 
     def __gt__(self, other):
-        return elementwise.gt(self, other)
+        return nograd.gt(self, other)
 
     def __ge__(self, other):
-        return elementwise.ge(self, other)
+        return nograd.ge(self, other)
 
     def __and__(self, other):
-        return elementwise.logical_and(self, other)
+        return nograd.logical_and(self, other)
 
     def __or__(self, other):
-        return elementwise.logical_or(self, other)
+        return nograd.logical_or(self, other)
 
     def __xor__(self, other):
-        return elementwise.logical_xor(self, other)
+        return nograd.logical_xor(self, other)
 
     def __invert__(self):
-        return elementwise.logical_not(self)
+        return nograd.logical_not(self)
 
     # -- methods that forward to ops (see minigrad/ops/ for each op and its backward) --------
     def add(self, other, *, alpha=1):
@@ -766,6 +747,9 @@ class Tensor:
 
     def log1p(self):
         return elementwise.log1p(self)
+
+    def sinh(self):
+        return elementwise.sinh(self)
 
     def sqrt(self):
         return elementwise.sqrt(self)
@@ -833,34 +817,34 @@ class Tensor:
         return elementwise.where(condition, self, other)
 
     def eq(self, other):
-        return elementwise.eq(self, other)
+        return nograd.eq(self, other)
 
     def ne(self, other):
-        return elementwise.ne(self, other)
+        return nograd.ne(self, other)
 
     def lt(self, other):
-        return elementwise.lt(self, other)
+        return nograd.lt(self, other)
 
     def le(self, other):
-        return elementwise.le(self, other)
+        return nograd.le(self, other)
 
     def gt(self, other):
-        return elementwise.gt(self, other)
+        return nograd.gt(self, other)
 
     def ge(self, other):
-        return elementwise.ge(self, other)
+        return nograd.ge(self, other)
 
     def isnan(self):
-        return elementwise.isnan(self)
+        return nograd.isnan(self)
 
     def isinf(self):
-        return elementwise.isinf(self)
+        return nograd.isinf(self)
 
     def isfinite(self):
-        return elementwise.isfinite(self)
+        return nograd.isfinite(self)
 
     def logical_not(self):
-        return elementwise.logical_not(self)
+        return nograd.logical_not(self)
 
     def floor(self):
         return elementwise.floor(self)
@@ -1214,9 +1198,6 @@ def _copy_into(t: Tensor, array) -> None:
     t._version += 1
 
 
-_RANDOM_TOP = {"float16": 2**11, "float32": 2**24, "float64": 2**53, "bool": 2}
-
-
 def _unpickle(array: np.ndarray, device_name: str, requires_grad: bool) -> Tensor:
     return Tensor._make(get_device(device_name).xp.asarray(array), requires_grad)
 
@@ -1263,119 +1244,12 @@ def _parse_to(t, args, kwargs):
     )
 
 
-def format_tensor(t: Tensor) -> str:
-    """PyTorch-like text: tensor([[1.0000, 2.5000]], requires_grad=True)."""
-    array = _host(t.array)
-    prefix = "tensor("
-    body = _format_array(array, len(prefix))
-    extras = []
-    if t._device is not cpu:
-        extras.append(f"device='{t._device}'")
-    if array.size == 0 and array.shape != (0,):
-        extras.append(f"size={tuple(array.shape)}")
-    default = {dtypes.get_default_dtype().np, np.dtype(np.int64), np.dtype(np.bool_)}
-    if array.dtype not in default:
-        extras.append(f"dtype={t.dtype}")
-    if t.grad_fn is not None:
-        extras.append(f"grad_fn={t.grad_fn!r}")
-    elif t._requires_grad:
-        extras.append("requires_grad=True")
-    return prefix + ", ".join([body, *extras]) + ")"
-
-
-_PROFILES = {
-    "default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
-    "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
-    "full": dict(precision=4, threshold=float("inf"), edgeitems=3, linewidth=80),
-}
-_PRINT = dict(_PROFILES["default"], sci_mode=None)
-
-
-def set_printoptions(
-    precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None
-) -> None:
-    """How tensors print, as `torch.set_printoptions`: digits after the point, the element
-    count above which a print is summarized, the items kept at each end of a summarized dim,
-    the characters per line, a profile ('default', 'short', 'full') to start from, and
-    sci_mode (True: always scientific, False: never, None: chosen from the values)."""
-    if profile is not None:
-        _PRINT.update(_PROFILES[profile])
-    given = dict(precision=precision, threshold=threshold, edgeitems=edgeitems)
-    given["linewidth"] = linewidth
-    _PRINT.update({k: v for k, v in given.items() if v is not None}, sci_mode=sci_mode)
-
-
-def _format_array(array: np.ndarray, indent: int) -> str:
-    """PyTorch's layout: elements right-aligned to one width, as many per line as fit in 80
-    columns, and `...` in the middle of long dims when there are over 1000 elements."""
-    if array.size == 0:
-        return "[]"
-    summarize = array.size > _PRINT["threshold"]
-    fmt, width = _element_format(_summarized(array) if summarize else array)
-    return _nested(array, indent, lambda v: fmt(v).rjust(width), width, summarize)
-
-
-def _nested(array: np.ndarray, indent: int, cell, width: int, summarize: bool) -> str:
-    if array.ndim == 0:
-        return cell(array.item())
-    n = array.shape[0]
-    edge = _PRINT["edgeitems"]
-    rows = [*range(edge), None, *range(n - edge, n)] if summarize and n > 2 * edge else range(n)
-    if array.ndim == 1:
-        items = [" ..." if i is None else cell(array[i].item()) for i in rows]
-        per_line = builtins.max(1, (_PRINT["linewidth"] - indent) // (width + 2))
-        lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
-        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
-    parts = [
-        "..." if i is None else _nested(array[i], indent + 1, cell, width, summarize) for i in rows
-    ]
-    return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
-
-
-def _summarized(array: np.ndarray) -> np.ndarray:
-    """The elements a summarized print shows (the first and last 3 along each dim)."""
-    edge = _PRINT["edgeitems"]
-    if array.shape[0] > 2 * edge:
-        array = np.concatenate([array[:edge], array[-edge:]])
-    return np.stack([_summarized(a) for a in array]) if array.ndim > 1 else array
-
-
-def _element_format(array: np.ndarray):
-    """PyTorch's choice of element format, and the width of the widest finite nonzero value.
-
-    Integers in a float tensor print as `2.`; otherwise `precision` (4) decimals, or scientific
-    notation when the nonzero magnitudes span more than 1000x, exceed 1e8 or go below 1e-4
-    (or as `set_printoptions(sci_mode=...)` says).
-    """
-    if array.dtype.kind == "b":
-        return (lambda v: "True" if v else "False"), 5 if not array.all() else 4
-    if array.dtype.kind != "f":
-        return str, builtins.max(len(str(v)) for v in array.reshape(-1).tolist())
-    values = array.astype(np.float64)
-    finite = values[np.isfinite(values)]
-    signed = finite[finite != 0]
-    nonzero = np.abs(signed)
-    big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (0.0, 0.0)
-    spread = builtins.bool(nonzero.size and (big / small > 1000.0 or big > 1e8))
-    integral = np.all(finite == np.ceil(finite))
-    p, sci = _PRINT["precision"], _PRINT["sci_mode"]
-    if sci if sci is not None else spread or (not integral and small < 1e-4):
-        fmt = lambda v: f"{v:.{p}e}"  # noqa: E731
-    elif integral:
-        fmt = lambda v: f"{v:.0f}."  # noqa: E731
-    else:
-        fmt = lambda v: f"{v:.{p}f}"  # noqa: E731
-    shown = np.concatenate([signed[:1000], [0.0]])
-    width = builtins.max(len(fmt(v)) for v in shown)
-    return (lambda v: fmt(v) if np.isfinite(v) else str(v)), width
-
-
 # The ops need Tensor, so they are imported after it is defined.
-from minigrad import creation, random  # noqa: E402
+from minigrad import creation, printing  # noqa: E402
 from minigrad.autograd import engine  # noqa: E402
 from minigrad.autograd.function import AccumulateGrad  # noqa: E402
 from minigrad.autograd.grad_mode import state  # noqa: E402
-from minigrad.ops import elementwise, indexing, reduce, sampling  # noqa: E402
+from minigrad.ops import elementwise, indexing, nograd, reduce, sampling  # noqa: E402
 from minigrad.ops import matmul as matmul_ops  # noqa: E402
 from minigrad.ops import nn as nn_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402

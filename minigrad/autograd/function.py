@@ -29,6 +29,8 @@ import numpy as np
 from minigrad.autograd.grad_mode import state
 from minigrad.tensor import Tensor
 
+OPS: dict[str, type] = {}  # op_name -> the built-in Function class (filled as classes are made)
+
 
 class Function:
     """Base class of differentiable operations (PyTorch's `torch.autograd.Function`).
@@ -66,6 +68,25 @@ class Function:
     _pre_hooks: dict | None = None
     _non_differentiable: tuple = ()
     needs_input_grad: tuple = ()
+    # A built-in op's name in a static graph ("add"); None for a user's Function. Setting it
+    # in a class body registers the class in `OPS`, the table `minigrad.static` records,
+    # replays and loads ops from.
+    op_name: str | None = None
+    # Elementwise ops only, for static fusion: y = xp.<ufunc>(*operands, *ufunc_extra), and
+    # the same as a C expression in {a}, {b} and the value type {T} (one CUDA kernel a chain).
+    ufunc: str | None = None
+    ufunc_extra: tuple = ()
+    cuda: str | None = None
+    random = False  # draws random numbers: never merged or folded by static passes
+    quiet_domain = False  # forward silences NumPy's warnings (log(0), 1 / 0): a replay must too
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("op_name")
+        if name is not None:
+            if name in OPS and OPS[name].__qualname__ != cls.__qualname__:
+                raise ValueError(f"op name {name!r} is taken by {OPS[name].__qualname__}")
+            OPS[name] = cls
 
     @staticmethod
     def forward(ctx, *args):
@@ -92,6 +113,8 @@ class Function:
         ctx = cls.__new__(cls)
         if not (record and state.enabled):
             ctx.needs_input_grad = (False,) * len(args)
+            if state.tape is not None:
+                state.tape.append((cls, args))
             out = cls.forward(ctx, *args)
             if type(out) is np.ndarray:
                 t = Tensor._make(out)
@@ -324,9 +347,16 @@ def _check_version(node, tensor, version):
 
 
 def _raise_device_mismatch(cls, args):
-    devices = ", ".join(str(a.device) for a in args if isinstance(a, Tensor))
-    op = cls.__name__.lower()
-    raise RuntimeError(
-        f"{op}: expected all tensors to be on the same device, but found tensors on {devices}. "
-        "minigrad never copies between devices silently: move one with .to(device)."
-    )
+    check_same_device(cls.op_name or cls.__name__.lower(), *args)
+
+
+def check_same_device(op: str, *tensors) -> None:
+    """RuntimeError naming op and the devices unless the tensors among `tensors` share one
+    (Function.apply checks every op; ops that are not Functions call this themselves)."""
+    devices = {t._device for t in tensors if isinstance(t, Tensor)}
+    if len(devices) > 1:
+        names = ", ".join(str(t.device) for t in tensors if isinstance(t, Tensor))
+        raise RuntimeError(
+            f"{op}: expected all tensors to be on the same device, but found tensors on "
+            f"{names}. minigrad never copies between devices silently: move one with .to()."
+        )

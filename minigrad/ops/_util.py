@@ -13,6 +13,21 @@ def array_of(x):
     return x.array if isinstance(x, Tensor) else x
 
 
+def cast_to(y, dtype):
+    """The array y as dtype (y itself when it already is)."""
+    return y if y.dtype == dtype else y.astype(dtype)
+
+
+def tensor_arg(x, like):
+    """An op's operand: Python numbers stay numbers (cheap); arrays and lists become tensors
+    on `like`'s device."""
+    if isinstance(x, (Tensor, int, float, bool)):
+        return x
+    from minigrad.creation import tensor
+
+    return tensor(x, device=like.device if isinstance(like, Tensor) else None)
+
+
 def shape_of(x) -> tuple | None:
     return x.array.shape if isinstance(x, Tensor) else None
 
@@ -22,7 +37,8 @@ def result_dtype(a, b):
     if isinstance(a, Tensor):
         da = a.array.dtype
         if isinstance(b, Tensor):
-            if da == b.array.dtype:
+            db = b.array.dtype
+            if da == db or (da.kind == "f" and db.kind == "b"):  # a float times a mask
                 return da
         elif da.kind == "f" and isinstance(b, (int, float)):
             return da
@@ -77,17 +93,6 @@ def broadcast_error(op: str, a, b) -> RuntimeError:
                 f"{tuple(sb)} cannot be broadcast"
             )
     return RuntimeError(f"{op}: shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast")
-
-
-def check_same_device(op: str, *tensors) -> None:
-    """For ops that are not Functions (comparisons): the same rule as Function.apply."""
-    devices = {t._device for t in tensors if isinstance(t, Tensor)}
-    if len(devices) > 1:
-        names = ", ".join(str(t.device) for t in tensors if isinstance(t, Tensor))
-        raise RuntimeError(
-            f"{op}: expected all tensors to be on the same device, but found tensors on "
-            f"{names}. minigrad never copies between devices silently: move one with .to()."
-        )
 
 
 def quiet():

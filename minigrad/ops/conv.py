@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops.elementwise import no_grad_op
+from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import permute, reshape
 from minigrad.tensor import Tensor
 
@@ -113,6 +113,8 @@ def _col2im(xp, cols, shape, geom: Geometry):
 class Im2Col(Function):
     """cols = im2col(x): (N, C, H, W) -> (N * Ho * Wo, kh * kw * C); backward is col2im."""
 
+    op_name = "im2col"
+
     @staticmethod
     def forward(ctx, x, geom):
         ctx.shape, ctx.geom = x.array.shape, geom
@@ -125,6 +127,8 @@ class Im2Col(Function):
 
 class Col2Im(Function):
     """x = col2im(cols), the adjoint of im2col; backward is im2col."""
+
+    op_name = "col2im"
 
     @staticmethod
     def forward(ctx, cols, shape, geom):
@@ -139,6 +143,8 @@ class Col2Im(Function):
 class Conv2d(Function):
     """y = im2col(x) @ w^T + b, w as (O, kh * kw * C) to match the columns.
     x (N, C, H, W), w (O, C, kh, kw), b (O,) -> (N, O, Ho, Wo)"""
+
+    op_name = "conv2d"
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
@@ -258,6 +264,8 @@ def _window_starts(xp, padded_shape, stride, ho, wo):
 class MaxPool2d(Function):
     """y = max over each window; the gradient goes to the (first) max. -> (N, C, Ho, Wo)"""
 
+    op_name = "max_pool2d"
+
     @staticmethod
     def forward(ctx, x, geom):
         xp = x.device.xp
@@ -279,6 +287,8 @@ class MaxPool2d(Function):
 
 class PoolScatter(Function):
     """Zeros of the padded input shape with g added at flat `index`, cropped; backward gathers."""
+
+    op_name = "pool_scatter"
 
     @staticmethod
     def forward(ctx, g, index, padded, padding, unique):
@@ -302,6 +312,8 @@ class PoolScatter(Function):
 
 class PoolGather(Function):
     """y = padded(x).ravel()[index]: the adjoint of PoolScatter (max pooling, replayed)."""
+
+    op_name = "pool_gather"
 
     @staticmethod
     def forward(ctx, x, index, padding):
@@ -349,18 +361,23 @@ def max_pool2d(
         y = reshape(y, y.shape[1:])
     if not return_indices:
         return y
-    index = no_grad_op("max_pool2d_indices", lambda a: _max_indices(Tensor._make(a), geom), x)
+    index = MaxPoolIndices.apply(x, geom)
     return y, index[0] if unbatched else index
 
 
-def _max_indices(x, geom):
+class MaxPoolIndices(NoGrad):
     """The argmax of each window as an index into its H * W plane (PyTorch's indices)."""
-    ctx = MaxPool2d.__new__(MaxPool2d)
-    MaxPool2d.forward(ctx, x, geom)
-    _, _, hp, wp = ctx.padded
-    (ph, pw), w = geom.padding, x.shape[3]
-    rows, cols = (ctx.index % (hp * wp)) // wp - ph, ctx.index % wp - pw
-    return (rows * w + cols).astype("int64")
+
+    op_name = "max_pool2d_indices"
+
+    @staticmethod
+    def forward(ctx, x, geom):
+        pool = MaxPool2d.__new__(MaxPool2d)
+        MaxPool2d.forward(pool, x, geom)
+        _, _, hp, wp = pool.padded
+        (ph, pw), w = geom.padding, x.shape[3]
+        rows, cols = (pool.index % (hp * wp)) // wp - ph, pool.index % wp - pw
+        return (rows * w + cols).astype("int64")
 
 
 def avg_pool2d(

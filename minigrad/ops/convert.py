@@ -9,6 +9,8 @@ from minigrad.backend import get_device, use
 class ToDevice(Function):
     """y = x copied to `device`; the gradient is copied back to x's device. (*) -> (*)"""
 
+    op_name = "to_device"
+
     @staticmethod
     def forward(ctx, x, device):
         ctx.source = x.device

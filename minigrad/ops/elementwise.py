@@ -1,4 +1,5 @@
-"""Elementwise ops: arithmetic with broadcasting, unary math, activations, comparisons.
+"""Elementwise ops: arithmetic with broadcasting, unary math, activations, selection.
+(Comparisons and logic, which have no gradient, are in `nograd.py`.)
 
 Binary ops broadcast as NumPy does; # NOTE: their backward sums the gradient back to each
 input's shape (`sum_to`), because an input that was broadcast was used many times.
@@ -16,18 +17,16 @@ from minigrad.ops._util import (
     array_of,
     as_float_array,
     broadcast_error,
-    check_same_device,
+    cast_to,
     float_result,
     quiet,
     result_dtype,
     shape_of,
+    tensor_arg,
 )
+from minigrad.ops.nograd import TruncDivide, _division, _no_grad_binary, floor_divide
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
-
-
-def _cast(y, dtype):
-    return y if y.dtype == dtype else y.astype(dtype)
 
 
 def _save_operands(ctx, a, b):
@@ -48,9 +47,14 @@ def _grad_for(ctx, i, g, shape):
     return sum_to(g, shape) if ctx.needs_input_grad[i] else None
 
 
-# -- arithmetic ------------------------------------------------------------------------------
+# -- arithmetic with broadcasting ------------------------------------------------------------
+
+
 class Add(Function):
     """y = a + alpha * b, broadcast. (*), (*) -> (*)"""
+
+    op_name = "add"
+    ufunc, cuda = "add", "{a} + {b}"
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -60,7 +64,7 @@ class Add(Function):
             y = x + z if alpha == 1 else x + alpha * z
         except ValueError:
             raise broadcast_error("add", a, b) from None
-        return _cast(y, result_dtype(a, b))
+        return cast_to(y, result_dtype(a, b))
 
     @staticmethod
     def backward(ctx, gy):
@@ -69,8 +73,15 @@ class Add(Function):
         return _grad_for(ctx, 0, gy, sa), _grad_for(ctx, 1, gb, sb), None
 
 
+def add(input, other, alpha=1):
+    return Add.apply(input, tensor_arg(other, input), alpha)
+
+
 class Sub(Function):
     """y = a - alpha * b, broadcast. (*), (*) -> (*)"""
+
+    op_name = "sub"
+    ufunc, cuda = "subtract", "{a} - {b}"
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -80,7 +91,7 @@ class Sub(Function):
             y = x - z if alpha == 1 else x - alpha * z
         except ValueError:
             raise broadcast_error("sub", a, b) from None
-        return _cast(y, result_dtype(a, b))
+        return cast_to(y, result_dtype(a, b))
 
     @staticmethod
     def backward(ctx, gy):
@@ -88,8 +99,23 @@ class Sub(Function):
         return _grad_for(ctx, 0, gy, sa), _grad_for(ctx, 1, -gy * ctx.alpha, sb), None
 
 
+def sub(input, other, alpha=1):
+    if any(isinstance(x, Tensor) and x.array.dtype == np.bool_ for x in (input, other)):
+        raise RuntimeError(
+            "sub: subtraction, the `-` operator, with a bool tensor is not supported. To "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return Sub.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
+
+
+subtract = sub
+
+
 class Mul(Function):
     """y = a * b, broadcast; dy/da = b, dy/db = a. (*), (*) -> (*)"""
+
+    op_name = "mul"
+    ufunc, cuda = "multiply", "{a} * {b}"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -98,7 +124,7 @@ class Mul(Function):
             y = array_of(a) * array_of(b)
         except ValueError:
             raise broadcast_error("mul", a, b) from None
-        return _cast(y, result_dtype(a, b))
+        return cast_to(y, result_dtype(a, b))
 
     @staticmethod
     def backward(ctx, gy):
@@ -108,8 +134,23 @@ class Mul(Function):
         return ga, gb
 
 
+def mul(input, other):
+    return Mul.apply(tensor_arg(input, other), tensor_arg(other, input))
+
+
+multiply = mul
+
+
+def square(input):
+    return Mul.apply(input, input)
+
+
 class Div(Function):
     """y = a / b, broadcast; dy/da = 1 / b, dy/db = -a / b^2. (*), (*) -> (*)"""
+
+    op_name = "div"
+    quiet_domain = True  # inf and nan out of its domain come silently
+    ufunc, cuda = "divide", "{a} / {b}"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -119,7 +160,7 @@ class Div(Function):
                 y = array_of(a) / array_of(b)
         except ValueError:
             raise broadcast_error("div", a, b) from None
-        return _cast(y, float_result(result_dtype(a, b)))
+        return cast_to(y, float_result(result_dtype(a, b)))
 
     @staticmethod
     def backward(ctx, gy):
@@ -129,8 +170,25 @@ class Div(Function):
         return ga, gb
 
 
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return Div.apply(tensor_arg(input, other), tensor_arg(other, input))
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        return _no_grad_binary(TruncDivide, input, other)
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+
+
+true_divide = divide = div
+
+
 class Pow(Function):
     """y = a ** b; dy/da = b * a^(b-1), dy/db = y * log(a) (0 where a == 0). (*), (*) -> (*)"""
+
+    op_name = "pow"
+    quiet_domain = True  # inf and nan out of its domain come silently
+    ufunc, cuda = "power", "pow({a}, {b})"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -144,7 +202,7 @@ class Pow(Function):
                 y = x**z
         except ValueError:
             raise broadcast_error("pow", a, b) from None
-        return _cast(y, dtype)
+        return cast_to(y, dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -160,8 +218,15 @@ class Pow(Function):
         return ga, gb
 
 
+def pow(input, exponent):
+    return Pow.apply(tensor_arg(input, exponent), tensor_arg(exponent, input))
+
+
 class Neg(Function):
     """y = -x. (*) -> (*)"""
+
+    op_name = "neg"
+    ufunc, cuda = "negative", "-{a}"
 
     @staticmethod
     def forward(ctx, x):
@@ -172,9 +237,91 @@ class Neg(Function):
         return -gy
 
 
+def neg(input):
+    if input.array.dtype == np.bool_:
+        raise RuntimeError(
+            "neg: negation, the `-` operator, on a bool tensor is not supported. To invert a "
+            "mask, use the `~` or `logical_not()` operator instead."
+        )
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+class Atan2(Function):
+    """y = atan2(a, b), the angle of (b, a); dy/da = b / r^2, dy/db = -a / r^2 with
+    r^2 = a^2 + b^2, broadcast. (*), (*) -> (*)"""
+
+    op_name = "atan2"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            y = a.device.xp.arctan2(a.array, b.array)
+        except ValueError:
+            raise broadcast_error("atan2", a, b) from None
+        return cast_to(y, float_result(result_dtype(a, b)))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        g = gy / (a * a + b * b)
+        return _grad_for(ctx, 0, g * b, a.shape), _grad_for(ctx, 1, -g * a, b.shape)
+
+
+def atan2(input, other):
+    return Atan2.apply(input, other)
+
+
+arctan2 = atan2
+
+
+class Fmod(Function):
+    """y = a - trunc(a / b) * b (the sign of a, C's fmod); dy/da = 1, dy/db = -trunc(a / b).
+    (*), (*) -> (*)"""
+
+    op_name = "fmod"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_operands(ctx, a, b)
+        try:
+            y = _division("fmod", np.fmod)(array_of(a), array_of(b))
+        except ValueError:
+            raise broadcast_error("fmod", a, b) from None
+        return cast_to(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = _saved_operands(ctx)
+        ga = _grad_for(ctx, 0, gy, shape_of(a))
+        gb = sum_to(-gy * trunc(a / b), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def fmod(input, other):
+    return Fmod.apply(tensor_arg(input, other), tensor_arg(other, input))
+
+
+def reciprocal(input):
+    return div(1.0, input)
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input); weight is a number or a tensor."""
+    return input + weight * (end - input)
+
+
 # -- unary math ------------------------------------------------------------------------------
+
+
 class Exp(Function):
     """y = exp(x); saves y; dy/dx = y. (*) -> (*)"""
+
+    op_name = "exp"
+    ufunc, cuda = "exp", "exp({a})"
 
     @staticmethod
     def forward(ctx, x):
@@ -188,8 +335,19 @@ class Exp(Function):
         return gy * y
 
 
+def exp(input):
+    return Exp.apply(input)
+
+
+def exp2(input):
+    """2 ** x, as exp(x ln 2) (a float for integer input too)."""
+    return Exp.apply(input * math.log(2))
+
+
 class Expm1(Function):
     """y = exp(x) - 1, exact near 0; saves y; dy/dx = y + 1. (*) -> (*)"""
+
+    op_name = "expm1"
 
     @staticmethod
     def forward(ctx, x):
@@ -203,8 +361,16 @@ class Expm1(Function):
         return gy * (y + 1)
 
 
+def expm1(input):
+    return Expm1.apply(input)
+
+
 class Log(Function):
     """y = log(x); dy/dx = 1 / x. (*) -> (*)"""
+
+    op_name = "log"
+    quiet_domain = True  # inf and nan out of its domain come silently
+    ufunc, cuda = "log", "log({a})"
 
     @staticmethod
     def forward(ctx, x):
@@ -218,8 +384,23 @@ class Log(Function):
         return gy / x
 
 
+def log(input):
+    return Log.apply(input)
+
+
+def log2(input):
+    return Log.apply(input) * (1 / math.log(2))
+
+
+def log10(input):
+    return Log.apply(input) * (1 / math.log(10))
+
+
 class Log1p(Function):
     """y = log(1 + x); dy/dx = 1 / (1 + x). (*) -> (*)"""
+
+    op_name = "log1p"
+    quiet_domain = True  # inf and nan out of its domain come silently
 
     @staticmethod
     def forward(ctx, x):
@@ -233,8 +414,16 @@ class Log1p(Function):
         return gy / (x + 1)
 
 
+def log1p(input):
+    return Log1p.apply(input)
+
+
 class Sqrt(Function):
     """y = sqrt(x); saves y; dy/dx = 1 / (2 y). (*) -> (*)"""
+
+    op_name = "sqrt"
+    quiet_domain = True  # inf and nan out of its domain come silently
+    ufunc, cuda = "sqrt", "sqrt({a})"
 
     @staticmethod
     def forward(ctx, x):
@@ -249,8 +438,19 @@ class Sqrt(Function):
         return gy / (2 * y)
 
 
+def sqrt(input):
+    return Sqrt.apply(input)
+
+
+def rsqrt(input):
+    return 1 / Sqrt.apply(input)
+
+
 class Abs(Function):
     """y = |x|; dy/dx = sign(x) (0 at 0, as PyTorch). (*) -> (*)"""
+
+    op_name = "abs"
+    ufunc, cuda = "abs", "abs({a})"
 
     @staticmethod
     def forward(ctx, x):
@@ -263,8 +463,14 @@ class Abs(Function):
         return gy * sign(x)
 
 
+def abs(input):
+    return Abs.apply(input)
+
+
 class Sign(Function):
     """y = sign(x) in {-1, 0, 1}; the gradient is zero everywhere. (*) -> (*)"""
+
+    op_name = "sign"
 
     @staticmethod
     def forward(ctx, x):
@@ -275,8 +481,15 @@ class Sign(Function):
         return gy * 0
 
 
+def sign(input):
+    return Sign.apply(input)
+
+
 class Sin(Function):
     """y = sin(x); dy/dx = cos(x). (*) -> (*)"""
+
+    op_name = "sin"
+    ufunc, cuda = "sin", "sin({a})"
 
     @staticmethod
     def forward(ctx, x):
@@ -289,8 +502,19 @@ class Sin(Function):
         return gy * cos(x)
 
 
+def tan(input):
+    return Sin.apply(input) / Cos.apply(input)
+
+
+def sin(input):
+    return Sin.apply(input)
+
+
 class Cos(Function):
     """y = cos(x); dy/dx = -sin(x). (*) -> (*)"""
+
+    op_name = "cos"
+    ufunc, cuda = "cos", "cos({a})"
 
     @staticmethod
     def forward(ctx, x):
@@ -303,8 +527,35 @@ class Cos(Function):
         return -gy * sin(x)
 
 
+def cos(input):
+    return Cos.apply(input)
+
+
+class Sinh(Function):
+    """y = sinh(x) = (e^x - e^-x) / 2; dy/dx = cosh(x) = (e^x + e^-x) / 2. (*) -> (*)"""
+
+    op_name = "sinh"
+    ufunc, cuda = "sinh", "sinh({a})"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.xp.sinh(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * (exp(x) + exp(-x)) * 0.5
+
+
+def sinh(input):
+    return Sinh.apply(input)
+
+
 class Erf(Function):
     """y = erf(x); dy/dx = 2 / sqrt(pi) * exp(-x^2). (*) -> (*)"""
+
+    op_name = "erf"
 
     @staticmethod
     def forward(ctx, x):
@@ -333,8 +584,14 @@ def _numpy_erf(array):
     return scipy_erf(array)
 
 
+def erf(input):
+    return Erf.apply(input)
+
+
 class Floor(Function):
     """y = floor(x); the gradient is zero everywhere. (*) -> (*)"""
+
+    op_name = "floor"
 
     @staticmethod
     def forward(ctx, x):
@@ -345,74 +602,67 @@ class Floor(Function):
         return gy * 0
 
 
+def floor(input):
+    return Floor.apply(input)
+
+
 class Ceil(Floor):
     """y = ceil(x); the gradient is zero everywhere. (*) -> (*)"""
+
+    op_name = "ceil"
 
     @staticmethod
     def forward(ctx, x):
         return x.device.xp.ceil(x.array)
 
 
+def ceil(input):
+    return Ceil.apply(input)
+
+
 class Round(Floor):
     """y = round(x) (half to even); the gradient is zero everywhere. (*) -> (*)"""
+
+    op_name = "round"
 
     @staticmethod
     def forward(ctx, x):
         return x.device.xp.round(x.array)
 
 
+def round(input):
+    return Round.apply(input)
+
+
 class Trunc(Floor):
     """y = trunc(x) (rounds toward zero); the gradient is zero everywhere. (*) -> (*)"""
+
+    op_name = "trunc"
 
     @staticmethod
     def forward(ctx, x):
         return x.device.xp.trunc(x.array)
 
 
-class Atan2(Function):
-    """y = atan2(a, b), the angle of (b, a); dy/da = b / r^2, dy/db = -a / r^2 with
-    r^2 = a^2 + b^2, broadcast. (*), (*) -> (*)"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        try:
-            y = a.device.xp.arctan2(a.array, b.array)
-        except ValueError:
-            raise broadcast_error("atan2", a, b) from None
-        return _cast(y, float_result(result_dtype(a, b)))
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        g = gy / (a * a + b * b)
-        return _grad_for(ctx, 0, g * b, a.shape), _grad_for(ctx, 1, -g * a, b.shape)
+def trunc(input):
+    return Trunc.apply(input)
 
 
-class Fmod(Function):
-    """y = a - trunc(a / b) * b (the sign of a, C's fmod); dy/da = 1, dy/db = -trunc(a / b).
-    (*), (*) -> (*)"""
+fix = trunc
 
-    @staticmethod
-    def forward(ctx, a, b):
-        _save_operands(ctx, a, b)
-        try:
-            y = _division("fmod", np.fmod)(array_of(a), array_of(b))
-        except ValueError:
-            raise broadcast_error("fmod", a, b) from None
-        return _cast(y, result_dtype(a, b))
 
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = _saved_operands(ctx)
-        ga = _grad_for(ctx, 0, gy, shape_of(a))
-        gb = sum_to(-gy * trunc(a / b), b.shape) if ctx.needs_input_grad[1] else None
-        return ga, gb
+def frac(input):
+    """x - trunc(x): the fractional part, with the sign of x."""
+    return input - Trunc.apply(input)
 
 
 # -- activations -----------------------------------------------------------------------------
+
+
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x)); saves y; dy/dx = y * (1 - y). (*) -> (*)"""
+
+    op_name = "sigmoid"
 
     @staticmethod
     def forward(ctx, x):
@@ -430,8 +680,19 @@ class Sigmoid(Function):
         return gy * y * (1 - y)
 
 
+def sigmoid(input):
+    return Sigmoid.apply(input)
+
+
+def silu(input):
+    return input * Sigmoid.apply(input)
+
+
 class Tanh(Function):
     """y = tanh(x); saves y; dy/dx = 1 - y^2. (*) -> (*)"""
+
+    op_name = "tanh"
+    ufunc, cuda = "tanh", "tanh({a})"
 
     @staticmethod
     def forward(ctx, x):
@@ -445,8 +706,16 @@ class Tanh(Function):
         return gy * (1 - y * y)
 
 
+def tanh(input):
+    return Tanh.apply(input)
+
+
 class Relu(Function):
     """y = max(x, 0); saves y; dy/dx = 1 where y > 0. (*) -> (*)"""
+
+    op_name = "relu"
+    ufunc, cuda = "maximum", "max({a}, ({T})0)"
+    ufunc_extra = (0,)
 
     @staticmethod
     def forward(ctx, x):
@@ -457,11 +726,17 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy * Tensor._make((y.array > 0).astype(gy.array.dtype))
+        return gy * (y > 0)
+
+
+def relu(input):
+    return Relu.apply(input)
 
 
 class LeakyRelu(Function):
     """y = x if x > 0 else slope * x. (*) -> (*)"""
+
+    op_name = "leaky_relu"
 
     @staticmethod
     def forward(ctx, x, slope=0.01):
@@ -474,8 +749,14 @@ class LeakyRelu(Function):
         return gy * Tensor._make(ctx.scale), None
 
 
+def leaky_relu(input, negative_slope=0.01):
+    return LeakyRelu.apply(input, negative_slope)
+
+
 class Gelu(Function):
     """y = x * Phi(x) (exact, with erf) or its tanh approximation. (*) -> (*)"""
+
+    op_name = "gelu"
 
     @staticmethod
     def forward(ctx, x, approximate="none"):
@@ -494,21 +775,30 @@ class Gelu(Function):
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
 
+_GELU_CUBIC = 0.044715  # the tanh approximation: tanh(sqrt(2/pi) (x + 0.044715 x^3))
+
+
 def _gelu_terms(x, approximate):
     """(gelu(x), d gelu / dx), written with differentiable ops."""
     if approximate == "tanh":
-        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+        inner = _SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)
         t = tanh(inner)
         y = 0.5 * x * (1 + t)
-        dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+        dinner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
         return y, 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner
     cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
     pdf = exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
     return x * cdf, cdf + x * pdf
 
 
+def gelu(input, approximate="none"):
+    return Gelu.apply(input, approximate)
+
+
 class Softplus(Function):
     """y = log(1 + exp(beta x)) / beta (linear above threshold); dy/dx = sigmoid(beta x)."""
+
+    op_name = "softplus"
 
     @staticmethod
     def forward(ctx, x, beta=1.0, threshold=20.0):
@@ -528,9 +818,17 @@ class Softplus(Function):
         return gy * where(z > ctx.threshold, 1.0, sigmoid(z)), None, None
 
 
-# -- selection -------------------------------------------------------------------------------
+def softplus(input, beta=1.0, threshold=20.0):
+    return Softplus.apply(input, beta, threshold)
+
+
+# -- selection, copies and casts -------------------------------------------------------------
+
+
 class Where(Function):
     """y = a where cond else b; the gradient flows to the side that was chosen."""
+
+    op_name = "where"
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -541,7 +839,7 @@ class Where(Function):
             y = xp.where(ctx.cond, array_of(a), array_of(b))
         except ValueError:
             raise broadcast_error("where", a, b) from None
-        return _cast(y, result_dtype(a, b))
+        return cast_to(y, result_dtype(a, b))
 
     @staticmethod
     def backward(ctx, gy):
@@ -552,8 +850,21 @@ class Where(Function):
         return None, ga, gb
 
 
+def where(condition, input=None, other=None):
+    if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
+        from minigrad.ops.indexing import nonzero  # indexing imports this module
+
+        return nonzero(tensor_arg(condition, None), as_tuple=True)
+    cond = condition if isinstance(condition, Tensor) else tensor_arg(condition, input)
+    if cond.array.dtype != np.bool_:
+        cond = Cast.apply(cond, dtypes.bool_)
+    return Where.apply(cond, tensor_arg(input, cond), tensor_arg(other, cond))
+
+
 class Clamp(Function):
     """y = min(max(x, lo), hi); dy/dx = 1 where lo <= x <= hi (bounds included, as PyTorch)."""
+
+    op_name = "clamp"
 
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
@@ -571,25 +882,42 @@ class Clamp(Function):
             y = xp.minimum(y, hi_a)
         ctx.keep = keep
         bounds = [b for b in (lo, hi) if b is not None]
-        return _cast(y, dtypes.result_type(array, *bounds).np)
+        return cast_to(y, dtypes.result_type(array, *bounds).np)
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * Tensor._make(ctx.keep.astype(gy.array.dtype)), None, None
+        return gy * Tensor._make(ctx.keep), None, None
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # tensor bounds get gradients too: each place takes it from the value it chose
+        y = input if min is None else where(input >= min, input, min)
+        return y if max is None else where(y <= max, y, max)
+    return Clamp.apply(input, min, max)
+
+
+clip = clamp
 
 
 class Maximum(Function):
     """y = max(a, b) elementwise; ties split the gradient in half, as PyTorch."""
 
+    op_name = "maximum"
+
     @staticmethod
     def forward(ctx, a, b):
         x, z = a.array, b.array
+        op = type(ctx).op_name  # "maximum", or "minimum" for the subclass
         try:
-            y = _cast(a.device.xp.maximum(x, z), result_dtype(a, b))
+            y = cast_to(getattr(a.device.xp, op)(x, z), result_dtype(a, b))
         except ValueError:
-            raise broadcast_error("maximum", a, b) from None
+            raise broadcast_error(op, a, b) from None
+        a_wins = x > z if op == "maximum" else x < z
         ctx.shapes = (x.shape, z.shape)
-        ctx.share = ((x > z) + 0.5 * (x == z)).astype(y.dtype)
+        ctx.share = (a_wins + 0.5 * (x == z)).astype(y.dtype)  # a's part of the gradient
         return y
 
     @staticmethod
@@ -599,23 +927,24 @@ class Maximum(Function):
         return _grad_for(ctx, 0, gy * share, sa), _grad_for(ctx, 1, gy * (1 - share), sb)
 
 
+def maximum(input, other):
+    return Maximum.apply(input, other)
+
+
 class Minimum(Maximum):
     """y = min(a, b) elementwise; ties split the gradient in half, as PyTorch."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        x, z = a.array, b.array
-        try:
-            y = _cast(a.device.xp.minimum(x, z), result_dtype(a, b))
-        except ValueError:
-            raise broadcast_error("minimum", a, b) from None
-        ctx.shapes = (x.shape, z.shape)
-        ctx.share = ((x < z) + 0.5 * (x == z)).astype(y.dtype)
-        return y
+    op_name = "minimum"
+
+
+def minimum(input, other):
+    return Minimum.apply(input, other)
 
 
 class MaskedFill(Function):
     """y = value where mask else x; no gradient reaches the filled places."""
+
+    op_name = "masked_fill"
 
     @staticmethod
     def forward(ctx, x, mask, value):
@@ -631,8 +960,16 @@ class MaskedFill(Function):
         return sum_to(where(Tensor._make(ctx.mask), 0.0, gy), gy.shape), None, None
 
 
+def masked_fill(input, mask, value):
+    if mask.array.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
+    return MaskedFill.apply(input, mask, value)
+
+
 class Clone(Function):
     """y = a copy of x. (*) -> (*)"""
+
+    op_name = "clone"
 
     @staticmethod
     def forward(ctx, x):
@@ -643,9 +980,15 @@ class Clone(Function):
         return gy
 
 
+def clone(input):
+    return Clone.apply(input)
+
+
 class Copy(Function):
     """y = src broadcast to dst's shape and cast to dst's dtype (`dst.copy_(src)`); the gradient
     goes to src, summed back to its shape; dst's old values get none."""
+
+    op_name = "copy"
 
     @staticmethod
     def forward(ctx, dst, src):
@@ -665,8 +1008,15 @@ class Copy(Function):
         return gdst, sum_to(gy, ctx.src_shape) if ctx.needs_input_grad[1] else None
 
 
+def copy(dst, src):
+    """dst's shape and dtype with src's values (the op behind `dst.copy_(src)`)."""
+    return Copy.apply(dst, tensor_arg(src, dst))
+
+
 class Cast(Function):
     """y = x as another dtype; the gradient is cast back to x's dtype."""
+
+    op_name = "cast"
 
     @staticmethod
     def forward(ctx, x, dtype):
@@ -678,252 +1028,9 @@ class Cast(Function):
         return gy.to(dtype=ctx.dtype), None
 
 
-class NoGrad(Function):
-    """An op without a gradient (comparison, logic, argmax, one_hot): y = fn(*arrays).
-
-    # NOTE: these go through Function.apply (not a bare Tensor._make) so that
-    # minigrad.static.trace sees them: `op` and `attrs` name the computation in a graph. A
-    # result computed from a traced tensor outside any Function would be frozen into the
-    # graph as a constant, silently wrong on the next input.
-    """
-
-    @staticmethod
-    def forward(ctx, op, attrs, fn, *inputs):
-        y = fn(*(array_of(x) for x in inputs))
-        if not hasattr(y, "shape") or isinstance(y, np.generic):
-            y = next(x for x in inputs if isinstance(x, Tensor)).device.xp.asarray(y)
-        ctx.mark_non_differentiable(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return (None,) * (3 + len(ctx.needs_input_grad))
-
-
-def no_grad_op(op, fn, *inputs, **attrs):
-    """`fn(*arrays)` of the inputs, without gradient; `op` and `attrs` describe it to
-    minigrad.static (an op of its registry with the same meaning, or any other name)."""
-    return NoGrad.apply(op, attrs, fn, *inputs)
-
-
-# -- the functions users call ----------------------------------------------------------------
-def _tensor_arg(x, like):
-    """Python numbers stay numbers (cheap); arrays and lists become tensors."""
-    if isinstance(x, (Tensor, int, float, bool)):
-        return x
-    from minigrad.creation import tensor
-
-    return tensor(x, device=like.device if isinstance(like, Tensor) else None)
-
-
-def add(input, other, alpha=1):
-    return Add.apply(input, _tensor_arg(other, input), alpha)
-
-
-def sub(input, other, alpha=1):
-    if any(isinstance(x, Tensor) and x.array.dtype == np.bool_ for x in (input, other)):
-        raise RuntimeError(
-            "sub: subtraction, the `-` operator, with a bool tensor is not supported. To "
-            "invert a mask, use the `~` or `logical_not()` operator instead."
-        )
-    return Sub.apply(_tensor_arg(input, other), _tensor_arg(other, input), alpha)
-
-
-def mul(input, other):
-    return Mul.apply(_tensor_arg(input, other), _tensor_arg(other, input))
-
-
-def div(input, other, *, rounding_mode=None):
-    if rounding_mode is None:
-        return Div.apply(_tensor_arg(input, other), _tensor_arg(other, input))
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    if rounding_mode == "trunc":
-        fn = _division("div", _trunc_divide)
-        return _no_grad_binary("trunc_divide", fn, input, other, keep_dtype=True)
-    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
-
-
-true_divide = divide = div
-multiply = mul
-subtract = sub
-
-
-def pow(input, exponent):
-    return Pow.apply(_tensor_arg(input, exponent), _tensor_arg(exponent, input))
-
-
-def neg(input):
-    if input.array.dtype == np.bool_:
-        raise RuntimeError(
-            "neg: negation, the `-` operator, on a bool tensor is not supported. To invert a "
-            "mask, use the `~` or `logical_not()` operator instead."
-        )
-    return Neg.apply(input)
-
-
-negative = neg
-
-
-def exp(input):
-    return Exp.apply(input)
-
-
-def expm1(input):
-    return Expm1.apply(input)
-
-
-def exp2(input):
-    """2 ** x, as exp(x ln 2) (a float for integer input too)."""
-    return Exp.apply(input * math.log(2))
-
-
-def log(input):
-    return Log.apply(input)
-
-
-def log1p(input):
-    return Log1p.apply(input)
-
-
-def sqrt(input):
-    return Sqrt.apply(input)
-
-
-def rsqrt(input):
-    return 1 / Sqrt.apply(input)
-
-
-def abs(input):
-    return Abs.apply(input)
-
-
-def sign(input):
-    return Sign.apply(input)
-
-
-def log2(input):
-    return Log.apply(input) * (1 / math.log(2))
-
-
-def log10(input):
-    return Log.apply(input) * (1 / math.log(10))
-
-
-def tan(input):
-    return Sin.apply(input) / Cos.apply(input)
-
-
-def sin(input):
-    return Sin.apply(input)
-
-
-def cos(input):
-    return Cos.apply(input)
-
-
-def erf(input):
-    return Erf.apply(input)
-
-
-def floor(input):
-    return Floor.apply(input)
-
-
-def ceil(input):
-    return Ceil.apply(input)
-
-
-def round(input):
-    return Round.apply(input)
-
-
-def trunc(input):
-    return Trunc.apply(input)
-
-
-fix = trunc
-
-
-def frac(input):
-    """x - trunc(x): the fractional part, with the sign of x."""
-    return input - Trunc.apply(input)
-
-
-def atan2(input, other):
-    return Atan2.apply(input, other)
-
-
-arctan2 = atan2
-
-
-def fmod(input, other):
-    return Fmod.apply(_tensor_arg(input, other), _tensor_arg(other, input))
-
-
-def reciprocal(input):
-    return div(1.0, input)
-
-
-def lerp(input, end, weight):
-    """input + weight * (end - input); weight is a number or a tensor."""
-    return input + weight * (end - input)
-
-
-def square(input):
-    return Mul.apply(input, input)
-
-
-def sigmoid(input):
-    return Sigmoid.apply(input)
-
-
-def tanh(input):
-    return Tanh.apply(input)
-
-
-def relu(input):
-    return Relu.apply(input)
-
-
-def leaky_relu(input, negative_slope=0.01):
-    return LeakyRelu.apply(input, negative_slope)
-
-
-def gelu(input, approximate="none"):
-    return Gelu.apply(input, approximate)
-
-
-def softplus(input, beta=1.0, threshold=20.0):
-    return Softplus.apply(input, beta, threshold)
-
-
-def silu(input):
-    return input * Sigmoid.apply(input)
-
-
-def where(condition, input=None, other=None):
-    if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
-        from minigrad.ops.indexing import nonzero  # indexing imports this module
-
-        return nonzero(_tensor_arg(condition, None), as_tuple=True)
-    cond = condition if isinstance(condition, Tensor) else _tensor_arg(condition, input)
-    if cond.array.dtype != np.bool_:
-        cond = no_grad_op("cast", lambda c: c.astype(bool), cond, dtype="bool")
-    return Where.apply(cond, _tensor_arg(input, cond), _tensor_arg(other, cond))
-
-
-def clamp(input, min=None, max=None):
-    if min is None and max is None:
-        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        # tensor bounds get gradients too: each place takes it from the value it chose
-        y = input if min is None else where(input >= min, input, min)
-        return y if max is None else where(y <= max, y, max)
-    return Clamp.apply(input, min, max)
-
-
-clip = clamp
+def cast(input, dtype):
+    dtype = dtypes.to_dtype(dtype)
+    return Cast.apply(input, dtype)
 
 
 def clamp_min(input, min):
@@ -932,146 +1039,3 @@ def clamp_min(input, min):
 
 def clamp_max(input, max):
     return clamp(input, max=max)
-
-
-def maximum(input, other):
-    return Maximum.apply(input, other)
-
-
-def minimum(input, other):
-    return Minimum.apply(input, other)
-
-
-def masked_fill(input, mask, value):
-    if mask.array.dtype != np.bool_:
-        raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
-    return MaskedFill.apply(input, mask, value)
-
-
-def clone(input):
-    return Clone.apply(input)
-
-
-def copy(dst, src):
-    """dst's shape and dtype with src's values (the op behind `dst.copy_(src)`)."""
-    return Copy.apply(dst, _tensor_arg(src, dst))
-
-
-def cast(input, dtype):
-    dtype = dtypes.to_dtype(dtype)
-    if dtype.is_floating_point or not input.requires_grad:
-        return Cast.apply(input, dtype)
-    return no_grad_op("cast", lambda x: x.astype(dtype.np), input, dtype=dtype.np.name)
-
-
-# -- ops without gradients: comparisons, logic, integer division -----------------------------
-def _no_grad_binary(op, fn, a, b, keep_dtype=False):
-    """`fn(a, b)` on arrays, no graph. keep_dtype: cast to PyTorch's promoted dtype."""
-    a, b = _tensor_arg(a, b), _tensor_arg(b, a)
-    check_same_device(op, a, b)
-    if keep_dtype:
-        dtype = result_dtype(a, b)
-        fn = (lambda f: lambda x, z: _cast(f(x, z), dtype))(fn)
-    try:
-        return no_grad_op(op, fn, a, b)
-    except ValueError:
-        raise broadcast_error(op, a, b) from None
-
-
-def _trunc_divide(x, z):
-    return np.trunc(x / z)
-
-
-def _division(op, fn):
-    """`fn(x, z)` as PyTorch divides: integers by zero raise, floats give inf or nan quietly."""
-
-    def divide(x, z):
-        integral = [isinstance(v, int) or getattr(v, "dtype", None) in _INTEGRAL for v in (x, z)]
-        if all(integral) and bool((z == 0).any() if hasattr(z, "any") else z == 0):
-            raise RuntimeError(f"{op}: integer division by zero (ZeroDivisionError)")
-        with quiet():
-            return fn(x, z)
-
-    return divide
-
-
-_INTEGRAL = {np.dtype(t) for t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64)}
-
-
-def floor_divide(input, other):
-    fn = _division("floor_divide", np.floor_divide)
-    return _no_grad_binary("floor_divide", fn, input, other, keep_dtype=True)
-
-
-def remainder(input, other):
-    fn = _division("remainder", np.remainder)
-    return _no_grad_binary("remainder", fn, input, other, keep_dtype=True)
-
-
-def eq(input, other):
-    return _no_grad_binary("eq", np.equal, input, other)
-
-
-def ne(input, other):
-    return _no_grad_binary("ne", np.not_equal, input, other)
-
-
-def lt(input, other):
-    return _no_grad_binary("lt", np.less, input, other)
-
-
-def le(input, other):
-    return _no_grad_binary("le", np.less_equal, input, other)
-
-
-def gt(input, other):
-    return _no_grad_binary("gt", np.greater, input, other)
-
-
-def ge(input, other):
-    return _no_grad_binary("ge", np.greater_equal, input, other)
-
-
-def logical_and(input, other):
-    return _no_grad_binary("logical_and", np.logical_and, input, other)
-
-
-def logical_or(input, other):
-    return _no_grad_binary("logical_or", np.logical_or, input, other)
-
-
-def logical_xor(input, other):
-    return _no_grad_binary("logical_xor", np.logical_xor, input, other)
-
-
-def logical_not(input):
-    return no_grad_op("logical_not", input.device.xp.logical_not, input)
-
-
-def isnan(input):
-    return no_grad_op("isnan", input.device.xp.isnan, input)
-
-
-def isinf(input):
-    return no_grad_op("isinf", input.device.xp.isinf, input)
-
-
-def isfinite(input):
-    return no_grad_op("isfinite", input.device.xp.isfinite, input)
-
-
-def equal(input, other) -> bool:
-    """True if both have the same shape and values."""
-    check_same_device("equal", input, other)
-    return input.shape == other.shape and bool((input.array == other.array).all())
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    check_same_device("allclose", input, other)
-    return bool(input.device.xp.allclose(input.array, other.array, rtol, atol, equal_nan))
-
-
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    check_same_device("isclose", input, other)
-    xp = input.device.xp
-    return no_grad_op("isclose", lambda a, b: xp.isclose(a, b, rtol, atol, equal_nan), input, other)

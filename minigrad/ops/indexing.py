@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import Function, check_same_device
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import array_of, broadcast_error, check_same_device, normalize_dim
-from minigrad.ops.elementwise import no_grad_op
+from minigrad.ops._util import array_of, broadcast_error, normalize_dim
+from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
 
@@ -50,6 +50,8 @@ def _index_error(x: Tensor, exc: Exception) -> IndexError:
 class GetItem(Function):
     """y = x[index]; backward adds gy into zeros at the same places."""
 
+    op_name = "getitem"
+
     @staticmethod
     def forward(ctx, x, index, advanced):
         ctx.shape, ctx.index, ctx.advanced = x.array.shape, index, advanced
@@ -65,6 +67,8 @@ class GetItem(Function):
 
 class IndexAdd(Function):
     """y = zeros(shape) with g added at index (the scatter-add); backward gathers."""
+
+    op_name = "index_add"
 
     @staticmethod
     def forward(ctx, g, shape, index, advanced):
@@ -112,6 +116,8 @@ def _integers_only(index: tuple) -> tuple:
 
 class IndexPut(Function):
     """y = x with y[index] = v; gradient: gy with zeros at index to x, gy[index] to v."""
+
+    op_name = "index_put"
 
     @staticmethod
     def forward(ctx, x, index, value):
@@ -189,11 +195,45 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return getitem(input, (slice(None),) * d + (index,))
 
 
+class OneHot(NoGrad):
+    """int64 (*, num_classes): 1 at each label's class."""
+
+    op_name = "one_hot"
+
+    @staticmethod
+    def forward(ctx, labels, num_classes):
+        classes = labels.device.xp.arange(num_classes)
+        return (labels.array[..., None] == classes).astype(dtypes.int64.np)
+
+
+class Nonzero(NoGrad):
+    """The indices of the nonzero elements, (n, ndim) int64."""
+
+    op_name = "nonzero"
+    data_dependent = True  # the result's shape depends on the values
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = x.device.xp
+        return xp.stack(xp.nonzero(x.array), axis=1)
+
+
+class RepeatIndex(NoGrad):
+    """k repeated counts[k] times, for every k: repeat_interleave(counts)."""
+
+    op_name = "repeat_index"
+    data_dependent = True  # the result's shape depends on the values
+
+    @staticmethod
+    def forward(ctx, counts):
+        xp = counts.device.xp
+        return xp.repeat(xp.arange(counts.array.shape[0]), counts.array.tolist())
+
+
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 tensor with a trailing dim of size num_classes: 1 at each class index."""
     if tensor.array.dtype.kind not in "iu":
         raise RuntimeError("one_hot is only applicable to index tensor (int64)")
-    xp = tensor.device.xp
     labels = tensor.array
     if num_classes == -1:
         num_classes = int(labels.max()) + 1 if labels.size else 0
@@ -202,12 +242,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             f"one_hot: class values must be in [0, num_classes={num_classes}); got values in "
             f"[{int(labels.min())}, {int(labels.max())}]"
         )
-    classes = xp.arange(num_classes)
-
-    def encode(labels):
-        return (labels[..., None] == classes).astype(dtypes.int64.np)
-
-    return no_grad_op("one_hot", encode, tensor, num_classes=num_classes)
+    return OneHot.apply(tensor, num_classes)
 
 
 # -- selections built from the ops above (their gradients come with them) ---------------------
@@ -285,8 +320,7 @@ def trace(input: Tensor) -> Tensor:
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """The indices of the nonzero elements: (n, ndim) int64, or one index tensor per dim."""
-    xp = input.device.xp
-    found = no_grad_op("nonzero", lambda a: xp.stack(xp.nonzero(a), axis=1), input)
+    found = Nonzero.apply(input)
     if not as_tuple:
         return found
     return tuple(found[:, i] for i in range(max(input.ndim, 1)))
@@ -378,10 +412,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     from minigrad.ops.shape import reshape
 
     if repeats is None:
-        counts = input
-        xp = counts.device.xp
-        index = xp.arange(counts.array.shape[0])
-        return no_grad_op("repeat_interleave", lambda c: xp.repeat(index, c.tolist()), counts)
+        return RepeatIndex.apply(input)
     if dim is None:
         input, dim = reshape(input, (-1,)), 0
     d = normalize_dim(dim, input.ndim, "repeat_interleave")

@@ -29,6 +29,8 @@ def _check_matmul(op: str, a: Tensor, b: Tensor) -> None:
 class MatMul(Function):
     """y = a @ b; ga = gy @ b^T, gb = a^T @ gy, summed over broadcast batch dims."""
 
+    op_name = ufunc = "matmul"
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -88,6 +90,8 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
 class Linear(Function):
     """y = x @ w^T + b, fused; x (*, in), w (out, in), b (out,) -> (*, out)."""
 
+    op_name = "linear"
+
     @staticmethod
     def forward(ctx, x, w, b=None):
         ctx.save_for_backward(x, w)
@@ -133,6 +137,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 class Einsum(Function):
     """y = einsum(equation, *operands); each operand's gradient is an einsum of gy with the
     others, written back to the operand's letters (equation in explicit 'ij,jk->ik' form)."""
+
+    op_name = "einsum"
 
     @staticmethod
     def forward(ctx, equation, *operands):

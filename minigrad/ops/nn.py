@@ -12,7 +12,8 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import normalize_dim
 from minigrad.ops.elementwise import abs as abs_
-from minigrad.ops.elementwise import cast, clamp, exp, log, ne, where
+from minigrad.ops.elementwise import cast, clamp, exp, log, where
+from minigrad.ops.nograd import ne
 from minigrad.ops.reduce import sum as reduce_sum
 from minigrad.ops.shape import movedim, reshape, unsqueeze
 from minigrad.tensor import Tensor
@@ -25,6 +26,8 @@ def _log_softmax_array(xp, array, dim):
 
 class Softmax(Function):
     """y = exp(x) / sum(exp(x)) along dim; saves y; dx = y * (gy - sum(gy * y))."""
+
+    op_name = "softmax"
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -43,6 +46,8 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x) along dim; saves y; dx = gy - exp(y) * sum(gy)."""
+
+    op_name = "log_softmax"
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -92,6 +97,8 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
 class NLLLoss(Function):
     """Negative log-likelihood of class indices: -w[t] * x[i, t], reduced. (N, C), (N,) -> ()"""
 
+    op_name = "nll_loss"
+
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
         xp = x.device.xp
@@ -110,11 +117,13 @@ class NLLLoss(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        xp = gy.device.xp
-        picks = xp.zeros(ctx.shape, dtype=gy.array.dtype)
-        picks[ctx.rows, ctx.cols] = -ctx.scale
+        from minigrad.ops.indexing import IndexAdd
+
+        # -scale at each row's target class, zeros elsewhere (one place per row: no repeats,
+        # so a plain assignment, not a scatter-add)
+        picks = IndexAdd.apply(-Tensor._make(ctx.scale), ctx.shape, (ctx.rows, ctx.cols), False)
         g = unsqueeze(gy, 1) if ctx.reduction == "none" else gy
-        return g * Tensor._make(picks), None, None, None, None
+        return g * picks, None, None, None, None
 
 
 class CrossEntropy(Function):
@@ -123,20 +132,29 @@ class CrossEntropy(Function):
     dx = w[t] * (softmax(x) - onehot(t)) * scale. (N, C), (N,) -> () or (N,)
     """
 
+    op_name = "cross_entropy"
+
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
         xp = x.device.xp
         t = target.array
         logp = _log_softmax_array(xp, x.array, 1)
-        valid = t != ignore_index
-        safe = xp.where(valid, t, 0)
-        w = (weight.array[safe] if weight is not None else xp.ones(t.shape, x.array.dtype)) * valid
         rows = xp.arange(t.shape[0])
-        losses = -w * logp[rows, safe]
-        denom = w.sum() if reduction == "mean" else 1
+        valid = t != ignore_index
+        if weight is None and bool(valid.all()):
+            # NOTE: the common case (no weights, nothing ignored) needs no weight arrays
+            safe, losses = t, -logp[rows, t]
+            denom = logp.dtype.type(t.shape[0]) if reduction == "mean" else 1
+            w = None
+        else:
+            safe = xp.where(valid, t, 0)
+            w = (weight.array[safe] if weight is not None else xp.ones(t.shape, logp.dtype)) * valid
+            losses = -w * logp[rows, safe]
+            denom = w.sum() if reduction == "mean" else 1
         ctx.save_for_backward(x)
         ctx.probs = xp.exp(logp)
-        ctx.scale, ctx.rows, ctx.cols, ctx.reduction = w / denom, rows, safe, reduction
+        scale = xp.full(t.shape, 1 / denom, logp.dtype) if w is None else w / denom
+        ctx.scale, ctx.rows, ctx.cols, ctx.reduction = scale, rows, safe, reduction
         if reduction == "none":
             return losses
         # NOTE: no division by the int 1 for "sum": NumPy 1.26 turns float32 / int into float64
@@ -144,14 +162,17 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, gy):
+        from minigrad.ops.indexing import IndexAdd
+
         (x,) = ctx.saved_tensors
-        picks = gy.device.xp.zeros(x.array.shape, dtype=x.array.dtype)
-        picks[ctx.rows, ctx.cols] = 1
-        scale = Tensor._make(ctx.scale[:, None])
+        scale = Tensor._make(ctx.scale)
         # NOTE: with create_graph the softmax is recomputed as an op, so a second backward
         # sees its dependence on x; otherwise the probabilities from forward are reused.
         probs = Softmax.apply(x, 1) if state.enabled else Tensor._make(ctx.probs)
-        g = (probs - Tensor._make(picks)) * scale
+        # (softmax - onehot(t)) * scale: the scale is taken off at each row's target class
+        # (one place per row: a plain assignment, not a scatter-add)
+        picks = IndexAdd.apply(scale, x.shape, (ctx.rows, ctx.cols), False)
+        g = probs * unsqueeze(scale, 1) - picks
         g = g * (unsqueeze(gy, 1) if ctx.reduction == "none" else gy)
         return g, None, None, None, None
 
@@ -350,6 +371,9 @@ def binary_cross_entropy_with_logits(
 class Dropout(Function):
     """y = x * mask / (1 - p), mask ~ Bernoulli(1 - p); dx = gy * mask / (1 - p). (*) -> (*)"""
 
+    op_name = "dropout"
+    random = True
+
     @staticmethod
     def forward(ctx, x, p, generator):
         from minigrad.random import uniform_array
@@ -377,6 +401,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 class Embedding(Function):
     """y = weight[index]; the gradient rows are added back (none for padding_idx). -> (*, D)"""
 
+    op_name = "embedding"
+
     @staticmethod
     def forward(ctx, weight, index, padding_idx):
         ctx.shape, ctx.index, ctx.padding_idx = weight.array.shape, index.array, padding_idx
@@ -387,8 +413,7 @@ class Embedding(Function):
         from minigrad.ops.indexing import IndexAdd
 
         if ctx.padding_idx is not None:
-            keep = (ctx.index != ctx.padding_idx)[..., None].astype(gy.array.dtype)
-            gy = gy * Tensor._make(keep)
+            gy = gy * unsqueeze(Tensor._make(ctx.index) != ctx.padding_idx, -1)
         return IndexAdd.apply(gy, ctx.shape, (ctx.index,), True), None, None
 
 

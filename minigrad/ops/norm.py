@@ -19,6 +19,8 @@ from minigrad.tensor import Tensor
 class Standardize(Function):
     """xhat = (x - mean) * rsqrt(var + eps) over dims; saves xhat. (*) -> (*)"""
 
+    op_name = "standardize"
+
     @staticmethod
     def forward(ctx, x, dims, eps, stats=None):
         xp = x.device.xp
@@ -77,7 +79,9 @@ def batch_norm(
         stats = _moments(input.array, dims)
         if running_mean is not None:
             _update_running(running_mean, running_var, stats, momentum, count)
-        y = Standardize.apply(input, dims, eps, stats)
+        # NOTE: the batch's moments are raw arrays; in a static graph they would be frozen at
+        # the traced batch, so there Standardize computes them itself at each replay
+        y = Standardize.apply(input, dims, eps, stats if state.tracer is None else None)
     else:
         y = (input - reshape(running_mean, shape)) * reshape(rsqrt(running_var + eps), shape)
     if weight is not None:

@@ -12,10 +12,12 @@ from collections import namedtuple
 
 from minigrad import dtypes
 from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import normalize_dim, normalize_dims
 from minigrad.ops.elementwise import abs as abs_
-from minigrad.ops.elementwise import exp, no_grad_op, sqrt, where
-from minigrad.ops.shape import expand, reshape
+from minigrad.ops.elementwise import exp, sqrt, where
+from minigrad.ops.nograd import NoGrad
+from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
 from minigrad.tensor import Tensor
 
 
@@ -44,6 +46,8 @@ def _expand_back(gy: Tensor, shape, dims) -> Tensor:
 class Sum(Function):
     """y = sum of x over dims; dy/dx = 1. (*) -> (*) without dims"""
 
+    op_name = "sum"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype=None):
         ctx.shape, ctx.dims = x.array.shape, dims
@@ -65,6 +69,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 class Mean(Function):
     """y = mean of x over dims; dy/dx = 1 / n. (*) -> (*) without dims"""
+
+    op_name = "mean"
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -102,6 +108,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 class Prod(Function):
     """y = product of x over dims; dy/dx_i = product of the other elements."""
 
+    op_name = "prod"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.save_for_backward(x)
@@ -111,28 +119,25 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        xp = x.device.xp
-        dims = ctx.dims
-        g = _expand_back(gy, x.shape, dims)
-        if not bool((x.array == 0).any()):
-            y = Prod.apply(x, dims, True)
-            return g * expand(y, x.shape) / x, None, None
-        # NOTE: with zeros, y / x is 0/0; take the product of the others directly (this branch
-        # is not differentiable a second time).
-        others = xp.empty_like(x.array)
-        moved = xp.moveaxis(x.array, dims, tuple(range(-len(dims), 0)))
-        flat = moved.reshape(moved.shape[: moved.ndim - len(dims)] + (-1,))
-        left = xp.cumprod(xp.concatenate([xp.ones_like(flat[..., :1]), flat[..., :-1]], -1), -1)
-        right = xp.flip(
-            xp.cumprod(
-                xp.concatenate([xp.ones_like(flat[..., :1]), xp.flip(flat, -1)[..., :-1]], -1),
-                -1,
-            ),
-            -1,
-        )
-        others_moved = (left * right).reshape(moved.shape)
-        others[...] = xp.moveaxis(others_moved, tuple(range(-len(dims), 0)), dims)
-        return g * Tensor._make(others), None, None
+        g = _expand_back(gy, x.shape, ctx.dims)
+        return g * _product_of_others(x, ctx.dims), None, None
+
+
+def _product_of_others(x: Tensor, dims: tuple) -> Tensor:
+    """For each element, the product of the others over dims, with tensor ops: the product
+    of everything before it times everything after it. # NOTE: not y / x, which is 0/0 where
+    x has a zero."""
+    from minigrad.ops.shape import cat, flip
+
+    order = [d for d in range(x.ndim) if d not in dims] + list(dims)
+    moved = x.permute(*order)
+    flat = reshape(moved, tuple(moved.shape[: x.ndim - len(dims)]) + (-1,))
+    one = flat[..., :1] * 0 + 1
+    left = cumprod(cat([one, flat[..., :-1]], -1), -1)
+    right = flip(cumprod(cat([one, flip(flat, -1)[..., :-1]], -1), -1), -1)
+    others = reshape(left * right, tuple(moved.shape))
+    inverse = [order.index(d) for d in range(x.ndim)]
+    return others.permute(*inverse)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -144,6 +149,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 class MaxMin(Function):
     """amax/amin over dims; the gradient is shared evenly between tied extremes."""
+
+    op_name = "amax_amin"
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, largest):
@@ -166,6 +173,8 @@ class MaxMin(Function):
 
 class MaxMinDim(Function):
     """max/min along one dim with indices; the gradient goes to the chosen index."""
+
+    op_name = "max_min_dim"
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, largest):
@@ -223,20 +232,27 @@ def amin(input, dim=(), keepdim=False):
     return MaxMin.apply(input, dims, keepdim, False)
 
 
-def _arg(input, dim, keepdim, largest):
-    xp = input.device.xp
-    fn = xp.argmax if largest else xp.argmin
-    d = None if dim is None else normalize_dim(dim, input.ndim, fn.__name__)
+class ArgMax(NoGrad):
+    """The index of the largest (or smallest) element along dim, or in the flattened x."""
 
-    def arg(array):
-        if d is None:
+    op_name = "argmax"
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, largest):
+        xp, array = x.device.xp, x.array
+        fn = xp.argmax if largest else xp.argmin
+        if dim is None:
             out = xp.asarray(fn(array.reshape(-1))).reshape((1,) * array.ndim if keepdim else ())
         else:
-            out = fn(array, axis=d)
-            out = xp.expand_dims(out, d) if keepdim else out
+            out = fn(array, axis=dim)
+            out = xp.expand_dims(out, dim) if keepdim else out
         return xp.asarray(out, dtype=dtypes.int64.np)
 
-    return no_grad_op("argmax", arg, input, dim=d, keepdim=keepdim, largest=largest)
+
+def _arg(input, dim, keepdim, largest):
+    name = "argmax" if largest else "argmin"
+    d = None if dim is None else normalize_dim(dim, input.ndim, name)
+    return ArgMax.apply(input, d, keepdim, largest)
 
 
 def argmax(input, dim=None, keepdim=False):
@@ -290,6 +306,8 @@ def std(input, dim=None, *args, **kwargs):
 class Norm2(Function):
     """y = sqrt(sum x^2) over dims; dy/dx = x / y (0 where y == 0, as PyTorch)."""
 
+    op_name = "norm2"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = x.device.xp
@@ -323,6 +341,8 @@ def norm(input, p="fro", dim=None, keepdim=False):
 class Cumsum(Function):
     """y_i = x_0 + ... + x_i along dim; backward is the reversed cumulative sum."""
 
+    op_name = "cumsum"
+
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
@@ -347,6 +367,8 @@ class Cumprod(Function):
     """y_i = x_0 * ... * x_i along dim; saves x and y; dy_j/dx_i = y_j / x_i for j >= i, so
     gx = reversed cumsum(gy * y) / x."""
 
+    op_name = "cumprod"
+
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
@@ -362,18 +384,18 @@ class Cumprod(Function):
 
         x, y = ctx.saved_tensors
         d = ctx.dim
-        if not bool((x.array == 0).any()):
+        # NOTE: a static graph cannot look at the values, so it always takes the general form
+        if state.tracer is None and not bool((x.array == 0).any()):
             return flip(cumsum(flip(gy * y, d), d), d) / x, None
-        # NOTE: with zeros, y / x is 0/0; build each dy_j/dx_i as the cumulative product with
-        # x_i set to 1 (n^2 numbers per row; this branch is not differentiable a second time).
-        xp = x.device.xp
-        moved, g = xp.moveaxis(x.array, d, -1), xp.moveaxis(gy.array, d, -1)
+        # with zeros, y / x is 0/0: each dy_j/dx_i is the cumulative product with x_i set to
+        # 1 (n^2 numbers per row), with tensor ops
+        moved, g = movedim(x, d, -1), movedim(gy, d, -1)
         n = moved.shape[-1]
-        eye = xp.eye(n, dtype=bool)
-        others = xp.cumprod(xp.where(eye, 1, moved[..., None, :]), axis=-1)  # [..., i, j]
-        upper = xp.triu(xp.ones((n, n), dtype=moved.dtype))  # j >= i
-        gx = (others * upper * g[..., None, :]).sum(-1)
-        return Tensor._make(xp.moveaxis(gx, -1, d)), None
+        eye = Tensor._make(x.device.xp.eye(n, dtype=bool))
+        others = cumprod(where(eye, 1.0, unsqueeze(moved, -2)), -1)  # [..., i, j]
+        upper = Tensor._make(x.device.xp.triu(x.device.xp.ones((n, n), dtype=x.array.dtype)))
+        gx = (others * upper * unsqueeze(g, -2)).sum(-1)  # j >= i
+        return movedim(gx, -1, d), None
 
 
 def cumprod(input, dim, *, dtype=None):
@@ -384,6 +406,8 @@ def cumprod(input, dim, *, dtype=None):
 
 class LogSumExp(Function):
     """y = log(sum(exp(x))) over dims, computed stably; dy/dx = exp(x - y) (the softmax)."""
+
+    op_name = "logsumexp"
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -410,29 +434,64 @@ def logsumexp(input, dim, keepdim=False):
     return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 
+class All(NoGrad):
+    """True where every element over dims is nonzero."""
+
+    op_name = "all"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        return x.device.xp.asarray(x.array.all(axis=dims, keepdims=keepdim))
+
+
+class Any(NoGrad):
+    """True where some element over dims is nonzero."""
+
+    op_name = "any"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        return x.device.xp.asarray(x.array.any(axis=dims, keepdims=keepdim))
+
+
+class CountNonzero(NoGrad):
+    """How many elements over dims are nonzero (int64)."""
+
+    op_name = "count_nonzero"
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        return x.device.xp.asarray((x.array != 0).sum(axis=dims), dtype=dtypes.int64.np)
+
+
 def all(input, dim=None, keepdim=False):
-    dims = normalize_dims(dim, input.ndim, "all")
-    attrs = dict(dims=dims, keepdim=keepdim)
-    return no_grad_op("all", lambda x: x.all(axis=dims, keepdims=keepdim), input, **attrs)
+    return All.apply(input, normalize_dims(dim, input.ndim, "all"), keepdim)
 
 
 def any(input, dim=None, keepdim=False):
-    dims = normalize_dims(dim, input.ndim, "any")
-    attrs = dict(dims=dims, keepdim=keepdim)
-    return no_grad_op("any", lambda x: x.any(axis=dims, keepdims=keepdim), input, **attrs)
+    return Any.apply(input, normalize_dims(dim, input.ndim, "any"), keepdim)
 
 
 def count_nonzero(input, dim=None):
-    dims = normalize_dims(dim, input.ndim, "count_nonzero")
-    xp = input.device.xp
-
-    def count(x):
-        return xp.asarray((x != 0).sum(axis=dims), dtype=dtypes.int64.np)
-
-    return no_grad_op("count_nonzero", count, input, dims=dims)
+    return CountNonzero.apply(input, normalize_dims(dim, input.ndim, "count_nonzero"))
 
 
 # -- sorting: values are gathered from the input, so their gradient flows back to it ----------
+class ArgSort(NoGrad):
+    """The indices that sort x along dim (stable: equal values keep their order), int64."""
+
+    op_name = "argsort"
+
+    @staticmethod
+    def forward(ctx, x, dim, descending):
+        key = x.array
+        if descending:
+            # NOTE: negate to sort descending and stay stable; widen unsigned and bool first.
+            key = -(key.astype(dtypes.int64.np) if key.dtype.kind in "ub" else key)
+        indices = x.device.xp.argsort(key, axis=dim, kind="stable")
+        return indices.astype(dtypes.int64.np, copy=False)
+
+
 def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices) along dim, as PyTorch; equal values keep their order (stable)."""
     from minigrad.ops.indexing import gather
@@ -440,12 +499,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     if input.ndim == 0:
         return RETURN_TYPES["sort"](input, Tensor._make(input.device.xp.asarray(0)))
     d = normalize_dim(dim, input.ndim, "sort")
-    key = input.array
-    if descending:
-        # NOTE: negate to sort descending and stay stable; widen unsigned and bool first.
-        key = -(key.astype(dtypes.int64.np) if key.dtype.kind in "ub" else key)
-    indices = input.device.xp.argsort(key, axis=d, kind="stable")
-    index = Tensor._make(indices.astype(dtypes.int64.np, copy=False))
+    index = ArgSort.apply(input, d, descending)
     return RETURN_TYPES["sort"](gather(input, d, index), index)
 
 
@@ -467,19 +521,42 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return RETURN_TYPES["topk"](values[first_k], indices[first_k])
 
 
+class Unique(NoGrad):
+    """Part `part` of np.unique(x): 0 the sorted values, 1 the inverse (x's shape), 2 counts."""
+
+    op_name = "unique"
+    data_dependent = True  # the result's shape depends on the values
+
+    @staticmethod
+    def forward(ctx, x, part):
+        a = x.array
+        found = x.device.xp.unique(a.reshape(-1), return_inverse=True, return_counts=True)
+        return found[part].reshape(a.shape) if part == 1 else found[part]
+
+
+class Bincount(NoGrad):
+    """How often each value 0..max occurs in x (or the sum of its weights)."""
+
+    op_name = "bincount"
+    data_dependent = True  # the result's shape depends on the values
+
+    @staticmethod
+    def forward(ctx, x, minlength, weights=None):
+        xp = x.device.xp
+        if weights is None:
+            return xp.bincount(x.array, minlength=minlength)
+        w = weights.array
+        return xp.bincount(x.array, weights=w, minlength=minlength).astype(w.dtype)
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values, sorted (always, as PyTorch on the CPU); with return_inverse, each
     element's place among them (input's shape); with return_counts, how often each occurs."""
     if dim is not None:
         raise NotImplementedError("unique: dim= is not supported; flatten or use dim=None")
-    xp = input.device.xp
 
     def part(k):
-        def fn(a):
-            found = xp.unique(a.reshape(-1), return_inverse=True, return_counts=True)
-            return found[k].reshape(a.shape) if k == 1 else found[k]
-
-        return no_grad_op("unique", fn, input, part=k)
+        return Unique.apply(input, k)
 
     extra = [part(k) for k, wanted in ((1, return_inverse), (2, return_counts)) if wanted]
     return (part(0), *extra) if extra else part(0)
@@ -494,11 +571,4 @@ def bincount(input, weights=None, minlength=0):
         )
     if input.array.size and int(input.array.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    xp = input.device.xp
-    if weights is None:
-        return no_grad_op("bincount", lambda a: xp.bincount(a, minlength=minlength), input)
-
-    def count(a, w):
-        return xp.bincount(a, weights=w, minlength=minlength).astype(w.dtype)
-
-    return no_grad_op("bincount", count, input, weights)
+    return Bincount.apply(input, minlength, weights)

@@ -1,42 +1,47 @@
-"""Sampling from a distribution given by a tensor: multinomial. No gradient (the draws are
-integers); the numbers come from the tensor's device generator (minigrad.random)."""
+"""Sampling: multinomial (draws from a distribution a tensor gives; no gradient, the draws
+are integers) and the in-place random fills (`x.normal_()`, `uniform_`, `bernoulli_`,
+`random_`, `exponential_`). The numbers come from the tensor's device generator
+(minigrad.random)."""
 
 from __future__ import annotations
 
-from minigrad import random
+from minigrad import dtypes, random
 from minigrad.ops._util import quiet
-from minigrad.ops.elementwise import no_grad_op
+from minigrad.ops.nograd import NoGrad
 from minigrad.tensor import Tensor
 
 
-def multinomial(input: Tensor, num_samples: int, replacement=False, *, generator=None):
-    """Class indices drawn with probabilities proportional to input's last dim (weights need
-    not sum to 1). (n,) -> (num_samples,); (b, n) -> (b, num_samples), int64.
+class Multinomial(NoGrad):
+    """Class indices drawn with probabilities proportional to w's last dim, int64.
 
     # NOTE: with replacement, inverse CDF: a uniform u picks the first class whose cumulative
     # weight exceeds u * total. Without, the exponential race: class i's key is E_i / w_i with
     # E_i ~ Exp(1); the num_samples smallest keys are a draw without replacement, in order.
     """
-    _check_multinomial(input, num_samples, replacement)
-    xp = input.device.xp
-    rows = input.array.shape[:-1]
-    if replacement:
-        u = random.uniform_array(rows + (num_samples, 1), input.device, generator=generator)
 
-        def draw(w):
+    op_name = "multinomial"
+    random = True
+
+    @staticmethod
+    def forward(ctx, w, num_samples, replacement, generator=None):
+        xp, device, w = w.device.xp, w.device, w.array
+        if replacement:
+            shape = w.shape[:-1] + (num_samples, 1)
+            u = random.uniform_array(shape, device, generator=generator)
             cdf = xp.cumsum(w.astype(u.dtype), axis=-1)[..., None, :]
             picked = (cdf <= u * cdf[..., -1:]).sum(-1)
             return xp.minimum(picked, w.shape[-1] - 1)  # u * total may round up to the total
+        u = random.uniform_array(w.shape, device, generator=generator)
+        with quiet():  # zero weights: key inf, never drawn before a weighted class
+            with_inf = xp.where(w > 0, -xp.log1p(-u) / w.astype(u.dtype), xp.inf)
+        return xp.argsort(with_inf, axis=-1)[..., :num_samples]
 
-    else:
-        u = random.uniform_array(input.array.shape, input.device, generator=generator)
 
-        def draw(w):
-            with quiet():  # zero weights: key inf, never drawn before a weighted class
-                with_inf = xp.where(w > 0, -xp.log1p(-u) / w.astype(u.dtype), xp.inf)
-            return xp.argsort(with_inf, axis=-1)[..., :num_samples]
-
-    return no_grad_op("multinomial", draw, input, num_samples=num_samples)
+def multinomial(input: Tensor, num_samples: int, replacement=False, *, generator=None):
+    """Class indices drawn with probabilities proportional to input's last dim (weights need
+    not sum to 1). (n,) -> (num_samples,); (b, n) -> (b, num_samples), int64."""
+    _check_multinomial(input, num_samples, replacement)
+    return Multinomial.apply(input, num_samples, replacement, generator)
 
 
 def _check_multinomial(input: Tensor, num_samples: int, replacement: bool) -> None:
@@ -62,3 +67,49 @@ def _check_multinomial(input: Tensor, num_samples: int, replacement: bool) -> No
         raise RuntimeError(
             "multinomial: invalid multinomial distribution (sum of probabilities <= 0)"
         )
+
+
+# -- in-place random fills: each fills t through `t._fill_random` (which a traced tensor refuses)
+_RANDOM_TOP = {"float16": 2**11, "float32": 2**24, "float64": 2**53, "bool": 2}
+
+
+def normal_(t: Tensor, mean=0.0, std=1.0, *, generator=None) -> Tensor:
+    return t._fill_random(random.normal_array, mean, std, generator)
+
+
+def uniform_(t: Tensor, a=0.0, b=1.0, *, generator=None) -> Tensor:
+    return t._fill_random(random.uniform_array, a, b, generator)
+
+
+def bernoulli_(t: Tensor, p=0.5, *, generator=None) -> Tensor:
+    """1 with probability p, else 0, in t's dtype."""
+
+    def sample(shape, dev, p, _, gen):
+        return random.uniform_array(shape, dev, 0.0, 1.0, gen) < p
+
+    return t._fill_random(sample, p, None, generator)
+
+
+def random_(t: Tensor, from_=0, to=None, *, generator=None) -> Tensor:
+    """Integers drawn uniformly from [from_, to) (`random_(to)`: [0, to)); with no bound,
+    up to the largest integer the dtype holds exactly (2^24 for float32), as PyTorch."""
+    if to is None and from_ == 0:
+        name = t.array.dtype.name
+        to = _RANDOM_TOP[name] if name in _RANDOM_TOP else dtypes.iinfo(t.dtype).max
+    elif to is None:
+        from_, to = 0, from_
+
+    def sample(shape, dev, low, high, gen):
+        return random.integers_array(low, high, shape, dev, gen)
+
+    return t._fill_random(sample, from_, to, generator)
+
+
+def exponential_(t: Tensor, lambd=1.0, *, generator=None) -> Tensor:
+    """Exponential draws with rate lambd: -log(1 - u) / lambd for u uniform on [0, 1)."""
+
+    def sample(shape, dev, rate, _, gen):
+        u = random.uniform_array(shape, dev, generator=gen, dtype=t.dtype)
+        return -dev.xp.log1p(-u) / rate
+
+    return t._fill_random(sample, lambd, None, generator)

@@ -11,20 +11,26 @@ from minigrad.tensor import Tensor
 class SumTo(Function):
     """Sum a broadcast gradient back to `shape`; its backward expands again. (*) -> shape"""
 
+    op_name = "sum_to"
+
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.array.shape
-        array = x.array
-        lead = array.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, s in enumerate(shape) if s == 1 and array.shape[lead + i] != 1
-        )
-        out = array.sum(axis=axes, keepdims=True) if axes else array
+        ctx.shape = array_shape = x.array.shape
+        axes = sum_to_axes(array_shape, shape)
+        out = x.array.sum(axis=axes, keepdims=True) if axes else x.array
         return out.reshape(shape)
 
     @staticmethod
     def backward(ctx, gy):
         return expand(gy, ctx.shape), None
+
+
+def sum_to_axes(shape: tuple, target: tuple) -> tuple:
+    """The axes of `shape` to sum (keeping dims) so that it reshapes to `target`."""
+    lead = len(shape) - len(target)
+    return tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(target) if s == 1 and shape[lead + i] != 1
+    )
 
 
 def sum_to(x: Tensor, shape) -> Tensor:
@@ -36,6 +42,8 @@ def sum_to(x: Tensor, shape) -> Tensor:
 
 class Expand(Function):
     """Broadcast x to `shape` without copying; backward sums back. (*) -> shape"""
+
+    op_name = "expand"
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -69,6 +77,8 @@ def expand(x: Tensor, shape) -> Tensor:
 
 class Reshape(Function):
     """The same values in a new shape (row-major order). (*) -> shape"""
+
+    op_name = "reshape"
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -160,10 +170,12 @@ def contiguous(x: Tensor) -> Tensor:
 class Permute(Function):
     """Reorder the dims: y.shape[i] = x.shape[dims[i]]; backward applies the inverse order."""
 
+    op_name = "permute"
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return x.device.xp.transpose(x.array, dims)
+        return x.array.transpose(dims)  # the method: xp.transpose's Python wrapper costs more
 
     @staticmethod
     def backward(ctx, gy):
@@ -240,6 +252,8 @@ def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
 class Cat(Function):
     """Join tensors along an existing dim; backward splits the gradient into the pieces."""
 
+    op_name = "cat"
+
     @staticmethod
     def forward(ctx, dim, *tensors):
         ctx.dim = dim
@@ -299,6 +313,8 @@ def stack(tensors, dim: int = 0) -> Tensor:
 class Split(Function):
     """Cut x along `dim` into pieces of the given sizes; backward joins the gradients."""
 
+    op_name = "split"
+
     @staticmethod
     def forward(ctx, x, sizes, dim):
         ctx.dim = dim
@@ -346,6 +362,8 @@ def unbind(x: Tensor, dim: int = 0) -> tuple:
 class Repeat(Function):
     """Tile x `repeats` times along each dim; backward sums the copies."""
 
+    op_name = "repeat"
+
     @staticmethod
     def forward(ctx, x, repeats):
         ctx.shape = x.array.shape
@@ -380,6 +398,8 @@ def repeat(x: Tensor, repeats) -> Tensor:
 class Flip(Function):
     """Reverse the order along `dims`; backward flips the gradient back."""
 
+    op_name = "flip"
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -396,6 +416,8 @@ def flip(x: Tensor, dims) -> Tensor:
 
 class Triangle(Function):
     """Keep the lower (tril) or upper (triu) triangle of the last two dims; zero the rest."""
+
+    op_name = "triangle"
 
     @staticmethod
     def forward(ctx, x, diagonal, upper):

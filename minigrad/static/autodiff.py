@@ -1,31 +1,59 @@
 """The backward graph, derived once from the forward graph (reverse-mode, statically).
 
-Walk the forward nodes from last to first; each op's `vjp` rule (see `ops.py`) emits the
-nodes of its gradient into a second Graph. The backward graph's inputs are the output
-gradients and the forward values that the rules read ("saved" values); the forward graph
-gets those saved values as extra outputs, so a training step runs forward once, keeps
-exactly what backward needs, and runs backward once.
+Walk the forward nodes from last to first and run each op's own `Function.backward` (the one
+eager mode runs) under a tracer, with the ctx its forward filled in while tracing: the tensor
+ops it calls become the nodes of a second Graph. No gradient formula exists twice. The
+backward graph's inputs are the output gradients and the forward values that the backwards
+read ("saved" values: a ctx's saved tensors and arrays); the forward graph gets those saved
+values as extra outputs, so a training step runs forward once, keeps exactly what backward
+needs, and runs backward once.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from minigrad.static.builder import Builder, array_module
+from minigrad import dtypes
+from minigrad.autograd.grad_mode import no_grad, state
+from minigrad.ops.shape import sum_to
+from minigrad.static.builder import array_module
 from minigrad.static.graph import Graph
-from minigrad.static.ops import OPS
+from minigrad.static.kernels import GRAPH_OPS
+from minigrad.static.trace import Tracer, TracingError
+from minigrad.tensor import Tensor
 
 
-class BackwardBuilder(Builder):
-    """A Builder for the backward graph that can read forward values (and saves them)."""
+class BackwardTracer(Tracer):
+    """Traces backwards into a new Graph; a forward value they read becomes a saved input."""
 
     def __init__(self, fwd: Graph, needs: set, xp):
-        super().__init__(Graph(), {}, xp)
+        super().__init__(xp)
         self.fwd, self.needs = fwd, needs
+        self.fwd_of_array = {}  # id(forward example array) -> forward value id
+        for v, array in fwd.examples.items():
+            self.fwd_of_array.setdefault(id(array), v)
         self.mapped: dict[int, int] = {}  # forward value id -> backward value id
         self.saved: list[int] = []  # forward values the backward graph reads, in order
 
+    def value(self, t: Tensor) -> int:
+        vid = self.vid_of.get(id(t))
+        if vid is not None:
+            return vid
+        if id(t.array) not in self.vid_of_array and id(t.array) in self.fwd_of_array:
+            self.bind(t, self.fwd_value(self.fwd_of_array[id(t.array)]))
+            return self.vid_of[id(t)]
+        return super().value(t)
+
+    def knows_array(self, array) -> bool:
+        return id(array) in self.vid_of_array or id(array) in self.fwd_of_array
+
+    def array_value(self, array) -> int:
+        if id(array) not in self.vid_of_array and id(array) in self.fwd_of_array:
+            return self.fwd_value(self.fwd_of_array[id(array)])
+        return super().array_value(array)
+
     def fwd_value(self, v: int) -> int:
+        """The backward graph's value for forward value v (a saved input, or the constant)."""
         if v not in self.mapped:
             info = self.fwd.values[v]
             if v in self.fwd.constants:
@@ -33,28 +61,31 @@ class BackwardBuilder(Builder):
             else:
                 self.mapped[v] = self.graph.add_input(info.shape, info.dtype, f"saved{v}")
                 self.saved.append(v)
-            self.examples[self.mapped[v]] = self.fwd.examples[v]
+            self.graph.examples[self.mapped[v]] = self.fwd.examples[v]
         return self.mapped[v]
 
-    def I(self, node, k):  # noqa: E743, N802 - the rules read best as I(node, k), O(node, k)
-        return self.fwd_value(node.inputs[k])
+    def tensor(self, vid: int) -> Tensor:
+        """A traced tensor for a backward value id."""
+        return self.bind(Tensor._make(self.graph.examples[vid]), vid)
 
-    def O(self, node, k):  # noqa: E743, N802
+    # the builder view that graph-level ops' gradient rules use (control flow)
+    def O(self, node, k):  # noqa: E743, N802 - the rules read best as O(node, k)
         return self.fwd_value(node.outputs[k])
-
-    def fwd_shape(self, v) -> tuple:
-        return self.fwd.values[v].shape
-
-    def fwd_dtype(self, v) -> str:
-        return self.fwd.values[v].dtype
 
     def wants(self, node, k) -> bool:
         return node.inputs[k] in self.needs
 
+    def emit(self, op, *inputs, **attrs):
+        return self.b.emit(op, *inputs, **attrs)
+
+    def zeros(self, v: int) -> int:
+        info = self.fwd.values[v]
+        return self.b.const(self.b.xp.zeros(info.shape, info.dtype))
+
 
 def values_needing_grad(graph: Graph, wanted) -> set:
     """Values on a path from a wanted input to an output, with a floating dtype."""
-    needs = {v for v in wanted}
+    needs = set(wanted)
     for node in graph.nodes:
         if any(v in needs for v in node.inputs if v is not None):
             needs.update(v for v in node.outputs if graph.values[v].dtype.startswith("float"))
@@ -68,37 +99,64 @@ def derive_backward(fwd: Graph, wanted: list) -> tuple[Graph, Graph, list]:
     one gradient per value in `wanted` (None where the output does not depend on it).
     """
     needs = values_needing_grad(fwd, wanted)
-    b = BackwardBuilder(fwd, needs, _xp_of(fwd))
-    grads: dict[int, int] = {}
+    b = BackwardTracer(fwd, needs, _xp_of(fwd))
+    grads: dict[int, Tensor] = {}
     grad_outputs = [k for k, v in enumerate(fwd.outputs) if v in needs]
     for k in grad_outputs:
         v = fwd.outputs[k]
         gy = b.graph.add_input(fwd.values[v].shape, fwd.values[v].dtype, f"grad{k}")
-        b.examples[gy] = b.xp.ones(fwd.values[v].shape, fwd.values[v].dtype)
-        _accumulate(b, grads, v, gy)
-    for node in reversed(fwd.nodes):
-        gys = [grads.get(v) for v in node.outputs]
-        if all(g is None for g in gys) or not any(v in needs for v in node.inputs):
-            continue
-        rule = OPS[node.op].vjp
-        if rule is None:
-            raise NotImplementedError(f"static: op {node.op} has no gradient rule")
-        for v, g in zip(node.inputs, rule(b, node, *gys)):
-            if g is not None and v in needs:
-                _accumulate(b, grads, v, g)
-    b.graph.outputs = [grads.get(v) for v in wanted]
+        b.graph.examples[gy] = b.b.xp.ones(fwd.values[v].shape, fwd.values[v].dtype)
+        _accumulate(fwd, grads, v, b.tensor(gy))
+    previous, state.tracer = state.tracer, b
+    try:
+        with no_grad():
+            for node in reversed(fwd.nodes):
+                gys = [grads.get(v) for v in node.outputs[: node.n_results]]
+                if all(g is None for g in gys) or not any(v in needs for v in node.inputs):
+                    continue
+                for v, g in zip(node.inputs, _node_grads(b, fwd, node, gys)):
+                    if g is not None and v in needs:
+                        _accumulate(fwd, grads, v, g)
+            b.graph.outputs = [b.value(grads[v]) if v in grads else None for v in wanted]
+    finally:
+        state.tracer = previous
     train = fwd.copy()
     train.outputs = fwd.outputs + b.saved
     train.examples = fwd.examples
     return train, b.graph, grad_outputs
 
 
-def _accumulate(b, grads, v, g):
+def _node_grads(b: BackwardTracer, fwd: Graph, node, gys) -> list:
+    """One gradient (a traced tensor or None) per input of `node`."""
+    if node.op in GRAPH_OPS and node.op != "custom":
+        rule = GRAPH_OPS[node.op].vjp
+        if rule is None:
+            raise NotImplementedError(f"static: op {node.op} has no gradient")
+        vids = [None if g is None else b.value(g) for g in gys]
+        return [None if g is None else b.tensor(g) for g in rule(b, node, *vids)]
+    if node.outputs[0] not in fwd.contexts:
+        raise TracingError(
+            f"static: node {node.op} has no traced context (a loaded graph runs forward only)"
+        )
+    ctx, slots = fwd.contexts[node.outputs[0]]
+    gys = [g if g is not None else b.tensor(b.zeros(v)) for g, v in zip(gys, node.outputs)]
+    found = type(ctx).backward(ctx, *gys)
+    found = found if type(found) is tuple else (found,)
+    grads = [None] * len(node.inputs)
+    for slot, g in zip(slots, found):
+        if slot is not None and isinstance(g, Tensor):
+            grads[slot] = g
+    return grads
+
+
+def _accumulate(fwd: Graph, grads: dict, v: int, g: Tensor) -> None:
     """Add g into the gradient of forward value v, at v's shape and dtype."""
-    g = b.sum_to(g, b.fwd_shape(v))
-    if b.dtype(g) != b.fwd_dtype(v):
-        g = b.emit("cast", g, dtype=b.fwd_dtype(v))
-    grads[v] = g if v not in grads else b.emit("add", grads[v], g)
+    info = fwd.values[v]
+    if tuple(g.shape) != info.shape:
+        g = sum_to(g, info.shape)
+    if g.array.dtype != np.dtype(info.dtype):
+        g = g.to(dtype=dtypes.to_dtype(np.dtype(info.dtype)))
+    grads[v] = g if v not in grads else grads[v] + g
 
 
 def _xp_of(graph: Graph):

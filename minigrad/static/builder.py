@@ -1,6 +1,7 @@
-"""Building a Graph node by node. Each new node is also run once on example arrays, so its
-output shape and dtype are known exactly (shape inference by evaluation) and every kernel is
-checked the moment it enters a graph."""
+"""Appending graph-level nodes (detach, cond, while_loop, their gradients) to a Graph. Each
+new node is also run once on example arrays, so its output shapes and dtypes are known
+exactly (shape inference by evaluation) and every kernel is checked the moment it enters a
+graph. (Function nodes need none of this: the tracer runs their forward itself.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 
 from minigrad.backend import device_of
 from minigrad.static.graph import Const, Graph, Node
-from minigrad.static.ops import MULTI_OUTPUT, OPS
+from minigrad.static.kernels import GRAPH_OPS
 
 
 def array_module(array):
@@ -30,43 +31,21 @@ class Builder:
 
     def emit(self, op: str, *inputs, n_out: int = 1, **attrs):
         """Append `op(*inputs, **attrs)`; return its output value id (a tuple if n_out > 1)."""
-        kernel = OPS[op].kernel(self.xp, **attrs)
+        kernel = GRAPH_OPS[op].kernel(self.xp, **attrs)
         result = kernel(*(None if v is None else self.examples[v] for v in inputs))
         results = result if type(result) is tuple else (result,)
         outs = []
         for r in results:
-            # an eager op's saved context is a Python object: shape (), dtype object
+            # a control-flow node's residual is a Python object: shape (), dtype object
             shape, dtype = (r.shape, r.dtype) if hasattr(r, "dtype") else ((), np.dtype(object))
             vid = self.graph.new_value(shape, dtype)
             self.examples[vid] = r
             outs.append(vid)
         self.graph.nodes.append(Node(op, list(inputs), outs, attrs))
-        return tuple(outs) if op in MULTI_OUTPUT or n_out > 1 else outs[0]
+        return tuple(outs) if n_out > 1 or GRAPH_OPS[op].multi else outs[0]
 
-    def scalar(self, value, like) -> int:
-        """A frozen 0-d constant with the dtype PyTorch gives `like op value`."""
-        dtype = self.dtype(like)
-        if np.dtype(dtype).kind not in "fc" and isinstance(value, float):
-            dtype = "float32"
-        elif np.dtype(dtype).kind == "b":
-            dtype = "int64" if isinstance(value, int) and not isinstance(value, bool) else dtype
-        array = self.xp.asarray(value, dtype=dtype)
-        vid = self.graph.add_const(Const(array=array), (), dtype)
+    def const(self, array) -> int:
+        """A frozen constant (zeros for a gradient that is known to be zero)."""
+        vid = self.graph.add_const(Const(array=array), array.shape, array.dtype)
         self.examples[vid] = array
         return vid
-
-    def reshape(self, vid, shape):
-        shape = tuple(shape)
-        if -1 in shape:
-            known = int(np.prod([s for s in shape if s != -1]))
-            size = int(np.prod(self.shape(vid)))
-            shape = tuple(size // max(known, 1) if s == -1 else s for s in shape)
-        return vid if shape == self.shape(vid) else self.emit("reshape", vid, shape=shape)
-
-    def sum_to(self, vid, shape):
-        from minigrad.static.ops import sum_to_axes
-
-        shape = tuple(shape)
-        if vid is None or self.shape(vid) == shape:
-            return vid
-        return self.emit("sum_to", vid, shape=shape, axes=sum_to_axes(self.shape(vid), shape))

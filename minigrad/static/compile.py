@@ -24,20 +24,22 @@ class _CompiledCall(Function):
     @staticmethod
     def forward(ctx, plan, *tensors):
         arrays = plan.forward(*(t.array for t in tensors[: plan.n_inputs]))
-        # the replayed values backward reads stay with this node until it is dropped (the
-        # next step's loss replaces it); save_for_backward() lets the engine mark it freed
-        ctx.plan, ctx.saved = plan, arrays[plan.n_outputs :]
-        ctx.save_for_backward()
+        # NOTE: the replayed values backward reads are kept where saved tensors are, as one
+        # entry (a tuple of arrays, not version-checked tensors: no one else holds them), so
+        # the engine frees them after backward unless retain_graph=True, as any node's
+        ctx.plan = plan
+        saved = arrays[plan.n_outputs :]
+        ctx._saved = (saved,) if saved else ()
         outs = arrays[: plan.n_outputs]
         return outs if plan.structure is not None else outs[0]
 
     @staticmethod
     def backward(ctx, *grads):
         plan = ctx.plan
-        # NOTE: raises the usual "backward through the graph a second time" error once the
-        # engine has freed this node (a backward without retain_graph=True)
-        ctx.saved_tensors  # noqa: B018
-        found = plan.backward(*(grads[k].array for k in plan.grad_outputs), *ctx.saved)
+        if ctx._saved is None:  # freed by an earlier backward
+            ctx.saved_tensors  # noqa: B018 - raises the usual "a second time" error
+        saved = ctx._saved[0] if ctx._saved else ()
+        found = plan.backward(*(grads[k].array for k in plan.grad_outputs), *saved)
         out = [None] * (1 + plan.n_inputs + len(plan.params))
         for slot, g in zip(plan.grad_slots, found):
             out[1 + slot] = None if g is None else Tensor._make(g)
@@ -55,11 +57,13 @@ class Plan:
         self.train = train and (bool(self.params) or any(t._requires_grad for t in tensors))
         self.backward_graph = self.backward = None
         if not self.train:
+            traced.contexts.clear()  # no backward to derive: the traced ctxs are not needed
             self.graph, self.summary = optimize(traced, passes)
             self.forward = Runner(self.graph, xp)
             return
         wanted, self.grad_slots = self._wanted(tensors)
         train_graph, bwd, self.grad_outputs = derive_backward(traced, wanted)
+        traced.contexts.clear()  # the ctxs (and the traced values they hold) are used up
         self.graph, fwd_summary = optimize(train_graph, passes)
         self.backward_graph, bwd_summary = optimize(bwd, passes)
         self.summary = f"forward:\n{fwd_summary}\nbackward:\n{bwd_summary}"

@@ -23,7 +23,7 @@ from minigrad.autograd.grad_mode import state
 from minigrad.static.autodiff import derive_backward
 from minigrad.static.executor import Runner
 from minigrad.static.graph import Graph, type_text
-from minigrad.static.ops import MULTI_OUTPUT, register
+from minigrad.static.kernels import graph_op
 from minigrad.static.trace import SubTracer, Tracer, TracingError
 from minigrad.tensor import Tensor
 
@@ -214,9 +214,7 @@ def region(graph: Graph, xp) -> Region:
 # -- the IR ops: forward kernels keep a residual (an object value) for their gradient --------
 def _zeros_for_missing(b, node, gys):
     n = len(node.outputs) - 1
-    return [
-        g if g is not None else b.emit("zeros_like", b.O(node, k)) for k, g in enumerate(gys[:n])
-    ]
+    return [g if g is not None else b.zeros(node.outputs[k]) for k, g in enumerate(gys[:n])]
 
 
 def _vjp_cond(b, node, *gys):
@@ -228,7 +226,7 @@ def _vjp_cond(b, node, *gys):
     return [None] + [grads[k] if b.wants(node, k + 1) else None for k in range(n_in)]
 
 
-@register("cond", vjp=_vjp_cond)
+@graph_op("cond", vjp=_vjp_cond, multi=True)
 def _cond(xp, true, false):
     branches = (region(false, xp), region(true, xp))
 
@@ -239,7 +237,7 @@ def _cond(xp, true, false):
     return run
 
 
-@register("cond_grad")
+@graph_op("cond_grad", multi=True)
 def _cond_grad(xp, true, false):
     branches = (region(false, xp), region(true, xp))
 
@@ -259,7 +257,7 @@ def _vjp_while(b, node, *gys):
     return [grads[k] if b.wants(node, k) else None for k in range(n_in)]
 
 
-@register("while_loop", vjp=_vjp_while)
+@graph_op("while_loop", vjp=_vjp_while, multi=True)
 def _while_loop(xp, cond, body):
     test, step = region(cond, xp), region(body, xp)
     n = len(body.outputs)
@@ -275,7 +273,7 @@ def _while_loop(xp, cond, body):
     return run
 
 
-@register("while_grad")
+@graph_op("while_grad", multi=True)
 def _while_grad(xp, cond, body):
     step = region(body, xp)
     n = len(body.outputs)
@@ -290,6 +288,3 @@ def _while_grad(xp, cond, body):
         return (*g_state, *g_captures)
 
     return run
-
-
-MULTI_OUTPUT.update({"cond", "cond_grad", "while_loop", "while_grad"})

@@ -1,19 +1,20 @@
 """The executor: a Graph becomes one generated Python function over array kernels.
 
     def run(v0, v1):
-        v4 = k0(v0, C2.array, C3.array)     # linear
-        v5 = k1(v4)                         # relu
+        v4 = k0(v0, C2.array, C3.array)
+        v5 = k1(v4)
         return (v5,)
 
-No Tensor, no Function and no autograd bookkeeping at replay: each step is one call of a
-precomputed closure (see `ops.py`), so the overhead per node is a fraction of a microsecond.
-`Runner.code` shows the generated source.
+No autograd bookkeeping at replay: each step is one call of a precomputed kernel (see
+`kernels.py`: a Function's own forward, or a graph-level op). `Runner.code` shows the
+generated source. # NOTE: the source is made of value ids and kernel numbers only, each
+checked to be an int, so nothing from a loaded file can ever reach it as code.
 """
 
 from __future__ import annotations
 
 from minigrad.static.graph import Graph
-from minigrad.static.ops import MULTI_OUTPUT, OPS
+from minigrad.static.kernels import kernel_of, returns_tuple
 
 
 class Runner:
@@ -27,26 +28,34 @@ class Runner:
         return self.run(*arrays)
 
 
+def _name(v) -> str:
+    if v is None:
+        return "None"
+    if type(v) is not int:
+        raise TypeError(f"static: a value id must be an int, got {type(v).__name__}")
+    return f"v{v}"
+
+
 def _generate(graph: Graph, xp) -> tuple[str, dict]:
     env: dict = {}
-    args = ", ".join(f"v{v}" for v in graph.inputs)
+    args = ", ".join(_name(v) for v in graph.inputs)
     lines = [f"def run({args}):"]
     used = {v for n in graph.nodes for v in n.inputs} | set(graph.outputs)
     for vid, const in graph.constants.items():
         if vid not in used:
             continue
         if const.frozen:
-            env[f"v{vid}"] = const.array  # a global: frozen arrays never change
+            env[_name(vid)] = const.array  # a global: frozen arrays never change
         else:
-            env[f"C{vid}"] = const.tensor  # read at each run: in-place updates are seen
-            lines.append(f"    v{vid} = C{vid}.array")
+            env[f"C{int(vid)}"] = const.tensor  # read at each run: in-place updates are seen
+            lines.append(f"    {_name(vid)} = C{int(vid)}.array")
     for k, node in enumerate(graph.nodes):
-        env[f"k{k}"] = OPS[node.op].kernel(xp, **node.attrs)
-        ins = ", ".join("None" if v is None else f"v{v}" for v in node.inputs)
-        outs = ", ".join(f"v{v}" for v in node.outputs)
-        if node.op in MULTI_OUTPUT:
+        env[f"k{k}"] = kernel_of(node, xp, graph)
+        ins = ", ".join(_name(v) for v in node.inputs)
+        outs = ", ".join(_name(v) for v in node.outputs)
+        if returns_tuple(node):
             outs += ","
-        lines.append(f"    {outs} = k{k}({ins})  # {node.op}")
-    rets = "".join(("None" if v is None else f"v{v}") + ", " for v in graph.outputs)
+        lines.append(f"    {outs} = k{k}({ins})")
+    rets = "".join(_name(v) + ", " for v in graph.outputs)
     lines.append(f"    return ({rets})")
     return "\n".join(lines) + "\n", env

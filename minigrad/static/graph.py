@@ -1,9 +1,12 @@
 """The graph IR: values (shape, dtype), nodes (op, inputs, attributes), constants, I/O.
 
-A Graph holds no Python objects from the user's code: ops are names from the op registry
-(`minigrad.static.ops`), attributes are plain data, and constants are tensors captured by
-reference (so an optimizer's in-place update of a weight is seen on the next replay) or
-frozen arrays (literals, folded values, loaded weights).
+A node's op is the `op_name` of a built-in `Function` (`minigrad.autograd.function.OPS`:
+"add", "linear", ...) or one of the few graph-level ops of `minigrad.static.kernels`
+(detach, custom, fused, cond, while_loop). Its attributes are the Function's non-tensor
+arguments, by parameter name, as plain data (numbers, strings, tuples, slices, dtypes);
+an array inside an argument (an index) is one more input, marked `Ref(k)` in place.
+Constants are tensors captured by reference (so an optimizer's in-place update of a weight
+is seen on the next replay) or frozen arrays (literals, folded values, loaded weights).
 """
 
 from __future__ import annotations
@@ -19,12 +22,31 @@ class ValueInfo:
     dtype: str  # a NumPy dtype name ("float32"), or "object" for an op's saved context
 
 
+@dataclass(frozen=True)
+class Ref:
+    """In an attribute: the node's input `index`, passed to forward as an array (or, with
+    tensor=True, as a Tensor) where the argument held one (an index array, a tensor in a tuple)."""
+
+    index: int
+    tensor: bool = False
+
+    def __repr__(self) -> str:
+        return f"in{self.index}"
+
+
 @dataclass
 class Node:
     op: str
     inputs: list  # value ids (None for an absent optional input, e.g. linear without bias)
     outputs: list
     attrs: dict = field(default_factory=dict)
+    # the values forward keeps for backward beyond its results (extra outputs, after the
+    # results): a ctx attribute name, or k for the k-th tensor given to save_for_backward
+    saves: tuple = ()
+
+    @property
+    def n_results(self) -> int:
+        return len(self.outputs) - len(self.saves)
 
 
 @dataclass
@@ -55,6 +77,10 @@ class Graph:
     # how the traced function returned its outputs: None for one tensor, else a tuple length
     structure: int | None = None
     examples: dict = field(default_factory=dict, repr=False)  # value id -> array (tracing)
+    # output value id of a traced node -> (its ctx after forward, argument slot -> input
+    # index): what static autodiff runs each Function's backward with (tracing only)
+    contexts: dict = field(default_factory=dict, repr=False)
+    source: str | None = field(default=None, repr=False)  # the file static.load read
 
     def new_value(self, shape, dtype) -> int:
         self.values.append(ValueInfo(tuple(int(s) for s in shape), np.dtype(dtype).name))
@@ -90,7 +116,10 @@ class Graph:
             list(self.inputs),
             list(self.input_names),
             dict(self.constants),
-            [Node(n.op, list(n.inputs), list(n.outputs), dict(n.attrs)) for n in self.nodes],
+            [
+                Node(n.op, list(n.inputs), list(n.outputs), dict(n.attrs), n.saves)
+                for n in self.nodes
+            ],
             list(self.outputs),
             self.structure,
         )
@@ -106,11 +135,36 @@ class Graph:
         from minigrad.static.executor import Runner
         from minigrad.tensor import Tensor
 
+        self._check_inputs(tensors)
         if "_runner" not in self.__dict__:
             xp = tensors[0].device.xp if tensors else np
             self.__dict__["_runner"] = Runner(self, xp)
-        outs = tuple(Tensor._make(a) for a in self._runner(*(t.array for t in tensors)))
+        try:
+            arrays = self._runner(*(t.array for t in tensors))
+        except Exception as exc:
+            if self.source is None:
+                raise
+            raise RuntimeError(
+                f"static.load: the graph in {self.source} failed to run: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        outs = tuple(Tensor._make(a) for a in arrays)
         return outs if self.structure is not None else outs[0]
+
+    def _check_inputs(self, tensors) -> None:
+        """The call's tensors have the graph's input types (a graph is specialised to them)."""
+        expected = ", ".join(
+            f"{n}: {type_text(self.values[v])}" for v, n in zip(self.inputs, self.input_names)
+        )
+        if len(tensors) != len(self.inputs):
+            raise TypeError(
+                f"graph: expected {len(self.inputs)} inputs ({expected}), got {len(tensors)}"
+            )
+        for t, v, name in zip(tensors, self.inputs, self.input_names):
+            info = self.values[v]
+            if tuple(t.array.shape) != info.shape or t.array.dtype.name != info.dtype:
+                got = type_text(ValueInfo(tuple(t.array.shape), t.array.dtype.name))
+                raise RuntimeError(f"graph: input {name} must be {type_text(info)}, got {got}")
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -145,7 +199,9 @@ def format_graph(graph: Graph) -> str:
         ins = ", ".join("None" if v is None else f"%{v}" for v in node.inputs)
         attrs = "".join(f", {k}={_attr_text(a)}" for k, a in node.attrs.items())
         outs = ", ".join(f"%{v}" for v in node.outputs)
-        lines.append(f"  {outs} = {node.op}({ins}{attrs})" + _pad(graph, node.outputs))
+        kept = node.outputs[node.n_results :]
+        note = f"  (saved for backward: {', '.join(f'%{v}' for v in kept)})" if kept else ""
+        lines.append(f"  {outs} = {node.op}({ins}{attrs})" + _pad(graph, node.outputs) + note)
         for name, sub in node.attrs.items():  # a control-flow node's regions, indented
             if isinstance(sub, Graph):
                 text = format_graph(sub).replace("\n", "\n      ")

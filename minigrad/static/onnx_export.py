@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.autograd.function import OPS
+from minigrad.ops.shape import sum_to_axes
 from minigrad.static.graph import Graph
+from minigrad.static.kernels import call_plan
 from minigrad.static.passes import eliminate_common_subexpressions, eliminate_dead_code, optimize
 from minigrad.static.trace import trace
 from minigrad.tensor import Tensor
@@ -107,16 +110,33 @@ class _Emitter:
         out = self.name(node.outputs[0])
         rule = RULES.get(node.op)
         if node.op in SIMPLE:
-            self.emit(SIMPLE[node.op], ins, out)
+            self.emit(SIMPLE[node.op], self.operands(node), out)
         elif rule is not None:
             rule(self, node, ins, out)
         else:
-            what = node.attrs["function"].__name__ if node.op == "eager" else node.op
+            what = node.attrs["function"].__name__ if node.op == "python" else node.op
             raise NotImplementedError(
                 f"export_onnx: op {what} has no ONNX mapping (supported: "
                 f"{', '.join(sorted([*SIMPLE, *RULES]))}). For dropout or batch norm in "
                 "training mode, call model.eval() first."
             )
+
+    def operands(self, node) -> list[str]:
+        """The op's operands in order: inputs by name, numbers as constants of the node's
+        dtype (of its tensor operand for a comparison). Add's and sub's alpha, if not 1,
+        scales the second operand first."""
+        plan = call_plan(OPS[node.op], node.attrs, len(node.inputs))
+        like = next(self.graph.values[node.inputs[k]].dtype for kind, k in plan if kind == "in")
+        names = []
+        for kind, v in plan:
+            if kind == "in":
+                names.append(self.name(node.inputs[v]))
+            elif v is not None and len(names) < 2:
+                names.append(self.constant(np.asarray(v, dtype=like)))
+        alpha = node.attrs.get("alpha", 1)
+        if alpha != 1:
+            names[1] = self.emit("Mul", [names[1], self.constant(np.asarray(alpha, like))])
+        return names
 
 
 def _host(array):
@@ -145,13 +165,14 @@ def _linear(e, node, ins, out):
 def _reduce(e, node, ins, out):
     dims, keep = node.attrs["dims"], int(node.attrs["keepdim"])
     x = ins[0]
-    if node.attrs.get("dtype"):
-        x = e.emit("Cast", [x], to=_onnx_dtype(node.attrs["dtype"]))
+    if node.attrs.get("dtype") is not None:
+        x = e.emit("Cast", [x], to=_onnx_dtype(node.attrs["dtype"].np.name))
     e.emit(REDUCE[node.op], [x, _ints(e, dims)], out, keepdims=keep)
 
 
 def _sum_to(e, node, ins, out):
-    kept = e.emit("ReduceSum", [ins[0], _ints(e, node.attrs["axes"])], keepdims=1)
+    axes = sum_to_axes(e.graph.values[node.inputs[0]].shape, node.attrs["shape"])
+    kept = e.emit("ReduceSum", [ins[0], _ints(e, axes)], keepdims=1)
     e.emit("Reshape", [kept, _ints(e, node.attrs["shape"])], out)
 
 
@@ -177,6 +198,8 @@ RULES = {
     "softmax": lambda e, n, ins, out: e.emit("Softmax", ins, out, axis=n.attrs["dim"]),
     "log_softmax": lambda e, n, ins, out: e.emit("LogSoftmax", ins, out, axis=n.attrs["dim"]),
     "cat": lambda e, n, ins, out: e.emit("Concat", ins, out, axis=n.attrs["dim"]),
-    "cast": lambda e, n, ins, out: e.emit("Cast", ins, out, to=_onnx_dtype(n.attrs["dtype"])),
-    "ne": lambda e, n, ins, out: e.emit("Not", [e.emit("Equal", ins)], out),
+    "cast": lambda e, n, ins, out: e.emit(
+        "Cast", ins, out, to=_onnx_dtype(n.attrs["dtype"].np.name)
+    ),
+    "ne": lambda e, n, ins, out: e.emit("Not", [e.emit("Equal", e.operands(n))], out),
 }

@@ -14,13 +14,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.autograd.function import OPS
 from minigrad.static.builder import array_module
 from minigrad.static.graph import Const, Graph, Node
-from minigrad.static.ops import MULTI_OUTPUT, OPS
+from minigrad.static.kernels import fusable_function, kernel_of, ufunc_operands
 
-# never merged or folded: eager ops may draw random numbers (dropout); control-flow nodes
+# never merged or folded: a user's Python code may draw random numbers; control-flow nodes
 # hold sub-graphs that may too, and two of them are equal only if their graphs are
-IMPURE = {"eager", "cond", "cond_grad", "while_loop", "while_grad"}
+IMPURE = {"python", "cond", "cond_grad", "while_loop", "while_grad"}
+
+
+def _impure(node: Node) -> bool:
+    cls = OPS.get(node.op)
+    return node.op in IMPURE or (cls is not None and cls.random)  # dropout draws at each run
 
 
 def eliminate_dead_code(graph: Graph) -> Graph:
@@ -53,7 +59,7 @@ def eliminate_common_subexpressions(graph: Graph) -> Graph:
     nodes = []
     for node in out.nodes:
         node.inputs = [alias.get(v, v) for v in node.inputs]
-        key = None if node.op in IMPURE else (node.op, tuple(node.inputs), _attrs_key(node.attrs))
+        key = None if _impure(node) else (node.op, tuple(node.inputs), _attrs_key(node.attrs))
         if key is not None and key in seen:
             for old, new in zip(node.outputs, seen[key]):
                 alias[old] = new
@@ -79,8 +85,8 @@ def fold_constants(graph: Graph, captured: bool = False) -> Graph:
     for node in out.nodes:
         ins = [out.constants.get(v) for v in node.inputs if v is not None]
         if (
-            node.op in IMPURE
-            or node.op in MULTI_OUTPUT
+            _impure(node)
+            or len(node.outputs) > 1
             or not all(
                 c is not None and not c.requires_grad and (c.frozen or captured) for c in ins
             )
@@ -88,7 +94,7 @@ def fold_constants(graph: Graph, captured: bool = False) -> Graph:
             nodes.append(node)
             continue
         xp = array_module(ins[0].value()) if ins else np
-        kernel = OPS[node.op].kernel(xp, **node.attrs)
+        kernel = kernel_of(node, xp, out)
         value = kernel(*(None if v is None else out.constants[v].value() for v in node.inputs))
         out.constants[node.outputs[0]] = Const(array=xp.asarray(value))
     out.nodes = nodes
@@ -98,7 +104,9 @@ def fold_constants(graph: Graph, captured: bool = False) -> Graph:
 def _fusable(graph: Graph, node: Node) -> bool:
     info = graph.values[node.outputs[0]]
     # NOTE: 0-d results are left alone: NumPy returns scalars for them, not writable buffers
-    return OPS[node.op].cuda is not None and info.dtype.startswith("float") and info.shape != ()
+    if len(node.outputs) != 1 or not info.dtype.startswith("float") or info.shape == ():
+        return False
+    return fusable_function(node.op) is not None and ufunc_operands(node) is not None
 
 
 def fuse_elementwise(graph: Graph) -> Graph:
@@ -148,8 +156,11 @@ def _fused_node(graph: Graph, group: list) -> Node:
     inputs, program = [], []
     for n in order:
         args = []
-        for v in n.inputs:
-            if v in temp:
+        for kind, k in ufunc_operands(n):
+            v = n.inputs[k] if kind == "in" else None
+            if kind == "c":
+                args.append(("c", k))
+            elif v in temp:
                 args.append(("t", temp[v]))
             else:
                 if v not in inputs:

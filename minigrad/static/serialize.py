@@ -1,48 +1,103 @@
 """Saving a Graph and its weights, and loading it in a process without the model's code.
 
-File format (a zip archive, version 1):
-- `graph.json`: {"format": "minigrad.static.graph", "version": 1, "values": [[shape, dtype]],
+File format (a zip archive, version 2):
+- `graph.json`: {"format": "minigrad.static.graph", "version": 2, "values": [[shape, dtype]],
   "inputs", "input_names", "outputs", "structure", "nodes": [{"op", "inputs", "outputs",
-  "attrs"}], "constants": [{"value", "name", "requires_grad"}]}. Attributes are JSON, with
-  tuples, slices, Ellipsis and arrays tagged: {"tuple": [...]}, {"slice": [a, b, c]},
-  {"ellipsis": true}, {"array": "arrays/3.npy"}.
-- `arrays/<k>.npy`: the constants (the weights) and array attributes, read with
-  `allow_pickle=False`. Only ops of the registry may appear (and not the `eager` ones, which
-  would need Python code): loading never runs code from the file.
+  "attrs", "saves"}], "constants": {id: {"value", "name"}}}. A node's op is a built-in
+  Function's `op_name` or a graph-level op; its attributes are JSON, with tuples, slices,
+  Ellipsis, dtypes, conv geometries, input references, sub-graphs and arrays tagged:
+  {"tuple": [...]}, {"slice": [a, b, c]}, {"ellipsis": true}, {"dtype": "float32"},
+  {"geometry": [[kh, kw], [sh, sw], [ph, pw], [dh, dw]]}, {"ref": [k, is_tensor]},
+  {"graph": {...}}, {"array": "arrays/3.npy"}.
+- `arrays/<k>.npy`: the constants (the weights), read with `allow_pickle=False`.
+
+# NOTE: a file is untrusted input. Loading checks it against this schema before using any
+# of it: every id is an int in range and defined before it is read, every op is a known op,
+# every attribute name is a parameter of that op and every value plain data of the kinds
+# above; sizes are bounded before anything is allocated (the archive's members, the JSON's
+# nesting, each declared shape, each array's header). Nothing from the file reaches
+# generated code, pickle or an import: a user's Function is saved as the ordinary ops its
+# forward was traced into, and its name is kept as text only.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 
 import numpy as np
 
-from minigrad.static.graph import Const, Graph, Node
-from minigrad.static.ops import OPS
+from minigrad import dtypes
+from minigrad.autograd.function import OPS
+from minigrad.ops.conv import Geometry
+from minigrad.static.graph import Const, Graph, Node, Ref
+from minigrad.static.kernels import call_plan, parameters
 
-FORMAT, VERSION = "minigrad.static.graph", 1
-NOT_SAVABLE = {"eager", "eager_backward"}
+FORMAT, VERSION = "minigrad.static.graph", 2
+MAX_JSON_BYTES = 64 * 2**20  # graph.json, uncompressed
+MAX_ARRAY_BYTES = 4 * 2**30  # all the arrays together, uncompressed
+MAX_MEMBERS = 100_000  # entries in the archive
+MAX_ELEMENTS = 2**31  # in any one declared value
+MAX_NDIM = 32
+MAX_NESTING = 64  # JSON lists and objects inside each other
+MAX_GRAPH_DEPTH = 8  # sub-graphs (cond, while_loop) inside each other
+DTYPES = {"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"}
+# graph-level ops a file may hold, with their attribute names (`python` runs a user's own
+# Python code, so it never comes from a file)
+GRAPH_ATTRS = {
+    "detach": set(),
+    "custom": {"function", "n_results"},
+    "fused": {"program", "dtype"},
+    "cond": {"true", "false"},
+    "cond_grad": {"true", "false"},
+    "while_loop": {"cond", "body"},
+    "while_grad": {"cond", "body"},
+}
 
 
+class GraphFileError(ValueError):
+    """A graph file that is not what `graph.save` writes (or that asks for too much)."""
+
+
+# -- save ------------------------------------------------------------------------------------
 def save(graph: Graph, path) -> None:
     arrays: list = []
+    doc = _encode_graph(graph, arrays)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("graph.json", json.dumps(doc, indent=1))
+        for k, array in enumerate(arrays):
+            buf = io.BytesIO()
+            np.save(buf, array, allow_pickle=False)
+            z.writestr(f"arrays/{k}.npy", buf.getvalue())
+
+
+def _encode_graph(graph: Graph, arrays: list) -> dict:
     nodes = []
     for node in graph.nodes:
-        if node.op in NOT_SAVABLE:
-            name = node.attrs["function"].__name__
+        if node.op == "python":
+            name = node.attrs["function"].__qualname__
             raise NotImplementedError(
-                f"graph.save: op {name} has no static rule (it runs as Python code), so it "
-                "cannot be saved; the registered ops are in minigrad.static.ops.OPS"
+                f"graph.save: {name}.forward computes on raw arrays (.array), so a file cannot "
+                "hold it (loading never runs code from a file). Write its forward with tensor "
+                "ops: then it is saved as the ops it is made of."
             )
         attrs = {k: _encode(v, arrays) for k, v in node.attrs.items()}
-        nodes.append(dict(op=node.op, inputs=node.inputs, outputs=node.outputs, attrs=attrs))
+        nodes.append(
+            dict(
+                op=node.op,
+                inputs=node.inputs,
+                outputs=node.outputs,
+                attrs=attrs,
+                saves=list(node.saves),
+            )
+        )
     constants = {
         str(v): dict(value=_encode(_host(c.value()), arrays), name=c.name)
         for v, c in graph.constants.items()
     }
-    doc = dict(
+    return dict(
         format=FORMAT,
         version=VERSION,
         values=[[list(v.shape), v.dtype] for v in graph.values],
@@ -53,12 +108,6 @@ def save(graph: Graph, path) -> None:
         nodes=nodes,
         constants=constants,
     )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("graph.json", json.dumps(doc, indent=1))
-        for k, array in enumerate(arrays):
-            buf = io.BytesIO()
-            np.save(buf, array, allow_pickle=False)
-            z.writestr(f"arrays/{k}.npy", buf.getvalue())
 
 
 def _host(array):
@@ -66,15 +115,25 @@ def _host(array):
 
 
 def _encode(v, arrays):
+    if isinstance(v, Graph):
+        return {"graph": _encode_graph(v, arrays)}
     if isinstance(v, np.ndarray):
         arrays.append(v)
         return {"array": f"arrays/{len(arrays) - 1}.npy"}
+    if isinstance(v, Ref):
+        return {"ref": [v.index, v.tensor]}
     if isinstance(v, tuple):
         return {"tuple": [_encode(x, arrays) for x in v]}
+    if isinstance(v, list):
+        return [_encode(x, arrays) for x in v]
     if isinstance(v, slice):
         return {"slice": [v.start, v.stop, v.step]}
     if v is Ellipsis:
         return {"ellipsis": True}
+    if isinstance(v, dtypes.dtype):
+        return {"dtype": v.np.name}
+    if isinstance(v, Geometry):
+        return {"geometry": [list(v.kernel), list(v.stride), list(v.padding), list(v.dilation)]}
     if isinstance(v, np.generic):
         return v.item()
     if v is None or isinstance(v, (bool, int, float, str)):
@@ -82,56 +141,380 @@ def _encode(v, arrays):
     raise TypeError(f"graph.save: cannot store an attribute of type {type(v).__name__}")
 
 
+# -- load ------------------------------------------------------------------------------------
 def load(path) -> Graph:
-    """A Graph from `graph.save`; call it like a function: `load(path)(x)`."""
+    """A Graph from `graph.save`; call it like a function: `load(path)(x)`.
+
+    Raises ValueError naming the file and the problem for anything that is not a file
+    `graph.save` wrote (or that declares more than the limits above).
+    """
     try:
         with zipfile.ZipFile(path) as z:
-            return _decode_graph(json.loads(z.read("graph.json")), z)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+            reader = _Reader(z)
+            doc = reader.json()
+            graph = _Decoder(reader).graph(doc, depth=0)
+            graph.source = str(path)
+            return graph
+    except GraphFileError as exc:
         raise ValueError(f"static.load: {path} is not a valid minigrad graph file: {exc}") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        raise ValueError(f"static.load: {path} is not a valid minigrad graph file: {exc}") from None
+    except RecursionError:
+        raise ValueError(
+            f"static.load: {path} is not a valid minigrad graph file: nested too deeply"
+        ) from None
 
 
-def _decode_graph(doc, z) -> Graph:
-    if doc.get("format") != FORMAT:
-        raise ValueError(f"format is {doc.get('format')!r}, expected {FORMAT!r}")
-    if doc.get("version") != VERSION:
-        raise ValueError(f"version {doc.get('version')} is not supported (this reads {VERSION})")
-    graph = Graph()
-    for shape, dtype in doc["values"]:
-        graph.new_value(tuple(shape), np.dtype(dtype))
-    graph.inputs, graph.input_names = list(doc["inputs"]), list(doc["input_names"])
-    graph.outputs, graph.structure = list(doc["outputs"]), doc["structure"]
-    for node in doc["nodes"]:
-        if node["op"] not in OPS or node["op"] in NOT_SAVABLE:
-            raise ValueError(f"unknown op {node['op']!r}")
-        attrs = {k: _decode(v, z) for k, v in node["attrs"].items()}
-        graph.nodes.append(Node(node["op"], node["inputs"], _outputs(graph, node), attrs))
-    for vid, c in doc["constants"].items():
-        graph.constants[int(vid)] = Const(array=_decode(c["value"], z), name=c["name"])
-    return graph
+class _Reader:
+    """The archive's members, each read at most once and within the size budget."""
+
+    def __init__(self, z: zipfile.ZipFile):
+        infos = z.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise GraphFileError(f"{len(infos)} entries in the archive (at most {MAX_MEMBERS})")
+        self.z, self.infos = z, {i.filename: i for i in infos}
+        self.array_budget = MAX_ARRAY_BYTES
+
+    def json(self):
+        data = self._read("graph.json", MAX_JSON_BYTES)
+        _check_nesting(data)
+        try:
+            return json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise GraphFileError(f"graph.json is not JSON: {exc}") from None
+
+    def _read(self, name: str, limit: int) -> bytes:
+        info = self.infos.get(name)
+        if info is None:
+            raise GraphFileError(f"the archive has no {name}")
+        if info.file_size > limit:
+            raise GraphFileError(f"{name} unpacks to {info.file_size} bytes (at most {limit})")
+        with self.z.open(info) as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise GraphFileError(f"{name} unpacks to more than {limit} bytes")
+        return data
+
+    def array(self, name: str, shape: tuple, dtype: str):
+        """The array in member `name`, which must have this shape and dtype."""
+        info = self.infos.get(name)
+        if info is None:
+            raise GraphFileError(f"the archive has no {name}")
+        nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+        if nbytes > self.array_budget:
+            raise GraphFileError(f"{name}: the arrays need more than {MAX_ARRAY_BYTES} bytes")
+        self.array_budget -= nbytes
+        data = self._read(name, nbytes + 4096)  # the .npy header is at most a few hundred
+        buf = io.BytesIO(data)
+        try:
+            version = np.lib.format.read_magic(buf)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            found_shape, _, found_dtype = read_header(buf)
+        except ValueError as exc:
+            raise GraphFileError(f"{name} is not a .npy array: {exc}") from None
+        if tuple(found_shape) != shape or found_dtype != np.dtype(dtype):
+            raise GraphFileError(
+                f"{name} holds {found_dtype}{list(found_shape)}, but the graph declares "
+                f"{dtype}{list(shape)}"
+            )
+        try:
+            return np.load(io.BytesIO(data), allow_pickle=False)
+        except ValueError as exc:
+            raise GraphFileError(f"{name}: {exc}") from None
 
 
-def _outputs(graph: Graph, node: dict) -> list:
-    """The node's outputs; a cross_entropy saved before it returned its log-probabilities
-    (one output) gets a value for them, since its kernel now returns both."""
-    outputs = list(node["outputs"])
-    if node["op"] == "cross_entropy" and len(outputs) == 1:
-        logits = graph.values[node["inputs"][0]]
-        outputs.append(graph.new_value(logits.shape, logits.dtype))
-    return outputs
+def _check_nesting(data: bytes) -> None:
+    """Refuse JSON nested deeper than MAX_NESTING before parsing it (strings skipped)."""
+    depth, in_string, escaped = 0, False, False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_NESTING:
+                raise GraphFileError(f"graph.json is nested more than {MAX_NESTING} deep")
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
 
 
-def _decode(v, z):
-    if isinstance(v, list):
-        return [_decode(x, z) for x in v]
-    if not isinstance(v, dict):
+class _Decoder:
+    def __init__(self, reader: _Reader):
+        self.reader = reader
+
+    def graph(self, doc, depth: int) -> Graph:
+        if depth > MAX_GRAPH_DEPTH:
+            raise GraphFileError(f"sub-graphs nested more than {MAX_GRAPH_DEPTH} deep")
+        _expect(doc, dict, "the graph")
+        if doc.get("format") != FORMAT:
+            raise GraphFileError(f"format is {doc.get('format')!r}, expected {FORMAT!r}")
+        if doc.get("version") != VERSION:
+            raise GraphFileError(
+                f"version {doc.get('version')!r} is not supported (this reads {VERSION}; "
+                "a file from an older minigrad: save the model again)"
+            )
+        graph = Graph()
+        for k, entry in enumerate(_expect(doc.get("values"), list, "values")):
+            shape, dtype = _value_type(entry, f"values[{k}]")
+            graph.new_value(shape, dtype)
+        defined = _Ids(len(graph.values))
+        graph.inputs = [
+            defined.new(v, "inputs") for v in _expect(doc.get("inputs"), list, "inputs")
+        ]
+        if any(graph.values[v].dtype == "object" for v in graph.inputs):
+            raise GraphFileError("an input cannot have dtype object")
+        graph.input_names = [
+            _expect(n, str, "input_names[]") for n in _expect(doc.get("input_names"), list, "")
+        ]
+        if len(graph.input_names) != len(graph.inputs):
+            raise GraphFileError("input_names and inputs differ in length")
+        for key, c in _expect(doc.get("constants"), dict, "constants").items():
+            vid = defined.new(_int_key(key), "constants")
+            graph.constants[vid] = self.constant(c, graph.values[vid], f"constants[{key}]")
+        for k, node in enumerate(_expect(doc.get("nodes"), list, "nodes")):
+            graph.nodes.append(self.node(node, graph, defined, depth, f"nodes[{k}]"))
+        graph.outputs = [
+            defined.read(v, "outputs", optional=True)
+            for v in _expect(doc.get("outputs"), list, "outputs")
+        ]
+        structure = doc.get("structure")
+        if structure is not None and (type(structure) is not int or structure < 0):
+            raise GraphFileError(f"structure must be null or a count, got {structure!r}")
+        graph.structure = structure
+        return graph
+
+    def constant(self, c, info, where):
+        _expect(c, dict, where)
+        if set(c) != {"value", "name"}:
+            raise GraphFileError(f"{where} must have the keys value and name")
+        ref = _expect(c["value"], dict, f"{where}.value")
+        name = ref.get("array")
+        if set(ref) != {"array"} or not _is_array_member(name):
+            raise GraphFileError(f"{where}.value must be {{'array': 'arrays/<k>.npy'}}")
+        if info.dtype == "object":
+            raise GraphFileError(f"{where}: a constant cannot have dtype object")
+        array = self.reader.array(name, info.shape, info.dtype)
+        return Const(array=array, name=_expect(c["name"], str, f"{where}.name"))
+
+    def node(self, doc, graph, defined, depth, where) -> Node:
+        _expect(doc, dict, where)
+        if set(doc) != {"op", "inputs", "outputs", "attrs", "saves"}:
+            raise GraphFileError(f"{where} must have the keys op, inputs, outputs, attrs, saves")
+        op = doc["op"]
+        if not isinstance(op, str) or not (op in OPS or op in GRAPH_ATTRS):
+            raise GraphFileError(f"{where}: unknown op {op!r}")
+        inputs = [
+            defined.read(v, f"{where}.inputs", optional=True)
+            for v in _expect(doc["inputs"], list, f"{where}.inputs")
+        ]
+        attrs = {}
+        for key, value in _expect(doc["attrs"], dict, f"{where}.attrs").items():
+            _check_attr_name(op, key, where)
+            attrs[key] = self.attr(value, depth, f"{where}.attrs.{key}", nesting=0)
+        saves = tuple(_save_entry(s, where) for s in _expect(doc["saves"], list, f"{where}.saves"))
+        outputs = [defined.new(v, f"{where}.outputs") for v in _expect(doc["outputs"], list, "")]
+        node = Node(op, inputs, outputs, attrs, saves)
+        _check_node(node, where)
+        return node
+
+    def attr(self, v, depth, where, nesting):
+        if nesting > MAX_NESTING:
+            raise GraphFileError(f"{where}: nested more than {MAX_NESTING} deep")
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return v
+        if isinstance(v, list):
+            return [self.attr(x, depth, where, nesting + 1) for x in v]
+        _expect(v, dict, where)
+        if len(v) != 1:
+            raise GraphFileError(f"{where}: unknown attribute encoding {sorted(v)!r}")
+        ((tag, body),) = v.items()
+        if tag == "tuple":
+            items = _expect(body, list, where)
+            return tuple(self.attr(x, depth, where, nesting + 1) for x in items)
+        if tag == "slice":
+            parts = _expect(body, list, where)
+            if len(parts) != 3 or not all(p is None or type(p) is int for p in parts):
+                raise GraphFileError(f"{where}: a slice is three ints or nulls")
+            return slice(*parts)
+        if tag == "ellipsis" and body is True:
+            return Ellipsis
+        if tag == "dtype" and body in DTYPES:
+            return dtypes.to_dtype(np.dtype(body))
+        if tag == "geometry":
+            return _geometry(body, where)
+        if tag == "ref":
+            ok = isinstance(body, list) and len(body) == 2
+            if not ok or type(body[0]) is not int or body[0] < 0 or type(body[1]) is not bool:
+                raise GraphFileError(f"{where}: a ref is [input index, is_tensor]")
+            return Ref(body[0], body[1])
+        if tag == "graph":
+            return self.graph(body, depth + 1)
+        raise GraphFileError(f"{where}: unknown attribute encoding {tag!r}")
+
+
+class _Ids:
+    """Value ids: each an int in range, defined once, and read only after it is defined."""
+
+    def __init__(self, n: int):
+        self.n, self.defined = n, set()
+
+    def _check(self, v, where):
+        if type(v) is not int or not 0 <= v < self.n:
+            raise GraphFileError(f"{where}: {v!r} is not a value id (0 to {self.n - 1})")
         return v
-    if "array" in v:
-        return np.load(io.BytesIO(z.read(v["array"])), allow_pickle=False)
-    if "tuple" in v:
-        return tuple(_decode(x, z) for x in v["tuple"])
-    if "slice" in v:
-        return slice(*v["slice"])
-    if "ellipsis" in v:
-        return Ellipsis
-    raise ValueError(f"unknown attribute encoding {v!r}")
+
+    def new(self, v, where) -> int:
+        if self._check(v, where) in self.defined:
+            raise GraphFileError(f"{where}: value {v} is defined twice")
+        self.defined.add(v)
+        return v
+
+    def read(self, v, where, optional=False):
+        if v is None and optional:
+            return None
+        if self._check(v, where) not in self.defined:
+            raise GraphFileError(f"{where}: value {v} is read before it is defined")
+        return v
+
+
+def _expect(v, kind, where):
+    if not isinstance(v, kind) or isinstance(v, bool) and kind is not bool:
+        raise GraphFileError(f"{where or 'an entry'} must be a {kind.__name__}, got {_kind(v)}")
+    return v
+
+
+def _kind(v) -> str:
+    return {dict: "an object", list: "a list", str: "a string"}.get(type(v), type(v).__name__)
+
+
+def _int_key(key: str) -> int:
+    if not key.isdigit() or len(key) > 12:
+        raise GraphFileError(f"constants: {key!r} is not a value id")
+    return int(key)
+
+
+def _value_type(entry, where) -> tuple[tuple, str]:
+    if not isinstance(entry, list) or len(entry) != 2:
+        raise GraphFileError(f"{where} must be [shape, dtype]")
+    shape, dtype = entry
+    if dtype not in DTYPES and dtype != "object":
+        raise GraphFileError(f"{where}: dtype {dtype!r} is not one minigrad uses")
+    if not isinstance(shape, list) or len(shape) > MAX_NDIM:
+        raise GraphFileError(f"{where}: a shape is a list of at most {MAX_NDIM} sizes")
+    if not all(type(s) is int and s >= 0 for s in shape):
+        raise GraphFileError(f"{where}: shape {shape!r} must hold non-negative ints")
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise GraphFileError(
+            f"{where}: shape {shape} has {math.prod(shape)} elements (at most {MAX_ELEMENTS})"
+        )
+    return tuple(shape), dtype
+
+
+def _is_array_member(name) -> bool:
+    if not isinstance(name, str) or not name.startswith("arrays/") or not name.endswith(".npy"):
+        return False
+    number = name[len("arrays/") : -len(".npy")]
+    return number.isdigit() and len(number) <= 9
+
+
+def _geometry(body, where) -> Geometry:
+    pairs = body if isinstance(body, list) and len(body) == 4 else None
+    ok = pairs is not None and all(
+        isinstance(p, list) and len(p) == 2 and all(type(n) is int and 0 <= n < 2**20 for n in p)
+        for p in pairs
+    )
+    if not ok:
+        raise GraphFileError(f"{where}: a geometry is four [h, w] pairs of small ints")
+    return Geometry(*(tuple(p) for p in pairs))
+
+
+def _check_attr_name(op: str, key, where) -> None:
+    allowed = GRAPH_ATTRS[op] if op in GRAPH_ATTRS else set(parameters(OPS[op])[0])
+    if key not in allowed:
+        raise GraphFileError(f"{where}: op {op} has no attribute {key!r}")
+
+
+def _save_entry(s, where):
+    if type(s) is int and 0 <= s < 64:
+        return s
+    if isinstance(s, str) and s.isidentifier() and not s.startswith("_") and len(s) <= 64:
+        return s
+    raise GraphFileError(f"{where}.saves: {s!r} is not a saved-value name")
+
+
+def _check_node(node: Node, where) -> None:
+    """The node's attributes fit its op: references to its inputs, counts, programs."""
+    n_in = len(node.inputs)
+    if any(r.index >= n_in for v in node.attrs.values() for r in _refs(v)):
+        raise GraphFileError(f"{where}: an attribute refers to an input the node does not have")
+    if not node.outputs or len(node.saves) >= len(node.outputs):
+        raise GraphFileError(f"{where}: {len(node.outputs)} outputs for {len(node.saves)} saved")
+    if node.op in OPS:
+        _check_arguments(node, where)
+        return
+    if node.saves:
+        raise GraphFileError(f"{where}: {node.op} keeps no saved values")
+    if node.op == "custom":
+        n = node.attrs.get("n_results")
+        if not isinstance(node.attrs.get("function"), str) or type(n) is not int:
+            raise GraphFileError(f"{where}: custom needs attributes function (text), n_results")
+        if not 1 <= n <= n_in or len(node.outputs) != n:
+            raise GraphFileError(f"{where}: custom with n_results={n} does not fit the node")
+    if node.op == "fused":
+        _check_program(node, where)
+    regions = GRAPH_ATTRS[node.op] - {"function", "n_results", "program", "dtype"}
+    if not all(isinstance(node.attrs.get(k), Graph) for k in regions):
+        raise GraphFileError(f"{where}: {node.op} needs its sub-graphs")
+
+
+def _check_arguments(node: Node, where) -> None:
+    """The inputs and attributes make exactly one call of the op's forward."""
+    refs = sorted(r.index for v in node.attrs.values() for r in _refs(v))
+    n_top = len(node.inputs) - len(refs)
+    plan = call_plan(OPS[node.op], node.attrs, len(node.inputs))
+    used = [k for kind, k in plan if kind == "in"]
+    if n_top < 0 or used != list(range(n_top)) or refs != list(range(n_top, len(node.inputs))):
+        raise GraphFileError(f"{where}: its inputs and attributes do not fit {node.op}'s arguments")
+
+
+def _refs(v):
+    if isinstance(v, Ref):
+        yield v
+    elif isinstance(v, (tuple, list)):
+        for x in v:
+            yield from _refs(x)
+
+
+def _check_program(node: Node, where) -> None:
+    from minigrad.static.kernels import fusable_function
+
+    program = node.attrs.get("program")
+    if node.attrs.get("dtype") not in ("float16", "float32", "float64"):
+        raise GraphFileError(f"{where}: fused dtype must be a float type")
+    if not isinstance(program, tuple) or not program or len(node.outputs) != 1:
+        raise GraphFileError(f"{where}: fused needs a program of steps and one output")
+    for j, step in enumerate(program):
+        ok = isinstance(step, tuple) and len(step) == 2 and isinstance(step[1], tuple)
+        if not ok or not isinstance(step[0], str) or fusable_function(step[0]) is None:
+            raise GraphFileError(f"{where}: fused step {j} is not an elementwise op")
+        for arg in step[1]:
+            if not (isinstance(arg, tuple) and len(arg) == 2):
+                raise GraphFileError(f"{where}: fused step {j} has a malformed argument")
+            kind, v = arg
+            valid = (
+                (kind == "x" and type(v) is int and 0 <= v < len(node.inputs))
+                or (kind == "t" and type(v) is int and 0 <= v < j)
+                or (kind == "c" and type(v) in (int, float))
+            )
+            if not valid:
+                raise GraphFileError(f"{where}: fused step {j} has a bad argument {arg!r}")

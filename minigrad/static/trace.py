@@ -1,31 +1,32 @@
 """The tracer: run a function once on example inputs and record every op as a graph node.
 
 Every op goes through `Function.apply`; while tracing, `apply` hands the call to the tracer
-(`state.tracer`, one attribute check on the hot path), which runs the op eagerly and records
-it, lowered to the IR ops of `minigrad.static.ops`. Ops without a static rule are recorded
-as `eager` nodes that call the Function itself at replay.
+(`state.tracer`, one attribute check on the hot path). For a built-in op the tracer runs the
+Function's forward once, eagerly, and records a node: the op's name, its tensor arguments as
+inputs, its other arguments as attributes (checked to be plain data), the values forward
+kept for backward as extra outputs, and its ctx (for static autodiff, which runs the same
+Function's backward). A user's `autograd.Function` whose forward uses tensor ops is traced
+through: its ops become ordinary nodes, and a `custom` node marks its results, so that its
+own backward gives their gradient.
 
-Ops without a gradient (comparisons, logic, argmax, one_hot) are Functions too
-(`ops.elementwise.NoGrad`), so they are recorded like the rest. `detach` and in-place
-updates on traced tensors go through `_Traced`'s methods, and a Python `if` on a traced
-value raises `TracingError`, because the graph cannot see it.
+`detach` and in-place updates on traced tensors go through `_Traced`'s methods, and a
+Python `if` on a traced value raises `TracingError`, because the graph cannot see it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from minigrad import dtypes
+from minigrad.autograd.function import _wrap
 from minigrad.autograd.grad_mode import no_grad, state
+from minigrad.backend import device as Device
 from minigrad.ops import elementwise as E
 from minigrad.ops import indexing as IX
-from minigrad.ops import matmul as MM
-from minigrad.ops import nn as NN
-from minigrad.ops import norm as NORM
-from minigrad.ops import reduce as R
-from minigrad.ops import shape as S
+from minigrad.ops.conv import Geometry
 from minigrad.static.builder import Builder
-from minigrad.static.graph import Const, Graph
-from minigrad.static.ops import OPS, Literal
+from minigrad.static.graph import Const, Graph, Node, Ref
+from minigrad.static.kernels import parameters
 from minigrad.tensor import Tensor
 
 
@@ -101,9 +102,6 @@ class _Traced(Tensor):
             "function and pass the tensor in, or use nn.Dropout / F.dropout."
         )
 
-    def bernoulli_(self, p=0.5, *, generator=None):
-        return self._fill_random(None, p, None, generator)
-
 
 def _index_put(x, index, value):
     idx, _ = IX._to_index(index, x)
@@ -119,7 +117,7 @@ def _record_plain(op, out, *args, **attrs):
     tracer = _tracer()
     if tracer is None:  # a _Traced tensor that escaped its trace behaves as a plain one
         return out
-    vids = tracer.operands(*args)
+    vids = [tracer.value(a) for a in args]
     vid = tracer.b.emit(op, *vids, **attrs)
     return tracer.bind(out, vid)
 
@@ -132,6 +130,7 @@ class Tracer:
         self.vid_of_array: dict[int, int] = {}  # id(array) -> value id (for detached views)
         self.alive: list = []  # keeps traced objects alive, so their ids stay unique
         self.names = names or {}
+        self._from_constants: set[int] = set()
 
     # -- values -------------------------------------------------------------------------
     def add_input(self, t: Tensor, name: str) -> Tensor:
@@ -159,6 +158,9 @@ class Tracer:
         if vid is not None:  # a detached alias of a traced value (detach(), .data)
             self.bind(t, self.b.emit("detach", vid))
             return self.vid_of[id(t)]
+        return self.constant(t)
+
+    def constant(self, t: Tensor) -> int:
         const = Const(tensor=t, name=self.names.get(id(t), ""), requires_grad=t._requires_grad)
         vid = self.graph.add_const(const, t.array.shape, t.array.dtype)
         self.graph.examples[vid] = t.array
@@ -166,197 +168,217 @@ class Tracer:
         self.alive.append(t)
         return vid
 
+    def array_value(self, array) -> int:
+        """The value id of a raw array argument (an index): a traced value, or a constant."""
+        vid = self.vid_of_array.get(id(array))
+        if vid is not None:
+            return vid
+        vid = self.graph.add_const(Const(array=array), array.shape, array.dtype)
+        self.graph.examples[vid] = array
+        self.vid_of_array[id(array)] = vid
+        self.alive.append(array)
+        return vid
+
     def knows(self, t: Tensor) -> bool:
         return id(t) in self.vid_of
 
-    def operands(self, *args) -> list:
-        """Value ids for tensors and Python numbers (numbers take the tensors' dtype)."""
-        like = next((self.value(a) for a in args if isinstance(a, Tensor)), None)
-        out = []
-        for a in args:
-            if isinstance(a, Tensor):
-                out.append(self.value(a))
-            elif a is None:
-                out.append(None)
-            else:
-                out.append(self.b.scalar(a, like))
-        return out
+    def constant_derived(self, vid: int) -> bool:
+        """Whether a value is a constant or computed from constants alone."""
+        return vid in self.graph.constants or vid in self._from_constants
+
+    def knows_array(self, array) -> bool:
+        return id(array) in self.vid_of_array
+
+    def knows_value(self, t) -> bool:
+        """Whether a forward result is a traced value (made by recorded ops)."""
+        if isinstance(t, Tensor):
+            return id(t) in self.vid_of or id(t.array) in self.vid_of_array
+        return _is_array(t) and id(t) in self.vid_of_array
 
     # -- ops ----------------------------------------------------------------------------
     def __call__(self, cls, args):
-        state.tracer = None
+        if cls.op_name is None:
+            return self._user_function(cls, args)
+        inputs, attrs, slots = self.split(cls, args)
+        _check_static_shape(self, cls, args, inputs)
+        ctx = _context(cls, args)
+        state.tracer = None  # a built-in forward computes on arrays: nothing inside to record
         try:
-            out = cls.apply(*args)
+            out = cls.forward(ctx, *args)
         finally:
             state.tracer = self
-        outs = out if type(out) is tuple else (out,)
-        lower = LOWERINGS.get(cls)
-        vids = lower(self, *args) if lower is not None else None
-        vids = vids if type(vids) is tuple or vids is None else (vids,)
-        vids = None if vids is None else self._checked(vids, outs)
-        if vids is None:
-            vids = self._eager(cls, args, len(outs))
-        for t, vid in zip(outs, vids):
-            if t is not None:
-                self.bind(t, vid)
-        return out
+        return self.record(cls.op_name, ctx, out, args, inputs, attrs, slots)
 
-    def _checked(self, vids, outs):
-        """The lowered values, cast to the eager dtypes; None if a shape differs."""
-        if len(vids) != len(outs):
-            return None
-        fixed = []
-        for vid, t in zip(vids, outs):
-            if t is None or self.graph.values[vid].shape != t.array.shape:
-                return None
-            if self.graph.values[vid].dtype != t.array.dtype.name:
-                vid = self.b.emit("cast", vid, dtype=t.array.dtype.name)
-            fixed.append(vid)
-        return tuple(fixed)
+    def record(self, op, ctx, out, args, inputs, attrs, slots, keeps=True):
+        """Append the node of one Function call; return its results as traced tensors."""
+        results = _wrap(out, _device_of(args), None, args)
+        results_tuple = results if type(results) is tuple else (results,)
+        outputs = []
+        fresh = []
+        for t in results_tuple:
+            if t is None:
+                raise TracingError(f"static.trace: {type(ctx).__name__} returned None")
+            if any(t is a for a in args):  # an input returned as it is: a value of its own
+                t = Tensor._make(t.array)
+            outputs.append(self._new_value(t.array))
+            fresh.append(t)
+        for t, vid in zip(fresh, outputs):
+            self.bind(t, vid)
+        # NOTE: a `custom` node replays nothing, so it keeps nothing beyond the traced values
+        saves = self._saved_extras(ctx) if keeps else []
+        extras = [self._new_value(_saved_array(ctx, s)) for s in saves]
+        for s, vid in zip(saves, extras):
+            self.vid_of_array.setdefault(id(_saved_array(ctx, s)), vid)
+        node = Node(op, inputs, outputs + extras, attrs, tuple(saves))
+        self.graph.nodes.append(node)
+        if inputs and all(v is None or self.constant_derived(v) for v in inputs):
+            self._from_constants.update(node.outputs)
+        self.graph.contexts[outputs[0]] = (ctx, slots)
+        return tuple(fresh) if type(results) is tuple else fresh[0]
 
-    def _eager(self, cls, args, n_out):
-        if _mentions_traced_array(args, self.vid_of_array):
-            raise NotImplementedError(
-                f"static.trace: {cls.__name__} gets a raw array computed from traced values; "
-                "it has no static rule, so the graph could not replay it. Write it with "
-                "tensor ops, or leave this function dynamic."
-            )
-        template, tensors = [], []
-        for a in args:
+    def _new_value(self, array) -> int:
+        vid = self.graph.new_value(array.shape, array.dtype)
+        self.graph.examples[vid] = array
+        return vid
+
+    def _saved_extras(self, ctx) -> list:
+        """What backward will read that is not already a value: ctx arrays, saved tensors."""
+        saves = [k for k, v in vars(ctx).items() if _is_array(v) and id(v) not in self.vid_of_array]
+        for k, entry in enumerate(ctx._saved or ()):
+            t = None if entry is None else entry[0]
+            if isinstance(t, Tensor) and not self.knows_value(t):
+                saves.append(k)
+        return saves
+
+    def split(self, cls, args) -> tuple[list, dict, list]:
+        """(input value ids, attributes by parameter name, argument slot -> input index)."""
+        positional, star = parameters(cls)
+        inputs, attrs, slots, refs = [], {}, [], []
+        for k, a in enumerate(args):
             if isinstance(a, Tensor):
-                template.append(len(tensors))
-                tensors.append(self.value(a))
-            else:
-                template.append(Literal(a))
-        outs = self.b.emit("eager", *tensors, n_out=2, function=cls, template=tuple(template))
-        return outs[:n_out]
+                slots.append(len(inputs))
+                inputs.append(self.value(a))
+                continue
+            slots.append(None)
+            if k >= len(positional):
+                raise TracingError(
+                    f"static.trace: {cls.__name__} got a {type(a).__name__} among its *{star} "
+                    "arguments; only tensors can be recorded there"
+                )
+            attrs[positional[k]] = self._attribute(cls, a, refs)
+        _drop_trailing_defaults(cls, args, attrs)
+        first_ref = len(inputs)
+        inputs += [vid for vid, _ in refs]
+        attrs = {k: _offset_refs(v, first_ref) for k, v in attrs.items()}
+        return inputs, attrs, slots
+
+    def _attribute(self, cls, a, refs):
+        """A non-tensor argument as plain data; arrays and tensors inside become Refs."""
+        if a is None or isinstance(a, (bool, int, float, str, slice, dtypes.dtype, Geometry)):
+            return a
+        if a is Ellipsis:
+            return a
+        if isinstance(a, (np.generic,)):
+            return a.item()
+        if isinstance(a, np.dtype):
+            return dtypes.to_dtype(a)
+        if isinstance(a, Device):
+            return str(a)
+        if isinstance(a, Tensor):
+            refs.append((self.value(a), True))
+            return Ref(len(refs) - 1, tensor=True)
+        if _is_array(a):
+            refs.append((self.array_value(a), False))
+            return Ref(len(refs) - 1)
+        if isinstance(a, (tuple, list)):
+            return type(a)(self._attribute(cls, x, refs) for x in a)
+        raise TracingError(
+            f"static.trace: {cls.__name__} got an argument of type {type(a).__name__}, which a "
+            "graph cannot hold (attributes are numbers, strings, tuples, slices and dtypes). "
+            "Pass it as a tensor, or leave this function dynamic."
+        )
+
+    def _user_function(self, cls, args):
+        """A user's Function: trace its forward's ops; mark the results with a `custom` node
+        whose gradient is the Function's own backward. A forward on raw arrays (no ops to
+        trace) becomes one `python` node instead, which runs it at each replay."""
+        inputs, attrs, slots = self.split(cls, args)
+        ctx = _context(cls, args)
+        out = cls.forward(ctx, *args)
+        outs = out if type(out) is tuple else (out,)
+        if not all(self.knows_value(o) for o in outs):
+            attrs = dict(attrs, function=cls)
+            return self.record("python", ctx, out, args, inputs, attrs, slots)
+        results = [o if isinstance(o, Tensor) else Tensor._make(o) for o in outs]
+        vids = [self.value(o) for o in results]
+        attrs = dict(function=cls.__qualname__, n_results=len(vids))
+        slots = [None if s is None else s + len(vids) for s in slots]
+        out = tuple(results) if len(outs) > 1 else results[0]
+        return self.record("custom", ctx, out, args, vids + inputs, attrs, slots, keeps=False)
 
 
-def _mentions_traced_array(args, known) -> bool:
-    for a in args:
-        if isinstance(a, (tuple, list)) and _mentions_traced_array(a, known):
-            return True
-        if hasattr(a, "shape") and not isinstance(a, Tensor) and id(a) in known:
-            return True
-    return False
+def _drop_trailing_defaults(cls, args, attrs) -> None:
+    """Leave out the last arguments that only repeat forward's defaults (add's alpha=1,
+    linear's b=None): the graph prints what the call changed, and a replay gets the same."""
+    names = parameters(cls)[0]
+    defaults = cls.forward.__defaults__ or ()
+    default_of = dict(zip(names[len(names) - len(defaults) :], defaults))
+    for k in range(min(len(args), len(names)) - 1, -1, -1):
+        name, value = names[k], args[k]
+        if name not in default_of or isinstance(value, Tensor):
+            return
+        default = default_of[name]
+        if type(value) is not type(default) or value != default:
+            return
+        del attrs[name]
 
 
-# -- lowering: Function call -> IR nodes -------------------------------------------------
-def _binary(op):
-    return lambda t, a, b, *rest: t.b.emit(op, *t.operands(a, b))
+def _context(cls, args):
+    """A fresh ctx for one call; every floating tensor argument may need a gradient (static
+    autodiff keeps the ones that are asked for)."""
+    ctx = cls.__new__(cls)
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.array.dtype.kind == "f" for a in args)
+    return ctx
 
 
-def _unary(op):
-    return lambda t, x, *rest: t.b.emit(op, t.value(x))
+def _device_of(args):
+    return next((a._device for a in args if isinstance(a, Tensor)), None)
 
 
-def _add_like(op):
-    def lower(t, a, b, alpha=1):
-        va, vb = t.operands(a, b)
-        if alpha != 1:
-            vb = t.b.emit("mul", vb, t.b.scalar(alpha, vb))
-        return t.b.emit(op, va, vb)
-
-    return lower
+def _is_array(v) -> bool:
+    return hasattr(v, "shape") and hasattr(v, "dtype") and not isinstance(v, (Tensor, np.generic))
 
 
-def _lower_matmul(t, a, b):
-    if a.ndim < 2 or b.ndim < 2:
-        return None  # NumPy's 1-D rules: left to the eager node
-    return t.b.emit("matmul", t.value(a), t.value(b))
+def _saved_array(ctx, s):
+    return getattr(ctx, s) if type(s) is str else ctx._saved[s][0].array
 
 
-def _lower_getitem(t, x, index, advanced):
-    parts, lifted, arrays = list(index), [], []
-    for k, part in enumerate(parts):
-        if hasattr(part, "shape") and id(part) in t.vid_of_array:
-            if part.dtype == np.bool_:
+def _offset_refs(value, first):
+    if isinstance(value, Ref):
+        return Ref(value.index + first, value.tensor)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_offset_refs(v, first) for v in value)
+    return value
+
+
+def _check_static_shape(tracer, cls, args, inputs):
+    """Refuse ops whose result's shape depends on the values of traced inputs (values made
+    from constants alone are constants too: a mask built inside the function is fine)."""
+    traced = [v for v in inputs if not tracer.constant_derived(v)]
+    if getattr(cls, "data_dependent", False) and traced:
+        raise TracingError(
+            f"static.trace: {cls.op_name} gives a data-dependent shape, which a static graph "
+            "cannot have; leave this function dynamic"
+        )
+    if cls is IX.GetItem:
+        for part in args[1] if isinstance(args[1], tuple) else ():
+            vid = tracer.vid_of_array.get(id(part)) if _is_array(part) else None
+            if vid is not None and part.dtype == np.bool_ and not tracer.constant_derived(vid):
                 raise TracingError(
                     "indexing with a boolean mask computed from traced values gives a "
                     "data-dependent shape, which a static graph cannot have; use "
                     "minigrad.where(mask, x, 0) instead"
                 )
-            lifted.append(k)
-            arrays.append(t.vid_of_array[id(part)])
-            parts[k] = None
-    attrs = dict(index=tuple(parts), lifted=tuple(lifted), advanced=advanced)
-    return t.b.emit("getitem", t.value(x), *arrays, **attrs)
-
-
-def _lower_index_put(t, x, index, value):
-    vx, vv = t.operands(x, value)
-    return t.b.emit("index_put", vx, vv, index=index, lifted=(), advanced=True)
-
-
-def _lower_sum(t, x, dims, keepdim, dtype=None):
-    dtype = None if dtype is None else np.dtype(dtype).name
-    return t.b.emit("sum", t.value(x), dims=tuple(dims), keepdim=keepdim, dtype=dtype)
-
-
-def _lower_cross_entropy(t, x, target, weight, ignore_index, reduction):
-    vx, vt = t.value(x), t.value(target)
-    vw = None if weight is None else t.value(weight)
-    loss, _ = t.b.emit("cross_entropy", vx, vt, vw, ignore_index=ignore_index, reduction=reduction)
-    return loss
-
-
-def _lower_split(t, x, sizes, dim):
-    out = t.b.emit("split", t.value(x), n_out=len(sizes), sizes=tuple(sizes), dim=dim)
-    return out if type(out) is tuple else (out,)
-
-
-def _lower_no_grad(t, op, attrs, fn, *inputs):
-    if op not in OPS:
-        return None  # an eager node: it calls fn again at each replay
-    return t.b.emit(op, *t.operands(*inputs), **attrs)
-
-
-def _lower_standardize(t, x, dims, eps, stats=None):
-    # NOTE: batch_norm passes the batch's moments as raw arrays; as an attribute they would
-    # be frozen at the traced batch. They are the moments of x, so the node recomputes them.
-    return t._eager(NORM.Standardize, (x, dims, eps), 1)
-
-
-LOWERINGS = {
-    E.NoGrad: _lower_no_grad,
-    NORM.Standardize: _lower_standardize,
-    E.Add: _add_like("add"),
-    E.Sub: _add_like("sub"),
-    E.Mul: _binary("mul"),
-    E.Div: _binary("div"),
-    E.Pow: _binary("pow"),
-    E.Neg: _unary("neg"),
-    E.Exp: _unary("exp"),
-    E.Log: _unary("log"),
-    E.Sqrt: _unary("sqrt"),
-    E.Abs: _unary("abs"),
-    E.Sign: _unary("sign"),
-    E.Sin: _unary("sin"),
-    E.Cos: _unary("cos"),
-    E.Sigmoid: _unary("sigmoid"),
-    E.Tanh: _unary("tanh"),
-    E.Relu: _unary("relu"),
-    E.Clone: lambda t, x: t.value(x),
-    E.Cast: lambda t, x, dtype: t.b.emit("cast", t.value(x), dtype=dtype.np.name),
-    E.Where: lambda t, c, a, b: t.b.emit("where", *t.operands(c, a, b)),
-    MM.MatMul: _lower_matmul,
-    MM.Linear: lambda t, x, w, b=None: t.b.emit("linear", *t.operands(x, w, b)),
-    R.Sum: _lower_sum,
-    R.Mean: lambda t, x, dims, keepdim: t.b.emit(
-        "mean", t.value(x), dims=tuple(dims), keepdim=keepdim
-    ),
-    S.Reshape: lambda t, x, shape: t.b.reshape(t.value(x), shape),
-    S.Permute: lambda t, x, dims: t.b.emit("permute", t.value(x), dims=tuple(dims)),
-    S.Expand: lambda t, x, shape: t.b.emit("expand", t.value(x), shape=tuple(shape)),
-    S.SumTo: lambda t, x, shape: t.b.sum_to(t.value(x), shape),
-    S.Cat: lambda t, dim, *xs: t.b.emit("cat", *(t.value(x) for x in xs), dim=dim),
-    S.Split: _lower_split,
-    NN.Softmax: lambda t, x, dim: t.b.emit("softmax", t.value(x), dim=dim),
-    NN.LogSoftmax: lambda t, x, dim: t.b.emit("log_softmax", t.value(x), dim=dim),
-    NN.CrossEntropy: _lower_cross_entropy,
-    IX.GetItem: _lower_getitem,
-    IX.IndexPut: _lower_index_put,
-}
 
 
 def trace(fn, *example_inputs, names: dict | None = None) -> Graph:
@@ -478,6 +500,14 @@ class SubTracer(Tracer):
 
     def knows(self, t: Tensor) -> bool:
         return id(t) in self.vid_of or self.parent.knows(t)
+
+    def array_value(self, array) -> int:
+        if id(array) not in self.vid_of_array and self.parent.knows_array(array):
+            return self.value(Tensor._make(array))  # a value from outside: captured
+        return super().array_value(array)
+
+    def knows_array(self, array) -> bool:
+        return id(array) in self.vid_of_array or self.parent.knows_array(array)
 
     def run(self, fn, tensors, what: str) -> Graph:
         """Trace `fn(*tensors)` into this tracer's graph (inputs first, captures after)."""

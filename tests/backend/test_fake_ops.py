@@ -4,16 +4,11 @@ device code. What this cannot check: CuPy's own numerics and kernels (run `pytes
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from op_table import CASES, functional, make_inputs
 
 import minigrad
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "ops"))
-from op_table import CASES, functional, make_inputs  # noqa: E402
 
 
 def _run(case, arrays, device):

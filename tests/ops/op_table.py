@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import numpy as np
 
 import minigrad
-from minigrad.ops import elementwise, indexing, matmul, nn
+from minigrad.ops import conv, elementwise, indexing, matmul, nn, norm
 
 
 @dataclass
@@ -59,6 +59,11 @@ F = SimpleNamespace(
     one_hot=indexing.one_hot,
     embedding=nn.embedding,
     dropout=nn.dropout,
+    conv2d=conv.conv2d,
+    max_pool2d=conv.max_pool2d,
+    avg_pool2d=conv.avg_pool2d,
+    batch_norm=norm.batch_norm,
+    layer_norm=norm.layer_norm,
 )
 
 
@@ -73,6 +78,12 @@ def _weights(lib, like, seed=3):
     """Class weights for `like`'s classes: constants (PyTorch cannot differentiate by them)."""
     w = np.random.default_rng(seed).uniform(0.5, 2.0, size=like.shape[-1])
     return lib.tensor(w.tolist(), dtype=like.dtype, device=like.device)
+
+
+def _pool_grad(lib, F, x):
+    """max_pool2d's input gradient as a function of x: its backward, differentiated again."""
+    x = x if x.requires_grad else x.detach().requires_grad_()
+    return lib.autograd.grad((F.max_pool2d(x, 2) ** 2).sum(), x, create_graph=True)[0]
 
 
 def _index(lib, like, values):
@@ -129,6 +140,7 @@ CASES = [
     Case("exp2", lambda t, F, a: a.exp2(), ((3, 4),)),
     Case("log", lambda t, F, a: t.log(a), ((3, 4),), low=0.5, high=3.0),
     Case("log1p", lambda t, F, a: t.log1p(a), ((3, 4),), low=-0.5, high=3.0),
+    Case("sinh", lambda t, F, a: t.sinh(a) + a.sinh(), ((3, 4),)),
     Case("sqrt", lambda t, F, a: t.sqrt(a), ((3, 4),), low=0.5, high=3.0),
     Case("rsqrt", lambda t, F, a: t.rsqrt(a), ((3, 4),), low=0.5, high=3.0),
     Case("abs", lambda t, F, a: t.abs(a), ((3, 4),)),
@@ -159,6 +171,64 @@ CASES = [
     Case("softplus", lambda t, F, a: F.softplus(a, beta=2.0, threshold=3.0), ((3, 4),)),
     Case("silu", lambda t, F, a: F.silu(a), ((3, 4),)),
     # -- selection -------------------------------------------------------------------------
+    # ops without a gradient (comparisons, logic, counting), used as masks and counts
+    Case(
+        "compare_logic",
+        lambda t, F, a, b: (
+            a
+            * t.logical_or(
+                t.logical_and(a < 0.5, b != 0.1), t.logical_xor(a > b, t.logical_not(b <= 0))
+            ).to(a.dtype)
+        ),
+        ((3, 4), (4,)),
+    ),
+    Case(
+        "finite_checks",
+        lambda t, F, a, b: (
+            a
+            * t.logical_and(t.isfinite(a), t.logical_not(t.logical_or(t.isnan(a), t.isinf(a))))
+            * t.isclose(a, a + b * 1e-12).to(a.dtype)
+        ),
+        ((3, 4), (4,)),
+    ),
+    Case(
+        "integer_division",
+        lambda t, F, a, b: (
+            a
+            + t.floor_divide(b.detach(), 0.7)
+            + t.remainder(b.detach(), 0.7)
+            + t.div(b.detach(), 0.7, rounding_mode="trunc")
+        ),
+        ((3, 4), (4,)),
+        numerical=False,  # b only reaches the result through detach()
+    ),
+    Case(
+        "bool_reductions",
+        lambda t, F, a: (
+            a * t.all(a > -5, dim=1, keepdim=True).to(a.dtype)
+            + a * t.any(a > 1, dim=0).to(a.dtype)
+            + t.count_nonzero(a > 0, dim=1).to(a.dtype)[:, None]
+        ),
+        ((3, 4),),
+    ),
+    Case(
+        "argmax_one_hot",
+        lambda t, F, a: a * F.one_hot(t.argmax(a, dim=1), 4).to(a.dtype) + t.argmin(a).to(a.dtype),
+        ((3, 4),),
+    ),
+    Case(
+        "counting",
+        lambda t, F, a: (
+            a
+            * (
+                t.bincount(t.tensor([0, 1, 1, 3], device=a.device))
+                + t.unique(t.tensor([3, 1, 3, 0], device=a.device), return_counts=True)[1].sum()
+                + t.repeat_interleave(t.tensor([1, 0, 2], device=a.device)).sum()
+                + t.nonzero(t.tensor([0, 1, 1, 0], device=a.device)).sum()
+            ).to(a.dtype)
+        ),
+        ((4,),),
+    ),
     Case("where", lambda t, F, a, b: t.where(a > 0, a, b), ((3, 4), (4,))),
     Case("where_scalar", lambda t, F, a: t.where(a > 0, a, 0.5), ((3, 4),)),
     Case("clamp", lambda t, F, a: t.clamp(a, -1.0, 1.0), ((3, 4),)),
@@ -318,6 +388,39 @@ CASES = [
     Case("diag_of_matrix", lambda t, F, a: t.diag(a, -1) * 2, ((3, 4),)),
     Case("diag_of_vector", lambda t, F, a: t.diag(a, 1) * 2, ((3,),)),
     Case("trace", lambda t, F, a: t.trace(a), ((3, 4),)),
+    # -- convolution, pooling, normalisation -------------------------------------------------
+    Case("conv2d", lambda t, F, x, w, b: F.conv2d(x, w, b), ((2, 3, 5, 5), (4, 3, 3, 3), (4,))),
+    Case(
+        "conv2d_geometry",
+        lambda t, F, x, w: F.conv2d(x, w, stride=2, padding=1, dilation=2),
+        ((2, 2, 7, 6), (3, 2, 2, 3)),
+    ),
+    Case("max_pool2d", lambda t, F, x: F.max_pool2d(x, 2), ((2, 3, 4, 6),)),
+    Case(
+        "max_pool2d_geometry",
+        lambda t, F, x: F.max_pool2d(x, 3, stride=2, padding=1, dilation=1),
+        ((1, 2, 7, 5),),
+    ),
+    Case(
+        "max_pool2d_indices",
+        lambda t, F, x: F.max_pool2d(x, 2, return_indices=True)[1].to(x.dtype) + F.max_pool2d(x, 2),
+        ((2, 3, 4, 6),),
+    ),
+    Case("max_pool2d_double", lambda t, F, x: _pool_grad(t, F, x), ((1, 2, 4, 4),)),
+    Case("avg_pool2d", lambda t, F, x: F.avg_pool2d(x, 3, stride=2, padding=1), ((2, 2, 7, 6),)),
+    Case(
+        "batch_norm",
+        lambda t, F, x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        ((4, 3, 5), (3,), (3,)),
+    ),
+    Case(
+        "batch_norm_eval",
+        # running statistics are buffers: PyTorch does not differentiate by them
+        lambda t, F, x, m, v: F.batch_norm(x, m.detach(), v.detach().abs() + 0.5),
+        ((4, 3, 2, 2), (3,), (3,)),
+        numerical=False,  # m and v reach the result only through detach()
+    ),
+    Case("layer_norm", lambda t, F, x, w, b: F.layer_norm(x, (5,), w, b), ((4, 3, 5), (5,), (5,))),
     # -- matrix products -------------------------------------------------------------------
     Case("matmul", lambda t, F, a, b: a @ b, ((3, 4), (4, 5))),
     Case("matmul_batched", lambda t, F, a, b: t.matmul(a, b), ((2, 1, 3, 4), (3, 4, 2))),

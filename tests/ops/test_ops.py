@@ -159,14 +159,14 @@ def _functions_in(module):
     return [
         cls
         for _, cls in inspect.getmembers(module, inspect.isclass)
-        if issubclass(cls, Function) and cls.__module__ == module.__name__
+        if issubclass(cls, Function) and cls.__module__ == module.__name__ and cls.op_name
     ]
 
 
 def test_every_op_is_in_the_table():
     """Each Function in the engine's op files is run by some row of the table."""
     from minigrad.autograd.grad_mode import state
-    from minigrad.ops import elementwise, indexing, matmul, nn, reduce, shape
+    from minigrad.ops import conv, elementwise, indexing, matmul, nn, nograd, norm, reduce, shape
 
     used = set()
     for case in CASES:
@@ -180,7 +180,7 @@ def test_every_op_is_in_the_table():
         finally:
             state.tape = None
         used.update(cls for cls, _ in tape)
-    modules = (elementwise, reduce, shape, indexing, matmul, nn)
+    modules = (elementwise, nograd, reduce, shape, indexing, matmul, nn, conv, norm)
     missing = [c.__name__ for m in modules for c in _functions_in(m) if c not in used]
     assert not missing, f"no row of tests/ops/op_table.py runs these ops: {missing}"
 
@@ -362,3 +362,48 @@ def test_getitem_matches_torch(data, shape):
     (out, grads), (tout, tgrads) = results
     assert_close(out, tout, rtol=1e-12, msg=f"x{list(shape)}[{index}]")
     _assert_grads_close(grads, tgrads, 1e-12, f"x{list(shape)}[{index}]: gradient")
+
+
+WINDOW_OPS = ["conv2d", "max_pool2d", "avg_pool2d"]
+
+
+@pytest.mark.parametrize("name", WINDOW_OPS)
+@settings(max_examples=12, deadline=None)
+@given(
+    kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    dilation=st.integers(1, 2),
+    extra=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    data=st.data(),
+)
+def test_window_ops_over_any_geometry(name, kernel, stride, dilation, extra, data):
+    """conv2d and pooling for kernel, stride, padding and dilation drawn by hypothesis:
+    values and gradients match PyTorch, and the gradient passes central differences."""
+    # pooling's limit (PyTorch's too): padding at most half the kernel
+    padding = tuple(data.draw(st.integers(0, k // 2), label="padding") for k in kernel)
+    if name == "avg_pool2d":
+        dilation = 1  # avg_pool2d has none
+    size = [dilation * (k - 1) + 1 + e for k, e in zip(kernel, extra)]
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, size=(2, 2, *size))
+    w = rng.uniform(-1, 1, size=(3, 2, *kernel))
+    geometry = dict(stride=stride, padding=padding)
+    if name != "avg_pool2d":
+        geometry["dilation"] = dilation
+
+    def run(lib, *xs):
+        f = getattr(functional(lib), name)
+        return f(xs[0], xs[1], **geometry) if name == "conv2d" else f(xs[0], kernel, **geometry)
+
+    arrays = [x, w] if name == "conv2d" else [x]
+    results = []
+    for lib in (minigrad, torch):
+        xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = run(lib, *xs)
+        results.append((out, _grads(lib, out, xs, _upstream(out))))
+    (out, grads), (tout, tgrads) = results
+    what = f"{name} kernel={kernel} stride={stride} padding={padding} dilation={dilation}"
+    assert_close(out, tout, rtol=1e-6, msg=what)
+    _assert_grads_close(grads, tgrads, 1e-6, f"{what}: gradient")
+    xs = [minigrad.tensor(a, requires_grad=True) for a in arrays]
+    assert gradcheck(lambda *xs: run(minigrad, *xs), xs)

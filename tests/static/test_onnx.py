@@ -57,7 +57,7 @@ def test_weights_are_initializers_named_after_parameters(tmp_path):
 
 
 def test_an_op_without_mapping_is_named(tmp_path):
-    with pytest.raises(NotImplementedError, match="op Cumsum has no ONNX mapping"):
+    with pytest.raises(NotImplementedError, match="op cumsum has no ONNX mapping"):
         static.export_onnx(lambda x: x.cumsum(0), (minigrad.randn(3),), tmp_path / "c.onnx")
 
 

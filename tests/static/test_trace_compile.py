@@ -144,15 +144,16 @@ def test_comparisons_detach_and_where_are_recorded():
     np.testing.assert_allclose(f_c(x2).array, f(x2).array, rtol=1e-6)
 
 
-def test_ops_without_a_static_rule_run_eagerly_with_gradients():
+def test_every_op_is_a_node_named_by_its_function_with_its_own_backward():
     x = minigrad.randn(3, 4, dtype=minigrad.float64, requires_grad=True)
-    f = static.compile(lambda x: x.cumsum(1).amax(1).sum())  # no IR rule: eager nodes
+    f = static.compile(lambda x: x.cumsum(1).amax(1).sum())
     f(x).backward()
     g = x.grad.array.copy()
     x.grad = None
     x.cumsum(1).amax(1).sum().backward()
     np.testing.assert_allclose(g, x.grad.array, rtol=1e-10)
-    assert any(n.op == "eager" for n in f.graph.nodes)
+    assert [n.op for n in f.last.traced.nodes] == ["cumsum", "amax_amin", "sum"]
+    assert f.last.traced.nodes[0].attrs == {"dim": 1}
 
 
 def test_indexing_with_traced_indices_is_lifted_not_frozen():
@@ -255,3 +256,44 @@ def test_second_backward_through_a_compiled_region_says_the_graph_was_freed():
     loss.backward()
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
+
+
+@pytest.mark.parametrize("op", ["prod", "cumprod"])
+def test_a_gradient_traced_without_zeros_is_right_with_zeros(op):
+    def f(x):
+        return x.prod(1).sum() if op == "prod" else x.cumprod(1).sum()
+
+    compiled = static.compile(f)
+    x = minigrad.tensor(np.full((2, 3), 2.0), requires_grad=True)
+    compiled(x).backward()  # traced where no element is zero
+    z = minigrad.tensor([[2.0, 0.0, 3.0], [0.0, 0.0, 1.0]], requires_grad=True)
+    compiled(z).backward()
+    want = minigrad.tensor(z.array, requires_grad=True)
+    f(want).backward()
+    np.testing.assert_allclose(z.grad.array, want.grad.array)
+
+
+def test_a_compiled_region_frees_its_saved_values_after_backward():
+    w = minigrad.randn(4, 3, dtype=minigrad.float64, requires_grad=True)
+    f = static.compile(lambda x: (x @ w).tanh().sum())
+    loss = f(minigrad.randn(2, 4, dtype=minigrad.float64))
+    node = loss.grad_fn
+    assert _arrays_held(node)  # the values backward reads: tanh's output, x...
+    loss.backward()
+    assert _arrays_held(node) == []
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()
+
+
+def _arrays_held(node) -> list:
+    """The arrays a graph node keeps, directly or in lists, tuples and tensors (not its plan)."""
+    found, todo = [], [v for k, v in vars(node).items() if k != "plan"]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, np.ndarray):
+            found.append(v)
+        elif isinstance(v, (list, tuple)):
+            todo += v
+        elif isinstance(v, minigrad.Tensor):
+            todo.append(v.array)
+    return found

@@ -1,0 +1,243 @@
+"""Ops without a gradient: comparisons, logic, checks for nan and inf, integer division.
+
+Each is a Function (a `NoGrad` subclass) rather than a bare computation, so that
+`minigrad.static` records it and recomputes it at each replay: a mask computed outside any
+Function would be frozen into a graph as a constant, silently wrong on the next input.
+Their results are integers or booleans, so nothing flows back through them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.function import Function, check_same_device
+from minigrad.ops._util import (
+    array_of,
+    broadcast_error,
+    cast_to,
+    quiet,
+    result_dtype,
+    tensor_arg,
+)
+from minigrad.tensor import Tensor
+
+_INTEGRAL = {np.dtype(t) for t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64)}
+
+
+def _trunc_divide(x, z):
+    return np.trunc(x / z)
+
+
+def _division(op, fn):
+    """`fn(x, z)` as PyTorch divides: integers by zero raise, floats give inf or nan quietly."""
+
+    def divide(x, z):
+        integral = [isinstance(v, int) or getattr(v, "dtype", None) in _INTEGRAL for v in (x, z)]
+        if all(integral) and bool((z == 0).any() if hasattr(z, "any") else z == 0):
+            raise RuntimeError(f"{op}: integer division by zero (ZeroDivisionError)")
+        with quiet():
+            return fn(x, z)
+
+    return divide
+
+
+def _no_grad_binary(cls, a, b):
+    """`cls` (a NoGrad op) of a and b, numbers made tensors; no graph."""
+    a, b = tensor_arg(a, b), tensor_arg(b, a)
+    try:
+        return cls.apply(a, b)
+    except ValueError:
+        raise broadcast_error(cls.op_name, a, b) from None
+
+
+class NoGrad(Function):
+    """Base of the ops without a gradient (comparisons, logic, argmax, one_hot): by default
+    y = xp.<ufunc>(*inputs), the subclass naming the ufunc; others define their forward.
+
+    # NOTE: these go through Function.apply (not a bare Tensor._make) so that
+    # minigrad.static.trace sees them. A result computed from a traced tensor outside any
+    # Function would be frozen into the graph as a constant, silently wrong on the next input.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b=None):
+        xp = (a if isinstance(a, Tensor) else b).device.xp
+        ufunc = getattr(xp, type(ctx).ufunc)
+        return ufunc(a.array) if b is None else ufunc(array_of(a), array_of(b))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None,) * len(ctx.needs_input_grad)
+
+    @classmethod
+    def apply(cls, *args):
+        out = super().apply(*args)
+        for t in out if type(out) is tuple else (out,):
+            t._requires_grad, t.grad_fn = False, None  # an integral or boolean answer
+        return out
+
+
+class Eq(NoGrad):
+    op_name, ufunc = "eq", "equal"
+
+
+def eq(input, other):
+    return _no_grad_binary(Eq, input, other)
+
+
+class Ne(NoGrad):
+    op_name, ufunc = "ne", "not_equal"
+
+
+def ne(input, other):
+    return _no_grad_binary(Ne, input, other)
+
+
+class Lt(NoGrad):
+    op_name, ufunc = "lt", "less"
+
+
+def lt(input, other):
+    return _no_grad_binary(Lt, input, other)
+
+
+class Le(NoGrad):
+    op_name, ufunc = "le", "less_equal"
+
+
+def le(input, other):
+    return _no_grad_binary(Le, input, other)
+
+
+class Gt(NoGrad):
+    op_name, ufunc = "gt", "greater"
+
+
+def gt(input, other):
+    return _no_grad_binary(Gt, input, other)
+
+
+class Ge(NoGrad):
+    op_name, ufunc = "ge", "greater_equal"
+
+
+def ge(input, other):
+    return _no_grad_binary(Ge, input, other)
+
+
+class LogicalAnd(NoGrad):
+    op_name = ufunc = "logical_and"
+
+
+def logical_and(input, other):
+    return _no_grad_binary(LogicalAnd, input, other)
+
+
+class LogicalOr(NoGrad):
+    op_name = ufunc = "logical_or"
+
+
+def logical_or(input, other):
+    return _no_grad_binary(LogicalOr, input, other)
+
+
+class LogicalXor(NoGrad):
+    op_name = ufunc = "logical_xor"
+
+
+def logical_xor(input, other):
+    return _no_grad_binary(LogicalXor, input, other)
+
+
+class LogicalNot(NoGrad):
+    op_name = ufunc = "logical_not"
+
+
+def logical_not(input):
+    return LogicalNot.apply(input)
+
+
+class IsNan(NoGrad):
+    op_name = ufunc = "isnan"
+
+
+def isnan(input):
+    return IsNan.apply(input)
+
+
+class IsInf(NoGrad):
+    op_name = ufunc = "isinf"
+
+
+def isinf(input):
+    return IsInf.apply(input)
+
+
+class IsFinite(NoGrad):
+    op_name = ufunc = "isfinite"
+
+
+def isfinite(input):
+    return IsFinite.apply(input)
+
+
+class IsClose(NoGrad):
+    """|a - b| <= atol + rtol * |b| (nan equal to nan if equal_nan)."""
+
+    op_name = "isclose"
+
+    @staticmethod
+    def forward(ctx, a, b, rtol, atol, equal_nan):
+        return a.device.xp.isclose(a.array, b.array, rtol, atol, equal_nan)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    check_same_device("isclose", input, other)
+    return IsClose.apply(input, other, rtol, atol, equal_nan)
+
+
+class FloorDivide(NoGrad):
+    """y = floor(a / b) in PyTorch's promoted dtype; integers divided by zero raise."""
+
+    op_name = ufunc = "floor_divide"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        op = type(ctx).op_name
+        divide = _division(op, _trunc_divide if op == "trunc_divide" else getattr(np, op))
+        try:
+            y = divide(array_of(a), array_of(b))
+        except ValueError:
+            raise broadcast_error(op, a, b) from None
+        return cast_to(a.device.xp.asarray(y) if isinstance(a, Tensor) else y, result_dtype(a, b))
+
+
+def floor_divide(input, other):
+    return _no_grad_binary(FloorDivide, input, other)
+
+
+class Remainder(FloorDivide):
+    """y = a - floor(a / b) * b (the sign of b, Python's %); integers by zero raise."""
+
+    op_name = ufunc = "remainder"
+
+
+def remainder(input, other):
+    return _no_grad_binary(Remainder, input, other)
+
+
+class TruncDivide(FloorDivide):
+    """y = trunc(a / b) (rounds toward zero); integers by zero raise."""
+
+    op_name = "trunc_divide"
+
+
+def equal(input, other) -> bool:
+    """True if both have the same shape and values."""
+    check_same_device("equal", input, other)
+    return input.shape == other.shape and bool((input.array == other.array).all())
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    check_same_device("allclose", input, other)
+    return bool(input.device.xp.allclose(input.array, other.array, rtol, atol, equal_nan))

@@ -1,0 +1,327 @@
+"""What a graph node computes at replay: a plain function of arrays (no autograd bookkeeping).
+
+A node whose op is a built-in Function replays that Function's own `forward`, the code eager
+mode runs (there is no second copy of any formula here): the arguments are rebuilt from the
+node's inputs and attributes, and the result's arrays (plus the values forward keeps for
+backward, `Node.saves`) are the node's outputs.
+
+The rest are graph-level ops, registered here with `graph_op`:
+- `detach`: the identity, without gradient;
+- `custom`: the identity on the results of a user's `autograd.Function` whose forward was
+  traced into ordinary nodes; its gradient is that Function's own backward;
+- `python`: a user's Function whose forward computes on raw arrays, called as it is (it
+  compiles, but a saved file cannot hold its code);
+- `fused`: a chain of elementwise ops (see `passes.fuse_elementwise`), from the ufunc names
+  and CUDA expressions the Functions carry;
+- `cond`, `while_loop` and their gradients (in `minigrad.static.control`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from minigrad.autograd.function import OPS
+from minigrad.static.graph import Graph, Node, Ref
+
+
+@dataclass
+class GraphOp:
+    name: str
+    kernel: Callable  # kernel(xp, **attrs) -> function of arrays
+    vjp: Callable | None = None  # vjp(b, node, *gys) -> one gradient value per input
+    multi: bool = False  # the kernel returns a tuple, even of one value
+
+
+GRAPH_OPS: dict[str, GraphOp] = {}
+
+
+def graph_op(name, vjp=None, multi=False):
+    def wrap(kernel):
+        GRAPH_OPS[name] = GraphOp(name, kernel, vjp, multi)
+        return kernel
+
+    return wrap
+
+
+def is_known_op(name) -> bool:
+    """An op a graph may hold: a built-in Function's name or a graph-level op."""
+    return name in OPS or name in GRAPH_OPS
+
+
+def returns_tuple(node: Node) -> bool:
+    """Whether the node's kernel returns a tuple (to unpack into its outputs)."""
+    op = GRAPH_OPS.get(node.op)
+    return len(node.outputs) > 1 or (op is not None and op.multi)
+
+
+def kernel_of(node: Node, xp, graph: Graph | None = None) -> Callable:
+    """The replay function of one node (`graph` holds its values' dtypes)."""
+    if node.op in GRAPH_OPS:
+        return GRAPH_OPS[node.op].kernel(xp, **node.attrs)
+    cls = node.attrs["function"] if node.op == "python" else OPS[node.op]
+    fast = graph is not None and _ufunc_kernel(cls, node, graph, xp)
+    return fast or function_kernel(cls, node.attrs, len(node.inputs), node.saves)
+
+
+def ufunc_operands(node: Node) -> list | None:
+    """A ufunc op's operands in order, ("in", k) or ("c", number); None if the node is not a
+    plain call of the op's `ufunc` (another op, or other attributes set: add's alpha)."""
+    cls = OPS.get(node.op)
+    if cls is None or cls.ufunc is None or node.saves:
+        return None
+    names = parameters(cls)[0]
+    defaults = cls.forward.__defaults__ or ()
+    arity = len(names) - len(defaults)
+    optional = dict(zip(names[arity:], defaults))  # add's alpha: a plain add when left at 1
+    operands, inputs = [], iter(range(len(node.inputs)))
+    for name in names[:arity]:
+        if name in node.attrs:
+            value = node.attrs[name]
+            if type(value) not in (int, float):
+                return None
+            operands.append(("c", value))
+        else:
+            operands.append(("in", next(inputs)))
+    others = {k: v for k, v in node.attrs.items() if k not in names[:arity]}
+    if any(k not in optional or optional[k] != v for k, v in others.items()):
+        return None
+    return None if next(inputs, None) is not None else operands
+
+
+def _ufunc_kernel(cls, node: Node, graph: Graph, xp):
+    """The bare `xp.<ufunc>` for a node whose forward would compute just that: float operands
+    whose NumPy result type is the node's dtype (a comparison: operands of one dtype).
+
+    # NOTE: the replay skips the ctx and the Tensor wrappers, a few microseconds a node:
+    the metadata the Function carries for fusion, used for a chain of one."""
+    operands = ufunc_operands(node)
+    no_grad = _NoGrad()
+    if issubclass(cls, no_grad) and cls.forward is not no_grad.forward:
+        return None  # more than the ufunc (integer division checks its divisor)
+    if operands is None or len(node.outputs) != 1 or cls.quiet_domain:
+        return None
+    ins = [np.dtype(graph.values[node.inputs[k]].dtype) for kind, k in operands if kind == "in"]
+    out = np.dtype(graph.values[node.outputs[0]].dtype)
+    if not ins or "O" in {d.kind for d in ins}:
+        return None
+    if issubclass(cls, no_grad):
+        if len(set(ins)) != 1:
+            return None  # a comparison of mixed dtypes: PyTorch's promotion, left to forward
+    elif out.kind != "f" or np.result_type(*ins) != out:
+        return None  # integer arithmetic or mixed promotion: PyTorch's rules, left to forward
+    ufunc = getattr(xp, cls.ufunc)
+    extra = cls.ufunc_extra
+    if [kind for kind, _ in operands] == ["in"] * len(operands) and not extra:
+        return ufunc
+    consts = [None if kind == "in" else v for kind, v in operands]
+
+    def run(*arrays):
+        it = iter(arrays)
+        return ufunc(*(next(it) if c is None else c for c in consts), *extra)
+
+    return run
+
+
+def _NoGrad():  # noqa: N802 - the class, imported late (ops import this package's users)
+    from minigrad.ops.nograd import NoGrad
+
+    return NoGrad
+
+
+# -- a Function's forward as a kernel ----------------------------------------------------------
+@functools.cache
+def parameters(cls) -> tuple[tuple, str | None]:
+    """(names of forward's positional parameters after ctx, name of its *args or None)."""
+    params = list(inspect.signature(cls.forward).parameters.values())[1:]
+    positional = tuple(p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD)
+    star = next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
+    return positional, star
+
+
+def call_plan(cls, attrs: dict, n_inputs: int) -> list:
+    """How to rebuild forward's arguments: ("in", k) for input k as a Tensor, ("attr", v) for
+    an attribute, ("refs", v) for an attribute holding Refs. Inverse of the tracer's split."""
+    n_refs = sum(_count_refs(v) for v in attrs.values())
+    top = iter(range(n_inputs - n_refs))
+    positional, star = parameters(cls)
+    plan = []
+    for name in positional:
+        if name in attrs:
+            value = attrs[name]
+            plan.append(("refs", value) if _count_refs(value) else ("attr", value))
+            continue
+        k = next(top, None)
+        if k is None:
+            break  # not given: forward's default
+        plan.append(("in", k))
+    if star is not None:
+        plan += [("in", k) for k in top]
+    return plan
+
+
+def _count_refs(value) -> int:
+    if isinstance(value, Ref):
+        return 1
+    if isinstance(value, (tuple, list)):
+        return sum(_count_refs(v) for v in value)
+    return 0
+
+
+def fill_refs(value, arrays, make):
+    """`value` with each Ref replaced by its input (an array, or a Tensor for tensor=True)."""
+    if isinstance(value, Ref):
+        return make(arrays[value.index]) if value.tensor else arrays[value.index]
+    if isinstance(value, (tuple, list)):
+        return type(value)(fill_refs(v, arrays, make) for v in value)
+    return value
+
+
+def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Callable:
+    from minigrad.tensor import Tensor
+
+    make = Tensor._make
+    forward = cls.forward
+    plan = call_plan(cls, {k: v for k, v in attrs.items() if k != "function"}, n_inputs)
+    simple = all(kind != "refs" for kind, _ in plan)
+
+    in_order = [v for kind, v in plan if kind == "in"] == list(range(n_inputs)) and all(
+        kind == "in" for kind, _ in plan[:n_inputs]
+    )
+    tail = [v for _, v in plan[n_inputs:]] if simple and in_order else None
+
+    if tail is not None and not saves:  # the common case: tensors, then attributes; 1 result
+
+        def run_plain(*arrays):
+            out = forward(cls.__new__(cls), *map(make, arrays), *tail)
+            return out.array if type(out) is Tensor else _results(out)
+
+        return run_plain
+
+    def run(*arrays):
+        ctx = cls.__new__(cls)
+        if tail is not None:  # tensors first, then plain attributes
+            out = forward(ctx, *map(make, arrays), *tail)
+        elif simple:
+            out = forward(ctx, *[make(arrays[v]) if kind == "in" else v for kind, v in plan])
+        else:
+            out = forward(ctx, *[_arg(kind, v, arrays, make) for kind, v in plan])
+        if type(out) is not tuple:
+            if not saves:
+                return out.array if isinstance(out, Tensor) else out
+            out = (out,)
+        results = [o.array if isinstance(o, Tensor) else o for o in out]
+        for s in saves:
+            results.append(getattr(ctx, s) if type(s) is str else ctx._saved[s][0].array)
+        return results[0] if len(results) == 1 else tuple(results)
+
+    return run
+
+
+def _results(out):
+    """A forward's result as arrays (a tuple of them for several results)."""
+    from minigrad.tensor import Tensor
+
+    if type(out) is not tuple:
+        return out.array if isinstance(out, Tensor) else out
+    results = tuple(o.array if isinstance(o, Tensor) else o for o in out)
+    return results[0] if len(results) == 1 else results
+
+
+def _arg(kind, value, arrays, make):
+    if kind == "in":
+        return make(arrays[value])
+    return fill_refs(value, arrays, make) if kind == "refs" else value
+
+
+# -- graph-level ops -----------------------------------------------------------------------------
+@graph_op("detach", vjp=lambda b, node, gy: [None])
+def _detach(xp):
+    return lambda x: x
+
+
+@graph_op("custom")
+def _custom(xp, function, n_results):
+    """The results of a user's Function (computed by the nodes before this one), unchanged."""
+
+    def run(*inputs):
+        return inputs[0] if n_results == 1 else inputs[:n_results]
+
+    return run
+
+
+# -- fused elementwise chains (made by passes.fuse_elementwise) ------------------------------
+@graph_op("fused")
+def _fused(xp, program, dtype):
+    if xp is np:
+        return _fused_cpu(program)
+    return _fused_cuda(xp, program, dtype)
+
+
+def fusable_function(op: str):
+    """The Function of an elementwise op that can join a fused chain, or None."""
+    cls = OPS.get(op)
+    return cls if cls is not None and cls.ufunc is not None and cls.cuda is not None else None
+
+
+def _fused_cpu(program):
+    """The chain as a list of ufunc calls: the first result allocates a buffer, and each later
+    step that reads the buffer writes into it (each temporary has exactly one consumer:
+    fusion's rule), so a chain of n ops allocates once instead of n times."""
+    steps = []
+    for op, args in program:
+        cls = OPS[op]
+        steps.append((getattr(np, cls.ufunc), args, cls.ufunc_extra))
+
+    def fused(*xs):
+        temps = []
+        # NOTE: inf and nan come silently, as the ops' own forwards give them (`quiet()`)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            _run_steps(steps, xs, temps)
+        return temps[-1]
+
+    return fused
+
+
+def _run_steps(steps, xs, temps):
+    for ufunc, args, extra in steps:
+        values = [_operand(kind, v, xs, temps) for kind, v in args]
+        reuse = next((temps[v] for kind, v in args if kind == "t"), None)
+        if reuse is not None and reuse.ndim:
+            temps.append(ufunc(*values, *extra, out=reuse))
+        else:
+            temps.append(ufunc(*values, *extra))
+
+
+def _operand(kind, v, xs, temps):
+    if kind == "x":
+        return xs[v]
+    return temps[v] if kind == "t" else v  # "c": a number
+
+
+_C_TYPES = {"float32": "float", "float64": "double", "float16": "float16"}
+
+
+def _fused_cuda(xp, program, dtype):
+    """One generated `cupy.ElementwiseKernel` for the whole chain."""
+    exprs: list[str] = []
+    for op, args in program:
+        names = [_cuda_operand(kind, v, exprs, dtype) for kind, v in args]
+        cls = OPS[op]
+        exprs.append(cls.cuda.format(**dict(zip("abc", names)), T=_C_TYPES[dtype]))
+    n_inputs = 1 + max((k for _, args in program for kind, k in args if kind == "x"), default=-1)
+    params = ", ".join(f"T{k} x{k}" for k in range(n_inputs))
+    kernel = xp.ElementwiseKernel(params, f"{dtype} y", f"y = {exprs[-1]}", "minigrad_fused")
+    return lambda *arrays: kernel(*arrays)
+
+
+def _cuda_operand(kind, v, exprs, dtype):
+    if kind == "x":
+        return f"x{int(v)}"
+    if kind == "t":
+        return f"({exprs[int(v)]})"
+    return f"(({_C_TYPES[dtype]}){float(v)!r})"  # a number, written by float's repr only

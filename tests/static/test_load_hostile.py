@@ -1,0 +1,184 @@
+"""static.load on crafted files: nothing from a file runs as code, every size is bounded, and
+each bad file is a ValueError that names the file and the problem (never a raw MemoryError,
+RecursionError, NameError or AttributeError, and never a silent success)."""
+
+import io
+import json
+import re
+import zipfile
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import static
+from minigrad.ops import matmul as M
+from minigrad.static import serialize
+
+
+def _saved(tmp_path):
+    rng = np.random.default_rng(0)
+    w = minigrad.tensor(rng.normal(size=(3, 4)))
+    x = minigrad.tensor(rng.normal(size=(2, 4)))
+    path = tmp_path / "m.mgraph"
+    static.trace(lambda x: M.linear(x, w).relu() * 2.0, x).save(path)
+    return path, x
+
+
+def _members(path) -> dict:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def _write(path, members: dict) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def _rewrite(path, change) -> None:
+    members = _members(path)
+    doc = json.loads(members["graph.json"])
+    change(doc)
+    members["graph.json"] = json.dumps(doc).encode()
+    _write(path, members)
+
+
+def _refused(path, problem):
+    """static.load raises a ValueError naming the file and matching `problem`; a call of
+    whatever it returned would be a silent success, so there must be none."""
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*" + problem):
+        static.load(path)
+
+
+def test_ids_are_never_pasted_into_generated_code(tmp_path):
+    path, x = _saved(tmp_path)
+    marker = tmp_path / "pwned"
+    payload = f"0) or open({str(marker)!r}, 'w') or (0"
+    _rewrite(path, lambda d: d["nodes"][0]["inputs"].__setitem__(0, payload))
+    _refused(path, "is not a value id")
+    assert not marker.exists()
+
+
+def test_a_fused_program_from_a_file_runs_no_code(tmp_path):
+    path, x = _saved(tmp_path)
+    marker = tmp_path / "pwned"
+    payload = f"0, open({str(marker)!r}, 'w')"
+
+    def fuse(doc):
+        relu, mul = doc["nodes"][1], doc["nodes"][2]
+        program = {"tuple": [{"tuple": ["relu", {"tuple": [{"tuple": ["x", payload]}]}]}]}
+        doc["nodes"][1:3] = [
+            dict(
+                op="fused",
+                inputs=relu["inputs"],
+                outputs=mul["outputs"],
+                attrs={"program": program, "dtype": "float64"},
+                saves=[],
+            )
+        ]
+
+    _rewrite(path, fuse)
+    _refused(path, "fused step 0 has a bad argument")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (lambda d: d["nodes"][0]["inputs"].__setitem__(0, 10**6), "is not a value id"),
+        (lambda d: d["nodes"][0]["inputs"].__setitem__(0, -1), "is not a value id"),
+        (lambda d: d.update(outputs=[len(d["values"]) - 1, 10**9]), "is not a value id"),
+        (lambda d: d["nodes"].reverse(), "read before it is defined"),
+        (lambda d: d["nodes"][1].update(outputs=d["nodes"][0]["outputs"]), "defined twice"),
+        (lambda d: d.update(constants=[]), "constants must be a dict"),
+        (lambda d: d.update(nodes={"op": "relu"}), "nodes must be a list"),
+        (lambda d: d["nodes"].__setitem__(0, [1, 2]), r"nodes\[0\] must be a dict"),
+        (lambda d: d["nodes"][0].update(op="python"), "unknown op 'python'"),
+        (lambda d: d["nodes"][1]["attrs"].update(__class__=1), "no attribute '__class__'"),
+        (lambda d: d["nodes"][2]["attrs"].update(b={"ref": [7, False]}), "refers to an input"),
+        (lambda d: d["nodes"][2]["attrs"].update(b={"pickle": "x"}), "unknown attribute"),
+        (lambda d: d["nodes"][0].update(saves=["__dict__"]), "not a saved-value name"),
+        (lambda d: d["values"].__setitem__(0, [[10**12], "float64"]), "elements"),
+        (
+            lambda d: d["values"].__setitem__(0, [[2, 4], "object"]),
+            "input cannot have dtype object",
+        ),
+        (lambda d: d["values"].__setitem__(0, [[2, 4], "V8"]), "dtype 'V8'"),
+        (lambda d: d["values"].__setitem__(0, [[-2, 4], "float64"]), "non-negative ints"),
+    ],
+)
+def test_a_file_that_breaks_the_schema_is_refused(tmp_path, change, problem):
+    path, _ = _saved(tmp_path)
+    _rewrite(path, change)
+    _refused(path, problem)
+
+
+def test_deeply_nested_json_is_refused_before_parsing(tmp_path):
+    path, _ = _saved(tmp_path)
+    members = _members(path)
+    deep = b"[" * 200_000 + b"]" * 200_000
+    members["graph.json"] = members["graph.json"].replace(b'"attrs": {}', b'"attrs": ' + deep, 1)
+    _write(path, members)
+    _refused(path, "nested more than")
+
+
+def test_a_zip_bomb_array_is_refused_before_unpacking(tmp_path):
+    path, _ = _saved(tmp_path)
+    members = _members(path)
+    bomb = io.BytesIO()
+    np.save(bomb, np.zeros(8 * 2**20))  # 64 MiB of zeros: well under a MiB compressed
+    members["arrays/0.npy"] = bomb.getvalue()
+    _write(path, members)
+    _refused(path, "arrays/0.npy unpacks to")
+
+
+def test_graph_json_is_bounded(tmp_path, monkeypatch):
+    path, _ = _saved(tmp_path)
+    monkeypatch.setattr(serialize, "MAX_JSON_BYTES", 100)
+    _refused(path, "graph.json unpacks to")
+
+
+def test_an_array_header_declaring_a_huge_shape_allocates_nothing(tmp_path):
+    path, _ = _saved(tmp_path)
+    members = _members(path)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)}
+    )
+    members["arrays/0.npy"] = b"\x93NUMPY\x01\x00" + header.getvalue()[8:] + b"\0" * 64
+    _write(path, members)
+    _refused(path, r"holds float64\[1000000000000\]")
+
+
+def test_a_missing_array_or_json_is_named(tmp_path):
+    path, _ = _saved(tmp_path)
+    members = _members(path)
+    del members["arrays/0.npy"]
+    _write(path, members)
+    _refused(path, "no arrays/0.npy")
+    _write(path, {"other.txt": b"x"})
+    _refused(path, "no graph.json")
+
+
+def test_a_well_formed_file_that_fails_to_run_names_the_file(tmp_path):
+    path, x = _saved(tmp_path)
+    _rewrite(path, lambda d: d["nodes"][2]["attrs"].update(b="not a number"))
+    graph = static.load(path)  # the schema holds: b is mul's parameter, and text is data
+    with pytest.raises(RuntimeError, match=re.escape(str(path)) + ".*failed to run"):
+        graph(x)
+
+
+def test_a_loaded_graph_checks_its_inputs(tmp_path):
+    path, x = _saved(tmp_path)
+    graph = static.load(path)
+    with pytest.raises(TypeError, match=r"expected 1 inputs \(x0: f64\[2, 4\]\), got 2"):
+        graph(x, x)
+    with pytest.raises(RuntimeError, match=r"input x0 must be f64\[2, 4\], got f32\[2, 4\]"):
+        graph(x.float())
+
+
+def test_an_honest_file_still_loads_and_runs(tmp_path):
+    path, x = _saved(tmp_path)
+    y = static.load(path)(x)
+    assert y.shape == (2, 3)
