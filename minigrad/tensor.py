@@ -442,7 +442,7 @@ class Tensor:
         if grad_on and self._requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation. "
-                "Update weights under `with minigrad.no_grad():`, or use an out-of-place "
+                "Update weights inside a `minigrad.no_grad()` block, or use an out-of-place "
                 "operation."
             )
         if not grad_on:
