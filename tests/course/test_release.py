@@ -206,7 +206,10 @@ def test_release_refuses_stale_exercises_and_unsafe_targets(repo_course, tmp_pat
     assert "exercises/ does not match solutions/" in capsys.readouterr().err
 
 
-NARRATIVES = tuple(f"notebooks/{n:02d}_" for n in range(6))
+# Chapters whose narratives and sheets give nothing away (08, 09 and 10 still do: see below).
+SETTLED = ("00", "01", "02", "03", "04", "05", "06", "07", "11")
+NARRATIVES = tuple(f"notebooks/{chapter}_" for chapter in SETTLED)
+SHEETS = re.compile(rf"line of ({'|'.join(SETTLED)})_")
 
 
 @pytest.fixture(scope="module")
@@ -221,20 +224,21 @@ def course_leaks(tmp_path_factory):
         return str(error).splitlines()[1:]  # after the headline, one leak per line
 
 
-def test_release_gives_no_answer_of_chapters_00_to_05_away(course_leaks):
-    early = re.compile(r"line of 0[0-5]_")
-    assert any(early.search(where) for where in secret_lines(REPO / "solutions").values())
+def test_release_gives_no_answer_of_the_settled_chapters_away(course_leaks):
+    secrets = secret_lines(REPO / "solutions").values()
+    sheets = {found.group(1) for where in secrets if (found := SHEETS.search(where))}
+    assert {"01", "06", "07"} <= sheets, sorted(sheets)  # the scan has their answers to look for
     # A leak of these chapters: in their narratives, or an answer of their sheets anywhere.
-    found = [leak for leak in course_leaks if early.search(leak) or leak.startswith(NARRATIVES)]
+    found = [leak for leak in course_leaks if SHEETS.search(leak) or leak.startswith(NARRATIVES)]
     assert not found, "\n".join(found)
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="chapters 06, 07 and 11 show lines of sheet 06's `loop` answer (the training loop: "
-    "for inputs, labels in loader / F.cross_entropy / no_grad / losses.append), chapter 07 "
-    "shows sheet 07's `one_hot` answer, and an engine error message says `with "
-    "minigrad.no_grad():`: for those chapters' owners to change",
+    reason="chapter 08's DCE and CSE answers are minigrad/static/passes.py's and docs/static.md's "
+    "lines, its tiny_tracer answer spells Tensor's operator methods, chapter 09 shows sheet 09's "
+    "`hvp` answer, and every `raise ValueError(` of the engine matches sheet 10's `build` "
+    "answer: for those chapters' owners to change",
 )
 def test_release_of_the_current_course_gives_no_answer_away(course_leaks):
     assert not course_leaks, "\n".join(course_leaks)
