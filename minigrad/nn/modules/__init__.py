@@ -13,7 +13,8 @@ from minigrad.nn.modules.activation import (
 )
 from minigrad.nn.modules.container import ModuleDict, ModuleList, ParameterList, Sequential
 from minigrad.nn.modules.conv import AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
-from minigrad.nn.modules.dropout import Dropout
+from minigrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
+from minigrad.nn.modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from minigrad.nn.modules.linear import Flatten, Identity, Linear, Unflatten
 from minigrad.nn.modules.loss import (
     BCELoss,
@@ -62,8 +63,12 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "ConvTranspose2d",
+    "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
     "Embedding",
     "Flatten",
     "GELU",
@@ -88,6 +93,7 @@ __all__ = [
     "ModuleList",
     "MultiheadAttention",
     "NLLLoss",
+    "PairwiseDistance",
     "ParameterList",
     "RNN",
     "RNNCell",
