@@ -84,7 +84,8 @@ def default_collate(batch):
     """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
 
     Tensors and NumPy arrays are stacked on a new first dim; Python floats become float64,
-    ints int64 and bools bool tensors; strings stay a list (PyTorch's rules).
+    ints int64 and bools bool tensors; strings stay a list; a tuple sample (not a namedtuple)
+    gives a list (PyTorch's rules).
     """
     from minigrad.ops.shape import stack
 
@@ -108,8 +109,8 @@ def default_collate(batch):
     if isinstance(elem, collections.abc.Sequence):
         if any(len(s) != len(elem) for s in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [default_collate(list(s)) for s in zip(*batch)]
-        return tuple(columns) if isinstance(elem, tuple) else columns
+        # NOTE: a tuple of samples gives a list of batches, as in PyTorch
+        return [default_collate(list(s)) for s in zip(*batch)]
     raise TypeError(
         f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
         f"found {type(elem).__name__}"
@@ -193,7 +194,7 @@ class DataLoader:
             idx = np.asarray(indices, dtype=np.int64)
             if index_map is not None:
                 idx = index_map[idx]
-            return tuple(Tensor._make(t.array[t.device.xp.asarray(idx)]) for t in tensors)
+            return [Tensor._make(t.array[t.device.xp.asarray(idx)]) for t in tensors]
         return self.collate_fn([self.dataset[i] for i in indices])
 
     def __iter__(self):

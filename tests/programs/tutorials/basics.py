@@ -100,11 +100,14 @@ def datasets_and_dataloaders(torch, init, one_hot_by_scatter=False):
     train_features, train_labels = next(iter(loader))
     img, label = train_features[0].squeeze(), train_labels[0]
     sums = [[X.sum().item(), y.argmax(1).tolist()] for X, y in loader]
+    tensors = torch.utils.data.TensorDataset(train_features, train_labels)
+    batch_types = [type(b).__name__ for b in (next(iter(loader)), next(iter(DataLoader(tensors))))]
     return {
         "sizes": [list(train_features.size()), list(train_labels.size()), len(loader)],
         "first": [img.tolist(), label.tolist()],
         "batches": sums,
         "raw": [dataset[3][1].tolist(), len(dataset)],
+        "batch_types": batch_types,  # a tuple sample gives a list batch
     }
 
 
