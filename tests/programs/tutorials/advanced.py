@@ -447,4 +447,35 @@ def extras(torch, init):
     }
 
 
-PROGRAMS = [char_rnn, dcgan_weights_init, transformer_language_model, dqn, extras]
+def dqn_plot_durations(torch, init):
+    """The DQN tutorial's plot_durations: 100-episode means with `unfold(0, 100, 1)`."""
+    episode_durations = [float((7 * k) % 23) for k in range(130)]
+    durations_t = torch.tensor(episode_durations, dtype=torch.float)
+    means = durations_t.unfold(0, 100, 1).mean(1).view(-1)
+    means = torch.cat((torch.zeros(99), means))
+    return {"means": means.numpy().tolist()}
+
+
+def char_rnn_data_split(torch, init):
+    """The 2.x char-RNN tutorial's data setup: set_default_device, random_split by fractions
+    with a seeded Generator on that device, indexing the split with NumPy integers."""
+    device = torch.device("cpu")
+    torch.set_default_device(device)
+    data = torch.utils.data.TensorDataset(torch.arange(40), torch.arange(40) % 3)
+    train_set, test_set = torch.utils.data.random_split(
+        data, [0.85, 0.15], generator=torch.Generator(device=device).manual_seed(2024)
+    )
+    batches = np.array_split(list(range(len(train_set))), 4)
+    sizes = [len(train_set), len(test_set), [len(b) for b in batches]]
+    return {"sizes": sizes, "item": [int(t) for t in train_set[batches[0][0]]][1:]}
+
+
+PROGRAMS = [
+    char_rnn,
+    char_rnn_data_split,
+    dcgan_weights_init,
+    transformer_language_model,
+    dqn,
+    dqn_plot_durations,
+    extras,
+]

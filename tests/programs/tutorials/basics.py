@@ -300,12 +300,36 @@ def save_and_load(torch, init):
     }
 
 
+def device_selection(torch, init):
+    """The device line of the 2.x quickstart and "Build the Neural Network" tutorials."""
+    nn = torch.nn
+    device = (
+        torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"
+    )
+    model = init(nn.Sequential(nn.Flatten(), nn.Linear(16, 4)).to(device))
+    X = init(torch.rand(2, 4, 4, device=device))
+    return {"logits": model(X).tolist()}
+
+
+def out_arguments(torch, init):
+    """The tensors tutorial's `torch.matmul(tensor, tensor.T, out=y3)` and `torch.mul(out=)`."""
+    tensor = torch.ones(4, 4)
+    tensor[:, 1] = 0
+    y3 = torch.rand_like(tensor)
+    torch.matmul(tensor, tensor.T, out=y3)
+    z3 = torch.rand_like(tensor)
+    torch.mul(tensor, tensor, out=z3)
+    return {"out": [y3.tolist(), z3.tolist()]}
+
+
 PROGRAMS = [
     tensors,
+    out_arguments,
     datasets_and_dataloaders,
     one_hot_by_scatter,
     build_the_model,
     autograd,
     optimization_loop,
     save_and_load,
+    device_selection,
 ]
