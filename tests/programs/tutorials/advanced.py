@@ -177,6 +177,7 @@ def dcgan_weights_init(torch, init):
         sample = netG(fixed_noise).detach().cpu()
     return {
         "checks": checks,
+        "printed": [str(netG), str(netD)],
         "losses": [errD_real.item(), errD_fake.item(), errG.item()],
         "sample": sample[:, 0, :3, :3].tolist(),
     }

@@ -397,7 +397,7 @@ def lenet(torch, init):
     loss.backward()
     optimizer.step()
     return {
-        "params": [len(params), list(params[0].size())],
+        "params": [len(params), list(params[0].size()), str(net)],
         "out": out.tolist(),
         "grads": [first_grads, before is None, has_graph, after],
         "final": [loss.item(), net(input).tolist()],
