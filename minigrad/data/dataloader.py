@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from minigrad.backend import cpu
-from minigrad.data.dataset import Subset, TensorDataset
+from minigrad.data.dataset import IterableDataset, Subset, TensorDataset
 from minigrad.random import permutation_array
 from minigrad.tensor import Tensor
 
@@ -126,6 +126,27 @@ def _tensor_rows(dataset):
     return None
 
 
+def _check_iterable_options(shuffle, sampler, batch_sampler, num_workers) -> None:
+    """An IterableDataset has no indices: no shuffling or samplers (PyTorch's ValueError)."""
+    for name, value in (
+        ("shuffle", shuffle),
+        ("sampler", sampler),
+        ("batch_sampler", batch_sampler),
+    ):
+        if value is not None and value is not False:
+            raise ValueError(
+                f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
+                f"{name}={value}"
+            )
+    if num_workers:
+        # NOTE: PyTorch gives each worker process its own copy of the stream (every sample
+        # num_workers times unless the dataset splits itself with get_worker_info())
+        raise NotImplementedError(
+            "DataLoader: num_workers > 0 with an IterableDataset is not supported by minigrad "
+            "(PyTorch's workers would each yield the whole stream); use num_workers=0"
+        )
+
+
 # -- the loader --------------------------------------------------------------------------------
 class DataLoader:
     """Iterate over a dataset in batches (PyTorch's `torch.utils.data.DataLoader`)."""
@@ -160,6 +181,8 @@ class DataLoader:
                 "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
                 "and drop_last"
             )
+        if isinstance(dataset, IterableDataset):
+            _check_iterable_options(shuffle, sampler, batch_sampler, num_workers)
         self.dataset, self.num_workers = dataset, num_workers
         self.batch_size, self.drop_last, self.generator = batch_size, drop_last, generator
         self.prefetch_factor = 2 if prefetch_factor is None and num_workers else prefetch_factor
@@ -178,6 +201,11 @@ class DataLoader:
         self.worker_init_fn = worker_init_fn
 
     def __len__(self) -> int:
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)  # TypeError when the stream has no length, as PyTorch
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         if self.batch_sampler is None:
             return len(self.sampler)
         return len(self.batch_sampler)
@@ -197,7 +225,23 @@ class DataLoader:
             return [Tensor._make(t.array[t.device.xp.asarray(idx)]) for t in tensors]
         return self.collate_fn([self.dataset[i] for i in indices])
 
+    def _stream(self):
+        """The batches of an IterableDataset: consecutive samples, batch_size at a time."""
+        if self.batch_size is None:
+            yield from self.dataset
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
+
     def __iter__(self):
+        if isinstance(self.dataset, IterableDataset):
+            return self._stream()
         batches = self.sampler if self.batch_sampler is None else self.batch_sampler
         if self.num_workers == 0:
             return (self._fetch(indices) for indices in batches)

@@ -232,8 +232,17 @@ def transformer_language_model(torch, init):
             output = self.transformer_encoder(src, src_mask)
             return self.linear(output)
 
-    def data_process(lines, vocab):
-        data = [torch.tensor([vocab[c] for c in line], dtype=torch.long) for line in lines]
+    dataset = torch.utils.data.dataset
+
+    class Lines(dataset.IterableDataset):  # stands in for the tutorial's text iterator
+        def __init__(self, lines):
+            self.lines = lines
+
+        def __iter__(self):
+            return iter(self.lines)
+
+    def data_process(raw_text_iter: dataset.IterableDataset, vocab) -> torch.Tensor:
+        data = [torch.tensor([vocab[c] for c in line], dtype=torch.long) for line in raw_text_iter]
         return torch.cat(tuple(filter(lambda t: t.numel() > 0, data)))
 
     def batchify(data, bsz):
@@ -252,8 +261,8 @@ def transformer_language_model(torch, init):
     rng = np.random.default_rng(21)
     vocab = {c: i for i, c in enumerate("abcdefghij")}
     lines = ["".join(rng.choice(list(vocab), size=rng.integers(0, 12))) for _ in range(20)]
-    train_data = batchify(data_process(lines[:15], vocab), 4)
-    val_data = batchify(data_process(lines[15:], vocab), 2)
+    train_data = batchify(data_process(Lines(lines[:15]), vocab), 4)
+    val_data = batchify(data_process(Lines(lines[15:]), vocab), 2)
 
     ntokens = len(vocab)
     model = init(TransformerModel(ntokens, 16, 2, 32, 2, dropout=0.0))

@@ -101,6 +101,13 @@ def datasets_and_dataloaders(torch, init, one_hot_by_scatter=False):
     img, label = train_features[0].squeeze(), train_labels[0]
     sums = [[X.sum().item(), y.argmax(1).tolist()] for X, y in loader]
     tensors = torch.utils.data.TensorDataset(train_features, train_labels)
+
+    class Stream(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            return ((float(k) / 2, {"label": k % 3}) for k in range(10))
+
+    stream = torch.utils.data.DataLoader(Stream() + Stream(), batch_size=4, drop_last=True)
+    streamed = [[x.tolist(), y["label"].tolist()] for x, y in stream]
     batch_types = [type(b).__name__ for b in (next(iter(loader)), next(iter(DataLoader(tensors))))]
     return {
         "sizes": [list(train_features.size()), list(train_labels.size()), len(loader)],
@@ -108,6 +115,7 @@ def datasets_and_dataloaders(torch, init, one_hot_by_scatter=False):
         "batches": sums,
         "raw": [dataset[3][1].tolist(), len(dataset)],
         "batch_types": batch_types,  # a tuple sample gives a list batch
+        "streamed": streamed,
     }
 
 
