@@ -71,6 +71,7 @@ __all__ = [
     "flatten",
     "gelu",
     "group_norm",
+    "hardtanh",
     "huber_loss",
     "interpolate",
     "kl_div",
@@ -79,6 +80,7 @@ __all__ = [
     "leaky_relu",
     "linear",
     "log_softmax",
+    "logsigmoid",
     "max_pool1d",
     "max_pool2d",
     "mse_loss",
@@ -93,8 +95,10 @@ __all__ = [
     "sigmoid",
     "silu",
     "softmax",
+    "softmin",
     "smooth_l1_loss",
     "softplus",
+    "softsign",
     "tanh",
 ]
 
@@ -108,8 +112,35 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     return elementwise.leaky_relu(input, negative_slope)
 
 
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    """clamp(x, min_val, max_val). NOTE: as PyTorch, the gradient is 1 strictly inside
+    (min_val, max_val) and 0 at the ends (clamp's gradient is 1 at the ends)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    inside = (input > min_val) & (input < max_val)
+    return where(inside, input, input.clamp(min_val, max_val).detach())
+
+
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
-    return input.clamp(0.0, 6.0)
+    """min(max(x, 0), 6): hardtanh(x, 0, 6)."""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    return -softplus(-input)
+
+
+def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-x) along dim."""
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    return softmax(-input, dim)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return input / (input.abs() + 1)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:

@@ -655,6 +655,11 @@ COMPOSED = [
         lambda t, F, a, b: t.nn.functional.pairwise_distance(a, b, 3.0, eps=1e-3),
         ((3, 4), (3, 4)),
     ),
+    Case("hardtanh", lambda t, F, x: t.nn.functional.hardtanh(x, -0.5, 1.2), ((3, 4),)),
+    Case("relu6", lambda t, F, x: t.nn.functional.relu6(x), ((3, 4),), low=-3.0, high=9.0),
+    Case("logsigmoid", lambda t, F, x: t.nn.functional.logsigmoid(x), ((3, 4),)),
+    Case("softmin", lambda t, F, x: t.nn.functional.softmin(x, dim=0), ((3, 4),)),
+    Case("softsign", lambda t, F, x: t.nn.functional.softsign(x), ((3, 4),)),
     Case(
         "dropout2d",
         lambda t, F, a: _seeded(t, t.nn.functional.dropout2d, a, 0.4),
