@@ -4,6 +4,7 @@ or minigrad) and of `init` (see tests/programs/conftest.py)."""
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 
@@ -404,4 +405,82 @@ def lenet(torch, init):
     }
 
 
-PROGRAMS = [nn_really_by_hand, nn_really_refactored, polynomial_fits, dynamic_net, lenet]
+def transfer_learning(torch, init):
+    """ "Transfer Learning for Computer Vision": a train/val loop over phases with
+    set_grad_enabled, `_, preds = torch.max(outputs, 1)`, `torch.sum(preds == labels.data)`,
+    `.double() / size`, StepLR(step_size, gamma), deepcopy of the best state_dict; then the
+    fixed-feature variant: frozen base (requires_grad = False), a new head, SGD on the head."""
+    nn, optim = torch.nn, torch.optim
+    rng = np.random.default_rng(14)
+
+    def split(n):
+        x = rng.standard_normal((n, 3, 8, 8)).astype(np.float32)
+        y = (x[:, 0].mean((1, 2)) > 0).astype(np.int64)
+        return torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y))
+
+    image_datasets = {"train": split(24), "val": split(12)}
+    dataloaders = {
+        x: torch.utils.data.DataLoader(image_datasets[x], batch_size=8) for x in ["train", "val"]
+    }
+    dataset_sizes = {x: len(image_datasets[x]) for x in ["train", "val"]}
+
+    def make_model():
+        base = nn.Sequential(
+            nn.Conv2d(3, 6, 3), nn.BatchNorm2d(6), nn.ReLU(), nn.AdaptiveAvgPool2d(1)
+        )
+        return nn.Sequential(base, nn.Flatten(), nn.Linear(6, 2))
+
+    def train_model(model, criterion, optimizer, scheduler, num_epochs):
+        best_model_wts = copy.deepcopy(model.state_dict())
+        best_acc, log = 0.0, []
+        for _ in range(num_epochs):
+            for phase in ["train", "val"]:
+                model.train() if phase == "train" else model.eval()
+                running_loss, running_corrects = 0.0, 0
+                for inputs, labels in dataloaders[phase]:
+                    optimizer.zero_grad()
+                    with torch.set_grad_enabled(phase == "train"):
+                        outputs = model(inputs)
+                        _, preds = torch.max(outputs, 1)
+                        loss = criterion(outputs, labels)
+                        if phase == "train":
+                            loss.backward()
+                            optimizer.step()
+                    running_loss += loss.item() * inputs.size(0)
+                    running_corrects += torch.sum(preds == labels.data)
+                if phase == "train":
+                    scheduler.step()
+                epoch_loss = running_loss / dataset_sizes[phase]
+                epoch_acc = running_corrects.double() / dataset_sizes[phase]
+                log.append([epoch_loss, epoch_acc.item(), scheduler.get_last_lr()[0]])
+                if phase == "val" and epoch_acc > best_acc:
+                    best_acc = epoch_acc
+                    best_model_wts = copy.deepcopy(model.state_dict())
+        model.load_state_dict(best_model_wts)
+        return model, log
+
+    model_ft = init(make_model())
+    criterion = nn.CrossEntropyLoss()
+    optimizer_ft = optim.SGD(model_ft.parameters(), lr=0.01, momentum=0.9)
+    exp_lr_scheduler = optim.lr_scheduler.StepLR(optimizer_ft, step_size=2, gamma=0.1)
+    model_ft, log_ft = train_model(model_ft, criterion, optimizer_ft, exp_lr_scheduler, 3)
+
+    model_conv = init(make_model())
+    for param in model_conv.parameters():
+        param.requires_grad = False
+    model_conv[2] = init(nn.Linear(6, 2))
+    optimizer_conv = optim.SGD(model_conv[2].parameters(), lr=0.01, momentum=0.9)
+    scheduler = optim.lr_scheduler.StepLR(optimizer_conv, step_size=2, gamma=0.1)
+    model_conv, log_conv = train_model(model_conv, criterion, optimizer_conv, scheduler, 2)
+    frozen = [p.grad is None for p in model_conv[0].parameters()]
+    return {"fine_tuned": log_ft, "fixed_features": log_conv, "frozen": frozen}
+
+
+PROGRAMS = [
+    nn_really_by_hand,
+    nn_really_refactored,
+    polynomial_fits,
+    dynamic_net,
+    lenet,
+    transfer_learning,
+]
