@@ -480,6 +480,130 @@ def char_rnn_data_split(torch, init):
     return {"sizes": sizes, "item": [int(t) for t in train_set[batches[0][0]]][1:]}
 
 
+def nlp_tutorials(torch, init):
+    """ "Deep Learning for NLP with PyTorch": a bag-of-words classifier (`vec[ix] += 1`,
+    torch.LongTensor labels, `next(model.parameters())[:, ix]`), an N-gram language model
+    (embeddings `.view((1, -1))`) and an LSTM part-of-speech tagger."""
+    nn, F, optim = torch.nn, torch.nn.functional, torch.optim
+    data = [
+        (["me", "gusta", "comer", "en", "la", "cafeteria"], "SPANISH"),
+        (["Give", "it", "to", "me"], "ENGLISH"),
+    ]
+    word_to_ix = {}
+    for sent, _ in data:
+        for word in sent:
+            word_to_ix.setdefault(word, len(word_to_ix))
+    label_to_ix = {"SPANISH": 0, "ENGLISH": 1}
+
+    class BoWClassifier(nn.Module):
+        def __init__(self, num_labels, vocab_size):
+            super().__init__()
+            self.linear = nn.Linear(vocab_size, num_labels)
+
+        def forward(self, bow_vec):
+            return F.log_softmax(self.linear(bow_vec), dim=1)
+
+    def make_bow_vector(sentence):
+        vec = torch.zeros(len(word_to_ix))
+        for word in sentence:
+            vec[word_to_ix[word]] += 1
+        return vec.view(1, -1)
+
+    model = init(BoWClassifier(2, len(word_to_ix)))
+    loss_function = nn.NLLLoss()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(5):
+        for instance, label in data:
+            model.zero_grad()
+            log_probs = model(make_bow_vector(instance))
+            loss = loss_function(log_probs, torch.LongTensor([label_to_ix[label]]))
+            loss.backward()
+            optimizer.step()
+    bow = [next(model.parameters())[:, word_to_ix["comer"]].tolist(), loss.item()]
+
+    text = [
+        "when",
+        "forty",
+        "winters",
+        "shall",
+        "besiege",
+        "thy",
+        "brow",
+        "and",
+        "dig",
+        "deep",
+        "trenches",
+        "in",
+        "thy",
+    ]
+    ngrams = [([text[i - j - 1] for j in range(2)], text[i]) for i in range(2, len(text))]
+    vocab = sorted(set(text))
+    ix = {word: i for i, word in enumerate(vocab)}
+
+    class NGramLanguageModeler(nn.Module):
+        def __init__(self, vocab_size, embedding_dim, context_size):
+            super().__init__()
+            self.embeddings = nn.Embedding(vocab_size, embedding_dim)
+            self.linear1 = nn.Linear(context_size * embedding_dim, 16)
+            self.linear2 = nn.Linear(16, vocab_size)
+
+        def forward(self, inputs):
+            embeds = self.embeddings(inputs).view((1, -1))
+            out = F.relu(self.linear1(embeds))
+            return F.log_softmax(self.linear2(out), dim=1)
+
+    model = init(NGramLanguageModeler(len(vocab), 4, 2))
+    optimizer = optim.SGD(model.parameters(), lr=0.01)
+    losses = []
+    for _ in range(2):
+        total_loss = 0
+        for context, target in ngrams:
+            context_idxs = torch.tensor([ix[w] for w in context], dtype=torch.long)
+            model.zero_grad()
+            loss = loss_function(model(context_idxs), torch.tensor([ix[target]], dtype=torch.long))
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item()
+        losses.append(total_loss)
+    ngram = [losses, model.embeddings.weight[ix["thy"]].tolist()]
+
+    training_data = [
+        (["The", "dog", "ate", "the", "apple"], ["DET", "NN", "V", "DET", "NN"]),
+        (["Everybody", "read", "that", "book"], ["NN", "V", "DET", "NN"]),
+    ]
+    tag_to_ix = {"DET": 0, "NN": 1, "V": 2}
+    words = {w: i for i, w in enumerate(sorted({w for s, _ in training_data for w in s}))}
+
+    def prepare_sequence(seq, to_ix):
+        return torch.tensor([to_ix[w] for w in seq], dtype=torch.long)
+
+    class LSTMTagger(nn.Module):
+        def __init__(self, embedding_dim, hidden_dim, vocab_size, tagset_size):
+            super().__init__()
+            self.word_embeddings = nn.Embedding(vocab_size, embedding_dim)
+            self.lstm = nn.LSTM(embedding_dim, hidden_dim)
+            self.hidden2tag = nn.Linear(hidden_dim, tagset_size)
+
+        def forward(self, sentence):
+            embeds = self.word_embeddings(sentence)
+            lstm_out, _ = self.lstm(embeds.view(len(sentence), 1, -1))
+            tag_space = self.hidden2tag(lstm_out.view(len(sentence), -1))
+            return F.log_softmax(tag_space, dim=1)
+
+    model = init(LSTMTagger(6, 6, len(words), len(tag_to_ix)))
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(3):
+        for sentence, tags in training_data:
+            model.zero_grad()
+            tag_scores = model(prepare_sequence(sentence, words))
+            loss = loss_function(tag_scores, prepare_sequence(tags, tag_to_ix))
+            loss.backward()
+            optimizer.step()
+    with torch.no_grad():
+        tag_scores = model(prepare_sequence(training_data[0][0], words))
+    return {"bow": bow, "ngram": ngram, "tagger": tag_scores.tolist()}
+
+
 PROGRAMS = [
     char_rnn,
     char_rnn_data_split,
@@ -488,4 +612,5 @@ PROGRAMS = [
     dqn,
     dqn_plot_durations,
     extras,
+    nlp_tutorials,
 ]
