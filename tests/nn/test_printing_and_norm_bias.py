@@ -22,10 +22,11 @@ def _models(lib):
             nn.LayerNorm(4), nn.LayerNorm((2, 3), bias=False), nn.LayerNorm(4, 1e-6, False)
         ),
         nn.Sequential(nn.BatchNorm2d(3, bias=False), nn.GroupNorm(1, 2, affine=False, bias=False)),
+        nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 3, enable_nested_tensor=False),
     ]
 
 
-@pytest.mark.parametrize("k", range(5))
+@pytest.mark.parametrize("k", range(6))
 def test_print_model_as_pytorch(k):
     assert str(_models(minigrad)[k]) == str(_models(torch)[k])
 

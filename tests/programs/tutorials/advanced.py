@@ -315,7 +315,7 @@ def transformer_language_model(torch, init):
         "log": log,
         "history": history,
         "best": [evaluate(best_model, val_data), first is not next(iter(model.parameters()))],
-        "shapes": [list(train_data.shape), model.model_type],
+        "shapes": [list(train_data.shape), model.model_type, str(model)],
     }
 
 
