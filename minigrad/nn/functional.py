@@ -235,7 +235,6 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
             f"cosine_similarity: expected common dtype to be floating point, got {x1.dtype} "
             f"and {x2.dtype}"
         )
-
     try:
         shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     except ValueError:
@@ -243,8 +242,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
             f"cosine_similarity: shapes {tuple(x1.shape)} and {tuple(x2.shape)} do not broadcast"
         ) from None
 
-    def unit(x):  # the norm of the broadcast input, as PyTorch
-        x = x.expand(shape)
+    dtype = x1.dtype if x1.is_floating_point() else x2.dtype
+
+    def unit(x):  # the norm of the broadcast input, as PyTorch; an integer input is converted
+        x = x.expand(shape) if x.is_floating_point() else x.expand(shape).to(dtype)
         norm = x.norm(dim=dim, keepdim=True)
         return x / (norm + (norm.clamp_min(eps) - norm).detach())
 

@@ -108,6 +108,14 @@ def test_cosine_similarity_of_a_zero_vector_as_pytorch():
         np.testing.assert_allclose(ours, theirs, rtol=1e-6)
 
 
+def test_cosine_similarity_of_integers_and_floats_as_pytorch():
+    a, b = [[1, 2, 2], [0, 3, 4]], [[1.0, 0.5, -2.0]]
+    ours = F.cosine_similarity(minigrad.tensor(a), minigrad.tensor(b))
+    theirs = torch.nn.functional.cosine_similarity(torch.tensor(a), torch.tensor(b))
+    assert ours.dtype == minigrad.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
 def test_cosine_similarity_errors_as_pytorch():
     for lib in (torch, minigrad):
         with pytest.raises(RuntimeError, match="floating point"):
