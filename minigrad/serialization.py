@@ -79,9 +79,31 @@ def _encode(obj, tensors: list, seen: dict):
     if isinstance(obj, (list, tuple)):
         kind = "tuple" if isinstance(obj, tuple) else "list"
         return {kind: [_encode(v, tensors, seen) for v in obj]}
-    raise TypeError(
-        f"minigrad.save: cannot save an object of type {type(obj).__name__}; save tensors, "
-        "numbers, strings and dicts/lists/tuples of them (for a model: model.state_dict())"
+    raise TypeError(_cannot_save(obj))
+
+
+def _cannot_save(obj) -> str:
+    """Why obj is refused, and what to save instead (a model or optimizer: its state_dict)."""
+    from minigrad.nn.modules.module import Module
+    from minigrad.optim.optimizer import Optimizer
+
+    kind = type(obj).__name__
+    if isinstance(obj, Module):
+        return (
+            f"minigrad.save: cannot save a whole model ({kind}): minigrad never pickles, since "
+            "loading a pickle can run any code. Save its weights instead: "
+            "torch.save(model.state_dict(), path); to load, build the model from its class "
+            "again and call model.load_state_dict(torch.load(path))"
+        )
+    if isinstance(obj, Optimizer):
+        return (
+            f"minigrad.save: cannot save an optimizer object ({kind}): minigrad never pickles. "
+            "Save optimizer.state_dict() and restore it with optimizer.load_state_dict(...)"
+        )
+    return (
+        f"minigrad.save: cannot save an object of type {kind}: minigrad never pickles; it saves "
+        "tensors, numbers, strings, None and dicts/lists/tuples of them (for a model or an "
+        "optimizer: its state_dict())"
     )
 
 

@@ -1,6 +1,7 @@
 """minigrad.data (also importable as minigrad.utils.data, PyTorch's path): datasets, samplers
 and the DataLoader."""
 
+from minigrad.data import dataset
 from minigrad.data.dataloader import (
     BatchSampler,
     DataLoader,
@@ -9,18 +10,29 @@ from minigrad.data.dataloader import (
     SequentialSampler,
     default_collate,
 )
-from minigrad.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from minigrad.data.dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "IterableDataset",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
     "Subset",
     "TensorDataset",
+    "dataset",
     "default_collate",
     "random_split",
 ]

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from minigrad.backend import cpu
-from minigrad.data.dataset import Subset, TensorDataset
+from minigrad.data.dataset import IterableDataset, Subset, TensorDataset
 from minigrad.random import permutation_array
 from minigrad.tensor import Tensor
 
@@ -84,7 +84,8 @@ def default_collate(batch):
     """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
 
     Tensors and NumPy arrays are stacked on a new first dim; Python floats become float64,
-    ints int64 and bools bool tensors; strings stay a list (PyTorch's rules).
+    ints int64 and bools bool tensors; strings stay a list; a tuple sample (not a namedtuple)
+    gives a list (PyTorch's rules).
     """
     from minigrad.ops.shape import stack
 
@@ -108,8 +109,8 @@ def default_collate(batch):
     if isinstance(elem, collections.abc.Sequence):
         if any(len(s) != len(elem) for s in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [default_collate(list(s)) for s in zip(*batch)]
-        return tuple(columns) if isinstance(elem, tuple) else columns
+        # NOTE: a tuple of samples gives a list of batches, as in PyTorch
+        return [default_collate(list(s)) for s in zip(*batch)]
     raise TypeError(
         f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
         f"found {type(elem).__name__}"
@@ -123,6 +124,27 @@ def _tensor_rows(dataset):
     if isinstance(dataset, Subset) and isinstance(dataset.dataset, TensorDataset):
         return dataset.dataset.tensors, np.asarray(dataset.indices, dtype=np.int64)
     return None
+
+
+def _check_iterable_options(shuffle, sampler, batch_sampler, num_workers) -> None:
+    """An IterableDataset has no indices: no shuffling or samplers (PyTorch's ValueError)."""
+    for name, value in (
+        ("shuffle", shuffle),
+        ("sampler", sampler),
+        ("batch_sampler", batch_sampler),
+    ):
+        if value is not None and value is not False:
+            raise ValueError(
+                f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
+                f"{name}={value}"
+            )
+    if num_workers:
+        # NOTE: PyTorch gives each worker process its own copy of the stream (every sample
+        # num_workers times unless the dataset splits itself with get_worker_info())
+        raise NotImplementedError(
+            "DataLoader: num_workers > 0 with an IterableDataset is not supported by minigrad "
+            "(PyTorch's workers would each yield the whole stream); use num_workers=0"
+        )
 
 
 # -- the loader --------------------------------------------------------------------------------
@@ -159,6 +181,8 @@ class DataLoader:
                 "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
                 "and drop_last"
             )
+        if isinstance(dataset, IterableDataset):
+            _check_iterable_options(shuffle, sampler, batch_sampler, num_workers)
         self.dataset, self.num_workers = dataset, num_workers
         self.batch_size, self.drop_last, self.generator = batch_size, drop_last, generator
         self.prefetch_factor = 2 if prefetch_factor is None and num_workers else prefetch_factor
@@ -177,6 +201,11 @@ class DataLoader:
         self.worker_init_fn = worker_init_fn
 
     def __len__(self) -> int:
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)  # TypeError when the stream has no length, as PyTorch
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         if self.batch_sampler is None:
             return len(self.sampler)
         return len(self.batch_sampler)
@@ -193,10 +222,26 @@ class DataLoader:
             idx = np.asarray(indices, dtype=np.int64)
             if index_map is not None:
                 idx = index_map[idx]
-            return tuple(Tensor._make(t.array[t.device.xp.asarray(idx)]) for t in tensors)
+            return [Tensor._make(t.array[t.device.xp.asarray(idx)]) for t in tensors]
         return self.collate_fn([self.dataset[i] for i in indices])
 
+    def _stream(self):
+        """The batches of an IterableDataset: consecutive samples, batch_size at a time."""
+        if self.batch_size is None:
+            yield from self.dataset
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
+
     def __iter__(self):
+        if isinstance(self.dataset, IterableDataset):
+            return self._stream()
         batches = self.sampler if self.batch_sampler is None else self.batch_sampler
         if self.num_workers == 0:
             return (self._fetch(indices) for indices in batches)

@@ -1,5 +1,5 @@
-"""Datasets: anything with __getitem__ and __len__; TensorDataset, Subset, ConcatDataset,
-random_split."""
+"""Datasets: anything with __getitem__ and __len__ (or __iter__: IterableDataset); TensorDataset,
+Subset, ConcatDataset, ChainDataset, random_split."""
 
 from __future__ import annotations
 
@@ -19,6 +19,31 @@ class Dataset:
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Stream-style dataset: `iter(dataset)` yields the samples (no indexing). A DataLoader
+    batches them in order; `dataset + other` chains two streams."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other: Dataset) -> ChainDataset:
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several iterable datasets, one stream after another."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
 
 
 class TensorDataset(Dataset):

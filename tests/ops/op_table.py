@@ -728,6 +728,53 @@ COMPOSED = [
         lambda t, F, a, b: t.nn.utils.rnn.pad_sequence([a, b[:2]], True, -1.0),
         ((3, 4), (3, 4)),
     ),
+    Case(
+        "cosine_similarity",
+        lambda t, F, a, b: t.nn.functional.cosine_similarity(a, b),
+        ((3, 4), (3, 4)),
+    ),
+    Case(
+        "cosine_similarity_broadcast_dim",
+        lambda t, F, a, b: t.nn.functional.cosine_similarity(a[:, None], b, dim=-1, eps=1e-4),
+        ((3, 5), (2, 5)),
+    ),
+    Case(
+        "cosine_similarity_norm_of_broadcast",
+        lambda t, F, a, b: t.nn.functional.cosine_similarity(a, b, dim=0),
+        ((4, 5), (1, 5)),
+    ),
+    Case(
+        "pairwise_distance",
+        lambda t, F, a, b: t.nn.functional.pairwise_distance(a, b),
+        ((3, 4), (3, 4)),
+    ),
+    Case(
+        "pairwise_distance_p1_keepdim",
+        lambda t, F, a, b: t.nn.functional.pairwise_distance(a, b, p=1.0, keepdim=True),
+        ((2, 3, 4), (4,)),
+    ),
+    Case(
+        "pairwise_distance_p3",
+        lambda t, F, a, b: t.nn.functional.pairwise_distance(a, b, 3.0, eps=1e-3),
+        ((3, 4), (3, 4)),
+    ),
+    Case("hardtanh", lambda t, F, x: t.nn.functional.hardtanh(x, -0.5, 1.2), ((3, 4),)),
+    Case("relu6", lambda t, F, x: t.nn.functional.relu6(x), ((3, 4),), low=-3.0, high=9.0),
+    Case("logsigmoid", lambda t, F, x: t.nn.functional.logsigmoid(x), ((3, 4),)),
+    Case("softmin", lambda t, F, x: t.nn.functional.softmin(x, dim=0), ((3, 4),)),
+    Case("softsign", lambda t, F, x: t.nn.functional.softsign(x), ((3, 4),)),
+    Case(
+        "dropout2d",
+        lambda t, F, a: _seeded(t, t.nn.functional.dropout2d, a, 0.4),
+        ((3, 4, 2, 2),),
+        torch=False,
+    ),
+    Case(
+        "dropout1d_unbatched",
+        lambda t, F, a: _seeded(t, t.nn.functional.dropout1d, a, 0.4),
+        ((4, 3),),
+        torch=False,
+    ),
 ]
 CASES += COMPOSED
 CASES_BY_NAME.update((c.name, c) for c in COMPOSED)

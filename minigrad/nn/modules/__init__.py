@@ -1,19 +1,26 @@
 """The layers of minigrad.nn, one family per file (as in PyTorch's torch/nn/modules)."""
 
 from minigrad.nn.modules.activation import (
+    ELU,
     GELU,
+    Hardtanh,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
     ReLU,
+    ReLU6,
     Sigmoid,
     SiLU,
     Softmax,
+    Softmin,
     Softplus,
+    Softsign,
     Tanh,
 )
 from minigrad.nn.modules.container import ModuleDict, ModuleList, ParameterList, Sequential
 from minigrad.nn.modules.conv import AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
-from minigrad.nn.modules.dropout import Dropout
+from minigrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
+from minigrad.nn.modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from minigrad.nn.modules.linear import Flatten, Identity, Linear, Unflatten
 from minigrad.nn.modules.loss import (
     BCELoss,
@@ -62,14 +69,20 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "ConvTranspose2d",
+    "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "ELU",
     "Embedding",
     "Flatten",
     "GELU",
     "GRU",
     "GRUCell",
     "GroupNorm",
+    "Hardtanh",
     "HuberLoss",
     "Identity",
     "KLDivLoss",
@@ -79,6 +92,7 @@ __all__ = [
     "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "LogSigmoid",
     "LogSoftmax",
     "MSELoss",
     "MaxPool1d",
@@ -88,16 +102,20 @@ __all__ = [
     "ModuleList",
     "MultiheadAttention",
     "NLLLoss",
+    "PairwiseDistance",
     "ParameterList",
     "RNN",
     "RNNCell",
+    "ReLU6",
     "ReLU",
     "Sequential",
     "SiLU",
     "Sigmoid",
     "SmoothL1Loss",
     "Softmax",
+    "Softmin",
     "Softplus",
+    "Softsign",
     "Tanh",
     "Transformer",
     "TransformerDecoder",

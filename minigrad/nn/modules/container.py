@@ -82,6 +82,25 @@ class ModuleList(Module):
     def __iadd__(self, modules) -> ModuleList:
         return self.extend(modules)
 
+    def __repr__(self) -> str:
+        """Consecutive children with the same repr print once, as `(0-5): 6 x Layer(...)`
+        (PyTorch's ModuleList repr)."""
+        runs = []  # [first index, last index, repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return f"{self._get_name()}()"
+        lines = [
+            f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}"
+            for a, b, text in runs
+        ]
+        body = "\n".join(lines).replace("\n", "\n  ")
+        return f"{self._get_name()}(\n  {body}\n)"
+
     def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self)), module)
         return self

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from minigrad.nn import functional as F
 from minigrad.nn.modules.module import Module
-from minigrad.ops.nn import dropout
 
 
 class Dropout(Module):
@@ -16,7 +16,28 @@ class Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, input):
-        return dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(Dropout):
+    """Zero whole channels (one draw per sample and channel) in training. (N, C, L) or (C, L)"""
+
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training)
+
+
+class Dropout2d(Dropout):
+    """Zero whole channels (one draw per sample and channel) in training. (N, C, H, W)"""
+
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training)
+
+
+class Dropout3d(Dropout):
+    """Zero whole channels in training. (N, C, D, H, W) or (C, D, H, W)"""
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training)

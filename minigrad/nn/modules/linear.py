@@ -88,3 +88,8 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under PyTorch's name for MultiheadAttention.out_proj, so that `print(model)`
+    of an attention model reads as in PyTorch (the name is about PyTorch's quantization)."""

@@ -17,7 +17,7 @@ from minigrad.nn import init
 from minigrad.nn.attention import additive_mask
 from minigrad.nn.modules.container import ModuleList
 from minigrad.nn.modules.dropout import Dropout
-from minigrad.nn.modules.linear import Linear
+from minigrad.nn.modules.linear import Linear, NonDynamicallyQuantizableLinear
 from minigrad.nn.modules.module import Module
 from minigrad.nn.modules.normalization import LayerNorm
 from minigrad.nn.parameter import Parameter
@@ -74,7 +74,7 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(empty(3 * embed_dim, **kw))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, **kw)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, **kw)
         if add_bias_kv:  # one more key and value, learnt, that every query can attend to
             self.bias_k = Parameter(empty(1, 1, embed_dim, **kw))
             self.bias_v = Parameter(empty(1, 1, embed_dim, **kw))
