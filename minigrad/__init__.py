@@ -16,7 +16,7 @@ from minigrad.autograd import (
     no_grad,
     set_grad_enabled,
 )
-from minigrad.backend import device
+from minigrad.backend import device, get_default_device, set_default_device
 from minigrad.creation import (
     arange,
     as_tensor,
@@ -255,7 +255,7 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 
 
 # -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------
-from minigrad import backends, datasets, linalg, nn, optim, static, testing, utils, viz  # noqa: E402
+from minigrad import accelerator, backends, datasets, linalg, nn, optim, static, testing, utils, viz  # noqa: E402
 from minigrad.serialization import load, save  # noqa: E402
 from minigrad.static import compile  # noqa: E402 - as torch.compile
 from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402

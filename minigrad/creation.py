@@ -46,7 +46,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         source = np.array([_host(x.array) if isinstance(x, Tensor) else x for x in data])
     else:
         source = np.asarray(data)
-    dev = get_device(device) if device is not None else device_of(source)
+    keeps_device = device is None and (isinstance(data, Tensor) or _is_device_array(data))
+    dev = device_of(source) if keeps_device else get_device(device)
     if dev.type == "cpu":
         source = _host(source)
     dt = (

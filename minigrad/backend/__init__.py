@@ -102,12 +102,27 @@ def get_device(spec) -> device:
 
 
 def loaded(spec) -> device:
-    """The device for `spec` with its array module loaded (CuPy for CUDA, or a RuntimeError)."""
-    dev = device(spec) if spec is not None else cpu
+    """The device for `spec` (None: the default device) with its array module loaded (CuPy
+    for CUDA, or a RuntimeError)."""
+    dev = device(spec) if spec is not None else _default
     if dev.xp is None:
         dev.xp = _cuda.load(dev.index)
         _cuda_by_id[dev.index] = dev
     return dev
+
+
+_default = cpu  # where factories put a tensor when no device is named
+
+
+def set_default_device(spec) -> None:
+    """Make factories (`zeros`, `randn`, `tensor` of Python data...) create on `spec` when
+    no device is named, as PyTorch's `torch.set_default_device`; None means the CPU."""
+    global _default
+    _default = cpu if spec is None else loaded(spec)
+
+
+def get_default_device() -> device:
+    return _default
 
 
 def device_of(array) -> device:

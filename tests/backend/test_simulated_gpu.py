@@ -51,3 +51,26 @@ def test_tensor_of_a_device_array_stays_on_its_device():
         on_gpu = minigrad.ones(2, device="cuda")
         assert minigrad.tensor(on_gpu).device == on_gpu.device
         assert minigrad.tensor(on_gpu, device="cpu").device.type == "cpu"  # asked for: copied
+
+
+def test_set_default_device_moves_factories_not_numpy_views():
+    with simulated_gpu():
+        minigrad.set_default_device("cuda")
+        try:
+            assert minigrad.get_default_device().type == "cuda"
+            assert minigrad.zeros(2).device.type == "cuda"
+            assert minigrad.tensor([1.0, 2.0]).device.type == "cuda"
+            assert minigrad.from_numpy(np.ones(2)).device.type == "cpu"  # shares NumPy memory
+        finally:
+            minigrad.set_default_device(None)
+    assert minigrad.zeros(1).device.type == "cpu"
+
+
+def test_accelerator_answers_through_cuda():
+    if not minigrad.cuda.is_available():
+        assert minigrad.accelerator.is_available() is False
+        assert minigrad.accelerator.current_accelerator() is None
+    with simulated_gpu():
+        assert minigrad.accelerator.is_available()
+        assert minigrad.accelerator.current_accelerator().type == "cuda"
+        assert minigrad.accelerator.device_count() == 1

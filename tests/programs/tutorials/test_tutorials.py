@@ -17,9 +17,7 @@ ENGINE_GAPS = {
         "scatter_ with a 0-d index into a 1-d tensor raises (PyTorch treats it as one index)",
     ),
     basics.out_arguments: (TypeError, "torch.matmul and torch.mul take no out= argument"),
-    basics.device_selection: (AttributeError, "no torch.accelerator"),
     advanced.dqn_plot_durations: (AttributeError, "no Tensor.unfold(dim, size, step)"),
-    advanced.char_rnn_data_split: (AttributeError, "no torch.set_default_device"),
 }
 PROGRAMS = [
     pytest.param(
