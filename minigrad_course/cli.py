@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .chapters import DEFAULT_EXERCISES, DEFAULT_SOLUTIONS, ChapterError, resolve_chapters
+from .grade import GradingRefused
 from .notebook import NotebookError
 from .sandbox import Limits
 
@@ -105,7 +106,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
         max_procs=args.max_procs,
         output_kb=args.output_kb,
     )
-    options = GradeOptions(out=args.out, jobs=args.jobs, limits=limits, force=args.force)
+    options = GradeOptions(
+        out=args.out,
+        jobs=args.jobs,
+        limits=limits,
+        force=args.force,
+        unsafe_as_root=args.unsafe_as_root,
+    )
     started = time.monotonic()
     rows = grade(solution, Path(args.submissions), options, progress=print)
     print(f"graded {len(rows)} submissions in {time.monotonic() - started:.1f} s -> {args.out}")
@@ -159,6 +166,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="printed output kept per notebook (default 1024)",
     )
     p.add_argument("--force", action="store_true", help="regrade students already graded")
+    p.add_argument(
+        "--unsafe-as-root",
+        action="store_true",
+        help="as root, when no sandbox uid can run Python: run student code as root anyway",
+    )
     _dirs(p)
     _limits(p, timeout=600, memory=2048)
     p.set_defaults(func=cmd_grade)
@@ -173,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ChapterError, NotebookError, FileNotFoundError) as exc:
+    except (ChapterError, NotebookError, FileNotFoundError, GradingRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

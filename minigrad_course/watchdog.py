@@ -1,6 +1,7 @@
 """Processes a student's code may start: find them, count them, kill them all.
 
-The Watchdog thread enforces a notebook's wall-clock deadline and process count. It watches
+The Watchdog thread enforces a notebook's wall-clock deadline, process count and the memory
+of the whole process tree (RLIMIT_AS bounds each process only). It watches
 either a grading worker's whole tree (the worker is a child subreaper, so even processes that
 daemonise stay its descendants) or, in-process, the kernel's tree and process group.
 """
@@ -84,15 +85,38 @@ def set_child_subreaper() -> None:
         pass
 
 
+def tree_memory(procs: list[psutil.Process], limit: int) -> int:
+    """Bytes the processes use together: resident sizes, or (when those pass limit, since
+    forked children share pages) proportional set sizes, which count a shared page once."""
+    total = 0
+    for process in procs:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_info().rss
+    if total <= limit:
+        return total
+    total = 0
+    for process in procs:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_full_info().pss
+    return total
+
+
 class Watchdog(threading.Thread):
-    """Enforces the notebook's deadline and process count; kills the kernel's tree if needed."""
+    """Enforces the notebook's deadline, process count and the memory of all its processes
+    together; kills the kernel's tree if needed."""
 
     def __init__(
-        self, deadline: float, max_procs: int, root: Callable[[], int | None], jail: Jail | None
+        self,
+        deadline: float,
+        max_procs: int,
+        root: Callable[[], int | None],
+        jail: Jail | None,
+        memory_mb: int | None = None,
     ):
         """root() gives the pid whose descendants are the student's processes (None: not yet)."""
         super().__init__(daemon=True)
         self.deadline, self.max_procs, self.root, self.jail = deadline, max_procs, root, jail
+        self.memory = memory_mb * 2**20 if memory_mb else None
         self.reason: str | None = None
         self.done = threading.Event()
 
@@ -110,6 +134,8 @@ class Watchdog(threading.Thread):
                 self._trip("timeout")
             elif len(living) > self.max_procs + 1:  # +1: the kernel itself, in worker mode
                 self._trip("process-limit")
+            elif self.memory and tree_memory(living, self.memory) > self.memory:
+                self._trip("memory-limit")
 
     def _trip(self, reason: str) -> None:
         self.reason = self.reason or reason
