@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import CHAPTER, solution_notebook, write
+from conftest import CHAPTER, code, solution_notebook, write
 from students import GOOD, answered, save
 from test_grade import LIMITS, make_class
 
@@ -255,11 +255,15 @@ def test_feedback_never_shows_hidden_test_source(tmp_path):
 def test_two_gradings_at_once_do_not_share_sandbox_uids(tmp_path):
     """Both used uids 60000 + slot and killed each other's kernels after each notebook."""
     results: dict[str, dict] = {}
+    whoami = code("import os\nraise ValueError(os.getuid())")  # a student's own cell
+
+    def student():
+        nb = answered(exercise())
+        nb.cells.insert(0, whoami)
+        return nb
 
     def run(name):
-        results[name] = grade_class(
-            tmp_path / name, {f"s{i}": answered(exercise()) for i in range(3)}
-        )
+        results[name] = grade_class(tmp_path / name, {f"s{i}": student() for i in range(3)})
 
     threads = [threading.Thread(target=run, args=(n,)) for n in ("one", "two")]
     for thread in threads:
@@ -268,6 +272,14 @@ def test_two_gradings_at_once_do_not_share_sandbox_uids(tmp_path):
         thread.join()
     totals = [r["total"] for rows in results.values() for r in rows.values()]
     assert totals == [6] * 6, results
+    uids = {}
+    for name in results:
+        jobs = work_paths(tmp_path / name / "grades.csv")["jobs"]
+        lines = [line for p in jobs.glob("*/records.jsonl") for line in p.read_text().splitlines()]
+        records = [json.loads(line) for line in lines]
+        uids[name] = {int(r["evalue"]) for r in records if r.get("ename") == "ValueError"}
+    assert uids["one"] and uids["two"] and not uids["one"] & uids["two"], uids
+    assert 0 not in uids["one"] | uids["two"]
 
 
 def test_resume_grades_again_what_failed_for_the_grader(tmp_path):
