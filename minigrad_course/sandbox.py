@@ -299,15 +299,16 @@ class Guard:
 
     async def _ask(self, signum: int) -> bool:
         pid = self.pid()
-        try:
-            os.kill(pid, signum)
-        except (OSError, TypeError):  # no kernel any more: nbclient reports the dead kernel
+        if not _alive(pid):  # a dead kernel is nbclient's to report, not a guard failure
             return True
+        os.kill(pid, signum)
         self.sent += 1
         deadline = time.monotonic() + GUARD_SECONDS
         while time.monotonic() < deadline:
             self._scan()
             if self.answered >= self.sent:
+                return True
+            if not _alive(pid):
                 return True
             await asyncio.sleep(0.002)
         self.evidence.append("the grading guard did not answer (its signal handler replaced?)")
@@ -346,6 +347,13 @@ class _SandboxKernelManager(AsyncKernelManager):
         kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # its own context: no one else
         kc.context.setsockopt(zmq.RCVHWM, _QUEUED)
         return kc
+
+
+def _alive(pid: int | None) -> bool:
+    try:
+        return pid is not None and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _kernel_pid(km: AsyncKernelManager) -> int | None:

@@ -63,6 +63,7 @@ def test_every_submission_gets_the_right_row(graded, student):
     else:
         assert status in row["status"].split(";"), row["status"]
     assert row["max"] == sum(POINTS.values())
+    assert "suspicious" not in row["status"], row.get("evidence")  # none of them cheats
 
 
 def test_csv_has_one_row_per_student_and_a_column_per_question(graded):
