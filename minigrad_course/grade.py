@@ -278,15 +278,13 @@ class SandboxUsers:
             try:
                 self.python = self._checked_python(options, private)
             except GradingRefused:
-                if not options.unsafe_as_root:
-                    self.stop()
-                    raise
-                print("warning: --unsafe-as-root: student code runs as root", file=sys.stderr)
-                self.release()
+                self.stop()
+                raise
 
     def _checked_python(self, options: GradeOptions, private: list[Path]) -> str:
         """The kernel's interpreter, once a probe as a sandbox uid showed that it works and
-        that the uid cannot read the private paths; else GradingRefused, with the fix."""
+        that the uid cannot read the private paths; else GradingRefused, with the fix (or,
+        with unsafe_as_root and no interpreter the uid can run, this one, as root)."""
         runtime = options.runtime or default_runtime()
         candidates = [sys.executable, runtime_python(runtime)]
         errors = []
@@ -301,6 +299,10 @@ class SandboxUsers:
             if readable is not None:
                 return python
             errors.append(f"{python}: {error}")
+        if options.unsafe_as_root:
+            print("warning: --unsafe-as-root: student code runs as root", file=sys.stderr)
+            self.release()
+            return sys.executable
         raise GradingRefused(
             f"student code would run as root: the sandbox user (uid {self.uids[0]}) cannot run "
             f"Python ({'; '.join(errors)}). Create the grading runtime once, as root: "
@@ -587,10 +589,8 @@ class Grader:
             job_dir = self.paths["jobs"] / sub.key
             worker = slots.worker(slot, private_folder(self.paths["work"]) / f"worker-{slot}.log")
             guard = self.guard_plan(asm.positions)
-            run = run_job(
-                worker, job_dir, asm.notebook, self.options.limits, slots.uid(slot),
-                slots.python, guard,
-            )  # fmt: skip
+            limits, uid = self.options.limits, slots.uid(slot)
+            run = run_job(worker, job_dir, asm.notebook, limits, uid, slots.python, guard)
         finally:
             slots.slots.put(slot)
         outcomes = score(self.questions, asm.positions, run["cells"])

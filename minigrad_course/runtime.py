@@ -15,6 +15,7 @@ every user but writable only by root. Grading finds it there; nothing in it is s
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -76,8 +77,15 @@ def _copy_tree(src: Path, dst: Path, skip: set[str] = frozenset()) -> None:
 
 
 def ensure_runtime(target: Path) -> Path:
-    """The runtime's interpreter in target, created first unless a fresh one is there."""
-    return runtime_python(target) or create_runtime(target)
+    """The runtime's interpreter in target, created first unless a fresh one is there (one
+    process at a time: parallel test workers share it)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
+    lock = os.open(target.with_name(target.name + ".lock"), flags, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return runtime_python(target) or create_runtime(target)
+    finally:
+        os.close(lock)
 
 
 def create_runtime(target: Path = DEFAULT_RUNTIME) -> Path:

@@ -45,7 +45,8 @@ KERNEL_LOG_CHARS = 4000  # the end of the kernel's own stderr, kept for the stat
 # worker), and at most _QUEUED of them wait to be read: the worker's memory stays bounded.
 MAX_MESSAGE_BYTES = 4 * 2**20
 _QUEUED = 32
-GUARD_SECONDS = 5.0  # how long the worker waits for the kernel's guard to answer
+GUARD_SECONDS = 30.0  # for the guard to answer (ms normally; seconds on an overloaded machine)
+STARTUP_SECONDS = 60  # a kernel starts in seconds; one that has not in this never will
 # Folders every user may write to: what the sandbox user left there goes after each notebook.
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 
@@ -483,7 +484,7 @@ def execute(
         allow_errors=True,
         interrupt_on_timeout=True,
         timeout_func=cell_timeout,
-        startup_timeout=120,
+        startup_timeout=STARTUP_SECONDS,
         iopub_timeout=4,
         error_on_timeout={
             "ename": "CellTimeout",
@@ -518,8 +519,7 @@ def execute(
         finally:
             watchdog.done.set()
             watchdog.join()
-            if whole_process:
-                watchdog.kill_all()
+            watchdog.kill_all()  # nbclient's shutdown can return with the kernel still up
         result.kernel_log = _tail(log.fileno(), KERNEL_LOG_CHARS)
     if watchdog.reason and watchdog.reason not in result.flags:
         result.flags.append(watchdog.reason)
@@ -583,6 +583,10 @@ def run_job(job_path: str) -> None:
             nb = nbformat.reads(Path(job["notebook"]).read_text(encoding="utf-8"), as_version=4)
             python = job.get("python") or sys.executable
             result = execute(nb, limits, scratch, on_cell, jail, True, python, guard)
+            if not result.cells and "Kernel didn't respond" in (result.error or ""):
+                # NOTE: the kernel's ports are picked free, then bound by the kernel: on a busy
+                # machine another process can take one in between, and the kernel hangs.
+                result = execute(nb, limits, scratch, on_cell, jail, True, python, guard)
             end = {"event": "end", **{k: v for k, v in asdict(result).items() if k != "cells"}}
         except Exception as exc:  # never lose the row: report the failure as data
             end = {"event": "end", "flags": ["error"], "error": f"{type(exc).__name__}: {exc}"}

@@ -137,6 +137,7 @@ class Watchdog(threading.Thread):
         self.deadline, self.max_procs, self.root, self.jail = deadline, max_procs, root, jail
         self.memory = memory_mb * 2**20 if memory_mb else None
         self.reason: str | None = None
+        self.seen: int | None = None  # the last root seen: the kernel, once nbclient forgot it
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -146,6 +147,7 @@ class Watchdog(threading.Thread):
                 self._trip("orphaned")
                 continue
             root = self.root()
+            self.seen = root or self.seen
             procs = self.members(root) if root else []
             self._reap(procs)
             living = [p for p in procs if _is_running(p)]
@@ -172,7 +174,7 @@ class Watchdog(threading.Thread):
 
     def kill_all(self) -> None:
         """Kill every process the student's code may own (kernel included)."""
-        root = self.root()
+        root = self.root() or self.seen
         if root == os.getpid():
             kill_descendants(root)
         elif root:
@@ -181,7 +183,7 @@ class Watchdog(threading.Thread):
                     os.killpg(root, signal.SIGKILL)
                 kill_descendants(root)
                 kill_processes([psutil.Process(root)] if psutil.pid_exists(root) else [])
-                if not group_members(root):
+                if not living(group_members(root)):
                     break
                 time.sleep(0.05)
         if self.jail is not None and self.jail.uid is not None:
