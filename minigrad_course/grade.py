@@ -534,7 +534,8 @@ class Grader:
 
     def private_paths(self) -> list[Path]:
         """What the sandbox user must not read: the solution, its folder, the submissions."""
-        return [self.solution_path, self.solution_path.parent, self.submissions]
+        paths = [self.solution_path, self.solution_path.parent, self.submissions]
+        return [Path(os.path.abspath(p)) for p in paths]  # the probe runs in /
 
     def saved_result(self, sub: Submission) -> dict | None:
         """The finished result of an earlier run, when it is final (not the grader's own

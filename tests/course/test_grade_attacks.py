@@ -68,7 +68,7 @@ def test_refuses_to_run_students_as_root_unless_told(tmp_path, monkeypatch):
 
 
 @as_root
-def test_refuses_when_the_sandbox_uid_can_read_the_solutions(tmp_path):
+def test_refuses_when_the_sandbox_uid_can_read_the_solutions(tmp_path, monkeypatch):
     shared = Path(tempfile.mkdtemp(prefix="minigrad-shared-"))  # /tmp: every user reaches it
     try:
         os.chmod(shared, 0o755)
@@ -77,8 +77,9 @@ def test_refuses_when_the_sandbox_uid_can_read_the_solutions(tmp_path):
         _, submissions = make_class(tmp_path, [])
         save(answered(exercise()), submissions / "alice")
         options = GradeOptions(out=tmp_path / "g.csv", jobs=1, limits=LIMITS)
+        monkeypatch.chdir(shared.parent)  # `grade 03 ...` run from the course folder
         with pytest.raises(RuntimeError, match=f"can read .*{shared}.*chmod -R go-rwx"):
-            grade(shared / f"{CHAPTER}.ipynb", submissions, options)
+            grade(Path(shared.name) / f"{CHAPTER}.ipynb", submissions, options)
     finally:
         for path in shared.iterdir():
             path.unlink()
