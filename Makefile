@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 LAB_STAMP  := $(VENV)/.stamp-lab
 TEST_STAMP := $(VENV)/.stamp-test
 
-.PHONY: lab test test-numpy1 lint format exercises bench clean
+.PHONY: lab test test-numpy1 lint format exercises bench clean grading-runtime
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ lint: $(TEST_STAMP)
 
 exercises: $(TEST_STAMP)
 	$(VENV)/bin/minigrad-course build
+
+# As root, grading runs student code as sandbox uids, which cannot execute a Python installed
+# under /root: this copies the interpreter and packages (hard links) to a place they can
+# (/opt/minigrad-grading, or DIR=...). See docs/instructors.md, "The sandbox".
+grading-runtime: $(TEST_STAMP)
+	$(PY) -m minigrad_course.runtime $(DIR)
 
 # Timing scripts, side by side with NumPy and PyTorch (see benchmarks/README.md).
 bench: $(TEST_STAMP)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import os
 import zipfile
 
 import numpy as np
@@ -107,57 +109,149 @@ def _cannot_save(obj) -> str:
     )
 
 
+MAX_HEADER_BYTES = 64 * 2**20  # the JSON tree; a state dict of thousands of tensors is ~1 MB
+MAX_DEPTH = 200  # nesting of lists/tuples/dicts in the saved object
+_NPY_HEADER_BYTES = 2**16  # .npy magic + header; NumPy writes ~128 bytes
+
+
 def load(f, map_location=None, weights_only: bool = True, **kwargs):
-    """Read what `save` wrote; tensors go to map_location (a device; default cpu)."""
+    """Read what `save` wrote; tensors go to map_location (a device; default cpu).
+
+    Every size is checked before anything is allocated: a declared shape must match the bytes
+    actually in the file, so a crafted file fails with a RuntimeError naming it and the problem.
+    """
     device = cpu if map_location is None else get_device(map_location)
-    name = getattr(f, "name", f)
+    name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
     try:
         with zipfile.ZipFile(f) as archive:
-            header = _read_header(archive, name)
+            header = _read_header(archive)
             tensors = [
                 _read_tensor(archive, i, meta, device) for i, meta in enumerate(header["tensors"])
             ]
             return _decode(header["object"], tensors)
-    except (zipfile.BadZipFile, EOFError, KeyError, IndexError, TypeError, ValueError) as exc:
+    except _Corrupt as exc:
+        raise RuntimeError(f"minigrad.load: {name}: {exc}") from None
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RecursionError) as exc:
         raise RuntimeError(
             f"minigrad.load: {name} is not a valid minigrad file or is truncated/corrupt ({exc})"
         ) from None
 
 
-def _read_header(archive, name) -> dict:
-    header = json.loads(archive.read(_HEADER))
+class _Corrupt(ValueError):
+    """A file that opens but does not follow the format; the message says where."""
+
+
+def _read_entry(archive, entry: str, limit: int) -> bytes:
+    """An archive member's bytes, refusing (before inflating them) more than limit bytes."""
+    try:
+        info = archive.getinfo(entry)
+    except KeyError:
+        raise _Corrupt(f"{entry} is missing (truncated or not a minigrad file)") from None
+    if info.file_size > limit:
+        raise _Corrupt(f"{entry} holds {info.file_size} bytes, more than the {limit} expected")
+    with archive.open(info) as member:
+        data = member.read(limit + 1)  # the size in the directory can lie: read at most this
+    if len(data) > limit:
+        raise _Corrupt(f"{entry} inflates past the {limit} bytes expected (a zip bomb?)")
+    return data
+
+
+def _read_header(archive) -> dict:
+    header = json.loads(_read_entry(archive, _HEADER, MAX_HEADER_BYTES))
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ValueError("missing minigrad header")
-    if header.get("version", 0) > VERSION:
-        raise ValueError(
-            f"written by a newer format (version {header['version']}; this minigrad reads up "
-            f"to {VERSION}): upgrade minigrad"
+        raise _Corrupt("missing minigrad header (not a file written by minigrad.save)")
+    version = header.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _Corrupt(f"header has an invalid version {version!r}")
+    if version > VERSION:
+        raise _Corrupt(
+            f"written by a newer format (version {version}; this minigrad reads up to "
+            f"{VERSION}): upgrade minigrad"
         )
+    if not isinstance(header.get("tensors"), list) or "object" not in header:
+        raise _Corrupt("header needs a 'tensors' list and an 'object'")
     return header
 
 
-def _read_tensor(archive, i: int, meta: dict, device) -> Tensor:
-    array = np.load(io.BytesIO(archive.read(f"tensors/{i}.npy")), allow_pickle=False)
-    if str(array.dtype) != meta["dtype"] or list(array.shape) != meta["shape"]:
-        raise ValueError(f"tensor {i} does not match its header ({array.dtype}, {array.shape})")
+def _tensor_meta_checked(i: int, meta) -> tuple[np.dtype, tuple[int, ...]]:
+    """(dtype, shape) of tensor i's header entry, validated."""
+    if not isinstance(meta, dict):
+        raise _Corrupt(f"tensor {i}: header entry is a {type(meta).__name__}, not an object")
+    try:
+        dtype = np.dtype(meta.get("dtype"))
+    except (TypeError, ValueError):
+        raise _Corrupt(f"tensor {i}: unknown dtype {meta.get('dtype')!r}") from None
+    shape = meta.get("shape")
+    if (
+        dtype.hasobject
+        or not isinstance(shape, list)
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+    ):
+        raise _Corrupt(f"tensor {i}: invalid dtype or shape ({meta.get('dtype')!r}, {shape!r})")
+    for key in ("requires_grad", "parameter"):
+        if not isinstance(meta.get(key, False), bool):
+            raise _Corrupt(f"tensor {i}: {key!r} must be true or false")
+    return dtype, tuple(shape)
+
+
+def _read_tensor(archive, i: int, meta, device) -> Tensor:
+    dtype, shape = _tensor_meta_checked(i, meta)
+    nbytes = math.prod(shape) * dtype.itemsize
+    entry = f"tensors/{i}.npy"
+    info = archive.getinfo(entry) if entry in archive.namelist() else None
+    stored = info.file_size if info is not None else 0
+    if nbytes > stored:  # the data must be in the file: refuse 10**12 declared elements
+        raise _Corrupt(
+            f"tensor {i} declares shape {shape} ({nbytes} bytes of {dtype}) but {entry} "
+            f"holds {stored} bytes"
+        )
+    data = _read_entry(archive, entry, nbytes + _NPY_HEADER_BYTES)
+    buffer = io.BytesIO(data)
+    version = np.lib.format.read_magic(buffer)
+    readers = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
+    if version not in readers:
+        raise _Corrupt(f"tensor {i}: unsupported .npy version {version}")
+    npy_shape, _, npy_dtype = readers[version](buffer)
+    if npy_dtype != dtype or tuple(npy_shape) != shape:
+        raise _Corrupt(f"tensor {i} does not match its header ({npy_dtype}, {npy_shape})")
+    buffer.seek(0)
+    array = np.load(buffer, allow_pickle=False)
     t = Tensor._make(array if device is cpu else device.xp.asarray(array))
     if meta.get("parameter"):
         from minigrad.nn.parameter import Parameter
 
-        return Parameter(t, meta["requires_grad"])
-    t.requires_grad = meta["requires_grad"]
+        return Parameter(t, meta.get("requires_grad", True))
+    t.requires_grad = meta.get("requires_grad", False)
     return t
 
 
-def _decode(tree, tensors: list):
+def _decode(tree, tensors: list, depth: int = 0):
     if not isinstance(tree, dict):
+        if isinstance(tree, list):
+            raise _Corrupt("a list where an entry object ({'list': [...]}) belongs")
         return tree
+    if depth > MAX_DEPTH:
+        raise _Corrupt(f"the object is nested deeper than {MAX_DEPTH} levels")
+    if len(tree) != 1:
+        raise _Corrupt(f"an entry has keys {sorted(tree)[:4]}; expected exactly one")
     ((kind, value),) = tree.items()
     if kind == "tensor":
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < len(tensors):
+            raise _Corrupt(f"tensor index {value!r} is out of range (the file has {len(tensors)})")
         return tensors[value]
+    if not isinstance(value, list):
+        raise _Corrupt(f"{kind!r} holds a {type(value).__name__}, not a list")
     if kind == "dict":
-        return {_decode(k, tensors): _decode(v, tensors) for k, v in value}
+        if not all(isinstance(pair, list) and len(pair) == 2 for pair in value):
+            raise _Corrupt("a dict entry is not a [key, value] pair")
+        items = [(_decode(k, tensors, depth + 1), _decode(v, tensors, depth + 1)) for k, v in value]
+        if not all(isinstance(k, (str, int, float, bool, type(None), tuple)) for k, _ in items):
+            raise _Corrupt("a dict key is not a number, string or tuple")
+        return dict(items)
     if kind in ("list", "tuple"):
-        items = [_decode(v, tensors) for v in value]
+        items = [_decode(v, tensors, depth + 1) for v in value]
         return tuple(items) if kind == "tuple" else items
-    raise ValueError(f"unknown entry {kind!r}")
+    raise _Corrupt(f"unknown entry {kind!r}")

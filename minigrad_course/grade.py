@@ -7,20 +7,30 @@ Each notebook runs in a worker process of its own (see sandbox.py) with a wall-c
 process limit; ``--jobs`` workers run at once. Finished students are saved one JSON file each in
 ``<out>_work/results/`` as they complete and the CSV is rewritten atomically after each, so an
 interrupted run, restarted, grades only what is missing.
+
+As root, student code runs as sandbox uids claimed under a lock (two gradings never share
+one), with an interpreter those uids can execute (this one, or the grading runtime: see
+runtime.py), and only once a probe as that uid showed it cannot read the solution or the
+submissions; otherwise grading refuses, unless told ``unsafe_as_root``.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
-import functools
+import fcntl
 import hashlib
 import json
 import os
+import pwd
 import queue
+import re
 import select
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,15 +44,25 @@ from nbformat import NotebookNode
 from . import notebook as nbf
 from .assemble import Question, assemble, questions, run_flags, score
 from .build import release
-from .report import number, write_csv, write_feedback, write_summary
-from .sandbox import Limits
+from .report import number, scrub, write_csv, write_feedback, write_summary
+from .runtime import default_runtime, runtime_python
+from .sandbox import GuardPlan, Limits
 from .watchdog import kill_descendants, kill_uid
 
 RESULT_VERSION = 1
-SANDBOX_UID_BASE = 60000  # slot k runs student code as uid/gid 60000 + k (only when root)
+SANDBOX_UID_BASE = 60000  # sandbox uids are claimed from here up (only when root)
 # Statuses that mean the notebook could not be graded at all (every question scores 0).
-UNGRADABLE = ("missing", "empty", "corrupt", "wrong-chapter")
+UNGRADABLE = ("missing", "empty", "corrupt", "wrong-chapter", "invalid")
+# The grader's own failures: a resumed run grades these again.
+RETRY = ("grader-crash", "error")
 MAX_NOTEBOOK_BYTES = 64 * 2**20  # a returned notebook is kilobytes; this is not one
+MAX_RECORDS_BYTES = 64 * 2**20  # a worker's records: one short line per cell
+# Folders in SUBMISSIONS that are tools' leftovers, not students.
+IGNORED_FOLDERS = (".ipynb_checkpoints", ".git", "__MACOSX")
+
+
+class GradingRefused(RuntimeError):
+    """Grading would not keep student code in its box: says why and what to do."""
 
 
 @dataclass
@@ -53,38 +73,67 @@ class GradeOptions:
     jobs: int = 2
     limits: Limits = field(default_factory=Limits)
     force: bool = False
-    sandbox_user: bool = True  # when root: run student code as an unprivileged uid
+    unsafe_as_root: bool = False  # when root and no sandbox uid works: run students as root
     uid_base: int = SANDBOX_UID_BASE
     only: list[str] | None = None  # grade these students again; keep everyone else's row
     # Exercise notebooks (or folders holding them) handed out earlier: their locked cells are
     # accepted as they are, so editing a released test does not make old submissions tampered.
     accept_releases: list[Path] = field(default_factory=list)
+    runtime: Path | None = None  # the grading runtime (default: runtime.default_runtime())
 
 
 class SubmissionsError(ValueError):
     """A submissions folder (or --only) that names nobody to grade."""
 
 
+def student_label(name: str) -> str:
+    """A folder name as text: undecodable bytes and control characters escaped (\\xe9, \\n)."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def file_key(name: str) -> str:
+    """The name of a student's results and feedback files: the folder name when it is plain,
+    else a readable part and a digest (names can be 255 bytes, undecodable, or '-rf')."""
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}", name):
+        return name
+    raw = os.fsencode(name)
+    slug = re.sub(r"[^A-Za-z0-9_.@+-]+", "_", raw.decode("utf-8", "replace"))[:40]
+    return f"{slug.strip('._-') or 'student'}-{hashlib.sha256(raw).hexdigest()[:12]}"
+
+
 @dataclass
 class Submission:
     """A student folder and the notebook found in it (None when there is none)."""
 
-    student: str
+    student: str  # the folder name, escaped (student_label)
     folder: Path
     path: Path | None
     flags: list[str]
     raw: bytes | None = None
+    key: str = ""  # file_key of the folder name
+
+    def __post_init__(self):
+        self.key = self.key or file_key(self.folder.name)
 
     def snapshot(self) -> Submission:
         """Read the notebook's bytes now, before any student code runs.
 
-        # NOTE: student code runs with the grader's file permissions (unless a sandbox uid
-        # works), so it could rewrite another student's file on disk; every submission is
-        # graded from the bytes read at the start of the run.
+        # NOTE: the sandbox uid cannot reach the submissions (the probe checks it), but without
+        # one student code runs as the grader, so every submission is graded from the bytes
+        # read at the start of the run. Never through a link, never from a FIFO or device.
         """
         if self.path is not None and self.raw is None:
-            with open(self.path, "rb") as f:
-                self.raw = f.read(MAX_NOTEBOOK_BYTES + 1)
+            try:
+                fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:  # a link (ELOOP), or gone
+                self.path, self.flags = None, self.flags + ["invalid"]
+                return self
+            with os.fdopen(fd, "rb") as f:
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    self.raw = f.read(MAX_NOTEBOOK_BYTES + 1)
+                else:
+                    self.path, self.flags = None, self.flags + ["invalid"]
         return self
 
     def fingerprint(self, solution_digest: str) -> str:
@@ -108,21 +157,30 @@ def work_paths(out: Path) -> dict[str, Path]:
 
 
 def find_submission(folder: Path, exercise_name: str) -> Submission:
-    """The notebook to grade in a student's folder, flagging renamed or misplaced files."""
+    """The notebook to grade in a student's folder, flagging renamed or misplaced files.
+
+    A symbolic link (the folder or the notebook) is an invalid submission: never followed.
+    """
+    label = student_label(folder.name)
     exact = folder / exercise_name
+    if folder.is_symlink() or exact.is_symlink():
+        return Submission(label, folder, None, ["invalid"])
     if exact.is_file():
-        return Submission(folder.name, folder, exact, [])
+        return Submission(label, folder, exact, [])
+    # rglob does not enter linked folders; linked notebooks are left out here too.
     notebooks = sorted(
-        p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and p.is_file()
+        p
+        for p in folder.rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in p.parts and not p.is_symlink() and p.is_file()
     )
     same_name = [p for p in notebooks if p.name == exercise_name]
     if same_name:
-        return Submission(folder.name, folder, same_name[0], ["renamed"])
+        return Submission(label, folder, same_name[0], ["renamed"])
     prefix = exercise_name[:3]  # "04_"
     likely = [p for p in notebooks if p.name.startswith(prefix)] or notebooks
     if len(likely) == 1:
-        return Submission(folder.name, folder, likely[0], ["renamed"])
-    return Submission(folder.name, folder, None, ["missing"])
+        return Submission(label, folder, likely[0], ["renamed"])
+    return Submission(label, folder, None, ["missing"])
 
 
 def _minigrad_meta(metadata) -> dict:
@@ -164,6 +222,8 @@ def published_releases(paths: list[Path], exercise: str) -> list[tuple[str, dict
 
 def load_submission(sub: Submission) -> tuple[NotebookNode | None, list[str], str]:
     """Read the student's notebook: (notebook or None, flags, note for feedback)."""
+    if "invalid" in sub.flags:
+        return None, [], "the folder or notebook is a symbolic link or not a file: not graded"
     if sub.path is None:
         return None, ["missing"], "no notebook was found in the folder"
     raw = sub.raw if sub.raw is not None else b""
@@ -181,73 +241,166 @@ def load_submission(sub: Submission) -> tuple[NotebookNode | None, list[str], st
     return nb, [], ""
 
 
-@functools.cache
-def _uid_works(uid: int) -> bool:
-    """Whether an unprivileged uid can start this interpreter and import the kernel."""
-    config = json.dumps({"uid": uid, "gid": uid})
-    command = [
-        sys.executable,
-        "-m",
-        "minigrad_course.jail",
-        config,
-        sys.executable,
-        "-c",
-        "import ipykernel, nbformat, minigrad_course",
-    ]
+_PROBE = """\
+import json, os, sys
+import ipykernel, numpy, minigrad
+readable = []
+for path in sys.argv[1:]:
     try:
-        done = subprocess.run(command, cwd="/", capture_output=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+        os.listdir(path) if os.path.isdir(path) else open(path, "rb").close()
+        readable.append(path)
+    except OSError:
+        pass
+print(json.dumps(readable))
+"""
+
+
+def probe(uid: int, python: str, private: list[Path]) -> tuple[list[str] | None, str]:
+    """Run python as uid: (the private paths it could read, or None when it cannot start the
+    kernel's imports; the error)."""
+    config = json.dumps({"uid": uid, "gid": uid})
+    command = [sys.executable, "-m", "minigrad_course.jail", config, python, "-c", _PROBE]
+    try:
+        done = subprocess.run(
+            command + [str(p) for p in private], cwd="/", capture_output=True, timeout=120
+        )
+        if done.returncode == 0:
+            return json.loads(done.stdout.decode().splitlines()[-1]), ""
+        return None, "\n".join(done.stderr.decode("utf-8", "replace").splitlines()[-1:])
+    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
+        return None, str(exc)
+
+
+def _lock_folder() -> Path:
+    """A folder only this user can write, for the sandbox uid locks."""
+    base = Path("/run") if os.access("/run", os.W_OK) else Path(tempfile.gettempdir())
+    folder = base / f"minigrad-grading-{os.geteuid()}"
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        raise GradingRefused(f"{folder} is not a private folder of this user: remove it")
+    return folder
+
+
+def claim_uids(count: int, base: int) -> tuple[list[int], list[int]]:
+    """count free sandbox uids from base up, each held by an exclusive lock on a file until
+    its descriptor (returned too) is closed; uids of real accounts are skipped."""
+    folder, uids, fds = _lock_folder(), [], []
+    for uid in range(base, base + 10_000):
+        if len(uids) == count:
+            break
+        with contextlib.suppress(KeyError):
+            pwd.getpwuid(uid)
+            continue  # a real account: its processes are not ours to kill
+        fd = os.open(folder / f"uid-{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another grading holds it
+            os.close(fd)
+            continue
+        kill_uid(uid)  # whatever is left from a grading that died: nobody holds this uid now
+        uids.append(uid)
+        fds.append(fd)
+    if len(uids) < count:
+        raise GradingRefused(f"no free sandbox uid from {base} (other gradings hold them)")
+    return uids, fds
 
 
 class SandboxUsers:
-    """Hands out worker slots; as root, each slot has its own unprivileged uid."""
+    """Hands out worker slots; as root, each slot has its own sandbox uid, claimed under a lock
+    so that two gradings at once never share one, and an interpreter that uid can execute."""
 
-    def __init__(self, jobs: int, enabled: bool, base: int):
+    def __init__(self, jobs: int, options: GradeOptions, private: list[Path]):
         self.slots: queue.Queue[int] = queue.Queue()
         for slot in range(jobs):
             self.slots.put(slot)
-        self.base = base
         self.workers: dict[int, Worker] = {}
-        self.enabled = enabled and hasattr(os, "geteuid") and os.geteuid() == 0
-        if self.enabled and not _uid_works(base):
-            print(
-                f"warning: cannot run Python as uid {base}; student code runs as root, "
-                "guarded by the watchdog only",
-                file=sys.stderr,
-            )
-            self.enabled = False
+        self.uids: list[int] = []
+        self.locks: list[int] = []
+        self.python = sys.executable
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            self.uids, self.locks = claim_uids(jobs, options.uid_base)
+            try:
+                self.python = self._checked_python(options, private)
+            except GradingRefused:
+                self.stop()
+                raise
+
+    def _checked_python(self, options: GradeOptions, private: list[Path]) -> str:
+        """The kernel's interpreter, once a probe as a sandbox uid showed that it works and
+        that the uid cannot read the private paths; else GradingRefused, with the fix (or,
+        with unsafe_as_root and no interpreter the uid can run, this one, as root)."""
+        runtime = options.runtime or default_runtime()
+        candidates = [sys.executable, runtime_python(runtime)]
+        errors = []
+        for python in [str(p) for p in candidates if p is not None]:
+            readable, error = probe(self.uids[0], python, private)
+            if readable:
+                paths = " ".join(f"'{p}'" for p in readable)
+                raise GradingRefused(
+                    f"the sandbox user (uid {self.uids[0]}) can read {paths}: students' code "
+                    f"could read the answers. Fix: chmod -R go-rwx {paths}"
+                )
+            if readable is not None:
+                return python
+            errors.append(f"{python}: {error}")
+        if options.unsafe_as_root:
+            print("warning: --unsafe-as-root: student code runs as root", file=sys.stderr)
+            self.release()
+            return sys.executable
+        raise GradingRefused(
+            f"student code would run as root: the sandbox user (uid {self.uids[0]}) cannot run "
+            f"Python ({'; '.join(errors)}). Create the grading runtime once, as root: "
+            f"`make grading-runtime` (python -m minigrad_course.runtime {runtime}), then grade "
+            "again; or pass --unsafe-as-root to run student code as root"
+        )
 
     def uid(self, slot: int) -> int | None:
-        return self.base + slot if self.enabled else None
+        return self.uids[slot] if self.uids else None
 
     def worker(self, slot: int, log_path: Path) -> Worker:
         if slot not in self.workers:
-            self.workers[slot] = Worker(log_path)
+            lock = self.locks[slot] if self.locks else None
+            self.workers[slot] = Worker(log_path, lock)
         return self.workers[slot]
 
     def stop(self) -> None:
         for slot, worker in self.workers.items():
             worker.stop(self.uid(slot))
+        for uid in self.uids:
+            kill_uid(uid)
+        self.release()
+
+    def release(self) -> None:
+        """Give the sandbox uids back (closing a lock's descriptor unlocks it)."""
+        for fd in self.locks:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.locks, self.uids = [], []
 
 
 class Worker:
     """A grading worker process (sandbox.serve) for one slot, restarted when it must be killed."""
 
-    def __init__(self, log_path: Path):
+    def __init__(self, log_path: Path, uid_lock: int | None = None):
         self.log_path = log_path
+        # The worker inherits its uid's lock: if the grader dies first, the uid stays taken
+        # until the worker (which then kills its kernel and exits) is gone too.
+        self.uid_lock = uid_lock
         self.process: subprocess.Popen | None = None
 
     def _start(self) -> subprocess.Popen:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "wb") as log:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+        with open(os.open(self.log_path, flags, 0o600), "wb") as log:
             return subprocess.Popen(
                 [sys.executable, "-m", "minigrad_course.sandbox"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
                 start_new_session=True,
+                pass_fds=(self.uid_lock,) if self.uid_lock is not None else (),
             )
 
     def run(self, job_path: Path, timeout: float, uid: int | None) -> list[str]:
@@ -282,9 +435,17 @@ class Worker:
             kill_uid(uid)
 
 
-def run_job(worker: Worker, job_dir: Path, nb: NotebookNode, limits: Limits, uid: int | None):
+def run_job(
+    worker: Worker,
+    job_dir: Path,
+    nb: NotebookNode,
+    limits: Limits,
+    uid: int | None,
+    python: str = sys.executable,
+    guard: GuardPlan | None = None,
+):
     """Run one assembled notebook on a worker; return its cell records and flags."""
-    job_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(job_dir)
     records_path = job_dir / "records.jsonl"
     records_path.unlink(missing_ok=True)
     nbf.write_text_atomic(job_dir / "graded.ipynb", nbf.dumps_notebook(nb))
@@ -294,17 +455,45 @@ def run_job(worker: Worker, job_dir: Path, nb: NotebookNode, limits: Limits, uid
         "limits": asdict(limits),
         "uid": uid,
         "gid": uid,
+        "python": python,
+        "guard": asdict(guard) if guard else None,
+        "run_id": os.getpid(),  # in the kernel's scratch name: whose kernel it is
     }
     nbf.write_json_atomic(job_dir / "job.json", job)
     flags = worker.run(job_dir / "job.json", limits.timeout + 90, uid)
     return _read_records(records_path, flags)
 
 
+def private_folder(path: Path) -> Path:
+    """Create path (and parents) readable by this user only, so that records and feedback
+    never are world-readable, and no other user can plant files in them."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
+
+
+def _read_own(path: Path, limit: int) -> bytes | None:
+    """At most limit bytes of a file only this grader can have written (a regular file, not a
+    link, owned by us, not writable by others, in a folder that is the same), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        for info in (os.fstat(fd), os.lstat(path.parent)):
+            mode = info.st_mode
+            own = info.st_uid == os.geteuid() and not mode & 0o022
+            if not own or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                return None
+        return f.read(limit)
+
+
 def _read_records(path: Path, flags: list[str]) -> dict:
     """Cell records and the end record from a worker's JSON-lines file."""
     cells, end = [], None
-    if path.exists():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    data = _read_own(path, MAX_RECORDS_BYTES)
+    if data is not None:
+        for line in data.decode("utf-8", errors="replace").splitlines():
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
@@ -320,7 +509,45 @@ def _read_records(path: Path, flags: list[str]) -> dict:
         "flags": end.get("flags", []),
         "error": end.get("error"),
         "kernel_log": end.get("kernel_log", ""),
+        "evidence": end.get("evidence", []),
     }
+
+
+def hidden_lines(solution: NotebookNode) -> list[str]:
+    """The lines of every hidden test (stripped), which feedback must never show."""
+    lines = []
+    for cell in solution.cells:
+        if nbf.role(cell) != nbf.TEST:
+            continue
+        inside = False
+        for line in cell.source.splitlines():
+            if nbf.BEGIN_HIDDEN.match(line) or nbf.END_HIDDEN.match(line):
+                inside = not inside
+            elif inside and line.strip():
+                lines.append(line.strip())
+    return lines
+
+
+def bound_names(released: NotebookNode) -> list[str]:
+    """Names the locked cells (given code, visible tests) bind at top level: the helpers the
+    tests rely on, which the guard puts back if an answer rebinds them."""
+    names: set[str] = set()
+    for cell in released.cells:
+        if nbf.role(cell) not in (nbf.TEST, nbf.GIVEN):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names |= {(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"}
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return sorted(names)
 
 
 class Grader:
@@ -346,14 +573,17 @@ class Grader:
         self.paths = work_paths(options.out)
         self.lock = threading.Lock()
         self.stopping = threading.Event()
-        self.results: dict[str, dict] = {}
+        self.results: dict[str, dict] = {}  # by Submission.key
+        self.hidden = hidden_lines(self.solution)
+        self.locked_names = bound_names(release(self.solution, self.chapter))
 
     def students(self) -> list[Submission]:
-        """A submission per student folder and per notebook lying directly in submissions."""
+        """A submission per student folder (a link: invalid) and per notebook lying directly in
+        SUBMISSIONS (an LMS bulk download: the file name without .ipynb is the student)."""
         exercise = f"{self.chapter}.ipynb"
-        entries = [p for p in self.submissions.iterdir() if not p.name.startswith(".")]
-        folders = sorted(p for p in entries if p.is_dir())
-        files = sorted(p for p in entries if p.suffix == ".ipynb" and p.is_file())
+        entries = [p for p in self.submissions.iterdir() if p.name not in IGNORED_FOLDERS]
+        folders = sorted(p for p in entries if p.is_symlink() or p.is_dir())
+        files = sorted(p for p in entries if p.suffix == ".ipynb" and p not in folders)
         both = sorted({f.stem for f in files} & {d.name for d in folders})
         if both:
             raise SubmissionsError(
@@ -361,7 +591,9 @@ class Grader:
                 "keep one of the two for each student"
             )
         subs = [find_submission(f, exercise) for f in folders]
-        subs += [Submission(f.stem, f.parent, f, []) for f in files]
+        subs += [
+            Submission(student_label(f.stem), f.parent, f, [], key=file_key(f.stem)) for f in files
+        ]
         if not subs:
             raise SubmissionsError(
                 f"nothing to grade in {self.submissions}: expected one folder per student "
@@ -370,12 +602,20 @@ class Grader:
             )
         return [s.snapshot() for s in sorted(subs, key=lambda s: s.student)]
 
+    def private_paths(self) -> list[Path]:
+        """What the sandbox user must not read: the solution, its folder, the submissions."""
+        paths = [self.solution_path, self.solution_path.parent, self.submissions]
+        return [Path(os.path.abspath(p)) for p in paths]  # the probe runs in /
+
     def saved_result(self, sub: Submission, fresh: bool = True) -> dict | None:
-        """The saved row of a student; with fresh, only if nothing it depends on changed."""
-        path = self.paths["results"] / f"{sub.student}.json"
+        """The result of an earlier run when it is final (not the grader's own failure), in a
+        file only the grader can have written, and (with fresh) for these very bytes."""
+        data = _read_own(self.paths["results"] / f"{sub.key}.json", MAX_NOTEBOOK_BYTES)
         try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+            saved = json.loads(data) if data is not None else None
+        except ValueError:
+            return None
+        if not isinstance(saved, dict) or set(str(saved.get("status")).split(";")) & set(RETRY):
             return None
         same = not fresh or saved.get("fingerprint") == sub.fingerprint(self.digest)
         return saved if same and saved.get("version") == RESULT_VERSION else None
@@ -395,11 +635,12 @@ class Grader:
         if self.stopping.is_set():  # its worker was killed by the interruption: not a result
             return None
         result["seconds"] = round(time.monotonic() - started, 2)
-        nbf.write_json_atomic(self.paths["results"] / f"{sub.student}.json", result)
+        nbf.write_json_atomic(private_folder(self.paths["results"]) / f"{sub.key}.json", result)
         with self.lock:
-            self.results[sub.student] = result
+            self.results[sub.key] = result
             self.write_outputs(final=False)
-        write_feedback(self.paths["feedback"] / f"{sub.student}.md", result, self.chapter)
+        feedback = private_folder(self.paths["feedback"]) / f"{sub.key}.md"
+        write_feedback(feedback, result, self.chapter)
         return result
 
     def _grade(self, sub: Submission, slots: SandboxUsers) -> dict:
@@ -414,16 +655,23 @@ class Grader:
         asm = assemble(self.solution, self.chapter, nb, self.accepted)
         slot = slots.slots.get()
         try:
-            job_dir = self.paths["jobs"] / sub.student
-            worker = slots.worker(slot, self.paths["work"] / f"worker-{slot}.log")
-            run = run_job(worker, job_dir, asm.notebook, self.options.limits, slots.uid(slot))
+            job_dir = self.paths["jobs"] / sub.key
+            worker = slots.worker(slot, private_folder(self.paths["work"]) / f"worker-{slot}.log")
+            guard = self.guard_plan(asm.positions)
+            limits, uid = self.options.limits, slots.uid(slot)
+            run = run_job(worker, job_dir, asm.notebook, limits, uid, slots.python, guard)
         finally:
             slots.slots.put(slot)
         outcomes = score(self.questions, asm.positions, run["cells"])
+        for outcome in outcomes.values():  # what students read: capped, no hidden-test source
+            outcome["message"] = scrub(outcome["message"], self.hidden)
         flags = sub.flags + asm.flags + run["flags"] + run_flags(run["cells"], run["kernel_log"])
+        if run["evidence"]:
+            flags.append("suspicious")
         notes = asm.notes + ([run["error"]] if run["error"] else [])
         result = self._result(sub, outcomes, flags, notes)
         result["release"] = self.release_of(nb)
+        result["evidence"] = run["evidence"]
         return result
 
     def release_of(self, nb: NotebookNode) -> str:
@@ -443,6 +691,17 @@ class Grader:
             if recorded and recorded.items() <= checksums.items():
                 return name
         return "unknown"
+
+    def guard_plan(self, positions: dict[str, int]) -> GuardPlan:
+        """Undo interception before each graded test; record helpers after each locked cell."""
+        plan = GuardPlan(locked_names=self.locked_names)
+        for cell in self.solution.cells:
+            gid, kind = nbf.grade_id(cell), nbf.role(cell)
+            if gid in positions and kind == nbf.TEST:
+                plan.restore_before.append(positions[gid])
+            if gid in positions and kind in (nbf.TEST, nbf.GIVEN):
+                plan.snapshot_after.append(positions[gid])
+        return plan
 
     def _empty_result(self, sub: Submission, flags: list[str], notes: list[str]) -> dict:
         message = "; ".join(n for n in notes if n) or "not graded"
@@ -467,7 +726,7 @@ class Grader:
         }
 
     def write_outputs(self, final: bool) -> None:
-        rows = [self.results[s] for s in sorted(self.results)]
+        rows = [self.results[key] for key in sorted(self.results)]
         write_csv(self.options.out, [q.grade_id for q in self.questions], rows)
         if final:
             write_summary(self.paths["summary"], self.chapter, self.questions, rows)
@@ -494,12 +753,14 @@ def grade(
         else:
             saved = None if options.force or only else grader.saved_result(sub)
         if saved is not None:
-            grader.results[sub.student] = saved
+            grader.results[sub.key] = saved
         elif not only or sub.student in only:
             todo.append(sub)
     say(f"{len(grader.results)} already graded, {len(todo)} to grade with {options.jobs} jobs")
     if todo:
-        slots = SandboxUsers(options.jobs, options.sandbox_user, options.uid_base)
+        for folder in (grader.paths["work"], grader.paths["feedback"]):
+            private_folder(folder)
+        slots = SandboxUsers(options.jobs, options, grader.private_paths())
         pool = ThreadPoolExecutor(max_workers=max(1, options.jobs))
         try:
             futures = [pool.submit(grader.grade_one, sub, slots) for sub in todo]
@@ -516,4 +777,4 @@ def grade(
             pool.shutdown(wait=True)
             slots.stop()
     grader.write_outputs(final=True)
-    return [grader.results[s] for s in sorted(grader.results)]
+    return [grader.results[key] for key in sorted(grader.results)]

@@ -30,12 +30,31 @@ STATUS_HELP = {
     "duplicate-cells": "a graded cell appeared twice; the first was used",
     "grader-crash": "the grading process stopped unexpectedly",
     "error": "the grader could not run the notebook",
+    "invalid": "the folder or notebook is a symbolic link or not a regular file: not graded",
+    "suspicious": "the code tried to change how tests run; that was undone (see the summary)",
 }
+MESSAGE_CHARS = 1000  # of a failure message shown to a student
+
+
+def scrub(message: str, hidden: list[str]) -> str:
+    """A failure message safe to show a student: no line of a hidden test in it (an answer
+    can put the test's own source into the exception it raises), at most MESSAGE_CHARS."""
+    for line in sorted(hidden, key=len, reverse=True):
+        if len(line) >= 8:
+            message = message.replace(line, "[hidden test]")
+    if len(message) > MESSAGE_CHARS:
+        message = message[:MESSAGE_CHARS] + " [...]"
+    return message
 
 
 def number(value: float) -> str:
     """Points as people write them: 2, 0.5."""
     return f"{value:g}"
+
+
+def csv_text(text: str) -> str:
+    """A cell a spreadsheet shows as text: a leading = + - @ would start a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def write_csv(path: Path, grade_ids: list[str], rows: list[dict[str, Any]]) -> None:
@@ -45,9 +64,8 @@ def write_csv(path: Path, grade_ids: list[str], rows: list[dict[str, Any]]) -> N
     writer.writerow(["student", *grade_ids, "total", "max", "status"])
     for row in rows:
         scores = [number(row["questions"].get(g, {}).get("points", 0.0)) for g in grade_ids]
-        writer.writerow(
-            [row["student"], *scores, number(row["total"]), number(row["max"]), row["status"]]
-        )
+        student = csv_text(row["student"])
+        writer.writerow([student, *scores, number(row["total"]), number(row["max"]), row["status"]])
     write_text_atomic(path, buffer.getvalue())
 
 
@@ -112,4 +130,12 @@ def write_summary(path: Path, chapter: str, questions: list, rows: list[dict[str
             statuses[status] = statuses.get(status, 0) + 1
     lines += ["", "| status | submissions | meaning |", "|---|---|---|"]
     lines += [f"| {s} | {n} | {STATUS_HELP.get(s, '')} |" for s, n in sorted(statuses.items())]
+    suspicious = [r for r in rows if r.get("evidence")]
+    if suspicious:
+        lines += ["", "## Suspicious submissions", "", "What the grading guard undid before the "]
+        lines[-1] += "tests ran (the tests then ran as released):"
+        lines += ["", "| student | evidence |", "|---|---|"]
+        lines += [
+            f"| {_cell(r['student'])} | {_cell('; '.join(r['evidence']))} |" for r in suspicious
+        ]
     write_text_atomic(path, "\n".join(lines) + "\n")

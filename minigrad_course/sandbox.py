@@ -11,11 +11,14 @@ finished before a crash is kept.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -26,15 +29,26 @@ from typing import Any
 
 import nbformat
 import psutil
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_hook
 from nbformat import NotebookNode
 
-from .watchdog import Watchdog, set_child_subreaper
+from .watchdog import Watchdog, kill_uid, set_child_subreaper
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TRACEBACK_CHARS = 6000
+KERNEL_LOG_CHARS = 4000  # the end of the kernel's own stderr, kept for the status flags
+# One message from the kernel larger than this is refused by ZeroMQ (never read into the
+# worker), and at most _QUEUED of them wait to be read: the worker's memory stays bounded.
+MAX_MESSAGE_BYTES = 4 * 2**20
+_QUEUED = 32
+GUARD_SECONDS = 30.0  # for the guard to answer (ms normally; seconds on an overloaded machine)
+STARTUP_SECONDS = 60  # a kernel starts in seconds; one that has not in this never will
+# Folders every user may write to: what the sandbox user left there goes after each notebook.
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 
 # Runs first in every kernel: caps what the student's code can print (the rest is dropped,
 # never stored), so gigabytes of output cost time, not memory or disk. IPython 9 also keeps
@@ -68,13 +82,132 @@ del _minigrad_cap_output
 """
 
 
+# Runs in the setup cell, before any student code, when grading. It keeps the originals of the
+# known routes by which code can fake a test's outcome, and installs two signal handlers that
+# the worker sends from outside the cell-execution path (so a patched do_execute or an AST
+# transformer cannot skip them): SIGUSR1 after each locked cell records the helpers it bound,
+# SIGUSR2 before each graded test puts every route back. Each answer goes to the kernel's real
+# stderr (fd 2, a file only the worker reads) as a GUARD_TAG line with what was undone.
+GUARD_TAG = "MINIGRAD-GUARD"
+_GUARD_SETUP = r"""
+def _minigrad_guard(locked_names):
+    import builtins, inspect, json, os, signal, sys, threading, types
+    shell = get_ipython()
+    kernel = shell.kernel
+    objects = {"kernel": kernel, "shell": shell, "session": kernel.session,
+               "compiler": shell.compile, "transformer": shell.input_transformer_manager}
+    methods = {}
+    for label, obj in objects.items():
+        for cls in type(obj).__mro__[:-1]:
+            for name, value in vars(cls).items():
+                if inspect.isfunction(value) or isinstance(value, (staticmethod, classmethod)):
+                    methods[(label, cls, name)] = value
+    patchable = {(label, name) for label, _, name in methods}
+    instance = {label: {n: v for n, v in vars(obj).items() if (label, n) in patchable}
+                for label, obj in objects.items()}
+    manager = shell.input_transformer_manager
+    lists = {"ast_transformers": (shell, "ast_transformers"),
+             "input_transformers_post": (shell, "input_transformers_post"),
+             "input_transformers_cleanup": (manager, "cleanup_transforms"),
+             "line_transforms": (manager, "line_transforms"),
+             "token_transformers": (manager, "token_transformers")}
+    saved_lists = {k: list(getattr(o, a, [])) for k, (o, a) in lists.items()}
+    handlers = {"shell_handlers": dict(kernel.shell_handlers)}
+    # IPython and ipykernel swap these in and out around each cell themselves.
+    swapped = {"input", "get_ipython", "exit", "quit", "display", "getpass", "raw_input"}
+    saved_builtins = {k: v for k, v in vars(builtins).items()
+                      if callable(v) and k[:1] != "_" and k not in swapped}
+    tracing = (sys.gettrace(), sys.getprofile())
+    settrace, setprofile, write, dumps = sys.settrace, sys.setprofile, os.write, json.dumps
+    names, modules, answers = {}, {}, [0]
+
+    def remember_module(module):
+        if module.__name__ in modules or module.__name__ in ("sys", "builtins", "__main__"):
+            return
+        modules[module.__name__] = (module, {k: v for k, v in vars(module).items()
+                                             if callable(v) and k[:1] != "_"})
+
+    def snapshot(*_):
+        for name in locked_names:
+            value = shell.user_ns.get(name)
+            if isinstance(value, types.ModuleType):
+                names[name] = value
+                prefix = value.__name__ + "."
+                for other in [m for k, m in list(sys.modules.items()) if k.startswith(prefix)]:
+                    remember_module(other)
+                remember_module(value)
+            elif callable(value):
+                names[name] = value
+                module = sys.modules.get(getattr(value, "__module__", None) or "")
+                if module is not None:
+                    remember_module(module)
+        answer([])
+
+    def restore(*_):
+        found = []
+        if sys.gettrace() is not tracing[0] or sys.getprofile() is not tracing[1]:
+            found.append("sys.settrace/setprofile was set")
+        settrace(tracing[0]); setprofile(tracing[1])
+        if getattr(threading, "_trace_hook", None) or getattr(threading, "_profile_hook", None):
+            found.append("threading.settrace/setprofile was set")
+            threading._trace_hook = threading._profile_hook = None
+        for label, obj in objects.items():
+            mine = instance[label]
+            for name in {n for n in vars(obj) if (label, n) in patchable} | set(mine):
+                if vars(obj).get(name) is not mine.get(name):
+                    found.append(f"{label}.{name} was patched on the instance")
+                    if name in mine:
+                        setattr(obj, name, mine[name])
+                    else:
+                        delattr(obj, name)
+        for (label, cls, name), value in methods.items():
+            if vars(cls).get(name) is not value:
+                found.append(f"{cls.__name__}.{name} was replaced")
+                setattr(cls, name, value)
+        for key, (obj, attr) in lists.items():
+            current = getattr(obj, attr, None)
+            if current is not None and list(current) != saved_lists[key]:
+                found.append(f"{key} changed")
+                current[:] = saved_lists[key]
+        if dict(kernel.shell_handlers) != handlers["shell_handlers"]:
+            found.append("kernel.shell_handlers changed")
+            kernel.shell_handlers.clear(); kernel.shell_handlers.update(handlers["shell_handlers"])
+        for key, value in saved_builtins.items():
+            if vars(builtins).get(key) is not value:
+                found.append(f"builtins.{key} was rebound")
+                setattr(builtins, key, value)
+        for module_name, (module, attrs) in modules.items():
+            if sys.modules.get(module_name, module) is not module:
+                found.append(f"sys.modules[{module_name!r}] was replaced")
+                sys.modules[module_name] = module
+            for key, value in attrs.items():
+                if vars(module).get(key) is not value:
+                    found.append(f"{module_name}.{key} was rebound")
+                    setattr(module, key, value)
+        for name, value in names.items():
+            if shell.user_ns.get(name) is not value:
+                found.append(f"test helper {name!r} was rebound")
+                shell.user_ns[name] = value
+        answer(found)
+
+    def answer(found):
+        answers[0] += 1
+        write(2, ("\n%s %d %s\n" % ("__TAG__", answers[0], dumps(found[:50]))).encode())
+
+    signal.signal(signal.SIGUSR1, snapshot)
+    signal.signal(signal.SIGUSR2, restore)
+_minigrad_guard(__NAMES__)
+del _minigrad_guard
+"""
+
+
 @dataclass
 class Limits:
     """Resource limits for one notebook run (None: no limit)."""
 
     timeout: float = 600.0  # wall-clock seconds for the whole notebook
     cell_timeout: float | None = 120.0  # a cell running longer is interrupted
-    memory_mb: int | None = 2048  # address space of each kernel process
+    memory_mb: int | None = 2048  # address space of each process, and memory of them all
     max_procs: int = 32  # processes the student's code may have at once
     output_kb: int = 1024  # printed output kept per notebook
     file_mb: int | None = 256  # largest file the student's code may write
@@ -88,6 +221,7 @@ class RunResult:
     flags: list[str] = field(default_factory=list)  # timeout, kernel-died, process-limit, ...
     error: str | None = None
     kernel_log: str = ""
+    evidence: list[str] = field(default_factory=list)  # what the guard had to undo
 
 
 def clean_traceback(lines: list[str]) -> str:
@@ -108,10 +242,12 @@ def cell_record(index: int, reply: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Client(NotebookClient):
-    """nbclient that keeps no outputs (only counts them): replies carry what grading needs."""
+    """nbclient that keeps no outputs and no widget state (only counts their bytes): replies
+    carry what grading needs. With a guard, graded tests run only after it answered."""
 
     output_bytes = 0
     output_capped = False
+    guard: Guard | None = None
 
     def output(self, outs, msg, display_id, cell_index):  # noqa: D102 (nbclient's hook)
         content = msg.get("content", {})
@@ -120,15 +256,105 @@ class _Client(NotebookClient):
             self.output_capped = True
         return None
 
+    def handle_comm_msg(self, outs, msg, cell_index):  # noqa: D102 (nbclient's hook)
+        # NOTE: nbclient would keep every widget's state and binary buffers for the life of the
+        # run; grading saves no widgets, so a comm message is counted like output and dropped.
+        buffers = sum(len(b) for b in msg.get("buffers") or [])
+        self.output_bytes += len(json.dumps(msg.get("content", {}), default=str)) + buffers
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, **kwargs):  # noqa: D102
+        guard = self.guard
+        if guard is not None and not await guard.before(cell_index):
+            reply = {"content": {"status": "error", "ename": "GradingGuard", "traceback": []}}
+            reply["content"]["evalue"] = "not run: the grading guard could not check the kernel"
+            await run_hook(
+                self.on_cell_executed, cell=cell, cell_index=cell_index, execute_reply=reply
+            )
+            return cell
+        cell = await super().async_execute_cell(cell, cell_index, execution_count, **kwargs)
+        if guard is not None:
+            await guard.after(cell_index)
+        return cell
+
+
+class Guard:
+    """The worker's side of the interception guard (see _GUARD_SETUP): signal the kernel
+    around graded cells and read its answers from the kernel log, through the worker's fd."""
+
+    _LINE = re.compile(rb"^" + GUARD_TAG.encode() + rb" (\d+) (.*)$")
+
+    def __init__(self, log_fd: int, pid: Callable[[], int | None], restore_before, snapshot_after):
+        self.log_fd, self.pid = log_fd, pid
+        self.restore_before, self.snapshot_after = set(restore_before), set(snapshot_after)
+        self.sent = self.answered = self.offset = 0
+        self.evidence: list[str] = []
+
+    async def before(self, cell_index: int) -> bool:
+        """Put the known routes back before a graded test; False: the guard did not answer."""
+        return cell_index not in self.restore_before or await self._ask(signal.SIGUSR2)
+
+    async def after(self, cell_index: int) -> None:
+        """Record the helpers a locked cell bound, before any student code runs again."""
+        if cell_index in self.snapshot_after:
+            await self._ask(signal.SIGUSR1)
+
+    async def _ask(self, signum: int) -> bool:
+        pid = self.pid()
+        if not _alive(pid):  # a dead kernel is nbclient's to report, not a guard failure
+            return True
+        os.kill(pid, signum)
+        self.sent += 1
+        deadline = time.monotonic() + GUARD_SECONDS
+        while time.monotonic() < deadline:
+            self._scan()
+            if self.answered >= self.sent:
+                return True
+            if not _alive(pid):
+                return True
+            await asyncio.sleep(0.002)
+        self.evidence.append("the grading guard did not answer (its signal handler replaced?)")
+        self.answered = self.sent
+        return False
+
+    def _scan(self) -> None:
+        size = os.fstat(self.log_fd).st_size
+        if size - self.offset > 2**24:  # a flooded log: only its end can hold the answer
+            self.offset = size - 2**20
+        data = os.pread(self.log_fd, size - self.offset, self.offset)
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        for line in data[:end].splitlines():
+            match = self._LINE.match(line)
+            if match:
+                self.answered = max(self.answered, int(match.group(1)))
+                with contextlib.suppress(ValueError):
+                    found = json.loads(match.group(2))
+                    self.evidence += [str(f)[:200] for f in found if isinstance(found, list)]
+
 
 class _SandboxKernelManager(AsyncKernelManager):
-    """Starts this interpreter's ipykernel, behind an optional command prefix (the jail)."""
+    """Starts an ipykernel (this interpreter's, or the grading runtime's) behind an optional
+    command prefix (the jail); its client refuses oversized messages."""
 
     prefix: list[str] = []
+    python: str = sys.executable
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        command = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
+        command = [self.python, "-m", "ipykernel_launcher", "-f", self.connection_file]
         return list(self.prefix) + command + list(extra_arguments or [])
+
+    def client(self, **kwargs):  # noqa: D102
+        kc = super().client(**kwargs)
+        kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # its own context: no one else
+        kc.context.setsockopt(zmq.RCVHWM, _QUEUED)
+        return kc
+
+
+def _alive(pid: int | None) -> bool:
+    try:
+        return pid is not None and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _kernel_pid(km: AsyncKernelManager) -> int | None:
@@ -165,16 +391,18 @@ def _tasks_of_uid(uid: int) -> int:
     return total
 
 
-def kernel_env(scratch: Path, sandboxed: bool) -> dict[str, str]:
-    """Environment for a kernel: one BLAS thread; a private HOME when sandboxed."""
+def kernel_env(scratch: Path, sandboxed: bool, python: str = sys.executable) -> dict[str, str]:
+    """Environment for a kernel: one BLAS thread; a private HOME when sandboxed; the kernel's
+    interpreter first on PATH (``python`` in a subprocess is one the sandbox user can run)."""
     if sandboxed:
-        keep = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "SYSTEMROOT")
+        keep = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "SYSTEMROOT")
         env = {k: os.environ[k] for k in keep if k in os.environ}
         env.update(
             HOME=str(scratch),
             IPYTHONDIR=str(scratch / ".ipython"),
             MPLCONFIGDIR=str(scratch / ".matplotlib"),
             MPLBACKEND="Agg",
+            PATH=os.pathsep.join([str(Path(python).parent), env.get("PATH", os.defpath)]),
         )
     else:
         env = dict(os.environ)
@@ -190,6 +418,16 @@ def kernel_env(scratch: Path, sandboxed: bool) -> dict[str, str]:
     return env
 
 
+@dataclass
+class GuardPlan:
+    """Where the interception guard acts, by cell index in the notebook that runs: before
+    each graded test, after each locked cell (which binds the helpers it protects)."""
+
+    restore_before: list[int] = field(default_factory=list)
+    snapshot_after: list[int] = field(default_factory=list)
+    locked_names: list[str] = field(default_factory=list)
+
+
 def execute(
     nb: NotebookNode,
     limits: Limits,
@@ -197,6 +435,8 @@ def execute(
     on_cell: Callable[[dict[str, Any]], None] | None = None,
     jail: Jail | None = None,
     whole_process: bool = False,
+    python: str = sys.executable,
+    guard: GuardPlan | None = None,
 ) -> RunResult:
     """Run every code cell of nb in a fresh kernel started in cwd; errors do not stop the run.
 
@@ -204,14 +444,17 @@ def execute(
     limits.cell_timeout is interrupted and recorded as a ``CellTimeout`` error; past
     limits.timeout the kernel is killed and the rest is not run. With whole_process (a worker
     process of its own), every descendant of this process counts as the student's and is killed
-    at the end; otherwise only the kernel's tree is watched.
+    at the end; otherwise only the kernel's tree is watched. With a guard plan, the known
+    routes to fake a test's outcome are undone before each graded test (RunResult.evidence).
     """
     result = RunResult()
     runnable = copy.deepcopy(nb)
-    setup = nbformat.v4.new_code_cell(
-        _SETUP_CELL.format(limit=limits.output_kb * 1024, notice=_CAP_NOTICE)
-    )
-    runnable.cells.insert(0, setup)
+    setup = _SETUP_CELL.format(limit=limits.output_kb * 1024, notice=_CAP_NOTICE)
+    if guard is not None:
+        setup += _GUARD_SETUP.replace("__TAG__", GUARD_TAG).replace(
+            "__NAMES__", repr(sorted(set(guard.locked_names)))
+        )
+    runnable.cells.insert(0, nbformat.v4.new_code_cell(setup))
     deadline = time.monotonic() + limits.timeout
 
     def record(cell, cell_index, execute_reply):
@@ -226,20 +469,22 @@ def execute(
         remaining = max(1.0, deadline - time.monotonic() + 5)
         return int(min(limits.cell_timeout or remaining, remaining))
 
-    # The kernel's connection file and raw log: in the sandbox's own scratch directory when
-    # jailed (the sandbox user must read it), else in a private temporary directory.
+    # The connection file goes in the sandbox's scratch directory when jailed (the sandbox user
+    # must read it). The kernel's stderr goes to a file in a directory of the worker's own,
+    # read back only through the descriptor the worker opened (never a path a student controls).
     private = jail is not None and jail.scratch is not None
-    state = jail.scratch if private else Path(tempfile.mkdtemp(prefix="minigrad-run-"))
+    state = Path(tempfile.mkdtemp(prefix="minigrad-run-"))
     km = _SandboxKernelManager(kernel_name="python3")
-    km.connection_file = str(state / "kernel-connection.json")
+    km.connection_file = str((jail.scratch if private else state) / "kernel-connection.json")
     km.prefix = jail.prefix(limits, km.connection_file) if jail else []
+    km.python = python
     client = _Client(
         runnable,
         km=km,
         allow_errors=True,
         interrupt_on_timeout=True,
         timeout_func=cell_timeout,
-        startup_timeout=120,
+        startup_timeout=STARTUP_SECONDS,
         iopub_timeout=4,
         error_on_timeout={
             "ename": "CellTimeout",
@@ -249,14 +494,21 @@ def execute(
         on_cell_executed=record,
         resources={"metadata": {"path": str(cwd)}},
     )
-    watchdog = Watchdog(deadline, limits.max_procs, lambda: os.getpid(), jail)
+    watchdog = Watchdog(deadline, limits.max_procs, lambda: os.getpid(), jail, limits.memory_mb)
     if not whole_process:
         watchdog.root = lambda: _kernel_pid(km)
     watchdog.start()
-    log_path = state / "kernel.log"
-    with open(log_path, "wb") as log:
+    with open(state / "kernel.log", "w+b") as log:
+        if guard is not None:
+            client.guard = Guard(
+                log.fileno(),
+                lambda: _kernel_pid(km),
+                [i + 1 for i in guard.restore_before],  # + 1: the setup cell
+                [i + 1 for i in guard.snapshot_after],
+            )
         try:
-            client.execute(env=kernel_env(state, private), stdout=log, stderr=log)
+            home = jail.scratch if private else state
+            client.execute(env=kernel_env(home, private, python), stdout=log, stderr=log)
         except DeadKernelError:
             result.flags.append(watchdog.reason or "kernel-died")
         except CellTimeoutError:
@@ -267,33 +519,50 @@ def execute(
         finally:
             watchdog.done.set()
             watchdog.join()
-            if whole_process:
-                watchdog.kill_all()
+            watchdog.kill_all()  # nbclient's shutdown can return with the kernel still up
+        result.kernel_log = _tail(log.fileno(), KERNEL_LOG_CHARS)
     if watchdog.reason and watchdog.reason not in result.flags:
         result.flags.append(watchdog.reason)
     if client.output_capped or client.output_bytes > 2 * limits.output_kb * 1024:
         result.flags.append("output-limit")
-    result.kernel_log = _tail(log_path, 4000)
-    if not private:
-        shutil.rmtree(state, ignore_errors=True)
+    if client.guard is not None:
+        result.evidence = list(dict.fromkeys(client.guard.evidence))
+    shutil.rmtree(state, ignore_errors=True)
     return result
 
 
-def _tail(path: Path, chars: int) -> str:
-    try:
-        with open(path, "rb") as f:
-            f.seek(max(0, os.path.getsize(path) - chars))
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
+def _tail(fd: int, chars: int) -> str:
+    """The last bytes of an open file, without the guard's answers (read with pread)."""
+    size = os.fstat(fd).st_size
+    data = os.pread(fd, chars, max(0, size - chars))
+    lines = data.decode("utf-8", "replace").splitlines()
+    return "\n".join(line for line in lines if not line.startswith(GUARD_TAG))
 
 
-def make_scratch(uid: int | None, gid: int | None) -> Path:
+def make_scratch(uid: int | None, gid: int | None, prefix: str = "minigrad-grade-") -> Path:
     """A private working directory for one kernel, owned by the sandbox user if any."""
-    scratch = Path(tempfile.mkdtemp(prefix="minigrad-grade-"))
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
     if uid is not None:
         os.chown(scratch, uid, gid)
     return scratch
+
+
+def remove_files_of(uid: int, folders: tuple[str, ...] = SHARED_TMP) -> None:
+    """Delete what uid left at the top of the shared temporary folders (never following a
+    link: a symbolic link is removed itself, a folder through file descriptors)."""
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
 
 
 def run_job(job_path: str) -> None:
@@ -301,8 +570,9 @@ def run_job(job_path: str) -> None:
     job = json.loads(Path(job_path).read_text())
     limits = Limits(**job["limits"])
     uid, gid = job.get("uid"), job.get("gid")
-    scratch = make_scratch(uid, gid)
+    scratch = make_scratch(uid, gid, f"minigrad-grade-{job.get('run_id', 'x')}-")
     jail = Jail(uid=uid, gid=gid, scratch=scratch)
+    guard = GuardPlan(**job["guard"]) if job.get("guard") else None
     with open(job["records"], "a", encoding="utf-8") as out:
 
         def on_cell(entry: dict[str, Any]) -> None:
@@ -311,11 +581,19 @@ def run_job(job_path: str) -> None:
 
         try:
             nb = nbformat.reads(Path(job["notebook"]).read_text(encoding="utf-8"), as_version=4)
-            result = execute(nb, limits, scratch, on_cell, jail, whole_process=True)
+            python = job.get("python") or sys.executable
+            result = execute(nb, limits, scratch, on_cell, jail, True, python, guard)
+            if not result.cells and "Kernel didn't respond" in (result.error or ""):
+                # NOTE: the kernel's ports are picked free, then bound by the kernel: on a busy
+                # machine another process can take one in between, and the kernel hangs.
+                result = execute(nb, limits, scratch, on_cell, jail, True, python, guard)
             end = {"event": "end", **{k: v for k, v in asdict(result).items() if k != "cells"}}
         except Exception as exc:  # never lose the row: report the failure as data
             end = {"event": "end", "flags": ["error"], "error": f"{type(exc).__name__}: {exc}"}
         out.write(json.dumps(end) + "\n")
+    if uid is not None:
+        kill_uid(uid)
+        remove_files_of(uid)
     shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -327,6 +605,7 @@ def serve() -> int:
     is killed after each notebook.
     """
     set_child_subreaper()
+    os.umask(0o077)  # records and scratch files: for the grader's user only
     for line in sys.stdin:
         if line.strip():
             run_job(line.strip())

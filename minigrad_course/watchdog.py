@@ -1,6 +1,7 @@
 """Processes a student's code may start: find them, count them, kill them all.
 
-The Watchdog thread enforces a notebook's wall-clock deadline and process count. It watches
+The Watchdog thread enforces a notebook's wall-clock deadline, process count and the memory
+of the whole process tree (RLIMIT_AS bounds each process only). It watches
 either a grading worker's whole tree (the worker is a child subreaper, so even processes that
 daemonise stay its descendants) or, in-process, the kernel's tree and process group.
 """
@@ -36,6 +37,24 @@ def kill_processes(processes: list[psutil.Process]) -> None:
             process.kill()
 
 
+def living(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """The processes that are not zombies; our own zombie children are reaped on the way.
+
+    # NOTE: a killed process stays listed until its parent waits for it; counting it as alive
+    # made every kill loop run all its rounds (a second per notebook, twice as a sandbox uid).
+    """
+    alive = []
+    for process in processes:
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+            elif process.ppid() == os.getpid():
+                os.waitpid(process.pid, os.WNOHANG)
+        except (psutil.Error, ChildProcessError, OSError):
+            pass
+    return alive
+
+
 def kill_uid(uid: int, rounds: int = 20) -> None:
     """Kill every process owned by uid (a grading slot's sandbox user), until none is left."""
     for _ in range(rounds):
@@ -44,6 +63,7 @@ def kill_uid(uid: int, rounds: int = 20) -> None:
             uids = process.info.get("uids")
             if uids is not None and uid in (uids.real, uids.effective):
                 victims.append(process)
+        victims = living(victims)
         if not victims:
             return
         kill_processes(victims)
@@ -53,7 +73,7 @@ def kill_uid(uid: int, rounds: int = 20) -> None:
 def kill_descendants(pid: int, rounds: int = 20) -> None:
     """Kill pid's descendants repeatedly until none are left (a fork bomb keeps forking)."""
     for _ in range(rounds):
-        victims = descendants(pid)
+        victims = living(descendants(pid))
         if not victims:
             return
         for process in victims:
@@ -84,16 +104,40 @@ def set_child_subreaper() -> None:
         pass
 
 
+def tree_memory(procs: list[psutil.Process], limit: int) -> int:
+    """Bytes the processes use together: resident sizes, or (when those pass limit, since
+    forked children share pages) proportional set sizes, which count a shared page once."""
+    total = 0
+    for process in procs:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_info().rss
+    if total <= limit:
+        return total
+    total = 0
+    for process in procs:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_full_info().pss
+    return total
+
+
 class Watchdog(threading.Thread):
-    """Enforces the notebook's deadline and process count; kills the kernel's tree if needed."""
+    """Enforces the notebook's deadline, process count and the memory of all its processes
+    together; kills the kernel's tree if needed."""
 
     def __init__(
-        self, deadline: float, max_procs: int, root: Callable[[], int | None], jail: Jail | None
+        self,
+        deadline: float,
+        max_procs: int,
+        root: Callable[[], int | None],
+        jail: Jail | None,
+        memory_mb: int | None = None,
     ):
         """root() gives the pid whose descendants are the student's processes (None: not yet)."""
         super().__init__(daemon=True)
         self.deadline, self.max_procs, self.root, self.jail = deadline, max_procs, root, jail
+        self.memory = memory_mb * 2**20 if memory_mb else None
         self.reason: str | None = None
+        self.seen: int | None = None  # the last root seen: the kernel, once nbclient forgot it
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -103,6 +147,7 @@ class Watchdog(threading.Thread):
                 self._trip("orphaned")
                 continue
             root = self.root()
+            self.seen = root or self.seen
             procs = self.members(root) if root else []
             self._reap(procs)
             living = [p for p in procs if _is_running(p)]
@@ -110,6 +155,8 @@ class Watchdog(threading.Thread):
                 self._trip("timeout")
             elif len(living) > self.max_procs + 1:  # +1: the kernel itself, in worker mode
                 self._trip("process-limit")
+            elif self.memory and tree_memory(living, self.memory) > self.memory:
+                self._trip("memory-limit")
 
     def _trip(self, reason: str) -> None:
         self.reason = self.reason or reason
@@ -127,7 +174,7 @@ class Watchdog(threading.Thread):
 
     def kill_all(self) -> None:
         """Kill every process the student's code may own (kernel included)."""
-        root = self.root()
+        root = self.root() or self.seen
         if root == os.getpid():
             kill_descendants(root)
         elif root:
@@ -136,7 +183,7 @@ class Watchdog(threading.Thread):
                     os.killpg(root, signal.SIGKILL)
                 kill_descendants(root)
                 kill_processes([psutil.Process(root)] if psutil.pid_exists(root) else [])
-                if not group_members(root):
+                if not living(group_members(root)):
                     break
                 time.sleep(0.05)
         if self.jail is not None and self.jail.uid is not None:

@@ -4,6 +4,7 @@ errors on corrupt or truncated files."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import numpy as np
@@ -64,3 +65,71 @@ def test_corrupt_and_truncated_files_raise_clear_errors(tmp_path):
     for name in ("cut.pt", "junk.pt", "flip.pt"):
         with pytest.raises(RuntimeError, match="not a valid minigrad file or is truncated"):
             minigrad.load(tmp_path / name)
+
+
+def _crafted(path, header, entries=None):
+    """A zip in minigrad's layout with the given header and members (name -> bytes)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        text = header if isinstance(header, str) else json.dumps(header)
+        archive.writestr("minigrad.json", text, compress_type=zipfile.ZIP_DEFLATED)
+        for name, data in (entries or {}).items():
+            archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def _npy(array) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _header(tensors, tree):
+    return {"format": "minigrad", "version": 1, "tensors": tensors, "object": tree}
+
+
+F32 = {"dtype": "float32", "shape": [2], "requires_grad": False, "parameter": False}
+
+
+@pytest.mark.parametrize(
+    "attack, problem",
+    [
+        ("zip_bomb", "zip bomb|more than"),
+        ("huge_shape", "declares shape"),
+        ("deep_json", "nested deeper|not a valid"),
+        ("index_out_of_range", "out of range"),
+        ("negative_index", "out of range"),
+        ("list_for_object", "not an object|belongs"),
+        ("npy_header_lies", "does not match its header|holds"),
+    ],
+)
+def test_crafted_files_raise_clear_errors_naming_the_file(tmp_path, attack, problem):
+    """Each crafted file fails with a RuntimeError naming the file and the problem: never a
+    MemoryError, RecursionError, AttributeError, nor a silent success."""
+    path = tmp_path / f"{attack}.pt"
+    two = {"tensors/0.npy": _npy(np.zeros(2, np.float32))}
+    if attack == "zip_bomb":  # a 256 MB header in about 250 kB
+        _crafted(path, '{"format": "minigrad", "pad": "' + " " * 2**28 + '"}')
+    elif attack == "huge_shape":
+        big = {**F32, "shape": [10**6, 10**6]}
+        _crafted(path, _header([big], {"tensor": 0}), two)
+    elif attack == "deep_json":
+        text = json.dumps(_header([], None)).replace(
+            "null", '{"list": [' * 100_000 + "]}" * 100_000
+        )
+        _crafted(path, text)
+    elif attack == "index_out_of_range":
+        _crafted(path, _header([F32], {"tensor": 7}), two)
+    elif attack == "negative_index":  # [-1] would silently alias the last tensor
+        _crafted(
+            path,
+            _header([F32, F32], {"list": [{"tensor": -1}]}),
+            {**two, "tensors/1.npy": _npy(np.ones(2, np.float32))},
+        )
+    elif attack == "list_for_object":
+        _crafted(path, _header([["float32", [2]]], {"tensor": 0}), two)
+    elif attack == "npy_header_lies":  # header says 2 elements; the .npy says 10**12
+        fake = _npy(np.zeros(2, np.float32)).replace(b"(2,)", b"(1000000000000,)".ljust(4))
+        _crafted(path, _header([F32], {"tensor": 0}), {"tensors/0.npy": fake})
+    with pytest.raises(RuntimeError, match=problem) as info:
+        minigrad.load(path)
+    assert str(path) in str(info.value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -109,3 +111,26 @@ def course(tmp_path: Path) -> dict[str, Path]:
     write(solution_notebook(), solutions / f"{CHAPTER}.ipynb")
     exercises.mkdir()
     return {"root": tmp_path, "solutions": solutions, "exercises": exercises}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def grading_runtime():
+    """As root (CI), grading runs student code as sandbox uids, which cannot execute a Python
+    installed in /root: use the runtime from `make grading-runtime`, or make one for the tests
+    (hard links: seconds). Exported so that `minigrad-course grade` subprocesses find it too."""
+    if os.geteuid() != 0:
+        yield None
+        return
+    from minigrad_course.runtime import default_runtime, ensure_runtime, runtime_python
+
+    target = default_runtime()
+    if runtime_python(target) is None:
+        target = Path(tempfile.gettempdir()) / "minigrad-grading-runtime-tests"
+        ensure_runtime(target)
+    previous = os.environ.get("MINIGRAD_GRADING_RUNTIME")
+    os.environ["MINIGRAD_GRADING_RUNTIME"] = str(target)
+    yield target
+    if previous is None:
+        os.environ.pop("MINIGRAD_GRADING_RUNTIME", None)
+    else:
+        os.environ["MINIGRAD_GRADING_RUNTIME"] = previous

@@ -63,6 +63,7 @@ def test_every_submission_gets_the_right_row(graded, student):
     else:
         assert status in row["status"].split(";"), row["status"]
     assert row["max"] == sum(POINTS.values())
+    assert "suspicious" not in row["status"], row.get("evidence")  # none of them cheats
 
 
 def test_csv_has_one_row_per_student_and_a_column_per_question(graded):
@@ -105,14 +106,21 @@ def test_summary_has_pass_rates(graded):
 
 
 def test_no_student_process_survives(graded):
+    """Only this grading's workers and kernels count (kernels' scratch folders carry our pid):
+    another grading on the machine, or an earlier test's kernel, is not ours to judge."""
     time.sleep(0.5)
-    me = psutil.Process()
-    assert not me.children(recursive=True)
+    ours = f"minigrad-grade-{os.getpid()}-"
+    workers = [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if p.status() != psutil.STATUS_ZOMBIE and "minigrad_course.sandbox" in p.cmdline()
+    ]
+    assert not workers
     leftovers = [
         p
         for p in psutil.process_iter(["cmdline"])
         if "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])
-        and "minigrad-grade-" in " ".join(p.info["cmdline"] or [])
+        and ours in " ".join(p.info["cmdline"] or [])
     ]
     assert not leftovers
 
@@ -182,7 +190,7 @@ def test_changed_submission_is_regraded(tmp_path):
 def test_wrong_chapter_and_ignored_entries(tmp_path):
     solution, submissions = make_class(tmp_path, ["perfect"])
     (submissions / "notes.txt").write_text("not a student")
-    (submissions / ".hidden").mkdir()
+    (submissions / ".ipynb_checkpoints").mkdir()  # a tool's folder; a student's .name counts
     foreign = other_chapter(release(solution_notebook(), CHAPTER))
     del foreign.metadata["minigrad"]  # e.g. a notebook released by nbgrader
     write(foreign, submissions / "foreign" / f"{CHAPTER}.ipynb")
@@ -193,15 +201,17 @@ def test_wrong_chapter_and_ignored_entries(tmp_path):
 
 def test_a_student_cannot_rewrite_another_submission(tmp_path):
     """Submissions are read before any student code runs: a vandal graded first changes
-    nothing for the student graded after."""
+    nothing for the student graded after. As root the sandbox uid cannot even write there."""
     solution, submissions = make_class(tmp_path, ["perfect"])
     victim = submissions / "perfect" / f"{CHAPTER}.ipynb"
     vandal = (
-        f"open({str(victim)!r}, 'w').write('garbage')\ndata = np.arange(10.0)\nmu = data.mean()"
+        f"try:\n    open({str(victim)!r}, 'w').write('garbage')\nexcept OSError:\n    pass\n"
+        "data = np.arange(10.0)\nmu = data.mean()"
     )
     save(answered(release(solution_notebook(), CHAPTER), mean=vandal), submissions / "a_vandal")
     rows = grade(solution, submissions, GradeOptions(out=tmp_path / "g.csv", jobs=1, limits=LIMITS))
-    assert victim.read_text() == "garbage"  # the vandal did run
+    sandboxed = os.geteuid() == 0
+    assert (victim.read_text() == "garbage") != sandboxed  # the vandal did run
     assert {r["student"]: r["total"] for r in rows} == {"a_vandal": 6, "perfect": 6}
 
 
