@@ -8,7 +8,7 @@ without a GPU: the backend tests and chapter 07's exercises run CUDA code paths 
 
 from minigrad.testing.close import assert_close, plain_value
 from minigrad.testing.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from minigrad.testing.guard import assert_untampered, snapshot
+from minigrad.testing.guard import assert_untampered, seal, snapshot
 
 __all__ = [
     "GradcheckError",
@@ -17,6 +17,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "plain_value",
+    "seal",
 ]
 
 snapshot()  # NOTE: the chapter's locked setup cell imports this before any answer runs

@@ -66,6 +66,9 @@ _modules: dict[str, types.ModuleType] = {}
 _class_keys: dict[type, frozenset] = {}  # a method added to a class can shadow an inherited one
 _hooks: tuple = ()
 _problems_at_snapshot: list[str] = []
+# id(namespace) -> {name: (function, fingerprint)}: a locked cell's helpers (see seal)
+_sealed: dict[int, dict[str, tuple[object, tuple]]] = {}
+_tainted: list[str] = []
 
 
 def _watched_modules() -> list[str]:
@@ -106,9 +109,20 @@ def _foreign_code(owner_name: str, name: str, value) -> str | None:
     return None
 
 
+# Builtins the kernel itself rebinds as it runs: ipykernel sets `input` for each request.
+_VOLATILE_BUILTINS = frozenset(("input", "raw_input", "help", "exit", "quit", "display"))
+
+
+def _private(name: str) -> bool:
+    """Builtins that change as the kernel runs: `_`, `__`, `input`... (`__import__` is kept)."""
+    if name in _VOLATILE_BUILTINS:
+        return True
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
 def _record(owner, owner_name: str, namespace: dict) -> None:
     for name, value in list(namespace.items()):
-        if not _is_watched(value) or (owner_name == "builtins" and name.startswith("_")):
+        if not _is_watched(value) or (owner_name == "builtins" and _private(name)):
             continue
         _entries.append((owner, name, value, _fingerprint(value)))
         problem = _foreign_code(owner_name, name, value)
@@ -158,6 +172,12 @@ def tampering(namespace: dict | None = None) -> list[str]:
         for name, value in list(_vars(cls).items()):
             if name not in keys and _is_watched(value):
                 problems.append(f"{cls.__qualname__}.{name} was added")
+    if namespace is not None:
+        for name, (value, fingerprint) in _sealed.get(id(namespace), {}).items():
+            now = namespace.get(name, _MISSING)
+            if now is not value or _fingerprint(now) != fingerprint:
+                problems.append(f"{name} (defined in a locked cell) was redefined")
+    problems += _tainted
     if _current_hooks() != _hooks:
         problems.append("a trace, profile or monitoring hook was installed (sys.settrace...)")
     for name, module in _ALIASES.items():
@@ -165,6 +185,22 @@ def tampering(namespace: dict | None = None) -> list[str]:
         if bound is not _MISSING and module in _modules and bound is not _modules[module]:
             problems.append(f"the notebook's {name!r} is no longer the module {module}")
     return problems
+
+
+def seal(namespace: dict, *names: str) -> None:
+    """Record the helper functions a locked cell just defined, so that a test can tell when a
+    later cell redefines them (assert_untampered(namespace) checks them).
+
+    Running the same locked cell again is fine; sealing a different function under a sealed name
+    (only code in the notebook can do that) marks the kernel as tampered for good.
+    """
+    sealed = _sealed.setdefault(id(namespace), {})
+    for name in names:
+        value = namespace[name]
+        before = sealed.get(name)
+        if before is not None and _fingerprint(before[0])[:1] != _fingerprint(value)[:1]:
+            _tainted.append(f"{name} was sealed again with other code")
+        sealed[name] = (value, _fingerprint(value))
 
 
 def assert_untampered(namespace: dict | None = None) -> None:
