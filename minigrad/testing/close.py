@@ -14,6 +14,9 @@ import sys
 
 import numpy as np
 
+from minigrad.nn.parameter import Buffer, Parameter
+from minigrad.tensor import Tensor
+
 # PyTorch's defaults (torch.testing.assert_close): (rtol, atol) by dtype
 _TOLERANCES = {
     np.dtype(np.float16): (1e-3, 1e-5),
@@ -24,28 +27,27 @@ _TOLERANCES = {
 # Captured when minigrad.testing is imported (the locked setup cell, before any answer runs).
 _ndarray, _array, _float64 = np.ndarray, np.array, np.float64
 _abs = np.absolute  # a ufunc, taken before any answer ran
+# Builtins too: an answer may rebind builtins.type or AssertionError while it runs (and put them
+# back before the test cell's closing assert_untampered).
+_AssertionError, _type = AssertionError, type
+_list, _tuple, _dict, _str, _int = list, tuple, dict, str, int
 _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: what a numeric check accepts
 _NUMPY_SCALARS = frozenset(np.dtype(c).type for c in "?bBhHiIlLqQefdg")
-_BUILTIN_SCALARS = frozenset((bool, int, float, str, type(None)))
+_BUILTIN_SCALARS = frozenset((bool, int, float, str, _type(None)))
 _MAX_DEPTH = 32
-
-
-def _tensor_types() -> tuple[type, ...]:
-    from minigrad.nn.parameter import Buffer, Parameter
-    from minigrad.tensor import Tensor
-
-    return (Tensor, Parameter, Buffer)
+_TENSORS = (Tensor, Parameter, Buffer)
+_ARRAY_SLOT = Tensor.__dict__["array"]  # read directly: a subclass could shadow `array`
 
 
 def _type_name(x) -> str:
-    cls = type(x)
-    module = type.__dict__["__module__"].__get__(cls)
-    name = type.__dict__["__qualname__"].__get__(cls)
+    cls = _type(x)
+    module = _type.__dict__["__module__"].__get__(cls)
+    name = _type.__dict__["__qualname__"].__get__(cls)
     return name if module == "builtins" else f"{module}.{name}"
 
 
-def _refuse(x, what: str) -> AssertionError:
-    return AssertionError(
+def _refuse(x, what: str) -> _AssertionError:
+    return _AssertionError(
         f"{what} is a {_type_name(x)} object: checks accept only numbers, str, None, "
         "numpy.ndarray, minigrad.Tensor and lists, tuples or dicts of these, of exactly those "
         "types (not subclasses), because an object of another type can redefine how it compares"
@@ -54,32 +56,30 @@ def _refuse(x, what: str) -> AssertionError:
 
 def _device_array_to_numpy(array, what: str) -> np.ndarray:
     """A host copy of a tensor's array: a NumPy array, or the `ndarray` of the CuPy module."""
-    if type(array) is _ndarray:
+    if _type(array) is _ndarray:
         return array
     cupy = sys.modules.get("cupy")
-    if cupy is not None and type(array) is getattr(cupy, "ndarray", None):
+    if cupy is not None and _type(array) is getattr(cupy, "ndarray", None):
         host = array.get()
-        if type(host) is _ndarray:
+        if _type(host) is _ndarray:
             return host
     raise _refuse(array, f"the array inside {what}")
 
 
 def _tensor_array(t, what: str) -> np.ndarray:
     """A fresh NumPy copy of an exact minigrad tensor's data, read from its `array` slot."""
-    from minigrad.tensor import Tensor
-
-    array = Tensor.__dict__["array"].__get__(t)
+    array = _ARRAY_SLOT.__get__(t)
     return _device_array_to_numpy(array, what).copy()
 
 
 def _foreign_array(x, what: str) -> np.ndarray | None:
     """A NumPy copy of an exact torch.Tensor or CuPy array (the test suite's references)."""
     torch = sys.modules.get("torch")
-    if torch is not None and type(x) in (torch.Tensor, torch.nn.Parameter):
+    if torch is not None and _type(x) in (torch.Tensor, torch.nn.Parameter):
         host = x.detach().cpu().numpy()
-        return _array(host, copy=True) if type(host) is _ndarray else None
+        return _array(host, copy=True) if _type(host) is _ndarray else None
     cupy = sys.modules.get("cupy")
-    if cupy is not None and type(x) is getattr(cupy, "ndarray", None):
+    if cupy is not None and _type(x) is getattr(cupy, "ndarray", None):
         return _device_array_to_numpy(x, what).copy()
     return None
 
@@ -92,21 +92,21 @@ def plain_value(x, what: str = "the answer", _depth: int = 0):
     each item converted. Anything else, subclasses included, is refused: use this on an answer
     before comparing it with anything.
     """
-    cls = type(x)
+    cls = _type(x)
     if cls in _BUILTIN_SCALARS or cls in _NUMPY_SCALARS:
         return x
     if cls is _ndarray:
         if x.dtype.kind not in _NUMERIC_KINDS:
-            raise AssertionError(f"{what} is an array of dtype {x.dtype}, not of numbers")
+            raise _AssertionError(f"{what} is an array of dtype {x.dtype}, not of numbers")
         return x.copy()
-    if cls in _tensor_types():
+    if cls in _TENSORS:
         return _tensor_array(x, what)
-    if _depth < _MAX_DEPTH and cls in (list, tuple):
+    if _depth < _MAX_DEPTH and cls in (_list, _tuple):
         return cls(plain_value(item, f"{what}[{i}]", _depth + 1) for i, item in enumerate(x))
-    if _depth < _MAX_DEPTH and cls is dict:
+    if _depth < _MAX_DEPTH and cls is _dict:
         out = {}
-        for key, value in dict.items(x):
-            if type(key) not in (str, int):
+        for key, value in _dict.items(x):
+            if _type(key) not in (_str, _int):
                 raise _refuse(key, f"a key of {what}")
             out[key] = plain_value(value, f"{what}[{key!r}]", _depth + 1)
         return out
@@ -119,13 +119,13 @@ def plain_value(x, what: str = "the answer", _depth: int = 0):
 def to_numpy(x, what: str = "the value") -> np.ndarray:
     """A fresh numeric NumPy array from a number, array, tensor (any device) or list of them."""
     value = plain_value(x, what)
-    if type(value) is _ndarray:
+    if _type(value) is _ndarray:
         return value
-    if type(value) in (str, type(None), dict):
-        raise AssertionError(f"{what} is {_type_name(value)}, not a number or an array")
+    if _type(value) in (_str, _type(None), _dict):
+        raise _AssertionError(f"{what} is {_type_name(value)}, not a number or an array")
     array = _array(value)
-    if type(array) is not _ndarray or array.dtype.kind not in _NUMERIC_KINDS:
-        raise AssertionError(f"{what} does not make an array of numbers (got dtype {array.dtype})")
+    if _type(array) is not _ndarray or array.dtype.kind not in _NUMERIC_KINDS:
+        raise _AssertionError(f"{what} does not make an array of numbers (got dtype {array.dtype})")
     return array
 
 
@@ -160,9 +160,9 @@ def assert_close(
     a = to_numpy(actual, f"{prefix}the actual value")
     e = to_numpy(expected, f"{prefix}the expected value")
     if a.shape != e.shape:
-        raise AssertionError(f"{prefix}shapes differ: {a.shape} (actual) vs {e.shape} (expected)")
+        raise _AssertionError(f"{prefix}shapes differ: {a.shape} (actual) vs {e.shape} (expected)")
     if check_dtype and a.dtype != e.dtype:
-        raise AssertionError(f"{prefix}dtypes differ: {a.dtype} (actual) vs {e.dtype} (expected)")
+        raise _AssertionError(f"{prefix}dtypes differ: {a.dtype} (actual) vs {e.dtype} (expected)")
     default = _TOLERANCES.get(np.result_type(a, e), (0.0, 0.0))
     rtol = default[0] if rtol is None else float(plain_value(rtol, "rtol"))
     atol = default[1] if atol is None else float(plain_value(atol, "atol"))
@@ -174,7 +174,7 @@ def assert_close(
     diff[close] = 0
     worst = np.unravel_index(np.nanargmax(np.where(diff != diff, np.inf, diff)), diff.shape)
     bad = int((~close).sum())
-    raise AssertionError(
+    raise _AssertionError(
         f"{prefix}values are not close: {bad} of {close.size} elements differ "
         f"({100 * bad / close.size:.1f}%); the largest difference is {diff[worst]:.3g} at index "
         f"{tuple(int(i) for i in worst)}: actual {float(a64[worst])!r}, expected "

@@ -30,6 +30,7 @@ import numpy.testing  # noqa: F401
 
 # Builtins this module uses, taken before any answer ran (an answer may replace builtins).
 _isinstance, _callable, _vars, _getattr = isinstance, callable, vars, getattr
+_AssertionError = AssertionError
 
 _STDLIB = ("builtins", "math", "time", "inspect", "ast", "textwrap", "collections", "copy")
 _NUMPY = ("numpy", "numpy.testing", "numpy.linalg", "numpy.random")
@@ -216,7 +217,7 @@ def assert_untampered(namespace: dict | None = None) -> None:
     if problems:
         more = f"; and {len(problems) - 5} more" if problems[5:] else ""
         shown = "; ".join(problems[:5]) + more
-        raise AssertionError(
+        raise _AssertionError(
             "the tests cannot trust this kernel: code in the notebook replaced what they check "
             f"with ({shown}). Do not reassign library functions, modules or builtins"
         )
