@@ -74,14 +74,30 @@ def _differentiable_like(outputs):
     return [o for o in _as_tuple(outputs) if isinstance(o, Tensor) and o.array.dtype.kind == "f"]
 
 
+def _changed_inputs(inputs, before: dict, who: str) -> str | None:
+    """A description of the first input that `who` changed in place, or None.
+
+    # NOTE: a forward or backward that overwrites its inputs (with zeros, say) makes the
+    # numerical derivative, computed afterwards from those inputs, agree with a wrong gradient.
+    """
+    for i, old in before.items():
+        now = _values(inputs[i], f"input {i}")
+        same = (now == old) | ((now != now) & (old != old))
+        if now.shape != old.shape or not same.all():
+            return f"{who} changed input {i} in place; it must leave its inputs as they were"
+    return None
+
+
 def _compare(func, inputs, eps, atol, rtol, seed):
     """None if backward matches central differences, else a description of the mismatch."""
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
         raise ValueError("gradcheck: no input requires grad; pass tensors with requires_grad=True")
+    before = {i: _values(inputs[i], f"input {i}") for i in wrt}
     outputs = _differentiable(_as_tuple(func(*inputs)))
     if not outputs:
         raise GradcheckError("gradcheck: no output requires grad, so there is nothing to check")
+    changed = _changed_inputs(inputs, before, "the function")
     rng = np.random.default_rng(seed)
     weights = [rng.standard_normal(o.array.shape) for o in outputs]
     upstream = [
@@ -89,6 +105,9 @@ def _compare(func, inputs, eps, atol, rtol, seed):
         for o, w in zip(outputs, weights)
     ]
     analytical = engine.grad(outputs, [inputs[i] for i in wrt], upstream, allow_unused=True)
+    changed = changed or _changed_inputs(inputs, before, "backward")
+    if changed:
+        return changed
     numerical = _jacobian_vector(func, inputs, wrt, [w for w in weights], eps)
     for i, a, n in zip(wrt, analytical, numerical):
         a = np.zeros_like(n) if a is None else _values(a, f"the gradient of input {i}")

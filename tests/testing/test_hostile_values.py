@@ -190,3 +190,25 @@ def test_assert_untampered_raises_with_the_names():
         mp.setattr(np, "isclose", lambda *a, **k: True)
         with pytest.raises(AssertionError, match=r"numpy\.isclose"):
             assert_untampered()
+
+
+class ZeroesItsInput(Function):
+    """A wrong backward (zeros) that also zeroes the input, so that the numerical derivative
+    of x * x computed afterwards is zero too."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.array * x.array
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        x.array[...] = 0
+        return minigrad.zeros_like(gy)
+
+
+def test_gradcheck_sees_a_backward_that_overwrites_its_input():
+    x = minigrad.randn(4, dtype=minigrad.float64, requires_grad=True)
+    with pytest.raises(minigrad.testing.GradcheckError, match="changed input 0 in place"):
+        gradcheck(ZeroesItsInput.apply, (x,))
