@@ -13,6 +13,7 @@ import numpy as np
 from minigrad.autograd import engine
 from minigrad.autograd.grad_mode import state
 from minigrad.tensor import Tensor
+from minigrad.testing.close import close_mask, to_numpy
 
 
 class GradcheckError(RuntimeError):
@@ -37,9 +38,16 @@ def _to_float64(inputs) -> tuple:
 
 
 def _weighted_sum(outputs, weights) -> float:
-    return float(
-        sum((_host(o.array).astype(np.float64) * w).sum() for o, w in zip(outputs, weights))
-    )
+    total = 0.0
+    for i, (o, w) in enumerate(zip(outputs, weights)):
+        total += (_values(o, f"output {i}") * w).sum()
+    return float(total)
+
+
+def _values(t, what: str) -> np.ndarray:
+    """A float64 NumPy copy of a tensor that func or backward returned (exact types only: the
+    function under test may be a student's, returning an object that lies about its values)."""
+    return to_numpy(t, f"gradcheck: {what}").astype(np.float64)
 
 
 def _jacobian_vector(func, inputs, wrt, weights, eps):
@@ -66,8 +74,18 @@ def _differentiable_like(outputs):
     return [o for o in _as_tuple(outputs) if isinstance(o, Tensor) and o.array.dtype.kind == "f"]
 
 
-def _host(array):
-    return array if isinstance(array, np.ndarray) else array.get()
+def _changed_inputs(inputs, before: dict, who: str) -> str | None:
+    """A description of the first input that `who` changed in place, or None.
+
+    # NOTE: a forward or backward that overwrites its inputs (with zeros, say) makes the
+    # numerical derivative, computed afterwards from those inputs, agree with a wrong gradient.
+    """
+    for i, old in before.items():
+        now = _values(inputs[i], f"input {i}")
+        same = (now == old) | ((now != now) & (old != old))
+        if now.shape != old.shape or not same.all():
+            return f"{who} changed input {i} in place; it must leave its inputs as they were"
+    return None
 
 
 def _compare(func, inputs, eps, atol, rtol, seed):
@@ -75,9 +93,11 @@ def _compare(func, inputs, eps, atol, rtol, seed):
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
         raise ValueError("gradcheck: no input requires grad; pass tensors with requires_grad=True")
+    before = {i: _values(inputs[i], f"input {i}") for i in wrt}
     outputs = _differentiable(_as_tuple(func(*inputs)))
     if not outputs:
         raise GradcheckError("gradcheck: no output requires grad, so there is nothing to check")
+    changed = _changed_inputs(inputs, before, "the function")
     rng = np.random.default_rng(seed)
     weights = [rng.standard_normal(o.array.shape) for o in outputs]
     upstream = [
@@ -85,12 +105,15 @@ def _compare(func, inputs, eps, atol, rtol, seed):
         for o, w in zip(outputs, weights)
     ]
     analytical = engine.grad(outputs, [inputs[i] for i in wrt], upstream, allow_unused=True)
+    changed = changed or _changed_inputs(inputs, before, "backward")
+    if changed:
+        return changed
     numerical = _jacobian_vector(func, inputs, wrt, [w for w in weights], eps)
     for i, a, n in zip(wrt, analytical, numerical):
-        a = np.zeros_like(n) if a is None else _host(a.array).astype(np.float64)
+        a = np.zeros_like(n) if a is None else _values(a, f"the gradient of input {i}")
         if a.shape != n.shape:
             return f"input {i}: the gradient has shape {a.shape}, the input has {n.shape}"
-        close = np.isclose(a, n, rtol=rtol, atol=atol)
+        close = close_mask(a, n, rtol, atol)
         if not close.all():
             worst = np.unravel_index(np.argmax(np.abs(a - n) * ~close), a.shape)
             return (

@@ -1,0 +1,214 @@
+"""minigrad.testing against hostile answers: plain_value, assert_close, gradcheck, the guard."""
+
+from __future__ import annotations
+
+import builtins
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad.autograd import Function
+from minigrad.testing import (
+    assert_close,
+    assert_untampered,
+    gradcheck,
+    guard,
+    plain_value,
+    seal,
+)
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+    def __array__(self, dtype=None, copy=None):
+        return np.zeros(3)
+
+    def __array_ufunc__(self, *args, **kwargs):
+        return np.True_
+
+
+class LyingFloat(float):
+    def __sub__(self, other):
+        return 0.0
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+class LyingArray(np.ndarray):
+    def __eq__(self, other):
+        return True
+
+
+class LyingTensor(minigrad.Tensor):
+    @property
+    def array(self):
+        return np.arange(3.0)
+
+    @array.setter
+    def array(self, value):
+        minigrad.Tensor.__dict__["array"].__set__(self, value)
+
+    def numpy(self, *args, **kwargs):
+        return np.arange(3.0)
+
+
+class LyingList(list):
+    def __len__(self):
+        return 3
+
+
+def test_plain_value_keeps_exact_types_and_copies_arrays():
+    a = np.arange(3.0)
+    copied = plain_value(a)
+    assert type(copied) is np.ndarray and copied is not a and (copied == a).all()
+    assert plain_value(2.5) == 2.5 and plain_value(np.float32(1)) == 1
+    assert plain_value("cpu") == "cpu" and plain_value(None) is None
+    tensor = minigrad.tensor([1.0, 2.0])
+    assert type(plain_value(tensor)) is np.ndarray
+    assert type(plain_value(minigrad.nn.Parameter(tensor))) is np.ndarray
+    nested = plain_value({"a": [np.float64(1), (2, tensor)]})
+    assert type(nested["a"][1][1]) is np.ndarray
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        AlwaysEqual(),
+        LyingFloat(0.0),
+        np.zeros(3).view(LyingArray),
+        LyingTensor(np.zeros(3)),
+        LyingList([1, 2]),
+        {AlwaysEqual(): 1},
+        [1.0, AlwaysEqual()],
+        np.array([AlwaysEqual()], dtype=object),
+    ],
+    ids=["always-equal", "float", "ndarray", "tensor", "list", "dict-key", "item", "object"],
+)
+def test_hostile_values_are_refused_by_name(hostile):
+    with pytest.raises(AssertionError, match="slope_at") as info:
+        plain_value(hostile, "slope_at(2.0)")
+    assert "object" in str(info.value) or "dtype object" in str(info.value)
+    with pytest.raises(AssertionError):
+        assert_close(hostile, np.arange(3.0))
+
+
+def test_a_tensor_subclass_that_shadows_array_does_not_pass():
+    # the old assert_close read `x.array`, which this subclass answers with the expected values
+    with pytest.raises(AssertionError, match="LyingTensor"):
+        assert_close(LyingTensor(np.zeros(3)), np.arange(3.0))
+
+
+def test_assert_close_does_not_use_what_an_answer_can_replace(monkeypatch):
+    monkeypatch.setattr(np, "isclose", lambda *a, **k: np.True_)
+    monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
+    monkeypatch.setattr(builtins, "abs", lambda x: 0)
+    with pytest.raises(AssertionError, match="values are not close"):
+        assert_close(np.zeros(3), np.ones(3))
+    assert_close(np.ones(3), np.ones(3))
+
+
+class LyingBackward(Function):
+    """A backward returning a tensor whose data claims to be anything."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.array * 2
+
+    @staticmethod
+    def backward(ctx, gy):
+        return LyingTensor(np.zeros(gy.shape))
+
+
+def test_gradcheck_refuses_a_lying_gradient():
+    x = minigrad.randn(3, dtype=minigrad.float64, requires_grad=True)
+    with pytest.raises((AssertionError, minigrad.testing.GradcheckError)):
+        gradcheck(LyingBackward.apply, (x,))
+
+
+def _new_problems(patch) -> list[str]:
+    before = set(guard.tampering(globals()))
+    with pytest.MonkeyPatch.context() as mp:
+        patch(mp)
+        found = [p for p in guard.tampering(globals()) if p not in before]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("patch", "named"),
+    [
+        (lambda mp: mp.setattr(np, "allclose", lambda *a, **k: True), "numpy.allclose"),
+        (lambda mp: mp.setattr(builtins, "isinstance", lambda *a: True), "builtins.isinstance"),
+        (lambda mp: mp.setattr(minigrad.testing, "assert_close", print), "assert_close"),
+        (lambda mp: mp.setattr(minigrad, "sigmoid", minigrad.tanh), "minigrad.sigmoid"),
+        (lambda mp: mp.setattr(minigrad.optim.SGD, "step", print, raising=False), "SGD.step"),
+        (
+            lambda mp: mp.setattr(minigrad.Tensor.item, "__code__", (lambda self: 0).__code__),
+            "Tensor.item",
+        ),
+        (lambda mp: mp.setitem(sys.modules, "numpy", sys), "sys.modules['numpy']"),
+        (lambda mp: mp.setitem(globals(), "np", sys), "'np'"),
+    ],
+    ids=["np", "builtin", "helper", "reference", "method-added", "code-swapped", "module", "alias"],
+)
+def test_guard_names_what_was_replaced(patch, named):
+    problems = _new_problems(patch)
+    assert any(named in p for p in problems), problems
+
+
+def test_guard_sees_a_trace_hook_and_a_redefined_locked_helper():
+    namespace: dict = {}
+    exec("def reference(x):\n    return x + 1\n", namespace)
+    seal(namespace, "reference")
+    exec("def reference(x):\n    return x + 1\n", namespace)  # the locked cell run again
+    seal(namespace, "reference")
+    assert not [p for p in guard.tampering(namespace) if "reference" in p]
+    namespace["reference"] = lambda x: x
+    assert any("reference" in p for p in guard.tampering(namespace))
+    previous = sys.gettrace()
+    sys.settrace(lambda *a: None)
+    try:
+        assert any("trace" in p for p in guard.tampering())
+    finally:
+        sys.settrace(previous)
+
+
+def test_assert_untampered_raises_with_the_names():
+    baseline = guard.tampering()
+    if baseline:
+        pytest.skip(f"this test session changed the library already: {baseline[:3]}")
+    assert_untampered()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(np, "isclose", lambda *a, **k: True)
+        with pytest.raises(AssertionError, match=r"numpy\.isclose"):
+            assert_untampered()
+
+
+class ZeroesItsInput(Function):
+    """A wrong backward (zeros) that also zeroes the input, so that the numerical derivative
+    of x * x computed afterwards is zero too."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.array * x.array
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        x.array[...] = 0
+        return minigrad.zeros_like(gy)
+
+
+def test_gradcheck_sees_a_backward_that_overwrites_its_input():
+    x = minigrad.randn(4, dtype=minigrad.float64, requires_grad=True)
+    with pytest.raises(minigrad.testing.GradcheckError, match="changed input 0 in place"):
+        gradcheck(ZeroesItsInput.apply, (x,))
