@@ -11,11 +11,12 @@ import warnings
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import normalize_dim
-from minigrad.ops.elementwise import abs as abs_
-from minigrad.ops.elementwise import cast, clamp, exp, log, where
 from minigrad.ops.nograd import ne
 from minigrad.ops.reduce import sum as reduce_sum
+from minigrad.ops.selection import cast, clamp, where
 from minigrad.ops.shape import movedim, reshape, unsqueeze
+from minigrad.ops.unary import abs as abs_
+from minigrad.ops.unary import exp, log
 from minigrad.tensor import Tensor
 
 
