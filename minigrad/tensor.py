@@ -433,6 +433,508 @@ class Tensor:
             acc = self._accum = AccumulateGrad(self)
         return acc
 
+    # -- operators ---------------------------------------------------------------------------
+    def __getitem__(self, index):
+        return indexing_ops.getitem(self, index)
+
+    def __add__(self, other):
+        return arithmetic_ops.add(self, other)
+
+    def __radd__(self, other):
+        return arithmetic_ops.add(other, self)
+
+    def __sub__(self, other):
+        return arithmetic_ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return arithmetic_ops.sub(other, self)
+
+    def __mul__(self, other):
+        return arithmetic_ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return arithmetic_ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return arithmetic_ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return arithmetic_ops.div(other, self)
+
+    def __floordiv__(self, other):
+        return nograd_ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return nograd_ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return nograd_ops.remainder(self, other)
+
+    def __pow__(self, other):
+        return arithmetic_ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return arithmetic_ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return matmul_ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul_ops.matmul(other, self)
+
+    def __neg__(self):
+        return arithmetic_ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return unary_ops.abs(self)
+
+    def __eq__(self, other):
+        return nograd_ops.eq(self, other)
+
+    def __ne__(self, other):
+        return nograd_ops.ne(self, other)
+
+    def __lt__(self, other):
+        return nograd_ops.lt(self, other)
+
+    def __le__(self, other):
+        return nograd_ops.le(self, other)
+
+    def __gt__(self, other):
+        return nograd_ops.gt(self, other)
+
+    def __ge__(self, other):
+        return nograd_ops.ge(self, other)
+
+    def __and__(self, other):
+        return nograd_ops.logical_and(self, other)
+
+    def __or__(self, other):
+        return nograd_ops.logical_or(self, other)
+
+    def __xor__(self, other):
+        return nograd_ops.logical_xor(self, other)
+
+    def __invert__(self):
+        return nograd_ops.logical_not(self)
+
+    # -- methods that forward to ops (see minigrad/ops/ for each op and its backward) --------
+    # arithmetic (ops/arithmetic.py)
+    def add(self, other, *, alpha=1):
+        return arithmetic_ops.add(self, other, alpha)
+
+    def sub(self, other, *, alpha=1):
+        return arithmetic_ops.sub(self, other, alpha)
+
+    def mul(self, other):
+        return arithmetic_ops.mul(self, other)
+
+    def square(self):
+        return arithmetic_ops.mul(self, self)
+
+    def div(self, other, *, rounding_mode=None):
+        return arithmetic_ops.div(self, other, rounding_mode=rounding_mode)
+
+    def pow(self, exponent):
+        return arithmetic_ops.pow(self, exponent)
+
+    def neg(self):
+        return arithmetic_ops.neg(self)
+
+    def atan2(self, other):
+        return arithmetic_ops.atan2(self, other)
+
+    arctan2 = atan2
+
+    def fmod(self, other):
+        return arithmetic_ops.fmod(self, other)
+
+    def reciprocal(self):
+        return arithmetic_ops.reciprocal(self)
+
+    def lerp(self, end, weight):
+        return arithmetic_ops.lerp(self, end, weight)
+
+    # unary math (ops/unary.py)
+    def exp(self):
+        return unary_ops.exp(self)
+
+    def exp2(self):
+        return unary_ops.exp2(self)
+
+    def expm1(self):
+        return unary_ops.expm1(self)
+
+    def log(self):
+        return unary_ops.log(self)
+
+    def log2(self):
+        return unary_ops.log2(self)
+
+    def log10(self):
+        return unary_ops.log10(self)
+
+    def log1p(self):
+        return unary_ops.log1p(self)
+
+    def sqrt(self):
+        return unary_ops.sqrt(self)
+
+    def rsqrt(self):
+        return unary_ops.rsqrt(self)
+
+    def abs(self):
+        return unary_ops.abs(self)
+
+    def sign(self):
+        return unary_ops.sign(self)
+
+    def sin(self):
+        return unary_ops.sin(self)
+
+    def cos(self):
+        return unary_ops.cos(self)
+
+    def tan(self):
+        return unary_ops.tan(self)
+
+    def sinh(self):
+        return unary_ops.sinh(self)
+
+    def floor(self):
+        return unary_ops.floor(self)
+
+    def ceil(self):
+        return unary_ops.ceil(self)
+
+    def round(self):
+        return unary_ops.round(self)
+
+    def trunc(self):
+        return unary_ops.trunc(self)
+
+    fix = trunc
+
+    def frac(self):
+        return unary_ops.frac(self)
+
+    # activations (ops/activations.py; softmax and log_softmax in ops/nn.py)
+    def sigmoid(self):
+        return activations_ops.sigmoid(self)
+
+    def tanh(self):
+        return activations_ops.tanh(self)
+
+    def relu(self):
+        return activations_ops.relu(self)
+
+    @_numpy_axis
+    def softmax(self, dim):
+        return nn_ops.softmax(self, dim)
+
+    @_numpy_axis
+    def log_softmax(self, dim):
+        return nn_ops.log_softmax(self, dim)
+
+    # selection, copies (ops/selection.py)
+    def where(self, condition, other):
+        return selection_ops.where(condition, self, other)
+
+    def clamp(self, min=None, max=None):
+        return selection_ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def clamp_min(self, min):
+        return selection_ops.clamp(self, min=min)
+
+    def clamp_max(self, max):
+        return selection_ops.clamp(self, max=max)
+
+    def maximum(self, other):
+        return selection_ops.maximum(self, other)
+
+    def minimum(self, other):
+        return selection_ops.minimum(self, other)
+
+    def masked_fill(self, mask, value):
+        return selection_ops.masked_fill(self, mask, value)
+
+    def clone(self):
+        return selection_ops.clone(self)
+
+    # reductions (ops/reduce.py)
+    @_numpy_axis
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce_ops.sum(self, dim, keepdim, dtype=dtype)
+
+    @_numpy_axis
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce_ops.mean(self, dim, keepdim, dtype=dtype)
+
+    @_numpy_axis
+    def prod(self, dim=None, keepdim=False):
+        return reduce_ops.prod(self, dim, keepdim)
+
+    @_numpy_axis
+    def max(self, dim=None, keepdim=False):
+        return reduce_ops.max(self, dim, keepdim)
+
+    @_numpy_axis
+    def min(self, dim=None, keepdim=False):
+        return reduce_ops.min(self, dim, keepdim)
+
+    @_numpy_axis
+    def amax(self, dim=(), keepdim=False):
+        return reduce_ops.amax(self, dim, keepdim)
+
+    @_numpy_axis
+    def amin(self, dim=(), keepdim=False):
+        return reduce_ops.amin(self, dim, keepdim)
+
+    @_numpy_axis
+    def argmax(self, dim=None, keepdim=False):
+        return reduce_ops.argmax(self, dim, keepdim)
+
+    @_numpy_axis
+    def argmin(self, dim=None, keepdim=False):
+        return reduce_ops.argmin(self, dim, keepdim)
+
+    @_numpy_axis
+    def var(self, dim=None, *args, **kwargs):
+        return reduce_ops.var(self, dim, *args, **kwargs)
+
+    @_numpy_axis
+    def std(self, dim=None, *args, **kwargs):
+        return reduce_ops.std(self, dim, *args, **kwargs)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        return reduce_ops.norm(self, p, dim, keepdim)
+
+    @_numpy_axis
+    def cumsum(self, dim, *, dtype=None):
+        return reduce_ops.cumsum(self, dim, dtype=dtype)
+
+    @_numpy_axis
+    def cumprod(self, dim, *, dtype=None):
+        return reduce_ops.cumprod(self, dim, dtype=dtype)
+
+    @_numpy_axis
+    def logsumexp(self, dim, keepdim=False):
+        return reduce_ops.logsumexp(self, dim, keepdim)
+
+    @_numpy_axis
+    def all(self, dim=None, keepdim=False):
+        return reduce_ops.all(self, dim, keepdim)
+
+    @_numpy_axis
+    def any(self, dim=None, keepdim=False):
+        return reduce_ops.any(self, dim, keepdim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return reduce_ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return reduce_ops.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return reduce_ops.topk(self, k, dim, largest, sorted)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return reduce_ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return reduce_ops.bincount(self, weights, minlength)
+
+    # shape (ops/shape.py)
+    def expand(self, *sizes):
+        return shape_ops.expand(self, _shape_args(sizes))
+
+    def expand_as(self, other):
+        return shape_ops.expand(self, tuple(other.shape))
+
+    def broadcast_to(self, shape):
+        return shape_ops.expand(self, tuple(shape))
+
+    def reshape(self, *shape):
+        return shape_ops.reshape(self, _shape_args(shape))
+
+    def reshape_as(self, other):
+        return shape_ops.reshape(self, tuple(other.shape))
+
+    def view(self, *shape):
+        return shape_ops.view(self, _shape_args(shape))
+
+    def view_as(self, other):
+        return shape_ops.view(self, tuple(other.shape))
+
+    def contiguous(self):
+        """This tensor if its memory is row-major already, else a row-major copy."""
+        return self if self.is_contiguous() else shape_ops.contiguous(self)
+
+    def is_contiguous(self) -> bool:
+        return bool(self.array.flags.c_contiguous)
+
+    def permute(self, *dims):
+        return shape_ops.permute(self, _shape_args(dims))
+
+    def transpose(self, dim0, dim1):
+        return shape_ops.transpose(self, dim0, dim1)
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
+            )
+        return shape_ops.transpose(self, 0, -1) if self.ndim == 2 else self
+
+    @_numpy_axis
+    def squeeze(self, dim=None):
+        return shape_ops.squeeze(self, dim)
+
+    @_numpy_axis
+    def unsqueeze(self, dim):
+        return shape_ops.unsqueeze(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return shape_ops.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        return shape_ops.unflatten(self, dim, sizes)
+
+    def split(self, split_size_or_sections, dim=0):
+        return shape_ops.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return shape_ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return shape_ops.unbind(self, dim)
+
+    def repeat(self, *sizes):
+        return shape_ops.repeat(self, _shape_args(sizes))
+
+    def flip(self, dims):
+        return shape_ops.flip(self, dims)
+
+    def tril(self, diagonal=0):
+        return shape_ops.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return shape_ops.triu(self, diagonal)
+
+    # indexing (ops/indexing.py)
+    def gather(self, dim, index):
+        return indexing_ops.gather(self, dim, index)
+
+    def index_select(self, dim, index):
+        return indexing_ops.index_select(self, dim, index)
+
+    def narrow(self, dim, start, length):
+        return indexing_ops.narrow(self, dim, start, length)
+
+    def roll(self, shifts, dims=None):
+        return indexing_ops.roll(self, shifts, dims)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return indexing_ops.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        return indexing_ops.diag(self, diagonal)
+
+    def trace(self):
+        return indexing_ops.trace(self)
+
+    def nonzero(self, *, as_tuple=False):
+        return indexing_ops.nonzero(self, as_tuple=as_tuple)
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        return indexing_ops.scatter(self, dim, index, src, value=value)
+
+    def scatter_add(self, dim, index, src):
+        return indexing_ops.scatter_add(self, dim, index, src)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return indexing_ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_fill(self, dim, index, value):
+        return indexing_ops.index_fill(self, dim, index, value)
+
+    def masked_select(self, mask):
+        return indexing_ops.masked_select(self, mask)
+
+    def select(self, dim, index):
+        return indexing_ops.select(self, dim, index)
+
+    def take(self, index):
+        return indexing_ops.take(self, index)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return indexing_ops.repeat_interleave(self, repeats, dim)
+
+    # matrix products (ops/matmul.py)
+    def matmul(self, other):
+        return matmul_ops.matmul(self, other)
+
+    def mm(self, other):
+        return matmul_ops.mm(self, other)
+
+    def bmm(self, other):
+        return matmul_ops.bmm(self, other)
+
+    def dot(self, other):
+        return matmul_ops.dot(self, other)
+
+    def outer(self, vec2):
+        return matmul_ops.outer(self, vec2)
+
+    def mv(self, vec):
+        return matmul_ops.mv(self, vec)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return matmul_ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def cross(self, other, dim=None):
+        return matmul_ops.cross(self, other, dim)
+
+    # comparison and logic, no gradient (ops/nograd.py)
+    def eq(self, other):
+        return nograd_ops.eq(self, other)
+
+    def ne(self, other):
+        return nograd_ops.ne(self, other)
+
+    def lt(self, other):
+        return nograd_ops.lt(self, other)
+
+    def le(self, other):
+        return nograd_ops.le(self, other)
+
+    def gt(self, other):
+        return nograd_ops.gt(self, other)
+
+    def ge(self, other):
+        return nograd_ops.ge(self, other)
+
+    def logical_not(self):
+        return nograd_ops.logical_not(self)
+
+    def isnan(self):
+        return nograd_ops.isnan(self)
+
+    def isinf(self):
+        return nograd_ops.isinf(self)
+
+    def isfinite(self):
+        return nograd_ops.isfinite(self)
+
+    # sampling (ops/sampling.py)
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return sampling_ops.multinomial(self, num_samples, replacement, generator=generator)
+
     # -- in-place (under no_grad, or recorded on non-leaf tensors) --------------------------
     def _inplace(self, op, *args) -> Tensor:
         """Run `op(self, *args)` and write the result into this tensor's memory."""
@@ -607,498 +1109,7 @@ class Tensor:
     def __setitem__(self, index, value) -> None:
         indexing_ops.setitem(self, index, value)
 
-    # -- operators ---------------------------------------------------------------------------
-    def __getitem__(self, index):
-        return indexing_ops.getitem(self, index)
-
-    def __add__(self, other):
-        return arithmetic_ops.add(self, other)
-
-    def __radd__(self, other):
-        return arithmetic_ops.add(other, self)
-
-    def __sub__(self, other):
-        return arithmetic_ops.sub(self, other)
-
-    def __rsub__(self, other):
-        return arithmetic_ops.sub(other, self)
-
-    def __mul__(self, other):
-        return arithmetic_ops.mul(self, other)
-
-    def __rmul__(self, other):
-        return arithmetic_ops.mul(other, self)
-
-    def __truediv__(self, other):
-        return arithmetic_ops.div(self, other)
-
-    def __rtruediv__(self, other):
-        return arithmetic_ops.div(other, self)
-
-    def __floordiv__(self, other):
-        return nograd_ops.floor_divide(self, other)
-
-    def __rfloordiv__(self, other):
-        return nograd_ops.floor_divide(other, self)
-
-    def __mod__(self, other):
-        return nograd_ops.remainder(self, other)
-
-    def __pow__(self, other):
-        return arithmetic_ops.pow(self, other)
-
-    def __rpow__(self, other):
-        return arithmetic_ops.pow(other, self)
-
-    def __matmul__(self, other):
-        return matmul_ops.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return matmul_ops.matmul(other, self)
-
-    def __neg__(self):
-        return arithmetic_ops.neg(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return unary_ops.abs(self)
-
-    def __eq__(self, other):
-        return nograd_ops.eq(self, other)
-
-    def __ne__(self, other):
-        return nograd_ops.ne(self, other)
-
-    def __lt__(self, other):
-        return nograd_ops.lt(self, other)
-
-    def __le__(self, other):
-        return nograd_ops.le(self, other)
-
-    def __gt__(self, other):
-        return nograd_ops.gt(self, other)
-
-    def __ge__(self, other):
-        return nograd_ops.ge(self, other)
-
-    def __and__(self, other):
-        return nograd_ops.logical_and(self, other)
-
-    def __or__(self, other):
-        return nograd_ops.logical_or(self, other)
-
-    def __xor__(self, other):
-        return nograd_ops.logical_xor(self, other)
-
-    def __invert__(self):
-        return nograd_ops.logical_not(self)
-
-    # -- methods that forward to ops (see minigrad/ops/ for each op and its backward) --------
-    def add(self, other, *, alpha=1):
-        return arithmetic_ops.add(self, other, alpha)
-
-    def sub(self, other, *, alpha=1):
-        return arithmetic_ops.sub(self, other, alpha)
-
-    def mul(self, other):
-        return arithmetic_ops.mul(self, other)
-
-    def div(self, other, *, rounding_mode=None):
-        return arithmetic_ops.div(self, other, rounding_mode=rounding_mode)
-
-    def pow(self, exponent):
-        return arithmetic_ops.pow(self, exponent)
-
-    def neg(self):
-        return arithmetic_ops.neg(self)
-
-    def exp(self):
-        return unary_ops.exp(self)
-
-    def expm1(self):
-        return unary_ops.expm1(self)
-
-    def exp2(self):
-        return unary_ops.exp2(self)
-
-    def trunc(self):
-        return unary_ops.trunc(self)
-
-    fix = trunc
-
-    def frac(self):
-        return unary_ops.frac(self)
-
-    def lerp(self, end, weight):
-        return arithmetic_ops.lerp(self, end, weight)
-
-    def atan2(self, other):
-        return arithmetic_ops.atan2(self, other)
-
-    arctan2 = atan2
-
-    def fmod(self, other):
-        return arithmetic_ops.fmod(self, other)
-
-    def log(self):
-        return unary_ops.log(self)
-
-    def log1p(self):
-        return unary_ops.log1p(self)
-
-    def sinh(self):
-        return unary_ops.sinh(self)
-
-    def sqrt(self):
-        return unary_ops.sqrt(self)
-
-    def rsqrt(self):
-        return unary_ops.rsqrt(self)
-
-    def abs(self):
-        return unary_ops.abs(self)
-
-    def sign(self):
-        return unary_ops.sign(self)
-
-    def sin(self):
-        return unary_ops.sin(self)
-
-    def tan(self):
-        return unary_ops.tan(self)
-
-    def log2(self):
-        return unary_ops.log2(self)
-
-    def log10(self):
-        return unary_ops.log10(self)
-
-    def cos(self):
-        return unary_ops.cos(self)
-
-    def square(self):
-        return arithmetic_ops.mul(self, self)
-
-    def reciprocal(self):
-        return arithmetic_ops.reciprocal(self)
-
-    def sigmoid(self):
-        return activations_ops.sigmoid(self)
-
-    def tanh(self):
-        return activations_ops.tanh(self)
-
-    def relu(self):
-        return activations_ops.relu(self)
-
-    def clamp(self, min=None, max=None):
-        return selection_ops.clamp(self, min, max)
-
-    clip = clamp
-
-    def clamp_min(self, min):
-        return selection_ops.clamp(self, min=min)
-
-    def clamp_max(self, max):
-        return selection_ops.clamp(self, max=max)
-
-    def maximum(self, other):
-        return selection_ops.maximum(self, other)
-
-    def minimum(self, other):
-        return selection_ops.minimum(self, other)
-
-    def masked_fill(self, mask, value):
-        return selection_ops.masked_fill(self, mask, value)
-
-    def where(self, condition, other):
-        return selection_ops.where(condition, self, other)
-
-    def eq(self, other):
-        return nograd_ops.eq(self, other)
-
-    def ne(self, other):
-        return nograd_ops.ne(self, other)
-
-    def lt(self, other):
-        return nograd_ops.lt(self, other)
-
-    def le(self, other):
-        return nograd_ops.le(self, other)
-
-    def gt(self, other):
-        return nograd_ops.gt(self, other)
-
-    def ge(self, other):
-        return nograd_ops.ge(self, other)
-
-    def isnan(self):
-        return nograd_ops.isnan(self)
-
-    def isinf(self):
-        return nograd_ops.isinf(self)
-
-    def isfinite(self):
-        return nograd_ops.isfinite(self)
-
-    def logical_not(self):
-        return nograd_ops.logical_not(self)
-
-    def floor(self):
-        return unary_ops.floor(self)
-
-    def ceil(self):
-        return unary_ops.ceil(self)
-
-    def round(self):
-        return unary_ops.round(self)
-
-    @_numpy_axis
-    def sum(self, dim=None, keepdim=False, *, dtype=None):
-        return reduce_ops.sum(self, dim, keepdim, dtype=dtype)
-
-    @_numpy_axis
-    def mean(self, dim=None, keepdim=False, *, dtype=None):
-        return reduce_ops.mean(self, dim, keepdim, dtype=dtype)
-
-    @_numpy_axis
-    def prod(self, dim=None, keepdim=False):
-        return reduce_ops.prod(self, dim, keepdim)
-
-    @_numpy_axis
-    def max(self, dim=None, keepdim=False):
-        return reduce_ops.max(self, dim, keepdim)
-
-    @_numpy_axis
-    def min(self, dim=None, keepdim=False):
-        return reduce_ops.min(self, dim, keepdim)
-
-    @_numpy_axis
-    def amax(self, dim=(), keepdim=False):
-        return reduce_ops.amax(self, dim, keepdim)
-
-    @_numpy_axis
-    def amin(self, dim=(), keepdim=False):
-        return reduce_ops.amin(self, dim, keepdim)
-
-    @_numpy_axis
-    def argmax(self, dim=None, keepdim=False):
-        return reduce_ops.argmax(self, dim, keepdim)
-
-    @_numpy_axis
-    def argmin(self, dim=None, keepdim=False):
-        return reduce_ops.argmin(self, dim, keepdim)
-
-    @_numpy_axis
-    def var(self, dim=None, *args, **kwargs):
-        return reduce_ops.var(self, dim, *args, **kwargs)
-
-    @_numpy_axis
-    def std(self, dim=None, *args, **kwargs):
-        return reduce_ops.std(self, dim, *args, **kwargs)
-
-    def norm(self, p="fro", dim=None, keepdim=False):
-        return reduce_ops.norm(self, p, dim, keepdim)
-
-    @_numpy_axis
-    def cumsum(self, dim, *, dtype=None):
-        return reduce_ops.cumsum(self, dim, dtype=dtype)
-
-    @_numpy_axis
-    def cumprod(self, dim, *, dtype=None):
-        return reduce_ops.cumprod(self, dim, dtype=dtype)
-
-    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
-        return reduce_ops.unique(self, sorted, return_inverse, return_counts, dim)
-
-    def bincount(self, weights=None, minlength=0):
-        return reduce_ops.bincount(self, weights, minlength)
-
-    @_numpy_axis
-    def logsumexp(self, dim, keepdim=False):
-        return reduce_ops.logsumexp(self, dim, keepdim)
-
-    def sort(self, dim=-1, descending=False, stable=False):
-        return reduce_ops.sort(self, dim, descending, stable)
-
-    def argsort(self, dim=-1, descending=False, stable=False):
-        return reduce_ops.argsort(self, dim, descending, stable)
-
-    def topk(self, k, dim=-1, largest=True, sorted=True):
-        return reduce_ops.topk(self, k, dim, largest, sorted)
-
-    @_numpy_axis
-    def all(self, dim=None, keepdim=False):
-        return reduce_ops.all(self, dim, keepdim)
-
-    @_numpy_axis
-    def any(self, dim=None, keepdim=False):
-        return reduce_ops.any(self, dim, keepdim)
-
-    @_numpy_axis
-    def softmax(self, dim):
-        return nn_ops.softmax(self, dim)
-
-    @_numpy_axis
-    def log_softmax(self, dim):
-        return nn_ops.log_softmax(self, dim)
-
-    def reshape(self, *shape):
-        return shape_ops.reshape(self, _shape_args(shape))
-
-    def view(self, *shape):
-        return shape_ops.view(self, _shape_args(shape))
-
-    def view_as(self, other):
-        return shape_ops.view(self, tuple(other.shape))
-
-    def reshape_as(self, other):
-        return shape_ops.reshape(self, tuple(other.shape))
-
-    def transpose(self, dim0, dim1):
-        return shape_ops.transpose(self, dim0, dim1)
-
-    def t(self):
-        if self.ndim > 2:
-            raise RuntimeError(
-                f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
-            )
-        return shape_ops.transpose(self, 0, -1) if self.ndim == 2 else self
-
-    def permute(self, *dims):
-        return shape_ops.permute(self, _shape_args(dims))
-
-    @_numpy_axis
-    def squeeze(self, dim=None):
-        return shape_ops.squeeze(self, dim)
-
-    @_numpy_axis
-    def unsqueeze(self, dim):
-        return shape_ops.unsqueeze(self, dim)
-
-    def expand(self, *sizes):
-        return shape_ops.expand(self, _shape_args(sizes))
-
-    def expand_as(self, other):
-        return shape_ops.expand(self, tuple(other.shape))
-
-    def broadcast_to(self, shape):
-        return shape_ops.expand(self, tuple(shape))
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return shape_ops.flatten(self, start_dim, end_dim)
-
-    def unflatten(self, dim, sizes):
-        return shape_ops.unflatten(self, dim, sizes)
-
-    def split(self, split_size_or_sections, dim=0):
-        return shape_ops.split(self, split_size_or_sections, dim)
-
-    def chunk(self, chunks, dim=0):
-        return shape_ops.chunk(self, chunks, dim)
-
-    def unbind(self, dim=0):
-        return shape_ops.unbind(self, dim)
-
-    def repeat(self, *sizes):
-        return shape_ops.repeat(self, _shape_args(sizes))
-
-    def flip(self, dims):
-        return shape_ops.flip(self, dims)
-
-    def tril(self, diagonal=0):
-        return shape_ops.tril(self, diagonal)
-
-    def triu(self, diagonal=0):
-        return shape_ops.triu(self, diagonal)
-
-    def contiguous(self):
-        """This tensor if its memory is row-major already, else a row-major copy."""
-        return self if self.is_contiguous() else shape_ops.contiguous(self)
-
-    def is_contiguous(self) -> bool:
-        return bool(self.array.flags.c_contiguous)
-
-    def clone(self):
-        return selection_ops.clone(self)
-
-    def narrow(self, dim, start, length):
-        return indexing_ops.narrow(self, dim, start, length)
-
-    def roll(self, shifts, dims=None):
-        return indexing_ops.roll(self, shifts, dims)
-
-    def diagonal(self, offset=0, dim1=0, dim2=1):
-        return indexing_ops.diagonal(self, offset, dim1, dim2)
-
-    def diag(self, diagonal=0):
-        return indexing_ops.diag(self, diagonal)
-
-    def trace(self):
-        return indexing_ops.trace(self)
-
-    def nonzero(self, *, as_tuple=False):
-        return indexing_ops.nonzero(self, as_tuple=as_tuple)
-
-    def gather(self, dim, index):
-        return indexing_ops.gather(self, dim, index)
-
-    def index_select(self, dim, index):
-        return indexing_ops.index_select(self, dim, index)
-
-    def masked_select(self, mask):
-        return indexing_ops.masked_select(self, mask)
-
-    def scatter(self, dim, index, src=None, *, value=None):
-        return indexing_ops.scatter(self, dim, index, src, value=value)
-
-    def scatter_add(self, dim, index, src):
-        return indexing_ops.scatter_add(self, dim, index, src)
-
-    def index_add(self, dim, index, source, *, alpha=1):
-        return indexing_ops.index_add(self, dim, index, source, alpha=alpha)
-
-    def index_fill(self, dim, index, value):
-        return indexing_ops.index_fill(self, dim, index, value)
-
-    def select(self, dim, index):
-        return indexing_ops.select(self, dim, index)
-
-    def take(self, index):
-        return indexing_ops.take(self, index)
-
-    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
-        return indexing_ops.repeat_interleave(self, repeats, dim)
-
-    def multinomial(self, num_samples, replacement=False, *, generator=None):
-        return sampling_ops.multinomial(self, num_samples, replacement, generator=generator)
-
-    def cross(self, other, dim=None):
-        return matmul_ops.cross(self, other, dim)
-
-    def matmul(self, other):
-        return matmul_ops.matmul(self, other)
-
-    def mm(self, other):
-        return matmul_ops.mm(self, other)
-
-    def bmm(self, other):
-        return matmul_ops.bmm(self, other)
-
-    def mv(self, vec):
-        return matmul_ops.mv(self, vec)
-
-    def outer(self, vec2):
-        return matmul_ops.outer(self, vec2)
-
-    def dot(self, other):
-        return matmul_ops.dot(self, other)
-
-    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
-        return matmul_ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
-
+    # -- new tensors with this one's dtype and device --------------------------------------
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         return creation.tensor(
             data,
