@@ -51,11 +51,6 @@ def write_csv(path: Path, grade_ids: list[str], rows: list[dict[str, Any]]) -> N
     write_text_atomic(path, buffer.getvalue())
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")[:300] or "-"
-
-
 def feedback_markdown(result: dict[str, Any], chapter: str) -> str:
     """A student's feedback: each question, points, and why it failed."""
     lines = [

@@ -336,6 +336,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean") -> 
     return _reduce(abs_(input - target), reduction, "l1_loss")
 
 
+_BCE_LOG_MIN = -100  # PyTorch clamps each log here, so that p = 0 or 1 gives a finite loss
+
+
 def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ) -> Tensor:
@@ -346,7 +349,9 @@ def binary_cross_entropy(
             "binary_cross_entropy: all elements of input should be between 0 and 1 (pass "
             "logits to binary_cross_entropy_with_logits instead)"
         )
-    loss = -(target * clamp(log(input), min=-100) + (1 - target) * clamp(log(1 - input), min=-100))
+    log_p = clamp(log(input), min=_BCE_LOG_MIN)
+    log_not_p = clamp(log(1 - input), min=_BCE_LOG_MIN)
+    loss = -(target * log_p + (1 - target) * log_not_p)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")
