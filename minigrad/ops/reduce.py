@@ -15,7 +15,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import normalize_dim, normalize_dims
 from minigrad.ops.nograd import NoGrad
-from minigrad.ops.selection import where
+from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
 from minigrad.ops.unary import abs as abs_
 from minigrad.ops.unary import exp, sqrt
@@ -201,8 +201,6 @@ class MaxMinDim(Function):
 
 def _max_min(input, dim, keepdim, largest, op):
     if isinstance(dim, Tensor):
-        from minigrad.ops.selection import maximum, minimum
-
         return (maximum if largest else minimum)(input, dim)
     if input.array.size == 0:
         raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")

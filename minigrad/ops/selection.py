@@ -16,6 +16,7 @@ from minigrad.ops._util import (
     shape_of,
     tensor_arg,
 )
+from minigrad.ops.indexing import nonzero
 from minigrad.ops.shape import _grad_for, sum_to
 from minigrad.tensor import Tensor
 
@@ -47,8 +48,6 @@ class Where(Function):
 
 def where(condition, input=None, other=None):
     if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
-        from minigrad.ops.indexing import nonzero  # indexing imports this module
-
         return nonzero(tensor_arg(condition, None), as_tuple=True)
     cond = condition if isinstance(condition, Tensor) else tensor_arg(condition, input)
     if cond.array.dtype != np.bool_:
