@@ -201,7 +201,7 @@ def mlp_step_fn(lib_name: str, device: str, batch: int, widths: list[int], lr: f
     y = rng.integers(0, widths[-1], size=batch)
     if lib_name == "minigrad":
         import minigrad as lib
-        from minigrad.ops.elementwise import relu
+        from minigrad.ops.activations import relu
         from minigrad.ops.matmul import linear
         from minigrad.ops.nn import cross_entropy
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from minigrad.ops import reduce
+from minigrad.ops import reduce as reduce_ops
 from minigrad.tensor import Tensor
 
 
@@ -10,7 +10,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     """(sum |x|^ord)^(1/ord) over dim (all dims by default); ord may be inf."""
     if dtype is not None:
         x = x.to(dtype=dtype)
-    return reduce.norm(x, ord, dim, keepdim)
+    return reduce_ops.norm(x, ord, dim, keepdim)
 
 
 def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -88,6 +88,11 @@ def _summarized(array: np.ndarray) -> np.ndarray:
     return np.stack([_summarized(a) for a in array]) if array.ndim > 1 else array
 
 
+# PyTorch's switch to scientific notation: nonzero magnitudes spanning more than 1000x, or any
+# above 1e8, or (for non-integral values) any below 1e-4
+_SCI_SPREAD, _SCI_ABOVE, _SCI_BELOW = 1000.0, 1e8, 1e-4
+
+
 def _element_format(array: np.ndarray):
     """PyTorch's choice of element format, and the width of the widest finite nonzero value.
 
@@ -104,10 +109,10 @@ def _element_format(array: np.ndarray):
     signed = finite[finite != 0]
     nonzero = np.abs(signed)
     big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (0.0, 0.0)
-    spread = builtins.bool(nonzero.size and (big / small > 1000.0 or big > 1e8))
+    spread = builtins.bool(nonzero.size and (big / small > _SCI_SPREAD or big > _SCI_ABOVE))
     integral = np.all(finite == np.ceil(finite))
     p, sci = _PRINT["precision"], _PRINT["sci_mode"]
-    if sci if sci is not None else spread or (not integral and small < 1e-4):
+    if sci if sci is not None else spread or (not integral and small < _SCI_BELOW):
         fmt = lambda v: f"{v:.{p}e}"  # noqa: E731
     elif integral:
         fmt = lambda v: f"{v:.0f}."  # noqa: E731

@@ -262,7 +262,7 @@ class Tensor:
         if dev is not None and dev is not self._device:
             out = creation.to_device(out, dev)
         if dtype is not None and dtype.np != out.array.dtype:
-            out = elementwise.cast(out, dtype)
+            out = selection_ops.cast(out, dtype)
         if copy and out is self:
             out = self.clone()
         return out
@@ -433,222 +433,48 @@ class Tensor:
             acc = self._accum = AccumulateGrad(self)
         return acc
 
-    # -- in-place (under no_grad, or recorded on non-leaf tensors) --------------------------
-    def _inplace(self, op, *args) -> Tensor:
-        """Run `op(self, *args)` and write the result into this tensor's memory."""
-        grad_on = state.enabled and (
-            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
-        )
-        if grad_on and self._requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation. "
-                "Update weights inside a `minigrad.no_grad()` block, or use an out-of-place "
-                "operation."
-            )
-        if not grad_on:
-            out = op(self, *args)
-            _copy_into(self, out.array)
-            return self
-        # NOTE: the op sees a copy, so what it saves for backward is the value before the
-        # change; this tensor then takes the result and the op's node as its history.
-        before = Tensor._make(self.array.copy(), self._requires_grad, self.grad_fn)
-        before._output_nr = self._output_nr
-        out = op(before, *args)
-        _copy_into(self, out.array)
-        self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
-        return self
-
-    def __iadd__(self, other):
-        return self._inplace(elementwise.add, other)
-
-    def __isub__(self, other):
-        return self._inplace(elementwise.sub, other)
-
-    def __imul__(self, other):
-        return self._inplace(elementwise.mul, other)
-
-    def __itruediv__(self, other):
-        return self._inplace(elementwise.div, other)
-
-    def __ipow__(self, other):
-        return self._inplace(elementwise.pow, other)
-
-    def add_(self, other, *, alpha=1):
-        return self._inplace(elementwise.add, other, alpha)
-
-    def sub_(self, other, *, alpha=1):
-        return self._inplace(elementwise.sub, other, alpha)
-
-    def mul_(self, other):
-        return self._inplace(elementwise.mul, other)
-
-    def div_(self, other):
-        return self._inplace(elementwise.div, other)
-
-    def pow_(self, other):
-        return self._inplace(elementwise.pow, other)
-
-    def clamp_(self, min=None, max=None):
-        return self._inplace(elementwise.clamp, min, max)
-
-    def relu_(self):
-        return self._inplace(elementwise.relu)
-
-    def neg_(self):
-        return self._inplace(elementwise.neg)
-
-    def exp_(self):
-        return self._inplace(elementwise.exp)
-
-    def sqrt_(self):
-        return self._inplace(elementwise.sqrt)
-
-    def addcmul_(self, t1, t2, *, value=1):
-        return self._inplace(lambda s: s + value * t1 * t2)
-
-    def addcdiv_(self, t1, t2, *, value=1):
-        return self._inplace(lambda s: s + value * t1 / t2)
-
-    def lerp_(self, end, weight):
-        return self._inplace(elementwise.lerp, end, weight)
-
-    def abs_(self):
-        return self._inplace(elementwise.abs)
-
-    def sigmoid_(self):
-        return self._inplace(elementwise.sigmoid)
-
-    def tanh_(self):
-        return self._inplace(elementwise.tanh)
-
-    def log_(self):
-        return self._inplace(elementwise.log)
-
-    clip_ = clamp_
-
-    def scatter_(self, dim, index, src=None, *, value=None):
-        return self._inplace(indexing.scatter, dim, index, value if src is None else src)
-
-    def scatter_add_(self, dim, index, src):
-        return self._inplace(indexing.scatter_add, dim, index, src)
-
-    def index_add_(self, dim, index, source, *, alpha=1):
-        return self._inplace(lambda s: indexing.index_add(s, dim, index, source, alpha=alpha))
-
-    def index_fill_(self, dim, index, value):
-        return self._inplace(indexing.index_fill, dim, index, value)
-
-    def unsqueeze_(self, dim):
-        return self._reshape_in_place(shape_ops.unsqueeze, dim)
-
-    def squeeze_(self, dim=None):
-        return self._reshape_in_place(shape_ops.squeeze, dim)
-
-    def t_(self):
-        return self._reshape_in_place(Tensor.t)
-
-    def _reshape_in_place(self, op, *args) -> Tensor:
-        """This tensor takes the shape (and, when recorded, the history) of op(self, *args)."""
-        if state.enabled and self._requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation."
-            )
-        out = op(self, *args)
-        self.array = out.array
-        if out.grad_fn is not None:
-            self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
-        self._version += 1
-        return self
-
-    def masked_fill_(self, mask, value):
-        return self._inplace(elementwise.masked_fill, mask, value)
-
-    def copy_(self, src) -> Tensor:
-        """Copy src's values into this tensor (broadcast, cast to this dtype)."""
-        if isinstance(src, Tensor) and src._device is not self._device:
-            src = src.to(self._device)
-        return self._inplace(elementwise.copy, src)
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
-
-    def fill_(self, value) -> Tensor:
-        if state.enabled and self._requires_grad:
-            return self._inplace(elementwise.copy, value)
-        self.array[...] = value.item() if isinstance(value, Tensor) else value
-        self._version += 1
-        return self
-
-    # in-place random fills: the samplers are in ops/sampling.py
-    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
-        return sampling.normal_(self, mean, std, generator=generator)
-
-    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> Tensor:
-        return sampling.uniform_(self, a, b, generator=generator)
-
-    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
-        return sampling.bernoulli_(self, p, generator=generator)
-
-    def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
-        return sampling.random_(self, from_, to, generator=generator)
-
-    def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
-        return sampling.exponential_(self, lambd, generator=generator)
-
-    def _fill_random(self, sample, a, b, generator) -> Tensor:
-        if state.enabled and self._requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation."
-            )
-        self.array[...] = sample(self.array.shape, self._device, a, b, generator)
-        self._version += 1
-        return self
-
-    def __setitem__(self, index, value) -> None:
-        indexing.setitem(self, index, value)
-
     # -- operators ---------------------------------------------------------------------------
     def __getitem__(self, index):
-        return indexing.getitem(self, index)
+        return indexing_ops.getitem(self, index)
 
     def __add__(self, other):
-        return elementwise.add(self, other)
+        return arithmetic_ops.add(self, other)
 
     def __radd__(self, other):
-        return elementwise.add(other, self)
+        return arithmetic_ops.add(other, self)
 
     def __sub__(self, other):
-        return elementwise.sub(self, other)
+        return arithmetic_ops.sub(self, other)
 
     def __rsub__(self, other):
-        return elementwise.sub(other, self)
+        return arithmetic_ops.sub(other, self)
 
     def __mul__(self, other):
-        return elementwise.mul(self, other)
+        return arithmetic_ops.mul(self, other)
 
     def __rmul__(self, other):
-        return elementwise.mul(other, self)
+        return arithmetic_ops.mul(other, self)
 
     def __truediv__(self, other):
-        return elementwise.div(self, other)
+        return arithmetic_ops.div(self, other)
 
     def __rtruediv__(self, other):
-        return elementwise.div(other, self)
+        return arithmetic_ops.div(other, self)
 
     def __floordiv__(self, other):
-        return nograd.floor_divide(self, other)
+        return nograd_ops.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return nograd.floor_divide(other, self)
+        return nograd_ops.floor_divide(other, self)
 
     def __mod__(self, other):
-        return nograd.remainder(self, other)
+        return nograd_ops.remainder(self, other)
 
     def __pow__(self, other):
-        return elementwise.pow(self, other)
+        return arithmetic_ops.pow(self, other)
 
     def __rpow__(self, other):
-        return elementwise.pow(other, self)
+        return arithmetic_ops.pow(other, self)
 
     def __matmul__(self, other):
         return matmul_ops.matmul(self, other)
@@ -657,285 +483,153 @@ class Tensor:
         return matmul_ops.matmul(other, self)
 
     def __neg__(self):
-        return elementwise.neg(self)
+        return arithmetic_ops.neg(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return elementwise.abs(self)
+        return unary_ops.abs(self)
 
     def __eq__(self, other):
-        return nograd.eq(self, other)
+        return nograd_ops.eq(self, other)
 
     def __ne__(self, other):
-        return nograd.ne(self, other)
+        return nograd_ops.ne(self, other)
 
     def __lt__(self, other):
-        return nograd.lt(self, other)
+        return nograd_ops.lt(self, other)
 
     def __le__(self, other):
-        return nograd.le(self, other)
+        return nograd_ops.le(self, other)
 
     def __gt__(self, other):
-        return nograd.gt(self, other)
+        return nograd_ops.gt(self, other)
 
     def __ge__(self, other):
-        return nograd.ge(self, other)
+        return nograd_ops.ge(self, other)
 
     def __and__(self, other):
-        return nograd.logical_and(self, other)
+        return nograd_ops.logical_and(self, other)
 
     def __or__(self, other):
-        return nograd.logical_or(self, other)
+        return nograd_ops.logical_or(self, other)
 
     def __xor__(self, other):
-        return nograd.logical_xor(self, other)
+        return nograd_ops.logical_xor(self, other)
 
     def __invert__(self):
-        return nograd.logical_not(self)
+        return nograd_ops.logical_not(self)
 
     # -- methods that forward to ops (see minigrad/ops/ for each op and its backward) --------
+    # arithmetic (ops/arithmetic.py)
     def add(self, other, *, alpha=1):
-        return elementwise.add(self, other, alpha)
+        return arithmetic_ops.add(self, other, alpha)
 
     def sub(self, other, *, alpha=1):
-        return elementwise.sub(self, other, alpha)
+        return arithmetic_ops.sub(self, other, alpha)
 
     def mul(self, other):
-        return elementwise.mul(self, other)
+        return arithmetic_ops.mul(self, other)
+
+    def square(self):
+        return arithmetic_ops.mul(self, self)
 
     def div(self, other, *, rounding_mode=None):
-        return elementwise.div(self, other, rounding_mode=rounding_mode)
+        return arithmetic_ops.div(self, other, rounding_mode=rounding_mode)
 
     def pow(self, exponent):
-        return elementwise.pow(self, exponent)
+        return arithmetic_ops.pow(self, exponent)
 
     def neg(self):
-        return elementwise.neg(self)
-
-    def exp(self):
-        return elementwise.exp(self)
-
-    def expm1(self):
-        return elementwise.expm1(self)
-
-    def exp2(self):
-        return elementwise.exp2(self)
-
-    def trunc(self):
-        return elementwise.trunc(self)
-
-    fix = trunc
-
-    def frac(self):
-        return elementwise.frac(self)
-
-    def lerp(self, end, weight):
-        return elementwise.lerp(self, end, weight)
+        return arithmetic_ops.neg(self)
 
     def atan2(self, other):
-        return elementwise.atan2(self, other)
+        return arithmetic_ops.atan2(self, other)
 
     arctan2 = atan2
 
     def fmod(self, other):
-        return elementwise.fmod(self, other)
-
-    def log(self):
-        return elementwise.log(self)
-
-    def log1p(self):
-        return elementwise.log1p(self)
-
-    def sinh(self):
-        return elementwise.sinh(self)
-
-    def sqrt(self):
-        return elementwise.sqrt(self)
-
-    def rsqrt(self):
-        return elementwise.rsqrt(self)
-
-    def abs(self):
-        return elementwise.abs(self)
-
-    def sign(self):
-        return elementwise.sign(self)
-
-    def sin(self):
-        return elementwise.sin(self)
-
-    def tan(self):
-        return elementwise.tan(self)
-
-    def log2(self):
-        return elementwise.log2(self)
-
-    def log10(self):
-        return elementwise.log10(self)
-
-    def cos(self):
-        return elementwise.cos(self)
-
-    def square(self):
-        return elementwise.mul(self, self)
+        return arithmetic_ops.fmod(self, other)
 
     def reciprocal(self):
-        return elementwise.reciprocal(self)
+        return arithmetic_ops.reciprocal(self)
 
-    def sigmoid(self):
-        return elementwise.sigmoid(self)
+    def lerp(self, end, weight):
+        return arithmetic_ops.lerp(self, end, weight)
 
-    def tanh(self):
-        return elementwise.tanh(self)
+    # unary math (ops/unary.py)
+    def exp(self):
+        return unary_ops.exp(self)
 
-    def relu(self):
-        return elementwise.relu(self)
+    def exp2(self):
+        return unary_ops.exp2(self)
 
-    def clamp(self, min=None, max=None):
-        return elementwise.clamp(self, min, max)
+    def expm1(self):
+        return unary_ops.expm1(self)
 
-    clip = clamp
+    def log(self):
+        return unary_ops.log(self)
 
-    def clamp_min(self, min):
-        return elementwise.clamp(self, min=min)
+    def log2(self):
+        return unary_ops.log2(self)
 
-    def clamp_max(self, max):
-        return elementwise.clamp(self, max=max)
+    def log10(self):
+        return unary_ops.log10(self)
 
-    def maximum(self, other):
-        return elementwise.maximum(self, other)
+    def log1p(self):
+        return unary_ops.log1p(self)
 
-    def minimum(self, other):
-        return elementwise.minimum(self, other)
+    def sqrt(self):
+        return unary_ops.sqrt(self)
 
-    def masked_fill(self, mask, value):
-        return elementwise.masked_fill(self, mask, value)
+    def rsqrt(self):
+        return unary_ops.rsqrt(self)
 
-    def where(self, condition, other):
-        return elementwise.where(condition, self, other)
+    def abs(self):
+        return unary_ops.abs(self)
 
-    def eq(self, other):
-        return nograd.eq(self, other)
+    def sign(self):
+        return unary_ops.sign(self)
 
-    def ne(self, other):
-        return nograd.ne(self, other)
+    def sin(self):
+        return unary_ops.sin(self)
 
-    def lt(self, other):
-        return nograd.lt(self, other)
+    def cos(self):
+        return unary_ops.cos(self)
 
-    def le(self, other):
-        return nograd.le(self, other)
+    def tan(self):
+        return unary_ops.tan(self)
 
-    def gt(self, other):
-        return nograd.gt(self, other)
-
-    def ge(self, other):
-        return nograd.ge(self, other)
-
-    def isnan(self):
-        return nograd.isnan(self)
-
-    def isinf(self):
-        return nograd.isinf(self)
-
-    def isfinite(self):
-        return nograd.isfinite(self)
-
-    def logical_not(self):
-        return nograd.logical_not(self)
+    def sinh(self):
+        return unary_ops.sinh(self)
 
     def floor(self):
-        return elementwise.floor(self)
+        return unary_ops.floor(self)
 
     def ceil(self):
-        return elementwise.ceil(self)
+        return unary_ops.ceil(self)
 
     def round(self):
-        return elementwise.round(self)
+        return unary_ops.round(self)
 
-    @_numpy_axis
-    def sum(self, dim=None, keepdim=False, *, dtype=None):
-        return reduce.sum(self, dim, keepdim, dtype=dtype)
+    def trunc(self):
+        return unary_ops.trunc(self)
 
-    @_numpy_axis
-    def mean(self, dim=None, keepdim=False, *, dtype=None):
-        return reduce.mean(self, dim, keepdim, dtype=dtype)
+    fix = trunc
 
-    @_numpy_axis
-    def prod(self, dim=None, keepdim=False):
-        return reduce.prod(self, dim, keepdim)
+    def frac(self):
+        return unary_ops.frac(self)
 
-    @_numpy_axis
-    def max(self, dim=None, keepdim=False):
-        return reduce.max(self, dim, keepdim)
+    # activations (ops/activations.py; softmax and log_softmax in ops/nn.py)
+    def sigmoid(self):
+        return activations_ops.sigmoid(self)
 
-    @_numpy_axis
-    def min(self, dim=None, keepdim=False):
-        return reduce.min(self, dim, keepdim)
+    def tanh(self):
+        return activations_ops.tanh(self)
 
-    @_numpy_axis
-    def amax(self, dim=(), keepdim=False):
-        return reduce.amax(self, dim, keepdim)
-
-    @_numpy_axis
-    def amin(self, dim=(), keepdim=False):
-        return reduce.amin(self, dim, keepdim)
-
-    @_numpy_axis
-    def argmax(self, dim=None, keepdim=False):
-        return reduce.argmax(self, dim, keepdim)
-
-    @_numpy_axis
-    def argmin(self, dim=None, keepdim=False):
-        return reduce.argmin(self, dim, keepdim)
-
-    @_numpy_axis
-    def var(self, dim=None, *args, **kwargs):
-        return reduce.var(self, dim, *args, **kwargs)
-
-    @_numpy_axis
-    def std(self, dim=None, *args, **kwargs):
-        return reduce.std(self, dim, *args, **kwargs)
-
-    def norm(self, p="fro", dim=None, keepdim=False):
-        return reduce.norm(self, p, dim, keepdim)
-
-    @_numpy_axis
-    def cumsum(self, dim, *, dtype=None):
-        return reduce.cumsum(self, dim, dtype=dtype)
-
-    @_numpy_axis
-    def cumprod(self, dim, *, dtype=None):
-        return reduce.cumprod(self, dim, dtype=dtype)
-
-    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
-        return reduce.unique(self, sorted, return_inverse, return_counts, dim)
-
-    def bincount(self, weights=None, minlength=0):
-        return reduce.bincount(self, weights, minlength)
-
-    @_numpy_axis
-    def logsumexp(self, dim, keepdim=False):
-        return reduce.logsumexp(self, dim, keepdim)
-
-    def sort(self, dim=-1, descending=False, stable=False):
-        return reduce.sort(self, dim, descending, stable)
-
-    def argsort(self, dim=-1, descending=False, stable=False):
-        return reduce.argsort(self, dim, descending, stable)
-
-    def topk(self, k, dim=-1, largest=True, sorted=True):
-        return reduce.topk(self, k, dim, largest, sorted)
-
-    @_numpy_axis
-    def all(self, dim=None, keepdim=False):
-        return reduce.all(self, dim, keepdim)
-
-    @_numpy_axis
-    def any(self, dim=None, keepdim=False):
-        return reduce.any(self, dim, keepdim)
+    def relu(self):
+        return activations_ops.relu(self)
 
     @_numpy_axis
     def softmax(self, dim):
@@ -945,8 +639,131 @@ class Tensor:
     def log_softmax(self, dim):
         return nn_ops.log_softmax(self, dim)
 
+    # selection, copies (ops/selection.py)
+    def where(self, condition, other):
+        return selection_ops.where(condition, self, other)
+
+    def clamp(self, min=None, max=None):
+        return selection_ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def clamp_min(self, min):
+        return selection_ops.clamp(self, min=min)
+
+    def clamp_max(self, max):
+        return selection_ops.clamp(self, max=max)
+
+    def maximum(self, other):
+        return selection_ops.maximum(self, other)
+
+    def minimum(self, other):
+        return selection_ops.minimum(self, other)
+
+    def masked_fill(self, mask, value):
+        return selection_ops.masked_fill(self, mask, value)
+
+    def clone(self):
+        return selection_ops.clone(self)
+
+    # reductions (ops/reduce.py)
+    @_numpy_axis
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce_ops.sum(self, dim, keepdim, dtype=dtype)
+
+    @_numpy_axis
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce_ops.mean(self, dim, keepdim, dtype=dtype)
+
+    @_numpy_axis
+    def prod(self, dim=None, keepdim=False):
+        return reduce_ops.prod(self, dim, keepdim)
+
+    @_numpy_axis
+    def max(self, dim=None, keepdim=False):
+        return reduce_ops.max(self, dim, keepdim)
+
+    @_numpy_axis
+    def min(self, dim=None, keepdim=False):
+        return reduce_ops.min(self, dim, keepdim)
+
+    @_numpy_axis
+    def amax(self, dim=(), keepdim=False):
+        return reduce_ops.amax(self, dim, keepdim)
+
+    @_numpy_axis
+    def amin(self, dim=(), keepdim=False):
+        return reduce_ops.amin(self, dim, keepdim)
+
+    @_numpy_axis
+    def argmax(self, dim=None, keepdim=False):
+        return reduce_ops.argmax(self, dim, keepdim)
+
+    @_numpy_axis
+    def argmin(self, dim=None, keepdim=False):
+        return reduce_ops.argmin(self, dim, keepdim)
+
+    @_numpy_axis
+    def var(self, dim=None, *args, **kwargs):
+        return reduce_ops.var(self, dim, *args, **kwargs)
+
+    @_numpy_axis
+    def std(self, dim=None, *args, **kwargs):
+        return reduce_ops.std(self, dim, *args, **kwargs)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        return reduce_ops.norm(self, p, dim, keepdim)
+
+    @_numpy_axis
+    def cumsum(self, dim, *, dtype=None):
+        return reduce_ops.cumsum(self, dim, dtype=dtype)
+
+    @_numpy_axis
+    def cumprod(self, dim, *, dtype=None):
+        return reduce_ops.cumprod(self, dim, dtype=dtype)
+
+    @_numpy_axis
+    def logsumexp(self, dim, keepdim=False):
+        return reduce_ops.logsumexp(self, dim, keepdim)
+
+    @_numpy_axis
+    def all(self, dim=None, keepdim=False):
+        return reduce_ops.all(self, dim, keepdim)
+
+    @_numpy_axis
+    def any(self, dim=None, keepdim=False):
+        return reduce_ops.any(self, dim, keepdim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return reduce_ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return reduce_ops.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return reduce_ops.topk(self, k, dim, largest, sorted)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return reduce_ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return reduce_ops.bincount(self, weights, minlength)
+
+    # shape (ops/shape.py)
+    def expand(self, *sizes):
+        return shape_ops.expand(self, _shape_args(sizes))
+
+    def expand_as(self, other):
+        return shape_ops.expand(self, tuple(other.shape))
+
+    def broadcast_to(self, shape):
+        return shape_ops.expand(self, tuple(shape))
+
     def reshape(self, *shape):
         return shape_ops.reshape(self, _shape_args(shape))
+
+    def reshape_as(self, other):
+        return shape_ops.reshape(self, tuple(other.shape))
 
     def view(self, *shape):
         return shape_ops.view(self, _shape_args(shape))
@@ -954,8 +771,15 @@ class Tensor:
     def view_as(self, other):
         return shape_ops.view(self, tuple(other.shape))
 
-    def reshape_as(self, other):
-        return shape_ops.reshape(self, tuple(other.shape))
+    def contiguous(self):
+        """This tensor if its memory is row-major already, else a row-major copy."""
+        return self if self.is_contiguous() else shape_ops.contiguous(self)
+
+    def is_contiguous(self) -> bool:
+        return bool(self.array.flags.c_contiguous)
+
+    def permute(self, *dims):
+        return shape_ops.permute(self, _shape_args(dims))
 
     def transpose(self, dim0, dim1):
         return shape_ops.transpose(self, dim0, dim1)
@@ -967,9 +791,6 @@ class Tensor:
             )
         return shape_ops.transpose(self, 0, -1) if self.ndim == 2 else self
 
-    def permute(self, *dims):
-        return shape_ops.permute(self, _shape_args(dims))
-
     @_numpy_axis
     def squeeze(self, dim=None):
         return shape_ops.squeeze(self, dim)
@@ -977,15 +798,6 @@ class Tensor:
     @_numpy_axis
     def unsqueeze(self, dim):
         return shape_ops.unsqueeze(self, dim)
-
-    def expand(self, *sizes):
-        return shape_ops.expand(self, _shape_args(sizes))
-
-    def expand_as(self, other):
-        return shape_ops.expand(self, tuple(other.shape))
-
-    def broadcast_to(self, shape):
-        return shape_ops.expand(self, tuple(shape))
 
     def flatten(self, start_dim=0, end_dim=-1):
         return shape_ops.flatten(self, start_dim, end_dim)
@@ -1014,70 +826,56 @@ class Tensor:
     def triu(self, diagonal=0):
         return shape_ops.triu(self, diagonal)
 
-    def contiguous(self):
-        """This tensor if its memory is row-major already, else a row-major copy."""
-        return self if self.is_contiguous() else shape_ops.contiguous(self)
-
-    def is_contiguous(self) -> bool:
-        return bool(self.array.flags.c_contiguous)
-
-    def clone(self):
-        return elementwise.clone(self)
-
-    def narrow(self, dim, start, length):
-        return indexing.narrow(self, dim, start, length)
-
-    def roll(self, shifts, dims=None):
-        return indexing.roll(self, shifts, dims)
-
-    def diagonal(self, offset=0, dim1=0, dim2=1):
-        return indexing.diagonal(self, offset, dim1, dim2)
-
-    def diag(self, diagonal=0):
-        return indexing.diag(self, diagonal)
-
-    def trace(self):
-        return indexing.trace(self)
-
-    def nonzero(self, *, as_tuple=False):
-        return indexing.nonzero(self, as_tuple=as_tuple)
-
+    # indexing (ops/indexing.py)
     def gather(self, dim, index):
-        return indexing.gather(self, dim, index)
+        return indexing_ops.gather(self, dim, index)
 
     def index_select(self, dim, index):
-        return indexing.index_select(self, dim, index)
+        return indexing_ops.index_select(self, dim, index)
 
-    def masked_select(self, mask):
-        return indexing.masked_select(self, mask)
+    def narrow(self, dim, start, length):
+        return indexing_ops.narrow(self, dim, start, length)
+
+    def roll(self, shifts, dims=None):
+        return indexing_ops.roll(self, shifts, dims)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return indexing_ops.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        return indexing_ops.diag(self, diagonal)
+
+    def trace(self):
+        return indexing_ops.trace(self)
+
+    def nonzero(self, *, as_tuple=False):
+        return indexing_ops.nonzero(self, as_tuple=as_tuple)
 
     def scatter(self, dim, index, src=None, *, value=None):
-        return indexing.scatter(self, dim, index, src, value=value)
+        return indexing_ops.scatter(self, dim, index, src, value=value)
 
     def scatter_add(self, dim, index, src):
-        return indexing.scatter_add(self, dim, index, src)
+        return indexing_ops.scatter_add(self, dim, index, src)
 
     def index_add(self, dim, index, source, *, alpha=1):
-        return indexing.index_add(self, dim, index, source, alpha=alpha)
+        return indexing_ops.index_add(self, dim, index, source, alpha=alpha)
 
     def index_fill(self, dim, index, value):
-        return indexing.index_fill(self, dim, index, value)
+        return indexing_ops.index_fill(self, dim, index, value)
+
+    def masked_select(self, mask):
+        return indexing_ops.masked_select(self, mask)
 
     def select(self, dim, index):
-        return indexing.select(self, dim, index)
+        return indexing_ops.select(self, dim, index)
 
     def take(self, index):
-        return indexing.take(self, index)
+        return indexing_ops.take(self, index)
 
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
-        return indexing.repeat_interleave(self, repeats, dim)
+        return indexing_ops.repeat_interleave(self, repeats, dim)
 
-    def multinomial(self, num_samples, replacement=False, *, generator=None):
-        return sampling.multinomial(self, num_samples, replacement, generator=generator)
-
-    def cross(self, other, dim=None):
-        return matmul_ops.cross(self, other, dim)
-
+    # matrix products (ops/matmul.py)
     def matmul(self, other):
         return matmul_ops.matmul(self, other)
 
@@ -1087,18 +885,231 @@ class Tensor:
     def bmm(self, other):
         return matmul_ops.bmm(self, other)
 
-    def mv(self, vec):
-        return matmul_ops.mv(self, vec)
+    def dot(self, other):
+        return matmul_ops.dot(self, other)
 
     def outer(self, vec2):
         return matmul_ops.outer(self, vec2)
 
-    def dot(self, other):
-        return matmul_ops.dot(self, other)
+    def mv(self, vec):
+        return matmul_ops.mv(self, vec)
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return matmul_ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
+    def cross(self, other, dim=None):
+        return matmul_ops.cross(self, other, dim)
+
+    # comparison and logic, no gradient (ops/nograd.py)
+    def eq(self, other):
+        return nograd_ops.eq(self, other)
+
+    def ne(self, other):
+        return nograd_ops.ne(self, other)
+
+    def lt(self, other):
+        return nograd_ops.lt(self, other)
+
+    def le(self, other):
+        return nograd_ops.le(self, other)
+
+    def gt(self, other):
+        return nograd_ops.gt(self, other)
+
+    def ge(self, other):
+        return nograd_ops.ge(self, other)
+
+    def logical_not(self):
+        return nograd_ops.logical_not(self)
+
+    def isnan(self):
+        return nograd_ops.isnan(self)
+
+    def isinf(self):
+        return nograd_ops.isinf(self)
+
+    def isfinite(self):
+        return nograd_ops.isfinite(self)
+
+    # sampling (ops/sampling.py)
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return sampling_ops.multinomial(self, num_samples, replacement, generator=generator)
+
+    # -- in-place (under no_grad, or recorded on non-leaf tensors) --------------------------
+    def _inplace(self, op, *args) -> Tensor:
+        """Run `op(self, *args)` and write the result into this tensor's memory."""
+        grad_on = state.enabled and (
+            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        )
+        if grad_on and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation. "
+                "Update weights inside a `minigrad.no_grad()` block, or use an out-of-place "
+                "operation."
+            )
+        if not grad_on:
+            out = op(self, *args)
+            _copy_into(self, out.array)
+            return self
+        # NOTE: the op sees a copy, so what it saves for backward is the value before the
+        # change; this tensor then takes the result and the op's node as its history.
+        before = Tensor._make(self.array.copy(), self._requires_grad, self.grad_fn)
+        before._output_nr = self._output_nr
+        out = op(before, *args)
+        _copy_into(self, out.array)
+        self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(arithmetic_ops.add, other)
+
+    def __isub__(self, other):
+        return self._inplace(arithmetic_ops.sub, other)
+
+    def __imul__(self, other):
+        return self._inplace(arithmetic_ops.mul, other)
+
+    def __itruediv__(self, other):
+        return self._inplace(arithmetic_ops.div, other)
+
+    def __ipow__(self, other):
+        return self._inplace(arithmetic_ops.pow, other)
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace(arithmetic_ops.add, other, alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace(arithmetic_ops.sub, other, alpha)
+
+    def mul_(self, other):
+        return self._inplace(arithmetic_ops.mul, other)
+
+    def div_(self, other):
+        return self._inplace(arithmetic_ops.div, other)
+
+    def pow_(self, other):
+        return self._inplace(arithmetic_ops.pow, other)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(selection_ops.clamp, min, max)
+
+    def relu_(self):
+        return self._inplace(activations_ops.relu)
+
+    def neg_(self):
+        return self._inplace(arithmetic_ops.neg)
+
+    def exp_(self):
+        return self._inplace(unary_ops.exp)
+
+    def sqrt_(self):
+        return self._inplace(unary_ops.sqrt)
+
+    def addcmul_(self, t1, t2, *, value=1):
+        return self._inplace(lambda s: s + value * t1 * t2)
+
+    def addcdiv_(self, t1, t2, *, value=1):
+        return self._inplace(lambda s: s + value * t1 / t2)
+
+    def lerp_(self, end, weight):
+        return self._inplace(arithmetic_ops.lerp, end, weight)
+
+    def abs_(self):
+        return self._inplace(unary_ops.abs)
+
+    def sigmoid_(self):
+        return self._inplace(activations_ops.sigmoid)
+
+    def tanh_(self):
+        return self._inplace(activations_ops.tanh)
+
+    def log_(self):
+        return self._inplace(unary_ops.log)
+
+    clip_ = clamp_
+
+    def scatter_(self, dim, index, src=None, *, value=None):
+        return self._inplace(indexing_ops.scatter, dim, index, value if src is None else src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(indexing_ops.scatter_add, dim, index, src)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._inplace(lambda s: indexing_ops.index_add(s, dim, index, source, alpha=alpha))
+
+    def index_fill_(self, dim, index, value):
+        return self._inplace(indexing_ops.index_fill, dim, index, value)
+
+    def unsqueeze_(self, dim):
+        return self._reshape_in_place(shape_ops.unsqueeze, dim)
+
+    def squeeze_(self, dim=None):
+        return self._reshape_in_place(shape_ops.squeeze, dim)
+
+    def t_(self):
+        return self._reshape_in_place(Tensor.t)
+
+    def _reshape_in_place(self, op, *args) -> Tensor:
+        """This tensor takes the shape (and, when recorded, the history) of op(self, *args)."""
+        if state.enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        out = op(self, *args)
+        self.array = out.array
+        if out.grad_fn is not None:
+            self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+        self._version += 1
+        return self
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(selection_ops.masked_fill, mask, value)
+
+    def copy_(self, src) -> Tensor:
+        """Copy src's values into this tensor (broadcast, cast to this dtype)."""
+        if isinstance(src, Tensor) and src._device is not self._device:
+            src = src.to(self._device)
+        return self._inplace(selection_ops.copy, src)
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value) -> Tensor:
+        if state.enabled and self._requires_grad:
+            return self._inplace(selection_ops.copy, value)
+        self.array[...] = value.item() if isinstance(value, Tensor) else value
+        self._version += 1
+        return self
+
+    # in-place random fills: the samplers are in ops/sampling.py
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
+        return sampling_ops.normal_(self, mean, std, generator=generator)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> Tensor:
+        return sampling_ops.uniform_(self, a, b, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        return sampling_ops.bernoulli_(self, p, generator=generator)
+
+    def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+        return sampling_ops.random_(self, from_, to, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
+        return sampling_ops.exponential_(self, lambd, generator=generator)
+
+    def _fill_random(self, sample, a, b, generator) -> Tensor:
+        if state.enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        self.array[...] = sample(self.array.shape, self._device, a, b, generator)
+        self._version += 1
+        return self
+
+    def __setitem__(self, index, value) -> None:
+        indexing_ops.setitem(self, index, value)
+
+    # -- new tensors with this one's dtype and device --------------------------------------
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         return creation.tensor(
             data,
@@ -1249,7 +1260,14 @@ from minigrad import creation, printing  # noqa: E402
 from minigrad.autograd import engine  # noqa: E402
 from minigrad.autograd.function import AccumulateGrad  # noqa: E402
 from minigrad.autograd.grad_mode import state  # noqa: E402
-from minigrad.ops import elementwise, indexing, nograd, reduce, sampling  # noqa: E402
+from minigrad.ops import activations as activations_ops  # noqa: E402
+from minigrad.ops import arithmetic as arithmetic_ops  # noqa: E402
+from minigrad.ops import indexing as indexing_ops  # noqa: E402
 from minigrad.ops import matmul as matmul_ops  # noqa: E402
 from minigrad.ops import nn as nn_ops  # noqa: E402
+from minigrad.ops import nograd as nograd_ops  # noqa: E402
+from minigrad.ops import reduce as reduce_ops  # noqa: E402
+from minigrad.ops import sampling as sampling_ops  # noqa: E402
+from minigrad.ops import selection as selection_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402
+from minigrad.ops import unary as unary_ops  # noqa: E402

@@ -226,8 +226,3 @@ def strip_marker_lines(source: str, begin: re.Pattern[str], end: re.Pattern[str]
     """Keep every line except the marker lines themselves (used to inject hidden tests)."""
     kept = [line for line in source.splitlines() if not (begin.match(line) or end.match(line))]
     return "\n".join(kept)
-
-
-def code_stub_source(indent: str = "") -> str:
-    """The stub that replaces a code answer."""
-    return "\n".join(indent + line for line in CODE_STUB)

@@ -69,11 +69,6 @@ def write_csv(path: Path, grade_ids: list[str], rows: list[dict[str, Any]]) -> N
     write_text_atomic(path, buffer.getvalue())
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")[:300] or "-"
-
-
 def feedback_markdown(result: dict[str, Any], chapter: str) -> str:
     """A student's feedback: each question, points, and why it failed."""
     lines = [
@@ -102,6 +97,11 @@ def feedback_markdown(result: dict[str, Any], chapter: str) -> str:
 def write_feedback(path: Path, result: dict[str, Any], chapter: str) -> None:
     """Write one student's feedback file (Markdown)."""
     write_text_atomic(path, feedback_markdown(result, chapter))
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")[:300] or "-"
 
 
 def write_summary(path: Path, chapter: str, questions: list, rows: list[dict[str, Any]]) -> None:

@@ -7,8 +7,8 @@ import math
 
 from minigrad import dtypes
 from minigrad.creation import ones, zeros
-from minigrad.ops.elementwise import where
 from minigrad.ops.nn import dropout
+from minigrad.ops.selection import where
 from minigrad.tensor import Tensor
 
 

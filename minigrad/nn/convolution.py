@@ -11,7 +11,7 @@ import numpy as np
 
 from minigrad.autograd import no_grad
 from minigrad.creation import tensor
-from minigrad.ops import conv as _conv
+from minigrad.ops import conv as conv_ops
 from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _pair
 from minigrad.tensor import Tensor
 
@@ -39,8 +39,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     batched matmul: (N, g, Ho*Wo, K) @ (g, K, O/g).
     """
     if groups == 1:
-        return _conv.conv2d(input, weight, bias, stride, padding, dilation)
-    x, unbatched = _conv._batched(input, "conv2d", "")
+        return conv_ops.conv2d(input, weight, bias, stride, padding, dilation)
+    x, unbatched = conv_ops._batched(input, "conv2d", "")
     n, c, h, w = x.shape
     out_channels, per_group = weight.shape[0], weight.shape[1]
     _check_groups("conv2d", c, out_channels, groups)
@@ -50,7 +50,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
             f"{tuple(weight.shape)} with groups={groups} expects {per_group * groups}"
         )
     if padding == "same":
-        padding = _conv._same_padding("conv2d", weight.shape, dilation)
+        padding = conv_ops._same_padding("conv2d", weight.shape, dilation)
     if padding == "valid":
         padding = 0
     geom = Geometry.make("conv2d", weight.shape[2:], stride, padding, dilation)
@@ -103,7 +103,7 @@ def conv_transpose2d(
     Each input pixel times the filters gives a (kh, kw, O) patch (one matmul); col2im adds the
     patches onto the output at stride s, as conv2d's backward does.
     """
-    x, unbatched = _conv._batched(input, "conv_transpose2d", "")
+    x, unbatched = conv_ops._batched(input, "conv_transpose2d", "")
     n, c, h, w = x.shape
     if weight.ndim != 4 or weight.shape[0] != c:
         raise RuntimeError(
@@ -170,7 +170,7 @@ def max_pool1d(
     (N, C, Lo) [, indices into L]"""
     x = _pool1d_input("max_pool1d", input)
     stride = _pool1d_stride("max_pool1d", stride)
-    out = _conv.max_pool2d(
+    out = conv_ops.max_pool2d(
         x,
         (1, _single(kernel_size, "kernel_size", "max_pool1d")),
         stride,
@@ -188,7 +188,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     """Mean over windows of kernel_size along L. (N, C, L) -> (N, C, Lo)"""
     x = _pool1d_input("avg_pool1d", input)
     stride = _pool1d_stride("avg_pool1d", stride)
-    y = _conv.avg_pool2d(
+    y = conv_ops.avg_pool2d(
         x,
         (1, _single(kernel_size, "kernel_size", "avg_pool1d")),
         stride,

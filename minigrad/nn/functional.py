@@ -25,9 +25,9 @@ from minigrad.nn.convolution import (
     max_pool1d,
 )
 from minigrad.nn.resampling import interpolate, pad
-from minigrad.ops import elementwise
+from minigrad.ops import activations as activations_ops
+from minigrad.ops.activations import gelu, sigmoid, silu, softplus, tanh
 from minigrad.ops.conv import avg_pool2d, max_pool2d
-from minigrad.ops.elementwise import exp, gelu, sigmoid, silu, softplus, tanh, where
 from minigrad.ops.indexing import one_hot
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import (
@@ -44,7 +44,9 @@ from minigrad.ops.nn import (
     softmax,
 )
 from minigrad.ops.norm import batch_norm, layer_norm
+from minigrad.ops.selection import where
 from minigrad.ops.shape import flatten
+from minigrad.ops.unary import exp
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -105,11 +107,11 @@ __all__ = [
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0); `inplace` is accepted for PyTorch code and gives a new tensor."""
-    return elementwise.relu(input)
+    return activations_ops.relu(input)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return elementwise.leaky_relu(input, negative_slope)
+    return activations_ops.leaky_relu(input, negative_slope)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):

@@ -11,11 +11,12 @@ import warnings
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import normalize_dim
-from minigrad.ops.elementwise import abs as abs_
-from minigrad.ops.elementwise import cast, clamp, exp, log, where
 from minigrad.ops.nograd import ne
 from minigrad.ops.reduce import sum as reduce_sum
+from minigrad.ops.selection import cast, clamp, where
 from minigrad.ops.shape import movedim, reshape, unsqueeze
+from minigrad.ops.unary import abs as abs_
+from minigrad.ops.unary import exp, log
 from minigrad.tensor import Tensor
 
 
@@ -335,6 +336,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean") -> 
     return _reduce(abs_(input - target), reduction, "l1_loss")
 
 
+_BCE_LOG_MIN = -100  # PyTorch clamps each log here, so that p = 0 or 1 gives a finite loss
+
+
 def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ) -> Tensor:
@@ -345,7 +349,9 @@ def binary_cross_entropy(
             "binary_cross_entropy: all elements of input should be between 0 and 1 (pass "
             "logits to binary_cross_entropy_with_logits instead)"
         )
-    loss = -(target * clamp(log(input), min=-100) + (1 - target) * clamp(log(1 - input), min=-100))
+    log_p = clamp(log(input), min=_BCE_LOG_MIN)
+    log_not_p = clamp(log(1 - input), min=_BCE_LOG_MIN)
+    loss = -(target * log_p + (1 - target) * log_not_p)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops.elementwise import rsqrt
 from minigrad.ops.reduce import mean, var
 from minigrad.ops.shape import reshape
+from minigrad.ops.unary import rsqrt
 from minigrad.tensor import Tensor
 
 

@@ -14,10 +14,11 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import normalize_dim, normalize_dims
-from minigrad.ops.elementwise import abs as abs_
-from minigrad.ops.elementwise import exp, sqrt, where
 from minigrad.ops.nograd import NoGrad
+from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
+from minigrad.ops.unary import abs as abs_
+from minigrad.ops.unary import exp, sqrt
 from minigrad.tensor import Tensor
 
 
@@ -200,8 +201,6 @@ class MaxMinDim(Function):
 
 def _max_min(input, dim, keepdim, largest, op):
     if isinstance(dim, Tensor):
-        from minigrad.ops.elementwise import maximum, minimum
-
         return (maximum if largest else minimum)(input, dim)
     if input.array.size == 0:
         raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")

@@ -40,6 +40,11 @@ def sum_to(x: Tensor, shape) -> Tensor:
     return SumTo.apply(x, tuple(shape))
 
 
+def _grad_for(ctx, i, g, shape):
+    """The gradient for input i, summed to its shape, or None if it needs none."""
+    return sum_to(g, shape) if ctx.needs_input_grad[i] else None
+
+
 class Expand(Function):
     """Broadcast x to `shape` without copying; backward sums back. (*) -> shape"""
 

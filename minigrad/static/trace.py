@@ -21,8 +21,8 @@ from minigrad import dtypes
 from minigrad.autograd.function import _wrap
 from minigrad.autograd.grad_mode import no_grad, state
 from minigrad.backend import device as Device
-from minigrad.ops import elementwise as E
 from minigrad.ops import indexing as IX
+from minigrad.ops import selection as E
 from minigrad.ops.conv import Geometry
 from minigrad.static.builder import Builder
 from minigrad.static.graph import Const, Graph, Node, Ref

@@ -121,9 +121,9 @@ def plant_in_narrative(root):
 
 
 def plant_in_engine(root):
-    with open(root / "minigrad" / "ops" / "elementwise.py", "a") as f:
+    with open(root / "minigrad" / "ops" / "activations.py", "a") as f:
         f.write("\n\ndef _relu(x):\n    return np.maximum(x, 0)\n")
-    return "minigrad/ops/elementwise.py: answer line of 03_tiny.ipynb cell 3 ('relu')"
+    return "minigrad/ops/activations.py: answer line of 03_tiny.ipynb cell 3 ('relu')"
 
 
 def plant_in_zip(root):

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import numpy as np
 
 import minigrad
-from minigrad.ops import conv, elementwise, indexing, matmul, nn, norm
+from minigrad.ops import activations, conv, indexing, matmul, nn, norm
 
 
 @dataclass
@@ -40,13 +40,13 @@ class Case:
 
 # minigrad's functional namespace, named as torch.nn.functional (nn is built on these ops)
 F = SimpleNamespace(
-    relu=elementwise.relu,
-    leaky_relu=elementwise.leaky_relu,
-    gelu=elementwise.gelu,
-    softplus=elementwise.softplus,
-    silu=elementwise.silu,
-    sigmoid=elementwise.sigmoid,
-    tanh=elementwise.tanh,
+    relu=activations.relu,
+    leaky_relu=activations.leaky_relu,
+    gelu=activations.gelu,
+    softplus=activations.softplus,
+    silu=activations.silu,
+    sigmoid=activations.sigmoid,
+    tanh=activations.tanh,
     linear=matmul.linear,
     softmax=nn.softmax,
     log_softmax=nn.log_softmax,

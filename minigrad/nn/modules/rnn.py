@@ -16,7 +16,7 @@ from minigrad.creation import empty, zeros
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.elementwise import relu, sigmoid, tanh
+from minigrad.ops.activations import relu, sigmoid, tanh
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import dropout
 from minigrad.ops.shape import cat, transpose, unsqueeze

@@ -8,6 +8,8 @@ import numpy as np
 
 from minigrad.tensor import Tensor
 
+_NORM_EPS = 1e-6  # added to the total norm before dividing, as PyTorch does
+
 
 def _grads(parameters) -> list:
     if isinstance(parameters, Tensor):
@@ -48,7 +50,7 @@ def clip_grad_norm_(
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if not grads:
         return total
-    scale = min(float(max_norm) / (float(total.array) + 1e-6), 1.0)
+    scale = min(float(max_norm) / (float(total.array) + _NORM_EPS), 1.0)
     for g in grads:
         g.array *= g.array.dtype.type(scale)
         g._version += 1

@@ -1,0 +1,174 @@
+"""Activations: sigmoid, silu, tanh, relu, leaky_relu, gelu, softplus. (*) -> (*)"""
+
+from __future__ import annotations
+
+import math
+
+from minigrad.autograd.function import Function
+from minigrad.ops._util import as_float_array
+from minigrad.ops.selection import where
+from minigrad.ops.unary import erf, exp
+from minigrad.tensor import Tensor
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x)); saves y; dy/dx = y * (1 - y). (*) -> (*)"""
+
+    op_name = "sigmoid"
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = x.device.xp
+        array = as_float_array(x)
+        # NOTE: exp of a large positive number overflows; this form only exponentiates -|x|.
+        e = xp.exp(-xp.abs(array))
+        y = Tensor._make(xp.where(array >= 0, 1 / (1 + e), e / (1 + e)).astype(array.dtype))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * y * (1 - y)
+
+
+def sigmoid(input):
+    return Sigmoid.apply(input)
+
+
+def silu(input):
+    return input * Sigmoid.apply(input)
+
+
+class Tanh(Function):
+    """y = tanh(x); saves y; dy/dx = 1 - y^2. (*) -> (*)"""
+
+    op_name = "tanh"
+    ufunc, cuda = "tanh", "tanh({a})"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = Tensor._make(x.device.xp.tanh(as_float_array(x)))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (1 - y * y)
+
+
+def tanh(input):
+    return Tanh.apply(input)
+
+
+class Relu(Function):
+    """y = max(x, 0); saves y; dy/dx = 1 where y > 0. (*) -> (*)"""
+
+    op_name = "relu"
+    ufunc, cuda = "maximum", "max({a}, ({T})0)"
+    ufunc_extra = (0,)
+
+    @staticmethod
+    def forward(ctx, x):
+        y = Tensor._make(x.device.xp.maximum(x.array, x.array.dtype.type(0)))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (y > 0)
+
+
+def relu(input):
+    return Relu.apply(input)
+
+
+class LeakyRelu(Function):
+    """y = x if x > 0 else slope * x. (*) -> (*)"""
+
+    op_name = "leaky_relu"
+
+    @staticmethod
+    def forward(ctx, x, slope=0.01):
+        array = x.array
+        ctx.scale = x.device.xp.where(array > 0, 1.0, slope).astype(array.dtype)
+        return array * ctx.scale
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * Tensor._make(ctx.scale), None
+
+
+def leaky_relu(input, negative_slope=0.01):
+    return LeakyRelu.apply(input, negative_slope)
+
+
+class Gelu(Function):
+    """y = x * Phi(x) (exact, with erf) or its tanh approximation. (*) -> (*)"""
+
+    op_name = "gelu"
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        return _gelu_terms(x, approximate)[0].array
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * _gelu_terms(x, ctx.approximate)[1], None
+
+
+def gelu(input, approximate="none"):
+    return Gelu.apply(input, approximate)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+_GELU_CUBIC = 0.044715  # the tanh approximation: tanh(sqrt(2/pi) (x + 0.044715 x^3))
+
+
+def _gelu_terms(x, approximate):
+    """(gelu(x), d gelu / dx), written with differentiable ops."""
+    if approximate == "tanh":
+        inner = _SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)
+        t = tanh(inner)
+        y = 0.5 * x * (1 + t)
+        dinner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
+        return y, 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner
+    cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+    pdf = exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+    return x * cdf, cdf + x * pdf
+
+
+class Softplus(Function):
+    """y = log(1 + exp(beta x)) / beta (linear above threshold); dy/dx = sigmoid(beta x)."""
+
+    op_name = "softplus"
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        xp = x.device.xp
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        array = as_float_array(x)
+        z = array * beta
+        soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
+        # NOTE: NumPy 1.26 makes a 0-d float32 array times a Python float a float64 scalar
+        return xp.where(z > threshold, array, soft).astype(array.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        z = x * ctx.beta
+        return gy * where(z > ctx.threshold, 1.0, sigmoid(z)), None, None
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return Softplus.apply(input, beta, threshold)

@@ -1,0 +1,304 @@
+"""Arithmetic with broadcasting: add, sub, mul, div, pow, neg, atan2, fmod.
+(Floor and trunc division, which have no gradient, are in `nograd.py`.)
+
+Binary ops broadcast as NumPy does; # NOTE: their backward sums the gradient back to each
+input's shape (`sum_to`), because an input that was broadcast was used many times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+from minigrad.ops._util import (
+    array_of,
+    broadcast_error,
+    cast_to,
+    float_result,
+    quiet,
+    result_dtype,
+    shape_of,
+    tensor_arg,
+)
+from minigrad.ops.nograd import TruncDivide, _division, _no_grad_binary, floor_divide
+from minigrad.ops.selection import where
+from minigrad.ops.shape import _grad_for, sum_to
+from minigrad.ops.unary import log, trunc
+from minigrad.tensor import Tensor
+
+
+def _save_operands(ctx, a, b):
+    """Save a binary op's operands for backward: tensors as saved tensors, numbers as they are."""
+    ctx.save_for_backward(
+        a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None
+    )
+    ctx.scalars = (a, b)
+
+
+def _saved_operands(ctx) -> tuple:
+    a, b = ctx.saved_tensors
+    return (ctx.scalars[0] if a is None else a), (ctx.scalars[1] if b is None else b)
+
+
+class Add(Function):
+    """y = a + alpha * b, broadcast. (*), (*) -> (*)"""
+
+    op_name = "add"
+    ufunc, cuda = "add", "{a} + {b}"
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.shapes, ctx.alpha = (shape_of(a), shape_of(b)), alpha
+        x, z = array_of(a), array_of(b)
+        try:
+            y = x + z if alpha == 1 else x + alpha * z
+        except ValueError:
+            raise broadcast_error("add", a, b) from None
+        return cast_to(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        sa, sb = ctx.shapes
+        gb = gy if ctx.alpha == 1 else gy * ctx.alpha
+        return _grad_for(ctx, 0, gy, sa), _grad_for(ctx, 1, gb, sb), None
+
+
+def add(input, other, alpha=1):
+    return Add.apply(input, tensor_arg(other, input), alpha)
+
+
+class Sub(Function):
+    """y = a - alpha * b, broadcast. (*), (*) -> (*)"""
+
+    op_name = "sub"
+    ufunc, cuda = "subtract", "{a} - {b}"
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.shapes, ctx.alpha = (shape_of(a), shape_of(b)), alpha
+        x, z = array_of(a), array_of(b)
+        try:
+            y = x - z if alpha == 1 else x - alpha * z
+        except ValueError:
+            raise broadcast_error("sub", a, b) from None
+        return cast_to(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        sa, sb = ctx.shapes
+        return _grad_for(ctx, 0, gy, sa), _grad_for(ctx, 1, -gy * ctx.alpha, sb), None
+
+
+def sub(input, other, alpha=1):
+    if any(isinstance(x, Tensor) and x.array.dtype == np.bool_ for x in (input, other)):
+        raise RuntimeError(
+            "sub: subtraction, the `-` operator, with a bool tensor is not supported. To "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return Sub.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
+
+
+subtract = sub
+
+
+class Mul(Function):
+    """y = a * b, broadcast; dy/da = b, dy/db = a. (*), (*) -> (*)"""
+
+    op_name = "mul"
+    ufunc, cuda = "multiply", "{a} * {b}"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_operands(ctx, a, b)
+        try:
+            y = array_of(a) * array_of(b)
+        except ValueError:
+            raise broadcast_error("mul", a, b) from None
+        return cast_to(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = _saved_operands(ctx)
+        ga = sum_to(gy * b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to(gy * a, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def mul(input, other):
+    return Mul.apply(tensor_arg(input, other), tensor_arg(other, input))
+
+
+multiply = mul
+
+
+def square(input):
+    return Mul.apply(input, input)
+
+
+class Div(Function):
+    """y = a / b, broadcast; dy/da = 1 / b, dy/db = -a / b^2. (*), (*) -> (*)"""
+
+    op_name = "div"
+    quiet_domain = True  # inf and nan out of its domain come silently
+    ufunc, cuda = "divide", "{a} / {b}"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_operands(ctx, a, b)
+        try:
+            with quiet():
+                y = array_of(a) / array_of(b)
+        except ValueError:
+            raise broadcast_error("div", a, b) from None
+        return cast_to(y, float_result(result_dtype(a, b)))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = _saved_operands(ctx)
+        ga = sum_to(gy / b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to(-gy * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return Div.apply(tensor_arg(input, other), tensor_arg(other, input))
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        return _no_grad_binary(TruncDivide, input, other)
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+
+
+true_divide = divide = div
+
+
+class Pow(Function):
+    """y = a ** b; dy/da = b * a^(b-1), dy/db = y * log(a) (0 where a == 0). (*), (*) -> (*)"""
+
+    op_name = "pow"
+    quiet_domain = True  # inf and nan out of its domain come silently
+    ufunc, cuda = "power", "pow({a}, {b})"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_operands(ctx, a, b)
+        dtype = result_dtype(a, b)
+        x, z = array_of(a), array_of(b)
+        if dtype.kind in "iu" and bool((z < 0).any() if hasattr(z, "any") else z < 0):
+            raise RuntimeError("pow: integers to negative integer powers are not allowed")
+        try:
+            with quiet():
+                y = x**z
+        except ValueError:
+            raise broadcast_error("pow", a, b) from None
+        return cast_to(y, dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = _saved_operands(ctx)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = sum_to(gy * b * a ** (b - 1), a.shape)
+        if ctx.needs_input_grad[1]:
+            # NOTE: d(a^b)/db = a^b log a; at a == 0 the limit is 0 (for b > 0), not nan.
+            a = a if isinstance(a, Tensor) else Tensor._make(b._device.xp.asarray(a))
+            safe = where(a == 0, 1.0, a)
+            gb = sum_to(where(a == 0, 0.0, gy * safe**b * log(safe)), b.shape)
+        return ga, gb
+
+
+def pow(input, exponent):
+    return Pow.apply(tensor_arg(input, exponent), tensor_arg(exponent, input))
+
+
+class Neg(Function):
+    """y = -x. (*) -> (*)"""
+
+    op_name = "neg"
+    ufunc, cuda = "negative", "-{a}"
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x.array
+
+    @staticmethod
+    def backward(ctx, gy):
+        return -gy
+
+
+def neg(input):
+    if input.array.dtype == np.bool_:
+        raise RuntimeError(
+            "neg: negation, the `-` operator, on a bool tensor is not supported. To invert a "
+            "mask, use the `~` or `logical_not()` operator instead."
+        )
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+class Atan2(Function):
+    """y = atan2(a, b), the angle of (b, a); dy/da = b / r^2, dy/db = -a / r^2 with
+    r^2 = a^2 + b^2, broadcast. (*), (*) -> (*)"""
+
+    op_name = "atan2"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            y = a.device.xp.arctan2(a.array, b.array)
+        except ValueError:
+            raise broadcast_error("atan2", a, b) from None
+        return cast_to(y, float_result(result_dtype(a, b)))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        g = gy / (a * a + b * b)
+        return _grad_for(ctx, 0, g * b, a.shape), _grad_for(ctx, 1, -g * a, b.shape)
+
+
+def atan2(input, other):
+    return Atan2.apply(input, other)
+
+
+arctan2 = atan2
+
+
+class Fmod(Function):
+    """y = a - trunc(a / b) * b (the sign of a, C's fmod); dy/da = 1, dy/db = -trunc(a / b).
+    (*), (*) -> (*)"""
+
+    op_name = "fmod"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_operands(ctx, a, b)
+        try:
+            y = _division("fmod", np.fmod)(array_of(a), array_of(b))
+        except ValueError:
+            raise broadcast_error("fmod", a, b) from None
+        return cast_to(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = _saved_operands(ctx)
+        ga = _grad_for(ctx, 0, gy, shape_of(a))
+        gb = sum_to(-gy * trunc(a / b), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def fmod(input, other):
+    return Fmod.apply(tensor_arg(input, other), tensor_arg(other, input))
+
+
+def reciprocal(input):
+    return div(1.0, input)
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input); weight is a number or a tensor."""
+    return input + weight * (end - input)

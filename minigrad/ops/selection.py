@@ -1,0 +1,235 @@
+"""Selection, copies and casts: where, clamp, maximum and minimum, masked_fill, clone,
+copy (`copy_`), cast. Each picks or copies values; the gradient goes where the value came from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad.autograd.function import Function
+from minigrad.ops._util import (
+    array_of,
+    broadcast_error,
+    cast_to,
+    result_dtype,
+    shape_of,
+    tensor_arg,
+)
+from minigrad.ops.indexing import nonzero
+from minigrad.ops.shape import _grad_for, sum_to
+from minigrad.tensor import Tensor
+
+
+class Where(Function):
+    """y = a where cond else b; the gradient flows to the side that was chosen."""
+
+    op_name = "where"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond.array
+        ctx.shapes = (shape_of(a), shape_of(b))
+        xp = cond.device.xp
+        try:
+            y = xp.where(ctx.cond, array_of(a), array_of(b))
+        except ValueError:
+            raise broadcast_error("where", a, b) from None
+        return cast_to(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        cond = Tensor._make(ctx.cond)
+        sa, sb = ctx.shapes
+        ga = sum_to(where(cond, gy, 0.0), sa) if ctx.needs_input_grad[1] else None
+        gb = sum_to(where(cond, 0.0, gy), sb) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
+        return nonzero(tensor_arg(condition, None), as_tuple=True)
+    cond = condition if isinstance(condition, Tensor) else tensor_arg(condition, input)
+    if cond.array.dtype != np.bool_:
+        cond = Cast.apply(cond, dtypes.bool_)
+    return Where.apply(cond, tensor_arg(input, cond), tensor_arg(other, cond))
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi); dy/dx = 1 where lo <= x <= hi (bounds included, as PyTorch)."""
+
+    op_name = "clamp"
+
+    @staticmethod
+    def forward(ctx, x, lo=None, hi=None):
+        xp = x.device.xp
+        array = x.array
+        keep = xp.ones(array.shape, dtype=bool)
+        y = array
+        if lo is not None:
+            lo_a = array_of(lo)
+            keep &= array >= lo_a
+            y = xp.maximum(y, lo_a)
+        if hi is not None:
+            hi_a = array_of(hi)
+            keep &= array <= hi_a
+            y = xp.minimum(y, hi_a)
+        ctx.keep = keep
+        bounds = [b for b in (lo, hi) if b is not None]
+        return cast_to(y, dtypes.result_type(array, *bounds).np)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * Tensor._make(ctx.keep), None, None
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # tensor bounds get gradients too: each place takes it from the value it chose
+        y = input if min is None else where(input >= min, input, min)
+        return y if max is None else where(y <= max, y, max)
+    return Clamp.apply(input, min, max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+class Maximum(Function):
+    """y = max(a, b) elementwise; ties split the gradient in half, as PyTorch."""
+
+    op_name = "maximum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, z = a.array, b.array
+        op = type(ctx).op_name  # "maximum", or "minimum" for the subclass
+        try:
+            y = cast_to(getattr(a.device.xp, op)(x, z), result_dtype(a, b))
+        except ValueError:
+            raise broadcast_error(op, a, b) from None
+        a_wins = x > z if op == "maximum" else x < z
+        ctx.shapes = (x.shape, z.shape)
+        ctx.share = (a_wins + 0.5 * (x == z)).astype(y.dtype)  # a's part of the gradient
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        share = Tensor._make(ctx.share)
+        sa, sb = ctx.shapes
+        return _grad_for(ctx, 0, gy * share, sa), _grad_for(ctx, 1, gy * (1 - share), sb)
+
+
+def maximum(input, other):
+    return Maximum.apply(input, other)
+
+
+class Minimum(Maximum):
+    """y = min(a, b) elementwise; ties split the gradient in half, as PyTorch."""
+
+    op_name = "minimum"
+
+
+def minimum(input, other):
+    return Minimum.apply(input, other)
+
+
+class MaskedFill(Function):
+    """y = value where mask else x; no gradient reaches the filled places."""
+
+    op_name = "masked_fill"
+
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        ctx.mask = mask.array
+        xp = x.device.xp
+        try:
+            return xp.where(ctx.mask, array_of(value), x.array).astype(x.array.dtype)
+        except ValueError:
+            raise broadcast_error("masked_fill", x, mask) from None
+
+    @staticmethod
+    def backward(ctx, gy):
+        return sum_to(where(Tensor._make(ctx.mask), 0.0, gy), gy.shape), None, None
+
+
+def masked_fill(input, mask, value):
+    if mask.array.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
+    return MaskedFill.apply(input, mask, value)
+
+
+class Clone(Function):
+    """y = a copy of x. (*) -> (*)"""
+
+    op_name = "clone"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.array.copy()
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+
+def clone(input):
+    return Clone.apply(input)
+
+
+class Copy(Function):
+    """y = src broadcast to dst's shape and cast to dst's dtype (`dst.copy_(src)`); the gradient
+    goes to src, summed back to its shape; dst's old values get none."""
+
+    op_name = "copy"
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        ctx.src_shape = shape_of(src)
+        try:
+            y = dst.device.xp.broadcast_to(array_of(src), dst.array.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"copy_: the source of shape {ctx.src_shape} cannot be broadcast to the "
+                f"destination's shape {tuple(dst.shape)}"
+            ) from None
+        return y.astype(dst.array.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        gdst = Tensor._make(gy.device.xp.zeros_like(gy.array)) if ctx.needs_input_grad[0] else None
+        return gdst, sum_to(gy, ctx.src_shape) if ctx.needs_input_grad[1] else None
+
+
+def copy(dst, src):
+    """dst's shape and dtype with src's values (the op behind `dst.copy_(src)`)."""
+    return Copy.apply(dst, tensor_arg(src, dst))
+
+
+class Cast(Function):
+    """y = x as another dtype; the gradient is cast back to x's dtype."""
+
+    op_name = "cast"
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.array.astype(dtype.np)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.to(dtype=ctx.dtype), None
+
+
+def cast(input, dtype):
+    dtype = dtypes.to_dtype(dtype)
+    return Cast.apply(input, dtype)
