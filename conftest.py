@@ -2,8 +2,10 @@
 notebooks/, solutions/ and exercises/; each notebook is one kernel, cell by cell).
 
 - A chapter of notebooks/ runs in its time budget, from kernel start to its last cell.
-- A built exercise passes except at its stubs: an answer cell may fail and a test cell must
-  fail, with NotImplementedError (or a NameError a stub left behind); every other cell passes.
+- A built exercise passes except at its stubs: a cell may fail only with the stubs'
+  NotImplementedError (or, once a top-level stub has failed, a NameError it left behind), and
+  every test cell must fail (a test that passes on the stubs tests nothing); the same rule as
+  `minigrad-course verify`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import time
 import pytest
 
 BUDGET_S = {"notebooks": 60}  # seconds per notebook, by folder, on 2 CPU cores
-STUB_ERRORS = ("NotImplementedError", "NameError")
 _started: dict[str, float] = {}
 _last_cell: dict[str, str] = {}
+_stub_failed: set[str] = set()  # exercises in which an answer cell's stub raised at top level
 
 
 def _notebook(item: pytest.Item) -> pytest.Collector | None:
@@ -28,15 +30,14 @@ def _folder(notebook: pytest.Collector) -> str:
     return notebook.path.parent.name
 
 
-def _stub_role(item: pytest.Item) -> str | None:
-    """'answer' or 'test' for a graded cell of a built exercise, else None."""
+def _exercise_role(item: pytest.Item) -> str | None:
+    """The nbgrader role of a cell of a built exercise ('answer', 'test', ...), else None."""
     notebook = _notebook(item)
     if notebook is None or _folder(notebook) != "exercises":
         return None
     from minigrad_course import notebook as nbf
 
-    role = nbf.role(item.cell)
-    return role if role in (nbf.ANSWER, nbf.TEST) else None
+    return nbf.role(item.cell)
 
 
 def pytest_collection_modifyitems(items):
@@ -56,17 +57,21 @@ def pytest_runtest_setup(item):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    role = _stub_role(item)
+    role = _exercise_role(item)
+    notebook = _notebook(item)
     try:
         result = yield
     except Exception as exc:
         said = str(getattr(exc, "inner_traceback", None) or exc)  # nbval's NbCellError
-        if role is not None and any(name in said for name in STUB_ERRORS):
-            pytest.xfail(f"fails at its stub, as a released exercise should ({role} cell)")
+        if role is not None and "NotImplementedError" in said:
+            if role == "answer":
+                _stub_failed.add(notebook.nodeid)
+            pytest.xfail(f"fails at a stub, as a released exercise should ({role} cell)")
+        if role is not None and "NameError" in said and notebook.nodeid in _stub_failed:
+            pytest.xfail(f"a name a failed stub did not define ({role} cell)")
         raise
     if role == "test":
         pytest.fail(f"{item.nodeid}: a test cell passes with the stub answers", pytrace=False)
-    notebook = _notebook(item)
     if notebook is not None and _last_cell.get(notebook.nodeid) == item.nodeid:
         budget = BUDGET_S.get(_folder(notebook))
         seconds = time.perf_counter() - _started[notebook.nodeid]

@@ -105,6 +105,7 @@ def lab(tmp_path_factory):
         "--LabApp.expose_app_in_browser=True",
         f"--LabApp.user_settings_dir={home / 'settings'}",
         f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        f"--FileCheckpoints.checkpoint_dir={home / 'checkpoints'}",  # none next to the notebooks
     ]
     log = home / "lab.log"
     with open(log, "w") as out:

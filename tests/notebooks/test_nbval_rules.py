@@ -1,0 +1,51 @@
+"""The nbval rules of conftest.py on a made-up exercise: a stub may fail (and a NameError it
+leaves behind), a test cell that passes on the stubs fails, any other error fails."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import nbformat
+from nbrun import ROOT
+
+
+def graded(source: str, **nbgrader) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade_id": source[:8], "schema_version": 3, **nbgrader}
+    return cell
+
+
+def test_exercise_rules(tmp_path):
+    shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        graded("# YOUR CODE HERE\nraise NotImplementedError()", solution=True, grade=False),
+        nbformat.v4.new_code_cell("print(answer)"),  # NameError left by the stub: allowed
+        graded("assert True", solution=False, grade=True, locked=True, points=1),
+        nbformat.v4.new_code_cell("1 / 0"),
+        graded("assert answer == 42", solution=False, grade=True, locked=True, points=1),
+    ]
+    (tmp_path / "exercises").mkdir()
+    nbformat.write(nb, tmp_path / "exercises" / "99_made_up.ipynb")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-rA"]
+        + ["--nbval-lax", "--nbval-current-env", "exercises"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    outcomes = {
+        line.split("::Cell ")[1].split()[0]: line.split()[0]
+        for line in done.stdout.splitlines()
+        if "::Cell " in line and line.split()[0] in ("PASSED", "FAILED", "XFAIL")
+    }
+    assert outcomes == {
+        "0": "XFAIL",
+        "1": "XFAIL",
+        "2": "FAILED",  # a test cell passing on the stubs
+        "3": "FAILED",  # an error that is not a stub's
+        "4": "XFAIL",
+    }, done.stdout[-3000:]
