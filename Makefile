@@ -34,8 +34,9 @@ lab: $(LAB_STAMP)
 		--ServerApp.terminado_settings=shell_command="$(LAB_SHELL)" $(LAB_ARGS) \
 		notebooks/00_setup.ipynb
 
-# nbval runs every notebook cell by cell in a kernel of this venv (conftest.py adds the time
-# budget per chapter and the exercises' stubs); --dist loadfile keeps a notebook on one worker.
+# nbval runs every notebook cell by cell in a kernel of this venv; the plugin
+# minigrad_course/nbval_checks.py adds the time budget per chapter and the exercises' stubs.
+# --dist loadfile keeps a notebook on one worker.
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .

@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from labpage import ROOT, SCREENSHOTS, TIMES
+from labpage import REPORTS, ROOT, SCREENSHOTS
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -137,8 +137,8 @@ def page(browser):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if TIMES:
-        terminalreporter.section("chapters in the browser (Run All to idle)")
-        for name, seconds in TIMES.items():
-            terminalreporter.write_line(f"{name:<32} {seconds:6.1f} s")
+    if REPORTS:
+        terminalreporter.section("chapters in the browser (seconds from Run All to idle)")
+        for report in REPORTS.values():
+            terminalreporter.write_line(report.line())
         terminalreporter.write_line(f"screenshots: {SCREENSHOTS}")

@@ -37,7 +37,8 @@ SETTLED_JS = (
 )
 
 # Per code cell: its source, the output types and mime types the kernel sent, and what the
-# DOM shows for each output (text, whether a widget / a progress bar / an image is drawn).
+# DOM shows for each output (text, whether a widget / a progress bar / an image is drawn; an
+# icon inside a widget is not an image).
 CELLS_JS = (
     "() => {" + CODE_CELLS_JS + " return cells.map(c => {"
     " const outputs = c.model.outputs.toJSON();"
@@ -50,11 +51,10 @@ CELLS_JS = (
     "   shown: nodes[i] ? nodes[i].textContent : '',"
     "   widget: !!(nodes[i] && nodes[i].querySelector('.jupyter-widgets')),"
     "   bar: !!(nodes[i] && nodes[i].querySelector('.widget-hprogress, .widget-progress')),"
-    "   images: nodes[i] ? nodes[i].querySelectorAll('img, svg').length : 0})),"
+    "   images: nodes[i] ? nodes[i].querySelectorAll('img, .jp-RenderedSVG').length : 0})),"
     "  shownText: c.outputArea.node.textContent}; }); }"
 )
 
-TIMES: dict[str, float] = {}  # chapter -> seconds from Run All to idle, for the summary
 TQDM_TEXT = re.compile(r"\d+%\|")
 PLOT_SOURCE = re.compile(r"\bplt\.(show|subplots|figure|imshow|plot)\(|\bviz\.draw\(")
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -76,6 +76,15 @@ class ChapterReport:
     images: int = 0
     slider: str = ""
     problems: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<30} {self.run_s:6.1f} s  {self.widgets} widgets, {self.bars} tqdm "
+            f"bars, {self.images} images; slider: {self.slider or '-'}"
+        )
+
+
+REPORTS: dict[str, ChapterReport] = {}  # every chapter's report, for the terminal summary
 
 
 def wait_until_idle(page, timeout_s: float) -> None:
@@ -167,7 +176,10 @@ SLIDER_CHANGED_JS = (
 
 
 def move_first_slider(page, report: ChapterReport, timeout_s: float = 60) -> None:
-    """Press the right arrow on the chapter's first slider; its output must change."""
+    """Move the chapter's first slider three steps by keyboard; its output must change.
+    A chapter without a slider is reported as such."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     index = page.evaluate(SLIDER_CELL_JS)
     if index < 0:
         report.slider = "no slider in this chapter"
@@ -194,7 +206,7 @@ def move_first_slider(page, report: ChapterReport, timeout_s: float = 60) -> Non
             timeout=timeout_s * 1000,
             polling=250,
         )
-    except Exception:
+    except PlaywrightTimeoutError:
         report.problems.append(f"code cell {index + 1}: moving the slider changed nothing")
         return
     value_after = readout.text_content() if readout.count() else ""

@@ -12,9 +12,9 @@ import platform
 
 import pytest
 from labpage import (
+    REPORTS,
     ROOT,
     SCREENSHOTS,
-    TIMES,
     ChapterReport,
     cells,
     move_first_slider,
@@ -41,7 +41,7 @@ def expected_metadata() -> dict:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_in_the_browser(chapter, lab, page):
     base, token = lab
-    report = ChapterReport(chapter)
+    report = REPORTS[chapter] = ChapterReport(chapter)
     open_notebook(page, base, token, f"notebooks/{chapter}.ipynb")
 
     state = notebook_state(page)
@@ -50,15 +50,11 @@ def test_chapter_in_the_browser(chapter, lab, page):
     if platform.python_version() == nbf.KERNEL_METADATA["language_info"]["version"]:
         assert not state["dirty"], f"{chapter} opens as modified"
 
-    report.run_s = TIMES[chapter] = run_all(page, RUN_LIMIT_S)
+    report.run_s = run_all(page, RUN_LIMIT_S)
     output_problems(cells(page), report)
     move_first_slider(page, report)
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{chapter}.png"))
     page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
-    print(
-        f"{chapter}: {report.run_s:.1f} s, {report.widgets} widgets, {report.bars} tqdm bars, "
-        f"{report.images} images; slider: {report.slider}"
-    )
     assert not report.problems, f"{chapter}:\n" + "\n".join(report.problems)

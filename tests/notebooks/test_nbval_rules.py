@@ -1,14 +1,12 @@
-"""The nbval rules of conftest.py on a made-up exercise: a stub may fail (and a NameError it
+"""minigrad_course.nbval_checks on a made-up exercise: a stub may fail (and a NameError it
 leaves behind), a test cell that passes on the stubs fails, any other error fails."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
 import nbformat
-from nbrun import ROOT
 
 
 def graded(source: str, **nbgrader) -> nbformat.NotebookNode:
@@ -18,7 +16,6 @@ def graded(source: str, **nbgrader) -> nbformat.NotebookNode:
 
 
 def test_exercise_rules(tmp_path):
-    shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         graded("# YOUR CODE HERE\nraise NotImplementedError()", solution=True, grade=False),
@@ -31,6 +28,7 @@ def test_exercise_rules(tmp_path):
     nbformat.write(nb, tmp_path / "exercises" / "99_made_up.ipynb")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-rA"]
+        + ["-p", "minigrad_course.nbval_checks"]
         + ["--nbval-lax", "--nbval-current-env", "exercises"],
         cwd=tmp_path,
         capture_output=True,

@@ -1,5 +1,7 @@
-"""What nbval checks beyond "no cell raises" (`make test` runs `pytest --nbval-lax` over
-notebooks/, solutions/ and exercises/; each notebook is one kernel, cell by cell).
+"""A pytest plugin for nbval: what it checks beyond "no cell raises".
+
+`make test` runs `pytest --nbval-lax notebooks solutions exercises` (each notebook in one
+kernel, cell by cell) with this plugin, loaded by pyproject's `-p minigrad_course.nbval_checks`:
 
 - A chapter of notebooks/ runs in its time budget, from kernel start to its last cell.
 - A built exercise passes except at its stubs: a cell may fail only with the stubs'
@@ -13,6 +15,8 @@ from __future__ import annotations
 import time
 
 import pytest
+
+from . import notebook as nbf
 
 BUDGET_S = {"notebooks": 60}  # seconds per notebook, by folder, on 2 CPU cores
 _started: dict[str, float] = {}
@@ -35,8 +39,6 @@ def _exercise_role(item: pytest.Item) -> str | None:
     notebook = _notebook(item)
     if notebook is None or _folder(notebook) != "exercises":
         return None
-    from minigrad_course import notebook as nbf
-
     return nbf.role(item.cell)
 
 
