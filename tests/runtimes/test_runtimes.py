@@ -67,6 +67,7 @@ NOTEBOOKS = [
     for p in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb"))
 ]
 _ready: dict[str, Path] = {}
+TIMES: dict[str, str] = {}  # "runtime notebook" -> seconds, for the terminal summary
 
 
 def _clean_env() -> dict[str, str]:
@@ -144,4 +145,4 @@ def test_notebook_runs_on_the_runtime(runtime, notebook, tmp_path):
     assert Path(versions["minigrad"]).is_relative_to(python.parent.parent), (
         f"minigrad came from {versions['minigrad']}, not from the runtime's venv"
     )
-    print(f"{runtime.name} (Python {versions['python']}): {notebook} {report['seconds']:.1f} s")
+    TIMES[f"{runtime.name} (Python {versions['python']}) {notebook}"] = f"{report['seconds']:.1f}"
