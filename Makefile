@@ -6,7 +6,8 @@ PY     := $(VENV)/bin/python
 LAB_STAMP  := $(VENV)/.stamp-lab
 TEST_STAMP := $(VENV)/.stamp-test
 
-.PHONY: lab test test-numpy1 lint format exercises bench clean grading-runtime
+.PHONY: lab test test-numpy1 test-browser test-runtimes lint format exercises bench clean \
+	grading-runtime
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,14 +25,25 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 # JupyterLab refuses to start as root (Docker, some cloud images) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# Terminals (File > New > Terminal) get the venv first on PATH, so `minigrad-course` works there.
+# They run the user's shell as a non-login shell: a login shell reads /etc/profile, which resets
+# PATH on Debian and Ubuntu. LAB_ARGS adds options (the browser test passes port and token).
+LAB_SHELL := $${SHELL:-/bin/bash}
 lab: $(LAB_STAMP)
-	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --notebook-dir=. notebooks/00_setup.ipynb
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" \
+		$(VENV)/bin/jupyter lab $(ROOT_FLAG) --notebook-dir=. \
+		--ServerApp.terminado_settings=shell_command="$(LAB_SHELL)" $(LAB_ARGS) \
+		notebooks/00_setup.ipynb
 
+# nbval runs every notebook cell by cell in a kernel of this venv; the plugin
+# minigrad_course/nbval_checks.py adds the time budget per chapter and the exercises' stubs.
+# --dist loadfile keeps a notebook on one worker.
+NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/minigrad-course build --check
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks solutions exercises
 
 # The engine on the oldest NumPy we support (NumPy 1.26 promotes scalars differently).
 NP1_VENV := .venv-numpy1
@@ -43,6 +55,26 @@ $(NP1_VENV)/.stamp: pyproject.toml
 test-numpy1: $(NP1_VENV)/.stamp
 	$(NP1_VENV)/bin/python -m pytest -n 2 tests/ops tests/autograd tests/nn tests/optim \
 		tests/data tests/static tests/test_tensor.py tests/test_errors.py tests/test_torch_programs.py
+
+# Every chapter in JupyterLab in a real browser: Debian's Chromium (installed when missing; CI
+# runs as root) driven by Playwright. Screenshots go to build/browser/.
+BROWSER_STAMP := $(VENV)/.stamp-browser
+$(BROWSER_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[lab,test,browser]'
+	touch $@
+
+/usr/bin/chromium:
+	-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends chromium)
+
+test-browser: $(BROWSER_STAMP) $(LAB_STAMP) /usr/bin/chromium
+	$(PY) -m pytest -n 0 -m browser tests/browser
+
+# Every notebook on the cloud-notebook runtimes (Colab's current one, the oldest we support),
+# each in its own venv under .venv-runtimes/, run from a folder outside the repository.
+test-runtimes: $(TEST_STAMP)
+	$(PY) -m pytest -n 0 -m runtimes tests/runtimes
 
 # Fix what can be fixed without stopping, format (which wraps most long lines), then report
 # what is left for a person: one run shows every remaining problem.
@@ -65,4 +97,4 @@ bench: $(TEST_STAMP)
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(NP1_VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(NP1_VENV) .venv-runtimes build *.egg-info .pytest_cache .hypothesis

@@ -197,6 +197,7 @@ def release(nb: NotebookNode, chapter: str) -> NotebookNode:
     out.cells = [release_cell(cell) for cell in nb.cells]
     for key in _DROPPED_NOTEBOOK_METADATA:
         out.metadata.pop(key, None)
+    out.metadata.update(copy.deepcopy(nbf.KERNEL_METADATA))
     out.metadata["minigrad"] = {"chapter": chapter, "format": FORMAT_VERSION}
     return out
 

@@ -10,13 +10,14 @@ import importlib
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
-INSTALL = 'pip install -e ".[lab]"   (from the minigrad folder)'
+INSTALL = 'pip install -e ".[lab]"   (in the course folder)'
 KERNEL_FIX = 'python -m ipykernel install --user --name minigrad --display-name "Python (minigrad)"'
-CUDA_FIX = 'pip install "minigrad[cuda12]"   (or minigrad[cuda13] for a CUDA 13 driver)'
+CUDA_FIX = 'pip install -e ".[cuda12]"   (in the course folder; ".[cuda13]" for a CUDA 13 driver)'
 
 
 @dataclass
@@ -81,18 +82,24 @@ def check_kernel() -> Check:
         return Check("Jupyter kernel", FAIL, f"jupyter_client is broken: {exc}", INSTALL)
     if not specs:
         return Check("Jupyter kernel", FAIL, "no Jupyter kernel is installed", KERNEL_FIX)
-    try:
-        from jupyter_client.manager import start_new_kernel
-
-        km, kc = start_new_kernel(kernel_name="python3", startup_timeout=60)
+    # The kernel's stderr goes to a file, not to the student's terminal: ipykernel warns there
+    # on every start (plain TCP on localhost), which is noise here. It is shown on a failure.
+    with tempfile.TemporaryFile(mode="w+") as kernel_log:
         try:
-            reply = kc.execute_interactive("1 + 1", timeout=30, output_hook=lambda msg: None)
-        finally:
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
-        ok = reply["content"]["status"] == "ok"
-    except Exception as exc:
-        return Check("Jupyter kernel", FAIL, f"a kernel does not start: {exc}", KERNEL_FIX)
+            from jupyter_client.manager import start_new_kernel
+
+            km, kc = start_new_kernel(kernel_name="python3", startup_timeout=60, stderr=kernel_log)
+            try:
+                reply = kc.execute_interactive("1 + 1", timeout=30, output_hook=lambda msg: None)
+            finally:
+                kc.stop_channels()
+                km.shutdown_kernel(now=True)
+            ok = reply["content"]["status"] == "ok"
+        except Exception as exc:
+            kernel_log.seek(0)
+            said = kernel_log.read()[-2000:].strip()
+            detail = f"a kernel does not start: {exc}" + (f"\nkernel said: {said}" if said else "")
+            return Check("Jupyter kernel", FAIL, detail, KERNEL_FIX)
     named = "minigrad" in specs
     detail = "kernels: " + ", ".join(sorted(specs)) + ("" if named else " (no 'minigrad' kernel)")
     return Check(

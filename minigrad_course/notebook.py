@@ -25,6 +25,22 @@ NBGRADER_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "sol
 # Keys nbgrader itself writes into released notebooks; accepted on input, dropped on output.
 NBGRADER_TOLERATED = ("task", "checksum", "cell_type")
 
+# The kernel metadata JupyterLab writes when it opens a notebook on the course's kernel
+# (ipykernel's python3, on the Python `make lab` uses in CI). Every notebook carries it, so that
+# opening a chapter does not mark it modified (on another Python only the version differs).
+KERNEL_METADATA = {
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    "language_info": {
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3",
+        "version": "3.11.7",
+    },
+}
+
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 

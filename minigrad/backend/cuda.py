@@ -19,8 +19,8 @@ import importlib
 import importlib.metadata
 from dataclasses import dataclass
 
-INSTALL = 'pip install "minigrad[cuda12]"'
-INSTALL_HINT = f'{INSTALL}  (or "minigrad[cuda13]" when nvidia-smi shows CUDA 13)'
+INSTALL = 'pip install -e ".[cuda12]" (in the course folder)'
+INSTALL_HINT = f'{INSTALL}  (".[cuda13]" when nvidia-smi shows CUDA 13)'
 COLAB_GPU = "in Colab: Runtime > Change runtime type > a GPU"
 
 

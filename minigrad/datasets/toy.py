@@ -22,7 +22,7 @@ def load_digits(split: bool = False, test_size: float = 0.2, seed: int = 0) -> t
     except ImportError:
         raise ImportError(
             "load_digits needs scikit-learn, which bundles the digits data: "
-            'pip install "minigrad[lab]" (or pip install scikit-learn)'
+            'pip install -e ".[lab]" in the course folder (or pip install scikit-learn)'
         ) from None
     bunch = sklearn_digits()
     x, y = bunch.data / 16.0, bunch.target

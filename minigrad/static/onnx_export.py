@@ -3,7 +3,8 @@
 The production path the lecture points to: the same graph, in a format other runtimes run
 (onnxruntime, TensorRT, browsers). Each IR op becomes one or a few ONNX nodes (opset 18);
 weights and literals become initializers; the model is checked with `onnx.checker`.
-Needs the `export` extra (`pip install "minigrad[export]"`): onnx is imported on call.
+Needs the `export` extra (`pip install -e ".[export]"` in the course folder): onnx is imported
+on call.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def _assert_unusable(kind: str, *fragments: str) -> None:
             assert fragment in message, f"{fragment!r} missing from: {message}"
 
 
-NOT_INSTALLED = ("CuPy is not installed", 'pip install "minigrad[cuda12]"', "cuda13")
+NOT_INSTALLED = ("CuPy is not installed", 'pip install -e ".[cuda12]"', "cuda13")
 NO_DRIVER = ("NVIDIA driver", "nvidia-smi", "pip uninstall -y cupy-cuda13x")
 NO_DEVICE = ("no CUDA device is visible", "nvidia-smi", "unset CUDA_VISIBLE_DEVICES")
 
@@ -95,7 +95,7 @@ def test_missing_dependency_of_cupy_is_a_broken_install(simulate):
 def test_cupy_import_error_is_a_broken_install(simulate):
     error = ImportError("libnvrtc.so.12: cannot open shared object file: No such file")
     simulate(cupy=error)
-    _assert_unusable("broken-install", "fails to import", "libnvrtc", 'pip install "minigrad')
+    _assert_unusable("broken-install", "fails to import", "libnvrtc", 'pip install -e ".[cuda12]"')
 
 
 def test_cupy_installed_without_a_driver_at_import(simulate):
@@ -151,7 +151,7 @@ def test_two_cupy_wheels(monkeypatch, simulate):
         "several-wheels",
         "several CuPy packages",
         "pip uninstall -y cupy-cuda12x cupy-cuda13x",
-        'pip install "minigrad[cuda12]"',
+        'pip install -e ".[cuda12]"',
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import subprocess
 import sys
 
 from minigrad_course import doctor
@@ -46,7 +47,7 @@ def test_missing_cupy_is_a_warning_with_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)
     monkeypatch.setattr(builtins, "__import__", no_cupy)
     check = doctor.check_cupy()
-    assert check.status == doctor.WARN and "minigrad[cuda12]" in check.fix
+    assert check.status == doctor.WARN and 'pip install -e ".[cuda12]"' in check.fix
     assert all(c.status in (doctor.OK, doctor.WARN) for c in doctor.check_cuda())
 
 
@@ -63,3 +64,15 @@ def test_old_numpy_is_refused(monkeypatch):
     monkeypatch.setattr(doctor, "_version", lambda module: "1.21.0")
     check = doctor.check_numpy()
     assert check.status == doctor.FAIL and "numpy>=1.26" in check.fix
+
+
+def test_doctor_keeps_stderr_quiet():
+    """The kernel's start-up warnings stay out of the student's terminal (stderr is empty)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "minigrad_course.cli", "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert "Jupyter kernel" in done.stdout, done.stdout
+    assert done.stderr == "", done.stderr
