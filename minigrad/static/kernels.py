@@ -126,8 +126,15 @@ def _ufunc_kernel(cls, node: Node, graph: Graph, xp):
         return None  # integer arithmetic or mixed promotion: PyTorch's rules, left to forward
     ufunc = getattr(xp, cls.ufunc)
     extra = cls.ufunc_extra
-    if [kind for kind, _ in operands] == ["in"] * len(operands) and not extra:
-        return ufunc
+    kinds = [kind for kind, _ in operands]
+    n_in = kinds.count("in")
+    if kinds[:n_in] == ["in"] * n_in:  # inputs, then numbers: relu's (x, 0), gt's (x, 0)
+        tail = (*(v for _, v in operands[n_in:]), *extra)
+        if not tail:
+            return ufunc
+        if n_in == 1:  # NOTE: spelled out, no star-args: most of these have one input
+            return lambda x: ufunc(x, *tail)
+        return lambda *arrays: ufunc(*arrays, *tail)
     consts = [None if kind == "in" else v for kind, v in operands]
 
     def run(*arrays):
