@@ -313,7 +313,8 @@ def _fused_cpu(program):
     steps = []
     for op, args in program:
         cls = OPS[op]
-        steps.append((getattr(np, cls.ufunc), args, cls.ufunc_extra))
+        reuse = next((v for kind, v in args if kind == "t"), None)  # the temporary it reads
+        steps.append((getattr(np, cls.ufunc), tuple(args), cls.ufunc_extra, reuse))
 
     def fused(*xs):
         temps = []
@@ -326,19 +327,15 @@ def _fused_cpu(program):
 
 
 def _run_steps(steps, xs, temps):
-    for ufunc, args, extra in steps:
-        values = [_operand(kind, v, xs, temps) for kind, v in args]
-        reuse = next((temps[v] for kind, v in args if kind == "t"), None)
-        if reuse is not None and reuse.ndim:
-            temps.append(ufunc(*values, *extra, out=reuse))
+    # NOTE: the operands are picked inline (no helper call per operand): this loop is the
+    # whole cost of a short chain on small arrays
+    for ufunc, args, extra, reuse in steps:
+        values = [xs[v] if kind == "x" else temps[v] if kind == "t" else v for kind, v in args]
+        out = None if reuse is None else temps[reuse]
+        if out is not None and out.ndim:
+            temps.append(ufunc(*values, *extra, out=out))
         else:
             temps.append(ufunc(*values, *extra))
-
-
-def _operand(kind, v, xs, temps):
-    if kind == "x":
-        return xs[v]
-    return temps[v] if kind == "t" else v  # "c": a number
 
 
 _C_TYPES = {"float32": "float", "float64": "double", "float16": "float16"}
