@@ -318,7 +318,7 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
         t._grad = Tensor._make(g.array if _only_engine_holds(g) else g.array.copy())
     else:
         t._grad.array += g.array
-        t._grad._version += 1
+        t._grad._version_counter[0] += 1
 
 
 def _only_engine_holds(g: Tensor) -> bool:

@@ -152,15 +152,20 @@ class Function:
     # -- the ctx side ------------------------------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors for backward; an in-place change to one of them is detected."""
+        saved = []
         for i, t in enumerate(tensors):
-            if t is not None and not isinstance(t, Tensor):
+            if t is None:
+                saved.append(None)
+            elif isinstance(t, Tensor):
+                saved.append((t, t._version_counter[0]))  # NOTE: the counter, not the property
+            else:
                 raise TypeError(
                     f"{self.name()}.save_for_backward takes Tensors (or None), but argument {i} "
                     f"is a {type(t).__module__}.{type(t).__name__}. Save the tensor itself "
                     "(ctx.save_for_backward(x), then x.array in backward if you need the "
                     "array), or keep a plain value as an attribute (ctx.name = value)."
                 )
-        self._saved = tuple(None if t is None else (t, t._version) for t in tensors)
+        self._saved = tuple(saved)
 
     @property
     def saved_tensors(self) -> tuple:

@@ -80,18 +80,19 @@ class Optimizer:
 
             with enable_grad():
                 loss = closure()
+        states, update = self.state, self._update
         for group in self.param_groups:
             self._prepare_group(group)
+            maximize = group.get("maximize")
             for p in group["params"]:
                 g = p._grad
                 if g is None:
                     continue
-                state = self.state.get(p)
+                state = states.get(p)
                 if state is None:
-                    state = self.state[p] = {}
-                g = -g.array if group.get("maximize") else g.array
-                self._update(group, p, g, state)
-                p._version += 1
+                    state = states[p] = {}
+                update(group, p, -g.array if maximize else g.array, state)
+                p._version_counter[0] += 1  # NOTE: the counter itself: no property calls
         return loss
 
     def _prepare_group(self, group: dict) -> None:

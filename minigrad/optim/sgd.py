@@ -45,17 +45,28 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults)
 
+    def _prepare_group(self, group):
+        # the group's settings, read once per step rather than once per parameter
+        self._settings = (
+            group["lr"],
+            group["momentum"],
+            group["dampening"],
+            group["weight_decay"],
+            group["nesterov"],
+        )
+
     def _update(self, group, p, g, state):
-        weight_decay, momentum = group["weight_decay"], group["momentum"]
+        lr, momentum, dampening, weight_decay, nesterov = self._settings
         if weight_decay:
             g = g + weight_decay * p.array
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = Tensor._make(g.copy())
+                buf = g.copy()
+                state["momentum_buffer"] = Tensor._make(buf)
             else:
-                buf.array *= momentum
-                dampening = group["dampening"]
-                buf.array += g if dampening == 0 else (1 - dampening) * g
-            g = g + momentum * buf.array if group["nesterov"] else buf.array
-        p.array -= group["lr"] * g
+                buf = buf.array
+                buf *= momentum
+                buf += g if dampening == 0 else (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        p.array -= lr * g

@@ -77,17 +77,27 @@ def ufunc_operands(node: Node) -> list | None:
     names = parameters(cls)[0]
     defaults = cls.forward.__defaults__ or ()
     arity = len(names) - len(defaults)
-    optional = dict(zip(names[arity:], defaults))  # add's alpha: a plain add when left at 1
+    # add's alpha: a plain add when left at 1; NoGrad's b=None: a second operand when given
+    optional = dict(zip(names[arity:], defaults))
     operands, inputs = [], iter(range(len(node.inputs)))
-    for name in names[:arity]:
+    used = set()
+    for k, name in enumerate(names):
+        if k >= arity and optional[name] is not None:
+            continue
         if name in node.attrs:
             value = node.attrs[name]
             if type(value) not in (int, float):
                 return None
             operands.append(("c", value))
+            used.add(name)
         else:
-            operands.append(("in", next(inputs)))
-    others = {k: v for k, v in node.attrs.items() if k not in names[:arity]}
+            k_in = next(inputs, None)
+            if k_in is None:
+                if k < arity:
+                    return None
+                break
+            operands.append(("in", k_in))
+    others = {k: v for k, v in node.attrs.items() if k not in used}
     if any(k not in optional or optional[k] != v for k, v in others.items()):
         return None
     return None if next(inputs, None) is not None else operands
@@ -116,8 +126,15 @@ def _ufunc_kernel(cls, node: Node, graph: Graph, xp):
         return None  # integer arithmetic or mixed promotion: PyTorch's rules, left to forward
     ufunc = getattr(xp, cls.ufunc)
     extra = cls.ufunc_extra
-    if [kind for kind, _ in operands] == ["in"] * len(operands) and not extra:
-        return ufunc
+    kinds = [kind for kind, _ in operands]
+    n_in = kinds.count("in")
+    if kinds[:n_in] == ["in"] * n_in:  # inputs, then numbers: relu's (x, 0), gt's (x, 0)
+        tail = (*(v for _, v in operands[n_in:]), *extra)
+        if not tail:
+            return ufunc
+        if n_in == 1:  # NOTE: spelled out, no star-args: most of these have one input
+            return lambda x: ufunc(x, *tail)
+        return lambda *arrays: ufunc(*arrays, *tail)
     consts = [None if kind == "in" else v for kind, v in operands]
 
     def run(*arrays):
@@ -195,9 +212,18 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
     tail = [v for _, v in plan[n_inputs:]] if simple and in_order else None
 
     if tail is not None and not saves:  # the common case: tensors, then attributes; 1 result
+        ctx_class = _replay_class(cls)
+        new = ctx_class.__new__
+        if n_inputs == 1:  # NOTE: spelled out: most nodes have one input (no map, no star)
+
+            def run_one(array):
+                out = forward(new(ctx_class), make(array), *tail)
+                return out.array if type(out) is Tensor else _results(out)
+
+            return run_one
 
         def run_plain(*arrays):
-            out = forward(cls.__new__(cls), *map(make, arrays), *tail)
+            out = forward(new(ctx_class), *map(make, arrays), *tail)
             return out.array if type(out) is Tensor else _results(out)
 
         return run_plain
@@ -220,6 +246,18 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
         return results[0] if len(results) == 1 else tuple(results)
 
     return run
+
+
+@functools.cache
+def _replay_class(cls):
+    """`cls` with a `save_for_backward` that keeps nothing: the ctx of a replay whose node
+    saves nothing (no backward reads it), so forward skips the checks and the replay's ctx
+    holds no inputs."""
+    return type(cls.__name__, (cls,), {"save_for_backward": _keep_nothing})
+
+
+def _keep_nothing(ctx, *tensors):
+    pass
 
 
 def _results(out):
@@ -275,7 +313,8 @@ def _fused_cpu(program):
     steps = []
     for op, args in program:
         cls = OPS[op]
-        steps.append((getattr(np, cls.ufunc), args, cls.ufunc_extra))
+        reuse = next((v for kind, v in args if kind == "t"), None)  # the temporary it reads
+        steps.append((getattr(np, cls.ufunc), tuple(args), cls.ufunc_extra, reuse))
 
     def fused(*xs):
         temps = []
@@ -288,19 +327,15 @@ def _fused_cpu(program):
 
 
 def _run_steps(steps, xs, temps):
-    for ufunc, args, extra in steps:
-        values = [_operand(kind, v, xs, temps) for kind, v in args]
-        reuse = next((temps[v] for kind, v in args if kind == "t"), None)
-        if reuse is not None and reuse.ndim:
-            temps.append(ufunc(*values, *extra, out=reuse))
+    # NOTE: the operands are picked inline (no helper call per operand): this loop is the
+    # whole cost of a short chain on small arrays
+    for ufunc, args, extra, reuse in steps:
+        values = [xs[v] if kind == "x" else temps[v] if kind == "t" else v for kind, v in args]
+        out = None if reuse is None else temps[reuse]
+        if out is not None and out.ndim:
+            temps.append(ufunc(*values, *extra, out=out))
         else:
             temps.append(ufunc(*values, *extra))
-
-
-def _operand(kind, v, xs, temps):
-    if kind == "x":
-        return xs[v]
-    return temps[v] if kind == "t" else v  # "c": a number
 
 
 _C_TYPES = {"float32": "float", "float64": "double", "float16": "float16"}

@@ -297,3 +297,26 @@ def _arrays_held(node) -> list:
         elif isinstance(v, minigrad.Tensor):
             todo.append(v.array)
     return found
+
+
+def test_a_comparison_with_a_number_replays_as_the_bare_ufunc(monkeypatch):
+    # gt(x, 0): NoGrad's optional second operand, recorded as an attribute, is still a plain
+    # np.greater call at replay (no Tensor wrappers, no ctx)
+    from minigrad.static.kernels import kernel_of
+    from minigrad.tensor import Tensor
+
+    x = minigrad.tensor([[-1.0, 0.0, 2.0]])
+    graph = static.trace(lambda x: x > 0, x)
+    (gt,) = [n for n in graph.nodes if n.op == "gt"]
+    wrapped = []
+    make = Tensor._make
+    monkeypatch.setattr(Tensor, "_make", staticmethod(lambda *a: wrapped.append(1) or make(*a)))
+    kernel = kernel_of(gt, np, graph)
+    np.testing.assert_array_equal(kernel(x.array), [[False, False, True]])
+    assert wrapped == []
+    monkeypatch.undo()
+    step = static.compile(lambda x: (x > 0, x.isnan()))
+    step(x)
+    a, b = step(minigrad.tensor([[3.0, -2.0, float("nan")]]))
+    np.testing.assert_array_equal(a.numpy(), [[True, False, False]])
+    np.testing.assert_array_equal(b.numpy(), [[False, False, True]])
