@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -316,8 +317,12 @@ def test_hostile_answers_score_nothing(chapter, tmp_path):
         folder = submissions / attack
         folder.mkdir(parents=True)
         nbformat.write(submission(solution, chapter, attack), str(folder / f"{chapter}.ipynb"))
+    private = tmp_path / "solutions"  # as an instructor keeps it: the sandbox uid cannot read it
+    private.mkdir(mode=0o700)
+    solution_path = private / f"{chapter}.ipynb"
+    shutil.copyfile(ROOT / "solutions" / f"{chapter}.ipynb", solution_path)
     options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=LIMITS)
-    rows = grade(ROOT / "solutions" / f"{chapter}.ipynb", submissions, options)
+    rows = grade(solution_path, submissions, options)
     assert sorted(r["student"] for r in rows) == sorted(RETURNS)
     scored = [
         f"{row['student']} got {outcome['points']:g} on {gid}"
