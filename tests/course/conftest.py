@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -125,7 +127,10 @@ def grading_runtime():
 
     target = default_runtime()
     if runtime_python(target) is None:
-        target = Path(tempfile.gettempdir()) / "minigrad-grading-runtime-tests"
+        # one per environment: test runs of two checkouts on one machine must not rebuild
+        # (and so delete) each other's runtime
+        env = hashlib.sha256(sys.prefix.encode()).hexdigest()[:12]
+        target = Path(tempfile.gettempdir()) / f"minigrad-grading-runtime-tests-{env}"
         ensure_runtime(target)
     previous = os.environ.get("MINIGRAD_GRADING_RUNTIME")
     os.environ["MINIGRAD_GRADING_RUNTIME"] = str(target)

@@ -14,8 +14,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from nbrun import CELL_TIMEOUT, ROOT
+from nbrun import ROOT
 
+CELL_TIMEOUT = 120  # seconds per cell, as nbval's in make test
 POSE_AS_REAL_GPU = """\
 from minigrad.testing.simulated_gpu import simulated_gpu
 
