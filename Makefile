@@ -38,12 +38,17 @@ lab: $(LAB_STAMP)
 # nbval runs every notebook cell by cell in a kernel of this venv; the plugin
 # minigrad_course/nbval_checks.py adds the time budget per chapter and the exercises' stubs.
 # --dist loadfile keeps a notebook on one worker.
+# Grading tests run real gradings (sandbox uids, kernels, limits on the whole machine): one at
+# a time, after the rest.
+DEFAULT_MARKS := not slow and not benchmark and not browser and not runtimes
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/minigrad-course build --check
-	$(PY) -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks solutions exercises
+	$(PY) -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks solutions exercises \
+		-m "$(DEFAULT_MARKS) and not grading"
+	$(PY) -m pytest -n 0 -m "$(DEFAULT_MARKS) and grading" tests/course
 
 # The engine on the oldest NumPy we support (NumPy 1.26 promotes scalars differently).
 NP1_VENV := .venv-numpy1

@@ -170,6 +170,10 @@ def test_files_left_in_shared_temporary_folders_are_removed(tmp_path):
 
 AST_ATTACK = """\
 import ast, sys
+
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
+# time, after the rest (see the Makefile).
+pytestmark = pytest.mark.grading
 class NoAsserts(ast.NodeTransformer):
     def visit_Assert(self, node):
         return ast.Pass()

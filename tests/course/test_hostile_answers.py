@@ -255,6 +255,10 @@ PATCH_REFERENCES = """\
 import minigrad.autograd as _autograd
 import minigrad.optim as _optim
 
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
+# time, after the rest (see the Makefile).
+pytestmark = pytest.mark.grading
+
 
 def _agree(*args, **kwargs):
     return _AlwaysEqual()
@@ -333,4 +337,8 @@ def test_hostile_answers_score_nothing(chapter, tmp_path):
     assert not scored, f"{chapter}: hostile answers scored points: " + "; ".join(scored)
     for row in rows:  # every question was reached and judged, not skipped by a crash
         assert set(row["questions"]) == set(graded)
-        assert all(o["status"] != "not run" for o in row["questions"].values()), row
+        assert all(o["status"] != "not run" for o in row["questions"].values()), (
+            row["student"],
+            row["status"],
+            row["notes"],
+        )
