@@ -23,6 +23,10 @@ from test_grade import LIMITS, make_class
 from minigrad_course.build import release
 from minigrad_course.grade import GradeOptions, Grader, grade, work_paths
 
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
+# time, after the rest (see the Makefile).
+pytestmark = pytest.mark.grading
+
 ROOT = os.geteuid() == 0
 as_root = pytest.mark.skipif(not ROOT, reason="the sandbox uid exists only when grading as root")
 
@@ -171,9 +175,6 @@ def test_files_left_in_shared_temporary_folders_are_removed(tmp_path):
 AST_ATTACK = """\
 import ast, sys
 
-# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
-# time, after the rest (see the Makefile).
-pytestmark = pytest.mark.grading
 class NoAsserts(ast.NodeTransformer):
     def visit_Assert(self, node):
         return ast.Pass()

@@ -25,6 +25,10 @@ from minigrad_course.build import release
 from minigrad_course.grade import GradeOptions, grade
 from minigrad_course.sandbox import Limits
 
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
+# time, after the rest (see the Makefile).
+pytestmark = pytest.mark.grading
+
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted(p.stem for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 LIMITS = Limits(timeout=300, cell_timeout=60, memory_mb=4096, max_procs=64, output_kb=256)
@@ -255,9 +259,6 @@ PATCH_REFERENCES = """\
 import minigrad.autograd as _autograd
 import minigrad.optim as _optim
 
-# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
-# time, after the rest (see the Makefile).
-pytestmark = pytest.mark.grading
 
 
 def _agree(*args, **kwargs):

@@ -18,13 +18,14 @@ from conftest import code
 
 from minigrad_course.sandbox import Jail, Limits, execute
 
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
+# time, after the rest (see the Makefile).
+pytestmark = pytest.mark.grading
+
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/bin")
 FORK_BOMB = """\
 import os, time
 
-# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
-# time, after the rest (see the Makefile).
-pytestmark = pytest.mark.grading
 children = 0
 for _ in range(8):  # bounded: at most 2**8 processes, each gone within 5 s
     try:
