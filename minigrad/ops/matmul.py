@@ -105,13 +105,14 @@ class Linear(Function):
         x, w = ctx.saved_tensors
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            gx = gy @ w
+            gx = MatMul.apply(gy, w)
+        # batch dims flattened: gw and gb sum over every row
+        g2 = gy if gy.ndim == 2 else reshape(gy, (-1, gy.shape[-1]))
         if ctx.needs_input_grad[1]:
-            # flatten batch dims: gw = sum over rows of gy^T x
-            g2 = reshape(gy, (-1, gy.shape[-1]))
-            gw = g2.mT @ reshape(x, (-1, x.shape[-1]))
+            x2 = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))
+            gw = MatMul.apply(g2.mT, x2)
         if ctx.needs_input_grad[2]:
-            gb = reshape(gy, (-1, gy.shape[-1])).sum(0)
+            gb = g2.sum(0)
         return gx, gw, gb
 
 

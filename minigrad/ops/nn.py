@@ -163,19 +163,49 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        from minigrad.ops.indexing import IndexAdd
-
         (x,) = ctx.saved_tensors
-        scale = Tensor._make(ctx.scale)
         # NOTE: with create_graph the softmax is recomputed as an op, so a second backward
         # sees its dependence on x; otherwise the probabilities from forward are reused.
         probs = Softmax.apply(x, 1) if state.enabled else Tensor._make(ctx.probs)
-        # (softmax - onehot(t)) * scale: the scale is taken off at each row's target class
-        # (one place per row: a plain assignment, not a scatter-add)
-        picks = IndexAdd.apply(scale, x.shape, (ctx.rows, ctx.cols), False)
-        g = probs * unsqueeze(scale, 1) - picks
-        g = g * (unsqueeze(gy, 1) if ctx.reduction == "none" else gy)
-        return g, None, None, None, None
+        grad = CrossEntropyGrad.apply(
+            probs, Tensor._make(ctx.scale), gy, ctx.rows, ctx.cols, ctx.reduction
+        )
+        return grad, None, None, None, None
+
+
+class CrossEntropyGrad(Function):
+    """Cross-entropy's gradient as one op: g = (probs - onehot(t)) * scale * gy, per row.
+
+    # NOTE: one node instead of five (scatter, unsqueeze, mul, sub, mul) in every training
+    # step's backward, as PyTorch fuses its loss backwards; its own backward below keeps double
+    # backward working. probs (N, C), scale (N,), gy () or (N,) -> (N, C)
+    """
+
+    op_name = "cross_entropy_grad"
+
+    @staticmethod
+    def forward(ctx, probs, scale, gy, rows, cols, reduction):
+        ctx.save_for_backward(probs, scale, gy)
+        ctx.rows, ctx.cols, ctx.reduction = rows, cols, reduction
+        row_scale = scale.array * gy.array
+        g = probs.array * row_scale[:, None]
+        g[rows, cols] -= row_scale  # one target per row: no repeated index
+        return g
+
+    @staticmethod
+    def backward(ctx, gg):
+        from minigrad.ops.indexing import GetItem
+
+        probs, scale, gy = ctx.saved_tensors
+        row_scale = scale * gy
+        g_probs = gg * unsqueeze(row_scale, 1) if ctx.needs_input_grad[0] else None
+        g_gy = None
+        if ctx.needs_input_grad[2]:
+            at_targets = GetItem.apply(gg, (ctx.rows, ctx.cols), True)
+            g_gy = (reduce_sum(gg * probs, 1) - at_targets) * scale
+            if ctx.reduction != "none":
+                g_gy = reduce_sum(g_gy, 0)
+        return g_probs, None, g_gy, None, None, None
 
 
 def _classes_last(input: Tensor, target: Tensor, op: str):
