@@ -78,7 +78,24 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy * (y > 0)
+        return ReluGrad.apply(gy, y)
+
+
+class ReluGrad(Function):
+    """g = gy where y > 0, else 0: relu's backward as one op (PyTorch's threshold_backward),
+    one node per relu in every backward instead of a comparison and a product."""
+
+    op_name = "relu_grad"
+
+    @staticmethod
+    def forward(ctx, gy, y):
+        ctx.save_for_backward(y)
+        return gy.array * (y.array > 0)
+
+    @staticmethod
+    def backward(ctx, gg):
+        (y,) = ctx.saved_tensors
+        return ReluGrad.apply(gg, y), None  # the mask is constant: nothing flows to y
 
 
 def relu(input):
