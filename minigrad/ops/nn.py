@@ -139,22 +139,26 @@ class CrossEntropy(Function):
     def forward(ctx, x, target, weight, ignore_index, reduction):
         xp = x.device.xp
         t = target.array
-        logp = _log_softmax_array(xp, x.array, 1)
+        # NOTE: log p[t] = shifted[t] - log(sum(exp(shifted))): the log is taken per row, and
+        # the probabilities backward needs come from the same exp
+        shifted = x.array - x.array.max(axis=1, keepdims=True)
+        e = xp.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
         rows = xp.arange(t.shape[0])
         valid = t != ignore_index
         if weight is None and bool(valid.all()):
             # NOTE: the common case (no weights, nothing ignored) needs no weight arrays
-            safe, losses = t, -logp[rows, t]
-            denom = logp.dtype.type(t.shape[0]) if reduction == "mean" else 1
-            w = None
+            safe, w = t, None
+            losses = xp.log(total[:, 0]) - shifted[rows, t]
+            denom = shifted.dtype.type(t.shape[0]) if reduction == "mean" else 1
         else:
             safe = xp.where(valid, t, 0)
-            w = (weight.array[safe] if weight is not None else xp.ones(t.shape, logp.dtype)) * valid
-            losses = -w * logp[rows, safe]
+            w = (weight.array[safe] if weight is not None else xp.ones(t.shape, e.dtype)) * valid
+            losses = w * (xp.log(total[:, 0]) - shifted[rows, safe])
             denom = w.sum() if reduction == "mean" else 1
         ctx.save_for_backward(x)
-        ctx.probs = xp.exp(logp)
-        scale = xp.full(t.shape, 1 / denom, logp.dtype) if w is None else w / denom
+        ctx.probs = e / total
+        scale = xp.full(t.shape, 1 / denom, e.dtype) if w is None else w / denom
         ctx.scale, ctx.rows, ctx.cols, ctx.reduction = scale, rows, safe, reduction
         if reduction == "none":
             return losses
@@ -267,7 +271,13 @@ def cross_entropy(
 
 
 def _check_targets_ignoring(input, target, ignore_index, op):
-    valid = target.array != ignore_index
+    t = target.array
+    shape = input.array.shape
+    common = t.dtype.kind in "iu" and t.ndim == 1 and len(shape) == 2 and t.size == shape[0]
+    # NOTE: the common case, checked with two reductions: every target a class index
+    if common and t.size and 0 <= t.min() <= t.max() < shape[1]:
+        return
+    valid = t != ignore_index
     if bool(valid.all()):
         _check_targets(input, target, op)
     else:
