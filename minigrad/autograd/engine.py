@@ -239,11 +239,21 @@ def _run_node(node, buffer, buffers, retain_graph):
             f"function {node.name()} returned an incorrect number of gradients "
             f"(expected {len(edges)}, got {len(grads)})"
         )
+    anomaly = state.anomaly
     for i, (edge, g) in enumerate(zip(edges, grads)):
         if edge is None or g is None:
             continue
-        g = _validate(node, i, edge, g)
-        _add_to_buffer(buffers, edge[0], edge[1], g)
+        # NOTE: the usual gradient (a Tensor of its input's shape and dtype) skips _validate
+        if anomaly or type(g) is not Tensor or g.array.shape != edge[2] or g.array.dtype != edge[3]:
+            g = _validate(node, i, edge, g)
+        target, nr = edge[0], edge[1]
+        buffer = buffers.get(target)
+        if buffer is None:
+            if target._n_outputs == 1:
+                buffers[target] = [g]
+                continue
+            buffer = buffers[target] = [None] * target._n_outputs
+        buffer[nr] = g if buffer[nr] is None else buffer[nr] + g
 
 
 def _call_backward(node, buffer):
