@@ -21,8 +21,8 @@ from minigrad import dtypes
 from minigrad.autograd.function import _wrap
 from minigrad.autograd.grad_mode import no_grad, state
 from minigrad.backend import device as Device
-from minigrad.ops import indexing as IX
-from minigrad.ops import selection as E
+from minigrad.ops import indexing as indexing_ops
+from minigrad.ops import selection as selection_ops
 from minigrad.ops.conv import Geometry
 from minigrad.static.builder import Builder
 from minigrad.static.graph import Const, Graph, Node, Ref
@@ -93,7 +93,7 @@ class _Traced(Tensor):
     def fill_(self, value):
         # Tensor.fill_ writes the array directly when no gradient is needed (fast, eager);
         # under tracing it must be an op, or the replay would keep the traced values.
-        return self._inplace(E.copy, value)
+        return self._inplace(selection_ops.copy, value)
 
     def _fill_random(self, sample, a, b, generator):
         raise TracingError(
@@ -104,8 +104,8 @@ class _Traced(Tensor):
 
 
 def _index_put(x, index, value):
-    idx, _ = IX._to_index(index, x)
-    return IX.IndexPut.apply(x, idx, value)
+    idx, _ = indexing_ops._to_index(index, x)
+    return indexing_ops.IndexPut.apply(x, idx, value)
 
 
 def _tracer() -> Tracer:
@@ -370,7 +370,7 @@ def _check_static_shape(tracer, cls, args, inputs):
             f"static.trace: {cls.op_name} gives a data-dependent shape, which a static graph "
             "cannot have; leave this function dynamic"
         )
-    if cls is IX.GetItem:
+    if cls is indexing_ops.GetItem:
         for part in args[1] if isinstance(args[1], tuple) else ():
             vid = tracer.vid_of_array.get(id(part)) if _is_array(part) else None
             if vid is not None and part.dtype == np.bool_ and not tracer.constant_derived(vid):
