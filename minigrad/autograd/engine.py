@@ -108,7 +108,7 @@ def _root_grads(tensors, grad_tensors, caller) -> list:
                     f"this output has shape {tuple(t.shape)}. Pass gradient= (a tensor of "
                     "that shape), or reduce it first, e.g. y.sum().backward()."
                 )
-            g = Tensor._make(t._device.xp.ones_like(t.array))
+            g = Tensor._make(t._device.xp.ones(t.array.shape, t.array.dtype))
         elif tuple(g.shape) != tuple(t.shape):
             raise RuntimeError(
                 f"{caller}: mismatch in shape: grad_output[{i}] has a shape of "
@@ -174,8 +174,8 @@ def _execute(outputs, grads, retain_graph, create_graph, capture=None):
             buffer = buffers.pop(node, None)
             if buffer is None:
                 continue
-            if isinstance(node, AccumulateGrad):
-                leaf = node.variable
+            if type(node) is AccumulateGrad:
+                leaf = node._variable()
                 if leaf is not None and leaf._hooks:
                     buffer[0] = _call_hooks(leaf._hooks.values(), buffer[0])
                 if capture is None:
@@ -240,13 +240,14 @@ def _run_node(node, buffer, buffers, retain_graph):
             f"(expected {len(edges)}, got {len(grads)})"
         )
     anomaly = state.anomaly
-    for i, (edge, g) in enumerate(zip(edges, grads)):
-        if edge is None or g is None:
+    for i, edge in enumerate(edges):
+        g = grads[i] if edge is not None else None
+        if g is None:
             continue
+        target, nr, shape, dtype = edge
         # NOTE: the usual gradient (a Tensor of its input's shape and dtype) skips _validate
-        if anomaly or type(g) is not Tensor or g.array.shape != edge[2] or g.array.dtype != edge[3]:
+        if anomaly or type(g) is not Tensor or g.array.shape != shape or g.array.dtype is not dtype:
             g = _validate(node, i, edge, g)
-        target, nr = edge[0], edge[1]
         buffer = buffers.get(target)
         if buffer is None:
             if target._n_outputs == 1:
