@@ -222,6 +222,13 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
+        if self.array.ndim == 2:  # NOTE: the common case (every linear layer's backward)
+            return shape_ops.Permute.apply(self, (1, 0))
+        if self.array.ndim < 2:
+            raise RuntimeError(
+                "tensor.mT is only supported on matrices or batches of matrices. Got "
+                f"{self.array.ndim}-D tensor."
+            )
         return shape_ops.transpose(self, -2, -1)
 
     # -- conversion --------------------------------------------------------------------------

@@ -512,3 +512,12 @@ def test_set_printoptions_as_torch(options, default_printoptions):
         x = lib.tensor([[1.123456, 2.5, 1e-5], [3.0, 4.0, 5.0]])
         texts.append([repr(x), repr(lib.arange(30.0)), repr(lib.arange(2000.0))[:200]])
     assert texts[0] == [t.replace("torch", "minigrad") for t in texts[1]]
+
+
+def test_mT_transposes_the_last_two_dims_and_refuses_vectors_as_pytorch():  # noqa: N802
+    x = minigrad.arange(24.0).reshape(2, 3, 4)
+    assert x.mT.shape == (2, 4, 3)
+    assert x.mT.array[1, 2, 0] == x.array[1, 0, 2]
+    assert x[0].mT.shape == (4, 3)
+    with pytest.raises(RuntimeError, match="only supported on matrices"):
+        minigrad.ones(3).mT  # noqa: B018

@@ -77,7 +77,7 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple:
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, int):
-        dim = (dim,)
+        return (normalize_dim(dim, ndim, op),)
     return tuple(sorted({normalize_dim(d, ndim, op) for d in dim}))
 
 
