@@ -44,11 +44,7 @@ def result_dtype(a, b):
             return da
     elif isinstance(b, Tensor) and b.array.dtype.kind == "f" and isinstance(a, (int, float)):
         return b.array.dtype
-    return dtypes.result_type(_for_promotion(a), _for_promotion(b)).np
-
-
-def _for_promotion(x):
-    return x.array if isinstance(x, Tensor) else x
+    return dtypes.result_type(array_of(a), array_of(b)).np
 
 
 def float_result(dtype):
