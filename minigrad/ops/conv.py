@@ -243,27 +243,33 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
 
 
 # -- pooling ---------------------------------------------------------------------------------
-def _first_max_shift(xp, padded, shifts):
-    """For each flat position p of `padded`: the s in `shifts` (ascending) whose p + s holds
-    the first max of the values at p + shifts. Same shape as `padded`; only positions whose
-    whole window lies inside are meaningful.
+def _first_max_shift(xp, padded, geom: Geometry):
+    """For each flat position p of `padded`: the shift s (kernel row i, column j: s = i dh Wp +
+    j dw) of the maximum PyTorch picks in the window that starts at p: its last nan, if any,
+    else its first maximum, in row-major window order. 1-D; only positions whose whole
+    window lies inside are meaningful.
 
-    # NOTE: whole-array ops on shifted contiguous 1-D views, one per kernel offset: strided
-    # window slices run short inner loops and where/putmask branch on random masks, both many
-    # times slower. `better` is strict >, so the first maximum wins, as in PyTorch, and a nan
-    # wins over numbers (the first nan), as PyTorch's max pooling propagates nan.
+    # NOTE: PyTorch scans the window and takes a value when `value > best or isnan(value)`.
+    # That rule is separable: pick in each window row, then among the rows' picks, so
+    # kh + kw - 2 steps instead of kh kw - 1. Each step is whole-array ops on shifted
+    # contiguous 1-D views: strided window slices run short inner loops and where/putmask
+    # branch on random masks, both many times slower.
     """
-    flat = padded.ravel()
-    size = flat.size - shifts[-1]
-    best = xp.zeros(flat.size, dtype=xp.min_scalar_type(shifts[-1]))
-    y = flat[:size]
-    for s in shifts[1:]:
-        cand = flat[s : s + size]
-        better = ~(cand <= y) & (y == y)  # cand > y, or cand is nan and y is not
-        y = xp.maximum(y, cand)
-        # NOTE: shifts ascend, so a max keeps the latest better shift without a branch
-        xp.maximum(best[:size], xp.multiply(better, s, dtype=best.dtype), out=best[:size])
-    return best.reshape(padded.shape)
+    (kh, kw), (dh, dw), wp = geom.kernel, geom.dilation, padded.shape[3]
+    y = padded.ravel()
+    best = xp.zeros(y.size, dtype=xp.min_scalar_type((kh - 1) * dh * wp + (kw - 1) * dw))
+    for step, count in ((dw, kw), (dh * wp, kh)):
+        values, shifts = y, best
+        size = values.size - step * (count - 1)
+        y, best = values[:size], shifts[:size]
+        for s in range(step, step * count, step):
+            cand = values[s : s + size]
+            better = (cand > y) | (cand != cand)
+            y = xp.maximum(y, cand)
+            # NOTE: a later step's shift exceeds every earlier one, so a max keeps the latest
+            # better shift without a branch
+            best = xp.maximum(best, better * (shifts[s : s + size] + s))
+    return best
 
 
 def _window_starts(xp, padded_shape, stride, ho, wo):
@@ -274,8 +280,22 @@ def _window_starts(xp, padded_shape, stride, ho, wo):
     return planes + (xp.arange(0, ho * sh * wp, sh * wp)[:, None] + xp.arange(0, wo * sw, sw))
 
 
+def _first_inside(xp, geom: Geometry, size: tuple, ho: int, wo: int, wp: int):
+    """Per window: the shift of its first pixel inside the (unpadded) image, and whether it
+    has one (with dilation a window can see only padding). -> (Ho, Wo), (Ho, Wo)"""
+    found = []
+    for length, p, k, s, d, count in zip(
+        size, geom.padding, geom.kernel, geom.stride, geom.dilation, (ho, wo)
+    ):
+        start = xp.arange(count) * s
+        first = xp.maximum(0, -((start - p) // d))  # ceil((p - start) / d), at least 0
+        found.append((first * d, (first < k) & (start + first * d < p + length)))
+    (rows, rows_inside), (cols, cols_inside) = found
+    return rows[:, None] * wp + cols, rows_inside[:, None] & cols_inside
+
+
 class MaxPool2d(Function):
-    """y = max over each window; the gradient goes to the (first) max. -> (N, C, Ho, Wo)"""
+    """y = max over each window; the gradient goes to the max PyTorch picks. -> (N, C, Ho, Wo)"""
 
     op_name = "max_pool2d"
 
@@ -285,10 +305,15 @@ class MaxPool2d(Function):
         ho, wo = geom.out_size(*x.array.shape[2:])
         padded = _pad(xp, x.array, geom.padding, -xp.inf)
         (sh, sw), (kh, kw), (dh, dw) = geom.stride, geom.kernel, geom.dilation
-        wp = padded.shape[3]
-        shifts = [i * dh * wp + j * dw for i in range(kh) for j in range(kw)]
-        shift = _first_max_shift(xp, padded, shifts)[:, :, : ho * sh : sh, : wo * sw : sw]
-        ctx.index = _window_starts(xp, padded.shape, geom.stride, ho, wo) + shift
+        starts = _window_starts(xp, padded.shape, geom.stride, ho, wo)
+        index = starts + _first_max_shift(xp, padded, geom)[starts]
+        if any(geom.padding):
+            # NOTE: a window whose pixels are all -inf ties with the -inf padding; PyTorch
+            # then picks the window's first pixel inside the image
+            shift, inside = _first_inside(xp, geom, x.array.shape[2:], ho, wo, padded.shape[3])
+            stuck = (padded.ravel()[index] == -xp.inf) & inside
+            index = xp.where(stuck, starts + shift, index)
+        ctx.index = index
         ctx.padded, ctx.padding = padded.shape, geom.padding
         ctx.unique = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
         return padded.ravel()[ctx.index]
