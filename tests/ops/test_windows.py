@@ -1,6 +1,6 @@
-"""Max pooling's first-maximum rule and conv2d's input gradient against PyTorch, on inputs
-built to break them: ties and nans inside windows, odd sizes, float32 and float64, and both
-ways conv2d computes its input gradient."""
+"""Max pooling's choice of maximum and conv2d's derivatives against PyTorch, on inputs built
+to break them: ties, nans and -inf inside windows, odd sizes, float32 and float64, one or
+several channels, several geometries."""
 
 from __future__ import annotations
 
@@ -57,11 +57,11 @@ def test_max_pool_gradcheck_on_odd_sizes(geometry):
 
 
 CONVS = [
-    dict(padding=1),  # stride 1: the input gradient is itself a convolution
+    dict(padding=1),
     dict(padding=(0, 2), dilation=2),
-    dict(padding=3),  # padding beyond the kernel's reach: col2im
-    dict(stride=2, padding=1),  # col2im
-    dict(stride=(1, 2), dilation=(2, 1)),  # col2im
+    dict(padding=3),  # beyond the kernel's reach: whole windows of padding
+    dict(stride=2, padding=1),
+    dict(stride=(1, 2), dilation=(2, 1)),
 ]
 
 
@@ -74,12 +74,14 @@ def _conv(lib, arrays, upstream, geometry):
     return [t.detach().numpy() for t in (y, *grads, *again)]
 
 
+@pytest.mark.parametrize("channels", [1, 3])  # im2col copies one channel its own way
 @pytest.mark.parametrize("geometry", CONVS, ids=str)
-def test_conv2d_input_gradient_both_ways(geometry):
-    """First and second derivatives match PyTorch whichever way the input gradient is built,
-    and pass central differences."""
+def test_conv2d_first_and_second_derivatives(geometry, channels):
+    """Values, first and second derivatives match PyTorch over several geometries, and the
+    first derivatives pass central differences."""
     rng = np.random.default_rng(3)
-    arrays = [rng.standard_normal(s) for s in ((2, 3, 7, 6), (4, 3, 3, 3), (4,))]
+    shapes = ((2, channels, 7, 6), (4, channels, 3, 3), (4,))
+    arrays = [rng.standard_normal(s) for s in shapes]
     x, w, b = (minigrad.tensor(a) for a in arrays)
     upstream = rng.standard_normal(minigrad.nn.functional.conv2d(x, w, b, **geometry).shape)
     ours, theirs = (_conv(lib, arrays, upstream, geometry) for lib in (minigrad, torch))
