@@ -1,9 +1,10 @@
-"""Convolution and pooling over (N, C, H, W) images, vectorised with strided slices.
+"""Convolution and pooling over (N, C, H, W) images, vectorised with strided views.
 
-For each of the kh * kw kernel offsets (9 for a 3x3 kernel), one strided slice of the padded
-input holds what that offset sees at every output pixel. im2col copies those slices into a
-matrix so a convolution is one matmul; col2im, its adjoint, adds them back; max pooling keeps
-a running max over them. # NOTE: Python loops over kernel offsets only, never over pixels.
+A window view of the padded, channels-last input holds, without a copy, every kh x kw window
+at every output pixel. im2col copies it into a matrix so a convolution is one matmul; col2im,
+its adjoint, adds the columns back one kernel offset at a time; max pooling keeps a running
+pick over the padded input shifted by each kernel offset.
+# NOTE: Python loops over kernel offsets only, never over pixels.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def _im2col(xp, array, geom: Geometry, blocks: bool = False):
 
 
 def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
-    """The adjoint of im2col (of either layout): add each column back onto its pixel.
+    """The adjoint of im2col (either layout): add each value back onto the pixel it came from.
 
     # NOTE: the adds read one contiguous block per kernel offset; the row layout is copied to
     # blocks first (adding its strided blocks directly is slower than that copy plus adds).
@@ -250,7 +251,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
 
 
 # -- pooling ---------------------------------------------------------------------------------
-def _first_max_shift(xp, padded, geom: Geometry):
+def _pick_shift(xp, padded, geom: Geometry):
     """For each flat position p of `padded`: the shift s (kernel row i, column j: s = i dh Wp +
     j dw) of the maximum PyTorch picks in the window that starts at p: its last nan, if any,
     else its first maximum, in row-major window order. 1-D; only positions whose whole
@@ -313,7 +314,7 @@ class MaxPool2d(Function):
         padded = _pad(xp, x.array, geom.padding, -xp.inf)
         (sh, sw), (kh, kw), (dh, dw) = geom.stride, geom.kernel, geom.dilation
         starts = _window_starts(xp, padded.shape, geom.stride, ho, wo)
-        index = starts + _first_max_shift(xp, padded, geom)[starts]
+        index = starts + _pick_shift(xp, padded, geom)[starts]
         if any(geom.padding):
             # NOTE: a window whose pixels are all -inf ties with the -inf padding; PyTorch
             # then picks the window's first pixel inside the image
