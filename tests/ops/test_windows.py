@@ -30,12 +30,13 @@ def _pool(lib, a, upstream, geometry):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("geometry", POOLS, ids=str)
 def test_max_pool_ties_and_nans_match_pytorch(geometry, dtype):
-    """Ties go to the first maximum in row-major window order, a nan beats numbers (the first
-    nan wins), H and W need not divide by the stride; values, indices and gradient."""
+    """Ties go to the first maximum in row-major window order, a nan beats numbers (the last
+    nan wins, as in PyTorch's scan), H and W need not divide by the stride; values, indices
+    and gradient."""
     rng = np.random.default_rng(0)
     a = rng.integers(0, 3, size=(2, 3, 7, 9)).astype(dtype)  # ties in nearly every window
     a[rng.random(a.shape) < 0.05] = np.nan
-    a[0, 0, :2, :2] = np.nan  # a window of nans only
+    a[0, 0, :2, :2] = np.nan  # a window of nans only: its last one wins
     a[0, 1, 1, 1] = np.nan  # a nan after the window's first maximum
     a[1, 2] = 5.0  # a plane of equal values
     a[1, 1, :, ::2] = -np.inf
