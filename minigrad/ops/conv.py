@@ -1,9 +1,10 @@
-"""Convolution and pooling over (N, C, H, W) images, vectorised with strided slices.
+"""Convolution and pooling over (N, C, H, W) images, vectorised with strided views.
 
-For each of the kh * kw kernel offsets (9 for a 3x3 kernel), one strided slice of the padded
-input holds what that offset sees at every output pixel. im2col copies those slices into a
-matrix so a convolution is one matmul; col2im, its adjoint, adds them back; max pooling keeps
-a running max over them. # NOTE: Python loops over kernel offsets only, never over pixels.
+A window view of the padded, channels-last input holds, without a copy, every kh x kw window
+at every output pixel. im2col copies it into a matrix so a convolution is one matmul; col2im,
+its adjoint, adds the columns back one kernel offset at a time; max pooling keeps a running
+pick over the padded input shifted by each kernel offset.
+# NOTE: Python loops over kernel offsets only, never over pixels.
 """
 
 from __future__ import annotations
@@ -58,16 +59,6 @@ def _pad(xp, array, padding, value=0.0):
     return xp.pad(array, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
-def _offsets(geom: Geometry, ho: int, wo: int):
-    """For each kernel offset (i, j): the rows and columns of the padded input it reads."""
-    (kh, kw), (sh, sw), (dh, dw) = geom.kernel, geom.stride, geom.dilation
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-            columns = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
-            yield i, j, rows, columns
-
-
 def _channels_last(xp, array, padding):
     """(N, C, H, W) -> zero-padded, contiguous (N, H + 2 ph, W + 2 pw, C)."""
     n, c, h, w = array.shape
@@ -77,67 +68,93 @@ def _channels_last(xp, array, padding):
     return out
 
 
-def _im2col(xp, array, geom: Geometry):
-    """(N, C, H, W) -> (N * Ho * Wo, kh * kw * C): one row per output pixel, channels last.
+def _windows(xp, padded, geom: Geometry, ho: int, wo: int):
+    """The (N, Ho, Wo, kh, kw, C) view of every window of a contiguous channels-last array.
 
-    # NOTE: filled with one strided copy per kernel offset (9 for 3x3) from a channels-last
-    # copy; channels innermost on both sides keeps each copy's inner loop contiguous, several
-    # times faster than (C, kh, kw) columns or reshaping the 6-D window view at once.
+    # NOTE: windows overlap, so the view aliases itself: only read it, or write one kernel
+    # offset [:, :, :, i, j] at a time (each of those is a plain strided slice).
+    """
+    n, _, _, c = padded.shape
+    sn, sy, sx, sc = padded.strides
+    (sh, sw), (dh, dw) = geom.stride, geom.dilation
+    shape, strides = (n, ho, wo, *geom.kernel, c), (sn, sh * sy, sw * sx, dh * sy, dw * sx, sc)
+    return xp.lib.stride_tricks.as_strided(padded, shape, strides)
+
+
+def _im2col(xp, array, geom: Geometry, blocks: bool = False):
+    """(N, C, H, W) -> (N * Ho * Wo, kh * kw * C): one row per output pixel, channels last;
+    with `blocks`, (kh * kw, N * Ho * Wo, C): one block per kernel offset.
+
+    # NOTE: one copy of the window view of a channels-last copy: the kw * C values of a window
+    # row are contiguous on both sides, so the copy runs long inner loops (two to three times
+    # faster than one strided copy per kernel offset, whose inner loops run over C values).
+    # With one channel, those per-offset copies run over a row of Wo pixels instead: faster.
     """
     n, c, h, w = array.shape
     ho, wo = geom.out_size(h, w)
-    padded = _channels_last(xp, array, geom.padding)
-    out = xp.empty((n, ho, wo, *geom.kernel, c), dtype=array.dtype)
-    for i, j, rows, columns in _offsets(geom, ho, wo):
-        out[:, :, :, i, j] = padded[:, rows, columns]
+    windows = _windows(xp, _channels_last(xp, array, geom.padding), geom, ho, wo)
+    if blocks:
+        return xp.ascontiguousarray(windows.transpose(3, 4, 0, 1, 2, 5)).reshape(-1, n * ho * wo, c)
+    if c > 1:
+        return xp.ascontiguousarray(windows).reshape(n * ho * wo, -1)
+    out = xp.empty(windows.shape, dtype=array.dtype)
+    for i in range(geom.kernel[0]):
+        for j in range(geom.kernel[1]):
+            out[:, :, :, i, j] = windows[:, :, :, i, j]
     return out.reshape(n * ho * wo, -1)
 
 
-def _col2im(xp, cols, shape, geom: Geometry):
-    """The adjoint of im2col: add each row back onto the pixels it was copied from.
+def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
+    """The adjoint of im2col (either layout): add each value back onto the pixel it came from.
 
-    # NOTE: one copy puts each kernel offset's block first, so every add reads a contiguous
-    # block; adding the strided blocks of `cols` directly is slower than that copy plus adds.
+    # NOTE: the adds read one contiguous block per kernel offset; the row layout is copied to
+    # blocks first (adding its strided blocks directly is slower than that copy plus adds).
     """
     n, c, h, w = shape
     ph, pw = geom.padding
     ho, wo = geom.out_size(h, w)
     out = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
-    blocks = xp.ascontiguousarray(cols.reshape(n, ho, wo, -1, c).transpose(3, 0, 1, 2, 4))
-    kw = geom.kernel[1]
-    for i, j, rows, columns in _offsets(geom, ho, wo):
-        out[:, rows, columns] += blocks[i * kw + j]
+    if blocks:
+        cols = cols.reshape(-1, n, ho, wo, c)
+    else:
+        cols = xp.ascontiguousarray(cols.reshape(n, ho, wo, -1, c).transpose(3, 0, 1, 2, 4))
+    windows = _windows(xp, out, geom, ho, wo)
+    kh, kw = geom.kernel
+    for i in range(kh):
+        for j in range(kw):
+            windows[:, :, :, i, j] += cols[i * kw + j]
     return out[:, ph : ph + h, pw : pw + w, :].transpose(0, 3, 1, 2)
 
 
 class Im2Col(Function):
-    """cols = im2col(x): (N, C, H, W) -> (N * Ho * Wo, kh * kw * C); backward is col2im."""
+    """cols = im2col(x): (N, C, H, W) -> (N * Ho * Wo, kh * kw * C), or (kh * kw, N * Ho * Wo,
+    C) with `blocks`; backward is col2im."""
 
     op_name = "im2col"
 
     @staticmethod
-    def forward(ctx, x, geom):
-        ctx.shape, ctx.geom = x.array.shape, geom
-        return _im2col(x.device.xp, x.array, geom)
+    def forward(ctx, x, geom, blocks=False):
+        ctx.shape, ctx.geom, ctx.blocks = x.array.shape, geom, blocks
+        return _im2col(x.device.xp, x.array, geom, blocks)
 
     @staticmethod
     def backward(ctx, gy):
-        return Col2Im.apply(gy, ctx.shape, ctx.geom), None
+        return Col2Im.apply(gy, ctx.shape, ctx.geom, ctx.blocks), None, None
 
 
 class Col2Im(Function):
-    """x = col2im(cols), the adjoint of im2col; backward is im2col."""
+    """x = col2im(cols), the adjoint of im2col (same layouts); backward is im2col."""
 
     op_name = "col2im"
 
     @staticmethod
-    def forward(ctx, cols, shape, geom):
-        ctx.geom = geom
-        return _col2im(cols.device.xp, cols.array, shape, geom)
+    def forward(ctx, cols, shape, geom, blocks=False):
+        ctx.geom, ctx.blocks = geom, blocks
+        return _col2im(cols.device.xp, cols.array, shape, geom, blocks)
 
     @staticmethod
     def backward(ctx, gy):
-        return Im2Col.apply(gy, ctx.geom), None, None
+        return Im2Col.apply(gy, ctx.geom, ctx.blocks), None, None, None
 
 
 class Conv2d(Function):
@@ -163,19 +180,23 @@ class Conv2d(Function):
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
-        out_channels = w.shape[0]
+        out_channels, c, kh, kw = w.shape
         g = reshape(permute(gy, (0, 2, 3, 1)), (-1, out_channels))
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            w_rows = reshape(permute(w, (0, 2, 3, 1)), (out_channels, -1))
-            gx = Col2Im.apply(g @ w_rows, x.array.shape, ctx.geom)
+            # NOTE: one matmul per kernel offset gives the columns' gradient as contiguous
+            # blocks, which col2im adds without first copying a transpose of them
+            w_blocks = reshape(permute(w, (2, 3, 0, 1)), (kh * kw, out_channels, c))
+            gx = Col2Im.apply(g @ w_blocks, x.array.shape, ctx.geom, True)
         if ctx.needs_input_grad[1]:
             # NOTE: with create_graph, im2col is recorded so a second backward reaches x
             cols = Im2Col.apply(x, ctx.geom) if state.enabled else Tensor._make(ctx.cols)
-            _, c, kh, kw = w.array.shape
             gw = permute(reshape(g.mT @ cols, (out_channels, kh, kw, c)), (0, 3, 1, 2))
         if ctx.needs_input_grad[2]:
-            gb = g.sum(0)
+            # NOTE: a row of ones times g sums its rows several times faster than g.sum(0),
+            # which runs one short inner loop per row
+            ones = x.device.xp.ones(g.shape[0], dtype=g.array.dtype)
+            gb = Tensor._make(ones) @ g
         return gx, gw, gb, None
 
 
@@ -230,27 +251,33 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
 
 
 # -- pooling ---------------------------------------------------------------------------------
-def _first_max_shift(xp, padded, shifts):
-    """For each flat position p of `padded`: the s in `shifts` (ascending) whose p + s holds
-    the first max of the values at p + shifts. Same shape as `padded`; only positions whose
-    whole window lies inside are meaningful.
+def _pick_shift(xp, padded, geom: Geometry):
+    """For each flat position p of `padded`: the shift s (kernel row i, column j: s = i dh Wp +
+    j dw) of the maximum PyTorch picks in the window that starts at p: its last nan, if any,
+    else its first maximum, in row-major window order. 1-D; only positions whose whole
+    window lies inside are meaningful.
 
-    # NOTE: whole-array ops on shifted contiguous 1-D views, one per kernel offset: strided
-    # window slices run short inner loops and where/putmask branch on random masks, both many
-    # times slower. `better` is strict >, so the first maximum wins, as in PyTorch, and a nan
-    # wins over numbers (the first nan), as PyTorch's max pooling propagates nan.
+    # NOTE: PyTorch scans the window and takes a value when `value > best or isnan(value)`.
+    # That rule is separable: pick in each window row, then among the rows' picks, so
+    # kh + kw - 2 steps instead of kh kw - 1. Each step is whole-array ops on shifted
+    # contiguous 1-D views: strided window slices run short inner loops and where/putmask
+    # branch on random masks, both many times slower.
     """
-    flat = padded.ravel()
-    size = flat.size - shifts[-1]
-    best = xp.zeros(flat.size, dtype=xp.min_scalar_type(shifts[-1]))
-    y = flat[:size]
-    for s in shifts[1:]:
-        cand = flat[s : s + size]
-        better = ~(cand <= y) & (y == y)  # cand > y, or cand is nan and y is not
-        y = xp.maximum(y, cand)
-        # NOTE: shifts ascend, so a max keeps the latest better shift without a branch
-        xp.maximum(best[:size], xp.multiply(better, s, dtype=best.dtype), out=best[:size])
-    return best.reshape(padded.shape)
+    (kh, kw), (dh, dw), wp = geom.kernel, geom.dilation, padded.shape[3]
+    y = padded.ravel()
+    best = xp.zeros(y.size, dtype=xp.min_scalar_type((kh - 1) * dh * wp + (kw - 1) * dw))
+    for step, count in ((dw, kw), (dh * wp, kh)):
+        values, shifts = y, best
+        size = values.size - step * (count - 1)
+        y, best = values[:size], shifts[:size]
+        for s in range(step, step * count, step):
+            cand = values[s : s + size]
+            better = (cand > y) | (cand != cand)
+            y = xp.maximum(y, cand)
+            # NOTE: a later step's shift exceeds every earlier one, so a max keeps the latest
+            # better shift without a branch
+            best = xp.maximum(best, better * (shifts[s : s + size] + s))
+    return best
 
 
 def _window_starts(xp, padded_shape, stride, ho, wo):
@@ -261,8 +288,22 @@ def _window_starts(xp, padded_shape, stride, ho, wo):
     return planes + (xp.arange(0, ho * sh * wp, sh * wp)[:, None] + xp.arange(0, wo * sw, sw))
 
 
+def _first_inside(xp, geom: Geometry, size: tuple, ho: int, wo: int, wp: int):
+    """Per window: the shift of its first pixel inside the (unpadded) image, and whether it
+    has one (with dilation a window can see only padding). -> (Ho, Wo), (Ho, Wo)"""
+    found = []
+    for length, p, k, s, d, count in zip(
+        size, geom.padding, geom.kernel, geom.stride, geom.dilation, (ho, wo)
+    ):
+        start = xp.arange(count) * s
+        first = xp.maximum(0, -((start - p) // d))  # ceil((p - start) / d), at least 0
+        found.append((first * d, (first < k) & (start + first * d < p + length)))
+    (rows, rows_inside), (cols, cols_inside) = found
+    return rows[:, None] * wp + cols, rows_inside[:, None] & cols_inside
+
+
 class MaxPool2d(Function):
-    """y = max over each window; the gradient goes to the (first) max. -> (N, C, Ho, Wo)"""
+    """y = max over each window; the gradient goes to the max PyTorch picks. -> (N, C, Ho, Wo)"""
 
     op_name = "max_pool2d"
 
@@ -272,10 +313,15 @@ class MaxPool2d(Function):
         ho, wo = geom.out_size(*x.array.shape[2:])
         padded = _pad(xp, x.array, geom.padding, -xp.inf)
         (sh, sw), (kh, kw), (dh, dw) = geom.stride, geom.kernel, geom.dilation
-        wp = padded.shape[3]
-        shifts = [i * dh * wp + j * dw for i in range(kh) for j in range(kw)]
-        shift = _first_max_shift(xp, padded, shifts)[:, :, : ho * sh : sh, : wo * sw : sw]
-        ctx.index = _window_starts(xp, padded.shape, geom.stride, ho, wo) + shift
+        starts = _window_starts(xp, padded.shape, geom.stride, ho, wo)
+        index = starts + _pick_shift(xp, padded, geom)[starts]
+        if any(geom.padding):
+            # NOTE: a window whose pixels are all -inf ties with the -inf padding; PyTorch
+            # then picks the window's first pixel inside the image
+            shift, inside = _first_inside(xp, geom, x.array.shape[2:], ho, wo, padded.shape[3])
+            stuck = (padded.ravel()[index] == -xp.inf) & inside
+            index = xp.where(stuck, starts + shift, index)
+        ctx.index = index
         ctx.padded, ctx.padding = padded.shape, geom.padding
         ctx.unique = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
         return padded.ravel()[ctx.index]
