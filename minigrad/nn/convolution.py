@@ -253,17 +253,19 @@ def _window_index(size: int, out: int) -> np.ndarray:
     return np.minimum(starts[:, None] + np.arange(width), ends[:, None] - 1)
 
 
-def _max_along(x: Tensor, dim: int, out: int) -> Tensor:
-    """Max over adaptive windows along `dim` (< 0): gather every window, then max."""
-    index = _window_index(x.shape[dim], out)
-    picked = x.index_select(dim, tensor(index.ravel(), device=x.device))
-    # counted from the end, the window dim of (..., out, width, ...) is `dim` again
-    return picked.unflatten(dim, index.shape).max(dim)[0]
+def _adaptive_max(x: Tensor, sizes: list, return_indices: bool):
+    """Max over PyTorch's adaptive windows of the last len(sizes) dims, read at the picked
+    positions, so the gradient goes where PyTorch sends it (also for a window with nans)."""
+    index = _argmax_positions(x, sizes)
+    k = len(sizes)
+    y = x.flatten(-k).gather(-1, index.flatten(-k)).reshape(index.shape)
+    return (y, index) if return_indices else y
 
 
 def _argmax_positions(x: Tensor, sizes: list) -> Tensor:
     """For adaptive max pooling over the last len(sizes) dims: the flat position (h * W + w in
-    2-D) of each window's first maximum, PyTorch's return_indices. int64, no gradient."""
+    2-D) of each window's pick, PyTorch's return_indices: the first maximum, or the last nan
+    of a window that has one (PyTorch scans for `value > best or isnan(value)`). int64."""
     with no_grad():
         tables = [_window_index(n, out) for n, out in zip(x.shape[-len(sizes) :], sizes)]
         windows, flat = x, np.zeros((), dtype=np.int64)
@@ -279,22 +281,23 @@ def _argmax_positions(x: Tensor, sizes: list) -> Tensor:
         windows = windows.permute(order).flatten(-len(tables))
         flat = flat.transpose(*range(0, flat.ndim, 2), *range(1, flat.ndim, 2))
         flat = flat.reshape(*sizes, -1)
-        first = windows.argmax(-1, keepdim=True)
+        xp, values = x.device.xp, windows.array
+        nan = xp.isnan(values)
+        last_nan = values.shape[-1] - 1 - xp.argmax(nan[..., ::-1], axis=-1)
+        pick = xp.where(nan.any(axis=-1), last_nan, xp.argmax(values, axis=-1))
         table = tensor(flat, device=x.device).expand(*windows.shape)
-        return table.gather(-1, first).squeeze(-1)
+        return table.gather(-1, tensor(pick[..., None], device=x.device)).squeeze(-1)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows along L. (N, C, L) -> (N, C, output_size)
     [, indices into L]"""
     (out,) = _output_sizes("adaptive_max_pool1d", input, output_size, 1)
-    y = _max_along(input, -1, out)
-    return (y, _argmax_positions(input, [out])) if return_indices else y
+    return _adaptive_max(input, [out], return_indices)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows. (N, C, H, W) -> (N, C, *output_size)
     [, indices into H * W]"""
     oh, ow = _output_sizes("adaptive_max_pool2d", input, output_size, 2)
-    y = _max_along(_max_along(input, -1, ow), -2, oh)
-    return (y, _argmax_positions(input, [oh, ow])) if return_indices else y
+    return _adaptive_max(input, [oh, ow], return_indices)

@@ -660,3 +660,26 @@ def test_adaptive_max_pool_indices_match_pytorch(make, shape):
     np.testing.assert_array_equal(y.numpy(), ty.numpy())
     assert index.dtype == minigrad.int64
     np.testing.assert_array_equal(index.numpy(), tindex.numpy())
+
+
+@pytest.mark.parametrize(
+    "pool, shape, out",
+    [
+        ("adaptive_max_pool2d", (2, 3, 7, 5), (3, 2)),
+        ("adaptive_max_pool2d", (1, 2, 4, 4), 3),  # overlapping windows
+        ("adaptive_max_pool1d", (2, 3, 7), 4),
+    ],
+)
+def test_adaptive_max_pool_with_nans_picks_and_routes_the_gradient_as_pytorch(pool, shape, out):
+    """A window with nans: PyTorch's pick is its last nan, for the index and the gradient."""
+    x = np.random.default_rng(1).standard_normal(shape)
+    x.reshape(-1)[::3] = np.nan
+    grads, indices = [], []
+    for lib in (minigrad, torch):
+        t = lib.tensor(x, requires_grad=True)
+        y, index = getattr(lib.nn.functional, pool)(t, out, return_indices=True)
+        (y * lib.arange(y.numel(), dtype=y.dtype).reshape(y.shape)).sum().backward()
+        grads.append(t.grad.numpy())
+        indices.append(index.numpy())
+    np.testing.assert_array_equal(indices[0], indices[1])
+    np.testing.assert_allclose(grads[0], grads[1])
