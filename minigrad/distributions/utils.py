@@ -84,7 +84,11 @@ def show(value) -> str:
 
 class lazy_property:
     """A parameter computed from another on first use and then kept on the instance (as
-    PyTorch's: Categorical(logits=...) computes its probs only when asked)."""
+    PyTorch's: Categorical(logits=...) computes its probs only when asked).
+
+    # NOTE: computed with grad enabled even under no_grad (sample() runs under no_grad): the
+    # kept value is reused later, and entropy() must still reach the logits through it.
+    """
 
     def __init__(self, fn):
         self.fn = fn
@@ -93,6 +97,7 @@ class lazy_property:
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        value = self.fn(instance)
+        with minigrad.enable_grad():
+            value = self.fn(instance)
         instance.__dict__[self.fn.__name__] = value
         return value

@@ -210,3 +210,19 @@ def test_probs_with_a_zero_entry_match_pytorch():
     theirs = torch.distributions.Categorical(probs=torch.tensor(p))
     np.testing.assert_allclose(ours.entropy().numpy(), theirs.entropy().numpy(), rtol=1e-12)
     np.testing.assert_allclose(ours.logits.numpy(), theirs.logits.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["Categorical", "Bernoulli", "OneHotCategorical"])
+def test_entropy_gradient_after_sampling_under_no_grad(name):
+    """probs, computed from the logits first by sample() (under no_grad), keeps its graph."""
+    logits = _normal(3, 4)
+    grads = []
+    for lib in (minigrad, torch):
+        x = lib.tensor(logits, requires_grad=True)
+        dist = getattr(lib.distributions, name)(logits=x)
+        with lib.no_grad():
+            dist.sample()
+        dist.entropy().sum().backward()
+        grads.append(x.grad.numpy())
+    assert np.abs(grads[1]).max() > 1e-3
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10)
