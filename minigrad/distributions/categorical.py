@@ -78,7 +78,7 @@ class Categorical(Distribution):
 
     @property
     def mean(self) -> Tensor:
-        return minigrad.full(self._extended_shape(), math.nan, dtype=self._param.dtype)
+        return self._undefined()
 
     @property
     def mode(self) -> Tensor:
@@ -86,7 +86,14 @@ class Categorical(Distribution):
 
     @property
     def variance(self) -> Tensor:
-        return minigrad.full(self._extended_shape(), math.nan, dtype=self._param.dtype)
+        return self._undefined()
+
+    def _undefined(self) -> Tensor:
+        """nan for each batch element: class labels have no mean or variance (PyTorch's)."""
+        param = self._param
+        return minigrad.full(
+            self._extended_shape(), math.nan, dtype=param.dtype, device=param.device
+        )
 
     def sample(self, sample_shape=()) -> Tensor:
         """Class indices (int64) of shape sample_shape + batch_shape."""
