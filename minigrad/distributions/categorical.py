@@ -40,8 +40,7 @@ class Categorical(Distribution):
             if logits.ndim < 1:
                 raise ValueError("`logits` parameter must be at least one-dimensional.")
             self.logits = logits - logits.logsumexp(dim=-1, keepdim=True)
-        param = self._param
-        super().__init__(param.shape[:-1], validate_args=validate_args)
+        super().__init__(self._param.shape[:-1], validate_args=validate_args)
 
     @lazy_property
     def logits(self) -> Tensor:

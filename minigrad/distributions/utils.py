@@ -15,16 +15,15 @@ from minigrad.tensor import Tensor
 def broadcast_all(*values) -> tuple[Tensor, ...]:
     """Numbers and tensors broadcast to one shape (views, so gradients flow back). Numbers
     take the first tensor's dtype and device, or the default dtype when all are numbers."""
-    dtype, device = minigrad.get_default_dtype(), None
     for value in values:
-        if isinstance(value, Tensor):
-            dtype, device = value.dtype, value.device
-            break
-        if not isinstance(value, numbers.Number):
+        if not isinstance(value, (Tensor, numbers.Number)):
             raise ValueError(
                 "Input arguments must all be instances of Number or Tensor, got "
                 f"{type(value).__name__}"
             )
+    first = next((v for v in values if isinstance(v, Tensor)), None)
+    dtype = minigrad.get_default_dtype() if first is None else first.dtype
+    device = None if first is None else first.device
     tensors = [
         v if isinstance(v, Tensor) else minigrad.tensor(v, dtype=dtype, device=device)
         for v in values

@@ -69,8 +69,9 @@ def test_error_type_and_message_are_pytorchs(name):
 def test_parameters_that_do_not_broadcast_raise_runtime_error_naming_the_shapes():
     with pytest.raises(RuntimeError, match=r"shapes \(3,\) and \(2,\) cannot be broadcast"):
         minigrad.distributions.Normal(minigrad.zeros(3), minigrad.ones(2))
-    with pytest.raises(ValueError, match="instances of Number or Tensor, got str"):
-        minigrad.distributions.Normal("a", 1.0)
+    for loc, scale in [("a", 1.0), (minigrad.zeros(2), [1.0, 2.0])]:
+        with pytest.raises(ValueError, match="instances of Number or Tensor, got (str|list)"):
+            minigrad.distributions.Normal(loc, scale)
 
 
 def test_validate_args_false_skips_the_checks():
