@@ -261,7 +261,19 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 
 
 # -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------
-from minigrad import accelerator, backends, datasets, linalg, nn, optim, static, testing, utils, viz  # noqa: E402
+from minigrad import (  # noqa: E402
+    accelerator,
+    backends,
+    datasets,
+    distributions,
+    linalg,
+    nn,
+    optim,
+    static,
+    testing,
+    utils,
+    viz,
+)
 from minigrad.serialization import load, save  # noqa: E402
 from minigrad.static import compile  # noqa: E402 - as torch.compile
 from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+from collections import deque
 
 import numpy as np
 
@@ -476,6 +477,146 @@ def transfer_learning(torch, init):
     return {"fine_tuned": log_ft, "fixed_features": log_conv, "frozen": frozen}
 
 
+def _cartpole_step(state, action):
+    """One step of the cart-pole of the REINFORCE examples (Euler, 0.02 s): push left (0) or
+    right (1); done when the pole leans past 12 degrees or the cart leaves [-2.4, 2.4]."""
+    x, x_dot, theta, theta_dot = state
+    force = 10.0 if action == 1 else -10.0
+    cos, sin = math.cos(theta), math.sin(theta)
+    temp = (force + 0.05 * theta_dot**2 * sin) / 1.1
+    theta_acc = (9.8 * sin - cos * temp) / (0.5 * (4.0 / 3.0 - 0.1 * cos**2 / 1.1))
+    x_acc = temp - 0.05 * theta_acc * cos / 1.1
+    state = np.array(
+        [
+            x + 0.02 * x_dot,
+            x_dot + 0.02 * x_acc,
+            theta + 0.02 * theta_dot,
+            theta_dot + 0.02 * theta_acc,
+        ]
+    )
+    return state, abs(state[2]) > 12 * math.pi / 180 or abs(state[0]) > 2.4
+
+
+def reinforce(torch, init):
+    """PyTorch's REINFORCE example (examples/reinforcement_learning): a softmax policy,
+    `m = Categorical(probs)`, `action = m.sample()`, `saved_log_probs.append(m.log_prob(action))`,
+    discounted returns normalised with mean/std and eps, `-log_prob * R` summed with torch.cat,
+    Adam. The draws differ between libraries, so `init` hands minigrad PyTorch's actions (the
+    environment is deterministic given them); then Categorical(logits=...) with an entropy
+    bonus as actor-critic programs add."""
+    nn, F, optim = torch.nn, torch.nn.functional, torch.optim
+    Categorical = torch.distributions.Categorical
+    eps, gamma = np.finfo(np.float32).eps.item(), 0.99
+
+    class Policy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.affine1 = nn.Linear(4, 32)
+            self.affine2 = nn.Linear(32, 2)
+            self.saved_log_probs = []
+            self.rewards = []
+
+        def forward(self, x):
+            action_scores = self.affine2(F.relu(self.affine1(x)))
+            return F.softmax(action_scores, dim=1)
+
+    policy = init(Policy())
+    optimizer = optim.Adam(policy.parameters(), lr=1e-2)
+
+    def select_action(state):
+        state = torch.from_numpy(state).float().unsqueeze(0)
+        probs = policy(state)
+        m = Categorical(probs)
+        action = init(m.sample())
+        policy.saved_log_probs.append(m.log_prob(action))
+        return action.item()
+
+    def finish_episode():
+        R, returns = 0, deque()
+        for r in policy.rewards[::-1]:
+            R = r + gamma * R
+            returns.appendleft(R)
+        returns = torch.tensor(returns)
+        returns = (returns - returns.mean()) / (returns.std() + eps)
+        policy_loss = [-log_prob * R for log_prob, R in zip(policy.saved_log_probs, returns)]
+        optimizer.zero_grad()
+        policy_loss = torch.cat(policy_loss).sum()
+        policy_loss.backward()
+        optimizer.step()
+        del policy.rewards[:], policy.saved_log_probs[:]
+        return policy_loss.item()
+
+    rng = np.random.default_rng(31)
+    log = []
+    for _ in range(3):
+        state, actions = rng.uniform(-0.05, 0.05, 4), []
+        for _ in range(25):
+            action = select_action(state)
+            state, done = _cartpole_step(state, action)
+            policy.rewards.append(1.0)
+            actions.append(action)
+            if done:
+                break
+        log.append([actions, finish_episode()])
+
+    state = torch.from_numpy(rng.uniform(-0.05, 0.05, (5, 4))).float()
+    logits = policy.affine2(F.relu(policy.affine1(state)))
+    m = Categorical(logits=logits)
+    action = init(m.sample())
+    advantage = torch.linspace(-1.0, 1.0, 5)
+    loss = -(m.log_prob(action) * advantage).mean() - 0.01 * m.entropy().mean()
+    optimizer.zero_grad()
+    loss.backward()
+    return {
+        "log": log,
+        "batch": [list(m.batch_shape), m.probs.tolist(), m.logits.tolist(), loss.item()],
+        "grad": policy.affine2.weight.grad.tolist(),
+    }
+
+
+def gaussian_policy_and_vae_terms(torch, init):
+    """A continuous-action actor-critic step and a VAE's loss terms: `Normal(mu, log_std.exp())`
+    with `sample()` and `log_prob(a).sum(-1)`, `Independent(Normal(...), 1)`, entropy bonus,
+    smooth_l1 critic loss; then a VAE's reparameterized `rsample()` and
+    `kl_divergence(q, Normal(0, 1))`. rsample's noise differs between libraries, so `init` hands
+    minigrad PyTorch's draw through `eps`: z = mu + eps * sigma, as rsample computes it."""
+    nn, F, D = torch.nn, torch.nn.functional, torch.distributions
+    rng = np.random.default_rng(32)
+    states = torch.tensor(rng.standard_normal((6, 3)), dtype=torch.float32)
+    actor = init(nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 2)))
+    critic = init(nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1)))
+    log_std = nn.Parameter(torch.full((2,), -0.5))
+    optimizer = torch.optim.Adam([*actor.parameters(), *critic.parameters(), log_std], lr=3e-3)
+    results = {"steps": []}
+    for _ in range(3):
+        mu = actor(states)
+        dist = D.Normal(mu, log_std.exp())
+        action = init(dist.sample())
+        returns = torch.tensor(rng.standard_normal(6), dtype=torch.float32)
+        values = critic(states).squeeze(-1)
+        advantage = (returns - values).detach()
+        log_prob = dist.log_prob(action).sum(-1)
+        joint = D.Independent(D.Normal(mu, log_std.exp()), 1)
+        actor_loss = -(log_prob * advantage).mean() - 0.01 * joint.entropy().mean()
+        loss = actor_loss + F.smooth_l1_loss(values, returns)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        results["steps"].append([loss.item(), joint.log_prob(action).tolist(), log_std.tolist()])
+
+    encoded = init(torch.randn(4, 2 * 3, requires_grad=True))
+    mu, logvar = encoded.chunk(2, dim=-1)
+    q = D.Normal(mu, (0.5 * logvar).exp())
+    z = q.rsample()
+    eps = init(((z - mu) / q.stddev).detach())  # the draw: PyTorch's in both runs
+    z = mu + eps * q.stddev
+    recon = -D.Independent(D.Normal(z.tanh(), 1.0), 1).log_prob(torch.zeros(4, 3))
+    kl = D.kl_divergence(q, D.Normal(0.0, 1.0)).sum(-1)
+    (recon + kl).mean().backward()
+    results["vae"] = [kl.tolist(), recon.tolist(), encoded.grad.tolist(), q.has_rsample]
+    return results
+
+
 PROGRAMS = [
     nn_really_by_hand,
     nn_really_refactored,
@@ -483,4 +624,6 @@ PROGRAMS = [
     dynamic_net,
     lenet,
     transfer_learning,
+    reinforce,
+    gaussian_policy_and_vae_terms,
 ]

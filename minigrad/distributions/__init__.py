@@ -1,0 +1,29 @@
+"""Probability distributions with PyTorch's API (`torch.distributions`): sample, rsample,
+log_prob, entropy and kl_divergence, all built from minigrad tensor ops so that gradients flow
+(REINFORCE through Categorical.log_prob, VAEs through Normal.rsample).
+
+Draws come from minigrad's own generator: `minigrad.manual_seed` makes them repeatable, but
+they are not the numbers PyTorch draws for the same seed.
+"""
+
+from minigrad.distributions import constraints
+from minigrad.distributions.bernoulli import Bernoulli
+from minigrad.distributions.categorical import Categorical, OneHotCategorical
+from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.independent import Independent
+from minigrad.distributions.kl import kl_divergence, register_kl
+from minigrad.distributions.normal import Normal
+from minigrad.distributions.uniform import Uniform
+
+__all__ = [
+    "Bernoulli",
+    "Categorical",
+    "Distribution",
+    "Independent",
+    "Normal",
+    "OneHotCategorical",
+    "Uniform",
+    "constraints",
+    "kl_divergence",
+    "register_kl",
+]

@@ -1,0 +1,157 @@
+"""The Distribution base class: shapes, validation of parameters and values, and the methods
+every distribution has (sample, rsample, log_prob, entropy, mean, ...)."""
+
+from __future__ import annotations
+
+import minigrad
+from minigrad.distributions import constraints
+from minigrad.distributions.utils import lazy_property, show
+from minigrad.tensor import Size, Tensor
+
+
+class Distribution:
+    """A batch of probability distributions (as `torch.distributions.Distribution`).
+
+    batch_shape: the shape over which parameters are batched (independent distributions);
+    event_shape: the shape of one draw. `sample(sample_shape)` has shape
+    sample_shape + batch_shape + event_shape; `log_prob(value)` has value's shape without the
+    event dims. With `validate_args` (on by default, off under `python -O`, as PyTorch)
+    parameters outside their constraints and values outside the support raise ValueError.
+    """
+
+    has_rsample = False
+    has_enumerate_support = False
+    _validate_args = __debug__
+
+    @staticmethod
+    def set_default_validate_args(value: bool) -> None:
+        """Turn validation on or off for every distribution made later without validate_args."""
+        if value not in (True, False):
+            raise ValueError(f"set_default_validate_args expects True or False, got {value!r}")
+        Distribution._validate_args = value
+
+    def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
+        self._batch_shape = Size(batch_shape)
+        self._event_shape = Size(event_shape)
+        if validate_args is not None:
+            self._validate_args = validate_args
+        if self._validate_args:
+            self._check_parameters()
+
+    def _check_parameters(self) -> None:
+        for param, constraint in self.arg_constraints.items():
+            if constraints.is_dependent(constraint):
+                continue
+            if param not in self.__dict__ and isinstance(getattr(type(self), param), lazy_property):
+                continue  # computed from another parameter, which is checked
+            value = getattr(self, param)
+            if not bool(constraint.check(value).all()):
+                raise ValueError(
+                    f"Expected parameter {param} ({type(value).__name__} of shape "
+                    f"{tuple(value.shape)}) of distribution {self!r} to satisfy the constraint "
+                    f"{constraint!r}, but found invalid values:\n{show(value)}"
+                )
+
+    @property
+    def batch_shape(self) -> Size:
+        return self._batch_shape
+
+    @property
+    def event_shape(self) -> Size:
+        return self._event_shape
+
+    @property
+    def arg_constraints(self) -> dict:
+        return {}
+
+    @property
+    def support(self) -> constraints.Constraint:
+        raise NotImplementedError(f"{type(self).__name__} does not define its support")
+
+    @property
+    def mean(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not implement mean")
+
+    @property
+    def mode(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not implement mode")
+
+    @property
+    def variance(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not implement variance")
+
+    @property
+    def stddev(self) -> Tensor:
+        return self.variance.sqrt()
+
+    def sample(self, sample_shape=()) -> Tensor:
+        """A draw of shape sample_shape + batch_shape + event_shape, without gradient."""
+        with minigrad.no_grad():
+            return self.rsample(sample_shape)
+
+    def rsample(self, sample_shape=()) -> Tensor:
+        """A reparameterized draw: a differentiable function of the parameters."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no rsample (has_rsample is False): its draws are not a "
+            "differentiable function of its parameters; use sample() and log_prob() (REINFORCE)"
+        )
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not implement log_prob")
+
+    def cdf(self, value: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not implement cdf")
+
+    def entropy(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not implement entropy")
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not implement enumerate_support")
+
+    def perplexity(self) -> Tensor:
+        return self.entropy().exp()
+
+    def expand(self, batch_shape, _instance=None):
+        raise NotImplementedError(f"{type(self).__name__} does not implement expand")
+
+    def _extended_shape(self, sample_shape=()) -> Size:
+        return Size(tuple(sample_shape) + tuple(self._batch_shape) + tuple(self._event_shape))
+
+    def _new_expanded(self, batch_shape, params: dict):
+        """A copy with batch_shape whose parameters are `params` (views, not checked again)."""
+        new = type(self).__new__(type(self))
+        new.__dict__.update(params)
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _validate_sample(self, value) -> None:
+        """ValueError as PyTorch's when value's shape or values do not fit this distribution."""
+        if not isinstance(value, Tensor):
+            raise ValueError("The value argument to log_prob must be a Tensor")
+        shape, event = value.shape, self._event_shape
+        if tuple(shape[len(shape) - len(event) :]) != tuple(event):
+            raise ValueError(
+                f"The right-most size of value must match event_shape: {shape} vs {event}."
+            )
+        expected = self._extended_shape()
+        for i, j in zip(reversed(shape), reversed(expected)):
+            if i != 1 and j != 1 and i != j:
+                raise ValueError(
+                    "Value is not broadcastable with batch_shape+event_shape: "
+                    f"{shape} vs {expected}."
+                )
+        if not bool(self.support.check(value).all()):
+            raise ValueError(
+                f"Expected value argument ({type(value).__name__} of shape {tuple(shape)}) to be "
+                f"within the support ({self.support!r}) of the distribution {self!r}, but found "
+                f"invalid values:\n{show(value)}"
+            )
+
+    def __repr__(self) -> str:
+        shown = [
+            f"{p}: {show(v) if v.numel() == 1 else v.shape}"
+            for p in self.arg_constraints
+            if isinstance(v := self.__dict__.get(p), Tensor)
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"

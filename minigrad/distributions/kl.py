@@ -1,0 +1,130 @@
+"""KL divergence KL(p || q) between two distributions, looked up by their types."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import minigrad
+from minigrad.distributions.bernoulli import Bernoulli
+from minigrad.distributions.categorical import Categorical, OneHotCategorical
+from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.independent import Independent
+from minigrad.distributions.normal import Normal
+from minigrad.distributions.uniform import Uniform
+from minigrad.distributions.utils import sum_rightmost
+from minigrad.nn.functional import softplus
+from minigrad.tensor import Tensor
+
+_KL_REGISTRY: dict = {}  # (type_p, type_q) -> function(p, q)
+_KL_MEMOIZE: dict = {}  # the function found for a pair of exact types
+
+
+def register_kl(type_p, type_q):
+    """Decorator: the function below computes KL(p || q) for p of type_p, q of type_q (and
+    their subclasses, unless a more specific pair is registered).
+
+    >>> @register_kl(Normal, Normal)
+    ... def kl_normal_normal(p, q): ...
+    """
+    for name, cls in (("type_p", type_p), ("type_q", type_q)):
+        if not (isinstance(cls, type) and issubclass(cls, Distribution)):
+            raise TypeError(f"Expected {name} to be a Distribution subclass but got {cls}")
+
+    def decorator(fun):
+        _KL_REGISTRY[type_p, type_q] = fun
+        _KL_MEMOIZE.clear()
+        return fun
+
+    return decorator
+
+
+def _dispatch_kl(type_p, type_q):
+    """The registered function for the most specific pair of base classes, or None.
+
+    # NOTE: pairs are ranked by how far up each MRO their classes sit, p's first, then q's
+    # first; when the two rankings pick different functions the choice is ambiguous (as in
+    # PyTorch, which warns and takes the first).
+    """
+    mro_p, mro_q = type_p.__mro__, type_q.__mro__
+    matches = [
+        (mro_p.index(p), mro_q.index(q)) for p, q in _KL_REGISTRY if p in mro_p and q in mro_q
+    ]
+    if not matches:
+        return None
+    left = min(matches)
+    right = min(matches, key=lambda m: (m[1], m[0]))
+    left_fun = _KL_REGISTRY[mro_p[left[0]], mro_q[left[1]]]
+    right_fun = _KL_REGISTRY[mro_p[right[0]], mro_q[right[1]]]
+    if left_fun is not right_fun:
+        warnings.warn(
+            f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}): register_kl a "
+            "function for this exact pair to choose one",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return left_fun
+
+
+def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
+    """KL(p || q) = E_p[log p(x) - log q(x)], one value per batch element."""
+    key = (type(p), type(q))
+    if key not in _KL_MEMOIZE:
+        _KL_MEMOIZE[key] = _dispatch_kl(*key)
+    fun = _KL_MEMOIZE[key]
+    if fun is None:
+        raise NotImplementedError(
+            f"No KL(p || q) is implemented for p type {type(p).__name__} and q type "
+            f"{type(q).__name__}; register one with @register_kl({type(p).__name__}, "
+            f"{type(q).__name__})"
+        )
+    return fun(p, q)
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p, q):
+    """(var_p / var_q + (mu_p - mu_q)^2 / var_q - 1 - log(var_p / var_q)) / 2."""
+    var_ratio = (p.scale / q.scale).pow(2)
+    t1 = ((p.loc - q.loc) / q.scale).pow(2)
+    return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p, q):
+    """sum_k p_k (log p_k - log q_k): inf where q_k = 0 < p_k, terms with p_k = 0 are 0."""
+    t = p.probs * (p.logits - q.logits)
+    t = minigrad.where(q.probs == 0, math.inf, t)
+    t = minigrad.where(p.probs == 0, 0.0, t)
+    return t.sum(-1)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p, q):
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p, q):
+    """p log(p / q) + (1 - p) log((1 - p) / (1 - q)), from the logits (log p = -softplus(-l))."""
+    t1 = p.probs * (softplus(-q.logits) - softplus(-p.logits))
+    t1 = minigrad.where(p.probs == 0, 0.0, minigrad.where(q.probs == 0, math.inf, t1))
+    t2 = (1 - p.probs) * (softplus(q.logits) - softplus(p.logits))
+    t2 = minigrad.where(p.probs == 1, 0.0, minigrad.where(q.probs == 1, math.inf, t2))
+    return t1 + t2
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p, q):
+    """log((high_q - low_q) / (high_p - low_p)), inf where p's support leaves q's."""
+    result = ((q.high - q.low) / (p.high - p.low)).log()
+    return minigrad.where((q.low > p.low) | (q.high < p.high), math.inf, result)
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p, q):
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError(
+            "kl_divergence(Independent, Independent): the two reinterpret different numbers of "
+            f"batch dims ({p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})"
+        )
+    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)

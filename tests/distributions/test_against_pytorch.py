@@ -1,0 +1,228 @@
+"""Each distribution against PyTorch's on random parameters (broadcasting included): log_prob,
+entropy, mean, mode, variance, stddev, probs/logits, and the gradients of each with respect to
+the parameters (float64, random upstream weights)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+rng = np.random.default_rng(1234)
+
+
+def _positive(*shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def _normal(*shape):
+    return rng.standard_normal(shape)
+
+
+def _ints(high, *shape):
+    return rng.integers(0, high, shape).astype(np.float64)
+
+
+def _one_hot(n, *shape):
+    return np.eye(n)[rng.integers(0, n, shape)]
+
+
+# name: (build(D, *params) -> distribution, params, value, quantities to compare)
+CASES = {
+    "normal_number_scale": (
+        lambda D, loc: D.Normal(loc, 1.5),
+        [_normal(3)],
+        _normal(4, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf"],
+    ),
+    "normal_broadcast": (
+        lambda D, loc, scale: D.Normal(loc, scale),
+        [_normal(2, 1), _positive(3)],
+        _normal(4, 1, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf"],
+    ),
+    "uniform": (
+        lambda D, low, width: D.Uniform(low, low + width),
+        [_normal(2, 3), _positive(3)],
+        None,  # inside [low, high): see _value
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf"],
+    ),
+    "bernoulli_probs": (
+        lambda D, p: D.Bernoulli(probs=p),
+        [rng.uniform(0.05, 0.95, (2, 3))],
+        _ints(2, 4, 1, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "logits"],
+    ),
+    "bernoulli_logits": (
+        lambda D, logits: D.Bernoulli(logits=logits),
+        [_normal(3) * 3],
+        _ints(2, 5, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "probs"],
+    ),
+    "categorical_probs": (
+        lambda D, p: D.Categorical(probs=p),
+        [_positive(2, 4)],  # not normalised: Categorical normalises
+        _ints(4, 5, 1),  # broadcasts against batch_shape (2,)
+        ["log_prob", "entropy", "mean", "mode", "variance", "probs", "logits"],
+    ),
+    "categorical_logits": (
+        lambda D, logits: D.Categorical(logits=logits),
+        [_normal(3, 5) * 2],
+        _ints(5, 3),
+        ["log_prob", "entropy", "mode", "probs", "logits"],
+    ),
+    "one_hot_categorical": (
+        lambda D, logits: D.OneHotCategorical(logits=logits),
+        [_normal(2, 4)],
+        _one_hot(4, 3, 2),
+        ["log_prob", "entropy", "mean", "mode", "variance", "probs"],
+    ),
+    "independent_normal": (
+        lambda D, loc, scale: D.Independent(D.Normal(loc, scale), 1),
+        [_normal(2, 3), _positive(2, 3)],
+        _normal(5, 2, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev"],
+    ),
+}
+
+
+def _value(case, params):
+    value = CASES[case][2]
+    if value is None:  # Uniform: points inside [low, high)
+        low, width = params
+        value = low + width * rng.uniform(
+            0, 0.999, (4, *np.broadcast_shapes(low.shape, width.shape))
+        )
+    return value
+
+
+def _compute(lib, case, params, value, quantity):
+    """The quantity in lib (minigrad or torch), and its gradients w.r.t. the float params."""
+    build = CASES[case][0]
+    leaves = [lib.tensor(p, dtype=lib.float64, requires_grad=True) for p in params]
+    dist = build(lib.distributions, *leaves)
+    value = lib.tensor(value, dtype=lib.float64)
+    if quantity in ("log_prob", "cdf"):
+        out = getattr(dist, quantity)(value)
+    elif quantity == "entropy":
+        out = dist.entropy()
+    else:
+        out = getattr(dist, quantity)
+    grads = None
+    if out.requires_grad:
+        w = lib.tensor(np.random.default_rng(0).standard_normal(tuple(out.shape)))
+        grads = lib.autograd.grad((out * w).sum(), leaves, allow_unused=True)
+        grads = [None if g is None else g.detach().numpy() for g in grads]
+    return out.detach().numpy(), grads
+
+
+@pytest.mark.parametrize(
+    ("case", "quantity"), [(c, q) for c, spec in CASES.items() for q in spec[3]]
+)
+def test_matches_pytorch_with_gradients(case, quantity):
+    params = CASES[case][1]
+    value = _value(case, params)
+    ours, our_grads = _compute(minigrad, case, params, value, quantity)
+    theirs, their_grads = _compute(torch, case, params, value, quantity)
+    assert ours.shape == theirs.shape
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12, equal_nan=True)
+    assert (our_grads is None) == (their_grads is None)
+    for ours_g, theirs_g, param in zip(our_grads or [], their_grads or [], params):
+        zero = np.zeros(np.shape(param))  # None: the output does not use this parameter
+        np.testing.assert_allclose(
+            zero if ours_g is None else ours_g,
+            zero if theirs_g is None else theirs_g,
+            rtol=1e-9,
+            atol=1e-12,
+        )
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_shapes_match_pytorch(case):
+    build, params = CASES[case][0], CASES[case][1]
+    ours = build(minigrad.distributions, *map(minigrad.tensor, params))
+    theirs = build(torch.distributions, *map(torch.tensor, params))
+    assert tuple(ours.batch_shape) == tuple(theirs.batch_shape)
+    assert tuple(ours.event_shape) == tuple(theirs.event_shape)
+    assert ours.has_rsample == theirs.has_rsample
+    for sample_shape in [(), (5,), (2, 3)]:
+        assert tuple(ours.sample(sample_shape).shape) == tuple(theirs.sample(sample_shape).shape)
+
+
+def test_numbers_give_float32_and_float64_stays():
+    m = minigrad.distributions.Normal(0.0, 1.0)
+    assert m.loc.dtype == minigrad.float32
+    assert m.sample().dtype == minigrad.float32
+    assert m.log_prob(minigrad.tensor(0.5)).dtype == minigrad.float32
+    d = minigrad.distributions.Normal(minigrad.zeros(3, dtype=minigrad.float64), 2.0)
+    assert d.scale.dtype == minigrad.float64  # a number takes the tensor's dtype, as PyTorch
+    assert d.rsample((2,)).dtype == minigrad.float64
+    c = minigrad.distributions.Categorical(logits=minigrad.zeros(4, dtype=minigrad.float64))
+    assert c.sample((3,)).dtype == minigrad.int64
+    assert c.log_prob(c.sample()).dtype == minigrad.float64
+    b = minigrad.distributions.Bernoulli(probs=minigrad.full((2,), 0.3, dtype=minigrad.float64))
+    assert b.sample().dtype == minigrad.float64
+
+
+def test_expand_matches_pytorch():
+    loc, scale, value = _normal(3), _positive(3), _normal(2, 3)
+    results = []
+    for lib in (minigrad, torch):
+        D = lib.distributions
+        dists = [
+            D.Normal(lib.tensor(loc), lib.tensor(scale)).expand((2, 3)),
+            D.Uniform(lib.tensor(loc), lib.tensor(loc + scale)).expand((2, 3)),
+            D.Bernoulli(logits=lib.tensor(loc)).expand((2, 3)),
+            D.Categorical(logits=lib.tensor(loc)).expand((2,)),
+            D.Independent(D.Normal(lib.tensor(loc), 1.0), 1).expand((2,)),
+        ]
+        values = [value, loc + scale / 2, (value > 0) * 1.0, np.array([0, 2]), value]
+        results.append(
+            [
+                (tuple(d.batch_shape), d.log_prob(lib.tensor(v, dtype=lib.float64)).numpy())
+                for d, v in zip(dists, values)
+            ]
+        )
+    for (our_shape, ours), (their_shape, theirs) in zip(*results):
+        assert our_shape == their_shape
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+def test_enumerate_support_matches_pytorch():
+    logits = _normal(2, 3)
+    for expand in (True, False):
+        for name in ("Categorical", "OneHotCategorical", "Bernoulli"):
+            param = logits if name != "Bernoulli" else logits[:, 0]
+            ours = getattr(minigrad.distributions, name)(logits=minigrad.tensor(param))
+            theirs = getattr(torch.distributions, name)(logits=torch.tensor(param))
+            np.testing.assert_array_equal(
+                ours.enumerate_support(expand).numpy(), theirs.enumerate_support(expand).numpy()
+            )
+
+
+def test_probs_with_a_zero_entry_match_pytorch():
+    """A class of probability 0: logits are clamped (log(eps)), entropy stays finite."""
+    p = np.array([[0.0, 0.3, 0.7], [0.5, 0.5, 0.0]])
+    ours = minigrad.distributions.Categorical(probs=minigrad.tensor(p))
+    theirs = torch.distributions.Categorical(probs=torch.tensor(p))
+    np.testing.assert_allclose(ours.entropy().numpy(), theirs.entropy().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.logits.numpy(), theirs.logits.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["Categorical", "Bernoulli", "OneHotCategorical"])
+def test_entropy_gradient_after_sampling_under_no_grad(name):
+    """probs, computed from the logits first by sample() (under no_grad), keeps its graph."""
+    logits = _normal(3, 4)
+    grads = []
+    for lib in (minigrad, torch):
+        x = lib.tensor(logits, requires_grad=True)
+        dist = getattr(lib.distributions, name)(logits=x)
+        with lib.no_grad():
+            dist.sample()
+        dist.entropy().sum().backward()
+        grads.append(x.grad.numpy())
+    assert np.abs(grads[1]).max() > 1e-3
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10)
