@@ -1036,7 +1036,8 @@ class Tensor:
     clip_ = clamp_
 
     def scatter_(self, dim, index, src=None, *, value=None):
-        return self._inplace(indexing_ops.scatter, dim, index, value if src is None else src)
+        scatter = functools.partial(indexing_ops.scatter, value=value)
+        return self._inplace(scatter, dim, index, src)
 
     def scatter_add_(self, dim, index, src):
         return self._inplace(indexing_ops.scatter_add, dim, index, src)

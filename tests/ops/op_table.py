@@ -367,6 +367,26 @@ CASES = [
         ((3, 4), (3, 1)),
         tags={"inplace"},
     ),
+    # a 0-d index, src or self counts as 1-d with one element (PyTorch's rule)
+    Case(
+        "scatter_0d_index",
+        lambda t, F, a: (a * 2).scatter_(0, _index(t, a, 2), value=1.0) * a,
+        ((5,),),
+        tags={"inplace"},
+    ),
+    Case("scatter_0d_src", lambda t, F, a, b: a.scatter(-1, _index(t, a, 3), b), ((5,), ())),
+    Case("scatter_0d_self", lambda t, F, a, b: a.scatter(0, _index(t, a, [0]), b), ((), (1,))),
+    Case("scatter_add_0d", lambda t, F, a, b: a.scatter_add(0, _index(t, a, 1), b), ((4,), ())),
+    # src larger than index: only its corner is read, the rest gets a zero gradient. PyTorch's
+    # backward refuses this case (a gradient of index's shape for src), so gradcheck only;
+    # tests/ops/test_scatter.py compares the values with PyTorch.
+    Case(
+        "scatter_src_corner",
+        lambda t, F, a, b: a.scatter_add(1, _index(t, a, [[3, 0], [1, 1]]), b),
+        ((3, 4), (3, 3)),
+        torch=False,
+    ),
+    Case("gather_0d", lambda t, F, a: a.gather(0, _index(t, a, 3)) * a, ((5,),)),
     Case(
         "index_add",
         lambda t, F, a, b: t.index_add(a, 1, _index(t, a, [3, 0, 3]), b, alpha=2),
