@@ -827,6 +827,9 @@ class Tensor:
     def flip(self, dims):
         return shape_ops.flip(self, dims)
 
+    def unfold(self, dimension, size, step):
+        return shape_ops.unfold(self, dimension, size, step)
+
     def tril(self, diagonal=0):
         return shape_ops.tril(self, diagonal)
 

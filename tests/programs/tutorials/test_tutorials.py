@@ -13,7 +13,6 @@ import minigrad
 # Engine gaps (minigrad/ops, tensor.py): strict, so a test flips to failing once it is fixed.
 ENGINE_GAPS = {
     basics.out_arguments: (TypeError, "torch.matmul and torch.mul take no out= argument"),
-    advanced.dqn_plot_durations: (AttributeError, "no Tensor.unfold(dim, size, step)"),
 }
 PROGRAMS = [
     pytest.param(
