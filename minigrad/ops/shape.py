@@ -4,7 +4,7 @@ they sit, so each backward puts the gradient back where the value came from."""
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.ops._util import normalize_dim, normalize_dims
+from minigrad.ops._util import normalize_dim, normalize_dims, write_out
 from minigrad.tensor import Tensor
 
 
@@ -294,25 +294,27 @@ def _same_dtype(tensors):
     return [t if t.dtype is dtype else t.to(dtype=dtype) for t in tensors]
 
 
-def cat(tensors, dim: int = 0) -> Tensor:
+def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     tensors = [t for t in tensors if not (t.ndim == 1 and t.array.shape[0] == 0)] or list(tensors)
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of Tensors")
     d = normalize_dim(dim, tensors[0].ndim, "cat")
     _check_same_shapes("cat", tensors, skip_dim=d)
-    return Cat.apply(d, *_same_dtype(tensors))
+    y = Cat.apply(d, *_same_dtype(tensors))
+    return y if out is None else write_out("cat", y, out, cast_error=TypeError)
 
 
 concat = concatenate = cat
 
 
-def stack(tensors, dim: int = 0) -> Tensor:
+def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
     _check_same_shapes("stack", tensors)
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    y = cat([unsqueeze(t, d) for t in tensors], d)
+    return y if out is None else write_out("stack", y, out, cast_error=TypeError)
 
 
 class Split(Function):

@@ -11,9 +11,7 @@ import pytest
 import minigrad
 
 # Engine gaps (minigrad/ops, tensor.py): strict, so a test flips to failing once it is fixed.
-ENGINE_GAPS = {
-    basics.out_arguments: (TypeError, "torch.matmul and torch.mul take no out= argument"),
-}
+ENGINE_GAPS = {}
 PROGRAMS = [
     pytest.param(
         p,
