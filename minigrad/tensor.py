@@ -1046,7 +1046,8 @@ class Tensor:
         return self._inplace(indexing_ops.scatter_add, dim, index, src)
 
     def index_add_(self, dim, index, source, *, alpha=1):
-        return self._inplace(lambda s: indexing_ops.index_add(s, dim, index, source, alpha=alpha))
+        index_add = functools.partial(indexing_ops.index_add, alpha=alpha)
+        return self._inplace(index_add, dim, index, source)
 
     def index_fill_(self, dim, index, value):
         return self._inplace(indexing_ops.index_fill, dim, index, value)

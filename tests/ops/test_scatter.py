@@ -111,6 +111,17 @@ def test_scatter_into_a_tensor_records_src_and_keeps_its_version_count():
     assert run(minigrad) == run(torch)
 
 
+def test_index_add_into_a_tensor_records_source():
+    def run(lib):
+        source = lib.ones(2, requires_grad=True)
+        x = lib.zeros(3)
+        x.index_add_(0, lib.tensor([0, 2]), source, alpha=2)
+        (x * lib.arange(3.0)).sum().backward()
+        return x.requires_grad, source.grad.tolist(), x.tolist()
+
+    assert run(minigrad) == run(torch)
+
+
 def test_value_is_a_number_even_as_a_tensor():
     """PyTorch takes `value=` as a number: a tensor there is read, not differentiated."""
     value = minigrad.tensor(3.0, requires_grad=True)

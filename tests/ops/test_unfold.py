@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigrad
 from minigrad import static
@@ -68,6 +70,27 @@ def test_overlapping_windows_add_their_gradients():
     x = minigrad.arange(6.0, requires_grad=True)
     x.unfold(0, 3, 1).sum().backward()
     assert x.grad.tolist() == [1.0, 2.0, 3.0, 3.0, 2.0, 1.0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple),
+    data=st.data(),
+)
+def test_any_geometry_matches_pytorch_values_and_gradients(shape, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    size = data.draw(st.integers(0, shape[dim]))
+    step = data.draw(st.integers(1, 4))
+    rng = np.random.default_rng(len(shape) + size)
+    values = rng.standard_normal(shape)
+    x, y = minigrad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    ours, theirs = x.unfold(dim, size, step), y.unfold(dim, size, step)
+    assert tuple(ours.shape) == tuple(theirs.shape) and ours.stride() == theirs.stride()
+    w = rng.standard_normal(tuple(theirs.shape))
+    (ours * minigrad.tensor(w)).sum().backward()
+    (theirs * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(
