@@ -827,6 +827,9 @@ class Tensor:
     def flip(self, dims):
         return shape_ops.flip(self, dims)
 
+    def unfold(self, dimension, size, step):
+        return shape_ops.unfold(self, dimension, size, step)
+
     def tril(self, diagonal=0):
         return shape_ops.tril(self, diagonal)
 
@@ -1036,13 +1039,15 @@ class Tensor:
     clip_ = clamp_
 
     def scatter_(self, dim, index, src=None, *, value=None):
-        return self._inplace(indexing_ops.scatter, dim, index, value if src is None else src)
+        scatter = functools.partial(indexing_ops.scatter, value=value)
+        return self._inplace(scatter, dim, index, src)
 
     def scatter_add_(self, dim, index, src):
         return self._inplace(indexing_ops.scatter_add, dim, index, src)
 
     def index_add_(self, dim, index, source, *, alpha=1):
-        return self._inplace(lambda s: indexing_ops.index_add(s, dim, index, source, alpha=alpha))
+        index_add = functools.partial(indexing_ops.index_add, alpha=alpha)
+        return self._inplace(index_add, dim, index, source)
 
     def index_fill_(self, dim, index, value):
         return self._inplace(indexing_ops.index_fill, dim, index, value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from minigrad import dtypes
@@ -95,3 +97,57 @@ def quiet():
     """# NOTE: PyTorch gives inf and nan silently (1 / 0, log(0), sqrt(-1)); NumPy would warn.
     Only the ops whose domain makes that common use this: it costs about a microsecond."""
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
+def write_out(op: str, result: Tensor, out, *, same_dtype=False, cast_error=RuntimeError):
+    """`op(..., out=out)` as PyTorch: result's values written into out, which is returned.
+
+    out takes result's shape (PyTorch warns when it had elements) and keeps its dtype, which
+    result must cast to (same kind or wider; matmul's family wants the same dtype). No graph:
+    PyTorch refuses out= when an input or out requires grad while grad mode is on."""
+    from minigrad.autograd.grad_mode import state
+
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if state.enabled and (result._requires_grad or out._requires_grad):
+        raise RuntimeError(
+            f"{op}(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad."
+        )
+    if state.tracer is not None:
+        from minigrad.static import TracingError
+
+        raise TracingError(
+            f"{op}(out=...): a static graph cannot record a write into `out`; use the result "
+            f"instead (y = {op}(...)) in a compiled or traced function"
+        )
+    if out._device is not result._device:
+        raise RuntimeError(
+            f"{op}(): out is on {out.device} but the result is on {result.device}; make out "
+            "on the same device"
+        )
+    array, target = result.array, out.array
+    if same_dtype and array.dtype != target.dtype:
+        raise RuntimeError(
+            f"{op}(): Expected out tensor to have dtype {result.dtype}, but got {out.dtype} instead"
+        )
+    if not np.can_cast(array.dtype, target.dtype, "same_kind"):
+        raise cast_error(
+            f"{op}(): result type {result.dtype} can't be cast to the desired output type "
+            f"{out.dtype}"
+        )
+    if target.shape != array.shape:
+        if target.size:
+            warnings.warn(
+                f"{op}(): An output with one or more elements was resized since it had shape "
+                f"{list(target.shape)}, which does not match the required output shape "
+                f"{list(array.shape)}. This behavior is deprecated, and in a future PyTorch "
+                "release outputs will not be resized unless they have zero elements. Pass an out "
+                "of the required shape, or one with zero elements (torch.empty(0)).",
+                UserWarning,
+                stacklevel=3,
+            )
+        out.array = target = out.device.xp.empty(array.shape, dtype=target.dtype)
+    target[...] = array
+    out._version += 1
+    return out

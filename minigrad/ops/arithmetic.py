@@ -19,6 +19,7 @@ from minigrad.ops._util import (
     result_dtype,
     shape_of,
     tensor_arg,
+    write_out,
 )
 from minigrad.ops.nograd import TruncDivide, _division, _no_grad_binary, floor_divide
 from minigrad.ops.selection import where
@@ -63,8 +64,9 @@ class Add(Function):
         return _grad_for(ctx, 0, gy, sa), _grad_for(ctx, 1, gb, sb), None
 
 
-def add(input, other, alpha=1):
-    return Add.apply(input, tensor_arg(other, input), alpha)
+def add(input, other, alpha=1, *, out=None):
+    y = Add.apply(input, tensor_arg(other, input), alpha)
+    return y if out is None else write_out("add", y, out)
 
 
 class Sub(Function):
@@ -89,13 +91,14 @@ class Sub(Function):
         return _grad_for(ctx, 0, gy, sa), _grad_for(ctx, 1, -gy * ctx.alpha, sb), None
 
 
-def sub(input, other, alpha=1):
+def sub(input, other, alpha=1, *, out=None):
     if any(isinstance(x, Tensor) and x.array.dtype == np.bool_ for x in (input, other)):
         raise RuntimeError(
             "sub: subtraction, the `-` operator, with a bool tensor is not supported. To "
             "invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    return Sub.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
+    y = Sub.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
+    return y if out is None else write_out("sub", y, out)
 
 
 subtract = sub
@@ -124,8 +127,9 @@ class Mul(Function):
         return ga, gb
 
 
-def mul(input, other):
-    return Mul.apply(tensor_arg(input, other), tensor_arg(other, input))
+def mul(input, other, *, out=None):
+    y = Mul.apply(tensor_arg(input, other), tensor_arg(other, input))
+    return y if out is None else write_out("mul", y, out)
 
 
 multiply = mul
@@ -160,14 +164,18 @@ class Div(Function):
         return ga, gb
 
 
-def div(input, other, *, rounding_mode=None):
+def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
-        return Div.apply(tensor_arg(input, other), tensor_arg(other, input))
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    if rounding_mode == "trunc":
-        return _no_grad_binary(TruncDivide, input, other)
-    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+        y = Div.apply(tensor_arg(input, other), tensor_arg(other, input))
+    elif rounding_mode == "floor":
+        y = floor_divide(input, other)
+    elif rounding_mode == "trunc":
+        y = _no_grad_binary(TruncDivide, input, other)
+    else:
+        raise ValueError(
+            f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}"
+        )
+    return y if out is None else write_out("div", y, out)
 
 
 true_divide = divide = div

@@ -14,7 +14,7 @@ from minigrad.autograd.function import Function, check_same_device
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import array_of, broadcast_error, normalize_dim
 from minigrad.ops.nograd import NoGrad
-from minigrad.ops.shape import sum_to
+from minigrad.ops.shape import reshape, sum_to
 from minigrad.tensor import Tensor
 
 
@@ -176,12 +176,10 @@ def _along_dim(index, dim: int):
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """y[i][j] = input[index[i][j]][j] for dim 0 (and so on), as PyTorch's gather."""
     d = normalize_dim(dim, input.ndim, "gather")
-    check_same_device("gather", input, index)  # a host index would be copied silently
-    if index.ndim != input.ndim:
-        raise RuntimeError(
-            f"gather: index tensor must have the same number of dimensions as input tensor "
-            f"({index.ndim} != {input.ndim})"
-        )
+    _check_index("gather", input, d, index)
+    if index.ndim != input.ndim:  # a 0-d input or index counts as 1-d (PyTorch's rule)
+        out = gather(_as_1d(input), d, _as_1d(index))
+        return reshape(out, index.array.shape)
     return GetItem.apply(input, _along_dim(index, d), True)
 
 
@@ -261,7 +259,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Shift elements along dims, wrapping around (no dims: over the flattened tensor)."""
-    from minigrad.ops.shape import cat, flatten, reshape
+    from minigrad.ops.shape import cat, flatten
 
     if dims is None:
         return reshape(roll(flatten(input), shifts, 0), input.shape)
@@ -326,19 +324,76 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     return tuple(found[:, i] for i in range(max(input.ndim, 1)))
 
 
-# -- scatters: writes at an index along a dim, built on IndexPut and IndexAdd ----------------
-def _scatter_index(op: str, input: Tensor, dim: int, index: Tensor):
-    """The full advanced index of `index` along `dim`, checked as PyTorch checks it."""
-    d = normalize_dim(dim, input.ndim, op)
+# -- gathers and scatters along a dim: PyTorch's checks, then GetItem, IndexPut, IndexAdd -----
+def _check_index(op: str, input: Tensor, d: int, index: Tensor, src=None) -> None:
+    """PyTorch's checks of gather's and scatter's index (and src): the index is int32/int64;
+    it has input's number of dims (a 0-d tensor counts as 1-d) and no dim larger than
+    input's except `d`, nor larger than src's; its values are in range along `d`. scatter
+    skips the shape checks for an empty index, gather does not."""
     check_same_device(op, input, index)
-    if index.array.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {index.dtype}")
-    if index.ndim != input.ndim:
+    scatter = op != "gather"
+    empty = index.array.size == 0
+    if index.array.dtype not in (np.int64, np.int32) and not empty:
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index, got {index.dtype}")
+    if isinstance(src, Tensor) and src.dtype is not input.dtype:
         raise RuntimeError(
-            f"{op}: index tensor must have the same number of dimensions as self tensor "
-            f"({index.ndim} != {input.ndim})"
+            f"{op}(): Expected self.dtype to be equal to src.dtype ({input.dtype} and {src.dtype})"
         )
-    return d, _along_dim(index, d)
+    if scatter and empty:
+        return
+    ishape, xshape = _nonempty_shape(index), _nonempty_shape(input)
+    if len(ishape) != len(xshape):
+        name = "self" if scatter else "input"
+        raise RuntimeError(
+            f"{op}: Index tensor must have the same number of dimensions as {name} tensor "
+            f"(index {tuple(index.shape)}, {name} {tuple(input.shape)})"
+        )
+    fits = all(n <= m for k, (n, m) in enumerate(zip(ishape, xshape)) if k != d)
+    if isinstance(src, Tensor):
+        sshape = _nonempty_shape(src)
+        if len(sshape) != len(ishape):
+            raise RuntimeError(
+                f"{op}: Index tensor must have the same number of dimensions as src tensor "
+                f"(index {tuple(index.shape)}, src {tuple(src.shape)})"
+            )
+        if not (fits and all(n <= m for n, m in zip(ishape, sshape))):
+            raise RuntimeError(
+                f"{op}: Expected index {list(index.shape)} to be no larger than self "
+                f"{list(input.shape)} apart from dimension {d} and to be no larger size than "
+                f"src {list(src.shape)}"
+            )
+    elif not fits:
+        where = (
+            "Expected"
+            if scatter
+            else f"Size does not match at dimension {_first_larger(ishape, xshape, d)} expected"
+        )
+        raise RuntimeError(
+            f"{op}: {where} index {list(index.shape)} to be no larger than self "
+            f"{list(input.shape)} apart from dimension {d}"
+        )
+    if not empty:
+        # NOTE: NumPy would wrap a negative index and pick from the end; PyTorch refuses it
+        n, values = xshape[d], index.array
+        outside = (values < 0) | (values >= n)
+        if bool(outside.any()):
+            bad = int(values[outside].reshape(-1)[0])
+            raise RuntimeError(
+                f"{op}: index {bad} is out of bounds for dimension {d} with size {n}"
+            )
+
+
+def _first_larger(ishape: tuple, xshape: tuple, d: int) -> int:
+    return next(k for k, (n, m) in enumerate(zip(ishape, xshape)) if k != d and n > m)
+
+
+def _nonempty_shape(t: Tensor) -> tuple:
+    return t.array.shape or (1,)
+
+
+def _as_1d(t):
+    """A 0-d tensor as 1-d (one element); anything else as it is."""
+    return reshape(t, (1,)) if isinstance(t, Tensor) and t.ndim == 0 else t
 
 
 def _source_part(src, index: Tensor):
@@ -348,18 +403,47 @@ def _source_part(src, index: Tensor):
     return getitem(src, tuple(slice(0, n) for n in index.array.shape))
 
 
+def _scatter(op: str, input: Tensor, dim: int, index: Tensor, src, write) -> Tensor:
+    """write(input, full index, src part): scatter's and scatter_add's common path. A 0-d
+    input, index or src counts as 1-d, as in PyTorch: zeros(5).scatter_(0, tensor(2), 1.0)."""
+    d = normalize_dim(dim, input.ndim, op)
+    _check_index(op, input, d, index, src)
+    if index.array.size == 0:
+        from minigrad.ops.selection import clone  # selection imports this module
+
+        return clone(input)
+    if 0 in (input.ndim, index.ndim) or (isinstance(src, Tensor) and src.ndim == 0):
+        out = _scatter(op, _as_1d(input), d, _as_1d(index), _as_1d(src), write)
+        return reshape(out, input.array.shape)
+    return write(input, _along_dim(index, d), _source_part(src, index))
+
+
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None) -> Tensor:
     """A copy of input with input[index[i][j]][j] = src[i][j] for dim 0 (and so on); src may be
-    a number. Repeated indices keep one of the values (which one is unspecified, as PyTorch)."""
-    src = value if src is None else src
-    _, idx = _scatter_index("scatter", input, dim, index)
-    return IndexPut.apply(input, idx, _source_part(src, index))
+    a number (`value=`). Repeated indices keep one of the values (which one is unspecified,
+    as PyTorch)."""
+    if (src is None) == (value is None):
+        raise TypeError("scatter(): pass either src (a tensor) or value (a number), not both")
+    if src is None:
+        # PyTorch takes value as a number, a 0-d tensor included: it gets no gradient
+        src = value.item() if isinstance(value, Tensor) else value
+    if not isinstance(src, (Tensor, int, float, bool)):
+        raise TypeError(f"scatter(): src must be a Tensor or a number, not {type(src).__name__}")
+    return _scatter("scatter", input, dim, index, src, IndexPut.apply)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """input with src[i][j] added at input[index[i][j]][j] for dim 0; repeats add up."""
-    _, idx = _scatter_index("scatter_add", input, dim, index)
-    return input + IndexAdd.apply(_source_part(src, index), input.array.shape, idx, True)
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' must be Tensor, not {type(src).__name__}")
+    return _scatter(
+        "scatter_add",
+        input,
+        dim,
+        index,
+        src,
+        lambda x, idx, s: x + IndexAdd.apply(s, x.array.shape, idx, True),
+    )
 
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
@@ -401,16 +485,12 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 
 def take(input: Tensor, index: Tensor) -> Tensor:
     """input as if flattened, at the places `index` names; the result has index's shape."""
-    from minigrad.ops.shape import reshape
-
     return getitem(reshape(input, (-1,)), index)
 
 
 def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None) -> Tensor:
     """Each element (or slice along dim) repeated `repeats` times in place: [1, 2] -> [1, 1,
     2, 2]. `repeat_interleave(counts)` alone gives 0 repeated counts[0] times, 1 ..."""
-    from minigrad.ops.shape import reshape
-
     if repeats is None:
         return RepeatIndex.apply(input)
     if dim is None:

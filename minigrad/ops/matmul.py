@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
+from minigrad.ops._util import write_out
 from minigrad.ops.indexing import getitem
 from minigrad.ops.shape import expand, reshape, sum_to, unsqueeze
 from minigrad.tensor import Tensor
@@ -59,25 +60,28 @@ class MatMul(Function):
         return ga, gb
 
 
-def matmul(input: Tensor, other: Tensor) -> Tensor:
+def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     _check_matmul("matmul", input, other)
-    return MatMul.apply(input, other)
+    y = MatMul.apply(input, other)
+    return y if out is None else write_out("matmul", y, out, same_dtype=True)
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
+def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got {input.ndim}D and {mat2.ndim}D")
     _check_matmul("mm", input, mat2)
-    return MatMul.apply(input, mat2)
+    y = MatMul.apply(input, mat2)
+    return y if out is None else write_out("mm", y, out, same_dtype=True)
 
 
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got {input.ndim}D and {mat2.ndim}D")
     if input.array.shape[0] != mat2.array.shape[0]:
         raise RuntimeError(f"bmm: batch sizes differ: {tuple(input.shape)} and {tuple(mat2.shape)}")
     _check_matmul("bmm", input, mat2)
-    return MatMul.apply(input, mat2)
+    y = MatMul.apply(input, mat2)
+    return y if out is None else write_out("bmm", y, out, same_dtype=True)
 
 
 def dot(input: Tensor, other: Tensor) -> Tensor:

@@ -13,7 +13,7 @@ from collections import namedtuple
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import normalize_dim, normalize_dims
+from minigrad.ops._util import normalize_dim, normalize_dims, write_out
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
@@ -62,10 +62,13 @@ class Sum(Function):
         return _expand_back(gy, ctx.shape, ctx.dims), None, None, None
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     dims = normalize_dims(dim, input.ndim, "sum")
+    if dtype is None and isinstance(out, Tensor):
+        dtype = out.dtype  # PyTorch sums in out's dtype
     np_dtype = None if dtype is None else dtypes.to_dtype(dtype).np
-    return Sum.apply(input, dims, keepdim, np_dtype)
+    y = Sum.apply(input, dims, keepdim, np_dtype)
+    return y if out is None else write_out("sum", y, out)
 
 
 class Mean(Function):
@@ -100,10 +103,11 @@ def _count(shape, dims) -> int:
     return n
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if dtype is not None:
         input = input.to(dtype=dtype)
-    return Mean.apply(input, normalize_dims(dim, input.ndim, "mean"), keepdim)
+    y = Mean.apply(input, normalize_dims(dim, input.ndim, "mean"), keepdim)
+    return y if out is None else write_out("mean", y, out)
 
 
 class Prod(Function):

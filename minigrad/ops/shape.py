@@ -4,7 +4,7 @@ they sit, so each backward puts the gradient back where the value came from."""
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.ops._util import normalize_dim, normalize_dims
+from minigrad.ops._util import normalize_dim, normalize_dims, write_out
 from minigrad.tensor import Tensor
 
 
@@ -294,25 +294,27 @@ def _same_dtype(tensors):
     return [t if t.dtype is dtype else t.to(dtype=dtype) for t in tensors]
 
 
-def cat(tensors, dim: int = 0) -> Tensor:
+def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     tensors = [t for t in tensors if not (t.ndim == 1 and t.array.shape[0] == 0)] or list(tensors)
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of Tensors")
     d = normalize_dim(dim, tensors[0].ndim, "cat")
     _check_same_shapes("cat", tensors, skip_dim=d)
-    return Cat.apply(d, *_same_dtype(tensors))
+    y = Cat.apply(d, *_same_dtype(tensors))
+    return y if out is None else write_out("cat", y, out, cast_error=TypeError)
 
 
 concat = concatenate = cat
 
 
-def stack(tensors, dim: int = 0) -> Tensor:
+def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
     _check_same_shapes("stack", tensors)
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    y = cat([unsqueeze(t, d) for t in tensors], d)
+    return y if out is None else write_out("stack", y, out, cast_error=TypeError)
 
 
 class Split(Function):
@@ -417,6 +419,83 @@ class Flip(Function):
 
 def flip(x: Tensor, dims) -> Tensor:
     return Flip.apply(x, normalize_dims(dims, x.ndim, "flip"))
+
+
+class Unfold(Function):
+    """Windows of `size` elements every `step` along `dim`, as a view: that dim becomes the
+    window count and a new last dim of `size` walks through a window. Windows may overlap,
+    so the backward adds each window's gradient back (`UnfoldBackward`)."""
+
+    op_name = "unfold"
+
+    @staticmethod
+    def forward(ctx, x, dim, size, step):
+        ctx.shape, ctx.args = x.array.shape, (dim, size, step)
+        array, shape = x.array, x.array.shape
+        count = (shape[dim] - size) // step + 1
+        strides = array.strides
+        return x.device.xp.lib.stride_tricks.as_strided(
+            array,
+            shape[:dim] + (count,) + shape[dim + 1 :] + (size,),
+            strides[:dim] + (strides[dim] * step,) + strides[dim + 1 :] + (strides[dim],),
+        )
+
+    @staticmethod
+    def backward(ctx, gy):
+        return UnfoldBackward.apply(gy, ctx.shape, *ctx.args), None, None, None
+
+
+class UnfoldBackward(Function):
+    """Zeros of `shape` with each window of g added back where it was read (overlapping
+    windows add up); its backward unfolds again."""
+
+    op_name = "unfold_backward"
+
+    @staticmethod
+    def forward(ctx, g, shape, dim, size, step):
+        ctx.args = (dim, size, step)
+        xp = g.device.xp
+        out = xp.zeros(shape, dtype=g.array.dtype)
+        windows = xp.moveaxis(g.array, -1, dim + 1)  # (*, count, size, *)
+        count = windows.shape[dim]
+        lead = (slice(None),) * dim
+        # NOTE: one slice addition per window offset, or per window: whichever is fewer
+        if size <= count:
+            for j in range(size):
+                out[lead + (slice(j, j + step * (count - 1) + 1, step),)] += windows[
+                    lead + (slice(None), j)
+                ]
+        else:
+            for k in range(count):
+                out[lead + (slice(k * step, k * step + size),)] += windows[lead + (k,)]
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return Unfold.apply(gg, *ctx.args), None, None, None, None
+
+
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """`Tensor.unfold`: all windows of `size` elements, `step` apart, along `dimension`."""
+    d = normalize_dim(dimension, x.ndim, "unfold")
+    for name, value in (("size", size), ("step", step)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"unfold(): argument '{name}' must be int, not {type(value).__name__}")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"unfold: size is {size} but must be >= 0")
+    n = x.array.shape[d] if x.ndim else 1
+    if size > n:
+        raise RuntimeError(
+            f"unfold: maximum size for tensor at dimension {d} is {n} but size is {size} "
+            f"(tensor of shape {tuple(x.shape)})"
+        )
+    if x.ndim == 0:  # PyTorch's rule: a 0-d tensor gives its one element, or none
+        from minigrad.ops.indexing import getitem
+
+        return getitem(reshape(x, (1,)), slice(0, size))
+    return Unfold.apply(x, d, size, step)
 
 
 class Triangle(Function):

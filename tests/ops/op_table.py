@@ -367,6 +367,26 @@ CASES = [
         ((3, 4), (3, 1)),
         tags={"inplace"},
     ),
+    # a 0-d index, src or self counts as 1-d with one element (PyTorch's rule)
+    Case(
+        "scatter_0d_index",
+        lambda t, F, a: (a * 2).scatter_(0, _index(t, a, 2), value=1.0) * a,
+        ((5,),),
+        tags={"inplace"},
+    ),
+    Case("scatter_0d_src", lambda t, F, a, b: a.scatter(-1, _index(t, a, 3), b), ((5,), ())),
+    Case("scatter_0d_self", lambda t, F, a, b: a.scatter(0, _index(t, a, [0]), b), ((), (1,))),
+    Case("scatter_add_0d", lambda t, F, a, b: a.scatter_add(0, _index(t, a, 1), b), ((4,), ())),
+    # src larger than index: only its corner is read, the rest gets a zero gradient. PyTorch's
+    # backward refuses this case (a gradient of index's shape for src), so gradcheck only;
+    # tests/ops/test_scatter.py compares the values with PyTorch.
+    Case(
+        "scatter_src_corner",
+        lambda t, F, a, b: a.scatter_add(1, _index(t, a, [[3, 0], [1, 1]]), b),
+        ((3, 4), (3, 3)),
+        torch=False,
+    ),
+    Case("gather_0d", lambda t, F, a: a.gather(0, _index(t, a, 3)) * a, ((5,),)),
     Case(
         "index_add",
         lambda t, F, a, b: t.index_add(a, 1, _index(t, a, [3, 0, 3]), b, alpha=2),
@@ -382,6 +402,15 @@ CASES = [
     Case("setitem", lambda t, F, a, v: _setitem(t, a, v), ((3, 4), (2, 2)), tags={"inplace"}),
     Case("setitem_scalar", lambda t, F, a: _setitem(t, a, 0.5), ((3, 4),), tags={"inplace"}),
     Case("narrow", lambda t, F, a: a.narrow(1, -3, 2) * 2, ((3, 4),)),
+    # unfold: overlapping windows (their gradients add up), windows with gaps between them
+    # (skipped elements get none), more offsets than windows and the reverse (the two loops of
+    # its backward), a window of a window, and a 0-d tensor (PyTorch: its one element)
+    Case("unfold", lambda t, F, a: a.unfold(1, 2, 1), ((3, 4),)),
+    Case("unfold_gaps", lambda t, F, a: a.unfold(0, 2, 3) * 2, ((7, 2),)),
+    Case("unfold_wide", lambda t, F, a: a.unfold(-1, 4, 1), ((3, 5),)),
+    Case("unfold_middle", lambda t, F, a: a.unfold(-2, 3, 2).exp(), ((2, 5, 3),)),
+    Case("unfold_twice", lambda t, F, a: a.unfold(0, 3, 1).unfold(1, 2, 1), ((5,),)),
+    Case("unfold_0d", lambda t, F, a: a.unfold(0, 1, 1) * a, ((),)),
     Case("roll", lambda t, F, a: t.roll(a, (1, -3), (0, 1)) * _arange(t, a, 4), ((3, 4),)),
     Case("roll_flat", lambda t, F, a: a.roll(5) * _arange(t, a, 4), ((3, 4),)),
     Case("diagonal", lambda t, F, a: t.diagonal(a, 1, 2, 0) * 2, ((3, 2, 4),)),

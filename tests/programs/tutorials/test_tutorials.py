@@ -11,14 +11,7 @@ import pytest
 import minigrad
 
 # Engine gaps (minigrad/ops, tensor.py): strict, so a test flips to failing once it is fixed.
-ENGINE_GAPS = {
-    basics.one_hot_by_scatter: (
-        RuntimeError,
-        "scatter_ with a 0-d index into a 1-d tensor raises (PyTorch treats it as one index)",
-    ),
-    basics.out_arguments: (TypeError, "torch.matmul and torch.mul take no out= argument"),
-    advanced.dqn_plot_durations: (AttributeError, "no Tensor.unfold(dim, size, step)"),
-}
+ENGINE_GAPS = {}
 PROGRAMS = [
     pytest.param(
         p,

@@ -1,0 +1,129 @@
+"""scatter, scatter_add and gather follow PyTorch's rules for index and src shapes: a 0-d
+tensor counts as 1-d with one element (the datasets tutorial's `zeros(10).scatter_(0,
+tensor(y), value=1)`), index may be smaller than self and src, and bad shapes, dtypes and
+out-of-range indices raise PyTorch's errors."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+# what both libraries compute, or refuse with the same exception type and message
+CALLS = [
+    "t.zeros(5).scatter_(0, t.tensor(2), 1.0)",
+    "t.zeros(5).scatter_(0, t.tensor(2), value=1)",
+    "t.zeros(5).scatter(0, t.tensor(2), t.tensor(7.0))",
+    "t.zeros(5).scatter(0, t.tensor(2), t.tensor([7.0, 8.0]))",
+    "t.zeros(5).scatter(0, t.tensor([2]), t.tensor(7.0))",
+    "t.zeros(5).scatter(-1, t.tensor(2), 1.0)",
+    "t.zeros(5).scatter(0, t.tensor([2, 3]), value=t.tensor(3.0))",
+    "t.zeros(5).scatter_add(0, t.tensor(2), t.tensor(7.0))",
+    "t.zeros(5).scatter_add(0, t.tensor(2), t.tensor([7.0, 8.0]))",
+    "t.zeros(()).scatter(0, t.tensor(0), 1.0)",
+    "t.zeros(()).scatter(0, t.tensor([0]), t.tensor([3.0]))",
+    "t.zeros(()).scatter(0, t.tensor(0), t.tensor(3.0))",
+    "t.zeros(2, 3).scatter(1, t.tensor([[2, 0, 1, 1]]), 1.0)",
+    "t.zeros(2, 3).scatter(0, t.tensor([[1], [0], [1]]), 1.0)",
+    "t.zeros(2, 3).scatter(1, t.tensor([[0], [1]], dtype=t.int32), 1.0)",
+    "t.zeros(2, 3, dtype=t.int64).scatter(1, t.tensor([[0], [1]]), 2.5)",
+    "t.zeros(2, 3).scatter(1, t.empty(0, dtype=t.int64), 1.0)",
+    "t.zeros(2, 3).scatter(1, t.empty(0), t.ones(3, 3, 3))",
+    "t.zeros(2, 3).scatter_add(1, t.tensor([[3, 0], [1, 1]]), t.arange(9.0).reshape(3, 3))",
+    "t.arange(5.0).gather(0, t.tensor(2))",
+    "t.arange(6.0).reshape(2, 3).gather(1, t.tensor([[0, 1, 2, 0]]))",
+    # errors
+    "t.zeros(2, 3).scatter(0, t.tensor(1), 1.0)",
+    "t.zeros(5).scatter(0, t.tensor([[2]]), 1.0)",
+    "t.zeros(5).scatter(0, t.tensor(2), t.ones(2, 2))",
+    "t.zeros(5).scatter(0, t.tensor([2, 3]), t.tensor(3.0))",
+    "t.zeros(2, 3).scatter(1, t.tensor([[0], [1]]), t.ones(1, 1))",
+    "t.zeros(2, 3).scatter(1, t.tensor([[0], [1], [1]]), t.ones(3, 1))",
+    "t.zeros(2, 3).scatter(1, t.tensor([[0], [1]]), t.tensor(2.0))",
+    "t.zeros(2, 3).scatter(1, t.tensor([[0], [3]]), 1.0)",
+    "t.zeros(2, 3).scatter(1, t.tensor([[0], [-1]]), 1.0)",
+    "t.zeros(5).scatter(0, t.tensor(7), 1.0)",
+    "t.zeros(()).scatter(0, t.tensor(1), 1.0)",
+    "t.zeros(2, 3).scatter(2, t.tensor([[0], [1]]), 1.0)",
+    "t.zeros(2, 3).scatter(1, t.tensor([[0.0], [1]]), 1.0)",
+    "t.zeros(5).scatter(0, t.tensor(True), 1.0)",
+    "t.zeros(2, 3).scatter(1, t.tensor([[0], [1]]), t.ones(2, 1, dtype=t.float64))",
+    "t.zeros(5).scatter_(0, t.tensor(2), t.tensor(3.0, dtype=t.float64))",
+    "t.zeros(2, 3).scatter_add(1, t.tensor([[0], [1]]), t.ones(2, 1, dtype=t.float64))",
+    "t.zeros(2, 3).scatter_add(1, t.tensor([[0], [3]]), t.ones(2, 1))",
+    "t.zeros(2, 3).scatter_add(0, t.tensor(1), t.ones(2, 1))",
+    "t.zeros(2, 3).scatter_add(1, t.tensor([[0], [1]]), 1.0)",
+    "t.zeros(5).scatter(0, t.tensor(2))",
+    "t.zeros(5).scatter(0, t.tensor(2), 1.0, value=2.0)",
+    "t.zeros(5).scatter(0, t.tensor(2), [1.0])",
+    "t.zeros(2, 3).gather(0, t.tensor(1))",
+    "t.zeros(2, 3).gather(1, t.tensor([[0], [1], [1]]))",
+    "t.zeros(2, 3).gather(1, t.tensor([[0], [3]]))",
+    "t.zeros(5).gather(0, t.tensor(-1))",
+    "t.zeros(2, 3).gather(1, t.tensor([[0.0], [1]]))",
+]
+
+
+def _outcome(lib, call):
+    try:
+        return eval(call, {"t": lib})
+    except Exception as exc:  # noqa: BLE001 - the exception is the result compared
+        return exc
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_scatter_and_gather_as_pytorch(call):
+    ours, theirs = _outcome(minigrad, call), _outcome(torch, call)
+    if isinstance(theirs, Exception):
+        assert type(ours) is type(theirs), f"{call}: {ours!r} instead of {theirs!r}"
+        if isinstance(theirs, RuntimeError | IndexError):
+            # PyTorch's words, after minigrad's `op:` or PyTorch's `op():` prefix
+            words = re.sub(r"^\w+\(\): ", "", str(theirs).splitlines()[0])
+            assert words in str(ours), f"{call}: {ours} does not say {words!r}"
+        return
+    assert not isinstance(ours, Exception), f"{call}: {ours!r}"
+    assert ours.dtype == getattr(minigrad, str(theirs.dtype).split(".")[1])
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_one_hot_by_scatter_as_the_datasets_tutorial():
+    def one_hot(lib, y):
+        return lib.zeros(10, dtype=lib.float).scatter_(0, lib.tensor(y), value=1)
+
+    for y in (0, 3, 9):
+        np.testing.assert_array_equal(one_hot(minigrad, y).numpy(), one_hot(torch, y).numpy())
+
+
+def test_scatter_into_a_tensor_records_src_and_keeps_its_version_count():
+    def run(lib):
+        src = lib.tensor(2.0, requires_grad=True)
+        x = lib.zeros(5)
+        view = x[1:]
+        x.scatter_(0, lib.tensor(2), src)  # x needs no grad, src does: the write is recorded
+        (x * lib.arange(5.0)).sum().backward()
+        return x.requires_grad, x._version, view._version, src.grad.item(), x.tolist()
+
+    assert run(minigrad) == run(torch)
+
+
+def test_index_add_into_a_tensor_records_source():
+    def run(lib):
+        source = lib.ones(2, requires_grad=True)
+        x = lib.zeros(3)
+        x.index_add_(0, lib.tensor([0, 2]), source, alpha=2)
+        (x * lib.arange(3.0)).sum().backward()
+        return x.requires_grad, source.grad.tolist(), x.tolist()
+
+    assert run(minigrad) == run(torch)
+
+
+def test_value_is_a_number_even_as_a_tensor():
+    """PyTorch takes `value=` as a number: a tensor there is read, not differentiated."""
+    value = minigrad.tensor(3.0, requires_grad=True)
+    out = minigrad.zeros(4).scatter(0, minigrad.tensor([1, 2]), value=value)
+    assert out.tolist() == [0.0, 3.0, 3.0, 0.0] and not out.requires_grad
