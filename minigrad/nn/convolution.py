@@ -11,6 +11,7 @@ import numpy as np
 
 from minigrad.autograd import no_grad
 from minigrad.creation import tensor
+from minigrad.dtypes import int64
 from minigrad.ops import conv as conv_ops
 from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _pair
 from minigrad.tensor import Tensor
@@ -281,12 +282,12 @@ def _argmax_positions(x: Tensor, sizes: list) -> Tensor:
         windows = windows.permute(order).flatten(-len(tables))
         flat = flat.transpose(*range(0, flat.ndim, 2), *range(1, flat.ndim, 2))
         flat = flat.reshape(*sizes, -1)
-        xp, values = x.device.xp, windows.array
-        nan = xp.isnan(values)
-        last_nan = values.shape[-1] - 1 - xp.argmax(nan[..., ::-1], axis=-1)
-        pick = xp.where(nan.any(axis=-1), last_nan, xp.argmax(values, axis=-1))
+        # NOTE: tensor ops, not array code, so a static graph recomputes the pick per batch
+        nan = windows.isnan()
+        last_nan = windows.shape[-1] - 1 - nan.flip(-1).to(int64).argmax(-1)
+        pick = last_nan.where(nan.any(-1), windows.argmax(-1))
         table = tensor(flat, device=x.device).expand(*windows.shape)
-        return table.gather(-1, tensor(pick[..., None], device=x.device)).squeeze(-1)
+        return table.gather(-1, pick.unsqueeze(-1)).squeeze(-1)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
