@@ -1015,11 +1015,13 @@ class Tensor:
     def sqrt_(self):
         return self._inplace(unary_ops.sqrt)
 
+    # NOTE: t1 and t2 are passed to _inplace (not captured by the lambda), so it sees that
+    # they require grad and records the op
     def addcmul_(self, t1, t2, *, value=1):
-        return self._inplace(lambda s: s + value * t1 * t2)
+        return self._inplace(lambda s, a, b: s + value * a * b, t1, t2)
 
     def addcdiv_(self, t1, t2, *, value=1):
-        return self._inplace(lambda s: s + value * t1 / t2)
+        return self._inplace(lambda s, a, b: s + value * a / b, t1, t2)
 
     def lerp_(self, end, weight):
         return self._inplace(arithmetic_ops.lerp, end, weight)

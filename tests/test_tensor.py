@@ -521,3 +521,16 @@ def test_mT_transposes_the_last_two_dims_and_refuses_vectors_as_pytorch():  # no
     assert x[0].mT.shape == (4, 3)
     with pytest.raises(RuntimeError, match="only supported on matrices"):
         minigrad.ones(3).mT  # noqa: B018
+
+
+@pytest.mark.parametrize("method", ["addcmul_", "addcdiv_"])
+def test_addcmul_and_addcdiv_in_place_record_the_gradient_of_t1_and_t2(method):
+    grads = []
+    for lib in (minigrad, torch):
+        x = lib.tensor([1.0, 2.0, 3.0])
+        t1 = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        t2 = lib.tensor([2.0, 4.0, -0.5], requires_grad=True)
+        getattr(x, method)(t1, t2, value=0.5).sum().backward()
+        grads.append((t1.grad.numpy(), t2.grad.numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0])
+    np.testing.assert_allclose(grads[0][1], grads[1][1])
