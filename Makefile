@@ -58,7 +58,7 @@ $(NP1_VENV)/.stamp: pyproject.toml
 	touch $@
 
 test-numpy1: $(NP1_VENV)/.stamp
-	$(NP1_VENV)/bin/python -m pytest -n 2 tests/ops tests/autograd tests/nn tests/optim \
+	$(NP1_VENV)/bin/python -m pytest -n 2 tests/ops tests/autograd tests/nn tests/optim tests/distributions \
 		tests/data tests/static tests/test_tensor.py tests/test_errors.py tests/test_torch_programs.py
 
 # Every chapter in JupyterLab in a real browser: Debian's Chromium (installed when missing; CI
