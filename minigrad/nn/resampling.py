@@ -24,7 +24,7 @@ def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
     before, ...; negative amounts crop. Modes: constant (value, default 0), reflect (mirror
     without repeating the edge), replicate (repeat the edge), circular (wrap around)."""
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(
+        raise RuntimeError(
             f"pad: padding length must be even and at most 2 * input.ndim ({2 * input.ndim}), "
             f"got {len(pad)}"
         )
@@ -38,7 +38,7 @@ def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
             f"pad: mode '{mode}' is not supported; use constant, reflect, replicate or circular"
         )
     if value:
-        raise ValueError(f'pad: padding mode "{mode}" doesn\'t take in value argument')
+        raise RuntimeError(f'pad: padding mode "{mode}" doesn\'t take in value argument')
     if input.ndim not in (len(pairs) + 1, len(pairs) + 2):
         raise NotImplementedError(
             f"pad: padding size {len(pad)} is not supported for {input.ndim}D input tensor in "

@@ -1,0 +1,290 @@
+"""The activations, padding, normalisation and shuffle layers of the nn-more issue against
+PyTorch: outputs and gradients of inputs and parameters (float64 and float32), state dict
+keys, printing, and errors of PyTorch's type."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from test_new_layers import (
+    _forward_backward,
+    _model_and_input,
+    _normal,
+    check_against_torch,
+    fake_cuda,  # noqa: F401 - a fixture
+    simulate,  # noqa: F401 - a fixture that fake_cuda uses
+)
+
+import minigrad
+from minigrad import nn
+
+# inputs at every kink (-3, 0, 0.5, 3 and their negatives) and far out, so gradients there count
+KINKS = np.array([-25.0, -3.0, -2.0, -0.5, -0.2, 0.0, 0.2, 0.5, 1.7, 3.0, 4.0, 25.0])
+
+
+def _compare(call, arrays, dtype=np.float64, rtol=1e-10, atol=1e-12, **kwargs):
+    """call(lib, *tensors) in both libraries: equal values and input gradients."""
+    results = []
+    for lib in (minigrad, torch):
+        xs = [lib.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+        out = call(lib, *xs, **kwargs)
+        w = np.random.default_rng(7).standard_normal(tuple(out.shape)).astype(dtype)
+        (out * lib.tensor(w)).sum().backward()
+        results.append([out.detach().numpy()] + [x.grad.numpy() for x in xs])
+    for k, (ours, theirs) in enumerate(zip(*results)):
+        assert ours.dtype == theirs.dtype, k
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg=f"result {k}")
+
+
+ACTIVATIONS = [
+    ("hardswish", lambda F, x: F.hardswish(x)),
+    ("hardswish_inplace", lambda F, x: F.hardswish(x * 1, inplace=True)),
+    ("hardsigmoid", lambda F, x: F.hardsigmoid(x)),
+    ("mish", lambda F, x: F.mish(x)),
+    ("celu", lambda F, x: F.celu(x)),
+    ("celu_alpha", lambda F, x: F.celu(x, 0.5)),
+    ("hardshrink", lambda F, x: F.hardshrink(x)),
+    ("hardshrink_lambd", lambda F, x: F.hardshrink(x, 3.0)),
+    ("glu", lambda F, x: F.glu(x)),
+    ("glu_dim0", lambda F, x: F.glu(x.reshape(4, 3), 0)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name, call", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
+def test_activation_functional_matches_pytorch(name, call, dtype):
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    if name == "hardsigmoid":  # NOTE: PyTorch's backward uses a float32 1/6 for float64 too
+        tol = max(tol, 1e-7)
+    _compare(lambda lib, x: call(lib.nn.functional, x), [KINKS], dtype, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize(
+    "shape, weight",
+    [((2, 3, 4), [0.25]), ((2, 3, 4), [0.1, -0.5, 2.0]), ((2, 3), [0.1, 0.2, 0.3]), ((5,), [0.3])],
+)
+def test_prelu_functional_matches_pytorch(shape, weight):
+    x = np.random.default_rng(0).standard_normal(shape)
+    x.reshape(-1)[0] = 0.0  # the kink
+    _compare(lambda lib, x, w: lib.nn.functional.prelu(x, w), [x, np.array(weight)])
+
+
+def test_prelu_of_a_scalar_keeps_its_shape():
+    y = nn.functional.prelu(minigrad.tensor(-2.0), minigrad.tensor([0.5]))
+    assert y.shape == () and y.item() == -1.0
+
+
+LAYERS = [
+    ("PReLU", lambda m: m.PReLU(), _normal(2, 3, 4)),
+    ("PReLU_channels_init", lambda m: m.PReLU(3, init=0.1), _normal(2, 3, 4, 2)),
+    ("Hardswish", lambda m: m.Hardswish(), _normal(3, 4)),
+    ("Hardsigmoid", lambda m: m.Hardsigmoid(), _normal(3, 4)),
+    ("Mish", lambda m: m.Mish(), _normal(3, 4)),
+    ("GLU", lambda m: m.GLU(1), _normal(3, 4, 2)),
+    ("CELU", lambda m: m.CELU(2.0), _normal(3, 4)),
+    ("Hardshrink", lambda m: m.Hardshrink(0.3), _normal(3, 4)),
+    ("ConstantPad1d", lambda m: m.ConstantPad1d((2, -1), 3.5), _normal(2, 3, 4)),
+    ("ConstantPad2d", lambda m: m.ConstantPad2d(1, -1.0), _normal(2, 3, 4)),
+    ("ConstantPad3d", lambda m: m.ConstantPad3d((1, 0, 2, 1, 0, 1), 2.0), _normal(2, 3, 4, 2)),
+    ("ZeroPad1d", lambda m: m.ZeroPad1d((0, 2)), _normal(2, 3)),
+    ("ZeroPad2d", lambda m: m.ZeroPad2d((1, 2, 0, 1)), _normal(1, 2, 3, 4)),
+    ("ZeroPad3d", lambda m: m.ZeroPad3d(1), _normal(1, 2, 3, 4)),
+    ("ReflectionPad1d", lambda m: m.ReflectionPad1d((3, 1)), _normal(2, 3, 4)),
+    ("ReflectionPad1d_unbatched", lambda m: m.ReflectionPad1d(2), _normal(3, 4)),
+    ("ReflectionPad2d", lambda m: m.ReflectionPad2d((1, 0, 2, 1)), _normal(2, 2, 3, 4)),
+    ("ReflectionPad3d", lambda m: m.ReflectionPad3d(1), _normal(1, 2, 3, 3, 2)),
+    ("ReplicationPad1d", lambda m: m.ReplicationPad1d((3, 1)), _normal(2, 3, 4)),
+    ("ReplicationPad2d", lambda m: m.ReplicationPad2d(2), _normal(2, 3, 4)),
+    ("ReplicationPad3d", lambda m: m.ReplicationPad3d((1, 2, 0, 1, 2, 0)), _normal(2, 3, 4, 2)),
+    ("CircularPad1d", lambda m: m.CircularPad1d((2, 1)), _normal(2, 3, 4)),
+    ("CircularPad2d", lambda m: m.CircularPad2d((1, 2, 0, 1)), _normal(2, 2, 3, 4)),
+    ("CircularPad3d", lambda m: m.CircularPad3d(1), _normal(2, 2, 3, 4)),
+    ("InstanceNorm1d", lambda m: m.InstanceNorm1d(3), _normal(2, 3, 5)),
+    ("InstanceNorm1d_unbatched", lambda m: m.InstanceNorm1d(3, affine=True), _normal(3, 5)),
+    ("InstanceNorm2d_affine", lambda m: m.InstanceNorm2d(3, affine=True), _normal(2, 3, 4, 5)),
+    ("InstanceNorm3d", lambda m: m.InstanceNorm3d(2, eps=1e-3), _normal(2, 2, 3, 2, 2)),
+    ("RMSNorm", lambda m: m.RMSNorm(4), _normal(2, 3, 4)),
+    ("RMSNorm_2d_eps", lambda m: m.RMSNorm([3, 4], eps=1e-2), _normal(2, 3, 4)),
+    ("RMSNorm_no_affine", lambda m: m.RMSNorm(4, elementwise_affine=False), _normal(3, 4)),
+    ("LocalResponseNorm", lambda m: m.LocalResponseNorm(3), _normal(2, 5, 4)),
+    (
+        "LocalResponseNorm_even_4d",
+        lambda m: m.LocalResponseNorm(4, alpha=0.5, beta=0.6, k=2.0),
+        _normal(2, 5, 3, 2),
+    ),
+    ("LocalResponseNorm_5d", lambda m: m.LocalResponseNorm(2, alpha=0.1), _normal(1, 3, 2, 2, 2)),
+    ("PixelShuffle", lambda m: m.PixelShuffle(2), _normal(2, 8, 3, 2)),
+    ("PixelShuffle_5d", lambda m: m.PixelShuffle(3), _normal(2, 1, 9, 2, 2)),
+    ("PixelUnshuffle", lambda m: m.PixelUnshuffle(2), _normal(2, 3, 4, 6)),
+    ("PixelUnshuffle_unbatched", lambda m: m.PixelUnshuffle(3), _normal(2, 3, 6)),
+    ("ChannelShuffle", lambda m: m.ChannelShuffle(3), _normal(2, 6, 2, 2)),
+    ("ChannelShuffle_3d", lambda m: m.ChannelShuffle(2), _normal(2, 4, 3)),
+]
+
+
+@pytest.mark.parametrize("name, make, inputs", LAYERS, ids=[row[0] for row in LAYERS])
+def test_layer_matches_pytorch(name, make, inputs):
+    # NOTE: PyTorch's hardsigmoid backward uses a float32 1/6 for float64 too
+    check_against_torch(make, inputs, rtol=1e-7 if name == "Hardsigmoid" else 1e-10)
+
+
+PRINTED = [
+    lambda m: m.PReLU(),
+    lambda m: m.PReLU(3, 0.1),
+    lambda m: m.Hardswish(True),
+    lambda m: m.Hardsigmoid(),
+    lambda m: m.Mish(),
+    lambda m: m.GLU(),
+    lambda m: m.CELU(0.5, True),
+    lambda m: m.CELU(),
+    lambda m: m.Hardshrink(),
+    lambda m: m.ConstantPad1d(2, 3.5),
+    lambda m: m.ConstantPad2d((1, 2, 3, 4), 0.0),
+    lambda m: m.ConstantPad3d(1, 1),
+    lambda m: m.ZeroPad1d(1),
+    lambda m: m.ZeroPad2d(2),
+    lambda m: m.ZeroPad3d((1, 2, 3, 4, 5, 6)),
+    lambda m: m.ReflectionPad2d((1, 0, 2, 1)),
+    lambda m: m.ReplicationPad1d(2),
+    lambda m: m.CircularPad2d(1),
+    lambda m: m.InstanceNorm1d(3),
+    lambda m: m.InstanceNorm2d(3, affine=True, track_running_stats=True),
+    lambda m: m.InstanceNorm3d(4, 1e-3, None),
+    lambda m: m.RMSNorm(4),
+    lambda m: m.RMSNorm([2, 3], eps=1e-3, elementwise_affine=False),
+    lambda m: m.LocalResponseNorm(3),
+    lambda m: m.PixelShuffle(2),
+    lambda m: m.PixelUnshuffle(3),
+    lambda m: m.ChannelShuffle(2),
+]
+
+
+@pytest.mark.parametrize("make", PRINTED)
+def test_repr_and_state_dict_as_pytorch(make):
+    ours, theirs = make(nn), make(torch.nn)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_array_equal(ours.state_dict()[key].numpy(), value.numpy())
+        assert ours.state_dict()[key].dtype == getattr(minigrad, str(value.dtype)[6:])
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_instance_norm_running_stats_as_pytorch(momentum):
+    """Training updates the running averages with the batch's mean instance statistics
+    (unbiased variance); eval mode normalises with them; num_batches_tracked stays 0."""
+
+    def call(lib, m, x):
+        m.train()
+        y = m(x)
+        m.eval()
+        return y, m(x * 2 + 1)
+
+    check_against_torch(
+        lambda m: m.InstanceNorm2d(3, momentum=momentum, affine=True, track_running_stats=True),
+        _normal(2, 3, 4, 5),
+        call,
+        rtol=1e-10,
+    )
+
+
+def test_instance_norm_functional_with_running_stats_matches_pytorch():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 6))
+    stats = [rng.standard_normal(3), rng.random(3) + 0.5]
+    results = []
+    for lib in (minigrad, torch):
+        mean, var = (lib.tensor(s) for s in stats)
+        y = lib.nn.functional.instance_norm(lib.tensor(x), mean, var, momentum=0.3)
+        z = lib.nn.functional.instance_norm(lib.tensor(x), mean, var, use_input_stats=False)
+        results.append([t.numpy() for t in (y, z, mean, var)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_rms_norm_default_eps_follows_the_dtype():
+    """eps=None is finfo(dtype).eps: a zero row gives 0 in float32 and float64."""
+    for dtype in ("float32", "float64"):
+        x = np.zeros((2, 3), dtype=dtype)
+        x[1] = 1e-4
+        ours = nn.functional.rms_norm(minigrad.tensor(x), (3,)).numpy()
+        theirs = torch.nn.functional.rms_norm(torch.tensor(x), (3,)).numpy()
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_instance_norm_warns_when_num_features_is_unused():
+    with pytest.warns(UserWarning, match="num_features"):
+        nn.InstanceNorm1d(3)(minigrad.zeros(2, 4, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nn.InstanceNorm1d(4)(minigrad.zeros(2, 4, 5))
+
+
+def _z(lib, *shape):
+    return lib.zeros(*shape)
+
+
+ERRORS = [
+    (lambda t: t.nn.functional.glu(_z(t, 2, 3)), RuntimeError, "Halving dimension"),
+    (lambda t: t.nn.functional.glu(t.tensor(1.0)), RuntimeError, "scalars"),
+    (lambda t: t.nn.functional.prelu(_z(t, 2, 3), _z(t, 2)), RuntimeError, "channel size"),
+    (lambda t: t.nn.functional.prelu(_z(t, 2, 3), _z(t, 1, 3)), RuntimeError, "1D tensor"),
+    (lambda t: t.nn.PReLU(3)(_z(t, 2, 4, 5)), RuntimeError, "channel size = 4"),
+    (lambda t: t.nn.functional.pixel_shuffle(_z(t, 2, 5, 2, 2), 2), RuntimeError, "divisible"),
+    (lambda t: t.nn.functional.pixel_shuffle(_z(t, 2, 2), 2), RuntimeError, "3 dimensions"),
+    (lambda t: t.nn.functional.pixel_unshuffle(_z(t, 2, 4, 3, 2), 2), RuntimeError, "height"),
+    (lambda t: t.nn.functional.pixel_unshuffle(_z(t, 2, 4, 2, 3), 2), RuntimeError, "width"),
+    (lambda t: t.nn.functional.channel_shuffle(_z(t, 2, 5, 2), 2), RuntimeError, "divisible"),
+    (lambda t: t.nn.ChannelShuffle(2)(_z(t, 3, 4)), RuntimeError, "> 2 dims"),
+    (lambda t: t.nn.functional.local_response_norm(_z(t, 2, 3), 2), ValueError, "3D or higher"),
+    (lambda t: t.nn.functional.rms_norm(_z(t, 2, 3), (2,)), RuntimeError, "normalized_shape"),
+    (lambda t: t.nn.RMSNorm(4)(_z(t, 2, 3)), RuntimeError, "normalized_shape"),
+    (lambda t: t.nn.InstanceNorm1d(3)(_z(t, 2, 3, 1)), ValueError, "spatial element"),
+    (lambda t: t.nn.InstanceNorm1d(3)(_z(t, 2, 3, 4, 4)), ValueError, "2D or 3D input"),
+    (lambda t: t.nn.InstanceNorm2d(3)(_z(t, 3, 4)), ValueError, "3D or 4D input"),
+    (lambda t: t.nn.InstanceNorm1d(3, affine=True)(_z(t, 2, 4, 3)), ValueError, "num_features"),
+    (lambda t: t.nn.ReflectionPad1d(2)(_z(t, 2, 3, 4, 4)), NotImplementedError, "size 2"),
+    (lambda t: t.nn.ReflectionPad1d(4)(_z(t, 2, 3, 4)), RuntimeError, "dimension"),
+    (lambda t: t.nn.ReplicationPad2d(2)(_z(t, 3, 4)), NotImplementedError, "size 4"),
+    (lambda t: t.nn.CircularPad1d(2)(_z(t, 2, 3, 4, 4)), ValueError, "2D or 3D input"),
+    (lambda t: t.nn.ConstantPad2d(2, 1.0)(_z(t, 3)), RuntimeError, "[Pp]adding length"),
+    (lambda t: t.nn.functional.pad(_z(t, 3), (1,)), RuntimeError, "[Pp]adding length"),
+]
+
+
+@pytest.mark.parametrize("call, error, words", ERRORS)
+def test_errors_as_pytorch(call, error, words):
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error, match=words):
+        call(minigrad)
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (
+            lambda: nn.Sequential(nn.ReflectionPad2d(1), nn.InstanceNorm2d(3, affine=True)),
+            (2, 3, 4, 4),
+        ),
+        (lambda: nn.Sequential(nn.PReLU(12), nn.PixelShuffle(2), nn.Hardswish()), (2, 12, 2, 3)),
+        (lambda: nn.Sequential(nn.RMSNorm(6), nn.GLU(), nn.Mish()), (2, 4, 6)),
+    ],
+)
+@pytest.mark.usefixtures("fake_cuda")
+def test_compiles_and_runs_on_simulated_cuda(make, shape):
+    from minigrad import static
+
+    eager = _forward_backward(*_model_and_input(make, shape))
+    model, x = _model_and_input(make, shape)
+    compiled = static.compile(model)
+    compiled(x)
+    for a, b in zip(_forward_backward(model, x, compiled), eager):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    model, x = _model_and_input(make, shape, "cuda")
+    for a, b in zip(_forward_backward(model, x), eager):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
