@@ -288,3 +288,135 @@ def test_compiles_and_runs_on_simulated_cuda(make, shape):
     model, x = _model_and_input(make, shape, "cuda")
     for a, b in zip(_forward_backward(model, x), eager):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+# -- Bilinear, ParameterDict, LazyLinear ------------------------------------------------------
+BILINEAR = [
+    ("batched", lambda m: m.Bilinear(3, 4, 5), [(2, 3), (2, 4)]),
+    ("unbatched_nobias", lambda m: m.Bilinear(3, 2, 4, bias=False), [(3,), (2,)]),
+    ("two_batch_dims", lambda m: m.Bilinear(2, 3, 1), [(2, 5, 2), (2, 5, 3)]),
+]
+
+
+@pytest.mark.parametrize("name, make, shapes", BILINEAR, ids=[row[0] for row in BILINEAR])
+def test_bilinear_matches_pytorch(name, make, shapes):
+    check_against_torch(make, lambda rng: [rng.standard_normal(s) for s in shapes], rtol=1e-10)
+
+
+def test_bilinear_default_initialisation_and_repr_as_pytorch():
+    layer, theirs = nn.Bilinear(20, 30, 40), torch.nn.Bilinear(20, 30, 40)
+    assert repr(layer) == repr(theirs)
+    assert list(layer.state_dict()) == list(theirs.state_dict())
+    bound = 1 / np.sqrt(20)
+    for p, tp in zip(layer.parameters(), theirs.parameters()):
+        assert p.shape == tp.shape and p.dtype == minigrad.float32
+        assert abs(p.detach().numpy()).max() <= bound
+        np.testing.assert_allclose(p.detach().numpy().std(), tp.detach().numpy().std(), rtol=0.1)
+
+
+@pytest.mark.parametrize(
+    "shapes, words",
+    [
+        ([(2, 3), (2, 5)], "input2 size"),
+        ([(2, 4), (2, 4)], "input1 size"),
+        ([(2, 3), (3, 4)], "batch"),
+    ],
+)
+def test_bilinear_shape_errors_as_pytorch(shapes, words):
+    for lib in (torch, minigrad):
+        x1, x2 = (lib.zeros(*s) for s in shapes)
+        with pytest.raises(RuntimeError, match=words):
+            lib.nn.functional.bilinear(x1, x2, lib.zeros(5, 3, 4))
+
+
+class _Gains:
+    """A module holding a ParameterDict, built from either library's nn."""
+
+    @staticmethod
+    def make(m):
+        lib = minigrad if m is nn else torch
+
+        class Gains(m.Module):
+            def __init__(self):
+                super().__init__()
+                self.gains = m.ParameterDict({"scale": lib.ones(3) * 2})
+                self.gains["shift"] = m.Parameter(lib.zeros(3) + 0.5)
+
+            def forward(self, x):
+                return x * self.gains["scale"] + self.gains["shift"]
+
+        return Gains()
+
+
+def test_parameter_dict_matches_pytorch():
+    check_against_torch(_Gains.make, _normal(2, 3))
+
+
+def test_parameter_dict_behaves_like_a_dict_and_prints_as_pytorch():
+    def build(lib):
+        d = lib.nn.ParameterDict({"b": lib.zeros(2, 3)})
+        d.update([("a", lib.nn.Parameter(lib.ones(1).double()))])
+        d.setdefault("c", lib.zeros(4))
+        return d
+
+    ours, theirs = build(minigrad), build(torch)
+    assert list(ours) == list(theirs) == ["b", "a", "c"]
+    assert all(isinstance(p, nn.Parameter) for p in ours.values())
+    assert "a" in ours and ours.get("z") is None and len(ours) == 3
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert repr(ours).replace("minigrad.", "torch.") == repr(theirs)
+    del ours["b"]
+    assert list(ours.keys()) == ["a", "c"] and ours.pop("a").shape == (1,)
+
+
+def test_parameter_list_prints_as_pytorch():
+    for params in ([2], [2, 3]):
+        ours = nn.ParameterList([minigrad.zeros(n) for n in params])
+        theirs = torch.nn.ParameterList([torch.zeros(n) for n in params])
+        assert repr(ours).replace("minigrad.", "torch.") == repr(theirs)
+
+
+def test_lazy_linear_trains_as_pytorch_with_an_optimizer_built_before_the_first_call():
+    torch.manual_seed(0)
+    ours, theirs = nn.LazyLinear(3).double(), torch.nn.LazyLinear(3).double()
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    opt = minigrad.optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    topt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 4))
+    ours(minigrad.tensor(x)), theirs(torch.tensor(x))  # materialize
+    assert type(ours) is nn.Linear and repr(ours) == repr(theirs)
+    assert ours.weight.dtype == minigrad.float64 and ours.weight.shape == (3, 4)
+    bound = 1 / np.sqrt(4)
+    assert abs(ours.weight.detach().numpy()).max() <= bound
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    for _ in range(3):
+        x = rng.standard_normal((5, 4))
+        for lib, model, o in ((minigrad, ours, opt), (torch, theirs, topt)):
+            o.zero_grad()
+            (model(lib.tensor(x)) ** 2).sum().backward()
+            o.step()
+    for p, tp in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-12)
+
+
+def test_lazy_linear_materializes_from_a_state_dict():
+    saved = nn.Linear(4, 3).state_dict()
+    model = nn.Sequential(nn.LazyLinear(3, bias=True), nn.ReLU())
+    model.load_state_dict(saved_keys := {f"0.{k}": v for k, v in saved.items()})
+    assert type(model[0]) is nn.Linear and model[0].in_features == 4
+    for key, value in saved_keys.items():
+        np.testing.assert_array_equal(model.state_dict()[key].numpy(), value.numpy())
+    assert model(minigrad.zeros(2, 4)).shape == (2, 3)
+
+
+def test_lazy_linear_without_bias_and_uninitialized_parameter():
+    layer = nn.LazyLinear(2, bias=False)
+    assert isinstance(layer.weight, nn.UninitializedParameter) and layer.bias is None
+    assert repr(layer.weight) == "<UninitializedParameter>"
+    assert layer(minigrad.ones(3, 5)).shape == (3, 2)
+    assert type(layer.weight) is nn.Parameter and layer.weight.shape == (2, 5)
+    with pytest.raises(RuntimeError, match="Linear"):
+        layer(minigrad.ones(3, 4))

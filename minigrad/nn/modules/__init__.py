@@ -24,11 +24,17 @@ from minigrad.nn.modules.activation import (
     Softsign,
     Tanh,
 )
-from minigrad.nn.modules.container import ModuleDict, ModuleList, ParameterList, Sequential
+from minigrad.nn.modules.container import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 from minigrad.nn.modules.conv import AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
 from minigrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from minigrad.nn.modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
-from minigrad.nn.modules.linear import Flatten, Identity, Linear, Unflatten
+from minigrad.nn.modules.linear import Bilinear, Flatten, Identity, LazyLinear, Linear, Unflatten
 from minigrad.nn.modules.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -101,6 +107,7 @@ __all__ = [
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "Bilinear",
     "CELU",
     "ChannelShuffle",
     "CircularPad1d",
@@ -140,6 +147,7 @@ __all__ = [
     "LSTM",
     "LSTMCell",
     "LayerNorm",
+    "LazyLinear",
     "LeakyReLU",
     "Linear",
     "LocalResponseNorm",
@@ -156,6 +164,7 @@ __all__ = [
     "NLLLoss",
     "PReLU",
     "PairwiseDistance",
+    "ParameterDict",
     "ParameterList",
     "PixelShuffle",
     "PixelUnshuffle",
