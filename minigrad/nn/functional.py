@@ -1,8 +1,8 @@
 """`minigrad.nn.functional` (PyTorch's `torch.nn.functional`): the ops behind the layers.
 
 Everything here is an op defined once in `minigrad.ops` (re-exported), a thin wrapper, or a
-composition of those ops (convolution.py, resampling.py, attention.py and the losses and
-normalisations below), which therefore needs no backward of its own.
+composition of those ops (convolution.py, resampling.py, attention.py, losses.py and the
+losses and normalisations below), which therefore needs no backward of its own.
 """
 
 from __future__ import annotations
@@ -25,6 +25,15 @@ from minigrad.nn.convolution import (
     conv2d,
     conv_transpose2d,
     max_pool1d,
+)
+from minigrad.nn.losses import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
 )
 from minigrad.nn.resampling import interpolate, pad
 from minigrad.ops import activations as activations_ops
@@ -67,6 +76,7 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv_transpose2d",
+    "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
     "dropout",
@@ -76,6 +86,7 @@ __all__ = [
     "elu",
     "embedding",
     "flatten",
+    "gaussian_nll_loss",
     "gelu",
     "glu",
     "group_norm",
@@ -83,6 +94,7 @@ __all__ = [
     "hardsigmoid",
     "hardswish",
     "hardtanh",
+    "hinge_embedding_loss",
     "huber_loss",
     "instance_norm",
     "interpolate",
@@ -94,10 +106,13 @@ __all__ = [
     "local_response_norm",
     "log_softmax",
     "logsigmoid",
+    "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
     "mish",
     "mse_loss",
+    "multi_margin_loss",
+    "multilabel_soft_margin_loss",
     "nll_loss",
     "normalize",
     "one_hot",
@@ -105,6 +120,7 @@ __all__ = [
     "pairwise_distance",
     "pixel_shuffle",
     "pixel_unshuffle",
+    "poisson_nll_loss",
     "prelu",
     "relu",
     "relu6",

@@ -25,15 +25,22 @@ from minigrad import nn
 KINKS = np.array([-25.0, -3.0, -2.0, -0.5, -0.2, 0.0, 0.2, 0.5, 1.7, 3.0, 4.0, 25.0])
 
 
-def _compare(call, arrays, dtype=np.float64, rtol=1e-10, atol=1e-12, **kwargs):
-    """call(lib, *tensors) in both libraries: equal values and input gradients."""
+def _compare(call, arrays, dtype=np.float64, rtol=1e-10, atol=1e-12, grads=None):
+    """call(lib, *tensors) in both libraries: equal values and gradients of the float
+    arrays (of those at the indices `grads` when given; integer arrays stay integers)."""
+    grads = [k for k, a in enumerate(arrays) if a.dtype.kind == "f"] if grads is None else grads
     results = []
     for lib in (minigrad, torch):
-        xs = [lib.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-        out = call(lib, *xs, **kwargs)
+        xs = [
+            lib.tensor(a.astype(dtype), requires_grad=k in grads)
+            if a.dtype.kind == "f"
+            else lib.tensor(a)
+            for k, a in enumerate(arrays)
+        ]
+        out = call(lib, *xs)
         w = np.random.default_rng(7).standard_normal(tuple(out.shape)).astype(dtype)
         (out * lib.tensor(w)).sum().backward()
-        results.append([out.detach().numpy()] + [x.grad.numpy() for x in xs])
+        results.append([out.detach().numpy()] + [xs[k].grad.numpy() for k in grads])
     for k, (ours, theirs) in enumerate(zip(*results)):
         assert ours.dtype == theirs.dtype, k
         np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg=f"result {k}")
@@ -420,3 +427,244 @@ def test_lazy_linear_without_bias_and_uninitialized_parameter():
     assert type(layer.weight) is nn.Parameter and layer.weight.shape == (2, 5)
     with pytest.raises(RuntimeError, match="Linear"):
         layer(minigrad.ones(3, 4))
+
+
+# -- losses -----------------------------------------------------------------------------------
+def _signs(rng, shape):
+    return np.where(rng.random(shape) < 0.5, -1.0, 1.0)
+
+
+def _gaussian(rng):
+    var = rng.random((4, 3)) + 0.1
+    var[0, :2] = (1e-9, 0.0)  # below eps: clamped for the value, the gradient passes
+    return [rng.standard_normal((4, 3)), rng.standard_normal((4, 3)), var]
+
+
+def _multi_margin(rng):
+    x = rng.integers(-2, 3, (5, 4)).astype(float)  # integers: some margins are exactly 0
+    return [x, rng.integers(0, 4, 5)]
+
+
+def _poisson(rng, positive=False):
+    x = rng.random((3, 4)) + 0.1 if positive else rng.standard_normal((3, 4))
+    return [x, rng.poisson(1.5, (3, 4)).astype(float)]
+
+
+LOSSES = [
+    ("gaussian", lambda m: m.GaussianNLLLoss(), _gaussian, None),
+    (
+        "gaussian_full_sum_shared_var",
+        lambda m: m.GaussianNLLLoss(full=True, reduction="sum"),
+        lambda rng: [*_gaussian(rng)[:2], rng.random(4) + 0.5],
+        None,
+    ),
+    (
+        "gaussian_none_var_dim_of_1",
+        lambda m: m.GaussianNLLLoss(eps=0.2, reduction="none"),
+        lambda rng: [*_gaussian(rng)[:2], rng.random((4, 1)) + 0.1],
+        None,
+    ),
+    (
+        "margin_ranking",
+        lambda m: m.MarginRankingLoss(),
+        lambda rng: [np.array([1.0, 2, 0.5, -1]), np.array([1.0, 1, 0.5, 2]), _signs(rng, 4)],
+        [0, 1],
+    ),
+    (
+        "margin_ranking_none",
+        lambda m: m.MarginRankingLoss(0.5, reduction="none"),
+        lambda rng: [rng.standard_normal((2, 3)), rng.standard_normal((2, 3)), _signs(rng, (2, 3))],
+        [0, 1],
+    ),
+    (
+        "hinge_embedding",
+        lambda m: m.HingeEmbeddingLoss(),
+        lambda rng: [np.array([[0.5, 1.0, 2.0], [1.0, -0.3, 3.0]]), _signs(rng, (2, 3))],
+        [0],
+    ),
+    (
+        "hinge_embedding_sum",
+        lambda m: m.HingeEmbeddingLoss(margin=2.0, reduction="sum"),
+        lambda rng: [rng.standard_normal((3, 4)) + 1, _signs(rng, (3, 4))],
+        [0],
+    ),
+    (
+        "cosine_embedding",
+        lambda m: m.CosineEmbeddingLoss(),
+        lambda rng: [rng.standard_normal((6, 5)), rng.standard_normal((6, 5)), _signs(rng, 6)],
+        [0, 1],
+    ),
+    (
+        "cosine_embedding_unbatched_none",
+        lambda m: m.CosineEmbeddingLoss(margin=-0.5, reduction="none"),
+        lambda rng: [rng.standard_normal(5), rng.standard_normal(5), np.array(-1.0)],
+        [0, 1],
+    ),
+    ("multi_margin", lambda m: m.MultiMarginLoss(), _multi_margin, None),
+    (
+        "multi_margin_p2_weight_none",
+        lambda m: m.MultiMarginLoss(
+            p=2,
+            margin=0.5,
+            weight=(minigrad if m is nn else torch).tensor([1.0, 2.0, 0.5, 3.0]),
+            reduction="none",
+        ),
+        _multi_margin,
+        None,
+    ),
+    (
+        "multi_margin_unbatched",
+        lambda m: m.MultiMarginLoss(reduction="none"),
+        lambda rng: [rng.standard_normal(4), np.array(2)],
+        None,
+    ),
+    (
+        "multilabel_soft_margin",
+        lambda m: m.MultiLabelSoftMarginLoss(),
+        lambda rng: [rng.standard_normal((4, 5)) * 10, (rng.random((4, 5)) < 0.5).astype(float)],
+        None,
+    ),
+    (
+        "multilabel_soft_margin_weight_none",
+        lambda m: m.MultiLabelSoftMarginLoss(
+            weight=(minigrad if m is nn else torch).tensor([1.0, 0.0, 2.0]), reduction="none"
+        ),
+        lambda rng: [rng.standard_normal((2, 3)), rng.random((2, 3))],
+        None,
+    ),
+    ("poisson", lambda m: m.PoissonNLLLoss(), _poisson, None),
+    # NOTE: only the input's gradient with full=True: PyTorch's target gradient is nan at 0
+    ("poisson_full_sum", lambda m: m.PoissonNLLLoss(full=True, reduction="sum"), _poisson, [0]),
+    (
+        "poisson_rates_full_none",
+        lambda m: m.PoissonNLLLoss(log_input=False, full=True, eps=1e-3, reduction="none"),
+        lambda rng: _poisson(rng, positive=True),
+        [0],
+    ),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name, make, inputs, grads", LOSSES, ids=[row[0] for row in LOSSES])
+def test_loss_matches_pytorch(name, make, inputs, grads, dtype):
+    tol = 1e-10 if dtype == np.float64 else 2e-6
+    arrays = inputs(np.random.default_rng(0))
+
+    def call(lib, *xs):
+        return make(lib.nn).to(xs[0].dtype)(*xs)  # a weight in the inputs' dtype
+
+    _compare(call, arrays, dtype, rtol=tol, atol=tol, grads=grads)
+
+
+def test_gaussian_nll_loss_takes_a_float_variance():
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    _compare(lambda lib, x, y: lib.nn.functional.gaussian_nll_loss(x, y, 0.25, full=True), [x, y])
+
+
+LOSS_MODULES = [
+    lambda m: m.GaussianNLLLoss(full=True, eps=1e-3, reduction="sum"),
+    lambda m: m.MarginRankingLoss(0.5),
+    lambda m: m.HingeEmbeddingLoss(2.0),
+    lambda m: m.CosineEmbeddingLoss(0.1, reduction="none"),
+    lambda m: m.MultiMarginLoss(2, 0.5, (minigrad if m is nn else torch).ones(3)),
+    lambda m: m.MultiLabelSoftMarginLoss((minigrad if m is nn else torch).ones(3)),
+    lambda m: m.PoissonNLLLoss(False, True, eps=1e-4),
+]
+
+
+@pytest.mark.parametrize("make", LOSS_MODULES)
+def test_loss_module_prints_and_saves_as_pytorch(make):
+    ours, theirs = make(nn), make(torch.nn)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for name in ("reduction", "margin", "p", "full", "eps", "log_input"):
+        assert getattr(ours, name, None) == getattr(theirs, name, None), name
+
+
+def test_loss_defaults_as_pytorch():
+    import inspect
+
+    for name in (
+        "GaussianNLLLoss",
+        "MarginRankingLoss",
+        "HingeEmbeddingLoss",
+        "CosineEmbeddingLoss",
+        "MultiMarginLoss",
+        "MultiLabelSoftMarginLoss",
+        "PoissonNLLLoss",
+    ):
+        ours = inspect.signature(getattr(nn, name))
+        theirs = inspect.signature(getattr(torch.nn, name))
+        assert [(p.name, p.default, p.kind) for p in ours.parameters.values()] == [
+            (p.name, p.default, p.kind) for p in theirs.parameters.values()
+        ], name
+
+
+LOSS_ERRORS = [
+    (
+        lambda t: t.nn.functional.multi_margin_loss(_z(t, 2, 4), t.tensor([1, 4])),
+        RuntimeError,
+        "out of range",
+    ),
+    (
+        lambda t: t.nn.functional.multi_margin_loss(_z(t, 2, 4), t.tensor([1, 2, 3])),
+        RuntimeError,
+        "target",
+    ),
+    (
+        lambda t: t.nn.functional.multi_margin_loss(_z(t, 2, 4, 2), t.tensor([1, 2])),
+        RuntimeError,
+        "vector or matrix",
+    ),
+    (
+        lambda t: t.nn.functional.multi_margin_loss(_z(t, 2, 4), t.tensor([1, 2]), p=3),
+        ValueError,
+        "p == 1",
+    ),
+    (lambda t: t.nn.MultiMarginLoss(p=3), ValueError, "p == 1"),
+    (
+        lambda t: t.nn.functional.cosine_embedding_loss(_z(t, 2, 4), _z(t, 2, 4), _z(t, 2, 1)),
+        RuntimeError,
+        "multi-target",
+    ),
+    (
+        lambda t: t.nn.functional.cosine_embedding_loss(_z(t, 4), _z(t, 4), _z(t, 2)),
+        RuntimeError,
+        "2D input",
+    ),
+    (
+        lambda t: t.nn.functional.margin_ranking_loss(_z(t, 3), _z(t, 3), _z(t, 3, 1)),
+        RuntimeError,
+        "same dimension",
+    ),
+    (
+        lambda t: t.nn.functional.gaussian_nll_loss(_z(t, 3, 2), _z(t, 3, 2), t.ones(2)),
+        ValueError,
+        "incorrect size",
+    ),
+    (
+        lambda t: t.nn.functional.gaussian_nll_loss(_z(t, 3, 2), _z(t, 3, 2), -t.ones(3, 2)),
+        ValueError,
+        "negative",
+    ),
+    (
+        lambda t: t.nn.functional.gaussian_nll_loss(_z(t, 3, 2), _z(t, 3, 2), -1.0),
+        ValueError,
+        "negative",
+    ),
+    (
+        lambda t: t.nn.functional.poisson_nll_loss(_z(t, 3), _z(t, 3), reduction="x"),
+        ValueError,
+        "reduction",
+    ),
+    (lambda t: t.nn.PoissonNLLLoss(reduction="x")(_z(t, 3), _z(t, 3)), ValueError, "reduction"),
+]
+
+
+@pytest.mark.parametrize("call, error, words", LOSS_ERRORS)
+def test_loss_errors_as_pytorch(call, error, words):
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error, match=words):
+        call(minigrad)
