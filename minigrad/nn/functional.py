@@ -23,8 +23,11 @@ from minigrad.nn.convolution import (
     avg_pool1d,
     conv1d,
     conv2d,
+    conv_transpose1d,
     conv_transpose2d,
+    fold,
     max_pool1d,
+    unfold,
 )
 from minigrad.nn.losses import (
     cosine_embedding_loss,
@@ -75,6 +78,7 @@ __all__ = [
     "channel_shuffle",
     "conv1d",
     "conv2d",
+    "conv_transpose1d",
     "conv_transpose2d",
     "cosine_embedding_loss",
     "cosine_similarity",
@@ -86,6 +90,7 @@ __all__ = [
     "elu",
     "embedding",
     "flatten",
+    "fold",
     "gaussian_nll_loss",
     "gelu",
     "glu",
@@ -134,6 +139,7 @@ __all__ = [
     "softplus",
     "softsign",
     "tanh",
+    "unfold",
 ]
 
 

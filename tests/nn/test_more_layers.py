@@ -668,3 +668,120 @@ def test_loss_errors_as_pytorch(call, error, words):
         call(torch)
     with pytest.raises(error, match=words):
         call(minigrad)
+
+
+# -- ConvTranspose1d, Fold, Unfold ------------------------------------------------------------
+CONV_LAYERS = [
+    ("ConvTranspose1d", lambda m: m.ConvTranspose1d(3, 4, 3), _normal(2, 3, 5)),
+    (
+        "ConvTranspose1d_stride_outpad_groups",
+        lambda m: m.ConvTranspose1d(4, 6, 4, stride=3, padding=1, output_padding=2, groups=2),
+        _normal(2, 4, 5),
+    ),
+    (
+        "ConvTranspose1d_dilation_unbatched_nobias",
+        lambda m: m.ConvTranspose1d(2, 3, 3, dilation=2, bias=False),
+        _normal(2, 4),
+    ),
+    ("Unfold", lambda m: m.Unfold((2, 3), padding=1, stride=(2, 1)), _normal(2, 3, 5, 6)),
+    ("Unfold_dilation_unbatched", lambda m: m.Unfold(2, dilation=2), _normal(2, 5, 5)),
+    ("Fold", lambda m: m.Fold((4, 5), 2), _normal(2, 12, 12)),
+    (
+        "Fold_overlap_stride_padding",
+        lambda m: m.Fold((5, 6), (2, 3), padding=1, stride=(2, 1)),
+        _normal(2, 18, 18),
+    ),
+    ("Fold_dilation_unbatched", lambda m: m.Fold(5, 2, dilation=2), _normal(8, 9)),
+]
+
+
+@pytest.mark.parametrize("name, make, inputs", CONV_LAYERS, ids=[row[0] for row in CONV_LAYERS])
+def test_conv_layer_matches_pytorch(name, make, inputs):
+    check_against_torch(make, inputs, rtol=1e-10)
+
+
+def test_conv_transpose1d_output_size_and_init_as_pytorch():
+    check_against_torch(
+        lambda m: m.ConvTranspose1d(3, 2, 3, stride=3),
+        _normal(2, 3, 4),
+        lambda lib, m, x: m(x, output_size=[13]),
+        rtol=1e-10,
+    )
+    ours, theirs = (
+        nn.ConvTranspose1d(16, 32, 5, groups=2),
+        torch.nn.ConvTranspose1d(16, 32, 5, groups=2),
+    )
+    assert repr(ours) == repr(theirs)
+    for p, tp in zip(ours.parameters(), theirs.parameters()):
+        assert p.shape == tp.shape
+        assert abs(p.detach().numpy()).max() <= abs(tp.detach().numpy()).max() * 1.1
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.Fold((4, 5), 2),
+        lambda m: m.Fold(output_size=3, kernel_size=(1, 2), dilation=2, padding=1, stride=2),
+        lambda m: m.Unfold(2, padding=1),
+        lambda m: m.ConvTranspose1d(3, 4, 3, 2, 1, 1, bias=False, dilation=2),
+    ],
+)
+def test_conv_layer_prints_as_pytorch(make):
+    assert repr(make(nn)) == repr(make(torch.nn))
+
+
+def test_fold_is_the_adjoint_of_unfold():
+    """<unfold(x), y> == <x, fold(y)> for any x, y."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((2, 3 * 6, 8))
+    args = dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=2)
+    unfolded = nn.functional.unfold(minigrad.tensor(x), **args).numpy()
+    folded = nn.functional.fold(minigrad.tensor(y), (6, 5), **args).numpy()
+    np.testing.assert_allclose((unfolded * y).sum(), (x * folded).sum(), rtol=1e-12)
+
+
+CONV_ERRORS = [
+    (lambda t: t.nn.functional.fold(_z(t, 1, 5, 9), (4, 4), 2), RuntimeError, "divisible"),
+    (lambda t: t.nn.functional.fold(_z(t, 1, 8, 8), (4, 4), 2), RuntimeError, "sliding blocks"),
+    (lambda t: t.nn.functional.fold(_z(t, 2, 3, 4, 5), (4, 4), 2), RuntimeError, "2D or 3D"),
+    (lambda t: t.nn.functional.unfold(_z(t, 1, 1, 2, 2), 3), RuntimeError, "at least one"),
+    (lambda t: t.nn.ConvTranspose1d(3, 4, 3)(_z(t, 2, 5, 4)), RuntimeError, "ConvTranspose1d"),
+    (
+        lambda t: t.nn.functional.conv_transpose1d(
+            _z(t, 1, 2, 3), _z(t, 2, 1, 3), stride=2, output_padding=2
+        ),
+        RuntimeError,
+        "output_padding",
+    ),
+]
+
+
+@pytest.mark.parametrize("call, error, words", CONV_ERRORS)
+def test_conv_errors_as_pytorch(call, error, words):
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error, match=words):
+        call(minigrad)
+
+
+@pytest.mark.usefixtures("fake_cuda")
+def test_fold_unfold_compile_and_run_on_simulated_cuda():
+    from minigrad import static
+
+    def make():
+        return nn.Sequential(
+            nn.ConvTranspose1d(4, 6, 3, stride=2),
+            nn.Unflatten(2, (3, 5)),
+            nn.Unfold(2),
+            nn.Fold((3, 5), 2),
+        )
+
+    eager = _forward_backward(*_model_and_input(make, (2, 4, 7)))
+    model, x = _model_and_input(make, (2, 4, 7))
+    compiled = static.compile(model)
+    compiled(x)
+    for a, b in zip(_forward_backward(model, x, compiled), eager):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    model, x = _model_and_input(make, (2, 4, 7), "cuda")
+    for a, b in zip(_forward_backward(model, x), eager):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -31,7 +31,16 @@ from minigrad.nn.modules.container import (
     ParameterList,
     Sequential,
 )
-from minigrad.nn.modules.conv import AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
+from minigrad.nn.modules.conv import (
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    Fold,
+    MaxPool2d,
+    Unfold,
+)
 from minigrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from minigrad.nn.modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from minigrad.nn.modules.linear import Bilinear, Flatten, Identity, LazyLinear, Linear, Unflatten
@@ -125,6 +134,7 @@ __all__ = [
     "ConstantPad3d",
     "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
     "ConvTranspose2d",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
@@ -136,6 +146,7 @@ __all__ = [
     "ELU",
     "Embedding",
     "Flatten",
+    "Fold",
     "GELU",
     "GLU",
     "GRU",
@@ -208,6 +219,7 @@ __all__ = [
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "Unflatten",
+    "Unfold",
     "Upsample",
     "ZeroPad1d",
     "ZeroPad2d",
