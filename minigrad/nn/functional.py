@@ -38,7 +38,7 @@ from minigrad.nn.losses import (
     multilabel_soft_margin_loss,
     poisson_nll_loss,
 )
-from minigrad.nn.resampling import interpolate, pad
+from minigrad.nn.resampling import affine_grid, grid_sample, interpolate, pad
 from minigrad.ops import activations as activations_ops
 from minigrad.ops.activations import gelu, sigmoid, silu, softplus, tanh
 from minigrad.ops.conv import avg_pool2d, max_pool2d
@@ -68,6 +68,7 @@ __all__ = [
     "adaptive_avg_pool2d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "affine_grid",
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
@@ -94,6 +95,7 @@ __all__ = [
     "gaussian_nll_loss",
     "gelu",
     "glu",
+    "grid_sample",
     "group_norm",
     "hardshrink",
     "hardsigmoid",

@@ -785,3 +785,141 @@ def test_fold_unfold_compile_and_run_on_simulated_cuda():
     model, x = _model_and_input(make, (2, 4, 7), "cuda")
     for a, b in zip(_forward_backward(model, x), eager):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+# -- affine_grid and grid_sample ---------------------------------------------------------------
+def _sample(lib, x, theta, size, mode, align_corners):
+    grid = lib.nn.functional.affine_grid(theta, size, align_corners=align_corners)
+    return lib.nn.functional.grid_sample(x, grid, mode=mode, align_corners=align_corners)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize(
+    "mode, size",
+    [("bilinear", (2, 3, 4, 7)), ("bilinear", (2, 3, 1, 5)), ("nearest", (2, 3, 6, 4))],
+)
+def test_spatial_transformer_matches_pytorch(mode, size, align_corners, dtype):
+    """Values and the gradients of the input and of theta (through the grid); the maps move
+    points outside the image too (zeros padding)."""
+    rng = np.random.default_rng(0)
+    theta = rng.standard_normal((2, 2, 3)) * 0.8
+    tol = 1e-10 if dtype == np.float64 else 1e-5
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _compare(
+            lambda lib, x, t: _sample(lib, x, t, size, mode, align_corners),
+            [rng.standard_normal((2, 3, 5, 6)), theta],
+            dtype,
+            rtol=tol,
+            atol=tol,
+            grads=[0, 1] if mode == "bilinear" else [0],
+        )
+    # both libraries warn that a grid of size 1 sits at 0 even when corners are aligned
+    unit = align_corners and min(size[2:]) == 1
+    assert sum("1.3.0" in str(w.message) for w in caught) == (2 if unit else 0)
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_on_pixel_centres_and_edges_as_pytorch(align_corners):
+    """Grid points exactly on pixels, on the border and beyond it."""
+    points = np.array([-1.2, -1.0, -0.75, -0.5, 0.0, 0.25, 0.5, 1.0, 1.1])
+    grid = np.stack(np.meshgrid(points, points[::-1]), -1)[None]
+    x = np.random.default_rng(1).standard_normal((1, 2, 4, 4))
+    _compare(
+        lambda lib, x, g: lib.nn.functional.grid_sample(x, g, align_corners=align_corners),
+        [x, grid],
+    )
+
+
+def test_affine_grid_and_grid_sample_warn_without_align_corners_as_pytorch():
+    theta = minigrad.tensor([[[1.0, 0, 0], [0, 1, 0]]])
+    with pytest.warns(UserWarning, match="align_corners"):
+        grid = nn.functional.affine_grid(theta, (1, 1, 2, 2))
+    with pytest.warns(UserWarning, match="align_corners"):
+        nn.functional.grid_sample(minigrad.ones(1, 1, 2, 2), grid)
+
+
+SAMPLING_ERRORS = [
+    (
+        lambda t: t.nn.functional.affine_grid(_z(t, 2, 3, 3), (2, 1, 4, 4), False),
+        ValueError,
+        "Nx2x3",
+    ),
+    (
+        lambda t: t.nn.functional.affine_grid(t.zeros(1, 2, 3).long(), (1, 1, 4, 4), False),
+        ValueError,
+        "floating point",
+    ),
+    (
+        lambda t: t.nn.functional.affine_grid(_z(t, 1, 2, 3), (1, 4, 4), False),
+        NotImplementedError,
+        "4D and 5D",
+    ),
+    (
+        lambda t: t.nn.functional.affine_grid(_z(t, 1, 2, 3), (1, 1, 0, 4), False),
+        ValueError,
+        "positive",
+    ),
+    (
+        lambda t: t.nn.functional.grid_sample(_z(t, 1, 1, 2, 2), _z(t, 1, 2, 2, 2), mode="x"),
+        ValueError,
+        "mode",
+    ),
+    (
+        lambda t: t.nn.functional.grid_sample(
+            _z(t, 1, 1, 2, 2), _z(t, 1, 2, 2, 2), padding_mode="x"
+        ),
+        ValueError,
+        "padding_mode",
+    ),
+    (
+        lambda t: t.nn.functional.grid_sample(
+            _z(t, 1, 1, 2, 2), _z(t, 1, 2, 2, 3), align_corners=False
+        ),
+        RuntimeError,
+        "grid",
+    ),
+]
+
+
+@pytest.mark.parametrize("call, error, words", SAMPLING_ERRORS)
+def test_sampling_errors_as_pytorch(call, error, words):
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error, match=words):
+        call(minigrad)
+
+
+def test_grid_sample_modes_minigrad_lacks_say_so():
+    x, grid = minigrad.zeros(1, 1, 2, 2), minigrad.zeros(1, 2, 2, 2)
+    for kwargs in ({"mode": "bicubic"}, {"padding_mode": "border"}, {"padding_mode": "reflection"}):
+        with pytest.raises(NotImplementedError, match="not supported"):
+            nn.functional.grid_sample(x, grid, align_corners=False, **kwargs)
+    with pytest.raises(NotImplementedError, match="3-D"):
+        nn.functional.affine_grid(minigrad.zeros(1, 3, 4), (1, 1, 2, 2, 2), align_corners=False)
+
+
+@pytest.mark.usefixtures("fake_cuda")
+def test_spatial_transformer_compiles_and_runs_on_simulated_cuda():
+    from minigrad import static
+
+    class STN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.loc = nn.Linear(3 * 5 * 6, 6)
+
+        def forward(self, x):
+            theta = self.loc(x.flatten(1)).reshape(-1, 2, 3)
+            grid = nn.functional.affine_grid(theta, x.shape, align_corners=False)
+            return nn.functional.grid_sample(x, grid, align_corners=False)
+
+    eager = _forward_backward(*_model_and_input(STN, (2, 3, 5, 6)))
+    model, x = _model_and_input(STN, (2, 3, 5, 6))
+    compiled = static.compile(model)
+    compiled(x)
+    for a, b in zip(_forward_backward(model, x, compiled), eager):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    model, x = _model_and_input(STN, (2, 3, 5, 6), "cuda")
+    for a, b in zip(_forward_backward(model, x), eager):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
