@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd import no_grad
-from minigrad.creation import tensor
+from minigrad.creation import tensor, zeros
 from minigrad.ops import conv as conv_ops
 from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _pair
 from minigrad.tensor import Tensor
@@ -381,3 +381,70 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Te
     cols = x.reshape(n, c, k, blocks).permute(0, 3, 2, 1).reshape(n * blocks, k * c)
     y = Col2Im.apply(cols, (n, c, h, w), geom)
     return y[0] if input.ndim == 2 else y
+
+
+# -- max_unpool: scatter the pooled maxima back to the positions their indices name ------------
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """A zero image with each value of `input` at the flat (H * W) position its index names
+    (the indices of max_pool2d(return_indices=True)): a partial inverse of max pooling.
+    (N, C, H, W) -> (N, C, Ho, Wo), Ho = (H - 1) s - 2 p + k unless output_size says."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            "max_unpool2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
+            f"{tuple(input.shape)}"
+        )
+    geom = Geometry.make("max_unpool2d", kernel_size, stride, padding, 1)
+    default = [
+        (i - 1) * s - 2 * p + k
+        for i, s, p, k in zip(input.shape[-2:], geom.stride, geom.padding, geom.kernel)
+    ]
+    size = _unpool_size("max_unpool2d", default, geom.stride, output_size)
+    return _unpool("max_unpool2d", input, indices, size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool2d over a height of 1. (N, C, L) -> (N, C, (L - 1) s - 2 p + k)"""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"max_unpool1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got {tuple(input.shape)}"
+        )
+    op = "max_unpool1d"
+    k = _single(kernel_size, "kernel_size", op)
+    s = k if stride is None else _single(stride, "stride", op)
+    size = _unpool_size(
+        op, [(input.shape[-1] - 1) * s - 2 * _single(padding, "padding", op) + k], (s,), output_size
+    )
+    return _unpool(op, input, indices, size)
+
+
+def _unpool_size(op: str, default: list, stride, output_size) -> tuple:
+    """The default size, or output_size (its last entries) when it is less than one stride
+    away (PyTorch's check is strict, though its message says "between")."""
+    if output_size is None:
+        return tuple(default)
+    wanted = tuple(output_size)[-len(default) :]
+    for d, (size, base, s) in enumerate(zip(wanted, default, stride)):
+        if not base - s < size < base + s:
+            raise ValueError(
+                f'{op}: invalid output_size "{wanted}" (dim {d} must be between {base - s} and '
+                f"{base + s})"
+            )
+    return wanted
+
+
+def _unpool(op: str, input, indices, size: tuple) -> Tensor:
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"{op}: Expected shape of indices to be same as that of the input tensor "
+            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
+        )
+    count = int(np.prod(size))
+    if indices.numel() and (int(indices.max()) >= count or int(indices.min()) < 0):
+        raise RuntimeError(
+            f"{op}: Found an invalid max index: {int(indices.max())} (output volumes are of size "
+            f"{'x'.join(map(str, size))})"
+        )
+    lead = tuple(input.shape[: input.ndim - len(size)])
+    flat = zeros((*lead, count), dtype=input.dtype, device=input.device)
+    y = flat.scatter(-1, indices.reshape(*lead, -1), input.reshape(*lead, -1))
+    return y.reshape(*lead, *size)

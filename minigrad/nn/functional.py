@@ -27,6 +27,8 @@ from minigrad.nn.convolution import (
     conv_transpose2d,
     fold,
     max_pool1d,
+    max_unpool1d,
+    max_unpool2d,
     unfold,
 )
 from minigrad.nn.losses import (
@@ -116,6 +118,8 @@ __all__ = [
     "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
+    "max_unpool1d",
+    "max_unpool2d",
     "mish",
     "mse_loss",
     "multi_margin_loss",

@@ -923,3 +923,81 @@ def test_spatial_transformer_compiles_and_runs_on_simulated_cuda():
     model, x = _model_and_input(STN, (2, 3, 5, 6), "cuda")
     for a, b in zip(_forward_backward(model, x), eager):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+# -- max unpooling ----------------------------------------------------------------------------
+def _pooled(shape, pool, *args):
+    """A pooled input and its indices from PyTorch's max pool (overlapping windows repeat
+    indices)."""
+    x = torch.tensor(np.random.default_rng(0).standard_normal(shape))
+    y, index = getattr(torch.nn.functional, pool)(x, *args, return_indices=True)
+    return [y.numpy(), index.numpy()]
+
+
+UNPOOLS = [
+    ("2d", lambda m: m.MaxUnpool2d(2), _pooled((2, 3, 4, 6), "max_pool2d", 2), None),
+    (
+        "2d_overlap_padding_size",
+        lambda m: m.MaxUnpool2d(3, 2, 1),
+        _pooled((2, 3, 5, 4), "max_pool2d", 3, 2, 1),
+        (6, 4),
+    ),
+    (
+        "2d_unbatched",
+        lambda m: m.MaxUnpool2d((2, 1)),
+        _pooled((3, 4, 5), "max_pool2d", (2, 1)),
+        None,
+    ),
+    ("1d", lambda m: m.MaxUnpool1d(2), _pooled((2, 3, 7), "max_pool1d", 2), [2, 3, 7]),
+    ("1d_overlap", lambda m: m.MaxUnpool1d(3, 2), _pooled((2, 3, 9), "max_pool1d", 3, 2), None),
+]
+
+
+@pytest.mark.parametrize("name, make, arrays, size", UNPOOLS, ids=[row[0] for row in UNPOOLS])
+def test_max_unpool_matches_pytorch(name, make, arrays, size):
+    _compare(lambda lib, y, i: make(lib.nn)(y, i, output_size=size), arrays)
+
+
+def test_max_unpool_undoes_minigrads_own_max_pool():
+    x = minigrad.tensor(np.random.default_rng(1).random((2, 3, 4, 4)) + 0.1)  # above the zeros
+    y, index = nn.functional.max_pool2d(x, 2, return_indices=True)
+    back = nn.MaxUnpool2d(2)(y, index)
+    again, _ = nn.functional.max_pool2d(back, 2, return_indices=True)
+    np.testing.assert_array_equal(again.numpy(), y.numpy())
+    assert (back.numpy() != 0).sum() == y.numel()
+
+
+UNPOOL_ERRORS = [
+    (
+        lambda t, y, i: t.nn.functional.max_unpool2d(y, i, 2, output_size=(7, 7)),
+        ValueError,
+        "output_size",
+    ),
+    (
+        lambda t, y, i: t.nn.functional.max_unpool2d(y, i + 100, 2),
+        RuntimeError,
+        "invalid max index",
+    ),
+    (lambda t, y, i: t.nn.functional.max_unpool2d(y, i[0], 2), RuntimeError, "shape of indices"),
+]
+
+
+@pytest.mark.parametrize("call, error, words", UNPOOL_ERRORS)
+def test_max_unpool_errors_as_pytorch(call, error, words):
+    y, index = _pooled((1, 1, 4, 4), "max_pool2d", 2)
+    with pytest.raises(error):
+        call(torch, torch.tensor(y), torch.tensor(index))
+    with pytest.raises(error, match=words):
+        call(minigrad, minigrad.tensor(y), minigrad.tensor(index))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.MaxUnpool2d(2),
+        lambda m: m.MaxUnpool2d((2, 3), 1),
+        lambda m: m.MaxUnpool1d(3, 2, 1),
+    ],
+)
+def test_max_unpool_prints_as_pytorch(make):
+    assert repr(make(nn)) == repr(make(torch.nn))

@@ -99,6 +99,8 @@ from minigrad.nn.modules.pooling import (
     AdaptiveMaxPool2d,
     AvgPool1d,
     MaxPool1d,
+    MaxUnpool1d,
+    MaxUnpool2d,
 )
 from minigrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from minigrad.nn.modules.sparse import Embedding
@@ -178,6 +180,8 @@ __all__ = [
     "MarginRankingLoss",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
     "Mish",
     "Module",
     "ModuleDict",
