@@ -1001,3 +1001,86 @@ def test_max_unpool_errors_as_pytorch(call, error, words):
 )
 def test_max_unpool_prints_as_pytorch(make):
     assert repr(make(nn)) == repr(make(torch.nn))
+
+
+# -- first and second derivatives by central differences ---------------------------------------
+def _away_from_kinks(rng, *shape):
+    x = rng.standard_normal(shape)
+    return np.where(np.abs(x) < 0.1, x + 0.3, x)
+
+
+GRADCHECKS = [
+    ("prelu", lambda F, x, w: F.prelu(x, w), lambda r: [_away_from_kinks(r, 2, 3, 2), r.random(3)]),
+    ("mish", lambda F, x: F.mish(x), lambda r: [r.standard_normal((3, 4))]),
+    ("glu", lambda F, x: F.glu(x, 1), lambda r: [r.standard_normal((3, 4))]),
+    ("celu", lambda F, x: F.celu(x, 0.7), lambda r: [_away_from_kinks(r, 3, 4)]),
+    ("hardswish", lambda F, x: F.hardswish(x), lambda r: [_away_from_kinks(r, 3, 4)]),
+    (
+        "rms_norm",
+        lambda F, x, w: F.rms_norm(x, (4,), w, 1e-3),
+        lambda r: [r.standard_normal((3, 4)), r.standard_normal(4)],
+    ),
+    (
+        "instance_norm",
+        lambda F, x, w, b: F.instance_norm(x, weight=w, bias=b),
+        lambda r: [r.standard_normal((2, 3, 5)), r.standard_normal(3), r.standard_normal(3)],
+    ),
+    (
+        "local_response_norm",
+        lambda F, x: F.local_response_norm(x, 3, alpha=0.5),
+        lambda r: [r.standard_normal((2, 4, 3))],
+    ),
+    (
+        "bilinear",
+        lambda F, a, b, w: F.bilinear(a, b, w),
+        lambda r: [
+            r.standard_normal((2, 3)),
+            r.standard_normal((2, 2)),
+            r.standard_normal((4, 3, 2)),
+        ],
+    ),
+    (
+        "pixel_shuffle",
+        lambda F, x: F.pixel_shuffle(x, 2) ** 2,
+        lambda r: [r.standard_normal((1, 4, 2, 3))],
+    ),
+    (
+        "fold",
+        lambda F, x: F.fold(x, (3, 4), 2) ** 2,
+        lambda r: [r.standard_normal((1, 8, 6))],
+    ),
+    (
+        "grid_sample",
+        lambda F, x, g: F.grid_sample(x, g, align_corners=False),
+        lambda r: [r.standard_normal((1, 2, 3, 4)), r.uniform(-0.9, 0.9, (1, 2, 3, 2))],
+    ),
+    (
+        "gaussian_nll_loss",
+        lambda F, x, y, v: F.gaussian_nll_loss(x, y, v),
+        lambda r: [r.standard_normal((3, 2)), r.standard_normal((3, 2)), r.random((3, 2)) + 0.5],
+    ),
+    (
+        "cosine_embedding_loss",
+        lambda F, a, b: F.cosine_embedding_loss(a, b, minigrad.tensor([1.0, -1.0]), margin=-1.0),
+        lambda r: [r.standard_normal((2, 3)), r.standard_normal((2, 3))],
+    ),
+    (
+        "poisson_nll_loss",
+        lambda F, x: F.poisson_nll_loss(x, minigrad.tensor([[0.0, 1.0, 3.0]]), full=True),
+        lambda r: [r.standard_normal((1, 3))],
+    ),
+    (
+        "multilabel_soft_margin_loss",
+        lambda F, x: F.multilabel_soft_margin_loss(x, minigrad.tensor([[0.0, 1.0, 0.3]])),
+        lambda r: [r.standard_normal((1, 3))],
+    ),
+]
+
+
+@pytest.mark.parametrize("name, func, inputs", GRADCHECKS, ids=[row[0] for row in GRADCHECKS])
+def test_first_and_second_derivatives_by_central_differences(name, func, inputs):
+    from minigrad.testing.gradcheck import gradcheck, gradgradcheck
+
+    xs = [minigrad.tensor(a, requires_grad=True) for a in inputs(np.random.default_rng(3))]
+    assert gradcheck(lambda *t: func(nn.functional, *t), xs)
+    assert gradgradcheck(lambda *t: func(nn.functional, *t), xs)
