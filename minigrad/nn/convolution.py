@@ -439,9 +439,10 @@ def _unpool(op: str, input, indices, size: tuple) -> Tensor:
             f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
         )
     count = int(np.prod(size))
-    if indices.numel() and (int(indices.max()) >= count or int(indices.min()) < 0):
+    index = indices.array  # NOTE: the raw values: checked when traced, as one_hot does
+    if index.size and (int(index.max()) >= count or int(index.min()) < 0):
         raise RuntimeError(
-            f"{op}: Found an invalid max index: {int(indices.max())} (output volumes are of size "
+            f"{op}: Found an invalid max index: {int(index.max())} (output volumes are of size "
             f"{'x'.join(map(str, size))})"
         )
     lead = tuple(input.shape[: input.ndim - len(size)])

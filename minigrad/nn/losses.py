@@ -24,7 +24,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         if var < 0:
             raise ValueError("gaussian_nll_loss: var has negative entry/entries")
         var = full_like(input, var)
-    elif bool((var < 0).any()):
+    elif (var.array < 0).any():  # NOTE: the raw values: checked when traced, as one_hot does
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
@@ -121,7 +121,8 @@ def multi_margin_loss(
             f"{list(target.shape)}. Input has shape {list(input.shape)}."
         )
     t = target.reshape(-1)
-    if t.numel() and (int(t.min()) < 0 or int(t.max()) >= classes):
+    labels = target.array  # NOTE: the raw values: checked when traced, as one_hot does
+    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= classes):
         raise RuntimeError(f"multi_margin_loss: target out of range (classes: {classes})")
     z = margin - gather(x, 1, t.unsqueeze(1)) + x
     # NOTE: PyTorch's kernel counts z > 0 only: no gradient where z is exactly 0
