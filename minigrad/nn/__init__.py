@@ -3,4 +3,4 @@ with PyTorch's names and behaviour (`import minigrad as torch; torch.nn.Linear(4
 
 from minigrad.nn import functional, init, utils
 from minigrad.nn.modules import *  # noqa: F403
-from minigrad.nn.parameter import Buffer, Parameter
+from minigrad.nn.parameter import Buffer, Parameter, UninitializedParameter

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd import no_grad
-from minigrad.creation import tensor
+from minigrad.creation import tensor, zeros
 from minigrad.dtypes import int64
 from minigrad.ops import conv as conv_ops
 from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _pair
@@ -91,6 +91,30 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         padding,
         (1, _single(dilation, "dilation", "conv1d")),
         groups,
+    )
+    return y.squeeze(-2)
+
+
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    """Transposed 1-D convolution, as a conv_transpose2d over a height of 1. Weight
+    (C_in, O/g, k). (N, C_in, L) -> (N, O, (L-1)s - 2p + d(k-1) + output_padding + 1)"""
+    if input.ndim not in (2, 3) or weight.ndim != 3:
+        raise RuntimeError(
+            f"conv_transpose1d: expected a 2-D (C, L) or 3-D (N, C, L) input and a 3-D weight, "
+            f"got shapes {tuple(input.shape)} and {tuple(weight.shape)}"
+        )
+    op = "conv_transpose1d"
+    y = conv_transpose2d(
+        input.unsqueeze(-2),
+        weight.unsqueeze(2),
+        bias,
+        (1, _single(stride, "stride", op)),
+        (0, _single(padding, "padding", op)),
+        (0, _single(output_padding, "output_padding", op)),
+        groups,
+        (1, _single(dilation, "dilation", op)),
     )
     return y.squeeze(-2)
 
@@ -302,3 +326,127 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     [, indices into H * W]"""
     oh, ow = _output_sizes("adaptive_max_pool2d", input, output_size, 2)
     return _adaptive_max(input, [oh, ow], return_indices)
+
+
+# -- unfold and fold: im2col and col2im with PyTorch's (N, C * kh * kw, L) layout -------------
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """The sliding kh x kw blocks of an image as columns, channel-major (PyTorch's layout).
+    (N, C, H, W) -> (N, C kh kw, L), L = Ho Wo the number of blocks; (C, H, W) -> (C kh kw, L)"""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            f"unfold: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {tuple(input.shape)}"
+        )
+    x = input.unsqueeze(0) if input.ndim == 3 else input
+    n, c, h, w = x.shape
+    geom = Geometry.make("unfold", kernel_size, stride, padding, dilation)
+    ho, wo = geom.out_size(h, w)
+    if ho < 1 or wo < 1:
+        raise RuntimeError(
+            f"unfold: Given input with spatial size {(h, w)}, kernel_size={geom.kernel}, "
+            f"dilation={geom.dilation}, padding={geom.padding}, calculated shape of the array of "
+            f"sliding blocks as {(ho, wo)}, but its components must be at least one."
+        )
+    k = geom.kernel[0] * geom.kernel[1]
+    cols = Im2Col.apply(x, geom).reshape(n, ho * wo, k, c)  # channels last in each row
+    y = cols.permute(0, 3, 2, 1).reshape(n, c * k, ho * wo)
+    return y[0] if input.ndim == 3 else y
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """The adjoint of unfold: add each column's block back onto an output_size image
+    (overlapping blocks sum). (N, C kh kw, L) -> (N, C, H, W); (C kh kw, L) -> (C, H, W)"""
+    if input.ndim not in (2, 3) or input.numel() == 0:
+        raise RuntimeError(
+            "fold: Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size "
+            f"and non-zero dimensions for input, but got: {list(input.shape)}"
+        )
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    geom = Geometry.make("fold", kernel_size, stride, padding, dilation)
+    h, w = _pair(output_size, "output_size", "fold")
+    k = geom.kernel[0] * geom.kernel[1]
+    n, ck, blocks = x.shape
+    if ck % k:
+        raise RuntimeError(
+            "fold: Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={ck} and kernel_size={geom.kernel}."
+        )
+    ho, wo = geom.out_size(h, w)
+    if ho * wo != blocks or ho < 1 or wo < 1:
+        raise RuntimeError(
+            f"fold: Given output_size={(h, w)}, kernel_size={geom.kernel}, dilation="
+            f"{geom.dilation}, padding={geom.padding}, stride={geom.stride}, expected size of "
+            f"input's dimension 2 to match the calculated number of sliding blocks {ho} * {wo} "
+            f"= {ho * wo}, but got input.size(2)={blocks}."
+        )
+    c = ck // k
+    cols = x.reshape(n, c, k, blocks).permute(0, 3, 2, 1).reshape(n * blocks, k * c)
+    y = Col2Im.apply(cols, (n, c, h, w), geom)
+    return y[0] if input.ndim == 2 else y
+
+
+# -- max_unpool: scatter the pooled maxima back to the positions their indices name ------------
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """A zero image with each value of `input` at the flat (H * W) position its index names
+    (the indices of max_pool2d(return_indices=True)): a partial inverse of max pooling.
+    (N, C, H, W) -> (N, C, Ho, Wo), Ho = (H - 1) s - 2 p + k unless output_size says."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            "max_unpool2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
+            f"{tuple(input.shape)}"
+        )
+    geom = Geometry.make("max_unpool2d", kernel_size, stride, padding, 1)
+    default = [
+        (i - 1) * s - 2 * p + k
+        for i, s, p, k in zip(input.shape[-2:], geom.stride, geom.padding, geom.kernel)
+    ]
+    size = _unpool_size("max_unpool2d", default, geom.stride, output_size)
+    return _unpool("max_unpool2d", input, indices, size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool2d over a height of 1. (N, C, L) -> (N, C, (L - 1) s - 2 p + k)"""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"max_unpool1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got {tuple(input.shape)}"
+        )
+    op = "max_unpool1d"
+    k = _single(kernel_size, "kernel_size", op)
+    s = k if stride is None else _single(stride, "stride", op)
+    size = _unpool_size(
+        op, [(input.shape[-1] - 1) * s - 2 * _single(padding, "padding", op) + k], (s,), output_size
+    )
+    return _unpool(op, input, indices, size)
+
+
+def _unpool_size(op: str, default: list, stride, output_size) -> tuple:
+    """The default size, or output_size (its last entries) when it is less than one stride
+    away (PyTorch's check is strict, though its message says "between")."""
+    if output_size is None:
+        return tuple(default)
+    wanted = tuple(output_size)[-len(default) :]
+    for d, (size, base, s) in enumerate(zip(wanted, default, stride)):
+        if not base - s < size < base + s:
+            raise ValueError(
+                f'{op}: invalid output_size "{wanted}" (dim {d} must be between {base - s} and '
+                f"{base + s})"
+            )
+    return wanted
+
+
+def _unpool(op: str, input, indices, size: tuple) -> Tensor:
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"{op}: Expected shape of indices to be same as that of the input tensor "
+            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
+        )
+    count = int(np.prod(size))
+    index = indices.array  # NOTE: the raw values: checked when traced, as one_hot does
+    if index.size and (int(index.max()) >= count or int(index.min()) < 0):
+        raise RuntimeError(
+            f"{op}: Found an invalid max index: {int(index.max())} (output volumes are of size "
+            f"{'x'.join(map(str, size))})"
+        )
+    lead = tuple(input.shape[: input.ndim - len(size)])
+    flat = zeros((*lead, count), dtype=input.dtype, device=input.device)
+    y = flat.scatter(-1, indices.reshape(*lead, -1), input.reshape(*lead, -1))
+    return y.reshape(*lead, *size)

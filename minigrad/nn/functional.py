@@ -1,17 +1,19 @@
 """`minigrad.nn.functional` (PyTorch's `torch.nn.functional`): the ops behind the layers.
 
 Everything here is an op defined once in `minigrad.ops` (re-exported), a thin wrapper, or a
-composition of those ops (convolution.py, resampling.py, attention.py and the losses and
-normalisations below), which therefore needs no backward of its own.
+composition of those ops (convolution.py, resampling.py, attention.py, losses.py and the
+losses and normalisations below), which therefore needs no backward of its own.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
 from minigrad.creation import rand
+from minigrad.dtypes import finfo
 from minigrad.nn.attention import scaled_dot_product_attention
 from minigrad.nn.convolution import (
     adaptive_avg_pool1d,
@@ -21,10 +23,24 @@ from minigrad.nn.convolution import (
     avg_pool1d,
     conv1d,
     conv2d,
+    conv_transpose1d,
     conv_transpose2d,
+    fold,
     max_pool1d,
+    max_unpool1d,
+    max_unpool2d,
+    unfold,
 )
-from minigrad.nn.resampling import interpolate, pad
+from minigrad.nn.losses import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+)
+from minigrad.nn.resampling import affine_grid, grid_sample, interpolate, pad
 from minigrad.ops import activations as activations_ops
 from minigrad.ops.activations import gelu, sigmoid, silu, softplus, tanh
 from minigrad.ops.conv import avg_pool2d, max_pool2d
@@ -43,9 +59,9 @@ from minigrad.ops.nn import (
     nll_loss,
     softmax,
 )
-from minigrad.ops.norm import batch_norm, layer_norm
+from minigrad.ops.norm import _update_running, batch_norm, layer_norm
 from minigrad.ops.selection import where
-from minigrad.ops.shape import flatten
+from minigrad.ops.shape import flatten, movedim
 from minigrad.ops.unary import exp
 from minigrad.tensor import Tensor
 
@@ -54,14 +70,20 @@ __all__ = [
     "adaptive_avg_pool2d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "affine_grid",
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
+    "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "celu",
+    "channel_shuffle",
     "conv1d",
     "conv2d",
+    "conv_transpose1d",
     "conv_transpose2d",
+    "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
     "dropout",
@@ -71,37 +93,59 @@ __all__ = [
     "elu",
     "embedding",
     "flatten",
+    "fold",
+    "gaussian_nll_loss",
     "gelu",
+    "glu",
+    "grid_sample",
     "group_norm",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
     "hardtanh",
+    "hinge_embedding_loss",
     "huber_loss",
+    "instance_norm",
     "interpolate",
     "kl_div",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
     "linear",
+    "local_response_norm",
     "log_softmax",
     "logsigmoid",
+    "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "mish",
     "mse_loss",
+    "multi_margin_loss",
+    "multilabel_soft_margin_loss",
     "nll_loss",
     "normalize",
     "one_hot",
     "pad",
     "pairwise_distance",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "poisson_nll_loss",
+    "prelu",
     "relu",
     "relu6",
+    "rms_norm",
     "scaled_dot_product_attention",
     "sigmoid",
     "silu",
+    "smooth_l1_loss",
     "softmax",
     "softmin",
-    "smooth_l1_loss",
     "softplus",
     "softsign",
     "tanh",
+    "unfold",
 ]
 
 
@@ -315,3 +359,215 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction, "kl_div")
+
+
+# -- more activations (compositions; gradients at the kinks as PyTorch's kernels) -------------
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x if x > 0 else w * x, with one learnable slope for all channels or one per channel
+    (dim 1 of an input of 2 dims or more)."""
+    if weight.ndim > 1:
+        raise RuntimeError(
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}"
+        )
+    if weight.numel() == 1:
+        slope = weight.reshape(())
+    else:
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if weight.numel() != channels:
+            raise RuntimeError(
+                "prelu: Mismatch of parameter numbers and input channel size. Found parameter "
+                f"numbers = {weight.numel()} and channel size = {channels}."
+            )
+        slope = weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    return where(input > 0, input, slope * input)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6; the gradient is 0 up to -3 and 1 from 3 on (PyTorch's kernel)."""
+    inner = where(input < 3, input * (input + 3) / 6, input)
+    return where(input <= -3, 0.0, inner)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3), 0 outside."""
+    inside = (input > -3) & (input < 3)
+    return where(inside, input / 6 + 0.5, (input >= 3).to(input.dtype))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    return input * tanh(softplus(input))
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b), where a and b are the two halves of the input along dim."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    size = input.shape[dim]
+    if size % 2:
+        raise RuntimeError(
+            f"glu: Halving dimension must be even, but dimension {dim % input.ndim} is size {size}"
+        )
+    a, b = input.chunk(2, dim)
+    return a * sigmoid(b)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x if x > 0 else alpha * (exp(x / alpha) - 1)."""
+    return where(input > 0, input, alpha * (exp(input.clamp(max=0.0) / alpha) - 1))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0."""
+    return where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+# -- more normalisations ---------------------------------------------------------------------
+def instance_norm(
+    input: Tensor,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each sample's channels over their positions (N, C, *) -> (N, C, *), then
+    scale and shift per channel. With running stats and use_input_stats, the running averages
+    take the mean over the batch of each instance's statistics; without use_input_stats the
+    running statistics normalise instead (eval mode of a tracking InstanceNorm)."""
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    if input.ndim < 2 or math.prod(input.shape[2:]) == 1:
+        raise ValueError(
+            "instance_norm: Expected more than 1 spatial element when training, got input size "
+            f"{tuple(input.shape)}"
+        )
+    if running_mean is not None:
+        n, c = input.shape[:2]
+        per_instance = input.array.reshape(n, c, -1)
+        stats = (per_instance.mean(axis=(0, 2)), per_instance.var(axis=2).mean(axis=0))
+        _update_running(running_mean, running_var, stats, momentum, per_instance.shape[2])
+    return group_norm(input, input.shape[1], weight, bias, eps)
+
+
+def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
+    """x / sqrt(mean(x^2) + eps) over the trailing normalized_shape dims, times weight;
+    eps=None is the machine epsilon of the input's dtype (PyTorch 2.4+)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
+        raise RuntimeError(
+            f"rms_norm: Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*{', '.join(map(str, shape))}], but got input of size{list(input.shape)}"
+        )
+    if eps is None:
+        eps = finfo(input.dtype).eps
+    dims = tuple(range(input.ndim - k, input.ndim))
+    y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return y if weight is None else y * weight
+
+
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta (AlexNet's LRN).
+    The window holds channels c - size // 2 .. c + (size - 1) // 2, zeros beyond the edges."""
+    if input.ndim < 3:
+        raise ValueError(
+            f"local_response_norm: Expected 3D or higher dimensionality input (got {input.ndim} "
+            "dimensions)"
+        )
+    if input.numel() == 0:
+        return input
+    c = input.shape[1]
+    squares = movedim(input * input, 1, -1)
+    padded = pad(squares, (size // 2, (size - 1) // 2))
+    window = padded.narrow(-1, 0, c)
+    for j in range(1, size):
+        window = window + padded.narrow(-1, j, c)
+    window = movedim(window, -1, 1) / size
+    return input / (window * alpha + k) ** beta
+
+
+# -- rearranging channels --------------------------------------------------------------------
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r): each channel block of r^2 becomes an r x r tile."""
+    r = upscale_factor
+    if input.ndim < 3:
+        raise RuntimeError(
+            "pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.ndim} dimension(s)"
+        )
+    *batch, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+            f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
+        )
+    n = len(batch)
+    x = input.reshape(*batch, c // (r * r), r, r, h, w)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r^2, H, W): the inverse of pixel_shuffle."""
+    r = downscale_factor
+    if input.ndim < 3:
+        raise RuntimeError(
+            "pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.ndim} dimension(s)"
+        )
+    *batch, c, h, w = input.shape
+    for name, dim, size in (("height", -2, h), ("width", -1, w)):
+        if size % r:
+            raise RuntimeError(
+                f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
+                f"input.size({dim})={size} is not divisible by {r}"
+            )
+    n = len(batch)
+    x = input.reshape(*batch, c, h // r, r, w // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*batch, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) -> (N, C, *) with the channels of the g groups interleaved (ShuffleNet)."""
+    if input.ndim <= 2:
+        raise RuntimeError(
+            f"channel_shuffle expects input with > 2 dims, but got input with sizes "
+            f"{list(input.shape)}"
+        )
+    n, c, *rest = input.shape
+    if groups <= 0 or c % groups:
+        raise RuntimeError(
+            f"channel_shuffle: Number of channels must be divisible by groups. Got {c} channels "
+            f"and {groups} groups."
+        )
+    x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
+    return x.reshape(input.shape)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias=None) -> Tensor:
+    """y_o = x1^T W_o x2 + b_o. (*, in1), (*, in2), W (out, in1, in2) -> (*, out)"""
+    if weight.ndim != 3 or input1.shape[-1] != weight.shape[1]:
+        raise RuntimeError(
+            f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but "
+            f"expected {weight.shape[1] if weight.ndim == 3 else 'a 3-D weight'}"
+        )
+    if input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(
+            f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but "
+            f"expected {weight.shape[2]}"
+        )
+    if tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
+        raise RuntimeError(
+            f"bilinear(): input batch dimensions do not match: got {tuple(input1.shape[:-1])} "
+            f"and {tuple(input2.shape[:-1])}"
+        )
+    # (*, 1, 1, in1) @ (out, in1, in2) -> (*, out, 1, in2), then the dot with x2 over in2
+    left = (input1.unsqueeze(-2).unsqueeze(-2) @ weight).squeeze(-2)
+    y = (left * input2.unsqueeze(-2)).sum(-1)
+    return y if bias is None else y + bias

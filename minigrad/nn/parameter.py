@@ -46,3 +46,33 @@ class Buffer(Tensor):
 
     def __init__(self, data: Tensor, *, persistent: bool = True):
         pass
+
+
+class UninitializedParameter(Parameter):
+    """A Parameter whose shape is not known yet (the weights of LazyLinear before its first
+    call). `materialize(shape)` gives it values in place, so an optimizer built before the
+    first call keeps working, and turns it into a plain Parameter.
+    NOTE: unlike PyTorch's, it holds an empty (0,) tensor until then rather than refusing
+    every use, and `state_dict()` lists it as that empty tensor."""
+
+    __slots__ = ()
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
+        from minigrad.creation import empty
+
+        return super().__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None):
+        pass
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give the parameter an uninitialised array of `shape` (its dtype and device unless
+        given); the caller fills it (reset_parameters)."""
+        from minigrad.creation import empty
+
+        values = empty(tuple(shape), device=device or self.device, dtype=dtype or self.dtype)
+        self.data = values
+        self.__class__ = Parameter
+
+    def __repr__(self) -> str:
+        return "<UninitializedParameter>"

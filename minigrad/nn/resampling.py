@@ -1,13 +1,16 @@
-"""F.pad and F.interpolate as compositions: an index array picks the source of each output
-element (reflect, replicate, circular, nearest; linear blends two picks), and constant padding
-concatenates constant blocks. Gradients come from index_select, cat and mul."""
+"""F.pad, F.interpolate, F.affine_grid and F.grid_sample as compositions: an index array picks
+the source of each output element (reflect, replicate, circular, nearest; linear blends two
+picks; grid_sample gathers the neighbours of each grid point), and constant padding
+concatenates constant blocks. Gradients come from index_select, gather, cat and mul."""
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.creation import full, tensor
 from minigrad.ops.shape import cat
 from minigrad.tensor import Tensor
@@ -24,7 +27,7 @@ def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
     before, ...; negative amounts crop. Modes: constant (value, default 0), reflect (mirror
     without repeating the edge), replicate (repeat the edge), circular (wrap around)."""
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(
+        raise RuntimeError(
             f"pad: padding length must be even and at most 2 * input.ndim ({2 * input.ndim}), "
             f"got {len(pad)}"
         )
@@ -38,7 +41,7 @@ def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
             f"pad: mode '{mode}' is not supported; use constant, reflect, replicate or circular"
         )
     if value:
-        raise ValueError(f'pad: padding mode "{mode}" doesn\'t take in value argument')
+        raise RuntimeError(f'pad: padding mode "{mode}" doesn\'t take in value argument')
     if input.ndim not in (len(pairs) + 1, len(pairs) + 2):
         raise NotImplementedError(
             f"pad: padding size {len(pad)} is not supported for {input.ndim}D input tensor in "
@@ -176,3 +179,126 @@ def _linear_along(x: Tensor, dim: int, n: int, out: int, factor, align_corners: 
     left = x.index_select(dim, tensor(i0, device=x.device))
     right = x.index_select(dim, tensor(i1, device=x.device))
     return left * (1 - t) + right * t
+
+
+# -- affine_grid and grid_sample (spatial transformers) ---------------------------------------
+_ALIGN_WARNING = (
+    "Default grid_sample and affine_grid behavior has changed to align_corners=False since "
+    "PyTorch 1.3.0. Please specify align_corners=True if the old behavior is desired. See the "
+    "documentation of grid_sample for details."
+)
+
+
+def _align(align_corners, op: str) -> bool:
+    if align_corners is None:
+        warnings.warn(f"{op}: {_ALIGN_WARNING}", UserWarning, stacklevel=3)
+        return False
+    return bool(align_corners)
+
+
+def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
+    """The sampling grid of a batch of 2-D affine maps: theta (N, 2, 3) and size (N, C, H, W)
+    -> (N, H, W, 2), each entry theta @ (x, y, 1) for the output pixel's normalised (x, y) in
+    [-1, 1] (pixel centres, or corners with align_corners=True)."""
+    align_corners = _align(align_corners, "affine_grid")
+    if not theta.is_floating_point():
+        raise ValueError(
+            f"affine_grid: Expected theta to have floating point type, but got {theta.dtype}"
+        )
+    size = tuple(size)
+    if len(size) == 5:
+        raise NotImplementedError("affine_grid: 3-D (N, C, D, H, W) grids are not supported")
+    if len(size) != 4:
+        raise NotImplementedError(
+            f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+            f"respectively. Got size {size}."
+        )
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3) or theta.shape[0] != size[0]:
+        raise ValueError(
+            f"affine_grid: Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. "
+            f"Got {tuple(theta.shape)}."
+        )
+    n, _, h, w = size
+    if align_corners and min(h, w) == 1:
+        warnings.warn(
+            "affine_grid: a grid of size 1 is placed at 0 (PyTorch's behaviour since 1.3.0), "
+            "not at -1, even with align_corners=True",
+            UserWarning,
+            stacklevel=2,
+        )
+    elif min(size) <= 0:
+        raise ValueError(f"affine_grid: Expected non-zero, positive output size. Got {size}")
+    ys, xs = np.meshgrid(
+        _base_coords(h, align_corners), _base_coords(w, align_corners), indexing="ij"
+    )
+    base = np.stack([xs, ys, np.ones_like(xs)], axis=-1).reshape(1, h * w, 3)
+    base = tensor(base, dtype=theta.dtype, device=theta.device)
+    return (base @ theta.transpose(1, 2)).reshape(n, h, w, 2)
+
+
+def _base_coords(steps: int, align_corners: bool):
+    """Normalised coordinates of `steps` pixels: their centres (corners when aligned)."""
+    if steps == 1:
+        return np.zeros(1)
+    coords = np.linspace(-1.0, 1.0, steps)
+    return coords if align_corners else coords * (steps - 1) / steps
+
+
+def grid_sample(
+    input: Tensor, grid: Tensor, mode="bilinear", padding_mode="zeros", align_corners=None
+) -> Tensor:
+    """Sample input (N, C, H, W) at the normalised points grid (N, Ho, Wo, 2) ((x, y) in
+    [-1, 1]; outside reads zeros) -> (N, C, Ho, Wo). Bilinear: the four neighbours blended by
+    their distances (differentiable in the input and in the grid); nearest: the closest one.
+    Built from gather and elementwise ops, with the neighbours' indices detached."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(
+            "grid_sample: expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: "
+            f"'{mode}'"
+        )
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(
+            "grid_sample: expected padding_mode to be 'zeros', 'border', or 'reflection', but "
+            f"got: '{padding_mode}'"
+        )
+    if mode == "bicubic" or padding_mode != "zeros":
+        raise NotImplementedError(
+            f"grid_sample: mode={mode!r} with padding_mode={padding_mode!r} is not supported by "
+            "minigrad (bilinear or nearest, with zeros padding)"
+        )
+    align_corners = _align(align_corners, "grid_sample")
+    if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
+        raise RuntimeError(
+            "grid_sample: expected a 4-D input (N, C, H, W) and a grid (N, Ho, Wo, 2) with the "
+            f"same N, got {tuple(input.shape)} and {tuple(grid.shape)}"
+        )
+    n, c, h, w = input.shape
+    ho, wo = grid.shape[1:3]
+    x = _unnormalize(grid[..., 0], w, align_corners)
+    y = _unnormalize(grid[..., 1], h, align_corners)
+    flat = input.reshape(n, c, h * w)
+
+    def pick(xi, yi):
+        """The input at integer-valued points (xi, yi) (detached), 0 outside."""
+        inside = ((xi >= 0) & (xi <= w - 1) & (yi >= 0) & (yi <= h - 1)).to(input.dtype)
+        index = yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)
+        index = index.to(dtypes.int64).reshape(n, 1, ho * wo).expand(n, c, ho * wo)
+        return flat.gather(2, index).reshape(n, c, ho, wo) * inside.unsqueeze(1)
+
+    if mode == "nearest":
+        return pick(x.detach().round(), y.detach().round())
+    x0, y0 = x.detach().floor(), y.detach().floor()
+    wx, wy = (x - x0).unsqueeze(1), (y - y0).unsqueeze(1)  # the weights of the far neighbours
+    return (
+        pick(x0, y0) * ((1 - wx) * (1 - wy))
+        + pick(x0 + 1, y0) * (wx * (1 - wy))
+        + pick(x0, y0 + 1) * ((1 - wx) * wy)
+        + pick(x0 + 1, y0 + 1) * (wx * wy)
+    )
+
+
+def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
+    """[-1, 1] -> pixel index: -1 and 1 are the centres (aligned) or outer edges of the ends."""
+    if align_corners:
+        return (coord + 1) * ((size - 1) / 2)
+    return ((coord + 1) * size - 1) / 2

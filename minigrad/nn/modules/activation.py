@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from minigrad.creation import full
 from minigrad.nn import functional as F
+from minigrad.nn import init as nn_init
 from minigrad.nn.modules.module import Module
+from minigrad.nn.parameter import Parameter
 
 
 class ReLU(Module):
@@ -167,3 +170,82 @@ class Softsign(Module):
 
     def forward(self, input):
         return F.softsign(input)
+
+
+class PReLU(Module):
+    """y = x if x > 0 else a * x with a learnable slope a: one for all channels, or one per
+    channel (dim 1) when num_parameters = C. (*) -> (*)"""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(full((num_parameters,), init, device=device, dtype=dtype))
+
+    def reset_parameters(self) -> None:
+        nn_init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class Hardswish(Module):
+    """y = x * relu6(x + 3) / 6. (*) -> (*)"""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.hardswish(input)
+
+
+class Hardsigmoid(Hardswish):
+    """y = relu6(x + 3) / 6. (*) -> (*)"""
+
+    def forward(self, input):
+        return F.hardsigmoid(input)
+
+
+class Mish(Hardswish):
+    """y = x * tanh(softplus(x)). (*) -> (*)"""
+
+    def forward(self, input):
+        return F.mish(input)
+
+
+class GLU(Module):
+    """y = a * sigmoid(b) for the halves a, b of the input along dim. (*, 2n, *) -> (*, n, *)"""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class CELU(ELU):
+    """y = x if x > 0 else alpha * (exp(x / alpha) - 1). (*) -> (*)"""
+
+    def forward(self, input):
+        return F.celu(input, self.alpha)
+
+
+class Hardshrink(Module):
+    """y = x where |x| > lambd, else 0. (*) -> (*)"""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.hardshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"

@@ -1,4 +1,5 @@
-"""Containers: Sequential, ModuleList and ModuleDict (modules as children) and ParameterList."""
+"""Containers: Sequential, ModuleList and ModuleDict (modules as children), ParameterList and
+ParameterDict."""
 
 from __future__ import annotations
 
@@ -205,10 +206,73 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(
-            f"({i}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
-            for i, p in enumerate(self)
-        )
+        return "\n".join(_describe(i, p, p.dtype) for i, p in enumerate(self))
+
+
+class ParameterDict(Module):
+    """A dict of Parameters, registered under their keys (state dict keys read `key`); a
+    Tensor value becomes a Parameter, as in PyTorch."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str):
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value) -> None:
+        self.register_parameter(key, _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def get(self, key: str, default=None):
+        return self._parameters.get(key, default)
+
+    def pop(self, key: str):
+        return self._parameters.pop(key)
+
+    def setdefault(self, key: str, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        self._parameters.clear()
+
+    def update(self, parameters) -> None:
+        items = parameters.items() if hasattr(parameters, "items") else parameters
+        for key, value in items:
+            self[key] = value
+
+    def extra_repr(self) -> str:
+        return "\n".join(_describe(k, p, p.type()) for k, p in self.items())
+
+
+def _describe(key, p, kind) -> str:
+    """One line of ParameterList's and ParameterDict's printout, as PyTorch's."""
+    device = f" ({p.device})" if p.device.type != "cpu" else ""
+    size = "x".join(map(str, p.shape))
+    return f"  ({key}): Parameter containing: [{kind} of size {size}{device}]"
 
 
 def _as_parameter(value) -> Parameter:

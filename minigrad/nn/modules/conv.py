@@ -252,11 +252,11 @@ class ConvTranspose2d(_ConvNd):
         """output_padding, or the one that gives `output_size` (its last two entries)."""
         if output_size is None:
             return self.output_padding
-        wanted = tuple(output_size)[-2:]
+        wanted = tuple(output_size)[-self._dims :]
         padding = []
         for k, size in enumerate(wanted):
             smallest = (
-                (input.shape[k - 2] - 1) * self.stride[k]
+                (input.shape[k - self._dims] - 1) * self.stride[k]
                 - 2 * self.padding[k]
                 + self.dilation[k] * (self.kernel_size[k] - 1)
                 + 1
@@ -265,10 +265,73 @@ class ConvTranspose2d(_ConvNd):
                 raise ValueError(
                     f"{self!r}: requested an output size of {wanted}, but valid sizes range "
                     f"from {smallest} to {smallest + self.stride[k] - 1} in dim {k} (for an "
-                    f"input of {tuple(input.shape[-2:])})"
+                    f"input of {tuple(input.shape[-self._dims :])})"
                 )
             padding.append(size - smallest)
         return tuple(padding)
+
+
+class ConvTranspose1d(ConvTranspose2d):
+    """Transposed 1-D convolution (the adjoint of Conv1d).
+    (N, C_in, L) -> (N, C_out, (L-1) s - 2 p + d (k-1) + output_padding + 1)"""
+
+    _dims = 1
+
+    def forward(self, input, output_size=None):
+        if input.ndim not in (2, 3) or input.shape[-2] != self.in_channels:
+            raise RuntimeError(
+                f"{self!r}: expected input of shape (N, {self.in_channels}, L) or "
+                f"({self.in_channels}, L), got {tuple(input.shape)}"
+            )
+        return F.conv_transpose1d(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self._output_padding(input, output_size),
+            self.groups,
+            self.dilation,
+        )
+
+
+class Fold(Module):
+    """Sum sliding blocks (columns) back into an image, the adjoint of Unfold.
+    (N, C kh kw, L) -> (N, C, *output_size)"""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input):
+        return F.fold(
+            input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+            f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}"
+        )
+
+
+class Unfold(Module):
+    """The sliding blocks of an image as columns. (N, C, H, W) -> (N, C kh kw, L)"""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.padding, self.stride = padding, stride
+
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+            f"padding={self.padding}, stride={self.stride}"
+        )
 
 
 class MaxPool2d(Module):

@@ -1,13 +1,15 @@
-"""Linear, Identity, Flatten and Unflatten."""
+"""Linear, LazyLinear, Bilinear, Identity, Flatten and Unflatten."""
 
 from __future__ import annotations
 
 import math
 
+from minigrad.autograd.grad_mode import no_grad
 from minigrad.creation import empty
+from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
-from minigrad.nn.parameter import Parameter
+from minigrad.nn.parameter import Parameter, UninitializedParameter
 from minigrad.ops.matmul import linear
 from minigrad.ops.shape import flatten, unflatten
 
@@ -59,6 +61,92 @@ class Linear(Module):
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
+        )
+
+
+class LazyLinear(Linear):
+    """A Linear whose in_features is the size of the last dim of its first input.
+
+    Until that call, weight and bias are UninitializedParameters (empty tensors in state_dict);
+    the first call (or loading a state dict) gives them their shapes in place and draws them
+    as Linear does, then the module becomes a Linear (PyTorch's `cls_to_become`). An optimizer
+    built before the first call works, since the parameter objects stay the same.
+    """
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        Module.__init__(self)
+        self.in_features, self.out_features = 0, out_features
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if not isinstance(self.weight, UninitializedParameter):
+            super().reset_parameters()
+
+    def initialize_parameters(self, input) -> None:
+        """Shape the parameters for in_features = input.shape[-1] and draw them."""
+        if input.ndim == 0:
+            raise RuntimeError(f"{self!r}: expected an input of shape (*, in_features), got ()")
+        self._materialize(input.shape[-1])
+
+    def _materialize(self, in_features: int) -> None:
+        with no_grad():
+            self.in_features = in_features
+            self.weight.materialize((self.out_features, in_features))
+            if self.bias is not None:
+                self.bias.materialize((self.out_features,))
+            self.__class__ = self.cls_to_become
+            self.reset_parameters()
+
+    def _load_state_dict_hook(self, state_dict, prefix: str) -> None:
+        """Loading a state dict first gives the parameters the saved weight's shape."""
+        weight = state_dict.get(prefix + "weight")
+        if weight is not None and len(weight.shape) == 2:
+            self._materialize(weight.shape[1])
+
+    def forward(self, input):
+        self.initialize_parameters(input)
+        return self.forward(input)
+
+
+class Bilinear(Module):
+    """y = x1^T W x2 + b, one (in1, in2) matrix per output. (*, in1), (*, in2) -> (*, out)
+
+    W and b start as U(-1/sqrt(in1_features), 1/sqrt(in1_features)), PyTorch's default.
+    """
+
+    def __init__(
+        self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None
+    ):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        shape = (out_features, in1_features, in2_features)
+        self.weight = Parameter(empty(*shape, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
         )
 
 

@@ -347,6 +347,10 @@ class Module:
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy values into this module's tensors; list missing/unexpected keys and size
         mismatches in one RuntimeError (only mismatches when strict=False)."""
+        for prefix, module in self.named_modules():
+            hook = getattr(module, "_load_state_dict_hook", None)
+            if hook is not None:  # a lazy module takes its shapes from the state dict
+                hook(state_dict, f"{prefix}." if prefix else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -378,11 +382,12 @@ class Module:
 
     def __repr__(self) -> str:
         lines = [line for line in self.extra_repr().split("\n") if line]
+        one_liner = len(lines) <= 1 and not self._modules
         for name, module in self._modules.items():
             body = repr(module).replace("\n", "\n  ")
             lines.append(f"({name}): {body}")
-        if not self._modules:
-            return f"{self._get_name()}({', '.join(lines)})"
+        if one_liner:
+            return f"{self._get_name()}({''.join(lines)})"
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 

@@ -1,4 +1,4 @@
-"""1-D pooling and adaptive pooling layers (the ops: minigrad.nn.functional)."""
+"""1-D pooling, adaptive pooling and max unpooling layers (the ops: minigrad.nn.functional)."""
 
 from __future__ import annotations
 
@@ -107,3 +107,40 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
 
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class MaxUnpool2d(Module):
+    """Put pooled maxima back where max_pool2d found them (zeros elsewhere).
+    forward(input, indices, output_size=None): (N, C, H, W) -> (N, C, Ho, Wo)"""
+
+    _dims = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        tup = self._tuple
+        self.kernel_size = tup(kernel_size)
+        self.stride = self.kernel_size if stride is None else tup(stride)
+        self.padding = tup(padding)
+
+    def _tuple(self, value) -> tuple:
+        return tuple(value) if isinstance(value, (tuple, list)) else (value,) * self._dims
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool2d(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(MaxUnpool2d):
+    """Put pooled maxima back where max_pool1d found them (zeros elsewhere).
+    forward(input, indices, output_size=None): (N, C, L) -> (N, C, Lo)"""
+
+    _dims = 1
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool1d(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )

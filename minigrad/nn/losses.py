@@ -1,0 +1,170 @@
+"""The margin, embedding and likelihood losses of `torch.nn.functional` as compositions of
+elementwise ops, `where`, `clamp` and reductions (so they need no backward of their own).
+Where a PyTorch kernel's gradient at a kink differs from the composition's, the choice of
+`where` or `clamp` follows the kernel (noted at each loss)."""
+
+from __future__ import annotations
+
+import math
+
+from minigrad.creation import full_like
+from minigrad.ops.activations import softplus
+from minigrad.ops.indexing import gather, one_hot
+from minigrad.ops.nn import _check_reduction, _reduce
+from minigrad.ops.selection import where
+from minigrad.tensor import Tensor
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean") -> Tensor:
+    """0.5 (log var + (input - target)^2 / var) [+ 0.5 log(2 pi) when full]. var has the
+    input's shape, or one dim of size 1 (or the last dim missing): one variance shared.
+    NOTE: as PyTorch, var is clamped to eps for the value only: the gradient reaches var as
+    if unclamped."""
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+        var = full_like(input, var)
+    elif (var.array < 0).any():  # NOTE: the raw values: checked when traced, as one_hot does
+        raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (
+            input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1
+        ):
+            raise ValueError(
+                f"gaussian_nll_loss: var is of incorrect size: {tuple(var.shape)} for an input "
+                f"of shape {tuple(input.shape)}"
+            )
+    _check_reduction(reduction, "gaussian_nll_loss")
+    var = var + (var.clamp(min=eps) - var).detach()
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction, "gaussian_nll_loss")
+
+
+def margin_ranking_loss(
+    input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"
+) -> Tensor:
+    """max(0, -target (input1 - input2) + margin); target is 1 (input1 should rank higher)
+    or -1."""
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {tuple(input1.shape)}, input2: {tuple(input2.shape)}, target: "
+            f"{tuple(target.shape)}"
+        )
+    loss = (-target * (input1 - input2) + margin).clamp_min(0)
+    return _reduce(loss, reduction, "margin_ranking_loss")
+
+
+def hinge_embedding_loss(
+    input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"
+) -> Tensor:
+    """input where target is 1, max(0, margin - input) where target is -1 (input: a distance)."""
+    hinge = where(target != 1, (margin - input).clamp_min(0), 0.0)
+    loss = hinge + where(target != -1, input, 0.0)
+    return _reduce(loss, reduction, "hinge_embedding_loss")
+
+
+def cosine_embedding_loss(
+    input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"
+) -> Tensor:
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where target is -1.
+    (N, D), (N, D), (N,) or (D,), (D,), ()."""
+    if target.ndim > 1:
+        raise RuntimeError(
+            "cosine_embedding_loss: 0D or 1D target tensor expected, multi-target not supported"
+        )
+    if input1.ndim != target.ndim + 1 or input2.ndim != target.ndim + 1:
+        raise RuntimeError(
+            f"cosine_embedding_loss: {target.ndim}D target tensor expects {target.ndim + 1}D "
+            f"input tensors, but found inputs with sizes {tuple(input1.shape)} and "
+            f"{tuple(input2.shape)}."
+        )
+    dim = target.ndim
+    # NOTE: PyTorch's kernel: 1e-12 added to each squared norm
+    squares = ((input1 * input1).sum(dim) + 1e-12) * ((input2 * input2).sum(dim) + 1e-12)
+    cos = (input1 * input2).sum(dim) / squares.sqrt()
+    loss = where(target == 1, 1 - cos, 0.0) + where(target == -1, (cos - margin).clamp_min(0), 0.0)
+    return _reduce(loss, reduction, "cosine_embedding_loss")
+
+
+def multi_margin_loss(
+    input,
+    target,
+    p=1,
+    margin=1.0,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+) -> Tensor:
+    """sum over classes i != y of w[y] max(0, margin - x[y] + x[i])^p, divided by C (the
+    multi-class hinge loss). (N, C), (N,) or (C,), ()."""
+    if p not in (1, 2):
+        raise ValueError("multi_margin_loss: only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("multi_margin_loss: weight must be one-dimensional")
+    if input.ndim not in (1, 2) or input.numel() == 0:
+        raise RuntimeError(
+            "multi_margin_loss: Expected non-empty vector or matrix with optional 0-dim batch "
+            f"size, but got: {list(input.shape)}"
+        )
+    classes = input.shape[-1]
+    x = input.reshape(-1, classes)
+    if target.ndim > 1 or target.numel() != x.shape[0]:
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{x.shape[0]}], but got "
+            f"{list(target.shape)}. Input has shape {list(input.shape)}."
+        )
+    t = target.reshape(-1)
+    labels = target.array  # NOTE: the raw values: checked when traced, as one_hot does
+    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= classes):
+        raise RuntimeError(f"multi_margin_loss: target out of range (classes: {classes})")
+    z = margin - gather(x, 1, t.unsqueeze(1)) + x
+    # NOTE: PyTorch's kernel counts z > 0 only: no gradient where z is exactly 0
+    z = where((z > 0) & (one_hot(t, classes) == 0), z, 0.0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * weight[t].unsqueeze(1)
+    loss = (z.sum(1) / classes).reshape(target.shape)
+    return _reduce(loss, reduction, "multi_margin_loss")
+
+
+def multilabel_soft_margin_loss(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean"
+) -> Tensor:
+    """The mean over classes of the binary cross-entropy of each logit with its 0/1 target
+    (an independent yes/no per class). (N, C) -> (N,) before the reduction."""
+    # -(t log sigmoid(x) + (1 - t) log sigmoid(-x)), with log sigmoid(x) = -softplus(-x)
+    loss = target * softplus(-input) + (1 - target) * softplus(input)
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(input.ndim - 1) / input.shape[-1]
+    return _reduce(loss, reduction, "multilabel_soft_margin_loss")
+
+
+def poisson_nll_loss(
+    input,
+    target,
+    log_input=True,
+    full=False,
+    size_average=None,
+    eps=1e-8,
+    reduce=None,
+    reduction="mean",
+) -> Tensor:
+    """exp(input) - target input (log_input) or input - target log(input + eps); full adds
+    Stirling's approximation of log(target!) where target > 1."""
+    _check_reduction(reduction, "poisson_nll_loss")
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        big = target > 1
+        t = where(big, target, 1.0)  # keeps log(0) out of the value and the gradient
+        stirling = t * t.log() - t + 0.5 * (2 * math.pi * t).log()
+        loss = loss + where(big, stirling, 0.0)
+    return _reduce(loss, reduction, "poisson_nll_loss")
