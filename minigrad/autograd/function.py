@@ -183,7 +183,9 @@ class Function:
             if entry is None:
                 out.append(None)
             elif len(entry) == 2:
-                out.append(_check_version(self, entry[0], entry[1]))
+                t, version = entry
+                # NOTE: the counter read directly; _check_version only to say what went wrong
+                out.append(t if t._version_counter[0] == version else _check_version(self, *entry))
             else:
                 out.append(self._unpack_output(*entry))
         return tuple(out)
@@ -323,8 +325,10 @@ def _share_version_if_view(tensor, args):
     for a in args:
         if not isinstance(a, Tensor):
             continue
-        if a.array is array or (
-            base is not None and tensor._device.xp.may_share_memory(array, a.array)
+        if (
+            a.array is array
+            or base is a.array
+            or (base is not None and tensor._device.xp.may_share_memory(array, a.array))
         ):
             tensor._version_counter = a._version_counter
             return
