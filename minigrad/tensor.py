@@ -756,6 +756,39 @@ class Tensor:
     def bincount(self, weights=None, minlength=0):
         return reduce_ops.bincount(self, weights, minlength)
 
+    def count_nonzero(self, dim=None):
+        return reduce_ops.count_nonzero(self, dim)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce_ops.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce_ops.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return reduce_ops.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def logcumsumexp(self, dim):
+        return reduce_ops.logcumsumexp(self, dim)
+
+    def median(self, dim=None, keepdim=False):
+        return reduce_ops.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return reduce_ops.nanmedian(self, dim, keepdim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return reduce_ops.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return reduce_ops.mode(self, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return reduce_ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return reduce_ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
     # shape (ops/shape.py)
     def expand(self, *sizes):
         return shape_ops.expand(self, _shape_args(sizes))

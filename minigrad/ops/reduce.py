@@ -10,11 +10,13 @@ import builtins
 import warnings
 from collections import namedtuple
 
+import numpy as np
+
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import normalize_dim, normalize_dims, write_out
-from minigrad.ops.nograd import NoGrad
+from minigrad.ops.nograd import NoGrad, isnan, logical_not
 from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
 from minigrad.ops.unary import abs as abs_
@@ -22,17 +24,22 @@ from minigrad.ops.unary import exp, sqrt
 from minigrad.tensor import Tensor
 
 
-def _return_type(name: str):
+def _return_type(name: str, fields=("values", "indices")):
     """A (values, indices) named tuple that prints as PyTorch's `torch.return_types.max`."""
-    base = namedtuple(name, ["values", "indices"])
+    base = namedtuple(name, fields)
 
     def __repr__(self) -> str:  # noqa: N807
-        return f"minigrad.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+        shown = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"minigrad.return_types.{name}(\n{shown})"
 
     return type(name, (base,), {"__slots__": (), "__repr__": __repr__})
 
 
-RETURN_TYPES = {name: _return_type(name) for name in ("max", "min", "sort", "topk")}
+RETURN_TYPES = {
+    name: _return_type(name)
+    for name in ("max", "min", "sort", "topk", "median", "nanmedian", "mode", "kthvalue")
+}
+RETURN_TYPES["aminmax"] = _return_type("aminmax", ("min", "max"))
 
 
 def _keep_shape(shape, dims) -> tuple:
@@ -235,6 +242,16 @@ def amin(input, dim=(), keepdim=False):
     return MaxMin.apply(input, dims, keepdim, False)
 
 
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) over dim (or all elements), as `torch.return_types.aminmax`."""
+    if input.array.size == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension")
+    dims = normalize_dims(dim, input.ndim, "aminmax")
+    return RETURN_TYPES["aminmax"](
+        MaxMin.apply(input, dims, keepdim, False), MaxMin.apply(input, dims, keepdim, True)
+    )
+
+
 class ArgMax(NoGrad):
     """The index of the largest (or smallest) element along dim, or in the flattened x."""
 
@@ -304,6 +321,35 @@ def var(input, dim=None, *args, **kwargs):
 
 def std(input, dim=None, *args, **kwargs):
     return sqrt(var(input, dim, *args, **kwargs))
+
+
+def var_mean(input, dim=None, *args, **kwargs):
+    """(var, mean) over dim, as a tuple; var takes var's arguments (correction=, keepdim=)."""
+    keepdim = kwargs.get("keepdim", args[1] if len(args) > 1 else False)
+    return var(input, dim, *args, **kwargs), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, *args, **kwargs):
+    keepdim = kwargs.get("keepdim", args[1] if len(args) > 1 else False)
+    return std(input, dim, *args, **kwargs), mean(input, dim, keepdim)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """sum with nan counted as zero; nan elements get no gradient."""
+    return sum(where(isnan(input), 0, input), dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the elements that are not nan (nan where all are)."""
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(
+            "nanmean(): expected input to have floating point or complex dtype but got "
+            f"{input.dtype.name.capitalize()}"
+        )
+    count = sum(logical_not(isnan(input)), dim, keepdim)
+    return nansum(input, dim, keepdim) / count
 
 
 class Norm2(Function):
@@ -437,6 +483,57 @@ def logsumexp(input, dim, keepdim=False):
     return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 
+class LogCumSumExp(Function):
+    """y_j = log(exp(x_0) + ... + exp(x_j)) along dim, each step a stable logaddexp;
+    dy_j/dx_i = exp(x_i - y_j) for i <= j."""
+
+    op_name = "logcumsumexp"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp, array = x.device.xp, x.array
+        if array.dtype.kind != "f":
+            raise NotImplementedError(f"logcumsumexp: not implemented for {x.dtype}")
+        y = Tensor._make(_log_add_exp_accumulate(array, dim, xp))
+        ctx.save_for_backward(x, y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.shape import flip
+        from minigrad.ops.unary import log
+
+        # NOTE: gx_i = sum_{j >= i} gy_j exp(x_i - y_j), summed in log space (a reversed
+        # logcumsumexp) so nothing overflows; gy's signs are summed apart, as PyTorch does.
+        x, y = ctx.saved_tensors
+        d = ctx.dim
+        tiny = dtypes.finfo(x.dtype).min / 4  # log(0), far from overflowing when shifted
+
+        def part(g):
+            logs = where(g > 0, log(where(g > 0, g, 1)), tiny) - y
+            return exp(flip(logcumsumexp(flip(logs, d), d), d) + x)
+
+        return part(gy) - part(-gy), None
+
+
+def _log_add_exp_accumulate(array, dim, xp):
+    """logaddexp accumulated along dim. # NOTE: NumPy's ufunc does it in one call; on other
+    devices it is one vectorised logaddexp per step along dim."""
+    if xp is np:
+        return np.logaddexp.accumulate(array, axis=dim)
+    out = xp.moveaxis(array.copy(), dim, 0)
+    for i in range(1, out.shape[0]):
+        out[i] = xp.logaddexp(out[i - 1], out[i])
+    return xp.moveaxis(out, 0, dim)
+
+
+def logcumsumexp(input, dim):
+    if input.ndim == 0:
+        return LogCumSumExp.apply(reshape(input, (1,)), 0).reshape(())
+    return LogCumSumExp.apply(input, normalize_dim(dim, input.ndim, "logcumsumexp"))
+
+
 class All(NoGrad):
     """True where every element over dims is nonzero."""
 
@@ -522,6 +619,174 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     values, indices = sort(input, d, descending=largest)
     first_k = (slice(None),) * d + (slice(0, k),)
     return RETURN_TYPES["topk"](values[first_k], indices[first_k])
+
+
+def _order_statistic(input, dim, keepdim, name, rank):
+    """(values, indices) of the element at place `rank(sorted values, dim)` (an int64 tensor,
+    keepdim shape) in each sorted row along dim. Sorting puts nan last, as PyTorch; ties
+    take the first of the equal elements (PyTorch does not say which)."""
+    from minigrad.ops.indexing import gather
+
+    if input.ndim == 0:
+        return RETURN_TYPES[name](input, Tensor._make(input.device.xp.asarray(0)))
+    d = normalize_dim(dim, input.ndim, name)
+    if input.array.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    values, indices = sort(input, d)
+    k = rank(values, d)
+    picked, where_from = gather(values, d, k), gather(indices, d, k)
+    if not keepdim:
+        picked, where_from = picked.squeeze(d), where_from.squeeze(d)
+    return RETURN_TYPES[name](picked, where_from)
+
+
+def _nan_count(values, d):
+    return sum(isnan(values), d, keepdim=True)
+
+
+def median(input, dim=None, keepdim=False):
+    """The lower median (the smaller middle element for an even count), as PyTorch: of all
+    elements (a value), or along dim (values, indices). A row with nan gives nan."""
+
+    def rank(values, d):
+        n, nans = values.shape[d], _nan_count(values, d)
+        return where(nans > 0, n - nans, (n - 1) // 2)  # the first nan, or the middle
+
+    if dim is None:
+        if input.array.size == 0:
+            return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
+        return _order_statistic(reshape(input, (-1,)), 0, False, "median", rank).values
+    return _order_statistic(input, dim, keepdim, "median", rank)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    """median ignoring nan: the lower median of the other elements (nan if all are nan)."""
+
+    def rank(values, d):
+        count = values.shape[d] - _nan_count(values, d)
+        return where(count > 0, (count - 1) // 2, 0)
+
+    if dim is None:
+        if input.array.size == 0:
+            return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
+        return _order_statistic(reshape(input, (-1,)), 0, False, "nanmedian", rank).values
+    return _order_statistic(input, dim, keepdim, "nanmedian", rank)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """The k-th smallest element along dim (k counts from 1) and its index."""
+    size = input.array.shape[normalize_dim(dim, input.ndim, "kthvalue")] if input.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(
+            f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {size})"
+        )
+
+    def rank(values, d):
+        shape = _keep_shape(values.shape, (d,))
+        return Tensor._make(values.device.xp.full(shape, k - 1, dtype=dtypes.int64.np))
+
+    return _order_statistic(input, dim, keepdim, "kthvalue", rank)
+
+
+class ModeIndex(NoGrad):
+    """Where the most frequent value of each row along dim last occurs (the smallest such
+    value on ties, as PyTorch on the CPU), int64 in keepdim form. # NOTE: it compares every
+    pair in a row: n^2 booleans per row."""
+
+    op_name = "mode_index"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = x.device.xp
+        rows = xp.moveaxis(x.array, dim, -1)
+        counts = (rows[..., :, None] == rows[..., None, :]).sum(-1)
+        best = counts.max(-1, keepdims=True)
+        value = xp.where(counts == best, rows, rows.max(-1, keepdims=True)).min(-1, keepdims=True)
+        n = rows.shape[-1]
+        last = n - 1 - xp.argmax((rows == value)[..., ::-1], axis=-1)
+        return xp.moveaxis(last[..., None], -1, dim).astype(dtypes.int64.np)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """The most frequent value along dim and the index where it last occurs."""
+    from minigrad.ops.indexing import gather
+
+    if input.ndim == 0:
+        return RETURN_TYPES["mode"](input, Tensor._make(input.device.xp.asarray(0)))
+    d = normalize_dim(dim, input.ndim, "mode")
+    if input.array.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    index = ModeIndex.apply(input, d)
+    values = gather(input, d, index)
+    if not keepdim:
+        values, index = values.squeeze(d), index.squeeze(d)
+    return RETURN_TYPES["mode"](values, index)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
+    """PyTorch's quantile: sort, a fractional rank q * (n - 1) in each row, then the
+    interpolation between the elements below and above it. quantile gives nan for a row with
+    nan; nanquantile ranks among the other elements."""
+    from minigrad.ops.indexing import gather
+    from minigrad.ops.unary import ceil, floor, round
+
+    xp = input.device.xp
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+            f"but got {interpolation}"
+        )
+    if isinstance(q, Tensor):
+        if q.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        if q.dtype is not input.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+        if q._device is not input._device:
+            raise RuntimeError(f"{name}() q tensor must be on the same device as the input tensor")
+        qs = q.array
+    else:
+        qs = xp.asarray(q, dtype=input.array.dtype)
+    if qs.size and bool(((qs < 0) | (qs > 1)).any()):
+        got = f" but got {float(qs)}" if qs.ndim == 0 else ""
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]{got}")
+    if input.array.size == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    scalar_q = qs.ndim == 0
+    x = reshape(input, (-1,)) if dim is None else movedim(input, dim, -1)
+    values = sort(x, -1).values  # (..., n), nan last
+    n = values.shape[-1]
+    q_row = Tensor._make(qs.reshape(-1))  # (Q,)
+    nans = _nan_count(values, -1)  # (..., 1)
+    if ignore_nan:
+        ranks = q_row * (n - nans - 1)
+        ranks = where(ranks < 0, 0, ranks)  # all nan: rank 0, a nan
+    else:
+        ranks = where(nans > 0, float(n - 1), q_row * (n - 1))  # with nan: the last, a nan
+    if interpolation in ("lower", "higher", "nearest"):
+        ranks = {"lower": floor, "higher": ceil, "nearest": round}[interpolation](ranks)
+    below = floor(ranks).long()
+    out = gather(values, -1, below)
+    if interpolation in ("linear", "midpoint"):
+        weight = ranks - below if interpolation == "linear" else 0.5
+        out = out + weight * (gather(values, -1, ceil(ranks).long()) - out)
+    out = movedim(out, -1, 0)  # (Q, ...)
+    if keepdim:
+        kept = _keep_shape(input.shape, normalize_dims(dim, input.ndim, name))
+        out = reshape(out, (out.shape[0],) + kept)
+    return out.squeeze(0) if scalar_q else out
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(input, q, dim, keepdim, interpolation, "quantile", False)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(input, q, dim, keepdim, interpolation, "nanquantile", True)
 
 
 class Unique(NoGrad):

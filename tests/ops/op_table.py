@@ -107,6 +107,22 @@ def _seeded(lib, fn, *args):
     return fn(*args)
 
 
+def _with_nan(lib, x):
+    """x with nan where it is above 1 (a nan-ignoring reduction gives them no gradient)."""
+    return lib.where(x > 1, float("nan"), x)
+
+
+def _product(pair):
+    return pair[0] * pair[1]
+
+
+def _q(lib, like):
+    return lib.tensor([0.1, 0.5, 0.75], dtype=like.dtype, device=like.device)
+
+
+_ROUNDED = ("lower", "higher", "nearest")
+
+
 def _setitem(lib, x, v):
     y = x * 1.0  # a non-leaf, so the assignment is recorded
     y[1:, ::2] = v
@@ -289,6 +305,38 @@ CASES = [
     Case("topk", lambda t, F, a: t.topk(a, 2, dim=0).values * 2, ((3, 4),)),
     Case("topk_smallest", lambda t, F, a: a.topk(1, largest=False)[0] * 2, ((3, 4),)),
     Case("logsumexp", lambda t, F, a: a.logsumexp(1), ((3, 4),), low=-50, high=50),
+    Case("logcumsumexp", lambda t, F, a: a.logcumsumexp(1), ((3, 4),), low=-50, high=50),
+    Case("logcumsumexp_dim0", lambda t, F, a: t.logcumsumexp(a, 0), ((4, 2),)),
+    Case("nansum", lambda t, F, a: t.nansum(_with_nan(t, a), 1) + a.nansum(), ((3, 4),)),
+    Case("nanmean", lambda t, F, a: _with_nan(t, a).nanmean(0, keepdim=True), ((3, 4),)),
+    Case("var_mean", lambda t, F, a: _product(t.var_mean(a, 1, correction=0)), ((3, 4),)),
+    Case("std_mean", lambda t, F, a: _product(t.std_mean(a, (0, 1), keepdim=True)), ((3, 4),)),
+    Case("aminmax", lambda t, F, a: _product(t.aminmax(a, dim=0)), ((3, 4),)),
+    Case("median", lambda t, F, a: t.median(a) * a, ((3, 4),)),
+    Case("median_dim", lambda t, F, a: a.median(1).values * 2, ((3, 4),)),
+    Case(
+        "median_nan",
+        lambda t, F, a: t.median(_with_nan(t, a), 0, True)[0] * 2,
+        ((3, 4),),
+        numerical=False,  # a nan median has no numerical derivative; compared with PyTorch
+    ),
+    Case("nanmedian", lambda t, F, a: t.nanmedian(_with_nan(t, a), 0).values * 2, ((4, 3),)),
+    Case("nanmedian_all", lambda t, F, a: _with_nan(t, a).nanmedian() * a, ((3, 4),)),
+    Case("kthvalue", lambda t, F, a: t.kthvalue(a, 2, 0).values * 2, ((3, 4),)),
+    Case("mode", lambda t, F, a: a.mode(1, keepdim=True).values * a, ((3, 4),)),
+    Case("quantile", lambda t, F, a: t.quantile(a, 0.3, dim=1), ((3, 4),)),
+    Case("quantile_all", lambda t, F, a: a.quantile(0.6) * a, ((3, 4),)),
+    Case(
+        "quantile_q_tensor",
+        lambda t, F, a: a.quantile(_q(t, a), 0, keepdim=True, interpolation="midpoint"),
+        ((5, 3),),
+    ),
+    Case(
+        "quantile_lower_higher_nearest",
+        lambda t, F, a: sum(t.quantile(a, _q(t, a), 1, interpolation=m) for m in _ROUNDED),
+        ((3, 5),),
+    ),
+    Case("nanquantile", lambda t, F, a: t.nanquantile(_with_nan(t, a), _q(t, a), 1), ((3, 5),)),
     # -- shape -----------------------------------------------------------------------------
     Case("reshape", lambda t, F, a: a.reshape(4, -1) * 2, ((2, 3, 4),)),
     Case("view", lambda t, F, a: a.view(6, 4) * 2, ((2, 3, 4),)),

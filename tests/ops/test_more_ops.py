@@ -1,0 +1,107 @@
+"""The reductions, elementwise functions, shape helpers, searches and factories that PyTorch
+programs commonly use, where the op table cannot reach: integer and bool inputs, ties, nan,
+return types, results without a gradient, and the errors PyTorch raises (same type)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+RNG = np.random.default_rng(0)
+FLOATS = RNG.uniform(-2, 2, (3, 5))
+WITH_NAN = np.where(FLOATS > 1, np.nan, FLOATS)
+
+
+def _both(fn, *arrays, dtype="float64"):
+    """fn(lib, *tensors) with minigrad and with torch, on the same arrays."""
+    out = []
+    for lib in (minigrad, torch):
+        xs = [lib.tensor(a, dtype=getattr(lib, dtype)) for a in arrays]
+        out.append(fn(lib, *xs))
+    return out
+
+
+def _same(mine, theirs):
+    if isinstance(theirs, (tuple, list)):
+        assert type(mine).__name__ == type(theirs).__name__
+        assert len(mine) == len(theirs)
+        for m, t in zip(mine, theirs):
+            _same(m, t)
+        return
+    if isinstance(theirs, torch.Tensor):
+        assert tuple(mine.shape) == tuple(theirs.shape)
+        assert str(mine.dtype) == str(theirs.dtype).replace("torch", "minigrad")
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-9)
+        return
+    assert mine == theirs
+
+
+def _raises_like(fn, *arrays, dtype="float64"):
+    """Both libraries raise, with the same exception type."""
+    caught = []
+    for lib in (minigrad, torch):
+        xs = [lib.tensor(a, dtype=getattr(lib, dtype)) for a in arrays]
+        with pytest.raises(Exception) as info:
+            fn(lib, *xs)
+        caught.append(info.type)
+    assert caught[0] is caught[1], caught
+
+
+REDUCTIONS = {
+    "median_ties": lambda t, x, f: t.median(t.tensor([[1.0, 3, 2, 5], [4, 4, 1, 2]]), 1),
+    "median_nan_all": lambda t, x, f: t.median(x),
+    "median_empty": lambda t, x, f: t.median(x[:0]),
+    "median_0d": lambda t, x, f: t.median(x[0, 0], 0),
+    "nanmedian_all_nan": lambda t, x, f: t.nanmedian(x * float("nan"), 1).values,
+    "mode_ties": lambda t, x, f: t.mode(t.tensor([[1, 2, 2, 3, 3], [5, 5, 1, 1, 0]]), 1),
+    "mode_1d": lambda t, x, f: t.mode(t.tensor([1.0, 2, 2, 1, 3])),
+    "kthvalue_keepdim": lambda t, x, f: t.kthvalue(x, 3, 1, True),
+    "nansum_int": lambda t, x, f: t.nansum(t.tensor([[1, 2], [3, 4]]), 0),
+    "nansum_bool": lambda t, x, f: t.tensor([True, False, True]).nansum(),
+    "nanmean_all_nan": lambda t, x, f: (x * float("nan")).nanmean(1),
+    "quantile_nan_row": lambda t, x, f: t.quantile(x, 0.5, dim=1),
+    "quantile_keepdim_all": lambda t, x, f: f.quantile(0.25, keepdim=True),
+    "nanquantile_all_nan": lambda t, x, f: t.nanquantile(x[:1] * float("nan"), 0.5, dim=1),
+    "aminmax_all_keepdim": lambda t, x, f: t.aminmax(f, keepdim=True),
+    "var_mean_positional": lambda t, x, f: t.var_mean(f, 1, False, True),
+    "std_mean_all": lambda t, x, f: t.std_mean(f),
+    "logcumsumexp_extremes": lambda t, x, f: t.logcumsumexp(t.tensor([-1000.0, 0, 1000, -1e4]), 0),
+    "logcumsumexp_0d": lambda t, x, f: f[0, 0].logcumsumexp(0),
+    "count_nonzero_method": lambda t, x, f: (x > 0).count_nonzero(1),
+}
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reductions_match_torch(name):
+    _same(*_both(REDUCTIONS[name], WITH_NAN, FLOATS))
+
+
+def test_return_types_print_as_torch():
+    x = minigrad.tensor([3.0, 1.0, 2.0])
+    text = repr(minigrad.aminmax(x))
+    assert text.startswith("minigrad.return_types.aminmax(\nmin=tensor(1.)")
+    assert minigrad.median(x, 0)._fields == ("values", "indices")
+
+
+REDUCTION_ERRORS = {
+    "kthvalue_k": lambda t, x, f: t.kthvalue(x, 6, 1),
+    "median_empty_dim": lambda t, x, f: t.median(x[:, :0], 1),
+    "mode_empty_dim": lambda t, x, f: t.mode(x[:, :0], 1),
+    "quantile_q": lambda t, x, f: t.quantile(x, 1.5),
+    "quantile_q_tensor": lambda t, x, f: t.quantile(x, t.tensor([0.5, -0.1], dtype=x.dtype)),
+    "quantile_int": lambda t, x, f: t.quantile(x.long(), 0.5),
+    "quantile_q_dtype": lambda t, x, f: t.quantile(x, t.tensor([0.5], dtype=t.float32)),
+    "quantile_interpolation": lambda t, x, f: t.quantile(x, 0.5, interpolation="cubic"),
+    "quantile_empty": lambda t, x, f: t.quantile(x[:0], 0.5),
+    "nanmean_int": lambda t, x, f: t.nanmean(x.long()),
+    "aminmax_empty": lambda t, x, f: t.aminmax(x[:0]),
+    "logcumsumexp_int": lambda t, x, f: t.logcumsumexp(x.long(), 0),
+}
+
+
+@pytest.mark.parametrize("name", REDUCTION_ERRORS)
+def test_reduction_errors_match_torch(name):
+    _raises_like(REDUCTION_ERRORS[name], FLOATS, FLOATS)
