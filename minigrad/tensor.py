@@ -565,6 +565,24 @@ class Tensor:
     def lerp(self, end, weight):
         return arithmetic_ops.lerp(self, end, weight)
 
+    def hypot(self, other):
+        return arithmetic_ops.hypot(self, other)
+
+    def logaddexp(self, other):
+        return arithmetic_ops.logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        return arithmetic_ops.logaddexp2(self, other)
+
+    def copysign(self, other):
+        return arithmetic_ops.copysign(self, other)
+
+    def xlogy(self, other):
+        return arithmetic_ops.xlogy(self, other)
+
+    def float_power(self, exponent):
+        return arithmetic_ops.float_power(self, exponent)
+
     # unary math (ops/unary.py)
     def exp(self):
         return unary_ops.exp(self)
@@ -596,6 +614,8 @@ class Tensor:
     def abs(self):
         return unary_ops.abs(self)
 
+    absolute = abs
+
     def sign(self):
         return unary_ops.sign(self)
 
@@ -610,6 +630,39 @@ class Tensor:
 
     def sinh(self):
         return unary_ops.sinh(self)
+
+    def cosh(self):
+        return unary_ops.cosh(self)
+
+    def asin(self):
+        return unary_ops.asin(self)
+
+    def acos(self):
+        return unary_ops.acos(self)
+
+    def atan(self):
+        return unary_ops.atan(self)
+
+    def asinh(self):
+        return unary_ops.asinh(self)
+
+    def acosh(self):
+        return unary_ops.acosh(self)
+
+    def atanh(self):
+        return unary_ops.atanh(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def deg2rad(self):
+        return unary_ops.deg2rad(self)
+
+    def rad2deg(self):
+        return unary_ops.rad2deg(self)
+
+    def erfinv(self):
+        return unary_ops.erfinv(self)
 
     def floor(self):
         return unary_ops.floor(self)
@@ -672,6 +725,9 @@ class Tensor:
 
     def clone(self):
         return selection_ops.clone(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return selection_ops.nan_to_num(self, nan, posinf, neginf)
 
     # reductions (ops/reduce.py)
     @_numpy_axis
@@ -974,6 +1030,15 @@ class Tensor:
     def isfinite(self):
         return nograd_ops.isfinite(self)
 
+    def signbit(self):
+        return nograd_ops.signbit(self)
+
+    def heaviside(self, values):
+        return nograd_ops.heaviside(self, values)
+
+    def remainder(self, other):
+        return nograd_ops.remainder(self, other)
+
     # sampling (ops/sampling.py)
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         return sampling_ops.multinomial(self, num_samples, replacement, generator=generator)
@@ -1070,6 +1135,9 @@ class Tensor:
 
     def log_(self):
         return self._inplace(unary_ops.log)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return self._inplace(selection_ops.nan_to_num, nan, posinf, neginf)
 
     clip_ = clamp_
 
