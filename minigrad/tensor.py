@@ -231,6 +231,28 @@ class Tensor:
             )
         return shape_ops.transpose(self, -2, -1)
 
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of a matrix: its transpose (minigrad has no complex dtypes)."""
+        if self.array.ndim != 2:
+            raise RuntimeError(
+                "tensor.H is only supported on matrices (2-D tensors). Got "
+                f"{self.array.ndim}-D tensor."
+            )
+        return self.mT
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802
+        if self.array.ndim < 2:
+            raise RuntimeError(
+                "tensor.mH is only supported on matrices or batches of matrices. Got "
+                f"{self.array.ndim}-D tensor."
+            )
+        return self.mT
+
+    def adjoint(self) -> Tensor:
+        return self.mH
+
     # -- conversion --------------------------------------------------------------------------
     def item(self):
         if self.array.size != 1:
@@ -303,6 +325,15 @@ class Tensor:
 
     def int(self) -> Tensor:
         return self.to(dtype=dtypes.int32)
+
+    def byte(self) -> Tensor:
+        return self.to(dtypes.uint8)
+
+    def char(self) -> Tensor:
+        return self.to(dtypes.int8)
+
+    def short(self) -> Tensor:
+        return self.to(dtypes.int16)
 
     def bool(self) -> Tensor:
         return self.to(dtype=dtypes.bool_)
@@ -922,6 +953,38 @@ class Tensor:
     def tril(self, diagonal=0):
         return shape_ops.tril(self, diagonal)
 
+    def moveaxis(self, source, destination):
+        return shape_ops.moveaxis(self, source, destination)
+
+    movedim = moveaxis
+
+    def fliplr(self):
+        return shape_ops.fliplr(self)
+
+    def flipud(self):
+        return shape_ops.flipud(self)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return shape_ops.rot90(self, k, dims)
+
+    def tile(self, *dims):
+        return shape_ops.tile(self, _shape_args(dims))
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return shape_ops.diff(self, n, dim, prepend, append)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return shape_ops.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, indices_or_sections):
+        return shape_ops.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return shape_ops.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return shape_ops.dsplit(self, indices_or_sections)
+
     def triu(self, diagonal=0):
         return shape_ops.triu(self, diagonal)
 
@@ -974,6 +1037,21 @@ class Tensor:
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
         return indexing_ops.repeat_interleave(self, repeats, dim)
 
+    def take_along_dim(self, indices, dim=None):
+        return indexing_ops.take_along_dim(self, indices, dim)
+
+    def index_copy(self, dim, index, source):
+        return indexing_ops.index_copy(self, dim, index, source)
+
+    def index_put(self, indices, values, accumulate=False):
+        return indexing_ops.index_put(self, indices, values, accumulate)
+
+    def put(self, index, source, accumulate=False):
+        return indexing_ops.put(self, index, source, accumulate)
+
+    def masked_scatter(self, mask, source):
+        return indexing_ops.masked_scatter(self, mask, source)
+
     # matrix products (ops/matmul.py)
     def matmul(self, other):
         return matmul_ops.matmul(self, other)
@@ -998,6 +1076,12 @@ class Tensor:
 
     def cross(self, other, dim=None):
         return matmul_ops.cross(self, other, dim)
+
+    def inner(self, other):
+        return matmul_ops.inner(self, other)
+
+    def kron(self, other):
+        return matmul_ops.kron(self, other)
 
     # comparison and logic, no gradient (ops/nograd.py)
     def eq(self, other):
@@ -1151,6 +1235,20 @@ class Tensor:
     def index_add_(self, dim, index, source, *, alpha=1):
         index_add = functools.partial(indexing_ops.index_add, alpha=alpha)
         return self._inplace(index_add, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        return self._inplace(indexing_ops.index_copy, dim, index, source)
+
+    def index_put_(self, indices, values, accumulate=False):
+        index_put = functools.partial(indexing_ops.index_put, accumulate=accumulate)
+        return self._inplace(index_put, indices, values)
+
+    def put_(self, index, source, accumulate=False):
+        put = functools.partial(indexing_ops.put, accumulate=accumulate)
+        return self._inplace(put, index, source)
+
+    def masked_scatter_(self, mask, source):
+        return self._inplace(indexing_ops.masked_scatter, mask, source)
 
     def index_fill_(self, dim, index, value):
         return self._inplace(indexing_ops.index_fill, dim, index, value)

@@ -414,6 +414,32 @@ CASES = [
         "meshgrid", lambda t, F, a, b: t.meshgrid(a, b, indexing="xy")[0] * b[:, None], ((3,), (2,))
     ),
     Case("triu", lambda t, F, a: t.triu(a, 1), ((2, 3, 4),)),
+    Case("moveaxis", lambda t, F, a: t.moveaxis(a, (0, 1), (2, 0)) * 2, ((2, 3, 4),)),
+    Case("movedim_method", lambda t, F, a: a.movedim(-1, 0) * 2, ((2, 3, 4),)),
+    Case("fliplr_flipud", lambda t, F, a: t.fliplr(a) * _arange(t, a, 4) + a.flipud(), ((3, 4),)),
+    Case("rot90", lambda t, F, a: t.rot90(a) * _arange(t, a, 3), ((3, 4),)),
+    Case("rot90_k3", lambda t, F, a: a.rot90(3, (1, 2)) * _arange(t, a, 3), ((2, 3, 4),)),
+    Case("rot90_k2", lambda t, F, a: t.rot90(a, -2, (0, 2)) * _arange(t, a, 4), ((2, 3, 4),)),
+    Case("tile", lambda t, F, a: a.tile(2)[:, 1:3] + t.tile(a, (2, 1, 3)).sum(0)[:, :2], ((3, 2),)),
+    Case("diff", lambda t, F, a: t.diff(a, dim=0), ((3, 4),)),
+    Case("diff_n_ends", lambda t, F, a, b: a.diff(2, prepend=b, append=b * 2), ((3, 4), (3, 1))),
+    Case(
+        "broadcast_tensors", lambda t, F, a, b: _product(t.broadcast_tensors(a, b)), ((3, 1), (4,))
+    ),
+    Case("tensor_split", lambda t, F, a: t.cat(t.tensor_split(a, 3, 1)[::-1], 1) * 2, ((2, 7),)),
+    Case("tensor_split_indices", lambda t, F, a: a.tensor_split((1, 5), 0)[1] * 2, ((7, 2),)),
+    Case("hsplit", lambda t, F, a: t.hsplit(a, 2)[1][1:] * 2 + a.vsplit([1])[1][:, :2], ((3, 4),)),
+    Case("dsplit", lambda t, F, a: t.dsplit(a, 2)[0] * 2, ((2, 2, 4),)),
+    Case("block_diag", lambda t, F, a, b, c: t.block_diag(a, b, c), ((2, 3), (3,), ())),
+    Case("cartesian_prod", lambda t, F, a, b: t.cartesian_prod(a, b) * 2, ((3,), (2,))),
+    Case("combinations", lambda t, F, a: t.combinations(a) * _arange(t, a, 2), ((4,),)),
+    Case(
+        "combinations_replacement",
+        lambda t, F, a: t.combinations(a, 3, with_replacement=True) * _arange(t, a, 3),
+        ((3,),),
+    ),
+    Case("H", lambda t, F, a: a.H * 2 + a.adjoint(), ((3, 4),)),
+    Case("mH", lambda t, F, a: a.mH * 2, ((2, 3, 4),)),
     # -- indexing --------------------------------------------------------------------------
     Case("getitem_basic", lambda t, F, a: a[1:, None, ::2, -1] * 2, ((3, 4, 5),)),
     Case("getitem_int", lambda t, F, a: a[1] * 2, ((3, 4),)),
@@ -487,6 +513,69 @@ CASES = [
     Case("setitem", lambda t, F, a, v: _setitem(t, a, v), ((3, 4), (2, 2)), tags={"inplace"}),
     Case("setitem_scalar", lambda t, F, a: _setitem(t, a, 0.5), ((3, 4),), tags={"inplace"}),
     Case("narrow", lambda t, F, a: a.narrow(1, -3, 2) * 2, ((3, 4),)),
+    Case(
+        "take_along_dim",
+        lambda t, F, a: t.take_along_dim(a, t.argsort(a, 1), 1) * _arange(t, a, 4),
+        ((3, 4),),
+    ),
+    Case(
+        "take_along_dim_broadcast",
+        lambda t, F, a: a.take_along_dim(_index(t, a, [[0, 3, 3]]), 1) * 2,
+        ((3, 4),),
+    ),
+    Case(
+        "take_along_dim_flat", lambda t, F, a: t.take_along_dim(a, _index(t, a, [5, 11])), ((3, 4),)
+    ),
+    Case(
+        "index_copy",
+        lambda t, F, a, b: t.index_copy(a, 1, _index(t, a, [3, 0]), b) * 2,
+        ((3, 4), (3, 2)),
+    ),
+    Case(
+        "index_copy_",
+        lambda t, F, a, b: (a * 1).index_copy_(0, _index(t, a, [2]), b) * a,
+        ((3, 4), (1, 4)),
+        tags={"inplace"},
+    ),
+    Case(
+        "index_put",
+        lambda t, F, a, b: a.index_put((_index(t, a, [0, 2]), _index(t, a, [1, 3])), b) * 2,
+        ((3, 4), (2,)),
+    ),
+    Case(
+        "index_put_accumulate",
+        lambda t, F, a, b: t.index_put(a, (_index(t, a, [0, 0, 2]),), b, accumulate=True),
+        ((3, 4), (4,)),
+    ),
+    Case(
+        "index_put_",
+        lambda t, F, a, b: (a * 1).index_put_((_mask(t, a),), b[0]) * a,
+        ((3, 4), (2,)),
+        tags={"inplace"},
+    ),
+    Case(
+        "put_",
+        lambda t, F, a, b: (a * 1).put_(_index(t, a, [0, 5, 5]), b, accumulate=True) * a,
+        ((3, 4), (3,)),
+        tags={"inplace"},
+    ),
+    Case("put", lambda t, F, a, b: t.put(a, _index(t, a, [[1], [7]]), b) * 2, ((3, 4), (2, 1))),
+    Case(
+        "masked_scatter",
+        lambda t, F, a, b: a.masked_scatter(_mask(t, a), b) * 2,
+        ((3, 4), (13,)),
+    ),
+    Case(
+        "masked_scatter_broadcast",
+        lambda t, F, a, b: t.masked_scatter(a, _mask(t, a[:1]), b) * 2,
+        ((3, 4), (3, 5)),
+    ),
+    Case(
+        "masked_scatter_",
+        lambda t, F, a, b: (a * 1).masked_scatter_(_mask(t, a, seed=4), b) * a,
+        ((3, 4), (12,)),
+        tags={"inplace"},
+    ),
     # unfold: overlapping windows (their gradients add up), windows with gaps between them
     # (skipped elements get none), more offsets than windows and the reverse (the two loops of
     # its backward), a window of a window, and a 0-d tensor (PyTorch: its one element)
@@ -556,6 +645,22 @@ CASES = [
     ),
     Case("cross", lambda t, F, a, b: t.cross(a, b, dim=0), ((3, 4), (3, 4))),
     Case("cross_last", lambda t, F, a, b: a.cross(b, dim=-1), ((2, 3), (1, 3))),
+    Case("inner", lambda t, F, a, b: t.inner(a, b), ((2, 3), (4, 3))),
+    Case("inner_1d", lambda t, F, a, b: a.inner(b) * a, ((3,), (3,))),
+    Case("kron", lambda t, F, a, b: t.kron(a, b), ((2, 3), (3,))),
+    Case("kron_3d", lambda t, F, a, b: a.kron(b), ((2, 1, 2), (2, 3))),
+    # PyTorch has no second derivative for cdist (minigrad's is checked by gradcheck)
+    Case("cdist", lambda t, F, a, b: t.cdist(a, b), ((3, 4), (5, 4)), double=False),
+    Case(
+        "cdist_p1_batched",
+        lambda t, F, a, b: t.cdist(a, b, p=1),
+        ((2, 3, 4), (2, 5, 4)),
+        double=False,
+    ),
+    Case("cdist_p3", lambda t, F, a, b: t.cdist(a, b, 3.0), ((3, 2), (1, 2)), double=False),
+    Case(
+        "cdist_inf", lambda t, F, a, b: t.cdist(a, b, float("inf")), ((3, 2), (2, 2)), double=False
+    ),
     Case("einsum", lambda t, F, a, b: t.einsum("ij,jk->ik", a, b), ((3, 4), (4, 2))),
     Case("einsum_implicit", lambda t, F, a, b: t.einsum("bij,bkj", a, b), ((2, 3, 4), (2, 2, 4))),
     Case(

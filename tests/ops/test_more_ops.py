@@ -167,3 +167,86 @@ def test_erfinv_without_scipy_matches_torch(monkeypatch):
     expected = torch.erfinv(torch.tensor(x)).numpy()
     # near +-1 erfinv is ill-conditioned: x's own rounding shows at about 1e-12
     np.testing.assert_allclose(_numpy_erfinv(x), expected, rtol=1e-10, atol=1e-14)
+
+
+SHAPES = {
+    "byte_char_short": lambda t, x, f: (f * 10).byte().char().short(),
+    "tril_indices": lambda t, x, f: t.tril_indices(3, 4, 1),
+    "triu_indices": lambda t, x, f: t.triu_indices(4, 3, -1, dtype=t.int32),
+    "tril_indices_empty": lambda t, x, f: t.tril_indices(0, 3),
+    "broadcast_shapes": lambda t, x, f: t.broadcast_shapes((3, 1), (4,), 1),
+    "combinations_r0": lambda t, x, f: t.combinations(f[0], 0),
+    "combinations_too_many": lambda t, x, f: t.combinations(f[0, :3], 4),
+    "combinations_int": lambda t, x, f: t.combinations(t.tensor([1, 2, 3]), 2),
+    "diff_bool": lambda t, x, f: t.diff(t.tensor([True, False, False, True])),
+    "diff_int_n2": lambda t, x, f: t.tensor([1, 4, 9, 16]).diff(2),
+    "diff_n0": lambda t, x, f: t.diff(f, 0),
+    "diff_beyond_length": lambda t, x, f: t.diff(f, 7),
+    "tensor_split_tensor": lambda t, x, f: t.tensor_split(f, t.tensor(2), 1),
+    "tensor_split_tensor_indices": lambda t, x, f: f.tensor_split(t.tensor([1, 3]), 1),
+    "tensor_split_unsorted": lambda t, x, f: t.tensor_split(f, [4, 1], 1),
+    "hsplit_1d": lambda t, x, f: t.hsplit(f[0], [2]),
+    "block_diag_ints": lambda t, x, f: t.block_diag(t.tensor([[1, 2]]), t.tensor(3)),
+    "block_diag_promotes": lambda t, x, f: t.block_diag(f.float(), t.tensor([1, 2])),
+    "cartesian_prod_one": lambda t, x, f: t.cartesian_prod(f[0]),
+    "cartesian_prod_ints": lambda t, x, f: t.cartesian_prod(t.tensor([1, 2]), t.tensor([3])),
+    "rot90_k0": lambda t, x, f: t.rot90(f, 4),
+    "kron_ints": lambda t, x, f: t.kron(t.tensor([[1, 2]]), t.tensor([[1], [3]])),
+    "inner_scalar": lambda t, x, f: t.inner(f, f[0, 0]),
+    "tile_longer": lambda t, x, f: t.tile(f[0], (2, 1, 2)),
+    "take_along_dim_negative_dim": lambda t, x, f: t.take_along_dim(f, f.argmax(-1, True), -1),
+    "index_put_bool": lambda t, x, f: t.index_put(f, (f > 0,), t.tensor(0.5, dtype=t.float64)),
+    "index_put_accumulate_scalar": lambda t, x, f: f.index_put(
+        (t.tensor([0, 0]),), t.tensor(1.0, dtype=t.float64), accumulate=True
+    ),
+    "masked_scatter_none": lambda t, x, f: f.masked_scatter(f > 9, t.zeros(0, dtype=t.float64)),
+    "cdist_p0": lambda t, x, f: t.cdist(t.tensor([[1.0, 2.0]]), t.tensor([[1.0, 3.0], [0, 0]]), 0),
+    "cdist_same_points": lambda t, x, f: t.cdist(f, f),
+    "H_of_ints": lambda t, x, f: t.tensor([[1, 2], [3, 4]]).H,
+    "movedim_tuple": lambda t, x, f: t.movedim(f[None], (0, 2), (1, 0)),
+}
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_shapes_match_torch(name):
+    _same(*_both(SHAPES[name], WITH_NAN, FLOATS))
+
+
+SHAPE_ERRORS = {
+    "hsplit_uneven": lambda t, x, f: t.hsplit(f, 2),
+    "vsplit_1d": lambda t, x, f: t.vsplit(f[0], 1),
+    "dsplit_2d": lambda t, x, f: t.dsplit(f, 1),
+    "tensor_split_zero": lambda t, x, f: t.tensor_split(f, 0),
+    "rot90_same_dims": lambda t, x, f: t.rot90(f, 1, (1, 1)),
+    "rot90_1d": lambda t, x, f: t.rot90(f[0]),
+    "rot90_three_dims": lambda t, x, f: t.rot90(f, 1, (0, 1, 1)),
+    "fliplr_1d": lambda t, x, f: t.fliplr(f[0]),
+    "flipud_0d": lambda t, x, f: t.flipud(f[0, 0]),
+    "diff_negative_n": lambda t, x, f: t.diff(f, -1),
+    "diff_0d": lambda t, x, f: t.diff(f[0, 0]),
+    "inner_mismatch": lambda t, x, f: t.inner(f, f[:, :2]),
+    "tile_int": lambda t, x, f: t.tile(f, 2),
+    "broadcast_tensors": lambda t, x, f: t.broadcast_tensors(f, f[:2]),
+    "block_diag_3d": lambda t, x, f: t.block_diag(f[None]),
+    "cartesian_prod_2d": lambda t, x, f: t.cartesian_prod(f),
+    "combinations_2d": lambda t, x, f: t.combinations(f),
+    "take_along_dim_int32": lambda t, x, f: t.take_along_dim(f, t.zeros(3, 1, dtype=t.int32), 1),
+    "take_along_dim_ndim": lambda t, x, f: t.take_along_dim(f, t.zeros(3, dtype=t.int64), 1),
+    "H_1d": lambda t, x, f: f[0].H,
+    "mH_1d": lambda t, x, f: f[0].mH,
+    "index_copy_dtype": lambda t, x, f: t.index_copy(f, 0, t.tensor([1]), f[:1].float()),
+    "index_copy_int_index": lambda t, x, f: t.index_copy(f, 0, t.tensor([1], dtype=t.int32), f[:1]),
+    "index_copy_count": lambda t, x, f: t.index_copy(f, 0, t.tensor([1, 2]), f[:1]),
+    "index_put_dtype": lambda t, x, f: f.index_put((t.tensor([0]),), f[0].float()),
+    "masked_scatter_float_mask": lambda t, x, f: f.masked_scatter(f, f),
+    "masked_scatter_short_source": lambda t, x, f: f.masked_scatter(f > -9, f[0]),
+    "masked_scatter_dtype": lambda t, x, f: f.masked_scatter(f > 0, f.float()),
+    "cdist_1d": lambda t, x, f: t.cdist(f[0], f),
+    "cdist_columns": lambda t, x, f: t.cdist(f, f[:, :2]),
+    "cdist_negative_p": lambda t, x, f: t.cdist(f, f, -1.0),
+}
+
+
+@pytest.mark.parametrize("name", SHAPE_ERRORS)
+def test_shape_errors_match_torch(name):
+    _raises_like(SHAPE_ERRORS[name], FLOATS, FLOATS)
