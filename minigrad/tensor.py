@@ -843,6 +843,9 @@ class Tensor:
     def bincount(self, weights=None, minlength=0):
         return reduce_ops.bincount(self, weights, minlength)
 
+    def histc(self, bins=100, min=0, max=0):
+        return reduce_ops.histc(self, bins, min, max)
+
     def count_nonzero(self, dim=None):
         return reduce_ops.count_nonzero(self, dim)
 
@@ -1126,6 +1129,9 @@ class Tensor:
     # sampling (ops/sampling.py)
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         return sampling_ops.multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        return sampling_ops.bernoulli(self, p, generator=generator)
 
     # -- in-place (under no_grad, or recorded on non-leaf tensors) --------------------------
     def _inplace(self, op, *args) -> Tensor:

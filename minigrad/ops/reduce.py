@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 import warnings
 from collections import namedtuple
 
@@ -840,3 +841,141 @@ def bincount(input, weights=None, minlength=0):
     if input.array.size and int(input.array.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     return Bincount.apply(input, minlength, weights)
+
+
+# -- searching sorted sequences and counting into bins (no gradient: the results are places) --
+class SearchSorted(NoGrad):
+    """For each value, how many elements of its sorted row come before it: those smaller
+    (side 'left') or not larger ('right'). A 1-D sequence serves every value; otherwise row
+    by row (leading dims match), by comparing each value with its whole row."""
+
+    op_name = "searchsorted"
+
+    @staticmethod
+    def forward(ctx, seq, values, right, dtype):
+        xp, a, v = seq.device.xp, seq.array, values.array
+        if a.ndim == 1:
+            found = xp.searchsorted(a, v, side="right" if right else "left")
+        else:
+            before = (
+                a[..., None, :] <= v[..., :, None] if right else a[..., None, :] < v[..., :, None]
+            )
+            found = before.sum(-1)
+        return xp.asarray(found).astype(dtype.np)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Where each value of input would go in sorted_sequence (its last dim) to keep it sorted,
+    as PyTorch: the first such place, or with right=True (side='right') the last."""
+    from minigrad.ops.indexing import gather
+
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(
+                f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}"
+            )
+        if right and side == "left":
+            raise RuntimeError(
+                "torch.searchsorted(): side and right can't be set to opposites, got side of "
+                "left while right was True"
+            )
+        right = side == "right"
+    if not isinstance(input, Tensor):
+        input = Tensor._make(sorted_sequence.device.xp.asarray(input))
+    seq_shape, value_shape = tuple(sorted_sequence.shape), tuple(input.shape)
+    if len(seq_shape) != 1 and (
+        len(seq_shape) != len(value_shape) or seq_shape[:-1] != value_shape[:-1]
+    ):
+        raise RuntimeError(
+            "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+            "dimensions of boundaries tensor and input value tensor must match, but we got "
+            f"boundaries tensor {list(seq_shape)} and input value tensor {list(value_shape)}"
+        )
+    if sorter is not None:
+        sorted_sequence = gather(sorted_sequence, -1, sorter)
+    dtype = dtypes.int32 if out_int32 else dtypes.int64
+    return SearchSorted.apply(sorted_sequence, input, right, dtype)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value: i with boundaries[i-1] < x <= boundaries[i] (right=False),
+    or boundaries[i-1] <= x < boundaries[i] (right=True)."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+class Histc(NoGrad):
+    """Counts in `bins` equal-width bins over [lo, hi] (the data's range when lo == hi),
+    PyTorch's rule: bin = floor((x - lo) * bins / (hi - lo)), hi itself in the last bin,
+    values outside (and nan) not counted; in x's dtype."""
+
+    op_name = "histc"
+
+    @staticmethod
+    def forward(ctx, x, bins, lo, hi):
+        xp, a = x.device.xp, x.array
+        if lo == hi and a.size:
+            lo, hi = float(a.min()), float(a.max())
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
+        inside = a[(a >= lo) & (a <= hi)]
+        where_ = ((inside - lo) * bins / (hi - lo)).astype(dtypes.int64.np)
+        where_ = xp.minimum(where_, bins - 1)
+        return xp.bincount(where_, minlength=bins).astype(a.dtype)
+
+
+def histc(input, bins=100, min=0, max=0):
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(f'"histogram_cpu" not implemented for {input.dtype}')
+    if bins <= 0:
+        raise RuntimeError(f"torch.histc: bins must be > 0, but got {bins} for bins")
+    if min > max:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    return Histc.apply(input, bins, float(min), float(max))
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal rule along dim: spacing dx (default 1), or the sample points x."""
+    from minigrad.ops.indexing import narrow
+    from minigrad.ops.shape import diff
+
+    if x is not None and dx is not None:
+        raise TypeError("trapezoid() received both x and dx; pass one of them")
+    d = normalize_dim(dim, y.ndim, "trapezoid")
+    n = y.array.shape[d]
+    if n == 0:
+        return sum(y, d) * 0.0
+    pairs = narrow(y, d, 0, n - 1) + narrow(y, d, 1, n - 1)
+    if x is None:
+        return sum(pairs, d) * ((1 if dx is None else dx) / 2)
+    if x.ndim == 1:  # spacing along dim, shared by the other dims
+        steps = reshape(diff(x), (-1,) + (1,) * (y.ndim - d - 1))
+    else:
+        steps = diff(x, dim=dim)
+    return sum(steps * pairs, d) / 2
+
+
+trapz = trapezoid
+
+
+def vander(x, N=None, increasing=False):
+    """Columns x^(N-1), ..., x, 1 (or the reverse with increasing), as cumulative products.
+    (n,) -> (n, N); integers give int64."""
+    from minigrad.ops.shape import cat, expand, flip
+
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.array.shape[0]
+    N = n if N is None else N
+    if N < 0:
+        raise RuntimeError("N must be non-negative.")
+    if x.array.dtype.kind in "biu":
+        x = x.to(dtype=dtypes.int64)
+    ones = Tensor._make(x.device.xp.ones((n, 1), dtype=x.array.dtype))
+    if N <= 1:
+        return ones[:, :N]
+    powers = cumprod(cat([ones, expand(unsqueeze(x, 1), (n, N - 1))], 1), 1)
+    return powers if increasing else flip(powers, (1,))

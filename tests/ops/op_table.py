@@ -107,6 +107,10 @@ def _seeded(lib, fn, *args):
     return fn(*args)
 
 
+def _bounds(lib, like):
+    return lib.linspace(-1.5, 1.5, 5, dtype=like.dtype, device=like.device)
+
+
 def _with_nan(lib, x):
     """x with nan where it is above 1 (a nan-ignoring reduction gives them no gradient)."""
     return lib.where(x > 1, float("nan"), x)
@@ -282,6 +286,18 @@ CASES = [
         ),
         ((4,),),
     ),
+    Case(
+        "search_and_bins",
+        lambda t, F, a: (
+            a
+            * (
+                t.bucketize(a.detach(), _bounds(t, a), right=True)
+                + t.searchsorted(_bounds(t, a).expand(3, 5), a.detach(), side="left")
+            ).to(a.dtype)
+            + a * t.histc(a.detach(), 4, -2, 2)
+        ),
+        ((3, 4),),
+    ),
     Case("where", lambda t, F, a, b: t.where(a > 0, a, b), ((3, 4), (4,))),
     Case("where_scalar", lambda t, F, a: t.where(a > 0, a, 0.5), ((3, 4),)),
     Case("clamp", lambda t, F, a: t.clamp(a, -1.0, 1.0), ((3, 4),)),
@@ -374,6 +390,13 @@ CASES = [
         ((3, 5),),
     ),
     Case("nanquantile", lambda t, F, a: t.nanquantile(_with_nan(t, a), _q(t, a), 1), ((3, 5),)),
+    Case("trapezoid", lambda t, F, a: t.trapezoid(a) + t.trapezoid(a, dx=0.5, dim=0)[1], ((3, 4),)),
+    Case("trapezoid_x", lambda t, F, a, b: t.trapezoid(a, b.cumsum(0)), ((3, 4), (4,))),
+    Case("trapezoid_x_nd", lambda t, F, a, b: t.trapz(a, b, dim=0), ((3, 4), (3, 4))),
+    # PyTorch cannot differentiate its vander (an in-place cumprod); test_more_ops.py compares
+    # the values
+    Case("vander", lambda t, F, a: t.vander(a), ((3,),), torch=False),
+    Case("vander_n4", lambda t, F, a: t.vander(a, 4, increasing=True), ((3,),), torch=False),
     # -- shape -----------------------------------------------------------------------------
     Case("reshape", lambda t, F, a: a.reshape(4, -1) * 2, ((2, 3, 4),)),
     Case("view", lambda t, F, a: a.view(6, 4) * 2, ((2, 3, 4),)),

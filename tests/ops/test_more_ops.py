@@ -250,3 +250,78 @@ SHAPE_ERRORS = {
 @pytest.mark.parametrize("name", SHAPE_ERRORS)
 def test_shape_errors_match_torch(name):
     _raises_like(SHAPE_ERRORS[name], FLOATS, FLOATS)
+
+
+SEARCH_AND_FACTORIES = {
+    "searchsorted_1d": lambda t, x, f: t.searchsorted(
+        t.tensor([1, 3, 5, 7]), t.tensor([[0, 3], [8, 5]])
+    ),
+    "searchsorted_right": lambda t, x, f: t.searchsorted(
+        t.tensor([1.0, 3, 3, 7]), t.tensor([3.0, 7]), right=True
+    ),
+    "searchsorted_side": lambda t, x, f: t.searchsorted(
+        t.tensor([[1, 3, 5], [2, 4, 6]]), t.tensor([[3, 6], [3, 6]]), side="right"
+    ),
+    "searchsorted_scalar": lambda t, x, f: t.searchsorted(t.tensor([1.0, 2, 3]), 2.5),
+    "searchsorted_sorter": lambda t, x, f: t.searchsorted(
+        t.tensor([3, 1, 2]), t.tensor([2]), sorter=t.tensor([1, 2, 0])
+    ),
+    "searchsorted_int32": lambda t, x, f: t.searchsorted(
+        t.tensor([1, 2]), t.tensor([2]), out_int32=True
+    ),
+    "bucketize": lambda t, x, f: t.bucketize(f, t.tensor([-1.0, 0.0, 1.0])),
+    "bucketize_right_scalar": lambda t, x, f: t.bucketize(3, t.tensor([1, 3, 5]), right=True),
+    "histc": lambda t, x, f: t.histc(f, bins=4, min=-1, max=1),
+    "histc_data_range": lambda t, x, f: f.histc(5),
+    "histc_one_value": lambda t, x, f: t.histc(t.tensor([2.0, 2.0]), bins=2),
+    "logspace": lambda t, x, f: t.logspace(-1, 2, 4),
+    "logspace_base_int": lambda t, x, f: t.logspace(0, 3, 4, base=2, dtype=t.int64),
+    "trapezoid_int": lambda t, x, f: t.trapezoid(t.tensor([1, 2, 3])),
+    "trapezoid_empty": lambda t, x, f: t.trapezoid(t.zeros(2, 0)),
+    "vander": lambda t, x, f: t.vander(f[0]),
+    "vander_int": lambda t, x, f: t.vander(t.tensor([1, 2, 3]), 4, increasing=True),
+    "vander_bool": lambda t, x, f: t.vander(t.tensor([True, False])),
+    "vander_n0": lambda t, x, f: t.vander(f[0], 0),
+    "vander_n1": lambda t, x, f: t.vander(f[0], 1),
+}
+
+
+@pytest.mark.parametrize("name", SEARCH_AND_FACTORIES)
+def test_search_and_factories_match_torch(name):
+    _same(*_both(SEARCH_AND_FACTORIES[name], WITH_NAN, FLOATS))
+
+
+SEARCH_ERRORS = {
+    "searchsorted_opposites": lambda t, x, f: t.searchsorted(f[0], f, right=True, side="left"),
+    "searchsorted_side": lambda t, x, f: t.searchsorted(f[0], f, side="middle"),
+    "searchsorted_shapes": lambda t, x, f: t.searchsorted(f, f[0]),
+    "bucketize_2d": lambda t, x, f: t.bucketize(f, f),
+    "histc_int": lambda t, x, f: t.histc(f.long(), 4),
+    "histc_bins": lambda t, x, f: t.histc(f, 0),
+    "histc_min_max": lambda t, x, f: t.histc(f, 3, 2, 1),
+    "histc_nan_range": lambda t, x, f: t.histc(x, 3),
+    "trapezoid_x_and_dx": lambda t, x, f: t.trapezoid(f, f, dx=1),
+    "vander_2d": lambda t, x, f: t.vander(f),
+    "vander_negative": lambda t, x, f: t.vander(f[0], -1),
+    "bernoulli_int": lambda t, x, f: t.bernoulli(f.long()),
+    "bernoulli_range": lambda t, x, f: t.bernoulli(f),
+    "bernoulli_p_range": lambda t, x, f: t.bernoulli(f.abs() / 3, 2.0),
+}
+
+
+@pytest.mark.parametrize("name", SEARCH_ERRORS)
+def test_search_errors_match_torch(name):
+    _raises_like(SEARCH_ERRORS[name], WITH_NAN, FLOATS)
+
+
+def test_bernoulli_draws_with_the_given_probabilities():
+    probs = minigrad.tensor([0.0, 0.2, 0.9, 1.0], dtype=minigrad.float64).expand(20000, 4)
+    draws = minigrad.bernoulli(probs, generator=minigrad.Generator().manual_seed(1))
+    assert draws.dtype == minigrad.float64 and draws.shape == (20000, 4)
+    assert set(np.unique(draws.numpy()).tolist()) <= {0.0, 1.0}
+    np.testing.assert_allclose(draws.mean(0).numpy(), [0.0, 0.2, 0.9, 1.0], atol=0.02)
+    fixed_p = minigrad.zeros(20000).bernoulli(0.3)  # p= overrides the values
+    assert abs(fixed_p.mean().item() - 0.3) < 0.02
+    again = minigrad.bernoulli(probs, generator=minigrad.Generator().manual_seed(1))
+    assert minigrad.equal(draws, again)  # the generator decides the draws
+    assert not minigrad.bernoulli(probs.requires_grad_()).requires_grad
