@@ -70,6 +70,7 @@ from minigrad.ops.arithmetic import (
     negative,
     pow,
     reciprocal,
+    remainder,
     square,
     sub,
     subtract,
@@ -154,7 +155,6 @@ from minigrad.ops.nograd import (
     logical_xor,
     lt,
     ne,
-    remainder,
     signbit,
 )
 from minigrad.ops.indexing import (

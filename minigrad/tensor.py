@@ -506,7 +506,7 @@ class Tensor:
         return nograd_ops.floor_divide(other, self)
 
     def __mod__(self, other):
-        return nograd_ops.remainder(self, other)
+        return arithmetic_ops.remainder(self, other)
 
     def __pow__(self, other):
         return arithmetic_ops.pow(self, other)
@@ -1124,7 +1124,7 @@ class Tensor:
         return nograd_ops.heaviside(self, values)
 
     def remainder(self, other):
-        return nograd_ops.remainder(self, other)
+        return arithmetic_ops.remainder(self, other)
 
     # sampling (ops/sampling.py)
     def multinomial(self, num_samples, replacement=False, *, generator=None):

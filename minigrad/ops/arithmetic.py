@@ -28,7 +28,7 @@ from minigrad.ops._util import (
 from minigrad.ops.nograd import TruncDivide, _division, _no_grad_binary, floor_divide
 from minigrad.ops.selection import where
 from minigrad.ops.shape import _grad_for, sum_to
-from minigrad.ops.unary import log, trunc
+from minigrad.ops.unary import floor, log, trunc
 from minigrad.tensor import Tensor
 
 
@@ -398,23 +398,36 @@ class Fmod(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        op = type(ctx).op_name  # "fmod", or "remainder" for the subclass
         _save_operands(ctx, a, b)
         try:
-            y = _division("fmod", np.fmod)(array_of(a), array_of(b))
+            y = _division(op, getattr(np, op))(array_of(a), array_of(b))
         except ValueError:
-            raise broadcast_error("fmod", a, b) from None
+            raise broadcast_error(op, a, b) from None
         return cast_to(y, result_dtype(a, b))
 
     @staticmethod
     def backward(ctx, gy):
         a, b = _saved_operands(ctx)
         ga = _grad_for(ctx, 0, gy, shape_of(a))
-        gb = sum_to(-gy * trunc(a / b), b.shape) if ctx.needs_input_grad[1] else None
+        rounding = trunc if type(ctx).op_name == "fmod" else floor
+        gb = sum_to(-gy * rounding(a / b), b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
 def fmod(input, other):
     return Fmod.apply(tensor_arg(input, other), tensor_arg(other, input))
+
+
+class Remainder(Fmod):
+    """y = a - floor(a / b) * b (the sign of b, Python's %); dy/da = 1, dy/db = -floor(a / b).
+    (*), (*) -> (*)"""
+
+    op_name = "remainder"
+
+
+def remainder(input, other):
+    return Remainder.apply(tensor_arg(input, other), tensor_arg(other, input))
 
 
 def reciprocal(input):

@@ -241,16 +241,6 @@ def floor_divide(input, other):
     return _no_grad_binary(FloorDivide, input, other)
 
 
-class Remainder(FloorDivide):
-    """y = a - floor(a / b) * b (the sign of b, Python's %); integers by zero raise."""
-
-    op_name = ufunc = "remainder"
-
-
-def remainder(input, other):
-    return _no_grad_binary(Remainder, input, other)
-
-
 class TruncDivide(FloorDivide):
     """y = trunc(a / b) (rounds toward zero); integers by zero raise."""
 
