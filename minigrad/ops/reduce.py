@@ -16,7 +16,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import normalize_dim, normalize_dims, write_out
+from minigrad.ops._util import normalize_dim, normalize_dims, quiet, write_out
 from minigrad.ops.nograd import NoGrad, isnan, logical_not
 from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
@@ -521,12 +521,13 @@ class LogCumSumExp(Function):
 def _log_add_exp_accumulate(array, dim, xp):
     """logaddexp accumulated along dim. # NOTE: NumPy's ufunc does it in one call; on other
     devices it is one vectorised logaddexp per step along dim."""
-    if xp is np:
-        return np.logaddexp.accumulate(array, axis=dim)
-    out = xp.moveaxis(array.copy(), dim, 0)
-    for i in range(1, out.shape[0]):
-        out[i] = xp.logaddexp(out[i - 1], out[i])
-    return xp.moveaxis(out, 0, dim)
+    with quiet():  # nan and inf come silently, as in PyTorch
+        if xp is np:
+            return np.logaddexp.accumulate(array, axis=dim)
+        out = xp.moveaxis(array.copy(), dim, 0)
+        for i in range(1, out.shape[0]):
+            out[i] = xp.logaddexp(out[i - 1], out[i])
+        return xp.moveaxis(out, 0, dim)
 
 
 def logcumsumexp(input, dim):

@@ -300,7 +300,7 @@ CASES = [
             a
             * (
                 t.bucketize(a.detach(), _bounds(t, a), right=True)
-                + t.searchsorted(_bounds(t, a).expand(3, 5), a.detach(), side="left")
+                + t.searchsorted(_bounds(t, a).repeat(3, 1), a.detach(), side="left")
             ).to(a.dtype)
             + a * t.histc(a.detach(), 4, -2, 2)
         ),
