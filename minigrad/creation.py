@@ -137,6 +137,16 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=F
     return _finish(dev.xp.asarray(np.linspace(start, end, steps).astype(dt.np)), requires_grad)
 
 
+def logspace(
+    start, end, steps: int, base=10.0, *, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    """base ** linspace(start, end, steps)."""
+    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    dev = get_device(device)
+    values = np.logspace(start, end, steps, base=base)
+    return _finish(dev.xp.asarray(values.astype(dt.np)), requires_grad)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform on [0, 1)."""
     dev = get_device(device)

@@ -231,6 +231,28 @@ class Tensor:
             )
         return shape_ops.transpose(self, -2, -1)
 
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of a matrix: its transpose (minigrad has no complex dtypes)."""
+        if self.array.ndim != 2:
+            raise RuntimeError(
+                "tensor.H is only supported on matrices (2-D tensors). Got "
+                f"{self.array.ndim}-D tensor."
+            )
+        return self.mT
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802
+        if self.array.ndim < 2:
+            raise RuntimeError(
+                "tensor.mH is only supported on matrices or batches of matrices. Got "
+                f"{self.array.ndim}-D tensor."
+            )
+        return self.mT
+
+    def adjoint(self) -> Tensor:
+        return self.mH
+
     # -- conversion --------------------------------------------------------------------------
     def item(self):
         if self.array.size != 1:
@@ -303,6 +325,15 @@ class Tensor:
 
     def int(self) -> Tensor:
         return self.to(dtype=dtypes.int32)
+
+    def byte(self) -> Tensor:
+        return self.to(dtypes.uint8)
+
+    def char(self) -> Tensor:
+        return self.to(dtypes.int8)
+
+    def short(self) -> Tensor:
+        return self.to(dtypes.int16)
 
     def bool(self) -> Tensor:
         return self.to(dtype=dtypes.bool_)
@@ -475,7 +506,7 @@ class Tensor:
         return nograd_ops.floor_divide(other, self)
 
     def __mod__(self, other):
-        return nograd_ops.remainder(self, other)
+        return arithmetic_ops.remainder(self, other)
 
     def __pow__(self, other):
         return arithmetic_ops.pow(self, other)
@@ -565,6 +596,24 @@ class Tensor:
     def lerp(self, end, weight):
         return arithmetic_ops.lerp(self, end, weight)
 
+    def hypot(self, other):
+        return arithmetic_ops.hypot(self, other)
+
+    def logaddexp(self, other):
+        return arithmetic_ops.logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        return arithmetic_ops.logaddexp2(self, other)
+
+    def copysign(self, other):
+        return arithmetic_ops.copysign(self, other)
+
+    def xlogy(self, other):
+        return arithmetic_ops.xlogy(self, other)
+
+    def float_power(self, exponent):
+        return arithmetic_ops.float_power(self, exponent)
+
     # unary math (ops/unary.py)
     def exp(self):
         return unary_ops.exp(self)
@@ -596,6 +645,8 @@ class Tensor:
     def abs(self):
         return unary_ops.abs(self)
 
+    absolute = abs
+
     def sign(self):
         return unary_ops.sign(self)
 
@@ -610,6 +661,39 @@ class Tensor:
 
     def sinh(self):
         return unary_ops.sinh(self)
+
+    def cosh(self):
+        return unary_ops.cosh(self)
+
+    def asin(self):
+        return unary_ops.asin(self)
+
+    def acos(self):
+        return unary_ops.acos(self)
+
+    def atan(self):
+        return unary_ops.atan(self)
+
+    def asinh(self):
+        return unary_ops.asinh(self)
+
+    def acosh(self):
+        return unary_ops.acosh(self)
+
+    def atanh(self):
+        return unary_ops.atanh(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def deg2rad(self):
+        return unary_ops.deg2rad(self)
+
+    def rad2deg(self):
+        return unary_ops.rad2deg(self)
+
+    def erfinv(self):
+        return unary_ops.erfinv(self)
 
     def floor(self):
         return unary_ops.floor(self)
@@ -672,6 +756,9 @@ class Tensor:
 
     def clone(self):
         return selection_ops.clone(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return selection_ops.nan_to_num(self, nan, posinf, neginf)
 
     # reductions (ops/reduce.py)
     @_numpy_axis
@@ -756,6 +843,42 @@ class Tensor:
     def bincount(self, weights=None, minlength=0):
         return reduce_ops.bincount(self, weights, minlength)
 
+    def histc(self, bins=100, min=0, max=0):
+        return reduce_ops.histc(self, bins, min, max)
+
+    def count_nonzero(self, dim=None):
+        return reduce_ops.count_nonzero(self, dim)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce_ops.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce_ops.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return reduce_ops.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def logcumsumexp(self, dim):
+        return reduce_ops.logcumsumexp(self, dim)
+
+    def median(self, dim=None, keepdim=False):
+        return reduce_ops.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return reduce_ops.nanmedian(self, dim, keepdim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return reduce_ops.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return reduce_ops.mode(self, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return reduce_ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return reduce_ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
     # shape (ops/shape.py)
     def expand(self, *sizes):
         return shape_ops.expand(self, _shape_args(sizes))
@@ -833,6 +956,38 @@ class Tensor:
     def tril(self, diagonal=0):
         return shape_ops.tril(self, diagonal)
 
+    def moveaxis(self, source, destination):
+        return shape_ops.moveaxis(self, source, destination)
+
+    movedim = moveaxis
+
+    def fliplr(self):
+        return shape_ops.fliplr(self)
+
+    def flipud(self):
+        return shape_ops.flipud(self)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return shape_ops.rot90(self, k, dims)
+
+    def tile(self, *dims):
+        return shape_ops.tile(self, _shape_args(dims))
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return shape_ops.diff(self, n, dim, prepend, append)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return shape_ops.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, indices_or_sections):
+        return shape_ops.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return shape_ops.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return shape_ops.dsplit(self, indices_or_sections)
+
     def triu(self, diagonal=0):
         return shape_ops.triu(self, diagonal)
 
@@ -885,6 +1040,21 @@ class Tensor:
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
         return indexing_ops.repeat_interleave(self, repeats, dim)
 
+    def take_along_dim(self, indices, dim=None):
+        return indexing_ops.take_along_dim(self, indices, dim)
+
+    def index_copy(self, dim, index, source):
+        return indexing_ops.index_copy(self, dim, index, source)
+
+    def index_put(self, indices, values, accumulate=False):
+        return indexing_ops.index_put(self, indices, values, accumulate)
+
+    def put(self, index, source, accumulate=False):
+        return indexing_ops.put(self, index, source, accumulate)
+
+    def masked_scatter(self, mask, source):
+        return indexing_ops.masked_scatter(self, mask, source)
+
     # matrix products (ops/matmul.py)
     def matmul(self, other):
         return matmul_ops.matmul(self, other)
@@ -909,6 +1079,12 @@ class Tensor:
 
     def cross(self, other, dim=None):
         return matmul_ops.cross(self, other, dim)
+
+    def inner(self, other):
+        return matmul_ops.inner(self, other)
+
+    def kron(self, other):
+        return matmul_ops.kron(self, other)
 
     # comparison and logic, no gradient (ops/nograd.py)
     def eq(self, other):
@@ -941,9 +1117,21 @@ class Tensor:
     def isfinite(self):
         return nograd_ops.isfinite(self)
 
+    def signbit(self):
+        return nograd_ops.signbit(self)
+
+    def heaviside(self, values):
+        return nograd_ops.heaviside(self, values)
+
+    def remainder(self, other):
+        return arithmetic_ops.remainder(self, other)
+
     # sampling (ops/sampling.py)
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         return sampling_ops.multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        return sampling_ops.bernoulli(self, p, generator=generator)
 
     # -- in-place (under no_grad, or recorded on non-leaf tensors) --------------------------
     def _inplace(self, op, *args) -> Tensor:
@@ -1038,6 +1226,9 @@ class Tensor:
     def log_(self):
         return self._inplace(unary_ops.log)
 
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return self._inplace(selection_ops.nan_to_num, nan, posinf, neginf)
+
     clip_ = clamp_
 
     def scatter_(self, dim, index, src=None, *, value=None):
@@ -1050,6 +1241,20 @@ class Tensor:
     def index_add_(self, dim, index, source, *, alpha=1):
         index_add = functools.partial(indexing_ops.index_add, alpha=alpha)
         return self._inplace(index_add, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        return self._inplace(indexing_ops.index_copy, dim, index, source)
+
+    def index_put_(self, indices, values, accumulate=False):
+        index_put = functools.partial(indexing_ops.index_put, accumulate=accumulate)
+        return self._inplace(index_put, indices, values)
+
+    def put_(self, index, source, accumulate=False):
+        put = functools.partial(indexing_ops.put, accumulate=accumulate)
+        return self._inplace(put, index, source)
+
+    def masked_scatter_(self, mask, source):
+        return self._inplace(indexing_ops.masked_scatter, mask, source)
 
     def index_fill_(self, dim, index, value):
         return self._inplace(indexing_ops.index_fill, dim, index, value)

@@ -1,4 +1,5 @@
-"""Arithmetic with broadcasting: add, sub, mul, div, pow, neg, atan2, fmod.
+"""Arithmetic with broadcasting: add, sub, mul, div, pow, neg, atan2, fmod, hypot, logaddexp,
+copysign, xlogy.
 (Floor and trunc division, which have no gradient, are in `nograd.py`.)
 
 Binary ops broadcast as NumPy does; # NOTE: their backward sums the gradient back to each
@@ -7,8 +8,11 @@ input's shape (`sum_to`), because an input that was broadcast was used many time
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.ops._util import (
     array_of,
@@ -24,7 +28,7 @@ from minigrad.ops._util import (
 from minigrad.ops.nograd import TruncDivide, _division, _no_grad_binary, floor_divide
 from minigrad.ops.selection import where
 from minigrad.ops.shape import _grad_for, sum_to
-from minigrad.ops.unary import log, trunc
+from minigrad.ops.unary import floor, log, trunc
 from minigrad.tensor import Tensor
 
 
@@ -276,6 +280,116 @@ def atan2(input, other):
 arctan2 = atan2
 
 
+def _float_only(op: str, a: Tensor, b: Tensor) -> None:
+    """PyTorch has no integer kernel for these ops (NotImplementedError, as it raises)."""
+    dtype = result_dtype(a, b)
+    if dtype.kind != "f":
+        raise NotImplementedError(f'"{op}_cpu" not implemented for {dtypes.to_dtype(dtype)}')
+
+
+class Hypot(Function):
+    """y = sqrt(a^2 + b^2) without overflow in the squares; dy/da = a / y, dy/db = b / y,
+    broadcast. (*), (*) -> (*)"""
+
+    op_name = "hypot"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _float_only("hypot", a, b)
+        ctx.save_for_backward(a, b)
+        try:
+            y = a.device.xp.hypot(a.array, b.array)
+        except ValueError:
+            raise broadcast_error("hypot", a, b) from None
+        return cast_to(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        g = gy / Hypot.apply(a, b)  # recomputed, so a second backward sees y(a, b)
+        return _grad_for(ctx, 0, g * a, a.shape), _grad_for(ctx, 1, g * b, b.shape)
+
+
+def hypot(input, other):
+    return Hypot.apply(input, other)
+
+
+class LogAddExp(Function):
+    """y = log(exp(a) + exp(b)) without overflow; dy/da = exp(a - y), dy/db = exp(b - y),
+    broadcast. (*), (*) -> (*)"""
+
+    op_name = "logaddexp"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _float_only("logaddexp", a, b)
+        ctx.save_for_backward(a, b)
+        try:
+            y = a.device.xp.logaddexp(a.array, b.array)
+        except ValueError:
+            raise broadcast_error("logaddexp", a, b) from None
+        return cast_to(y, result_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.unary import exp
+
+        a, b = ctx.saved_tensors
+        y = LogAddExp.apply(a, b)  # recomputed, so a second backward sees y(a, b)
+        ga = _grad_for(ctx, 0, gy * exp(a - y), a.shape)
+        return ga, _grad_for(ctx, 1, gy * exp(b - y), b.shape)
+
+
+def logaddexp(input, other):
+    return LogAddExp.apply(input, other)
+
+
+def logaddexp2(input, other):
+    """log2(2^a + 2^b), as logaddexp of a ln 2 and b ln 2."""
+    _float_only("logaddexp2", input, other)
+    ln2 = math.log(2)
+    return logaddexp(input * ln2, other * ln2) * (1 / ln2)
+
+
+def copysign(input, other):
+    """|input| with the sign of other (-0.0 counts as negative), a float in the promoted
+    dtype; the gradient goes to input only (zero at input == 0), as PyTorch."""
+    from minigrad.ops.nograd import signbit
+    from minigrad.ops.unary import abs
+
+    other = tensor_arg(other, input)
+    dtype = dtypes.to_dtype(float_result(result_dtype(input, other)))
+    magnitude = abs(input).to(dtype)
+    if not isinstance(other, Tensor):
+        return -magnitude if math.copysign(1.0, other) < 0 else magnitude
+    return where(signbit(other), -magnitude, magnitude)
+
+
+def _as_tensor_like(value, like: Tensor) -> Tensor:
+    """A number as a 0-d tensor on like's device, in like's float dtype."""
+    if isinstance(value, Tensor):
+        return value
+    dtype = float_result(like.array.dtype)
+    return Tensor._make(like.device.xp.asarray(value, dtype=dtype))
+
+
+def xlogy(input, other):
+    """input * log(other), 0 where input == 0 (unless other is nan), as PyTorch."""
+    from minigrad.ops.nograd import isnan, logical_and, logical_not
+
+    x, y = _as_tensor_like(input, other), _as_tensor_like(other, input)
+    zero = logical_and(x == 0, logical_not(isnan(y)))
+    # NOTE: log(1) at the zeroed places keeps 0 * log(0) = nan out of the gradient too
+    return where(zero, 0, x * log(where(zero, 1, y)))
+
+
+def float_power(input, exponent):
+    """input ** exponent computed in float64, as PyTorch (whatever the inputs' dtypes)."""
+    base = input.double() if isinstance(input, Tensor) else float(input)
+    power = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+    return pow(base, power)
+
+
 class Fmod(Function):
     """y = a - trunc(a / b) * b (the sign of a, C's fmod); dy/da = 1, dy/db = -trunc(a / b).
     (*), (*) -> (*)"""
@@ -284,23 +398,36 @@ class Fmod(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        op = type(ctx).op_name  # "fmod", or "remainder" for the subclass
         _save_operands(ctx, a, b)
         try:
-            y = _division("fmod", np.fmod)(array_of(a), array_of(b))
+            y = _division(op, getattr(np, op))(array_of(a), array_of(b))
         except ValueError:
-            raise broadcast_error("fmod", a, b) from None
+            raise broadcast_error(op, a, b) from None
         return cast_to(y, result_dtype(a, b))
 
     @staticmethod
     def backward(ctx, gy):
         a, b = _saved_operands(ctx)
         ga = _grad_for(ctx, 0, gy, shape_of(a))
-        gb = sum_to(-gy * trunc(a / b), b.shape) if ctx.needs_input_grad[1] else None
+        rounding = trunc if type(ctx).op_name == "fmod" else floor
+        gb = sum_to(-gy * rounding(a / b), b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
 def fmod(input, other):
     return Fmod.apply(tensor_arg(input, other), tensor_arg(other, input))
+
+
+class Remainder(Fmod):
+    """y = a - floor(a / b) * b (the sign of b, Python's %); dy/da = 1, dy/db = -floor(a / b).
+    (*), (*) -> (*)"""
+
+    op_name = "remainder"
+
+
+def remainder(input, other):
+    return Remainder.apply(tensor_arg(input, other), tensor_arg(other, input))
 
 
 def reciprocal(input):

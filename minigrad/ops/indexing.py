@@ -502,3 +502,151 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     reps = repeats.array.tolist() if isinstance(repeats, Tensor) else repeats
     index = xp.repeat(xp.arange(input.array.shape[d]), reps)
     return getitem(input, (slice(None),) * d + (index,))
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
+    """gather along dim with input and indices broadcast against each other (but along dim);
+    without dim, over the flattened input."""
+    from minigrad.ops.shape import broadcast_shapes, expand
+
+    if indices.array.dtype != np.int64:
+        raise RuntimeError(
+            f"torch.take_along_dim(): dtype of indices should be Long but got {indices.dtype}"
+        )
+    if dim is None:
+        return gather(reshape(input, (-1,)), 0, reshape(indices, (-1,)))
+    if input.ndim != indices.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {input.ndim} dimensions for input, and {indices.ndim} "
+            "dimensions for indices"
+        )
+    d = normalize_dim(dim, input.ndim, "take_along_dim")
+    sizes = list(input.shape)
+    sizes[d] = indices.shape[d]
+    index_shape = broadcast_shapes(sizes, indices.shape)
+    sizes = list(indices.shape)
+    sizes[d] = input.shape[d]
+    input_shape = broadcast_shapes(sizes, input.shape)
+    if tuple(index_shape) != tuple(indices.shape):
+        indices = expand(indices, index_shape)
+    if tuple(input_shape) != tuple(input.shape):
+        input = expand(input, input_shape)
+    return gather(input, d, indices)
+
+
+def _triangle_indices(op: str, row: int, col: int, offset: int, dtype, device) -> Tensor:
+    from minigrad.backend import get_device
+
+    dtype = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
+    if dtype.np.kind not in "iu":
+        raise RuntimeError(f'"{op}" not implemented for {dtype}')
+    if row < 0 or col < 0:
+        raise RuntimeError(f"{op}: row and col must be non-negative, got row={row} col={col}")
+    xp = get_device(device).xp
+    make = xp.tril_indices if op == "tril_indices" else xp.triu_indices
+    return Tensor._make(xp.stack(make(row, offset, col)).astype(dtype.np).reshape(2, -1))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None):
+    """The (2, n) row and column indices of a row x col matrix's lower triangle (offset
+    diagonals above the main one included), row by row."""
+    return _triangle_indices("tril_indices", row, col, offset, dtype, device)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None):
+    return _triangle_indices("triu_indices", row, col, offset, dtype, device)
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """A copy of input whose slices index[i] along dim are source's slices i."""
+    d = normalize_dim(dim, input.ndim, "index_copy")
+    check_same_device("index_copy", input, index, source)
+    if index.array.dtype != np.int64:
+        raise RuntimeError(
+            f"index_copy_(): Expected a long tensor for index, but got {index.dtype}"
+        )
+    if index.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {index.ndim})")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            "index_copy_(): self and source expected to have the same dtype, but got (self) "
+            f"{input.dtype} and (source) {source.dtype}"
+        )
+    n = index.array.size
+    if (source.shape[d] if source.ndim else 1) != n:
+        raise IndexError(
+            f"index_copy_(): Number of indices ({n}) should be equal to source.size(dim) "
+            f"({source.shape[d] if source.ndim else 1})"
+        )
+    return IndexPut.apply(input, (slice(None),) * d + (index.array.reshape(-1),), source)
+
+
+def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """A copy of input with input[indices] = values (added there, repeats included, with
+    accumulate), indices a tuple of index tensors."""
+    from minigrad.ops.shape import expand
+
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError("index_put(): argument 'indices' must be tuple of Tensors")
+    if isinstance(values, Tensor):
+        check_same_device("index_put", input, values)
+        if values.dtype is not input.dtype:
+            raise RuntimeError(
+                "Index put requires the source and destination dtypes match, got "
+                f"{input.dtype} for the destination and {values.dtype} for the source."
+            )
+    idx, _ = _to_index(tuple(indices), input)
+    if not accumulate:
+        return IndexPut.apply(input, idx, values)
+    try:
+        shape = input.array[idx].shape
+    except IndexError as exc:
+        raise _index_error(input, exc) from None
+    if not isinstance(values, Tensor):
+        values = Tensor._make(input.device.xp.asarray(values, dtype=input.array.dtype))
+    if tuple(values.shape) != shape:
+        values = expand(values, shape)
+    return input + IndexAdd.apply(values, input.array.shape, idx, True)
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """index_put on the flattened input: input.flatten()[index] = source (flattened)."""
+    flat = index_put(
+        reshape(input, (-1,)), (reshape(index, (-1,)),), reshape(source, (-1,)), accumulate
+    )
+    return reshape(flat, input.array.shape)
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """input with the places where mask is True (broadcast) filled, in order, with source's
+    first elements. # NOTE: element k of the mask takes source[(number of Trues before it)],
+    a cumulative sum: fixed shapes, so gradients flow back to both with gather's rules."""
+    from minigrad.ops.reduce import cumsum
+    from minigrad.ops.selection import where
+    from minigrad.ops.shape import broadcast_shapes, expand
+
+    if mask.array.dtype != np.bool_:
+        raise RuntimeError(
+            f"masked_scatter_ only supports boolean masks, but got mask with dtype {mask.dtype}"
+        )
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            "masked_scatter: expected self and source to have same dtypes but got "
+            f"{input.dtype} and {source.dtype}"
+        )
+    check_same_device("masked_scatter", input, mask, source)
+    shape = tuple(broadcast_shapes(input.shape, mask.shape))
+    if tuple(mask.shape) != shape:
+        mask = expand(mask, shape)
+    if tuple(input.shape) != shape:
+        input = expand(input, shape)
+    if int(mask.array.sum()) > source.array.size:
+        raise RuntimeError(
+            "masked_scatter: expected source to have at least as many elements as ones in mask"
+        )
+    if source.array.size == 0:  # nothing to place (the mask is all False)
+        return input.clone()
+    place = cumsum(reshape(mask, (-1,)), 0) - 1
+    place = where(place < 0, 0, place)  # before the first True: any valid index (unused)
+    return where(mask, take(source, reshape(place, shape)), input)

@@ -285,3 +285,51 @@ def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
     a1, b1 = parts(input, (1, 2, 0)), parts(other, (2, 0, 1))
     a2, b2 = parts(input, (2, 0, 1)), parts(other, (1, 2, 0))
     return a1 * b1 - a2 * b2
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """The sum of products over the last dims (a product when either is 0-d).
+    (*a, k), (*b, k) -> (*a, *b)"""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(
+            "inner() the last dimension must match on both input tensors but got shapes "
+            f"{list(input.shape)} and {list(other.shape)}"
+        )
+    return tensordot(input, other, dims=([input.ndim - 1], [other.ndim - 1]))
+
+
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    """The Kronecker product: each element of input times the whole of other, as blocks.
+    The smaller number of dims is padded with leading 1s."""
+    n = max(input.ndim, other.ndim)
+    sa = (1,) * (n - input.ndim) + tuple(input.shape)
+    sb = (1,) * (n - other.ndim) + tuple(other.shape)
+    # a as (a0, 1, a1, 1, ...) times b as (1, b0, 1, b1, ...): block (i, j) is a[i] * b
+    a = reshape(input, tuple(s for d in sa for s in (d, 1)))
+    b = reshape(other, tuple(s for d in sb for s in (1, d)))
+    return reshape(a * b, tuple(x * y for x, y in zip(sa, sb)))
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
+    """The p-norm distance between each row of x1 and each row of x2, batched.
+    (*, P, M), (*, R, M) -> (*, P, R). # NOTE: it forms every difference (P * R * M
+    numbers); PyTorch uses a matrix product for large p=2 inputs, which is faster and less
+    exact."""
+    from minigrad.ops.reduce import norm
+    from minigrad.ops.reduce import sum as reduce_sum
+
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(
+            f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
+    diff = unsqueeze(x1, -2) - unsqueeze(x2, -3)  # (*, P, R, M)
+    if p == 0:  # how many coordinates differ; no gradient, as PyTorch
+        return reduce_sum((diff != 0).to(dtype=diff.dtype), -1)
+    return norm(diff, p, dim=-1)

@@ -181,6 +181,31 @@ def isfinite(input):
     return IsFinite.apply(input)
 
 
+class Signbit(NoGrad):
+    """True where the sign bit is set: negative numbers and -0.0."""
+
+    op_name = ufunc = "signbit"
+
+
+def signbit(input):
+    return Signbit.apply(input)
+
+
+class Heaviside(NoGrad):
+    """The step function: 0 where x < 0, values where x == 0, 1 where x > 0."""
+
+    op_name = ufunc = "heaviside"
+
+
+def heaviside(input, values):
+    if input.dtype is not values.dtype:
+        raise RuntimeError(
+            "heaviside is not yet implemented for tensors with different dtypes "
+            f"({input.dtype} and {values.dtype})."
+        )
+    return _no_grad_binary(Heaviside, input, values)
+
+
 class IsClose(NoGrad):
     """|a - b| <= atol + rtol * |b| (nan equal to nan if equal_nan)."""
 
@@ -214,16 +239,6 @@ class FloorDivide(NoGrad):
 
 def floor_divide(input, other):
     return _no_grad_binary(FloorDivide, input, other)
-
-
-class Remainder(FloorDivide):
-    """y = a - floor(a / b) * b (the sign of b, Python's %); integers by zero raise."""
-
-    op_name = ufunc = "remainder"
-
-
-def remainder(input, other):
-    return _no_grad_binary(Remainder, input, other)
 
 
 class TruncDivide(FloorDivide):

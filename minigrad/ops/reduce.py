@@ -7,14 +7,17 @@
 from __future__ import annotations
 
 import builtins
+import math
 import warnings
 from collections import namedtuple
+
+import numpy as np
 
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import normalize_dim, normalize_dims, write_out
-from minigrad.ops.nograd import NoGrad
+from minigrad.ops._util import normalize_dim, normalize_dims, quiet, write_out
+from minigrad.ops.nograd import NoGrad, isnan, logical_not
 from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
 from minigrad.ops.unary import abs as abs_
@@ -22,17 +25,22 @@ from minigrad.ops.unary import exp, sqrt
 from minigrad.tensor import Tensor
 
 
-def _return_type(name: str):
+def _return_type(name: str, fields=("values", "indices")):
     """A (values, indices) named tuple that prints as PyTorch's `torch.return_types.max`."""
-    base = namedtuple(name, ["values", "indices"])
+    base = namedtuple(name, fields)
 
     def __repr__(self) -> str:  # noqa: N807
-        return f"minigrad.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+        shown = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"minigrad.return_types.{name}(\n{shown})"
 
     return type(name, (base,), {"__slots__": (), "__repr__": __repr__})
 
 
-RETURN_TYPES = {name: _return_type(name) for name in ("max", "min", "sort", "topk")}
+RETURN_TYPES = {
+    name: _return_type(name)
+    for name in ("max", "min", "sort", "topk", "median", "nanmedian", "mode", "kthvalue")
+}
+RETURN_TYPES["aminmax"] = _return_type("aminmax", ("min", "max"))
 
 
 def _keep_shape(shape, dims) -> tuple:
@@ -235,6 +243,16 @@ def amin(input, dim=(), keepdim=False):
     return MaxMin.apply(input, dims, keepdim, False)
 
 
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) over dim (or all elements), as `torch.return_types.aminmax`."""
+    if input.array.size == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension")
+    dims = normalize_dims(dim, input.ndim, "aminmax")
+    return RETURN_TYPES["aminmax"](
+        MaxMin.apply(input, dims, keepdim, False), MaxMin.apply(input, dims, keepdim, True)
+    )
+
+
 class ArgMax(NoGrad):
     """The index of the largest (or smallest) element along dim, or in the flattened x."""
 
@@ -304,6 +322,35 @@ def var(input, dim=None, *args, **kwargs):
 
 def std(input, dim=None, *args, **kwargs):
     return sqrt(var(input, dim, *args, **kwargs))
+
+
+def var_mean(input, dim=None, *args, **kwargs):
+    """(var, mean) over dim, as a tuple; var takes var's arguments (correction=, keepdim=)."""
+    keepdim = kwargs.get("keepdim", args[1] if len(args) > 1 else False)
+    return var(input, dim, *args, **kwargs), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, *args, **kwargs):
+    keepdim = kwargs.get("keepdim", args[1] if len(args) > 1 else False)
+    return std(input, dim, *args, **kwargs), mean(input, dim, keepdim)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """sum with nan counted as zero; nan elements get no gradient."""
+    return sum(where(isnan(input), 0, input), dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the elements that are not nan (nan where all are)."""
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(
+            "nanmean(): expected input to have floating point or complex dtype but got "
+            f"{input.dtype.name.capitalize()}"
+        )
+    count = sum(logical_not(isnan(input)), dim, keepdim)
+    return nansum(input, dim, keepdim) / count
 
 
 class Norm2(Function):
@@ -437,6 +484,58 @@ def logsumexp(input, dim, keepdim=False):
     return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
 
 
+class LogCumSumExp(Function):
+    """y_j = log(exp(x_0) + ... + exp(x_j)) along dim, each step a stable logaddexp;
+    dy_j/dx_i = exp(x_i - y_j) for i <= j."""
+
+    op_name = "logcumsumexp"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp, array = x.device.xp, x.array
+        if array.dtype.kind != "f":
+            raise NotImplementedError(f"logcumsumexp: not implemented for {x.dtype}")
+        y = Tensor._make(_log_add_exp_accumulate(array, dim, xp))
+        ctx.save_for_backward(x, y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.shape import flip
+        from minigrad.ops.unary import log
+
+        # NOTE: gx_i = sum_{j >= i} gy_j exp(x_i - y_j), summed in log space (a reversed
+        # logcumsumexp) so nothing overflows; gy's signs are summed apart, as PyTorch does.
+        x, y = ctx.saved_tensors
+        d = ctx.dim
+        tiny = dtypes.finfo(x.dtype).min / 4  # log(0), far from overflowing when shifted
+
+        def part(g):
+            logs = where(g > 0, log(where(g > 0, g, 1)), tiny) - y
+            return exp(flip(logcumsumexp(flip(logs, d), d), d) + x)
+
+        return part(gy) - part(-gy), None
+
+
+def _log_add_exp_accumulate(array, dim, xp):
+    """logaddexp accumulated along dim. # NOTE: NumPy's ufunc does it in one call; on other
+    devices it is one vectorised logaddexp per step along dim."""
+    with quiet():  # nan and inf come silently, as in PyTorch
+        if xp is np:
+            return np.logaddexp.accumulate(array, axis=dim)
+        out = xp.moveaxis(array.copy(), dim, 0)
+        for i in range(1, out.shape[0]):
+            out[i] = xp.logaddexp(out[i - 1], out[i])
+        return xp.moveaxis(out, 0, dim)
+
+
+def logcumsumexp(input, dim):
+    if input.ndim == 0:
+        return LogCumSumExp.apply(reshape(input, (1,)), 0).reshape(())
+    return LogCumSumExp.apply(input, normalize_dim(dim, input.ndim, "logcumsumexp"))
+
+
 class All(NoGrad):
     """True where every element over dims is nonzero."""
 
@@ -524,6 +623,174 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return RETURN_TYPES["topk"](values[first_k], indices[first_k])
 
 
+def _order_statistic(input, dim, keepdim, name, rank):
+    """(values, indices) of the element at place `rank(sorted values, dim)` (an int64 tensor,
+    keepdim shape) in each sorted row along dim. Sorting puts nan last, as PyTorch; ties
+    take the first of the equal elements (PyTorch does not say which)."""
+    from minigrad.ops.indexing import gather
+
+    if input.ndim == 0:
+        return RETURN_TYPES[name](input, Tensor._make(input.device.xp.asarray(0)))
+    d = normalize_dim(dim, input.ndim, name)
+    if input.array.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    values, indices = sort(input, d)
+    k = rank(values, d)
+    picked, where_from = gather(values, d, k), gather(indices, d, k)
+    if not keepdim:
+        picked, where_from = picked.squeeze(d), where_from.squeeze(d)
+    return RETURN_TYPES[name](picked, where_from)
+
+
+def _nan_count(values, d):
+    return sum(isnan(values), d, keepdim=True)
+
+
+def median(input, dim=None, keepdim=False):
+    """The lower median (the smaller middle element for an even count), as PyTorch: of all
+    elements (a value), or along dim (values, indices). A row with nan gives nan."""
+
+    def rank(values, d):
+        n, nans = values.shape[d], _nan_count(values, d)
+        return where(nans > 0, n - nans, (n - 1) // 2)  # the first nan, or the middle
+
+    if dim is None:
+        if input.array.size == 0:
+            return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
+        return _order_statistic(reshape(input, (-1,)), 0, False, "median", rank).values
+    return _order_statistic(input, dim, keepdim, "median", rank)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    """median ignoring nan: the lower median of the other elements (nan if all are nan)."""
+
+    def rank(values, d):
+        count = values.shape[d] - _nan_count(values, d)
+        return where(count > 0, (count - 1) // 2, 0)
+
+    if dim is None:
+        if input.array.size == 0:
+            return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
+        return _order_statistic(reshape(input, (-1,)), 0, False, "nanmedian", rank).values
+    return _order_statistic(input, dim, keepdim, "nanmedian", rank)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """The k-th smallest element along dim (k counts from 1) and its index."""
+    size = input.array.shape[normalize_dim(dim, input.ndim, "kthvalue")] if input.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(
+            f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {size})"
+        )
+
+    def rank(values, d):
+        shape = _keep_shape(values.shape, (d,))
+        return Tensor._make(values.device.xp.full(shape, k - 1, dtype=dtypes.int64.np))
+
+    return _order_statistic(input, dim, keepdim, "kthvalue", rank)
+
+
+class ModeIndex(NoGrad):
+    """Where the most frequent value of each row along dim last occurs (the smallest such
+    value on ties, as PyTorch on the CPU), int64 in keepdim form. # NOTE: it compares every
+    pair in a row: n^2 booleans per row."""
+
+    op_name = "mode_index"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = x.device.xp
+        rows = xp.moveaxis(x.array, dim, -1)
+        counts = (rows[..., :, None] == rows[..., None, :]).sum(-1)
+        best = counts.max(-1, keepdims=True)
+        value = xp.where(counts == best, rows, rows.max(-1, keepdims=True)).min(-1, keepdims=True)
+        n = rows.shape[-1]
+        last = n - 1 - xp.argmax((rows == value)[..., ::-1], axis=-1)
+        return xp.moveaxis(last[..., None], -1, dim).astype(dtypes.int64.np)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """The most frequent value along dim and the index where it last occurs."""
+    from minigrad.ops.indexing import gather
+
+    if input.ndim == 0:
+        return RETURN_TYPES["mode"](input, Tensor._make(input.device.xp.asarray(0)))
+    d = normalize_dim(dim, input.ndim, "mode")
+    if input.array.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    index = ModeIndex.apply(input, d)
+    values = gather(input, d, index)
+    if not keepdim:
+        values, index = values.squeeze(d), index.squeeze(d)
+    return RETURN_TYPES["mode"](values, index)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
+    """PyTorch's quantile: sort, a fractional rank q * (n - 1) in each row, then the
+    interpolation between the elements below and above it. quantile gives nan for a row with
+    nan; nanquantile ranks among the other elements."""
+    from minigrad.ops.indexing import gather
+    from minigrad.ops.unary import ceil, floor, round
+
+    xp = input.device.xp
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+            f"but got {interpolation}"
+        )
+    if isinstance(q, Tensor):
+        if q.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        if q.dtype is not input.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+        if q._device is not input._device:
+            raise RuntimeError(f"{name}() q tensor must be on the same device as the input tensor")
+        qs = q.array
+    else:
+        qs = xp.asarray(q, dtype=input.array.dtype)
+    if qs.size and bool(((qs < 0) | (qs > 1)).any()):
+        got = f" but got {float(qs)}" if qs.ndim == 0 else ""
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]{got}")
+    if input.array.size == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    scalar_q = qs.ndim == 0
+    x = reshape(input, (-1,)) if dim is None else movedim(input, dim, -1)
+    values = sort(x, -1).values  # (..., n), nan last
+    n = values.shape[-1]
+    q_row = Tensor._make(qs.reshape(-1))  # (Q,)
+    nans = _nan_count(values, -1)  # (..., 1)
+    if ignore_nan:
+        ranks = q_row * (n - nans - 1)
+        ranks = where(ranks < 0, 0, ranks)  # all nan: rank 0, a nan
+    else:
+        ranks = where(nans > 0, float(n - 1), q_row * (n - 1))  # with nan: the last, a nan
+    if interpolation in ("lower", "higher", "nearest"):
+        ranks = {"lower": floor, "higher": ceil, "nearest": round}[interpolation](ranks)
+    below = floor(ranks).long()
+    out = gather(values, -1, below)
+    if interpolation in ("linear", "midpoint"):
+        weight = ranks - below if interpolation == "linear" else 0.5
+        out = out + weight * (gather(values, -1, ceil(ranks).long()) - out)
+    out = movedim(out, -1, 0)  # (Q, ...)
+    if keepdim:
+        kept = _keep_shape(input.shape, normalize_dims(dim, input.ndim, name))
+        out = reshape(out, (out.shape[0],) + kept)
+    return out.squeeze(0) if scalar_q else out
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(input, q, dim, keepdim, interpolation, "quantile", False)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(input, q, dim, keepdim, interpolation, "nanquantile", True)
+
+
 class Unique(NoGrad):
     """Part `part` of np.unique(x): 0 the sorted values, 1 the inverse (x's shape), 2 counts."""
 
@@ -575,3 +842,141 @@ def bincount(input, weights=None, minlength=0):
     if input.array.size and int(input.array.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     return Bincount.apply(input, minlength, weights)
+
+
+# -- searching sorted sequences and counting into bins (no gradient: the results are places) --
+class SearchSorted(NoGrad):
+    """For each value, how many elements of its sorted row come before it: those smaller
+    (side 'left') or not larger ('right'). A 1-D sequence serves every value; otherwise row
+    by row (leading dims match), by comparing each value with its whole row."""
+
+    op_name = "searchsorted"
+
+    @staticmethod
+    def forward(ctx, seq, values, right, dtype):
+        xp, a, v = seq.device.xp, seq.array, values.array
+        if a.ndim == 1:
+            found = xp.searchsorted(a, v, side="right" if right else "left")
+        else:
+            before = (
+                a[..., None, :] <= v[..., :, None] if right else a[..., None, :] < v[..., :, None]
+            )
+            found = before.sum(-1)
+        return xp.asarray(found).astype(dtype.np)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Where each value of input would go in sorted_sequence (its last dim) to keep it sorted,
+    as PyTorch: the first such place, or with right=True (side='right') the last."""
+    from minigrad.ops.indexing import gather
+
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(
+                f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}"
+            )
+        if right and side == "left":
+            raise RuntimeError(
+                "torch.searchsorted(): side and right can't be set to opposites, got side of "
+                "left while right was True"
+            )
+        right = side == "right"
+    if not isinstance(input, Tensor):
+        input = Tensor._make(sorted_sequence.device.xp.asarray(input))
+    seq_shape, value_shape = tuple(sorted_sequence.shape), tuple(input.shape)
+    if len(seq_shape) != 1 and (
+        len(seq_shape) != len(value_shape) or seq_shape[:-1] != value_shape[:-1]
+    ):
+        raise RuntimeError(
+            "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+            "dimensions of boundaries tensor and input value tensor must match, but we got "
+            f"boundaries tensor {list(seq_shape)} and input value tensor {list(value_shape)}"
+        )
+    if sorter is not None:
+        sorted_sequence = gather(sorted_sequence, -1, sorter)
+    dtype = dtypes.int32 if out_int32 else dtypes.int64
+    return SearchSorted.apply(sorted_sequence, input, right, dtype)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value: i with boundaries[i-1] < x <= boundaries[i] (right=False),
+    or boundaries[i-1] <= x < boundaries[i] (right=True)."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+class Histc(NoGrad):
+    """Counts in `bins` equal-width bins over [lo, hi] (the data's range when lo == hi),
+    PyTorch's rule: bin = floor((x - lo) * bins / (hi - lo)), hi itself in the last bin,
+    values outside (and nan) not counted; in x's dtype."""
+
+    op_name = "histc"
+
+    @staticmethod
+    def forward(ctx, x, bins, lo, hi):
+        xp, a = x.device.xp, x.array
+        if lo == hi and a.size:
+            lo, hi = float(a.min()), float(a.max())
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
+        inside = a[(a >= lo) & (a <= hi)]
+        where_ = ((inside - lo) * bins / (hi - lo)).astype(dtypes.int64.np)
+        where_ = xp.minimum(where_, bins - 1)
+        return xp.bincount(where_, minlength=bins).astype(a.dtype)
+
+
+def histc(input, bins=100, min=0, max=0):
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(f'"histogram_cpu" not implemented for {input.dtype}')
+    if bins <= 0:
+        raise RuntimeError(f"torch.histc: bins must be > 0, but got {bins} for bins")
+    if min > max:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    return Histc.apply(input, bins, float(min), float(max))
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal rule along dim: spacing dx (default 1), or the sample points x."""
+    from minigrad.ops.indexing import narrow
+    from minigrad.ops.shape import diff
+
+    if x is not None and dx is not None:
+        raise TypeError("trapezoid() received both x and dx; pass one of them")
+    d = normalize_dim(dim, y.ndim, "trapezoid")
+    n = y.array.shape[d]
+    if n == 0:
+        return sum(y, d) * 0.0
+    pairs = narrow(y, d, 0, n - 1) + narrow(y, d, 1, n - 1)
+    if x is None:
+        return sum(pairs, d) * ((1 if dx is None else dx) / 2)
+    if x.ndim == 1:  # spacing along dim, shared by the other dims
+        steps = reshape(diff(x), (-1,) + (1,) * (y.ndim - d - 1))
+    else:
+        steps = diff(x, dim=dim)
+    return sum(steps * pairs, d) / 2
+
+
+trapz = trapezoid
+
+
+def vander(x, N=None, increasing=False):
+    """Columns x^(N-1), ..., x, 1 (or the reverse with increasing), as cumulative products.
+    (n,) -> (n, N); integers give int64."""
+    from minigrad.ops.shape import cat, expand, flip
+
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.array.shape[0]
+    N = n if N is None else N
+    if N < 0:
+        raise RuntimeError("N must be non-negative.")
+    if x.array.dtype.kind in "biu":
+        x = x.to(dtype=dtypes.int64)
+    ones = Tensor._make(x.device.xp.ones((n, 1), dtype=x.array.dtype))
+    if N <= 1:
+        return ones[:, :N]
+    powers = cumprod(cat([ones, expand(unsqueeze(x, 1), (n, N - 1))], 1), 1)
+    return powers if increasing else flip(powers, (1,))

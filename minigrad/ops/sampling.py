@@ -44,6 +44,31 @@ def multinomial(input: Tensor, num_samples: int, replacement=False, *, generator
     return Multinomial.apply(input, num_samples, replacement, generator)
 
 
+class Bernoulli(NoGrad):
+    """1 with probability p (each element of probs, or the number p), else 0, in probs's
+    dtype; no gradient (the draws are constants)."""
+
+    op_name = "bernoulli"
+    random = True
+
+    @staticmethod
+    def forward(ctx, probs, p=None, generator=None):
+        a = probs.array
+        u = random.uniform_array(a.shape, probs.device, generator=generator, dtype=probs.dtype)
+        return (u < (a if p is None else p)).astype(a.dtype)
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
+    """Draws 0 or 1 with the probabilities in input (or the number p, in input's shape)."""
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_self_" not implemented for {input.dtype}')
+    probs = input.array if p is None else p
+    xp = input.device.xp
+    if bool(xp.any((xp.asarray(probs) < 0) | (xp.asarray(probs) > 1))):
+        raise RuntimeError("bernoulli: Expected p_in >= 0 && p_in <= 1 to be true")
+    return Bernoulli.apply(input, p, generator)
+
+
 def _check_multinomial(input: Tensor, num_samples: int, replacement: bool) -> None:
     if input.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {input.ndim}-D")

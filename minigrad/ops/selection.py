@@ -186,6 +186,23 @@ def clone(input):
     return Clone.apply(input)
 
 
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """nan, inf and -inf replaced by numbers (by default 0 and the dtype's largest and
+    smallest finite values); the replaced elements get no gradient. Integers are copied."""
+    if input.array.dtype.kind != "f":
+        return clone(input)
+    info = dtypes.finfo(input.dtype)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    out = where(input == float("inf"), posinf, input)
+    out = where(input == float("-inf"), neginf, out)
+    return where(input != input, nan, out)  # nan is the one value not equal to itself
+
+
+def nan_to_num_(input, nan=0.0, posinf=None, neginf=None):
+    return input.nan_to_num_(nan, posinf, neginf)
+
+
 class Copy(Function):
     """y = src broadcast to dst's shape and cast to dst's dtype (`dst.copy_(src)`); the gradient
     goes to src, summed back to its shape; dst's old values get none."""

@@ -561,3 +561,229 @@ def hstack(tensors) -> Tensor:
     """cat along dim 1, or along dim 0 when the tensors are 1-D (0-d ones become 1-D)."""
     tensors = [reshape(t, (1,)) if t.ndim == 0 else t for t in tensors]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+# -- PyTorch's shape helpers, composed of the ops above (their gradients come with them) ------
+def moveaxis(x: Tensor, source, destination) -> Tensor:
+    """movedim for one dim or matching sequences of dims (the others keep their order)."""
+    if isinstance(source, int) and isinstance(destination, int):
+        return movedim(x, source, destination)
+    src = [normalize_dim(d, x.ndim, "movedim") for d in source]
+    dst = [normalize_dim(d, x.ndim, "movedim") for d in destination]
+    if len(src) != len(dst) or len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source {tuple(source)} or destination {tuple(destination)}: "
+            "they must have the same length and no repeated dims"
+        )
+    rest = iter(d for d in range(x.ndim) if d not in src)
+    placed = dict(zip(dst, src))
+    return Permute.apply(x, tuple(placed[i] if i in placed else next(rest) for i in range(x.ndim)))
+
+
+def fliplr(x: Tensor) -> Tensor:
+    if x.ndim < 2:
+        raise RuntimeError("fliplr: Input must be >= 2-d.")
+    return flip(x, (1,))
+
+
+def flipud(x: Tensor) -> Tensor:
+    if x.ndim < 1:
+        raise RuntimeError("flipud: Input must be >= 1-d.")
+    return flip(x, (0,))
+
+
+def rot90(x: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by k quarter turns in the plane of dims, from dims[0] towards dims[1]."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if x.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {x.ndim}")
+    d0, d1 = (normalize_dim(d, x.ndim, "rot90") for d in dims)
+    if d0 == d1:
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}"
+        )
+    k %= 4
+    if k == 1:
+        return transpose(flip(x, (d1,)), d0, d1)
+    if k == 2:
+        return flip(x, (d0, d1))
+    if k == 3:
+        return transpose(flip(x, (d0,)), d0, d1)
+    return x.clone()
+
+
+def tile(x: Tensor, dims) -> Tensor:
+    """repeat, with fewer dims than x meaning leading 1s (repeat refuses those)."""
+    if isinstance(dims, int):
+        raise TypeError("tile(): argument 'dims' must be tuple of ints, not int")
+    dims = tuple(dims)
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+def diff(x: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The n-th forward difference along dim (logical xor for bools), after prepend and
+    append are joined to x."""
+    from minigrad.ops.indexing import narrow
+    from minigrad.ops.nograd import logical_xor
+
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    if x.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    d = normalize_dim(dim, x.ndim, "diff")
+    parts = [p for p in (prepend, x, append) if p is not None]
+    if len(parts) > 1:
+        x = cat(parts, d)
+    for _ in range(n):
+        size = x.array.shape[d]
+        if size == 0:
+            break
+        later, earlier = narrow(x, d, 1, size - 1), narrow(x, d, 0, size - 1)
+        x = logical_xor(later, earlier) if x.array.dtype.kind == "b" else later - earlier
+    return x
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    """The shape all of shapes broadcast to, as PyTorch (a RuntimeError when they cannot)."""
+    from minigrad.tensor import Size
+
+    out: list = []
+    for shape in shapes:
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        out = [1] * (len(shape) - len(out)) + out
+        for i, n in enumerate(shape, start=len(out) - len(shape)):
+            if out[i] != n and 1 not in (out[i], n):
+                raise RuntimeError(
+                    f"The size of tensor a ({out[i]}) must match the size of tensor b ({n}) "
+                    f"at non-singleton dimension {i}; shapes {shapes} cannot be broadcast"
+                )
+            out[i] = n if out[i] == 1 else out[i]
+    return Size(out)
+
+
+def broadcast_tensors(*tensors) -> tuple:
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t if t.shape == shape else expand(t, shape) for t in tensors)
+
+
+def tensor_split(x: Tensor, indices_or_sections, dim: int = 0) -> tuple:
+    """x cut along dim into n nearly equal parts (the first n % size one longer), or at the
+    given indices (clamped, as Python slices)."""
+    from minigrad.ops.indexing import getitem
+
+    d = normalize_dim(dim, x.ndim, "tensor_split")
+    size = x.array.shape[d]
+    if isinstance(indices_or_sections, Tensor):
+        if indices_or_sections.ndim > 1 or indices_or_sections.array.dtype.kind not in "iu":
+            raise RuntimeError(
+                "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                f"one-dimensional tensor of integers, got {indices_or_sections.dtype} "
+                f"{tuple(indices_or_sections.shape)}"
+            )
+        found = indices_or_sections.tolist()
+        indices_or_sections = found if isinstance(found, list) else int(found)
+    if isinstance(indices_or_sections, int):
+        sections = indices_or_sections
+        if sections <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
+        small, extra = divmod(size, sections)
+        bounds, start = [], 0
+        for i in range(sections - 1):
+            start += small + (i < extra)
+            bounds.append(start)
+    else:
+        bounds = [int(i) for i in indices_or_sections]
+    starts, ends = [0, *bounds], [*bounds, size]
+    lead = (slice(None),) * d
+    return tuple(getitem(x, lead + (slice(a, b),)) for a, b in zip(starts, ends))
+
+
+def _split_along(op: str, x: Tensor, indices_or_sections, dim: int, min_ndim: int) -> tuple:
+    """hsplit, vsplit, dsplit: tensor_split, with PyTorch's checks."""
+    if x.ndim < min_ndim:
+        raise RuntimeError(
+            f"torch.{op} requires a tensor with at least {min_ndim} dimension, but got a "
+            f"tensor with {x.ndim} dimensions!"
+        )
+    if isinstance(indices_or_sections, int):
+        size = x.array.shape[dim]
+        if indices_or_sections == 0 or size % indices_or_sections:
+            raise RuntimeError(
+                f"torch.{op} attempted to split along dimension {dim}, but the size of the "
+                f"dimension {size} is not divisible by the split_size {indices_or_sections}!"
+            )
+    return tensor_split(x, indices_or_sections, dim)
+
+
+def hsplit(x: Tensor, indices_or_sections) -> tuple:
+    return _split_along("hsplit", x, indices_or_sections, 0 if x.ndim == 1 else 1, 1)
+
+
+def vsplit(x: Tensor, indices_or_sections) -> tuple:
+    return _split_along("vsplit", x, indices_or_sections, 0, 2)
+
+
+def dsplit(x: Tensor, indices_or_sections) -> tuple:
+    return _split_along("dsplit", x, indices_or_sections, 2, 3)
+
+
+def block_diag(*tensors) -> Tensor:
+    """The matrices (0-d: 1x1, 1-d: one row) on the diagonal of a zero matrix, in the
+    promoted dtype."""
+    if not tensors:
+        raise RuntimeError("block_diag: expected at least one tensor")
+    blocks = []
+    for t in _same_dtype(list(tensors)):
+        if t.ndim > 2:
+            raise RuntimeError(
+                "torch.block_diag: Input tensors must have 2 or fewer dimensions. Input "
+                f"{len(blocks)} has {t.ndim} dimensions"
+            )
+        blocks.append(reshape(t, (1, -1) if t.ndim < 2 else t.shape))
+    width = 0
+    for b in blocks:
+        width += b.shape[1]
+    rows, left = [], 0
+    for b in blocks:
+        h, w = b.shape
+        xp = b.device.xp
+        pieces = [
+            Tensor._make(xp.zeros((h, left), dtype=b.array.dtype)),
+            b,
+            Tensor._make(xp.zeros((h, width - left - w), dtype=b.array.dtype)),
+        ]
+        rows.append(cat(pieces, 1))
+        left += w
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """Every combination of one element from each 1-D tensor, as rows (one tensor: itself)."""
+    for t in tensors:
+        if t.ndim != 1:
+            raise RuntimeError(
+                f"Expect a 1D vector, but got shape {list(t.shape)} in cartesian_prod"
+            )
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*_same_dtype(list(tensors)), indexing="ij")
+    return stack([reshape(g, (-1,)) for g in grids], 1)
+
+
+def combinations(x: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The r-element combinations of a 1-D tensor's elements, in order, as rows (k, r)."""
+    import itertools
+
+    from minigrad.ops.indexing import getitem
+
+    if x.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(x.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return Tensor._make(x.device.xp.zeros((0,), dtype=x.array.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    chosen = list(pick(range(x.array.shape[0]), r))
+    index = x.device.xp.asarray(chosen, dtype="int64").reshape(len(chosen), r)
+    return getitem(x, Tensor._make(index))

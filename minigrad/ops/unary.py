@@ -1,4 +1,5 @@
-"""Unary math: exp and log, sqrt, abs and sign, trigonometry, erf, rounding. (*) -> (*)"""
+"""Unary math: exp and log, sqrt, abs and sign, trigonometry and its inverses, erf and erfinv,
+rounding. (*) -> (*)"""
 
 from __future__ import annotations
 
@@ -161,6 +162,9 @@ def abs(input):
     return Abs.apply(input)
 
 
+absolute = abs
+
+
 class Sign(Function):
     """y = sign(x) in {-1, 0, 1}; the gradient is zero everywhere. (*) -> (*)"""
 
@@ -246,6 +250,174 @@ def sinh(input):
     return Sinh.apply(input)
 
 
+class Cosh(Function):
+    """y = cosh(x); dy/dx = sinh(x). (*) -> (*)"""
+
+    op_name = "cosh"
+    ufunc, cuda = "cosh", "cosh({a})"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.xp.cosh(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * sinh(x)
+
+
+def cosh(input):
+    return Cosh.apply(input)
+
+
+# -- inverse trigonometric and hyperbolic functions: nan out of their domain, silently ------
+class Asin(Function):
+    """y = asin(x); dy/dx = 1 / sqrt(1 - x^2). (*) -> (*)"""
+
+    op_name = "asin"
+    quiet_domain = True
+    ufunc, cuda = "arcsin", "asin({a})"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with quiet():
+            return x.device.xp.arcsin(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / sqrt(1 - x * x)
+
+
+def asin(input):
+    return Asin.apply(input)
+
+
+class Acos(Function):
+    """y = acos(x); dy/dx = -1 / sqrt(1 - x^2). (*) -> (*)"""
+
+    op_name = "acos"
+    quiet_domain = True
+    ufunc, cuda = "arccos", "acos({a})"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with quiet():
+            return x.device.xp.arccos(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return -gy / sqrt(1 - x * x)
+
+
+def acos(input):
+    return Acos.apply(input)
+
+
+class Atan(Function):
+    """y = atan(x); dy/dx = 1 / (1 + x^2). (*) -> (*)"""
+
+    op_name = "atan"
+    ufunc, cuda = "arctan", "atan({a})"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.xp.arctan(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / (1 + x * x)
+
+
+def atan(input):
+    return Atan.apply(input)
+
+
+class Asinh(Function):
+    """y = asinh(x); dy/dx = 1 / sqrt(x^2 + 1). (*) -> (*)"""
+
+    op_name = "asinh"
+    ufunc, cuda = "arcsinh", "asinh({a})"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.xp.arcsinh(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / sqrt(x * x + 1)
+
+
+def asinh(input):
+    return Asinh.apply(input)
+
+
+class Acosh(Function):
+    """y = acosh(x) for x >= 1; dy/dx = 1 / sqrt(x^2 - 1). (*) -> (*)"""
+
+    op_name = "acosh"
+    quiet_domain = True
+    ufunc, cuda = "arccosh", "acosh({a})"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with quiet():
+            return x.device.xp.arccosh(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / sqrt(x * x - 1)
+
+
+def acosh(input):
+    return Acosh.apply(input)
+
+
+class Atanh(Function):
+    """y = atanh(x) for |x| < 1; dy/dx = 1 / (1 - x^2). (*) -> (*)"""
+
+    op_name = "atanh"
+    quiet_domain = True
+    ufunc, cuda = "arctanh", "atanh({a})"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with quiet():
+            return x.device.xp.arctanh(as_float_array(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / (1 - x * x)
+
+
+def atanh(input):
+    return Atanh.apply(input)
+
+
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+def deg2rad(input):
+    return input * (math.pi / 180)
+
+
+def rad2deg(input):
+    return input * (180 / math.pi)
+
+
 def _numpy_erf(array):
     """# NOTE: NumPy has no erf. SciPy's (vectorised) when SciPy is installed, as it is with the
     lab extras (scikit-learn needs it); otherwise math.erf element by element: exact, but about
@@ -280,6 +452,58 @@ class Erf(Function):
 
 def erf(input):
     return Erf.apply(input)
+
+
+def _numpy_erfinv(array):
+    """# NOTE: SciPy's erfinv when SciPy is installed. Otherwise Winitzki's closed form
+    (relative error about 2e-3) refined by three Newton steps on erf(y) = x, which brings it
+    to the float64 rounding level; +-1 give +-inf and |x| > 1 nan, as PyTorch."""
+    try:
+        from scipy.special import erfinv as scipy_erfinv
+    except ImportError:
+        pass
+    else:
+        return scipy_erfinv(array)
+    a = 0.147
+    with quiet():
+        log_term = np.log1p(-array * array)
+        first = 2 / (math.pi * a) + log_term / 2
+        y = np.sign(array) * np.sqrt(np.sqrt(first * first - log_term / a) - first)
+        for _ in range(3):
+            inside = np.isfinite(y)
+            step = (_numpy_erf(y) - array) / (2 / math.sqrt(math.pi) * np.exp(-y * y))
+            y = np.where(inside, y - step, y)
+    return y
+
+
+class Erfinv(Function):
+    """y = erfinv(x), the inverse of erf on (-1, 1); dy/dx = sqrt(pi) / 2 * exp(y^2).
+    (*) -> (*)"""
+
+    op_name = "erfinv"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x):
+        array = as_float_array(x)
+        if x.device.type != "cpu":
+            import cupyx.scipy.special
+
+            y = cupyx.scipy.special.erfinv(array)
+        else:
+            y = _numpy_erfinv(array).astype(array.dtype, copy=False)
+        y = Tensor._make(y)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (math.sqrt(math.pi) / 2) * exp(y * y)
+
+
+def erfinv(input):
+    return Erfinv.apply(input)
 
 
 class Floor(Function):

@@ -107,6 +107,26 @@ def _seeded(lib, fn, *args):
     return fn(*args)
 
 
+def _bounds(lib, like):
+    return lib.linspace(-1.5, 1.5, 5, dtype=like.dtype, device=like.device)
+
+
+def _with_nan(lib, x):
+    """x with nan where it is above 1 (a nan-ignoring reduction gives them no gradient)."""
+    return lib.where(x > 1, float("nan"), x)
+
+
+def _product(pair):
+    return pair[0] * pair[1]
+
+
+def _q(lib, like):
+    return lib.tensor([0.1, 0.5, 0.75], dtype=like.dtype, device=like.device)
+
+
+_ROUNDED = ("lower", "higher", "nearest")
+
+
 def _setitem(lib, x, v):
     y = x * 1.0  # a non-leaf, so the assignment is recorded
     y[1:, ::2] = v
@@ -159,8 +179,53 @@ CASES = [
     Case("atan2", lambda t, F, a, b: t.atan2(a, b), ((3, 4), (4,))),
     Case("fmod", lambda t, F, a, b: t.fmod(a * 3, b), ((3, 4), (4,)), low=0.6, high=2.0),
     Case("fmod_scalar", lambda t, F, a: a.fmod(-0.7), ((3, 4),)),
+    Case(
+        "remainder",
+        lambda t, F, a, b: t.remainder(a * 3, b) + a.remainder(-b[:1]),
+        ((3, 4), (4,)),
+        low=0.6,
+        high=2.0,
+    ),
+    Case("remainder_scalar", lambda t, F, a: a % 0.7 + (a * 2).remainder(-0.9), ((3, 4),)),
     Case("lerp", lambda t, F, a, b, w: t.lerp(a, b, w), ((3, 4), (4,), (3, 1))),
     Case("lerp_scalar", lambda t, F, a, b: a.lerp(b, 0.3), ((3, 4), (3, 4))),
+    Case("cosh", lambda t, F, a: t.cosh(a) + a.cosh(), ((3, 4),)),
+    Case("asin", lambda t, F, a: t.asin(a) + a.arcsin(), ((3, 4),), low=-0.9, high=0.9),
+    Case("acos", lambda t, F, a: t.arccos(a) + a.acos(), ((3, 4),), low=-0.9, high=0.9),
+    Case("atan", lambda t, F, a: t.atan(a) + t.arctan(a * 3), ((3, 4),)),
+    Case("asinh", lambda t, F, a: t.asinh(a) + a.arcsinh(), ((3, 4),)),
+    Case("acosh", lambda t, F, a: t.acosh(a) + t.arccosh(a), ((3, 4),), low=1.1, high=3.0),
+    Case("atanh", lambda t, F, a: a.atanh() + t.arctanh(a), ((3, 4),), low=-0.9, high=0.9),
+    Case("deg2rad", lambda t, F, a: t.deg2rad(a) * a.rad2deg(), ((3, 4),)),
+    Case("erfinv", lambda t, F, a: t.erfinv(a) + a.erfinv(), ((3, 4),), low=-0.95, high=0.95),
+    Case("absolute", lambda t, F, a: t.absolute(a) * a.absolute(), ((3, 4),)),
+    Case("hypot", lambda t, F, a, b: t.hypot(a, b), ((3, 4), (4,)), **B),
+    Case("logaddexp", lambda t, F, a, b: t.logaddexp(a * 20, b), ((3, 4), (3, 1)), **B),
+    Case("logaddexp2", lambda t, F, a, b: a.logaddexp2(b * 30), ((3, 4), (4,))),
+    Case("copysign", lambda t, F, a, b: t.copysign(a, b), ((3, 4), (4,)), **B),
+    Case("copysign_scalar", lambda t, F, a: a.copysign(-1.0) + t.copysign(a, 0.0), ((3, 4),)),
+    Case("xlogy", lambda t, F, a, b: t.xlogy(a, b), ((3, 4), (4,)), low=0.1, high=2.0),
+    Case("xlogy_scalar", lambda t, F, a: t.xlogy(2.0, a) + a.xlogy(3), ((3, 4),), low=0.1),
+    Case("float_power", lambda t, F, a, b: t.float_power(a, b), ((3, 4), (4,)), low=0.5),
+    Case("float_power_scalar", lambda t, F, a: a.float_power(2) + t.float_power(2, a), ((3,),)),
+    Case(
+        "nan_to_num",
+        # neginf given: the default (the dtype's lowest) overflows gradcheck's weighted sum
+        lambda t, F, a: t.nan_to_num(t.where(a < -1, -t.inf, _with_nan(t, a)), 0.5, neginf=-3.0),
+        ((3, 4),),
+    ),
+    Case(
+        "nan_to_num_",
+        lambda t, F, a: t.where(a > 0.5, t.inf, a).nan_to_num_(posinf=3.0),
+        ((3, 4),),
+        tags={"inplace"},
+    ),
+    Case(
+        "signbit_heaviside",
+        # PyTorch has no derivative for heaviside (it raises), minigrad none either
+        lambda t, F, a, b: a * (t.signbit(b).to(a.dtype) + t.heaviside(b.detach(), b[0].detach())),
+        ((3, 4), (4,)),
+    ),
     # -- activations -----------------------------------------------------------------------
     Case("sigmoid", lambda t, F, a: t.sigmoid(a), ((3, 4),), low=-8, high=8),
     Case("tanh", lambda t, F, a: t.tanh(a), ((3, 4),)),
@@ -229,6 +294,18 @@ CASES = [
         ),
         ((4,),),
     ),
+    Case(
+        "search_and_bins",
+        lambda t, F, a: (
+            a
+            * (
+                t.bucketize(a.detach(), _bounds(t, a), right=True)
+                + t.searchsorted(_bounds(t, a).repeat(3, 1), a.detach(), side="left")
+            ).to(a.dtype)
+            + a * t.histc(a.detach(), 4, -2, 2)
+        ),
+        ((3, 4),),
+    ),
     Case("where", lambda t, F, a, b: t.where(a > 0, a, b), ((3, 4), (4,))),
     Case("where_scalar", lambda t, F, a: t.where(a > 0, a, 0.5), ((3, 4),)),
     Case("clamp", lambda t, F, a: t.clamp(a, -1.0, 1.0), ((3, 4),)),
@@ -289,6 +366,45 @@ CASES = [
     Case("topk", lambda t, F, a: t.topk(a, 2, dim=0).values * 2, ((3, 4),)),
     Case("topk_smallest", lambda t, F, a: a.topk(1, largest=False)[0] * 2, ((3, 4),)),
     Case("logsumexp", lambda t, F, a: a.logsumexp(1), ((3, 4),), low=-50, high=50),
+    Case("logcumsumexp", lambda t, F, a: a.logcumsumexp(1), ((3, 4),), low=-50, high=50),
+    Case("logcumsumexp_dim0", lambda t, F, a: t.logcumsumexp(a, 0), ((4, 2),)),
+    Case("nansum", lambda t, F, a: t.nansum(_with_nan(t, a), 1) + a.nansum(), ((3, 4),)),
+    Case("nanmean", lambda t, F, a: _with_nan(t, a).nanmean(0, keepdim=True), ((3, 4),)),
+    Case("var_mean", lambda t, F, a: _product(t.var_mean(a, 1, correction=0)), ((3, 4),)),
+    Case("std_mean", lambda t, F, a: _product(t.std_mean(a, (0, 1), keepdim=True)), ((3, 4),)),
+    Case("aminmax", lambda t, F, a: _product(t.aminmax(a, dim=0)), ((3, 4),)),
+    Case("median", lambda t, F, a: t.median(a) * a, ((3, 4),)),
+    Case("median_dim", lambda t, F, a: a.median(1).values * 2, ((3, 4),)),
+    Case(
+        "median_nan",
+        lambda t, F, a: t.median(_with_nan(t, a), 0, True)[0] * 2,
+        ((3, 4),),
+        numerical=False,  # a nan median has no numerical derivative; compared with PyTorch
+    ),
+    Case("nanmedian", lambda t, F, a: t.nanmedian(_with_nan(t, a), 0).values * 2, ((4, 3),)),
+    Case("nanmedian_all", lambda t, F, a: _with_nan(t, a).nanmedian() * a, ((3, 4),)),
+    Case("kthvalue", lambda t, F, a: t.kthvalue(a, 2, 0).values * 2, ((3, 4),)),
+    Case("mode", lambda t, F, a: a.mode(1, keepdim=True).values * a, ((3, 4),)),
+    Case("quantile", lambda t, F, a: t.quantile(a, 0.3, dim=1), ((3, 4),)),
+    Case("quantile_all", lambda t, F, a: a.quantile(0.6) * a, ((3, 4),)),
+    Case(
+        "quantile_q_tensor",
+        lambda t, F, a: a.quantile(_q(t, a), 0, keepdim=True, interpolation="midpoint"),
+        ((5, 3),),
+    ),
+    Case(
+        "quantile_lower_higher_nearest",
+        lambda t, F, a: sum(t.quantile(a, _q(t, a), 1, interpolation=m) for m in _ROUNDED),
+        ((3, 5),),
+    ),
+    Case("nanquantile", lambda t, F, a: t.nanquantile(_with_nan(t, a), _q(t, a), 1), ((3, 5),)),
+    Case("trapezoid", lambda t, F, a: t.trapezoid(a) + t.trapezoid(a, dx=0.5, dim=0)[1], ((3, 4),)),
+    Case("trapezoid_x", lambda t, F, a, b: t.trapezoid(a, b.cumsum(0)), ((3, 4), (4,))),
+    Case("trapezoid_x_nd", lambda t, F, a, b: t.trapz(a, b, dim=0), ((3, 4), (3, 4))),
+    # PyTorch cannot differentiate its vander (an in-place cumprod); test_more_ops.py compares
+    # the values
+    Case("vander", lambda t, F, a: t.vander(a), ((3,),), torch=False),
+    Case("vander_n4", lambda t, F, a: t.vander(a, 4, increasing=True), ((3,),), torch=False),
     # -- shape -----------------------------------------------------------------------------
     Case("reshape", lambda t, F, a: a.reshape(4, -1) * 2, ((2, 3, 4),)),
     Case("view", lambda t, F, a: a.view(6, 4) * 2, ((2, 3, 4),)),
@@ -329,6 +445,32 @@ CASES = [
         "meshgrid", lambda t, F, a, b: t.meshgrid(a, b, indexing="xy")[0] * b[:, None], ((3,), (2,))
     ),
     Case("triu", lambda t, F, a: t.triu(a, 1), ((2, 3, 4),)),
+    Case("moveaxis", lambda t, F, a: t.moveaxis(a, (0, 1), (2, 0)) * 2, ((2, 3, 4),)),
+    Case("movedim_method", lambda t, F, a: a.movedim(-1, 0) * 2, ((2, 3, 4),)),
+    Case("fliplr_flipud", lambda t, F, a: t.fliplr(a) * _arange(t, a, 4) + a.flipud(), ((3, 4),)),
+    Case("rot90", lambda t, F, a: t.rot90(a) * _arange(t, a, 3), ((3, 4),)),
+    Case("rot90_k3", lambda t, F, a: a.rot90(3, (1, 2)) * _arange(t, a, 3), ((2, 3, 4),)),
+    Case("rot90_k2", lambda t, F, a: t.rot90(a, -2, (0, 2)) * _arange(t, a, 4), ((2, 3, 4),)),
+    Case("tile", lambda t, F, a: a.tile(2)[:, 1:3] + t.tile(a, (2, 1, 3)).sum(0)[:, :2], ((3, 2),)),
+    Case("diff", lambda t, F, a: t.diff(a, dim=0), ((3, 4),)),
+    Case("diff_n_ends", lambda t, F, a, b: a.diff(2, prepend=b, append=b * 2), ((3, 4), (3, 1))),
+    Case(
+        "broadcast_tensors", lambda t, F, a, b: _product(t.broadcast_tensors(a, b)), ((3, 1), (4,))
+    ),
+    Case("tensor_split", lambda t, F, a: t.cat(t.tensor_split(a, 3, 1)[::-1], 1) * 2, ((2, 7),)),
+    Case("tensor_split_indices", lambda t, F, a: a.tensor_split((1, 5), 0)[1] * 2, ((7, 2),)),
+    Case("hsplit", lambda t, F, a: t.hsplit(a, 2)[1][1:] * 2 + a.vsplit([1])[1][:, :2], ((3, 4),)),
+    Case("dsplit", lambda t, F, a: t.dsplit(a, 2)[0] * 2, ((2, 2, 4),)),
+    Case("block_diag", lambda t, F, a, b, c: t.block_diag(a, b, c), ((2, 3), (3,), ())),
+    Case("cartesian_prod", lambda t, F, a, b: t.cartesian_prod(a, b) * 2, ((3,), (2,))),
+    Case("combinations", lambda t, F, a: t.combinations(a) * _arange(t, a, 2), ((4,),)),
+    Case(
+        "combinations_replacement",
+        lambda t, F, a: t.combinations(a, 3, with_replacement=True) * _arange(t, a, 3),
+        ((3,),),
+    ),
+    Case("H", lambda t, F, a: a.H * 2 + a.adjoint(), ((3, 4),)),
+    Case("mH", lambda t, F, a: a.mH * 2, ((2, 3, 4),)),
     # -- indexing --------------------------------------------------------------------------
     Case("getitem_basic", lambda t, F, a: a[1:, None, ::2, -1] * 2, ((3, 4, 5),)),
     Case("getitem_int", lambda t, F, a: a[1] * 2, ((3, 4),)),
@@ -402,6 +544,69 @@ CASES = [
     Case("setitem", lambda t, F, a, v: _setitem(t, a, v), ((3, 4), (2, 2)), tags={"inplace"}),
     Case("setitem_scalar", lambda t, F, a: _setitem(t, a, 0.5), ((3, 4),), tags={"inplace"}),
     Case("narrow", lambda t, F, a: a.narrow(1, -3, 2) * 2, ((3, 4),)),
+    Case(
+        "take_along_dim",
+        lambda t, F, a: t.take_along_dim(a, t.argsort(a, 1), 1) * _arange(t, a, 4),
+        ((3, 4),),
+    ),
+    Case(
+        "take_along_dim_broadcast",
+        lambda t, F, a: a.take_along_dim(_index(t, a, [[0, 3, 3]]), 1) * 2,
+        ((3, 4),),
+    ),
+    Case(
+        "take_along_dim_flat", lambda t, F, a: t.take_along_dim(a, _index(t, a, [5, 11])), ((3, 4),)
+    ),
+    Case(
+        "index_copy",
+        lambda t, F, a, b: t.index_copy(a, 1, _index(t, a, [3, 0]), b) * 2,
+        ((3, 4), (3, 2)),
+    ),
+    Case(
+        "index_copy_",
+        lambda t, F, a, b: (a * 1).index_copy_(0, _index(t, a, [2]), b) * a,
+        ((3, 4), (1, 4)),
+        tags={"inplace"},
+    ),
+    Case(
+        "index_put",
+        lambda t, F, a, b: a.index_put((_index(t, a, [0, 2]), _index(t, a, [1, 3])), b) * 2,
+        ((3, 4), (2,)),
+    ),
+    Case(
+        "index_put_accumulate",
+        lambda t, F, a, b: t.index_put(a, (_index(t, a, [0, 0, 2]),), b, accumulate=True),
+        ((3, 4), (4,)),
+    ),
+    Case(
+        "index_put_",
+        lambda t, F, a, b: (a * 1).index_put_((_mask(t, a),), b[0]) * a,
+        ((3, 4), (2,)),
+        tags={"inplace"},
+    ),
+    Case(
+        "put_",
+        lambda t, F, a, b: (a * 1).put_(_index(t, a, [0, 5, 5]), b, accumulate=True) * a,
+        ((3, 4), (3,)),
+        tags={"inplace"},
+    ),
+    Case("put", lambda t, F, a, b: t.put(a, _index(t, a, [[1], [7]]), b) * 2, ((3, 4), (2, 1))),
+    Case(
+        "masked_scatter",
+        lambda t, F, a, b: a.masked_scatter(_mask(t, a), b) * 2,
+        ((3, 4), (13,)),
+    ),
+    Case(
+        "masked_scatter_broadcast",
+        lambda t, F, a, b: t.masked_scatter(a, _mask(t, a[:1]), b) * 2,
+        ((3, 4), (3, 5)),
+    ),
+    Case(
+        "masked_scatter_",
+        lambda t, F, a, b: (a * 1).masked_scatter_(_mask(t, a, seed=4), b) * a,
+        ((3, 4), (12,)),
+        tags={"inplace"},
+    ),
     # unfold: overlapping windows (their gradients add up), windows with gaps between them
     # (skipped elements get none), more offsets than windows and the reverse (the two loops of
     # its backward), a window of a window, and a 0-d tensor (PyTorch: its one element)
@@ -471,6 +676,22 @@ CASES = [
     ),
     Case("cross", lambda t, F, a, b: t.cross(a, b, dim=0), ((3, 4), (3, 4))),
     Case("cross_last", lambda t, F, a, b: a.cross(b, dim=-1), ((2, 3), (1, 3))),
+    Case("inner", lambda t, F, a, b: t.inner(a, b), ((2, 3), (4, 3))),
+    Case("inner_1d", lambda t, F, a, b: a.inner(b) * a, ((3,), (3,))),
+    Case("kron", lambda t, F, a, b: t.kron(a, b), ((2, 3), (3,))),
+    Case("kron_3d", lambda t, F, a, b: a.kron(b), ((2, 1, 2), (2, 3))),
+    # PyTorch has no second derivative for cdist (minigrad's is checked by gradcheck)
+    Case("cdist", lambda t, F, a, b: t.cdist(a, b), ((3, 4), (5, 4)), double=False),
+    Case(
+        "cdist_p1_batched",
+        lambda t, F, a, b: t.cdist(a, b, p=1),
+        ((2, 3, 4), (2, 5, 4)),
+        double=False,
+    ),
+    Case("cdist_p3", lambda t, F, a, b: t.cdist(a, b, 3.0), ((3, 2), (1, 2)), double=False),
+    Case(
+        "cdist_inf", lambda t, F, a, b: t.cdist(a, b, float("inf")), ((3, 2), (2, 2)), double=False
+    ),
     Case("einsum", lambda t, F, a, b: t.einsum("ij,jk->ik", a, b), ((3, 4), (4, 2))),
     Case("einsum_implicit", lambda t, F, a, b: t.einsum("bij,bkj", a, b), ((2, 3, 4), (2, 2, 4))),
     Case(

@@ -1,0 +1,327 @@
+"""The reductions, elementwise functions, shape helpers, searches and factories that PyTorch
+programs commonly use, where the op table cannot reach: integer and bool inputs, ties, nan,
+return types, results without a gradient, and the errors PyTorch raises (same type)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+RNG = np.random.default_rng(0)
+FLOATS = RNG.uniform(-2, 2, (3, 5))
+WITH_NAN = np.where(FLOATS > 1, np.nan, FLOATS)
+
+
+def _both(fn, *arrays, dtype="float64"):
+    """fn(lib, *tensors) with minigrad and with torch, on the same arrays."""
+    out = []
+    for lib in (minigrad, torch):
+        xs = [lib.tensor(a, dtype=getattr(lib, dtype)) for a in arrays]
+        out.append(fn(lib, *xs))
+    return out
+
+
+def _same(mine, theirs):
+    if isinstance(theirs, (tuple, list)):
+        assert type(mine).__name__ == type(theirs).__name__
+        assert len(mine) == len(theirs)
+        for m, t in zip(mine, theirs):
+            _same(m, t)
+        return
+    if isinstance(theirs, torch.Tensor):
+        assert tuple(mine.shape) == tuple(theirs.shape)
+        assert str(mine.dtype) == str(theirs.dtype).replace("torch", "minigrad")
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-9)
+        return
+    assert mine == theirs
+
+
+def _raises_like(fn, *arrays, dtype="float64"):
+    """Both libraries raise, with the same exception type."""
+    caught = []
+    for lib in (minigrad, torch):
+        xs = [lib.tensor(a, dtype=getattr(lib, dtype)) for a in arrays]
+        with pytest.raises(Exception) as info:
+            fn(lib, *xs)
+        caught.append(info.type)
+    assert caught[0] is caught[1], caught
+
+
+REDUCTIONS = {
+    "median_ties": lambda t, x, f: t.median(t.tensor([[1.0, 3, 2, 5], [4, 4, 1, 2]]), 1),
+    "median_nan_all": lambda t, x, f: t.median(x),
+    "median_empty": lambda t, x, f: t.median(x[:0]),
+    "median_0d": lambda t, x, f: t.median(x[0, 0], 0),
+    "nanmedian_all_nan": lambda t, x, f: t.nanmedian(x * float("nan"), 1).values,
+    "mode_ties": lambda t, x, f: t.mode(t.tensor([[1, 2, 2, 3, 3], [5, 5, 1, 1, 0]]), 1),
+    "mode_1d": lambda t, x, f: t.mode(t.tensor([1.0, 2, 2, 1, 3])),
+    "kthvalue_keepdim": lambda t, x, f: t.kthvalue(x, 3, 1, True),
+    "nansum_int": lambda t, x, f: t.nansum(t.tensor([[1, 2], [3, 4]]), 0),
+    "nansum_bool": lambda t, x, f: t.tensor([True, False, True]).nansum(),
+    "nanmean_all_nan": lambda t, x, f: (x * float("nan")).nanmean(1),
+    "quantile_nan_row": lambda t, x, f: t.quantile(x, 0.5, dim=1),
+    "quantile_keepdim_all": lambda t, x, f: f.quantile(0.25, keepdim=True),
+    "nanquantile_all_nan": lambda t, x, f: t.nanquantile(x[:1] * float("nan"), 0.5, dim=1),
+    "aminmax_all_keepdim": lambda t, x, f: t.aminmax(f, keepdim=True),
+    "var_mean_positional": lambda t, x, f: t.var_mean(f, 1, False, True),
+    "std_mean_all": lambda t, x, f: t.std_mean(f),
+    "logcumsumexp_extremes": lambda t, x, f: t.logcumsumexp(t.tensor([-1000.0, 0, 1000, -1e4]), 0),
+    "logcumsumexp_0d": lambda t, x, f: f[0, 0].logcumsumexp(0),
+    "count_nonzero_method": lambda t, x, f: (x > 0).count_nonzero(1),
+}
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reductions_match_torch(name):
+    _same(*_both(REDUCTIONS[name], WITH_NAN, FLOATS))
+
+
+def test_return_types_print_as_torch():
+    x = minigrad.tensor([3.0, 1.0, 2.0])
+    text = repr(minigrad.aminmax(x))
+    assert text.startswith("minigrad.return_types.aminmax(\nmin=tensor(1.)")
+    assert minigrad.median(x, 0)._fields == ("values", "indices")
+
+
+REDUCTION_ERRORS = {
+    "kthvalue_k": lambda t, x, f: t.kthvalue(x, 6, 1),
+    "median_empty_dim": lambda t, x, f: t.median(x[:, :0], 1),
+    "mode_empty_dim": lambda t, x, f: t.mode(x[:, :0], 1),
+    "quantile_q": lambda t, x, f: t.quantile(x, 1.5),
+    "quantile_q_tensor": lambda t, x, f: t.quantile(x, t.tensor([0.5, -0.1], dtype=x.dtype)),
+    "quantile_int": lambda t, x, f: t.quantile(x.long(), 0.5),
+    "quantile_q_dtype": lambda t, x, f: t.quantile(x, t.tensor([0.5], dtype=t.float32)),
+    "quantile_interpolation": lambda t, x, f: t.quantile(x, 0.5, interpolation="cubic"),
+    "quantile_empty": lambda t, x, f: t.quantile(x[:0], 0.5),
+    "nanmean_int": lambda t, x, f: t.nanmean(x.long()),
+    "aminmax_empty": lambda t, x, f: t.aminmax(x[:0]),
+    "logcumsumexp_int": lambda t, x, f: t.logcumsumexp(x.long(), 0),
+}
+
+
+@pytest.mark.parametrize("name", REDUCTION_ERRORS)
+def test_reduction_errors_match_torch(name):
+    _raises_like(REDUCTION_ERRORS[name], FLOATS, FLOATS)
+
+
+ELEMENTWISE = {
+    "acos_out_of_domain": lambda t, x, f: t.acos(x * 2),
+    "acosh_int": lambda t, x, f: t.acosh(t.tensor([1, 2, 3])),
+    "trig_int": lambda t, x, f: t.atan(t.tensor([0, 1])) + t.cosh(t.tensor([1])),
+    "deg2rad_int": lambda t, x, f: t.deg2rad(t.tensor([180, 90])),
+    "erfinv_edges": lambda t, x, f: t.erfinv(t.tensor([-1.0, 1.0, 1.5, 0.0, -0.999999])),
+    "hypot_mixed": lambda t, x, f: t.hypot(f.float(), t.tensor(2)),
+    "hypot_large": lambda t, x, f: t.hypot(f.float() * 1e30, f.float() * 1e30),
+    "logaddexp_inf": lambda t, x, f: t.logaddexp(t.tensor([-t.inf, 1e4]), t.tensor([-t.inf, 1e4])),
+    "copysign_negative_zero": lambda t, x, f: t.copysign(
+        t.tensor([1.0, 2.0]), t.tensor([-0.0, 0.0])
+    ),
+    "copysign_int": lambda t, x, f: t.copysign(t.tensor([1, 2]), t.tensor([-1, 2])),
+    "copysign_promotes": lambda t, x, f: t.copysign(f.float(), f),
+    "xlogy_zeros": lambda t, x, f: t.xlogy(t.tensor([0.0, 0, 1]), t.tensor([0.0, t.nan, 0])),
+    "xlogy_ints": lambda t, x, f: t.xlogy(t.tensor([0, 2]), t.tensor([0, 3])),
+    "signbit": lambda t, x, f: t.signbit(t.tensor([-0.0, 0.0, -1.0, t.nan])),
+    "signbit_int": lambda t, x, f: t.tensor([-3, 0, 2]).signbit(),
+    "heaviside": lambda t, x, f: t.heaviside(t.tensor([-1.0, 0, 2]), t.tensor([0.5])),
+    "nan_to_num_default": lambda t, x, f: t.nan_to_num(t.tensor([t.nan, t.inf, -t.inf, 1.0])),
+    "nan_to_num_float32": lambda t, x, f: t.tensor([t.inf, -t.inf], dtype=t.float32).nan_to_num(),
+    "nan_to_num_int": lambda t, x, f: t.nan_to_num(t.tensor([1, 2])),
+    "nan_to_num_inplace": lambda t, x, f: t.nan_to_num_(x.clone(), nan=-1.0),
+    "float_power_int": lambda t, x, f: t.float_power(t.tensor([2, 3]), 2),
+    "remainder_method": lambda t, x, f: f.remainder(0.7) + t.tensor([5, -5]).remainder(3).sum(),
+    "absolute_int": lambda t, x, f: t.tensor([-3, 2]).absolute(),
+}
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_elementwise_matches_torch(name):
+    _same(*_both(ELEMENTWISE[name], WITH_NAN, FLOATS))
+
+
+ELEMENTWISE_ERRORS = {
+    "hypot_int": lambda t, x, f: t.hypot(x.long(), x.long()),
+    "logaddexp_int": lambda t, x, f: t.logaddexp(x.long(), x.long()),
+    "logaddexp2_bool": lambda t, x, f: t.logaddexp2(x > 0, x > 1),
+    "hypot_broadcast": lambda t, x, f: t.hypot(x, x[:, :2]),
+    "heaviside_dtypes": lambda t, x, f: t.heaviside(x, x.float()),
+}
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE_ERRORS)
+def test_elementwise_errors_match_torch(name):
+    _raises_like(ELEMENTWISE_ERRORS[name], FLOATS, FLOATS)
+
+
+def test_erfinv_without_scipy_matches_torch(monkeypatch):
+    """The fallback (no SciPy): Winitzki's start and Newton steps, to float64 rounding
+    (up to the conditioning of erfinv near +-1)."""
+    import sys
+
+    from minigrad.ops.unary import _numpy_erfinv
+
+    monkeypatch.setitem(sys.modules, "scipy.special", None)  # `from scipy.special` fails
+    x = np.concatenate([np.linspace(-0.999999, 0.999999, 201), [-1.0, 1.0, 0.0, 1.5]])
+    expected = torch.erfinv(torch.tensor(x)).numpy()
+    # near +-1 erfinv is ill-conditioned: x's own rounding shows at about 1e-12
+    np.testing.assert_allclose(_numpy_erfinv(x), expected, rtol=1e-10, atol=1e-14)
+
+
+SHAPES = {
+    "byte_char_short": lambda t, x, f: (f * 10).byte().char().short(),
+    "tril_indices": lambda t, x, f: t.tril_indices(3, 4, 1),
+    "triu_indices": lambda t, x, f: t.triu_indices(4, 3, -1, dtype=t.int32),
+    "tril_indices_empty": lambda t, x, f: t.tril_indices(0, 3),
+    "broadcast_shapes": lambda t, x, f: t.broadcast_shapes((3, 1), (4,), 1),
+    "combinations_r0": lambda t, x, f: t.combinations(f[0], 0),
+    "combinations_too_many": lambda t, x, f: t.combinations(f[0, :3], 4),
+    "combinations_int": lambda t, x, f: t.combinations(t.tensor([1, 2, 3]), 2),
+    "diff_bool": lambda t, x, f: t.diff(t.tensor([True, False, False, True])),
+    "diff_int_n2": lambda t, x, f: t.tensor([1, 4, 9, 16]).diff(2),
+    "diff_n0": lambda t, x, f: t.diff(f, 0),
+    "diff_beyond_length": lambda t, x, f: t.diff(f, 7),
+    "tensor_split_tensor": lambda t, x, f: t.tensor_split(f, t.tensor(2), 1),
+    "tensor_split_tensor_indices": lambda t, x, f: f.tensor_split(t.tensor([1, 3]), 1),
+    "tensor_split_unsorted": lambda t, x, f: t.tensor_split(f, [4, 1], 1),
+    "hsplit_1d": lambda t, x, f: t.hsplit(f[0], [2]),
+    "block_diag_ints": lambda t, x, f: t.block_diag(t.tensor([[1, 2]]), t.tensor(3)),
+    "block_diag_promotes": lambda t, x, f: t.block_diag(f.float(), t.tensor([1, 2])),
+    "cartesian_prod_one": lambda t, x, f: t.cartesian_prod(f[0]),
+    "cartesian_prod_ints": lambda t, x, f: t.cartesian_prod(t.tensor([1, 2]), t.tensor([3])),
+    "rot90_k0": lambda t, x, f: t.rot90(f, 4),
+    "kron_ints": lambda t, x, f: t.kron(t.tensor([[1, 2]]), t.tensor([[1], [3]])),
+    "inner_scalar": lambda t, x, f: t.inner(f, f[0, 0]),
+    "tile_longer": lambda t, x, f: t.tile(f[0], (2, 1, 2)),
+    "take_along_dim_negative_dim": lambda t, x, f: t.take_along_dim(f, f.argmax(-1, True), -1),
+    "index_put_bool": lambda t, x, f: t.index_put(f, (f > 0,), t.tensor(0.5, dtype=t.float64)),
+    "index_put_accumulate_scalar": lambda t, x, f: f.index_put(
+        (t.tensor([0, 0]),), t.tensor(1.0, dtype=t.float64), accumulate=True
+    ),
+    "masked_scatter_none": lambda t, x, f: f.masked_scatter(f > 9, t.zeros(0, dtype=t.float64)),
+    "cdist_p0": lambda t, x, f: t.cdist(t.tensor([[1.0, 2.0]]), t.tensor([[1.0, 3.0], [0, 0]]), 0),
+    "cdist_same_points": lambda t, x, f: t.cdist(f, f),
+    "H_of_ints": lambda t, x, f: t.tensor([[1, 2], [3, 4]]).H,
+    "movedim_tuple": lambda t, x, f: t.movedim(f[None], (0, 2), (1, 0)),
+}
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_shapes_match_torch(name):
+    _same(*_both(SHAPES[name], WITH_NAN, FLOATS))
+
+
+SHAPE_ERRORS = {
+    "hsplit_uneven": lambda t, x, f: t.hsplit(f, 2),
+    "vsplit_1d": lambda t, x, f: t.vsplit(f[0], 1),
+    "dsplit_2d": lambda t, x, f: t.dsplit(f, 1),
+    "tensor_split_zero": lambda t, x, f: t.tensor_split(f, 0),
+    "rot90_same_dims": lambda t, x, f: t.rot90(f, 1, (1, 1)),
+    "rot90_1d": lambda t, x, f: t.rot90(f[0]),
+    "rot90_three_dims": lambda t, x, f: t.rot90(f, 1, (0, 1, 1)),
+    "fliplr_1d": lambda t, x, f: t.fliplr(f[0]),
+    "flipud_0d": lambda t, x, f: t.flipud(f[0, 0]),
+    "diff_negative_n": lambda t, x, f: t.diff(f, -1),
+    "diff_0d": lambda t, x, f: t.diff(f[0, 0]),
+    "inner_mismatch": lambda t, x, f: t.inner(f, f[:, :2]),
+    "tile_int": lambda t, x, f: t.tile(f, 2),
+    "broadcast_tensors": lambda t, x, f: t.broadcast_tensors(f, f[:2]),
+    "block_diag_3d": lambda t, x, f: t.block_diag(f[None]),
+    "cartesian_prod_2d": lambda t, x, f: t.cartesian_prod(f),
+    "combinations_2d": lambda t, x, f: t.combinations(f),
+    "take_along_dim_int32": lambda t, x, f: t.take_along_dim(f, t.zeros(3, 1, dtype=t.int32), 1),
+    "take_along_dim_ndim": lambda t, x, f: t.take_along_dim(f, t.zeros(3, dtype=t.int64), 1),
+    "H_1d": lambda t, x, f: f[0].H,
+    "mH_1d": lambda t, x, f: f[0].mH,
+    "index_copy_dtype": lambda t, x, f: t.index_copy(f, 0, t.tensor([1]), f[:1].float()),
+    "index_copy_int_index": lambda t, x, f: t.index_copy(f, 0, t.tensor([1], dtype=t.int32), f[:1]),
+    "index_copy_count": lambda t, x, f: t.index_copy(f, 0, t.tensor([1, 2]), f[:1]),
+    "index_put_dtype": lambda t, x, f: f.index_put((t.tensor([0]),), f[0].float()),
+    "masked_scatter_float_mask": lambda t, x, f: f.masked_scatter(f, f),
+    "masked_scatter_short_source": lambda t, x, f: f.masked_scatter(f > -9, f[0]),
+    "masked_scatter_dtype": lambda t, x, f: f.masked_scatter(f > 0, f.float()),
+    "cdist_1d": lambda t, x, f: t.cdist(f[0], f),
+    "cdist_columns": lambda t, x, f: t.cdist(f, f[:, :2]),
+    "cdist_negative_p": lambda t, x, f: t.cdist(f, f, -1.0),
+}
+
+
+@pytest.mark.parametrize("name", SHAPE_ERRORS)
+def test_shape_errors_match_torch(name):
+    _raises_like(SHAPE_ERRORS[name], FLOATS, FLOATS)
+
+
+SEARCH_AND_FACTORIES = {
+    "searchsorted_1d": lambda t, x, f: t.searchsorted(
+        t.tensor([1, 3, 5, 7]), t.tensor([[0, 3], [8, 5]])
+    ),
+    "searchsorted_right": lambda t, x, f: t.searchsorted(
+        t.tensor([1.0, 3, 3, 7]), t.tensor([3.0, 7]), right=True
+    ),
+    "searchsorted_side": lambda t, x, f: t.searchsorted(
+        t.tensor([[1, 3, 5], [2, 4, 6]]), t.tensor([[3, 6], [3, 6]]), side="right"
+    ),
+    "searchsorted_scalar": lambda t, x, f: t.searchsorted(t.tensor([1.0, 2, 3]), 2.5),
+    "searchsorted_sorter": lambda t, x, f: t.searchsorted(
+        t.tensor([3, 1, 2]), t.tensor([2]), sorter=t.tensor([1, 2, 0])
+    ),
+    "searchsorted_int32": lambda t, x, f: t.searchsorted(
+        t.tensor([1, 2]), t.tensor([2]), out_int32=True
+    ),
+    "bucketize": lambda t, x, f: t.bucketize(f, t.tensor([-1.0, 0.0, 1.0])),
+    "bucketize_right_scalar": lambda t, x, f: t.bucketize(3, t.tensor([1, 3, 5]), right=True),
+    "histc": lambda t, x, f: t.histc(f, bins=4, min=-1, max=1),
+    "histc_data_range": lambda t, x, f: f.histc(5),
+    "histc_one_value": lambda t, x, f: t.histc(t.tensor([2.0, 2.0]), bins=2),
+    "logspace": lambda t, x, f: t.logspace(-1, 2, 4),
+    "logspace_base_int": lambda t, x, f: t.logspace(0, 3, 4, base=2, dtype=t.int64),
+    "trapezoid_int": lambda t, x, f: t.trapezoid(t.tensor([1, 2, 3])),
+    "trapezoid_empty": lambda t, x, f: t.trapezoid(t.zeros(2, 0)),
+    "vander": lambda t, x, f: t.vander(f[0]),
+    "vander_int": lambda t, x, f: t.vander(t.tensor([1, 2, 3]), 4, increasing=True),
+    "vander_bool": lambda t, x, f: t.vander(t.tensor([True, False])),
+    "vander_n0": lambda t, x, f: t.vander(f[0], 0),
+    "vander_n1": lambda t, x, f: t.vander(f[0], 1),
+}
+
+
+@pytest.mark.parametrize("name", SEARCH_AND_FACTORIES)
+def test_search_and_factories_match_torch(name):
+    _same(*_both(SEARCH_AND_FACTORIES[name], WITH_NAN, FLOATS))
+
+
+SEARCH_ERRORS = {
+    "searchsorted_opposites": lambda t, x, f: t.searchsorted(f[0], f, right=True, side="left"),
+    "searchsorted_side": lambda t, x, f: t.searchsorted(f[0], f, side="middle"),
+    "searchsorted_shapes": lambda t, x, f: t.searchsorted(f, f[0]),
+    "bucketize_2d": lambda t, x, f: t.bucketize(f, f),
+    "histc_int": lambda t, x, f: t.histc(f.long(), 4),
+    "histc_bins": lambda t, x, f: t.histc(f, 0),
+    "histc_min_max": lambda t, x, f: t.histc(f, 3, 2, 1),
+    "histc_nan_range": lambda t, x, f: t.histc(x, 3),
+    "trapezoid_x_and_dx": lambda t, x, f: t.trapezoid(f, f, dx=1),
+    "vander_2d": lambda t, x, f: t.vander(f),
+    "vander_negative": lambda t, x, f: t.vander(f[0], -1),
+    "bernoulli_int": lambda t, x, f: t.bernoulli(f.long()),
+    "bernoulli_range": lambda t, x, f: t.bernoulli(f),
+    "bernoulli_p_range": lambda t, x, f: t.bernoulli(f.abs() / 3, 2.0),
+}
+
+
+@pytest.mark.parametrize("name", SEARCH_ERRORS)
+def test_search_errors_match_torch(name):
+    _raises_like(SEARCH_ERRORS[name], WITH_NAN, FLOATS)
+
+
+def test_bernoulli_draws_with_the_given_probabilities():
+    probs = minigrad.tensor([0.0, 0.2, 0.9, 1.0], dtype=minigrad.float64).expand(20000, 4)
+    draws = minigrad.bernoulli(probs, generator=minigrad.Generator().manual_seed(1))
+    assert draws.dtype == minigrad.float64 and draws.shape == (20000, 4)
+    assert set(np.unique(draws.numpy()).tolist()) <= {0.0, 1.0}
+    np.testing.assert_allclose(draws.mean(0).numpy(), [0.0, 0.2, 0.9, 1.0], atol=0.02)
+    fixed_p = minigrad.zeros(20000).bernoulli(0.3)  # p= overrides the values
+    assert abs(fixed_p.mean().item() - 0.3) < 0.02
+    again = minigrad.bernoulli(probs, generator=minigrad.Generator().manual_seed(1))
+    assert minigrad.equal(draws, again)  # the generator decides the draws
+    assert not minigrad.bernoulli(probs.requires_grad_()).requires_grad
