@@ -153,35 +153,10 @@ def user_step(lib, compiled: bool = False):
     return step
 
 
-def numpy_momentum_step():
-    """The same math by hand, momentum included (the floor for `user_step`)."""
-    x, y, params = data()
-    velocity = [np.zeros_like(p) for p in params]
-    w1, b1, w2, b2 = params
-    rows = np.arange(BATCH)
-
-    def step():
-        h = x @ w1.T + b1
-        a = np.maximum(h, 0)
-        z = a @ w2.T + b2
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        p = e / e.sum(axis=1, keepdims=True)
-        p[rows, y] -= 1
-        gz = p / BATCH
-        ga = (gz @ w2) * (h > 0)
-        grads = (ga.T @ x, ga.sum(0), gz.T @ a, gz.sum(0))
-        for w, v, g in zip(params, velocity, grads):
-            v *= 0.9
-            v += g
-            w -= LR * v
-
-    return step
-
-
-def numpy_momentum_loss_step():
-    """`numpy_momentum_step` that also computes the loss value, as the user's step does (it
-    returns the loss; the hand-written floor above skips it): the NumPy work minigrad cannot
-    avoid."""
+def numpy_momentum_step(with_loss=False):
+    """The same math by hand, momentum included (the floor for `user_step`). `with_loss` also
+    computes the loss value, as the user's step does (it returns the loss; the floor skips it):
+    the NumPy work minigrad cannot avoid."""
     x, y, params = data()
     velocity = [np.zeros_like(p) for p in params]
     w1, b1, w2, b2 = params
@@ -194,7 +169,7 @@ def numpy_momentum_loss_step():
         shifted = z - z.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
-        loss = (np.log(total[:, 0]) - shifted[rows, y]).mean()
+        loss = (np.log(total[:, 0]) - shifted[rows, y]).mean() if with_loss else None
         p = e / total
         p[rows, y] -= 1
         gz = p / BATCH
@@ -252,7 +227,7 @@ def main() -> dict:
             "eager": user_step(minigrad),
             "torch": user_step(torch),
             "numpy": numpy_momentum_step(),
-            "numpy+loss": numpy_momentum_loss_step(),
+            "numpy+loss": numpy_momentum_step(with_loss=True),
         }
     )
     for name, sec in user.items():
