@@ -32,13 +32,11 @@ from minigrad.nn.modules.container import (
     Sequential,
 )
 from minigrad.nn.modules.conv import (
-    AvgPool2d,
     Conv1d,
     Conv2d,
     ConvTranspose1d,
     ConvTranspose2d,
     Fold,
-    MaxPool2d,
     Unfold,
 )
 from minigrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
@@ -98,7 +96,9 @@ from minigrad.nn.modules.pooling import (
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
     AvgPool1d,
+    AvgPool2d,
     MaxPool1d,
+    MaxPool2d,
     MaxUnpool1d,
     MaxUnpool2d,
 )

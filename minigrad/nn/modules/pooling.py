@@ -1,13 +1,16 @@
-"""1-D pooling, adaptive pooling and max unpooling layers (the ops: minigrad.nn.functional)."""
+"""Pooling layers: max and average (1-D, 2-D), adaptive, max unpooling (the ops:
+minigrad.nn.functional)."""
 
 from __future__ import annotations
 
 from minigrad.nn import functional as F
+from minigrad.nn.modules.conv import check_image_input
 from minigrad.nn.modules.module import Module
 
 
-class MaxPool1d(Module):
-    """Max over kernel_size windows along L (stride: kernel_size). (N, C, L) -> (N, C, Lo)"""
+class _MaxPoolNd(Module):
+    """Max over kernel_size windows (stride: kernel_size); the 1-D and 2-D layers differ only
+    in the function they call."""
 
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
@@ -19,7 +22,7 @@ class MaxPool1d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):
-        return F.max_pool1d(
+        return self._pool(
             input,
             self.kernel_size,
             self.stride,
@@ -34,6 +37,21 @@ class MaxPool1d(Module):
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
             f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max over windows along L. (N, C, L) or (C, L) -> (N, C, Lo)"""
+
+    def _pool(self, input, *args):
+        return F.max_pool1d(input, *args)
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over windows of H and W. (N, C, H, W) or (C, H, W) -> (N, C, Ho, Wo)"""
+
+    def _pool(self, input, *args):
+        check_image_input(self, input)
+        return F.max_pool2d(input, *args)
 
 
 class AvgPool1d(Module):
@@ -56,6 +74,40 @@ class AvgPool1d(Module):
             self.padding,
             self.ceil_mode,
             self.count_include_pad,
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(Module):
+    """Mean over kernel_size windows (stride: kernel_size). (N, C, H, W) -> (N, C, Ho, Wo)"""
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input):
+        check_image_input(self, input)
+        return F.avg_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
         )
 
     def extra_repr(self) -> str:
