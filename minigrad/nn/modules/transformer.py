@@ -223,9 +223,7 @@ class TransformerEncoderLayer(Module):
         self.self_attn = MultiheadAttention(
             d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw
         )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
+        _add_feed_forward(self, d_model, dim_feedforward, dropout, bias, kw)
         self.norm_first = norm_first
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
@@ -234,26 +232,12 @@ class TransformerEncoderLayer(Module):
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         x = src
+        masks = (src_mask, src_key_padding_mask, is_causal)
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            return x + self._ff_block(self.norm2(x))
-        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-        return self.norm2(x + self._ff_block(x))
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
-        return self.dropout1(x)
-
-    def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+            x = x + _attend(self.self_attn, self.norm1(x), None, *masks, self.dropout1)
+            return x + _feed_forward(self, self.norm2(x), self.dropout2)
+        x = self.norm1(x + _attend(self.self_attn, x, None, *masks, self.dropout1))
+        return self.norm2(x + _feed_forward(self, x, self.dropout2))
 
 
 class TransformerDecoderLayer(Module):
@@ -282,9 +266,7 @@ class TransformerDecoderLayer(Module):
         self.multihead_attn = MultiheadAttention(
             d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw
         )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
+        _add_feed_forward(self, d_model, dim_feedforward, dropout, bias, kw)
         self.norm_first = norm_first
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
@@ -308,33 +290,41 @@ class TransformerDecoderLayer(Module):
         self_masks = (tgt_mask, tgt_key_padding_mask, tgt_is_causal)
         memory_masks = (memory_mask, memory_key_padding_mask, memory_is_causal)
         if self.norm_first:
-            x = x + self._attend(self.self_attn, self.norm1(x), None, *self_masks, self.dropout1)
-            x = x + self._attend(
+            x = x + _attend(self.self_attn, self.norm1(x), None, *self_masks, self.dropout1)
+            x = x + _attend(
                 self.multihead_attn, self.norm2(x), memory, *memory_masks, self.dropout2
             )
-            return x + self._ff_block(self.norm3(x))
-        x = self.norm1(x + self._attend(self.self_attn, x, None, *self_masks, self.dropout1))
-        x = self.norm2(
-            x + self._attend(self.multihead_attn, x, memory, *memory_masks, self.dropout2)
-        )
-        return self.norm3(x + self._ff_block(x))
+            return x + _feed_forward(self, self.norm3(x), self.dropout3)
+        x = self.norm1(x + _attend(self.self_attn, x, None, *self_masks, self.dropout1))
+        x = self.norm2(x + _attend(self.multihead_attn, x, memory, *memory_masks, self.dropout2))
+        return self.norm3(x + _feed_forward(self, x, self.dropout3))
 
-    @staticmethod
-    def _attend(attention, x, memory, attn_mask, key_padding_mask, is_causal, dropout):
-        source = x if memory is None else memory
-        out = attention(
-            x,
-            source,
-            source,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            is_causal=is_causal,
-            need_weights=False,
-        )[0]
-        return dropout(out)
 
-    def _ff_block(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+def _attend(attention, x, memory, attn_mask, key_padding_mask, is_causal, dropout):
+    """An encoder or decoder layer's attention block: self-attention (memory None) or
+    attention to the encoder's memory, then dropout."""
+    source = x if memory is None else memory
+    out = attention(
+        x,
+        source,
+        source,
+        attn_mask=attn_mask,
+        key_padding_mask=key_padding_mask,
+        is_causal=is_causal,
+        need_weights=False,
+    )[0]
+    return dropout(out)
+
+
+def _add_feed_forward(layer, d_model, dim_feedforward, dropout, bias, kw):
+    """A layer's feed-forward parts, registered in PyTorch's order (its state_dict keys)."""
+    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
+    layer.dropout = Dropout(dropout)
+    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
+
+
+def _feed_forward(layer, x, dropout):
+    return dropout(layer.linear2(layer.dropout(layer.activation(layer.linear1(x)))))
 
 
 class TransformerEncoder(Module):
