@@ -10,7 +10,7 @@ import warnings
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import normalize_dim
+from minigrad.ops._util import normalize_dim, quiet
 from minigrad.ops.nograd import ne
 from minigrad.ops.reduce import sum as reduce_sum
 from minigrad.ops.selection import cast, clamp, where
@@ -33,8 +33,9 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = x.device.xp
-        e = xp.exp(x.array - x.array.max(axis=dim, keepdims=True))
-        y = Tensor._make(e / e.sum(axis=dim, keepdims=True))
+        with quiet():  # a row of -inf (a fully masked attention row) is nan, silently as PyTorch
+            e = xp.exp(x.array - x.array.max(axis=dim, keepdims=True))
+            y = Tensor._make(e / e.sum(axis=dim, keepdims=True))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -52,7 +53,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        y = Tensor._make(_log_softmax_array(x.device.xp, x.array, dim))
+        with quiet():  # as Softmax's
+            y = Tensor._make(_log_softmax_array(x.device.xp, x.array, dim))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y

@@ -683,3 +683,13 @@ def test_adaptive_max_pool_with_nans_picks_and_routes_the_gradient_as_pytorch(po
         indices.append(index.numpy())
     np.testing.assert_array_equal(indices[0], indices[1])
     np.testing.assert_allclose(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_softmax_of_a_fully_masked_row_is_nan_without_a_warning_as_pytorch(op, recwarn):
+    x = np.full((2, 3), -np.inf, np.float32)
+    x[1] = [0.0, 1.0, 2.0]
+    ours = getattr(minigrad.nn.functional, op)(minigrad.tensor(x), -1).numpy()
+    theirs = getattr(torch.nn.functional, op)(torch.tensor(x), -1).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)  # nan where PyTorch has nan
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
