@@ -20,9 +20,12 @@ from minigrad.ops.unary import exp, log
 from minigrad.tensor import Tensor
 
 
-def _log_softmax_array(xp, array, dim):
+def _exp_shifted(xp, array, dim):
+    """(x - max x, its exp, the sum of that exp) along dim: the stable core that softmax,
+    log_softmax and cross-entropy share."""
     shifted = array - array.max(axis=dim, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+    e = xp.exp(shifted)
+    return shifted, e, e.sum(axis=dim, keepdims=True)
 
 
 class Softmax(Function):
@@ -34,8 +37,8 @@ class Softmax(Function):
     def forward(ctx, x, dim):
         xp = x.device.xp
         with quiet():  # a row of -inf (a fully masked attention row) is nan, silently as PyTorch
-            e = xp.exp(x.array - x.array.max(axis=dim, keepdims=True))
-            y = Tensor._make(e / e.sum(axis=dim, keepdims=True))
+            _, e, total = _exp_shifted(xp, x.array, dim)
+            y = Tensor._make(e / total)
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -53,8 +56,10 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
+        xp = x.device.xp
         with quiet():  # as Softmax's
-            y = Tensor._make(_log_softmax_array(x.device.xp, x.array, dim))
+            shifted, _, total = _exp_shifted(xp, x.array, dim)
+            y = Tensor._make(shifted - xp.log(total))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -143,9 +148,7 @@ class CrossEntropy(Function):
         t = target.array
         # NOTE: log p[t] = shifted[t] - log(sum(exp(shifted))): the log is taken per row, and
         # the probabilities backward needs come from the same exp
-        shifted = x.array - x.array.max(axis=1, keepdims=True)
-        e = xp.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
+        shifted, e, total = _exp_shifted(xp, x.array, 1)
         rows = xp.arange(t.shape[0])
         valid = t != ignore_index
         if weight is None and bool(valid.all()):
@@ -273,18 +276,12 @@ def cross_entropy(
 
 
 def _check_targets_ignoring(input, target, ignore_index, op):
-    t = target.array
-    shape = input.array.shape
-    common = t.dtype.kind in "iu" and t.ndim == 1 and len(shape) == 2 and t.size == shape[0]
-    # NOTE: the common case, checked with two reductions: every target a class index
-    if common and t.size and 0 <= t.min() <= t.max() < shape[1]:
-        return
-    valid = t != ignore_index
-    if bool(valid.all()):
+    try:
         _check_targets(input, target, op)
-    else:
-        masked = Tensor._make(target.device.xp.where(valid, target.array, 0))
-        _check_targets(input, masked, op)
+    except IndexError:
+        # NOTE: only when a target is out of range is the mask made: it may be ignore_index
+        masked = target.device.xp.where(target.array != ignore_index, target.array, 0)
+        _check_targets(input, Tensor._make(masked), op)
 
 
 def _smooth_term(x, t, weight, ignore_index, reduction, target_shape):
