@@ -222,14 +222,13 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
-        if self.array.ndim == 2:  # NOTE: the common case (every linear layer's backward)
-            return shape_ops.Permute.apply(self, (1, 0))
-        if self.array.ndim < 2:
+        n = self.array.ndim
+        if n < 2:
             raise RuntimeError(
-                "tensor.mT is only supported on matrices or batches of matrices. Got "
-                f"{self.array.ndim}-D tensor."
+                f"tensor.mT is only supported on matrices or batches of matrices. Got {n}-D tensor."
             )
-        return shape_ops.transpose(self, -2, -1)
+        # NOTE: one permute, without transpose()'s argument checks: every linear backward runs this
+        return shape_ops.Permute.apply(self, (*range(n - 2), n - 1, n - 2))
 
     @property
     def H(self) -> Tensor:  # noqa: N802 - PyTorch's name

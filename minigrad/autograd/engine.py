@@ -248,13 +248,7 @@ def _run_node(node, buffer, buffers, retain_graph):
         # NOTE: the usual gradient (a Tensor of its input's shape and dtype) skips _validate
         if anomaly or type(g) is not Tensor or g.array.shape != shape or g.array.dtype is not dtype:
             g = _validate(node, i, edge, g)
-        buffer = buffers.get(target)
-        if buffer is None:
-            if target._n_outputs == 1:
-                buffers[target] = [g]
-                continue
-            buffer = buffers[target] = [None] * target._n_outputs
-        buffer[nr] = g if buffer[nr] is None else buffer[nr] + g
+        _add_to_buffer(buffers, target, nr, g)
 
 
 def _call_backward(node, buffer):

@@ -183,9 +183,7 @@ class Function:
             if entry is None:
                 out.append(None)
             elif len(entry) == 2:
-                t, version = entry
-                # NOTE: the counter read directly; _check_version only to say what went wrong
-                out.append(t if t._version_counter[0] == version else _check_version(self, *entry))
+                out.append(_check_version(self, entry[0], entry[1]))
             else:
                 out.append(self._unpack_output(*entry))
         return tuple(out)
