@@ -54,8 +54,8 @@ class MaxPool2d(_MaxPoolNd):
         return F.max_pool2d(input, *args)
 
 
-class AvgPool1d(Module):
-    """Mean over kernel_size windows along L (stride: kernel_size). (N, C, L) -> (N, C, Lo)"""
+class _AvgPoolNd(Module):
+    """Mean over kernel_size windows (stride: kernel_size): what the 1-D and 2-D layers share."""
 
     def __init__(
         self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
@@ -65,6 +65,13 @@ class AvgPool1d(Module):
         self.stride = kernel_size if stride is None else stride
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad = count_include_pad
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(_AvgPoolNd):
+    """Mean over windows along L. (N, C, L) -> (N, C, Lo)"""
 
     def forward(self, input):
         return F.avg_pool1d(
@@ -76,12 +83,9 @@ class AvgPool1d(Module):
             self.count_include_pad,
         )
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AvgPool2d(Module):
-    """Mean over kernel_size windows (stride: kernel_size). (N, C, H, W) -> (N, C, Ho, Wo)"""
+class AvgPool2d(_AvgPoolNd):
+    """Mean over windows of H and W. (N, C, H, W) -> (N, C, Ho, Wo)"""
 
     def __init__(
         self,
@@ -92,11 +96,8 @@ class AvgPool2d(Module):
         count_include_pad=True,
         divisor_override=None,
     ):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        self.divisor_override = divisor_override
 
     def forward(self, input):
         check_image_input(self, input)
@@ -109,9 +110,6 @@ class AvgPool2d(Module):
             self.count_include_pad,
             self.divisor_override,
         )
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class _AdaptiveAvgPool(Module):
