@@ -24,26 +24,9 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from bench_static import CLOCK, best_of_each  # noqa: E402 - the sibling script
 
 import minigrad  # noqa: E402
-
-CLOCK = [time.perf_counter]  # or time.process_time (--cpu-time)
-
-
-def best_of_each(steps: dict, rounds: int, number: int) -> dict:
-    """Seconds per step: the best mean of `number` steps over `rounds` rounds, the contenders
-    interleaved round by round so that a burst of load hits them alike."""
-    clock = CLOCK[0]
-    best = dict.fromkeys(steps, float("inf"))
-    for step in steps.values():
-        step()
-    for _ in range(rounds):
-        for name, step in steps.items():
-            start = clock()
-            for _ in range(number):
-                step()
-            best[name] = min(best[name], (clock() - start) / number)
-    return best
 
 
 def _mlp(lib, sizes):
