@@ -111,7 +111,8 @@ class NLLLoss(Function):
     def forward(ctx, x, target, weight, ignore_index, reduction):
         xp = x.device.xp
         t = target.array
-        valid = t != ignore_index
+        valid = _valid_targets(t, x.array.shape[1], ignore_index, "nll_loss")
+        valid = xp.ones(t.shape, bool) if valid is None else valid
         safe = xp.where(valid, t, 0)
         w = (weight.array[safe] if weight is not None else xp.ones(t.shape, x.array.dtype)) * valid
         rows = xp.arange(t.shape[0])
@@ -150,20 +151,23 @@ class CrossEntropy(Function):
         # the probabilities backward needs come from the same exp
         shifted, e, total = _exp_shifted(xp, x.array, 1)
         rows = xp.arange(t.shape[0])
-        valid = t != ignore_index
-        if weight is None and bool(valid.all()):
-            # NOTE: the common case (no weights, nothing ignored) needs no weight arrays
-            safe, w = t, None
+        valid = _valid_targets(t, shifted.shape[1], ignore_index, "cross_entropy")
+        if weight is None and valid is None:
+            # NOTE: the common case (no weights, nothing ignored) needs no weight arrays: the
+            # scale of every row is one number
+            safe = t
             losses = xp.log(total[:, 0]) - shifted[rows, t]
             denom = shifted.dtype.type(t.shape[0]) if reduction == "mean" else 1
+            scale = xp.asarray(1 / denom, e.dtype)
         else:
-            safe = xp.where(valid, t, 0)
-            w = (weight.array[safe] if weight is not None else xp.ones(t.shape, e.dtype)) * valid
+            safe = t if valid is None else xp.where(valid, t, 0)
+            w = weight.array[safe] if weight is not None else xp.ones(t.shape, e.dtype)
+            w = w if valid is None else w * valid
             losses = w * (xp.log(total[:, 0]) - shifted[rows, safe])
             denom = w.sum() if reduction == "mean" else 1
+            scale = w / denom
         ctx.save_for_backward(x)
         ctx.probs = e / total
-        scale = xp.full(t.shape, 1 / denom, e.dtype) if w is None else w / denom
         ctx.scale, ctx.rows, ctx.cols, ctx.reduction = scale, rows, safe, reduction
         if reduction == "none":
             return losses
@@ -187,7 +191,7 @@ class CrossEntropyGrad(Function):
 
     # NOTE: one node instead of five (scatter, unsqueeze, mul, sub, mul) in every training
     # step's backward, as PyTorch fuses its loss backwards; its own backward below keeps double
-    # backward working. probs (N, C), scale (N,), gy () or (N,) -> (N, C)
+    # backward working. probs (N, C), scale (N,) or (), gy () or (N,) -> (N, C)
     """
 
     op_name = "cross_entropy_grad"
@@ -197,7 +201,7 @@ class CrossEntropyGrad(Function):
         ctx.save_for_backward(probs, scale, gy)
         ctx.rows, ctx.cols, ctx.reduction = rows, cols, reduction
         row_scale = scale.array * gy.array
-        g = probs.array * row_scale[:, None]
+        g = probs.array * (row_scale[:, None] if row_scale.ndim else row_scale)
         g[rows, cols] -= row_scale  # one target per row: no repeated index
         return g
 
@@ -207,7 +211,9 @@ class CrossEntropyGrad(Function):
 
         probs, scale, gy = ctx.saved_tensors
         row_scale = scale * gy
-        g_probs = gg * unsqueeze(row_scale, 1) if ctx.needs_input_grad[0] else None
+        g_probs = None
+        if ctx.needs_input_grad[0]:
+            g_probs = gg * (unsqueeze(row_scale, 1) if row_scale.ndim else row_scale)
         g_gy = None
         if ctx.needs_input_grad[2]:
             at_targets = GetItem.apply(gg, (ctx.rows, ctx.cols), True)
@@ -239,14 +245,26 @@ def _check_targets(input: Tensor, target: Tensor, op: str) -> None:
             f"{op}: expected target of shape {tuple(batch)} for input of shape "
             f"{tuple(input.shape)}, got {tuple(target.shape)}"
         )
-    classes = input.array.shape[1] if input.ndim > 1 else input.array.shape[0]
-    t = target.array
-    if t.size and (int(t.max()) >= classes or int(t.min()) < 0):
-        bad = t[(t < 0) | (t >= classes)]
+
+
+def _valid_targets(t, classes: int, ignore_index: int, op: str):
+    """None when every target is a class (the common case); otherwise the mask of targets that
+    are not ignore_index, once those are checked to be classes. Run by the loss's forward, so a
+    compiled step checks each new batch too."""
+    if t.size == 0:
+        return None
+    # NOTE: seen as unsigned, a negative target is huge: one reduction checks both ends
+    unsigned = t if t.dtype.kind == "u" else t.view(t.dtype.str.replace("i", "u"))
+    if int(unsigned.max()) < classes and not 0 <= ignore_index < classes:
+        return None
+    valid = t != ignore_index
+    bad = t[valid & ((t < 0) | (t >= classes))]
+    if bad.size:
         raise IndexError(
             f"{op}: target {int(bad[0])} is out of bounds for {classes} classes (valid: 0 to "
             f"{classes - 1}, or ignore_index)"
         )
+    return valid
 
 
 def cross_entropy(
@@ -263,7 +281,7 @@ def cross_entropy(
     _check_reduction(reduction, "cross_entropy")
     if target.array.dtype.kind == "f":
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
-    _check_targets_ignoring(input, target, ignore_index, "cross_entropy")
+    _check_targets(input, target, "cross_entropy")
     x, t = _classes_last(input, target, "cross_entropy")
     loss = CrossEntropy.apply(x, t, weight, ignore_index, reduction)
     if reduction == "none":
@@ -273,15 +291,6 @@ def cross_entropy(
             x, t, weight, ignore_index, reduction, target.shape
         )
     return loss
-
-
-def _check_targets_ignoring(input, target, ignore_index, op):
-    try:
-        _check_targets(input, target, op)
-    except IndexError:
-        # NOTE: only when a target is out of range is the mask made: it may be ignore_index
-        masked = target.device.xp.where(target.array != ignore_index, target.array, 0)
-        _check_targets(input, Tensor._make(masked), op)
 
 
 def _smooth_term(x, t, weight, ignore_index, reduction, target_shape):
@@ -336,7 +345,7 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood of class indices, for log-probabilities (after log_softmax)."""
     _check_reduction(reduction, "nll_loss")
-    _check_targets_ignoring(input, target, ignore_index, "nll_loss")
+    _check_targets(input, target, "nll_loss")
     x, t = _classes_last(input, target, "nll_loss")
     loss = NLLLoss.apply(x, t, weight, ignore_index, reduction)
     return reshape(loss, target.shape) if reduction == "none" else loss

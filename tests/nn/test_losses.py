@@ -33,7 +33,15 @@ CASES = [
     ),
     ("ce_probs", lambda m: m.CrossEntropyLoss(label_smoothing=0.2), LOGITS, PROBS),
     ("ce_ignore", lambda m: m.CrossEntropyLoss(ignore_index=1), LOGITS, np.abs(CLASSES) % 4),
+    ("ce_every_target_a_class", lambda m: m.CrossEntropyLoss(), LOGITS, np.abs(CLASSES) % 4),
+    (
+        "ce_every_target_a_class_none",
+        lambda m: m.CrossEntropyLoss(reduction="none"),
+        LOGITS,
+        np.abs(CLASSES) % 4,
+    ),
     ("nll", lambda m: m.NLLLoss(), LOGITS, CLASSES),
+    ("nll_every_target_a_class", lambda m: m.NLLLoss(), LOGITS, np.abs(CLASSES) % 4),
     ("mse", lambda m: m.MSELoss(), LOGITS, PROBS),
     ("l1_sum", lambda m: m.L1Loss(reduction="sum"), LOGITS, PROBS),
     ("bce", lambda m: m.BCELoss(), SIGMOIDS, BINARY),
@@ -53,6 +61,33 @@ def test_loss_matches_pytorch(name, make, x, t):
     loss.sum().backward()
     tloss.sum().backward()
     np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("bad", [4, -1, -100])
+def test_a_target_out_of_range_names_the_loss_and_the_target(loss, bad):
+    fn = getattr(nn.functional, loss)
+    targets = minigrad.tensor([0, bad, 1])
+    # -100 is the default ignore_index: ignored, not an error, unless another is chosen
+    if bad == -100:
+        assert fn(minigrad.tensor(LOGITS[:3]), targets).item() == pytest.approx(
+            getattr(torch.nn.functional, loss)(torch.tensor(LOGITS[:3]), torch.tensor([0, bad, 1]))
+        )
+        kwargs = {"ignore_index": 2}
+    else:
+        kwargs = {}
+    with pytest.raises(IndexError, match=f"{loss}: target {bad} is out of bounds for 4 classes"):
+        fn(minigrad.tensor(LOGITS[:3]), targets, **kwargs)
+
+
+def test_a_compiled_loss_checks_the_targets_of_every_batch():
+    w = minigrad.tensor(LOGITS[:4].T, requires_grad=True)
+    step = minigrad.compile(lambda x, y: nn.functional.cross_entropy(x @ w, y))
+    x = minigrad.tensor(LOGITS[:3, :4])
+    step(x, minigrad.tensor([0, 1, 2])).backward()
+    for bad in (4, -1):
+        with pytest.raises(IndexError, match=f"cross_entropy: target {bad} is out of bounds"):
+            step(x, minigrad.tensor([0, bad, 2]))
 
 
 def test_functional_names_exist():
