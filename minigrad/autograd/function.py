@@ -60,6 +60,7 @@ class Function:
     """
 
     _saved: tuple | None = ()
+    _records = True  # False for a call that builds no node: its saves are dropped
     _device = None
     _n_outputs = 1
     _edges: tuple = ()
@@ -113,6 +114,7 @@ class Function:
         ctx = cls.__new__(cls)
         if not (record and state.enabled):
             ctx.needs_input_grad = (False,) * len(args)
+            ctx._records = False
             if state.tape is not None:
                 state.tape.append((cls, args))
             out = cls.forward(ctx, *args)
@@ -152,6 +154,8 @@ class Function:
     # -- the ctx side ------------------------------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors for backward; an in-place change to one of them is detected."""
+        if not self._records:
+            return  # NOTE: no backward will read them (a backward's own ops, under no_grad)
         saved = []
         for i, t in enumerate(tensors):
             if t is None:
