@@ -10,7 +10,7 @@ import warnings
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import normalize_dim, quiet
+from minigrad.ops._util import normalize_dim, quiet, sum_array
 from minigrad.ops.nograd import ne
 from minigrad.ops.reduce import sum as reduce_sum
 from minigrad.ops.selection import cast, clamp, where
@@ -25,7 +25,7 @@ def _exp_shifted(xp, array, dim):
     log_softmax and cross-entropy share."""
     shifted = array - array.max(axis=dim, keepdims=True)
     e = xp.exp(shifted)
-    return shifted, e, e.sum(axis=dim, keepdims=True)
+    return shifted, e, sum_array(xp, e, (dim,), True)
 
 
 class Softmax(Function):

@@ -16,7 +16,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import normalize_dim, normalize_dims, quiet, write_out
+from minigrad.ops._util import normalize_dim, normalize_dims, quiet, sum_array, write_out
 from minigrad.ops.nograd import NoGrad, isnan, logical_not
 from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
@@ -63,6 +63,8 @@ class Sum(Function):
         array = x.array
         if dtype is None and array.dtype.kind in "biu":
             dtype = dtypes.int64.np  # PyTorch sums integers and bools as int64
+        if dtype is None or dtype == array.dtype:
+            return sum_array(x.device.xp, array, dims, keepdim)
         return array.sum(axis=dims, keepdims=keepdim, dtype=dtype)
 
     @staticmethod

@@ -4,7 +4,7 @@ they sit, so each backward puts the gradient back where the value came from."""
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.ops._util import normalize_dim, normalize_dims, write_out
+from minigrad.ops._util import normalize_dim, normalize_dims, sum_array, write_out
 from minigrad.tensor import Tensor
 
 
@@ -17,7 +17,7 @@ class SumTo(Function):
     def forward(ctx, x, shape):
         ctx.shape = array_shape = x.array.shape
         axes = sum_to_axes(array_shape, shape)
-        out = x.array.sum(axis=axes, keepdims=True) if axes else x.array
+        out = sum_array(x.device.xp, x.array, axes, True) if axes else x.array
         return out.reshape(shape)
 
     @staticmethod
