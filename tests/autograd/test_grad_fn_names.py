@@ -435,3 +435,12 @@ def test_a_matmul_name_needs_the_operands_ndim_which_backward_frees():
     assert y.grad_fn.name() == "MmBackward0"
     y.sum().backward()
     assert y.grad_fn.name() == "LinearBackward0"
+
+
+def test_a_compiled_function_is_one_node_named_as_torch_compiles():
+    # torch.compile(f)(x).grad_fn is a CompiledFunctionBackward (checked with backend
+    # "aot_eager"; not run here: compiling with torch takes seconds)
+    f = minigrad.compile(lambda x: (x * 2).sin())
+    y = f(minigrad.ones(3, requires_grad=True))
+    assert y.grad_fn.name() == "CompiledFunctionBackward"
+    assert _repr_tail(y) == "<CompiledFunctionBackward>)"
