@@ -153,6 +153,10 @@ class Div(Function):
     quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "divide", "{a} / {b}"
 
+    def name(self):
+        # PyTorch computes `2 / x` as reciprocal(x) * 2: the result's node is a MulBackward0
+        return "MulBackward0" if not isinstance(self.scalars[0], Tensor) else "DivBackward0"
+
     @staticmethod
     def forward(ctx, a, b):
         _save_operands(ctx, a, b)

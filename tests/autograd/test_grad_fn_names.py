@@ -82,6 +82,8 @@ SAME_NAME = [
     "x * 2",
     "x / y",
     "x / 2",
+    "2 / x",
+    "1 / (1 + t.exp(-x))",
     "-x",
     "x ** 2",
     "x.pow(3)",
@@ -229,7 +231,10 @@ def test_grad_fn_is_named_as_in_pytorch(program):
 
 # (program, PyTorch's name, minigrad's name, why): the same values, but another graph
 KNOWN_DIFFERENCES = [
-    ("2 / x", "MulBackward0", "DivBackward0", "PyTorch: 2 * reciprocal(x), two nodes"),
+    ("t.div(2, x)", "DivBackward0", "MulBackward0", "the same call as 2 / x in minigrad"),
+    ("t.sub(2, x)", "SubBackward0", "RsubBackward1", "the same call as 2 - x in minigrad"),
+    ("x.reciprocal()", "ReciprocalBackward0", "MulBackward0", "reciprocal is 1 / x"),
+    ("x.rsqrt()", "RsqrtBackward0", "MulBackward0", "rsqrt is 1 / sqrt(x)"),
     ("x.var()", "VarBackward0", "DivBackward0", "var, std: minigrad composes them of ops"),
     ("x.var(0)", "VarBackward0", "DivBackward0", "var, std: minigrad composes them of ops"),
     ("x.std()", "StdBackward0", "SqrtBackward0", "var, std: minigrad composes them of ops"),
