@@ -229,6 +229,26 @@ def test_grad_fn_is_named_as_in_pytorch(program):
     assert address.sub(">", repr(mine.grad_fn)) == address.sub(">", repr(theirs.grad_fn))
 
 
+# programs whose result has no grad_fn in either library: a leaf returned as it is, or no graph
+NO_GRAD_FN = [
+    "x.detach()",
+    "x.detach() * 2",
+    "F.dropout(x, 0.5, training=False)",
+    "x.float()",
+    "x.to(t.float32)",
+    "x.argmax()",
+    "x > 0",
+    "t.no_grad()(lambda: x * 2)()",
+]
+
+
+@pytest.mark.parametrize("program", NO_GRAD_FN)
+def test_no_grad_fn_where_pytorch_has_none(program):
+    theirs, mine = _run(torch, program), _run(minigrad, program)
+    assert theirs.grad_fn is None and mine.grad_fn is None
+    assert "grad_fn" not in repr(mine)
+
+
 # (program, PyTorch's name, minigrad's name, why): the same values, but another graph
 KNOWN_DIFFERENCES = [
     ("t.div(2, x)", "DivBackward0", "MulBackward0", "the same call as 2 / x in minigrad"),
