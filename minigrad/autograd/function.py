@@ -218,8 +218,8 @@ class Function:
         DotBackward0). It runs only when a name is asked for, never in forward or backward.
         """
         cls = type(self)
-        if cls.op_name is None:
-            return f"{cls.__name__}Backward"  # PyTorch names a user's Function so, without 0
+        if OPS.get(cls.op_name) is not cls:  # a user's Function (a subclass of an op's too)
+            return f"{cls.__name__}Backward"  # as PyTorch names one, without the 0
         return f"{cls.__name__}Backward0"
 
     def _input_ndim(self, i: int) -> int | None:

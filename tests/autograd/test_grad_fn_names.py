@@ -321,6 +321,17 @@ def test_a_users_function_is_named_class_backward_as_in_pytorch():
     assert _repr_tail(mine) == _repr_tail(theirs) == "<SquareBackward>)"
 
 
+def test_a_users_subclass_of_an_op_is_named_as_a_users_function():
+    from minigrad.ops.unary import Exp
+
+    class MyExp(Exp):
+        pass
+
+    y = MyExp.apply(minigrad.ones(2, requires_grad=True))
+    assert y.grad_fn.name() == "MyExpBackward"
+    assert minigrad.ones(2, requires_grad=True).exp().grad_fn.name() == "ExpBackward0"
+
+
 def test_the_node_is_the_function_object_so_its_type_is_not_named_like_pytorchs():
     # known difference: PyTorch makes a node class per op (type name AddBackward0); in minigrad
     # the Function instance (the ctx) is the node, so its type is the Function class
