@@ -25,7 +25,7 @@ def format_tensor(t) -> str:
     if array.dtype not in default:
         extras.append(f"dtype={t.dtype}")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn={t.grad_fn!r}")
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
         extras.append("requires_grad=True")
     return prefix + ", ".join([body, *extras]) + ")"

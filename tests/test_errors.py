@@ -122,7 +122,7 @@ def test_a_backward_returning_the_wrong_number_of_gradients():
             return gy
 
     x = minigrad.ones(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match="BadBackward0 returned an incorrect number"):
+    with pytest.raises(RuntimeError, match="function BadBackward returned an incorrect number"):
         Bad.apply(x, x).sum().backward()
 
 
@@ -137,5 +137,5 @@ def test_a_backward_returning_the_wrong_shape():
             return minigrad.ones(5)
 
     x = minigrad.ones(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"BadBackward0.*\[5\].*\[2\]"):
+    with pytest.raises(RuntimeError, match=r"BadBackward\b.*\[5\].*\[2\]"):
         Bad.apply(x).sum().backward()

@@ -214,9 +214,25 @@ class Function:
         """Accepted for PyTorch compatibility; minigrad Functions do not modify inputs."""
 
     # -- the node side -----------------------------------------------------------------------
-    @classmethod
-    def name(cls) -> str:
-        return f"{cls.__name__}Backward0"  # PyTorch's spelling: MulBackward0
+    def name(self) -> str:
+        """The node's name as PyTorch prints it: `grad_fn=<MulBackward0>`.
+
+        A built-in op whose PyTorch node has another name overrides this method, reading
+        what forward kept on the ctx when the name depends on it (`MatMul`: MmBackward0 or
+        DotBackward0). It runs only when a name is asked for, never in forward or backward.
+        """
+        cls = type(self)
+        if OPS.get(cls.op_name) is not cls:  # a user's Function (a subclass of an op's too)
+            return f"{cls.__name__}Backward"  # as PyTorch names one, without the 0
+        return f"{cls.__name__}Backward0"
+
+    def _input_ndim(self, i: int) -> int | None:
+        """For a name: the ndim of forward argument i, a tensor saved as the i-th saved tensor;
+        None once backward has freed it if it needs no gradient (its edge has no shape)."""
+        edge = self._edges[i]
+        if edge is not None:
+            return len(edge[2])
+        return self._saved[i][0].ndim if self._saved else None
 
     @property
     def next_functions(self) -> tuple:
@@ -227,7 +243,7 @@ class Function:
         raise NotImplementedError("register hooks on tensors: tensor.register_hook(fn)")
 
     def __repr__(self) -> str:
-        return f"<{self.name()}>"
+        return f"<{self.name()} object at {id(self):#x}>"  # as PyTorch prints a node
 
 
 class AccumulateGrad:
@@ -254,7 +270,7 @@ class AccumulateGrad:
         return ()
 
     def __repr__(self) -> str:
-        return "<AccumulateGrad>"
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 def once_differentiable(backward):

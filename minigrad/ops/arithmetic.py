@@ -79,6 +79,9 @@ class Sub(Function):
     op_name = "sub"
     ufunc, cuda = "subtract", "{a} - {b}"
 
+    def name(self):
+        return "RsubBackward1" if self.shapes[0] is None else "SubBackward0"  # 2 - x: rsub
+
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.shapes, ctx.alpha = (shape_of(a), shape_of(b)), alpha
@@ -150,6 +153,10 @@ class Div(Function):
     quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "divide", "{a} / {b}"
 
+    def name(self):
+        # PyTorch computes `2 / x` as reciprocal(x) * 2: the result's node is a MulBackward0
+        return "MulBackward0" if not isinstance(self.scalars[0], Tensor) else "DivBackward0"
+
     @staticmethod
     def forward(ctx, a, b):
         _save_operands(ctx, a, b)
@@ -191,6 +198,12 @@ class Pow(Function):
     op_name = "pow"
     quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "power", "pow({a}, {b})"
+
+    def name(self):
+        a, b = self.scalars  # PyTorch: 0 tensor ** number, 1 tensor ** tensor, 2 number ** tensor
+        if not isinstance(b, Tensor):
+            return "PowBackward0"
+        return "PowBackward1" if isinstance(a, Tensor) else "PowBackward2"
 
     @staticmethod
     def forward(ctx, a, b):

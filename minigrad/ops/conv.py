@@ -163,6 +163,9 @@ class Conv2d(Function):
 
     op_name = "conv2d"
 
+    def name(self):
+        return "ConvolutionBackward0"
+
     @staticmethod
     def forward(ctx, x, w, b, geom):
         xp = x.device.xp
@@ -303,6 +306,9 @@ class MaxPool2d(Function):
     """y = max over each window; the gradient goes to the max PyTorch picks. -> (N, C, Ho, Wo)"""
 
     op_name = "max_pool2d"
+
+    def name(self):
+        return "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
     def forward(ctx, x, geom):

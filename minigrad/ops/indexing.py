@@ -47,10 +47,23 @@ def _index_error(x: Tensor, exc: Exception) -> IndexError:
     return IndexError(f"index: {exc} (tensor of shape {tuple(x.shape)})")
 
 
+def _basic_index_name(index: tuple) -> str:
+    """PyTorch's node for x[index] without tensor indices: one per part of the index, the
+    last of which (whole slices `:` skipped, as PyTorch does) is the result's grad_fn."""
+    parts = [i for i in index if i is not Ellipsis and i != slice(None)] or [slice(None)]
+    last = parts[-1]
+    if last is None:
+        return "UnsqueezeBackward0"
+    return "SliceBackward0" if isinstance(last, slice) else "SelectBackward0"
+
+
 class GetItem(Function):
     """y = x[index]; backward adds gy into zeros at the same places."""
 
     op_name = "getitem"
+
+    def name(self):
+        return "IndexBackward0" if self.advanced else _basic_index_name(self.index)
 
     @staticmethod
     def forward(ctx, x, index, advanced):
@@ -118,6 +131,10 @@ class IndexPut(Function):
     """y = x with y[index] = v; gradient: gy with zeros at index to x, gy[index] to v."""
 
     op_name = "index_put"
+
+    def name(self):
+        advanced = any(hasattr(i, "shape") for i in self.index)
+        return "IndexPutBackward0" if advanced else "CopySlices"  # x[...] = v
 
     @staticmethod
     def forward(ctx, x, index, value):

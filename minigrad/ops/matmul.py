@@ -32,6 +32,10 @@ class MatMul(Function):
 
     op_name = ufunc = "matmul"
 
+    def name(self):
+        a, b = self._input_ndim(0), self._input_ndim(1)
+        return "MatMulBackward0" if a is None or b is None else _matmul_name(a, b)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -58,6 +62,22 @@ class MatMul(Function):
         if ctx.needs_input_grad[1]:
             gb = reshape(sum_to(a2.mT @ g, b2.shape), b.shape)
         return ga, gb
+
+
+def _matmul_name(a: int, b: int) -> str:
+    """The name of the node PyTorch's matmul returns for operands of these ndims: its own
+    kernel's (mm, mv, dot), or the last of its chain (a squeeze, a view) around one."""
+    if (a, b) in _MATMUL_NODES:
+        return _MATMUL_NODES[a, b]
+    return "CloneBackward0" if a == 2 else "UnsafeViewBackward0"
+
+
+_MATMUL_NODES = {
+    (1, 1): "DotBackward0",
+    (2, 1): "MvBackward0",
+    (2, 2): "MmBackward0",
+    (1, 2): "SqueezeBackward4",
+}
 
 
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
@@ -95,6 +115,13 @@ class Linear(Function):
     """y = x @ w^T + b, fused; x (*, in), w (out, in), b (out,) -> (*, out)."""
 
     op_name = "linear"
+
+    def name(self):
+        ndim = self._input_ndim(0)
+        if ndim != 2:  # PyTorch flattens other inputs to 2-D and views the result back
+            return "LinearBackward0" if ndim is None else "ViewBackward0"
+        # NOTE: a bias that needs no gradient has no edge, so it is named as no bias
+        return "MmBackward0" if self._edges[2] is None else "AddmmBackward0"
 
     @staticmethod
     def forward(ctx, x, w, b=None):

@@ -107,6 +107,9 @@ class NLLLoss(Function):
 
     op_name = "nll_loss"
 
+    def name(self):
+        return "NllLossBackward0"
+
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
         xp = x.device.xp
@@ -142,6 +145,9 @@ class CrossEntropy(Function):
     """
 
     op_name = "cross_entropy"
+
+    def name(self):
+        return "NllLossBackward0"
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
@@ -427,6 +433,9 @@ class Dropout(Function):
 
     op_name = "dropout"
     random = True
+
+    def name(self):
+        return "MulBackward0"  # PyTorch's dropout on the CPU is x * mask
 
     @staticmethod
     def forward(ctx, x, p, generator):

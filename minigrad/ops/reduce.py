@@ -57,6 +57,9 @@ class Sum(Function):
 
     op_name = "sum"
 
+    def name(self):
+        return f"SumBackward{int(len(self.dims) < len(self.shape))}"  # 1: over some dims
+
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype=None):
         ctx.shape, ctx.dims = x.array.shape, dims
@@ -85,6 +88,9 @@ class Mean(Function):
     """y = mean of x over dims; dy/dx = 1 / n. (*) -> (*) without dims"""
 
     op_name = "mean"
+
+    def name(self):
+        return f"MeanBackward{int(len(self.dims) < len(self.shape))}"  # 1: over some dims
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -124,6 +130,9 @@ class Prod(Function):
     """y = product of x over dims; dy/dx_i = product of the other elements."""
 
     op_name = "prod"
+
+    def name(self):
+        return f"ProdBackward{int(len(self.dims) < len(self._edges[0][2]))}"  # 1: over some dims
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -167,13 +176,18 @@ class MaxMin(Function):
 
     op_name = "amax_amin"
 
+    def name(self):
+        if len(self.dims) < len(self.shape):
+            return "AmaxBackward0" if self.largest else "AminBackward0"
+        return "MaxBackward1" if self.largest else "MinBackward1"  # x.max(): all dims
+
     @staticmethod
     def forward(ctx, x, dims, keepdim, largest):
         array = x.array
         y = array.max(axis=dims, keepdims=True) if largest else array.min(axis=dims, keepdims=True)
         hits = (array == y).astype(array.dtype)
         ctx.share = hits / hits.sum(axis=dims, keepdims=True)
-        ctx.shape, ctx.dims = array.shape, dims
+        ctx.shape, ctx.dims, ctx.largest = array.shape, dims, largest
         return (
             y
             if keepdim
@@ -191,6 +205,9 @@ class MaxMinDim(Function):
 
     op_name = "max_min_dim"
 
+    def name(self):
+        return "MaxBackward0" if self.largest else "MinBackward0"
+
     @staticmethod
     def forward(ctx, x, dim, keepdim, largest):
         xp = x.device.xp
@@ -198,7 +215,7 @@ class MaxMinDim(Function):
         idx = (xp.argmax if largest else xp.argmin)(array, axis=dim)
         idx_keep = xp.expand_dims(idx, dim)
         values = xp.take_along_axis(array, idx_keep, axis=dim)
-        ctx.shape, ctx.dim, ctx.idx = array.shape, dim, idx_keep
+        ctx.shape, ctx.dim, ctx.idx, ctx.largest = array.shape, dim, idx_keep, largest
         if not keepdim:
             values = values.squeeze(dim)
         else:
@@ -360,6 +377,9 @@ class Norm2(Function):
 
     op_name = "norm2"
 
+    def name(self):
+        return "LinalgVectorNormBackward0"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = x.device.xp
@@ -460,6 +480,9 @@ class LogSumExp(Function):
     """y = log(sum(exp(x))) over dims, computed stably; dy/dx = exp(x - y) (the softmax)."""
 
     op_name = "logsumexp"
+
+    def name(self):
+        return "LogsumexpBackward0"
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):

@@ -60,6 +60,9 @@ class Clamp(Function):
 
     op_name = "clamp"
 
+    def name(self):
+        return "ClampBackward1"  # number bounds (tensor bounds are where ops)
+
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
         xp = x.device.xp
@@ -209,6 +212,9 @@ class Copy(Function):
 
     op_name = "copy"
 
+    def name(self):
+        return "FillBackward2" if self.src_shape is None else "CopyBackwards"  # fill_, copy_
+
     @staticmethod
     def forward(ctx, dst, src):
         ctx.src_shape = shape_of(src)
@@ -236,6 +242,9 @@ class Cast(Function):
     """y = x as another dtype; the gradient is cast back to x's dtype."""
 
     op_name = "cast"
+
+    def name(self):
+        return "ToCopyBackward0"
 
     @staticmethod
     def forward(ctx, x, dtype):

@@ -85,6 +85,9 @@ class Reshape(Function):
 
     op_name = "reshape"
 
+    def name(self):
+        return "ViewBackward0"
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.array.shape
@@ -158,6 +161,9 @@ def _viewable(array, shape) -> bool:
 
 class Contiguous(Function):
     """The same values copied into row-major memory. (*) -> (*)"""
+
+    def name(self):
+        return "CloneBackward0"
 
     @staticmethod
     def forward(ctx, x):

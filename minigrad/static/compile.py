@@ -21,6 +21,9 @@ from minigrad.tensor import Tensor
 class _CompiledCall(Function):
     """The compiled region as one autograd node: forward and backward are graph replays."""
 
+    def name(self):
+        return "CompiledFunctionBackward"
+
     @staticmethod
     def forward(ctx, plan, *tensors):
         arrays = plan.forward(*(t.array for t in tensors[: plan.n_inputs]))
