@@ -148,6 +148,12 @@ def slogdet(A: Tensor):
     return RETURN_TYPES["linalg_slogdet"](*Slogdet.apply(A))
 
 
+def torch_slogdet(A: Tensor):
+    """`torch.slogdet` (the same values as linalg.slogdet, as `torch.return_types.slogdet`)."""
+    _check_matrices("linalg.slogdet", A)
+    return RETURN_TYPES["slogdet"](*Slogdet.apply(A))
+
+
 def logdet(A: Tensor) -> Tensor:
     """log(det A): nan where the determinant is negative, -inf where it is 0 (torch.logdet)."""
     _check_matrices("logdet", A)
