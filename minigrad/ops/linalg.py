@@ -512,7 +512,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
         n >>= 1
         if n:
             base = base @ base
-    return result
+    return result.clone() if result is A else result  # a new tensor, as PyTorch's
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
