@@ -1,7 +1,7 @@
 """`minigrad.linalg`, as `torch.linalg`: norms, inverses, determinants, linear systems and
 factorizations (Cholesky, QR, eigh, SVD) of batches of matrices (*, m, n), with gradients.
 The ops live in `minigrad.ops.linalg`; complex matrices, LU, general eig and the `*_ex`
-variants are not here (see docs/ops.md)."""
+variants are not here (see docs/nn.md)."""
 
 from __future__ import annotations
 
