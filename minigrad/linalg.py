@@ -5,6 +5,7 @@ variants are not here (see docs/nn.md)."""
 
 from __future__ import annotations
 
+from minigrad.ops import indexing as indexing_ops
 from minigrad.ops import reduce as reduce_ops
 from minigrad.ops.linalg import (
     LinAlgError,
@@ -26,6 +27,7 @@ from minigrad.ops.linalg import (
     svdvals,
     vecdot,
 )
+from minigrad.ops.matmul import matmul
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -33,9 +35,11 @@ __all__ = [
     "cholesky",
     "cross",
     "det",
+    "diagonal",
     "eigh",
     "eigvalsh",
     "inv",
+    "matmul",
     "matrix_norm",
     "matrix_power",
     "multi_dot",
@@ -73,3 +77,8 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
             f"Got {A.ndim}D."
         )
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The diagonals of a batch of matrices (the last two dims by default), as a last dim."""
+    return indexing_ops.diagonal(A, offset, dim1, dim2)

@@ -229,6 +229,12 @@ def test_linalg_is_reachable_the_torch_way():
     assert_close(x.det(), t.linalg.det(x), rtol=0)
     assert_close(x.logdet(), t.slogdet(x).logabsdet, rtol=0)
     assert_close(t.cross(x, x, dim=0), torch.zeros(3, 3, dtype=torch.float64), atol=0)
+    b = np.random.default_rng(5).standard_normal((2, 3, 4))
+    for fn in (
+        lambda lib, b: lib.linalg.diagonal(b, offset=1),
+        lambda lib, b: lib.linalg.matmul(b, b.mT),
+    ):
+        assert_close(fn(t, t.tensor(b)), fn(torch, torch.tensor(b)), rtol=1e-12)
 
 
 def _spd(lib, a):
