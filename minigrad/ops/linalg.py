@@ -78,9 +78,7 @@ class Inv(Function):
     @staticmethod
     def forward(ctx, A):
         xp = A.device.xp
-        y = Tensor._make(
-            _checked("linalg.inv", _SINGULAR_INV, xp, xp.linalg.inv, A.array).astype(A.array.dtype)
-        )
+        y = Tensor._make(_checked("linalg.inv", _SINGULAR_INV, xp, xp.linalg.inv, A.array))
         ctx.save_for_backward(y)
         return y
 
@@ -107,7 +105,8 @@ class Det(Function):
 
     @staticmethod
     def forward(ctx, A):
-        d = Tensor._make(A.device.xp.linalg.det(A.array).astype(A.array.dtype))
+        xp = A.device.xp
+        d = Tensor._make(xp.asarray(xp.linalg.det(A.array)))  # NumPy: a scalar for one matrix
         ctx.save_for_backward(A, d)
         return d
 
@@ -132,9 +131,8 @@ class Slogdet(Function):
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)
-        dtype = A.array.dtype
         sign, logabs = A.device.xp.linalg.slogdet(A.array)
-        return sign.astype(dtype), logabs.astype(dtype)
+        return sign, logabs
 
     @staticmethod
     def backward(ctx, gsign, glogabs):
@@ -283,9 +281,7 @@ class Cholesky(Function):
     def forward(ctx, A, upper):
         xp = A.device.xp
         array = A.array
-        low = _checked("linalg.cholesky", _NOT_PD, xp, xp.linalg.cholesky, array).astype(
-            array.dtype
-        )
+        low = _checked("linalg.cholesky", _NOT_PD, xp, xp.linalg.cholesky, array)
         n = array.shape[-1]
         ctx.phi = xp.tril(xp.ones((n, n), dtype=array.dtype)) - 0.5 * xp.eye(n, dtype=array.dtype)
         y = Tensor._make(xp.swapaxes(low, -1, -2) if upper else low)
@@ -323,7 +319,7 @@ class Qr(Function):
     @staticmethod
     def forward(ctx, A):
         q, r = A.device.xp.linalg.qr(A.array, mode="reduced")
-        q, r = Tensor._make(q.astype(A.array.dtype)), Tensor._make(r.astype(A.array.dtype))
+        q, r = Tensor._make(q), Tensor._make(r)
         ctx.save_for_backward(q, r)
         return q, r
 
@@ -367,7 +363,7 @@ class Eigh(Function):
         dtype = A.array.dtype
         w, v = xp.linalg.eigh(A.array, UPLO=UPLO)
         ctx.eye = xp.eye(A.array.shape[-1], dtype=dtype)
-        w, v = Tensor._make(w.astype(dtype)), Tensor._make(v.astype(dtype))
+        w, v = Tensor._make(w), Tensor._make(v)
         ctx.save_for_backward(w, v)
         return w, v
 
@@ -408,7 +404,7 @@ class Svd(Function):
         dtype = A.array.dtype
         u, s, vh = xp.linalg.svd(A.array, full_matrices=full_matrices)
         ctx.eye = xp.eye(s.shape[-1], dtype=dtype)
-        out = tuple(Tensor._make(a.astype(dtype)) for a in (u, s, vh))
+        out = tuple(Tensor._make(a) for a in (u, s, vh))
         ctx.save_for_backward(*out)
         return out
 
