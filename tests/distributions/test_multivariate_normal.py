@@ -239,3 +239,30 @@ def test_on_the_simulated_gpu():
             assert t.device.type == "cuda"
             np.testing.assert_allclose(t.detach().cpu().numpy(), e.detach().numpy(), rtol=1e-12)
         np.testing.assert_allclose(grad.cpu().numpy(), expected_grad.numpy(), rtol=1e-12)
+
+
+def _gaussian_process_fit(torch):
+    """A PyTorch program: fit a Gaussian process's length scale and noise by maximizing the
+    marginal likelihood (Cholesky, solve, MultivariateNormal.log_prob, Adam)."""
+    x = torch.linspace(-3, 3, 12, dtype=torch.float64)
+    y = torch.sin(x) + 0.1 * torch.cos(3 * x)
+    log_ell = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    log_noise = torch.full((), -2.0, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([log_ell, log_noise], lr=0.1)
+    for _ in range(15):
+        opt.zero_grad()
+        d2 = (x[:, None] - x[None, :]) ** 2
+        k = torch.exp(-0.5 * d2 / log_ell.exp() ** 2) + log_noise.exp() * torch.eye(12)
+        gp = torch.distributions.MultivariateNormal(torch.zeros(12, dtype=torch.float64), k)
+        loss = -gp.log_prob(y)
+        loss.backward()
+        opt.step()
+    alpha = torch.cholesky_solve(y[:, None], torch.linalg.cholesky(k.detach()))
+    return loss.item(), log_ell.item(), log_noise.item(), alpha.squeeze(1).tolist()
+
+
+def test_a_gaussian_process_program_gives_pytorchs_numbers():
+    mine, theirs = _gaussian_process_fit(minigrad), _gaussian_process_fit(torch)
+    # 15 Adam steps on the rounding of two LAPACKs: equal to about 1e-9
+    np.testing.assert_allclose(mine[:3], theirs[:3], rtol=1e-7)
+    np.testing.assert_allclose(mine[3], theirs[3], rtol=1e-6)
