@@ -1085,6 +1085,28 @@ class Tensor:
     def kron(self, other):
         return matmul_ops.kron(self, other)
 
+    # linear algebra (ops/linalg.py)
+    def inverse(self):
+        return linalg_ops.inv(self)
+
+    def det(self):
+        return linalg_ops.det(self)
+
+    def logdet(self):
+        return linalg_ops.logdet(self)
+
+    def slogdet(self):
+        return linalg_ops.torch_slogdet(self)
+
+    def matrix_power(self, n):
+        return linalg_ops.matrix_power(self, n)
+
+    def cholesky_solve(self, input2, upper=False):
+        return linalg_ops.cholesky_solve(self, input2, upper)
+
+    def pinverse(self, rcond=1e-15):
+        return linalg_ops.pinverse(self, rcond)
+
     # comparison and logic, no gradient (ops/nograd.py)
     def eq(self, other):
         return nograd_ops.eq(self, other)
@@ -1481,6 +1503,7 @@ from minigrad.autograd.grad_mode import state  # noqa: E402
 from minigrad.ops import activations as activations_ops  # noqa: E402
 from minigrad.ops import arithmetic as arithmetic_ops  # noqa: E402
 from minigrad.ops import indexing as indexing_ops  # noqa: E402
+from minigrad.ops import linalg as linalg_ops  # noqa: E402
 from minigrad.ops import matmul as matmul_ops  # noqa: E402
 from minigrad.ops import nn as nn_ops  # noqa: E402
 from minigrad.ops import nograd as nograd_ops  # noqa: E402
