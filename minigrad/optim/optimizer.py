@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 from minigrad.tensor import Tensor
 
 
@@ -146,8 +148,17 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
+def _scalar(value: float = 0.0) -> Tensor:
+    """A 0-d float32 state entry ('step', NAdam's mu_product, ASGD's eta), as PyTorch keeps
+    them: in float32 on the CPU, whatever the parameter's dtype and device."""
+    return Tensor._make(np.array(value, dtype=np.float32))
+
+
 def _to_param(value, p: Tensor, name: str):
-    """A loaded state value as a fresh Tensor on the parameter's device (dtype kept for 'step')."""
+    """A loaded state value as a fresh Tensor on the parameter's device (dtype kept for 'step');
+    lists of them (LBFGS's history) value by value."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_param(v, p, name) for v in value)
     if not isinstance(value, Tensor):
         return value
     if name == "step":
