@@ -289,3 +289,22 @@ def test_cyclic_lr_needs_momentum_to_cycle_and_cycles_adams_beta1():
         sched.step()
         tsched.step()
         assert opt.param_groups[0]["betas"] == pytest.approx(topt.param_groups[0]["betas"])
+
+
+@pytest.mark.parametrize("min_lr", [0.001, [0.001, 0.002]], ids=["one", "per-group"])
+def test_reduce_lr_on_plateau_state_and_groups_added_later_as_pytorch(min_lr):
+    opt, topt = _optimizers()
+    sched = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, min_lr=min_lr)
+    tsched = torch.optim.lr_scheduler.ReduceLROnPlateau(topt, patience=0, min_lr=min_lr)
+    assert sched.state_dict().keys() == tsched.state_dict().keys()
+    opt.add_param_group({"params": [minigrad.zeros(2, requires_grad=True)], "lr": 0.5})
+    topt.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "lr": 0.5})
+    for metric in [1.0, 2.0, 3.0]:
+        if isinstance(min_lr, list) and metric > 1.0:
+            for s in (sched, tsched):
+                with pytest.raises(RuntimeError, match="number of param groups"):
+                    s.step(metric)
+            return
+        sched.step(metric)
+        tsched.step(metric)
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)
