@@ -5,8 +5,6 @@ search satisfying the strong Wolfe conditions."""
 
 from __future__ import annotations
 
-import math
-
 from minigrad.autograd.grad_mode import enable_grad
 from minigrad.optim.optimizer import Optimizer
 from minigrad.tensor import Tensor
@@ -110,20 +108,20 @@ class LBFGS(Optimizer):
                 d, dirs, steps, ro, h_diag = -grad, [], [], [], 1
             else:
                 y, s = grad - prev_grad, d * t
-                ys = float(y @ s)
+                ys = _dot(y, s)
                 if ys > 1e-10:  # keep only pairs that keep the Hessian estimate positive
                     if len(dirs) == history_size:
                         dirs.pop(0), steps.pop(0), ro.pop(0)
                     dirs.append(y), steps.append(s), ro.append(1.0 / ys)
-                    h_diag = ys / float(y @ y)
+                    h_diag = ys / _dot(y, y)
                 alphas = state.setdefault("al", [None] * history_size)
                 d = _two_loop(-grad, dirs, steps, ro, h_diag, alphas)
             prev_grad, prev_loss = grad.copy(), loss
             if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / float(xp.abs(grad).sum())) * lr
+                t = min(1.0, 1.0 / _scalar(xp.abs(grad).sum(), grad)) * lr
             else:
                 t = lr
-            gtd = float(grad @ d)
+            gtd = _dot(grad, d)
             if gtd > -tolerance_change:  # not a descent direction
                 break
             ls_evals = 0
@@ -163,6 +161,17 @@ class LBFGS(Optimizer):
         return orig_loss
 
 
+def _scalar(value, like):
+    """A scalar in the dtype of the array `like`, on the host. NOTE: PyTorch's line search and
+    two-loop recursion compute with 0-d tensors of the parameters' dtype, so on float32
+    parameters their arithmetic (and its comparisons) is float32; NumPy scalars do the same."""
+    return like.dtype.type(float(value))
+
+
+def _dot(a, b):
+    return _scalar(a @ b, a)
+
+
 def _array(value):
     return None if value is None else value.array
 
@@ -176,11 +185,11 @@ def _two_loop(q, dirs, steps, ro, h_diag, alphas):
     stored (step, gradient change) pairs, starting from h_diag times the identity. `alphas`
     is scratch space (the state's 'al', as PyTorch keeps it)."""
     for i in range(len(dirs) - 1, -1, -1):
-        alphas[i] = float(steps[i] @ q) * ro[i]
+        alphas[i] = _dot(steps[i], q) * ro[i]
         q = q - alphas[i] * dirs[i]
     r = q * h_diag
     for i in range(len(dirs)):
-        beta = float(dirs[i] @ r) * ro[i]
+        beta = _dot(dirs[i], r) * ro[i]
         r = r + (alphas[i] - beta) * steps[i]
     return r
 
@@ -193,7 +202,7 @@ def _cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None) -> float:
     d2_square = d1 * d1 - g1 * g2
     if d2_square < 0:
         return (lo + hi) / 2.0
-    d2 = math.sqrt(d2_square)
+    d2 = d2_square**0.5
     if x1 <= x2:
         x = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
     else:
@@ -206,10 +215,10 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
     (|g(t).d| <= -c2 gtd): first bracket such a step, then shrink the bracket by cubic
     interpolation (the scheme of Nocedal and Wright, Algorithm 3.5, as minFunc does it).
     Returns (loss, gradient, t, closure calls)."""
-    d_norm = float(abs(d).max())
+    d_norm = _scalar(abs(d).max(), d)
     f_new, g_new = evaluate(t, d)
     evals, ls_iter = 1, 0
-    gtd_new = float(g_new @ d)
+    gtd_new = _dot(g_new, d)
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
     # bracketing: grow t until the interval [t_prev, t] must hold a point that satisfies both
@@ -240,7 +249,7 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
         f_prev, g_prev, gtd_prev = f_new, g_new, gtd_new
         f_new, g_new = evaluate(t, d)
         evals += 1
-        gtd_new = float(g_new @ d)
+        gtd_new = _dot(g_new, d)
         ls_iter += 1
     if ls_iter == max_ls:
         bracket, values, grads = [0, t], [f, f_new], [g, g_new]
@@ -266,7 +275,7 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
             stalled = False
         f_new, g_new = evaluate(t, d)
         evals += 1
-        gtd_new = float(g_new @ d)
+        gtd_new = _dot(g_new, d)
         ls_iter += 1
         if f_new > f + c1 * t * gtd or f_new >= values[low]:
             bracket[high], values[high], grads[high], slopes[high] = t, f_new, g_new, gtd_new
