@@ -118,7 +118,7 @@ class LBFGS(Optimizer):
                 d = _two_loop(-grad, dirs, steps, ro, h_diag, alphas)
             prev_grad, prev_loss = grad.copy(), loss
             if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / _scalar(xp.abs(grad).sum(), grad)) * lr
+                t = min(1.0, 1.0 / _in_dtype_of(xp.abs(grad).sum(), grad)) * lr
             else:
                 t = lr
             gtd = _dot(grad, d)
@@ -161,7 +161,7 @@ class LBFGS(Optimizer):
         return orig_loss
 
 
-def _scalar(value, like):
+def _in_dtype_of(value, like):
     """A scalar in the dtype of the array `like`, on the host. NOTE: PyTorch's line search and
     two-loop recursion compute with 0-d tensors of the parameters' dtype, so on float32
     parameters their arithmetic (and its comparisons) is float32; NumPy scalars do the same."""
@@ -169,7 +169,7 @@ def _scalar(value, like):
 
 
 def _dot(a, b):
-    return _scalar(a @ b, a)
+    return _in_dtype_of(a @ b, a)
 
 
 def _array(value):
@@ -215,7 +215,7 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
     (|g(t).d| <= -c2 gtd): first bracket such a step, then shrink the bracket by cubic
     interpolation (the scheme of Nocedal and Wright, Algorithm 3.5, as minFunc does it).
     Returns (loss, gradient, t, closure calls)."""
-    d_norm = _scalar(abs(d).max(), d)
+    d_norm = _in_dtype_of(abs(d).max(), d)
     f_new, g_new = evaluate(t, d)
     evals, ls_iter = 1, 0
     gtd_new = _dot(g_new, d)

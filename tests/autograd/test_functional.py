@@ -269,3 +269,16 @@ def test_newton_step_with_hessian_and_gradient():
         steps.append(x.numpy() - np.linalg.solve(h.numpy(), g.numpy()))
     np.testing.assert_allclose(steps[0], np.linalg.solve(a, b), rtol=1e-10)
     np.testing.assert_allclose(steps[0], steps[1], rtol=1e-10)
+
+
+def test_functional_runs_on_device(device):
+    x = minigrad.tensor(X, device=device)
+    jac = minigrad.autograd.functional.jacobian(lambda z: _f_vec(minigrad, z), x)
+    _, hvp = minigrad.autograd.functional.hvp(lambda z: _scalar(minigrad, z), x, x)
+    assert str(jac.device).startswith(device) and str(hvp.device).startswith(device)
+    tjac = torch.autograd.functional.jacobian(lambda z: _f_vec(torch, z), torch.tensor(X))
+    _, thvp = torch.autograd.functional.hvp(
+        lambda z: _scalar(torch, z), torch.tensor(X), torch.tensor(X)
+    )
+    _same(jac.cpu(), tjac)
+    _same(hvp.cpu(), thvp)

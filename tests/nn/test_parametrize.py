@@ -330,3 +330,21 @@ def test_legacy_weight_norm_matches_pytorch_and_is_removable():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert ours[5] == theirs[5] == ["bias", "weight"]
     np.testing.assert_allclose(ours[6], theirs[6], rtol=1e-5, atol=1e-6)
+
+
+def test_parametrizations_run_on_device(device):
+    ours, theirs = _pair(
+        lambda lib: lib.nn.utils.parametrizations.spectral_norm(
+            lib.nn.utils.parametrizations.weight_norm(lib.nn.Linear(4, 3))
+        )
+    )
+    ours.to(device)
+    x = np.random.default_rng(5).standard_normal((2, 4)).astype(np.float32)
+    out, tout = ours(minigrad.tensor(x, device=device)), theirs(torch.tensor(x))
+    assert str(out.device).startswith(device)
+    _assert_close(out.cpu(), tout)
+    out.sum().backward()
+    tout.sum().backward()
+    for (name, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+        assert str(p.grad.device).startswith(device), name
+        _assert_close(p.grad.cpu(), tp.grad)

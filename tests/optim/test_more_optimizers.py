@@ -252,3 +252,30 @@ def test_lbfgs_on_float32_parameters(line_search_fn):
     np.testing.assert_allclose(losses, tlosses, rtol=1e-4)
     _assert_same(ours, theirs, rtol=1e-3, atol=1e-3)
     assert (state["func_evals"], state["n_iter"]) == (tstate["func_evals"], tstate["n_iter"])
+
+
+@pytest.mark.parametrize("name", ["Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "LBFGS"])
+def test_new_optimizers_run_on_device(name, device):
+    """State on the parameters' device (step, mu_product, eta and mu stay on the host, as
+    PyTorch keeps them); the same numbers as PyTorch on the CPU."""
+    ours = [p.detach().to(device).requires_grad_() for p in _params(minigrad)]
+    theirs = _params(torch)
+    kwargs = {"max_iter": 3} if name == "LBFGS" else {}
+    for lib, params in ((minigrad, ours), (torch, theirs)):
+        opt = getattr(lib.optim, name)(params, **kwargs)
+        for step in range(3):
+
+            def closure(lib=lib, params=params, opt=opt, step=step):
+                opt.zero_grad()
+                x = lib.tensor(np.random.default_rng(step).standard_normal((5, 3)))
+                if lib is minigrad:
+                    x = x.to(device)
+                w, b = params
+                loss = ((x @ w + b).tanh() ** 2).sum() + (w * w).sum() * 0.1
+                loss.backward()
+                return loss
+
+            opt.step(closure)
+    for p, tp in zip(ours, theirs):
+        assert str(p.device).startswith(device)
+        np.testing.assert_allclose(p.detach().cpu().numpy(), tp.detach().numpy(), rtol=1e-9)
