@@ -348,3 +348,19 @@ def test_parametrizations_run_on_device(device):
     for (name, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert str(p.grad.device).startswith(device), name
         _assert_close(p.grad.cpu(), tp.grad)
+
+
+def test_a_deep_copy_is_independent_of_the_original():
+    """PyTorch's copy shares the Parametrized class, so removing a parametrization from the
+    copy breaks the original (module.weight disappears); minigrad's copy has its own class."""
+    import copy
+
+    layer = minigrad.nn.utils.parametrizations.weight_norm(minigrad.nn.Linear(3, 2))
+    replica = copy.deepcopy(layer)
+    assert type(replica).__name__ == "ParametrizedLinear" and type(replica) is not type(layer)
+    assert replica.parametrizations.weight.original1 is not layer.parametrizations.weight.original1
+    x = minigrad.ones(1, 3)
+    np.testing.assert_array_equal(replica(x).detach().numpy(), layer(x).detach().numpy())
+    minigrad.nn.utils.parametrize.remove_parametrizations(replica, "weight")
+    assert type(replica) is minigrad.nn.Linear
+    assert type(layer).__name__ == "ParametrizedLinear" and layer.weight.shape == (2, 3)

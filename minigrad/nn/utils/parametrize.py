@@ -11,6 +11,7 @@ parametrized tensor once inside its block.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from contextlib import contextmanager, suppress
 
@@ -168,7 +169,19 @@ class ParametrizationList(ModuleList):
 def _inject_new_class(module: Module) -> None:
     """Swap the module's class for a subclass of it that can hold the properties."""
     cls = module.__class__
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {})
+    extra = {} if hasattr(cls, "__deepcopy__") else {"__deepcopy__": _deepcopy}
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), extra)
+
+
+def _deepcopy(self, memo):
+    """A copy with a class of its own. NOTE: PyTorch's copy shares the Parametrized class, so
+    removing a parametrization from the copy removes the property from the original too."""
+    replica = object.__new__(type(self))
+    memo[id(self)] = replica
+    replica.__dict__.update(copy.deepcopy(self.__dict__, memo))
+    cls = type(self)
+    replica.__class__ = type(cls.__name__, cls.__bases__, dict(vars(cls)))
+    return replica
 
 
 def _inject_property(module: Module, tensor_name: str) -> None:
