@@ -83,8 +83,9 @@ class LRScheduler:
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def _current_lrs(self) -> list:
-        """The groups' lrs now (what a chainable get_lr scales)."""
+    def _warn_outside_step(self) -> None:
+        """get_lr() computes the next step's values (and some schedules' depend on the current
+        lr): called by hand it is not the lr in use, so say so, as PyTorch does."""
         if not self._get_lr_called_within_step:
             warnings.warn(
                 "To get the last learning rate computed by the scheduler, please use "
@@ -92,6 +93,10 @@ class LRScheduler:
                 UserWarning,
                 stacklevel=3,
             )
+
+    def _current_lrs(self) -> list:
+        """The groups' lrs now (what a chainable get_lr scales)."""
+        self._warn_outside_step()
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self) -> dict:
@@ -140,6 +145,7 @@ class LambdaLR(_LambdaSchedule):
     """lr = initial_lr * lr_lambda(epoch) (one lambda, or one per group)."""
 
     def get_lr(self):
+        self._warn_outside_step()
         return [base * f(self.last_epoch) for base, f in zip(self.base_lrs, self.lr_lambdas)]
 
 
@@ -288,6 +294,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        self._warn_outside_step()
         cosine = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
         return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
 
@@ -386,6 +393,7 @@ class CyclicLR(LRScheduler):
         return self.gamma**x
 
     def get_lr(self):
+        self._warn_outside_step()
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle  # the position within the cycle
         if x <= self.step_ratio:
@@ -478,6 +486,7 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self):
+        self._warn_outside_step()
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(

@@ -230,11 +230,16 @@ def test_resuming_from_last_epoch_matches_pytorch(key):
         tsched.step()
 
 
-def test_get_lr_outside_step_warns_as_pytorch():
-    opt, _ = _optimizers()
-    sched = minigrad.optim.lr_scheduler.ExponentialLR(opt, 0.5)
-    with pytest.warns(UserWarning, match=r"please use `get_last_lr\(\)`"):
-        sched.get_lr()
+@pytest.mark.parametrize("key", list(SCHEDULES))
+def test_get_lr_outside_step_warns_as_pytorch(key):
+    opt, topt = _optimizers()
+    sched, tsched = _make(minigrad, opt, key), _make(torch, topt, key)
+    for s in (sched, tsched):
+        with pytest.warns(UserWarning, match=r"please use `get_last_lr\(\)`"):
+            s.get_lr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched.step()
 
 
 @pytest.mark.parametrize(
