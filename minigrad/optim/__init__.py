@@ -7,4 +7,5 @@ from minigrad.optim.asgd import ASGD
 from minigrad.optim.lbfgs import LBFGS
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.rmsprop import Adadelta, Adagrad, RMSprop
+from minigrad.optim.rprop import Rprop
 from minigrad.optim.sgd import SGD

@@ -1,4 +1,4 @@
-"""Adadelta, Adamax, NAdam, RAdam, ASGD and LBFGS against PyTorch, more settings of the older
+"""Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop and LBFGS against PyTorch, more settings of the older
 optimizers over more steps, float32 parameters, and state dicts in PyTorch's format."""
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ SETTINGS = [
     ("RAdam", dict(weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
     ("ASGD", {}),
     ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=3, weight_decay=0.1, maximize=True)),
+    ("Rprop", {}),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
     ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.5, weight_decay=0.1, maximize=True)),
     ("SGD", dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1)),
     ("Adam", dict(lr=0.01, amsgrad=True, maximize=True)),
@@ -127,6 +129,7 @@ def test_state_dict_has_pytorchs_layout_and_resumes(name, kwargs):
         ("RAdam", dict(eps=-1.0), "Invalid epsilon value"),
         ("ASGD", dict(lr=-1.0), "Invalid learning rate"),
         ("LBFGS", dict(lr=-1.0), "Invalid learning rate"),
+        ("Rprop", dict(etas=(0.5, 0.9)), "Invalid eta values"),
     ],
 )
 def test_invalid_settings_raise_like_pytorch(name, kwargs, message):
@@ -254,7 +257,7 @@ def test_lbfgs_on_float32_parameters(line_search_fn):
     assert (state["func_evals"], state["n_iter"]) == (tstate["func_evals"], tstate["n_iter"])
 
 
-@pytest.mark.parametrize("name", ["Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "LBFGS"])
+@pytest.mark.parametrize("name", ["Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS"])
 def test_new_optimizers_run_on_device(name, device):
     """State on the parameters' device (step, mu_product, eta and mu stay on the host, as
     PyTorch keeps them); the same numbers as PyTorch on the CPU."""
