@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from minigrad.optim.optimizer import Optimizer, _scalar
+from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay
 from minigrad.tensor import Tensor
 
 
@@ -269,23 +269,6 @@ class RAdam(Optimizer):
         )
         denom = p.device.xp.sqrt(v) + group["eps"]
         p.array -= (scale * math.sqrt(correction2) * rect) * m / denom
-
-
-def _count(state: dict) -> float:
-    """Advance the step counter; the new step number as a float."""
-    state["step"].array += 1
-    return float(state["step"].array)
-
-
-def _weight_decay(group: dict, p: Tensor, g):
-    """L2 weight decay: decoupled (p *= 1 - lr wd) or added to the gradient (g + wd p)."""
-    wd = group["weight_decay"]
-    if not wd:
-        return g
-    if group.get("decoupled_weight_decay"):
-        p.array *= 1 - group["lr"] * wd
-        return g
-    return g + wd * p.array
 
 
 def _averages(m, v, g, beta1: float, beta2: float) -> None:

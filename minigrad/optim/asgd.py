@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.optim.optimizer import Optimizer, _scalar
+from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay
 from minigrad.tensor import Tensor
 
 
@@ -49,10 +49,8 @@ class ASGD(Optimizer):
             state["step"], state["eta"], state["mu"] = _scalar(), _scalar(group["lr"]), _scalar(1)
             state["ax"] = Tensor._make(p.device.xp.zeros_like(p.array))
         lr, lambd = group["lr"], group["lambd"]
-        state["step"].array += 1
-        step = float(state["step"].array)
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.array
+        step = _count(state)
+        g = _weight_decay(group, p, g)
         eta, mu = float(state["eta"].array), float(state["mu"].array)
         p.array *= 1 - lambd * eta
         p.array -= eta * g

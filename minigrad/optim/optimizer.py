@@ -154,6 +154,23 @@ def _scalar(value: float = 0.0) -> Tensor:
     return Tensor._make(np.array(value, dtype=np.float32))
 
 
+def _count(state: dict) -> float:
+    """Advance the step counter; the new step number as a float."""
+    state["step"].array += 1
+    return float(state["step"].array)
+
+
+def _weight_decay(group: dict, p: Tensor, g):
+    """L2 weight decay: decoupled (p *= 1 - lr wd) or added to the gradient (g + wd p)."""
+    wd = group["weight_decay"]
+    if not wd:
+        return g
+    if group.get("decoupled_weight_decay"):
+        p.array *= 1 - group["lr"] * wd
+        return g
+    return g + wd * p.array
+
+
 def _to_param(value, p: Tensor, name: str):
     """A loaded state value as a fresh Tensor on the parameter's device (dtype kept for 'step');
     lists of them (LBFGS's history) value by value."""

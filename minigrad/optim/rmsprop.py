@@ -3,7 +3,7 @@ statistics."""
 
 from __future__ import annotations
 
-from minigrad.optim.optimizer import Optimizer, _scalar
+from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay
 from minigrad.tensor import Tensor
 
 
@@ -50,10 +50,9 @@ class RMSprop(Optimizer):
                 state["momentum_buffer"] = Tensor._make(xp.zeros_like(p.array))
             if group["centered"]:
                 state["grad_avg"] = Tensor._make(xp.zeros_like(p.array))
-        state["step"].array += 1
+        _count(state)
         alpha = group["alpha"]
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.array
+        g = _weight_decay(group, p, g)
         square_avg = state["square_avg"].array
         square_avg *= alpha
         square_avg += (1 - alpha) * g * g
@@ -113,10 +112,8 @@ class Adagrad(Optimizer):
                 }
 
     def _update(self, group, p, g, state):
-        state["step"].array += 1
-        step = float(state["step"].array)
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.array
+        step = _count(state)
+        g = _weight_decay(group, p, g)
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         total = state["sum"].array
         total += g * g
@@ -166,10 +163,9 @@ class Adadelta(Optimizer):
             state["step"] = _scalar()
             state["square_avg"] = Tensor._make(xp.zeros_like(p.array))
             state["acc_delta"] = Tensor._make(xp.zeros_like(p.array))
-        state["step"].array += 1
+        _count(state)
         rho, eps = group["rho"], group["eps"]
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.array
+        g = _weight_decay(group, p, g)
         square_avg, acc_delta = state["square_avg"].array, state["acc_delta"].array
         square_avg *= rho
         square_avg += (1 - rho) * g * g

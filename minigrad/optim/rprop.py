@@ -3,7 +3,7 @@ the signs of successive gradients change."""
 
 from __future__ import annotations
 
-from minigrad.optim.optimizer import Optimizer, _scalar
+from minigrad.optim.optimizer import Optimizer, _count, _scalar
 from minigrad.tensor import Tensor
 
 
@@ -44,7 +44,7 @@ class Rprop(Optimizer):
             state["step"] = _scalar()
             state["prev"] = Tensor._make(xp.zeros_like(p.array))
             state["step_size"] = Tensor._make(xp.full_like(p.array, group["lr"]))
-        state["step"].array += 1
+        _count(state)
         (eta_minus, eta_plus), (low, high) = group["etas"], group["step_sizes"]
         prev, step_size = state["prev"].array, state["step_size"].array
         agree = g * prev
