@@ -111,8 +111,10 @@ class LBFGS(Optimizer):
                 ys = _dot(y, s)
                 if ys > 1e-10:  # keep only pairs that keep the Hessian estimate positive
                     if len(dirs) == history_size:
-                        dirs.pop(0), steps.pop(0), ro.pop(0)
-                    dirs.append(y), steps.append(s), ro.append(1.0 / ys)
+                        del dirs[0], steps[0], ro[0]
+                    dirs.append(y)
+                    steps.append(s)
+                    ro.append(1.0 / ys)
                     h_diag = ys / _dot(y, y)
                 alphas = state.setdefault("al", [None] * history_size)
                 d = _two_loop(-grad, dirs, steps, ro, h_diag, alphas)
