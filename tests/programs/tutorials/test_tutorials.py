@@ -7,6 +7,7 @@ import advanced
 import basics
 import intermediate
 import pytest
+import training_tools
 
 import minigrad
 
@@ -20,7 +21,7 @@ PROGRAMS = [
     )
     if p in ENGINE_GAPS
     else pytest.param(p, id=p.__name__)
-    for p in basics.PROGRAMS + intermediate.PROGRAMS + advanced.PROGRAMS
+    for p in basics.PROGRAMS + intermediate.PROGRAMS + advanced.PROGRAMS + training_tools.PROGRAMS
 ]
 
 
