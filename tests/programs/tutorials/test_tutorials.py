@@ -6,6 +6,7 @@ from __future__ import annotations
 import advanced
 import basics
 import intermediate
+import nlp_and_more
 import pytest
 
 import minigrad
@@ -20,7 +21,7 @@ PROGRAMS = [
     )
     if p in ENGINE_GAPS
     else pytest.param(p, id=p.__name__)
-    for p in basics.PROGRAMS + intermediate.PROGRAMS + advanced.PROGRAMS
+    for p in basics.PROGRAMS + intermediate.PROGRAMS + advanced.PROGRAMS + nlp_and_more.PROGRAMS
 ]
 
 
