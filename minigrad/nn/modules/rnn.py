@@ -11,14 +11,20 @@ Every weight starts as U(-1/sqrt(hidden), 1/sqrt(hidden)).
 from __future__ import annotations
 
 import math
+from functools import partial
 
-from minigrad.creation import empty, zeros
+import numpy as np
+
+from minigrad.creation import empty, tensor, zeros
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
+from minigrad.nn.utils.rnn import PackedSequence, _pack, _unpack
 from minigrad.ops.activations import relu, sigmoid, tanh
+from minigrad.ops.indexing import index_select
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import dropout
+from minigrad.ops.selection import where
 from minigrad.ops.shape import cat, transpose, unsqueeze
 
 
@@ -63,6 +69,13 @@ def _gru_gates(input_gates, hidden_gates, h):
     r, z = sigmoid(x_rz + h_rz).chunk(2, -1)  # one sigmoid for both gates
     n = tanh(x_n + r * h_n)
     return n + z * (h - n)
+
+
+def _map_states(states, fn, *others):
+    """fn over a state (h) or each part of one ((h, c)), with the parts of `others` beside."""
+    if isinstance(states, tuple):
+        return tuple(fn(*parts) for parts in zip(states, *others))
+    return fn(states, *others)
 
 
 def _check_cell_input(cell, input, hx_shape):
@@ -235,29 +248,63 @@ class RNN(Module):
         return h_n[:, 0] if unbatched else h_n
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         x, unbatched = self._prepare(input)
-        initial = iter(self._initial_states(x, hx))
-        finals = []
+        x, finals = self._layers(x, self._initial_states(x, hx), None)
+        return self._finish(x, unbatched), self._final_states(finals, unbatched)
+
+    def _layers(self, x, initial, active):
+        """All layers over x (L, N, in): (last layer's outputs, final states)."""
+        initial, finals = iter(initial), []
         for layer in range(self.num_layers):
             outputs = []
             for direction, suffix in enumerate(self._suffixes(layer)):
                 w_ih, w_hh, b_ih, b_hh = self._weights(suffix)
                 projected = linear(x, w_ih, b_ih)  # all time steps at once
-                output, state = self._scan(projected, next(initial), w_hh, b_hh, direction == 1)
+                output, state = self._scan(
+                    projected, next(initial), w_hh, b_hh, direction == 1, active
+                )
                 outputs.append(output)
                 finals.append(state)
             x = self._between_layers(outputs[0] if len(outputs) == 1 else cat(outputs, -1), layer)
-        return self._finish(x, unbatched), self._final_states(finals, unbatched)
+        return x, finals
 
-    def _scan(self, projected, state, w_hh, b_hh, reverse: bool):
-        """Run the steps over time (backwards if `reverse`): outputs (L, N, H), final state."""
+    def _forward_packed(self, packed, hx):
+        """A PackedSequence: the padded batch, in which a sequence's state stops changing after
+        its last step (the reverse direction starts at it); output packed the same way."""
+        if packed.data.ndim != 2 or packed.data.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{self!r}: expected packed data of shape (*, {self.input_size}), got "
+                f"{tuple(packed.data.shape)}"
+            )
+        sizes = np.asarray(packed.batch_sizes.tolist(), dtype=np.int64)
+        x = _unpack(packed.data, sizes, 0.0, len(sizes))  # (T, B, in), longest first
+        if hx is not None and packed.sorted_indices is not None:
+            hx = _map_states(hx, lambda h: index_select(h, 1, packed.sorted_indices))
+        steps = np.arange(x.shape[1])[None, :, None] < sizes[:, None, None]
+        active = [tensor(step, device=x.device) for step in steps[:, None]]  # (1, B, 1) each
+        x, finals = self._layers(x, self._initial_states(x, hx), active)
+        states = self._final_states(finals, False)
+        if packed.unsorted_indices is not None:
+            states = _map_states(states, lambda h: index_select(h, 1, packed.unsorted_indices))
+        output = PackedSequence(_pack(x, sizes), packed.batch_sizes, *packed[2:])
+        return output, states
+
+    def _scan(self, projected, state, w_hh, b_hh, reverse: bool, active=None):
+        """Run the steps over time (backwards if `reverse`): outputs (L, N, H), final state.
+        active[t] (1, N, 1): whether step t is in each sequence (packed input), else all are."""
         # NOTE: one split, whose backward joins the steps' gradients (indexing each step would
         # add a full-size zero-padded gradient per step); steps keep their leading 1 so that no
         # squeeze or unsqueeze per step is needed
         inputs = projected.split(1, 0)
         outputs = [None] * len(inputs)
         for t in reversed(range(len(inputs))) if reverse else range(len(inputs)):
-            outputs[t], state = self._step(inputs[t], state, w_hh, b_hh)
+            outputs[t], new = self._step(inputs[t], state, w_hh, b_hh)
+            if active is None:
+                state = new
+            else:  # past a sequence's end its state stays: the last step's, or the initial
+                state = _map_states(new, partial(where, active[t]), state)
         return cat(outputs, 0), state
 
     def _finish(self, output, unbatched):

@@ -1,5 +1,5 @@
 """minigrad.nn.utils: gradient clipping, flattening parameters to one vector, and `rnn`
-(pad_sequence)."""
+(pad_sequence, PackedSequence and packing)."""
 
 from minigrad.nn.utils import rnn
 from minigrad.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm
