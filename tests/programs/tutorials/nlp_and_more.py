@@ -6,6 +6,7 @@ library (`torch` is PyTorch or minigrad) and of `init` (see tests/programs/conft
 from __future__ import annotations
 
 import itertools
+import math
 import random
 
 import numpy as np
@@ -1079,6 +1080,255 @@ def chatbot(torch, init):
     return log
 
 
+def sentiment_lstm(torch, init):
+    """The packed bidirectional LSTM classifier of the sentiment-analysis tutorials: an
+    Embedding with padding_idx, pretrained vectors copied in through `.weight.data.copy_`,
+    `pack_padded_sequence(embedded, lengths.to("cpu"), enforce_sorted=False)`, a 2-layer
+    bidirectional LSTM with dropout, `torch.cat((hidden[-2, :, :], hidden[-1, :, :]), dim=1)`,
+    BCEWithLogitsLoss, and accuracy by `torch.round(torch.sigmoid(preds))`."""
+    nn, optim = torch.nn, torch.optim
+    rng = np.random.default_rng(32)
+    PAD_IDX, UNK_IDX, vocab_size, EMBEDDING_DIM = 1, 0, 12, 6
+
+    class RNN(nn.Module):
+        def __init__(self, vocab_size, embedding_dim, hidden_dim, output_dim, n_layers,
+                     bidirectional, dropout, pad_idx):  # fmt: skip
+            super().__init__()
+            self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_idx)
+            self.rnn = nn.LSTM(
+                embedding_dim,
+                hidden_dim,
+                num_layers=n_layers,
+                bidirectional=bidirectional,
+                dropout=dropout,
+            )
+            self.fc = nn.Linear(hidden_dim * 2, output_dim)
+            self.dropout = nn.Dropout(dropout)
+
+        def forward(self, text, text_lengths):
+            embedded = self.dropout(self.embedding(text))  # [sent len, batch size, emb dim]
+            packed_embedded = nn.utils.rnn.pack_padded_sequence(
+                embedded, text_lengths.to("cpu"), enforce_sorted=False
+            )
+            packed_output, (hidden, cell) = self.rnn(packed_embedded)
+            output, output_lengths = nn.utils.rnn.pad_packed_sequence(packed_output)
+            hidden = self.dropout(torch.cat((hidden[-2, :, :], hidden[-1, :, :]), dim=1))
+            return self.fc(hidden), output, output_lengths
+
+    def binary_accuracy(preds, y):
+        rounded_preds = torch.round(torch.sigmoid(preds))
+        correct = (rounded_preds == y).float()  # convert into float for division
+        acc = correct.sum() / len(correct)
+        return acc
+
+    def make_batch(n):  # words 2-6 say negative, 7-11 positive
+        lengths = rng.integers(2, 7, n)
+        labels = rng.integers(0, 2, n)
+        text = np.full((lengths.max(), n), PAD_IDX)
+        for k, (length, label) in enumerate(zip(lengths, labels)):
+            text[:length, k] = rng.integers(2, 7, length) + 5 * label
+        return torch.tensor(text), torch.tensor(lengths), torch.tensor(labels, dtype=torch.float)
+
+    batches = [make_batch(5) for _ in range(4)]
+    pretrained_embeddings = torch.tensor(rng.standard_normal((vocab_size, EMBEDDING_DIM)))
+    # NOTE: training without dropout (the libraries draw different masks); evaluation with it
+    model = RNN(vocab_size, EMBEDDING_DIM, 5, 1, 2, True, 0.0, PAD_IDX)
+    model.embedding.weight.data.copy_(pretrained_embeddings)
+    model.embedding.weight.data[UNK_IDX] = torch.zeros(EMBEDDING_DIM)
+    model.embedding.weight.data[PAD_IDX] = torch.zeros(EMBEDDING_DIM)
+    model = init(model)
+    optimizer = optim.Adam(model.parameters(), lr=0.05)
+    criterion = nn.BCEWithLogitsLoss()
+    log = []
+    model.train()
+    for _ in range(2):
+        for text, text_lengths, label in batches[:3]:
+            optimizer.zero_grad()
+            predictions = model(text, text_lengths)[0].squeeze(1)
+            loss = criterion(predictions, label)
+            acc = binary_accuracy(predictions, label)
+            loss.backward()
+            optimizer.step()
+            log.append([loss.item(), acc.item()])
+    evaluated = RNN(vocab_size, EMBEDDING_DIM, 5, 1, 2, True, 0.5, PAD_IDX)
+    evaluated.load_state_dict(model.state_dict())
+    evaluated.eval()
+    with torch.no_grad():
+        text, text_lengths, label = batches[3]
+        predictions, output, output_lengths = evaluated(text, text_lengths)
+        acc = binary_accuracy(predictions.squeeze(1), label)
+    return {
+        "log": log,
+        "eval": [predictions.tolist(), acc.item(), output.tolist(), output_lengths.tolist()],
+        "pad_row": model.embedding.weight[PAD_IDX].tolist(),
+        "printed": str(evaluated),
+    }
+
+
+def transformer_translation(torch, init):
+    """ "Language Translation with nn.Transformer": Seq2SeqTransformer (nn.Transformer with
+    TokenEmbedding and a PositionalEncoding buffer `pos_embedding.unsqueeze(-2)`), create_mask
+    with a float causal mask from `torch.triu(...) == 1` and bool padding masks, xavier_uniform_
+    on every p.dim() > 1, pad_sequence batches, CrossEntropyLoss(ignore_index=PAD_IDX), Adam with
+    betas and eps, `model.encode` / `model.decode` in greedy_decode with `type_as`."""
+    nn, Tensor = torch.nn, torch.Tensor
+    pad_sequence = torch.nn.utils.rnn.pad_sequence
+    DEVICE = torch.device("cpu")
+    PAD_IDX, BOS_IDX, EOS_IDX = 1, 2, 3  # UNK_IDX = 0
+    SRC_VOCAB_SIZE, TGT_VOCAB_SIZE, EMB_SIZE, NHEAD, FFN_HID_DIM = 10, 9, 8, 2, 16
+
+    class PositionalEncoding(nn.Module):
+        def __init__(self, emb_size: int, dropout: float, maxlen: int = 5000):
+            super().__init__()
+            den = torch.exp(-torch.arange(0, emb_size, 2) * math.log(10000) / emb_size)
+            pos = torch.arange(0, maxlen).reshape(maxlen, 1)
+            pos_embedding = torch.zeros((maxlen, emb_size))
+            pos_embedding[:, 0::2] = torch.sin(pos * den)
+            pos_embedding[:, 1::2] = torch.cos(pos * den)
+            pos_embedding = pos_embedding.unsqueeze(-2)
+            self.dropout = nn.Dropout(dropout)
+            self.register_buffer("pos_embedding", pos_embedding)
+
+        def forward(self, token_embedding: Tensor):
+            return self.dropout(token_embedding + self.pos_embedding[: token_embedding.size(0), :])
+
+    class TokenEmbedding(nn.Module):
+        def __init__(self, vocab_size: int, emb_size):
+            super().__init__()
+            self.embedding = nn.Embedding(vocab_size, emb_size)
+            self.emb_size = emb_size
+
+        def forward(self, tokens: Tensor):
+            return self.embedding(tokens.long()) * math.sqrt(self.emb_size)
+
+    class Seq2SeqTransformer(nn.Module):
+        def __init__(self, num_encoder_layers, num_decoder_layers, emb_size, nhead,
+                     src_vocab_size, tgt_vocab_size, dim_feedforward=512, dropout=0.1):  # fmt: skip
+            super().__init__()
+            self.transformer = nn.Transformer(
+                d_model=emb_size,
+                nhead=nhead,
+                num_encoder_layers=num_encoder_layers,
+                num_decoder_layers=num_decoder_layers,
+                dim_feedforward=dim_feedforward,
+                dropout=dropout,
+            )
+            self.generator = nn.Linear(emb_size, tgt_vocab_size)
+            self.src_tok_emb = TokenEmbedding(src_vocab_size, emb_size)
+            self.tgt_tok_emb = TokenEmbedding(tgt_vocab_size, emb_size)
+            self.positional_encoding = PositionalEncoding(emb_size, dropout=dropout, maxlen=32)
+
+        def forward(self, src, trg, src_mask, tgt_mask, src_padding_mask, tgt_padding_mask,
+                    memory_key_padding_mask):  # fmt: skip
+            src_emb = self.positional_encoding(self.src_tok_emb(src))
+            tgt_emb = self.positional_encoding(self.tgt_tok_emb(trg))
+            outs = self.transformer(
+                src_emb, tgt_emb, src_mask, tgt_mask, None, src_padding_mask, tgt_padding_mask,
+                memory_key_padding_mask,
+            )  # fmt: skip
+            return self.generator(outs)
+
+        def encode(self, src: Tensor, src_mask: Tensor):
+            return self.transformer.encoder(
+                self.positional_encoding(self.src_tok_emb(src)), src_mask
+            )
+
+        def decode(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor):
+            return self.transformer.decoder(
+                self.positional_encoding(self.tgt_tok_emb(tgt)), memory, tgt_mask
+            )
+
+    def generate_square_subsequent_mask(sz):
+        mask = (torch.triu(torch.ones((sz, sz), device=DEVICE)) == 1).transpose(0, 1)
+        mask = mask.float().masked_fill(mask == 0, float("-inf")).masked_fill(mask == 1, 0.0)
+        return mask
+
+    def create_mask(src, tgt):
+        src_seq_len = src.shape[0]
+        tgt_seq_len = tgt.shape[0]
+        tgt_mask = generate_square_subsequent_mask(tgt_seq_len)
+        src_mask = torch.zeros((src_seq_len, src_seq_len), device=DEVICE).type(torch.bool)
+        src_padding_mask = (src == PAD_IDX).transpose(0, 1)
+        tgt_padding_mask = (tgt == PAD_IDX).transpose(0, 1)
+        return src_mask, tgt_mask, src_padding_mask, tgt_padding_mask
+
+    transformer = Seq2SeqTransformer(1, 1, EMB_SIZE, NHEAD, SRC_VOCAB_SIZE, TGT_VOCAB_SIZE,
+                                     FFN_HID_DIM, dropout=0.0)  # fmt: skip
+    for p in transformer.parameters():
+        if p.dim() > 1:
+            nn.init.xavier_uniform_(p)
+    transformer = init(transformer.to(DEVICE))
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD_IDX)
+    optimizer = torch.optim.Adam(transformer.parameters(), lr=0.001, betas=(0.9, 0.98), eps=1e-9)
+
+    rng = np.random.default_rng(33)
+
+    def tensor_transform(token_ids):  # add BOS/EOS and create a tensor for input indices
+        return torch.cat(
+            (torch.tensor([BOS_IDX]), torch.tensor(token_ids), torch.tensor([EOS_IDX]))
+        )
+
+    def collate_fn(batch):
+        src_batch, tgt_batch = [], []
+        for src_sample, tgt_sample in batch:
+            src_batch.append(tensor_transform(src_sample))
+            tgt_batch.append(tensor_transform(tgt_sample))
+        src_batch = pad_sequence(src_batch, padding_value=PAD_IDX)
+        tgt_batch = pad_sequence(tgt_batch, padding_value=PAD_IDX)
+        return src_batch, tgt_batch
+
+    pairs = []
+    for _ in range(8):  # the target is the source, reversed, in another vocabulary
+        src = [int(w) for w in rng.integers(4, SRC_VOCAB_SIZE, rng.integers(1, 5))]
+        pairs.append((src, [w - 1 for w in reversed(src)]))
+    train_dataloader = torch.utils.data.DataLoader(pairs, batch_size=4, collate_fn=collate_fn)
+
+    def train_epoch(model, optimizer):
+        model.train()
+        losses = 0
+        for src, tgt in train_dataloader:
+            src = src.to(DEVICE)
+            tgt = tgt.to(DEVICE)
+            tgt_input = tgt[:-1, :]
+            src_mask, tgt_mask, src_padding_mask, tgt_padding_mask = create_mask(src, tgt_input)
+            logits = model(src, tgt_input, src_mask, tgt_mask, src_padding_mask,
+                           tgt_padding_mask, src_padding_mask)  # fmt: skip
+            optimizer.zero_grad()
+            tgt_out = tgt[1:, :]
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+            loss.backward()
+            optimizer.step()
+            losses += loss.item()
+        return losses / len(list(train_dataloader))
+
+    def greedy_decode(model, src, src_mask, max_len, start_symbol):
+        src = src.to(DEVICE)
+        src_mask = src_mask.to(DEVICE)
+        memory = model.encode(src, src_mask)
+        ys = torch.ones(1, 1).fill_(start_symbol).type(torch.long).to(DEVICE)
+        for _ in range(max_len - 1):
+            memory = memory.to(DEVICE)
+            tgt_mask = (generate_square_subsequent_mask(ys.size(0)).type(torch.bool)).to(DEVICE)
+            out = model.decode(ys, memory, tgt_mask)
+            out = out.transpose(0, 1)
+            prob = model.generator(out[:, -1])
+            _, next_word = torch.max(prob, dim=1)
+            next_word = next_word.item()
+            ys = torch.cat([ys, torch.ones(1, 1).type_as(src.data).fill_(next_word)], dim=0)
+            if next_word == EOS_IDX:
+                break
+        return ys
+
+    losses = [train_epoch(transformer, optimizer) for _ in range(3)]
+    transformer.eval()
+    src = tensor_transform(pairs[0][0]).view(-1, 1)
+    num_tokens = src.shape[0]
+    src_mask = (torch.zeros(num_tokens, num_tokens)).type(torch.bool)
+    tgt_tokens = greedy_decode(transformer, src, src_mask, max_len=num_tokens + 5,
+                               start_symbol=BOS_IDX).flatten()  # fmt: skip
+    return {"losses": losses, "decoded": tgt_tokens.tolist()}
+
+
 PROGRAMS = [
     sequence_models_lstm,
     word_embeddings,
@@ -1087,4 +1337,6 @@ PROGRAMS = [
     fgsm,
     seq2seq_attention,
     chatbot,
+    sentiment_lstm,
+    transformer_translation,
 ]
