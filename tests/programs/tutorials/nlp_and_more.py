@@ -1329,6 +1329,252 @@ def transformer_translation(torch, init):
     return {"losses": losses, "decoded": tgt_tokens.tolist()}
 
 
+def char_rnn_generation(torch, init):
+    """ "NLP From Scratch: Generating Names with a Character-Level RNN": a category one-hot
+    `torch.zeros(1, n_categories)` with `tensor[0][li] = 1`, per-letter inputs
+    `torch.cat((category, input, hidden), 1)`, targets `torch.LongTensor(letter_indexes)` made
+    2-D by `unsqueeze_(-1)` in place, `loss = 0; loss += l` over the steps, manual updates
+    `p.data.add_(p.grad.data, alpha=-learning_rate)`, and sampling by `output.topk(1)`."""
+    nn = torch.nn
+    all_letters = "abcdefghijklmnopqrstuvwxyz"
+    n_letters = len(all_letters) + 1  # Plus EOS marker
+    category_lines = {"Short": ["ab", "cab", "dab"], "Long": ["abcde", "bcdea", "cdeab"]}
+    all_categories = list(category_lines)
+    n_categories = len(all_categories)
+
+    class RNN(nn.Module):
+        def __init__(self, input_size, hidden_size, output_size, dropout):
+            super().__init__()
+            self.hidden_size = hidden_size
+            self.i2h = nn.Linear(n_categories + input_size + hidden_size, hidden_size)
+            self.i2o = nn.Linear(n_categories + input_size + hidden_size, output_size)
+            self.o2o = nn.Linear(hidden_size + output_size, output_size)
+            self.dropout = nn.Dropout(dropout)
+            self.softmax = nn.LogSoftmax(dim=1)
+
+        def forward(self, category, input, hidden):
+            input_combined = torch.cat((category, input, hidden), 1)
+            hidden = self.i2h(input_combined)
+            output = self.i2o(input_combined)
+            output_combined = torch.cat((hidden, output), 1)
+            output = self.o2o(output_combined)
+            output = self.dropout(output)
+            output = self.softmax(output)
+            return output, hidden
+
+        def initHidden(self):
+            return torch.zeros(1, self.hidden_size)
+
+    def categoryTensor(category):  # One-hot vector for category
+        li = all_categories.index(category)
+        tensor = torch.zeros(1, n_categories)
+        tensor[0][li] = 1
+        return tensor
+
+    def inputTensor(line):  # One-hot matrix of first to last letters (not including EOS)
+        tensor = torch.zeros(len(line), 1, n_letters)
+        for li in range(len(line)):
+            letter = line[li]
+            tensor[li][0][all_letters.find(letter)] = 1
+        return tensor
+
+    def targetTensor(line):  # LongTensor of second letter to end (EOS) for target
+        letter_indexes = [all_letters.find(line[li]) for li in range(1, len(line))]
+        letter_indexes.append(n_letters - 1)  # EOS
+        return torch.LongTensor(letter_indexes)
+
+    criterion = nn.NLLLoss()
+    learning_rate = 0.05
+    # NOTE: no dropout in training: the two libraries draw different masks
+    rnn = init(RNN(n_letters, 12, n_letters, dropout=0.0))
+
+    def train(category_tensor, input_line_tensor, target_line_tensor):
+        target_line_tensor.unsqueeze_(-1)
+        hidden = rnn.initHidden()
+        rnn.zero_grad()
+        loss = torch.Tensor([0])  # you can also just simply use ``loss = 0``
+        for i in range(input_line_tensor.size(0)):
+            output, hidden = rnn(category_tensor, input_line_tensor[i], hidden)
+            l = criterion(output, target_line_tensor[i])  # noqa: E741 - the tutorial's name
+            loss += l
+        loss.backward()
+        for p in rnn.parameters():
+            p.data.add_(p.grad.data, alpha=-learning_rate)
+        return output, loss.item() / input_line_tensor.size(0)
+
+    losses = []
+    for _ in range(3):
+        for category in all_categories:
+            for line in category_lines[category]:
+                _, loss = train(categoryTensor(category), inputTensor(line), targetTensor(line))
+                losses.append(loss)
+
+    max_length = 6
+
+    def sample(category, start_letter="a"):
+        with torch.no_grad():  # no need to track history in sampling
+            category_tensor = categoryTensor(category)
+            input = inputTensor(start_letter)
+            hidden = rnn.initHidden()
+            output_name = start_letter
+            for _ in range(max_length):
+                output, hidden = rnn(category_tensor, input[0], hidden)
+                topv, topi = output.topk(1)
+                topi = topi[0][0]
+                if topi == n_letters - 1:
+                    break
+                else:
+                    letter = all_letters[topi]
+                    output_name += letter
+                input = inputTensor(letter)
+            return output_name
+
+    rnn.eval()
+    return {"losses": losses, "samples": [sample("Short", "c"), sample("Long", "b")]}
+
+
+def neural_style_transfer(torch, init):
+    """ "Neural Transfer Using PyTorch": gram_matrix with `features.view(a * b, c * d)` and
+    `torch.mm(features, features.t())`, ContentLoss/StyleLoss modules that keep a detached
+    target, a Normalization module with `.view(-1, 1, 1)`, a model rebuilt layer by layer with
+    `add_module` and isinstance tests, trimmed after the last loss, and LBFGS with a closure
+    that clamps `input_img` in place under no_grad."""
+    nn, F, optim = torch.nn, torch.nn.functional, torch.optim
+    rng = np.random.default_rng(34)
+    style_img = torch.tensor(rng.random((1, 3, 8, 8), dtype=np.float32))
+    content_img = torch.tensor(rng.random((1, 3, 8, 8), dtype=np.float32))
+
+    class ContentLoss(nn.Module):
+        def __init__(self, target):
+            super().__init__()
+            self.target = target.detach()  # a stated value, not a variable
+
+        def forward(self, input):
+            self.loss = F.mse_loss(input, self.target)
+            return input
+
+    def gram_matrix(input):
+        a, b, c, d = input.size()  # a=batch size(=1), b=number of feature maps, (c,d)=dims
+        features = input.view(a * b, c * d)
+        G = torch.mm(features, features.t())
+        return G.div(a * b * c * d)
+
+    class StyleLoss(nn.Module):
+        def __init__(self, target_feature):
+            super().__init__()
+            self.target = gram_matrix(target_feature).detach()
+
+        def forward(self, input):
+            G = gram_matrix(input)
+            self.loss = F.mse_loss(G, self.target)
+            return input
+
+    cnn = init(nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(2), nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(),
+    )).eval()  # fmt: skip
+    cnn_normalization_mean = torch.tensor([0.485, 0.456, 0.406])
+    cnn_normalization_std = torch.tensor([0.229, 0.224, 0.225])
+
+    class Normalization(nn.Module):
+        def __init__(self, mean, std):
+            super().__init__()
+            self.mean = torch.tensor(mean).view(-1, 1, 1)
+            self.std = torch.tensor(std).view(-1, 1, 1)
+
+        def forward(self, img):
+            return (img - self.mean) / self.std
+
+    content_layers_default = ["conv_2"]
+    style_layers_default = ["conv_1", "conv_2", "conv_3"]
+
+    def get_style_model_and_losses(cnn, normalization_mean, normalization_std, style_img,
+                                   content_img, content_layers=content_layers_default,
+                                   style_layers=style_layers_default):  # fmt: skip
+        normalization = Normalization(normalization_mean, normalization_std)
+        content_losses = []
+        style_losses = []
+        model = nn.Sequential(normalization)
+        i = 0  # increment every time we see a conv
+        for layer in cnn.children():
+            if isinstance(layer, nn.Conv2d):
+                i += 1
+                name = f"conv_{i}"
+            elif isinstance(layer, nn.ReLU):
+                name = f"relu_{i}"
+                layer = nn.ReLU(inplace=False)
+            elif isinstance(layer, nn.MaxPool2d):
+                name = f"pool_{i}"
+            elif isinstance(layer, nn.BatchNorm2d):
+                name = f"bn_{i}"
+            else:
+                raise RuntimeError(f"Unrecognized layer: {layer.__class__.__name__}")
+            model.add_module(name, layer)
+            if name in content_layers:
+                target = model(content_img).detach()
+                content_loss = ContentLoss(target)
+                model.add_module(f"content_loss_{i}", content_loss)
+                content_losses.append(content_loss)
+            if name in style_layers:
+                target_feature = model(style_img).detach()
+                style_loss = StyleLoss(target_feature)
+                model.add_module(f"style_loss_{i}", style_loss)
+                style_losses.append(style_loss)
+        # now we trim off the layers after the last content and style losses
+        for i in range(len(model) - 1, -1, -1):
+            if isinstance(model[i], (ContentLoss, StyleLoss)):
+                break
+        model = model[: (i + 1)]
+        return model, style_losses, content_losses
+
+    def get_input_optimizer(input_img):
+        optimizer = optim.LBFGS([input_img])  # this line to show that input is a parameter
+        return optimizer
+
+    def run_style_transfer(cnn, normalization_mean, normalization_std, content_img, style_img,
+                           input_img, num_steps=3, style_weight=1e6, content_weight=1):  # fmt: skip
+        model, style_losses, content_losses = get_style_model_and_losses(
+            cnn, normalization_mean, normalization_std, style_img, content_img
+        )
+        input_img.requires_grad_(True)
+        model.eval()
+        model.requires_grad_(False)
+        optimizer = get_input_optimizer(input_img)
+        run = [0]
+        scores = []
+        while run[0] <= num_steps:
+
+            def closure():
+                with torch.no_grad():  # correct the values of updated input image
+                    input_img.clamp_(0, 1)
+                optimizer.zero_grad()
+                model(input_img)
+                style_score = 0
+                content_score = 0
+                for sl in style_losses:
+                    style_score += sl.loss
+                for cl in content_losses:
+                    content_score += cl.loss
+                style_score *= style_weight
+                content_score *= content_weight
+                loss = style_score + content_score
+                loss.backward()
+                run[0] += 1
+                scores.append([style_score.item(), content_score.item()])
+                return style_score + content_score
+
+            optimizer.step(closure)
+        with torch.no_grad():  # a last correction...
+            input_img.clamp_(0, 1)
+        return input_img, scores, str(model)
+
+    input_img = content_img.clone()
+    output, scores, printed = run_style_transfer(
+        cnn, cnn_normalization_mean, cnn_normalization_std, content_img, style_img, input_img
+    )
+    return {"scores": scores, "printed": printed, "output": output[0, 0].tolist()}
+
+
 PROGRAMS = [
     sequence_models_lstm,
     word_embeddings,
@@ -1339,4 +1585,6 @@ PROGRAMS = [
     chatbot,
     sentiment_lstm,
     transformer_translation,
+    char_rnn_generation,
+    neural_style_transfer,
 ]
