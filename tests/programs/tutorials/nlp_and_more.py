@@ -1531,8 +1531,10 @@ def neural_style_transfer(torch, init):
         optimizer = optim.LBFGS([input_img])  # this line to show that input is a parameter
         return optimizer
 
+    # NOTE: style_weight 1e4, not the tutorial's 1e6: that stiffer problem makes float32
+    # rounding differences grow past the comparison's tolerance after about ten iterations
     def run_style_transfer(cnn, normalization_mean, normalization_std, content_img, style_img,
-                           input_img, num_steps=3, style_weight=1e6, content_weight=1):  # fmt: skip
+                           input_img, num_steps=3, style_weight=1e4, content_weight=1):  # fmt: skip
         model, style_losses, content_losses = get_style_model_and_losses(
             cnn, normalization_mean, normalization_std, style_img, content_img
         )

@@ -12,9 +12,7 @@ import pytest
 import minigrad
 
 # Engine gaps (minigrad/ops, tensor.py): strict, so a test flips to failing once it is fixed.
-ENGINE_GAPS = {
-    nlp_and_more.neural_style_transfer: (AttributeError, "minigrad.optim has no LBFGS"),
-}
+ENGINE_GAPS = {}
 PROGRAMS = [
     pytest.param(
         p,
