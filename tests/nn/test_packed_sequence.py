@@ -114,3 +114,21 @@ def test_packing_errors():
         rnn.pad_packed_sequence(packed, total_length=3)
     with pytest.raises(ValueError, match=r"expected packed data of shape \(\*, 3\)"):
         minigrad.nn.LSTM(3, 2)(packed)
+
+
+def test_unpad_and_unpack_give_the_sequences_back_with_gradients():
+    rnn = minigrad.nn.utils.rnn
+    a = minigrad.tensor([[1.0], [2.0]], requires_grad=True)
+    b = minigrad.tensor([[3.0]], requires_grad=True)
+    c = minigrad.tensor([[4.0], [5.0], [6.0]], requires_grad=True)
+    padded = rnn.pad_sequence([a, b, c])
+    pieces = rnn.unpad_sequence(padded, minigrad.tensor([2, 1, 3]))
+    assert [p.tolist() for p in pieces] == [a.tolist(), b.tolist(), c.tolist()]
+    unpacked = rnn.unpack_sequence(rnn.pack_sequence([a, b, c], enforce_sorted=False))
+    assert [p.tolist() for p in unpacked] == [a.tolist(), b.tolist(), c.tolist()]
+    sum((k + 1) * p.sum() for k, p in enumerate(unpacked)).backward()
+    assert [a.grad.tolist(), b.grad.tolist(), c.grad.tolist()] == [
+        [[1.0], [1.0]],
+        [[2.0]],
+        [[3.0]] * 3,
+    ]

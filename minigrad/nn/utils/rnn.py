@@ -1,6 +1,7 @@
 """Batches of sequences of different lengths, as PyTorch's nn.utils.rnn: `pad_sequence`, and
-`PackedSequence` with pack_padded_sequence / pad_packed_sequence / pack_sequence, which the
-recurrent layers (nn.RNN, nn.LSTM, nn.GRU) take in place of a padded batch.
+`PackedSequence` with pack_padded_sequence / pad_packed_sequence / pack_sequence (and the
+inverses unpad_sequence, unpack_sequence). The recurrent layers (nn.RNN, nn.LSTM, nn.GRU)
+take a PackedSequence in place of a padded batch.
 
 A PackedSequence keeps only the real steps, time-major: the steps t = 0 of every sequence
 (longest first), then the steps t = 1 of those long enough, ...; `batch_sizes[t]` counts them.
@@ -168,6 +169,20 @@ def pack_sequence(sequences, enforce_sorted=True):
     """Pack a list of tensors (L_i, *) (decreasing lengths, unless enforce_sorted=False)."""
     lengths = [s.shape[0] for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
+
+
+def unpad_sequence(padded_sequences, lengths, batch_first=False):
+    """The inverse of pad_sequence: the list of sequences (L_i, *) cut from a padded batch."""
+    if not batch_first:
+        padded_sequences = transpose(padded_sequences, 0, 1)
+    lengths = lengths.tolist() if isinstance(lengths, Tensor) else list(lengths)
+    return [padded_sequences[k, : int(n)] for k, n in enumerate(lengths)]
+
+
+def unpack_sequence(packed_sequences):
+    """The inverse of pack_sequence: the list of sequences (L_i, *), in the original order."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
