@@ -554,7 +554,11 @@ class EmbeddingBag(Function):
                 g_psw = IndexAdd.apply(dots, flat.shape, (ctx.kept,), True)
                 g_psw = reshape(g_psw, per_sample_weights.shape)
             g_rows = g_rows * unsqueeze(Embedding.apply(flat, Tensor._make(ctx.kept), None), -1)
-        gw = IndexAdd.apply(g_rows, ctx.shape, (ctx.rows,), True)
+        gw = (
+            IndexAdd.apply(g_rows, ctx.shape, (ctx.rows,), True)
+            if ctx.needs_input_grad[0]
+            else None
+        )
         return gw, None, None, g_psw, None, None, None
 
 
