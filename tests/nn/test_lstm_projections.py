@@ -72,3 +72,18 @@ def test_lstm_projection_errors_are_pytorchs():
 )
 def test_recurrent_repr_is_pytorchs(make):
     assert repr(make(minigrad.nn)) == repr(make(torch.nn))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda nn: nn.LSTM(3, 4, proj_size=2, num_layers=2, bidirectional=True),
+        lambda nn: nn.GRU(3, 4, bias=False, num_layers=2),
+    ],
+)
+def test_all_weights_and_flatten_parameters_as_pytorch(make):
+    ours, theirs = make(minigrad.nn), make(torch.nn)
+    assert ours.flatten_parameters() is None and theirs.flatten_parameters() is None
+    shapes = [[tuple(w.shape) for w in ws] for ws in ours.all_weights]
+    assert shapes == [[tuple(w.shape) for w in ws] for ws in theirs.all_weights]
+    assert ours.all_weights[0][0] is ours.weight_ih_l0

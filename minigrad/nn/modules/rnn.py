@@ -209,6 +209,20 @@ class RNN(Module):
                 )
         self.reset_parameters()
 
+    def flatten_parameters(self) -> None:
+        """Nothing to do: PyTorch packs the weights into one buffer for cuDNN here; minigrad
+        keeps them as they are (kept so that programs calling it run)."""
+
+    @property
+    def all_weights(self) -> list:
+        """The parameters of each layer and direction: [weight_ih, weight_hh, bias_ih,
+        bias_hh(, weight_hr)], without the biases when bias=False."""
+        return [
+            [w for w in self._weights(suffix) if w is not None]
+            for layer in range(self.num_layers)
+            for suffix in self._suffixes(layer)
+        ]
+
     def _suffixes(self, layer: int) -> list:
         """`_l{layer}`, and `_l{layer}_reverse` for the backward direction."""
         return [f"_l{layer}"] + ([f"_l{layer}_reverse"] if self.bidirectional else [])
