@@ -58,6 +58,7 @@ F = SimpleNamespace(
     binary_cross_entropy_with_logits=nn.binary_cross_entropy_with_logits,
     one_hot=indexing.one_hot,
     embedding=nn.embedding,
+    embedding_bag=nn.embedding_bag,
     dropout=nn.dropout,
     conv2d=conv.conv2d,
     max_pool2d=conv.max_pool2d,
@@ -778,6 +779,33 @@ CASES = [
         lambda t, F, w: F.embedding(_index(t, w, [0, 2, 2, 1]), w, padding_idx=2),
         ((4, 3),),
         numerical=False,  # the padding row is used but gets no gradient, by definition
+    ),
+    Case(
+        "embedding_bag_mean",  # bags [0, 2], [], [2, 1, 3]
+        lambda t, F, w: F.embedding_bag(_index(t, w, [0, 2, 2, 1, 3]), w, _index(t, w, [0, 2, 2])),
+        ((4, 3),),
+    ),
+    Case(
+        "embedding_bag_sum_weights",  # per-sample weights get a gradient too
+        lambda t, F, w, p: F.embedding_bag(
+            _index(t, w, [1, 0, 1, 3]), w, _index(t, w, [0, 1]), mode="sum", per_sample_weights=p
+        ),
+        ((4, 3), (4,)),
+        double=False,  # PyTorch has no second derivative for per_sample_weights
+    ),
+    Case(
+        "embedding_bag_max",  # 2-D input: bags of 3; the padding row is left out
+        lambda t, F, w: F.embedding_bag(
+            _index(t, w, [[0, 2, 4], [3, 1, 1]]), w, mode="max", padding_idx=4
+        ),
+        ((5, 3),),
+    ),
+    Case(
+        "embedding_bag_last_offset",  # the last offset ends the last bag
+        lambda t, F, w: F.embedding_bag(
+            _index(t, w, [2, 0, 1, 3]), w, _index(t, w, [0, 1, 4]), include_last_offset=True
+        ),
+        ((4, 3),),
     ),
     Case("dropout", lambda t, F, a: _seeded(t, F.dropout, a, 0.3), ((3, 4),), torch=False),
 ]

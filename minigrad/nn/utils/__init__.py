@@ -1,6 +1,6 @@
 """minigrad.nn.utils: gradient clipping, flattening parameters to one vector, `rnn`
-(pad_sequence), `parametrize` and `parametrizations` (weight_norm, spectral_norm), and the
-legacy hook-based weight_norm."""
+(pad_sequence, PackedSequence and packing), `parametrize` and `parametrizations` (weight_norm,
+spectral_norm), and the legacy hook-based weight_norm."""
 
 from minigrad.nn.utils import parametrizations, parametrize, rnn
 from minigrad.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm
