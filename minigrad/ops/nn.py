@@ -102,6 +102,15 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
     return loss.sum() if reduction == "sum" else loss
 
 
+def _target_scale(xp, w, reduction: str):
+    """Each target's weight in the loss: w / sum(w) for a mean, else w. When every target is
+    ignored the mean is nan but the gradient is zero, as in PyTorch (w / 1, not 0 / 0)."""
+    if reduction != "mean":
+        return w
+    total = w.sum()
+    return w / xp.where(total == 0, total.dtype.type(1), total)
+
+
 class NLLLoss(Function):
     """Negative log-likelihood of class indices: -w[t] * x[i, t], reduced. (N, C), (N,) -> ()"""
 
@@ -120,12 +129,12 @@ class NLLLoss(Function):
         w = (weight.array[safe] if weight is not None else xp.ones(t.shape, x.array.dtype)) * valid
         rows = xp.arange(t.shape[0])
         losses = -w * x.array[rows, safe]
-        ctx.scale = w / (w.sum() if reduction == "mean" else 1)
+        ctx.scale = _target_scale(xp, w, reduction)
         ctx.rows, ctx.cols, ctx.shape, ctx.reduction = rows, safe, x.array.shape, reduction
         if reduction == "none":
             return losses
-        total = losses.sum()
-        return total / w.sum() if reduction == "mean" else total
+        with quiet():  # no target left (all ignored, or none): the mean is nan, silently
+            return losses.sum() / w.sum() if reduction == "mean" else losses.sum()
 
     @staticmethod
     def backward(ctx, gy):
@@ -158,27 +167,27 @@ class CrossEntropy(Function):
         shifted, e, total = _exp_shifted(xp, x.array, 1)
         rows = xp.arange(t.shape[0])
         valid = _valid_targets(t, shifted.shape[1], ignore_index, "cross_entropy")
-        if weight is None and valid is None:
+        if weight is None and valid is None and t.size:
             # NOTE: the common case (no weights, nothing ignored) needs no weight arrays: the
             # scale of every row is one number
             safe = t
             losses = xp.log(total[:, 0]) - shifted[rows, t]
             denom = shifted.dtype.type(t.shape[0]) if reduction == "mean" else 1
             scale = xp.asarray(1 / denom, e.dtype)
+            # NOTE: no division by the int 1 for "sum": NumPy 1.26 turns float32 / int into float64
+            loss = losses.sum() / denom if reduction == "mean" else losses.sum()
         else:
             safe = t if valid is None else xp.where(valid, t, 0)
             w = weight.array[safe] if weight is not None else xp.ones(t.shape, e.dtype)
             w = w if valid is None else w * valid
             losses = w * (xp.log(total[:, 0]) - shifted[rows, safe])
-            denom = w.sum() if reduction == "mean" else 1
-            scale = w / denom
+            scale = _target_scale(xp, w, reduction)
+            with quiet():  # no target left (all ignored, or none): the mean is nan, silently
+                loss = losses.sum() / w.sum() if reduction == "mean" else losses.sum()
         ctx.save_for_backward(x)
         ctx.probs = e / total
         ctx.scale, ctx.rows, ctx.cols, ctx.reduction = scale, rows, safe, reduction
-        if reduction == "none":
-            return losses
-        # NOTE: no division by the int 1 for "sum": NumPy 1.26 turns float32 / int into float64
-        return losses.sum() / denom if reduction == "mean" else losses.sum()
+        return losses if reduction == "none" else loss
 
     @staticmethod
     def backward(ctx, gy):
