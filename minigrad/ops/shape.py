@@ -271,13 +271,12 @@ class Cat(Function):
 
 
 def _check_same_shapes(op: str, tensors, skip_dim=None) -> None:
-    first = tensors[0]
+    a = tensors[0].array.shape
+    d = len(a) if skip_dim is None else skip_dim
+    expected = a[:d] + a[d + 1 :]  # NOTE: compared as tuples: a collated batch checks them all
     for i, t in enumerate(tensors[1:], 1):
-        a, b = first.array.shape, t.array.shape
-        same = len(a) == len(b) and all(
-            x == y for d, (x, y) in enumerate(zip(a, b)) if d != skip_dim
-        )
-        if not same:
+        b = t.array.shape
+        if len(b) != len(a) or b[:d] + b[d + 1 :] != expected:
             what = f"except in dimension {skip_dim}" if skip_dim is not None else "exactly"
             raise RuntimeError(
                 f"{op}: sizes of tensors must match {what}; tensor 0 has shape {tuple(a)} and "
@@ -288,6 +287,9 @@ def _check_same_shapes(op: str, tensors, skip_dim=None) -> None:
 def _same_dtype(tensors):
     from minigrad.dtypes import promote_types
 
+    first = tensors[0].array.dtype
+    if all(t.array.dtype == first for t in tensors):
+        return tensors
     dtype = tensors[0].dtype
     for t in tensors[1:]:
         dtype = promote_types(dtype, t.dtype)
@@ -313,7 +315,10 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
     _check_same_shapes("stack", tensors)
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    y = cat([unsqueeze(t, d) for t in tensors], d)
+    shape = tensors[0].array.shape
+    shape = shape[:d] + (1,) + shape[d:]
+    # NOTE: Cat directly: the pieces are checked above, and cat's checks would see them again
+    y = Cat.apply(d, *_same_dtype([Reshape.apply(t, shape) for t in tensors]))
     return y if out is None else write_out("stack", y, out, cast_error=TypeError)
 
 
