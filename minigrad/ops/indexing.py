@@ -17,12 +17,17 @@ from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import reshape, sum_to
 from minigrad.tensor import Tensor
 
+_BASIC = frozenset({int, slice, type(None), type(Ellipsis)})
+
 
 def _to_index(index, x: Tensor):
     """A NumPy/CuPy index from what users write: ints, slices, None, ..., lists, tensors."""
     parts = index if isinstance(index, tuple) else (index,)
     out, advanced = [], False
     for part in parts:
+        if type(part) in _BASIC:  # NOTE: x[i], x[:, a:b]: the common parts, checked first
+            out.append(part)
+            continue
         if isinstance(part, Tensor):
             if part._device is not x._device:
                 raise RuntimeError(
