@@ -64,22 +64,29 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
+        # NOTE: x is saved, as PyTorch does (changing it in place breaks backward there too),
+        # and backward finds where it was kept (with ops, which a static graph replays), so
+        # inference does not pay for the mask
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
         array = x.array
-        if hi is None:
-            ctx.keep = array >= lo
-        else:
-            ctx.keep = array <= hi if lo is None else (array >= lo) & (array <= hi)
         bounds = [b for b in (lo, hi) if b is not None]
         if array.dtype.kind == "f":
-            # NOTE: clip with both bounds is one vectorised kernel; with one left out NumPy
-            # runs maximum or minimum instead, about 3x slower on large arrays
+            # clip with both bounds is one vectorised kernel; with one left out NumPy runs
+            # maximum or minimum instead, about 3x slower on large arrays
             lo, hi = -math.inf if lo is None else lo, math.inf if hi is None else hi
         y = x.device.xp.clip(array, lo, hi)
         return cast_to(y, dtypes.result_type(array, *bounds).np)
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * Tensor._make(ctx.keep), None, None
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        if hi is None:
+            keep = x >= lo
+        else:
+            keep = x <= hi if lo is None else (x >= lo) & (x <= hi)
+        return gy * keep, None, None
 
 
 def clamp(input, min=None, max=None):

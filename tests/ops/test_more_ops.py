@@ -349,3 +349,18 @@ def test_activations_at_extremes_match_torch(dtype, size):
         assert str(mine.dtype) == str(theirs.dtype).replace("torch", "minigrad")
         # NOTE: rtol of float32's last bit, no atol: a tiny sigmoid flushed to 0 fails
         np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=2e-7, atol=0)
+
+
+def test_clamp_saves_its_input_as_torch():
+    """clamp's backward reads its input (the mask is not made in forward), so changing the
+    input in place before backward raises, in minigrad as in PyTorch."""
+    for lib in (minigrad, torch):
+        x = lib.tensor([-2.0, 0.5, 3.0], requires_grad=True)
+        y = x * 1
+        z = y.clamp(-1, 1)
+        y.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+            z.sum().backward()
+    x = minigrad.tensor([-2.0, -1.0, 0.5, 1.0, 3.0], requires_grad=True)
+    x.clamp(-1, 1).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]  # bounds included, as PyTorch
