@@ -155,6 +155,49 @@ def _(lib):
     return lambda: repr(x)
 
 
+@case("x.detach().cpu().numpy()")
+def _(lib):
+    if lib is np:
+        return None
+    x = as_lib(lib, *arrays((64, 10)))
+    return lambda: x.detach().cpu().numpy()
+
+
+@case("tensor(numpy 64x64)")
+def _(lib):
+    a = arrays((64, 64))[0]
+    return (lambda: np.array(a)) if lib is np else (lambda: lib.tensor(a))
+
+
+@case("x.float(); y.long() (casts)")
+def _(lib):
+    x, y = as_lib(lib, np.arange(64), np.ones(64, np.float32))
+    if lib is np:
+        return lambda: (x.astype(np.float32), y.astype(np.int64))
+    return lambda: (x.float(), y.long())
+
+
+@case("(out.argmax(1) == y).float().mean().item()")
+def _(lib):
+    out = as_lib(lib, *arrays((64, 10)))
+    y = np.random.default_rng(0).integers(0, 10, 64)
+    y = y if lib is np else lib.tensor(y)
+    if lib is np:
+        return lambda: (out.argmax(1) == y).astype(np.float32).mean().item()
+    return lambda: (out.argmax(1) == y).float().mean().item()
+
+
+@case("for row in x (10x100)")
+def _(lib):
+    x = as_lib(lib, *arrays((10, 100)))
+
+    def loop():
+        for _row in x:
+            pass
+
+    return loop
+
+
 # -- elementwise -------------------------------------------------------------------------------
 def _elementwise(size, snippet, numpy_snippet=None):
     def make(lib):
@@ -390,6 +433,36 @@ def _(lib):
     lstm = lib.nn.LSTM(32, 64, batch_first=True)
     x = lib.tensor(arrays((16, 20, 32))[0])
     return lambda: lstm(x)
+
+
+@case("opt.zero_grad(); model.zero_grad()")
+def _(lib):
+    if lib is np:
+        return None
+    model = _mlp(lib)
+    opt = lib.optim.SGD(model.parameters(), lr=0.1)
+
+    def step():
+        opt.zero_grad()
+        model.zero_grad()
+
+    return step
+
+
+@case("F.mse_loss(pred, target) (64x10)")
+def _(lib):
+    if lib is np:
+        return None
+    pred, target = as_lib(lib, *arrays((64, 10), (64, 10)))
+    return lambda: lib.nn.functional.mse_loss(pred, target)
+
+
+@case("F.one_hot(y, 10) (64)")
+def _(lib):
+    if lib is np:
+        return None
+    y = lib.tensor(np.random.default_rng(0).integers(0, 10, 64))
+    return lambda: lib.nn.functional.one_hot(y, 10)
 
 
 @case("F.cross_entropy(logits, y) (64x10)")

@@ -92,6 +92,8 @@ class IndexAdd(Function):
 
 
 def getitem(x: Tensor, index) -> Tensor:
+    if type(index) is int:  # NOTE: x[i], as a Dataset's __getitem__ or a loop does: no parsing
+        return GetItem.apply(x, (index,), False)
     idx, advanced = _to_index(index, x)
     if advanced and any(_is_int(p) for p in idx):
         # NOTE: PyTorch selects with the integers first and indexes the rest after; NumPy counts
