@@ -315,10 +315,14 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
     _check_same_shapes("stack", tensors)
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    shape = tensors[0].array.shape
-    shape = shape[:d] + (1,) + shape[d:]
+    shape, pieces = tensors[0].array.shape, _same_dtype(tensors)
     # NOTE: Cat directly: the pieces are checked above, and cat's checks would see them again
-    y = Cat.apply(d, *_same_dtype([Reshape.apply(t, shape) for t in tensors]))
+    if d < len(shape):
+        # joined along dim d, which is then split in two: two ops for any number of tensors
+        joined = Cat.apply(d, *pieces)
+        y = Reshape.apply(joined, shape[:d] + (len(pieces), shape[d]) + shape[d + 1 :])
+    else:  # a new last dim for each piece (a cat and a permute would not be contiguous)
+        y = Cat.apply(d, *[Reshape.apply(t, (*shape, 1)) for t in pieces])
     return y if out is None else write_out("stack", y, out, cast_error=TypeError)
 
 
