@@ -1159,8 +1159,8 @@ class Tensor:
 
     def _inplace_ufunc(self, name: str, op, other) -> Tensor:
         """`op(self, other)` written into this tensor, as `_inplace`; when nothing is recorded
-        and `other` is a Python number or a tensor of this dtype, the ufunc (add, subtract,
-        multiply) writes its result here directly.
+        (no gradient, no static trace) and `other` is a Python number or a tensor of this
+        dtype, the ufunc (add, subtract, multiply) writes its result here directly.
 
         # NOTE: NumPy then computes the op's values (one dtype, nothing to promote) without a
         # result array and its copy (x.add_(y) on 1000x1000: 2x faster); what NumPy refuses (a
@@ -1175,7 +1175,7 @@ class Tensor:
         else:
             fits, operand = type(other) in (int, float), other
             recorded = state.enabled and self._requires_grad
-        if fits and not recorded and array.dtype.kind in "fiu":
+        if fits and not recorded and state.tracer is None and array.dtype.kind in "fiu":
             try:
                 getattr(self._device.xp, name)(array, operand, out=array)
             except (TypeError, ValueError, OverflowError):

@@ -557,3 +557,20 @@ def test_addcmul_and_addcdiv_in_place_record_the_gradient_of_t1_and_t2(method):
         grads.append((t1.grad.numpy(), t2.grad.numpy()))
     np.testing.assert_allclose(grads[0][0], grads[1][0])
     np.testing.assert_allclose(grads[0][1], grads[1][1])
+
+
+def test_in_place_arithmetic_is_recorded_inside_a_compiled_function():
+    """add_, +=, mul_ write straight into memory only outside a trace: inside one they are ops,
+    or a replay would keep the values of the trace."""
+
+    def f(x):
+        y = x * 1
+        y.add_(1)
+        y *= 2
+        y.sub_(0.5)
+        y.mul_(minigrad.full((3,), 2.0))
+        return y
+
+    compiled = minigrad.static.compile(f)
+    np.testing.assert_allclose(compiled(minigrad.ones(3)).numpy(), [7.0, 7.0, 7.0])
+    np.testing.assert_allclose(compiled(minigrad.zeros(3)).numpy(), [3.0, 3.0, 3.0])
