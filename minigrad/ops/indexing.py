@@ -61,9 +61,14 @@ class GetItem(Function):
     def forward(ctx, x, index, advanced):
         ctx.shape, ctx.index, ctx.advanced = x.array.shape, index, advanced
         try:
-            return x.array[index]
+            y = x.array[index]
         except IndexError as exc:
             raise _index_error(x, exc) from None
+        if isinstance(y, np.generic):
+            # NOTE: NumPy gives a scalar for a single element, which would be a copy; with a
+            # trailing ... it is a 0-d view, as PyTorch's x[i] is (x[i] += 1 changes x)
+            y = x.array[(*index, Ellipsis)]
+        return y
 
     @staticmethod
     def backward(ctx, gy):
