@@ -16,6 +16,7 @@ Python 3.11, NumPy 2.4, PyTorch 2.13.0 CPU; `--threads 1`, several runs, minigra
 Transformer encoder layer 0.61 to 0.82; GRU training step 0.75 to 1.84 (most runs 1.5 to
 1.7); GRUCell step 0.86 to 1.59. With the default 2 threads per library the machine was too
 oversubscribed to time anything (steps 10x slower for both, ratios 1.3 to 2.5 from run to run).
+The recurrent steps since the fused cells (minigrad/ops/rnn.py): see benchmarks/README.md.
 """
 
 from __future__ import annotations
