@@ -9,6 +9,9 @@ load hits both alike; median milliseconds):
   - GRU training step: nn.GRU(64, 128) over 32 steps x batch 32, a linear head on the last
     state, cross-entropy, backward and Adam.
   - LSTM training step: the same with nn.LSTM(64, 128).
+  - Packed bidirectional LSTM training step: nn.LSTM(64, 128, bidirectional=True) on a
+    PackedSequence of 32 sequences of random lengths 1 to 32 (unsorted), both final states to
+    the head.
   - GRUCell step, forward + backward: batch 64, input 128, hidden 256 (a decoder's inner loop).
 
 Figures (2026-11-30, the 2-CPU VM shared with seven other developers, load average 6 to 12;
@@ -73,6 +76,33 @@ def _recurrent_training(layer, lib, rng):
     return model, step
 
 
+def _packed_lstm_training(lib, rng):
+    class Model(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = lib.nn.LSTM(64, 128, bidirectional=True)
+            self.head = lib.nn.Linear(256, 10)
+
+        def forward(self, packed):
+            _, (h_n, _) = self.rnn(packed)
+            return self.head(lib.cat([h_n[0], h_n[1]], 1))
+
+    model = Model()
+    x = lib.tensor(rng.standard_normal((32, 32, 64)).astype(np.float32))
+    lengths = lib.tensor(rng.integers(1, 33, 32))
+    y = lib.tensor(rng.integers(0, 10, 32))
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    pack = lib.nn.utils.rnn.pack_padded_sequence
+
+    def step():
+        opt.zero_grad()
+        logits = model(pack(x, lengths, enforce_sorted=False))
+        lib.nn.functional.cross_entropy(logits, y).backward()
+        opt.step()
+
+    return model, step
+
+
 def _gru_cell(lib, rng):
     cell = lib.nn.GRUCell(128, 256)
     x = lib.tensor(rng.standard_normal((64, 128)).astype(np.float32))
@@ -89,6 +119,7 @@ CASES = [
     ("Transformer encoder layer fwd+bwd (32x64x128)", _encoder_layer),
     ("GRU training step (L32 N32, 64->128) + Adam", partial(_recurrent_training, "GRU")),
     ("LSTM training step (L32 N32, 64->128) + Adam", partial(_recurrent_training, "LSTM")),
+    ("packed bidirectional LSTM training step (L<=32 N32)", _packed_lstm_training),
     ("GRUCell step fwd+bwd (N64, 128->256)", _gru_cell),
 ]
 

@@ -15,18 +15,15 @@ from __future__ import annotations
 import math
 from functools import partial
 
-import numpy as np
-
-from minigrad.creation import empty, tensor, zeros
+from minigrad.creation import empty, zeros
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.nn.utils.rnn import PackedSequence, _pack, _unpack
+from minigrad.nn.utils.rnn import PackedSequence
 from minigrad.ops.indexing import index_select
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import dropout
 from minigrad.ops.rnn import GruCell, LstmCell, RnnCell, gru_cell, lstm_cell
-from minigrad.ops.selection import where
 from minigrad.ops.shape import cat, reshape, split, squeeze, transpose, unsqueeze
 
 
@@ -60,17 +57,18 @@ def _map_states(states, fn, *others):
 
 
 def _rows(states) -> list:
-    """(S, N, H) states as S tensors (N, H)."""
+    """(S, N, H) states as S tensors (N, H), cut by one split."""
     count, batch, size = states.shape
-    return _blocks(reshape(states, (count * batch, size)), count)
+    return list(split(reshape(states, (count * batch, size)), [batch] * count, 0))
 
 
-def _blocks(x, count: int) -> list:
-    """x (count*N, ...) as `count` tensors of N rows, cut by one split."""
-    rows = x.shape[0] // count if count else 0
-    if rows == 0:  # an empty batch: split cannot cut blocks of 0 rows, all are x
-        return [x] * count
-    return list(split(x, rows, 0))
+def _take(state, rows):
+    return state[rows]
+
+
+def _extend(state, initial, rows):
+    """state with the initial states of `rows` below it (sequences that start)."""
+    return cat([state, initial[rows]], 0)
 
 
 def _layered(states):
@@ -260,20 +258,21 @@ class RNN(Module):
             return unsqueeze(input, 1), True
         return (transpose(input, 0, 1) if self.batch_first else input), False
 
-    def _initial(self, x, hx, size):
-        """Initial states (num_layers * directions, N, size), zeros unless given."""
+    def _initial(self, x, batch, hx, size):
+        """Initial states (num_layers * directions, N, size), zeros unless given (x: any
+        tensor of the input's dtype and device)."""
         states = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
-            return zeros(states, x.shape[1], size, dtype=x.dtype, device=x.device)
-        expected = (states, x.shape[1], size)
+            return zeros(states, batch, size, dtype=x.dtype, device=x.device)
+        expected = (states, batch, size)
         h = hx if hx.ndim == 3 else unsqueeze(hx, 1)
         if tuple(h.shape) != expected:
             raise RuntimeError(f"{self!r}: expected hidden size {expected}, got {tuple(hx.shape)}")
         return h
 
-    def _initial_states(self, x, hx) -> list:
+    def _initial_states(self, x, batch, hx) -> list:
         """One (N, H) state per layer and direction."""
-        return _rows(self._initial(x, hx, self.hidden_size))
+        return _rows(self._initial(x, batch, hx, self.hidden_size))
 
     def _input_gates(self, x, w_ih, b_ih, b_hh):
         """x W_ih^T + b_ih + b_hh for all time steps at once (b_hh joins here: one addition
@@ -293,13 +292,15 @@ class RNN(Module):
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx)
         x, unbatched = self._prepare(input)
-        x, finals = self._layers(x, self._initial_states(x, hx), None)
-        return self._finish(x, unbatched), self._final_states(finals, unbatched)
+        steps, batch, features = x.shape
+        rows = reshape(x, (steps * batch, features))  # time steps as blocks of N rows
+        rows, finals = self._layers(rows, [batch] * steps, self._initial_states(x, batch, hx))
+        output = reshape(rows, (steps, batch, rows.shape[-1]))
+        return self._finish(output, unbatched), self._final_states(finals, unbatched)
 
-    def _layers(self, x, initial, active):
-        """All layers over x (L, N, in): (last layer's outputs (L, N, D*H), final states)."""
-        steps, batch = x.shape[:2]
-        x = reshape(x, (steps * batch, x.shape[2]))  # time steps as blocks of N rows
+    def _layers(self, x, sizes, initial):
+        """All layers over the rows x (sum(sizes), in), sizes[t] rows at step t: (last layer's
+        output rows (sum(sizes), D*H), final states)."""
         initial, finals = iter(initial), []
         for layer in range(self.num_layers):
             outputs = []
@@ -307,44 +308,50 @@ class RNN(Module):
                 w_ih, w_hh, b_ih, b_hh, *w_hr = self._weights(suffix)
                 gates = self._input_gates(x, w_ih, b_ih, b_hh)
                 output, state = self._scan(
-                    _blocks(gates, steps), next(initial), (w_hh, b_hh, *w_hr), direction, active
+                    split(gates, sizes, 0), next(initial), (w_hh, b_hh, *w_hr), direction == 1
                 )
                 outputs.append(output)
                 finals.append(state)
             x = self._between_layers(outputs[0] if len(outputs) == 1 else cat(outputs, -1), layer)
-        return reshape(x, (steps, batch, x.shape[-1])), finals
+        return x, finals
 
     def _forward_packed(self, packed, hx):
-        """A PackedSequence: the padded batch, in which a sequence's state stops changing after
-        its last step (the reverse direction starts at it); output packed the same way."""
+        """A PackedSequence, as PyTorch runs one: step t takes the batch_sizes[t] sequences
+        still running (the longest first), from the packed rows as they are; the output's
+        rows are packed the same way."""
         if packed.data.ndim != 2 or packed.data.shape[-1] != self.input_size:
             raise ValueError(
                 f"{self!r}: expected packed data of shape (*, {self.input_size}), got "
                 f"{tuple(packed.data.shape)}"
             )
-        sizes = np.asarray(packed.batch_sizes.tolist(), dtype=np.int64)
-        x = _unpack(packed.data, sizes, 0.0, len(sizes))  # (T, B, in), longest first
+        sizes = [int(size) for size in packed.batch_sizes.tolist()]
         if hx is not None and packed.sorted_indices is not None:
             hx = _map_states(hx, lambda h: index_select(h, 1, packed.sorted_indices))
-        steps = np.arange(x.shape[1])[None, :, None] < sizes[:, None, None]
-        active = [tensor(step, device=x.device) for step in steps]  # (B, 1) each
-        x, finals = self._layers(x, self._initial_states(x, hx), active)
+        x = packed.data
+        rows, finals = self._layers(x, sizes, self._initial_states(x, sizes[0], hx))
         states = self._final_states(finals, False)
         if packed.unsorted_indices is not None:
             states = _map_states(states, lambda h: index_select(h, 1, packed.unsorted_indices))
-        output = PackedSequence(_pack(x, sizes), packed.batch_sizes, *packed[2:])
-        return output, states
+        return PackedSequence(rows, packed.batch_sizes, *packed[2:]), states
 
-    def _scan(self, inputs, state, recurrent, reverse, active=None):
-        """Run the steps over time (backwards if `reverse`): outputs (L*N, H), final state.
-        active[t] (N, 1): whether step t is in each sequence (packed input), else all are."""
-        outputs = [None] * len(inputs)
+    def _scan(self, inputs, state, recurrent, reverse):
+        """Run the steps over time (backwards if `reverse`): output rows, final state. A step
+        with fewer rows than the last (packed input) ends those sequences: their states are
+        final; backwards, a step with more rows starts sequences from their initial states."""
+        outputs, initial, finished = [None] * len(inputs), state, []
+        rows = (state[0] if isinstance(state, tuple) else state).shape[0]
         for t in reversed(range(len(inputs))) if reverse else range(len(inputs)):
-            outputs[t], new = self._step(inputs[t], state, *recurrent)
-            if active is None:
-                state = new
-            else:  # past a sequence's end its state stays: the last step's, or the initial
-                state = _map_states(new, partial(where, active[t]), state)
+            size = inputs[t].shape[0]
+            if size < rows:
+                if not reverse:
+                    finished.append(_map_states(state, partial(_take, rows=slice(size, None))))
+                state = _map_states(state, partial(_take, rows=slice(size)))
+            elif size > rows:
+                state = _map_states(state, partial(_extend, rows=slice(rows, size)), initial)
+            rows = size
+            outputs[t], state = self._step(inputs[t], state, *recurrent)
+        if finished:  # the rows that ended last come first
+            state = _map_states(state, lambda s, *done: cat([s, *done], 0), *finished[::-1])
         return cat(outputs, 0), state
 
     def _finish(self, output, unbatched):
@@ -408,10 +415,10 @@ class LSTM(RNN):
             dtype,
         )
 
-    def _initial_states(self, x, hx) -> list:
+    def _initial_states(self, x, batch, hx) -> list:
         h0, c0 = (None, None) if hx is None else hx
-        h0 = self._initial(x, h0, self.proj_size or self.hidden_size)
-        c0 = self._initial(x, c0, self.hidden_size)
+        h0 = self._initial(x, batch, h0, self.proj_size or self.hidden_size)
+        c0 = self._initial(x, batch, c0, self.hidden_size)
         return list(zip(_rows(h0), _rows(c0)))
 
     def _step(self, gates, state, w_hh, b_hh, w_hr=None):
