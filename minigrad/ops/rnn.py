@@ -32,8 +32,9 @@ def _sigmoid_(xp, a):
     """sigmoid(a) in place, as (1 + tanh(a / 2)) / 2.
 
     # NOTE: no exp to overflow and no `where` (see ops/activations.py's Sigmoid): NumPy's tanh
-    # is its fastest transcendental, 3-5x faster here than 1 / (1 + exp(-a)); the error stays
-    # within half an ulp of 1 (a gate of 1e-9 may come out 0)."""
+    # is fast (float32 (32, 512), one thread: 6 us, against 10 for 1 / (1 + exp(-a)) and 20
+    # or more for Sigmoid's form); the error stays within half an ulp of 1 (a gate of 1e-9
+    # may come out 0)."""
     a *= 0.5
     xp.tanh(a, out=a)
     a *= 0.5
@@ -50,10 +51,6 @@ def _cell_backward(ctx, d_gates, h, weight_hh, *positions):
     g_w = MatMul.apply(d_gates.mT, h) if needs[at_w] else None
     g_b = d_gates.sum(0) if len(needs) > at_b and needs[at_b] else None
     return g_h, g_w, g_b
-
-
-def _split(t, parts):
-    return t.chunk(parts, 1)
 
 
 class RnnCell(Function):
@@ -164,7 +161,7 @@ class LstmCellGrad(Function):
     def backward(ctx, g_pre, g_c_prev):
         gates, c, c_new, dh, dc, d_gates = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        i, f, g, o = _split(gates, 4)
+        i, f, g, o = gates.chunk(4, 1)
         dh = zeros_like(c) if dh is None else dh
         t = tanh(c_new)
         u = 1 - t * t
@@ -175,7 +172,7 @@ class LstmCellGrad(Function):
         if d_gates is not None:
             grads = grads + d_gates
         g_grads = g_pre * slope  # the gradient of the gates' gradients A
-        ga_i, ga_f, ga_g, ga_o = _split(g_grads, 4)
+        ga_i, ga_f, ga_g, ga_o = g_grads.chunk(4, 1)
         g_dct = ga_i * g + ga_f * c + ga_g * i + g_c_prev * f
         g_t = ga_o * dh - 2 * t * (g_dct * dh * o)
         g_gates = g_pre * grads * curve + cat(
@@ -275,15 +272,15 @@ class GruCellGrad(Function):
     def backward(ctx, g_input, g_hidden, g_h_direct):
         work, h, dh, d_work = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        r, z, n, hn = _split(work, 4)
+        r, z, n, hn = work.chunk(4, 1)
         dh = zeros_like(h) if dh is None else dh
-        dw_r, dw_z, dw_n, dw_hn = (None,) * 4 if d_work is None else _split(d_work, 4)
+        dw_r, dw_z, dw_n, dw_hn = (None,) * 4 if d_work is None else d_work.chunk(4, 1)
         dn = dh * (1 - z) if dw_n is None else dh * (1 - z) + dw_n
         dz = dh * (h - n) if dw_z is None else dh * (h - n) + dw_z
         dn_pre = dn * (1 - n * n)
         dr = dn_pre * hn if dw_r is None else dn_pre * hn + dw_r
-        gi_r, gi_z, gi_n = _split(g_input, 3)
-        gh_r, gh_z, gh_hn = _split(g_hidden, 3)
+        gi_r, gi_z, gi_n = g_input.chunk(3, 1)
+        gh_r, gh_z, gh_hn = g_hidden.chunk(3, 1)
         g_dr_pre, g_dz_pre = gi_r + gh_r, gi_z + gh_z
         g_dz = g_dz_pre * z * (1 - z)
         g_dr = g_dr_pre * r * (1 - r)
