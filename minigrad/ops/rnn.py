@@ -299,10 +299,10 @@ class GruCellGrad(Function):
 
 
 def _check_cell(op, input, hx, w_ih, w_hh, gates):
-    """RuntimeError naming the op and the shapes unless they fit (N, in), (N, H) states,
-    w_ih (gates*H, in), w_hh (gates*H, H)."""
-    size = hx[0].shape[-1] if isinstance(hx, tuple) else hx.shape[-1]
+    """RuntimeError naming the op and the shapes (or dtypes) unless they fit: (N, in) input,
+    (N, H) states, w_ih (gates*H, in), w_hh (gates*H, H), all of one dtype."""
     states = hx if isinstance(hx, tuple) else (hx,)
+    size = states[0].shape[-1]
     if (
         input.ndim != 2
         or any(s.ndim != 2 or s.shape[0] != input.shape[0] for s in states)
@@ -313,6 +313,12 @@ def _check_cell(op, input, hx, w_ih, w_hh, gates):
         raise RuntimeError(
             f"{op}: expected input (N, in), states (N, H), weight_ih ({gates}*H, in) and "
             f"weight_hh ({gates}*H, H), got {shapes}"
+        )
+    if any(t.dtype != input.dtype for t in (*states, w_ih, w_hh)):
+        dtypes = ", ".join(str(t.dtype) for t in (input, *states, w_ih, w_hh))
+        raise RuntimeError(
+            f"{op}: expected input, states and weights of one dtype, got {dtypes} (convert "
+            "one with .to(dtype))"
         )
 
 

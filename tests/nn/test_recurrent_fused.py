@@ -101,3 +101,24 @@ def test_cell_functions_check_the_hidden_size(lib):
         lib.lstm_cell(x, (h[:, :3], h), lib.zeros(16, 3), lib.zeros(16, 4))
     with pytest.raises(RuntimeError, match="gru_cell" if lib is minigrad else None):
         lib.gru_cell(x, h, lib.zeros(12, 3), lib.zeros(8, 4))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: nn.LSTM(3, 4)(minigrad.zeros(5, 2, 3), (_h64(1, 2, 4), minigrad.zeros(1, 2, 4))),
+        lambda: nn.GRU(3, 4)(minigrad.zeros(5, 2, 3), _h64(1, 2, 4)),
+        lambda: nn.LSTMCell(3, 4)(minigrad.zeros(2, 3), (_h64(2, 4), minigrad.zeros(2, 4))),
+        lambda: nn.GRUCell(3, 4)(minigrad.zeros(2, 3), _h64(2, 4)),
+        lambda: nn.RNNCell(3, 4)(minigrad.zeros(2, 3), _h64(2, 4)),
+    ],
+    ids=["LSTM", "GRU", "LSTMCell", "GRUCell", "RNNCell"],
+)
+def test_a_state_of_another_dtype_is_an_error(call):
+    """PyTorch raises RuntimeError; the fused cells would otherwise promote to float64."""
+    with pytest.raises(RuntimeError, match="dtype"):
+        call()
+
+
+def _h64(*shape):
+    return minigrad.zeros(*shape, dtype=minigrad.float64)

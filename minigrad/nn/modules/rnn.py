@@ -23,7 +23,15 @@ from minigrad.nn.utils.rnn import PackedSequence
 from minigrad.ops.indexing import index_select
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import dropout
-from minigrad.ops.rnn import GruCell, LstmCell, RnnCell, gru_cell, lstm_cell
+from minigrad.ops.rnn import (
+    GruCell,
+    LstmCell,
+    RnnCell,
+    gru_cell,
+    lstm_cell,
+    rnn_relu_cell,
+    rnn_tanh_cell,
+)
 from minigrad.ops.shape import cat, reshape, split, squeeze, transpose, unsqueeze
 
 
@@ -128,8 +136,8 @@ class RNNCell(Module):
         return _unbatched(input, self._cell, h)
 
     def _cell(self, input, h):
-        gates = linear(input, self.weight_ih, self.bias_ih)
-        return RnnCell.apply(gates, h, self.weight_hh, self.bias_hh, self.nonlinearity)
+        cell = rnn_tanh_cell if self.nonlinearity == "tanh" else rnn_relu_cell
+        return cell(input, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}"
@@ -268,6 +276,11 @@ class RNN(Module):
         h = hx if hx.ndim == 3 else unsqueeze(hx, 1)
         if tuple(h.shape) != expected:
             raise RuntimeError(f"{self!r}: expected hidden size {expected}, got {tuple(hx.shape)}")
+        if h.dtype != x.dtype:
+            raise RuntimeError(
+                f"{self!r}: input and hidden tensors are not the same dtype, found input tensor "
+                f"with {x.dtype} and hidden tensor with {h.dtype}"
+            )
         return h
 
     def _initial_states(self, x, batch, hx) -> list:
