@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -1218,13 +1219,10 @@ assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
 
 # -- recurrent cells (minigrad/ops/rnn.py): torch.lstm_cell and its kin, each one fused op a
 # step with a fused gradient op. Inputs: x (N, in), states (N, H), w_ih, w_hh, b_ih, b_hh.
-def _cell_shapes(gates, inputs=3, hidden=2, states=1):
+def _cell_shapes(gates, inputs=3, hidden=2, states=1, bias=True):
     rows = gates * hidden
-    return (
-        ((2, inputs),)
-        + ((2, hidden),) * states
-        + ((rows, inputs), (rows, hidden), (rows,), (rows,))
-    )
+    weights = ((rows, inputs), (rows, hidden)) + ((rows,), (rows,)) * bias
+    return ((2, inputs),) + ((2, hidden),) * states + weights
 
 
 def _cell_grads(lib, fn, x, *args):
@@ -1239,26 +1237,27 @@ def _cell_grads(lib, fn, x, *args):
 
 
 def _lstm(lib, x, h, c, *w):
-    return lib.cat(list(lib.lstm_cell(x, (h, c), *w)), 1)
-
-
-def _lstm_tuple(lib):
-    return lambda x, h, c, *w: lib.lstm_cell(x, (h, c), *w)
+    """(h', c') of lib.lstm_cell, with the states as separate arguments."""
+    return lib.lstm_cell(x, (h, c), *w)
 
 
 RECURRENT = [
     Case("rnn_tanh_cell", lambda t, F, x, h, *w: t.rnn_tanh_cell(x, h, *w), _cell_shapes(1)),
     Case("rnn_relu_cell", lambda t, F, x, h, *w: t.rnn_relu_cell(x, h, *w), _cell_shapes(1)),
-    Case("lstm_cell", lambda t, F, x, h, c, *w: _lstm(t, x, h, c, *w), _cell_shapes(4, states=2)),
+    Case(
+        "lstm_cell",
+        lambda t, F, *a: t.cat(list(_lstm(t, *a)), 1),
+        _cell_shapes(4, states=2),
+    ),
     Case(
         "lstm_cell_no_bias",
-        lambda t, F, x, h, c, wi, wh, bi, bh: _lstm(t, x, h, c, wi, wh),
-        _cell_shapes(4, states=2),
+        lambda t, F, *a: t.cat(list(_lstm(t, *a)), 1),
+        _cell_shapes(4, states=2, bias=False),
     ),
     Case("gru_cell", lambda t, F, x, h, *w: t.gru_cell(x, h, *w), _cell_shapes(3)),
     Case(
         "lstm_cell_grads",  # second derivatives by central differences, third against PyTorch
-        lambda t, F, *a: _cell_grads(t, _lstm_tuple(t), *a),
+        lambda t, F, *a: _cell_grads(t, partial(_lstm, t), *a),
         _cell_shapes(4, states=2),
     ),
     Case(
