@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -1214,4 +1215,63 @@ LINALG = [
 ]
 CASES += LINALG
 CASES_BY_NAME.update((c.name, c) for c in LINALG)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+
+# -- recurrent cells (minigrad/ops/rnn.py): torch.lstm_cell and its kin, each one fused op a
+# step with a fused gradient op. Inputs: x (N, in), states (N, H), w_ih, w_hh, b_ih, b_hh.
+def _cell_shapes(gates, inputs=3, hidden=2, states=1, bias=True):
+    rows = gates * hidden
+    weights = ((rows, inputs), (rows, hidden)) + ((rows,), (rows,)) * bias
+    return ((2, inputs),) + ((2, hidden),) * states + weights
+
+
+def _cell_grads(lib, fn, x, *args):
+    """The gradients of sum(fn(...) * weights) by every input, as a function of the inputs:
+    differentiating them again checks the gradient ops' own backward."""
+    args = [a if a.requires_grad else a.detach().requires_grad_() for a in (x, *args)]
+    out = fn(*args)
+    out = lib.cat(list(out), 1) if isinstance(out, tuple) else out
+    w = lib.linspace(-1.0, 1.5, out.numel(), dtype=out.dtype, device=out.device)
+    grads = lib.autograd.grad((out * w.reshape(out.shape)).sum(), args, create_graph=True)
+    return lib.cat([g.reshape(-1) for g in grads])
+
+
+def _lstm(lib, x, h, c, *w):
+    """(h', c') of lib.lstm_cell, with the states as separate arguments."""
+    return lib.lstm_cell(x, (h, c), *w)
+
+
+RECURRENT = [
+    Case("rnn_tanh_cell", lambda t, F, x, h, *w: t.rnn_tanh_cell(x, h, *w), _cell_shapes(1)),
+    Case("rnn_relu_cell", lambda t, F, x, h, *w: t.rnn_relu_cell(x, h, *w), _cell_shapes(1)),
+    Case(
+        "lstm_cell",
+        lambda t, F, *a: t.cat(list(_lstm(t, *a)), 1),
+        _cell_shapes(4, states=2),
+    ),
+    Case(
+        "lstm_cell_no_bias",
+        lambda t, F, *a: t.cat(list(_lstm(t, *a)), 1),
+        _cell_shapes(4, states=2, bias=False),
+    ),
+    Case("gru_cell", lambda t, F, x, h, *w: t.gru_cell(x, h, *w), _cell_shapes(3)),
+    Case(
+        "lstm_cell_grads",  # second derivatives by central differences, third against PyTorch
+        lambda t, F, *a: _cell_grads(t, partial(_lstm, t), *a),
+        _cell_shapes(4, states=2),
+    ),
+    Case(
+        "gru_cell_grads",
+        lambda t, F, *a: _cell_grads(t, t.gru_cell, *a),
+        _cell_shapes(3),
+    ),
+    Case(
+        "rnn_tanh_cell_grads",
+        lambda t, F, *a: _cell_grads(t, t.rnn_tanh_cell, *a),
+        _cell_shapes(1),
+    ),
+]
+CASES += RECURRENT
+CASES_BY_NAME.update((c.name, c) for c in RECURRENT)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
