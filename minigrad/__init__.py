@@ -97,6 +97,7 @@ from minigrad.ops.unary import (
     cosh,
     deg2rad,
     erf,
+    erfc,
     erfinv,
     exp,
     exp2,
@@ -159,6 +160,7 @@ from minigrad.ops.nograd import (
 )
 from minigrad.ops.indexing import (
     diag,
+    diag_embed,
     diagonal,
     gather,
     index_add,
@@ -183,7 +185,9 @@ from minigrad.ops.indexing import (
     triu_indices,
 )
 from minigrad.ops.matmul import (
+    addbmm,
     addmm,
+    baddbmm,
     bmm,
     cdist,
     cross,
@@ -337,6 +341,9 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 
 def detach(input: Tensor) -> Tensor:
     return input.detach()
+
+
+clamp_ = clip_ = Tensor.clamp_  # torch.clamp_(x, min, max) is x.clamp_(min, max)
 
 
 def can_cast(from_: dtype, to: dtype) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.ops._util import write_out
 from minigrad.ops.indexing import getitem
-from minigrad.ops.shape import expand, reshape, sum_to, unsqueeze
+from minigrad.ops.shape import broadcast_shapes, expand, reshape, sum_to, unsqueeze
 from minigrad.tensor import Tensor
 
 
@@ -270,6 +270,37 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     """beta * input + alpha * (mat1 @ mat2), as `torch.addmm`."""
     product = mm(mat1, mat2)
     product = product if alpha == 1 else product * alpha
+    return product + (input if beta == 1 else input * beta)
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (batch1 @ batch2) batch by batch, as `torch.baddbmm`; input
+    broadcasts to (b, n, p), and beta=0 ignores it (nan or inf in it do not spread)."""
+    return _add_scaled("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * sum over the batch of batch1[i] @ batch2[i], as `torch.addbmm`.
+    (n, p), (b, n, m), (b, m, p) -> (n, p)"""
+    for name, t in (("batch1", batch1), ("batch2", batch2)):
+        if t.ndim != 3:
+            raise RuntimeError(f"addbmm: {name} must be a 3D tensor, got {t.ndim}D")
+    return _add_scaled("addbmm", input, bmm(batch1, batch2).sum(0), beta, alpha)
+
+
+def _add_scaled(name: str, input: Tensor, product: Tensor, beta, alpha) -> Tensor:
+    try:
+        shape = broadcast_shapes(input.shape, product.shape)
+    except RuntimeError:
+        shape = None
+    if shape != product.shape:
+        raise RuntimeError(
+            f"{name}: input of shape {tuple(input.shape)} cannot be broadcast to the "
+            f"product's shape {tuple(product.shape)}"
+        )
+    product = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return product
     return product + (input if beta == 1 else input * beta)
 
 
