@@ -361,6 +361,7 @@ from minigrad import (  # noqa: E402
     linalg,
     nn,
     optim,
+    special,
     static,
     testing,
     utils,
