@@ -367,6 +367,13 @@ from minigrad import (  # noqa: E402
     utils,
     viz,
 )
+from minigrad.backends import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from minigrad.serialization import load, save  # noqa: E402
 from minigrad.static import compile  # noqa: E402 - as torch.compile
 from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402
