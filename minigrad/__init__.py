@@ -316,6 +316,7 @@ bool = dtypes.bool_
 
 __version__ = "0.1.0"
 
+import sys as _sys  # noqa: E402
 from math import e, inf, nan, pi  # noqa: E402 - PyTorch's constants: torch.inf, torch.pi
 
 
@@ -355,6 +356,7 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 # -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------
 from minigrad import (  # noqa: E402
     accelerator,
+    amp,
     backends,
     datasets,
     distributions,
@@ -367,6 +369,8 @@ from minigrad import (  # noqa: E402
     utils,
     viz,
 )
+from minigrad.amp import autocast, is_autocast_enabled  # noqa: E402
+from minigrad.amp import cuda_amp as _cuda_amp  # noqa: E402
 from minigrad.backends import (  # noqa: E402
     are_deterministic_algorithms_enabled,
     get_float32_matmul_precision,
@@ -374,6 +378,10 @@ from minigrad.backends import (  # noqa: E402
     set_float32_matmul_precision,
     use_deterministic_algorithms,
 )
+
+# `torch.cuda.amp` (and `from torch.cuda.amp import GradScaler`): minigrad.cuda is a module, so
+# its `amp` is registered by hand
+cuda.amp = _sys.modules["minigrad.cuda.amp"] = _cuda_amp
 from minigrad.serialization import load, save  # noqa: E402
 from minigrad.static import compile  # noqa: E402 - as torch.compile
 from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402

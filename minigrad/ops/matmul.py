@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from minigrad import dtypes
 from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import write_out
 from minigrad.ops.indexing import getitem
 from minigrad.ops.shape import broadcast_shapes, expand, reshape, sum_to, unsqueeze
 from minigrad.tensor import Tensor
+
+
+def _op_dtype(t: Tensor):
+    """The dtype the product gets t in: float32 is cast to float16 inside an autocast block
+    (minigrad.amp), so float32 and float16 operands mix there, as in PyTorch."""
+    if state.autocast is not None and t.dtype == dtypes.float32:
+        return state.autocast_dtype
+    return t.dtype
 
 
 def _check_matmul(op: str, a: Tensor, b: Tensor) -> None:
@@ -14,7 +24,7 @@ def _check_matmul(op: str, a: Tensor, b: Tensor) -> None:
         raise RuntimeError(
             f"{op}: both arguments need at least 1 dimension, got {a.ndim}D and {b.ndim}D"
         )
-    if a.array.dtype != b.array.dtype:
+    if _op_dtype(a) != _op_dtype(b):
         raise RuntimeError(
             f"{op}: expected both tensors to have the same dtype, but got {a.dtype} and {b.dtype}"
         )
@@ -155,7 +165,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{tuple(weight.shape)}: expected the last dim of the input to be "
             f"{weight.array.shape[-1]}"
         )
-    if input.array.dtype != weight.array.dtype:
+    if _op_dtype(input) != _op_dtype(weight):
         raise RuntimeError(
             f"linear: input is {input.dtype} but weight is {weight.dtype}; convert one with "
             ".to(dtype)"
