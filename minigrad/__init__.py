@@ -378,10 +378,10 @@ from minigrad.backends import (  # noqa: E402
     set_float32_matmul_precision,
     use_deterministic_algorithms,
 )
+from minigrad.serialization import load, save  # noqa: E402
+from minigrad.static import compile  # noqa: E402 - as torch.compile
+from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402
 
 # `torch.cuda.amp` (and `from torch.cuda.amp import GradScaler`): minigrad.cuda is a module, so
 # its `amp` is registered by hand
 cuda.amp = _sys.modules["minigrad.cuda.amp"] = _cuda_amp
-from minigrad.serialization import load, save  # noqa: E402
-from minigrad.static import compile  # noqa: E402 - as torch.compile
-from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402

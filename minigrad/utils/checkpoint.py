@@ -5,6 +5,7 @@ segment again, with recording on, and differentiates that copy.
 Both of PyTorch's variants (`use_reentrant=True` or `False`) are one mechanism here: a
 Function whose backward recomputes the segment and runs the engine's backward on it, which
 adds into `.grad` of the parameters the segment uses and returns the gradients of its inputs.
+Under `autograd.grad` it computes the inputs' gradients only and touches no `.grad`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import warnings
 from minigrad import random
 from minigrad.autograd import engine
 from minigrad.autograd.function import Function
-from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, state
 from minigrad.backend import cpu
 from minigrad.nn import Sequential
 from minigrad.tensor import Tensor
@@ -59,10 +60,20 @@ class _Checkpoint(Function):
                 random.set_rng_state(current)
         outs = (out,) if ctx.single else tuple(out)
         pairs = [(o, g) for o, g in zip(outs, grads) if o.requires_grad and g is not None]
-        if pairs:
+        wanted = [a for a in inputs if isinstance(a, Tensor) and a.requires_grad]
+        found = {}
+        if pairs and state.capturing:
+            # under autograd.grad: the inputs' gradients only, no parameter's .grad touched
+            outs, grads = [o for o, _ in pairs], [g for _, g in pairs]
+            if wanted:
+                found = dict(
+                    zip(map(id, wanted), engine.grad(outs, wanted, grads, allow_unused=True))
+                )
+        elif pairs:
             engine.backward([o for o, _ in pairs], [g for _, g in pairs])
+            found = {id(a): a.grad for a in wanted}
         return (None, None, None) + tuple(
-            a.grad if isinstance(a, Tensor) and a.requires_grad else None for a in inputs
+            found.get(id(a)) if isinstance(a, Tensor) else None for a in inputs
         )
 
 

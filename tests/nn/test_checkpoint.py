@@ -147,3 +147,20 @@ def test_use_reentrant_must_be_given_or_it_warns_and_in_place_changes_are_caught
         y.add_(1)
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         out.sum().backward()
+
+
+def test_autograd_grad_gives_the_inputs_gradient_and_touches_no_grad():
+    m, t = _nets()
+    results = []
+    for lib, net in ((minigrad, m), (torch, t)):
+        x = lib.tensor(X, requires_grad=True)
+        out = lib.utils.checkpoint.checkpoint(net, x, use_reentrant=False)
+        (gx,) = lib.autograd.grad(out.pow(2).sum(), x)
+        results.append(gx.numpy())
+        assert all(p.grad is None for p in net.parameters())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-6)
+    # the parameters inside are no inputs of the checkpoint: asking for them is an error
+    x = minigrad.tensor(X, requires_grad=True)
+    out = checkpoint(m, x, use_reentrant=False)
+    with pytest.raises(RuntimeError, match="was not used"):
+        minigrad.autograd.grad(out.sum(), m[0].weight)
