@@ -235,3 +235,22 @@ def test_amp_tutorial_loop_matches_torch():
     for g, w in zip(got[3], want[3]):
         assert g.dtype == np.float32
         np.testing.assert_allclose(g, w, rtol=1e-2, atol=2e-3)
+
+
+def test_traces_and_compiled_functions_record_the_casts():
+    from minigrad import static
+
+    lin = minigrad.nn.Linear(3, 2)
+    x = minigrad.randn(4, 3, requires_grad=True)
+    compiled = minigrad.compile(lambda v: lin(v))
+    assert compiled(x).dtype == minigrad.float32
+    with minigrad.autocast("cpu", dtype=minigrad.float16):
+        graph = static.trace(lambda v: lin(v).sum(), x)
+        eager = lin(x)
+        y = compiled(x)  # a specialisation of its own, with the casts
+    assert "cast(" in str(graph) and y.dtype == minigrad.float16
+    np.testing.assert_array_equal(y.detach().numpy(), eager.detach().numpy())
+    assert graph(x).dtype == minigrad.float16  # the recorded casts replay outside the block
+    y.float().sum().backward()
+    assert lin.weight.grad.dtype == minigrad.float32
+    assert compiled(x).dtype == minigrad.float32 and compiled.traces == 2
