@@ -199,6 +199,7 @@ CASES = [
     Case("acosh", lambda t, F, a: t.acosh(a) + t.arccosh(a), ((3, 4),), low=1.1, high=3.0),
     Case("atanh", lambda t, F, a: a.atanh() + t.arctanh(a), ((3, 4),), low=-0.9, high=0.9),
     Case("deg2rad", lambda t, F, a: t.deg2rad(a) * a.rad2deg(), ((3, 4),)),
+    Case("erfc", lambda t, F, a: t.erfc(a) + a.erfc(), ((3, 4),), low=-3, high=5),
     Case("erfinv", lambda t, F, a: t.erfinv(a) + a.erfinv(), ((3, 4),), low=-0.95, high=0.95),
     Case("absolute", lambda t, F, a: t.absolute(a) * a.absolute(), ((3, 4),)),
     Case("hypot", lambda t, F, a, b: t.hypot(a, b), ((3, 4), (4,)), **B),
@@ -624,6 +625,8 @@ CASES = [
     Case("diagonal", lambda t, F, a: t.diagonal(a, 1, 2, 0) * 2, ((3, 2, 4),)),
     Case("diag_of_matrix", lambda t, F, a: t.diag(a, -1) * 2, ((3, 4),)),
     Case("diag_of_vector", lambda t, F, a: t.diag(a, 1) * 2, ((3,),)),
+    Case("diag_embed", lambda t, F, a: t.diag_embed(a) * 2, ((2, 3),)),
+    Case("diag_embed_dims", lambda t, F, a: a.diag_embed(-1, 2, 0) * 2, ((2, 3),)),
     Case("trace", lambda t, F, a: t.trace(a), ((3, 4),)),
     # -- convolution, pooling, normalisation -------------------------------------------------
     Case("conv2d", lambda t, F, x, w, b: F.conv2d(x, w, b), ((2, 3, 5, 5), (4, 3, 3, 3), (4,))),
@@ -669,6 +672,16 @@ CASES = [
     Case("mv", lambda t, F, a, b: t.mv(a, b), ((3, 4), (4,))),
     Case(
         "addmm", lambda t, F, c, a, b: t.addmm(c, a, b, beta=0.5, alpha=2), ((4,), (3, 2), (2, 4))
+    ),
+    Case(
+        "baddbmm",
+        lambda t, F, c, a, b: t.baddbmm(c, a, b, beta=0.5, alpha=2) + c.baddbmm(a, b),
+        ((3, 1), (2, 3, 4), (2, 4, 3)),
+    ),
+    Case(
+        "addbmm",
+        lambda t, F, c, a, b: t.addbmm(c, a, b, beta=-1, alpha=0.5) + c.addbmm(a, b),
+        ((3, 2), (4, 3, 5), (4, 5, 2)),
     ),
     Case("outer", lambda t, F, a, b: t.outer(a, b), ((3,), (4,))),
     Case("tensordot", lambda t, F, a, b: t.tensordot(a, b, 1), ((3, 4), (4, 2))),
