@@ -23,6 +23,7 @@ import zipfile
 
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.backend import cpu, get_device
 from minigrad.tensor import Tensor
 
@@ -112,6 +113,7 @@ def _cannot_save(obj) -> str:
 MAX_HEADER_BYTES = 64 * 2**20  # the JSON tree; a state dict of thousands of tensors is ~1 MB
 MAX_DEPTH = 200  # nesting of lists/tuples/dicts in the saved object
 _NPY_HEADER_BYTES = 2**16  # .npy magic + header; NumPy writes ~128 bytes
+_DTYPES = frozenset(d.np for d in dtypes.ALL)  # native byte order, as save writes them
 
 
 def load(f, map_location=None, weights_only: bool = True, **kwargs):
@@ -124,6 +126,10 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
     try:
         with zipfile.ZipFile(f) as archive:
+            names = archive.namelist()
+            if len(set(names)) != len(names):  # which copy counts depends on the reader
+                twice = sorted({n for n in names if names.count(n) > 1})
+                raise _Corrupt(f"the archive holds {twice[0]!r} more than once")
             header = _read_header(archive)
             tensors = [
                 _read_tensor(archive, i, meta, device) for i, meta in enumerate(header["tensors"])
@@ -156,8 +162,18 @@ def _read_entry(archive, entry: str, limit: int) -> bytes:
     return data
 
 
+def _unique_keys(pairs: list) -> dict:
+    """A JSON object, refused when a key appears twice (readers disagree on which wins)."""
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        raise _Corrupt(f"{_HEADER} has the key {twice[0]!r} twice in one object")
+    return dict(pairs)
+
+
 def _read_header(archive) -> dict:
-    header = json.loads(_read_entry(archive, _HEADER, MAX_HEADER_BYTES))
+    data = _read_entry(archive, _HEADER, MAX_HEADER_BYTES)
+    header = json.loads(data, object_pairs_hook=_unique_keys)
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _Corrupt("missing minigrad header (not a file written by minigrad.save)")
     version = header.get("version")
@@ -181,16 +197,22 @@ def _tensor_meta_checked(i: int, meta) -> tuple[np.dtype, tuple[int, ...]]:
         dtype = np.dtype(meta.get("dtype"))
     except (TypeError, ValueError):
         raise _Corrupt(f"tensor {i}: unknown dtype {meta.get('dtype')!r}") from None
+    if dtype not in _DTYPES:  # object, void, str, datetime, complex, big-endian...
+        names = ", ".join(d.name for d in dtypes.ALL)
+        raise _Corrupt(
+            f"tensor {i}: dtype {meta.get('dtype')!r} is not one of minigrad's ({names})"
+        )
     shape = meta.get("shape")
-    if (
-        dtype.hasobject
-        or not isinstance(shape, list)
-        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+    if not isinstance(shape, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
     ):
-        raise _Corrupt(f"tensor {i}: invalid dtype or shape ({meta.get('dtype')!r}, {shape!r})")
+        raise _Corrupt(f"tensor {i}: invalid shape {shape!r}")
     for key in ("requires_grad", "parameter"):
         if not isinstance(meta.get(key, False), bool):
             raise _Corrupt(f"tensor {i}: {key!r} must be true or false")
+    wants_grad = meta.get("requires_grad", meta.get("parameter", False))
+    if wants_grad and dtype.kind != "f":
+        raise _Corrupt(f"tensor {i}: dtype {dtype} cannot require gradients")
     return dtype, tuple(shape)
 
 
@@ -250,7 +272,13 @@ def _decode(tree, tensors: list, depth: int = 0):
         items = [(_decode(k, tensors, depth + 1), _decode(v, tensors, depth + 1)) for k, v in value]
         if not all(isinstance(k, (str, int, float, bool, type(None), tuple)) for k, _ in items):
             raise _Corrupt("a dict key is not a number, string or tuple")
-        return dict(items)
+        try:
+            decoded = dict(items)
+        except TypeError:  # a tuple key holding a list
+            raise _Corrupt("a dict key is a tuple holding a list or dict") from None
+        if len(decoded) != len(items):
+            raise _Corrupt("a dict has the same key twice")
+        return decoded
     if kind in ("list", "tuple"):
         items = [_decode(v, tensors, depth + 1) for v in value]
         return tuple(items) if kind == "tuple" else items
