@@ -126,10 +126,11 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
     try:
         with zipfile.ZipFile(f) as archive:
-            names = archive.namelist()
-            if len(set(names)) != len(names):  # which copy counts depends on the reader
-                twice = sorted({n for n in names if names.count(n) > 1})
-                raise _Corrupt(f"the archive holds {twice[0]!r} more than once")
+            members = set()
+            for member in archive.namelist():
+                if member in members:  # which copy counts depends on the reader
+                    raise _Corrupt(f"the archive holds {member!r} more than once")
+                members.add(member)
             header = _read_header(archive)
             tensors = [
                 _read_tensor(archive, i, meta, device) for i, meta in enumerate(header["tensors"])
@@ -164,10 +165,11 @@ def _read_entry(archive, entry: str, limit: int) -> bytes:
 
 def _unique_keys(pairs: list) -> dict:
     """A JSON object, refused when a key appears twice (readers disagree on which wins)."""
-    keys = [key for key, _ in pairs]
-    if len(set(keys)) != len(keys):
-        twice = sorted({k for k in keys if keys.count(k) > 1})
-        raise _Corrupt(f"{_HEADER} has the key {twice[0]!r} twice in one object")
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _Corrupt(f"{_HEADER} has the key {key!r} twice in one object")
+        seen.add(key)
     return dict(pairs)
 
 
