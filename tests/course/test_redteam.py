@@ -1,0 +1,148 @@
+"""Attacks on the grader found by a second, fresh look (after test_grade_attacks.py and
+test_hostile_answers.py): each student below is one attack, graded in one class.
+
+A wrong `relu` here returns zeros: the visible test (`np.allclose`) fails it and the hidden test
+(`relu([-5])[0] == 0`) passes it, so the attack earns relu_test's 2 points exactly when it
+defeats the visible check.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CHAPTER, code, solution_notebook
+from students import GOOD, answered, cell_of, save
+from test_grade import LIMITS, make_class
+
+from minigrad_course import notebook as nbf
+from minigrad_course.build import release
+from minigrad_course.grade import GradeOptions, grade, work_paths
+
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
+# time, after the rest (see the Makefile).
+pytestmark = pytest.mark.grading
+
+ZEROS = "def relu(x):\n    return np.zeros_like(x)\n"
+YES = "lambda *args, **kwargs: True"
+
+ATTACKS = {
+    # A post_run_cell callback runs after the test's code and before the kernel builds its
+    # reply from the result it was handed: clearing the error turned a failed test into a pass.
+    "post_run_cell": ZEROS
+    + "get_ipython().events.register('post_run_cell', lambda r: setattr(r, 'error_in_exec', None))",
+    # The same callback registered by the answer itself, while the test runs.
+    "post_run_cell_in_test": """\
+def relu(x):
+    get_ipython().events.register(
+        "post_run_cell", lambda r: setattr(r, "error_in_exec", None)
+    )
+    return np.zeros_like(x)""",
+    # A pre_run_cell callback runs after the guard put np.allclose back, before the test.
+    "pre_run_cell": ZEROS
+    + f"import numpy\nget_ipython().events.register('pre_run_cell', lambda info: "
+    f"setattr(numpy, 'allclose', {YES}))",
+    # An audit hook cannot be removed, and "exec" is audited before every cell runs.
+    "audit_hook": ZEROS
+    + f"""import sys, numpy
+def _hook(event, args):
+    if event == "exec":
+        numpy.allclose = {YES}
+sys.addaudithook(_hook)""",
+}
+
+
+# A rebound __import__ hands a test cell's own `from minigrad.testing import assert_close` a
+# check that passes everything (the chapters' defence); it was left in place before each test.
+IMPORT = """\
+import builtins
+_real_import = builtins.__import__
+def _import(name, *args, **kwargs):
+    return _real_import(name, *args, **kwargs)
+builtins.__import__ = _import
+"""
+
+
+def huge_error_names(exercise):
+    """Cells whose error reply is over the worker's 4 MB message limit: each was dropped,
+    each cell waited out its timeout, and the notebook's time ran out before any test."""
+    nb = answered(exercise)
+    position = nb.cells.index(cell_of(nb, "relu")) + 1
+    for _ in range(20):
+        nb.cells.insert(position, code("raise type('E' * 3_000_000, (Exception,), {})()"))
+    return nb
+
+
+def big_payload(exercise):
+    """A 5 MB payload (set_next_input) in the reply: dropped, the cell timed out."""
+    nb = answered(exercise)
+    nb.cells.insert(
+        nb.cells.index(cell_of(nb, "relu")) + 1,
+        code("get_ipython().set_next_input('x' * 5_000_000)"),
+    )
+    return nb
+
+
+def odd_cells(exercise, folder):
+    """Cells nbformat reads but assembling did not: a source that is a number, a grade_id that
+    is a list. The grader crashed (status error, 0 points, graded again on every resumed run)."""
+    nb = json.loads(nbf.dumps_notebook(answered(exercise)))
+    extra = {"cell_type": "code", "execution_count": None, "outputs": []}
+    nb["cells"][1:1] = [
+        {**extra, "id": "odd-1", "metadata": {}, "source": 42},
+        {**extra, "id": "odd-2", "metadata": {"nbgrader": {"grade_id": ["relu"]}}, "source": "x"},
+    ]
+    folder.mkdir(parents=True)
+    (folder / f"{CHAPTER}.ipynb").write_text(json.dumps(nb))
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory):
+    root = tmp_path_factory.mktemp("redteam")
+    solution, submissions = make_class(root, [])
+    exercise = release(solution_notebook(), CHAPTER)
+    for name, relu in ATTACKS.items():
+        save(answered(exercise, relu=relu), submissions / name)
+    for make in (huge_error_names, big_payload):
+        save(make(exercise), submissions / make.__name__)
+    save(answered(exercise, relu=ZEROS), submissions / "honest_zeros")
+    odd_cells(exercise, submissions / "odd_cells")
+    save(answered(exercise, relu=IMPORT + GOOD["relu"]), submissions / "rebound_import")
+    options = GradeOptions(out=root / "grades.csv", jobs=2, limits=LIMITS)
+    graded = {r["student"]: r for r in grade(solution, submissions, options)}
+    return graded, work_paths(options.out)["summary"].read_text()
+
+
+def test_the_wrong_answer_without_an_attack_earns_the_hidden_test_only(rows):
+    row = rows[0]["honest_zeros"]
+    assert (row["total"], row["status"]) == (4, "ok"), row
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_callbacks_and_audit_hooks_do_not_pass_a_failing_test(rows, attack):
+    row = rows[0][attack]
+    outcome = row["questions"]["relu_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), row
+    assert "relu([-1.  0.  2.]) gave [0. 0. 0.]" in outcome["message"]
+    assert row["total"] == 4, row  # the honest answers still count
+    assert "suspicious" in row["status"].split(";"), row
+    assert rows[1].count("| " + attack + " |") == 1  # listed with its evidence
+
+
+@pytest.mark.parametrize("student", ["huge_error_names", "big_payload"])
+def test_oversized_or_unprintable_replies_cost_no_timeout(rows, student):
+    row = rows[0][student]
+    assert (row["total"], row["status"]) == (6, "ok"), row
+
+
+def test_a_rebound_import_is_put_back_and_flagged(rows):
+    row = rows[0]["rebound_import"]
+    assert row["total"] == 6 and "suspicious" in row["status"].split(";"), row
+    assert "builtins.__import__ was rebound" in row["evidence"]
+
+
+def test_cells_of_unexpected_types_are_read_not_crashed_on(rows):
+    row = rows[0]["odd_cells"]
+    assert (row["total"], row["status"]) == (6, "ok"), row
+    assert "cell 2: its source is not text; read as empty" in row["notes"]
+    assert "cell 3: malformed nbgrader metadata; read as a plain cell" in row["notes"]
