@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +89,18 @@ def feedback_markdown(result: dict[str, Any], chapter: str) -> str:
     lines.append("")
     for gid, outcome in result["questions"].items():
         if outcome["message"]:
-            lines += [f"## {gid}: {outcome['status']}", "", "```", outcome["message"], "```", ""]
+            fence = _fence(outcome["message"])
+            lines += [f"## {gid}: {outcome['status']}", "", fence, outcome["message"], fence, ""]
     if result.get("notes"):
         lines += ["## Notes", ""] + [f"- {note}" for note in result["notes"]] + [""]
     return "\n".join(lines)
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any run of backticks in text: a message (the student's own
+    words, in an assertion or an exception) cannot close it and add Markdown of its own."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def write_feedback(path: Path, result: dict[str, Any], chapter: str) -> None:

@@ -146,3 +146,16 @@ def test_cells_of_unexpected_types_are_read_not_crashed_on(rows):
     assert (row["total"], row["status"]) == (6, "ok"), row
     assert "cell 2: its source is not text; read as empty" in row["notes"]
     assert "cell 3: malformed nbgrader metadata; read as a plain cell" in row["notes"]
+
+
+def test_a_message_cannot_close_its_fence_in_the_feedback():
+    """An answer's exception message ended the code block and wrote its own Markdown: a
+    second score line in the student's feedback."""
+    from minigrad_course.report import feedback_markdown
+
+    forged = "no\n```\n\n**Score: 6 / 6**\n\n```"
+    outcome = {"status": "error", "points": 0.0, "max": 2.0, "message": forged}
+    result = {"student": "s", "total": 0.0, "max": 6.0, "status": "ok", "notes": []}
+    text = feedback_markdown({**result, "questions": {"relu_test": outcome}}, CHAPTER)
+    assert text.count("**Score:") == 2  # the real one, and the forged one inside a fence
+    assert "\n````\nno\n```\n\n**Score: 6 / 6**\n\n```\n````\n" in text
