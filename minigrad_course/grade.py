@@ -57,6 +57,9 @@ UNGRADABLE = ("missing", "empty", "corrupt", "wrong-chapter", "invalid")
 RETRY = ("grader-crash", "error")
 MAX_NOTEBOOK_BYTES = 64 * 2**20  # a returned notebook is kilobytes; this is not one
 MAX_RECORDS_BYTES = 64 * 2**20  # a worker's records: one short line per cell
+# A chapter has about a hundred cells. Past this, reading (nbformat validates each cell) and
+# running a notebook costs the grader minutes and gigabytes: 64 MB hold 600,000 empty cells.
+MAX_CELLS = 10_000
 # Folders in SUBMISSIONS that are tools' leftovers, not students.
 IGNORED_FOLDERS = (".ipynb_checkpoints", ".git", "__MACOSX")
 
@@ -232,6 +235,10 @@ def load_submission(sub: Submission) -> tuple[NotebookNode | None, list[str], st
     if len(raw) > MAX_NOTEBOOK_BYTES:
         size = MAX_NOTEBOOK_BYTES // 2**20
         return None, ["corrupt"], f"{sub.path.name} is larger than {size} MB: not a notebook"
+    # NOTE: counted in the bytes, before parsing: "cell_type" is a key of every cell (and of
+    # nbgrader's metadata); inside a string its quotes would be escaped.
+    if raw.count(b'"cell_type"') > 2 * MAX_CELLS:
+        return None, ["corrupt"], f"{sub.path.name} has more than {MAX_CELLS} cells"
     try:
         nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
         if not isinstance(nb.get("cells"), list):

@@ -159,3 +159,19 @@ def test_a_message_cannot_close_its_fence_in_the_feedback():
     text = feedback_markdown({**result, "questions": {"relu_test": outcome}}, CHAPTER)
     assert text.count("**Score:") == 2  # the real one, and the forged one inside a fence
     assert "\n````\nno\n```\n\n**Score: 6 / 6**\n\n```\n````\n" in text
+
+
+def test_a_notebook_of_a_million_cells_is_refused_before_parsing(tmp_path):
+    """Reading it cost the grader's own process about a minute and 1.5 GB per 64 MB file."""
+    import time
+
+    from minigrad_course.grade import Submission, load_submission
+
+    cell = {"cell_type": "code", "metadata": {}, "source": "", "outputs": []}
+    cells = [{**cell, "id": f"c{i}", "execution_count": None} for i in range(40_000)]
+    raw = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells})
+    path = tmp_path / f"{CHAPTER}.ipynb"
+    started = time.monotonic()
+    nb, flags, note = load_submission(Submission("s", tmp_path, path, [], raw=raw.encode()))
+    assert nb is None and flags == ["corrupt"] and "more than 10000 cells" in note, note
+    assert time.monotonic() - started < 1
