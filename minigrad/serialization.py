@@ -113,6 +113,7 @@ def _cannot_save(obj) -> str:
 MAX_HEADER_BYTES = 64 * 2**20  # the JSON tree; a state dict of thousands of tensors is ~1 MB
 MAX_DEPTH = 200  # nesting of lists/tuples/dicts in the saved object
 _NPY_HEADER_BYTES = 2**16  # .npy magic + header; NumPy writes ~128 bytes
+_MAX_RATIO = 100  # of a compressed tensor's size to its packed size (past the first 16 MB)
 _DTYPES = frozenset(d.np for d in dtypes.ALL)  # native byte order, as save writes them
 
 
@@ -222,12 +223,23 @@ def _read_tensor(archive, i: int, meta, device) -> Tensor:
     dtype, shape = _tensor_meta_checked(i, meta)
     nbytes = math.prod(shape) * dtype.itemsize
     entry = f"tensors/{i}.npy"
-    info = archive.getinfo(entry) if entry in archive.namelist() else None
+    try:
+        info = archive.getinfo(entry)
+    except KeyError:
+        info = None
     stored = info.file_size if info is not None else 0
     if nbytes > stored:  # the data must be in the file: refuse 10**12 declared elements
         raise _Corrupt(
             f"tensor {i} declares shape {shape} ({nbytes} bytes of {dtype}) but {entry} "
             f"holds {stored} bytes"
+        )
+    packed = info.compress_size if info is not None else 0
+    if stored and info.compress_type != zipfile.ZIP_STORED and nbytes > _MAX_RATIO * packed + 2**24:
+        # NOTE: save stores tensors uncompressed; a deflated member inflating a thousandfold
+        # (zeros) would make a small file allocate gigabytes
+        raise _Corrupt(
+            f"{entry} would inflate {packed} bytes to {nbytes} (a zip bomb?); re-save it "
+            "with minigrad.save, which stores tensors uncompressed"
         )
     data = _read_entry(archive, entry, nbytes + _NPY_HEADER_BYTES)
     buffer = io.BytesIO(data)

@@ -107,6 +107,7 @@ F32 = {"dtype": "float32", "shape": [2], "requires_grad": False, "parameter": Fa
         ("duplicate_dict_key", "same key twice"),
         ("duplicate_member", "holds 'minigrad.json' more than once"),
         ("tuple_key_with_list", "tuple holding a list"),
+        ("deflated_tensor_bomb", r"would inflate .* \(a zip bomb"),
     ],
 )
 def test_crafted_files_raise_clear_errors_naming_the_file(tmp_path, attack, problem):
@@ -158,6 +159,13 @@ def test_crafted_files_raise_clear_errors_naming_the_file(tmp_path, attack, prob
             )
     elif attack == "tuple_key_with_list":
         _crafted(path, _header([], {"dict": [[{"tuple": [{"list": []}]}, 1]]}))
+    elif attack == "deflated_tensor_bomb":  # 64 MB of zeros in 64 kB, allocated on load
+        zeros = {**F32, "shape": [16 * 2**20]}
+        _crafted(
+            path,
+            _header([zeros], {"tensor": 0}),
+            {"tensors/0.npy": _npy(np.zeros(16 * 2**20, np.float32))},
+        )
     with pytest.raises(RuntimeError, match=problem) as info:
         minigrad.load(path)
     assert str(path) in str(info.value)
