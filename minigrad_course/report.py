@@ -53,9 +53,17 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")  # and the quote itself: reversible
+
+
 def csv_text(text: str) -> str:
     """A cell a spreadsheet shows as text: a leading = + - @ would start a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text[:1] in _FORMULA_STARTS else text
+
+
+def csv_plain(text: str) -> str:
+    """The text csv_text was given (the gradebook reads grades.csv back)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in _FORMULA_STARTS else text
 
 
 def write_csv(path: Path, grade_ids: list[str], rows: list[dict[str, Any]]) -> None:
