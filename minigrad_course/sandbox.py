@@ -130,8 +130,10 @@ def _minigrad_guard(locked_names):
     import builtins, inspect, json, os, signal, sys, threading, types
     shell = get_ipython()
     kernel = shell.kernel
+    prefilter = shell.prefilter_manager  # rewrites a one-line cell (a one-line test)
     objects = {"kernel": kernel, "shell": shell, "session": kernel.session,
-               "compiler": shell.compile, "transformer": shell.input_transformer_manager}
+               "compiler": shell.compile, "transformer": shell.input_transformer_manager,
+               "prefilter": prefilter}
     methods = {}
     for label, obj in objects.items():
         for cls in type(obj).__mro__[:-1]:
@@ -146,9 +148,14 @@ def _minigrad_guard(locked_names):
              "input_transformers_post": (shell, "input_transformers_post"),
              "input_transformers_cleanup": (manager, "cleanup_transforms"),
              "line_transforms": (manager, "line_transforms"),
-             "token_transformers": (manager, "token_transformers")}
+             "token_transformers": (manager, "token_transformers"),
+             "prefilter transformers": (prefilter, "_transformers"),
+             "prefilter checkers": (prefilter, "_checkers")}
     saved_lists = {k: list(getattr(o, a, [])) for k, (o, a) in lists.items()}
-    handlers = {"shell_handlers": dict(kernel.shell_handlers)}
+    dicts = {"kernel.shell_handlers": (kernel, "shell_handlers"),
+             "prefilter handlers": (prefilter, "_handlers"),
+             "prefilter escape handlers": (prefilter, "_esc_handlers")}
+    saved_dicts = {k: dict(getattr(o, a, {})) for k, (o, a) in dicts.items()}
     # IPython and ipykernel swap these in and out around each cell themselves.
     swapped = {"input", "get_ipython", "exit", "quit", "display", "getpass", "raw_input"}
     saved_builtins = {k: v for k, v in vars(builtins).items() if callable(v)
@@ -228,14 +235,19 @@ def _minigrad_guard(locked_names):
             if vars(cls).get(name) is not value:
                 found.append(f"{cls.__name__}.{name} was replaced")
                 setattr(cls, name, value)
+        # NOTE: by identity: an element can define __eq__ to equal anything
         for key, (obj, attr) in lists.items():
             current = getattr(obj, attr, None)
-            if current is not None and list(current) != saved_lists[key]:
+            if current is not None and not same(list(current), saved_lists[key]):
                 found.append(f"{key} changed")
                 current[:] = saved_lists[key]
-        if dict(kernel.shell_handlers) != handlers["shell_handlers"]:
-            found.append("kernel.shell_handlers changed")
-            kernel.shell_handlers.clear(); kernel.shell_handlers.update(handlers["shell_handlers"])
+        for key, (obj, attr) in dicts.items():
+            current, saved = getattr(obj, attr, None), saved_dicts[key]
+            if current is None:
+                continue
+            if set(current) != set(saved) or any(current[k] is not v for k, v in saved.items()):
+                found.append(f"{key} changed")
+                current.clear(); current.update(saved)
         if refused:
             found.append("sys.addaudithook was called (refused)")
             refused.clear()

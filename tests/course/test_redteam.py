@@ -52,6 +52,19 @@ sys.addaudithook(_hook)""",
 }
 
 
+# IPython rewrites a one-line cell through its prefilter transformers: one that returns
+# "pass" turned the one-line mean_test into a pass (3 points for mu = 0).
+PREFILTER = """\
+from IPython.core.prefilter import PrefilterTransformer
+class Skip(PrefilterTransformer):
+    priority = 1
+    def transform(self, line, continue_prompt):
+        return "pass"
+shell = get_ipython()
+Skip(shell=shell, prefilter_manager=shell.prefilter_manager, config=shell.config)
+data = np.arange(10.0)
+mu = 0.0"""
+
 # A rebound __import__ hands a test cell's own `from minigrad.testing import assert_close` a
 # check that passes everything (the chapters' defence); it was left in place before each test.
 IMPORT = """\
@@ -107,6 +120,7 @@ def rows(tmp_path_factory):
         save(make(exercise), submissions / make.__name__)
     save(answered(exercise, relu=ZEROS), submissions / "honest_zeros")
     odd_cells(exercise, submissions / "odd_cells")
+    save(answered(exercise, mean=PREFILTER), submissions / "prefilter")
     save(answered(exercise, relu=IMPORT + GOOD["relu"]), submissions / "rebound_import")
     options = GradeOptions(out=root / "grades.csv", jobs=2, limits=LIMITS)
     graded = {r["student"]: r for r in grade(solution, submissions, options)}
@@ -175,3 +189,11 @@ def test_a_notebook_of_a_million_cells_is_refused_before_parsing(tmp_path):
     nb, flags, note = load_submission(Submission("s", tmp_path, path, [], raw=raw.encode()))
     assert nb is None and flags == ["corrupt"] and "more than 10000 cells" in note, note
     assert time.monotonic() - started < 1
+
+
+def test_a_prefilter_transformer_does_not_skip_a_one_line_test(rows):
+    row = rows[0]["prefilter"]
+    outcome = row["questions"]["mean_test"]
+    assert (outcome["points"], outcome["message"]) == (0, "mu should be 4.5, got 0.0"), row
+    assert row["total"] == 3 and "suspicious" in row["status"].split(";"), row
+    assert "prefilter transformers changed" in row["evidence"]
