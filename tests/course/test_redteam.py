@@ -42,6 +42,14 @@ def relu(x):
     "pre_run_cell": ZEROS
     + f"import numpy\nget_ipython().events.register('pre_run_cell', lambda info: "
     f"setattr(numpy, 'allclose', {YES}))",
+    # The shell's compiler replaced by one that compiles every cell to `pass`.
+    "replaced_compiler": ZEROS
+    + """import ast
+shell = get_ipython()
+class Compiler(type(shell.compile)):
+    def ast_parse(self, source, filename="<unknown>", symbol="exec"):
+        return ast.parse("pass")
+shell.compile = Compiler()""",
     # An audit hook cannot be removed, and "exec" is audited before every cell runs.
     "audit_hook": ZEROS
     + f"""import sys, numpy
