@@ -50,6 +50,16 @@ class Compiler(type(shell.compile)):
     def ast_parse(self, source, filename="<unknown>", symbol="exec"):
         return ast.parse("pass")
 shell.compile = Compiler()""",
+    # The namespace the test runs in, replaced by a dict subclass that answers `np` itself.
+    "replaced_namespace": ZEROS
+    + f"""import numpy
+class _Numpy:
+    def __getattr__(self, name):
+        return ({YES}) if name == "allclose" else getattr(numpy, name)
+class Namespace(dict):
+    def __getitem__(self, key):
+        return _Numpy() if key == "np" else dict.__getitem__(self, key)
+get_ipython().user_ns = Namespace(get_ipython().user_ns)""",
     # An audit hook cannot be removed, and "exec" is audited before every cell runs.
     "audit_hook": ZEROS
     + f"""import sys, numpy
