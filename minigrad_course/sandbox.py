@@ -32,7 +32,7 @@ import psutil
 import zmq
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellControlSignal, CellTimeoutError, DeadKernelError
 from nbclient.util import run_hook
 from nbformat import NotebookNode
 
@@ -379,7 +379,18 @@ class _Client(NotebookClient):
                 self.on_cell_executed, cell=cell, cell_index=cell_index, execute_reply=reply
             )
             return cell
-        cell = await super().async_execute_cell(cell, cell_index, execution_count, **kwargs)
+        try:
+            cell = await super().async_execute_cell(cell, cell_index, execution_count, **kwargs)
+        except (CellControlSignal, DeadKernelError):
+            raise
+        except Exception as exc:  # a message from the kernel that nbclient could not process
+            reply = {"content": {"status": "error", "ename": "GradingError", "traceback": []}}
+            reply["content"]["evalue"] = (
+                f"the kernel sent a message the grader could not read ({type(exc).__name__})"
+            )
+            await run_hook(
+                self.on_cell_executed, cell=cell, cell_index=cell_index, execute_reply=reply
+            )
         if guard is not None:
             await guard.after(cell_index)
         return cell
@@ -455,7 +466,28 @@ class _SandboxKernelManager(AsyncKernelManager):
         kc = super().client(**kwargs)
         kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # its own context: no one else
         kc.context.setsockopt(zmq.RCVHWM, _QUEUED)
+        kc.session.deserialize = _dropping_unreadable(kc.session.deserialize)
         return kc
+
+
+def _dropping_unreadable(deserialize):
+    """Session.deserialize that turns a message it cannot read (JSON nested 200,000 deep, a
+    bad signature, a header that is not an object: student code can write to the kernel's
+    sockets) into one that answers no request, instead of an exception that ends the run."""
+
+    def dropped() -> dict:
+        parts = ("header", "parent_header", "metadata", "content")
+        return {**{part: {} for part in parts}, "buffers": [], "msg_id": "", "msg_type": ""}
+
+    def read(msg_list, content=True, copy=True):
+        try:
+            msg = deserialize(msg_list, content=content, copy=copy)
+        except (ValueError, TypeError, KeyError, RecursionError):
+            return dropped()
+        parts = (msg.get("header"), msg.get("parent_header"), msg.get("content", {}))
+        return msg if all(isinstance(part, dict) for part in parts) else dropped()
+
+    return read
 
 
 def _alive(pid: int | None) -> bool:

@@ -104,6 +104,27 @@ def huge_error_names(exercise):
     return nb
 
 
+# Student code holds the kernel's sockets and key: a message of JSON nested 200,000 deep
+# (RecursionError in the worker's reader) and a status message without its state (KeyError in
+# nbclient) each ended the whole run: status error, no test after them graded.
+FORGED_MESSAGES = """\
+from jupyter_client.session import DELIM
+kernel = get_ipython().kernel
+session, parent = kernel.session, get_ipython().parent_header
+def send(kind, content):
+    parts = [session.pack(session.msg_header(kind)), session.pack(parent), session.pack({})]
+    parts.append(content)
+    kernel.iopub_socket.send_multipart([kind.encode(), DELIM, session.sign(parts), *parts])
+send("display_data", b"[" * 200_000 + b"]" * 200_000)
+send("status", b"{}")"""
+
+
+def forged_messages(exercise):
+    nb = answered(exercise)
+    nb.cells.insert(nb.cells.index(cell_of(nb, "relu")) + 1, code(FORGED_MESSAGES))
+    return nb
+
+
 def big_payload(exercise):
     """A 5 MB payload (set_next_input) in the reply: dropped, the cell timed out."""
     nb = answered(exercise)
@@ -134,7 +155,7 @@ def rows(tmp_path_factory):
     exercise = release(solution_notebook(), CHAPTER)
     for name, relu in ATTACKS.items():
         save(answered(exercise, relu=relu), submissions / name)
-    for make in (huge_error_names, big_payload):
+    for make in (huge_error_names, big_payload, forged_messages):
         save(make(exercise), submissions / make.__name__)
     save(answered(exercise, relu=ZEROS), submissions / "honest_zeros")
     odd_cells(exercise, submissions / "odd_cells")
@@ -161,8 +182,8 @@ def test_callbacks_and_audit_hooks_do_not_pass_a_failing_test(rows, attack):
     assert rows[1].count("| " + attack + " |") == 1  # listed with its evidence
 
 
-@pytest.mark.parametrize("student", ["huge_error_names", "big_payload"])
-def test_oversized_or_unprintable_replies_cost_no_timeout(rows, student):
+@pytest.mark.parametrize("student", ["huge_error_names", "big_payload", "forged_messages"])
+def test_oversized_or_malformed_messages_do_not_stop_the_grading(rows, student):
     row = rows[0][student]
     assert (row["total"], row["status"]) == (6, "ok"), row
 
