@@ -172,7 +172,7 @@ def test_the_wrong_answer_without_an_attack_earns_the_hidden_test_only(rows):
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_callbacks_and_audit_hooks_do_not_pass_a_failing_test(rows, attack):
+def test_interception_from_inside_the_kernel_does_not_pass_a_failing_test(rows, attack):
     row = rows[0][attack]
     outcome = row["questions"]["relu_test"]
     assert (outcome["points"], outcome["status"]) == (0, "failed"), row
