@@ -23,6 +23,7 @@ import zipfile
 
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.backend import cpu, get_device
 from minigrad.tensor import Tensor
 
@@ -112,6 +113,8 @@ def _cannot_save(obj) -> str:
 MAX_HEADER_BYTES = 64 * 2**20  # the JSON tree; a state dict of thousands of tensors is ~1 MB
 MAX_DEPTH = 200  # nesting of lists/tuples/dicts in the saved object
 _NPY_HEADER_BYTES = 2**16  # .npy magic + header; NumPy writes ~128 bytes
+_MAX_RATIO = 100  # of a compressed tensor's size to its packed size (past the first 16 MB)
+_DTYPES = frozenset(d.np for d in dtypes.ALL)  # native byte order, as save writes them
 
 
 def load(f, map_location=None, weights_only: bool = True, **kwargs):
@@ -124,6 +127,11 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
     try:
         with zipfile.ZipFile(f) as archive:
+            members = set()
+            for member in archive.namelist():
+                if member in members:  # which copy counts depends on the reader
+                    raise _Corrupt(f"the archive holds {member!r} more than once")
+                members.add(member)
             header = _read_header(archive)
             tensors = [
                 _read_tensor(archive, i, meta, device) for i, meta in enumerate(header["tensors"])
@@ -156,8 +164,19 @@ def _read_entry(archive, entry: str, limit: int) -> bytes:
     return data
 
 
+def _unique_keys(pairs: list) -> dict:
+    """A JSON object, refused when a key appears twice (readers disagree on which wins)."""
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _Corrupt(f"{_HEADER} has the key {key!r} twice in one object")
+        seen.add(key)
+    return dict(pairs)
+
+
 def _read_header(archive) -> dict:
-    header = json.loads(_read_entry(archive, _HEADER, MAX_HEADER_BYTES))
+    data = _read_entry(archive, _HEADER, MAX_HEADER_BYTES)
+    header = json.loads(data, object_pairs_hook=_unique_keys)
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _Corrupt("missing minigrad header (not a file written by minigrad.save)")
     version = header.get("version")
@@ -181,16 +200,22 @@ def _tensor_meta_checked(i: int, meta) -> tuple[np.dtype, tuple[int, ...]]:
         dtype = np.dtype(meta.get("dtype"))
     except (TypeError, ValueError):
         raise _Corrupt(f"tensor {i}: unknown dtype {meta.get('dtype')!r}") from None
+    if dtype not in _DTYPES:  # object, void, str, datetime, complex, big-endian...
+        names = ", ".join(d.name for d in dtypes.ALL)
+        raise _Corrupt(
+            f"tensor {i}: dtype {meta.get('dtype')!r} is not one of minigrad's ({names})"
+        )
     shape = meta.get("shape")
-    if (
-        dtype.hasobject
-        or not isinstance(shape, list)
-        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+    if not isinstance(shape, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
     ):
-        raise _Corrupt(f"tensor {i}: invalid dtype or shape ({meta.get('dtype')!r}, {shape!r})")
+        raise _Corrupt(f"tensor {i}: invalid shape {shape!r}")
     for key in ("requires_grad", "parameter"):
         if not isinstance(meta.get(key, False), bool):
             raise _Corrupt(f"tensor {i}: {key!r} must be true or false")
+    wants_grad = meta.get("requires_grad", meta.get("parameter", False))
+    if wants_grad and dtype.kind != "f":
+        raise _Corrupt(f"tensor {i}: dtype {dtype} cannot require gradients")
     return dtype, tuple(shape)
 
 
@@ -198,12 +223,23 @@ def _read_tensor(archive, i: int, meta, device) -> Tensor:
     dtype, shape = _tensor_meta_checked(i, meta)
     nbytes = math.prod(shape) * dtype.itemsize
     entry = f"tensors/{i}.npy"
-    info = archive.getinfo(entry) if entry in archive.namelist() else None
+    try:
+        info = archive.getinfo(entry)
+    except KeyError:
+        info = None
     stored = info.file_size if info is not None else 0
     if nbytes > stored:  # the data must be in the file: refuse 10**12 declared elements
         raise _Corrupt(
             f"tensor {i} declares shape {shape} ({nbytes} bytes of {dtype}) but {entry} "
             f"holds {stored} bytes"
+        )
+    packed = info.compress_size if info is not None else 0
+    if stored and info.compress_type != zipfile.ZIP_STORED and nbytes > _MAX_RATIO * packed + 2**24:
+        # NOTE: save stores tensors uncompressed; a deflated member inflating a thousandfold
+        # (zeros) would make a small file allocate gigabytes
+        raise _Corrupt(
+            f"{entry} would inflate {packed} bytes to {nbytes} (a zip bomb?); re-save it "
+            "with minigrad.save, which stores tensors uncompressed"
         )
     data = _read_entry(archive, entry, nbytes + _NPY_HEADER_BYTES)
     buffer = io.BytesIO(data)
@@ -250,7 +286,13 @@ def _decode(tree, tensors: list, depth: int = 0):
         items = [(_decode(k, tensors, depth + 1), _decode(v, tensors, depth + 1)) for k, v in value]
         if not all(isinstance(k, (str, int, float, bool, type(None), tuple)) for k, _ in items):
             raise _Corrupt("a dict key is not a number, string or tuple")
-        return dict(items)
+        try:
+            decoded = dict(items)
+        except TypeError:  # a tuple key holding a list
+            raise _Corrupt("a dict key is a tuple holding a list or dict") from None
+        if len(decoded) != len(items):
+            raise _Corrupt("a dict has the same key twice")
+        return decoded
     if kind in ("list", "tuple"):
         items = [_decode(v, tensors, depth + 1) for v in value]
         return tuple(items) if kind == "tuple" else items

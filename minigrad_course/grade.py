@@ -57,6 +57,9 @@ UNGRADABLE = ("missing", "empty", "corrupt", "wrong-chapter", "invalid")
 RETRY = ("grader-crash", "error")
 MAX_NOTEBOOK_BYTES = 64 * 2**20  # a returned notebook is kilobytes; this is not one
 MAX_RECORDS_BYTES = 64 * 2**20  # a worker's records: one short line per cell
+# A chapter has about a hundred cells. Past this, reading (nbformat validates each cell) and
+# running a notebook costs the grader minutes and gigabytes: 64 MB hold 600,000 empty cells.
+MAX_CELLS = 10_000
 # Folders in SUBMISSIONS that are tools' leftovers, not students.
 IGNORED_FOLDERS = (".ipynb_checkpoints", ".git", "__MACOSX")
 
@@ -232,6 +235,10 @@ def load_submission(sub: Submission) -> tuple[NotebookNode | None, list[str], st
     if len(raw) > MAX_NOTEBOOK_BYTES:
         size = MAX_NOTEBOOK_BYTES // 2**20
         return None, ["corrupt"], f"{sub.path.name} is larger than {size} MB: not a notebook"
+    # NOTE: counted in the bytes, before parsing: "cell_type" is a key of every cell (and of
+    # nbgrader's metadata); inside a string its quotes would be escaped.
+    if raw.count(b'"cell_type"') > 2 * MAX_CELLS:
+        return None, ["corrupt"], f"{sub.path.name} has more than {MAX_CELLS} cells"
     try:
         nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
         if not isinstance(nb.get("cells"), list):
@@ -239,6 +246,33 @@ def load_submission(sub: Submission) -> tuple[NotebookNode | None, list[str], st
     except Exception as exc:  # any way a file can fail to be a notebook
         return None, ["corrupt"], f"{sub.path.name} is not a readable notebook ({exc})"[:500]
     return nb, [], ""
+
+
+def readable_cells(nb: NotebookNode) -> list[str]:
+    """Make every cell of a student's notebook one that assembling can read, in place: a
+    source that is not text reads as empty, nbgrader metadata without a text grade_id is
+    dropped (a plain cell), anything that is not a cell is left out. Returns notes."""
+    notes, cells = [], []
+    for position, cell in enumerate(nb.cells, start=1):
+        if not isinstance(cell, dict):
+            notes.append(f"cell {position} is a {type(cell).__name__}, not a cell: left out")
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            notes.append(f"cell {position}: its source is not text; read as empty")
+            source = ""
+        cell["source"] = source
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = NotebookNode()
+        meta = cell["metadata"].get("nbgrader")
+        if meta is not None and not (isinstance(meta, dict) and type(meta.get("grade_id")) is str):
+            notes.append(f"cell {position}: malformed nbgrader metadata; read as a plain cell")
+            del cell["metadata"]["nbgrader"]
+        cells.append(cell)
+    nb.cells = cells
+    return notes
 
 
 _PROBE = """\
@@ -647,6 +681,7 @@ class Grader:
         nb, flags, note = load_submission(sub)
         if nb is None:
             return self._empty_result(sub, sub.flags + flags, [note])
+        cleaned = readable_cells(nb)
         theirs = _question_ids(nb)
         if theirs and not theirs & _question_ids(self.solution):  # not one question of ours
             chapter = _minigrad_meta(nb.metadata).get("chapter") or "another chapter"
@@ -668,7 +703,7 @@ class Grader:
         flags = sub.flags + asm.flags + run["flags"] + run_flags(run["cells"], run["kernel_log"])
         if run["evidence"]:
             flags.append("suspicious")
-        notes = asm.notes + ([run["error"]] if run["error"] else [])
+        notes = cleaned + asm.notes + ([run["error"]] if run["error"] else [])
         result = self._result(sub, outcomes, flags, notes)
         result["release"] = self.release_of(nb)
         result["evidence"] = run["evidence"]

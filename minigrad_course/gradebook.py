@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .notebook import write_text_atomic
-from .report import number
+from .report import csv_plain, csv_text, number
 
 ROSTER_COLUMNS = ("folder", "id", "name", "email")
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -90,9 +90,10 @@ def match(grades: list[dict[str, str]], roster: dict[str, Student]) -> Matched:
     out = Matched()
     graded = set()
     for row in grades:
-        student = roster.get(row["student"])
+        folder = csv_plain(row["student"])  # grades.csv quotes a name such as -rf or =x
+        student = roster.get(folder)
         if student is None:
-            out.unknown_folders.append(row["student"])
+            out.unknown_folders.append(folder)
         else:
             out.rows.append((student, row))
             graded.add(student.folder)
@@ -104,7 +105,9 @@ def _csv_text(header: tuple[str, ...] | list[str], rows: list[list[str]]) -> str
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    # NOTE: names and emails come from the LMS, where students choose them: "=HYPERLINK(..."
+    # must stay text when the file is opened in a spreadsheet
+    writer.writerows([csv_text(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 

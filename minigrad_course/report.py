@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +53,17 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")  # and the quote itself: reversible
+
+
 def csv_text(text: str) -> str:
     """A cell a spreadsheet shows as text: a leading = + - @ would start a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text[:1] in _FORMULA_STARTS else text
+
+
+def csv_plain(text: str) -> str:
+    """The text csv_text was given (the gradebook reads grades.csv back)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in _FORMULA_STARTS else text
 
 
 def write_csv(path: Path, grade_ids: list[str], rows: list[dict[str, Any]]) -> None:
@@ -88,10 +97,18 @@ def feedback_markdown(result: dict[str, Any], chapter: str) -> str:
     lines.append("")
     for gid, outcome in result["questions"].items():
         if outcome["message"]:
-            lines += [f"## {gid}: {outcome['status']}", "", "```", outcome["message"], "```", ""]
+            fence = _fence(outcome["message"])
+            lines += [f"## {gid}: {outcome['status']}", "", fence, outcome["message"], fence, ""]
     if result.get("notes"):
         lines += ["## Notes", ""] + [f"- {note}" for note in result["notes"]] + [""]
     return "\n".join(lines)
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any run of backticks in text: a message (the student's own
+    words, in an assertion or an exception) cannot close it and add Markdown of its own."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def write_feedback(path: Path, result: dict[str, Any], chapter: str) -> None:

@@ -32,7 +32,7 @@ import psutil
 import zmq
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellControlSignal, CellTimeoutError, DeadKernelError
 from nbclient.util import run_hook
 from nbformat import NotebookNode
 
@@ -40,6 +40,9 @@ from .watchdog import Watchdog, kill_uid, set_child_subreaper
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TRACEBACK_CHARS = 6000
+# Past this many bytes of cell records (the grader reads at most 64 MB), records of further
+# failing cells keep no traceback: thousands of failing cells cannot push the tests' out.
+DETAILED_RECORDS_BYTES = 16 * 2**20
 KERNEL_LOG_CHARS = 4000  # the end of the kernel's own stderr, kept for the status flags
 # One message from the kernel larger than this is refused by ZeroMQ (never read into the
 # worker), and at most _QUEUED of them wait to be read: the worker's memory stays bounded.
@@ -79,6 +82,39 @@ def _minigrad_cap_output(limit):
     shell.events.register("pre_run_cell", use_class_write)
 _minigrad_cap_output({limit})
 del _minigrad_cap_output
+
+
+def _minigrad_bound_replies(chars):
+    # An execute reply over the worker's message limit is dropped unread, and the cell then
+    # waits out its timeout: cap what an exception puts in the reply (a class named with 3 MB,
+    # a message of 100 MB) and drop payloads (set_next_input, page: unused here).
+    from ipykernel.ipkernel import IPythonKernel
+    real = IPythonKernel.do_execute
+    async def do_execute(self, *args, **kwargs):
+        reply = await real(self, *args, **kwargs)
+        reply["payload"], reply["user_expressions"] = [], {{}}
+        if reply.get("status") != "ok":
+            reply["ename"] = str(reply.get("ename"))[:200]
+            reply["evalue"] = str(reply.get("evalue"))[:chars]
+            lines = [str(line) for line in reply.get("traceback") or []]
+            reply["traceback"] = ["\\n".join(lines)[-chars:]]
+        return reply
+    IPythonKernel.do_execute = do_execute
+    # The same for the error shown on iopub, which the worker checks against the reply
+    # (ipykernel binds this method on the shell instance itself).
+    shell = get_ipython()
+    show = shell._showtraceback
+    def _showtraceback(etype, evalue, stb):
+        name = str(getattr(etype, "__name__", "Error"))[:200]
+        try:
+            text = str(evalue)[:chars]
+        except Exception as exc:
+            text = "(its message could not be shown: " + type(exc).__name__ + ")"
+        short = "\\n".join(str(line) for line in stb or [])[-chars:]
+        return show(type(name, (Exception,), {{}}), text, [short])
+    shell._showtraceback = _showtraceback
+_minigrad_bound_replies({chars})
+del _minigrad_bound_replies
 """
 
 
@@ -94,14 +130,23 @@ def _minigrad_guard(locked_names):
     import builtins, inspect, json, os, signal, sys, threading, types
     shell = get_ipython()
     kernel = shell.kernel
+    prefilter = shell.prefilter_manager  # rewrites a one-line cell (a one-line test)
     objects = {"kernel": kernel, "shell": shell, "session": kernel.session,
-               "compiler": shell.compile, "transformer": shell.input_transformer_manager}
+               "compiler": shell.compile, "transformer": shell.input_transformer_manager,
+               "prefilter": prefilter}
     methods = {}
     for label, obj in objects.items():
         for cls in type(obj).__mro__[:-1]:
             for name, value in vars(cls).items():
                 if inspect.isfunction(value) or isinstance(value, (staticmethod, classmethod)):
                     methods[(label, cls, name)] = value
+    # Where the kernel finds these objects: a replaced one (a subclass whose ast_parse returns
+    # "pass") is as good as a patched method.
+    homes = {"compiler": (shell, "compile"), "transformer": (shell, "input_transformer_manager"),
+             "prefilter": (shell, "prefilter_manager"), "session": (kernel, "session"),
+             "shell": (kernel, "shell"), "kernel": (shell, "kernel")}
+    # The test's code runs in these: a dict subclass as user_ns answers `np` with anything.
+    namespaces = {"user_ns": shell.user_ns, "user_module": shell.user_module}
     patchable = {(label, name) for label, _, name in methods}
     instance = {label: {n: v for n, v in vars(obj).items() if (label, n) in patchable}
                 for label, obj in objects.items()}
@@ -110,13 +155,33 @@ def _minigrad_guard(locked_names):
              "input_transformers_post": (shell, "input_transformers_post"),
              "input_transformers_cleanup": (manager, "cleanup_transforms"),
              "line_transforms": (manager, "line_transforms"),
-             "token_transformers": (manager, "token_transformers")}
+             "token_transformers": (manager, "token_transformers"),
+             "prefilter transformers": (prefilter, "_transformers"),
+             "prefilter checkers": (prefilter, "_checkers")}
     saved_lists = {k: list(getattr(o, a, [])) for k, (o, a) in lists.items()}
-    handlers = {"shell_handlers": dict(kernel.shell_handlers)}
+    dicts = {"kernel.shell_handlers": (kernel, "shell_handlers"),
+             "prefilter handlers": (prefilter, "_handlers"),
+             "prefilter escape handlers": (prefilter, "_esc_handlers")}
+    saved_dicts = {k: dict(getattr(o, a, {})) for k, (o, a) in dicts.items()}
     # IPython and ipykernel swap these in and out around each cell themselves.
     swapped = {"input", "get_ipython", "exit", "quit", "display", "getpass", "raw_input"}
-    saved_builtins = {k: v for k, v in vars(builtins).items()
-                      if callable(v) and k[:1] != "_" and k not in swapped}
+    saved_builtins = {k: v for k, v in vars(builtins).items() if callable(v)
+                      and (k[:1] != "_" or k in ("__import__", "__build_class__"))
+                      and k not in swapped}
+    # Callbacks on IPython's events run around every cell, the test's too: one on
+    # post_run_cell can clear the test's error (a pass), one on pre_run_cell can patch again
+    # what was just put back. Those added since are parked for the test and put back after.
+    events = shell.events
+    callbacks = events.callbacks
+    saved_events = {k: list(v) for k, v in callbacks.items()}
+    parked = []
+    # Audit hooks cannot be removed (one on "exec" runs before every cell): refuse new ones.
+    refused = []
+    def refuse_audit_hooks(event, args, error=RuntimeError, append=refused.append):
+        if event == "sys.addaudithook":
+            append(event)
+            raise error("minigrad-course grading refuses audit hooks")
+    sys.addaudithook(refuse_audit_hooks)
     tracing = (sys.gettrace(), sys.getprofile())
     settrace, setprofile, write, dumps = sys.settrace, sys.setprofile, os.write, json.dumps
     names, modules, answers = {}, {}, [0]
@@ -127,7 +192,20 @@ def _minigrad_guard(locked_names):
         modules[module.__name__] = (module, {k: v for k, v in vars(module).items()
                                              if callable(v) and k[:1] != "_"})
 
+    def same(a, b):
+        return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+    def plotting(function):  # pyplot's own redraw after each cell: an honest student's
+        if type(function) is not types.FunctionType:
+            return False
+        module = function.__module__
+        return type(module) is str and str.startswith(module, "matplotlib")
+
     def snapshot(*_):
+        for event, added in parked:
+            current = callbacks.setdefault(event, [])
+            current.extend(f for f in added if not any(f is g for g in current))
+        parked.clear()
         for name in locked_names:
             value = shell.user_ns.get(name)
             if isinstance(value, types.ModuleType):
@@ -151,6 +229,14 @@ def _minigrad_guard(locked_names):
         if getattr(threading, "_trace_hook", None) or getattr(threading, "_profile_hook", None):
             found.append("threading.settrace/setprofile was set")
             threading._trace_hook = threading._profile_hook = None
+        for attr, value in namespaces.items():
+            if getattr(shell, attr, None) is not value:
+                found.append(f"shell.{attr} was replaced")
+                setattr(shell, attr, value)
+        for label, (owner, attr) in homes.items():
+            if getattr(owner, attr, None) is not objects[label]:
+                found.append(f"{attr} was replaced")
+                setattr(owner, attr, objects[label])
         for label, obj in objects.items():
             mine = instance[label]
             for name in {n for n in vars(obj) if (label, n) in patchable} | set(mine):
@@ -164,14 +250,33 @@ def _minigrad_guard(locked_names):
             if vars(cls).get(name) is not value:
                 found.append(f"{cls.__name__}.{name} was replaced")
                 setattr(cls, name, value)
+        # NOTE: by identity: an element can define __eq__ to equal anything
         for key, (obj, attr) in lists.items():
             current = getattr(obj, attr, None)
-            if current is not None and list(current) != saved_lists[key]:
+            if current is not None and not same(list(current), saved_lists[key]):
                 found.append(f"{key} changed")
                 current[:] = saved_lists[key]
-        if dict(kernel.shell_handlers) != handlers["shell_handlers"]:
-            found.append("kernel.shell_handlers changed")
-            kernel.shell_handlers.clear(); kernel.shell_handlers.update(handlers["shell_handlers"])
+        for key, (obj, attr) in dicts.items():
+            current, saved = getattr(obj, attr, None), saved_dicts[key]
+            if current is None:
+                continue
+            if set(current) != set(saved) or any(current[k] is not v for k, v in saved.items()):
+                found.append(f"{key} changed")
+                current.clear(); current.update(saved)
+        if refused:
+            found.append("sys.addaudithook was called (refused)")
+            refused.clear()
+        if shell.events is not events or events.callbacks is not callbacks:
+            found.append("shell.events was replaced")
+            shell.events, events.callbacks = events, callbacks
+        for event, saved in saved_events.items():
+            current = callbacks.setdefault(event, [])
+            if not same(current, saved):
+                added = [f for f in current if not any(f is g for g in saved)]
+                if not all(plotting(f) for f in added) or len(current) - len(added) < len(saved):
+                    found.append(f"callbacks on the {event} event changed")
+                parked.append((event, added))
+                current[:] = saved
         for key, value in saved_builtins.items():
             if vars(builtins).get(key) is not value:
                 found.append(f"builtins.{key} was rebound")
@@ -235,7 +340,7 @@ def cell_record(index: int, reply: dict[str, Any]) -> dict[str, Any]:
     content = reply.get("content", {})
     record = {"index": index, "status": content.get("status", "error")}
     if record["status"] != "ok":
-        record["ename"] = str(content.get("ename", "Error"))
+        record["ename"] = str(content.get("ename", "Error"))[:200]
         record["evalue"] = str(content.get("evalue", ""))[:TRACEBACK_CHARS]
         record["traceback"] = clean_traceback(content.get("traceback", []))
     return record
@@ -248,10 +353,13 @@ class _Client(NotebookClient):
     output_bytes = 0
     output_capped = False
     guard: Guard | None = None
+    shown_errors: dict[int, dict] | None = None  # cell index -> the first error it showed
 
     def output(self, outs, msg, display_id, cell_index):  # noqa: D102 (nbclient's hook)
         content = msg.get("content", {})
         self.output_bytes += len(json.dumps(content, default=str))
+        if msg.get("msg_type") == "error" and self.shown_errors is not None:
+            self.shown_errors.setdefault(cell_index, content)
         if _CAP_NOTICE in str(content.get("text", "")):
             self.output_capped = True
         return None
@@ -271,7 +379,18 @@ class _Client(NotebookClient):
                 self.on_cell_executed, cell=cell, cell_index=cell_index, execute_reply=reply
             )
             return cell
-        cell = await super().async_execute_cell(cell, cell_index, execution_count, **kwargs)
+        try:
+            cell = await super().async_execute_cell(cell, cell_index, execution_count, **kwargs)
+        except (CellControlSignal, DeadKernelError):
+            raise
+        except Exception as exc:  # a message from the kernel that nbclient could not process
+            reply = {"content": {"status": "error", "ename": "GradingError", "traceback": []}}
+            reply["content"]["evalue"] = (
+                f"the kernel sent a message the grader could not read ({type(exc).__name__})"
+            )
+            await run_hook(
+                self.on_cell_executed, cell=cell, cell_index=cell_index, execute_reply=reply
+            )
         if guard is not None:
             await guard.after(cell_index)
         return cell
@@ -347,7 +466,28 @@ class _SandboxKernelManager(AsyncKernelManager):
         kc = super().client(**kwargs)
         kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # its own context: no one else
         kc.context.setsockopt(zmq.RCVHWM, _QUEUED)
+        kc.session.deserialize = _dropping_unreadable(kc.session.deserialize)
         return kc
+
+
+def _dropping_unreadable(deserialize):
+    """Session.deserialize that turns a message it cannot read (JSON nested 200,000 deep, a
+    bad signature, a header that is not an object: student code can write to the kernel's
+    sockets) into one that answers no request, instead of an exception that ends the run."""
+
+    def dropped() -> dict:
+        parts = ("header", "parent_header", "metadata", "content")
+        return {**{part: {} for part in parts}, "buffers": [], "msg_id": "", "msg_type": ""}
+
+    def read(msg_list, content=True, copy=True):
+        try:
+            msg = deserialize(msg_list, content=content, copy=copy)
+        except (ValueError, TypeError, KeyError, RecursionError):
+            return dropped()
+        parts = (msg.get("header"), msg.get("parent_header"), msg.get("content", {}))
+        return msg if all(isinstance(part, dict) for part in parts) else dropped()
+
+    return read
 
 
 def _alive(pid: int | None) -> bool:
@@ -449,7 +589,9 @@ def execute(
     """
     result = RunResult()
     runnable = copy.deepcopy(nb)
-    setup = _SETUP_CELL.format(limit=limits.output_kb * 1024, notice=_CAP_NOTICE)
+    setup = _SETUP_CELL.format(
+        limit=limits.output_kb * 1024, notice=_CAP_NOTICE, chars=TRACEBACK_CHARS
+    )
     if guard is not None:
         setup += _GUARD_SETUP.replace("__TAG__", GUARD_TAG).replace(
             "__NAMES__", repr(sorted(set(guard.locked_names)))
@@ -460,6 +602,13 @@ def execute(
     def record(cell, cell_index, execute_reply):
         if cell_index == 0:
             return
+        shown = client.shown_errors.get(cell_index)
+        if shown is not None and execute_reply.get("content", {}).get("status") == "ok":
+            # NOTE: the reply is built from what the cell's code can reach (a post_run_cell
+            # callback can clear the error); the error shown on iopub went out first.
+            execute_reply = {"content": {**shown, "status": "error"}}
+            if client.guard is not None and cell_index in client.guard.restore_before:
+                client.guard.evidence.append(f"cell {cell_index} reported success after an error")
         entry = cell_record(cell_index - 1, execute_reply)
         result.cells.append(entry)
         if on_cell is not None:
@@ -494,6 +643,7 @@ def execute(
         on_cell_executed=record,
         resources={"metadata": {"path": str(cwd)}},
     )
+    client.shown_errors = {}
     watchdog = Watchdog(deadline, limits.max_procs, lambda: os.getpid(), jail, limits.memory_mb)
     if not whole_process:
         watchdog.root = lambda: _kernel_pid(km)
@@ -574,9 +724,14 @@ def run_job(job_path: str) -> None:
     jail = Jail(uid=uid, gid=gid, scratch=scratch)
     guard = GuardPlan(**job["guard"]) if job.get("guard") else None
     with open(job["records"], "a", encoding="utf-8") as out:
+        written = [0]
 
         def on_cell(entry: dict[str, Any]) -> None:
-            out.write(json.dumps(entry) + "\n")
+            if written[0] > DETAILED_RECORDS_BYTES and entry["status"] != "ok":
+                entry = {**entry, "evalue": entry.get("evalue", "")[:500], "traceback": ""}
+            line = json.dumps(entry) + "\n"
+            written[0] += len(line)
+            out.write(line)
             out.flush()
 
         try:

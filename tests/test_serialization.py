@@ -100,6 +100,14 @@ F32 = {"dtype": "float32", "shape": [2], "requires_grad": False, "parameter": Fa
         ("negative_index", "out of range"),
         ("list_for_object", "not an object|belongs"),
         ("npy_header_lies", "does not match its header|holds"),
+        ("void_dtype", "dtype 'V8' is not one of minigrad's"),
+        ("big_endian_dtype", "dtype '>f4' is not one of minigrad's"),
+        ("int_requires_grad", "dtype int64 cannot require gradients"),
+        ("duplicate_json_key", "key 'object' twice"),
+        ("duplicate_dict_key", "same key twice"),
+        ("duplicate_member", "holds 'minigrad.json' more than once"),
+        ("tuple_key_with_list", "tuple holding a list"),
+        ("deflated_tensor_bomb", r"would inflate .* \(a zip bomb"),
     ],
 )
 def test_crafted_files_raise_clear_errors_naming_the_file(tmp_path, attack, problem):
@@ -130,6 +138,34 @@ def test_crafted_files_raise_clear_errors_naming_the_file(tmp_path, attack, prob
     elif attack == "npy_header_lies":  # header says 2 elements; the .npy says 10**12
         fake = _npy(np.zeros(2, np.float32)).replace(b"(2,)", b"(1000000000000,)".ljust(4))
         _crafted(path, _header([F32], {"tensor": 0}), {"tensors/0.npy": fake})
+    elif attack == "void_dtype":  # read as raw bytes, then refused by Tensor with a TypeError
+        void = {**F32, "dtype": "V8"}
+        _crafted(path, _header([void], {"tensor": 0}), {"tensors/0.npy": _npy(np.zeros(2, "V8"))})
+    elif attack == "big_endian_dtype":
+        big = {**F32, "dtype": ">f4"}
+        _crafted(path, _header([big], {"tensor": 0}), {"tensors/0.npy": _npy(np.zeros(2, ">f4"))})
+    elif attack == "int_requires_grad":
+        ints = {**F32, "dtype": "int64", "requires_grad": True}
+        _crafted(path, _header([ints], {"tensor": 0}), {"tensors/0.npy": _npy(np.zeros(2, "i8"))})
+    elif attack == "duplicate_json_key":  # json.loads keeps the last "object"; others the first
+        text = json.dumps(_header([], {"list": [1]}))[:-1] + ', "object": {"list": [2]}}'
+        _crafted(path, text)
+    elif attack == "duplicate_dict_key":
+        _crafted(path, _header([], {"dict": [["w", 1], ["w", 2]]}))
+    elif attack == "duplicate_member":
+        with pytest.warns(UserWarning, match="Duplicate name"):  # zipfile writes it anyway
+            _crafted(
+                path, _header([], {"list": [1]}), {"minigrad.json": json.dumps(_header([], 2))}
+            )
+    elif attack == "tuple_key_with_list":
+        _crafted(path, _header([], {"dict": [[{"tuple": [{"list": []}]}, 1]]}))
+    elif attack == "deflated_tensor_bomb":  # 64 MB of zeros in 64 kB, allocated on load
+        zeros = {**F32, "shape": [16 * 2**20]}
+        _crafted(
+            path,
+            _header([zeros], {"tensor": 0}),
+            {"tensors/0.npy": _npy(np.zeros(16 * 2**20, np.float32))},
+        )
     with pytest.raises(RuntimeError, match=problem) as info:
         minigrad.load(path)
     assert str(path) in str(info.value)

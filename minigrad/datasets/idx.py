@@ -8,6 +8,7 @@ the data, big-endian, row-major.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 
 import numpy as np
@@ -15,6 +16,8 @@ import numpy as np
 from minigrad.tensor import Tensor
 
 _TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+MAX_BYTES = 2**31  # of data in one file; the largest IDX sets (EMNIST) are under 1 GB
+_CHUNK = 2**24
 _FILES = {
     True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
@@ -22,27 +25,48 @@ _FILES = {
 
 
 def read_idx(path) -> np.ndarray:
-    """The array stored in one IDX file (gzip-compressed if the name ends in .gz)."""
+    """The array stored in one IDX file (gzip-compressed if the name ends in .gz).
+
+    The header is checked before the data is read, and no more data is read (or inflated)
+    than it declares: a lying header or a gzip bomb fails with a ValueError naming the file.
+    """
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _TYPES:
-        raise ValueError(f"read_idx: {path} is not an IDX file (bad magic number)")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    shape = tuple(int(d) for d in np.frombuffer(raw[4:header], dtype=">u4"))
-    dtype = np.dtype(_TYPES[raw[2]])
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if len(raw) - header != expected:
+        magic = f.read(4)
+        if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _TYPES:
+            raise ValueError(f"read_idx: {path} is not an IDX file (bad magic number)")
+        ndim = magic[3]
+        dims = f.read(4 * ndim)
+        if len(dims) != 4 * ndim:
+            raise ValueError(
+                f"read_idx: {path}: the header is truncated (it declares {ndim} dimensions "
+                f"but holds {len(dims) // 4})"
+            )
+        shape = tuple(int.from_bytes(dims[i : i + 4], "big") for i in range(0, 4 * ndim, 4))
+        dtype = np.dtype(_TYPES[magic[2]])
+        expected = math.prod(shape) * dtype.itemsize
+        if expected > MAX_BYTES:
+            raise ValueError(
+                f"read_idx: {path}: its header declares shape {shape} ({expected} bytes of "
+                f"{dtype.name}), more than the {MAX_BYTES} this reader accepts: a corrupt file"
+            )
+        data = bytearray()
+        while len(data) <= expected:  # in steps: memory follows the data, not the header
+            chunk = f.read(min(_CHUNK, expected + 1 - len(data)))
+            if not chunk:
+                break
+            data += chunk
+    if len(data) > expected:
         raise ValueError(
-            f"read_idx: {path} holds {len(raw) - header} data bytes but its header {shape} "
+            f"read_idx: {path} holds more data than its header {shape} declares "
+            f"({expected} bytes): the file is corrupt"
+        )
+    if len(data) < expected:
+        raise ValueError(
+            f"read_idx: {path} holds {len(data)} data bytes but its header {shape} "
             f"needs {expected}: the file is truncated or corrupt"
         )
-    return (
-        np.frombuffer(raw, dtype=dtype, offset=header)
-        .reshape(shape)
-        .astype(dtype.newbyteorder("="))
-    )
+    return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
 def _find(root, name: str) -> str:

@@ -136,11 +136,13 @@ class Graph:
         from minigrad.tensor import Tensor
 
         self._check_inputs(tensors)
-        if "_runner" not in self.__dict__:
-            xp = tensors[0].device.xp if tensors else np
-            self.__dict__["_runner"] = Runner(self, xp)
-        try:
+        try:  # a loaded graph that holds to the schema can still be wrong: say which file
+            if "_runner" not in self.__dict__:
+                xp = tensors[0].device.xp if tensors else np
+                self.__dict__["_runner"] = Runner(self, xp)
             arrays = self._runner(*(t.array for t in tensors))
+            outs = tuple(Tensor._make(a) for a in arrays)
+            return outs if self.structure is not None else outs[0]
         except Exception as exc:
             if self.source is None:
                 raise
@@ -148,8 +150,6 @@ class Graph:
                 f"static.load: the graph in {self.source} failed to run: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
-        outs = tuple(Tensor._make(a) for a in arrays)
-        return outs if self.structure is not None else outs[0]
 
     def _check_inputs(self, tensors) -> None:
         """The call's tensors have the graph's input types (a graph is specialised to them)."""

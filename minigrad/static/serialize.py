@@ -172,14 +172,20 @@ class _Reader:
         infos = z.infolist()
         if len(infos) > MAX_MEMBERS:
             raise GraphFileError(f"{len(infos)} entries in the archive (at most {MAX_MEMBERS})")
-        self.z, self.infos = z, {i.filename: i for i in infos}
+        self.z, self.infos = z, {}
+        for info in infos:
+            if info.filename in self.infos:  # which copy counts depends on the reader
+                raise GraphFileError(f"the archive holds {info.filename} more than once")
+            self.infos[info.filename] = info
         self.array_budget = MAX_ARRAY_BYTES
 
     def json(self):
         data = self._read("graph.json", MAX_JSON_BYTES)
         _check_nesting(data)
         try:
-            return json.loads(data)
+            return json.loads(data, object_pairs_hook=_unique_keys)
+        except GraphFileError:
+            raise
         except (ValueError, UnicodeDecodeError) as exc:
             raise GraphFileError(f"graph.json is not JSON: {exc}") from None
 
@@ -225,6 +231,16 @@ class _Reader:
             return np.load(io.BytesIO(data), allow_pickle=False)
         except ValueError as exc:
             raise GraphFileError(f"{name}: {exc}") from None
+
+
+def _unique_keys(pairs: list) -> dict:
+    """A JSON object, refused when a key appears twice (readers disagree on which wins)."""
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise GraphFileError(f"graph.json has the key {key!r} twice in one object")
+        seen.add(key)
+    return dict(pairs)
 
 
 def _check_nesting(data: bytes) -> None:
@@ -407,7 +423,7 @@ def _value_type(entry, where) -> tuple[tuple, str]:
     if not isinstance(entry, list) or len(entry) != 2:
         raise GraphFileError(f"{where} must be [shape, dtype]")
     shape, dtype = entry
-    if dtype not in DTYPES and dtype != "object":
+    if not isinstance(dtype, str) or dtype not in DTYPES and dtype != "object":
         raise GraphFileError(f"{where}: dtype {dtype!r} is not one minigrad uses")
     if not isinstance(shape, list) or len(shape) > MAX_NDIM:
         raise GraphFileError(f"{where}: a shape is a list of at most {MAX_NDIM} sizes")

@@ -45,6 +45,8 @@ _HOMES = tuple(
             sys.exec_prefix,
             os.path.dirname(os.__file__),
             os.path.dirname(os.path.dirname(__file__)),  # minigrad
+            # the installed packages: outside the prefix in the grading runtime (runtime.py)
+            os.path.dirname(os.path.dirname(numpy.__file__)),
         )
         for real in (os.path.abspath, os.path.realpath)
     }

@@ -84,3 +84,21 @@ def test_bad_rosters_are_refused_with_the_reason(tmp_path, roster, message):
     path.write_text(roster)
     with pytest.raises(GradebookError, match=message):
         read_roster(path)
+
+
+def test_names_that_look_like_formulas_stay_text_and_match_their_row(tmp_path):
+    """grades.csv writes the folder -rf as '-rf (never a formula): the gradebook looked up
+    '-rf in the roster and lost the grade. A display name a student chose in the LMS, such
+    as =HYPERLINK(...), went into canvas.csv as a formula."""
+    from minigrad_course.report import csv_plain, csv_text, write_csv
+
+    rows_in = [{"student": "-rf", "questions": {}, "total": 4.0, "max": 6.0, "status": "ok"}]
+    write_csv(tmp_path / "grades.csv", [], rows_in)
+    (tmp_path / "roster.csv").write_text(
+        'folder,id,name,email\n-rf,1001,"=HYPERLINK(""http://x"")",@me\n'
+    )
+    matched = export(tmp_path / "grades.csv", tmp_path / "roster.csv", canvas=tmp_path / "c.csv")
+    assert matched.unknown_folders == [] and [s.folder for s, _ in matched.rows] == ["-rf"]
+    assert rows(tmp_path / "c.csv")[2] == ['\'=HYPERLINK("http://x")', "1001", "", "", "", "4"]
+    for name in ("-rf", "'quoted", "''", "plain", "=1+1"):
+        assert csv_plain(csv_text(name)) == name

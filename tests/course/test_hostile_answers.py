@@ -312,6 +312,17 @@ def submission(solution, chapter: str, attack: str):
     return nb
 
 
+def honest(solution, chapter: str):
+    """The released exercise answered with the solution itself."""
+    nb = copy.deepcopy(release(solution, chapter))
+    answers = {nbf.grade_id(c): c.source for c in solution.cells if nbf.role(c) == nbf.ANSWER}
+    for cell in nb.cells:
+        if nbf.grade_id(cell) in answers:
+            source = answers[nbf.grade_id(cell)]
+            cell.source = nbf.strip_marker_lines(source, nbf.BEGIN_SOLUTION, nbf.END_SOLUTION)
+    return nb
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_hostile_answers_score_nothing(chapter, tmp_path):
     solution = nbf.read_notebook(ROOT / "solutions" / f"{chapter}.ipynb")
@@ -322,13 +333,23 @@ def test_hostile_answers_score_nothing(chapter, tmp_path):
         folder = submissions / attack
         folder.mkdir(parents=True)
         nbformat.write(submission(solution, chapter, attack), str(folder / f"{chapter}.ipynb"))
+    # NOTE: and one honest student, who must get every point: as root, the grading runtime
+    # keeps its packages outside the interpreter's prefix, where the guard of minigrad.testing
+    # took every library function for one an answer had planted (0 points for everyone)
+    (submissions / "honest").mkdir()
+    nbformat.write(honest(solution, chapter), str(submissions / "honest" / f"{chapter}.ipynb"))
     private = tmp_path / "solutions"  # as an instructor keeps it: the sandbox uid cannot read it
     private.mkdir(mode=0o700)
     solution_path = private / f"{chapter}.ipynb"
     shutil.copyfile(ROOT / "solutions" / f"{chapter}.ipynb", solution_path)
     options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=LIMITS)
     rows = grade(solution_path, submissions, options)
-    assert sorted(r["student"] for r in rows) == sorted(RETURNS)
+    assert sorted(r["student"] for r in rows) == sorted([*RETURNS, "honest"])
+    [fair] = [r for r in rows if r["student"] == "honest"]
+    assert (fair["total"], fair["status"]) == (fair["max"], "ok"), [
+        (gid, o["message"]) for gid, o in fair["questions"].items() if o["status"] != "passed"
+    ]
+    rows = [r for r in rows if r is not fair]
     scored = [
         f"{row['student']} got {outcome['points']:g} on {gid}"
         for row in rows

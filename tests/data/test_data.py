@@ -143,3 +143,40 @@ def test_idx_reader_raw_gzip_truncated_and_missing(tmp_path):
         read_idx(tmp_path / "cut.idx")
     with pytest.raises(FileNotFoundError, match="never downloads"):
         load_mnist(tmp_path, train=True)
+
+
+def test_idx_gzip_bomb_is_not_inflated_past_the_declared_size(tmp_path):
+    """16 bytes declared, 64 MB of zeros behind them: the whole file was read into memory."""
+    import tracemalloc
+
+    path = tmp_path / "bomb-idx1-ubyte.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(bytes([0, 0, 0x08, 1]) + (16).to_bytes(4, "big"))
+        for _ in range(64):
+            f.write(bytes(2**20))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="more data than its header"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**22, f"read_idx held {peak} bytes"
+
+
+@pytest.mark.parametrize(
+    "header, problem",
+    [
+        # 2**64 elements: np.prod wrapped to 0 in int64, then reshape failed in NumPy's words
+        (bytes([0, 0, 0x08, 4]) + (2**16).to_bytes(4, "big") * 4, "declares shape"),
+        (bytes([0, 0, 0x08, 3]) + bytes(5), "header is truncated"),  # 3 dims, 5 bytes of them
+        (bytes([0, 0, 0x0D, 1]) + (2**31).to_bytes(4, "big"), "declares shape"),  # 8 GB
+    ],
+    ids=["overflowing-shape", "truncated-header", "huge-shape"],
+)
+def test_idx_header_that_lies_fails_clearly_naming_the_file(tmp_path, header, problem):
+    path = tmp_path / "x-idx-ubyte"
+    path.write_bytes(header)
+    with pytest.raises(ValueError, match=problem) as info:
+        read_idx(path)
+    assert str(path) in str(info.value)

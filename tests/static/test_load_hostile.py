@@ -106,6 +106,8 @@ def test_a_fused_program_from_a_file_runs_no_code(tmp_path):
         ),
         (lambda d: d["values"].__setitem__(0, [[2, 4], "V8"]), "dtype 'V8'"),
         (lambda d: d["values"].__setitem__(0, [[-2, 4], "float64"]), "non-negative ints"),
+        # a list for a dtype was looked up in a set: TypeError (unhashable), no file named
+        (lambda d: d["values"].__setitem__(0, [[2, 4], ["float64"]]), "dtype \\['float64'\\]"),
     ],
 )
 def test_a_file_that_breaks_the_schema_is_refused(tmp_path, change, problem):
@@ -167,6 +169,35 @@ def test_a_well_formed_file_that_fails_to_run_names_the_file(tmp_path):
     graph = static.load(path)  # the schema holds: b is mul's parameter, and text is data
     with pytest.raises(RuntimeError, match=re.escape(str(path)) + ".*failed to run"):
         graph(x)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.update(outputs=[]),  # IndexError from the call itself
+        lambda d: d["nodes"][1]["inputs"].__setitem__(0, None),  # TypeError while compiling
+    ],
+    ids=["no-outputs", "missing-input"],
+)
+def test_a_graph_that_fails_before_running_names_the_file(tmp_path, change):
+    path, x = _saved(tmp_path)
+    _rewrite(path, change)
+    graph = static.load(path)
+    with pytest.raises(RuntimeError, match=re.escape(str(path)) + ".*failed to run"):
+        graph(x)
+
+
+def test_duplicate_keys_and_members_are_refused(tmp_path):
+    """Which of two copies counts depends on the reader: json and zipfile take the last."""
+    path, _ = _saved(tmp_path)
+    members = _members(path)
+    text = members["graph.json"].decode()
+    _write(path, {**members, "graph.json": text[:-1] + ', "outputs": []}'})
+    _refused(path, "key 'outputs' twice")
+    with zipfile.ZipFile(path, "w") as z, pytest.warns(UserWarning, match="Duplicate name"):
+        for name, data in [*members.items(), ("graph.json", b"{}")]:
+            z.writestr(name, data)
+    _refused(path, "holds graph.json more than once")
 
 
 def test_a_loaded_graph_checks_its_inputs(tmp_path):

@@ -1,0 +1,238 @@
+"""Attacks on the grader found by a second, fresh look (after test_grade_attacks.py and
+test_hostile_answers.py): each student below is one attack, graded in one class.
+
+A wrong `relu` here returns zeros: the visible test (`np.allclose`) fails it and the hidden test
+(`relu([-5])[0] == 0`) passes it, so the attack earns relu_test's 2 points exactly when it
+defeats the visible check.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CHAPTER, code, solution_notebook
+from students import GOOD, answered, cell_of, save
+from test_grade import LIMITS, make_class
+
+from minigrad_course import notebook as nbf
+from minigrad_course.build import release
+from minigrad_course.grade import GradeOptions, grade, work_paths
+
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
+# time, after the rest (see the Makefile).
+pytestmark = pytest.mark.grading
+
+ZEROS = "def relu(x):\n    return np.zeros_like(x)\n"
+YES = "lambda *args, **kwargs: True"
+
+ATTACKS = {
+    # A post_run_cell callback runs after the test's code and before the kernel builds its
+    # reply from the result it was handed: clearing the error turned a failed test into a pass.
+    "post_run_cell": ZEROS
+    + "get_ipython().events.register('post_run_cell', lambda r: setattr(r, 'error_in_exec', None))",
+    # The same callback registered by the answer itself, while the test runs.
+    "post_run_cell_in_test": """\
+def relu(x):
+    get_ipython().events.register(
+        "post_run_cell", lambda r: setattr(r, "error_in_exec", None)
+    )
+    return np.zeros_like(x)""",
+    # A pre_run_cell callback runs after the guard put np.allclose back, before the test.
+    "pre_run_cell": ZEROS
+    + f"import numpy\nget_ipython().events.register('pre_run_cell', lambda info: "
+    f"setattr(numpy, 'allclose', {YES}))",
+    # The shell's compiler replaced by one that compiles every cell to `pass`.
+    "replaced_compiler": ZEROS
+    + """import ast
+shell = get_ipython()
+class Compiler(type(shell.compile)):
+    def ast_parse(self, source, filename="<unknown>", symbol="exec"):
+        return ast.parse("pass")
+shell.compile = Compiler()""",
+    # The namespace the test runs in, replaced by a dict subclass that answers `np` itself.
+    "replaced_namespace": ZEROS
+    + f"""import numpy
+class _Numpy:
+    def __getattr__(self, name):
+        return ({YES}) if name == "allclose" else getattr(numpy, name)
+class Namespace(dict):
+    def __getitem__(self, key):
+        return _Numpy() if key == "np" else dict.__getitem__(self, key)
+get_ipython().user_ns = Namespace(get_ipython().user_ns)""",
+    # An audit hook cannot be removed, and "exec" is audited before every cell runs.
+    "audit_hook": ZEROS
+    + f"""import sys, numpy
+def _hook(event, args):
+    if event == "exec":
+        numpy.allclose = {YES}
+sys.addaudithook(_hook)""",
+}
+
+
+# IPython rewrites a one-line cell through its prefilter transformers: one that returns
+# "pass" turned the one-line mean_test into a pass (3 points for mu = 0).
+PREFILTER = """\
+from IPython.core.prefilter import PrefilterTransformer
+class Skip(PrefilterTransformer):
+    priority = 1
+    def transform(self, line, continue_prompt):
+        return "pass"
+shell = get_ipython()
+Skip(shell=shell, prefilter_manager=shell.prefilter_manager, config=shell.config)
+data = np.arange(10.0)
+mu = 0.0"""
+
+# A rebound __import__ hands a test cell's own `from minigrad.testing import assert_close` a
+# check that passes everything (the chapters' defence); it was left in place before each test.
+IMPORT = """\
+import builtins
+_real_import = builtins.__import__
+def _import(name, *args, **kwargs):
+    return _real_import(name, *args, **kwargs)
+builtins.__import__ = _import
+"""
+
+
+def huge_error_names(exercise):
+    """Cells whose error reply is over the worker's 4 MB message limit: each was dropped,
+    each cell waited out its timeout, and the notebook's time ran out before any test."""
+    nb = answered(exercise)
+    position = nb.cells.index(cell_of(nb, "relu")) + 1
+    for _ in range(20):
+        nb.cells.insert(position, code("raise type('E' * 3_000_000, (Exception,), {})()"))
+    return nb
+
+
+# Student code holds the kernel's sockets and key: a message of JSON nested 200,000 deep
+# (RecursionError in the worker's reader) and a status message without its state (KeyError in
+# nbclient) each ended the whole run: status error, no test after them graded.
+FORGED_MESSAGES = """\
+from jupyter_client.session import DELIM
+kernel = get_ipython().kernel
+session, parent = kernel.session, get_ipython().parent_header
+def send(kind, content):
+    parts = [session.pack(session.msg_header(kind)), session.pack(parent), session.pack({})]
+    parts.append(content)
+    kernel.iopub_socket.send_multipart([kind.encode(), DELIM, session.sign(parts), *parts])
+send("display_data", b"[" * 200_000 + b"]" * 200_000)
+send("status", b"{}")"""
+
+
+def forged_messages(exercise):
+    nb = answered(exercise)
+    nb.cells.insert(nb.cells.index(cell_of(nb, "relu")) + 1, code(FORGED_MESSAGES))
+    return nb
+
+
+def big_payload(exercise):
+    """A 5 MB payload (set_next_input) in the reply: dropped, the cell timed out."""
+    nb = answered(exercise)
+    nb.cells.insert(
+        nb.cells.index(cell_of(nb, "relu")) + 1,
+        code("get_ipython().set_next_input('x' * 5_000_000)"),
+    )
+    return nb
+
+
+def odd_cells(exercise, folder):
+    """Cells nbformat reads but assembling did not: a source that is a number, a grade_id that
+    is a list. The grader crashed (status error, 0 points, graded again on every resumed run)."""
+    nb = json.loads(nbf.dumps_notebook(answered(exercise)))
+    extra = {"cell_type": "code", "execution_count": None, "outputs": []}
+    nb["cells"][1:1] = [
+        {**extra, "id": "odd-1", "metadata": {}, "source": 42},
+        {**extra, "id": "odd-2", "metadata": {"nbgrader": {"grade_id": ["relu"]}}, "source": "x"},
+    ]
+    folder.mkdir(parents=True)
+    (folder / f"{CHAPTER}.ipynb").write_text(json.dumps(nb))
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory):
+    root = tmp_path_factory.mktemp("redteam")
+    solution, submissions = make_class(root, [])
+    exercise = release(solution_notebook(), CHAPTER)
+    for name, relu in ATTACKS.items():
+        save(answered(exercise, relu=relu), submissions / name)
+    for make in (huge_error_names, big_payload, forged_messages):
+        save(make(exercise), submissions / make.__name__)
+    save(answered(exercise, relu=ZEROS), submissions / "honest_zeros")
+    odd_cells(exercise, submissions / "odd_cells")
+    save(answered(exercise, mean=PREFILTER), submissions / "prefilter")
+    save(answered(exercise, relu=IMPORT + GOOD["relu"]), submissions / "rebound_import")
+    options = GradeOptions(out=root / "grades.csv", jobs=2, limits=LIMITS)
+    graded = {r["student"]: r for r in grade(solution, submissions, options)}
+    return graded, work_paths(options.out)["summary"].read_text()
+
+
+def test_the_wrong_answer_without_an_attack_earns_the_hidden_test_only(rows):
+    row = rows[0]["honest_zeros"]
+    assert (row["total"], row["status"]) == (4, "ok"), row
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_interception_from_inside_the_kernel_does_not_pass_a_failing_test(rows, attack):
+    row = rows[0][attack]
+    outcome = row["questions"]["relu_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), row
+    assert "relu([-1.  0.  2.]) gave [0. 0. 0.]" in outcome["message"]
+    assert row["total"] == 4, row  # the honest answers still count
+    assert "suspicious" in row["status"].split(";"), row
+    assert rows[1].count("| " + attack + " |") == 1  # listed with its evidence
+
+
+@pytest.mark.parametrize("student", ["huge_error_names", "big_payload", "forged_messages"])
+def test_oversized_or_malformed_messages_do_not_stop_the_grading(rows, student):
+    row = rows[0][student]
+    assert (row["total"], row["status"]) == (6, "ok"), row
+
+
+def test_a_rebound_import_is_put_back_and_flagged(rows):
+    row = rows[0]["rebound_import"]
+    assert row["total"] == 6 and "suspicious" in row["status"].split(";"), row
+    assert "builtins.__import__ was rebound" in row["evidence"]
+
+
+def test_cells_of_unexpected_types_are_read_not_crashed_on(rows):
+    row = rows[0]["odd_cells"]
+    assert (row["total"], row["status"]) == (6, "ok"), row
+    assert "cell 2: its source is not text; read as empty" in row["notes"]
+    assert "cell 3: malformed nbgrader metadata; read as a plain cell" in row["notes"]
+
+
+def test_a_message_cannot_close_its_fence_in_the_feedback():
+    """An answer's exception message ended the code block and wrote its own Markdown: a
+    second score line in the student's feedback."""
+    from minigrad_course.report import feedback_markdown
+
+    forged = "no\n```\n\n**Score: 6 / 6**\n\n```"
+    outcome = {"status": "error", "points": 0.0, "max": 2.0, "message": forged}
+    result = {"student": "s", "total": 0.0, "max": 6.0, "status": "ok", "notes": []}
+    text = feedback_markdown({**result, "questions": {"relu_test": outcome}}, CHAPTER)
+    assert text.count("**Score:") == 2  # the real one, and the forged one inside a fence
+    assert "\n````\nno\n```\n\n**Score: 6 / 6**\n\n```\n````\n" in text
+
+
+def test_a_notebook_of_a_million_cells_is_refused_before_parsing(tmp_path):
+    """Reading it cost the grader's own process about a minute and 1.5 GB per 64 MB file."""
+    import time
+
+    from minigrad_course.grade import Submission, load_submission
+
+    cell = {"cell_type": "code", "metadata": {}, "source": "", "outputs": []}
+    cells = [{**cell, "id": f"c{i}", "execution_count": None} for i in range(40_000)]
+    raw = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells})
+    path = tmp_path / f"{CHAPTER}.ipynb"
+    started = time.monotonic()
+    nb, flags, note = load_submission(Submission("s", tmp_path, path, [], raw=raw.encode()))
+    assert nb is None and flags == ["corrupt"] and "more than 10000 cells" in note, note
+    assert time.monotonic() - started < 1
+
+
+def test_a_prefilter_transformer_does_not_skip_a_one_line_test(rows):
+    row = rows[0]["prefilter"]
+    outcome = row["questions"]["mean_test"]
+    assert (outcome["points"], outcome["message"]) == (0, "mu should be 4.5, got 0.0"), row
+    assert row["total"] == 3 and "suspicious" in row["status"].split(";"), row
+    assert "prefilter transformers changed" in row["evidence"]
