@@ -3,6 +3,9 @@ validation as PyTorch's, settings read back, and float32 matmuls unchanged by th
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -58,7 +61,20 @@ def test_deterministic_flag_validation_and_reading_as_torch():
 def test_cudnn_flags_are_settable():
     cudnn = minigrad.backends.cudnn
     before = (cudnn.benchmark, cudnn.deterministic)
-    assert before == (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic)
-    cudnn.benchmark, cudnn.deterministic = True, True
-    assert (cudnn.benchmark, cudnn.deterministic) == (True, True)
-    cudnn.benchmark, cudnn.deterministic = before
+    try:
+        cudnn.benchmark, cudnn.deterministic = True, True
+        assert (cudnn.benchmark, cudnn.deterministic) == (True, True)
+    finally:
+        cudnn.benchmark, cudnn.deterministic = before
+
+
+def test_cudnn_flags_start_as_pytorchs():
+    # NOTE: a fresh process: tutorial programs in this one set them (seeding recipes do)
+    code = "import {0}; c = {0}.backends.cudnn; print(c.benchmark, c.deterministic)"
+    ours, theirs = (
+        subprocess.run(
+            [sys.executable, "-c", code.format(lib)], capture_output=True, text=True, check=True
+        ).stdout.split()
+        for lib in ("minigrad", "torch")
+    )
+    assert ours == theirs == ["False", "False"]
