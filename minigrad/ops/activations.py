@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import as_float_array, zeros_of
 from minigrad.ops.selection import where
 from minigrad.ops.unary import erf, exp
@@ -18,13 +19,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        xp = x.device.xp
-        array = as_float_array(x)
-        # NOTE: exp of a large positive number overflows; this form, 1 / (1 + exp(-x)) for
-        # x >= 0 and exp(x) / (1 + exp(x)) below, only exponentiates numbers <= 0. It has no
-        # `where`, whose branch per element costs 3-5x the arithmetic on random signs.
-        y = xp.exp(xp.minimum(array, zeros_of(xp, array))) / (1 + xp.exp(-xp.abs(array)))
-        y = Tensor._make(y)
+        y = Tensor._make(_sigmoid_array(x.device.xp, as_float_array(x)))
         ctx.save_for_backward(y)
         return y
 
@@ -34,12 +29,41 @@ class Sigmoid(Function):
         return gy * y * (1 - y)
 
 
+def _sigmoid_array(xp, array):
+    # NOTE: exp of a large positive number overflows; this form, 1 / (1 + exp(-x)) for
+    # x >= 0 and exp(x) / (1 + exp(x)) below, only exponentiates numbers <= 0. It has no
+    # `where`, whose branch per element costs 3-5x the arithmetic on random signs.
+    return xp.exp(xp.minimum(array, zeros_of(xp, array))) / (1 + xp.exp(-xp.abs(array)))
+
+
 def sigmoid(input):
     return Sigmoid.apply(input)
 
 
+class Silu(Function):
+    """y = x sigmoid(x), fused; dy/dx = s (1 + x (1 - s)), s = sigmoid(x). (*) -> (*)"""
+
+    op_name = "silu"
+
+    @staticmethod
+    def forward(ctx, x):
+        array = as_float_array(x)
+        s = _sigmoid_array(x.device.xp, array)
+        ctx.save_for_backward(x)
+        ctx.s = s
+        return array * s
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        # NOTE: with create_graph, sigmoid is an op again, so a second backward sees that it
+        # depends on x; otherwise forward's sigmoid is reused
+        s = Sigmoid.apply(x) if state.enabled else Tensor._make(ctx.s)
+        return gy * s * (1 + x * (1 - s))
+
+
 def silu(input):
-    return input * Sigmoid.apply(input)
+    return Silu.apply(input)
 
 
 class Tanh(Function):
