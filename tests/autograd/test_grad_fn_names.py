@@ -276,8 +276,17 @@ KNOWN_DIFFERENCES = [
     ("x.var(0)", "VarBackward0", "DivBackward0", "var, std: minigrad composes them of ops"),
     ("x.std()", "StdBackward0", "SqrtBackward0", "var, std: minigrad composes them of ops"),
     ("F.avg_pool2d(img, 2)", "AvgPool2DBackward0", "DivBackward0", "composed in minigrad"),
+    # the modules call F.layer_norm/F.batch_norm with a weight and a bias: ops after the node
     ("nn.LayerNorm(4)(x)", "NativeLayerNormBackward0", "AddBackward0", "affine step apart"),
     ("nn.BatchNorm1d(4)(x)", "NativeBatchNormBackward0", "AddBackward0", "affine step apart"),
+    ("F.layer_norm(x, (4,), v, v)", "NativeLayerNormBackward0", "AddBackward0", "affine apart"),
+    ("F.layer_norm(x, (4,), v)", "NativeLayerNormBackward0", "MulBackward0", "affine apart"),
+    (
+        "F.batch_norm(x, None, None, v, v, training=True)",
+        "NativeBatchNormBackward0",
+        "AddBackward0",
+        "affine step apart",
+    ),
     ("t.einsum('ij,jk->ik', x, w)", "ViewBackward0", "EinsumBackward0", "one einsum node"),
     ("t.stack([x, y])", "StackBackward0", "CatBackward0", "stack is unsqueeze + cat"),
     # one minigrad op behind several PyTorch ops: forward does not keep which one ran
