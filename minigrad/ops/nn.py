@@ -12,7 +12,14 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import cast_to, normalize_dim, quiet, result_dtype, sum_array
+from minigrad.ops._util import (
+    cast_to,
+    normalize_dim,
+    quiet,
+    result_dtype,
+    sum_array,
+    zeros_of,
+)
 from minigrad.ops.activations import sigmoid, softplus
 from minigrad.ops.nograd import ne
 from minigrad.ops.reduce import sum as reduce_sum
@@ -448,8 +455,9 @@ class HuberLoss(Function):
     def forward(ctx, x, target, reduction, delta):
         xp, dtype = x.device.xp, _loss_dtype(x, target, type(ctx).op_name, not ctx.per_delta)
         ad = xp.abs(cast_to(x.array, dtype) - cast_to(target.array, dtype))
-        # NOTE: with m = min(|d|, delta) both pieces are m (|d| - m / 2): no `where`
-        m = xp.minimum(ad, dtype.type(delta))
+        # NOTE: with m = min(|d|, delta) both pieces are m (|d| - m / 2): no `where`; delta
+        # as an array (see zeros_of: NumPy's minimum with a number takes a slow loop)
+        m = xp.minimum(ad, xp.full(ad.shape, delta, dtype))
         loss = m * (ad - m * dtype.type(0.5))
         if ctx.per_delta:
             loss = loss / dtype.type(delta)
@@ -542,9 +550,12 @@ class BinaryCrossEntropy(Function):
                 "binary_cross_entropy: all elements of input should be between 0 and 1 (pass "
                 "logits to binary_cross_entropy_with_logits instead)"
             )
+        # NOTE: an array of -100 to clip against (see zeros_of: NumPy's maximum with a number
+        # takes a slow loop)
+        floor = xp.full(array.shape, _BCE_LOG_MIN, array.dtype)
         with quiet():  # log(0) = -inf, clamped
-            log_p = xp.maximum(xp.log(array), _BCE_LOG_MIN)
-            log_not_p = xp.maximum(xp.log1p(-array), _BCE_LOG_MIN)
+            log_p = xp.maximum(xp.log(array), floor)
+            log_not_p = xp.maximum(xp.log1p(-array), floor)
         t = target.array
         loss = _weighted((t - 1) * log_not_p - t * log_p, weight)
         ctx.save_for_backward(p, target, weight)
@@ -587,7 +598,7 @@ class BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def forward(ctx, x, target, weight, pos_weight, reduction):
         xp, array, t = x.device.xp, x.array, target.array
-        softplus_neg = xp.maximum(-array, 0) + xp.log1p(xp.exp(-xp.abs(array)))
+        softplus_neg = xp.maximum(-array, zeros_of(xp, array)) + xp.log1p(xp.exp(-xp.abs(array)))
         if pos_weight is None:
             loss = (1 - t) * array + softplus_neg
         else:
