@@ -24,7 +24,7 @@ from minigrad.ops.activations import sigmoid, softplus
 from minigrad.ops.nograd import ne
 from minigrad.ops.reduce import sum as reduce_sum
 from minigrad.ops.selection import cast, clamp, where
-from minigrad.ops.shape import broadcast_tensors, movedim, reshape, unsqueeze
+from minigrad.ops.shape import broadcast_shapes, broadcast_tensors, movedim, reshape, unsqueeze
 from minigrad.ops.unary import abs as abs_
 from minigrad.ops.unary import exp, log
 from minigrad.tensor import Tensor
@@ -581,7 +581,7 @@ def binary_cross_entropy(
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; logs clamped at -100 as PyTorch."""
     _check_reduction(reduction, "binary_cross_entropy")
     _check_same_shape(input, target, "binary_cross_entropy")
-    _check_constant(weight, "binary_cross_entropy", "weight")
+    _check_weight(weight, input, "binary_cross_entropy", "weight")
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
@@ -632,14 +632,22 @@ def binary_cross_entropy_with_logits(
     op = "binary_cross_entropy_with_logits"
     _check_reduction(reduction, op)
     _check_same_shape(input, target, op)
-    _check_constant(weight, op, "weight")
-    _check_constant(pos_weight, op, "pos_weight")
+    _check_weight(weight, input, op, "weight")
+    _check_weight(pos_weight, input, op, "pos_weight")
     return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
 
 
-def _check_constant(weight, op, name):
-    """The BCE losses' weights get no gradient (PyTorch's neither): refuse one that wants it."""
-    if weight is not None and weight.requires_grad and state.enabled:
+def _check_weight(weight, input, op, name):
+    """A BCE loss's weight broadcasts to the input's shape, and gets no gradient (PyTorch's
+    neither): refuse one of a larger shape, or one that wants a gradient."""
+    if weight is None:
+        return
+    if broadcast_shapes(input.shape, weight.shape) != input.shape:
+        raise RuntimeError(
+            f"{op}: {name} of shape {tuple(weight.shape)} does not broadcast to the input's "
+            f"shape {tuple(input.shape)}"
+        )
+    if weight.requires_grad and state.enabled:
         raise RuntimeError(
             f"{op}: not differentiable with respect to argument '{name}'; pass "
             f"{name}.detach() (it cannot have requires_grad=True)"

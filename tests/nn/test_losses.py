@@ -221,3 +221,21 @@ def test_smooth_l1_and_huber_refuse_a_negative_beta_or_delta_as_pytorch():
         nn.functional.smooth_l1_loss(a, b, beta=-1.0)
     with pytest.raises(RuntimeError, match="non-positive values for delta"):
         nn.functional.huber_loss(a, b, delta=0.0)
+
+
+@pytest.mark.parametrize("name", ["weight", "pos_weight"])
+def test_a_bce_weight_that_would_grow_the_input_is_refused_as_in_pytorch(name):
+    x, t, w = np.zeros(4), np.ones(4), np.ones((3, 4))
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.binary_cross_entropy_with_logits(
+            torch.tensor(x), torch.tensor(t), **{name: torch.tensor(w)}
+        )
+    with pytest.raises(RuntimeError, match=rf"{name} of shape \(3, 4\) does not broadcast"):
+        nn.functional.binary_cross_entropy_with_logits(
+            minigrad.tensor(x), minigrad.tensor(t), **{name: minigrad.tensor(w)}
+        )
+    if name == "weight":
+        with pytest.raises(RuntimeError, match=r"weight of shape \(3, 4\) does not broadcast"):
+            nn.functional.binary_cross_entropy(
+                minigrad.tensor(x), minigrad.tensor(t), minigrad.tensor(w)
+            )
