@@ -114,7 +114,11 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
 
 
 def _reduce_array(loss, reduction: str):
-    """A fused loss's reduction, in its forward: the loss array, its sum or its mean."""
+    """A fused loss's reduction, in its forward: the loss array, its sum or its mean.
+
+    # NOTE: the forwards compute in place where they can: each large temporary costs page
+    # faults when the allocator hands its memory back and takes it again (several times the
+    # arithmetic on (256, 1000) in a VM)."""
     if reduction == "none":
         return loss
     return loss.mean() if reduction == "mean" else loss.sum()
@@ -425,9 +429,10 @@ class MseLoss(Function):
     def forward(ctx, x, target, reduction):
         dtype = _loss_dtype(x, target, "mse_loss")
         diff = cast_to(x.array, dtype) - cast_to(target.array, dtype)
+        diff *= diff  # in place: see _reduce_array
         ctx.save_for_backward(x, target)
         ctx.reduction = reduction
-        return _reduce_array(diff * diff, reduction)
+        return _reduce_array(diff, reduction)
 
     @staticmethod
     def backward(ctx, gy):
@@ -454,13 +459,16 @@ class HuberLoss(Function):
     @staticmethod
     def forward(ctx, x, target, reduction, delta):
         xp, dtype = x.device.xp, _loss_dtype(x, target, type(ctx).op_name, not ctx.per_delta)
-        ad = xp.abs(cast_to(x.array, dtype) - cast_to(target.array, dtype))
+        # NOTE: asarray: NumPy gives 0-d operands a scalar result, which out= cannot take
+        loss = xp.asarray(cast_to(x.array, dtype) - cast_to(target.array, dtype))
+        xp.abs(loss, out=loss)
         # NOTE: with m = min(|d|, delta) both pieces are m (|d| - m / 2): no `where`; delta
         # as an array (see zeros_of: NumPy's minimum with a number takes a slow loop)
-        m = xp.minimum(ad, xp.full(ad.shape, delta, dtype))
-        loss = m * (ad - m * dtype.type(0.5))
+        m = xp.minimum(loss, xp.full(loss.shape, delta, dtype))
+        loss -= m * dtype.type(0.5)
+        loss *= m
         if ctx.per_delta:
-            loss = loss / dtype.type(delta)
+            loss /= dtype.type(delta)
         ctx.save_for_backward(x, target)
         ctx.reduction, ctx.delta = reduction, delta
         return _reduce_array(loss, reduction)
@@ -550,14 +558,19 @@ class BinaryCrossEntropy(Function):
                 "binary_cross_entropy: all elements of input should be between 0 and 1 (pass "
                 "logits to binary_cross_entropy_with_logits instead)"
             )
+        with quiet():  # log(0) = -inf, clamped
+            log_p, log_not_p = xp.asarray(xp.log(array)), xp.asarray(xp.log1p(-array))
         # NOTE: an array of -100 to clip against (see zeros_of: NumPy's maximum with a number
         # takes a slow loop)
         floor = xp.full(array.shape, _BCE_LOG_MIN, array.dtype)
-        with quiet():  # log(0) = -inf, clamped
-            log_p = xp.maximum(xp.log(array), floor)
-            log_not_p = xp.maximum(xp.log1p(-array), floor)
+        xp.maximum(log_p, floor, out=log_p)
+        xp.maximum(log_not_p, floor, out=log_not_p)
         t = target.array
-        loss = _weighted((t - 1) * log_not_p - t * log_p, weight)
+        loss = t - 1  # (t - 1) log(1 - p) - t log p, as PyTorch's, in place
+        loss *= log_not_p
+        log_p *= t
+        loss -= log_p
+        loss = _weighted(loss, weight)
         ctx.save_for_backward(p, target, weight)
         ctx.reduction = reduction
         return _reduce_array(cast_to(loss, array.dtype), reduction)
@@ -598,11 +611,16 @@ class BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def forward(ctx, x, target, weight, pos_weight, reduction):
         xp, array, t = x.device.xp, x.array, target.array
-        softplus_neg = xp.maximum(-array, zeros_of(xp, array)) + xp.log1p(xp.exp(-xp.abs(array)))
-        if pos_weight is None:
-            loss = (1 - t) * array + softplus_neg
-        else:
-            loss = (1 - t) * array + ((pos_weight.array - 1) * t + 1) * softplus_neg
+        softplus_neg = xp.asarray(xp.abs(array))  # max(-x, 0) + log(1 + exp(-|x|)), in place
+        xp.negative(softplus_neg, out=softplus_neg)
+        xp.exp(softplus_neg, out=softplus_neg)
+        xp.log1p(softplus_neg, out=softplus_neg)
+        softplus_neg += xp.maximum(-array, zeros_of(xp, array))
+        if pos_weight is not None:
+            softplus_neg *= (pos_weight.array - 1) * t + 1
+        loss = 1 - t
+        loss *= array
+        loss += softplus_neg
         ctx.save_for_backward(x, target, weight, pos_weight)
         ctx.reduction = reduction
         return _reduce_array(cast_to(_weighted(loss, weight), array.dtype), reduction)
