@@ -197,6 +197,9 @@ from minigrad.ops.matmul import (
     outer,
     tensordot,
 )
+from minigrad.ops.linalg import cholesky_solve, det, logdet, matrix_power, pinverse
+from minigrad.ops.linalg import inv as inverse
+from minigrad.ops.linalg import torch_slogdet as slogdet
 from minigrad.ops.nn import log_softmax, softmax
 from minigrad.ops.reduce import (
     all,

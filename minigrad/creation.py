@@ -87,7 +87,7 @@ def _factory(fill, size, dtype, device, requires_grad, default=None) -> Tensor:
     dev = get_device(device)
     dt = dtypes.to_dtype(dtype) if dtype is not None else (default or dtypes.get_default_dtype())
     shape = tuple(_shape_args(size))
-    if any(s < 0 for s in shape):
+    if shape and min(shape) < 0:
         raise RuntimeError(f"Dimension size must be non-negative, got shape {shape}")
     return _finish(fill(dev.xp, shape, dt.np), requires_grad)
 
@@ -126,9 +126,14 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     dev = get_device(device)
     if bounds[2] == 0:
         raise RuntimeError("arange: step must be nonzero")
-    n = max(0, math.ceil((bounds[1] - bounds[0]) / bounds[2]))
-    values = bounds[0] + bounds[2] * np.arange(n, dtype=np.float64 if is_float else np.int64)
-    return _finish(dev.xp.asarray(values.astype(dt.np)), requires_grad)
+    if (bounds[1] - bounds[0]) * bounds[2] < 0:
+        raise RuntimeError("arange: upper bound and lower bound inconsistent with step sign")
+    if is_float:
+        n = max(0, math.ceil((bounds[1] - bounds[0]) / bounds[2]))
+        values = bounds[0] + bounds[2] * np.arange(n, dtype=np.float64)
+    else:  # exact in int64, as the float formula would be
+        values = np.arange(*bounds, dtype=np.int64)
+    return _finish(dev.xp.asarray(values.astype(dt.np, copy=False)), requires_grad)
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -188,7 +193,7 @@ def normal(mean, std, size, *, generator=None, dtype=None, device=None) -> Tenso
 def _like(fn, t: Tensor, dtype, device, requires_grad, *args) -> Tensor:
     return fn(
         *args,
-        tuple(t.shape),
+        t.array.shape,
         dtype=dtype or t.dtype,
         device=device or t.device,
         requires_grad=requires_grad,

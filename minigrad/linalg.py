@@ -1,9 +1,59 @@
-"""`minigrad.linalg`: vector norms and the Frobenius norm, as in `torch.linalg`."""
+"""`minigrad.linalg`, as `torch.linalg`: norms, inverses, determinants, linear systems and
+factorizations (Cholesky, QR, eigh, SVD) of batches of matrices (*, m, n), with gradients.
+The ops live in `minigrad.ops.linalg`; complex matrices, LU, general eig and the `*_ex`
+variants are not here (see docs/nn.md)."""
 
 from __future__ import annotations
 
+from minigrad.ops import indexing as indexing_ops
 from minigrad.ops import reduce as reduce_ops
+from minigrad.ops.linalg import (
+    LinAlgError,
+    cholesky,
+    cross,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    matrix_norm,
+    matrix_power,
+    multi_dot,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    solve_triangular,
+    svd,
+    svdvals,
+    vecdot,
+)
+from minigrad.ops.matmul import matmul
 from minigrad.tensor import Tensor
+
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "cross",
+    "det",
+    "diagonal",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "matmul",
+    "matrix_norm",
+    "matrix_power",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "solve_triangular",
+    "svd",
+    "svdvals",
+    "vecdot",
+    "vector_norm",
+]
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -14,12 +64,21 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
 
 
 def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """A vector's norm, or a matrix's Frobenius norm (the default); other matrix norms
-    (nuclear, spectral) need a singular value decomposition, which minigrad does not have."""
-    vector = A.ndim == 1 or isinstance(dim, int)
-    if ord is None or ord == "fro" or vector:
-        return vector_norm(A, 2 if ord in (None, "fro") else ord, dim, keepdim, dtype=dtype)
-    raise NotImplementedError(
-        f"linalg.norm: the matrix norm ord={ord!r} is not supported by minigrad (only 'fro', or "
-        "vector norms of 1-D tensors or along one dim)"
+    """A vector norm (1-D input, an int dim, or ord=None: the 2-norm of all elements), or a
+    matrix norm (2-D input with an ord, or a 2-tuple dim), as `torch.linalg.norm`."""
+    matrix = (dim is None and A.ndim == 2 and ord is not None) or (
+        dim is not None and not isinstance(dim, int) and len(dim) == 2
     )
+    if matrix:
+        return matrix_norm(A, "fro" if ord is None else ord, dim or (-2, -1), keepdim, dtype=dtype)
+    if dim is None and ord is not None and A.ndim != 1:
+        raise RuntimeError(
+            f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+            f"Got {A.ndim}D."
+        )
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The diagonals of a batch of matrices (the last two dims by default), as a last dim."""
+    return indexing_ops.diagonal(A, offset, dim1, dim2)

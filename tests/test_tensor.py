@@ -34,6 +34,12 @@ SAME_AS_TORCH = [
     "t.arange(1, 4)",
     "t.arange(0, 1, 0.25)",
     "t.arange(5.0)",
+    "t.arange(0, 10, 3)",
+    "t.arange(10, 0, -3)",
+    "t.arange(5, 0)",
+    "t.arange(0, 5, -1.5)",
+    "t.arange(3, 3)",
+    "t.arange(2, dtype=t.float64)",
     "t.linspace(0, 1, 5)",
     "t.eye(3)",
     "t.eye(2, 3)",
@@ -198,6 +204,23 @@ SAME_AS_TORCH = [
     "t.meshgrid([t.arange(3), t.arange(2), t.arange(4)], indexing='xy')[2].shape",
     "t.linalg.norm(t.tensor([[3.0, 4.0]]), dim=1)",
     "t.linalg.norm(t.tensor([[3.0, 4.0]]), ord='fro')",
+    # in-place arithmetic: values, dtype, and the errors of casts and broadcasts
+    "t.arange(6.0).reshape(2, 3).add_(t.tensor([1.0, 2.0, 3.0]))",
+    "t.arange(3.0).sub_(t.tensor(0.5))",
+    "t.arange(3.0).mul_(2)",
+    "t.arange(3, dtype=t.int32).add_(7)",
+    "t.arange(3, dtype=t.int32).mul_(t.tensor([2, 3, 4], dtype=t.int32))",
+    "t.ones(3, dtype=t.float16).mul_(1.7)",
+    "t.ones(3).add_(t.tensor([1, 2, 3]))",
+    "t.ones(3).add_(t.ones(3, dtype=t.float64) / 3)",
+    "t.ones(3).add_(t.ones(3), alpha=2)",
+    "t.arange(3).add_(2.5)",
+    "t.arange(3).mul_(t.tensor([0.5, 1.0, 2.0]))",
+    "t.ones(2, dtype=t.bool).add_(1)",
+    "t.ones(3).add_(t.ones(2, 3))",
+    "t.ones(3).mul_(t.ones(1, 3))",
+    "(lambda x: (x.__iadd__(1), x.__isub__(0.5), x.__imul__(4))[-1])(t.ones(2))",
+    "(lambda x: (x[1:].mul_(3), x)[1])(t.ones(3))",
     # PyTorch 0.3-era names (the lecture's code)
     "t.FloatTensor([1, 2])",
     "t.LongTensor([1.7, 2])",
@@ -534,3 +557,20 @@ def test_addcmul_and_addcdiv_in_place_record_the_gradient_of_t1_and_t2(method):
         grads.append((t1.grad.numpy(), t2.grad.numpy()))
     np.testing.assert_allclose(grads[0][0], grads[1][0])
     np.testing.assert_allclose(grads[0][1], grads[1][1])
+
+
+def test_in_place_arithmetic_is_recorded_inside_a_compiled_function():
+    """add_, +=, mul_ write straight into memory only outside a trace: inside one they are ops,
+    or a replay would keep the values of the trace."""
+
+    def f(x):
+        y = x * 1
+        y.add_(1)
+        y *= 2
+        y.sub_(0.5)
+        y.mul_(minigrad.full((3,), 2.0))
+        return y
+
+    compiled = minigrad.static.compile(f)
+    np.testing.assert_allclose(compiled(minigrad.ones(3)).numpy(), [7.0, 7.0, 7.0])
+    np.testing.assert_allclose(compiled(minigrad.zeros(3)).numpy(), [3.0, 3.0, 3.0])

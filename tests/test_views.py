@@ -112,6 +112,23 @@ def test_a_view_and_its_base_count_versions_together():
     assert x._version == v._version == before + 1
 
 
+def test_a_single_element_is_a_view_as_in_torch():
+    """x[i] of a vector and x[i, j] of a matrix are 0-d views (NumPy alone gives copies)."""
+    for lib in (minigrad, torch):
+        x = lib.zeros(2, 3)
+        x[1, 2].add_(5.0)
+        element = x[0][1]
+        element += 2.0
+        assert x.tolist() == [[0.0, 2.0, 0.0], [0.0, 0.0, 5.0]], lib.__name__
+        assert element._version == x._version == 2
+        w = lib.ones(3, requires_grad=True)
+        y = w * 1
+        z = y * y  # saves y
+        y[0].mul_(3.0)
+        with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+            z.sum().backward()
+
+
 def test_retain_grad_sees_the_gradient_after_the_other_hooks():
     def run(lib):
         x = lib.ones(3, requires_grad=True)

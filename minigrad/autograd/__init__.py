@@ -4,8 +4,10 @@
 - `engine.py`: `backward` and `grad`, the walk over the graph in reverse topological order.
 - `grad_mode.py`: `no_grad`, `enable_grad`, `set_grad_enabled`, `inference_mode`.
 - `anomaly.py`: `detect_anomaly`.
+- `functional.py`: `jacobian`, `hessian`, `vjp`, `jvp`, `vhp`, `hvp` (autograd.functional).
 """
 
+from minigrad.autograd import functional
 from minigrad.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from minigrad.autograd.engine import backward, grad
 from minigrad.autograd.function import Function, once_differentiable

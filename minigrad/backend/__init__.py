@@ -11,6 +11,9 @@ import contextlib
 import numpy as np
 
 from minigrad.backend import cuda as _cuda
+from minigrad.backend import memory as _memory
+
+_memory.keep_freed_memory()
 
 
 class device:  # noqa: N801 - PyTorch's spelling: minigrad.device("cuda:0")

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from minigrad.autograd.grad_mode import state
 from minigrad.backend import cpu
 from minigrad.data.dataset import IterableDataset, Subset, TensorDataset
 from minigrad.random import permutation_array
@@ -91,7 +92,11 @@ def default_collate(batch):
 
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return stack(batch)
+        dev = elem._device
+        if state.tracer is not None or any(t._requires_grad or t._device is not dev for t in batch):
+            return stack(batch)  # the op records the graph (or raises the device error)
+        # NOTE: samples of data: one stack of their arrays, without stack()'s op per sample
+        return Tensor._make(dev.xp.stack([t.array for t in batch]))
     if isinstance(elem, np.ndarray):
         return Tensor._make(np.stack(batch))
     if isinstance(elem, (bool, np.bool_)):

@@ -12,6 +12,7 @@ from minigrad.distributions.categorical import Categorical, OneHotCategorical
 from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.independent import Independent
 from minigrad.distributions.kl import kl_divergence, register_kl
+from minigrad.distributions.multivariate_normal import MultivariateNormal
 from minigrad.distributions.normal import Normal
 from minigrad.distributions.uniform import Uniform
 
@@ -20,6 +21,7 @@ __all__ = [
     "Categorical",
     "Distribution",
     "Independent",
+    "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
     "Uniform",

@@ -4,6 +4,7 @@ since validation messages show them."""
 
 from __future__ import annotations
 
+import minigrad
 from minigrad.distributions.utils import show
 from minigrad.tensor import Tensor
 
@@ -123,6 +124,29 @@ class _IndependentConstraint(Constraint):
         return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal."""
+
+    event_dim = 2
+
+    def check(self, value):
+        lower = (value.tril() == value).flatten(-2).all(dim=-1)
+        return lower & (value.diagonal(dim1=-2, dim2=-1) > 0).all(dim=-1)
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric square matrices whose eigenvalues are all positive."""
+
+    event_dim = 2
+
+    def check(self, value):
+        from minigrad import linalg
+
+        symmetric = ((value - value.mT).abs() <= 1e-6).flatten(-2).all(dim=-1)
+        with minigrad.no_grad():
+            return symmetric & (linalg.eigvalsh(value) > 0).all(dim=-1)
+
+
 dependent = _Dependent()
 real = _Real()
 boolean = _Boolean()
@@ -131,6 +155,8 @@ unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()
 one_hot = _OneHot()
 real_vector = _IndependentConstraint(real, 1)
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
 greater_than = _GreaterThan
 less_than = _LessThan
 interval = _Interval

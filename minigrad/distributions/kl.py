@@ -10,6 +10,11 @@ from minigrad.distributions.bernoulli import Bernoulli
 from minigrad.distributions.categorical import Categorical, OneHotCategorical
 from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.independent import Independent
+from minigrad.distributions.multivariate_normal import (
+    MultivariateNormal,
+    _half_log_det,
+    _mahalanobis,
+)
 from minigrad.distributions.normal import Normal
 from minigrad.distributions.uniform import Uniform
 from minigrad.distributions.utils import sum_rightmost
@@ -87,6 +92,26 @@ def _kl_normal_normal(p, q):
     var_ratio = (p.scale / q.scale).pow(2)
     t1 = ((p.loc - q.loc) / q.scale).pow(2)
     return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(p, q):
+    """log det L_q - log det L_p + (|L_q^-1 L_p|^2 + |L_q^-1 (mu_q - mu_p)|^2 - k) / 2."""
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            "KL-divergence between two Multivariate Normals with different event shapes "
+            "cannot be computed"
+        )
+    lp, lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    half_term1 = _half_log_det(lq) - _half_log_det(lp)
+    batch = minigrad.broadcast_shapes(lq.shape[:-2], lp.shape[:-2])
+    n = p.event_shape[0]
+    x = minigrad.linalg.solve_triangular(
+        lq.expand(*batch, n, n), lp.expand(*batch, n, n), upper=False
+    )
+    term2 = (x * x).sum((-2, -1))
+    term3 = _mahalanobis(lq, q.loc - p.loc)
+    return half_term1 + 0.5 * (term2 + term3 - n)
 
 
 @register_kl(Categorical, Categorical)

@@ -88,20 +88,17 @@ def _im2col(xp, array, geom: Geometry, blocks: bool = False):
     # NOTE: one copy of the window view of a channels-last copy: the kw * C values of a window
     # row are contiguous on both sides, so the copy runs long inner loops (two to three times
     # faster than one strided copy per kernel offset, whose inner loops run over C values).
-    # With one channel, those per-offset copies run over a row of Wo pixels instead: faster.
+    # With one channel, the blocks' copy runs over rows of Wo pixels instead: faster.
     """
     n, c, h, w = array.shape
     ho, wo = geom.out_size(h, w)
     windows = _windows(xp, _channels_last(xp, array, geom.padding), geom, ho, wo)
-    if blocks:
-        return xp.ascontiguousarray(windows.transpose(3, 4, 0, 1, 2, 5)).reshape(-1, n * ho * wo, c)
-    if c > 1:
+    if c > 1 and not blocks:
         return xp.ascontiguousarray(windows).reshape(n * ho * wo, -1)
-    out = xp.empty(windows.shape, dtype=array.dtype)
-    for i in range(geom.kernel[0]):
-        for j in range(geom.kernel[1]):
-            out[:, :, :, i, j] = windows[:, :, :, i, j]
-    return out.reshape(n * ho * wo, -1)
+    cols = xp.ascontiguousarray(windows.transpose(3, 4, 0, 1, 2, 5)).reshape(-1, n * ho * wo, c)
+    # NOTE: with one channel the rows layout is the blocks' transpose: a view, no second copy
+    # (the matmuls take either memory order)
+    return cols if blocks else cols.reshape(-1, n * ho * wo).T
 
 
 def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
@@ -172,12 +169,20 @@ class Conv2d(Function):
         n, _, h, width = x.array.shape
         out_channels = w.array.shape[0]
         cols = _im2col(xp, x.array, geom)
-        y = cols @ w.array.transpose(0, 2, 3, 1).reshape(out_channels, -1).T
-        if b is not None:
-            y += b.array
+        w_rows = w.array.transpose(0, 2, 3, 1).reshape(out_channels, -1)
         ho, wo = geom.out_size(h, width)
         ctx.save_for_backward(x, w)
         ctx.cols, ctx.geom = cols, geom
+        if x.array.shape[1] == 1:
+            # NOTE: with one channel, cols is a transpose of contiguous blocks: w @ blocks is
+            # (O, N Ho Wo), which reorders to NCHW by copying long rows (twice as fast)
+            y = w_rows @ cols.T
+            if b is not None:
+                y += b.array[:, None]
+            return xp.ascontiguousarray(y.reshape(out_channels, n, ho, wo).transpose(1, 0, 2, 3))
+        y = cols @ w_rows.T
+        if b is not None:
+            y += b.array
         return xp.ascontiguousarray(y.reshape(n, ho, wo, out_channels).transpose(0, 3, 1, 2))
 
     @staticmethod

@@ -17,12 +17,17 @@ from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import reshape, sum_to
 from minigrad.tensor import Tensor
 
+_BASIC = frozenset({int, slice, type(None), type(Ellipsis)})
+
 
 def _to_index(index, x: Tensor):
     """A NumPy/CuPy index from what users write: ints, slices, None, ..., lists, tensors."""
     parts = index if isinstance(index, tuple) else (index,)
     out, advanced = [], False
     for part in parts:
+        if type(part) in _BASIC:  # NOTE: x[i], x[:, a:b]: the common parts, checked first
+            out.append(part)
+            continue
         if isinstance(part, Tensor):
             if part._device is not x._device:
                 raise RuntimeError(
@@ -69,9 +74,14 @@ class GetItem(Function):
     def forward(ctx, x, index, advanced):
         ctx.shape, ctx.index, ctx.advanced = x.array.shape, index, advanced
         try:
-            return x.array[index]
+            y = x.array[index]
         except IndexError as exc:
             raise _index_error(x, exc) from None
+        if isinstance(y, np.generic):
+            # NOTE: NumPy gives a scalar for a single element, which would be a copy; with a
+            # trailing ... it is a 0-d view, as PyTorch's x[i] is (x[i] += 1 changes x)
+            y = x.array[(*index, Ellipsis)]
+        return y
 
     @staticmethod
     def backward(ctx, gy):
@@ -100,6 +110,8 @@ class IndexAdd(Function):
 
 
 def getitem(x: Tensor, index) -> Tensor:
+    if type(index) is int:  # NOTE: x[i], as a Dataset's __getitem__ or a loop does: no parsing
+        return GetItem.apply(x, (index,), False)
     idx, advanced = _to_index(index, x)
     if advanced and any(_is_int(p) for p in idx):
         # NOTE: PyTorch selects with the integers first and indexes the rest after; NumPy counts

@@ -113,12 +113,20 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
     return loss.sum() if reduction == "sum" else loss
 
 
+def _target_scale(xp, w, reduction: str):
+    """Each target's weight in the loss: w / sum(w) for a mean, else w. When every target is
+    ignored the mean is nan but the gradient is zero, as in PyTorch (w / 1, not 0 / 0)."""
+    if reduction != "mean":
+        return w
+    total = w.sum()
+    return w / xp.where(total == 0, total.dtype.type(1), total)
+
+
 def _reduce_array(loss, reduction: str):
     """A fused loss's reduction, in its forward: the loss array, its sum or its mean.
 
-    # NOTE: the forwards compute in place where they can: each large temporary costs page
-    # faults when the allocator hands its memory back and takes it again (several times the
-    # arithmetic on (256, 1000) in a VM)."""
+    # NOTE: the forwards compute in place where they can: each large temporary is memory to
+    # allocate, fault in and free (on (256, 1000), more than the arithmetic)."""
     if reduction == "none":
         return loss
     return loss.mean() if reduction == "mean" else loss.sum()
@@ -148,12 +156,12 @@ class NLLLoss(Function):
         w = (weight.array[safe] if weight is not None else xp.ones(t.shape, x.array.dtype)) * valid
         rows = xp.arange(t.shape[0])
         losses = -w * x.array[rows, safe]
-        ctx.scale = w / (w.sum() if reduction == "mean" else 1)
+        ctx.scale = _target_scale(xp, w, reduction)
         ctx.rows, ctx.cols, ctx.shape, ctx.reduction = rows, safe, x.array.shape, reduction
         if reduction == "none":
             return losses
-        total = losses.sum()
-        return total / w.sum() if reduction == "mean" else total
+        with quiet():  # no target left (all ignored, or none): the mean is nan, silently
+            return losses.sum() / w.sum() if reduction == "mean" else losses.sum()
 
     @staticmethod
     def backward(ctx, gy):
@@ -186,27 +194,27 @@ class CrossEntropy(Function):
         shifted, e, total = _exp_shifted(xp, x.array, 1)
         rows = xp.arange(t.shape[0])
         valid = _valid_targets(t, shifted.shape[1], ignore_index, "cross_entropy")
-        if weight is None and valid is None:
+        if weight is None and valid is None and t.size:
             # NOTE: the common case (no weights, nothing ignored) needs no weight arrays: the
             # scale of every row is one number
             safe = t
             losses = xp.log(total[:, 0]) - shifted[rows, t]
             denom = shifted.dtype.type(t.shape[0]) if reduction == "mean" else 1
             scale = xp.asarray(1 / denom, e.dtype)
+            # NOTE: no division by the int 1 for "sum": NumPy 1.26 turns float32 / int into float64
+            loss = losses.sum() / denom if reduction == "mean" else losses.sum()
         else:
             safe = t if valid is None else xp.where(valid, t, 0)
             w = weight.array[safe] if weight is not None else xp.ones(t.shape, e.dtype)
             w = w if valid is None else w * valid
             losses = w * (xp.log(total[:, 0]) - shifted[rows, safe])
-            denom = w.sum() if reduction == "mean" else 1
-            scale = w / denom
+            scale = _target_scale(xp, w, reduction)
+            with quiet():  # no target left (all ignored, or none): the mean is nan, silently
+                loss = losses.sum() / w.sum() if reduction == "mean" else losses.sum()
         ctx.save_for_backward(x)
         ctx.probs = e / total
         ctx.scale, ctx.rows, ctx.cols, ctx.reduction = scale, rows, safe, reduction
-        if reduction == "none":
-            return losses
-        # NOTE: no division by the int 1 for "sum": NumPy 1.26 turns float32 / int into float64
-        return losses.sum() / denom if reduction == "mean" else losses.sum()
+        return losses if reduction == "none" else loss
 
     @staticmethod
     def backward(ctx, gy):
@@ -729,16 +737,189 @@ def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, *a
     """Look up rows of weight (V, D) by integer indices (*) -> (*, D)."""
     if max_norm is not None:
         raise NotImplementedError("embedding: max_norm is not supported by minigrad")
+    _check_indices(input, weight, "embedding")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    return Embedding.apply(weight, input, padding_idx)
+
+
+def _check_indices(input: Tensor, weight: Tensor, op: str) -> None:
     if input.array.dtype.kind not in "iu":
-        raise RuntimeError(
-            f"embedding: expected indices of an integer dtype (int64), got {input.dtype}"
-        )
+        raise RuntimeError(f"{op}: expected indices of an integer dtype (int64), got {input.dtype}")
     rows = weight.shape[0]
     if input.array.size and (int(input.array.max()) >= rows or int(input.array.min()) < 0):
         raise IndexError(
-            f"embedding: index out of range: indices must be in [0, {rows}) for a weight of "
+            f"{op}: index out of range: indices must be in [0, {rows}) for a weight of "
             f"shape {tuple(weight.shape)}"
         )
+
+
+class EmbeddingBag(Function):
+    """Bag b of rows weight[index[i]], offsets[b] <= i < offsets[b + 1], reduced by sum (each
+    row scaled by its per-sample weight), mean or max; padding_idx rows are left out and an
+    empty bag gives zeros. index (n,) cut at offsets (B,), or (B + 1,) whose last one ends the
+    last bag (include_last_offset); or index (B, N) and no offsets. -> (B, D)
+    max: each column's gradient goes to the first row holding its maximum (as PyTorch)."""
+
+    op_name = "embedding_bag"
+
+    @staticmethod
+    def forward(ctx, weight, index, offsets, per_sample_weights, include_last_offset, mode, pad):
+        xp, w, idx = weight.device.xp, weight.array, index.array.reshape(-1)
+        n, dim = idx.shape[0], w.shape[1]
+        if offsets is None:  # B bags of N indices
+            bounds = xp.arange(index.shape[0] + 1) * index.shape[1]
+        elif include_last_offset:
+            bounds = offsets.array
+        else:
+            bounds = xp.concatenate([offsets.array, xp.full(1, n, dtype=offsets.array.dtype)])
+        bags = bounds.shape[0] - 1
+        bag = xp.searchsorted(bounds, xp.arange(n), side="right") - 1
+        keep = idx != pad if pad is not None else xp.ones(n, dtype=bool)
+        (kept,) = xp.nonzero(keep)
+        ctx.kept, ctx.rows, ctx.bag = kept, idx[kept], bag[kept]
+        ctx.shape, ctx.mode = w.shape, mode
+        rows = w[ctx.rows]
+        if mode == "max":
+            out = xp.full((bags, dim), -xp.inf, dtype=w.dtype)
+            xp.maximum.at(out, ctx.bag, rows)
+            last = max(kept.shape[0] - 1, 0)
+            position = xp.arange(kept.shape[0])[:, None]
+            first = xp.full((bags, dim), last + 1, dtype=position.dtype)  # stays so if empty
+            xp.minimum.at(first, ctx.bag, xp.where(rows == out[ctx.bag], position, last + 1))
+            found = first <= last
+            ctx.found = found.astype(w.dtype)
+            row = ctx.rows[xp.minimum(first, last)] if kept.shape[0] else first * 0
+            ctx.argmax_row = xp.where(found, row, 0)
+            ctx.argmax_column = xp.broadcast_to(xp.arange(dim), (bags, dim))
+            return xp.where(found, out, 0).astype(w.dtype)
+        ctx.save_for_backward(weight, per_sample_weights)
+        if per_sample_weights is not None:
+            rows = rows * per_sample_weights.array.reshape(-1)[kept][:, None]
+        out = xp.zeros((bags, dim), dtype=w.dtype)
+        xp.add.at(out, ctx.bag, rows)
+        if mode == "mean":
+            ctx.scale = (1.0 / xp.maximum(xp.bincount(ctx.bag, minlength=bags), 1)).astype(w.dtype)
+            out *= ctx.scale[:, None]
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.indexing import IndexAdd
+
+        if ctx.mode == "max":
+            at = (ctx.argmax_row, ctx.argmax_column)
+            gw = IndexAdd.apply(gy * Tensor._make(ctx.found), ctx.shape, at, True)
+            return gw, None, None, None, None, None, None
+        weight, per_sample_weights = ctx.saved_tensors
+        if ctx.mode == "mean":
+            gy = gy * unsqueeze(Tensor._make(ctx.scale), -1)
+        g_rows = Embedding.apply(gy, Tensor._make(ctx.bag), None)  # each row gets its bag's
+        g_psw = None
+        if per_sample_weights is not None:
+            flat = reshape(per_sample_weights, (-1,))
+            if ctx.needs_input_grad[3]:
+                dots = reduce_sum(
+                    g_rows * Embedding.apply(weight, Tensor._make(ctx.rows), None), -1
+                )
+                g_psw = IndexAdd.apply(dots, flat.shape, (ctx.kept,), True)
+                g_psw = reshape(g_psw, per_sample_weights.shape)
+            g_rows = g_rows * unsqueeze(Embedding.apply(flat, Tensor._make(ctx.kept), None), -1)
+        gw = (
+            IndexAdd.apply(g_rows, ctx.shape, (ctx.rows,), True)
+            if ctx.needs_input_grad[0]
+            else None
+        )
+        return gw, None, None, g_psw, None, None, None
+
+
+def embedding_bag(
+    input: Tensor,
+    weight: Tensor,
+    offsets=None,
+    max_norm=None,
+    norm_type=2,
+    scale_grad_by_freq=False,
+    mode="mean",
+    sparse=False,
+    per_sample_weights=None,
+    include_last_offset=False,
+    padding_idx=None,
+):
+    """Sums, means or maxima of bags of rows of weight (V, D), without a (n, D) tensor of the
+    rows: input (B, N) is B bags of N indices; input (n,) is cut into bags at `offsets` (B,), or
+    (B + 1,) with include_last_offset (the last offset ends the last bag). -> (B, D)"""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError(
+            "embedding_bag: max_norm, scale_grad_by_freq and sparse are not supported by minigrad"
+        )
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if input.ndim == 2 and offsets is not None:
+        raise ValueError(
+            "if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+            f"fixed length sequences. However, found offsets of type {type(offsets)}"
+        )
+    if input.ndim == 1:
+        _check_offsets(input, offsets, include_last_offset)
+    elif input.ndim != 2:
+        raise ValueError(f"embedding_bag: input has to be 1D or 2D Tensor, but got {input.ndim}D")
+    _check_indices(input, weight, "embedding_bag")
+    if per_sample_weights is not None:
+        _check_per_sample_weights(input, weight, per_sample_weights, mode)
     if padding_idx is not None and padding_idx < 0:
-        padding_idx += rows
-    return Embedding.apply(weight, input, padding_idx)
+        padding_idx += weight.shape[0]
+    return EmbeddingBag.apply(
+        weight, input, offsets, per_sample_weights, include_last_offset, mode, padding_idx
+    )
+
+
+def _check_offsets(input: Tensor, offsets, include_last_offset: bool) -> None:
+    if not isinstance(offsets, Tensor) or offsets.ndim != 1:
+        got = offsets if offsets is None else f"{offsets.ndim}D"
+        raise ValueError(f"offsets has to be a 1D Tensor but got {got}")
+    if offsets.array.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"embedding_bag: expected offsets of an integer dtype, got {offsets.dtype}"
+        )
+    values = offsets.array
+    if values.shape[0] == 0:
+        if include_last_offset:
+            raise RuntimeError("include_last_offset: number of offset should be at least 1")
+        return
+    if int(values[0]) != 0:
+        raise RuntimeError(
+            "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+            f"position 0. However, got {int(values[0])}"
+        )
+    if int(values[-1]) > input.shape[0]:
+        raise RuntimeError(
+            f"offsets[-1] can not be greater than input's length {input.shape[0]} but got "
+            f"offsets[-1] of {int(values[-1])}"
+        )
+    if include_last_offset and int(values[-1]) != input.shape[0]:
+        # NOTE: PyTorch does not check this; its modes then disagree on which indices count
+        raise RuntimeError(
+            f"embedding_bag: with include_last_offset, the last offset ends the last bag and "
+            f"must be the input's length {input.shape[0]}, got {int(values[-1])}"
+        )
+    if values.shape[0] > 1 and bool((values[1:] < values[:-1]).any()):
+        raise RuntimeError(f"embedding_bag: offsets must not decrease, got {values.tolist()}")
+
+
+def _check_per_sample_weights(input, weight, per_sample_weights, mode) -> None:
+    if mode != "sum":
+        raise NotImplementedError(
+            "embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+            f"supported for mode='sum' (got mode='{mode}')"
+        )
+    if tuple(per_sample_weights.shape) != tuple(input.shape):
+        raise ValueError(
+            f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}) is not "
+            f"None, then it must have the same shape as the input ({tuple(input.shape)})"
+        )
+    if per_sample_weights.dtype != weight.dtype:
+        raise RuntimeError(
+            f"embedding_bag: expected per_sample_weights of the weight's dtype {weight.dtype}, "
+            f"got {per_sample_weights.dtype}"
+        )

@@ -4,6 +4,8 @@ copy (`copy_`), cast. Each picks or copies values; the gradient goes where the v
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad import dtypes
@@ -65,25 +67,29 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
-        xp = x.device.xp
+        # NOTE: x is saved, as PyTorch does (changing it in place breaks backward there too),
+        # and backward finds where it was kept (with ops, which a static graph replays), so
+        # inference does not pay for the mask
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
         array = x.array
-        keep = xp.ones(array.shape, dtype=bool)
-        y = array
-        if lo is not None:
-            lo_a = array_of(lo)
-            keep &= array >= lo_a
-            y = xp.maximum(y, lo_a)
-        if hi is not None:
-            hi_a = array_of(hi)
-            keep &= array <= hi_a
-            y = xp.minimum(y, hi_a)
-        ctx.keep = keep
         bounds = [b for b in (lo, hi) if b is not None]
+        if array.dtype.kind == "f":
+            # clip with both bounds is one vectorised kernel; with one left out NumPy runs
+            # maximum or minimum instead, about 3x slower on large arrays
+            lo, hi = -math.inf if lo is None else lo, math.inf if hi is None else hi
+        y = x.device.xp.clip(array, lo, hi)
         return cast_to(y, dtypes.result_type(array, *bounds).np)
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * Tensor._make(ctx.keep), None, None
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        if hi is None:
+            keep = x >= lo
+        else:
+            keep = x <= hi if lo is None else (x >= lo) & (x <= hi)
+        return gy * keep, None, None
 
 
 def clamp(input, min=None, max=None):

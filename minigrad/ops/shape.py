@@ -277,13 +277,12 @@ class Cat(Function):
 
 
 def _check_same_shapes(op: str, tensors, skip_dim=None) -> None:
-    first = tensors[0]
+    a = tensors[0].array.shape
+    d = len(a) if skip_dim is None else skip_dim
+    expected = a[:d] + a[d + 1 :]  # NOTE: compared as tuples: a collated batch checks them all
     for i, t in enumerate(tensors[1:], 1):
-        a, b = first.array.shape, t.array.shape
-        same = len(a) == len(b) and all(
-            x == y for d, (x, y) in enumerate(zip(a, b)) if d != skip_dim
-        )
-        if not same:
+        b = t.array.shape
+        if len(b) != len(a) or b[:d] + b[d + 1 :] != expected:
             what = f"except in dimension {skip_dim}" if skip_dim is not None else "exactly"
             raise RuntimeError(
                 f"{op}: sizes of tensors must match {what}; tensor 0 has shape {tuple(a)} and "
@@ -294,6 +293,9 @@ def _check_same_shapes(op: str, tensors, skip_dim=None) -> None:
 def _same_dtype(tensors):
     from minigrad.dtypes import promote_types
 
+    first = tensors[0].array.dtype
+    if all(t.array.dtype == first for t in tensors):
+        return tensors
     dtype = tensors[0].dtype
     for t in tensors[1:]:
         dtype = promote_types(dtype, t.dtype)
@@ -319,7 +321,14 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
     _check_same_shapes("stack", tensors)
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    y = cat([unsqueeze(t, d) for t in tensors], d)
+    shape, pieces = tensors[0].array.shape, _same_dtype(tensors)
+    # NOTE: Cat directly: the pieces are checked above, and cat's checks would see them again
+    if d < len(shape):
+        # joined along dim d, which is then split in two: two ops for any number of tensors
+        joined = Cat.apply(d, *pieces)
+        y = Reshape.apply(joined, shape[:d] + (len(pieces), shape[d]) + shape[d + 1 :])
+    else:  # a new last dim for each piece (a cat and a permute would not be contiguous)
+        y = Cat.apply(d, *[Reshape.apply(t, (*shape, 1)) for t in pieces])
     return y if out is None else write_out("stack", y, out, cast_error=TypeError)
 
 

@@ -2,7 +2,10 @@
 rules (`torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)`)."""
 
 from minigrad.optim import lr_scheduler
-from minigrad.optim.adam import Adam, AdamW
+from minigrad.optim.adam import Adam, Adamax, AdamW, NAdam, RAdam
+from minigrad.optim.asgd import ASGD
+from minigrad.optim.lbfgs import LBFGS
 from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.rmsprop import Adagrad, RMSprop
+from minigrad.optim.rmsprop import Adadelta, Adagrad, RMSprop
+from minigrad.optim.rprop import Rprop
 from minigrad.optim.sgd import SGD

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 from minigrad.tensor import Tensor
 
 
@@ -146,8 +148,34 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
+def _scalar(value: float = 0.0) -> Tensor:
+    """A 0-d float32 state entry ('step', NAdam's mu_product, ASGD's eta), as PyTorch keeps
+    them: in float32 on the CPU, whatever the parameter's dtype and device."""
+    return Tensor._make(np.array(value, dtype=np.float32))
+
+
+def _count(state: dict) -> float:
+    """Advance the step counter; the new step number as a float."""
+    state["step"].array += 1
+    return float(state["step"].array)
+
+
+def _weight_decay(group: dict, p: Tensor, g):
+    """L2 weight decay: decoupled (p *= 1 - lr wd) or added to the gradient (g + wd p)."""
+    wd = group["weight_decay"]
+    if not wd:
+        return g
+    if group.get("decoupled_weight_decay"):
+        p.array *= 1 - group["lr"] * wd
+        return g
+    return g + wd * p.array
+
+
 def _to_param(value, p: Tensor, name: str):
-    """A loaded state value as a fresh Tensor on the parameter's device (dtype kept for 'step')."""
+    """A loaded state value as a fresh Tensor on the parameter's device (dtype kept for 'step');
+    lists of them (LBFGS's history) value by value."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_param(v, p, name) for v in value)
     if not isinstance(value, Tensor):
         return value
     if name == "step":

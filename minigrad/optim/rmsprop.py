@@ -1,10 +1,9 @@
-"""RMSprop and Adagrad: per-element step sizes from running squared-gradient statistics."""
+"""RMSprop, Adagrad and Adadelta: per-element step sizes from running squared-gradient
+statistics."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay
 from minigrad.tensor import Tensor
 
 
@@ -45,16 +44,15 @@ class RMSprop(Optimizer):
     def _update(self, group, p, g, state):
         xp = p.device.xp
         if not state:
-            state["step"] = Tensor._make(np.zeros((), dtype=np.float32))
+            state["step"] = _scalar()
             state["square_avg"] = Tensor._make(xp.zeros_like(p.array))
             if group["momentum"] > 0:
                 state["momentum_buffer"] = Tensor._make(xp.zeros_like(p.array))
             if group["centered"]:
                 state["grad_avg"] = Tensor._make(xp.zeros_like(p.array))
-        state["step"].array += 1
+        _count(state)
         alpha = group["alpha"]
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.array
+        g = _weight_decay(group, p, g)
         square_avg = state["square_avg"].array
         square_avg *= alpha
         square_avg += (1 - alpha) * g * g
@@ -107,18 +105,71 @@ class Adagrad(Optimizer):
         for group in self.param_groups:  # PyTorch creates Adagrad's state up front
             for p in group["params"]:
                 self.state[p] = {
-                    "step": Tensor._make(np.zeros((), dtype=np.float32)),
+                    "step": _scalar(),
                     "sum": Tensor._make(
                         p.device.xp.full_like(p.array, group["initial_accumulator_value"])
                     ),
                 }
 
     def _update(self, group, p, g, state):
-        state["step"].array += 1
-        step = float(state["step"].array)
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.array
+        step = _count(state)
+        g = _weight_decay(group, p, g)
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         total = state["sum"].array
         total += g * g
         p.array -= clr * g / (p.device.xp.sqrt(total) + group["eps"])
+
+
+class Adadelta(Optimizer):
+    """s = rho s + (1 - rho) g^2; d = sqrt(a + eps) / sqrt(s + eps) g; a = rho a + (1 - rho) d^2;
+    p -= lr d (a: the running mean square of the updates)."""
+
+    def __init__(
+        self,
+        params,
+        lr=1.0,
+        rho=0.9,
+        eps=1e-6,
+        weight_decay=0.0,
+        foreach=None,
+        *,
+        capturable=False,
+        maximize=False,
+        differentiable=False,
+    ):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        if eps < 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(
+            lr=lr,
+            rho=rho,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            capturable=capturable,
+            foreach=foreach,
+            differentiable=differentiable,
+        )
+        super().__init__(params, defaults)
+
+    def _update(self, group, p, g, state):
+        xp = p.device.xp
+        if not state:
+            state["step"] = _scalar()
+            state["square_avg"] = Tensor._make(xp.zeros_like(p.array))
+            state["acc_delta"] = Tensor._make(xp.zeros_like(p.array))
+        _count(state)
+        rho, eps = group["rho"], group["eps"]
+        g = _weight_decay(group, p, g)
+        square_avg, acc_delta = state["square_avg"].array, state["acc_delta"].array
+        square_avg *= rho
+        square_avg += (1 - rho) * g * g
+        delta = xp.sqrt(acc_delta + eps) / xp.sqrt(square_avg + eps) * g
+        acc_delta *= rho
+        acc_delta += (1 - rho) * delta * delta
+        p.array -= group["lr"] * delta

@@ -72,6 +72,22 @@ def test_default_collate_and_custom_collate():
     assert sizes == [4, 2]
 
 
+def test_default_collate_of_tensors_matches_stack():
+    rows = minigrad.arange(12.0).reshape(4, 3)
+    samples = [rows[i] for i in (2, 0, 3)]
+    batch = default_collate(samples)
+    assert minigrad.equal(batch, minigrad.stack(samples)) and batch.dtype == minigrad.float32
+    batch[0, 0] = -1.0  # a batch is a copy: the dataset's rows are untouched
+    assert rows[2, 0].item() == 6.0 and not batch.requires_grad
+    labels = default_collate([minigrad.tensor(5), minigrad.tensor(7)])
+    assert labels.shape == (2,) and labels.dtype == minigrad.int64
+    # samples that require grad are stacked by the op, so the gradient reaches them
+    w = minigrad.ones(3, requires_grad=True)
+    stacked = default_collate([w * 2, w * 3])
+    stacked.sum().backward()
+    assert stacked.grad_fn is not None and w.grad.tolist() == [5.0, 5.0, 5.0]
+
+
 class Slow(Dataset):
     """Each sample takes 20 ms to load (like decoding an image), off the GIL."""
 

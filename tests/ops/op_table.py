@@ -59,6 +59,7 @@ F = SimpleNamespace(
     binary_cross_entropy_with_logits=nn.binary_cross_entropy_with_logits,
     one_hot=indexing.one_hot,
     embedding=nn.embedding,
+    embedding_bag=nn.embedding_bag,
     dropout=nn.dropout,
     conv2d=conv.conv2d,
     max_pool2d=conv.max_pool2d,
@@ -432,6 +433,7 @@ CASES = [
     Case("unflatten", lambda t, F, a: a.unflatten(1, (2, 2)) * 2, ((3, 4),)),
     Case("cat", lambda t, F, a, b: t.cat([a, b, a], 1), ((2, 3), (2, 1))),
     Case("stack", lambda t, F, a, b: t.stack([a, b], -1), ((2, 3), (2, 3))),
+    Case("stack_dim1", lambda t, F, a, b: t.stack([a, b, a], 1), ((2, 3), (2, 3))),
     Case("split", lambda t, F, a: a.split(2, 1)[1] * 3, ((3, 5),)),
     Case("split_sizes", lambda t, F, a: t.cat(a.split([1, 4], 1)[::-1], 1), ((3, 5),)),
     Case("chunk", lambda t, F, a: a.chunk(2, 0)[0] * 3, ((5, 3),)),
@@ -823,6 +825,33 @@ CASES = [
         ((4, 3),),
         numerical=False,  # the padding row is used but gets no gradient, by definition
     ),
+    Case(
+        "embedding_bag_mean",  # bags [0, 2], [], [2, 1, 3]
+        lambda t, F, w: F.embedding_bag(_index(t, w, [0, 2, 2, 1, 3]), w, _index(t, w, [0, 2, 2])),
+        ((4, 3),),
+    ),
+    Case(
+        "embedding_bag_sum_weights",  # per-sample weights get a gradient too
+        lambda t, F, w, p: F.embedding_bag(
+            _index(t, w, [1, 0, 1, 3]), w, _index(t, w, [0, 1]), mode="sum", per_sample_weights=p
+        ),
+        ((4, 3), (4,)),
+        double=False,  # PyTorch has no second derivative for per_sample_weights
+    ),
+    Case(
+        "embedding_bag_max",  # 2-D input: bags of 3; the padding row is left out
+        lambda t, F, w: F.embedding_bag(
+            _index(t, w, [[0, 2, 4], [3, 1, 1]]), w, mode="max", padding_idx=4
+        ),
+        ((5, 3),),
+    ),
+    Case(
+        "embedding_bag_last_offset",  # the last offset ends the last bag
+        lambda t, F, w: F.embedding_bag(
+            _index(t, w, [2, 0, 1, 3]), w, _index(t, w, [0, 1, 4]), include_last_offset=True
+        ),
+        ((4, 3),),
+    ),
     Case("dropout", lambda t, F, a: _seeded(t, F.dropout, a, 0.3), ((3, 4),), torch=False),
 ]
 
@@ -1093,4 +1122,161 @@ COMPOSED = [
 ]
 CASES += COMPOSED
 CASES_BY_NAME.update((c.name, c) for c in COMPOSED)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+
+# -- linear algebra (minigrad/ops/linalg.py). Inputs are made well-conditioned inside the
+# lambda (A + 4 I with entries in [-1, 1]: every eigenvalue at least 1 away from 0; A A^T + 3 I
+# for Cholesky); eigenvector and singular vector rows return sign-invariant functions of them,
+# since each vector is only defined up to its sign.
+def _eye(lib, like):
+    return lib.eye(like.shape[-1], dtype=like.dtype, device=like.device)
+
+
+def _well(lib, a):
+    return a + 4 * _eye(lib, a)
+
+
+def _spd(lib, a):
+    return a @ a.mT + 3 * _eye(lib, a)
+
+
+def _eigh_row(lib, a):
+    w, v = lib.linalg.eigh(a + a.mT)
+    return v * v[..., :1, :] + w.unsqueeze(-2)
+
+
+def _svd_row(lib, a, full_matrices=False):
+    u, s, vh = lib.linalg.svd(a, full_matrices=full_matrices)
+    k = s.shape[-1]
+    return (u[..., :k] @ vh[..., :k, :]) * s.sum(-1)[..., None, None]
+
+
+def _qr_row(lib, a):
+    q, r = lib.linalg.qr(a)
+    return lib.cat([q, r.mT], -2) if a.shape[-2] >= a.shape[-1] else lib.cat([q, r], -1)
+
+
+LIN = dict(low=-1.0, high=1.0)
+
+LINALG = [
+    Case("linalg_inv", lambda t, F, a: t.linalg.inv(_well(t, a)), ((2, 3, 3),), **LIN),
+    Case("inverse_method", lambda t, F, a: _well(t, a).inverse(), ((3, 3),), **LIN),
+    Case("linalg_det", lambda t, F, a: t.linalg.det(_well(t, a)), ((2, 3, 3),), **LIN),
+    Case("det_method", lambda t, F, a: t.det(_well(t, a)) + _well(t, a).det(), ((3, 3),), **LIN),
+    Case(
+        "linalg_slogdet",
+        lambda t, F, a: _product(t.linalg.slogdet(-_well(t, a))),
+        ((2, 3, 3),),
+        **LIN,
+    ),
+    Case("slogdet", lambda t, F, a: t.slogdet(_well(t, a)).logabsdet, ((3, 3),), **LIN),
+    Case("logdet", lambda t, F, a: t.logdet(_spd(t, a)) + _spd(t, a).logdet(), ((2, 3, 3),)),
+    Case(
+        "linalg_solve",
+        lambda t, F, a, b: t.linalg.solve(_well(t, a), b),
+        ((2, 3, 3), (3, 2)),
+        **LIN,
+    ),
+    Case(
+        "linalg_solve_vectors",
+        lambda t, F, a, b: t.linalg.solve(_well(t, a), b),
+        ((2, 3, 3), (2, 3)),
+        **LIN,
+    ),
+    Case(
+        "linalg_solve_vector_1d",
+        lambda t, F, a, b: t.linalg.solve(_well(t, a), b),
+        ((2, 3, 3), (3,)),
+        **LIN,
+    ),
+    Case(
+        "linalg_solve_right",
+        lambda t, F, a, b: t.linalg.solve(_well(t, a), b, left=False),
+        ((3, 3), (2, 4, 3)),
+        **LIN,
+    ),
+    Case("linalg_cholesky", lambda t, F, a: t.linalg.cholesky(_spd(t, a)), ((2, 3, 3),)),
+    Case(
+        "linalg_cholesky_upper",
+        lambda t, F, a: t.linalg.cholesky(_spd(t, a), upper=True),
+        ((3, 3),),
+    ),
+    Case(
+        "linalg_solve_triangular",
+        lambda t, F, a, b: t.linalg.solve_triangular(_well(t, a), b, upper=True),
+        ((2, 3, 3), (3, 2)),
+        **LIN,
+    ),
+    Case(
+        "linalg_solve_triangular_right_unit",
+        lambda t, F, a, b: t.linalg.solve_triangular(
+            a, b, upper=False, left=False, unitriangular=True
+        ),
+        ((3, 3), (2, 3)),
+        **LIN,
+    ),
+    Case(
+        "cholesky_solve",
+        lambda t, F, a, b: t.cholesky_solve(b, t.linalg.cholesky(_spd(t, a))),
+        ((3, 3), (3, 2)),
+    ),
+    Case(
+        "cholesky_solve_upper",
+        lambda t, F, a, b: b.cholesky_solve(t.linalg.cholesky(_spd(t, a), upper=True), True),
+        ((2, 3, 3), (3, 2)),
+    ),
+    Case("linalg_qr", lambda t, F, a: _qr_row(t, a), ((2, 4, 3),)),
+    Case("linalg_qr_wide", lambda t, F, a: _qr_row(t, a), ((3, 5),)),
+    Case("linalg_eigh", lambda t, F, a: _eigh_row(t, a), ((2, 4, 4),)),
+    Case(
+        "linalg_eigvalsh_upper",
+        lambda t, F, a: t.linalg.eigvalsh(a + a.mT, UPLO="U"),
+        ((3, 3),),
+    ),
+    Case("linalg_svd", lambda t, F, a: _svd_row(t, a), ((2, 4, 3),)),
+    Case("linalg_svd_wide", lambda t, F, a: _svd_row(t, a), ((3, 5),)),
+    Case("linalg_svd_full", lambda t, F, a: _svd_row(t, a, True), ((4, 3),)),
+    Case("linalg_svdvals", lambda t, F, a: t.linalg.svdvals(a), ((2, 3, 4),)),
+    Case("linalg_pinv", lambda t, F, a: t.linalg.pinv(a), ((4, 3),)),
+    Case("linalg_pinv_batched_wide", lambda t, F, a: t.linalg.pinv(a), ((2, 3, 4),)),
+    Case("pinverse_method", lambda t, F, a: a.pinverse(), ((3, 4),)),
+    Case("linalg_matrix_norm", lambda t, F, a: t.linalg.matrix_norm(a), ((2, 3, 4),)),
+    Case("linalg_matrix_norm_nuc", lambda t, F, a: t.linalg.matrix_norm(a, "nuc"), ((3, 4),)),
+    Case("linalg_matrix_norm_2", lambda t, F, a: t.linalg.matrix_norm(a, 2), ((2, 3, 4),)),
+    Case("linalg_matrix_norm_neg2", lambda t, F, a: t.linalg.matrix_norm(a, -2), ((4, 3),)),
+    Case(
+        "linalg_matrix_norm_1_dims",
+        lambda t, F, a: t.linalg.matrix_norm(a, 1, dim=(0, 2), keepdim=True),
+        ((3, 2, 4),),
+    ),
+    Case(
+        "linalg_matrix_norm_inf",
+        lambda t, F, a: t.linalg.matrix_norm(a, float("inf")) + t.linalg.norm(a, -1),
+        ((3, 4),),
+    ),
+    Case("linalg_norm_nuc", lambda t, F, a: t.linalg.norm(a, "nuc"), ((3, 4),)),
+    Case("linalg_matrix_power", lambda t, F, a: t.linalg.matrix_power(a, 3), ((2, 3, 3),)),
+    Case(
+        "matrix_power_negative",
+        lambda t, F, a: t.matrix_power(_well(t, a), -2) + _well(t, a).matrix_power(5),
+        ((3, 3),),
+        **LIN,
+    ),
+    Case("linalg_vecdot", lambda t, F, a, b: t.linalg.vecdot(a, b), ((2, 3), (3,))),
+    Case("linalg_vecdot_dim", lambda t, F, a, b: t.linalg.vecdot(a, b, dim=0), ((3, 2), (3, 1))),
+    Case(
+        "linalg_multi_dot",
+        lambda t, F, a, b, c: t.linalg.multi_dot([a, b, c]),
+        ((3,), (3, 4), (4, 2)),
+    ),
+    Case(
+        "linalg_multi_dot_matrices",
+        lambda t, F, a, b, c, d: t.linalg.multi_dot((a, b, c, d)),
+        ((2, 3), (3, 4), (4, 5), (5,)),
+    ),
+    Case("linalg_cross", lambda t, F, a, b: t.linalg.cross(a, b), ((2, 3), (1, 3))),
+]
+CASES += LINALG
+CASES_BY_NAME.update((c.name, c) for c in LINALG)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"

@@ -4,6 +4,8 @@ return types, results without a gradient, and the errors PyTorch raises (same ty
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -325,3 +327,40 @@ def test_bernoulli_draws_with_the_given_probabilities():
     again = minigrad.bernoulli(probs, generator=minigrad.Generator().manual_seed(1))
     assert minigrad.equal(draws, again)  # the generator decides the draws
     assert not minigrad.bernoulli(probs.requires_grad_()).requires_grad
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("size", [7, 10_000])  # relu and clamp take another kernel above 4096
+def test_activations_at_extremes_match_torch(dtype, size):
+    """sigmoid where exp(-x) overflows (no warning, 0 as PyTorch; float16 not flushed early),
+    relu and clamp with nan and infinities, on small and large tensors."""
+    edges = np.array([-1000, -100, -12, -0.0, 0.0, 12, 100, np.inf, -np.inf, np.nan])
+    values = np.resize(np.concatenate([edges, FLOATS.ravel()]), size)
+    for fn in (
+        lambda t, x: t.sigmoid(x),
+        lambda t, x: t.relu(x),
+        lambda t, x: x.clamp(-1, 1),
+        lambda t, x: x.clamp(min=0.5),
+        lambda t, x: x.clamp(max=-0.5),
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            mine, theirs = _both(fn, values, dtype=dtype)
+        assert str(mine.dtype) == str(theirs.dtype).replace("torch", "minigrad")
+        # NOTE: rtol of float32's last bit, no atol: a tiny sigmoid flushed to 0 fails
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=2e-7, atol=0)
+
+
+def test_clamp_saves_its_input_as_torch():
+    """clamp's backward reads its input (the mask is not made in forward), so changing the
+    input in place before backward raises, in minigrad as in PyTorch."""
+    for lib in (minigrad, torch):
+        x = lib.tensor([-2.0, 0.5, 3.0], requires_grad=True)
+        y = x * 1
+        z = y.clamp(-1, 1)
+        y.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+            z.sum().backward()
+    x = minigrad.tensor([-2.0, -1.0, 0.5, 1.0, 3.0], requires_grad=True)
+    x.clamp(-1, 1).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]  # bounds included, as PyTorch

@@ -103,7 +103,7 @@ from minigrad.nn.modules.pooling import (
     MaxUnpool2d,
 )
 from minigrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
-from minigrad.nn.modules.sparse import Embedding
+from minigrad.nn.modules.sparse import Embedding, EmbeddingBag
 from minigrad.nn.modules.transformer import (
     MultiheadAttention,
     Transformer,
@@ -147,6 +147,7 @@ __all__ = [
     "Dropout3d",
     "ELU",
     "Embedding",
+    "EmbeddingBag",
     "Flatten",
     "Fold",
     "GELU",

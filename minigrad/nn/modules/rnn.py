@@ -11,14 +11,20 @@ Every weight starts as U(-1/sqrt(hidden), 1/sqrt(hidden)).
 from __future__ import annotations
 
 import math
+from functools import partial
 
-from minigrad.creation import empty, zeros
+import numpy as np
+
+from minigrad.creation import empty, tensor, zeros
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
+from minigrad.nn.utils.rnn import PackedSequence, _pack, _unpack
 from minigrad.ops.activations import relu, sigmoid, tanh
+from minigrad.ops.indexing import index_select
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import dropout
+from minigrad.ops.selection import where
 from minigrad.ops.shape import cat, transpose, unsqueeze
 
 
@@ -28,17 +34,20 @@ def _init_uniform(module: Module, hidden_size: int) -> None:
         init.uniform_(param, -bound, bound)
 
 
-def _make_weights(module, suffix, input_size, hidden_size, gates, bias, device, dtype):
-    """weight_ih (gates*H, in), weight_hh (gates*H, H) [, bias_ih, bias_hh (gates*H,)]."""
+def _make_weights(module, suffix, input_size, hidden_size, gates, bias, device, dtype, proj=0):
+    """weight_ih (gates*H, in), weight_hh (gates*H, H) [, bias_ih, bias_hh (gates*H,)]; with
+    a projection to size P (LSTM's proj_size): weight_hh (gates*H, P), weight_hr (P, H)."""
     rows = gates * hidden_size
     kw = {"device": device, "dtype": dtype}
     setattr(module, f"weight_ih{suffix}", Parameter(empty(rows, input_size, **kw)))
-    setattr(module, f"weight_hh{suffix}", Parameter(empty(rows, hidden_size, **kw)))
+    setattr(module, f"weight_hh{suffix}", Parameter(empty(rows, proj or hidden_size, **kw)))
     for name in (f"bias_ih{suffix}", f"bias_hh{suffix}"):
         if bias:
             setattr(module, name, Parameter(empty(rows, **kw)))
         else:
             module.register_parameter(name, None)
+    if proj:
+        setattr(module, f"weight_hr{suffix}", Parameter(empty(proj, hidden_size, **kw)))
 
 
 def _rnn_step(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity):
@@ -63,6 +72,13 @@ def _gru_gates(input_gates, hidden_gates, h):
     r, z = sigmoid(x_rz + h_rz).chunk(2, -1)  # one sigmoid for both gates
     n = tanh(x_n + r * h_n)
     return n + z * (h - n)
+
+
+def _map_states(states, fn, *others):
+    """fn over a state (h) or each part of one ((h, c)), with the parts of `others` beside."""
+    if isinstance(states, tuple):
+        return tuple(fn(*parts) for parts in zip(states, *others))
+    return fn(states, *others)
 
 
 def _check_cell_input(cell, input, hx_shape):
@@ -168,8 +184,14 @@ class RNN(Module):
         dtype=None,
     ):
         super().__init__()
-        if proj_size:
-            raise NotImplementedError(f"{self._mode}: proj_size is not supported by minigrad")
+        if proj_size < 0:
+            raise ValueError(
+                "proj_size should be a positive integer or zero to disable projections"
+            )
+        if proj_size and self._mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        if proj_size >= hidden_size > 0:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(
                 f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
@@ -177,12 +199,29 @@ class RNN(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.nonlinearity, self.bias, self.batch_first = nonlinearity, bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        self.proj_size = proj_size
         directions = 2 if bidirectional else 1
         for layer in range(num_layers):
-            size = input_size if layer == 0 else hidden_size * directions
+            size = input_size if layer == 0 else (proj_size or hidden_size) * directions
             for suffix in self._suffixes(layer):
-                _make_weights(self, suffix, size, hidden_size, self._gates, bias, device, dtype)
+                _make_weights(
+                    self, suffix, size, hidden_size, self._gates, bias, device, dtype, proj_size
+                )
         self.reset_parameters()
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do: PyTorch packs the weights into one buffer for cuDNN here; minigrad
+        keeps them as they are (kept so that programs calling it run)."""
+
+    @property
+    def all_weights(self) -> list:
+        """The parameters of each layer and direction: [weight_ih, weight_hh, bias_ih,
+        bias_hh(, weight_hr)], without the biases when bias=False."""
+        return [
+            [w for w in self._weights(suffix) if w is not None]
+            for layer in range(self.num_layers)
+            for suffix in self._suffixes(layer)
+        ]
 
     def _suffixes(self, layer: int) -> list:
         """`_l{layer}`, and `_l{layer}_reverse` for the backward direction."""
@@ -192,9 +231,10 @@ class RNN(Module):
         _init_uniform(self, self.hidden_size)
 
     def _weights(self, suffix: str) -> tuple:
+        """(weight_ih, weight_hh, bias_ih, bias_hh[, weight_hr])."""
+        names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         return tuple(
-            getattr(self, name + suffix)
-            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            getattr(self, name + suffix) for name in names + ("weight_hr",) * (self.proj_size > 0)
         )
 
     def _prepare(self, input):
@@ -209,12 +249,12 @@ class RNN(Module):
             return unsqueeze(input, 1), True
         return (transpose(input, 0, 1) if self.batch_first else input), False
 
-    def _initial(self, x, hx):
-        """Initial states (num_layers * directions, N, H), zeros unless given."""
+    def _initial(self, x, hx, size):
+        """Initial states (num_layers * directions, N, size), zeros unless given."""
         states = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
-            return zeros(states, x.shape[1], self.hidden_size, dtype=x.dtype, device=x.device)
-        expected = (states, x.shape[1], self.hidden_size)
+            return zeros(states, x.shape[1], size, dtype=x.dtype, device=x.device)
+        expected = (states, x.shape[1], size)
         h = hx if hx.ndim == 3 else unsqueeze(hx, 1)
         if tuple(h.shape) != expected:
             raise RuntimeError(f"{self!r}: expected hidden size {expected}, got {tuple(hx.shape)}")
@@ -222,7 +262,7 @@ class RNN(Module):
 
     def _initial_states(self, x, hx) -> list:
         """One (1, N, H) state per layer and direction (the time steps keep a leading 1)."""
-        return list(self._initial(x, hx).split(1, 0))
+        return list(self._initial(x, hx, self.hidden_size).split(1, 0))
 
     def _step(self, input_gates, state, w_hh, b_hh):
         """One time step from the input's projection: (output h, new state)."""
@@ -235,29 +275,63 @@ class RNN(Module):
         return h_n[:, 0] if unbatched else h_n
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         x, unbatched = self._prepare(input)
-        initial = iter(self._initial_states(x, hx))
-        finals = []
+        x, finals = self._layers(x, self._initial_states(x, hx), None)
+        return self._finish(x, unbatched), self._final_states(finals, unbatched)
+
+    def _layers(self, x, initial, active):
+        """All layers over x (L, N, in): (last layer's outputs, final states)."""
+        initial, finals = iter(initial), []
         for layer in range(self.num_layers):
             outputs = []
             for direction, suffix in enumerate(self._suffixes(layer)):
-                w_ih, w_hh, b_ih, b_hh = self._weights(suffix)
+                w_ih, w_hh, b_ih, b_hh, *w_hr = self._weights(suffix)
                 projected = linear(x, w_ih, b_ih)  # all time steps at once
-                output, state = self._scan(projected, next(initial), w_hh, b_hh, direction == 1)
+                output, state = self._scan(
+                    projected, next(initial), (w_hh, b_hh, *w_hr), direction == 1, active
+                )
                 outputs.append(output)
                 finals.append(state)
             x = self._between_layers(outputs[0] if len(outputs) == 1 else cat(outputs, -1), layer)
-        return self._finish(x, unbatched), self._final_states(finals, unbatched)
+        return x, finals
 
-    def _scan(self, projected, state, w_hh, b_hh, reverse: bool):
-        """Run the steps over time (backwards if `reverse`): outputs (L, N, H), final state."""
+    def _forward_packed(self, packed, hx):
+        """A PackedSequence: the padded batch, in which a sequence's state stops changing after
+        its last step (the reverse direction starts at it); output packed the same way."""
+        if packed.data.ndim != 2 or packed.data.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{self!r}: expected packed data of shape (*, {self.input_size}), got "
+                f"{tuple(packed.data.shape)}"
+            )
+        sizes = np.asarray(packed.batch_sizes.tolist(), dtype=np.int64)
+        x = _unpack(packed.data, sizes, 0.0, len(sizes))  # (T, B, in), longest first
+        if hx is not None and packed.sorted_indices is not None:
+            hx = _map_states(hx, lambda h: index_select(h, 1, packed.sorted_indices))
+        steps = np.arange(x.shape[1])[None, :, None] < sizes[:, None, None]
+        active = [tensor(step, device=x.device) for step in steps[:, None]]  # (1, B, 1) each
+        x, finals = self._layers(x, self._initial_states(x, hx), active)
+        states = self._final_states(finals, False)
+        if packed.unsorted_indices is not None:
+            states = _map_states(states, lambda h: index_select(h, 1, packed.unsorted_indices))
+        output = PackedSequence(_pack(x, sizes), packed.batch_sizes, *packed[2:])
+        return output, states
+
+    def _scan(self, projected, state, recurrent, reverse: bool, active=None):
+        """Run the steps over time (backwards if `reverse`): outputs (L, N, H), final state.
+        active[t] (1, N, 1): whether step t is in each sequence (packed input), else all are."""
         # NOTE: one split, whose backward joins the steps' gradients (indexing each step would
         # add a full-size zero-padded gradient per step); steps keep their leading 1 so that no
         # squeeze or unsqueeze per step is needed
         inputs = projected.split(1, 0)
         outputs = [None] * len(inputs)
         for t in reversed(range(len(inputs))) if reverse else range(len(inputs)):
-            outputs[t], state = self._step(inputs[t], state, w_hh, b_hh)
+            outputs[t], new = self._step(inputs[t], state, *recurrent)
+            if active is None:
+                state = new
+            else:  # past a sequence's end its state stays: the last step's, or the initial
+                state = _map_states(new, partial(where, active[t]), state)
         return cat(outputs, 0), state
 
     def _finish(self, output, unbatched):
@@ -272,10 +346,16 @@ class RNN(Module):
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
         if self.batch_first:
             text += ", batch_first=True"
+        if self.dropout:
+            text += f", dropout={self.dropout}"
         if self.bidirectional:
             text += ", bidirectional=True"
         return text
@@ -317,11 +397,14 @@ class LSTM(RNN):
 
     def _initial_states(self, x, hx) -> list:
         h0, c0 = (None, None) if hx is None else hx
-        h0, c0 = self._initial(x, h0), self._initial(x, c0)
+        h0 = self._initial(x, h0, self.proj_size or self.hidden_size)
+        c0 = self._initial(x, c0, self.hidden_size)
         return list(zip(h0.split(1, 0), c0.split(1, 0)))
 
-    def _step(self, input_gates, state, w_hh, b_hh):
+    def _step(self, input_gates, state, w_hh, b_hh, w_hr=None):
         h, c = _lstm_gates(input_gates + linear(state[0], w_hh, b_hh), state[1])
+        if w_hr is not None:  # proj_size: h' = W_hr (o tanh(c'))
+            h = linear(h, w_hr)
         return h, (h, c)
 
     def _final_states(self, states, unbatched):

@@ -1,4 +1,5 @@
-"""Embedding: a lookup table of num_embeddings vectors of size embedding_dim."""
+"""Embedding: a lookup table of num_embeddings vectors of size embedding_dim; EmbeddingBag: the
+sums, means or maxima of bags of them."""
 
 from __future__ import annotations
 
@@ -6,10 +7,42 @@ from minigrad.creation import empty
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.nn import embedding
+from minigrad.ops.nn import embedding, embedding_bag
 
 
-class Embedding(Module):
+class _Table(Module):
+    """The weight (num_embeddings, embedding_dim), N(0, 1) with a zero padding_idx row."""
+
+    def __init__(
+        self, num_embeddings, embedding_dim, padding_idx, unsupported, _weight, _freeze, kw
+    ):
+        super().__init__()
+        if unsupported:
+            raise NotImplementedError(
+                f"{type(self).__name__}: max_norm, scale_grad_by_freq and sparse are not "
+                "supported by minigrad"
+            )
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        if padding_idx is not None and padding_idx < 0:
+            padding_idx += num_embeddings
+        self.padding_idx = padding_idx
+        if _weight is None:
+            weight = empty(num_embeddings, embedding_dim, **kw)
+            self.weight = Parameter(weight, requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.array[self.padding_idx] = 0
+
+    def _padding_repr(self) -> str:
+        return f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
+
+
+class Embedding(_Table):
     """y = weight[indices]. (*) int64 -> (*, embedding_dim); weight starts as N(0, 1)."""
 
     def __init__(
@@ -26,26 +59,11 @@ class Embedding(Module):
         device=None,
         dtype=None,
     ):
-        super().__init__()
-        if max_norm is not None or scale_grad_by_freq or sparse:
-            raise NotImplementedError(
-                "Embedding: max_norm, scale_grad_by_freq and sparse are not supported by minigrad"
-            )
-        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        if padding_idx is not None and padding_idx < 0:
-            padding_idx += num_embeddings
-        self.padding_idx = padding_idx
-        if _weight is None:
-            weight = empty(num_embeddings, embedding_dim, device=device, dtype=dtype)
-            self.weight = Parameter(weight, requires_grad=not _freeze)
-            self.reset_parameters()
-        else:
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
-
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight.array[self.padding_idx] = 0
+        unsupported = max_norm is not None or scale_grad_by_freq or sparse
+        kw = {"device": device, "dtype": dtype}
+        super().__init__(
+            num_embeddings, embedding_dim, padding_idx, unsupported, _weight, _freeze, kw
+        )
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, **kwargs):
@@ -56,5 +74,53 @@ class Embedding(Module):
         return embedding(input, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:
-        text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        return f"{self.num_embeddings}, {self.embedding_dim}" + self._padding_repr()
+
+
+class EmbeddingBag(_Table):
+    """Bags of embeddings reduced by mode ('mean', 'sum' or 'max'), without the (n, D) rows as a
+    tensor: input (B, N) of indices, or (n,) cut at offsets (B,). -> (B, embedding_dim)"""
+
+    def __init__(
+        self,
+        num_embeddings,
+        embedding_dim,
+        max_norm=None,
+        norm_type=2.0,
+        scale_grad_by_freq=False,
+        mode="mean",
+        sparse=False,
+        _weight=None,
+        include_last_offset=False,
+        padding_idx=None,
+        device=None,
+        dtype=None,
+    ):
+        unsupported = max_norm is not None or scale_grad_by_freq or sparse
+        kw = {"device": device, "dtype": dtype}
+        super().__init__(
+            num_embeddings, embedding_dim, padding_idx, unsupported, _weight, False, kw
+        )
+        self.mode, self.include_last_offset = mode, include_last_offset
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, **kwargs):
+        rows, dim = embeddings.shape
+        bag = cls(rows, dim, padding_idx=padding_idx, _weight=embeddings, **kwargs)
+        bag.weight.requires_grad = not freeze
+        return bag
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        return embedding_bag(
+            input,
+            self.weight,
+            offsets,
+            mode=self.mode,
+            per_sample_weights=per_sample_weights,
+            include_last_offset=self.include_last_offset,
+            padding_idx=self.padding_idx,
+        )
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}, mode='{self.mode}'"
+        return text + self._padding_repr()

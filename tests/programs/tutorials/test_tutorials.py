@@ -6,7 +6,9 @@ from __future__ import annotations
 import advanced
 import basics
 import intermediate
+import nlp_and_more
 import pytest
+import training_tools
 
 import minigrad
 
@@ -20,7 +22,11 @@ PROGRAMS = [
     )
     if p in ENGINE_GAPS
     else pytest.param(p, id=p.__name__)
-    for p in basics.PROGRAMS + intermediate.PROGRAMS + advanced.PROGRAMS
+    for p in basics.PROGRAMS
+    + intermediate.PROGRAMS
+    + advanced.PROGRAMS
+    + training_tools.PROGRAMS
+    + nlp_and_more.PROGRAMS
 ]
 
 
