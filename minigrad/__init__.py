@@ -97,6 +97,7 @@ from minigrad.ops.unary import (
     cosh,
     deg2rad,
     erf,
+    erfc,
     erfinv,
     exp,
     exp2,
@@ -159,6 +160,7 @@ from minigrad.ops.nograd import (
 )
 from minigrad.ops.indexing import (
     diag,
+    diag_embed,
     diagonal,
     gather,
     index_add,
@@ -183,7 +185,9 @@ from minigrad.ops.indexing import (
     triu_indices,
 )
 from minigrad.ops.matmul import (
+    addbmm,
     addmm,
+    baddbmm,
     bmm,
     cdist,
     cross,
@@ -201,6 +205,7 @@ from minigrad.ops.linalg import cholesky_solve, det, logdet, matrix_power, pinve
 from minigrad.ops.linalg import inv as inverse
 from minigrad.ops.linalg import torch_slogdet as slogdet
 from minigrad.ops.nn import log_softmax, softmax
+from minigrad.ops.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 from minigrad.ops.reduce import (
     all,
     amax,
@@ -312,6 +317,7 @@ bool = dtypes.bool_
 
 __version__ = "0.1.0"
 
+import sys as _sys  # noqa: E402
 from math import e, inf, nan, pi  # noqa: E402 - PyTorch's constants: torch.inf, torch.pi
 
 
@@ -339,6 +345,9 @@ def detach(input: Tensor) -> Tensor:
     return input.detach()
 
 
+clamp_ = clip_ = Tensor.clamp_  # torch.clamp_(x, min, max) is x.clamp_(min, max)
+
+
 def can_cast(from_: dtype, to: dtype) -> bool:
     """Whether PyTorch's casting rule allows from_ -> to: never to a lower category
     (bool < integer < float), so float to int and int to bool are not allowed."""
@@ -348,17 +357,32 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 # -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------
 from minigrad import (  # noqa: E402
     accelerator,
+    amp,
     backends,
     datasets,
     distributions,
     linalg,
     nn,
     optim,
+    special,
     static,
     testing,
     utils,
     viz,
 )
+from minigrad.amp import autocast, is_autocast_enabled  # noqa: E402
+from minigrad.amp import cuda_amp as _cuda_amp  # noqa: E402
+from minigrad.backends import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from minigrad.serialization import load, save  # noqa: E402
 from minigrad.static import compile  # noqa: E402 - as torch.compile
 from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402
+
+# `torch.cuda.amp` (and `from torch.cuda.amp import GradScaler`): minigrad.cuda is a module, so
+# its `amp` is registered by hand
+cuda.amp = _sys.modules["minigrad.cuda.amp"] = _cuda_amp

@@ -694,6 +694,9 @@ class Tensor:
     def erfinv(self):
         return unary_ops.erfinv(self)
 
+    def erfc(self):
+        return unary_ops.erfc(self)
+
     def floor(self):
         return unary_ops.floor(self)
 
@@ -1009,6 +1012,9 @@ class Tensor:
     def diag(self, diagonal=0):
         return indexing_ops.diag(self, diagonal)
 
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return indexing_ops.diag_embed(self, offset, dim1, dim2)
+
     def trace(self):
         return indexing_ops.trace(self)
 
@@ -1075,6 +1081,12 @@ class Tensor:
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return matmul_ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return matmul_ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return matmul_ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def cross(self, other, dim=None):
         return matmul_ops.cross(self, other, dim)

@@ -574,3 +574,12 @@ def test_in_place_arithmetic_is_recorded_inside_a_compiled_function():
     compiled = minigrad.static.compile(f)
     np.testing.assert_allclose(compiled(minigrad.ones(3)).numpy(), [7.0, 7.0, 7.0])
     np.testing.assert_allclose(compiled(minigrad.zeros(3)).numpy(), [3.0, 3.0, 3.0])
+
+
+@pytest.mark.parametrize("fill", ["normal_", "uniform_"])
+def test_a_float64_tensor_is_filled_with_float64_draws(fill):
+    # PyTorch draws in the tensor's dtype; float32 draws cast up would all sit on float32's grid
+    x = getattr(minigrad.empty(1000, dtype=minigrad.float64), fill)().numpy()
+    assert (x.astype(np.float32).astype(np.float64) != x).any()
+    w = minigrad.nn.Linear(40, 40, dtype=minigrad.float64).weight.detach().numpy()
+    assert (w.astype(np.float32).astype(np.float64) != w).any()

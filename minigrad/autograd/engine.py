@@ -169,6 +169,9 @@ def _execute(outputs, grads, retain_graph, create_graph, capture=None):
         needed = _needed(order, {node for node, _ in targets})
     found = [None] * (len(capture) if capture is not None else 0)
     prev, state.enabled = state.enabled, create_graph
+    # autograd.grad (capture) touches no .grad: a node whose backward runs the engine itself
+    # (a checkpoint) must not either
+    prev_capturing, state.capturing = state.capturing, capture is not None
     try:
         for node in order:
             buffer = buffers.pop(node, None)
@@ -192,7 +195,7 @@ def _execute(outputs, grads, retain_graph, create_graph, capture=None):
                     continue
             _run_node(node, buffer, buffers, retain_graph)
     finally:
-        state.enabled = prev
+        state.enabled, state.capturing = prev, prev_capturing
     return found
 
 

@@ -100,6 +100,8 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run forward on `args` and, if an input requires grad, record the node."""
+        if state.autocast is not None:  # inside minigrad.amp.autocast: cast listed ops' inputs
+            args = state.autocast(cls, args)
         if state.tracer is not None:  # minigrad.static.trace is recording this call
             return state.tracer(cls, args)
         device, record = None, False

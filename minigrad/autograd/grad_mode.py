@@ -11,6 +11,10 @@ class _State(threading.local):
     anomaly = False
     tape = None  # a list while minigrad.testing records which ops run (to blame one)
     tracer = None  # set while minigrad.static.trace records a graph: apply hands calls to it
+    capturing = False  # True while autograd.grad runs (no .grad is to be written)
+    autocast = None  # inside a minigrad.amp.autocast block: apply hands args to it to cast
+    autocast_dtype = None
+    autocast_device = None
 
 
 state = _State()

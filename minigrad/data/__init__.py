@@ -8,6 +8,7 @@ from minigrad.data.dataloader import (
     RandomSampler,
     Sampler,
     SequentialSampler,
+    WeightedRandomSampler,
     default_collate,
 )
 from minigrad.data.dataset import (
@@ -32,6 +33,7 @@ __all__ = [
     "SequentialSampler",
     "Subset",
     "TensorDataset",
+    "WeightedRandomSampler",
     "dataset",
     "default_collate",
     "random_split",

@@ -15,7 +15,10 @@ import numpy as np
 
 from minigrad.autograd.grad_mode import state
 from minigrad.backend import cpu
+from minigrad.creation import as_tensor
 from minigrad.data.dataset import IterableDataset, Subset, TensorDataset
+from minigrad.dtypes import float64
+from minigrad.ops.sampling import multinomial
 from minigrad.random import permutation_array
 from minigrad.tensor import Tensor
 
@@ -54,6 +57,39 @@ class RandomSampler(Sampler):
 
     def __len__(self) -> int:
         return len(self.data_source)
+
+
+class WeightedRandomSampler(Sampler):
+    """`num_samples` indices in [0, len(weights)) drawn with probabilities proportional to
+    `weights` (a fresh draw every epoch, from `generator` or the default one); without
+    replacement, each index at most once."""
+
+    def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got num_samples={num_samples}"
+            )
+        if not isinstance(replacement, bool):
+            raise ValueError(
+                f"replacement should be a boolean value, but got replacement={replacement}"
+            )
+        weights = as_tensor(weights, dtype=float64)
+        if weights.ndim != 1:
+            raise ValueError(
+                "weights should be a 1d sequence but given "
+                f"weights have shape {tuple(weights.shape)}"
+            )
+        self.weights, self.num_samples = weights, num_samples
+        self.replacement, self.generator = replacement, generator
+
+    def __iter__(self):
+        drawn = multinomial(
+            self.weights, self.num_samples, self.replacement, generator=self.generator
+        )
+        return iter(drawn.tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class BatchSampler(Sampler):

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from minigrad.creation import rand
+from minigrad.creation import empty_like, rand, zeros_like
 from minigrad.dtypes import finfo
 from minigrad.nn.attention import scaled_dot_product_attention
 from minigrad.nn.convolution import (
@@ -103,6 +103,7 @@ __all__ = [
     "glu",
     "grid_sample",
     "group_norm",
+    "gumbel_softmax",
     "hardshrink",
     "hardsigmoid",
     "hardswish",
@@ -186,6 +187,21 @@ def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor
     if dtype is not None:
         input = input.to(dtype=dtype)
     return softmax(-input, dim)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim=-1):
+    """softmax((logits + g) / tau) with g ~ Gumbel(0, 1) drawn from minigrad's generator (as
+    -log of an exponential draw, PyTorch's way). hard=True returns the one-hot of the argmax
+    with the soft sample's gradient (straight-through: y_hard - y_soft.detach() + y_soft)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -empty_like(logits).exponential_().log()
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
 
 
 def softsign(input: Tensor) -> Tensor:

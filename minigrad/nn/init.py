@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 
 from minigrad.autograd.grad_mode import no_grad
+from minigrad.creation import empty, randperm
+from minigrad.ops.linalg import qr
 from minigrad.tensor import Tensor
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "sigmoid", "conv_transpose1d")
@@ -118,4 +120,42 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None) -> T
         redraw = normal_array(tensor.shape, tensor.device, mean, std, generator, tensor.dtype)
         tensor.array[outside] = redraw[outside]
         outside = (tensor.array < a) | (tensor.array > b)
+    return tensor
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
+    """A (semi-)orthogonal matrix times gain (Saxe et al.), the dims after the first
+    flattened: Q of the QR of a standard normal draw, each column's sign set by R's diagonal
+    so that Q is uniform over the orthogonal matrices (Mezzadri)."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        flat = empty(rows, cols, dtype=tensor.dtype, device=tensor.device)
+        flat.normal_(0, 1, generator=generator)
+        if rows < cols:
+            flat = flat.t()
+        q, r = qr(flat)
+        q = q * r.diagonal().sign()
+        if rows < cols:
+            q = q.t()
+        tensor.copy_(q.reshape(tensor.shape) * gain)
+    return tensor
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """N(0, std^2), then ceil(sparsity * rows) entries of each column, at random rows, set to 0
+    (Martens); the rows come from `generator` too."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col in range(cols):
+            zero_rows = randperm(rows, generator=generator, device=tensor.device)[:num_zeros]
+            tensor[zero_rows, col] = 0
     return tensor

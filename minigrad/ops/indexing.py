@@ -338,6 +338,23 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     return IndexAdd.apply(input, (n, n), _diagonal_index(n, n, diagonal, xp), True)
 
 
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Each vector of input's last dim on the `offset` diagonal of a matrix of zeros, whose
+    rows and columns are the result's dims dim1 and dim2. (*, n) -> (*, n + |offset|, ...)"""
+    from minigrad.ops.shape import permute
+
+    ndim = input.ndim + 1
+    d1, d2 = normalize_dim(dim1, ndim, "diag_embed"), normalize_dim(dim2, ndim, "diag_embed")
+    if d1 == d2:
+        raise RuntimeError(f"diag_embed: diagonal dimensions cannot be identical {dim1}, {dim2}")
+    n = input.array.shape[-1] + abs(offset)
+    index = (Ellipsis, *_diagonal_index(n, n, offset, input.device.xp))
+    out = IndexAdd.apply(input, input.array.shape[:-1] + (n, n), index, True)
+    batch = iter(range(ndim - 2))
+    order = [ndim - 2 if d == d1 else ndim - 1 if d == d2 else next(batch) for d in range(ndim)]
+    return permute(out, order)
+
+
 def trace(input: Tensor) -> Tensor:
     """The sum of a matrix's main diagonal."""
     if input.ndim != 2:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from minigrad import dtypes
 from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import write_out
 from minigrad.ops.indexing import getitem
-from minigrad.ops.shape import expand, reshape, sum_to, unsqueeze
+from minigrad.ops.shape import broadcast_shapes, expand, reshape, sum_to, unsqueeze
 from minigrad.tensor import Tensor
+
+
+def _op_dtype(t: Tensor):
+    """The dtype the product gets t in: float32 is cast to float16 inside an autocast block
+    (minigrad.amp), so float32 and float16 operands mix there, as in PyTorch."""
+    if state.autocast is not None and t.dtype == dtypes.float32:
+        return state.autocast_dtype
+    return t.dtype
 
 
 def _check_matmul(op: str, a: Tensor, b: Tensor) -> None:
@@ -14,7 +24,7 @@ def _check_matmul(op: str, a: Tensor, b: Tensor) -> None:
         raise RuntimeError(
             f"{op}: both arguments need at least 1 dimension, got {a.ndim}D and {b.ndim}D"
         )
-    if a.array.dtype != b.array.dtype:
+    if _op_dtype(a) != _op_dtype(b):
         raise RuntimeError(
             f"{op}: expected both tensors to have the same dtype, but got {a.dtype} and {b.dtype}"
         )
@@ -155,7 +165,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{tuple(weight.shape)}: expected the last dim of the input to be "
             f"{weight.array.shape[-1]}"
         )
-    if input.array.dtype != weight.array.dtype:
+    if _op_dtype(input) != _op_dtype(weight):
         raise RuntimeError(
             f"linear: input is {input.dtype} but weight is {weight.dtype}; convert one with "
             ".to(dtype)"
@@ -270,6 +280,37 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     """beta * input + alpha * (mat1 @ mat2), as `torch.addmm`."""
     product = mm(mat1, mat2)
     product = product if alpha == 1 else product * alpha
+    return product + (input if beta == 1 else input * beta)
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (batch1 @ batch2) batch by batch, as `torch.baddbmm`; input
+    broadcasts to (b, n, p), and beta=0 ignores it (nan or inf in it do not spread)."""
+    return _add_scaled("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * sum over the batch of batch1[i] @ batch2[i], as `torch.addbmm`.
+    (n, p), (b, n, m), (b, m, p) -> (n, p)"""
+    for name, t in (("batch1", batch1), ("batch2", batch2)):
+        if t.ndim != 3:
+            raise RuntimeError(f"addbmm: {name} must be a 3D tensor, got {t.ndim}D")
+    return _add_scaled("addbmm", input, bmm(batch1, batch2).sum(0), beta, alpha)
+
+
+def _add_scaled(name: str, input: Tensor, product: Tensor, beta, alpha) -> Tensor:
+    try:
+        shape = broadcast_shapes(input.shape, product.shape)
+    except RuntimeError:
+        shape = None
+    if shape != product.shape:
+        raise RuntimeError(
+            f"{name}: input of shape {tuple(input.shape)} cannot be broadcast to the "
+            f"product's shape {tuple(product.shape)}"
+        )
+    product = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return product
     return product + (input if beta == 1 else input * beta)
 
 

@@ -5,6 +5,8 @@ are integers) and the in-place random fills (`x.normal_()`, `uniform_`, `bernoul
 
 from __future__ import annotations
 
+import functools
+
 from minigrad import dtypes, random
 from minigrad.ops._util import quiet
 from minigrad.ops.nograd import NoGrad
@@ -98,12 +100,20 @@ def _check_multinomial(input: Tensor, num_samples: int, replacement: bool) -> No
 _RANDOM_TOP = {"float16": 2**11, "float32": 2**24, "float64": 2**53, "bool": 2}
 
 
+def _draw_dtype(t: Tensor):
+    """The dtype t's random values are drawn in: its own for float32 and float64 (a float64
+    tensor gets float64 draws, as in PyTorch), else the default float, cast on writing."""
+    return t.array.dtype if t.array.dtype.char in "fd" else None
+
+
 def normal_(t: Tensor, mean=0.0, std=1.0, *, generator=None) -> Tensor:
-    return t._fill_random(random.normal_array, mean, std, generator)
+    sample = functools.partial(random.normal_array, dtype=_draw_dtype(t))
+    return t._fill_random(sample, mean, std, generator)
 
 
 def uniform_(t: Tensor, a=0.0, b=1.0, *, generator=None) -> Tensor:
-    return t._fill_random(random.uniform_array, a, b, generator)
+    sample = functools.partial(random.uniform_array, dtype=_draw_dtype(t))
+    return t._fill_random(sample, a, b, generator)
 
 
 def bernoulli_(t: Tensor, p=0.5, *, generator=None) -> Tensor:

@@ -111,7 +111,8 @@ class CompiledFunction:
         self.names = dict(named()) if callable(named) else {}
 
     def __call__(self, *args):
-        key = tuple(_key(a) for a in args) + (state.enabled,)
+        # NOTE: an autocast block changes the graph (it adds casts): one specialisation each
+        key = tuple(_key(a) for a in args) + (state.enabled, state.autocast_dtype)
         plan = self.cache.get(key)
         if plan is None:
             plan = self.cache[key] = self._build(args)

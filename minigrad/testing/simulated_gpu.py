@@ -278,8 +278,8 @@ SIMULATED_NAME = "Fake GPU (simulated)"
 
 
 def make(device_count: int = 1, name: str = SIMULATED_NAME):
-    """A fresh fake `cupy` module and the fake `cupyx.scipy.special` that Erf and Erfinv
-    import."""
+    """A fresh fake `cupy` module and the fake `cupyx.scipy.special` that Erf, Erfc and
+    Erfinv import."""
     from minigrad.ops.unary import _numpy_erfinv
 
     FakeDevice.current = 0
@@ -308,6 +308,8 @@ def make(device_count: int = 1, name: str = SIMULATED_NAME):
     special = types.ModuleType("cupyx.scipy.special")
     erf = np.frompyfunc(math.erf, 1, 1)
     special.erf = lambda x: FakeArray(np.asarray(erf(x._a), dtype=object).astype(x.dtype))
+    erfc = np.frompyfunc(math.erfc, 1, 1)
+    special.erfc = lambda x: FakeArray(np.asarray(erfc(x._a), dtype=object).astype(x.dtype))
     special.erfinv = lambda x: FakeArray(_numpy_erfinv(x._a).astype(x.dtype))
     cupyx = types.ModuleType("cupyx")
     cupyx.scipy = types.ModuleType("cupyx.scipy")

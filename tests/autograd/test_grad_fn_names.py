@@ -288,7 +288,7 @@ KNOWN_DIFFERENCES = [
         "affine step apart",
     ),
     ("t.einsum('ij,jk->ik', x, w)", "ViewBackward0", "EinsumBackward0", "one einsum node"),
-    ("t.stack([x, y])", "StackBackward0", "ViewBackward0", "stack is cat + reshape"),
+    ("t.stack([x, y])", "StackBackward0", "ViewBackward0", "stack is one cat and a reshape"),
     # one minigrad op behind several PyTorch ops: forward does not keep which one ran
     ("t.bmm(b3, b4)", "BmmBackward0", "UnsafeViewBackward0", "bmm is matmul's node"),
     ("x.t().reshape(12)", "UnsafeViewBackward0", "ViewBackward0", "PyTorch: clone + view"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -206,6 +207,7 @@ CASES = [
     Case("acosh", lambda t, F, a: t.acosh(a) + t.arccosh(a), ((3, 4),), low=1.1, high=3.0),
     Case("atanh", lambda t, F, a: a.atanh() + t.arctanh(a), ((3, 4),), low=-0.9, high=0.9),
     Case("deg2rad", lambda t, F, a: t.deg2rad(a) * a.rad2deg(), ((3, 4),)),
+    Case("erfc", lambda t, F, a: t.erfc(a) + a.erfc(), ((3, 4),), low=-3, high=5),
     Case("erfinv", lambda t, F, a: t.erfinv(a) + a.erfinv(), ((3, 4),), low=-0.95, high=0.95),
     Case("absolute", lambda t, F, a: t.absolute(a) * a.absolute(), ((3, 4),)),
     Case("hypot", lambda t, F, a, b: t.hypot(a, b), ((3, 4), (4,)), **B),
@@ -631,6 +633,8 @@ CASES = [
     Case("diagonal", lambda t, F, a: t.diagonal(a, 1, 2, 0) * 2, ((3, 2, 4),)),
     Case("diag_of_matrix", lambda t, F, a: t.diag(a, -1) * 2, ((3, 4),)),
     Case("diag_of_vector", lambda t, F, a: t.diag(a, 1) * 2, ((3,),)),
+    Case("diag_embed", lambda t, F, a: t.diag_embed(a) * 2, ((2, 3),)),
+    Case("diag_embed_dims", lambda t, F, a: a.diag_embed(-1, 2, 0) * 2, ((2, 3),)),
     Case("trace", lambda t, F, a: t.trace(a), ((3, 4),)),
     # -- convolution, pooling, normalisation -------------------------------------------------
     Case("conv2d", lambda t, F, x, w, b: F.conv2d(x, w, b), ((2, 3, 5, 5), (4, 3, 3, 3), (4,))),
@@ -676,6 +680,16 @@ CASES = [
     Case("mv", lambda t, F, a, b: t.mv(a, b), ((3, 4), (4,))),
     Case(
         "addmm", lambda t, F, c, a, b: t.addmm(c, a, b, beta=0.5, alpha=2), ((4,), (3, 2), (2, 4))
+    ),
+    Case(
+        "baddbmm",
+        lambda t, F, c, a, b: t.baddbmm(c, a, b, beta=0.5, alpha=2) + c.baddbmm(a, b),
+        ((3, 1), (2, 3, 4), (2, 4, 3)),
+    ),
+    Case(
+        "addbmm",
+        lambda t, F, c, a, b: t.addbmm(c, a, b, beta=-1, alpha=0.5) + c.addbmm(a, b),
+        ((3, 2), (4, 3, 5), (4, 5, 2)),
     ),
     Case("outer", lambda t, F, a, b: t.outer(a, b), ((3,), (4,))),
     Case("tensordot", lambda t, F, a, b: t.tensordot(a, b, 1), ((3, 4), (4, 2))),
@@ -1279,4 +1293,63 @@ LINALG = [
 ]
 CASES += LINALG
 CASES_BY_NAME.update((c.name, c) for c in LINALG)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+
+# -- recurrent cells (minigrad/ops/rnn.py): torch.lstm_cell and its kin, each one fused op a
+# step with a fused gradient op. Inputs: x (N, in), states (N, H), w_ih, w_hh, b_ih, b_hh.
+def _cell_shapes(gates, inputs=3, hidden=2, states=1, bias=True):
+    rows = gates * hidden
+    weights = ((rows, inputs), (rows, hidden)) + ((rows,), (rows,)) * bias
+    return ((2, inputs),) + ((2, hidden),) * states + weights
+
+
+def _cell_grads(lib, fn, x, *args):
+    """The gradients of sum(fn(...) * weights) by every input, as a function of the inputs:
+    differentiating them again checks the gradient ops' own backward."""
+    args = [a if a.requires_grad else a.detach().requires_grad_() for a in (x, *args)]
+    out = fn(*args)
+    out = lib.cat(list(out), 1) if isinstance(out, tuple) else out
+    w = lib.linspace(-1.0, 1.5, out.numel(), dtype=out.dtype, device=out.device)
+    grads = lib.autograd.grad((out * w.reshape(out.shape)).sum(), args, create_graph=True)
+    return lib.cat([g.reshape(-1) for g in grads])
+
+
+def _lstm(lib, x, h, c, *w):
+    """(h', c') of lib.lstm_cell, with the states as separate arguments."""
+    return lib.lstm_cell(x, (h, c), *w)
+
+
+RECURRENT = [
+    Case("rnn_tanh_cell", lambda t, F, x, h, *w: t.rnn_tanh_cell(x, h, *w), _cell_shapes(1)),
+    Case("rnn_relu_cell", lambda t, F, x, h, *w: t.rnn_relu_cell(x, h, *w), _cell_shapes(1)),
+    Case(
+        "lstm_cell",
+        lambda t, F, *a: t.cat(list(_lstm(t, *a)), 1),
+        _cell_shapes(4, states=2),
+    ),
+    Case(
+        "lstm_cell_no_bias",
+        lambda t, F, *a: t.cat(list(_lstm(t, *a)), 1),
+        _cell_shapes(4, states=2, bias=False),
+    ),
+    Case("gru_cell", lambda t, F, x, h, *w: t.gru_cell(x, h, *w), _cell_shapes(3)),
+    Case(
+        "lstm_cell_grads",  # second derivatives by central differences, third against PyTorch
+        lambda t, F, *a: _cell_grads(t, partial(_lstm, t), *a),
+        _cell_shapes(4, states=2),
+    ),
+    Case(
+        "gru_cell_grads",
+        lambda t, F, *a: _cell_grads(t, t.gru_cell, *a),
+        _cell_shapes(3),
+    ),
+    Case(
+        "rnn_tanh_cell_grads",
+        lambda t, F, *a: _cell_grads(t, t.rnn_tanh_cell, *a),
+        _cell_shapes(1),
+    ),
+]
+CASES += RECURRENT
+CASES_BY_NAME.update((c.name, c) for c in RECURRENT)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"

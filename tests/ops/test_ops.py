@@ -177,6 +177,7 @@ def test_every_op_is_in_the_table():
         nograd,
         norm,
         reduce,
+        rnn,
         selection,
         shape,
         unary,
@@ -208,6 +209,7 @@ def test_every_op_is_in_the_table():
         nn,
         conv,
         norm,
+        rnn,
     )
     missing = [c.__name__ for m in modules for c in _functions_in(m) if c not in used]
     assert not missing, f"no row of tests/ops/op_table.py runs these ops: {missing}"

@@ -7,9 +7,11 @@ with dots (`0.weight`, `encoder.bn.running_mean`), as in PyTorch's state dicts.
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, namedtuple
 
-from minigrad.autograd.grad_mode import no_grad
+from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.nn.parameter import Buffer, Parameter
 from minigrad.tensor import RemovableHandle, Tensor
 
@@ -49,22 +51,35 @@ class Module:
         setattr_(self, "_modules", {})
         setattr_(self, "_forward_hooks", {})
         setattr_(self, "_forward_pre_hooks", {})
+        setattr_(self, "_backward_hooks", {})
+        setattr_(self, "_backward_pre_hooks", {})
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing "forward"')
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks):
+        if not (
+            self._forward_hooks
+            or self._forward_pre_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+        ):
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             new_args = hook(self, args)
             if new_args is not None:
                 args = new_args if isinstance(new_args, tuple) else (new_args,)
+        backward_hook = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            backward_hook = _BackwardHook(self)
+            args = backward_hook.wrap_inputs(args)
         result = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             new_result = hook(self, args, result)
             if new_result is not None:
                 result = new_result
+        if backward_hook is not None:
+            result = backward_hook.wrap_outputs(result)
         return result
 
     # -- registration ------------------------------------------------------------------------
@@ -281,6 +296,20 @@ class Module:
         """Call `hook(module, args)` before forward; a non-None result replaces args."""
         return RemovableHandle(self._forward_pre_hooks, hook)
 
+    def register_full_backward_hook(self, hook) -> RemovableHandle:
+        """Call `hook(module, grad_input, grad_output)` once the gradients with respect to the
+        module's positional tensor inputs are computed (None for arguments that are not
+        tensors, zeros for tensors that need no gradient, as PyTorch); a non-None result (a
+        tuple as long as grad_input) replaces grad_input. When no input needs a gradient, it
+        runs (with a warning) as soon as grad_output is known, with grad_input all None.
+        Works through `module(...)`, not `module.forward(...)`."""
+        return RemovableHandle(self._backward_hooks, hook)
+
+    def register_full_backward_pre_hook(self, hook) -> RemovableHandle:
+        """Call `hook(module, grad_output)` when the gradients with respect to the module's
+        outputs arrive, before they flow into the module; a non-None result replaces them."""
+        return RemovableHandle(self._backward_pre_hooks, hook)
+
     # -- devices and dtypes ------------------------------------------------------------------
     def _apply(self, fn) -> Module:
         """Convert every parameter (in place, so optimizers keep them) and buffer with fn."""
@@ -389,6 +418,119 @@ class Module:
         if one_liner:
             return f"{self._get_name()}({''.join(lines)})"
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class _HookIdentity(Function):
+    """The identity on the tensors that pass a module's boundary; its backward hands their
+    gradients to `on_grads` (the module's backward hooks) and passes on what it returns.
+    Tensors that need no gradient pass as non-differentiable outputs."""
+
+    @staticmethod
+    def forward(ctx, on_grads, materialize, *tensors):
+        ctx.on_grads = on_grads
+        # NOTE: PyTorch's hooks see zeros for the inputs that got no gradient, but None for
+        # the outputs that got none (an unused output), and pass that None on.
+        ctx.set_materialize_grads(materialize)
+        arrays = tuple(t.array for t in tensors)
+        ctx.mark_non_differentiable(*(a for a, t in zip(arrays, tensors) if not t.requires_grad))
+        return arrays
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, None, *ctx.on_grads(grads))
+
+
+class _BackwardHook:
+    """One call's link between the gradients at a module's outputs and at its inputs:
+    `wrap_outputs` catches grad_output (and runs the pre-hooks), `wrap_inputs` catches
+    grad_input and runs the full backward hooks with both."""
+
+    def __init__(self, module: Module):
+        self.module = module
+        self.grad_outputs = None
+
+    @staticmethod
+    def _wrap(values: tuple, on_grads, materialize: bool):
+        """Values with their tensors passed through a _HookIdentity, and the tensors'
+        positions (None when none needs a gradient: then nothing is wrapped)."""
+        index = [i for i, v in enumerate(values) if isinstance(v, Tensor)]
+        if not (any(values[i].requires_grad for i in index) and is_grad_enabled()):
+            return values, None
+        passed = _HookIdentity.apply(on_grads, materialize, *(values[i] for i in index))
+        values = list(values)
+        for i, t in zip(index, passed):
+            values[i] = t
+        return tuple(values), index
+
+    @staticmethod
+    def _pack(index, values, size) -> tuple:
+        packed = [None] * size
+        for i, v in zip(index, values):
+            packed[i] = v
+        return tuple(packed)
+
+    def wrap_inputs(self, args: tuple) -> tuple:
+        self.n_inputs = len(args)
+        args, self.input_index = self._wrap(args, self._on_grad_inputs, True)
+        return args
+
+    def wrap_outputs(self, result):
+        single = not isinstance(result, tuple)
+        outputs = (result,) if single else result
+        self.n_outputs = len(outputs)
+        outputs, self.output_index = self._wrap(outputs, self._on_grad_outputs, False)
+        return outputs[0] if single else outputs
+
+    def _on_grad_outputs(self, grads: tuple) -> tuple:
+        grad_outputs = self._pack(self.output_index, grads, self.n_outputs)
+        for hook in list(self.module._backward_pre_hooks.values()):
+            new = hook(self.module, grad_outputs)
+            if new is None:
+                continue
+            new = new if isinstance(new, tuple) else (new,)
+            if len(new) != len(grad_outputs):
+                raise RuntimeError(
+                    "Backward pre hook returned an invalid number of grad_output, "
+                    f"got {len(new)}, but expected {len(grad_outputs)}"
+                )
+            grad_outputs = new
+        if self.input_index is None:
+            # no input needs a gradient: the hooks fire now, with grad_input all None
+            if self.module._backward_hooks:
+                warnings.warn(
+                    "Full backward hook is firing when gradients are computed with respect to "
+                    "module outputs since no inputs require gradients.",
+                    stacklevel=2,
+                )
+            grad_inputs = (None,) * self.n_inputs
+            for hook in list(self.module._backward_hooks.values()):
+                new = hook(self.module, grad_inputs, grad_outputs)
+                if new is not None and not all(g is None for g in new):
+                    raise RuntimeError(
+                        "Backward hook for Modules where no input requires gradient should "
+                        "always return None or None for all gradients."
+                    )
+        else:
+            self.grad_outputs = grad_outputs
+        return tuple(grad_outputs[i] for i in self.output_index)
+
+    def _on_grad_inputs(self, grads: tuple) -> tuple:
+        if self.grad_outputs is None:  # a gradient that reached the inputs without the outputs
+            return grads
+        grad_inputs = self._pack(self.input_index, grads, self.n_inputs)
+        for hook in list(self.module._backward_hooks.values()):
+            new = hook(self.module, grad_inputs, self.grad_outputs)
+            if new is None:
+                continue
+            new = new if isinstance(new, tuple) else (new,)
+            if len(new) != len(grad_inputs):
+                raise RuntimeError(
+                    "Backward hook returned an invalid number of grad_input, "
+                    f"got {len(new)}, but expected {len(grad_inputs)}"
+                )
+            grad_inputs = new
+        self.grad_outputs = None
+        return tuple(grad_inputs[i] for i in self.input_index)
 
 
 def _check_name(module: Module, name: str, kind: str) -> None:

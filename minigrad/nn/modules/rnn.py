@@ -5,7 +5,9 @@ Parameter names (`weight_ih_l0`, `..._l0_reverse`) and the gate orders (LSTM: in
 cell, output; GRU: reset, update, new) follow PyTorch, so a PyTorch state dict loads unchanged.
 Every weight starts as U(-1/sqrt(hidden), 1/sqrt(hidden)).
 # NOTE: the input-to-hidden product is done for all time steps in one matmul before the loop;
-# only the hidden-to-hidden product has to wait for the previous step.
+# only the hidden-to-hidden product has to wait for the previous step. Each step is one fused
+# op (minigrad/ops/rnn.py); the time steps are (N, G*H) rows of one (L*N, G*H) projection,
+# cut by one split, and the outputs are joined by one cat.
 """
 
 from __future__ import annotations
@@ -13,19 +15,24 @@ from __future__ import annotations
 import math
 from functools import partial
 
-import numpy as np
-
-from minigrad.creation import empty, tensor, zeros
+from minigrad.creation import empty, zeros
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.nn.utils.rnn import PackedSequence, _pack, _unpack
-from minigrad.ops.activations import relu, sigmoid, tanh
+from minigrad.nn.utils.rnn import PackedSequence
 from minigrad.ops.indexing import index_select
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import dropout
-from minigrad.ops.selection import where
-from minigrad.ops.shape import cat, transpose, unsqueeze
+from minigrad.ops.rnn import (
+    GruCell,
+    LstmCell,
+    RnnCell,
+    gru_cell,
+    lstm_cell,
+    rnn_relu_cell,
+    rnn_tanh_cell,
+)
+from minigrad.ops.shape import cat, reshape, split, squeeze, transpose, unsqueeze
 
 
 def _init_uniform(module: Module, hidden_size: int) -> None:
@@ -50,35 +57,31 @@ def _make_weights(module, suffix, input_size, hidden_size, gates, bias, device, 
         setattr(module, f"weight_hr{suffix}", Parameter(empty(proj, hidden_size, **kw)))
 
 
-def _rnn_step(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity):
-    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-    pre = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh)
-    return tanh(pre) if nonlinearity == "tanh" else relu(pre)
-
-
-def _lstm_gates(gates, c):
-    """(i, f, g, o) from the 4H pre-activations; c' = f c + i g, h' = o tanh(c')."""
-    i, f, g, o = gates.chunk(4, -1)
-    c = sigmoid(f) * c + sigmoid(i) * tanh(g)
-    return sigmoid(o) * tanh(c), c
-
-
-def _gru_gates(input_gates, hidden_gates, h):
-    """r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z); n = tanh(x_n + r h_n);
-    h' = (1 - z) n + z h, computed as n + z (h - n) (as PyTorch's kernel)."""
-    size = h.shape[-1]
-    x_rz, x_n = input_gates.split([2 * size, size], -1)
-    h_rz, h_n = hidden_gates.split([2 * size, size], -1)
-    r, z = sigmoid(x_rz + h_rz).chunk(2, -1)  # one sigmoid for both gates
-    n = tanh(x_n + r * h_n)
-    return n + z * (h - n)
-
-
 def _map_states(states, fn, *others):
     """fn over a state (h) or each part of one ((h, c)), with the parts of `others` beside."""
     if isinstance(states, tuple):
         return tuple(fn(*parts) for parts in zip(states, *others))
     return fn(states, *others)
+
+
+def _rows(states) -> list:
+    """(S, N, H) states as S tensors (N, H), cut by one split."""
+    count, batch, size = states.shape
+    return list(split(reshape(states, (count * batch, size)), [batch] * count, 0))
+
+
+def _take(state, rows):
+    return state[rows]
+
+
+def _extend(state, initial, rows):
+    """state with the initial states of `rows` below it (sequences that start)."""
+    return cat([state, initial[rows]], 0)
+
+
+def _layered(states):
+    """S states (N, H) as one (S, N, H)."""
+    return reshape(cat(states, 0), (len(states), *states[0].shape))
 
 
 def _check_cell_input(cell, input, hx_shape):
@@ -92,6 +95,15 @@ def _check_cell_input(cell, input, hx_shape):
             f"{cell!r}: expected hidden state of shape (N, {cell.hidden_size}), got "
             f"{tuple(hx_shape)}"
         )
+
+
+def _unbatched(input, cell, hx):
+    """cell(input, hx) on (N, in) input; an unbatched (in,) input and its state run as a
+    batch of one (the fused cells take rows)."""
+    if input.ndim == 2:
+        return cell(input, hx)
+    out = cell(unsqueeze(input, 0), _map_states(hx, partial(unsqueeze, dim=0)))
+    return _map_states(out, partial(squeeze, dim=0))
 
 
 class RNNCell(Module):
@@ -121,8 +133,11 @@ class RNNCell(Module):
     def forward(self, input, hx=None):
         _check_cell_input(self, input, None if hx is None else hx.shape)
         h = self._zeros(input) if hx is None else hx
-        w = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
-        return _rnn_step(input, h, *w, self.nonlinearity)
+        return _unbatched(input, self._cell, h)
+
+    def _cell(self, input, h):
+        cell = rnn_tanh_cell if self.nonlinearity == "tanh" else rnn_relu_cell
+        return cell(input, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}"
@@ -138,11 +153,12 @@ class LSTMCell(RNNCell):
 
     def forward(self, input, hx=None):
         _check_cell_input(self, input, None if hx is None else hx[0].shape)
-        h, c = (self._zeros(input), self._zeros(input)) if hx is None else hx
-        gates = linear(input, self.weight_ih, self.bias_ih) + linear(
-            h, self.weight_hh, self.bias_hh
-        )
-        return _lstm_gates(gates, c)
+        hx = (self._zeros(input), self._zeros(input)) if hx is None else tuple(hx)
+        return _unbatched(input, self._cell, hx)
+
+    def _cell(self, input, hx):
+        w = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        return lstm_cell(input, hx, *w)
 
 
 class GRUCell(RNNCell):
@@ -156,9 +172,10 @@ class GRUCell(RNNCell):
     def forward(self, input, hx=None):
         _check_cell_input(self, input, None if hx is None else hx.shape)
         h = self._zeros(input) if hx is None else hx
-        return _gru_gates(
-            linear(input, self.weight_ih, self.bias_ih), linear(h, self.weight_hh, self.bias_hh), h
-        )
+        return _unbatched(input, self._cell, h)
+
+    def _cell(self, input, h):
+        return gru_cell(input, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
 
 
 class RNN(Module):
@@ -249,48 +266,62 @@ class RNN(Module):
             return unsqueeze(input, 1), True
         return (transpose(input, 0, 1) if self.batch_first else input), False
 
-    def _initial(self, x, hx, size):
-        """Initial states (num_layers * directions, N, size), zeros unless given."""
+    def _initial(self, x, batch, hx, size):
+        """Initial states (num_layers * directions, N, size), zeros unless given (x: any
+        tensor of the input's dtype and device)."""
         states = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
-            return zeros(states, x.shape[1], size, dtype=x.dtype, device=x.device)
-        expected = (states, x.shape[1], size)
+            return zeros(states, batch, size, dtype=x.dtype, device=x.device)
+        expected = (states, batch, size)
         h = hx if hx.ndim == 3 else unsqueeze(hx, 1)
         if tuple(h.shape) != expected:
             raise RuntimeError(f"{self!r}: expected hidden size {expected}, got {tuple(hx.shape)}")
+        if h.dtype != x.dtype:
+            raise RuntimeError(
+                f"{self!r}: input and hidden tensors are not the same dtype, found input tensor "
+                f"with {x.dtype} and hidden tensor with {h.dtype}"
+            )
         return h
 
-    def _initial_states(self, x, hx) -> list:
-        """One (1, N, H) state per layer and direction (the time steps keep a leading 1)."""
-        return list(self._initial(x, hx, self.hidden_size).split(1, 0))
+    def _initial_states(self, x, batch, hx) -> list:
+        """One (N, H) state per layer and direction."""
+        return _rows(self._initial(x, batch, hx, self.hidden_size))
 
-    def _step(self, input_gates, state, w_hh, b_hh):
-        """One time step from the input's projection: (output h, new state)."""
-        pre = input_gates + linear(state, w_hh, b_hh)
-        h = tanh(pre) if self.nonlinearity == "tanh" else relu(pre)
+    def _input_gates(self, x, w_ih, b_ih, b_hh):
+        """x W_ih^T + b_ih + b_hh for all time steps at once (b_hh joins here: one addition
+        instead of one a step)."""
+        return linear(x, w_ih, None if b_ih is None else b_ih + b_hh)
+
+    def _step(self, gates, state, w_hh, b_hh):
+        """One time step from the input's gates: (output h, new state)."""
+        h = RnnCell.apply(gates, state, w_hh, None, self.nonlinearity)
         return h, h
 
     def _final_states(self, states, unbatched):
-        h_n = cat(states, 0)
+        h_n = _layered(states)
         return h_n[:, 0] if unbatched else h_n
 
     def forward(self, input, hx=None):
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx)
         x, unbatched = self._prepare(input)
-        x, finals = self._layers(x, self._initial_states(x, hx), None)
-        return self._finish(x, unbatched), self._final_states(finals, unbatched)
+        steps, batch, features = x.shape
+        rows = reshape(x, (steps * batch, features))  # time steps as blocks of N rows
+        rows, finals = self._layers(rows, [batch] * steps, self._initial_states(x, batch, hx))
+        output = reshape(rows, (steps, batch, rows.shape[-1]))
+        return self._finish(output, unbatched), self._final_states(finals, unbatched)
 
-    def _layers(self, x, initial, active):
-        """All layers over x (L, N, in): (last layer's outputs, final states)."""
+    def _layers(self, x, sizes, initial):
+        """All layers over the rows x (sum(sizes), in), sizes[t] rows at step t: (last layer's
+        output rows (sum(sizes), D*H), final states)."""
         initial, finals = iter(initial), []
         for layer in range(self.num_layers):
             outputs = []
             for direction, suffix in enumerate(self._suffixes(layer)):
                 w_ih, w_hh, b_ih, b_hh, *w_hr = self._weights(suffix)
-                projected = linear(x, w_ih, b_ih)  # all time steps at once
+                gates = self._input_gates(x, w_ih, b_ih, b_hh)
                 output, state = self._scan(
-                    projected, next(initial), (w_hh, b_hh, *w_hr), direction == 1, active
+                    split(gates, sizes, 0), next(initial), (w_hh, b_hh, *w_hr), direction == 1
                 )
                 outputs.append(output)
                 finals.append(state)
@@ -298,40 +329,42 @@ class RNN(Module):
         return x, finals
 
     def _forward_packed(self, packed, hx):
-        """A PackedSequence: the padded batch, in which a sequence's state stops changing after
-        its last step (the reverse direction starts at it); output packed the same way."""
+        """A PackedSequence, as PyTorch runs one: step t takes the batch_sizes[t] sequences
+        still running (the longest first), from the packed rows as they are; the output's
+        rows are packed the same way."""
         if packed.data.ndim != 2 or packed.data.shape[-1] != self.input_size:
             raise ValueError(
                 f"{self!r}: expected packed data of shape (*, {self.input_size}), got "
                 f"{tuple(packed.data.shape)}"
             )
-        sizes = np.asarray(packed.batch_sizes.tolist(), dtype=np.int64)
-        x = _unpack(packed.data, sizes, 0.0, len(sizes))  # (T, B, in), longest first
+        sizes = [int(size) for size in packed.batch_sizes.tolist()]
         if hx is not None and packed.sorted_indices is not None:
             hx = _map_states(hx, lambda h: index_select(h, 1, packed.sorted_indices))
-        steps = np.arange(x.shape[1])[None, :, None] < sizes[:, None, None]
-        active = [tensor(step, device=x.device) for step in steps[:, None]]  # (1, B, 1) each
-        x, finals = self._layers(x, self._initial_states(x, hx), active)
+        x = packed.data
+        rows, finals = self._layers(x, sizes, self._initial_states(x, sizes[0], hx))
         states = self._final_states(finals, False)
         if packed.unsorted_indices is not None:
             states = _map_states(states, lambda h: index_select(h, 1, packed.unsorted_indices))
-        output = PackedSequence(_pack(x, sizes), packed.batch_sizes, *packed[2:])
-        return output, states
+        return PackedSequence(rows, packed.batch_sizes, *packed[2:]), states
 
-    def _scan(self, projected, state, recurrent, reverse: bool, active=None):
-        """Run the steps over time (backwards if `reverse`): outputs (L, N, H), final state.
-        active[t] (1, N, 1): whether step t is in each sequence (packed input), else all are."""
-        # NOTE: one split, whose backward joins the steps' gradients (indexing each step would
-        # add a full-size zero-padded gradient per step); steps keep their leading 1 so that no
-        # squeeze or unsqueeze per step is needed
-        inputs = projected.split(1, 0)
-        outputs = [None] * len(inputs)
+    def _scan(self, inputs, state, recurrent, reverse):
+        """Run the steps over time (backwards if `reverse`): output rows, final state. A step
+        with fewer rows than the last (packed input) ends those sequences: their states are
+        final; backwards, a step with more rows starts sequences from their initial states."""
+        outputs, initial, finished = [None] * len(inputs), state, []
+        rows = (state[0] if isinstance(state, tuple) else state).shape[0]
         for t in reversed(range(len(inputs))) if reverse else range(len(inputs)):
-            outputs[t], new = self._step(inputs[t], state, *recurrent)
-            if active is None:
-                state = new
-            else:  # past a sequence's end its state stays: the last step's, or the initial
-                state = _map_states(new, partial(where, active[t]), state)
+            size = inputs[t].shape[0]
+            if size < rows:
+                if not reverse:
+                    finished.append(_map_states(state, partial(_take, rows=slice(size, None))))
+                state = _map_states(state, partial(_take, rows=slice(size)))
+            elif size > rows:
+                state = _map_states(state, partial(_extend, rows=slice(rows, size)), initial)
+            rows = size
+            outputs[t], state = self._step(inputs[t], state, *recurrent)
+        if finished:  # the rows that ended last come first
+            state = _map_states(state, lambda s, *done: cat([s, *done], 0), *finished[::-1])
         return cat(outputs, 0), state
 
     def _finish(self, output, unbatched):
@@ -395,20 +428,20 @@ class LSTM(RNN):
             dtype,
         )
 
-    def _initial_states(self, x, hx) -> list:
+    def _initial_states(self, x, batch, hx) -> list:
         h0, c0 = (None, None) if hx is None else hx
-        h0 = self._initial(x, h0, self.proj_size or self.hidden_size)
-        c0 = self._initial(x, c0, self.hidden_size)
-        return list(zip(h0.split(1, 0), c0.split(1, 0)))
+        h0 = self._initial(x, batch, h0, self.proj_size or self.hidden_size)
+        c0 = self._initial(x, batch, c0, self.hidden_size)
+        return list(zip(_rows(h0), _rows(c0)))
 
-    def _step(self, input_gates, state, w_hh, b_hh, w_hr=None):
-        h, c = _lstm_gates(input_gates + linear(state[0], w_hh, b_hh), state[1])
+    def _step(self, gates, state, w_hh, b_hh, w_hr=None):
+        h, c, _ = LstmCell.apply(gates, *state, w_hh)
         if w_hr is not None:  # proj_size: h' = W_hr (o tanh(c'))
             h = linear(h, w_hr)
         return h, (h, c)
 
     def _final_states(self, states, unbatched):
-        h_n, c_n = cat([h for h, _ in states], 0), cat([c for _, c in states], 0)
+        h_n, c_n = _layered([h for h, _ in states]), _layered([c for _, c in states])
         return (h_n[:, 0], c_n[:, 0]) if unbatched else (h_n, c_n)
 
 
@@ -445,6 +478,9 @@ class GRU(RNN):
             dtype,
         )
 
-    def _step(self, input_gates, state, w_hh, b_hh):
-        h = _gru_gates(input_gates, linear(state, w_hh, b_hh), state)
+    def _input_gates(self, x, w_ih, b_ih, b_hh):
+        return linear(x, w_ih, b_ih)  # b_hh's new-gate part is multiplied by r: the cell adds it
+
+    def _step(self, gates, state, w_hh, b_hh):
+        h, _ = GruCell.apply(gates, state, w_hh, b_hh)
         return h, h

@@ -1,0 +1,346 @@
+"""Recurrent cells, fused: one op per time step of an RNN, LSTM or GRU, and one op for the
+LSTM's and the GRU's gradient (as PyTorch's fused cells). (N, G*H) gates -> (N, H) states
+
+# NOTE: written with tensor ops, an LSTM step is about 40 ops forward and backward (1,200 in a
+# training step over 32 steps): Python's overhead per op, not the arithmetic, set the time.
+# Each cell takes the input's share of the gates, x W_ih^T + b_ih, which a layer computes for
+# all time steps in one matmul; only h W_hh^T has to wait for the previous step. A cell
+# returns what its backward reads (the activated gates) as one more output, so a second
+# backward reaches the cell through it: the gradient ops below have backwards of their own.
+"""
+
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.creation import zeros_like
+from minigrad.ops.activations import ReluGrad, tanh
+from minigrad.ops.matmul import MatMul, linear
+from minigrad.ops.shape import cat
+from minigrad.tensor import Tensor
+
+
+def _gates(input_gates, h, weight_hh, bias_hh):
+    """input_gates + h W_hh^T + b_hh, as a new array."""
+    gates = h.array @ weight_hh.array.T
+    gates += input_gates.array
+    if bias_hh is not None:
+        gates += bias_hh.array
+    return gates
+
+
+def _sigmoid_(xp, a):
+    """sigmoid(a) in place, as (1 + tanh(a / 2)) / 2.
+
+    # NOTE: no exp to overflow and no `where`: NumPy's tanh is fast (float32 (32, 512), one
+    # thread: 6 us, against 10 for 1 / (1 + exp(-a)), Sigmoid's form); the error stays within
+    # half an ulp of 1 (a gate of 1e-9 may come out 0)."""
+    a *= 0.5
+    xp.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+    return a
+
+
+def _cell_backward(ctx, d_gates, h, weight_hh, *positions):
+    """The gradients of h, W_hh and b_hh (the cell's arguments at `positions`; b_hh may be
+    left out) from the gradient of the hidden gates h W_hh^T + b_hh."""
+    needs = ctx.needs_input_grad
+    at_h, at_w, at_b = positions
+    g_h = MatMul.apply(d_gates, weight_hh) if needs[at_h] else None
+    g_w = MatMul.apply(d_gates.mT, h) if needs[at_w] else None
+    g_b = d_gates.sum(0) if len(needs) > at_b and needs[at_b] else None
+    return g_h, g_w, g_b
+
+
+class RnnCell(Function):
+    """h' = tanh or relu(input_gates + h W_hh^T + b_hh); saves h'.
+    (N, H), (N, H), (H, H), (H,) -> (N, H)"""
+
+    op_name = "rnn_cell"
+
+    @staticmethod
+    def forward(ctx, input_gates, h, weight_hh, bias_hh=None, nonlinearity="tanh"):
+        xp = h.device.xp
+        y = _gates(input_gates, h, weight_hh, bias_hh)
+        if nonlinearity == "tanh":
+            xp.tanh(y, out=y)
+        else:
+            xp.maximum(y, xp.zeros(y.shape, y.dtype), out=y)
+        ctx.nonlinearity = nonlinearity
+        y = Tensor._make(y)
+        ctx.save_for_backward(h, weight_hh, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        h, weight_hh, y = ctx.saved_tensors
+        d_gates = gy * (1 - y * y) if ctx.nonlinearity == "tanh" else ReluGrad.apply(gy, y)
+        return (d_gates, *_cell_backward(ctx, d_gates, h, weight_hh, 1, 2, 3), None)
+
+
+class LstmCell(Function):
+    """One LSTM step: gates = input_gates + h W_hh^T + b_hh in the order input, forget, cell,
+    output; i, f, o = sigmoid, g = tanh; c' = f c + i g; h' = o tanh(c').
+    (N, 4H), (N, P), (N, H), (4H, P), (4H,) -> h' (N, H), c' (N, H), gates (N, 4H): the
+    activated gates (i, f, g, o), which backward reads."""
+
+    op_name = "lstm_cell"
+
+    @staticmethod
+    def forward(ctx, input_gates, h, c, weight_hh, bias_hh=None):
+        xp = h.device.xp
+        a = _gates(input_gates, h, weight_hh, bias_hh)
+        size = c.array.shape[-1]
+        # NOTE: sigmoid(x) = (1 + tanh(x / 2)) / 2, so one tanh over the four gates, between
+        # a scale and a shift that are 1 and 0 on the cell gate g
+        scale = xp.full(4 * size, 0.5, a.dtype)
+        scale[2 * size : 3 * size] = 1
+        a *= scale
+        xp.tanh(a, out=a)
+        a *= scale
+        a += 1 - scale
+        i, f, g, o = (a[:, k * size : (k + 1) * size] for k in range(4))
+        c_new = f * c.array
+        c_new += i * g
+        h_new = xp.tanh(c_new)
+        h_new *= o
+        gates, c_new = Tensor._make(a), Tensor._make(c_new)
+        ctx.save_for_backward(h, c, weight_hh, gates, c_new)
+        ctx.set_materialize_grads(False)
+        return h_new, c_new, gates
+
+    @staticmethod
+    def backward(ctx, dh, dc, d_gates_out):
+        h, c, weight_hh, gates, c_new = ctx.saved_tensors
+        d_gates, d_c = LstmCellGrad.apply(gates, c, c_new, dh, dc, d_gates_out)
+        g_h, g_w, g_b = _cell_backward(ctx, d_gates, h, weight_hh, 1, 3, 4)
+        return d_gates, g_h, d_c if ctx.needs_input_grad[2] else None, g_w, g_b
+
+
+class LstmCellGrad(Function):
+    """The LSTM cell's backward as one op: the gradients of the gates' pre-activations and of
+    c, from the activated gates (i, f, g, o), c, c' and the gradients of h', c' and the
+    activated gates (any may be None). (N, 4H), (N, H), (N, H), (N, H), (N, H), (N, 4H) ->
+    (N, 4H), (N, H)
+
+    With t = tanh(c'): dc' = dc + dh o (1 - t^2); the gates' gradients A = (dc' g, dc' c,
+    dc' i, dh t) + d_gates, times their derivatives s = (i(1-i), f(1-f), 1-g^2, o(1-o));
+    the gradient of c is dc' f."""
+
+    op_name = "lstm_cell_grad"
+
+    @staticmethod
+    def forward(ctx, gates, c, c_new, dh, dc, d_gates):
+        xp = c.device.xp
+        ctx.save_for_backward(gates, c, c_new, dh, dc, d_gates)
+        a, size = gates.array, c.array.shape[-1]
+        i, f, g, o = (a[:, k * size : (k + 1) * size] for k in range(4))
+        t = xp.tanh(c_new.array)
+        if dh is None:
+            dct = xp.zeros_like(t) if dc is None else dc.array
+            d_o = xp.zeros_like(t)
+        else:
+            d_o = dh.array * t
+            dct = 1 - t * t
+            dct *= o
+            dct *= dh.array
+            if dc is not None:
+                dct += dc.array
+        # NOTE: contiguous pieces joined once (ufuncs into column slices were slower)
+        grads = xp.concatenate([dct * g, dct * c.array, dct * i, d_o], 1)
+        if d_gates is not None:
+            grads += d_gates.array
+        slope = 1 - a
+        slope *= a
+        slope[:, 2 * size : 3 * size] = 1 - g * g
+        grads *= slope
+        return grads, dct * f
+
+    @staticmethod
+    def backward(ctx, g_pre, g_c_prev):
+        gates, c, c_new, dh, dc, d_gates = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        i, f, g, o = gates.chunk(4, 1)
+        dh = zeros_like(c) if dh is None else dh
+        t = tanh(c_new)
+        u = 1 - t * t
+        dct = dh * o * u if dc is None else dc + dh * o * u
+        slope = cat([i * (1 - i), f * (1 - f), 1 - g * g, o * (1 - o)], 1)
+        curve = cat([1 - 2 * i, 1 - 2 * f, -2 * g, 1 - 2 * o], 1)  # the slopes' derivatives
+        grads = cat([dct * g, dct * c, dct * i, dh * t], 1)
+        if d_gates is not None:
+            grads = grads + d_gates
+        g_grads = g_pre * slope  # the gradient of the gates' gradients A
+        ga_i, ga_f, ga_g, ga_o = g_grads.chunk(4, 1)
+        g_dct = ga_i * g + ga_f * c + ga_g * i + g_c_prev * f
+        g_t = ga_o * dh - 2 * t * (g_dct * dh * o)
+        g_gates = g_pre * grads * curve + cat(
+            [ga_g * dct, g_c_prev * dct, ga_i * dct, g_dct * dh * u], 1
+        )
+        return (
+            g_gates if needs[0] else None,
+            ga_f * dct if needs[1] else None,
+            g_t * u if needs[2] else None,
+            ga_o * t + g_dct * o * u if needs[3] else None,
+            g_dct if needs[4] else None,
+            g_grads if needs[5] else None,
+        )
+
+
+class GruCell(Function):
+    """One GRU step: (x_r, x_z, x_n) = input_gates, (h_r, h_z, h_n) = h W_hh^T + b_hh;
+    r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z); n = tanh(x_n + r h_n); h' = n + z (h - n)
+    (as PyTorch's kernel). (N, 3H), (N, H), (3H, H), (3H,) -> h' (N, H), workspace (N, 4H):
+    r, z, n and h_n, which backward reads."""
+
+    op_name = "gru_cell"
+
+    @staticmethod
+    def forward(ctx, input_gates, h, weight_hh, bias_hh=None):
+        xp = h.device.xp
+        hidden = h.array @ weight_hh.array.T
+        if bias_hh is not None:
+            hidden += bias_hh.array
+        # NOTE: contiguous temporaries joined at the end: ufuncs on column slices of the
+        # workspace were 1.7x slower than the copy
+        x, size = input_gates.array, h.array.shape[-1]
+        rz = _sigmoid_(xp, x[:, : 2 * size] + hidden[:, : 2 * size])
+        h_n = hidden[:, 2 * size :]
+        n = rz[:, :size] * h_n
+        n += x[:, 2 * size :]
+        xp.tanh(n, out=n)
+        h_new = h.array - n
+        h_new *= rz[:, size:]
+        h_new += n
+        work = Tensor._make(xp.concatenate([rz, n, h_n], 1))
+        ctx.save_for_backward(h, weight_hh, work)
+        ctx.set_materialize_grads(False)
+        return h_new, work
+
+    @staticmethod
+    def backward(ctx, dh, d_work):
+        h, weight_hh, work = ctx.saved_tensors
+        d_input, d_hidden, d_h = GruCellGrad.apply(work, h, dh, d_work)
+        g_h, g_w, g_b = _cell_backward(ctx, d_hidden, h, weight_hh, 1, 2, 3)
+        if ctx.needs_input_grad[1]:
+            g_h = g_h + d_h
+        return d_input, g_h, g_w, g_b
+
+
+class GruCellGrad(Function):
+    """The GRU cell's backward as one op: from the workspace (r, z, n, h_n), h and the
+    gradients of h' and of the workspace (either may be None), the gradients of the input's
+    gates, of the hidden gates h W_hh^T + b_hh, and of h where it enters h' directly.
+    (N, 4H), (N, H), (N, H), (N, 4H) -> (N, 3H), (N, 3H), (N, H)
+
+    dn = dh (1 - z), dz = dh (h - n), dh_direct = dh z; dn_pre = dn (1 - n^2) (the input's
+    and r's share); dr = dn_pre h_n, dh_n = dn_pre r; dr_pre = dr r (1 - r), dz_pre = dz z (1 - z).
+    The workspace's gradients add to dr, dz, dn, dh_n."""
+
+    op_name = "gru_cell_grad"
+
+    @staticmethod
+    def forward(ctx, work, h, dh, d_work):
+        xp = h.device.xp
+        ctx.save_for_backward(work, h, dh, d_work)
+        w, size = work.array, h.array.shape[-1]
+        r, z, n, h_n = (w[:, k * size : (k + 1) * size] for k in range(4))
+        if dh is None:
+            d_n, d_z, d_h = xp.zeros_like(n), xp.zeros_like(n), xp.zeros_like(n)
+        else:
+            d_n = (1 - z) * dh.array
+            d_z = (h.array - n) * dh.array
+            d_h = dh.array * z
+        d_r = d_hn = 0
+        if d_work is not None:
+            d_r, d_z_w, d_n_w, d_hn = (d_work.array[:, k * size : (k + 1) * size] for k in range(4))
+            d_n += d_n_w
+            d_z += d_z_w
+        d_n *= 1 - n * n  # now the gradient of n's pre-activation
+        d_r = d_n * h_n + d_r
+        d_hn = d_n * r + d_hn
+        d_r *= r * (1 - r)
+        d_z *= z * (1 - z)
+        return (
+            xp.concatenate([d_r, d_z, d_n], 1),
+            xp.concatenate([d_r, d_z, d_hn], 1),
+            d_h,
+        )
+
+    @staticmethod
+    def backward(ctx, g_input, g_hidden, g_h_direct):
+        work, h, dh, d_work = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        r, z, n, hn = work.chunk(4, 1)
+        dh = zeros_like(h) if dh is None else dh
+        dw_r, dw_z, dw_n, dw_hn = (None,) * 4 if d_work is None else d_work.chunk(4, 1)
+        dn = dh * (1 - z) if dw_n is None else dh * (1 - z) + dw_n
+        dz = dh * (h - n) if dw_z is None else dh * (h - n) + dw_z
+        dn_pre = dn * (1 - n * n)
+        dr = dn_pre * hn if dw_r is None else dn_pre * hn + dw_r
+        gi_r, gi_z, gi_n = g_input.chunk(3, 1)
+        gh_r, gh_z, gh_hn = g_hidden.chunk(3, 1)
+        g_dr_pre, g_dz_pre = gi_r + gh_r, gi_z + gh_z
+        g_dz = g_dz_pre * z * (1 - z)
+        g_dr = g_dr_pre * r * (1 - r)
+        g_dn_pre = gi_n + gh_hn * r + g_dr * hn
+        g_dn = g_dn_pre * (1 - n * n)
+        g_r = g_dr_pre * dr * (1 - 2 * r) + gh_hn * dn_pre
+        g_z = g_dz_pre * dz * (1 - 2 * z) + g_h_direct * dh - g_dn * dh
+        g_n = -2 * n * g_dn_pre * dn - g_dz * dh
+        g_dh = g_h_direct * z + g_dz * (h - n) + g_dn * (1 - z)
+        return (
+            cat([g_r, g_z, g_n, g_dr * dn_pre], 1) if needs[0] else None,
+            g_dz * dh if needs[1] else None,
+            g_dh if needs[2] else None,
+            cat([g_dr, g_dz, g_dn, gh_hn], 1) if needs[3] else None,
+        )
+
+
+def _check_cell(op, input, hx, w_ih, w_hh, gates):
+    """RuntimeError naming the op and the shapes (or dtypes) unless they fit: (N, in) input,
+    (N, H) states, w_ih (gates*H, in), w_hh (gates*H, H), all of one dtype."""
+    states = hx if isinstance(hx, tuple) else (hx,)
+    size = states[0].shape[-1]
+    if (
+        input.ndim != 2
+        or any(s.ndim != 2 or s.shape[0] != input.shape[0] for s in states)
+        or tuple(w_ih.shape) != (gates * size, input.shape[1])
+        or tuple(w_hh.shape[:1]) != (gates * size,)
+    ):
+        shapes = ", ".join(str(tuple(t.shape)) for t in (input, *states, w_ih, w_hh))
+        raise RuntimeError(
+            f"{op}: expected input (N, in), states (N, H), weight_ih ({gates}*H, in) and "
+            f"weight_hh ({gates}*H, H), got {shapes}"
+        )
+    if any(t.dtype != input.dtype for t in (*states, w_ih, w_hh)):
+        dtypes = ", ".join(str(t.dtype) for t in (input, *states, w_ih, w_hh))
+        raise RuntimeError(
+            f"{op}: expected input, states and weights of one dtype, got {dtypes} (convert "
+            "one with .to(dtype))"
+        )
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One Elman step, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), as torch.rnn_tanh_cell."""
+    _check_cell("rnn_tanh_cell", input, hx, w_ih, w_hh, 1)
+    return RnnCell.apply(linear(input, w_ih, b_ih), hx, w_hh, b_hh)
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """rnn_tanh_cell with relu, as torch.rnn_relu_cell."""
+    _check_cell("rnn_relu_cell", input, hx, w_ih, w_hh, 1)
+    return RnnCell.apply(linear(input, w_ih, b_ih), hx, w_hh, b_hh, "relu")
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step from hx = (h, c): (h', c'), as torch.lstm_cell."""
+    _check_cell("lstm_cell", input, hx, w_ih, w_hh, 4)
+    h, c, _ = LstmCell.apply(linear(input, w_ih, b_ih), hx[0], hx[1], w_hh, b_hh)
+    return h, c
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step: h', as torch.gru_cell."""
+    _check_cell("gru_cell", input, hx, w_ih, w_hh, 3)
+    return GruCell.apply(linear(input, w_ih, b_ih), hx, w_hh, b_hh)[0]

@@ -1,0 +1,153 @@
+"""Module.register_full_backward_hook / register_full_backward_pre_hook, compared with PyTorch:
+what the hooks see, what their results change, removal, and the error cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+
+def _pair(lib):
+    class Two(lib.nn.Module):
+        def forward(self, a, scale, b):
+            return a * b * scale, (a + b).sum(1)
+
+    return Two()
+
+
+def _linear_pair():
+    m, t = minigrad.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        t.weight.copy_(torch.tensor(m.weight.detach().numpy()))
+        t.bias.copy_(torch.tensor(m.bias.detach().numpy()))
+    return m, t
+
+
+def _np(seq):
+    return [None if g is None else g.detach().numpy() for g in seq]
+
+
+def _assert_same(got, want):
+    assert len(got) == len(want)
+    for g, w in zip(_np(got), _np(want)):
+        assert (g is None) == (w is None)
+        if g is not None:
+            np.testing.assert_allclose(g, w, rtol=1e-6)
+
+
+def _run_linear(lib, module, x, hook, pre_hook=None):
+    calls = []
+    h1 = module.register_full_backward_hook(lambda m, gi, go: calls.append((gi, go)) or hook(gi))
+    h2 = None if pre_hook is None else module.register_full_backward_pre_hook(pre_hook)
+    xt = lib.tensor(x, requires_grad=True)
+    out = module(xt)
+    (out * lib.tensor(np.arange(8.0).reshape(4, 2), dtype=lib.float32)).sum().backward()
+    h1.remove()
+    if h2 is not None:
+        h2.remove()
+    return calls, xt.grad, module.weight.grad
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_linear_hook_sees_and_replaces_grads_as_torch(replace):
+    m, t = _linear_pair()
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+
+    def hook(gi):
+        return (gi[0] * 3,) if replace else None
+
+    got = _run_linear(minigrad, m, x, hook)
+    want = _run_linear(torch, t, x, hook)
+    assert len(got[0]) == len(want[0]) == 1
+    _assert_same(got[0][0][0], want[0][0][0])  # grad_input
+    _assert_same(got[0][0][1], want[0][0][1])  # grad_output
+    np.testing.assert_allclose(got[1].numpy(), want[1].numpy(), rtol=1e-6)
+    np.testing.assert_allclose(got[2].numpy(), want[2].numpy(), rtol=1e-6)
+
+
+def test_pre_hook_replaces_grad_output_as_torch():
+    m, t = _linear_pair()
+    x = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
+    got = _run_linear(minigrad, m, x, lambda gi: None, lambda mod, go: (go[0] * -2,))
+    want = _run_linear(torch, t, x, lambda gi: None, lambda mod, go: (go[0] * -2,))
+    _assert_same(got[0][0][1], want[0][0][1])
+    for g, w in zip(got[1:], want[1:]):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-6)
+
+
+def test_several_inputs_and_outputs_non_tensor_args_and_no_grad_inputs():
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    results = []
+    for lib in (minigrad, torch):
+        module = _pair(lib)
+        seen = []
+        module.register_full_backward_hook(lambda m, gi, go, seen=seen: seen.append((gi, go)))
+        ta, tb = lib.tensor(a, requires_grad=True), lib.tensor(b)  # b needs no gradient
+        y, s = module(ta, 2.0, tb)
+        (y.sum() + (s * s).sum()).backward()
+        results.append((seen, ta.grad))
+    (got, ga), (want, wa) = results
+    assert len(got) == len(want) == 1
+    _assert_same(got[0][0], want[0][0])  # (grad a, None for 2.0, zeros for b)
+    _assert_same(got[0][1], want[0][1])
+    assert got[0][0][1] is None and not got[0][0][2].numpy().any()
+    np.testing.assert_allclose(ga.numpy(), wa.numpy())
+
+
+def test_unused_output_gets_a_zero_grad_output_as_torch():
+    results = []
+    for lib in (minigrad, torch):
+        module = _pair(lib)
+        seen = []
+        module.register_full_backward_hook(lambda m, gi, go, seen=seen: seen.append(go))
+        a = lib.ones(2, 3, requires_grad=True)
+        y, _ = module(a, 1.0, lib.ones(2, 3, requires_grad=True))
+        y.sum().backward()
+        results.append(seen[0])
+    _assert_same(*results)
+
+
+def test_no_input_needs_grad_fires_with_none_and_warns():
+    for lib in (minigrad, torch):
+        m = lib.nn.Linear(3, 2)
+        seen = []
+        m.register_full_backward_hook(lambda mod, gi, go, seen=seen: seen.append((gi, go)))
+        with pytest.warns(UserWarning, match="no inputs require gradients"):
+            m(lib.ones(1, 3)).sum().backward()
+        assert seen[0][0] == (None,) and seen[0][1][0].shape == (1, 2)
+        m.register_full_backward_hook(lambda mod, gi, go, lib=lib: (lib.ones(1, 3),))
+        with pytest.raises(RuntimeError, match="should always return None"):
+            m(lib.ones(1, 3)).sum().backward()
+
+
+def test_wrong_lengths_raise_as_torch():
+    for lib in (minigrad, torch):
+        m = lib.nn.Linear(3, 2)
+        h = m.register_full_backward_hook(lambda mod, gi, go: (gi[0], gi[0]))
+        with pytest.raises(RuntimeError, match="number of grad_input, got 2, but expected 1"):
+            m(lib.ones(1, 3, requires_grad=True)).sum().backward()
+        h.remove()
+        m.register_full_backward_pre_hook(lambda mod, go: (go[0], go[0]))
+        with pytest.raises(RuntimeError, match="invalid number of grad_output, got 2"):
+            m(lib.ones(1, 3, requires_grad=True)).sum().backward()
+
+
+def test_remove_and_nested_modules_order():
+    order = []
+    net = minigrad.nn.Sequential(minigrad.nn.Linear(3, 4), minigrad.nn.Tanh())
+    handles = [
+        mod.register_full_backward_hook(lambda m, gi, go, i=i: order.append(i))
+        for i, mod in enumerate(net)
+    ]
+    x = minigrad.ones(2, 3, requires_grad=True)
+    net(x).sum().backward()
+    assert order == [1, 0]  # the later module's gradients are computed first
+    for h in handles:
+        h.remove()
+    net(x).sum().backward()
+    assert order == [1, 0]
+    assert not net[0]._backward_hooks
