@@ -24,7 +24,7 @@ def _check_matmul(op: str, a: Tensor, b: Tensor) -> None:
         raise RuntimeError(
             f"{op}: both arguments need at least 1 dimension, got {a.ndim}D and {b.ndim}D"
         )
-    if _op_dtype(a) != _op_dtype(b):
+    if a.array.dtype != b.array.dtype and _op_dtype(a) != _op_dtype(b):
         raise RuntimeError(
             f"{op}: expected both tensors to have the same dtype, but got {a.dtype} and {b.dtype}"
         )
@@ -165,7 +165,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{tuple(weight.shape)}: expected the last dim of the input to be "
             f"{weight.array.shape[-1]}"
         )
-    if _op_dtype(input) != _op_dtype(weight):
+    if input.array.dtype != weight.array.dtype and _op_dtype(input) != _op_dtype(weight):
         raise RuntimeError(
             f"linear: input is {input.dtype} but weight is {weight.dtype}; convert one with "
             ".to(dtype)"
