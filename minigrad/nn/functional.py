@@ -54,10 +54,12 @@ from minigrad.ops.nn import (
     dropout,
     embedding,
     embedding_bag,
+    huber_loss,
     l1_loss,
     log_softmax,
     mse_loss,
     nll_loss,
+    smooth_l1_loss,
     softmax,
 )
 from minigrad.ops.norm import _update_running, batch_norm, layer_norm
@@ -338,22 +340,6 @@ def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: floa
     if bias is not None:
         y = y + bias.reshape(channel)
     return y
-
-
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta=0: L1."""
-    d = (input - target).abs()
-    loss = d if beta == 0 else where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
-    return _reduce(loss, reduction, "smooth_l1_loss")
-
-
-def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input - target)."""
-    d = (input - target).abs()
-    loss = where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "huber_loss")
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import as_float_array, cast_to, zeros_of
 from minigrad.ops.selection import where
 from minigrad.ops.unary import erf, exp
@@ -20,13 +21,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        array = as_float_array(x)
-        # NOTE: exp(-x) overflows to inf for very negative x, which gives y = 0 as PyTorch
-        # does (a stable where() on the sign is 8x slower on large arrays); float16 is
-        # computed in float32, or it would overflow already below x = -11
-        work = array if array.dtype.itemsize >= 4 else array.astype(np.float32)
-        with np.errstate(over="ignore"):
-            y = Tensor._make(cast_to(1 / (1 + x.device.xp.exp(-work)), array.dtype))
+        y = Tensor._make(_sigmoid_array(x.device.xp, as_float_array(x)))
         ctx.save_for_backward(y)
         return y
 
@@ -36,12 +31,44 @@ class Sigmoid(Function):
         return gy * y * (1 - y)
 
 
+def _sigmoid_array(xp, array):
+    """1 / (1 + exp(-x)) of a float array, in its dtype: sigmoid's and silu's forward."""
+    # NOTE: exp(-x) overflows to inf for very negative x, which gives y = 0 as PyTorch
+    # does (a stable where() on the sign is 8x slower on large arrays); float16 is
+    # computed in float32, or it would overflow already below x = -11
+    work = array if array.dtype.itemsize >= 4 else array.astype(np.float32)
+    with np.errstate(over="ignore"):
+        return cast_to(1 / (1 + xp.exp(-work)), array.dtype)
+
+
 def sigmoid(input):
     return Sigmoid.apply(input)
 
 
+class Silu(Function):
+    """y = x sigmoid(x), fused; dy/dx = s (1 + x (1 - s)), s = sigmoid(x). (*) -> (*)"""
+
+    op_name = "silu"
+
+    @staticmethod
+    def forward(ctx, x):
+        array = as_float_array(x)
+        s = _sigmoid_array(x.device.xp, array)
+        ctx.save_for_backward(x)
+        ctx.s = s
+        return array * s
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        # NOTE: with create_graph, sigmoid is an op again, so a second backward sees that it
+        # depends on x; otherwise forward's sigmoid is reused
+        s = Sigmoid.apply(x) if state.enabled else Tensor._make(ctx.s)
+        return gy * s * (1 + x * (1 - s))
+
+
 def silu(input):
-    return input * Sigmoid.apply(input)
+    return Silu.apply(input)
 
 
 class Tanh(Function):

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import normalize_dim, quiet, sum_array
+from minigrad.ops._util import (
+    cast_to,
+    normalize_dim,
+    quiet,
+    result_dtype,
+    sum_array,
+    zeros_of,
+)
+from minigrad.ops.activations import sigmoid, softplus
 from minigrad.ops.nograd import ne
 from minigrad.ops.reduce import sum as reduce_sum
 from minigrad.ops.selection import cast, clamp, where
-from minigrad.ops.shape import movedim, reshape, unsqueeze
+from minigrad.ops.shape import broadcast_shapes, broadcast_tensors, movedim, reshape, unsqueeze
 from minigrad.ops.unary import abs as abs_
 from minigrad.ops.unary import exp, log
 from minigrad.tensor import Tensor
@@ -96,6 +106,7 @@ def _check_reduction(reduction: str, op: str) -> None:
 
 
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    """A composed loss's reduction (losses made of tensor ops)."""
     _check_reduction(reduction, op)
     if reduction == "mean":
         return loss.mean()
@@ -109,6 +120,22 @@ def _target_scale(xp, w, reduction: str):
         return w
     total = w.sum()
     return w / xp.where(total == 0, total.dtype.type(1), total)
+
+
+def _reduce_array(loss, reduction: str):
+    """A fused loss's reduction, in its forward: the loss array, its sum or its mean.
+
+    # NOTE: the forwards compute in place where they can: each large temporary is memory to
+    # allocate, fault in and free (on (256, 1000), more than the arithmetic)."""
+    if reduction == "none":
+        return loss
+    return loss.mean() if reduction == "mean" else loss.sum()
+
+
+def _upstream(gy: Tensor, reduction: str, n: int) -> Tensor:
+    """A fused loss's upstream gradient per element (broadcasts against the loss's shape):
+    gy / n for mean, gy for sum and none."""
+    return gy / n if reduction == "mean" else gy
 
 
 class NLLLoss(Function):
@@ -374,7 +401,7 @@ def _check_same_shape(input, target, op):
         )
 
 
-def _warn_if_broadcast(input, target, op):
+def _warn_if_broadcast(input, target, op, stacklevel=3):
     """PyTorch's regression losses broadcast a target of another shape, with a warning."""
     if input.shape != target.shape:
         warnings.warn(
@@ -382,58 +409,275 @@ def _warn_if_broadcast(input, target, op):
             f"size {tuple(input.shape)}. This will likely lead to incorrect results due to "
             "broadcasting. Please ensure they have the same size.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
+
+
+def _loss_dtype(x, target, op, of_input=False):
+    """The dtype of a regression loss of x and target, as PyTorch's kernels: the promoted
+    dtype, or (huber_loss: of_input) the input's, which the promoted one must cast to."""
+    dtype = result_dtype(x, target)
+    if of_input:
+        if not np.can_cast(dtype, x.array.dtype, "same_kind"):
+            raise RuntimeError(f"{op}: result type {dtype} can't be cast to the input's {x.dtype}")
+        dtype = x.array.dtype
+    if dtype.kind != "f":
+        raise NotImplementedError(f"{op}: not implemented for {x.dtype} and {target.dtype}")
+    return dtype
+
+
+class MseLoss(Function):
+    """Squared error, fused: (x - t)^2, reduced; dx = 2 (x - t) gy (/ n for mean), dt = -dx.
+
+    (*), (*) of one shape (the caller broadcasts, as PyTorch) -> () or (*)"""
+
+    op_name = "mse_loss"
+
+    @staticmethod
+    def forward(ctx, x, target, reduction):
+        dtype = _loss_dtype(x, target, "mse_loss")
+        diff = cast_to(x.array, dtype) - cast_to(target.array, dtype)
+        diff *= diff  # in place: see _reduce_array
+        ctx.save_for_backward(x, target)
+        ctx.reduction = reduction
+        return _reduce_array(diff, reduction)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, target = ctx.saved_tensors
+        g = (x - target) * (_upstream(gy, ctx.reduction, x.numel()) * 2)
+        return g, (-g if ctx.needs_input_grad[1] else None), None
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
     """Mean squared error: (input - target)^2, reduced."""
-    _warn_if_broadcast(input, target, "mse_loss")
-    diff = input - target
-    return _reduce(diff * diff, reduction, "mse_loss")
+    _check_reduction(reduction, "mse_loss")
+    input, target = _broadcast_pair(input, target, "mse_loss")
+    return MseLoss.apply(input, target, reduction)
+
+
+class HuberLoss(Function):
+    """Huber's loss of d = x - t, fused: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5
+    delta), reduced; dx = clamp(d, -delta, delta) gy (/ n for mean), dt = -dx.
+    (*), (*) of one shape -> () or (*)"""
+
+    op_name = "huber_loss"
+    per_delta = False  # SmoothL1Loss: the same, divided by delta (its beta)
+
+    @staticmethod
+    def forward(ctx, x, target, reduction, delta):
+        xp, dtype = x.device.xp, _loss_dtype(x, target, type(ctx).op_name, not ctx.per_delta)
+        # NOTE: asarray: NumPy gives 0-d operands a scalar result, which out= cannot take
+        loss = xp.asarray(cast_to(x.array, dtype) - cast_to(target.array, dtype))
+        xp.abs(loss, out=loss)
+        # NOTE: with m = min(|d|, delta) both pieces are m (|d| - m / 2): no `where`; delta
+        # as an array (see zeros_of: NumPy's minimum with a number takes a slow loop)
+        m = xp.minimum(loss, xp.full(loss.shape, delta, dtype))
+        loss -= m * dtype.type(0.5)
+        loss *= m
+        if ctx.per_delta:
+            loss /= dtype.type(delta)
+        ctx.save_for_backward(x, target)
+        ctx.reduction, ctx.delta = reduction, delta
+        return _reduce_array(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, target = ctx.saved_tensors
+        scale = _upstream(gy, ctx.reduction, x.numel())
+        scale = scale / ctx.delta if ctx.per_delta else scale
+        g = clamp(x - target, -ctx.delta, ctx.delta) * scale
+        return g, (-g if ctx.needs_input_grad[1] else None), None, None
+
+
+class SmoothL1Loss(HuberLoss):
+    """Huber's loss divided by beta (= delta): 0.5 d^2 / beta where |d| < beta, else
+    |d| - 0.5 beta. (*), (*) of one shape -> () or (*)"""
+
+    op_name = "smooth_l1_loss"
+    per_delta = True
+
+
+def _broadcast_pair(input, target, op):
+    """A regression loss's operands, broadcast to one shape with PyTorch's warning."""
+    _warn_if_broadcast(input, target, op, stacklevel=4)
+    if input.shape != target.shape:
+        return broadcast_tensors(input, target)  # PyTorch expands both too
+    return input, target
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta=0: L1."""
+    _check_reduction(reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:  # PyTorch's l1_loss then, composed
+        return l1_loss(input, target, reduction=reduction)
+    input, target = _broadcast_pair(input, target, "smooth_l1_loss")
+    return SmoothL1Loss.apply(input, target, reduction, beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input - target); a weight
+    (of the input's shape) multiplies the unreduced loss, as PyTorch."""
+    _check_reduction(reduction, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    input, target = _broadcast_pair(input, target, "huber_loss")
+    if weight is None:
+        return HuberLoss.apply(input, target, reduction, delta)
+    if weight.shape != input.shape:
+        raise ValueError(
+            f"huber_loss: weight of shape {tuple(weight.shape)} must have the input's shape "
+            f"{tuple(input.shape)}"
+        )
+    return _reduce(HuberLoss.apply(input, target, "none", delta) * weight, reduction, "huber_loss")
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
-    """Mean absolute error: |input - target|, reduced."""
+    """Mean absolute error: |input - target|, reduced (composed of ops, as PyTorch's)."""
     _warn_if_broadcast(input, target, "l1_loss")
     return _reduce(abs_(input - target), reduction, "l1_loss")
 
 
 _BCE_LOG_MIN = -100  # PyTorch clamps each log here, so that p = 0 or 1 gives a finite loss
+_BCE_EPS = 1e-12  # PyTorch's floor of p (1 - p) in the gradient (p = 0 or 1 stays finite)
+
+
+def _weighted(loss, weight):
+    return loss if weight is None else loss * weight.array
+
+
+class BinaryCrossEntropy(Function):
+    """-w (t log p + (1 - t) log(1 - p)) for probabilities p, each log clamped at -100, reduced.
+
+    dp = w (p - t) / max(p (1 - p), 1e-12), dt = w (log(1 - p) - log p), times gy (/ n for
+    mean), as PyTorch's. (*), (*), weight broadcast to (*) -> () or (*)"""
+
+    op_name = "binary_cross_entropy"
+
+    @staticmethod
+    def forward(ctx, p, target, weight, reduction):
+        xp, array = p.device.xp, p.array
+        # NOTE: checked here, so a compiled step checks every batch; min and max also
+        # refuse nan, as PyTorch
+        if array.size and not (array.min() >= 0 and array.max() <= 1):
+            raise RuntimeError(
+                "binary_cross_entropy: all elements of input should be between 0 and 1 (pass "
+                "logits to binary_cross_entropy_with_logits instead)"
+            )
+        with quiet():  # log(0) = -inf, clamped
+            log_p, log_not_p = xp.asarray(xp.log(array)), xp.asarray(xp.log1p(-array))
+        # NOTE: an array of -100 to clip against (see zeros_of: NumPy's maximum with a number
+        # takes a slow loop)
+        floor = xp.full(array.shape, _BCE_LOG_MIN, array.dtype)
+        xp.maximum(log_p, floor, out=log_p)
+        xp.maximum(log_not_p, floor, out=log_not_p)
+        t = target.array
+        loss = t - 1  # (t - 1) log(1 - p) - t log p, as PyTorch's, in place
+        loss *= log_not_p
+        log_p *= t
+        loss -= log_p
+        loss = _weighted(loss, weight)
+        ctx.save_for_backward(p, target, weight)
+        ctx.reduction = reduction
+        return _reduce_array(cast_to(loss, array.dtype), reduction)
+
+    @staticmethod
+    def backward(ctx, gy):
+        p, target, weight = ctx.saved_tensors
+        scale = _upstream(gy, ctx.reduction, p.numel())
+        scale = scale if weight is None else weight * scale
+        gp = gt = None
+        if ctx.needs_input_grad[0]:
+            gp = (p - target) / clamp(p * (1 - p), min=_BCE_EPS) * scale
+        if ctx.needs_input_grad[1]:
+            gt = (log(1 - p) - log(p)) * scale
+        return gp, gt, None, None
 
 
 def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ) -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; logs clamped at -100 as PyTorch."""
+    _check_reduction(reduction, "binary_cross_entropy")
     _check_same_shape(input, target, "binary_cross_entropy")
-    if bool(((input.array < 0) | (input.array > 1)).any()):
-        raise RuntimeError(
-            "binary_cross_entropy: all elements of input should be between 0 and 1 (pass "
-            "logits to binary_cross_entropy_with_logits instead)"
-        )
-    log_p = clamp(log(input), min=_BCE_LOG_MIN)
-    log_not_p = clamp(log(1 - input), min=_BCE_LOG_MIN)
-    loss = -(target * log_p + (1 - target) * log_not_p)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy")
+    _check_weight(weight, input, "binary_cross_entropy", "weight")
+    return BinaryCrossEntropy.apply(input, target, weight, reduction)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """BCE of logits x, fused and stable: (1 - t) x + lw softplus(-x), lw = 1 + (pw - 1) t
+    (lw = 1 without pos_weight pw), times w, reduced; softplus(-x) = max(-x, 0) +
+    log(1 + exp(-|x|)) never overflows.
+
+    dx = w (lw sigmoid(x) - pw t), dt = w ((pw - 1) softplus(-x) - x), times gy (/ n for
+    mean). (*), (*), weights broadcast to (*) -> () or (*)"""
+
+    op_name = "binary_cross_entropy_with_logits"
+
+    @staticmethod
+    def forward(ctx, x, target, weight, pos_weight, reduction):
+        xp, array, t = x.device.xp, x.array, target.array
+        softplus_neg = xp.asarray(xp.abs(array))  # max(-x, 0) + log(1 + exp(-|x|)), in place
+        xp.negative(softplus_neg, out=softplus_neg)
+        xp.exp(softplus_neg, out=softplus_neg)
+        xp.log1p(softplus_neg, out=softplus_neg)
+        softplus_neg += xp.maximum(-array, zeros_of(xp, array))
+        if pos_weight is not None:
+            softplus_neg *= (pos_weight.array - 1) * t + 1
+        loss = 1 - t
+        loss *= array
+        loss += softplus_neg
+        ctx.save_for_backward(x, target, weight, pos_weight)
+        ctx.reduction = reduction
+        return _reduce_array(cast_to(_weighted(loss, weight), array.dtype), reduction)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, target, weight, pos_weight = ctx.saved_tensors
+        scale = _upstream(gy, ctx.reduction, x.numel())
+        scale = scale if weight is None else weight * scale
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            if pos_weight is None:
+                gx = (sigmoid(x) - target) * scale
+            else:
+                lw = (pos_weight - 1) * target + 1
+                gx = (lw * sigmoid(x) - pos_weight * target) * scale
+        if ctx.needs_input_grad[1]:
+            gt = -x if pos_weight is None else (pos_weight - 1) * softplus(-x) - x
+            gt = gt * scale
+        return gx, gt, None, None, None
 
 
 def binary_cross_entropy_with_logits(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
 ) -> Tensor:
     """BCE on logits, computed stably: max(x, 0) - x t + log(1 + exp(-|x|))."""
-    _check_same_shape(input, target, "binary_cross_entropy_with_logits")
-    if pos_weight is not None:
-        log_weight = (pos_weight - 1) * target + 1
-        softplus_neg = log(1 + exp(-abs_(input))) + clamp(-input, min=0)
-        loss = (1 - target) * input + log_weight * softplus_neg
-    else:
-        loss = clamp(input, min=0) - input * target + log(1 + exp(-abs_(input)))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, op)
+    _check_same_shape(input, target, op)
+    _check_weight(weight, input, op, "weight")
+    _check_weight(pos_weight, input, op, "pos_weight")
+    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
+
+
+def _check_weight(weight, input, op, name):
+    """A BCE loss's weight broadcasts to the input's shape, and gets no gradient (PyTorch's
+    neither): refuse one of a larger shape, or one that wants a gradient."""
+    if weight is None:
+        return
+    if broadcast_shapes(input.shape, weight.shape) != input.shape:
+        raise RuntimeError(
+            f"{op}: {name} of shape {tuple(weight.shape)} does not broadcast to the input's "
+            f"shape {tuple(input.shape)}"
+        )
+    if weight.requires_grad and state.enabled:
+        raise RuntimeError(
+            f"{op}: not differentiable with respect to argument '{name}'; pass "
+            f"{name}.detach() (it cannot have requires_grad=True)"
+        )
 
 
 # -- dropout and embedding -------------------------------------------------------------------

@@ -198,6 +198,7 @@ RULES = {
     "expand": lambda e, n, ins, out: e.emit("Expand", [ins[0], _ints(e, n.attrs["shape"])], out),
     "softmax": lambda e, n, ins, out: e.emit("Softmax", ins, out, axis=n.attrs["dim"]),
     "log_softmax": lambda e, n, ins, out: e.emit("LogSoftmax", ins, out, axis=n.attrs["dim"]),
+    "silu": lambda e, n, ins, out: e.emit("Mul", [ins[0], e.emit("Sigmoid", ins)], out),
     "cat": lambda e, n, ins, out: e.emit("Concat", ins, out, axis=n.attrs["dim"]),
     "cast": lambda e, n, ins, out: e.emit(
         "Cast", ins, out, to=_onnx_dtype(n.attrs["dtype"].np.name)

@@ -156,6 +156,23 @@ SAME_NAME = [
     "nn.CrossEntropyLoss()(x, tgt)",
     "F.nll_loss(x, tgt)",
     "F.l1_loss(x, y)",
+    "F.l1_loss(x, y, reduction='none')",
+    "F.mse_loss(x, y)",
+    "F.mse_loss(x, y, reduction='sum')",
+    "F.mse_loss(x, y, reduction='none')",
+    "nn.MSELoss()(x, y)",
+    "F.smooth_l1_loss(x, y)",
+    "F.smooth_l1_loss(x, y, beta=0.0)",
+    "F.huber_loss(x, y, reduction='none')",
+    "F.huber_loss(x, y, weight=pos)",
+    "F.binary_cross_entropy_with_logits(x, p)",
+    "F.binary_cross_entropy_with_logits(x, p, v.detach(), pos_weight=pos[0].detach())",
+    "nn.BCEWithLogitsLoss(reduction='sum')(x, p)",
+    "F.binary_cross_entropy(x.sigmoid(), p)",
+    "F.binary_cross_entropy(x.sigmoid(), p, v.detach().abs(), reduction='none')",
+    "nn.BCELoss()(x.sigmoid(), p)",
+    "F.silu(x)",
+    "nn.SiLU()(x)",
     # shapes and indexing
     "x.view(12)",
     "x.view(-1, 2)",
@@ -258,23 +275,18 @@ KNOWN_DIFFERENCES = [
     ("x.var()", "VarBackward0", "DivBackward0", "var, std: minigrad composes them of ops"),
     ("x.var(0)", "VarBackward0", "DivBackward0", "var, std: minigrad composes them of ops"),
     ("x.std()", "StdBackward0", "SqrtBackward0", "var, std: minigrad composes them of ops"),
-    ("F.silu(x)", "SiluBackward0", "MulBackward0", "silu is x * sigmoid(x) in minigrad"),
-    ("F.mse_loss(x, y)", "MseLossBackward0", "MeanBackward0", "a composed loss in minigrad"),
-    (
-        "F.binary_cross_entropy_with_logits(x, p)",
-        "BinaryCrossEntropyWithLogitsBackward0",
-        "MeanBackward0",
-        "a composed loss in minigrad",
-    ),
-    (
-        "F.binary_cross_entropy(x.sigmoid(), p)",
-        "BinaryCrossEntropyBackward0",
-        "MeanBackward0",
-        "a composed loss in minigrad",
-    ),
     ("F.avg_pool2d(img, 2)", "AvgPool2DBackward0", "DivBackward0", "composed in minigrad"),
+    # the modules call F.layer_norm/F.batch_norm with a weight and a bias: ops after the node
     ("nn.LayerNorm(4)(x)", "NativeLayerNormBackward0", "AddBackward0", "affine step apart"),
     ("nn.BatchNorm1d(4)(x)", "NativeBatchNormBackward0", "AddBackward0", "affine step apart"),
+    ("F.layer_norm(x, (4,), v, v)", "NativeLayerNormBackward0", "AddBackward0", "affine apart"),
+    ("F.layer_norm(x, (4,), v)", "NativeLayerNormBackward0", "MulBackward0", "affine apart"),
+    (
+        "F.batch_norm(x, None, None, v, v, training=True)",
+        "NativeBatchNormBackward0",
+        "AddBackward0",
+        "affine step apart",
+    ),
     ("t.einsum('ij,jk->ik', x, w)", "ViewBackward0", "EinsumBackward0", "one einsum node"),
     ("t.stack([x, y])", "StackBackward0", "ViewBackward0", "stack is one cat and a reshape"),
     # one minigrad op behind several PyTorch ops: forward does not keep which one ran
@@ -430,9 +442,43 @@ def test_the_autograd_tutorials_graph():
             (("AccumulateGrad", (3,)), 0),
         ),
     )
-    # known difference: binary_cross_entropy_with_logits is composed of ops in minigrad
-    assert loss_t.grad_fn.name() == "BinaryCrossEntropyWithLogitsBackward0"
-    assert loss_m.grad_fn.name() == "MeanBackward0"
+    # one loss node, linked to z's, in both
+    for loss, z in ((loss_t, z_t), (loss_m, z_m)):
+        assert loss.grad_fn.name() == "BinaryCrossEntropyWithLogitsBackward0"
+        assert loss.grad_fn.next_functions[0][0] is z.grad_fn
+    assert _repr_tail(loss_m) == _repr_tail(loss_t)
+
+
+def test_the_neural_networks_tutorials_loss_graph():
+    """PyTorch's "Neural Networks" tutorial prints loss.grad_fn (MseLossBackward0) and walks
+    next_functions[0][0] back: the last Linear's AddmmBackward0, then AccumulateGrad."""
+
+    def tutorial(t):
+        t.manual_seed(0)
+        net = t.nn.Sequential(t.nn.Linear(4, 5), t.nn.ReLU(), t.nn.Linear(5, 3))
+        return t.nn.MSELoss()(net(t.ones(2, 4)), t.zeros(2, 3))
+
+    loss_t, loss_m = tutorial(torch), tutorial(minigrad)
+    assert _repr_tail(loss_m) == _repr_tail(loss_t) == "<MseLossBackward0>)"
+    addmm_t, addmm_m = loss_t.grad_fn.next_functions[0][0], loss_m.grad_fn.next_functions[0][0]
+    assert addmm_m.name() == addmm_t.name() == "AddmmBackward0"
+    # known difference: minigrad's linear lists its arguments in order (input, weight, bias);
+    # PyTorch's addmm lists (bias, input, TBackward0 of the weight), so the tutorial's third
+    # step is AccumulateGrad (the bias) in PyTorch and the ReLU's node in minigrad
+    assert _entries(addmm_t) == ["AccumulateGrad", "ReluBackward0", "TBackward0"]
+    assert _entries(addmm_m) == ["ReluBackward0", "AccumulateGrad", "AccumulateGrad"]
+
+
+def test_a_broadcast_loss_links_to_the_expand_as_pytorchs():
+    # mse_loss of other shapes warns and expands both operands first, as PyTorch
+    graphs = []
+    for t in (torch, minigrad):
+        ns = _namespace(t)
+        with pytest.warns(UserWarning, match="target size"):
+            loss = t.nn.functional.mse_loss(ns["v"], ns["x"].detach())
+        graphs.append(_graph(loss.grad_fn))
+    expected = ("MseLossBackward0", ((("ExpandBackward0", ((("AccumulateGrad", (4,)), 0),)), 0),))
+    assert graphs[0] == graphs[1] == expected
 
 
 def test_cross_entropy_is_one_node_where_pytorch_has_two():

@@ -46,6 +46,11 @@ CASES = [
     ("l1_sum", lambda m: m.L1Loss(reduction="sum"), LOGITS, PROBS),
     ("bce", lambda m: m.BCELoss(), SIGMOIDS, BINARY),
     ("bce_logits", lambda m: m.BCEWithLogitsLoss(), LOGITS, BINARY),
+    ("mse_none", lambda m: m.MSELoss(reduction="none"), LOGITS, PROBS),
+    ("bce_sum", lambda m: m.BCELoss(reduction="sum"), SIGMOIDS, BINARY),
+    ("bce_logits_none", lambda m: m.BCEWithLogitsLoss(reduction="none"), LOGITS * 40, PROBS),
+    ("smooth_l1", lambda m: m.SmoothL1Loss(beta=0.5), LOGITS, PROBS),
+    ("huber_sum", lambda m: m.HuberLoss(reduction="sum", delta=0.5), LOGITS, PROBS),
 ]
 
 
@@ -140,3 +145,119 @@ def test_functional_names_exist():
     ):
         assert callable(getattr(F, name)), name
     assert F.relu(minigrad.tensor([-1.0, 2.0]), inplace=False).tolist() == [0.0, 2.0]
+
+
+def _both(fn):
+    """fn(library) for PyTorch and minigrad, with its input's gradient."""
+    out = []
+    for lib in (torch, minigrad):
+        x, loss = fn(lib)
+        loss.sum().backward()
+        out.append((loss.detach().numpy(), x.grad.numpy()))
+    return out
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_weights_as_pytorch(reduction):
+    def run(lib):
+        x = lib.tensor(LOGITS, requires_grad=True)
+        w, pw = lib.tensor(WEIGHT), lib.tensor(WEIGHT[::-1].copy())
+        F = lib.nn.functional
+        loss = F.binary_cross_entropy_with_logits(x, lib.tensor(PROBS), w, reduction=reduction)
+        loss = loss + F.binary_cross_entropy_with_logits(
+            x, lib.tensor(BINARY), w, reduction=reduction, pos_weight=pw
+        )
+        return x, loss + F.binary_cross_entropy(
+            x.sigmoid(), lib.tensor(PROBS), w, reduction=reduction
+        )
+
+    (loss_t, grad_t), (loss_m, grad_m) = _both(run)
+    np.testing.assert_allclose(loss_m, loss_t, rtol=1e-10)
+    np.testing.assert_allclose(grad_m, grad_t, rtol=1e-10, atol=1e-14)
+
+
+def test_bce_of_probabilities_0_and_1_is_finite_as_pytorch():
+    # each log is clamped at -100, and the gradient's denominator p (1 - p) at 1e-12
+    def run(lib):
+        p = lib.tensor([0.0, 1.0, 0.0, 1.0, 0.5], requires_grad=True)
+        return p, lib.nn.functional.binary_cross_entropy(
+            p, lib.tensor([1.0, 0.0, 0.0, 1.0, 0.3]), reduction="none"
+        )
+
+    (loss_t, grad_t), (loss_m, grad_m) = _both(run)
+    np.testing.assert_array_equal(loss_m, loss_t)
+    assert loss_m.tolist()[:4] == [100.0, 100.0, 0.0, 0.0]
+    np.testing.assert_allclose(grad_m, grad_t, rtol=1e-12)
+
+
+def test_bce_with_logits_is_stable_for_large_logits():
+    def run(lib):
+        x = lib.tensor([-800.0, -40.0, 0.0, 40.0, 800.0], dtype=lib.float64, requires_grad=True)
+        t = lib.tensor([1.0, 0.0, 0.5, 1.0, 0.0], dtype=lib.float64)
+        return x, lib.nn.functional.binary_cross_entropy_with_logits(x, t, reduction="none")
+
+    (loss_t, grad_t), (loss_m, grad_m) = _both(run)
+    assert np.isfinite(loss_m).all() and loss_m[0] == 800.0 and loss_m[-1] == 800.0
+    np.testing.assert_allclose(loss_m, loss_t, rtol=1e-12)
+    np.testing.assert_allclose(grad_m, grad_t, rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["binary_cross_entropy", "binary_cross_entropy_with_logits"])
+def test_bce_weights_that_want_a_gradient_are_refused_as_in_pytorch(loss):
+    args = (minigrad.tensor(SIGMOIDS), minigrad.tensor(BINARY))
+    weight = minigrad.tensor(WEIGHT, requires_grad=True)
+    with pytest.raises(RuntimeError, match=f"{loss}: not differentiable .* 'weight'"):
+        getattr(nn.functional, loss)(*args, weight)
+    with torch.no_grad():
+        torch_weight = torch.tensor(WEIGHT, requires_grad=True)
+        getattr(torch.nn.functional, loss)(
+            torch.tensor(SIGMOIDS), torch.tensor(BINARY), torch_weight
+        )
+    with minigrad.no_grad():  # no graph: nothing to refuse, as in PyTorch
+        getattr(nn.functional, loss)(*args, weight)
+
+
+def test_a_compiled_bce_checks_the_probabilities_of_every_batch():
+    step = minigrad.compile(lambda p, t: nn.functional.binary_cross_entropy(p, t))
+    target = minigrad.tensor(BINARY[:2])
+    step(minigrad.tensor(SIGMOIDS[:2], requires_grad=True), target).backward()
+    for bad in (1.5, -0.1, float("nan")):
+        p = minigrad.tensor(np.where(BINARY[:2] > 0, bad, 0.5))
+        with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+            step(p, target)
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "smooth_l1_loss", "huber_loss", "l1_loss"])
+def test_a_target_of_another_shape_warns_and_broadcasts_as_pytorch(loss):
+    x = LOGITS[:, :1]
+    values = []
+    for lib in (torch, minigrad):
+        with pytest.warns(UserWarning, match=r"target size .* input size"):
+            values.append(getattr(lib.nn.functional, loss)(lib.tensor(x), lib.tensor(PROBS)).item())
+    assert values[1] == pytest.approx(values[0], rel=1e-12)
+
+
+def test_smooth_l1_and_huber_refuse_a_negative_beta_or_delta_as_pytorch():
+    a, b = minigrad.tensor(LOGITS), minigrad.tensor(PROBS)
+    with pytest.raises(RuntimeError, match="negative values for beta"):
+        nn.functional.smooth_l1_loss(a, b, beta=-1.0)
+    with pytest.raises(RuntimeError, match="non-positive values for delta"):
+        nn.functional.huber_loss(a, b, delta=0.0)
+
+
+@pytest.mark.parametrize("name", ["weight", "pos_weight"])
+def test_a_bce_weight_that_would_grow_the_input_is_refused_as_in_pytorch(name):
+    x, t, w = np.zeros(4), np.ones(4), np.ones((3, 4))
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.binary_cross_entropy_with_logits(
+            torch.tensor(x), torch.tensor(t), **{name: torch.tensor(w)}
+        )
+    with pytest.raises(RuntimeError, match=rf"{name} of shape \(3, 4\) does not broadcast"):
+        nn.functional.binary_cross_entropy_with_logits(
+            minigrad.tensor(x), minigrad.tensor(t), **{name: minigrad.tensor(w)}
+        )
+    if name == "weight":
+        with pytest.raises(RuntimeError, match=r"weight of shape \(3, 4\) does not broadcast"):
+            nn.functional.binary_cross_entropy(
+                minigrad.tensor(x), minigrad.tensor(t), minigrad.tensor(w)
+            )
