@@ -3,9 +3,10 @@
     python benchmarks/bench_train.py [--cpu-time] [--rounds 7]
 
 Steps: the digits MLP 64-128-10 (batch 64), a matmul-bound MLP 1024-1024-1024-10 (batch
-1024) and a two-conv CNN on 8x8 digits (batch 64), each with SGD momentum and cross-entropy,
-written as a user writes them. Prints the best mean time per step of interleaved rounds and the
-ratios issue 15 asks for.
+1024), a two-conv CNN on 8x8 digits (batch 64) and LeNet-5 on 1x28x28 (batch 64), each with
+SGD momentum and cross-entropy, written as a user writes them. Prints the best mean time per
+step of interleaved rounds and the ratios issue 15 asks for. `--only cnn` runs the steps whose
+name contains "cnn" (alone in a fresh process).
 
 # NOTE: one BLAS thread and one PyTorch thread for every contender: the issue's ratios are
 # per-thread ("on the same BLAS"), and on a shared 2-core machine threads only add noise.
@@ -47,6 +48,25 @@ def _cnn(lib):
         n.Flatten(),
         n.Linear(32 * 16, 10),
     )
+
+
+def _lenet(lib):
+    """LeNet-5 as PyTorch's "Neural Networks" tutorial writes it, for 28x28 digits."""
+    n, F = lib.nn, lib.nn.functional
+
+    class LeNet(n.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1, self.conv2 = n.Conv2d(1, 6, 5), n.Conv2d(6, 16, 5)
+            self.fc1, self.fc2, self.fc3 = n.Linear(256, 120), n.Linear(120, 84), n.Linear(84, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = x.view(x.size(0), -1)
+            return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+    return LeNet()
 
 
 def _framework_step(lib, model, x, y):
@@ -100,10 +120,13 @@ def bench(name, sizes_or_cnn, batch, in_shape, rounds, number, target):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, *in_shape)).astype(np.float32)
     y = rng.integers(0, 10, batch)
-    cnn = sizes_or_cnn == "cnn"
+    cnn = sizes_or_cnn in ("cnn", "lenet")
     steps = {}
     for lib in (minigrad, torch):
-        model = _cnn(lib) if cnn else _mlp(lib, sizes_or_cnn)
+        if cnn:
+            model = _cnn(lib) if sizes_or_cnn == "cnn" else _lenet(lib)
+        else:
+            model = _mlp(lib, sizes_or_cnn)
         xt = lib.tensor(x) if lib is minigrad else torch.from_numpy(x)
         yt = lib.tensor(y) if lib is minigrad else torch.from_numpy(y)
         steps[lib.__name__] = _framework_step(lib, model, xt, yt)
@@ -122,24 +145,28 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--cpu-time", action="store_true")
+    parser.add_argument("--only", default="", help="run the steps whose name contains this")
     args = parser.parse_args()
     if args.cpu_time:
         CLOCK[0] = time.process_time
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread; numpy {np.__version__}")
-    mlp = [64, 128, 10]
-    bench("MLP 64-128-10, batch 64", mlp, 64, (64,), args.rounds, 200, "eager/torch <= 0.8")
-    bench(
-        "MLP 1024-1024-1024-10, batch 1024",
-        [1024, 1024, 1024, 10],
-        1024,
-        (1024,),
-        args.rounds,
-        3,
-        "minigrad/numpy <= 1.05",
-    )
-    cnn_target = "minigrad/torch <= 1.2"
-    bench("CNN 2 conv on 8x8, batch 64", "cnn", 64, (1, 8, 8), args.rounds, 20, cnn_target)
+    cases = [
+        ("MLP 64-128-10, batch 64", [64, 128, 10], 64, (64,), 200, "eager/torch <= 0.8"),
+        (
+            "MLP 1024-1024-1024-10, batch 1024",
+            [1024, 1024, 1024, 10],
+            1024,
+            (1024,),
+            3,
+            "minigrad/numpy <= 1.05",
+        ),
+        ("CNN 2 conv on 8x8, batch 64", "cnn", 64, (1, 8, 8), 20, "minigrad/torch <= 1.2"),
+        ("LeNet-5 CNN on 28x28, batch 64", "lenet", 64, (1, 28, 28), 10, "none"),
+    ]
+    for name, model, batch, in_shape, number, target in cases:
+        if args.only.lower() in name.lower():
+            bench(name, model, batch, in_shape, args.rounds, number, target)
 
 
 if __name__ == "__main__":
