@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import math
 
-from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay
-from minigrad.tensor import Tensor
+from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay, _zeros_like
 
 
 def _check(lr, eps, betas, weight_decay) -> None:
@@ -20,10 +19,6 @@ def _check(lr, eps, betas, weight_decay) -> None:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
     if weight_decay < 0.0:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-
-
-def _zeros_like(p: Tensor) -> Tensor:
-    return Tensor._make(p.device.xp.zeros_like(p.array))
 
 
 class Adam(Optimizer):

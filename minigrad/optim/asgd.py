@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay
-from minigrad.tensor import Tensor
+from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay, _zeros_like
 
 
 class ASGD(Optimizer):
@@ -47,7 +46,7 @@ class ASGD(Optimizer):
         if not state:
             # NOTE: eta and mu are float32 scalars, as PyTorch's: eta's rounding shows in p
             state["step"], state["eta"], state["mu"] = _scalar(), _scalar(group["lr"]), _scalar(1)
-            state["ax"] = Tensor._make(p.device.xp.zeros_like(p.array))
+            state["ax"] = _zeros_like(p)
         lr, lambd = group["lr"], group["lambd"]
         step = _count(state)
         g = _weight_decay(group, p, g)

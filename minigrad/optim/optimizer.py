@@ -154,6 +154,11 @@ def _scalar(value: float = 0.0) -> Tensor:
     return Tensor._make(np.array(value, dtype=np.float32))
 
 
+def _zeros_like(p: Tensor) -> Tensor:
+    """A state buffer of zeros shaped, typed and placed like parameter p."""
+    return Tensor._make(p.device.xp.zeros_like(p.array))
+
+
 def _count(state: dict) -> float:
     """Advance the step counter; the new step number as a float."""
     state["step"].array += 1

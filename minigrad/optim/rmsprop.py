@@ -3,7 +3,7 @@ statistics."""
 
 from __future__ import annotations
 
-from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay
+from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay, _zeros_like
 from minigrad.tensor import Tensor
 
 
@@ -45,11 +45,11 @@ class RMSprop(Optimizer):
         xp = p.device.xp
         if not state:
             state["step"] = _scalar()
-            state["square_avg"] = Tensor._make(xp.zeros_like(p.array))
+            state["square_avg"] = _zeros_like(p)
             if group["momentum"] > 0:
-                state["momentum_buffer"] = Tensor._make(xp.zeros_like(p.array))
+                state["momentum_buffer"] = _zeros_like(p)
             if group["centered"]:
-                state["grad_avg"] = Tensor._make(xp.zeros_like(p.array))
+                state["grad_avg"] = _zeros_like(p)
         _count(state)
         alpha = group["alpha"]
         g = _weight_decay(group, p, g)
@@ -161,8 +161,8 @@ class Adadelta(Optimizer):
         xp = p.device.xp
         if not state:
             state["step"] = _scalar()
-            state["square_avg"] = Tensor._make(xp.zeros_like(p.array))
-            state["acc_delta"] = Tensor._make(xp.zeros_like(p.array))
+            state["square_avg"] = _zeros_like(p)
+            state["acc_delta"] = _zeros_like(p)
         _count(state)
         rho, eps = group["rho"], group["eps"]
         g = _weight_decay(group, p, g)

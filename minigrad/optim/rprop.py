@@ -3,7 +3,7 @@ the signs of successive gradients change."""
 
 from __future__ import annotations
 
-from minigrad.optim.optimizer import Optimizer, _count, _scalar
+from minigrad.optim.optimizer import Optimizer, _count, _scalar, _zeros_like
 from minigrad.tensor import Tensor
 
 
@@ -42,7 +42,7 @@ class Rprop(Optimizer):
         xp = p.device.xp
         if not state:
             state["step"] = _scalar()
-            state["prev"] = Tensor._make(xp.zeros_like(p.array))
+            state["prev"] = _zeros_like(p)
             state["step_size"] = Tensor._make(xp.full_like(p.array, group["lr"]))
         _count(state)
         (eta_minus, eta_plus), (low, high) = group["etas"], group["step_sizes"]
