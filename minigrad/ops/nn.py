@@ -113,6 +113,15 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
     return loss.sum() if reduction == "sum" else loss
 
 
+def _target_weights(xp, t, valid, weight, dtype):
+    """The class index each row reads (ignored targets read class 0) and its weight: the
+    class's weight, 1 without weights, 0 where the target is ignored (`valid` from
+    `_valid_targets`; None: nothing is ignored)."""
+    safe = t if valid is None else xp.where(valid, t, 0)
+    w = weight.array[safe] if weight is not None else xp.ones(t.shape, dtype)
+    return safe, (w if valid is None else w * valid)
+
+
 def _target_scale(xp, w, reduction: str):
     """Each target's weight in the loss: w / sum(w) for a mean, else w. When every target is
     ignored the mean is nan but the gradient is zero, as in PyTorch (w / 1, not 0 / 0)."""
@@ -151,9 +160,7 @@ class NLLLoss(Function):
         xp = x.device.xp
         t = target.array
         valid = _valid_targets(t, x.array.shape[1], ignore_index, "nll_loss")
-        valid = xp.ones(t.shape, bool) if valid is None else valid
-        safe = xp.where(valid, t, 0)
-        w = (weight.array[safe] if weight is not None else xp.ones(t.shape, x.array.dtype)) * valid
+        safe, w = _target_weights(xp, t, valid, weight, x.array.dtype)
         rows = xp.arange(t.shape[0])
         losses = -w * x.array[rows, safe]
         ctx.scale = _target_scale(xp, w, reduction)
@@ -204,9 +211,7 @@ class CrossEntropy(Function):
             # NOTE: no division by the int 1 for "sum": NumPy 1.26 turns float32 / int into float64
             loss = losses.sum() / denom if reduction == "mean" else losses.sum()
         else:
-            safe = t if valid is None else xp.where(valid, t, 0)
-            w = weight.array[safe] if weight is not None else xp.ones(t.shape, e.dtype)
-            w = w if valid is None else w * valid
+            safe, w = _target_weights(xp, t, valid, weight, e.dtype)
             losses = w * (xp.log(total[:, 0]) - shifted[rows, safe])
             scale = _target_scale(xp, w, reduction)
             with quiet():  # no target left (all ignored, or none): the mean is nan, silently
