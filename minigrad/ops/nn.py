@@ -14,6 +14,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
     cast_to,
+    max_array,
     normalize_dim,
     quiet,
     result_dtype,
@@ -33,7 +34,7 @@ from minigrad.tensor import Tensor
 def _exp_shifted(xp, array, dim):
     """(x - max x, its exp, the sum of that exp) along dim: the stable core that softmax,
     log_softmax and cross-entropy share."""
-    shifted = array - array.max(axis=dim, keepdims=True)
+    shifted = array - max_array(xp, array, dim, True)
     e = xp.exp(shifted)
     return shifted, e, sum_array(xp, e, (dim,), True)
 

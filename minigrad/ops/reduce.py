@@ -16,7 +16,14 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import normalize_dim, normalize_dims, quiet, sum_array, write_out
+from minigrad.ops._util import (
+    max_array,
+    normalize_dim,
+    normalize_dims,
+    quiet,
+    sum_array,
+    write_out,
+)
 from minigrad.ops.nograd import NoGrad, isnan, logical_not
 from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
@@ -184,7 +191,14 @@ class MaxMin(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim, largest):
         array = x.array
-        y = array.max(axis=dims, keepdims=True) if largest else array.min(axis=dims, keepdims=True)
+        if len(dims) == 1:
+            y = max_array(x.device.xp, array, dims[0], True, largest)
+        else:
+            y = (
+                array.max(axis=dims, keepdims=True)
+                if largest
+                else array.min(axis=dims, keepdims=True)
+            )
         hits = (array == y).astype(array.dtype)
         ctx.share = hits / hits.sum(axis=dims, keepdims=True)
         ctx.shape, ctx.dims, ctx.largest = array.shape, dims, largest

@@ -1,0 +1,51 @@
+"""The NumPy workarounds behind reductions (`ops/_util.py`) give NumPy's own answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from minigrad.ops._util import max_array, sum_array
+
+_floats = st.floats(allow_nan=True, allow_infinity=True, width=32)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    array=hnp.arrays(
+        st.sampled_from([np.float32, np.float64]),
+        hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=12),
+        elements=_floats,
+    ),
+    largest=st.booleans(),
+    keepdims=st.booleans(),
+)
+def test_max_array_is_numpys_max_nan_included(array, largest, keepdims):
+    for axis in range(array.ndim):
+        want = array.max(axis, keepdims=keepdims) if largest else array.min(axis, keepdims=keepdims)
+        got = max_array(np, array, axis, keepdims, largest)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_max_array_reads_a_strided_view_and_a_row_with_nan():
+    array = np.arange(24, dtype=np.float32).reshape(4, 6)[:, ::2]
+    np.testing.assert_array_equal(max_array(np, array, 1), [4, 10, 16, 22])
+    rows = np.array([[1, np.nan, 3], [np.inf, -np.inf, 0]], np.float32)
+    np.testing.assert_array_equal(max_array(np, rows, 1), [np.nan, np.inf])
+    np.testing.assert_array_equal(max_array(np, rows, 1, largest=False), [np.nan, -np.inf])
+
+
+@pytest.mark.parametrize("shape", [(64, 10), (1024, 10), (4096, 32), (8, 3000), (3, 64, 128)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sum_array_matches_numpy_on_both_sides_of_its_bounds(shape, dtype):
+    array = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for axes in [(0,), (array.ndim - 1,), tuple(range(array.ndim - 1))]:
+        want = array.sum(axis=axes, keepdims=True)
+        got = sum_array(np, array, axes, True)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol * shape[-1])
