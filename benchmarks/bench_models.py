@@ -31,6 +31,7 @@ from functools import partial
 
 import numpy as np
 import torch
+from bench_static import blas_line  # the sibling script
 
 import minigrad
 
@@ -162,6 +163,7 @@ def main():
         threadpool_limits(args.threads)
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}")
+    print(blas_line())
     for name, make in CASES:
         if args.only in name:
             bench(name, make, args.repeat)

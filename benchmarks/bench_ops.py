@@ -24,6 +24,7 @@ import timeit  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from bench_static import blas_line  # noqa: E402 - the sibling script
 
 import minigrad  # noqa: E402
 
@@ -126,6 +127,7 @@ def main() -> None:
         f"minigrad {minigrad.__version__}, torch {torch.__version__}, numpy {np.__version__}, "
         f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
     )
+    print(blas_line())
     print(
         f"{'op (64x128 float32)':22}{'minigrad':>10}{'torch':>10}{'numpy':>10}"
         f"{'mg/torch':>10}{'mg/numpy':>10}   (us per call, best of {args.repeat})"

@@ -32,6 +32,30 @@ BATCH, D_IN, HIDDEN, CLASSES, LR = 64, 64, 128, 10, 0.1
 CLOCK = [time.perf_counter]  # or time.process_time (--cpu-time)
 
 
+def blas_line() -> str:
+    """NumPy's BLAS, the kernel it runs and its threads, for the header of every benchmark.
+
+    # NOTE: OPENBLAS_CORETYPE forces OpenBLAS's kernel. Some machines set it (with
+    # OPENBLAS_L2_SIZE) for older builds; forced to Haswell on an AVX-512 CPU, every matmul that
+    # NumPy, and so minigrad, runs is 1.8x slower, while PyTorch's own kernels are untouched.
+    """
+    from threadpoolctl import threadpool_info
+
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    line = f"numpy {np.__version__}" + "".join(
+        f" on {b['internal_api']} {b['version']}, kernel {b.get('architecture')}, "
+        f"{b['num_threads']} thread(s)"
+        for b in blas[:1]
+    )
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    if forced:
+        line += (
+            f"\nNOTE: OPENBLAS_CORETYPE={forced} forces this kernel. To time NumPy as installed, "
+            "run with `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`."
+        )
+    return line
+
+
 def best_of(step, repeats=7, number=200) -> float:
     """Seconds per call: the best mean over `repeats` runs of `number` calls."""
     step()
@@ -205,6 +229,7 @@ def fusion_chain(n=10_000_000):
 
 
 def main() -> dict:
+    print(blas_line())
     results = best_of_each(
         {
             "static": minigrad_step(True),

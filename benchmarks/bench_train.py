@@ -25,7 +25,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from bench_static import CLOCK, best_of_each  # noqa: E402 - the sibling script
+from bench_static import CLOCK, best_of_each, blas_line  # noqa: E402 - the sibling script
 
 import minigrad  # noqa: E402
 
@@ -150,7 +150,7 @@ def main():
     if args.cpu_time:
         CLOCK[0] = time.process_time
     torch.set_num_threads(1)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread; numpy {np.__version__}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread; {blas_line()}")
     cases = [
         ("MLP 64-128-10, batch 64", [64, 128, 10], 64, (64,), 200, "eager/torch <= 0.8"),
         (

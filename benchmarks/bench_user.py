@@ -25,7 +25,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from bench_static import CLOCK, best_of_each  # noqa: E402 - the sibling script
+from bench_static import CLOCK, best_of_each, blas_line  # noqa: E402 - the sibling script
 
 import minigrad  # noqa: E402
 
@@ -635,7 +635,7 @@ def main():
     if args.cpu_time:
         CLOCK[0] = time.process_time
     torch.set_num_threads(1)
-    print(f"torch {torch.__version__}, numpy {np.__version__}, one thread; load {os.getloadavg()}")
+    print(f"torch {torch.__version__}, one thread; load {os.getloadavg()}; {blas_line()}")
     header = "".join(f"{k:>10}" for k in ("minigrad", "torch", "numpy"))
     print(f"{'snippet (us per call)':<46}{header} {'/torch':>7} {'/numpy':>7}")
     results = run(args.rounds, args.only)
