@@ -295,15 +295,19 @@ def _check_targets(input: Tensor, target: Tensor, op: str) -> None:
         )
 
 
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
 def _valid_targets(t, classes: int, ignore_index: int, op: str):
     """None when every target is a class (the common case); otherwise the mask of targets that
     are not ignore_index, once those are checked to be classes. Run by the loss's forward, so a
     compiled step checks each new batch too."""
     if t.size == 0:
         return None
-    # NOTE: seen as unsigned, a negative target is huge: one reduction checks both ends
-    unsigned = t if t.dtype.kind == "u" else t.view(t.dtype.str.replace("i", "u"))
-    if int(unsigned.max()) < classes and not 0 <= ignore_index < classes:
+    # NOTE: seen as unsigned, a negative target is huge: one reduction checks both ends (an
+    # argmax: NumPy's max is several times slower)
+    unsigned = t.reshape(-1).view(_UNSIGNED[t.dtype.itemsize])
+    if int(unsigned[unsigned.argmax()]) < classes and not 0 <= ignore_index < classes:
         return None
     valid = t != ignore_index
     bad = t[valid & ((t < 0) | (t >= classes))]
