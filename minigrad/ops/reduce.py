@@ -20,15 +20,16 @@ from minigrad.ops._util import (
     max_array,
     normalize_dim,
     normalize_dims,
+    pick_last,
     quiet,
     sum_array,
     write_out,
 )
-from minigrad.ops.nograd import NoGrad, isnan, logical_not
-from minigrad.ops.selection import maximum, minimum, where
+from minigrad.ops.nograd import NoGrad, eq, isnan, logical_not
+from minigrad.ops.selection import cast, maximum, minimum, where
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
 from minigrad.ops.unary import abs as abs_
-from minigrad.ops.unary import exp, sqrt
+from minigrad.ops.unary import exp
 from minigrad.tensor import Tensor
 
 
@@ -112,6 +113,8 @@ class Mean(Function):
         if array.size == 0:  # the mean of nothing is nan, silently, as in PyTorch
             shape = array.sum(axis=dims, keepdims=keepdim).shape
             return x.device.xp.full(shape, float("nan"), dtype=array.dtype)
+        if array.dtype.char in "fd":  # NumPy's mean is Python code around a sum: 2x slower
+            return sum_array(x.device.xp, array, dims, keepdim) / array.dtype.type(ctx.count)
         return array.mean(axis=dims, keepdims=keepdim)
 
     @staticmethod
@@ -199,9 +202,9 @@ class MaxMin(Function):
                 if largest
                 else array.min(axis=dims, keepdims=True)
             )
-        hits = (array == y).astype(array.dtype)
-        ctx.share = hits / hits.sum(axis=dims, keepdims=True)
-        ctx.shape, ctx.dims, ctx.largest = array.shape, dims, largest
+        # NOTE: the ties are found in backward, from x and y: a forward without grad skips it
+        ctx.save_for_backward(x)
+        ctx.extreme, ctx.shape, ctx.dims, ctx.largest = y, array.shape, dims, largest
         return (
             y
             if keepdim
@@ -210,8 +213,10 @@ class MaxMin(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        g = _expand_back(gy, ctx.shape, ctx.dims)
-        return g * Tensor._make(ctx.share), None, None, None
+        (x,) = ctx.saved_tensors
+        hits = cast(eq(x, Tensor._make(ctx.extreme)), x.dtype)
+        share = hits / sum(hits, ctx.dims, keepdim=True)
+        return _expand_back(gy, ctx.shape, ctx.dims) * share, None, None, None
 
 
 class MaxMinDim(Function):
@@ -228,13 +233,16 @@ class MaxMinDim(Function):
         array = x.array
         idx = (xp.argmax if largest else xp.argmin)(array, axis=dim)
         idx_keep = xp.expand_dims(idx, dim)
-        values = xp.take_along_axis(array, idx_keep, axis=dim)
+        if dim == array.ndim - 1:
+            values = pick_last(xp, array, idx_keep)
+        else:
+            values = xp.take_along_axis(array, idx_keep, axis=dim)
         ctx.shape, ctx.dim, ctx.idx, ctx.largest = array.shape, dim, idx_keep, largest
         if not keepdim:
             values = values.squeeze(dim)
         else:
             idx = idx_keep
-        return values, idx.astype(dtypes.int64.np)
+        return values, idx.astype(dtypes.int64.np)  # a copy: ctx.idx is a view of idx
 
     @staticmethod
     def backward(ctx, gy, g_idx):
@@ -335,26 +343,76 @@ def _correction(args, kwargs) -> tuple:
     return correction, keepdim
 
 
-def var(input, dim=None, *args, **kwargs):
-    """Variance with Bessel's correction by default (correction=1), as PyTorch."""
+class Var(Function):
+    """y = sum((x - mean x)^2) / (n - correction) over dims, or its square root (std), as one
+    node like PyTorch's; dy/dx = 2 (x - mean x) / (n - correction), times 1 / (2 y) for std.
+    """
+
+    op_name = "var_std"
+
+    def name(self):
+        return "StdBackward0" if self.root else "VarBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim, root):
+        xp, array = x.device.xp, x.array
+        n = _count(array.shape, dims)
+        with quiet():  # no degrees of freedom left: inf or nan, silently (var() warned)
+            centered = array - sum_array(xp, array, dims, True) / array.dtype.type(n)
+            y = sum_array(xp, centered * centered, dims, keepdim) / array.dtype.type(
+                builtins.max(0, n - correction)
+            )
+            y = Tensor._make(xp.sqrt(y) if root else y)
+        ctx.save_for_backward(x, y)
+        ctx.dims, ctx.keep, ctx.root = dims, _keep_shape(array.shape, dims), root
+        ctx.dof = builtins.max(0, n - correction)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        g = reshape(gy, ctx.keep)
+        if ctx.root:  # where std is 0 (constant rows) the gradient is 0, as PyTorch's
+            y = reshape(y, ctx.keep)
+            g = where(eq(y, 0), 0, g / (2 * y))
+        # NOTE: with no degrees of freedom the scale is inf and the gradient inf or nan,
+        # silently, as PyTorch's
+        scale = 2 / ctx.dof if ctx.dof else float("inf")
+        with quiet():
+            g = g * (x - mean(x, ctx.dims, keepdim=True)) * scale
+        return g, None, None, None, None
+
+
+def _var(input, dim, args, kwargs, root: bool):
+    """var (root=False) or std with PyTorch's arguments; Bessel's correction by default."""
+    name = "std" if root else "var"
     if isinstance(dim, bool):
         args, dim = (dim, *args), None
     correction, keepdim = _correction(args, kwargs)
-    dims = normalize_dims(dim, input.ndim, "var")
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(
+            f"{name}(): std and var only support floating point and complex dtypes, got "
+            f"{input.dtype}"
+        )
+    dims = normalize_dims(dim, input.ndim, name)
     n = _count(input.array.shape, dims)
     if n - correction <= 0:
         warnings.warn(
-            "var(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
             f"reduction factor (here {n} elements per result, correction={correction})",
             UserWarning,
             stacklevel=3,
         )
-    centered = input - mean(input, dims, keepdim=True)
-    return sum(centered * centered, dims, keepdim) / builtins.max(0, n - correction)
+    return Var.apply(input, dims, correction, keepdim, root)
+
+
+def var(input, dim=None, *args, **kwargs):
+    """Variance with Bessel's correction by default (correction=1), as PyTorch."""
+    return _var(input, dim, args, kwargs, False)
 
 
 def std(input, dim=None, *args, **kwargs):
-    return sqrt(var(input, dim, *args, **kwargs))
+    return _var(input, dim, args, kwargs, True)
 
 
 def var_mean(input, dim=None, *args, **kwargs):

@@ -364,3 +364,36 @@ def test_clamp_saves_its_input_as_torch():
     x = minigrad.tensor([-2.0, -1.0, 0.5, 1.0, 3.0], requires_grad=True)
     x.clamp(-1, 1).sum().backward()
     assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]  # bounds included, as PyTorch
+
+
+def _grad_of(fn, array):
+    """fn(lib, x).sum().backward() in both libraries: (minigrad's x.grad, torch's)."""
+    grads = []
+    for lib in (minigrad, torch):
+        x = lib.tensor(array, requires_grad=True)
+        fn(lib, x).sum().backward()
+        grads.append(x.grad.numpy())
+    return grads
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda t, x: x.std(1),  # a constant row: std 0, gradient 0 (not nan) in PyTorch
+        lambda t, x: x.std(),
+        lambda t, x: x.var(1, correction=0),
+        lambda t, x: x.std(0, keepdim=True),
+        lambda t, x: t.std(x, 1, correction=3),  # no degrees of freedom: inf and nan
+    ],
+)
+def test_var_and_std_gradients_match_torch_constant_rows_included(fn):
+    array = np.array([[1.0, 1, 1], [0.5, -2, 3], [4, 4, 4.5]])
+    mine, theirs = _grad_of(fn, array)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_var_and_std_are_one_node_and_refuse_integers_as_torch():
+    x = minigrad.tensor([[1.0, 2], [3, 5]], requires_grad=True)
+    assert x.var(0).grad_fn.name() == "VarBackward0"
+    assert x.std().grad_fn.name() == "StdBackward0"
+    _raises_like(lambda t, a: a.var(), np.array([1, 2, 3]), dtype="int64")
