@@ -561,9 +561,12 @@ class LogSumExp(Function):
         xp = x.device.xp
         array = x.array
         # NOTE: the log-sum-exp trick: subtract the max so exp cannot overflow.
-        m = array.max(axis=dims, keepdims=True)
+        if len(dims) == 1:
+            m = max_array(xp, array, dims[0], True)
+        else:
+            m = array.max(axis=dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        y = xp.log(xp.exp(array - m).sum(axis=dims, keepdims=True)) + m
+        y = xp.log(sum_array(xp, xp.exp(array - m), dims, True)) + m
         ctx.save_for_backward(x)
         ctx.dims = dims
         if keepdim:

@@ -9,6 +9,8 @@ on call.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad.autograd.function import OPS
@@ -187,8 +189,25 @@ def _argmax(e, node, ins, out):
     e.emit("Reshape", [flat, _ints(e, e.graph.values[node.outputs[0]].shape)], out)
 
 
+def _var_std(e, node, ins, out):
+    """var and std as ONNX's reductions: sum((x - mean x)^2) / (n - correction), sqrt for std."""
+    x = e.graph.values[node.inputs[0]]
+    dims, keep = node.attrs["dims"], int(node.attrs["keepdim"])
+    axes = _ints(e, dims)
+    centered = e.emit("Sub", [ins[0], e.emit("ReduceMean", [ins[0], axes], keepdims=1)])
+    squares = e.emit("ReduceSum", [e.emit("Mul", [centered, centered]), axes], keepdims=keep)
+    dof = max(0, math.prod(x.shape[d] for d in dims) - node.attrs["correction"])
+    with np.errstate(divide="ignore"):  # no degrees of freedom: inf, as minigrad's op
+        scale = e.constant(np.asarray(1 / dof if dof else np.inf, x.dtype))
+    if node.attrs["root"]:
+        e.emit("Sqrt", [e.emit("Mul", [squares, scale])], out)
+    else:
+        e.emit("Mul", [squares, scale], out)
+
+
 RULES = {
     "linear": _linear,
+    "var_std": _var_std,
     "sum": _reduce,
     "mean": _reduce,
     "sum_to": _sum_to,
