@@ -39,12 +39,14 @@ def test_max_array_reads_a_strided_view_and_a_row_with_nan():
     np.testing.assert_array_equal(max_array(np, rows, 1, largest=False), [np.nan, -np.inf])
 
 
-@pytest.mark.parametrize("shape", [(64, 10), (1024, 10), (4096, 32), (8, 3000), (3, 64, 128)])
+@pytest.mark.parametrize(
+    "shape", [(64, 10), (1024, 10), (4096, 32), (8, 3000), (3, 64, 128), (1000, 1000)]
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sum_array_matches_numpy_on_both_sides_of_its_bounds(shape, dtype):
     array = np.random.default_rng(0).standard_normal(shape).astype(dtype)
     tol = 1e-5 if dtype == np.float32 else 1e-12
-    for axes in [(0,), (array.ndim - 1,), tuple(range(array.ndim - 1))]:
+    for axes in [(0,), (array.ndim - 1,), tuple(range(array.ndim - 1)), tuple(range(array.ndim))]:
         want = array.sum(axis=axes, keepdims=True)
         got = sum_array(np, array, axes, True)
         assert got.shape == want.shape and got.dtype == want.dtype
