@@ -123,6 +123,57 @@ def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
     return out[:, ph : ph + h, pw : pw + w, :].transpose(0, 3, 1, 2)
 
 
+def _plane_slices(geom: Geometry, i: int, j: int, ho: int, wo: int) -> tuple:
+    """The rows and columns of the padded input that kernel offset (i, j) reads, one per
+    output pixel."""
+    (sh, sw), (dh, dw) = geom.stride, geom.dilation
+    return slice(i * dh, i * dh + sh * (ho - 1) + 1, sh), slice(
+        j * dw, j * dw + sw * (wo - 1) + 1, sw
+    )
+
+
+def _im2planes(xp, array, geom: Geometry):
+    """(N, C, H, W) -> (C * kh * kw, N * Ho * Wo): for each channel and kernel offset, the
+    plane of input pixels it meets at every output pixel (im2col's transpose, channels first).
+
+    # NOTE: each copy runs over rows of Wo pixels, contiguous in the input: faster than
+    # im2col's window rows of kw * C values when Wo is the longer one (wide images with few
+    # channels, the first layer on RGB or grayscale; see `_use_planes`).
+    """
+    n, c, h, w = array.shape
+    ho, wo = geom.out_size(h, w)
+    padded = _pad(xp, array, geom.padding)
+    kh, kw = geom.kernel
+    planes = xp.empty((c, kh, kw, n, ho, wo), dtype=array.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            rows, cols = _plane_slices(geom, i, j, ho, wo)
+            planes[:, i, j] = padded[:, :, rows, cols].transpose(1, 0, 2, 3)
+    return planes.reshape(c * kh * kw, n * ho * wo)
+
+
+def _planes2im(xp, planes, shape, geom: Geometry):
+    """The adjoint of im2planes: add each plane back onto the input pixels it came from."""
+    n, c, h, w = shape
+    ph, pw = geom.padding
+    ho, wo = geom.out_size(h, w)
+    kh, kw = geom.kernel
+    out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=planes.dtype)
+    planes = planes.reshape(c, kh, kw, n, ho, wo)
+    for i in range(kh):
+        for j in range(kw):
+            rows, cols = _plane_slices(geom, i, j, ho, wo)
+            out[:, :, rows, cols] += planes[:, i, j].transpose(1, 0, 2, 3)
+    return out[:, :, ph : ph + h, pw : pw + w]
+
+
+def _use_planes(shape, geom: Geometry) -> bool:
+    """Whether a convolution copies planes (channels first) rather than im2col's windows:
+    when an output row is at least as long as a window row (Wo >= kw * C)."""
+    _, c, h, w = shape
+    return geom.out_size(h, w)[1] >= geom.kernel[1] * c
+
+
 class Im2Col(Function):
     """cols = im2col(x): (N, C, H, W) -> (N * Ho * Wo, kh * kw * C), or (kh * kw, N * Ho * Wo,
     C) with `blocks`; backward is col2im."""
@@ -154,6 +205,37 @@ class Col2Im(Function):
         return Im2Col.apply(gy, ctx.geom, ctx.blocks), None, None, None
 
 
+class Im2Planes(Function):
+    """planes = im2planes(x): (N, C, H, W) -> (C * kh * kw, N * Ho * Wo); backward is
+    planes2im."""
+
+    op_name = "im2planes"
+
+    @staticmethod
+    def forward(ctx, x, geom):
+        ctx.shape, ctx.geom = x.array.shape, geom
+        return _im2planes(x.device.xp, x.array, geom)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Planes2Im.apply(gy, ctx.shape, ctx.geom), None
+
+
+class Planes2Im(Function):
+    """x = planes2im(planes), the adjoint of im2planes; backward is im2planes."""
+
+    op_name = "planes2im"
+
+    @staticmethod
+    def forward(ctx, planes, shape, geom):
+        ctx.geom = geom
+        return _planes2im(planes.device.xp, planes.array, shape, geom)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Im2Planes.apply(gy, ctx.geom), None, None
+
+
 class Conv2d(Function):
     """y = im2col(x) @ w^T + b, w as (O, kh * kw * C) to match the columns.
     x (N, C, H, W), w (O, C, kh, kw), b (O,) -> (N, O, Ho, Wo)"""
@@ -166,21 +248,21 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, w, b, geom):
         xp = x.device.xp
-        n, _, h, width = x.array.shape
+        n, c, h, width = x.array.shape
         out_channels = w.array.shape[0]
-        cols = _im2col(xp, x.array, geom)
-        w_rows = w.array.transpose(0, 2, 3, 1).reshape(out_channels, -1)
         ho, wo = geom.out_size(h, width)
         ctx.save_for_backward(x, w)
-        ctx.cols, ctx.geom = cols, geom
-        if x.array.shape[1] == 1:
-            # NOTE: with one channel, cols is a transpose of contiguous blocks: w @ blocks is
-            # (O, N Ho Wo), which reorders to NCHW by copying long rows (twice as fast)
-            y = w_rows @ cols.T
+        ctx.geom, ctx.planes = geom, _use_planes(x.array.shape, geom)
+        if ctx.planes:
+            # NOTE: w @ planes is (O, N Ho Wo), which reorders to NCHW by copying rows of
+            # Ho Wo pixels, and takes its bias along those rows
+            ctx.cols = _im2planes(xp, x.array, geom)
+            y = w.array.reshape(out_channels, -1) @ ctx.cols
             if b is not None:
                 y += b.array[:, None]
             return xp.ascontiguousarray(y.reshape(out_channels, n, ho, wo).transpose(1, 0, 2, 3))
-        y = cols @ w_rows.T
+        ctx.cols = _im2col(xp, x.array, geom)
+        y = ctx.cols @ w.array.transpose(0, 2, 3, 1).reshape(out_channels, -1).T
         if b is not None:
             y += b.array
         return xp.ascontiguousarray(y.reshape(n, ho, wo, out_channels).transpose(0, 3, 1, 2))
@@ -188,6 +270,8 @@ class Conv2d(Function):
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
+        if ctx.planes:
+            return _conv_backward_planes(ctx, x, w, gy)
         out_channels, c, kh, kw = w.shape
         g = reshape(permute(gy, (0, 2, 3, 1)), (-1, out_channels))
         gx = gw = gb = None
@@ -203,6 +287,22 @@ class Conv2d(Function):
         if ctx.needs_input_grad[2]:
             gb = g.sum(0)
         return gx, gw, gb, None
+
+
+def _conv_backward_planes(ctx, x, w, gy):
+    """Conv2d's backward when forward copied planes: the same three products, channels first."""
+    out_channels = w.shape[0]
+    g = reshape(permute(gy, (1, 0, 2, 3)), (out_channels, -1))  # (O, N Ho Wo)
+    gx = gw = gb = None
+    if ctx.needs_input_grad[0]:
+        gx = Planes2Im.apply(reshape(w, (out_channels, -1)).mT @ g, x.array.shape, ctx.geom)
+    if ctx.needs_input_grad[1]:
+        # NOTE: with create_graph, im2planes is recorded so a second backward reaches x
+        planes = Im2Planes.apply(x, ctx.geom) if state.enabled else Tensor._make(ctx.cols)
+        gw = reshape(g @ planes.mT, w.shape)
+    if ctx.needs_input_grad[2]:
+        gb = g.sum(1)
+    return gx, gw, gb, None
 
 
 def _batched(input: Tensor, op: str, what: str):

@@ -643,6 +643,15 @@ CASES = [
         lambda t, F, x, w: F.conv2d(x, w, stride=2, padding=1, dilation=2),
         ((2, 2, 7, 6), (3, 2, 2, 3)),
     ),
+    # wide rows, few channels (Wo >= kw * C): the convolution copies planes, not windows
+    Case(
+        "conv2d_planes", lambda t, F, x, w, b: F.conv2d(x, w, b), ((2, 2, 4, 9), (3, 2, 3, 3), (3,))
+    ),
+    Case(
+        "conv2d_planes_geometry",
+        lambda t, F, x, w: F.conv2d(x, w, stride=(1, 2), padding=(2, 1), dilation=(1, 2)),
+        ((2, 2, 5, 16), (3, 2, 3, 2)),
+    ),
     Case("max_pool2d", lambda t, F, x: F.max_pool2d(x, 2), ((2, 3, 4, 6),)),
     Case(
         "max_pool2d_geometry",

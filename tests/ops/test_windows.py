@@ -75,13 +75,27 @@ def _conv(lib, arrays, upstream, geometry):
     return [t.detach().numpy() for t in (y, *grads, *again)]
 
 
-@pytest.mark.parametrize("channels", [1, 3])  # im2col copies one channel its own way
+CHANNELS = [1, 3, 8]  # few channels on wide rows copy planes, many channels copy windows
+
+
+def test_the_convolutions_below_take_both_layouts():
+    from minigrad.ops.conv import Geometry, _use_planes
+
+    def planes(g, c):
+        geom = Geometry.make("c", 3, g.get("stride", 1), g.get("padding", 0), g.get("dilation", 1))
+        return _use_planes((2, c, 7, 13), geom)
+
+    assert {planes(g, c) for g in CONVS for c in CHANNELS} == {True, False}
+    assert planes(CONVS[0], 1) and not planes(CONVS[0], 8)
+
+
+@pytest.mark.parametrize("channels", CHANNELS)
 @pytest.mark.parametrize("geometry", CONVS, ids=str)
 def test_conv2d_first_and_second_derivatives(geometry, channels):
     """Values, first and second derivatives match PyTorch over several geometries, and the
     first derivatives pass central differences."""
     rng = np.random.default_rng(3)
-    shapes = ((2, channels, 7, 6), (4, channels, 3, 3), (4,))
+    shapes = ((2, channels, 7, 13), (4, channels, 3, 3), (4,))
     arrays = [rng.standard_normal(s) for s in shapes]
     x, w, b = (minigrad.tensor(a) for a in arrays)
     upstream = rng.standard_normal(minigrad.nn.functional.conv2d(x, w, b, **geometry).shape)
