@@ -2,8 +2,10 @@
 
 A window view of the padded, channels-last input holds, without a copy, every kh x kw window
 at every output pixel. im2col copies it into a matrix so a convolution is one matmul; col2im,
-its adjoint, adds the columns back one kernel offset at a time; max pooling keeps a running
-pick over the padded input shifted by each kernel offset.
+its adjoint, adds the columns back one kernel offset at a time. With few channels on wide
+rows, im2planes copies the same values channels first instead, one plane of output pixels per
+channel and kernel offset. Max pooling keeps a running pick over the padded input shifted by
+each kernel offset.
 # NOTE: Python loops over kernel offsets only, never over pixels.
 """
 
