@@ -357,12 +357,14 @@ class Var(Function):
     def forward(ctx, x, dims, correction, keepdim, root):
         xp, array = x.device.xp, x.array
         n = _count(array.shape, dims)
+        # NOTE: float16 is computed in float32, as PyTorch does: its sum of squares overflows
+        work = array if array.dtype.itemsize >= 4 else array.astype(np.float32)
         with quiet():  # no degrees of freedom left: inf or nan, silently (var() warned)
-            centered = array - sum_array(xp, array, dims, True) / array.dtype.type(n)
-            y = sum_array(xp, centered * centered, dims, keepdim) / array.dtype.type(
+            centered = work - sum_array(xp, work, dims, True) / work.dtype.type(n)
+            y = sum_array(xp, centered * centered, dims, keepdim) / work.dtype.type(
                 builtins.max(0, n - correction)
             )
-            y = Tensor._make(xp.sqrt(y) if root else y)
+            y = Tensor._make((xp.sqrt(y) if root else y).astype(array.dtype, copy=False))
         ctx.save_for_backward(x, y)
         ctx.dims, ctx.keep, ctx.root = dims, _keep_shape(array.shape, dims), root
         ctx.dof = builtins.max(0, n - correction)

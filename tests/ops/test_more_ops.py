@@ -397,3 +397,11 @@ def test_var_and_std_are_one_node_and_refuse_integers_as_torch():
     assert x.var(0).grad_fn.name() == "VarBackward0"
     assert x.std().grad_fn.name() == "StdBackward0"
     _raises_like(lambda t, a: a.var(), np.array([1, 2, 3]), dtype="int64")
+
+
+def test_float16_var_and_std_accumulate_in_float32_as_torch():
+    # the sum of squares (about 90,000) overflows float16; the variance (about 9) does not
+    a = (np.random.default_rng(0).standard_normal(10000) * 3 + 100).astype(np.float16)
+    mine, theirs = _both(lambda t, x: (x.var(), x.std(0, keepdim=True)), a, dtype="float16")
+    _same(mine, theirs)
+    assert np.isfinite(mine[0].item())
