@@ -60,6 +60,14 @@ def as_float_array(x: Tensor):
     return array if array.dtype.kind == "f" else array.astype(dtypes.get_default_dtype().np)
 
 
+def half_as_float32(array):
+    """A float16 array as float32 for the arithmetic, any other array as it is.
+
+    # NOTE: PyTorch's CPU kernels compute half precision in float32 and round the result once;
+    # in float16 a sum of squares overflows (above 65504) and an exp underflows early."""
+    return array.astype(np.float32) if array.dtype.itemsize < 4 else array
+
+
 # NOTE: below this many elements the matmul's setup costs more than it saves; rows longer
 # than the second bound keep NumPy's pairwise sum, more accurate there than BLAS's
 _MATMUL_SUM_MIN_SIZE, _MATMUL_SUM_MAX_ROW = 16384, 4096

@@ -8,7 +8,7 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import as_float_array, cast_to, zeros_of
+from minigrad.ops._util import as_float_array, cast_to, half_as_float32, zeros_of
 from minigrad.ops.selection import where
 from minigrad.ops.unary import erf, exp
 from minigrad.tensor import Tensor
@@ -36,7 +36,7 @@ def _sigmoid_array(xp, array):
     # NOTE: exp(-x) overflows to inf for very negative x, which gives y = 0 as PyTorch
     # does (a stable where() on the sign is 8x slower on large arrays); float16 is
     # computed in float32, or it would overflow already below x = -11
-    work = array if array.dtype.itemsize >= 4 else array.astype(np.float32)
+    work = half_as_float32(array)
     with np.errstate(over="ignore"):
         return cast_to(1 / (1 + xp.exp(-work)), array.dtype)
 

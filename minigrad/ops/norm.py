@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
+from minigrad.ops._util import half_as_float32
 from minigrad.ops.reduce import mean, var
 from minigrad.ops.shape import reshape
 from minigrad.ops.unary import rsqrt
@@ -28,12 +29,13 @@ class Standardize(Function):
 
     @staticmethod
     def forward(ctx, x, dims, eps, stats=None):
-        xp = x.device.xp
-        m, v = stats if stats is not None else _moments(x.array, dims)
+        xp, dtype = x.device.xp, x.array.dtype
+        work = half_as_float32(x.array)
+        m, v = stats if stats is not None else _moments(work, dims)
         invstd = 1.0 / xp.sqrt(v + eps)
-        xhat = Tensor._make((x.array - m) * invstd)
+        xhat = Tensor._make(((work - m) * invstd).astype(dtype, copy=False))
         ctx.save_for_backward(x, xhat)
-        ctx.dims, ctx.eps, ctx.invstd = dims, eps, invstd
+        ctx.dims, ctx.eps, ctx.invstd = dims, eps, invstd.astype(dtype, copy=False)
         return xhat
 
     @staticmethod

@@ -17,6 +17,7 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
+    half_as_float32,
     max_array,
     normalize_dim,
     normalize_dims,
@@ -357,8 +358,7 @@ class Var(Function):
     def forward(ctx, x, dims, correction, keepdim, root):
         xp, array = x.device.xp, x.array
         n = _count(array.shape, dims)
-        # NOTE: float16 is computed in float32, as PyTorch does: its sum of squares overflows
-        work = array if array.dtype.itemsize >= 4 else array.astype(np.float32)
+        work = half_as_float32(array)  # float16's sum of squares overflows
         with quiet():  # no degrees of freedom left: inf or nan, silently (var() warned)
             centered = work - sum_array(xp, work, dims, True) / work.dtype.type(n)
             y = sum_array(xp, centered * centered, dims, keepdim) / work.dtype.type(
@@ -456,8 +456,8 @@ class Norm2(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        xp = x.device.xp
-        y = xp.sqrt((x.array * x.array).sum(axis=dims, keepdims=True))
+        xp, work = x.device.xp, half_as_float32(x.array)  # float16's squares overflow
+        y = xp.sqrt((work * work).sum(axis=dims, keepdims=True)).astype(x.array.dtype, copy=False)
         ctx.save_for_backward(x)
         ctx.dims = dims
         if keepdim:
