@@ -232,8 +232,10 @@ class MaxMinDim(Function):
     def forward(ctx, x, dim, keepdim, largest):
         xp = x.device.xp
         array = x.array
-        idx = (xp.argmax if largest else xp.argmin)(array, axis=dim)
-        idx_keep = xp.expand_dims(idx, dim)
+        # NOTE: the methods and a reshape: np.argmax's and np.expand_dims's Python wrappers
+        # cost more than the search on a (64, 10) batch of logits
+        idx = (array.argmax if largest else array.argmin)(axis=dim)
+        idx_keep = idx.reshape(_keep_shape(array.shape, (dim,)))
         if dim == array.ndim - 1:
             values = pick_last(xp, array, idx_keep)
         else:
@@ -303,12 +305,13 @@ class ArgMax(NoGrad):
     @staticmethod
     def forward(ctx, x, dim, keepdim, largest):
         xp, array = x.device.xp, x.array
-        fn = xp.argmax if largest else xp.argmin
         if dim is None:
-            out = xp.asarray(fn(array.reshape(-1))).reshape((1,) * array.ndim if keepdim else ())
-        else:
-            out = fn(array, axis=dim)
-            out = xp.expand_dims(out, dim) if keepdim else out
+            array = array.reshape(-1)
+        out = (array.argmax if largest else array.argmin)(axis=-1 if dim is None else dim)
+        if keepdim:
+            out = out.reshape(
+                (1,) * x.array.ndim if dim is None else _keep_shape(array.shape, (dim,))
+            )
         return xp.asarray(out, dtype=dtypes.int64.np)
 
 
