@@ -239,7 +239,8 @@ class Planes2Im(Function):
 
 
 class Conv2d(Function):
-    """y = im2col(x) @ w^T + b, w as (O, kh * kw * C) to match the columns.
+    """y = im2col(x) @ w^T + b, w as (O, kh * kw * C) to match the columns, or, with few
+    channels on wide rows, w @ im2planes(x) + b, w as (O, C * kh * kw).
     x (N, C, H, W), w (O, C, kh, kw), b (O,) -> (N, O, Ho, Wo)"""
 
     op_name = "conv2d"
@@ -250,7 +251,7 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, w, b, geom):
         xp = x.device.xp
-        n, c, h, width = x.array.shape
+        n, _, h, width = x.array.shape
         out_channels = w.array.shape[0]
         ho, wo = geom.out_size(h, width)
         ctx.save_for_backward(x, w)
