@@ -97,8 +97,10 @@ class Relu(Function):
     """y = max(x, 0); saves y; dy/dx = 1 where y > 0. (*) -> (*)"""
 
     op_name = "relu"
-    ufunc, cuda = "maximum", "max({a}, ({T})0)"
-    ufunc_extra = (0,)
+    # NOTE: a static replay runs clip with both bounds: NumPy's maximum against the number 0
+    # takes a strided loop, 1.5x slower on (64, 128) and 3.5x on (1000, 1000)
+    ufunc, cuda = "clip", "max({a}, ({T})0)"
+    ufunc_extra = (0, math.inf)
 
     @staticmethod
     def forward(ctx, x):
