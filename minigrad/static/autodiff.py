@@ -139,6 +139,13 @@ def _node_grads(b: BackwardTracer, fwd: Graph, node, gys) -> list:
             f"static: node {node.op} has no traced context (a loaded graph runs forward only)"
         )
     ctx, slots = fwd.contexts[node.outputs[0]]
+    # NOTE: tracing marked every float tensor argument as needing a gradient; only the ones
+    # on a path to a wanted value do, and a backward that gives several gradients from one
+    # node (linear's) skips the others' work as it does eagerly
+    ctx.needs_input_grad = tuple(
+        need and slot is not None and node.inputs[slot] in b.needs
+        for need, slot in zip(ctx.needs_input_grad, slots)
+    )
     gys = [g if g is not None else b.tensor(b.zeros(v)) for g, v in zip(gys, node.outputs)]
     found = type(ctx).backward(ctx, *gys)
     found = found if type(found) is tuple else (found,)

@@ -320,3 +320,15 @@ def test_a_comparison_with_a_number_replays_as_the_bare_ufunc(monkeypatch):
     a, b = step(minigrad.tensor([[3.0, -2.0, float("nan")]]))
     np.testing.assert_array_equal(a.numpy(), [[True, False, False]])
     np.testing.assert_array_equal(b.numpy(), [[False, False, True]])
+
+
+def test_backward_graph_computes_only_the_gradients_asked_for():
+    """A first layer's input needs no gradient: its linear_grad node gives the weight's and the
+    bias's, not the input's (one node gives all three, so dead-code removal cannot drop it)."""
+    nn = minigrad.nn
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    step = static.compile(model)
+    step(minigrad.randn(5, 4))
+    grads = [n for n in step.backward_graph.nodes if n.op == "linear_grad"]
+    assert [n.attrs["needs"] for n in grads] == [(True, True, True), (False, True, True)]
+    assert [len(n.outputs) for n in grads] == [3, 2]
