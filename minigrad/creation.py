@@ -137,9 +137,34 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """`steps` evenly spaced values from start to end, rounded as PyTorch's kernel rounds them."""
     dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     dev = get_device(device)
-    return _finish(dev.xp.asarray(np.linspace(start, end, steps).astype(dt.np)), requires_grad)
+    if steps < 0:
+        raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
+    if dt.is_floating_point:
+        values = _linspace_values(start, end, steps, np.dtype(dt.np).type)
+    else:
+        values = np.linspace(start, end, steps).astype(dt.np)
+    return _finish(dev.xp.asarray(values), requires_grad)
+
+
+def _linspace_values(start, end, steps: int, ftype) -> np.ndarray:
+    """PyTorch's CPU linspace: step = (end - start) / (steps - 1) in the dtype; the first half
+    is start + step * i, the rest end - step * (steps - 1 - i), each rounded once (a fused
+    multiply-add).
+    NOTE: the same rounding matters where a program sits on a kink: affine_grid's identity
+    grid lands on pixel centres only if its coordinates are PyTorch's to the last bit."""
+    # a product of the step and an index is exact in the wider type (long double: up to 2**11)
+    wide = np.longdouble if ftype == np.float64 else np.float64
+    start, end = ftype(start), ftype(end)
+    if steps == 1:
+        return np.array([start], dtype=ftype)
+    step = wide((end - start) / ftype(steps - 1))
+    i = np.arange(steps)
+    head = wide(start) + step * i.astype(wide)
+    tail = wide(end) - step * (steps - 1 - i).astype(wide)
+    return np.where(i < steps // 2, head, tail).astype(ftype)
 
 
 def logspace(

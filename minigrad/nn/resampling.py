@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.creation import full, tensor
+from minigrad.creation import _linspace_values, full, tensor
 from minigrad.ops.shape import cat
 from minigrad.tensor import Tensor
 
@@ -228,20 +228,23 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
         )
     elif min(size) <= 0:
         raise ValueError(f"affine_grid: Expected non-zero, positive output size. Got {size}")
+    ftype = _float(theta.dtype)
     ys, xs = np.meshgrid(
-        _base_coords(h, align_corners), _base_coords(w, align_corners), indexing="ij"
+        _base_coords(h, align_corners, ftype), _base_coords(w, align_corners, ftype), indexing="ij"
     )
     base = np.stack([xs, ys, np.ones_like(xs)], axis=-1).reshape(1, h * w, 3)
     base = tensor(base, dtype=theta.dtype, device=theta.device)
     return (base @ theta.transpose(1, 2)).reshape(n, h, w, 2)
 
 
-def _base_coords(steps: int, align_corners: bool):
-    """Normalised coordinates of `steps` pixels: their centres (corners when aligned)."""
+def _base_coords(steps: int, align_corners: bool, ftype) -> np.ndarray:
+    """Normalised coordinates of `steps` pixels: their centres (corners when aligned).
+    NOTE: rounded as PyTorch rounds them, so that an identity theta samples exactly at the
+    pixel centres and bilinear sampling takes the same side of each kink as PyTorch."""
     if steps == 1:
-        return np.zeros(1)
-    coords = np.linspace(-1.0, 1.0, steps)
-    return coords if align_corners else coords * (steps - 1) / steps
+        return np.zeros(1, dtype=ftype)
+    coords = _linspace_values(-1.0, 1.0, steps, ftype)
+    return coords if align_corners else coords * ftype(steps - 1) / ftype(steps)
 
 
 def grid_sample(
@@ -285,9 +288,10 @@ def grid_sample(
         index = index.to(dtypes.int64).reshape(n, 1, ho * wo).expand(n, c, ho * wo)
         return flat.gather(2, index).reshape(n, c, ho, wo) * inside.unsqueeze(1)
 
+    xs, ys = _source(grid[..., 0], w, align_corners), _source(grid[..., 1], h, align_corners)
     if mode == "nearest":
-        return pick(x.detach().round(), y.detach().round())
-    x0, y0 = x.detach().floor(), y.detach().floor()
+        return pick(xs.round(), ys.round())
+    x0, y0 = xs.floor(), ys.floor()
     wx, wy = (x - x0).unsqueeze(1), (y - y0).unsqueeze(1)  # the weights of the far neighbours
     return (
         pick(x0, y0) * ((1 - wx) * (1 - wy))
@@ -301,4 +305,15 @@ def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
     """[-1, 1] -> pixel index: -1 and 1 are the centres (aligned) or outer edges of the ends."""
     if align_corners:
         return (coord + 1) * ((size - 1) / 2)
-    return ((coord + 1) * size - 1) / 2
+    return (coord + 1) * (size / 2) - 0.5
+
+
+def _source(coord: Tensor, size: int, align_corners: bool) -> Tensor:
+    """The pixel index of coord (detached), rounded as PyTorch's CPU kernel rounds it, so that
+    floor and round pick PyTorch's neighbours where a point sits on a pixel centre.
+    NOTE: the kernel fuses the unaligned scale and shift (one rounding); float64 arithmetic
+    reproduces that for float32 grids, float64 grids are rounded twice."""
+    coord = coord.detach()
+    if align_corners or coord.dtype == dtypes.float64:
+        return _unnormalize(coord, size, align_corners)
+    return ((coord + 1).to(dtypes.float64) * (size / 2) - 0.5).to(coord.dtype)

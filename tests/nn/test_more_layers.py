@@ -821,6 +821,25 @@ def test_spatial_transformer_matches_pytorch(mode, size, align_corners, dtype):
 
 
 @pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("flip", [1.0, -1.0])
+def test_identity_theta_takes_pytorchs_side_of_each_kink(flip, align_corners):
+    """The spatial transformer tutorial starts at theta = identity: every float32 grid point
+    sits on a pixel centre, where bilinear sampling has a kink. The grid's coordinates and the
+    rounding of their pixel index follow PyTorch's to the bit, so the gradient of theta takes
+    the same one-sided slopes (a one-ulp difference flips a neighbour and changes it by 100%)."""
+    rng = np.random.default_rng(2)
+    theta = np.array([[[flip, 0.0, 0.0], [0.0, 1.0, 0.0]]] * 2)
+    for h, w in [(10, 11), (18, 19), (28, 28), (19, 30)]:
+        _compare(
+            lambda lib, x, t, h=h, w=w: _sample(lib, x, t, (2, 3, h, w), "bilinear", align_corners),
+            [rng.standard_normal((2, 3, h, w)), theta],
+            np.float32,
+            rtol=1e-5,
+            atol=1e-3,  # NOTE: theta's gradient sums hundreds of float32 terms
+        )
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
 def test_grid_sample_on_pixel_centres_and_edges_as_pytorch(align_corners):
     """Grid points exactly on pixels, on the border and beyond it."""
     points = np.array([-1.2, -1.0, -0.75, -0.5, 0.0, 0.25, 0.5, 1.0, 1.1])
