@@ -1,0 +1,195 @@
+"""Programs in the style of PyTorch's "Spatial Transformer Networks", "Knowledge Distillation",
+"Pruning", "Double Backward with Custom Functions", "Fusing Convolution and Batch Norm using
+Custom Function", "Hooks for saved tensors" and torch.func tutorials, plus a sine-wave LSTM and
+a VAE, each a function of the library (`torch` is PyTorch or minigrad) and of `init` (see
+tests/programs/conftest.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _digits_like(torch, n, seed, size=28):
+    """n images (n, 1, size, size) holding a bright bar whose position gives one of 4 labels."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, size=n)
+    images = 0.1 * rng.random((n, 1, size, size), dtype=np.float32)
+    for image, label in zip(images, labels):
+        start = 3 + 5 * int(label)
+        image[0, start : start + 4, 4:-4] += 1.0
+    return torch.tensor(images), torch.tensor(labels)
+
+
+def spatial_transformer(torch, init):
+    """ "Spatial Transformer Networks": a localization net regresses theta (its last layer
+    starts at the identity map), F.affine_grid and F.grid_sample warp the input, a small CNN
+    classifies it; a few SGD steps, then the warped images of the test batch in eval mode."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 4, kernel_size=5)
+            self.conv2 = nn.Conv2d(4, 8, kernel_size=5)
+            self.fc1 = nn.Linear(8 * 4 * 4, 16)
+            self.fc2 = nn.Linear(16, 4)
+            self.localization = nn.Sequential(
+                nn.Conv2d(1, 4, kernel_size=7),
+                nn.MaxPool2d(2, stride=2),
+                nn.ReLU(True),
+                nn.Conv2d(4, 6, kernel_size=5),
+                nn.MaxPool2d(2, stride=2),
+                nn.ReLU(True),
+            )
+            self.fc_loc = nn.Sequential(nn.Linear(6 * 3 * 3, 16), nn.ReLU(True), nn.Linear(16, 6))
+
+        def stn(self, x):
+            xs = self.localization(x)
+            xs = xs.view(-1, 6 * 3 * 3)
+            theta = self.fc_loc(xs).view(-1, 2, 3)
+            grid = F.affine_grid(theta, x.size(), align_corners=False)
+            return F.grid_sample(x, grid, align_corners=False)
+
+        def forward(self, x):
+            x = self.stn(x)
+            x = F.relu(F.max_pool2d(self.conv1(x), 2))
+            x = F.relu(F.max_pool2d(self.conv2(x), 2))
+            x = x.view(-1, 8 * 4 * 4)
+            x = F.relu(self.fc1(x))
+            return F.log_softmax(self.fc2(x), dim=1)
+
+    model = Net()
+    # the tutorial's identity start, after init so that the harness cannot undo it
+    init(model)
+    model.fc_loc[2].weight.data.zero_()
+    model.fc_loc[2].bias.data.copy_(torch.tensor([1, 0, 0, 0, 1, 0], dtype=torch.float))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+    losses = []
+    for step in range(4):
+        data, target = _digits_like(torch, 8, step)
+        model.train()
+        optimizer.zero_grad()
+        loss = F.nll_loss(model(data), target)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    theta_grad = model.fc_loc[2].bias.grad.tolist()
+    model.eval()
+    with torch.no_grad():
+        data, target = _digits_like(torch, 4, 10)
+        output = model(data)
+        test_loss = F.nll_loss(output, target, reduction="sum").item()
+        correct = output.argmax(dim=1, keepdim=True).eq(target.view_as(output[:, :1])).sum()
+        warped = model.stn(data)
+        theta = model.fc_loc(model.localization(data).view(-1, 54)).view(-1, 2, 3)
+        corners = F.grid_sample(
+            data, F.affine_grid(theta, (4, 1, 9, 9), align_corners=True), align_corners=True
+        )
+    return {
+        "loss": losses,
+        "theta_grad": theta_grad,
+        "test": [test_loss, correct.item()],
+        "warped": warped.sum(dim=(1, 2, 3)).tolist(),
+        "corners": corners[:, 0, ::4, ::4].tolist(),
+    }
+
+
+def knowledge_distillation(torch, init):
+    """ "Knowledge Distillation": a wide teacher trained with cross-entropy, then a light student
+    trained on soft targets (softmax at temperature T, KL divergence with batchmean, scaled by
+    T**2), on the teacher's hidden features (CosineEmbeddingLoss) and through a regressor on
+    the teacher's feature map (MSELoss); nn.KLDivLoss with log_target too."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class DeepNN(nn.Module):
+        def __init__(self, num_classes=4):
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(1, 8, kernel_size=3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+                nn.Conv2d(8, 8, kernel_size=3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            )
+            self.classifier = nn.Sequential(nn.Linear(8 * 4 * 4, 32), nn.ReLU(), nn.Linear(32, 4))
+
+        def forward(self, x):
+            x = torch.flatten(self.features(x), 1)
+            hidden = x
+            return self.classifier(x), hidden
+
+    class LightNN(nn.Module):
+        def __init__(self, num_classes=4):
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(1, 4, kernel_size=3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+                nn.Conv2d(4, 8, kernel_size=3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            )
+            self.classifier = nn.Sequential(nn.Linear(8 * 4 * 4, 16), nn.ReLU(), nn.Linear(16, 4))
+            self.regressor = nn.Conv2d(8, 8, kernel_size=3, padding=1)
+
+        def forward(self, x):
+            feature_map = self.features(x)
+            hidden = torch.flatten(feature_map, 1)
+            return self.classifier(hidden), hidden, self.regressor(feature_map)
+
+    batches = [_digits_like(torch, 8, seed, size=16) for seed in range(3)]
+    teacher, student = init(DeepNN()), init(LightNN())
+    ce_loss = nn.CrossEntropyLoss()
+    results = {"teacher": []}
+    optimizer = torch.optim.Adam(teacher.parameters(), lr=0.01)
+    teacher.train()
+    for inputs, labels in batches:
+        optimizer.zero_grad()
+        loss = ce_loss(teacher(inputs)[0], labels)
+        loss.backward()
+        optimizer.step()
+        results["teacher"].append(loss.item())
+
+    T, soft_target_loss_weight, ce_loss_weight = 2.0, 0.25, 0.75
+    cosine_loss, mse_loss = nn.CosineEmbeddingLoss(), nn.MSELoss()
+    kl = nn.KLDivLoss(reduction="batchmean", log_target=True)
+    optimizer = torch.optim.SGD(student.parameters(), lr=0.05, momentum=0.9)
+    teacher.eval()
+    student.train()
+    for name in ("soft_targets", "cosine", "regressor", "log_target"):
+        results[name] = []
+        for inputs, labels in batches:
+            optimizer.zero_grad()
+            with torch.no_grad():
+                teacher_logits, teacher_hidden = teacher(inputs)
+                teacher_map = teacher.features(inputs)
+            student_logits, student_hidden, regressed = student(inputs)
+            label_loss = ce_loss(student_logits, labels)
+            if name == "soft_targets":
+                soft_targets = F.softmax(teacher_logits / T, dim=-1)
+                soft_prob = F.log_softmax(student_logits / T, dim=-1)
+                distill = F.kl_div(soft_prob, soft_targets, reduction="batchmean") * T**2
+            elif name == "cosine":
+                target = torch.ones(inputs.size(0))
+                distill = cosine_loss(student_hidden, teacher_hidden, target)
+            elif name == "regressor":
+                distill = mse_loss(regressed, teacher_map)
+            else:
+                distill = kl(
+                    F.log_softmax(student_logits / T, dim=-1),
+                    F.log_softmax(teacher_logits / T, dim=-1),
+                )
+            loss = soft_target_loss_weight * distill + ce_loss_weight * label_loss
+            loss.backward()
+            optimizer.step()
+            results[name].append([loss.item(), distill.item()])
+    student.eval()
+    with torch.no_grad():
+        inputs, labels = _digits_like(torch, 8, 7, size=16)
+        predicted = student(inputs)[0].argmax(1)
+        results["accuracy"] = 100 * (predicted == labels).sum().item() / labels.size(0)
+    return results
+
+
+PROGRAMS = [spatial_transformer, knowledge_distillation]
