@@ -155,16 +155,34 @@ def _linspace_values(start, end, steps: int, ftype) -> np.ndarray:
     multiply-add).
     NOTE: the same rounding matters where a program sits on a kink: affine_grid's identity
     grid lands on pixel centres only if its coordinates are PyTorch's to the last bit."""
-    # a product of the step and an index is exact in the wider type (long double: up to 2**11)
-    wide = np.longdouble if ftype == np.float64 else np.float64
     start, end = ftype(start), ftype(end)
     if steps == 1:
         return np.array([start], dtype=ftype)
-    step = wide((end - start) / ftype(steps - 1))
+    step = (end - start) / ftype(steps - 1)
     i = np.arange(steps)
-    head = wide(start) + step * i.astype(wide)
-    tail = wide(end) - step * (steps - 1 - i).astype(wide)
-    return np.where(i < steps // 2, head, tail).astype(ftype)
+    head = _fused_multiply_add(np.full(steps, step), i.astype(ftype), start)
+    tail = _fused_multiply_add(np.full(steps, -step), (steps - 1 - i).astype(ftype), end)
+    return np.where(i < steps // 2, head, tail)
+
+
+def _fused_multiply_add(a: np.ndarray, b: np.ndarray, c) -> np.ndarray:
+    """a * b + c with one rounding, in a's dtype on any platform: the product's rounding error
+    (Dekker's split) and the sum's (Knuth's two-sum) are added back before the last rounding."""
+    ftype = a.dtype.type
+    splitter = ftype(2 ** ((np.finfo(ftype).nmant + 2) // 2) + 1)
+
+    def halves(x):
+        scaled = x * splitter
+        high = scaled - (scaled - x)
+        return high, x - high
+
+    product = a * b
+    (a_high, a_low), (b_high, b_low) = halves(a), halves(b)
+    product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    total = c + product
+    c_part = total - product
+    sum_error = (c - c_part) + (product - (total - c_part))
+    return total + (sum_error + product_error)
 
 
 def logspace(
