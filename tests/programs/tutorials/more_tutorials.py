@@ -6,6 +6,8 @@ tests/programs/conftest.py)."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 
@@ -192,4 +194,138 @@ def knowledge_distillation(torch, init):
     return results
 
 
-PROGRAMS = [spatial_transformer, knowledge_distillation]
+def pruning(torch, init):
+    """ "Pruning Tutorial": LeNet's conv1 pruned at random (30%), its bias by L1 (3 entries),
+    then by L2 structured over output channels (the hook becomes a PruningContainer); the
+    reparametrization (weight_orig, weight_mask, the pre-hook), remove(); pruning many layers,
+    global_unstructured with L1Unstructured, a custom pruning method; training through it."""
+    nn, F = torch.nn, torch.nn.functional
+    prune = importlib.import_module(f"{torch.__name__}.nn.utils.prune")  # import ... as prune
+
+    class LeNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 3)
+            self.conv2 = nn.Conv2d(6, 16, 3)
+            self.fc1 = nn.Linear(16 * 5 * 5, 24)
+            self.fc2 = nn.Linear(24, 16)
+            self.fc3 = nn.Linear(16, 4)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = x.view(-1, int(x.nelement() / x.shape[0]))
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            return self.fc3(x)
+
+    def sparsity(t):
+        return 100.0 * float(torch.sum(t == 0)) / float(t.nelement())
+
+    results = {}
+    model = init(LeNet())
+    module = model.conv1
+    results["before"] = [
+        [name for name, _ in module.named_parameters()],
+        [name for name, _ in module.named_buffers()],
+    ]
+    prune.random_unstructured(module, name="weight", amount=0.3)
+    results["random"] = [
+        [name for name, _ in module.named_parameters()],
+        [name for name, _ in module.named_buffers()],
+        int(module.weight_mask.sum()),
+        bool(torch.equal(module.weight, module.weight_orig * module.weight_mask)),
+        len(module._forward_pre_hooks),
+    ]
+    prune.l1_unstructured(module, name="bias", amount=3)
+    results["bias"] = [module.bias_mask.tolist(), module.bias.tolist()]
+    prune.ln_structured(module, name="weight", amount=0.5, n=2, dim=0)
+    for hook in module._forward_pre_hooks.values():
+        if hook._tensor_name == "weight":
+            break
+    results["history"] = [type(hook).__name__] + [type(method).__name__ for method in hook]
+    channels = module.weight_mask.sum(dim=(1, 2, 3))
+    # which channels go depends on the random mask, which differs between the libraries
+    channels = module.weight_mask.sum(dim=(1, 2, 3))
+    results["channels"] = [int((channels == 0).sum()), sparsity(module.weight) > 50]
+    # the same chain from L1 instead: the channels of smallest L2 norm after it go
+    prune.l1_unstructured(model.conv2, name="weight", amount=0.3)
+    prune.ln_structured(model.conv2, name="weight", amount=0.5, n=2, dim=0)
+    channels = model.conv2.weight_mask.sum(dim=(1, 2, 3))
+    results["l1_then_l2"] = [
+        (channels == 0).nonzero().flatten().tolist(),
+        sparsity(model.conv2.weight),
+    ]
+    results["keys"] = list(model.state_dict().keys())
+    prune.remove(module, "weight")
+    results["removed"] = [
+        [name for name, _ in module.named_parameters()],
+        [name for name, _ in module.named_buffers()],
+        type(module.weight).__name__,
+        sparsity(module.weight) > 50,
+        prune.is_pruned(model),
+    ]
+
+    new_model = init(LeNet())
+    for _name, module in new_model.named_modules():
+        if isinstance(module, torch.nn.Conv2d):
+            prune.l1_unstructured(module, name="weight", amount=0.2)
+        elif isinstance(module, torch.nn.Linear):
+            prune.l1_unstructured(module, name="weight", amount=0.4)
+    results["many"] = list(dict(new_model.named_buffers()).keys())
+    results["many_weights"] = [
+        new_model.conv2.weight.sum().item(),
+        new_model.fc1.weight.sum().item(),
+    ]
+
+    model = init(LeNet())
+    parameters_to_prune = (
+        (model.conv1, "weight"),
+        (model.conv2, "weight"),
+        (model.fc1, "weight"),
+        (model.fc2, "weight"),
+        (model.fc3, "weight"),
+    )
+    prune.global_unstructured(parameters_to_prune, pruning_method=prune.L1Unstructured, amount=0.2)
+    results["global"] = [sparsity(m.weight) for m, _ in parameters_to_prune]
+    total = sum(float(torch.sum(m.weight == 0)) for m, _ in parameters_to_prune)
+    results["global_total"] = (
+        100.0 * total / sum(m.weight.nelement() for m, _ in parameters_to_prune)
+    )
+
+    class FooBarPruningMethod(prune.BasePruningMethod):
+        """Prune every other entry in a tensor"""
+
+        PRUNING_TYPE = "unstructured"
+
+        def compute_mask(self, t, default_mask):
+            mask = default_mask.clone()
+            mask.view(-1)[::2] = 0
+            return mask
+
+    def foobar_unstructured(module, name):
+        FooBarPruningMethod.apply(module, name)
+        return module
+
+    foobar_unstructured(model.fc3, name="bias")
+    results["foobar"] = model.fc3.bias_mask.tolist()
+
+    # the masks stay in place while training: the pruned entries get no gradient
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    images, labels = _digits_like(torch, 4, 3, size=26)
+    losses = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(images), labels)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    results["train"] = losses
+    results["masked_grad"] = float(
+        (model.fc1.weight_orig.grad * (1 - model.fc1.weight_mask)).abs().sum()
+    )
+    results["still_sparse"] = sparsity(model.fc1.weight)
+    return results
+
+
+PROGRAMS = [spatial_transformer, knowledge_distillation, pruning]
