@@ -12,8 +12,8 @@ parameter again, holding the pruned values. `amount` is a count (int) or a fract
 
 from __future__ import annotations
 
+import abc
 import numbers
-from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
 from minigrad import dtypes
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 
-class BasePruningMethod(ABC):
+class BasePruningMethod(abc.ABC):
     """A way of choosing a mask. Subclasses set PRUNING_TYPE ("unstructured", "structured" or
     "global") and define compute_mask(t, default_mask), which returns the new 0/1 mask (the
     shape of t) that keeps every zero of default_mask."""
@@ -54,7 +54,7 @@ class BasePruningMethod(ABC):
         """The forward pre-hook: recompute the pruned tensor from the current original."""
         setattr(module, self._tensor_name, self.apply_mask(module))
 
-    @abstractmethod
+    @abc.abstractmethod
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor: ...
 
     def apply_mask(self, module) -> Tensor:
