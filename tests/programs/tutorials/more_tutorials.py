@@ -7,6 +7,7 @@ tests/programs/conftest.py)."""
 from __future__ import annotations
 
 import importlib
+import math
 
 import numpy as np
 
@@ -328,4 +329,251 @@ def pruning(torch, init):
     return results
 
 
-PROGRAMS = [spatial_transformer, knowledge_distillation, pruning]
+def double_backward_custom_functions(torch, init):
+    """ "Double Backward with Custom Functions": a Function saving its input (Square), its
+    output (Exp), an intermediate returned as an extra output (Sinh), and one computing the
+    derivative in forward (MyCube), each checked with gradcheck and gradgradcheck in float64;
+    then the values of first and second derivatives through them."""
+    Function = torch.autograd.Function
+    results = {}
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (x,) = ctx.saved_tensors
+            return grad_out * 2 * x
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            result = torch.exp(x)
+            ctx.save_for_backward(result)
+            return result
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (result,) = ctx.saved_tensors
+            return grad_out * result
+
+    class Sinh(Function):
+        @staticmethod
+        def forward(ctx, x):
+            expx = torch.exp(x)
+            expnegx = torch.exp(-x)
+            ctx.save_for_backward(expx, expnegx)
+            # the intermediates are outputs too, so that double backward can use them
+            return (expx - expnegx) / 2, expx, expnegx
+
+        @staticmethod
+        def backward(ctx, grad_out, _grad_out_exp, _grad_out_negexp):
+            expx, expnegx = ctx.saved_tensors
+            grad_input = grad_out * (expx + expnegx) / 2
+            # the intermediates' gradients flow back too
+            grad_input += _grad_out_exp * expx
+            grad_input -= _grad_out_negexp * expnegx
+            return grad_input
+
+    def sinh(x):
+        return Sinh.apply(x)[0]
+
+    class MyCube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            result = x**3
+            dx = 3 * x**2  # computed in forward, used in backward
+            ctx.save_for_backward(x, dx)
+            return result, dx
+
+        @staticmethod
+        def backward(ctx, grad_output, grad_dx):
+            x, dx = ctx.saved_tensors
+            return grad_output * dx + grad_dx * 6 * x
+
+    def my_cube(x):
+        result, dx = MyCube.apply(x)
+        return result
+
+    x = torch.rand(3, 3, requires_grad=True, dtype=torch.double)
+    checks = []
+    for fn in (Square.apply, Exp.apply, sinh, my_cube):
+        checks.append(torch.autograd.gradcheck(fn, x))
+        checks.append(torch.autograd.gradgradcheck(fn, x))
+    results["checks"] = checks
+
+    x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True, dtype=torch.double)
+    for name, fn in (
+        ("square", Square.apply),
+        ("exp", Exp.apply),
+        ("sinh", sinh),
+        ("cube", my_cube),
+    ):
+        y = fn(x)
+        (dy,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+        (d2y,) = torch.autograd.grad(dy.sum(), x)
+        results[name] = [y.tolist(), dy.tolist(), d2y.tolist()]
+    return results
+
+
+def _unsqueeze_all(t):
+    return t[None, :, None, None]
+
+
+def _convolution_backward(F, grad_out, X, weight):
+    grad_input = F.conv2d(X.transpose(0, 1), grad_out.transpose(0, 1)).transpose(0, 1)
+    grad_X = F.conv_transpose2d(grad_out, weight)
+    return grad_X, grad_input
+
+
+def _batch_norm_backward(grad_out, X, sum, sqrt_var, N, eps):  # noqa: A002, N803
+    tmp = ((X - _unsqueeze_all(sum) / N) * grad_out).sum(dim=(0, 2, 3))
+    tmp *= -1
+    d_denom = tmp / (sqrt_var + eps) ** 2
+    d_var = d_denom / (2 * sqrt_var)
+    d_mean_dx = grad_out / _unsqueeze_all(sqrt_var + eps)
+    d_mean_dx = _unsqueeze_all(-d_mean_dx.sum(dim=(0, 2, 3)) / N)
+    grad_input = X * _unsqueeze_all(d_var * N)
+    grad_input += _unsqueeze_all(-d_var * sum)
+    grad_input *= 2 / ((N - 1) * N)
+    grad_input += d_mean_dx
+    grad_input *= _unsqueeze_all(sqrt_var + eps)
+    grad_input += grad_out
+    grad_input /= _unsqueeze_all(sqrt_var + eps)
+    return grad_input
+
+
+def fused_conv_bn(torch, init):
+    """ "Fusing Convolution and Batch Norm using Custom Function": a Conv2D and a BatchNorm
+    Function with hand-written backward (conv2d of transposes, conv_transpose2d), checked
+    with gradcheck; the fused Function saving only its input and weight (backward recomputes
+    the convolution and returns extra Nones), in a module trained with SGD against the
+    unfused nn.Conv2d + nn.BatchNorm2d."""
+    nn, F = torch.nn, torch.nn.functional
+    results = {}
+
+    class Conv2D(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, X, weight):  # noqa: N803
+            ctx.save_for_backward(X, weight)
+            return F.conv2d(X, weight)
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            X, weight = ctx.saved_tensors  # noqa: N806
+            return _convolution_backward(F, grad_out, X, weight)
+
+    weight = torch.rand(5, 3, 3, 3, requires_grad=True, dtype=torch.double)
+    X = torch.rand(4, 3, 7, 7, requires_grad=True, dtype=torch.double)  # noqa: N806
+    results["conv_check"] = torch.autograd.gradcheck(Conv2D.apply, (X, weight))
+
+    class BatchNorm(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, X, eps=1e-3):  # noqa: N803
+            sum = X.sum(dim=(0, 2, 3))  # noqa: A001
+            var = X.var(unbiased=True, dim=(0, 2, 3))
+            N = X.numel() / X.size(1)  # noqa: N806
+            sqrt_var = torch.sqrt(var)
+            ctx.save_for_backward(X)
+            ctx.eps, ctx.sum, ctx.N, ctx.sqrt_var = eps, sum, N, sqrt_var
+            out = X - _unsqueeze_all(sum / N)
+            out /= _unsqueeze_all(sqrt_var + eps)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (X,) = ctx.saved_tensors  # noqa: N806
+            return _batch_norm_backward(grad_out, X, ctx.sum, ctx.sqrt_var, ctx.N, ctx.eps)
+
+    a = torch.rand(1, 2, 3, 4, requires_grad=True, dtype=torch.double)
+    results["bn_check"] = torch.autograd.gradcheck(BatchNorm.apply, (a,), fast_mode=False)
+
+    class FusedConvBN2DFunction(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, X, conv_weight, eps=1e-3):  # noqa: N803
+            assert X.ndim == 4  # N, C, H, W
+            ctx.save_for_backward(X, conv_weight)
+            X = F.conv2d(X, conv_weight)  # noqa: N806
+            sum = X.sum(dim=(0, 2, 3))  # noqa: A001
+            var = X.var(unbiased=True, dim=(0, 2, 3))
+            N = X.numel() / X.size(1)  # noqa: N806
+            sqrt_var = torch.sqrt(var)
+            ctx.eps, ctx.sum, ctx.N, ctx.sqrt_var = eps, sum, N, sqrt_var
+            out = X - _unsqueeze_all(sum / N)
+            out /= _unsqueeze_all(sqrt_var + eps)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            X, conv_weight = ctx.saved_tensors  # noqa: N806
+            X_conv_out = F.conv2d(X, conv_weight)  # noqa: N806 - recomputed, not saved
+            grad_out = _batch_norm_backward(
+                grad_out, X_conv_out, ctx.sum, ctx.sqrt_var, ctx.N, ctx.eps
+            )
+            grad_X, grad_input = _convolution_backward(F, grad_out, X, conv_weight)  # noqa: N806
+            return grad_X, grad_input, None, None, None, None, None
+
+    weight = torch.rand(5, 3, 3, 3, requires_grad=True, dtype=torch.double)
+    X = torch.rand(2, 3, 4, 4, requires_grad=True, dtype=torch.double)  # noqa: N806
+    results["fused_check"] = torch.autograd.gradcheck(FusedConvBN2DFunction.apply, (X, weight))
+
+    class FusedConvBN(nn.Module):
+        def __init__(self, in_channels, out_channels, kernel_size, eps=1e-3):
+            super().__init__()
+            weight_shape = (out_channels, in_channels, kernel_size, kernel_size)
+            self.conv_weight = nn.Parameter(torch.empty(*weight_shape))
+            self.eps = eps
+            nn.init.kaiming_uniform_(self.conv_weight, a=math.sqrt(5))
+
+        def forward(self, X):  # noqa: N803
+            return FusedConvBN2DFunction.apply(X, self.conv_weight, self.eps)
+
+    class Net(nn.Module):
+        def __init__(self, fused=True):
+            super().__init__()
+            self.fused = fused
+            if fused:
+                self.convbn1 = FusedConvBN(1, 4, 3)
+                self.convbn2 = FusedConvBN(4, 8, 3)
+            else:
+                self.conv1 = nn.Conv2d(1, 4, 3, bias=False)
+                self.bn1 = nn.BatchNorm2d(4, affine=False, track_running_stats=False, eps=1e-3)
+                self.conv2 = nn.Conv2d(4, 8, 3, bias=False)
+                self.bn2 = nn.BatchNorm2d(8, affine=False, track_running_stats=False, eps=1e-3)
+            self.fc = nn.Linear(8 * 2 * 2, 4)
+
+        def forward(self, x):
+            if self.fused:
+                x = self.convbn1(x)
+            else:
+                x = self.bn1(self.conv1(x))
+            x = F.max_pool2d(F.relu(x), 2)
+            x = self.convbn2(x) if self.fused else self.bn2(self.conv2(x))
+            x = F.max_pool2d(F.relu(x), 2)
+            return F.log_softmax(self.fc(torch.flatten(x, 1)), dim=1)
+
+    for fused in (True, False):
+        model = init(Net(fused=fused))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        losses = []
+        for step in range(3):
+            data, target = _digits_like(torch, 8, step, size=14)
+            optimizer.zero_grad()
+            loss = F.nll_loss(model(data), target)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        results["fused" if fused else "unfused"] = losses
+    return results
+
+
+PROGRAMS = [
+    spatial_transformer,
+    knowledge_distillation,
+    pruning,
+    double_backward_custom_functions,
+    fused_conv_bn,
+]
