@@ -14,6 +14,7 @@ import numpy as np
 
 from minigrad.creation import empty_like, rand, zeros_like
 from minigrad.dtypes import finfo
+from minigrad.nn import grad  # noqa: F401 - PyTorch's F.grad
 from minigrad.nn.attention import scaled_dot_product_attention
 from minigrad.nn.convolution import (
     adaptive_avg_pool1d,

@@ -470,6 +470,27 @@ def fused_conv_bn(torch, init):
     X = torch.rand(4, 3, 7, 7, requires_grad=True, dtype=torch.double)  # noqa: N806
     results["conv_check"] = torch.autograd.gradcheck(Conv2D.apply, (X, weight))
 
+    class Conv2DByNNGrad(torch.autograd.Function):
+        """The same with torch.nn.grad's conv2d_input and conv2d_weight, padded and strided."""
+
+        @staticmethod
+        def forward(ctx, X, weight):  # noqa: N803
+            ctx.save_for_backward(X, weight)
+            return F.conv2d(X, weight, stride=2, padding=1)
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            X, weight = ctx.saved_tensors  # noqa: N806
+            grad_X = torch.nn.grad.conv2d_input(X.shape, weight, grad_out, stride=2, padding=1)  # noqa: N806
+            grad_w = torch.nn.grad.conv2d_weight(X, weight.shape, grad_out, stride=2, padding=1)
+            return grad_X, grad_w
+
+    results["nn_grad_check"] = torch.autograd.gradcheck(Conv2DByNNGrad.apply, (X, weight))
+    X, weight = init(X), init(weight)  # noqa: N806 - the same random values in both runs
+    out = Conv2DByNNGrad.apply(X, weight)
+    out.backward(torch.ones_like(out))
+    results["nn_grad"] = [X.grad.sum().item(), weight.grad.flatten()[:6].tolist()]
+
     class BatchNorm(torch.autograd.Function):
         @staticmethod
         def forward(ctx, X, eps=1e-3):  # noqa: N803
