@@ -591,10 +591,172 @@ def fused_conv_bn(torch, init):
     return results
 
 
+def time_sequence_prediction(torch, init):
+    """PyTorch's "Time Sequence Prediction" example: two stacked LSTMCells in float64 learn
+    shifted sine waves with LBFGS (a closure), then predict beyond the input (`future`)."""
+    nn, optim = torch.nn, torch.optim
+    T, L, N, hidden = 20, 60, 6, 12  # noqa: N806 - the example's names
+    rng = np.random.default_rng(2)
+    x = np.empty((N, L), "int64")
+    x[:] = np.array(range(L)) + rng.integers(-4 * T, 4 * T, N).reshape(N, 1)
+    data = np.sin(x / 1.0 / T).astype("float64")
+
+    class Sequence(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm1 = nn.LSTMCell(1, hidden)
+            self.lstm2 = nn.LSTMCell(hidden, hidden)
+            self.linear = nn.Linear(hidden, 1)
+
+        def forward(self, input, future=0):
+            outputs = []
+            h_t = torch.zeros(input.size(0), hidden, dtype=torch.double)
+            c_t = torch.zeros(input.size(0), hidden, dtype=torch.double)
+            h_t2 = torch.zeros(input.size(0), hidden, dtype=torch.double)
+            c_t2 = torch.zeros(input.size(0), hidden, dtype=torch.double)
+            for input_t in input.split(1, dim=1):
+                h_t, c_t = self.lstm1(input_t, (h_t, c_t))
+                h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
+                output = self.linear(h_t2)
+                outputs += [output]
+            for _ in range(future):  # predict the future from the model's own output
+                h_t, c_t = self.lstm1(output, (h_t, c_t))
+                h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
+                output = self.linear(h_t2)
+                outputs += [output]
+            return torch.cat(outputs, dim=1)
+
+    input = torch.from_numpy(data[2:, :-1])
+    target = torch.from_numpy(data[2:, 1:])
+    test_input = torch.from_numpy(data[:2, :-1])
+    test_target = torch.from_numpy(data[:2, 1:])
+    seq = Sequence()
+    seq.double()
+    init(seq)
+    criterion = nn.MSELoss()
+    optimizer = optim.LBFGS(seq.parameters(), lr=0.8, max_iter=6)
+    losses, test_losses = [], []
+    for _ in range(3):
+
+        def closure():
+            optimizer.zero_grad()
+            out = seq(input)
+            loss = criterion(out, target)
+            losses.append(loss.item())
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+        with torch.no_grad():
+            future = 10
+            pred = seq(test_input, future=future)
+            test_losses.append(criterion(pred[:, :-future], test_target).item())
+            y = pred.detach().numpy()
+    return {"loss": losses, "test": test_losses, "future": y[:, -future:].tolist()}
+
+
+def variational_autoencoder(torch, init):
+    """PyTorch's VAE example on scikit-learn's 8x8 digits: encoder to mu and logvar, the
+    reparameterization trick, a sigmoid decoder, BCE (sum) + KL loss, Adam; then a convolutional
+    autoencoder (Conv2d down, ConvTranspose2d up) with MSE. The noise of the trick comes from
+    NumPy so that both runs draw the same numbers."""
+    from sklearn.datasets import load_digits
+
+    nn, F = torch.nn, torch.nn.functional
+    images = (load_digits().data[:96] / 16.0).astype(np.float32)
+    rng = np.random.default_rng(3)
+    latent = 4
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(64, 32)
+            self.fc21 = nn.Linear(32, latent)
+            self.fc22 = nn.Linear(32, latent)
+            self.fc3 = nn.Linear(latent, 32)
+            self.fc4 = nn.Linear(32, 64)
+
+        def encode(self, x):
+            h1 = F.relu(self.fc1(x))
+            return self.fc21(h1), self.fc22(h1)
+
+        def reparameterize(self, mu, logvar):
+            std = torch.exp(0.5 * logvar)
+            eps = torch.tensor(rng.standard_normal(tuple(std.shape)).astype(np.float32))
+            return mu + eps * std
+
+        def decode(self, z):
+            h3 = F.relu(self.fc3(z))
+            return torch.sigmoid(self.fc4(h3))
+
+        def forward(self, x):
+            mu, logvar = self.encode(x.view(-1, 64))
+            z = self.reparameterize(mu, logvar)
+            return self.decode(z), mu, logvar
+
+    def loss_function(recon_x, x, mu, logvar):
+        BCE = F.binary_cross_entropy(recon_x, x.view(-1, 64), reduction="sum")  # noqa: N806
+        KLD = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())  # noqa: N806
+        return BCE + KLD
+
+    model = init(VAE())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    loader = torch.utils.data.DataLoader(torch.tensor(images), batch_size=32)
+    results = {"vae": []}
+    for _epoch in range(2):
+        model.train()
+        train_loss = 0
+        for data in loader:
+            optimizer.zero_grad()
+            recon_batch, mu, logvar = model(data)
+            loss = loss_function(recon_batch, data, mu, logvar)
+            loss.backward()
+            train_loss += loss.item()
+            optimizer.step()
+        results["vae"].append(train_loss / len(loader.dataset))
+    model.eval()
+    with torch.no_grad():
+        sample = torch.tensor(rng.standard_normal((4, latent)).astype(np.float32))
+        results["samples"] = model.decode(sample).view(4, 1, 8, 8).sum(dim=(1, 2, 3)).tolist()
+
+    class ConvAutoencoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Sequential(
+                nn.Conv2d(1, 4, 3, stride=2, padding=1),
+                nn.ReLU(),
+                nn.Conv2d(4, 8, 3, stride=2, padding=1),
+            )
+            self.decoder = nn.Sequential(
+                nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1),
+                nn.ReLU(),
+                nn.ConvTranspose2d(4, 1, 3, stride=2, padding=1, output_padding=1),
+                nn.Sigmoid(),
+            )
+
+        def forward(self, x):
+            return self.decoder(self.encoder(x))
+
+    model = init(ConvAutoencoder())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2, weight_decay=1e-5)
+    results["conv"] = []
+    for data in loader:
+        data = data.view(-1, 1, 8, 8)
+        output = model(data)
+        loss = nn.MSELoss()(output, data)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        results["conv"].append(loss.item())
+    return results
+
+
 PROGRAMS = [
     spatial_transformer,
     knowledge_distillation,
     pruning,
     double_backward_custom_functions,
     fused_conv_bn,
+    time_sequence_prediction,
+    variational_autoencoder,
 ]
