@@ -751,6 +751,106 @@ def variational_autoencoder(torch, init):
     return results
 
 
+def per_sample_gradients_and_ensembling(torch, init):
+    """torch.func's "Per-sample-gradients" and "Model ensembling" tutorials: a loss written
+    with functional_call, its grad vmapped over the batch (in_dims=(None, None, 0, 0)) against
+    a loop of backward passes; stack_module_state over several models, one vmap for all their
+    predictions (each on its own minibatch, or all on one); plus jacrev and hessian."""
+    func = importlib.import_module(f"{torch.__name__}.func")  # from torch.func import ...
+    nn, F = torch.nn, torch.nn.functional
+    functional_call, vmap, grad = func.functional_call, func.vmap, func.grad
+
+    class SimpleCNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 4, 3, 1)
+            self.conv2 = nn.Conv2d(4, 8, 3, 1)
+            self.fc1 = nn.Linear(8 * 2 * 2, 16)
+            self.fc2 = nn.Linear(16, 4)
+
+        def forward(self, x):
+            x = F.relu(self.conv1(x))
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = torch.flatten(x, 1)
+            return F.log_softmax(self.fc2(F.relu(self.fc1(x))), dim=1)
+
+    def loss_fn(predictions, targets):
+        return F.nll_loss(predictions, targets)
+
+    model = init(SimpleCNN())
+    data, targets = _digits_like(torch, 6, 5, size=8)
+
+    def compute_grad(sample, target):
+        sample, target = sample.unsqueeze(0), target.unsqueeze(0)
+        loss = loss_fn(model(sample), target)
+        return torch.autograd.grad(loss, list(model.parameters()))
+
+    per_sample_grads = [compute_grad(data[i], targets[i]) for i in range(6)]
+    per_sample_grads = zip(*per_sample_grads)
+    per_sample_grads = [torch.stack(shards) for shards in per_sample_grads]
+
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    buffers = {k: v.detach() for k, v in model.named_buffers()}
+
+    def compute_loss(params, buffers, sample, target):
+        batch, targets = sample.unsqueeze(0), target.unsqueeze(0)
+        predictions = functional_call(model, (params, buffers), (batch,))
+        return loss_fn(predictions, targets)
+
+    ft_compute_grad = grad(compute_loss)
+    ft_compute_sample_grad = vmap(ft_compute_grad, in_dims=(None, None, 0, 0))
+    ft_per_sample_grads = ft_compute_sample_grad(params, buffers, data, targets)
+    results = {
+        "loop": [g.flatten()[:5].tolist() for g in per_sample_grads],
+        "same": all(
+            torch.allclose(per_sample_grad, ft_per_sample_grad, atol=3e-3, rtol=1e-5)
+            for per_sample_grad, ft_per_sample_grad in zip(
+                per_sample_grads, ft_per_sample_grads.values()
+            )
+        ),
+        "names": list(ft_per_sample_grads),
+        "shapes": [list(g.shape) for g in ft_per_sample_grads.values()],
+    }
+
+    class SimpleMLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(16, 12)
+            self.fc2 = nn.Linear(12, 8)
+            self.fc3 = nn.Linear(8, 4)
+
+        def forward(self, x):
+            x = x.flatten(1)
+            return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+    num_models = 3
+    rng = np.random.default_rng(6)
+    minibatches = torch.tensor(rng.standard_normal((num_models, 5, 1, 4, 4)).astype(np.float32))
+    minibatch = minibatches[0]
+    models = [init(SimpleMLP()) for _ in range(num_models)]
+    predictions_diff_minibatch_loop = [model(mb) for model, mb in zip(models, minibatches)]
+    predictions2 = [model(minibatch) for model in models]
+    params, buffers = func.stack_module_state(models)
+    base_model = SimpleMLP()
+
+    def fmodel(params, buffers, x):
+        return functional_call(base_model, (params, buffers), (x,))
+
+    predictions1_vmap = vmap(fmodel)(params, buffers, minibatches)
+    predictions2_vmap = vmap(fmodel, in_dims=(0, 0, None))(params, buffers, minibatch)
+    results["ensemble"] = [
+        predictions1_vmap.sum(dim=(1, 2)).tolist(),
+        torch.allclose(predictions1_vmap, torch.stack(predictions_diff_minibatch_loop), atol=1e-6),
+        torch.allclose(predictions2_vmap, torch.stack(predictions2), atol=1e-6),
+        [list(p.shape) for p in params.values()],
+    ]
+
+    x = torch.tensor([0.5, -1.0, 2.0])
+    results["jacrev"] = func.jacrev(lambda v: v.sin() * v.sum())(x).tolist()
+    results["hessian"] = func.hessian(lambda v: (v**3).sum() * v[0])(x).tolist()
+    return results
+
+
 PROGRAMS = [
     spatial_transformer,
     knowledge_distillation,
@@ -759,4 +859,5 @@ PROGRAMS = [
     fused_conv_bn,
     time_sequence_prediction,
     variational_autoencoder,
+    per_sample_gradients_and_ensembling,
 ]
