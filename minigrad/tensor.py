@@ -447,6 +447,20 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         return self._add_hook(hook)
 
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+        """Call `hook(tensor)` each time backward has added into this leaf's `.grad` (to step
+        an optimizer inside backward, say); it must return None. Leaves only, as PyTorch."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        acc = self._accumulator()
+        if acc._post_hooks is None:
+            acc._post_hooks = {}
+        return RemovableHandle(acc._post_hooks, hook)
+
     def _add_hook(self, hook) -> RemovableHandle:
         if self.grad_fn is None:
             if self._hooks is None:

@@ -327,6 +327,14 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
     else:
         t._grad.array += g.array
         t._grad._version_counter[0] += 1
+    acc = t._accum if t.grad_fn is None else None
+    if acc is not None and acc._post_hooks:
+        for hook in list(acc._post_hooks.values()):
+            result = hook(t)
+            if result is not None:
+                raise TypeError(  # PyTorch's type
+                    f"post accumulate grad hooks must return None, got {type(result).__name__}"
+                )
 
 
 def _only_engine_holds(g: Tensor) -> bool:

@@ -251,12 +251,13 @@ class Function:
 class AccumulateGrad:
     """The node that ends every path at a leaf: adds the incoming gradient into `leaf.grad`."""
 
-    __slots__ = ("_variable", "__weakref__")
+    __slots__ = ("_variable", "_post_hooks", "__weakref__")
     _edges = ()
     _n_outputs = 1
 
     def __init__(self, variable: Tensor):
         self._variable = weakref.ref(variable)
+        self._post_hooks = None  # hook(leaf) after each accumulation (see Tensor's method)
 
     @property
     def variable(self) -> Tensor | None:

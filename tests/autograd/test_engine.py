@@ -355,3 +355,27 @@ def test_a_graph_is_freed_by_reference_counting_alone():
     finally:
         gc.enable()
     assert w._accumulator() is w._accumulator()  # one node per leaf, kept
+
+
+def test_post_accumulate_grad_hooks_run_after_each_accumulation_as_torch():
+    """hook(leaf) after backward adds into leaf.grad (not for autograd.grad, which adds
+    nothing); removable; leaves only; a hook that returns a value is refused."""
+    results = []
+    for lib in (minigrad, torch):
+        x = lib.ones(2, requires_grad=True)
+        seen = []
+        handle = x.register_post_accumulate_grad_hook(
+            lambda t, seen=seen: seen.append(t.grad.tolist())
+        )
+        (x * 3).sum().backward()
+        (x * x).sum().backward(create_graph=True)
+        lib.autograd.grad((x * 2).sum(), x)
+        handle.remove()
+        (x * 3).sum().backward()
+        x.register_post_accumulate_grad_hook(lambda t: 1)
+        with pytest.raises(TypeError):
+            (x * 1).sum().backward()
+        with pytest.raises(RuntimeError, match="non-leaf"):
+            (x * 2).register_post_accumulate_grad_hook(lambda t: None)
+        results.append([seen, x.grad.tolist()])
+    assert results[0] == results[1]

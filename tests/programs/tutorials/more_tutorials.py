@@ -851,6 +851,91 @@ def per_sample_gradients_and_ensembling(torch, init):
     return results
 
 
+def hooks_and_optimizer_in_backward(torch, init):
+    """Hooks as the tutorials use them: tensor hooks that change a gradient, retain_grad;
+    module forward pre-hooks and forward hooks (changing the input, recording activations for
+    feature extraction), full backward hooks (recording and clipping gradients), handles
+    removed; then "fusing the optimizer step into the backward pass": one Adam per parameter
+    stepped by register_post_accumulate_grad_hook, against the usual loop."""
+    nn, F = torch.nn, torch.nn.functional
+    results = {}
+
+    x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = x * x
+    y.retain_grad()
+    handle = y.register_hook(lambda grad: grad * 2)
+    x.register_hook(lambda grad: grad.clamp(-5, 5))
+    (y * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    results["tensor_hooks"] = [x.grad.tolist(), y.grad.tolist()]
+    handle.remove()
+
+    model = init(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)))
+    activations, grad_norms = {}, []
+
+    def save_activation(name):
+        def hook(module, input, output):
+            activations[name] = output.detach()
+
+        return hook
+
+    handles = [
+        model[0].register_forward_pre_hook(lambda module, args: (args[0] * 0.5,)),
+        model[1].register_forward_hook(save_activation("relu")),
+        model[2].register_forward_hook(lambda module, input, output: output + 1),
+        model[2].register_full_backward_hook(
+            lambda module, grad_input, grad_output: grad_norms.append(grad_output[0].norm().item())
+        ),
+        model[0].register_full_backward_hook(
+            lambda module, grad_input, grad_output: (grad_input[0].clamp(-0.01, 0.01),)
+        ),
+    ]
+    inputs = torch.tensor(np.random.default_rng(8).standard_normal((5, 4)).astype(np.float32))
+    inputs.requires_grad_()
+    out = model(inputs)
+    F.cross_entropy(out, torch.tensor([0, 1, 2, 0, 1])).backward()
+    results["module_hooks"] = [
+        out.sum().item(),
+        activations["relu"].sum().item(),
+        grad_norms,
+        inputs.grad.abs().max().item(),
+        model[0].weight.grad.sum().item(),
+    ]
+    for h in handles:
+        h.remove()
+    results["removed"] = model(inputs).sum().item()
+
+    def train(fused):
+        model = init(nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2)))
+        if fused:
+            optimizer_dict = {
+                p: torch.optim.Adam([p], lr=0.01, foreach=False) for p in model.parameters()
+            }
+
+            def optimizer_hook(parameter) -> None:
+                optimizer_dict[parameter].step()
+                optimizer_dict[parameter].zero_grad()
+
+            for p in model.parameters():
+                p.register_post_accumulate_grad_hook(optimizer_hook)
+        else:
+            optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+        rng = np.random.default_rng(9)
+        losses = []
+        for _ in range(4):
+            data = torch.tensor(rng.standard_normal((8, 4)).astype(np.float32))
+            loss = F.mse_loss(model(data), data[:, :2].sin())
+            loss.backward()
+            if not fused:
+                optimizer.step()
+                optimizer.zero_grad()
+            losses.append(loss.item())
+        return losses, [p.grad is None for p in model.parameters()]
+
+    results["fused"], results["fused_grads_freed"] = train(True)
+    results["usual"], _ = train(False)
+    return results
+
+
 PROGRAMS = [
     spatial_transformer,
     knowledge_distillation,
@@ -860,4 +945,5 @@ PROGRAMS = [
     time_sequence_prediction,
     variational_autoencoder,
     per_sample_gradients_and_ensembling,
+    hooks_and_optimizer_in_backward,
 ]
