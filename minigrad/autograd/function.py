@@ -159,9 +159,12 @@ class Function:
         if not self._records:
             return  # NOTE: no backward will read them (a backward's own ops, under no_grad)
         saved = []
+        hooks = state.saved_hooks[-1] if state.saved_hooks else None
         for i, t in enumerate(tensors):
             if t is None:
                 saved.append(None)
+            elif isinstance(t, Tensor) and hooks is not None:
+                saved.append(_Packed(hooks[0](t), hooks[1], t.ndim))
             elif isinstance(t, Tensor):
                 saved.append((t, t._version_counter[0]))  # NOTE: the counter, not the property
             else:
@@ -188,6 +191,8 @@ class Function:
         for entry in self._saved:
             if entry is None:
                 out.append(None)
+            elif type(entry) is _Packed:
+                out.append(entry.unpack_hook(entry.packed))
             elif len(entry) == 2:
                 out.append(_check_version(self, entry[0], entry[1]))
             else:
@@ -234,7 +239,10 @@ class Function:
         edge = self._edges[i]
         if edge is not None:
             return len(edge[2])
-        return self._saved[i][0].ndim if self._saved else None
+        if not self._saved:
+            return None
+        entry = self._saved[i]
+        return entry.ndim if type(entry) is _Packed else entry[0].ndim
 
     @property
     def next_functions(self) -> tuple:
@@ -355,11 +363,21 @@ def _share_version_if_view(tensor, args):
             return
 
 
+class _Packed:
+    """A tensor saved inside autograd.graph.saved_tensors_hooks: what pack_hook made of it,
+    given to unpack_hook each time backward reads it."""
+
+    __slots__ = ("packed", "unpack_hook", "ndim")
+
+    def __init__(self, packed, unpack_hook, ndim: int):
+        self.packed, self.unpack_hook, self.ndim = packed, unpack_hook, ndim
+
+
 def _unlink_saved_output(ctx, tensor, nr):
     """Store a saved output as its array (see `Function._unpack_output`)."""
     saved = list(ctx._saved)
     for i, entry in enumerate(saved):
-        if entry is not None and entry[0] is tensor:
+        if entry is not None and type(entry) is not _Packed and entry[0] is tensor:
             saved[i] = (tensor.array, nr, weakref.ref(tensor), entry[1])
     ctx._saved = tuple(saved)
 

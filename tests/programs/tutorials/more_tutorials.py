@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
+import tempfile
 
 import numpy as np
 
@@ -936,6 +938,97 @@ def hooks_and_optimizer_in_backward(torch, init):
     return results
 
 
+def saved_tensor_hooks(torch, init):
+    """ "Hooks for saved tensors": pack and unpack hooks that log what autograd saves, one
+    that changes what backward reads, saving large activations to temporary files with
+    torch.save / torch.load (small ones stay), hooks for a whole model's forward, save_on_cpu,
+    disable_saved_tensors_hooks; the gradients each time."""
+    nn, F = torch.nn, torch.nn.functional
+    results = {}
+    log = []
+
+    def pack_hook(x):
+        log.append(("Packing", x.tolist()))
+        return x
+
+    def unpack_hook(x):
+        log.append(("Unpacking", x.tolist()))
+        return x
+
+    a = torch.ones(5, requires_grad=True)
+    b = torch.ones(5, requires_grad=True) * 2
+    with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+        y = a * b
+    y.sum().backward()
+    # which tensors are packed and unpacked; the order differs (minigrad saves a, then b)
+    results["log"], results["a_grad"] = sorted(log), a.grad.tolist()
+
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t * 10):
+        y = x.pow(2)
+    y.sum().backward()
+    results["changed"] = x.grad.tolist()  # backward used 10 * x
+
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        SAVE_ON_DISK_THRESHOLD = 16  # noqa: N806 - the tutorial's name
+        on_disk = []
+
+        class SelfDeletingTempFile:
+            def __init__(self):
+                self.name = os.path.join(tmp_dir, f"saved_{len(on_disk)}.pt")
+
+            def __del__(self):
+                os.remove(self.name)
+
+        def pack_to_disk(tensor):
+            if tensor.numel() < SAVE_ON_DISK_THRESHOLD:
+                return tensor
+            temp_file = SelfDeletingTempFile()
+            torch.save(tensor, temp_file.name)
+            on_disk.append(list(tensor.shape))
+            return temp_file
+
+        def unpack_from_disk(packed):
+            if isinstance(packed, SelfDeletingTempFile):
+                return torch.load(packed.name)
+            return packed
+
+        model = init(nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 4)))
+        inputs = torch.tensor(np.random.default_rng(10).standard_normal((6, 8)).astype(np.float32))
+        with torch.autograd.graph.saved_tensors_hooks(pack_to_disk, unpack_from_disk):
+            output = model(inputs)
+        loss = F.mse_loss(output, torch.zeros(6, 4))
+        loss.backward()
+        # which activations go to disk differs (each library saves what its ops need)
+        results["disk"] = [
+            len(on_disk) > 0,
+            len(os.listdir(tmp_dir)),  # backward freed what it had saved: the files are gone
+            loss.item(),
+            model[0].weight.grad.sum().item(),
+        ]
+
+    model = init(nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 2)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    losses = []
+    for step in range(3):
+        data = torch.tensor(np.random.default_rng(step).standard_normal((4, 8)).astype(np.float32))
+        with torch.autograd.graph.save_on_cpu(pin_memory=False):
+            loss = model(data).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    results["save_on_cpu"] = losses
+
+    with torch.autograd.graph.disable_saved_tensors_hooks("no saved tensor hooks here"):
+        try:
+            with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+                pass
+        except RuntimeError as error:
+            results["disabled"] = str(error)
+    return results
+
+
 PROGRAMS = [
     spatial_transformer,
     knowledge_distillation,
@@ -946,4 +1039,5 @@ PROGRAMS = [
     variational_autoencoder,
     per_sample_gradients_and_ensembling,
     hooks_and_optimizer_in_backward,
+    saved_tensor_hooks,
 ]
