@@ -8,8 +8,9 @@ function into the function that computes its gradient, Jacobian or per-sample va
 - `vmap(f)`: f over a batch dimension. NOTE: minigrad runs f once per sample and stacks the
   results (PyTorch batches the ops themselves): the same numbers, not the batched speed, and
   random ops draw anew for every sample (PyTorch's randomness="different").
-- `jvp`, `jacfwd`, `linearize` need forward-mode AD, which minigrad does not have: they raise
-  NotImplementedError.
+- `jvp`, `linearize` and `jacfwd` are forward mode in PyTorch; minigrad has no forward-mode
+  AD and computes the same numbers in reverse mode (the double-backward trick; jacfwd is
+  jacrev).
 """
 
 from __future__ import annotations
@@ -391,8 +392,8 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
 
 def hessian(func, argnums=0):
     """The Hessian of func (a one-element output) with respect to args[argnums]: the Jacobian
-    of its gradient (PyTorch: jacfwd(jacrev(f)); here reverse over reverse, the same values)."""
-    return jacrev(jacrev(func, argnums), argnums)
+    of its gradient (PyTorch: jacfwd(jacrev(f)); jacfwd is reverse mode here)."""
+    return jacfwd(jacrev(func, argnums), argnums)
 
 
 # -- vmap ---------------------------------------------------------------------------------------
@@ -496,18 +497,56 @@ def _stack_results(results: list, out_dims, func):
     return _unflatten(stacked, spec)
 
 
-# -- forward mode ---------------------------------------------------------------------------------
-def _forward_mode(name: str):
-    def missing(*args, **kwargs):
-        raise NotImplementedError(
-            f"torch.func.{name} needs forward-mode AD, which minigrad does not have: use "
-            "jacrev (reverse mode) or autograd.functional.jvp (the double-backward trick)"
-        )
-
-    missing.__name__ = name
-    return missing
+# -- forward mode, by reverse mode ---------------------------------------------------------------
+def jvp(func, primals, tangents, *, strict=False, has_aux=False):
+    """(func(*primals), J v): the Jacobian of func times the tangents. NOTE: minigrad has no
+    forward-mode AD: J v is the gradient of (J^T u) . v with respect to a dummy u (two backward
+    passes), the same numbers."""
+    output, jvp_fn, *aux = _linearized(func, tuple(primals), has_aux, "jvp(f, primals, tangents)")
+    result = jvp_fn(*tangents)
+    return (output, result, *aux)
 
 
-jvp = _forward_mode("jvp")
-jacfwd = _forward_mode("jacfwd")
-linearize = _forward_mode("linearize")
+def linearize(func, *primals):
+    """(func(*primals), jvp_fn): jvp_fn(*tangents) gives J v at primals (see jvp)."""
+    return _linearized(func, primals, False, "linearize(f, *primals)")
+
+
+def _linearized(func, primals: tuple, has_aux: bool, op: str):
+    everything = tuple(range(len(primals)))
+    outer = _depth > 0
+    with _transform():
+        new_args, stand_ins, required = _wrt(primals, everything, op)
+        keep = outer or required
+        output = func(*new_args)
+        output, aux = _split_aux(output, has_aux, op)
+        outputs, out_spec = _flatten(output)
+        flat = [x for fresh in stand_ins for x in fresh]
+        dummies = [o.detach().new_zeros(o.shape).requires_grad_() for o in outputs]
+        transposed = engine.grad(
+            outputs, flat, dummies, create_graph=True, allow_unused=True, materialize_grads=True
+        )  # J^T u, linear in u
+
+    def jvp_fn(*tangents):
+        tangent_leaves = _flatten(tangents)[0]
+        if len(tangent_leaves) != len(flat) or any(
+            tuple(t.shape) != tuple(x.shape) for t, x in zip(tangent_leaves, flat)
+        ):
+            raise RuntimeError(
+                f"{op}: Expected tangents to have the same structure and shapes as primals"
+            )
+        with _transform():
+            products = engine.grad(
+                transposed, dummies, tangent_leaves, retain_graph=True, create_graph=True,
+                allow_unused=True, materialize_grads=True,
+            )  # fmt: skip
+        return _unflatten([_finish(p, keep) for p in products], out_spec)
+
+    result = _unflatten([_finish(o, keep) for o in outputs], out_spec)
+    return (result, jvp_fn, aux) if has_aux else (result, jvp_fn)
+
+
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """The Jacobian of func with respect to args[argnums] (PyTorch computes it column by
+    column in forward mode; minigrad row by row in reverse mode, as jacrev: the same values)."""
+    return jacrev(func, argnums, has_aux=has_aux)

@@ -1,6 +1,7 @@
 """minigrad.func (PyTorch's torch.func) against PyTorch: functional_call (dicts, tied weights,
 strict), grad / grad_and_value (argnums, has_aux, dicts, nesting, composing with autograd),
-vjp, jacrev, hessian, vmap (in_dims, out_dims, of grad), stack_module_state, and the errors."""
+vjp, jacrev, jvp, linearize, jacfwd, hessian, vmap (in_dims, out_dims, of grad),
+stack_module_state, and the errors."""
 
 from __future__ import annotations
 
@@ -186,7 +187,29 @@ def test_errors_as_pytorch(call, error, words):
         call(_func(minigrad), minigrad.ones(3, 2))
 
 
-@pytest.mark.parametrize("name", ["jvp", "jacfwd", "linearize"])
-def test_forward_mode_transforms_say_minigrad_lacks_forward_ad(name):
-    with pytest.raises(NotImplementedError, match=f"func.{name} needs forward-mode AD"):
-        getattr(minigrad.func, name)(lambda a: a, (minigrad.ones(2),), (minigrad.ones(2),))
+def test_forward_mode_transforms_give_pytorchs_numbers():
+    """jvp, linearize and jacfwd (reverse mode in minigrad), and the Jacobians tutorial's hvp:
+    jvp of grad."""
+
+    def run(lib, func):
+        x, v, w = _tensor(lib, (3,), 10), _tensor(lib, (3,), 11), _tensor(lib, (2, 3), 12)
+
+        def f(a, b):
+            return (a.sin() * b).tanh()
+
+        def g(a):
+            return (a.exp() * a.cos()).sum()
+
+        output, jvp_fn = func.linearize(lambda a: a.sin() * a, x)
+        return [
+            func.jvp(f, (x, w), (v, w * 2)),
+            func.jvp(lambda a: (a**2, a.sum()), (x,), (v,)),
+            output,
+            jvp_fn(v),
+            func.jacfwd(f, argnums=(0, 1))(x, w),
+            func.jvp(func.grad(g), (x,), (v,))[1],  # a Hessian-vector product
+            func.vmap(func.jacfwd(lambda a: a.sin() * a.sum()))(w),
+            func.hessian(g)(x),
+        ]
+
+    _same(run)
