@@ -1029,6 +1029,70 @@ def saved_tensor_hooks(torch, init):
     return results
 
 
+def jacobians_with_torch_func(torch, init):
+    """torch.func's "Jacobians, Hessians, hvp, vhp, and more": a Jacobian row by row with
+    autograd.grad and unit vectors, then jacrev (argnums, a tuple of them), jacfwd, vmap of
+    jacrev for a batch, the Hessian three ways, and hvp as jvp of grad."""
+    func = importlib.import_module(f"{torch.__name__}.func")
+    F = torch.nn.functional
+    jacrev, jacfwd, vmap, hessian = func.jacrev, func.jacfwd, func.vmap, func.hessian
+    D = 6  # noqa: N806 - the tutorial's name
+    rng = np.random.default_rng(11)
+    weight, bias, x = (
+        torch.tensor(rng.standard_normal(shape).astype(np.float32))
+        for shape in ((D, D), (D,), (D,))
+    )
+
+    def predict(weight, bias, x):
+        return F.linear(x, weight, bias).tanh()
+
+    xp = x.clone().requires_grad_()
+    unit_vectors = torch.eye(D)
+
+    def compute_jac(xp):
+        jacobian_rows = [
+            torch.autograd.grad(predict(weight, bias, xp), xp, vec)[0] for vec in unit_vectors
+        ]
+        return torch.stack(jacobian_rows)
+
+    jacobian = compute_jac(xp)
+    ft_jacobian = jacrev(predict, argnums=2)(weight, bias, x)
+    ft_jac_weight, ft_jac_bias = jacrev(predict, argnums=(0, 1))(weight, bias, x)
+    batch = torch.tensor(rng.standard_normal((3, D)).astype(np.float32))
+    compute_batch_jacobian = vmap(jacrev(predict, argnums=2), in_dims=(None, None, 0))
+    batch_jacobian = compute_batch_jacobian(weight, bias, batch)
+
+    def predict_with_output_summed(weight, bias, x):
+        return predict(weight, bias, x).sum(0)
+
+    batch_jacobian2 = jacrev(predict_with_output_summed, argnums=2)(weight, bias, batch)
+    hess_api = hessian(predict, argnums=2)(weight, bias, x)
+    hess_fwdfwd = jacfwd(jacfwd(predict, argnums=2), argnums=2)(weight, bias, x)
+    hess_revrev = jacrev(jacrev(predict, argnums=2), argnums=2)(weight, bias, x)
+
+    def hvp(f, primals, tangents):
+        return func.jvp(func.grad(f), primals, tangents)[1]
+
+    def f(x):
+        return x.sin().sum()
+
+    tangent = torch.tensor(rng.standard_normal(D).astype(np.float32))
+    return {
+        "jacobian": jacobian.tolist(),
+        "same": [
+            torch.allclose(ft_jacobian, jacobian),
+            torch.allclose(jacfwd(predict, argnums=2)(weight, bias, x), jacobian, atol=1e-6),
+            torch.allclose(batch_jacobian, batch_jacobian2.movedim(1, 0)),
+            torch.allclose(hess_api, hess_fwdfwd, atol=1e-6),
+            torch.allclose(hess_api, hess_revrev, atol=1e-6),
+        ],
+        "weight_bias": [list(ft_jac_weight.shape), ft_jac_bias.sum().item()],
+        "batch": [list(batch_jacobian.shape), batch_jacobian.sum().item()],
+        "hessian": [list(hess_api.shape), hess_api.sum().item()],
+        "hvp": hvp(f, (x,), (tangent,)).tolist(),
+    }
+
+
 PROGRAMS = [
     spatial_transformer,
     knowledge_distillation,
@@ -1038,6 +1102,7 @@ PROGRAMS = [
     time_sequence_prediction,
     variational_autoencoder,
     per_sample_gradients_and_ensembling,
+    jacobians_with_torch_func,
     hooks_and_optimizer_in_backward,
     saved_tensor_hooks,
 ]
