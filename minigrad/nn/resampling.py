@@ -12,6 +12,7 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad.creation import _linspace_values, full, tensor
+from minigrad.ops.selection import where
 from minigrad.ops.shape import cat
 from minigrad.tensor import Tensor
 
@@ -251,7 +252,8 @@ def grid_sample(
     input: Tensor, grid: Tensor, mode="bilinear", padding_mode="zeros", align_corners=None
 ) -> Tensor:
     """Sample input (N, C, H, W) at the normalised points grid (N, Ho, Wo, 2) ((x, y) in
-    [-1, 1]; outside reads zeros) -> (N, C, Ho, Wo). Bilinear: the four neighbours blended by
+    [-1, 1]; outside: zeros, the border, or a reflection, as padding_mode says) -> (N, C, Ho, Wo).
+    Bilinear: the four neighbours blended by
     their distances (differentiable in the input and in the grid); nearest: the closest one.
     Built from gather and elementwise ops, with the neighbours' indices detached."""
     if mode not in ("bilinear", "nearest", "bicubic"):
@@ -264,10 +266,9 @@ def grid_sample(
             "grid_sample: expected padding_mode to be 'zeros', 'border', or 'reflection', but "
             f"got: '{padding_mode}'"
         )
-    if mode == "bicubic" or padding_mode != "zeros":
+    if mode == "bicubic":
         raise NotImplementedError(
-            f"grid_sample: mode={mode!r} with padding_mode={padding_mode!r} is not supported by "
-            "minigrad (bilinear or nearest, with zeros padding)"
+            "grid_sample: mode='bicubic' is not supported by minigrad (bilinear or nearest)"
         )
     align_corners = _align(align_corners, "grid_sample")
     if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
@@ -277,8 +278,8 @@ def grid_sample(
         )
     n, c, h, w = input.shape
     ho, wo = grid.shape[1:3]
-    x = _unnormalize(grid[..., 0], w, align_corners)
-    y = _unnormalize(grid[..., 1], h, align_corners)
+    x = _pad(_unnormalize(grid[..., 0], w, align_corners), w, padding_mode, align_corners)
+    y = _pad(_unnormalize(grid[..., 1], h, align_corners), h, padding_mode, align_corners)
     flat = input.reshape(n, c, h * w)
 
     def pick(xi, yi):
@@ -288,7 +289,8 @@ def grid_sample(
         index = index.to(dtypes.int64).reshape(n, 1, ho * wo).expand(n, c, ho * wo)
         return flat.gather(2, index).reshape(n, c, ho, wo) * inside.unsqueeze(1)
 
-    xs, ys = _source(grid[..., 0], w, align_corners), _source(grid[..., 1], h, align_corners)
+    xs = _pad(_source(grid[..., 0], w, align_corners), w, padding_mode, align_corners)
+    ys = _pad(_source(grid[..., 1], h, align_corners), h, padding_mode, align_corners)
     if mode == "nearest":
         return pick(xs.round(), ys.round())
     x0, y0 = xs.floor(), ys.floor()
@@ -306,6 +308,30 @@ def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
     if align_corners:
         return (coord + 1) * ((size - 1) / 2)
     return (coord + 1) * (size / 2) - 0.5
+
+
+def _pad(x: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    """Pixel index x moved inside [0, size - 1] as padding_mode says: 'zeros' leaves it
+    (outside reads 0), 'border' clamps it, 'reflection' mirrors it at the edges (the centres
+    of the end pixels when aligned, their outer edges else) and then clamps it."""
+    if padding_mode == "zeros":
+        return x
+    if padding_mode == "reflection":
+        x = _reflect(x, 0, 2 * (size - 1)) if align_corners else _reflect(x, -1, 2 * size - 1)
+    # NOTE: gradient 0 at the ends themselves, as PyTorch's CPU kernel
+    inside = (x > 0) & (x < size - 1)
+    return where(inside, x, x.detach().clamp(0, size - 1))
+
+
+def _reflect(x: Tensor, twice_low: int, twice_high: int) -> Tensor:
+    """x mirrored into [low, high] (the bounds given doubled, so that half-pixels are exact)."""
+    if twice_low == twice_high:
+        return x * 0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    distance = where(x < low, low - x, x - low)
+    flips = (distance.detach() / span).floor()
+    extra = distance - flips * span
+    return where(flips % 2 == 0, extra + low, span - extra + low)
 
 
 def _source(coord: Tensor, size: int, align_corners: bool) -> Tensor:
