@@ -252,10 +252,10 @@ def grid_sample(
     input: Tensor, grid: Tensor, mode="bilinear", padding_mode="zeros", align_corners=None
 ) -> Tensor:
     """Sample input (N, C, H, W) at the normalised points grid (N, Ho, Wo, 2) ((x, y) in
-    [-1, 1]; outside: zeros, the border, or a reflection, as padding_mode says) -> (N, C, Ho, Wo).
-    Bilinear: the four neighbours blended by
-    their distances (differentiable in the input and in the grid); nearest: the closest one.
-    Built from gather and elementwise ops, with the neighbours' indices detached."""
+    [-1, 1]; outside: zeros, the border or a reflection, as padding_mode says) -> (N, C, Ho,
+    Wo). Bilinear: the four neighbours blended by their distances (differentiable in the input
+    and in the grid); nearest: the closest one. Built from gather and elementwise ops, with the
+    neighbours' indices detached."""
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(
             "grid_sample: expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: "
