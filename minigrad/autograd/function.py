@@ -94,6 +94,13 @@ class Function:
         raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
 
     @staticmethod
+    def setup_context(ctx, inputs: tuple, output):
+        """PyTorch 2's other style: a subclass that defines setup_context writes
+        ``forward(*args)`` without ctx, and this method saves what backward needs from the
+        inputs and the output (``ctx.save_for_backward(...)``)."""
+        raise NotImplementedError("setup_context is defined by a Function subclass")
+
+    @staticmethod
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
 
@@ -119,7 +126,7 @@ class Function:
             ctx._records = False
             if state.tape is not None:
                 state.tape.append((cls, args))
-            out = cls.forward(ctx, *args)
+            out = _forward(cls, ctx, args)
             if type(out) is np.ndarray:
                 t = Tensor._make(out)
                 if out.base is not None:
@@ -134,7 +141,7 @@ class Function:
         ctx._edges, ctx.needs_input_grad = tuple(edges), tuple(needs)
         state.enabled = False
         try:
-            out = cls.forward(ctx, *args)
+            out = _forward(cls, ctx, args)
         finally:
             state.enabled = True
         if state.anomaly:
@@ -299,6 +306,15 @@ def once_differentiable(backward):
     return wrapper
 
 
+def _forward(cls, ctx, args: tuple):
+    """forward(ctx, *args), or forward(*args) then setup_context(ctx, args, output)."""
+    if cls.setup_context is Function.setup_context:
+        return cls.forward(ctx, *args)
+    out = cls.forward(*args)
+    cls.setup_context(ctx, args, out)
+    return out
+
+
 def _edge_to(arg):
     """Where the gradient of one forward argument goes: (node, output_nr, shape, dtype)."""
     if not (isinstance(arg, Tensor) and arg._requires_grad):
@@ -311,7 +327,7 @@ def _edge_to(arg):
 
 
 def _wrap(out, device, ctx, args):
-    if type(out) is tuple:
+    if isinstance(out, tuple):  # a named tuple too (x.sort()): its outputs, as a plain tuple
         return tuple(_wrap_one(o, nr, device, ctx, args) for nr, o in enumerate(out))
     return _wrap_one(out, 0, device, ctx, args)
 

@@ -379,3 +379,56 @@ def test_post_accumulate_grad_hooks_run_after_each_accumulation_as_torch():
             (x * 2).register_post_accumulate_grad_hook(lambda t: None)
         results.append([seen, x.grad.tolist()])
     assert results[0] == results[1]
+
+
+def _setup_context_style(lib):
+    class MyCube(lib.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x**3, 3 * x**2
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            (x,) = inputs
+            _, dx = output
+            ctx.save_for_backward(x, dx)
+            ctx.flags = ctx.needs_input_grad
+
+        @staticmethod
+        def backward(ctx, grad_output, grad_dx):
+            x, dx = ctx.saved_tensors
+            return grad_output * dx + grad_dx * 6 * x
+
+    class Sort(lib.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x.sort()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.mark_non_differentiable(output[1])
+            ctx.save_for_backward(output[1])
+            ctx.size = inputs[0].shape[0]
+
+        @staticmethod
+        def backward(ctx, grad_values, grad_indices):
+            (indices,) = ctx.saved_tensors
+            return lib.zeros(ctx.size, dtype=grad_values.dtype).scatter(0, indices, grad_values)
+
+    x = lib.tensor([1.0, -2.0, 0.5], dtype=lib.float64, requires_grad=True)
+    y, dy = MyCube.apply(x)
+    (first,) = lib.autograd.grad((y + dy).sum(), x, create_graph=True)
+    first.sum().backward()
+    values, indices = Sort.apply(x * 1)
+    (values * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sum().backward()
+    checks = [
+        lib.autograd.gradcheck(lambda t: MyCube.apply(t)[0], (x,)),
+        lib.autograd.gradgradcheck(lambda t: MyCube.apply(t)[0], (x,)),
+    ]
+    return [y.tolist(), first.tolist(), x.grad.tolist(), indices.requires_grad, checks]
+
+
+def test_functions_with_setup_context_as_torch():
+    """PyTorch 2's style: forward(*args) without ctx, setup_context(ctx, inputs, output)
+    saving from both; double backward, non-differentiable outputs, gradcheck."""
+    assert _setup_context_style(minigrad) == _setup_context_style(torch)
