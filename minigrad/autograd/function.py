@@ -27,7 +27,7 @@ import weakref
 import numpy as np
 
 from minigrad.autograd.grad_mode import state
-from minigrad.tensor import Tensor
+from minigrad.tensor import RemovableHandle, Tensor
 
 OPS: dict[str, type] = {}  # op_name -> the built-in Function class (filled as classes are made)
 
@@ -66,7 +66,10 @@ class Function:
     _edges: tuple = ()
     _materialize = True
     _stack: list[str] | None = None
-    _pre_hooks: dict | None = None
+    _pre_hooks: dict | None = None  # tensor hooks of this node's outputs, by output number
+    _node_pre_hooks: dict | None = None  # register_prehook: fn(grad_outputs)
+    _node_post_hooks: dict | None = None  # register_hook: fn(grad_inputs, grad_outputs)
+    _tensor_args: list = []  # the positions of the forward arguments that were Tensors
     _non_differentiable: tuple = ()
     needs_input_grad: tuple = ()
     # A built-in op's name in a static graph ("add"); None for a user's Function. Setting it
@@ -133,12 +136,16 @@ class Function:
                     _share_version_if_view(t, args)
                 return t
             return _wrap(out, device, None, args)
-        edges, needs = [], []
-        for a in args:
-            edge = _edge_to(a) if isinstance(a, Tensor) else None
+        edges, needs, tensor_args = [], [], []
+        for i, a in enumerate(args):
+            edge = None
+            if isinstance(a, Tensor):
+                edge = _edge_to(a)
+                tensor_args.append(i)
             edges.append(edge)
             needs.append(edge is not None)
         ctx._edges, ctx.needs_input_grad = tuple(edges), tuple(needs)
+        ctx._tensor_args = tensor_args
         state.enabled = False
         try:
             out = _forward(cls, ctx, args)
@@ -256,8 +263,20 @@ class Function:
         """The nodes this one sends gradients to, as (node, output_nr), like PyTorch's."""
         return tuple((None, 0) if e is None else (e[0], e[1]) for e in self._edges)
 
-    def register_hook(self, fn) -> None:
-        raise NotImplementedError("register hooks on tensors: tensor.register_hook(fn)")
+    def register_hook(self, fn) -> RemovableHandle:
+        """Call `fn(grad_inputs, grad_outputs)` after this node's backward (tuples: one
+        gradient per Tensor input of forward, None where there is none; one per output); a
+        non-None result (a tuple as long as grad_inputs) replaces grad_inputs."""
+        if self._node_post_hooks is None:
+            self._node_post_hooks = {}
+        return RemovableHandle(self._node_post_hooks, fn)
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """Call `fn(grad_outputs)` before this node's backward (after the hooks of its output
+        tensors); a non-None result (a tuple as long as grad_outputs) replaces them."""
+        if self._node_pre_hooks is None:
+            self._node_pre_hooks = {}
+        return RemovableHandle(self._node_pre_hooks, fn)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"  # as PyTorch prints a node

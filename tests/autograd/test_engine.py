@@ -432,3 +432,38 @@ def test_functions_with_setup_context_as_torch():
     """PyTorch 2's style: forward(*args) without ctx, setup_context(ctx, inputs, output)
     saving from both; double backward, non-differentiable outputs, gradcheck."""
     assert _setup_context_style(minigrad) == _setup_context_style(torch)
+
+
+def _node_hooks(lib):
+    calls = []
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    c = lib.tensor([3.0, 4.0])  # needs no gradient: its grad_input is None
+    y = x * c
+    y.register_hook(lambda g: calls.append(("tensor", g.tolist())))
+    pre = y.grad_fn.register_prehook(
+        lambda go: calls.append(("pre", go[0].tolist())) or (go[0] * 2,)
+    )
+    y.grad_fn.register_hook(
+        lambda gi, go: calls.append(("post", gi[0].tolist(), gi[1], go[0].tolist()))
+    )
+    z = y.sum()
+    z.grad_fn.register_hook(lambda gi, go: (gi[0] + 1,))
+    z.backward(retain_graph=True)
+    first = x.grad.tolist()
+    pre.remove()
+    (grad,) = lib.autograd.grad(z, x)
+    return [calls, first, grad.tolist()]
+
+
+def test_node_hooks_as_torch():
+    """grad_fn.register_prehook (after the output tensor's hooks) and grad_fn.register_hook
+    (grad_inputs with None where an input needs no gradient) change the gradients; removable;
+    they run for autograd.grad too."""
+    assert _node_hooks(minigrad) == _node_hooks(torch)
+    x = minigrad.ones(2, requires_grad=True)
+    y = x * 2
+    y.grad_fn.register_prehook(lambda go: (go[0], go[0]))
+    with pytest.raises(
+        RuntimeError, match=r"MulBackward0: a pre-hook must return None or a tuple of 1"
+    ):
+        y.sum().backward()
