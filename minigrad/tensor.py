@@ -264,8 +264,10 @@ class Tensor:
         return _host(self.array).tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        """The NumPy array behind a CPU tensor (shared memory, as PyTorch)."""
-        if self._requires_grad and not force:
+        """The NumPy array behind a CPU tensor (shared memory, as PyTorch). A tensor that
+        requires grad is refused while gradients are recorded (not under no_grad, nor in a
+        Function's forward), as PyTorch does."""
+        if self._requires_grad and state.enabled and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."

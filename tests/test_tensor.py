@@ -597,3 +597,14 @@ def test_linspace_rounds_every_value_as_torch(dtype):
             np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"{steps}")
     with pytest.raises(RuntimeError, match="non-negative"):
         minigrad.linspace(0, 1, -1)
+
+
+def test_numpy_of_a_tensor_that_requires_grad_only_while_not_recording_as_torch():
+    """PyTorch refuses x.numpy() for a tensor that requires grad only in grad mode: under
+    no_grad, and in an autograd.Function's forward (NumPy code there), it gives the array."""
+    for lib in (minigrad, torch):
+        x = lib.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="requires grad"):
+            x.numpy()
+        with lib.no_grad():
+            assert x.numpy().tolist() == [1.0, 1.0]
