@@ -1093,6 +1093,114 @@ def jacobians_with_torch_func(torch, init):
     }
 
 
+def extending_torch_func_with_autograd_function(torch, init):
+    """ "Extending torch.func with autograd.Function": NumpySort and NumpyTake written in the
+    setup_context style (forward without ctx), computing with NumPy, marking the index outputs
+    non-differentiable; torch.func.grad, vmap and jacrev through them; node hooks on their
+    grad_fn (register_prehook, register_hook) watching the gradients."""
+    func = importlib.import_module(f"{torch.__name__}.func")
+
+    def to_numpy(tensor):
+        return tensor.cpu().numpy()
+
+    class NumpySort(torch.autograd.Function):
+        @staticmethod
+        def forward(x, dim):
+            device = x.device
+            x = to_numpy(x)
+            ind = np.argsort(x, axis=dim)
+            ind_inv = np.argsort(ind, axis=dim)
+            result = np.take_along_axis(x, ind, axis=dim)
+            return (
+                torch.tensor(result, device=device),
+                torch.tensor(ind, device=device),
+                torch.tensor(ind_inv, device=device),
+            )
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            x, dim = inputs
+            _, ind, ind_inv = output
+            ctx.mark_non_differentiable(ind, ind_inv)
+            ctx.save_for_backward(ind, ind_inv)
+            ctx.dim = dim
+
+        @staticmethod
+        def backward(ctx, grad_output, _0, _1):
+            ind, ind_inv = ctx.saved_tensors
+            return NumpyTake.apply(grad_output, ind_inv, ind, ctx.dim), None
+
+        @staticmethod
+        def vmap(info, in_dims, x, dim):  # PyTorch's batching rule (minigrad loops instead)
+            x_bdim, _ = in_dims
+            x = x.movedim(x_bdim, 0)
+            dim = dim if dim >= 0 else dim + x.dim() - 1
+            return NumpySort.apply(x, dim + 1), (0, 0, 0)
+
+    class NumpyTake(torch.autograd.Function):
+        @staticmethod
+        def forward(x, ind, ind_inv, dim):
+            device = x.device
+            x = to_numpy(x)
+            ind = to_numpy(ind)
+            return torch.tensor(np.take_along_axis(x, ind, dim), device=device)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            x, ind, ind_inv, dim = inputs
+            ctx.save_for_backward(ind, ind_inv)
+            ctx.dim = dim
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            ind, ind_inv = ctx.saved_tensors
+            result = NumpyTake.apply(grad_output, ind_inv, ind, ctx.dim)
+            return result, None, None, None
+
+        @staticmethod
+        def vmap(info, in_dims, x, ind, ind_inv, dim):
+            x_bdim, ind_bdim, ind_inv_bdim, _ = in_dims
+            logical_dim = x.dim() if x_bdim is None else x_bdim - 1
+            dim = dim if dim >= 0 else dim + logical_dim
+
+            def expand_bdim(x, x_bdim):
+                if x_bdim is None:
+                    return x.expand(info.batch_size, *x.shape)
+                return x.movedim(x_bdim, 0)
+
+            x = expand_bdim(x, x_bdim)
+            ind = expand_bdim(ind, ind_bdim)
+            ind_inv = expand_bdim(ind_inv, ind_inv_bdim)
+            return NumpyTake.apply(x, ind, ind_inv, dim + 1), 0
+
+    def numpy_sort(x, dim=-1):
+        result, _, _ = NumpySort.apply(x, dim)
+        return result
+
+    x = torch.tensor(np.random.default_rng(12).standard_normal((2, 3)).astype(np.float32))
+    weights = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    grad_x = func.grad(lambda x: (numpy_sort(x) * weights).sum())(x)
+    batched = func.vmap(numpy_sort)(x)
+    jac = func.jacrev(numpy_sort)(x[0])
+
+    seen = []
+    xr = x.clone().requires_grad_()
+    result, ind, ind_inv = NumpySort.apply(xr, 1)
+    result.grad_fn.register_prehook(lambda grad_outputs: seen.append(grad_outputs[0].tolist()))
+    result.grad_fn.register_hook(
+        lambda grad_inputs, grad_outputs: (grad_inputs[0] * 2,) + tuple(grad_inputs[1:])
+    )
+    (result * weights).sum().backward()
+    return {
+        "sorted": numpy_sort(x).tolist(),
+        "grad": grad_x.tolist(),
+        "ones": torch.allclose(func.grad(lambda x: numpy_sort(x).sum())(x), torch.ones_like(x)),
+        "vmap": batched.tolist(),
+        "jacrev": jac.tolist(),
+        "hooks": [seen, xr.grad.tolist(), ind.requires_grad, ind_inv.dtype == torch.int64],
+    }
+
+
 PROGRAMS = [
     spatial_transformer,
     knowledge_distillation,
@@ -1105,4 +1213,5 @@ PROGRAMS = [
     jacobians_with_torch_func,
     hooks_and_optimizer_in_backward,
     saved_tensor_hooks,
+    extending_torch_func_with_autograd_function,
 ]
