@@ -1201,6 +1201,55 @@ def extending_torch_func_with_autograd_function(torch, init):
     }
 
 
+def stochastic_weight_averaging(torch, init):
+    """The SWA recipe of torch.optim.swa_utils' docs: SGD under CosineAnnealingLR, then from
+    swa_start an AveragedModel updated each epoch and SWALR; update_bn over the loader for the
+    averaged BatchNorm statistics; an EMA model (get_ema_multi_avg_fn) updated every step."""
+    nn, F = torch.nn, torch.nn.functional
+    swa_utils = torch.optim.swa_utils
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((48, 6)).astype(np.float32)
+    y = (x[:, :3].sum(1) > 0).astype(np.int64)
+    dataset = torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y))
+    loader = torch.utils.data.DataLoader(dataset, batch_size=12)
+    model = init(nn.Sequential(nn.Linear(6, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=6)
+    swa_model = swa_utils.AveragedModel(model)
+    ema_model = swa_utils.AveragedModel(model, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(0.9))
+    swa_start, swa_scheduler = 3, swa_utils.SWALR(optimizer, swa_lr=0.05, anneal_epochs=2)
+    losses, lrs = [], []
+    for epoch in range(6):
+        for inputs, targets in loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            ema_model.update_parameters(model)
+            losses.append(loss.item())
+        if epoch > swa_start:
+            swa_model.update_parameters(model)
+            swa_scheduler.step()
+        else:
+            scheduler.step()
+        lrs.append(optimizer.param_groups[0]["lr"])
+    swa_utils.update_bn(loader, swa_model)
+    swa_model.eval()
+    ema_model.eval()
+    with torch.no_grad():
+        inputs = torch.tensor(x)
+        swa_out, ema_out = swa_model(inputs), ema_model(inputs)
+    bn = swa_model.module[1]
+    return {
+        "loss": losses,
+        "lr": lrs,
+        "n_averaged": [swa_model.n_averaged.item(), ema_model.n_averaged.item()],
+        "swa": [swa_out.sum().item(), (swa_out.argmax(1) == torch.tensor(y)).float().mean().item()],
+        "ema": ema_out.sum().item(),
+        "bn": [bn.running_mean.sum().item(), bn.running_var.sum().item()],
+    }
+
+
 PROGRAMS = [
     spatial_transformer,
     knowledge_distillation,
@@ -1214,4 +1263,5 @@ PROGRAMS = [
     hooks_and_optimizer_in_backward,
     saved_tensor_hooks,
     extending_torch_func_with_autograd_function,
+    stochastic_weight_averaging,
 ]
