@@ -57,6 +57,12 @@ ACTIVATIONS = [
     ("hardshrink_lambd", lambda F, x: F.hardshrink(x, 3.0)),
     ("glu", lambda F, x: F.glu(x)),
     ("glu_dim0", lambda F, x: F.glu(x.reshape(4, 3), 0)),
+    ("softshrink", lambda F, x: F.softshrink(x)),
+    ("softshrink_lambd", lambda F, x: F.softshrink(x, 3.0)),
+    ("tanhshrink", lambda F, x: F.tanhshrink(x)),
+    ("threshold", lambda F, x: F.threshold(x, 0.5, -2.0)),
+    ("threshold_inplace", lambda F, x: F.threshold(x * 1, -3.0, 7.0, inplace=True)),
+    ("selu", lambda F, x: F.selu(x)),
 ]
 
 
@@ -129,6 +135,14 @@ LAYERS = [
     ("PixelUnshuffle_unbatched", lambda m: m.PixelUnshuffle(3), _normal(2, 3, 6)),
     ("ChannelShuffle", lambda m: m.ChannelShuffle(3), _normal(2, 6, 2, 2)),
     ("ChannelShuffle_3d", lambda m: m.ChannelShuffle(2), _normal(2, 4, 3)),
+    ("Softshrink", lambda m: m.Softshrink(0.3), _normal(3, 4)),
+    ("Tanhshrink", lambda m: m.Tanhshrink(), _normal(3, 4)),
+    ("Threshold", lambda m: m.Threshold(0.1, 20.0), _normal(3, 4)),
+    ("SELU", lambda m: m.SELU(), _normal(3, 4)),
+    ("Softmax2d", lambda m: m.Softmax2d(), _normal(2, 3, 2, 2)),
+    ("Softmax2d_unbatched", lambda m: m.Softmax2d(), _normal(3, 2, 2)),
+    ("UpsamplingNearest2d", lambda m: m.UpsamplingNearest2d(scale_factor=2), _normal(1, 2, 3, 3)),
+    ("UpsamplingBilinear2d", lambda m: m.UpsamplingBilinear2d(size=(5, 4)), _normal(1, 2, 3, 3)),
 ]
 
 
@@ -166,6 +180,16 @@ PRINTED = [
     lambda m: m.PixelShuffle(2),
     lambda m: m.PixelUnshuffle(3),
     lambda m: m.ChannelShuffle(2),
+    lambda m: m.Softshrink(0.3),
+    lambda m: m.Tanhshrink(),
+    lambda m: m.Threshold(0.1, 20.0),
+    lambda m: m.Threshold(0.1, 20.0, inplace=True),
+    lambda m: m.SELU(),
+    lambda m: m.Softmax2d(),
+    lambda m: m.UpsamplingNearest2d(scale_factor=2),
+    lambda m: m.UpsamplingBilinear2d(size=(5, 4)),
+    lambda m: m.SoftMarginLoss(),
+    lambda m: m.TripletMarginLoss(margin=0.5, p=1.0, swap=True),
 ]
 
 
@@ -531,6 +555,36 @@ LOSSES = [
         ),
         lambda rng: [rng.standard_normal((2, 3)), rng.random((2, 3))],
         None,
+    ),
+    (
+        "soft_margin",
+        lambda m: m.SoftMarginLoss(),
+        lambda rng: [rng.standard_normal((4, 5)) * 3, _signs(rng, (4, 5))],
+        [0],
+    ),
+    (
+        "soft_margin_none",
+        lambda m: m.SoftMarginLoss(reduction="none"),
+        lambda rng: [rng.standard_normal(5), _signs(rng, 5)],
+        [0],
+    ),
+    (
+        "triplet_margin",
+        lambda m: m.TripletMarginLoss(),
+        lambda rng: [rng.standard_normal((6, 4)) for _ in range(3)],
+        [0, 1, 2],
+    ),
+    (
+        "triplet_margin_p1_swap_none",
+        lambda m: m.TripletMarginLoss(margin=2.0, p=1.0, swap=True, reduction="none"),
+        lambda rng: [rng.standard_normal((6, 4)) for _ in range(3)],
+        [0, 1, 2],
+    ),
+    (
+        "triplet_margin_unbatched_sum",
+        lambda m: m.TripletMarginLoss(margin=3.0, reduction="sum"),
+        lambda rng: [rng.standard_normal(4) for _ in range(3)],
+        [0, 1, 2],
     ),
     ("poisson", lambda m: m.PoissonNLLLoss(), _poisson, None),
     # NOTE: only the input's gradient with full=True: PyTorch's target gradient is nan at 0
@@ -1177,3 +1231,15 @@ def test_compiled_graph_replays_on_new_values(name, func, inputs):
     xs = inputs(np.random.default_rng(1))
     np.testing.assert_allclose(compiled(*xs).numpy(), func(*xs).numpy(), rtol=1e-12)
     assert compiled.traces == 1
+
+
+def test_new_activation_and_loss_errors_as_pytorch():
+    for lib, match in ((torch, ""), (minigrad, "margin")):
+        with pytest.raises(ValueError, match=match):
+            lib.nn.TripletMarginLoss(margin=-1.0)
+    for lib, match in ((torch, ""), (minigrad, "3D or 4D")):
+        with pytest.raises(ValueError, match=match):
+            lib.nn.Softmax2d()(lib.ones(2, 2))
+    for lib, match in ((torch, ""), (minigrad, "1-D or all 2-D")):
+        with pytest.raises(RuntimeError, match=match):
+            lib.nn.functional.triplet_margin_loss(lib.ones(2, 3), lib.ones(2, 3), lib.ones(3))
