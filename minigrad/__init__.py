@@ -361,6 +361,7 @@ from minigrad import (  # noqa: E402
     backends,
     datasets,
     distributions,
+    func,
     linalg,
     nn,
     optim,

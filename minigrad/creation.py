@@ -137,9 +137,52 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """`steps` evenly spaced values from start to end, rounded as PyTorch's kernel rounds them."""
     dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     dev = get_device(device)
-    return _finish(dev.xp.asarray(np.linspace(start, end, steps).astype(dt.np)), requires_grad)
+    if steps < 0:
+        raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
+    if dt.is_floating_point:
+        values = _linspace_values(start, end, steps, np.dtype(dt.np).type)
+    else:
+        values = np.linspace(start, end, steps).astype(dt.np)
+    return _finish(dev.xp.asarray(values), requires_grad)
+
+
+def _linspace_values(start, end, steps: int, ftype) -> np.ndarray:
+    """PyTorch's CPU linspace: step = (end - start) / (steps - 1) in the dtype; the first half
+    is start + step * i, the rest end - step * (steps - 1 - i), each rounded once (a fused
+    multiply-add).
+    NOTE: the same rounding matters where a program sits on a kink: affine_grid's identity
+    grid lands on pixel centres only if its coordinates are PyTorch's to the last bit."""
+    start, end = ftype(start), ftype(end)
+    if steps == 1:
+        return np.array([start], dtype=ftype)
+    step = (end - start) / ftype(steps - 1)
+    i = np.arange(steps)
+    head = _fused_multiply_add(np.full(steps, step), i.astype(ftype), start)
+    tail = _fused_multiply_add(np.full(steps, -step), (steps - 1 - i).astype(ftype), end)
+    return np.where(i < steps // 2, head, tail)
+
+
+def _fused_multiply_add(a: np.ndarray, b: np.ndarray, c) -> np.ndarray:
+    """a * b + c with one rounding, in a's dtype on any platform: the product's rounding error
+    (Dekker's split) and the sum's (Knuth's two-sum) are added back before the last rounding."""
+    ftype = a.dtype.type
+    splitter = ftype(2 ** ((np.finfo(ftype).nmant + 2) // 2) + 1)
+
+    def halves(x):
+        scaled = x * splitter
+        high = scaled - (scaled - x)
+        return high, x - high
+
+    product = a * b
+    (a_high, a_low), (b_high, b_low) = halves(a), halves(b)
+    product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    total = c + product
+    c_part = total - product
+    sum_error = (c - c_part) + (product - (total - c_part))
+    return total + (sum_error + product_error)
 
 
 def logspace(

@@ -264,8 +264,10 @@ class Tensor:
         return _host(self.array).tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        """The NumPy array behind a CPU tensor (shared memory, as PyTorch)."""
-        if self._requires_grad and not force:
+        """The NumPy array behind a CPU tensor (shared memory, as PyTorch). A tensor that
+        requires grad is refused while gradients are recorded (not under no_grad, nor in a
+        Function's forward), as PyTorch does."""
+        if self._requires_grad and state.enabled and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
@@ -446,6 +448,20 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         return self._add_hook(hook)
+
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+        """Call `hook(tensor)` each time backward has added into this leaf's `.grad` (to step
+        an optimizer inside backward, say); it must return None. Leaves only, as PyTorch."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        acc = self._accumulator()
+        if acc._post_hooks is None:
+            acc._post_hooks = {}
+        return RemovableHandle(acc._post_hooks, hook)
 
     def _add_hook(self, hook) -> RemovableHandle:
         if self.grad_fn is None:

@@ -4,6 +4,7 @@ each expression evaluated with `t = minigrad` and `t = torch` and compared."""
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -583,3 +584,27 @@ def test_a_float64_tensor_is_filled_with_float64_draws(fill):
     assert (x.astype(np.float32).astype(np.float64) != x).any()
     w = minigrad.nn.Linear(40, 40, dtype=minigrad.float64).weight.detach().numpy()
     assert (w.astype(np.float32).astype(np.float64) != w).any()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_linspace_rounds_every_value_as_torch(dtype):
+    """Bit for bit: programs compare against PyTorch, and affine_grid's identity grid must sit
+    exactly on PyTorch's pixel centres."""
+    for start, end in [(-1, 1), (0, 1), (-math.pi, math.pi), (2.5, -3.7)]:
+        for steps in [*range(0, 70), 1000, 4097, 100001]:
+            ours = minigrad.linspace(start, end, steps, dtype=getattr(minigrad, dtype))
+            theirs = torch.linspace(start, end, steps, dtype=getattr(torch, dtype))
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"{steps}")
+    with pytest.raises(RuntimeError, match="non-negative"):
+        minigrad.linspace(0, 1, -1)
+
+
+def test_numpy_of_a_tensor_that_requires_grad_only_while_not_recording_as_torch():
+    """PyTorch refuses x.numpy() for a tensor that requires grad only in grad mode: under
+    no_grad, and in an autograd.Function's forward (NumPy code there), it gives the array."""
+    for lib in (minigrad, torch):
+        x = lib.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="requires grad"):
+            x.numpy()
+        with lib.no_grad():
+            assert x.numpy().tolist() == [1.0, 1.0]

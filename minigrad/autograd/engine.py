@@ -185,8 +185,11 @@ def _execute(outputs, grads, retain_graph, create_graph, capture=None):
                     if leaf is not None:
                         _accumulate_into(leaf, buffer[0], create_graph)
                     continue
-            elif node._pre_hooks:
-                _run_pre_hooks(node, buffer)
+            else:
+                if node._pre_hooks:
+                    _run_pre_hooks(node, buffer)
+                if node._node_pre_hooks:
+                    buffer = _run_node_pre_hooks(node, buffer)
             if capture is not None:
                 for nr, g in enumerate(buffer):
                     if (node, nr) in targets:
@@ -210,6 +213,40 @@ def _run_pre_hooks(node, buffer):
     for nr, hooks in node._pre_hooks.items():
         if buffer[nr] is not None:
             buffer[nr] = _call_hooks(list(hooks.values()), buffer[nr])
+
+
+def _run_node_pre_hooks(node, buffer) -> list:
+    for hook in list(node._node_pre_hooks.values()):
+        new = hook(tuple(buffer))
+        if new is not None:
+            buffer = _checked_hook_result(node, new, len(buffer), "pre-hook", "grad_outputs")
+    return buffer
+
+
+def _run_node_post_hooks(node, grads: tuple, buffer) -> tuple:
+    """The hooks see and may replace the gradients of the Tensor inputs only (as PyTorch's)."""
+    positions = node._tensor_args
+    full = list(grads[: len(node._edges)]) + [None] * (len(node._edges) - len(grads))
+    grad_inputs = tuple(full[i] for i in positions)
+    for hook in list(node._node_post_hooks.values()):
+        new = hook(grad_inputs, tuple(buffer))
+        if new is not None:
+            grad_inputs = tuple(
+                _checked_hook_result(node, new, len(positions), "hook", "grad_inputs")
+            )
+    for i, g in zip(positions, grad_inputs):
+        full[i] = g
+    return tuple(full)
+
+
+def _checked_hook_result(node, new, n: int, kind: str, what: str) -> list:
+    if not isinstance(new, (tuple, list)) or len(new) != n:
+        raise RuntimeError(
+            f"{node.name()}: a {kind} must return None or a tuple of {n} gradients (one per "
+            f"entry of {what}), got {type(new).__name__}"
+            + (f" of length {len(new)}" if isinstance(new, (tuple, list)) else "")
+        )
+    return list(new)
 
 
 def _call_hooks(hooks, g):
@@ -237,6 +274,8 @@ def _run_node(node, buffer, buffers, retain_graph):
         grads = (grads,)
     edges = node._edges
     n = len(edges)
+    if node._node_post_hooks:
+        grads = _run_node_post_hooks(node, grads, buffer)
     if len(grads) != n and (len(grads) < n or any(g is not None for g in grads[n:])):
         raise RuntimeError(
             f"function {node.name()} returned an incorrect number of gradients "
@@ -327,6 +366,14 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
     else:
         t._grad.array += g.array
         t._grad._version_counter[0] += 1
+    acc = t._accum if t.grad_fn is None else None
+    if acc is not None and acc._post_hooks:
+        for hook in list(acc._post_hooks.values()):
+            result = hook(t)
+            if result is not None:
+                raise TypeError(  # PyTorch's type
+                    f"post accumulate grad hooks must return None, got {type(result).__name__}"
+                )
 
 
 def _only_engine_holds(g: Tensor) -> bool:

@@ -27,7 +27,7 @@ import weakref
 import numpy as np
 
 from minigrad.autograd.grad_mode import state
-from minigrad.tensor import Tensor
+from minigrad.tensor import RemovableHandle, Tensor
 
 OPS: dict[str, type] = {}  # op_name -> the built-in Function class (filled as classes are made)
 
@@ -66,7 +66,10 @@ class Function:
     _edges: tuple = ()
     _materialize = True
     _stack: list[str] | None = None
-    _pre_hooks: dict | None = None
+    _pre_hooks: dict | None = None  # tensor hooks of this node's outputs, by output number
+    _node_pre_hooks: dict | None = None  # register_prehook: fn(grad_outputs)
+    _node_post_hooks: dict | None = None  # register_hook: fn(grad_inputs, grad_outputs)
+    _tensor_args: list = []  # the positions of the forward arguments that were Tensors
     _non_differentiable: tuple = ()
     needs_input_grad: tuple = ()
     # A built-in op's name in a static graph ("add"); None for a user's Function. Setting it
@@ -94,6 +97,13 @@ class Function:
         raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
 
     @staticmethod
+    def setup_context(ctx, inputs: tuple, output):
+        """PyTorch 2's other style: a subclass that defines setup_context writes
+        ``forward(*args)`` without ctx, and this method saves what backward needs from the
+        inputs and the output (``ctx.save_for_backward(...)``)."""
+        raise NotImplementedError("setup_context is defined by a Function subclass")
+
+    @staticmethod
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
 
@@ -119,22 +129,26 @@ class Function:
             ctx._records = False
             if state.tape is not None:
                 state.tape.append((cls, args))
-            out = cls.forward(ctx, *args)
+            out = _forward(cls, ctx, args)
             if type(out) is np.ndarray:
                 t = Tensor._make(out)
                 if out.base is not None:
                     _share_version_if_view(t, args)
                 return t
             return _wrap(out, device, None, args)
-        edges, needs = [], []
-        for a in args:
-            edge = _edge_to(a) if isinstance(a, Tensor) else None
+        edges, needs, tensor_args = [], [], []
+        for i, a in enumerate(args):
+            edge = None
+            if isinstance(a, Tensor):
+                edge = _edge_to(a)
+                tensor_args.append(i)
             edges.append(edge)
             needs.append(edge is not None)
         ctx._edges, ctx.needs_input_grad = tuple(edges), tuple(needs)
+        ctx._tensor_args = tensor_args
         state.enabled = False
         try:
-            out = cls.forward(ctx, *args)
+            out = _forward(cls, ctx, args)
         finally:
             state.enabled = True
         if state.anomaly:
@@ -159,9 +173,12 @@ class Function:
         if not self._records:
             return  # NOTE: no backward will read them (a backward's own ops, under no_grad)
         saved = []
+        hooks = state.saved_hooks[-1] if state.saved_hooks else None
         for i, t in enumerate(tensors):
             if t is None:
                 saved.append(None)
+            elif isinstance(t, Tensor) and hooks is not None:
+                saved.append(_Packed(hooks[0](t), hooks[1], t.ndim))
             elif isinstance(t, Tensor):
                 saved.append((t, t._version_counter[0]))  # NOTE: the counter, not the property
             else:
@@ -188,6 +205,8 @@ class Function:
         for entry in self._saved:
             if entry is None:
                 out.append(None)
+            elif type(entry) is _Packed:
+                out.append(entry.unpack_hook(entry.packed))
             elif len(entry) == 2:
                 out.append(_check_version(self, entry[0], entry[1]))
             else:
@@ -234,15 +253,30 @@ class Function:
         edge = self._edges[i]
         if edge is not None:
             return len(edge[2])
-        return self._saved[i][0].ndim if self._saved else None
+        if not self._saved:
+            return None
+        entry = self._saved[i]
+        return entry.ndim if type(entry) is _Packed else entry[0].ndim
 
     @property
     def next_functions(self) -> tuple:
         """The nodes this one sends gradients to, as (node, output_nr), like PyTorch's."""
         return tuple((None, 0) if e is None else (e[0], e[1]) for e in self._edges)
 
-    def register_hook(self, fn) -> None:
-        raise NotImplementedError("register hooks on tensors: tensor.register_hook(fn)")
+    def register_hook(self, fn) -> RemovableHandle:
+        """Call `fn(grad_inputs, grad_outputs)` after this node's backward (tuples: one
+        gradient per Tensor input of forward, None where there is none; one per output); a
+        non-None result (a tuple as long as grad_inputs) replaces grad_inputs."""
+        if self._node_post_hooks is None:
+            self._node_post_hooks = {}
+        return RemovableHandle(self._node_post_hooks, fn)
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """Call `fn(grad_outputs)` before this node's backward (after the hooks of its output
+        tensors); a non-None result (a tuple as long as grad_outputs) replaces them."""
+        if self._node_pre_hooks is None:
+            self._node_pre_hooks = {}
+        return RemovableHandle(self._node_pre_hooks, fn)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"  # as PyTorch prints a node
@@ -251,12 +285,13 @@ class Function:
 class AccumulateGrad:
     """The node that ends every path at a leaf: adds the incoming gradient into `leaf.grad`."""
 
-    __slots__ = ("_variable", "__weakref__")
+    __slots__ = ("_variable", "_post_hooks", "__weakref__")
     _edges = ()
     _n_outputs = 1
 
     def __init__(self, variable: Tensor):
         self._variable = weakref.ref(variable)
+        self._post_hooks = None  # hook(leaf) after each accumulation (see Tensor's method)
 
     @property
     def variable(self) -> Tensor | None:
@@ -290,6 +325,15 @@ def once_differentiable(backward):
     return wrapper
 
 
+def _forward(cls, ctx, args: tuple):
+    """forward(ctx, *args), or forward(*args) then setup_context(ctx, args, output)."""
+    if cls.setup_context is Function.setup_context:
+        return cls.forward(ctx, *args)
+    out = cls.forward(*args)
+    cls.setup_context(ctx, args, out)
+    return out
+
+
 def _edge_to(arg):
     """Where the gradient of one forward argument goes: (node, output_nr, shape, dtype)."""
     if not (isinstance(arg, Tensor) and arg._requires_grad):
@@ -302,7 +346,7 @@ def _edge_to(arg):
 
 
 def _wrap(out, device, ctx, args):
-    if type(out) is tuple:
+    if isinstance(out, tuple):  # a named tuple too (x.sort()): its outputs, as a plain tuple
         return tuple(_wrap_one(o, nr, device, ctx, args) for nr, o in enumerate(out))
     return _wrap_one(out, 0, device, ctx, args)
 
@@ -354,11 +398,21 @@ def _share_version_if_view(tensor, args):
             return
 
 
+class _Packed:
+    """A tensor saved inside autograd.graph.saved_tensors_hooks: what pack_hook made of it,
+    given to unpack_hook each time backward reads it."""
+
+    __slots__ = ("packed", "unpack_hook", "ndim")
+
+    def __init__(self, packed, unpack_hook, ndim: int):
+        self.packed, self.unpack_hook, self.ndim = packed, unpack_hook, ndim
+
+
 def _unlink_saved_output(ctx, tensor, nr):
     """Store a saved output as its array (see `Function._unpack_output`)."""
     saved = list(ctx._saved)
     for i, entry in enumerate(saved):
-        if entry is not None and entry[0] is tensor:
+        if entry is not None and type(entry) is not _Packed and entry[0] is tensor:
             saved[i] = (tensor.array, nr, weakref.ref(tensor), entry[1])
     ctx._saved = tuple(saved)
 

@@ -15,6 +15,8 @@ class _State(threading.local):
     autocast = None  # inside a minigrad.amp.autocast block: apply hands args to it to cast
     autocast_dtype = None
     autocast_device = None
+    saved_hooks: tuple = ()  # (pack, unpack) pairs of saved_tensors_hooks blocks, innermost last
+    saved_hooks_error = None  # inside disable_saved_tensors_hooks: its message
 
 
 state = _State()

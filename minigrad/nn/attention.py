@@ -1,8 +1,11 @@
 """Scaled dot-product attention, composed of matmul, where and softmax (as PyTorch's "math"
-reference path), and the mask conventions of PyTorch's two attention APIs."""
+reference path), and the mask conventions of PyTorch's two attention APIs; `sdpa_kernel` and
+`SDPBackend` (PyTorch's `torch.nn.attention`) to choose among PyTorch's kernels."""
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import math
 
 from minigrad import dtypes
@@ -10,6 +13,57 @@ from minigrad.creation import ones, zeros
 from minigrad.ops.nn import dropout
 from minigrad.ops.selection import where
 from minigrad.tensor import Tensor
+
+
+class SDPBackend(enum.Enum):
+    """PyTorch's attention kernels (`torch.nn.attention.SDPBackend`)."""
+
+    ERROR = -1
+    MATH = 0
+    FLASH_ATTENTION = 1
+    EFFICIENT_ATTENTION = 2
+    CUDNN_ATTENTION = 3
+    OVERRIDEABLE = 4
+
+
+_ALL_BACKENDS = frozenset(SDPBackend) - {SDPBackend.ERROR}
+_allowed_backends = _ALL_BACKENDS
+# NOTE: the kernels PyTorch has for each device; minigrad computes the math path whichever is
+# chosen (the same numbers, up to rounding), and refuses where PyTorch would find no kernel
+_AVAILABLE = {
+    "cpu": {SDPBackend.MATH, SDPBackend.FLASH_ATTENTION},
+    "cuda": {
+        SDPBackend.MATH,
+        SDPBackend.FLASH_ATTENTION,
+        SDPBackend.EFFICIENT_ATTENTION,
+        SDPBackend.CUDNN_ATTENTION,
+    },
+}
+
+
+@contextlib.contextmanager
+def sdpa_kernel(backends, set_priority: bool = False):
+    """Within the block, scaled_dot_product_attention may use only these backends (one or a
+    list). minigrad always computes the math path; a choice PyTorch has no kernel for on the
+    inputs' device raises RuntimeError, as PyTorch does."""
+    global _allowed_backends
+    chosen = [backends] if isinstance(backends, SDPBackend) else list(backends)
+    for backend in chosen:
+        if not isinstance(backend, SDPBackend):
+            raise AssertionError("Backend must be an instance of SDPBackend")
+    previous, _allowed_backends = _allowed_backends, frozenset(chosen)
+    try:
+        yield
+    finally:
+        _allowed_backends = previous
+
+
+def _check_backend(device) -> None:
+    if not _allowed_backends & _AVAILABLE.get(device.type, {SDPBackend.MATH}):
+        raise RuntimeError(
+            "No viable backend for scaled_dot_product_attention was found. This is likely due "
+            "to turning off both the math kernel and the fused kernels."
+        )
 
 
 def causal_mask(rows: int, cols: int, device) -> Tensor:
@@ -43,6 +97,8 @@ def scaled_dot_product_attention(
     one is added to the scores. A query that may attend nowhere gets zeros (PyTorch's rule)."""
     if enable_gqa:
         raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
+    if _allowed_backends is not _ALL_BACKENDS:
+        _check_backend(query.device)
     if is_causal and attn_mask is not None:
         raise RuntimeError(
             "scaled_dot_product_attention: _scaled_dot_product_attention: Explicit attn_mask "

@@ -14,6 +14,7 @@ import numpy as np
 
 from minigrad.creation import empty_like, rand, zeros_like
 from minigrad.dtypes import finfo
+from minigrad.nn import grad  # noqa: F401 - PyTorch's F.grad
 from minigrad.nn.attention import scaled_dot_product_attention
 from minigrad.nn.convolution import (
     adaptive_avg_pool1d,
@@ -39,6 +40,8 @@ from minigrad.nn.losses import (
     multi_margin_loss,
     multilabel_soft_margin_loss,
     poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
 )
 from minigrad.nn.resampling import affine_grid, grid_sample, interpolate, pad
 from minigrad.ops import activations as activations_ops
@@ -142,14 +145,20 @@ __all__ = [
     "relu6",
     "rms_norm",
     "scaled_dot_product_attention",
+    "selu",
     "sigmoid",
     "silu",
     "smooth_l1_loss",
+    "soft_margin_loss",
     "softmax",
     "softmin",
     "softplus",
+    "softshrink",
     "softsign",
     "tanh",
+    "tanhshrink",
+    "threshold",
+    "triplet_margin_loss",
     "unfold",
 ]
 
@@ -424,6 +433,30 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0."""
     return where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between (gradient 0 at +-lambd, as
+    PyTorch)."""
+    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return input - tanh(input)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value."""
+    result = where(input > threshold, input, value)
+    return input.copy_(result) if inplace else result
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
+    # NOTE: PyTorch's constants, to float64 precision
+    result = 1.0507009873554804934193349852946 * elu(input, 1.6732632423543772848170429916717)
+    return input.copy_(result) if inplace else result
 
 
 # -- more normalisations ---------------------------------------------------------------------

@@ -168,3 +168,35 @@ def poisson_nll_loss(
         stirling = t * t.log() - t + 0.5 * (2 * math.pi * t).log()
         loss = loss + where(big, stirling, 0.0)
     return _reduce(loss, reduction, "poisson_nll_loss")
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
+    """log(1 + exp(-y x)), the two-class logistic loss for targets y of +-1, reduced."""
+    return _reduce(softplus(-target * input), reduction, "soft_margin_loss")
+
+
+def triplet_margin_loss(
+    anchor,
+    positive,
+    negative,
+    margin=1.0,
+    p=2,
+    eps=1e-6,
+    swap=False,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+) -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) with d the p-norm distance of pairwise_distance;
+    swap: d(a, n) is replaced by d(p, n) where that is smaller. (N, D) x 3 -> reduced."""
+    if not (anchor.ndim == positive.ndim == negative.ndim) or anchor.ndim not in (1, 2):
+        raise RuntimeError(
+            "triplet_margin_loss: the anchor, positive and negative must all be 1-D or all 2-D, "
+            f"got shapes {tuple(anchor.shape)}, {tuple(positive.shape)} and "
+            f"{tuple(negative.shape)}"
+        )
+    d_pos = (anchor - positive + eps).norm(p=p, dim=-1)
+    d_neg = (anchor - negative + eps).norm(p=p, dim=-1)
+    if swap:
+        d_neg = d_neg.minimum((positive - negative + eps).norm(p=p, dim=-1))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction, "triplet_margin_loss")

@@ -11,7 +11,8 @@ import warnings
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.creation import full, tensor
+from minigrad.creation import _linspace_values, full, tensor
+from minigrad.ops.selection import where
 from minigrad.ops.shape import cat
 from minigrad.tensor import Tensor
 
@@ -228,29 +229,33 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
         )
     elif min(size) <= 0:
         raise ValueError(f"affine_grid: Expected non-zero, positive output size. Got {size}")
+    ftype = _float(theta.dtype)
     ys, xs = np.meshgrid(
-        _base_coords(h, align_corners), _base_coords(w, align_corners), indexing="ij"
+        _base_coords(h, align_corners, ftype), _base_coords(w, align_corners, ftype), indexing="ij"
     )
     base = np.stack([xs, ys, np.ones_like(xs)], axis=-1).reshape(1, h * w, 3)
     base = tensor(base, dtype=theta.dtype, device=theta.device)
     return (base @ theta.transpose(1, 2)).reshape(n, h, w, 2)
 
 
-def _base_coords(steps: int, align_corners: bool):
-    """Normalised coordinates of `steps` pixels: their centres (corners when aligned)."""
+def _base_coords(steps: int, align_corners: bool, ftype) -> np.ndarray:
+    """Normalised coordinates of `steps` pixels: their centres (corners when aligned).
+    NOTE: rounded as PyTorch rounds them, so that an identity theta samples exactly at the
+    pixel centres and bilinear sampling takes the same side of each kink as PyTorch."""
     if steps == 1:
-        return np.zeros(1)
-    coords = np.linspace(-1.0, 1.0, steps)
-    return coords if align_corners else coords * (steps - 1) / steps
+        return np.zeros(1, dtype=ftype)
+    coords = _linspace_values(-1.0, 1.0, steps, ftype)
+    return coords if align_corners else coords * ftype(steps - 1) / ftype(steps)
 
 
 def grid_sample(
     input: Tensor, grid: Tensor, mode="bilinear", padding_mode="zeros", align_corners=None
 ) -> Tensor:
     """Sample input (N, C, H, W) at the normalised points grid (N, Ho, Wo, 2) ((x, y) in
-    [-1, 1]; outside reads zeros) -> (N, C, Ho, Wo). Bilinear: the four neighbours blended by
-    their distances (differentiable in the input and in the grid); nearest: the closest one.
-    Built from gather and elementwise ops, with the neighbours' indices detached."""
+    [-1, 1]; outside: zeros, the border or a reflection, as padding_mode says) -> (N, C, Ho,
+    Wo). Bilinear: the four neighbours blended by their distances (differentiable in the input
+    and in the grid); nearest: the closest one. Built from gather and elementwise ops, with the
+    neighbours' indices detached."""
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(
             "grid_sample: expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: "
@@ -261,10 +266,9 @@ def grid_sample(
             "grid_sample: expected padding_mode to be 'zeros', 'border', or 'reflection', but "
             f"got: '{padding_mode}'"
         )
-    if mode == "bicubic" or padding_mode != "zeros":
+    if mode == "bicubic":
         raise NotImplementedError(
-            f"grid_sample: mode={mode!r} with padding_mode={padding_mode!r} is not supported by "
-            "minigrad (bilinear or nearest, with zeros padding)"
+            "grid_sample: mode='bicubic' is not supported by minigrad (bilinear or nearest)"
         )
     align_corners = _align(align_corners, "grid_sample")
     if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
@@ -274,8 +278,8 @@ def grid_sample(
         )
     n, c, h, w = input.shape
     ho, wo = grid.shape[1:3]
-    x = _unnormalize(grid[..., 0], w, align_corners)
-    y = _unnormalize(grid[..., 1], h, align_corners)
+    x = _pad(_unnormalize(grid[..., 0], w, align_corners), w, padding_mode, align_corners)
+    y = _pad(_unnormalize(grid[..., 1], h, align_corners), h, padding_mode, align_corners)
     flat = input.reshape(n, c, h * w)
 
     def pick(xi, yi):
@@ -285,9 +289,11 @@ def grid_sample(
         index = index.to(dtypes.int64).reshape(n, 1, ho * wo).expand(n, c, ho * wo)
         return flat.gather(2, index).reshape(n, c, ho, wo) * inside.unsqueeze(1)
 
+    xs = _pad(_source(grid[..., 0], w, align_corners), w, padding_mode, align_corners)
+    ys = _pad(_source(grid[..., 1], h, align_corners), h, padding_mode, align_corners)
     if mode == "nearest":
-        return pick(x.detach().round(), y.detach().round())
-    x0, y0 = x.detach().floor(), y.detach().floor()
+        return pick(xs.round(), ys.round())
+    x0, y0 = xs.floor(), ys.floor()
     wx, wy = (x - x0).unsqueeze(1), (y - y0).unsqueeze(1)  # the weights of the far neighbours
     return (
         pick(x0, y0) * ((1 - wx) * (1 - wy))
@@ -301,4 +307,39 @@ def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
     """[-1, 1] -> pixel index: -1 and 1 are the centres (aligned) or outer edges of the ends."""
     if align_corners:
         return (coord + 1) * ((size - 1) / 2)
-    return ((coord + 1) * size - 1) / 2
+    return (coord + 1) * (size / 2) - 0.5
+
+
+def _pad(x: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    """Pixel index x moved inside [0, size - 1] as padding_mode says: 'zeros' leaves it
+    (outside reads 0), 'border' clamps it, 'reflection' mirrors it at the edges (the centres
+    of the end pixels when aligned, their outer edges else) and then clamps it."""
+    if padding_mode == "zeros":
+        return x
+    if padding_mode == "reflection":
+        x = _reflect(x, 0, 2 * (size - 1)) if align_corners else _reflect(x, -1, 2 * size - 1)
+    # NOTE: gradient 0 at the ends themselves, as PyTorch's CPU kernel
+    inside = (x > 0) & (x < size - 1)
+    return where(inside, x, x.detach().clamp(0, size - 1))
+
+
+def _reflect(x: Tensor, twice_low: int, twice_high: int) -> Tensor:
+    """x mirrored into [low, high] (the bounds given doubled, so that half-pixels are exact)."""
+    if twice_low == twice_high:
+        return x * 0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    distance = where(x < low, low - x, x - low)
+    flips = (distance.detach() / span).floor()
+    extra = distance - flips * span
+    return where(flips % 2 == 0, extra + low, span - extra + low)
+
+
+def _source(coord: Tensor, size: int, align_corners: bool) -> Tensor:
+    """The pixel index of coord (detached), rounded as PyTorch's CPU kernel rounds it, so that
+    floor and round pick PyTorch's neighbours where a point sits on a pixel centre.
+    NOTE: the kernel fuses the unaligned scale and shift (one rounding); float64 arithmetic
+    reproduces that for float32 grids, float64 grids are rounded twice."""
+    coord = coord.detach()
+    if align_corners or coord.dtype == dtypes.float64:
+        return _unnormalize(coord, size, align_corners)
+    return ((coord + 1).to(dtypes.float64) * (size / 2) - 0.5).to(coord.dtype)

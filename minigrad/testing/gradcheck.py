@@ -167,6 +167,15 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_batched_forward_grad: bool = False,
+    check_forward_ad: bool = False,
+    check_backward_ad: bool = True,
+    fast_mode: bool = False,
+    masked=None,
     seed: int = 0,
 ) -> bool:
     """Check `func`'s backward against central differences, in float64.
@@ -176,10 +185,22 @@ def gradcheck(
     mismatch, raises GradcheckError (or returns False) with a message that names the first op
     whose own backward is wrong and its input shapes.
 
+    PyTorch's keywords are accepted: `fast_mode=True` still runs the full check (a stricter
+    one), `nondet_tol`, `check_undefined_grad`, `check_grad_dtypes` and `masked` change
+    nothing here (minigrad does not run those extra checks), and the checks that need
+    forward-mode AD or vmap raise NotImplementedError.
+
         >>> x = minigrad.randn(3, 4, dtype=minigrad.float64, requires_grad=True)
         >>> gradcheck(lambda x: (x * x).sum(1), (x,))
         True
     """
+    _refuse(
+        "gradcheck",
+        check_batched_grad=check_batched_grad,
+        check_batched_forward_grad=check_batched_forward_grad,
+        check_forward_ad=check_forward_ad,
+        check_backward_ad=not check_backward_ad,
+    )
     inputs = _to_float64(_as_tuple(inputs))
     problem = _compare(func, inputs, eps, atol, rtol, seed)
     if problem is None:
@@ -190,21 +211,52 @@ def gradcheck(
     return False
 
 
+def _refuse(name: str, **flags) -> None:
+    """NotImplementedError naming the first PyTorch check asked for that minigrad lacks."""
+    for flag, asked in flags.items():
+        if asked:
+            wanted = "False" if flag == "check_backward_ad" else "True"
+            raise NotImplementedError(
+                f"{name}: {flag}={wanted} is not supported by minigrad (it has neither "
+                "forward-mode AD nor vmap); only the reverse-mode check runs"
+            )
+
+
 def gradgradcheck(
     func,
     inputs,
+    grad_outputs=None,
     *,
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    gen_non_contig_grad_outputs: bool = False,
     raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_fwd_over_rev: bool = False,
+    check_rev_over_rev: bool = True,
+    fast_mode: bool = False,
+    masked: bool = False,
     seed: int = 0,
 ) -> bool:
-    """Check second derivatives: gradcheck of the (create_graph) gradient of func."""
+    """Check second derivatives: gradcheck of the (create_graph) gradient of func, taken with
+    the upstream gradients grad_outputs (random ones when None). PyTorch's other keywords as
+    in gradcheck."""
+    _refuse(
+        "gradgradcheck",
+        check_batched_grad=check_batched_grad,
+        check_fwd_over_rev=check_fwd_over_rev,
+        check_backward_ad=not check_rev_over_rev,
+    )
     inputs = _to_float64(_as_tuple(inputs))
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     rng = np.random.default_rng(seed + 1)
     weights: list = []
+    if grad_outputs is not None:
+        weights.extend(_values(g, "grad_outputs") for g in _as_tuple(grad_outputs))
 
     def first_grads(*xs):
         outputs = _differentiable(_as_tuple(func(*xs)))

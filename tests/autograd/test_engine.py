@@ -355,3 +355,115 @@ def test_a_graph_is_freed_by_reference_counting_alone():
     finally:
         gc.enable()
     assert w._accumulator() is w._accumulator()  # one node per leaf, kept
+
+
+def test_post_accumulate_grad_hooks_run_after_each_accumulation_as_torch():
+    """hook(leaf) after backward adds into leaf.grad (not for autograd.grad, which adds
+    nothing); removable; leaves only; a hook that returns a value is refused."""
+    results = []
+    for lib in (minigrad, torch):
+        x = lib.ones(2, requires_grad=True)
+        seen = []
+        handle = x.register_post_accumulate_grad_hook(
+            lambda t, seen=seen: seen.append(t.grad.tolist())
+        )
+        (x * 3).sum().backward()
+        (x * x).sum().backward(create_graph=True)
+        lib.autograd.grad((x * 2).sum(), x)
+        handle.remove()
+        (x * 3).sum().backward()
+        x.register_post_accumulate_grad_hook(lambda t: 1)
+        with pytest.raises(TypeError):
+            (x * 1).sum().backward()
+        with pytest.raises(RuntimeError, match="non-leaf"):
+            (x * 2).register_post_accumulate_grad_hook(lambda t: None)
+        results.append([seen, x.grad.tolist()])
+    assert results[0] == results[1]
+
+
+def _setup_context_style(lib):
+    class MyCube(lib.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x**3, 3 * x**2
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            (x,) = inputs
+            _, dx = output
+            ctx.save_for_backward(x, dx)
+            ctx.flags = ctx.needs_input_grad
+
+        @staticmethod
+        def backward(ctx, grad_output, grad_dx):
+            x, dx = ctx.saved_tensors
+            return grad_output * dx + grad_dx * 6 * x
+
+    class Sort(lib.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x.sort()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.mark_non_differentiable(output[1])
+            ctx.save_for_backward(output[1])
+            ctx.size = inputs[0].shape[0]
+
+        @staticmethod
+        def backward(ctx, grad_values, grad_indices):
+            (indices,) = ctx.saved_tensors
+            return lib.zeros(ctx.size, dtype=grad_values.dtype).scatter(0, indices, grad_values)
+
+    x = lib.tensor([1.0, -2.0, 0.5], dtype=lib.float64, requires_grad=True)
+    y, dy = MyCube.apply(x)
+    (first,) = lib.autograd.grad((y + dy).sum(), x, create_graph=True)
+    first.sum().backward()
+    values, indices = Sort.apply(x * 1)
+    (values * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sum().backward()
+    checks = [
+        lib.autograd.gradcheck(lambda t: MyCube.apply(t)[0], (x,)),
+        lib.autograd.gradgradcheck(lambda t: MyCube.apply(t)[0], (x,)),
+    ]
+    return [y.tolist(), first.tolist(), x.grad.tolist(), indices.requires_grad, checks]
+
+
+def test_functions_with_setup_context_as_torch():
+    """PyTorch 2's style: forward(*args) without ctx, setup_context(ctx, inputs, output)
+    saving from both; double backward, non-differentiable outputs, gradcheck."""
+    assert _setup_context_style(minigrad) == _setup_context_style(torch)
+
+
+def _node_hooks(lib):
+    calls = []
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    c = lib.tensor([3.0, 4.0])  # needs no gradient: its grad_input is None
+    y = x * c
+    y.register_hook(lambda g: calls.append(("tensor", g.tolist())))
+    pre = y.grad_fn.register_prehook(
+        lambda go: calls.append(("pre", go[0].tolist())) or (go[0] * 2,)
+    )
+    y.grad_fn.register_hook(
+        lambda gi, go: calls.append(("post", gi[0].tolist(), gi[1], go[0].tolist()))
+    )
+    z = y.sum()
+    z.grad_fn.register_hook(lambda gi, go: (gi[0] + 1,))
+    z.backward(retain_graph=True)
+    first = x.grad.tolist()
+    pre.remove()
+    (grad,) = lib.autograd.grad(z, x)
+    return [calls, first, grad.tolist()]
+
+
+def test_node_hooks_as_torch():
+    """grad_fn.register_prehook (after the output tensor's hooks) and grad_fn.register_hook
+    (grad_inputs with None where an input needs no gradient) change the gradients; removable;
+    they run for autograd.grad too."""
+    assert _node_hooks(minigrad) == _node_hooks(torch)
+    x = minigrad.ones(2, requires_grad=True)
+    y = x * 2
+    y.grad_fn.register_prehook(lambda go: (go[0], go[0]))
+    with pytest.raises(
+        RuntimeError, match=r"MulBackward0: a pre-hook must return None or a tuple of 1"
+    ):
+        y.sum().backward()

@@ -84,6 +84,39 @@ def test_gradgradcheck_on_second_derivatives():
         gradgradcheck(lambda y: (FirstOrderOnly.apply(y) * y).sum(), (y,))
 
 
+def test_pytorchs_keywords_as_the_tutorials_pass_them():
+    """`gradcheck(fn, (a,), fast_mode=False)` and friends: accepted; fast_mode still runs the
+    full check (so it still catches a wrong backward); grad_outputs (positional, as PyTorch)
+    is the upstream gradient of the first derivative."""
+    x = minigrad.randn(3, dtype=minigrad.float64, requires_grad=True)
+    for fast_mode in (False, True):
+        assert gradcheck(lambda x: x.sin(), (x,), fast_mode=fast_mode, nondet_tol=1e-12)
+        with pytest.raises(GradcheckError):
+            gradcheck(WrongSquare.apply, (x,), fast_mode=fast_mode, check_undefined_grad=False)
+    assert gradgradcheck(lambda x: x.sin() * x, (x,), None, fast_mode=True)
+    # FirstOrderOnly's first derivative has no graph: with a zero upstream gradient its second
+    # derivative (0) happens to be right, with a non-zero one it is not
+    zeros, ones = minigrad.zeros(3, dtype=minigrad.float64), minigrad.ones(3)
+    assert gradgradcheck(lambda y: FirstOrderOnly.apply(y) * y, (x,), zeros)
+    with pytest.raises(GradcheckError):
+        gradgradcheck(lambda y: FirstOrderOnly.apply(y) * y, (x,), ones)
+
+
+@pytest.mark.parametrize(
+    "call, flag",
+    [
+        (lambda x: gradcheck(minigrad.sin, (x,), check_forward_ad=True), "check_forward_ad"),
+        (lambda x: gradcheck(minigrad.sin, (x,), check_batched_grad=True), "check_batched_grad"),
+        (lambda x: gradcheck(minigrad.sin, (x,), check_backward_ad=False), "check_backward_ad"),
+        (lambda x: gradgradcheck(minigrad.sin, (x,), check_fwd_over_rev=True), "fwd_over_rev"),
+    ],
+)
+def test_checks_that_need_forward_mode_ad_say_so(call, flag):
+    x = minigrad.randn(3, dtype=minigrad.float64, requires_grad=True)
+    with pytest.raises(NotImplementedError, match=flag):
+        call(x)
+
+
 def test_assert_close_reports_the_worst_element():
     assert_close(minigrad.tensor([1.0, 2.0]), np.array([1.0, 2.0 + 1e-7]))
     with pytest.raises(AssertionError, match=r"1 of 3 elements.*index \(2,\).*actual 3\.5"):

@@ -151,3 +151,48 @@ def test_remove_and_nested_modules_order():
     net(x).sum().backward()
     assert order == [1, 0]
     assert not net[0]._backward_hooks
+
+
+def _kwargs_prepend_always_call(lib):
+    class Scale(lib.nn.Module):
+        def forward(self, x, scale=1.0):
+            if scale == 0:
+                raise ValueError("scale 0")
+            return x * scale
+
+    m, calls = Scale(), []
+    m.register_forward_pre_hook(
+        lambda mod, args, kwargs: ((args[0] + 1,), {"scale": kwargs.get("scale", 1.0) * 2}),
+        with_kwargs=True,
+    )
+    m.register_forward_hook(
+        lambda mod, args, kwargs, out: calls.append(("kw", kwargs["scale"])), with_kwargs=True
+    )
+    m.register_forward_hook(lambda mod, args, out: out * 10)
+    m.register_forward_hook(lambda mod, args, out: calls.append("first"), prepend=True)
+    m.register_full_backward_hook(lambda mod, gi, go: calls.append("bw last"))
+    m.register_full_backward_hook(lambda mod, gi, go: calls.append("bw first"), prepend=True)
+    x = lib.ones(2, requires_grad=True)
+    out = m(x, scale=3.0)
+    out.sum().backward()
+    bad = Scale()
+    bad.register_forward_hook(
+        lambda mod, args, out: calls.append(("always", out)), always_call=True
+    )
+    bad.register_forward_hook(lambda mod, args, out: calls.append("not after an error"))
+    with pytest.raises(ValueError):
+        bad(x, scale=0)
+    wrong = Scale()
+    wrong.register_forward_pre_hook(lambda mod, args, kwargs: 5, with_kwargs=True)
+    with pytest.raises(RuntimeError, match="new_args, new_kwargs"):
+        wrong(x)
+    return [out.tolist(), x.grad.tolist(), calls]
+
+
+def test_forward_hooks_with_kwargs_prepend_and_always_call_as_torch():
+    """register_forward_pre_hook(with_kwargs=True) may rewrite args and kwargs;
+    register_forward_hook(with_kwargs=True) sees them; prepend puts a hook first (forward and
+    backward hooks); always_call hooks run (with output None) when forward raises."""
+    ours, theirs = _kwargs_prepend_always_call(minigrad), _kwargs_prepend_always_call(torch)
+    assert ours == theirs
+    assert ours[2][:3] == ["first", ("kw", 6.0), "bw first"]

@@ -154,3 +154,24 @@ def test_init_functions_statistics():
     nn.init.normal_(w, 3.0, 0.5)
     assert w.numpy().mean() == pytest.approx(3.0, abs=0.01)
     assert nn.init.calculate_gain("tanh") == pytest.approx(torch.nn.init.calculate_gain("tanh"))
+
+
+def test_reassigning_keeps_the_place_of_a_parameter_buffer_or_module_as_pytorch():
+    """A new value for an existing name replaces the old one where it stands: the order of
+    parameters(), buffers() and state_dict() keys (pruning re-registers `weight_mask`, the
+    tutorials assign `layer.weight = nn.Parameter(...)`) is PyTorch's."""
+    orders = []
+    for lib in (minigrad, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU())
+        layer = model[0]
+        layer.weight = lib.nn.Parameter(lib.ones(2, 2))
+        layer.register_parameter("weight", lib.nn.Parameter(lib.zeros(2, 2)))
+        layer.register_buffer("a", lib.ones(1))
+        layer.register_buffer("b", lib.ones(1))
+        layer.register_buffer("a", lib.zeros(1), persistent=False)
+        layer.register_buffer("a", lib.zeros(1))
+        model.add_module("0", lib.nn.Linear(2, 2))
+        model[0].register_buffer("c", lib.ones(1))
+        model[0].c = lib.zeros(1)
+        orders.append([list(model.state_dict()), [n for n, _ in layer.named_buffers()]])
+    assert orders[0] == orders[1]

@@ -57,6 +57,12 @@ ACTIVATIONS = [
     ("hardshrink_lambd", lambda F, x: F.hardshrink(x, 3.0)),
     ("glu", lambda F, x: F.glu(x)),
     ("glu_dim0", lambda F, x: F.glu(x.reshape(4, 3), 0)),
+    ("softshrink", lambda F, x: F.softshrink(x)),
+    ("softshrink_lambd", lambda F, x: F.softshrink(x, 3.0)),
+    ("tanhshrink", lambda F, x: F.tanhshrink(x)),
+    ("threshold", lambda F, x: F.threshold(x, 0.5, -2.0)),
+    ("threshold_inplace", lambda F, x: F.threshold(x * 1, -3.0, 7.0, inplace=True)),
+    ("selu", lambda F, x: F.selu(x)),
 ]
 
 
@@ -129,6 +135,14 @@ LAYERS = [
     ("PixelUnshuffle_unbatched", lambda m: m.PixelUnshuffle(3), _normal(2, 3, 6)),
     ("ChannelShuffle", lambda m: m.ChannelShuffle(3), _normal(2, 6, 2, 2)),
     ("ChannelShuffle_3d", lambda m: m.ChannelShuffle(2), _normal(2, 4, 3)),
+    ("Softshrink", lambda m: m.Softshrink(0.3), _normal(3, 4)),
+    ("Tanhshrink", lambda m: m.Tanhshrink(), _normal(3, 4)),
+    ("Threshold", lambda m: m.Threshold(0.1, 20.0), _normal(3, 4)),
+    ("SELU", lambda m: m.SELU(), _normal(3, 4)),
+    ("Softmax2d", lambda m: m.Softmax2d(), _normal(2, 3, 2, 2)),
+    ("Softmax2d_unbatched", lambda m: m.Softmax2d(), _normal(3, 2, 2)),
+    ("UpsamplingNearest2d", lambda m: m.UpsamplingNearest2d(scale_factor=2), _normal(1, 2, 3, 3)),
+    ("UpsamplingBilinear2d", lambda m: m.UpsamplingBilinear2d(size=(5, 4)), _normal(1, 2, 3, 3)),
 ]
 
 
@@ -166,6 +180,16 @@ PRINTED = [
     lambda m: m.PixelShuffle(2),
     lambda m: m.PixelUnshuffle(3),
     lambda m: m.ChannelShuffle(2),
+    lambda m: m.Softshrink(0.3),
+    lambda m: m.Tanhshrink(),
+    lambda m: m.Threshold(0.1, 20.0),
+    lambda m: m.Threshold(0.1, 20.0, inplace=True),
+    lambda m: m.SELU(),
+    lambda m: m.Softmax2d(),
+    lambda m: m.UpsamplingNearest2d(scale_factor=2),
+    lambda m: m.UpsamplingBilinear2d(size=(5, 4)),
+    lambda m: m.SoftMarginLoss(),
+    lambda m: m.TripletMarginLoss(margin=0.5, p=1.0, swap=True),
 ]
 
 
@@ -532,6 +556,36 @@ LOSSES = [
         lambda rng: [rng.standard_normal((2, 3)), rng.random((2, 3))],
         None,
     ),
+    (
+        "soft_margin",
+        lambda m: m.SoftMarginLoss(),
+        lambda rng: [rng.standard_normal((4, 5)) * 3, _signs(rng, (4, 5))],
+        [0],
+    ),
+    (
+        "soft_margin_none",
+        lambda m: m.SoftMarginLoss(reduction="none"),
+        lambda rng: [rng.standard_normal(5), _signs(rng, 5)],
+        [0],
+    ),
+    (
+        "triplet_margin",
+        lambda m: m.TripletMarginLoss(),
+        lambda rng: [rng.standard_normal((6, 4)) for _ in range(3)],
+        [0, 1, 2],
+    ),
+    (
+        "triplet_margin_p1_swap_none",
+        lambda m: m.TripletMarginLoss(margin=2.0, p=1.0, swap=True, reduction="none"),
+        lambda rng: [rng.standard_normal((6, 4)) for _ in range(3)],
+        [0, 1, 2],
+    ),
+    (
+        "triplet_margin_unbatched_sum",
+        lambda m: m.TripletMarginLoss(margin=3.0, reduction="sum"),
+        lambda rng: [rng.standard_normal(4) for _ in range(3)],
+        [0, 1, 2],
+    ),
     ("poisson", lambda m: m.PoissonNLLLoss(), _poisson, None),
     # NOTE: only the input's gradient with full=True: PyTorch's target gradient is nan at 0
     ("poisson_full_sum", lambda m: m.PoissonNLLLoss(full=True, reduction="sum"), _poisson, [0]),
@@ -821,6 +875,25 @@ def test_spatial_transformer_matches_pytorch(mode, size, align_corners, dtype):
 
 
 @pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("flip", [1.0, -1.0])
+def test_identity_theta_takes_pytorchs_side_of_each_kink(flip, align_corners):
+    """The spatial transformer tutorial starts at theta = identity: every float32 grid point
+    sits on a pixel centre, where bilinear sampling has a kink. The grid's coordinates and the
+    rounding of their pixel index follow PyTorch's to the bit, so the gradient of theta takes
+    the same one-sided slopes (a one-ulp difference flips a neighbour and changes it by 100%)."""
+    rng = np.random.default_rng(2)
+    theta = np.array([[[flip, 0.0, 0.0], [0.0, 1.0, 0.0]]] * 2)
+    for h, w in [(10, 11), (18, 19), (28, 28), (19, 30)]:
+        _compare(
+            lambda lib, x, t, h=h, w=w: _sample(lib, x, t, (2, 3, h, w), "bilinear", align_corners),
+            [rng.standard_normal((2, 3, h, w)), theta],
+            np.float32,
+            rtol=1e-5,
+            atol=1e-3,  # NOTE: theta's gradient sums hundreds of float32 terms
+        )
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
 def test_grid_sample_on_pixel_centres_and_edges_as_pytorch(align_corners):
     """Grid points exactly on pixels, on the border and beyond it."""
     points = np.array([-1.2, -1.0, -0.75, -0.5, 0.0, 0.25, 0.5, 1.0, 1.1])
@@ -829,6 +902,29 @@ def test_grid_sample_on_pixel_centres_and_edges_as_pytorch(align_corners):
     _compare(
         lambda lib, x, g: lib.nn.functional.grid_sample(x, g, align_corners=align_corners),
         [x, grid],
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["border", "reflection"])
+def test_grid_sample_border_and_reflection_as_pytorch(padding_mode, mode, align_corners, dtype):
+    """Points inside, on the edges and centres, and far outside (several reflections); the
+    gradient of the grid is 0 on the ends themselves, as PyTorch's CPU kernel gives it."""
+    points = np.array([-2.5, -1.7, -1.2, -1.0, -0.75, -0.5, 0.0, 0.3, 0.75, 1.0, 1.1, 2.2, 3.1])
+    grid = np.stack(np.meshgrid(points, points[::-1] + 0.013), -1)[None]
+    x = np.random.default_rng(3).standard_normal((1, 2, 4, 5))
+    tol = 1e-10 if dtype == np.float64 else 1e-5
+    _compare(
+        lambda lib, x, g: lib.nn.functional.grid_sample(
+            x, g, mode=mode, padding_mode=padding_mode, align_corners=align_corners
+        ),
+        [x, grid],
+        dtype,
+        rtol=tol,
+        atol=tol,
+        grads=[0, 1] if mode == "bilinear" else [0],
     )
 
 
@@ -893,9 +989,8 @@ def test_sampling_errors_as_pytorch(call, error, words):
 
 def test_grid_sample_modes_minigrad_lacks_say_so():
     x, grid = minigrad.zeros(1, 1, 2, 2), minigrad.zeros(1, 2, 2, 2)
-    for kwargs in ({"mode": "bicubic"}, {"padding_mode": "border"}, {"padding_mode": "reflection"}):
-        with pytest.raises(NotImplementedError, match="not supported"):
-            nn.functional.grid_sample(x, grid, align_corners=False, **kwargs)
+    with pytest.raises(NotImplementedError, match="bicubic.*not supported"):
+        nn.functional.grid_sample(x, grid, mode="bicubic", align_corners=False)
     with pytest.raises(NotImplementedError, match="3-D"):
         nn.functional.affine_grid(minigrad.zeros(1, 3, 4), (1, 1, 2, 2, 2), align_corners=False)
 
@@ -1136,3 +1231,15 @@ def test_compiled_graph_replays_on_new_values(name, func, inputs):
     xs = inputs(np.random.default_rng(1))
     np.testing.assert_allclose(compiled(*xs).numpy(), func(*xs).numpy(), rtol=1e-12)
     assert compiled.traces == 1
+
+
+def test_new_activation_and_loss_errors_as_pytorch():
+    for lib, match in ((torch, ""), (minigrad, "margin")):
+        with pytest.raises(ValueError, match=match):
+            lib.nn.TripletMarginLoss(margin=-1.0)
+    for lib, match in ((torch, ""), (minigrad, "3D or 4D")):
+        with pytest.raises(ValueError, match=match):
+            lib.nn.Softmax2d()(lib.ones(2, 2))
+    for lib, match in ((torch, ""), (minigrad, "1-D or all 2-D")):
+        with pytest.raises(RuntimeError, match=match):
+            lib.nn.functional.triplet_margin_loss(lib.ones(2, 3), lib.ones(2, 3), lib.ones(3))

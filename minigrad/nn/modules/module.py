@@ -66,6 +66,9 @@ class Module:
         ):
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
+            if type(hook) is _WithKwargs:
+                args, kwargs = _pre_hook_with_kwargs(hook.hook(self, args, kwargs), args, kwargs)
+                continue
             new_args = hook(self, args)
             if new_args is not None:
                 args = new_args if isinstance(new_args, tuple) else (new_args,)
@@ -73,9 +76,19 @@ class Module:
         if self._backward_hooks or self._backward_pre_hooks:
             backward_hook = _BackwardHook(self)
             args = backward_hook.wrap_inputs(args)
-        result = self.forward(*args, **kwargs)
+        try:
+            result = self.forward(*args, **kwargs)
+        except Exception:
+            for hook in list(self._forward_hooks.values()):  # always_call hooks see None
+                if type(hook) is _WithKwargs and hook.always_call:
+                    hook(self, args, kwargs, None)
+            raise
         for hook in list(self._forward_hooks.values()):
-            new_result = hook(self, args, result)
+            new_result = (
+                hook(self, args, kwargs, result)
+                if type(hook) is _WithKwargs
+                else hook(self, args, result)
+            )
             if new_result is not None:
                 result = new_result
         if backward_hook is not None:
@@ -89,12 +102,12 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             params[name] = value
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_modules")
             d["_modules"][name] = value
         elif isinstance(value, Buffer):
             self.register_buffer(name, Tensor._make(value.array), value.persistent)
@@ -122,12 +135,15 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        """Drop `name` from every registry, so it lives in exactly one."""
+    def _forget(self, name: str, keep: str) -> None:
+        """Drop `name` from every registry but `keep`, so it lives in exactly one; in `keep` a
+        new value replaces the old one in its place (PyTorch's order of parameters, buffers
+        and state_dict keys)."""
         d = self.__dict__
         d.pop(name, None)
         for registry in ("_parameters", "_buffers", "_modules"):
-            d[registry].pop(name, None)
+            if registry != keep:
+                d[registry].pop(name, None)
         d["_non_persistent_buffers_set"].discard(name)
 
     def __getattr__(self, name: str):
@@ -158,7 +174,7 @@ class Module:
                 f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
                 "(nn.Parameter or None required)"
             )
-        self._forget(name)
+        self._forget(name, keep="_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -168,7 +184,7 @@ class Module:
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                 "(Tensor or None required)"
             )
-        self._forget(name)
+        self._forget(name, keep="_buffers")
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent_buffers_set.add(name)
@@ -177,7 +193,7 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         _check_name(self, name, "module")
-        self._forget(name)
+        self._forget(name, keep="_modules")
         self._modules[name] = module
 
     register_module = add_module
@@ -288,27 +304,39 @@ class Module:
         return self
 
     # -- hooks -------------------------------------------------------------------------------
-    def register_forward_hook(self, hook) -> RemovableHandle:
-        """Call `hook(module, args, output)` after forward; a non-None result replaces output."""
-        return RemovableHandle(self._forward_hooks, hook)
+    def register_forward_hook(
+        self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call=False
+    ) -> RemovableHandle:
+        """Call `hook(module, args, output)` after forward (`hook(module, args, kwargs,
+        output)` with_kwargs); a non-None result replaces output. prepend: before the hooks
+        already there; always_call: also (with output None) when forward raises."""
+        if with_kwargs or always_call:
+            hook = _WithKwargs(hook, with_kwargs, always_call)
+        return _register(self._forward_hooks, hook, prepend)
 
-    def register_forward_pre_hook(self, hook) -> RemovableHandle:
-        """Call `hook(module, args)` before forward; a non-None result replaces args."""
-        return RemovableHandle(self._forward_pre_hooks, hook)
+    def register_forward_pre_hook(
+        self, hook, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call `hook(module, args)` before forward; a non-None result replaces args. With
+        with_kwargs, `hook(module, args, kwargs)` returns None or (new_args, new_kwargs).
+        prepend: before the hooks already there."""
+        if with_kwargs:
+            hook = _WithKwargs(hook, True, False)
+        return _register(self._forward_pre_hooks, hook, prepend)
 
-    def register_full_backward_hook(self, hook) -> RemovableHandle:
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Call `hook(module, grad_input, grad_output)` once the gradients with respect to the
         module's positional tensor inputs are computed (None for arguments that are not
         tensors, zeros for tensors that need no gradient, as PyTorch); a non-None result (a
         tuple as long as grad_input) replaces grad_input. When no input needs a gradient, it
         runs (with a warning) as soon as grad_output is known, with grad_input all None.
         Works through `module(...)`, not `module.forward(...)`."""
-        return RemovableHandle(self._backward_hooks, hook)
+        return _register(self._backward_hooks, hook, prepend)
 
-    def register_full_backward_pre_hook(self, hook) -> RemovableHandle:
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Call `hook(module, grad_output)` when the gradients with respect to the module's
         outputs arrive, before they flow into the module; a non-None result replaces them."""
-        return RemovableHandle(self._backward_pre_hooks, hook)
+        return _register(self._backward_pre_hooks, hook, prepend)
 
     # -- devices and dtypes ------------------------------------------------------------------
     def _apply(self, fn) -> Module:
@@ -531,6 +559,42 @@ class _BackwardHook:
             grad_inputs = new
         self.grad_outputs = None
         return tuple(grad_inputs[i] for i in self.input_index)
+
+
+class _WithKwargs:
+    """A forward (pre-)hook registered with with_kwargs or always_call; calling it passes the
+    keyword arguments only if it asked for them."""
+
+    __slots__ = ("hook", "with_kwargs", "always_call")
+
+    def __init__(self, hook, with_kwargs: bool, always_call: bool):
+        self.hook, self.with_kwargs, self.always_call = hook, with_kwargs, always_call
+
+    def __call__(self, module, args, kwargs, output):
+        if self.with_kwargs:
+            return self.hook(module, args, kwargs, output)
+        return self.hook(module, args, output)
+
+
+def _pre_hook_with_kwargs(result, args: tuple, kwargs: dict) -> tuple:
+    if result is None:
+        return args, kwargs
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise RuntimeError(
+            "forward pre-hook must return None or a tuple of (new_args, new_kwargs), but got "
+            f"{result}."
+        )
+    return result
+
+
+def _register(hooks: dict, hook, prepend: bool) -> RemovableHandle:
+    handle = RemovableHandle(hooks, hook)
+    if prepend:  # NOTE: dicts keep insertion order: move the new entry to the front
+        rest = {k: v for k, v in hooks.items() if k != handle.id}
+        hooks.clear()
+        hooks[handle.id] = hook
+        hooks.update(rest)
+    return handle
 
 
 def _check_name(module: Module, name: str, kind: str) -> None:

@@ -37,3 +37,17 @@ class Upsample(Module):
         if self.scale_factor is not None:
             return f"scale_factor={self.scale_factor}, mode='{self.mode}'"
         return f"size={self.size}, mode='{self.mode}'"
+
+
+class UpsamplingNearest2d(Upsample):
+    """Upsample(mode="nearest") for (N, C, H, W) inputs (PyTorch's older name)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Upsample(mode="bilinear", align_corners=True) (PyTorch's older name)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

@@ -1,8 +1,10 @@
 """minigrad.nn.utils: gradient clipping, flattening parameters to one vector, `rnn`
 (pad_sequence, PackedSequence and packing), `parametrize` and `parametrizations` (weight_norm,
-spectral_norm), and the legacy hook-based weight_norm."""
+spectral_norm), `prune` (masks on a module's tensors), `fusion` (BatchNorm folded into the
+layer before it), `stateless` (functional_call's old home), and the legacy hook-based
+weight_norm."""
 
-from minigrad.nn.utils import parametrizations, parametrize, rnn
+from minigrad.nn.utils import fusion, parametrizations, parametrize, prune, rnn, stateless
 from minigrad.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm
 from minigrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 from minigrad.nn.utils.weight_norm import remove_weight_norm, weight_norm

@@ -6,6 +6,7 @@ from __future__ import annotations
 import advanced
 import basics
 import intermediate
+import more_tutorials
 import nlp_and_more
 import pytest
 import training_tools
@@ -27,6 +28,7 @@ PROGRAMS = [
     + advanced.PROGRAMS
     + training_tools.PROGRAMS
     + nlp_and_more.PROGRAMS
+    + more_tutorials.PROGRAMS
 ]
 
 

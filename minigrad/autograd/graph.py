@@ -1,0 +1,68 @@
+"""Hooks on the tensors autograd saves for backward (PyTorch's `torch.autograd.graph`).
+
+Inside `saved_tensors_hooks(pack_hook, unpack_hook)`, each tensor that an op saves with
+`ctx.save_for_backward` is replaced by `pack_hook(tensor)`, and backward reads
+`unpack_hook(packed)` instead (each time it reads it): to keep saved activations elsewhere
+(on the CPU, on disk, compressed) or to watch what is saved. `save_on_cpu()` is such a pair.
+
+NOTE: minigrad's built-in ops keep some of what backward needs as arrays of their own (a
+relu's mask, a max's indices), outside save_for_backward, and save their tensors in their
+own order: the number and order of pack and unpack calls can differ from PyTorch's (`a * b`
+packs a then b; PyTorch packs b then a). The gradients are the same.
+"""
+
+from __future__ import annotations
+
+from minigrad.autograd.grad_mode import state
+
+__all__ = ["disable_saved_tensors_hooks", "save_on_cpu", "saved_tensors_hooks"]
+
+
+class saved_tensors_hooks:  # noqa: N801 - PyTorch's name
+    """Within the block, saved tensors go through pack_hook(tensor) -> anything and come back
+    through unpack_hook(anything) -> tensor (the same shape, dtype and values, or backward
+    computes with what it returns). Blocks nest: the innermost pair applies."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self):
+        if state.saved_hooks_error is not None:
+            raise RuntimeError(state.saved_hooks_error)
+        state.saved_hooks = (*state.saved_hooks, (self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        state.saved_hooks = state.saved_hooks[:-1]
+
+
+class save_on_cpu(saved_tensors_hooks):  # noqa: N801 - PyTorch's name
+    """Saved tensors move to the CPU in forward and back to their device in backward: GPU
+    memory for activations traded for copies. (pin_memory: PyTorch's page-locked copies; minigrad
+    makes ordinary ones.)"""
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda"):
+        def pack(tensor):
+            return tensor.device, tensor.cpu()
+
+        def unpack(packed):
+            device, tensor = packed
+            return tensor.to(device)
+
+        super().__init__(pack, unpack)
+
+
+class disable_saved_tensors_hooks:  # noqa: N801 - PyTorch's name
+    """Within the block, entering saved_tensors_hooks raises RuntimeError(error_message) (for
+    code that cannot work with them)."""
+
+    def __init__(self, error_message: str):
+        self.error_message = error_message
+
+    def __enter__(self):
+        self._previous = state.saved_hooks_error
+        state.saved_hooks_error = self.error_message
+        return self
+
+    def __exit__(self, *exc) -> None:
+        state.saved_hooks_error = self._previous
