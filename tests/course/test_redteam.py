@@ -236,3 +236,100 @@ def test_a_prefilter_transformer_does_not_skip_a_one_line_test(rows):
     assert (outcome["points"], outcome["message"]) == (0, "mu should be 4.5, got 0.0"), row
     assert row["total"] == 3 and "suspicious" in row["status"].split(";"), row
     assert "prefilter transformers changed" in row["evidence"]
+
+
+# Hostile classes against the chapters' own checks (minigrad.testing), each answer aimed at one
+# question of a real chapter. Both scored full points before the checks matched types by
+# identity and refused arrays of objects.
+HOSTILE_CLASSES = '''\
+import sys
+
+import numpy as np
+
+import minigrad
+
+
+def _expected():
+    """The `expected` argument of the assert_close that is converting us, from its frame."""
+    frame = sys._getframe(1)
+    while frame.f_code.co_name != "assert_close":
+        frame = frame.f_back
+    found = frame.f_locals["expected"]
+    return np.asarray(getattr(found, "array", found), dtype=float)
+
+
+class _EqualsFloat(type):
+    """`type(x) in {float, int, ...}` hashes type(x) and compares it with ==: this says yes."""
+
+    def __eq__(cls, other):
+        return other is float
+
+    def __ne__(cls, other):
+        return other is not float
+
+    def __hash__(cls):
+        return hash(float)
+
+
+class CloseToAnything(float, metaclass=_EqualsFloat):
+    def __sub__(self, other):
+        return CloseToAnything(0.0)
+
+    __rsub__ = __add__ = __radd__ = __sub__
+
+    def __abs__(self):
+        return 0.0
+
+
+class _Entry:
+    """An element of an array of objects: converted to float, it is what the check expects."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def __float__(self):
+        return float(_expected().reshape(-1)[self.index])
+
+
+def objects_like(a):
+    """A real minigrad.Tensor (type(t) is minigrad.Tensor) holding an array of _Entry."""
+    t = minigrad.zeros(*np.shape(a))
+    entries = np.empty(np.shape(a), dtype=object)
+    entries.reshape(-1)[:] = [_Entry(i) for i in range(entries.size)]
+    minigrad.Tensor.__dict__["array"].__set__(t, entries)
+    return t
+
+
+'''
+CLASS_ATTACKS = {
+    # plain_value returned a number "of an exact type" as it was: here a lying float
+    ("00_setup", "slope_at"): "def slope_at(x0):\n    return CloseToAnything(0.0)",
+    # assert_close converted the tensor's array of objects with astype(float)
+    ("09_custom_functions", "hvp"): "def hvp(f, w, v):\n    return objects_like(v)",
+}
+
+
+@pytest.mark.parametrize(("chapter", "question"), sorted(CLASS_ATTACKS))
+def test_hostile_classes_do_not_pass_the_chapters_checks(tmp_path, chapter, question):
+    from test_hostile_answers import LIMITS as CHAPTER_LIMITS
+    from test_hostile_answers import ROOT, honest
+
+    solution = nbf.read_notebook(ROOT / "solutions" / f"{chapter}.ipynb")
+    hostile = honest(solution, chapter)
+    cell_of(hostile, question).source = HOSTILE_CLASSES + CLASS_ATTACKS[chapter, question]
+    save(hostile, tmp_path / "submissions" / "hostile", f"{chapter}.ipynb")
+    save(honest(solution, chapter), tmp_path / "submissions" / "honest", f"{chapter}.ipynb")
+    private = tmp_path / "solutions"  # the sandbox uid must not be able to read it
+    private.mkdir(mode=0o700)
+    save(solution, private, f"{chapter}.ipynb")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=CHAPTER_LIMITS)
+    rows = {
+        r["student"]: r
+        for r in grade(private / f"{chapter}.ipynb", tmp_path / "submissions", options)
+    }
+    fair, row = rows["honest"], rows["hostile"]
+    assert (fair["total"], fair["status"]) == (fair["max"], "ok"), fair
+    outcome = row["questions"][f"{question}_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
+    assert "object" in outcome["message"], outcome  # named: "a ... object", "dtype object"
+    assert row["total"] == row["max"] - outcome["max"], row  # the other questions: honest
