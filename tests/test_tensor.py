@@ -583,3 +583,16 @@ def test_a_float64_tensor_is_filled_with_float64_draws(fill):
     assert (x.astype(np.float32).astype(np.float64) != x).any()
     w = minigrad.nn.Linear(40, 40, dtype=minigrad.float64).weight.detach().numpy()
     assert (w.astype(np.float32).astype(np.float64) != w).any()
+
+
+@pytest.mark.parametrize("value", [np.zeros(3), [0.0, 0.0, 0.0], 3.0])
+def test_assigning_a_grad_that_is_not_a_tensor_raises_as_torch(value):
+    # NOTE: an object with only a `shape` was accepted, and read back as a gradient by whatever
+    # looked at .grad next (an exercise's test too)
+    x, tx = minigrad.zeros(3, requires_grad=True), torch.zeros(3, requires_grad=True)
+    with pytest.raises(TypeError) as expected:
+        tx.grad = value
+    with pytest.raises(TypeError) as got:
+        x.grad = value
+    assert str(got.value) == str(expected.value)
+    assert x.grad is None
