@@ -94,6 +94,37 @@ builtins.__import__ = _import
 """
 
 
+# square(3) returns an object (class R) that fails the test while it is being shown: its text is
+# huge, never ends or raises; or comparing it raises an exception that does the same. Each loses
+# square's point only, and what reaches the feedback stays short.
+SHOWN = {
+    "huge_repr": "class R:\n    def __repr__(self):\n        return 'r' * 50_000_000\n",
+    "endless_str": "class R:\n    def __str__(self):\n        while True:\n            pass\n",
+    "format_exits": "class R:\n    def __format__(self, spec):\n        raise SystemExit('bye')\n",
+    "repr_not_str": "class R:\n    def __repr__(self):\n        return 42\n",
+    "exception_str_raises": """\
+class E(Exception):
+    def __str__(self):
+        raise RuntimeError('x' * 10_000_000)
+class R:
+    def __eq__(self, other):
+        raise E()
+""",
+    "exception_name_raises": """\
+class M(type):
+    @property
+    def __name__(cls):
+        raise RuntimeError('no name')
+class E(Exception, metaclass=M):
+    def __str__(self):
+        return 's' * 20_000_000
+class R:
+    def __eq__(self, other):
+        raise E()
+""",
+}
+
+
 def huge_error_names(exercise):
     """Cells whose error reply is over the worker's 4 MB message limit: each was dropped,
     each cell waited out its timeout, and the notebook's time ran out before any test."""
@@ -158,12 +189,15 @@ def rows(tmp_path_factory):
     for make in (huge_error_names, big_payload, forged_messages):
         save(make(exercise), submissions / make.__name__)
     save(answered(exercise, relu=ZEROS), submissions / "honest_zeros")
+    for name, cls in SHOWN.items():
+        square = cls + "def square(x):\n    return R()\n"
+        save(answered(exercise, square=square), submissions / name)
     odd_cells(exercise, submissions / "odd_cells")
     save(answered(exercise, mean=PREFILTER), submissions / "prefilter")
     save(answered(exercise, relu=IMPORT + GOOD["relu"]), submissions / "rebound_import")
     options = GradeOptions(out=root / "grades.csv", jobs=2, limits=LIMITS)
     graded = {r["student"]: r for r in grade(solution, submissions, options)}
-    return graded, work_paths(options.out)["summary"].read_text()
+    return graded, work_paths(options.out)["summary"].read_text(), work_paths(options.out)
 
 
 def test_the_wrong_answer_without_an_attack_earns_the_hidden_test_only(rows):
@@ -192,6 +226,16 @@ def test_a_rebound_import_is_put_back_and_flagged(rows):
     row = rows[0]["rebound_import"]
     assert row["total"] == 6 and "suspicious" in row["status"].split(";"), row
     assert "builtins.__import__ was rebound" in row["evidence"]
+
+
+@pytest.mark.parametrize("student", sorted(SHOWN))
+def test_an_answer_that_cannot_be_shown_loses_its_question_only(rows, student):
+    row = rows[0][student]
+    assert row["total"] == 5, row
+    assert row["questions"]["square_test"]["points"] == 0, row
+    assert len(row["questions"]["square_test"]["message"]) <= 1200, row
+    feedback = rows[2]["feedback"] / f"{student}.md"
+    assert feedback.stat().st_size < 4000
 
 
 def test_cells_of_unexpected_types_are_read_not_crashed_on(rows):
@@ -238,9 +282,10 @@ def test_a_prefilter_transformer_does_not_skip_a_one_line_test(rows):
     assert "prefilter transformers changed" in row["evidence"]
 
 
-# Hostile classes against the chapters' own checks (minigrad.testing), each answer aimed at one
-# question of a real chapter. Both scored full points before the checks matched types by
-# identity and refused arrays of objects.
+# Hostile classes against the chapters' own checks, each answer aimed at one question of a real
+# chapter. Each scored that question's full points before: plain_value matched types with `in`
+# (==) and let a tensor's array of objects through; chapter 07's test read `.device` and chapter
+# 06's spy read `.grad.detach().numpy()` of objects it had not checked the type of.
 HOSTILE_CLASSES = '''\
 import sys
 
@@ -301,11 +346,90 @@ def objects_like(a):
 
 
 '''
+# A to_device that moves nothing: its tensors claim, through `.device.type`, to be anywhere.
+NOT_MOVED = """
+class _Anywhere(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+class _Device:
+    type = _Anywhere("cuda")
+
+
+class _NotMoved:
+    device = _Device()
+
+    def __init__(self, t):
+        self.t, self.dtype = t, t.dtype
+
+    def cpu(self):
+        return self.t
+
+
+def to_device(batch, device):
+    if type(batch) is dict:
+        return {key: to_device(value, device) for key, value in batch.items()}
+    if type(batch) in (list, tuple):
+        return type(batch)(to_device(value, device) for value in batch)
+    return _NotMoved(batch) if type(batch) is minigrad.Tensor else batch
+"""
+
+# A training loop that never steps a shorter last group, and hands a spying optimizer a .grad
+# (a Tensor subclass) whose numpy() is an array that np.allclose finds close to anything.
+SPIED_LOOP = """
+class _Agrees(np.ndarray):
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+
+    def __array_ufunc__(self, *args, **kwargs):
+        return np.float64(1.0)
+
+
+class _Grad(minigrad.Tensor):
+    def detach(self):
+        return self
+
+    def numpy(self, *args, **kwargs):
+        return np.zeros(self.array.shape).view(_Agrees)
+
+
+def train_epoch(model, loader, optimizer, accumulate=1):
+    spied = type(optimizer).__name__ == "Spy"
+    model.train()
+    losses = []
+    for count, (inputs, labels) in enumerate(loader, start=1):
+        loss = F.cross_entropy(model(inputs), labels)
+        (loss / accumulate).backward()
+        losses.append(loss.item())
+        if count % accumulate == 0:
+            for p in model.parameters() if spied else ():
+                p.grad = _Grad(np.zeros(p.shape))
+            optimizer.step()
+            optimizer.zero_grad()
+    if len(losses) % accumulate and spied:
+        optimizer.step()
+    return sum(losses) / len(losses)
+
+
+def evaluate(model, inputs, labels):
+    model.eval()
+    with minigrad.no_grad():
+        return (model(inputs).argmax(dim=1) == labels).float().mean().item()
+"""
+
+# (chapter, answer cell): (the answer, what the failed test's message names)
 CLASS_ATTACKS = {
     # plain_value returned a number "of an exact type" as it was: here a lying float
-    ("00_setup", "slope_at"): "def slope_at(x0):\n    return CloseToAnything(0.0)",
+    ("00_setup", "slope_at"): ("def slope_at(x0):\n    return CloseToAnything(0.0)", "object"),
     # assert_close converted the tensor's array of objects with astype(float)
-    ("09_custom_functions", "hvp"): "def hvp(f, w, v):\n    return objects_like(v)",
+    ("09_custom_functions", "hvp"): ("def hvp(f, w, v):\n    return objects_like(v)", "object"),
+    # the test read `.device.type` of whatever came back
+    ("07_gpu", "batch"): (NOT_MOVED, "should be a minigrad.Tensor"),
+    # the test's spying optimizer read `.grad.detach().numpy()` of whatever .grad was
+    ("06_pytorch_api", "loop"): (SPIED_LOOP, "_Grad object"),
 }
 
 
@@ -316,7 +440,8 @@ def test_hostile_classes_do_not_pass_the_chapters_checks(tmp_path, chapter, ques
 
     solution = nbf.read_notebook(ROOT / "solutions" / f"{chapter}.ipynb")
     hostile = honest(solution, chapter)
-    cell_of(hostile, question).source = HOSTILE_CLASSES + CLASS_ATTACKS[chapter, question]
+    answer, named = CLASS_ATTACKS[chapter, question]
+    cell_of(hostile, question).source = HOSTILE_CLASSES + answer
     save(hostile, tmp_path / "submissions" / "hostile", f"{chapter}.ipynb")
     save(honest(solution, chapter), tmp_path / "submissions" / "honest", f"{chapter}.ipynb")
     private = tmp_path / "solutions"  # the sandbox uid must not be able to read it
@@ -331,5 +456,5 @@ def test_hostile_classes_do_not_pass_the_chapters_checks(tmp_path, chapter, ques
     assert (fair["total"], fair["status"]) == (fair["max"], "ok"), fair
     outcome = row["questions"][f"{question}_test"]
     assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
-    assert "object" in outcome["message"], outcome  # named: "a ... object", "dtype object"
+    assert named in outcome["message"], outcome
     assert row["total"] == row["max"] - outcome["max"], row  # the other questions: honest
