@@ -433,15 +433,15 @@ CLASS_ATTACKS = {
 }
 
 
-@pytest.mark.parametrize(("chapter", "question"), sorted(CLASS_ATTACKS))
-def test_hostile_classes_do_not_pass_the_chapters_checks(tmp_path, chapter, question):
+def grade_answer(tmp_path, chapter: str, question: str, answer: str) -> tuple[dict, dict]:
+    """Grade the chapter's solution with one answer cell replaced, beside the honest solution:
+    the honest row and the hostile row."""
     from test_hostile_answers import LIMITS as CHAPTER_LIMITS
     from test_hostile_answers import ROOT, honest
 
     solution = nbf.read_notebook(ROOT / "solutions" / f"{chapter}.ipynb")
     hostile = honest(solution, chapter)
-    answer, named = CLASS_ATTACKS[chapter, question]
-    cell_of(hostile, question).source = HOSTILE_CLASSES + answer
+    cell_of(hostile, question).source = answer
     save(hostile, tmp_path / "submissions" / "hostile", f"{chapter}.ipynb")
     save(honest(solution, chapter), tmp_path / "submissions" / "honest", f"{chapter}.ipynb")
     private = tmp_path / "solutions"  # the sandbox uid must not be able to read it
@@ -452,9 +452,43 @@ def test_hostile_classes_do_not_pass_the_chapters_checks(tmp_path, chapter, ques
         r["student"]: r
         for r in grade(private / f"{chapter}.ipynb", tmp_path / "submissions", options)
     }
-    fair, row = rows["honest"], rows["hostile"]
+    fair = rows["honest"]
     assert (fair["total"], fair["status"]) == (fair["max"], "ok"), fair
+    return fair, rows["hostile"]
+
+
+@pytest.mark.parametrize(("chapter", "question"), sorted(CLASS_ATTACKS))
+def test_hostile_classes_do_not_pass_the_chapters_checks(tmp_path, chapter, question):
+    answer, named = CLASS_ATTACKS[chapter, question]
+    _, row = grade_answer(tmp_path, chapter, question, HOSTILE_CLASSES + answer)
     outcome = row["questions"][f"{question}_test"]
     assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
     assert named in outcome["message"], outcome
     assert row["total"] == row["max"] - outcome["max"], row  # the other questions: honest
+
+
+# The guard of minigrad.testing blinded (its records cleared in place), then a private helper
+# and a table of the checks replaced for good: the kernel-side guard kept public functions only,
+# so every assert_close passed (hvp_test's 3 points, status ok).
+BLINDED = """\
+import minigrad.testing.close as _close
+import minigrad.testing.guard as _guard
+
+_guard._entries.clear()
+_close._abs = lambda x: np.zeros(np.shape(x))
+_close._SCALAR_IDS = frozenset()
+
+
+def hvp(f, w, v):
+    return minigrad.zeros(*v.shape, dtype=minigrad.float64)
+"""
+
+
+def test_the_checks_private_helpers_and_tables_are_put_back(tmp_path):
+    _, row = grade_answer(tmp_path, "09_custom_functions", "hvp", BLINDED)
+    outcome = row["questions"]["hvp_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
+    assert "values are not close" in outcome["message"], outcome
+    assert "suspicious" in row["status"].split(";"), row
+    assert "minigrad.testing.close._abs was rebound" in row["evidence"], row
+    assert "minigrad.testing.close._SCALAR_IDS was rebound" in row["evidence"], row
