@@ -267,10 +267,20 @@ def object_tensor() -> minigrad.Tensor:
     return t
 
 
+class ClaimsTensor:
+    """isinstance(x, minigrad.Tensor) reads x.__class__, which this answers with Tensor."""
+
+    @property
+    def __class__(self):
+        return minigrad.Tensor
+
+    array = np.arange(3.0)
+
+
 @pytest.mark.parametrize(
     "hostile",
-    [ClaimsFloat(0.0), ClaimsList(), [ClaimsFloat(0.0)], object_tensor()],
-    ids=["metaclass-float", "metaclass-list", "metaclass-item", "object-tensor"],
+    [ClaimsFloat(0.0), ClaimsList(), [ClaimsFloat(0.0)], object_tensor(), ClaimsTensor()],
+    ids=["metaclass-float", "metaclass-list", "metaclass-item", "object-tensor", "class-attr"],
 )
 def test_types_are_matched_by_identity_and_tensors_must_hold_numbers(hostile):
     with pytest.raises(AssertionError, match="slope_at"):
