@@ -285,7 +285,8 @@ def test_a_prefilter_transformer_does_not_skip_a_one_line_test(rows):
 # Hostile classes against the chapters' own checks, each answer aimed at one question of a real
 # chapter. Each scored that question's full points before: plain_value matched types with `in`
 # (==) and let a tensor's array of objects through; chapter 07's test read `.device` and chapter
-# 06's spy read `.grad.detach().numpy()` of objects it had not checked the type of.
+# 06's spy read `.grad.detach().numpy()`, chapter 08's same_graph iterated lists, of objects it
+# had not checked the type of.
 HOSTILE_CLASSES = '''\
 import sys
 
@@ -420,6 +421,35 @@ def evaluate(model, inputs, labels):
         return (model(inputs).argmax(dim=1) == labels).float().mean().item()
 """
 
+# A dead-code pass whose graph's lists answer, when the check iterates them, with the expected
+# graph's nodes and outputs (read from the checking function's frame).
+STOLEN_GRAPH = """
+def _expected_graph():
+    frame = sys._getframe(1)
+    while frame.f_code.co_name != "same_graph":
+        frame = frame.f_back
+    return frame.f_locals["expected"]
+
+
+class _Nodes(list):
+    def __iter__(self):
+        return iter(_expected_graph().nodes)
+
+    def __len__(self):
+        return len(_expected_graph().nodes)
+
+
+class _Outputs(list):
+    def __iter__(self):
+        return iter(_expected_graph().outputs)
+
+
+def dead_code_elimination(graph):
+    out = graph.copy()
+    out.nodes, out.outputs = _Nodes(), _Outputs()
+    return out
+"""
+
 # (chapter, answer cell): (the answer, what the failed test's message names)
 CLASS_ATTACKS = {
     # plain_value returned a number "of an exact type" as it was: here a lying float
@@ -430,6 +460,8 @@ CLASS_ATTACKS = {
     ("07_gpu", "batch"): (NOT_MOVED, "should be a minigrad.Tensor"),
     # the test's spying optimizer read `.grad.detach().numpy()` of whatever .grad was
     ("06_pytorch_api", "loop"): (SPIED_LOOP, "_Grad object"),
+    # same_graph iterated the answer's node and output lists
+    ("08_static_graphs", "dead_code_elimination"): (STOLEN_GRAPH, "should be lists"),
 }
 
 
