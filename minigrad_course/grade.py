@@ -562,6 +562,34 @@ def hidden_lines(solution: NotebookNode) -> list[str]:
     return lines
 
 
+# What an answer needs to reach into the tests' machinery rather than compute: the caller's
+# frames, builtins, the checks' own module, the kernel, code objects and closures, the collector.
+# The in-kernel guards cannot see a patch that puts itself back after its first use (docs/
+# instructors.md, "Hostile answers"), so a student cell that names one of these is flagged for
+# a person to read; the score is not changed (an honest student may import inspect).
+_REACHING = re.compile(
+    r"\b(?:_getframe|f_back|f_locals|f_globals|inspect|builtins|__builtins__|gc|ctypes|signal|"
+    r"__globals__|__code__|__closure__|cell_contents|"
+    r"sys\s*\.\s*(?:modules|settrace|setprofile|monitoring|addaudithook)|"
+    r"minigrad\s*\.\s*testing|from\s+minigrad\s+import\s[^\n]*\btesting)\b"
+    r"|\b__class__\s*=(?!=)"
+)
+
+
+def reaching_cells(nb: NotebookNode) -> list[str]:
+    """One line per code cell of the student's own (not locked) that names something from
+    _REACHING: the cell, and what it names."""
+    found = []
+    for position, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code" or nbf.is_locked(cell):
+            continue
+        names = sorted({" ".join(m.group(0).split()) for m in _REACHING.finditer(cell.source)})
+        if names:
+            label = f" ({nbf.grade_id(cell)!r})" if nbf.grade_id(cell) else ""
+            found.append(f"cell {position}{label} names {', '.join(names)[:200]}")
+    return found
+
+
 def bound_names(released: NotebookNode) -> list[str]:
     """Names the locked cells (given code, visible tests) bind at top level: the helpers the
     tests rely on, which the guard puts back if an answer rebinds them."""
@@ -703,10 +731,14 @@ class Grader:
         flags = sub.flags + asm.flags + run["flags"] + run_flags(run["cells"], run["kernel_log"])
         if run["evidence"]:
             flags.append("suspicious")
+        review = reaching_cells(asm.notebook)
+        if review:
+            flags.append("review")
         notes = cleaned + asm.notes + ([run["error"]] if run["error"] else [])
         result = self._result(sub, outcomes, flags, notes)
         result["release"] = self.release_of(nb)
         result["evidence"] = run["evidence"]
+        result["review"] = review
         return result
 
     def release_of(self, nb: NotebookNode) -> str:

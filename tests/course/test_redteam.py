@@ -524,3 +524,33 @@ def test_the_checks_private_helpers_and_tables_are_put_back(tmp_path):
     assert "suspicious" in row["status"].split(";"), row
     assert "minigrad.testing.close._abs was rebound" in row["evidence"], row
     assert "minigrad.testing.close._SCALAR_IDS was rebound" in row["evidence"], row
+
+
+# A wrong hvp that replaces a helper of assert_close with one that puts the original back and
+# says "all close": it is gone before the test's closing assert_untampered, and the guards
+# before each test never see it (docs/instructors.md: still open). The row is flagged for a
+# person to read, with the cell and what it names.
+SELF_RESTORING = """\
+import minigrad.testing.close as _close
+
+
+def hvp(f, w, v):
+    real = _close.close_mask
+
+    def agree(actual, expected, *args, **kwargs):
+        _close.close_mask = real
+        return np.ones(np.shape(expected), dtype=bool)
+
+    _close.close_mask = agree
+    return minigrad.zeros(*v.shape, dtype=minigrad.float64)
+"""
+
+
+def test_an_answer_that_names_the_checks_is_flagged_for_review(tmp_path):
+    fair, row = grade_answer(tmp_path, "09_custom_functions", "hvp", SELF_RESTORING)
+    assert "review" in row["status"].split(";"), row
+    assert row["review"] == ["cell 7 ('hvp') names minigrad.testing"], row
+    assert fair["review"] == [], fair
+    summary = work_paths(tmp_path / "grades.csv")["summary"].read_text()
+    assert "## Submissions to read" in summary
+    assert "| hostile | cell 7 ('hvp') names minigrad.testing |" in summary
