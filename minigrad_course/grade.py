@@ -563,13 +563,14 @@ def hidden_lines(solution: NotebookNode) -> list[str]:
 
 
 # What an answer needs to reach into the tests' machinery rather than compute: the caller's
-# frames, builtins, the checks' own module, the kernel, code objects and closures, the collector.
+# frames, builtins, the checks' own module, namespaces, code objects and closures, finalizers.
 # The in-kernel guards cannot see a patch that puts itself back after its first use (docs/
 # instructors.md, "Hostile answers"), so a student cell that names one of these is flagged for
 # a person to read; the score is not changed (an honest student may import inspect).
 _REACHING = re.compile(
     r"\b(?:_getframe|f_back|f_locals|f_globals|inspect|builtins|__builtins__|gc|ctypes|signal|"
-    r"__globals__|__code__|__closure__|cell_contents|"
+    r"__globals__|__code__|__closure__|cell_contents|__dict__|globals|vars|__import__|importlib|"
+    r"__subclasses__|__del__|weakref|"
     r"sys\s*\.\s*(?:modules|settrace|setprofile|monitoring|addaudithook)|"
     r"minigrad\s*\.\s*testing|from\s+minigrad\s+import\s[^\n]*\btesting)\b"
     r"|\b__class__\s*=(?!=)"
