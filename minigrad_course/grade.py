@@ -568,10 +568,10 @@ def hidden_lines(solution: NotebookNode) -> list[str]:
 # instructors.md, "Hostile answers"), so a student cell that names one of these is flagged for
 # a person to read; the score is not changed (an honest student may import inspect).
 _REACHING = re.compile(
-    r"\b(?:_getframe|f_back|f_locals|f_globals|inspect|builtins|__builtins__|gc|ctypes|signal|"
+    r"\b(?:_getframe|f_back|f_locals|f_globals|f_code|f_trace|f_lineno|tb_frame|gi_frame|"
+    r"inspect|builtins|__builtins__|gc|ctypes|signal|settrace|setprofile|addaudithook|"
     r"__globals__|__code__|__closure__|cell_contents|__dict__|globals|vars|__import__|importlib|"
-    r"__subclasses__|__del__|weakref|"
-    r"sys\s*\.\s*(?:modules|settrace|setprofile|monitoring|addaudithook)|"
+    r"__subclasses__|__del__|weakref|sys\s*\.\s*(?:modules|monitoring)|"
     r"minigrad\s*\.\s*testing|from\s+minigrad\s+import\s[^\n]*\btesting)\b"
     r"|\b__class__\s*=(?!=)"
 )
