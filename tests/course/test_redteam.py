@@ -213,7 +213,8 @@ def test_interception_from_inside_the_kernel_does_not_pass_a_failing_test(rows, 
     assert "relu([-1.  0.  2.]) gave [0. 0. 0.]" in outcome["message"]
     assert row["total"] == 4, row  # the honest answers still count
     assert "suspicious" in row["status"].split(";"), row
-    assert rows[1].count("| " + attack + " |") == 1  # listed with its evidence
+    suspicious = rows[1].split("## Submissions to read")[0]
+    assert suspicious.count("| " + attack + " |") == 1  # listed with its evidence
 
 
 @pytest.mark.parametrize("student", ["huge_error_names", "big_payload", "forged_messages"])
