@@ -555,3 +555,20 @@ def test_an_answer_that_names_the_checks_is_flagged_for_review(tmp_path):
     summary = work_paths(tmp_path / "grades.csv")["summary"].read_text()
     assert "## Submissions to read" in summary
     assert "| hostile | cell 7 ('hvp') names minigrad.testing |" in summary
+
+
+def test_the_review_scan_is_quick_on_a_hostile_notebook():
+    """The scan runs in the grader's own process: a pattern that rescans the rest of a line
+    took 5 s on one 100 kB cell of `from minigrad import `, and would take days on 64 MB."""
+    import time
+
+    from minigrad_course.grade import reaching_cells
+
+    nb = solution_notebook()
+    cells = [code("from minigrad import " * 4_700) for _ in range(60)] + [code("x" * 200_000)]
+    nb.cells += cells + [code("import minigrad.testing")]
+    started = time.monotonic()
+    found = reaching_cells(nb)
+    assert time.monotonic() - started < 15  # about 2 s; the old pattern took about 50 s
+    assert found[-1] == f"cell {len(nb.cells)} has 23 characters: not scanned"  # over budget
+    assert f"cell {len(nb.cells) - 1} has 200000 characters: not scanned" in found
