@@ -195,6 +195,16 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
+        if value is not None and not isinstance(value, Tensor):
+            cls = type(value)
+            name = (
+                cls.__qualname__
+                if cls.__module__ == "builtins"
+                else cls.__module__ + "." + cls.__qualname__
+            )
+            raise TypeError(
+                f"assigned grad expected to be a Tensor or None but got grad of type {name}"
+            )
         if value is not None and tuple(value.shape) != self.array.shape:
             raise RuntimeError(
                 f"assigned grad has data of a different size: {tuple(value.shape)} for a "

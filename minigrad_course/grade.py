@@ -562,6 +562,42 @@ def hidden_lines(solution: NotebookNode) -> list[str]:
     return lines
 
 
+# What an answer needs to reach into the tests' machinery rather than compute: the caller's
+# frames, builtins, the checks' own module, namespaces, code objects and closures, finalizers.
+# The in-kernel guards cannot see a patch that puts itself back after its first use (docs/
+# instructors.md, "Hostile answers"), so a student cell that names one of these is flagged for
+# a person to read; the score is not changed (an honest student may import inspect).
+_REACHING = re.compile(
+    r"\b(?:_getframe|f_back|f_locals|f_globals|f_code|f_trace|f_lineno|tb_frame|gi_frame|"
+    r"inspect|builtins|__builtins__|gc|ctypes|signal|settrace|setprofile|addaudithook|"
+    r"__globals__|__code__|__closure__|cell_contents|__dict__|globals|vars|__import__|importlib|"
+    r"__subclasses__|__del__|weakref|sys\s*\.\s*(?:modules|monitoring)|"
+    r"minigrad\s*\.\s*testing|from\s+minigrad\s+import\s[^)]{0,300}?\btesting)\b"
+    r"|\b__class__\s*=(?!=)"
+)
+# NOTE: the scan runs in the grader's own process, unlimited: past these sizes (its cost grows
+# with the text) the rest is not scanned but flagged as it is.
+REVIEW_CELL_CHARS, REVIEW_CHARS = 100_000, 1_000_000
+
+
+def reaching_cells(nb: NotebookNode) -> list[str]:
+    """One line per code cell of the student's own (not locked) that names something from
+    _REACHING: the cell, and what it names."""
+    found, budget = [], REVIEW_CHARS
+    for position, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code" or nbf.is_locked(cell):
+            continue
+        label = f" ({nbf.grade_id(cell)!r})" if nbf.grade_id(cell) else ""
+        budget -= len(cell.source)
+        if len(cell.source) > REVIEW_CELL_CHARS or budget < 0:
+            found.append(f"cell {position}{label} has {len(cell.source)} characters: not scanned")
+            continue
+        names = sorted({" ".join(m.group(0).split()) for m in _REACHING.finditer(cell.source)})
+        if names:
+            found.append(f"cell {position}{label} names {', '.join(names)[:200]}")
+    return found
+
+
 def bound_names(released: NotebookNode) -> list[str]:
     """Names the locked cells (given code, visible tests) bind at top level: the helpers the
     tests rely on, which the guard puts back if an answer rebinds them."""
@@ -703,10 +739,14 @@ class Grader:
         flags = sub.flags + asm.flags + run["flags"] + run_flags(run["cells"], run["kernel_log"])
         if run["evidence"]:
             flags.append("suspicious")
+        review = reaching_cells(asm.notebook)
+        if review:
+            flags.append("review")
         notes = cleaned + asm.notes + ([run["error"]] if run["error"] else [])
         result = self._result(sub, outcomes, flags, notes)
         result["release"] = self.release_of(nb)
         result["evidence"] = run["evidence"]
+        result["review"] = review
         return result
 
     def release_of(self, nb: NotebookNode) -> str:

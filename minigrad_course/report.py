@@ -33,6 +33,8 @@ STATUS_HELP = {
     "error": "the grader could not run the notebook",
     "invalid": "the folder or notebook is a symbolic link or not a regular file: not graded",
     "suspicious": "the code tried to change how tests run; that was undone (see the summary)",
+    "review": "the student's code names the tests' machinery (frames, builtins, "
+    "minigrad.testing...): read it, a score can be faked that way (see the summary)",
 }
 MESSAGE_CHARS = 1000  # of a failure message shown to a student
 
@@ -155,4 +157,10 @@ def write_summary(path: Path, chapter: str, questions: list, rows: list[dict[str
         lines += [
             f"| {_cell(r['student'])} | {_cell('; '.join(r['evidence']))} |" for r in suspicious
         ]
+    review = [r for r in rows if r.get("review")]
+    if review:
+        lines += ["", "## Submissions to read", "", "Cells of the student's own that name what a "]
+        lines[-1] += "faked pass needs (the score is as the tests gave it):"
+        lines += ["", "| student | cells |", "|---|---|"]
+        lines += [f"| {_cell(r['student'])} | {_cell('; '.join(r['review']))} |" for r in review]
     write_text_atomic(path, "\n".join(lines) + "\n")

@@ -186,11 +186,17 @@ def _minigrad_guard(locked_names):
     settrace, setprofile, write, dumps = sys.settrace, sys.setprofile, os.write, json.dumps
     names, modules, answers = {}, {}, [0]
 
+    # The checks' own modules: every name is kept, private helpers and tables too (the types
+    # plain_value accepts, the ufunc assert_close measures with), not only public functions.
+    checks = ("minigrad.testing.close", "minigrad.testing.gradcheck")
+
     def remember_module(module):
         if module.__name__ in modules or module.__name__ in ("sys", "builtins", "__main__"):
             return
+        whole = module.__name__ in checks
         modules[module.__name__] = (module, {k: v for k, v in vars(module).items()
-                                             if callable(v) and k[:1] != "_"})
+                                             if k[:2] != "__" and (whole or callable(v)
+                                                                   and k[:1] != "_")})
 
     def same(a, b):
         return len(a) == len(b) and all(x is y for x, y in zip(a, b))

@@ -608,3 +608,16 @@ def test_numpy_of_a_tensor_that_requires_grad_only_while_not_recording_as_torch(
             x.numpy()
         with lib.no_grad():
             assert x.numpy().tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("value", [np.zeros(3), [0.0, 0.0, 0.0], 3.0])
+def test_assigning_a_grad_that_is_not_a_tensor_raises_as_torch(value):
+    # NOTE: an object with only a `shape` was accepted, and read back as a gradient by whatever
+    # looked at .grad next (an exercise's test too)
+    x, tx = minigrad.zeros(3, requires_grad=True), torch.zeros(3, requires_grad=True)
+    with pytest.raises(TypeError) as expected:
+        tx.grad = value
+    with pytest.raises(TypeError) as got:
+        x.grad = value
+    assert str(got.value) == str(expected.value)
+    assert x.grad is None

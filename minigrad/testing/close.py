@@ -17,25 +17,30 @@ import numpy as np
 from minigrad.nn.parameter import Buffer, Parameter
 from minigrad.tensor import Tensor
 
-# PyTorch's defaults (torch.testing.assert_close): (rtol, atol) by dtype
-_TOLERANCES = {
-    np.dtype(np.float16): (1e-3, 1e-5),
-    np.dtype(np.float32): (1.3e-6, 1e-5),
-    np.dtype(np.float64): (1e-7, 1e-7),
-}
+# PyTorch's defaults (torch.testing.assert_close): (rtol, atol) by dtype. A tuple, not a dict:
+# an answer could widen a dict's entries in place, which no check of the module would see.
+_TOLERANCES = (
+    (np.dtype(np.float16), (1e-3, 1e-5)),
+    (np.dtype(np.float32), (1.3e-6, 1e-5)),
+    (np.dtype(np.float64), (1e-7, 1e-7)),
+)
 
 # Captured when minigrad.testing is imported (the locked setup cell, before any answer runs).
 _ndarray, _array, _float64 = np.ndarray, np.array, np.float64
-_abs = np.absolute  # a ufunc, taken before any answer ran
+_abs, _isfinite = np.absolute, np.isfinite  # ufuncs, taken before any answer ran
 # Builtins too: an answer may rebind builtins.type or AssertionError while it runs (and put them
 # back before the test cell's closing assert_untampered).
 _AssertionError, _type = AssertionError, type
 _list, _tuple, _dict, _str, _int = list, tuple, dict, str, int
 _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: what a numeric check accepts
-_NUMPY_SCALARS = frozenset(np.dtype(c).type for c in "?bBhHiIlLqQefdg")
-_BUILTIN_SCALARS = frozenset((bool, int, float, str, _type(None)))
+# NOTE: types are matched by identity (`is`, or `id` in a set of ints), never with `in` on the
+# types themselves: `in` compares with ==, and a class whose metaclass defines __eq__ and
+# __hash__ is then "equal" to float, list or Tensor.
+_SCALAR_IDS = frozenset(
+    map(id, [bool, int, float, str, _type(None), *(np.dtype(c).type for c in "?bBhHiIlLqQefdg")])
+)
 _MAX_DEPTH = 32
-_TENSORS = (Tensor, Parameter, Buffer)
+_TENSOR_IDS = frozenset(map(id, (Tensor, Parameter, Buffer)))
 _ARRAY_SLOT = Tensor.__dict__["array"]  # read directly: a subclass could shadow `array`
 
 
@@ -66,21 +71,30 @@ def _device_array_to_numpy(array, what: str) -> np.ndarray:
     raise _refuse(array, f"the array inside {what}")
 
 
+def _numeric_copy(array: np.ndarray, what: str) -> np.ndarray:
+    """A copy of an exact ndarray of numbers: an array of objects holds answer-made objects whose
+    __float__ runs (and can read the test's frames) when the check converts it."""
+    if array.dtype.kind not in _NUMERIC_KINDS:
+        raise _AssertionError(f"{what} is an array of dtype {array.dtype}, not of numbers")
+    return array.copy()
+
+
 def _tensor_array(t, what: str) -> np.ndarray:
     """A fresh NumPy copy of an exact minigrad tensor's data, read from its `array` slot."""
     array = _ARRAY_SLOT.__get__(t)
-    return _device_array_to_numpy(array, what).copy()
+    return _numeric_copy(_device_array_to_numpy(array, what), what)
 
 
 def _foreign_array(x, what: str) -> np.ndarray | None:
     """A NumPy copy of an exact torch.Tensor or CuPy array (the test suite's references)."""
+    cls = _type(x)
     torch = sys.modules.get("torch")
-    if torch is not None and _type(x) in (torch.Tensor, torch.nn.Parameter):
+    if torch is not None and (cls is torch.Tensor or cls is torch.nn.Parameter):
         host = x.detach().cpu().numpy()
-        return _array(host, copy=True) if _type(host) is _ndarray else None
+        return _numeric_copy(host, what) if _type(host) is _ndarray else None
     cupy = sys.modules.get("cupy")
-    if cupy is not None and _type(x) is getattr(cupy, "ndarray", None):
-        return _device_array_to_numpy(x, what).copy()
+    if cupy is not None and cls is getattr(cupy, "ndarray", None):
+        return _numeric_copy(_device_array_to_numpy(x, what), what)
     return None
 
 
@@ -93,20 +107,18 @@ def plain_value(x, what: str = "the answer", _depth: int = 0):
     before comparing it with anything.
     """
     cls = _type(x)
-    if cls in _BUILTIN_SCALARS or cls in _NUMPY_SCALARS:
+    if id(cls) in _SCALAR_IDS:
         return x
     if cls is _ndarray:
-        if x.dtype.kind not in _NUMERIC_KINDS:
-            raise _AssertionError(f"{what} is an array of dtype {x.dtype}, not of numbers")
-        return x.copy()
-    if cls in _TENSORS:
+        return _numeric_copy(x, what)
+    if id(cls) in _TENSOR_IDS:
         return _tensor_array(x, what)
-    if _depth < _MAX_DEPTH and cls in (_list, _tuple):
+    if _depth < _MAX_DEPTH and (cls is _list or cls is _tuple):
         return cls(plain_value(item, f"{what}[{i}]", _depth + 1) for i, item in enumerate(x))
     if _depth < _MAX_DEPTH and cls is _dict:
         out = {}
         for key, value in _dict.items(x):
-            if _type(key) not in (_str, _int):
+            if _type(key) is not _str and _type(key) is not _int:
                 raise _refuse(key, f"a key of {what}")
             out[key] = plain_value(value, f"{what}[{key!r}]", _depth + 1)
         return out
@@ -121,7 +133,7 @@ def to_numpy(x, what: str = "the value") -> np.ndarray:
     value = plain_value(x, what)
     if _type(value) is _ndarray:
         return value
-    if _type(value) in (_str, _type(None), _dict):
+    if _type(value) is _str or value is None or _type(value) is _dict:
         raise _AssertionError(f"{what} is {_type_name(value)}, not a number or an array")
     array = _array(value)
     if _type(array) is not _ndarray or array.dtype.kind not in _NUMERIC_KINDS:
@@ -130,12 +142,14 @@ def to_numpy(x, what: str = "the value") -> np.ndarray:
 
 
 def close_mask(actual: np.ndarray, expected: np.ndarray, rtol, atol, equal_nan=False):
-    """Where |actual - expected| <= atol + rtol * |expected| (equal infinities are close).
+    """Where |actual - expected| <= atol + rtol * |expected|, for a finite expected value; an
+    infinite one is close to the same infinity only (the tolerance would be infinite too).
 
-    # NOTE: ndarray operators and a ufunc taken at import, not np.isclose or abs(): a module's
+    # NOTE: ndarray operators and ufuncs taken at import, not np.isclose or abs(): a module's
     # attributes and builtins can be replaced by code that runs before the check.
     """
-    close = (actual == expected) | (_abs(actual - expected) <= atol + rtol * _abs(expected))
+    within = _abs(actual - expected) <= atol + rtol * _abs(expected)
+    close = (actual == expected) | (_isfinite(expected) & within)
     if equal_nan:
         close |= (actual != actual) & (expected != expected)
     return close
@@ -163,7 +177,8 @@ def assert_close(
         raise _AssertionError(f"{prefix}shapes differ: {a.shape} (actual) vs {e.shape} (expected)")
     if check_dtype and a.dtype != e.dtype:
         raise _AssertionError(f"{prefix}dtypes differ: {a.dtype} (actual) vs {e.dtype} (expected)")
-    default = _TOLERANCES.get(np.result_type(a, e), (0.0, 0.0))
+    dtype = np.result_type(a, e)
+    default = next((tol for key, tol in _TOLERANCES if key == dtype), (0.0, 0.0))
     rtol = default[0] if rtol is None else float(plain_value(rtol, "rtol"))
     atol = default[1] if atol is None else float(plain_value(atol, "atol"))
     a64, e64 = a.astype(_float64), e.astype(_float64)

@@ -52,6 +52,9 @@ _HOMES = tuple(
     }
 )
 _MISSING = object()
+# The checks themselves: every name in these is recorded, not only functions, so that an answer
+# cannot swap a table they use (the scalar types plain_value accepts, the tolerances).
+_CHECKS = frozenset(("minigrad.testing.close", "minigrad.testing.gradcheck", __name__))
 _ALIASES = {  # names a chapter's setup cell binds: rebinding one in the notebook is tampering
     "np": "numpy",
     "numpy": "numpy",
@@ -124,8 +127,9 @@ def _private(name: str) -> bool:
 
 
 def _record(owner, owner_name: str, namespace: dict) -> None:
+    everything = owner_name in _CHECKS
     for name, value in list(namespace.items()):
-        if not _is_watched(value) or (owner_name == "builtins" and _private(name)):
+        if not (everything or _is_watched(value)) or (owner_name == "builtins" and _private(name)):
             continue
         _entries.append((owner, name, value, _fingerprint(value)))
         problem = _foreign_code(owner_name, name, value)

@@ -160,6 +160,24 @@ class _LyingFloat(float):
         return self
 
 
+class _EqualsAnyType(type):
+    """A metaclass: its classes equal every type (and hash like float), so that
+    `type(x) in {float, int, ...}` says yes."""
+
+    def __eq__(cls, other):
+        return True
+
+    def __ne__(cls, other):
+        return False
+
+    def __hash__(cls):
+        return hash(float)
+
+
+class _MetaFloat(_LyingFloat, metaclass=_EqualsAnyType):
+    """A lying float whose type claims to be float itself."""
+
+
 class _LyingArray(_np.ndarray):
     """An ndarray whose comparisons and ufuncs all say yes."""
 
@@ -221,6 +239,7 @@ RETURNS = {
     "lying_array": "_np.zeros(3).view(_LyingArray)",
     "lying_tensor": "_LyingTensor(_np.zeros(3))",
     "frame_reader": "_stolen()",
+    "metaclass_float": "_MetaFloat(0.0)",
     "patch_checks": "_AlwaysEqual()",
     "patch_references": "_AlwaysEqual()",
 }

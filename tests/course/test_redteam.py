@@ -94,6 +94,37 @@ builtins.__import__ = _import
 """
 
 
+# square(3) returns an object (class R) that fails the test while it is being shown: its text is
+# huge, never ends or raises; or comparing it raises an exception that does the same. Each loses
+# square's point only, and what reaches the feedback stays short.
+SHOWN = {
+    "huge_repr": "class R:\n    def __repr__(self):\n        return 'r' * 50_000_000\n",
+    "endless_str": "class R:\n    def __str__(self):\n        while True:\n            pass\n",
+    "format_exits": "class R:\n    def __format__(self, spec):\n        raise SystemExit('bye')\n",
+    "repr_not_str": "class R:\n    def __repr__(self):\n        return 42\n",
+    "exception_str_raises": """\
+class E(Exception):
+    def __str__(self):
+        raise RuntimeError('x' * 10_000_000)
+class R:
+    def __eq__(self, other):
+        raise E()
+""",
+    "exception_name_raises": """\
+class M(type):
+    @property
+    def __name__(cls):
+        raise RuntimeError('no name')
+class E(Exception, metaclass=M):
+    def __str__(self):
+        return 's' * 20_000_000
+class R:
+    def __eq__(self, other):
+        raise E()
+""",
+}
+
+
 def huge_error_names(exercise):
     """Cells whose error reply is over the worker's 4 MB message limit: each was dropped,
     each cell waited out its timeout, and the notebook's time ran out before any test."""
@@ -158,12 +189,15 @@ def rows(tmp_path_factory):
     for make in (huge_error_names, big_payload, forged_messages):
         save(make(exercise), submissions / make.__name__)
     save(answered(exercise, relu=ZEROS), submissions / "honest_zeros")
+    for name, cls in SHOWN.items():
+        square = cls + "def square(x):\n    return R()\n"
+        save(answered(exercise, square=square), submissions / name)
     odd_cells(exercise, submissions / "odd_cells")
     save(answered(exercise, mean=PREFILTER), submissions / "prefilter")
     save(answered(exercise, relu=IMPORT + GOOD["relu"]), submissions / "rebound_import")
     options = GradeOptions(out=root / "grades.csv", jobs=2, limits=LIMITS)
     graded = {r["student"]: r for r in grade(solution, submissions, options)}
-    return graded, work_paths(options.out)["summary"].read_text()
+    return graded, work_paths(options.out)["summary"].read_text(), work_paths(options.out)
 
 
 def test_the_wrong_answer_without_an_attack_earns_the_hidden_test_only(rows):
@@ -179,7 +213,8 @@ def test_interception_from_inside_the_kernel_does_not_pass_a_failing_test(rows, 
     assert "relu([-1.  0.  2.]) gave [0. 0. 0.]" in outcome["message"]
     assert row["total"] == 4, row  # the honest answers still count
     assert "suspicious" in row["status"].split(";"), row
-    assert rows[1].count("| " + attack + " |") == 1  # listed with its evidence
+    suspicious = rows[1].split("## Submissions to read")[0]
+    assert suspicious.count("| " + attack + " |") == 1  # listed with its evidence
 
 
 @pytest.mark.parametrize("student", ["huge_error_names", "big_payload", "forged_messages"])
@@ -192,6 +227,16 @@ def test_a_rebound_import_is_put_back_and_flagged(rows):
     row = rows[0]["rebound_import"]
     assert row["total"] == 6 and "suspicious" in row["status"].split(";"), row
     assert "builtins.__import__ was rebound" in row["evidence"]
+
+
+@pytest.mark.parametrize("student", sorted(SHOWN))
+def test_an_answer_that_cannot_be_shown_loses_its_question_only(rows, student):
+    row = rows[0][student]
+    assert row["total"] == 5, row
+    assert row["questions"]["square_test"]["points"] == 0, row
+    assert len(row["questions"]["square_test"]["message"]) <= 1200, row
+    feedback = rows[2]["feedback"] / f"{student}.md"
+    assert feedback.stat().st_size < 4000
 
 
 def test_cells_of_unexpected_types_are_read_not_crashed_on(rows):
@@ -236,3 +281,294 @@ def test_a_prefilter_transformer_does_not_skip_a_one_line_test(rows):
     assert (outcome["points"], outcome["message"]) == (0, "mu should be 4.5, got 0.0"), row
     assert row["total"] == 3 and "suspicious" in row["status"].split(";"), row
     assert "prefilter transformers changed" in row["evidence"]
+
+
+# Hostile classes against the chapters' own checks, each answer aimed at one question of a real
+# chapter. Each scored that question's full points before: plain_value matched types with `in`
+# (==) and let a tensor's array of objects through; chapter 07's test read `.device` and chapter
+# 06's spy read `.grad.detach().numpy()`, chapter 08's same_graph iterated lists, of objects it
+# had not checked the type of.
+HOSTILE_CLASSES = '''\
+import sys
+
+import numpy as np
+
+import minigrad
+
+
+def _expected():
+    """The `expected` argument of the assert_close that is converting us, from its frame."""
+    frame = sys._getframe(1)
+    while frame.f_code.co_name != "assert_close":
+        frame = frame.f_back
+    found = frame.f_locals["expected"]
+    return np.asarray(getattr(found, "array", found), dtype=float)
+
+
+class _EqualsFloat(type):
+    """`type(x) in {float, int, ...}` hashes type(x) and compares it with ==: this says yes."""
+
+    def __eq__(cls, other):
+        return other is float
+
+    def __ne__(cls, other):
+        return other is not float
+
+    def __hash__(cls):
+        return hash(float)
+
+
+class CloseToAnything(float, metaclass=_EqualsFloat):
+    def __sub__(self, other):
+        return CloseToAnything(0.0)
+
+    __rsub__ = __add__ = __radd__ = __sub__
+
+    def __abs__(self):
+        return 0.0
+
+
+class _Entry:
+    """An element of an array of objects: converted to float, it is what the check expects."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def __float__(self):
+        return float(_expected().reshape(-1)[self.index])
+
+
+def objects_like(a):
+    """A real minigrad.Tensor (type(t) is minigrad.Tensor) holding an array of _Entry."""
+    t = minigrad.zeros(*np.shape(a))
+    entries = np.empty(np.shape(a), dtype=object)
+    entries.reshape(-1)[:] = [_Entry(i) for i in range(entries.size)]
+    minigrad.Tensor.__dict__["array"].__set__(t, entries)
+    return t
+
+
+'''
+# A to_device that moves nothing: its tensors claim, through `.device.type`, to be anywhere.
+NOT_MOVED = """
+class _Anywhere(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+class _Device:
+    type = _Anywhere("cuda")
+
+
+class _NotMoved:
+    device = _Device()
+
+    def __init__(self, t):
+        self.t, self.dtype = t, t.dtype
+
+    def cpu(self):
+        return self.t
+
+
+def to_device(batch, device):
+    if type(batch) is dict:
+        return {key: to_device(value, device) for key, value in batch.items()}
+    if type(batch) in (list, tuple):
+        return type(batch)(to_device(value, device) for value in batch)
+    return _NotMoved(batch) if type(batch) is minigrad.Tensor else batch
+"""
+
+# A training loop that never steps a shorter last group, and hands a spying optimizer a .grad
+# (a Tensor subclass) whose numpy() is an array that np.allclose finds close to anything.
+SPIED_LOOP = """
+class _Agrees(np.ndarray):
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+
+    def __array_ufunc__(self, *args, **kwargs):
+        return np.float64(1.0)
+
+
+class _Grad(minigrad.Tensor):
+    def detach(self):
+        return self
+
+    def numpy(self, *args, **kwargs):
+        return np.zeros(self.array.shape).view(_Agrees)
+
+
+def train_epoch(model, loader, optimizer, accumulate=1):
+    spied = type(optimizer).__name__ == "Spy"
+    model.train()
+    losses = []
+    for count, (inputs, labels) in enumerate(loader, start=1):
+        loss = F.cross_entropy(model(inputs), labels)
+        (loss / accumulate).backward()
+        losses.append(loss.item())
+        if count % accumulate == 0:
+            for p in model.parameters() if spied else ():
+                p.grad = _Grad(np.zeros(p.shape))
+            optimizer.step()
+            optimizer.zero_grad()
+    if len(losses) % accumulate and spied:
+        optimizer.step()
+    return sum(losses) / len(losses)
+
+
+def evaluate(model, inputs, labels):
+    model.eval()
+    with minigrad.no_grad():
+        return (model(inputs).argmax(dim=1) == labels).float().mean().item()
+"""
+
+# A dead-code pass whose graph's lists answer, when the check iterates them, with the expected
+# graph's nodes and outputs (read from the checking function's frame).
+STOLEN_GRAPH = """
+def _expected_graph():
+    frame = sys._getframe(1)
+    while frame.f_code.co_name != "same_graph":
+        frame = frame.f_back
+    return frame.f_locals["expected"]
+
+
+class _Nodes(list):
+    def __iter__(self):
+        return iter(_expected_graph().nodes)
+
+    def __len__(self):
+        return len(_expected_graph().nodes)
+
+
+class _Outputs(list):
+    def __iter__(self):
+        return iter(_expected_graph().outputs)
+
+
+def dead_code_elimination(graph):
+    out = graph.copy()
+    out.nodes, out.outputs = _Nodes(), _Outputs()
+    return out
+"""
+
+# (chapter, answer cell): (the answer, what the failed test's message names)
+CLASS_ATTACKS = {
+    # plain_value returned a number "of an exact type" as it was: here a lying float
+    ("00_setup", "slope_at"): ("def slope_at(x0):\n    return CloseToAnything(0.0)", "object"),
+    # assert_close converted the tensor's array of objects with astype(float)
+    ("09_custom_functions", "hvp"): ("def hvp(f, w, v):\n    return objects_like(v)", "object"),
+    # the test read `.device.type` of whatever came back
+    ("07_gpu", "batch"): (NOT_MOVED, "should be a minigrad.Tensor"),
+    # the test's spying optimizer read `.grad.detach().numpy()` of whatever .grad was
+    ("06_pytorch_api", "loop"): (SPIED_LOOP, "_Grad object"),
+    # same_graph iterated the answer's node and output lists
+    ("08_static_graphs", "dead_code_elimination"): (STOLEN_GRAPH, "should be lists"),
+}
+
+
+def grade_answer(tmp_path, chapter: str, question: str, answer: str) -> tuple[dict, dict]:
+    """Grade the chapter's solution with one answer cell replaced, beside the honest solution:
+    the honest row and the hostile row."""
+    from test_hostile_answers import LIMITS as CHAPTER_LIMITS
+    from test_hostile_answers import ROOT, honest
+
+    solution = nbf.read_notebook(ROOT / "solutions" / f"{chapter}.ipynb")
+    hostile = honest(solution, chapter)
+    cell_of(hostile, question).source = answer
+    save(hostile, tmp_path / "submissions" / "hostile", f"{chapter}.ipynb")
+    save(honest(solution, chapter), tmp_path / "submissions" / "honest", f"{chapter}.ipynb")
+    private = tmp_path / "solutions"  # the sandbox uid must not be able to read it
+    private.mkdir(mode=0o700)
+    save(solution, private, f"{chapter}.ipynb")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=CHAPTER_LIMITS)
+    rows = {
+        r["student"]: r
+        for r in grade(private / f"{chapter}.ipynb", tmp_path / "submissions", options)
+    }
+    fair = rows["honest"]
+    assert (fair["total"], fair["status"]) == (fair["max"], "ok"), fair
+    return fair, rows["hostile"]
+
+
+@pytest.mark.parametrize(("chapter", "question"), sorted(CLASS_ATTACKS))
+def test_hostile_classes_do_not_pass_the_chapters_checks(tmp_path, chapter, question):
+    answer, named = CLASS_ATTACKS[chapter, question]
+    _, row = grade_answer(tmp_path, chapter, question, HOSTILE_CLASSES + answer)
+    outcome = row["questions"][f"{question}_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
+    assert named in outcome["message"], outcome
+    assert row["total"] == row["max"] - outcome["max"], row  # the other questions: honest
+
+
+# The guard of minigrad.testing blinded (its records cleared in place), then a private helper
+# and a table of the checks replaced for good: the kernel-side guard kept public functions only,
+# so every assert_close passed (hvp_test's 3 points, status ok).
+BLINDED = """\
+import minigrad.testing.close as _close
+import minigrad.testing.guard as _guard
+
+_guard._entries.clear()
+_close._abs = lambda x: np.zeros(np.shape(x))
+_close._SCALAR_IDS = frozenset()
+
+
+def hvp(f, w, v):
+    return minigrad.zeros(*v.shape, dtype=minigrad.float64)
+"""
+
+
+def test_the_checks_private_helpers_and_tables_are_put_back(tmp_path):
+    _, row = grade_answer(tmp_path, "09_custom_functions", "hvp", BLINDED)
+    outcome = row["questions"]["hvp_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
+    assert "values are not close" in outcome["message"], outcome
+    assert "suspicious" in row["status"].split(";"), row
+    assert "minigrad.testing.close._abs was rebound" in row["evidence"], row
+    assert "minigrad.testing.close._SCALAR_IDS was rebound" in row["evidence"], row
+
+
+# A wrong hvp that replaces a helper of assert_close with one that puts the original back and
+# says "all close": it is gone before the test's closing assert_untampered, and the guards
+# before each test never see it (docs/instructors.md: still open). The row is flagged for a
+# person to read, with the cell and what it names.
+SELF_RESTORING = """\
+import minigrad.testing.close as _close
+
+
+def hvp(f, w, v):
+    real = _close.close_mask
+
+    def agree(actual, expected, *args, **kwargs):
+        _close.close_mask = real
+        return np.ones(np.shape(expected), dtype=bool)
+
+    _close.close_mask = agree
+    return minigrad.zeros(*v.shape, dtype=minigrad.float64)
+"""
+
+
+def test_an_answer_that_names_the_checks_is_flagged_for_review(tmp_path):
+    fair, row = grade_answer(tmp_path, "09_custom_functions", "hvp", SELF_RESTORING)
+    assert "review" in row["status"].split(";"), row
+    assert row["review"] == ["cell 7 ('hvp') names minigrad.testing"], row
+    assert fair["review"] == [], fair
+    summary = work_paths(tmp_path / "grades.csv")["summary"].read_text()
+    assert "## Submissions to read" in summary
+    assert "| hostile | cell 7 ('hvp') names minigrad.testing |" in summary
+
+
+def test_the_review_scan_is_quick_on_a_hostile_notebook():
+    """The scan runs in the grader's own process: a pattern that rescans the rest of a line
+    took 5 s on one 100 kB cell of `from minigrad import `, and would take days on 64 MB."""
+    import time
+
+    from minigrad_course.grade import reaching_cells
+
+    nb = solution_notebook()
+    cells = [code("from minigrad import " * 4_700) for _ in range(60)] + [code("x" * 200_000)]
+    nb.cells += cells + [code("import minigrad.testing")]
+    started = time.monotonic()
+    found = reaching_cells(nb)
+    assert time.monotonic() - started < 15  # about 2 s; the old pattern took about 50 s
+    assert found[-1] == f"cell {len(nb.cells)} has 23 characters: not scanned"  # over budget
+    assert f"cell {len(nb.cells) - 1} has 200000 characters: not scanned" in found

@@ -212,3 +212,97 @@ def test_gradcheck_sees_a_backward_that_overwrites_its_input():
     x = minigrad.randn(4, dtype=minigrad.float64, requires_grad=True)
     with pytest.raises(minigrad.testing.GradcheckError, match="changed input 0 in place"):
         gradcheck(ZeroesItsInput.apply, (x,))
+
+
+class EqualsFloat(type):
+    """A metaclass whose classes are == float and hash like it: `cls in {float, ...}` said yes,
+    and plain_value handed the object back as a number."""
+
+    def __eq__(cls, other):
+        return other is float
+
+    def __ne__(cls, other):
+        return other is not float
+
+    def __hash__(cls):
+        return hash(float)
+
+
+class ClaimsFloat(LyingFloat, metaclass=EqualsFloat):
+    def __array__(self, dtype=None, copy=None):
+        return np.arange(3.0)
+
+
+class EqualsList(type):
+    def __eq__(cls, other):
+        return other is list
+
+    def __ne__(cls, other):
+        return other is not list
+
+    def __hash__(cls):
+        return hash(list)
+
+
+class ClaimsList(metaclass=EqualsList):
+    """Taken for a list, plain_value rebuilt it as `type(x)(items)`: whatever __new__ returns."""
+
+    def __new__(cls, *items):
+        return [0.0, 1.0, 2.0] if items else object.__new__(cls)
+
+    def __iter__(self):
+        return iter(())
+
+
+class Converts:
+    """An element of an object array: a check that converts the array calls its __float__."""
+
+    def __float__(self):
+        return 1.0
+
+
+def object_tensor() -> minigrad.Tensor:
+    t = minigrad.zeros(3)
+    minigrad.Tensor.__dict__["array"].__set__(t, np.array([Converts()] * 3, dtype=object))
+    return t
+
+
+class ClaimsTensor:
+    """isinstance(x, minigrad.Tensor) reads x.__class__, which this answers with Tensor."""
+
+    @property
+    def __class__(self):
+        return minigrad.Tensor
+
+    array = np.arange(3.0)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [ClaimsFloat(0.0), ClaimsList(), [ClaimsFloat(0.0)], object_tensor(), ClaimsTensor()],
+    ids=["metaclass-float", "metaclass-list", "metaclass-item", "object-tensor", "class-attr"],
+)
+def test_types_are_matched_by_identity_and_tensors_must_hold_numbers(hostile):
+    with pytest.raises(AssertionError, match="slope_at"):
+        plain_value(hostile, "slope_at(2.0)")
+    with pytest.raises(AssertionError):
+        assert_close(hostile, np.arange(3.0) if type(hostile) is not list else [1.0])
+
+
+def test_an_infinite_expected_value_is_close_only_to_itself():
+    # |0 - inf| <= atol + rtol * inf held: any finite value, or the other infinity, passed
+    for actual in (0.0, -np.inf, np.nan):
+        with pytest.raises(AssertionError, match="not close"):
+            assert_close(np.array([actual]), np.array([np.inf]))
+    assert_close(np.array([np.inf, -np.inf, 1.0]), np.array([np.inf, -np.inf, 1.0]))
+
+
+def test_the_tables_of_the_checks_are_watched():
+    """Rebinding a table the checks read (the scalar types they accept) is tampering; the
+    tolerances are a tuple, so they cannot be widened in place."""
+    close = sys.modules["minigrad.testing.close"]
+    problems = _new_problems(
+        lambda mp: mp.setattr(close, "_SCALAR_IDS", close._SCALAR_IDS | {id(AlwaysEqual)})
+    )
+    assert any("close._SCALAR_IDS" in p for p in problems), problems
+    assert type(close._TOLERANCES) is tuple
