@@ -210,7 +210,7 @@ def _wrt(args: tuple, argnums, op: str) -> tuple[list, list, bool]:
     numbers = _numbers(argnums)
     if not numbers:
         raise RuntimeError(f"{op}: argnums must be non-empty")
-    args = list(args)
+    args = [*args]
     stand_ins, required = [], False
     for n in numbers:
         if not -len(args) <= n < len(args):

@@ -138,7 +138,7 @@ def update_bn(loader, model, device=None) -> None:
     for module in momenta:
         module.momentum = None
     for batch in loader:
-        if isinstance(batch, (list, tuple)):
+        if isinstance(batch, (tuple, list)):  # (input, target) batches: the input
             batch = batch[0]
         if device is not None:
             batch = batch.to(device)
