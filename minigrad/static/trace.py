@@ -409,6 +409,11 @@ def trace(fn, *example_inputs, names: dict | None = None) -> Graph:
     ]
     if state.tracer is not None:
         raise TracingError("static.trace: already tracing (a compiled function inside a trace)")
+    if state.saved_hooks:
+        raise TracingError(
+            "static.trace: inside autograd.graph.saved_tensors_hooks (or save_on_cpu): a graph "
+            "keeps its saved values itself; trace or compile outside the hooks' block"
+        )
     before = _module_state(fn)
     state.tracer = tracer
     try:

@@ -111,3 +111,11 @@ def test_a_setup_context_function_runs_eagerly_and_tracing_it_says_what_to_do():
     np.testing.assert_array_equal(_grad(SetupContextSquare.apply, np.array([1.0, -3.0])), [2, -6])
     with pytest.raises(static.TracingError, match="setup_context.*forward\\(ctx"):
         static.trace(lambda x: SetupContextSquare.apply(x), minigrad.randn(3))
+
+
+def test_tracing_inside_saved_tensor_hooks_says_so():
+    with (
+        minigrad.autograd.graph.save_on_cpu(),
+        pytest.raises(static.TracingError, match="saved_tensors_hooks"),
+    ):
+        static.trace(lambda x: (x * x).sum(), minigrad.randn(3, requires_grad=True))
