@@ -1,8 +1,12 @@
 """Programs in the style of PyTorch's "Spatial Transformer Networks", "Knowledge Distillation",
 "Pruning", "Double Backward with Custom Functions", "Fusing Convolution and Batch Norm using
-Custom Function", "Hooks for saved tensors" and torch.func tutorials, plus a sine-wave LSTM and
-a VAE, each a function of the library (`torch` is PyTorch or minigrad) and of `init` (see
-tests/programs/conftest.py)."""
+Custom Function", "Hooks for saved tensors", the torch.func tutorials (per-sample gradients,
+model ensembling, Jacobians and Hessians, extending torch.func with autograd.Function), the
+optimizer step fused into backward, stochastic weight averaging, the time-sequence-prediction
+LSTM and a VAE, each a function of the library (`torch` is PyTorch or minigrad) and of `init`
+(see tests/programs/conftest.py). Random draws (dropout, randn) differ between the libraries:
+the programs take their data and noise from NumPy, and compare only what does not depend on
+a library's own random numbers."""
 
 from __future__ import annotations
 
