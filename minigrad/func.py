@@ -6,8 +6,9 @@ function into the function that computes its gradient, Jacobian or per-sample va
 - `grad`, `grad_and_value`, `vjp`, `jacrev`, `hessian`: reverse-mode AD as functions, built on
   `autograd.grad`; they nest (grad(grad(f))) and work on dicts, lists and tuples of tensors.
 - `vmap(f)`: f over a batch dimension. NOTE: minigrad runs f once per sample and stacks the
-  results (PyTorch batches the ops themselves): the same numbers, not the batched speed, and
-  random ops draw anew for every sample (PyTorch's randomness="different").
+  results (PyTorch batches the ops themselves): the same numbers, not the batched speed.
+  randomness="error" (the default) refuses random draws, "same" restores the generator's
+  state before each sample, "different" lets every sample draw anew.
 - `jvp`, `linearize` and `jacfwd` are forward mode in PyTorch; minigrad has no forward-mode
   AD and computes the same numbers in reverse mode (the double-backward trick; jacfwd is
   jacrev).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 
+from minigrad import random
 from minigrad.autograd import engine
 from minigrad.autograd.grad_mode import enable_grad
 from minigrad.ops.shape import stack
@@ -426,12 +428,26 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
                 "mapped dimension"
             )
         results = []
+        start = random.default_generator_states()
         for i in range(sizes.pop()):
             sample = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
-            results.append(func(*_unflatten(sample, spec), **kwargs))
+            if randomness == "same":  # every sample draws what the first one drew
+                random.restore_states(start)
+            with _randomness(randomness):
+                results.append(func(*_unflatten(sample, spec), **kwargs))
         return _stack_results(results, out_dims, func)
 
     return wrapper
+
+
+def _randomness(randomness: str):
+    if randomness != "error":
+        return contextlib.nullcontext()
+    return random.refuse_draws(
+        "vmap: called random operation while in randomness error mode. Please either use the "
+        "'same' or 'different' randomness flags on vmap or perform the randomness operation "
+        "out of vmap"
+    )
 
 
 def _name(func) -> str:

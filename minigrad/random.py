@@ -7,6 +7,9 @@ gives, and not the same numbers on the CPU and the GPU.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
 
 from minigrad import dtypes
@@ -91,8 +94,37 @@ def set_rng_state(new_state) -> None:
     default_generator.set_state(new_state)
 
 
+def default_generator_states() -> list:
+    """(generator, state) of the CPU's and each GPU's default generator, for restore_states."""
+    return [(g, g.get_state()) for g in (default_generator, *_cuda_generators.values())]
+
+
+def restore_states(states: list) -> None:
+    for generator, state in states:
+        generator.set_state(state)
+
+
+class _Draws(threading.local):
+    refusal: str | None = None  # set inside vmap(randomness="error"): every draw raises it
+
+
+_draws = _Draws()
+
+
+@contextlib.contextmanager
+def refuse_draws(message: str):
+    """Within the block, any random draw raises RuntimeError(message)."""
+    previous, _draws.refusal = _draws.refusal, message
+    try:
+        yield
+    finally:
+        _draws.refusal = previous
+
+
 def generator_for(device, generator: Generator | None = None) -> Generator:
     """The generator to draw from on `device`: the one given, or the device's default."""
+    if _draws.refusal is not None:
+        raise RuntimeError(_draws.refusal)
     if generator is not None:
         if generator.device is not device:
             raise RuntimeError(

@@ -6,9 +6,9 @@ Inside `saved_tensors_hooks(pack_hook, unpack_hook)`, each tensor that an op sav
 (on the CPU, on disk, compressed) or to watch what is saved. `save_on_cpu()` is such a pair.
 
 NOTE: minigrad's built-in ops keep some of what backward needs as arrays of their own (a
-relu's mask, a max's indices), outside save_for_backward, and save their tensors in their
-own order: the number and order of pack and unpack calls can differ from PyTorch's (`a * b`
-packs a then b; PyTorch packs b then a). The gradients are the same.
+relu's mask, a max's indices), outside save_for_backward, and save what they need: the
+number and order of pack and unpack calls can differ from PyTorch's (not for `a * b`). The
+gradients are the same.
 """
 
 from __future__ import annotations

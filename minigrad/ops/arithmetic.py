@@ -33,15 +33,16 @@ from minigrad.tensor import Tensor
 
 
 def _save_operands(ctx, a, b):
-    """Save a binary op's operands for backward: tensors as saved tensors, numbers as they are."""
+    """Save a binary op's operands for backward: tensors as saved tensors, numbers as they are.
+    NOTE: b first, as PyTorch saves `other` before `self` (the order saved_tensors_hooks see)."""
     ctx.save_for_backward(
-        a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None
+        b if isinstance(b, Tensor) else None, a if isinstance(a, Tensor) else None
     )
     ctx.scalars = (a, b)
 
 
 def _saved_operands(ctx) -> tuple:
-    a, b = ctx.saved_tensors
+    b, a = ctx.saved_tensors
     return (ctx.scalars[0] if a is None else a), (ctx.scalars[1] if b is None else b)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.autograd.function import _wrap
+from minigrad.autograd.function import Function, _wrap
 from minigrad.autograd.grad_mode import no_grad, state
 from minigrad.backend import device as Device
 from minigrad.ops import indexing as indexing_ops
@@ -302,6 +302,12 @@ class Tracer:
         """A user's Function: trace its forward's ops; mark the results with a `custom` node
         whose gradient is the Function's own backward. A forward on raw arrays (no ops to
         trace) becomes one `python` node instead, which runs it at each replay."""
+        if cls.setup_context is not Function.setup_context:
+            raise TracingError(
+                f"static.trace: {cls.__name__} defines setup_context (forward without ctx), "
+                "which static graphs do not record; write forward(ctx, ...) instead, or leave "
+                "this function dynamic"
+            )
         inputs, attrs, slots = self.split(cls, args)
         ctx = _context(cls, args)
         out = cls.forward(ctx, *args)
@@ -403,6 +409,11 @@ def trace(fn, *example_inputs, names: dict | None = None) -> Graph:
     ]
     if state.tracer is not None:
         raise TracingError("static.trace: already tracing (a compiled function inside a trace)")
+    if state.saved_hooks:
+        raise TracingError(
+            "static.trace: inside autograd.graph.saved_tensors_hooks (or save_on_cpu): a graph "
+            "keeps its saved values itself; trace or compile outside the hooks' block"
+        )
     before = _module_state(fn)
     state.tracer = tracer
     try:

@@ -213,3 +213,17 @@ def test_forward_mode_transforms_give_pytorchs_numbers():
         ]
 
     _same(run)
+
+
+@pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])
+def test_vmap_randomness_as_pytorch(lib):
+    """randomness="error" (the default) refuses random draws; "same" gives every sample the
+    same draws; "different" new ones."""
+    func, x = _func(lib), lib.ones(3, 4)
+    with pytest.raises(RuntimeError, match="randomness error mode"):
+        func.vmap(lambda row: lib.nn.functional.dropout(row, 0.5))(x)
+    same = func.vmap(lambda row: row * lib.rand(4), randomness="same")(x)
+    assert bool((same == same[0]).all())
+    different = func.vmap(lambda row: row * lib.rand(4), randomness="different")(x)
+    assert bool((different[0] != different[1]).any())
+    lib.rand(1)  # drawing works again after vmap

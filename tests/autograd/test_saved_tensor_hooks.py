@@ -113,3 +113,20 @@ def test_disable_saved_tensors_hooks_refuses_them_inside_its_block():
     with graph.saved_tensors_hooks(lambda t: t, lambda t: t):
         y = minigrad.ones(2, 2, requires_grad=True) @ minigrad.ones(2, 2)
     assert y.grad_fn.name() == "MmBackward0"  # a node's name still reads its saved tensors
+
+
+def test_a_product_packs_and_unpacks_in_pytorchs_order():
+    """The tutorial's first example prints each pack and unpack: other, then self."""
+    logs = []
+    for lib in (minigrad, torch):
+        log = []
+        a = lib.ones(2, requires_grad=True)
+        b = lib.ones(2, requires_grad=True) * 2
+        with lib.autograd.graph.saved_tensors_hooks(
+            lambda x, log=log: log.append(("pack", x.tolist())) or x,
+            lambda x, log=log: log.append(("unpack", x.tolist())) or x,
+        ):
+            y = a * b / (a + 1)
+        y.sum().backward()
+        logs.append(log)
+    assert logs[0] == logs[1]

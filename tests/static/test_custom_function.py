@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import minigrad
 from minigrad import static
@@ -87,3 +88,34 @@ def test_a_user_function_compiles_with_its_own_backward():
     a = np.array([1.0, -2.0, 0.5])
     _grad(compiled, a)
     np.testing.assert_allclose(_grad(compiled, a * 2), 3 * (a * 2) ** 2)
+
+
+class SetupContextSquare(Function):
+    """PyTorch 2's style: forward without ctx, setup_context saves."""
+
+    @staticmethod
+    def forward(x):
+        return x * x
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return 2 * x * gy
+
+
+def test_a_setup_context_function_runs_eagerly_and_tracing_it_says_what_to_do():
+    np.testing.assert_array_equal(_grad(SetupContextSquare.apply, np.array([1.0, -3.0])), [2, -6])
+    with pytest.raises(static.TracingError, match="setup_context.*forward\\(ctx"):
+        static.trace(lambda x: SetupContextSquare.apply(x), minigrad.randn(3))
+
+
+def test_tracing_inside_saved_tensor_hooks_says_so():
+    with (
+        minigrad.autograd.graph.save_on_cpu(),
+        pytest.raises(static.TracingError, match="saved_tensors_hooks"),
+    ):
+        static.trace(lambda x: (x * x).sum(), minigrad.randn(3, requires_grad=True))
