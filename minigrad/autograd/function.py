@@ -65,11 +65,12 @@ class Function:
     _n_outputs = 1
     _edges: tuple = ()
     _materialize = True
+    _setup_style = False  # forward(*args) and setup_context(ctx, ...): set per class below
     _stack: list[str] | None = None
     _pre_hooks: dict | None = None  # tensor hooks of this node's outputs, by output number
     _node_pre_hooks: dict | None = None  # register_prehook: fn(grad_outputs)
     _node_post_hooks: dict | None = None  # register_hook: fn(grad_inputs, grad_outputs)
-    _tensor_args: list = []  # the positions of the forward arguments that were Tensors
+    _tensor_args = 0  # bit i set: forward argument i was a Tensor
     _non_differentiable: tuple = ()
     needs_input_grad: tuple = ()
     # A built-in op's name in a static graph ("add"); None for a user's Function. Setting it
@@ -86,6 +87,8 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        # NOTE: decided once per class, not per call: apply is every op's hot path
+        cls._setup_style = cls.setup_context is not Function.setup_context
         name = cls.__dict__.get("op_name")
         if name is not None:
             if name in OPS and OPS[name].__qualname__ != cls.__qualname__:
@@ -129,26 +132,26 @@ class Function:
             ctx._records = False
             if state.tape is not None:
                 state.tape.append((cls, args))
-            out = _forward(cls, ctx, args)
+            out = _forward(cls, ctx, args) if cls._setup_style else cls.forward(ctx, *args)
             if type(out) is np.ndarray:
                 t = Tensor._make(out)
                 if out.base is not None:
                     _share_version_if_view(t, args)
                 return t
             return _wrap(out, device, None, args)
-        edges, needs, tensor_args = [], [], []
+        edges, needs, tensors = [], [], 0
         for i, a in enumerate(args):
             edge = None
             if isinstance(a, Tensor):
                 edge = _edge_to(a)
-                tensor_args.append(i)
+                tensors |= 1 << i  # NOTE: an int, not a list: nothing more for the GC to track
             edges.append(edge)
             needs.append(edge is not None)
         ctx._edges, ctx.needs_input_grad = tuple(edges), tuple(needs)
-        ctx._tensor_args = tensor_args
+        ctx._tensor_args = tensors
         state.enabled = False
         try:
-            out = _forward(cls, ctx, args)
+            out = _forward(cls, ctx, args) if cls._setup_style else cls.forward(ctx, *args)
         finally:
             state.enabled = True
         if state.anomaly:
@@ -177,10 +180,13 @@ class Function:
         for i, t in enumerate(tensors):
             if t is None:
                 saved.append(None)
-            elif isinstance(t, Tensor) and hooks is not None:
-                saved.append(_Packed(hooks[0](t), hooks[1], t.ndim))
             elif isinstance(t, Tensor):
-                saved.append((t, t._version_counter[0]))  # NOTE: the counter, not the property
+                # NOTE: the counter itself, not the property
+                saved.append(
+                    (t, t._version_counter[0])
+                    if hooks is None
+                    else _Packed(hooks[0](t), hooks[1], t.ndim)
+                )
             else:
                 raise TypeError(
                     f"{self.name()}.save_for_backward takes Tensors (or None), but argument {i} "
@@ -326,9 +332,7 @@ def once_differentiable(backward):
 
 
 def _forward(cls, ctx, args: tuple):
-    """forward(ctx, *args), or forward(*args) then setup_context(ctx, args, output)."""
-    if cls.setup_context is Function.setup_context:
-        return cls.forward(ctx, *args)
+    """A setup_context-style Function: forward(*args), then setup_context(ctx, args, output)."""
     out = cls.forward(*args)
     cls.setup_context(ctx, args, out)
     return out
