@@ -70,7 +70,7 @@ class Function:
     _pre_hooks: dict | None = None  # tensor hooks of this node's outputs, by output number
     _node_pre_hooks: dict | None = None  # register_prehook: fn(grad_outputs)
     _node_post_hooks: dict | None = None  # register_hook: fn(grad_inputs, grad_outputs)
-    _tensor_args = 0  # bit i set: forward argument i was a Tensor
+    _tensor_args = -1  # bit i set: forward argument i was a Tensor (-1: all were)
     _non_differentiable: tuple = ()
     needs_input_grad: tuple = ()
     # A built-in op's name in a static graph ("add"); None for a user's Function. Setting it
@@ -139,16 +139,18 @@ class Function:
                     _share_version_if_view(t, args)
                 return t
             return _wrap(out, device, None, args)
-        edges, needs, tensors = [], [], 0
+        edges, needs, plain = [], [], 0
         for i, a in enumerate(args):
-            edge = None
             if isinstance(a, Tensor):
                 edge = _edge_to(a)
-                tensors |= 1 << i  # NOTE: an int, not a list: nothing more for the GC to track
+            else:
+                edge = None
+                plain |= 1 << i
             edges.append(edge)
             needs.append(edge is not None)
         ctx._edges, ctx.needs_input_grad = tuple(edges), tuple(needs)
-        ctx._tensor_args = tensors
+        if plain:  # NOTE: ints, not a list per node (node hooks read it); all Tensors: -1
+            ctx._tensor_args = ~plain
         state.enabled = False
         try:
             out = _forward(cls, ctx, args) if cls._setup_style else cls.forward(ctx, *args)
