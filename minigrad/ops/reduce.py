@@ -361,16 +361,14 @@ class Var(Function):
     def forward(ctx, x, dims, correction, keepdim, root):
         xp, array = x.device.xp, x.array
         n = _count(array.shape, dims)
+        dof = builtins.max(0, n - correction)
         work = half_as_float32(array)  # float16's sum of squares overflows
         with quiet():  # no degrees of freedom left: inf or nan, silently (var() warned)
             centered = work - sum_array(xp, work, dims, True) / work.dtype.type(n)
-            y = sum_array(xp, centered * centered, dims, keepdim) / work.dtype.type(
-                builtins.max(0, n - correction)
-            )
+            y = sum_array(xp, centered * centered, dims, keepdim) / work.dtype.type(dof)
             y = Tensor._make((xp.sqrt(y) if root else y).astype(array.dtype, copy=False))
         ctx.save_for_backward(x, y)
-        ctx.dims, ctx.keep, ctx.root = dims, _keep_shape(array.shape, dims), root
-        ctx.dof = builtins.max(0, n - correction)
+        ctx.dims, ctx.keep, ctx.root, ctx.dof = dims, _keep_shape(array.shape, dims), root, dof
         return y
 
     @staticmethod
