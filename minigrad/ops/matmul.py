@@ -161,12 +161,12 @@ class LinearGrad(Function):
     """
 
     op_name = "linear_grad"
+    _materialize = False  # backward takes None for a gradient no one used (set_materialize_grads)
 
     @staticmethod
     def forward(ctx, gy, x, w, needs):
         ctx.save_for_backward(gy, x, w)
         ctx.needs = needs
-        ctx.set_materialize_grads(False)
         g = gy.array
         rows = g.reshape(-1, g.shape[-1])
         out = []
