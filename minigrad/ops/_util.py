@@ -21,14 +21,25 @@ def cast_to(y, dtype):
     return y if y.dtype == dtype else y.astype(dtype)
 
 
-def tensor_arg(x, like):
+def tensor_arg(x, like, wrap=True):
     """An op's operand: Python numbers stay numbers (cheap); arrays and lists become tensors
-    on `like`'s device."""
+    on `like`'s device. With wrap, a Python int beyond the range of `like`'s integer dtype
+    wraps into it, as PyTorch casts it (uint8 tensor - 3 is x + 253, modulo 256)."""
+    if wrap and type(x) is int and isinstance(like, Tensor) and like.array.dtype.kind in "iu":
+        return _wrapped(x, like.array.dtype)
     if isinstance(x, (Tensor, int, float, bool)):
         return x
     from minigrad.creation import tensor
 
     return tensor(x, device=like.device if isinstance(like, Tensor) else None)
+
+
+def _wrapped(value: int, dtype) -> int:
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max:
+        return value
+    value %= 1 << info.bits
+    return value - (1 << info.bits) if value > info.max else value
 
 
 def shape_of(x) -> tuple | None:
@@ -58,6 +69,28 @@ def float_result(dtype):
 def as_float_array(x: Tensor):
     array = x.array
     return array if array.dtype.kind == "f" else array.astype(dtypes.get_default_dtype().np)
+
+
+def kernel_type(np_dtype) -> str:
+    """PyTorch's name of a dtype in its kernel errors, quoted: 'Float', 'Long', 'Bool'."""
+    name = dtypes.legacy_name(dtypes.from_numpy_dtype(np_dtype))
+    return "'" + name[: -len("Tensor")] + "'"
+
+
+def require_floating(kernel: str, x: Tensor) -> None:
+    """NotImplementedError, as PyTorch's CPU kernels, for an integer or bool input: softmax,
+    gelu, the norms and the losses have no integer kernels there (they do not promote)."""
+    if x.array.dtype.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for {kernel_type(x.array.dtype)}')
+
+
+def expect_floating(op: str, x: Tensor) -> None:
+    """RuntimeError, as PyTorch's, for an integer or bool input to a norm or a linalg op."""
+    if x.array.dtype.kind != "f":
+        name = dtypes.legacy_name(x.dtype)[: -len("Tensor")]
+        raise RuntimeError(
+            f"{op}: Expected a floating point or complex tensor as input. Got {name}"
+        )
 
 
 def half_as_float32(array):
@@ -210,7 +243,7 @@ def write_out(op: str, result: Tensor, out, *, same_dtype=False, cast_error=Runt
         raise RuntimeError(
             f"{op}(): Expected out tensor to have dtype {result.dtype}, but got {out.dtype} instead"
         )
-    if not np.can_cast(array.dtype, target.dtype, "same_kind"):
+    if not dtypes.can_cast(array.dtype, target.dtype):
         raise cast_error(
             f"{op}(): result type {result.dtype} can't be cast to the desired output type "
             f"{out.dtype}"
