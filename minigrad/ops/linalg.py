@@ -15,6 +15,7 @@ import numpy as np
 
 from minigrad import creation, dtypes
 from minigrad.autograd.function import Function
+from minigrad.ops._util import expect_floating, kernel_type
 from minigrad.ops.matmul import cross as _cross
 from minigrad.ops.reduce import _return_type, amax, amin
 from minigrad.ops.selection import where
@@ -37,17 +38,35 @@ RETURN_TYPES = {
 }
 
 
+# the ops whose float16 input PyTorch refuses in the LAPACK kernel (NotImplementedError)
+# rather than in its own check (RuntimeError), and the kernel's name
+_LAPACK_KERNELS = {
+    "linalg.det": "lu_cpu",
+    "linalg.solve": "lu_cpu",
+    "linalg.cholesky": "cholesky_cpu",
+    "linalg.solve_triangular": "triangular_solve_cpu",
+    "linalg.qr": "geqrf_cpu",
+    "linalg.eigh": "linalg_eigh_cpu",
+    "linalg.svd": "linalg_svd_cpu",
+    "linalg.svdvals": "linalg_svd_cpu",
+}
+_NO_INTEGER_CHECK = {"linalg.solve_triangular", "linalg.eigh"}  # integers reach the kernel too
+
+
 def _check_matrices(op: str, A: Tensor, square: bool = True) -> None:
     """PyTorch's checks of a linalg input: at least 2-D, float32/64, square where needed."""
     if A.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
     kind, size = A.array.dtype.kind, A.array.dtype.itemsize
-    name = dtypes.legacy_name(A.dtype)[: -len("Tensor")]
-    if kind != "f":
-        raise RuntimeError(
-            f"{op}: Expected a floating point or complex tensor as input. Got {name}"
+    kernel = _LAPACK_KERNELS.get(op)
+    if kernel and (size < 4 if kind == "f" else op in _NO_INTEGER_CHECK):
+        # NOTE: PyTorch reaches LAPACK's kernel, which has no float16 (or integer) version
+        raise NotImplementedError(
+            f'{op}: "{kernel}" not implemented for {kernel_type(A.array.dtype)}'
         )
+    expect_floating(op, A)
     if size < 4:
+        name = dtypes.legacy_name(A.dtype)[: -len("Tensor")]
         raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {name}")
     if square and A.shape[-1] != A.shape[-2]:
         raise RuntimeError(
@@ -513,6 +532,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """sum(x * y) along dim, the inputs broadcast (real tensors: no conjugate)."""
+    expect_floating("linalg.vecdot", x)
     return (x * y).sum(dim)
 
 

@@ -279,6 +279,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2), as `torch.addmm`."""
     product = mm(mat1, mat2)
+    beta, alpha = _integral_scales(product, beta, alpha)
     product = product if alpha == 1 else product * alpha
     return product + (input if beta == 1 else input * beta)
 
@@ -295,7 +296,17 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     for name, t in (("batch1", batch1), ("batch2", batch2)):
         if t.ndim != 3:
             raise RuntimeError(f"addbmm: {name} must be a 3D tensor, got {t.ndim}D")
-    return _add_scaled("addbmm", input, bmm(batch1, batch2).sum(0), beta, alpha)
+    products = bmm(batch1, batch2)
+    total = products.sum(0).to(products.dtype)  # integers stay in their dtype, as PyTorch's
+    return _add_scaled("addbmm", input, total, beta, alpha)
+
+
+def _integral_scales(product: Tensor, beta, alpha) -> tuple:
+    """beta and alpha as PyTorch uses them: truncated to ints for an integer product, which
+    stays integer (addmm of int64 matrices with beta=0.5 ignores the input)."""
+    if product.array.dtype.kind in "biu":
+        return int(beta), int(alpha)
+    return beta, alpha
 
 
 def _add_scaled(name: str, input: Tensor, product: Tensor, beta, alpha) -> Tensor:
@@ -308,6 +319,7 @@ def _add_scaled(name: str, input: Tensor, product: Tensor, beta, alpha) -> Tenso
             f"{name}: input of shape {tuple(input.shape)} cannot be broadcast to the "
             f"product's shape {tuple(product.shape)}"
         )
+    beta, alpha = _integral_scales(product, beta, alpha)
     product = product if alpha == 1 else product * alpha
     if beta == 0:
         return product
@@ -391,6 +403,11 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
     for name, t in (("X1", x1), ("X2", x2)):
         if t.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t.ndim}D")
+        if t.array.dtype.kind != "f":
+            kind = dtypes.legacy_name(t.dtype)[: -len("Tensor")]
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {kind}")
+        if t.array.dtype.itemsize < 4:
+            raise NotImplementedError("\"cdist\" not implemented for 'Half'")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(
             f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"

@@ -17,6 +17,7 @@ from minigrad.ops._util import (
     max_array,
     normalize_dim,
     quiet,
+    require_floating,
     result_dtype,
     sum_array,
     zeros_of,
@@ -47,6 +48,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = x.device.xp
+        require_floating(_softmax_kernel("softmax", x, dim), x)
         with quiet():  # a row of -inf (a fully masked attention row) is nan, silently as PyTorch
             _, e, total = _exp_shifted(xp, x.array, dim)
             y = Tensor._make(e / total)
@@ -68,6 +70,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = x.device.xp
+        require_floating(_softmax_kernel("log_softmax", x, dim), x)
         with quiet():  # as Softmax's
             shifted, _, total = _exp_shifted(xp, x.array, dim)
             y = Tensor._make(shifted - xp.log(total))
@@ -79,6 +82,10 @@ class LogSoftmax(Function):
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
         return gy - exp(y) * reduce_sum(gy, ctx.dim, keepdim=True), None
+
+
+def _softmax_kernel(op: str, x: Tensor, dim: int) -> str:
+    return f"{op}_lastdim_kernel_impl" if dim == x.ndim - 1 else f"{op}_kernel_impl"
 
 
 def _softmax_dim(x: Tensor, dim, op: str) -> int:
@@ -334,6 +341,7 @@ def cross_entropy(
     if target.array.dtype.kind == "f":
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_targets(input, target, "cross_entropy")
+    require_floating(_softmax_kernel("log_softmax", input, 1 if input.ndim > 1 else 0), input)
     x, t = _classes_last(input, target, "cross_entropy")
     loss = CrossEntropy.apply(x, t, weight, ignore_index, reduction)
     if reduction == "none":
@@ -397,6 +405,7 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood of class indices, for log-probabilities (after log_softmax)."""
     _check_reduction(reduction, "nll_loss")
+    require_floating("nll_loss_out_frame", input)
     _check_targets(input, target, "nll_loss")
     x, t = _classes_last(input, target, "nll_loss")
     loss = NLLLoss.apply(x, t, weight, ignore_index, reduction)
@@ -611,6 +620,7 @@ def binary_cross_entropy(
 ) -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; logs clamped at -100 as PyTorch."""
     _check_reduction(reduction, "binary_cross_entropy")
+    require_floating("binary_cross_entropy", input)
     _check_same_shape(input, target, "binary_cross_entropy")
     _check_weight(weight, input, "binary_cross_entropy", "weight")
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
@@ -667,6 +677,7 @@ def binary_cross_entropy_with_logits(
     """BCE on logits, computed stably: max(x, 0) - x t + log(1 + exp(-|x|))."""
     op = "binary_cross_entropy_with_logits"
     _check_reduction(reduction, op)
+    require_floating("log_sigmoid_cpu", input)
     _check_same_shape(input, target, op)
     _check_weight(weight, input, op, "weight")
     _check_weight(pos_weight, input, op, "pos_weight")

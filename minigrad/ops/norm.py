@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import half_as_float32
+from minigrad.ops._util import half_as_float32, require_floating
 from minigrad.ops.reduce import mean, var
 from minigrad.ops.shape import reshape
 from minigrad.ops.unary import rsqrt
@@ -74,6 +74,7 @@ def batch_norm(
     """Normalise each channel (dim 1) over the batch and spatial dims. (N, C, *) -> (N, C, *)"""
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
+    require_floating("batch_norm", input)
     shape = _channel_shape(input)
     dims = (0, *range(2, input.ndim))
     if training:
@@ -118,6 +119,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
             f"layer_norm: expected input with shape (*, {', '.join(map(str, normalized_shape))}), "
             f"got {tuple(input.shape)}"
         )
+    require_floating("LayerNormKernelImpl", input)
     y = Standardize.apply(input, tuple(range(input.ndim - k, input.ndim)), eps)
     if weight is not None:
         y = y * weight

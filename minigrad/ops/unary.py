@@ -172,6 +172,8 @@ class Sign(Function):
 
     @staticmethod
     def forward(ctx, x):
+        if x.array.dtype.kind == "b":  # NumPy has no sign of bools; PyTorch's is the identity
+            return x.array.copy()
         return x.device.xp.sign(x.array)
 
     @staticmethod
