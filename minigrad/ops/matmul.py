@@ -186,7 +186,12 @@ class Einsum(Function):
     def forward(ctx, equation, *operands):
         ctx.save_for_backward(*operands)
         ctx.equation = equation
-        return operands[0].device.xp.einsum(equation, *(x.array for x in operands))
+        xp, arrays = operands[0].device.xp, [x.array for x in operands]
+        inputs, output = equation.split("->")
+        if len(arrays) == 1 and arrays[0].dtype.kind in "biu" and set(inputs) - set(output):
+            # NOTE: PyTorch sums one operand's letters with sum(): integers and bools -> int64
+            return xp.einsum(equation, arrays[0], dtype=dtypes.int64.np)
+        return xp.einsum(equation, *arrays)
 
     @staticmethod
     def backward(ctx, gy):

@@ -660,7 +660,12 @@ class All(NoGrad):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        return x.device.xp.asarray(x.array.all(axis=dims, keepdims=keepdim))
+        return _truth(x, x.array.all(axis=dims, keepdims=keepdim))
+
+
+def _truth(x: Tensor, y):
+    """all's or any's answer: bool, but uint8 for a uint8 input (PyTorch keeps that dtype)."""
+    return x.device.xp.asarray(y, dtype=x.array.dtype if x.array.dtype == np.uint8 else bool)
 
 
 class Any(NoGrad):
@@ -670,7 +675,7 @@ class Any(NoGrad):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        return x.device.xp.asarray(x.array.any(axis=dims, keepdims=keepdim))
+        return _truth(x, x.array.any(axis=dims, keepdims=keepdim))
 
 
 class CountNonzero(NoGrad):
