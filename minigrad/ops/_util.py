@@ -61,6 +61,17 @@ def result_dtype(a, b):
     return dtypes.result_type(array_of(a), array_of(b)).np
 
 
+def common_arrays(a, b):
+    """The arrays of a and b, both in their promoted dtype when they are tensors of different
+    dtypes: PyTorch casts a 0-d operand into the result's dtype before the kernel (a 0-d int64
+    -7 against uint8 is 249), where NumPy would widen both."""
+    x, z = array_of(a), array_of(b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and x.dtype != z.dtype:
+        dtype = result_dtype(a, b)
+        return cast_to(x, dtype), cast_to(z, dtype)
+    return x, z
+
+
 def float_result(dtype):
     """Ops such as exp and true division give floats: ints and bools become the default float."""
     return dtype if dtype.kind == "f" else dtypes.get_default_dtype().np

@@ -18,8 +18,10 @@ from minigrad.ops._util import (
     array_of,
     broadcast_error,
     cast_to,
+    common_arrays,
     float_result,
     quiet,
+    require_floating,
     result_dtype,
     shape_of,
     tensor_arg,
@@ -228,7 +230,7 @@ class Pow(Function):
     def forward(ctx, a, b):
         _save_operands(ctx, a, b)
         dtype = result_dtype(a, b)
-        x, z = array_of(a), array_of(b)
+        x, z = common_arrays(a, b)
         if dtype.kind == "b" and isinstance(b, Tensor):
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         if dtype.kind in "iu" and not isinstance(b, Tensor) and z < 0:
@@ -450,7 +452,7 @@ class Fmod(Function):
         dtype = result_dtype(a, b)
         no_bools(op, dtype)
         try:
-            y = _division(op, getattr(np, op))(array_of(a), array_of(b))
+            y = _division(op, getattr(np, op))(*common_arrays(a, b))
         except ValueError:
             raise broadcast_error(op, a, b) from None
         return cast_to(y, dtype)
@@ -485,4 +487,10 @@ def reciprocal(input):
 
 def lerp(input, end, weight):
     """input + weight * (end - input); weight is a number or a tensor."""
+    if isinstance(end, Tensor) and end.dtype is not input.dtype:
+        raise RuntimeError(
+            f"lerp: expected dtype {input.dtype} for `end` but got dtype {end.dtype}"
+        )
+    kind = "tensor" if isinstance(weight, Tensor) else "scalar"
+    require_floating(f"lerp_kernel_{kind}", input)
     return input + weight * (end - input)

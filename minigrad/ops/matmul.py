@@ -353,6 +353,8 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
 def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
     """The cross product of 3-vectors along dim (default: the first dim of size 3, as
     torch.cross). (*, 3, *), (*, 3, *) -> (*, 3, *)"""
+    if input.array.dtype.kind == "b":
+        raise NotImplementedError("cross: \"cross\" not implemented for 'Bool'")
     if dim is None:
         dim = next((d for d, n in enumerate(input.shape) if n == 3), None)
         if dim is None:

@@ -876,6 +876,11 @@ def embedding_bag(
         )
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
+    if weight.array.dtype.kind != "f":
+        raise RuntimeError(
+            "embedding_bag: Expected tensor for argument #1 'weight' to have one of the following "
+            f"scalar types: Half, Float, Double; but got {weight.dtype} instead"
+        )
     if input.ndim == 2 and offsets is not None:
         raise ValueError(
             "if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "

@@ -15,6 +15,7 @@ from minigrad.ops._util import (
     array_of,
     broadcast_error,
     cast_to,
+    common_arrays,
     kernel_type,
     quiet,
     result_dtype,
@@ -78,7 +79,7 @@ class NoGrad(Function):
     def forward(ctx, a, b=None):
         xp = (a if isinstance(a, Tensor) else b).device.xp
         ufunc = getattr(xp, type(ctx).ufunc)
-        return ufunc(a.array) if b is None else ufunc(array_of(a), array_of(b))
+        return ufunc(a.array) if b is None else ufunc(*common_arrays(a, b))
 
     @staticmethod
     def backward(ctx, *grads):
@@ -317,7 +318,7 @@ class FloorDivide(NoGrad):
         no_bools(op, dtype)
         divide = _division(op, _trunc_divide if op == "trunc_divide" else getattr(np, op))
         try:
-            y = divide(array_of(a), array_of(b))
+            y = divide(*common_arrays(a, b))
         except ValueError:
             raise broadcast_error(op, a, b) from None
         return cast_to(a.device.xp.asarray(y) if isinstance(a, Tensor) else y, dtype)

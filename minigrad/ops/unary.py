@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.ops._util import as_float_array, quiet
+from minigrad.ops._util import as_float_array, quiet, require_floating
 from minigrad.tensor import Tensor
 
 
@@ -603,4 +603,5 @@ fix = trunc
 
 def frac(input):
     """x - trunc(x): the fractional part, with the sign of x."""
+    require_floating("frac_cpu", input)
     return input - Trunc.apply(input)
