@@ -63,7 +63,7 @@ from minigrad.ops.nn import (
     smooth_l1_loss,
     softmax,
 )
-from minigrad.ops.norm import _update_running, batch_norm, layer_norm
+from minigrad.ops.norm import _update_running, batch_norm, check_params, layer_norm
 from minigrad.ops.selection import where
 from minigrad.ops.shape import flatten, movedim
 from minigrad.ops.unary import exp
@@ -342,6 +342,7 @@ def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: floa
             f"group_norm: expected an (N, C, *) input with C divisible by num_groups="
             f"{num_groups}, got {tuple(input.shape)}"
         )
+    check_params(input, weight, bias)
     n, c = input.shape[:2]
     grouped = input.reshape(n, num_groups, -1)
     y = layer_norm(grouped, grouped.shape[-1:], eps=eps).reshape(input.shape)
@@ -350,7 +351,7 @@ def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: floa
         y = y * weight.reshape(channel)
     if bias is not None:
         y = y + bias.reshape(channel)
-    return y
+    return y.to(input.dtype)  # float16 with float32 parameters stays float16
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):

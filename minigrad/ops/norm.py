@@ -8,10 +8,12 @@ Standardize: xhat = (x - mean) / sqrt(var + eps) over `dims` (biased variance, a
 
 from __future__ import annotations
 
+from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import half_as_float32, require_floating
 from minigrad.ops.reduce import mean, var
+from minigrad.ops.selection import cast
 from minigrad.ops.shape import reshape
 from minigrad.ops.unary import rsqrt
 from minigrad.tensor import Tensor
@@ -57,6 +59,24 @@ def _moments(array, dims):
     return m, (centered * centered).mean(axis=dims, keepdims=True)
 
 
+def check_params(input: Tensor, *params) -> None:
+    """PyTorch's CPU rule for a norm's parameters (weight, bias, running statistics): of the
+    input's dtype, or float32 for a float16 input (whose result stays float16)."""
+    for p in params:
+        if p is None or p.dtype is input.dtype:
+            continue
+        if not (input.dtype is dtypes.float16 and p.dtype is dtypes.float32):
+            raise RuntimeError(
+                f"mixed dtype (CPU): all inputs must share same datatype (input {input.dtype}, "
+                f"parameter {p.dtype})"
+            )
+
+
+def _as_input(y: Tensor, input: Tensor) -> Tensor:
+    """y in input's dtype: float16 normalised with float32 parameters stays float16."""
+    return y if y.dtype is input.dtype else cast(y, input.dtype)
+
+
 def _channel_shape(x: Tensor) -> tuple:
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
@@ -75,6 +95,7 @@ def batch_norm(
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
     require_floating("batch_norm", input)
+    check_params(input, weight, bias, running_mean, running_var)
     shape = _channel_shape(input)
     dims = (0, *range(2, input.ndim))
     if training:
@@ -96,7 +117,7 @@ def batch_norm(
         y = y * reshape(weight, shape)
     if bias is not None:
         y = y + reshape(bias, shape)
-    return y
+    return _as_input(y, input)
 
 
 def _update_running(running_mean, running_var, stats, momentum, count):
@@ -120,9 +141,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
             f"got {tuple(input.shape)}"
         )
     require_floating("LayerNormKernelImpl", input)
+    check_params(input, weight, bias)
     y = Standardize.apply(input, tuple(range(input.ndim - k, input.ndim)), eps)
     if weight is not None:
         y = y * weight
     if bias is not None:
         y = y + bias
-    return y
+    return _as_input(y, input)

@@ -750,3 +750,42 @@ def test_common_calls_in_each_dtype(dtype):
     for name, fn in CALLS.items():
         _check(name, lambda lib, fn=fn: fn(lib, _matrix(lib, dtype)), {}, failures, permissive)
     _report(failures)
+
+
+# -- modules whose parameters keep float32 while the input is float16 or float64 -------------
+def _module(lib, name):
+    lib.manual_seed(0)
+    m = {
+        "Linear": lambda: lib.nn.Linear(8, 3),
+        "LayerNorm": lambda: lib.nn.LayerNorm(8),
+        "BatchNorm1d": lambda: lib.nn.BatchNorm1d(8),
+        "GroupNorm": lambda: lib.nn.GroupNorm(2, 8),
+        "Conv1d": lambda: lib.nn.Conv1d(8, 2, 1),
+    }[name]()
+    with lib.no_grad():  # the same parameters in both libraries
+        for i, p in enumerate(m.parameters()):
+            p.copy_(lib.tensor(np.random.default_rng(i).uniform(0.5, 1.5, tuple(p.shape))))
+    return m
+
+
+KNOWN_MIXED = {
+    "Conv1d float64 input": "minigrad/ops/conv.py promotes; PyTorch raises RuntimeError",
+    "Conv1d float16 input": "minigrad/ops/conv.py promotes; PyTorch raises RuntimeError",
+}
+
+
+def test_float32_parameters_with_other_inputs():
+    """float16 inputs to float32 norms stay float16 (PyTorch's CPU mixed type); float64 inputs
+    to float32 parameters raise, as do float16 inputs to a float32 Linear."""
+    failures: list = []
+    x = _RNG.standard_normal((4, 8, 1))
+    for name, dtype in itertools.product(
+        ["Linear", "LayerNorm", "BatchNorm1d", "GroupNorm", "Conv1d"], ["float16", "float64"]
+    ):
+
+        def run(lib, name=name, dtype=dtype):
+            data = x[..., 0] if name in ("Linear", "LayerNorm") else x
+            return _module(lib, name)(lib.tensor(data, dtype=getattr(lib, dtype)))
+
+        _check(f"{name} {dtype} input", run, KNOWN_MIXED, failures)
+    _report(failures)
