@@ -63,7 +63,7 @@ from minigrad.ops.nn import (
     smooth_l1_loss,
     softmax,
 )
-from minigrad.ops.norm import _update_running, batch_norm, check_params, layer_norm
+from minigrad.ops.norm import _update_running, batch_norm, checked_input, layer_norm
 from minigrad.ops.selection import where
 from minigrad.ops.shape import flatten, movedim
 from minigrad.ops.unary import exp
@@ -342,9 +342,9 @@ def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: floa
             f"group_norm: expected an (N, C, *) input with C divisible by num_groups="
             f"{num_groups}, got {tuple(input.shape)}"
         )
-    check_params(input, weight, bias)
+    x = checked_input(input, weight, bias)
     n, c = input.shape[:2]
-    grouped = input.reshape(n, num_groups, -1)
+    grouped = x.reshape(n, num_groups, -1)
     y = layer_norm(grouped, grouped.shape[-1:], eps=eps).reshape(input.shape)
     channel = (c,) + (1,) * (input.ndim - 2)
     if weight is not None:
@@ -358,6 +358,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     """KL(target || exp(input)) pointwise: target (log target - input); input holds
     log-probabilities. reduction='batchmean' divides the sum by the batch size (the true KL);
     'mean' (the default, as PyTorch) divides by the number of elements."""
+    if not (input.dtype.is_floating_point and target.dtype.is_floating_point):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
@@ -288,12 +289,21 @@ def _classes_last(input: Tensor, target: Tensor, op: str):
     return reshape(movedim(input, 1, -1), (-1, c)), reshape(target, (-1,))
 
 
+def _check_class_weight(weight, input: Tensor, op: str) -> None:
+    if weight is not None and weight.dtype is not input.dtype:
+        expected, found = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, weight))
+        raise RuntimeError(f"{op}: expected scalar type {expected} but found {found}")
+
+
 def _check_targets(input: Tensor, target: Tensor, op: str) -> None:
     if target.array.dtype.kind not in "iu":
         raise RuntimeError(
             f"{op}: expected target of class indices (int64), got {target.dtype}; for class "
             "probabilities pass a float target of the same shape as the input"
         )
+    if target.array.dtype.char not in "lqB":  # int64 (either C name) or uint8, as PyTorch's
+        name = dtypes.legacy_name(target.dtype)[: -len("Tensor")]
+        raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got {name}")
     batch = input.array.shape[:1] + input.array.shape[2:] if input.ndim > 1 else ()
     if target.array.shape != batch:
         raise ValueError(
@@ -338,7 +348,13 @@ def cross_entropy(
 ) -> Tensor:
     """Cross-entropy of logits against class indices or class probabilities, as PyTorch."""
     _check_reduction(reduction, "cross_entropy")
-    if target.array.dtype.kind == "f":
+    _check_class_weight(weight, input, "cross_entropy")
+    if target.array.dtype.kind == "f" or target.shape == input.shape:  # PyTorch's choice
+        if target.array.dtype.kind != "f":
+            raise RuntimeError(
+                "cross_entropy: Expected floating point type for target with class "
+                f"probabilities, got {dtypes.legacy_name(target.dtype)[: -len('Tensor')]}"
+            )
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_targets(input, target, "cross_entropy")
     require_floating(_softmax_kernel("log_softmax", input, 1 if input.ndim > 1 else 0), input)
@@ -406,6 +422,7 @@ def nll_loss(
     """Negative log-likelihood of class indices, for log-probabilities (after log_softmax)."""
     _check_reduction(reduction, "nll_loss")
     require_floating("nll_loss_out_frame", input)
+    _check_class_weight(weight, input, "nll_loss")
     _check_targets(input, target, "nll_loss")
     x, t = _classes_last(input, target, "nll_loss")
     loss = NLLLoss.apply(x, t, weight, ignore_index, reduction)
@@ -621,6 +638,10 @@ def binary_cross_entropy(
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; logs clamped at -100 as PyTorch."""
     _check_reduction(reduction, "binary_cross_entropy")
     require_floating("binary_cross_entropy", input)
+    if target.dtype is not input.dtype:
+        raise RuntimeError(
+            f"binary_cross_entropy: Found dtype {target.dtype} but expected {input.dtype}"
+        )
     _check_same_shape(input, target, "binary_cross_entropy")
     _check_weight(weight, input, "binary_cross_entropy", "weight")
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
@@ -681,6 +702,13 @@ def binary_cross_entropy_with_logits(
     _check_same_shape(input, target, op)
     _check_weight(weight, input, op, "weight")
     _check_weight(pos_weight, input, op, "pos_weight")
+    if target.dtype is not input.dtype:  # PyTorch computes in the target's dtype
+        if not target.dtype.is_floating_point:
+            raise RuntimeError(
+                f"{op}: result type {input.dtype.name} can't be cast to the desired output type "
+                f"{target.dtype.name}"
+            )
+        input = input.to(target.dtype)
     return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
 
 

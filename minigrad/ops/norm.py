@@ -59,9 +59,11 @@ def _moments(array, dims):
     return m, (centered * centered).mean(axis=dims, keepdims=True)
 
 
-def check_params(input: Tensor, *params) -> None:
-    """PyTorch's CPU rule for a norm's parameters (weight, bias, running statistics): of the
-    input's dtype, or float32 for a float16 input (whose result stays float16)."""
+def checked_input(input: Tensor, *params) -> Tensor:
+    """The input to normalise, after PyTorch's CPU rule for a norm's parameters (weight, bias,
+    running statistics): of the input's dtype, or float32 for a float16 input, which is then
+    normalised in float32 (and its result rounded to float16 once)."""
+    mixed = False
     for p in params:
         if p is None or p.dtype is input.dtype:
             continue
@@ -70,6 +72,8 @@ def check_params(input: Tensor, *params) -> None:
                 f"mixed dtype (CPU): all inputs must share same datatype (input {input.dtype}, "
                 f"parameter {p.dtype})"
             )
+        mixed = True
+    return cast(input, dtypes.float32) if mixed else input
 
 
 def _as_input(y: Tensor, input: Tensor) -> Tensor:
@@ -95,7 +99,7 @@ def batch_norm(
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
     require_floating("batch_norm", input)
-    check_params(input, weight, bias, running_mean, running_var)
+    x = checked_input(input, weight, bias, running_mean, running_var)
     shape = _channel_shape(input)
     dims = (0, *range(2, input.ndim))
     if training:
@@ -105,14 +109,14 @@ def batch_norm(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {tuple(input.shape)}"
             )
-        stats = _moments(input.array, dims)
+        stats = _moments(x.array, dims)
         if running_mean is not None:
             _update_running(running_mean, running_var, stats, momentum, count)
         # NOTE: the batch's moments are raw arrays; in a static graph they would be frozen at
         # the traced batch, so there Standardize computes them itself at each replay
-        y = Standardize.apply(input, dims, eps, stats if state.tracer is None else None)
+        y = Standardize.apply(x, dims, eps, stats if state.tracer is None else None)
     else:
-        y = (input - reshape(running_mean, shape)) * reshape(rsqrt(running_var + eps), shape)
+        y = (x - reshape(running_mean, shape)) * reshape(rsqrt(running_var + eps), shape)
     if weight is not None:
         y = y * reshape(weight, shape)
     if bias is not None:
@@ -141,8 +145,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
             f"got {tuple(input.shape)}"
         )
     require_floating("LayerNormKernelImpl", input)
-    check_params(input, weight, bias)
-    y = Standardize.apply(input, tuple(range(input.ndim - k, input.ndim)), eps)
+    x = checked_input(input, weight, bias)
+    y = Standardize.apply(x, tuple(range(input.ndim - k, input.ndim)), eps)
     if weight is not None:
         y = y * weight
     if bias is not None:

@@ -47,8 +47,13 @@ def _leaves(out):
     return list(out) if isinstance(out, (tuple, list)) else [out]
 
 
-def _difference(mine, theirs) -> str | None:
-    """How minigrad's outcome differs from PyTorch's, or None when they agree."""
+_TOLERANCES = {"float16": (HALF_RTOL, HALF_ATOL), "float32": (1e-5, 1e-6), "float64": (1e-9, 1e-12)}
+
+
+def _difference(mine, theirs, precision=None) -> str | None:
+    """How minigrad's outcome differs from PyTorch's, or None when they agree. Values are
+    compared to the precision of their dtype, or of `precision` (the least precise input's
+    dtype, when the inputs mix dtypes: a float32 log promoted to float64 is float32-exact)."""
     if isinstance(mine, Exception) or isinstance(theirs, Exception):
         if type(mine).__name__ == type(theirs).__name__:
             return None
@@ -69,21 +74,19 @@ def _difference(mine, theirs) -> str | None:
         y = b.detach().numpy().astype(np.float64)
         if x.shape != y.shape:
             return f"output {i}: shape {x.shape}, PyTorch {y.shape}"
-        rtol, atol = {"float16": (HALF_RTOL, HALF_ATOL), "float64": (1e-9, 1e-12)}.get(
-            name, (1e-5, 1e-6) if b.is_floating_point() else (0, 0)
-        )
+        rtol, atol = _TOLERANCES.get(precision or name, (0, 0))
         if not np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True):
             err = np.abs(x - y).max() if x.size else 0
             return f"output {i}: values differ by up to {err:.3g}"
     return None
 
 
-def _check(name, fn, known, failures: list, permissive=()) -> None:
+def _check(name, fn, known, failures: list, permissive=(), precision=None) -> None:
     """Record in failures how fn differs between the libraries, unless `known` lists name
     (then it must still differ), or `permissive` does and PyTorch raises where minigrad
     computes a result (an op PyTorch has no kernel for in that dtype)."""
     mine, theirs = _outcome(minigrad, fn), _outcome(torch, fn)
-    diff = _difference(mine, theirs)
+    diff = _difference(mine, theirs, precision)
     if name in permissive:
         if not isinstance(theirs, Exception) or isinstance(mine, Exception):
             failures.append(f"{name}: listed as computed where PyTorch raises, but {diff}")
@@ -788,4 +791,76 @@ def test_float32_parameters_with_other_inputs():
             return _module(lib, name)(lib.tensor(data, dtype=getattr(lib, dtype)))
 
         _check(f"{name} {dtype} input", run, KNOWN_MIXED, failures)
+    _report(failures)
+
+
+# -- losses and indexing with operands of two dtypes ----------------------------------------
+_P, _Q = _RNG.uniform(0.1, 0.9, (4, 5)), _RNG.uniform(0.1, 0.9, (4, 5))
+_CLASSES = _RNG.integers(0, 5, 4)
+PAIRED = {
+    "mse_loss": lambda t, a, b: _f(t).mse_loss(a, b),
+    "l1_loss": lambda t, a, b: _f(t).l1_loss(a, b),
+    "smooth_l1_loss": lambda t, a, b: _f(t).smooth_l1_loss(a, b),
+    "huber_loss": lambda t, a, b: _f(t).huber_loss(a, b),
+    "binary_cross_entropy": lambda t, a, b: _f(t).binary_cross_entropy(a, b),
+    "bce_with_logits": lambda t, a, b: _f(t).binary_cross_entropy_with_logits(a, b),
+    "kl_div": lambda t, a, b: _f(t).kl_div(a.log(), b, reduction="batchmean"),
+    "cross_entropy with probabilities": lambda t, a, b: _f(t).cross_entropy(a, b),
+    "cosine_similarity": lambda t, a, b: _f(t).cosine_similarity(a, b),
+    "pairwise_distance": lambda t, a, b: _f(t).pairwise_distance(a, b),
+    "poisson_nll_loss": lambda t, a, b: _f(t).poisson_nll_loss(a, b),
+    "where": lambda t, a, b: t.where(a > 0.5, a, b),
+    "cat": lambda t, a, b: t.cat([a, b]),
+    "maximum": lambda t, a, b: t.maximum(a, b),
+    "matmul": lambda t, a, b: a @ b.T,
+    "lerp": lambda t, a, b: t.lerp(a, b, 0.3),
+    "atan2": lambda t, a, b: t.atan2(a, b),
+    "sdpa": lambda t, a, b: _f(t).scaled_dot_product_attention(a[None], b[None], b[None]),
+}
+PAIRS = [
+    ("float16", "float32"),
+    ("float32", "float64"),
+    ("float64", "float16"),
+    ("float16", "float16"),
+    ("float32", "int64"),
+]
+
+
+def test_losses_and_ops_on_two_dtypes():
+    failures: list = []
+    for (da, db), (name, fn) in itertools.product(PAIRS, PAIRED.items()):
+
+        def run(lib, fn=fn, da=da, db=db):
+            a, b = (lib.tensor(v, dtype=getattr(lib, d)) for v, d in ((_P, da), (_Q, db)))
+            return fn(lib, a, b)
+
+        least = next(d for d in ("float16", "float32", "float64") if d in (da, db))
+        _check(f"{name}({da}, {db})", run, {}, failures, precision=least)
+    targets = {
+        "cross_entropy": lambda t, x, y, w: _f(t).cross_entropy(x, y, weight=w),
+        "nll_loss": lambda t, x, y, w: _f(t).nll_loss(x.log_softmax(1), y, weight=w),
+    }
+    for (name, fn), dtype, target, weight in itertools.product(
+        targets.items(), ["float16", "float64"], ["int64", "int32", "uint8"], [None, "float32"]
+    ):
+
+        def run(lib, fn=fn, dtype=dtype, target=target, weight=weight):
+            x = lib.tensor(_P, dtype=getattr(lib, dtype))
+            w = None if weight is None else lib.ones(5, dtype=getattr(lib, weight))
+            return fn(lib, x, lib.tensor(_CLASSES, dtype=getattr(lib, target)), w)
+
+        _check(f"{name}({dtype}, {target} target, weight {weight})", run, {}, failures)
+    indexed = {
+        "one_hot of int32": lambda t: _f(t).one_hot(t.tensor(_CLASSES, dtype=t.int32), 5),
+        "embedding of int32": lambda t: _f(t).embedding(
+            t.tensor(_CLASSES, dtype=t.int32), t.tensor(_P, dtype=t.float16)
+        ),
+        "x[int32 tensor]": lambda t: t.tensor(_P)[t.tensor(_CLASSES, dtype=t.int32)],
+        "x[uint8 mask]": lambda t: t.tensor(_P)[t.tensor([1, 0, 1, 0], dtype=t.uint8)],
+        "gather int32": lambda t: t.tensor(_P).gather(
+            1, t.tensor(_CLASSES, dtype=t.int64)[:, None]
+        ),
+    }
+    for name, fn in indexed.items():
+        _check(name, fn, {}, failures)
     _report(failures)
