@@ -42,6 +42,17 @@ def _wrapped(value: int, dtype) -> int:
     return value - (1 << info.bits) if value > info.max else value
 
 
+def check_fill(value, dtype) -> None:
+    """RuntimeError, as PyTorch's, for a fill value an integer dtype cannot hold: floats must
+    lie in its range, ints too (for unsigned dtypes down to -max, which wraps: -1 is 255)."""
+    if dtype.kind not in "iu" or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    info = np.iinfo(dtype)
+    low = -info.max if dtype.kind == "u" and isinstance(value, int) else info.min
+    if not low <= value <= info.max:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+
+
 def shape_of(x) -> tuple | None:
     return x.array.shape if isinstance(x, Tensor) else None
 

@@ -14,7 +14,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd.function import Function, check_same_device
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import array_of, broadcast_error, normalize_dim
+from minigrad.ops._util import array_of, broadcast_error, check_fill, normalize_dim
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import reshape, sum_to
 from minigrad.tensor import Tensor
@@ -517,6 +517,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """A copy of input with the slices `index` names along dim set to value."""
     d = normalize_dim(dim, input.ndim, "index_fill")
     check_same_device("index_fill", input, index)
+    check_fill(value, input.array.dtype)
     return IndexPut.apply(input, (slice(None),) * d + (index.array,), value)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.autograd.function import Function, check_same_device
 from minigrad.ops._util import (
     array_of,
@@ -303,6 +304,9 @@ class IsClose(NoGrad):
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     check_same_device("isclose", input, other)
+    if input.dtype is not other.dtype:
+        names = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, other))
+        raise RuntimeError("isclose: {} did not match {}".format(*names))
     return IsClose.apply(input, other, rtol, atol, equal_nan)
 
 

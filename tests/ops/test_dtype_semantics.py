@@ -120,7 +120,6 @@ _AVG_POOL = "minigrad/ops/conv.py averages integers into floats; PyTorch keeps i
 _RNN_CELLS = "integer RNN cells fail in NumPy (PyTorch: a float result or a cast error)"
 _UINT8_BILINEAR = "PyTorch's uint8 bilinear kernel rounds its weights in fixed point"
 _HISTC = "histc of uint8: NotImplementedError; PyTorch a RuntimeError on its -1 bound"
-_INDEX_FILL = "a negative fill value for uint8: OverflowError; PyTorch a RuntimeError"
 _BOOL_INDEX = "index_add and index_put_ of bools promote or refuse; PyTorch stays bool"
 _BOOL_INNER = "bools fail in an inner op (RuntimeError); PyTorch NotImplementedError"
 KNOWN_TABLE: dict[str, dict[str, str]] = {
@@ -144,7 +143,6 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
     },
     "uint8": {
         "search_and_bins": _HISTC,
-        "index_fill": _INDEX_FILL,
         "avg_pool1d": _AVG_POOL,
         "interpolate_bilinear": _UINT8_BILINEAR,
         "interpolate_bilinear_corners": _UINT8_BILINEAR,
@@ -180,7 +178,6 @@ PERMISSIVE: dict[str, set[str]] = {
         "adaptive_avg_pool2d",
         "adaptive_max_pool1d",
         "adaptive_max_pool2d",
-        "finite_checks",
         "interpolate_bilinear",
         "interpolate_bilinear_corners",
         "interpolate_linear",
@@ -200,7 +197,6 @@ PERMISSIVE: dict[str, set[str]] = {
         "conv2d_planes_geometry",
         "conv_transpose2d",
         "conv_transpose2d_groups_dilation",
-        "finite_checks",
         "interpolate_bilinear",
         "interpolate_bilinear_corners",
         "interpolate_linear",
@@ -219,9 +215,7 @@ PERMISSIVE: dict[str, set[str]] = {
         "conv2d_planes_geometry",
         "conv_transpose2d",
         "conv_transpose2d_groups_dilation",
-        "finite_checks",
         "interpolate_linear",
-        "masked_fill",
         "max_pool1d",
         "pad_sequence",
     },
@@ -259,7 +253,6 @@ PERMISSIVE: dict[str, set[str]] = {
         "einsum_ellipsis",
         "einsum_implicit",
         "einsum_three",
-        "finite_checks",
         "flip",
         "fliplr_flipud",
         "floor",
@@ -862,5 +855,37 @@ def test_losses_and_ops_on_two_dtypes():
         ),
     }
     for name, fn in indexed.items():
+        _check(name, fn, {}, failures)
+    _report(failures)
+
+
+def _filled(lib, dtype, value):
+    x = lib.tensor([1, 2, 3], dtype=getattr(lib, dtype))
+    return x.masked_fill(lib.tensor([True, False, True]), value)
+
+
+def test_fill_values_an_integer_dtype_cannot_hold():
+    """PyTorch wraps ints down to -max into unsigned dtypes and refuses what overflows."""
+    failures: list = []
+    cases = [("uint8", v) for v in (-1, -200, -256, 255, 256, -0.5, 255.0, 255.4, 2.7, True)]
+    cases += [("int8", v) for v in (127, 128, -128, -129, 127.5)]
+    cases += [("int32", v) for v in (2**31, -(2**31), 2.5e9)]
+    for dtype, value in cases:
+        _check(
+            f"{dtype}.masked_fill({value!r})",
+            lambda t, d=dtype, v=value: _filled(t, d, v),
+            {},
+            failures,
+        )
+    pairs = {
+        "isclose int64, float32": lambda t: t.isclose(t.tensor([1]), t.tensor([1.0])),
+        "isclose float64, float32": lambda t: t.isclose(
+            t.tensor([1.0], dtype=t.float64), t.ones(1)
+        ),
+        "index_fill uint8 with -1.0": lambda t: t.zeros(3, dtype=t.uint8).index_fill(
+            0, t.tensor([1]), -1.0
+        ),
+    }
+    for name, fn in pairs.items():
         _check(name, fn, {}, failures)
     _report(failures)
