@@ -720,8 +720,8 @@ class Tensor:
     def ceil(self):
         return unary_ops.ceil(self)
 
-    def round(self):
-        return unary_ops.round(self)
+    def round(self, *, decimals=0):
+        return unary_ops.round(self, decimals=decimals)
 
     def trunc(self):
         return unary_ops.trunc(self)
@@ -789,8 +789,8 @@ class Tensor:
         return reduce_ops.mean(self, dim, keepdim, dtype=dtype)
 
     @_numpy_axis
-    def prod(self, dim=None, keepdim=False):
-        return reduce_ops.prod(self, dim, keepdim)
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce_ops.prod(self, dim, keepdim, dtype=dtype)
 
     @_numpy_axis
     def max(self, dim=None, keepdim=False):

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.ops._util import as_float_array, quiet, require_floating
+from minigrad.ops._util import as_float_array, cast_to, half_as_float32, quiet, require_floating
 from minigrad.tensor import Tensor
 
 
@@ -571,17 +571,31 @@ def ceil(input):
 
 
 class Round(Floor):
-    """y = round(x) (half to even); the gradient is zero everywhere. (*) -> (*)"""
+    """y = round(x) (half to even), or to `decimals` decimal places as PyTorch computes it
+    (round(x * 10^d) / 10^d, float16 in float32); the gradient is zero everywhere."""
 
     op_name = "round"
 
     @staticmethod
-    def forward(ctx, x):
-        return x.device.xp.round(x.array)
+    def forward(ctx, x, decimals=0):
+        xp, array = x.device.xp, x.array
+        if decimals == 0:
+            return xp.round(array)
+        work = half_as_float32(array)
+        scale = work.dtype.type(10.0 ** max(decimals, -decimals))  # (abs is the op here)
+        y = xp.round(work * scale) / scale if decimals > 0 else xp.round(work / scale) * scale
+        return cast_to(y, array.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 0, None
 
 
-def round(input):
-    return Round.apply(input)
+def round(input, *, decimals=0):
+    if decimals == 0:
+        return Round.apply(input)
+    require_floating("round_cpu", input)
+    return Round.apply(input, decimals)
 
 
 class Trunc(Floor):

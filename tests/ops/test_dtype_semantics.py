@@ -660,6 +660,8 @@ CALLS = {
     "x ** 0.5": lambda t, x: x**0.5,
     "2 ** x": lambda t, x: 2**x,
     "round": lambda t, x: x.round(),
+    "round decimals": lambda t, x: (x / 7).round(decimals=2) + x.round(decimals=-1),
+    "prod dtype": lambda t, x: x.prod(dtype=t.float64),
     "sign": lambda t, x: x.sign(),
     "sigmoid": lambda t, x: t.sigmoid(x),
     "tanh": lambda t, x: x.tanh(),
