@@ -408,7 +408,7 @@ def copysign(input, other):
 
     other = tensor_arg(other, input)
     dtype = dtypes.to_dtype(float_result(result_dtype(input, other)))
-    magnitude = abs(input).to(dtype)
+    magnitude = abs(input.to(dtype))  # in the float dtype: bools have no abs
     if not isinstance(other, Tensor):
         return -magnitude if math.copysign(1.0, other) < 0 else magnitude
     return where(signbit(other), -magnitude, magnitude)

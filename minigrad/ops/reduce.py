@@ -327,6 +327,8 @@ class ArgMax(NoGrad):
 
 def _arg(input, dim, keepdim, largest):
     name = "argmax" if largest else "argmin"
+    if input.array.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
     d = None if dim is None else normalize_dim(dim, input.ndim, name)
     return ArgMax.apply(input, d, keepdim, largest)
 
@@ -733,6 +735,8 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The k largest (or smallest) values along dim and their indices, as PyTorch."""
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = normalize_dim(dim, input.ndim, "topk")
     size = input.array.shape[d] if input.ndim else 1
     if not 0 <= k <= size:

@@ -158,7 +158,15 @@ class Abs(Function):
         return gy * sign(x)
 
 
+def _no_bool_kernel(kernel: str, x: Tensor) -> None:
+    """NotImplementedError, as PyTorch's, for the rounding ops and abs of bools (integers are
+    fine: their floor is themselves)."""
+    if x.array.dtype.kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
 def abs(input):
+    _no_bool_kernel("abs_cpu", input)
     return Abs.apply(input)
 
 
@@ -553,6 +561,7 @@ class Floor(Function):
 
 
 def floor(input):
+    _no_bool_kernel("floor_vml_cpu", input)
     return Floor.apply(input)
 
 
@@ -567,6 +576,7 @@ class Ceil(Floor):
 
 
 def ceil(input):
+    _no_bool_kernel("ceil_vml_cpu", input)
     return Ceil.apply(input)
 
 
@@ -593,6 +603,7 @@ class Round(Floor):
 
 def round(input, *, decimals=0):
     if decimals == 0:
+        _no_bool_kernel("round_vml_cpu", input)
         return Round.apply(input)
     require_floating("round_cpu", input)
     return Round.apply(input, decimals)
@@ -609,6 +620,7 @@ class Trunc(Floor):
 
 
 def trunc(input):
+    _no_bool_kernel("trunc_vml_cpu", input)
     return Trunc.apply(input)
 
 
