@@ -569,7 +569,10 @@ class Tensor:
         return nograd_ops.bitwise_xor(other, self)
 
     def __invert__(self):
-        if self.array.dtype.kind == "f":
+        kind = self.array.dtype.kind
+        if kind == "b":
+            return nograd_ops.logical_not(self)
+        if kind == "f":
             raise TypeError(
                 "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
             )

@@ -25,8 +25,11 @@ def tensor_arg(x, like, wrap=True):
     """An op's operand: Python numbers stay numbers (cheap); arrays and lists become tensors
     on `like`'s device. With wrap, a Python int beyond the range of `like`'s integer dtype
     wraps into it, as PyTorch casts it (uint8 tensor - 3 is x + 253, modulo 256)."""
-    if wrap and type(x) is int and isinstance(like, Tensor) and like.array.dtype.kind in "iu":
-        return _wrapped(x, like.array.dtype)
+    if wrap and type(x) is int and isinstance(like, Tensor):
+        bounds = _INT_BOUNDS.get(like.array.dtype)
+        if bounds is not None and not bounds[0] <= x <= bounds[1]:
+            return _wrapped(x, bounds)
+        return x
     if isinstance(x, (Tensor, int, float, bool)):
         return x
     from minigrad.creation import tensor
@@ -34,12 +37,18 @@ def tensor_arg(x, like, wrap=True):
     return tensor(x, device=like.device if isinstance(like, Tensor) else None)
 
 
-def _wrapped(value: int, dtype) -> int:
-    info = np.iinfo(dtype)
-    if info.min <= value <= info.max:
-        return value
-    value %= 1 << info.bits
-    return value - (1 << info.bits) if value > info.max else value
+# the (min, max) of each integer dtype (np.iinfo costs a microsecond a call)
+_INT_BOUNDS = {
+    np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
+    for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)
+}
+
+
+def _wrapped(value: int, bounds: tuple) -> int:
+    low, high = bounds
+    span = high - low + 1
+    value %= span
+    return value - span if value > high else value
 
 
 def check_fill(value, dtype) -> None:

@@ -229,12 +229,14 @@ def bitwise_not(input):
     return (LogicalNot if _bools(input) else BitwiseNot).apply(input)
 
 
-def _bools(*operands) -> bool:
-    """Whether every operand is a bool or a bool tensor: the bitwise ops are then the logical
-    ones, recorded as such (a static graph exports them as ONNX's And, Or, Xor, Not)."""
-    return all(
-        type(x) is bool or (isinstance(x, Tensor) and x.array.dtype.kind == "b") for x in operands
-    )
+def _bools(a, b=True) -> bool:
+    """Whether a and b are bools or bool tensors: the bitwise ops are then the logical ones,
+    recorded as such (a static graph exports them as ONNX's And, Or, Xor, Not)."""
+    return _is_bool(a) and _is_bool(b)
+
+
+def _is_bool(x) -> bool:
+    return type(x) is bool or (isinstance(x, Tensor) and x.array.dtype.kind == "b")
 
 
 class IsNan(NoGrad):
