@@ -595,6 +595,12 @@ class Tensor:
     def div(self, other, *, rounding_mode=None):
         return arithmetic_ops.div(self, other, rounding_mode=rounding_mode)
 
+    def true_divide(self, other):
+        return arithmetic_ops.div(self, other)
+
+    def floor_divide(self, other):
+        return nograd_ops.floor_divide(self, other)
+
     def pow(self, exponent):
         return arithmetic_ops.pow(self, exponent)
 

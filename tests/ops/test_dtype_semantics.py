@@ -713,6 +713,8 @@ CALLS = {
     "remainder -2": lambda t, x: t.remainder(x, -2),
     "fmod -2": lambda t, x: t.fmod(x, -2),
     "x / 2": lambda t, x: x / 2,
+    "true_divide method": lambda t, x: x.true_divide(2),
+    "floor_divide method": lambda t, x: x.floor_divide(-2),
     "bitwise_and 6": lambda t, x: t.bitwise_and(x, 6),
     "x & x": lambda t, x: x & x.flip(0),
     "x | 1": lambda t, x: x | 1,
