@@ -129,7 +129,7 @@ def half_as_float32(array):
 
     # NOTE: PyTorch's CPU kernels compute half precision in float32 and round the result once;
     # in float16 a sum of squares overflows (above 65504) and an exp underflows early."""
-    return array.astype(np.float32) if array.dtype.itemsize < 4 else array
+    return array.astype(np.float32) if array.dtype == np.float16 else array
 
 
 # NOTE: below this many elements the matmul's setup costs more than it saves; rows longer

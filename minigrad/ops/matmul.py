@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import write_out
+from minigrad.ops._util import cast_to, half_as_float32, write_out
 from minigrad.ops.indexing import getitem
 from minigrad.ops.shape import broadcast_shapes, expand, reshape, sum_to, unsqueeze
 from minigrad.tensor import Tensor
@@ -191,7 +193,10 @@ class Einsum(Function):
         if len(arrays) == 1 and arrays[0].dtype.kind in "biu" and set(inputs) - set(output):
             # NOTE: PyTorch sums one operand's letters with sum(): integers and bools -> int64
             return xp.einsum(equation, arrays[0], dtype=dtypes.int64.np)
-        return xp.einsum(equation, *arrays)
+        # NOTE: float16 is multiplied and added in float32 and rounded once, as PyTorch's
+        # (NumPy's einsum adds in float16: 87 off on sums near 1000)
+        dtype = np.result_type(*(a.dtype for a in arrays))
+        return cast_to(xp.einsum(equation, *(half_as_float32(a) for a in arrays)), dtype)
 
     @staticmethod
     def backward(ctx, gy):

@@ -315,6 +315,7 @@ _RNG = np.random.default_rng(0)
 _BIG = _RNG.uniform(200, 300, size=(64, 100))  # squares near float16's max, 65504
 _WIDE = _RNG.uniform(-15, 15, size=(8, 50))  # exp overflows float16 above 11
 _SMALL = _RNG.uniform(-0.03, 0.03, size=(4, 100))
+_LONG = _RNG.uniform(0, 1, size=(4, 4096))  # float16 sums near 1000 drift when added in float16
 _TARGETS = _RNG.integers(0, 50, size=8)
 
 
@@ -376,6 +377,8 @@ HALF_CALLS = {
         _half(t, _BIG.reshape(1, 1, 64, 100)), 1
     ),
     "einsum": lambda t: t.einsum("ij,ij->i", _half(t, _BIG), _half(t, _BIG)),
+    "einsum of long rows": lambda t: t.einsum("ik,kj->ij", _half(t, _LONG), _half(t, _LONG.T)),
+    "matmul of long rows": lambda t: _half(t, _LONG) @ _half(t, _LONG.T),
     "sdpa": lambda t: _f(t).scaled_dot_product_attention(*[_half(t, _WIDE.reshape(2, 4, 50))] * 3),
 }
 
