@@ -15,6 +15,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
     cast_to,
+    half_as_float32,
     max_array,
     normalize_dim,
     quiet,
@@ -35,7 +36,8 @@ from minigrad.tensor import Tensor
 
 def _exp_shifted(xp, array, dim):
     """(x - max x, its exp, the sum of that exp) along dim: the stable core that softmax,
-    log_softmax and cross-entropy share."""
+    log_softmax and cross-entropy share. # NOTE: they pass float16 as float32 (PyTorch's
+    kernels add the exps in float32: in float16 a sum over 4096 classes is 4% off)."""
     shifted = array - max_array(xp, array, dim, True)
     e = xp.exp(shifted)
     return shifted, e, sum_array(xp, e, (dim,), True)
@@ -51,8 +53,8 @@ class Softmax(Function):
         xp = x.device.xp
         require_floating(_softmax_kernel("softmax", x, dim), x)
         with quiet():  # a row of -inf (a fully masked attention row) is nan, silently as PyTorch
-            _, e, total = _exp_shifted(xp, x.array, dim)
-            y = Tensor._make(e / total)
+            _, e, total = _exp_shifted(xp, half_as_float32(x.array), dim)
+            y = Tensor._make(cast_to(e / total, x.array.dtype))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -73,8 +75,8 @@ class LogSoftmax(Function):
         xp = x.device.xp
         require_floating(_softmax_kernel("log_softmax", x, dim), x)
         with quiet():  # as Softmax's
-            shifted, _, total = _exp_shifted(xp, x.array, dim)
-            y = Tensor._make(shifted - xp.log(total))
+            shifted, _, total = _exp_shifted(xp, half_as_float32(x.array), dim)
+            y = Tensor._make(cast_to(shifted - xp.log(total), x.array.dtype))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -203,11 +205,11 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
-        xp = x.device.xp
+        xp, dtype = x.device.xp, x.array.dtype
         t = target.array
         # NOTE: log p[t] = shifted[t] - log(sum(exp(shifted))): the log is taken per row, and
         # the probabilities backward needs come from the same exp
-        shifted, e, total = _exp_shifted(xp, x.array, 1)
+        shifted, e, total = _exp_shifted(xp, half_as_float32(x.array), 1)
         rows = xp.arange(t.shape[0])
         valid = _valid_targets(t, shifted.shape[1], ignore_index, "cross_entropy")
         if weight is None and valid is None and t.size:
@@ -226,9 +228,10 @@ class CrossEntropy(Function):
             with quiet():  # no target left (all ignored, or none): the mean is nan, silently
                 loss = losses.sum() / w.sum() if reduction == "mean" else losses.sum()
         ctx.save_for_backward(x)
-        ctx.probs = e / total
+        ctx.probs = cast_to(e / total, dtype)
+        scale = cast_to(scale, dtype)
         ctx.scale, ctx.rows, ctx.cols, ctx.reduction = scale, rows, safe, reduction
-        return losses if reduction == "none" else loss
+        return cast_to(losses if reduction == "none" else loss, dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -845,12 +848,14 @@ class EmbeddingBag(Function):
         ctx.save_for_backward(weight, per_sample_weights)
         if per_sample_weights is not None:
             rows = rows * per_sample_weights.array.reshape(-1)[kept][:, None]
-        out = xp.zeros((bags, dim), dtype=w.dtype)
+        rows = half_as_float32(rows)  # float16 bags are added in float32, as PyTorch's
+        out = xp.zeros((bags, dim), dtype=rows.dtype)
         xp.add.at(out, ctx.bag, rows)
         if mode == "mean":
-            ctx.scale = (1.0 / xp.maximum(xp.bincount(ctx.bag, minlength=bags), 1)).astype(w.dtype)
-            out *= ctx.scale[:, None]
-        return out
+            scale = (1.0 / xp.maximum(xp.bincount(ctx.bag, minlength=bags), 1)).astype(rows.dtype)
+            out *= scale[:, None]
+            ctx.scale = cast_to(scale, w.dtype)
+        return cast_to(out, w.dtype)
 
     @staticmethod
     def backward(ctx, gy):

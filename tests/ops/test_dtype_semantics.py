@@ -379,6 +379,17 @@ HALF_CALLS = {
     "einsum": lambda t: t.einsum("ij,ij->i", _half(t, _BIG), _half(t, _BIG)),
     "einsum of long rows": lambda t: t.einsum("ik,kj->ij", _half(t, _LONG), _half(t, _LONG.T)),
     "matmul of long rows": lambda t: _half(t, _LONG) @ _half(t, _LONG.T),
+    "softmax of long rows": lambda t: _half(t, 8 * _LONG - 4).softmax(1),
+    "log_softmax of long columns": lambda t: _f(t).log_softmax(_half(t, 8 * _LONG.T - 4), 0),
+    "embedding_bag of 4096 rows": lambda t: _f(t).embedding_bag(
+        t.arange(4096)[None], _half(t, _LONG.T), mode="sum"
+    ),
+    "embedding_bag mean": lambda t: _f(t).embedding_bag(
+        t.arange(4096)[None], _half(t, _LONG.T), mode="mean"
+    ),
+    "cross_entropy of 4096 classes": lambda t: _f(t).cross_entropy(
+        _half(t, 8 * _LONG - 4), t.tensor([1, 2, 3, 0])
+    ),
     "sdpa": lambda t: _f(t).scaled_dot_product_attention(*[_half(t, _WIDE.reshape(2, 4, 50))] * 3),
 }
 
