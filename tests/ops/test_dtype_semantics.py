@@ -334,6 +334,7 @@ HALF_CALLS = {
     "mean_dim1": lambda t: _half(t, _BIG).mean(1),
     "prod": lambda t: _half(t, _WIDE[:, :5]).prod(1),
     "cumsum": lambda t: _half(t, _BIG).cumsum(1),
+    "logcumsumexp of long rows": lambda t: _half(t, _LONG).logcumsumexp(1),
     "cumprod": lambda t: _half(t, _WIDE[:, :6] / 10).cumprod(1),
     "var": lambda t: _half(t, _BIG).var(),
     "std_dim1": lambda t: _half(t, _BIG).std(1),
