@@ -4,8 +4,10 @@ Each check runs the same call with both libraries and compares what PyTorch prog
 result's dtype exactly, its values (float16 within about two units in the last place, after
 PyTorch's own float32-accumulate-then-round; integers and bools exactly), or, when either
 raises, that both raise the same exception type. The calls are the rows of op_table.py in
-float16, float64, int64, int32, uint8 and bool, then type promotion, in-place casting, integer
-division, creation with dtype=, and float16 reductions whose float16 arithmetic overflows.
+float16, float64, int64, int32, uint8 and bool; common calls in each of those dtypes; type
+promotion between tensors, 0-d tensors and Python scalars; in-place casting; integer division
+with negatives; creation with dtype=; float16 calls whose float16 arithmetic would overflow or
+drift; float32 modules on other inputs; losses and ops on two dtypes; integer fill bounds.
 
 Where minigrad knowingly differs, the difference is listed here (KNOWN_...) and in docs/nn.md,
 and the test asserts that it still differs, so a fix shows up as a failure to update the list.
@@ -62,6 +64,8 @@ def _difference(mine, theirs, precision=None) -> str | None:
             for o in (mine, theirs)
         ]
         return f"minigrad gives {what[0]}, PyTorch {what[1]}"
+    if len(_leaves(mine)) != len(_leaves(theirs)):
+        return f"{len(_leaves(mine))} outputs, PyTorch {len(_leaves(theirs))}"
     for i, (a, b) in enumerate(zip(_leaves(mine), _leaves(theirs))):
         if not isinstance(b, torch.Tensor):
             if a != b and not (a != a and b != b):  # noqa: PLR0124 - nan equals nan here
