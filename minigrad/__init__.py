@@ -43,6 +43,7 @@ from minigrad.creation import (
     zeros_like,
 )
 from minigrad.dtypes import (
+    can_cast,
     dtype,
     finfo,
     get_default_dtype,
@@ -139,6 +140,10 @@ from minigrad.ops.selection import (
 )
 from minigrad.ops.nograd import (
     allclose,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
     eq,
     equal,
     floor_divide,
@@ -346,12 +351,6 @@ def detach(input: Tensor) -> Tensor:
 
 
 clamp_ = clip_ = Tensor.clamp_  # torch.clamp_(x, min, max) is x.clamp_(min, max)
-
-
-def can_cast(from_: dtype, to: dtype) -> bool:
-    """Whether PyTorch's casting rule allows from_ -> to: never to a lower category
-    (bool < integer < float), so float to int and int to bool are not allowed."""
-    return from_._kind <= to._kind
 
 
 # -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------

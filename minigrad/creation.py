@@ -119,7 +119,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     """Values from start (0 if omitted) to end, excluded; int64 unless a bound is a float."""
     if end is None:
         start, end = 0, start
-    bounds = [float(b) if isinstance(b, Tensor) else b for b in (start, end, step)]
+    bounds = [b.item() if isinstance(b, Tensor) else b for b in (start, end, step)]  # int stays
     is_float = any(isinstance(b, float) for b in bounds)
     default = dtypes.get_default_dtype() if is_float else dtypes.int64
     dt = dtypes.to_dtype(dtype) if dtype is not None else default

@@ -115,6 +115,13 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     return _BY_NP[np.promote_types(a.np, b.np)]
 
 
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether PyTorch's casting rule allows from_ -> to (in-place ops, out=): never to a lower
+    category (bool < integer < float), so float to int and int to bool are not allowed, while
+    int64 to uint8 is (it wraps)."""
+    return to_dtype(from_)._kind <= to_dtype(to)._kind
+
+
 def _scalar_kind(value) -> int:
     if isinstance(value, bool):
         return 0

@@ -146,14 +146,21 @@ def cuda_generator(index: int) -> Generator:
     return gen
 
 
-def _float_dtype(dtype):
-    return (dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)).np
+def _float_dtype(dtype, kernel: str):
+    """The NumPy dtype to draw floats of `dtype` in: float16 is drawn in float32 (NumPy's
+    generators have no float16) and rounded; integers and bools raise, as PyTorch's."""
+    d = dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
+    if not d.is_floating_point:
+        name = dtypes.legacy_name(d)[: -len("Tensor")]
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
+    return d.np, np.dtype(np.float32) if d.itemsize < 4 else d.np
 
 
 def normal_array(shape, device, mean=0.0, std=1.0, generator=None, dtype=None):
     gen = generator_for(_device(device), generator)
+    want, draw = _float_dtype(dtype, "normal_kernel_cpu")
     with use(gen.device):
-        out = gen.rng.standard_normal(size=tuple(shape), dtype=_float_dtype(dtype))
+        out = gen.rng.standard_normal(size=tuple(shape), dtype=draw).astype(want, copy=False)
     if std != 1.0:
         out *= std
     if mean != 0.0:
@@ -163,8 +170,11 @@ def normal_array(shape, device, mean=0.0, std=1.0, generator=None, dtype=None):
 
 def uniform_array(shape, device, low=0.0, high=1.0, generator=None, dtype=None):
     gen = generator_for(_device(device), generator)
+    want, draw = _float_dtype(dtype, "check_uniform_bounds")
     with use(gen.device):
-        out = gen.rng.random(size=tuple(shape), dtype=_float_dtype(dtype))
+        out = gen.rng.random(size=tuple(shape), dtype=draw)
+    if want != draw:  # rounded to float16, a draw just below 1 would become 1
+        out = gen.device.xp.minimum(out, np.nextafter(np.float16(1), np.float16(0))).astype(want)
     if (low, high) != (0.0, 1.0):
         out *= high - low
         out += low

@@ -533,6 +533,9 @@ class Tensor:
     def __mod__(self, other):
         return arithmetic_ops.remainder(self, other)
 
+    def __rmod__(self, other):
+        return arithmetic_ops.remainder(other, self)
+
     def __pow__(self, other):
         return arithmetic_ops.pow(self, other)
 
@@ -572,17 +575,34 @@ class Tensor:
     def __ge__(self, other):
         return nograd_ops.ge(self, other)
 
+    # NOTE: bit by bit, as PyTorch's: on bools the same as logical_and..., on integers not
     def __and__(self, other):
-        return nograd_ops.logical_and(self, other)
+        return nograd_ops.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return nograd_ops.bitwise_and(other, self)
 
     def __or__(self, other):
-        return nograd_ops.logical_or(self, other)
+        return nograd_ops.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return nograd_ops.bitwise_or(other, self)
 
     def __xor__(self, other):
-        return nograd_ops.logical_xor(self, other)
+        return nograd_ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return nograd_ops.bitwise_xor(other, self)
 
     def __invert__(self):
-        return nograd_ops.logical_not(self)
+        kind = self.array.dtype.kind
+        if kind == "b":
+            return nograd_ops.logical_not(self)
+        if kind == "f":
+            raise TypeError(
+                "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+            )
+        return nograd_ops.bitwise_not(self)
 
     # -- methods that forward to ops (see minigrad/ops/ for each op and its backward) --------
     # arithmetic (ops/arithmetic.py)
@@ -596,10 +616,16 @@ class Tensor:
         return arithmetic_ops.mul(self, other)
 
     def square(self):
-        return arithmetic_ops.mul(self, self)
+        return arithmetic_ops.square(self)
 
     def div(self, other, *, rounding_mode=None):
         return arithmetic_ops.div(self, other, rounding_mode=rounding_mode)
+
+    def true_divide(self, other):
+        return arithmetic_ops.div(self, other)
+
+    def floor_divide(self, other):
+        return nograd_ops.floor_divide(self, other)
 
     def pow(self, exponent):
         return arithmetic_ops.pow(self, exponent)
@@ -729,8 +755,8 @@ class Tensor:
     def ceil(self):
         return unary_ops.ceil(self)
 
-    def round(self):
-        return unary_ops.round(self)
+    def round(self, *, decimals=0):
+        return unary_ops.round(self, decimals=decimals)
 
     def trunc(self):
         return unary_ops.trunc(self)
@@ -798,8 +824,8 @@ class Tensor:
         return reduce_ops.mean(self, dim, keepdim, dtype=dtype)
 
     @_numpy_axis
-    def prod(self, dim=None, keepdim=False):
-        return reduce_ops.prod(self, dim, keepdim)
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce_ops.prod(self, dim, keepdim, dtype=dtype)
 
     @_numpy_axis
     def max(self, dim=None, keepdim=False):
@@ -1167,6 +1193,18 @@ class Tensor:
     def logical_not(self):
         return nograd_ops.logical_not(self)
 
+    def bitwise_and(self, other):
+        return nograd_ops.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return nograd_ops.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return nograd_ops.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return nograd_ops.bitwise_not(self)
+
     def isnan(self):
         return nograd_ops.isnan(self)
 
@@ -1259,6 +1297,26 @@ class Tensor:
 
     def __ipow__(self, other):
         return self._inplace(arithmetic_ops.pow, other)
+
+    # NOTE: without these Python would run x = x // y, a new tensor of the promoted dtype;
+    # PyTorch writes into x and refuses a result x's dtype cannot hold (int //= float)
+    def __ifloordiv__(self, other):
+        return self._inplace(nograd_ops.floor_divide, other)
+
+    def __imod__(self, other):
+        return self._inplace(arithmetic_ops.remainder, other)
+
+    def __iand__(self, other):
+        _check_cast(dtypes.result_type(self, other), self)  # before bitwise_and's float error
+        return self._inplace(nograd_ops.bitwise_and, other)
+
+    def __ior__(self, other):
+        _check_cast(dtypes.result_type(self, other), self)
+        return self._inplace(nograd_ops.bitwise_or, other)
+
+    def __ixor__(self, other):
+        _check_cast(dtypes.result_type(self, other), self)
+        return self._inplace(nograd_ops.bitwise_xor, other)
 
     def add_(self, other, *, alpha=1):
         if alpha != 1:
@@ -1501,12 +1559,18 @@ def _init(t: Tensor, array) -> None:
     t._retains_grad = False
 
 
-def _copy_into(t: Tensor, array) -> None:
-    if array.dtype != t.array.dtype and not np.can_cast(array.dtype, t.array.dtype, "same_kind"):
+def _check_cast(result_dtype, t: Tensor) -> None:
+    """RuntimeError, as PyTorch's, when an in-place result cannot be written into t (float
+    into int, int into bool)."""
+    if result_dtype != t.array.dtype and not dtypes.can_cast(result_dtype, t.array.dtype):
         raise RuntimeError(
-            f"result type {dtypes.from_numpy_dtype(array.dtype).name} can't be cast to the "
+            f"result type {dtypes.to_dtype(result_dtype).name} can't be cast to the "
             f"desired output type {dtypes.from_numpy_dtype(t.array.dtype).name}"
         )
+
+
+def _copy_into(t: Tensor, array) -> None:
+    _check_cast(array.dtype, t)
     if array.shape != t.array.shape:
         try:
             array = t._device.xp.broadcast_to(array, t.array.shape)

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from minigrad.creation import empty_like, rand, zeros_like
-from minigrad.dtypes import finfo
+from minigrad.dtypes import bool_, finfo, float16
 from minigrad.nn import grad  # noqa: F401 - PyTorch's F.grad
 from minigrad.nn.attention import scaled_dot_product_attention
 from minigrad.nn.convolution import (
@@ -45,6 +45,7 @@ from minigrad.nn.losses import (
 )
 from minigrad.nn.resampling import affine_grid, grid_sample, interpolate, pad
 from minigrad.ops import activations as activations_ops
+from minigrad.ops._util import require_floating
 from minigrad.ops.activations import gelu, sigmoid, silu, softplus, tanh
 from minigrad.ops.conv import avg_pool2d, max_pool2d
 from minigrad.ops.indexing import one_hot
@@ -65,7 +66,7 @@ from minigrad.ops.nn import (
     smooth_l1_loss,
     softmax,
 )
-from minigrad.ops.norm import _update_running, batch_norm, layer_norm
+from minigrad.ops.norm import _update_running, batch_norm, checked_input, layer_norm
 from minigrad.ops.selection import where
 from minigrad.ops.shape import flatten, movedim
 from minigrad.ops.unary import exp
@@ -177,6 +178,14 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     (min_val, max_val) and 0 at the ends (clamp's gradient is 1 at the ends)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input.dtype is bool_:
+        raise RuntimeError("hardtanh: Bool inputs not supported for hardtanh")
+    if not input.dtype.is_floating_point:  # PyTorch truncates the bounds, keeps the dtype
+        min_val, max_val = int(min_val), int(max_val)
+        if not input.dtype.is_signed and min_val < 0:
+            raise RuntimeError(
+                "hardtanh: cannot do hardtanh on an unsigned type with negative limits"
+            )
     inside = (input > min_val) & (input < max_val)
     return where(inside, input, input.clamp(min_val, max_val).detach())
 
@@ -188,6 +197,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    require_floating("log_sigmoid_cpu", input)
     return -softplus(-input)
 
 
@@ -219,6 +229,7 @@ def softsign(input: Tensor) -> Tensor:
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    require_floating("elu_cpu", input)
     return where(input > 0, input, alpha * (exp(input.clamp(max=0.0)) - 1))
 
 
@@ -340,21 +351,24 @@ def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: floa
             f"group_norm: expected an (N, C, *) input with C divisible by num_groups="
             f"{num_groups}, got {tuple(input.shape)}"
         )
+    x = checked_input(input, weight, bias)
     n, c = input.shape[:2]
-    grouped = input.reshape(n, num_groups, -1)
+    grouped = x.reshape(n, num_groups, -1)
     y = layer_norm(grouped, grouped.shape[-1:], eps=eps).reshape(input.shape)
     channel = (c,) + (1,) * (input.ndim - 2)
     if weight is not None:
         y = y * weight.reshape(channel)
     if bias is not None:
         y = y + bias.reshape(channel)
-    return y
+    return y.to(input.dtype)  # float16 with float32 parameters stays float16
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL(target || exp(input)) pointwise: target (log target - input); input holds
     log-probabilities. reduction='batchmean' divides the sum by the batch size (the true KL);
     'mean' (the default, as PyTorch) divides by the number of elements."""
+    if not (input.dtype.is_floating_point and target.dtype.is_floating_point):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -499,11 +513,12 @@ def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
             f"rms_norm: Given normalized_shape={list(shape)}, expected input with shape "
             f"[*{', '.join(map(str, shape))}], but got input of size{list(input.shape)}"
         )
+    work = _half_as_float32(input)
     if eps is None:
-        eps = finfo(input.dtype).eps
+        eps = finfo(work.dtype).eps  # PyTorch's: float16 takes float32's epsilon
     dims = tuple(range(input.ndim - k, input.ndim))
-    y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
-    return y if weight is None else y * weight
+    y = work * ((work * work).mean(dims, keepdim=True) + eps).rsqrt()
+    return (y if weight is None else y * weight).to(input.dtype)
 
 
 def local_response_norm(
@@ -519,13 +534,21 @@ def local_response_norm(
     if input.numel() == 0:
         return input
     c = input.shape[1]
-    squares = movedim(input * input, 1, -1)
+    # NOTE: as PyTorch's: squares in the input's dtype, their window average (a pooling) added
+    # in float32 for float16 and rounded once
+    squares = _half_as_float32(movedim(input * input, 1, -1))
     padded = pad(squares, (size // 2, (size - 1) // 2))
     window = padded.narrow(-1, 0, c)
     for j in range(1, size):
         window = window + padded.narrow(-1, j, c)
-    window = movedim(window, -1, 1) / size
+    window = (movedim(window, -1, 1) / size).to(input.dtype)
     return input / (window * alpha + k) ** beta
+
+
+def _half_as_float32(input: Tensor) -> Tensor:
+    """A float16 tensor as float32 (differentiably), any other as it is: the composed ops whose
+    float16 squares overflow work in float32 and round once, as PyTorch's CPU kernels."""
+    return input.float() if input.dtype is float16 else input
 
 
 # -- rearranging channels --------------------------------------------------------------------

@@ -21,14 +21,45 @@ def cast_to(y, dtype):
     return y if y.dtype == dtype else y.astype(dtype)
 
 
-def tensor_arg(x, like):
+def tensor_arg(x, like, wrap=True):
     """An op's operand: Python numbers stay numbers (cheap); arrays and lists become tensors
-    on `like`'s device."""
+    on `like`'s device. With wrap, a Python int beyond the range of `like`'s integer dtype
+    wraps into it, as PyTorch casts it (uint8 tensor - 3 is x + 253, modulo 256)."""
+    if wrap and type(x) is int and isinstance(like, Tensor):
+        bounds = _INT_BOUNDS.get(like.array.dtype)
+        if bounds is not None and not bounds[0] <= x <= bounds[1]:
+            return _wrapped(x, bounds)
+        return x
     if isinstance(x, (Tensor, int, float, bool)):
         return x
     from minigrad.creation import tensor
 
     return tensor(x, device=like.device if isinstance(like, Tensor) else None)
+
+
+# the (min, max) of each integer dtype (np.iinfo costs a microsecond a call)
+_INT_BOUNDS = {
+    np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
+    for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)
+}
+
+
+def _wrapped(value: int, bounds: tuple) -> int:
+    low, high = bounds
+    span = high - low + 1
+    value %= span
+    return value - span if value > high else value
+
+
+def check_fill(value, dtype) -> None:
+    """RuntimeError, as PyTorch's, for a fill value an integer dtype cannot hold: floats must
+    lie in its range, ints too (for unsigned dtypes down to -max, which wraps: -1 is 255)."""
+    if dtype.kind not in "iu" or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    info = np.iinfo(dtype)
+    low = -info.max if dtype.kind == "u" and isinstance(value, int) else info.min
+    if not low <= value <= info.max:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
 def shape_of(x) -> tuple | None:
@@ -50,6 +81,17 @@ def result_dtype(a, b):
     return dtypes.result_type(array_of(a), array_of(b)).np
 
 
+def common_arrays(a, b):
+    """The arrays of a and b, both in their promoted dtype when they are tensors of different
+    dtypes: PyTorch casts a 0-d operand into the result's dtype before the kernel (a 0-d int64
+    -7 against uint8 is 249), where NumPy would widen both."""
+    x, z = array_of(a), array_of(b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and x.dtype != z.dtype:
+        dtype = result_dtype(a, b)
+        return cast_to(x, dtype), cast_to(z, dtype)
+    return x, z
+
+
 def float_result(dtype):
     """Ops such as exp and true division give floats: ints and bools become the default float."""
     return dtype if dtype.kind == "f" else dtypes.get_default_dtype().np
@@ -60,12 +102,34 @@ def as_float_array(x: Tensor):
     return array if array.dtype.kind == "f" else array.astype(dtypes.get_default_dtype().np)
 
 
+def kernel_type(np_dtype) -> str:
+    """PyTorch's name of a dtype in its kernel errors, quoted: 'Float', 'Long', 'Bool'."""
+    name = dtypes.legacy_name(dtypes.from_numpy_dtype(np_dtype))
+    return "'" + name[: -len("Tensor")] + "'"
+
+
+def require_floating(kernel: str, x: Tensor) -> None:
+    """NotImplementedError, as PyTorch's CPU kernels, for an integer or bool input: softmax,
+    gelu, the norms and the losses have no integer kernels there (they do not promote)."""
+    if x.array.dtype.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for {kernel_type(x.array.dtype)}')
+
+
+def expect_floating(op: str, x: Tensor) -> None:
+    """RuntimeError, as PyTorch's, for an integer or bool input to a norm or a linalg op."""
+    if x.array.dtype.kind != "f":
+        name = dtypes.legacy_name(x.dtype)[: -len("Tensor")]
+        raise RuntimeError(
+            f"{op}: Expected a floating point or complex tensor as input. Got {name}"
+        )
+
+
 def half_as_float32(array):
     """A float16 array as float32 for the arithmetic, any other array as it is.
 
     # NOTE: PyTorch's CPU kernels compute half precision in float32 and round the result once;
     # in float16 a sum of squares overflows (above 65504) and an exp underflows early."""
-    return array.astype(np.float32) if array.dtype.itemsize < 4 else array
+    return array.astype(np.float32) if array.dtype == np.float16 else array
 
 
 # NOTE: below this many elements the matmul's setup costs more than it saves; rows longer
@@ -210,7 +274,7 @@ def write_out(op: str, result: Tensor, out, *, same_dtype=False, cast_error=Runt
         raise RuntimeError(
             f"{op}(): Expected out tensor to have dtype {result.dtype}, but got {out.dtype} instead"
         )
-    if not np.can_cast(array.dtype, target.dtype, "same_kind"):
+    if not dtypes.can_cast(array.dtype, target.dtype):
         raise cast_error(
             f"{op}(): result type {result.dtype} can't be cast to the desired output type "
             f"{out.dtype}"

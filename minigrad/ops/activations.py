@@ -8,7 +8,13 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import as_float_array, cast_to, half_as_float32, zeros_of
+from minigrad.ops._util import (
+    as_float_array,
+    cast_to,
+    half_as_float32,
+    require_floating,
+    zeros_of,
+)
 from minigrad.ops.selection import where
 from minigrad.ops.unary import erf, exp
 from minigrad.tensor import Tensor
@@ -52,6 +58,7 @@ class Silu(Function):
 
     @staticmethod
     def forward(ctx, x):
+        require_floating("silu_cpu", x)
         array = as_float_array(x)
         s = _sigmoid_array(x.device.xp, array)
         ctx.save_for_backward(x)
@@ -138,6 +145,8 @@ class ReluGrad(Function):
 
 
 def relu(input):
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("relu: Boolean inputs not supported for relu")
     return Relu.apply(input)
 
 
@@ -148,6 +157,7 @@ class LeakyRelu(Function):
 
     @staticmethod
     def forward(ctx, x, slope=0.01):
+        require_floating("leaky_relu_cpu", x)
         array = x.array
         # NOTE: slope + (1 - slope) [x > 0] rather than a `where` (see Sigmoid's note)
         ctx.scale = (array > 0) * array.dtype.type(1 - slope) + array.dtype.type(slope)
@@ -171,9 +181,11 @@ class Gelu(Function):
     def forward(ctx, x, approximate="none"):
         if approximate not in ("none", "tanh"):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        require_floating("GeluKernelImpl", x)
         ctx.save_for_backward(x)
         ctx.approximate = approximate
-        return _gelu_terms(x, approximate)[0].array
+        work = Tensor._make(half_as_float32(x.array))  # float16's erf and cube are too coarse
+        return cast_to(_gelu_terms(work, approximate)[0].array, x.array.dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -211,6 +223,7 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, x, beta=1.0, threshold=20.0):
+        require_floating("softplus_cpu", x)
         xp = x.device.xp
         ctx.save_for_backward(x)
         ctx.beta, ctx.threshold = beta, threshold

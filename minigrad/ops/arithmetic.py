@@ -18,14 +18,16 @@ from minigrad.ops._util import (
     array_of,
     broadcast_error,
     cast_to,
+    common_arrays,
     float_result,
     quiet,
+    require_floating,
     result_dtype,
     shape_of,
     tensor_arg,
     write_out,
 )
-from minigrad.ops.nograd import TruncDivide, _division, _no_grad_binary, floor_divide
+from minigrad.ops.nograd import TruncDivide, _division, _no_grad_binary, floor_divide, no_bools
 from minigrad.ops.selection import where
 from minigrad.ops.shape import _grad_for, sum_to
 from minigrad.ops.unary import floor, log, trunc
@@ -69,8 +71,19 @@ class Add(Function):
         return _grad_for(ctx, 0, gy, sa), _grad_for(ctx, 1, gb, sb), None
 
 
+def _check_alpha(op: str, alpha, *operands) -> None:
+    if isinstance(alpha, float) and all(
+        not isinstance(x, Tensor) or x.array.dtype.kind in "biu" for x in operands
+    ):
+        raise RuntimeError(
+            f"{op}: For integral input tensors, argument alpha must not be a floating point number."
+        )
+
+
 def add(input, other, alpha=1, *, out=None):
-    y = Add.apply(input, tensor_arg(other, input), alpha)
+    if alpha != 1:
+        _check_alpha("add", alpha, input, other)
+    y = Add.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
     return y if out is None else write_out("add", y, out)
 
 
@@ -100,11 +113,16 @@ class Sub(Function):
 
 
 def sub(input, other, alpha=1, *, out=None):
-    if any(isinstance(x, Tensor) and x.array.dtype == np.bool_ for x in (input, other)):
+    if any(
+        type(x) is bool or (isinstance(x, Tensor) and x.array.dtype == np.bool_)
+        for x in (input, other)
+    ):
         raise RuntimeError(
             "sub: subtraction, the `-` operator, with a bool tensor is not supported. To "
             "invert a mask, use the `~` or `logical_not()` operator instead."
         )
+    if alpha != 1:
+        _check_alpha("sub", alpha, input, other)
     y = Sub.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
     return y if out is None else write_out("sub", y, out)
 
@@ -144,6 +162,8 @@ multiply = mul
 
 
 def square(input):
+    if input.array.dtype.kind == "b":  # PyTorch's square is pow(x, 2): bools become int64
+        input = input.long()
     return Mul.apply(input, input)
 
 
@@ -178,7 +198,8 @@ class Div(Function):
 
 def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
-        y = Div.apply(tensor_arg(input, other), tensor_arg(other, input))
+        # NOTE: not wrapped into an integer dtype: true division works in floats
+        y = Div.apply(tensor_arg(input, other, wrap=False), tensor_arg(other, input, wrap=False))
     elif rounding_mode == "floor":
         y = floor_divide(input, other)
     elif rounding_mode == "trunc":
@@ -210,12 +231,14 @@ class Pow(Function):
     def forward(ctx, a, b):
         _save_operands(ctx, a, b)
         dtype = result_dtype(a, b)
-        x, z = array_of(a), array_of(b)
-        if dtype.kind in "iu" and bool((z < 0).any() if hasattr(z, "any") else z < 0):
-            raise RuntimeError("pow: integers to negative integer powers are not allowed")
+        x, z = common_arrays(a, b)
+        if dtype.kind == "b" and isinstance(b, Tensor):
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+        if dtype.kind in "iu" and not isinstance(b, Tensor) and z < 0:
+            raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
         try:
             with quiet():
-                y = x**z
+                y = x**z if dtype.kind == "f" else _integer_power(x, z, b)
         except ValueError:
             raise broadcast_error("pow", a, b) from None
         return cast_to(y, dtype)
@@ -234,8 +257,20 @@ class Pow(Function):
         return ga, gb
 
 
+def _integer_power(x, z, exponent):
+    """x ** z for integers, as PyTorch's: a negative exponent (from a tensor) gives 1 for
+    x == 1, +-1 for x == -1 and 0 otherwise (the truncated 1 / x^-z), where NumPy raises."""
+    if not isinstance(exponent, Tensor) or not (z < 0).any():
+        return x**z
+    xp, negative = exponent.device.xp, z < 0
+    y = x ** xp.where(negative, 0, z)
+    small = xp.where(x == 1, 1, xp.where(x == -1, 1 - 2 * (z & 1), 0))
+    return xp.where(negative, small, y)
+
+
 def pow(input, exponent):
-    return Pow.apply(tensor_arg(input, exponent), tensor_arg(exponent, input))
+    # NOTE: not wrapped into an integer dtype: a negative int exponent must stay negative
+    return Pow.apply(tensor_arg(input, exponent), tensor_arg(exponent, input, wrap=False))
 
 
 class Neg(Function):
@@ -274,11 +309,12 @@ class Atan2(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        try:
-            y = a.device.xp.arctan2(a.array, b.array)
+        dtype = float_result(result_dtype(a, b))
+        try:  # in the result's dtype: NumPy takes float16 for uint8 and bools
+            y = a.device.xp.arctan2(cast_to(a.array, dtype), cast_to(b.array, dtype))
         except ValueError:
             raise broadcast_error("atan2", a, b) from None
-        return cast_to(y, float_result(result_dtype(a, b)))
+        return cast_to(y, dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -373,7 +409,7 @@ def copysign(input, other):
 
     other = tensor_arg(other, input)
     dtype = dtypes.to_dtype(float_result(result_dtype(input, other)))
-    magnitude = abs(input).to(dtype)
+    magnitude = abs(input.to(dtype))  # in the float dtype: bools have no abs
     if not isinstance(other, Tensor):
         return -magnitude if math.copysign(1.0, other) < 0 else magnitude
     return where(signbit(other), -magnitude, magnitude)
@@ -414,11 +450,13 @@ class Fmod(Function):
     def forward(ctx, a, b):
         op = type(ctx).op_name  # "fmod", or "remainder" for the subclass
         _save_operands(ctx, a, b)
+        dtype = result_dtype(a, b)
+        no_bools(op, dtype)
         try:
-            y = _division(op, getattr(np, op))(array_of(a), array_of(b))
+            y = _division(op, getattr(np, op))(*common_arrays(a, b))
         except ValueError:
             raise broadcast_error(op, a, b) from None
-        return cast_to(y, result_dtype(a, b))
+        return cast_to(y, dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -450,4 +488,10 @@ def reciprocal(input):
 
 def lerp(input, end, weight):
     """input + weight * (end - input); weight is a number or a tensor."""
+    if isinstance(end, Tensor) and end.dtype is not input.dtype:
+        raise RuntimeError(
+            f"lerp: expected dtype {input.dtype} for `end` but got dtype {end.dtype}"
+        )
+    kind = "tensor" if isinstance(weight, Tensor) else "scalar"
+    require_floating(f"lerp_kernel_{kind}", input)
     return input + weight * (end - input)

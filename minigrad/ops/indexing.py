@@ -7,12 +7,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from minigrad import dtypes
 from minigrad.autograd.function import Function, check_same_device
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import array_of, broadcast_error, normalize_dim
+from minigrad.ops._util import array_of, broadcast_error, check_fill, normalize_dim
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import reshape, sum_to
 from minigrad.tensor import Tensor
@@ -40,6 +42,14 @@ def _to_index(index, x: Tensor):
                     f"{part.dtype}"
                 )
             part = part.array
+            if part.dtype == np.uint8:  # PyTorch's old byte masks: a mask, with its warning
+                warnings.warn(
+                    "indexing with dtype minigrad.uint8 is now deprecated, please use a dtype "
+                    "minigrad.bool instead.",
+                    UserWarning,
+                    stacklevel=4,  # the line with x[mask]
+                )
+                part = part.astype(bool)
         elif isinstance(part, (list, tuple)):
             part = x.device.xp.asarray([p.item() if isinstance(p, Tensor) else p for p in part])
         if hasattr(part, "ndim"):
@@ -259,8 +269,10 @@ class RepeatIndex(NoGrad):
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 tensor with a trailing dim of size num_classes: 1 at each class index."""
-    if tensor.array.dtype.kind not in "iu":
-        raise RuntimeError("one_hot is only applicable to index tensor (int64)")
+    if tensor.array.dtype.char not in "lq":  # int64 only, as PyTorch's
+        raise RuntimeError(
+            f"one_hot is only applicable to index tensor of type LongTensor, got {tensor.dtype}"
+        )
     labels = tensor.array
     if num_classes == -1:
         num_classes = int(labels.max()) + 1 if labels.size else 0
@@ -505,6 +517,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """A copy of input with the slices `index` names along dim set to value."""
     d = normalize_dim(dim, input.ndim, "index_fill")
     check_same_device("index_fill", input, index)
+    check_fill(value, input.array.dtype)
     return IndexPut.apply(input, (slice(None),) * d + (index.array,), value)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from minigrad import creation, dtypes
 from minigrad.autograd.function import Function
+from minigrad.ops._util import expect_floating, kernel_type
 from minigrad.ops.matmul import cross as _cross
 from minigrad.ops.reduce import _return_type, amax, amin
 from minigrad.ops.selection import where
@@ -37,23 +38,44 @@ RETURN_TYPES = {
 }
 
 
-def _check_matrices(op: str, A: Tensor, square: bool = True) -> None:
-    """PyTorch's checks of a linalg input: at least 2-D, float32/64, square where needed."""
+# the ops whose float16 input PyTorch refuses in the LAPACK kernel (NotImplementedError)
+# rather than in its own check (RuntimeError), and the kernel's name
+_LAPACK_KERNELS = {
+    "linalg.det": "lu_cpu",
+    "linalg.solve": "lu_cpu",
+    "linalg.cholesky": "cholesky_cpu",
+    "linalg.solve_triangular": "triangular_solve_cpu",
+    "linalg.qr": "geqrf_cpu",
+    "linalg.eigh": "linalg_eigh_cpu",
+    "linalg.svd": "linalg_svd_cpu",
+    "linalg.svdvals": "linalg_svd_cpu",
+}
+_NO_INTEGER_CHECK = {"linalg.solve_triangular", "linalg.eigh"}  # integers reach the kernel too
+
+
+def _check_matrices(op: str, A: Tensor, square: bool = True, dtypes_from="float32") -> None:
+    """PyTorch's checks of a linalg input: at least 2-D, square where needed, and of a dtype
+    from `dtypes_from` up: "float32" (LAPACK's ops), "float16" or None (any dtype: products)."""
     if A.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
-    kind, size = A.array.dtype.kind, A.array.dtype.itemsize
-    name = dtypes.legacy_name(A.dtype)[: -len("Tensor")]
-    if kind != "f":
-        raise RuntimeError(
-            f"{op}: Expected a floating point or complex tensor as input. Got {name}"
-        )
-    if size < 4:
-        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {name}")
     if square and A.shape[-1] != A.shape[-2]:
         raise RuntimeError(
             f"{op}: A must be batches of square matrices, but they are {A.shape[-2]} by "
             f"{A.shape[-1]} matrices"
         )
+    if dtypes_from is None:
+        return
+    kind, size = A.array.dtype.kind, A.array.dtype.itemsize
+    kernel = _LAPACK_KERNELS.get(op)
+    if kernel and (size < 4 if kind == "f" else op in _NO_INTEGER_CHECK):
+        # NOTE: PyTorch reaches LAPACK's kernel, which has no float16 (or integer) version
+        raise NotImplementedError(
+            f'{op}: "{kernel}" not implemented for {kernel_type(A.array.dtype)}'
+        )
+    expect_floating(op, A)
+    if size < 4 and dtypes_from == "float32":
+        name = dtypes.legacy_name(A.dtype)[: -len("Tensor")]
+        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {name}")
 
 
 def _checked(op: str, problem: str, xp, fn, *arrays):
@@ -469,9 +491,14 @@ def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None):
     """'fro', 'nuc', 2 / -2 (largest / smallest singular value), 1 / -1 (largest / smallest
     absolute column sum), inf / -inf (rows) of the matrices in dims `dim`."""
-    _check_matrices("linalg.matrix_norm", A, square=False)
+    # NOTE: PyTorch computes the norms made of sums for float16 (in float32, rounded once);
+    # those from singular values need LAPACK
+    low = "float32" if ord in ("nuc", 2, -2) else "float16"
+    _check_matrices("linalg.matrix_norm", A, square=False, dtypes_from=low)
     if dtype is not None:
         A = A.to(dtype=dtype)
+    if A.array.dtype.itemsize < 4:
+        return matrix_norm(A.float(), ord, dim, keepdim).to(A.dtype)
     d0, d1 = (d % A.ndim for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
@@ -496,7 +523,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
 
 def matrix_power(A: Tensor, n: int) -> Tensor:
     """A @ A @ ... (n times) by repeated squaring; A^0 = I; a negative n powers inv(A)."""
-    _check_matrices("linalg.matrix_power", A)
+    _check_matrices("linalg.matrix_power", A, dtypes_from=None)  # products: any dtype
     if n == 0:
         eye = creation.eye(A.shape[-1], dtype=A.dtype, device=A.device)
         return eye.expand(A.shape).clone()
@@ -513,6 +540,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """sum(x * y) along dim, the inputs broadcast (real tensors: no conjugate)."""
+    expect_floating("linalg.vecdot", x)
     return (x * y).sum(dim)
 
 

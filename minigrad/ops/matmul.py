@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import sum_array, write_out
+from minigrad.ops._util import cast_to, half_as_float32, sum_array, write_out
 from minigrad.ops.indexing import getitem
 from minigrad.ops.shape import broadcast_shapes, expand, reshape, sum_to, unsqueeze
 from minigrad.tensor import Tensor
@@ -228,7 +230,15 @@ class Einsum(Function):
     def forward(ctx, equation, *operands):
         ctx.save_for_backward(*operands)
         ctx.equation = equation
-        return operands[0].device.xp.einsum(equation, *(x.array for x in operands))
+        xp, arrays = operands[0].device.xp, [x.array for x in operands]
+        inputs, output = equation.split("->")
+        if len(arrays) == 1 and arrays[0].dtype.kind in "biu" and set(inputs) - set(output):
+            # NOTE: PyTorch sums one operand's letters with sum(): integers and bools -> int64
+            return xp.einsum(equation, arrays[0], dtype=dtypes.int64.np)
+        # NOTE: float16 is multiplied and added in float32 and rounded once, as PyTorch's
+        # (NumPy's einsum adds in float16: 87 off on sums near 1000)
+        dtype = np.result_type(*(a.dtype for a in arrays))
+        return cast_to(xp.einsum(equation, *(half_as_float32(a) for a in arrays)), dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -321,6 +331,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2), as `torch.addmm`."""
     product = mm(mat1, mat2)
+    beta, alpha = _integral_scales(product, beta, alpha)
     product = product if alpha == 1 else product * alpha
     return product + (input if beta == 1 else input * beta)
 
@@ -337,7 +348,17 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     for name, t in (("batch1", batch1), ("batch2", batch2)):
         if t.ndim != 3:
             raise RuntimeError(f"addbmm: {name} must be a 3D tensor, got {t.ndim}D")
-    return _add_scaled("addbmm", input, bmm(batch1, batch2).sum(0), beta, alpha)
+    products = bmm(batch1, batch2)
+    total = products.sum(0).to(products.dtype)  # integers stay in their dtype, as PyTorch's
+    return _add_scaled("addbmm", input, total, beta, alpha)
+
+
+def _integral_scales(product: Tensor, beta, alpha) -> tuple:
+    """beta and alpha as PyTorch uses them: truncated to ints for an integer product, which
+    stays integer (addmm of int64 matrices with beta=0.5 ignores the input)."""
+    if product.array.dtype.kind in "biu":
+        return int(beta), int(alpha)
+    return beta, alpha
 
 
 def _add_scaled(name: str, input: Tensor, product: Tensor, beta, alpha) -> Tensor:
@@ -350,6 +371,7 @@ def _add_scaled(name: str, input: Tensor, product: Tensor, beta, alpha) -> Tenso
             f"{name}: input of shape {tuple(input.shape)} cannot be broadcast to the "
             f"product's shape {tuple(product.shape)}"
         )
+    beta, alpha = _integral_scales(product, beta, alpha)
     product = product if alpha == 1 else product * alpha
     if beta == 0:
         return product
@@ -378,6 +400,8 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
 def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
     """The cross product of 3-vectors along dim (default: the first dim of size 3, as
     torch.cross). (*, 3, *), (*, 3, *) -> (*, 3, *)"""
+    if input.array.dtype.kind == "b":
+        raise NotImplementedError("cross: \"cross\" not implemented for 'Bool'")
     if dim is None:
         dim = next((d for d, n in enumerate(input.shape) if n == 3), None)
         if dim is None:
@@ -433,6 +457,11 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
     for name, t in (("X1", x1), ("X2", x2)):
         if t.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t.ndim}D")
+        if t.array.dtype.kind != "f":
+            kind = dtypes.legacy_name(t.dtype)[: -len("Tensor")]
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {kind}")
+        if t.array.dtype.itemsize < 4:
+            raise NotImplementedError("\"cdist\" not implemented for 'Half'")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(
             f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"

@@ -10,13 +10,16 @@ import warnings
 
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
     cast_to,
+    half_as_float32,
     max_array,
     normalize_dim,
     quiet,
+    require_floating,
     result_dtype,
     sum_array,
     zeros_of,
@@ -33,7 +36,8 @@ from minigrad.tensor import Tensor
 
 def _exp_shifted(xp, array, dim):
     """(x - max x, its exp, the sum of that exp) along dim: the stable core that softmax,
-    log_softmax and cross-entropy share."""
+    log_softmax and cross-entropy share. # NOTE: they pass float16 as float32 (PyTorch's
+    kernels add the exps in float32: in float16 a sum over 4096 classes is 4% off)."""
     shifted = array - max_array(xp, array, dim, True)
     e = xp.exp(shifted)
     return shifted, e, sum_array(xp, e, (dim,), True)
@@ -47,9 +51,10 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = x.device.xp
+        require_floating(_softmax_kernel("softmax", x, dim), x)
         with quiet():  # a row of -inf (a fully masked attention row) is nan, silently as PyTorch
-            _, e, total = _exp_shifted(xp, x.array, dim)
-            y = Tensor._make(e / total)
+            _, e, total = _exp_shifted(xp, half_as_float32(x.array), dim)
+            y = Tensor._make(cast_to(e / total, x.array.dtype))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -68,9 +73,10 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = x.device.xp
+        require_floating(_softmax_kernel("log_softmax", x, dim), x)
         with quiet():  # as Softmax's
-            shifted, _, total = _exp_shifted(xp, x.array, dim)
-            y = Tensor._make(shifted - xp.log(total))
+            shifted, _, total = _exp_shifted(xp, half_as_float32(x.array), dim)
+            y = Tensor._make(cast_to(shifted - xp.log(total), x.array.dtype))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -79,6 +85,10 @@ class LogSoftmax(Function):
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
         return gy - exp(y) * reduce_sum(gy, ctx.dim, keepdim=True), None
+
+
+def _softmax_kernel(op: str, x: Tensor, dim: int) -> str:
+    return f"{op}_lastdim_kernel_impl" if dim == x.ndim - 1 else f"{op}_kernel_impl"
 
 
 def _softmax_dim(x: Tensor, dim, op: str) -> int:
@@ -195,11 +205,11 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
-        xp = x.device.xp
+        xp, dtype = x.device.xp, x.array.dtype
         t = target.array
         # NOTE: log p[t] = shifted[t] - log(sum(exp(shifted))): the log is taken per row, and
         # the probabilities backward needs come from the same exp
-        shifted, e, total = _exp_shifted(xp, x.array, 1)
+        shifted, e, total = _exp_shifted(xp, half_as_float32(x.array), 1)
         rows = xp.arange(t.shape[0])
         valid = _valid_targets(t, shifted.shape[1], ignore_index, "cross_entropy")
         if weight is None and valid is None and t.size:
@@ -218,9 +228,10 @@ class CrossEntropy(Function):
             with quiet():  # no target left (all ignored, or none): the mean is nan, silently
                 loss = losses.sum() / w.sum() if reduction == "mean" else losses.sum()
         ctx.save_for_backward(x)
-        ctx.probs = e / total
+        ctx.probs = cast_to(e / total, dtype)
+        scale = cast_to(scale, dtype)
         ctx.scale, ctx.rows, ctx.cols, ctx.reduction = scale, rows, safe, reduction
-        return losses if reduction == "none" else loss
+        return cast_to(losses if reduction == "none" else loss, dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -281,12 +292,21 @@ def _classes_last(input: Tensor, target: Tensor, op: str):
     return reshape(movedim(input, 1, -1), (-1, c)), reshape(target, (-1,))
 
 
+def _check_class_weight(weight, input: Tensor, op: str) -> None:
+    if weight is not None and weight.dtype is not input.dtype:
+        expected, found = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, weight))
+        raise RuntimeError(f"{op}: expected scalar type {expected} but found {found}")
+
+
 def _check_targets(input: Tensor, target: Tensor, op: str) -> None:
     if target.array.dtype.kind not in "iu":
         raise RuntimeError(
             f"{op}: expected target of class indices (int64), got {target.dtype}; for class "
             "probabilities pass a float target of the same shape as the input"
         )
+    if target.array.dtype.char not in "lqB":  # int64 (either C name) or uint8, as PyTorch's
+        name = dtypes.legacy_name(target.dtype)[: -len("Tensor")]
+        raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got {name}")
     batch = input.array.shape[:1] + input.array.shape[2:] if input.ndim > 1 else ()
     if target.array.shape != batch:
         raise ValueError(
@@ -331,9 +351,16 @@ def cross_entropy(
 ) -> Tensor:
     """Cross-entropy of logits against class indices or class probabilities, as PyTorch."""
     _check_reduction(reduction, "cross_entropy")
-    if target.array.dtype.kind == "f":
+    _check_class_weight(weight, input, "cross_entropy")
+    if target.array.dtype.kind == "f" or target.shape == input.shape:  # PyTorch's choice
+        if target.array.dtype.kind != "f":
+            raise RuntimeError(
+                "cross_entropy: Expected floating point type for target with class "
+                f"probabilities, got {dtypes.legacy_name(target.dtype)[: -len('Tensor')]}"
+            )
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_targets(input, target, "cross_entropy")
+    require_floating(_softmax_kernel("log_softmax", input, 1 if input.ndim > 1 else 0), input)
     x, t = _classes_last(input, target, "cross_entropy")
     loss = CrossEntropy.apply(x, t, weight, ignore_index, reduction)
     if reduction == "none":
@@ -397,6 +424,8 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood of class indices, for log-probabilities (after log_softmax)."""
     _check_reduction(reduction, "nll_loss")
+    require_floating("nll_loss_out_frame", input)
+    _check_class_weight(weight, input, "nll_loss")
     _check_targets(input, target, "nll_loss")
     x, t = _classes_last(input, target, "nll_loss")
     loss = NLLLoss.apply(x, t, weight, ignore_index, reduction)
@@ -611,6 +640,11 @@ def binary_cross_entropy(
 ) -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; logs clamped at -100 as PyTorch."""
     _check_reduction(reduction, "binary_cross_entropy")
+    require_floating("binary_cross_entropy", input)
+    if target.dtype is not input.dtype:
+        raise RuntimeError(
+            f"binary_cross_entropy: Found dtype {target.dtype} but expected {input.dtype}"
+        )
     _check_same_shape(input, target, "binary_cross_entropy")
     _check_weight(weight, input, "binary_cross_entropy", "weight")
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
@@ -667,9 +701,17 @@ def binary_cross_entropy_with_logits(
     """BCE on logits, computed stably: max(x, 0) - x t + log(1 + exp(-|x|))."""
     op = "binary_cross_entropy_with_logits"
     _check_reduction(reduction, op)
+    require_floating("log_sigmoid_cpu", input)
     _check_same_shape(input, target, op)
     _check_weight(weight, input, op, "weight")
     _check_weight(pos_weight, input, op, "pos_weight")
+    if target.dtype is not input.dtype:  # PyTorch computes in the target's dtype
+        if not target.dtype.is_floating_point:
+            raise RuntimeError(
+                f"{op}: result type {input.dtype.name} can't be cast to the desired output type "
+                f"{target.dtype.name}"
+            )
+        input = input.to(target.dtype)
     return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
 
 
@@ -806,12 +848,14 @@ class EmbeddingBag(Function):
         ctx.save_for_backward(weight, per_sample_weights)
         if per_sample_weights is not None:
             rows = rows * per_sample_weights.array.reshape(-1)[kept][:, None]
-        out = xp.zeros((bags, dim), dtype=w.dtype)
+        rows = half_as_float32(rows)  # float16 bags are added in float32, as PyTorch's
+        out = xp.zeros((bags, dim), dtype=rows.dtype)
         xp.add.at(out, ctx.bag, rows)
         if mode == "mean":
-            ctx.scale = (1.0 / xp.maximum(xp.bincount(ctx.bag, minlength=bags), 1)).astype(w.dtype)
-            out *= ctx.scale[:, None]
-        return out
+            scale = (1.0 / xp.maximum(xp.bincount(ctx.bag, minlength=bags), 1)).astype(rows.dtype)
+            out *= scale[:, None]
+            ctx.scale = cast_to(scale, w.dtype)
+        return cast_to(out, w.dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -865,6 +909,11 @@ def embedding_bag(
         )
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
+    if weight.array.dtype.kind != "f":
+        raise RuntimeError(
+            "embedding_bag: Expected tensor for argument #1 'weight' to have one of the following "
+            f"scalar types: Half, Float, Double; but got {weight.dtype} instead"
+        )
     if input.ndim == 2 and offsets is not None:
         raise ValueError(
             "if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.autograd.function import Function, check_same_device
 from minigrad.ops._util import (
     array_of,
     broadcast_error,
     cast_to,
+    common_arrays,
+    kernel_type,
     quiet,
     result_dtype,
     tensor_arg,
@@ -41,6 +44,20 @@ def _division(op, fn):
     return divide
 
 
+_DIVISION_KERNELS = {
+    "floor_divide": "div_floor_cpu",
+    "trunc_divide": "div_trunc_cpu",
+    "remainder": "remainder_cpu",
+    "fmod": "fmod_cpu",
+}
+
+
+def no_bools(op: str, dtype) -> None:
+    """NotImplementedError, as PyTorch's, for an integer division of bools."""
+    if dtype.kind == "b":
+        raise NotImplementedError(f"\"{_DIVISION_KERNELS[op]}\" not implemented for 'Bool'")
+
+
 def _no_grad_binary(cls, a, b):
     """`cls` (a NoGrad op) of a and b, numbers made tensors; no graph."""
     a, b = tensor_arg(a, b), tensor_arg(b, a)
@@ -63,7 +80,7 @@ class NoGrad(Function):
     def forward(ctx, a, b=None):
         xp = (a if isinstance(a, Tensor) else b).device.xp
         ufunc = getattr(xp, type(ctx).ufunc)
-        return ufunc(a.array) if b is None else ufunc(array_of(a), array_of(b))
+        return ufunc(a.array) if b is None else ufunc(*common_arrays(a, b))
 
     @staticmethod
     def backward(ctx, *grads):
@@ -157,6 +174,71 @@ def logical_not(input):
     return LogicalNot.apply(input)
 
 
+class BitwiseAnd(NoGrad):
+    """a & b bit by bit, in PyTorch's promoted dtype (bools stay bools); floats raise."""
+
+    op_name, ufunc = "bitwise_and", "bitwise_and"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dtype = result_dtype(a, b)
+        name = type(ctx).op_name
+        if dtype.kind == "f":
+            raise NotImplementedError(f'"{name}_cpu" not implemented for {kernel_type(dtype)}')
+        xp = (a if isinstance(a, Tensor) else b).device.xp
+        # NOTE: Python ints take the tensor's dtype first, wrapping as PyTorch's (uint8 & -1)
+        x, z = (cast_to(xp.asarray(array_of(v)), dtype) for v in (a, b))
+        return getattr(xp, type(ctx).ufunc)(x, z)
+
+
+def bitwise_and(input, other):
+    return _no_grad_binary(LogicalAnd if _bools(input, other) else BitwiseAnd, input, other)
+
+
+class BitwiseOr(BitwiseAnd):
+    op_name, ufunc = "bitwise_or", "bitwise_or"
+
+
+def bitwise_or(input, other):
+    return _no_grad_binary(LogicalOr if _bools(input, other) else BitwiseOr, input, other)
+
+
+class BitwiseXor(BitwiseAnd):
+    op_name, ufunc = "bitwise_xor", "bitwise_xor"
+
+
+def bitwise_xor(input, other):
+    return _no_grad_binary(LogicalXor if _bools(input, other) else BitwiseXor, input, other)
+
+
+class BitwiseNot(NoGrad):
+    """~x bit by bit on integers (logical not on bools); floats raise."""
+
+    op_name, ufunc = "bitwise_not", "invert"
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.array.dtype.kind == "f":
+            raise NotImplementedError(
+                f'"bitwise_not_cpu" not implemented for {kernel_type(x.array.dtype)}'
+            )
+        return x.device.xp.invert(x.array)
+
+
+def bitwise_not(input):
+    return (LogicalNot if _bools(input) else BitwiseNot).apply(input)
+
+
+def _bools(a, b=True) -> bool:
+    """Whether a and b are bools or bool tensors: the bitwise ops are then the logical ones,
+    recorded as such (a static graph exports them as ONNX's And, Or, Xor, Not)."""
+    return _is_bool(a) and _is_bool(b)
+
+
+def _is_bool(x) -> bool:
+    return type(x) is bool or (isinstance(x, Tensor) and x.array.dtype.kind == "b")
+
+
 class IsNan(NoGrad):
     op_name = ufunc = "isnan"
 
@@ -196,6 +278,12 @@ class Heaviside(NoGrad):
 
     op_name = ufunc = "heaviside"
 
+    @staticmethod
+    def forward(ctx, x, values):
+        # NOTE: NumPy's heaviside gives floats for integers and bools; PyTorch keeps the dtype
+        y = x.device.xp.heaviside(x.array, values.array)
+        return cast_to(y, x.array.dtype)
+
 
 def heaviside(input, values):
     if input.dtype is not values.dtype:
@@ -218,6 +306,9 @@ class IsClose(NoGrad):
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     check_same_device("isclose", input, other)
+    if input.dtype is not other.dtype:
+        names = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, other))
+        raise RuntimeError("isclose: {} did not match {}".format(*names))
     return IsClose.apply(input, other, rtol, atol, equal_nan)
 
 
@@ -229,12 +320,14 @@ class FloorDivide(NoGrad):
     @staticmethod
     def forward(ctx, a, b):
         op = type(ctx).op_name
+        dtype = result_dtype(a, b)
+        no_bools(op, dtype)
         divide = _division(op, _trunc_divide if op == "trunc_divide" else getattr(np, op))
         try:
-            y = divide(array_of(a), array_of(b))
+            y = divide(*common_arrays(a, b))
         except ValueError:
             raise broadcast_error(op, a, b) from None
-        return cast_to(a.device.xp.asarray(y) if isinstance(a, Tensor) else y, result_dtype(a, b))
+        return cast_to(a.device.xp.asarray(y) if isinstance(a, Tensor) else y, dtype)
 
 
 def floor_divide(input, other):

@@ -8,10 +8,12 @@ Standardize: xhat = (x - mean) / sqrt(var + eps) over `dims` (biased variance, a
 
 from __future__ import annotations
 
+from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import half_as_float32
+from minigrad.ops._util import half_as_float32, require_floating
 from minigrad.ops.reduce import mean, var
+from minigrad.ops.selection import cast
 from minigrad.ops.shape import reshape
 from minigrad.ops.unary import rsqrt
 from minigrad.tensor import Tensor
@@ -57,6 +59,28 @@ def _moments(array, dims):
     return m, (centered * centered).mean(axis=dims, keepdims=True)
 
 
+def checked_input(input: Tensor, *params) -> Tensor:
+    """The input to normalise, after PyTorch's CPU rule for a norm's parameters (weight, bias,
+    running statistics): of the input's dtype, or float32 for a float16 input, which is then
+    normalised in float32 (and its result rounded to float16 once)."""
+    mixed = False
+    for p in params:
+        if p is None or p.dtype is input.dtype:
+            continue
+        if not (input.dtype is dtypes.float16 and p.dtype is dtypes.float32):
+            raise RuntimeError(
+                f"mixed dtype (CPU): all inputs must share same datatype (input {input.dtype}, "
+                f"parameter {p.dtype})"
+            )
+        mixed = True
+    return cast(input, dtypes.float32) if mixed else input
+
+
+def _as_input(y: Tensor, input: Tensor) -> Tensor:
+    """y in input's dtype: float16 normalised with float32 parameters stays float16."""
+    return y if y.dtype is input.dtype else cast(y, input.dtype)
+
+
 def _channel_shape(x: Tensor) -> tuple:
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
@@ -74,6 +98,8 @@ def batch_norm(
     """Normalise each channel (dim 1) over the batch and spatial dims. (N, C, *) -> (N, C, *)"""
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
+    require_floating("batch_norm", input)
+    x = checked_input(input, weight, bias, running_mean, running_var)
     shape = _channel_shape(input)
     dims = (0, *range(2, input.ndim))
     if training:
@@ -83,19 +109,19 @@ def batch_norm(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {tuple(input.shape)}"
             )
-        stats = _moments(input.array, dims)
+        stats = _moments(x.array, dims)
         if running_mean is not None:
             _update_running(running_mean, running_var, stats, momentum, count)
         # NOTE: the batch's moments are raw arrays; in a static graph they would be frozen at
         # the traced batch, so there Standardize computes them itself at each replay
-        y = Standardize.apply(input, dims, eps, stats if state.tracer is None else None)
+        y = Standardize.apply(x, dims, eps, stats if state.tracer is None else None)
     else:
-        y = (input - reshape(running_mean, shape)) * reshape(rsqrt(running_var + eps), shape)
+        y = (x - reshape(running_mean, shape)) * reshape(rsqrt(running_var + eps), shape)
     if weight is not None:
         y = y * reshape(weight, shape)
     if bias is not None:
         y = y + reshape(bias, shape)
-    return y
+    return _as_input(y, input)
 
 
 def _update_running(running_mean, running_var, stats, momentum, count):
@@ -118,9 +144,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
             f"layer_norm: expected input with shape (*, {', '.join(map(str, normalized_shape))}), "
             f"got {tuple(input.shape)}"
         )
-    y = Standardize.apply(input, tuple(range(input.ndim - k, input.ndim)), eps)
+    require_floating("LayerNormKernelImpl", input)
+    x = checked_input(input, weight, bias)
+    y = Standardize.apply(x, tuple(range(input.ndim - k, input.ndim)), eps)
     if weight is not None:
         y = y * weight
     if bias is not None:
         y = y + bias
-    return y
+    return _as_input(y, input)

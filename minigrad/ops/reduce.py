@@ -17,6 +17,9 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
+    as_float_array,
+    cast_to,
+    expect_floating,
     half_as_float32,
     max_array,
     normalize_dim,
@@ -61,6 +64,14 @@ def _expand_back(gy: Tensor, shape, dims) -> Tensor:
     return expand(reshape(gy, _keep_shape(shape, dims)), shape)
 
 
+def _accumulated(array):
+    """The array a sum or product runs over, and the dtype of its result, as PyTorch's:
+    integers and bools give int64; float16 is added in float32 and rounded once."""
+    if array.dtype.kind in "biu":
+        return cast_to(array, dtypes.int64.np), dtypes.int64.np
+    return half_as_float32(array), array.dtype
+
+
 class Sum(Function):
     """y = sum of x over dims; dy/dx = 1. (*) -> (*) without dims"""
 
@@ -76,7 +87,8 @@ class Sum(Function):
         if dtype is None and array.dtype.kind in "biu":
             dtype = dtypes.int64.np  # PyTorch sums integers and bools as int64
         if dtype is None or dtype == array.dtype:
-            return sum_array(x.device.xp, array, dims, keepdim)
+            work = half_as_float32(array)
+            return cast_to(sum_array(x.device.xp, work, dims, keepdim), array.dtype)
         return array.sum(axis=dims, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
@@ -116,7 +128,7 @@ class Mean(Function):
             return x.device.xp.full(shape, float("nan"), dtype=array.dtype)
         if array.dtype.char in "fd":  # NumPy's mean is Python code around a sum: 2x slower
             return sum_array(x.device.xp, array, dims, keepdim) / array.dtype.type(ctx.count)
-        return array.mean(axis=dims, keepdims=keepdim)
+        return cast_to(half_as_float32(array).mean(axis=dims, keepdims=keepdim), array.dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -149,7 +161,8 @@ class Prod(Function):
     def forward(ctx, x, dims, keepdim):
         ctx.save_for_backward(x)
         ctx.dims = dims
-        return x.array.prod(axis=dims, keepdims=keepdim)
+        work, dtype = _accumulated(x.array)
+        return cast_to(work.prod(axis=dims, keepdims=keepdim), dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -317,6 +330,8 @@ class ArgMax(NoGrad):
 
 def _arg(input, dim, keepdim, largest):
     name = "argmax" if largest else "argmin"
+    if input.array.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
     d = None if dim is None else normalize_dim(dim, input.ndim, name)
     return ArgMax.apply(input, d, keepdim, largest)
 
@@ -475,6 +490,7 @@ class Norm2(Function):
 
 
 def norm(input, p="fro", dim=None, keepdim=False):
+    expect_floating("linalg.vector_norm", input)
     dims = normalize_dims(dim, input.ndim, "norm")
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, dims, keepdim)
@@ -494,8 +510,8 @@ class Cumsum(Function):
     def forward(ctx, x, dim):
         ctx.dim = dim
         array = x.array
-        dtype = dtypes.int64.np if array.dtype.kind in "biu" else None
-        return x.device.xp.cumsum(array, axis=dim, dtype=dtype)
+        work, dtype = _accumulated(array)
+        return cast_to(x.device.xp.cumsum(work, axis=dim), dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -520,8 +536,8 @@ class Cumprod(Function):
     def forward(ctx, x, dim):
         ctx.dim = dim
         array = x.array
-        dtype = dtypes.int64.np if array.dtype.kind in "biu" else None
-        y = Tensor._make(x.device.xp.cumprod(array, axis=dim, dtype=dtype))
+        work, dtype = _accumulated(array)
+        y = Tensor._make(cast_to(x.device.xp.cumprod(work, axis=dim), dtype))
         ctx.save_for_backward(x, y)
         return y
 
@@ -562,7 +578,8 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = x.device.xp
-        array = x.array
+        floats = as_float_array(x)  # integers give the default float, as PyTorch's
+        dtype, array = floats.dtype, half_as_float32(floats)
         # NOTE: the log-sum-exp trick: subtract the max so exp cannot overflow.
         if len(dims) == 1:
             m = max_array(xp, array, dims[0], True)
@@ -572,9 +589,9 @@ class LogSumExp(Function):
         y = xp.log(sum_array(xp, xp.exp(array - m), dims, True)) + m
         ctx.save_for_backward(x)
         ctx.dims = dims
-        if keepdim:
-            return y
-        return y.reshape(tuple(s for i, s in enumerate(array.shape) if i not in dims))
+        if not keepdim:
+            y = y.reshape(tuple(s for i, s in enumerate(array.shape) if i not in dims))
+        return cast_to(y, dtype)
 
     @staticmethod
     def backward(ctx, gy):
@@ -598,7 +615,10 @@ class LogCumSumExp(Function):
         xp, array = x.device.xp, x.array
         if array.dtype.kind != "f":
             raise NotImplementedError(f"logcumsumexp: not implemented for {x.dtype}")
-        y = Tensor._make(_log_add_exp_accumulate(array, dim, xp))
+        # NOTE: float16 accumulates in float32 and is rounded once, as PyTorch's (step by step in
+        # float16 a running sum of 4096 terms drifts by 18%)
+        total = _log_add_exp_accumulate(half_as_float32(array), dim, xp)
+        y = Tensor._make(cast_to(total, array.dtype))
         ctx.save_for_backward(x, y)
         ctx.dim = dim
         return y
@@ -646,7 +666,12 @@ class All(NoGrad):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        return x.device.xp.asarray(x.array.all(axis=dims, keepdims=keepdim))
+        return _truth(x, x.array.all(axis=dims, keepdims=keepdim))
+
+
+def _truth(x: Tensor, y):
+    """all's or any's answer: bool, but uint8 for a uint8 input (PyTorch keeps that dtype)."""
+    return x.device.xp.asarray(y, dtype=x.array.dtype if x.array.dtype == np.uint8 else bool)
 
 
 class Any(NoGrad):
@@ -656,7 +681,7 @@ class Any(NoGrad):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        return x.device.xp.asarray(x.array.any(axis=dims, keepdims=keepdim))
+        return _truth(x, x.array.any(axis=dims, keepdims=keepdim))
 
 
 class CountNonzero(NoGrad):
@@ -714,6 +739,8 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The k largest (or smallest) values along dim and their indices, as PyTorch."""
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = normalize_dim(dim, input.ndim, "topk")
     size = input.array.shape[d] if input.ndim else 1
     if not 0 <= k <= size:
@@ -839,7 +866,7 @@ def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
     from minigrad.ops.unary import ceil, floor, round
 
     xp = input.device.xp
-    if input.array.dtype.kind != "f":
+    if input.array.dtype.char not in "fd":
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(

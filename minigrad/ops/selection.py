@@ -14,6 +14,7 @@ from minigrad.ops._util import (
     array_of,
     broadcast_error,
     cast_to,
+    check_fill,
     result_dtype,
     shape_of,
     tensor_arg,
@@ -174,6 +175,9 @@ class MaskedFill(Function):
 def masked_fill(input, mask, value):
     if mask.array.dtype != np.bool_:
         raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
+    check_fill(value, input.array.dtype)
+    if isinstance(value, int) and input.array.dtype.kind == "u":
+        value %= 1 << (8 * input.array.dtype.itemsize)  # -1 is 255 in uint8, as PyTorch's
     return MaskedFill.apply(input, mask, value)
 
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.ops._util import as_float_array, quiet
+from minigrad.ops._util import as_float_array, cast_to, half_as_float32, quiet, require_floating
 from minigrad.tensor import Tensor
 
 
@@ -158,7 +158,15 @@ class Abs(Function):
         return gy * sign(x)
 
 
+def _no_bool_kernel(kernel: str, x: Tensor) -> None:
+    """NotImplementedError, as PyTorch's, for the rounding ops and abs of bools (integers are
+    fine: their floor is themselves)."""
+    if x.array.dtype.kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
 def abs(input):
+    _no_bool_kernel("abs_cpu", input)
     return Abs.apply(input)
 
 
@@ -172,6 +180,8 @@ class Sign(Function):
 
     @staticmethod
     def forward(ctx, x):
+        if x.array.dtype.kind == "b":  # NumPy has no sign of bools; PyTorch's is the identity
+            return x.array.copy()
         return x.device.xp.sign(x.array)
 
     @staticmethod
@@ -551,6 +561,7 @@ class Floor(Function):
 
 
 def floor(input):
+    _no_bool_kernel("floor_vml_cpu", input)
     return Floor.apply(input)
 
 
@@ -565,21 +576,37 @@ class Ceil(Floor):
 
 
 def ceil(input):
+    _no_bool_kernel("ceil_vml_cpu", input)
     return Ceil.apply(input)
 
 
 class Round(Floor):
-    """y = round(x) (half to even); the gradient is zero everywhere. (*) -> (*)"""
+    """y = round(x) (half to even), or to `decimals` decimal places as PyTorch computes it
+    (round(x * 10^d) / 10^d, float16 in float32); the gradient is zero everywhere."""
 
     op_name = "round"
 
     @staticmethod
-    def forward(ctx, x):
-        return x.device.xp.round(x.array)
+    def forward(ctx, x, decimals=0):
+        xp, array = x.device.xp, x.array
+        if decimals == 0:
+            return xp.round(array)
+        work = half_as_float32(array)
+        scale = work.dtype.type(10.0 ** max(decimals, -decimals))  # (abs is the op here)
+        y = xp.round(work * scale) / scale if decimals > 0 else xp.round(work / scale) * scale
+        return cast_to(y, array.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 0, None
 
 
-def round(input):
-    return Round.apply(input)
+def round(input, *, decimals=0):
+    if decimals == 0:
+        _no_bool_kernel("round_vml_cpu", input)
+        return Round.apply(input)
+    require_floating("round_cpu", input)
+    return Round.apply(input, decimals)
 
 
 class Trunc(Floor):
@@ -593,6 +620,7 @@ class Trunc(Floor):
 
 
 def trunc(input):
+    _no_bool_kernel("trunc_vml_cpu", input)
     return Trunc.apply(input)
 
 
@@ -601,4 +629,5 @@ fix = trunc
 
 def frac(input):
     """x - trunc(x): the fractional part, with the sign of x."""
+    require_floating("frac_cpu", input)
     return input - Trunc.apply(input)

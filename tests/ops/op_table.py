@@ -1362,3 +1362,15 @@ RECURRENT = [
 CASES += RECURRENT
 CASES_BY_NAME.update((c.name, c) for c in RECURRENT)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+
+# -- bit by bit on integers (tests/ops/test_dtype_semantics.py checks the other dtypes)
+def _bitwise(lib, a, b):
+    x, y = (a * 8).long(), (b * 8).long()
+    return (x & y) + (x | y) * 3 + (x ^ y) * 5 + (~x) * 7 + lib.bitwise_and(x, 6)
+
+
+BITWISE = [Case("bitwise", lambda t, F, a, b: _bitwise(t, a, b), ((3, 4), (4,)), grad=False)]
+CASES += BITWISE
+CASES_BY_NAME.update((c.name, c) for c in BITWISE)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
