@@ -556,8 +556,9 @@ class Cumprod(Function):
         n = moved.shape[-1]
         eye = Tensor._make(x.device.xp.eye(n, dtype=bool))
         others = cumprod(where(eye, 1.0, unsqueeze(moved, -2)), -1)  # [..., i, j]
-        upper = Tensor._make(x.device.xp.triu(x.device.xp.ones((n, n), dtype=x.array.dtype)))
-        gx = (others * upper * unsqueeze(g, -2)).sum(-1)  # j >= i
+        # NOTE: where, not a product with a 0/1 mask: a nan gradient at j < i must not reach i
+        upper = Tensor._make(x.device.xp.triu(x.device.xp.ones((n, n), dtype=bool)))
+        gx = where(upper, others * unsqueeze(g, -2), 0.0).sum(-1)  # j >= i
         return movedim(gx, -1, d), None
 
 

@@ -109,3 +109,19 @@ def test_dropout_draws_a_new_mask_per_call():
     a, b = f(x).array, f(x).array
     assert f.traces == 1 and not np.array_equal(a, b)
     assert set(np.unique(a)) <= {0.0, 2.0}
+
+
+def test_cumprod_keeps_a_nan_gradient_where_torch_does():
+    """The chain hypothesis found (mul, cumprod, asin): asin's gradient is nan out of its
+    domain; compiled, cumprod's general backward multiplied it by a 0 of its triangular mask
+    and spread it to every position, where eager and PyTorch keep the later ones finite."""
+    import torch
+
+    a = np.array([[1.2, 1.1, 0.5, 0.4]])
+    want = torch.tensor(a, requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        (want.cumprod(1).asin() * 1.5).sum().backward()  # _run weighs an output by 1.5
+        got = [_run(lambda x: x.cumprod(1).asin(), [a], compiled)[1][0] for compiled in (1, 0)]
+    for g in got:
+        np.testing.assert_allclose(g, want.grad.numpy(), rtol=1e-12)
+    assert np.isfinite(got[0][0, 2:]).all()
