@@ -25,6 +25,8 @@ def tensor_arg(x, like, wrap=True):
     """An op's operand: Python numbers stay numbers (cheap); arrays and lists become tensors
     on `like`'s device. With wrap, a Python int beyond the range of `like`'s integer dtype
     wraps into it, as PyTorch casts it (uint8 tensor - 3 is x + 253, modulo 256)."""
+    if type(x) is Tensor:  # NOTE: first: the common case, on every binary op's hot path
+        return x
     if wrap and type(x) is int and isinstance(like, Tensor):
         bounds = _INT_BOUNDS.get(like.array.dtype)
         if bounds is not None and not bounds[0] <= x <= bounds[1]:

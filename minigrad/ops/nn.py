@@ -51,7 +51,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = x.device.xp
-        require_floating(_softmax_kernel("softmax", x, dim), x)
+        _require_floating_softmax("softmax", x, dim)
         with quiet():  # a row of -inf (a fully masked attention row) is nan, silently as PyTorch
             _, e, total = _exp_shifted(xp, half_as_float32(x.array), dim)
             y = Tensor._make(cast_to(e / total, x.array.dtype))
@@ -73,7 +73,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = x.device.xp
-        require_floating(_softmax_kernel("log_softmax", x, dim), x)
+        _require_floating_softmax("log_softmax", x, dim)
         with quiet():  # as Softmax's
             shifted, _, total = _exp_shifted(xp, half_as_float32(x.array), dim)
             y = Tensor._make(cast_to(shifted - xp.log(total), x.array.dtype))
@@ -87,8 +87,10 @@ class LogSoftmax(Function):
         return gy - exp(y) * reduce_sum(gy, ctx.dim, keepdim=True), None
 
 
-def _softmax_kernel(op: str, x: Tensor, dim: int) -> str:
-    return f"{op}_lastdim_kernel_impl" if dim == x.ndim - 1 else f"{op}_kernel_impl"
+def _require_floating_softmax(op: str, x: Tensor, dim: int) -> None:
+    """PyTorch's error for an integer or bool input, naming its softmax kernel."""
+    if x.array.dtype.kind != "f":  # NOTE: checked before the name is built: a hot path
+        require_floating(f"{op}{'_lastdim' if dim == x.ndim - 1 else ''}_kernel_impl", x)
 
 
 def _softmax_dim(x: Tensor, dim, op: str) -> int:
@@ -352,7 +354,7 @@ def cross_entropy(
     """Cross-entropy of logits against class indices or class probabilities, as PyTorch."""
     _check_reduction(reduction, "cross_entropy")
     _check_class_weight(weight, input, "cross_entropy")
-    if target.array.dtype.kind == "f" or target.shape == input.shape:  # PyTorch's choice
+    if target.array.dtype.kind == "f" or target.array.shape == input.array.shape:  # as PyTorch
         if target.array.dtype.kind != "f":
             raise RuntimeError(
                 "cross_entropy: Expected floating point type for target with class "
@@ -360,7 +362,7 @@ def cross_entropy(
             )
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_targets(input, target, "cross_entropy")
-    require_floating(_softmax_kernel("log_softmax", input, 1 if input.ndim > 1 else 0), input)
+    _require_floating_softmax("log_softmax", input, 1 if input.ndim > 1 else 0)
     x, t = _classes_last(input, target, "cross_entropy")
     loss = CrossEntropy.apply(x, t, weight, ignore_index, reduction)
     if reduction == "none":
