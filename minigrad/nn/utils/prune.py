@@ -222,11 +222,7 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        count = _count_to_prune(self.amount, t.numel())
-        mask = default_mask.clone()
-        if count:
-            mask.view(-1)[rand_like(t).view(-1).topk(count).indices] = 0
-        return mask
+        return _zero_top(default_mask, rand_like(t), self.amount, largest=True)
 
     @classmethod
     def apply(cls, module, name, amount):
@@ -243,11 +239,7 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        count = _count_to_prune(self.amount, t.numel())
-        mask = default_mask.clone()
-        if count:
-            mask.view(-1)[t.abs().view(-1).topk(count, largest=False).indices] = 0
-        return mask
+        return _zero_top(default_mask, t.abs(), self.amount, largest=False)
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
@@ -425,6 +417,15 @@ def _check_amount(amount) -> None:
             f"amount={amount} should either be a float in the range [0, 1] or a non-negative "
             "integer"
         )
+
+
+def _zero_top(default_mask, scores, amount, largest: bool):
+    """A copy of default_mask with 0 at the `amount` entries of largest (or smallest) score."""
+    count = _count_to_prune(amount, scores.numel())
+    mask = default_mask.clone()
+    if count:
+        mask.view(-1)[scores.view(-1).topk(count, largest=largest).indices] = 0
+    return mask
 
 
 def _count_to_prune(amount, size: int) -> int:
