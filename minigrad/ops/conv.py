@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
+from minigrad.ops.matmul import _op_dtype
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import permute, reshape
 from minigrad.tensor import Tensor
@@ -348,6 +351,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
             f"of shape {tuple(weight.shape)} expects {weight.shape[1]} (weight is (out, in, kh, "
             "kw))"
         )
+    if _op_dtype(x) != _op_dtype(weight) or (bias is not None and _op_dtype(bias) != _op_dtype(x)):
+        raise RuntimeError(
+            f"conv2d: input is {x.dtype} but weight is {weight.dtype}"
+            + ("" if bias is None else f" and bias {bias.dtype}")
+            + "; convert them to one dtype with .to(dtype), as PyTorch requires"
+        )
     geom = Geometry.make("conv2d", weight.shape[2:], stride, padding, dilation)
     if min(geom.out_size(*x.shape[2:])) < 1:
         raise RuntimeError(
@@ -422,15 +431,16 @@ class MaxPool2d(Function):
     def forward(ctx, x, geom):
         xp = x.device.xp
         ho, wo = geom.out_size(*x.array.shape[2:])
-        padded = _pad(xp, x.array, geom.padding, -xp.inf)
+        lowest = _lowest(x.array.dtype)
+        padded = _pad(xp, x.array, geom.padding, lowest)
         (sh, sw), (kh, kw), (dh, dw) = geom.stride, geom.kernel, geom.dilation
         starts = _window_starts(xp, padded.shape, geom.stride, ho, wo)
         index = starts + _pick_shift(xp, padded, geom)[starts]
         if any(geom.padding):
-            # NOTE: a window whose pixels are all -inf ties with the -inf padding; PyTorch
-            # then picks the window's first pixel inside the image
+            # NOTE: a window whose pixels are all -inf (an integer dtype's minimum) ties with
+            # the padding; PyTorch then picks the window's first pixel inside the image
             shift, inside = _first_inside(xp, geom, x.array.shape[2:], ho, wo, padded.shape[3])
-            stuck = (padded.ravel()[index] == -xp.inf) & inside
+            stuck = (padded.ravel()[index] == lowest) & inside
             index = xp.where(stuck, starts + shift, index)
         ctx.index = index
         ctx.padded, ctx.padding = padded.shape, geom.padding
@@ -440,6 +450,14 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, gy):
         return PoolScatter.apply(gy, ctx.index, ctx.padded, ctx.padding, ctx.unique), None
+
+
+def _lowest(dtype):
+    """What max pooling pads with: -inf, an integer dtype's minimum (no integer holds -inf),
+    or False."""
+    if dtype.kind == "b":
+        return False
+    return np.iinfo(dtype).min if dtype.kind in "iu" else -np.inf
 
 
 class PoolScatter(Function):
