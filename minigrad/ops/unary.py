@@ -553,11 +553,17 @@ class Floor(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.device.xp.floor(x.array)
+        return _whole(x.device.xp.floor, x.array)
 
     @staticmethod
     def backward(ctx, gy):
         return gy * 0
+
+
+def _whole(rounding, array):
+    """rounding(array); an integer array is whole already: a copy in its dtype, as PyTorch
+    gives (NumPy 1.26's floor, ceil and trunc turn integers into floats)."""
+    return array.copy() if array.dtype.kind in "iu" else rounding(array)
 
 
 def floor(input):
@@ -572,7 +578,7 @@ class Ceil(Floor):
 
     @staticmethod
     def forward(ctx, x):
-        return x.device.xp.ceil(x.array)
+        return _whole(x.device.xp.ceil, x.array)
 
 
 def ceil(input):
@@ -616,7 +622,7 @@ class Trunc(Floor):
 
     @staticmethod
     def forward(ctx, x):
-        return x.device.xp.trunc(x.array)
+        return _whole(x.device.xp.trunc, x.array)
 
 
 def trunc(input):
