@@ -164,19 +164,26 @@ def _read_entry(archive, entry: str, limit: int) -> bytes:
     return data
 
 
-def _unique_keys(pairs: list) -> dict:
-    """A JSON object, refused when a key appears twice (readers disagree on which wins)."""
-    seen = set()
-    for key, _ in pairs:
-        if key in seen:
-            raise _Corrupt(f"{_HEADER} has the key {key!r} twice in one object")
-        seen.add(key)
-    return dict(pairs)
+def loads_unique_keys(data, refuse):
+    """json.loads, refusing an object that has a key twice (readers disagree on which wins):
+    `refuse(key)` is the exception raised. Shared by minigrad.load and static graph files."""
+
+    def unique(pairs: list) -> dict:
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise refuse(key)
+            seen.add(key)
+        return dict(pairs)
+
+    return json.loads(data, object_pairs_hook=unique)
 
 
 def _read_header(archive) -> dict:
     data = _read_entry(archive, _HEADER, MAX_HEADER_BYTES)
-    header = json.loads(data, object_pairs_hook=_unique_keys)
+    header = loads_unique_keys(
+        data, lambda key: _Corrupt(f"{_HEADER} has the key {key!r} twice in one object")
+    )
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _Corrupt("missing minigrad header (not a file written by minigrad.save)")
     version = header.get("version")

@@ -32,6 +32,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd.function import OPS
 from minigrad.ops.conv import Geometry
+from minigrad.serialization import loads_unique_keys
 from minigrad.static.graph import Const, Graph, Node, Ref
 from minigrad.static.kernels import call_plan, parameters
 
@@ -183,7 +184,10 @@ class _Reader:
         data = self._read("graph.json", MAX_JSON_BYTES)
         _check_nesting(data)
         try:
-            return json.loads(data, object_pairs_hook=_unique_keys)
+            return loads_unique_keys(
+                data,
+                lambda key: GraphFileError(f"graph.json has the key {key!r} twice in one object"),
+            )
         except GraphFileError:
             raise
         except (ValueError, UnicodeDecodeError) as exc:
@@ -231,16 +235,6 @@ class _Reader:
             return np.load(io.BytesIO(data), allow_pickle=False)
         except ValueError as exc:
             raise GraphFileError(f"{name}: {exc}") from None
-
-
-def _unique_keys(pairs: list) -> dict:
-    """A JSON object, refused when a key appears twice (readers disagree on which wins)."""
-    seen = set()
-    for key, _ in pairs:
-        if key in seen:
-            raise GraphFileError(f"graph.json has the key {key!r} twice in one object")
-        seen.add(key)
-    return dict(pairs)
 
 
 def _check_nesting(data: bytes) -> None:
