@@ -108,15 +108,55 @@ class IndexAdd(Function):
         ctx.index, ctx.advanced = index, advanced
         xp = g.device.xp
         out = xp.zeros(shape, dtype=g.array.dtype)
-        if advanced:
-            xp.add.at(out, index, g.array)
-        else:
+        if not advanced:
             out[index] = g.array
+        elif xp is np and len(index) == 1 and len(shape) > 1 and _int_array(index[0]):
+            _add_rows(out, index[0], g.array)
+        else:
+            xp.add.at(out, index, g.array)
         return out
 
     @staticmethod
     def backward(ctx, gy):
         return GetItem.apply(gy, ctx.index, ctx.advanced), None, None, None
+
+
+def _int_array(part) -> bool:
+    return isinstance(part, np.ndarray) and part.dtype.kind in "iu"
+
+
+# NOTE: a round costs a few microseconds of Python, np.add.at about 6 ns an element: rounds
+# win when there are at least this many elements per round
+_ELEMENTS_PER_ROUND = 2048
+
+
+def _add_rows(out, rows, g):
+    """out[rows[i]] += g[i] for every i, the same sums as np.add.at in the same order.
+
+    # NOTE: np.add.at goes element by element: backward of x[idx] or of an embedding with
+    4096 rows of 512 took 13 ms. Here each round adds, with one vectorised `+=`, the k-th
+    occurrence of every row (a round has no repeated row, so `+=` loses nothing); there are as
+    many rounds as the most repeated row has occurrences.
+    """
+    rows = rows.reshape(-1)
+    g = g.reshape(rows.shape[0], *out.shape[1:])
+    rows = np.where(rows < 0, rows + out.shape[0], rows)  # -1 and n - 1 are the same row
+    order = np.argsort(rows, kind="stable")
+    ranked = rows[order]
+    first = np.empty(ranked.shape[0], bool)
+    first[:1] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
+    positions = np.arange(ranked.shape[0])
+    occurrence = positions - np.maximum.accumulate(np.where(first, positions, 0))
+    rounds = int(occurrence.max(initial=-1)) + 1
+    if rounds * _ELEMENTS_PER_ROUND > g.size:
+        np.add.at(out, (rows,), g)
+        return
+    rank = np.empty_like(occurrence)
+    rank[order] = occurrence
+    for k in range(rounds):
+        picked = np.flatnonzero(rank == k)
+        out[rows[picked]] += g[picked]
 
 
 def getitem(x: Tensor, index) -> Tensor:

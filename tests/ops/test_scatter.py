@@ -127,3 +127,29 @@ def test_value_is_a_number_even_as_a_tensor():
     value = minigrad.tensor(3.0, requires_grad=True)
     out = minigrad.zeros(4).scatter(0, minigrad.tensor([1, 2]), value=value)
     assert out.tolist() == [0.0, 3.0, 3.0, 0.0] and not out.requires_grad
+
+
+@pytest.mark.parametrize(
+    "rows, shape",
+    [
+        ([3, 1, 3, -1, 0, 3, 4], (5, 2048)),  # repeats, and -1 the same row as 4
+        ([[2, 2], [0, -5]], (5, 1024, 4)),  # a 2-D index into rows of (1024, 4)
+        ([1] * 50, (4, 8)),  # one row 50 times on short rows: np.add.at itself
+        ([], (3, 2)),
+    ],
+)
+def test_the_gradient_of_rows_picked_by_index_adds_as_np_add_at(rows, shape):
+    """x[idx] and embedding add their gradient rows back in rounds (one vectorised += per
+    occurrence): the sums are np.add.at's, bit for bit, repeats and negative indices included."""
+    rng = np.random.default_rng(0)
+    index = np.array(rows, dtype=np.int64)
+    g = rng.standard_normal(index.shape + shape[1:]).astype(np.float32)
+    x = minigrad.zeros(shape, requires_grad=True)
+    x[minigrad.tensor(index)].backward(minigrad.tensor(g))
+    expected = np.zeros(shape, np.float32)
+    np.add.at(expected, (index,), g)
+    assert np.array_equal(x.grad.numpy(), expected)
+    w = minigrad.zeros(shape, requires_grad=True)
+    idx = minigrad.tensor(np.where(index < 0, index + shape[0], index))
+    minigrad.nn.functional.embedding(idx, w).backward(minigrad.tensor(g))
+    assert np.array_equal(w.grad.numpy(), expected)
