@@ -120,6 +120,10 @@ SAME_AS_TORCH = [
     "t.tensor([[3, 1], [0, 5]]).topk(1, dim=0)",
     "t.tensor([4.0, 1.0, 3.0]).topk(2, largest=False)",
     "t.tensor([4.0, 1.0]).topk(3)",
+    "t.tensor([1.0, float('nan'), 3.0, 0.0]).sort(descending=True)",  # nan first, as the largest
+    "t.tensor([[1.0, float('nan'), 3.0], [2.0, 0.0, 5.0]]).topk(2)",
+    "t.arange(60.0).reshape(3, 4, 5).sin().topk(2, dim=1)",
+    "t.arange(60.0).reshape(3, 4, 5).cos().topk(3, dim=2, largest=False)",
     "t.argsort(t.tensor([[0.3, 0.1, 0.2]]), dim=1)",
     "t.tensor([1.0, 2.0, 4.0]).var(unbiased=False)",
     "t.tensor([[1.0, 2.0], [3, 5]]).std(0, keepdim=True)",

@@ -715,12 +715,57 @@ class ArgSort(NoGrad):
 
     @staticmethod
     def forward(ctx, x, dim, descending):
-        key = x.array
-        if descending:
-            # NOTE: negate to sort descending and stay stable; widen unsigned and bool first.
-            key = -(key.astype(dtypes.int64.np) if key.dtype.kind in "ub" else key)
-        indices = x.device.xp.argsort(key, axis=dim, kind="stable")
-        return indices.astype(dtypes.int64.np, copy=False)
+        return _sorting_indices(x.device.xp, x.array, dim, descending)
+
+
+def _sorting_indices(xp, key, dim, descending):
+    """The int64 indices of a stable sort of key along dim; nan sorts as the largest value
+    (last ascending, first descending), as PyTorch."""
+    if not descending:
+        indices = xp.argsort(key, axis=dim, kind="stable")
+    elif key.dtype.kind == "f" and bool(xp.isnan(key).any()):
+        # NOTE: negated, nan would still sort last
+        indices = xp.lexsort((-key, ~xp.isnan(key)), axis=dim)
+    else:
+        indices = xp.argsort(_descending_key(key), axis=dim, kind="stable")
+    return indices.astype(dtypes.int64.np, copy=False)
+
+
+def _descending_key(key):
+    """A key whose stable ascending sort is key's descending sort: negated, unsigned and bool
+    widened first."""
+    return -(key.astype(dtypes.int64.np) if key.dtype.kind in "ub" else key)
+
+
+class TopKIndices(NoGrad):
+    """The indices of the k largest (or smallest) values along the last dim, in sorted order,
+    ties in index order: the first k of a stable sort, int64.
+
+    # NOTE: a partition finds the k-th value in linear time and only the k picked are sorted:
+    the top 5 of 512 rows of 512 took 8.8 ms with a full sort (PyTorch 0.4 ms).
+    """
+
+    op_name = "topk_indices"
+
+    @staticmethod
+    def forward(ctx, x, k, largest):
+        xp, key = x.device.xp, x.array
+        n = key.shape[-1]
+        if xp is not np or (key.dtype.kind == "f" and bool(np.isnan(key).any())):
+            return _sorting_indices(xp, key, -1, largest)[..., :k]
+        kth = xp.partition(key, n - k if largest else k - 1, axis=-1)[
+            ..., n - k if largest else k - 1
+        ]
+        kth = kth[..., None]
+        better = key > kth if largest else key < kth
+        tied = key == kth
+        short = k - better.sum(-1, keepdims=True)
+        if bool((tied.sum(-1, keepdims=True) > short).any()):  # keep the first ties only
+            tied &= xp.cumsum(tied, axis=-1) <= short
+        picked = xp.nonzero((better | tied).reshape(-1, n))[1].reshape(key.shape[:-1] + (k,))
+        values = xp.take_along_axis(key, picked, -1)
+        order = xp.argsort(_descending_key(values) if largest else values, axis=-1, kind="stable")
+        return xp.take_along_axis(picked, order, -1).astype(dtypes.int64.np, copy=False)
 
 
 def sort(input, dim=-1, descending=False, stable=False):
@@ -749,6 +794,14 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
             f"topk: selected index k={k} out of range for dimension {d} of size {size} (tensor "
             f"of shape {tuple(input.shape)})"
         )
+    if 0 < k < size:
+        from minigrad.ops.indexing import gather
+
+        moved = movedim(input, d, -1) if d != input.ndim - 1 else input
+        indices = TopKIndices.apply(moved, k, largest)
+        if moved is not input:
+            indices = movedim(indices, -1, d)
+        return RETURN_TYPES["topk"](gather(input, d, indices), indices)
     values, indices = sort(input, d, descending=largest)
     first_k = (slice(None),) * d + (slice(0, k),)
     return RETURN_TYPES["topk"](values[first_k], indices[first_k])

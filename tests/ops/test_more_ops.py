@@ -416,3 +416,23 @@ def test_float16_statistics_are_computed_in_float32_as_torch(fn):
         assert m.dtype == minigrad.float16 and np.isfinite(m.numpy()).all()
         # one rounding to float16 each, in kernels that add in different orders: 1 ulp
         np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "uint8"])
+def test_topk_of_ties_is_the_first_k_of_a_stable_sort(largest, dtype):
+    """topk finds the k-th value by partition and sorts only the k picked; among equal values
+    it keeps the first ones, as the stable sort it replaces (PyTorch leaves ties unspecified),
+    and its values and gradient are PyTorch's."""
+    a = np.random.default_rng(1).integers(0, 4, (6, 40)).astype(dtype)
+    x = minigrad.tensor(a)
+    for k, dim in [(1, 1), (5, 1), (39, 1), (3, 0)]:
+        got = x.topk(k, dim, largest)
+        order = torch.tensor(a).sort(dim=dim, descending=largest, stable=True)
+        assert np.array_equal(got.indices.numpy(), order.indices.numpy().take(range(k), dim))
+        assert np.array_equal(got.values.numpy(), order.values.numpy().take(range(k), dim))
+    w = minigrad.tensor(a.astype("float64"), requires_grad=True)
+    (w.topk(5, 1, largest).values * minigrad.arange(5.0)).sum().backward()
+    v = torch.tensor(a.astype("float64"), requires_grad=True)
+    (v.topk(5, 1, largest).values * torch.arange(5.0)).sum().backward()
+    assert np.array_equal(w.grad.numpy().sum(1), v.grad.numpy().sum(1))
