@@ -440,6 +440,7 @@ CASES = [
     Case("split_sizes", lambda t, F, a: t.cat(a.split([1, 4], 1)[::-1], 1), ((3, 5),)),
     Case("chunk", lambda t, F, a: a.chunk(2, 0)[0] * 3, ((5, 3),)),
     Case("unbind", lambda t, F, a: a.unbind(1)[2] * 3, ((2, 3),)),
+    Case("unbind_all", lambda t, F, a: t.stack(a.unbind(0)[::-1], 1) * 3, ((3, 2, 2),)),
     Case("repeat", lambda t, F, a: a.repeat(2, 1, 3), ((3, 2),)),
     Case("repeat_interleave", lambda t, F, a: a.repeat_interleave(2, 0), ((3, 2),)),
     Case(
