@@ -386,3 +386,42 @@ from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402
 # `torch.cuda.amp` (and `from torch.cuda.amp import GradScaler`): minigrad.cuda is a module, so
 # its `amp` is registered by hand
 cuda.amp = _sys.modules["minigrad.cuda.amp"] = _cuda_amp
+
+# PyTorch names minigrad leaves out on purpose: `torch.bfloat16` in a tutorial raises an
+# AttributeError that says why and what to use, not a bare "no attribute" (hasattr stays False)
+_LEFT_OUT = {
+    "bfloat16": "NumPy has no bfloat16; use minigrad.float16 or minigrad.float32",
+    "float8_e4m3fn": "NumPy has no 8-bit floats; use minigrad.float16 or minigrad.float32",
+    "float8_e5m2": "NumPy has no 8-bit floats; use minigrad.float16 or minigrad.float32",
+    "uint16": "minigrad's unsigned integer dtype is uint8, as PyTorch's CPU kernels mostly are",
+    "uint32": "minigrad's unsigned integer dtype is uint8, as PyTorch's CPU kernels mostly are",
+    "uint64": "minigrad's unsigned integer dtype is uint8, as PyTorch's CPU kernels mostly are",
+    "complex64": "minigrad's tensors are real: there are no complex dtypes",
+    "complex128": "minigrad's tensors are real: there are no complex dtypes",
+    "cfloat": "minigrad's tensors are real: there are no complex dtypes",
+    "cdouble": "minigrad's tensors are real: there are no complex dtypes",
+    "fft": "there is no torch.fft; use numpy.fft on t.numpy()",
+    "jit": "there is no TorchScript; minigrad.compile traces a function into a static graph",
+    "fx": "there is no torch.fx; minigrad.static.trace records a function as a graph",
+    "export": "there is no torch.export; minigrad.static.export_onnx writes an ONNX file",
+    "onnx": "there is no torch.onnx; minigrad.static.export_onnx writes an ONNX file",
+    "profiler": "there is no profiler; time a step with time.perf_counter",
+    "hub": "there is no model hub: the course runs offline",
+    "distributed": "minigrad runs in one process: there is no distributed training",
+    "multiprocessing": "use Python's multiprocessing (DataLoader's num_workers uses it)",
+    "sparse": "there are no sparse tensors",
+    "quantization": "there is no quantization",
+    "ao": "there is no quantization (torch.ao)",
+    "nested": "there are no nested tensors",
+    "masked": "there are no masked tensors; use torch.where or masked_fill",
+}
+
+
+def __getattr__(name: str):
+    why = _LEFT_OUT.get(name)
+    if why is None:
+        raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
+    raise AttributeError(
+        f"module 'minigrad' has no attribute {name!r}: {why} (docs/nn.md lists what minigrad "
+        "leaves out)"
+    )

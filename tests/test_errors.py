@@ -139,3 +139,15 @@ def test_a_backward_returning_the_wrong_shape():
     x = minigrad.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"BadBackward\b.*\[5\].*\[2\]"):
         Bad.apply(x).sum().backward()
+
+
+@pytest.mark.parametrize("name", ["bfloat16", "complex64", "fft", "jit", "profiler", "hub"])
+def test_a_pytorch_name_minigrad_leaves_out_says_why(name):
+    """`torch.bfloat16` in a tutorial: an AttributeError (hasattr stays False, as feature
+    checks expect) whose message says why minigrad has no such thing and what to use."""
+    assert hasattr(torch, name)
+    assert not hasattr(minigrad, name)
+    with pytest.raises(AttributeError, match=rf"no attribute '{name}': .+docs/nn\.md"):
+        getattr(minigrad, name)
+    with pytest.raises(AttributeError, match=r"no attribute 'not_a_torch_name'$"):
+        minigrad.not_a_torch_name  # noqa: B018
