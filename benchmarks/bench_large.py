@@ -1,0 +1,122 @@
+"""Ops on large tensors, minigrad vs PyTorch CPU: forward alone, and forward and backward.
+
+    python benchmarks/bench_large.py [--cpu-time] [--only NAME ...]
+
+Where `bench_ops.py` times the per-call overhead on small tensors, this times the arithmetic:
+each row runs one op on 512x512 float32 tensors (images of 16x16x32x32 for the convolution
+rows), the same source for both libraries, and prints the time per call and the ratio
+minigrad / PyTorch, flagging rows over 2.5x. It is how slow kernels were found (the gradient
+of `x[idx]` on np.add.at, `topk` through a full sort, `einsum` without BLAS).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from bench_static import CLOCK, best_of_each, blas_line  # noqa: E402 - the sibling script
+
+import minigrad  # noqa: E402
+
+RNG = np.random.default_rng(0)
+A, B = (RNG.standard_normal((512, 512), dtype=np.float32) for _ in range(2))
+IMAGES = RNG.standard_normal((16, 16, 32, 32), dtype=np.float32)
+KERNELS = RNG.standard_normal((32, 16, 3, 3), dtype=np.float32)
+ROWS = RNG.integers(0, 512, 4096)
+
+# name -> op(lib, a, b), a and b the two 512x512 tensors
+OPS = {
+    "a + b": lambda L, a, b: a + b,
+    "a * b": lambda L, a, b: a * b,
+    "a.exp()": lambda L, a, b: a.exp(),
+    "a.tanh()": lambda L, a, b: a.tanh(),
+    "a.sigmoid()": lambda L, a, b: a.sigmoid(),
+    "a.relu()": lambda L, a, b: a.relu(),
+    "F.gelu(a)": lambda L, a, b: L.nn.functional.gelu(a),
+    "F.silu(a)": lambda L, a, b: L.nn.functional.silu(a),
+    "a ** 2": lambda L, a, b: a**2,
+    "a.sum()": lambda L, a, b: a.sum(),
+    "a.sum(1)": lambda L, a, b: a.sum(1),
+    "a.max(1)": lambda L, a, b: a.max(1).values,
+    "a.var(1)": lambda L, a, b: a.var(1),
+    "a.norm()": lambda L, a, b: a.norm(),
+    "a.softmax(1)": lambda L, a, b: a.softmax(1),
+    "a.log_softmax(1)": lambda L, a, b: a.log_softmax(1),
+    "a @ b": lambda L, a, b: a @ b,
+    "einsum ij,jk->ik": lambda L, a, b: L.einsum("ij,jk->ik", a, b),
+    "a.T.contiguous()": lambda L, a, b: a.T.contiguous(),
+    "cat([a, b])": lambda L, a, b: L.cat([a, b]),
+    "a[rows]": lambda L, a, b: a[L.tensor(ROWS)],
+    "F.embedding": lambda L, a, b: L.nn.functional.embedding(L.tensor(ROWS), a),
+    "a[a > 0]": lambda L, a, b: a[a > 0],
+    "where(a > 0, a, b)": lambda L, a, b: L.where(a > 0, a, b),
+    "a.cumsum(1)": lambda L, a, b: a.cumsum(1),
+    "a.sort(1)": lambda L, a, b: a.sort(1).values,
+    "a.topk(5, 1)": lambda L, a, b: a.topk(5, 1).values,
+    "a.unbind(0)": lambda L, a, b: L.stack(a.unbind(0)[::2]),
+    "F.layer_norm": lambda L, a, b: L.nn.functional.layer_norm(a, (512,)),
+    "F.cross_entropy": lambda L, a, b: L.nn.functional.cross_entropy(a, L.tensor(ROWS[:512])),
+    "F.conv2d": lambda L, a, b: L.nn.functional.conv2d(
+        L.tensor(IMAGES, requires_grad=True), L.tensor(KERNELS), padding=1
+    ),
+    "F.max_pool2d": lambda L, a, b: L.nn.functional.max_pool2d(
+        L.tensor(IMAGES, requires_grad=True), 2
+    ),
+}
+
+
+def timings(op, number) -> dict:
+    calls = {}
+    for lib in (minigrad, torch):
+        a = lib.tensor(A, requires_grad=True)
+        b = lib.tensor(B, requires_grad=True)
+
+        def forward(lib=lib, a=a, b=b):
+            with lib.no_grad():
+                op(lib, a, b)
+
+        def both(lib=lib, a=a, b=b):
+            out = op(lib, a, b)
+            if out.requires_grad:
+                out.sum().backward()
+            a.grad = b.grad = None
+
+        calls[(lib.__name__, "forward")] = forward
+        calls[(lib.__name__, "both")] = both
+    return best_of_each(calls, repeats=5, number=number)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cpu-time", action="store_true", help="process time, not wall time")
+    parser.add_argument("--only", nargs="*", help="row names to run (default: all)")
+    parser.add_argument("--number", type=int, default=10, help="calls per timing")
+    args = parser.parse_args()
+    if args.cpu_time:
+        CLOCK[0] = time.process_time
+    torch.set_num_threads(1)
+    print(blas_line())
+    print(f"{'op':20s} {'forward (us) minigrad / torch':>34s}   {'with backward':>30s}")
+    for name in args.only or OPS:
+        t = timings(OPS[name], args.number)
+        fwd = [t[(lib, "forward")] * 1e6 for lib in ("minigrad", "torch")]
+        both = [t[(lib, "both")] * 1e6 for lib in ("minigrad", "torch")]
+        worst = max(fwd[0] / fwd[1], both[0] / both[1])
+        print(
+            f"{name:20s} {fwd[0]:9.1f} / {fwd[1]:9.1f} = {fwd[0] / fwd[1]:5.2f}x   "
+            f"{both[0]:9.1f} / {both[1]:9.1f} = {both[0] / both[1]:5.2f}x"
+            + ("  <-- over 2.5x" if worst > 2.5 else ""),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
