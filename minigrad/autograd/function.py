@@ -29,6 +29,10 @@ import numpy as np
 from minigrad.autograd.grad_mode import state
 from minigrad.tensor import RemovableHandle, Tensor
 
+# NOTE: a NumPy reduction to one number gives a scalar, not a 0-d array (a loss's forward):
+# made an array at once, it takes apply's short path instead of `_wrap`'s general one
+_FLOAT_SCALARS = frozenset({np.float16, np.float32, np.float64})
+
 OPS: dict[str, type] = {}  # op_name -> the built-in Function class (filled as classes are made)
 
 
@@ -133,6 +137,8 @@ class Function:
             if state.tape is not None:
                 state.tape.append((cls, args))
             out = _forward(cls, ctx, args) if cls._setup_style else cls.forward(ctx, *args)
+            if type(out) in _FLOAT_SCALARS:
+                out = np.asarray(out)
             if type(out) is np.ndarray:
                 t = Tensor._make(out)
                 if out.base is not None:
@@ -161,6 +167,8 @@ class Function:
         if state.tape is not None:
             state.tape.append((cls, args))
         ctx._device = device
+        if type(out) in _FLOAT_SCALARS:
+            out = np.asarray(out)
         if type(out) is np.ndarray and out.dtype.kind == "f":
             t = Tensor._make(out, True, ctx)
             if out.base is not None:
