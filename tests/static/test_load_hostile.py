@@ -197,7 +197,7 @@ def test_duplicate_keys_and_members_are_refused(tmp_path):
     with zipfile.ZipFile(path, "w") as z, pytest.warns(UserWarning, match="Duplicate name"):
         for name, data in [*members.items(), ("graph.json", b"{}")]:
             z.writestr(name, data)
-    _refused(path, "holds graph.json more than once")
+    _refused(path, "holds 'graph.json' more than once")
 
 
 def test_a_loaded_graph_checks_its_inputs(tmp_path):
