@@ -316,3 +316,13 @@ def test_odd_but_valid_content_loads(tmp_path):
     )
     assert minigrad.load(path).tolist() == values.tolist()
     assert not outside.exists() and not (tmp_path / "escaped").exists()
+
+
+def test_json_with_too_many_objects_and_lists_is_refused_before_parsing(tmp_path, monkeypatch):
+    """Parsed, 64 MB of `{},` were 22 million dicts (1.6 GB): the brackets are counted first."""
+    monkeypatch.setattr(serialization, "MAX_JSON_CONTAINERS", 1000)
+    path = _crafted(tmp_path / "wide.pt", _header([], {"list": [{"list": []}] * 600}))
+    with pytest.raises(RuntimeError, match=r"minigrad.json holds 1204 objects and lists"):
+        minigrad.load(path)
+    minigrad.save([[]] * 400, path)  # 804: under the limit
+    assert minigrad.load(path) == [[]] * 400

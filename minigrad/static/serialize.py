@@ -35,7 +35,7 @@ from minigrad.autograd.function import OPS
 from minigrad.ops.conv import Geometry
 from minigrad.serialization import (
     MAX_NDIM,
-    loads_unique_keys,
+    loads_json,
     open_regular,
     open_zip,
     read_member,
@@ -184,10 +184,7 @@ class _Reader:
         data = self._read("graph.json", MAX_JSON_BYTES)
         _check_nesting(data)
         try:
-            return loads_unique_keys(
-                data,
-                lambda key: GraphFileError(f"graph.json has the key {key!r} twice in one object"),
-            )
+            return loads_json(data, "graph.json", GraphFileError)
         except GraphFileError:
             raise
         except (ValueError, UnicodeDecodeError) as exc:

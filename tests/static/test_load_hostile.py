@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import minigrad
-from minigrad import static
+from minigrad import serialization, static
 from minigrad.ops import matmul as M
 from minigrad.static import serialize
 
@@ -213,3 +213,36 @@ def test_an_honest_file_still_loads_and_runs(tmp_path):
     path, x = _saved(tmp_path)
     y = static.load(path)(x)
     assert y.shape == (2, 3)
+
+
+def test_a_zip_bomb_array_that_matches_its_declared_shape_is_refused(tmp_path):
+    """The declared shape grown to fit the bomb: 32 MiB of zeros deflate to ~32 kB, which
+    passed every size check and was inflated (a 4 MB file could ask for 4 GB)."""
+    path, _ = _saved(tmp_path)
+    members = _members(path)
+    doc = json.loads(members["graph.json"])
+    (vid,) = (int(k) for k in doc["constants"])
+    doc["values"][vid] = [[2**22], "float64"]
+    bomb = io.BytesIO()
+    np.save(bomb, np.zeros(2**22))
+    members.update({"graph.json": json.dumps(doc).encode(), "arrays/0.npy": bomb.getvalue()})
+    _write(path, members)
+    _refused(path, r"arrays/0.npy would inflate \d+ to \d+ bytes \(a zip bomb")
+
+
+def test_a_corrupt_deflate_stream_is_a_clear_error(tmp_path):
+    """zlib.error escaped with no file name."""
+    path, _ = _saved(tmp_path)
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("graph.json")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start : start + 16] = b"\xff" * 16  # a reserved block type
+    path.write_bytes(bytes(data))
+    _refused(path, "invalid block type")
+
+
+def test_graph_json_with_too_many_objects_and_lists_is_refused(tmp_path, monkeypatch):
+    path, _ = _saved(tmp_path)
+    monkeypatch.setattr(serialization, "MAX_JSON_CONTAINERS", 10)
+    _refused(path, r"graph.json holds \d+ objects and lists \(at most 10\)")
