@@ -106,12 +106,19 @@ def _find(root, name: str) -> str:
 def load_mnist(root, train: bool = True) -> tuple:
     """(images (N, 1, 28, 28) float32 in [0, 1], labels (N,) int64) from IDX files in root."""
     images_name, labels_name = _FILES[bool(train)]
-    images = read_idx(_find(root, images_name))
-    labels = read_idx(_find(root, labels_name))
-    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+    images_path, labels_path = _find(root, images_name), _find(root, labels_name)
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    for path, array, ndim in ((images_path, images, 3), (labels_path, labels, 1)):
+        # NOTE: the scaling by 255 and the labels' values hold for unsigned bytes only
+        if array.ndim != ndim or array.dtype != np.uint8:
+            raise ValueError(
+                f"load_mnist: {path} holds {array.dtype.name} {array.shape}; MNIST's "
+                f"{'images are (N, H, W)' if ndim == 3 else 'labels are (N,)'} unsigned bytes"
+            )
+    if len(images) != len(labels):
         raise ValueError(
-            f"load_mnist: expected images (N, H, W) and labels (N,), got {images.shape} and "
-            f"{labels.shape}"
+            f"load_mnist: {images_path} holds {len(images)} images but {labels_path} "
+            f"{len(labels)} labels"
         )
     x = (images.astype(np.float32) / 255.0)[:, None]
     return Tensor._make(x), Tensor._make(labels.astype(np.int64))

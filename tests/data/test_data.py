@@ -243,3 +243,18 @@ def test_idx_too_many_dimensions_and_short_data_are_refused_before_reading(tmp_p
     path.write_bytes(bytes([0, 0, 0x0E, 1]) + (10**6).to_bytes(4, "big") + bytes(16))
     with pytest.raises(ValueError, match=r"8000000 bytes of float64\), more than the 24"):
         read_idx(path)
+
+
+def test_load_mnist_refuses_files_that_are_not_mnist_bytes(tmp_path):
+    """Float images were divided by 255 and float labels (NaN, 1e300) cast to int64 silently."""
+    images = np.zeros((3, 4, 4), np.uint8)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte", images, 0x08)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.array([np.nan, 1e300, 2]), 0x0E)
+    with pytest.raises(ValueError, match="t10k-labels-idx1-ubyte holds float64 \\(3,\\)"):
+        load_mnist(tmp_path, train=False)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.arange(2, dtype=np.uint8), 0x08)
+    with pytest.raises(ValueError, match="holds 3 images but .*t10k-labels-idx1-ubyte 2 labels"):
+        load_mnist(tmp_path, train=False)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte", images.astype(np.float32), 0x0D)
+    with pytest.raises(ValueError, match="t10k-images-idx3-ubyte holds float32"):
+        load_mnist(tmp_path, train=False)
