@@ -193,13 +193,21 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
     """A ZipFile reading the binary file object f, whose central directory is bounded
     before ZipFile parses it (it keeps ~1 kB per entry: 100 MB of 46-byte entries would take
     2 GB): at most 128 bytes for each of MAX_MEMBERS entries. More entries than that, or an
-    entry twice (which copy counts depends on the reader), are refused with `refuse(message)`.
+    entry twice (which copy counts depends on the reader), are refused with `refuse(message)`,
+    and so is a file object on a device or FIFO (ZipFile reads /dev/zero without end).
     """
+    try:
+        mode = os.fstat(f.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):  # no descriptor: in memory, as io.BytesIO
+        mode = stat.S_IFREG
+    if not stat.S_ISREG(mode):
+        raise refuse("it is not a regular file (a device, FIFO or socket)")
     size = f.seek(0, os.SEEK_END)
     # ZipFile looks for the end record in the last 64 kB (+ its 22 bytes); 76 more cover
     # the zip64 record and locator before it
-    f.seek(max(0, size - _EOCD.size - 2**16 - _EOCD64.size - 20))
-    tail = f.read()
+    start = max(0, size - _EOCD.size - 2**16 - _EOCD64.size - 20)
+    f.seek(start)
+    tail = f.read(size - start)
     at = tail.rfind(b"PK\x05\x06")
     if at >= 0 and len(tail) - at >= _EOCD.size:
         directory = _EOCD.unpack_from(tail, at)[5]

@@ -138,3 +138,10 @@ def test_every_truncation_and_corruption_is_a_clear_error(tmp_path, load, error,
             assert str(bad) in str(exc), str(exc)
             refused += 1
     assert refused >= len(cuts)  # a cut file is never read as a valid one
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_minigrad_load_refuses_an_open_device_file():
+    """torch.load also takes file objects: ZipFile read an open /dev/zero without end."""
+    with open("/dev/zero", "rb") as f, pytest.raises(RuntimeError, match="not a regular file"):
+        minigrad.load(f)
