@@ -202,7 +202,8 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
         mode = stat.S_IFREG
     if not stat.S_ISREG(mode):
         raise refuse("it is not a regular file (a device, FIFO or socket)")
-    size = f.seek(0, os.SEEK_END)
+    f.seek(0, os.SEEK_END)
+    size = f.tell()
     # ZipFile looks for the end record in the last 64 kB (+ its 22 bytes); 76 more cover
     # the zip64 record and locator before it
     start = max(0, size - _EOCD.size - 2**16 - _EOCD64.size - 20)
