@@ -270,14 +270,31 @@ def read_member(archive: zipfile.ZipFile, name: str, limit: int, refuse) -> byte
     return data
 
 
-def loads_json(data: bytes, name: str, refuse):
+def loads_json(data: bytes, name: str, refuse, max_depth: int):
     """json.loads of member `name`, refusing with `refuse(message)` an object that has a key
     twice (readers disagree on which wins) and, before parsing, more than MAX_JSON_CONTAINERS
-    objects and lists (64 MB of `{},` made 22 million dicts: 1.6 GB). Shared by minigrad.load
-    and static graph files."""
+    objects and lists (64 MB of `{},` made 22 million dicts: 1.6 GB) or nesting deeper than
+    max_depth. Shared by minigrad.load and static graph files."""
     containers = data.count(b"{") + data.count(b"[")  # with brackets in strings: a bound
     if containers > MAX_JSON_CONTAINERS:
         raise refuse(f"{name} holds {containers} objects and lists (at most {MAX_JSON_CONTAINERS})")
+    depth, in_string, escaped = 0, False, False
+    for byte in data:  # the nesting, strings skipped
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > max_depth:
+                raise refuse(f"{name} is nested more than {max_depth} deep")
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
 
     def unique(pairs: list) -> dict:
         seen = set()
@@ -292,7 +309,7 @@ def loads_json(data: bytes, name: str, refuse):
 
 def _read_header(archive) -> dict:
     data = read_member(archive, _HEADER, MAX_HEADER_BYTES, _Corrupt)
-    header = loads_json(data, _HEADER, _Corrupt)
+    header = loads_json(data, _HEADER, _Corrupt, 3 * MAX_DEPTH + 8)  # {"dict": [[k, v]]}: 3
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _Corrupt("missing minigrad header (not a file written by minigrad.save)")
     version = header.get("version")

@@ -97,7 +97,7 @@ F32 = {"dtype": "float32", "shape": [2], "requires_grad": False, "parameter": Fa
     [
         ("zip_bomb", "zip bomb|more than"),
         ("huge_shape", "declares shape"),
-        ("deep_json", "nested deeper|not a valid"),
+        ("deep_json", "minigrad.json is nested more than 608 deep"),
         ("index_out_of_range", "out of range"),
         ("negative_index", "out of range"),
         ("list_for_object", "not an object|belongs"),
@@ -326,3 +326,19 @@ def test_json_with_too_many_objects_and_lists_is_refused_before_parsing(tmp_path
         minigrad.load(path)
     minigrad.save([[]] * 400, path)  # 804: under the limit
     assert minigrad.load(path) == [[]] * 400
+
+
+def test_nesting_up_to_the_limit_loads(tmp_path):
+    """The JSON nesting bound (checked before parsing) leaves room for MAX_DEPTH levels of
+    dicts, the deepest encoding; one level more is refused."""
+    deep = {"leaf": minigrad.ones(1)}
+    for _ in range(serialization.MAX_DEPTH - 1):
+        deep = {"k": deep}
+    minigrad.save(deep, tmp_path / "deep.pt")
+    loaded = minigrad.load(tmp_path / "deep.pt")
+    for _ in range(serialization.MAX_DEPTH - 1):
+        loaded = loaded["k"]
+    assert loaded["leaf"].tolist() == [1.0]
+    minigrad.save({"k": [deep]}, tmp_path / "deeper.pt")
+    with pytest.raises(RuntimeError, match="nested"):
+        minigrad.load(tmp_path / "deeper.pt")

@@ -182,9 +182,8 @@ class _Reader:
 
     def json(self):
         data = self._read("graph.json", MAX_JSON_BYTES)
-        _check_nesting(data)
         try:
-            return loads_json(data, "graph.json", GraphFileError)
+            return loads_json(data, "graph.json", GraphFileError, MAX_NESTING)
         except GraphFileError:
             raise
         except (ValueError, UnicodeDecodeError) as exc:
@@ -220,27 +219,6 @@ class _Reader:
             return np.load(io.BytesIO(data), allow_pickle=False)
         except ValueError as exc:
             raise GraphFileError(f"{name}: {exc}") from None
-
-
-def _check_nesting(data: bytes) -> None:
-    """Refuse JSON nested deeper than MAX_NESTING before parsing it (strings skipped)."""
-    depth, in_string, escaped = 0, False, False
-    for byte in data:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth > MAX_NESTING:
-                raise GraphFileError(f"graph.json is nested more than {MAX_NESTING} deep")
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
 
 
 class _Decoder:
