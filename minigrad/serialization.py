@@ -168,6 +168,7 @@ def open_regular(path, refuse):
     writer cannot hang. A missing path or a directory raises FileNotFoundError or
     IsADirectoryError, as open() and PyTorch do. Shared by every reader of downloaded files.
     """
+    # O_NONBLOCK changes nothing for a regular file (Windows has neither it nor FIFOs)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:

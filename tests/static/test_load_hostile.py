@@ -246,3 +246,39 @@ def test_graph_json_with_too_many_objects_and_lists_is_refused(tmp_path, monkeyp
     path, _ = _saved(tmp_path)
     monkeypatch.setattr(serialization, "MAX_JSON_CONTAINERS", 10)
     _refused(path, r"graph.json holds \d+ objects and lists \(at most 10\)")
+
+
+class _Marker:
+    """Unpickling this creates a file: evidence that pickle ran."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_a_pickled_object_array_is_never_unpickled(tmp_path):
+    path, _ = _saved(tmp_path)
+    members = _members(path)
+    payload = np.full((3, 4), None, dtype=object)
+    payload[0, 0] = _Marker(tmp_path / "pwned")
+    buffer = io.BytesIO()
+    np.save(buffer, payload, allow_pickle=True)
+    members["arrays/0.npy"] = buffer.getvalue()
+    _write(path, members)
+    _refused(path, r"arrays/0.npy holds object\[3, 4\], but the graph declares float64")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_fortran_ordered_array_loads_with_its_values(tmp_path):
+    path, x = _saved(tmp_path)
+    expected = static.load(path)(x).tolist()
+    members = _members(path)
+    weights = np.load(io.BytesIO(members["arrays/0.npy"]))
+    buffer = io.BytesIO()
+    np.save(buffer, np.asfortranarray(weights))
+    assert b"'fortran_order': True" in buffer.getvalue()[:128]
+    members["arrays/0.npy"] = buffer.getvalue()
+    _write(path, members)
+    assert static.load(path)(x).tolist() == expected
