@@ -342,3 +342,20 @@ def test_nesting_up_to_the_limit_loads(tmp_path):
     minigrad.save({"k": [deep]}, tmp_path / "deeper.pt")
     with pytest.raises(RuntimeError, match="nested"):
         minigrad.load(tmp_path / "deeper.pt")
+
+
+def test_zip64_end_records_are_read_as_zipfile_reads_them(tmp_path):
+    """65,536 entries make zipfile write a zip64 end record: the directory's size checked
+    before parsing is the one ZipFile will use (the zip64 one), not the 32-bit field."""
+    path = _crafted(tmp_path / "z64.pt", _header([], 7), {f"{k}": b"" for k in range(2**16)})
+    data = bytearray(path.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    assert data[end - 20 : end - 16] == b"PK\x06\x07"  # the zip64 locator is there
+    struct.pack_into("<L", data, end + 12, 0xFFFFFFFF)  # the 32-bit size: "see zip64"
+    path.write_bytes(bytes(data))
+    assert minigrad.load(path) == 7
+    record = end - 20 - 56
+    struct.pack_into("<Q", data, record + 40, 2**40)  # the zip64 size: a terabyte
+    path.write_bytes(bytes(data))
+    with pytest.raises(RuntimeError, match=f"zip directory holds {2**40} bytes"):
+        minigrad.load(path)
