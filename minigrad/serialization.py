@@ -210,7 +210,11 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
     start = max(0, size - _EOCD.size - 2**16 - _EOCD64.size - 20)
     f.seek(start)
     tail = f.read(size - start)
-    at = tail.rfind(b"PK\x05\x06")
+    # as ZipFile: the end record is the file's last 22 bytes if they are one without a
+    # comment, else the last one in the tail
+    at = len(tail) - _EOCD.size
+    if at < 0 or tail[at : at + 4] != b"PK\x05\x06" or tail[-2:] != b"\0\0":
+        at = tail.rfind(b"PK\x05\x06")
     if at >= 0 and len(tail) - at >= _EOCD.size:
         directory = _EOCD.unpack_from(tail, at)[5]
         if at >= _EOCD64.size + 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":

@@ -359,3 +359,17 @@ def test_zip64_end_records_are_read_as_zipfile_reads_them(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(RuntimeError, match=f"zip directory holds {2**40} bytes"):
         minigrad.load(path)
+
+
+def test_the_directory_bound_reads_the_end_record_zipfile_reads(tmp_path, monkeypatch):
+    """An end record whose directory-offset field spells its own signature: a search for
+    the last signature found that one, the check was skipped, and ZipFile (which ignores the
+    field) parsed the whole directory."""
+    monkeypatch.setattr(serialization, "MAX_MEMBERS", 10)
+    path = _crafted(tmp_path / "fake.pt", _header([], 1), {f"x{k}": b"" for k in range(40)})
+    data = bytearray(path.read_bytes())
+    end = len(data) - 22
+    data[end + 16 : end + 20] = b"PK\x05\x06"
+    path.write_bytes(bytes(data))
+    with pytest.raises(RuntimeError, match=r"zip directory holds \d+ bytes \(too many entries"):
+        minigrad.load(path)
