@@ -193,9 +193,10 @@ _EOCD64 = struct.Struct("<4sQ2H2L4Q")  # its zip64 form, right before a 20-byte 
 def open_zip(f, refuse) -> zipfile.ZipFile:
     """A ZipFile reading the binary file object f, whose central directory is bounded
     before ZipFile parses it (it keeps ~1 kB per entry: 100 MB of 46-byte entries would take
-    2 GB): at most 128 bytes for each of MAX_MEMBERS entries. More entries than that, or an
-    entry twice (which copy counts depends on the reader), are refused with `refuse(message)`,
-    and so is a file object on a device or FIFO (ZipFile reads /dev/zero without end).
+    2 GB): at most 128 bytes for each of MAX_MEMBERS entries. More entries than that, an
+    entry twice (which copy counts depends on the reader), members that would inflate to more
+    than max_inflated of their compressed size together, or a file object on a device or FIFO
+    (ZipFile reads /dev/zero without end) are refused with `refuse(message)`.
     """
     try:
         mode = os.fstat(f.fileno()).st_mode
@@ -237,6 +238,13 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
             if name in seen:
                 raise refuse(f"the archive holds {name!r} more than once")
             seen.add(name)
+        packed = [i for i in archive.infolist() if i.compress_type != zipfile.ZIP_STORED]
+        compressed = sum(i.compress_size for i in packed)
+        inflated = sum(i.file_size for i in packed)  # zipfile reads no more than these
+        if inflated > max_inflated(compressed):  # in all: 100,000 members of 16 MB each
+            raise refuse(
+                f"its members would inflate {compressed} bytes to {inflated} (a zip bomb?)"
+            )
     except BaseException:
         archive.close()
         raise
@@ -250,8 +258,9 @@ def max_inflated(compressed: int) -> int:
 
 
 def read_member(archive: zipfile.ZipFile, name: str, limit: int, refuse) -> bytes:
-    """Member `name`'s bytes; more than `limit` bytes, or than max_inflated of its compressed
-    size, is refused with `refuse(message)` before inflating. Shared by the zip readers."""
+    """Member `name`'s bytes; more than `limit` bytes is refused with `refuse(message)`
+    before inflating (open_zip bounds what all members inflate to together). Shared by the
+    zip readers."""
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -262,12 +271,6 @@ def read_member(archive: zipfile.ZipFile, name: str, limit: int, refuse) -> byte
         raise refuse(f"{name} uses compression method {info.compress_type} (minigrad writes 0, 8)")
     if info.file_size > limit:
         raise refuse(f"{name} unpacks to {info.file_size} bytes, more than the {limit} expected")
-    if info.compress_type != zipfile.ZIP_STORED and info.file_size > max_inflated(
-        info.compress_size
-    ):
-        raise refuse(
-            f"{name} would inflate {info.compress_size} to {info.file_size} bytes (a zip bomb?)"
-        )
     with archive.open(info) as member:
         data = member.read(limit + 1)  # the size in the directory can lie: read at most this
     if len(data) > limit:

@@ -226,6 +226,7 @@ class _Marker:
         ("object_dtype", "dtype 'object' is not one of minigrad's"),
         ("pickled_npy", r"does not match its header \(object"),
         ("dtype_mismatch", r"does not match its header \(int32"),
+        ("many_small_bombs", r"members would inflate \d+ bytes to \d+ \(a zip bomb"),
     ],
 )
 def test_more_crafted_files_are_refused(tmp_path, attack, problem):
@@ -279,6 +280,10 @@ def test_more_crafted_files_are_refused(tmp_path, attack, problem):
         _crafted(path, _header([F32], {"tensor": 0}), {"tensors/0.npy": padded})
     elif attack == "dtype_mismatch":  # the right number of bytes, of another dtype
         _crafted(path, _header([F32], {"tensor": 0}), {"tensors/0.npy": _npy(np.zeros(2, "i4"))})
+    elif attack == "many_small_bombs":  # each under 16 MB, so each passed on its own
+        zeros = {**F32, "shape": [2**21]}
+        members = {f"tensors/{k}.npy": _npy(np.zeros(2**21, np.float32)) for k in range(3)}
+        _crafted(path, _header([zeros] * 3, {"list": [{"tensor": k} for k in range(3)]}), members)
     with pytest.raises(RuntimeError, match=problem) as info:
         minigrad.load(path)
     assert str(path) in str(info.value)

@@ -177,7 +177,7 @@ class _Reader:
     """The archive's members, each read at most once and within the size budget."""
 
     def __init__(self, z: zipfile.ZipFile):
-        self.z = z
+        self.z, self.done = z, set()
         self.array_budget = MAX_ARRAY_BYTES
 
     def json(self):
@@ -190,6 +190,9 @@ class _Reader:
             raise GraphFileError(f"graph.json is not JSON: {exc}") from None
 
     def _read(self, name: str, limit: int) -> bytes:
+        if name in self.done:  # save writes each array once; a copy per use is a bomb
+            raise GraphFileError(f"{name} is used more than once")
+        self.done.add(name)
         return read_member(self.z, name, limit, GraphFileError)
 
     def array(self, name: str, shape: tuple, dtype: str):
