@@ -167,10 +167,6 @@ def load(path) -> Graph:
             raise ValueError(
                 f"static.load: {path} is not a valid minigrad graph file: {exc}"
             ) from None
-        except RecursionError:
-            raise ValueError(
-                f"static.load: {path} is not a valid minigrad graph file: nested too deeply"
-            ) from None
 
 
 class _Reader:
