@@ -15,11 +15,16 @@ saving, so loading never has to construct unknown objects.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
 import os
+import reprlib
+import stat
+import struct
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -111,10 +116,13 @@ def _cannot_save(obj) -> str:
 
 
 MAX_HEADER_BYTES = 64 * 2**20  # the JSON tree; a state dict of thousands of tensors is ~1 MB
+MAX_JSON_CONTAINERS = 2**21  # objects and lists in one JSON document: ~70 bytes each parsed
 MAX_DEPTH = 200  # nesting of lists/tuples/dicts in the saved object
+MAX_NDIM = 32  # NumPy 1.x's limit; minigrad's files and MNIST's use at most 4
+MAX_MEMBERS = 100_000  # entries in a zip archive
 _NPY_HEADER_BYTES = 2**16  # .npy magic + header; NumPy writes ~128 bytes
-_MAX_RATIO = 100  # of a compressed tensor's size to its packed size (past the first 16 MB)
-_DTYPES = frozenset(d.np for d in dtypes.ALL)  # native byte order, as save writes them
+_MAX_RATIO = 100  # of inflated to compressed size; weights and images compress a few times
+_DTYPES = {d.np.name: d.np for d in dtypes.ALL}  # native byte order, as save writes them
 
 
 def load(f, map_location=None, weights_only: bool = True, **kwargs):
@@ -122,16 +130,19 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
 
     Every size is checked before anything is allocated: a declared shape must match the bytes
     actually in the file, so a crafted file fails with a RuntimeError naming it and the problem.
+    A missing path or a directory raises FileNotFoundError or IsADirectoryError, as in PyTorch.
     """
     device = cpu if map_location is None else get_device(map_location)
-    name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
+    if isinstance(f, (str, os.PathLike)):
+        name = os.fspath(f)
+        with open_regular(f, lambda problem: RuntimeError(f"minigrad.load: {problem}")) as handle:
+            return _load(handle, name, device)
+    return _load(f, getattr(f, "name", "<file>"), device)
+
+
+def _load(f, name: str, device):
     try:
-        with zipfile.ZipFile(f) as archive:
-            members = set()
-            for member in archive.namelist():
-                if member in members:  # which copy counts depends on the reader
-                    raise _Corrupt(f"the archive holds {member!r} more than once")
-                members.add(member)
+        with open_zip(f, _Corrupt) as archive:
             header = _read_header(archive)
             tensors = [
                 _read_tensor(archive, i, meta, device) for i, meta in enumerate(header["tensors"])
@@ -139,7 +150,7 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
             return _decode(header["object"], tensors)
     except _Corrupt as exc:
         raise RuntimeError(f"minigrad.load: {name}: {exc}") from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RecursionError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RecursionError) as exc:
         raise RuntimeError(
             f"minigrad.load: {name} is not a valid minigrad file or is truncated/corrupt ({exc})"
         ) from None
@@ -149,30 +160,155 @@ class _Corrupt(ValueError):
     """A file that opens but does not follow the format; the message says where."""
 
 
-def _read_entry(archive, entry: str, limit: int) -> bytes:
-    """An archive member's bytes, refusing (before inflating them) more than limit bytes."""
+def open_regular(path, refuse):
+    """`path` opened for binary reading; it must be a regular file (a symlink is followed).
+
+    A FIFO, a device (/dev/zero, /dev/urandom: endless) or a socket is refused with
+    `refuse(message)` before anything is read; it is opened non-blocking, so a FIFO with no
+    writer cannot hang. A missing path or a directory raises FileNotFoundError or
+    IsADirectoryError, as open() and PyTorch do. Shared by every reader of downloaded files.
+    """
+    # O_NONBLOCK changes nothing for a regular file (Windows has neither it nor FIFOs)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
     try:
-        info = archive.getinfo(entry)
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(mode):
+            kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
+            raise refuse(f"{os.fspath(path)} is not a regular file ({kind})")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+# zip flags of a plain member: deflate options (2, 4), data descriptor (8), UTF-8 name (0x800)
+_PLAIN_FLAGS = 0x80E
+_EOCD = struct.Struct("<4s4H2LH")  # a zip's end of central directory record
+_EOCD64 = struct.Struct("<4sQ2H2L4Q")  # its zip64 form, right before a 20-byte locator
+
+
+def open_zip(f, refuse) -> zipfile.ZipFile:
+    """A ZipFile reading the binary file object f, whose central directory is bounded
+    before ZipFile parses it (it keeps ~1 kB per entry: 100 MB of 46-byte entries would take
+    2 GB): at most 128 bytes for each of MAX_MEMBERS entries. More entries than that, an
+    entry twice (which copy counts depends on the reader), members that would inflate to more
+    than max_inflated of their compressed size together, or a file object on a device or FIFO
+    (ZipFile reads /dev/zero without end) are refused with `refuse(message)`.
+    """
+    try:
+        mode = os.fstat(f.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):  # no descriptor: in memory, as io.BytesIO
+        mode = stat.S_IFREG
+    if not stat.S_ISREG(mode):
+        raise refuse("it is not a regular file (a device, FIFO or socket)")
+    f.seek(0, os.SEEK_END)
+    size = f.tell()
+    # ZipFile looks for the end record in the last 64 kB (+ its 22 bytes); 76 more cover
+    # the zip64 record and locator before it
+    start = max(0, size - _EOCD.size - 2**16 - _EOCD64.size - 20)
+    f.seek(start)
+    tail = f.read(size - start)
+    # as ZipFile: the end record is the file's last 22 bytes if they are one without a
+    # comment, else the last one in the tail
+    at = len(tail) - _EOCD.size
+    if at < 0 or tail[at : at + 4] != b"PK\x05\x06" or tail[-2:] != b"\0\0":
+        at = tail.rfind(b"PK\x05\x06")
+    if at >= 0 and len(tail) - at >= _EOCD.size:
+        directory = _EOCD.unpack_from(tail, at)[5]
+        if at >= _EOCD64.size + 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
+            record = _EOCD64.unpack_from(tail, at - 20 - _EOCD64.size)
+            if record[0] == b"PK\x06\x06":  # ZipFile then takes the zip64 size
+                directory = record[8]
+        if directory > 128 * MAX_MEMBERS:
+            raise refuse(f"its zip directory holds {directory} bytes (too many entries)")
+    f.seek(0)
+    try:
+        archive = zipfile.ZipFile(f)
+    except NotImplementedError as exc:  # a zip feature newer than zipfile reads
+        raise refuse(f"its zip directory asks for {exc}") from None
+    try:
+        names = archive.namelist()
+        if len(names) > MAX_MEMBERS:
+            raise refuse(f"the archive holds {len(names)} entries (at most {MAX_MEMBERS})")
+        seen = set()
+        for name in names:
+            if name in seen:
+                raise refuse(f"the archive holds {name!r} more than once")
+            seen.add(name)
+        packed = [i for i in archive.infolist() if i.compress_type != zipfile.ZIP_STORED]
+        compressed = sum(i.compress_size for i in packed)
+        inflated = sum(i.file_size for i in packed)  # zipfile reads no more than these
+        if inflated > max_inflated(compressed):  # in all: 100,000 members of 16 MB each
+            raise refuse(
+                f"its members would inflate {compressed} bytes to {inflated} (a zip bomb?)"
+            )
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def max_inflated(compressed: int) -> int:
+    """The most bytes `compressed` bytes of gzip/deflate data may unpack to here: real data
+    (weights, images) shrinks a few times; a bomb (zeros) a thousandfold."""
+    return _MAX_RATIO * compressed + 2**24
+
+
+def read_member(archive: zipfile.ZipFile, name: str, limit: int, refuse) -> bytes:
+    """Member `name`'s bytes; more than `limit` bytes is refused with `refuse(message)`
+    before inflating (open_zip bounds what all members inflate to together). Shared by the
+    zip readers."""
+    try:
+        info = archive.getinfo(name)
     except KeyError:
-        raise _Corrupt(f"{entry} is missing (truncated or not a minigrad file)") from None
+        raise refuse(f"the archive has no {name} (truncated, or not a minigrad file)") from None
+    if info.flag_bits & ~_PLAIN_FLAGS:
+        raise refuse(f"{name} is encrypted or patched (zip flags {info.flag_bits:#x})")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise refuse(f"{name} uses compression method {info.compress_type} (minigrad writes 0, 8)")
     if info.file_size > limit:
-        raise _Corrupt(f"{entry} holds {info.file_size} bytes, more than the {limit} expected")
+        raise refuse(f"{name} unpacks to {info.file_size} bytes, more than the {limit} expected")
     with archive.open(info) as member:
         data = member.read(limit + 1)  # the size in the directory can lie: read at most this
     if len(data) > limit:
-        raise _Corrupt(f"{entry} inflates past the {limit} bytes expected (a zip bomb?)")
+        raise refuse(f"{name} unpacks to more than the {limit} bytes expected (a zip bomb?)")
     return data
 
 
-def loads_unique_keys(data, refuse):
-    """json.loads, refusing an object that has a key twice (readers disagree on which wins):
-    `refuse(key)` is the exception raised. Shared by minigrad.load and static graph files."""
+def loads_json(data: bytes, name: str, refuse, max_depth: int):
+    """json.loads of member `name`, refusing with `refuse(message)` an object that has a key
+    twice (readers disagree on which wins) and, before parsing, more than MAX_JSON_CONTAINERS
+    objects and lists (64 MB of `{},` made 22 million dicts: 1.6 GB) or nesting deeper than
+    max_depth. Shared by minigrad.load and static graph files."""
+    containers = data.count(b"{") + data.count(b"[")  # with brackets in strings: a bound
+    if containers > MAX_JSON_CONTAINERS:
+        raise refuse(f"{name} holds {containers} objects and lists (at most {MAX_JSON_CONTAINERS})")
+    depth, in_string, escaped = 0, False, False
+    for byte in data:  # the nesting, strings skipped
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > max_depth:
+                raise refuse(f"{name} is nested more than {max_depth} deep")
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
 
     def unique(pairs: list) -> dict:
         seen = set()
         for key, _ in pairs:
             if key in seen:
-                raise refuse(key)
+                raise refuse(f"{name} has the key {key!r} twice in one object")
             seen.add(key)
         return dict(pairs)
 
@@ -180,15 +316,13 @@ def loads_unique_keys(data, refuse):
 
 
 def _read_header(archive) -> dict:
-    data = _read_entry(archive, _HEADER, MAX_HEADER_BYTES)
-    header = loads_unique_keys(
-        data, lambda key: _Corrupt(f"{_HEADER} has the key {key!r} twice in one object")
-    )
+    data = read_member(archive, _HEADER, MAX_HEADER_BYTES, _Corrupt)
+    header = loads_json(data, _HEADER, _Corrupt, 3 * MAX_DEPTH + 8)  # {"dict": [[k, v]]}: 3
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _Corrupt("missing minigrad header (not a file written by minigrad.save)")
     version = header.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise _Corrupt(f"header has an invalid version {version!r}")
+        raise _Corrupt(f"header has an invalid version {reprlib.repr(version)}")
     if version > VERSION:
         raise _Corrupt(
             f"written by a newer format (version {version}; this minigrad reads up to "
@@ -203,20 +337,19 @@ def _tensor_meta_checked(i: int, meta) -> tuple[np.dtype, tuple[int, ...]]:
     """(dtype, shape) of tensor i's header entry, validated."""
     if not isinstance(meta, dict):
         raise _Corrupt(f"tensor {i}: header entry is a {type(meta).__name__}, not an object")
-    try:
-        dtype = np.dtype(meta.get("dtype"))
-    except (TypeError, ValueError):
-        raise _Corrupt(f"tensor {i}: unknown dtype {meta.get('dtype')!r}") from None
-    if dtype not in _DTYPES:  # object, void, str, datetime, complex, big-endian...
-        names = ", ".join(d.name for d in dtypes.ALL)
+    dtype = _DTYPES.get(meta.get("dtype")) if isinstance(meta.get("dtype"), str) else None
+    if dtype is None:  # object, void, str, structured, big-endian...: never parsed by NumPy
         raise _Corrupt(
-            f"tensor {i}: dtype {meta.get('dtype')!r} is not one of minigrad's ({names})"
+            f"tensor {i}: dtype {reprlib.repr(meta.get('dtype'))} is not one of minigrad's "
+            f"({', '.join(_DTYPES)})"
         )
     shape = meta.get("shape")
-    if not isinstance(shape, list) or not all(
-        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+    if (
+        not isinstance(shape, list)
+        or len(shape) > MAX_NDIM  # before math.prod: 10**4000 ** 5000 would take hours
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
     ):
-        raise _Corrupt(f"tensor {i}: invalid shape {shape!r}")
+        raise _Corrupt(f"tensor {i}: invalid shape {reprlib.repr(shape)}")
     for key in ("requires_grad", "parameter"):
         if not isinstance(meta.get(key, False), bool):
             raise _Corrupt(f"tensor {i}: {key!r} must be true or false")
@@ -231,24 +364,15 @@ def _read_tensor(archive, i: int, meta, device) -> Tensor:
     nbytes = math.prod(shape) * dtype.itemsize
     entry = f"tensors/{i}.npy"
     try:
-        info = archive.getinfo(entry)
+        stored = archive.getinfo(entry).file_size
     except KeyError:
-        info = None
-    stored = info.file_size if info is not None else 0
+        stored = 0
     if nbytes > stored:  # the data must be in the file: refuse 10**12 declared elements
         raise _Corrupt(
             f"tensor {i} declares shape {shape} ({nbytes} bytes of {dtype}) but {entry} "
             f"holds {stored} bytes"
         )
-    packed = info.compress_size if info is not None else 0
-    if stored and info.compress_type != zipfile.ZIP_STORED and nbytes > _MAX_RATIO * packed + 2**24:
-        # NOTE: save stores tensors uncompressed; a deflated member inflating a thousandfold
-        # (zeros) would make a small file allocate gigabytes
-        raise _Corrupt(
-            f"{entry} would inflate {packed} bytes to {nbytes} (a zip bomb?); re-save it "
-            "with minigrad.save, which stores tensors uncompressed"
-        )
-    data = _read_entry(archive, entry, nbytes + _NPY_HEADER_BYTES)
+    data = read_member(archive, entry, nbytes + _NPY_HEADER_BYTES, _Corrupt)
     buffer = io.BytesIO(data)
     version = np.lib.format.read_magic(buffer)
     readers = {

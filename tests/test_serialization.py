@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import struct
 import zipfile
 
 import numpy as np
 import pytest
 
 import minigrad
-from minigrad import nn, optim
+from minigrad import nn, optim, serialization
 
 
 def test_round_trip_model_and_optimizer(tmp_path):
@@ -95,7 +97,7 @@ F32 = {"dtype": "float32", "shape": [2], "requires_grad": False, "parameter": Fa
     [
         ("zip_bomb", "zip bomb|more than"),
         ("huge_shape", "declares shape"),
-        ("deep_json", "nested deeper|not a valid"),
+        ("deep_json", "minigrad.json is nested more than 608 deep"),
         ("index_out_of_range", "out of range"),
         ("negative_index", "out of range"),
         ("list_for_object", "not an object|belongs"),
@@ -169,3 +171,210 @@ def test_crafted_files_raise_clear_errors_naming_the_file(tmp_path, attack, prob
     with pytest.raises(RuntimeError, match=problem) as info:
         minigrad.load(path)
     assert str(path) in str(info.value)
+
+
+def _patched(path, field: str, value: int):
+    """path with `field` of its first member's central directory entry set to value."""
+    offsets = {"version_needed": (6, "<H"), "flags": (8, "<H"), "method": (10, "<H")}
+    offsets["header_offset"] = (42, "<L")
+    at, fmt = offsets[field]
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02")
+    struct.pack_into(fmt, data, entry + at, value)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _deflate_garbage(path):
+    """The header member's deflate stream replaced by bytes that are no deflate block."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("minigrad.json")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start : start + info.compress_size] = b"\xff" * info.compress_size
+    path.write_bytes(bytes(data))
+    return path
+
+
+class _Marker:
+    """Unpickling this creates a file: evidence that pickle ran."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.mark.parametrize(
+    "attack, problem",
+    [
+        ("corrupt_deflate", r"not a valid minigrad file .*invalid block type"),
+        ("unknown_method", "compression method 99"),
+        ("bzip2_member", "compression method 12"),
+        ("encrypted_member", r"encrypted or patched \(zip flags 0x1\)"),
+        ("patched_member", r"encrypted or patched \(zip flags 0x20\)"),
+        ("newer_zip_version", "zip directory asks for zip file version"),
+        ("offset_past_end", "not a valid minigrad file"),
+        ("huge_int", "not a valid minigrad file .*digits"),
+        ("many_huge_dims", "invalid shape"),
+        ("nan_dim", "invalid shape"),
+        ("string_dim", "invalid shape"),
+        ("infinite_version", "invalid version inf"),
+        ("structured_dtype", "dtype {'formats': .* is not one of minigrad's"),
+        ("unicode_dtype", "dtype '<U4' is not one of minigrad's"),
+        ("object_dtype", "dtype 'object' is not one of minigrad's"),
+        ("pickled_npy", r"does not match its header \(object"),
+        ("dtype_mismatch", r"does not match its header \(int32"),
+        ("many_small_bombs", r"members would inflate \d+ bytes to \d+ \(a zip bomb"),
+    ],
+)
+def test_more_crafted_files_are_refused(tmp_path, attack, problem):
+    """Each of these once escaped as zlib.error, NotImplementedError or a raw RuntimeError
+    without the file's name, hung (a 3000-dim shape of 4000-digit sizes: math.prod ran for
+    hours) or was parsed by np.dtype from untrusted JSON."""
+    path = tmp_path / f"{attack}.pt"
+    two = {"tensors/0.npy": _npy(np.zeros(2, np.float32))}
+    if attack == "corrupt_deflate":
+        _deflate_garbage(_crafted(path, _header([], 1)))
+    elif attack == "unknown_method":
+        _patched(_crafted(path, _header([], 1)), "method", 99)
+    elif attack == "bzip2_member":  # zipfile reads bzip2; minigrad never writes it
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_BZIP2) as archive:
+            archive.writestr("minigrad.json", json.dumps(_header([], 1)))
+    elif attack == "encrypted_member":
+        _patched(_crafted(path, _header([], 1)), "flags", 0x1)
+    elif attack == "patched_member":
+        _patched(_crafted(path, _header([], 1)), "flags", 0x20)
+    elif attack == "newer_zip_version":
+        _patched(_crafted(path, _header([], 1)), "version_needed", 99)
+    elif attack == "offset_past_end":
+        _patched(_crafted(path, _header([], 1)), "header_offset", 2**31)
+    elif attack == "huge_int":  # more digits than int() parses
+        _crafted(
+            path, json.dumps(_header([], 1)).replace('"version": 1', '"version": ' + "9" * 5000)
+        )
+    elif attack == "many_huge_dims":
+        _crafted(path, _header([{**F32, "shape": [10**4000] * 3000}], {"tensor": 0}), two)
+    elif attack == "nan_dim":
+        _crafted(path, json.dumps(_header([{**F32, "shape": [float("nan")]}], {"tensor": 0})), two)
+    elif attack == "string_dim":
+        _crafted(path, _header([{**F32, "shape": ["2"]}], {"tensor": 0}), two)
+    elif attack == "infinite_version":
+        _crafted(path, json.dumps(_header([], 1)).replace('"version": 1', '"version": Infinity'))
+    elif attack == "structured_dtype":
+        structured = {**F32, "dtype": {"names": ["a"], "formats": ["f4"]}}
+        _crafted(path, _header([structured], {"tensor": 0}), two)
+    elif attack == "unicode_dtype":
+        text = {**F32, "dtype": "<U4"}
+        _crafted(
+            path, _header([text], {"tensor": 0}), {"tensors/0.npy": _npy(np.array(["ab"] * 2))}
+        )
+    elif attack == "object_dtype":
+        _crafted(path, _header([{**F32, "dtype": "object"}], {"tensor": 0}), two)
+    elif attack == "pickled_npy":  # an object array's .npy is a pickle: never unpickled
+        payload = np.array([_Marker(tmp_path / "pwned"), None], dtype=object)
+        buffer = io.BytesIO()
+        np.save(buffer, payload, allow_pickle=True)
+        padded = buffer.getvalue() + bytes(8)
+        _crafted(path, _header([F32], {"tensor": 0}), {"tensors/0.npy": padded})
+    elif attack == "dtype_mismatch":  # the right number of bytes, of another dtype
+        _crafted(path, _header([F32], {"tensor": 0}), {"tensors/0.npy": _npy(np.zeros(2, "i4"))})
+    elif attack == "many_small_bombs":  # each under 16 MB, so each passed on its own
+        zeros = {**F32, "shape": [2**21]}
+        members = {f"tensors/{k}.npy": _npy(np.zeros(2**21, np.float32)) for k in range(3)}
+        _crafted(path, _header([zeros] * 3, {"list": [{"tensor": k} for k in range(3)]}), members)
+    with pytest.raises(RuntimeError, match=problem) as info:
+        minigrad.load(path)
+    assert str(path) in str(info.value)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_zip_directories_with_too_many_entries_are_refused(tmp_path, monkeypatch):
+    """ZipFile keeps ~1 kB per entry: the directory's size is checked before it parses it."""
+    monkeypatch.setattr(serialization, "MAX_MEMBERS", 10)
+    many = _crafted(tmp_path / "many.pt", _header([], 1), {f"x{k}": b"" for k in range(40)})
+    with pytest.raises(RuntimeError, match=r"zip directory holds \d+ bytes \(too many entries"):
+        minigrad.load(many)
+    few = _crafted(tmp_path / "few.pt", _header([], 1), {f"{k}": b"" for k in range(11)})
+    with pytest.raises(RuntimeError, match=r"holds 12 entries \(at most 10\)"):
+        minigrad.load(few)
+
+
+def test_odd_but_valid_content_loads(tmp_path):
+    """NaN and infinities round-trip (json writes them as NaN/Infinity, as Python reads
+    them); a Fortran-ordered .npy gives the right values; a member named ../x is never
+    extracted, only members read by name."""
+    path = tmp_path / "odd.pt"
+    minigrad.save({"lr": float("nan"), "clip": float("inf")}, path)
+    loaded = minigrad.load(path)
+    assert math.isnan(loaded["lr"]) and loaded["clip"] == math.inf
+    values = np.arange(6, dtype=np.float32).reshape(2, 3)
+    meta = {**F32, "shape": [2, 3]}
+    fortran = _npy(np.asfortranarray(values))
+    outside = tmp_path / "sub" / "escaped"
+    (tmp_path / "sub").mkdir()
+    _crafted(
+        path,
+        _header([meta], {"tensor": 0}),
+        {"tensors/0.npy": fortran, "../escaped": b"x", "/abs": b"y"},
+    )
+    assert minigrad.load(path).tolist() == values.tolist()
+    assert not outside.exists() and not (tmp_path / "escaped").exists()
+
+
+def test_json_with_too_many_objects_and_lists_is_refused_before_parsing(tmp_path, monkeypatch):
+    """Parsed, 64 MB of `{},` were 22 million dicts (1.6 GB): the brackets are counted first."""
+    monkeypatch.setattr(serialization, "MAX_JSON_CONTAINERS", 1000)
+    path = _crafted(tmp_path / "wide.pt", _header([], {"list": [{"list": []}] * 600}))
+    with pytest.raises(RuntimeError, match=r"minigrad.json holds 1204 objects and lists"):
+        minigrad.load(path)
+    minigrad.save([[]] * 400, path)  # 804: under the limit
+    assert minigrad.load(path) == [[]] * 400
+
+
+def test_nesting_up_to_the_limit_loads(tmp_path):
+    """The JSON nesting bound (checked before parsing) leaves room for MAX_DEPTH levels of
+    dicts, the deepest encoding; one level more is refused."""
+    deep = {"leaf": minigrad.ones(1)}
+    for _ in range(serialization.MAX_DEPTH - 1):
+        deep = {"k": deep}
+    minigrad.save(deep, tmp_path / "deep.pt")
+    loaded = minigrad.load(tmp_path / "deep.pt")
+    for _ in range(serialization.MAX_DEPTH - 1):
+        loaded = loaded["k"]
+    assert loaded["leaf"].tolist() == [1.0]
+    minigrad.save({"k": [deep]}, tmp_path / "deeper.pt")
+    with pytest.raises(RuntimeError, match="nested"):
+        minigrad.load(tmp_path / "deeper.pt")
+
+
+def test_zip64_end_records_are_read_as_zipfile_reads_them(tmp_path):
+    """65,536 entries make zipfile write a zip64 end record: the directory's size checked
+    before parsing is the one ZipFile will use (the zip64 one), not the 32-bit field."""
+    path = _crafted(tmp_path / "z64.pt", _header([], 7), {f"{k}": b"" for k in range(2**16)})
+    data = bytearray(path.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    assert data[end - 20 : end - 16] == b"PK\x06\x07"  # the zip64 locator is there
+    struct.pack_into("<L", data, end + 12, 0xFFFFFFFF)  # the 32-bit size: "see zip64"
+    path.write_bytes(bytes(data))
+    assert minigrad.load(path) == 7
+    record = end - 20 - 56
+    struct.pack_into("<Q", data, record + 40, 2**40)  # the zip64 size: a terabyte
+    path.write_bytes(bytes(data))
+    with pytest.raises(RuntimeError, match=f"zip directory holds {2**40} bytes"):
+        minigrad.load(path)
+
+
+def test_the_directory_bound_reads_the_end_record_zipfile_reads(tmp_path, monkeypatch):
+    """An end record whose directory-offset field spells its own signature: a search for
+    the last signature found that one, the check was skipped, and ZipFile (which ignores the
+    field) parsed the whole directory."""
+    monkeypatch.setattr(serialization, "MAX_MEMBERS", 10)
+    path = _crafted(tmp_path / "fake.pt", _header([], 1), {f"x{k}": b"" for k in range(40)})
+    data = bytearray(path.read_bytes())
+    end = len(data) - 22
+    data[end + 16 : end + 20] = b"PK\x05\x06"
+    path.write_bytes(bytes(data))
+    with pytest.raises(RuntimeError, match=r"zip directory holds \d+ bytes \(too many entries"):
+        minigrad.load(path)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import gzip
 import math
 import os
+import zlib
 
 import numpy as np
 
+from minigrad.serialization import MAX_NDIM, max_inflated, open_regular
 from minigrad.tensor import Tensor
 
 _TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -28,34 +30,51 @@ def read_idx(path) -> np.ndarray:
     """The array stored in one IDX file (gzip-compressed if the name ends in .gz).
 
     The header is checked before the data is read, and no more data is read (or inflated)
-    than it declares: a lying header or a gzip bomb fails with a ValueError naming the file.
+    than it declares: a lying header, a gzip bomb or a corrupt file fails with a ValueError
+    naming the file. The path must be a regular file (a symlink to one is followed).
     """
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        magic = f.read(4)
-        if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _TYPES:
-            raise ValueError(f"read_idx: {path} is not an IDX file (bad magic number)")
-        ndim = magic[3]
-        dims = f.read(4 * ndim)
-        if len(dims) != 4 * ndim:
-            raise ValueError(
-                f"read_idx: {path}: the header is truncated (it declares {ndim} dimensions "
-                f"but holds {len(dims) // 4})"
-            )
-        shape = tuple(int.from_bytes(dims[i : i + 4], "big") for i in range(0, 4 * ndim, 4))
-        dtype = np.dtype(_TYPES[magic[2]])
-        expected = math.prod(shape) * dtype.itemsize
-        if expected > MAX_BYTES:
-            raise ValueError(
-                f"read_idx: {path}: its header declares shape {shape} ({expected} bytes of "
-                f"{dtype.name}), more than the {MAX_BYTES} this reader accepts: a corrupt file"
-            )
-        data = bytearray()
-        while len(data) <= expected:  # in steps: memory follows the data, not the header
-            chunk = f.read(min(_CHUNK, expected + 1 - len(data)))
-            if not chunk:
-                break
-            data += chunk
+    try:
+        with open_regular(path, lambda problem: ValueError(f"read_idx: {problem}")) as raw:
+            packed = os.fstat(raw.fileno()).st_size
+            if str(path).endswith(".gz"):
+                with gzip.GzipFile(fileobj=raw, mode="rb") as f:
+                    return _read(f, path, limit=min(MAX_BYTES, max_inflated(packed)))
+            return _read(raw, path, limit=min(MAX_BYTES, packed))
+    except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
+        raise ValueError(f"read_idx: {path} is not a valid gzip file ({exc})") from None
+
+
+def _read(f, path, limit: int) -> np.ndarray:
+    """The header, then exactly the data it declares, which must be at most `limit` bytes."""
+    magic = f.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _TYPES:
+        raise ValueError(f"read_idx: {path} is not an IDX file (bad magic number)")
+    ndim = magic[3]
+    if ndim > MAX_NDIM:
+        raise ValueError(
+            f"read_idx: {path}: its header declares {ndim} dimensions (at most {MAX_NDIM})"
+        )
+    dims = f.read(4 * ndim)
+    if len(dims) != 4 * ndim:
+        raise ValueError(
+            f"read_idx: {path}: the header is truncated (it declares {ndim} dimensions "
+            f"but holds {len(dims) // 4})"
+        )
+    shape = tuple(int.from_bytes(dims[i : i + 4], "big") for i in range(0, 4 * ndim, 4))
+    dtype = np.dtype(_TYPES[magic[2]])
+    expected = math.prod(shape) * dtype.itemsize
+    if expected > limit:
+        raise ValueError(
+            f"read_idx: {path}: its header declares shape {shape} ({expected} bytes of "
+            f"{dtype.name}), more than the {limit} this file can hold: a corrupt file "
+            "(or a gzip bomb)"
+        )
+    data = bytearray()
+    while len(data) <= expected:  # in steps: memory follows the data, not the header
+        chunk = f.read(min(_CHUNK, expected + 1 - len(data)))
+        if not chunk:
+            break
+        data += chunk
     if len(data) > expected:
         raise ValueError(
             f"read_idx: {path} holds more data than its header {shape} declares "
@@ -66,7 +85,9 @@ def read_idx(path) -> np.ndarray:
             f"read_idx: {path} holds {len(data)} data bytes but its header {shape} "
             f"needs {expected}: the file is truncated or corrupt"
         )
-    return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+    return (
+        np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
+    )
 
 
 def _find(root, name: str) -> str:
@@ -85,12 +106,19 @@ def _find(root, name: str) -> str:
 def load_mnist(root, train: bool = True) -> tuple:
     """(images (N, 1, 28, 28) float32 in [0, 1], labels (N,) int64) from IDX files in root."""
     images_name, labels_name = _FILES[bool(train)]
-    images = read_idx(_find(root, images_name))
-    labels = read_idx(_find(root, labels_name))
-    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+    images_path, labels_path = _find(root, images_name), _find(root, labels_name)
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    for path, array, ndim in ((images_path, images, 3), (labels_path, labels, 1)):
+        # NOTE: the scaling by 255 and the labels' values hold for unsigned bytes only
+        if array.ndim != ndim or array.dtype != np.uint8:
+            raise ValueError(
+                f"load_mnist: {path} holds {array.dtype.name} {array.shape}; MNIST's "
+                f"{'images are (N, H, W)' if ndim == 3 else 'labels are (N,)'} unsigned bytes"
+            )
+    if len(images) != len(labels):
         raise ValueError(
-            f"load_mnist: expected images (N, H, W) and labels (N,), got {images.shape} and "
-            f"{labels.shape}"
+            f"load_mnist: {images_path} holds {len(images)} images but {labels_path} "
+            f"{len(labels)} labels"
         )
     x = (images.astype(np.float32) / 255.0)[:, None]
     return Tensor._make(x), Tensor._make(labels.astype(np.int64))

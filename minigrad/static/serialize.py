@@ -26,22 +26,27 @@ import io
 import json
 import math
 import zipfile
+import zlib
 
 import numpy as np
 
 from minigrad import dtypes
 from minigrad.autograd.function import OPS
 from minigrad.ops.conv import Geometry
-from minigrad.serialization import loads_unique_keys
+from minigrad.serialization import (
+    MAX_NDIM,
+    loads_json,
+    open_regular,
+    open_zip,
+    read_member,
+)
 from minigrad.static.graph import Const, Graph, Node, Ref
 from minigrad.static.kernels import call_plan, parameters
 
 FORMAT, VERSION = "minigrad.static.graph", 2
 MAX_JSON_BYTES = 64 * 2**20  # graph.json, uncompressed
 MAX_ARRAY_BYTES = 4 * 2**30  # all the arrays together, uncompressed
-MAX_MEMBERS = 100_000  # entries in the archive
 MAX_ELEMENTS = 2**31  # in any one declared value
-MAX_NDIM = 32
 MAX_NESTING = 64  # JSON lists and objects inside each other
 MAX_GRAPH_DEPTH = 8  # sub-graphs (cond, while_loop) inside each other
 DTYPES = {"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"}
@@ -147,69 +152,47 @@ def load(path) -> Graph:
     """A Graph from `graph.save`; call it like a function: `load(path)(x)`.
 
     Raises ValueError naming the file and the problem for anything that is not a file
-    `graph.save` wrote (or that declares more than the limits above).
+    `graph.save` wrote (or that declares more than the limits above); a missing path or a
+    directory raises FileNotFoundError or IsADirectoryError.
     """
-    try:
-        with zipfile.ZipFile(path) as z:
-            reader = _Reader(z)
-            doc = reader.json()
-            graph = _Decoder(reader).graph(doc, depth=0)
-            graph.source = str(path)
-            return graph
-    except GraphFileError as exc:
-        raise ValueError(f"static.load: {path} is not a valid minigrad graph file: {exc}") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
-        raise ValueError(f"static.load: {path} is not a valid minigrad graph file: {exc}") from None
-    except RecursionError:
-        raise ValueError(
-            f"static.load: {path} is not a valid minigrad graph file: nested too deeply"
-        ) from None
+    with open_regular(path, lambda problem: ValueError(f"static.load: {problem}")) as f:
+        try:
+            with open_zip(f, GraphFileError) as z:
+                reader = _Reader(z)
+                doc = reader.json()
+                graph = _Decoder(reader).graph(doc, depth=0)
+                graph.source = str(path)
+                return graph
+        except (GraphFileError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise ValueError(
+                f"static.load: {path} is not a valid minigrad graph file: {exc}"
+            ) from None
 
 
 class _Reader:
     """The archive's members, each read at most once and within the size budget."""
 
     def __init__(self, z: zipfile.ZipFile):
-        infos = z.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise GraphFileError(f"{len(infos)} entries in the archive (at most {MAX_MEMBERS})")
-        self.z, self.infos = z, {}
-        for info in infos:
-            if info.filename in self.infos:  # which copy counts depends on the reader
-                raise GraphFileError(f"the archive holds {info.filename} more than once")
-            self.infos[info.filename] = info
+        self.z, self.done = z, set()
         self.array_budget = MAX_ARRAY_BYTES
 
     def json(self):
         data = self._read("graph.json", MAX_JSON_BYTES)
-        _check_nesting(data)
         try:
-            return loads_unique_keys(
-                data,
-                lambda key: GraphFileError(f"graph.json has the key {key!r} twice in one object"),
-            )
+            return loads_json(data, "graph.json", GraphFileError, MAX_NESTING)
         except GraphFileError:
             raise
         except (ValueError, UnicodeDecodeError) as exc:
             raise GraphFileError(f"graph.json is not JSON: {exc}") from None
 
     def _read(self, name: str, limit: int) -> bytes:
-        info = self.infos.get(name)
-        if info is None:
-            raise GraphFileError(f"the archive has no {name}")
-        if info.file_size > limit:
-            raise GraphFileError(f"{name} unpacks to {info.file_size} bytes (at most {limit})")
-        with self.z.open(info) as f:
-            data = f.read(limit + 1)
-        if len(data) > limit:
-            raise GraphFileError(f"{name} unpacks to more than {limit} bytes")
-        return data
+        if name in self.done:  # save writes each array once; a copy per use is a bomb
+            raise GraphFileError(f"{name} is used more than once")
+        self.done.add(name)
+        return read_member(self.z, name, limit, GraphFileError)
 
     def array(self, name: str, shape: tuple, dtype: str):
         """The array in member `name`, which must have this shape and dtype."""
-        info = self.infos.get(name)
-        if info is None:
-            raise GraphFileError(f"the archive has no {name}")
         nbytes = math.prod(shape) * np.dtype(dtype).itemsize
         if nbytes > self.array_budget:
             raise GraphFileError(f"{name}: the arrays need more than {MAX_ARRAY_BYTES} bytes")
@@ -235,27 +218,6 @@ class _Reader:
             return np.load(io.BytesIO(data), allow_pickle=False)
         except ValueError as exc:
             raise GraphFileError(f"{name}: {exc}") from None
-
-
-def _check_nesting(data: bytes) -> None:
-    """Refuse JSON nested deeper than MAX_NESTING before parsing it (strings skipped)."""
-    depth, in_string, escaped = 0, False, False
-    for byte in data:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth > MAX_NESTING:
-                raise GraphFileError(f"graph.json is nested more than {MAX_NESTING} deep")
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
 
 
 class _Decoder:

@@ -180,3 +180,81 @@ def test_idx_header_that_lies_fails_clearly_naming_the_file(tmp_path, header, pr
     with pytest.raises(ValueError, match=problem) as info:
         read_idx(path)
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "code, dtype",
+    [(0x08, "u1"), (0x09, "i1"), (0x0B, "i2"), (0x0C, "i4"), (0x0D, "f4"), (0x0E, "f8")],
+)
+def test_idx_reads_every_type_big_endian_into_native_order(tmp_path, code, dtype):
+    values = np.arange(-3, 9).reshape(2, 3, 2).astype(dtype)
+    for name in ("v-idx3", "v-idx3.gz"):
+        _write_idx(tmp_path / name, values, code)
+        got = read_idx(tmp_path / name)
+        assert got.dtype == np.dtype(dtype) and got.dtype.isnative
+        np.testing.assert_array_equal(got, values)
+
+
+def test_idx_gzip_bomb_with_an_honest_header_is_refused_before_inflating(tmp_path):
+    """64 MiB declared and present, as zeros in a 64 kB .gz: it was inflated in full."""
+    import tracemalloc
+
+    path = tmp_path / "bomb-idx1-ubyte.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(bytes([0, 0, 0x08, 1]) + (64 * 2**20).to_bytes(4, "big"))
+        for _ in range(64):
+            f.write(bytes(2**20))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"more than the \d+ this file can hold.*gzip bomb"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, f"read_idx held {peak} bytes"
+
+
+def test_idx_broken_gzip_is_a_value_error_naming_the_file(tmp_path):
+    """BadGzipFile, EOFError and zlib.error escaped without the file's name."""
+    packed = gzip.compress(bytes([0, 0, 0x08, 1, 0, 0, 0, 4]) + bytes(range(4)))
+    crc = bytearray(packed)
+    crc[-8] ^= 0xFF  # the stored CRC-32
+    stream = bytearray(packed)
+    stream[10:14] = b"\xff" * 4  # a reserved deflate block type
+    cases = {
+        "plain.gz": bytes([0, 0, 0x08, 1, 0, 0, 0, 4]) + bytes(4),
+        "cut.gz": packed[:-5],
+        "crc.gz": bytes(crc),
+        "stream.gz": bytes(stream),
+    }
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ValueError, match="is not a valid gzip file") as info:
+            read_idx(path)
+        assert str(path) in str(info.value)
+
+
+def test_idx_too_many_dimensions_and_short_data_are_refused_before_reading(tmp_path):
+    path = tmp_path / "dims-idx"
+    path.write_bytes(bytes([0, 0, 0x08, 255]) + (1).to_bytes(4, "big") * 255 + b"x")
+    with pytest.raises(ValueError, match=f"{path}: its header declares 255 dimensions"):
+        read_idx(path)
+    path.write_bytes(bytes([0, 0, 0x0E, 1]) + (10**6).to_bytes(4, "big") + bytes(16))
+    with pytest.raises(ValueError, match=r"8000000 bytes of float64\), more than the 24"):
+        read_idx(path)
+
+
+def test_load_mnist_refuses_files_that_are_not_mnist_bytes(tmp_path):
+    """Float images were divided by 255 and float labels (NaN, 1e300) cast to int64 silently."""
+    images = np.zeros((3, 4, 4), np.uint8)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte", images, 0x08)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.array([np.nan, 1e300, 2]), 0x0E)
+    with pytest.raises(ValueError, match="t10k-labels-idx1-ubyte holds float64 \\(3,\\)"):
+        load_mnist(tmp_path, train=False)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.arange(2, dtype=np.uint8), 0x08)
+    with pytest.raises(ValueError, match="holds 3 images but .*t10k-labels-idx1-ubyte 2 labels"):
+        load_mnist(tmp_path, train=False)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte", images.astype(np.float32), 0x0D)
+    with pytest.raises(ValueError, match="t10k-images-idx3-ubyte holds float32"):
+        load_mnist(tmp_path, train=False)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import minigrad
-from minigrad import static
+from minigrad import serialization, static
 from minigrad.ops import matmul as M
 from minigrad.static import serialize
 
@@ -132,7 +132,7 @@ def test_a_zip_bomb_array_is_refused_before_unpacking(tmp_path):
     np.save(bomb, np.zeros(8 * 2**20))  # 64 MiB of zeros: well under a MiB compressed
     members["arrays/0.npy"] = bomb.getvalue()
     _write(path, members)
-    _refused(path, "arrays/0.npy unpacks to")
+    _refused(path, r"its members would inflate \d+ bytes to \d+ \(a zip bomb")
 
 
 def test_graph_json_is_bounded(tmp_path, monkeypatch):
@@ -197,7 +197,7 @@ def test_duplicate_keys_and_members_are_refused(tmp_path):
     with zipfile.ZipFile(path, "w") as z, pytest.warns(UserWarning, match="Duplicate name"):
         for name, data in [*members.items(), ("graph.json", b"{}")]:
             z.writestr(name, data)
-    _refused(path, "holds graph.json more than once")
+    _refused(path, "holds 'graph.json' more than once")
 
 
 def test_a_loaded_graph_checks_its_inputs(tmp_path):
@@ -213,3 +213,85 @@ def test_an_honest_file_still_loads_and_runs(tmp_path):
     path, x = _saved(tmp_path)
     y = static.load(path)(x)
     assert y.shape == (2, 3)
+
+
+def test_a_zip_bomb_array_that_matches_its_declared_shape_is_refused(tmp_path):
+    """The declared shape grown to fit the bomb: 32 MiB of zeros deflate to ~32 kB, which
+    passed every size check and was inflated (a 4 MB file could ask for 4 GB)."""
+    path, _ = _saved(tmp_path)
+    members = _members(path)
+    doc = json.loads(members["graph.json"])
+    (vid,) = (int(k) for k in doc["constants"])
+    doc["values"][vid] = [[2**22], "float64"]
+    bomb = io.BytesIO()
+    np.save(bomb, np.zeros(2**22))
+    members.update({"graph.json": json.dumps(doc).encode(), "arrays/0.npy": bomb.getvalue()})
+    _write(path, members)
+    _refused(path, r"its members would inflate \d+ bytes to \d+ \(a zip bomb")
+
+
+def test_a_corrupt_deflate_stream_is_a_clear_error(tmp_path):
+    """zlib.error escaped with no file name."""
+    path, _ = _saved(tmp_path)
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("graph.json")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start : start + 16] = b"\xff" * 16  # a reserved block type
+    path.write_bytes(bytes(data))
+    _refused(path, "invalid block type")
+
+
+def test_graph_json_with_too_many_objects_and_lists_is_refused(tmp_path, monkeypatch):
+    path, _ = _saved(tmp_path)
+    monkeypatch.setattr(serialization, "MAX_JSON_CONTAINERS", 10)
+    _refused(path, r"graph.json holds \d+ objects and lists \(at most 10\)")
+
+
+class _Marker:
+    """Unpickling this creates a file: evidence that pickle ran."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_a_pickled_object_array_is_never_unpickled(tmp_path):
+    path, _ = _saved(tmp_path)
+    members = _members(path)
+    payload = np.full((3, 4), None, dtype=object)
+    payload[0, 0] = _Marker(tmp_path / "pwned")
+    buffer = io.BytesIO()
+    np.save(buffer, payload, allow_pickle=True)
+    members["arrays/0.npy"] = buffer.getvalue()
+    _write(path, members)
+    _refused(path, r"arrays/0.npy holds object\[3, 4\], but the graph declares float64")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_fortran_ordered_array_loads_with_its_values(tmp_path):
+    path, x = _saved(tmp_path)
+    expected = static.load(path)(x).tolist()
+    members = _members(path)
+    weights = np.load(io.BytesIO(members["arrays/0.npy"]))
+    buffer = io.BytesIO()
+    np.save(buffer, np.asfortranarray(weights))
+    assert b"'fortran_order': True" in buffer.getvalue()[:128]
+    members["arrays/0.npy"] = buffer.getvalue()
+    _write(path, members)
+    assert static.load(path)(x).tolist() == expected
+
+
+def test_an_array_used_by_two_constants_is_refused(tmp_path):
+    """Each use made a copy: one 16 MB bomb named by 250 constants asked for 4 GB."""
+    path, _ = _saved(tmp_path)
+
+    def share(doc):  # a second constant, a new value, naming the same array
+        (key,) = doc["constants"]
+        doc["constants"][str(len(doc["values"]))] = dict(doc["constants"][key])
+        doc["values"].append(doc["values"][int(key)])
+
+    _rewrite(path, share)
+    _refused(path, "arrays/0.npy is used more than once")
