@@ -12,10 +12,11 @@ LSTM's and the GRU's gradient (as PyTorch's fused cells). (N, G*H) gates -> (N, 
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import state
 from minigrad.creation import zeros_like
 from minigrad.ops.activations import ReluGrad, tanh
 from minigrad.ops.matmul import MatMul, linear
-from minigrad.ops.shape import cat
+from minigrad.ops.shape import cat, stack
 from minigrad.tensor import Tensor
 
 
@@ -39,6 +40,57 @@ def _sigmoid_(xp, a):
     a *= 0.5
     a += 0.5
     return a
+
+
+def _lstm_scale(xp, size, dtype):
+    """The scales around the one tanh of an LSTM step's four gates: 0.5 on i, f and o, 1 on
+    the cell gate g (sigmoid(x) = (1 + tanh(x / 2)) / 2)."""
+    scale = xp.full(4 * size, 0.5, dtype)
+    scale[2 * size : 3 * size] = 1
+    return scale
+
+
+def _lstm_step(xp, a, c, scale, c_new, h_new):
+    """Activate the gates a (N, 4H) in place, to (i, f, g, o); c' = f c + i g into c_new and
+    h' = o tanh(c') into h_new."""
+    a *= scale
+    xp.tanh(a, out=a)
+    a *= scale
+    a += 1 - scale
+    size = c.shape[-1]
+    i, f, g, o = (a[:, k * size : (k + 1) * size] for k in range(4))
+    xp.multiply(f, c, out=c_new)
+    c_new += i * g
+    xp.tanh(c_new, out=h_new)
+    h_new *= o
+
+
+def _lstm_step_grad(xp, a, c, c_new, dh, dc, d_gates):
+    """The gradients of an LSTM step's gate pre-activations and of c (arrays), from its
+    activated gates a, c, c' and the gradients of h', c' and a (any may be None); see
+    LstmCellGrad."""
+    size = c.shape[-1]
+    i, f, g, o = (a[:, k * size : (k + 1) * size] for k in range(4))
+    t = xp.tanh(c_new)
+    if dh is None:
+        dct = xp.zeros_like(t) if dc is None else dc
+        d_o = xp.zeros_like(t)
+    else:
+        d_o = dh * t
+        dct = 1 - t * t
+        dct *= o
+        dct *= dh
+        if dc is not None:
+            dct += dc
+    # NOTE: contiguous pieces joined once (ufuncs into column slices were slower)
+    grads = xp.concatenate([dct * g, dct * c, dct * i, d_o], 1)
+    if d_gates is not None:
+        grads += d_gates
+    slope = 1 - a
+    slope *= a
+    slope[:, 2 * size : 3 * size] = 1 - g * g
+    grads *= slope
+    return grads, dct * f
 
 
 def _cell_backward(ctx, d_gates, h, weight_hh, *positions):
@@ -90,20 +142,8 @@ class LstmCell(Function):
     def forward(ctx, input_gates, h, c, weight_hh, bias_hh=None):
         xp = h.device.xp
         a = _gates(input_gates, h, weight_hh, bias_hh)
-        size = c.array.shape[-1]
-        # NOTE: sigmoid(x) = (1 + tanh(x / 2)) / 2, so one tanh over the four gates, between
-        # a scale and a shift that are 1 and 0 on the cell gate g
-        scale = xp.full(4 * size, 0.5, a.dtype)
-        scale[2 * size : 3 * size] = 1
-        a *= scale
-        xp.tanh(a, out=a)
-        a *= scale
-        a += 1 - scale
-        i, f, g, o = (a[:, k * size : (k + 1) * size] for k in range(4))
-        c_new = f * c.array
-        c_new += i * g
-        h_new = xp.tanh(c_new)
-        h_new *= o
+        c_new, h_new = xp.empty_like(c.array), xp.empty_like(c.array)
+        _lstm_step(xp, a, c.array, _lstm_scale(xp, c.array.shape[-1], a.dtype), c_new, h_new)
         gates, c_new = Tensor._make(a), Tensor._make(c_new)
         ctx.save_for_backward(h, c, weight_hh, gates, c_new)
         ctx.set_materialize_grads(False)
@@ -131,30 +171,11 @@ class LstmCellGrad(Function):
 
     @staticmethod
     def forward(ctx, gates, c, c_new, dh, dc, d_gates):
-        xp = c.device.xp
         ctx.save_for_backward(gates, c, c_new, dh, dc, d_gates)
-        a, size = gates.array, c.array.shape[-1]
-        i, f, g, o = (a[:, k * size : (k + 1) * size] for k in range(4))
-        t = xp.tanh(c_new.array)
-        if dh is None:
-            dct = xp.zeros_like(t) if dc is None else dc.array
-            d_o = xp.zeros_like(t)
-        else:
-            d_o = dh.array * t
-            dct = 1 - t * t
-            dct *= o
-            dct *= dh.array
-            if dc is not None:
-                dct += dc.array
-        # NOTE: contiguous pieces joined once (ufuncs into column slices were slower)
-        grads = xp.concatenate([dct * g, dct * c.array, dct * i, d_o], 1)
-        if d_gates is not None:
-            grads += d_gates.array
-        slope = 1 - a
-        slope *= a
-        slope[:, 2 * size : 3 * size] = 1 - g * g
-        grads *= slope
-        return grads, dct * f
+        return _lstm_step_grad(
+            c.device.xp,
+            *(None if t is None else t.array for t in (gates, c, c_new, dh, dc, d_gates)),
+        )
 
     @staticmethod
     def backward(ctx, g_pre, g_c_prev):
@@ -185,6 +206,129 @@ class LstmCellGrad(Function):
             g_dct if needs[4] else None,
             g_grads if needs[5] else None,
         )
+
+
+class LstmSequence(Function):
+    """The LSTM steps of one layer and direction over a whole sequence as one op (as PyTorch's
+    fused layer): the input's gates (L, N, 4H) (x W_ih^T + b_ih + b_hh for every step), h0 and
+    c0 (N, H), W_hh (4H, H); from the last step to the first if `reverse`. -> hs (L, N, H),
+    cs (L, N, H) (h' and c' of each step) and the activated gates (L, N, 4H), which backward
+    reads.
+
+    # NOTE: LstmCell a step costs two op calls forward and six backward (the cell's gradient,
+    # two matmuls, the sums of W_hh's and h's gradients over the steps); here the steps are a
+    # loop over arrays, and W_hh's gradient is one (4H, L*N) @ (L*N, H) product. A backward
+    # that builds a graph (create_graph) runs the steps as LstmCellGrad and MatMul ops instead,
+    # which have backwards of their own."""
+
+    op_name = "lstm_sequence"
+
+    @staticmethod
+    def forward(ctx, input_gates, h0, c0, weight_hh, reverse=False):
+        xp = h0.device.xp
+        x = input_gates.array
+        gates = xp.empty_like(x)
+        hs = xp.empty(x.shape[:2] + c0.array.shape[-1:], x.dtype)
+        cs = xp.empty_like(hs)
+        w, scale = weight_hh.array.T, _lstm_scale(xp, hs.shape[-1], x.dtype)
+        h, c = h0.array, c0.array
+        for t in _steps(len(x), reverse):
+            xp.matmul(h, w, out=gates[t])
+            gates[t] += x[t]
+            _lstm_step(xp, gates[t], c, scale, cs[t], hs[t])
+            h, c = hs[t], cs[t]
+        hs, cs, gates = Tensor._make(hs), Tensor._make(cs), Tensor._make(gates)
+        ctx.save_for_backward(h0, c0, weight_hh, hs, cs, gates)
+        ctx.reverse = reverse
+        ctx.set_materialize_grads(False)
+        return hs, cs, gates
+
+    @staticmethod
+    def backward(ctx, d_hs, d_cs, d_gates):
+        saved, needs = ctx.saved_tensors, ctx.needs_input_grad
+        if state.enabled:  # create_graph: a backward that can be differentiated in turn
+            return _lstm_sequence_graph(ctx, *saved, d_hs, d_cs, d_gates)
+        grads = LstmSequenceGrad.apply(*saved, d_hs, d_cs, d_gates, ctx.reverse, needs[1:4])
+        grads = iter(grads if type(grads) is tuple else (grads,))
+        return (next(grads), *(next(grads) if need else None for need in needs[1:4]), None)
+
+
+class LstmSequenceGrad(Function):
+    """LstmSequence's backward as one op, from what it saved and the gradients of hs, cs and
+    the gates (any may be None): the gradient of the input's gates, then those of h0, c0 and
+    W_hh that `needs` asks for (the input's gates' alone: not in a tuple).
+
+    # NOTE: not differentiable: a backward with create_graph=True runs LstmSequence's steps
+    # as LstmCellGrad and MatMul ops instead (_lstm_sequence_graph)."""
+
+    op_name = "lstm_sequence_grad"
+
+    @staticmethod
+    def forward(ctx, h0, c0, weight_hh, hs, cs, gates, d_hs, d_cs, d_gates, reverse, needs):
+        xp = h0.device.xp
+        h0, c0, w, hs, cs, gates = (t.array for t in (h0, c0, weight_hh, hs, cs, gates))
+        d_hs, d_cs, d_gates = (None if g is None else g.array for g in (d_hs, d_cs, d_gates))
+        steps = list(_steps(len(gates), reverse))
+        d_pre = xp.empty_like(gates)
+        dh = dc = None
+        for k in reversed(range(len(steps))):
+            t = steps[k]
+            dh = _plus(None if d_hs is None else d_hs[t], dh)
+            dc = _plus(None if d_cs is None else d_cs[t], dc)
+            g = None if d_gates is None else d_gates[t]
+            d_pre[t], dc = _lstm_step_grad(
+                xp, gates[t], cs[steps[k - 1]] if k else c0, cs[t], dh, dc, g
+            )
+            dh = d_pre[t] @ w if k or needs[0] else None
+        out = [d_pre] + [dh] * needs[0] + [dc] * needs[1]
+        if needs[2]:  # the sum over the steps of d_pre[t]^T h_{t-1}: one product
+            h_prev = xp.empty_like(hs)
+            if reverse:
+                h_prev[-1], h_prev[:-1] = h0, hs[1:]
+            else:
+                h_prev[0], h_prev[1:] = h0, hs[:-1]
+            out.append(d_pre.reshape(-1, d_pre.shape[-1]).T @ h_prev.reshape(-1, hs.shape[-1]))
+        return tuple(out) if len(out) > 1 else out[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(
+            "lstm_sequence_grad is not differentiable: differentiate an LSTM twice with "
+            "create_graph=True in the first backward"
+        )
+
+
+def _steps(count, reverse):
+    return range(count - 1, -1, -1) if reverse else range(count)
+
+
+def _plus(a, b):
+    """a + b, where None is zero."""
+    return b if a is None else a if b is None else a + b
+
+
+def _lstm_sequence_graph(ctx, h0, c0, weight_hh, hs, cs, gates, d_hs, d_cs, d_gates):
+    """LstmSequence's backward as ops, step by step, so that it can be differentiated."""
+    needs = ctx.needs_input_grad
+    steps = list(_steps(len(gates), ctx.reverse))
+    d_pre, dh, dc, g_w = [None] * len(steps), None, None, None
+    for k in reversed(range(len(steps))):
+        t = steps[k]
+        h, c = (hs[steps[k - 1]], cs[steps[k - 1]]) if k else (h0, c0)
+        dh = _plus(None if d_hs is None else d_hs[t], dh)
+        dc = _plus(None if d_cs is None else d_cs[t], dc)
+        g = None if d_gates is None else d_gates[t]
+        d_pre[t], dc = LstmCellGrad.apply(gates[t], c, cs[t], dh, dc, g)
+        dh = MatMul.apply(d_pre[t], weight_hh)
+        if needs[3]:
+            g_w = _plus(g_w, MatMul.apply(d_pre[t].mT, h))
+    return (
+        stack(d_pre),
+        dh if needs[1] else None,
+        dc if needs[2] else None,
+        g_w,
+        None,
+    )
 
 
 class GruCell(Function):

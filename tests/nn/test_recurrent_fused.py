@@ -74,6 +74,22 @@ def test_one_op_a_time_step(name):
     assert len(tape) <= 20 + 15, [cls.__name__ for cls, _ in tape]
 
 
+def test_lstm_runs_its_steps_in_one_op_unless_packed_of_several_lengths():
+    """20 steps of each direction: one LstmSequence op each; a PackedSequence whose sequences
+    end at different steps runs a cell a step."""
+    layer = nn.LSTM(4, 5, bidirectional=True)
+    x = minigrad.randn(20, 3, 4, requires_grad=True)
+    packed = nn.utils.rnn.pack_padded_sequence(x, minigrad.tensor([20, 12, 5]))
+    for inputs, sequences, cells in ((x, 2, 0), (packed, 0, 2 * 20)):
+        state.tape = tape = []
+        try:
+            layer(inputs)
+        finally:
+            state.tape = None
+        names = [cls.__name__ for cls, _ in tape]
+        assert names.count("LstmSequence") == sequences and names.count("LstmCell") == cells
+
+
 @pytest.mark.parametrize("name", ["LSTMCell", "GRUCell", "RNNCell"])
 def test_cells_take_unbatched_input_as_pytorch(name):
     torch.manual_seed(0)

@@ -1329,6 +1329,24 @@ def _lstm(lib, x, h, c, *w):
     return lib.lstm_cell(x, (h, c), *w)
 
 
+def _lstm_layer(lib, x, h, c, *weights, bidirectional=False):
+    """nn.LSTM(3, 2) over x (L, N, 3) from (h, c), with the given weights (LstmSequence: the
+    steps of one layer and direction in one op): output, h_n and c_n flattened into one."""
+    layer = lib.nn.LSTM(3, 2, bidirectional=bidirectional)
+    names = [name for name, _ in layer.named_parameters()]
+    out, (h_n, c_n) = lib.func.functional_call(layer, dict(zip(names, weights)), (x, (h, c)))
+    return lib.cat([out.reshape(-1), h_n.reshape(-1), c_n.reshape(-1)])
+
+
+def _layer_shapes(gates, directions=1, steps=4, states=1):
+    cell = _cell_shapes(gates, states=states)
+    return (
+        ((steps,) + cell[0],)
+        + ((directions,) + cell[1],) * states
+        + cell[1 + states :] * directions
+    )
+
+
 RECURRENT = [
     Case("rnn_tanh_cell", lambda t, F, x, h, *w: t.rnn_tanh_cell(x, h, *w), _cell_shapes(1)),
     Case("rnn_relu_cell", lambda t, F, x, h, *w: t.rnn_relu_cell(x, h, *w), _cell_shapes(1)),
@@ -1357,6 +1375,17 @@ RECURRENT = [
         "rnn_tanh_cell_grads",
         lambda t, F, *a: _cell_grads(t, t.rnn_tanh_cell, *a),
         _cell_shapes(1),
+    ),
+    Case("lstm_layer", lambda t, F, *a: _lstm_layer(t, *a), _layer_shapes(4, states=2)),
+    Case(
+        "lstm_layer_bidirectional",
+        lambda t, F, *a: _lstm_layer(t, *a, bidirectional=True),
+        _layer_shapes(4, 2, states=2),
+    ),
+    Case(
+        "lstm_layer_grads",
+        lambda t, F, *a: _cell_grads(t, partial(_lstm_layer, t, bidirectional=True), *a),
+        _layer_shapes(4, 2, states=2),
     ),
 ]
 CASES += RECURRENT

@@ -26,6 +26,7 @@ from minigrad.ops.nn import dropout
 from minigrad.ops.rnn import (
     GruCell,
     LstmCell,
+    LstmSequence,
     RnnCell,
     gru_cell,
     lstm_cell,
@@ -320,8 +321,8 @@ class RNN(Module):
             for direction, suffix in enumerate(self._suffixes(layer)):
                 w_ih, w_hh, b_ih, b_hh, *w_hr = self._weights(suffix)
                 gates = self._input_gates(x, w_ih, b_ih, b_hh)
-                output, state = self._scan(
-                    split(gates, sizes, 0), next(initial), (w_hh, b_hh, *w_hr), direction == 1
+                output, state = self._run(
+                    gates, sizes, next(initial), (w_hh, b_hh, *w_hr), direction == 1
                 )
                 outputs.append(output)
                 finals.append(state)
@@ -346,6 +347,11 @@ class RNN(Module):
         if packed.unsorted_indices is not None:
             states = _map_states(states, lambda h: index_select(h, 1, packed.unsorted_indices))
         return PackedSequence(rows, packed.batch_sizes, *packed[2:]), states
+
+    def _run(self, gates, sizes, state, recurrent, reverse):
+        """One layer and direction from the input's gates (sum(sizes), G*H): output rows,
+        final state."""
+        return self._scan(split(gates, sizes, 0), state, recurrent, reverse)
 
     def _scan(self, inputs, state, recurrent, reverse):
         """Run the steps over time (backwards if `reverse`): output rows, final state. A step
@@ -433,6 +439,17 @@ class LSTM(RNN):
         h0 = self._initial(x, batch, h0, self.proj_size or self.hidden_size)
         c0 = self._initial(x, batch, c0, self.hidden_size)
         return list(zip(_rows(h0), _rows(c0)))
+
+    def _run(self, gates, sizes, state, recurrent, reverse):
+        # NOTE: every sequence as long (not packed, or packed of one length) and no projection:
+        # all the steps in one op
+        if len(recurrent) > 2 or len(set(sizes)) != 1:
+            return super()._run(gates, sizes, state, recurrent, reverse)
+        hs, cs, _ = LstmSequence.apply(
+            reshape(gates, (len(sizes), sizes[0], gates.shape[-1])), *state, recurrent[0], reverse
+        )
+        last = 0 if reverse else -1
+        return reshape(hs, (-1, hs.shape[-1])), (hs[last], cs[last])
 
     def _step(self, gates, state, w_hh, b_hh, w_hr=None):
         h, c, _ = LstmCell.apply(gates, *state, w_hh)
