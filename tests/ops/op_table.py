@@ -1392,6 +1392,20 @@ CASES += RECURRENT
 CASES_BY_NAME.update((c.name, c) for c in RECURRENT)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
 
+# gradients as functions of the input, for ops whose gradient is an op of its own: the
+# table differentiates them again (the gradient op's backward) and checks a third derivative
+GRADIENT_OPS = [
+    Case("gelu_grads", lambda t, F, a: _cell_grads(t, F.gelu, a), ((3, 4),), low=-3, high=3),
+    Case(
+        "gelu_tanh_grads",
+        lambda t, F, a: _cell_grads(t, partial(F.gelu, approximate="tanh"), a),
+        ((3, 4),),
+    ),
+]
+CASES += GRADIENT_OPS
+CASES_BY_NAME.update((c.name, c) for c in GRADIENT_OPS)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
 
 # -- bit by bit on integers (tests/ops/test_dtype_semantics.py checks the other dtypes)
 def _bitwise(lib, a, b):
