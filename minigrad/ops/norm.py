@@ -38,10 +38,10 @@ class Normalize(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, dims, eps, shape, stats=None):
         xp, dtype = x.device.xp, x.array.dtype
-        work = half_as_float32(x.array)
-        m, v = stats if stats is not None else _moments(work, dims)
+        m, v, centred = stats if stats is not None else _moments(xp, x.array, dims)
         invstd = 1.0 / xp.sqrt(v + eps)
-        xhat = ((work - m) * invstd).astype(dtype, copy=False)
+        centred *= invstd
+        xhat = centred.astype(dtype, copy=False)
         ctx.save_for_backward(x, weight, bias)
         ctx.dims, ctx.eps, ctx.shape = dims, eps, shape
         ctx.xhat, ctx.invstd = xhat, invstd.astype(dtype, copy=False)
@@ -166,11 +166,14 @@ def _channel_axes(xp, a, axes) -> bool:
     )
 
 
-def _moments(array, dims):
-    """Mean and biased variance over dims, kept for broadcasting."""
-    m = array.mean(axis=dims, keepdims=True)
-    centered = array - m
-    return m, (centered * centered).mean(axis=dims, keepdims=True)
+def _moments(xp, array, dims):
+    """Mean and biased variance over dims (kept for broadcasting), and array - mean (a new
+    array; float16 in float32)."""
+    array = half_as_float32(array)
+    count = math.prod(array.shape[d] for d in dims)
+    m = _sums(xp, array, dims) / count
+    centred = array - m
+    return m, _dot_sums(xp, centred, centred, dims) / count, centred
 
 
 def checked_input(input: Tensor, *params) -> Tensor:
@@ -223,7 +226,7 @@ def batch_norm(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {tuple(input.shape)}"
             )
-        stats = _moments(x.array, dims)
+        stats = _moments(x.device.xp, x.array, dims)
         if running_mean is not None:
             _update_running(running_mean, running_var, stats, momentum, count)
         # NOTE: the batch's moments are raw arrays; in a static graph they would be frozen at
@@ -240,7 +243,7 @@ def batch_norm(
 
 def _update_running(running_mean, running_var, stats, momentum, count):
     """running = (1 - momentum) * running + momentum * batch (unbiased variance), in place."""
-    m, v = stats
+    m, v = stats[:2]
     for running, batch in ((running_mean, m), (running_var, v * (count / (count - 1)))):
         running.array *= 1 - momentum
         running.array += momentum * batch.reshape(-1)
