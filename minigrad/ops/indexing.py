@@ -108,7 +108,9 @@ class IndexAdd(Function):
         ctx.index, ctx.advanced = index, advanced
         xp = g.device.xp
         out = xp.zeros(shape, dtype=g.array.dtype)
-        if advanced:
+        if advanced and _many_rows(xp, index, g.array):
+            _add_rows(out, index[0], g.array)
+        elif advanced:
             xp.add.at(out, index, g.array)
         else:
             out[index] = g.array
@@ -117,6 +119,34 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx, gy):
         return GetItem.apply(gy, ctx.index, ctx.advanced), None, None, None
+
+
+def _many_rows(xp, index, g) -> bool:
+    """Whether out[index] += g adds many rows picked by one integer array (an embedding's
+    gradient, x[idx]'s), which `_add_rows` does faster than add.at on NumPy."""
+    rows = index[0] if len(index) == 1 else None
+    return (
+        xp is np
+        and isinstance(rows, np.ndarray)
+        and rows.dtype.kind in "iu"
+        and rows.size >= 256
+        and g.ndim > rows.ndim
+    )
+
+
+def _add_rows(out, rows, g):
+    """out[rows] += g for integer row indices (repeats added), out all zeros.
+
+    # NOTE: add.at adds one row at a time (640 rows of 32: 140 us); a stable sort groups the
+    # repeats, each group is summed by one reduceat (40 us). Sums of a row repeated more than
+    # a few times round differently (pairwise)."""
+    rows = rows.ravel()
+    rows = np.where(rows < 0, rows + len(out), rows)
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+    values = g.reshape(len(rows), -1)[order]
+    out.reshape(len(out), -1)[rows[starts]] = np.add.reduceat(values, starts, 0)
 
 
 def getitem(x: Tensor, index) -> Tensor:

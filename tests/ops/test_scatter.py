@@ -127,3 +127,30 @@ def test_value_is_a_number_even_as_a_tensor():
     value = minigrad.tensor(3.0, requires_grad=True)
     out = minigrad.zeros(4).scatter(0, minigrad.tensor([1, 2]), value=value)
     assert out.tolist() == [0.0, 3.0, 3.0, 0.0] and not out.requires_grad
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "program",
+    [
+        "F.embedding(idx, w)",
+        "w[idx]",
+        "w[idx - 50]",  # negative rows: -1 and 49 are one row
+        "w[idx.reshape(20, 30)]",
+    ],
+)
+def test_gradients_of_many_picked_rows_add_the_repeats(program, dtype):
+    """600 rows picked from 50 (a language model's embedding gradient): each row's gradient is
+    the sum of its picks' (minigrad adds them after a stable sort, not one by one)."""
+    rng = np.random.default_rng(0)
+    weight = rng.standard_normal((50, 7)).astype(dtype)
+    index = rng.integers(0, 50, 600)
+    grads = []
+    for t in (torch, minigrad):
+        w = t.tensor(weight, requires_grad=True)
+        out = eval(program, {"F": t.nn.functional, "w": w, "idx": t.tensor(index)})
+        upstream = np.random.default_rng(1).standard_normal(tuple(out.shape)).astype(dtype)
+        out.backward(t.tensor(upstream))
+        grads.append(w.grad.numpy())
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(grads[1], grads[0], rtol=tol, atol=tol)
