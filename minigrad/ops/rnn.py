@@ -43,20 +43,20 @@ def _sigmoid_(xp, a):
 
 
 def _lstm_scale(xp, size, dtype):
-    """The scales around the one tanh of an LSTM step's four gates: 0.5 on i, f and o, 1 on
-    the cell gate g (sigmoid(x) = (1 + tanh(x / 2)) / 2)."""
+    """The scale and shift around the one tanh of an LSTM step's four gates: 0.5 and 0.5 on
+    i, f and o, 1 and 0 on the cell gate g (sigmoid(x) = (1 + tanh(x / 2)) / 2)."""
     scale = xp.full(4 * size, 0.5, dtype)
     scale[2 * size : 3 * size] = 1
-    return scale
+    return scale, 1 - scale
 
 
 def _lstm_step(xp, a, c, scale, c_new, h_new):
     """Activate the gates a (N, 4H) in place, to (i, f, g, o); c' = f c + i g into c_new and
-    h' = o tanh(c') into h_new."""
-    a *= scale
+    h' = o tanh(c') into h_new. scale: _lstm_scale's pair."""
+    a *= scale[0]
     xp.tanh(a, out=a)
-    a *= scale
-    a += 1 - scale
+    a *= scale[0]
+    a += scale[1]
     size = c.shape[-1]
     i, f, g, o = (a[:, k * size : (k + 1) * size] for k in range(4))
     xp.multiply(f, c, out=c_new)
@@ -266,28 +266,46 @@ class LstmSequenceGrad(Function):
     @staticmethod
     def forward(ctx, h0, c0, weight_hh, hs, cs, gates, d_hs, d_cs, d_gates, reverse, needs):
         xp = h0.device.xp
-        h0, c0, w, hs, cs, gates = (t.array for t in (h0, c0, weight_hh, hs, cs, gates))
+        h0, c0, w, hs, cs, a = (t.array for t in (h0, c0, weight_hh, hs, cs, gates))
         d_hs, d_cs, d_gates = (None if g is None else g.array for g in (d_hs, d_cs, d_gates))
-        steps = list(_steps(len(gates), reverse))
-        d_pre = xp.empty_like(gates)
-        dh = dc = None
-        for k in reversed(range(len(steps))):
-            t = steps[k]
-            dh = _plus(None if d_hs is None else d_hs[t], dh)
-            dc = _plus(None if d_cs is None else d_cs[t], dc)
-            g = None if d_gates is None else d_gates[t]
-            d_pre[t], dc = _lstm_step_grad(
-                xp, gates[t], cs[steps[k - 1]] if k else c0, cs[t], dh, dc, g
-            )
-            dh = d_pre[t] @ w if k or needs[0] else None
+        steps, n, size = hs.shape
+        # NOTE: what does not wait for the next step's gradient is computed for all steps at
+        # once (LstmCellGrad's formula, regrouped): coef holds each gate's derivative times
+        # what multiplies dc' in its gradient (g, c, i) or dh (tanh c' for o)
+        i, f, g, o = (a[..., k * size : (k + 1) * size] for k in range(4))
+        t = xp.tanh(cs)
+        slope = 1 - a
+        slope *= a
+        slope[..., 2 * size : 3 * size] = 1 - g * g
+        coef = xp.concatenate([g, _previous(xp, cs, c0, reverse), i, t], -1)
+        coef *= slope
+        coef = coef.reshape(steps, n, 4, size)
+        through_h = 1 - t * t  # dc' from dh: o (1 - tanh(c')^2)
+        through_h *= o
+        extra = None if d_gates is None else d_gates * slope
+        d_pre = xp.empty_like(a)
+        blocks = d_pre.reshape(steps, n, 4, size)
+        dh, dc = xp.zeros((n, size), a.dtype), xp.zeros((n, size), a.dtype)
+        order = list(_steps(steps, reverse))
+        for k in reversed(range(steps)):
+            s = order[k]
+            if d_hs is not None:
+                dh = dh + d_hs[s]
+            dct = dh * through_h[s]
+            dct += dc
+            if d_cs is not None:
+                dct += d_cs[s]
+            xp.multiply(dct[:, None], coef[s, :, :3], out=blocks[s, :, :3])
+            xp.multiply(dh, coef[s, :, 3], out=blocks[s, :, 3])
+            if extra is not None:
+                d_pre[s] += extra[s]
+            dc = dct * f[s]
+            if k or needs[0]:
+                dh = d_pre[s] @ w
         out = [d_pre] + [dh] * needs[0] + [dc] * needs[1]
         if needs[2]:  # the sum over the steps of d_pre[t]^T h_{t-1}: one product
-            h_prev = xp.empty_like(hs)
-            if reverse:
-                h_prev[-1], h_prev[:-1] = h0, hs[1:]
-            else:
-                h_prev[0], h_prev[1:] = h0, hs[:-1]
-            out.append(d_pre.reshape(-1, d_pre.shape[-1]).T @ h_prev.reshape(-1, hs.shape[-1]))
+            h_prev = _previous(xp, hs, h0, reverse).reshape(-1, size)
+            out.append(d_pre.reshape(-1, 4 * size).T @ h_prev)
         return tuple(out) if len(out) > 1 else out[0]
 
     @staticmethod
@@ -300,6 +318,16 @@ class LstmSequenceGrad(Function):
 
 def _steps(count, reverse):
     return range(count - 1, -1, -1) if reverse else range(count)
+
+
+def _previous(xp, states, first, reverse):
+    """The state before each step's, (L, N, H): `first` before the first step."""
+    out = xp.empty_like(states)
+    if reverse:
+        out[-1], out[:-1] = first, states[1:]
+    else:
+        out[0], out[1:] = first, states[:-1]
+    return out
 
 
 def _plus(a, b):
