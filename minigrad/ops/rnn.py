@@ -14,6 +14,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.creation import zeros_like
+from minigrad.ops._util import sum_array
 from minigrad.ops.activations import ReluGrad, tanh
 from minigrad.ops.matmul import MatMul, linear
 from minigrad.ops.shape import cat, stack
@@ -359,6 +360,24 @@ def _lstm_sequence_graph(ctx, h0, c0, weight_hh, hs, cs, gates, d_hs, d_cs, d_ga
     )
 
 
+def _gru_step(xp, x, hidden, h, h_new, work=None):
+    """One GRU step from the input's gates x (N, 3H) and the hidden ones h W_hh^T + b_hh:
+    h' into h_new; returns the workspace (r, z, n, h_n) (N, 4H) (into `work` if given).
+
+    # NOTE: contiguous temporaries joined at the end: ufuncs on column slices of the
+    # workspace were 1.7x slower than the copy"""
+    size = h.shape[-1]
+    rz = _sigmoid_(xp, x[:, : 2 * size] + hidden[:, : 2 * size])
+    h_n = hidden[:, 2 * size :]
+    n = rz[:, :size] * h_n
+    n += x[:, 2 * size :]
+    xp.tanh(n, out=n)
+    xp.subtract(h, n, out=h_new)
+    h_new *= rz[:, size:]
+    h_new += n
+    return xp.concatenate([rz, n, h_n], 1, out=work)
+
+
 class GruCell(Function):
     """One GRU step: (x_r, x_z, x_n) = input_gates, (h_r, h_z, h_n) = h W_hh^T + b_hh;
     r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z); n = tanh(x_n + r h_n); h' = n + z (h - n)
@@ -373,18 +392,8 @@ class GruCell(Function):
         hidden = h.array @ weight_hh.array.T
         if bias_hh is not None:
             hidden += bias_hh.array
-        # NOTE: contiguous temporaries joined at the end: ufuncs on column slices of the
-        # workspace were 1.7x slower than the copy
-        x, size = input_gates.array, h.array.shape[-1]
-        rz = _sigmoid_(xp, x[:, : 2 * size] + hidden[:, : 2 * size])
-        h_n = hidden[:, 2 * size :]
-        n = rz[:, :size] * h_n
-        n += x[:, 2 * size :]
-        xp.tanh(n, out=n)
-        h_new = h.array - n
-        h_new *= rz[:, size:]
-        h_new += n
-        work = Tensor._make(xp.concatenate([rz, n, h_n], 1))
+        h_new = xp.empty_like(h.array)
+        work = Tensor._make(_gru_step(xp, input_gates.array, hidden, h.array, h_new))
         ctx.save_for_backward(h, weight_hh, work)
         ctx.set_materialize_grads(False)
         return h_new, work
@@ -467,6 +476,130 @@ class GruCellGrad(Function):
             g_dh if needs[2] else None,
             cat([g_dr, g_dz, g_dn, gh_hn], 1) if needs[3] else None,
         )
+
+
+class GruSequence(Function):
+    """The GRU steps of one layer and direction over a whole sequence as one op (see
+    LstmSequence): the input's gates (L, N, 3H) (x W_ih^T + b_ih for every step), h0 (N, H),
+    W_hh (3H, H), b_hh (3H,) or None; from the last step to the first if `reverse`.
+    -> hs (L, N, H) and the workspaces (L, N, 4H) (GruCell's), which backward reads."""
+
+    op_name = "gru_sequence"
+
+    @staticmethod
+    def forward(ctx, input_gates, h0, weight_hh, bias_hh=None, reverse=False):
+        xp = h0.device.xp
+        x = input_gates.array
+        hs = xp.empty(x.shape[:2] + h0.array.shape[-1:], x.dtype)
+        work = xp.empty(x.shape[:2] + (4 * hs.shape[-1],), x.dtype)
+        w, h = weight_hh.array.T, h0.array
+        for t in _steps(len(x), reverse):
+            hidden = h @ w
+            if bias_hh is not None:
+                hidden += bias_hh.array
+            _gru_step(xp, x[t], hidden, h, hs[t], work[t])
+            h = hs[t]
+        hs, work = Tensor._make(hs), Tensor._make(work)
+        ctx.save_for_backward(h0, weight_hh, hs, work)
+        ctx.reverse = reverse
+        ctx.set_materialize_grads(False)
+        return hs, work
+
+    @staticmethod
+    def backward(ctx, d_hs, d_work):
+        saved, needs = ctx.saved_tensors, ctx.needs_input_grad
+        if state.enabled:  # create_graph: a backward that can be differentiated in turn
+            return _gru_sequence_graph(ctx, *saved, d_hs, d_work)
+        grads = GruSequenceGrad.apply(*saved, d_hs, d_work, ctx.reverse, needs[1:4])
+        grads = iter(grads if type(grads) is tuple else (grads,))
+        return (next(grads), *(next(grads) if need else None for need in needs[1:4]), None)
+
+
+class GruSequenceGrad(Function):
+    """GruSequence's backward as one op, from what it saved and the gradients of hs and the
+    workspaces (either may be None): the gradient of the input's gates, then those of h0,
+    W_hh and b_hh that `needs` asks for (the input's gates' alone: not in a tuple).
+
+    # NOTE: GruCellGrad's formula, regrouped: the factors that do not wait for the next
+    # step's gradient are computed for all steps at once. Not differentiable: a backward with
+    # create_graph=True runs the steps as GruCellGrad and MatMul ops (_gru_sequence_graph)."""
+
+    op_name = "gru_sequence_grad"
+
+    @staticmethod
+    def forward(ctx, h0, weight_hh, hs, work, d_hs, d_work, reverse, needs):
+        xp = h0.device.xp
+        h0, w, hs, work = (t.array for t in (h0, weight_hh, hs, work))
+        d_hs, d_work = (None if g is None else g.array for g in (d_hs, d_work))
+        steps, n, size = hs.shape
+        r, z, new, h_n = (work[..., k * size : (k + 1) * size] for k in range(4))
+        h_prev = _previous(xp, hs, h0, reverse)
+        tanh_slope = 1 - new * new
+        r_slope, z_slope = r * (1 - r), z * (1 - z)
+        to_new = (1 - z) * tanh_slope  # dh -> the new gate's pre-activation
+        to_r = h_n * r_slope  # that -> r's pre-activation
+        to_z = (h_prev - new) * z_slope  # dh -> z's pre-activation
+        if d_work is not None:  # the workspace's own gradients, through the same slopes
+            dw_r, dw_z, dw_n, dw_hn = (d_work[..., k * size : (k + 1) * size] for k in range(4))
+            extra_new = dw_n * tanh_slope
+            extra_r, extra_z = dw_r * r_slope, dw_z * z_slope
+        d_hidden = xp.empty((steps, n, 3 * size), hs.dtype)
+        d_input = xp.empty_like(d_hidden)
+        dh = xp.zeros((n, size), hs.dtype)
+        order = list(_steps(steps, reverse))
+        for k in reversed(range(steps)):
+            s = order[k]
+            if d_hs is not None:
+                dh = dh + d_hs[s]
+            d_new, hid = d_input[s, :, 2 * size :], d_hidden[s]
+            xp.multiply(dh, to_new[s], out=d_new)
+            if d_work is not None:
+                d_new += extra_new[s]
+            xp.multiply(d_new, to_r[s], out=hid[:, :size])
+            xp.multiply(dh, to_z[s], out=hid[:, size : 2 * size])
+            xp.multiply(d_new, r[s], out=hid[:, 2 * size :])
+            if d_work is not None:
+                hid[:, :size] += extra_r[s]
+                hid[:, size : 2 * size] += extra_z[s]
+                hid[:, 2 * size :] += dw_hn[s]
+            if k or needs[0]:
+                direct = dh * z[s]
+                dh = hid @ w
+                dh += direct
+        d_input[..., : 2 * size] = d_hidden[..., : 2 * size]
+        out = [d_input] + [dh] * needs[0]
+        rows = d_hidden.reshape(-1, 3 * size)
+        if needs[1]:  # the sums over the steps: one product each
+            out.append(rows.T @ h_prev.reshape(-1, size))
+        if needs[2]:
+            out.append(sum_array(xp, rows, (0,)))
+        return tuple(out) if len(out) > 1 else out[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(
+            "gru_sequence_grad is not differentiable: differentiate a GRU twice with "
+            "create_graph=True in the first backward"
+        )
+
+
+def _gru_sequence_graph(ctx, h0, weight_hh, hs, work, d_hs, d_work):
+    """GruSequence's backward as ops, step by step, so that it can be differentiated."""
+    needs = ctx.needs_input_grad
+    steps = list(_steps(len(work), ctx.reverse))
+    d_input, dh, g_w, g_b = [None] * len(steps), None, None, None
+    for k in reversed(range(len(steps))):
+        t = steps[k]
+        h = hs[steps[k - 1]] if k else h0
+        dh = _plus(None if d_hs is None else d_hs[t], dh)
+        d_w = None if d_work is None else d_work[t]
+        d_input[t], d_hidden, d_direct = GruCellGrad.apply(work[t], h, dh, d_w)
+        dh = MatMul.apply(d_hidden, weight_hh) + d_direct
+        if needs[2]:
+            g_w = _plus(g_w, MatMul.apply(d_hidden.mT, h))
+        if needs[3]:
+            g_b = _plus(g_b, d_hidden.sum(0))
+    return stack(d_input), dh if needs[1] else None, g_w, g_b, None
 
 
 def _check_cell(op, input, hx, w_ih, w_hh, gates):

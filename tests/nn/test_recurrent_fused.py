@@ -74,10 +74,11 @@ def test_one_op_a_time_step(name):
     assert len(tape) <= 20 + 15, [cls.__name__ for cls, _ in tape]
 
 
-def test_lstm_runs_its_steps_in_one_op_unless_packed_of_several_lengths():
-    """20 steps of each direction: one LstmSequence op each; a PackedSequence whose sequences
-    end at different steps runs a cell a step."""
-    layer = nn.LSTM(4, 5, bidirectional=True)
+@pytest.mark.parametrize("name, op", [("LSTM", "Lstm"), ("GRU", "Gru")])
+def test_steps_run_in_one_op_unless_packed_of_several_lengths(name, op):
+    """20 steps of each direction: one LstmSequence (GruSequence) op each; a PackedSequence
+    whose sequences end at different steps runs a cell a step."""
+    layer = getattr(nn, name)(4, 5, bidirectional=True)
     x = minigrad.randn(20, 3, 4, requires_grad=True)
     packed = nn.utils.rnn.pack_padded_sequence(x, minigrad.tensor([20, 12, 5]))
     for inputs, sequences, cells in ((x, 2, 0), (packed, 0, 2 * 20)):
@@ -87,7 +88,7 @@ def test_lstm_runs_its_steps_in_one_op_unless_packed_of_several_lengths():
         finally:
             state.tape = None
         names = [cls.__name__ for cls, _ in tape]
-        assert names.count("LstmSequence") == sequences and names.count("LstmCell") == cells
+        assert names.count(f"{op}Sequence") == sequences and names.count(f"{op}Cell") == cells
 
 
 @pytest.mark.parametrize("name", ["LSTMCell", "GRUCell", "RNNCell"])

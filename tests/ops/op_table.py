@@ -1329,13 +1329,17 @@ def _lstm(lib, x, h, c, *w):
     return lib.lstm_cell(x, (h, c), *w)
 
 
-def _lstm_layer(lib, x, h, c, *weights, bidirectional=False):
-    """nn.LSTM(3, 2) over x (L, N, 3) from (h, c), with the given weights (LstmSequence: the
-    steps of one layer and direction in one op): output, h_n and c_n flattened into one."""
-    layer = lib.nn.LSTM(3, 2, bidirectional=bidirectional)
+def _layer(lib, name, x, *args, bidirectional=False):
+    """nn.LSTM or nn.GRU (3, 2) over x (L, N, 3) from the states (LSTM: h, c; GRU: h) with
+    the given weights (LstmSequence, GruSequence: the steps of one layer and direction in
+    one op): output and final states flattened into one."""
+    layer = getattr(lib.nn, name)(3, 2, bidirectional=bidirectional)
+    states = 2 if name == "LSTM" else 1
+    hx = tuple(args[:states]) if states == 2 else args[0]
     names = [name for name, _ in layer.named_parameters()]
-    out, (h_n, c_n) = lib.func.functional_call(layer, dict(zip(names, weights)), (x, (h, c)))
-    return lib.cat([out.reshape(-1), h_n.reshape(-1), c_n.reshape(-1)])
+    out, finals = lib.func.functional_call(layer, dict(zip(names, args[states:])), (x, hx))
+    finals = finals if isinstance(finals, tuple) else (finals,)
+    return lib.cat([out.reshape(-1)] + [f.reshape(-1) for f in finals])
 
 
 def _layer_shapes(gates, directions=1, steps=4, states=1):
@@ -1376,16 +1380,27 @@ RECURRENT = [
         lambda t, F, *a: _cell_grads(t, t.rnn_tanh_cell, *a),
         _cell_shapes(1),
     ),
-    Case("lstm_layer", lambda t, F, *a: _lstm_layer(t, *a), _layer_shapes(4, states=2)),
+    Case("lstm_layer", lambda t, F, *a: _layer(t, "LSTM", *a), _layer_shapes(4, states=2)),
     Case(
         "lstm_layer_bidirectional",
-        lambda t, F, *a: _lstm_layer(t, *a, bidirectional=True),
+        lambda t, F, *a: _layer(t, "LSTM", *a, bidirectional=True),
         _layer_shapes(4, 2, states=2),
     ),
     Case(
         "lstm_layer_grads",
-        lambda t, F, *a: _cell_grads(t, partial(_lstm_layer, t, bidirectional=True), *a),
+        lambda t, F, *a: _cell_grads(t, partial(_layer, t, "LSTM", bidirectional=True), *a),
         _layer_shapes(4, 2, states=2),
+    ),
+    Case("gru_layer", lambda t, F, *a: _layer(t, "GRU", *a), _layer_shapes(3)),
+    Case(
+        "gru_layer_bidirectional",
+        lambda t, F, *a: _layer(t, "GRU", *a, bidirectional=True),
+        _layer_shapes(3, 2),
+    ),
+    Case(
+        "gru_layer_grads",
+        lambda t, F, *a: _cell_grads(t, partial(_layer, t, "GRU", bidirectional=True), *a),
+        _layer_shapes(3, 2),
     ),
 ]
 CASES += RECURRENT

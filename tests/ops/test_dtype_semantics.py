@@ -127,7 +127,13 @@ _HISTC = "histc of uint8: NotImplementedError; PyTorch a RuntimeError on its -1 
 _BOOL_INDEX = "index_add and index_put_ of bools promote or refuse; PyTorch stays bool"
 _BOOL_INNER = "bools fail in an inner op (RuntimeError); PyTorch NotImplementedError"
 KNOWN_TABLE: dict[str, dict[str, str]] = {
-    "float16": {"lstm_layer": _HALF_LAYER, "lstm_layer_grads": _HALF_LAYER},
+    "float16": {
+        "lstm_layer": _HALF_LAYER,
+        "lstm_layer_grads": _HALF_LAYER,
+        "gru_layer": _HALF_LAYER,
+        "gru_layer_bidirectional": _HALF_LAYER,
+        "gru_layer_grads": _HALF_LAYER,
+    },
     "int64": {
         "avg_pool2d": _AVG_POOL,
         "avg_pool1d": _AVG_POOL,
@@ -137,6 +143,8 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
         "gru_cell": _RNN_CELLS,
         "lstm_layer": _RNN_CELLS,
         "lstm_layer_bidirectional": _RNN_CELLS,
+        "gru_layer": _RNN_CELLS,
+        "gru_layer_bidirectional": _RNN_CELLS,
     },
     "int32": {
         "rnn_tanh_cell": _RNN_CELLS,
@@ -145,6 +153,8 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
         "gru_cell": _RNN_CELLS,
         "lstm_layer": _RNN_CELLS,
         "lstm_layer_bidirectional": _RNN_CELLS,
+        "gru_layer": _RNN_CELLS,
+        "gru_layer_bidirectional": _RNN_CELLS,
     },
     "uint8": {
         "search_and_bins": _HISTC,
@@ -157,6 +167,8 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
         "gru_cell": _RNN_CELLS,
         "lstm_layer": _RNN_CELLS,
         "lstm_layer_bidirectional": _RNN_CELLS,
+        "gru_layer": _RNN_CELLS,
+        "gru_layer_bidirectional": _RNN_CELLS,
     },
     "bool": {
         "adaptive_max_pool1d": _BOOL_INNER,
@@ -177,6 +189,8 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
         "gru_cell": _RNN_CELLS,
         "lstm_layer": _RNN_CELLS,
         "lstm_layer_bidirectional": _RNN_CELLS,
+        "gru_layer": _RNN_CELLS,
+        "gru_layer_bidirectional": _RNN_CELLS,
     },
 }
 

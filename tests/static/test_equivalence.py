@@ -21,6 +21,7 @@ DYNAMIC = {
     "gru_cell_grads",
     "rnn_tanh_cell_grads",
     "lstm_layer_grads",
+    "gru_layer_grads",
     "gelu_grads",
     "gelu_tanh_grads",
 }

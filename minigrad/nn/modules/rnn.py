@@ -25,6 +25,7 @@ from minigrad.ops.matmul import linear
 from minigrad.ops.nn import dropout
 from minigrad.ops.rnn import (
     GruCell,
+    GruSequence,
     LstmCell,
     LstmSequence,
     RnnCell,
@@ -497,6 +498,13 @@ class GRU(RNN):
 
     def _input_gates(self, x, w_ih, b_ih, b_hh):
         return linear(x, w_ih, b_ih)  # b_hh's new-gate part is multiplied by r: the cell adds it
+
+    def _run(self, gates, sizes, state, recurrent, reverse):
+        if len(set(sizes)) != 1:  # NOTE: see LSTM._run
+            return super()._run(gates, sizes, state, recurrent, reverse)
+        shape = (len(sizes), sizes[0], gates.shape[-1])
+        hs, _ = GruSequence.apply(reshape(gates, shape), state, *recurrent, reverse)
+        return reshape(hs, (-1, hs.shape[-1])), hs[0 if reverse else -1]
 
     def _step(self, gates, state, w_hh, b_hh):
         h, _ = GruCell.apply(gates, state, w_hh, b_hh)
