@@ -5,9 +5,11 @@ Parameter names (`weight_ih_l0`, `..._l0_reverse`) and the gate orders (LSTM: in
 cell, output; GRU: reset, update, new) follow PyTorch, so a PyTorch state dict loads unchanged.
 Every weight starts as U(-1/sqrt(hidden), 1/sqrt(hidden)).
 # NOTE: the input-to-hidden product is done for all time steps in one matmul before the loop;
-# only the hidden-to-hidden product has to wait for the previous step. Each step is one fused
-# op (minigrad/ops/rnn.py); the time steps are (N, G*H) rows of one (L*N, G*H) projection,
-# cut by one split, and the outputs are joined by one cat.
+# only the hidden-to-hidden product has to wait for the previous step. An LSTM or GRU layer
+# runs all its steps as one op (LstmSequence, GruSequence in minigrad/ops/rnn.py) when every
+# sequence has the same length and there is no projection; otherwise (and for RNN) each step
+# is one fused cell op, the steps are (N, G*H) rows of one (L*N, G*H) projection, cut by one
+# split, and the outputs are joined by one cat.
 """
 
 from __future__ import annotations
