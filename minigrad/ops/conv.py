@@ -260,13 +260,15 @@ class Conv2d(Function):
         ctx.save_for_backward(x, w)
         ctx.geom, ctx.planes = geom, _use_planes(x.array.shape, geom)
         if ctx.planes:
-            # NOTE: w @ planes is (O, N Ho Wo), which reorders to NCHW by copying rows of
-            # Ho Wo pixels, and takes its bias along those rows
+            # NOTE: one product per image, w @ its (C kh kw, Ho Wo) planes (a strided view of
+            # the columns), gives NCHW directly: the (O, N Ho Wo) product of all the columns
+            # at once needed a reordering copy (1.7x slower together, same values)
             ctx.cols = _im2planes(xp, x.array, geom)
-            y = w.array.reshape(out_channels, -1) @ ctx.cols
+            planes = ctx.cols.reshape(-1, n, ho * wo).transpose(1, 0, 2)
+            y = xp.matmul(w.array.reshape(out_channels, -1), planes)
             if b is not None:
                 y += b.array[:, None]
-            return xp.ascontiguousarray(y.reshape(out_channels, n, ho, wo).transpose(1, 0, 2, 3))
+            return y.reshape(n, out_channels, ho, wo)
         ctx.cols = _im2col(xp, x.array, geom)
         y = ctx.cols @ w.array.transpose(0, 2, 3, 1).reshape(out_channels, -1).T
         if b is not None:
