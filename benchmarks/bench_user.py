@@ -8,6 +8,14 @@ source text) and, where there is a natural equivalent, with NumPy. The contender
 interleaved round by round (bench_static's `best_of_each`); the table gives the best time per
 call and the ratios minigrad / PyTorch and minigrad / NumPy, worst first at the end.
 
+The rows named "step: ..." are whole training steps of typical course models (an LSTM and a
+GRU language model, a Transformer encoder layer, MultiheadAttention, a BatchNorm CNN, a
+LayerNorm + GELU MLP: zero_grad, forward, F.cross_entropy, backward, optimizer step), both
+libraries starting from PyTorch's initial weights; with them, a no_grad CNN inference and a
+shuffled DataLoader epoch over 2048 images. `--only` takes alternatives separated by `|`:
+
+    python benchmarks/bench_user.py --cpu-time --only "step:|CNN inference|2048 images"
+
 # NOTE: one BLAS thread and one PyTorch thread for everyone, as in the other scripts: the
 # point is the per-call price of each library's Python and copies, not its threading.
 """
@@ -657,8 +665,8 @@ def _language_model(recurrent):
     return make
 
 
-case("step: Embedding+LSTM(32, 64) LM (seq 20, batch 32)")(_language_model("LSTM"))
-case("step: Embedding+GRU(32, 64) LM (seq 20, batch 32)")(_language_model("GRU"))
+case("step: LSTM(32, 64) LM, batch 32 x seq 20")(_language_model("LSTM"))
+case("step: GRU(32, 64) LM, batch 32 x seq 20")(_language_model("GRU"))
 
 
 def _transformer(lib):
@@ -677,7 +685,7 @@ def _transformer(lib):
     return Classifier()
 
 
-@case("step: Embedding+TransformerEncoderLayer(64, 4) (seq 20, batch 32)")
+@case("step: TransformerEncoderLayer(64, 4), 32x20")
 def _(lib):
     if lib is np:
         return None
@@ -704,7 +712,7 @@ def _attention(lib):
     return Attention()
 
 
-@case("step: Embedding+MultiheadAttention(64, 4) (seq 20, batch 32)")
+@case("step: MultiheadAttention(64, 4), 32x20")
 def _(lib):
     if lib is np:
         return None
@@ -733,7 +741,7 @@ def _images(n=32):
     return arrays((n, 3, 32, 32))[0], np.random.default_rng(1).integers(0, 10, n)
 
 
-@case("step: Conv2d+BatchNorm2d+MaxPool CNN (32x3x32x32)")
+@case("step: Conv+BatchNorm+MaxPool CNN, 32x3x32x32")
 def _(lib):
     if lib is np:
         return None
@@ -743,7 +751,7 @@ def _(lib):
     return _course_step(lib, model, opt, x, y)
 
 
-@case("no_grad CNN inference, eval() (32x3x32x32)")
+@case("no_grad CNN inference, eval(), 32x3x32x32")
 def _(lib):
     if lib is np:
         return None
@@ -757,7 +765,7 @@ def _(lib):
     return step
 
 
-@case("step: Linear+LayerNorm+GELU MLP (64x64)")
+@case("step: Linear+LayerNorm+GELU MLP, 64x64")
 def _(lib):
     if lib is np:
         return None
@@ -771,7 +779,7 @@ def _(lib):
     return _course_step(lib, model, lib.optim.AdamW(model.parameters(), 1e-3), x, y)
 
 
-@case("DataLoader(TensorDataset 2048x3x32x32, 64, shuffle) epoch")
+@case("DataLoader(2048 images, 64, shuffle) epoch")
 def _(lib):
     if lib is np:
         return None
@@ -799,7 +807,7 @@ def calibrate(steps: dict, target=0.02) -> int:
 def run(rounds: int, only: str | None) -> list:
     results = []
     for name, make in CASES:
-        if only and only not in name:
+        if only and not any(part in name for part in only.split("|")):
             continue
         steps = {}
         for label, lib in (("minigrad", minigrad), ("torch", torch), ("numpy", np)):
@@ -820,7 +828,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cpu-time", action="store_true")
-    parser.add_argument("--only", help="run the rows whose name contains this")
+    parser.add_argument("--only", help="run the rows whose name contains this (a|b: either)")
     args = parser.parse_args()
     if args.cpu_time:
         CLOCK[0] = time.process_time
