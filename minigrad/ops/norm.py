@@ -231,12 +231,13 @@ def batch_norm(
         # the traced batch, so there Standardize computes them itself at each replay
         stats = stats if state.tracer is None else None
         return _as_input(Normalize.apply(x, weight, bias, dims, eps, shape, stats), input)
-    y = (x - reshape(running_mean, shape)) * reshape(rsqrt(running_var + eps), shape)
+    # NOTE: x * scale + shift per channel, as PyTorch's CPU kernel: two passes over x, where
+    # (x - mean) * invstd * weight + bias made four
+    scale = rsqrt(running_var + eps)
     if weight is not None:
-        y = y * reshape(weight, shape)
-    if bias is not None:
-        y = y + reshape(bias, shape)
-    return _as_input(y, input)
+        scale = scale * weight
+    shift = -running_mean * scale if bias is None else bias - running_mean * scale
+    return _as_input(x * reshape(scale, shape) + reshape(shift, shape), input)
 
 
 def _update_running(running_mean, running_var, stats, momentum, count):
