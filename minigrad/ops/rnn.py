@@ -54,9 +54,9 @@ def _lstm_scale(xp, size, dtype):
 
 
 def _lstm_step(xp, a, c, scale, c_new, h_new):
-    """Activate the gates a (N, 4H) in place, to (i, f, g, o); c' = f c + i g into c_new and
-    h' = o tanh(c') into h_new. scale: _lstm_scale's pair."""
-    a *= scale[0]
+    """Activate the gates a (N, 4H) in place, to (i, f, g, o), from their pre-activations
+    times scale[0]; c' = f c + i g into c_new and h' = o tanh(c') into h_new. scale:
+    _lstm_scale's pair."""
     xp.tanh(a, out=a)
     a *= scale[0]
     a += scale[1]
@@ -146,7 +146,9 @@ class LstmCell(Function):
         xp = h.device.xp
         a = _gates(input_gates, h, weight_hh, bias_hh)
         c_new, h_new = xp.empty_like(c.array), xp.empty_like(c.array)
-        _lstm_step(xp, a, c.array, _lstm_scale(xp, c.array.shape[-1], a.dtype), c_new, h_new)
+        scale = _lstm_scale(xp, c.array.shape[-1], a.dtype)
+        a *= scale[0]
+        _lstm_step(xp, a, c.array, scale, c_new, h_new)
         gates, c_new = Tensor._make(a), Tensor._make(c_new)
         ctx.save_for_backward(h, c, weight_hh, gates, c_new)
         ctx.set_materialize_grads(False)
@@ -233,12 +235,18 @@ class LstmSequence(Function):
         gates = xp.empty_like(x)
         hs = xp.empty(x.shape[:2] + c0.array.shape[-1:], x.dtype)
         cs = xp.empty_like(hs)
-        w, scale = weight_hh.array.T, _lstm_scale(xp, hs.shape[-1], x.dtype)
+        # NOTE: W_hh^T as a contiguous copy (OpenBLAS multiplies (N, H) rows by a transposed
+        # view about 2x slower: N = 32, H = 64, 11.3 -> 5.9 us a step), and it and the input's
+        # gates scaled once for all steps (a power of 2: the products are exactly as scaled)
+        scale = _lstm_scale(xp, hs.shape[-1], x.dtype)
+        w = xp.ascontiguousarray(weight_hh.array.T) * scale[0]
+        x = x * scale[0]
         h, c = h0.array, c0.array
         for t in _steps(len(x), reverse):
-            xp.matmul(h, w, out=gates[t])
-            gates[t] += x[t]
-            _lstm_step(xp, gates[t], c, scale, cs[t], hs[t])
+            a = gates[t]
+            xp.matmul(h, w, out=a)
+            a += x[t]
+            _lstm_step(xp, a, c, scale, cs[t], hs[t])
             h, c = hs[t], cs[t]
         hs, cs, gates = Tensor._make(hs), Tensor._make(cs), Tensor._make(gates)
         ctx.save_for_backward(h0, c0, weight_hh, hs, cs, gates)
@@ -494,7 +502,7 @@ class GruSequence(Function):
         x = input_gates.array
         hs = xp.empty(x.shape[:2] + h0.array.shape[-1:], x.dtype)
         work = xp.empty(x.shape[:2] + (4 * hs.shape[-1],), x.dtype)
-        w, h = weight_hh.array.T, h0.array
+        w, h = xp.ascontiguousarray(weight_hh.array.T), h0.array  # NOTE: see LstmSequence
         for t in _steps(len(x), reverse):
             hidden = h @ w
             if bias_hh is not None:
