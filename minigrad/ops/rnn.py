@@ -232,13 +232,15 @@ class LstmSequence(Function):
     def forward(ctx, input_gates, h0, c0, weight_hh, reverse=False):
         xp = h0.device.xp
         x = input_gates.array
-        gates = xp.empty_like(x)
-        hs = xp.empty(x.shape[:2] + c0.array.shape[-1:], x.dtype)
+        # NOTE: the promoted dtype (autocast gives float16 input gates, float32 states)
+        dtype = xp.result_type(x, h0.array, weight_hh.array)
+        gates = xp.empty(x.shape, dtype)
+        hs = xp.empty(x.shape[:2] + c0.array.shape[-1:], dtype)
         cs = xp.empty_like(hs)
         # NOTE: W_hh^T as a contiguous copy (OpenBLAS multiplies (N, H) rows by a transposed
         # view about 2x slower: N = 32, H = 64, 11.3 -> 5.9 us a step), and it and the input's
         # gates scaled once for all steps (a power of 2: the products are exactly as scaled)
-        scale = _lstm_scale(xp, hs.shape[-1], x.dtype)
+        scale = _lstm_scale(xp, hs.shape[-1], dtype)
         w = xp.ascontiguousarray(weight_hh.array.T) * scale[0]
         x = x * scale[0]
         h, c = h0.array, c0.array
@@ -500,8 +502,9 @@ class GruSequence(Function):
     def forward(ctx, input_gates, h0, weight_hh, bias_hh=None, reverse=False):
         xp = h0.device.xp
         x = input_gates.array
-        hs = xp.empty(x.shape[:2] + h0.array.shape[-1:], x.dtype)
-        work = xp.empty(x.shape[:2] + (4 * hs.shape[-1],), x.dtype)
+        dtype = xp.result_type(x, h0.array, weight_hh.array)  # NOTE: see LstmSequence
+        hs = xp.empty(x.shape[:2] + h0.array.shape[-1:], dtype)
+        work = xp.empty(x.shape[:2] + (4 * hs.shape[-1],), dtype)
         w, h = xp.ascontiguousarray(weight_hh.array.T), h0.array  # NOTE: see LstmSequence
         for t in _steps(len(x), reverse):
             hidden = h @ w
