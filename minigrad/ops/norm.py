@@ -228,7 +228,7 @@ def batch_norm(
         if running_mean is not None:
             _update_running(running_mean, running_var, stats, momentum, count)
         # NOTE: the batch's moments are raw arrays; in a static graph they would be frozen at
-        # the traced batch, so there Standardize computes them itself at each replay
+        # the traced batch, so there Normalize computes them itself at each replay
         stats = stats if state.tracer is None else None
         return _as_input(Normalize.apply(x, weight, bias, dims, eps, shape, stats), input)
     # NOTE: x * scale + shift per channel, as PyTorch's CPU kernel: two passes over x, where
