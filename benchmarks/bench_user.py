@@ -8,6 +8,14 @@ source text) and, where there is a natural equivalent, with NumPy. The contender
 interleaved round by round (bench_static's `best_of_each`); the table gives the best time per
 call and the ratios minigrad / PyTorch and minigrad / NumPy, worst first at the end.
 
+The rows named "step: ..." are whole training steps of typical course models (an LSTM and a
+GRU language model, a Transformer encoder layer, MultiheadAttention, a BatchNorm CNN, a
+LayerNorm + GELU MLP: zero_grad, forward, F.cross_entropy, backward, optimizer step), both
+libraries starting from PyTorch's initial weights; with them, a no_grad CNN inference and a
+shuffled DataLoader epoch over 2048 images. `--only` takes alternatives separated by `|`:
+
+    python benchmarks/bench_user.py --cpu-time --only "step:|CNN inference|2048 images"
+
 # NOTE: one BLAS thread and one PyTorch thread for everyone, as in the other scripts: the
 # point is the per-call price of each library's Python and copies, not its threading.
 """
@@ -595,6 +603,196 @@ def _(lib):
     return opt.step
 
 
+# -- course training steps -----------------------------------------------------------------
+# A whole step as a student writes it: model(x), F.cross_entropy, zero_grad, backward, step.
+# Both libraries start from the same weights (PyTorch's, loaded into minigrad's model).
+def _course_step(lib, model, opt, inputs, target, flat=False):
+    F = lib.nn.functional
+
+    def step():
+        opt.zero_grad()
+        out = model(inputs)
+        if flat:  # a language model: one class per token
+            out, target_ = out.reshape(-1, out.shape[-1]), target.reshape(-1)
+        else:
+            target_ = target
+        F.cross_entropy(out, target_).backward()
+        opt.step()
+
+    return step
+
+
+def _model(lib, build):
+    """build(lib) with PyTorch's initial weights (seeded), whichever lib."""
+    torch.manual_seed(0)
+    reference = build(torch)
+    if lib is torch:
+        return reference
+    model = build(lib)
+    model.load_state_dict({k: v.detach().numpy() for k, v in reference.state_dict().items()})
+    return model
+
+
+def _tokens(shape, vocab=100, seed=0):
+    return np.random.default_rng(seed).integers(0, vocab, shape)
+
+
+def _language_model(recurrent):
+    def build(lib):
+        nn = lib.nn
+
+        class LanguageModel(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.embed = nn.Embedding(100, 32)
+                self.rnn = getattr(nn, recurrent)(32, 64, batch_first=True)
+                self.head = nn.Linear(64, 100)
+
+            def forward(self, tokens):
+                out, _ = self.rnn(self.embed(tokens))
+                return self.head(out)
+
+        return LanguageModel()
+
+    def make(lib):
+        if lib is np:
+            return None
+        model = _model(lib, build)
+        tokens = _tokens((32, 21))
+        x, y = lib.tensor(tokens[:, :-1]), lib.tensor(tokens[:, 1:])
+        return _course_step(lib, model, lib.optim.Adam(model.parameters(), 1e-3), x, y, True)
+
+    return make
+
+
+case("step: LSTM(32, 64) LM, batch 32 x seq 20")(_language_model("LSTM"))
+case("step: GRU(32, 64) LM, batch 32 x seq 20")(_language_model("GRU"))
+
+
+def _transformer(lib):
+    nn = lib.nn
+
+    class Classifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(100, 64)
+            self.layer = nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True)
+            self.head = nn.Linear(64, 2)
+
+        def forward(self, tokens):
+            return self.head(self.layer(self.embed(tokens)).mean(1))
+
+    return Classifier()
+
+
+@case("step: TransformerEncoderLayer(64, 4), 32x20")
+def _(lib):
+    if lib is np:
+        return None
+    model = _model(lib, _transformer)
+    x, y = lib.tensor(_tokens((32, 20))), lib.tensor(_tokens(32, 2))
+    return _course_step(lib, model, lib.optim.Adam(model.parameters(), 1e-3), x, y)
+
+
+def _attention(lib):
+    nn = lib.nn
+
+    class Attention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(100, 64)
+            self.attn = nn.MultiheadAttention(64, 4, batch_first=True)
+            self.head = nn.Linear(64, 2)
+
+        def forward(self, tokens):
+            x = self.embed(tokens)
+            out, _ = self.attn(x, x, x)
+            return self.head(out.mean(1))
+
+    return Attention()
+
+
+@case("step: MultiheadAttention(64, 4), 32x20")
+def _(lib):
+    if lib is np:
+        return None
+    model = _model(lib, _attention)
+    x, y = lib.tensor(_tokens((32, 20))), lib.tensor(_tokens(32, 2))
+    return _course_step(lib, model, lib.optim.Adam(model.parameters(), 1e-3), x, y)
+
+
+def _cnn(lib):
+    nn = lib.nn
+    return nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1),
+        nn.BatchNorm2d(16),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.BatchNorm2d(32),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 8 * 8, 10),
+    )
+
+
+def _images(n=32):
+    return arrays((n, 3, 32, 32))[0], np.random.default_rng(1).integers(0, 10, n)
+
+
+@case("step: Conv+BatchNorm+MaxPool CNN, 32x3x32x32")
+def _(lib):
+    if lib is np:
+        return None
+    model = _model(lib, _cnn)
+    x, y = as_lib(lib, *_images())
+    opt = lib.optim.SGD(model.parameters(), 0.01, momentum=0.9)
+    return _course_step(lib, model, opt, x, y)
+
+
+@case("no_grad CNN inference, eval(), 32x3x32x32")
+def _(lib):
+    if lib is np:
+        return None
+    model = _model(lib, _cnn).eval()
+    x = lib.tensor(_images()[0])
+
+    def step():
+        with lib.no_grad():
+            return model(x).argmax(1)
+
+    return step
+
+
+@case("step: Linear+LayerNorm+GELU MLP, 64x64")
+def _(lib):
+    if lib is np:
+        return None
+
+    def build(lib):
+        nn = lib.nn
+        return nn.Sequential(nn.Linear(64, 128), nn.LayerNorm(128), nn.GELU(), nn.Linear(128, 10))
+
+    model = _model(lib, build)
+    x, y = as_lib(lib, arrays((64, 64))[0], _tokens(64, 10))
+    return _course_step(lib, model, lib.optim.AdamW(model.parameters(), 1e-3), x, y)
+
+
+@case("DataLoader(2048 images, 64, shuffle) epoch")
+def _(lib):
+    if lib is np:
+        return None
+    x, y = as_lib(lib, arrays((2048, 3, 32, 32))[0], _tokens(2048, 10))
+    loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(x, y), 64, shuffle=True)
+
+    def epoch():
+        for _batch in loader:
+            pass
+
+    return epoch
+
+
 # -- running -----------------------------------------------------------------------------------
 def calibrate(steps: dict, target=0.02) -> int:
     """Calls per round so that the slowest contender takes about `target` seconds a round."""
@@ -609,7 +807,7 @@ def calibrate(steps: dict, target=0.02) -> int:
 def run(rounds: int, only: str | None) -> list:
     results = []
     for name, make in CASES:
-        if only and only not in name:
+        if only and not any(part in name for part in only.split("|")):
             continue
         steps = {}
         for label, lib in (("minigrad", minigrad), ("torch", torch), ("numpy", np)):
@@ -630,7 +828,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cpu-time", action="store_true")
-    parser.add_argument("--only", help="run the rows whose name contains this")
+    parser.add_argument("--only", help="run the rows whose name contains this (a|b: either)")
     args = parser.parse_args()
     if args.cpu_time:
         CLOCK[0] = time.process_time

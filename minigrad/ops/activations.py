@@ -16,7 +16,7 @@ from minigrad.ops._util import (
     zeros_of,
 )
 from minigrad.ops.selection import where
-from minigrad.ops.unary import erf, exp
+from minigrad.ops.unary import erf, erf_array, exp
 from minigrad.tensor import Tensor
 
 
@@ -173,7 +173,10 @@ def leaky_relu(input, negative_slope=0.01):
 
 
 class Gelu(Function):
-    """y = x * Phi(x) (exact, with erf) or its tanh approximation. (*) -> (*)"""
+    """y = x * Phi(x) (exact, with erf) or its tanh approximation. (*) -> (*)
+
+    # NOTE: forward keeps Phi(x) (or the tanh), which the gradient reads: one erf a step,
+    # not two."""
 
     op_name = "gelu"
 
@@ -184,13 +187,46 @@ class Gelu(Function):
         require_floating("GeluKernelImpl", x)
         ctx.save_for_backward(x)
         ctx.approximate = approximate
-        work = Tensor._make(half_as_float32(x.array))  # float16's erf and cube are too coarse
-        return cast_to(_gelu_terms(work, approximate)[0].array, x.array.dtype)
+        work = half_as_float32(x.array)  # float16's erf and cube are too coarse
+        if approximate == "tanh":
+            inner = _SQRT_2_OVER_PI * (work + _GELU_CUBIC * work * work * work)
+            ctx.part = x.device.xp.tanh(inner)
+            y = 0.5 * work * (1 + ctx.part)
+        else:
+            ctx.part = 0.5 * (1 + erf_array(work * (1 / math.sqrt(2)), x.device))
+            y = work * ctx.part
+        return cast_to(y, x.array.dtype)
 
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy * _gelu_terms(x, ctx.approximate)[1], None
+        return GeluGrad.apply(gy, x, Tensor._make(ctx.part), ctx.approximate), None
+
+
+class GeluGrad(Function):
+    """gelu's gradient gy * gelu'(x), from Phi(x) (or the tanh of the approximation) that
+    forward kept. (*), (*), (*) -> (*)"""
+
+    op_name = "gelu_grad"
+
+    @staticmethod
+    def forward(ctx, gy, x, part, approximate):
+        ctx.save_for_backward(gy, x)
+        ctx.approximate = approximate
+        work, t = half_as_float32(x.array), part.array
+        if approximate == "tanh":
+            inner_slope = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * work * work)
+            slope = 0.5 * (1 + t) + 0.5 * work * (1 - t * t) * inner_slope
+        else:
+            pdf = x.device.xp.exp(-0.5 * work * work) * (1 / math.sqrt(2 * math.pi))
+            slope = t + work * pdf
+        return gy.array * cast_to(slope, x.array.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        gy, x = ctx.saved_tensors
+        slope, curve = _gelu_terms(x, ctx.approximate)
+        return g * slope, g * gy * curve, None, None
 
 
 def gelu(input, approximate="none"):
@@ -204,16 +240,17 @@ _GELU_CUBIC = 0.044715  # the tanh approximation: tanh(sqrt(2/pi) (x + 0.044715 
 
 
 def _gelu_terms(x, approximate):
-    """(gelu(x), d gelu / dx), written with differentiable ops."""
+    """(gelu'(x), gelu''(x)), written with differentiable ops."""
     if approximate == "tanh":
-        inner = _SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)
-        t = tanh(inner)
-        y = 0.5 * x * (1 + t)
-        dinner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
-        return y, 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner
+        t = tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+        u1 = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)  # the inner term's derivatives
+        u2 = (6 * _SQRT_2_OVER_PI * _GELU_CUBIC) * x
+        sech2 = 1 - t * t
+        slope = 0.5 * (1 + t) + 0.5 * x * sech2 * u1
+        return slope, sech2 * (u1 + 0.5 * x * (u2 - 2 * t * u1 * u1))
     cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
     pdf = exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-    return x * cdf, cdf + x * pdf
+    return cdf + x * pdf, pdf * (2 - x * x)
 
 
 class Softplus(Function):

@@ -1,28 +1,32 @@
-"""Normalisation: batch_norm and layer_norm share one op, `Standardize`, plus an affine step.
-
-Standardize: xhat = (x - mean) / sqrt(var + eps) over `dims` (biased variance, as PyTorch).
-# NOTE: its backward is the classic fused formula
-#   gx = invstd * (g - mean(g) - xhat * mean(g * xhat)),
-# written with Tensor ops on the saved output xhat, so it is itself differentiable.
+"""Normalisation: batch_norm (training) and layer_norm share one op, `Normalize`:
+y = xhat * weight + bias, xhat = (x - mean) / sqrt(var + eps) over `dims` (biased variance,
+as PyTorch), weight and bias optional.
+# NOTE: the gradient is the classic fused formula, with g' = g * weight,
+#   gx = invstd * (g' - mean(g') - xhat * mean(g' xhat)),
+# as one op on arrays (NormalizeGrad); a backward that builds a graph (create_graph) writes
+# it with Tensor ops instead, so that it is itself differentiable.
 """
 
 from __future__ import annotations
 
+import math
+
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import half_as_float32, require_floating
+from minigrad.ops._util import cast_to, half_as_float32, require_floating, sum_array
 from minigrad.ops.reduce import mean, var
 from minigrad.ops.selection import cast
-from minigrad.ops.shape import reshape
+from minigrad.ops.shape import reshape, sum_to, sum_to_axes
 from minigrad.ops.unary import rsqrt
 from minigrad.tensor import Tensor
 
 
-class Standardize(Function):
-    """xhat = (x - mean) * rsqrt(var + eps) over dims; saves xhat. (*) -> (*)"""
+class Normalize(Function):
+    """y = xhat * weight + bias over dims, weight and bias (optional) viewed as `shape`.
+    (*) -> (*)"""
 
-    op_name = "standardize"
+    op_name = "normalize"
 
     def name(self):
         ndim = len(self._edges[0][2])  # batch_norm's dims are (0, 2, ...), layer_norm's the last
@@ -30,33 +34,144 @@ class Standardize(Function):
         return "NativeBatchNormBackward0" if batch else "NativeLayerNormBackward0"
 
     @staticmethod
-    def forward(ctx, x, dims, eps, stats=None):
+    def forward(ctx, x, weight, bias, dims, eps, shape, stats=None):
         xp, dtype = x.device.xp, x.array.dtype
-        work = half_as_float32(x.array)
-        m, v = stats if stats is not None else _moments(work, dims)
+        m, v, centred = stats if stats is not None else _moments(xp, x.array, dims)
         invstd = 1.0 / xp.sqrt(v + eps)
-        xhat = Tensor._make(((work - m) * invstd).astype(dtype, copy=False))
-        ctx.save_for_backward(x, xhat)
-        ctx.dims, ctx.eps, ctx.invstd = dims, eps, invstd.astype(dtype, copy=False)
-        return xhat
+        centred *= invstd
+        xhat = centred.astype(dtype, copy=False)
+        ctx.save_for_backward(x, weight, bias)
+        ctx.dims, ctx.eps, ctx.shape = dims, eps, shape
+        ctx.xhat, ctx.invstd = xhat, invstd.astype(dtype, copy=False)
+        if weight is not None:
+            y = xhat * weight.array.reshape(shape)
+            if bias is not None:
+                y += bias.array.reshape(shape)
+        elif bias is not None:
+            y = xhat + bias.array.reshape(shape)
+        else:
+            y = xhat.copy()  # NOTE: backward reads xhat: the output must not share its memory
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        x, xhat = ctx.saved_tensors
-        dims = ctx.dims
-        if state.enabled:  # create_graph: invstd as an op of x, so second derivatives see it
-            invstd = rsqrt(var(x, dims, correction=0, keepdim=True) + ctx.eps)
-        else:
-            invstd = Tensor._make(ctx.invstd)
-        gx = g - mean(g, dims, keepdim=True) - xhat * mean(g * xhat, dims, keepdim=True)
-        return invstd * gx, None, None, None
+        x, weight, bias = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        if state.enabled:  # create_graph: a backward that can be differentiated in turn
+            return (*_normalize_graph(ctx, g, x, weight, bias, needs), None, None, None, None)
+        xhat, invstd = Tensor._make(ctx.xhat), Tensor._make(ctx.invstd)
+        bias_shape = None if bias is None else bias.array.shape
+        grads = NormalizeGrad.apply(
+            g, xhat, invstd, weight, ctx.dims, ctx.shape, needs[:3], bias_shape
+        )
+        grads = iter(grads if type(grads) is tuple else (grads,))
+        return (*(next(grads) if need else None for need in needs[:3]), None, None, None, None)
 
 
-def _moments(array, dims):
-    """Mean and biased variance over dims, kept for broadcasting."""
-    m = array.mean(axis=dims, keepdims=True)
-    centered = array - m
-    return m, (centered * centered).mean(axis=dims, keepdims=True)
+class NormalizeGrad(Function):
+    """Normalize's gradients as one op, from the gradient g of y, the saved xhat and invstd,
+    and the weight: those of x, weight and bias that `needs` asks for, in that order (one
+    alone: not in a tuple). float16 is computed in float32.
+
+    # NOTE: not differentiable: a backward with create_graph=True writes Normalize's gradient
+    # with Tensor ops instead (_normalize_graph)."""
+
+    op_name = "normalize_grad"
+
+    @staticmethod
+    def forward(ctx, g, xhat, invstd, weight, dims, shape, needs, bias_shape):
+        xp, dtype = g.device.xp, g.array.dtype
+        g, xhat, invstd = (half_as_float32(t.array) for t in (g, xhat, invstd))
+        w = None if weight is None else half_as_float32(weight.array).reshape(shape)
+        params = sum_to_axes(g.shape, shape)  # the axes the weight and bias broadcast over
+        out = []
+        if needs[0]:
+            count = math.prod(g.shape[d] for d in dims)
+            g_xhat = g if w is None else g * w
+            if params == dims:  # batch_norm: the parameters' sums are the ones gx needs
+                g_sum, g_dot = _sums(xp, g, dims), _dot_sums(xp, g, xhat, dims)
+                if w is not None:
+                    g_sum, g_dot = g_sum * w, g_dot * w
+            else:
+                g_sum, g_dot = _sums(xp, g_xhat, dims), _dot_sums(xp, g_xhat, xhat, dims)
+            gx = xhat * (g_dot / count)
+            gx -= g_xhat
+            gx += g_sum / count
+            gx *= -invstd
+            out.append(gx)
+        if needs[1]:
+            out.append(_dot_sums(xp, g, xhat, params).reshape(weight.array.shape))
+        if needs[2]:
+            out.append(_sums(xp, g, params).reshape(bias_shape))
+        out = [cast_to(a, dtype) for a in out]
+        return tuple(out) if len(out) > 1 else out[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(
+            "normalize_grad is not differentiable: differentiate batch_norm or layer_norm "
+            "twice with create_graph=True in the first backward"
+        )
+
+
+def _normalize_graph(ctx, g, x, weight, bias, needs):
+    """Normalize's gradients as Tensor ops (differentiable): those of x, weight and bias."""
+    dims, shape = ctx.dims, ctx.shape
+    invstd = rsqrt(var(x, dims, correction=0, keepdim=True) + ctx.eps)
+    xhat = (x - mean(x, dims, keepdim=True)) * invstd
+    g_xhat = g if weight is None else g * reshape(weight, shape)
+    gx = gw = gb = None
+    if needs[0]:
+        centred = g_xhat - mean(g_xhat, dims, keepdim=True)
+        gx = invstd * (centred - xhat * mean(g_xhat * xhat, dims, keepdim=True))
+    if needs[1]:
+        gw = reshape(sum_to(g * xhat, shape), weight.shape)
+    if needs[2]:
+        gb = reshape(sum_to(g, shape), bias.shape)
+    return gx, gw, gb
+
+
+def _sums(xp, a, axes):
+    """a summed over axes, dims kept; over (0, 2, ...) of a C-contiguous array (a batch norm's
+    channels), as one matrix-vector product with ones and a sum over the batch.
+
+    # NOTE: NumPy sums those axes about three times slower (its loops run over the batch)."""
+    if _channel_axes(xp, a, axes):
+        n, c = a.shape[:2]
+        rows = a.reshape(n * c, -1)
+        sums = (rows @ xp.ones(rows.shape[1], a.dtype)).reshape(n, c).sum(0)
+        return sums.reshape((1, c) + (1,) * (a.ndim - 2))
+    return sum_array(xp, a, axes, keepdims=True)
+
+
+def _dot_sums(xp, a, b, axes):
+    """(a * b) summed over axes, dims kept; for a batch norm's channels, one batched dot
+    product a row (no product array)."""
+    if _channel_axes(xp, a, axes) and b.flags.c_contiguous:
+        n, c = a.shape[:2]
+        dots = a.reshape(n * c, 1, -1) @ b.reshape(n * c, -1, 1)
+        return dots.reshape(n, c).sum(0).reshape((1, c) + (1,) * (a.ndim - 2))
+    return sum_array(xp, a * b, axes, keepdims=True)
+
+
+def _channel_axes(xp, a, axes) -> bool:
+    # NOTE: on CuPy too (cuBLAS), so that a model's gradients round alike on both devices
+    return (
+        a.ndim > 2
+        and axes == (0, *range(2, a.ndim))
+        and a.dtype.char in "fd"
+        and a.flags.c_contiguous
+    )
+
+
+def _moments(xp, array, dims):
+    """Mean and biased variance over dims (kept for broadcasting), and array - mean (a new
+    array; float16 in float32)."""
+    array = half_as_float32(array)
+    count = math.prod(array.shape[d] for d in dims)
+    m = _sums(xp, array, dims) / count
+    centred = array - m
+    return m, _dot_sums(xp, centred, centred, dims) / count, centred
 
 
 def checked_input(input: Tensor, *params) -> Tensor:
@@ -109,24 +224,25 @@ def batch_norm(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {tuple(input.shape)}"
             )
-        stats = _moments(x.array, dims)
+        stats = _moments(x.device.xp, x.array, dims)
         if running_mean is not None:
             _update_running(running_mean, running_var, stats, momentum, count)
         # NOTE: the batch's moments are raw arrays; in a static graph they would be frozen at
-        # the traced batch, so there Standardize computes them itself at each replay
-        y = Standardize.apply(x, dims, eps, stats if state.tracer is None else None)
-    else:
-        y = (x - reshape(running_mean, shape)) * reshape(rsqrt(running_var + eps), shape)
+        # the traced batch, so there Normalize computes them itself at each replay
+        stats = stats if state.tracer is None else None
+        return _as_input(Normalize.apply(x, weight, bias, dims, eps, shape, stats), input)
+    # NOTE: x * scale + shift per channel, as PyTorch's CPU kernel: two passes over x, where
+    # (x - mean) * invstd * weight + bias made four
+    scale = rsqrt(running_var + eps)
     if weight is not None:
-        y = y * reshape(weight, shape)
-    if bias is not None:
-        y = y + reshape(bias, shape)
-    return _as_input(y, input)
+        scale = scale * weight
+    shift = -running_mean * scale if bias is None else bias - running_mean * scale
+    return _as_input(x * reshape(scale, shape) + reshape(shift, shape), input)
 
 
 def _update_running(running_mean, running_var, stats, momentum, count):
     """running = (1 - momentum) * running + momentum * batch (unbiased variance), in place."""
-    m, v = stats
+    m, v = stats[:2]
     for running, batch in ((running_mean, m), (running_var, v * (count / (count - 1)))):
         running.array *= 1 - momentum
         running.array += momentum * batch.reshape(-1)
@@ -146,9 +262,5 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
         )
     require_floating("LayerNormKernelImpl", input)
     x = checked_input(input, weight, bias)
-    y = Standardize.apply(x, tuple(range(input.ndim - k, input.ndim)), eps)
-    if weight is not None:
-        y = y * weight
-    if bias is not None:
-        y = y + bias
-    return _as_input(y, input)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    return _as_input(Normalize.apply(x, weight, bias, dims, eps, normalized_shape), input)

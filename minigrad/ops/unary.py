@@ -439,6 +439,15 @@ def _numpy_erf(array):
     return scipy_erf(array)
 
 
+def erf_array(array, device):
+    """erf of a float array, in its dtype."""
+    if device.type != "cpu":
+        import cupyx.scipy.special
+
+        return cupyx.scipy.special.erf(array)
+    return _numpy_erf(array).astype(array.dtype, copy=False)
+
+
 class Erf(Function):
     """y = erf(x); dy/dx = 2 / sqrt(pi) * exp(-x^2). (*) -> (*)"""
 
@@ -447,12 +456,7 @@ class Erf(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        array = as_float_array(x)
-        if x.device.type != "cpu":
-            import cupyx.scipy.special
-
-            return cupyx.scipy.special.erf(array)
-        return _numpy_erf(array).astype(array.dtype, copy=False)
+        return erf_array(as_float_array(x), x.device)
 
     @staticmethod
     def backward(ctx, gy):

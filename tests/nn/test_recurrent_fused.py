@@ -74,6 +74,23 @@ def test_one_op_a_time_step(name):
     assert len(tape) <= 20 + 15, [cls.__name__ for cls, _ in tape]
 
 
+@pytest.mark.parametrize("name, op", [("LSTM", "Lstm"), ("GRU", "Gru")])
+def test_steps_run_in_one_op_unless_packed_of_several_lengths(name, op):
+    """20 steps of each direction: one LstmSequence (GruSequence) op each; a PackedSequence
+    whose sequences end at different steps runs a cell a step."""
+    layer = getattr(nn, name)(4, 5, bidirectional=True)
+    x = minigrad.randn(20, 3, 4, requires_grad=True)
+    packed = nn.utils.rnn.pack_padded_sequence(x, minigrad.tensor([20, 12, 5]))
+    for inputs, sequences, cells in ((x, 2, 0), (packed, 0, 2 * 20)):
+        state.tape = tape = []
+        try:
+            layer(inputs)
+        finally:
+            state.tape = None
+        names = [cls.__name__ for cls, _ in tape]
+        assert names.count(f"{op}Sequence") == sequences and names.count(f"{op}Cell") == cells
+
+
 @pytest.mark.parametrize("name", ["LSTMCell", "GRUCell", "RNNCell"])
 def test_cells_take_unbatched_input_as_pytorch(name):
     torch.manual_seed(0)
@@ -122,3 +139,25 @@ def test_a_state_of_another_dtype_is_an_error(call):
 
 def _h64(*shape):
     return minigrad.zeros(*shape, dtype=minigrad.float64)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_layers_under_autocast_keep_the_states_dtype(name):
+    """Under float16 autocast the input's projection is float16 and the states float32: the
+    outputs are float32, as PyTorch's GRU gives (its CPU LSTM refuses float16 autocast)."""
+    results = []
+    for lib in (torch, minigrad):
+        torch.manual_seed(0)
+        layer = getattr(torch.nn, name)(8, 16)
+        if lib is minigrad:
+            theirs, layer = layer, getattr(nn, name)(8, 16)
+            layer.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+        x = lib.tensor(np.random.default_rng(0).standard_normal((5, 3, 8)), dtype=lib.float32)
+        if lib is torch and name == "LSTM":
+            continue
+        with lib.autocast("cpu", dtype=lib.float16):
+            out, _ = layer(x)
+        assert out.dtype == lib.float32
+        results.append(out.detach().numpy())
+    if len(results) == 2:
+        np.testing.assert_allclose(results[1], results[0], atol=2e-3)

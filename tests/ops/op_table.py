@@ -1330,6 +1330,28 @@ def _lstm(lib, x, h, c, *w):
     return lib.lstm_cell(x, (h, c), *w)
 
 
+def _layer(lib, name, x, *args, bidirectional=False):
+    """nn.LSTM or nn.GRU (3, 2) over x (L, N, 3) from the states (LSTM: h, c; GRU: h) with
+    the given weights (LstmSequence, GruSequence: the steps of one layer and direction in
+    one op): output and final states flattened into one."""
+    layer = getattr(lib.nn, name)(3, 2, bidirectional=bidirectional)
+    states = 2 if name == "LSTM" else 1
+    hx = tuple(args[:states]) if states == 2 else args[0]
+    names = [name for name, _ in layer.named_parameters()]
+    out, finals = lib.func.functional_call(layer, dict(zip(names, args[states:])), (x, hx))
+    finals = finals if isinstance(finals, tuple) else (finals,)
+    return lib.cat([out.reshape(-1)] + [f.reshape(-1) for f in finals])
+
+
+def _layer_shapes(gates, directions=1, steps=4, states=1):
+    cell = _cell_shapes(gates, states=states)
+    return (
+        ((steps,) + cell[0],)
+        + ((directions,) + cell[1],) * states
+        + cell[1 + states :] * directions
+    )
+
+
 RECURRENT = [
     Case("rnn_tanh_cell", lambda t, F, x, h, *w: t.rnn_tanh_cell(x, h, *w), _cell_shapes(1)),
     Case("rnn_relu_cell", lambda t, F, x, h, *w: t.rnn_relu_cell(x, h, *w), _cell_shapes(1)),
@@ -1359,9 +1381,45 @@ RECURRENT = [
         lambda t, F, *a: _cell_grads(t, t.rnn_tanh_cell, *a),
         _cell_shapes(1),
     ),
+    Case("lstm_layer", lambda t, F, *a: _layer(t, "LSTM", *a), _layer_shapes(4, states=2)),
+    Case(
+        "lstm_layer_bidirectional",
+        lambda t, F, *a: _layer(t, "LSTM", *a, bidirectional=True),
+        _layer_shapes(4, 2, states=2),
+    ),
+    Case(
+        "lstm_layer_grads",
+        lambda t, F, *a: _cell_grads(t, partial(_layer, t, "LSTM", bidirectional=True), *a),
+        _layer_shapes(4, 2, states=2),
+    ),
+    Case("gru_layer", lambda t, F, *a: _layer(t, "GRU", *a), _layer_shapes(3)),
+    Case(
+        "gru_layer_bidirectional",
+        lambda t, F, *a: _layer(t, "GRU", *a, bidirectional=True),
+        _layer_shapes(3, 2),
+    ),
+    Case(
+        "gru_layer_grads",
+        lambda t, F, *a: _cell_grads(t, partial(_layer, t, "GRU", bidirectional=True), *a),
+        _layer_shapes(3, 2),
+    ),
 ]
 CASES += RECURRENT
 CASES_BY_NAME.update((c.name, c) for c in RECURRENT)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+# gradients as functions of the input, for ops whose gradient is an op of its own: the
+# table differentiates them again (the gradient op's backward) and checks a third derivative
+GRADIENT_OPS = [
+    Case("gelu_grads", lambda t, F, a: _cell_grads(t, F.gelu, a), ((3, 4),), low=-3, high=3),
+    Case(
+        "gelu_tanh_grads",
+        lambda t, F, a: _cell_grads(t, partial(F.gelu, approximate="tanh"), a),
+        ((3, 4),),
+    ),
+]
+CASES += GRADIENT_OPS
+CASES_BY_NAME.update((c.name, c) for c in GRADIENT_OPS)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
 
 

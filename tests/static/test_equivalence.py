@@ -15,7 +15,16 @@ DATA_DEPENDENT = {"getitem_mask"}
 # rows that draw random numbers: a replay draws new ones (see test_dropout_draws_per_call)
 RANDOM = {"dropout"}
 # rows that call autograd.grad inside the function: a traced function runs without a graph
-DYNAMIC = {"max_pool2d_double", "lstm_cell_grads", "gru_cell_grads", "rnn_tanh_cell_grads"}
+DYNAMIC = {
+    "max_pool2d_double",
+    "lstm_cell_grads",
+    "gru_cell_grads",
+    "rnn_tanh_cell_grads",
+    "lstm_layer_grads",
+    "gru_layer_grads",
+    "gelu_grads",
+    "gelu_tanh_grads",
+}
 
 
 def _run(fn, arrays, compiled):

@@ -5,9 +5,11 @@ Parameter names (`weight_ih_l0`, `..._l0_reverse`) and the gate orders (LSTM: in
 cell, output; GRU: reset, update, new) follow PyTorch, so a PyTorch state dict loads unchanged.
 Every weight starts as U(-1/sqrt(hidden), 1/sqrt(hidden)).
 # NOTE: the input-to-hidden product is done for all time steps in one matmul before the loop;
-# only the hidden-to-hidden product has to wait for the previous step. Each step is one fused
-# op (minigrad/ops/rnn.py); the time steps are (N, G*H) rows of one (L*N, G*H) projection,
-# cut by one split, and the outputs are joined by one cat.
+# only the hidden-to-hidden product has to wait for the previous step. An LSTM or GRU layer
+# runs all its steps as one op (LstmSequence, GruSequence in minigrad/ops/rnn.py) when every
+# sequence has the same length and there is no projection; otherwise (and for RNN) each step
+# is one fused cell op, the steps are (N, G*H) rows of one (L*N, G*H) projection, cut by one
+# split, and the outputs are joined by one cat.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from minigrad.ops.matmul import linear
 from minigrad.ops.nn import dropout
 from minigrad.ops.rnn import (
     GruCell,
+    GruSequence,
     LstmCell,
+    LstmSequence,
     RnnCell,
     gru_cell,
     lstm_cell,
@@ -320,8 +324,8 @@ class RNN(Module):
             for direction, suffix in enumerate(self._suffixes(layer)):
                 w_ih, w_hh, b_ih, b_hh, *w_hr = self._weights(suffix)
                 gates = self._input_gates(x, w_ih, b_ih, b_hh)
-                output, state = self._scan(
-                    split(gates, sizes, 0), next(initial), (w_hh, b_hh, *w_hr), direction == 1
+                output, state = self._run(
+                    gates, sizes, next(initial), (w_hh, b_hh, *w_hr), direction == 1
                 )
                 outputs.append(output)
                 finals.append(state)
@@ -346,6 +350,11 @@ class RNN(Module):
         if packed.unsorted_indices is not None:
             states = _map_states(states, lambda h: index_select(h, 1, packed.unsorted_indices))
         return PackedSequence(rows, packed.batch_sizes, *packed[2:]), states
+
+    def _run(self, gates, sizes, state, recurrent, reverse):
+        """One layer and direction from the input's gates (sum(sizes), G*H): output rows,
+        final state."""
+        return self._scan(split(gates, sizes, 0), state, recurrent, reverse)
 
     def _scan(self, inputs, state, recurrent, reverse):
         """Run the steps over time (backwards if `reverse`): output rows, final state. A step
@@ -434,6 +443,17 @@ class LSTM(RNN):
         c0 = self._initial(x, batch, c0, self.hidden_size)
         return list(zip(_rows(h0), _rows(c0)))
 
+    def _run(self, gates, sizes, state, recurrent, reverse):
+        # NOTE: every sequence as long (not packed, or packed of one length) and no projection:
+        # all the steps in one op
+        if len(recurrent) > 2 or len(set(sizes)) != 1:
+            return super()._run(gates, sizes, state, recurrent, reverse)
+        hs, cs, _ = LstmSequence.apply(
+            reshape(gates, (len(sizes), sizes[0], gates.shape[-1])), *state, recurrent[0], reverse
+        )
+        last = 0 if reverse else -1
+        return reshape(hs, (-1, hs.shape[-1])), (hs[last], cs[last])
+
     def _step(self, gates, state, w_hh, b_hh, w_hr=None):
         h, c, _ = LstmCell.apply(gates, *state, w_hh)
         if w_hr is not None:  # proj_size: h' = W_hr (o tanh(c'))
@@ -480,6 +500,13 @@ class GRU(RNN):
 
     def _input_gates(self, x, w_ih, b_ih, b_hh):
         return linear(x, w_ih, b_ih)  # b_hh's new-gate part is multiplied by r: the cell adds it
+
+    def _run(self, gates, sizes, state, recurrent, reverse):
+        if len(set(sizes)) != 1:  # NOTE: see LSTM._run
+            return super()._run(gates, sizes, state, recurrent, reverse)
+        shape = (len(sizes), sizes[0], gates.shape[-1])
+        hs, _ = GruSequence.apply(reshape(gates, shape), state, *recurrent, reverse)
+        return reshape(hs, (-1, hs.shape[-1])), hs[0 if reverse else -1]
 
     def _step(self, gates, state, w_hh, b_hh):
         h, _ = GruCell.apply(gates, state, w_hh, b_hh)
