@@ -12,6 +12,7 @@ from minigrad.ops._util import (
     as_float_array,
     cast_to,
     half_as_float32,
+    quiet,
     require_floating,
     zeros_of,
 )
@@ -193,14 +194,62 @@ class Gelu(Function):
             ctx.part = x.device.xp.tanh(inner)
             y = 0.5 * work * (1 + ctx.part)
         else:
-            ctx.part = 0.5 * (1 + erf_array(work * (1 / math.sqrt(2)), x.device))
-            y = work * ctx.part
+            ctx.part = _normal_cdf(work, x.device)
+            with quiet():  # -inf * Phi(-inf) = -inf * 0 is nan, silently as PyTorch
+                y = work * ctx.part
         return cast_to(y, x.array.dtype)
 
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return GeluGrad.apply(gy, x, Tensor._make(ctx.part), ctx.approximate), None
+
+
+# erfc(a) = t exp(-a^2 + P(t)) with t = 1 / (1 + a / 2), a >= 0: a Chebyshev fit, relative
+# error below 1.2e-7 for every a (Press et al., Numerical Recipes, 2nd ed., section 6.2)
+_ERFC_FIT = (
+    -1.26551223,
+    1.00002368,
+    0.37409196,
+    0.09678418,
+    -0.18628806,
+    0.27886807,
+    -1.13520398,
+    1.48851587,
+    -0.82215223,
+    0.17087277,
+)
+
+
+def _normal_cdf(work, device):
+    """Phi(x) = erfc(-x / sqrt 2) / 2 of a float array, in its dtype.
+
+    # NOTE: SciPy's erf takes 10 ns an element (gelu on 512x512: 2.5 ms, PyTorch's 0.09);
+    float32 on the CPU uses the fit above instead, vectorised (5x faster). Its relative error
+    is float32's own, and Phi of a very negative x keeps its digits (1 + erf(x) would round
+    to 0 below x = -5.5). float64 and the GPU keep the exact erf."""
+    if work.dtype != np.float32 or device.type != "cpu":
+        return 0.5 * (1 + erf_array(work * (1 / math.sqrt(2)), device))
+    if work.ndim == 0:  # NumPy's arithmetic on 0-d arrays gives scalars, not buffers to reuse
+        return _normal_cdf(work.reshape(1), device).reshape(())
+    a = np.abs(work)
+    a *= np.float32(1 / math.sqrt(2))
+    t = a * np.float32(0.5)
+    t += 1
+    np.reciprocal(t, out=t)
+    p = np.full_like(t, _ERFC_FIT[-1])
+    for c in _ERFC_FIT[-2::-1]:
+        p *= t
+        p += np.float32(c)
+    p -= a * a
+    with np.errstate(over="ignore", under="ignore"):
+        np.exp(p, out=p)
+    p *= t
+    p *= np.float32(0.5)  # Phi(-|x|)
+    upper = 1 - 2 * p  # Phi(|x|) - Phi(-|x|): added where x > 0
+    upper *= work > 0
+    upper += p
+    return upper
 
 
 class GeluGrad(Function):
