@@ -436,3 +436,21 @@ def test_topk_of_ties_is_the_first_k_of_a_stable_sort(largest, dtype):
     v = torch.tensor(a.astype("float64"), requires_grad=True)
     (v.topk(5, 1, largest).values * torch.arange(5.0)).sum().backward()
     assert np.array_equal(w.grad.numpy().sum(1), v.grad.numpy().sum(1))
+
+
+def test_gelu_in_float32_keeps_the_digits_of_its_normal_cdf():
+    """float32 gelu computes Phi(x) from a vectorised erfc fit: relative error near float32's
+    own for every x, including very negative x where 1 + erf(x / sqrt 2) rounds to 0 (the
+    erf form gave exactly -0.0 below x = -5.5)."""
+    special = pytest.importorskip("scipy.special")
+    x = np.concatenate([np.linspace(-9, 9, 20001), [-1e-3, 1e-3, 0.0]]).astype(np.float32)
+    got = minigrad.nn.functional.gelu(minigrad.tensor(x)).numpy()
+    exact = x.astype(np.float64) * special.ndtr(x.astype(np.float64))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, exact, rtol=2e-5, atol=1e-30)  # exp(-x^2 / 2) in float32
+    # and the gradient, from the same Phi: Phi(x) + x phi(x)
+    t = minigrad.tensor(x, requires_grad=True)
+    minigrad.nn.functional.gelu(t).sum().backward()
+    xd = x.astype(np.float64)
+    slope = special.ndtr(xd) + xd * np.exp(-xd * xd / 2) / np.sqrt(2 * np.pi)
+    np.testing.assert_allclose(t.grad.numpy(), slope, rtol=1e-5, atol=1e-7)
