@@ -71,6 +71,7 @@ _entries: list[tuple[object, str, object, tuple]] = []
 _modules: dict[str, types.ModuleType] = {}
 _class_keys: dict[type, frozenset] = {}  # a method added to a class can shadow an inherited one
 _hooks: tuple = ()
+_ops: tuple = ()
 _problems_at_snapshot: list[str] = []
 # id(namespace) -> {name: (function, fingerprint)}: a locked cell's helpers (see seal)
 _sealed: dict[int, dict[str, tuple[object, tuple]]] = {}
@@ -154,11 +155,22 @@ def _current_hooks() -> tuple:
     return (sys.gettrace(), sys.getprofile(), tools)
 
 
+# NumPy 1.x: the functions behind every ndarray operator (-, <=, ==, abs()), replaceable for all
+# arrays at once (np.set_numeric_ops, taken here before any answer ran; gone in NumPy 2).
+_set_numeric_ops = _getattr(numpy, "set_numeric_ops", None)
+
+
+def _numeric_ops() -> tuple:
+    if _set_numeric_ops is None:
+        return ()
+    return tuple(sorted(_set_numeric_ops().items()))
+
+
 def snapshot() -> None:
     """Record the pristine state (once; later calls add only modules imported since)."""
-    global _hooks
+    global _hooks, _ops
     if not _modules:
-        _hooks = _current_hooks()
+        _hooks, _ops = _current_hooks(), _numeric_ops()
     for name in _watched_modules():
         if name not in _modules:
             _snapshot_module(name)
@@ -187,6 +199,9 @@ def tampering(namespace: dict | None = None) -> list[str]:
     problems += _tainted
     if _current_hooks() != _hooks:
         problems.append("a trace, profile or monitoring hook was installed (sys.settrace...)")
+    now = _numeric_ops()
+    if len(now) != len(_ops) or any(a[1] is not b[1] for a, b in zip(now, _ops)):
+        problems.append("numpy's numeric ops were replaced (np.set_numeric_ops)")
     for name, module in _ALIASES.items():
         bound = _MISSING if namespace is None else namespace.get(name, _MISSING)
         if bound is not _MISSING and module in _modules and bound is not _modules[module]:
