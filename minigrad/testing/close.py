@@ -53,6 +53,9 @@ _SCALAR_IDS = frozenset(
     map(id, [bool, int, float, str, _type(None), *(np.dtype(c).type for c in "?bBhHiIlLqQefdg")])
 )
 _MAX_DEPTH = 32
+# Items of lists, tuples and dicts, nested ones included, that one value may hold: a list that
+# holds the same list twice, 31 levels deep, is 2**31 items, which took the check hours.
+_MAX_ITEMS = 1_000_000
 _TENSOR_IDS = frozenset(map(id, (Tensor, Parameter, Buffer)))
 _ARRAY_SLOT = Tensor.__dict__["array"]  # read directly: a subclass could shadow `array`
 _IMMUTABLE_TYPE = 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE: a C type, whose methods no code can replace
@@ -147,10 +150,10 @@ def plain_value(x, what: str = "the answer"):
     each item converted. Anything else, subclasses included, is refused: use this on an answer
     before comparing it with anything.
     """
-    return _plain(x, what, 0, False)
+    return _plain(x, what, 0, False, [0])
 
 
-def _plain(x, what: str, depth: int, reference: bool):
+def _plain(x, what: str, depth: int, reference: bool, count: list):
     cls = _type(x)
     if id(cls) in _SCALAR_IDS:
         return x
@@ -159,19 +162,31 @@ def _plain(x, what: str, depth: int, reference: bool):
     if id(cls) in _TENSOR_IDS:
         return _tensor_array(x, what)
     if depth < _MAX_DEPTH and (cls is _list or cls is _tuple):
-        items = (_plain(item, f"{what}[{i}]", depth + 1, reference) for i, item in enumerate(x))
-        return cls(items)
+        _count(x, what, count)
+        return cls(
+            _plain(item, f"{what}[{i}]", depth + 1, reference, count) for i, item in enumerate(x)
+        )
     if depth < _MAX_DEPTH and cls is _dict:
+        _count(x, what, count)
         out = {}
         for key, value in _dict.items(x):
             if _type(key) is not _str and _type(key) is not _int:
                 raise _refuse(key, f"a key of {what}")
-            out[key] = _plain(value, f"{what}[{key!r}]", depth + 1, reference)
+            out[key] = _plain(value, f"{what}[{key!r}]", depth + 1, reference, count)
         return out
     foreign = _foreign_array(x, what, reference)
     if foreign is None:
         raise _refuse(x, what)
     return foreign
+
+
+def _count(container, what: str, count: list) -> None:
+    count[0] += _type(container).__len__(container)
+    if count[0] > _MAX_ITEMS:
+        raise _AssertionError(
+            f"{what} holds more than {_MAX_ITEMS:,} items in lists, tuples and dicts (nested ones "
+            "counted): return a numpy array or a tensor instead"
+        )
 
 
 def to_numpy(x, what: str = "the value", *, reference: bool = False) -> np.ndarray:
@@ -180,7 +195,7 @@ def to_numpy(x, what: str = "the value", *, reference: bool = False) -> np.ndarr
     `reference=True` also takes an exact torch.Tensor: for values the test made itself, never
     for an answer.
     """
-    value = _plain(x, what, 0, reference)
+    value = _plain(x, what, 0, reference, [0])
     if _type(value) is _ndarray:
         return value
     if _type(value) is _str or value is None or _type(value) is _dict:
