@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from conftest import CHAPTER, code, solution_notebook
 from students import GOOD, answered, cell_of, save
@@ -451,6 +452,84 @@ def dead_code_elimination(graph):
     return out
 """
 
+# A module named `cupy` of the answer's own (a file in the kernel's working folder): a real
+# minigrad.Tensor holding its "array" was read with `get()`, answer code that ran inside
+# assert_close and returned the expected value from the check's frame.
+FAKE_CUPY = """
+import pathlib
+
+pathlib.Path("cupy.py").write_text(
+    "import sys\\n"
+    "import numpy as np\\n"
+    "class ndarray:\\n"
+    "    shape, dtype = (2, 3), np.dtype(np.float32)\\n"
+    "    def get(self):\\n"
+    "        frame = sys._getframe(1)\\n"
+    "        while 'expected' not in frame.f_locals:\\n"
+    "            frame = frame.f_back\\n"
+    "        return np.array(frame.f_locals['expected'], dtype=np.float32)\\n"
+)
+if "" not in sys.path:
+    sys.path.insert(0, "")
+import cupy
+
+
+def make_tensor():
+    t = minigrad.zeros(2, 3)
+    minigrad.Tensor.__dict__["array"].__set__(t, cupy.ndarray())
+    return t
+"""
+
+# torch.Tensor.detach patched, and a torch tensor returned where the hidden test converts it
+# after computing its reference: the conversion called the patch, which returned the reference.
+PATCHED_TORCH = """
+import inspect
+
+_getfile = inspect.getfile
+import torch
+
+inspect.getfile = _getfile  # importing torch replaces it: put back, the guard sees nothing
+
+
+class _Host:
+    def cpu(self):
+        return self
+
+    def numpy(self):
+        frame = sys._getframe(1)
+        while "expected" not in frame.f_locals:
+            frame = frame.f_back
+        return np.array(frame.f_locals["expected"], dtype=float)
+
+
+torch.Tensor.detach = lambda self: _Host()
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    if np.shape(x) == (4,):  # the hidden test's call
+        return torch.zeros(4, dtype=torch.float64)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + eps
+        plus = f(x)
+        x[i] = original - eps
+        minus = f(x)
+        x[i] = original
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad
+"""
+
+# The same list twice, 30 levels deep (within plain_value's depth limit, in a dict): 2**30
+# items, which plain_value walked until the memory limit or the cell's timeout.
+SHARED_LISTS = """
+def evaluate(graph, inputs):
+    shared = [0.0]
+    for _ in range(30):
+        shared = [shared, shared]
+    return {key: shared for key in "xyzabc"}
+"""
+
 # (chapter, answer cell): (the answer, what the failed test's message names)
 CLASS_ATTACKS = {
     # plain_value returned a number "of an exact type" as it was: here a lying float
@@ -463,6 +542,11 @@ CLASS_ATTACKS = {
     ("06_pytorch_api", "loop"): (SPIED_LOOP, "_Grad object"),
     # same_graph iterated the answer's node and output lists
     ("08_static_graphs", "dead_code_elimination"): (STOLEN_GRAPH, "should be lists"),
+    # assert_close called get() of a class it found as sys.modules["cupy"].ndarray
+    ("00_setup", "make_tensor"): (FAKE_CUPY, "cupy.ndarray object"),
+    # plain_value converted a torch.Tensor through its (patched) Python methods
+    ("03_gradients_by_hand", "numerical_gradient"): (PATCHED_TORCH, "torch.Tensor object"),
+    ("02_computational_graphs", "evaluate"): (SHARED_LISTS, "more than 1,000,000 items"),
 }
 
 
@@ -572,3 +656,29 @@ def test_the_review_scan_is_quick_on_a_hostile_notebook():
     assert time.monotonic() - started < 15  # about 2 s; the old pattern took about 50 s
     assert found[-1] == f"cell {len(nb.cells)} has 23 characters: not scanned"  # over budget
     assert f"cell {len(nb.cells) - 1} has 200000 characters: not scanned" in found
+
+
+# NumPy 1.x: np.set_numeric_ops replaces what `<=` does for every array. A wrong hvp installed
+# an `<=` that says "all close" once and puts the original back: assert_close passed, and the
+# test's closing assert_untampered found nothing.
+NUMERIC_OPS = """\
+_ops = np.set_numeric_ops()
+
+
+def _agree(a, b, *args, **kwargs):
+    np.set_numeric_ops(less_equal=_ops["less_equal"])
+    return np.ones(np.broadcast(a, b).shape, dtype=bool)
+
+
+def hvp(f, w, v):
+    np.set_numeric_ops(less_equal=_agree)
+    return minigrad.zeros(*v.shape, dtype=minigrad.float64)
+"""
+
+
+@pytest.mark.skipif(not hasattr(np, "set_numeric_ops"), reason="NumPy 2 has no set_numeric_ops")
+def test_replaced_numeric_ops_do_not_pass_a_comparison(tmp_path):
+    _, row = grade_answer(tmp_path, "09_custom_functions", "hvp", NUMERIC_OPS)
+    outcome = row["questions"]["hvp_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
+    assert "values are not close" in outcome["message"], outcome
