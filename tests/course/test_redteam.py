@@ -123,6 +123,28 @@ class R:
     def __eq__(self, other):
         raise E()
 """,
+    # BaseExceptions that are not Exceptions, raised by the comparison or by its truth value
+    "eq_interrupts": "class R:\n    def __eq__(self, other):\n        raise KeyboardInterrupt\n",
+    "bool_exits_generator": """\
+class R:
+    def __eq__(self, other):
+        return self
+    def __bool__(self):
+        raise GeneratorExit('x' * 10_000_000)
+""",
+    # sys.stdout and sys.stderr whose write() raises: the kernel could not report any later
+    # error, and every later cell waited out its timeout (the honest mean_test too)
+    "replaced_streams": """\
+import sys
+class R:
+    pass
+class _Raises:
+    def write(self, text):
+        raise RuntimeError('no')
+    def flush(self):
+        raise RuntimeError('no')
+sys.stdout = sys.stderr = _Raises()
+""",
 }
 
 
@@ -238,6 +260,13 @@ def test_an_answer_that_cannot_be_shown_loses_its_question_only(rows, student):
     assert len(row["questions"]["square_test"]["message"]) <= 1200, row
     feedback = rows[2]["feedback"] / f"{student}.md"
     assert feedback.stat().st_size < 4000
+
+
+def test_replaced_output_streams_are_put_back_before_each_test(rows):
+    row = rows[0]["replaced_streams"]
+    assert row["questions"]["mean_test"]["points"] == 3, row
+    assert "suspicious" in row["status"].split(";"), row
+    assert "sys.stdout was replaced" in row["evidence"], row
 
 
 def test_cells_of_unexpected_types_are_read_not_crashed_on(rows):
