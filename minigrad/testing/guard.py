@@ -176,6 +176,22 @@ def snapshot() -> None:
             _snapshot_module(name)
 
 
+# Replacements that a library makes when it is imported, wrapping the original: importing torch
+# (torch.package) replaces inspect.getfile, and an honest `import torch` failed every later test.
+_LIBRARY_PATCHES = {("inspect", "getfile"): ("torch.package.package_importer", "_orig_getfile")}
+
+
+def _library_patch(owner, name: str, original, now) -> bool:
+    """`now` is the known library function that wraps `original` in its place."""
+    known = _LIBRARY_PATCHES.get((_getattr(owner, "__name__", None), name))
+    if known is None or not _isinstance(now, types.FunctionType):
+        return False
+    library = sys.modules.get(known[0])
+    wrapped = _vars(library).get(known[1]) if _isinstance(library, types.ModuleType) else None
+    home = now.__code__.co_filename.startswith(_HOMES)
+    return wrapped is original and now.__module__ == known[0] and home
+
+
 def tampering(namespace: dict | None = None) -> list[str]:
     """What differs from the snapshot: one line per replaced function, class, module or hook."""
     problems = list(_problems_at_snapshot)
@@ -184,6 +200,8 @@ def tampering(namespace: dict | None = None) -> list[str]:
             problems.append(f"sys.modules[{name!r}] was replaced")
     for owner, name, value, fingerprint in _entries:
         now = _vars(owner).get(name, _MISSING)
+        if now is not value and _library_patch(owner, name, value, now):
+            continue
         if now is not value or _fingerprint(now) != fingerprint:
             where = _getattr(owner, "__qualname__", None) or owner.__name__
             problems.append(f"{where}.{name} was replaced or changed")

@@ -512,12 +512,7 @@ def make_tensor():
 # torch.Tensor.detach patched, and a torch tensor returned where the hidden test converts it
 # after computing its reference: the conversion called the patch, which returned the reference.
 PATCHED_TORCH = """
-import inspect
-
-_getfile = inspect.getfile
 import torch
-
-inspect.getfile = _getfile  # importing torch replaces it: put back, the guard sees nothing
 
 
 class _Host:
@@ -711,3 +706,19 @@ def test_replaced_numeric_ops_do_not_pass_a_comparison(tmp_path):
     outcome = row["questions"]["hvp_test"]
     assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
     assert "values are not close" in outcome["message"], outcome
+
+
+def test_an_honest_answer_that_imports_torch_keeps_its_points(tmp_path):
+    """Importing torch replaces inspect.getfile (torch.package wraps it): every later test said
+    the kernel could not be trusted."""
+    answer = """\
+import torch  # to compare with PyTorch
+
+
+def slope_at(x0):
+    x = minigrad.tensor(float(x0), dtype=minigrad.float64, requires_grad=True)
+    (x**3 - 2 * x).backward()
+    return x.grad.item()
+"""
+    _, row = grade_answer(tmp_path, "00_setup", "slope_at", answer)
+    assert (row["total"], row["status"]) == (row["max"], "ok"), row

@@ -394,3 +394,14 @@ def test_a_list_that_holds_itself_many_times_is_refused_quickly():
         assert_close([0.0] * 2_000_000, np.zeros(2_000_000))
     assert time.monotonic() - started < 30  # about 2 s (the budget is spent on the first half)
     assert plain_value([[1.0] * 1000] * 999)[-1][-1] == 1.0  # 1000 * 999 items: fine
+
+
+def test_importing_torch_is_not_tampering(monkeypatch):
+    """torch.package replaces inspect.getfile with a wrapper of the original when torch is
+    imported: an honest `import torch` in a notebook failed every later test."""
+    pytest.importorskip("torch")
+    import inspect
+
+    assert not [p for p in guard.tampering() if "inspect.getfile" in p]
+    monkeypatch.setattr(inspect, "getfile", lambda obj: "elsewhere.py")
+    assert any("inspect.getfile" in p for p in guard.tampering())
