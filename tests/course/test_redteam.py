@@ -148,6 +148,25 @@ sys.stdout = sys.stderr = _Raises()
 }
 
 
+# Honest answers around code that is hostile to the kernel itself: each keeps every point, and the
+# row carries the flag that says what happened.
+NOISY = {
+    # 20 MB written to the kernel's file descriptor 1, past sys.stdout
+    "fd_flood": (
+        "relu",
+        "import os\nos.write(1, b'x' * 20_000_000)\n" + GOOD["relu"],
+        "output-limit",
+    ),
+    # an object whose __del__ prints and raises when the kernel shuts down
+    "del_at_shutdown": (
+        "square",
+        "class D:\n    def __del__(self):\n        print('bye' * 1000)\n        raise OSError\n"
+        "_kept = D()\n" + GOOD["square"],
+        "review",
+    ),
+}
+
+
 def huge_error_names(exercise):
     """Cells whose error reply is over the worker's 4 MB message limit: each was dropped,
     each cell waited out its timeout, and the notebook's time ran out before any test."""
@@ -215,6 +234,8 @@ def rows(tmp_path_factory):
     for name, cls in SHOWN.items():
         square = cls + "def square(x):\n    return R()\n"
         save(answered(exercise, square=square), submissions / name)
+    for name, (question, source, _) in NOISY.items():
+        save(answered(exercise, **{question: source}), submissions / name)
     odd_cells(exercise, submissions / "odd_cells")
     save(answered(exercise, mean=PREFILTER), submissions / "prefilter")
     save(answered(exercise, relu=IMPORT + GOOD["relu"]), submissions / "rebound_import")
@@ -260,6 +281,12 @@ def test_an_answer_that_cannot_be_shown_loses_its_question_only(rows, student):
     assert len(row["questions"]["square_test"]["message"]) <= 1200, row
     feedback = rows[2]["feedback"] / f"{student}.md"
     assert feedback.stat().st_size < 4000
+
+
+@pytest.mark.parametrize("student", sorted(NOISY))
+def test_code_hostile_to_the_kernel_costs_an_honest_answer_nothing(rows, student):
+    row = rows[0][student]
+    assert row["total"] == 6 and NOISY[student][2] in row["status"].split(";"), row
 
 
 def test_replaced_output_streams_are_put_back_before_each_test(rows):
