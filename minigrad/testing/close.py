@@ -59,7 +59,9 @@ _MAX_ITEMS = 1_000_000
 _TENSOR_IDS = frozenset(map(id, (Tensor, Parameter, Buffer)))
 _ARRAY_SLOT = Tensor.__dict__["array"]  # read directly: a subclass could shadow `array`
 _IMMUTABLE_TYPE = 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE: a C type, whose methods no code can replace
-_FAKE_GET = FakeArray.get  # the simulated GPU's copy to the host (chapter 07, the test suite)
+# The simulated GPU's host array (chapter 07, the test suite), read from its slot: FakeArray.get
+# calls `copy()` of whatever the slot holds, which an answer can fill with an object of its own.
+_FAKE_SLOT = FakeArray.__dict__["_a"]
 
 
 def _type_name(x) -> str:
@@ -84,11 +86,11 @@ def _host_copy(array):
     # attribute: an answer can put a module of its own there (a `cupy.py` written to the working
     # folder, imported) or patch CuPy's Python-level `ndarray`, and its `get()` then runs while
     # the check converts the value (and reads `expected` from the check's frame). Only the
-    # simulated GPU's `get` and one defined by an immutable (C) type are called, directly.
+    # simulated GPU's array (read from its slot) and a `get` of an immutable (C) type are used.
     """
     cls = _type(array)
     if cls is FakeArray:
-        return _FAKE_GET(array)
+        return _FAKE_SLOT.__get__(array)
     found = _cuda_backend._probed  # what minigrad itself uses; never a detection run from here
     cupy = None if found is None else found.cupy
     if cupy is None or cls is not _getattr(cupy, "ndarray", None):

@@ -405,3 +405,19 @@ def test_importing_torch_is_not_tampering(monkeypatch):
     assert not [p for p in guard.tampering() if "inspect.getfile" in p]
     monkeypatch.setattr(inspect, "getfile", lambda obj: "elsewhere.py")
     assert any("inspect.getfile" in p for p in guard.tampering())
+
+
+def test_a_simulated_gpu_array_holding_an_object_of_the_answer_is_refused():
+    """FakeArray.get() called copy() of whatever its slot held: answer code, inside the check."""
+    from minigrad.testing.simulated_gpu import FakeArray
+
+    class Host:
+        def copy(self):
+            return _steal_expected()
+
+    fake = FakeArray(np.zeros(3))
+    FakeArray.__dict__["_a"].__set__(fake, Host())
+    t = minigrad.zeros(3)
+    minigrad.Tensor.__dict__["array"].__set__(t, fake)
+    with pytest.raises(AssertionError, match="FakeArray object"):
+        assert_close(t, np.arange(3.0))
