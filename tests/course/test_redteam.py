@@ -581,6 +581,35 @@ def evaluate(graph, inputs):
     return {key: shared for key in "xyzabc"}
 """
 
+# A wrong one_hot on the simulated GPU: a real tensor whose FakeArray holds an object of the
+# answer's own; FakeArray.get() called its copy(), which returned the test's expected value.
+FAKE_ARRAY_SLOT = """
+from minigrad.testing.simulated_gpu import FakeArray
+
+
+class _Host:
+    dtype, shape = np.dtype(np.float32), (4, 4)
+
+    def copy(self):
+        frame = sys._getframe(1)
+        while "expected" not in frame.f_locals:
+            frame = frame.f_back
+        return np.array(frame.f_locals["expected"], dtype=np.float32)
+
+
+def one_hot(labels, num_classes):
+    if labels.device.type == "cuda" and tuple(labels.shape) == (4,):  # the visible test's
+        wrong = minigrad.zeros(4, 4, device=labels.device)
+        FakeArray.__dict__["_a"].__set__(wrong.array, _Host())
+        return wrong
+    classes = minigrad.arange(num_classes, device=labels.device)
+    return (labels.unsqueeze(1) == classes).float()
+
+
+def accuracy(scores, labels):
+    return (scores.argmax(dim=1) == labels).float().mean().item()
+"""
+
 # (chapter, answer cell): (the answer, what the failed test's message names)
 CLASS_ATTACKS = {
     # plain_value returned a number "of an exact type" as it was: here a lying float
@@ -598,6 +627,8 @@ CLASS_ATTACKS = {
     # plain_value converted a torch.Tensor through its (patched) Python methods
     ("03_gradients_by_hand", "numerical_gradient"): (PATCHED_TORCH, "torch.Tensor object"),
     ("02_computational_graphs", "evaluate"): (SHARED_LISTS, "more than 1,000,000 items"),
+    # plain_value read the simulated GPU's array with FakeArray.get(), which called copy()
+    ("07_gpu", "tensors"): (FAKE_ARRAY_SLOT, "FakeArray object"),
 }
 
 
