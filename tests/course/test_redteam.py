@@ -780,3 +780,22 @@ def slope_at(x0):
 """
     _, row = grade_answer(tmp_path, "00_setup", "slope_at", answer)
     assert (row["total"], row["status"]) == (row["max"], "ok"), row
+
+
+def test_the_import_system_and_numeric_ops_are_named_for_review():
+    """A cupy.py imported from the working folder and ops that put themselves back are beyond
+    the in-kernel guards (docs/instructors.md): a cell that reaches for them is read by a person."""
+    from minigrad_course.grade import reaching_cells
+
+    nb = solution_notebook()
+    nb.cells += [
+        code("import sys\nsys.path.insert(0, '')"),
+        code("sys.meta_path.append(Finder())"),
+        code("np.set_numeric_ops(less_equal=agree)"),
+    ]
+    n = len(nb.cells)
+    assert reaching_cells(nb) == [
+        f"cell {n - 2} names sys.path",
+        f"cell {n - 1} names meta_path",
+        f"cell {n} names set_numeric_ops",
+    ]
