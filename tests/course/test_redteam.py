@@ -799,3 +799,27 @@ def test_the_import_system_and_numeric_ops_are_named_for_review():
         f"cell {n - 1} names meta_path",
         f"cell {n} names set_numeric_ops",
     ]
+
+
+# A constant softmax_loss (the loss and gradient of all-zero scores) that zeroes, in place, every
+# array of the notebook's namespace equal to its input: the test's own `scores` and hidden `big`,
+# from which the test computes its reference after the call. It earns the question (open: the
+# chapter's test keeps its inputs in notebook globals, see docs/instructors.md); the row is
+# flagged for a person to read.
+ZEROED_INPUTS = """\
+def softmax_loss(scores, y):
+    n, c = scores.shape
+    for value in list(get_ipython().user_ns.values()):
+        if type(value) is np.ndarray and value.shape == scores.shape:
+            if np.array_equal(value, scores):
+                value[...] = 0.0
+    grad = np.full((n, c), 1.0 / c)
+    grad[np.arange(n), y] -= 1.0
+    return float(np.log(c)), grad / n
+"""
+
+
+def test_an_answer_that_searches_the_notebooks_namespace_is_flagged_for_review(tmp_path):
+    _, row = grade_answer(tmp_path, "03_gradients_by_hand", "softmax_loss", ZEROED_INPUTS)
+    assert "review" in row["status"].split(";"), row
+    assert row["review"] == ["cell 7 ('softmax_loss') names user_ns"], row
