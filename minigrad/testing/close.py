@@ -4,8 +4,8 @@
 # can define `__eq__`, `__sub__`, `__abs__`, `__array__`, `__array_ufunc__`, `shape`, `numpy()`
 # ... to pass a comparison without computing anything. So an answer is first turned into a value
 # of an exact built-in or NumPy type (`plain_value`: `type(x) is ...`, subclasses refused, no
-# method of the answer called beyond reading a tensor's array), and the comparison then uses
-# only operators of `numpy.ndarray` itself, which no Python code can change.
+# method of the answer called, a tensor's array read from its slot), and the comparison then
+# calls NumPy ufuncs taken at import, never an operator (NumPy 1.x lets code replace those).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _refuse(x, what: str) -> _AssertionError:
 
 
 def _host_copy(array):
-    """`array.get()` of a CUDA array, or None when its type cannot be trusted to copy.
+    """The host array behind a CUDA array, or None when its type cannot be trusted to give it.
 
     # NOTE: the class is not looked up in sys.modules["cupy"] and its `get` is not called as an
     # attribute: an answer can put a module of its own there (a `cupy.py` written to the working
