@@ -183,6 +183,9 @@ def _minigrad_guard(locked_names):
             raise error("minigrad-course grading refuses audit hooks")
     sys.addaudithook(refuse_audit_hooks)
     tracing = (sys.gettrace(), sys.getprofile())
+    # The kernel writes every reply's error through these: one whose write() raises left every
+    # later cell, the tests too, without a reply (each waited out its timeout).
+    streams = {"stdout": sys.stdout, "stderr": sys.stderr}
     settrace, setprofile, write, dumps = sys.settrace, sys.setprofile, os.write, json.dumps
     names, modules, answers = {}, {}, [0]
 
@@ -232,6 +235,10 @@ def _minigrad_guard(locked_names):
         if sys.gettrace() is not tracing[0] or sys.getprofile() is not tracing[1]:
             found.append("sys.settrace/setprofile was set")
         settrace(tracing[0]); setprofile(tracing[1])
+        for name, stream in streams.items():
+            if getattr(sys, name) is not stream:
+                found.append(f"sys.{name} was replaced")
+                setattr(sys, name, stream)
         if getattr(threading, "_trace_hook", None) or getattr(threading, "_profile_hook", None):
             found.append("threading.settrace/setprofile was set")
             threading._trace_hook = threading._profile_hook = None

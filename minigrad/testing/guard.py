@@ -71,6 +71,7 @@ _entries: list[tuple[object, str, object, tuple]] = []
 _modules: dict[str, types.ModuleType] = {}
 _class_keys: dict[type, frozenset] = {}  # a method added to a class can shadow an inherited one
 _hooks: tuple = ()
+_ops: tuple = ()
 _problems_at_snapshot: list[str] = []
 # id(namespace) -> {name: (function, fingerprint)}: a locked cell's helpers (see seal)
 _sealed: dict[int, dict[str, tuple[object, tuple]]] = {}
@@ -154,14 +155,41 @@ def _current_hooks() -> tuple:
     return (sys.gettrace(), sys.getprofile(), tools)
 
 
+# NumPy 1.x: the functions behind every ndarray operator (-, <=, ==, abs()), replaceable for all
+# arrays at once (np.set_numeric_ops, taken here before any answer ran; gone in NumPy 2).
+_set_numeric_ops = _getattr(numpy, "set_numeric_ops", None)
+
+
+def _numeric_ops() -> tuple:
+    if _set_numeric_ops is None:
+        return ()
+    return tuple(sorted(_set_numeric_ops().items()))
+
+
 def snapshot() -> None:
     """Record the pristine state (once; later calls add only modules imported since)."""
-    global _hooks
+    global _hooks, _ops
     if not _modules:
-        _hooks = _current_hooks()
+        _hooks, _ops = _current_hooks(), _numeric_ops()
     for name in _watched_modules():
         if name not in _modules:
             _snapshot_module(name)
+
+
+# Replacements that a library makes when it is imported, wrapping the original: importing torch
+# (torch.package) replaces inspect.getfile, and an honest `import torch` failed every later test.
+_LIBRARY_PATCHES = {("inspect", "getfile"): ("torch.package.package_importer", "_orig_getfile")}
+
+
+def _library_patch(owner, name: str, original, now) -> bool:
+    """`now` is the known library function that wraps `original` in its place."""
+    known = _LIBRARY_PATCHES.get((_getattr(owner, "__name__", None), name))
+    if known is None or not _isinstance(now, types.FunctionType):
+        return False
+    library = sys.modules.get(known[0])
+    wrapped = _vars(library).get(known[1]) if _isinstance(library, types.ModuleType) else None
+    home = now.__code__.co_filename.startswith(_HOMES)
+    return wrapped is original and now.__module__ == known[0] and home
 
 
 def tampering(namespace: dict | None = None) -> list[str]:
@@ -172,6 +200,8 @@ def tampering(namespace: dict | None = None) -> list[str]:
             problems.append(f"sys.modules[{name!r}] was replaced")
     for owner, name, value, fingerprint in _entries:
         now = _vars(owner).get(name, _MISSING)
+        if now is not value and _library_patch(owner, name, value, now):
+            continue
         if now is not value or _fingerprint(now) != fingerprint:
             where = _getattr(owner, "__qualname__", None) or owner.__name__
             problems.append(f"{where}.{name} was replaced or changed")
@@ -187,6 +217,9 @@ def tampering(namespace: dict | None = None) -> list[str]:
     problems += _tainted
     if _current_hooks() != _hooks:
         problems.append("a trace, profile or monitoring hook was installed (sys.settrace...)")
+    now = _numeric_ops()
+    if len(now) != len(_ops) or any(a[1] is not b[1] for a, b in zip(now, _ops)):
+        problems.append("numpy's numeric ops were replaced (np.set_numeric_ops)")
     for name, module in _ALIASES.items():
         bound = _MISSING if namespace is None else namespace.get(name, _MISSING)
         if bound is not _MISSING and module in _modules and bound is not _modules[module]:

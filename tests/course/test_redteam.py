@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from conftest import CHAPTER, code, solution_notebook
 from students import GOOD, answered, cell_of, save
@@ -122,6 +123,47 @@ class R:
     def __eq__(self, other):
         raise E()
 """,
+    # BaseExceptions that are not Exceptions, raised by the comparison or by its truth value
+    "eq_interrupts": "class R:\n    def __eq__(self, other):\n        raise KeyboardInterrupt\n",
+    "bool_exits_generator": """\
+class R:
+    def __eq__(self, other):
+        return self
+    def __bool__(self):
+        raise GeneratorExit('x' * 10_000_000)
+""",
+    # sys.stdout and sys.stderr whose write() raises: the kernel could not report any later
+    # error, and every later cell waited out its timeout (the honest mean_test too)
+    "replaced_streams": """\
+import sys
+class R:
+    pass
+class _Raises:
+    def write(self, text):
+        raise RuntimeError('no')
+    def flush(self):
+        raise RuntimeError('no')
+sys.stdout = sys.stderr = _Raises()
+""",
+}
+
+
+# Honest answers around code that is hostile to the kernel itself: each keeps every point, and the
+# row carries the flag that says what happened.
+NOISY = {
+    # 20 MB written to the kernel's file descriptor 1, past sys.stdout
+    "fd_flood": (
+        "relu",
+        "import os\nos.write(1, b'x' * 20_000_000)\n" + GOOD["relu"],
+        "output-limit",
+    ),
+    # an object whose __del__ prints and raises when the kernel shuts down
+    "del_at_shutdown": (
+        "square",
+        "class D:\n    def __del__(self):\n        print('bye' * 1000)\n        raise OSError\n"
+        "_kept = D()\n" + GOOD["square"],
+        "review",
+    ),
 }
 
 
@@ -192,6 +234,8 @@ def rows(tmp_path_factory):
     for name, cls in SHOWN.items():
         square = cls + "def square(x):\n    return R()\n"
         save(answered(exercise, square=square), submissions / name)
+    for name, (question, source, _) in NOISY.items():
+        save(answered(exercise, **{question: source}), submissions / name)
     odd_cells(exercise, submissions / "odd_cells")
     save(answered(exercise, mean=PREFILTER), submissions / "prefilter")
     save(answered(exercise, relu=IMPORT + GOOD["relu"]), submissions / "rebound_import")
@@ -237,6 +281,19 @@ def test_an_answer_that_cannot_be_shown_loses_its_question_only(rows, student):
     assert len(row["questions"]["square_test"]["message"]) <= 1200, row
     feedback = rows[2]["feedback"] / f"{student}.md"
     assert feedback.stat().st_size < 4000
+
+
+@pytest.mark.parametrize("student", sorted(NOISY))
+def test_code_hostile_to_the_kernel_costs_an_honest_answer_nothing(rows, student):
+    row = rows[0][student]
+    assert row["total"] == 6 and NOISY[student][2] in row["status"].split(";"), row
+
+
+def test_replaced_output_streams_are_put_back_before_each_test(rows):
+    row = rows[0]["replaced_streams"]
+    assert row["questions"]["mean_test"]["points"] == 3, row
+    assert "suspicious" in row["status"].split(";"), row
+    assert "sys.stdout was replaced" in row["evidence"], row
 
 
 def test_cells_of_unexpected_types_are_read_not_crashed_on(rows):
@@ -451,6 +508,108 @@ def dead_code_elimination(graph):
     return out
 """
 
+# A module named `cupy` of the answer's own (a file in the kernel's working folder): a real
+# minigrad.Tensor holding its "array" was read with `get()`, answer code that ran inside
+# assert_close and returned the expected value from the check's frame.
+FAKE_CUPY = """
+import pathlib
+
+pathlib.Path("cupy.py").write_text(
+    "import sys\\n"
+    "import numpy as np\\n"
+    "class ndarray:\\n"
+    "    shape, dtype = (2, 3), np.dtype(np.float32)\\n"
+    "    def get(self):\\n"
+    "        frame = sys._getframe(1)\\n"
+    "        while 'expected' not in frame.f_locals:\\n"
+    "            frame = frame.f_back\\n"
+    "        return np.array(frame.f_locals['expected'], dtype=np.float32)\\n"
+)
+if "" not in sys.path:
+    sys.path.insert(0, "")
+import cupy
+
+
+def make_tensor():
+    t = minigrad.zeros(2, 3)
+    minigrad.Tensor.__dict__["array"].__set__(t, cupy.ndarray())
+    return t
+"""
+
+# torch.Tensor.detach patched, and a torch tensor returned where the hidden test converts it
+# after computing its reference: the conversion called the patch, which returned the reference.
+PATCHED_TORCH = """
+import torch
+
+
+class _Host:
+    def cpu(self):
+        return self
+
+    def numpy(self):
+        frame = sys._getframe(1)
+        while "expected" not in frame.f_locals:
+            frame = frame.f_back
+        return np.array(frame.f_locals["expected"], dtype=float)
+
+
+torch.Tensor.detach = lambda self: _Host()
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    if np.shape(x) == (4,):  # the hidden test's call
+        return torch.zeros(4, dtype=torch.float64)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + eps
+        plus = f(x)
+        x[i] = original - eps
+        minus = f(x)
+        x[i] = original
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad
+"""
+
+# The same list twice, 30 levels deep (within plain_value's depth limit, in a dict): 2**30
+# items, which plain_value walked until the memory limit or the cell's timeout.
+SHARED_LISTS = """
+def evaluate(graph, inputs):
+    shared = [0.0]
+    for _ in range(30):
+        shared = [shared, shared]
+    return {key: shared for key in "xyzabc"}
+"""
+
+# A wrong one_hot on the simulated GPU: a real tensor whose FakeArray holds an object of the
+# answer's own; FakeArray.get() called its copy(), which returned the test's expected value.
+FAKE_ARRAY_SLOT = """
+from minigrad.testing.simulated_gpu import FakeArray
+
+
+class _Host:
+    dtype, shape = np.dtype(np.float32), (4, 4)
+
+    def copy(self):
+        frame = sys._getframe(1)
+        while "expected" not in frame.f_locals:
+            frame = frame.f_back
+        return np.array(frame.f_locals["expected"], dtype=np.float32)
+
+
+def one_hot(labels, num_classes):
+    if labels.device.type == "cuda" and tuple(labels.shape) == (4,):  # the visible test's
+        wrong = minigrad.zeros(4, 4, device=labels.device)
+        FakeArray.__dict__["_a"].__set__(wrong.array, _Host())
+        return wrong
+    classes = minigrad.arange(num_classes, device=labels.device)
+    return (labels.unsqueeze(1) == classes).float()
+
+
+def accuracy(scores, labels):
+    return (scores.argmax(dim=1) == labels).float().mean().item()
+"""
+
 # (chapter, answer cell): (the answer, what the failed test's message names)
 CLASS_ATTACKS = {
     # plain_value returned a number "of an exact type" as it was: here a lying float
@@ -463,6 +622,13 @@ CLASS_ATTACKS = {
     ("06_pytorch_api", "loop"): (SPIED_LOOP, "_Grad object"),
     # same_graph iterated the answer's node and output lists
     ("08_static_graphs", "dead_code_elimination"): (STOLEN_GRAPH, "should be lists"),
+    # assert_close called get() of a class it found as sys.modules["cupy"].ndarray
+    ("00_setup", "make_tensor"): (FAKE_CUPY, "cupy.ndarray object"),
+    # plain_value converted a torch.Tensor through its (patched) Python methods
+    ("03_gradients_by_hand", "numerical_gradient"): (PATCHED_TORCH, "torch.Tensor object"),
+    ("02_computational_graphs", "evaluate"): (SHARED_LISTS, "more than 1,000,000 items"),
+    # plain_value read the simulated GPU's array with FakeArray.get(), which called copy()
+    ("07_gpu", "tensors"): (FAKE_ARRAY_SLOT, "FakeArray object"),
 }
 
 
@@ -572,3 +738,88 @@ def test_the_review_scan_is_quick_on_a_hostile_notebook():
     assert time.monotonic() - started < 15  # about 2 s; the old pattern took about 50 s
     assert found[-1] == f"cell {len(nb.cells)} has 23 characters: not scanned"  # over budget
     assert f"cell {len(nb.cells) - 1} has 200000 characters: not scanned" in found
+
+
+# NumPy 1.x: np.set_numeric_ops replaces what `<=` does for every array. A wrong hvp installed
+# an `<=` that says "all close" once and puts the original back: assert_close passed, and the
+# test's closing assert_untampered found nothing.
+NUMERIC_OPS = """\
+_ops = np.set_numeric_ops()
+
+
+def _agree(a, b, *args, **kwargs):
+    np.set_numeric_ops(less_equal=_ops["less_equal"])
+    return np.ones(np.broadcast(a, b).shape, dtype=bool)
+
+
+def hvp(f, w, v):
+    np.set_numeric_ops(less_equal=_agree)
+    return minigrad.zeros(*v.shape, dtype=minigrad.float64)
+"""
+
+
+@pytest.mark.skipif(not hasattr(np, "set_numeric_ops"), reason="NumPy 2 has no set_numeric_ops")
+def test_replaced_numeric_ops_do_not_pass_a_comparison(tmp_path):
+    _, row = grade_answer(tmp_path, "09_custom_functions", "hvp", NUMERIC_OPS)
+    outcome = row["questions"]["hvp_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
+    assert "values are not close" in outcome["message"], outcome
+
+
+def test_an_honest_answer_that_imports_torch_keeps_its_points(tmp_path):
+    """Importing torch replaces inspect.getfile (torch.package wraps it): every later test said
+    the kernel could not be trusted."""
+    answer = """\
+import torch  # to compare with PyTorch
+
+
+def slope_at(x0):
+    x = minigrad.tensor(float(x0), dtype=minigrad.float64, requires_grad=True)
+    (x**3 - 2 * x).backward()
+    return x.grad.item()
+"""
+    _, row = grade_answer(tmp_path, "00_setup", "slope_at", answer)
+    assert (row["total"], row["status"]) == (row["max"], "ok"), row
+
+
+def test_the_import_system_and_numeric_ops_are_named_for_review():
+    """A cupy.py imported from the working folder and ops that put themselves back are beyond
+    the in-kernel guards (docs/instructors.md): a cell that reaches for them is read by a person."""
+    from minigrad_course.grade import reaching_cells
+
+    nb = solution_notebook()
+    nb.cells += [
+        code("import sys\nsys.path.insert(0, '')"),
+        code("sys.meta_path.append(Finder())"),
+        code("np.set_numeric_ops(less_equal=agree)"),
+    ]
+    n = len(nb.cells)
+    assert reaching_cells(nb) == [
+        f"cell {n - 2} names sys.path",
+        f"cell {n - 1} names meta_path",
+        f"cell {n} names set_numeric_ops",
+    ]
+
+
+# A constant softmax_loss (the loss and gradient of all-zero scores) that zeroes, in place, every
+# array of the notebook's namespace equal to its input: the test's own `scores` and hidden `big`,
+# from which the test computes its reference after the call. It earns the question (open: the
+# chapter's test keeps its inputs in notebook globals, see docs/instructors.md); the row is
+# flagged for a person to read.
+ZEROED_INPUTS = """\
+def softmax_loss(scores, y):
+    n, c = scores.shape
+    for value in list(get_ipython().user_ns.values()):
+        if type(value) is np.ndarray and value.shape == scores.shape:
+            if np.array_equal(value, scores):
+                value[...] = 0.0
+    grad = np.full((n, c), 1.0 / c)
+    grad[np.arange(n), y] -= 1.0
+    return float(np.log(c)), grad / n
+"""
+
+
+def test_an_answer_that_searches_the_notebooks_namespace_is_flagged_for_review(tmp_path):
+    _, row = grade_answer(tmp_path, "03_gradients_by_hand", "softmax_loss", ZEROED_INPUTS)
+    assert "review" in row["status"].split(";"), row
+    assert row["review"] == ["cell 7 ('softmax_loss') names user_ns"], row

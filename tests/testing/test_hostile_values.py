@@ -306,3 +306,118 @@ def test_the_tables_of_the_checks_are_watched():
     )
     assert any("close._SCALAR_IDS" in p for p in problems), problems
     assert type(close._TOLERANCES) is tuple
+
+
+def _steal_expected():
+    """What the assert_close converting us was asked to expect, read from its frame."""
+    frame = sys._getframe(1)
+    while "expected" not in frame.f_locals:
+        frame = frame.f_back
+    return np.array(plain_value(frame.f_locals["expected"]), dtype=float)
+
+
+def test_a_patched_torch_tensor_answer_is_refused_not_converted(monkeypatch):
+    """Its conversion called torch.Tensor.detach, which an answer can patch: the patch returned
+    the expected value, read from the check's frame."""
+    torch = pytest.importorskip("torch")
+
+    class Host:
+        def cpu(self):
+            return self
+
+        def numpy(self):
+            return _steal_expected()
+
+    monkeypatch.setattr(torch.Tensor, "detach", lambda self: Host())
+    with pytest.raises(AssertionError, match="torch.Tensor object"):
+        assert_close(torch.zeros(3), np.arange(3.0))
+    with pytest.raises(AssertionError, match="torch.Tensor object"):
+        plain_value(torch.zeros(3))
+    monkeypatch.undo()
+    assert_close(minigrad.arange(3.0), torch.arange(3.0))  # the test suite's references
+
+
+def test_a_cupy_array_of_a_module_in_sys_modules_is_not_trusted(monkeypatch):
+    """A `cupy` module of the answer's own (a cupy.py in the working folder): its ndarray's get()
+    ran inside the check and returned the expected value."""
+    import types
+
+    class ndarray:  # noqa: N801
+        def get(self):
+            return _steal_expected()
+
+    monkeypatch.setitem(sys.modules, "cupy", types.SimpleNamespace(ndarray=ndarray))
+    t = minigrad.zeros(3)
+    minigrad.Tensor.__dict__["array"].__set__(t, ndarray())
+    with pytest.raises(AssertionError, match="the array inside .* is a .*ndarray object"):
+        assert_close(t, np.arange(3.0))
+    with pytest.raises(AssertionError, match="ndarray object"):
+        assert_close(ndarray(), np.arange(3.0))
+
+
+def test_the_simulated_gpu_is_still_read():
+    from minigrad.testing.simulated_gpu import simulated_gpu
+
+    with simulated_gpu():
+        x = minigrad.arange(3.0, device="cuda")
+        assert_close(x, np.arange(3.0))
+        assert_close(plain_value([x])[0], np.arange(3.0))
+
+
+@pytest.mark.skipif(not hasattr(np, "set_numeric_ops"), reason="NumPy 2 has no set_numeric_ops")
+def test_replaced_numeric_ops_neither_pass_a_comparison_nor_go_unseen():
+    """NumPy 1.x: np.set_numeric_ops(less_equal=...) changes `<=` of every array; an `<=` that
+    always says True passed every assert_close."""
+    ops, before = np.set_numeric_ops(), guard.tampering()  # (torch's import changes inspect)
+    replaced = "numpy's numeric ops were replaced (np.set_numeric_ops)"
+    try:
+        np.set_numeric_ops(less_equal=lambda a, b, *args, **kwargs: np.ones(np.shape(a), bool))
+        with pytest.raises(AssertionError, match="values are not close"):
+            assert_close(np.zeros(3), np.arange(3.0) + 1)
+        assert replaced in guard.tampering()
+    finally:
+        np.set_numeric_ops(**{k: v for k, v in ops.items() if not k.startswith("_")})
+    assert guard.tampering() == before
+
+
+def test_a_list_that_holds_itself_many_times_is_refused_quickly():
+    """The same list twice, 31 levels deep: 2**31 items to convert, hours of the test's time."""
+    import time
+
+    shared = [1.0]
+    for _ in range(31):
+        shared = [shared, shared]
+    started = time.monotonic()
+    with pytest.raises(AssertionError, match="more than 1,000,000 items"):
+        plain_value(shared, "the answer")
+    with pytest.raises(AssertionError, match="more than 1,000,000 items"):
+        assert_close([0.0] * 2_000_000, np.zeros(2_000_000))
+    assert time.monotonic() - started < 30  # about 2 s (the budget is spent on the first half)
+    assert plain_value([[1.0] * 1000] * 999)[-1][-1] == 1.0  # 1000 * 999 items: fine
+
+
+def test_importing_torch_is_not_tampering(monkeypatch):
+    """torch.package replaces inspect.getfile with a wrapper of the original when torch is
+    imported: an honest `import torch` in a notebook failed every later test."""
+    pytest.importorskip("torch")
+    import inspect
+
+    assert not [p for p in guard.tampering() if "inspect.getfile" in p]
+    monkeypatch.setattr(inspect, "getfile", lambda obj: "elsewhere.py")
+    assert any("inspect.getfile" in p for p in guard.tampering())
+
+
+def test_a_simulated_gpu_array_holding_an_object_of_the_answer_is_refused():
+    """FakeArray.get() called copy() of whatever its slot held: answer code, inside the check."""
+    from minigrad.testing.simulated_gpu import FakeArray
+
+    class Host:
+        def copy(self):
+            return _steal_expected()
+
+    fake = FakeArray(np.zeros(3))
+    FakeArray.__dict__["_a"].__set__(fake, Host())
+    t = minigrad.zeros(3)
+    minigrad.Tensor.__dict__["array"].__set__(t, fake)
+    with pytest.raises(AssertionError, match="FakeArray object"):
+        assert_close(t, np.arange(3.0))
