@@ -802,10 +802,10 @@ def test_the_import_system_and_numeric_ops_are_named_for_review():
 
 
 # A constant softmax_loss (the loss and gradient of all-zero scores) that zeroes, in place, every
-# array of the notebook's namespace equal to its input: the test's own `scores` and hidden `big`,
-# from which the test computes its reference after the call. It earns the question (open: the
-# chapter's test keeps its inputs in notebook globals, see docs/instructors.md); the row is
-# flagged for a person to read.
+# array of the notebook's namespace equal to its input. It earned the question while the test
+# kept its inputs (`scores`, the hidden `big`) in notebook globals and computed its reference from
+# them after the call; they now live in `check_softmax_loss`'s call only. The row is still flagged
+# for a person to read.
 ZEROED_INPUTS = """\
 def softmax_loss(scores, y):
     n, c = scores.shape
@@ -819,7 +819,8 @@ def softmax_loss(scores, y):
 """
 
 
-def test_an_answer_that_searches_the_notebooks_namespace_is_flagged_for_review(tmp_path):
+def test_an_answer_that_searches_the_notebooks_namespace_earns_nothing_and_is_flagged(tmp_path):
     _, row = grade_answer(tmp_path, "03_gradients_by_hand", "softmax_loss", ZEROED_INPUTS)
+    assert row["questions"]["softmax_loss_test"]["points"] == 0, row
     assert "review" in row["status"].split(";"), row
     assert row["review"] == ["cell 7 ('softmax_loss') names user_ns"], row
