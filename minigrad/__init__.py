@@ -151,6 +151,7 @@ from minigrad.ops.nograd import (
     gt,
     heaviside,
     isclose,
+    isin,
     isfinite,
     isinf,
     isnan,
@@ -209,6 +210,7 @@ from minigrad.ops.matmul import (
 from minigrad.ops.linalg import cholesky_solve, det, logdet, matrix_power, pinverse
 from minigrad.ops.linalg import inv as inverse
 from minigrad.ops.linalg import torch_slogdet as slogdet
+from minigrad.ops.linalg import torch_svd as svd
 from minigrad.ops.nn import log_softmax, softmax
 from minigrad.ops.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 from minigrad.ops.reduce import (
@@ -222,7 +224,11 @@ from minigrad.ops.reduce import (
     argsort,
     bincount,
     bucketize,
+    corrcoef,
     count_nonzero,
+    cov,
+    cummax,
+    cummin,
     cumprod,
     cumsum,
     histc,
@@ -351,6 +357,17 @@ def detach(input: Tensor) -> Tensor:
 
 
 clamp_ = clip_ = Tensor.clamp_  # torch.clamp_(x, min, max) is x.clamp_(min, max)
+# PyTorch's in-place functions: torch.sin_(x) is x.sin_()
+for _name in (
+    *("abs_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_"),
+    *("arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_max_", "clamp_min_"),
+    *("cos_", "cosh_", "deg2rad_", "detach_", "erf_", "erfc_", "exp2_", "exp_", "expm1_"),
+    *("fill_", "fix_", "floor_", "frac_", "index_put_", "log10_", "log1p_", "log2_", "log_"),
+    *("neg_", "rad2deg_", "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_"),
+    *("sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_"),
+):
+    globals()[_name] = getattr(Tensor, _name)
+del _name
 
 
 # -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------

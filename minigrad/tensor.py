@@ -503,8 +503,10 @@ class Tensor:
     def __add__(self, other):
         return arithmetic_ops.add(self, other)
 
+    # NOTE: `2 + x` and `2 * x` are x.add(2) and x.mul(2), as in PyTorch, so that x comes
+    # first in grad_fn.next_functions (the values are the same: both ops commute)
     def __radd__(self, other):
-        return arithmetic_ops.add(other, self)
+        return arithmetic_ops.add(self, other)
 
     def __sub__(self, other):
         return arithmetic_ops.sub(self, other)
@@ -516,7 +518,7 @@ class Tensor:
         return arithmetic_ops.mul(self, other)
 
     def __rmul__(self, other):
-        return arithmetic_ops.mul(other, self)
+        return arithmetic_ops.mul(self, other)
 
     def __truediv__(self, other):
         return arithmetic_ops.div(self, other)
@@ -743,6 +745,9 @@ class Tensor:
     def rad2deg(self):
         return unary_ops.rad2deg(self)
 
+    def erf(self):
+        return unary_ops.erf(self)
+
     def erfinv(self):
         return unary_ops.erfinv(self)
 
@@ -869,6 +874,18 @@ class Tensor:
     @_numpy_axis
     def cumprod(self, dim, *, dtype=None):
         return reduce_ops.cumprod(self, dim, dtype=dtype)
+
+    def cummax(self, dim):
+        return reduce_ops.cummax(self, dim)
+
+    def cummin(self, dim):
+        return reduce_ops.cummin(self, dim)
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        return reduce_ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self):
+        return reduce_ops.corrcoef(self)
 
     @_numpy_axis
     def logsumexp(self, dim, keepdim=False):
@@ -1161,6 +1178,9 @@ class Tensor:
 
     def slogdet(self):
         return linalg_ops.torch_slogdet(self)
+
+    def svd(self, some=True, compute_uv=True):
+        return linalg_ops.torch_svd(self, some, compute_uv)
 
     def matrix_power(self, n):
         return linalg_ops.matrix_power(self, n)
@@ -1646,3 +1666,31 @@ from minigrad.ops import sampling as sampling_ops  # noqa: E402
 from minigrad.ops import selection as selection_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402
 from minigrad.ops import unary as unary_ops  # noqa: E402
+
+
+def _inplace_method(name: str):
+    out_of_place = getattr(Tensor, name)
+
+    def method(self, *args, **kwargs):
+        op = functools.partial(out_of_place, **kwargs) if kwargs else out_of_place
+        return self._inplace(op, *args)  # args pass through, so a tensor argument is recorded
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"`{name}` written into this tensor, as PyTorch's `Tensor.{name}_`."
+    return method
+
+
+# In-place forms of elementwise ops (`x.sin_()`; `torch.sin_(x)` in minigrad/__init__.py), as
+# PyTorch's: the result is cast to this tensor's dtype where PyTorch allows it.
+INPLACE_FORMS = (
+    *("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh"),
+    *("arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "deg2rad", "rad2deg"),
+    *("ceil", "floor", "round", "trunc", "fix", "frac", "sign", "reciprocal", "square"),
+    *("exp2", "expm1", "log2", "log10", "log1p", "rsqrt", "erf", "erfc", "erfinv"),
+    *("absolute", "clamp_min", "clamp_max", "atan2", "arctan2", "fmod", "remainder"),
+    *("hypot", "copysign", "xlogy", "true_divide", "floor_divide", "eq", "ne", "lt", "le"),
+    *("gt", "ge", "logical_not", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"),
+    *("tril", "triu"),
+)
+for _name in INPLACE_FORMS:
+    setattr(Tensor, f"{_name}_", _inplace_method(_name))

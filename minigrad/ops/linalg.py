@@ -35,6 +35,7 @@ RETURN_TYPES = {
     "linalg_qr": _return_type("linalg_qr", ("Q", "R")),
     "linalg_eigh": _return_type("linalg_eigh", ("eigenvalues", "eigenvectors")),
     "linalg_svd": _return_type("linalg_svd", ("U", "S", "Vh")),
+    "svd": _return_type("svd", ("U", "S", "V")),
 }
 
 
@@ -458,6 +459,18 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None):
     full_matrices, else (*, m, k) and (*, k, n), k = min(m, n)."""
     _check_matrices("linalg.svd", A, square=False)
     return RETURN_TYPES["linalg_svd"](*Svd.apply(A, full_matrices))
+
+
+def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True):
+    """`torch.svd` (PyTorch's older form of linalg.svd): (U, S, V) with input = U diag(S) V^T,
+    V not transposed; some=False gives the full U and V; compute_uv=False gives U and V
+    filled with zeros, as PyTorch's."""
+    _check_matrices("svd", input, square=False)
+    u, s, vh = Svd.apply(input, not some)
+    if not compute_uv:  # (m, m) and (n, n) zeros, whatever `some` says
+        *batch, m, n = input.shape
+        u, vh = (creation.zeros(*batch, k, k, dtype=s.dtype, device=s.device) for k in (m, n))
+    return RETURN_TYPES["svd"](u, s, vh.mT)
 
 
 def svdvals(A: Tensor, *, driver=None) -> Tensor:
