@@ -475,14 +475,15 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         dof = total - correction
     else:  # numpy.cov's effective number of observations
         dof = total - correction * sum(weights * aweights) / total
-    if float(dof) <= 0:
+    # NOTE: a static graph cannot look at weights' values: it clamps without the warning
+    if state.tracer is None and float(dof) <= 0:
         warnings.warn(
             "cov(): degrees of freedom is <= 0. Correction should be strictly less than the "
             "number of observations.",
             UserWarning,
             stacklevel=2,
         )
-        dof = 0
+    dof = dof.clamp_min(0) if isinstance(dof, Tensor) else builtins.max(dof, 0)
     with quiet():  # no degrees of freedom: inf or nan, as PyTorch's
         return ((weighted @ centered.mT) / dof).squeeze()
 

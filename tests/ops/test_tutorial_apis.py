@@ -216,3 +216,19 @@ def test_the_meta_device_is_refused_with_what_to_do_instead():
     ):
         with pytest.raises(RuntimeError, match="minigrad has no 'meta' device.*small CPU input"):
             make()
+
+
+def test_factories_write_into_out_as_pytorch():
+    """The tensors tutorial's `torch.rand(2, 2, out=c)`: the same object, out's dtype."""
+    for lib in (minigrad, torch):
+        c = lib.zeros(2, 2, dtype=lib.float64)
+        assert lib.rand(2, 2, out=c) is c and c.dtype == lib.float64
+        assert ((c >= 0) & (c < 1)).all()
+        assert lib.randn(2, 2, out=c) is c
+        assert lib.ones(2, 2, out=c) is c and c.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+        assert lib.zeros(2, out=lib.empty(0, dtype=lib.int64)).tolist() == [0, 0]
+        grows = lib.zeros(2)
+        with pytest.warns(UserWarning, match="resized"):
+            lib.ones(3, out=grows)
+        assert grows.tolist() == [1.0, 1.0, 1.0]
+        assert lib.zeros(2, out=lib.ones(2), requires_grad=True).requires_grad
