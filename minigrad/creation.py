@@ -97,8 +97,10 @@ def _factory(fill, size, dtype, device, requires_grad, default=None) -> Tensor:
 def _into(op: str, make, out: Tensor, dtype, requires_grad: bool) -> Tensor:
     """A factory's `out=`, as PyTorch's (the tensors tutorial's `torch.rand(2, 2, out=c)`):
     made in out's dtype (unless dtype says otherwise) on its device, written into out, which
-    then requires grad if requires_grad says so."""
+    then requires grad if requires_grad says so. A factory resizes out without a warning."""
     made = make(dtype=out.dtype if dtype is None else dtype, device=out.device)
+    if out.shape != made.shape:
+        out.array = out.device.xp.empty(made.array.shape, dtype=out.array.dtype)
     write_out(op, made, out)
     return out.requires_grad_() if requires_grad else out
 
