@@ -9,6 +9,7 @@ import intermediate
 import more_tutorials
 import nlp_and_more
 import pytest
+import recipes
 import training_tools
 
 import minigrad
@@ -29,6 +30,7 @@ PROGRAMS = [
     + training_tools.PROGRAMS
     + nlp_and_more.PROGRAMS
     + more_tutorials.PROGRAMS
+    + recipes.PROGRAMS
 ]
 
 
@@ -53,3 +55,10 @@ def test_saving_a_whole_model_says_why_not_and_what_to_do(tmp_path):
     optimizer = minigrad.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(TypeError, match=r"optimizer object \(SGD\).*optimizer.state_dict\(\)"):
         minigrad.save(optimizer, path)
+
+
+def test_the_autograd_profiler_is_absent_and_says_so():
+    """The autograd tutorial's `torch.autograd.profiler.profile()`: minigrad has no profiler,
+    and the AttributeError names it (docs/nn.md lists it among the differences)."""
+    with pytest.raises(AttributeError, match="minigrad.autograd' has no attribute 'profiler'"):
+        minigrad.autograd.profiler.profile()
