@@ -784,6 +784,76 @@ def building_models(torch, init):
     return r
 
 
+def automatic_mixed_precision(torch, init):
+    """ "Automatic Mixed Precision" on the CPU (the recipe's device is CUDA): a stack of linear
+    layers trained under `torch.autocast(device_type, dtype=torch.float16)` with a GradScaler
+    (scale, step, update), its dtypes (float16 out of the linear layers, float32 loss), the
+    gradients unscaled for clipping, a checkpoint with the scaler's state_dict, and
+    `enabled=False` giving the default-precision run."""
+    device = "cpu"
+    in_size, out_size, num_layers, num_batches = 16, 8, 3, 3
+
+    def make_model(in_size, out_size, num_layers):
+        layers = []
+        for _ in range(num_layers - 1):
+            layers.append(torch.nn.Linear(in_size, in_size))
+            layers.append(torch.nn.ReLU())
+        layers.append(torch.nn.Linear(in_size, out_size))
+        return torch.nn.Sequential(*tuple(layers)).to(device)
+
+    rng = np.random.default_rng(21)
+    data = [torch.tensor(rng.standard_normal((8, in_size)), dtype=torch.float32) for _ in "abc"]
+    targets = [torch.tensor(rng.standard_normal((8, out_size)), dtype=torch.float32) for _ in "abc"]
+    loss_fn = torch.nn.MSELoss()
+    results = {}
+    start = make_model(in_size, out_size, num_layers)
+    init(start)
+    for use_amp in (True, False):
+        net = make_model(in_size, out_size, num_layers)
+        net.load_state_dict(start.state_dict())
+        opt = torch.optim.SGD(net.parameters(), lr=0.01)
+        scaler = torch.amp.GradScaler(device, enabled=use_amp)
+        losses, dtypes, norms = [], [], []
+        for _epoch in range(2):
+            for input, target in zip(data[:num_batches], targets):  # noqa: A001
+                with torch.autocast(device_type=device, dtype=torch.float16, enabled=use_amp):
+                    output = net(input)
+                    loss = loss_fn(output, target)
+                dtypes.append([str(t.dtype).split(".")[-1] for t in (output, loss)])
+                scaler.scale(loss).backward()
+                scaler.unscale_(opt)
+                norms.append(torch.nn.utils.clip_grad_norm_(net.parameters(), max_norm=1.0).item())
+                scaler.step(opt)
+                scaler.update()
+                opt.zero_grad()
+                losses.append(loss.item())
+        checkpoint = {
+            "model": net.state_dict(),
+            "optimizer": opt.state_dict(),
+            "scaler": scaler.state_dict(),
+        }
+        net.load_state_dict(checkpoint["model"])
+        opt.load_state_dict(checkpoint["optimizer"])
+        scaler.load_state_dict(checkpoint["scaler"])
+        with torch.autocast(device_type=device, dtype=torch.float16, enabled=use_amp):
+            evaluated = net(data[0])
+        # NOTE: float16 results can differ from PyTorch's in their last bit (where each
+        # library rounds); they are compared with the float32 forward, to float16's precision
+        full = net(data[0])
+        results["amp" if use_amp else "default"] = {
+            "losses": losses,
+            "dtypes": dtypes,
+            "norms": norms,
+            "scaler": [sorted(checkpoint["scaler"]), scaler.get_scale(), scaler.is_enabled()],
+            "evaluated": [
+                str(evaluated.dtype).split(".")[-1],
+                full.tolist(),
+                ((evaluated.float() - full).abs() <= 2e-3 * (1 + full.abs())).all().item(),
+            ],
+        }
+    return results
+
+
 def statistics_helpers(torch, init):
     """The statistics helpers tutorial-style programs reach for: torch.cov and torch.corrcoef of
     features (rows are variables), torch.isin to keep some classes, torch.cummax for the best
@@ -829,5 +899,6 @@ PROGRAMS = [
     intro_tensors,
     autograd_fundamentals,
     building_models,
+    automatic_mixed_precision,
     statistics_helpers,
 ]
