@@ -784,6 +784,139 @@ def building_models(torch, init):
     return r
 
 
+def _number(value) -> float:
+    return value.item() if hasattr(value, "item") else float(value)
+
+
+class _ScalarLog:
+    """Stands in for TensorBoard's SummaryWriter (minigrad has no torch.utils.tensorboard):
+    keeps what the training loop logs."""
+
+    def __init__(self):
+        self.scalars = []
+
+    def add_scalar(self, tag, value, step):
+        self.scalars.append([tag, _number(value), step])
+
+    def add_scalars(self, tag, values, step):
+        self.scalars.append([tag, {k: _number(v) for k, v in values.items()}, step])
+
+    def flush(self):
+        pass
+
+
+def training_with_pytorch(torch, init):
+    """ "Training with PyTorch" (the YouTube series): FashionMNIST-like 28x28 images through
+    DataLoaders (num_workers=2 as written; the training set unshuffled so both runs see one
+    order), `classes[labels[j]]`, the GarmentClassifier (`x.view(-1, 16 * 4 * 4)`), a loss of
+    dummy outputs, train_one_epoch reporting every few batches, validation with
+    `running_vloss += vloss`, `avg_vloss < best_vloss` and the best model saved; the scalars
+    the tutorial sends to TensorBoard go to a list."""
+    nn, F = torch.nn, torch.nn.functional
+    rng = np.random.default_rng(30)
+
+    def fashion_like(n):
+        images = (rng.random((n, 1, 28, 28), dtype=np.float32) - 0.5) / 0.5
+        labels = (images[:, 0, 10:18, 10:18].mean((1, 2)) * 60).astype(np.int64) % 10
+        return torch.utils.data.TensorDataset(torch.from_numpy(images), torch.from_numpy(labels))
+
+    training_set, validation_set = fashion_like(32), fashion_like(12)
+    training_loader = torch.utils.data.DataLoader(
+        training_set, batch_size=4, shuffle=False, num_workers=2
+    )
+    validation_loader = torch.utils.data.DataLoader(
+        validation_set, batch_size=4, shuffle=False, num_workers=2
+    )
+    classes = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat")
+    classes += ("Sandal", "Shirt", "Sneaker", "Bag", "Ankle Boot")
+    dataiter = iter(training_loader)
+    images, labels = next(dataiter)
+    r = {
+        "sizes": [len(training_set), len(validation_set), len(training_loader)],
+        "first": "  ".join(classes[labels[j]] for j in range(4)),
+        "grid": images.mean(dim=1).sum().item(),
+    }
+
+    class GarmentClassifier(nn.Module):
+        def __init__(self):
+            super(GarmentClassifier, self).__init__()  # noqa: UP008 - the tutorial's spelling
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.pool = nn.MaxPool2d(2, 2)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 4 * 4, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = self.pool(F.relu(self.conv1(x)))
+            x = self.pool(F.relu(self.conv2(x)))
+            x = x.view(-1, 16 * 4 * 4)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            x = self.fc3(x)
+            return x
+
+    model = init(GarmentClassifier())
+    loss_fn = torch.nn.CrossEntropyLoss()
+    dummy_outputs = init(torch.rand(4, 10))
+    dummy_labels = torch.tensor([1, 5, 3, 7])
+    r["dummy_loss"] = loss_fn(dummy_outputs, dummy_labels).item()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def train_one_epoch(epoch_index, tb_writer):
+        running_loss = 0.0
+        last_loss = 0.0
+        for i, data in enumerate(training_loader):
+            inputs, labels = data
+            optimizer.zero_grad()
+            outputs = model(inputs)
+            loss = loss_fn(outputs, labels)
+            loss.backward()
+            optimizer.step()
+            running_loss += loss.item()
+            if i % 4 == 3:
+                last_loss = running_loss / 4  # loss per batch
+                tb_x = epoch_index * len(training_loader) + i + 1
+                tb_writer.add_scalar("Loss/train", last_loss, tb_x)
+                running_loss = 0.0
+        return last_loss
+
+    writer = _ScalarLog()
+    epoch_number = 0
+    EPOCHS = 3  # noqa: N806 - the tutorial's name
+    best_vloss = 1_000_000.0
+    saved = []
+    with tempfile.TemporaryDirectory() as folder:
+        for _epoch in range(EPOCHS):
+            model.train(True)
+            avg_loss = train_one_epoch(epoch_number, writer)
+            model.train(False)
+            running_vloss = 0.0
+            for i, vdata in enumerate(validation_loader):  # noqa: B007 - i counts them
+                vinputs, vlabels = vdata
+                voutputs = model(vinputs)
+                vloss = loss_fn(voutputs, vlabels)
+                running_vloss += vloss
+            avg_vloss = running_vloss / (i + 1)
+            writer.add_scalars(
+                "Training vs. Validation Loss",
+                {"Training": avg_loss, "Validation": avg_vloss},
+                epoch_number + 1,
+            )
+            writer.flush()
+            if avg_vloss < best_vloss:
+                best_vloss = avg_vloss
+                model_path = os.path.join(folder, f"model_{epoch_number}")
+                torch.save(model.state_dict(), model_path)
+                saved.append(epoch_number)
+            epoch_number += 1
+        saved_model = GarmentClassifier()
+        saved_model.load_state_dict(torch.load(model_path))
+    r["log"] = writer.scalars
+    r["saved"] = [saved, best_vloss.item(), saved_model(images).argmax(1).tolist()]
+    return r
+
+
 def automatic_mixed_precision(torch, init):
     """ "Automatic Mixed Precision" on the CPU (the recipe's device is CUDA): a stack of linear
     layers trained under `torch.autocast(device_type, dtype=torch.float16)` with a GradScaler
@@ -899,6 +1032,7 @@ PROGRAMS = [
     intro_tensors,
     autograd_fundamentals,
     building_models,
+    training_with_pytorch,
     automatic_mixed_precision,
     statistics_helpers,
 ]
