@@ -635,6 +635,9 @@ class Tensor:
     def neg(self):
         return arithmetic_ops.neg(self)
 
+    # PyTorch's longer names for the same ops
+    multiply, subtract, divide, negative = mul, sub, div, neg
+
     def atan2(self, other):
         return arithmetic_ops.atan2(self, other)
 
@@ -985,6 +988,8 @@ class Tensor:
     def transpose(self, dim0, dim1):
         return shape_ops.transpose(self, dim0, dim1)
 
+    swapaxes = transpose
+
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(
@@ -1212,6 +1217,24 @@ class Tensor:
 
     def logical_not(self):
         return nograd_ops.logical_not(self)
+
+    def logical_and(self, other):
+        return nograd_ops.logical_and(self, other)
+
+    def logical_or(self, other):
+        return nograd_ops.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return nograd_ops.logical_xor(self, other)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return nograd_ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        return nograd_ops.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other) -> bool:
+        return nograd_ops.equal(self, other)
 
     def bitwise_and(self, other):
         return nograd_ops.bitwise_and(self, other)
@@ -1690,7 +1713,8 @@ INPLACE_FORMS = (
     *("absolute", "clamp_min", "clamp_max", "atan2", "arctan2", "fmod", "remainder"),
     *("hypot", "copysign", "xlogy", "true_divide", "floor_divide", "eq", "ne", "lt", "le"),
     *("gt", "ge", "logical_not", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"),
-    *("tril", "triu"),
+    *("tril", "triu", "multiply", "subtract", "divide", "negative", "logical_and"),
+    *("logical_or", "logical_xor"),
 )
 for _name in INPLACE_FORMS:
     setattr(Tensor, f"{_name}_", _inplace_method(_name))

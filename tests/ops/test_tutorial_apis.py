@@ -36,6 +36,12 @@ _BINARY = {
     "bitwise_and",
     "bitwise_or",
     "bitwise_xor",
+    "multiply",
+    "subtract",
+    "divide",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
 }
 _INTEGER = {"bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"}
 _NEAR_ZERO = {"asin", "acos", "atanh", "arcsin", "arccos", "arctanh", "erfinv"}
@@ -67,6 +73,17 @@ def test_inplace_forms_write_pytorchs_values_into_the_tensor(name):
     (theirs, their_dtype), (ours, our_dtype) = results
     assert our_dtype == their_dtype
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+def test_tensor_methods_under_pytorchs_other_names():
+    a, b = _operands(minigrad, "multiply")
+    ta, tb = _operands(torch, "multiply")
+    for name in ("multiply", "subtract", "divide", "logical_and", "logical_or", "logical_xor"):
+        np.testing.assert_allclose(getattr(a, name)(b).numpy(), getattr(ta, name)(tb).numpy())
+    assert a.negative().tolist() == ta.negative().tolist()
+    assert a.swapaxes(0, 1).tolist() == ta.swapaxes(0, 1).tolist()
+    assert a.allclose(a + 1e-9) and a.equal(a.clone()) and not a.equal(b)
+    assert a.isclose(a + 1e-3, atol=1e-2).all() and not a.isclose(a + 1).any()
 
 
 def test_inplace_forms_record_the_op_and_refuse_what_pytorch_refuses():

@@ -987,6 +987,59 @@ def automatic_mixed_precision(torch, init):
     return results
 
 
+def pytorch_benchmark(torch, init):
+    """ "PyTorch Benchmark" and "Timer quick start": batched dot by mul/sum and by bmm (the same
+    values), benchmark.Timer with globals, label, sub_label, description and num_threads,
+    timeit and blocked_autorange, the Measurement's fields and printout, Compare's table. The
+    times themselves differ from run to run; what does not is compared."""
+    import importlib
+
+    benchmark = importlib.import_module(f"{torch.__name__}.utils.benchmark")
+
+    def batched_dot_mul_sum(a, b):
+        """Computes batched dot by multiplying and summing"""
+        return a.mul(b).sum(-1)
+
+    def batched_dot_bmm(a, b):
+        """Computes batched dot by reducing to ``bmm``"""
+        a = a.reshape(-1, 1, a.shape[-1])
+        b = b.reshape(-1, b.shape[-1], 1)
+        return torch.bmm(a, b).flatten(-3)
+
+    x = init(torch.randn(100, 64))
+    assert batched_dot_mul_sum(x, x).allclose(batched_dot_bmm(x, x))
+    functions = {"batched_dot_mul_sum": batched_dot_mul_sum, "batched_dot_bmm": batched_dot_bmm}
+    results, shown = [], []
+    for threads in (1, 2):
+        for name, description in (("batched_dot_mul_sum", "mul/sum"), ("batched_dot_bmm", "bmm")):
+            timer = benchmark.Timer(
+                stmt=f"{name}(x, x)",
+                setup="pass",
+                globals={"x": x, **functions},
+                num_threads=threads,
+                label="Batched dot",
+                sub_label="[100, 64]",
+                description=description,
+            )
+            m = timer.timeit(20)
+            results.append(m)
+            lines = repr(m).splitlines()[1:]
+            shown.append([lines[0], lines[1], lines[-1], m.number_per_run, len(m.times)])
+    m = benchmark.Timer("x * y", "x = 3\ny = 4").blocked_autorange(min_run_time=0.02)
+    table = [line.split("|")[0].strip() for line in str(benchmark.Compare(results)).splitlines()]
+    return {
+        "values": batched_dot_mul_sum(x, x)[:5].tolist(),
+        "timeit": shown,
+        "autorange": [
+            str(m.number_per_run).strip("0") == "1",
+            sum(m.raw_times) >= 0.02,
+            m.mean > 0 and m.median > 0,
+            repr(m).splitlines()[1:5],
+        ],
+        "compare_rows": [row.split(":")[0] for row in table if row and "Times" not in row][1:],
+    }
+
+
 def statistics_helpers(torch, init):
     """The statistics helpers tutorial-style programs reach for: torch.cov and torch.corrcoef of
     features (rows are variables), torch.isin to keep some classes, torch.cummax for the best
@@ -1034,5 +1087,6 @@ PROGRAMS = [
     building_models,
     training_with_pytorch,
     automatic_mixed_precision,
+    pytorch_benchmark,
     statistics_helpers,
 ]
