@@ -322,6 +322,139 @@ def reasoning_about_shapes(torch, init):
     return {"conv": [list(out.shape), out.sum().item()], "hooks": shapes}
 
 
+def intro_to_pytorch(torch, init):
+    """ "Introduction to PyTorch" (the YouTube series' first video): zeros and dtypes, seeded
+    rand, arithmetic, abs/asin/det/svd/std_mean/max of a random matrix, LeNet with
+    num_flat_features, per-channel mean and std of a stacked ConcatDataset, two epochs of the
+    CIFAR-10 classifier and its test accuracy with `torch.max(outputs.data, 1)`."""
+    nn, F, optim = torch.nn, torch.nn.functional, torch.optim
+    r = {}
+    z = torch.zeros(5, 3)
+    i = torch.ones((5, 3), dtype=torch.int16)
+    torch.manual_seed(1729)
+    r1 = torch.rand(2, 2)
+    r2 = torch.rand(2, 2)
+    torch.manual_seed(1729)
+    r3 = torch.rand(2, 2)
+    ones = torch.ones(2, 3)
+    twos = torch.ones(2, 3) * 2
+    threes = ones + twos
+    r["basics"] = [
+        z.tolist(),
+        str(z.dtype).split(".")[-1],
+        i.tolist(),
+        str(i.dtype).split(".")[-1],
+        bool(torch.equal(r1, r3)),
+        bool(torch.equal(r1, r2)),
+        threes.tolist(),
+        list(threes.shape),
+    ]
+    try:
+        torch.rand(2, 3) + torch.rand(3, 2)
+    except RuntimeError as error:
+        r["mismatch"] = _type_name(error)
+    r_ = (init(torch.rand(2, 2)) - 0.5) * 2  # values between -1 and 1
+    U, S, V = torch.svd(r_)  # noqa: N806
+    std, mean = torch.std_mean(r_)
+    r["math"] = [
+        torch.abs(r_).tolist(),
+        torch.asin(r_).tolist(),
+        torch.det(r_).item(),
+        S.tolist(),
+        (U @ torch.diag(S) @ V.T).tolist(),
+        [std.item(), mean.item()],
+        torch.max(r_).item(),
+    ]
+
+    class LeNet(nn.Module):
+        def __init__(self):
+            super(LeNet, self).__init__()  # noqa: UP008 - the tutorial's spelling
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = x.view(-1, self.num_flat_features(x))
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            x = self.fc3(x)
+            return x
+
+        def num_flat_features(self, x):
+            size = x.size()[1:]  # all dimensions except the batch dimension
+            num_features = 1
+            for s in size:
+                num_features *= s
+            return num_features
+
+    net = init(LeNet())
+    input = init(torch.rand(1, 1, 32, 32))  # noqa: A001 - the tutorial's name
+    output = net(input)
+    r["lenet"] = [str(net), list(input.shape), output.tolist(), list(output.shape)]
+
+    trainset, testset = _cifar_like(torch, 24, 4), _cifar_like(torch, 12, 5)
+    x = torch.stack([sample[0] for sample in torch.utils.data.ConcatDataset([trainset])])
+    r["channels"] = [torch.mean(x, dim=(0, 2, 3)).tolist(), torch.std(x, dim=(0, 2, 3)).tolist()]
+    trainloader = torch.utils.data.DataLoader(trainset, batch_size=4, shuffle=False)
+    testloader = torch.utils.data.DataLoader(testset, batch_size=4, shuffle=False)
+    classes = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+    dataiter = iter(trainloader)
+    images, labels = next(dataiter)
+    r["labels"] = " ".join("%5s" % classes[labels[j]] for j in range(4))  # noqa: UP031
+
+    class Net(nn.Module):
+        def __init__(self):
+            super(Net, self).__init__()  # noqa: UP008
+            self.conv1 = nn.Conv2d(3, 6, 5)
+            self.pool = nn.MaxPool2d(2, 2)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = self.pool(F.relu(self.conv1(x)))
+            x = self.pool(F.relu(self.conv2(x)))
+            x = x.view(-1, 16 * 5 * 5)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            x = self.fc3(x)
+            return x
+
+    net = init(Net())
+    criterion = nn.CrossEntropyLoss()
+    optimizer = optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    reports = []
+    for epoch in range(2):
+        running_loss = 0.0
+        for i, data in enumerate(trainloader, 0):
+            inputs, labels = data
+            optimizer.zero_grad()
+            outputs = net(inputs)
+            loss = criterion(outputs, labels)
+            loss.backward()
+            optimizer.step()
+            running_loss += loss.item()
+            if i % 3 == 2:
+                reports.append([epoch + 1, i + 1, running_loss / 3])  # printed with %.3f
+                running_loss = 0.0
+    correct = 0
+    total = 0
+    with torch.no_grad():
+        for data in testloader:
+            images, labels = data
+            outputs = net(images)
+            _, predicted = torch.max(outputs.data, 1)
+            total += labels.size(0)
+            correct += (predicted == labels).sum().item()
+    r["training"] = [reports, correct, total, 100 * correct / total]
+    return r
+
+
 def intro_tensors(torch, init):
     """ "Introduction to PyTorch Tensors" (the YouTube series): empty/zeros/ones/rand and
     manual_seed, *_like, tensors from lists and tuples, dtypes and `.to`, arithmetic with
@@ -1082,6 +1215,7 @@ PROGRAMS = [
     saving_multiple_models,
     changing_default_device,
     reasoning_about_shapes,
+    intro_to_pytorch,
     intro_tensors,
     autograd_fundamentals,
     building_models,
