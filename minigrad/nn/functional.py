@@ -351,6 +351,8 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if input.array.dtype.kind != "f":
         raise RuntimeError("pdist only supports floating-point dtypes")
+    if input.dtype == float16:  # as PyTorch's CPU kernel
+        raise NotImplementedError("\"pdist\" not implemented for 'Half'")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
     first, second = triu_indices(input.shape[0], input.shape[0], 1, device=input.device)

@@ -465,7 +465,7 @@ def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True):
     """`torch.svd` (PyTorch's older form of linalg.svd): (U, S, V) with input = U diag(S) V^T,
     V not transposed; some=False gives the full U and V; compute_uv=False gives U and V
     filled with zeros, as PyTorch's."""
-    _check_matrices("svd", input, square=False)
+    _check_matrices("linalg.svd", input, square=False)  # PyTorch's torch.svd is linalg.svd's
     u, s, vh = Svd.apply(input, not some)
     if not compute_uv:  # (m, m) and (n, n) zeros, whatever `some` says
         *batch, m, n = input.shape

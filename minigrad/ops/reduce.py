@@ -457,9 +457,14 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
             f"cov(): expected input to have two or fewer dimensions but got an input with "
             f"{input.ndim} dimensions"
         )
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("cov(): bool dtype is not supported for input")
     x = input if input.ndim == 2 else reshape(input, (1, -1))
     if x.array.dtype.kind not in "fc":
         x = x.to(dtypes.get_default_dtype())
+    for name, w, kinds in (("fweights", fweights, "iu"), ("aweights", aweights, "fc")):
+        if w is not None:
+            _check_cov_weights(name, w, kinds, x.shape[1])
     weights = fweights
     if aweights is not None:
         weights = aweights if weights is None else weights * aweights
@@ -486,6 +491,28 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     dof = dof.clamp_min(0) if isinstance(dof, Tensor) else builtins.max(dof, 0)
     with quiet():  # no degrees of freedom: inf or nan, as PyTorch's
         return ((weighted @ centered.mT) / dof).squeeze()
+
+
+def _check_cov_weights(name: str, w, kinds: str, observations: int) -> None:
+    """PyTorch's checks of cov's weights: 1-D, one per observation, integers (fweights) or
+    floats (aweights), none negative (not checked in a static graph: it cannot read them)."""
+    if w.ndim > 1:
+        raise RuntimeError(
+            f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
+            f"{w.ndim} dimensions"
+        )
+    if w.numel() != observations:
+        raise RuntimeError(
+            f"cov(): expected {name} to have the same numel as there are observations in the "
+            f"input but got {w.numel()} != {observations}"
+        )
+    if w.array.dtype.kind not in kinds:
+        wanted = "integral" if kinds == "iu" else "floating point"
+        raise RuntimeError(
+            f"cov(): expected {name} to have {wanted} dtype but got {name} with {w.dtype} dtype"
+        )
+    if state.tracer is None and bool((w.array < 0).any()):
+        raise RuntimeError(f"cov(): {name} cannot be negative")
 
 
 def corrcoef(input):

@@ -144,9 +144,32 @@ def test_cov_and_corrcoef_match_pytorch(call):
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        lambda t: dict(fweights=t.ones(3)),
+        lambda t: dict(fweights=t.ones(2, dtype=t.int64)),
+        lambda t: dict(fweights=t.ones(1, 3, dtype=t.int64)),
+        lambda t: dict(fweights=-t.ones(3, dtype=t.int64)),
+        lambda t: dict(aweights=t.ones(3, dtype=t.int64)),
+        lambda t: dict(aweights=-t.ones(3)),
+    ],
+)
+def test_cov_refuses_weights_as_pytorch(kwargs):
+    messages = []
+    for lib in (minigrad, torch):
+        with pytest.raises(RuntimeError) as error:
+            lib.cov(lib.ones(2, 3), **kwargs(lib))
+        messages.append(str(error.value).replace("minigrad.", "").replace("torch.", ""))
+    ours, theirs = messages
+    assert ours.split(" with ")[0] == theirs.split(" with ")[0]
+
+
 def test_cov_errors_and_warnings_as_pytorch():
     with pytest.raises(RuntimeError, match="two or fewer dimensions but got an input with 3"):
         minigrad.cov(minigrad.ones(2, 2, 2))
+    with pytest.raises(RuntimeError, match=r"cov\(\): bool dtype is not supported for input"):
+        minigrad.cov(minigrad.ones(3, dtype=minigrad.bool))
     with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
         c = minigrad.cov(minigrad.tensor([[1.0, 2, 4]]), correction=3)
     assert c.item() == math.inf
@@ -205,6 +228,8 @@ def test_pdist_edges_as_pytorch():
             F.pdist(bad)
     with pytest.raises(RuntimeError, match="non-negative p"):
         F.pdist(minigrad.ones(3, 2), p=-1)
+    with pytest.raises(NotImplementedError, match="\"pdist\" not implemented for 'Half'"):
+        F.pdist(minigrad.ones(3, 2, dtype=minigrad.float16))
     points = [[0.0, 1], [2, 5], [1, 1], [0, 1]]
     for p in (0, 1, 2, math.inf):
         ours, theirs = _both(lambda t, p=p: t.nn.functional.pdist(t.tensor(points), p))

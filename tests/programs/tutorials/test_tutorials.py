@@ -62,3 +62,17 @@ def test_the_autograd_profiler_is_absent_and_says_so():
     and the AttributeError names it (docs/nn.md lists it among the differences)."""
     with pytest.raises(AttributeError, match="minigrad.autograd' has no attribute 'profiler'"):
         minigrad.autograd.profiler.profile()
+
+
+def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
+    """The torch.compile tutorial's f1 (`if x.sum() < 0`): PyTorch breaks the graph there;
+    minigrad's tracing compiler raises TracingError naming static.cond (docs/static.md)."""
+
+    def f1(x, y):
+        if x.sum() < 0:
+            return -y
+        return y
+
+    compiled = minigrad.compile(f1)
+    with pytest.raises(minigrad.static.TracingError, match=r"static\.cond\(pred, true_fn"):
+        compiled(minigrad.ones(3), minigrad.ones(3))
