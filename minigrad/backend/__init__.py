@@ -78,13 +78,13 @@ def _parse(spec, index):
     if not isinstance(spec, str):
         raise TypeError(f"device: expected a string such as 'cpu' or 'cuda:0', got {spec!r}")
     kind, _, idx = spec.partition(":")
-    if kind == "meta":
-        raise RuntimeError(
-            "minigrad has no 'meta' device (tensors with shapes but no data): it computes on "
-            "cpu and cuda only. To find a layer's output shapes, run it on a small CPU input, "
-            "e.g. a batch of one"
-        )
     if kind not in ("cpu", "cuda"):
+        if kind == "meta":
+            raise RuntimeError(
+                "minigrad has no 'meta' device (tensors with shapes but no data): it computes "
+                "on cpu and cuda only. To find a layer's output shapes, run it on a small CPU "
+                "input, e.g. a batch of one"
+            )
         raise RuntimeError(
             f"Expected one of cpu, cuda device type at start of device string: {spec}"
         )

@@ -3,6 +3,8 @@ with PyTorch and with `import minigrad as torch`: the same numbers."""
 
 from __future__ import annotations
 
+import importlib
+
 import advanced
 import basics
 import intermediate
@@ -62,6 +64,13 @@ def test_the_autograd_profiler_is_absent_and_says_so():
     and the AttributeError names it (docs/nn.md lists it among the differences)."""
     with pytest.raises(AttributeError, match="minigrad.autograd' has no attribute 'profiler'"):
         minigrad.autograd.profiler.profile()
+
+
+def test_tensorboard_is_absent_and_says_so():
+    """ "Training with PyTorch" and the TensorBoard video import SummaryWriter from
+    torch.utils.tensorboard: minigrad has none, and the import error names it."""
+    with pytest.raises(ModuleNotFoundError, match="No module named 'minigrad.utils.tensorboard'"):
+        importlib.import_module("minigrad.utils.tensorboard")
 
 
 def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
