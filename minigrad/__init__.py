@@ -403,3 +403,25 @@ from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402
 # `torch.cuda.amp` (and `from torch.cuda.amp import GradScaler`): minigrad.cuda is a module, so
 # its `amp` is registered by hand
 cuda.amp = _sys.modules["minigrad.cuda.amp"] = _cuda_amp
+
+# PyTorch subsystems that tutorials reach for and minigrad does not have: `torch.jit.script(m)`
+# says what to do instead rather than only "no attribute". (Called only for a missing name.)
+_ABSENT = {
+    "jit": "TorchScript is not in minigrad: save model.state_dict() with minigrad.save, or "
+    "export the model to ONNX with minigrad.static.export_onnx(model, example_inputs, path)",
+    "onnx": "export to ONNX with minigrad.static.export_onnx(model, example_inputs, path)",
+    "export": "torch.export is not in minigrad: minigrad.static.trace records a function's "
+    "graph, and minigrad.static.export_onnx writes it as ONNX",
+    "fx": "torch.fx is not in minigrad: minigrad.static.trace records a function's graph",
+    "_dynamo": "minigrad.compile traces without Dynamo: there is nothing to reset or configure",
+    "profiler": "there is no profiler in minigrad: time code with minigrad.utils.benchmark.Timer "
+    "or time.perf_counter",
+    "hub": "minigrad downloads nothing: build the model from its class and load a state_dict",
+    "distributed": "minigrad trains in one process: there is no distributed training",
+}
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(f"module 'minigrad' has no attribute '{name}': {_ABSENT[name]}")
+    raise AttributeError(f"module 'minigrad' has no attribute '{name}'")

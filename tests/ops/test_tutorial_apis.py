@@ -276,3 +276,26 @@ def test_factories_write_into_out_as_pytorch():
             lib.ones(3, out=grows)
         assert grows.tolist() == [1.0, 1.0, 1.0]
         assert lib.zeros(2, out=lib.ones(2), requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("jit", "export_onnx"),
+        ("onnx", "export_onnx"),
+        ("export", "static.trace"),
+        ("fx", "static.trace"),
+        ("_dynamo", "without Dynamo"),
+        ("profiler", "benchmark.Timer"),
+        ("hub", "downloads nothing"),
+        ("distributed", "one process"),
+    ],
+)
+def test_absent_subsystems_say_what_to_do_instead(name, hint):
+    """`torch.jit.script(model)` (the save/load tutorial), `torch.profiler`, `torch.hub`...:
+    an AttributeError naming the subsystem and the way to go instead."""
+    with pytest.raises(AttributeError, match=f"has no attribute '{name}': .*{hint}"):
+        getattr(minigrad, name)
+    assert not hasattr(minigrad, name)
+    with pytest.raises(AttributeError, match=r"^module 'minigrad' has no attribute 'nope'$"):
+        minigrad.nope  # noqa: B018
