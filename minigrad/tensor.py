@@ -433,7 +433,10 @@ class Tensor:
         return self
 
     def retain_grad(self) -> None:
-        """Keep `.grad` of this non-leaf tensor after backward."""
+        """Keep `.grad` of this non-leaf tensor after backward (a leaf that requires grad
+        keeps it anyway; one that does not cannot: RuntimeError, as PyTorch's)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None:
             return
         if not self._retains_grad:

@@ -796,6 +796,56 @@ def autograd_fundamentals(torch, init):
     return r
 
 
+def leaf_and_non_leaf_tensors(torch, init):
+    """ "Understanding requires_grad, retain_grad, Leaf, and Non-leaf Tensors": relu(x @ W + b)
+    with an MSE loss; is_leaf and requires_grad of each tensor, backward without any
+    requires_grad (the error), the grads after backward (None for x, y and, with a warning,
+    for the non-leaf z), retain_grad() on z, y_pred and loss (retains_grad, loss.grad = 1),
+    `W.grad = None` to start again, and retain_grad() on a tensor without requires_grad."""
+    F = torch.nn.functional
+    r = {}
+    x = torch.ones(1, 3)
+    W = torch.ones(3, 2, requires_grad=True)  # noqa: N806 - the tutorial's names
+    b = torch.ones(1, 2, requires_grad=True)
+    y = torch.ones(1, 2)
+    z = (x @ W) + b
+    y_pred = F.relu(z)
+    loss = F.mse_loss(y_pred, y)
+    tensors = {"x": x, "W": W, "b": b, "y": y, "z": z, "y_pred": y_pred, "loss": loss}
+    r["is_leaf"] = [[k, t.is_leaf, t.requires_grad, t.retains_grad] for k, t in tensors.items()]
+    try:
+        F.mse_loss(F.relu(x @ W.detach() + b.detach()), y).backward()
+    except RuntimeError as error:
+        r["no_grad_error"] = "element 0 of tensors does not require grad" in str(error)
+    loss.backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        grads = [W.grad.tolist(), b.grad.tolist(), x.grad, y.grad, z.grad]
+    r["first"] = [grads, any("not a leaf" in str(w.message) for w in caught), f"{W.grad=}"]
+
+    z = (x @ W) + b
+    y_pred = F.relu(z)
+    loss = F.mse_loss(y_pred, y)
+    z.retain_grad()
+    y_pred.retain_grad()
+    loss.retain_grad()
+    W.grad = None
+    b.grad = None
+    loss.backward()
+    r["retained"] = [
+        [t.grad.tolist() for t in (W, b, z, y_pred, loss)],
+        [t.retains_grad for t in (x, W, z, y_pred, loss)],
+        f"{loss.grad=}",
+    ]
+    W.retain_grad()  # a leaf that requires grad: nothing to do
+    r["leaf_retain"] = [W.retains_grad, W.is_leaf]
+    try:
+        x.retain_grad()
+    except RuntimeError as error:
+        r["retain_error"] = str(error)
+    return r
+
+
 def building_models(torch, init):
     """ "Building Models with PyTorch" (the YouTube series): a TinyModel (print, parameters
     of the model and of one layer), nn.Linear by hand, the LSTM part-of-speech tagger, a small
@@ -1273,6 +1323,7 @@ PROGRAMS = [
     intro_to_pytorch,
     intro_tensors,
     autograd_fundamentals,
+    leaf_and_non_leaf_tensors,
     building_models,
     training_with_pytorch,
     automatic_mixed_precision,
