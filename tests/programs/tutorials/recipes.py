@@ -1278,6 +1278,99 @@ def torch_compile_basics(torch, init):
     }
 
 
+def neural_tangent_kernels(torch, init):
+    """ "Neural Tangent Kernels" (torch.func), small: a CNN as a function of its parameters
+    (functional_call on one input), the empirical NTK by Jacobian contraction
+    (`vmap(jacrev(fnet_single), (None, 0))`, einsum 'Naf,Mbf->NMab', its trace and
+    diagonal) and by NTK-vector products (vjp, then jvp, vmapped over an identity basis and
+    over both batches); both methods agree."""
+    import importlib
+
+    nn = torch.nn
+    func = importlib.import_module(f"{torch.__name__}.func")
+    functional_call, vmap, vjp, jvp, jacrev = (
+        func.functional_call,
+        func.vmap,
+        func.vjp,
+        func.jvp,
+        func.jacrev,
+    )
+
+    class CNN(nn.Module):
+        def __init__(self):
+            super(CNN, self).__init__()  # noqa: UP008 - the tutorial's spelling
+            self.conv1 = nn.Conv2d(3, 4, (3, 3))
+            self.conv2 = nn.Conv2d(4, 4, (3, 3))
+            self.fc = nn.Linear(4 * 4 * 4, 3)
+
+        def forward(self, x):
+            x = self.conv1(x)
+            x = x.relu()
+            x = self.conv2(x)
+            x = x.flatten(1)
+            x = self.fc(x)
+            return x
+
+    x_train = init(torch.randn(3, 3, 8, 8))
+    x_test = init(torch.randn(2, 3, 8, 8))
+    net = init(CNN())
+    params = {k: v.detach() for k, v in net.named_parameters()}
+
+    def fnet_single(params, x):
+        return functional_call(net, params, (x.unsqueeze(0),)).squeeze(0)
+
+    def empirical_ntk_jacobian_contraction(fnet_single, params, x1, x2, compute="full"):
+        jac1 = vmap(jacrev(fnet_single), (None, 0))(params, x1)
+        jac1 = [j.flatten(2) for j in jac1.values()]
+        jac2 = vmap(jacrev(fnet_single), (None, 0))(params, x2)
+        jac2 = [j.flatten(2) for j in jac2.values()]
+        einsum_expr = {"full": "Naf,Mbf->NMab", "trace": "Naf,Maf->NM", "diagonal": "Naf,Maf->NMa"}
+        result = torch.stack(
+            [torch.einsum(einsum_expr[compute], j1, j2) for j1, j2 in zip(jac1, jac2)]
+        )
+        return result.sum(0)
+
+    def empirical_ntk_ntk_vps(func, params, x1, x2, compute="full"):
+        def get_ntk(x1, x2):
+            def func_x1(params):
+                return func(params, x1)
+
+            def func_x2(params):
+                return func(params, x2)
+
+            output, vjp_fn = vjp(func_x1, params)
+
+            def get_ntk_slice(vec):
+                vjps = vjp_fn(vec)
+                _, jvps = jvp(func_x2, (params,), vjps)
+                return jvps
+
+            basis = torch.eye(output.numel(), dtype=output.dtype, device=output.device).view(
+                output.numel(), -1
+            )
+            return vmap(get_ntk_slice)(basis)
+
+        result = vmap(vmap(get_ntk, (None, 0)), (0, None))(x1, x2)
+        if compute == "full":
+            return result
+        if compute == "trace":
+            return torch.einsum("NMKK->NM", result)
+        return torch.einsum("NMKK->NMK", result)
+
+    full = empirical_ntk_jacobian_contraction(fnet_single, params, x_train, x_test)
+    trace = empirical_ntk_jacobian_contraction(fnet_single, params, x_train, x_test, "trace")
+    diagonal = empirical_ntk_jacobian_contraction(fnet_single, params, x_train, x_test, "diagonal")
+    from_contraction = empirical_ntk_jacobian_contraction(fnet_single, params, x_test, x_train)
+    from_vps = empirical_ntk_ntk_vps(fnet_single, params, x_test, x_train)
+    return {
+        "full": [list(full.shape), full.tolist()],
+        "trace": trace.tolist(),
+        "diagonal": diagonal.tolist(),
+        "vps": [from_vps.tolist(), torch.allclose(from_contraction, from_vps, atol=1e-5)],
+        "vps_trace": empirical_ntk_ntk_vps(fnet_single, params, x_test, x_train, "trace").tolist(),
+    }
+
+
 def statistics_helpers(torch, init):
     """The statistics helpers tutorial-style programs reach for: torch.cov and torch.corrcoef of
     features (rows are variables), torch.isin to keep some classes, torch.cummax for the best
@@ -1329,5 +1422,6 @@ PROGRAMS = [
     automatic_mixed_precision,
     pytorch_benchmark,
     torch_compile_basics,
+    neural_tangent_kernels,
     statistics_helpers,
 ]
