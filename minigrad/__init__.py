@@ -38,6 +38,7 @@ from minigrad.creation import (
     randn,
     randn_like,
     randperm,
+    scalar_tensor,
     tensor,
     zeros,
     zeros_like,
@@ -54,6 +55,8 @@ from minigrad.dtypes import (
 )
 from minigrad.ops.arithmetic import (
     add,
+    addcdiv,
+    addcmul,
     arctan2,
     atan2,
     copysign,
@@ -189,6 +192,7 @@ from minigrad.ops.indexing import (
     trace,
     tril_indices,
     triu_indices,
+    unravel_index,
 )
 from minigrad.ops.matmul import (
     addbmm,
@@ -207,7 +211,7 @@ from minigrad.ops.matmul import (
     outer,
     tensordot,
 )
-from minigrad.ops.linalg import cholesky_solve, det, logdet, matrix_power, pinverse
+from minigrad.ops.linalg import cholesky_solve, det, logdet, matrix_power, pinverse, vdot
 from minigrad.ops.linalg import inv as inverse
 from minigrad.ops.linalg import torch_slogdet as slogdet
 from minigrad.ops.linalg import torch_svd as svd
@@ -231,6 +235,7 @@ from minigrad.ops.reduce import (
     cummin,
     cumprod,
     cumsum,
+    dist,
     histc,
     kthvalue,
     logcumsumexp,
@@ -262,17 +267,22 @@ from minigrad.ops.reduce import (
 )
 from minigrad.ops.sampling import bernoulli, multinomial
 from minigrad.ops.shape import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
     block_diag,
     broadcast_shapes,
     broadcast_tensors,
     cartesian_prod,
     cat,
     chunk,
+    column_stack,
     combinations,
     concat,
     concatenate,
     diff,
     dsplit,
+    dstack,
     flatten,
     flip,
     fliplr,
@@ -313,7 +323,14 @@ from minigrad.legacy import (
     LongTensor,
     ShortTensor,
 )
-from minigrad.random import Generator, initial_seed, manual_seed, seed
+from minigrad.random import (
+    Generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from minigrad import cuda  # after random: minigrad.cuda seeds the CUDA generators
 
 float32 = float = dtypes.float32
@@ -356,6 +373,18 @@ def detach(input: Tensor) -> Tensor:
     return input.detach()
 
 
+# PyTorch's other names for the same functions
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+swapdims, sgn = transpose, sign
+argwhere, msort, ravel = Tensor.argwhere, Tensor.msort, Tensor.ravel
+diagflat, positive, logit = Tensor.diagflat, Tensor.positive, Tensor.logit
+is_floating_point, is_complex, is_nonzero = (
+    Tensor.is_floating_point,
+    Tensor.is_complex,
+    Tensor.is_nonzero,
+)
+
+
 clamp_ = clip_ = Tensor.clamp_  # torch.clamp_(x, min, max) is x.clamp_(min, max)
 # PyTorch's in-place functions: torch.sin_(x) is x.sin_()
 for _name in (
@@ -396,6 +425,8 @@ from minigrad.backends import (  # noqa: E402
     set_float32_matmul_precision,
     use_deterministic_algorithms,
 )
+from minigrad.func import vmap  # noqa: E402 - as torch.vmap
+from minigrad.nn.functional import cosine_similarity, pairwise_distance, pdist  # noqa: E402
 from minigrad.serialization import load, save  # noqa: E402
 from minigrad.static import compile  # noqa: E402 - as torch.compile
 from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402

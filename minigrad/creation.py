@@ -105,6 +105,13 @@ def _into(op: str, make, out: Tensor, dtype, requires_grad: bool) -> Tensor:
     return out.requires_grad_() if requires_grad else out
 
 
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A 0-d tensor of the number s, in the default float dtype unless dtype says otherwise."""
+    return tensor(s, dtype=dtype or dtypes.get_default_dtype(), device=device).requires_grad_(
+        requires_grad
+    )
+
+
 def zeros(*size, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     if out is not None:
         return _into("zeros", functools.partial(zeros, *size), out, dtype, requires_grad)

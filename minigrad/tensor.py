@@ -154,6 +154,15 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.array.dtype.kind == "f"
 
+    def is_complex(self) -> bool:
+        return False  # minigrad has no complex dtypes
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor, as bool(tensor) (RuntimeError otherwise)."""
+        if self.numel() == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        return bool(self)
+
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
@@ -709,6 +718,16 @@ class Tensor:
     def sign(self):
         return unary_ops.sign(self)
 
+    sgn = sign  # the same for real tensors
+
+    def positive(self):
+        return self
+
+    def logit(self, eps=None):
+        from minigrad.special import logit
+
+        return logit(self, eps)
+
     def sin(self):
         return unary_ops.sin(self)
 
@@ -908,6 +927,9 @@ class Tensor:
     def sort(self, dim=-1, descending=False, stable=False):
         return reduce_ops.sort(self, dim, descending, stable)
 
+    def msort(self):
+        return reduce_ops.sort(self, 0).values
+
     def argsort(self, dim=-1, descending=False, stable=False):
         return reduce_ops.argsort(self, dim, descending, stable)
 
@@ -991,7 +1013,7 @@ class Tensor:
     def transpose(self, dim0, dim1):
         return shape_ops.transpose(self, dim0, dim1)
 
-    swapaxes = transpose
+    swapaxes = swapdims = transpose
 
     def t(self):
         if self.ndim > 2:
@@ -1010,6 +1032,9 @@ class Tensor:
 
     def flatten(self, start_dim=0, end_dim=-1):
         return shape_ops.flatten(self, start_dim, end_dim)
+
+    def ravel(self):
+        return shape_ops.flatten(self)
 
     def unflatten(self, dim, sizes):
         return shape_ops.unflatten(self, dim, sizes)
@@ -1089,6 +1114,9 @@ class Tensor:
     def diag(self, diagonal=0):
         return indexing_ops.diag(self, diagonal)
 
+    def diagflat(self, offset=0):
+        return indexing_ops.diag(shape_ops.flatten(self), offset)
+
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         return indexing_ops.diag_embed(self, offset, dim1, dim2)
 
@@ -1097,6 +1125,9 @@ class Tensor:
 
     def nonzero(self, *, as_tuple=False):
         return indexing_ops.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return indexing_ops.nonzero(self)
 
     def scatter(self, dim, index, src=None, *, value=None):
         return indexing_ops.scatter(self, dim, index, src, value=value)
@@ -1149,6 +1180,18 @@ class Tensor:
 
     def dot(self, other):
         return matmul_ops.dot(self, other)
+
+    def vdot(self, other):
+        return linalg_ops.vdot(self, other)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return arithmetic_ops.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return arithmetic_ops.addcdiv(self, tensor1, tensor2, value=value)
+
+    def dist(self, other, p=2):
+        return reduce_ops.dist(self, other, p)
 
     def outer(self, vec2):
         return matmul_ops.outer(self, vec2)
@@ -1217,6 +1260,8 @@ class Tensor:
 
     def ge(self, other):
         return nograd_ops.ge(self, other)
+
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
     def logical_not(self):
         return nograd_ops.logical_not(self)
@@ -1398,13 +1443,13 @@ class Tensor:
     def sqrt_(self):
         return self._inplace(unary_ops.sqrt)
 
-    # NOTE: t1 and t2 are passed to _inplace (not captured by the lambda), so it sees that
+    # NOTE: t1 and t2 are passed to _inplace (not bound in the partial), so it sees that
     # they require grad and records the op
     def addcmul_(self, t1, t2, *, value=1):
-        return self._inplace(lambda s, a, b: s + value * a * b, t1, t2)
+        return self._inplace(functools.partial(arithmetic_ops.addcmul, value=value), t1, t2)
 
     def addcdiv_(self, t1, t2, *, value=1):
-        return self._inplace(lambda s, a, b: s + value * a / b, t1, t2)
+        return self._inplace(functools.partial(arithmetic_ops.addcdiv, value=value), t1, t2)
 
     def lerp_(self, end, weight):
         return self._inplace(arithmetic_ops.lerp, end, weight)

@@ -357,8 +357,8 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
         raise RuntimeError("pdist only supports non-negative p values")
     first, second = triu_indices(input.shape[0], input.shape[0], 1, device=input.device)
     diff = input[first] - input[second]
-    if p == 0:  # how many coordinates differ: no gradient (PyTorch's is 0)
-        return (diff != 0).to(input.dtype).sum(-1)
+    if p == 0:  # how many coordinates differ (gradient 0)
+        return diff.norm(p=0, dim=-1)
     size = diff.abs()
     if p == math.inf:
         # NOTE: PyTorch's gradient goes whole to every coordinate at the max (amax would

@@ -17,6 +17,7 @@ from minigrad import creation, dtypes
 from minigrad.autograd.function import Function
 from minigrad.ops._util import expect_floating, kernel_type
 from minigrad.ops.matmul import cross as _cross
+from minigrad.ops.matmul import dot
 from minigrad.ops.reduce import _return_type, amax, amin
 from minigrad.ops.selection import where
 from minigrad.ops.shape import cat, permute, squeeze, sum_to, tril, triu, unsqueeze
@@ -555,6 +556,14 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """sum(x * y) along dim, the inputs broadcast (real tensors: no conjugate)."""
     expect_floating("linalg.vecdot", x)
     return (x * y).sum(dim)
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """The dot product of two 1-D tensors (conjugating the first: nothing to do for real
+    ones), as torch.vdot."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    return dot(input, other)
 
 
 def multi_dot(tensors) -> Tensor:

@@ -33,7 +33,7 @@ from minigrad.ops.nograd import NoGrad, eq, isnan, logical_not
 from minigrad.ops.selection import cast, maximum, minimum, where
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
 from minigrad.ops.unary import abs as abs_
-from minigrad.ops.unary import exp
+from minigrad.ops.unary import exp, sign
 from minigrad.tensor import Tensor
 
 
@@ -579,7 +579,14 @@ def norm(input, p="fro", dim=None, keepdim=False):
         return sum(abs_(input), dims, keepdim)
     if p in (float("inf"), "inf"):
         return amax(abs_(input), dims, keepdim)
+    if p == 0:  # how many are nonzero; sign's gradient is 0, as PyTorch's is here
+        return sum(sign(abs_(input)), dims, keepdim)
     return sum(abs_(input) ** p, dims, keepdim) ** (1.0 / p)
+
+
+def dist(input, other, p=2):
+    """The p-norm of input - other (broadcast), as torch.dist."""
+    return norm(input - other, p)
 
 
 class Cumsum(Function):

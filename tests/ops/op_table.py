@@ -1150,6 +1150,31 @@ COMPOSED = [
         ((2, 4), (4,)),
     ),
     Case("corrcoef", lambda t, F, a: t.corrcoef(a), ((3, 5),)),
+    Case("addcmul", lambda t, F, a, b, c: t.addcmul(a, b, c, value=2), ((3, 4), (4,), (3, 1))),
+    Case(
+        "addcdiv",
+        lambda t, F, a, b, c: a.addcdiv(b, c.abs() + 0.5, value=-2),
+        ((3, 4), (3, 4), (4,)),
+    ),
+    Case("dist", lambda t, F, a, b: t.dist(a, b) + a.dist(b, 3) + a.dist(b, 1), ((3, 4), (4,))),
+    # PyTorch's backward of dist with p=0 fails (an undefined gradient); forward only
+    Case("dist_p0", lambda t, F, a, b: t.dist(a, b, 0) * a, ((3, 4), (3, 4)), grad=False),
+    Case("vdot", lambda t, F, a, b: t.vdot(a, b), ((5,), (5,))),
+    Case(
+        "column_dstack",
+        lambda t, F, a, b: t.column_stack([a, b[:, 0]]).sum() * t.dstack([a, a]),
+        ((3, 2), (3, 4)),
+    ),
+    Case(
+        "atleast_3d_diagflat", lambda t, F, a: t.atleast_3d(a).sum(2) + t.diagflat(a[0]), ((2, 2),)
+    ),
+    Case("msort", lambda t, F, a: t.msort(a) * a, ((3, 4),)),
+    Case(
+        "unravel_index",
+        lambda t, F, a: t.stack(t.unravel_index((a.abs() * 5).long(), (3, 4))),
+        ((2, 3),),
+        grad=False,
+    ),
     Case(
         "isin",
         lambda t, F, a, b: t.isin(a.round(), b.round(), invert=True) | t.isin(a.round(), 1.0),

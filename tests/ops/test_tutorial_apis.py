@@ -299,3 +299,77 @@ def test_absent_subsystems_say_what_to_do_instead(name, hint):
     assert not hasattr(minigrad, name)
     with pytest.raises(AttributeError, match=r"^module 'minigrad' has no attribute 'nope'$"):
         minigrad.nope  # noqa: B018
+
+
+_X = [[0.5, -1.0, 0.0], [2.0, 0.25, -3.0]]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.greater(t.tensor(_X), 0.2),
+        lambda t: t.tensor(_X).greater_equal(0.25),
+        lambda t: t.less(t.tensor(_X), t.tensor([0.5, 0.0, 0.0])),
+        lambda t: t.tensor(_X).less_equal(0.0),
+        lambda t: t.not_equal(t.tensor(_X), 0.0),
+        lambda t: t.swapdims(t.tensor(_X), 0, 1),
+        lambda t: t.tensor(_X).swapdims(1, 0),
+        lambda t: t.sgn(t.tensor(_X)),
+        lambda t: t.positive(t.tensor(_X)),
+        lambda t: t.logit(t.tensor(_X).sigmoid()),
+        lambda t: t.tensor(_X).sigmoid().logit(eps=0.3),
+        lambda t: t.ravel(t.tensor(_X).T),
+        lambda t: t.argwhere(t.tensor(_X)),
+        lambda t: t.tensor(_X).msort(),
+        lambda t: t.diagflat(t.tensor([1.0, 2.0]), 1),
+        lambda t: t.tensor(_X).diagflat(),
+        lambda t: t.vdot(t.tensor([1.0, 2.0]), t.tensor([3.0, -4.0])),
+        lambda t: t.dist(t.tensor(_X), t.tensor([1.0, 1.0, 1.0]), 3),
+        lambda t: t.dist(t.tensor(_X), t.zeros(3), 0),
+        lambda t: t.tensor(_X).norm(0),
+        lambda t: t.addcmul(t.tensor(_X), t.tensor([1.0, 2.0, 3.0]), t.tensor(_X), value=-0.5),
+        lambda t: t.addcdiv(
+            t.tensor([1, 2], dtype=t.uint8),
+            t.tensor([200, 3], dtype=t.uint8),
+            t.tensor([2.0, 4.0]),
+            value=-2,
+        ),  # fmt: skip
+        lambda t: t.column_stack([t.tensor([1.0, 2.0]), t.tensor([[3.0], [4.0]])]),
+        lambda t: t.dstack([t.tensor([1.0, 2.0]), t.tensor([3.0, 4.0])]),
+        lambda t: t.stack(t.atleast_3d(t.tensor(1.0), t.tensor([2.0]))[0:1]),
+        lambda t: t.atleast_2d(t.tensor([1.0, 2.0])),
+        lambda t: t.atleast_1d(t.tensor(3.0)),
+        lambda t: t.stack(t.unravel_index(t.tensor([4, -1, 0]), (2, 3))),
+        lambda t: t.stack(t.unravel_index(t.tensor(5), 6)),
+        lambda t: t.scalar_tensor(3),
+        lambda t: t.scalar_tensor(3, dtype=t.int64),
+        lambda t: t.pdist(t.tensor(_X)),
+        lambda t: t.pairwise_distance(t.tensor(_X), t.zeros(3)),
+        lambda t: t.cosine_similarity(t.tensor(_X), t.ones(3)),
+        lambda t: t.vmap(lambda row: row.sum())(t.tensor(_X)),
+    ],
+)
+def test_more_of_pytorchs_functions_and_methods(call):
+    ours, theirs = _both(call)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_predicates_rng_state_and_refusals_as_pytorch():
+    for lib in (minigrad, torch):
+        x = lib.tensor([1.5])
+        assert lib.is_floating_point(x) and not lib.is_complex(x) and lib.is_nonzero(x)
+        assert not lib.is_nonzero(lib.tensor([0])) and not x.is_complex()
+        with pytest.raises(RuntimeError, match="ambiguous"):
+            lib.is_nonzero(lib.tensor([1.0, 2.0]))
+        with pytest.raises(RuntimeError, match="1D tensors expected, but got 2D and 1D"):
+            lib.vdot(lib.ones(2, 2), lib.ones(2))
+        with pytest.raises(RuntimeError, match="Integer division with addcdiv is no longer"):
+            lib.addcdiv(lib.ones(2), lib.ones(2, dtype=lib.int64), lib.ones(2, dtype=lib.int64))
+        with pytest.raises(TypeError, match="expected 'indices' to be integer dtype"):
+            lib.unravel_index(lib.tensor([1.5]), (2, 3))
+        state = lib.get_rng_state()
+        first = lib.rand(3)
+        lib.set_rng_state(state)
+        assert lib.equal(lib.rand(3), first)
