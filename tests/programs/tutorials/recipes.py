@@ -1223,61 +1223,6 @@ def pytorch_benchmark(torch, init):
     }
 
 
-def torch_compile_basics(torch, init):
-    """The "torch.compile" tutorial's basic usage: a function compiled by `torch.compile(foo)`
-    and by the decorator, a compiled nn.Module (the same numbers as eager), `f2(x, 3)` with a
-    Python int, and training through the compiled module with Adam, backward and step outside
-    it. (The tutorial also compiles a whole train step and a function with a data-dependent
-    `if`: minigrad's tracing compiler refuses those, see test_tutorials.py and
-    docs/static.md.)"""
-
-    def foo(x, y):
-        a = torch.sin(x)
-        b = torch.cos(x)
-        return a + b
-
-    x, y = init(torch.randn(10, 10)), init(torch.randn(10, 10))
-    opt_foo1 = torch.compile(foo)
-
-    @torch.compile
-    def opt_foo2(x, y):
-        a = torch.sin(x)
-        b = torch.cos(x)
-        return a + b
-
-    class MyModule(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = torch.nn.Linear(100, 10)
-
-        def forward(self, x):
-            return torch.nn.functional.relu(self.lin(x))
-
-    mod = init(MyModule())
-    opt_mod = torch.compile(mod)
-    inp = init(torch.randn(10, 100))
-
-    def f2(x, y):
-        return x + y
-
-    compile_f2 = torch.compile(f2)
-    opt = torch.optim.Adam(mod.parameters())
-    labels = torch.tensor([k % 10 for k in range(10)])
-    losses = []
-    for _ in range(4):
-        opt.zero_grad(True)
-        loss = torch.nn.CrossEntropyLoss()(opt_mod(inp), labels)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return {
-        "foo": [opt_foo1(x, y).tolist(), opt_foo2(x, y).tolist(), foo(x, y).tolist()],
-        "module": [opt_mod(inp).tolist(), torch.allclose(opt_mod(inp), mod(inp))],
-        "f2": [torch.allclose(f2(x, 3), compile_f2(x, 3)), compile_f2(x, 3).sum().item()],
-        "training": [losses, mod.lin.bias.tolist()],
-    }
-
-
 def neural_tangent_kernels(torch, init):
     """ "Neural Tangent Kernels" (torch.func), small: a CNN as a function of its parameters
     (functional_call on one input), the empirical NTK by Jacobian contraction
@@ -1421,7 +1366,6 @@ PROGRAMS = [
     training_with_pytorch,
     automatic_mixed_precision,
     pytorch_benchmark,
-    torch_compile_basics,
     neural_tangent_kernels,
     statistics_helpers,
 ]

@@ -75,7 +75,10 @@ def test_tensorboard_is_absent_and_says_so():
 
 def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
     """The torch.compile tutorial's f1 (`if x.sum() < 0`): PyTorch breaks the graph there;
-    minigrad's tracing compiler raises TracingError naming static.cond (docs/static.md)."""
+    minigrad's tracing compiler raises TracingError naming static.cond (docs/static.md).
+    (The tutorial's basic usage is not a program here: PyTorch's first torch.compile call
+    patches process-wide state, e.g. it turns off torch.distributions' argument validation,
+    which the distribution tests that run later in the same process rely on.)"""
 
     def f1(x, y):
         if x.sum() < 0:
