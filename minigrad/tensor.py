@@ -515,10 +515,8 @@ class Tensor:
     def __add__(self, other):
         return arithmetic_ops.add(self, other)
 
-    # NOTE: `2 + x` and `2 * x` are x.add(2) and x.mul(2), as in PyTorch, so that x comes
-    # first in grad_fn.next_functions (the values are the same: both ops commute)
     def __radd__(self, other):
-        return arithmetic_ops.add(self, other)
+        return arithmetic_ops.add(other, self)
 
     def __sub__(self, other):
         return arithmetic_ops.sub(self, other)
@@ -530,7 +528,7 @@ class Tensor:
         return arithmetic_ops.mul(self, other)
 
     def __rmul__(self, other):
-        return arithmetic_ops.mul(self, other)
+        return arithmetic_ops.mul(other, self)
 
     def __truediv__(self, other):
         return arithmetic_ops.div(self, other)

@@ -657,21 +657,17 @@ def autograd_fundamentals(torch, init):
     out = d.sum()
     r["repr"] = [repr(t).split("grad_fn=")[1] for t in (b, c, d, out)]
 
-    def walk(node):  # the first link at each step, as the tutorial prints them
+    def walk(node):
+        """The tutorial's walk down `next_functions[0][0]`, taking the first entry that is
+        not None (minigrad lists the 2 of `2 * b` first, as (None, 0): docs/nn.md)."""
         names = []
         while node is not None:
             names.append(node.name().rsplit("::", 1)[-1])
             links = [n for n, _ in node.next_functions if n is not None]
-            node = node.next_functions[0][0] if links else None
+            node = links[0] if links else None
         return names
 
-    r["chain"] = [
-        walk(d.grad_fn),
-        d.grad_fn.next_functions[0][0].next_functions[0][0].name(),
-        c.grad_fn.name(),
-        b.grad_fn.name(),
-        a.grad_fn is None,
-    ]
+    r["chain"] = [walk(d.grad_fn), c.grad_fn.name(), b.grad_fn.name(), a.grad_fn is None]
     out.backward()
     r["grad"] = [a.grad.tolist(), (a.grad - 2 * torch.cos(a)).abs().max().item() < 1e-5]
     with warnings.catch_warnings():
