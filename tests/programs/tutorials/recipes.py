@@ -1,11 +1,14 @@
 """Programs in the style of PyTorch's Recipes ("Defining a Neural Network", "What is a
 state_dict", "Zeroing out gradients", "Warmstarting model using parameters from a different
 model", "Saving and loading multiple models in one file", "Changing default device",
-"Reasoning about Shapes") and of the "Introduction to PyTorch" YouTube series (Tensors, The
-Fundamentals of Autograd, Building Models), each a function of the library (`torch` is PyTorch
-or minigrad) and of `init` (see tests/programs/conftest.py). Random draws differ between the
-libraries: `init` hands minigrad PyTorch's values, and what stays random (dropout in training
-mode) is compared by its properties."""
+"Reasoning about Shapes", "Automatic Mixed Precision", "PyTorch Benchmark"), of the
+"Introduction to PyTorch" YouTube series (Introduction, Tensors, The Fundamentals of Autograd,
+Building Models, Training with PyTorch), of "Understanding requires_grad, retain_grad, Leaf, and
+Non-leaf Tensors" and "Neural Tangent Kernels", and statistics helpers (cov, corrcoef, isin,
+cummax, pdist, svd); each a function of the library (`torch` is PyTorch or minigrad) and of
+`init` (see tests/programs/conftest.py). Random draws differ between the libraries: `init`
+hands minigrad PyTorch's values, and what stays random (dropout in training mode, timings) is
+compared by its properties."""
 
 from __future__ import annotations
 
