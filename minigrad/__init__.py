@@ -38,6 +38,7 @@ from minigrad.creation import (
     randn,
     randn_like,
     randperm,
+    scalar_tensor,
     tensor,
     zeros,
     zeros_like,
@@ -54,6 +55,8 @@ from minigrad.dtypes import (
 )
 from minigrad.ops.arithmetic import (
     add,
+    addcdiv,
+    addcmul,
     arctan2,
     atan2,
     copysign,
@@ -151,6 +154,7 @@ from minigrad.ops.nograd import (
     gt,
     heaviside,
     isclose,
+    isin,
     isfinite,
     isinf,
     isnan,
@@ -188,6 +192,7 @@ from minigrad.ops.indexing import (
     trace,
     tril_indices,
     triu_indices,
+    unravel_index,
 )
 from minigrad.ops.matmul import (
     addbmm,
@@ -206,9 +211,10 @@ from minigrad.ops.matmul import (
     outer,
     tensordot,
 )
-from minigrad.ops.linalg import cholesky_solve, det, logdet, matrix_power, pinverse
+from minigrad.ops.linalg import cholesky_solve, det, logdet, matrix_power, pinverse, vdot
 from minigrad.ops.linalg import inv as inverse
 from minigrad.ops.linalg import torch_slogdet as slogdet
+from minigrad.ops.linalg import torch_svd as svd
 from minigrad.ops.nn import log_softmax, softmax
 from minigrad.ops.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 from minigrad.ops.reduce import (
@@ -222,9 +228,14 @@ from minigrad.ops.reduce import (
     argsort,
     bincount,
     bucketize,
+    corrcoef,
     count_nonzero,
+    cov,
+    cummax,
+    cummin,
     cumprod,
     cumsum,
+    dist,
     histc,
     kthvalue,
     logcumsumexp,
@@ -256,17 +267,22 @@ from minigrad.ops.reduce import (
 )
 from minigrad.ops.sampling import bernoulli, multinomial
 from minigrad.ops.shape import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
     block_diag,
     broadcast_shapes,
     broadcast_tensors,
     cartesian_prod,
     cat,
     chunk,
+    column_stack,
     combinations,
     concat,
     concatenate,
     diff,
     dsplit,
+    dstack,
     flatten,
     flip,
     fliplr,
@@ -307,7 +323,14 @@ from minigrad.legacy import (
     LongTensor,
     ShortTensor,
 )
-from minigrad.random import Generator, initial_seed, manual_seed, seed
+from minigrad.random import (
+    Generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from minigrad import cuda  # after random: minigrad.cuda seeds the CUDA generators
 
 float32 = float = dtypes.float32
@@ -350,7 +373,30 @@ def detach(input: Tensor) -> Tensor:
     return input.detach()
 
 
+# PyTorch's other names for the same functions
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+swapdims, sgn = transpose, sign
+argwhere, msort, ravel = Tensor.argwhere, Tensor.msort, Tensor.ravel
+diagflat, positive, logit = Tensor.diagflat, Tensor.positive, Tensor.logit
+is_floating_point, is_complex, is_nonzero = (
+    Tensor.is_floating_point,
+    Tensor.is_complex,
+    Tensor.is_nonzero,
+)
+
+
 clamp_ = clip_ = Tensor.clamp_  # torch.clamp_(x, min, max) is x.clamp_(min, max)
+# PyTorch's in-place functions: torch.sin_(x) is x.sin_()
+for _name in (
+    *("abs_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_"),
+    *("arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_max_", "clamp_min_"),
+    *("cos_", "cosh_", "deg2rad_", "detach_", "erf_", "erfc_", "exp2_", "exp_", "expm1_"),
+    *("fill_", "fix_", "floor_", "frac_", "index_put_", "log10_", "log1p_", "log2_", "log_"),
+    *("neg_", "rad2deg_", "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_"),
+    *("sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_"),
+):
+    globals()[_name] = getattr(Tensor, _name)
+del _name
 
 
 # -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------
@@ -379,6 +425,8 @@ from minigrad.backends import (  # noqa: E402
     set_float32_matmul_precision,
     use_deterministic_algorithms,
 )
+from minigrad.func import vmap  # noqa: E402 - as torch.vmap
+from minigrad.nn.functional import cosine_similarity, pairwise_distance, pdist  # noqa: E402
 from minigrad.serialization import load, save  # noqa: E402
 from minigrad.static import compile  # noqa: E402 - as torch.compile
 from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402
@@ -387,8 +435,9 @@ from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402
 # its `amp` is registered by hand
 cuda.amp = _sys.modules["minigrad.cuda.amp"] = _cuda_amp
 
-# PyTorch names minigrad leaves out on purpose: `torch.bfloat16` in a tutorial raises an
-# AttributeError that says why and what to use, not a bare "no attribute" (hasattr stays False)
+# PyTorch names minigrad leaves out on purpose: `torch.bfloat16` or `torch.jit.script(m)` in a
+# tutorial raises an AttributeError that says why and what to use instead, not a bare "no
+# attribute" (hasattr stays False; called only for a missing name)
 _LEFT_OUT = {
     "bfloat16": "NumPy has no bfloat16; use minigrad.float16 or minigrad.float32",
     "float8_e4m3fn": "NumPy has no 8-bit floats; use minigrad.float16 or minigrad.float32",
@@ -401,13 +450,17 @@ _LEFT_OUT = {
     "cfloat": "minigrad's tensors are real: there are no complex dtypes",
     "cdouble": "minigrad's tensors are real: there are no complex dtypes",
     "fft": "there is no torch.fft; use numpy.fft on t.numpy()",
-    "jit": "there is no TorchScript; minigrad.compile traces a function into a static graph",
-    "fx": "there is no torch.fx; minigrad.static.trace records a function as a graph",
-    "export": "there is no torch.export; minigrad.static.export_onnx writes an ONNX file",
-    "onnx": "there is no torch.onnx; minigrad.static.export_onnx writes an ONNX file",
-    "profiler": "there is no profiler; time a step with time.perf_counter",
-    "hub": "there is no model hub: the course runs offline",
-    "distributed": "minigrad runs in one process: there is no distributed training",
+    "jit": "TorchScript is not in minigrad: save model.state_dict() with minigrad.save, or "
+    "export the model to ONNX with minigrad.static.export_onnx(model, example_inputs, path)",
+    "onnx": "export to ONNX with minigrad.static.export_onnx(model, example_inputs, path)",
+    "export": "torch.export is not in minigrad: minigrad.static.trace records a function's "
+    "graph, and minigrad.static.export_onnx writes it as ONNX",
+    "fx": "torch.fx is not in minigrad: minigrad.static.trace records a function's graph",
+    "_dynamo": "minigrad.compile traces without Dynamo: there is nothing to reset or configure",
+    "profiler": "there is no profiler in minigrad: time code with minigrad.utils.benchmark.Timer "
+    "or time.perf_counter",
+    "hub": "minigrad downloads nothing: build the model from its class and load a state_dict",
+    "distributed": "minigrad trains in one process: there is no distributed training",
     "multiprocessing": "use Python's multiprocessing (DataLoader's num_workers uses it)",
     "sparse": "there are no sparse tensors",
     "quantization": "there is no quantization",

@@ -3,12 +3,14 @@ random (`rand`, `randn`, `randint`...) and `*_like`. Signatures follow PyTorch's
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from minigrad import dtypes, random
 from minigrad.backend import device_of, get_device, use
+from minigrad.ops._util import write_out
 from minigrad.tensor import Tensor, _host, _shape_args
 
 
@@ -92,11 +94,33 @@ def _factory(fill, size, dtype, device, requires_grad, default=None) -> Tensor:
     return _finish(fill(dev.xp, shape, dt.np), requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _into(op: str, make, out: Tensor, dtype, requires_grad: bool) -> Tensor:
+    """A factory's `out=`, as PyTorch's (the tensors tutorial's `torch.rand(2, 2, out=c)`):
+    made in out's dtype (unless dtype says otherwise) on its device, written into out, which
+    then requires grad if requires_grad says so. A factory resizes out without a warning."""
+    made = make(dtype=out.dtype if dtype is None else dtype, device=out.device)
+    if out.shape != made.shape:
+        out.array = out.device.xp.empty(made.array.shape, dtype=out.array.dtype)
+    write_out(op, made, out)
+    return out.requires_grad_() if requires_grad else out
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A 0-d tensor of the number s, in the default float dtype unless dtype says otherwise."""
+    return tensor(s, dtype=dtype or dtypes.get_default_dtype(), device=device).requires_grad_(
+        requires_grad
+    )
+
+
+def zeros(*size, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if out is not None:
+        return _into("zeros", functools.partial(zeros, *size), out, dtype, requires_grad)
     return _factory(lambda xp, s, d: xp.zeros(s, d), size, dtype, device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def ones(*size, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if out is not None:
+        return _into("ones", functools.partial(ones, *size), out, dtype, requires_grad)
     return _factory(lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
 
 
@@ -195,15 +219,21 @@ def logspace(
     return _finish(dev.xp.asarray(values.astype(dt.np)), requires_grad)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform on [0, 1)."""
+    if out is not None:
+        make = functools.partial(rand, *size, generator=generator)
+        return _into("rand", make, out, dtype, requires_grad)
     dev = get_device(device)
     array = random.uniform_array(_shape_args(size), dev, generator=generator, dtype=dtype)
     return _finish(array, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal."""
+    if out is not None:
+        make = functools.partial(randn, *size, generator=generator)
+        return _into("randn", make, out, dtype, requires_grad)
     dev = get_device(device)
     array = random.normal_array(_shape_args(size), dev, generator=generator, dtype=dtype)
     return _finish(array, requires_grad)

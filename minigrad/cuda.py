@@ -10,6 +10,9 @@ CUDA is unavailable and how to fix it.
     x = torch.randn(1024, 1024, device=device)
     torch.cuda.synchronize()                 # before reading a clock
 
+`Event(enable_timing=True)` times GPU work as PyTorch's tutorials do: `start.record()`, the
+work, `end.record()`, `torch.cuda.synchronize()`, then `start.elapsed_time(end)` milliseconds.
+
 Memory statistics come from CuPy's default memory pool: `memory_allocated` is what arrays use,
 `memory_reserved` what the pool holds from the driver; the peak is tracked by a thin wrapper
 around the pool's allocator, installed when minigrad first uses CUDA (and only if CuPy still
@@ -23,6 +26,7 @@ from minigrad.backend import cuda as _backend
 from minigrad.backend import device as _device
 
 __all__ = [
+    "Event",
     "current_device",
     "device",
     "device_count",
@@ -177,3 +181,38 @@ def memory_reserved(dev=None) -> int:
 def empty_cache() -> None:
     """Give the pool's cached, unused blocks back to the driver."""
     _cupy().get_default_memory_pool().free_all_blocks()
+
+
+# -- events: timing GPU work where it runs ------------------------------------------------------
+class Event:
+    """A marker in the GPU's queue of work, as `torch.cuda.Event` (on CuPy's events): record()
+    places it after the work queued so far, synchronize() waits until the GPU reaches it,
+    query() says whether it has, and `start.elapsed_time(end)` gives the milliseconds the GPU
+    spent between two recorded events (both made with enable_timing=True). Without CUDA,
+    making one raises RuntimeError with the reason."""
+
+    def __init__(self, enable_timing: bool = False, blocking: bool = False, interprocess=False):
+        if interprocess:
+            raise NotImplementedError("Event(interprocess=True): minigrad runs in one process")
+        cupy = _cupy()
+        self.enable_timing = enable_timing
+        self._event = cupy.cuda.Event(block=blocking, disable_timing=not enable_timing)
+        self._recorded = False
+
+    def record(self, stream=None) -> None:
+        self._event.record(stream)
+        self._recorded = True
+
+    def synchronize(self) -> None:
+        self._event.synchronize()
+
+    def query(self) -> bool:
+        return bool(self._event.done)
+
+    def elapsed_time(self, end_event: Event) -> float:
+        """Milliseconds from this event to end_event (record both, and synchronize first)."""
+        if not (self.enable_timing and end_event.enable_timing):
+            raise RuntimeError("Both events must be created with argument 'enable_timing=True'.")
+        if not (self._recorded and end_event._recorded):
+            raise RuntimeError("Both events must be recorded before calculating elapsed time.")
+        return float(_cupy().cuda.get_elapsed_time(self._event, end_event._event))

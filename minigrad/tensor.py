@@ -154,6 +154,15 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.array.dtype.kind == "f"
 
+    def is_complex(self) -> bool:
+        return False  # minigrad has no complex dtypes
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor, as bool(tensor) (RuntimeError otherwise)."""
+        if self.numel() == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        return bool(self)
+
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
@@ -433,7 +442,10 @@ class Tensor:
         return self
 
     def retain_grad(self) -> None:
-        """Keep `.grad` of this non-leaf tensor after backward."""
+        """Keep `.grad` of this non-leaf tensor after backward (a leaf that requires grad
+        keeps it anyway; one that does not cannot: RuntimeError, as PyTorch's)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None:
             return
         if not self._retains_grad:
@@ -633,6 +645,9 @@ class Tensor:
     def neg(self):
         return arithmetic_ops.neg(self)
 
+    # PyTorch's longer names for the same ops
+    multiply, subtract, divide, negative = mul, sub, div, neg
+
     def atan2(self, other):
         return arithmetic_ops.atan2(self, other)
 
@@ -701,6 +716,16 @@ class Tensor:
     def sign(self):
         return unary_ops.sign(self)
 
+    sgn = sign  # the same for real tensors
+
+    def positive(self):
+        return self
+
+    def logit(self, eps=None):
+        from minigrad.special import logit
+
+        return logit(self, eps)
+
     def sin(self):
         return unary_ops.sin(self)
 
@@ -742,6 +767,9 @@ class Tensor:
 
     def rad2deg(self):
         return unary_ops.rad2deg(self)
+
+    def erf(self):
+        return unary_ops.erf(self)
 
     def erfinv(self):
         return unary_ops.erfinv(self)
@@ -870,6 +898,18 @@ class Tensor:
     def cumprod(self, dim, *, dtype=None):
         return reduce_ops.cumprod(self, dim, dtype=dtype)
 
+    def cummax(self, dim):
+        return reduce_ops.cummax(self, dim)
+
+    def cummin(self, dim):
+        return reduce_ops.cummin(self, dim)
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        return reduce_ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self):
+        return reduce_ops.corrcoef(self)
+
     @_numpy_axis
     def logsumexp(self, dim, keepdim=False):
         return reduce_ops.logsumexp(self, dim, keepdim)
@@ -884,6 +924,9 @@ class Tensor:
 
     def sort(self, dim=-1, descending=False, stable=False):
         return reduce_ops.sort(self, dim, descending, stable)
+
+    def msort(self):
+        return reduce_ops.sort(self, 0).values
 
     def argsort(self, dim=-1, descending=False, stable=False):
         return reduce_ops.argsort(self, dim, descending, stable)
@@ -968,6 +1011,8 @@ class Tensor:
     def transpose(self, dim0, dim1):
         return shape_ops.transpose(self, dim0, dim1)
 
+    swapaxes = swapdims = transpose
+
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(
@@ -985,6 +1030,9 @@ class Tensor:
 
     def flatten(self, start_dim=0, end_dim=-1):
         return shape_ops.flatten(self, start_dim, end_dim)
+
+    def ravel(self):
+        return shape_ops.flatten(self)
 
     def unflatten(self, dim, sizes):
         return shape_ops.unflatten(self, dim, sizes)
@@ -1064,6 +1112,9 @@ class Tensor:
     def diag(self, diagonal=0):
         return indexing_ops.diag(self, diagonal)
 
+    def diagflat(self, offset=0):
+        return indexing_ops.diag(shape_ops.flatten(self), offset)
+
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         return indexing_ops.diag_embed(self, offset, dim1, dim2)
 
@@ -1072,6 +1123,9 @@ class Tensor:
 
     def nonzero(self, *, as_tuple=False):
         return indexing_ops.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return indexing_ops.nonzero(self)
 
     def scatter(self, dim, index, src=None, *, value=None):
         return indexing_ops.scatter(self, dim, index, src, value=value)
@@ -1125,6 +1179,18 @@ class Tensor:
     def dot(self, other):
         return matmul_ops.dot(self, other)
 
+    def vdot(self, other):
+        return linalg_ops.vdot(self, other)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return arithmetic_ops.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return arithmetic_ops.addcdiv(self, tensor1, tensor2, value=value)
+
+    def dist(self, other, p=2):
+        return reduce_ops.dist(self, other, p)
+
     def outer(self, vec2):
         return matmul_ops.outer(self, vec2)
 
@@ -1162,6 +1228,9 @@ class Tensor:
     def slogdet(self):
         return linalg_ops.torch_slogdet(self)
 
+    def svd(self, some=True, compute_uv=True):
+        return linalg_ops.torch_svd(self, some, compute_uv)
+
     def matrix_power(self, n):
         return linalg_ops.matrix_power(self, n)
 
@@ -1190,8 +1259,28 @@ class Tensor:
     def ge(self, other):
         return nograd_ops.ge(self, other)
 
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
     def logical_not(self):
         return nograd_ops.logical_not(self)
+
+    def logical_and(self, other):
+        return nograd_ops.logical_and(self, other)
+
+    def logical_or(self, other):
+        return nograd_ops.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return nograd_ops.logical_xor(self, other)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return nograd_ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        return nograd_ops.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other) -> bool:
+        return nograd_ops.equal(self, other)
 
     def bitwise_and(self, other):
         return nograd_ops.bitwise_and(self, other)
@@ -1352,13 +1441,13 @@ class Tensor:
     def sqrt_(self):
         return self._inplace(unary_ops.sqrt)
 
-    # NOTE: t1 and t2 are passed to _inplace (not captured by the lambda), so it sees that
+    # NOTE: t1 and t2 are passed to _inplace (not bound in the partial), so it sees that
     # they require grad and records the op
     def addcmul_(self, t1, t2, *, value=1):
-        return self._inplace(lambda s, a, b: s + value * a * b, t1, t2)
+        return self._inplace(functools.partial(arithmetic_ops.addcmul, value=value), t1, t2)
 
     def addcdiv_(self, t1, t2, *, value=1):
-        return self._inplace(lambda s, a, b: s + value * a / b, t1, t2)
+        return self._inplace(functools.partial(arithmetic_ops.addcdiv, value=value), t1, t2)
 
     def lerp_(self, end, weight):
         return self._inplace(arithmetic_ops.lerp, end, weight)
@@ -1646,3 +1735,32 @@ from minigrad.ops import sampling as sampling_ops  # noqa: E402
 from minigrad.ops import selection as selection_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402
 from minigrad.ops import unary as unary_ops  # noqa: E402
+
+
+def _inplace_method(name: str):
+    out_of_place = getattr(Tensor, name)
+
+    def method(self, *args, **kwargs):
+        op = functools.partial(out_of_place, **kwargs) if kwargs else out_of_place
+        return self._inplace(op, *args)  # args pass through, so a tensor argument is recorded
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"`{name}` written into this tensor, as PyTorch's `Tensor.{name}_`."
+    return method
+
+
+# In-place forms of elementwise ops (`x.sin_()`; `torch.sin_(x)` in minigrad/__init__.py), as
+# PyTorch's: the result is cast to this tensor's dtype where PyTorch allows it.
+INPLACE_FORMS = (
+    *("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh"),
+    *("arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "deg2rad", "rad2deg"),
+    *("ceil", "floor", "round", "trunc", "fix", "frac", "sign", "reciprocal", "square"),
+    *("exp2", "expm1", "log2", "log10", "log1p", "rsqrt", "erf", "erfc", "erfinv"),
+    *("absolute", "clamp_min", "clamp_max", "atan2", "arctan2", "fmod", "remainder"),
+    *("hypot", "copysign", "xlogy", "true_divide", "floor_divide", "eq", "ne", "lt", "le"),
+    *("gt", "ge", "logical_not", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"),
+    *("tril", "triu", "multiply", "subtract", "divide", "negative", "logical_and"),
+    *("logical_or", "logical_xor"),
+)
+for _name in INPLACE_FORMS:
+    setattr(Tensor, f"{_name}_", _inplace_method(_name))

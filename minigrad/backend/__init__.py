@@ -56,6 +56,16 @@ class device:  # noqa: N801 - PyTorch's spelling: minigrad.device("cuda:0")
     def __hash__(self) -> int:
         return hash((self.type, self.index))
 
+    def __enter__(self) -> device:
+        """`with minigrad.device("cuda"):` makes factories create on this device inside the
+        block, as PyTorch's device context manager (`set_default_device` until the block ends)."""
+        _entered.append(_default)
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        set_default_device(_entered.pop())
+
     def __reduce__(self):
         """Unpickle (and copy) through the constructor: the interned object comes back, and the
         shared `cpu` device is never overwritten with another device's state."""
@@ -69,6 +79,12 @@ def _parse(spec, index):
         raise TypeError(f"device: expected a string such as 'cpu' or 'cuda:0', got {spec!r}")
     kind, _, idx = spec.partition(":")
     if kind not in ("cpu", "cuda"):
+        if kind == "meta":
+            raise RuntimeError(
+                "minigrad has no 'meta' device (tensors with shapes but no data): it computes "
+                "on cpu and cuda only. To find a layer's output shapes, run it on a small CPU "
+                "input, e.g. a batch of one"
+            )
         raise RuntimeError(
             f"Expected one of cpu, cuda device type at start of device string: {spec}"
         )
@@ -115,6 +131,7 @@ def loaded(spec) -> device:
 
 
 _default = cpu  # where factories put a tensor when no device is named
+_entered: list[device] = []  # the default devices that `with device(...)` blocks replaced
 
 
 def set_default_device(spec) -> None:

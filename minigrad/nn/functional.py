@@ -48,7 +48,7 @@ from minigrad.ops import activations as activations_ops
 from minigrad.ops._util import require_floating
 from minigrad.ops.activations import gelu, sigmoid, silu, softplus, tanh
 from minigrad.ops.conv import avg_pool2d, max_pool2d
-from minigrad.ops.indexing import one_hot
+from minigrad.ops.indexing import one_hot, triu_indices
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import (
     _reduce,
@@ -138,6 +138,7 @@ __all__ = [
     "one_hot",
     "pad",
     "pairwise_distance",
+    "pdist",
     "pixel_shuffle",
     "pixel_unshuffle",
     "poisson_nll_loss",
@@ -341,6 +342,33 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
     """||x1 - x2 + eps||_p along the last dim, after broadcasting. (*, D) -> (*)"""
     return (x1 - x2 + eps).norm(p=p, dim=-1, keepdim=keepdim)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distance between rows i < j of an (N, M) input, pair by pair in the order of
+    the upper triangle, row by row: (N, M) -> (N (N - 1) / 2,), as PyTorch's."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if input.array.dtype.kind != "f":
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if input.dtype == float16:  # as PyTorch's CPU kernel
+        raise NotImplementedError("\"pdist\" not implemented for 'Half'")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    first, second = triu_indices(input.shape[0], input.shape[0], 1, device=input.device)
+    diff = input[first] - input[second]
+    if p == 0:  # how many coordinates differ (gradient 0)
+        return diff.norm(p=0, dim=-1)
+    size = diff.abs()
+    if p == math.inf:
+        # NOTE: PyTorch's gradient goes whole to every coordinate at the max (amax would
+        # share it among them): the max, plus |diff| - |diff| (0) at those coordinates
+        dist = size.amax(-1).detach()
+        at_max = size.detach() == dist[:, None]
+        return dist + ((size - size.detach()) * at_max).sum(-1)
+    # equal rows: distance 0 with gradient 0, as PyTorch's (the p-norm's is nan there)
+    same = (size == 0).all(-1, keepdim=True)
+    return where(same[:, 0], 0.0, where(same, 1.0, diff).norm(p=p, dim=-1))
 
 
 def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: float = 1e-5):

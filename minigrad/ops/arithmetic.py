@@ -80,6 +80,33 @@ def _check_alpha(op: str, alpha, *operands) -> None:
         )
 
 
+def _in_result_dtype(input, tensor1, tensor2):
+    """The three operands in their common dtype, so that value * tensor1 is computed there (as
+    PyTorch's kernel does: uint8 tensor1 times -2 must not wrap before a float tensor2)."""
+    dtype = dtypes.result_type(input, tensor1, tensor2)
+    return [t.to(dtype) if isinstance(t, Tensor) else t for t in (input, tensor1, tensor2)]
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2, broadcast (as PyTorch's kernel: value * tensor1
+    first, in the operands' common dtype)."""
+    input, tensor1, tensor2 = _in_result_dtype(input, tensor1, tensor2)
+    return input + value * tensor1 * tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2, broadcast; integer tensor1 and tensor2 are refused
+    with PyTorch's RuntimeError (its integer addcdiv once truncated)."""
+    if all(isinstance(t, Tensor) and t.array.dtype.kind in "biu" for t in (tensor1, tensor2)):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported: write "
+            "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for the old "
+            "truncating result, or (input + value * tensor1 / tensor2) for a true division"
+        )
+    input, tensor1, tensor2 = _in_result_dtype(input, tensor1, tensor2)
+    return input + value * tensor1 / tensor2
+
+
 def add(input, other, alpha=1, *, out=None):
     if alpha != 1:
         _check_alpha("add", alpha, input, other)

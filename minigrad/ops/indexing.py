@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -432,6 +433,31 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     if not as_tuple:
         return found
     return tuple(found[:, i] for i in range(max(input.ndim, 1)))
+
+
+class UnravelIndex(NoGrad):
+    """The coordinates in `shape` of flat row-major indices, one int64 array per dim."""
+
+    op_name = "unravel_index"
+
+    @staticmethod
+    def forward(ctx, indices, shape):
+        xp = indices.device.xp
+        flat = indices.array.astype(np.int64) % max(math.prod(shape), 1)  # -1: the last one
+        return tuple(Tensor._make(c.astype(np.int64)) for c in xp.unravel_index(flat, shape))
+
+
+def unravel_index(indices, shape) -> tuple:
+    """The coordinates in `shape` of flat (row-major) indices, one int64 tensor per dim, as
+    torch.unravel_index (negative indices count from the end)."""
+    if not isinstance(indices, Tensor):
+        from minigrad.creation import tensor
+
+        indices = tensor(indices)
+    if indices.array.dtype.kind not in "iu":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return UnravelIndex.apply(indices, shape)
 
 
 # -- gathers and scatters along a dim: PyTorch's checks, then GetItem, IndexPut, IndexAdd -----

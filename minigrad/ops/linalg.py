@@ -17,6 +17,7 @@ from minigrad import creation, dtypes
 from minigrad.autograd.function import Function
 from minigrad.ops._util import expect_floating, kernel_type
 from minigrad.ops.matmul import cross as _cross
+from minigrad.ops.matmul import dot
 from minigrad.ops.reduce import _return_type, amax, amin
 from minigrad.ops.selection import where
 from minigrad.ops.shape import cat, permute, squeeze, sum_to, tril, triu, unsqueeze
@@ -35,6 +36,7 @@ RETURN_TYPES = {
     "linalg_qr": _return_type("linalg_qr", ("Q", "R")),
     "linalg_eigh": _return_type("linalg_eigh", ("eigenvalues", "eigenvectors")),
     "linalg_svd": _return_type("linalg_svd", ("U", "S", "Vh")),
+    "svd": _return_type("svd", ("U", "S", "V")),
 }
 
 
@@ -460,6 +462,18 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None):
     return RETURN_TYPES["linalg_svd"](*Svd.apply(A, full_matrices))
 
 
+def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True):
+    """`torch.svd` (PyTorch's older form of linalg.svd): (U, S, V) with input = U diag(S) V^T,
+    V not transposed; some=False gives the full U and V; compute_uv=False gives U and V
+    filled with zeros, as PyTorch's."""
+    _check_matrices("linalg.svd", input, square=False)  # PyTorch's torch.svd is linalg.svd's
+    u, s, vh = Svd.apply(input, not some)
+    if not compute_uv:  # (m, m) and (n, n) zeros, whatever `some` says
+        *batch, m, n = input.shape
+        u, vh = (creation.zeros(*batch, k, k, dtype=s.dtype, device=s.device) for k in (m, n))
+    return RETURN_TYPES["svd"](u, s, vh.mT)
+
+
 def svdvals(A: Tensor, *, driver=None) -> Tensor:
     """The singular values, descending; gradient U diag(gS) Vh."""
     _check_matrices("linalg.svdvals", A, square=False)
@@ -542,6 +556,14 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """sum(x * y) along dim, the inputs broadcast (real tensors: no conjugate)."""
     expect_floating("linalg.vecdot", x)
     return (x * y).sum(dim)
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """The dot product of two 1-D tensors (conjugating the first: nothing to do for real
+    ones), as torch.vdot."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    return dot(input, other)
 
 
 def multi_dot(tensors) -> Tensor:

@@ -340,6 +340,29 @@ class TruncDivide(FloorDivide):
     op_name = "trunc_divide"
 
 
+class IsIn(NoGrad):
+    op_name = "isin"
+
+    @staticmethod
+    def forward(ctx, elements, test_elements, invert):
+        xp = elements.device.xp
+        return xp.isin(elements.array, test_elements.array, invert=invert)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """For each of elements, whether it is among test_elements (with invert, whether not);
+    either may be a number, as PyTorch's. A bool tensor of elements' shape."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin(): expected elements or test_elements to be a tensor")
+    like = elements if isinstance(elements, Tensor) else test_elements
+    elements, test_elements = (
+        t if isinstance(t, Tensor) else Tensor._make(like.device.xp.asarray(t))
+        for t in (elements, test_elements)
+    )
+    check_same_device("isin", elements, test_elements)
+    return IsIn.apply(elements, test_elements, invert)
+
+
 def equal(input, other) -> bool:
     """True if both have the same shape and values."""
     check_same_device("equal", input, other)

@@ -33,7 +33,7 @@ from minigrad.ops.nograd import NoGrad, eq, isnan, logical_not
 from minigrad.ops.selection import cast, maximum, minimum, where
 from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
 from minigrad.ops.unary import abs as abs_
-from minigrad.ops.unary import exp
+from minigrad.ops.unary import exp, sign
 from minigrad.tensor import Tensor
 
 
@@ -50,7 +50,10 @@ def _return_type(name: str, fields=("values", "indices")):
 
 RETURN_TYPES = {
     name: _return_type(name)
-    for name in ("max", "min", "sort", "topk", "median", "nanmedian", "mode", "kthvalue")
+    for name in (
+        *("max", "min", "sort", "topk", "median", "nanmedian", "mode", "kthvalue", "cummax"),
+        "cummin",
+    )
 }
 RETURN_TYPES["aminmax"] = _return_type("aminmax", ("min", "max"))
 
@@ -444,6 +447,84 @@ def std_mean(input, dim=None, *args, **kwargs):
     return std(input, dim, *args, **kwargs), mean(input, dim, keepdim)
 
 
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the rows of a 2-D input (variables; the columns are the
+    observations), a 1-D input being one variable, as torch.cov (a single variable gives a
+    0-d tensor); fweights (integer counts) and aweights (weights) per observation as
+    numpy.cov's. Built from tensor ops, so it is differentiable."""
+    if input.ndim > 2:
+        raise RuntimeError(
+            f"cov(): expected input to have two or fewer dimensions but got an input with "
+            f"{input.ndim} dimensions"
+        )
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    x = input if input.ndim == 2 else reshape(input, (1, -1))
+    if x.array.dtype.kind not in "fc":
+        x = x.to(dtypes.get_default_dtype())
+    for name, w, kinds in (("fweights", fweights, "iu"), ("aweights", aweights, "fc")):
+        if w is not None:
+            _check_cov_weights(name, w, kinds, x.shape[1])
+    weights = fweights
+    if aweights is not None:
+        weights = aweights if weights is None else weights * aweights
+    if weights is None:
+        total = x.shape[1]
+        centered = x - mean(x, 1, keepdim=True)
+        weighted = centered
+    else:
+        total = sum(weights)
+        centered = x - sum(x * weights, 1, keepdim=True) / total
+        weighted = centered * weights
+    if aweights is None or correction == 0:
+        dof = total - correction
+    else:  # numpy.cov's effective number of observations
+        dof = total - correction * sum(weights * aweights) / total
+    # NOTE: a static graph cannot look at weights' values: it clamps without the warning
+    if state.tracer is None and float(dof) <= 0:
+        warnings.warn(
+            "cov(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            "number of observations.",
+            UserWarning,
+            stacklevel=2,
+        )
+    dof = dof.clamp_min(0) if isinstance(dof, Tensor) else builtins.max(dof, 0)
+    with quiet():  # no degrees of freedom: inf or nan, as PyTorch's
+        return ((weighted @ centered.mT) / dof).squeeze()
+
+
+def _check_cov_weights(name: str, w, kinds: str, observations: int) -> None:
+    """PyTorch's checks of cov's weights: 1-D, one per observation, integers (fweights) or
+    floats (aweights), none negative (not checked in a static graph: it cannot read them)."""
+    if w.ndim > 1:
+        raise RuntimeError(
+            f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
+            f"{w.ndim} dimensions"
+        )
+    if w.numel() != observations:
+        raise RuntimeError(
+            f"cov(): expected {name} to have the same numel as there are observations in the "
+            f"input but got {w.numel()} != {observations}"
+        )
+    if w.array.dtype.kind not in kinds:
+        wanted = "integral" if kinds == "iu" else "floating point"
+        raise RuntimeError(
+            f"cov(): expected {name} to have {wanted} dtype but got {name} with {w.dtype} dtype"
+        )
+    if state.tracer is None and bool((w.array < 0).any()):
+        raise RuntimeError(f"cov(): {name} cannot be negative")
+
+
+def corrcoef(input):
+    """Pearson's correlation coefficients of the rows of input (see cov), clipped to [-1, 1]."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    stddev = c.diagonal().sqrt()
+    with quiet():
+        return (c / stddev[:, None] / stddev[None, :]).clamp(-1, 1)
+
+
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """sum with nan counted as zero; nan elements get no gradient."""
     return sum(where(isnan(input), 0, input), dim, keepdim, dtype=dtype)
@@ -498,7 +579,14 @@ def norm(input, p="fro", dim=None, keepdim=False):
         return sum(abs_(input), dims, keepdim)
     if p in (float("inf"), "inf"):
         return amax(abs_(input), dims, keepdim)
+    if p == 0:  # how many are nonzero; sign's gradient is 0, as PyTorch's is here
+        return sum(sign(abs_(input)), dims, keepdim)
     return sum(abs_(input) ** p, dims, keepdim) ** (1.0 / p)
+
+
+def dist(input, other, p=2):
+    """The p-norm of input - other (broadcast), as torch.dist."""
+    return norm(input - other, p)
 
 
 class Cumsum(Function):
@@ -566,6 +654,45 @@ def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype=dtype)
     return Cumprod.apply(input, normalize_dim(dim, input.ndim, "cumprod"))
+
+
+class CumExtremeIndex(NoGrad):
+    """Where the running max (min) along dim was reached, as PyTorch's cummax (cummin)
+    indices: a tie takes the later index, and a nan holds from where it appears (each later
+    nan takes its own index)."""
+
+    op_name = "cummax"
+
+    @staticmethod
+    def forward(ctx, x, dim, largest):
+        xp, array = x.device.xp, x.array
+        running = (xp.maximum if largest else xp.minimum).accumulate(array, axis=dim)
+        reached = array == running
+        if array.dtype.kind in "fc":
+            reached |= xp.isnan(array)
+        place = xp.arange(array.shape[dim]).reshape([-1] + [1] * (array.ndim - dim - 1))
+        return xp.maximum.accumulate(xp.where(reached, place, 0), axis=dim)
+
+
+def _cum_extreme(input, dim, largest: bool, name: str):
+    from minigrad.ops.indexing import gather
+
+    if input.ndim == 0:  # as a vector of one element (dim 0 or -1)
+        values, indices = _cum_extreme(reshape(input, (1,)), dim, largest, name)
+        return RETURN_TYPES[name](reshape(values, ()), reshape(indices, ()))
+    d = normalize_dim(dim, input.ndim, name)
+    indices = CumExtremeIndex.apply(input, d, largest)
+    return RETURN_TYPES[name](gather(input, d, indices), indices)
+
+
+def cummax(input, dim):
+    """(values, indices): the running maximum along dim and where it was reached, as PyTorch's
+    (the values are a gather of input, so the gradient goes to those places)."""
+    return _cum_extreme(input, dim, True, "cummax")
+
+
+def cummin(input, dim):
+    return _cum_extreme(input, dim, False, "cummin")
 
 
 class LogSumExp(Function):

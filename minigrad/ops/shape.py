@@ -603,6 +603,40 @@ def hstack(tensors) -> Tensor:
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
+def column_stack(tensors) -> Tensor:
+    """cat along dim 1, with 0-d and 1-D tensors taken as columns (n, 1)."""
+    return cat([reshape(t, (-1, 1)) if t.ndim < 2 else t for t in tensors], 1)
+
+
+def dstack(tensors) -> Tensor:
+    """cat along dim 2 (depth) of the tensors made at least 3-D."""
+    return cat([atleast_3d(t) for t in tensors], 2)
+
+
+def _atleast(tensors, shape_of):
+    out = tuple(t if len(shape_of(t)) == t.ndim else reshape(t, shape_of(t)) for t in tensors)
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_1d(*tensors):
+    """Each tensor with at least 1 dim (a 0-d one becomes (1,)); one tensor, or a tuple."""
+    tensors = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    return _atleast(tensors, lambda t: t.shape if t.ndim >= 1 else (1,))
+
+
+def atleast_2d(*tensors):
+    """At least 2 dims: (n,) becomes (1, n), as NumPy's."""
+    tensors = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    return _atleast(tensors, lambda t: t.shape if t.ndim >= 2 else (1,) * (2 - t.ndim) + t.shape)
+
+
+def atleast_3d(*tensors):
+    """At least 3 dims: (n,) becomes (1, n, 1) and (m, n) becomes (m, n, 1), as NumPy's."""
+    tensors = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    shapes = {0: lambda s: (1, 1, 1), 1: lambda s: (1, *s, 1), 2: lambda s: (*s, 1)}
+    return _atleast(tensors, lambda t: shapes[t.ndim](t.shape) if t.ndim < 3 else t.shape)
+
+
 # -- PyTorch's shape helpers, composed of the ops above (their gradients come with them) ------
 def moveaxis(x: Tensor, source, destination) -> Tensor:
     """movedim for one dim or matching sequences of dims (the others keep their order)."""

@@ -1143,6 +1143,61 @@ COMPOSED = [
         ((4, 3),),
         torch=False,
     ),
+    Case("cov", lambda t, F, a: t.cov(a), ((3, 5),)),
+    Case("cov_1d", lambda t, F, a: a.cov(correction=0), ((5,),)),
+    Case(
+        "cov_weights",
+        lambda t, F, a, w: t.cov(a, fweights=(_arange(t, a, 4) + 1).long(), aweights=w.abs() + 0.5),
+        ((2, 4), (4,)),
+    ),
+    Case("corrcoef", lambda t, F, a: t.corrcoef(a), ((3, 5),)),
+    Case("addcmul", lambda t, F, a, b, c: t.addcmul(a, b, c, value=2), ((3, 4), (4,), (3, 1))),
+    Case(
+        "addcdiv",
+        lambda t, F, a, b, c: a.addcdiv(b, c.abs() + 0.5, value=-2),
+        ((3, 4), (3, 4), (4,)),
+    ),
+    Case("dist", lambda t, F, a, b: t.dist(a, b) + a.dist(b, 3) + a.dist(b, 1), ((3, 4), (4,))),
+    # PyTorch's backward of dist with p=0 fails (an undefined gradient); forward only
+    Case("dist_p0", lambda t, F, a, b: t.dist(a, b, 0) * a, ((3, 4), (3, 4)), grad=False),
+    Case("vdot", lambda t, F, a, b: t.vdot(a, b), ((5,), (5,))),
+    Case(
+        "column_dstack",
+        lambda t, F, a, b: t.column_stack([a, b[:, 0]]).sum() * t.dstack([a, a]),
+        ((3, 2), (3, 4)),
+    ),
+    Case(
+        "atleast_3d_diagflat", lambda t, F, a: t.atleast_3d(a).sum(2) + t.diagflat(a[0]), ((2, 2),)
+    ),
+    Case("msort", lambda t, F, a: t.msort(a) * a, ((3, 4),)),
+    Case(
+        "unravel_index",
+        lambda t, F, a: t.stack(t.unravel_index((a.abs() * 5).long(), (3, 4))),
+        ((2, 3),),
+        grad=False,
+    ),
+    Case(
+        "isin",
+        lambda t, F, a, b: t.isin(a.round(), b.round(), invert=True) | t.isin(a.round(), 1.0),
+        ((3, 4), (5,)),
+        grad=False,
+    ),
+    Case("cummax", lambda t, F, a: t.cummax(a, 1).values, ((3, 4),)),
+    Case("cummin_ties", lambda t, F, a: a.round().cummin(0)[0] * a, ((4, 3),)),
+    # PyTorch has no second derivative for pdist (minigrad's is checked by gradcheck)
+    Case("pdist", lambda t, F, a: t.nn.functional.pdist(a), ((4, 3),), double=False),
+    Case(
+        "pdist_equal_rows",
+        lambda t, F, a: t.nn.functional.pdist(t.cat([a, a[:1]]), 3.0),
+        ((3, 2),),
+        double=False,
+    ),
+    Case(
+        "pdist_inf_ties",
+        lambda t, F, a: t.nn.functional.pdist(a.round(), float("inf")) * a.sum(),
+        ((4, 2),),
+        double=False,
+    ),
 ]
 CASES += COMPOSED
 CASES_BY_NAME.update((c.name, c) for c in COMPOSED)
@@ -1170,8 +1225,12 @@ def _eigh_row(lib, a):
     return v * v[..., :1, :] + w.unsqueeze(-2)
 
 
-def _svd_row(lib, a, full_matrices=False):
-    u, s, vh = lib.linalg.svd(a, full_matrices=full_matrices)
+def _svd_row(lib, a, full_matrices=False, torch_svd=False):
+    if torch_svd:  # torch.svd: V, not its transpose
+        u, s, v = lib.svd(a)
+        vh = v.mT
+    else:
+        u, s, vh = lib.linalg.svd(a, full_matrices=full_matrices)
     k = s.shape[-1]
     return (u[..., :k] @ vh[..., :k, :]) * s.sum(-1)[..., None, None]
 
@@ -1262,6 +1321,7 @@ LINALG = [
     Case("linalg_svd_wide", lambda t, F, a: _svd_row(t, a), ((3, 5),)),
     Case("linalg_svd_full", lambda t, F, a: _svd_row(t, a, True), ((4, 3),)),
     Case("linalg_svdvals", lambda t, F, a: t.linalg.svdvals(a), ((2, 3, 4),)),
+    Case("torch_svd", lambda t, F, a: _svd_row(t, a, torch_svd=True), ((2, 4, 3),)),
     Case("linalg_pinv", lambda t, F, a: t.linalg.pinv(a), ((4, 3),)),
     Case("linalg_pinv_batched_wide", lambda t, F, a: t.linalg.pinv(a), ((2, 3, 4),)),
     Case("pinverse_method", lambda t, F, a: a.pinverse(), ((3, 4),)),

@@ -3,12 +3,15 @@ with PyTorch and with `import minigrad as torch`: the same numbers."""
 
 from __future__ import annotations
 
+import importlib
+
 import advanced
 import basics
 import intermediate
 import more_tutorials
 import nlp_and_more
 import pytest
+import recipes
 import training_tools
 
 import minigrad
@@ -29,6 +32,7 @@ PROGRAMS = [
     + training_tools.PROGRAMS
     + nlp_and_more.PROGRAMS
     + more_tutorials.PROGRAMS
+    + recipes.PROGRAMS
 ]
 
 
@@ -53,3 +57,34 @@ def test_saving_a_whole_model_says_why_not_and_what_to_do(tmp_path):
     optimizer = minigrad.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(TypeError, match=r"optimizer object \(SGD\).*optimizer.state_dict\(\)"):
         minigrad.save(optimizer, path)
+
+
+def test_the_autograd_profiler_is_absent_and_says_so():
+    """The autograd tutorial's `torch.autograd.profiler.profile()`: minigrad has no profiler,
+    and the AttributeError names it (docs/nn.md lists it among the differences)."""
+    with pytest.raises(AttributeError, match="minigrad.autograd' has no attribute 'profiler'"):
+        minigrad.autograd.profiler.profile()
+
+
+def test_tensorboard_is_absent_and_says_so():
+    """ "Training with PyTorch" and the TensorBoard video import SummaryWriter from
+    torch.utils.tensorboard: minigrad has none, and the import error names it."""
+    with pytest.raises(ModuleNotFoundError, match="No module named 'minigrad.utils.tensorboard'"):
+        importlib.import_module("minigrad.utils.tensorboard")
+
+
+def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
+    """The torch.compile tutorial's f1 (`if x.sum() < 0`): PyTorch breaks the graph there;
+    minigrad's tracing compiler raises TracingError naming static.cond (docs/static.md).
+    (The tutorial's basic usage is not a program here: PyTorch's first torch.compile call
+    patches process-wide state, e.g. it turns off torch.distributions' argument validation,
+    which the distribution tests that run later in the same process rely on.)"""
+
+    def f1(x, y):
+        if x.sum() < 0:
+            return -y
+        return y
+
+    compiled = minigrad.compile(f1)
+    with pytest.raises(minigrad.static.TracingError, match=r"static\.cond\(pred, true_fn"):
+        compiled(minigrad.ones(3), minigrad.ones(3))
