@@ -225,25 +225,27 @@ def _normal_cdf(work, device):
     """Phi(x) = erfc(-x / sqrt 2) / 2 of a float array, in its dtype.
 
     # NOTE: SciPy's erf takes 10 ns an element (gelu on 512x512: 2.5 ms, PyTorch's 0.09);
-    float32 on the CPU uses the fit above instead, vectorised (5x faster). Its relative error
-    is float32's own, and Phi of a very negative x keeps its digits (1 + erf(x) would round
-    to 0 below x = -5.5). float64 and the GPU keep the exact erf."""
-    if work.dtype != np.float32 or device.type != "cpu":
+    float32 uses the fit above instead, vectorised (5x faster), on every device, so that a
+    GPU and the CPU agree. Its relative error is float32's own, and Phi of a very negative x
+    keeps its digits (1 + erf(x) would round to 0 below x = -5.5). float64 keeps the exact
+    erf."""
+    if work.dtype != np.float32:
         return 0.5 * (1 + erf_array(work * (1 / math.sqrt(2)), device))
     if work.ndim == 0:  # NumPy's arithmetic on 0-d arrays gives scalars, not buffers to reuse
         return _normal_cdf(work.reshape(1), device).reshape(())
-    a = np.abs(work)
+    xp = device.xp
+    a = xp.abs(work)
     a *= np.float32(1 / math.sqrt(2))
     t = a * np.float32(0.5)
     t += 1
-    np.reciprocal(t, out=t)
-    p = np.full_like(t, _ERFC_FIT[-1])
+    xp.reciprocal(t, out=t)
+    p = xp.full_like(t, _ERFC_FIT[-1])
     for c in _ERFC_FIT[-2::-1]:
         p *= t
         p += np.float32(c)
     p -= a * a
     with np.errstate(over="ignore", under="ignore"):
-        np.exp(p, out=p)
+        xp.exp(p, out=p)
     p *= t
     p *= np.float32(0.5)  # Phi(-|x|)
     upper = 1 - 2 * p  # Phi(|x|) - Phi(-|x|): added where x > 0
