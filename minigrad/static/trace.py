@@ -95,6 +95,14 @@ class _Traced(Tensor):
         # under tracing it must be an op, or the replay would keep the traced values.
         return self._inplace(selection_ops.copy, value)
 
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        raise TracingError(
+            "backward() inside a compiled function: minigrad.compile records the forward "
+            "computation (its backward is derived from it), not a whole training step. Compile "
+            "the model or the loss and call backward() and optimizer.step() outside: "
+            "loss = compiled_loss(x, y); optimizer.zero_grad(); loss.backward(); optimizer.step()"
+        )
+
     def _fill_random(self, sample, a, b, generator):
         raise TracingError(
             "an in-place random fill (normal_, uniform_) cannot be recorded in a static graph: "

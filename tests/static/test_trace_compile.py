@@ -332,3 +332,30 @@ def test_backward_graph_computes_only_the_gradients_asked_for():
     grads = [n for n in step.backward_graph.nodes if n.op == "linear_grad"]
     assert [n.attrs["needs"] for n in grads] == [(True, True, True), (False, True, True)]
     assert [len(n.outputs) for n in grads] == [3, 2]
+
+
+def test_a_whole_training_step_under_compile_says_to_call_backward_outside():
+    """PyTorch's tutorials compile a whole `train(x, y)` step; minigrad compiles the forward
+    only, and backward() inside says so (it was "element 0 of tensors does not require
+    grad", about a tensor the user never made)."""
+    model = minigrad.nn.Linear(3, 1)
+    opt = minigrad.optim.SGD(model.parameters(), lr=0.1)
+
+    @minigrad.compile
+    def train(x, y):
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    with pytest.raises(
+        static.TracingError, match=r"backward\(\) inside a compiled function.*outside"
+    ):
+        train(minigrad.ones(4, 3), minigrad.zeros(4, 1))
+    weight = model.weight.detach().clone()
+    compiled = minigrad.compile(lambda x, y: ((model(x) - y) ** 2).mean())
+    opt.zero_grad()
+    compiled(minigrad.ones(4, 3), minigrad.zeros(4, 1)).backward()  # the way that works
+    opt.step()
+    assert not np.array_equal(model.weight.detach().numpy(), weight.numpy())
