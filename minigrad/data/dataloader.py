@@ -19,7 +19,7 @@ from minigrad.creation import as_tensor
 from minigrad.data.dataset import IterableDataset, Subset, TensorDataset
 from minigrad.dtypes import float64
 from minigrad.ops.sampling import multinomial
-from minigrad.random import permutation_array
+from minigrad.random import integers_array, permutation_array
 from minigrad.tensor import Tensor
 
 
@@ -43,20 +43,52 @@ class SequentialSampler(Sampler):
 
 
 class RandomSampler(Sampler):
-    """A fresh permutation every epoch, drawn from `generator` (or the default one)."""
+    """A fresh permutation every epoch, drawn from `generator` (or the default one); with
+    `num_samples`, that many indices (whole permutations, then part of one); with
+    `replacement`, `num_samples` independent draws."""
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
-        if replacement or num_samples is not None:
-            raise NotImplementedError(
-                "RandomSampler: replacement and num_samples are not supported"
+        if not isinstance(replacement, bool):
+            raise TypeError(
+                f"replacement should be a boolean value, but got replacement={replacement}"
             )
-        self.data_source, self.generator = data_source, generator
+        if num_samples is not None and (
+            not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0
+        ):
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got num_samples={num_samples}"
+            )
+        self.data_source, self.replacement = data_source, replacement
+        self._num_samples, self.generator = num_samples, generator
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
-        return iter(permutation_array(len(self.data_source), cpu, self.generator).tolist())
+        n, k = len(self.data_source), self.num_samples
+        if self.replacement:
+            return iter(integers_array(0, n, (k,), cpu, self.generator).tolist())
+        rounds = [permutation_array(n, cpu, self.generator) for _ in range(-(-k // n))]
+        return iter(np.concatenate(rounds)[:k].tolist() if rounds else [])
 
     def __len__(self) -> int:
-        return len(self.data_source)
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a fresh random order every epoch (a train/validation split of
+    one dataset: one sampler per part)."""
+
+    def __init__(self, indices, generator=None):
+        self.indices, self.generator = indices, generator
+
+    def __iter__(self):
+        order = permutation_array(len(self.indices), cpu, self.generator).tolist()
+        return iter([self.indices[i] for i in order])
+
+    def __len__(self) -> int:
+        return len(self.indices)
 
 
 class WeightedRandomSampler(Sampler):
