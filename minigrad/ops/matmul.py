@@ -140,7 +140,13 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, w, b=None):
         ctx.save_for_backward(x, w)
-        y = x.array @ w.array.T
+        a = x.array
+        if a.ndim > 2:
+            # NOTE: one 2-D product over all rows; NumPy runs (32, 20, 64) @ (64, 100) as 32
+            # small ones (121 us against 47)
+            y = (_as_rows(a) @ w.array.T).reshape(a.shape[:-1] + (w.array.shape[0],))
+        else:
+            y = a @ w.array.T
         if b is not None:
             y += b.array
         return y
@@ -152,6 +158,13 @@ class Linear(Function):
         grads = LinearGrad.apply(gy, x, w, needs)
         grads = iter(grads if type(grads) is tuple else (grads,))
         return tuple(next(grads) if need else None for need in needs)
+
+
+def _as_rows(array):
+    """(*, n) as (rows, n): the batch dims flattened (a view when it can be)."""
+    if array.ndim == 2:
+        return array
+    return array.reshape(math.prod(array.shape[:-1]), array.shape[-1])
 
 
 class LinearGrad(Function):
@@ -172,12 +185,13 @@ class LinearGrad(Function):
         ctx.save_for_backward(gy, x, w)
         ctx.needs = needs
         g = gy.array
-        rows = g.reshape(-1, g.shape[-1])
+        rows = _as_rows(g)
         out = []
         if needs[0]:
-            out.append(g @ w.array)
+            gx = rows @ w.array
+            out.append(gx if g.ndim == 2 else gx.reshape(g.shape[:-1] + (w.array.shape[1],)))
         if needs[1]:
-            out.append(rows.T @ x.array.reshape(-1, x.array.shape[-1]))
+            out.append(rows.T @ _as_rows(x.array))
         if needs[2]:
             out.append(sum_array(gy.device.xp, rows, (0,)))
         return tuple(out) if len(out) > 1 else out[0]
