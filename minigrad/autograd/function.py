@@ -348,6 +348,21 @@ def _forward(cls, ctx, args: tuple):
     return out
 
 
+class FirstOrderGrad(Function):
+    """A gradient op that computes on arrays (a fused layer's backward). A backward with
+    create_graph=True writes the same gradient with differentiable ops instead, so this op's
+    own backward is reached only by differentiating it directly, which it refuses."""
+
+    twice = ""  # what to differentiate twice instead (the error names it)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(
+            f"{ctx.op_name} is not differentiable: differentiate {ctx.twice} twice with "
+            "create_graph=True in the first backward"
+        )
+
+
 def _edge_to(arg):
     """Where the gradient of one forward argument goes: (node, output_nr, shape, dtype)."""
     if not (isinstance(arg, Tensor) and arg._requires_grad):

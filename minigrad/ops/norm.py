@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from minigrad import dtypes
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import FirstOrderGrad, Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import cast_to, half_as_float32, require_floating, sum_array
 from minigrad.ops.reduce import mean, var
@@ -68,7 +68,7 @@ class Normalize(Function):
         return (*(next(grads) if need else None for need in needs[:3]), None, None, None, None)
 
 
-class NormalizeGrad(Function):
+class NormalizeGrad(FirstOrderGrad):
     """Normalize's gradients as one op, from the gradient g of y, the saved xhat and invstd,
     and the weight: those of x, weight and bias that `needs` asks for, in that order (one
     alone: not in a tuple). float16 is computed in float32.
@@ -77,6 +77,7 @@ class NormalizeGrad(Function):
     # with Tensor ops instead (_normalize_graph)."""
 
     op_name = "normalize_grad"
+    twice = "batch_norm or layer_norm"
 
     @staticmethod
     def forward(ctx, g, xhat, invstd, weight, dims, shape, needs, bias_shape):
@@ -105,13 +106,6 @@ class NormalizeGrad(Function):
             out.append(_sums(xp, g, params).reshape(bias_shape))
         out = [cast_to(a, dtype) for a in out]
         return tuple(out) if len(out) > 1 else out[0]
-
-    @staticmethod
-    def backward(ctx, *grads):
-        raise RuntimeError(
-            "normalize_grad is not differentiable: differentiate batch_norm or layer_norm "
-            "twice with create_graph=True in the first backward"
-        )
 
 
 def _normalize_graph(ctx, g, x, weight, bias, needs):

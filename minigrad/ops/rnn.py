@@ -13,7 +13,7 @@ LstmSequence and GruSequence run every step of a layer in one op, forward and ba
 
 from __future__ import annotations
 
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import FirstOrderGrad, Function
 from minigrad.autograd.grad_mode import state
 from minigrad.creation import zeros_like
 from minigrad.ops._util import sum_array
@@ -266,7 +266,7 @@ class LstmSequence(Function):
         return (next(grads), *(next(grads) if need else None for need in needs[1:4]), None)
 
 
-class LstmSequenceGrad(Function):
+class LstmSequenceGrad(FirstOrderGrad):
     """LstmSequence's backward as one op, from what it saved and the gradients of hs, cs and
     the gates (any may be None): the gradient of the input's gates, then those of h0, c0 and
     W_hh that `needs` asks for (the input's gates' alone: not in a tuple).
@@ -275,6 +275,7 @@ class LstmSequenceGrad(Function):
     # as LstmCellGrad and MatMul ops instead (_lstm_sequence_graph)."""
 
     op_name = "lstm_sequence_grad"
+    twice = "an LSTM"
 
     @staticmethod
     def forward(ctx, h0, c0, weight_hh, hs, cs, gates, d_hs, d_cs, d_gates, reverse, needs):
@@ -320,13 +321,6 @@ class LstmSequenceGrad(Function):
             h_prev = _previous(xp, hs, h0, reverse).reshape(-1, size)
             out.append(d_pre.reshape(-1, 4 * size).T @ h_prev)
         return tuple(out) if len(out) > 1 else out[0]
-
-    @staticmethod
-    def backward(ctx, *grads):
-        raise RuntimeError(
-            "lstm_sequence_grad is not differentiable: differentiate an LSTM twice with "
-            "create_graph=True in the first backward"
-        )
 
 
 def _steps(count, reverse):
@@ -528,7 +522,7 @@ class GruSequence(Function):
         return (next(grads), *(next(grads) if need else None for need in needs[1:4]), None)
 
 
-class GruSequenceGrad(Function):
+class GruSequenceGrad(FirstOrderGrad):
     """GruSequence's backward as one op, from what it saved and the gradients of hs and the
     workspaces (either may be None): the gradient of the input's gates, then those of h0,
     W_hh and b_hh that `needs` asks for (the input's gates' alone: not in a tuple).
@@ -538,6 +532,7 @@ class GruSequenceGrad(Function):
     # create_graph=True runs the steps as GruCellGrad and MatMul ops (_gru_sequence_graph)."""
 
     op_name = "gru_sequence_grad"
+    twice = "a GRU"
 
     @staticmethod
     def forward(ctx, h0, weight_hh, hs, work, d_hs, d_work, reverse, needs):
@@ -587,13 +582,6 @@ class GruSequenceGrad(Function):
         if needs[2]:
             out.append(sum_array(xp, rows, (0,)))
         return tuple(out) if len(out) > 1 else out[0]
-
-    @staticmethod
-    def backward(ctx, *grads):
-        raise RuntimeError(
-            "gru_sequence_grad is not differentiable: differentiate a GRU twice with "
-            "create_graph=True in the first backward"
-        )
 
 
 def _gru_sequence_graph(ctx, h0, weight_hh, hs, work, d_hs, d_work):
