@@ -880,10 +880,8 @@ class TopKIndices(NoGrad):
         n = key.shape[-1]
         if xp is not np or (key.dtype.kind == "f" and bool(np.isnan(key).any())):
             return _sorting_indices(xp, key, -1, largest)[..., :k]
-        kth = xp.partition(key, n - k if largest else k - 1, axis=-1)[
-            ..., n - k if largest else k - 1
-        ]
-        kth = kth[..., None]
+        place = n - k if largest else k - 1
+        kth = xp.partition(key, place, axis=-1)[..., place : place + 1]
         better = key > kth if largest else key < kth
         tied = key == kth
         short = k - better.sum(-1, keepdims=True)
