@@ -144,7 +144,9 @@ from minigrad.ops.selection import (
 from minigrad.ops.nograd import (
     allclose,
     bitwise_and,
+    bitwise_left_shift,
     bitwise_not,
+    bitwise_right_shift,
     bitwise_or,
     bitwise_xor,
     eq,

@@ -136,6 +136,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    for name, size in (("n", n), ("m", m)):
+        if size is not None and size < 0:
+            raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {size}")
     return _factory(lambda xp, s, d: xp.eye(n, m, dtype=d), (), dtype, device, requires_grad)
 
 
@@ -251,6 +254,8 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     dev = get_device(device)
     array = random.permutation_array(n, dev, generator)
     if dtype is not None:
@@ -258,7 +263,15 @@ def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
     return Tensor._make(array)
 
 
-def normal(mean, std, size, *, generator=None, dtype=None, device=None) -> Tensor:
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
+    """Normal draws: of shape `size` for numbers mean and std, else one per element of the
+    tensor(s) mean and std (broadcast), as PyTorch's overloads."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        from minigrad.ops.sampling import normal as normal_of_tensors
+
+        return normal_of_tensors(mean, std, generator=generator)
+    if size is None:
+        raise TypeError("normal(): with a number mean and std, give the size of the result")
     dev = get_device(device)
     return Tensor._make(random.normal_array(size, dev, mean, std, generator, dtype))
 

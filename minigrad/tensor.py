@@ -359,10 +359,18 @@ class Tensor:
         return self.to(dtype=dtypes.bool_)
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._only_element())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._only_element())
+
+    def _only_element(self):
+        if self.array.size != 1:  # PyTorch's type and words (item() raises a RuntimeError)
+            raise ValueError(
+                "only one element tensors can be converted to Python scalars (this tensor has "
+                f"shape {tuple(self.shape)})"
+            )
+        return self.item()
 
     def __index__(self) -> int:
         if self.array.dtype.kind not in "iub" or self.array.size != 1:
@@ -554,10 +562,18 @@ class Tensor:
     def __rpow__(self, other):
         return arithmetic_ops.pow(other, self)
 
+    # NOTE: as PyTorch's, `@` takes a tensor (or, on the right, a NumPy array), not a number
+    # or a list: anything else is a TypeError
     def __matmul__(self, other):
+        if type(other) is np.ndarray:
+            other = creation.as_tensor(other)
+        if not isinstance(other, Tensor):
+            return NotImplemented
         return matmul_ops.matmul(self, other)
 
     def __rmatmul__(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
         return matmul_ops.matmul(other, self)
 
     def __neg__(self):
@@ -569,10 +585,15 @@ class Tensor:
     def __abs__(self):
         return unary_ops.abs(self)
 
+    # NOTE: a string, None or another object is simply not equal (False), as in PyTorch
     def __eq__(self, other):
+        if isinstance(other, (str, type(None))):
+            return NotImplemented
         return nograd_ops.eq(self, other)
 
     def __ne__(self, other):
+        if isinstance(other, (str, type(None))):
+            return NotImplemented
         return nograd_ops.ne(self, other)
 
     def __lt__(self, other):
@@ -605,6 +626,18 @@ class Tensor:
 
     def __rxor__(self, other):
         return nograd_ops.bitwise_xor(other, self)
+
+    def __lshift__(self, other):
+        return nograd_ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return nograd_ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other):
+        return nograd_ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return nograd_ops.bitwise_right_shift(other, self)
 
     def __invert__(self):
         kind = self.array.dtype.kind
@@ -1005,8 +1038,8 @@ class Tensor:
     def is_contiguous(self) -> bool:
         return bool(self.array.flags.c_contiguous)
 
-    def permute(self, *dims):
-        return shape_ops.permute(self, _shape_args(dims))
+    def permute(self, *args, dims=None):
+        return shape_ops.permute(self, _shape_args(args) if dims is None else dims)
 
     def transpose(self, dim0, dim1):
         return shape_ops.transpose(self, dim0, dim1)
@@ -1049,8 +1082,8 @@ class Tensor:
     def repeat(self, *sizes):
         return shape_ops.repeat(self, _shape_args(sizes))
 
-    def flip(self, dims):
-        return shape_ops.flip(self, dims)
+    def flip(self, *args, dims=None):
+        return shape_ops.flip(self, _shape_args(args) if dims is None else dims)
 
     def unfold(self, dimension, size, step):
         return shape_ops.unfold(self, dimension, size, step)
@@ -1291,6 +1324,12 @@ class Tensor:
     def bitwise_xor(self, other):
         return nograd_ops.bitwise_xor(self, other)
 
+    def bitwise_left_shift(self, other):
+        return nograd_ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return nograd_ops.bitwise_right_shift(self, other)
+
     def bitwise_not(self):
         return nograd_ops.bitwise_not(self)
 
@@ -1407,6 +1446,12 @@ class Tensor:
         _check_cast(dtypes.result_type(self, other), self)
         return self._inplace(nograd_ops.bitwise_xor, other)
 
+    def __ilshift__(self, other):
+        return self._inplace(nograd_ops.bitwise_left_shift, other)
+
+    def __irshift__(self, other):
+        return self._inplace(nograd_ops.bitwise_right_shift, other)
+
     def add_(self, other, *, alpha=1):
         if alpha != 1:
             return self._inplace(arithmetic_ops.add, other, alpha)
@@ -1420,8 +1465,12 @@ class Tensor:
     def mul_(self, other):
         return self._inplace_ufunc("multiply", arithmetic_ops.mul, other)
 
-    def div_(self, other):
-        return self._inplace(arithmetic_ops.div, other)
+    def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is None:
+            return self._inplace(arithmetic_ops.div, other)
+        return self._inplace(
+            functools.partial(arithmetic_ops.div, rounding_mode=rounding_mode), other
+        )
 
     def pow_(self, other):
         return self._inplace(arithmetic_ops.pow, other)
@@ -1534,6 +1583,7 @@ class Tensor:
     def fill_(self, value) -> Tensor:
         if state.enabled and self._requires_grad:
             return self._inplace(selection_ops.copy, value)
+        _check_writable(self)
         self.array[...] = value.item() if isinstance(value, Tensor) else value
         self._version += 1
         return self
@@ -1559,6 +1609,7 @@ class Tensor:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
+        _check_writable(self)
         self.array[...] = sample(self.array.shape, self._device, a, b, generator)
         self._version += 1
         return self
@@ -1660,6 +1711,7 @@ def _check_cast(result_dtype, t: Tensor) -> None:
 
 def _copy_into(t: Tensor, array) -> None:
     _check_cast(array.dtype, t)
+    _check_writable(t)
     if array.shape != t.array.shape:
         try:
             array = t._device.xp.broadcast_to(array, t.array.shape)
@@ -1670,6 +1722,20 @@ def _copy_into(t: Tensor, array) -> None:
             ) from None
     t.array[...] = array
     t._version += 1
+
+
+def _check_writable(t: Tensor) -> None:
+    if getattr(t.array.flags, "writeable", True):  # CuPy's arrays have no such flag
+        return
+    if any(s == 0 and n > 1 for s, n in zip(t.array.strides, t.array.shape)):
+        raise RuntimeError(  # PyTorch's words, for an expanded tensor
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
+        )
+    raise RuntimeError(
+        f"cannot write into this tensor of shape {tuple(t.shape)}: its memory is read-only "
+        "(a read-only NumPy array, or a view of one). clone() it first."
+    )
 
 
 def _unpickle(array: np.ndarray, device_name: str, requires_grad: bool) -> Tensor:
@@ -1760,7 +1826,7 @@ INPLACE_FORMS = (
     *("hypot", "copysign", "xlogy", "true_divide", "floor_divide", "eq", "ne", "lt", "le"),
     *("gt", "ge", "logical_not", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"),
     *("tril", "triu", "multiply", "subtract", "divide", "negative", "logical_and"),
-    *("logical_or", "logical_xor"),
+    *("logical_or", "logical_xor", "bitwise_left_shift", "bitwise_right_shift"),
 )
 for _name in INPLACE_FORMS:
     setattr(Tensor, f"{_name}_", _inplace_method(_name))

@@ -332,7 +332,9 @@ def _batched(input: Tensor, op: str, what: str):
     )
 
 
-def _same_padding(op, weight_shape, dilation):
+def _same_padding(op, weight_shape, dilation, stride):
+    if any(s != 1 for s in _pair(stride, "stride", op)):
+        raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions")
     pads = []
     for k, d in zip(weight_shape[2:], _pair(dilation, "dilation", op)):
         total = d * (k - 1)
@@ -352,7 +354,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     if padding == "valid":
         padding = 0
     elif padding == "same":
-        padding = _same_padding("conv2d", weight.shape, dilation)
+        padding = _same_padding("conv2d", weight.shape, dilation, stride)
     x, unbatched = _batched(input, "conv2d", "")
     if weight.ndim != 4 or x.shape[1] != weight.shape[1]:
         raise RuntimeError(

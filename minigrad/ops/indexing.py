@@ -637,6 +637,11 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     # NOTE: the result's size depends on the counts, so they are read on the host (CuPy's
     # repeat takes ints and lists only)
     reps = repeats.array.tolist() if isinstance(repeats, Tensor) else repeats
+    if isinstance(reps, list) and len(reps) not in (1, input.array.shape[d]):
+        raise RuntimeError(
+            "repeat_interleave: repeats must have the same size as input along dim, but got "
+            f"repeats.size(0) = {len(reps)} and input.size({d}) = {input.array.shape[d]}"
+        )
     index = xp.repeat(xp.arange(input.array.shape[d]), reps)
     return getitem(input, (slice(None),) * d + (index,))
 

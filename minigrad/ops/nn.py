@@ -295,9 +295,17 @@ def _classes_last(input: Tensor, target: Tensor, op: str):
 
 
 def _check_class_weight(weight, input: Tensor, op: str) -> None:
-    if weight is not None and weight.dtype is not input.dtype:
+    if weight is None:
+        return
+    if weight.dtype is not input.dtype:
         expected, found = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, weight))
         raise RuntimeError(f"{op}: expected scalar type {expected} but found {found}")
+    classes = input.array.shape[1 if input.ndim > 1 else 0] if input.ndim else 1
+    if weight.array.size != classes:
+        raise RuntimeError(
+            f"{op}: weight tensor should be defined either for all {classes} classes or no "
+            f"classes but got weight tensor of shape: {list(weight.shape)}"
+        )
 
 
 def _check_targets(input: Tensor, target: Tensor, op: str) -> None:
@@ -311,9 +319,13 @@ def _check_targets(input: Tensor, target: Tensor, op: str) -> None:
         raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got {name}")
     batch = input.array.shape[:1] + input.array.shape[2:] if input.ndim > 1 else ()
     if target.array.shape != batch:
-        raise ValueError(
+        # PyTorch's types: ValueError when the batch sizes differ, else RuntimeError
+        n = target.array.shape[0] if target.ndim else None
+        other_batch = input.ndim > 1 and batch[0] != n
+        raise (ValueError if other_batch else RuntimeError)(
             f"{op}: expected target of shape {tuple(batch)} for input of shape "
             f"{tuple(input.shape)}, got {tuple(target.shape)}"
+            + (f" (input batch_size {batch[0]}, target batch_size {n})" if other_batch else "")
         )
 
 
@@ -354,6 +366,10 @@ def cross_entropy(
     """Cross-entropy of logits against class indices or class probabilities, as PyTorch."""
     _check_reduction(reduction, "cross_entropy")
     _check_class_weight(weight, input, "cross_entropy")
+    if label_smoothing > 1.0:
+        raise RuntimeError(
+            f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
+        )
     if target.array.dtype.kind == "f" or target.array.shape == input.array.shape:  # as PyTorch
         if target.array.dtype.kind != "f":
             raise RuntimeError(
@@ -396,7 +412,8 @@ def _smooth_term(x, t, weight, ignore_index, reduction, target_shape):
 
 def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
     if target.shape != input.shape:
-        raise RuntimeError(
+        other_batch = input.ndim > 1 and target.ndim > 0 and target.shape[0] != input.shape[0]
+        raise (ValueError if other_batch else RuntimeError)(  # PyTorch's types
             f"cross_entropy: class-probability target of shape {tuple(target.shape)} must have "
             f"the input's shape {tuple(input.shape)}"
         )

@@ -211,6 +211,44 @@ def bitwise_xor(input, other):
     return _no_grad_binary(LogicalXor if _bools(input, other) else BitwiseXor, input, other)
 
 
+class BitwiseLeftShift(NoGrad):
+    """a << b on integers, in PyTorch's promoted dtype; floats raise.
+
+    # NOTE: a shift by the width or more, or by a negative count, gives what PyTorch gives
+    # (0 to the left; to the right 0, or -1 for a negative value): the CPU's own shift would
+    # wrap the count (1 << 70 == 64).
+    """
+
+    op_name = "bitwise_left_shift"
+    shift = "left_shift"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dtype = result_dtype(a, b)
+        if dtype.kind not in "iu":
+            name = type(ctx).shift[0] + "shift"  # PyTorch's kernel: lshift, rshift
+            raise NotImplementedError(f'"{name}_cpu" not implemented for {kernel_type(dtype)}')
+        xp = (a if isinstance(a, Tensor) else b).device.xp
+        x, s = (cast_to(xp.asarray(array_of(v)), dtype) for v in (a, b))
+        inside = (s >= 0) & (s < dtype.itemsize * 8)
+        shifted = getattr(xp, type(ctx).shift)(x, xp.where(inside, s, 0))
+        beyond = (x < 0).astype(dtype) * -1 if type(ctx).shift == "right_shift" else 0
+        return xp.where(inside, shifted, beyond).astype(dtype, copy=False)
+
+
+def bitwise_left_shift(input, other):
+    return _no_grad_binary(BitwiseLeftShift, input, other)
+
+
+class BitwiseRightShift(BitwiseLeftShift):
+    op_name = "bitwise_right_shift"
+    shift = "right_shift"
+
+
+def bitwise_right_shift(input, other):
+    return _no_grad_binary(BitwiseRightShift, input, other)
+
+
 class BitwiseNot(NoGrad):
     """~x bit by bit on integers (logical not on bools); floats raise."""
 

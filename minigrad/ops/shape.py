@@ -74,6 +74,11 @@ def expand(x: Tensor, shape) -> Tensor:
             f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to "
             f"the number of dimensions in the tensor ({x.ndim})"
         )
+    if -1 in shape[:lead]:  # a new dim has no size to keep
+        raise RuntimeError(
+            f"expand: the expanded size of the tensor (-1) isn't allowed in a leading, "
+            f"non-existing dimension {shape.index(-1)}"
+        )
     shape = tuple(x.array.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
     if shape == x.array.shape:
         return x
@@ -439,6 +444,8 @@ def repeat(x: Tensor, repeats) -> Tensor:
             "repeat: number of dimensions of repeat dims can not be smaller than number of "
             "dimensions of tensor"
         )
+    if min(repeats, default=0) < 0:
+        raise RuntimeError(f"repeat: repeats can not be negative, got {repeats}")
     return Repeat.apply(x, repeats)
 
 

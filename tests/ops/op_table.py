@@ -1486,7 +1486,10 @@ assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
 # -- bit by bit on integers (tests/ops/test_dtype_semantics.py checks the other dtypes)
 def _bitwise(lib, a, b):
     x, y = (a * 8).long(), (b * 8).long()
-    return (x & y) + (x | y) * 3 + (x ^ y) * 5 + (~x) * 7 + lib.bitwise_and(x, 6)
+    bits = (x & y) + (x | y) * 3 + (x ^ y) * 5 + (~x) * 7 + lib.bitwise_and(x, 6)
+    # shifts by a tensor of counts, some past the width or negative (PyTorch's 0 or -1)
+    counts = (y - 4) * 20
+    return bits + (x << 2) * 11 + (x >> 1) * 13 + (bits << counts) + ((bits - 40) >> counts)
 
 
 BITWISE = [Case("bitwise", lambda t, F, a, b: _bitwise(t, a, b), ((3, 4), (4,)), grad=False)]

@@ -308,6 +308,9 @@ SEARCH_ERRORS = {
     "bernoulli_int": lambda t, x, f: t.bernoulli(f.long()),
     "bernoulli_range": lambda t, x, f: t.bernoulli(f),
     "bernoulli_p_range": lambda t, x, f: t.bernoulli(f.abs() / 3, 2.0),
+    "normal_negative_std": lambda t, x, f: t.normal(f, -f.abs() - 1),
+    "normal_int_mean": lambda t, x, f: t.normal(f.long(), 1.0),
+    "uniform_reversed": lambda t, x, f: f.clone().uniform_(1.0, 0.0),
 }
 
 
@@ -327,6 +330,21 @@ def test_bernoulli_draws_with_the_given_probabilities():
     again = minigrad.bernoulli(probs, generator=minigrad.Generator().manual_seed(1))
     assert minigrad.equal(draws, again)  # the generator decides the draws
     assert not minigrad.bernoulli(probs.requires_grad_()).requires_grad
+
+
+def test_normal_of_tensors_draws_one_per_element_of_mean_and_std_broadcast():
+    mean = minigrad.tensor([[-5.0], [0.0], [5.0]], dtype=minigrad.float64)  # (3, 1)
+    std = minigrad.tensor([0.0, 1.0, 2.0, 3.0], dtype=minigrad.float64).repeat(5000)  # (20000,)
+    draws = minigrad.normal(mean, std, generator=minigrad.Generator().manual_seed(2))
+    assert draws.shape == (3, 20000) and draws.dtype == minigrad.float64
+    by_std = draws.numpy().reshape(3, 5000, 4)
+    np.testing.assert_allclose(by_std.mean(1), np.repeat([[-5.0], [0.0], [5.0]], 4, 1), atol=0.1)
+    np.testing.assert_allclose(by_std.std(1), np.tile([0.0, 1.0, 2.0, 3.0], (3, 1)), atol=0.1)
+    assert minigrad.normal(mean, 2.0).shape == (3, 1)
+    assert minigrad.normal(0.0, std[:4]).shape == (4,)  # a number mean, a tensor std
+    assert not minigrad.normal(mean.requires_grad_(), 1.0).requires_grad
+    with pytest.raises(TypeError, match="size"):
+        minigrad.normal(0.0, 1.0)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])

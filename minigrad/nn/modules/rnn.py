@@ -90,12 +90,13 @@ def _layered(states):
 
 def _check_cell_input(cell, input, hx_shape):
     if input.ndim not in (1, 2) or input.shape[-1] != cell.input_size:
-        raise ValueError(
+        # PyTorch's types: ValueError for the number of dims, RuntimeError for the size
+        raise (ValueError if input.ndim not in (1, 2) else RuntimeError)(
             f"{cell!r}: expected input of shape (N, {cell.input_size}) or ({cell.input_size},), "
             f"got {tuple(input.shape)}"
         )
     if hx_shape is not None and tuple(hx_shape[-1:]) != (cell.hidden_size,):
-        raise ValueError(
+        raise RuntimeError(
             f"{cell!r}: expected hidden state of shape (N, {cell.hidden_size}), got "
             f"{tuple(hx_shape)}"
         )
@@ -262,7 +263,7 @@ class RNN(Module):
         """(L, N, in) view of the input, and whether it was unbatched (L, in)."""
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             layout = "(N, L, {0})" if self.batch_first else "(L, N, {0})"
-            raise ValueError(
+            raise (ValueError if input.ndim not in (2, 3) else RuntimeError)(
                 f"{self!r}: expected input of shape {layout.format(self.input_size)} or "
                 f"(L, {self.input_size}), got {tuple(input.shape)}"
             )

@@ -171,7 +171,11 @@ class MultiheadAttention(Module):
             query, key, value = (x.transpose(0, 1) for x in (query, key, value))
         if all(same):  # keep the one-matmul projection for self-attention
             key = value = query
-        length, n, _ = query.shape
+        length, n, width = query.shape
+        if width != self.embed_dim:  # PyTorch's type and words
+            raise AssertionError(
+                f"was expecting embedding dimension of {self.embed_dim}, but got {width}"
+            )
         source = key.shape[0]
         q, k, v = (self._heads(x) for x in self._project(query, key, value))
         k, v, extra = self._extra_keys(k, v)
