@@ -186,6 +186,7 @@ from minigrad.ops.indexing import (
     roll,
     scatter,
     scatter_add,
+    scatter_reduce,
     select,
     take,
     take_along_dim,

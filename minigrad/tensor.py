@@ -1133,6 +1133,9 @@ class Tensor:
     def scatter_add(self, dim, index, src):
         return indexing_ops.scatter_add(self, dim, index, src)
 
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return indexing_ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
     def index_add(self, dim, index, source, *, alpha=1):
         return indexing_ops.index_add(self, dim, index, source, alpha=alpha)
 
@@ -1475,6 +1478,10 @@ class Tensor:
 
     def scatter_add_(self, dim, index, src):
         return self._inplace(indexing_ops.scatter_add, dim, index, src)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        scatter_reduce = functools.partial(indexing_ops.scatter_reduce, include_self=include_self)
+        return self._inplace(scatter_reduce, dim, index, src, reduce)
 
     def index_add_(self, dim, index, source, *, alpha=1):
         index_add = functools.partial(indexing_ops.index_add, alpha=alpha)
