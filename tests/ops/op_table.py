@@ -1554,3 +1554,56 @@ BITWISE = [Case("bitwise", lambda t, F, a, b: _bitwise(t, a, b), ((3, 4), (4,)),
 CASES += BITWISE
 CASES_BY_NAME.update((c.name, c) for c in BITWISE)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+
+# -- CTC loss (minigrad/ops/nn.py CtcLoss, CtcLossGrad): log_softmax inputs, as in training
+# (PyTorch's gradient is the logits' one; see CtcLoss). No second derivative in either library.
+_CTC_TARGETS = [[1, 2, 2], [3, 1, 0], [4, 4, 1]]  # item 1's padding is not read
+
+CTC = [
+    Case(
+        "ctc_loss",
+        lambda t, F, x: t.nn.functional.ctc_loss(
+            x.log_softmax(2), _index(t, x, _CTC_TARGETS), (6, 5, 6), (3, 1, 3)
+        ),
+        ((6, 3, 5),),
+        double=False,
+    ),
+    Case(
+        "ctc_loss_none_concatenated_blank",
+        lambda t, F, x: t.nn.functional.ctc_loss(
+            x.log_softmax(-1),
+            _index(t, x, [1, 2, 2, 3, 0, 0, 1]),
+            _index(t, x, [6, 4, 5]),
+            _index(t, x, [3, 1, 3]),
+            blank=4,
+            reduction="none",
+        ),
+        ((6, 3, 5),),
+        double=False,
+    ),
+    Case(
+        "ctc_loss_sum_zero_infinity",
+        lambda t, F, x: t.nn.functional.ctc_loss(
+            x.log_softmax(2),
+            _index(t, x, _CTC_TARGETS),
+            (6, 5, 3),  # item 2 needs 4 steps (a repeated label takes a blank between)
+            (3, 0, 3),
+            reduction="sum",
+            zero_infinity=True,
+        ),
+        ((6, 3, 5),),
+        double=False,
+    ),
+    Case(
+        "ctc_loss_unbatched",
+        lambda t, F, x: t.nn.CTCLoss(blank=1)(
+            x.log_softmax(1), _index(t, x, [0, 2, 2]), _index(t, x, 5), _index(t, x, 3)
+        ),
+        ((5, 4),),
+        double=False,
+    ),
+]
+CASES += CTC
+CASES_BY_NAME.update((c.name, c) for c in CTC)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
