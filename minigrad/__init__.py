@@ -53,6 +53,13 @@ from minigrad.dtypes import (
     result_type,
     set_default_dtype,
 )
+from minigrad.layout import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from minigrad.ops.arithmetic import (
     add,
     addcdiv,

@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from minigrad import dtypes
+from minigrad import dtypes, layout
 from minigrad.backend import cpu, device, device_of, get_device
 
 
@@ -305,13 +305,18 @@ class Tensor:
         return array if dtype is None else array.astype(dtype)
 
     def to(self, *args, **kwargs) -> Tensor:
-        """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(other)`; a copy only if needed."""
+        """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(other)`; a copy only if needed.
+        `memory_format=channels_last` copies where PyTorch would, into a row-major array."""
+        fmt = kwargs.pop("memory_format", layout.preserve_format)
+        layout.check_format(fmt, "to", self.ndim)
         dev, dtype, copy = _parse_to(self, args, kwargs)
         out = self
         if dev is not None and dev is not self._device:
             out = creation.to_device(out, dev)
         if dtype is not None and dtype.np != out.array.dtype:
             out = selection_ops.cast(out, dtype)
+        if fmt is not layout.preserve_format and fmt is not layout.suggested(self.array):
+            copy = True  # PyTorch would copy into the layout: minigrad copies, row-major
         if copy and out is self:
             out = self.clone()
         return out
@@ -836,7 +841,8 @@ class Tensor:
     def masked_fill(self, mask, value):
         return selection_ops.masked_fill(self, mask, value)
 
-    def clone(self):
+    def clone(self, *, memory_format=layout.preserve_format):
+        layout.check_format(memory_format, "clone", self.ndim)
         return selection_ops.clone(self)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
@@ -998,12 +1004,27 @@ class Tensor:
     def view_as(self, other):
         return shape_ops.view(self, tuple(other.shape))
 
-    def contiguous(self):
-        """This tensor if its memory is row-major already, else a row-major copy."""
-        return self if self.is_contiguous() else shape_ops.contiguous(self)
+    def contiguous(self, *, memory_format=layout.contiguous_format):
+        """This tensor if its memory is row-major already, else a row-major copy. minigrad
+        keeps row-major arrays only: `channels_last` gives a row-major copy where PyTorch
+        would copy (the array is not laid out so), the same values."""
+        layout.check_format(memory_format, "contiguous", self.ndim)
+        if self.is_contiguous(memory_format=memory_format):
+            return self
+        if memory_format is layout.contiguous_format:
+            return shape_ops.contiguous(self)
+        if memory_format is layout.preserve_format:
+            raise RuntimeError(
+                "contiguous: preserve memory format is unsupported by the contiguous operator"
+            )
+        return self.clone()
 
-    def is_contiguous(self) -> bool:
-        return bool(self.array.flags.c_contiguous)
+    def is_contiguous(self, *, memory_format=layout.contiguous_format) -> bool:
+        """Whether the array minigrad holds is laid out as memory_format says (row-major for
+        contiguous_format): minigrad's tensors are row-major, not channels-last."""
+        if memory_format is not layout.contiguous_format:
+            layout.check_format(memory_format, "is_contiguous")
+        return layout.is_laid_out(self.array, memory_format)
 
     def permute(self, *dims):
         return shape_ops.permute(self, _shape_args(dims))
