@@ -54,6 +54,7 @@ from minigrad.dtypes import (
     set_default_dtype,
 )
 from minigrad.layout import (
+    UntypedStorage,
     channels_last,
     channels_last_3d,
     contiguous_format,

@@ -1,4 +1,5 @@
-"""What PyTorch programs ask about a tensor's memory: memory formats (`channels_last`).
+"""What PyTorch programs ask about a tensor's memory: memory formats (`channels_last`) and
+storage (`data_ptr()`, `untyped_storage()`, `storage_offset()`).
 
 minigrad keeps its arrays in row-major (C) order: it accepts every memory format, so that
 programs written for PyTorch run and compute the same values, but asking for `channels_last`
@@ -72,3 +73,62 @@ def suggested(array) -> memory_format:
         if is_laid_out(array, fmt) and not array.flags.c_contiguous:
             return fmt
     return contiguous_format
+
+
+class UntypedStorage:
+    """The memory block a tensor's array lives in, shared by all its views, as
+    `torch.UntypedStorage`: its address, its size in bytes, its device. Two tensors share
+    memory when their storages are equal (`a.untyped_storage() == b.untyped_storage()`)."""
+
+    __slots__ = ("_ptr", "_nbytes", "device", "_owner")
+
+    def __init__(self, ptr: int, nbytes: int, device, owner):
+        self._ptr, self._nbytes, self.device = (ptr if nbytes else 0), nbytes, device
+        self._owner = owner  # keeps the memory alive (and its address unique) while in use
+
+    def data_ptr(self) -> int:
+        return self._ptr
+
+    def nbytes(self) -> int:
+        return self._nbytes
+
+    def size(self) -> int:
+        return self._nbytes
+
+    __len__ = size
+
+    def element_size(self) -> int:
+        return 1
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, UntypedStorage):
+            return NotImplemented
+        return (self._ptr, self._nbytes, self.device) == (other._ptr, other._nbytes, other.device)
+
+    def __hash__(self) -> int:
+        return hash((self._ptr, self._nbytes))
+
+    def __repr__(self) -> str:
+        return f"minigrad.UntypedStorage(device={self.device}) of size {self._nbytes}"
+
+
+def data_ptr(array) -> int:
+    """The address of an array's first element (NumPy's array interface, CuPy's pointer)."""
+    if hasattr(array, "__array_interface__"):
+        return array.__array_interface__["data"][0]
+    return array.data.ptr
+
+
+def storage_of(array, device) -> UntypedStorage:
+    """The whole block behind `array`: for NumPy the array at the end of its chain of bases
+    (through the helper objects of stride tricks), for CuPy the allocation (which CuPy's
+    memory pool rounds up to a multiple of 512 bytes)."""
+    if not hasattr(array, "__array_interface__"):
+        return UntypedStorage(array.data.mem.ptr, array.data.mem.size, device, array.data.mem)
+    owner = node = array
+    while (node := getattr(node, "base", None)) is not None and hasattr(
+        node, "__array_interface__"
+    ):
+        if hasattr(node, "nbytes"):
+            owner = node
+    return UntypedStorage(data_ptr(owner), owner.nbytes, device, owner)

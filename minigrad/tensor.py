@@ -129,6 +129,21 @@ class Tensor:
         steps = tuple(s // itemsize for s in self.array.strides)
         return steps if dim is None else steps[dim]
 
+    def data_ptr(self) -> int:
+        """The address of the first element (0 for an empty tensor, as PyTorch): a view's is
+        its first element's, inside the memory of the tensor it views."""
+        return layout.data_ptr(self.array) if self.array.size else 0
+
+    def untyped_storage(self) -> layout.UntypedStorage:
+        """The memory block this tensor's values live in, shared with its views and the
+        tensor they view (equal storages: shared memory)."""
+        return layout.storage_of(self.array, self._device)
+
+    def storage_offset(self) -> int:
+        """Where the first element sits in the storage, in elements."""
+        start = layout.storage_of(self.array, self._device)._ptr
+        return (layout.data_ptr(self.array) - start) // self.array.dtype.itemsize if start else 0
+
     @property
     def _version(self) -> int:
         """How often this tensor's memory was changed in place.
