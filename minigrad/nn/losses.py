@@ -296,7 +296,7 @@ def _check_ctc(log_probs, targets, il: Tensor, tl: Tensor, blank: int) -> None:
                 f"{int(values.max())}"
             )
     lengths = tl.array
-    longest = int(lengths.max(initial=0))
+    longest = int(lengths.max())
     if targets.ndim == 2 and targets.shape[0] != items:
         raise RuntimeError(
             f"ctc_loss: Expected tensor to have size {items} at dimension 0, but got size "

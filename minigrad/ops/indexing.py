@@ -599,14 +599,18 @@ _REDUCE_UFUNCS = {
 
 
 def _reduce_start(reduce: str, dtype):
+    """What a place written to starts from without self: the reduction's identity."""
     if reduce in ("sum", "mean"):
         return 0
     if reduce == "prod":
         return 1
-    big = np.inf if dtype.kind == "f" else (True if dtype.kind == "b" else np.iinfo(dtype).max)
-    if reduce == "amin":
-        return big
-    return False if dtype.kind == "b" else -big if dtype.kind == "f" else np.iinfo(dtype).min
+    if dtype.kind == "b":
+        return reduce == "amin"  # amin of bools starts from True, amax from False
+    if dtype.kind == "f":
+        low, high = -np.inf, np.inf
+    else:
+        low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
+    return high if reduce == "amin" else low
 
 
 def _reduce_at(xp, ufunc: str, out, index: tuple, values) -> None:
@@ -622,7 +626,7 @@ def _reduce_at(xp, ufunc: str, out, index: tuple, values) -> None:
     values = values.reshape(-1)  # index's shape, as the places
     flat = out.reshape(-1)  # out is a fresh C-order copy: this is a view
     *_, rank = _repeats(xp, places)
-    for k in range(int(rank.max()) + 1 if rank.size else 0):
+    for k in range(int(rank.max()) + 1):  # index is not empty (_scatter's early return)
         picked = xp.flatnonzero(rank == k)
         flat[places[picked]] *= values[picked]
 

@@ -993,7 +993,7 @@ def _ctc_lattice(xp, log_probs, targets, input_lengths, target_lengths, blank: i
     end), and where a path may skip a blank (N, L: a label that differs from the one two
     places back)."""
     n = log_probs.shape[1]
-    s = int(target_lengths.max(initial=0))
+    s = int(target_lengths.max())  # there is an item: log_probs is not empty
     if targets.ndim == 1:  # concatenated: item i's labels follow items 0..i-1's
         starts = xp.cumsum(target_lengths) - target_lengths
         at = starts[:, None] + xp.arange(s)
