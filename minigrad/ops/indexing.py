@@ -653,7 +653,7 @@ class ScatterReduce(Function):
             _reduce_at(xp, _REDUCE_UFUNCS[reduce], out, index, src.array)
         if reduce == "mean":
             count = xp.full(out.shape, int(include_self), out.dtype)
-            xp.add.at(count, index, 1)
+            xp.add.at(count, index, count.dtype.type(1))  # a Python 1 takes add.at's slow path
             count = xp.maximum(count, 1)
             out = out // count if out.dtype.kind in "iu" else out / count
             ctx.count = count
