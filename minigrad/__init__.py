@@ -53,6 +53,14 @@ from minigrad.dtypes import (
     result_type,
     set_default_dtype,
 )
+from minigrad.layout import (
+    UntypedStorage,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from minigrad.ops.arithmetic import (
     add,
     addcdiv,
@@ -188,6 +196,7 @@ from minigrad.ops.indexing import (
     roll,
     scatter,
     scatter_add,
+    scatter_reduce,
     select,
     take,
     take_along_dim,

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from minigrad import dtypes, random
+from minigrad import dtypes, layout, random
 from minigrad.backend import device_of, get_device, use
 from minigrad.ops._util import write_out
 from minigrad.tensor import Tensor, _host, _shape_args
@@ -124,7 +124,13 @@ def ones(*size, out=None, dtype=None, device=None, requires_grad=False) -> Tenso
     return _factory(lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty(
+    *size, dtype=None, device=None, requires_grad=False, memory_format=layout.contiguous_format
+) -> Tensor:
+    """Uninitialised memory; any memory_format gives a row-major tensor (minigrad's only one)."""
+    layout.check_format(memory_format, "empty", len(_shape_args(size)))
+    if memory_format is layout.preserve_format:
+        raise RuntimeError("empty: unsupported memory format Preserve")
     return _factory(lambda xp, s, d: xp.empty(s, d), size, dtype, device, requires_grad)
 
 
@@ -276,9 +282,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     return Tensor._make(random.normal_array(size, dev, mean, std, generator, dtype))
 
 
-def _like(fn, t: Tensor, dtype, device, requires_grad, *args) -> Tensor:
+def _like(fn, t: Tensor, dtype, device, requires_grad, memory_format) -> Tensor:
+    """fn(t's shape, ...). Every memory_format gives a row-major tensor, the only layout
+    minigrad has (the values do not depend on it)."""
+    layout.check_format(memory_format, fn.__name__ + "_like", t.ndim)
     return fn(
-        *args,
         t.array.shape,
         dtype=dtype or t.dtype,
         device=device or t.device,
@@ -286,19 +294,31 @@ def _like(fn, t: Tensor, dtype, device, requires_grad, *args) -> Tensor:
     )
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(zeros, input, dtype, device, requires_grad)
+_PRESERVE = layout.preserve_format
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(ones, input, dtype, device, requires_grad)
+def zeros_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    return _like(zeros, input, dtype, device, requires_grad, memory_format)
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(empty, input, dtype, device, requires_grad)
+def ones_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    return _like(ones, input, dtype, device, requires_grad, memory_format)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    return _like(empty, input, dtype, device, requires_grad, memory_format)
+
+
+def full_like(
+    input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    layout.check_format(memory_format, "full_like", input.ndim)
     return full(
         tuple(input.shape),
         fill_value,
@@ -308,15 +328,22 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
     )
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(rand, input, dtype, device, requires_grad)
+def rand_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    return _like(rand, input, dtype, device, requires_grad, memory_format)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(randn, input, dtype, device, requires_grad)
+def randn_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    return _like(randn, input, dtype, device, requires_grad, memory_format)
 
 
-def randint_like(input, low, high=None, *, dtype=None, device=None) -> Tensor:
+def randint_like(
+    input, low, high=None, *, dtype=None, device=None, memory_format=_PRESERVE
+) -> Tensor:
+    layout.check_format(memory_format, "randint_like", input.ndim)
     if high is None:
         low, high = 0, low
     return randint(

@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from minigrad import dtypes
+from minigrad import dtypes, layout
 from minigrad.backend import cpu, device, device_of, get_device
 
 
@@ -128,6 +128,21 @@ class Tensor:
         itemsize = self.array.dtype.itemsize
         steps = tuple(s // itemsize for s in self.array.strides)
         return steps if dim is None else steps[dim]
+
+    def data_ptr(self) -> int:
+        """The address of the first element (0 for an empty tensor, as PyTorch): a view's is
+        its first element's, inside the memory of the tensor it views."""
+        return layout.data_ptr(self.array) if self.array.size else 0
+
+    def untyped_storage(self) -> layout.UntypedStorage:
+        """The memory block this tensor's values live in, shared with its views and the
+        tensor they view (equal storages: shared memory)."""
+        return layout.storage_of(self.array, self._device)
+
+    def storage_offset(self) -> int:
+        """Where the first element sits in the storage, in elements."""
+        start = layout.storage_of(self.array, self._device)._ptr
+        return (layout.data_ptr(self.array) - start) // self.array.dtype.itemsize if start else 0
 
     @property
     def _version(self) -> int:
@@ -305,13 +320,18 @@ class Tensor:
         return array if dtype is None else array.astype(dtype)
 
     def to(self, *args, **kwargs) -> Tensor:
-        """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(other)`; a copy only if needed."""
+        """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(other)`; a copy only if needed.
+        `memory_format=channels_last` copies where PyTorch would, into a row-major array."""
+        fmt = kwargs.pop("memory_format", layout.preserve_format)
+        layout.check_format(fmt, "to", self.ndim)
         dev, dtype, copy = _parse_to(self, args, kwargs)
         out = self
         if dev is not None and dev is not self._device:
             out = creation.to_device(out, dev)
         if dtype is not None and dtype.np != out.array.dtype:
             out = selection_ops.cast(out, dtype)
+        if fmt is not layout.preserve_format and fmt is not layout.suggested(self.array):
+            copy = True  # PyTorch would copy into the layout: minigrad copies, row-major
         if copy and out is self:
             out = self.clone()
         return out
@@ -869,7 +889,8 @@ class Tensor:
     def masked_fill(self, mask, value):
         return selection_ops.masked_fill(self, mask, value)
 
-    def clone(self):
+    def clone(self, *, memory_format=layout.preserve_format):
+        layout.check_format(memory_format, "clone", self.ndim)
         return selection_ops.clone(self)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
@@ -1031,12 +1052,27 @@ class Tensor:
     def view_as(self, other):
         return shape_ops.view(self, tuple(other.shape))
 
-    def contiguous(self):
-        """This tensor if its memory is row-major already, else a row-major copy."""
-        return self if self.is_contiguous() else shape_ops.contiguous(self)
+    def contiguous(self, *, memory_format=layout.contiguous_format):
+        """This tensor if its memory is row-major already, else a row-major copy. minigrad
+        keeps row-major arrays only: `channels_last` gives a row-major copy where PyTorch
+        would copy (the array is not laid out so), the same values."""
+        layout.check_format(memory_format, "contiguous", self.ndim)
+        if self.is_contiguous(memory_format=memory_format):
+            return self
+        if memory_format is layout.contiguous_format:
+            return shape_ops.contiguous(self)
+        if memory_format is layout.preserve_format:
+            raise RuntimeError(
+                "contiguous: preserve memory format is unsupported by the contiguous operator"
+            )
+        return self.clone()
 
-    def is_contiguous(self) -> bool:
-        return bool(self.array.flags.c_contiguous)
+    def is_contiguous(self, *, memory_format=layout.contiguous_format) -> bool:
+        """Whether the array minigrad holds is laid out as memory_format says (row-major for
+        contiguous_format): minigrad's tensors are row-major, not channels-last."""
+        if memory_format is not layout.contiguous_format:
+            layout.check_format(memory_format, "is_contiguous")
+        return layout.is_laid_out(self.array, memory_format)
 
     def permute(self, *args, dims=None):
         return shape_ops.permute(self, _shape_args(args) if dims is None else dims)
@@ -1165,6 +1201,9 @@ class Tensor:
 
     def scatter_add(self, dim, index, src):
         return indexing_ops.scatter_add(self, dim, index, src)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return indexing_ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
 
     def index_add(self, dim, index, source, *, alpha=1):
         return indexing_ops.index_add(self, dim, index, source, alpha=alpha)
@@ -1524,6 +1563,10 @@ class Tensor:
 
     def scatter_add_(self, dim, index, src):
         return self._inplace(indexing_ops.scatter_add, dim, index, src)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        scatter_reduce = functools.partial(indexing_ops.scatter_reduce, include_self=include_self)
+        return self._inplace(scatter_reduce, dim, index, src, reduce)
 
     def index_add_(self, dim, index, source, *, alpha=1):
         index_add = functools.partial(indexing_ops.index_add, alpha=alpha)

@@ -136,6 +136,8 @@ def _q(lib, like):
 
 _ROUNDED = ("lower", "higher", "nearest")
 
+_SR_INDEX = [[0, 3, 0], [1, 1, 2], [2, 0, 2]]  # scatter_reduce's rows along dim 1: repeats
+
 
 def _setitem(lib, x, v):
     y = x * 1.0  # a non-leaf, so the assignment is recorded
@@ -540,6 +542,65 @@ CASES = [
         lambda t, F, a, b: a.scatter_add(1, _index(t, a, [[3, 0], [1, 1]]), b),
         ((3, 4), (3, 3)),
         torch=False,
+    ),
+    # scatter_reduce: repeated places; random floats have no ties (tests/ops/test_scatter.py
+    # checks amax's and amin's shared gradient at ties, and prod's at zeros)
+    Case(
+        "scatter_reduce_sum",
+        lambda t, F, a, b: a.scatter_reduce(
+            0, _index(t, a, [[2, 0, 2, 1], [2, 1, 0, 1]]), b, "sum"
+        ),
+        ((3, 4), (2, 4)),
+    ),
+    Case(
+        "scatter_reduce_prod",
+        lambda t, F, a, b: t.scatter_reduce(a, 1, _index(t, a, _SR_INDEX), b, "prod"),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_prod_no_self",
+        lambda t, F, a, b: a.scatter_reduce(
+            1, _index(t, a, _SR_INDEX), b, "prod", include_self=False
+        ),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_mean",
+        lambda t, F, a, b: a.scatter_reduce(1, _index(t, a, _SR_INDEX), b, "mean"),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_mean_no_self",
+        lambda t, F, a, b: a.scatter_reduce(
+            -1, _index(t, a, _SR_INDEX), b, "mean", include_self=False
+        ),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_amax",
+        lambda t, F, a, b: a.scatter_reduce(1, _index(t, a, _SR_INDEX), b, "amax"),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_amin_no_self",
+        lambda t, F, a, b: a.scatter_reduce(
+            1, _index(t, a, _SR_INDEX), b, "amin", include_self=False
+        ),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_",
+        lambda t, F, a, b: (
+            (a * 2).scatter_reduce_(0, _index(t, a, [[1, 1, 0, 2]]), b, "sum", include_self=False)
+            * a
+        ),
+        ((3, 4), (1, 4)),
+        tags={"inplace"},
+    ),
+    Case(
+        "scatter_reduce_0d",
+        lambda t, F, a, b: a.scatter_reduce(0, _index(t, a, 2), b, "mean", include_self=False),
+        ((4,), ()),
     ),
     Case("gather_0d", lambda t, F, a: a.gather(0, _index(t, a, 3)) * a, ((5,),)),
     Case(
@@ -1495,4 +1556,57 @@ def _bitwise(lib, a, b):
 BITWISE = [Case("bitwise", lambda t, F, a, b: _bitwise(t, a, b), ((3, 4), (4,)), grad=False)]
 CASES += BITWISE
 CASES_BY_NAME.update((c.name, c) for c in BITWISE)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+
+# -- CTC loss (minigrad/ops/nn.py CtcLoss, CtcLossGrad): log_softmax inputs, as in training
+# (PyTorch's gradient is the logits' one; see CtcLoss). No second derivative in either library.
+_CTC_TARGETS = [[1, 2, 2], [3, 1, 0], [4, 4, 1]]  # item 1's padding is not read
+
+CTC = [
+    Case(
+        "ctc_loss",
+        lambda t, F, x: t.nn.functional.ctc_loss(
+            x.log_softmax(2), _index(t, x, _CTC_TARGETS), (6, 5, 6), (3, 1, 3)
+        ),
+        ((6, 3, 5),),
+        double=False,
+    ),
+    Case(
+        "ctc_loss_none_concatenated_blank",
+        lambda t, F, x: t.nn.functional.ctc_loss(
+            x.log_softmax(-1),
+            _index(t, x, [1, 2, 2, 3, 0, 0, 1]),
+            _index(t, x, [6, 4, 5]),
+            _index(t, x, [3, 1, 3]),
+            blank=4,
+            reduction="none",
+        ),
+        ((6, 3, 5),),
+        double=False,
+    ),
+    Case(
+        "ctc_loss_sum_zero_infinity",
+        lambda t, F, x: t.nn.functional.ctc_loss(
+            x.log_softmax(2),
+            _index(t, x, _CTC_TARGETS),
+            (6, 5, 3),  # item 2 needs 4 steps (a repeated label takes a blank between)
+            (3, 0, 3),
+            reduction="sum",
+            zero_infinity=True,
+        ),
+        ((6, 3, 5),),
+        double=False,
+    ),
+    Case(
+        "ctc_loss_unbatched",
+        lambda t, F, x: t.nn.CTCLoss(blank=1)(
+            x.log_softmax(1), _index(t, x, [0, 2, 2]), _index(t, x, 5), _index(t, x, 3)
+        ),
+        ((5, 4),),
+        double=False,
+    ),
+]
+CASES += CTC
+CASES_BY_NAME.update((c.name, c) for c in CTC)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
