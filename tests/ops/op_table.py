@@ -331,6 +331,9 @@ CASES = [
     Case("masked_fill", lambda t, F, a: a.masked_fill(_mask(t, a), -1.0), ((3, 4),)),
     Case("clone", lambda t, F, a: a.clone(), ((3, 4),)),
     Case("copy_", lambda t, F, a, b: (a * 2).copy_(b) * a, ((3, 4), (4,)), tags={"inplace"}),
+    # in-place ops whose backward reads the value before the change (compiled too)
+    Case("mul_", lambda t, F, a, b: (a * 2).mul_(b) * a, ((3, 4), (4,)), tags={"inplace"}),
+    Case("pow_", lambda t, F, a: (a * 2).pow_(3) * a, ((3, 4),), tags={"inplace"}),
     Case("fill_", lambda t, F, a: (a * 2).fill_(1.5) * a, ((3, 4),), tags={"inplace"}),
     Case("cast", lambda t, F, a: a.float().double(), ((3, 4),), rtol=1e-6, numerical=False),
     # -- reductions ------------------------------------------------------------------------
@@ -591,7 +594,7 @@ CASES = [
     Case(
         "scatter_reduce_",
         lambda t, F, a, b: (
-            (a * 2).scatter_reduce_(0, _index(t, a, [[1, 1, 0, 2]]), b, "sum", include_self=False)
+            (a * 2).scatter_reduce_(0, _index(t, a, [[1, 1, 0, 2]]), b, "amax", include_self=True)
             * a
         ),
         ((3, 4), (1, 4)),
