@@ -356,3 +356,60 @@ def to_device(t: Tensor, device) -> Tensor:
     from minigrad.ops.convert import ToDevice
 
     return ToDevice.apply(t, device)
+
+
+# -- window functions (signal processing: spectrograms, audio tutorials) ------------------------
+# NOTE: a periodic window of length n is the symmetric window of length n + 1 without its last
+# value (PyTorch's rule, for windows that tile a signal); NumPy gives the symmetric ones.
+def _window(name, make, window_length, periodic, dtype, device, requires_grad) -> Tensor:
+    if window_length < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got {window_length}")
+    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    if not dt.is_floating_point:
+        raise RuntimeError(f"{name} expects floating point dtypes, got: {dt}")
+    if window_length <= 1:
+        values = np.ones(window_length)
+    else:
+        values = make(window_length + 1)[:-1] if periodic else make(window_length)
+    return _finish(get_device(device).xp.asarray(values.astype(dt.np)), requires_grad)
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
+    return _window("hann_window", np.hanning, window_length, periodic, dtype, device, requires_grad)
+
+
+def hamming_window(
+    window_length,
+    periodic=True,
+    alpha=0.54,
+    beta=0.46,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+):
+    def make(n):
+        return alpha - beta * np.cos(2 * np.pi * np.arange(n) / (n - 1))
+
+    return _window("hamming_window", make, window_length, periodic, dtype, device, requires_grad)
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
+    return _window(
+        "blackman_window", np.blackman, window_length, periodic, dtype, device, requires_grad
+    )
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
+    return _window(
+        "bartlett_window", np.bartlett, window_length, periodic, dtype, device, requires_grad
+    )
+
+
+def kaiser_window(
+    window_length, periodic=True, beta=12.0, *, dtype=None, device=None, requires_grad=False
+):
+    def make(n):
+        return np.kaiser(n, beta)
+
+    return _window("kaiser_window", make, window_length, periodic, dtype, device, requires_grad)

@@ -166,6 +166,28 @@ class Tensor:
     def element_size(self) -> int:
         return self.array.dtype.itemsize
 
+    @property
+    def itemsize(self) -> int:
+        return self.array.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.array.nbytes
+
+    @property
+    def is_cpu(self) -> bool:
+        return self._device.type == "cpu"
+
+    def get_device(self) -> int:
+        """The CUDA device's index, or -1 on the CPU (PyTorch's answer)."""
+        return -1 if self._device.type == "cpu" else (self._device.index or 0)
+
+    def is_signed(self) -> bool:
+        return self.array.dtype.kind in "if"
+
+    def is_same_size(self, other) -> bool:
+        return self.array.shape == other.array.shape
+
     def is_floating_point(self) -> bool:
         return self.array.dtype.kind == "f"
 
@@ -945,6 +967,12 @@ class Tensor:
         return reduce_ops.norm(self, p, dim, keepdim)
 
     @_numpy_axis
+    def cumsum_(self, dim, *, dtype=None):
+        return self._inplace(functools.partial(reduce_ops.cumsum, dim=dim, dtype=dtype))
+
+    def cumprod_(self, dim, *, dtype=None):
+        return self._inplace(functools.partial(reduce_ops.cumprod, dim=dim, dtype=dtype))
+
     def cumsum(self, dim, *, dtype=None):
         return reduce_ops.cumsum(self, dim, dtype=dtype)
 
@@ -1272,8 +1300,29 @@ class Tensor:
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return matmul_ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        return self._inplace(
+            functools.partial(matmul_ops.addmm, beta=beta, alpha=alpha), mat1, mat2
+        )
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return matmul_ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        return self._inplace(functools.partial(matmul_ops.addmv, beta=beta, alpha=alpha), mat, vec)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return matmul_ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        return self._inplace(functools.partial(matmul_ops.addr, beta=beta, alpha=alpha), vec1, vec2)
+
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
         return matmul_ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        scaled = functools.partial(matmul_ops.baddbmm, beta=beta, alpha=alpha)
+        return self._inplace(scaled, batch1, batch2)
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         return matmul_ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
@@ -1371,6 +1420,59 @@ class Tensor:
 
     def bitwise_not(self):
         return nograd_ops.bitwise_not(self)
+
+    def isposinf(self):
+        return nograd_ops.isposinf(self)
+
+    def isneginf(self):
+        return nograd_ops.isneginf(self)
+
+    def fmax(self, other):
+        return selection_ops.fmax(self, other)
+
+    def fmin(self, other):
+        return selection_ops.fmin(self, other)
+
+    def gcd(self, other):
+        return nograd_ops.gcd(self, other)
+
+    def lcm(self, other):
+        return nograd_ops.lcm(self, other)
+
+    def sinc(self):
+        from minigrad.special import sinc
+
+        return sinc(self)
+
+    def sinc_(self):
+        from minigrad.special import sinc
+
+        return self._inplace(sinc)
+
+    def logit_(self, eps=None):
+        from minigrad.special import logit
+
+        return self._inplace(logit, eps)
+
+    def sgn_(self):
+        return self.sign_()
+
+    def hardshrink(self, lambd=0.5):
+        from minigrad.nn.functional import hardshrink
+
+        return hardshrink(self, lambd)
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        return self.split(list(split_sizes), dim)
+
+    def sum_to_size(self, *size):
+        size = tuple(_shape_args(size))
+        tail = self.array.shape[self.ndim - len(size) :] if len(size) <= self.ndim else None
+        if tail is None or any(s not in (t, 1) for s, t in zip(size, tail)):
+            raise RuntimeError(
+                f"sum_to_size: size {list(size)} is not expandable to size {list(self.shape)}"
+            )
+        return shape_ops.sum_to(self, size)
 
     def isnan(self):
         return nograd_ops.isnan(self)

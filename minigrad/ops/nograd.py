@@ -301,6 +301,41 @@ def isfinite(input):
     return IsFinite.apply(input)
 
 
+# NOTE: an integer is never infinite: all False, made by an op (ne(x, x)) so a trace records it
+def isposinf(input):
+    return eq(input, float("inf")) if input.array.dtype.kind == "f" else ne(input, input)
+
+
+def isneginf(input):
+    return eq(input, float("-inf")) if input.array.dtype.kind == "f" else ne(input, input)
+
+
+class Gcd(NoGrad):
+    """The greatest common divisor of integers, element by element (non-negative)."""
+
+    op_name, ufunc = "gcd", "gcd"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.array.dtype.kind not in "iu" or b.array.dtype.kind not in "iu":
+            name = type(ctx).op_name
+            found = a.array.dtype if a.array.dtype.kind not in "iu" else b.array.dtype
+            raise RuntimeError(f'"{name}_cpu" not implemented for {kernel_type(found)}')
+        return getattr(a.device.xp, type(ctx).ufunc)(a.array, b.array)
+
+
+def gcd(input, other):
+    return _no_grad_binary(Gcd, input, other)
+
+
+class Lcm(Gcd):
+    op_name, ufunc = "lcm", "lcm"
+
+
+def lcm(input, other):
+    return _no_grad_binary(Lcm, input, other)
+
+
 class Signbit(NoGrad):
     """True where the sign bit is set: negative numbers and -0.0."""
 

@@ -328,6 +328,8 @@ CASES = [
     Case("clamp_tensors", lambda t, F, a, b, c: a.clamp(b, c), ((3, 4), (4,), (3, 1))),
     Case("maximum", lambda t, F, a, b: t.maximum(a, b), ((3, 4), (4,)), **B),
     Case("minimum", lambda t, F, a, b: t.minimum(a, b), ((3, 4), (3, 1)), **B),
+    Case("fmax", lambda t, F, a, b: t.fmax(a, b), ((3, 4), (4,)), **B),
+    Case("fmin", lambda t, F, a, b: a.fmin(b), ((3, 4), (3, 1)), **B),
     Case("masked_fill", lambda t, F, a: a.masked_fill(_mask(t, a), -1.0), ((3, 4),)),
     Case("clone", lambda t, F, a: a.clone(), ((3, 4),)),
     Case("copy_", lambda t, F, a, b: (a * 2).copy_(b) * a, ((3, 4), (4,)), tags={"inplace"}),
@@ -766,6 +768,9 @@ CASES = [
         ((3, 2), (4, 3, 5), (4, 5, 2)),
     ),
     Case("outer", lambda t, F, a, b: t.outer(a, b), ((3,), (4,))),
+    Case("addmv", lambda t, F, c, a, b: t.addmv(c, a, b, beta=0.5, alpha=2), ((3,), (3, 2), (2,))),
+    Case("addr", lambda t, F, c, a, b: c.addr(a, b, alpha=3), ((3, 4), (3,), (4,))),
+    Case("addmm_", lambda t, F, c, a, b: (c * 1).addmm_(a, b, beta=2), ((3, 4), (3, 2), (2, 4))),
     Case("tensordot", lambda t, F, a, b: t.tensordot(a, b, 1), ((3, 4), (4, 2))),
     Case(
         "tensordot_dims",
