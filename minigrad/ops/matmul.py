@@ -401,8 +401,11 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
 
 def _integral_scales(product: Tensor, beta, alpha) -> tuple:
     """beta and alpha as PyTorch uses them: truncated to ints for an integer product, which
-    stays integer (addmm of int64 matrices with beta=0.5 ignores the input)."""
-    if product.array.dtype.kind in "biu":
+    stays integer (addmm of int64 matrices with beta=0.5 ignores the input); for a bool one,
+    their truth (addr of bools is bool: alpha=3 keeps the product)."""
+    if product.array.dtype.kind == "b":
+        return bool(beta), bool(alpha)
+    if product.array.dtype.kind in "iu":
         return int(beta), int(alpha)
     return beta, alpha
 

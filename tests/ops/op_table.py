@@ -1561,7 +1561,15 @@ def _bitwise(lib, a, b):
     return bits + (x << 2) * 11 + (x >> 1) * 13 + (bits << counts) + ((bits - 40) >> counts)
 
 
-BITWISE = [Case("bitwise", lambda t, F, a, b: _bitwise(t, a, b), ((3, 4), (4,)), grad=False)]
+def _gcd_lcm(lib, a, b):
+    x, y = (a * 8).long(), (b * 8).long()
+    return lib.gcd(x, y) + lib.lcm(x, y + 1) * 3
+
+
+BITWISE = [
+    Case("bitwise", lambda t, F, a, b: _bitwise(t, a, b), ((3, 4), (4,)), grad=False),
+    Case("gcd_lcm", lambda t, F, a, b: _gcd_lcm(t, a, b), ((3, 4), (4,)), grad=False),
+]
 CASES += BITWISE
 CASES_BY_NAME.update((c.name, c) for c in BITWISE)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
