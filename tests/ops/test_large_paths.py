@@ -1,0 +1,77 @@
+"""The faster paths ops take on large arrays (benchmarks/bench_large.py) give the plain
+formula's answers: each is compared, on the sizes the benchmark times, with the formula
+written directly in NumPy (float64 as the reference)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad.ops.conv import _dense
+
+
+def _normal(shape, dtype, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "3-d"])
+def test_norm_over_every_element_is_the_root_of_the_sum_of_squares(dtype, layout):
+    array = _normal((512, 512), dtype)
+    if layout == "transposed":
+        array = array.T
+    elif layout == "3-d":
+        array = array.reshape(8, 64, 512)
+    x = minigrad.tensor(array, requires_grad=True)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    for keepdim in (False, True):
+        y = x.norm(keepdim=keepdim)
+        want = np.sqrt((array.astype(np.float64) ** 2).sum(keepdims=keepdim))
+        assert y.shape == want.shape and y.dtype == x.dtype
+        np.testing.assert_allclose(y.detach().numpy(), want, rtol=tol)
+    x.norm().backward()
+    want = array.astype(np.float64) / np.sqrt((array.astype(np.float64) ** 2).sum())
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=10 * tol)
+
+
+def test_norm_gradient_is_zero_where_the_norm_is_zero_or_underflows():
+    for value in (0.0, 1e-30):  # 1e-30 squared underflows in float32: the norm is 0
+        x = minigrad.full((4, 5), value, requires_grad=True)
+        x.norm().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.zeros((4, 5), np.float32))
+        x.grad = None
+        x.norm(dim=1).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.zeros((4, 5), np.float32))
+
+
+@pytest.mark.parametrize(
+    "images, kernels",
+    [((4, 16, 12, 12), (8, 16, 3, 3)), ((2, 1, 8, 20), (4, 1, 3, 3))],  # windows, planes
+)
+def test_conv2d_gradients_from_a_broadcast_gradient_equal_the_dense_ones(images, kernels):
+    # y.sum().backward() hands the convolution a stride-0 gradient, which it copies first
+    x_array, w_array = _normal(images, np.float64), _normal(kernels, np.float64, seed=1)
+    grads = []
+    for broadcast in (True, False):
+        x = minigrad.tensor(x_array, requires_grad=True)
+        w = minigrad.tensor(w_array, requires_grad=True)
+        y = F.conv2d(x, w, padding=1)
+        if broadcast:
+            y.sum().backward()
+        else:
+            y.backward(minigrad.tensor(np.ones(y.shape)))
+        grads.append((x.grad.numpy(), w.grad.numpy()))
+    for dense, from_broadcast in zip(*grads):
+        np.testing.assert_allclose(from_broadcast, dense, rtol=1e-12)
+
+
+def test_conv2d_backward_copies_only_a_broadcast_gradient():
+    dense = minigrad.tensor(_normal((2, 3, 4, 4), np.float32))
+    assert _dense(dense) is dense
+    ones = minigrad.ones(()).expand(2, 3, 4, 4)
+    assert 0 in ones.array.strides
+    copied = _dense(ones)
+    assert copied.array.flags.c_contiguous
+    np.testing.assert_array_equal(copied.numpy(), np.ones((2, 3, 4, 4), np.float32))
