@@ -75,3 +75,19 @@ def test_conv2d_backward_copies_only_a_broadcast_gradient():
     copied = _dense(ones)
     assert copied.array.flags.c_contiguous
     np.testing.assert_array_equal(copied.numpy(), np.ones((2, 3, 4, 4), np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (7,), (512, 512)])
+def test_sigmoid_and_silu_in_place_chain_match_the_formula(dtype, shape):
+    array = (_normal(shape, np.float64) * 12).astype(dtype)
+    if array.size > 2:
+        array.flat[:2] = [-200, 200]  # exp(200) overflows: sigmoid is 0 there, as PyTorch
+    x = minigrad.tensor(array)
+    with np.errstate(over="ignore"):
+        want = 1 / (1 + np.exp(-array.astype(np.float64)))
+    tol = {np.float16: 1e-3, np.float32: 1e-6, np.float64: 1e-14}[dtype]
+    for got, expected in ((x.sigmoid(), want), (F.silu(x), array * want)):
+        assert got.shape == shape and got.dtype == x.dtype
+        # below the dtype's smallest normal number digits are lost to underflow, as PyTorch's
+        np.testing.assert_allclose(got.numpy(), expected, rtol=tol, atol=np.finfo(dtype).tiny)
