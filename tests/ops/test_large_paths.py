@@ -91,3 +91,31 @@ def test_sigmoid_and_silu_in_place_chain_match_the_formula(dtype, shape):
         assert got.shape == shape and got.dtype == x.dtype
         # below the dtype's smallest normal number digits are lost to underflow, as PyTorch's
         np.testing.assert_allclose(got.numpy(), expected, rtol=tol, atol=np.finfo(dtype).tiny)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shape, dim",
+    [((512, 512), 1), ((512, 512), 0), ((16, 40, 300), 1), ((300, 1000), 1), ((256, 257), 1)],
+)
+def test_cumsum_by_blocks_matches_the_serial_sum(dtype, shape, dim):
+    array = _normal(shape, dtype)
+    x = minigrad.tensor(array, requires_grad=True)
+    y = x.cumsum(dim)
+    want = np.cumsum(array.astype(np.float64), axis=dim)
+    assert y.shape == shape and y.dtype == x.dtype
+    tol = {np.float16: 1e-2, np.float32: 1e-4, np.float64: 1e-12}[dtype]
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=tol, atol=tol)
+    y.backward(minigrad.ones((), dtype=y.dtype).expand(shape))  # a broadcast, as y.sum()'s
+    want = np.flip(np.cumsum(np.ones(shape), axis=dim), dim)
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=tol)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf - inf
+def test_cumsum_by_blocks_keeps_inf_and_nan_where_the_serial_sum_has_them():
+    array = _normal((512, 512), np.float32)
+    array[3, 100], array[7, 5], array[9, 0], array[9, 400] = np.inf, np.nan, np.inf, -np.inf
+    for dim in (0, 1):
+        np.testing.assert_array_equal(
+            minigrad.tensor(array).cumsum(dim).numpy(), np.cumsum(array, axis=dim)
+        )
