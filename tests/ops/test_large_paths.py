@@ -119,3 +119,36 @@ def test_cumsum_by_blocks_keeps_inf_and_nan_where_the_serial_sum_has_them():
         np.testing.assert_array_equal(
             minigrad.tensor(array).cumsum(dim).numpy(), np.cumsum(array, axis=dim)
         )
+
+
+@pytest.mark.parametrize(
+    "shape, dims",
+    [
+        ((512, 512), (1, 0)),
+        ((300, 250), (1, 0)),  # a last strip narrower than the others
+        ((8, 64, 256), (0, 2, 1)),
+        ((16, 8, 32, 32), (0, 2, 3, 1)),
+        ((64, 32, 64), (2, 0, 1)),  # no strips: the last two axes are not swapped
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int8])
+def test_contiguous_copy_of_a_transpose_by_strips_holds_the_same_values(shape, dims, dtype):
+    array = (_normal(shape, np.float64) * 50).astype(dtype)
+    x = minigrad.tensor(array)
+    for view, want in (
+        (x.permute(*dims), array.transpose(dims)),
+        (x.mT[..., ::3], array.swapaxes(-1, -2)[..., ::3]),
+    ):
+        assert not view.is_contiguous()
+        y = view.contiguous()
+        assert y.array.flags.c_contiguous and y.dtype == x.dtype
+        np.testing.assert_array_equal(y.numpy(), want)
+    x = minigrad.tensor(array.astype(np.float64), requires_grad=True)
+    gy = minigrad.tensor(_normal(array.transpose(dims).shape, np.float64))
+    x.permute(*dims).contiguous().backward(gy)
+    np.testing.assert_array_equal(x.grad.numpy(), gy.numpy().transpose(np.argsort(dims)))
+
+
+def test_contiguous_copy_of_a_strided_vector():
+    x = minigrad.arange(200000.0)[::3]
+    np.testing.assert_array_equal(x.contiguous().numpy(), np.arange(200000.0)[::3])
