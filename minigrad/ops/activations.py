@@ -237,7 +237,11 @@ def _normal_cdf(work, device):
     float32 uses the fit above instead, vectorised (3.5x faster), on every device, so that a
     GPU and the CPU agree. Its relative error is float32's own, and Phi of a very negative x
     keeps its digits (1 + erf(x) would round to 0 below x = -5.5). float64 keeps the exact
-    erf."""
+    erf. The fit runs in place on three buffers, the 1/2 of erfc / 2 folded into its constant
+    term, and the sign picks Phi(-|x|) or 1 - Phi(-|x|) by arithmetic (a float times a bool
+    array is a slow mixed-type loop, np.where slower still; copysign is not vectorised):
+    13-35% faster on 512x512 in alternated runs. The fit's Horner steps are most of what is
+    left (about 280 of 650 us, the exp 80)."""
     if work.dtype != np.float32:
         return 0.5 * (1 + erf_array(work * (1 / math.sqrt(2)), device))
     if work.ndim == 0:  # NumPy's arithmetic on 0-d arrays gives scalars, not buffers to reuse
@@ -247,20 +251,25 @@ def _normal_cdf(work, device):
     a *= np.float32(1 / math.sqrt(2))
     t = a * np.float32(0.5)
     t += 1
-    xp.reciprocal(t, out=t)
-    p = xp.full_like(t, _ERFC_FIT[-1])
-    for c in _ERFC_FIT[-2::-1]:
-        p *= t
+    xp.divide(1, t, out=t)
+    p = t * np.float32(_ERFC_FIT[-1])
+    for c in _ERFC_FIT[-2:0:-1]:
         p += np.float32(c)
-    p -= a * a
+        p *= t
+    p += np.float32(_ERFC_FIT[0] + math.log(0.5))
+    a *= a
+    p -= a
     with np.errstate(over="ignore", under="ignore"):
         xp.exp(p, out=p)
-    p *= t
-    p *= np.float32(0.5)  # Phi(-|x|)
-    upper = 1 - 2 * p  # Phi(|x|) - Phi(-|x|): added where x > 0
-    upper *= work > 0
-    upper += p
-    return upper
+    p *= t  # Phi(-|x|)
+    # -1 where x > 0, 1 where x < 0 (a fraction only where |x| < 2^-64, and p is 1/2 there)
+    side = work * np.float32(-(2.0**64))
+    xp.clip(side, -1, 1, out=side)
+    p *= side
+    side *= np.float32(-0.5)
+    side += np.float32(0.5)  # 1 where x > 0, else 0
+    side += p  # 1 - Phi(-|x|) where x > 0, else Phi(-|x|) exactly
+    return side
 
 
 class GeluGrad(Function):
@@ -278,8 +287,16 @@ class GeluGrad(Function):
             inner_slope = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * work * work)
             slope = 0.5 * (1 + t) + 0.5 * work * (1 - t * t) * inner_slope
         else:
-            pdf = x.device.xp.exp(-0.5 * work * work) * (1 / math.sqrt(2 * math.pi))
-            slope = t + work * pdf
+            # NOTE: in place on one buffer (out= keeps a 0-d input an array): 6 new arrays
+            # fewer on every backward
+            xp = x.device.xp
+            slope = xp.multiply(work, work, out=xp.empty_like(work))
+            slope *= -0.5
+            xp.exp(slope, out=slope)
+            with quiet():  # inf * pdf(inf) = inf * 0 is nan, silently as PyTorch
+                slope *= work
+            slope *= 1 / math.sqrt(2 * math.pi)
+            slope += t  # Phi(x) + x pdf(x)
         return gy.array * cast_to(slope, x.array.dtype)
 
     @staticmethod

@@ -4,6 +4,8 @@ written directly in NumPy (float64 as the reference)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -152,3 +154,29 @@ def test_contiguous_copy_of_a_transpose_by_strips_holds_the_same_values(shape, d
 def test_contiguous_copy_of_a_strided_vector():
     x = minigrad.arange(200000.0)[::3]
     np.testing.assert_array_equal(x.contiguous().numpy(), np.arange(200000.0)[::3])
+
+
+def _phi(array):
+    """The normal CDF in float64, from math.erfc (exact to float64)."""
+    return 0.5 * np.vectorize(math.erfc)(-array.astype(np.float64) / math.sqrt(2))
+
+
+@pytest.mark.parametrize("shape", [(), (9,), (512, 512)])
+def test_gelu_float32_in_place_fit_matches_the_exact_formula(shape):
+    array = _normal(shape, np.float32) * 4
+    specials = [0.0, -0.0, 1e-30, -1e-30, 3e-39, -8.0, -12.0, 8.0, np.inf, np.nan]
+    if array.size >= len(specials):
+        array.flat[: len(specials)] = specials
+    x = minigrad.tensor(array, requires_grad=True)
+    y = F.gelu(x)
+    phi = _phi(array)
+    with np.errstate(invalid="ignore"):
+        want = array * phi
+    assert y.shape == shape and y.dtype == x.dtype
+    # relative to each value, tails included (x Phi(x) keeps its digits down to x = -12)
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=3e-5, atol=1e-37)
+    gy = _normal(shape, np.float32, seed=1)
+    y.backward(minigrad.tensor(gy))
+    with np.errstate(invalid="ignore"):
+        slope = phi + array * np.exp(-0.5 * array.astype(np.float64) ** 2) / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(x.grad.numpy(), gy * slope, rtol=3e-5, atol=1e-6)
