@@ -180,3 +180,19 @@ def test_gelu_float32_in_place_fit_matches_the_exact_formula(shape):
     with np.errstate(invalid="ignore"):
         slope = phi + array * np.exp(-0.5 * array.astype(np.float64) ** 2) / math.sqrt(2 * math.pi)
     np.testing.assert_allclose(x.grad.numpy(), gy * slope, rtol=3e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (512, 512)])
+def test_sigmoid_and_silu_gradient_ops_match_the_formula(dtype, shape):
+    array, gy = _normal(shape, dtype) * 6, _normal(shape, dtype, seed=1)
+    s = 1 / (1 + np.exp(-array.astype(np.float64)))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for op, slope in ((minigrad.sigmoid, s * (1 - s)), (F.silu, s * (1 + array * (1 - s)))):
+        x = minigrad.tensor(array, requires_grad=True)
+        op(x).backward(minigrad.tensor(gy))
+        assert x.grad.dtype == x.dtype and x.grad.shape == shape
+        np.testing.assert_allclose(x.grad.numpy(), gy * slope, rtol=tol, atol=tol)
+        x.grad = None
+        op(x).sum().backward()  # a broadcast upstream gradient
+        np.testing.assert_allclose(x.grad.numpy(), slope, rtol=tol, atol=tol)
