@@ -634,7 +634,7 @@ def _cumsum_array(xp, work, dim: int):
     """
     n = work.shape[dim]
     block = None
-    if xp is np and work.dtype.char in "fd" and work.size >= _CUMSUM_BLOCKS_MIN_SIZE:
+    if work.size >= _CUMSUM_BLOCKS_MIN_SIZE and xp is np and work.dtype.char in "fd":
         divisors = [b for b in range(16, 65) if n % b == 0]
         block = builtins.min(divisors, key=lambda b: abs(b - 32), default=None)
     if block is None:
