@@ -19,7 +19,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops.matmul import _op_dtype
 from minigrad.ops.nograd import NoGrad
-from minigrad.ops.shape import contiguous, permute, reshape
+from minigrad.ops.shape import _row_major, contiguous, permute, reshape
 from minigrad.tensor import Tensor
 
 
@@ -273,7 +273,11 @@ class Conv2d(Function):
         y = ctx.cols @ w.array.transpose(0, 2, 3, 1).reshape(out_channels, -1).T
         if b is not None:
             y += b.array
-        return xp.ascontiguousarray(y.reshape(n, ho, wo, out_channels).transpose(0, 3, 1, 2))
+        # NOTE: the (N, Ho Wo, O) product to NCHW is a transpose of its last two axes, which
+        # _row_major copies in strips: on (16, 32, 32, 32) that copy 288 -> 162 us (one
+        # process, alternated), out of a forward of about 1.6 ms
+        y = _row_major(xp, y.reshape(n, ho * wo, out_channels).transpose(0, 2, 1))
+        return y.reshape(n, out_channels, ho, wo)
 
     @staticmethod
     def backward(ctx, gy):

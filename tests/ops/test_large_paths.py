@@ -197,3 +197,18 @@ def test_sigmoid_and_silu_gradient_ops_match_the_formula(dtype, shape):
         x.grad = None
         op(x).sum().backward()  # a broadcast upstream gradient
         np.testing.assert_allclose(x.grad.numpy(), slope, rtol=tol, atol=tol)
+
+
+def test_conv2d_output_copied_to_nchw_by_strips_matches_the_windows_sum():
+    # (N, Ho Wo, O) -> NCHW of 131,072 values: a transpose the strips copy
+    x_array, w_array = _normal((4, 16, 32, 32), np.float64), _normal((32, 16, 3, 3), np.float64)
+    b_array = _normal((32,), np.float64, seed=2)
+    padded = np.pad(x_array, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))
+    want = np.einsum("nchwij,ocij->nohw", windows, w_array) + b_array[:, None, None]
+    for dtype, tol in ((np.float32, 1e-4), (np.float64, 1e-12)):
+        y = F.conv2d(
+            *(minigrad.tensor(a.astype(dtype)) for a in (x_array, w_array, b_array)), padding=1
+        )
+        assert y.shape == want.shape and y.array.flags.c_contiguous
+        np.testing.assert_allclose(y.numpy(), want, rtol=tol, atol=tol)
