@@ -928,14 +928,21 @@ class TopKIndices(NoGrad):
         if xp is not np or (key.dtype.kind == "f" and bool(np.isnan(key).any())):
             return _sorting_indices(xp, key, -1, largest)[..., :k]
         place = n - k if largest else k - 1
-        kth = xp.partition(key, place, axis=-1)[..., place : place + 1]
-        better = key > kth if largest else key < kth
-        tied = key == kth
-        short = k - better.sum(-1, keepdims=True)
-        if bool((tied.sum(-1, keepdims=True) > short).any()):  # keep the first ties only
-            tied &= xp.cumsum(tied, axis=-1) <= short
-        picked = xp.nonzero((better | tied).reshape(-1, n))[1].reshape(key.shape[:-1] + (k,))
+        ends = xp.argpartition(key, place, axis=-1)
+        picked = xp.sort(ends[..., place:] if largest else ends[..., :k], axis=-1)
+        kth = xp.take_along_axis(key, ends[..., place : place + 1], -1)
         values = xp.take_along_axis(key, picked, -1)
+        # NOTE: the partition's own k are the answer unless a value tied with the k-th was
+        # left out (the first ties are wanted): one count of the ties decides. Picking by
+        # masks every time (bool sums per row, nonzero) took 520 of 1110 us on the top 5 of
+        # 512 rows of 512
+        if int(xp.count_nonzero(key == kth)) != int(xp.count_nonzero(values == kth)):
+            better = key > kth if largest else key < kth
+            tied = key == kth
+            short = k - better.sum(-1, keepdims=True)
+            tied &= xp.cumsum(tied, axis=-1) <= short  # keep the first ties only
+            picked = xp.nonzero((better | tied).reshape(-1, n))[1].reshape(key.shape[:-1] + (k,))
+            values = xp.take_along_axis(key, picked, -1)
         order = xp.argsort(_descending_key(values) if largest else values, axis=-1, kind="stable")
         return xp.take_along_axis(picked, order, -1).astype(dtypes.int64.np, copy=False)
 

@@ -212,3 +212,17 @@ def test_conv2d_output_copied_to_nchw_by_strips_matches_the_windows_sum():
         )
         assert y.shape == want.shape and y.array.flags.c_contiguous
         np.testing.assert_allclose(y.numpy(), want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_from_the_partition_is_the_first_k_of_a_stable_sort(dtype, ties, largest):
+    array = _normal((512, 512), np.float64) * (3 if ties else 1000)
+    array = np.round(array).astype(dtype) if ties or dtype == np.int64 else array.astype(dtype)
+    k = 5
+    got = minigrad.tensor(array).topk(k, 1, largest=largest)
+    key = -array.astype(np.float64) if largest else array
+    want = np.argsort(key, axis=1, kind="stable")[:, :k]
+    np.testing.assert_array_equal(got.indices.numpy(), want)
+    np.testing.assert_array_equal(got.values.numpy(), np.take_along_axis(array, want, 1))
