@@ -19,7 +19,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops.matmul import _op_dtype
 from minigrad.ops.nograd import NoGrad
-from minigrad.ops.shape import permute, reshape
+from minigrad.ops.shape import _row_major, contiguous, permute, reshape
 from minigrad.tensor import Tensor
 
 
@@ -273,15 +273,19 @@ class Conv2d(Function):
         y = ctx.cols @ w.array.transpose(0, 2, 3, 1).reshape(out_channels, -1).T
         if b is not None:
             y += b.array
-        return xp.ascontiguousarray(y.reshape(n, ho, wo, out_channels).transpose(0, 3, 1, 2))
+        # NOTE: the (N, Ho Wo, O) product to NCHW is a transpose of its last two axes, which
+        # _row_major copies in strips: on (16, 32, 32, 32) that copy 288 -> 162 us (one
+        # process, alternated), out of a forward of about 1.6 ms
+        y = _row_major(xp, y.reshape(n, ho * wo, out_channels).transpose(0, 2, 1))
+        return y.reshape(n, out_channels, ho, wo)
 
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         if ctx.planes:
-            return _conv_backward_planes(ctx, x, w, gy)
+            return _conv_backward_planes(ctx, x, w, _dense(gy))
         out_channels, c, kh, kw = w.shape
-        g = reshape(permute(gy, (0, 2, 3, 1)), (-1, out_channels))
+        g = _dense(reshape(permute(gy, (0, 2, 3, 1)), (-1, out_channels)))
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             # NOTE: one matmul per kernel offset gives the columns' gradient as contiguous
@@ -295,6 +299,15 @@ class Conv2d(Function):
         if ctx.needs_input_grad[2]:
             gb = g.sum(0)
         return gx, gw, gb, None
+
+
+def _dense(g: Tensor) -> Tensor:
+    """g, copied when it is a broadcast view (the gradient of y.sum() is one).
+
+    # NOTE: NumPy's matmul leaves BLAS for an operand with a stride 0 (its own loop, 2.1x
+    slower): copying it first makes the input's gradient of a convolution on (16, 16, 32, 32)
+    about 1 ms faster."""
+    return contiguous(g) if 0 in g.array.strides else g
 
 
 def _conv_backward_planes(ctx, x, w, gy):
