@@ -11,6 +11,7 @@ from minigrad.data.dataloader import (
     SubsetRandomSampler,
     WeightedRandomSampler,
     default_collate,
+    default_convert,
 )
 from minigrad.data.dataset import (
     ChainDataset,
@@ -38,5 +39,6 @@ __all__ = [
     "WeightedRandomSampler",
     "dataset",
     "default_collate",
+    "default_convert",
     "random_split",
 ]
