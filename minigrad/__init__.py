@@ -486,7 +486,6 @@ from minigrad.nn.functional import (  # noqa: E402 - torch.conv2d and the like, 
     pixel_shuffle,
     pixel_unshuffle,
     prelu,
-    relu_,
     selu,
     selu_,
 )
