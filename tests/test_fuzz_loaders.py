@@ -713,7 +713,7 @@ def _gzip_apply(data: bytes, edits) -> bytes:
             packed += arg
         elif kind == "bomb":
             packed = gzip.compress(data + bytes(arg), mtime=0)
-        elif kind == "flags":
+        elif kind == "flags" and len(packed) > 3:
             # FHCRC, FEXTRA (its length then runs into the data), FNAME/FCOMMENT (never
             # terminated), reserved bits
             packed = packed[:3] + bytes([packed[3] | arg]) + packed[4:]
@@ -905,3 +905,47 @@ test_read_notebook, test_read_notebook_long = _fuzz(
 test_load_submission, test_load_submission_long = _fuzz(
     NOTEBOOK_EDITS, lambda case: _load_submission(_notebook_bytes(case))
 )
+
+
+@pytest.mark.parametrize("kind", ["checkpoint", "graph"])
+def test_a_json_bomb_is_refused_before_parsing(tmp_path, kind):
+    """16 MB of `{"a":0},` deflate to 24 kB and parse into 2 million dicts: within the 16 MiB
+    that any archive may inflate to, so minigrad.load took 400 MB and 7 s to refuse it."""
+    name, load, error = (
+        ("minigrad.json", minigrad.load, RuntimeError)
+        if kind == "checkpoint"
+        else ("graph.json", static.load, ValueError)
+    )
+    text = '{"format": "minigrad", "version": 1, "tensors": [], "object": [' + '{"a":0},' * (
+        2**21 - 8
+    )
+    path = tmp_path / "m"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(name, text[:-1] + "]}")
+    assert path.stat().st_size < 2**15
+    tracemalloc.start()
+    try:
+        with pytest.raises(error, match=f"{path}.*{name} would inflate .* JSON bomb"):
+            load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20, peak
+
+
+def test_a_large_compressed_graph_still_loads(tmp_path):
+    """Real graph JSON shrinks about 18-fold, well inside the JSON bound."""
+    layers = [minigrad.nn.Linear(4, 4) for _ in range(300)]
+    x = minigrad.ones(2, 4)
+
+    def model(x):
+        for layer in layers:
+            x = layer(x).relu()
+        return x
+
+    path = tmp_path / "deep.mgraph"
+    static.trace(model, x).save(path)
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("graph.json")
+    assert info.file_size > 10 * info.compress_size
+    assert static.load(path)(x).tolist() == model(x).tolist()

@@ -35,9 +35,9 @@ from minigrad.autograd.function import OPS
 from minigrad.ops.conv import Geometry
 from minigrad.serialization import (
     MAX_NDIM,
-    loads_json,
     open_regular,
     open_zip,
+    read_json,
     read_member,
     read_npy,
 )
@@ -178,9 +178,8 @@ class _Reader:
         self.array_budget = MAX_ARRAY_BYTES
 
     def json(self):
-        data = self._read("graph.json", MAX_JSON_BYTES)
         try:
-            return loads_json(data, "graph.json", GraphFileError, MAX_NESTING)
+            return read_json(self.z, "graph.json", MAX_JSON_BYTES, GraphFileError, MAX_NESTING)
         except GraphFileError:
             raise
         except (ValueError, UnicodeDecodeError) as exc:
