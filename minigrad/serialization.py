@@ -139,6 +139,13 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
         name = os.fspath(f)
         with open_regular(f, lambda problem: RuntimeError(f"minigrad.load: {problem}")) as handle:
             return _load(handle, name, device)
+    try:  # as torch.load: a stream (a socket, a pipe, bytes) says what to do instead
+        f.seek(f.tell())
+    except (io.UnsupportedOperation, AttributeError) as exc:
+        raise type(exc)(
+            f"minigrad.load reads a path or a seekable binary file, not {type(f).__name__} "
+            f"({exc}): pre-load the data into a buffer such as io.BytesIO"
+        ) from None
     return _load(f, getattr(f, "name", "<file>"), device)
 
 

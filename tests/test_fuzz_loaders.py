@@ -949,3 +949,67 @@ def test_a_large_compressed_graph_still_loads(tmp_path):
         info = z.getinfo("graph.json")
     assert info.file_size > 10 * info.compress_size
     assert static.load(path)(x).tolist() == model(x).tolist()
+
+
+# -- every truncation, and paths that are not files ------------------------------------------
+# (reader, a valid file's bytes, its name, the reader's documented exceptions)
+READERS = {
+    "minigrad.load": (minigrad.load, CHECKPOINT, "m.pt", LOAD_ERRORS),
+    "static.load": (static.load, GRAPH, "m.mgraph", STATIC_ERRORS),
+    "read_idx": (read_idx, IDX, "x-idx2-ubyte", (ValueError,)),
+    "read_idx-gz": (read_idx, gzip.compress(IDX, mtime=0), "x-idx2-ubyte.gz", (ValueError,)),
+    "read_notebook": (nbf.read_notebook, NOTEBOOK, "04.ipynb", (nbf.NotebookError,)),
+}
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_every_truncation_is_a_clear_error(reader):
+    """Cut at every length (not a sample): each is refused by the documented exception; only
+    the notebook's final newline may go."""
+    load, data, name, errors = READERS[reader]
+    path = _tmp() / name
+    for n in range(len(data)):
+        path.write_bytes(data[:n])
+        result, exc = _guarded(load, path, errors)
+        assert exc is not None or not data[n:].strip(), f"{n} of {len(data)} bytes loaded"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+@pytest.mark.parametrize("kind", ["directory", "/dev/zero", "dangling", "loop", "fifo"])
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_a_symlink_to_what_is_not_a_file(reader, kind):
+    """A download replaced by a link to a directory, an endless device, nothing, itself or a
+    FIFO: the error open() would raise (it names the path), or the reader's own for a
+    device or FIFO; never a hang or an endless read."""
+    load, _, name, errors = READERS[reader]
+    folder = _tmp()
+    path, target = folder / name, folder / "target"
+    if kind == "directory":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "/dev/zero":
+        target = Path("/dev/zero")
+    path.symlink_to(path if kind == "loop" else target)
+    result, exc = _guarded(load, path, (*errors, OSError))
+    assert result is None
+    if kind in ("/dev/zero", "fifo"):
+        assert "not a regular file" in str(exc) and not isinstance(exc, OSError)
+
+
+def test_minigrad_load_of_a_stream_says_what_to_do():
+    """As torch.load: bytes or a stream that cannot seek raise AttributeError or
+    io.UnsupportedOperation with the way out, not a raw error or a 'corrupt file'."""
+
+    class Pipe(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            return 0
+
+    with pytest.raises(AttributeError, match="not bytes .* io.BytesIO"):
+        minigrad.load(CHECKPOINT)
+    with pytest.raises(io.UnsupportedOperation, match="seekable binary file, not Pipe"):
+        minigrad.load(Pipe())
+    assert minigrad.load(io.BytesIO(CHECKPOINT))["steps"].tolist() == [1, 2]
