@@ -331,7 +331,10 @@ def read_json(archive: zipfile.ZipFile, name: str, limit: int, refuse, max_depth
     to at most _MAX_RATIO times its compressed size plus 1 MiB, not the 16 MiB max_inflated
     grants: 16 MB of small dicts in 24 kB took 400 MB and 17 s to parse. minigrad.save stores
     its header; graph files' JSON shrinks ~18-fold. Shared by the zip readers."""
-    info = archive.NameToInfo.get(name)  # a missing one: read_member says so
+    try:
+        info = archive.getinfo(name)
+    except KeyError:  # read_member says so
+        info = None
     if info is not None and info.compress_type != zipfile.ZIP_STORED:
         most = _MAX_RATIO * info.compress_size + 2**20
         if info.file_size > most:

@@ -118,8 +118,14 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
         doc = loads_json(data, name, NotebookError, MAX_NOTEBOOK_NESTING)  # bounds the parse
         if not isinstance(doc, dict):
             raise ValueError(f"its JSON is {_short(doc)}, not an object")
-        # NOTE: nbformat reads any dict; a version that is not a number, or a v3 worksheet
-        # that is not a list, fails inside it with TypeError, KeyError or AttributeError
+        # nbformat takes a missing version for 1, whose conversion fails with NameError, and
+        # asserts on a minor version that is not a number
+        major, minor = doc.get("nbformat"), doc.get("nbformat_minor", 0)
+        if major not in (3, 4) or type(major) is not int or type(minor) is not int or minor < 0:
+            raise ValueError(f"its version {_short(major)}.{_short(minor)} is not 3.x or 4.x")
+        # NOTE: nbformat reads any dict; a minor version that is not a number, or a v3
+        # worksheet that is not a list, fails inside it with TypeError, KeyError or
+        # AttributeError
         nb = nbformat.convert(nbformat.reader.reads(text), 4)
         nbformat.validate(nb)
     except NotebookError:
