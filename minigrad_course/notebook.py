@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import reprlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,14 +130,18 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
     except NotebookError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, nbformat.ValidationError) as exc:
-        raise NotebookError(f"{name} is not a valid notebook: {_short(exc)}") from None
+        where = "/".join(map(str, getattr(exc, "absolute_path", ())))  # a schema error's place
+        raise NotebookError(
+            f"{name} is not a valid notebook: {_short(exc)}{f' (at {where})' if where else ''}"
+        ) from None
     return nb
 
 
 def _short(what) -> str:
     """The first line of an error (a schema error goes on to print the whole instance), or a
     value, cut to a readable length."""
-    return reprlib.repr(str(what).partition("\n")[0])[1:-1]
+    line = str(what).partition("\n")[0]
+    return line if len(line) <= 200 else line[:200] + "..."
 
 
 def dumps_notebook(nb: NotebookNode) -> str:

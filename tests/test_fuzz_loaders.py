@@ -1042,3 +1042,12 @@ def test_a_notebook_nbformat_cannot_read_is_a_notebook_error(tmp_path, change, r
     path.write_text(json.dumps(nb), encoding="utf-8")
     with pytest.raises(nbf.NotebookError, match=f"{path} is not a valid notebook"):
         nbf.read_notebook(path)
+
+
+def test_a_schema_error_says_where(tmp_path):
+    nb = json.loads(NOTEBOOK)
+    nb["cells"][1]["source"] = 5
+    path = tmp_path / "04.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    with pytest.raises(nbf.NotebookError, match=r"not valid under .* \(at cells/1/source\)"):
+        nbf.read_notebook(path)
