@@ -23,6 +23,7 @@ import os
 import reprlib
 import stat
 import struct
+import tokenize
 import zipfile
 import zlib
 
@@ -120,6 +121,7 @@ MAX_JSON_CONTAINERS = 2**21  # objects and lists in one JSON document: ~70 bytes
 MAX_DEPTH = 200  # nesting of lists/tuples/dicts in the saved object
 MAX_NDIM = 32  # NumPy 1.x's limit; minigrad's files and MNIST's use at most 4
 MAX_MEMBERS = 100_000  # entries in a zip archive
+_CHUNK = 2**20  # bytes read from a zip member at a time
 _NPY_HEADER_BYTES = 2**16  # .npy magic + header; NumPy writes ~128 bytes
 _MAX_RATIO = 100  # of inflated to compressed size; weights and images compress a few times
 _DTYPES = {d.np.name: d.np for d in dtypes.ALL}  # native byte order, as save writes them
@@ -137,6 +139,13 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
         name = os.fspath(f)
         with open_regular(f, lambda problem: RuntimeError(f"minigrad.load: {problem}")) as handle:
             return _load(handle, name, device)
+    try:  # as torch.load: a stream (a socket, a pipe, bytes) says what to do instead
+        f.seek(f.tell())
+    except (io.UnsupportedOperation, AttributeError) as exc:
+        raise type(exc)(
+            f"minigrad.load reads a path or a seekable binary file, not {type(f).__name__} "
+            f"({exc}): pre-load the data into a buffer such as io.BytesIO"
+        ) from None
     return _load(f, getattr(f, "name", "<file>"), device)
 
 
@@ -271,11 +280,70 @@ def read_member(archive: zipfile.ZipFile, name: str, limit: int, refuse) -> byte
         raise refuse(f"{name} uses compression method {info.compress_type} (minigrad writes 0, 8)")
     if info.file_size > limit:
         raise refuse(f"{name} unpacks to {info.file_size} bytes, more than the {limit} expected")
+    chunks, size = [], 0
     with archive.open(info) as member:
-        data = member.read(limit + 1)  # the size in the directory can lie: read at most this
+        # the sizes in the directory can lie: read at most limit + 1 bytes, in steps, since
+        # ZipFile asks the file for the whole amount at once (a 64 MB buffer for a 400-byte file)
+        while size <= limit and (chunk := member.read(min(_CHUNK, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+    data = b"".join(chunks)
     if len(data) > limit:
         raise refuse(f"{name} unpacks to more than the {limit} bytes expected (a zip bomb?)")
     return data
+
+
+def read_npy(data: bytes, name: str, shape: tuple, dtype: np.dtype, refuse) -> np.ndarray:
+    """The array in member `name`'s .npy bytes, which must declare exactly this shape and
+    dtype; anything else is refused with `refuse(message)` before the values are read (so an
+    object array is never unpickled: allow_pickle=False besides). Shared by the zip readers."""
+    buffer = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        if version not in _NPY_READERS:
+            raise ValueError(f"unsupported .npy version {version}")
+        found_shape, _, found_dtype = _NPY_READERS[version](buffer)
+        # NOTE: NumPy parses the header as a Python literal: a cut one raises SyntaxError or
+        # tokenize.TokenError, which are not ValueErrors
+    except (ValueError, SyntaxError, tokenize.TokenError) as exc:
+        raise refuse(f"{name} is not a valid .npy array ({exc})") from None
+    if tuple(found_shape) != tuple(shape) or found_dtype != dtype:
+        raise refuse(
+            f"{name} holds {found_dtype}{list(found_shape)}, but the file declares "
+            f"{np.dtype(dtype)}{list(shape)}"
+        )
+    buffer.seek(0)
+    try:
+        return np.load(buffer, allow_pickle=False)
+    except ValueError as exc:
+        raise refuse(f"{name}: {exc}") from None
+
+
+_NPY_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def read_json(archive: zipfile.ZipFile, name: str, limit: int, refuse, max_depth: int):
+    """Member `name` parsed as JSON (read_member, then loads_json). Parsed JSON takes up to
+    ~25 times its text (a dict per 8 bytes of `{"a":0},`), so a compressed member may inflate
+    to at most _MAX_RATIO times its compressed size plus 1 MiB, not the 16 MiB max_inflated
+    grants: 16 MB of small dicts in 24 kB took 400 MB and 17 s to parse. minigrad.save stores
+    its header; graph files' JSON shrinks ~18-fold. Shared by the zip readers."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:  # read_member says so
+        info = None
+    if info is not None and info.compress_type != zipfile.ZIP_STORED:
+        most = _MAX_RATIO * info.compress_size + 2**20
+        if info.file_size > most:
+            raise refuse(
+                f"{name} would inflate {info.compress_size} bytes to {info.file_size} "
+                f"(more than {_MAX_RATIO} times: a JSON bomb?)"
+            )
+        limit = min(limit, most)  # zipfile stops at the declared size, which holds this
+    return loads_json(read_member(archive, name, limit, refuse), name, refuse, max_depth)
 
 
 def loads_json(data: bytes, name: str, refuse, max_depth: int):
@@ -316,8 +384,8 @@ def loads_json(data: bytes, name: str, refuse, max_depth: int):
 
 
 def _read_header(archive) -> dict:
-    data = read_member(archive, _HEADER, MAX_HEADER_BYTES, _Corrupt)
-    header = loads_json(data, _HEADER, _Corrupt, 3 * MAX_DEPTH + 8)  # {"dict": [[k, v]]}: 3
+    header = read_json(archive, _HEADER, MAX_HEADER_BYTES, _Corrupt, 3 * MAX_DEPTH + 8)  # 3:
+    # {"dict": [[k, v]]}
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _Corrupt("missing minigrad header (not a file written by minigrad.save)")
     version = header.get("version")
@@ -373,19 +441,7 @@ def _read_tensor(archive, i: int, meta, device) -> Tensor:
             f"holds {stored} bytes"
         )
     data = read_member(archive, entry, nbytes + _NPY_HEADER_BYTES, _Corrupt)
-    buffer = io.BytesIO(data)
-    version = np.lib.format.read_magic(buffer)
-    readers = {
-        (1, 0): np.lib.format.read_array_header_1_0,
-        (2, 0): np.lib.format.read_array_header_2_0,
-    }
-    if version not in readers:
-        raise _Corrupt(f"tensor {i}: unsupported .npy version {version}")
-    npy_shape, _, npy_dtype = readers[version](buffer)
-    if npy_dtype != dtype or tuple(npy_shape) != shape:
-        raise _Corrupt(f"tensor {i} does not match its header ({npy_dtype}, {npy_shape})")
-    buffer.seek(0)
-    array = np.load(buffer, allow_pickle=False)
+    array = read_npy(data, entry, shape, dtype, _Corrupt)
     t = Tensor._make(array if device is cpu else device.xp.asarray(array))
     if meta.get("parameter"):
         from minigrad.nn.parameter import Parameter

@@ -21,6 +21,13 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from minigrad.serialization import loads_json, open_regular
+
+# A chapter's notebook is kilobytes (a megabyte with plots); this is not one.
+MAX_NOTEBOOK_BYTES = 64 * 2**20
+# Output and widget JSON nest a few levels; json.loads recurses, and so does nbformat's schema.
+MAX_NOTEBOOK_NESTING = 100
+
 NBGRADER_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "solution")
 # Keys nbgrader itself writes into released notebooks; accepted on input, dropped on output.
 NBGRADER_TOLERATED = ("task", "checksum", "cell_type")
@@ -90,9 +97,51 @@ class Problem:
 
 
 def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
-    """Read a notebook as nbformat 4; raises on unreadable or invalid JSON."""
-    with open(path, encoding="utf-8") as f:
-        return nbformat.read(f, as_version=4)
+    """Read a notebook as nbformat 4 (an older one is converted).
+
+    A notebook may come from a student or a download: the path must be a regular file (a
+    FIFO or a device such as /dev/zero is refused before reading) of at most
+    MAX_NOTEBOOK_BYTES, its JSON nested at most MAX_NOTEBOOK_NESTING deep and without a key
+    twice in one object, and it must pass nbformat's schema. Anything else raises
+    NotebookError naming the file; a missing path or a directory raises FileNotFoundError or
+    IsADirectoryError.
+    """
+    name = os.fspath(path)
+    with open_regular(path, NotebookError) as f:
+        # read(n) allocates n bytes at once: ask for what the file holds, not the limit
+        data = f.read(min(os.fstat(f.fileno()).st_size, MAX_NOTEBOOK_BYTES) + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"{name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB: not a notebook")
+    try:
+        text = data.decode("utf-8")
+        doc = loads_json(data, name, NotebookError, MAX_NOTEBOOK_NESTING)  # bounds the parse
+        if not isinstance(doc, dict):
+            raise ValueError(f"its JSON is {_short(doc)}, not an object")
+        # nbformat takes a missing version for 1, whose conversion fails with NameError, and
+        # asserts on a minor version that is not a number
+        major, minor = doc.get("nbformat"), doc.get("nbformat_minor", 0)
+        if major not in (3, 4) or type(major) is not int or type(minor) is not int or minor < 0:
+            raise ValueError(f"its version {_short(major)}.{_short(minor)} is not 3.x or 4.x")
+        # NOTE: nbformat reads any dict; a minor version that is not a number, or a v3
+        # worksheet that is not a list, fails inside it with TypeError, KeyError or
+        # AttributeError
+        nb = nbformat.convert(nbformat.reader.reads(text), 4)
+        nbformat.validate(nb)
+    except NotebookError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, nbformat.ValidationError) as exc:
+        where = "/".join(map(str, getattr(exc, "absolute_path", ())))  # a schema error's place
+        raise NotebookError(
+            f"{name} is not a valid notebook: {_short(exc)}{f' (at {where})' if where else ''}"
+        ) from None
+    return nb
+
+
+def _short(what) -> str:
+    """The first line of an error (a schema error goes on to print the whole instance), or a
+    value, cut to a readable length."""
+    line = str(what).partition("\n")[0]
+    return line if len(line) <= 200 else line[:200] + "..."
 
 
 def dumps_notebook(nb: NotebookNode) -> str:

@@ -1,20 +1,24 @@
-"""Every reader of a file a user may have downloaded (minigrad.load, static.load, read_idx)
-against paths that are not ordinary files, truncated files and random corruption: each fails
-fast with its loader's exception type, naming the file; none blocks, reads an endless device
-or lets a raw zipfile/zlib/gzip error through."""
+"""Every reader of a file a user may have downloaded (minigrad.load, static.load, read_idx,
+and read_notebook for a student's or a released notebook) against paths that are not ordinary
+files, truncated files and random corruption: each fails fast with its loader's exception
+type, naming the file; none blocks, reads an endless device or lets a raw zipfile/zlib/gzip
+error through."""
 
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import threading
 
 import numpy as np
 import pytest
+from nbformat import NotebookNode
 
 import minigrad
 from minigrad import static
 from minigrad.datasets import read_idx
+from minigrad_course.notebook import NotebookError, dumps_notebook, read_notebook
 
 
 def _write_checkpoint(path):
@@ -31,12 +35,20 @@ def _write_idx(path):
     path.write_bytes(gzip.compress(data) if str(path).endswith(".gz") else data)
 
 
+def _write_notebook(path):
+    import nbformat.v4
+
+    cell = nbformat.v4.new_code_cell("x = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]", id="c")
+    path.write_text(dumps_notebook(nbformat.v4.new_notebook(cells=[cell])), encoding="utf-8")
+
+
 # (reader, the exception a bad file raises, a writer of a valid file, a file name)
 LOADERS = [
     pytest.param(minigrad.load, RuntimeError, _write_checkpoint, "m.pt", id="minigrad.load"),
     pytest.param(static.load, ValueError, _write_graph, "m.mgraph", id="static.load"),
     pytest.param(read_idx, ValueError, _write_idx, "x-idx2-ubyte", id="read_idx"),
     pytest.param(read_idx, ValueError, _write_idx, "x-idx2-ubyte.gz", id="read_idx-gz"),
+    pytest.param(read_notebook, NotebookError, _write_notebook, "04.ipynb", id="read_notebook"),
 ]
 
 
@@ -59,6 +71,8 @@ def _finishes(call, seconds=20.0):
 
 
 def _values(loaded) -> list:
+    if isinstance(loaded, NotebookNode):
+        return json.loads(loaded.cells[0].source.removeprefix("x = "))
     if isinstance(loaded, dict):
         return loaded["w"].tolist()
     if isinstance(loaded, np.ndarray):

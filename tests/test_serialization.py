@@ -69,11 +69,11 @@ def test_corrupt_and_truncated_files_raise_clear_errors(tmp_path):
             minigrad.load(tmp_path / name)
 
 
-def _crafted(path, header, entries=None):
+def _crafted(path, header, entries=None, header_method=zipfile.ZIP_DEFLATED):
     """A zip in minigrad's layout with the given header and members (name -> bytes)."""
     with zipfile.ZipFile(path, "w") as archive:
         text = header if isinstance(header, str) else json.dumps(header)
-        archive.writestr("minigrad.json", text, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("minigrad.json", text, compress_type=header_method)
         for name, data in (entries or {}).items():
             archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
     return path
@@ -224,8 +224,8 @@ class _Marker:
         ("structured_dtype", "dtype {'formats': .* is not one of minigrad's"),
         ("unicode_dtype", "dtype '<U4' is not one of minigrad's"),
         ("object_dtype", "dtype 'object' is not one of minigrad's"),
-        ("pickled_npy", r"does not match its header \(object"),
-        ("dtype_mismatch", r"does not match its header \(int32"),
+        ("pickled_npy", r"holds object\[2\], but the file declares float32"),
+        ("dtype_mismatch", r"holds int32\[.*\], but the file declares"),
         ("many_small_bombs", r"members would inflate \d+ bytes to \d+ \(a zip bomb"),
     ],
 )
@@ -255,7 +255,9 @@ def test_more_crafted_files_are_refused(tmp_path, attack, problem):
             path, json.dumps(_header([], 1)).replace('"version": 1', '"version": ' + "9" * 5000)
         )
     elif attack == "many_huge_dims":
-        _crafted(path, _header([{**F32, "shape": [10**4000] * 3000}], {"tensor": 0}), two)
+        # stored: 12 MB of JSON deflated 600-fold would be refused as a JSON bomb first
+        huge = _header([{**F32, "shape": [10**4000] * 3000}], {"tensor": 0})
+        _crafted(path, huge, two, header_method=zipfile.ZIP_STORED)
     elif attack == "nan_dim":
         _crafted(path, json.dumps(_header([{**F32, "shape": [float("nan")]}], {"tensor": 0})), two)
     elif attack == "string_dim":

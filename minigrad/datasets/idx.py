@@ -19,7 +19,7 @@ from minigrad.tensor import Tensor
 
 _TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 MAX_BYTES = 2**31  # of data in one file; the largest IDX sets (EMNIST) are under 1 GB
-_CHUNK = 2**24
+_CHUNK = 2**20  # read(n) allocates n bytes at once: steps keep memory near the data
 _FILES = {
     True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),

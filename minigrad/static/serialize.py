@@ -35,10 +35,11 @@ from minigrad.autograd.function import OPS
 from minigrad.ops.conv import Geometry
 from minigrad.serialization import (
     MAX_NDIM,
-    loads_json,
     open_regular,
     open_zip,
+    read_json,
     read_member,
+    read_npy,
 )
 from minigrad.static.graph import Const, Graph, Node, Ref
 from minigrad.static.kernels import call_plan, parameters
@@ -177,9 +178,8 @@ class _Reader:
         self.array_budget = MAX_ARRAY_BYTES
 
     def json(self):
-        data = self._read("graph.json", MAX_JSON_BYTES)
         try:
-            return loads_json(data, "graph.json", GraphFileError, MAX_NESTING)
+            return read_json(self.z, "graph.json", MAX_JSON_BYTES, GraphFileError, MAX_NESTING)
         except GraphFileError:
             raise
         except (ValueError, UnicodeDecodeError) as exc:
@@ -198,26 +198,7 @@ class _Reader:
             raise GraphFileError(f"{name}: the arrays need more than {MAX_ARRAY_BYTES} bytes")
         self.array_budget -= nbytes
         data = self._read(name, nbytes + 4096)  # the .npy header is at most a few hundred
-        buf = io.BytesIO(data)
-        try:
-            version = np.lib.format.read_magic(buf)
-            read_header = (
-                np.lib.format.read_array_header_1_0
-                if version == (1, 0)
-                else np.lib.format.read_array_header_2_0
-            )
-            found_shape, _, found_dtype = read_header(buf)
-        except ValueError as exc:
-            raise GraphFileError(f"{name} is not a .npy array: {exc}") from None
-        if tuple(found_shape) != shape or found_dtype != np.dtype(dtype):
-            raise GraphFileError(
-                f"{name} holds {found_dtype}{list(found_shape)}, but the graph declares "
-                f"{dtype}{list(shape)}"
-            )
-        try:
-            return np.load(io.BytesIO(data), allow_pickle=False)
-        except ValueError as exc:
-            raise GraphFileError(f"{name}: {exc}") from None
+        return read_npy(data, name, shape, np.dtype(dtype), GraphFileError)
 
 
 class _Decoder:

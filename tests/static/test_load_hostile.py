@@ -267,7 +267,7 @@ def test_a_pickled_object_array_is_never_unpickled(tmp_path):
     np.save(buffer, payload, allow_pickle=True)
     members["arrays/0.npy"] = buffer.getvalue()
     _write(path, members)
-    _refused(path, r"arrays/0.npy holds object\[3, 4\], but the graph declares float64")
+    _refused(path, r"arrays/0.npy holds object\[3, 4\], but the file declares float64")
     assert not (tmp_path / "pwned").exists()
 
 
