@@ -175,3 +175,12 @@ def test_reassigning_keeps_the_place_of_a_parameter_buffer_or_module_as_pytorch(
         model[0].c = lib.zeros(1)
         orders.append([list(model.state_dict()), [n for n, _ in layer.named_buffers()]])
     assert orders[0] == orders[1]
+
+
+def test_load_state_dict_refuses_what_is_not_a_mapping_as_pytorch():
+    import torch
+
+    for lib in (torch, minigrad):
+        for wrong in ([1], None):
+            with pytest.raises(TypeError, match="Expected state_dict to be dict-like"):
+                lib.nn.Linear(2, 2).load_state_dict(wrong)

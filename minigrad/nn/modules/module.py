@@ -7,6 +7,7 @@ with dots (`0.weight`, `encoder.bn.running_mean`), as in PyTorch's state dicts.
 
 from __future__ import annotations
 
+import collections.abc
 import warnings
 from collections import OrderedDict, namedtuple
 
@@ -411,6 +412,8 @@ class Module:
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy values into this module's tensors; list missing/unexpected keys and size
         mismatches in one RuntimeError (only mismatches when strict=False)."""
+        if not isinstance(state_dict, collections.abc.Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         for prefix, module in self.named_modules():
             hook = getattr(module, "_load_state_dict_hook", None)
             if hook is not None:  # a lazy module takes its shapes from the state dict
