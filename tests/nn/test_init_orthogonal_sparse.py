@@ -63,3 +63,22 @@ def test_sparse_zeros_per_column_and_std():
     x1 = init.sparse_(minigrad.empty(5, 4), 0.4, generator=g1)
     x2 = init.sparse_(minigrad.empty(5, 4), 0.4, generator=g2)
     assert minigrad.equal(x1, x2)
+
+
+@pytest.mark.parametrize("shape, groups", [((4, 2, 3, 3), 2), ((3, 5, 4), 1), ((2, 2, 3, 2, 5), 1)])
+def test_dirac_is_pytorchs_identity_kernel(shape, groups):
+    ours = init.dirac_(minigrad.empty(*shape, requires_grad=True), groups=groups)
+    theirs = torch.nn.init.dirac_(torch.empty(*shape), groups=groups)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.numpy())
+    assert ours.grad_fn is None
+    x = np.random.default_rng(0).standard_normal((1, shape[1] * groups, 5, 5)).astype(np.float32)
+    if len(shape) == 4:  # a convolution with it passes its input through (padding 1)
+        out = minigrad.nn.functional.conv2d(minigrad.tensor(x), ours, padding=1, groups=groups)
+        np.testing.assert_allclose(out.detach().numpy(), x, atol=1e-6)
+
+
+def test_dirac_refuses_what_pytorch_refuses():
+    with pytest.raises(ValueError, match="Only tensors with 3, 4, or 5 dimensions"):
+        init.dirac_(minigrad.empty(3, 3))
+    with pytest.raises(ValueError, match="dim 0 must be divisible by groups"):
+        init.dirac_(minigrad.empty(3, 3, 3), groups=2)

@@ -48,13 +48,21 @@ def clip_grad_norm_(
     """
     grads = _grads(parameters)
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
-    if not grads:
-        return total
-    scale = min(float(max_norm) / (float(total.array) + _NORM_EPS), 1.0)
+    _scale(grads, max_norm, total)
+    return total
+
+
+def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None) -> None:
+    """Scale all gradients in place by max_norm / (total_norm + 1e-6), clamped at 1: the second
+    half of clip_grad_norm_, given a total norm (from get_total_norm, say)."""
+    _scale(_grads(parameters), max_norm, total_norm)
+
+
+def _scale(grads: list, max_norm: float, total_norm) -> None:
+    scale = min(float(max_norm) / (float(total_norm) + _NORM_EPS), 1.0)
     for g in grads:
         g.array *= g.array.dtype.type(scale)
         g._version += 1
-    return total
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:

@@ -199,9 +199,9 @@ def packed_sequences(torch, init):
 
 def gradient_clipping_and_accumulation(torch, init):
     """Clipping as the docs and training loops use it: clip_grad_norm_'s returned total norm
-    for norm_type 2, 1 and inf, get_total_norm, clip_grad_value_; and gradient accumulation:
-    four micro-batches with the loss divided by four give the full batch's gradients, then
-    one clipped SGD step every two micro-batches."""
+    for norm_type 2, 1 and inf, get_total_norm with clip_grads_with_norm_, clip_grad_value_;
+    and gradient accumulation: four micro-batches with the loss divided by four give the full
+    batch's gradients, then one clipped SGD step every two micro-batches."""
     nn, F = torch.nn, torch.nn.functional
     results = {}
     model = init(nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 2)))
@@ -217,7 +217,9 @@ def gradient_clipping_and_accumulation(torch, init):
         results[f"clip_{norm_type}"] = [total.item(), _grads(model)]
     fresh_grads()
     grads = [p.grad for p in model.parameters()]
-    results["total_norm"] = nn.utils.get_total_norm(grads, norm_type=2.0).item()
+    total = nn.utils.get_total_norm(grads, norm_type=2.0)
+    nn.utils.clip_grads_with_norm_(model.parameters(), max_norm=0.3, total_norm=total)
+    results["total_norm"] = [total.item(), _grads(model)]
     nn.utils.clip_grad_value_(model.parameters(), clip_value=0.05)
     results["clip_value"] = _grads(model)
 
