@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import warnings
 
 import numpy as np
 
@@ -328,6 +329,349 @@ def lr_schedulers(torch, init):
     return results
 
 
+def nn_init_statistics(torch, init):
+    """torch.nn.init as its docs show it, under a seed: calculate_gain, the deterministic
+    fillers (constant_, ones_, zeros_, eye_, dirac_ and sparse_'s zeros per column), and the
+    random ones compared by what they promise (bounds of uniform_, kaiming_uniform_,
+    xavier_uniform_ and trunc_normal_; the standard deviation of kaiming_normal_ and
+    xavier_normal_ on 256 x 512 weights; orthogonal_'s Q^T Q = gain^2 I); then the
+    `model.apply(weights_init)` pattern."""
+    nn, I = torch.nn, torch.nn.init  # noqa: E741, N806
+    results = {}
+    results["gains"] = [
+        I.calculate_gain(name, *param)
+        for name, *param in [
+            ("linear",), ("conv2d",), ("sigmoid",), ("tanh",), ("relu",), ("leaky_relu",),
+            ("leaky_relu", 0.2), ("selu",),
+        ]
+    ]  # fmt: skip
+    w = torch.empty(3, 5)
+    results["constant"] = [I.constant_(w, 0.3).tolist(), I.ones_(w).sum().item()]
+    results["zeros_eye"] = [I.zeros_(w).abs().sum().item(), I.eye_(w).tolist()]
+    results["dirac"] = I.dirac_(torch.empty(4, 2, 3, 3), groups=2).nonzero().tolist()
+    sparse = I.sparse_(torch.empty(10, 6), sparsity=0.3)
+    results["sparse_zeros_per_column"] = (sparse == 0).sum(0).tolist()
+
+    def within(t, bound):
+        return bool((t.abs() <= bound + 1e-6).all()) and t.abs().max().item() > 0.9 * bound
+
+    big = torch.empty(256, 512)
+    fan_in, fan_out = 512, 256
+    results["uniform"] = within(I.uniform_(big, -0.2, 0.2), 0.2)
+    bound = math.sqrt(2.0) * math.sqrt(3 / fan_in)  # gain(relu) * sqrt(3 / fan_in)
+    results["kaiming_uniform"] = within(I.kaiming_uniform_(big, nonlinearity="relu"), bound)
+    bound = math.sqrt(2.0) * math.sqrt(6 / (fan_in + fan_out))
+    results["xavier_uniform"] = within(I.xavier_uniform_(big, gain=math.sqrt(2.0)), bound)
+    results["trunc_normal"] = within(I.trunc_normal_(big, std=0.02, a=-0.04, b=0.04), 0.04)
+
+    def std_near(t, expected):
+        return abs(t.std().item() / expected - 1) < 0.02
+
+    normal = I.kaiming_normal_(big, mode="fan_out", nonlinearity="relu")
+    results["kaiming_normal"] = std_near(normal, math.sqrt(2 / fan_out))
+    results["xavier_normal"] = std_near(I.xavier_normal_(big), math.sqrt(2 / (fan_in + fan_out)))
+    results["normal"] = std_near(I.normal_(big, mean=1.0, std=0.5), 0.5)
+    q = I.orthogonal_(torch.empty(4, 6), gain=2.0)
+    results["orthogonal"] = torch.allclose(q @ q.T, 4 * torch.eye(4), atol=1e-5)
+
+    def weights_init(m):
+        if isinstance(m, nn.Conv2d):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.constant_(m.bias, 0)
+        elif isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+            m.bias.data.fill_(0.01)
+
+    model = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64), nn.Flatten(), nn.Linear(8, 4))
+    model.apply(weights_init)
+    results["apply"] = [
+        abs(model[0].weight.std().item() / 0.02 - 1) < 0.1,
+        abs(model[1].weight.mean().item() - 1) < 0.01,
+        model[1].bias.abs().sum().item(),
+        model[3].bias.tolist(),
+        within(model[3].weight, math.sqrt(6 / 12)),
+    ]
+    return results
+
+
+def samplers_and_datasets(torch, init):
+    """torch.utils.data's doc examples: TensorDataset, ConcatDataset (lengths, cumulative
+    sizes, an index across the boundary), Subset, random_split by lengths and by fractions
+    under a seeded Generator (sizes, disjoint, complete), WeightedRandomSampler (with and
+    without replacement, compared by its properties), SubsetRandomSampler, BatchSampler over
+    a SequentialSampler, drop_last, default_collate of dicts, and a custom collate_fn that
+    pads variable-length sequences."""
+    data = torch.utils.data
+    results = {}
+    x = torch.arange(20.0).reshape(10, 2)
+    y = torch.arange(10)
+    first, second = data.TensorDataset(x, y), data.TensorDataset(x[:4] * -1, y[:4])
+    both = data.ConcatDataset([first, second])
+    results["concat"] = [len(both), both.cumulative_sizes, [t.tolist() for t in both[11]]]
+    subset = data.Subset(first, [1, 3, 5])
+    results["subset"] = [len(subset), subset[2][0].tolist()]
+
+    generator = torch.Generator().manual_seed(42)
+    parts = data.random_split(range(10), [3, 7], generator=generator)
+    fractions = data.random_split(range(11), [0.5, 0.3, 0.2], generator=generator)
+    indices = [sorted(p.indices) for p in fractions]
+    results["split"] = [
+        [len(p) for p in parts], [len(p) for p in fractions],
+        sorted(list(parts[0]) + list(parts[1])) == list(range(10)),
+        sorted(i for p in indices for i in p) == list(range(11)),
+    ]  # fmt: skip
+
+    weights = [0.0, 1.0, 3.0, 0.0]
+    sampler = data.WeightedRandomSampler(weights, num_samples=400, replacement=True)
+    drawn = list(sampler)
+    counts = [drawn.count(i) for i in range(4)]
+    results["weighted"] = [len(sampler), counts[0] + counts[3], 0.65 < counts[2] / 400 < 0.85]
+    unique = list(data.WeightedRandomSampler([1.0, 2.0, 3.0, 4.0], 4, replacement=False))
+    results["without_replacement"] = sorted(unique)
+    some = list(data.SubsetRandomSampler([2, 4, 6, 8]))
+    results["subset_random"] = sorted(some)
+    batches = data.BatchSampler(data.SequentialSampler(range(10)), batch_size=3, drop_last=False)
+    dropped = data.BatchSampler(data.SequentialSampler(range(10)), batch_size=3, drop_last=True)
+    results["batches"] = [list(batches), len(batches), len(dropped)]
+
+    loader = data.DataLoader(first, batch_size=4, drop_last=True)
+    results["drop_last"] = [len(loader), [b[1].tolist() for b in loader]]
+    collated = data.default_collate([{"x": torch.ones(2), "n": 1}, {"x": torch.zeros(2), "n": 2}])
+    results["default_collate"] = [collated["x"].tolist(), collated["n"].tolist()]
+
+    sequences = [torch.arange(n) + 1 for n in (3, 1, 4, 2)]
+    labels = [0, 1, 1, 0]
+
+    def collate_batch(batch):
+        seqs, targets = zip(*batch)
+        lengths = torch.tensor([len(s) for s in seqs])
+        padded = torch.nn.utils.rnn.pad_sequence(list(seqs), batch_first=True)
+        return padded, lengths, torch.tensor(targets)
+
+    pairs = list(zip(sequences, labels))
+    loader = data.DataLoader(pairs, batch_size=2, collate_fn=collate_batch)
+    results["collate_fn"] = [[t.tolist() for t in batch] for batch in loader]
+    return results
+
+
+def activation_checkpointing(torch, init):
+    """torch.utils.checkpoint as its docs use it: checkpoint(fn, *args, use_reentrant=False)
+    of a block with several inputs and a keyword, checkpoint_sequential over segments of a
+    Sequential; the outputs and gradients equal the plain run's, and one training step."""
+    nn, F = torch.nn, torch.nn.functional
+    checkpoint = torch.utils.checkpoint
+    results = {}
+    block = init(nn.Sequential(nn.Linear(6, 16), nn.GELU(), nn.Linear(16, 6)))
+    x = _randn(torch, (4, 6), 50).requires_grad_()
+    bias = _randn(torch, (6,), 51).requires_grad_()
+
+    def run(inputs, shift, scale=1.0):
+        return F.layer_norm(block(inputs) + shift, (6,)) * scale
+
+    plain = run(x, bias, scale=2.0)
+    plain.pow(2).sum().backward()
+    expected = [x.grad.clone(), bias.grad.clone(), block[0].weight.grad.clone()]
+    x.grad = bias.grad = None
+    block.zero_grad()
+    out = checkpoint.checkpoint(run, x, bias, use_reentrant=False, scale=2.0)
+    out.pow(2).sum().backward()
+    got = [x.grad, bias.grad, block[0].weight.grad]
+    results["checkpoint"] = [out.tolist(), [g.tolist() for g in got]]
+    results["same"] = [torch.allclose(a, b, atol=1e-6) for a, b in zip(got, expected)]
+
+    model = init(nn.Sequential(*[nn.Sequential(nn.Linear(6, 6), nn.Tanh()) for _ in range(4)]))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    inputs, target = _randn(torch, (8, 6), 52), _randn(torch, (8, 6), 53)
+    losses = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        out = checkpoint.checkpoint_sequential(model, 2, inputs, use_reentrant=False)
+        loss = F.mse_loss(out, target)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    results["sequential"] = [losses, _grads(model)]
+    return results
+
+
+def distributions_tour(torch, init):
+    """torch.distributions as its docs show it: Normal (log_prob, cdf, icdf, entropy, mean and
+    stddev, rsample's reparameterised gradient), Categorical from logits and from probs
+    (probs, log_prob, entropy, sample shapes), Bernoulli, Uniform, Independent over a Normal
+    (batch and event shapes), MultivariateNormal with a scale_tril, and kl_divergence between
+    pairs of each; samples compared by shape and by the mean of many draws."""
+    D = torch.distributions  # noqa: N806
+    results = {}
+    loc = torch.tensor([0.0, 1.0, -2.0], requires_grad=True)
+    scale = torch.tensor([1.0, 0.5, 2.0], requires_grad=True)
+    normal = D.Normal(loc, scale)
+    value = torch.tensor([0.5, 1.0, 0.0])
+    results["normal"] = [
+        normal.log_prob(value).tolist(), normal.cdf(value).tolist(),
+        normal.icdf(torch.tensor([0.1, 0.5, 0.9])).tolist(), normal.entropy().tolist(),
+        normal.mean.tolist(), normal.stddev.tolist(), normal.variance.tolist(),
+        list(normal.batch_shape), list(normal.event_shape),
+    ]  # fmt: skip
+    samples = normal.rsample((4000,))
+    results["rsample"] = [list(samples.shape), samples.requires_grad]
+    samples.mean(0).sum().backward()
+    results["reparameterised_grads"] = [loc.grad.tolist(), scale.grad.abs().max().item() < 0.1]
+    results["sample_mean"] = (samples.mean(0) - loc).abs().max().item() < 0.15
+
+    logits = torch.tensor([[1.0, 2.0, 0.5], [0.0, 0.0, 3.0]])
+    categorical = D.Categorical(logits=logits)
+    action = torch.tensor([1, 2])
+    results["categorical"] = [
+        categorical.probs.tolist(), categorical.log_prob(action).tolist(),
+        categorical.entropy().tolist(), list(categorical.sample().shape),
+        list(categorical.sample((5,)).shape), list(categorical.batch_shape),
+    ]  # fmt: skip
+    by_probs = D.Categorical(probs=torch.tensor([0.2, 0.3, 0.5]))
+    draws = by_probs.sample((5000,))
+    results["categorical_draws"] = [
+        by_probs.logits.tolist(),
+        abs((draws == 2).float().mean().item() - 0.5) < 0.05,
+    ]
+    bernoulli = D.Bernoulli(logits=torch.tensor([0.0, 2.0]))
+    results["bernoulli"] = [
+        bernoulli.probs.tolist(), bernoulli.log_prob(torch.tensor([1.0, 0.0])).tolist(),
+        bernoulli.entropy().tolist(),
+    ]  # fmt: skip
+    uniform = D.Uniform(torch.tensor([0.0, 1.0]), torch.tensor([2.0, 5.0]))
+    value = torch.tensor([1.0, 2.0])
+    results["uniform"] = [uniform.log_prob(value).tolist(), uniform.icdf(value / 5).tolist()]
+
+    diagonal = D.Independent(D.Normal(torch.zeros(3, 2), torch.ones(3, 2)), 1)
+    results["independent"] = [
+        list(diagonal.batch_shape), list(diagonal.event_shape),
+        diagonal.log_prob(torch.ones(3, 2)).tolist(),
+    ]  # fmt: skip
+    tril = torch.tensor([[1.0, 0.0], [0.5, 2.0]])
+    mvn = D.MultivariateNormal(torch.tensor([1.0, -1.0]), scale_tril=tril)
+    results["mvn"] = [
+        mvn.log_prob(torch.tensor([0.0, 0.0])).item(), mvn.entropy().item(),
+        mvn.covariance_matrix.tolist(),
+    ]  # fmt: skip
+    other = D.MultivariateNormal(torch.zeros(2), covariance_matrix=torch.eye(2) * 2)
+    results["kl"] = [
+        D.kl_divergence(normal, D.Normal(torch.zeros(3), torch.ones(3))).tolist(),
+        D.kl_divergence(categorical, D.Categorical(logits=torch.zeros(2, 3))).tolist(),
+        D.kl_divergence(bernoulli, D.Bernoulli(probs=torch.tensor([0.5, 0.5]))).tolist(),
+        D.kl_divergence(mvn, other).item(),
+    ]  # fmt: skip
+    return results
+
+
+def gan_spectral_and_weight_norm(torch, init):
+    """A discriminator of the GAN tutorials with the legacy torch.nn.utils.spectral_norm on
+    each layer and a generator with the legacy weight_norm (which warns): the state-dict keys,
+    a few alternating training steps, the largest singular value of the normalised weights,
+    eval mode (no power step), and both removed again."""
+    nn, F = torch.nn, torch.nn.functional
+    SN, WN = nn.utils.spectral_norm, nn.utils.weight_norm  # noqa: N806
+    results = {}
+    discriminator = nn.Sequential(
+        SN(nn.Linear(4, 16)), nn.LeakyReLU(0.2), SN(nn.Linear(16, 1), n_power_iterations=3)
+    )
+    init(discriminator)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        generator = nn.Sequential(WN(nn.Linear(2, 8)), nn.ReLU(), WN(nn.Linear(8, 4), dim=None))
+    results["warned"] = [w.category.__name__ for w in caught]
+    init(generator)
+    results["keys"] = [list(discriminator.state_dict()), list(generator.state_dict())]
+
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=1e-2, betas=(0.5, 0.999))
+    g_opt = torch.optim.Adam(generator.parameters(), lr=1e-2, betas=(0.5, 0.999))
+    real, noise = _randn(torch, (16, 4), 60) + 2, _randn(torch, (16, 2), 61)
+    ones, zeros = torch.ones(16, 1), torch.zeros(16, 1)
+    losses = []
+    for _ in range(3):
+        d_opt.zero_grad()
+        fake = generator(noise)
+        d_loss = F.binary_cross_entropy_with_logits(discriminator(real), ones)
+        d_loss = d_loss + F.binary_cross_entropy_with_logits(discriminator(fake.detach()), zeros)
+        d_loss.backward()
+        d_opt.step()
+        g_opt.zero_grad()
+        g_loss = F.binary_cross_entropy_with_logits(discriminator(fake), ones)
+        g_loss.backward()
+        g_opt.step()
+        losses.append([d_loss.item(), g_loss.item()])
+    results["losses"] = losses
+    sigma = torch.linalg.matrix_norm(discriminator[0].weight.detach(), ord=2).item()
+    results["sigma"] = [round(sigma, 3), discriminator[0].weight_u.tolist()]
+    discriminator.eval()
+    u = discriminator[2].weight_u.clone()
+    results["eval"] = [discriminator(real).sum().item(), torch.equal(u, discriminator[2].weight_u)]
+    for layer in (discriminator[0], discriminator[2]):
+        nn.utils.remove_spectral_norm(layer)
+    nn.utils.remove_weight_norm(generator[0])
+    results["removed"] = [
+        [n for n, _ in discriminator.named_parameters()],
+        [n for n, _ in generator.named_parameters()],
+        discriminator(real).sum().item(),
+    ]  # fmt: skip
+    return results
+
+
+def train_and_eval_modes(torch, init):
+    """What model.train() and model.eval() change, as the docs of Dropout and BatchNorm say:
+    Dropout zeroes about p of the elements and scales the rest by 1/(1-p) in training and is
+    the identity in eval; BatchNorm1d's running statistics with momentum 0.1 and with
+    momentum=None (a cumulative average), num_batches_tracked, eval using the running
+    statistics, track_running_stats=False and affine=False; the `training` flags of
+    submodules; no_grad in eval for inference."""
+    nn = torch.nn
+    results = {}
+    dropout = nn.Dropout(p=0.25)
+    x = torch.ones(100, 100)
+    out = dropout(x)
+    kept = out[out != 0]
+    results["dropout_train"] = [
+        abs((out == 0).float().mean().item() - 0.25) < 0.02,
+        torch.allclose(kept, torch.full_like(kept, 1 / 0.75)),
+    ]
+    dropout.eval()
+    results["dropout_eval"] = torch.equal(dropout(x), x)
+    channels = nn.Dropout2d(p=0.5)(torch.ones(4, 8, 3, 3))
+    per_channel = channels.sum((2, 3))
+    results["dropout2d"] = bool(((per_channel == 0) | (per_channel == 18)).all())
+
+    data = [_randn(torch, (8, 3), 70 + i, scale=2.0) + i for i in range(3)]
+    bn = init(nn.BatchNorm1d(3))
+    cumulative = nn.BatchNorm1d(3, momentum=None)
+    for batch in data:
+        train_out = bn(batch)
+        cumulative(batch)
+    results["running"] = [
+        bn.running_mean.tolist(), bn.running_var.tolist(), bn.num_batches_tracked.item(),
+        cumulative.running_mean.tolist(), cumulative.running_var.tolist(),
+    ]  # fmt: skip
+    results["train_out"] = train_out.tolist()
+    model = nn.Sequential(nn.Linear(3, 3), bn, nn.Dropout(0.5))
+    model.eval()
+    results["flags"] = [m.training for m in model.modules()]
+    with torch.no_grad():
+        results["eval_out"] = bn(data[0]).tolist()
+        results["eval_is_running"] = torch.allclose(
+            bn(data[0]),
+            (data[0] - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps) * bn.weight + bn.bias,
+            atol=1e-5,
+        )
+    model.train()
+    results["flags_train"] = [m.training for m in model.modules()]
+    stateless = nn.BatchNorm1d(3, track_running_stats=False, affine=False)
+    stateless.eval()
+    results["no_running"] = [
+        stateless.running_mean is None, stateless(data[1]).mean(0).abs().max().item() < 1e-5,
+        [n for n, _ in stateless.named_parameters()],
+    ]  # fmt: skip
+    return results
+
+
 PROGRAMS = [
     forward_mode_ad,
     attention_with_masks,
@@ -335,4 +679,10 @@ PROGRAMS = [
     packed_sequences,
     gradient_clipping_and_accumulation,
     lr_schedulers,
+    nn_init_statistics,
+    samplers_and_datasets,
+    activation_checkpointing,
+    distributions_tour,
+    gan_spectral_and_weight_norm,
+    train_and_eval_modes,
 ]
