@@ -672,6 +672,274 @@ def train_and_eval_modes(torch, init):
     return results
 
 
+def embedding_bag_modes(torch, init):
+    """nn.EmbeddingBag's doc examples: mode "sum", "mean" and "max" over bags given by offsets
+    (include_last_offset too), a 2-D input of fixed-size bags, per_sample_weights, padding_idx
+    left out of the reductions and of the gradient; F.embedding_bag with a given weight;
+    Embedding.from_pretrained frozen and not, and max_norm renormalising looked-up rows."""
+    nn, F = torch.nn, torch.nn.functional
+    results = {}
+    words = torch.tensor([1, 2, 4, 5, 4, 3, 2, 9])
+    offsets = torch.tensor([0, 4])
+    for mode in ("sum", "mean", "max"):
+        bag = init(nn.EmbeddingBag(10, 3, mode=mode))
+        out = bag(words, offsets)
+        out.pow(2).sum().backward()
+        results[mode] = [out.tolist(), bag.weight.grad.tolist()]
+    bag = init(nn.EmbeddingBag(10, 3, mode="sum", include_last_offset=True))
+    results["last_offset"] = bag(words, torch.tensor([0, 3, 8])).tolist()
+    results["fixed_bags"] = bag(torch.tensor([[1, 2], [4, 5], [9, 0]])).tolist()
+    weights = torch.tensor([0.5, 1.0, 2.0, 0.0, 1.0, -1.0, 1.0, 0.25])
+    ends = torch.tensor([0, 4, 8])
+    results["per_sample_weights"] = bag(words, ends, per_sample_weights=weights).tolist()
+    padded = init(nn.EmbeddingBag(10, 3, mode="mean", padding_idx=2))
+    out = padded(words, offsets)
+    out.sum().backward()
+    results["padding_idx"] = [out.tolist(), padded.weight.grad[2].tolist()]
+    weight = torch.arange(30.0).reshape(10, 3) / 10
+    results["functional"] = F.embedding_bag(words, weight, offsets, mode="max").tolist()
+
+    pretrained = torch.tensor([[1.0, 2.3, 3.0], [4.0, 5.1, 6.3]])
+    frozen = nn.Embedding.from_pretrained(pretrained)
+    tuned = nn.Embedding.from_pretrained(pretrained, freeze=False)
+    results["pretrained"] = [
+        frozen(torch.tensor([1])).tolist(), frozen.weight.requires_grad, tuned.weight.requires_grad,
+    ]  # fmt: skip
+    limited = init(nn.Embedding(5, 4, max_norm=1.0))
+    looked_up = limited(torch.tensor([0, 2, 2]))
+    results["max_norm"] = [
+        looked_up.norm(dim=1).tolist(), limited.weight.norm(dim=1).tolist(),
+    ]  # fmt: skip
+    return results
+
+
+def unfold_and_fold(torch, init):
+    """nn.Unfold and nn.Fold as their docs show them: the (N, C*k*k, L) patches, a convolution
+    written as unfold + matmul + view (stride, padding, dilation) equal to F.conv2d, Fold
+    summing overlaps (fold(unfold(ones)) counts each pixel's patches), Fold as unfold's
+    adjoint, Tensor.unfold's sliding windows, and the gradients through them."""
+    nn, F = torch.nn, torch.nn.functional
+    results = {}
+    unfold = nn.Unfold(kernel_size=(2, 3))
+    inp = _randn(torch, (2, 5, 3, 4), 80)
+    output = unfold(inp)
+    results["unfold_shape"] = list(output.size())
+
+    inp = _randn(torch, (1, 3, 10, 12), 81).requires_grad_()
+    w = _randn(torch, (2, 3, 4, 5), 82).requires_grad_()
+    inp_unf = F.unfold(inp, (4, 5), stride=2, padding=1, dilation=1)
+    out_unf = inp_unf.transpose(1, 2).matmul(w.view(w.size(0), -1).t()).transpose(1, 2)
+    out = out_unf.view(1, 2, 5, 5)
+    conv = F.conv2d(inp, w, stride=2, padding=1)
+    results["conv_by_unfold"] = [(out - conv).abs().max().item() < 1e-4, out.sum().item()]
+    out.pow(2).sum().backward()
+    results["grads"] = [inp.grad.sum().item(), w.grad.tolist()]
+    dilated = F.unfold(inp, 3, dilation=2, padding=2, stride=3)
+    results["dilated"] = [list(dilated.shape), dilated.sum().item()]
+
+    fold = nn.Fold(output_size=(4, 5), kernel_size=(2, 2))
+    patches = _randn(torch, (1, 3 * 2 * 2, 12), 83)
+    results["fold"] = fold(patches).tolist()
+    ones = torch.ones(1, 1, 4, 5)
+    counts = F.fold(F.unfold(ones, 2), (4, 5), 2)
+    results["overlap_counts"] = counts.tolist()
+    x, y = _randn(torch, (1, 2, 4, 5), 84), _randn(torch, (1, 8, 12), 85)
+    lhs = (F.unfold(x, 2) * y).sum()
+    rhs = (x * F.fold(y, (4, 5), 2)).sum()
+    results["adjoint"] = abs(lhs.item() - rhs.item()) < 1e-4
+
+    series = torch.arange(1.0, 8.0)
+    results["windows"] = [series.unfold(0, 3, 2).tolist(), series.unfold(0, 2, 1).sum(1).tolist()]
+    image = torch.arange(16.0).reshape(1, 4, 4)
+    patches = image.unfold(1, 2, 2).unfold(2, 2, 2)
+    results["patches"] = [list(patches.shape), patches.reshape(-1, 4).tolist()]
+    return results
+
+
+def masking_and_gathering(torch, init):
+    """Losses written with masks and indices, as tutorials write them: masked_fill with -inf
+    before a softmax, a Huber loss by torch.where, NLL by gather equal to F.nll_loss with
+    ignore_index, a masked mean over padded time steps, take_along_dim, masked_select,
+    nonzero, index_select, topk; the gradients of each."""
+    F = torch.nn.functional
+    results = {}
+    scores = _randn(torch, (2, 4), 90).requires_grad_()
+    mask = torch.tensor([[True, True, False, False], [True, True, True, False]])
+    attn = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    (attn * torch.arange(4.0)).sum().backward()
+    results["masked_softmax"] = [attn.tolist(), scores.grad.tolist()]
+
+    pred, target = _randn(torch, (6,), 91, 2.0).requires_grad_(), _randn(torch, (6,), 92)
+    diff = pred - target
+    huber = torch.where(diff.abs() < 1.0, 0.5 * diff**2, diff.abs() - 0.5).mean()
+    huber.backward()
+    results["huber"] = [
+        huber.item(), F.huber_loss(pred, target).item(), F.smooth_l1_loss(pred, target).item(),
+        pred.grad.tolist(),
+    ]  # fmt: skip
+
+    logits = _randn(torch, (5, 3), 93).requires_grad_()
+    labels = torch.tensor([0, 2, -100, 1, 2])
+    log_probs = F.log_softmax(logits, dim=1)
+    valid = labels != -100
+    picked = log_probs.gather(1, labels.clamp(min=0).unsqueeze(1)).squeeze(1)
+    nll = -(picked * valid).sum() / valid.sum()
+    nll.backward()
+    results["nll_by_gather"] = [
+        nll.item(), F.nll_loss(log_probs, labels, ignore_index=-100).item(),
+        logits.grad.tolist(),
+    ]  # fmt: skip
+
+    outputs, targets = _randn(torch, (2, 5), 94).requires_grad_(), _randn(torch, (2, 5), 95)
+    lengths = torch.tensor([3, 5])
+    steps = torch.arange(5).unsqueeze(0) < lengths.unsqueeze(1)
+    loss = ((outputs - targets) ** 2 * steps).sum() / steps.sum()
+    loss.backward()
+    results["masked_mean"] = [loss.item(), outputs.grad.tolist()]
+
+    values = _randn(torch, (3, 4), 96)
+    order = values.argsort(dim=1, descending=True)
+    results["take_along_dim"] = torch.take_along_dim(values, order, dim=1).tolist()
+    results["masked_select"] = values.masked_select(values > 0).tolist()
+    columns = torch.nonzero(values > 0.5, as_tuple=True)[1]
+    results["nonzero"] = [(values > 0).nonzero().tolist(), columns.tolist()]
+    results["index_select"] = values.index_select(1, torch.tensor([3, 0])).tolist()
+    top = values.topk(2, dim=1)
+    results["topk"] = [top.values.tolist(), top.indices.tolist()]
+    return results
+
+
+def flat_parameter_vectors(torch, init):
+    """torch.nn.utils.parameters_to_vector and vector_to_parameters as optimisation code uses
+    them: the parameter count, the flat gradient by torch.cat, a gradient step and a
+    finite-difference directional derivative done on the flat vector, and one model's weights
+    copied into another through a vector."""
+    nn, F = torch.nn, torch.nn.functional
+    utils = nn.utils
+    results = {}
+    model = init(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)))
+    x, y = _randn(torch, (8, 3), 100), _randn(torch, (8, 2), 101)
+    vector = utils.parameters_to_vector(model.parameters())
+    results["count"] = [vector.numel(), sum(p.numel() for p in model.parameters())]
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    flat_grad = torch.cat([p.grad.view(-1) for p in model.parameters()])
+    results["flat_grad"] = flat_grad.tolist()
+
+    with torch.no_grad():
+        direction = flat_grad / flat_grad.norm()
+        eps = 1e-2
+        utils.vector_to_parameters(vector + eps * direction, model.parameters())
+        ahead = F.mse_loss(model(x), y).item()
+        utils.vector_to_parameters(vector - eps * direction, model.parameters())
+        behind = F.mse_loss(model(x), y).item()
+        utils.vector_to_parameters(vector - 0.5 * flat_grad, model.parameters())
+    results["directional"] = [(ahead - behind) / (2 * eps), flat_grad.norm().item()]
+    results["after_step"] = F.mse_loss(model(x), y).item()
+
+    twin = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    utils.vector_to_parameters(utils.parameters_to_vector(model.parameters()), twin.parameters())
+    results["twin"] = torch.equal(twin(x), model(x))
+    results["twin_grad"] = twin[0].weight.grad is None
+    return results
+
+
+def versions_and_inplace(torch, init):
+    """In-place operations and autograd, as the autograd docs explain them: the version
+    counter (shared by views and by detach()), the error for an in-place op on a leaf that
+    requires grad, the same op under no_grad, the error when a tensor saved for backward was
+    changed (sigmoid's output), the fixes (an out-of-place op, a clone), and in-place ops
+    that are safe (on an output that mul did not save)."""
+    results = {}
+    a = torch.ones(3)
+    versions = [a._version]
+    a.add_(1)
+    versions.append(a._version)
+    view = a[1:]
+    view.mul_(2)
+    versions.append([a._version, view._version])
+    detached = a.detach()
+    detached.zero_()
+    versions.append([a._version, detached._version, a.tolist()])
+    a[0] = 5
+    versions.append(a._version)
+    results["versions"] = versions
+
+    w = torch.ones(2, requires_grad=True)
+    try:
+        w.add_(1)
+    except RuntimeError as error:
+        results["leaf"] = str(error).startswith(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    with torch.no_grad():
+        w.mul_(3)
+    results["no_grad"] = [w._version, w.tolist(), w.requires_grad, w.is_leaf]
+
+    x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = torch.sigmoid(x)
+    y.mul_(2)
+    try:
+        y.sum().backward()
+        results["modified"] = "no error"
+    except RuntimeError as error:
+        message = str(error)  # NOTE: PyTorch's words differ, its version numbers do not
+        results["modified"] = [
+            type(error).__name__,
+            "is at version 1; expected version 0" in message,
+        ]
+    y = torch.sigmoid(x)
+    y = y * 2
+    y.sum().backward()
+    results["out_of_place"] = x.grad.tolist()
+    x.grad = None
+    y = torch.sigmoid(x).clone()
+    y.mul_(2)
+    y.sum().backward()
+    results["clone"] = x.grad.tolist()
+    x.grad = None
+    y = x * 3
+    y.add_(1)
+    y.pow(2).sum().backward()
+    results["safe"] = [y.tolist(), x.grad.tolist(), y._version]
+    return results
+
+
+def tensor_printing(torch, init):
+    """What print(tensor) shows in the tutorials: floats to four decimals, integers, bools,
+    0-d tensors, scientific notation when the range is wide, dtypes other than the defaults,
+    requires_grad and grad_fn, empty tensors, a summarised 2000-element tensor, and
+    set_printoptions(precision, sci_mode, threshold, edgeitems) then the defaults again.
+    Only the module's name in dtypes differs (torch.float64 / minigrad.float64)."""
+    results = {}
+
+    def shown(t):
+        return str(t).replace(f"{torch.__name__}.", "torch.")
+
+    x = torch.tensor([[1.0, -2.5, 3.25], [0.125, 100.0, 7.0]])
+    cases = [
+        x, torch.tensor([1, 2, 3]), torch.tensor([True, False]), torch.tensor(3.5),
+        torch.tensor([1e-5, 1.0, 2.0]), torch.tensor([1e10, 1.0]),
+        torch.tensor([0.1, 0.25], dtype=torch.float64),
+        torch.tensor([1, 2], dtype=torch.int32), torch.zeros(0), torch.zeros(2, 0),
+        torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True) * 2,
+        torch.tensor([float("nan"), float("inf"), -1.5]), torch.arange(2000.0),
+        torch.arange(12).reshape(2, 3, 2), torch.linspace(0, 1, 5).mean(),
+    ]  # fmt: skip
+    results["default"] = [shown(t) for t in cases]
+    results["repr_equals_str"] = all(repr(t) == str(t) for t in cases)
+    results["size_and_dtype"] = [shown(x.shape), shown(x.dtype), shown(x.size(1))]
+    torch.set_printoptions(precision=2)
+    results["precision"] = shown(x / 3)
+    torch.set_printoptions(sci_mode=True)
+    results["sci"] = shown(torch.tensor([1.5, 20.0]))
+    torch.set_printoptions(threshold=5, edgeitems=2)
+    results["threshold"] = shown(torch.arange(10.0))
+    torch.set_printoptions(profile="default")
+    results["restored"] = [shown(x / 3), shown(torch.arange(10.0))]
+    return results
+
+
 PROGRAMS = [
     forward_mode_ad,
     attention_with_masks,
@@ -685,4 +953,10 @@ PROGRAMS = [
     distributions_tour,
     gan_spectral_and_weight_norm,
     train_and_eval_modes,
+    embedding_bag_modes,
+    unfold_and_fold,
+    masking_and_gathering,
+    flat_parameter_vectors,
+    versions_and_inplace,
+    tensor_printing,
 ]
