@@ -929,14 +929,135 @@ def tensor_printing(torch, init):
     results["default"] = [shown(t) for t in cases]
     results["repr_equals_str"] = all(repr(t) == str(t) for t in cases)
     results["size_and_dtype"] = [shown(x.shape), shown(x.dtype), shown(x.size(1))]
-    torch.set_printoptions(precision=2)
-    results["precision"] = shown(x / 3)
-    torch.set_printoptions(sci_mode=True)
-    results["sci"] = shown(torch.tensor([1.5, 20.0]))
-    torch.set_printoptions(threshold=5, edgeitems=2)
-    results["threshold"] = shown(torch.arange(10.0))
-    torch.set_printoptions(profile="default")
+    try:
+        torch.set_printoptions(precision=2)
+        results["precision"] = shown(x / 3)
+        torch.set_printoptions(sci_mode=True)
+        results["sci"] = shown(torch.tensor([1.5, 20.0]))
+        torch.set_printoptions(threshold=5, edgeitems=2)  # sci_mode back to None, as PyTorch
+        results["threshold"] = shown(torch.arange(10.0))
+    finally:  # the options are global: later tests print with the defaults
+        torch.set_printoptions(profile="default")
     results["restored"] = [shown(x / 3), shown(torch.arange(10.0))]
+    return results
+
+
+def module_hooks_for_features(torch, init):
+    """Module hooks as the nn.Module docs describe them: a forward pre-hook and a forward hook
+    with_kwargs, prepend=True putting a hook first, always_call, a full backward pre-hook
+    seeing grad_output, handles removed; then feature extraction: a forward hook on every
+    named submodule filling a dict of activations, and a pre-hook that rescales the input."""
+    nn = torch.nn
+    results = {}
+    model = init(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)))
+    x = _randn(torch, (2, 3), 110)
+    log = []
+    handles = [
+        model[0].register_forward_pre_hook(
+            lambda module, args, kwargs: log.append(["pre", sorted(kwargs)]), with_kwargs=True
+        ),
+        model[0].register_forward_hook(
+            lambda module, args, kwargs, output: log.append(["kw", list(output.shape)]),
+            with_kwargs=True,
+        ),
+        model[2].register_forward_hook(lambda module, args, output: log.append("second")),
+        model[2].register_forward_hook(
+            lambda module, args, output: log.append("first"), prepend=True
+        ),
+        model[2].register_full_backward_pre_hook(
+            lambda module, grad_output: log.append(["backward_pre", grad_output[0].tolist()])
+        ),
+        model.register_forward_hook(
+            lambda module, args, output: log.append("outer"), always_call=True
+        ),
+    ]  # fmt: skip
+    out = model(x)
+    (out * torch.tensor([1.0, -2.0])).sum().backward()
+    results["order"] = list(log)
+    for handle in handles:
+        handle.remove()
+    log.clear()
+    model(x).sum().backward()
+    results["removed"] = log
+
+    features = {}
+
+    def get_features(name):
+        def hook(module, args, output):
+            features[name] = output.detach()
+
+        return hook
+
+    for name, module in model.named_modules():
+        if name:
+            module.register_forward_hook(get_features(name))
+    model[0].register_forward_pre_hook(lambda module, args: (args[0] * 2,))
+    out = model(x)
+    results["features"] = {name: value.tolist() for name, value in features.items()}
+    results["out"] = out.tolist()
+    return results
+
+
+def attention_edge_cases(torch, init):
+    """Attention calls from the docs' corners: scaled_dot_product_attention with a row that
+    masks every key (zeros, as PyTorch 2.13's CPU kernel gives) and a (B, 1, L, S) mask; is_causal
+    with more keys than queries; MultiheadAttention with bias=False, add_bias_kv and
+    add_zero_attn, a float key_padding_mask, a (B * heads, L, S) boolean attn_mask, an
+    unbatched call, and eval mode under no_grad; a pre-norm TransformerDecoderLayer with
+    tgt_is_causal."""
+    nn, F = torch.nn, torch.nn.functional
+    results = {}
+    q, k, v = (
+        _randn(torch, (2, 2, 3, 4), 120),
+        _randn(torch, (2, 2, 5, 4), 121),
+        _randn(torch, (2, 2, 5, 4), 122),
+    )
+    mask = torch.ones(3, 5, dtype=torch.bool)
+    mask[1] = False
+    results["all_masked_row"] = F.scaled_dot_product_attention(q, k, v, attn_mask=mask).tolist()
+    per_batch = _randn(torch, (2, 1, 3, 5), 123) > 0
+    per_batch[..., 0] = True
+    results["per_batch_mask"] = F.scaled_dot_product_attention(
+        q, k, v, attn_mask=per_batch
+    ).tolist()
+    results["causal_rectangular"] = F.scaled_dot_product_attention(q, k, v, is_causal=True).tolist()
+
+    x = _randn(torch, (2, 3, 4), 124)
+    extra = init(
+        nn.MultiheadAttention(
+            4, 2, batch_first=True, bias=False, add_bias_kv=True, add_zero_attn=True
+        )
+    )
+    out, weights = extra(x, x, x)
+    results["bias_kv_zero_attn"] = [
+        out.tolist(),
+        weights.tolist(),
+        [n for n, _ in extra.named_parameters()],
+    ]
+    mha = init(nn.MultiheadAttention(4, 2, batch_first=True))
+    soft_padding = torch.tensor([[0.0, 0.0, float("-inf")], [0.0, -1.0, 0.0]])
+    out, weights = mha(x, x, x, key_padding_mask=soft_padding)
+    results["float_padding"] = [out.tolist(), weights.tolist()]
+    per_head = _randn(torch, (4, 3, 3), 125) > -0.5
+    per_head[..., 0] = False
+    out, weights = mha(x, x, x, attn_mask=per_head)
+    results["per_head_mask"] = [out.tolist(), weights.tolist()]
+    out, weights = mha(x[0], x[0], x[0])
+    results["unbatched"] = [out.tolist(), weights.tolist()]
+    mha.eval()
+    padding = torch.tensor([[False, False, True], [False, False, False]])
+    with torch.no_grad():
+        out, weights = mha(x, x, x, key_padding_mask=padding)
+    results["eval"] = [out[0, :2].tolist(), out[1].tolist(), weights.tolist()]
+
+    decoder = init(
+        nn.TransformerDecoderLayer(4, 2, 8, dropout=0.0, batch_first=True, norm_first=True)
+    )
+    memory = _randn(torch, (2, 5, 4), 126)
+    causal = nn.Transformer.generate_square_subsequent_mask(3)
+    out = decoder(x, memory, tgt_mask=causal, tgt_is_causal=True)
+    out.sum().backward()
+    results["decoder"] = [out.tolist(), _grads(decoder)]
     return results
 
 
@@ -959,4 +1080,6 @@ PROGRAMS = [
     flat_parameter_vectors,
     versions_and_inplace,
     tensor_printing,
+    module_hooks_for_features,
+    attention_edge_cases,
 ]
