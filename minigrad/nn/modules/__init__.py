@@ -45,7 +45,14 @@ from minigrad.nn.modules.conv import (
     Unfold,
 )
 from minigrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
-from minigrad.nn.modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from minigrad.nn.modules.dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from minigrad.nn.modules.linear import Bilinear, Flatten, Identity, LazyLinear, Linear, Unflatten
 from minigrad.nn.modules.loss import (
     BCELoss,
@@ -148,10 +155,12 @@ __all__ = [
     "CosineEmbeddingLoss",
     "CosineSimilarity",
     "CrossEntropyLoss",
+    "AlphaDropout",
     "Dropout",
     "Dropout1d",
     "Dropout2d",
     "Dropout3d",
+    "FeatureAlphaDropout",
     "ELU",
     "Embedding",
     "EmbeddingBag",
