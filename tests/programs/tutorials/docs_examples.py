@@ -620,10 +620,11 @@ def gan_spectral_and_weight_norm(torch, init):
 def train_and_eval_modes(torch, init):
     """What model.train() and model.eval() change, as the docs of Dropout and BatchNorm say:
     Dropout zeroes about p of the elements and scales the rest by 1/(1-p) in training and is
-    the identity in eval; BatchNorm1d's running statistics with momentum 0.1 and with
-    momentum=None (a cumulative average), num_batches_tracked, eval using the running
-    statistics, track_running_stats=False and affine=False; the `training` flags of
-    submodules; no_grad in eval for inference."""
+    the identity in eval, AlphaDropout after SELU keeps zero mean and unit variance;
+    BatchNorm1d's running statistics with momentum 0.1 and with momentum=None (a cumulative
+    average), num_batches_tracked, eval using the running statistics,
+    track_running_stats=False and affine=False; the `training` flags of submodules; no_grad
+    in eval for inference."""
     nn = torch.nn
     results = {}
     dropout = nn.Dropout(p=0.25)
@@ -639,6 +640,15 @@ def train_and_eval_modes(torch, init):
     channels = nn.Dropout2d(p=0.5)(torch.ones(4, 8, 3, 3))
     per_channel = channels.sum((2, 3))
     results["dropout2d"] = bool(((per_channel == 0) | (per_channel == 18)).all())
+    selu_net = nn.Sequential(nn.SELU(), nn.AlphaDropout(p=0.2))
+    activations = selu_net(_randn(torch, (100_000,), 69))  # SELU keeps N(0, 1) so
+    results["alpha_dropout_train"] = [
+        abs(activations.mean().item()) < 0.02,
+        abs(activations.std().item() - 1) < 0.02,
+    ]
+    selu_net.eval()
+    z = _randn(torch, (5,), 68)
+    results["alpha_dropout_eval"] = selu_net(z).tolist()
 
     data = [_randn(torch, (8, 3), 70 + i, scale=2.0) + i for i in range(3)]
     bn = init(nn.BatchNorm1d(3))
