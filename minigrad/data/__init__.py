@@ -11,12 +11,14 @@ from minigrad.data.dataloader import (
     SubsetRandomSampler,
     WeightedRandomSampler,
     default_collate,
+    get_worker_info,
 )
 from minigrad.data.dataset import (
     ChainDataset,
     ConcatDataset,
     Dataset,
     IterableDataset,
+    StackDataset,
     Subset,
     TensorDataset,
     random_split,
@@ -32,11 +34,13 @@ __all__ = [
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
     "WeightedRandomSampler",
     "dataset",
     "default_collate",
+    "get_worker_info",
     "random_split",
 ]

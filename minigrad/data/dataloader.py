@@ -190,6 +190,13 @@ def default_collate(batch):
     )
 
 
+def get_worker_info():
+    """None, as PyTorch's answer in the main process: minigrad's loader threads (num_workers >
+    0) are not worker processes with their own copy of the dataset, so a dataset that splits
+    its work with get_worker_info() reads it whole."""
+    return None
+
+
 def _tensor_rows(dataset):
     """The tensors behind a TensorDataset (or a Subset of one) and the index map, else None."""
     if isinstance(dataset, TensorDataset):
