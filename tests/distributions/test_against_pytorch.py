@@ -49,6 +49,18 @@ CASES = {
         None,  # inside [low, high): see _value
         ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"],
     ),
+    "exponential": (
+        lambda D, rate: D.Exponential(rate),
+        [_positive(2, 3)],
+        _positive(4, 1, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"],
+    ),
+    "laplace": (
+        lambda D, loc, scale: D.Laplace(loc, scale),
+        [_normal(2, 1), _positive(3)],
+        _normal(4, 1, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"],
+    ),
     "bernoulli_probs": (
         lambda D, p: D.Bernoulli(probs=p),
         [rng.uniform(0.05, 0.95, (2, 3))],
