@@ -500,8 +500,9 @@ def distributions_tour(torch, init):
     """torch.distributions as its docs show it: Normal (log_prob, cdf, icdf, entropy, mean and
     stddev, rsample's reparameterised gradient), Categorical from logits and from probs
     (probs, log_prob, entropy, sample shapes), Bernoulli, Uniform, Independent over a Normal
-    (batch and event shapes), MultivariateNormal with a scale_tril, and kl_divergence between
-    pairs of each; samples compared by shape and by the mean of many draws."""
+    (batch and event shapes), MultivariateNormal with a scale_tril, Exponential and Laplace,
+    and kl_divergence between pairs of each; samples compared by shape and by the mean of
+    many draws."""
     D = torch.distributions  # noqa: N806
     results = {}
     loc = torch.tensor([0.0, 1.0, -2.0], requires_grad=True)
@@ -553,6 +554,16 @@ def distributions_tour(torch, init):
     results["mvn"] = [
         mvn.log_prob(torch.tensor([0.0, 0.0])).item(), mvn.entropy().item(),
         mvn.covariance_matrix.tolist(),
+    ]  # fmt: skip
+    waiting = D.Exponential(torch.tensor([0.5, 2.0]))
+    noise = D.Laplace(torch.tensor(0.0), torch.tensor(2.0))
+    results["exponential_laplace"] = [
+        waiting.log_prob(torch.tensor([1.0, 1.0])).tolist(),
+        waiting.cdf(torch.tensor(1.0)).tolist(),
+        waiting.icdf(torch.tensor(0.5)).tolist(), waiting.mean.tolist(),
+        noise.log_prob(torch.tensor([-1.0, 3.0])).tolist(), noise.entropy().item(),
+        D.kl_divergence(waiting, D.Exponential(torch.tensor(1.0))).tolist(),
+        D.kl_divergence(noise, D.Laplace(1.0, 1.0)).item(),
     ]  # fmt: skip
     other = D.MultivariateNormal(torch.zeros(2), covariance_matrix=torch.eye(2) * 2)
     results["kl"] = [
