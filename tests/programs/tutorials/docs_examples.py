@@ -122,7 +122,8 @@ def attention_with_masks(torch, init):
 def transformer_with_padding(torch, init):
     """nn.Transformer as its docs call it, with every mask: a causal tgt_mask from
     generate_square_subsequent_mask, src/tgt/memory key-padding masks; then a pre-norm GELU
-    TransformerEncoder with an output norm in eval mode; a loss, its gradients, one Adam step."""
+    TransformerEncoder with an output norm in eval mode; a loss, its gradients, one Adam step;
+    a post-norm encoder classifier in inference, mean-pooled over the padding too."""
     nn, F = torch.nn, torch.nn.functional
     results = {}
     model = init(
@@ -159,6 +160,19 @@ def transformer_with_padding(torch, init):
         square = nn.Transformer.generate_square_subsequent_mask(6)
         causal = encoder(src, mask=square, is_causal=True)
     results["encoder"] = [encoded[0].tolist(), encoded[1, :4].tolist(), causal.tolist()]
+
+    # a post-norm classifier evaluated as the tutorials do: mean over every position, padding
+    # included (PyTorch's inference path gives the padded positions zeros)
+    layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, batch_first=True)
+    classifier = nn.ModuleDict(
+        {"encoder": nn.TransformerEncoder(layer, num_layers=2), "head": nn.Linear(8, 3)}
+    )
+    init(classifier)
+    classifier.eval()
+    with torch.no_grad():
+        features = classifier["encoder"](src, src_key_padding_mask=src_pad)
+        logits = classifier["head"](features.mean(dim=1))
+    results["eval_classifier"] = [features[1].tolist(), logits.tolist()]
     return results
 
 
