@@ -82,3 +82,31 @@ def test_dirac_refuses_what_pytorch_refuses():
         init.dirac_(minigrad.empty(3, 3))
     with pytest.raises(ValueError, match="dim 0 must be divisible by groups"):
         init.dirac_(minigrad.empty(3, 3, 3), groups=2)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("linear",), ("conv_transpose2d",), ("conv3d",), ("sigmoid",), ("tanh",), ("relu",),
+     ("leaky_relu",), ("leaky_relu", 0.2), ("leaky_relu", 1), ("selu",)],
+)  # fmt: skip
+def test_calculate_gain_is_pytorchs_value_and_type(args):
+    ours, theirs = init.calculate_gain(*args), torch.nn.init.calculate_gain(*args)
+    assert ours == theirs and type(ours) is type(theirs)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda I, lib: I.calculate_gain("swish"), "Unsupported nonlinearity swish"),
+        (lambda I, lib: I.calculate_gain("leaky_relu", True), "negative_slope True not a valid"),
+        (lambda I, lib: I.calculate_gain("leaky_relu", "x"), "negative_slope x not a valid"),
+        (
+            lambda I, lib: I.kaiming_uniform_(lib.empty(2, 2), mode="fan_avg"),
+            r"Mode fan_avg not supported, please use one of \['fan_in', 'fan_out'\]",
+        ),
+    ],
+)
+@pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])
+def test_init_errors_are_pytorchs(call, message, lib):
+    with pytest.raises(ValueError, match=message):
+        call(lib.nn.init, lib)
