@@ -51,10 +51,8 @@ class TensorDataset(Dataset):
 
     def __init__(self, *tensors: Tensor):
         sizes = [t.shape[0] for t in tensors]
-        if any(s != sizes[0] for s in sizes):
-            raise ValueError(
-                f"TensorDataset: size mismatch between tensors: first dimensions {sizes}"
-            )
+        if any(s != sizes[0] for s in sizes):  # PyTorch asserts this
+            raise AssertionError(f"Size mismatch between tensors: first dimensions {sizes}")
         self.tensors = tensors
 
     def __getitem__(self, index):
@@ -84,6 +82,11 @@ class ConcatDataset(Dataset):
 
     def __init__(self, datasets):
         self.datasets = list(datasets)
+        # PyTorch asserts these two
+        if not self.datasets:
+            raise AssertionError("datasets should not be an empty iterable")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise AssertionError("ConcatDataset does not support IterableDataset")
         self.cumulative_sizes = []
         total = 0
         for d in self.datasets:
@@ -95,6 +98,8 @@ class ConcatDataset(Dataset):
 
     def __getitem__(self, index):
         if index < 0:
+            if -index > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
             index += len(self)
         which = bisect.bisect_right(self.cumulative_sizes, index)
         start = self.cumulative_sizes[which - 1] if which else 0
@@ -138,8 +143,8 @@ def random_split(dataset, lengths, generator=None) -> list:
         lengths = counts
     if sum(lengths) != n:
         raise ValueError(
-            f"random_split: sum of input lengths ({sum(lengths)}) does not equal the length of "
-            f"the input dataset ({n})"
+            "Sum of input lengths does not equal the length of the input dataset! "
+            f"({sum(lengths)} != {n})"
         )
     order = permutation_array(n, cpu, generator).tolist()
     subsets, start = [], 0
