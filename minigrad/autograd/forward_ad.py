@@ -5,9 +5,10 @@ Jacobian of f times the tangents of the dual tensors f was computed from.
 NOTE: minigrad has no forward-mode rules. A dual tensor is recorded in the (reverse-mode)
 graph, and unpack_dual computes J t from it with the double-backward trick, as func.jvp does:
 the same numbers, two backward passes per unpack. So the computation between make_dual and
-unpack_dual must run with gradients enabled (not under no_grad), a dual tensor made from a
-tensor that does not require grad reports requires_grad=True, a custom Function's `jvp`
-staticmethod is not called (its backward is), and a dual tensor prints without its tangent.
+unpack_dual must run with gradients enabled (unpack_dual under no_grad of a tensor without a
+graph raises RuntimeError rather than answer None), a dual tensor made from a tensor that
+does not require grad reports requires_grad=True, a custom Function's `jvp` staticmethod is
+not called (its backward is), and a dual tensor prints without its tangent.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from minigrad.autograd import engine
-from minigrad.autograd.grad_mode import enable_grad
+from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -100,7 +101,15 @@ def unpack_dual(tensor, *, level=None) -> UnpackedDualTensor:
     if id(tensor) in _duals and _duals[id(tensor)][0] is tensor:
         _, primal, tangent = _duals[id(tensor)]
         return UnpackedDualTensor(primal, tangent)
-    if not tensor.requires_grad or not _duals:
+    if not _duals:
+        return UnpackedDualTensor(tensor, None)
+    if not tensor.requires_grad and not is_grad_enabled():
+        raise RuntimeError(
+            "unpack_dual: minigrad finds tangents through the recorded graph, which no_grad "
+            "turns off: compute from dual tensors with gradients enabled (a tensor that does "
+            "not depend on them gives tangent None there)"
+        )
+    if not tensor.requires_grad:
         return UnpackedDualTensor(tensor, None)
     duals, primals, tangents = zip(*_duals.values())
     # as in PyTorch, the tangent is differentiable when the primals or tangents are

@@ -121,3 +121,15 @@ def test_a_custom_function_without_backward_says_why_its_jvp_is_not_used():
         out = Exp.apply(fwad.make_dual(minigrad.ones(2), minigrad.ones(2)))
         with pytest.raises(NotImplementedError, match="custom Function's jvp is not used"):
             fwad.unpack_dual(out)
+
+
+def test_unpacking_under_no_grad_says_why_no_tangent_can_be_found():
+    fwad = minigrad.autograd.forward_ad
+    with fwad.dual_level():
+        dual = fwad.make_dual(minigrad.ones(2), minigrad.ones(2))
+        with minigrad.no_grad():
+            out = dual * 2
+            with pytest.raises(RuntimeError, match="no_grad turns off"):
+                fwad.unpack_dual(out)
+            assert fwad.unpack_dual(dual).tangent.tolist() == [1.0, 1.0]
+        assert fwad.unpack_dual(minigrad.ones(2)).tangent is None  # not from a dual tensor
