@@ -135,6 +135,34 @@ class MultiheadAttention(Module):
             v = cat([v, self._heads(bias_v.expand(1, n, self.embed_dim))], 2)
         return k, v, len(extra)
 
+    def _check_masks(self, attn_mask, key_padding_mask, n, length, source) -> None:
+        """PyTorch's checks of the masks' dtypes and shapes, with its exception types."""
+        for name, mask in (("key_padding_mask", key_padding_mask), ("attn_mask", attn_mask)):
+            if mask is not None and mask.dtype != bool_ and not mask.is_floating_point():
+                raise AssertionError(f"only bool and floating types of {name} are supported")
+        if key_padding_mask is not None:
+            if key_padding_mask.ndim != 2:
+                raise AssertionError(
+                    "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D "
+                    f"but found {key_padding_mask.ndim}-D tensor instead"
+                )
+            for dim, size in enumerate((n, source)):
+                if key_padding_mask.shape[dim] != size:
+                    raise AssertionError(
+                        f"Expected key_padded_mask.shape[{dim}] to be {size}, but got "
+                        f"{key_padding_mask.shape[dim]}"
+                    )
+        if attn_mask is not None:
+            if attn_mask.ndim not in (2, 3):
+                raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+            expected = (length, source) if attn_mask.ndim == 2 else (n * self.num_heads,)
+            expected += (length, source) if attn_mask.ndim == 3 else ()
+            if tuple(attn_mask.shape) != expected:
+                raise RuntimeError(
+                    f"The shape of the {attn_mask.ndim}D attn_mask is {attn_mask.shape}, but "
+                    f"should be {expected}."
+                )
+
     def _mask(self, attn_mask, key_padding_mask, like, n, length, source, extra):
         """One additive mask, broadcastable to (N, heads, L, S + extra), or None (the extra
         keys may always be attended to)."""
@@ -177,6 +205,7 @@ class MultiheadAttention(Module):
             key = value = query
         length, n, _ = query.shape
         source = key.shape[0]
+        self._check_masks(attn_mask, key_padding_mask, n, length, source)
         q, k, v = (self._heads(x) for x in self._project(query, key, value))
         k, v, extra = self._extra_keys(k, v)
         mask = self._mask(attn_mask, key_padding_mask, q, n, length, source, extra)
@@ -493,6 +522,11 @@ class Transformer(Module):
         tgt_is_causal=None,
         memory_is_causal=False,
     ):
+        batch = 0 if self.batch_first else 1
+        if src.ndim == 3 and src.shape[batch] != tgt.shape[batch]:
+            raise RuntimeError("the batch number of src and tgt must be equal")
+        if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
+            raise RuntimeError("the feature number of src and tgt must be equal to d_model")
         memory = self.encoder(
             src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=src_is_causal
         )
