@@ -89,15 +89,21 @@ def _layered(states):
 
 
 def _check_cell_input(cell, input, hx_shape):
-    if input.ndim not in (1, 2) or input.shape[-1] != cell.input_size:
+    """PyTorch's checks, with its exception types: ValueError for the number of dims,
+    RuntimeError for a size."""
+    if input.ndim not in (1, 2):
         raise ValueError(
-            f"{cell!r}: expected input of shape (N, {cell.input_size}) or ({cell.input_size},), "
-            f"got {tuple(input.shape)}"
+            f"{type(cell).__name__}: Expected input to be 1D or 2D, got {input.ndim}D instead"
+        )
+    if input.shape[-1] != cell.input_size:
+        raise RuntimeError(
+            f"input has inconsistent input_size: got {input.shape[-1]} expected "
+            f"{cell.input_size} ({cell!r}: input of shape {tuple(input.shape)})"
         )
     if hx_shape is not None and tuple(hx_shape[-1:]) != (cell.hidden_size,):
-        raise ValueError(
-            f"{cell!r}: expected hidden state of shape (N, {cell.hidden_size}), got "
-            f"{tuple(hx_shape)}"
+        raise RuntimeError(
+            f"hidden0 has inconsistent hidden_size: got {hx_shape[-1]}, expected "
+            f"{cell.hidden_size} ({cell!r}: hidden state of shape {tuple(hx_shape)})"
         )
 
 
@@ -260,11 +266,16 @@ class RNN(Module):
 
     def _prepare(self, input):
         """(L, N, in) view of the input, and whether it was unbatched (L, in)."""
-        if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
-            layout = "(N, L, {0})" if self.batch_first else "(L, N, {0})"
+        if input.ndim not in (2, 3):
             raise ValueError(
-                f"{self!r}: expected input of shape {layout.format(self.input_size)} or "
-                f"(L, {self.input_size}), got {tuple(input.shape)}"
+                f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.ndim}D instead"
+            )
+        if input.shape[-1] != self.input_size:
+            layout = "(N, L, {0})" if self.batch_first else "(L, N, {0})"
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
+                f"{input.shape[-1]} ({self!r}: input of shape {tuple(input.shape)}, expected "
+                f"{layout.format(self.input_size)} or (L, {self.input_size}))"
             )
         if input.ndim == 2:
             return unsqueeze(input, 1), True
