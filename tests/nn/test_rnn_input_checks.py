@@ -25,7 +25,12 @@ import minigrad
         (
             lambda lib: lib.nn.RNN(3, 4)(lib.ones(2, 3, 3, 3)),
             ValueError,
-            "RNN: Expected input to be 2D or 3D, got 4D instead",
+            "RNN: Expected input to be 2D or 3D, got 4D tensor instead",
+        ),
+        (
+            lambda lib: lib.nn.LSTM(3, 4)(lib.ones(3)),
+            ValueError,
+            "LSTM: Expected input to be 2D or 3D, got 1D instead",
         ),
         (
             lambda lib: lib.nn.LSTMCell(3, 4)(lib.ones(2, 2)),

@@ -267,9 +267,11 @@ class RNN(Module):
     def _prepare(self, input):
         """(L, N, in) view of the input, and whether it was unbatched (L, in)."""
         if input.ndim not in (2, 3):
+            plain = not isinstance(self, (LSTM, GRU))
+            got = f"{input.ndim}D tensor" if plain else f"{input.ndim}D"
             raise ValueError(
-                f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.ndim}D instead"
-            )
+                f"{type(self).__name__}: Expected input to be 2D or 3D, got {got} instead"
+            )  # PyTorch's words, "tensor" in RNN's only
         if input.shape[-1] != self.input_size:
             layout = "(N, L, {0})" if self.batch_first else "(L, N, {0})"
             raise RuntimeError(
