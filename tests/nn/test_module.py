@@ -205,3 +205,19 @@ def test_reassigning_keeps_the_place_of_a_parameter_buffer_or_module_as_pytorch(
         model[0].c = lib.zeros(1)
         orders.append([list(model.state_dict()), [n for n, _ in layer.named_buffers()]])
     assert orders[0] == orders[1]
+
+
+def test_skip_init_builds_the_module_for_the_caller_to_fill_as_pytorch():
+    """The "Skipping Module Parameter Initialization" recipe: the module's structure, then an
+    initialisation of the caller's choice; PyTorch's errors for what cannot be skipped."""
+    shapes = []
+    for lib in (minigrad, torch):
+        m = lib.nn.utils.skip_init(lib.nn.Linear, 5, 1, bias=False)
+        lib.nn.init.orthogonal_(m.weight)
+        shapes.append([repr(m), tuple(m.weight.shape), m.weight.requires_grad])
+        assert abs(float(m.weight.norm()) - 1) < 1e-5
+        with pytest.raises(RuntimeError, match="Module must support a 'device' arg"):
+            lib.nn.utils.skip_init(lib.nn.ReLU)
+        with pytest.raises(RuntimeError, match="Expected a Module; got <class 'int'>"):
+            lib.nn.utils.skip_init(int)
+    assert shapes[0] == shapes[1]
