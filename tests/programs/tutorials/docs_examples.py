@@ -3,7 +3,8 @@ the examples in PyTorch's API docs a user copies into a notebook: attention with
 packed sequences, gradient clipping and accumulation, learning-rate schedules, nn.init,
 samplers and datasets, activation checkpointing, torch.distributions, weight and spectral
 norm, train and eval modes, EmbeddingBag, Unfold and Fold, masking and gathering,
-parameter vectors, version counters and tensor printing. Each is a function of the library
+parameter vectors, version counters, tensor printing, module hooks for feature extraction and
+attention's corner cases. Each is a function of the library
 (`torch` is PyTorch or minigrad) and of `init` (see tests/programs/conftest.py). Random draws
 differ between the libraries: `init` hands minigrad PyTorch's values, and what stays random
 (initialisers, samplers, dropout) is compared by its properties."""
