@@ -6,7 +6,9 @@ Where `bench_ops.py` times the per-call overhead on small tensors, this times th
 each row runs one op on 512x512 float32 tensors (images of 16x16x32x32 for the convolution
 rows), the same source for both libraries, and prints the time per call and the ratio
 minigrad / PyTorch, flagging rows over 2.5x. It is how slow kernels were found (the gradient
-of `x[idx]` on np.add.at, `topk` through a full sort, `einsum` without BLAS).
+of `x[idx]` on np.add.at, `topk` through a full sort, `einsum` without BLAS, NumPy's serial
+cumsum, its transposing copy on power-of-two rows, a matmul on the stride-0 gradient of
+`y.sum()`); benchmarks/README.md has the figures.
 """
 
 from __future__ import annotations

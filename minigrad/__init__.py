@@ -20,12 +20,17 @@ from minigrad.backend import device, get_default_device, set_default_device
 from minigrad.creation import (
     arange,
     as_tensor,
+    bartlett_window,
+    blackman_window,
     empty,
     empty_like,
     eye,
     from_numpy,
     full,
     full_like,
+    hamming_window,
+    hann_window,
+    kaiser_window,
     linspace,
     logspace,
     normal,
@@ -52,6 +57,14 @@ from minigrad.dtypes import (
     promote_types,
     result_type,
     set_default_dtype,
+)
+from minigrad.layout import (
+    UntypedStorage,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
 )
 from minigrad.ops.arithmetic import (
     add,
@@ -134,6 +147,8 @@ from minigrad.ops.selection import (
     clamp_min,
     clip,
     clone,
+    fmax,
+    fmin,
     masked_fill,
     maximum,
     minimum,
@@ -144,12 +159,15 @@ from minigrad.ops.selection import (
 from minigrad.ops.nograd import (
     allclose,
     bitwise_and,
+    bitwise_left_shift,
     bitwise_not,
+    bitwise_right_shift,
     bitwise_or,
     bitwise_xor,
     eq,
     equal,
     floor_divide,
+    gcd,
     ge,
     gt,
     heaviside,
@@ -158,6 +176,9 @@ from minigrad.ops.nograd import (
     isfinite,
     isinf,
     isnan,
+    isneginf,
+    isposinf,
+    lcm,
     le,
     logical_and,
     logical_not,
@@ -186,6 +207,7 @@ from minigrad.ops.indexing import (
     roll,
     scatter,
     scatter_add,
+    scatter_reduce,
     select,
     take,
     take_along_dim,
@@ -197,6 +219,8 @@ from minigrad.ops.indexing import (
 from minigrad.ops.matmul import (
     addbmm,
     addmm,
+    addmv,
+    addr,
     baddbmm,
     bmm,
     cdist,
@@ -353,6 +377,19 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
+def is_signed(input: Tensor) -> bool:
+    return input.is_signed()
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:
+    return input.is_same_size(other)
+
+
+def ger(input: Tensor, vec2: Tensor) -> Tensor:
+    """outer(input, vec2) (PyTorch's older name)."""
+    return input.outer(vec2)
+
+
 def numel(input: Tensor) -> int:
     return input.numel()
 
@@ -426,8 +463,35 @@ from minigrad.backends import (  # noqa: E402
     use_deterministic_algorithms,
 )
 from minigrad.func import vmap  # noqa: E402 - as torch.vmap
-from minigrad.nn.functional import cosine_similarity, pairwise_distance, pdist  # noqa: E402
+from minigrad.nn.functional import (  # noqa: E402 - torch.conv2d and the like, as in PyTorch
+    adaptive_avg_pool1d,
+    avg_pool1d,
+    bilinear,
+    celu,
+    celu_,
+    channel_shuffle,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    cosine_similarity,
+    dropout,
+    group_norm,
+    hardshrink,
+    layer_norm,
+    max_pool1d,
+    max_pool2d,
+    pairwise_distance,
+    pdist,
+    pixel_shuffle,
+    pixel_unshuffle,
+    prelu,
+    relu_,
+    selu,
+    selu_,
+)
 from minigrad.serialization import load, save  # noqa: E402
+from minigrad.special import sinc  # noqa: E402 - as torch.sinc
 from minigrad.static import compile  # noqa: E402 - as torch.compile
 from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from minigrad import dtypes, random
+from minigrad import dtypes, layout, random
 from minigrad.backend import device_of, get_device, use
 from minigrad.ops._util import write_out
 from minigrad.tensor import Tensor, _host, _shape_args
@@ -124,7 +124,13 @@ def ones(*size, out=None, dtype=None, device=None, requires_grad=False) -> Tenso
     return _factory(lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty(
+    *size, dtype=None, device=None, requires_grad=False, memory_format=layout.contiguous_format
+) -> Tensor:
+    """Uninitialised memory; any memory_format gives a row-major tensor (minigrad's only one)."""
+    layout.check_format(memory_format, "empty", len(_shape_args(size)))
+    if memory_format is layout.preserve_format:
+        raise RuntimeError("empty: unsupported memory format Preserve")
     return _factory(lambda xp, s, d: xp.empty(s, d), size, dtype, device, requires_grad)
 
 
@@ -136,6 +142,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    for name, size in (("n", n), ("m", m)):
+        if size is not None and size < 0:
+            raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {size}")
     return _factory(lambda xp, s, d: xp.eye(n, m, dtype=d), (), dtype, device, requires_grad)
 
 
@@ -251,6 +260,8 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     dev = get_device(device)
     array = random.permutation_array(n, dev, generator)
     if dtype is not None:
@@ -258,14 +269,24 @@ def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
     return Tensor._make(array)
 
 
-def normal(mean, std, size, *, generator=None, dtype=None, device=None) -> Tensor:
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
+    """Normal draws: of shape `size` for numbers mean and std, else one per element of the
+    tensor(s) mean and std (broadcast), as PyTorch's overloads."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        from minigrad.ops.sampling import normal as normal_of_tensors
+
+        return normal_of_tensors(mean, std, generator=generator)
+    if size is None:
+        raise TypeError("normal(): with a number mean and std, give the size of the result")
     dev = get_device(device)
     return Tensor._make(random.normal_array(size, dev, mean, std, generator, dtype))
 
 
-def _like(fn, t: Tensor, dtype, device, requires_grad, *args) -> Tensor:
+def _like(fn, t: Tensor, dtype, device, requires_grad, memory_format) -> Tensor:
+    """fn(t's shape, ...). Every memory_format gives a row-major tensor, the only layout
+    minigrad has (the values do not depend on it)."""
+    layout.check_format(memory_format, fn.__name__ + "_like", t.ndim)
     return fn(
-        *args,
         t.array.shape,
         dtype=dtype or t.dtype,
         device=device or t.device,
@@ -273,19 +294,31 @@ def _like(fn, t: Tensor, dtype, device, requires_grad, *args) -> Tensor:
     )
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(zeros, input, dtype, device, requires_grad)
+_PRESERVE = layout.preserve_format
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(ones, input, dtype, device, requires_grad)
+def zeros_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    return _like(zeros, input, dtype, device, requires_grad, memory_format)
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(empty, input, dtype, device, requires_grad)
+def ones_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    return _like(ones, input, dtype, device, requires_grad, memory_format)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    return _like(empty, input, dtype, device, requires_grad, memory_format)
+
+
+def full_like(
+    input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    layout.check_format(memory_format, "full_like", input.ndim)
     return full(
         tuple(input.shape),
         fill_value,
@@ -295,15 +328,22 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
     )
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(rand, input, dtype, device, requires_grad)
+def rand_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    return _like(rand, input, dtype, device, requires_grad, memory_format)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(randn, input, dtype, device, requires_grad)
+def randn_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=_PRESERVE
+) -> Tensor:
+    return _like(randn, input, dtype, device, requires_grad, memory_format)
 
 
-def randint_like(input, low, high=None, *, dtype=None, device=None) -> Tensor:
+def randint_like(
+    input, low, high=None, *, dtype=None, device=None, memory_format=_PRESERVE
+) -> Tensor:
+    layout.check_format(memory_format, "randint_like", input.ndim)
     if high is None:
         low, high = 0, low
     return randint(
@@ -316,3 +356,60 @@ def to_device(t: Tensor, device) -> Tensor:
     from minigrad.ops.convert import ToDevice
 
     return ToDevice.apply(t, device)
+
+
+# -- window functions (signal processing: spectrograms, audio tutorials) ------------------------
+# NOTE: a periodic window of length n is the symmetric window of length n + 1 without its last
+# value (PyTorch's rule, for windows that tile a signal); NumPy gives the symmetric ones.
+def _window(name, make, window_length, periodic, dtype, device, requires_grad) -> Tensor:
+    if window_length < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got {window_length}")
+    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    if not dt.is_floating_point:
+        raise RuntimeError(f"{name} expects floating point dtypes, got: {dt}")
+    if window_length <= 1:
+        values = np.ones(window_length)
+    else:
+        values = make(window_length + 1)[:-1] if periodic else make(window_length)
+    return _finish(get_device(device).xp.asarray(values.astype(dt.np)), requires_grad)
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
+    return _window("hann_window", np.hanning, window_length, periodic, dtype, device, requires_grad)
+
+
+def hamming_window(
+    window_length,
+    periodic=True,
+    alpha=0.54,
+    beta=0.46,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+):
+    def make(n):
+        return alpha - beta * np.cos(2 * np.pi * np.arange(n) / (n - 1))
+
+    return _window("hamming_window", make, window_length, periodic, dtype, device, requires_grad)
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
+    return _window(
+        "blackman_window", np.blackman, window_length, periodic, dtype, device, requires_grad
+    )
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
+    return _window(
+        "bartlett_window", np.bartlett, window_length, periodic, dtype, device, requires_grad
+    )
+
+
+def kaiser_window(
+    window_length, periodic=True, beta=12.0, *, dtype=None, device=None, requires_grad=False
+):
+    def make(n):
+        return np.kaiser(n, beta)
+
+    return _window("kaiser_window", make, window_length, periodic, dtype, device, requires_grad)

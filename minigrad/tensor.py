@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from minigrad import dtypes
+from minigrad import dtypes, layout
 from minigrad.backend import cpu, device, device_of, get_device
 
 
@@ -129,6 +129,21 @@ class Tensor:
         steps = tuple(s // itemsize for s in self.array.strides)
         return steps if dim is None else steps[dim]
 
+    def data_ptr(self) -> int:
+        """The address of the first element (0 for an empty tensor, as PyTorch): a view's is
+        its first element's, inside the memory of the tensor it views."""
+        return layout.data_ptr(self.array) if self.array.size else 0
+
+    def untyped_storage(self) -> layout.UntypedStorage:
+        """The memory block this tensor's values live in, shared with its views and the
+        tensor they view (equal storages: shared memory)."""
+        return layout.storage_of(self.array, self._device)
+
+    def storage_offset(self) -> int:
+        """Where the first element sits in the storage, in elements."""
+        start = layout.storage_of(self.array, self._device)._ptr
+        return (layout.data_ptr(self.array) - start) // self.array.dtype.itemsize if start else 0
+
     @property
     def _version(self) -> int:
         """How often this tensor's memory was changed in place.
@@ -150,6 +165,28 @@ class Tensor:
 
     def element_size(self) -> int:
         return self.array.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.array.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.array.nbytes
+
+    @property
+    def is_cpu(self) -> bool:
+        return self._device.type == "cpu"
+
+    def get_device(self) -> int:
+        """The CUDA device's index, or -1 on the CPU (PyTorch's answer)."""
+        return -1 if self._device.type == "cpu" else (self._device.index or 0)
+
+    def is_signed(self) -> bool:
+        return self.array.dtype.kind in "if"
+
+    def is_same_size(self, other) -> bool:
+        return self.array.shape == other.array.shape
 
     def is_floating_point(self) -> bool:
         return self.array.dtype.kind == "f"
@@ -305,13 +342,18 @@ class Tensor:
         return array if dtype is None else array.astype(dtype)
 
     def to(self, *args, **kwargs) -> Tensor:
-        """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(other)`; a copy only if needed."""
+        """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(other)`; a copy only if needed.
+        `memory_format=channels_last` copies where PyTorch would, into a row-major array."""
+        fmt = kwargs.pop("memory_format", layout.preserve_format)
+        layout.check_format(fmt, "to", self.ndim)
         dev, dtype, copy = _parse_to(self, args, kwargs)
         out = self
         if dev is not None and dev is not self._device:
             out = creation.to_device(out, dev)
         if dtype is not None and dtype.np != out.array.dtype:
             out = selection_ops.cast(out, dtype)
+        if fmt is not layout.preserve_format and fmt is not layout.suggested(self.array):
+            copy = True  # PyTorch would copy into the layout: minigrad copies, row-major
         if copy and out is self:
             out = self.clone()
         return out
@@ -359,10 +401,18 @@ class Tensor:
         return self.to(dtype=dtypes.bool_)
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._only_element())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._only_element())
+
+    def _only_element(self):
+        if self.array.size != 1:  # PyTorch's type and words (item() raises a RuntimeError)
+            raise ValueError(
+                "only one element tensors can be converted to Python scalars (this tensor has "
+                f"shape {tuple(self.shape)})"
+            )
+        return self.item()
 
     def __index__(self) -> int:
         if self.array.dtype.kind not in "iub" or self.array.size != 1:
@@ -554,10 +604,18 @@ class Tensor:
     def __rpow__(self, other):
         return arithmetic_ops.pow(other, self)
 
+    # NOTE: as PyTorch's, `@` takes a tensor (or, on the right, a NumPy array), not a number
+    # or a list: anything else is a TypeError
     def __matmul__(self, other):
+        if type(other) is np.ndarray:
+            other = creation.as_tensor(other)
+        if not isinstance(other, Tensor):
+            return NotImplemented
         return matmul_ops.matmul(self, other)
 
     def __rmatmul__(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
         return matmul_ops.matmul(other, self)
 
     def __neg__(self):
@@ -569,10 +627,15 @@ class Tensor:
     def __abs__(self):
         return unary_ops.abs(self)
 
+    # NOTE: a string, None or another object is simply not equal (False), as in PyTorch
     def __eq__(self, other):
+        if isinstance(other, (str, type(None))):
+            return NotImplemented
         return nograd_ops.eq(self, other)
 
     def __ne__(self, other):
+        if isinstance(other, (str, type(None))):
+            return NotImplemented
         return nograd_ops.ne(self, other)
 
     def __lt__(self, other):
@@ -605,6 +668,18 @@ class Tensor:
 
     def __rxor__(self, other):
         return nograd_ops.bitwise_xor(other, self)
+
+    def __lshift__(self, other):
+        return nograd_ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return nograd_ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other):
+        return nograd_ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return nograd_ops.bitwise_right_shift(other, self)
 
     def __invert__(self):
         kind = self.array.dtype.kind
@@ -836,7 +911,8 @@ class Tensor:
     def masked_fill(self, mask, value):
         return selection_ops.masked_fill(self, mask, value)
 
-    def clone(self):
+    def clone(self, *, memory_format=layout.preserve_format):
+        layout.check_format(memory_format, "clone", self.ndim)
         return selection_ops.clone(self)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
@@ -891,6 +967,12 @@ class Tensor:
         return reduce_ops.norm(self, p, dim, keepdim)
 
     @_numpy_axis
+    def cumsum_(self, dim, *, dtype=None):
+        return self._inplace(functools.partial(reduce_ops.cumsum, dim=dim, dtype=dtype))
+
+    def cumprod_(self, dim, *, dtype=None):
+        return self._inplace(functools.partial(reduce_ops.cumprod, dim=dim, dtype=dtype))
+
     def cumsum(self, dim, *, dtype=None):
         return reduce_ops.cumsum(self, dim, dtype=dtype)
 
@@ -998,15 +1080,30 @@ class Tensor:
     def view_as(self, other):
         return shape_ops.view(self, tuple(other.shape))
 
-    def contiguous(self):
-        """This tensor if its memory is row-major already, else a row-major copy."""
-        return self if self.is_contiguous() else shape_ops.contiguous(self)
+    def contiguous(self, *, memory_format=layout.contiguous_format):
+        """This tensor if its memory is row-major already, else a row-major copy. minigrad
+        keeps row-major arrays only: `channels_last` gives a row-major copy where PyTorch
+        would copy (the array is not laid out so), the same values."""
+        layout.check_format(memory_format, "contiguous", self.ndim)
+        if self.is_contiguous(memory_format=memory_format):
+            return self
+        if memory_format is layout.contiguous_format:
+            return shape_ops.contiguous(self)
+        if memory_format is layout.preserve_format:
+            raise RuntimeError(
+                "contiguous: preserve memory format is unsupported by the contiguous operator"
+            )
+        return self.clone()
 
-    def is_contiguous(self) -> bool:
-        return bool(self.array.flags.c_contiguous)
+    def is_contiguous(self, *, memory_format=layout.contiguous_format) -> bool:
+        """Whether the array minigrad holds is laid out as memory_format says (row-major for
+        contiguous_format): minigrad's tensors are row-major, not channels-last."""
+        if memory_format is not layout.contiguous_format:
+            layout.check_format(memory_format, "is_contiguous")
+        return layout.is_laid_out(self.array, memory_format)
 
-    def permute(self, *dims):
-        return shape_ops.permute(self, _shape_args(dims))
+    def permute(self, *args, dims=None):
+        return shape_ops.permute(self, _shape_args(args) if dims is None else dims)
 
     def transpose(self, dim0, dim1):
         return shape_ops.transpose(self, dim0, dim1)
@@ -1049,8 +1146,8 @@ class Tensor:
     def repeat(self, *sizes):
         return shape_ops.repeat(self, _shape_args(sizes))
 
-    def flip(self, dims):
-        return shape_ops.flip(self, dims)
+    def flip(self, *args, dims=None):
+        return shape_ops.flip(self, _shape_args(args) if dims is None else dims)
 
     def unfold(self, dimension, size, step):
         return shape_ops.unfold(self, dimension, size, step)
@@ -1133,6 +1230,9 @@ class Tensor:
     def scatter_add(self, dim, index, src):
         return indexing_ops.scatter_add(self, dim, index, src)
 
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return indexing_ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
     def index_add(self, dim, index, source, *, alpha=1):
         return indexing_ops.index_add(self, dim, index, source, alpha=alpha)
 
@@ -1200,8 +1300,29 @@ class Tensor:
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return matmul_ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        return self._inplace(
+            functools.partial(matmul_ops.addmm, beta=beta, alpha=alpha), mat1, mat2
+        )
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return matmul_ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        return self._inplace(functools.partial(matmul_ops.addmv, beta=beta, alpha=alpha), mat, vec)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return matmul_ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        return self._inplace(functools.partial(matmul_ops.addr, beta=beta, alpha=alpha), vec1, vec2)
+
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
         return matmul_ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        scaled = functools.partial(matmul_ops.baddbmm, beta=beta, alpha=alpha)
+        return self._inplace(scaled, batch1, batch2)
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         return matmul_ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
@@ -1291,8 +1412,67 @@ class Tensor:
     def bitwise_xor(self, other):
         return nograd_ops.bitwise_xor(self, other)
 
+    def bitwise_left_shift(self, other):
+        return nograd_ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return nograd_ops.bitwise_right_shift(self, other)
+
     def bitwise_not(self):
         return nograd_ops.bitwise_not(self)
+
+    def isposinf(self):
+        return nograd_ops.isposinf(self)
+
+    def isneginf(self):
+        return nograd_ops.isneginf(self)
+
+    def fmax(self, other):
+        return selection_ops.fmax(self, other)
+
+    def fmin(self, other):
+        return selection_ops.fmin(self, other)
+
+    def gcd(self, other):
+        return nograd_ops.gcd(self, other)
+
+    def lcm(self, other):
+        return nograd_ops.lcm(self, other)
+
+    def sinc(self):
+        from minigrad.special import sinc
+
+        return sinc(self)
+
+    def sinc_(self):
+        from minigrad.special import sinc
+
+        return self._inplace(sinc)
+
+    def logit_(self, eps=None):
+        from minigrad.special import logit
+
+        return self._inplace(logit, eps)
+
+    def sgn_(self):
+        return self.sign_()
+
+    def hardshrink(self, lambd=0.5):
+        from minigrad.nn.functional import hardshrink
+
+        return hardshrink(self, lambd)
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        return self.split(list(split_sizes), dim)
+
+    def sum_to_size(self, *size):
+        size = tuple(_shape_args(size))
+        tail = self.array.shape[self.ndim - len(size) :] if len(size) <= self.ndim else None
+        if tail is None or any(s not in (t, 1) for s, t in zip(size, tail)):
+            raise RuntimeError(
+                f"sum_to_size: size {list(size)} is not expandable to size {list(self.shape)}"
+            )
+        return shape_ops.sum_to(self, size)
 
     def isnan(self):
         return nograd_ops.isnan(self)
@@ -1407,6 +1587,12 @@ class Tensor:
         _check_cast(dtypes.result_type(self, other), self)
         return self._inplace(nograd_ops.bitwise_xor, other)
 
+    def __ilshift__(self, other):
+        return self._inplace(nograd_ops.bitwise_left_shift, other)
+
+    def __irshift__(self, other):
+        return self._inplace(nograd_ops.bitwise_right_shift, other)
+
     def add_(self, other, *, alpha=1):
         if alpha != 1:
             return self._inplace(arithmetic_ops.add, other, alpha)
@@ -1420,8 +1606,12 @@ class Tensor:
     def mul_(self, other):
         return self._inplace_ufunc("multiply", arithmetic_ops.mul, other)
 
-    def div_(self, other):
-        return self._inplace(arithmetic_ops.div, other)
+    def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is None:
+            return self._inplace(arithmetic_ops.div, other)
+        return self._inplace(
+            functools.partial(arithmetic_ops.div, rounding_mode=rounding_mode), other
+        )
 
     def pow_(self, other):
         return self._inplace(arithmetic_ops.pow, other)
@@ -1475,6 +1665,10 @@ class Tensor:
 
     def scatter_add_(self, dim, index, src):
         return self._inplace(indexing_ops.scatter_add, dim, index, src)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        scatter_reduce = functools.partial(indexing_ops.scatter_reduce, include_self=include_self)
+        return self._inplace(scatter_reduce, dim, index, src, reduce)
 
     def index_add_(self, dim, index, source, *, alpha=1):
         index_add = functools.partial(indexing_ops.index_add, alpha=alpha)
@@ -1534,6 +1728,7 @@ class Tensor:
     def fill_(self, value) -> Tensor:
         if state.enabled and self._requires_grad:
             return self._inplace(selection_ops.copy, value)
+        _check_writable(self)
         self.array[...] = value.item() if isinstance(value, Tensor) else value
         self._version += 1
         return self
@@ -1559,6 +1754,7 @@ class Tensor:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
+        _check_writable(self)
         self.array[...] = sample(self.array.shape, self._device, a, b, generator)
         self._version += 1
         return self
@@ -1660,6 +1856,7 @@ def _check_cast(result_dtype, t: Tensor) -> None:
 
 def _copy_into(t: Tensor, array) -> None:
     _check_cast(array.dtype, t)
+    _check_writable(t)
     if array.shape != t.array.shape:
         try:
             array = t._device.xp.broadcast_to(array, t.array.shape)
@@ -1670,6 +1867,20 @@ def _copy_into(t: Tensor, array) -> None:
             ) from None
     t.array[...] = array
     t._version += 1
+
+
+def _check_writable(t: Tensor) -> None:
+    if getattr(t.array.flags, "writeable", True):  # CuPy's arrays have no such flag
+        return
+    if any(s == 0 and n > 1 for s, n in zip(t.array.strides, t.array.shape)):
+        raise RuntimeError(  # PyTorch's words, for an expanded tensor
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
+        )
+    raise RuntimeError(
+        f"cannot write into this tensor of shape {tuple(t.shape)}: its memory is read-only "
+        "(a read-only NumPy array, or a view of one). clone() it first."
+    )
 
 
 def _unpickle(array: np.ndarray, device_name: str, requires_grad: bool) -> Tensor:
@@ -1760,7 +1971,7 @@ INPLACE_FORMS = (
     *("hypot", "copysign", "xlogy", "true_divide", "floor_divide", "eq", "ne", "lt", "le"),
     *("gt", "ge", "logical_not", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"),
     *("tril", "triu", "multiply", "subtract", "divide", "negative", "logical_and"),
-    *("logical_or", "logical_xor"),
+    *("logical_or", "logical_xor", "bitwise_left_shift", "bitwise_right_shift"),
 )
 for _name in INPLACE_FORMS:
     setattr(Tensor, f"{_name}_", _inplace_method(_name))

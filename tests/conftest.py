@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import minigrad
 from minigrad.backend import cuda as cuda_backend
+
+# NOTE: property tests draw the same examples on every run (and keep no database of past
+# failures), so `make test` passes or fails the same way on every machine; the "explore"
+# profile (HYPOTHESIS_PROFILE=explore) draws new examples each run, to look for more bugs.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)]
 

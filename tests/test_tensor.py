@@ -625,3 +625,21 @@ def test_assigning_a_grad_that_is_not_a_tensor_raises_as_torch(value):
         x.grad = value
     assert str(got.value) == str(expected.value)
     assert x.grad is None
+
+
+def test_pytorch_operator_semantics_on_odd_operands():
+    """What PyTorch does with operands that are not numbers or tensors, and keyword forms."""
+    x = minigrad.ones(2, 3)
+    assert (x == None) is False and (x != None) is True  # noqa: E711
+    assert (x == "a") is False and (x != "a") is True
+    assert x.flip(0, 1).shape == x.flip(dims=(1,)).shape == x.flip([0]).shape == (2, 3)
+    assert x.permute(dims=(1, 0)).shape == x.permute(1, 0).shape == (3, 2)
+    a = minigrad.tensor([7, -7])
+    assert a.div_(2, rounding_mode="floor").tolist() == [3, -4]
+    b = minigrad.tensor([7.0, -7.0])
+    assert b.div_(2, rounding_mode="trunc").tolist() == [3.0, -3.0]
+    assert (minigrad.ones(2) @ np.ones(2, np.float32)).item() == 2.0
+    c = minigrad.tensor([1, 2])
+    c <<= 3
+    c >>= 1
+    assert c.tolist() == [4, 8]

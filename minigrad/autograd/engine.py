@@ -30,6 +30,10 @@ def backward(
         _execute(tensors, grads, retain_graph, create_graph)
         return
     inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError(
+            "backward: the `inputs` argument cannot be empty (pass None for all leaves)"
+        )
     found = _execute(tensors, grads, retain_graph, create_graph, capture=inputs)
     for t, g in zip(inputs, found):
         if g is not None:

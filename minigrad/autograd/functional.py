@@ -37,7 +37,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         else:
             v = _prepare(_as_tuple(v, "v", "vjp")[1], create_graph, need_graph=False)
             _check_v(v, outputs, outputs_tuple)
-    with set_grad_enabled(create_graph or is_grad_enabled()):
+    with set_grad_enabled(bool(create_graph) or is_grad_enabled()):
         result = _grads(outputs, inputs, v, create_graph)
         result = _zeros_for_none(result, inputs, strict, create_graph, "back")
     return (
@@ -64,7 +64,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         dummies = tuple(zeros_like(out, requires_grad=True) for out in outputs)
         transposed = _grads(outputs, inputs, dummies, create_graph=True)  # J^T u, linear in u
         _check_requires_grad(transposed, "grad_inputs", strict)
-    with set_grad_enabled(create_graph or is_grad_enabled()):
+    with set_grad_enabled(bool(create_graph) or is_grad_enabled()):
         result = _grads(transposed, dummies, v, create_graph)
         result = _zeros_for_none(result, outputs, strict, create_graph, "back_trick")
     return (
@@ -197,7 +197,7 @@ def _hessian_product(func, inputs, v, create_graph, strict, name):
             second_of, wrt, stage = first, dummies, "double_back_trick"
         else:
             second_of, wrt, stage = gradient, inputs, "double_back"
-    with set_grad_enabled(create_graph or is_grad_enabled()):
+    with set_grad_enabled(bool(create_graph) or is_grad_enabled()):
         result = _grads(second_of, wrt, v, create_graph)
         result = _zeros_for_none(result, inputs, strict, create_graph, stage)
     return (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import threading
 
+import numpy as np
+
 
 class _State(threading.local):
     enabled = True
@@ -96,6 +98,8 @@ class set_grad_enabled(_GradMode):  # noqa: N801
     as a decorator, only while the function runs."""
 
     def __init__(self, mode: bool):
+        if not isinstance(mode, (bool, np.bool_)):  # as PyTorch: bool("no") would be True
+            raise TypeError(f"set_grad_enabled(): mode must be bool, not {type(mode).__name__}")
         self.mode = bool(mode)
         self._prev = state.enabled
         state.enabled = self.mode

@@ -11,6 +11,7 @@ from minigrad.data.dataloader import (
     SubsetRandomSampler,
     WeightedRandomSampler,
     default_collate,
+    default_convert,
     get_worker_info,
 )
 from minigrad.data.dataset import (
@@ -41,6 +42,7 @@ __all__ = [
     "WeightedRandomSampler",
     "dataset",
     "default_collate",
+    "default_convert",
     "get_worker_info",
     "random_split",
 ]

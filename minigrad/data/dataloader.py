@@ -153,6 +153,21 @@ class BatchSampler(Sampler):
 
 
 # -- collation ---------------------------------------------------------------------------------
+def default_convert(data):
+    """One sample as a loader without batching (batch_size=None) gives it: NumPy arrays and
+    numbers of a numeric dtype become tensors (sharing memory), tuples become lists, lists and
+    dicts are converted item by item, the rest is left as it is (PyTorch's rules)."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return Tensor._make(np.asarray(data)) if data.dtype.kind in "biuf" else data
+    if isinstance(data, collections.abc.Mapping):
+        return {key: default_convert(value) for key, value in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        return [default_convert(d) for d in data]
+    return data
+
+
 def default_collate(batch):
     """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
 
@@ -292,7 +307,9 @@ class DataLoader:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
         self._default_collate = collate_fn is None
-        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        if collate_fn is None:  # without batching, PyTorch's loader only converts each sample
+            collate_fn = default_collate if batch_sampler is not None else default_convert
+        self.collate_fn = collate_fn
         self.worker_init_fn = worker_init_fn
 
     def __len__(self) -> int:
@@ -309,8 +326,7 @@ class DataLoader:
         """One batch. # NOTE: a TensorDataset with the default collate is sliced with one
         fancy index per tensor instead of stacking samples one by one (same result)."""
         if self.batch_sampler is None:
-            sample = self.dataset[indices]
-            return sample if self.collate_fn is default_collate else self.collate_fn(sample)
+            return self.collate_fn(self.dataset[indices])
         rows = _tensor_rows(self.dataset) if self._default_collate else None
         if rows is not None:
             tensors, index_map = rows
@@ -323,7 +339,7 @@ class DataLoader:
     def _stream(self):
         """The batches of an IterableDataset: consecutive samples, batch_size at a time."""
         if self.batch_size is None:
-            yield from self.dataset
+            yield from map(self.collate_fn, self.dataset)
             return
         batch = []
         for sample in self.dataset:

@@ -51,7 +51,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
             f"{tuple(weight.shape)} with groups={groups} expects {per_group * groups}"
         )
     if padding == "same":
-        padding = conv_ops._same_padding("conv2d", weight.shape, dilation)
+        padding = conv_ops._same_padding("conv2d", weight.shape, dilation, stride)
     if padding == "valid":
         padding = 0
     geom = Geometry.make("conv2d", weight.shape[2:], stride, padding, dilation)

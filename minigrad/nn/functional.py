@@ -34,6 +34,7 @@ from minigrad.nn.convolution import (
 )
 from minigrad.nn.losses import (
     cosine_embedding_loss,
+    ctc_loss,
     gaussian_nll_loss,
     hinge_embedding_loss,
     margin_ranking_loss,
@@ -86,6 +87,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
+    "celu_",
     "channel_shuffle",
     "conv1d",
     "conv2d",
@@ -94,11 +96,13 @@ __all__ = [
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
+    "ctc_loss",
     "dropout",
     "dropout1d",
     "dropout2d",
     "dropout3d",
     "elu",
+    "elu_",
     "embedding",
     "embedding_bag",
     "feature_alpha_dropout",
@@ -114,6 +118,7 @@ __all__ = [
     "hardsigmoid",
     "hardswish",
     "hardtanh",
+    "hardtanh_",
     "hinge_embedding_loss",
     "huber_loss",
     "instance_norm",
@@ -122,6 +127,7 @@ __all__ = [
     "l1_loss",
     "layer_norm",
     "leaky_relu",
+    "leaky_relu_",
     "linear",
     "local_response_norm",
     "log_softmax",
@@ -147,9 +153,11 @@ __all__ = [
     "prelu",
     "relu",
     "relu6",
+    "relu_",
     "rms_norm",
     "scaled_dot_product_attention",
     "selu",
+    "selu_",
     "sigmoid",
     "silu",
     "smooth_l1_loss",
@@ -162,23 +170,33 @@ __all__ = [
     "tanh",
     "tanhshrink",
     "threshold",
+    "threshold_",
     "triplet_margin_loss",
     "unfold",
 ]
 
 
+# NOTE: with inplace=True an activation writes its result into its input and returns it, as
+# PyTorch's: the op itself sees a copy of the old values (Tensor._inplace), so what its
+# backward saved is unchanged, and a backward that saved the input elsewhere says it changed.
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(x, 0); `inplace` is accepted for PyTorch code and gives a new tensor."""
+    """max(x, 0)."""
+    if inplace:
+        return input._inplace(activations_ops.relu)
     return activations_ops.relu(input)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    if inplace:
+        return input._inplace(activations_ops.leaky_relu, negative_slope)
     return activations_ops.leaky_relu(input, negative_slope)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
     """clamp(x, min_val, max_val). NOTE: as PyTorch, the gradient is 1 strictly inside
     (min_val, max_val) and 0 at the ends (clamp's gradient is 1 at the ends)."""
+    if inplace:
+        return input._inplace(hardtanh, min_val, max_val)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     if input.dtype is bool_:
@@ -195,7 +213,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6): hardtanh(x, 0, 6)."""
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -232,6 +250,8 @@ def softsign(input: Tensor) -> Tensor:
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    if inplace:
+        return input._inplace(elu, alpha)
     require_floating("elu_cpu", input)
     return where(input > 0, input, alpha * (exp(input.clamp(max=0.0)) - 1))
 
@@ -473,18 +493,24 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6; the gradient is 0 up to -3 and 1 from 3 on (PyTorch's kernel)."""
+    if inplace:
+        return input._inplace(hardswish)
     inner = where(input < 3, input * (input + 3) / 6, input)
     return where(input <= -3, 0.0, inner)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3), 0 outside."""
+    if inplace:
+        return input._inplace(hardsigmoid)
     inside = (input > -3) & (input < 3)
     return where(inside, input / 6 + 0.5, (input >= 3).to(input.dtype))
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
+    if inplace:
+        return input._inplace(mish)
     return input * tanh(softplus(input))
 
 
@@ -503,6 +529,8 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x / alpha) - 1)."""
+    if inplace:
+        return input._inplace(celu, alpha)
     return where(input > 0, input, alpha * (exp(input.clamp(max=0.0) / alpha) - 1))
 
 
@@ -524,15 +552,21 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
-    result = where(input > threshold, input, value)
-    return input.copy_(result) if inplace else result
+    if inplace:
+        return input._inplace(_thresholded, threshold, value)
+    return _thresholded(input, threshold, value)
+
+
+def _thresholded(input, threshold, value):
+    return where(input > threshold, input, value)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
+    if inplace:
+        return input._inplace(selu)
     # NOTE: PyTorch's constants, to float64 precision
-    result = 1.0507009873554804934193349852946 * elu(input, 1.6732632423543772848170429916717)
-    return input.copy_(result) if inplace else result
+    return 1.0507009873554804934193349852946 * elu(input, 1.6732632423543772848170429916717)
 
 
 # -- more normalisations ---------------------------------------------------------------------
@@ -693,3 +727,32 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias=None) -> Tenso
     left = (input1.unsqueeze(-2).unsqueeze(-2) @ weight).squeeze(-2)
     y = (left * input2.unsqueeze(-2)).sum(-1)
     return y if bias is None else y + bias
+
+
+# -- PyTorch's in-place activation functions ---------------------------------------------------
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return input._inplace(_thresholded, threshold, value)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 
-from minigrad.creation import full_like
+from minigrad.creation import full_like, tensor
+from minigrad.dtypes import float32, float64, int64
+from minigrad.ops._util import kernel_type
 from minigrad.ops.activations import softplus
 from minigrad.ops.indexing import gather, one_hot
-from minigrad.ops.nn import _check_reduction, _reduce
+from minigrad.ops.nn import CtcLoss, _check_reduction, _reduce
 from minigrad.ops.selection import where
 from minigrad.tensor import Tensor
 
@@ -200,3 +202,122 @@ def triplet_margin_loss(
     if swap:
         d_neg = d_neg.minimum((positive - negative + eps).norm(p=p, dim=-1))
     return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction, "triplet_margin_loss")
+
+
+def ctc_loss(
+    log_probs,
+    targets,
+    input_lengths,
+    target_lengths,
+    blank: int = 0,
+    reduction: str = "mean",
+    zero_infinity: bool = False,
+) -> Tensor:
+    """Connectionist temporal classification: -log of the probability, summed over every
+    alignment, of each target under log_probs (T, N, C) or (T, C), log-softmaxed over C.
+    targets: (N, S) padded, or the targets concatenated (1-d); lengths: tensors or tuples.
+    'mean' divides each loss by its target length (at least 1), then averages; zero_infinity
+    makes an impossible target's loss (inf) and gradient 0."""
+    _check_reduction(reduction, "ctc_loss")
+    batched = log_probs.ndim == 3
+    if not batched:  # one item: as a batch of one, the loss a 0-d tensor
+        log_probs = log_probs.unsqueeze(1)
+        targets = targets.unsqueeze(0) if targets.ndim == 1 else targets
+    if isinstance(input_lengths, Tensor) != isinstance(target_lengths, Tensor):
+        raise TypeError(
+            "ctc_loss(): input_lengths and target_lengths must be both tensors or both tuples "
+            f"of ints, not {type(input_lengths).__name__} and {type(target_lengths).__name__}"
+        )
+    il = _ctc_lengths(input_lengths, "input_lengths", log_probs)
+    tl = _ctc_lengths(target_lengths, "target_lengths", log_probs)
+    targets = targets.to(log_probs.device).long()  # PyTorch reads float and bool labels too
+    _check_ctc(log_probs, targets, il, tl, blank)
+    loss = CtcLoss.apply(log_probs, targets, il, tl, blank, bool(zero_infinity))
+    if zero_infinity:
+        loss = where(loss == math.inf, 0.0, loss)
+    if reduction == "mean":
+        return (loss / tl.clamp_min(1).to(loss.dtype)).mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss if batched else loss.squeeze(0)
+
+
+def _ctc_lengths(lengths, name: str, log_probs) -> Tensor:
+    """input_lengths or target_lengths as an int64 tensor of one length per item."""
+    if isinstance(lengths, Tensor):
+        if lengths.array.dtype.kind not in "iu":
+            raise RuntimeError(f"ctc_loss: {name} must be integral")
+        lengths = lengths.reshape(-1).long().to(log_probs.device)
+    elif isinstance(lengths, (tuple, list)) and all(
+        isinstance(n, int) and not isinstance(n, bool) for n in lengths
+    ):
+        lengths = tensor(list(lengths), dtype=int64, device=log_probs.device)
+    else:
+        raise TypeError(
+            f"ctc_loss(): {name} must be a tensor or a tuple of ints, not {type(lengths).__name__}"
+        )
+    if lengths.shape[0] != log_probs.shape[1]:
+        raise RuntimeError(
+            f"ctc_loss: {name} must be of size batch_size ({tuple(lengths.shape)} for a batch "
+            f"of {log_probs.shape[1]})"
+        )
+    return lengths
+
+
+def _check_ctc(log_probs, targets, il: Tensor, tl: Tensor, blank: int) -> None:
+    """PyTorch's checks of ctc_loss's arguments, and one more: the labels it reads are classes
+    (PyTorch reads past the end of log_probs for a label >= C)."""
+    steps, items, classes = log_probs.shape
+    if log_probs.numel() == 0:
+        raise RuntimeError("ctc_loss: log_probs tensor must not be empty")
+    if log_probs.dtype not in (float32, float64):
+        raise NotImplementedError(
+            f'"ctc_loss_cpu" not implemented for {kernel_type(log_probs.array.dtype)}'
+        )
+    if not 0 <= blank < classes:
+        raise RuntimeError(
+            f"ctc_loss: blank must be in label range (blank {blank}, {classes} classes)"
+        )
+    if targets.ndim not in (1, 2):
+        raise RuntimeError(
+            f"ctc_loss: Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional tensor "
+            "for argument #2 'targets'"
+        )
+    for lengths, name, most in ((il, "input_lengths", steps), (tl, "target_lengths", None)):
+        values = lengths.array
+        if values.size and int(values.min()) < 0:
+            raise RuntimeError(
+                f"ctc_loss: Expected {name} to have value at least 0, but got value "
+                f"{int(values.min())}"
+            )
+        if most is not None and values.size and int(values.max()) > most:
+            raise RuntimeError(
+                f"ctc_loss: Expected {name} to have value at most {most}, but got value "
+                f"{int(values.max())}"
+            )
+    lengths = tl.array
+    longest = int(lengths.max())
+    if targets.ndim == 2 and targets.shape[0] != items:
+        raise RuntimeError(
+            f"ctc_loss: Expected tensor to have size {items} at dimension 0, but got size "
+            f"{targets.shape[0]} for argument #2 'targets'"
+        )
+    if targets.ndim == 2 and targets.shape[1] < longest:
+        raise RuntimeError(
+            f"ctc_loss: Expected tensor to have size at least {longest} at dimension 1, but got "
+            f"size {targets.shape[1]} for argument #2 'targets'"
+        )
+    if targets.ndim == 1 and targets.shape[0] != int(lengths.sum()):
+        raise RuntimeError(
+            f"ctc_loss: Expected tensor to have size {int(lengths.sum())} at dimension 0, but "
+            f"got size {targets.shape[0]} for argument #2 'targets'"
+        )
+    xp = log_probs.device.xp
+    labels = targets.array
+    if targets.ndim == 2:
+        labels = labels[:, :longest][xp.arange(longest) < lengths[:, None]]
+    if labels.size and not (int(labels.min()) >= 0 and int(labels.max()) < classes):
+        raise RuntimeError(
+            f"ctc_loss: a target label is outside 0..{classes - 1} (log_probs has {classes} "
+            "classes)"
+        )

@@ -221,7 +221,11 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple:
         return tuple(range(ndim))
     if isinstance(dim, int):
         return (normalize_dim(dim, ndim, op),)
-    return tuple(sorted({normalize_dim(d, ndim, op) for d in dim}))
+    dims = [normalize_dim(d, ndim, op) for d in dim]
+    for k, d in enumerate(dims):
+        if d in dims[:k]:  # NOTE: summed twice or once? PyTorch refuses to guess
+            raise RuntimeError(f"{op}: dim {d} appears multiple times in the list of dims")
+    return tuple(sorted(dims))
 
 
 def broadcast_error(op: str, a, b) -> RuntimeError:

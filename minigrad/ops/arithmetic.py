@@ -232,7 +232,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     elif rounding_mode == "trunc":
         y = _no_grad_binary(TruncDivide, input, other)
     else:
-        raise ValueError(
+        raise RuntimeError(  # PyTorch's type
             f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}"
         )
     return y if out is None else write_out("div", y, out)

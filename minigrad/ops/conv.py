@@ -19,7 +19,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops.matmul import _op_dtype
 from minigrad.ops.nograd import NoGrad
-from minigrad.ops.shape import permute, reshape
+from minigrad.ops.shape import _row_major, contiguous, permute, reshape
 from minigrad.tensor import Tensor
 
 
@@ -273,15 +273,19 @@ class Conv2d(Function):
         y = ctx.cols @ w.array.transpose(0, 2, 3, 1).reshape(out_channels, -1).T
         if b is not None:
             y += b.array
-        return xp.ascontiguousarray(y.reshape(n, ho, wo, out_channels).transpose(0, 3, 1, 2))
+        # NOTE: the (N, Ho Wo, O) product to NCHW is a transpose of its last two axes, which
+        # _row_major copies in strips: on (16, 32, 32, 32) that copy 288 -> 162 us (one
+        # process, alternated), out of a forward of about 1.6 ms
+        y = _row_major(xp, y.reshape(n, ho * wo, out_channels).transpose(0, 2, 1))
+        return y.reshape(n, out_channels, ho, wo)
 
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         if ctx.planes:
-            return _conv_backward_planes(ctx, x, w, gy)
+            return _conv_backward_planes(ctx, x, w, _dense(gy))
         out_channels, c, kh, kw = w.shape
-        g = reshape(permute(gy, (0, 2, 3, 1)), (-1, out_channels))
+        g = _dense(reshape(permute(gy, (0, 2, 3, 1)), (-1, out_channels)))
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             # NOTE: one matmul per kernel offset gives the columns' gradient as contiguous
@@ -295,6 +299,15 @@ class Conv2d(Function):
         if ctx.needs_input_grad[2]:
             gb = g.sum(0)
         return gx, gw, gb, None
+
+
+def _dense(g: Tensor) -> Tensor:
+    """g, copied when it is a broadcast view (the gradient of y.sum() is one).
+
+    # NOTE: NumPy's matmul leaves BLAS for an operand with a stride 0 (its own loop, 2.1x
+    slower): copying it first makes the input's gradient of a convolution on (16, 16, 32, 32)
+    about 1 ms faster."""
+    return contiguous(g) if 0 in g.array.strides else g
 
 
 def _conv_backward_planes(ctx, x, w, gy):
@@ -332,7 +345,9 @@ def _batched(input: Tensor, op: str, what: str):
     )
 
 
-def _same_padding(op, weight_shape, dilation):
+def _same_padding(op, weight_shape, dilation, stride):
+    if any(s != 1 for s in _pair(stride, "stride", op)):
+        raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions")
     pads = []
     for k, d in zip(weight_shape[2:], _pair(dilation, "dilation", op)):
         total = d * (k - 1)
@@ -352,7 +367,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     if padding == "valid":
         padding = 0
     elif padding == "same":
-        padding = _same_padding("conv2d", weight.shape, dilation)
+        padding = _same_padding("conv2d", weight.shape, dilation, stride)
     x, unbatched = _batched(input, "conv2d", "")
     if weight.ndim != 4 or x.shape[1] != weight.shape[1]:
         raise RuntimeError(

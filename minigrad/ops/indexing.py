@@ -15,7 +15,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd.function import Function, check_same_device
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import array_of, broadcast_error, check_fill, normalize_dim
+from minigrad.ops._util import array_of, broadcast_error, check_fill, normalize_dim, quiet
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import reshape, sum_to
 from minigrad.tensor import Tensor
@@ -152,24 +152,30 @@ def _add_rows(out, rows, g):
     rows = rows.reshape(-1)
     g = g.reshape(rows.shape[0], -1)
     rows = np.where(rows < 0, rows + out.shape[0], rows)  # -1 and n - 1 are the same row
-    order = np.argsort(rows, kind="stable")
-    ranked = rows[order]
-    first = np.empty(ranked.shape[0], bool)
-    first[:1] = True
-    np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
+    order, ranked, starts, rank = _repeats(np, rows)
     flat = out.reshape(out.shape[0], -1)
-    positions = np.arange(ranked.shape[0])
-    occurrence = positions - np.maximum.accumulate(np.where(first, positions, 0))
-    rounds = int(occurrence.max(initial=-1)) + 1
+    rounds = int(rank.max(initial=-1)) + 1
     if rounds * _ELEMENTS_PER_ROUND > g.size:
-        starts = np.flatnonzero(first)
         flat[ranked[starts]] = np.add.reduceat(g[order], starts, 0)
         return
-    rank = np.empty_like(occurrence)
-    rank[order] = occurrence
     for k in range(rounds):
         picked = np.flatnonzero(rank == k)
         flat[rows[picked]] += g[picked]
+
+
+def _repeats(xp, rows):
+    """For 1-d integer `rows`: the stable sort order, the sorted rows, where each run of equal
+    rows starts in them, and each entry's rank among the entries naming its row (0, 1, ...)."""
+    order = xp.argsort(rows, kind="stable")
+    ranked = rows[order]
+    first = xp.empty(ranked.shape[0], bool)
+    first[:1] = True
+    xp.not_equal(ranked[1:], ranked[:-1], out=first[1:])
+    starts = xp.flatnonzero(first)
+    run = xp.cumsum(first) - 1  # the run each sorted entry is in
+    rank = xp.empty_like(order)
+    rank[order] = xp.arange(ranked.shape[0]) - starts[run]
+    return order, ranked, starts, rank
 
 
 def getitem(x: Tensor, index) -> Tensor:
@@ -582,6 +588,145 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     )
 
 
+# reduce -> the ufunc that folds a value in, and the value a place starts from without self
+_REDUCE_UFUNCS = {
+    "sum": "add",
+    "mean": "add",
+    "prod": "multiply",
+    "amax": "maximum",
+    "amin": "minimum",
+}
+
+
+def _reduce_start(reduce: str, dtype):
+    """What a place written to starts from without self: the reduction's identity."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "b":
+        return reduce == "amin"  # amin of bools starts from True, amax from False
+    if dtype.kind == "f":
+        low, high = -np.inf, np.inf
+    else:
+        low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
+    return high if reduce == "amin" else low
+
+
+def _reduce_at(xp, ufunc: str, out, index: tuple, values) -> None:
+    """ufunc.at(out, index, values): every value folded into its place, repeats included.
+
+    # NOTE: CuPy's ufunc.at has no multiply; there each round folds in the k-th value of every
+    place at once (a round names no place twice, so nothing is lost).
+    """
+    if xp is np or ufunc != "multiply":
+        getattr(xp, ufunc).at(out, index, values)
+        return
+    places = xp.ravel_multi_index(xp.broadcast_arrays(*index), out.shape).reshape(-1)
+    values = values.reshape(-1)  # index's shape, as the places
+    flat = out.reshape(-1)  # out is a fresh C-order copy: this is a view
+    *_, rank = _repeats(xp, places)
+    for k in range(int(rank.max()) + 1):  # index is not empty (_scatter's early return)
+        picked = xp.flatnonzero(rank == k)
+        flat[places[picked]] *= values[picked]
+
+
+class ScatterReduce(Function):
+    """y = x with src[i][j] folded into y[index[i][j]][j] (dim 0) by reduce: sum, prod, mean,
+    amax or amin; without include_self, x's values at the places written to are left out.
+
+    Gradients as PyTorch's: amax and amin share a place's gradient evenly among the values
+    equal to its result (x's value counted even when include_self is False); prod gives a
+    single zero the product of the others."""
+
+    op_name = "scatter_reduce"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x, index, src, reduce, include_self):
+        ctx.index, ctx.reduce, ctx.include_self = index, reduce, include_self
+        xp = x.device.xp
+        out = x.array.copy()
+        if not include_self:
+            out[index] = _reduce_start(reduce, out.dtype)
+        with quiet():  # a nan's maximum, a product's overflow: silently, as PyTorch
+            _reduce_at(xp, _REDUCE_UFUNCS[reduce], out, index, src.array)
+        if reduce == "mean":
+            count = xp.full(out.shape, int(include_self), out.dtype)
+            xp.add.at(count, index, count.dtype.type(1))  # a Python 1 takes add.at's slow path
+            count = xp.maximum(count, 1)
+            out = out // count if out.dtype.kind in "iu" else out / count
+            ctx.count = count
+        y = Tensor._make(out)
+        ctx.save_for_backward(x, src, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, src, y = ctx.saved_tensors
+        index, reduce, include_self = ctx.index, ctx.reduce, ctx.include_self
+        if reduce == "sum":
+            gx, gsrc = gy, GetItem.apply(gy, index, True)
+        elif reduce == "mean":
+            gx = gy / Tensor._make(ctx.count)
+            gsrc = GetItem.apply(gx, index, True)
+        elif reduce == "prod":
+            gx, gsrc = _prod_grads(gy, x, src, y, index, include_self)
+        else:
+            x_is = (x == y).to(gy.dtype)
+            src_is = (src == GetItem.apply(y, index, True)).to(gy.dtype)
+            shared = gy / (x_is + IndexAdd.apply(src_is, x.shape, index, True))
+            gx, gsrc = x_is * shared, src_is * GetItem.apply(shared, index, True)
+        if not include_self:
+            gx = IndexPut.apply(gx, index, 0.0)
+        return gx, None, gsrc, None, None
+
+
+def _prod_grads(gy, x, src, y, index, include_self):
+    """prod's gradients, as PyTorch computes them: a zero is replaced by 1 to get the product
+    of the others; a zero of src that shares its place with another zero gets 0."""
+    x_ones = x.masked_fill(x == 0, 1)
+    gx = gy * ScatterReduce.apply(x_ones, index, src, "prod", include_self) / x_ones
+    src_zero = src == 0
+    zeros_there = GetItem.apply(
+        IndexAdd.apply(src_zero.to(x.dtype), x.shape, index, True), index, True
+    )
+    single_zero = src_zero & (zeros_there == 1)
+    others = ScatterReduce.apply(x, index, src.masked_fill(single_zero, 1), "prod", include_self)
+    gsrc = GetItem.apply(gy * others, index, True).where(
+        single_zero, GetItem.apply(gy * y, index, True) / src.masked_fill(src_zero, 1)
+    )
+    return gx, gsrc
+
+
+def scatter_reduce(
+    input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self=True
+) -> Tensor:
+    """input with src[i][j] folded into input[index[i][j]][j] for dim 0 by `reduce` ("sum",
+    "prod", "mean", "amax", "amin"); include_self=False starts the places written to afresh.
+    An integer mean rounds down, as PyTorch's."""
+    if not isinstance(src, Tensor):
+        raise TypeError(
+            f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}"
+        )
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch takes these too
+    if reduce not in _REDUCE_UFUNCS:
+        raise RuntimeError(
+            "scatter_reduce(): reduce argument must be either sum, prod, mean, amax or amin, "
+            f"got {reduce}"
+        )
+    if reduce == "mean" and input.dtype is dtypes.bool_:
+        raise NotImplementedError("scatter_reduce(): reduce='mean' is not implemented for 'Bool'")
+    return _scatter(
+        "scatter_reduce",
+        input,
+        dim,
+        index,
+        src,
+        lambda x, idx, s: ScatterReduce.apply(x, idx, s, reduce, bool(include_self)),
+    )
+
+
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """input with alpha * source's slices added at the places `index` names along dim."""
     d = normalize_dim(dim, input.ndim, "index_add")
@@ -637,6 +782,11 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     # NOTE: the result's size depends on the counts, so they are read on the host (CuPy's
     # repeat takes ints and lists only)
     reps = repeats.array.tolist() if isinstance(repeats, Tensor) else repeats
+    if isinstance(reps, list) and len(reps) not in (1, input.array.shape[d]):
+        raise RuntimeError(
+            "repeat_interleave: repeats must have the same size as input along dim, but got "
+            f"repeats.size(0) = {len(reps)} and input.size({d}) = {input.array.shape[d]}"
+        )
     index = xp.repeat(xp.arange(input.array.shape[d]), reps)
     return getitem(input, (slice(None),) * d + (index,))
 

@@ -368,6 +368,20 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     return product + (input if beta == 1 else input * beta)
 
 
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (mat @ vec), as `torch.addmv`."""
+    return _add_scaled("addmv", input, mv(mat, vec), beta, alpha)
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * outer(vec1, vec2), as `torch.addr`."""
+    if vec1.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(
+            f"addr: expected 1-D vectors, but got {vec1.ndim}-D and {vec2.ndim}-D tensors"
+        )
+    return _add_scaled("addr", input, outer(vec1, vec2), beta, alpha)
+
+
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (batch1 @ batch2) batch by batch, as `torch.baddbmm`; input
     broadcasts to (b, n, p), and beta=0 ignores it (nan or inf in it do not spread)."""
@@ -387,8 +401,11 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
 
 def _integral_scales(product: Tensor, beta, alpha) -> tuple:
     """beta and alpha as PyTorch uses them: truncated to ints for an integer product, which
-    stays integer (addmm of int64 matrices with beta=0.5 ignores the input)."""
-    if product.array.dtype.kind in "biu":
+    stays integer (addmm of int64 matrices with beta=0.5 ignores the input); for a bool one,
+    their truth (addr of bools is bool: alpha=3 keeps the product)."""
+    if product.array.dtype.kind == "b":
+        return bool(beta), bool(alpha)
+    if product.array.dtype.kind in "iu":
         return int(beta), int(alpha)
     return beta, alpha
 

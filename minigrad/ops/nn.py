@@ -295,9 +295,17 @@ def _classes_last(input: Tensor, target: Tensor, op: str):
 
 
 def _check_class_weight(weight, input: Tensor, op: str) -> None:
-    if weight is not None and weight.dtype is not input.dtype:
+    if weight is None:
+        return
+    if weight.dtype is not input.dtype:
         expected, found = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, weight))
         raise RuntimeError(f"{op}: expected scalar type {expected} but found {found}")
+    classes = input.array.shape[1 if input.ndim > 1 else 0] if input.ndim else 1
+    if weight.array.size != classes:
+        raise RuntimeError(
+            f"{op}: weight tensor should be defined either for all {classes} classes or no "
+            f"classes but got weight tensor of shape: {list(weight.shape)}"
+        )
 
 
 def _check_targets(input: Tensor, target: Tensor, op: str) -> None:
@@ -311,9 +319,13 @@ def _check_targets(input: Tensor, target: Tensor, op: str) -> None:
         raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got {name}")
     batch = input.array.shape[:1] + input.array.shape[2:] if input.ndim > 1 else ()
     if target.array.shape != batch:
-        raise ValueError(
+        # PyTorch's types: ValueError when the batch sizes differ, else RuntimeError
+        n = target.array.shape[0] if target.ndim else None
+        other_batch = input.ndim > 1 and batch[0] != n
+        raise (ValueError if other_batch else RuntimeError)(
             f"{op}: expected target of shape {tuple(batch)} for input of shape "
             f"{tuple(input.shape)}, got {tuple(target.shape)}"
+            + (f" (input batch_size {batch[0]}, target batch_size {n})" if other_batch else "")
         )
 
 
@@ -354,6 +366,10 @@ def cross_entropy(
     """Cross-entropy of logits against class indices or class probabilities, as PyTorch."""
     _check_reduction(reduction, "cross_entropy")
     _check_class_weight(weight, input, "cross_entropy")
+    if label_smoothing > 1.0:
+        raise RuntimeError(
+            f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
+        )
     if target.array.dtype.kind == "f" or target.array.shape == input.array.shape:  # as PyTorch
         if target.array.dtype.kind != "f":
             raise RuntimeError(
@@ -396,7 +412,8 @@ def _smooth_term(x, t, weight, ignore_index, reduction, target_shape):
 
 def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
     if target.shape != input.shape:
-        raise RuntimeError(
+        other_batch = input.ndim > 1 and target.ndim > 0 and target.shape[0] != input.shape[0]
+        raise (ValueError if other_batch else RuntimeError)(  # PyTorch's types
             f"cross_entropy: class-probability target of shape {tuple(target.shape)} must have "
             f"the input's shape {tuple(input.shape)}"
         )
@@ -1002,3 +1019,155 @@ def _check_per_sample_weights(input, weight, per_sample_weights, mode) -> None:
             f"embedding_bag: expected per_sample_weights of the weight's dtype {weight.dtype}, "
             f"got {per_sample_weights.dtype}"
         )
+
+
+# -- CTC: the alpha-beta recursion over the blank-separated labels, all batch items at once ---
+def _ctc_lattice(xp, log_probs, targets, input_lengths, target_lengths, blank: int):
+    """The extended label sequences (blank, l1, blank, l2, ..., blank), padded to the longest:
+    their classes (N, L), each step's log-probability of them (T, N, L; -inf past an item's
+    end), and where a path may skip a blank (N, L: a label that differs from the one two
+    places back)."""
+    n = log_probs.shape[1]
+    s = int(target_lengths.max())  # there is an item: log_probs is not empty
+    if targets.ndim == 1:  # concatenated: item i's labels follow items 0..i-1's
+        starts = xp.cumsum(target_lengths) - target_lengths
+        at = starts[:, None] + xp.arange(s)
+        at = xp.where(at < targets.shape[0], at, 0)
+        labels = targets[at]
+    else:
+        labels = targets[:, :s]
+    labels = xp.where(xp.arange(s) < target_lengths[:, None], labels, blank)
+    ext = xp.full((n, 2 * s + 1), blank, dtype=np.int64)
+    ext[:, 1::2] = labels
+    inside = xp.arange(2 * s + 1) < 2 * target_lengths[:, None] + 1
+    lpe = xp.take_along_axis(log_probs, xp.broadcast_to(ext, (log_probs.shape[0], *ext.shape)), 2)
+    lpe = xp.where(inside, lpe, -xp.inf)
+    skip = xp.zeros(ext.shape, dtype=bool)
+    skip[:, 3::2] = ext[:, 3::2] != ext[:, 1:-2:2]  # a label (even one equal to blank)
+    return ext, lpe, skip
+
+
+def _logaddexp3(xp, a, b, c):
+    top = xp.maximum(xp.maximum(a, b), c)
+    top = xp.where(top == -xp.inf, 0, top)  # every term -inf: log(0) = -inf, not nan
+    return top + xp.log(xp.exp(a - top) + xp.exp(b - top) + xp.exp(c - top))
+
+
+def _shifted(xp, a, k: int):
+    """a moved k places right along the last dim (k < 0: left), -inf coming in."""
+    out = xp.full(a.shape, -xp.inf, dtype=a.dtype)
+    if k > 0:
+        out[:, k:] = a[:, :-k]
+    else:
+        out[:, :k] = a[:, -k:]
+    return out
+
+
+def _ctc_ends(xp, target_lengths):
+    """Each item's last two places in the extended labels (the same place twice without labels)."""
+    last = 2 * target_lengths
+    return last, xp.maximum(last - 1, 0)
+
+
+class CtcLoss(Function):
+    """Each item's -log p(target | log_probs), summed over the alignments by the forward (alpha)
+    recursion in log space. (T, N, C), targets (N, S) or concatenated -> (N,)
+
+    Its gradient is PyTorch's: exp(log_probs) - the posterior of each class at each step, the
+    gradient with respect to the logits when log_probs = log_softmax(logits) (through
+    log_softmax it is the exact one); 0 past an item's input length."""
+
+    op_name = "ctc_loss"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity):
+        ctx.blank, ctx.zero_infinity = blank, zero_infinity
+        xp = log_probs.device.xp
+        il, tl = input_lengths.array, target_lengths.array
+        _, lpe, skip = _ctc_lattice(xp, log_probs.array, targets.array, il, tl, blank)
+        alpha = xp.full(lpe.shape, -xp.inf, dtype=lpe.dtype)
+        alpha[0, :, :2] = lpe[0, :, :2]
+        with quiet():
+            for t in range(1, lpe.shape[0]):
+                prev = alpha[t - 1]
+                two_back = xp.where(skip, _shifted(xp, prev, 2), -xp.inf)
+                alpha[t] = _logaddexp3(xp, prev, _shifted(xp, prev, 1), two_back) + lpe[t]
+            last, before = _ctc_ends(xp, tl)
+            items = xp.arange(alpha.shape[1])
+            at_end = alpha[xp.maximum(il - 1, 0), items]  # (N, L): each item's last step
+            both = xp.logaddexp(
+                at_end[items, last], xp.where(tl > 0, at_end[items, before], -xp.inf)
+            )
+            # no steps: the empty labelling has probability 1, any other 0
+            nll = xp.where(il > 0, -both, xp.where(tl > 0, xp.inf, -0.0)).astype(lpe.dtype)
+        ctx.alpha = alpha
+        ctx.save_for_backward(log_probs, targets, input_lengths, target_lengths)
+        ctx.nll = nll
+        return nll
+
+    @staticmethod
+    def backward(ctx, gy):
+        log_probs, targets, input_lengths, target_lengths = ctx.saved_tensors
+        g = CtcLossGrad.apply(
+            gy,
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            Tensor._make(ctx.alpha),
+            Tensor._make(ctx.nll),
+            ctx.blank,
+            ctx.zero_infinity,
+        )
+        return g, None, None, None, None, None
+
+
+class CtcLossGrad(Function):
+    """ctc_loss's gradient from alpha and the backward (beta) recursion: gy times
+    exp(log_probs) - sum over the places s of class c of exp(alpha + beta - log_probs + nll).
+    Not differentiable again (PyTorch's is not either)."""
+
+    op_name = "ctc_loss_grad"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(
+        ctx, gy, log_probs, targets, input_lengths, target_lengths, alpha, nll, blank, zero_infinity
+    ):
+        xp = log_probs.device.xp
+        lp, il, tl = log_probs.array, input_lengths.array, target_lengths.array
+        ext, lpe, skip = _ctc_lattice(xp, lp, targets.array, il, tl, blank)
+        steps, items = lpe.shape[0], xp.arange(lpe.shape[1])
+        last, before = _ctc_ends(xp, tl)
+        ends = xp.zeros(ext.shape, dtype=bool)
+        ends[items, last] = True
+        ends[items, before] |= tl > 0
+        skip_ahead = _shifted(xp, skip.astype(lpe.dtype), -2) > 0  # s may go on to s + 2
+        beta = xp.full(lpe.shape, -xp.inf, dtype=lpe.dtype)
+        nxt = beta[0]
+        with quiet():
+            for t in range(steps - 1, -1, -1):
+                two_ahead = xp.where(skip_ahead, _shifted(xp, nxt, -2), -xp.inf)
+                step = _logaddexp3(xp, nxt, _shifted(xp, nxt, -1), two_ahead) + lpe[t]
+                start = xp.where(ends, lpe[t], -xp.inf)  # the item's last step
+                beta[t] = xp.where(
+                    (t == il - 1)[:, None], start, xp.where((t < il - 1)[:, None], step, -xp.inf)
+                )
+                nxt = beta[t]
+            nll_a = nll.array
+            posterior = xp.exp(alpha.array + beta - lpe + nll_a[:, None])
+            posterior = xp.where(xp.isfinite(lpe), posterior, 0)
+        taken = xp.zeros(lp.shape, dtype=lp.dtype)
+        t_at = xp.arange(steps)[:, None, None]
+        xp.add.at(taken, (t_at, items[:, None], ext[None]), posterior)
+        # an impossible target (nll inf): nan at every class, as PyTorch's 0 * inf
+        grad = xp.where(xp.isinf(nll_a)[:, None], xp.nan, xp.exp(lp) - taken)
+        keep = xp.arange(steps)[:, None] < il  # (T, N): steps inside each item's input
+        if zero_infinity:
+            keep = keep & ~xp.isinf(nll_a)
+        return xp.where(keep[:, :, None], grad, 0) * gy.array[None, :, None]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError("ctc_loss's gradient is not differentiable (PyTorch's is not either)")

@@ -211,6 +211,44 @@ def bitwise_xor(input, other):
     return _no_grad_binary(LogicalXor if _bools(input, other) else BitwiseXor, input, other)
 
 
+class BitwiseLeftShift(NoGrad):
+    """a << b on integers, in PyTorch's promoted dtype; floats raise.
+
+    # NOTE: a shift by the width or more, or by a negative count, gives what PyTorch gives
+    # (0 to the left; to the right 0, or -1 for a negative value): the CPU's own shift would
+    # wrap the count (1 << 70 == 64).
+    """
+
+    op_name = "bitwise_left_shift"
+    shift = "left_shift"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dtype = result_dtype(a, b)
+        if dtype.kind not in "iu":
+            name = type(ctx).shift[0] + "shift"  # PyTorch's kernel: lshift, rshift
+            raise NotImplementedError(f'"{name}_cpu" not implemented for {kernel_type(dtype)}')
+        xp = (a if isinstance(a, Tensor) else b).device.xp
+        x, s = (cast_to(xp.asarray(array_of(v)), dtype) for v in (a, b))
+        inside = (s >= 0) & (s < dtype.itemsize * 8)
+        shifted = getattr(xp, type(ctx).shift)(x, xp.where(inside, s, 0))
+        beyond = (x < 0).astype(dtype) * -1 if type(ctx).shift == "right_shift" else 0
+        return xp.where(inside, shifted, beyond).astype(dtype, copy=False)
+
+
+def bitwise_left_shift(input, other):
+    return _no_grad_binary(BitwiseLeftShift, input, other)
+
+
+class BitwiseRightShift(BitwiseLeftShift):
+    op_name = "bitwise_right_shift"
+    shift = "right_shift"
+
+
+def bitwise_right_shift(input, other):
+    return _no_grad_binary(BitwiseRightShift, input, other)
+
+
 class BitwiseNot(NoGrad):
     """~x bit by bit on integers (logical not on bools); floats raise."""
 
@@ -261,6 +299,41 @@ class IsFinite(NoGrad):
 
 def isfinite(input):
     return IsFinite.apply(input)
+
+
+# NOTE: an integer is never infinite: all False, made by an op (ne(x, x)) so a trace records it
+def isposinf(input):
+    return eq(input, float("inf")) if input.array.dtype.kind == "f" else ne(input, input)
+
+
+def isneginf(input):
+    return eq(input, float("-inf")) if input.array.dtype.kind == "f" else ne(input, input)
+
+
+class Gcd(NoGrad):
+    """The greatest common divisor of integers, element by element (non-negative)."""
+
+    op_name, ufunc = "gcd", "gcd"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.array.dtype.kind not in "iu" or b.array.dtype.kind not in "iu":
+            name = type(ctx).op_name
+            found = a.array.dtype if a.array.dtype.kind not in "iu" else b.array.dtype
+            raise RuntimeError(f'"{name}_cpu" not implemented for {kernel_type(found)}')
+        return getattr(a.device.xp, type(ctx).ufunc)(a.array, b.array)
+
+
+def gcd(input, other):
+    return _no_grad_binary(Gcd, input, other)
+
+
+class Lcm(Gcd):
+    op_name, ufunc = "lcm", "lcm"
+
+
+def lcm(input, other):
+    return _no_grad_binary(Lcm, input, other)
 
 
 class Signbit(NoGrad):

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from minigrad import dtypes, random
-from minigrad.ops._util import quiet
+from minigrad.ops._util import kernel_type, quiet, result_dtype
 from minigrad.ops.nograd import NoGrad
 from minigrad.tensor import Tensor
 
@@ -71,6 +73,40 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     return Bernoulli.apply(input, p, generator)
 
 
+class Normal(NoGrad):
+    """mean + std * a standard normal draw, element by element (mean and std broadcast
+    against each other); no gradient (PyTorch's is zero: this is not the reparameterization
+    trick, write mean + std * randn_like(std) for that)."""
+
+    op_name = "normal"
+    random = True
+
+    @staticmethod
+    def forward(ctx, mean, std, generator=None):
+        m, s = mean.array, std.array
+        shape = np.broadcast_shapes(m.shape, s.shape)
+        z = random.normal_array(shape, mean.device, generator=generator, dtype=result_dtype(m, s))
+        return z * s + m
+
+
+def normal(mean, std, *, generator=None) -> Tensor:
+    """`torch.normal(mean, std)` where mean or std is a tensor: one draw per element."""
+    like = mean if isinstance(mean, Tensor) else std
+    xp = like.device.xp
+    mean, std = (
+        t if isinstance(t, Tensor) else Tensor._make(xp.asarray(t, like.array.dtype))
+        for t in (mean, std)
+    )
+    for t in (mean, std):
+        if t.array.dtype.kind != "f":  # PyTorch's type and words
+            raise NotImplementedError(
+                f'"normal_kernel_cpu" not implemented for {kernel_type(t.array.dtype)}'
+            )
+    if bool(xp.any(std.array < 0)):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    return Normal.apply(mean, std, generator)
+
+
 def _check_multinomial(input: Tensor, num_samples: int, replacement: bool) -> None:
     if input.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {input.ndim}-D")
@@ -112,6 +148,10 @@ def normal_(t: Tensor, mean=0.0, std=1.0, *, generator=None) -> Tensor:
 
 
 def uniform_(t: Tensor, a=0.0, b=1.0, *, generator=None) -> Tensor:
+    if a > b:
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+        )
     sample = functools.partial(random.uniform_array, dtype=_draw_dtype(t))
     return t._fill_random(sample, a, b, generator)
 

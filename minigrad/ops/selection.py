@@ -153,6 +153,20 @@ def minimum(input, other):
     return Minimum.apply(input, other)
 
 
+# NOTE: fmax and fmin skip a NaN when the other value is a number; their gradient goes to the
+# value picked, to the first input on a tie (PyTorch's rule, not maximum's halves)
+def fmax(input, other):
+    from minigrad.ops.nograd import isnan
+
+    return where((input >= other) | isnan(other), input, other)
+
+
+def fmin(input, other):
+    from minigrad.ops.nograd import isnan
+
+    return where((input <= other) | isnan(other), input, other)
+
+
 class MaskedFill(Function):
     """y = value where mask else x; no gradient reaches the filled places."""
 

@@ -3,6 +3,8 @@ they sit, so each backward puts the gradient back where the value came from."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.ops._util import normalize_dim, normalize_dims, sum_array, write_out
 from minigrad.tensor import Tensor
@@ -73,6 +75,11 @@ def expand(x: Tensor, shape) -> Tensor:
         raise RuntimeError(
             f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to "
             f"the number of dimensions in the tensor ({x.ndim})"
+        )
+    if -1 in shape[:lead]:  # a new dim has no size to keep
+        raise RuntimeError(
+            f"expand: the expanded size of the tensor (-1) isn't allowed in a leading, "
+            f"non-existing dimension {shape.index(-1)}"
         )
     shape = tuple(x.array.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
     if shape == x.array.shape:
@@ -167,7 +174,7 @@ class Contiguous(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.device.xp.ascontiguousarray(x.array)
+        return _row_major(x.device.xp, x.array)
 
     @staticmethod
     def backward(ctx, gy):
@@ -176,6 +183,36 @@ class Contiguous(Function):
 
 def contiguous(x: Tensor) -> Tensor:
     return Contiguous.apply(x)
+
+
+_STRIPS_MIN_SIZE = 65536  # below, a strip's Python call costs more than it saves
+
+
+def _row_major(xp, array):
+    """A C-contiguous copy of array (array itself when it is one); a large array whose last
+    two axes are transposed is copied in strips of 128 bytes of its last axis.
+
+    # NOTE: NumPy copies a transpose element by element along the output's rows, reading
+    the input down its columns; with a power-of-two row length those reads fall into the same
+    few cache sets (x.T of (512, 512) float32: 310 us, PyTorch 116; of (256, 300): 18). A
+    strip of 32 float32 columns reads 32 whole input rows, which stay in cache: 310 -> 126
+    us, (64, 128, 256) swapping its last two axes 4.0 -> 2.0 ms, and about 3 us more where
+    NumPy's copy was fast already.
+    """
+    if (
+        xp is not np
+        or array.size < _STRIPS_MIN_SIZE
+        or array.ndim < 2
+        or array.flags.c_contiguous
+        or abs(array.strides[-2]) != array.itemsize
+        or abs(array.strides[-1]) <= array.itemsize
+    ):
+        return xp.ascontiguousarray(array)
+    out = xp.empty(array.shape, array.dtype)
+    width = 128 // array.itemsize
+    for j in range(0, array.shape[-1], width):
+        out[..., j : j + width] = array[..., j : j + width]
+    return out
 
 
 class Permute(Function):
@@ -439,6 +476,8 @@ def repeat(x: Tensor, repeats) -> Tensor:
             "repeat: number of dimensions of repeat dims can not be smaller than number of "
             "dimensions of tensor"
         )
+    if min(repeats, default=0) < 0:
+        raise RuntimeError(f"repeat: repeats can not be negative, got {repeats}")
     return Repeat.apply(x, repeats)
 
 

@@ -82,9 +82,13 @@ class _Traced(Tensor):
         return self.detach()
 
     def _inplace(self, op, *args):
-        out = op(self, *args)
+        # NOTE: the op gets an alias of the value before the change: a backward that saved its
+        # input must read that value, not this tensor, which takes the op's result
+        tracer = _tracer()
+        before = tracer.bind(Tensor._make(self.array, self._requires_grad), tracer.value(self))
+        out = op(before, *args)
         self.array = out.array
-        _tracer().rebind(self, out)
+        tracer.rebind(self, out)
         return self
 
     def __setitem__(self, index, value):

@@ -258,3 +258,25 @@ def test_load_mnist_refuses_files_that_are_not_mnist_bytes(tmp_path):
     _write_idx(tmp_path / "t10k-images-idx3-ubyte", images.astype(np.float32), 0x0D)
     with pytest.raises(ValueError, match="t10k-images-idx3-ubyte holds float32"):
         load_mnist(tmp_path, train=False)
+
+
+def test_without_batching_each_sample_is_converted_as_pytorch():
+    """batch_size=None: NumPy values become tensors, tuples lists; strings and ints stay."""
+    import torch
+
+    def sample(i):
+        return {"x": np.full(2, i, np.float32), "y": i, "s": "a"}, (np.float64(i), "n")
+
+    got = []
+    for lib in (minigrad, torch):
+
+        class Samples(lib.utils.data.Dataset):
+            def __len__(self):
+                return 3
+
+            def __getitem__(self, i):
+                return sample(i)
+
+        got.append([repr(b) for b in lib.utils.data.DataLoader(Samples(), batch_size=None)])
+        assert repr(lib.utils.data.default_convert((np.ones(1), 2))).startswith("[tensor([1.]")
+    assert [r.replace("minigrad", "torch") for r in got[0]] == got[1]

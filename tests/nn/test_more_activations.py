@@ -43,3 +43,45 @@ def test_hardtanh_range_error_as_pytorch():
     for lib in (torch, minigrad):
         with pytest.raises(ValueError, match="min_val cannot be greater than max_val"):
             lib.nn.functional.hardtanh(lib.zeros(2), 1.0, -1.0)
+
+
+INPLACE = [
+    ("relu", ()),
+    ("leaky_relu", (0.2,)),
+    ("hardtanh", (-0.5, 0.5)),
+    ("elu", (1.0,)),
+    ("celu", (0.5,)),  # PyTorch's celu_ rounds alpha to float32 (0.7: 2e-8 off)
+    ("selu", ()),
+    ("threshold", (0.1, -2.0)),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), INPLACE, ids=[n for n, _ in INPLACE])
+def test_in_place_activations_write_into_their_input_as_pytorch(name, args):
+    """F.relu_(x) and F.relu(x, inplace=True) return x itself, changed, and the gradient
+    still reaches what x was computed from."""
+    results = []
+    for lib in (torch, minigrad):
+        for call in ("function_", "inplace=True"):
+            w = lib.tensor(np.linspace(-2, 2, 8), requires_grad=True)
+            x = w * 1.5
+            if call == "function_":
+                y = getattr(lib.nn.functional, name + "_")(x, *args)
+            else:
+                y = getattr(lib.nn.functional, name)(x, *args, inplace=True)
+            assert y is x
+            (y * lib.arange(8)).sum().backward()
+            results.append((x.detach().numpy(), w.grad.numpy()))
+    for ours, theirs in zip(results[2:], results[:2]):
+        np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+        np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12)
+
+
+def test_in_place_relu_on_a_saved_output_is_caught_as_in_pytorch():
+    for lib in (torch, minigrad):
+        s = lib.tensor([1.0, -2.0], requires_grad=True).sigmoid()  # sigmoid saves its output
+        lib.nn.ReLU(inplace=True)(s)
+        with pytest.raises(RuntimeError, match="modified by an in"):
+            s.sum().backward()
+        with pytest.raises(RuntimeError, match="leaf Variable"):
+            lib.nn.functional.relu(lib.ones(2, requires_grad=True), inplace=True)

@@ -438,7 +438,14 @@ def test_default_initialisation_matches_pytorch(make):
         (lambda: nn.Conv2d(4, 4, 3, groups=4), (2, 3, 6, 6), RuntimeError, "Conv2d"),
         (lambda: nn.ConvTranspose2d(3, 4, 3), (2, 5, 6, 6), RuntimeError, "ConvTranspose2d"),
         (lambda: nn.GroupNorm(2, 4), (2, 6, 3), RuntimeError, "GroupNorm"),
-        (lambda: nn.GRU(3, 4), (5, 2, 7), RuntimeError, "GRU"),  # as PyTorch
+        # PyTorch's types: RuntimeError for a wrong size, ValueError for a wrong number of dims
+        (lambda: nn.GRU(3, 4), (5, 2, 7), RuntimeError, "GRU"),
+        (lambda: nn.LSTM(3, 4), (5, 2, 3, 1), ValueError, "LSTM"),
+        (lambda: nn.RNNCell(3, 4), (2, 7), RuntimeError, "RNNCell"),
+        (lambda: nn.RNNCell(3, 4), (2, 2, 3), ValueError, "RNNCell"),
+        (lambda: nn.BatchNorm1d(3), (4, 5), RuntimeError, "BatchNorm1d"),
+        (lambda: nn.BatchNorm1d(3), (4, 3, 2, 2), ValueError, "BatchNorm1d"),
+        (lambda: nn.BatchNorm2d(3), (4, 5, 2, 2), RuntimeError, "BatchNorm2d"),
         (lambda: nn.AdaptiveAvgPool2d(2), (3,), RuntimeError, "adaptive_avg_pool2d"),
     ],
 )
@@ -452,6 +459,9 @@ def test_invalid_options_raise_as_pytorch():
         nn.Conv2d(3, 4, 3, groups=2)
     with pytest.raises(AssertionError, match="divisible by num_heads"):
         nn.MultiheadAttention(10, 3)
+    with pytest.raises(AssertionError, match="embedding dimension of 4, but got 6"):
+        x = minigrad.zeros(3, 1, 6)
+        nn.MultiheadAttention(4, 2)(x, x, x)
     with pytest.raises(RuntimeError, match="is_causal"):
         mha = nn.MultiheadAttention(4, 2)
         x = minigrad.zeros(3, 1, 4)

@@ -136,6 +136,8 @@ def _q(lib, like):
 
 _ROUNDED = ("lower", "higher", "nearest")
 
+_SR_INDEX = [[0, 3, 0], [1, 1, 2], [2, 0, 2]]  # scatter_reduce's rows along dim 1: repeats
+
 
 def _setitem(lib, x, v):
     y = x * 1.0  # a non-leaf, so the assignment is recorded
@@ -326,9 +328,14 @@ CASES = [
     Case("clamp_tensors", lambda t, F, a, b, c: a.clamp(b, c), ((3, 4), (4,), (3, 1))),
     Case("maximum", lambda t, F, a, b: t.maximum(a, b), ((3, 4), (4,)), **B),
     Case("minimum", lambda t, F, a, b: t.minimum(a, b), ((3, 4), (3, 1)), **B),
+    Case("fmax", lambda t, F, a, b: t.fmax(a, b), ((3, 4), (4,)), **B),
+    Case("fmin", lambda t, F, a, b: a.fmin(b), ((3, 4), (3, 1)), **B),
     Case("masked_fill", lambda t, F, a: a.masked_fill(_mask(t, a), -1.0), ((3, 4),)),
     Case("clone", lambda t, F, a: a.clone(), ((3, 4),)),
     Case("copy_", lambda t, F, a, b: (a * 2).copy_(b) * a, ((3, 4), (4,)), tags={"inplace"}),
+    # in-place ops whose backward reads the value before the change (compiled too)
+    Case("mul_", lambda t, F, a, b: (a * 2).mul_(b) * a, ((3, 4), (4,)), tags={"inplace"}),
+    Case("pow_", lambda t, F, a: (a * 2).pow_(3) * a, ((3, 4),), tags={"inplace"}),
     Case("fill_", lambda t, F, a: (a * 2).fill_(1.5) * a, ((3, 4),), tags={"inplace"}),
     Case("cast", lambda t, F, a: a.float().double(), ((3, 4),), rtol=1e-6, numerical=False),
     # -- reductions ------------------------------------------------------------------------
@@ -541,6 +548,65 @@ CASES = [
         ((3, 4), (3, 3)),
         torch=False,
     ),
+    # scatter_reduce: repeated places; random floats have no ties (tests/ops/test_scatter.py
+    # checks amax's and amin's shared gradient at ties, and prod's at zeros)
+    Case(
+        "scatter_reduce_sum",
+        lambda t, F, a, b: a.scatter_reduce(
+            0, _index(t, a, [[2, 0, 2, 1], [2, 1, 0, 1]]), b, "sum"
+        ),
+        ((3, 4), (2, 4)),
+    ),
+    Case(
+        "scatter_reduce_prod",
+        lambda t, F, a, b: t.scatter_reduce(a, 1, _index(t, a, _SR_INDEX), b, "prod"),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_prod_no_self",
+        lambda t, F, a, b: a.scatter_reduce(
+            1, _index(t, a, _SR_INDEX), b, "prod", include_self=False
+        ),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_mean",
+        lambda t, F, a, b: a.scatter_reduce(1, _index(t, a, _SR_INDEX), b, "mean"),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_mean_no_self",
+        lambda t, F, a, b: a.scatter_reduce(
+            -1, _index(t, a, _SR_INDEX), b, "mean", include_self=False
+        ),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_amax",
+        lambda t, F, a, b: a.scatter_reduce(1, _index(t, a, _SR_INDEX), b, "amax"),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_amin_no_self",
+        lambda t, F, a, b: a.scatter_reduce(
+            1, _index(t, a, _SR_INDEX), b, "amin", include_self=False
+        ),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "scatter_reduce_",
+        lambda t, F, a, b: (
+            (a * 2).scatter_reduce_(0, _index(t, a, [[1, 1, 0, 2]]), b, "amax", include_self=True)
+            * a
+        ),
+        ((3, 4), (1, 4)),
+        tags={"inplace"},
+    ),
+    Case(
+        "scatter_reduce_0d",
+        lambda t, F, a, b: a.scatter_reduce(0, _index(t, a, 2), b, "mean", include_self=False),
+        ((4,), ()),
+    ),
     Case("gather_0d", lambda t, F, a: a.gather(0, _index(t, a, 3)) * a, ((5,),)),
     Case(
         "index_add",
@@ -702,6 +768,9 @@ CASES = [
         ((3, 2), (4, 3, 5), (4, 5, 2)),
     ),
     Case("outer", lambda t, F, a, b: t.outer(a, b), ((3,), (4,))),
+    Case("addmv", lambda t, F, c, a, b: t.addmv(c, a, b, beta=0.5, alpha=2), ((3,), (3, 2), (2,))),
+    Case("addr", lambda t, F, c, a, b: c.addr(a, b, alpha=3), ((3, 4), (3,), (4,))),
+    Case("addmm_", lambda t, F, c, a, b: (c * 1).addmm_(a, b, beta=2), ((3, 4), (3, 2), (2, 4))),
     Case("tensordot", lambda t, F, a, b: t.tensordot(a, b, 1), ((3, 4), (4, 2))),
     Case(
         "tensordot_dims",
@@ -1486,10 +1555,74 @@ assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
 # -- bit by bit on integers (tests/ops/test_dtype_semantics.py checks the other dtypes)
 def _bitwise(lib, a, b):
     x, y = (a * 8).long(), (b * 8).long()
-    return (x & y) + (x | y) * 3 + (x ^ y) * 5 + (~x) * 7 + lib.bitwise_and(x, 6)
+    bits = (x & y) + (x | y) * 3 + (x ^ y) * 5 + (~x) * 7 + lib.bitwise_and(x, 6)
+    # shifts by a tensor of counts, some past the width or negative (PyTorch's 0 or -1)
+    counts = (y - 4) * 20
+    return bits + (x << 2) * 11 + (x >> 1) * 13 + (bits << counts) + ((bits - 40) >> counts)
 
 
-BITWISE = [Case("bitwise", lambda t, F, a, b: _bitwise(t, a, b), ((3, 4), (4,)), grad=False)]
+def _gcd_lcm(lib, a, b):
+    x, y = (a * 8).long(), (b * 8).long()
+    return lib.gcd(x, y) + lib.lcm(x, y + 1) * 3
+
+
+BITWISE = [
+    Case("bitwise", lambda t, F, a, b: _bitwise(t, a, b), ((3, 4), (4,)), grad=False),
+    Case("gcd_lcm", lambda t, F, a, b: _gcd_lcm(t, a, b), ((3, 4), (4,)), grad=False),
+]
 CASES += BITWISE
 CASES_BY_NAME.update((c.name, c) for c in BITWISE)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+
+# -- CTC loss (minigrad/ops/nn.py CtcLoss, CtcLossGrad): log_softmax inputs, as in training
+# (PyTorch's gradient is the logits' one; see CtcLoss). No second derivative in either library.
+_CTC_TARGETS = [[1, 2, 2], [3, 1, 0], [4, 4, 1]]  # item 1's padding is not read
+
+CTC = [
+    Case(
+        "ctc_loss",
+        lambda t, F, x: t.nn.functional.ctc_loss(
+            x.log_softmax(2), _index(t, x, _CTC_TARGETS), (6, 5, 6), (3, 1, 3)
+        ),
+        ((6, 3, 5),),
+        double=False,
+    ),
+    Case(
+        "ctc_loss_none_concatenated_blank",
+        lambda t, F, x: t.nn.functional.ctc_loss(
+            x.log_softmax(-1),
+            _index(t, x, [1, 2, 2, 3, 0, 0, 1]),
+            _index(t, x, [6, 4, 5]),
+            _index(t, x, [3, 1, 3]),
+            blank=4,
+            reduction="none",
+        ),
+        ((6, 3, 5),),
+        double=False,
+    ),
+    Case(
+        "ctc_loss_sum_zero_infinity",
+        lambda t, F, x: t.nn.functional.ctc_loss(
+            x.log_softmax(2),
+            _index(t, x, _CTC_TARGETS),
+            (6, 5, 3),  # item 2 needs 4 steps (a repeated label takes a blank between)
+            (3, 0, 3),
+            reduction="sum",
+            zero_infinity=True,
+        ),
+        ((6, 3, 5),),
+        double=False,
+    ),
+    Case(
+        "ctc_loss_unbatched",
+        lambda t, F, x: t.nn.CTCLoss(blank=1)(
+            x.log_softmax(1), _index(t, x, [0, 2, 2]), _index(t, x, 5), _index(t, x, 3)
+        ),
+        ((5, 4),),
+        double=False,
+    ),
+]
+CASES += CTC
+CASES_BY_NAME.update((c.name, c) for c in CTC)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"

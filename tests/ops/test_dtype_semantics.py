@@ -252,6 +252,8 @@ PERMISSIVE: dict[str, set[str]] = {
         "addbmm",
         "addcmul",
         "addmm",
+        "addmm_",
+        "addmv",
         "avg_pool1d",
         "avg_pool2d",
         "baddbmm",

@@ -308,6 +308,9 @@ SEARCH_ERRORS = {
     "bernoulli_int": lambda t, x, f: t.bernoulli(f.long()),
     "bernoulli_range": lambda t, x, f: t.bernoulli(f),
     "bernoulli_p_range": lambda t, x, f: t.bernoulli(f.abs() / 3, 2.0),
+    "normal_negative_std": lambda t, x, f: t.normal(f, -f.abs() - 1),
+    "normal_int_mean": lambda t, x, f: t.normal(f.long(), 1.0),
+    "uniform_reversed": lambda t, x, f: f.clone().uniform_(1.0, 0.0),
 }
 
 
@@ -327,6 +330,21 @@ def test_bernoulli_draws_with_the_given_probabilities():
     again = minigrad.bernoulli(probs, generator=minigrad.Generator().manual_seed(1))
     assert minigrad.equal(draws, again)  # the generator decides the draws
     assert not minigrad.bernoulli(probs.requires_grad_()).requires_grad
+
+
+def test_normal_of_tensors_draws_one_per_element_of_mean_and_std_broadcast():
+    mean = minigrad.tensor([[-5.0], [0.0], [5.0]], dtype=minigrad.float64)  # (3, 1)
+    std = minigrad.tensor([0.0, 1.0, 2.0, 3.0], dtype=minigrad.float64).repeat(5000)  # (20000,)
+    draws = minigrad.normal(mean, std, generator=minigrad.Generator().manual_seed(2))
+    assert draws.shape == (3, 20000) and draws.dtype == minigrad.float64
+    by_std = draws.numpy().reshape(3, 5000, 4)
+    np.testing.assert_allclose(by_std.mean(1), np.repeat([[-5.0], [0.0], [5.0]], 4, 1), atol=0.1)
+    np.testing.assert_allclose(by_std.std(1), np.tile([0.0, 1.0, 2.0, 3.0], (3, 1)), atol=0.1)
+    assert minigrad.normal(mean, 2.0).shape == (3, 1)
+    assert minigrad.normal(0.0, std[:4]).shape == (4,)  # a number mean, a tensor std
+    assert not minigrad.normal(mean.requires_grad_(), 1.0).requires_grad
+    with pytest.raises(TypeError, match="size"):
+        minigrad.normal(0.0, 1.0)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
@@ -454,3 +472,33 @@ def test_gelu_in_float32_keeps_the_digits_of_its_normal_cdf():
     xd = x.astype(np.float64)
     slope = special.ndtr(xd) + xd * np.exp(-xd * xd / 2) / np.sqrt(2 * np.pi)
     np.testing.assert_allclose(t.grad.numpy(), slope, rtol=1e-5, atol=1e-7)
+
+
+SMALL_APIS = {
+    "fmax_nan": lambda t, x, f: (t.fmax(x, x.flip(1)), t.fmin(x, x.flip(1))),
+    "isposinf": lambda t, x, f: (t.isposinf(x / 0), t.isneginf(x / 0), t.isposinf(x.long())),
+    "gcd_lcm": lambda t, x, f: (t.gcd(f.long() * 6, f.long() * 4), t.lcm(f.long(), f.long() + 3)),
+    "sum_to_size": lambda t, x, f: (f.sum_to_size(5), f.sum_to_size(3, 1), f.sum_to_size(1, 5)),
+    "split_with_sizes": lambda t, x, f: f.split_with_sizes([2, 3], 1),
+    "cumsum_cumprod_": lambda t, x, f: (f.clone().cumsum_(1), f.clone().cumprod_(0)),
+    "sinc": lambda t, x, f: (t.sinc(f), f.clone().sinc_(), t.sinc(f * 0)),
+    "hardshrink": lambda t, x, f: (f.hardshrink(), f.hardshrink(1.5)),
+    "windows": lambda t, x, f: tuple(
+        getattr(t, name)(n, periodic, dtype=t.float64)  # float32: roundoff near 0 differs
+        for name in ("hann_window", "hamming_window", "blackman_window", "bartlett_window")
+        for n in (0, 1, 2, 7)
+        for periodic in (True, False)
+    ),
+    "kaiser_window": lambda t, x, f: (t.kaiser_window(9), t.kaiser_window(6, False, 5.0)),
+    "sizes": lambda t, x, f: (f.itemsize, f.nbytes, f.is_cpu, f.get_device(), f.is_signed()),
+    "is_same_size": lambda t, x, f: (t.is_same_size(f, f[0]), f.is_same_size(f * 2)),
+}
+
+
+@pytest.mark.parametrize("name", SMALL_APIS)
+def test_small_apis_match_torch(name):
+    _same(*_both(SMALL_APIS[name], WITH_NAN, FLOATS))
+
+
+def test_sum_to_size_refuses_a_size_it_cannot_reach_as_pytorch():
+    _raises_like(lambda t, x, f: f.sum_to_size(4), WITH_NAN, FLOATS)

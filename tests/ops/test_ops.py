@@ -48,7 +48,7 @@ def _grads(lib, out, xs, w, create_graph=False):
     return lib.autograd.grad(out, xs, gw, create_graph=create_graph, allow_unused=True)
 
 
-def _assert_grads_close(mine, theirs, rtol, what):
+def _assert_grads_close(mine, theirs, rtol, what, atol=1e-8):
     for i, (g, h) in enumerate(zip(mine, theirs)):
         if h is None or h._is_zerotensor():  # PyTorch's known-zero gradients
             assert g is None or not np.any(g.detach().cpu().numpy()), f"{what} {i}: expected 0"
@@ -56,7 +56,7 @@ def _assert_grads_close(mine, theirs, rtol, what):
         if g is None:
             assert not np.any(h.detach().numpy()), f"{what} {i}: minigrad gives no gradient"
             continue
-        assert_close(g, h, rtol=rtol, atol=1e-8, msg=f"{what} {i}")
+        assert_close(g, h, rtol=rtol, atol=atol, msg=f"{what} {i}")
 
 
 @pytest.mark.parametrize("case", TORCH, ids=_ids(TORCH))
@@ -152,7 +152,10 @@ def test_binary_broadcast_and_promotion(case, shapes, dtypes, seed):
     (out, grads), (tout, tgrads) = results
     assert str(out.dtype) == str(tout.dtype).replace("torch", "minigrad"), dtypes
     assert_close(out, tout, rtol=1e-4, atol=1e-5, msg=f"{case.name} {dtypes}")
-    _assert_grads_close(grads, tgrads, 1e-4, f"{case.name} {dtypes}: gradient of input")
+    # NOTE: a broadcast input's gradient sums terms that may cancel: in float32 the two
+    # libraries' summation orders then leave different roundoff (-6e-8 against 0)
+    atol = 1e-6 if "float32" in dtypes else 1e-8
+    _assert_grads_close(grads, tgrads, 1e-4, f"{case.name} {dtypes}: gradient of input", atol)
 
 
 def _functions_in(module):

@@ -36,6 +36,8 @@ _BINARY = {
     "bitwise_and",
     "bitwise_or",
     "bitwise_xor",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
     "multiply",
     "subtract",
     "divide",
@@ -44,6 +46,7 @@ _BINARY = {
     "logical_xor",
 }
 _INTEGER = {"bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"}
+_INTEGER |= {"bitwise_left_shift", "bitwise_right_shift"}
 _NEAR_ZERO = {"asin", "acos", "atanh", "arcsin", "arccos", "arctanh", "erfinv"}
 
 

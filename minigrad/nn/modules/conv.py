@@ -65,6 +65,12 @@ class _ConvNd(Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = tup(kernel_size, "kernel_size")
         self.stride, self.dilation = tup(stride, "stride"), tup(dilation, "dilation")
+        if isinstance(padding, str) and padding not in ("valid", "same"):
+            raise ValueError(
+                f"{name}: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}"
+            )
+        if padding == "same" and any(s != 1 for s in self.stride):
+            raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
         self.padding = padding if isinstance(padding, str) else tup(padding, "padding")
         self.output_padding = tup(output_padding, "output_padding")
         self.groups, self.padding_mode, self.transposed = groups, padding_mode, self._transposed

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from collections import OrderedDict, namedtuple
 
+from minigrad import layout
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.nn.parameter import Buffer, Parameter
@@ -380,9 +381,15 @@ class Module:
         return self
 
     def to(self, *args, **kwargs) -> Module:
-        """`to(device)`, `to(dtype)` (floating-point tensors only), or both, as PyTorch."""
+        """`to(device)`, `to(dtype)` (floating-point tensors only), or both, as PyTorch;
+        `memory_format=` applies to the 4-d and 5-d tensors (conv weights), as PyTorch's."""
+        memory_format = kwargs.pop("memory_format", None)
+        if memory_format is not None:
+            layout.check_format(memory_format, "to")
 
         def convert(t: Tensor) -> Tensor:
+            if memory_format is not None and t.ndim in (4, 5):
+                t = t.to(memory_format=memory_format)
             if t.is_floating_point():
                 return t.to(*args, **kwargs)
             dev = [a for a in args if not _is_dtype(a)]

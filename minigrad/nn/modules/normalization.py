@@ -71,7 +71,8 @@ class _BatchNorm(Module):
     def forward(self, input):
         if input.ndim not in self._input_shapes or input.shape[1] != self.num_features:
             shapes = " or ".join(self._shape_text)
-            raise ValueError(
+            # PyTorch's types: ValueError for the number of dims, RuntimeError for the channels
+            raise (ValueError if input.ndim not in self._input_shapes else RuntimeError)(
                 f"{self!r}: expected input of shape {shapes.format(c=self.num_features)}, got "
                 f"{tuple(input.shape)}"
             )

@@ -203,7 +203,11 @@ class MultiheadAttention(Module):
             query, key, value = (x.transpose(0, 1) for x in (query, key, value))
         if all(same):  # keep the one-matmul projection for self-attention
             key = value = query
-        length, n, _ = query.shape
+        length, n, width = query.shape
+        if width != self.embed_dim:  # PyTorch's type and words
+            raise AssertionError(
+                f"was expecting embedding dimension of {self.embed_dim}, but got {width}"
+            )
         source = key.shape[0]
         self._check_masks(attn_mask, key_padding_mask, n, length, source)
         q, k, v = (self._heads(x) for x in self._project(query, key, value))

@@ -1,0 +1,228 @@
+"""The faster paths ops take on large arrays (benchmarks/bench_large.py) give the plain
+formula's answers: each is compared, on the sizes the benchmark times, with the formula
+written directly in NumPy (float64 as the reference)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad.ops.conv import _dense
+
+
+def _normal(shape, dtype, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "3-d"])
+def test_norm_over_every_element_is_the_root_of_the_sum_of_squares(dtype, layout):
+    array = _normal((512, 512), dtype)
+    if layout == "transposed":
+        array = array.T
+    elif layout == "3-d":
+        array = array.reshape(8, 64, 512)
+    x = minigrad.tensor(array, requires_grad=True)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    for keepdim in (False, True):
+        y = x.norm(keepdim=keepdim)
+        want = np.sqrt((array.astype(np.float64) ** 2).sum(keepdims=keepdim))
+        assert y.shape == want.shape and y.dtype == x.dtype
+        np.testing.assert_allclose(y.detach().numpy(), want, rtol=tol)
+    x.norm().backward()
+    want = array.astype(np.float64) / np.sqrt((array.astype(np.float64) ** 2).sum())
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=10 * tol)
+
+
+def test_norm_gradient_is_zero_where_the_norm_is_zero_or_underflows():
+    for value in (0.0, 1e-30):  # 1e-30 squared underflows in float32: the norm is 0
+        x = minigrad.full((4, 5), value, requires_grad=True)
+        x.norm().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.zeros((4, 5), np.float32))
+        x.grad = None
+        x.norm(dim=1).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.zeros((4, 5), np.float32))
+
+
+@pytest.mark.parametrize(
+    "images, kernels",
+    [((4, 16, 12, 12), (8, 16, 3, 3)), ((2, 1, 8, 20), (4, 1, 3, 3))],  # windows, planes
+)
+def test_conv2d_gradients_from_a_broadcast_gradient_equal_the_dense_ones(images, kernels):
+    # y.sum().backward() hands the convolution a stride-0 gradient, which it copies first
+    x_array, w_array = _normal(images, np.float64), _normal(kernels, np.float64, seed=1)
+    grads = []
+    for broadcast in (True, False):
+        x = minigrad.tensor(x_array, requires_grad=True)
+        w = minigrad.tensor(w_array, requires_grad=True)
+        y = F.conv2d(x, w, padding=1)
+        if broadcast:
+            y.sum().backward()
+        else:
+            y.backward(minigrad.tensor(np.ones(y.shape)))
+        grads.append((x.grad.numpy(), w.grad.numpy()))
+    for dense, from_broadcast in zip(*grads):
+        np.testing.assert_allclose(from_broadcast, dense, rtol=1e-12)
+
+
+def test_conv2d_backward_copies_only_a_broadcast_gradient():
+    dense = minigrad.tensor(_normal((2, 3, 4, 4), np.float32))
+    assert _dense(dense) is dense
+    ones = minigrad.ones(()).expand(2, 3, 4, 4)
+    assert 0 in ones.array.strides
+    copied = _dense(ones)
+    assert copied.array.flags.c_contiguous
+    np.testing.assert_array_equal(copied.numpy(), np.ones((2, 3, 4, 4), np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (7,), (512, 512)])
+def test_sigmoid_and_silu_in_place_chain_match_the_formula(dtype, shape):
+    array = (_normal(shape, np.float64) * 12).astype(dtype)
+    if array.size > 2:
+        array.flat[:2] = [-200, 200]  # exp(200) overflows: sigmoid is 0 there, as PyTorch
+    x = minigrad.tensor(array)
+    with np.errstate(over="ignore"):
+        want = 1 / (1 + np.exp(-array.astype(np.float64)))
+    tol = {np.float16: 1e-3, np.float32: 1e-6, np.float64: 1e-14}[dtype]
+    for got, expected in ((x.sigmoid(), want), (F.silu(x), array * want)):
+        assert got.shape == shape and got.dtype == x.dtype
+        # below the dtype's smallest normal number digits are lost to underflow, as PyTorch's
+        np.testing.assert_allclose(got.numpy(), expected, rtol=tol, atol=np.finfo(dtype).tiny)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shape, dim",
+    [((512, 512), 1), ((512, 512), 0), ((16, 40, 300), 1), ((300, 1000), 1), ((256, 257), 1)],
+)
+def test_cumsum_by_blocks_matches_the_serial_sum(dtype, shape, dim):
+    array = _normal(shape, dtype)
+    x = minigrad.tensor(array, requires_grad=True)
+    y = x.cumsum(dim)
+    want = np.cumsum(array.astype(np.float64), axis=dim)
+    assert y.shape == shape and y.dtype == x.dtype
+    tol = {np.float16: 1e-2, np.float32: 1e-4, np.float64: 1e-12}[dtype]
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=tol, atol=tol)
+    y.backward(minigrad.ones((), dtype=y.dtype).expand(shape))  # a broadcast, as y.sum()'s
+    want = np.flip(np.cumsum(np.ones(shape), axis=dim), dim)
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=tol)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf - inf
+def test_cumsum_by_blocks_keeps_inf_and_nan_where_the_serial_sum_has_them():
+    array = _normal((512, 512), np.float32)
+    array[3, 100], array[7, 5], array[9, 0], array[9, 400] = np.inf, np.nan, np.inf, -np.inf
+    for dim in (0, 1):
+        np.testing.assert_array_equal(
+            minigrad.tensor(array).cumsum(dim).numpy(), np.cumsum(array, axis=dim)
+        )
+
+
+@pytest.mark.parametrize(
+    "shape, dims",
+    [
+        ((512, 512), (1, 0)),
+        ((300, 250), (1, 0)),  # a last strip narrower than the others
+        ((8, 64, 256), (0, 2, 1)),
+        ((16, 8, 32, 32), (0, 2, 3, 1)),
+        ((64, 32, 64), (2, 0, 1)),  # no strips: the last two axes are not swapped
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int8])
+def test_contiguous_copy_of_a_transpose_by_strips_holds_the_same_values(shape, dims, dtype):
+    array = (_normal(shape, np.float64) * 50).astype(dtype)
+    x = minigrad.tensor(array)
+    for view, want in (
+        (x.permute(*dims), array.transpose(dims)),
+        (x.mT[..., ::3], array.swapaxes(-1, -2)[..., ::3]),
+    ):
+        assert not view.is_contiguous()
+        y = view.contiguous()
+        assert y.array.flags.c_contiguous and y.dtype == x.dtype
+        np.testing.assert_array_equal(y.numpy(), want)
+    x = minigrad.tensor(array.astype(np.float64), requires_grad=True)
+    gy = minigrad.tensor(_normal(array.transpose(dims).shape, np.float64))
+    x.permute(*dims).contiguous().backward(gy)
+    np.testing.assert_array_equal(x.grad.numpy(), gy.numpy().transpose(np.argsort(dims)))
+
+
+def test_contiguous_copy_of_a_strided_vector():
+    x = minigrad.arange(200000.0)[::3]
+    np.testing.assert_array_equal(x.contiguous().numpy(), np.arange(200000.0)[::3])
+
+
+def _phi(array):
+    """The normal CDF in float64, from math.erfc (exact to float64)."""
+    return 0.5 * np.vectorize(math.erfc)(-array.astype(np.float64) / math.sqrt(2))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf * 0
+@pytest.mark.parametrize("shape", [(), (9,), (512, 512)])
+def test_gelu_float32_in_place_fit_matches_the_exact_formula(shape):
+    array = _normal(shape, np.float32) * 4
+    specials = [0.0, -0.0, 1e-30, -1e-30, 3e-39, -8.0, -12.0, 8.0, np.inf, np.nan]
+    if array.size >= len(specials):
+        array.flat[: len(specials)] = specials
+    x = minigrad.tensor(array, requires_grad=True)
+    y = F.gelu(x)
+    phi = _phi(array)
+    with np.errstate(invalid="ignore"):
+        want = array * phi
+    assert y.shape == shape and y.dtype == x.dtype
+    # relative to each value, tails included (x Phi(x) keeps its digits down to x = -12)
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=3e-5, atol=1e-37)
+    gy = _normal(shape, np.float32, seed=1)
+    y.backward(minigrad.tensor(gy))
+    with np.errstate(invalid="ignore"):
+        slope = phi + array * np.exp(-0.5 * array.astype(np.float64) ** 2) / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(x.grad.numpy(), gy * slope, rtol=3e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (512, 512)])
+def test_sigmoid_and_silu_gradient_ops_match_the_formula(dtype, shape):
+    array, gy = _normal(shape, dtype) * 6, _normal(shape, dtype, seed=1)
+    s = 1 / (1 + np.exp(-array.astype(np.float64)))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for op, slope in ((minigrad.sigmoid, s * (1 - s)), (F.silu, s * (1 + array * (1 - s)))):
+        x = minigrad.tensor(array, requires_grad=True)
+        op(x).backward(minigrad.tensor(gy))
+        assert x.grad.dtype == x.dtype and x.grad.shape == shape
+        np.testing.assert_allclose(x.grad.numpy(), gy * slope, rtol=tol, atol=tol)
+        x.grad = None
+        op(x).sum().backward()  # a broadcast upstream gradient
+        np.testing.assert_allclose(x.grad.numpy(), slope, rtol=tol, atol=tol)
+
+
+def test_conv2d_output_copied_to_nchw_by_strips_matches_the_windows_sum():
+    # (N, Ho Wo, O) -> NCHW of 131,072 values: a transpose the strips copy
+    x_array, w_array = _normal((4, 16, 32, 32), np.float64), _normal((32, 16, 3, 3), np.float64)
+    b_array = _normal((32,), np.float64, seed=2)
+    padded = np.pad(x_array, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))
+    want = np.einsum("nchwij,ocij->nohw", windows, w_array) + b_array[:, None, None]
+    for dtype, tol in ((np.float32, 1e-4), (np.float64, 1e-12)):
+        y = F.conv2d(
+            *(minigrad.tensor(a.astype(dtype)) for a in (x_array, w_array, b_array)), padding=1
+        )
+        assert y.shape == want.shape and y.array.flags.c_contiguous
+        np.testing.assert_allclose(y.numpy(), want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_from_the_partition_is_the_first_k_of_a_stable_sort(dtype, ties, largest):
+    array = _normal((512, 512), np.float64) * (3 if ties else 1000)
+    array = np.round(array).astype(dtype) if ties or dtype == np.int64 else array.astype(dtype)
+    k = 5
+    got = minigrad.tensor(array).topk(k, 1, largest=largest)
+    key = -array.astype(np.float64) if largest else array
+    want = np.argsort(key, axis=1, kind="stable")[:, :k]
+    np.testing.assert_array_equal(got.indices.numpy(), want)
+    np.testing.assert_array_equal(got.values.numpy(), np.take_along_axis(array, want, 1))
