@@ -188,3 +188,15 @@ def test_a_pytorch_name_minigrad_leaves_out_says_why(name):
         getattr(minigrad, name)
     with pytest.raises(AttributeError, match=r"no attribute 'not_a_torch_name'$"):
         minigrad.not_a_torch_name  # noqa: B018
+
+
+@pytest.mark.parametrize("name", ["SyncBatchNorm", "DataParallel", "parallel", "quantized"])
+def test_an_nn_name_minigrad_leaves_out_says_why(name):
+    """`nn.SyncBatchNorm` or `nn.DataParallel(model)` in a tutorial: minigrad trains in one
+    process on one device, and the AttributeError says so."""
+    assert hasattr(torch.nn, name)
+    assert not hasattr(minigrad.nn, name)
+    with pytest.raises(AttributeError, match=rf"'minigrad.nn' has no attribute '{name}': .+nn\.md"):
+        getattr(minigrad.nn, name)
+    with pytest.raises(AttributeError, match=r"'minigrad.nn' has no attribute 'Linearr'$"):
+        minigrad.nn.Linearr  # noqa: B018

@@ -5,10 +5,11 @@
 - `grad_mode.py`: `no_grad`, `enable_grad`, `set_grad_enabled`, `inference_mode`.
 - `anomaly.py`: `detect_anomaly`.
 - `functional.py`: `jacobian`, `hessian`, `vjp`, `jvp`, `vhp`, `hvp` (autograd.functional).
+- `forward_ad.py`: `dual_level`, `make_dual`, `unpack_dual` (J v through dual tensors).
 - `graph.py`: `saved_tensors_hooks`, `save_on_cpu` (hooks on the tensors saved for backward).
 """
 
-from minigrad.autograd import functional, graph
+from minigrad.autograd import forward_ad, functional, graph
 from minigrad.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from minigrad.autograd.engine import backward, grad
 from minigrad.autograd.function import Function, once_differentiable

@@ -12,12 +12,14 @@ from minigrad.data.dataloader import (
     WeightedRandomSampler,
     default_collate,
     default_convert,
+    get_worker_info,
 )
 from minigrad.data.dataset import (
     ChainDataset,
     ConcatDataset,
     Dataset,
     IterableDataset,
+    StackDataset,
     Subset,
     TensorDataset,
     random_split,
@@ -33,6 +35,7 @@ __all__ = [
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
@@ -40,5 +43,6 @@ __all__ = [
     "dataset",
     "default_collate",
     "default_convert",
+    "get_worker_info",
     "random_split",
 ]

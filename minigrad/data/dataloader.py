@@ -129,8 +129,12 @@ class BatchSampler(Sampler):
     drop_last)."""
 
     def __init__(self, sampler, batch_size: int, drop_last: bool):
-        if not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive integer value, got {batch_size}")
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(
+                f"batch_size should be a positive integer value, but got batch_size={batch_size}"
+            )
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
         self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
 
     def __iter__(self):
@@ -174,6 +178,8 @@ def default_collate(batch):
     from minigrad.ops.shape import stack
 
     elem = batch[0]
+    if isinstance(elem, (Tensor, np.ndarray)):
+        _check_equal_sizes(batch)
     if isinstance(elem, Tensor):
         dev = elem._device
         if state.tracer is not None or any(t._requires_grad or t._device is not dev for t in batch):
@@ -203,6 +209,22 @@ def default_collate(batch):
         f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
         f"found {type(elem).__name__}"
     )
+
+
+def _check_equal_sizes(batch) -> None:
+    for k, sample in enumerate(batch):
+        if tuple(sample.shape) != tuple(batch[0].shape):
+            raise RuntimeError(
+                "stack expects each tensor to be equal size, but got "
+                f"{list(batch[0].shape)} at entry 0 and {list(sample.shape)} at entry {k}"
+            )
+
+
+def get_worker_info():
+    """None, as PyTorch's answer in the main process: minigrad's loader threads (num_workers >
+    0) are not worker processes with their own copy of the dataset, so a dataset that splits
+    its work with get_worker_info() reads it whole."""
+    return None
 
 
 def _tensor_rows(dataset):

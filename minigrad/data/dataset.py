@@ -51,10 +51,8 @@ class TensorDataset(Dataset):
 
     def __init__(self, *tensors: Tensor):
         sizes = [t.shape[0] for t in tensors]
-        if any(s != sizes[0] for s in sizes):
-            raise ValueError(
-                f"TensorDataset: size mismatch between tensors: first dimensions {sizes}"
-            )
+        if any(s != sizes[0] for s in sizes):  # PyTorch asserts this
+            raise AssertionError(f"Size mismatch between tensors: first dimensions {sizes}")
         self.tensors = tensors
 
     def __getitem__(self, index):
@@ -84,6 +82,11 @@ class ConcatDataset(Dataset):
 
     def __init__(self, datasets):
         self.datasets = list(datasets)
+        # PyTorch asserts these two
+        if not self.datasets:
+            raise AssertionError("datasets should not be an empty iterable")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise AssertionError("ConcatDataset does not support IterableDataset")
         self.cumulative_sizes = []
         total = 0
         for d in self.datasets:
@@ -95,10 +98,39 @@ class ConcatDataset(Dataset):
 
     def __getitem__(self, index):
         if index < 0:
+            if -index > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
             index += len(self)
         which = bisect.bisect_right(self.cumulative_sizes, index)
         start = self.cumulative_sizes[which - 1] if which else 0
         return self.datasets[which][index - start]
+
+
+class StackDataset(Dataset):
+    """Datasets of one length side by side: sample i is the tuple of their samples i (datasets
+    given as arguments) or the dict of them (given as keywords)."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError(
+                "Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                "input/output, but both types are given."
+            )
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        self.datasets = args or kwargs
+        lengths = [len(d) for d in (args or kwargs.values())]
+        if any(n != lengths[0] for n in lengths):
+            raise ValueError("Size mismatch between datasets")
+        self._length = lengths[0]
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {key: d[index] for key, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
 
 
 def random_split(dataset, lengths, generator=None) -> list:
@@ -111,8 +143,8 @@ def random_split(dataset, lengths, generator=None) -> list:
         lengths = counts
     if sum(lengths) != n:
         raise ValueError(
-            f"random_split: sum of input lengths ({sum(lengths)}) does not equal the length of "
-            f"the input dataset ({n})"
+            "Sum of input lengths does not equal the length of the input dataset! "
+            f"({sum(lengths)} != {n})"
         )
     order = permutation_array(n, cpu, generator).tolist()
     subsets, start = [], 0

@@ -10,8 +10,10 @@ from minigrad.distributions import constraints
 from minigrad.distributions.bernoulli import Bernoulli
 from minigrad.distributions.categorical import Categorical, OneHotCategorical
 from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.exponential import Exponential
 from minigrad.distributions.independent import Independent
 from minigrad.distributions.kl import kl_divergence, register_kl
+from minigrad.distributions.laplace import Laplace
 from minigrad.distributions.multivariate_normal import MultivariateNormal
 from minigrad.distributions.normal import Normal
 from minigrad.distributions.uniform import Uniform
@@ -20,7 +22,9 @@ __all__ = [
     "Bernoulli",
     "Categorical",
     "Distribution",
+    "Exponential",
     "Independent",
+    "Laplace",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",

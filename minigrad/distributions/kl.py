@@ -9,7 +9,9 @@ import minigrad
 from minigrad.distributions.bernoulli import Bernoulli
 from minigrad.distributions.categorical import Categorical, OneHotCategorical
 from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.exponential import Exponential
 from minigrad.distributions.independent import Independent
+from minigrad.distributions.laplace import Laplace
 from minigrad.distributions.multivariate_normal import (
     MultivariateNormal,
     _half_log_det,
@@ -143,6 +145,22 @@ def _kl_uniform_uniform(p, q):
     """log((high_q - low_q) / (high_p - low_p)), inf where p's support leaves q's."""
     result = ((q.high - q.low) / (p.high - p.low)).log()
     return minigrad.where((q.low > p.low) | (q.high < p.high), math.inf, result)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p, q):
+    """r - 1 - log(r), r = rate_q / rate_p."""
+    ratio = q.rate / p.rate
+    return ratio - 1 - ratio.log()
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    """log(scale_q / scale_p) + |loc_p - loc_q| / scale_q
+    + (scale_p / scale_q) exp(-|loc_p - loc_q| / scale_p) - 1."""
+    ratio = p.scale / q.scale
+    distance = (p.loc - q.loc).abs()
+    return -ratio.log() + distance / q.scale + ratio * (-distance / p.scale).exp() - 1
 
 
 @register_kl(Independent, Independent)

@@ -69,6 +69,10 @@ class Normal(Distribution):
             self._validate_sample(value)
         return 0.5 * (1 + minigrad.erf((value - self.loc) / (self.scale * math.sqrt(2))))
 
+    def icdf(self, value) -> Tensor:
+        """The quantile: loc + scale sqrt(2) erfinv(2 value - 1)."""
+        return self.loc + self.scale * minigrad.erfinv(2 * value - 1) * math.sqrt(2)
+
     def entropy(self) -> Tensor:
         """1/2 + 1/2 log(2 pi) + log(scale)."""
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()

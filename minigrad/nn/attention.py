@@ -94,9 +94,9 @@ def scaled_dot_product_attention(
 ) -> Tensor:
     """softmax(Q K^T * scale + mask) V, scale = 1 / sqrt(E) by default. (..., L, E), (..., S, E),
     (..., S, Ev) -> (..., L, Ev). A bool attn_mask is True where a query MAY attend; a float
-    one is added to the scores. A query that may attend nowhere gets zeros (PyTorch's rule)."""
-    if enable_gqa:
-        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
+    one is added to the scores. A query that may attend nowhere gets zeros (PyTorch's rule).
+    enable_gqa: key and value may have fewer heads (dim -3), each shared by a group of query
+    heads."""
     if _allowed_backends is not _ALL_BACKENDS:
         _check_backend(query.device)
     if is_causal and attn_mask is not None:
@@ -109,6 +109,16 @@ def scaled_dot_product_attention(
             f"scaled_dot_product_attention: query {tuple(query.shape)}, key {tuple(key.shape)} "
             f"and value {tuple(value.shape)} do not fit: (..., L, E), (..., S, E), (..., S, Ev)"
         )
+    if enable_gqa and query.ndim >= 3:  # grouped-query attention: each key head serves a group
+        heads = query.shape[-3]
+        if heads % key.shape[-3] or heads % value.shape[-3]:
+            raise RuntimeError(
+                "Number of heads in key and value must divide the number of heads in query "
+                f"(scaled_dot_product_attention: {heads} query heads, {key.shape[-3]} key "
+                f"heads, {value.shape[-3]} value heads)"
+            )
+        key = key.repeat_interleave(heads // key.shape[-3], -3)
+        value = value.repeat_interleave(heads // value.shape[-3], -3)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.mT) * scale
     if is_causal:

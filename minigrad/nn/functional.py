@@ -79,6 +79,7 @@ __all__ = [
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
     "affine_grid",
+    "alpha_dropout",
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
@@ -104,6 +105,7 @@ __all__ = [
     "elu_",
     "embedding",
     "embedding_bag",
+    "feature_alpha_dropout",
     "flatten",
     "fold",
     "gaussian_nll_loss",
@@ -271,6 +273,38 @@ def _feature_dropout(input: Tensor, p: float, training: bool) -> Tensor:
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
     keep = rand(shape, device=input.device, dtype=input.dtype) >= p
     return input * (keep.to(input.dtype) / (1.0 - p))
+
+
+_SELU_ALPHA = 1.7580993408473766  # SELU's scale * alpha: minus its limit at -infinity
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """Dropout for SELU networks (training only): each element is set, with probability p, to
+    SELU's negative saturation value, then all are scaled and shifted (a x + b) so that zero
+    mean and unit variance are kept. `inplace` is accepted and gives a new tensor."""
+    return _alpha_dropout(input, p, training, feature=False)
+
+
+def feature_alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+):
+    """alpha_dropout of whole channels of (N, C, *): one draw per sample and channel."""
+    return _alpha_dropout(input, p, training, feature=True)
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, feature: bool) -> Tensor:
+    _check_p(p)
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if feature and input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if p == 1.0:
+        return input * 0.0
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature else tuple(input.shape)
+    keep = (rand(shape, device=input.device, dtype=input.dtype) >= p).to(input.dtype)
+    a = 1.0 / math.sqrt((_SELU_ALPHA**2 * p + 1) * (1 - p))
+    # PyTorch's formula: x * keep * a + (keep - 1) * alpha * a + alpha * a * p
+    return input * (keep * a) + ((keep - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p)
 
 
 def _check_p(p: float) -> None:

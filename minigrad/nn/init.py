@@ -10,23 +10,30 @@ from minigrad.creation import empty, randperm
 from minigrad.ops.linalg import qr
 from minigrad.tensor import Tensor
 
-_LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "sigmoid", "conv_transpose1d")
+_LINEAR = ("linear", "conv1d", "conv2d", "conv3d")
+_LINEAR += ("conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid")
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
-    """The gain that keeps activations' variance steady through `nonlinearity`."""
-    if nonlinearity in _LINEAR or nonlinearity.startswith("conv_transpose"):
-        return 1.0
+    """The gain that keeps activations' variance steady through `nonlinearity` (1, an int, for
+    the linear ones, as PyTorch)."""
+    if nonlinearity in _LINEAR:
+        return 1
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else param
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity}")
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
 
 
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple:
@@ -43,7 +50,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple:
 
 def _fan(tensor: Tensor, mode: str) -> int:
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -77,6 +84,23 @@ def eye_(tensor: Tensor) -> Tensor:
     xp = tensor.device.xp
     tensor.array[...] = xp.eye(*tensor.shape, dtype=tensor.array.dtype)
     tensor._version += 1
+    return tensor
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The identity of a convolution: 1 at the kernel's centre where the output channel (within
+    its group) equals the input channel, 0 elsewhere, for (out, in, *k) with 1 to 3 dims k."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = tensor.shape[0] // groups
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    with no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for d in range(min(per_group, tensor.shape[1])):
+                tensor[(g * per_group + d, d, *centre)] = 1
     return tensor
 
 

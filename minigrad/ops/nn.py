@@ -804,14 +804,30 @@ class Embedding(Function):
         return IndexAdd.apply(gy, ctx.shape, (ctx.index,), True), None, None
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, *args, **kwargs):
-    """Look up rows of weight (V, D) by integer indices (*) -> (*, D)."""
-    if max_norm is not None:
-        raise NotImplementedError("embedding: max_norm is not supported by minigrad")
+def embedding(
+    input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, norm_type=2.0, *args, **kw
+):
+    """Look up rows of weight (V, D) by integer indices (*) -> (*, D). With max_norm, the rows
+    looked up are first scaled in place to that norm where theirs is larger (PyTorch's
+    embedding_renorm_)."""
     _check_indices(input, weight, "embedding")
+    if max_norm is not None:
+        _renorm_rows(weight, input, max_norm, norm_type)
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
     return Embedding.apply(weight, input, padding_idx)
+
+
+def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    """Scale the rows of weight that input looks up and whose norm_type-norm is above max_norm
+    by max_norm / (norm + 1e-7), in place and outside autograd, as PyTorch does."""
+    xp = weight.device.xp
+    rows = xp.unique(input.array.reshape(-1))
+    norms = xp.linalg.norm(weight.array[rows].astype(xp.float64), ord=norm_type, axis=1)
+    large = norms > max_norm
+    scale = (max_norm / (norms[large] + 1e-7)).astype(weight.array.dtype)
+    weight.array[rows[large]] *= scale[:, None]
+    weight._version += 1
 
 
 def _check_indices(input: Tensor, weight: Tensor, op: str) -> None:
@@ -922,9 +938,9 @@ def embedding_bag(
     """Sums, means or maxima of bags of rows of weight (V, D), without a (n, D) tensor of the
     rows: input (B, N) is B bags of N indices; input (n,) is cut into bags at `offsets` (B,), or
     (B + 1,) with include_last_offset (the last offset ends the last bag). -> (B, D)"""
-    if max_norm is not None or scale_grad_by_freq or sparse:
+    if scale_grad_by_freq or sparse:
         raise NotImplementedError(
-            "embedding_bag: max_norm, scale_grad_by_freq and sparse are not supported by minigrad"
+            "embedding_bag: scale_grad_by_freq and sparse are not supported by minigrad"
         )
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
@@ -943,6 +959,8 @@ def embedding_bag(
     elif input.ndim != 2:
         raise ValueError(f"embedding_bag: input has to be 1D or 2D Tensor, but got {input.ndim}D")
     _check_indices(input, weight, "embedding_bag")
+    if max_norm is not None:
+        _renorm_rows(weight, input, max_norm, norm_type)
     if per_sample_weights is not None:
         _check_per_sample_weights(input, weight, per_sample_weights, mode)
     if padding_idx is not None and padding_idx < 0:

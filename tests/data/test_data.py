@@ -29,7 +29,7 @@ def test_tensor_dataset_subset_and_random_split():
     ds = _data()
     x, y = ds[3]
     assert x.tolist() == [6.0, 7.0] and y.item() == 3 and len(ds) == 10
-    with pytest.raises(ValueError, match="size mismatch"):
+    with pytest.raises(AssertionError, match="Size mismatch"):  # as PyTorch
         TensorDataset(minigrad.zeros(3), minigrad.zeros(4))
     a, b = random_split(ds, [0.7, 0.3], generator=minigrad.Generator().manual_seed(1))
     assert len(a) == 7 and len(b) == 3

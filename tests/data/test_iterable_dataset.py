@@ -48,3 +48,46 @@ def test_len_chain_and_errors_as_pytorch():
 def test_worker_threads_on_a_stream_say_it_is_not_supported():
     with pytest.raises(NotImplementedError, match="num_workers > 0 with an IterableDataset"):
         minigrad.utils.data.DataLoader(_stream(minigrad, 7), num_workers=2)
+
+
+def test_the_docs_range_dataset_that_splits_by_worker_info_reads_it_whole_without_workers():
+    """torch.utils.data's IterableDataset example: get_worker_info() is None in the main
+    process, so the dataset yields its whole range."""
+
+    def loaded(lib):
+        class MyIterableDataset(lib.utils.data.IterableDataset):
+            def __init__(self, start, end):
+                super().__init__()
+                self.start, self.end = start, end
+
+            def __iter__(self):
+                worker_info = lib.utils.data.get_worker_info()
+                if worker_info is None:
+                    return iter(range(self.start, self.end))
+                per_worker = -(-(self.end - self.start) // worker_info.num_workers)
+                start = self.start + worker_info.id * per_worker
+                return iter(range(start, min(start + per_worker, self.end)))
+
+        return [t.tolist() for t in lib.utils.data.DataLoader(MyIterableDataset(3, 7))]
+
+    assert loaded(minigrad) == loaded(torch) == [[3], [4], [5], [6]]
+
+
+def test_stack_dataset_as_pytorch():
+    def stacked(lib):
+        images, labels = lib.arange(12.0).reshape(4, 3), lib.tensor([0, 1, 0, 1])
+        data = lib.utils.data
+        by_position = data.StackDataset(data.TensorDataset(images), labels)
+        by_name = data.StackDataset(image=images, label=labels)
+        errors = []
+        for args, kwargs in [((images,), {"label": labels}), ((), {}), ((images, labels[:3]), {})]:
+            with pytest.raises(ValueError) as error:
+                data.StackDataset(*args, **kwargs)
+            errors.append(str(error.value))
+        batch = next(iter(data.DataLoader(by_name, batch_size=3)))
+        return [
+            len(by_position), [by_position[2][0][0].tolist(), by_position[2][1].item()],
+            sorted(by_name[1]), {k: v.tolist() for k, v in batch.items()}, errors,
+        ]  # fmt: skip
+
+    assert stacked(minigrad) == stacked(torch)

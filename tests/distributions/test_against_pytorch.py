@@ -1,6 +1,6 @@
 """Each distribution against PyTorch's on random parameters (broadcasting included): log_prob,
-entropy, mean, mode, variance, stddev, probs/logits, and the gradients of each with respect to
-the parameters (float64, random upstream weights)."""
+cdf, icdf, entropy, mean, mode, variance, stddev, probs/logits, and the gradients of each with
+respect to the parameters (float64, random upstream weights)."""
 
 from __future__ import annotations
 
@@ -35,19 +35,31 @@ CASES = {
         lambda D, loc: D.Normal(loc, 1.5),
         [_normal(3)],
         _normal(4, 3),
-        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf"],
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"],
     ),
     "normal_broadcast": (
         lambda D, loc, scale: D.Normal(loc, scale),
         [_normal(2, 1), _positive(3)],
         _normal(4, 1, 3),
-        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf"],
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"],
     ),
     "uniform": (
         lambda D, low, width: D.Uniform(low, low + width),
         [_normal(2, 3), _positive(3)],
         None,  # inside [low, high): see _value
-        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf"],
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"],
+    ),
+    "exponential": (
+        lambda D, rate: D.Exponential(rate),
+        [_positive(2, 3)],
+        _positive(4, 1, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"],
+    ),
+    "laplace": (
+        lambda D, loc, scale: D.Laplace(loc, scale),
+        [_normal(2, 1), _positive(3)],
+        _normal(4, 1, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"],
     ),
     "bernoulli_probs": (
         lambda D, p: D.Bernoulli(probs=p),
@@ -104,7 +116,9 @@ def _compute(lib, case, params, value, quantity):
     leaves = [lib.tensor(p, dtype=lib.float64, requires_grad=True) for p in params]
     dist = build(lib.distributions, *leaves)
     value = lib.tensor(value, dtype=lib.float64)
-    if quantity in ("log_prob", "cdf"):
+    if quantity == "icdf":  # probabilities in (0, 1)
+        out = dist.icdf(1 / (1 + (-value).exp()))
+    elif quantity in ("log_prob", "cdf"):
         out = getattr(dist, quantity)(value)
     elif quantity == "entropy":
         out = dist.entropy()

@@ -46,6 +46,14 @@ PAIRS = {
         lambda D, lo, w: (D.Uniform(lo, lo + w), D.Uniform(lo - 1.0, lo + 2 * w)),
         [rng.standard_normal(4), rng.uniform(0.5, 2, 4)],
     ),
+    "exponential": (
+        lambda D, a, b: (D.Exponential(a), D.Exponential(b)),
+        [rng.uniform(0.5, 2, (2, 3)), rng.uniform(0.5, 2, 3)],
+    ),
+    "laplace": (
+        lambda D, m1, s1, m2, s2: (D.Laplace(m1, s1), D.Laplace(m2, s2)),
+        [rng.standard_normal((2, 3)), rng.uniform(0.5, 2, 3), rng.standard_normal(3), 1.3],
+    ),
     "independent_normal": (
         lambda D, m1, m2: (
             D.Independent(D.Normal(m1, 1.0), 1),

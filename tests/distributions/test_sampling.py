@@ -11,7 +11,9 @@ import minigrad
 from minigrad.distributions import (
     Bernoulli,
     Categorical,
+    Exponential,
     Independent,
+    Laplace,
     Normal,
     OneHotCategorical,
     Uniform,
@@ -35,6 +37,16 @@ def test_uniform_draws_stay_in_low_high_with_its_mean():
     assert (x >= [0.0, -1.0]).all() and (x < [1.0, 5.0]).all()
     np.testing.assert_allclose(x.mean(0), [0.5, 2.0], atol=0.05)
     np.testing.assert_allclose(x.var(0), m.variance.numpy(), rtol=0.05)
+
+
+def test_exponential_and_laplace_draws_have_their_moments():
+    rate = minigrad.tensor([0.5, 2.0])
+    x = Exponential(rate).sample((N,)).numpy()
+    assert (x >= 0).all()
+    np.testing.assert_allclose(x.mean(0), [2.0, 0.5], rtol=0.05)
+    y = Laplace(minigrad.tensor([-1.0, 2.0]), minigrad.tensor([0.5, 1.5])).sample((N,)).numpy()
+    np.testing.assert_allclose(y.mean(0), [-1.0, 2.0], atol=0.05)
+    np.testing.assert_allclose(y.std(0), np.sqrt(2) * np.array([0.5, 1.5]), rtol=0.05)
 
 
 def test_bernoulli_frequency_is_probs():
@@ -108,7 +120,7 @@ def test_rsample_is_reparameterized_gradients_reach_loc_and_scale():
     np.testing.assert_allclose(scale.grad.numpy(), eps.sum(0), rtol=1e-5)
 
 
-@pytest.mark.parametrize("cls", [Normal, Uniform])
+@pytest.mark.parametrize("cls", [Normal, Uniform, Laplace, Exponential])
 def test_rsample_passes_gradcheck_with_fixed_noise(cls):
     """The same noise on every call (seeded), so central differences see a smooth function."""
     a = minigrad.tensor([0.3, -0.2], dtype=minigrad.float64, requires_grad=True)
@@ -116,7 +128,11 @@ def test_rsample_passes_gradcheck_with_fixed_noise(cls):
 
     def draw(a, b):
         minigrad.manual_seed(3)
-        return cls(a, b).rsample((4,)) if cls is Normal else cls(a - 1.0, a + b).rsample((4,))
+        if cls is Exponential:
+            return cls(b).rsample((4,)) * a
+        if cls is Uniform:
+            return cls(a - 1.0, a + b).rsample((4,))
+        return cls(a, b).rsample((4,))
 
     assert gradcheck(draw, (a, b))
 

@@ -84,8 +84,55 @@ def test_module_repr_init_and_from_pretrained():
     assert not frozen.weight.requires_grad
     assert frozen(minigrad.tensor([[0, 1]])).tolist() == [[4.0, 6.0]]
     assert nn.EmbeddingBag.from_pretrained(table, freeze=False).weight.requires_grad
-    with pytest.raises(NotImplementedError, match="EmbeddingBag: max_norm"):
-        nn.EmbeddingBag(4, 2, max_norm=1.0)
+    with pytest.raises(NotImplementedError, match="EmbeddingBag: scale_grad_by_freq and sparse"):
+        nn.EmbeddingBag(4, 2, scale_grad_by_freq=True)
+
+
+def _renormed(lib, make, call):
+    """A table with rows of norms above and below the limit, looked up by call(module)."""
+    module = make(lib)
+    with lib.no_grad():
+        module.weight.copy_(lib.tensor([[3.0, 4.0], [0.3, 0.4], [1.0, -1.0], [6.0, 8.0]]))
+    out = call(lib, module)
+    out.pow(2).sum().backward()
+    return [
+        out.detach().numpy(), module.weight.detach().numpy(), module.weight.grad.numpy(),
+        module.weight._version, repr(module),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "make, call",
+    [
+        (lambda lib: lib.nn.Embedding(4, 2, max_norm=1.0), lambda lib, m: m(lib.tensor([0, 2, 0]))),
+        (
+            lambda lib: lib.nn.Embedding(4, 2, max_norm=1.5, norm_type=1.0),
+            lambda lib, m: m(lib.tensor([[2, 1], [0, 0]])),
+        ),
+        (
+            lambda lib: lib.nn.EmbeddingBag(4, 2, max_norm=2.0, mode="sum"),
+            lambda lib, m: m(lib.tensor([0, 1, 2, 1]), lib.tensor([0, 2])),
+        ),
+        (
+            lambda lib: lib.nn.Embedding(4, 2),
+            lambda lib, m: lib.nn.functional.embedding(
+                lib.tensor([3, 1]), m.weight, max_norm=float("inf")
+            ),
+        ),
+        (
+            lambda lib: lib.nn.Embedding(4, 2),
+            lambda lib, m: lib.nn.functional.embedding(
+                lib.tensor([3, 1]), m.weight, max_norm=2.0, norm_type=float("inf")
+            ),
+        ),
+    ],
+)
+def test_max_norm_renormalises_the_rows_looked_up_as_pytorch(make, call):
+    """Only the rows looked up, only those above the limit; in place, outside the graph."""
+    ours, theirs = _renormed(minigrad, make, call), _renormed(torch, make, call)
+    for a, b in zip(ours[:3], theirs[:3]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert ours[3:] == theirs[3:]
 
 
 @pytest.mark.parametrize(

@@ -91,3 +91,11 @@ def test_stateless_functional_call_warns_and_calls_as_pytorch():
                 lib.nn.utils.stateless.functional_call(model, weights, lib.ones(1, 2)).tolist()
             )
     assert outs[0] == outs[1] == [[4.0, 4.0]]
+
+
+def test_the_fusion_helpers_are_attributes_of_nn_utils_as_in_pytorch():
+    names = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval"]
+    names.append("fuse_linear_bn_weights")
+    for lib in (minigrad, torch):
+        for name in names:
+            assert getattr(lib.nn.utils, name) is getattr(lib.nn.utils.fusion, name)

@@ -63,3 +63,50 @@ def test_sparse_zeros_per_column_and_std():
     x1 = init.sparse_(minigrad.empty(5, 4), 0.4, generator=g1)
     x2 = init.sparse_(minigrad.empty(5, 4), 0.4, generator=g2)
     assert minigrad.equal(x1, x2)
+
+
+@pytest.mark.parametrize("shape, groups", [((4, 2, 3, 3), 2), ((3, 5, 4), 1), ((2, 2, 3, 2, 5), 1)])
+def test_dirac_is_pytorchs_identity_kernel(shape, groups):
+    ours = init.dirac_(minigrad.empty(*shape, requires_grad=True), groups=groups)
+    theirs = torch.nn.init.dirac_(torch.empty(*shape), groups=groups)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.numpy())
+    assert ours.grad_fn is None
+    x = np.random.default_rng(0).standard_normal((1, shape[1] * groups, 5, 5)).astype(np.float32)
+    if len(shape) == 4:  # a convolution with it passes its input through (padding 1)
+        out = minigrad.nn.functional.conv2d(minigrad.tensor(x), ours, padding=1, groups=groups)
+        np.testing.assert_allclose(out.detach().numpy(), x, atol=1e-6)
+
+
+def test_dirac_refuses_what_pytorch_refuses():
+    with pytest.raises(ValueError, match="Only tensors with 3, 4, or 5 dimensions"):
+        init.dirac_(minigrad.empty(3, 3))
+    with pytest.raises(ValueError, match="dim 0 must be divisible by groups"):
+        init.dirac_(minigrad.empty(3, 3, 3), groups=2)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("linear",), ("conv_transpose2d",), ("conv3d",), ("sigmoid",), ("tanh",), ("relu",),
+     ("leaky_relu",), ("leaky_relu", 0.2), ("leaky_relu", 1), ("selu",)],
+)  # fmt: skip
+def test_calculate_gain_is_pytorchs_value_and_type(args):
+    ours, theirs = init.calculate_gain(*args), torch.nn.init.calculate_gain(*args)
+    assert ours == theirs and type(ours) is type(theirs)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda I, lib: I.calculate_gain("swish"), "Unsupported nonlinearity swish"),
+        (lambda I, lib: I.calculate_gain("leaky_relu", True), "negative_slope True not a valid"),
+        (lambda I, lib: I.calculate_gain("leaky_relu", "x"), "negative_slope x not a valid"),
+        (
+            lambda I, lib: I.kaiming_uniform_(lib.empty(2, 2), mode="fan_avg"),
+            r"Mode fan_avg not supported, please use one of \['fan_in', 'fan_out'\]",
+        ),
+    ],
+)
+@pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])
+def test_init_errors_are_pytorchs(call, message, lib):
+    with pytest.raises(ValueError, match=message):
+        call(lib.nn.init, lib)

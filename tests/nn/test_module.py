@@ -140,6 +140,36 @@ def test_clip_grad_norm_matches_pytorch():
             np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("norm_type", [0, 0.5, 1, 3.0, float("-inf"), "inf"])
+def test_total_norm_of_every_order_matches_pytorch(norm_type):
+    """PyTorch takes the norm of the per-tensor norms: for order 0, the tensors not all zero."""
+    grads = [np.array([[3.0, 0.0], [-4.0, 1.0]]), np.zeros(3), np.array([0.5, -2.0])]
+    totals = []
+    for lib in (minigrad, torch):
+        params = [lib.zeros(g.shape, dtype=lib.float64, requires_grad=True) for g in grads]
+        for p, g in zip(params, grads):
+            p.grad = lib.tensor(g)
+        total = lib.nn.utils.clip_grad_norm_(params, 0.1, norm_type)
+        totals.append([total.item(), [p.grad.numpy() for p in params]])
+    assert totals[0][0] == pytest.approx(totals[1][0])
+    for a, b in zip(totals[0][1], totals[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_an_infinite_gradient_is_clipped_to_nan_silently_as_pytorch(recwarn):
+    p = minigrad.zeros(2, requires_grad=True)
+    p.grad = minigrad.tensor([float("inf"), 1.0])
+    assert nn.utils.clip_grad_norm_([p], 1.0).item() == float("inf")
+    assert np.isnan(p.grad.numpy()[0]) and p.grad.numpy()[1] == 0
+    assert not recwarn.list
+
+
+def test_vector_to_parameters_wants_a_tensor():
+    for lib in (minigrad, torch):
+        with pytest.raises(TypeError, match="expected torch.Tensor, but got: list"):
+            lib.nn.utils.vector_to_parameters([1.0, 2.0], [lib.zeros(2)])
+
+
 def test_init_functions_statistics():
     w = minigrad.empty(256, 512)
     nn.init.kaiming_normal_(w, nonlinearity="relu")
@@ -184,3 +214,19 @@ def test_load_state_dict_refuses_what_is_not_a_mapping_as_pytorch():
         for wrong in ([1], None):
             with pytest.raises(TypeError, match="Expected state_dict to be dict-like"):
                 lib.nn.Linear(2, 2).load_state_dict(wrong)
+
+
+def test_skip_init_builds_the_module_for_the_caller_to_fill_as_pytorch():
+    """The "Skipping Module Parameter Initialization" recipe: the module's structure, then an
+    initialisation of the caller's choice; PyTorch's errors for what cannot be skipped."""
+    shapes = []
+    for lib in (minigrad, torch):
+        m = lib.nn.utils.skip_init(lib.nn.Linear, 5, 1, bias=False)
+        lib.nn.init.orthogonal_(m.weight)
+        shapes.append([repr(m), tuple(m.weight.shape), m.weight.requires_grad])
+        assert abs(float(m.weight.norm()) - 1) < 1e-5
+        with pytest.raises(RuntimeError, match="Module must support a 'device' arg"):
+            lib.nn.utils.skip_init(lib.nn.ReLU)
+        with pytest.raises(RuntimeError, match="Expected a Module; got <class 'int'>"):
+            lib.nn.utils.skip_init(int)
+    assert shapes[0] == shapes[1]

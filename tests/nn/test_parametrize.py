@@ -364,3 +364,51 @@ def test_a_deep_copy_is_independent_of_the_original():
     minigrad.nn.utils.parametrize.remove_parametrizations(replica, "weight")
     assert type(replica) is minigrad.nn.Linear
     assert type(layer).__name__ == "ParametrizedLinear" and layer.weight.shape == (2, 3)
+
+
+# -- legacy spectral_norm ------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["linear", "conv_transpose"])
+def test_legacy_spectral_norm_matches_pytorch_and_is_removable(kind):
+    """The GAN tutorials' torch.nn.utils.spectral_norm: weight_orig, weight_u, weight_v; power
+    steps in training mode only; the same loss after training and the same folded weight."""
+
+    def make(lib):
+        if kind == "linear":
+            return lib.nn.utils.spectral_norm(lib.nn.Linear(4, 3), n_power_iterations=2)
+        return lib.nn.utils.spectral_norm(lib.nn.ConvTranspose2d(3, 2, 2))
+
+    ours, theirs = _pair(make)
+    x = np.random.default_rng(2).standard_normal((2, 4) if kind == "linear" else (1, 3, 3, 3))
+    results = []
+    for lib, layer in ((minigrad, ours), (torch, theirs)):
+        keys = list(layer.state_dict())
+        names = [n for n, _ in layer.named_parameters()]
+        opt = lib.optim.SGD(layer.parameters(), lr=0.1)
+        inputs = lib.tensor(x.astype(np.float32))
+        for _ in range(3):
+            opt.zero_grad()
+            loss = (layer(inputs) ** 2).sum()
+            loss.backward()
+            opt.step()
+        layer.eval()
+        u = layer.weight_u.clone()
+        evaluated = layer(inputs)
+        unchanged = bool((layer.weight_u == u).all())
+        with pytest.raises(RuntimeError, match="Cannot register two spectral_norm hooks"):
+            lib.nn.utils.spectral_norm(layer)
+        lib.nn.utils.remove_spectral_norm(layer)
+        with pytest.raises(ValueError, match="spectral_norm of 'weight' not found"):
+            lib.nn.utils.remove_spectral_norm(layer)
+        after = [n for n, _ in layer.named_parameters()], list(layer.state_dict())
+        results.append(
+            (keys, names, loss.item(), evaluated.detach().numpy(), unchanged, after,
+             layer.weight.detach().numpy())
+        )  # fmt: skip
+    ours, theirs = results
+    assert ours[0] == theirs[0] == ["bias", "weight_orig", "weight_u", "weight_v"]
+    assert ours[1] == theirs[1] == ["bias", "weight_orig"]
+    assert ours[2] == pytest.approx(theirs[2], rel=1e-5)
+    np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-5, atol=1e-6)
+    assert ours[4] and theirs[4]  # eval mode: no power step
+    assert ours[5] == theirs[5] == (["bias", "weight"], ["bias", "weight"])
+    np.testing.assert_allclose(ours[6], theirs[6], rtol=1e-5, atol=1e-6)

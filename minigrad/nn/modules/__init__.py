@@ -45,7 +45,14 @@ from minigrad.nn.modules.conv import (
     Unfold,
 )
 from minigrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
-from minigrad.nn.modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from minigrad.nn.modules.dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from minigrad.nn.modules.linear import Bilinear, Flatten, Identity, LazyLinear, Linear, Unflatten
 from minigrad.nn.modules.loss import (
     BCELoss,
@@ -127,6 +134,7 @@ __all__ = [
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AlphaDropout",
     "AvgPool1d",
     "AvgPool2d",
     "BCELoss",
@@ -157,6 +165,7 @@ __all__ = [
     "ELU",
     "Embedding",
     "EmbeddingBag",
+    "FeatureAlphaDropout",
     "Flatten",
     "Fold",
     "GELU",

@@ -25,6 +25,29 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
 
+# Hooks of every module (register_module_forward_pre_hook, register_module_forward_hook):
+# each module runs them before its own
+_global_forward_pre_hooks: dict = {}
+_global_forward_hooks: dict = {}
+
+
+def register_module_forward_pre_hook(hook) -> RemovableHandle:
+    """Call `hook(module, args)` before the forward of every module, before its own
+    pre-hooks; a non-None result replaces args (PyTorch's global hook, for debugging)."""
+    return _register(_global_forward_pre_hooks, hook, False)
+
+
+def register_module_forward_hook(
+    hook, *, with_kwargs: bool = False, always_call: bool = False
+) -> RemovableHandle:
+    """Call `hook(module, args, output)` after the forward of every module, before its own
+    forward hooks; a non-None result replaces output (with_kwargs and always_call as in
+    Module.register_forward_hook)."""
+    if with_kwargs or always_call:
+        hook = _WithKwargs(hook, with_kwargs, always_call)
+    return _register(_global_forward_hooks, hook, False)
+
+
 class Module:
     """Base class for all neural-network modules; subclasses define `forward`.
 
@@ -65,9 +88,11 @@ class Module:
             or self._forward_pre_hooks
             or self._backward_hooks
             or self._backward_pre_hooks
+            or _global_forward_hooks
+            or _global_forward_pre_hooks
         ):
             return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
+        for hook in [*_global_forward_pre_hooks.values(), *self._forward_pre_hooks.values()]:
             if type(hook) is _WithKwargs:
                 args, kwargs = _pre_hook_with_kwargs(hook.hook(self, args, kwargs), args, kwargs)
                 continue
@@ -81,11 +106,11 @@ class Module:
         try:
             result = self.forward(*args, **kwargs)
         except Exception:
-            for hook in list(self._forward_hooks.values()):  # always_call hooks see None
-                if type(hook) is _WithKwargs and hook.always_call:
+            for hook in [*_global_forward_hooks.values(), *self._forward_hooks.values()]:
+                if type(hook) is _WithKwargs and hook.always_call:  # they see None
                     hook(self, args, kwargs, None)
             raise
-        for hook in list(self._forward_hooks.values()):
+        for hook in [*_global_forward_hooks.values(), *self._forward_hooks.values()]:
             new_result = (
                 hook(self, args, kwargs, result)
                 if type(hook) is _WithKwargs

@@ -89,16 +89,21 @@ def _layered(states):
 
 
 def _check_cell_input(cell, input, hx_shape):
-    if input.ndim not in (1, 2) or input.shape[-1] != cell.input_size:
-        # PyTorch's types: ValueError for the number of dims, RuntimeError for the size
-        raise (ValueError if input.ndim not in (1, 2) else RuntimeError)(
-            f"{cell!r}: expected input of shape (N, {cell.input_size}) or ({cell.input_size},), "
-            f"got {tuple(input.shape)}"
+    """PyTorch's checks, with its exception types: ValueError for the number of dims,
+    RuntimeError for a size."""
+    if input.ndim not in (1, 2):
+        raise ValueError(
+            f"{type(cell).__name__}: Expected input to be 1D or 2D, got {input.ndim}D instead"
+        )
+    if input.shape[-1] != cell.input_size:
+        raise RuntimeError(
+            f"input has inconsistent input_size: got {input.shape[-1]} expected "
+            f"{cell.input_size} ({cell!r}: input of shape {tuple(input.shape)})"
         )
     if hx_shape is not None and tuple(hx_shape[-1:]) != (cell.hidden_size,):
         raise RuntimeError(
-            f"{cell!r}: expected hidden state of shape (N, {cell.hidden_size}), got "
-            f"{tuple(hx_shape)}"
+            f"hidden0 has inconsistent hidden_size: got {hx_shape[-1]}, expected "
+            f"{cell.hidden_size} ({cell!r}: hidden state of shape {tuple(hx_shape)})"
         )
 
 
@@ -261,11 +266,18 @@ class RNN(Module):
 
     def _prepare(self, input):
         """(L, N, in) view of the input, and whether it was unbatched (L, in)."""
-        if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
+        if input.ndim not in (2, 3):
+            plain = not isinstance(self, (LSTM, GRU))
+            got = f"{input.ndim}D tensor" if plain else f"{input.ndim}D"
+            raise ValueError(
+                f"{type(self).__name__}: Expected input to be 2D or 3D, got {got} instead"
+            )  # PyTorch's words, "tensor" in RNN's only
+        if input.shape[-1] != self.input_size:
             layout = "(N, L, {0})" if self.batch_first else "(L, N, {0})"
-            raise (ValueError if input.ndim not in (2, 3) else RuntimeError)(
-                f"{self!r}: expected input of shape {layout.format(self.input_size)} or "
-                f"(L, {self.input_size}), got {tuple(input.shape)}"
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
+                f"{input.shape[-1]} ({self!r}: input of shape {tuple(input.shape)}, expected "
+                f"{layout.format(self.input_size)} or (L, {self.input_size}))"
             )
         if input.ndim == 2:
             return unsqueeze(input, 1), True

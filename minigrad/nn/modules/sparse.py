@@ -19,8 +19,8 @@ class _Table(Module):
         super().__init__()
         if unsupported:
             raise NotImplementedError(
-                f"{type(self).__name__}: max_norm, scale_grad_by_freq and sparse are not "
-                "supported by minigrad"
+                f"{type(self).__name__}: scale_grad_by_freq and sparse are not supported by "
+                "minigrad"
             )
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         if padding_idx is not None and padding_idx < 0:
@@ -41,6 +41,10 @@ class _Table(Module):
     def _padding_repr(self) -> str:
         return f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
 
+    def _norm_repr(self) -> str:
+        text = f", max_norm={self.max_norm}" if self.max_norm is not None else ""
+        return text + (f", norm_type={self.norm_type}" if self.norm_type != 2 else "")
+
 
 class Embedding(_Table):
     """y = weight[indices]. (*) int64 -> (*, embedding_dim); weight starts as N(0, 1)."""
@@ -59,11 +63,12 @@ class Embedding(_Table):
         device=None,
         dtype=None,
     ):
-        unsupported = max_norm is not None or scale_grad_by_freq or sparse
         kw = {"device": device, "dtype": dtype}
         super().__init__(
-            num_embeddings, embedding_dim, padding_idx, unsupported, _weight, _freeze, kw
-        )
+            num_embeddings, embedding_dim, padding_idx, scale_grad_by_freq or sparse, _weight,
+            _freeze, kw,
+        )  # fmt: skip
+        self.max_norm, self.norm_type = max_norm, norm_type
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, **kwargs):
@@ -71,10 +76,11 @@ class Embedding(_Table):
         return cls(rows, dim, padding_idx, _weight=embeddings, _freeze=freeze, **kwargs)
 
     def forward(self, input):
-        return embedding(input, self.weight, self.padding_idx)
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
-        return f"{self.num_embeddings}, {self.embedding_dim}" + self._padding_repr()
+        text = f"{self.num_embeddings}, {self.embedding_dim}" + self._padding_repr()
+        return text + self._norm_repr()
 
 
 class EmbeddingBag(_Table):
@@ -96,11 +102,12 @@ class EmbeddingBag(_Table):
         device=None,
         dtype=None,
     ):
-        unsupported = max_norm is not None or scale_grad_by_freq or sparse
         kw = {"device": device, "dtype": dtype}
         super().__init__(
-            num_embeddings, embedding_dim, padding_idx, unsupported, _weight, False, kw
-        )
+            num_embeddings, embedding_dim, padding_idx, scale_grad_by_freq or sparse, _weight,
+            False, kw,
+        )  # fmt: skip
+        self.max_norm, self.norm_type = max_norm, norm_type
         self.mode, self.include_last_offset = mode, include_last_offset
 
     @classmethod
@@ -115,6 +122,8 @@ class EmbeddingBag(_Table):
             input,
             self.weight,
             offsets,
+            max_norm=self.max_norm,
+            norm_type=self.norm_type,
             mode=self.mode,
             per_sample_weights=per_sample_weights,
             include_last_offset=self.include_last_offset,
@@ -122,5 +131,5 @@ class EmbeddingBag(_Table):
         )
 
     def extra_repr(self) -> str:
-        text = f"{self.num_embeddings}, {self.embedding_dim}, mode='{self.mode}'"
-        return text + self._padding_repr()
+        text = f"{self.num_embeddings}, {self.embedding_dim}{self._norm_repr()}"
+        return text + f", mode='{self.mode}'" + self._padding_repr()

@@ -11,10 +11,14 @@ from __future__ import annotations
 import copy
 import math
 
+from minigrad.amp import is_autocast_enabled
+from minigrad.autograd.grad_mode import is_grad_enabled
 from minigrad.creation import empty, full, zeros
+from minigrad.dtypes import bool_
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.attention import additive_mask
+from minigrad.nn.modules.activation import GELU, ReLU
 from minigrad.nn.modules.container import ModuleList
 from minigrad.nn.modules.dropout import Dropout
 from minigrad.nn.modules.linear import Linear, NonDynamicallyQuantizableLinear
@@ -131,6 +135,34 @@ class MultiheadAttention(Module):
             v = cat([v, self._heads(bias_v.expand(1, n, self.embed_dim))], 2)
         return k, v, len(extra)
 
+    def _check_masks(self, attn_mask, key_padding_mask, n, length, source) -> None:
+        """PyTorch's checks of the masks' dtypes and shapes, with its exception types."""
+        for name, mask in (("key_padding_mask", key_padding_mask), ("attn_mask", attn_mask)):
+            if mask is not None and mask.dtype != bool_ and not mask.is_floating_point():
+                raise AssertionError(f"only bool and floating types of {name} are supported")
+        if key_padding_mask is not None:
+            if key_padding_mask.ndim != 2:
+                raise AssertionError(
+                    "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D "
+                    f"but found {key_padding_mask.ndim}-D tensor instead"
+                )
+            for dim, size in enumerate((n, source)):
+                if key_padding_mask.shape[dim] != size:
+                    raise AssertionError(
+                        f"Expected key_padded_mask.shape[{dim}] to be {size}, but got "
+                        f"{key_padding_mask.shape[dim]}"
+                    )
+        if attn_mask is not None:
+            if attn_mask.ndim not in (2, 3):
+                raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+            expected = (length, source) if attn_mask.ndim == 2 else (n * self.num_heads,)
+            expected += (length, source) if attn_mask.ndim == 3 else ()
+            if tuple(attn_mask.shape) != expected:
+                raise RuntimeError(
+                    f"The shape of the {attn_mask.ndim}D attn_mask is {attn_mask.shape}, but "
+                    f"should be {expected}."
+                )
+
     def _mask(self, attn_mask, key_padding_mask, like, n, length, source, extra):
         """One additive mask, broadcastable to (N, heads, L, S + extra), or None (the extra
         keys may always be attended to)."""
@@ -177,6 +209,7 @@ class MultiheadAttention(Module):
                 f"was expecting embedding dimension of {self.embed_dim}, but got {width}"
             )
         source = key.shape[0]
+        self._check_masks(attn_mask, key_padding_mask, n, length, source)
         q, k, v = (self._heads(x) for x in self._project(query, key, value))
         k, v, extra = self._extra_keys(k, v)
         mask = self._mask(attn_mask, key_padding_mask, q, n, length, source, extra)
@@ -343,7 +376,13 @@ def _feed_forward(layer, x, dropout):
 
 
 class TransformerEncoder(Module):
-    """num_layers copies of an encoder layer (`layers.0`, `layers.1`, ...), then `norm`."""
+    """num_layers copies of an encoder layer (`layers.0`, `layers.1`, ...), then `norm`.
+
+    As PyTorch's, in inference (eval mode, no gradient wanted) with a src_key_padding_mask
+    that pads at the end only, and a layer PyTorch's nested-tensor path takes
+    (`use_nested_tensor`), the padded positions come out as zeros (before `norm`): PyTorch
+    drops them from the batch there. NOTE: minigrad computes them and sets them to zero; it
+    does not warn, as PyTorch does, when enable_nested_tensor cannot be used."""
 
     def __init__(
         self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True
@@ -351,8 +390,11 @@ class TransformerEncoder(Module):
         super().__init__()
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers, self.norm = num_layers, norm
+        self.use_nested_tensor = enable_nested_tensor and _nests(encoder_layer)
+        self.mask_check = mask_check
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        padded = self._dropped_positions(src, mask, src_key_padding_mask)
         x = src
         for layer in self.layers:
             x = layer(
@@ -361,7 +403,40 @@ class TransformerEncoder(Module):
                 src_key_padding_mask=src_key_padding_mask,
                 is_causal=bool(is_causal),
             )
+        if padded is not None:
+            x = x.masked_fill(padded.unsqueeze(-1), 0.0)
         return x if self.norm is None else self.norm(x)
+
+    def _dropped_positions(self, src, mask, padding):
+        """The (N, S) positions PyTorch's nested-tensor path leaves out, or None when it would
+        not take that path (its conditions, in its order)."""
+        first = self.layers[0]
+        if not self.use_nested_tensor or first.training or src.ndim != 3 or padding is None:
+            return None
+        if mask is not None or is_autocast_enabled():
+            return None
+        weights = [src, *first.parameters()]
+        if is_grad_enabled() and any(t.requires_grad for t in weights):
+            return None
+        padded = padding if padding.dtype == bool_ else padding != 0  # PyTorch: logical_not
+        kept = ~padded
+        # a mask that is not left-aligned (a kept position after a padded one) keeps PyTorch
+        # off the path; a tensor, not an `if`, so that static graphs can trace it
+        left_aligned = ~(kept[:, 1:] & ~kept[:, :-1]).any()
+        return padded & left_aligned
+
+
+def _nests(layer) -> bool:
+    """Whether PyTorch's TransformerEncoder can run this layer on nested tensors."""
+    if not isinstance(layer, TransformerEncoderLayer) or layer.norm_first:
+        return False
+    attn = layer.self_attn
+    if not attn.batch_first or not attn._qkv_same_embed_dim or attn.in_proj_bias is None:
+        return False
+    act = layer.activation
+    relu_or_gelu = act in (F.relu, F.gelu) or isinstance(act, (ReLU, GELU))
+    same_eps = layer.norm1.eps == layer.norm2.eps
+    return relu_or_gelu and same_eps and attn.num_heads % 2 == 0
 
 
 class TransformerDecoder(Module):
@@ -451,6 +526,11 @@ class Transformer(Module):
         tgt_is_causal=None,
         memory_is_causal=False,
     ):
+        batch = 0 if self.batch_first else 1
+        if src.ndim == 3 and src.shape[batch] != tgt.shape[batch]:
+            raise RuntimeError("the batch number of src and tgt must be equal")
+        if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
+            raise RuntimeError("the feature number of src and tgt must be equal to d_model")
         memory = self.encoder(
             src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=src_is_causal
         )

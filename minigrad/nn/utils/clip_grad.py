@@ -26,6 +26,10 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite=False, fo
     norm_type = float(norm_type)
     if norm_type == math.inf:
         total = max(xp.abs(t.array).max() for t in tensors)
+    elif norm_type == -math.inf:
+        total = min(xp.abs(t.array).min() for t in tensors)
+    elif norm_type == 0:  # PyTorch's norm of the per-tensor norms: the tensors not all zero
+        total = sum(bool(xp.any(t.array != 0)) for t in tensors)
     else:
         total = sum((xp.abs(t.array) ** norm_type).sum() for t in tensors) ** (1.0 / norm_type)
     total = xp.asarray(total, dtype=tensors[0].array.dtype)
@@ -48,13 +52,22 @@ def clip_grad_norm_(
     """
     grads = _grads(parameters)
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
-    if not grads:
-        return total
-    scale = min(float(max_norm) / (float(total.array) + _NORM_EPS), 1.0)
-    for g in grads:
-        g.array *= g.array.dtype.type(scale)
-        g._version += 1
+    _scale(grads, max_norm, total)
     return total
+
+
+def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None) -> None:
+    """Scale all gradients in place by max_norm / (total_norm + 1e-6), clamped at 1: the second
+    half of clip_grad_norm_, given a total norm (from get_total_norm, say)."""
+    _scale(_grads(parameters), max_norm, total_norm)
+
+
+def _scale(grads: list, max_norm: float, total_norm) -> None:
+    scale = min(float(max_norm) / (float(total_norm) + _NORM_EPS), 1.0)
+    for g in grads:
+        with np.errstate(invalid="ignore"):  # an inf gradient times 0 is nan, silently
+            g.array *= g.array.dtype.type(scale)
+        g._version += 1
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:

@@ -40,6 +40,14 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     return module
 
 
+def weight_matrix(weight: Tensor, dim: int) -> Tensor:
+    """weight as the matrix spectral norm takes the largest singular value of: dim first, the
+    other dims flattened into columns."""
+    if dim != 0:
+        weight = weight.permute(dim, *(d for d in range(weight.ndim) if d != dim))
+    return weight.flatten(1)
+
+
 class _SpectralNorm(Module):
     """W / sigma(W), sigma the largest singular value of W (as a matrix with rows along dim),
     estimated by power iteration; the vectors u and v are buffers, refined by
@@ -69,9 +77,7 @@ class _SpectralNorm(Module):
             self._power_method(matrix, 15)
 
     def _reshape_weight_to_matrix(self, weight: Tensor) -> Tensor:
-        if self.dim != 0:
-            weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
-        return weight.flatten(1)
+        return weight_matrix(weight, self.dim)
 
     def _power_method(self, matrix: Tensor, n_power_iterations: int) -> None:
         with no_grad():

@@ -7,6 +7,7 @@ import importlib
 
 import advanced
 import basics
+import docs_examples
 import intermediate
 import more_tutorials
 import nlp_and_more
@@ -33,6 +34,7 @@ PROGRAMS = [
     + nlp_and_more.PROGRAMS
     + more_tutorials.PROGRAMS
     + recipes.PROGRAMS
+    + docs_examples.PROGRAMS
 ]
 
 
