@@ -571,7 +571,7 @@ def hidden_lines(solution: NotebookNode) -> list[str]:
 # a person to read; the score is not changed (an honest student may import inspect).
 _REACHING = re.compile(
     r"\b(?:_getframe|f_back|f_locals|f_globals|f_code|f_trace|f_lineno|tb_frame|gi_frame|"
-    r"inspect|builtins|__builtins__|gc|ctypes|signal|settrace|setprofile|addaudithook|"
+    r"inspect|builtins|__builtins__|gc|ctypes|\w*signal\w*|dup2|settrace|setprofile|addaudithook|"
     r"__globals__|__code__|__closure__|cell_contents|__dict__|globals|vars|__import__|importlib|"
     r"__subclasses__|__del__|weakref|sys\s*\.\s*(?:modules|monitoring|path)|meta_path|"
     r"set_numeric_ops|user_ns|user_global_ns|user_module|"
