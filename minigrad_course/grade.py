@@ -565,7 +565,8 @@ def hidden_lines(solution: NotebookNode) -> list[str]:
 # What an answer needs to reach into the tests' machinery rather than compute: the caller's
 # frames, builtins, the checks' own module, namespaces, code objects and closures, finalizers,
 # the import system (a module of the answer's own imported by a test), NumPy 1.x's numeric ops,
-# the notebook's namespace (where a test cell's own inputs are, by value).
+# the notebook's namespace (where a test cell's own inputs are, by value), the kernel and its
+# session (which send the replies the worker reads).
 # The in-kernel guards cannot see a patch that puts itself back after its first use (docs/
 # instructors.md, "Hostile answers"), so a student cell that names one of these is flagged for
 # a person to read; the score is not changed (an honest student may import inspect).
@@ -573,10 +574,10 @@ _REACHING = re.compile(
     r"\b(?:_getframe|f_back|f_locals|f_globals|f_code|f_trace|f_lineno|tb_frame|gi_frame|"
     r"inspect|builtins|__builtins__|gc|ctypes|\w*signal\w*|dup2|settrace|setprofile|addaudithook|"
     r"__globals__|__code__|__closure__|cell_contents|__dict__|globals|vars|__import__|importlib|"
-    r"__subclasses__|__del__|weakref|sys\s*\.\s*(?:modules|monitoring|path)|meta_path|"
+    r"__subclasses__|__del__|weakref|sys\s*\.\s*(?:modules|monitoring|path)|meta_path|session|"
     r"set_numeric_ops|user_ns|user_global_ns|user_module|"
     r"minigrad\s*\.\s*testing|from\s+minigrad\s+import\s[^)]{0,300}?\btesting)\b"
-    r"|\b__class__\s*=(?!=)"
+    r"|\b__class__\s*=(?!=)|\.\s*kernel\b"
 )
 # NOTE: the scan runs in the grader's own process, unlimited: past these sizes (its cost grows
 # with the text) the rest is not scanned but flagged as it is.

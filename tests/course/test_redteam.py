@@ -261,10 +261,13 @@ def test_interception_from_inside_the_kernel_does_not_pass_a_failing_test(rows, 
     assert suspicious.count("| " + attack + " |") == 1  # listed with its evidence
 
 
-@pytest.mark.parametrize("student", ["huge_error_names", "big_payload", "forged_messages"])
-def test_oversized_or_malformed_messages_do_not_stop_the_grading(rows, student):
+@pytest.mark.parametrize(
+    ("student", "status"),
+    [("huge_error_names", "ok"), ("big_payload", "ok"), ("forged_messages", "review")],
+)
+def test_oversized_or_malformed_messages_do_not_stop_the_grading(rows, student, status):
     row = rows[0][student]
-    assert (row["total"], row["status"]) == (6, "ok"), row
+    assert (row["total"], row["status"]) == (6, status), row
 
 
 def test_a_rebound_import_is_put_back_and_flagged(rows):

@@ -298,8 +298,8 @@ def test_modules_next_to_the_notebook_are_never_imported(tmp_path):
 
 
 def test_the_review_scan_names_the_routes_to_the_guard_itself():
-    """Replacing the guard's signal handlers or its descriptor: `_signal`, getsignal,
-    an event loop's add_signal_handler, os.dup2."""
+    """Replacing the guard's signal handlers or its descriptor (`_signal`, getsignal, an event
+    loop's add_signal_handler, os.dup2), or sending the kernel's replies (its session)."""
     from conftest import code
 
     nb = solution_notebook()
@@ -308,13 +308,16 @@ def test_the_review_scan_names_the_routes_to_the_guard_itself():
         code("handler = signal_module.getsignal(12)"),
         code("loop.add_signal_handler(12, print)"),
         code("os.dup2(r, 2)"),
+        code("get_ipython().kernel.session.send(stream, 'execute_reply', {})"),
+        code("conv.kernel_size = 3"),
     ]
     n = len(nb.cells)
     assert reaching_cells(nb) == [
-        f"cell {n - 3} names _signal",
-        f"cell {n - 2} names getsignal, signal_module",
-        f"cell {n - 1} names add_signal_handler",
-        f"cell {n} names dup2",
+        f"cell {n - 5} names _signal",
+        f"cell {n - 4} names getsignal, signal_module",
+        f"cell {n - 3} names add_signal_handler",
+        f"cell {n - 2} names dup2",
+        f"cell {n - 1} names .kernel, session",
     ]
 
 
