@@ -584,6 +584,18 @@ _REACHING = re.compile(
 REVIEW_CELL_CHARS, REVIEW_CHARS = 100_000, 1_000_000
 
 
+# A notebook's notes quote what it holds (grade_ids, a chapter name): 2,000 cells with grade_ids
+# of 20 kB made a feedback file and a results file of 38 MB each.
+MAX_NOTES, NOTE_CHARS = 20, 300
+
+
+def bounded(notes: list[str]) -> list[str]:
+    """The first MAX_NOTES notes, each cut to NOTE_CHARS, and how many more there were."""
+    kept = [n if len(n) <= NOTE_CHARS else n[: NOTE_CHARS - 3] + "..." for n in notes if n]
+    more = len(kept) - MAX_NOTES
+    return kept[:MAX_NOTES] + ([f"... and {more} more notes"] if more > 0 else [])
+
+
 def reaching_cells(nb: NotebookNode) -> list[str]:
     """One line per code cell of the student's own (not locked) that names something from
     _REACHING: the cell, and what it names."""
@@ -783,7 +795,7 @@ class Grader:
         return plan
 
     def _empty_result(self, sub: Submission, flags: list[str], notes: list[str]) -> dict:
-        message = "; ".join(n for n in notes if n) or "not graded"
+        message = "; ".join(bounded(notes)) or "not graded"
         outcomes = {
             q.grade_id: {"status": "not run", "points": 0.0, "max": q.points, "message": message}
             for q in self.questions
@@ -801,7 +813,7 @@ class Grader:
             "total": sum(o["points"] for o in outcomes.values()),
             "max": sum(q.points for q in self.questions),
             "status": ";".join(unique) or "ok",
-            "notes": [n for n in notes if n],
+            "notes": bounded(notes),
         }
 
     def write_outputs(self, final: bool) -> None:

@@ -351,3 +351,23 @@ def test_a_kernel_that_never_started_is_started_again(tmp_path, monkeypatch, err
     sandbox.run_job(str(tmp_path / "job.json"))
     end = json.loads((tmp_path / "records.jsonl").read_text().splitlines()[-1])
     assert len(calls) == 2 and end["flags"] == [] and end["error"] is None, end
+
+
+@pytest.mark.grading
+def test_the_notes_on_a_notebook_stay_short(tmp_path):
+    """Each unknown grade_id got a note quoting it: 2,000 cells with grade_ids of 20 kB made
+    a feedback file (sent to the student) and a results file of 38 MB each."""
+    from conftest import code
+
+    from minigrad_course.grade import work_paths
+
+    solution, submissions = make_class(tmp_path, [])
+    nb = answered(release(solution_notebook(), CHAPTER))
+    nb.cells += [code("pass", "g" * 5000 + str(i), "answer") for i in range(200)]
+    save(nb, submissions / "noisy")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
+    [row] = grade(solution, submissions, options)
+    assert (row["total"], row["status"]) == (6, "ok"), row
+    assert len(row["notes"]) == 21 and row["notes"][-1] == "... and 180 more notes", row["notes"]
+    assert all(len(note) <= 300 for note in row["notes"])
+    assert (work_paths(options.out)["feedback"] / "noisy.md").stat().st_size < 10_000
