@@ -571,8 +571,8 @@ def hidden_lines(solution: NotebookNode) -> list[str]:
 # instructors.md, "Hostile answers"), so a student cell that names one of these is flagged for
 # a person to read; the score is not changed (an honest student may import inspect).
 _REACHING = re.compile(
-    r"\b(?:_getframe|f_back|f_locals|f_globals|f_code|f_trace|f_lineno|tb_frame|gi_frame|"
-    r"inspect|builtins|__builtins__|gc|ctypes|\w*signal\w*|dup2|settrace|setprofile|addaudithook|"
+    r"\b(?:_getframe|_current_frames|f_back|f_locals|f_globals|f_code|f_trace|f_lineno|tb_frame|"
+    r"gi_frame|inspect|builtins|__builtins__|gc|ctypes|\w*signal\w*|dup2|settrace|setprofile|addaudithook|"
     r"__globals__|__code__|__closure__|cell_contents|__dict__|globals|vars|__import__|importlib|"
     r"__subclasses__|__del__|weakref|sys\s*\.\s*(?:modules|monitoring|path)|meta_path|session|"
     r"set_numeric_ops|user_ns|user_global_ns|user_module|"

@@ -215,6 +215,7 @@ def _minigrad_guard(locked_names, key_file):
     streams = {"stdout": sys.stdout, "stderr": sys.stderr}
     settrace, setprofile, write, dumps = sys.settrace, sys.setprofile, os.write, json.dumps
     sleep, current_frames, get_ident = time.sleep, sys._current_frames, threading.get_ident
+    urandom = os.urandom
     # A trace function set while a test runs sees the checks' frames and moves their next line
     # (f_lineno) to the `return` of a passing comparison, then removes itself: no guard before
     # or after the test saw it (a wrong hvp scored its points). Grading refuses new ones; the
@@ -304,7 +305,7 @@ def _minigrad_guard(locked_names, key_file):
         # moment and is looked at again, and the test is not run when something came back or
         # when a thread runs the notebook's own code.
         found = put_back()
-        sleep(0.01)
+        sleep(0.01 + urandom(1)[0] / 255 * 0.04)  # when the second look comes is not known
         again = [f"{f} (again, while the test waited)" for f in put_back()]
         running = threads_of_the_notebook()
         answer(found + again + running, refuse=bool(again or running))
@@ -402,9 +403,16 @@ def _minigrad_guard(locked_names, key_file):
                 origins[name] = real.startswith(writable) and not real.startswith(libraries)
         return origins[name]
 
+    # Threads that run the notebook's own code now. One blocked in a queue's put or get or an
+    # event's wait (chapter 10's prefetching thread, left with a full queue) is left alone: it
+    # only wakes to look, and one that patches when it does is seen by the second look.
+    waiting = threading.Condition.wait.__code__
+
     def threads_of_the_notebook():
         found = []
         for ident, frame in current_frames().items():
+            if frame.f_code is waiting:
+                continue
             while ident != get_ident() and frame is not None:
                 if student_code(frame.f_code):
                     found.append(f"a thread runs the notebook's code ({frame.f_code.co_name})")

@@ -89,6 +89,12 @@ threading.Thread(target=keep, daemon=True).start()
     + WRONG_SLOPE
 )
 
+# The same thread waiting on an event between its looks, as a thread blocked on a queue does:
+# the guard's second look sees the compiler swapped again.
+THREAD_WAITING = THREAD.replace("time.sleep(0.0005)", "_tick.wait(0.0005)").replace(
+    "evil = Compiler()", "evil = Compiler()\n_tick = threading.Event()"
+)
+
 # The answer sends the kernel's reply to the test that called it ("ok") and the status "idle",
 # with the kernel's own session: nbclient took the first reply and stopped reading the cell's
 # messages, and the real error came too late (3 points, status ok, no name the scan knew).
@@ -154,14 +160,38 @@ def slope_at(x0):
     return x.grad.item()
 """
 
+# An honest answer whose own thread stays behind, waiting on a full queue with a timeout (a
+# prefetching thread that can be stopped): not a thread that patches, its tests run.
+WAITING_THREAD = """\
+import queue
+import threading
+
+_queue = queue.Queue(maxsize=1)
+
+
+def _produce():
+    while True:
+        try:
+            _queue.put(1, timeout=0.05)
+        except queue.Full:
+            pass
+
+
+threading.Thread(target=_produce, daemon=True).start()
+
+
+""" + IDLE_THREADS.split("\n\n\n", 1)[1]
+
 SETUP_ATTACKS = {
     "forged_guard": {"slope_at": FORGED_GUARD},
     "repatching_thread": {"slope_at": THREAD},
+    "repatching_waiting_thread": {"slope_at": THREAD_WAITING},
     "forged_reply": {"slope_at": FORGED_REPLY},
     "forged_reply_then_exit": {"slope_at": FORGED_REPLY_THEN_EXIT},
     "cupy_in_working_folder": {"pick_device": CUPY_IN_WORKING_FOLDER},
     "cupy_imported": {"pick_device": CUPY_IMPORTED},
     "idle_threads": {"slope_at": IDLE_THREADS},
+    "waiting_thread": {"slope_at": WAITING_THREAD},
 }
 
 
@@ -176,6 +206,11 @@ def setup_rows(tmp_path_factory):
     [
         ("forged_guard", "slope_at", "a forged answer of the grading guard was written to stderr"),
         ("repatching_thread", "slope_at", "a thread runs the notebook's code (keep)"),
+        (
+            "repatching_waiting_thread",
+            "slope_at",
+            "compile was replaced (again, while the test waited)",
+        ),
         ("forged_reply", "slope_at", "a cell was still running after its reply"),
         ("forged_reply_then_exit", "slope_at", None),
         ("cupy_imported", "pick_device", "sys.path changed"),
@@ -216,8 +251,9 @@ def test_a_module_of_the_students_own_is_unloaded_before_a_test(setup_rows):
 
 
 @pytest.mark.grading
-def test_library_threads_left_running_cost_an_honest_answer_nothing(setup_rows):
-    row = setup_rows["idle_threads"]
+@pytest.mark.parametrize("student", ["idle_threads", "waiting_thread"])
+def test_threads_left_waiting_cost_an_honest_answer_nothing(setup_rows, student):
+    row = setup_rows[student]
     assert (row["total"], row["status"]) == (row["max"], "ok"), row
 
 
