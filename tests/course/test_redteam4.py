@@ -407,3 +407,38 @@ def test_the_notes_on_a_notebook_stay_short(tmp_path):
     assert len(row["notes"]) == 21 and row["notes"][-1] == "... and 180 more notes", row["notes"]
     assert all(len(note) <= 300 for note in row["notes"])
     assert (work_paths(options.out)["feedback"] / "noisy.md").stat().st_size < 10_000
+
+
+def test_the_guards_verdict_is_its_answer_to_this_signal(tmp_path):
+    """The notebook's code can signal its own kernel (os.kill): answers numbered ahead of the
+    worker's count made it take an old answer's "ok" for the one to its signal, and run a test
+    that the guard refused (a thread patching again, a cell still running)."""
+    import asyncio
+    import subprocess
+
+    from minigrad_course.sandbox import GUARD_TAG, Guard
+
+    key = "k" * 32
+
+    def answer(number: int, verdict: str) -> bytes:
+        return f"\n{GUARD_TAG} {key} {number} {verdict} []\n".encode()
+
+    log = open(tmp_path / "kernel.log", "w+b")  # noqa: SIM115 (closed below)
+    log.write(answer(1, "ok") + answer(2, "ok") + answer(3, "ok"))
+    log.flush()
+    kernel = subprocess.Popen(["sleep", "60"])  # stands in for the kernel (signal 0: none sent)
+    guard = Guard(log.fileno(), lambda: kernel.pid, [5], [], key)
+
+    async def ask() -> bool:
+        asking = asyncio.ensure_future(guard._ask(0))
+        await asyncio.sleep(0.1)
+        log.write(answer(4, "refuse"))  # the answer to this signal
+        log.flush()
+        return await asking
+
+    try:
+        assert asyncio.run(ask()) is False
+    finally:
+        kernel.kill()
+        kernel.wait()
+        log.close()
