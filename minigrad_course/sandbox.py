@@ -133,7 +133,7 @@ GUARD_TAG = "MINIGRAD-GUARD"
 GUARD_KEY_FILE = ".minigrad-guard-key"
 _GUARD_SETUP = r"""
 def _minigrad_guard(locked_names, key_file):
-    import builtins, inspect, json, os, signal, sys, threading, time, types
+    import asyncio, builtins, inspect, json, os, signal, sys, threading, time, types
     with open(key_file, encoding="ascii") as f:
         key = f.read()
     os.unlink(key_file)
@@ -215,7 +215,7 @@ def _minigrad_guard(locked_names, key_file):
     streams = {"stdout": sys.stdout, "stderr": sys.stderr}
     settrace, setprofile, write, dumps = sys.settrace, sys.setprofile, os.write, json.dumps
     sleep, current_frames, get_ident = time.sleep, sys._current_frames, threading.get_ident
-    urandom = os.urandom
+    urandom, monotonic = os.urandom, time.monotonic
     # A trace function set while a test runs sees the checks' frames and moves their next line
     # (f_lineno) to the `return` of a passing comparison, then removes itself: no guard before
     # or after the test saw it (a wrong hvp scored its points). Grading refuses new ones; the
@@ -275,8 +275,9 @@ def _minigrad_guard(locked_names, key_file):
         return False
 
     def snapshot(signum, frame):
+        started = monotonic()
         if busy(frame):
-            return answer(["a cell was still running after its reply"], refuse=True)
+            return answer(started, ["a cell was still running after its reply"], refuse=True)
         for event, added in parked:
             current = callbacks.setdefault(event, [])
             current.extend(f for f in added if not any(f is g for g in current))
@@ -294,11 +295,12 @@ def _minigrad_guard(locked_names, key_file):
                 module = sys.modules.get(getattr(value, "__module__", None) or "")
                 if module is not None:
                     remember_module(module)
-        answer([])
+        answer(started, [])
 
     def restore(signum, frame):
+        started = monotonic()
         if busy(frame):
-            return answer(["a cell was still running after its reply"], refuse=True)
+            return answer(started, ["a cell was still running after its reply"], refuse=True)
         # NOTE: a thread (or a timer's signal handler) can patch again right after this
         # handler returns, before the test is compiled: one that kept swapping the shell's
         # compiler passed every test of a notebook of wrong answers. So the kernel gets a
@@ -308,7 +310,7 @@ def _minigrad_guard(locked_names, key_file):
         sleep(0.01 + urandom(1)[0] / 255 * 0.04)  # when the second look comes is not known
         again = [f"{f} (again, while the test waited)" for f in put_back()]
         running = threads_of_the_notebook()
-        answer(found + again + running, refuse=bool(again or running))
+        answer(started, found + again + running, refuse=bool(again or running))
 
     def put_back():
         found = []
@@ -439,14 +441,32 @@ def _minigrad_guard(locked_names, key_file):
                 found.append(f"module {name} (from {where}) was unloaded")
                 del sys.modules[name]
 
-    def answer(found, refuse=False):
+    def answer(started, found, refuse=False):
+        # NOTE: when the handler started (the system's monotonic clock, the worker's too): the
+        # worker takes only an answer that began after its signal, not one that was under way
+        # (the notebook's code can signal its kernel itself, and time its own signals)
         answers[0] += 1
         verdict = "refuse" if refuse else "ok"
-        line = "\n%s %s %d %s %s\n" % ("__TAG__", key, answers[0], verdict, dumps(found[:50]))
+        line = "\n%s %s %d %s %.6f %s\n" % ("__TAG__", key, answers[0], verdict, started,
+                                            dumps(found[:50]))
         write(log, line.encode())
 
     signal.signal(signal.SIGUSR1, snapshot)
     signal.signal(signal.SIGUSR2, restore)
+    # NOTE: the worker signals the process, and any of its threads may take the signal: taken
+    # by a thread of zmq's or ipykernel's, it left the main thread asleep in the event loop, and
+    # the guard answered when a message next woke it (30 s later: a test lost). A byte on a
+    # pipe that the loop watches wakes it (unless a wakeup descriptor was set already).
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    before = signal.set_wakeup_fd(wake_w)
+    if before == -1:
+        asyncio.get_event_loop().add_reader(wake_r, os.read, wake_r, 4096)
+    else:  # the loop's own, which wakes it already
+        signal.set_wakeup_fd(before)
+        os.close(wake_r)
+        os.close(wake_w)
 _minigrad_guard(__NAMES__, __KEY_FILE__)
 del _minigrad_guard
 """
@@ -550,7 +570,9 @@ class Guard:
     """The worker's side of the interception guard (see _GUARD_SETUP): signal the kernel
     around graded cells and read its answers from the kernel log, through the worker's fd."""
 
-    _LINE = re.compile(rb"^" + GUARD_TAG.encode() + rb" (\S*) (\d+) (ok|refuse) (.*)$")
+    _LINE = re.compile(
+        rb"^" + GUARD_TAG.encode() + rb" (\S*) (\d+) (ok|refuse) ([0-9]+\.[0-9]+) (.*)$"
+    )
 
     def __init__(
         self, log_fd: int, pid: Callable[[], int | None], restore_before, snapshot_after, key: str
@@ -558,11 +580,11 @@ class Guard:
         self.log_fd, self.pid, self.key = log_fd, pid, key.encode()
         self.restore_before, self.snapshot_after = set(restore_before), set(snapshot_after)
         self.offset = 0
-        # NOTE: each answer's verdict (True: ok), in the order written. An answer is matched to
-        # a signal by coming after it, not by its number: the notebook's code can signal its
-        # own kernel (os.kill), and answers numbered ahead made the worker read the verdict of
-        # an old answer and run a test the guard had refused.
-        self.verdicts: list[bool] = []
+        # NOTE: (when the guard's handler started, its verdict: True for ok) of each answer. An
+        # answer is matched to a signal by starting after it, not by its number: the notebook's
+        # code can signal its own kernel (os.kill), and answers numbered ahead made the worker
+        # read the verdict of an old answer and run a test the guard had refused.
+        self.verdicts: list[tuple[float, bool]] = []
         self.evidence: list[str] = []
 
     async def before(self, cell_index: int) -> bool:
@@ -587,14 +609,16 @@ class Guard:
         pid = self.pid()
         if not _alive(pid):  # a dead kernel is nbclient's to report, not a guard failure
             return True
-        self._scan()
-        seen = len(self.verdicts)
+        self._scan()  # what came before (its evidence), then only the answers to this signal
+        self.verdicts.clear()
+        sent = time.monotonic()
         os.kill(pid, signum)
-        deadline = time.monotonic() + GUARD_SECONDS
+        deadline = sent + GUARD_SECONDS
         while time.monotonic() < deadline:
             self._scan()
-            if len(self.verdicts) > seen:
-                return all(self.verdicts[seen:])
+            answers = [ok for started, ok in self.verdicts if started >= sent]
+            if answers:
+                return all(answers)
             if not _alive(pid):
                 return True
             await asyncio.sleep(0.002)
@@ -617,9 +641,9 @@ class Guard:
                 if forged not in self.evidence:  # once, however many lines
                     self.evidence.append(forged)
             else:
-                self.verdicts.append(match.group(3) == b"ok")
+                self.verdicts.append((float(match.group(4)), match.group(3) == b"ok"))
                 with contextlib.suppress(ValueError):
-                    found = json.loads(match.group(4))
+                    found = json.loads(match.group(5))
                     self.evidence += [str(f)[:200] for f in found if isinstance(found, list)]
 
 

@@ -412,27 +412,31 @@ def test_the_notes_on_a_notebook_stay_short(tmp_path):
 def test_the_guards_verdict_is_its_answer_to_this_signal(tmp_path):
     """The notebook's code can signal its own kernel (os.kill): answers numbered ahead of the
     worker's count made it take an old answer's "ok" for the one to its signal, and run a test
-    that the guard refused (a thread patching again, a cell still running)."""
+    that the guard refused (a thread patching again, a cell still running). An answer under way
+    when the worker's signal came does not count either."""
     import asyncio
     import subprocess
+    import time
 
     from minigrad_course.sandbox import GUARD_TAG, Guard
 
     key = "k" * 32
 
-    def answer(number: int, verdict: str) -> bytes:
-        return f"\n{GUARD_TAG} {key} {number} {verdict} []\n".encode()
+    def answer(number: int, verdict: str, started: float) -> bytes:
+        return f"\n{GUARD_TAG} {key} {number} {verdict} {started:.6f} []\n".encode()
 
     log = open(tmp_path / "kernel.log", "w+b")  # noqa: SIM115 (closed below)
-    log.write(answer(1, "ok") + answer(2, "ok") + answer(3, "ok"))
+    log.write(b"".join(answer(n, "ok", time.monotonic()) for n in (1, 2, 3)))
     log.flush()
     kernel = subprocess.Popen(["sleep", "60"])  # stands in for the kernel (signal 0: none sent)
     guard = Guard(log.fileno(), lambda: kernel.pid, [5], [], key)
 
     async def ask() -> bool:
+        before = time.monotonic()
         asking = asyncio.ensure_future(guard._ask(0))
         await asyncio.sleep(0.1)
-        log.write(answer(4, "refuse"))  # the answer to this signal
+        log.write(answer(4, "ok", before))  # begun before the signal, written after it
+        log.write(answer(5, "refuse", time.monotonic()))  # the answer to this signal
         log.flush()
         return await asking
 
