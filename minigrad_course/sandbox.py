@@ -810,6 +810,12 @@ class GuardPlan:
     locked_names: list[str] = field(default_factory=list)
 
 
+# The kernel's ports are picked free, then bound by the kernel: on a busy machine another process
+# can take one in between, and the kernel hangs, or exits (ZMQError: Address already in use),
+# before any cell ran: a row said `error` (0 points until the next run), `verify` failed a chapter.
+_NEVER_STARTED = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
+
+
 def execute(
     nb: NotebookNode,
     limits: Limits,
@@ -829,6 +835,23 @@ def execute(
     at the end; otherwise only the kernel's tree is watched. With a guard plan, the known
     routes to fake a test's outcome are undone before each graded test (RunResult.evidence).
     """
+    arguments = (nb, limits, cwd, on_cell, jail, whole_process, python, guard)
+    result = _execute_once(*arguments)
+    if not result.cells and any(m in (result.error or "") for m in _NEVER_STARTED):
+        result = _execute_once(*arguments)  # a kernel that never started: no cell ran
+    return result
+
+
+def _execute_once(
+    nb: NotebookNode,
+    limits: Limits,
+    cwd: Path,
+    on_cell: Callable[[dict[str, Any]], None] | None = None,
+    jail: Jail | None = None,
+    whole_process: bool = False,
+    python: str = sys.executable,
+    guard: GuardPlan | None = None,
+) -> RunResult:
     result = RunResult()
     runnable = copy.deepcopy(nb)
     setup = _SETUP_CELL.format(
@@ -1021,13 +1044,6 @@ def run_job(job_path: str) -> None:
             nb = nbformat.reads(Path(job["notebook"]).read_text(encoding="utf-8"), as_version=4)
             python = job.get("python") or sys.executable
             result = execute(nb, limits, scratch, on_cell, jail, True, python, guard)
-            started = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
-            if not result.cells and any(m in (result.error or "") for m in started):
-                # NOTE: the kernel's ports are picked free, then bound by the kernel: on a busy
-                # machine another process can take one in between, and the kernel hangs, or
-                # exits (ZMQError: Address already in use) before any cell ran: the row said
-                # `error`, 0 points, until the next run.
-                result = execute(nb, limits, scratch, on_cell, jail, True, python, guard)
             end = {"event": "end", **{k: v for k, v in asdict(result).items() if k != "cells"}}
         except Exception as exc:  # never lose the row: report the failure as data
             end = {"event": "end", "flags": ["error"], "error": f"{type(exc).__name__}: {exc}"}
