@@ -565,22 +565,35 @@ def hidden_lines(solution: NotebookNode) -> list[str]:
 # What an answer needs to reach into the tests' machinery rather than compute: the caller's
 # frames, builtins, the checks' own module, namespaces, code objects and closures, finalizers,
 # the import system (a module of the answer's own imported by a test), NumPy 1.x's numeric ops,
-# the notebook's namespace (where a test cell's own inputs are, by value).
+# the notebook's namespace (where a test cell's own inputs are, by value), the kernel and its
+# session (which send the replies the worker reads).
 # The in-kernel guards cannot see a patch that puts itself back after its first use (docs/
 # instructors.md, "Hostile answers"), so a student cell that names one of these is flagged for
 # a person to read; the score is not changed (an honest student may import inspect).
 _REACHING = re.compile(
-    r"\b(?:_getframe|f_back|f_locals|f_globals|f_code|f_trace|f_lineno|tb_frame|gi_frame|"
-    r"inspect|builtins|__builtins__|gc|ctypes|signal|settrace|setprofile|addaudithook|"
+    r"\b(?:_getframe|_current_frames|f_back|f_locals|f_globals|f_code|f_trace|f_lineno|tb_frame|"
+    r"gi_frame|inspect|builtins|__builtins__|gc|ctypes|\w*signal\w*|dup2|settrace|setprofile|addaudithook|"
     r"__globals__|__code__|__closure__|cell_contents|__dict__|globals|vars|__import__|importlib|"
-    r"__subclasses__|__del__|weakref|sys\s*\.\s*(?:modules|monitoring|path)|meta_path|"
+    r"__subclasses__|__del__|weakref|sys\s*\.\s*(?:modules|monitoring|path)|meta_path|session|"
     r"set_numeric_ops|user_ns|user_global_ns|user_module|"
     r"minigrad\s*\.\s*testing|from\s+minigrad\s+import\s[^)]{0,300}?\btesting)\b"
-    r"|\b__class__\s*=(?!=)"
+    r"|\b__class__\s*=(?!=)|\.\s*kernel\b"
 )
 # NOTE: the scan runs in the grader's own process, unlimited: past these sizes (its cost grows
 # with the text) the rest is not scanned but flagged as it is.
 REVIEW_CELL_CHARS, REVIEW_CHARS = 100_000, 1_000_000
+
+
+# A notebook's notes quote what it holds (grade_ids, a chapter name): 2,000 cells with grade_ids
+# of 20 kB made a feedback file and a results file of 38 MB each.
+MAX_NOTES, NOTE_CHARS = 20, 300
+
+
+def bounded(notes: list[str]) -> list[str]:
+    """The first MAX_NOTES notes, each cut to NOTE_CHARS, and how many more there were."""
+    kept = [n if len(n) <= NOTE_CHARS else n[: NOTE_CHARS - 3] + "..." for n in notes if n]
+    more = len(kept) - MAX_NOTES
+    return kept[:MAX_NOTES] + ([f"... and {more} more notes"] if more > 0 else [])
 
 
 def reaching_cells(nb: NotebookNode) -> list[str]:
@@ -782,7 +795,7 @@ class Grader:
         return plan
 
     def _empty_result(self, sub: Submission, flags: list[str], notes: list[str]) -> dict:
-        message = "; ".join(n for n in notes if n) or "not graded"
+        message = "; ".join(bounded(notes)) or "not graded"
         outcomes = {
             q.grade_id: {"status": "not run", "points": 0.0, "max": q.points, "message": message}
             for q in self.questions
@@ -800,7 +813,7 @@ class Grader:
             "total": sum(o["points"] for o in outcomes.values()),
             "max": sum(q.points for q in self.questions),
             "status": ";".join(unique) or "ok",
-            "notes": [n for n in notes if n],
+            "notes": bounded(notes),
         }
 
     def write_outputs(self, final: bool) -> None:

@@ -17,6 +17,7 @@ import copy
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import sys
@@ -123,11 +124,37 @@ del _minigrad_bound_replies
 # the worker sends from outside the cell-execution path (so a patched do_execute or an AST
 # transformer cannot skip them): SIGUSR1 after each locked cell records the helpers it bound,
 # SIGUSR2 before each graded test puts every route back. Each answer goes to the kernel's real
-# stderr (fd 2, a file only the worker reads) as a GUARD_TAG line with what was undone.
+# stderr (fd 2, a file only the worker reads) as a GUARD_TAG line with what was undone, and
+# with a key the worker wrote to a file that the setup reads and deletes before any student code
+# runs: a line that student code writes itself lacks the key (forged answers, with the signal
+# handlers replaced, had every test run with nothing undone: a notebook of stubs that swapped
+# the shell's compiler scored full marks).
 GUARD_TAG = "MINIGRAD-GUARD"
+GUARD_KEY_FILE = ".minigrad-guard-key"
 _GUARD_SETUP = r"""
-def _minigrad_guard(locked_names):
-    import builtins, inspect, json, os, signal, sys, threading, types
+def _minigrad_guard(locked_names, key_file):
+    import asyncio, builtins, inspect, json, os, signal, sys, threading, time, types
+    with open(key_file, encoding="ascii") as f:
+        key = f.read()
+    os.unlink(key_file)
+    # NOTE: a descriptor of the guard's own: code that points fd 2 at a pipe of its own would
+    # read the key from the answers.
+    log = os.dup(2)
+    # The kernel's working folder is the student's to write: a module saved there (a `cupy.py`,
+    # which minigrad's CUDA detection imports inside a test) ran inside the test as a library.
+    # Grading runs the notebook alone, so the folder leaves sys.path; the import system is put
+    # back before each test, and modules loaded since from a folder the student can write (this
+    # one, HOME, the temporary folders), not from the library folders on sys.path, are unloaded.
+    here = os.path.realpath(os.getcwd())
+    sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != here]
+    imports = {"path": sys.path, "meta_path": sys.meta_path, "path_hooks": sys.path_hooks}
+    saved_imports = {k: list(v) for k, v in imports.items()}
+    def folders(paths):
+        return tuple(os.path.join(os.path.realpath(p), "") for p in paths)
+    libraries = folders(sys.path)
+    writable = folders([here, os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm",
+                        os.environ.get("TMPDIR") or "/tmp"])
+    loaded = set(sys.modules)
     shell = get_ipython()
     kernel = shell.kernel
     prefilter = shell.prefilter_manager  # rewrites a one-line cell (a one-line test)
@@ -187,6 +214,30 @@ def _minigrad_guard(locked_names):
     # later cell, the tests too, without a reply (each waited out its timeout).
     streams = {"stdout": sys.stdout, "stderr": sys.stderr}
     settrace, setprofile, write, dumps = sys.settrace, sys.setprofile, os.write, json.dumps
+    sleep, current_frames, get_ident = time.sleep, sys._current_frames, threading.get_ident
+    urandom, monotonic = os.urandom, time.monotonic
+    # A trace function set while a test runs sees the checks' frames and moves their next line
+    # (f_lineno) to the `return` of a passing comparison, then removes itself: no guard before
+    # or after the test saw it (a wrong hvp scored its points). Grading refuses new ones; the
+    # originals stay in this closure for restore().
+    def refusing(name, original, allow_off=True):
+        def refused_call(*args, **kwargs):
+            if allow_off and len(args) == 1 and args[0] is None and not kwargs:
+                return original(None)  # turning tracing off is harmless
+            refused.append(name)
+            raise RuntimeError(f"minigrad-course grading refuses {name}: a trace or profile "
+                               "function can change what a test does")
+        return refused_call
+    setters = [(sys, n) for n in ("settrace", "setprofile")]
+    setters += [(threading, n) for n in ("settrace", "setprofile", "settrace_all_threads",
+                                          "setprofile_all_threads") if hasattr(threading, n)]
+    for owner, name in setters:
+        setattr(owner, name, refusing(f"{owner.__name__}.{name}", getattr(owner, name)))
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+
+    for name in ("use_tool_id", "register_callback", "set_events", "set_local_events"):
+        if monitoring is not None:
+            original = getattr(monitoring, name)
+            setattr(monitoring, name, refusing(f"sys.monitoring.{name}", original, False))
     names, modules, answers = {}, {}, [0]
 
     # The checks' own modules: every name is kept, private helpers and tables too (the types
@@ -210,7 +261,23 @@ def _minigrad_guard(locked_names):
         module = function.__module__
         return type(module) is str and str.startswith(module, "matplotlib")
 
-    def snapshot(*_):
+    # Code can send the kernel's reply to a test itself (it holds the kernel's sockets and key)
+    # and go on running: a reply "ok" and a status "idle" sent from inside the answer passed the
+    # test. A signal that finds a cell still running is refused: the worker then counts the
+    # test as not passed, and records nothing the running code could have changed.
+    running_cell = type(shell).run_code.__code__
+
+    def busy(frame):
+        while frame is not None:
+            if frame.f_code is running_cell:
+                return True
+            frame = frame.f_back
+        return False
+
+    def snapshot(signum, frame):
+        started = monotonic()
+        if busy(frame):
+            return answer(started, ["a cell was still running after its reply"], refuse=True)
         for event, added in parked:
             current = callbacks.setdefault(event, [])
             current.extend(f for f in added if not any(f is g for g in current))
@@ -228,9 +295,24 @@ def _minigrad_guard(locked_names):
                 module = sys.modules.get(getattr(value, "__module__", None) or "")
                 if module is not None:
                     remember_module(module)
-        answer([])
+        answer(started, [])
 
-    def restore(*_):
+    def restore(signum, frame):
+        started = monotonic()
+        if busy(frame):
+            return answer(started, ["a cell was still running after its reply"], refuse=True)
+        # NOTE: a thread (or a timer's signal handler) can patch again right after this
+        # handler returns, before the test is compiled: one that kept swapping the shell's
+        # compiler passed every test of a notebook of wrong answers. So the kernel gets a
+        # moment and is looked at again, and the test is not run when something came back or
+        # when a thread runs the notebook's own code.
+        found = put_back()
+        sleep(0.01 + urandom(1)[0] / 255 * 0.04)  # when the second look comes is not known
+        again = [f"{f} (again, while the test waited)" for f in put_back()]
+        running = threads_of_the_notebook()
+        answer(started, found + again + running, refuse=bool(again or running))
+
+    def put_back():
         found = []
         if sys.gettrace() is not tracing[0] or sys.getprofile() is not tracing[1]:
             found.append("sys.settrace/setprofile was set")
@@ -276,9 +358,9 @@ def _minigrad_guard(locked_names):
             if set(current) != set(saved) or any(current[k] is not v for k, v in saved.items()):
                 found.append(f"{key} changed")
                 current.clear(); current.update(saved)
-        if refused:
-            found.append("sys.addaudithook was called (refused)")
-            refused.clear()
+        for name in dict.fromkeys(refused):
+            found.append(f"{name} was called (refused)")
+        refused.clear()
         if shell.events is not events or events.callbacks is not callbacks:
             found.append("shell.events was replaced")
             shell.events, events.callbacks = events, callbacks
@@ -306,15 +388,86 @@ def _minigrad_guard(locked_names):
             if shell.user_ns.get(name) is not value:
                 found.append(f"test helper {name!r} was rebound")
                 shell.user_ns[name] = value
-        answer(found)
+        restore_imports(found)
+        return found
 
-    def answer(found):
+    origins = {}  # a code object's file name -> whether it is the notebook's own code
+
+    def student_code(code):
+        name = code.co_filename
+        if type(name) is not str:
+            return True
+        if name not in origins:
+            if name[:1] == "<":  # a cell, exec(); not the frozen importlib
+                origins[name] = not name.startswith("<frozen ")
+            else:
+                real = os.path.realpath(name)
+                origins[name] = real.startswith(writable) and not real.startswith(libraries)
+        return origins[name]
+
+    # Threads that run the notebook's own code now. One blocked in a queue's put or get or an
+    # event's wait (chapter 10's prefetching thread, left with a full queue) is left alone: it
+    # only wakes to look, and one that patches when it does is seen by the second look.
+    waiting = threading.Condition.wait.__code__
+
+    def threads_of_the_notebook():
+        found = []
+        for ident, frame in current_frames().items():
+            if frame.f_code is waiting:
+                continue
+            while ident != get_ident() and frame is not None:
+                if student_code(frame.f_code):
+                    found.append(f"a thread runs the notebook's code ({frame.f_code.co_name})")
+                    break
+                frame = frame.f_back
+        return found
+
+    def restore_imports(found):
+        for attr, current in imports.items():
+            if getattr(sys, attr) is not current:
+                found.append(f"sys.{attr} was replaced")
+                setattr(sys, attr, current)
+            if not same(current, saved_imports[attr]):
+                found.append(f"sys.{attr} changed")
+                current[:] = saved_imports[attr]
+        sys.path_importer_cache.clear()  # a finder of the student's own for a library folder
+        for name, module in list(sys.modules.items()):
+            # NOTE: vars(), not getattr: a module's own __getattr__ is the student's code
+            where = vars(module).get("__file__") if type(module) is types.ModuleType else None
+            if name in loaded or type(where) is not str:
+                continue
+            real = os.path.realpath(where)
+            if real.startswith(writable) and not real.startswith(libraries):
+                found.append(f"module {name} (from {where}) was unloaded")
+                del sys.modules[name]
+
+    def answer(started, found, refuse=False):
+        # NOTE: when the handler started (the system's monotonic clock, the worker's too): the
+        # worker takes only an answer that began after its signal, not one that was under way
+        # (the notebook's code can signal its kernel itself, and time its own signals)
         answers[0] += 1
-        write(2, ("\n%s %d %s\n" % ("__TAG__", answers[0], dumps(found[:50]))).encode())
+        verdict = "refuse" if refuse else "ok"
+        line = "\n%s %s %d %s %.6f %s\n" % ("__TAG__", key, answers[0], verdict, started,
+                                            dumps(found[:50]))
+        write(log, line.encode())
 
     signal.signal(signal.SIGUSR1, snapshot)
     signal.signal(signal.SIGUSR2, restore)
-_minigrad_guard(__NAMES__)
+    # NOTE: the worker signals the process, and any of its threads may take the signal: taken
+    # by a thread of zmq's or ipykernel's, it left the main thread asleep in the event loop, and
+    # the guard answered when a message next woke it (30 s later: a test lost). A byte on a
+    # pipe that the loop watches wakes it (unless a wakeup descriptor was set already).
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    before = signal.set_wakeup_fd(wake_w)
+    if before == -1:
+        asyncio.get_event_loop().add_reader(wake_r, os.read, wake_r, 4096)
+    else:  # the loop's own, which wakes it already
+        signal.set_wakeup_fd(before)
+        os.close(wake_r)
+        os.close(wake_w)
+_minigrad_guard(__NAMES__, __KEY_FILE__)
 del _minigrad_guard
 """
 
@@ -404,8 +557,12 @@ class _Client(NotebookClient):
             await run_hook(
                 self.on_cell_executed, cell=cell, cell_index=cell_index, execute_reply=reply
             )
-        if guard is not None:
-            await guard.after(cell_index)
+        if guard is not None and not await guard.after(cell_index):
+            reply = {"content": {"status": "error", "ename": "GradingGuard", "traceback": []}}
+            reply["content"]["evalue"] = "not passed: the cell had not finished when it replied"
+            await run_hook(
+                self.on_cell_executed, cell=cell, cell_index=cell_index, execute_reply=reply
+            )
         return cell
 
 
@@ -413,39 +570,59 @@ class Guard:
     """The worker's side of the interception guard (see _GUARD_SETUP): signal the kernel
     around graded cells and read its answers from the kernel log, through the worker's fd."""
 
-    _LINE = re.compile(rb"^" + GUARD_TAG.encode() + rb" (\d+) (.*)$")
+    _LINE = re.compile(
+        rb"^" + GUARD_TAG.encode() + rb" (\S*) (\d+) (ok|refuse) ([0-9]+\.[0-9]+) (.*)$"
+    )
 
-    def __init__(self, log_fd: int, pid: Callable[[], int | None], restore_before, snapshot_after):
-        self.log_fd, self.pid = log_fd, pid
+    def __init__(
+        self, log_fd: int, pid: Callable[[], int | None], restore_before, snapshot_after, key: str
+    ):
+        self.log_fd, self.pid, self.key = log_fd, pid, key.encode()
         self.restore_before, self.snapshot_after = set(restore_before), set(snapshot_after)
-        self.sent = self.answered = self.offset = 0
+        self.offset = 0
+        # NOTE: (when the guard's handler started, its verdict: True for ok) of each answer. An
+        # answer is matched to a signal by starting after it, not by its number: the notebook's
+        # code can signal its own kernel (os.kill), and answers numbered ahead made the worker
+        # read the verdict of an old answer and run a test the guard had refused.
+        self.verdicts: list[tuple[float, bool]] = []
         self.evidence: list[str] = []
 
     async def before(self, cell_index: int) -> bool:
-        """Put the known routes back before a graded test; False: the guard did not answer."""
+        """Put the known routes back before a graded test; False: the guard did not answer, or
+        said that the kernel could not be made safe for it."""
         return cell_index not in self.restore_before or await self._ask(signal.SIGUSR2)
 
-    async def after(self, cell_index: int) -> None:
-        """Record the helpers a locked cell bound, before any student code runs again."""
-        if cell_index in self.snapshot_after:
-            await self._ask(signal.SIGUSR1)
+    async def after(self, cell_index: int) -> bool:
+        """Record the helpers a locked cell bound, before any student code runs again; False
+        when a graded test had not really finished (the kernel still ran it, or was dead)."""
+        if cell_index not in self.snapshot_after:
+            return True
+        finished = await self._ask(signal.SIGUSR1)
+        if cell_index not in self.restore_before:
+            return True
+        if not _alive(self.pid()):
+            self.evidence.append(f"cell {cell_index}: the kernel died after its reply")
+            return False
+        return finished
 
     async def _ask(self, signum: int) -> bool:
         pid = self.pid()
         if not _alive(pid):  # a dead kernel is nbclient's to report, not a guard failure
             return True
+        self._scan()  # what came before (its evidence), then only the answers to this signal
+        self.verdicts.clear()
+        sent = time.monotonic()
         os.kill(pid, signum)
-        self.sent += 1
-        deadline = time.monotonic() + GUARD_SECONDS
+        deadline = sent + GUARD_SECONDS
         while time.monotonic() < deadline:
             self._scan()
-            if self.answered >= self.sent:
-                return True
+            answers = [ok for started, ok in self.verdicts if started >= sent]
+            if answers:
+                return all(answers)
             if not _alive(pid):
                 return True
             await asyncio.sleep(0.002)
         self.evidence.append("the grading guard did not answer (its signal handler replaced?)")
-        self.answered = self.sent
         return False
 
     def _scan(self) -> None:
@@ -456,11 +633,17 @@ class Guard:
         end = data.rfind(b"\n") + 1
         self.offset += end
         for line in data[:end].splitlines():
+            if not line.startswith(GUARD_TAG.encode()):
+                continue
             match = self._LINE.match(line)
-            if match:
-                self.answered = max(self.answered, int(match.group(1)))
+            if match is None or match.group(1) != self.key:
+                forged = "a forged answer of the grading guard was written to stderr"
+                if forged not in self.evidence:  # once, however many lines
+                    self.evidence.append(forged)
+            else:
+                self.verdicts.append((float(match.group(4)), match.group(3) == b"ok"))
                 with contextlib.suppress(ValueError):
-                    found = json.loads(match.group(2))
+                    found = json.loads(match.group(5))
                     self.evidence += [str(f)[:200] for f in found if isinstance(found, list)]
 
 
@@ -470,6 +653,7 @@ class _SandboxKernelManager(AsyncKernelManager):
 
     prefix: list[str] = []
     python: str = sys.executable
+    replies: Replies | None = None  # of the client made last
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         command = [self.python, "-m", "ipykernel_launcher", "-f", self.connection_file]
@@ -479,14 +663,56 @@ class _SandboxKernelManager(AsyncKernelManager):
         kc = super().client(**kwargs)
         kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # its own context: no one else
         kc.context.setsockopt(zmq.RCVHWM, _QUEUED)
-        kc.session.deserialize = _dropping_unreadable(kc.session.deserialize)
+        self.replies = kc.replies = Replies()
+        kc.execute = kc.replies.sending(kc.execute)
+        kc.session.deserialize = _dropping_unreadable(kc.session.deserialize, kc.replies)
         return kc
 
 
-def _dropping_unreadable(deserialize):
+class Replies:
+    """Every execute_reply and error message the kernel sent for each request of ours, for the
+    whole run: nbclient reads a cell's messages until its first reply and status idle only.
+
+    # NOTE: code in the kernel holds its sockets and key: an answer sent a reply "ok" and a status
+    # "idle" for the test that called it, and the test's real error came after nbclient had moved
+    # on (the test passed). A request answered twice, or with an error anywhere, did not pass.
+    """
+
+    def __init__(self):
+        self.sent: set[str] = set()
+        self.statuses: dict[str, list] = {}
+        self.errors: set[str] = set()
+
+    def sending(self, execute):
+        def send(*args, **kwargs):
+            msg_id = execute(*args, **kwargs)
+            self.sent.add(msg_id)
+            return msg_id
+
+        return send
+
+    def saw(self, msg: dict) -> None:
+        parent = msg["parent_header"].get("msg_id")
+        if type(parent) is not str or parent not in self.sent:
+            return
+        kind = msg["header"].get("msg_type")
+        if kind == "execute_reply":
+            statuses = self.statuses.setdefault(parent, [])
+            if len(statuses) < 4:  # bounded: a second one is all it takes
+                statuses.append(msg.get("content", {}).get("status"))
+        elif kind == "error":
+            self.errors.add(parent)
+
+    def contradicted(self, msg_id: str) -> bool:
+        """Whether the request had a reply other than its one "ok", or showed an error."""
+        return self.statuses.get(msg_id, ["ok"]) != ["ok"] or msg_id in self.errors
+
+
+def _dropping_unreadable(deserialize, replies: Replies):
     """Session.deserialize that turns a message it cannot read (JSON nested 200,000 deep, a
     bad signature, a header that is not an object: student code can write to the kernel's
-    sockets) into one that answers no request, instead of an exception that ends the run."""
+    sockets) into one that answers no request, instead of an exception that ends the run; each
+    message read is shown to replies."""
 
     def dropped() -> dict:
         parts = ("header", "parent_header", "metadata", "content")
@@ -498,7 +724,10 @@ def _dropping_unreadable(deserialize):
         except (ValueError, TypeError, KeyError, RecursionError):
             return dropped()
         parts = (msg.get("header"), msg.get("parent_header"), msg.get("content", {}))
-        return msg if all(isinstance(part, dict) for part in parts) else dropped()
+        if not all(isinstance(part, dict) for part in parts):
+            return dropped()
+        replies.saw(msg)
+        return msg
 
     return read
 
@@ -581,6 +810,12 @@ class GuardPlan:
     locked_names: list[str] = field(default_factory=list)
 
 
+# The kernel's ports are picked free, then bound by the kernel: on a busy machine another process
+# can take one in between, and the kernel hangs, or exits (ZMQError: Address already in use),
+# before any cell ran: a row said `error` (0 points until the next run), `verify` failed a chapter.
+_NEVER_STARTED = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
+
+
 def execute(
     nb: NotebookNode,
     limits: Limits,
@@ -600,21 +835,51 @@ def execute(
     at the end; otherwise only the kernel's tree is watched. With a guard plan, the known
     routes to fake a test's outcome are undone before each graded test (RunResult.evidence).
     """
+    arguments = (nb, limits, cwd, on_cell, jail, whole_process, python, guard)
+    result = _execute_once(*arguments)
+    if not result.cells and any(m in (result.error or "") for m in _NEVER_STARTED):
+        result = _execute_once(*arguments)  # a kernel that never started: no cell ran
+    return result
+
+
+def _execute_once(
+    nb: NotebookNode,
+    limits: Limits,
+    cwd: Path,
+    on_cell: Callable[[dict[str, Any]], None] | None = None,
+    jail: Jail | None = None,
+    whole_process: bool = False,
+    python: str = sys.executable,
+    guard: GuardPlan | None = None,
+) -> RunResult:
     result = RunResult()
     runnable = copy.deepcopy(nb)
     setup = _SETUP_CELL.format(
         limit=limits.output_kb * 1024, notice=_CAP_NOTICE, chars=TRACEBACK_CHARS
     )
     if guard is not None:
-        setup += _GUARD_SETUP.replace("__TAG__", GUARD_TAG).replace(
-            "__NAMES__", repr(sorted(set(guard.locked_names)))
+        key = secrets.token_hex(16)
+        key_file = _hand_over(Path(cwd) / GUARD_KEY_FILE, key, jail)
+        setup += (
+            _GUARD_SETUP.replace("__TAG__", GUARD_TAG)
+            .replace("__NAMES__", repr(sorted(set(guard.locked_names))))
+            .replace("__KEY_FILE__", repr(str(key_file)))
         )
     runnable.cells.insert(0, nbformat.v4.new_code_cell(setup))
+    if guard is not None:
+        # NOTE: a last cell of our own: the kernel's messages for the notebook's last test (a
+        # second reply, its error) arrive before this cell's reply, so they are read (Replies).
+        runnable.cells.append(nbformat.v4.new_code_cell("pass"))
+    ours = {0, len(runnable.cells) - 1} if guard is not None else {0}
     deadline = time.monotonic() + limits.timeout
+    requests: dict[int, str] = {}  # cell index -> the msg_id of its execute_request
 
     def record(cell, cell_index, execute_reply):
-        if cell_index == 0:
+        if cell_index in ours:
             return
+        msg_id = execute_reply.get("parent_header", {}).get("msg_id")
+        if type(msg_id) is str:
+            requests.setdefault(cell_index, msg_id)
         shown = client.shown_errors.get(cell_index)
         if shown is not None and execute_reply.get("content", {}).get("status") == "ok":
             # NOTE: the reply is built from what the cell's code can reach (a post_run_cell
@@ -661,17 +926,20 @@ def execute(
     if not whole_process:
         watchdog.root = lambda: _kernel_pid(km)
     watchdog.start()
-    with open(state / "kernel.log", "w+b") as log:
+    # NOTE: the kernel gets a descriptor that can only write: from one opened for reading too,
+    # it read the guard's earlier answers, key included (lseek and read on fd 2).
+    with open(state / "kernel.log", "w+b") as log, open(state / "kernel.log", "ab") as out:
         if guard is not None:
             client.guard = Guard(
                 log.fileno(),
                 lambda: _kernel_pid(km),
                 [i + 1 for i in guard.restore_before],  # + 1: the setup cell
                 [i + 1 for i in guard.snapshot_after],
+                key,
             )
         try:
             home = jail.scratch if private else state
-            client.execute(env=kernel_env(home, private, python), stdout=log, stderr=log)
+            client.execute(env=kernel_env(home, private, python), stdout=out, stderr=out)
         except DeadKernelError:
             result.flags.append(watchdog.reason or "kernel-died")
         except CellTimeoutError:
@@ -689,9 +957,34 @@ def execute(
     if client.output_capped or client.output_bytes > 2 * limits.output_kb * 1024:
         result.flags.append("output-limit")
     if client.guard is not None:
+        for entry in list(result.cells):
+            msg_id = requests.get(entry["index"] + 1)
+            graded = entry["index"] + 1 in client.guard.restore_before
+            if graded and entry["status"] == "ok" and km.replies.contradicted(msg_id or ""):
+                content = {"status": "error", "ename": "GradingGuard", "traceback": []}
+                content["evalue"] = "not passed: the kernel sent it a second reply, or an error"
+                correction = cell_record(entry["index"], {"content": content})
+                result.cells.append(correction)
+                if on_cell is not None:
+                    on_cell(correction)
+                client.guard.evidence.append(f"cell {entry['index'] + 1} was answered twice")
         result.evidence = list(dict.fromkeys(client.guard.evidence))
     shutil.rmtree(state, ignore_errors=True)
     return result
+
+
+def _hand_over(path: Path, key: str, jail: Jail | None) -> Path:
+    """Write the guard's key to path, in the kernel's working folder, for the kernel's user only
+    (its setup reads and deletes it). A file left by a kernel that never started is replaced;
+    nothing that is already there is followed or written through."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        if jail is not None and jail.uid is not None:
+            os.fchown(fd, jail.uid, jail.gid)
+        f.write(key)
+    return path
 
 
 def _tail(fd: int, chars: int) -> str:
@@ -751,10 +1044,6 @@ def run_job(job_path: str) -> None:
             nb = nbformat.reads(Path(job["notebook"]).read_text(encoding="utf-8"), as_version=4)
             python = job.get("python") or sys.executable
             result = execute(nb, limits, scratch, on_cell, jail, True, python, guard)
-            if not result.cells and "Kernel didn't respond" in (result.error or ""):
-                # NOTE: the kernel's ports are picked free, then bound by the kernel: on a busy
-                # machine another process can take one in between, and the kernel hangs.
-                result = execute(nb, limits, scratch, on_cell, jail, True, python, guard)
             end = {"event": "end", **{k: v for k, v in asdict(result).items() if k != "cells"}}
         except Exception as exc:  # never lose the row: report the failure as data
             end = {"event": "end", "flags": ["error"], "error": f"{type(exc).__name__}: {exc}"}

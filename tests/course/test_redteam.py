@@ -261,10 +261,13 @@ def test_interception_from_inside_the_kernel_does_not_pass_a_failing_test(rows, 
     assert suspicious.count("| " + attack + " |") == 1  # listed with its evidence
 
 
-@pytest.mark.parametrize("student", ["huge_error_names", "big_payload", "forged_messages"])
-def test_oversized_or_malformed_messages_do_not_stop_the_grading(rows, student):
+@pytest.mark.parametrize(
+    ("student", "status"),
+    [("huge_error_names", "ok"), ("big_payload", "ok"), ("forged_messages", "review")],
+)
+def test_oversized_or_malformed_messages_do_not_stop_the_grading(rows, student, status):
     row = rows[0][student]
-    assert (row["total"], row["status"]) == (6, "ok"), row
+    assert (row["total"], row["status"]) == (6, status), row
 
 
 def test_a_rebound_import_is_put_back_and_flagged(rows):
@@ -635,13 +638,22 @@ CLASS_ATTACKS = {
 def grade_answer(tmp_path, chapter: str, question: str, answer: str) -> tuple[dict, dict]:
     """Grade the chapter's solution with one answer cell replaced, beside the honest solution:
     the honest row and the hostile row."""
+    rows = grade_answers(tmp_path, chapter, {"hostile": {question: answer}})
+    return rows["honest"], rows["hostile"]
+
+
+def grade_answers(tmp_path, chapter: str, students: dict[str, dict[str, str]]) -> dict[str, dict]:
+    """Grade, in one run, the chapter's solution with answer cells replaced (student: {question:
+    answer}), beside the honest solution, which must earn every point: the rows by student."""
     from test_hostile_answers import LIMITS as CHAPTER_LIMITS
     from test_hostile_answers import ROOT, honest
 
     solution = nbf.read_notebook(ROOT / "solutions" / f"{chapter}.ipynb")
-    hostile = honest(solution, chapter)
-    cell_of(hostile, question).source = answer
-    save(hostile, tmp_path / "submissions" / "hostile", f"{chapter}.ipynb")
+    for student, answers in students.items():
+        hostile = honest(solution, chapter)
+        for question, answer in answers.items():
+            cell_of(hostile, question).source = answer
+        save(hostile, tmp_path / "submissions" / student, f"{chapter}.ipynb")
     save(honest(solution, chapter), tmp_path / "submissions" / "honest", f"{chapter}.ipynb")
     private = tmp_path / "solutions"  # the sandbox uid must not be able to read it
     private.mkdir(mode=0o700)
@@ -653,7 +665,7 @@ def grade_answer(tmp_path, chapter: str, question: str, answer: str) -> tuple[di
     }
     fair = rows["honest"]
     assert (fair["total"], fair["status"]) == (fair["max"], "ok"), fair
-    return fair, rows["hostile"]
+    return rows
 
 
 @pytest.mark.parametrize(("chapter", "question"), sorted(CLASS_ATTACKS))
