@@ -55,7 +55,7 @@ SANDBOX_UID_BASE = 60000  # sandbox uids are claimed from here up (only when roo
 UNGRADABLE = ("missing", "empty", "corrupt", "wrong-chapter", "invalid")
 # The grader's own failures: a resumed run grades these again.
 RETRY = ("grader-crash", "error")
-MAX_NOTEBOOK_BYTES = 64 * 2**20  # a returned notebook is kilobytes; this is not one
+MAX_NOTEBOOK_BYTES = nbf.MAX_NOTEBOOK_BYTES  # a returned notebook is kilobytes
 MAX_RECORDS_BYTES = 64 * 2**20  # a worker's records: one short line per cell
 # A chapter has about a hundred cells. Past this, reading (nbformat validates each cell) and
 # running a notebook costs the grader minutes and gigabytes: 64 MB hold 600,000 empty cells.
@@ -133,8 +133,11 @@ class Submission:
                 self.path, self.flags = None, self.flags + ["invalid"]
                 return self
             with os.fdopen(fd, "rb") as f:
-                if stat.S_ISREG(os.fstat(fd).st_mode):
-                    self.raw = f.read(MAX_NOTEBOOK_BYTES + 1)
+                info = os.fstat(fd)
+                if stat.S_ISREG(info.st_mode):
+                    # NOTE: the file's size bounds the buffer (a read of the limit + 1 at once
+                    # took 64 MB for every submission); one byte more shows a file that grew
+                    self.raw = f.read(min(info.st_size, MAX_NOTEBOOK_BYTES) + 1)
                 else:
                     self.path, self.flags = None, self.flags + ["invalid"]
         return self

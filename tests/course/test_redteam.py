@@ -335,6 +335,23 @@ def test_a_notebook_of_a_million_cells_is_refused_before_parsing(tmp_path):
     assert time.monotonic() - started < 1
 
 
+def test_reading_a_submission_takes_memory_for_its_size_only(tmp_path):
+    """Every submission's read asked for the limit (64 MB) at once: the buffer was that big."""
+    import tracemalloc
+
+    from minigrad_course.grade import Submission
+
+    path = tmp_path / f"{CHAPTER}.ipynb"
+    path.write_bytes(b'{"cells": []}')
+    tracemalloc.start()
+    try:
+        sub = Submission("s", tmp_path, path, []).snapshot()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sub.raw == b'{"cells": []}' and peak < 2**20, peak
+
+
 def test_a_prefilter_transformer_does_not_skip_a_one_line_test(rows):
     row = rows[0]["prefilter"]
     outcome = row["questions"]["mean_test"]
