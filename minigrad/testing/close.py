@@ -255,7 +255,7 @@ def assert_close(
     close = close_mask(a64, e64, rtol, atol, equal_nan=True)
     if close.all():
         return
-    diff = _abs(_subtract(a64, e64))
+    diff = _array(_abs(_subtract(a64, e64)))  # an array even for 0-d values (a ufunc's scalar)
     diff[close] = 0
     worst = np.unravel_index(
         np.nanargmax(np.where(_not_equal(diff, diff), np.inf, diff)), diff.shape

@@ -126,3 +126,6 @@ def test_assert_close_reports_the_worst_element():
     with pytest.raises(AssertionError, match="dtypes differ"):
         assert_close(minigrad.ones(2), np.ones(2), check_dtype=True)
     assert_close(minigrad.tensor([float("nan")]), [float("nan")])
+    # a 0-d value that differs is reported too (it raised a TypeError of its own)
+    with pytest.raises(AssertionError, match=r"1 of 1 elements.*index \(\): actual 2\.0"):
+        assert_close(minigrad.tensor(2.0), minigrad.tensor(1.0))
