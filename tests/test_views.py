@@ -82,7 +82,7 @@ def test_change_through_a_slice_of_a_saved_tensor_is_caught():
     y = x.exp()  # exp saves its output
     with minigrad.no_grad():
         y[:2].mul_(2)
-    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
 
 
@@ -91,7 +91,7 @@ def test_change_through_detach_of_a_saved_tensor_is_caught():
     x = minigrad.randn(3)
     loss = (w * x).sum()  # mul saves x
     x.detach().zero_()
-    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         loss.backward()
 
 

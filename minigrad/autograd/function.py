@@ -448,10 +448,11 @@ def _unlink_saved_output(ctx, tensor, nr):
 
 def _check_version(node, tensor, version):
     if tensor._version != version:
-        raise RuntimeError(
-            f"{node.name()}: one of the tensors needed for gradient computation has been "
-            f"modified by an in-place operation: a tensor of shape {tuple(tensor.shape)} is at "
-            f"version {tensor._version}; expected version {version}. Use an out-of-place "
+        raise RuntimeError(  # PyTorch's words first: programs and courses look for them
+            f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: a tensor of shape {tuple(tensor.shape)}, saved by "
+            f"{node.name()}, is at version {tensor._version}; expected version {version} "
+            "instead. Use an out-of-place "
             "operation (y = y + 1 instead of y += 1), or .clone() the tensor before changing "
             "it. autograd.detect_anomaly() shows where the forward op was called."
         )

@@ -110,7 +110,7 @@ def test_in_place_change_of_a_saved_tensor_is_detected():
     c = (b * b).sum()
     with minigrad.no_grad():
         b.add_(1)
-    with pytest.raises(RuntimeError, match="modified by an in-place operation.*clone"):
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*clone"):
         c.backward()
 
 

@@ -62,7 +62,7 @@ def test_a_change_to_the_base_after_saving_the_windows_is_caught():
     with minigrad.no_grad():
         x.mul_(2)
     y.sum().backward()  # exp's saved output is untouched
-    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.sum().backward()
 
 
