@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.utils import lazy_property, show
+from minigrad.distributions.utils import broadcast_all, lazy_property, show
 from minigrad.tensor import Size, Tensor
 
 
@@ -158,3 +158,29 @@ class Distribution:
             if isinstance(v := self.__dict__.get(p), Tensor)
         ]
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+class LocScale(Distribution):
+    """A real distribution of a location and a positive scale, batched over their broadcast
+    shape, whose mean and mode are its location (Normal, Laplace)."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        shape = Size(batch_shape)
+        params = {"loc": self.loc.expand(shape), "scale": self.scale.expand(shape)}
+        return self._new_expanded(shape, params)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc

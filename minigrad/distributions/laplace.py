@@ -5,36 +5,13 @@ from __future__ import annotations
 import math
 
 import minigrad
-from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
-from minigrad.distributions.utils import broadcast_all
-from minigrad.tensor import Size, Tensor
+from minigrad.distributions.distribution import LocScale
+from minigrad.tensor import Tensor
 
 
-class Laplace(Distribution):
+class Laplace(LocScale):
     """Laplace(loc, scale), batched over their broadcast shape; rsample inverts the cdf at
     u ~ U(-1, 1), so gradients flow to loc and scale."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        shape = Size(batch_shape)
-        params = {"loc": self.loc.expand(shape), "scale": self.scale.expand(shape)}
-        return self._new_expanded(shape, params)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:

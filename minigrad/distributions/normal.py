@@ -5,13 +5,11 @@ from __future__ import annotations
 import math
 
 import minigrad
-from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
-from minigrad.distributions.utils import broadcast_all
-from minigrad.tensor import Size, Tensor
+from minigrad.distributions.distribution import LocScale
+from minigrad.tensor import Tensor
 
 
-class Normal(Distribution):
+class Normal(LocScale):
     """N(loc, scale^2), batched over the broadcast shape of loc and scale.
 
     rsample is reparameterized: loc + scale * eps with eps ~ N(0, 1), so gradients flow to loc
@@ -20,27 +18,6 @@ class Normal(Distribution):
     >>> m = Normal(minigrad.zeros(3), 1.0)
     >>> m.log_prob(minigrad.zeros(3))      # -0.9189 each: -log(sqrt(2 pi))
     """
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        shape = Size(batch_shape)
-        params = {"loc": self.loc.expand(shape), "scale": self.scale.expand(shape)}
-        return self._new_expanded(shape, params)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:
