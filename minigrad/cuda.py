@@ -1,9 +1,10 @@
 """`minigrad.cuda`: PyTorch's `torch.cuda` functions, on CuPy.
 
 Every function here is safe to call on a machine without a GPU: `is_available()` is False,
-`device_count()` is 0, and `manual_seed` does nothing (as in PyTorch). The functions that need
-a GPU (`synchronize`, `get_device_name`, memory statistics) raise a RuntimeError that says why
-CUDA is unavailable and how to fix it.
+`device_count()` is 0, `manual_seed` and `empty_cache` do nothing and the memory counters
+(`memory_allocated`...) are 0, as in PyTorch. The functions that need a GPU (`synchronize`,
+`get_device_name`, `current_device`) raise a RuntimeError that says why CUDA is unavailable and
+how to fix it.
 
     import minigrad as torch
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -154,13 +155,19 @@ def _pool_bytes(dev, what: str) -> int:
         return int(pool.used_bytes() if what == "used" else pool.total_bytes())
 
 
+# NOTE: without CUDA nothing was allocated: the counters are 0 and empty_cache does nothing, as
+# PyTorch's, so a training script that logs GPU memory runs on a laptop too
 def memory_allocated(dev=None) -> int:
     """Bytes used by arrays on the GPU right now."""
+    if not is_available():
+        return 0
     return _pool_bytes(dev, "used")
 
 
 def max_memory_allocated(dev=None) -> int:
     """The most bytes used by arrays since the start or `reset_peak_memory_stats()`."""
+    if not is_available():
+        return 0
     used = memory_allocated(dev)
     peak = _backend.peak_bytes
     index = _index(dev)
@@ -175,12 +182,15 @@ def reset_peak_memory_stats(dev=None) -> None:
 
 def memory_reserved(dev=None) -> int:
     """Bytes the memory pool holds from the driver (in use, or cached for reuse)."""
+    if not is_available():
+        return 0
     return _pool_bytes(dev, "total")
 
 
 def empty_cache() -> None:
     """Give the pool's cached, unused blocks back to the driver."""
-    _cupy().get_default_memory_pool().free_all_blocks()
+    if is_available():
+        _cupy().get_default_memory_pool().free_all_blocks()
 
 
 # -- events: timing GPU work where it runs ------------------------------------------------------

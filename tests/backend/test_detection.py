@@ -184,13 +184,14 @@ def test_cuda_functions_without_cuda(simulate):
     simulate(cupy=_cupy_whose_count(0))
     minigrad.cuda.manual_seed(3)  # silently nothing, as torch.cuda.manual_seed
     minigrad.cuda.manual_seed_all(3)
+    # nothing was allocated: PyTorch's counters say 0 and its empty_cache does nothing
+    minigrad.cuda.empty_cache()
+    assert minigrad.cuda.memory_allocated() == minigrad.cuda.max_memory_allocated() == 0
+    assert minigrad.cuda.memory_reserved() == 0
     for call in (
         minigrad.cuda.synchronize,
         minigrad.cuda.get_device_name,
-        minigrad.cuda.memory_allocated,
-        minigrad.cuda.max_memory_allocated,
         minigrad.cuda.current_device,
-        minigrad.cuda.empty_cache,
     ):
         with pytest.raises(RuntimeError, match="CUDA is not available: .*no CUDA device"):
             call()
