@@ -154,7 +154,17 @@ def _key(a):
     return a
 
 
-def compile(fn_or_module, passes=DEFAULT_PASSES) -> CompiledFunction:
+def compile(
+    model=None,
+    passes=DEFAULT_PASSES,
+    *,
+    fullgraph=False,
+    dynamic=None,
+    backend="inductor",
+    mode=None,
+    options=None,
+    disable=False,
+):
     """Compile a function or module (like `torch.compile`): trace once per input signature,
     optimise the graph with `passes`, then replay it on every call.
 
@@ -162,5 +172,15 @@ def compile(fn_or_module, passes=DEFAULT_PASSES) -> CompiledFunction:
 
         >>> step = static.compile(lambda x, y: F.cross_entropy(model(x), y))
         >>> loss = step(x, y); loss.backward()     # gradients reach model's parameters
+
+    As `torch.compile`, it also decorates (`@compile`, `@compile(mode=...)`), and
+    `disable=True` gives the function back as it is. `fullgraph`, `dynamic`, `backend`, `mode`
+    and `options` are accepted for PyTorch code and change nothing: minigrad has one backend,
+    this graph replay, which always records the whole function (a data-dependent branch
+    raises TracingError) and traces again for each new input shape.
     """
-    return CompiledFunction(fn_or_module, passes)
+    if model is None:  # @compile(mode="max-autotune")
+        return lambda fn: compile(fn, passes, disable=disable)
+    if disable:
+        return model
+    return CompiledFunction(model, passes)

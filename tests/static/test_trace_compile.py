@@ -359,3 +359,26 @@ def test_a_whole_training_step_under_compile_says_to_call_backward_outside():
     compiled(minigrad.ones(4, 3), minigrad.zeros(4, 1)).backward()  # the way that works
     opt.step()
     assert not np.array_equal(model.weight.detach().numpy(), weight.numpy())
+
+
+def test_torch_compile_arguments_and_decorator_forms_are_accepted():
+    """torch.compile's keywords change nothing here (one backend); @compile and
+    @compile(mode=...) decorate; disable=True gives the function back."""
+    layer = minigrad.nn.Linear(2, 3)
+    x = minigrad.ones(4, 2)
+    fast = minigrad.compile(
+        layer, mode="reduce-overhead", backend="inductor", fullgraph=True, dynamic=False
+    )
+    assert minigrad.equal(fast(x), layer(x)) and fast.traces == 1
+
+    @minigrad.compile
+    def double(t):
+        return t * 2
+
+    @minigrad.compile(mode="max-autotune")
+    def inc(t):
+        return t + 1
+
+    assert double(x).tolist() == (x * 2).tolist() and double.traces == 1
+    assert inc(x).tolist() == (x + 1).tolist() and inc.traces == 1
+    assert minigrad.compile(layer, disable=True) is layer
