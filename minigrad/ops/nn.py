@@ -54,7 +54,8 @@ class Softmax(Function):
         _require_floating_softmax("softmax", x, dim)
         with quiet():  # a row of -inf (a fully masked attention row) is nan, silently as PyTorch
             _, e, total = _exp_shifted(xp, half_as_float32(x.array), dim)
-            y = Tensor._make(cast_to(e / total, x.array.dtype))
+            e /= total  # in place: the exps are this op's own array
+            y = Tensor._make(cast_to(e, x.array.dtype))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -76,7 +77,8 @@ class LogSoftmax(Function):
         _require_floating_softmax("log_softmax", x, dim)
         with quiet():  # as Softmax's
             shifted, _, total = _exp_shifted(xp, half_as_float32(x.array), dim)
-            y = Tensor._make(cast_to(shifted - xp.log(total), x.array.dtype))
+            shifted -= xp.log(total)  # in place: x - max x is this op's own array
+            y = Tensor._make(cast_to(shifted, x.array.dtype))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
