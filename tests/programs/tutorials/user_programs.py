@@ -1,0 +1,334 @@
+"""Programs written the way students and blog posts write PyTorch (not the official
+tutorials): linear regression by hand, logistic regression on two moons, an MLP with early
+stopping, a small CNN with a confusion matrix, a convolutional autoencoder, skip-gram with
+negative sampling, a char-level LSTM with temperature sampling, a Dataset of dicts with a
+collate_fn, mixup and label smoothing by hand, gradcheck of a custom Function, k-means, a tiny
+GPT block, Adam by hand, a learning-rate finder and checkpoints in memory; each a function of
+the library (`torch` is PyTorch or minigrad) and of `init` (see tests/programs/conftest.py).
+Random draws differ between the libraries: `init` hands minigrad PyTorch's values."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+
+
+def _moons(n, seed, noise=0.15):
+    """Two interleaving half circles, as sklearn's make_moons, generated here."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, math.pi, n)
+    label = rng.integers(0, 2, n)
+    x = np.where(label == 0, np.cos(t), 1 - np.cos(t))
+    y = np.where(label == 0, np.sin(t), 0.5 - np.sin(t))
+    points = np.stack([x, y], 1) + rng.normal(0, noise, (n, 2))
+    return points.astype(np.float32), label
+
+
+def linear_regression_from_scratch(torch, init):
+    """y = 3x + 2 plus noise, w and b leaf tensors, MSE by hand, `w.grad.zero_()` and the
+    update in `with torch.no_grad(): w -= lr * w.grad`; then the same with nn.Linear and SGD."""
+    rng = np.random.default_rng(0)
+    X = torch.from_numpy(rng.uniform(-1, 1, 50).astype(np.float32)).view(-1, 1)
+    y = 3 * X + 2 + 0.1 * torch.from_numpy(rng.normal(size=(50, 1)).astype(np.float32))
+    w = init(torch.randn(1, requires_grad=True))
+    b = torch.zeros(1, requires_grad=True)
+    lr, losses = 0.1, []
+    for epoch in range(60):
+        y_hat = X * w + b
+        loss = ((y_hat - y) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+        if epoch % 10 == 0:
+            losses.append(loss.item())
+
+    model = init(torch.nn.Linear(1, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    criterion = torch.nn.MSELoss()
+    for _ in range(60):
+        optimizer.zero_grad()
+        loss = criterion(model(X), y)
+        loss.backward()
+        optimizer.step()
+    return {
+        "losses": losses,
+        "params": [w.item(), b.item(), w.requires_grad, w.is_leaf, w.grad.tolist()],
+        "nn": [model.weight.item(), model.bias.item(), loss.item()],
+        "shapes": [list(X.shape), list(X.view(-1).unsqueeze(0).shape), X.dtype == torch.float32],
+    }
+
+
+def logistic_regression_on_moons(torch, init):
+    """A linear model on two moons with BCEWithLogitsLoss (pos_weight too), accuracy by
+    `((torch.sigmoid(logits) > 0.5).float() == y).float().mean()`, and predictions on a grid."""
+    points, labels = _moons(120, 1)
+    X = torch.tensor(points)
+    y = torch.tensor(labels, dtype=torch.float32).unsqueeze(1)
+    model = init(torch.nn.Linear(2, 1))
+    criterion = torch.nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    history = []
+    for epoch in range(40):
+        logits = model(X)
+        loss = criterion(logits, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            pred = torch.sigmoid(logits)
+            acc = ((pred > 0.5).float() == y).float().mean()
+        if epoch % 8 == 0:
+            history.append([round(loss.item(), 6), acc.item()])
+    weighted = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.0]))(model(X), y)
+    xx, yy = torch.meshgrid(torch.linspace(-1, 2, 5), torch.linspace(-1, 1.5, 4), indexing="ij")
+    grid = torch.stack([xx.flatten(), yy.flatten()], dim=1)
+    with torch.no_grad():
+        zz = torch.sigmoid(model(grid)).reshape(xx.shape)
+    return {
+        "history": history,
+        "weighted": weighted.item(),
+        "grid": [zz.tolist(), (zz > 0.5).sum().item(), (zz > 0.5).dtype == torch.bool],
+        "pred_dtype": str((pred > 0.5).float().dtype).split(".")[-1],
+    }
+
+
+def mlp_with_early_stopping(torch, init):
+    """An MLP classifier with a train/val split by randperm, mini-batches by hand, the best
+    `copy.deepcopy(model.state_dict())` kept with patience, then loaded back; printing the
+    model and counting its trainable parameters."""
+    nn = torch.nn
+    points, labels = _moons(160, 2, noise=0.25)
+    X, y = torch.tensor(points), torch.tensor(labels)
+    perm = init(torch.randperm(len(X)))
+    train_idx, val_idx = perm[:120], perm[120:]
+    X_train, y_train, X_val, y_val = X[train_idx], y[train_idx], X[val_idx], y[val_idx]
+    model = init(nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(),
+                               nn.Linear(16, 2)))  # fmt: skip
+    n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    model[0].weight.requires_grad_(False)
+    n_trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    model[0].weight.requires_grad_(True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02, weight_decay=1e-4)
+    loss_fn = nn.CrossEntropyLoss()
+    best_val, best_state, patience, bad_epochs, val_losses = float("inf"), None, 3, 0, []
+    for epoch in range(30):  # noqa: B007 - printed after the loop
+        model.train()
+        for i in range(0, len(X_train), 32):
+            xb, yb = X_train[i : i + 32], y_train[i : i + 32]
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_loss = loss_fn(model(X_val), y_val).item()
+        val_losses.append(val_loss)
+        if val_loss < best_val - 1e-4:
+            best_val, bad_epochs = val_loss, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            bad_epochs += 1
+            if bad_epochs >= patience:
+                break
+    last = model[0].weight.clone()
+    model.load_state_dict(best_state)
+    with torch.no_grad():
+        correct = (model(X_val).argmax(dim=1) == y_val).sum().item()
+    return {
+        "repr": repr(model),
+        "params": [n_params, n_trainable],
+        "val_losses": val_losses,
+        "stopped": [epoch, best_val],
+        "restored": [torch.equal(model[0].weight, last), correct / len(y_val)],
+        "keys": list(best_state.keys()),
+        "independent": best_state["0.weight"] is not model[0].weight,
+    }
+
+
+def cnn_on_digits_with_confusion_matrix(torch, init):
+    """A small CNN on 8x8 digits built with nn.Sequential and `torch.flatten(x, 1)`,
+    `_, predicted = torch.max(outputs, 1)`, per-class accuracy and a confusion matrix by
+    `torch.bincount(n * t + p, minlength=n * n)` and by `index_put_(..., accumulate=True)`."""
+    from sklearn.datasets import load_digits
+
+    nn, F = torch.nn, torch.nn.functional
+    digits = load_digits()
+    X = torch.tensor(digits.images[:200] / 16.0, dtype=torch.float32).unsqueeze(1)
+    y = torch.tensor(digits.target[:200])
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(1, 8, kernel_size=3, padding=1),
+                nn.BatchNorm2d(8),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(2),
+                nn.Conv2d(8, 16, 3, padding=1),
+                nn.ReLU(),
+                nn.AdaptiveAvgPool2d((2, 2)),
+            )
+            self.classifier = nn.Sequential(nn.Dropout(0.0), nn.Linear(16 * 2 * 2, 10))
+
+        def forward(self, x):
+            x = self.features(x)
+            x = torch.flatten(x, 1)
+            return self.classifier(x)
+
+    model = init(Net())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True)
+    for _ in range(3):
+        running_loss = 0.0
+        for i in range(0, 200, 50):
+            inputs, labels = X[i : i + 50], y[i : i + 50]
+            optimizer.zero_grad()
+            outputs = model(inputs)
+            loss = F.cross_entropy(outputs, labels)
+            loss.backward()
+            optimizer.step()
+            running_loss += loss.item()
+    model.eval()
+    with torch.no_grad():
+        outputs = model(X)
+        values, predicted = torch.max(outputs, 1)
+        top = outputs.max(dim=1)
+    cm = torch.bincount(y * 10 + predicted, minlength=100).reshape(10, 10)
+    cm2 = torch.zeros(10, 10, dtype=torch.long)
+    cm2.index_put_((y, predicted), torch.ones(len(y), dtype=torch.long), accumulate=True)
+    per_class = cm.diag().float() / cm.sum(1).clamp(min=1).float()
+    return {
+        "loss": running_loss,
+        "pred": [predicted.tolist(), values.tolist(), top.indices.tolist()],
+        "cm": [cm.tolist(), torch.equal(cm, cm2), str(cm.dtype).split(".")[-1]],
+        "per_class": per_class.tolist(),
+        "accuracy": (predicted == y).sum().item() / y.size(0),
+        "counts": torch.bincount(predicted).tolist(),
+    }
+
+
+def conv_autoencoder(torch, init):
+    """An autoencoder: Conv2d+MaxPool down, nn.Upsample (nearest and bilinear) and
+    ConvTranspose2d up, Sigmoid output, MSE; reconstruction error per image and the latent."""
+    from sklearn.datasets import load_digits
+
+    nn = torch.nn
+    X = torch.tensor(load_digits().images[:64] / 16.0, dtype=torch.float32).unsqueeze(1)
+
+    class AutoEncoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Sequential(
+                nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+                nn.Conv2d(4, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+            )  # fmt: skip
+            self.decoder = nn.Sequential(
+                nn.Upsample(scale_factor=2, mode="nearest"),
+                nn.Conv2d(8, 4, 3, padding=1), nn.ReLU(),
+                nn.ConvTranspose2d(4, 4, kernel_size=2, stride=2), nn.ReLU(),
+                nn.Conv2d(4, 1, 3, padding=1), nn.Sigmoid(),
+            )  # fmt: skip
+
+        def forward(self, x):
+            z = self.encoder(x)
+            return self.decoder(z), z
+
+    model = init(AutoEncoder())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    criterion = nn.MSELoss()
+    losses = []
+    for _ in range(8):
+        recon, _ = model(X)
+        loss = criterion(recon, X)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        recon, z = model(X[:4])
+        per_image = ((recon - X[:4]) ** 2).mean(dim=(1, 2, 3))
+        up = nn.Upsample(size=(4, 4), mode="bilinear", align_corners=False)(z[:1, :2])
+        up_corners = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)(z[:1, :1])
+    return {
+        "losses": losses,
+        "shapes": [list(recon.shape), list(z.shape)],
+        "per_image": per_image.tolist(),
+        "upsampled": [up.tolist(), up_corners.tolist()],
+        "repr": repr(model.decoder[0]),
+    }
+
+
+def skipgram_negative_sampling(torch, init):
+    """word2vec skip-gram: (center, context) pairs from a window, two nn.Embedding tables,
+    negatives drawn by `torch.multinomial(unigram ** 0.75, k, replacement=True)`, the loss
+    `-logsigmoid(pos) - logsigmoid(-neg).sum(1)`, and nearest words by cosine similarity."""
+    nn, F = torch.nn, torch.nn.functional
+    corpus = "the quick brown fox jumps over the lazy dog the dog sleeps and the fox runs".split()  # noqa: SIM905
+    vocab = sorted(set(corpus))
+    w2i = {w: i for i, w in enumerate(vocab)}
+    ids = [w2i[w] for w in corpus]
+    pairs = [(ids[i], ids[j]) for i in range(len(ids))
+             for j in range(max(0, i - 2), min(len(ids), i + 3)) if i != j]  # fmt: skip
+    centers = torch.tensor([p[0] for p in pairs])
+    contexts = torch.tensor([p[1] for p in pairs])
+    counts = torch.bincount(torch.tensor(ids), minlength=len(vocab)).float()
+    noise = counts**0.75
+    noise = noise / noise.sum()
+
+    class SkipGram(nn.Module):
+        def __init__(self, vocab_size, dim):
+            super().__init__()
+            self.in_embed = nn.Embedding(vocab_size, dim)
+            self.out_embed = nn.Embedding(vocab_size, dim)
+            self.in_embed.weight.data.uniform_(-0.5 / dim, 0.5 / dim)
+
+        def forward(self, center, context, negatives):
+            v = self.in_embed(center)  # (B, D)
+            u = self.out_embed(context)  # (B, D)
+            u_neg = self.out_embed(negatives)  # (B, K, D)
+            pos = torch.sum(v * u, dim=1)
+            neg = torch.bmm(u_neg, v.unsqueeze(2)).squeeze(2)
+            return -(F.logsigmoid(pos) + F.logsigmoid(-neg).sum(1)).mean()
+
+    model = init(SkipGram(len(vocab), 6))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    losses = []
+    for _ in range(5):
+        negatives = init(torch.multinomial(noise, len(pairs) * 3, replacement=True))
+        negatives = negatives.view(len(pairs), 3)
+        loss = model(centers, contexts, negatives)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    emb = model.in_embed.weight.detach()
+    normed = F.normalize(emb, dim=1)
+    sims = normed @ normed[w2i["fox"]]
+    nearest = sims.argsort(descending=True)[1:4]
+    drawn = torch.multinomial(noise, 5)  # without replacement: all distinct, all with weight
+    return {
+        "losses": losses,
+        "pairs": [len(pairs), centers[:6].tolist(), contexts[:6].tolist()],
+        "noise": noise.tolist(),
+        "nearest": [[vocab[i] for i in nearest.tolist()], sims.tolist()],
+        "cos": F.cosine_similarity(emb[0:1], emb[1:2]).tolist(),
+        "drawn": [
+            len(set(drawn.tolist())),
+            bool((noise[drawn] > 0).all()),
+            str(drawn.dtype).split(".")[-1],
+        ],
+    }
+
+
+PROGRAMS = [
+    linear_regression_from_scratch,
+    logistic_regression_on_moons,
+    mlp_with_early_stopping,
+    cnn_on_digits_with_confusion_matrix,
+    conv_autoencoder,
+    skipgram_negative_sampling,
+]
