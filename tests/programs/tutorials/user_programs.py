@@ -324,6 +324,296 @@ def skipgram_negative_sampling(torch, init):
     }
 
 
+def char_lstm_with_sampling(torch, init):
+    """A char-level LSTM: text to indices, one-hot-free nn.Embedding input, batch_first LSTM,
+    `clip_grad_norm_`, hidden state detached between chunks, and generation by temperature
+    `softmax(logits / T)` and `torch.multinomial(probs, 1)` (the draw itself handed over)."""
+    nn, F = torch.nn, torch.nn.functional
+    text = "hello world, hello there. the world is wide and the sea is deep. "
+    chars = sorted(set(text))
+    stoi = {c: i for i, c in enumerate(chars)}
+    itos = {i: c for c, i in stoi.items()}
+    data = torch.tensor([stoi[c] for c in text], dtype=torch.long)
+
+    class CharLSTM(nn.Module):
+        def __init__(self, vocab, hidden=24):
+            super().__init__()
+            self.embed = nn.Embedding(vocab, 12)
+            self.lstm = nn.LSTM(12, hidden, num_layers=2, batch_first=True, dropout=0.0)
+            self.fc = nn.Linear(hidden, vocab)
+
+        def forward(self, x, hidden=None):
+            out, hidden = self.lstm(self.embed(x), hidden)
+            return self.fc(out), hidden
+
+    model = init(CharLSTM(len(chars)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    seq_len, losses, norms = 16, [], []
+    for _ in range(3):
+        hidden = None
+        for i in range(0, len(data) - seq_len - 1, seq_len):
+            x = data[i : i + seq_len].unsqueeze(0)
+            y = data[i + 1 : i + seq_len + 1].unsqueeze(0)
+            logits, hidden = model(x, hidden)
+            hidden = tuple(h.detach() for h in hidden)
+            loss = F.cross_entropy(logits.view(-1, len(chars)), y.view(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            norms.append(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0).item())
+            optimizer.step()
+            losses.append(loss.item())
+    model.eval()
+    generated, probs_seen = "h", []
+    with torch.no_grad():
+        x, hidden = torch.tensor([[stoi["h"]]]), None
+        for temperature in (0.5, 1.0, 2.0):
+            logits, hidden = model(x, hidden)
+            probs = F.softmax(logits[0, -1] / temperature, dim=-1)
+            probs_seen.append(probs.tolist())
+            idx = init(torch.multinomial(probs, num_samples=1))
+            generated += itos[idx.item()]
+            x = idx.view(1, 1)
+    return {
+        "losses": losses,
+        "norms": norms,
+        "hidden": [list(h.shape) for h in hidden],
+        "probs": probs_seen,
+        "generated": generated,
+        "sample_shape": list(idx.shape),
+    }
+
+
+def dict_dataset_with_collate_fn(torch, init):
+    """A Dataset whose __getitem__ returns a dict of variable-length token lists; the default
+    collate of dicts, a collate_fn padding with pad_sequence and a lengths tensor, random_split
+    with a seeded generator, and a model averaging the embeddings by the mask."""
+    nn = torch.nn
+    DataLoader, Dataset = torch.utils.data.DataLoader, torch.utils.data.Dataset
+
+    pad_sequence = torch.nn.utils.rnn.pad_sequence
+    texts = [
+        "good movie",
+        "bad bad film",
+        "great acting and story",
+        "boring plot",
+        "not good at all",
+    ]
+    labels = [1, 0, 1, 0, 0]
+    vocab = {"<pad>": 0}
+    for t in texts:
+        for w in t.split():
+            vocab.setdefault(w, len(vocab))
+
+    class ReviewDataset(Dataset):
+        def __init__(self, texts, labels):
+            self.texts, self.labels = texts, labels
+
+        def __len__(self):
+            return len(self.texts)
+
+        def __getitem__(self, idx):
+            tokens = [vocab[w] for w in self.texts[idx].split()]
+            return {
+                "input_ids": torch.tensor(tokens),
+                "label": torch.tensor(self.labels[idx], dtype=torch.float32),
+                "length": len(tokens),
+                "text": self.texts[idx],
+            }
+
+    def collate_fn(batch):
+        ids = pad_sequence([b["input_ids"] for b in batch], batch_first=True, padding_value=0)
+        return {
+            "input_ids": ids,
+            "attention_mask": (ids != 0).long(),
+            "labels": torch.stack([b["label"] for b in batch]),
+            "lengths": torch.tensor([b["length"] for b in batch]),
+        }
+
+    dataset = ReviewDataset(texts, labels)
+    default = next(iter(DataLoader(torch.utils.data.Subset(dataset, [0, 3]), batch_size=2)))
+    try:  # without a collate_fn, token lists of different lengths cannot be stacked
+        next(iter(DataLoader(dataset, batch_size=2)))
+    except RuntimeError as error:
+        unequal = str(error)
+    loader = DataLoader(dataset, batch_size=2, shuffle=False, collate_fn=collate_fn)
+    train_set, val_set = torch.utils.data.random_split(dataset, [0.8, 0.2])
+
+    class BagModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(len(vocab), 4, padding_idx=0)
+            self.fc = nn.Linear(4, 1)
+
+        def forward(self, input_ids, attention_mask):
+            emb = self.embedding(input_ids) * attention_mask.unsqueeze(-1)
+            mean = emb.sum(1) / attention_mask.sum(1, keepdim=True).clamp(min=1)
+            return self.fc(mean).squeeze(-1)
+
+    model = init(BagModel())
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.05)
+    batches, losses = [], []
+    for _ in range(4):
+        for batch in loader:
+            logits = model(batch["input_ids"], batch["attention_mask"])
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, batch["labels"])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    for batch in loader:
+        batches.append({k: v.tolist() for k, v in batch.items()})
+    return {
+        "default": [
+            sorted(default),
+            default["input_ids"].tolist(),
+            default["length"].tolist(),
+            default["text"],
+            str(default["label"].dtype).split(".")[-1],
+        ],  # fmt: skip
+        "batches": batches,
+        "unequal": unequal,
+        "split": [len(train_set), len(val_set), type(train_set).__name__],
+        "losses": losses,
+        "pad_row": model.embedding.weight[0].tolist(),
+    }
+
+
+def mixup_cutmix_and_label_smoothing(torch, init):
+    """Mixup (`lam * x + (1 - lam) * x[index]` with `index = torch.randperm(B)` and a lambda
+    from NumPy, no torch.distributions.Beta), CutMix of a box, and label-smoothing
+    cross-entropy by hand with `scatter_` and `gather`, checked against
+    `nn.CrossEntropyLoss(label_smoothing=...)`."""
+    nn, F = torch.nn, torch.nn.functional
+    rng = np.random.default_rng(3)
+    images = torch.tensor(rng.random((6, 1, 8, 8), dtype=np.float32))
+    targets = torch.tensor([0, 1, 2, 3, 1, 0])
+    model = init(nn.Sequential(nn.Flatten(), nn.Linear(64, 4)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def smooth_ce(logits, target, eps=0.1):
+        n_classes = logits.size(-1)
+        log_probs = F.log_softmax(logits, dim=-1)
+        with torch.no_grad():
+            true_dist = torch.full_like(log_probs, eps / (n_classes - 1))
+            true_dist.scatter_(1, target.unsqueeze(1), 1.0 - eps)
+        return torch.mean(torch.sum(-true_dist * log_probs, dim=-1))
+
+    def smooth_ce_gather(logits, target, eps=0.1):
+        log_probs = logits.log_softmax(dim=-1)
+        nll = -log_probs.gather(dim=-1, index=target.unsqueeze(1)).squeeze(1)
+        return ((1 - eps) * nll - eps * log_probs.mean(dim=-1)).mean()
+
+    losses = []
+    for step in range(4):
+        lam = float(rng.beta(0.4, 0.4))
+        index = init(torch.randperm(images.size(0)))
+        if step % 2 == 0:
+            mixed = lam * images + (1 - lam) * images[index, :]
+        else:
+            mixed = images.clone()
+            cut = int(8 * math.sqrt(1 - lam))
+            y0, x0 = (8 - cut) // 2, (8 - cut) // 2
+            mixed[:, :, y0 : y0 + cut, x0 : x0 + cut] = images[
+                index, :, y0 : y0 + cut, x0 : x0 + cut
+            ]
+            lam = 1 - cut * cut / 64
+        out = model(mixed)
+        loss = lam * smooth_ce(out, targets) + (1 - lam) * smooth_ce(out, targets[index])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    logits = model(images)
+    return {
+        "losses": losses,
+        "smooth": [smooth_ce(logits, targets).item(), smooth_ce_gather(logits, targets).item()],
+        "builtin": nn.CrossEntropyLoss(label_smoothing=0.1)(logits, targets).item(),
+        "one_hot": torch.zeros(3, 4).scatter_(1, torch.tensor([[2], [0], [3]]), 1.0).tolist(),
+        "mixed": mixed.sum(dim=(1, 2, 3)).tolist(),
+    }
+
+
+def gradcheck_custom_function(torch, init):
+    """A custom autograd.Function (a "smooth ReLU" x * sigmoid(x)) with ctx.save_for_backward,
+    checked by torch.autograd.gradcheck in float64 and used in a model; a wrong backward makes
+    gradcheck return False with raise_exception=False."""
+
+    class Swish(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = torch.sigmoid(x)
+            ctx.save_for_backward(x, s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, s = ctx.saved_tensors
+            return grad_output * (s + x * s * (1 - s))
+
+    class BadSwish(Swish):
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, s = ctx.saved_tensors
+            return grad_output * s
+
+    x = init(torch.randn(4, 3, dtype=torch.double, requires_grad=True))
+    ok = torch.autograd.gradcheck(Swish.apply, (x,), eps=1e-6, atol=1e-4)
+    bad = torch.autograd.gradcheck(BadSwish.apply, (x,), raise_exception=False)
+    try:
+        torch.autograd.gradcheck(BadSwish.apply, (x,))
+    except RuntimeError as error:
+        raised = type(error).__name__  # the messages differ: minigrad names the element
+    y = Swish.apply(x)
+    y.sum().backward()
+    reference = x.detach().clone().requires_grad_(True)
+    torch.nn.functional.silu(reference).sum().backward()
+
+    layer = init(torch.nn.Linear(3, 2))
+    inp = init(torch.randn(5, 3))
+    out = Swish.apply(layer(inp)).pow(2).mean()
+    out.backward()
+    return {
+        "checks": [ok, bad, raised],
+        "grad": [x.grad.tolist(), torch.allclose(x.grad, reference.grad)],
+        "grad_fn": [y.grad_fn.name(), (y * 2).grad_fn.name()],
+        "dtype": str(y.dtype).split(".")[-1],
+        "layer": [out.item(), layer.weight.grad.tolist()],
+    }
+
+
+def kmeans_with_cdist(torch, init):
+    """k-means by hand: `torch.cdist` distances, `argmin(dim=1)` assignments, new centroids by
+    index_add_ and bincount (an empty cluster keeps its centroid through torch.where), the
+    inertia, and the same distances by broadcasting."""
+    rng = np.random.default_rng(4)
+    centers = np.array([[0, 0], [3, 3], [0, 4]], dtype=np.float32)
+    points = np.concatenate([c + 0.5 * rng.normal(size=(20, 2)) for c in centers])
+    X = torch.from_numpy(points.astype(np.float32))
+    k = 4
+    centroids = X[init(torch.randperm(X.size(0)))[:k]].clone()
+    history = []
+    for _ in range(6):
+        dists = torch.cdist(X, centroids)
+        assign = dists.argmin(dim=1)
+        sums = torch.zeros_like(centroids).index_add_(0, assign, X)
+        counts = torch.bincount(assign, minlength=k).unsqueeze(1)
+        new = torch.where(counts > 0, sums / counts.clamp(min=1), centroids)
+        shift = (new - centroids).norm(dim=1).max().item()
+        centroids = new
+        inertia = dists.min(dim=1).values.pow(2).sum().item()
+        history.append([inertia, shift, counts.squeeze(1).tolist()])
+    broadcast = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(-1).sqrt()
+    return {
+        "history": history,
+        "centroids": centroids.tolist(),
+        "assign": assign.tolist(),
+        "cdist": [
+            torch.allclose(torch.cdist(X, centroids), broadcast, atol=1e-5),
+            torch.cdist(X[:3], centroids, p=1).tolist(),
+        ],  # fmt: skip
+    }
+
+
 PROGRAMS = [
     linear_regression_from_scratch,
     logistic_regression_on_moons,
@@ -331,4 +621,9 @@ PROGRAMS = [
     cnn_on_digits_with_confusion_matrix,
     conv_autoencoder,
     skipgram_negative_sampling,
+    char_lstm_with_sampling,
+    dict_dataset_with_collate_fn,
+    mixup_cutmix_and_label_smoothing,
+    gradcheck_custom_function,
+    kmeans_with_cdist,
 ]
