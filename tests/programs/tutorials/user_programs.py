@@ -614,6 +614,220 @@ def kmeans_with_cdist(torch, init):
     }
 
 
+def tiny_gpt_block(torch, init):
+    """A nanoGPT-style block: one Linear for q, k, v split by `.split(C, dim=2)`, heads by
+    `view(B, T, nh, hs).transpose(1, 2)`, a causal mask from `torch.tril` as a buffer,
+    `masked_fill(mask == 0, float('-inf'))`, pre-LayerNorm, GELU MLP, weight tying, and greedy
+    and top-k generation with `torch.topk` and `torch.cat`."""
+    nn, F = torch.nn, torch.nn.functional
+    vocab, block, C, nh = 11, 8, 16, 2
+
+    class CausalSelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c_attn = nn.Linear(C, 3 * C)
+            self.c_proj = nn.Linear(C, C)
+            self.register_buffer(
+                "mask", torch.tril(torch.ones(block, block)).view(1, 1, block, block)
+            )
+
+        def forward(self, x):
+            B, T, _ = x.size()
+            q, k, v = self.c_attn(x).split(C, dim=2)
+            k = k.view(B, T, nh, C // nh).transpose(1, 2)
+            q = q.view(B, T, nh, C // nh).transpose(1, 2)
+            v = v.view(B, T, nh, C // nh).transpose(1, 2)
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+            att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))
+            att = F.softmax(att, dim=-1)
+            y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+            return self.c_proj(y), att
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln_1, self.attn, self.ln_2 = (
+                nn.LayerNorm(C),
+                CausalSelfAttention(),
+                nn.LayerNorm(C),
+            )
+            self.mlp = nn.Sequential(nn.Linear(C, 4 * C), nn.GELU(approximate="tanh"),
+                                     nn.Linear(4 * C, C))  # fmt: skip
+
+        def forward(self, x):
+            a, att = self.attn(self.ln_1(x))
+            x = x + a
+            return x + self.mlp(self.ln_2(x)), att
+
+    class GPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wte, self.wpe = nn.Embedding(vocab, C), nn.Embedding(block, C)
+            self.block, self.ln_f = Block(), nn.LayerNorm(C)
+            self.lm_head = nn.Linear(C, vocab, bias=False)
+            self.lm_head.weight = self.wte.weight
+
+        def forward(self, idx, targets=None):
+            T = idx.size(1)
+            pos = torch.arange(0, T, dtype=torch.long)
+            x, att = self.block(self.wte(idx) + self.wpe(pos))
+            logits = self.lm_head(self.ln_f(x))
+            loss = None
+            if targets is not None:
+                loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1),
+                                       ignore_index=-1)  # fmt: skip
+            return logits, loss, att
+
+    model = init(GPT())
+    seq = torch.tensor([[1, 2, 3, 4, 5, 6, 7, 8, 9], [2, 4, 6, 8, 10, 1, 3, 5, 7]])
+    x, y = seq[:, :-1], seq[:, 1:].clone()
+    y[1, -2:] = -1
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, betas=(0.9, 0.95), weight_decay=0.1)
+    losses = []
+    for _ in range(5):
+        logits, loss, att = model(x, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+
+    @torch.no_grad()
+    def generate(idx, max_new_tokens, top_k=None):
+        for _ in range(max_new_tokens):
+            logits, _, _ = model(idx[:, -block:])
+            logits = logits[:, -1, :]
+            if top_k is not None:
+                v, _ = torch.topk(logits, min(top_k, logits.size(-1)))
+                logits[logits < v[:, [-1]]] = -float("Inf")
+            idx_next = torch.argmax(F.softmax(logits, dim=-1), dim=-1, keepdim=True)
+            idx = torch.cat((idx, idx_next), dim=1)
+        return idx, logits
+
+    out, last = generate(torch.tensor([[1, 2]]), 8, top_k=3)
+    n_params = sum(p.numel() for p in model.parameters())
+    return {
+        "losses": losses,
+        "att": [att[0, 0].tolist(), torch.isinf(last).sum().item()],
+        "generated": out.tolist(),
+        "tied": [model.lm_head.weight is model.wte.weight, n_params, len(list(model.buffers()))],
+        "keys": list(model.state_dict().keys()),
+    }
+
+
+def adam_by_hand(torch, init):
+    """Adam written out (m, v, bias correction) on a Rosenbrock-like loss next to
+    torch.optim.Adam from the same start: the same trajectory; then its state in the optimizer
+    (exp_avg, exp_avg_sq, step) and AMSGrad's max_exp_avg_sq."""
+    start = init(torch.randn(2))
+
+    def loss_fn(p):
+        return (1 - p[0]) ** 2 + 5 * (p[1] - p[0] ** 2) ** 2
+
+    lr, beta1, beta2, eps = 0.05, 0.9, 0.999, 1e-8
+    p = start.clone().requires_grad_()
+    m, v = torch.zeros_like(p), torch.zeros_like(p)
+    mine = []
+    for t in range(1, 21):
+        loss = loss_fn(p)
+        loss.backward()
+        with torch.no_grad():
+            g = p.grad
+            m = beta1 * m + (1 - beta1) * g
+            v = beta2 * v + (1 - beta2) * g * g
+            m_hat = m / (1 - beta1**t)
+            v_hat = v / (1 - beta2**t)
+            p -= lr * m_hat / (torch.sqrt(v_hat) + eps)
+        p.grad = None
+        mine.append(loss.item())
+
+    q = start.clone().requires_grad_()
+    optimizer = torch.optim.Adam([q], lr=lr, betas=(beta1, beta2), eps=eps)
+    theirs = []
+    for _ in range(20):
+        optimizer.zero_grad()
+        loss = loss_fn(q)
+        loss.backward()
+        optimizer.step()
+        theirs.append(loss.item())
+    state = optimizer.state[q]
+    r = start.clone().requires_grad_()
+    ams = torch.optim.Adam([r], lr=lr, amsgrad=True)
+    for _ in range(3):
+        ams.zero_grad()
+        loss_fn(r).backward()
+        ams.step()
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "params": [p.tolist(), q.tolist(), torch.allclose(p, q, atol=1e-5)],
+        "state": [
+            sorted(state),
+            state["exp_avg"].tolist(),
+            state["exp_avg_sq"].tolist(),
+            float(state["step"]),
+        ],  # fmt: skip
+        "amsgrad": [r.tolist(), ams.state[r]["max_exp_avg_sq"].tolist()],
+        "group": sorted(k for k in optimizer.param_groups[0] if k != "params"),
+    }
+
+
+def learning_rate_finder(torch, init):
+    """An LR range test: the rate grows exponentially each batch by setting
+    `optimizer.param_groups[0]['lr']`, the loss is smoothed, the run stops when it explodes,
+    the best rate is read off, and the model restored from a deepcopy of its state_dict; then
+    per-group rates (a smaller one for the first layer) and `g['lr'] *= 0.1` for each group."""
+    nn = torch.nn
+    points, labels = _moons(128, 5)
+    X, y = torch.tensor(points), torch.tensor(labels)
+    model = init(nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 2)))
+    initial = copy.deepcopy(model.state_dict())
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)
+    criterion = nn.CrossEntropyLoss()
+    start_lr, end_lr, num_iter = 1e-4, 10.0, 30
+    mult = (end_lr / start_lr) ** (1 / num_iter)
+    lr, avg, best, lrs, smoothed = start_lr, 0.0, float("inf"), [], []
+    for i in range(num_iter):
+        xb, yb = X[(i * 16) % 128 : (i * 16) % 128 + 16], y[(i * 16) % 128 : (i * 16) % 128 + 16]
+        optimizer.param_groups[0]["lr"] = lr
+        loss = criterion(model(xb), yb)
+        avg = 0.98 * avg + 0.02 * loss.item()
+        smooth = avg / (1 - 0.98 ** (i + 1))
+        if smooth > 4 * best or math.isnan(smooth):
+            break
+        best = min(best, smooth)
+        lrs.append(lr)
+        smoothed.append(smooth)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        lr *= mult
+    suggested = lrs[int(np.argmin(smoothed))]
+    moved = not torch.equal(model[0].weight, initial["0.weight"])
+    model.load_state_dict(initial)
+    restored = [moved, torch.equal(model[0].weight, initial["0.weight"])]
+    optimizer = torch.optim.SGD(
+        [
+            {"params": model[0].parameters(), "lr": suggested / 10},
+            {"params": model[2].parameters()},
+        ],
+        lr=suggested,
+    )
+    for epoch in range(4):
+        loss = criterion(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if epoch == 1:
+            for g in optimizer.param_groups:
+                g["lr"] *= 0.1
+    return {
+        "found": [len(lrs), suggested, smoothed],
+        "restored": restored,
+        "rates": [g["lr"] for g in optimizer.param_groups],
+        "loss": loss.item(),
+    }
+
+
 PROGRAMS = [
     linear_regression_from_scratch,
     logistic_regression_on_moons,
@@ -626,4 +840,7 @@ PROGRAMS = [
     mixup_cutmix_and_label_smoothing,
     gradcheck_custom_function,
     kmeans_with_cdist,
+    tiny_gpt_block,
+    adam_by_hand,
+    learning_rate_finder,
 ]
