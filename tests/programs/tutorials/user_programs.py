@@ -10,6 +10,7 @@ Random draws differ between the libraries: `init` hands minigrad PyTorch's value
 from __future__ import annotations
 
 import copy
+import io
 import math
 
 import numpy as np
@@ -828,6 +829,101 @@ def learning_rate_finder(torch, init):
     }
 
 
+def checkpoints_devices_and_idioms(torch, init):
+    """What blog posts put around a training loop: `device = torch.device('cuda' if
+    torch.cuda.is_available() else 'cpu')` and `.to(device)`, a checkpoint dict (epoch, model
+    and optimizer state, loss) saved to an io.BytesIO and resumed with map_location, `model.eval()`
+    with `torch.inference_mode()`, print(model), set_printoptions(precision=3), and the tensor
+    idioms: view(-1, 1), unsqueeze, permute, einsum, torch.where, nonzero, boolean-mask
+    assignment."""
+    nn = torch.nn
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+    class Regressor(nn.Module):
+        def __init__(self, hidden=8):
+            super().__init__()
+            self.net = nn.Sequential(nn.Linear(3, hidden), nn.LeakyReLU(0.1), nn.Linear(hidden, 1))
+            self.dropout = nn.Dropout(p=0.2)
+
+        def forward(self, x):
+            return self.net(self.dropout(x))
+
+    model = init(Regressor()).to(device)
+    rng = np.random.default_rng(6)
+    X = torch.tensor(rng.normal(size=(40, 3)), dtype=torch.float32).to(device)
+    y = (X @ torch.tensor([1.0, -2.0, 0.5], device=device)).view(-1, 1)
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=0.01)
+    model.eval()  # dropout off, so the runs agree
+    for epoch in range(3):  # noqa: B007 - saved in the checkpoint
+        loss = nn.functional.smooth_l1_loss(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    buffer = io.BytesIO()
+    checkpoint = {
+        "epoch": epoch,
+        "model_state_dict": model.state_dict(),
+        "optimizer_state_dict": optimizer.state_dict(),
+        "loss": loss.item(),
+    }
+    torch.save(checkpoint, buffer)
+    buffer.seek(0)
+    checkpoint = torch.load(buffer, map_location=device, weights_only=True)
+    resumed = Regressor().to(device)
+    resumed.load_state_dict(checkpoint["model_state_dict"])
+    resumed_opt = torch.optim.RMSprop(resumed.parameters(), lr=0.5)
+    resumed_opt.load_state_dict(checkpoint["optimizer_state_dict"])
+    resumed.eval()
+    with torch.inference_mode():
+        preds = resumed(X[:4])
+        modes = [torch.is_inference_mode_enabled(), torch.is_grad_enabled()]
+    with torch.no_grad():
+        plain = model(X[:4])
+
+    torch.set_printoptions(precision=3)
+    try:
+        printed = [str(preds.view(-1)), repr(torch.tensor([1 / 3, 2e-5, 10.0]))]
+    finally:
+        torch.set_printoptions(profile="default")
+
+    t = torch.arange(24, dtype=torch.float32).view(2, 3, 4)
+    masked = t.clone()
+    masked[masked > 20] = 0
+    masked[t % 5 == 0] = torch.tensor(-1.0)
+    rows, cols = torch.where(t[0] > 6)
+    return {
+        "device": [str(device), X.device.type, next(model.parameters()).device.type],
+        "checkpoint": [
+            sorted(checkpoint),
+            checkpoint["epoch"],
+            checkpoint["loss"],
+            sorted(checkpoint["optimizer_state_dict"]["param_groups"][0]),
+        ],  # fmt: skip
+        "resumed_lr": resumed_opt.param_groups[0]["lr"],
+        "inference": [
+            preds.tolist(),
+            torch.equal(preds, plain),
+            preds.requires_grad,
+            modes,
+            torch.is_inference_mode_enabled(),
+        ],  # fmt: skip
+        "printed": printed,
+        "model": [str(model), sum(p.numel() for p in model.parameters() if p.requires_grad)],
+        "idioms": [
+            t.permute(2, 0, 1).shape == (4, 2, 3),
+            torch.einsum("bij,bkj->bik", t, t).tolist(),
+            torch.einsum("ii->i", t[0, :, :3]).tolist(),
+            torch.where(t > 10, t, torch.zeros_like(t)).sum().item(),
+            torch.where(t[1] > 15, 1.0, 0.0).tolist(),
+            [rows.tolist(), cols.tolist()],
+            t[0].nonzero().tolist()[:3],
+            masked.tolist(),
+            t.unsqueeze(0).unsqueeze(-1).shape == (1, 2, 3, 4, 1),
+            t.mean(dim=-1, keepdim=True).tolist(),
+        ],
+    }
+
+
 PROGRAMS = [
     linear_regression_from_scratch,
     logistic_regression_on_moons,
@@ -843,4 +939,5 @@ PROGRAMS = [
     tiny_gpt_block,
     adam_by_hand,
     learning_rate_finder,
+    checkpoints_devices_and_idioms,
 ]
