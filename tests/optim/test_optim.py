@@ -50,6 +50,21 @@ def test_optimizer_matches_pytorch(name, kwargs):
         np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD"],
+)
+def test_default_settings_print_as_pytorchs(name):
+    """print(optimizer) and print(optimizer.state_dict()) with the default settings show
+    PyTorch's text: its defaults are ints where PyTorch's are (`weight_decay: 0`, not 0.0),
+    and the group's keys come in PyTorch's order."""
+    kwargs = {"lr": 0.1} if name == "SGD" else {}
+    ours = getattr(optim, name)([minigrad.zeros(2, requires_grad=True)], **kwargs)
+    theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kwargs)
+    assert repr(ours) == repr(theirs)
+    assert repr(ours.state_dict()) == repr(theirs.state_dict())
+
+
 def test_param_groups_and_state_dict_round_trip():
     w, b = _params(minigrad)
     opt = optim.Adam([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=0.01)
