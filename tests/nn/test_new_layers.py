@@ -604,6 +604,16 @@ def test_pad_sequence_matches_pytorch(batch_first, side):
             (NotImplementedError, ValueError),
             "bilinear",
         ),
+        (  # nn.Upsample on an image without its batch and channel dims
+            lambda t: t.nn.Upsample(scale_factor=2)(t.zeros(4, 4)),
+            NotImplementedError,
+            r"Only 3D, 4D and 5D input Tensors supported \(got 2D\).*\(got nearest\)",
+        ),
+        (
+            lambda t: t.nn.functional.interpolate(t.zeros(1, 1, 2, 2, 2, 2), scale_factor=2),
+            NotImplementedError,
+            r"\(got 6D\)",
+        ),
         (
             lambda t: t.nn.functional.scaled_dot_product_attention(
                 t.zeros(2, 3), t.zeros(4, 3), t.zeros(4, 5), t.ones(2, 4).bool(), is_causal=True
