@@ -423,6 +423,28 @@ def test_unique_and_bincount_match_torch():
         minigrad.bincount(minigrad.tensor([1, -1]))
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda t: t.bincount(t.tensor([1.0, 2.0])),  # predictions as floats: a common slip
+        lambda t: t.bincount(t.tensor([[1.0]], dtype=t.float64)),
+        lambda t: t.bincount(t.tensor([True, False])),
+        lambda t: t.tensor([1, 2]).mean(),
+        lambda t: t.tensor([True]).mean(),
+        lambda t: t.tensor([1], dtype=t.int32).mean(),
+    ],
+)
+def test_bincount_and_mean_of_the_wrong_dtype_raise_pytorchs_error(make):
+    """A float or bool input to bincount: NotImplementedError naming the kernel and dtype
+    ('Float'), before the 1-D check, as PyTorch's; mean of ints names PyTorch's dtype
+    ('Long', 'Bool', 'Int')."""
+    with pytest.raises(Exception) as theirs:
+        make(torch)
+    with pytest.raises(type(theirs.value)) as ours:
+        make(minigrad)
+    assert str(ours.value) == str(theirs.value)
+
+
 def test_multinomial_draws_follow_the_weights():
     p = minigrad.tensor([[0.1, 0.0, 0.6, 0.3], [1.0, 1.0, 0.0, 2.0]])
     draws = minigrad.multinomial(p, 4000, replacement=True)
