@@ -867,7 +867,10 @@ def checkpoints_devices_and_idioms(torch, init):
         "loss": loss.item(),
     }
     torch.save(checkpoint, buffer)
-    buffer.seek(0)
+    try:  # forgot to rewind: both read from the end of the buffer
+        torch.load(buffer)
+    except EOFError:
+        rewound = buffer.seek(0) == 0
     checkpoint = torch.load(buffer, map_location=device, weights_only=True)
     resumed = Regressor().to(device)
     resumed.load_state_dict(checkpoint["model_state_dict"])
@@ -899,7 +902,9 @@ def checkpoints_devices_and_idioms(torch, init):
             checkpoint["loss"],
             sorted(checkpoint["optimizer_state_dict"]["param_groups"][0]),
         ],  # fmt: skip
+        "rewound": rewound,
         "resumed_lr": resumed_opt.param_groups[0]["lr"],
+        "optimizer": [repr(resumed_opt), str(torch.optim.SGD(model.parameters(), lr=0.1))],
         "inference": [
             preds.tolist(),
             torch.equal(preds, plain),
