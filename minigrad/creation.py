@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import numpy as np
 
@@ -41,6 +42,12 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     A tensor or a CuPy array keeps its device unless `device=` names another, as in PyTorch:
     data never moves between devices unless asked."""
     if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach()."
+            "clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
+            "torch.tensor(sourceTensor).",
+            stacklevel=2,
+        )
         source = data.array
     elif _is_device_array(data):
         source = data

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -665,3 +666,17 @@ def test_pytorch_operator_semantics_on_odd_operands():
     c <<= 3
     c >>= 1
     assert c.tolist() == [4, 8]
+
+
+def test_tensor_of_a_tensor_warns_as_pytorch_and_copies():
+    """`torch.tensor(t)` copies (detached) and warns to use t.detach().clone(), as PyTorch's;
+    a list of tensors and as_tensor do not warn."""
+    for lib in (minigrad, torch):
+        source = lib.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.warns(UserWarning, match=r"sourceTensor\.detach\(\)\.clone\(\)"):
+            copy = lib.tensor(source)
+        assert not copy.requires_grad and copy.tolist() == [1.0, 2.0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            lib.tensor([lib.tensor(1.0), lib.tensor(2.0)])
+            lib.as_tensor(source.detach())
