@@ -49,6 +49,8 @@ ERRORS = [
     ("t.ones(2, requires_grad=True).numpy()", ["detach"]),
     ("t.ones(2, dtype=t.int64).requires_grad_()", ["floating point", "int64"]),
     ("t.tensor([1, 2]).mean()", ["mean", "Got: Long"]),  # PyTorch's name of int64
+    ("t.allclose(t.tensor([1, 2]), t.tensor([1.0, 2.0]))", ["allclose", "Long did not match"]),
+    ("t.ones(2).allclose(t.ones(2, dtype=t.float64))", ["allclose", "Float did not match Double"]),
     ("t.ones(2) - t.tensor([True, False])", ["sub", "bool", "logical_not"]),
     ("-t.tensor([True])", ["neg", "bool"]),
     ("t.tensor([1, 2]) ** -1", ["pow", "negative"]),
