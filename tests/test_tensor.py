@@ -680,3 +680,28 @@ def test_tensor_of_a_tensor_warns_as_pytorch_and_copies():
             warnings.simplefilter("error")
             lib.tensor([lib.tensor(1.0), lib.tensor(2.0)])
             lib.as_tensor(source.detach())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [np.float64(1.5), 2.0],  # a list of NumPy means: float64, as PyTorch's
+        [[np.float64(1.0)], [np.float64(2.0)]],
+        [np.float32(1.0), np.float64(2.0)],
+        [np.array([1.5])],
+        [np.int32(1), 2.5],  # int32 with a Python float: the default float
+        [np.int32(1), 2],  # int32 with a Python int: int64
+        [np.int32(1), np.int32(2)],
+        [True, np.float64(2.0)],
+        [np.float16(1.0), 2],
+        [np.uint8(1), np.int8(2)],
+        [(np.float64(1.0),), (2.0,)],
+        [1.5, 2.5],
+        [1, 2],
+    ],
+)
+def test_tensor_of_a_list_holding_numpy_scalars_takes_pytorchs_dtype(data):
+    """The items' types promoted together, a Python number counting as its default type."""
+    ours, theirs = minigrad.tensor(data), torch.tensor(data)
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+    assert ours.tolist() == theirs.tolist()
