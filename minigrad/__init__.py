@@ -16,6 +16,7 @@ from minigrad.autograd import (
     no_grad,
     set_grad_enabled,
 )
+from minigrad.autograd.grad_mode import is_inference_mode_enabled
 from minigrad.backend import device, get_default_device, set_default_device
 from minigrad.creation import (
     arange,

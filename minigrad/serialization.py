@@ -146,7 +146,14 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
             f"minigrad.load reads a path or a seekable binary file, not {type(f).__name__} "
             f"({exc}): pre-load the data into a buffer such as io.BytesIO"
         ) from None
-    return _load(f, getattr(f, "name", "<file>"), device)
+    name = getattr(f, "name", "<file>")
+    position = f.tell()
+    if position and f.seek(0, os.SEEK_END) == position:  # as torch.load's EOFError
+        raise EOFError(
+            f"minigrad.load: nothing left to read in {name} (it is at its end, position "
+            f"{position}): after saving into a buffer, call buffer.seek(0) before loading"
+        )
+    return _load(f, name, device)
 
 
 def _load(f, name: str, device):

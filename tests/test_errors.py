@@ -37,6 +37,7 @@ ERRORS = [
     ("t.stack([t.ones(2), t.ones(3)])", ["stack", "(2,)", "(3,)"]),
     ("t.ones(2, 3).expand(3, 3)", ["expand", "(2, 3)", "(3, 3)"]),
     ("t.ones(2, 3).permute(0, 0)", ["permute", "(2, 3)"]),
+    ("t.ones(2, 3).permute(0, 1, 2)", ["permute", "(2, 3)", "(0, 1, 2)"]),  # not IndexError
     ("t.ones(2)[5]", ["index", "5", "(2,)"]),
     ("t.ones(2, 3)[0, 0, 0]", ["index", "(2, 3)"]),
     ("t.ones(2)[t.tensor([0.5])]", ["indices", "float32"]),
@@ -47,7 +48,9 @@ ERRORS = [
     ("t.ones(2).backward()", ["backward", "does not require grad"]),
     ("t.ones(2, requires_grad=True).numpy()", ["detach"]),
     ("t.ones(2, dtype=t.int64).requires_grad_()", ["floating point", "int64"]),
-    ("t.tensor([1, 2]).mean()", ["mean", "Int64"]),
+    ("t.tensor([1, 2]).mean()", ["mean", "Got: Long"]),  # PyTorch's name of int64
+    ("t.allclose(t.tensor([1, 2]), t.tensor([1.0, 2.0]))", ["allclose", "Long did not match"]),
+    ("t.ones(2).allclose(t.ones(2, dtype=t.float64))", ["allclose", "Float did not match Double"]),
     ("t.ones(2) - t.tensor([True, False])", ["sub", "bool", "logical_not"]),
     ("-t.tensor([True])", ["neg", "bool"]),
     ("t.tensor([1, 2]) ** -1", ["pow", "negative"]),

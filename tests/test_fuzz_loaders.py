@@ -1044,6 +1044,20 @@ def test_minigrad_load_of_a_stream_says_what_to_do():
     assert minigrad.load(io.BytesIO(CHECKPOINT))["steps"].tolist() == [1, 2]
 
 
+def test_minigrad_load_of_a_buffer_left_at_its_end_raises_eof_error_as_torch():
+    """`torch.save(obj, buffer); torch.load(buffer)` without `buffer.seek(0)`: PyTorch reads
+    from where the buffer is and raises EOFError; so does minigrad, saying to seek(0)."""
+    import torch
+
+    for lib in (torch, minigrad):
+        buffer = io.BytesIO()
+        lib.save({"w": lib.ones(2)}, buffer)
+        with pytest.raises(EOFError, match="seek\\(0\\)" if lib is minigrad else ""):
+            lib.load(buffer)
+        buffer.seek(0)
+        assert lib.load(buffer)["w"].tolist() == [1.0, 1.0]
+
+
 @pytest.mark.parametrize(
     "change, raised",
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -423,6 +424,28 @@ def test_unique_and_bincount_match_torch():
         minigrad.bincount(minigrad.tensor([1, -1]))
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda t: t.bincount(t.tensor([1.0, 2.0])),  # predictions as floats: a common slip
+        lambda t: t.bincount(t.tensor([[1.0]], dtype=t.float64)),
+        lambda t: t.bincount(t.tensor([True, False])),
+        lambda t: t.tensor([1, 2]).mean(),
+        lambda t: t.tensor([True]).mean(),
+        lambda t: t.tensor([1], dtype=t.int32).mean(),
+    ],
+)
+def test_bincount_and_mean_of_the_wrong_dtype_raise_pytorchs_error(make):
+    """A float or bool input to bincount: NotImplementedError naming the kernel and dtype
+    ('Float'), before the 1-D check, as PyTorch's; mean of ints names PyTorch's dtype
+    ('Long', 'Bool', 'Int')."""
+    with pytest.raises(Exception) as theirs:
+        make(torch)
+    with pytest.raises(type(theirs.value)) as ours:
+        make(minigrad)
+    assert str(ours.value) == str(theirs.value)
+
+
 def test_multinomial_draws_follow_the_weights():
     p = minigrad.tensor([[0.1, 0.0, 0.6, 0.3], [1.0, 1.0, 0.0, 2.0]])
     draws = minigrad.multinomial(p, 4000, replacement=True)
@@ -643,3 +666,42 @@ def test_pytorch_operator_semantics_on_odd_operands():
     c <<= 3
     c >>= 1
     assert c.tolist() == [4, 8]
+
+
+def test_tensor_of_a_tensor_warns_as_pytorch_and_copies():
+    """`torch.tensor(t)` copies (detached) and warns to use t.detach().clone(), as PyTorch's;
+    a list of tensors and as_tensor do not warn."""
+    for lib in (minigrad, torch):
+        source = lib.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.warns(UserWarning, match=r"sourceTensor\.detach\(\)\.clone\(\)"):
+            copy = lib.tensor(source)
+        assert not copy.requires_grad and copy.tolist() == [1.0, 2.0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            lib.tensor([lib.tensor(1.0), lib.tensor(2.0)])
+            lib.as_tensor(source.detach())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [np.float64(1.5), 2.0],  # a list of NumPy means: float64, as PyTorch's
+        [[np.float64(1.0)], [np.float64(2.0)]],
+        [np.float32(1.0), np.float64(2.0)],
+        [np.array([1.5])],
+        [np.int32(1), 2.5],  # int32 with a Python float: the default float
+        [np.int32(1), 2],  # int32 with a Python int: int64
+        [np.int32(1), np.int32(2)],
+        [True, np.float64(2.0)],
+        [np.float16(1.0), 2],
+        [np.uint8(1), np.int8(2)],
+        [(np.float64(1.0),), (2.0,)],
+        [1.5, 2.5],
+        [1, 2],
+    ],
+)
+def test_tensor_of_a_list_holding_numpy_scalars_takes_pytorchs_dtype(data):
+    """The items' types promoted together, a Python number counting as its default type."""
+    ours, theirs = minigrad.tensor(data), torch.tensor(data)
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+    assert ours.tolist() == theirs.tolist()

@@ -10,6 +10,7 @@ import numpy as np
 
 class _State(threading.local):
     enabled = True
+    inference = False  # inside inference_mode() (and not in an inner inference_mode(False))
     anomaly = False
     tape = None  # a list while minigrad.testing records which ops run (to blame one)
     tracer = None  # set while minigrad.static.trace records a graph: apply hands calls to it
@@ -91,6 +92,27 @@ class inference_mode(_GradMode):  # noqa: N801
 
     def __init__(self, mode: bool = True):
         self.mode = not mode
+
+    def __enter__(self):
+        self._prev_inference, state.inference = state.inference, not self.mode
+        super().__enter__()
+
+    def __exit__(self, *exc):
+        state.inference = self._prev_inference
+        return super().__exit__(*exc)
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(not self.mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside `inference_mode()`, as PyTorch's (no_grad alone does not count)."""
+    return state.inference
 
 
 class set_grad_enabled(_GradMode):  # noqa: N801

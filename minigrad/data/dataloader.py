@@ -188,6 +188,8 @@ def default_collate(batch):
         return Tensor._make(dev.xp.stack([t.array for t in batch]))
     if isinstance(elem, np.ndarray):
         return Tensor._make(np.stack(batch))
+    if isinstance(elem, np.generic) and not isinstance(elem, (np.str_, np.bytes_)):
+        return Tensor._make(np.asarray(batch))  # NumPy scalars keep their dtype, as PyTorch's
     if isinstance(elem, (bool, np.bool_)):
         return Tensor._make(np.asarray(batch, dtype=np.bool_))
     if isinstance(elem, numbers.Integral):

@@ -53,6 +53,7 @@ from minigrad.ops.indexing import one_hot, triu_indices
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import (
     _reduce,
+    _softmax_dim,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -226,7 +227,7 @@ def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor
     """softmax(-x) along dim."""
     if dtype is not None:
         input = input.to(dtype=dtype)
-    return softmax(-input, dim)
+    return softmax(-input, _softmax_dim(input, dim, "softmin"))
 
 
 def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim=-1):

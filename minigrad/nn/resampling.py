@@ -94,8 +94,12 @@ def interpolate(
     Modes: nearest (PyTorch's floor(dst * scale) rule), nearest-exact, linear, bilinear,
     trilinear (with align_corners)."""
     dims = input.ndim - 2
-    if dims < 1:
-        raise ValueError(f"interpolate: expected an (N, C, ...) input, got {tuple(input.shape)}")
+    if not 1 <= dims <= 3:  # PyTorch's exception type and words; an (N, C, ...) input
+        raise NotImplementedError(
+            f"interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+            f"{input.ndim}D) for the modes: nearest | linear | bilinear | trilinear | "
+            f"nearest-exact (got {mode}); input shape {tuple(input.shape)}"
+        )
     if mode in _DIMS and _DIMS[mode] != dims:
         raise NotImplementedError(
             f"interpolate: mode '{mode}' expects a {_DIMS[mode] + 2}-D input, got "

@@ -97,7 +97,12 @@ def _require_floating_softmax(op: str, x: Tensor, dim: int) -> None:
 
 def _softmax_dim(x: Tensor, dim, op: str) -> int:
     if dim is None:
-        # PyTorch's legacy implicit choice, kept for old code (it warns there too)
+        # PyTorch's legacy implicit choice, kept for old code; it warns, as PyTorch's
+        warnings.warn(
+            f"Implicit dimension choice for {op} has been deprecated. Change the call to "
+            "include dim=X as an argument.",
+            stacklevel=3,
+        )
         dim = 0 if x.ndim in (0, 1, 3) else 1
     return normalize_dim(dim, x.ndim, op)
 

@@ -377,11 +377,17 @@ class IsClose(NoGrad):
         return a.device.xp.isclose(a.array, b.array, rtol, atol, equal_nan)
 
 
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    check_same_device("isclose", input, other)
+def _same_dtype(op: str, input, other) -> None:
+    """PyTorch's isclose and allclose compare only tensors of one dtype ('Long did not match
+    Float')."""
     if input.dtype is not other.dtype:
         names = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, other))
-        raise RuntimeError("isclose: {} did not match {}".format(*names))
+        raise RuntimeError(f"{op}: {{}} did not match {{}}".format(*names))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    check_same_device("isclose", input, other)
+    _same_dtype("isclose", input, other)
     return IsClose.apply(input, other, rtol, atol, equal_nan)
 
 
@@ -444,4 +450,5 @@ def equal(input, other) -> bool:
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     check_same_device("allclose", input, other)
+    _same_dtype("allclose", input, other)
     return bool(input.device.xp.allclose(input.array, other.array, rtol, atol, equal_nan))

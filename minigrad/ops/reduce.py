@@ -21,6 +21,7 @@ from minigrad.ops._util import (
     cast_to,
     expect_floating,
     half_as_float32,
+    kernel_type,
     max_array,
     normalize_dim,
     normalize_dims,
@@ -122,7 +123,7 @@ class Mean(Function):
         if array.dtype.kind != "f":
             raise RuntimeError(
                 f"mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {x.dtype.name.capitalize()}"
+                f"point or complex dtype. Got: {kernel_type(array.dtype)[1:-1]}"
             )
         ctx.shape, ctx.dims = array.shape, dims
         ctx.count = builtins.max(1, _count(array.shape, dims))
@@ -1197,7 +1198,11 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 def bincount(input, weights=None, minlength=0):
     """How often each value 0..max occurs in a 1-D int tensor (or the sum of its weights)."""
-    if input.ndim != 1 or input.array.dtype.kind not in "iu":
+    if input.array.dtype.kind not in "iu":  # PyTorch's kernel has no float or bool version
+        raise NotImplementedError(
+            f'"bincount_cpu" not implemented for {kernel_type(input.array.dtype)}'
+        )
+    if input.ndim != 1:
         raise RuntimeError(
             f"bincount only supports 1-d non-negative integral inputs, got {input.ndim}-d "
             f"{input.dtype}"

@@ -234,6 +234,11 @@ class Permute(Function):
 
 
 def permute(x: Tensor, dims) -> Tensor:
+    if len(dims) != x.ndim:  # checked first, as PyTorch's RuntimeError
+        raise RuntimeError(
+            f"permute: number of dims don't match in permute: the tensor has {x.ndim} "
+            f"(shape {tuple(x.shape)}), the ordering {tuple(dims)} has {len(dims)}"
+        )
     dims = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
     if sorted(dims) != list(range(x.ndim)):
         raise RuntimeError(

@@ -19,7 +19,7 @@ class ASGD(Optimizer):
         lambd=1e-4,
         alpha=0.75,
         t0=1e6,
-        weight_decay=0.0,
+        weight_decay=0,
         foreach=None,
         maximize=False,
         differentiable=False,

@@ -80,6 +80,8 @@ class LBFGS(Optimizer):
     def step(self, closure):
         if closure is None:
             raise RuntimeError("LBFGS.step() needs a closure that re-evaluates the loss")
+        if self._opt_called is False:  # as Optimizer.step: for the lr scheduler's warning
+            self._opt_called = True
         group = self.param_groups[0]
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]

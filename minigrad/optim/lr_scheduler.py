@@ -20,6 +20,15 @@ _EPOCH_DEPRECATION_WARNING = (
     "where available."
 )
 
+# PyTorch's words: the first step() before any optimizer.step() skips the schedule's first lr
+_ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+    "later, you should call them in the opposite order: `optimizer.step()` before "
+    "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first value "
+    "of the learning rate schedule. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+)
+
 
 class LRScheduler:
     """Base class: remembers each group's initial_lr; step() sets group['lr'] = get_lr()."""
@@ -41,6 +50,8 @@ class LRScheduler:
                 )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        if optimizer._opt_called is None:  # from now on, optimizer.step() says it ran
+            optimizer._opt_called = False
         self._initial_step()
 
     def _initial_step(self) -> None:
@@ -59,6 +70,8 @@ class LRScheduler:
         return self._last_lr
 
     def step(self, epoch=None) -> None:
+        if self._step_count == 1 and self.optimizer._opt_called is False:
+            warnings.warn(_ORDER_WARNING, UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is not None:
             warnings.warn(_EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)

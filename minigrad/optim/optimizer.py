@@ -25,6 +25,9 @@ required = _RequiredParameter()
 class Optimizer:
     """Base class: holds `param_groups` (dicts with 'params' and hyper-parameters) and `state`."""
 
+    # None until an lr scheduler watches this optimizer; then whether step() has run since
+    _opt_called = None
+
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
         self.state: dict = {}
@@ -76,6 +79,8 @@ class Optimizer:
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure's loss if given."""
+        if self._opt_called is False:
+            self._opt_called = True
         loss = None
         if closure is not None:
             from minigrad.autograd.grad_mode import enable_grad

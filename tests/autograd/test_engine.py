@@ -309,6 +309,36 @@ def test_grad_mode_decorators_match_torch():
     assert program(minigrad) == program(torch)
 
 
+def test_is_inference_mode_enabled_matches_torch():
+    """Only inference_mode turns it on (no_grad does not); an inner inference_mode(False)
+    turns it off and records; the decorator too; each block restores the mode it found."""
+
+    def program(lib):
+        results = [lib.is_inference_mode_enabled()]
+        with lib.no_grad():
+            results.append(lib.is_inference_mode_enabled())
+        with lib.inference_mode():
+            results += [lib.is_inference_mode_enabled(), lib.is_grad_enabled()]
+            with lib.no_grad(), lib.enable_grad():
+                results.append(lib.is_inference_mode_enabled())
+            with lib.inference_mode(False):
+                results += [lib.is_inference_mode_enabled(), lib.is_grad_enabled()]
+            results.append(lib.is_inference_mode_enabled())
+
+        @lib.inference_mode()
+        def decorated():
+            return lib.is_inference_mode_enabled(), lib.is_grad_enabled()
+
+        @lib.inference_mode
+        def bare():
+            return lib.is_inference_mode_enabled()
+
+        results += [decorated(), bare(), lib.is_inference_mode_enabled(), lib.is_grad_enabled()]
+        return results
+
+    assert program(minigrad) == program(torch)
+
+
 def test_detach_and_requires_grad_flags():
     x = minigrad.ones(2, requires_grad=True)
     y = x * 2

@@ -72,6 +72,19 @@ def test_default_collate_and_custom_collate():
     assert sizes == [4, 2]
 
 
+@pytest.mark.parametrize("kind", ["float32", "float16", "int32", "uint8", "int16", "float64"])
+def test_default_collate_of_numpy_scalars_keeps_their_dtype_as_pytorch(kind):
+    """A Dataset returning `np.float32(label)`: PyTorch's batch is float32 (as_tensor of the
+    scalars), not the float64 of Python floats; np.str_ stays a list of strings."""
+    import torch
+
+    batch = [getattr(np, kind)(v) for v in (1, 2, 3)]
+    ours, theirs = default_collate(batch), torch.utils.data.default_collate(batch)
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1] == kind
+    assert ours.tolist() == theirs.tolist()
+    assert default_collate([np.str_("a"), np.str_("b")]) == ["a", "b"]
+
+
 def test_default_collate_of_tensors_matches_stack():
     rows = minigrad.arange(12.0).reshape(4, 3)
     samples = [rows[i] for i in (2, 0, 3)]

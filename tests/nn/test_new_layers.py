@@ -604,6 +604,16 @@ def test_pad_sequence_matches_pytorch(batch_first, side):
             (NotImplementedError, ValueError),
             "bilinear",
         ),
+        (  # nn.Upsample on an image without its batch and channel dims
+            lambda t: t.nn.Upsample(scale_factor=2)(t.zeros(4, 4)),
+            NotImplementedError,
+            r"Only 3D, 4D and 5D input Tensors supported \(got 2D\).*\(got nearest\)",
+        ),
+        (
+            lambda t: t.nn.functional.interpolate(t.zeros(1, 1, 2, 2, 2, 2), scale_factor=2),
+            NotImplementedError,
+            r"\(got 6D\)",
+        ),
         (
             lambda t: t.nn.functional.scaled_dot_product_attention(
                 t.zeros(2, 3), t.zeros(4, 3), t.zeros(4, 5), t.ones(2, 4).bool(), is_causal=True
@@ -703,3 +713,21 @@ def test_softmax_of_a_fully_masked_row_is_nan_without_a_warning_as_pytorch(op, r
     theirs = getattr(torch.nn.functional, op)(torch.tensor(x), -1).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)  # nan where PyTorch has nan
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "softmin"])
+def test_softmax_without_dim_warns_and_picks_pytorchs_dim(op):
+    """F.softmax(x) without dim: PyTorch's legacy dim (0 for 0-, 1- and 3-D input, else 1)
+    and its deprecation warning, naming the op (softmin's too, not softmax's)."""
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 10
+    message = f"Implicit dimension choice for {op} has been deprecated"
+    results = []
+    for lib in (minigrad, torch):
+        for data in (x, x[0], x[0, 0]):
+            with pytest.warns(UserWarning, match=message):
+                results.append(getattr(lib.nn.functional, op)(lib.tensor(data)).numpy())
+        module = {"softmax": "Softmax", "log_softmax": "LogSoftmax", "softmin": "Softmin"}[op]
+        with pytest.warns(UserWarning, match=message):
+            results.append(getattr(lib.nn, module)()(lib.tensor(x[0])).numpy())
+    for ours, theirs in zip(results[:4], results[4:]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)

@@ -239,6 +239,7 @@ def test_get_lr_outside_step_warns_as_pytorch(key):
             s.get_lr()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        opt.step()  # first, or step() warns of the order (as PyTorch's)
         sched.step()
 
 

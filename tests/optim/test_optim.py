@@ -3,6 +3,8 @@ updates over several steps; state dicts round-trip."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -48,6 +50,21 @@ def test_optimizer_matches_pytorch(name, kwargs):
             o.step()
     for p, tp in zip(ours, theirs):
         np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD"],
+)
+def test_default_settings_print_as_pytorchs(name):
+    """print(optimizer) and print(optimizer.state_dict()) with the default settings show
+    PyTorch's text: its defaults are ints where PyTorch's are (`weight_decay: 0`, not 0.0),
+    and the group's keys come in PyTorch's order."""
+    kwargs = {"lr": 0.1} if name == "SGD" else {}
+    ours = getattr(optim, name)([minigrad.zeros(2, requires_grad=True)], **kwargs)
+    theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kwargs)
+    assert repr(ours) == repr(theirs)
+    assert repr(ours.state_dict()) == repr(theirs.state_dict())
 
 
 def test_param_groups_and_state_dict_round_trip():
@@ -125,3 +142,37 @@ def test_scheduler_state_dict():
     fresh = optim.lr_scheduler.StepLR(optim.SGD(_params(minigrad), lr=1.0), 2, 0.5)
     fresh.load_state_dict(state)
     assert fresh.last_epoch == 3 and fresh.get_last_lr() == [0.5]
+
+
+@pytest.mark.parametrize("order", ["scheduler_first", "optimizer_first", "step_before_scheduler"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib, o: lib.optim.lr_scheduler.StepLR(o, 1),
+        lambda lib, o: lib.optim.lr_scheduler.OneCycleLR(o, max_lr=0.5, total_steps=5),
+        lambda lib, o: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=2),
+        lambda lib, o: lib.optim.lr_scheduler.ReduceLROnPlateau(o),
+    ],
+)
+def test_scheduler_stepped_before_the_optimizer_warns_as_pytorch(make, order):
+    """The classic slip, `scheduler.step()` before `optimizer.step()` in the first epoch:
+    PyTorch's warning, once, from the schedulers that give it (not from those with their own
+    step, as PyTorch's); a step() made before the scheduler existed does not count."""
+
+    def program(lib):
+        optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
+        if order == "step_before_scheduler":
+            optimizer.step()
+        scheduler = make(lib, optimizer)
+        step = (lambda: scheduler.step(1.0)) if "Plateau" in type(scheduler).__name__ else None
+        step = step or scheduler.step
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(3):
+                if order == "optimizer_first":
+                    optimizer.step()
+                step()
+                optimizer.step()
+        return [str(w.message) for w in caught if "optimizer.step()" in str(w.message)]
+
+    assert program(minigrad) == program(torch)

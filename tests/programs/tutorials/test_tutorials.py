@@ -14,6 +14,7 @@ import nlp_and_more
 import pytest
 import recipes
 import training_tools
+import user_programs
 
 import minigrad
 
@@ -35,6 +36,7 @@ PROGRAMS = [
     + more_tutorials.PROGRAMS
     + recipes.PROGRAMS
     + docs_examples.PROGRAMS
+    + user_programs.PROGRAMS
 ]
 
 
