@@ -81,15 +81,40 @@ def best_time(fn, device, repeat=5):
 }
 
 
-@pytest.mark.parametrize(
-    ("chapter", "question", "answers"),
-    [("01_cpu_vs_gpu", "best_of", TIMING_01), ("07_gpu", "timing", TIMING_07)],
-)
-def test_timing_answers_that_do_not_measure_score_nothing(tmp_path, chapter, question, answers):
+# Chapter 00: a constant "cpu" scored 2/2 on any grader without a GPU. The hidden test now asks
+# again where minigrad finds a (simulated) GPU.
+DEVICE_00 = {"constant": "def pick_device():\n    return 'cpu'\n"}
+
+# Chapter 02: the test's tensors were notebook globals, and the hidden graphs had the same leaves
+# as the visible one, so an answer that returned them scored 3/3. The tests now build their
+# graphs inside functions, the hidden ones from other tensors.
+LEAVES_02 = {
+    "globals": "def leaves(t):\n    return [x, w]\n",
+    "cached": """\
+def leaves(t):
+    global _first
+    if "_first" not in globals():
+        _first = [t.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0].variable,
+                  t.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[1][0].variable]
+    return _first
+""",
+}
+
+CHEATS = {
+    ("00_setup", "pick_device"): DEVICE_00,
+    ("01_cpu_vs_gpu", "best_of"): TIMING_01,
+    ("02_computational_graphs", "leaves"): LEAVES_02,
+    ("07_gpu", "timing"): TIMING_07,
+}
+
+
+@pytest.mark.parametrize(("chapter", "question"), sorted(CHEATS))
+def test_cheap_cheats_score_nothing(tmp_path, chapter, question):
+    answers = CHEATS[chapter, question]
     rows = grade_answers(
         tmp_path, chapter, {name: {question: answer} for name, answer in answers.items()}
     )
     for name in answers:
         outcome = rows[name]["questions"][f"{question}_test"]
-        assert (outcome["points"], outcome["status"]) == (0, "failed"), (name, outcome)
+        assert outcome["points"] == 0 and outcome["status"] in ("failed", "error"), (name, outcome)
         assert rows[name]["total"] == rows[name]["max"] - outcome["max"], (name, rows[name])
