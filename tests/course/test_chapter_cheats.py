@@ -10,9 +10,13 @@ from __future__ import annotations
 import pytest
 from test_redteam import grade_answers
 
+import minigrad
+from minigrad.testing import assert_not_used
+from minigrad.testing.source import AUTOGRAD
+
 # Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
 # time, after the rest (see the Makefile).
-pytestmark = pytest.mark.grading
+grading = pytest.mark.grading
 
 # Chapter 01: the hidden windows held 10 ms, so a best_of that called fn and answered 0.01
 # scored 3/3. The tests now pick the sleeps at random each run, in two ranges a constant cannot
@@ -100,14 +104,76 @@ def leaves(t):
 """,
 }
 
+# Chapters 05, 06 and 09 ask for a piece by hand (unbroadcast, a backward rule, a layer, an
+# optimizer step): an answer that called minigrad's own (sum_to, autograd, nn.Linear, optim.SGD)
+# passed every check of the values, 3 or 4 points each. The hidden tests now read the answer's
+# source (minigrad.testing.assert_not_used) and refuse the subclasses.
+BY_HAND_05 = {
+    "unbroadcast": """\
+def unbroadcast(grad, shape):
+    return sum_to(minigrad.tensor(grad), shape).numpy()
+""",
+    "matmul": """\
+class MatMul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.array @ b.array
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        with minigrad.enable_grad():
+            a, b = a.detach().requires_grad_(), b.detach().requires_grad_()
+            return minigrad.autograd.grad(a @ b, (a, b), gy)
+""",
+    "logsumexp": """\
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.probabilities = minigrad.softmax(x.detach(), -1)
+        return minigrad.logsumexp(x.detach(), -1).array
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.unsqueeze(-1) * ctx.probabilities
+""",
+}
+BY_HAND_06 = {
+    "linear": "class MyLinear(nn.Linear):\n    pass\n",
+    "sgd": "class MySGD(minigrad.optim.SGD):\n    pass\n",
+}
+SILU_09 = """\
+class SiLU(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        a = x.array
+        return a / (1 + np.exp(-a))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        with minigrad.enable_grad():
+            y = F.silu(x)
+        return minigrad.autograd.grad(y, x, gy, create_graph=True)
+"""
+
 CHEATS = {
     ("00_setup", "pick_device"): DEVICE_00,
     ("01_cpu_vs_gpu", "best_of"): TIMING_01,
     ("02_computational_graphs", "leaves"): LEAVES_02,
     ("07_gpu", "timing"): TIMING_07,
+    ("09_custom_functions", "silu"): {"autograd": SILU_09},
+}
+# One student per question: {(chapter, student): {question: answer}}
+BY_HAND = {
+    **{("05_ops_and_broadcasting", q): {q: a} for q, a in BY_HAND_05.items()},
+    **{("06_pytorch_api", q): {q: a} for q, a in BY_HAND_06.items()},
 }
 
 
+@grading
 @pytest.mark.parametrize(("chapter", "question"), sorted(CHEATS))
 def test_cheap_cheats_score_nothing(tmp_path, chapter, question):
     answers = CHEATS[chapter, question]
@@ -118,3 +184,50 @@ def test_cheap_cheats_score_nothing(tmp_path, chapter, question):
         outcome = rows[name]["questions"][f"{question}_test"]
         assert outcome["points"] == 0 and outcome["status"] in ("failed", "error"), (name, outcome)
         assert rows[name]["total"] == rows[name]["max"] - outcome["max"], (name, rows[name])
+
+
+@grading
+@pytest.mark.parametrize("chapter", ["05_ops_and_broadcasting", "06_pytorch_api"])
+def test_answers_that_call_minigrads_own_score_nothing(tmp_path, chapter):
+    students = {name: answers for (ch, name), answers in BY_HAND.items() if ch == chapter}
+    rows = grade_answers(tmp_path, chapter, students)
+    for name, answers in students.items():
+        (question,) = answers
+        outcome = rows[name]["questions"][f"{question}_test"]
+        assert outcome["points"] == 0 and outcome["status"] == "failed", (name, outcome)
+        assert "write it yourself" in outcome["message"] or "its own" in outcome["message"], (
+            name,
+            outcome,
+        )
+        assert rows[name]["total"] == rows[name]["max"] - outcome["max"], (name, rows[name])
+
+
+def by_hand(ctx, gy):
+    ctx.softmax = gy * 2  # stored on ctx: names nothing
+    return ctx.softmax
+
+
+def through_autograd(ctx, gy):
+    a, b = ctx.saved_tensors
+    return minigrad.autograd.grad(a @ b, (a, b), gy)
+
+
+def imported(grad, shape):
+    from minigrad.ops.shape import sum_to
+
+    return sum_to(grad, shape)
+
+
+def test_assert_not_used_names_what_the_source_calls():
+    assert_not_used(by_hand, ("softmax", *AUTOGRAD), "by_hand")
+    with pytest.raises(AssertionError, match=r"through_autograd uses autograd \(line 3\)"):
+        assert_not_used(through_autograd, AUTOGRAD, "through_autograd")
+    with pytest.raises(AssertionError, match=r"uses shape \(line 2\), sum_to \(line 2\)"):
+        assert_not_used(imported, ("sum_to", "shape"), "imported")
+
+
+def test_assert_not_used_refuses_a_function_without_source():
+    namespace = {}
+    exec("def hidden(x):\n    return x\n", namespace)
+    with pytest.raises(AssertionError, match="cannot be read"):
+        assert_not_used(namespace["hidden"], AUTOGRAD, "hidden")
