@@ -166,10 +166,36 @@ CHEATS = {
     ("07_gpu", "timing"): TIMING_07,
     ("09_custom_functions", "silu"): {"autograd": SILU_09},
 }
+BY_HAND_08 = {
+    "dead_code_elimination": (
+        "def dead_code_elimination(graph):\n    return passes.eliminate_dead_code(graph)\n"
+    ),
+    "cse": (
+        "def eliminate_common_subexpressions(graph):\n"
+        "    return passes.eliminate_common_subexpressions(graph)\n"
+    ),
+}
+BY_HAND_10 = {
+    "jax_grad": """\
+import minigrad.func
+
+
+def grad(f, argnums=0):
+    def df(*args):
+        out = f(*args)
+        if out.numel() != 1:
+            raise TypeError("grad requires a scalar output")
+        return minigrad.func.grad(lambda *a: f(*a).reshape(()), argnums)(*args)
+
+    return df
+"""
+}
 # One student per question: {(chapter, student): {question: answer}}
 BY_HAND = {
     **{("05_ops_and_broadcasting", q): {q: a} for q, a in BY_HAND_05.items()},
     **{("06_pytorch_api", q): {q: a} for q, a in BY_HAND_06.items()},
+    **{("08_static_graphs", q): {q: a} for q, a in BY_HAND_08.items()},
+    **{("10_data_and_landscape", q): {q: a} for q, a in BY_HAND_10.items()},
 }
 
 
@@ -187,19 +213,22 @@ def test_cheap_cheats_score_nothing(tmp_path, chapter, question):
 
 
 @grading
-@pytest.mark.parametrize("chapter", ["05_ops_and_broadcasting", "06_pytorch_api"])
+@pytest.mark.parametrize("chapter", sorted({chapter for chapter, _ in BY_HAND}))
 def test_answers_that_call_minigrads_own_score_nothing(tmp_path, chapter):
     students = {name: answers for (ch, name), answers in BY_HAND.items() if ch == chapter}
     rows = grade_answers(tmp_path, chapter, students)
+    scored = []
     for name, answers in students.items():
         (question,) = answers
         outcome = rows[name]["questions"][f"{question}_test"]
-        assert outcome["points"] == 0 and outcome["status"] == "failed", (name, outcome)
-        assert "write it yourself" in outcome["message"] or "its own" in outcome["message"], (
-            name,
-            outcome,
-        )
-        assert rows[name]["total"] == rows[name]["max"] - outcome["max"], (name, rows[name])
+        message = outcome["message"]
+        if outcome["points"] or not ("write it yourself" in message or "its own" in message):
+            scored.append((name, outcome))
+    assert not scored, scored
+    for name, answers in students.items():
+        (question,) = answers
+        lost = rows[name]["questions"][f"{question}_test"]["max"]
+        assert rows[name]["total"] == rows[name]["max"] - lost, (name, rows[name])
 
 
 def by_hand(ctx, gy):
