@@ -207,12 +207,24 @@ def backward_order(t):
     return _topological_order([t.grad_fn])
 """,
 }
+BY_HAND_07 = {
+    "tensors": """\
+def one_hot(labels, num_classes):
+    return F.one_hot(labels, num_classes).float()
+
+
+def accuracy(scores, labels):
+    return (scores.argmax(dim=1) == labels).float().mean().item()
+""",
+    "xp": "def log_softmax_array(x):\n    return F.log_softmax(x, dim=1).array\n",
+}
 # One student per question: {(chapter, student): {question: answer}}
 BY_HAND = {
     **{("03_gradients_by_hand", q): {q: a} for q, a in BY_HAND_03.items()},
     **{("04_autograd", q): {q: a} for q, a in BY_HAND_04.items()},
     **{("05_ops_and_broadcasting", q): {q: a} for q, a in BY_HAND_05.items()},
     **{("06_pytorch_api", q): {q: a} for q, a in BY_HAND_06.items()},
+    **{("07_gpu", q): {q: a} for q, a in BY_HAND_07.items()},
     **{("08_static_graphs", q): {q: a} for q, a in BY_HAND_08.items()},
     **{("10_data_and_landscape", q): {q: a} for q, a in BY_HAND_10.items()},
 }
