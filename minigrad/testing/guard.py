@@ -54,7 +54,9 @@ _HOMES = tuple(
 _MISSING = object()
 # The checks themselves: every name in these is recorded, not only functions, so that an answer
 # cannot swap a table they use (the scalar types plain_value accepts, the tolerances).
-_CHECKS = frozenset(("minigrad.testing.close", "minigrad.testing.gradcheck", __name__))
+_CHECKS = frozenset(
+    ("minigrad.testing.close", "minigrad.testing.gradcheck", "minigrad.testing.source", __name__)
+)
 _ALIASES = {  # names a chapter's setup cell binds: rebinding one in the notebook is tampering
     "np": "numpy",
     "numpy": "numpy",
