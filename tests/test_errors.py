@@ -106,6 +106,54 @@ ERRORS = [
     ("t.nn.Conv2d(3, 2, 3, padding='bogus')", ["Conv2d", "bogus"]),
     ("t.rand(2).uniform_(1, 0)", ["uniform_", "from=1", "to=0"]),
     ("t.tensor([1.0]) << 1", ["lshift", "Float"]),
+    # the second sweep (errsweep): nn.functional, layer constructors
+    ("t.nn.functional.conv1d(t.ones(1, 3, 5), t.ones(2, 3, 3), stride=0)", ["stride", "(1, 0)"]),
+    (
+        "t.nn.functional.conv2d(t.ones(1, 3, 5, 5), t.ones(2, 3, 3, 3), padding=(-1, 0))",
+        ["conv2d", "padding", "non-negative", "(-1, 0)"],
+    ),
+    (
+        "t.nn.functional.conv_transpose2d(t.ones(1, 4, 5, 5), t.ones(4, 2, 3, 3), dilation=0)",
+        ["conv_transpose2d", "dilation", "(0, 0)"],
+    ),
+    ("t.nn.functional.max_pool2d(t.ones(1, 1, 4, 4), 2, stride=0)", ["max_pool2d", "stride"]),
+    ("t.nn.functional.avg_pool2d(t.ones(1, 1, 4, 4), 0)", ["avg_pool2d", "kernel_size"]),
+    ("t.nn.functional.max_pool2d(t.ones(1, 1, 4, 4), (2, 2, 2))", ["max_pool2d", "(2, 2, 2)"]),
+    ("t.nn.functional.unfold(t.ones(1, 1, 4, 4), kernel_size=0)", ["unfold", "kernel_size"]),
+    (
+        "t.nn.functional.fold(t.ones(1, 4, 9), output_size=(4, 4), kernel_size=2, stride=0)",
+        ["fold", "stride", "(0, 0)"],
+    ),
+    ("t.nn.functional.pixel_shuffle(t.ones(1, 4, 2, 2), 0)", ["pixel_shuffle", "got 0"]),
+    ("t.nn.functional.pixel_unshuffle(t.ones(1, 1, 4, 4), 0)", ["pixel_unshuffle", "got 0"]),
+    ("t.nn.functional.interpolate(t.ones(1, 1, 4), size=0)", ["interpolate", "(4,)", "(0,)"]),
+    (
+        "t.nn.functional.scaled_dot_product_attention(t.ones(4), t.ones(4), t.ones(4))",
+        ["scaled_dot_product_attention", "2-D", "(4,)"],
+    ),
+    (
+        "t.nn.functional.scaled_dot_product_attention(t.ones(2, 3, 4), t.ones(2, 5, 4), "
+        "t.ones(2, 5, 4), attn_mask=t.ones(3, 5, dtype=t.int64))",
+        ["scaled_dot_product_attention", "attn_mask", "int64"],
+    ),
+    (
+        "t.nn.functional.scaled_dot_product_attention(t.ones(2, 3, 4), t.ones(2, 5, 4), "
+        "t.ones(2, 5, 4), dropout_p=1.5)",
+        ["scaled_dot_product_attention", "1.5"],
+    ),
+    ("t.nn.functional.embedding(t.tensor([0]), t.ones(3))", ["embedding", "2-D", "(3,)"]),
+    (
+        "t.nn.functional.embedding(t.tensor([0]), t.ones(3, 2), padding_idx=5)",
+        ["embedding", "padding_idx=5", "(3, 2)"],
+    ),
+    ("t.nn.Embedding(3, 2, padding_idx=-5)", ["Embedding", "padding_idx=-5"]),
+    ("t.nn.EmbeddingBag(3, 2, padding_idx=5)", ["EmbeddingBag", "padding_idx=5"]),
+    ("t.nn.Embedding(3, 2, _weight=t.ones(4, 2))", ["Embedding", "(4, 2)", "(3, 2)"]),
+    ("t.nn.Embedding.from_pretrained(t.ones(3))", ["from_pretrained", "2-D", "(3,)"]),
+    ("t.nn.LSTM(3, 4, num_layers=0)", ["LSTM", "num_layers", "0"]),
+    ("t.nn.GRU(3, 0)", ["GRU", "hidden_size", "0"]),
+    ("t.nn.RNN(3, 4, dropout=1.5)", ["RNN", "dropout", "1.5"]),
+    ("t.nn.Conv2d(3, 2, 3, groups=0)", ["Conv2d", "groups", "0"]),
 ]
 
 
@@ -121,6 +169,14 @@ def test_error_type_is_torchs_and_message_names_the_problem(expr, fragments):
     assert isinstance(mine, type(theirs)), f"{type(mine).__name__} (PyTorch: {theirs!r})"
     for fragment in fragments:
         assert fragment in str(mine), f"{fragment!r} not in {str(mine)!r}"
+
+
+def test_a_layer_with_no_inputs_builds_as_in_pytorch():
+    """Linear(0, 3) builds in PyTorch (its init warns and leaves the empty weight); the fan-in
+    of 0 must not reach a division."""
+    with pytest.warns(UserWarning, match="zero-element"):
+        layer = minigrad.nn.Linear(0, 3)
+    assert layer(minigrad.ones(2, 0)).shape == (2, 3)
 
 
 def test_device_mismatch_names_the_op_and_both_devices():

@@ -249,10 +249,17 @@ def setitem(x: Tensor, index, value) -> None:
         x._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
     )
     if not graph:
+        if isinstance(value, str):
+            raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
         try:
             x.array[idx] = array_of(value)
-        except (IndexError, ValueError) as exc:
+        except IndexError as exc:
             raise _index_error(x, exc) from None
+        except ValueError as exc:  # a value of the wrong shape: PyTorch's RuntimeError
+            shape = tuple(value.shape) if hasattr(value, "shape") else None
+            raise RuntimeError(
+                f"index_put: {exc} (tensor of shape {tuple(x.shape)}, value of shape {shape})"
+            ) from None
         x._version += 1
         return
     x._inplace(lambda s, v: IndexPut.apply(s, idx, v), value)
@@ -288,6 +295,12 @@ def scatter_to(g: Tensor, dim: int, index_array, shape) -> Tensor:
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     d = normalize_dim(dim, input.ndim, "index_select")
+    if index.array.dtype.kind not in "iu":
+        raise RuntimeError(f"index_select(): expected an int32 or int64 index, got {index.dtype}")
+    if index.ndim > 1:
+        raise IndexError(
+            f"index_select(): index is supposed to be a vector, got shape {tuple(index.shape)}"
+        )
     return getitem(input, (slice(None),) * d + (index,))
 
 

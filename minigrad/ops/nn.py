@@ -810,6 +810,13 @@ def embedding(
     """Look up rows of weight (V, D) by integer indices (*) -> (*, D). With max_norm, the rows
     looked up are first scaled in place to that norm where theirs is larger (PyTorch's
     embedding_renorm_)."""
+    if weight.ndim < 2:  # minigrad also looks up rows of an N-D weight (PyTorch: 2-D only)
+        raise RuntimeError(f"embedding: 'weight' must be 2-D, got shape {tuple(weight.shape)}")
+    if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
+        raise AssertionError(
+            f"embedding: padding_idx must be within num_embeddings, got padding_idx="
+            f"{padding_idx} for a weight of shape {tuple(weight.shape)}"
+        )
     _check_indices(input, weight, "embedding")
     if max_norm is not None:
         _renorm_rows(weight, input, max_norm, norm_type)
