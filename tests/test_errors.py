@@ -154,6 +154,27 @@ ERRORS = [
     ("t.nn.GRU(3, 0)", ["GRU", "hidden_size", "0"]),
     ("t.nn.RNN(3, 4, dropout=1.5)", ["RNN", "dropout", "1.5"]),
     ("t.nn.Conv2d(3, 2, 3, groups=0)", ["Conv2d", "groups", "0"]),
+    # creation, random draws, indexing
+    ("t.rand(-1)", ["negative", "(-1,)"]),
+    ("t.randn(2, -1)", ["negative", "(2, -1)"]),
+    ("t.randint(5, 2, (3,))", ["random_", "from=5", "to=2"]),
+    ("t.ones(3).random_(5, 2)", ["random_", "from=5", "to=2"]),
+    ("t.normal(0, -1, (3,))", ["normal", "std", "-1"]),
+    ("t.ones(3).normal_(0, -1)", ["normal", "std", "-1"]),
+    ("t.ones(3).exponential_(-1)", ["exponential_", "lambda=-1"]),
+    ("t.ones(2, 3).__setitem__(0, t.ones(4))", ["index_put", "(4,)", "(2, 3)"]),
+    ("t.ones(2, 3).__setitem__(slice(None), t.ones(3, 3))", ["index_put", "(3, 3)", "(2, 3)"]),
+    ("t.ones(2, 3).__setitem__(0, 'a')", ["index_put", "str"]),
+    ("t.ones(3).index_select(0, t.tensor([0.0]))", ["index_select", "float32"]),
+    ("t.ones(3).index_select(0, t.tensor([[0]]))", ["index_select", "vector", "(1, 1)"]),
+    ("t.ones(3, requires_grad=True).__setattr__('grad', t.ones(3).double())", ["float64"]),
+    # data loading options
+    ("t.utils.data.DataLoader([1, 2], timeout=-1)", ["timeout", "-1"]),
+    ("t.utils.data.DataLoader([1, 2], prefetch_factor=2)", ["prefetch_factor", "num_workers"]),
+    ("t.utils.data.DataLoader([1, 2], persistent_workers=True)", ["persistent_workers"]),
+    ("t.utils.data.DataLoader([1, 2], batch_size=None, drop_last=True)", ["drop_last"]),
+    ("t.utils.data.RandomSampler([])", ["num_samples=0", "empty"]),
+    ("t.utils.data.random_split(range(10), [0.5, -0.1, 0.6])", ["index 1", "-0.1"]),
 ]
 
 
@@ -177,6 +198,14 @@ def test_a_layer_with_no_inputs_builds_as_in_pytorch():
     with pytest.warns(UserWarning, match="zero-element"):
         layer = minigrad.nn.Linear(0, 3)
     assert layer(minigrad.ones(2, 0)).shape == (2, 3)
+
+
+def test_saving_into_a_missing_folder_names_it(tmp_path):
+    target = tmp_path / "missing" / "model.pt"
+    with pytest.raises(RuntimeError, match="Parent directory .*missing does not exist"):
+        torch.save(torch.ones(2), target)
+    with pytest.raises(RuntimeError, match=r"minigrad.save: Parent directory .*missing does not"):
+        minigrad.save(minigrad.ones(2), target)
 
 
 def test_device_mismatch_names_the_op_and_both_devices():
