@@ -361,6 +361,11 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The `length` elements from `start` along dim (a view in PyTorch, a slice here)."""
     d = normalize_dim(dim, input.ndim, "narrow")
     size = input.array.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(
+            f"narrow: start out of range (expected to be in range of [{-size}, {size}], but got "
+            f"{start}) for dim {d} of a tensor of shape {tuple(input.shape)}"
+        )
     start = start + size if start < 0 else start
     if start < 0 or length < 0 or start + length > size:
         raise RuntimeError(
@@ -378,6 +383,8 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
         return reshape(roll(flatten(input), shifts, 0), input.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dims must align, got shifts={shifts} and dims={dims}")
     out = input
     for shift, dim in zip(shifts, dims):
         d = normalize_dim(dim, input.ndim, "roll")

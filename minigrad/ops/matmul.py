@@ -348,6 +348,11 @@ def einsum(equation: str, *operands) -> Tensor:
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """y[i, j] = input[i] * vec2[j]. (n,), (m,) -> (n, m)"""
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(
+            f"outer: expected 1-D arguments, got shapes {tuple(input.shape)} and "
+            f"{tuple(vec2.shape)}"
+        )
     return unsqueeze(input, 1) * vec2
 
 

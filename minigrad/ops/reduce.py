@@ -271,11 +271,26 @@ class MaxMinDim(Function):
         return scatter_to(g, ctx.dim, ctx.idx, ctx.shape), None, None, None
 
 
+def _nonempty(input, dims, op, all_dims=False) -> None:
+    """A max or min over an empty dim has no value: PyTorch's IndexError (RuntimeError when
+    no dim was given)."""
+    if all_dims and input.array.size == 0:
+        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
+    for d in dims:
+        if input.array.shape[d] == 0:
+            raise IndexError(
+                f"{op}(): Expected reduction dim {d} to have non-zero size (input of shape "
+                f"{tuple(input.shape)})"
+            )
+
+
 def _max_min(input, dim, keepdim, largest, op):
     if isinstance(dim, Tensor):
         return (maximum if largest else minimum)(input, dim)
-    if input.array.size == 0:
+    if input.array.size == 0 and dim is None:
         raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
+    if input.ndim and dim is not None:
+        _nonempty(input, (normalize_dim(dim, input.ndim, op),), op)
     if dim is None:
         return MaxMin.apply(input, tuple(range(input.ndim)), False, largest)
     d = normalize_dim(dim, input.ndim, op)
@@ -295,11 +310,13 @@ def min(input, dim=None, keepdim=False):
 
 def amax(input, dim=(), keepdim=False):
     dims = normalize_dims(dim if dim != () else None, input.ndim, "amax")
+    _nonempty(input, dims, "amax", dim in ((), None))
     return MaxMin.apply(input, dims, keepdim, True)
 
 
 def amin(input, dim=(), keepdim=False):
     dims = normalize_dims(dim if dim != () else None, input.ndim, "amin")
+    _nonempty(input, dims, "amin", dim in ((), None))
     return MaxMin.apply(input, dims, keepdim, False)
 
 
@@ -336,6 +353,11 @@ def _arg(input, dim, keepdim, largest):
     if input.array.dtype.kind == "b":
         raise RuntimeError(f"{name}(): does not support bool input")
     d = None if dim is None else normalize_dim(dim, input.ndim, name)
+    if input.array.size == 0 and (d is None or input.array.shape[d] == 0):
+        raise IndexError(
+            f"{name}(): Expected reduction dim to be specified (and of non-zero size) for an "
+            f"input of shape {tuple(input.shape)} (numel() == 0)"
+        )
     return ArgMax.apply(input, d, keepdim, largest)
 
 

@@ -283,6 +283,11 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return reshape(x, (1,))
     s = normalize_dim(start_dim, x.ndim, "flatten")
     e = normalize_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError(
+            f"flatten() has invalid args: start_dim ({start_dim}) cannot come after end_dim "
+            f"({end_dim}) for a tensor of shape {tuple(x.shape)}"
+        )
     shape = x.array.shape
     middle = 1
     for n in shape[s : e + 1]:
@@ -398,7 +403,12 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     n = x.array.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
+        if step < 0 or (step == 0 and n):
+            raise RuntimeError(
+                f"split: split_size must be positive (0 only if the dimension is empty), got "
+                f"{step} for dim {d} of size {n}"
+            )
+        sizes = [min(step, n - i) for i in range(0, n, step or 1)] or [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n:
