@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+import reprlib
 
 import numpy as np
 
@@ -32,6 +33,11 @@ def _infer_dtype(data, array: np.ndarray) -> dtypes.dtype:
         return dtypes.int64
     if kind == "f":
         return dtypes.get_default_dtype()
+    if kind == "O":  # None, a set, any object: PyTorch's RuntimeError
+        raise RuntimeError(
+            f"tensor: could not infer the dtype of {reprlib.repr(data)} (numbers, bools, or "
+            "nested lists of them)"
+        )
     raise TypeError(f"tensor: cannot make a tensor from data of type {type(data).__name__}")
 
 
@@ -159,6 +165,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     dev = get_device(device)
     if bounds[2] == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if not all(math.isfinite(b) for b in bounds):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end} (step {step})")
     if (bounds[1] - bounds[0]) * bounds[2] < 0:
         raise RuntimeError("arange: upper bound and lower bound inconsistent with step sign")
     if is_float:
@@ -222,6 +230,8 @@ def logspace(
     start, end, steps: int, base=10.0, *, dtype=None, device=None, requires_grad=False
 ) -> Tensor:
     """base ** linspace(start, end, steps)."""
+    if steps < 0:
+        raise RuntimeError(f"logspace(): number of steps must be non-negative, got {steps}")
     dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     dev = get_device(device)
     values = np.logspace(start, end, steps, base=base)

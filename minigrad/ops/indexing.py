@@ -751,6 +751,14 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     """input with alpha * source's slices added at the places `index` names along dim."""
     d = normalize_dim(dim, input.ndim, "index_add")
     check_same_device("index_add", input, index, source)
+    if index.array.dtype.kind not in "iu":
+        raise RuntimeError(f"index_add_(): expected an int32 or int64 index, got {index.dtype}")
+    count = source.shape[d] if source.ndim else 1
+    if index.array.size != count:
+        raise RuntimeError(
+            f"index_add_(): number of indices ({index.array.size}) should be equal to "
+            f"source.size(dim) ({count}), for dim {d} (source of shape {tuple(source.shape)})"
+        )
     idx = (slice(None),) * d + (index.array,)
     added = source if alpha == 1 else source * alpha
     return input + IndexAdd.apply(added, input.array.shape, idx, True)
@@ -787,6 +795,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 
 def take(input: Tensor, index: Tensor) -> Tensor:
     """input as if flattened, at the places `index` names; the result has index's shape."""
+    if index.array.dtype.kind not in "iu":
+        raise RuntimeError(f"take(): expected a long tensor for index, got {index.dtype}")
     return getitem(reshape(input, (-1,)), index)
 
 

@@ -612,6 +612,8 @@ def norm(input, p="fro", dim=None, keepdim=False):
         return amax(abs_(input), dims, keepdim)
     if p == 0:  # how many are nonzero; sign's gradient is 0, as PyTorch's is here
         return sum(sign(abs_(input)), dims, keepdim)
+    if isinstance(p, str):
+        raise RuntimeError(f"norm: order {p!r} is not supported (input of shape {input.shape})")
     return sum(abs_(input) ** p, dims, keepdim) ** (1.0 / p)
 
 
