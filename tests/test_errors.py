@@ -187,6 +187,15 @@ ERRORS = [
     ("t.linalg.norm(t.ones(3), ord='fro')", ["linalg.norm", "fro", "(3,)"]),
     ("t.linalg.vector_norm(t.ones(3), ord='fro')", ["vector_norm", "fro"]),
     ("t.ones(2, 3).norm(p='bogus')", ["norm", "bogus"]),
+    ("t.nn.Hardtanh(2, 1)", ["Hardtanh", "max_val (1)", "min_val (2)"]),
+    ("t.nn.functional.gelu(t.ones(3), approximate='bogus')", ["gelu", "bogus"]),
+    ("t.nn.Linear(2, 3).register_buffer('weight', t.ones(2))", ["register_buffer", "weight"]),
+    ("t.nn.Linear(2, 3).__setattr__('weight', t.nn.Buffer(t.ones(2)))", ["parameter 'weight'"]),
+    ("t.optim.SGD([t.nn.Parameter(t.ones(2))], lr=0.1).add_param_group([])", ["dict", "list"]),
+    (
+        "t.optim.Adagrad([t.nn.Parameter(t.ones(2))], initial_accumulator_value=-1)",
+        ["Adagrad", "initial_accumulator_value", "-1"],
+    ),
     # data loading options
     ("t.utils.data.DataLoader([1, 2], timeout=-1)", ["timeout", "-1"]),
     ("t.utils.data.DataLoader([1, 2], prefetch_factor=2)", ["prefetch_factor", "num_workers"]),
