@@ -196,6 +196,34 @@ ERRORS = [
         "t.optim.Adagrad([t.nn.Parameter(t.ones(2))], initial_accumulator_value=-1)",
         ["Adagrad", "initial_accumulator_value", "-1"],
     ),
+    ("t.ones(2, 3).narrow(1, 4, -1)", ["narrow", "length", "-1"]),
+    ("t.nn.functional.pad(t.ones(2, 3), (-4, 0))", ["narrow", "length"]),
+    ("t.nn.functional.one_hot(t.tensor([], dtype=t.int64))", ["one_hot", "empty", "(0,)"]),
+    (
+        "t.nn.functional.adaptive_avg_pool2d(t.ones(1, 1, 4, 4), (2, 2, 2))",
+        ["adaptive_avg_pool2d", "(2, 2, 2)"],
+    ),
+    ("t.nn.functional.adaptive_avg_pool2d(t.ones(1, 1, 4, 4), -1)", ["adaptive_avg_pool2d"]),
+    (
+        "t.nn.MultiheadAttention(4, 2)(t.ones(3, 2, 4), t.ones(3, 2, 4), t.ones(4, 2, 4))",
+        ["MultiheadAttention", "(3, 2, 4)", "(4, 2, 4)"],
+    ),
+    (
+        "t.nn.functional.layer_norm(t.ones(2, 3), (3,), weight=t.ones(4))",
+        ["layer_norm", "weight", "(4,)", "(3,)"],
+    ),
+    (
+        "t.nn.functional.instance_norm(t.ones(2, 3, 4), t.zeros(4), t.ones(4))",
+        ["instance_norm", "3 elements", "(2, 3, 4)", "not 4"],
+    ),
+    (
+        "t.nn.functional.conv1d(t.ones(1, 3, 5), t.ones(2, 3, 3), bias=t.ones(3))",
+        ["bias", "(2,)", "(3,)"],
+    ),
+    (
+        "t.ones(2, 3).masked_fill(t.ones(2, 3, dtype=t.bool), 'a')",
+        ["masked_fill", "str"],
+    ),
     # data loading options
     ("t.utils.data.DataLoader([1, 2], timeout=-1)", ["timeout", "-1"]),
     ("t.utils.data.DataLoader([1, 2], prefetch_factor=2)", ["prefetch_factor", "num_workers"]),

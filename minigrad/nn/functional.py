@@ -593,6 +593,11 @@ def instance_norm(
         )
     if running_mean is not None:
         n, c = input.shape[:2]
+        if running_mean.numel() != c:
+            raise RuntimeError(
+                f"instance_norm: running_mean should contain {c} elements (the channels of an "
+                f"input of shape {tuple(input.shape)}), not {running_mean.numel()}"
+            )
         per_instance = input.array.reshape(n, c, -1)
         stats = (per_instance.mean(axis=(0, 2)), per_instance.var(axis=2).mean(axis=0))
         _update_running(running_mean, running_var, stats, momentum, per_instance.shape[2])

@@ -392,6 +392,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
             + ("" if bias is None else f" and bias {bias.dtype}")
             + "; convert them to one dtype with .to(dtype), as PyTorch requires"
         )
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(
+            f"conv2d: weight of shape {tuple(weight.shape)} expects a bias of shape "
+            f"({weight.shape[0]},), got {tuple(bias.shape)}"
+        )
     geom = Geometry.make("conv2d", weight.shape[2:], stride, padding, dilation)
     if min(geom.out_size(*x.shape[2:])) < 1:
         raise RuntimeError(

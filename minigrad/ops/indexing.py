@@ -347,7 +347,12 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         )
     labels = tensor.array
     if num_classes == -1:
-        num_classes = int(labels.max()) + 1 if labels.size else 0
+        if not labels.size:
+            raise RuntimeError(
+                f"one_hot: can not infer the number of classes from an empty tensor of shape "
+                f"{tuple(tensor.shape)}; pass num_classes"
+            )
+        num_classes = int(labels.max()) + 1
     if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
         raise RuntimeError(
             f"one_hot: class values must be in [0, num_classes={num_classes}); got values in "
@@ -361,6 +366,8 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The `length` elements from `start` along dim (a view in PyTorch, a slice here)."""
     d = normalize_dim(dim, input.ndim, "narrow")
     size = input.array.shape[d]
+    if length < 0:
+        raise RuntimeError(f"narrow(): length must be non-negative, got {length}")
     if not -size <= start <= size:
         raise IndexError(
             f"narrow: start out of range (expected to be in range of [{-size}, {size}], but got "
