@@ -295,6 +295,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 def _like(fn, t: Tensor, dtype, device, requires_grad, memory_format) -> Tensor:
     """fn(t's shape, ...). Every memory_format gives a row-major tensor, the only layout
     minigrad has (the values do not depend on it)."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{fn.__name__}_like(): input must be a Tensor, got {type(t).__name__}")
     layout.check_format(memory_format, fn.__name__ + "_like", t.ndim)
     return fn(
         t.array.shape,

@@ -224,6 +224,13 @@ ERRORS = [
         "t.ones(2, 3).masked_fill(t.ones(2, 3, dtype=t.bool), 'a')",
         ["masked_fill", "str"],
     ),
+    ("t.nn.functional.interpolate(t.ones(4), scale_factor=2)", ["interpolate", "(4,)"]),
+    (
+        "t.nn.functional.embedding_bag(t.tensor([0, 1, 5]), t.ones(3, 2), t.tensor([0, 1]))",
+        ["embedding_bag", "[0, 3)", "(3, 2)"],
+    ),
+    ("t.ones_like([1, 2])", ["ones_like", "list"]),
+    ("t.kron(t.ones(2), 3)", ["kron", "int"]),
     # data loading options
     ("t.utils.data.DataLoader([1, 2], timeout=-1)", ["timeout", "-1"]),
     ("t.utils.data.DataLoader([1, 2], prefetch_factor=2)", ["prefetch_factor", "num_workers"]),

@@ -94,8 +94,10 @@ def interpolate(
     Modes: nearest (PyTorch's floor(dst * scale) rule), nearest-exact, linear, bilinear,
     trilinear (with align_corners)."""
     dims = input.ndim - 2
-    if dims < 1:
-        raise ValueError(f"interpolate: expected an (N, C, ...) input, got {tuple(input.shape)}")
+    if dims < 1:  # NotImplementedError: PyTorch's type
+        raise NotImplementedError(
+            f"interpolate: expected an (N, C, ...) input, got {tuple(input.shape)}"
+        )
     if mode in _DIMS and _DIMS[mode] != dims:
         raise NotImplementedError(
             f"interpolate: mode '{mode}' expects a {_DIMS[mode] + 2}-D input, got "

@@ -842,7 +842,8 @@ def _check_indices(input: Tensor, weight: Tensor, op: str) -> None:
         raise RuntimeError(f"{op}: expected indices of an integer dtype (int64), got {input.dtype}")
     rows = weight.shape[0]
     if input.array.size and (int(input.array.max()) >= rows or int(input.array.min()) < 0):
-        raise IndexError(
+        # PyTorch's types: embedding's IndexError, embedding_bag's RuntimeError
+        raise (IndexError if op == "embedding" else RuntimeError)(
             f"{op}: index out of range: indices must be in [0, {rows}) for a weight of "
             f"shape {tuple(weight.shape)}"
         )
