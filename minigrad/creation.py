@@ -11,7 +11,7 @@ import numpy as np
 
 from minigrad import dtypes, layout, random
 from minigrad.backend import device_of, get_device, use
-from minigrad.ops._util import write_out
+from minigrad.ops._util import check_fill, write_out
 from minigrad.tensor import Tensor, _host, _shape_args
 
 
@@ -63,6 +63,10 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         if dtype is not None
         else (data.dtype if isinstance(data, Tensor) else _infer_dtype(data, source))
     )
+    python_data = not isinstance(data, (Tensor, np.ndarray, np.generic)) and keeps_device is False
+    if python_data and source.size and source.dtype.kind in "iuf" and dt.np.kind in "iu":
+        for value in (source.min().item(), source.max().item()):  # as PyTorch: no silent wrap
+            check_fill(value, np.dtype(dt.np))
     with use(dev):
         return _finish(dev.xp.array(source, dtype=dt.np), requires_grad)
 

@@ -31,6 +31,8 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:
+        if not isinstance(seed, (int, np.integer)):
+            raise RuntimeError(f"manual_seed expected an int, but got {type(seed).__name__}")
         self._seed = int(seed)
         self._rng = None
         return self
@@ -72,6 +74,7 @@ _cuda_generators: dict = {}
 
 def manual_seed(seed: int) -> Generator:
     """Seed every device's default generator (as `torch.manual_seed`)."""
+    seed = int(seed)  # ValueError for a str, as PyTorch's
     default_generator.manual_seed(seed)
     for gen in _cuda_generators.values():
         gen.manual_seed(seed)

@@ -775,6 +775,10 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """A copy of input with the slices `index` names along dim set to value."""
     d = normalize_dim(dim, input.ndim, "index_fill")
     check_same_device("index_fill", input, index)
+    if index.ndim > 1:
+        raise RuntimeError(
+            f"index_fill: index has to be a vector or a scalar, got shape {tuple(index.shape)}"
+        )
     check_fill(value, input.array.dtype)
     return IndexPut.apply(input, (slice(None),) * d + (index.array,), value)
 
@@ -824,6 +828,8 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
             "repeat_interleave: repeats must have the same size as input along dim, but got "
             f"repeats.size(0) = {len(reps)} and input.size({d}) = {input.array.shape[d]}"
         )
+    if min(reps if isinstance(reps, list) else [reps], default=0) < 0:
+        raise RuntimeError(f"repeat_interleave: repeats must be non-negative, got {reps}")
     index = xp.repeat(xp.arange(input.array.shape[d]), reps)
     return getitem(input, (slice(None),) * d + (index,))
 
@@ -936,6 +942,11 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
 
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
     """index_put on the flattened input: input.flatten()[index] = source (flattened)."""
+    if index.numel() != source.numel():
+        raise IndexError(
+            f"put_(): expected source and index to have the same number of elements, but got "
+            f"source of shape {tuple(source.shape)} and index of shape {tuple(index.shape)}"
+        )
     flat = index_put(
         reshape(input, (-1,)), (reshape(index, (-1,)),), reshape(source, (-1,)), accumulate
     )

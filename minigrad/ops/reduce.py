@@ -1228,6 +1228,11 @@ def bincount(input, weights=None, minlength=0):
         )
     if input.array.size and int(input.array.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is not None and tuple(weights.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"bincount: weights should be 1-d and have the same length as input, got weights "
+            f"of shape {tuple(weights.shape)} for an input of shape {tuple(input.shape)}"
+        )
     return Bincount.apply(input, minlength, weights)
 
 

@@ -234,6 +234,11 @@ class Permute(Function):
 
 
 def permute(x: Tensor, dims) -> Tensor:
+    if len(dims) != x.ndim:
+        raise RuntimeError(
+            f"permute: {len(dims)} dims {tuple(dims)} given for a tensor of shape "
+            f"{tuple(x.shape)}: give each of its {x.ndim} dims once"
+        )
     dims = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
     if sorted(dims) != list(range(x.ndim)):
         raise RuntimeError(
@@ -350,9 +355,11 @@ def _same_dtype(tensors):
 
 
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
+    if isinstance(tensors, Tensor):
+        raise TypeError("cat(): expected a tuple or list of Tensors, got a Tensor")
     tensors = [t for t in tensors if not (t.ndim == 1 and t.array.shape[0] == 0)] or list(tensors)
     if not tensors:
-        raise RuntimeError("cat: expected a non-empty list of Tensors")
+        raise ValueError("cat: expected a non-empty list of Tensors")
     d = normalize_dim(dim, tensors[0].ndim, "cat")
     _check_same_shapes("cat", tensors, skip_dim=d)
     y = Cat.apply(d, *_same_dtype(tensors))
@@ -638,9 +645,17 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
     return tuple(grids)
 
 
+def _nonempty(op: str, tensors) -> list:
+    """The tensors as a list; none at all: PyTorch's RuntimeError (cat's is a ValueError)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{op}: expected a non-empty list of Tensors")
+    return tensors
+
+
 def vstack(tensors) -> Tensor:
     """cat along dim 0, with 1-D tensors taken as rows (1, n)."""
-    return cat([reshape(t, (1, -1)) if t.ndim < 2 else t for t in tensors], 0)
+    return cat([reshape(t, (1, -1)) if t.ndim < 2 else t for t in _nonempty("vstack", tensors)], 0)
 
 
 row_stack = vstack
@@ -648,18 +663,19 @@ row_stack = vstack
 
 def hstack(tensors) -> Tensor:
     """cat along dim 1, or along dim 0 when the tensors are 1-D (0-d ones become 1-D)."""
-    tensors = [reshape(t, (1,)) if t.ndim == 0 else t for t in tensors]
+    tensors = [reshape(t, (1,)) if t.ndim == 0 else t for t in _nonempty("hstack", tensors)]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def column_stack(tensors) -> Tensor:
     """cat along dim 1, with 0-d and 1-D tensors taken as columns (n, 1)."""
+    tensors = _nonempty("column_stack", tensors)
     return cat([reshape(t, (-1, 1)) if t.ndim < 2 else t for t in tensors], 1)
 
 
 def dstack(tensors) -> Tensor:
     """cat along dim 2 (depth) of the tensors made at least 3-D."""
-    return cat([atleast_3d(t) for t in tensors], 2)
+    return cat([atleast_3d(t) for t in _nonempty("dstack", tensors)], 2)
 
 
 def _atleast(tensors, shape_of):
