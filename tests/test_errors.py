@@ -290,6 +290,11 @@ def test_saving_into_a_missing_folder_names_it(tmp_path):
         minigrad.save(minigrad.ones(2), target)
 
 
+def test_trunc_normal_with_an_empty_window_raises_instead_of_redrawing_forever():
+    with pytest.raises(ValueError, match=r"trunc_normal_: a \(2\) must be less than b \(-2\)"):
+        minigrad.nn.init.trunc_normal_(minigrad.ones(3), a=2, b=-2)
+
+
 def test_device_mismatch_names_the_op_and_both_devices():
     a = minigrad.ones(2)
     b = minigrad.ones(2)

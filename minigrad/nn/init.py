@@ -143,6 +143,8 @@ def kaiming_normal_(
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None) -> Tensor:
     """N(mean, std^2) redrawn until inside [a, b] (simple rejection; fine for |a|, |b| >= std)."""
+    if not a < b:  # an empty window would redraw forever (PyTorch returns values outside it)
+        raise ValueError(f"trunc_normal_: a ({a}) must be less than b ({b})")
     normal_(tensor, mean, std, generator)
     outside = (tensor.array < a) | (tensor.array > b)
     while bool(outside.any()):
