@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import functools
 import math
+import reprlib
 import warnings
 
 import numpy as np
 
 from minigrad import dtypes, layout, random
 from minigrad.backend import device_of, get_device, use
-from minigrad.ops._util import write_out
+from minigrad.ops._util import check_fill, write_out
 from minigrad.tensor import Tensor, _host, _shape_args
 
 
@@ -37,6 +38,11 @@ def _infer_dtype(data, array: np.ndarray) -> dtypes.dtype:
         return dtypes.int64
     if kind == "f":
         return dtypes.get_default_dtype()
+    if kind == "O":  # None, a set, any object: PyTorch's RuntimeError
+        raise RuntimeError(
+            f"tensor: could not infer the dtype of {reprlib.repr(data)} (numbers, bools, or "
+            "nested lists of them)"
+        )
     raise TypeError(f"tensor: cannot make a tensor from data of type {type(data).__name__}")
 
 
@@ -92,6 +98,10 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         if dtype is not None
         else (data.dtype if isinstance(data, Tensor) else _infer_dtype(data, source))
     )
+    python_data = not isinstance(data, (Tensor, np.ndarray, np.generic)) and keeps_device is False
+    if python_data and source.size and source.dtype.kind in "iuf" and dt.np.kind in "iu":
+        for value in (source.min().item(), source.max().item()):  # as PyTorch: no silent wrap
+            check_fill(value, np.dtype(dt.np))
     with use(dev):
         return _finish(dev.xp.array(source, dtype=dt.np), requires_grad)
 
@@ -194,6 +204,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     dev = get_device(device)
     if bounds[2] == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if not all(math.isfinite(b) for b in bounds):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end} (step {step})")
     if (bounds[1] - bounds[0]) * bounds[2] < 0:
         raise RuntimeError("arange: upper bound and lower bound inconsistent with step sign")
     if is_float:
@@ -257,6 +269,8 @@ def logspace(
     start, end, steps: int, base=10.0, *, dtype=None, device=None, requires_grad=False
 ) -> Tensor:
     """base ** linspace(start, end, steps)."""
+    if steps < 0:
+        raise RuntimeError(f"logspace(): number of steps must be non-negative, got {steps}")
     dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     dev = get_device(device)
     values = np.logspace(start, end, steps, base=base)
@@ -320,6 +334,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 def _like(fn, t: Tensor, dtype, device, requires_grad, memory_format) -> Tensor:
     """fn(t's shape, ...). Every memory_format gives a row-major tensor, the only layout
     minigrad has (the values do not depend on it)."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{fn.__name__}_like(): input must be a Tensor, got {type(t).__name__}")
     layout.check_format(memory_format, fn.__name__ + "_like", t.ndim)
     return fn(
         t.array.shape,

@@ -58,6 +58,8 @@ __all__ = [
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """(sum |x|^ord)^(1/ord) over dim (all dims by default); ord may be inf."""
+    if isinstance(ord, str):  # 'fro' and 'nuc' are matrix norms
+        raise TypeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     if dtype is not None:
         x = x.to(dtype=dtype)
     return reduce_ops.norm(x, ord, dim, keepdim)
@@ -71,6 +73,11 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
     )
     if matrix:
         return matrix_norm(A, "fro" if ord is None else ord, dim or (-2, -1), keepdim, dtype=dtype)
+    if isinstance(ord, str):
+        raise RuntimeError(
+            f"linalg.norm: ord={ord!r} is a matrix norm, but the input has shape "
+            f"{tuple(A.shape)} (give a 2-D input or a 2-tuple dim)"
+        )
     if dim is None and ord is not None and A.ndim != 1:
         raise RuntimeError(
             f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "

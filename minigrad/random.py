@@ -31,6 +31,8 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:
+        if not isinstance(seed, (int, np.integer)):
+            raise RuntimeError(f"manual_seed expected an int, but got {type(seed).__name__}")
         self._seed = int(seed)
         self._rng = None
         return self
@@ -72,6 +74,7 @@ _cuda_generators: dict = {}
 
 def manual_seed(seed: int) -> Generator:
     """Seed every device's default generator (as `torch.manual_seed`)."""
+    seed = int(seed)  # ValueError for a str, as PyTorch's
     default_generator.manual_seed(seed)
     for gen in _cuda_generators.values():
         gen.manual_seed(seed)
@@ -156,7 +159,17 @@ def _float_dtype(dtype, kernel: str):
     return d.np, np.dtype(np.float32) if d.itemsize < 4 else d.np
 
 
+def _check_shape(shape) -> tuple:
+    shape = tuple(shape)
+    if shape and min(shape) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {shape}")
+    return shape
+
+
 def normal_array(shape, device, mean=0.0, std=1.0, generator=None, dtype=None):
+    shape = _check_shape(shape)
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     gen = generator_for(_device(device), generator)
     want, draw = _float_dtype(dtype, "normal_kernel_cpu")
     with use(gen.device):
@@ -169,6 +182,7 @@ def normal_array(shape, device, mean=0.0, std=1.0, generator=None, dtype=None):
 
 
 def uniform_array(shape, device, low=0.0, high=1.0, generator=None, dtype=None):
+    shape = _check_shape(shape)
     gen = generator_for(_device(device), generator)
     want, draw = _float_dtype(dtype, "check_uniform_bounds")
     with use(gen.device):
@@ -182,6 +196,11 @@ def uniform_array(shape, device, low=0.0, high=1.0, generator=None, dtype=None):
 
 
 def integers_array(low, high, shape, device, generator=None):
+    shape = _check_shape(shape)
+    if low >= high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     gen = generator_for(_device(device), generator)
     with use(gen.device):
         return gen.rng.integers(low, high, size=tuple(shape), dtype=np.int64)

@@ -50,6 +50,10 @@ def save(obj, f) -> None:
         "tensors": [_tensor_meta(t) for t in tensors],
         "object": tree,
     }
+    if isinstance(f, (str, os.PathLike)):
+        parent = os.path.dirname(os.path.abspath(os.fspath(f)))
+        if not os.path.isdir(parent):  # PyTorch's RuntimeError, not open()'s FileNotFoundError
+            raise RuntimeError(f"minigrad.save: Parent directory {parent} does not exist.")
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as archive:
         archive.writestr(_HEADER, json.dumps(header))
         for i, t in enumerate(tensors):

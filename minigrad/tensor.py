@@ -256,6 +256,11 @@ class Tensor:
                 f"assigned grad has data of a different size: {tuple(value.shape)} for a "
                 f"tensor of shape {self.array.shape}"
             )
+        if value is not None and value.dtype is not self.dtype:
+            raise RuntimeError(
+                f"assigned grad has dtype {value.dtype} but the tensor is {self.dtype}; "
+                f"convert it with .to({self.dtype})"
+            )
         self._grad = value
 
     @property

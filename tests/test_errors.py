@@ -109,6 +109,157 @@ ERRORS = [
     ("t.nn.Conv2d(3, 2, 3, padding='bogus')", ["Conv2d", "bogus"]),
     ("t.rand(2).uniform_(1, 0)", ["uniform_", "from=1", "to=0"]),
     ("t.tensor([1.0]) << 1", ["lshift", "Float"]),
+    # the second sweep (errsweep): nn.functional, layer constructors
+    ("t.nn.functional.conv1d(t.ones(1, 3, 5), t.ones(2, 3, 3), stride=0)", ["stride", "(1, 0)"]),
+    (
+        "t.nn.functional.conv2d(t.ones(1, 3, 5, 5), t.ones(2, 3, 3, 3), padding=(-1, 0))",
+        ["conv2d", "padding", "non-negative", "(-1, 0)"],
+    ),
+    (
+        "t.nn.functional.conv_transpose2d(t.ones(1, 4, 5, 5), t.ones(4, 2, 3, 3), dilation=0)",
+        ["conv_transpose2d", "dilation", "(0, 0)"],
+    ),
+    ("t.nn.functional.max_pool2d(t.ones(1, 1, 4, 4), 2, stride=0)", ["max_pool2d", "stride"]),
+    ("t.nn.functional.avg_pool2d(t.ones(1, 1, 4, 4), 0)", ["avg_pool2d", "kernel_size"]),
+    ("t.nn.functional.max_pool2d(t.ones(1, 1, 4, 4), (2, 2, 2))", ["max_pool2d", "(2, 2, 2)"]),
+    ("t.nn.functional.unfold(t.ones(1, 1, 4, 4), kernel_size=0)", ["unfold", "kernel_size"]),
+    (
+        "t.nn.functional.fold(t.ones(1, 4, 9), output_size=(4, 4), kernel_size=2, stride=0)",
+        ["fold", "stride", "(0, 0)"],
+    ),
+    ("t.nn.functional.pixel_shuffle(t.ones(1, 4, 2, 2), 0)", ["pixel_shuffle", "got 0"]),
+    ("t.nn.functional.pixel_unshuffle(t.ones(1, 1, 4, 4), 0)", ["pixel_unshuffle", "got 0"]),
+    ("t.nn.functional.interpolate(t.ones(1, 1, 4), size=0)", ["interpolate", "(4,)", "(0,)"]),
+    (
+        "t.nn.functional.scaled_dot_product_attention(t.ones(4), t.ones(4), t.ones(4))",
+        ["scaled_dot_product_attention", "2-D", "(4,)"],
+    ),
+    (
+        "t.nn.functional.scaled_dot_product_attention(t.ones(2, 3, 4), t.ones(2, 5, 4), "
+        "t.ones(2, 5, 4), attn_mask=t.ones(3, 5, dtype=t.int64))",
+        ["scaled_dot_product_attention", "attn_mask", "int64"],
+    ),
+    (
+        "t.nn.functional.scaled_dot_product_attention(t.ones(2, 3, 4), t.ones(2, 5, 4), "
+        "t.ones(2, 5, 4), dropout_p=1.5)",
+        ["scaled_dot_product_attention", "1.5"],
+    ),
+    ("t.nn.functional.embedding(t.tensor([0]), t.ones(3))", ["embedding", "2-D", "(3,)"]),
+    (
+        "t.nn.functional.embedding(t.tensor([0]), t.ones(3, 2), padding_idx=5)",
+        ["embedding", "padding_idx=5", "(3, 2)"],
+    ),
+    ("t.nn.Embedding(3, 2, padding_idx=-5)", ["Embedding", "padding_idx=-5"]),
+    ("t.nn.EmbeddingBag(3, 2, padding_idx=5)", ["EmbeddingBag", "padding_idx=5"]),
+    ("t.nn.Embedding(3, 2, _weight=t.ones(4, 2))", ["Embedding", "(4, 2)", "(3, 2)"]),
+    ("t.nn.Embedding.from_pretrained(t.ones(3))", ["from_pretrained", "2-D", "(3,)"]),
+    ("t.nn.LSTM(3, 4, num_layers=0)", ["LSTM", "num_layers", "0"]),
+    ("t.nn.GRU(3, 0)", ["GRU", "hidden_size", "0"]),
+    ("t.nn.RNN(3, 4, dropout=1.5)", ["RNN", "dropout", "1.5"]),
+    ("t.nn.Conv2d(3, 2, 3, groups=0)", ["Conv2d", "groups", "0"]),
+    # creation, random draws, indexing
+    ("t.rand(-1)", ["negative", "(-1,)"]),
+    ("t.randn(2, -1)", ["negative", "(2, -1)"]),
+    ("t.randint(5, 2, (3,))", ["random_", "from=5", "to=2"]),
+    ("t.ones(3).random_(5, 2)", ["random_", "from=5", "to=2"]),
+    ("t.normal(0, -1, (3,))", ["normal", "std", "-1"]),
+    ("t.ones(3).normal_(0, -1)", ["normal", "std", "-1"]),
+    ("t.ones(3).exponential_(-1)", ["exponential_", "lambda=-1"]),
+    ("t.ones(2, 3).__setitem__(0, t.ones(4))", ["index_put", "(4,)", "(2, 3)"]),
+    ("t.ones(2, 3).__setitem__(slice(None), t.ones(3, 3))", ["index_put", "(3, 3)", "(2, 3)"]),
+    ("t.ones(2, 3).__setitem__(0, 'a')", ["index_put", "str"]),
+    ("t.ones(3).index_select(0, t.tensor([0.0]))", ["index_select", "float32"]),
+    ("t.ones(3).index_select(0, t.tensor([[0]]))", ["index_select", "vector", "(1, 1)"]),
+    ("t.ones(3, requires_grad=True).__setattr__('grad', t.ones(3).double())", ["float64"]),
+    ("t.ones(2, 3).flatten(1, 0)", ["flatten", "start_dim", "(2, 3)"]),
+    ("t.ones(2, 3).split(0)", ["split", "0", "size 2"]),
+    ("t.ones(2, 3).roll((1, 2), (0,))", ["roll", "(1, 2)", "(0,)"]),
+    ("t.ones(2, 3).narrow(1, -5, 1)", ["narrow", "[-3, 3]", "-5"]),
+    ("t.ones(0).argmax()", ["argmax", "(0,)"]),
+    ("t.ones(0, 3).max(0)", ["max", "dim 0", "(0, 3)"]),
+    ("t.ones(0, 3).amin(0)", ["amin", "dim 0", "(0, 3)"]),
+    ("t.ones(0).amax()", ["amax", "numel() == 0"]),
+    ("t.outer(t.ones(2, 2), t.ones(2))", ["outer", "1-D", "(2, 2)"]),
+    ("t.zeros(3).index_add_(0, t.tensor([0]), t.ones(2))", ["index_add_", "(1)", "(2)"]),
+    ("t.zeros(3).index_add_(0, t.tensor([0.0]), t.ones(1))", ["index_add_", "float32"]),
+    ("t.ones(3).take(t.tensor([0.0]))", ["take", "float32"]),
+    ("t.arange(0, float('inf'))", ["arange", "inf"]),
+    ("t.logspace(0, 1, -1)", ["logspace", "-1"]),
+    ("t.tensor([1, None])", ["tensor", "None"]),
+    ("t.tensor({1, 2})", ["tensor", "{1, 2}"]),
+    ("t.linalg.norm(t.ones(3), ord='fro')", ["linalg.norm", "fro", "(3,)"]),
+    ("t.linalg.vector_norm(t.ones(3), ord='fro')", ["vector_norm", "fro"]),
+    ("t.ones(2, 3).norm(p='bogus')", ["norm", "bogus"]),
+    ("t.nn.Hardtanh(2, 1)", ["Hardtanh", "max_val (1)", "min_val (2)"]),
+    ("t.nn.functional.gelu(t.ones(3), approximate='bogus')", ["gelu", "bogus"]),
+    ("t.nn.Linear(2, 3).register_buffer('weight', t.ones(2))", ["register_buffer", "weight"]),
+    ("t.nn.Linear(2, 3).__setattr__('weight', t.nn.Buffer(t.ones(2)))", ["parameter 'weight'"]),
+    ("t.optim.SGD([t.nn.Parameter(t.ones(2))], lr=0.1).add_param_group([])", ["dict", "list"]),
+    (
+        "t.optim.Adagrad([t.nn.Parameter(t.ones(2))], initial_accumulator_value=-1)",
+        ["Adagrad", "initial_accumulator_value", "-1"],
+    ),
+    ("t.ones(2, 3).narrow(1, 4, -1)", ["narrow", "length", "-1"]),
+    ("t.nn.functional.pad(t.ones(2, 3), (-4, 0))", ["narrow", "length"]),
+    ("t.nn.functional.one_hot(t.tensor([], dtype=t.int64))", ["one_hot", "empty", "(0,)"]),
+    (
+        "t.nn.functional.adaptive_avg_pool2d(t.ones(1, 1, 4, 4), (2, 2, 2))",
+        ["adaptive_avg_pool2d", "(2, 2, 2)"],
+    ),
+    ("t.nn.functional.adaptive_avg_pool2d(t.ones(1, 1, 4, 4), -1)", ["adaptive_avg_pool2d"]),
+    (
+        "t.nn.MultiheadAttention(4, 2)(t.ones(3, 2, 4), t.ones(3, 2, 4), t.ones(4, 2, 4))",
+        ["MultiheadAttention", "(3, 2, 4)", "(4, 2, 4)"],
+    ),
+    (
+        "t.nn.functional.layer_norm(t.ones(2, 3), (3,), weight=t.ones(4))",
+        ["layer_norm", "weight", "(4,)", "(3,)"],
+    ),
+    (
+        "t.nn.functional.instance_norm(t.ones(2, 3, 4), t.zeros(4), t.ones(4))",
+        ["instance_norm", "3 elements", "(2, 3, 4)", "not 4"],
+    ),
+    (
+        "t.nn.functional.conv1d(t.ones(1, 3, 5), t.ones(2, 3, 3), bias=t.ones(3))",
+        ["bias", "(2,)", "(3,)"],
+    ),
+    (
+        "t.ones(2, 3).masked_fill(t.ones(2, 3, dtype=t.bool), 'a')",
+        ["masked_fill", "str"],
+    ),
+    ("t.nn.functional.interpolate(t.ones(4), scale_factor=2)", ["interpolate", "(4,)"]),
+    (
+        "t.nn.functional.embedding_bag(t.tensor([0, 1, 5]), t.ones(3, 2), t.tensor([0, 1]))",
+        ["embedding_bag", "[0, 3)", "(3, 2)"],
+    ),
+    ("t.ones_like([1, 2])", ["ones_like", "list"]),
+    ("t.kron(t.ones(2), 3)", ["kron", "int"]),
+    ("t.cat([])", ["cat", "non-empty"]),
+    ("t.cat(t.ones(2))", ["cat", "Tensor"]),
+    ("t.vstack([])", ["vstack", "non-empty"]),
+    ("t.ones(2, 3).permute(0, 1, 2)", ["permute", "(2, 3)", "3 dims"]),
+    ("t.ones(2).repeat_interleave(-1)", ["repeat_interleave", "-1"]),
+    ("t.ones(2).repeat_interleave(t.tensor([1, -1]))", ["repeat_interleave", "[1, -1]"]),
+    ("t.tensor([1, 2]).bincount(weights=t.ones(3))", ["bincount", "(3,)", "(2,)"]),
+    ("t.ones(3).index_fill(0, t.tensor([[0]]), 1)", ["index_fill", "(1, 1)"]),
+    ("t.ones(3).put_(t.tensor([0, 1]), t.ones(1))", ["put_", "(1,)", "(2,)"]),
+    ("t.tensor([1.5]).gcd(t.tensor([1.0]))", ["gcd", "Float"]),
+    ("t.device('cuda', -1)", ["device index", "-1"]),
+    ("t.tensor([300], dtype=t.uint8)", ["uint8", "overflow"]),
+    ("t.tensor([1.5e10], dtype=t.int32)", ["int32", "overflow"]),
+    ("t.Generator().manual_seed('x')", ["manual_seed", "str"]),
+    ("t.manual_seed('a')", ["'a'"]),
+    (
+        "t.nn.utils.clip_grad_norm_([t.nn.Parameter(t.ones(2))], 1.0, norm_type='bogus')",
+        ["bogus"],
+    ),
+    # data loading options
+    ("t.utils.data.DataLoader([1, 2], timeout=-1)", ["timeout", "-1"]),
+    ("t.utils.data.DataLoader([1, 2], prefetch_factor=2)", ["prefetch_factor", "num_workers"]),
+    ("t.utils.data.DataLoader([1, 2], persistent_workers=True)", ["persistent_workers"]),
+    ("t.utils.data.DataLoader([1, 2], batch_size=None, drop_last=True)", ["drop_last"]),
+    ("t.utils.data.RandomSampler([])", ["num_samples=0", "empty"]),
+    ("t.utils.data.random_split(range(10), [0.5, -0.1, 0.6])", ["index 1", "-0.1"]),
 ]
 
 
@@ -124,6 +275,27 @@ def test_error_type_is_torchs_and_message_names_the_problem(expr, fragments):
     assert isinstance(mine, type(theirs)), f"{type(mine).__name__} (PyTorch: {theirs!r})"
     for fragment in fragments:
         assert fragment in str(mine), f"{fragment!r} not in {str(mine)!r}"
+
+
+def test_a_layer_with_no_inputs_builds_as_in_pytorch():
+    """Linear(0, 3) builds in PyTorch (its init warns and leaves the empty weight); the fan-in
+    of 0 must not reach a division."""
+    with pytest.warns(UserWarning, match="zero-element"):
+        layer = minigrad.nn.Linear(0, 3)
+    assert layer(minigrad.ones(2, 0)).shape == (2, 3)
+
+
+def test_saving_into_a_missing_folder_names_it(tmp_path):
+    target = tmp_path / "missing" / "model.pt"
+    with pytest.raises(RuntimeError, match="Parent directory .*missing does not exist"):
+        torch.save(torch.ones(2), target)
+    with pytest.raises(RuntimeError, match=r"minigrad.save: Parent directory .*missing does not"):
+        minigrad.save(minigrad.ones(2), target)
+
+
+def test_trunc_normal_with_an_empty_window_raises_instead_of_redrawing_forever():
+    with pytest.raises(ValueError, match=r"trunc_normal_: a \(2\) must be less than b \(-2\)"):
+        minigrad.nn.init.trunc_normal_(minigrad.ones(3), a=2, b=-2)
 
 
 def test_device_mismatch_names_the_op_and_both_devices():

@@ -92,6 +92,8 @@ def _parse(spec, index):
         if not idx.isdigit():
             raise RuntimeError(f"Invalid device string: '{spec}'")
         index = int(idx)
+    if index is not None and index < 0:
+        raise RuntimeError(f"device: device index must not be negative, got {index}")
     if kind == "cpu":
         return "cpu", None
     return "cuda", 0 if index is None else index

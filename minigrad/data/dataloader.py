@@ -60,6 +60,11 @@ class RandomSampler(Sampler):
             )
         self.data_source, self.replacement = data_source, replacement
         self._num_samples, self.generator = num_samples, generator
+        if self.num_samples <= 0:  # an empty dataset: PyTorch refuses it here, not when drawing
+            raise ValueError(
+                "num_samples should be a positive integer value, but got "
+                f"num_samples={self.num_samples} (the dataset is empty)"
+            )
 
     @property
     def num_samples(self) -> int:
@@ -286,6 +291,20 @@ class DataLoader:
     ):
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative")
+        if timeout < 0:
+            raise ValueError(f"timeout option should be non-negative, got {timeout}")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing: let "
+                "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None"
+            )
+        if num_workers == 0 and persistent_workers:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if batch_size is None and drop_last:
+            raise ValueError(
+                "batch_size=None option disables auto-batching and is mutually exclusive with "
+                "drop_last"
+            )
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None and (batch_size != 1 or shuffle or sampler or drop_last):

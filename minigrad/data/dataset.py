@@ -137,6 +137,9 @@ def random_split(dataset, lengths, generator=None) -> list:
     """Split into non-overlapping Subsets of the given lengths (or fractions summing to 1)."""
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, frac in enumerate(lengths):
+            if not 0 <= frac <= 1:
+                raise ValueError(f"random_split: fraction at index {i} ({frac}) is not in [0, 1]")
         counts = [int(math.floor(n * frac)) for frac in lengths]
         for i in range(n - sum(counts)):  # the remainder goes round-robin, as PyTorch
             counts[i % len(counts)] += 1

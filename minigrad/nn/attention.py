@@ -99,6 +99,25 @@ def scaled_dot_product_attention(
     heads."""
     if _allowed_backends is not _ALL_BACKENDS:
         _check_backend(query.device)
+    if min(query.ndim, key.ndim, value.ndim) < 2:
+        raise RuntimeError(
+            "scaled_dot_product_attention: expected query, key and value to be at least 2-D, "
+            f"got {tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}"
+        )
+    if (
+        attn_mask is not None
+        and attn_mask.dtype is not dtypes.bool_
+        and not (attn_mask.is_floating_point() or attn_mask.dtype is query.dtype)
+    ):
+        raise RuntimeError(
+            "scaled_dot_product_attention: expected attn_mask dtype to be bool or float or to "
+            f"match query dtype, got attn_mask {attn_mask.dtype} and query {query.dtype}"
+        )
+    if not 0.0 <= dropout_p <= 1.0:
+        raise RuntimeError(
+            "scaled_dot_product_attention: dropout probability has to be between 0 and 1, but "
+            f"got {dropout_p}"
+        )
     if is_causal and attn_mask is not None:
         raise RuntimeError(
             "scaled_dot_product_attention: _scaled_dot_product_attention: Explicit attn_mask "

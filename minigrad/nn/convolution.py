@@ -238,7 +238,9 @@ def _output_sizes(op: str, input, output_size, dims: int) -> list:
         else list(output_size)
     )
     if len(sizes) != dims:
-        raise ValueError(f"{op}: output_size must be an int or {dims} ints, got {output_size!r}")
+        raise RuntimeError(f"{op}: output_size must be an int or {dims} ints, got {output_size!r}")
+    if any(out is not None and out < 0 for out in sizes):
+        raise RuntimeError(f"{op}: elements of output_size must be >= 0, got {output_size!r}")
     if input.ndim not in (dims + 1, dims + 2) or 0 in input.shape[-dims:]:
         raise RuntimeError(
             f"{op}: expected a {dims + 1}-D or {dims + 2}-D input with non-zero sizes, got "

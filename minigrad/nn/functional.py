@@ -594,6 +594,11 @@ def instance_norm(
         )
     if running_mean is not None:
         n, c = input.shape[:2]
+        if running_mean.numel() != c:
+            raise RuntimeError(
+                f"instance_norm: running_mean should contain {c} elements (the channels of an "
+                f"input of shape {tuple(input.shape)}), not {running_mean.numel()}"
+            )
         per_instance = input.array.reshape(n, c, -1)
         stats = (per_instance.mean(axis=(0, 2)), per_instance.var(axis=2).mean(axis=0))
         _update_running(running_mean, running_var, stats, momentum, per_instance.shape[2])
@@ -652,6 +657,8 @@ def _half_as_float32(input: Tensor) -> Tensor:
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C r^2, H, W) -> (*, C, H r, W r): each channel block of r^2 becomes an r x r tile."""
     r = upscale_factor
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
     if input.ndim < 3:
         raise RuntimeError(
             "pixel_shuffle expects input to have at least 3 dimensions, but got input with "
@@ -672,6 +679,8 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """(*, C, H r, W r) -> (*, C r^2, H, W): the inverse of pixel_shuffle."""
     r = downscale_factor
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
     if input.ndim < 3:
         raise RuntimeError(
             "pixel_unshuffle expects input to have at least 3 dimensions, but got input with "

@@ -4,6 +4,7 @@ returns it, without recording a graph. Draws come from minigrad's seeded generat
 from __future__ import annotations
 
 import math
+import warnings
 
 from minigrad.autograd.grad_mode import no_grad
 from minigrad.creation import empty, randperm
@@ -121,6 +122,9 @@ def kaiming_uniform_(
     tensor, a: float = 0, mode="fan_in", nonlinearity="leaky_relu", generator=None
 ) -> Tensor:
     """U(-b, b) with b = gain * sqrt(3 / fan) (He et al.); PyTorch's default for Linear/Conv."""
+    if 0 in tensor.shape:  # PyTorch's rule (Linear(0, 3) builds): a warning, no division
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
@@ -130,12 +134,17 @@ def kaiming_normal_(
     tensor, a: float = 0, mode="fan_in", nonlinearity="leaky_relu", generator=None
 ) -> Tensor:
     """N(0, std^2) with std = gain / sqrt(fan)."""
+    if 0 in tensor.shape:  # PyTorch's rule (Linear(0, 3) builds): a warning, no division
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None) -> Tensor:
     """N(mean, std^2) redrawn until inside [a, b] (simple rejection; fine for |a|, |b| >= std)."""
+    if not a < b:  # an empty window would redraw forever (PyTorch returns values outside it)
+        raise ValueError(f"trunc_normal_: a ({a}) must be less than b ({b})")
     normal_(tensor, mean, std, generator)
     outside = (tensor.array < a) | (tensor.array > b)
     while bool(outside.any()):

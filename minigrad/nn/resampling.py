@@ -115,6 +115,11 @@ def interpolate(
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported by minigrad")
     sizes, scales = _target(input, size, scale_factor, dims, recompute_scale_factor)
+    if min(sizes) < 1:
+        raise RuntimeError(
+            f"interpolate: input and output sizes should be greater than 0, but got input "
+            f"{tuple(input.shape[2:])} and output {tuple(sizes)}"
+        )
     for k in range(dims):
         dim = 2 + k
         n, out = input.shape[dim], sizes[k]

@@ -247,7 +247,7 @@ class Gelu(Function):
     @staticmethod
     def forward(ctx, x, approximate="none"):
         if approximate not in ("none", "tanh"):
-            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+            raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         require_floating("GeluKernelImpl", x)
         ctx.save_for_backward(x)
         ctx.approximate = approximate

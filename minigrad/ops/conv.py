@@ -25,8 +25,10 @@ from minigrad.tensor import Tensor
 
 def _pair(value, name: str, op: str) -> tuple:
     pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) for v in pair):
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if not all(isinstance(v, int) for v in pair):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if len(pair) != 2:
+        raise RuntimeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     return pair
 
 
@@ -43,9 +45,18 @@ class Geometry:
     def make(op, kernel, stride, padding, dilation) -> Geometry:
         kernel = _pair(kernel, "kernel_size", op)
         stride = kernel if stride is None or stride == [] else _pair(stride, "stride", op)
-        return Geometry(
-            kernel, stride, _pair(padding, "padding", op), _pair(dilation, "dilation", op)
-        )
+        padding, dilation = _pair(padding, "padding", op), _pair(dilation, "dilation", op)
+        # checked here, before they reach a division or a slice that would fail obscurely
+        for name, pair, least in (
+            ("kernel_size", kernel, 1),
+            ("stride", stride, 1),
+            ("padding", padding, 0),
+            ("dilation", dilation, 1),
+        ):
+            if min(pair) < least:
+                sign = "positive" if least else "non-negative"
+                raise RuntimeError(f"{op}: {name} must be {sign}, got {pair}")
+        return Geometry(kernel, stride, padding, dilation)
 
     def out_size(self, h: int, w: int) -> tuple:
         """Output height and width: floor((H + 2p - d (k - 1) - 1) / s) + 1."""
@@ -380,6 +391,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
             f"conv2d: input is {x.dtype} but weight is {weight.dtype}"
             + ("" if bias is None else f" and bias {bias.dtype}")
             + "; convert them to one dtype with .to(dtype), as PyTorch requires"
+        )
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(
+            f"conv2d: weight of shape {tuple(weight.shape)} expects a bias of shape "
+            f"({weight.shape[0]},), got {tuple(bias.shape)}"
         )
     geom = Geometry.make("conv2d", weight.shape[2:], stride, padding, dilation)
     if min(geom.out_size(*x.shape[2:])) < 1:

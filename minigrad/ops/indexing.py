@@ -249,10 +249,17 @@ def setitem(x: Tensor, index, value) -> None:
         x._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
     )
     if not graph:
+        if isinstance(value, str):
+            raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
         try:
             x.array[idx] = array_of(value)
-        except (IndexError, ValueError) as exc:
+        except IndexError as exc:
             raise _index_error(x, exc) from None
+        except ValueError as exc:  # a value of the wrong shape: PyTorch's RuntimeError
+            shape = tuple(value.shape) if hasattr(value, "shape") else None
+            raise RuntimeError(
+                f"index_put: {exc} (tensor of shape {tuple(x.shape)}, value of shape {shape})"
+            ) from None
         x._version += 1
         return
     x._inplace(lambda s, v: IndexPut.apply(s, idx, v), value)
@@ -288,6 +295,12 @@ def scatter_to(g: Tensor, dim: int, index_array, shape) -> Tensor:
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     d = normalize_dim(dim, input.ndim, "index_select")
+    if index.array.dtype.kind not in "iu":
+        raise RuntimeError(f"index_select(): expected an int32 or int64 index, got {index.dtype}")
+    if index.ndim > 1:
+        raise IndexError(
+            f"index_select(): index is supposed to be a vector, got shape {tuple(index.shape)}"
+        )
     return getitem(input, (slice(None),) * d + (index,))
 
 
@@ -334,7 +347,12 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         )
     labels = tensor.array
     if num_classes == -1:
-        num_classes = int(labels.max()) + 1 if labels.size else 0
+        if not labels.size:
+            raise RuntimeError(
+                f"one_hot: can not infer the number of classes from an empty tensor of shape "
+                f"{tuple(tensor.shape)}; pass num_classes"
+            )
+        num_classes = int(labels.max()) + 1
     if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
         raise RuntimeError(
             f"one_hot: class values must be in [0, num_classes={num_classes}); got values in "
@@ -348,6 +366,13 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The `length` elements from `start` along dim (a view in PyTorch, a slice here)."""
     d = normalize_dim(dim, input.ndim, "narrow")
     size = input.array.shape[d]
+    if length < 0:
+        raise RuntimeError(f"narrow(): length must be non-negative, got {length}")
+    if not -size <= start <= size:
+        raise IndexError(
+            f"narrow: start out of range (expected to be in range of [{-size}, {size}], but got "
+            f"{start}) for dim {d} of a tensor of shape {tuple(input.shape)}"
+        )
     start = start + size if start < 0 else start
     if start < 0 or length < 0 or start + length > size:
         raise RuntimeError(
@@ -365,6 +390,8 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
         return reshape(roll(flatten(input), shifts, 0), input.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dims must align, got shifts={shifts} and dims={dims}")
     out = input
     for shift, dim in zip(shifts, dims):
         d = normalize_dim(dim, input.ndim, "roll")
@@ -731,6 +758,14 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     """input with alpha * source's slices added at the places `index` names along dim."""
     d = normalize_dim(dim, input.ndim, "index_add")
     check_same_device("index_add", input, index, source)
+    if index.array.dtype.kind not in "iu":
+        raise RuntimeError(f"index_add_(): expected an int32 or int64 index, got {index.dtype}")
+    count = source.shape[d] if source.ndim else 1
+    if index.array.size != count:
+        raise RuntimeError(
+            f"index_add_(): number of indices ({index.array.size}) should be equal to "
+            f"source.size(dim) ({count}), for dim {d} (source of shape {tuple(source.shape)})"
+        )
     idx = (slice(None),) * d + (index.array,)
     added = source if alpha == 1 else source * alpha
     return input + IndexAdd.apply(added, input.array.shape, idx, True)
@@ -740,6 +775,10 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """A copy of input with the slices `index` names along dim set to value."""
     d = normalize_dim(dim, input.ndim, "index_fill")
     check_same_device("index_fill", input, index)
+    if index.ndim > 1:
+        raise RuntimeError(
+            f"index_fill: index has to be a vector or a scalar, got shape {tuple(index.shape)}"
+        )
     check_fill(value, input.array.dtype)
     return IndexPut.apply(input, (slice(None),) * d + (index.array,), value)
 
@@ -767,6 +806,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 
 def take(input: Tensor, index: Tensor) -> Tensor:
     """input as if flattened, at the places `index` names; the result has index's shape."""
+    if index.array.dtype.kind not in "iu":
+        raise RuntimeError(f"take(): expected a long tensor for index, got {index.dtype}")
     return getitem(reshape(input, (-1,)), index)
 
 
@@ -787,6 +828,8 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
             "repeat_interleave: repeats must have the same size as input along dim, but got "
             f"repeats.size(0) = {len(reps)} and input.size({d}) = {input.array.shape[d]}"
         )
+    if min(reps if isinstance(reps, list) else [reps], default=0) < 0:
+        raise RuntimeError(f"repeat_interleave: repeats must be non-negative, got {reps}")
     index = xp.repeat(xp.arange(input.array.shape[d]), reps)
     return getitem(input, (slice(None),) * d + (index,))
 
@@ -899,6 +942,11 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
 
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
     """index_put on the flattened input: input.flatten()[index] = source (flattened)."""
+    if index.numel() != source.numel():
+        raise IndexError(
+            f"put_(): expected source and index to have the same number of elements, but got "
+            f"source of shape {tuple(source.shape)} and index of shape {tuple(index.shape)}"
+        )
     flat = index_put(
         reshape(input, (-1,)), (reshape(index, (-1,)),), reshape(source, (-1,)), accumulate
     )

@@ -348,6 +348,11 @@ def einsum(equation: str, *operands) -> Tensor:
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """y[i, j] = input[i] * vec2[j]. (n,), (m,) -> (n, m)"""
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(
+            f"outer: expected 1-D arguments, got shapes {tuple(input.shape)} and "
+            f"{tuple(vec2.shape)}"
+        )
     return unsqueeze(input, 1) * vec2
 
 
@@ -486,6 +491,8 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
 def kron(input: Tensor, other: Tensor) -> Tensor:
     """The Kronecker product: each element of input times the whole of other, as blocks.
     The smaller number of dims is padded with leading 1s."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"kron(): other must be a Tensor, got {type(other).__name__}")
     n = max(input.ndim, other.ndim)
     sa = (1,) * (n - input.ndim) + tuple(input.shape)
     sb = (1,) * (n - other.ndim) + tuple(other.shape)

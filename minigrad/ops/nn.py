@@ -817,6 +817,13 @@ def embedding(
     """Look up rows of weight (V, D) by integer indices (*) -> (*, D). With max_norm, the rows
     looked up are first scaled in place to that norm where theirs is larger (PyTorch's
     embedding_renorm_)."""
+    if weight.ndim < 2:  # minigrad also looks up rows of an N-D weight (PyTorch: 2-D only)
+        raise RuntimeError(f"embedding: 'weight' must be 2-D, got shape {tuple(weight.shape)}")
+    if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
+        raise AssertionError(
+            f"embedding: padding_idx must be within num_embeddings, got padding_idx="
+            f"{padding_idx} for a weight of shape {tuple(weight.shape)}"
+        )
     _check_indices(input, weight, "embedding")
     if max_norm is not None:
         _renorm_rows(weight, input, max_norm, norm_type)
@@ -842,7 +849,8 @@ def _check_indices(input: Tensor, weight: Tensor, op: str) -> None:
         raise RuntimeError(f"{op}: expected indices of an integer dtype (int64), got {input.dtype}")
     rows = weight.shape[0]
     if input.array.size and (int(input.array.max()) >= rows or int(input.array.min()) < 0):
-        raise IndexError(
+        # PyTorch's types: embedding's IndexError, embedding_bag's RuntimeError
+        raise (IndexError if op == "embedding" else RuntimeError)(
             f"{op}: index out of range: indices must be in [0, {rows}) for a weight of "
             f"shape {tuple(weight.shape)}"
         )

@@ -320,7 +320,7 @@ class Gcd(NoGrad):
         if a.array.dtype.kind not in "iu" or b.array.dtype.kind not in "iu":
             name = type(ctx).op_name
             found = a.array.dtype if a.array.dtype.kind not in "iu" else b.array.dtype
-            raise RuntimeError(f'"{name}_cpu" not implemented for {kernel_type(found)}')
+            raise NotImplementedError(f'"{name}_cpu" not implemented for {kernel_type(found)}')
         return getattr(a.device.xp, type(ctx).ufunc)(a.array, b.array)
 
 

@@ -255,6 +255,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
             f"got {tuple(input.shape)}"
         )
     require_floating("LayerNormKernelImpl", input)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(
+                f"layer_norm: expected {name} of shape normalized_shape {normalized_shape}, got "
+                f"{tuple(t.shape)}"
+            )
     x = checked_input(input, weight, bias)
     dims = tuple(range(input.ndim - k, input.ndim))
     return _as_input(Normalize.apply(x, weight, bias, dims, eps, normalized_shape), input)

@@ -272,11 +272,26 @@ class MaxMinDim(Function):
         return scatter_to(g, ctx.dim, ctx.idx, ctx.shape), None, None, None
 
 
+def _nonempty(input, dims, op, all_dims=False) -> None:
+    """A max or min over an empty dim has no value: PyTorch's IndexError (RuntimeError when
+    no dim was given)."""
+    if all_dims and input.array.size == 0:
+        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
+    for d in dims:
+        if input.array.shape[d] == 0:
+            raise IndexError(
+                f"{op}(): Expected reduction dim {d} to have non-zero size (input of shape "
+                f"{tuple(input.shape)})"
+            )
+
+
 def _max_min(input, dim, keepdim, largest, op):
     if isinstance(dim, Tensor):
         return (maximum if largest else minimum)(input, dim)
-    if input.array.size == 0:
+    if input.array.size == 0 and dim is None:
         raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
+    if input.ndim and dim is not None:
+        _nonempty(input, (normalize_dim(dim, input.ndim, op),), op)
     if dim is None:
         return MaxMin.apply(input, tuple(range(input.ndim)), False, largest)
     d = normalize_dim(dim, input.ndim, op)
@@ -296,11 +311,13 @@ def min(input, dim=None, keepdim=False):
 
 def amax(input, dim=(), keepdim=False):
     dims = normalize_dims(dim if dim != () else None, input.ndim, "amax")
+    _nonempty(input, dims, "amax", dim in ((), None))
     return MaxMin.apply(input, dims, keepdim, True)
 
 
 def amin(input, dim=(), keepdim=False):
     dims = normalize_dims(dim if dim != () else None, input.ndim, "amin")
+    _nonempty(input, dims, "amin", dim in ((), None))
     return MaxMin.apply(input, dims, keepdim, False)
 
 
@@ -337,6 +354,11 @@ def _arg(input, dim, keepdim, largest):
     if input.array.dtype.kind == "b":
         raise RuntimeError(f"{name}(): does not support bool input")
     d = None if dim is None else normalize_dim(dim, input.ndim, name)
+    if input.array.size == 0 and (d is None or input.array.shape[d] == 0):
+        raise IndexError(
+            f"{name}(): Expected reduction dim to be specified (and of non-zero size) for an "
+            f"input of shape {tuple(input.shape)} (numel() == 0)"
+        )
     return ArgMax.apply(input, d, keepdim, largest)
 
 
@@ -591,6 +613,8 @@ def norm(input, p="fro", dim=None, keepdim=False):
         return amax(abs_(input), dims, keepdim)
     if p == 0:  # how many are nonzero; sign's gradient is 0, as PyTorch's is here
         return sum(sign(abs_(input)), dims, keepdim)
+    if isinstance(p, str):
+        raise RuntimeError(f"norm: order {p!r} is not supported (input of shape {input.shape})")
     return sum(abs_(input) ** p, dims, keepdim) ** (1.0 / p)
 
 
@@ -1209,6 +1233,11 @@ def bincount(input, weights=None, minlength=0):
         )
     if input.array.size and int(input.array.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is not None and tuple(weights.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"bincount: weights should be 1-d and have the same length as input, got weights "
+            f"of shape {tuple(weights.shape)} for an input of shape {tuple(input.shape)}"
+        )
     return Bincount.apply(input, minlength, weights)
 
 

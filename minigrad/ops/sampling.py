@@ -182,6 +182,8 @@ def random_(t: Tensor, from_=0, to=None, *, generator=None) -> Tensor:
 
 def exponential_(t: Tensor, lambd=1.0, *, generator=None) -> Tensor:
     """Exponential draws with rate lambd: -log(1 - u) / lambd for u uniform on [0, 1)."""
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
 
     def sample(shape, dev, rate, _, gen):
         u = random.uniform_array(shape, dev, generator=gen, dtype=t.dtype)

@@ -189,6 +189,8 @@ class MaskedFill(Function):
 def masked_fill(input, mask, value):
     if mask.array.dtype != np.bool_:
         raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
+    if isinstance(value, str):
+        raise TypeError("masked_fill: value must be a number or a Tensor, got str")
     check_fill(value, input.array.dtype)
     if isinstance(value, int) and input.array.dtype.kind == "u":
         value %= 1 << (8 * input.array.dtype.itemsize)  # -1 is 255 in uint8, as PyTorch's

@@ -288,6 +288,11 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return reshape(x, (1,))
     s = normalize_dim(start_dim, x.ndim, "flatten")
     e = normalize_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError(
+            f"flatten() has invalid args: start_dim ({start_dim}) cannot come after end_dim "
+            f"({end_dim}) for a tensor of shape {tuple(x.shape)}"
+        )
     shape = x.array.shape
     middle = 1
     for n in shape[s : e + 1]:
@@ -350,9 +355,11 @@ def _same_dtype(tensors):
 
 
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
+    if isinstance(tensors, Tensor):
+        raise TypeError("cat(): expected a tuple or list of Tensors, got a Tensor")
     tensors = [t for t in tensors if not (t.ndim == 1 and t.array.shape[0] == 0)] or list(tensors)
     if not tensors:
-        raise RuntimeError("cat: expected a non-empty list of Tensors")
+        raise ValueError("cat: expected a non-empty list of Tensors")
     d = normalize_dim(dim, tensors[0].ndim, "cat")
     _check_same_shapes("cat", tensors, skip_dim=d)
     y = Cat.apply(d, *_same_dtype(tensors))
@@ -403,7 +410,12 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     n = x.array.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
+        if step < 0 or (step == 0 and n):
+            raise RuntimeError(
+                f"split: split_size must be positive (0 only if the dimension is empty), got "
+                f"{step} for dim {d} of size {n}"
+            )
+        sizes = [min(step, n - i) for i in range(0, n, step or 1)] or [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n:
@@ -633,9 +645,17 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
     return tuple(grids)
 
 
+def _nonempty(op: str, tensors) -> list:
+    """The tensors as a list; none at all: PyTorch's RuntimeError (cat's is a ValueError)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{op}: expected a non-empty list of Tensors")
+    return tensors
+
+
 def vstack(tensors) -> Tensor:
     """cat along dim 0, with 1-D tensors taken as rows (1, n)."""
-    return cat([reshape(t, (1, -1)) if t.ndim < 2 else t for t in tensors], 0)
+    return cat([reshape(t, (1, -1)) if t.ndim < 2 else t for t in _nonempty("vstack", tensors)], 0)
 
 
 row_stack = vstack
@@ -643,18 +663,19 @@ row_stack = vstack
 
 def hstack(tensors) -> Tensor:
     """cat along dim 1, or along dim 0 when the tensors are 1-D (0-d ones become 1-D)."""
-    tensors = [reshape(t, (1,)) if t.ndim == 0 else t for t in tensors]
+    tensors = [reshape(t, (1,)) if t.ndim == 0 else t for t in _nonempty("hstack", tensors)]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def column_stack(tensors) -> Tensor:
     """cat along dim 1, with 0-d and 1-D tensors taken as columns (n, 1)."""
+    tensors = _nonempty("column_stack", tensors)
     return cat([reshape(t, (-1, 1)) if t.ndim < 2 else t for t in tensors], 1)
 
 
 def dstack(tensors) -> Tensor:
     """cat along dim 2 (depth) of the tensors made at least 3-D."""
-    return cat([atleast_3d(t) for t in tensors], 2)
+    return cat([atleast_3d(t) for t in _nonempty("dstack", tensors)], 2)
 
 
 def _atleast(tensors, shape_of):

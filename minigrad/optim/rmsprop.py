@@ -90,6 +90,10 @@ class Adagrad(Optimizer):
     ):
         if lr < 0.0 or lr_decay < 0.0 or weight_decay < 0.0 or eps < 0.0:
             raise ValueError("Adagrad: lr, lr_decay, weight_decay and eps must be >= 0")
+        if initial_accumulator_value < 0.0:
+            raise ValueError(
+                f"Adagrad: invalid initial_accumulator_value {initial_accumulator_value} (>= 0)"
+            )
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,

@@ -52,6 +52,8 @@ class _ConvNd(Module):
     ):
         super().__init__()
         name = type(self).__name__
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels and out_channels must be divisible by groups")
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):

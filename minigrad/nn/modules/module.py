@@ -137,6 +137,10 @@ class Module:
             self._forget(name, keep="_modules")
             d["_modules"][name] = value
         elif isinstance(value, Buffer):
+            if params is not None and name in params:
+                raise TypeError(
+                    f"cannot assign a Buffer as parameter '{name}' (Parameter or None expected)"
+                )
             self.register_buffer(name, Tensor._make(value.array), value.persistent)
         elif params is not None and name in params:
             if value is not None:
@@ -206,6 +210,8 @@ class Module:
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         _check_name(self, name, "buffer")
+        if hasattr(self, name) and name not in self._buffers:  # PyTorch's rule: no silent swap
+            raise KeyError(f"register_buffer: attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "

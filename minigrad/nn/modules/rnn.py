@@ -211,6 +211,16 @@ class RNN(Module):
         dtype=None,
     ):
         super().__init__()
+        name = self._mode
+        if not 0 <= dropout <= 1:
+            raise ValueError(
+                f"{name}: dropout should be a number in range [0, 1] representing the "
+                f"probability of an element being zeroed, got {dropout}"
+            )
+        if hidden_size <= 0:
+            raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
+        if num_layers <= 0:
+            raise ValueError(f"{name}: num_layers must be greater than zero, got {num_layers}")
         if proj_size < 0:
             raise ValueError(
                 "proj_size should be a positive integer or zero to disable projections"

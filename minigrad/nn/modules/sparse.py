@@ -23,6 +23,18 @@ class _Table(Module):
                 "minigrad"
             )
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        name = type(self).__name__
+        # AssertionError: PyTorch's type for these two (it checks them with assert)
+        if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
+            raise AssertionError(
+                f"{name}: padding_idx must be within num_embeddings, got padding_idx="
+                f"{padding_idx} for num_embeddings={num_embeddings}"
+            )
+        if _weight is not None and tuple(_weight.shape) != (num_embeddings, embedding_dim):
+            raise AssertionError(
+                f"{name}: shape of weight {tuple(_weight.shape)} does not match "
+                f"(num_embeddings, embedding_dim) = ({num_embeddings}, {embedding_dim})"
+            )
         if padding_idx is not None and padding_idx < 0:
             padding_idx += num_embeddings
         self.padding_idx = padding_idx
@@ -72,6 +84,11 @@ class Embedding(_Table):
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, **kwargs):
+        if embeddings.ndim != 2:
+            raise AssertionError(
+                f"{cls.__name__}.from_pretrained: embeddings are expected to be 2-D, got "
+                f"shape {tuple(embeddings.shape)}"
+            )
         rows, dim = embeddings.shape
         return cls(rows, dim, padding_idx, _weight=embeddings, _freeze=freeze, **kwargs)
 
@@ -112,6 +129,11 @@ class EmbeddingBag(_Table):
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, **kwargs):
+        if embeddings.ndim != 2:
+            raise AssertionError(
+                f"{cls.__name__}.from_pretrained: embeddings are expected to be 2-D, got "
+                f"shape {tuple(embeddings.shape)}"
+            )
         rows, dim = embeddings.shape
         bag = cls(rows, dim, padding_idx=padding_idx, _weight=embeddings, **kwargs)
         bag.weight.requires_grad = not freeze

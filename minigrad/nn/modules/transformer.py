@@ -208,6 +208,11 @@ class MultiheadAttention(Module):
             raise AssertionError(
                 f"was expecting embedding dimension of {self.embed_dim}, but got {width}"
             )
+        if key.shape[:2] != value.shape[:2]:  # PyTorch's type
+            raise AssertionError(
+                f"MultiheadAttention: key shape {tuple(key.shape)} does not match value shape "
+                f"{tuple(value.shape)} (sequence and batch sizes must agree)"
+            )
         source = key.shape[0]
         self._check_masks(attn_mask, key_padding_mask, n, length, source)
         q, k, v = (self._heads(x) for x in self._project(query, key, value))

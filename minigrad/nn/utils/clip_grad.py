@@ -20,10 +20,10 @@ def _grads(parameters) -> list:
 def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite=False, foreach=None):
     """The norm of all tensors together, as if concatenated into one vector."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    norm_type = float(norm_type)  # first, so a bad norm_type raises even with no gradients
     if not tensors:
         return Tensor._make(np.asarray(0.0, dtype=np.float32))
     xp = tensors[0].device.xp
-    norm_type = float(norm_type)
     if norm_type == math.inf:
         total = max(xp.abs(t.array).max() for t in tensors)
     elif norm_type == -math.inf:
