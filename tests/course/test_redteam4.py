@@ -10,7 +10,7 @@ import base64
 import json
 
 import pytest
-from conftest import CHAPTER, solution_notebook
+from conftest import CHAPTER, code, solution_notebook
 from students import GOOD, answered, save
 from test_grade import LIMITS, make_class
 from test_redteam import grade_answers
@@ -336,7 +336,6 @@ def test_modules_next_to_the_notebook_are_never_imported(tmp_path):
 def test_the_review_scan_names_the_routes_to_the_guard_itself():
     """Replacing the guard's signal handlers or its descriptor (`_signal`, getsignal, an event
     loop's add_signal_handler, os.dup2), or sending the kernel's replies (its session)."""
-    from conftest import code
 
     nb = solution_notebook()
     nb.cells += [
@@ -393,7 +392,6 @@ def test_a_kernel_that_never_started_is_started_again(tmp_path, monkeypatch, err
 def test_the_notes_on_a_notebook_stay_short(tmp_path):
     """Each unknown grade_id got a note quoting it: 2,000 cells with grade_ids of 20 kB made
     a feedback file (sent to the student) and a results file of 38 MB each."""
-    from conftest import code
 
     from minigrad_course.grade import work_paths
 
