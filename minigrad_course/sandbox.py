@@ -144,14 +144,21 @@ def _minigrad_guard(locked_names, key_file):
     # which minigrad's CUDA detection imports inside a test) ran inside the test as a library.
     # Grading runs the notebook alone, so the folder leaves sys.path; the import system is put
     # back before each test, and modules loaded since from a folder the student can write (this
-    # one, HOME, the temporary folders), not from the library folders on sys.path, are unloaded.
+    # one, HOME, the temporary folders), not from the library folders on sys.path or the course's
+    # own packages, are unloaded. (An editable install is found by a finder, not on sys.path: a
+    # course cloned under /tmp or HOME had every minigrad module unloaded and every test refused.)
     here = os.path.realpath(os.getcwd())
     sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != here]
     imports = {"path": sys.path, "meta_path": sys.meta_path, "path_hooks": sys.path_hooks}
     saved_imports = {k: list(v) for k, v in imports.items()}
     def folders(paths):
         return tuple(os.path.join(os.path.realpath(p), "") for p in paths)
-    libraries = folders(sys.path)
+    import importlib.util
+    def package_folder(name):
+        spec = importlib.util.find_spec(name)
+        return os.path.dirname(spec.origin) if spec is not None and spec.origin else None
+    own = [f for f in map(package_folder, ("minigrad", "minigrad_course")) if f]
+    libraries = folders(sys.path + own)
     writable = folders([here, os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm",
                         os.environ.get("TMPDIR") or "/tmp"])
     loaded = set(sys.modules)
