@@ -1052,7 +1052,7 @@ def test_minigrad_load_of_a_buffer_left_at_its_end_raises_eof_error_as_torch():
     for lib in (torch, minigrad):
         buffer = io.BytesIO()
         lib.save({"w": lib.ones(2)}, buffer)
-        with pytest.raises(EOFError, match="seek\\(0\\)" if lib is minigrad else ""):
+        with pytest.raises(EOFError, match="seek\\(0\\)" if lib is minigrad else None):
             lib.load(buffer)
         buffer.seek(0)
         assert lib.load(buffer)["w"].tolist() == [1.0, 1.0]

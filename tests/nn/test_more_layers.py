@@ -1234,12 +1234,12 @@ def test_compiled_graph_replays_on_new_values(name, func, inputs):
 
 
 def test_new_activation_and_loss_errors_as_pytorch():
-    for lib, match in ((torch, ""), (minigrad, "margin")):
+    for lib, match in ((torch, None), (minigrad, "margin")):
         with pytest.raises(ValueError, match=match):
             lib.nn.TripletMarginLoss(margin=-1.0)
-    for lib, match in ((torch, ""), (minigrad, "3D or 4D")):
+    for lib, match in ((torch, None), (minigrad, "3D or 4D")):
         with pytest.raises(ValueError, match=match):
             lib.nn.Softmax2d()(lib.ones(2, 2))
-    for lib, match in ((torch, ""), (minigrad, "1-D or all 2-D")):
+    for lib, match in ((torch, None), (minigrad, "1-D or all 2-D")):
         with pytest.raises(RuntimeError, match=match):
             lib.nn.functional.triplet_margin_loss(lib.ones(2, 3), lib.ones(2, 3), lib.ones(3))
