@@ -12,6 +12,7 @@ finished before a crash is kept.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import copy
 import json
@@ -958,6 +959,9 @@ def _execute_once(
             watchdog.done.set()
             watchdog.join()
             watchdog.kill_all()  # nbclient's shutdown can return with the kernel still up
+            # NOTE: nbclient leaves its exit-time cleanup registered when the kernel never
+            # started; at exit it then failed on the manager it had already dropped
+            atexit.unregister(client._cleanup_kernel)
         result.kernel_log = _tail(log.fileno(), KERNEL_LOG_CHARS)
     if watchdog.reason and watchdog.reason not in result.flags:
         result.flags.append(watchdog.reason)

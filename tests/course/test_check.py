@@ -175,3 +175,23 @@ def test_an_edited_locked_cell_without_its_original_is_still_named(course, exerc
         report.table()
     )
     assert "this check ran yours" in report.changed[0]
+
+
+def test_a_kernel_that_never_starts_leaves_nothing_to_fail_at_exit(tmp_path):
+    """nbclient kept its exit-time cleanup registered for a kernel that never started (it was
+    tried twice) and it failed with an AssertionError when the process ended."""
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import tempfile\n"
+        "from pathlib import Path\n"
+        "import nbformat\n"
+        "from minigrad_course.sandbox import Limits, execute\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
+        "r = execute(nb, Limits(timeout=20), Path(tempfile.mkdtemp()), python='/bin/false')\n"
+        "print('error:', r.error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert "error: RuntimeError: Kernel died" in done.stdout, done.stdout + done.stderr
+    assert "Exception ignored" not in done.stderr, done.stderr
