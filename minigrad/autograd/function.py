@@ -86,6 +86,10 @@ class Function:
     ufunc: str | None = None
     ufunc_extra: tuple = ()
     cuda: str | None = None
+    # An op whose forward only saves its inputs and computes from their arrays: the same
+    # computation as a function of arrays and attributes, which forward calls (one formula)
+    # and a static replay calls directly, without a ctx or Tensor wrappers.
+    on_arrays = None
     random = False  # draws random numbers: never merged or folded by static passes
     quiet_domain = False  # forward silences NumPy's warnings (log(0), 1 / 0): a replay must too
 

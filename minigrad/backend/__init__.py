@@ -156,6 +156,13 @@ def device_of(array) -> device:
     return dev if dev is not None else loaded(device("cuda", array.device.id))
 
 
+def array_module(array):
+    """NumPy or CuPy: the module of an array (a NumPy scalar's too), CuPy never imported."""
+    if isinstance(array, (np.ndarray, np.generic)):
+        return np
+    return device_of(array).xp
+
+
 def use(dev: device):
     """A context in which `dev` is CuPy's current device (nothing to do for the CPU)."""
     if dev.type == "cpu":

@@ -200,7 +200,11 @@ class ReluGrad(Function):
     @staticmethod
     def forward(ctx, gy, y):
         ctx.save_for_backward(y)
-        return gy.array * (y.array > 0)
+        return ReluGrad.on_arrays(gy.array, y.array)
+
+    @staticmethod
+    def on_arrays(gy, y):
+        return gy * (y > 0)
 
     @staticmethod
     def backward(ctx, gg):

@@ -15,8 +15,8 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad.autograd.grad_mode import no_grad, state
+from minigrad.backend import array_module
 from minigrad.ops.shape import sum_to
-from minigrad.static.builder import array_module
 from minigrad.static.graph import Graph
 from minigrad.static.kernels import GRAPH_OPS
 from minigrad.static.trace import Tracer, TracingError

@@ -7,16 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.backend import device_of
 from minigrad.static.graph import Const, Graph, Node
 from minigrad.static.kernels import GRAPH_OPS
-
-
-def array_module(array):
-    """NumPy or CuPy: the module of an array (through minigrad's backend, never imported)."""
-    if isinstance(array, (np.ndarray, np.generic)):
-        return np
-    return device_of(array).xp
 
 
 class Builder:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.function import OPS
-from minigrad.static.builder import array_module
+from minigrad.backend import array_module
 from minigrad.static.graph import Const, Graph, Node
 from minigrad.static.kernels import fusable_function, kernel_of, ufunc_operands
 

@@ -322,6 +322,44 @@ def test_a_comparison_with_a_number_replays_as_the_bare_ufunc(monkeypatch):
     np.testing.assert_array_equal(b.numpy(), [[False, False, True]])
 
 
+def test_ops_with_an_array_form_replay_it_without_wrappers(monkeypatch):
+    # linear, linear_grad and relu_grad declare `on_arrays`, the computation their forward
+    # calls: a replay calls it on the arrays (no Tensor, no ctx) and gives eager's values
+    from minigrad.static.kernels import kernel_of
+    from minigrad.tensor import Tensor
+
+    nn = minigrad.nn
+    minigrad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    x = minigrad.randn(5, 4, requires_grad=True)
+    step = static.compile(model)
+    step(x).sum().backward()
+    graphs = [step.graph, step.backward_graph]
+    nodes = [(g, n) for g in graphs for n in g.nodes if n.op in ("linear", "linear_grad")]
+    nodes += [(g, n) for g in graphs for n in g.nodes if n.op == "relu_grad"]
+    assert {n.op for _, n in nodes} == {"linear", "linear_grad", "relu_grad"}
+    kernels = [(kernel_of(n, np, g), n) for g, n in nodes]
+    made = []
+    make = Tensor._make
+    monkeypatch.setattr(Tensor, "_make", staticmethod(lambda *a: made.append(1) or make(*a)))
+    w, b = model[0].weight.array, model[0].bias.array
+    np.testing.assert_allclose(kernels[0][0](x.array, w, b), x.array @ w.T + b, rtol=1e-6)
+    gy = np.ones((5, 8), np.float32)
+    gx, gw, gb = kernels[2][0](gy, x.array, w)  # a linear_grad giving all three
+    np.testing.assert_allclose(gw, gy.T @ x.array, rtol=1e-6)
+    np.testing.assert_allclose(kernels[-1][0](gy, np.array([1.0, -1.0] * 4)), [[1, 0] * 4] * 5)
+    assert made == []
+    monkeypatch.undo()
+    step(x).sum().backward()
+    grads = [p.grad.numpy().copy() for p in model.parameters()] + [x.grad.numpy().copy()]
+    for t in [*model.parameters(), x]:
+        t.grad = None
+    model(x).sum().backward()
+    eager = [p.grad.numpy() for p in model.parameters()] + [x.grad.numpy()]
+    for got, want in zip(grads, eager):
+        np.testing.assert_allclose(got, 2 * want, rtol=1e-6)  # two backwards accumulated
+
+
 def test_backward_graph_computes_only_the_gradients_asked_for():
     """A first layer's input needs no gradient: its linear_grad node gives the weight's and the
     bias's, not the input's (one node gives all three, so dead-code removal cannot drop it)."""
