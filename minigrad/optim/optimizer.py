@@ -8,6 +8,7 @@ array operations per parameter instead of dozens of recorded Tensor ops.
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 
 import numpy as np
 
@@ -30,7 +31,9 @@ class Optimizer:
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
-        self.state: dict = {}
+        # NOTE: a defaultdict, as PyTorch's: a custom optimizer's step reads self.state[p]
+        # for a parameter seen for the first time
+        self.state: defaultdict = defaultdict(dict)
         self.param_groups: list = []
         if isinstance(params, Tensor):
             raise TypeError(
@@ -142,7 +145,7 @@ class Optimizer:
             for key, value in saved.items():
                 if key != "params":
                     group[key] = copy.deepcopy(value)
-        self.state = {}
+        self.state = defaultdict(dict)
         for key, values in state_dict["state"].items():
             p = params[int(key)]
             self.state[p] = {name: _to_param(v, p, name) for name, v in values.items()}

@@ -89,6 +89,44 @@ def test_param_groups_and_state_dict_round_trip():
     assert state["state"][0]["exp_avg"] is not opt2.state[w2]["exp_avg"]
 
 
+def _custom_sgd(lib):
+    """A momentum SGD written as PyTorch's docs write a custom optimizer: it reads
+    `self.state[p]` for a parameter it has not seen yet (a defaultdict in PyTorch)."""
+
+    class MySGD(lib.optim.Optimizer):
+        def __init__(self, params, lr=0.1, momentum=0.9):
+            super().__init__(params, {"lr": lr, "momentum": momentum})
+
+        @lib.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    if "buf" not in state:
+                        state["buf"] = lib.zeros_like(p)
+                    state["buf"].mul_(group["momentum"]).add_(p.grad)
+                    p.add_(state["buf"], alpha=-group["lr"])
+
+    return MySGD
+
+
+@pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])
+def test_a_custom_optimizer_reads_new_state_entries(lib):
+    w = lib.nn.Parameter(lib.ones(3))
+    opt = _custom_sgd(lib)([w])
+    for _ in range(3):
+        opt.zero_grad()
+        (w * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+        opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), [0.439, -0.122, -0.683], atol=1e-5)
+    again = _custom_sgd(lib)([w])
+    again.load_state_dict(opt.state_dict())
+    np.testing.assert_allclose(again.state[w]["buf"].numpy(), [2.71, 5.42, 8.13], atol=1e-5)
+    assert again.state[lib.zeros(1)] == {}  # still a defaultdict after loading
+
+
 def test_optimizer_errors():
     with pytest.raises(ValueError, match="empty parameter list"):
         optim.SGD([], lr=0.1)
