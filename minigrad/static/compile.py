@@ -9,12 +9,14 @@ backward graph reads) and its backward replays the backward graph derived once f
 
 from __future__ import annotations
 
+import warnings
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.static.autodiff import _xp_of, derive_backward
 from minigrad.static.executor import Runner
 from minigrad.static.passes import DEFAULT_PASSES, optimize
-from minigrad.static.trace import trace
+from minigrad.static.trace import TracingError, trace
 from minigrad.tensor import Tensor
 
 
@@ -102,11 +104,12 @@ class CompiledFunction:
     `.traces` counts how many times the function was traced.
     """
 
-    def __init__(self, fn, passes=DEFAULT_PASSES):
-        self.fn, self.passes = fn, passes
+    def __init__(self, fn, passes=DEFAULT_PASSES, fullgraph=True):
+        self.fn, self.passes, self.fullgraph = fn, passes, fullgraph
         self.cache: dict = {}
         self.traces = 0
         self.last: Plan | None = None
+        self.eager_reason: str | None = None
         named = getattr(fn, "named_parameters", None)
         self.names = dict(named()) if callable(named) else {}
 
@@ -115,9 +118,30 @@ class CompiledFunction:
         key = tuple(_key(a) for a in args) + (state.enabled, state.autocast_dtype)
         plan = self.cache.get(key)
         if plan is None:
-            plan = self.cache[key] = self._build(args)
+            try:
+                plan = self.cache[key] = self._build(args)
+            except TracingError as error:
+                if self.fullgraph:
+                    raise
+                plan = self.cache[key] = _EAGER
+                self._warn_eager(error)
+        if plan is _EAGER:
+            return self.fn(*args)
         self.last = plan
         return plan([a for a in args if isinstance(a, Tensor)])
+
+    def _warn_eager(self, error: TracingError) -> None:
+        """Say once why this function runs eagerly (PyTorch breaks the graph silently)."""
+        first = self.eager_reason is None
+        self.eager_reason = str(error)
+        if first:
+            name = getattr(self.fn, "__qualname__", type(self.fn).__name__)
+            warnings.warn(
+                f"minigrad.compile: {name} runs eagerly, not compiled, for these inputs: "
+                f"{self.eager_reason.splitlines()[0]} (torch.compile would break the graph "
+                "there; pass fullgraph=True to raise instead)",
+                stacklevel=3,
+            )
 
     def _build(self, args) -> Plan:
         self.traces += 1
@@ -148,6 +172,9 @@ class CompiledFunction:
         return getattr(self.fn, name)
 
 
+_EAGER = "eager"  # a specialisation the tracer could not record: the function runs as it is
+
+
 def _key(a):
     if isinstance(a, Tensor):
         return (a.array.shape, a.array.dtype, a._device, a._requires_grad)
@@ -174,13 +201,17 @@ def compile(
         >>> loss = step(x, y); loss.backward()     # gradients reach model's parameters
 
     As `torch.compile`, it also decorates (`@compile`, `@compile(mode=...)`), and
-    `disable=True` gives the function back as it is. `fullgraph`, `dynamic`, `backend`, `mode`
-    and `options` are accepted for PyTorch code and change nothing: minigrad has one backend,
-    this graph replay, which always records the whole function (a data-dependent branch
-    raises TracingError) and traces again for each new input shape.
+    `disable=True` gives the function back as it is. Where the tracer cannot record the
+    function (a data-dependent branch, `backward()` or an optimizer step inside, BatchNorm
+    updating its statistics), the function runs eagerly for those inputs, with one warning
+    saying why: torch.compile breaks the graph there and runs that part in Python.
+    `fullgraph=True` raises the `TracingError` instead, as PyTorch raises at a graph break.
+    `dynamic`, `backend`, `mode` and `options` are accepted for PyTorch code and change
+    nothing: minigrad has one backend, this graph replay, which traces again for each new
+    input shape.
     """
     if model is None:  # @compile(mode="max-autotune")
-        return lambda fn: compile(fn, passes, disable=disable)
+        return lambda fn: compile(fn, passes, fullgraph=fullgraph, disable=disable)
     if disable:
         return model
-    return CompiledFunction(model, passes)
+    return CompiledFunction(model, passes, fullgraph)

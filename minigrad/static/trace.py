@@ -431,6 +431,9 @@ def trace(fn, *example_inputs, names: dict | None = None) -> Graph:
     try:
         with no_grad():
             result = fn(*args)
+    except BaseException:
+        _restore(before)  # a trace that stops half-way leaves the modules as it found them
+        raise
     finally:
         state.tracer = None
     _check_unchanged(before)
@@ -460,13 +463,19 @@ def _module_state(fn) -> list:
     return state_
 
 
-def _check_unchanged(before) -> None:
-    """A tensor op writing into a module's buffer is not in the graph: refuse, and undo it."""
+def _restore(before) -> list:
+    """Undo the writes into module state since `before`; the names of the tensors written."""
     changed = [(n, t, old) for n, t, old in before if not (t.array == old).all()]
     for _, t, old in changed:
         t.array[...] = old
+    return [n for n, _, _ in changed]
+
+
+def _check_unchanged(before) -> None:
+    """A tensor op writing into a module's buffer is not in the graph: refuse, and undo it."""
+    changed = _restore(before)
     if changed:
-        names = ", ".join(n for n, _, _ in changed)
+        names = ", ".join(changed)
         raise TracingError(
             f"static.trace: the function updated {names} in place (BatchNorm's running "
             "statistics in training mode do that). A graph records the tensor ops that make "

@@ -4,6 +4,7 @@ with PyTorch and with `import minigrad as torch`: the same numbers."""
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import advanced
 import basics
@@ -11,6 +12,7 @@ import docs_examples
 import intermediate
 import more_tutorials
 import nlp_and_more
+import numpy as np
 import pytest
 import recipes
 import training_tools
@@ -78,8 +80,9 @@ def test_tensorboard_is_absent_and_says_so():
 
 
 def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
-    """The torch.compile tutorial's f1 (`if x.sum() < 0`): PyTorch breaks the graph there;
-    minigrad's tracing compiler raises TracingError naming static.cond (docs/static.md).
+    """The torch.compile tutorial's f1 (`if x.sum() < 0`): PyTorch breaks the graph there and
+    runs the branch in Python; minigrad runs the function eagerly, warning once with the
+    reason, which names static.cond (docs/static.md). With fullgraph=True both raise.
     (The tutorial's basic usage is not a program here: PyTorch's first torch.compile call
     patches process-wide state, e.g. it turns off torch.distributions' argument validation,
     which the distribution tests that run later in the same process rely on.)"""
@@ -90,5 +93,13 @@ def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
         return y
 
     compiled = minigrad.compile(f1)
+    with pytest.warns(UserWarning, match=r"f1 runs eagerly.*static\.cond\(pred, true_fn"):
+        out = compiled(minigrad.ones(3), minigrad.full((3,), 2.0))
+    np.testing.assert_array_equal(out.numpy(), [2.0, 2.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per compiled function, not per call
+        out = compiled(-minigrad.ones(3), minigrad.full((3,), 2.0))
+    np.testing.assert_array_equal(out.numpy(), [-2.0, -2.0, -2.0])
+    strict = minigrad.compile(f1, fullgraph=True)
     with pytest.raises(minigrad.static.TracingError, match=r"static\.cond\(pred, true_fn"):
-        compiled(minigrad.ones(3), minigrad.ones(3))
+        strict(minigrad.ones(3), minigrad.ones(3))
