@@ -439,6 +439,7 @@ del _name
 
 # -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------
 from minigrad import (  # noqa: E402
+    _dynamo,  # torch._dynamo.reset(), which the torch.compile tutorial calls
     accelerator,
     amp,
     backends,
@@ -520,12 +521,11 @@ _LEFT_OUT = {
     "export": "torch.export is not in minigrad: minigrad.static.trace records a function's "
     "graph, and minigrad.static.export_onnx writes it as ONNX",
     "fx": "torch.fx is not in minigrad: minigrad.static.trace records a function's graph",
-    "_dynamo": "minigrad.compile traces without Dynamo: there is nothing to reset or configure",
     "profiler": "there is no profiler in minigrad: time code with minigrad.utils.benchmark.Timer "
     "or time.perf_counter",
     "hub": "minigrad downloads nothing: build the model from its class and load a state_dict",
     "distributed": "minigrad trains in one process: there is no distributed training",
-    "multiprocessing": "use Python's multiprocessing (DataLoader's num_workers uses it)",
+    "multiprocessing": "use Python's multiprocessing (DataLoader's num_workers uses threads)",
     "sparse": "there are no sparse tensors",
     "quantization": "there is no quantization",
     "ao": "there is no quantization (torch.ao)",

@@ -10,6 +10,7 @@ backward graph reads) and its backward replays the backward graph derived once f
 from __future__ import annotations
 
 import warnings
+import weakref
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
@@ -97,6 +98,9 @@ class Plan:
         return outs if self.structure is not None else outs[0]
 
 
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # for minigrad._dynamo.reset()
+
+
 class CompiledFunction:
     """What `static.compile` returns: call it like the function it wraps.
 
@@ -112,6 +116,12 @@ class CompiledFunction:
         self.eager_reason: str | None = None
         named = getattr(fn, "named_parameters", None)
         self.names = dict(named()) if callable(named) else {}
+        _LIVE.add(self)
+
+    def reset(self) -> None:
+        """Forget every traced specialisation: the next call traces again."""
+        self.cache.clear()
+        self.last, self.eager_reason = None, None
 
     def __call__(self, *args):
         # NOTE: an autocast block changes the graph (it adds casts): one specialisation each

@@ -288,7 +288,6 @@ def test_factories_write_into_out_as_pytorch():
         ("onnx", "export_onnx"),
         ("export", "static.trace"),
         ("fx", "static.trace"),
-        ("_dynamo", "without Dynamo"),
         ("profiler", "benchmark.Timer"),
         ("hub", "downloads nothing"),
         ("distributed", "one process"),

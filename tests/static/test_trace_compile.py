@@ -395,6 +395,20 @@ def test_backward_graph_computes_only_the_gradients_asked_for():
     assert [len(n.outputs) for n in grads] == [3, 2]
 
 
+def test_dynamo_reset_makes_compiled_functions_trace_again():
+    """The torch.compile tutorial calls torch._dynamo.reset() between its examples."""
+    import minigrad as torch
+
+    f = torch.compile(lambda x: x.sin() + x.cos())
+    x = torch.randn(3)
+    f(x)
+    f(x)
+    assert f.traces == 1
+    torch._dynamo.reset()
+    np.testing.assert_allclose(f(x).numpy(), (x.sin() + x.cos()).numpy())
+    assert f.traces == 2
+
+
 def test_a_whole_training_step_under_compile_runs_eagerly():
     """The torch.compile tutorial compiles a whole `train(x, y)` step; PyTorch breaks the graph
     at backward(). minigrad runs the step eagerly (warning once why: backward() inside), so
