@@ -12,6 +12,7 @@ import warnings
 from collections import OrderedDict, namedtuple
 
 from minigrad import layout
+from minigrad.autograd.engine import checked_hook_value
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.nn.parameter import Buffer, Parameter
@@ -562,7 +563,7 @@ class _BackwardHook:
                     "Backward pre hook returned an invalid number of grad_output, "
                     f"got {len(new)}, but expected {len(grad_outputs)}"
                 )
-            grad_outputs = new
+            grad_outputs = _checked_hook_values(hook, grad_outputs, new)
         if self.input_index is None:
             # no input needs a gradient: the hooks fire now, with grad_input all None
             if self.module._backward_hooks:
@@ -597,9 +598,16 @@ class _BackwardHook:
                     "Backward hook returned an invalid number of grad_input, "
                     f"got {len(new)}, but expected {len(grad_inputs)}"
                 )
-            grad_inputs = new
+            grad_inputs = _checked_hook_values(hook, grad_inputs, new)
         self.grad_outputs = None
         return tuple(grad_inputs[i] for i in self.input_index)
+
+
+def _checked_hook_values(hook, old: tuple, new: tuple) -> tuple:
+    """A backward hook's gradients, each checked against the one it replaces."""
+    return tuple(
+        n if n is None or o is None else checked_hook_value(hook, o, n) for o, n in zip(old, new)
+    )
 
 
 class _WithKwargs:

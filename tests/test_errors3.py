@@ -1,0 +1,138 @@
+"""The third sweep of PyTorch's errors and edge cases: small programs run under PyTorch and
+under minigrad. A program in ERRORS must raise PyTorch's exception type, with a message that
+contains the fragments (PyTorch's own words where they say what is wrong); a program in SAME
+must run under both and leave the same `out`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+ERRORS = [
+    # hooks that return the wrong thing
+    (
+        "x = t.ones(3, requires_grad=True)\nx.register_hook(lambda g: t.ones(4))\n"
+        "(x * 2).sum().backward()",
+        ["hook '<lambda>' has changed the size of value", "(3,)", "(4,)"],
+    ),
+    (
+        "x = t.ones(3, requires_grad=True)\ny = x * 2\ny.register_hook(lambda g: g.double())\n"
+        "y.sum().backward()",
+        ["hook '<lambda>' has changed the type of value", "FloatTensor got DoubleTensor"],
+    ),
+    (
+        "x = t.ones(3, requires_grad=True)\nx.register_hook(lambda g: 5)\n(x * 2).sum().backward()",
+        ["expected Variable, but hook returned 'int'"],
+    ),
+    (
+        "m = t.nn.Linear(3, 2)\n"
+        "m.register_full_backward_hook(lambda mod, gi, go: (t.ones(5),))\n"
+        "m(t.ones(4, 3, requires_grad=True)).sum().backward()",
+        ["has changed the size of value", "(4, 3)", "(5,)"],
+    ),
+    (
+        "m = t.nn.Linear(3, 2)\n"
+        "m.register_full_backward_pre_hook(lambda mod, go: (go[0].double(),))\n"
+        "m(t.ones(4, 3, requires_grad=True)).sum().backward()",
+        ["has changed the type of value", "FloatTensor got DoubleTensor"],
+    ),
+    # autograd.grad and backward arguments
+    (
+        "x = t.ones(2, requires_grad=True)\n"
+        "t.autograd.grad((x * 2).sum(), [x], allow_unused=False, materialize_grads=True)",
+        ["Expected allow_unused to be True or not passed when materialize_grads=True"],
+    ),
+    (
+        "x = t.ones(2, requires_grad=True)\nt.autograd.grad((x * 2).sum(), [])",
+        ["`inputs` argument to `grad()` cannot be empty."],
+    ),
+    (
+        "x = t.ones(2, requires_grad=True)\nt.autograd.grad((x * 2).sum(), [x, 3])",
+        ["all inputs have to be Tensors or GradientEdges, but got int"],
+    ),
+    (
+        "x = t.ones(2, requires_grad=True)\n"
+        "t.autograd.grad([x * 2, x * 3], x, grad_outputs=[t.ones(2)])",
+        ["got 2 tensors and 1 gradients"],
+    ),
+    (
+        "x = t.ones(2, requires_grad=True)\nt.autograd.backward([x * 2, x * 3], [t.ones(2)])",
+        ["got 2 tensors and 1 gradients"],
+    ),
+    (
+        "x = t.ones(2, requires_grad=True)\n"
+        "t.autograd.grad(x * 2, x, grad_outputs=t.ones(3, 3), is_grads_batched=True)",
+        ["If `is_grads_batched=True`", "(3, 3)", "(2,)"],
+    ),
+    (
+        "x = t.ones(2, requires_grad=True)\n"
+        "t.autograd.grad([x * 2, x * 3], x, [t.ones(3, 2), t.ones(4, 2)], is_grads_batched=True)",
+        ["same size in the mapped dimension", "[3, 4]"],
+    ),
+    (
+        "x = t.ones(2, requires_grad=True)\n(x * 2).backward(t.ones(3))",
+        ["Mismatch in shape: grad_output[0] has a shape of (3,) and output[0] has a shape of (2,)"],
+    ),
+    (
+        "x = t.ones(2, requires_grad=True)\ny = x.exp().sum()\ny.backward()\ny.backward()",
+        ["Trying to backward through the graph a second time", "retain_graph=True"],
+    ),
+]
+
+SAME = [
+    "x = t.ones(3, requires_grad=True)\nx.register_hook(lambda g: g * 2)\n"
+    "(x * 2).sum().backward()\nout = x.grad",
+    "m = t.nn.Linear(3, 2)\nm.register_full_backward_hook(lambda mod, gi, go: (t.ones(4, 3),))\n"
+    "x = t.ones(4, 3, requires_grad=True)\nm(x).sum().backward()\nout = x.grad",
+    "m = t.nn.Linear(3, 2)\nm.register_full_backward_hook(lambda mod, gi, go: (None,))\n"
+    "x = t.ones(4, 3, requires_grad=True)\nm(x).sum().backward()\nout = x.grad",
+    # is_grads_batched: one backward per row of the grad_outputs (PyTorch vectorizes them)
+    "x = t.tensor([1.0, 2.0], requires_grad=True)\n"
+    "out = t.autograd.grad(x * x, x, grad_outputs=t.eye(2), is_grads_batched=True)",
+    "x = t.tensor([1.0, 2.0], requires_grad=True)\ny = x * x\n"
+    "out = t.autograd.grad([y, y.sum()], x, [t.eye(2), t.ones(2)], is_grads_batched=True)",
+    "x = t.tensor([1.0, 2.0], requires_grad=True)\nz = t.ones(2, requires_grad=True)\n"
+    "out = t.autograd.grad(x * x, [x, z], t.eye(2), is_grads_batched=True, allow_unused=True)",
+    # PyTorch lets extra gradients pass
+    "x = t.ones(2, requires_grad=True)\n"
+    "out = t.autograd.grad([x * 2], x, grad_outputs=[t.ones(2), t.ones(2)])",
+]
+
+
+def _run(lib, code):
+    scope = {"t": lib, "np": np}
+    exec(code, scope)
+    return scope.get("out")
+
+
+def _raise(lib, code):
+    with pytest.raises(Exception) as info:
+        _run(lib, code)
+    return info.value
+
+
+@pytest.mark.parametrize(("code", "fragments"), ERRORS, ids=[c for c, _ in ERRORS])
+def test_the_error_is_pytorchs(code, fragments):
+    mine, theirs = _raise(minigrad, code), _raise(torch, code)
+    assert isinstance(mine, type(theirs)), f"{type(mine).__name__} (PyTorch: {theirs!r})"
+    for fragment in fragments:
+        assert fragment in str(mine), f"{fragment!r} not in {str(mine)!r}"
+
+
+def _plain(value):
+    """Tensors as nested lists (with their dtype's name), containers walked, the rest as is."""
+    if isinstance(value, (tuple, list)):
+        return type(value).__name__, [_plain(v) for v in value]
+    if isinstance(value, (torch.Tensor, minigrad.Tensor)):
+        return str(value.dtype).split(".")[-1], tuple(value.shape), value.tolist()
+    if isinstance(value, (torch.dtype, minigrad.dtype)):
+        return str(value).split(".")[-1]
+    return value
+
+
+@pytest.mark.parametrize("code", SAME, ids=SAME)
+def test_the_program_runs_as_in_pytorch(code):
+    assert _plain(_run(minigrad, code)) == _plain(_run(torch, code))
