@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from minigrad import dtypes, layout
+from minigrad import dtypes, layout, random
 from minigrad.backend import cpu, device, device_of, get_device
 
 
@@ -74,7 +74,8 @@ class Tensor:
             array = dev.xp.asarray(_to_numpy_input(args[0]), dtype=dtypes.get_default_dtype().np)
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
-            array = dev.xp.empty(tuple(shape), dtype=dtypes.get_default_dtype().np)
+            shape = random.check_shape(shape)
+            array = dev.xp.empty(shape, dtype=dtypes.get_default_dtype().np)
         _init(self, array)
 
     @staticmethod

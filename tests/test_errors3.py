@@ -80,6 +80,12 @@ ERRORS = [
         "x = t.ones(2, requires_grad=True)\ny = x.exp().sum()\ny.backward()\ny.backward()",
         ["Trying to backward through the graph a second time", "retain_graph=True"],
     ),
+    # one check of a new tensor's shape, in PyTorch's words, for every way of making one
+    ("t.empty(2, -3, -1)", ["Trying to create tensor with negative dimension -3: [2, -3, -1]"]),
+    ("t.Tensor(-1)", ["Trying to create tensor with negative dimension -1: [-1]"]),
+    ("t.ones(3).new_zeros(2, -1)", ["negative dimension -1: [2, -1]"]),
+    ("t.nn.Linear(3, -1)", ["negative dimension -1: [-1, 3]"]),
+    ("t.randint(0, 5, (-1,))", ["negative dimension -1: [-1]"]),
 ]
 
 SAME = [
