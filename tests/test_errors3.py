@@ -86,6 +86,30 @@ ERRORS = [
     ("t.ones(3).new_zeros(2, -1)", ["negative dimension -1: [2, -1]"]),
     ("t.nn.Linear(3, -1)", ["negative dimension -1: [-1, 3]"]),
     ("t.randint(0, 5, (-1,))", ["negative dimension -1: [-1]"]),
+    # optimizers, modules and layers: arguments checked as PyTorch checks them
+    ("t.optim.Adam([t.nn.Parameter(t.ones(2))], betas=(0.9,))", ["tuple index out of range"]),
+    ("t.optim.AdamW([t.nn.Parameter(t.ones(2))], betas=0.9)", ["not subscriptable"]),
+    ("t.optim.RMSprop([t.nn.Parameter(t.ones(2))], alpha=-1)", ["Invalid alpha value: -1"]),
+    ("t.optim.RMSprop([t.nn.Parameter(t.ones(2))], momentum=-1)", ["Invalid momentum value: -1"]),
+    ("t.optim.Adagrad([t.nn.Parameter(t.ones(2))], lr_decay=-1)", ["Invalid lr_decay value: -1"]),
+    ("t.optim.Adagrad([t.nn.Parameter(t.ones(2))], lr=-1)", ["Invalid learning rate: -1"]),
+    (
+        "t.nn.Linear(2, 3).to(t.int64)",
+        ["nn.Module.to only accepts floating point or complex dtypes", "int64"],
+    ),
+    ("t.nn.Linear(2, 3).to('cpu', dtype=t.bool)", ["only accepts floating point", "bool"]),
+    ("t.nn.Linear(2, 3).to(t.ones(2, dtype=t.int64))", ["only accepts floating point"]),
+    ("t.nn.Conv2d(3, 2, 3, groups=2)", ["in_channels must be divisible by groups"]),
+    ("t.nn.Conv2d(4, 3, 3, groups=2)", ["out_channels must be divisible by groups"]),
+    ("t.nn.Conv2d(3, 2, 3, padding_mode='bogus')", ["padding_mode must be one of", "'bogus'"]),
+    (
+        "t.nn.ConvTranspose2d(3, 2, 3, padding_mode='reflect')",
+        ['Only "zeros" padding mode is supported for ConvTranspose2d'],
+    ),
+    ("t.nn.GroupNorm(3, 4)", ["num_channels (4) must be divisible by num_groups (3)"]),
+    ("t.nn.LSTM(-1, 3)", ["input_size must be greater than zero"]),
+    ("t.nn.GRU(2.5, 3)", ["input_size should be of type int, got: float"]),
+    ("t.nn.RNN(3, 0)", ["hidden_size must be greater than zero"]),
 ]
 
 SAME = [
@@ -105,6 +129,9 @@ SAME = [
     # PyTorch lets extra gradients pass
     "x = t.ones(2, requires_grad=True)\n"
     "out = t.autograd.grad([x * 2], x, grad_outputs=[t.ones(2), t.ones(2)])",
+    # Python's float is a double, whatever the default dtype
+    "out = [t.zeros(2, dtype=float).dtype, t.ones(2).to(float).dtype, t.tensor([1], dtype=float)]",
+    "out = t.nn.Linear(2, 3).to(t.float64).weight.dtype",
 ]
 
 

@@ -11,7 +11,7 @@ import collections.abc
 import warnings
 from collections import OrderedDict, namedtuple
 
-from minigrad import layout
+from minigrad import dtypes, layout
 from minigrad.autograd.engine import checked_hook_value
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
@@ -394,6 +394,13 @@ class Module:
         memory_format = kwargs.pop("memory_format", None)
         if memory_format is not None:
             layout.check_format(memory_format, "to")
+        wanted = [kwargs.get("dtype"), *(a.dtype if isinstance(a, Tensor) else a for a in args)]
+        for d in wanted:
+            if _is_dtype(d) and not dtypes.to_dtype(d).is_floating_point:
+                raise TypeError(
+                    "nn.Module.to only accepts floating point or complex dtypes, but got "
+                    f"desired dtype={dtypes.to_dtype(d)}"
+                )
 
         def convert(t: Tensor) -> Tensor:
             if memory_format is not None and t.ndim in (4, 5):
@@ -658,8 +665,6 @@ def _check_name(module: Module, name: str, kind: str) -> None:
 
 
 def _is_dtype(arg) -> bool:
-    from minigrad import dtypes
-
     return isinstance(arg, dtypes.dtype) or arg in (float, int, bool)
 
 
