@@ -1734,8 +1734,11 @@ class Tensor:
     def fill_(self, value) -> Tensor:
         if state.enabled and self._requires_grad:
             return self._inplace(selection_ops.copy, value)
-        _check_writable(self)
-        self.array[...] = value.item() if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor):  # PyTorch copies a tensor's value: no write through
+            _check_writable(self)
+            self.array[...] = value.item()
+        else:
+            fill_target(self)[...] = value
         self._version += 1
         return self
 
@@ -1875,10 +1878,31 @@ def _copy_into(t: Tensor, array) -> None:
     t._version += 1
 
 
+def fill_target(t: Tensor):
+    """t's array, to write one value into: fill_ and `x[i] = 2.0` may write through an
+    expanded tensor as PyTorch lets them (its copies share memory, and all get the value); the
+    other in-place ops read what they overwrite, and raise (_check_writable)."""
+    array = t.array
+    if not getattr(array.flags, "writeable", True) and _overlaps(array):
+        alias = array.view()
+        try:
+            alias.flags.writeable = True  # NumPy allows it when the expanded array is writable
+            return alias
+        except ValueError:  # expanded from a read-only array
+            pass
+    _check_writable(t)
+    return array
+
+
+def _overlaps(array) -> bool:
+    """Whether elements share memory (a stride of 0: an expanded, broadcast dimension)."""
+    return any(s == 0 and n > 1 for s, n in zip(array.strides, array.shape))
+
+
 def _check_writable(t: Tensor) -> None:
     if getattr(t.array.flags, "writeable", True):  # CuPy's arrays have no such flag
         return
-    if any(s == 0 and n > 1 for s, n in zip(t.array.strides, t.array.shape)):
+    if _overlaps(t.array):
         raise RuntimeError(  # PyTorch's words, for an expanded tensor
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation."

@@ -110,6 +110,13 @@ ERRORS = [
     ("t.nn.LSTM(-1, 3)", ["input_size must be greater than zero"]),
     ("t.nn.GRU(2.5, 3)", ["input_size should be of type int, got: float"]),
     ("t.nn.RNN(3, 0)", ["hidden_size must be greater than zero"]),
+    # writes into an expanded tensor that PyTorch refuses: they read what they overwrite
+    ("x = t.ones(1, 3).expand(4, 3)\nx.fill_(t.tensor(2.0))", ["single memory location"]),
+    ("x = t.ones(1, 3).expand(4, 3)\nx[:, 0] = 5", ["single memory location"]),
+    ("x = t.ones(1, 3).expand(4, 3)\nx[:, 0] = t.arange(4.0)", ["single memory location"]),
+    ("x = t.ones(1, 3).expand(4, 3)\nx.add_(1)", ["single memory location"]),
+    ("x = t.ones(1, 3).expand(4, 3)\nx.uniform_()", ["single memory location"]),
+    ("x = t.ones(1, 3).expand(4, 3)\nx.copy_(t.ones(4, 3))", ["single memory location"]),
 ]
 
 SAME = [
@@ -132,6 +139,13 @@ SAME = [
     # Python's float is a double, whatever the default dtype
     "out = [t.zeros(2, dtype=float).dtype, t.ones(2).to(float).dtype, t.tensor([1], dtype=float)]",
     "out = t.nn.Linear(2, 3).to(t.float64).weight.dtype",
+    # one value written through an expanded tensor: every copy (and the base) gets it
+    "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx.fill_(2)\nout = [x, b]",
+    "b = t.ones(2, 3)\nx = b[:, :1].expand(2, 4)\nx.zero_()\nout = [x, b]",
+    "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[0] = t.tensor([1.0, 2.0, 3.0])\nout = [x, b]",
+    "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[1] = 7\nout = [x, b]",
+    "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[x > 0] = 2.0\nout = [x, b]",
+    "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[t.tensor([0]), t.tensor([1])] = 5.0\nout = [x, b]",
 ]
 
 

@@ -18,7 +18,7 @@ from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import array_of, broadcast_error, check_fill, normalize_dim, quiet
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import reshape, sum_to
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _check_writable, _overlaps, fill_target
 
 _BASIC = frozenset({int, slice, type(None), type(Ellipsis)})
 
@@ -252,7 +252,7 @@ def setitem(x: Tensor, index, value) -> None:
         if isinstance(value, str):
             raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
         try:
-            x.array[idx] = array_of(value)
+            _write_target(x, idx, value)[idx] = array_of(value)
         except IndexError as exc:
             raise _index_error(x, exc) from None
         except ValueError as exc:  # a value of the wrong shape: PyTorch's RuntimeError
@@ -263,6 +263,24 @@ def setitem(x: Tensor, index, value) -> None:
         x._version += 1
         return
     x._inplace(lambda s, v: IndexPut.apply(s, idx, v), value)
+
+
+def _write_target(x: Tensor, idx, value):
+    """x's array for `x[idx] = value`; for an expanded x, the writes PyTorch allows go through:
+    a plain index that picks elements with memory of their own (x[0] = row), or an advanced
+    index given one value (x[mask] = 0)."""
+    array = x.array
+    if getattr(array.flags, "writeable", True):
+        return array
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    if all(type(p) in _BASIC for p in parts):
+        allowed = not _overlaps(array[idx])
+    else:
+        allowed = getattr(value, "ndim", 0) == 0 and not isinstance(value, (list, tuple))
+    if allowed:
+        return fill_target(x)
+    _check_writable(x)  # raises, with PyTorch's words for an expanded tensor
+    return array
 
 
 def _along_dim(index, dim: int):
