@@ -274,6 +274,13 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and value.array.dtype.kind not in "fc":
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or "
+                f"complex dtype (got {value.dtype})"
+            )
         self.array = value.array
         self._device = value._device
         self._version += 1
@@ -1517,6 +1524,12 @@ class Tensor:
                 "Update weights inside a `minigrad.no_grad()` block, or use an out-of-place "
                 "operation."
             )
+        if grad_on and self.grad_fn is not None and _views_a_leaf(self):
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation. Write into the leaf inside a `minigrad.no_grad()` block, or clone() "
+                "the view first."
+            )
         if not grad_on:
             out = op(self, *args)
             _copy_into(self, out.array)
@@ -1876,6 +1889,27 @@ def _copy_into(t: Tensor, array) -> None:
             ) from None
     t.array[...] = array
     t._version += 1
+
+
+def _views_a_leaf(t: Tensor) -> bool:
+    """Whether t shares memory with a leaf that requires grad, one of those its history
+    reaches (x[:2] or x.t() of such a leaf): writing into t would change the leaf unseen."""
+    if t.array.base is None:  # its own memory: the common case (an op's fresh result)
+        return False
+    may_share = t._device.xp.may_share_memory
+    nodes, walked = [t.grad_fn], 0
+    while nodes and walked < 64:  # NOTE: views sit right above their leaf; bounded walk
+        node, walked = nodes.pop(), walked + 1
+        for edge in node._edges:
+            if edge is None:
+                continue
+            if type(edge[0]) is not AccumulateGrad:
+                nodes.append(edge[0])
+                continue
+            leaf = edge[0].variable
+            if leaf is not None and may_share(t.array, leaf.array):
+                return True
+    return False
 
 
 def fill_target(t: Tensor):

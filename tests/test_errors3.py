@@ -11,6 +11,8 @@ import torch
 
 import minigrad
 
+_VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place"
+
 ERRORS = [
     # hooks that return the wrong thing
     (
@@ -117,6 +119,15 @@ ERRORS = [
     ("x = t.ones(1, 3).expand(4, 3)\nx.add_(1)", ["single memory location"]),
     ("x = t.ones(1, 3).expand(4, 3)\nx.uniform_()", ["single memory location"]),
     ("x = t.ones(1, 3).expand(4, 3)\nx.copy_(t.ones(4, 3))", ["single memory location"]),
+    # in place on a leaf that requires grad, or on a view of one (which would change the leaf
+    # behind autograd's back)
+    ("x = t.ones(3, requires_grad=True)\nx[:2].add_(1)", [_VIEW_OF_LEAF]),
+    ("x = t.ones(3, requires_grad=True)\nx[0].mul_(2)", [_VIEW_OF_LEAF]),
+    ("x = t.ones(2, 3, requires_grad=True)\nx.t().relu_()", [_VIEW_OF_LEAF]),
+    ("x = t.ones(3, requires_grad=True)\nx.expand(2, 3).add_(1)", [_VIEW_OF_LEAF]),
+    ("x = t.ones(3, requires_grad=True)\nx[0] = 5", [_VIEW_OF_LEAF]),
+    ("x = t.ones(3, requires_grad=True)\nx.data = t.ones(3, dtype=t.int64)", ["floating point"]),
+    ("x = t.ones(3, requires_grad=True)\nx.data = 5", ["Variable data has to be a tensor"]),
 ]
 
 SAME = [
@@ -146,6 +157,12 @@ SAME = [
     "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[1] = 7\nout = [x, b]",
     "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[x > 0] = 2.0\nout = [x, b]",
     "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[t.tensor([0]), t.tensor([1])] = 5.0\nout = [x, b]",
+    # in place on a non-leaf, or on a view of a tensor that needs no gradient: recorded
+    "x = t.ones(3, requires_grad=True)\ny = x * 2\ny[:2].mul_(3)\nout = y",
+    "x = t.ones(3, requires_grad=True)\ny = (x * 2)[:2]\ny.mul_(3)\ny.sum().backward()\n"
+    "out = [y, x.grad]",
+    "x = t.ones(3, requires_grad=True)\nwith t.no_grad():\n    x[:2].add_(1)\nout = x",
+    "x = t.ones(3, requires_grad=True)\nv = x.detach()[:2]\nv.add_(1)\nout = x",
 ]
 
 

@@ -262,6 +262,11 @@ def setitem(x: Tensor, index, value) -> None:
             ) from None
         x._version += 1
         return
+    if x._requires_grad and x.grad_fn is None:  # PyTorch writes into the view x[index]
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation. Write into it inside a `minigrad.no_grad()` block."
+        )
     x._inplace(lambda s, v: IndexPut.apply(s, idx, v), value)
 
 
