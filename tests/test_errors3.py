@@ -163,6 +163,11 @@ SAME = [
     "out = [y, x.grad]",
     "x = t.ones(3, requires_grad=True)\nwith t.no_grad():\n    x[:2].add_(1)\nout = x",
     "x = t.ones(3, requires_grad=True)\nv = x.detach()[:2]\nv.add_(1)\nout = x",
+    # adaptive max pooling to an empty output, as adaptive average pooling
+    "x = t.ones(2, 1, 4, 4, requires_grad=True)\ny = t.nn.functional.adaptive_max_pool2d(x, 0)\n"
+    "out = [y, y.requires_grad]",
+    "out = t.nn.functional.adaptive_max_pool2d(t.ones(1, 4, 4), (0, 2), return_indices=True)",
+    "out = t.nn.AdaptiveMaxPool1d(0, return_indices=True)(t.ones(1, 2, 4))",
 ]
 
 
