@@ -128,6 +128,26 @@ ERRORS = [
     ("x = t.ones(3, requires_grad=True)\nx[0] = 5", [_VIEW_OF_LEAF]),
     ("x = t.ones(3, requires_grad=True)\nx.data = t.ones(3, dtype=t.int64)", ["floating point"]),
     ("x = t.ones(3, requires_grad=True)\nx.data = 5", ["Variable data has to be a tensor"]),
+    # indexing: PyTorch's words
+    ("t.ones(2, 3)[:, 3]", ["index 3 is out of bounds for dimension 1 with size 3", "(2, 3)"]),
+    ("t.ones(2, 3)[t.tensor([-5])]", ["index -5 is out of bounds for dimension 0 with size 2"]),
+    ("x = t.ones(2, 3)\nx[2] = 1", ["index 2 is out of bounds for dimension 0 with size 2"]),
+    ("t.ones(2, 3)[0, 0, 0]", ["too many indices for tensor of dimension 2"]),
+    ("t.tensor(5.0)[0]", ["invalid index of a 0-dim tensor. Use `tensor.item()`"]),
+    (
+        "t.ones(2, 3)[t.tensor([True, False, True])]",
+        [
+            "The shape of the mask [3] at index 0 does not match the shape of the indexed tensor "
+            "[2, 3] at index 0"
+        ],
+    ),
+    (
+        "t.ones(2, 3)[t.ones(2, 2, dtype=t.bool)]",
+        ["The shape of the mask [2, 2] at index 1 does not match"],
+    ),
+    ("x = t.ones(2, 3)\nx[[True, False, True]] = 0", ["The shape of the mask [3] at index 0"]),
+    ("t.ones(2, 3)[::-1]", ["step must be greater than zero"]),
+    ("t.ones(2, 3)[:, 3::-2]", ["step must be greater than zero"]),
 ]
 
 SAME = [
