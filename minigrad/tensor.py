@@ -1976,6 +1976,8 @@ def _parse_to(t, args, kwargs):
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
     for a in args:
+        if a is None:  # x.to(device) with device = None, as PyTorch: nothing to change
+            continue
         if isinstance(a, Tensor):
             dev, dtype = a._device, a.dtype
         elif isinstance(a, dtypes.dtype) or a in (float, int, bool):

@@ -243,7 +243,7 @@ ERRORS = [
     ("t.ones(3).index_fill(0, t.tensor([[0]]), 1)", ["index_fill", "(1, 1)"]),
     ("t.ones(3).put_(t.tensor([0, 1]), t.ones(1))", ["put_", "(1,)", "(2,)"]),
     ("t.tensor([1.5]).gcd(t.tensor([1.0]))", ["gcd", "Float"]),
-    ("t.device('cuda', -1)", ["device index", "-1"]),
+    ("t.device('cuda', -1)", ["Device index must not be negative", "-1"]),
     ("t.tensor([300], dtype=t.uint8)", ["uint8", "overflow"]),
     ("t.tensor([1.5e10], dtype=t.int32)", ["int32", "overflow"]),
     ("t.Generator().manual_seed('x')", ["manual_seed", "str"]),

@@ -148,6 +148,16 @@ ERRORS = [
     ("x = t.ones(2, 3)\nx[[True, False, True]] = 0", ["The shape of the mask [3] at index 0"]),
     ("t.ones(2, 3)[::-1]", ["step must be greater than zero"]),
     ("t.ones(2, 3)[:, 3::-2]", ["step must be greater than zero"]),
+    # devices: PyTorch's parsing
+    ("t.device('')", ["Device string must not be empty"]),
+    ("t.device('cuda 0')", ["Invalid device string: 'cuda 0'"]),
+    ("t.device('cuda:01')", ["Invalid device string: 'cuda:01'"]),
+    ("t.device(' cpu')", ["Invalid device string: ' cpu'"]),
+    ("t.device('gpu')", ["device type at start of device string: gpu"]),
+    ("t.device(-1)", ["Device index must not be negative"]),
+    ("t.device('cuda:0', 1)", ["type (string) must not include an index because index was"]),
+    ("t.device('cuda', '1')", ["device(): argument 'index' (position 2) must be int, not str"]),
+    ("t.ones(2).to('mps')", ["mps"]),
 ]
 
 SAME = [
@@ -188,6 +198,8 @@ SAME = [
     "out = [y, y.requires_grad]",
     "out = t.nn.functional.adaptive_max_pool2d(t.ones(1, 4, 4), (0, 2), return_indices=True)",
     "out = t.nn.AdaptiveMaxPool1d(0, return_indices=True)(t.ones(1, 2, 4))",
+    "device = None\nout = t.ones(2).to(device)",
+    "out = [t.device('cuda:1').index, str(t.device('cuda', 2)), t.device('cpu').type]",
 ]
 
 
