@@ -160,6 +160,16 @@ ERRORS = [
     ("t.ones(2).to('mps')", ["mps"]),
 ]
 
+# PyTorch raises AssertionError for these in its CPU builds and RuntimeError in its CUDA builds
+# (no driver): minigrad's error is both, and says what to install
+NO_CUDA = [
+    "t.ones(2).cuda()",
+    "t.ones(2, device='cuda:0')",
+    "t.nn.Linear(2, 3).to('cuda')",
+    "t.cuda.current_device()",
+    "t.cuda.synchronize()",
+]
+
 SAME = [
     "x = t.ones(3, requires_grad=True)\nx.register_hook(lambda g: g * 2)\n"
     "(x * 2).sum().backward()\nout = x.grad",
@@ -237,3 +247,13 @@ def _plain(value):
 @pytest.mark.parametrize("code", SAME, ids=SAME)
 def test_the_program_runs_as_in_pytorch(code):
     assert _plain(_run(minigrad, code)) == _plain(_run(torch, code))
+
+
+@pytest.mark.parametrize("code", NO_CUDA)
+def test_asking_for_cuda_without_it_raises_what_either_pytorch_build_raises(code):
+    if minigrad.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    mine = _raise(minigrad, code)
+    assert isinstance(mine, RuntimeError) and isinstance(mine, AssertionError)
+    assert isinstance(mine, type(_raise(torch, code)))
+    assert "CUDA is not available" in str(mine)

@@ -75,10 +75,12 @@ class device:  # noqa: N801 - PyTorch's spelling: minigrad.device("cuda:0")
 
 def _parse(spec, index):
     """(type, index) of a device spec, with PyTorch's errors for a malformed one."""
-    if index is not None and (type(index) is not int):
-        raise TypeError(
-            f"device(): argument 'index' (position 2) must be int, not {type(index).__name__}"
-        )
+    if index is not None:
+        if isinstance(index, bool) or not hasattr(index, "__index__"):
+            raise TypeError(
+                f"device(): argument 'index' (position 2) must be int, not {type(index).__name__}"
+            )
+        index = index.__index__()
     if type(spec) is int:
         spec, index = "cuda", spec
     if not isinstance(spec, str):
