@@ -158,6 +158,19 @@ ERRORS = [
     ("t.device('cuda:0', 1)", ["type (string) must not include an index because index was"]),
     ("t.device('cuda', '1')", ["device(): argument 'index' (position 2) must be int, not str"]),
     ("t.ones(2).to('mps')", ["mps"]),
+    # state dicts: PyTorch's report, missing keys first
+    (
+        "m = t.nn.Linear(2, 3)\nm.load_state_dict({'weight': t.ones(3, 3), 'extra': t.ones(3)})",
+        [
+            'Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: "bias". '
+            '\n\tUnexpected key(s) in state_dict: "extra". \n\tsize mismatch for weight: '
+            "copying a param with shape"
+        ],
+    ),
+    (
+        "m = t.nn.BatchNorm1d(3)\nm.load_state_dict({'weight': t.ones(3), 'bias': t.ones(3)})",
+        ['Missing key(s) in state_dict: "running_mean", "running_var".'],
+    ),
 ]
 
 # PyTorch raises AssertionError for these in its CPU builds and RuntimeError in its CUDA builds
@@ -209,6 +222,10 @@ SAME = [
     "out = t.nn.functional.adaptive_max_pool2d(t.ones(1, 4, 4), (0, 2), return_indices=True)",
     "out = t.nn.AdaptiveMaxPool1d(0, return_indices=True)(t.ones(1, 2, 4))",
     "device = None\nout = t.ones(2).to(device)",
+    # a state dict without num_batches_tracked (an old PyTorch's) loads, the count kept
+    "m = t.nn.Sequential(t.nn.Identity(), t.nn.BatchNorm1d(3))\nm(t.arange(12.0).view(4, 3))\n"
+    "sd = {k: v * 2 for k, v in m.state_dict().items() if 'num_batches' not in k}\n"
+    "out = [str(m.load_state_dict(sd)), m.state_dict(), list(sd)]",
     "out = [t.device('cuda:1').index, str(t.device('cuda', 2)), t.device('cpu').type]",
 ]
 
@@ -241,6 +258,8 @@ def _plain(value):
         return str(value.dtype).split(".")[-1], tuple(value.shape), value.tolist()
     if isinstance(value, (torch.dtype, minigrad.dtype)):
         return str(value).split(".")[-1]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 

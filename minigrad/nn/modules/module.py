@@ -453,6 +453,7 @@ class Module:
         mismatches in one RuntimeError (only mismatches when strict=False)."""
         if not isinstance(state_dict, collections.abc.Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        state_dict = dict(state_dict)  # a copy: the modules' hooks may add to it
         for prefix, module in self.named_modules():
             hook = getattr(module, "_load_state_dict_hook", None)
             if hook is not None:  # a lazy module takes its shapes from the state dict
@@ -462,12 +463,12 @@ class Module:
         unexpected = [k for k in state_dict if k not in own]
         errors = []
         if strict and (missing or unexpected):
+            if missing:  # PyTorch's order
+                keys = ", ".join(f'"{k}"' for k in missing)
+                errors.append(f"Missing key(s) in state_dict: {keys}. ")
             if unexpected:
                 keys = ", ".join(f'"{k}"' for k in unexpected)
                 errors.append(f"Unexpected key(s) in state_dict: {keys}. ")
-            if missing:
-                keys = ", ".join(f'"{k}"' for k in missing)
-                errors.append(f"Missing key(s) in state_dict: {keys}. ")
         for key, target in own.items():
             if key in state_dict:
                 error = _copy_state(target, state_dict[key], key)
