@@ -158,6 +158,13 @@ ERRORS = [
     ("t.device('cuda:0', 1)", ["type (string) must not include an index because index was"]),
     ("t.device('cuda', '1')", ["device(): argument 'index' (position 2) must be int, not str"]),
     ("t.ones(2).to('mps')", ["mps"]),
+    # view and reshape
+    ("t.ones(2, 3).reshape(-2, 3)", ["invalid shape dimension -2 at index 0 of shape [-2, 3]"]),
+    ("t.ones(2, 3).view(3, -3)", ["invalid shape dimension -3 at index 1 of shape [3, -3]"]),
+    ("t.ones(0, 3).reshape(0, -1)", ["cannot reshape tensor of 0 elements into shape [0, -1]"]),
+    ("t.ones(2, 3).reshape((2.0, 3))", ["must be tuple of ints, but found element of type float"]),
+    ("t.ones(2, 3).t().view(6)", ["view size is not compatible with input tensor's size and"]),
+    ("t.ones(2, 3).view(7)", ["shape '[7]' is invalid for input of size 6"]),
     # state dicts: PyTorch's report, missing keys first
     (
         "m = t.nn.Linear(2, 3)\nm.load_state_dict({'weight': t.ones(3, 3), 'extra': t.ones(3)})",
