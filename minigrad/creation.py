@@ -133,9 +133,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 def _factory(fill, size, dtype, device, requires_grad, default=None) -> Tensor:
     dev = get_device(device)
     dt = dtypes.to_dtype(dtype) if dtype is not None else (default or dtypes.get_default_dtype())
-    shape = tuple(_shape_args(size))
-    if shape and min(shape) < 0:
-        raise RuntimeError(f"Dimension size must be non-negative, got shape {shape}")
+    shape = random.check_shape(_shape_args(size))
     return _finish(fill(dev.xp, shape, dt.np), requires_grad)
 
 

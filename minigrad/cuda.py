@@ -66,7 +66,7 @@ def device_count() -> int:
 def _cupy():
     found = _backend.probe()
     if found.cupy is None:
-        raise RuntimeError(f"CUDA is not available: {found.reason}")
+        raise _backend.CudaUnavailableError(f"CUDA is not available: {found.reason}")
     _backend.track_peak(found.cupy)
     return found.cupy
 

@@ -95,7 +95,7 @@ def to_dtype(d) -> dtype:
     if isinstance(d, str) and d.endswith("Tensor") and d.rsplit(".", 1)[-1][:-6] in _LEGACY:
         return _LEGACY[d.rsplit(".", 1)[-1][:-6]]
     if d is float:
-        return _default_float
+        return float64  # as PyTorch: Python's float is a double, whatever the default dtype
     if d is int:
         return int64
     if d is bool:

@@ -159,15 +159,19 @@ def _float_dtype(dtype, kernel: str):
     return d.np, np.dtype(np.float32) if d.itemsize < 4 else d.np
 
 
-def _check_shape(shape) -> tuple:
+def check_shape(shape) -> tuple:
+    """The shape of a new tensor, as a tuple; PyTorch's RuntimeError for a negative size."""
     shape = tuple(shape)
-    if shape and min(shape) < 0:
-        raise RuntimeError(f"Trying to create tensor with negative dimension: {shape}")
+    negative = [n for n in shape if n < 0]
+    if negative:
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {negative[0]}: {list(shape)}"
+        )
     return shape
 
 
 def normal_array(shape, device, mean=0.0, std=1.0, generator=None, dtype=None):
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     gen = generator_for(_device(device), generator)
@@ -182,7 +186,7 @@ def normal_array(shape, device, mean=0.0, std=1.0, generator=None, dtype=None):
 
 
 def uniform_array(shape, device, low=0.0, high=1.0, generator=None, dtype=None):
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     gen = generator_for(_device(device), generator)
     want, draw = _float_dtype(dtype, "check_uniform_bounds")
     with use(gen.device):
@@ -196,7 +200,7 @@ def uniform_array(shape, device, low=0.0, high=1.0, generator=None, dtype=None):
 
 
 def integers_array(low, high, shape, device, generator=None):
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     if low >= high:
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"

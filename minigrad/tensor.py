@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from minigrad import dtypes, layout
+from minigrad import dtypes, layout, random
 from minigrad.backend import cpu, device, device_of, get_device
 
 
@@ -74,7 +74,8 @@ class Tensor:
             array = dev.xp.asarray(_to_numpy_input(args[0]), dtype=dtypes.get_default_dtype().np)
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
-            array = dev.xp.empty(tuple(shape), dtype=dtypes.get_default_dtype().np)
+            shape = random.check_shape(shape)
+            array = dev.xp.empty(shape, dtype=dtypes.get_default_dtype().np)
         _init(self, array)
 
     @staticmethod
@@ -273,6 +274,13 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and value.array.dtype.kind not in "fc":
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or "
+                f"complex dtype (got {value.dtype})"
+            )
         self.array = value.array
         self._device = value._device
         self._version += 1
@@ -1516,6 +1524,12 @@ class Tensor:
                 "Update weights inside a `minigrad.no_grad()` block, or use an out-of-place "
                 "operation."
             )
+        if grad_on and self.grad_fn is not None and _views_a_leaf(self):
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation. Write into the leaf inside a `minigrad.no_grad()` block, or clone() "
+                "the view first."
+            )
         if not grad_on:
             out = op(self, *args)
             _copy_into(self, out.array)
@@ -1733,8 +1747,11 @@ class Tensor:
     def fill_(self, value) -> Tensor:
         if state.enabled and self._requires_grad:
             return self._inplace(selection_ops.copy, value)
-        _check_writable(self)
-        self.array[...] = value.item() if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor):  # PyTorch copies a tensor's value: no write through
+            _check_writable(self)
+            self.array[...] = value.item()
+        else:
+            fill_target(self)[...] = value
         self._version += 1
         return self
 
@@ -1874,10 +1891,52 @@ def _copy_into(t: Tensor, array) -> None:
     t._version += 1
 
 
+def _views_a_leaf(t: Tensor) -> bool:
+    """Whether t shares memory with a leaf that requires grad, one of those its history
+    reaches (x[:2] or x.t() of such a leaf): writing into t would change the leaf unseen."""
+    if t.array.base is None:  # its own memory: the common case (an op's fresh result)
+        return False
+    may_share = t._device.xp.may_share_memory
+    nodes, walked = [t.grad_fn], 0
+    while nodes and walked < 64:  # NOTE: views sit right above their leaf; bounded walk
+        node, walked = nodes.pop(), walked + 1
+        for edge in node._edges:
+            if edge is None:
+                continue
+            if type(edge[0]) is not AccumulateGrad:
+                nodes.append(edge[0])
+                continue
+            leaf = edge[0].variable
+            if leaf is not None and may_share(t.array, leaf.array):
+                return True
+    return False
+
+
+def fill_target(t: Tensor):
+    """t's array, to write one value into: fill_ and `x[i] = 2.0` may write through an
+    expanded tensor as PyTorch lets them (its copies share memory, and all get the value); the
+    other in-place ops read what they overwrite, and raise (_check_writable)."""
+    array = t.array
+    if not getattr(array.flags, "writeable", True) and _overlaps(array):
+        alias = array.view()
+        try:
+            alias.flags.writeable = True  # NumPy allows it when the expanded array is writable
+            return alias
+        except ValueError:  # expanded from a read-only array
+            pass
+    _check_writable(t)
+    return array
+
+
+def _overlaps(array) -> bool:
+    """Whether elements share memory (a stride of 0: an expanded, broadcast dimension)."""
+    return any(s == 0 and n > 1 for s, n in zip(array.strides, array.shape))
+
+
 def _check_writable(t: Tensor) -> None:
     if getattr(t.array.flags, "writeable", True):  # CuPy's arrays have no such flag
         return
-    if any(s == 0 and n > 1 for s, n in zip(t.array.strides, t.array.shape)):
+    if _overlaps(t.array):
         raise RuntimeError(  # PyTorch's words, for an expanded tensor
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation."
@@ -1917,6 +1976,8 @@ def _parse_to(t, args, kwargs):
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
     for a in args:
+        if a is None:  # x.to(device) with device = None, as PyTorch: nothing to change
+            continue
         if isinstance(a, Tensor):
             dev, dtype = a._device, a.dtype
         elif isinstance(a, dtypes.dtype) or a in (float, int, bool):

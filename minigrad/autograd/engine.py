@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from minigrad.autograd.function import AccumulateGrad
 from minigrad.autograd.grad_mode import state
+from minigrad.dtypes import legacy_name
 from minigrad.tensor import Tensor
 
 
@@ -55,7 +56,8 @@ def grad(
 
     Like `torch.autograd.grad`: no `.grad` is touched; `create_graph=True` makes the result
     differentiable again, for higher-order gradients. `only_inputs` is accepted and ignored,
-    as in PyTorch (which deprecated it); `is_grads_batched` (vmap) is not supported.
+    as in PyTorch (which deprecated it). `is_grads_batched=True` takes each grad_output with a
+    leading batch dimension and runs one backward pass per entry (PyTorch vectorizes them).
     """
     if not only_inputs:
         warnings.warn(
@@ -65,14 +67,34 @@ def grad(
             FutureWarning,
             stacklevel=2,
         )
-    if is_grads_batched:
-        raise NotImplementedError("grad: is_grads_batched=True (vmap) is not supported")
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but "
+            "got: allow_unused=False."
+        )
     outputs, inputs = _as_list(outputs), _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise RuntimeError(
+                f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__} "
+                f"(input {i})"
+            )
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
-    grads = _root_grads(outputs, grad_outputs, "grad")
     retain_graph = create_graph if retain_graph is None else retain_graph
+    if is_grads_batched:
+        return _batched_grad(
+            outputs,
+            inputs,
+            grad_outputs,
+            retain_graph,
+            create_graph,
+            allow_unused,
+            materialize_grads,
+        )
+    grads = _root_grads(outputs, grad_outputs, "grad")
     found = _execute(outputs, grads, retain_graph, create_graph, capture=inputs)
     result = []
     for i, (t, g) in enumerate(zip(inputs, found)):
@@ -88,6 +110,54 @@ def grad(
     return tuple(result)
 
 
+def _batched_grad(
+    outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads
+) -> tuple:
+    """grad() once per entry of the grad_outputs' leading (batch) dimension, stacked."""
+    from minigrad.ops.shape import stack
+
+    batched = _as_list(grad_outputs) if grad_outputs is not None else []
+    if len(batched) != len(outputs) or any(g is None or g.dim() == 0 for g in batched):
+        raise ValueError(
+            "grad: is_grads_batched=True needs one grad_output per output, each with a leading "
+            "batch dimension"
+        )
+    for i, (g, out) in enumerate(zip(batched, outputs)):
+        if tuple(g.shape[1:]) != tuple(out.shape):
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each "
+                "grad_output as the batch dimension. The sizes of the remaining dimensions are "
+                "expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{i}] has a shape of {tuple(g.shape)} and output[{i}] "
+                f"has a shape of {tuple(out.shape)}."
+            )
+    sizes = [g.shape[0] for g in batched]
+    if len(set(sizes)) != 1:
+        raise ValueError(
+            "vmap: Expected all tensors to have the same size in the mapped dimension, got "
+            f"sizes {sizes} for the mapped dimension"
+        )
+    rows = []
+    for b in range(sizes[0]):
+        last = b == sizes[0] - 1
+        grads = [g[b] for g in batched]
+        keep = retain_graph or not last
+        rows.append(
+            grad(
+                outputs,
+                inputs,
+                grads,
+                keep,
+                create_graph,
+                True,
+                allow_unused,
+                False,
+                materialize_grads,
+            )
+        )
+    return tuple(None if column[0] is None else stack(list(column)) for column in zip(*rows))
+
+
 def _as_list(x) -> list:
     if isinstance(x, Tensor):
         return [x]
@@ -97,8 +167,11 @@ def _as_list(x) -> list:
 def _root_grads(tensors, grad_tensors, caller) -> list:
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors)
+    grad_tensors = _as_list(grad_tensors)
+    if len(grad_tensors) < len(tensors):  # PyTorch lets extra gradients pass
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     grads = []
-    for i, (t, g) in enumerate(zip(tensors, _as_list(grad_tensors))):
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not t.requires_grad:
             raise RuntimeError(
                 f"{caller}: element {i} of tensors does not require grad and does not have a "
@@ -115,8 +188,8 @@ def _root_grads(tensors, grad_tensors, caller) -> list:
             g = Tensor._make(t._device.xp.ones(t.array.shape, t.array.dtype))
         elif tuple(g.shape) != tuple(t.shape):
             raise RuntimeError(
-                f"{caller}: mismatch in shape: grad_output[{i}] has a shape of "
-                f"{tuple(g.shape)} and output[{i}] has a shape of {tuple(t.shape)}."
+                f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
+                f"output[{i}] has a shape of {tuple(t.shape)} ({caller})."
             )
         grads.append(g)
     return grads
@@ -257,8 +330,33 @@ def _call_hooks(hooks, g):
     for hook in sorted(hooks, key=_runs_last):
         new = hook(g)
         if new is not None:
-            g = new
+            g = checked_hook_value(hook, g, new)
     return g
+
+
+def checked_hook_value(hook, old: Tensor, new) -> Tensor:
+    """A gradient a hook returned in place of `old`: PyTorch's errors when it is not a Tensor
+    of old's shape, dtype and device (the engine would otherwise add it to the wrong thing)."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(new, Tensor):
+        raise TypeError(
+            f"expected Variable, but hook returned '{type(new).__name__}' (hook '{name}' must "
+            "return a Tensor of the gradient's shape, or None)"
+        )
+    if new.array.shape != old.array.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value (was {tuple(old.shape)}, got "
+            f"{tuple(new.shape)})"
+        )
+    if new.array.dtype != old.array.dtype or new._device != old._device:
+        was, got = (_type_name(t) for t in (old, new))
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {was} got {got})")
+    return new
+
+
+def _type_name(t: Tensor) -> str:
+    """PyTorch's old type name, as its hook errors print it: FloatTensor, cuda.FloatTensor."""
+    return ("cuda." if t._device.type == "cuda" else "") + legacy_name(t.dtype)
 
 
 def _runs_last(hook) -> bool:

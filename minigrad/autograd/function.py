@@ -215,9 +215,10 @@ class Function:
         """The tensors given to `save_for_backward`, checked to be unchanged since."""
         if self._saved is None:
             raise RuntimeError(
-                f"{self.name()}: trying to backward through the graph a second time (or to read "
-                "saved tensors after they were freed). The values saved for backward are "
-                "freed by .backward() and autograd.grad() to save memory. Pass "
+                "Trying to backward through the graph a second time (or directly access saved "
+                f"tensors after they have already been freed), here through {self.name()}. "
+                "The values saved for backward are freed by .backward() and autograd.grad() to "
+                "save memory. Pass "
                 "retain_graph=True to the first backward if you need to go through the graph "
                 "again, or run the forward pass again."
             )

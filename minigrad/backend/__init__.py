@@ -7,6 +7,7 @@ never import an array library: they ask the tensor's device, `xp = x.device.xp`.
 from __future__ import annotations
 
 import contextlib
+import re
 
 import numpy as np
 
@@ -73,30 +74,51 @@ class device:  # noqa: N801 - PyTorch's spelling: minigrad.device("cuda:0")
 
 
 def _parse(spec, index):
-    if isinstance(spec, int):
-        return "cuda", spec
+    """(type, index) of a device spec, with PyTorch's errors for a malformed one."""
+    if index is not None:
+        if isinstance(index, bool) or not hasattr(index, "__index__"):
+            raise TypeError(
+                f"device(): argument 'index' (position 2) must be int, not {type(index).__name__}"
+            )
+        index = index.__index__()
+    if type(spec) is int:
+        spec, index = "cuda", spec
     if not isinstance(spec, str):
         raise TypeError(f"device: expected a string such as 'cpu' or 'cuda:0', got {spec!r}")
-    kind, _, idx = spec.partition(":")
+    if not spec:
+        raise RuntimeError("Device string must not be empty")
+    parsed = re.fullmatch(r"([a-zA-Z_]+)(?::([1-9]\d*|0))?", spec)
+    if parsed is None:
+        raise RuntimeError(f"Invalid device string: '{spec}'")
+    kind, idx = parsed.groups()
     if kind not in ("cpu", "cuda"):
-        if kind == "meta":
+        raise RuntimeError(_NO_SUCH_DEVICE.get(kind, "") + _EXPECTED.format(spec))
+    if idx is not None:
+        if index is not None:
             raise RuntimeError(
-                "minigrad has no 'meta' device (tensors with shapes but no data): it computes "
-                "on cpu and cuda only. To find a layer's output shapes, run it on a small CPU "
-                "input, e.g. a batch of one"
+                "type (string) must not include an index because index was passed explicitly: "
+                f"{spec}"
             )
-        raise RuntimeError(
-            f"Expected one of cpu, cuda device type at start of device string: {spec}"
-        )
-    if idx:
-        if not idx.isdigit():
-            raise RuntimeError(f"Invalid device string: '{spec}'")
         index = int(idx)
     if index is not None and index < 0:
-        raise RuntimeError(f"device: device index must not be negative, got {index}")
+        raise RuntimeError(f"Device index must not be negative (got {index})")
     if kind == "cpu":
         return "cpu", None
     return "cuda", 0 if index is None else index
+
+
+_EXPECTED = "Expected one of cpu, cuda device type at start of device string: {}"
+_NO_SUCH_DEVICE = {
+    "meta": (
+        "minigrad has no 'meta' device (tensors with shapes but no data): it computes on cpu "
+        "and cuda only. To find a layer's output shapes, run it on a small CPU input, e.g. a "
+        "batch of one. "
+    ),
+    "mps": (
+        "minigrad is not linked with support for mps devices (Apple GPUs): it computes on cpu "
+        "and cuda only; use 'cpu' on a Mac. "
+    ),
+}
 
 
 cpu = device("cpu")

@@ -141,11 +141,17 @@ def is_available() -> bool:
     return probe().cupy is not None
 
 
+class CudaUnavailableError(RuntimeError, AssertionError):
+    """CUDA asked for where it cannot be used. PyTorch raises a RuntimeError for this in its
+    CUDA builds (no driver, no GPU) and an AssertionError ('Torch not compiled with CUDA
+    enabled') in its CPU builds: this error is both, so either `except` clause catches it."""
+
+
 def load(index: int):
     """The CuPy module for device `index`; RuntimeError saying what is missing otherwise."""
     found = probe()
     if found.cupy is None:
-        raise RuntimeError(f"CUDA is not available: {found.reason}")
+        raise CudaUnavailableError(f"CUDA is not available: {found.reason}")
     if index >= found.device_count:
         raise RuntimeError(
             f"cuda:{index} does not exist: {found.device_count} CUDA device(s) are visible "

@@ -283,8 +283,11 @@ def _window_index(size: int, out: int) -> np.ndarray:
 def _adaptive_max(x: Tensor, sizes: list, return_indices: bool):
     """Max over PyTorch's adaptive windows of the last len(sizes) dims, read at the picked
     positions, so the gradient goes where PyTorch sends it (also for a window with nans)."""
-    index = _argmax_positions(x, sizes)
     k = len(sizes)
+    if 0 in sizes:  # an empty output, as PyTorch allows: no window to take a max of
+        y = x.flatten(-k)[..., :0].reshape(*x.shape[:-k], *sizes)
+        return (y, zeros(y.shape, dtype=int64, device=x.device)) if return_indices else y
+    index = _argmax_positions(x, sizes)
     y = x.flatten(-k).gather(-1, index.flatten(-k)).reshape(index.shape)
     return (y, index) if return_indices else y
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -18,7 +19,7 @@ from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import array_of, broadcast_error, check_fill, normalize_dim, quiet
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import reshape, sum_to
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _check_writable, _overlaps, fill_target
 
 _BASIC = frozenset({int, slice, type(None), type(Ellipsis)})
 
@@ -29,6 +30,10 @@ def _to_index(index, x: Tensor):
     out, advanced = [], False
     for part in parts:
         if type(part) in _BASIC:  # NOTE: x[i], x[:, a:b]: the common parts, checked first
+            if type(part) is slice and part.step is not None and part.step < 0:
+                raise ValueError(
+                    f"step must be greater than zero (got {part.step}); use flip() to reverse"
+                )
             out.append(part)
             continue
         if isinstance(part, Tensor):
@@ -59,8 +64,28 @@ def _to_index(index, x: Tensor):
     return tuple(out), advanced
 
 
-def _index_error(x: Tensor, exc: Exception) -> IndexError:
-    return IndexError(f"index: {exc} (tensor of shape {tuple(x.shape)})")
+def _index_error(x: Tensor, exc: Exception, index=()) -> IndexError:
+    """NumPy's IndexError for x[index], in PyTorch's words."""
+    text = str(exc)
+    bounds = re.match(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)", text)
+    mask = re.match(r"boolean index did not match indexed array along axis (\d+)", text)
+    if bounds:
+        text = "index {} is out of bounds for dimension {} with size {}".format(*bounds.groups())
+    elif text.startswith("too many indices") and x.ndim == 0:
+        text = (
+            "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+            "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
+        )
+    elif text.startswith("too many indices"):
+        text = f"too many indices for tensor of dimension {x.ndim}"
+    elif mask:
+        parts = index if isinstance(index, tuple) else (index,)
+        shapes = [list(p.shape) for p in parts if getattr(p, "dtype", None) == np.bool_]
+        text = (
+            f"The shape of the mask {shapes[0] if shapes else ''} at index {mask[1]} does not "
+            f"match the shape of the indexed tensor {list(x.shape)} at index {mask[1]}"
+        )
+    return IndexError(f"{text} (index: tensor of shape {tuple(x.shape)})")
 
 
 def _basic_index_name(index: tuple) -> str:
@@ -87,7 +112,7 @@ class GetItem(Function):
         try:
             y = x.array[index]
         except IndexError as exc:
-            raise _index_error(x, exc) from None
+            raise _index_error(x, exc, index) from None
         if isinstance(y, np.generic):
             # NOTE: NumPy gives a scalar for a single element, which would be a copy; with a
             # trailing ... it is a 0-d view, as PyTorch's x[i] is (x[i] += 1 changes x)
@@ -225,7 +250,7 @@ class IndexPut(Function):
         try:
             y[index] = array_of(value)
         except (IndexError, ValueError) as exc:
-            raise _index_error(x, exc) from None
+            raise _index_error(x, exc, index) from None
         return y
 
     @staticmethod
@@ -252,9 +277,9 @@ def setitem(x: Tensor, index, value) -> None:
         if isinstance(value, str):
             raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
         try:
-            x.array[idx] = array_of(value)
+            _write_target(x, idx, value)[idx] = array_of(value)
         except IndexError as exc:
-            raise _index_error(x, exc) from None
+            raise _index_error(x, exc, idx) from None
         except ValueError as exc:  # a value of the wrong shape: PyTorch's RuntimeError
             shape = tuple(value.shape) if hasattr(value, "shape") else None
             raise RuntimeError(
@@ -262,7 +287,30 @@ def setitem(x: Tensor, index, value) -> None:
             ) from None
         x._version += 1
         return
+    if x._requires_grad and x.grad_fn is None:  # PyTorch writes into the view x[index]
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation. Write into it inside a `minigrad.no_grad()` block."
+        )
     x._inplace(lambda s, v: IndexPut.apply(s, idx, v), value)
+
+
+def _write_target(x: Tensor, idx, value):
+    """x's array for `x[idx] = value`; for an expanded x, the writes PyTorch allows go through:
+    a plain index that picks elements with memory of their own (x[0] = row), or an advanced
+    index given one value (x[mask] = 0)."""
+    array = x.array
+    if getattr(array.flags, "writeable", True):
+        return array
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    if all(type(p) in _BASIC for p in parts):
+        allowed = not _overlaps(array[idx])
+    else:
+        allowed = getattr(value, "ndim", 0) == 0 and not isinstance(value, (list, tuple))
+    if allowed:
+        return fill_target(x)
+    _check_writable(x)  # raises, with PyTorch's words for an expanded tensor
+    return array
 
 
 def _along_dim(index, dim: int):
@@ -932,7 +980,7 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     try:
         shape = input.array[idx].shape
     except IndexError as exc:
-        raise _index_error(input, exc) from None
+        raise _index_error(input, exc, idx) from None
     if not isinstance(values, Tensor):
         values = Tensor._make(input.device.xp.asarray(values, dtype=input.array.dtype))
     if tuple(values.shape) != shape:

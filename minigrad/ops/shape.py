@@ -3,6 +3,8 @@ they sit, so each backward puts the gradient back where the value came from."""
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from minigrad.autograd.function import Function
@@ -105,15 +107,33 @@ class Reshape(Function):
         return reshape(gy, ctx.shape), None
 
 
+def _size_of(s, op: str) -> int:
+    """An int from a size that is not one (a NumPy int, an integer tensor); floats refused."""
+    try:
+        return operator.index(s)
+    except TypeError:
+        raise TypeError(
+            f"{op}(): argument 'shape' must be tuple of ints, but found element of type "
+            f"{type(s).__name__}"
+        ) from None
+
+
 def _infer_shape(shape, numel: int, op: str) -> tuple:
-    shape = tuple(int(s) for s in shape)
+    shape = tuple(s if type(s) is int else _size_of(s, op) for s in shape)
     if shape.count(-1) > 1:
         raise RuntimeError(f"{op}: only one dimension can be inferred")
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
         if s != -1:
             known *= s
     if -1 in shape:
+        if known == 0 and numel == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                "unspecified dimension size -1 can be any value and is ambiguous"
+            )
         if known == 0 or numel % known:
             raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)

@@ -14,9 +14,11 @@ def _check(lr, eps, betas, weight_decay) -> None:
         raise ValueError(f"Invalid learning rate: {lr}")
     if eps < 0.0:
         raise ValueError(f"Invalid epsilon value: {eps}")
-    for i, beta in enumerate(betas):
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+    if isinstance(betas, (tuple, list)) and len(betas) < 2:  # PyTorch reads betas[1]
+        raise IndexError(f"tuple index out of range: betas must be (beta1, beta2), got {betas}")
+    for i in range(2):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
     if weight_decay < 0.0:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 

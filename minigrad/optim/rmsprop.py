@@ -7,6 +7,14 @@ from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay, 
 from minigrad.tensor import Tensor
 
 
+def _check_nonnegative(**settings) -> None:
+    """PyTorch's ValueError for the first negative setting, checked in PyTorch's order."""
+    for name, value in settings.items():
+        if value < 0.0:
+            what = "learning rate" if name == "lr" else f"{name} value"
+            raise ValueError(f"Invalid {what}: {value}")
+
+
 class RMSprop(Optimizer):
     """s = alpha s + (1 - alpha) g^2; p -= lr g / (sqrt(s [- mean(g)^2 if centered]) + eps),
     through a momentum buffer when momentum > 0."""
@@ -25,8 +33,9 @@ class RMSprop(Optimizer):
         maximize=False,
         differentiable=False,
     ):
-        if lr < 0.0 or eps < 0.0 or momentum < 0.0 or weight_decay < 0.0 or alpha < 0.0:
-            raise ValueError("RMSprop: lr, alpha, eps, momentum and weight_decay must be >= 0")
+        _check_nonnegative(
+            lr=lr, epsilon=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha
+        )
         defaults = dict(
             lr=lr,  # PyTorch's order, which print(optimizer.state_dict()) shows
             momentum=momentum,
@@ -88,12 +97,13 @@ class Adagrad(Optimizer):
         differentiable=False,
         fused=None,
     ):
-        if lr < 0.0 or lr_decay < 0.0 or weight_decay < 0.0 or eps < 0.0:
-            raise ValueError("Adagrad: lr, lr_decay, weight_decay and eps must be >= 0")
-        if initial_accumulator_value < 0.0:
-            raise ValueError(
-                f"Adagrad: invalid initial_accumulator_value {initial_accumulator_value} (>= 0)"
-            )
+        _check_nonnegative(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            epsilon=eps,
+        )
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,

@@ -54,14 +54,23 @@ class _ConvNd(Module):
         name = type(self).__name__
         if not isinstance(groups, int) or groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels and out_channels must be divisible by groups")
+        for what, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if channels % groups:
+                raise ValueError(
+                    f"{what} must be divisible by groups ({name}: {what}={channels}, "
+                    f"groups={groups})"
+                )
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
-            raise ValueError(f"{name}: padding_mode must be zeros, reflect, replicate or circular")
-        if padding_mode != "zeros" and (self._transposed or padding == "same"):
+            raise ValueError(
+                "padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but "
+                f"got padding_mode='{padding_mode}' ({name})"
+            )
+        if padding_mode != "zeros" and self._transposed:
+            raise ValueError(f'Only "zeros" padding mode is supported for {name}')
+        if padding_mode != "zeros" and padding == "same":
             raise NotImplementedError(
-                f"{name}: padding_mode={padding_mode!r} is supported with numeric padding in "
-                "forward convolutions only"
+                f"{name}: padding_mode={padding_mode!r} is supported with numeric padding only "
+                "in minigrad"
             )
         tup = self._tuple
         self.in_channels, self.out_channels = in_channels, out_channels

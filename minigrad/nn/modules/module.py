@@ -11,7 +11,8 @@ import collections.abc
 import warnings
 from collections import OrderedDict, namedtuple
 
-from minigrad import layout
+from minigrad import dtypes, layout
+from minigrad.autograd.engine import checked_hook_value
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.nn.parameter import Buffer, Parameter
@@ -393,6 +394,13 @@ class Module:
         memory_format = kwargs.pop("memory_format", None)
         if memory_format is not None:
             layout.check_format(memory_format, "to")
+        wanted = [kwargs.get("dtype"), *(a.dtype if isinstance(a, Tensor) else a for a in args)]
+        for d in wanted:
+            if _is_dtype(d) and not dtypes.to_dtype(d).is_floating_point:
+                raise TypeError(
+                    "nn.Module.to only accepts floating point or complex dtypes, but got "
+                    f"desired dtype={dtypes.to_dtype(d)}"
+                )
 
         def convert(t: Tensor) -> Tensor:
             if memory_format is not None and t.ndim in (4, 5):
@@ -445,6 +453,7 @@ class Module:
         mismatches in one RuntimeError (only mismatches when strict=False)."""
         if not isinstance(state_dict, collections.abc.Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        state_dict = dict(state_dict)  # a copy: the modules' hooks may add to it
         for prefix, module in self.named_modules():
             hook = getattr(module, "_load_state_dict_hook", None)
             if hook is not None:  # a lazy module takes its shapes from the state dict
@@ -454,12 +463,12 @@ class Module:
         unexpected = [k for k in state_dict if k not in own]
         errors = []
         if strict and (missing or unexpected):
+            if missing:  # PyTorch's order
+                keys = ", ".join(f'"{k}"' for k in missing)
+                errors.append(f"Missing key(s) in state_dict: {keys}. ")
             if unexpected:
                 keys = ", ".join(f'"{k}"' for k in unexpected)
                 errors.append(f"Unexpected key(s) in state_dict: {keys}. ")
-            if missing:
-                keys = ", ".join(f'"{k}"' for k in missing)
-                errors.append(f"Missing key(s) in state_dict: {keys}. ")
         for key, target in own.items():
             if key in state_dict:
                 error = _copy_state(target, state_dict[key], key)
@@ -562,7 +571,7 @@ class _BackwardHook:
                     "Backward pre hook returned an invalid number of grad_output, "
                     f"got {len(new)}, but expected {len(grad_outputs)}"
                 )
-            grad_outputs = new
+            grad_outputs = _checked_hook_values(hook, grad_outputs, new)
         if self.input_index is None:
             # no input needs a gradient: the hooks fire now, with grad_input all None
             if self.module._backward_hooks:
@@ -597,9 +606,16 @@ class _BackwardHook:
                     "Backward hook returned an invalid number of grad_input, "
                     f"got {len(new)}, but expected {len(grad_inputs)}"
                 )
-            grad_inputs = new
+            grad_inputs = _checked_hook_values(hook, grad_inputs, new)
         self.grad_outputs = None
         return tuple(grad_inputs[i] for i in self.input_index)
+
+
+def _checked_hook_values(hook, old: tuple, new: tuple) -> tuple:
+    """A backward hook's gradients, each checked against the one it replaces."""
+    return tuple(
+        n if n is None or o is None else checked_hook_value(hook, o, n) for o, n in zip(old, new)
+    )
 
 
 class _WithKwargs:
@@ -650,8 +666,6 @@ def _check_name(module: Module, name: str, kind: str) -> None:
 
 
 def _is_dtype(arg) -> bool:
-    from minigrad import dtypes
-
     return isinstance(arg, dtypes.dtype) or arg in (float, int, bool)
 
 

@@ -55,6 +55,13 @@ class _BatchNorm(Module):
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
 
+    def _load_state_dict_hook(self, state_dict, prefix: str) -> None:
+        """A state dict without num_batches_tracked (from an old PyTorch, or written by hand)
+        loads, the count kept as it is: PyTorch's rule for state dicts of its version 1."""
+        key = prefix + "num_batches_tracked"
+        if self.track_running_stats and key not in state_dict:
+            state_dict[key] = self.num_batches_tracked
+
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
             init.zeros_(self.running_mean)
@@ -160,7 +167,9 @@ class GroupNorm(Module):
     ):
         super().__init__()
         if num_channels % num_groups:
-            raise ValueError("num_channels must be divisible by num_groups")
+            raise ValueError(
+                f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
+            )
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
         _affine_parameters(self, affine, bias, (num_channels,), device, dtype)

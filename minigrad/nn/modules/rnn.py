@@ -217,8 +217,11 @@ class RNN(Module):
                 f"{name}: dropout should be a number in range [0, 1] representing the "
                 f"probability of an element being zeroed, got {dropout}"
             )
-        if hidden_size <= 0:
-            raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
+        for what, size in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(size, int):
+                raise TypeError(f"{what} should be of type int, got: {type(size).__name__}")
+            if size <= 0:
+                raise ValueError(f"{name}: {what} must be greater than zero, got {size}")
         if num_layers <= 0:
             raise ValueError(f"{name}: num_layers must be greater than zero, got {num_layers}")
         if proj_size < 0:
