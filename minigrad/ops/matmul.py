@@ -328,8 +328,36 @@ def _spell_dots(sub: str, ndim: int, dots: str) -> str:
     return sub.replace("...", dots[len(dots) - elided :])
 
 
+def _sublist_equation(args) -> tuple[str, tuple]:
+    """einsum(a, [0, 1], b, [1, 2], [0, 2]) -> ('ab,bc->ac', (a, b)): PyTorch's sublist
+    format, dims named by integers 0 to 51 (a-z, then A-Z) and Ellipsis for '...'."""
+
+    def spell(sublist) -> str:
+        letters = []
+        for d in sublist:
+            if d is Ellipsis:
+                letters.append("...")
+            elif isinstance(d, int) and 0 <= d < 52:
+                letters.append(chr(ord("a") + d) if d < 26 else chr(ord("A") + d - 26))
+            else:
+                raise ValueError(
+                    f"einsum(): expected subscripts to be in the range [0, 52) or Ellipsis, "
+                    f"got {d!r}"
+                )
+        return "".join(letters)
+
+    pairs = args[: len(args) // 2 * 2]
+    equation = ",".join(spell(s) for s in pairs[1::2])
+    if len(args) % 2:  # a last sublist: the output's
+        equation += "->" + spell(args[-1])
+    return equation, tuple(pairs[0::2])
+
+
 def einsum(equation: str, *operands) -> Tensor:
-    """Sums of products over named dims, as `torch.einsum('ij,jk->ik', a, b)`."""
+    """Sums of products over named dims, as `torch.einsum('ij,jk->ik', a, b)` or in the
+    sublist format `torch.einsum(a, [0, 1], b, [1, 2], [0, 2])`."""
+    if isinstance(equation, Tensor):
+        equation, operands = _sublist_equation((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     equation = _explicit(equation, operands)

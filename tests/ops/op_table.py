@@ -801,6 +801,11 @@ CASES = [
         "einsum_ellipsis", lambda t, F, a, b: t.einsum("...i,...i->...", a, b), ((2, 1, 3), (4, 3))
     ),
     Case("einsum_sum", lambda t, F, a: t.einsum("ijk->j", a), ((2, 3, 4),)),
+    Case(
+        "einsum_sublist",
+        lambda t, F, a, b: t.einsum(a, [..., 0, 1], b, [..., 1, 27], [..., 0, 27]),
+        ((2, 3, 4), (2, 4, 5)),
+    ),
     Case("einsum_three", lambda t, F, a, b, c: t.einsum("i,ij,j", a, b, c), ((3,), (3, 4), (4,))),
     Case("linear", lambda t, F, x, w, b: F.linear(x, w, b), ((2, 3, 4), (5, 4), (5,))),
     Case("linear_no_bias", lambda t, F, x, w: F.linear(x, w), ((3, 4), (5, 4))),

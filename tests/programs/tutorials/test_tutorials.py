@@ -14,6 +14,7 @@ import nlp_and_more
 import pytest
 import recipes
 import training_tools
+import tutorials6
 import user_programs
 
 import minigrad
@@ -37,6 +38,7 @@ PROGRAMS = [
     + recipes.PROGRAMS
     + docs_examples.PROGRAMS
     + user_programs.PROGRAMS
+    + tutorials6.PROGRAMS
 ]
 
 
