@@ -145,8 +145,9 @@ def maml_sine_regression(torch, init):
     query set through the fast weights, and Adam on the meta-parameters (second-order);
     then the first-order variant (create_graph=False) for comparison."""
     nn, F = torch.nn, torch.nn.functional
-    net = init(nn.Sequential(nn.Linear(1, 40), nn.ReLU(), nn.Linear(40, 40), nn.ReLU(),
-                             nn.Linear(40, 1)))  # fmt: skip
+    net = init(
+        nn.Sequential(nn.Linear(1, 40), nn.ReLU(), nn.Linear(40, 40), nn.ReLU(), nn.Linear(40, 1))
+    )
     weights = list(net.parameters())
 
     def forward(x, w):
@@ -159,8 +160,12 @@ def maml_sine_regression(torch, init):
         amp, phase = rng.uniform(0.1, 5.0), rng.uniform(0, np.pi)
         xs = rng.uniform(-5, 5, size=(20, 1)).astype(np.float32)
         ys = (amp * np.sin(xs - phase)).astype(np.float32)
-        return torch.from_numpy(xs[:10]), torch.from_numpy(ys[:10]), \
-            torch.from_numpy(xs[10:]), torch.from_numpy(ys[10:])  # fmt: skip
+        return (
+            torch.from_numpy(xs[:10]),
+            torch.from_numpy(ys[:10]),
+            torch.from_numpy(xs[10:]),
+            torch.from_numpy(ys[10:]),
+        )
 
     meta_opt = torch.optim.Adam(weights, lr=1e-3)
     inner_lr, log = 0.01, []
@@ -186,8 +191,9 @@ def physics_informed_ode(torch, init):
     x, grad_outputs=torch.ones_like(u), create_graph=True)`, a residual plus boundary loss,
     Adam; then the error against sin(x)."""
     nn = torch.nn
-    model = init(nn.Sequential(nn.Linear(1, 20), nn.Tanh(), nn.Linear(20, 20), nn.Tanh(),
-                               nn.Linear(20, 1)))  # fmt: skip
+    model = init(
+        nn.Sequential(nn.Linear(1, 20), nn.Tanh(), nn.Linear(20, 20), nn.Tanh(), nn.Linear(20, 1))
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     x = torch.linspace(0, 2, 25).view(-1, 1).requires_grad_(True)
     x0 = torch.zeros(1, 1, requires_grad=True)
@@ -238,10 +244,12 @@ def einsum_doc_examples(torch, init):
         "bmm": [list(bmm.shape), torch.allclose(bmm, As @ Bs, atol=1e-6)],
         "sublist": torch.allclose(sublist, bmm, atol=1e-6),
         "permute": [list(permuted.shape), torch.equal(permuted, A.transpose(-1, -2))],
-        "bilinear": [bilinear.tolist(),
-                     torch.allclose(bilinear, torch.nn.functional.bilinear(l, r, W), atol=1e-5)],
+        "bilinear": [
+            bilinear.tolist(),
+            torch.allclose(bilinear, torch.nn.functional.bilinear(l, r, W), atol=1e-5),
+        ],
         "attention": [list(scores.shape), q.grad.tolist(), k.grad.tolist()],
-    }  # fmt: skip
+    }
 
 
 def module_containers_and_state_dict_keys(torch, init):
@@ -305,11 +313,446 @@ def module_containers_and_state_dict_keys(torch, init):
         "named_children": [name for name, _ in net.named_children()],
         "named_buffers": [name for name, _ in net.named_buffers()],
         "not_recursive": [list(p.shape) for p in net[0].parameters(recurse=False)],
-        "get": [type(net.get_submodule("0.inner")).__name__,
-                list(net.get_parameter("0.inner.bias").shape)],
+        "get": [
+            type(net.get_submodule("0.inner")).__name__,
+            list(net.get_parameter("0.inner.bias").shape),
+        ],
         "print": str(net),
         "forward": net(torch.ones(2, 3)).tolist(),
-    }  # fmt: skip
+    }
+
+
+def reproducibility(torch, init):
+    """The "Reproducibility" notes: torch.manual_seed before each run gives the same draws and
+    the same initial weights, torch.initial_seed(), a torch.Generator seeded for one call
+    (randint, randperm, DataLoader shuffling with seed_worker and worker_init_fn), the state of
+    the default generator saved with get_rng_state and restored with set_rng_state, dropout
+    masks repeated after reseeding, use_deterministic_algorithms and the cudnn flags. The draws
+    themselves differ between the libraries; that they repeat does not."""
+    import random
+
+    nn = torch.nn
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+
+    def seed_everything(seed):
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+
+    seed_everything(42)
+    a = torch.rand(5)
+    model_a = nn.Linear(4, 3)
+    seed_everything(42)
+    b = torch.rand(5)
+    model_b = nn.Linear(4, 3)
+    state = torch.get_rng_state()
+    c = torch.randn(3, 3)
+    torch.set_rng_state(state)
+    d = torch.randn(3, 3)
+    g = torch.Generator().manual_seed(2147483647)
+    ints = torch.randint(0, 10, (6,), generator=g)
+    g.manual_seed(2147483647)
+    again = torch.randint(0, 10, (6,), generator=g)
+    perm = torch.randperm(8, generator=torch.Generator().manual_seed(0))
+
+    def seed_worker(worker_id):
+        worker_seed = torch.initial_seed() % 2**32
+        np.random.seed(worker_seed)
+        random.seed(worker_seed)
+
+    dataset = torch.utils.data.TensorDataset(torch.arange(10))
+
+    def order(seed):
+        g = torch.Generator()
+        g.manual_seed(seed)
+        loader = torch.utils.data.DataLoader(
+            dataset, batch_size=3, shuffle=True, worker_init_fn=seed_worker, generator=g
+        )
+        return [batch[0].tolist() for batch in loader]
+
+    first, second = order(0), order(0)
+    drop = nn.Dropout(0.5)
+    torch.manual_seed(7)
+    mask1 = drop(torch.ones(20)) == 0
+    torch.manual_seed(7)
+    mask2 = drop(torch.ones(20)) == 0
+    torch.use_deterministic_algorithms(True)
+    try:
+        enabled = torch.are_deterministic_algorithms_enabled()
+        out = torch.zeros(4).index_add_(0, torch.tensor([0, 1, 1, 3]), torch.ones(4))
+    finally:
+        torch.use_deterministic_algorithms(False)
+    return {
+        "same_draws": [torch.equal(a, b), torch.equal(c, d), torch.equal(ints, again)],
+        "same_weights": torch.equal(model_a.weight, model_b.weight),
+        "initial_seed": torch.initial_seed(),
+        "ranges": [int(ints.min()) >= 0, int(ints.max()) < 10, sorted(perm.tolist())],
+        "loader": [first == second, sorted(sum(first, [])), [len(x) for x in first]],
+        "dropout": [torch.equal(mask1, mask2), 0 < int(mask1.sum()) < 20],
+        "deterministic": [enabled, torch.are_deterministic_algorithms_enabled(), out.tolist()],
+        "cudnn": [torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark],
+    }
+
+
+def freezing_layers_and_weight_decay_groups(torch, init):
+    """Fine-tuning as forum answers write it: a backbone frozen with requires_grad_(False), an
+    optimizer over `filter(lambda p: p.requires_grad, model.parameters())`, the trainable
+    parameter count, BatchNorm kept in eval mode while training; then the backbone unfrozen
+    with `optimizer.add_param_group({'params': ..., 'lr': ...})`; then nanoGPT's
+    configure_optimizers: weight decay on the 2-D weights only, AdamW over two groups, and
+    what optimizer.state_dict()['param_groups'] holds."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.backbone = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU())
+            self.head = nn.Linear(8, 3)
+
+        def forward(self, x):
+            return self.head(self.backbone(x))
+
+    model = init(Net())
+    x, y = _randn(torch, (12, 6), 1), torch.from_numpy(np.arange(12) % 3)
+    model.backbone.requires_grad_(False)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    optimizer = torch.optim.SGD(
+        filter(lambda p: p.requires_grad, model.parameters()), lr=0.1, momentum=0.9
+    )
+    frozen_before = model.backbone[0].weight.clone()
+    running_before = model.backbone[1].running_mean.clone()
+    log = []
+    for epoch in range(4):
+        model.train()
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm1d):
+                m.eval()
+        if epoch == 2:
+            model.backbone.requires_grad_(True)
+            optimizer.add_param_group({"params": model.backbone.parameters(), "lr": 0.01})
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        log.append(
+            [
+                loss.item(),
+                [len(g["params"]) for g in optimizer.param_groups],
+                [g["lr"] for g in optimizer.param_groups],
+            ]
+        )
+        if epoch == 1:
+            unchanged = torch.equal(model.backbone[0].weight, frozen_before)
+    moved = not torch.equal(model.backbone[0].weight, frozen_before)
+    stats_kept = torch.equal(model.backbone[1].running_mean, running_before)
+
+    param_dict = {pn: p for pn, p in model.named_parameters() if p.requires_grad}
+    decay_params = [p for n, p in param_dict.items() if p.dim() >= 2]
+    nodecay_params = [p for n, p in param_dict.items() if p.dim() < 2]
+    optim_groups = [
+        {"params": decay_params, "weight_decay": 0.1},
+        {"params": nodecay_params, "weight_decay": 0.0},
+    ]
+    adamw = torch.optim.AdamW(optim_groups, lr=1e-2, betas=(0.9, 0.95))
+    for _ in range(3):
+        adamw.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        adamw.step()
+    groups = adamw.state_dict()["param_groups"]
+    return {
+        "trainable": trainable,
+        "log": log,
+        "frozen": [unchanged, moved, stats_kept],
+        "decay": [sum(p.numel() for p in decay_params), sum(p.numel() for p in nodecay_params)],
+        "groups": [[g["params"], g["weight_decay"], g["lr"], list(g["betas"])] for g in groups],
+        "weights": [p.tolist() for p in model.parameters()],
+    }
+
+
+def annotated_transformer_pieces(torch, init):
+    """Pieces of "The Annotated Transformer": subsequent_mask from torch.triu, attention() with
+    `scores.masked_fill(mask == 0, -1e9)`, MultiHeadedAttention with clones() by deepcopy and
+    `view(nbatches, -1, h, d_k).transpose(1, 2)`, its LayerNorm with a_2/b_2 and std, the
+    LabelSmoothing criterion (KLDivLoss(reduction="sum"), fill_, scatter_, index_fill_ on the
+    padding rows), the rate() schedule through LambdaLR with Adam(betas=(0.9, 0.98), eps=1e-9),
+    a small decoder trained to copy, and greedy decoding with `torch.cat` and `type_as`."""
+    import copy
+
+    nn = torch.nn
+
+    def subsequent_mask(size):
+        attn_shape = (1, size, size)
+        mask = torch.triu(torch.ones(attn_shape), diagonal=1).type(torch.uint8)
+        return mask == 0
+
+    def attention(query, key, value, mask=None, dropout=None):
+        d_k = query.size(-1)
+        scores = torch.matmul(query, key.transpose(-2, -1)) / math.sqrt(d_k)
+        if mask is not None:
+            scores = scores.masked_fill(mask == 0, -1e9)
+        p_attn = scores.softmax(dim=-1)
+        if dropout is not None:
+            p_attn = dropout(p_attn)
+        return torch.matmul(p_attn, value), p_attn
+
+    def clones(module, N):
+        return nn.ModuleList([copy.deepcopy(module) for _ in range(N)])
+
+    class MultiHeadedAttention(nn.Module):
+        def __init__(self, h, d_model):
+            super().__init__()
+            self.d_k, self.h = d_model // h, h
+            self.linears = clones(nn.Linear(d_model, d_model), 4)
+            self.attn = None
+
+        def forward(self, query, key, value, mask=None):
+            if mask is not None:
+                mask = mask.unsqueeze(1)
+            nbatches = query.size(0)
+            query, key, value = [
+                lin(x).view(nbatches, -1, self.h, self.d_k).transpose(1, 2)
+                for lin, x in zip(self.linears, (query, key, value))
+            ]
+            x, self.attn = attention(query, key, value, mask=mask)
+            x = x.transpose(1, 2).contiguous().view(nbatches, -1, self.h * self.d_k)
+            del query, key, value
+            return self.linears[-1](x)
+
+    class LayerNorm(nn.Module):
+        def __init__(self, features, eps=1e-6):
+            super().__init__()
+            self.a_2 = nn.Parameter(torch.ones(features))
+            self.b_2 = nn.Parameter(torch.zeros(features))
+            self.eps = eps
+
+        def forward(self, x):
+            mean = x.mean(-1, keepdim=True)
+            std = x.std(-1, keepdim=True)
+            return self.a_2 * (x - mean) / (std + self.eps) + self.b_2
+
+    class LabelSmoothing(nn.Module):
+        def __init__(self, size, padding_idx, smoothing=0.0):
+            super().__init__()
+            self.criterion = nn.KLDivLoss(reduction="sum")
+            self.padding_idx = padding_idx
+            self.confidence = 1.0 - smoothing
+            self.smoothing = smoothing
+            self.size = size
+            self.true_dist = None
+
+        def forward(self, x, target):
+            assert x.size(1) == self.size
+            true_dist = x.data.clone()
+            true_dist.fill_(self.smoothing / (self.size - 2))
+            true_dist.scatter_(1, target.data.unsqueeze(1), self.confidence)
+            true_dist[:, self.padding_idx] = 0
+            mask = torch.nonzero(target.data == self.padding_idx)
+            if mask.dim() > 0:
+                true_dist.index_fill_(0, mask.squeeze(), 0.0)
+            self.true_dist = true_dist
+            return self.criterion(x, true_dist.clone().detach())
+
+    def rate(step, model_size, factor, warmup):
+        if step == 0:
+            step = 1
+        return factor * (model_size ** (-0.5) * min(step ** (-0.5), step * warmup ** (-1.5)))
+
+    V, d_model, T = 7, 16, 5
+
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(V, d_model)
+            self.self_attn = MultiHeadedAttention(2, d_model)
+            self.norm = LayerNorm(d_model)
+            self.ff = nn.Sequential(nn.Linear(d_model, 32), nn.ReLU(), nn.Linear(32, d_model))
+            self.proj = nn.Linear(d_model, V)
+
+        def forward(self, x, mask):
+            h = self.embed(x) * math.sqrt(d_model)
+            h = h + self.self_attn(self.norm(h), self.norm(h), self.norm(h), mask)
+            h = h + self.ff(self.norm(h))
+            return self.proj(h).log_softmax(dim=-1)
+
+    crit = LabelSmoothing(5, 0, 0.4)
+    predict = torch.FloatTensor(
+        [[0, 0.2, 0.7, 0.1, 0], [0, 0.2, 0.7, 0.1, 0], [0, 0.2, 0.7, 0.1, 0], [0, 0.2, 0.7, 0.1, 0]]
+    )
+    example = crit(predict.log(), torch.LongTensor([2, 1, 0, 3]))
+    model = init(Decoder())
+    criterion = LabelSmoothing(size=V, padding_idx=0, smoothing=0.1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.5, betas=(0.9, 0.98), eps=1e-9)
+    lr_scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer=optimizer, lr_lambda=lambda step: rate(step, d_model, factor=1.0, warmup=4)
+    )
+    data = torch.from_numpy(np.random.default_rng(3).integers(1, V, size=(8, T)))
+    data[:, 0] = 1
+    losses, lrs = [], []
+    for _ in range(6):
+        out = model(data[:, :-1], subsequent_mask(T - 1))
+        loss = criterion(out.contiguous().view(-1, V), data[:, 1:].contiguous().view(-1)) / 8
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        lr_scheduler.step()
+        losses.append(loss.item())
+        lrs.append(optimizer.param_groups[0]["lr"])
+    model.eval()
+    src = data[:1]
+    ys = torch.zeros(1, 1).fill_(1).type_as(src.data)
+    for _ in range(T - 1):
+        prob = model(ys, subsequent_mask(ys.size(1)).type_as(src.data))
+        _, next_word = torch.max(prob[:, -1], dim=1)
+        next_word = next_word.data[0]
+        ys = torch.cat([ys, torch.zeros(1, 1).type_as(src.data).fill_(next_word)], dim=1)
+    return {
+        "mask": subsequent_mask(4).tolist(),
+        "smoothing": [example.item(), crit.true_dist.tolist()],
+        "losses": losses,
+        "lrs": lrs,
+        "attn": list(model.self_attn.attn.shape),
+        "decoded": [ys.tolist(), ys.dtype == src.dtype],
+    }
+
+
+def sampling_strategies(torch, init):
+    """Decoding as text-generation code writes it: temperature, top-k filtering with
+    `torch.topk(logits, k)[0][..., -1, None]`, nucleus (top-p) filtering with sort, cumsum of
+    softmax, the shift `sorted_indices_to_remove[..., 1:] = ...[..., :-1].clone()` and scatter
+    back, torch.multinomial on the filtered distribution (the draw compared by its support),
+    and beam search over a bigram model (a table per step, so no two paths tie) with `topk` of
+    the flattened scores and `//` and `%` to recover beams and tokens."""
+    F = torch.nn.functional
+    logits = init(torch.randn(2, 10))
+
+    def top_k_top_p_filtering(logits, top_k=0, top_p=1.0, filter_value=-float("Inf")):
+        if top_k > 0:
+            indices_to_remove = logits < torch.topk(logits, top_k)[0][..., -1, None]
+            logits = logits.masked_fill(indices_to_remove, filter_value)
+        if top_p < 1.0:
+            sorted_logits, sorted_indices = torch.sort(logits, descending=True)
+            cumulative_probs = torch.cumsum(F.softmax(sorted_logits, dim=-1), dim=-1)
+            sorted_indices_to_remove = cumulative_probs > top_p
+            sorted_indices_to_remove[..., 1:] = sorted_indices_to_remove[..., :-1].clone()
+            sorted_indices_to_remove[..., 0] = 0
+            indices_to_remove = sorted_indices_to_remove.scatter(
+                1, sorted_indices, sorted_indices_to_remove
+            )
+            logits = logits.masked_fill(indices_to_remove, filter_value)
+        return logits
+
+    top_k = top_k_top_p_filtering(logits / 0.7, top_k=3)
+    top_p = top_k_top_p_filtering(logits, top_p=0.8)
+    both = top_k_top_p_filtering(logits, top_k=5, top_p=0.5)
+    probs = F.softmax(top_p, dim=-1)
+    draws = torch.multinomial(probs, num_samples=50, replacement=True)
+    allowed = [set(torch.nonzero(probs[i] > 0).flatten().tolist()) for i in range(2)]
+    in_support = all(set(draws[i].tolist()) <= allowed[i] for i in range(2))
+
+    V, beam_width = 6, 3
+    transitions = F.log_softmax(init(torch.randn(4, V, V)) * 2, dim=-1)  # one table a step
+    beams = torch.tensor([[0]])
+    scores = torch.zeros(1)
+    for t in range(4):
+        candidates = scores.unsqueeze(1) + transitions[t][beams[:, -1]]
+        flat = candidates.view(-1)
+        scores, idx = torch.topk(flat, beam_width)
+        beam_idx = idx // V
+        token = idx % V
+        beams = torch.cat([beams[beam_idx], token.unsqueeze(1)], dim=1)
+    greedy = [0]
+    for t in range(4):
+        greedy.append(int(transitions[t, greedy[-1]].argmax()))
+    return {
+        "top_k": [torch.isinf(top_k).sum(dim=1).tolist(), F.softmax(top_k, -1).tolist()],
+        "top_p": [torch.isinf(top_p).sum(dim=1).tolist(), probs.tolist()],
+        "both": torch.isinf(both).tolist(),
+        "multinomial": [list(draws.shape), in_support, draws.dtype == torch.int64],
+        "beam": [beams.tolist(), scores.tolist()],
+        "greedy": greedy,
+        "floor_div": torch.div(torch.tensor([7, -7]), 3, rounding_mode="floor").tolist(),
+    }
+
+
+def loss_function_doc_examples(torch, init):
+    """The examples in the docs of the less common loss modules, values and input gradients:
+    MarginRankingLoss, HingeEmbeddingLoss, TripletMarginLoss (p, swap), SoftMarginLoss,
+    MultiLabelSoftMarginLoss, MultiMarginLoss (the doc's example), PoissonNLLLoss (log_input
+    and not), GaussianNLLLoss (a variance per sample, full), HuberLoss with a delta,
+    CosineEmbeddingLoss, CTCLoss with the doc's padded targets, and reduction="none"."""
+    nn = torch.nn
+    results = {}
+
+    def record(name, loss, *inputs):
+        loss.sum().backward() if loss.dim() else loss.backward()
+        results[name] = [loss.tolist(), [x.grad.tolist() for x in inputs]]
+
+    i1 = init(torch.randn(3)).requires_grad_()
+    i2 = init(torch.randn(3)).requires_grad_()
+    target = torch.tensor([1.0, -1.0, 1.0])
+    record("margin_ranking", nn.MarginRankingLoss(margin=1.0)(i1, i2, target), i1, i2)
+
+    x = init(torch.randn(4, 5)).requires_grad_()
+    y = torch.tensor([[1.0, -1, 1, 1, -1]] * 4)
+    record("hinge", nn.HingeEmbeddingLoss(margin=0.5, reduction="none")(x, y), x)
+
+    anchor = init(torch.randn(6, 8)).requires_grad_()
+    positive = init(torch.randn(6, 8)).requires_grad_()
+    negative = init(torch.randn(6, 8)).requires_grad_()
+    triplet = nn.TripletMarginLoss(margin=1.0, p=2, swap=True)
+    record("triplet", triplet(anchor, positive, negative), anchor, positive, negative)
+    a2 = anchor.detach().clone().requires_grad_()
+    record(
+        "triplet_fn",
+        nn.functional.triplet_margin_loss(a2, positive.detach(), negative.detach(), p=1),
+        a2,
+    )
+
+    s = init(torch.randn(3, 4)).requires_grad_()
+    record("soft_margin", nn.SoftMarginLoss()(s, torch.tensor([[1.0, -1, 1, -1]] * 3)), s)
+    m = init(torch.randn(3, 4)).requires_grad_()
+    labels = torch.tensor([[0.0, 1, 1, 0], [1, 0, 0, 0], [1, 1, 1, 0]])
+    weight = torch.tensor([1.0, 2.0, 1.0, 0.5])
+    record("multilabel_soft_margin", nn.MultiLabelSoftMarginLoss(weight=weight)(m, labels), m)
+
+    doc = torch.tensor([[0.1, 0.2, 0.4, 0.8]], requires_grad=True)
+    record("multi_margin_doc", nn.MultiMarginLoss()(doc, torch.tensor([3])), doc)
+    mm = init(torch.randn(5, 4)).requires_grad_()
+    record(
+        "multi_margin", nn.MultiMarginLoss(p=2, margin=0.5)(mm, torch.tensor([0, 1, 3, 2, 1])), mm
+    )
+
+    log_input = init(torch.randn(5, 2)).requires_grad_()
+    counts = torch.tensor([[0.0, 1], [2, 3], [1, 0], [4, 2], [0, 0]])
+    record("poisson", nn.PoissonNLLLoss()(log_input, counts), log_input)
+    rates = init(torch.rand(5, 2)).requires_grad_()
+    record(
+        "poisson_rate", nn.PoissonNLLLoss(log_input=False, full=True)(rates + 0.1, counts), rates
+    )
+
+    mean = init(torch.randn(5, 2)).requires_grad_()
+    gtarget = init(torch.randn(5, 2))
+    var = init(torch.rand(5, 1)).add(0.1).requires_grad_()
+    var.retain_grad()
+    record("gaussian", nn.GaussianNLLLoss(full=True)(mean, gtarget, var), mean, var)
+
+    h = init(torch.randn(4, 3)).requires_grad_()
+    record("huber", nn.HuberLoss(delta=0.5)(h, torch.zeros(4, 3)), h)
+    c1 = init(torch.randn(4, 6)).requires_grad_()
+    c2 = init(torch.randn(4, 6)).requires_grad_()
+    cos = nn.CosineEmbeddingLoss(margin=0.2)(c1, c2, torch.tensor([1, -1, 1, -1]))
+    record("cosine_embedding", cos, c1, c2)
+
+    T, C, N, S = 12, 5, 3, 6
+    ctc_input = init(torch.randn(T, N, C)).requires_grad_()
+    log_probs = ctc_input.log_softmax(2)
+    ctc_target = torch.from_numpy(np.random.default_rng(2).integers(1, C, size=(N, S)))
+    input_lengths = torch.full(size=(N,), fill_value=T, dtype=torch.long)
+    target_lengths = torch.tensor([6, 4, 3])
+    ctc = nn.CTCLoss()(log_probs, ctc_target, input_lengths, target_lengths)
+    record("ctc", ctc, ctc_input)
+    return results
 
 
 PROGRAMS = [
@@ -319,4 +762,9 @@ PROGRAMS = [
     physics_informed_ode,
     einsum_doc_examples,
     module_containers_and_state_dict_keys,
+    reproducibility,
+    freezing_layers_and_weight_decay_groups,
+    annotated_transformer_pieces,
+    sampling_strategies,
+    loss_function_doc_examples,
 ]
