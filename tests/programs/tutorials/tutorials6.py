@@ -9,6 +9,7 @@ compared by its properties."""
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
@@ -755,6 +756,460 @@ def loss_function_doc_examples(torch, init):
     return results
 
 
+def contrastive_nt_xent(torch, init):
+    """SimCLR's NT-Xent loss as blog posts write it: two views of a batch through an encoder and
+    a projection head, F.normalize, the 2N x 2N similarity matrix over a temperature, the
+    diagonal masked out with `masked_fill(torch.eye(2 * N, dtype=torch.bool), -9e15)`, positive
+    pairs as labels `torch.cat([torch.arange(N) + N, torch.arange(N)])` to F.cross_entropy;
+    the same loss written with logsumexp; a few Adam steps; top-1 retrieval accuracy."""
+    nn, F = torch.nn, torch.nn.functional
+    N, temperature = 8, 0.5
+    encoder = init(nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 8)))
+    head = init(nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 4)))
+    base = _randn(torch, (N, 10), 5)
+
+    def nt_xent(z1, z2):
+        z = F.normalize(torch.cat([z1, z2], dim=0), dim=1)
+        sim = z @ z.T / temperature
+        sim = sim.masked_fill(torch.eye(2 * N, dtype=torch.bool), -9e15)
+        labels = torch.cat([torch.arange(N) + N, torch.arange(N)])
+        return F.cross_entropy(sim, labels), sim, labels
+
+    optimizer = torch.optim.Adam(list(encoder.parameters()) + list(head.parameters()), lr=1e-2)
+    losses = []
+    for step in range(5):
+        x1 = base + 0.1 * _randn(torch, (N, 10), 100 + step)
+        x2 = base + 0.1 * _randn(torch, (N, 10), 200 + step)
+        loss, sim, labels = nt_xent(head(encoder(x1)), head(encoder(x2)))
+        by_hand = (-sim[torch.arange(2 * N), labels] + torch.logsumexp(sim, dim=1)).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append([loss.item(), by_hand.item()])
+    with torch.no_grad():
+        z1 = F.normalize(encoder(base), dim=1)
+        z2 = F.normalize(encoder(base + 0.1 * _randn(torch, (N, 10), 300)), dim=1)
+        accuracy = (torch.argmax(z1 @ z2.T, dim=1) == torch.arange(N)).float().mean().item()
+    return {"losses": losses, "accuracy": accuracy}
+
+
+def segmentation_losses(torch, init):
+    """Segmentation homework: a tiny fully convolutional net (Conv2d, MaxPool2d, then
+    F.interpolate back with bilinear and align_corners=False), a soft Dice loss with
+    `F.one_hot(target, C).permute(0, 3, 1, 2).float()` summed over dims (2, 3), a focal loss
+    from `F.cross_entropy(..., reduction="none")` and `torch.exp(-ce)`, class weights, an
+    ignore_index of 255 in the target, and per-class IoU by `torch.logical_and` / `logical_or`."""
+    nn, F = torch.nn, torch.nn.functional
+    C = 3
+
+    class FCN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+            self.cls = nn.Conv2d(8, C, 1)
+
+        def forward(self, x):
+            h = self.cls(self.enc(x))
+            return F.interpolate(h, size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+    rng = np.random.default_rng(7)
+    images = rng.normal(size=(4, 1, 8, 8)).astype(np.float32)
+    target = (images[:, 0] > 0.5).astype(np.int64) + (images[:, 0] > 1.2).astype(np.int64)
+    x, target = torch.from_numpy(images), torch.from_numpy(target)
+    target_ignore = target.clone()
+    target_ignore[:, 0, :] = 255
+
+    def dice_loss(logits, target, eps=1e-6):
+        probs = F.softmax(logits, dim=1)
+        one_hot = F.one_hot(target, C).permute(0, 3, 1, 2).float()
+        inter = (probs * one_hot).sum(dim=(2, 3))
+        union = probs.sum(dim=(2, 3)) + one_hot.sum(dim=(2, 3))
+        return 1 - ((2 * inter + eps) / (union + eps)).mean()
+
+    def focal_loss(logits, target, gamma=2.0, weight=None):
+        ce = F.cross_entropy(logits, target, reduction="none", weight=weight, ignore_index=255)
+        pt = torch.exp(-ce)
+        return ((1 - pt) ** gamma * ce).mean()
+
+    model = init(FCN())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    weight = torch.tensor([0.5, 1.0, 2.0])
+    log = []
+    for _ in range(5):
+        logits = model(x)
+        loss = dice_loss(logits, target) + focal_loss(logits, target_ignore, weight=weight)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        log.append(loss.item())
+    with torch.no_grad():
+        pred = model(x).argmax(dim=1)
+    ious = []
+    for c in range(C):
+        inter = torch.logical_and(pred == c, target == c).sum().item()
+        union = torch.logical_or(pred == c, target == c).sum().item()
+        ious.append(inter / union if union else float("nan"))
+    return {
+        "log": log,
+        "shape": list(logits.shape),
+        "ious": ious,
+        "pixel_acc": (pred == target).float().mean().item(),
+        "ignored": F.cross_entropy(logits, target_ignore, ignore_index=255).item(),
+    }
+
+
+def gcn_from_scratch(torch, init):
+    """A graph convolutional network written by hand, as course notebooks do it: an edge list,
+    a dense adjacency by index_put_, self-loops with torch.eye, symmetric normalisation
+    D^-1/2 (A + I) D^-1/2 with `deg.pow(-0.5)` and torch.diag, two GCN layers, node
+    classification trained on a mask of labelled nodes; then the same propagation as message
+    passing with index_add_ and scatter_add_ over the edges."""
+    nn, F = torch.nn, torch.nn.functional
+    n = 10
+    edges = [
+        (0, 1),
+        (1, 2),
+        (2, 0),
+        (2, 3),
+        (3, 4),
+        (4, 5),
+        (5, 6),
+        (6, 7),
+        (7, 5),
+        (7, 8),
+        (8, 9),
+        (9, 6),
+    ]
+    edge_index = torch.tensor(edges).t()
+    edge_index = torch.cat([edge_index, edge_index.flip(0)], dim=1)
+    A = torch.zeros(n, n)
+    A.index_put_((edge_index[0], edge_index[1]), torch.ones(edge_index.size(1)))
+    A_hat = A + torch.eye(n)
+    deg = A_hat.sum(dim=1)
+    D_inv_sqrt = torch.diag(deg.pow(-0.5))
+    A_norm = D_inv_sqrt @ A_hat @ D_inv_sqrt
+    X = _randn(torch, (n, 5), 3)
+    y = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
+    train_mask = torch.zeros(n, dtype=torch.bool)
+    train_mask[[0, 1, 5, 8]] = True
+
+    class GCN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin1 = nn.Linear(5, 8)
+            self.lin2 = nn.Linear(8, 2)
+
+        def forward(self, x, a):
+            x = F.relu(a @ self.lin1(x))
+            x = F.dropout(x, p=0.5, training=False)
+            return a @ self.lin2(x)
+
+    model = init(GCN())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05, weight_decay=5e-4)
+    losses = []
+    for _ in range(10):
+        model.train()
+        optimizer.zero_grad()
+        out = model(X, A_norm)
+        loss = F.cross_entropy(out[train_mask], y[train_mask])
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    pred = model(X, A_norm).argmax(dim=1)
+
+    loops = torch.arange(n).repeat(2, 1)
+    src, dst = torch.cat([edge_index, loops], dim=1)
+    norm = deg[src].pow(-0.5) * deg[dst].pow(-0.5)
+    h = model.lin1(X)
+    by_index_add = torch.zeros_like(h).index_add_(0, dst, h[src] * norm.unsqueeze(1))
+    by_scatter = torch.zeros_like(h).scatter_add_(
+        0, dst.unsqueeze(1).expand(-1, h.size(1)), h[src] * norm.view(-1, 1)
+    )
+    return {
+        "A_norm": A_norm.tolist(),
+        "losses": losses,
+        "pred": pred.tolist(),
+        "accuracy": (pred[~train_mask] == y[~train_mask]).float().mean().item(),
+        "message_passing": [
+            torch.allclose(by_index_add, A_norm @ h, atol=1e-5),
+            torch.allclose(by_scatter, by_index_add, atol=1e-6),
+        ],
+    }
+
+
+def normalization_layers_by_hand(torch, init):
+    """Normalization layers written out and checked against the modules, as course exercises
+    do: BatchNorm2d in training (biased variance over (N, H, W)) and its running statistics
+    (unbiased variance, momentum 0.1), eval mode; LayerNorm over the last two dims; GroupNorm
+    by a view into groups; InstanceNorm2d with affine and track_running_stats; RMSNorm; and the
+    gradients of the modules' affine parameters."""
+    nn = torch.nn
+    x = init(torch.randn(4, 6, 3, 3)) * 2 + 1
+    eps = 1e-5
+
+    bn = init(nn.BatchNorm2d(6))
+    with torch.no_grad():
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.uniform_(-0.5, 0.5)
+    init(bn)
+    out = bn(x)
+    mean = x.mean(dim=(0, 2, 3), keepdim=True)
+    var = x.var(dim=(0, 2, 3), unbiased=False, keepdim=True)
+    by_hand = (x - mean) / torch.sqrt(var + eps) * bn.weight.view(1, -1, 1, 1) + bn.bias.view(
+        1, -1, 1, 1
+    )
+    running_var = 0.9 * torch.ones(6) + 0.1 * x.var(dim=(0, 2, 3), unbiased=True)
+    bn.eval()
+    eval_hand = (x - bn.running_mean.view(1, -1, 1, 1)) / torch.sqrt(
+        bn.running_var.view(1, -1, 1, 1) + eps
+    ) * bn.weight.view(1, -1, 1, 1) + bn.bias.view(1, -1, 1, 1)
+
+    ln = nn.LayerNorm([3, 3])
+    ln_hand = (x - x.mean(dim=(-2, -1), keepdim=True)) / torch.sqrt(
+        x.var(dim=(-2, -1), unbiased=False, keepdim=True) + eps
+    )
+    gn = nn.GroupNorm(num_groups=2, num_channels=6)
+    g = x.view(4, 2, -1)
+    gn_hand = (
+        (g - g.mean(-1, keepdim=True)) / torch.sqrt(g.var(-1, unbiased=False, keepdim=True) + eps)
+    ).view_as(x)
+    inorm = nn.InstanceNorm2d(6, affine=True, track_running_stats=True)
+    in_out = inorm(x)
+    in_hand = (x - x.mean(dim=(2, 3), keepdim=True)) / torch.sqrt(
+        x.var(dim=(2, 3), unbiased=False, keepdim=True) + eps
+    )
+    rms = nn.RMSNorm(3, eps=1e-6)
+    rms_hand = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6)
+    total = (bn(x) * x).sum() + (ln(x) * x).sum() + (gn(x) * x).sum() + (rms(x) * x).sum()
+    total.backward()
+    return {
+        "bn": [
+            torch.allclose(out, by_hand, atol=1e-5),
+            bn.running_mean.tolist(),
+            torch.allclose(bn.running_var, running_var, atol=1e-5),
+            bn.num_batches_tracked.item(),
+        ],
+        "bn_eval": torch.allclose(bn(x), eval_hand, atol=1e-5),
+        "ln": torch.allclose(ln(x), ln_hand, atol=1e-5),
+        "gn": torch.allclose(gn(x), gn_hand, atol=1e-5),
+        "in": [
+            torch.allclose(in_out, in_hand, atol=1e-5),
+            inorm.running_mean.tolist(),
+            inorm.running_var.tolist(),
+        ],
+        "rms": torch.allclose(rms(x), rms_hand, atol=1e-5),
+        "grads": [
+            bn.weight.grad.tolist(),
+            ln.weight.grad.tolist(),
+            gn.bias.grad.tolist(),
+            rms.weight.grad.tolist(),
+        ],
+    }
+
+
+def rnn_cells_by_hand(torch, init):
+    """The recurrent cells' equations written out with their modules' weights, as in courses:
+    nn.RNNCell (tanh), nn.GRUCell with weight_ih.chunk(3) into r, z, n (the reset gate applied
+    to the hidden part after its bias), nn.LSTMCell with i, f, g, o; the cells unrolled over a
+    sequence against nn.LSTM(batch_first=True) sharing their weights; gradients through the
+    unrolled loop."""
+    nn = torch.nn
+    B, I, H, T = 3, 4, 5, 6
+    x = init(torch.randn(B, T, I))
+    h0 = init(torch.randn(B, H))
+
+    rnn_cell = init(nn.RNNCell(I, H))
+    r_out = rnn_cell(x[:, 0], h0)
+    r_hand = torch.tanh(
+        x[:, 0] @ rnn_cell.weight_ih.T
+        + rnn_cell.bias_ih
+        + h0 @ rnn_cell.weight_hh.T
+        + rnn_cell.bias_hh
+    )
+
+    gru = init(nn.GRUCell(I, H))
+    g_out = gru(x[:, 0], h0)
+    gi = x[:, 0] @ gru.weight_ih.T + gru.bias_ih
+    gh = h0 @ gru.weight_hh.T + gru.bias_hh
+    i_r, i_z, i_n = gi.chunk(3, 1)
+    h_r, h_z, h_n = gh.chunk(3, 1)
+    r = torch.sigmoid(i_r + h_r)
+    z = torch.sigmoid(i_z + h_z)
+    n = torch.tanh(i_n + r * h_n)
+    g_hand = (1 - z) * n + z * h0
+
+    cell = init(nn.LSTMCell(I, H))
+    lstm = nn.LSTM(I, H, batch_first=True)
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(cell.weight_ih)
+        lstm.weight_hh_l0.copy_(cell.weight_hh)
+        lstm.bias_ih_l0.copy_(cell.bias_ih)
+        lstm.bias_hh_l0.copy_(cell.bias_hh)
+    h, c = h0, torch.zeros(B, H)
+    hand_h, hand_c = h0, torch.zeros(B, H)
+    outputs = []
+    for t in range(T):
+        h, c = cell(x[:, t], (h, c))
+        outputs.append(h)
+        gates = x[:, t] @ cell.weight_ih.T + cell.bias_ih + hand_h @ cell.weight_hh.T + cell.bias_hh
+        i, f, g, o = gates.chunk(4, 1)
+        hand_c = torch.sigmoid(f) * hand_c + torch.sigmoid(i) * torch.tanh(g)
+        hand_h = torch.sigmoid(o) * torch.tanh(hand_c)
+    unrolled = torch.stack(outputs, dim=1)
+    out, (hn, cn) = lstm(x, (h0.unsqueeze(0), torch.zeros(1, B, H)))
+    unrolled.pow(2).sum().backward()
+    return {
+        "rnn": [torch.allclose(r_out, r_hand, atol=1e-6), r_out.tolist()],
+        "gru": [torch.allclose(g_out, g_hand, atol=1e-6), g_out.tolist()],
+        "lstm": [
+            torch.allclose(hand_h, h, atol=1e-6),
+            torch.allclose(hand_c, c, atol=1e-6),
+            torch.allclose(out, unrolled, atol=1e-6),
+            torch.allclose(cn[0], c, atol=1e-6),
+        ],
+        "grads": [cell.weight_hh.grad.tolist(), cell.bias_ih.grad.tolist()],
+    }
+
+
+def custom_optimizer_subclass(torch, init):
+    """An optimizer written by subclassing torch.optim.Optimizer, as its docs and blog posts
+    show: `defaults`, a check of lr in __init__, a `@torch.no_grad()` step with a closure run
+    under enable_grad, per-parameter buffers in `state = self.state[p]` filled when
+    `len(state) == 0` (PyTorch's state is a defaultdict(dict)); a checkpoint of the model and
+    the optimizer saved to a BytesIO and loaded into fresh ones, which train on as the
+    originals."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class MomentumSGD(torch.optim.Optimizer):
+        def __init__(self, params, lr=1e-2, momentum=0.9, weight_decay=0.0):
+            if lr < 0.0:
+                raise ValueError(f"Invalid learning rate: {lr}")
+            defaults = dict(lr=lr, momentum=momentum, weight_decay=weight_decay)
+            super().__init__(params, defaults)
+
+        @torch.no_grad()
+        def step(self, closure=None):
+            loss = None
+            if closure is not None:
+                with torch.enable_grad():
+                    loss = closure()
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    d_p = p.grad
+                    if group["weight_decay"] != 0:
+                        d_p = d_p.add(p, alpha=group["weight_decay"])
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = 0
+                        state["momentum_buffer"] = torch.clone(d_p).detach()
+                    else:
+                        state["momentum_buffer"].mul_(group["momentum"]).add_(d_p)
+                    state["step"] += 1
+                    p.add_(state["momentum_buffer"], alpha=-group["lr"])
+            return loss
+
+    try:
+        MomentumSGD([torch.zeros(1, requires_grad=True)], lr=-1)
+        error = None
+    except ValueError as e:
+        error = str(e)
+    model = init(nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1)))
+    X, y = _randn(torch, (16, 3), 1), _randn(torch, (16, 1), 2)
+    optimizer = MomentumSGD(model.parameters(), lr=0.1, weight_decay=1e-3)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(X), y)
+        loss.backward()
+        return loss
+
+    losses = [optimizer.step(closure).item() for _ in range(5)]
+    buffer = io.BytesIO()
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, buffer)
+    buffer.seek(0)
+    checkpoint = torch.load(buffer)
+    copy_model = init(nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1)))
+    copy_model.load_state_dict(checkpoint["model"])
+    copy_opt = MomentumSGD(copy_model.parameters(), lr=0.1)
+    copy_opt.load_state_dict(checkpoint["optimizer"])
+    for opt, net in ((optimizer, model), (copy_opt, copy_model)):
+        for _ in range(3):
+            opt.zero_grad()
+            F.mse_loss(net(X), y).backward()
+            opt.step()
+    return {
+        "error": error,
+        "losses": losses,
+        "defaults": optimizer.defaults,
+        "state": [
+            sorted(optimizer.state_dict()["state"][0].keys()),
+            optimizer.state_dict()["state"][0]["step"],
+        ],
+        "resumed": [
+            torch.allclose(a, b) for a, b in zip(model.parameters(), copy_model.parameters())
+        ],
+    }
+
+
+def custom_lr_scheduler_subclass(torch, init):
+    """A warm-up-then-cosine scheduler written by subclassing
+    torch.optim.lr_scheduler.LRScheduler: get_lr() over self.base_lrs and self.last_epoch,
+    two parameter groups with their own base rates, get_last_lr() each epoch, the
+    optimizer's initial_lr, and the scheduler's state_dict loaded into a fresh one."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class WarmupCosine(torch.optim.lr_scheduler.LRScheduler):
+        def __init__(self, optimizer, warmup, total, last_epoch=-1):
+            self.warmup, self.total = warmup, total
+            super().__init__(optimizer, last_epoch)
+
+        def get_lr(self):
+            step = self.last_epoch
+            if step < self.warmup:
+                return [base_lr * (step + 1) / self.warmup for base_lr in self.base_lrs]
+            progress = (step - self.warmup) / max(1, self.total - self.warmup)
+            return [base_lr * 0.5 * (1 + math.cos(math.pi * progress)) for base_lr in self.base_lrs]
+
+    model = init(nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1)))
+    X, y = _randn(torch, (16, 3), 1), _randn(torch, (16, 1), 2)
+    optimizer = torch.optim.SGD(
+        [{"params": model[0].parameters(), "lr": 0.01}, {"params": model[2].parameters()}],
+        lr=0.1,
+        momentum=0.9,
+    )
+    scheduler = WarmupCosine(optimizer, warmup=3, total=10)
+    log = [scheduler.get_last_lr()]
+    for _ in range(6):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(X), y)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        log.append([loss.item(), scheduler.get_last_lr()])
+    fresh = torch.optim.SGD(
+        [{"params": model[0].parameters(), "lr": 0.01}, {"params": model[2].parameters()}],
+        lr=0.1,
+    )
+    resumed = WarmupCosine(fresh, warmup=3, total=10)
+    resumed.load_state_dict(scheduler.state_dict())
+    resumed.step()
+    scheduler.step()
+    return {
+        "log": log,
+        "initial_lr": [g["initial_lr"] for g in optimizer.param_groups],
+        "resumed": [
+            resumed.last_epoch,
+            resumed.get_last_lr(),
+            scheduler.get_last_lr(),
+            resumed.base_lrs,
+        ],
+        "weights": [p.tolist() for p in model.parameters()],
+    }
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -767,4 +1222,11 @@ PROGRAMS = [
     annotated_transformer_pieces,
     sampling_strategies,
     loss_function_doc_examples,
+    contrastive_nt_xent,
+    segmentation_losses,
+    gcn_from_scratch,
+    normalization_layers_by_hand,
+    rnn_cells_by_hand,
+    custom_optimizer_subclass,
+    custom_lr_scheduler_subclass,
 ]
