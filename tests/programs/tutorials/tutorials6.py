@@ -1210,6 +1210,448 @@ def custom_lr_scheduler_subclass(torch, init):
     }
 
 
+def extending_autograd_doc_examples(torch, init):
+    """ "Extending PyTorch" as its docs write it: LinearFunction with ctx.needs_input_grad and an
+    optional bias (checked by gradcheck in float64), MulConstant taking a Python number (its
+    gradient None), a function that modifies its input in place with ctx.mark_dirty (its
+    values and gradients: minigrad's output is another object than the input, and the
+    input's version counter counts one change, not two), one with
+    @once_differentiable (double backward raises), ctx.set_materialize_grads(False) seeing None
+    for an unused output's gradient, and the LinearFunction wrapped in an nn.Module."""
+    once_differentiable = torch.autograd.function.once_differentiable
+
+    class LinearFunction(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, input, weight, bias=None):
+            ctx.save_for_backward(input, weight, bias)
+            output = input.mm(weight.t())
+            if bias is not None:
+                output += bias.unsqueeze(0).expand_as(output)
+            return output
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            input, weight, bias = ctx.saved_tensors
+            grad_input = grad_weight = grad_bias = None
+            if ctx.needs_input_grad[0]:
+                grad_input = grad_output.mm(weight)
+            if ctx.needs_input_grad[1]:
+                grad_weight = grad_output.t().mm(input)
+            if bias is not None and ctx.needs_input_grad[2]:
+                grad_bias = grad_output.sum(0)
+            return grad_input, grad_weight, grad_bias
+
+    class MulConstant(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, tensor, constant):
+            ctx.constant = constant
+            return tensor * constant
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * ctx.constant, None
+
+    class AddOneInPlace(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output
+
+    class Cube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * 3 * x**2
+
+    class SplitHalves(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(False)
+            return x[:2].clone(), x[2:].clone()
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            seen.append([g1 is None, g2 is None])
+            grad = torch.zeros(4, dtype=g1.dtype if g1 is not None else g2.dtype)
+            if g1 is not None:
+                grad[:2] = g1
+            if g2 is not None:
+                grad[2:] = g2
+            return grad
+
+    class Linear(torch.nn.Module):
+        def __init__(self, input_features, output_features, bias=True):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.empty(output_features, input_features))
+            self.bias = torch.nn.Parameter(torch.empty(output_features)) if bias else None
+            torch.nn.init.uniform_(self.weight, -0.1, 0.1)
+            if self.bias is not None:
+                torch.nn.init.uniform_(self.bias, -0.1, 0.1)
+
+        def forward(self, input):
+            return LinearFunction.apply(input, self.weight, self.bias)
+
+        def extra_repr(self):
+            return f"input_features={self.weight.size(1)}, output_features={self.weight.size(0)}"
+
+    inputs = (
+        init(torch.randn(5, 4, dtype=torch.double)).requires_grad_(),
+        init(torch.randn(3, 4, dtype=torch.double)).requires_grad_(),
+    )
+    check = torch.autograd.gradcheck(LinearFunction.apply, inputs, eps=1e-6, atol=1e-4)
+    x = init(torch.randn(2, 3)).requires_grad_()
+    w = init(torch.randn(4, 3))
+    out = LinearFunction.apply(x, w)
+    out.sum().backward()
+    needs_w = w.grad is None
+
+    a = init(torch.randn(3)).requires_grad_()
+    MulConstant.apply(a, 2.5).sum().backward()
+    b = init(torch.randn(3)).requires_grad_()
+    c = b.clone()
+    d = AddOneInPlace.apply(c)
+    (d * d).sum().backward()
+
+    e = init(torch.randn(3)).requires_grad_()
+    (g,) = torch.autograd.grad(Cube.apply(e).sum(), e, create_graph=True)
+    try:
+        g.sum().backward()
+        twice = "no error"
+    except RuntimeError:
+        twice = "raised"
+
+    seen = []
+    f = init(torch.randn(4)).requires_grad_()
+    first, _ = SplitHalves.apply(f)
+    (first * 2).sum().backward()
+    module = init(Linear(4, 2))
+    y = module(init(torch.randn(3, 4)))
+    y.pow(2).sum().backward()
+    return {
+        "gradcheck": check,
+        "linear": [x.grad.tolist(), needs_w, out.grad_fn is not None],
+        "mul_constant": a.grad.tolist(),
+        "mark_dirty": [d.tolist(), b.grad.tolist()],
+        "once_differentiable": [g.tolist(), twice],
+        "materialize": [seen, f.grad.tolist()],
+        "module": [str(module), y.tolist(), module.weight.grad.tolist(), module.bias.grad.tolist()],
+    }
+
+
+def grad_options_and_higher_order(torch, init):
+    """torch.autograd.grad and backward's options as forum answers use them: a second and third
+    derivative of x**3 by grad(create_graph=True), allow_unused (None for an unused input) and
+    materialize_grads=True (zeros), retain_graph (the second backward without it raises),
+    backward(inputs=[...]) accumulating into some leaves only, grad of a non-scalar with
+    grad_outputs, and torch.autograd.backward of several tensors with their grad_tensors.
+    (is_grads_batched=True is left out: minigrad raises NotImplementedError.)"""
+    x = init(torch.randn(4)).requires_grad_()
+    y = x**3
+    (dy,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+    (d2y,) = torch.autograd.grad(dy.sum(), x, create_graph=True)
+    (d3y,) = torch.autograd.grad(d2y.sum(), x)
+    unused = init(torch.randn(4)).requires_grad_()
+    g_none = torch.autograd.grad((x * 2).sum(), [x, unused], allow_unused=True)
+    g_zero = torch.autograd.grad(
+        (x * 2).sum(), [x, unused], allow_unused=True, materialize_grads=True
+    )
+    try:
+        torch.autograd.grad((x * 2).sum(), [x, unused])
+        unused_error = "no error"
+    except RuntimeError as error:
+        unused_error = "allow_unused=True" in str(error)
+
+    w = init(torch.randn(3, 4)).requires_grad_()
+    b = init(torch.randn(3)).requires_grad_()
+    loss = (w @ x + b).tanh().sum()
+    loss.backward(retain_graph=True)
+    first = [w.grad.clone(), b.grad.clone()]
+    w.grad, b.grad, x.grad = None, None, None
+    loss.backward(inputs=[b])
+    try:
+        loss.backward()
+        retain_error = "no error"
+    except RuntimeError as error:
+        retain_error = "retain_graph=True" in str(error)
+
+    z = x.exp()
+    (vjp,) = torch.autograd.grad(z, x, grad_outputs=torch.arange(4.0))
+    p = init(torch.randn(2)).requires_grad_()
+    q = init(torch.randn(2)).requires_grad_()
+    torch.autograd.backward([p * q, p.sum() * 3], grad_tensors=[torch.ones(2), torch.tensor(2.0)])
+    return {
+        "derivatives": [dy.tolist(), d2y.tolist(), d3y.tolist()],
+        "unused": [g_none[1] is None, g_zero[1].tolist(), unused_error],
+        "inputs_only": [first[1].tolist(), b.grad.tolist(), w.grad is None, x.grad is None],
+        "retain": retain_error,
+        "vjp": vjp.tolist(),
+        "several": [p.grad.tolist(), q.grad.tolist()],
+    }
+
+
+def no_grad_vs_inference_mode(torch, init):
+    """torch.no_grad against torch.inference_mode, as the autograd docs contrast them: outputs
+    that do not require grad in both, the same values, a tensor made in inference mode cloned
+    and used in training; inference_mode as a decorator and with mode=False;
+    set_grad_enabled(False) as a function and as a context; no_grad inside enable_grad;
+    torch.is_grad_enabled and is_inference_mode_enabled. (Inference tensors themselves,
+    `is_inference()` and the error for saving one for backward, are left out: minigrad has
+    none, docs/nn.md.)"""
+    model = init(torch.nn.Linear(3, 2))
+    x = init(torch.randn(4, 3))
+    with torch.no_grad():
+        a = model(x)
+    with torch.inference_mode():
+        b = model(x)
+        x_inf = x * 1
+        inside = torch.is_inference_mode_enabled()
+
+    @torch.inference_mode()
+    def predict(inp):
+        return model(inp).argmax(1)
+
+    @torch.inference_mode(mode=False)
+    def still_recording(inp):
+        return model(inp)
+
+    usable = model(x_inf.clone()).sum()
+    usable.backward()
+    torch.set_grad_enabled(False)
+    off = torch.is_grad_enabled()
+    c = model(x)
+    torch.set_grad_enabled(True)
+    with torch.set_grad_enabled(False):
+        d = model(x)
+    with torch.no_grad(), torch.enable_grad():
+        e = model(x)
+    return {
+        "requires_grad": [
+            a.requires_grad,
+            b.requires_grad,
+            c.requires_grad,
+            d.requires_grad,
+            e.requires_grad,
+            still_recording(x).requires_grad,
+        ],
+        "flags": [inside, torch.is_inference_mode_enabled(), off, torch.is_grad_enabled()],
+        "values": [torch.equal(a, b), predict(x).tolist()],
+        "grad": model.weight.grad.tolist(),
+    }
+
+
+def box_iou_and_nms(torch, init):
+    """Detection post-processing written by hand: box areas, pairwise IoU by broadcasting
+    `torch.max(boxes1[:, None, :2], boxes2[:, :2])` and `.clamp(min=0)`, greedy non-maximum
+    suppression with `scores.argsort(descending=True)` and a while loop over a keep mask,
+    per-class NMS by offsetting the boxes by class, box conversion cxcywh <-> xyxy with
+    unbind/stack, and a GIoU loss with its gradients."""
+    rng = np.random.default_rng(11)
+    centers = rng.uniform(0, 8, size=(12, 2))
+    sizes = rng.uniform(2, 6, size=(12, 2))
+    boxes_np = np.concatenate([centers - sizes / 2, centers + sizes / 2], 1).astype(np.float32)
+    boxes = torch.from_numpy(boxes_np)
+    scores = torch.from_numpy(rng.uniform(size=12).astype(np.float32))
+    labels = torch.from_numpy(rng.integers(0, 2, size=12))
+
+    def box_area(b):
+        return (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+
+    def box_iou(boxes1, boxes2):
+        area1, area2 = box_area(boxes1), box_area(boxes2)
+        lt = torch.max(boxes1[:, None, :2], boxes2[:, :2])
+        rb = torch.min(boxes1[:, None, 2:], boxes2[:, 2:])
+        wh = (rb - lt).clamp(min=0)
+        inter = wh[:, :, 0] * wh[:, :, 1]
+        union = area1[:, None] + area2 - inter
+        return inter / union, union
+
+    def nms(boxes, scores, iou_threshold):
+        order = scores.argsort(descending=True)
+        keep = []
+        while order.numel() > 0:
+            i = order[0]
+            keep.append(i.item())
+            if order.numel() == 1:
+                break
+            ious = box_iou(boxes[i].unsqueeze(0), boxes[order[1:]])[0].squeeze(0)
+            order = order[1:][ious <= iou_threshold]
+        return torch.tensor(keep, dtype=torch.long)
+
+    def batched_nms(boxes, scores, idxs, iou_threshold):
+        offsets = idxs.to(boxes) * (boxes.max() + 1)
+        return nms(boxes + offsets[:, None], scores, iou_threshold)
+
+    def box_cxcywh_to_xyxy(x):
+        x_c, y_c, w, h = x.unbind(-1)
+        return torch.stack([x_c - 0.5 * w, y_c - 0.5 * h, x_c + 0.5 * w, y_c + 0.5 * h], dim=-1)
+
+    def box_xyxy_to_cxcywh(x):
+        x0, y0, x1, y1 = x.unbind(-1)
+        return torch.stack([(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0], dim=-1)
+
+    def generalized_box_iou(boxes1, boxes2):
+        iou, union = box_iou(boxes1, boxes2)
+        lt = torch.min(boxes1[:, None, :2], boxes2[:, :2])
+        rb = torch.max(boxes1[:, None, 2:], boxes2[:, 2:])
+        wh = (rb - lt).clamp(min=0)
+        area = wh[:, :, 0] * wh[:, :, 1]
+        return iou - (area - union) / area
+
+    iou, _ = box_iou(boxes, boxes)
+    pred = box_xyxy_to_cxcywh(boxes[:4]).clone().requires_grad_()
+    giou = torch.diag(generalized_box_iou(box_cxcywh_to_xyxy(pred), boxes[4:8]))
+    loss = (1 - giou).mean()
+    loss.backward()
+    return {
+        "iou": iou.tolist(),
+        "nms": nms(boxes, scores, 0.3).tolist(),
+        "batched": batched_nms(boxes, scores, labels, 0.3).tolist(),
+        "roundtrip": torch.allclose(box_cxcywh_to_xyxy(box_xyxy_to_cxcywh(boxes)), boxes),
+        "giou": [giou.tolist(), loss.item(), pred.grad.tolist()],
+    }
+
+
+def gaussian_process_regression(torch, init):
+    """Exact GP regression as tutorials write it with torch.linalg: an RBF kernel from
+    torch.cdist, `L = torch.linalg.cholesky(K + noise * I)`, alpha by torch.cholesky_solve,
+    the predictive mean and variance with torch.linalg.solve_triangular, the log marginal
+    likelihood with `torch.log(torch.diagonal(L)).sum()`, its hyperparameters (log
+    lengthscale, log noise) fitted by Adam through the Cholesky factor; then closed-form ridge
+    regression by torch.linalg.solve and the pseudo-inverse."""
+    rng = np.random.default_rng(5)
+    X_np = np.sort(rng.uniform(-3, 3, size=(15, 1)), axis=0)
+    X = torch.from_numpy(X_np.astype(np.float64))
+    y = torch.sin(X).squeeze(1) + 0.1 * torch.from_numpy(rng.normal(size=15))
+    Xs = torch.linspace(-3, 3, 7, dtype=torch.float64).unsqueeze(1)
+    log_ls = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    log_noise = torch.tensor(-2.0, dtype=torch.float64, requires_grad=True)
+
+    def rbf(a, b):
+        return torch.exp(-0.5 * torch.cdist(a, b).pow(2) / log_ls.exp().pow(2))
+
+    def nll():
+        K = rbf(X, X) + log_noise.exp() * torch.eye(15, dtype=torch.float64)
+        L = torch.linalg.cholesky(K)
+        alpha = torch.cholesky_solve(y.unsqueeze(1), L)
+        return (
+            0.5 * y @ alpha.squeeze(1)
+            + torch.log(torch.diagonal(L)).sum()
+            + 0.5 * 15 * math.log(2 * math.pi)
+        )
+
+    optimizer = torch.optim.Adam([log_ls, log_noise], lr=0.1)
+    history = []
+    for _ in range(10):
+        optimizer.zero_grad()
+        loss = nll()
+        loss.backward()
+        optimizer.step()
+        history.append([loss.item(), log_ls.item(), log_noise.item()])
+    with torch.no_grad():
+        K = rbf(X, X) + log_noise.exp() * torch.eye(15, dtype=torch.float64)
+        L = torch.linalg.cholesky(K)
+        Ks = rbf(X, Xs)
+        alpha = torch.cholesky_solve(y.unsqueeze(1), L)
+        mean = (Ks.T @ alpha).squeeze(1)
+        v = torch.linalg.solve_triangular(L, Ks, upper=False)
+        var = 1.0 - v.pow(2).sum(0)
+    Phi = torch.cat([torch.ones_like(X), X, X**2], dim=1)
+    lam = 0.1
+    w_solve = torch.linalg.solve(Phi.T @ Phi + lam * torch.eye(3, dtype=torch.float64), Phi.T @ y)
+    w_pinv = torch.linalg.pinv(Phi) @ y
+    w_normal = torch.linalg.inv(Phi.T @ Phi) @ Phi.T @ y
+    return {
+        "history": history,
+        "mean": mean.tolist(),
+        "var": var.tolist(),
+        "ridge": w_solve.tolist(),
+        "least_squares": [w_pinv.tolist(), torch.allclose(w_pinv, w_normal)],
+        "logdet": [torch.logdet(K).item(), 2 * torch.log(torch.diagonal(L)).sum().item()],
+    }
+
+
+def lora_and_straight_through(torch, init):
+    """Parameter-efficient fine-tuning and quantisation-aware tricks from blog posts: a LoRA
+    wrapper around a frozen nn.Linear (A by kaiming_uniform_ with a=sqrt(5), B zeros, scale
+    alpha / r), only A and B trainable and counted, the adapter merged into the weight
+    afterwards (the same outputs); fake quantisation with the straight-through estimator
+    `x + (q - x).detach()` and its identity gradient; F.gumbel_softmax with hard=True (one-hot
+    rows whose gradients flow through the soft sample), compared by its properties."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class LoRALinear(nn.Module):
+        def __init__(self, base, r=2, alpha=4):
+            super().__init__()
+            self.base = base
+            self.base.weight.requires_grad_(False)
+            self.base.bias.requires_grad_(False)
+            self.lora_A = nn.Parameter(torch.empty(r, base.in_features))
+            self.lora_B = nn.Parameter(torch.zeros(base.out_features, r))
+            nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
+            self.scaling = alpha / r
+
+        def forward(self, x):
+            return self.base(x) + (x @ self.lora_A.T @ self.lora_B.T) * self.scaling
+
+    model = init(nn.Sequential(LoRALinear(nn.Linear(6, 4)), nn.ReLU(), nn.Linear(4, 2)))
+    model[2].requires_grad_(False)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    X, y = _randn(torch, (10, 6), 1), torch.from_numpy(np.arange(10) % 2)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=0.05)
+    losses = []
+    for _ in range(5):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(X), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    before = model(X)
+    lora = model[0]
+    with torch.no_grad():
+        lora.base.weight += (lora.lora_B @ lora.lora_A) * lora.scaling
+    merged = model[2](F.relu(lora.base(X)))
+
+    def fake_quant(x, scale=0.1):
+        q = torch.clamp(torch.round(x / scale), -8, 7) * scale
+        return x + (q - x).detach()
+
+    w = init(torch.randn(5)).requires_grad_()
+    fq = fake_quant(w)
+    (fq * torch.arange(5.0)).sum().backward()
+    logits = init(torch.randn(6, 4)).requires_grad_()
+    hard = F.gumbel_softmax(logits, tau=0.5, hard=True)
+    (hard * torch.arange(4.0)).sum().backward()
+    soft = F.gumbel_softmax(logits, tau=1.0)
+    return {
+        "trainable": trainable,
+        "counts": [
+            sum(p.numel() for p in model.parameters() if p.requires_grad),
+            sum(p.numel() for p in model.parameters()),
+        ],
+        "losses": losses,
+        "merged": torch.allclose(before, merged, atol=1e-5),
+        "fake_quant": [fq.tolist(), w.grad.tolist()],
+        "gumbel": [
+            hard.sum(1).tolist(),
+            sorted(set(hard.flatten().tolist())),
+            torch.allclose(soft.sum(1), torch.ones(6)),
+            logits.grad is not None,
+            torch.allclose(logits.grad.sum(1), torch.zeros(6), atol=1e-5),
+        ],
+    }
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -1229,4 +1671,10 @@ PROGRAMS = [
     rnn_cells_by_hand,
     custom_optimizer_subclass,
     custom_lr_scheduler_subclass,
+    extending_autograd_doc_examples,
+    grad_options_and_higher_order,
+    no_grad_vs_inference_mode,
+    box_iou_and_nms,
+    gaussian_process_regression,
+    lora_and_straight_through,
 ]
