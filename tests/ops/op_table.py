@@ -1085,6 +1085,18 @@ COMPOSED = [
         ((2, 3, 5, 4),),
     ),
     Case(
+        "interpolate_bicubic",
+        lambda t, F, x: t.nn.functional.interpolate(x, scale_factor=(1.2, 1.6), mode="bicubic"),
+        ((2, 3, 2, 4),),
+    ),
+    Case(
+        "interpolate_bicubic_corners",
+        lambda t, F, x: t.nn.functional.interpolate(
+            x, size=(3, 6), mode="bicubic", align_corners=True
+        ),
+        ((2, 3, 5, 4),),
+    ),
+    Case(
         "interpolate_linear",
         lambda t, F, x: t.nn.functional.interpolate(x, scale_factor=0.6, mode="linear"),
         ((2, 3, 5),),

@@ -1652,6 +1652,400 @@ def lora_and_straight_through(torch, init):
     }
 
 
+def matrix_factorization_recommender(torch, init):
+    """A recommender as course homework writes it: user and item nn.Embedding tables and bias
+    embeddings, the rating `(u * v).sum(1) + b_u + b_i + global mean`, MSE with weight decay in
+    Adam, RMSE on held-out ratings under no_grad, and top-k recommendations with the items a
+    user has seen masked to -inf by `scores[user, seen] = float('-inf')`."""
+    nn, F = torch.nn, torch.nn.functional
+    n_users, n_items, k = 6, 12, 3
+    rng = np.random.default_rng(9)
+    users = rng.integers(0, n_users, size=40)
+    items = rng.integers(0, n_items, size=40)
+    ratings = (1 + (users * 3 + items * 5) % 5 + rng.normal(0, 0.3, size=40)).astype(np.float32)
+    u_t, i_t, r_t = torch.from_numpy(users), torch.from_numpy(items), torch.from_numpy(ratings)
+    train, test = slice(0, 32), slice(32, 40)
+
+    class MF(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.user_factors = nn.Embedding(n_users, k)
+            self.item_factors = nn.Embedding(n_items, k)
+            self.user_bias = nn.Embedding(n_users, 1)
+            self.item_bias = nn.Embedding(n_items, 1)
+            nn.init.normal_(self.user_factors.weight, std=0.1)
+            nn.init.normal_(self.item_factors.weight, std=0.1)
+            nn.init.zeros_(self.user_bias.weight)
+            nn.init.zeros_(self.item_bias.weight)
+            self.register_buffer("mean", torch.tensor(0.0))
+
+        def forward(self, user, item):
+            dot = (self.user_factors(user) * self.item_factors(item)).sum(1)
+            return (
+                dot + self.user_bias(user).squeeze(1) + self.item_bias(item).squeeze(1) + self.mean
+            )
+
+    model = init(MF())
+    model.mean.fill_(r_t[train].mean())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.1, weight_decay=1e-4)
+    history = []
+    for _ in range(8):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(u_t[train], i_t[train]), r_t[train])
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            rmse = torch.sqrt(F.mse_loss(model(u_t[test], i_t[test]), r_t[test]))
+        history.append([loss.item(), rmse.item()])
+    with torch.no_grad():
+        scores = model.user_factors.weight @ model.item_factors.weight.T
+        scores = scores + model.item_bias.weight.T + model.user_bias.weight
+        for user, item in zip(users[:32].tolist(), items[:32].tolist()):
+            scores[user, item] = float("-inf")
+        top = torch.topk(scores, 2, dim=1)
+    return {
+        "history": history,
+        "top_items": top.indices.tolist(),
+        "top_scores": top.values.tolist(),
+        "seen": torch.isinf(scores).sum(1).tolist(),
+    }
+
+
+def super_resolution_and_augmentations(torch, init):
+    """PyTorch's super-resolution example (ESPCN): convolutions to `upscale_factor ** 2`
+    channels and nn.PixelShuffle, orthogonal_ init with calculate_gain('relu'), a low-resolution
+    input made by F.interpolate(mode="bicubic"), MSE and PSNR `10 * log10(1 / mse)`; then the
+    tensor augmentations written by hand: flip, rot90, roll, F.pad with reflect and replicate
+    modes, a random-crop-style slice, PixelUnshuffle undoing PixelShuffle, and
+    F.interpolate with scale_factor and nearest mode."""
+    nn, F = torch.nn, torch.nn.functional
+    upscale_factor = 2
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.relu = nn.ReLU()
+            self.conv1 = nn.Conv2d(1, 16, (5, 5), (1, 1), (2, 2))
+            self.conv2 = nn.Conv2d(16, 16, (3, 3), (1, 1), (1, 1))
+            self.conv3 = nn.Conv2d(16, upscale_factor**2, (3, 3), (1, 1), (1, 1))
+            self.pixel_shuffle = nn.PixelShuffle(upscale_factor)
+            self._initialize_weights()
+
+        def forward(self, x):
+            x = self.relu(self.conv1(x))
+            x = self.relu(self.conv2(x))
+            return self.pixel_shuffle(self.conv3(x))
+
+        def _initialize_weights(self):
+            nn.init.orthogonal_(self.conv1.weight, nn.init.calculate_gain("relu"))
+            nn.init.orthogonal_(self.conv2.weight, nn.init.calculate_gain("relu"))
+            nn.init.orthogonal_(self.conv3.weight)
+
+    yy, xx = np.meshgrid(np.linspace(0, 1, 16), np.linspace(0, 1, 16), indexing="ij")
+    hr = np.stack([np.sin(6 * xx + k) * np.cos(4 * yy) * 0.5 + 0.5 for k in range(3)])
+    target = torch.from_numpy(hr[:, None].astype(np.float32))
+    lr_input = F.interpolate(target, scale_factor=0.5, mode="bicubic", align_corners=False)
+    model = init(Net())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    psnrs = []
+    for _ in range(4):
+        optimizer.zero_grad()
+        mse = F.mse_loss(model(lr_input), target)
+        mse.backward()
+        optimizer.step()
+        psnrs.append(10 * math.log10(1 / mse.item()))
+
+    img = target[0]
+    crop = F.pad(img, (2, 2, 2, 2), mode="reflect")[:, 3:19, 1:17]
+    original = init(torch.randn(1, 8, 3, 3))
+    shuffled = nn.PixelShuffle(2)(original)
+    return {
+        "shapes": [list(lr_input.shape), list(model(lr_input).shape)],
+        "lr_input": lr_input[0, 0, :2].tolist(),
+        "psnr": psnrs,
+        "flip": torch.flip(img, dims=[2])[0, 0, :4].tolist(),
+        "rot90": torch.rot90(img, 1, dims=(1, 2))[0, :2, :3].tolist(),
+        "roll": torch.roll(img, shifts=(1, -2), dims=(1, 2))[0, :2, :3].tolist(),
+        "reflect": crop[0, :2, :3].tolist(),
+        "replicate": F.pad(img.unsqueeze(0), (1, 1, 1, 1), mode="replicate")[0, 0, :2, :3].tolist(),
+        "unshuffle": [list(shuffled.shape), torch.equal(nn.PixelUnshuffle(2)(shuffled), original)],
+        "nearest": F.interpolate(img.unsqueeze(0), scale_factor=2, mode="nearest")[
+            0, 0, :2, :4
+        ].tolist(),
+    }
+
+
+def mobilenet_and_squeeze_excitation(torch, init):
+    """Building blocks of MobileNet and SENet as model-zoo code writes them: a depthwise
+    convolution (groups=in_channels) and a pointwise one, padding="same", an inverted residual
+    with expansion and nn.ReLU6, a squeeze-and-excitation block (AdaptiveAvgPool2d(1), two
+    1x1 convolutions, Hardsigmoid), Hardswish, a channel shuffle by view/transpose, kaiming
+    init by iterating model.modules(); parameter counts, output shapes, one training step."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class SqueezeExcitation(nn.Module):
+        def __init__(self, channels, squeeze):
+            super().__init__()
+            self.avgpool = nn.AdaptiveAvgPool2d(1)
+            self.fc1 = nn.Conv2d(channels, squeeze, 1)
+            self.fc2 = nn.Conv2d(squeeze, channels, 1)
+            self.activation = nn.ReLU()
+            self.scale_activation = nn.Hardsigmoid()
+
+        def forward(self, x):
+            scale = self.fc2(self.activation(self.fc1(self.avgpool(x))))
+            return x * self.scale_activation(scale)
+
+    class InvertedResidual(nn.Module):
+        def __init__(self, inp, oup, expand_ratio):
+            super().__init__()
+            hidden = inp * expand_ratio
+            self.use_res_connect = inp == oup
+            self.conv = nn.Sequential(
+                nn.Conv2d(inp, hidden, 1, bias=False),
+                nn.BatchNorm2d(hidden),
+                nn.ReLU6(inplace=True),
+                nn.Conv2d(hidden, hidden, 3, padding="same", groups=hidden, bias=False),
+                nn.BatchNorm2d(hidden),
+                nn.Hardswish(),
+                SqueezeExcitation(hidden, 4),
+                nn.Conv2d(hidden, oup, 1, bias=False),
+                nn.BatchNorm2d(oup),
+            )
+
+        def forward(self, x):
+            return x + self.conv(x) if self.use_res_connect else self.conv(x)
+
+    def channel_shuffle(x, groups):
+        b, c, h, w = x.size()
+        x = x.view(b, groups, c // groups, h, w)
+        x = torch.transpose(x, 1, 2).contiguous()
+        return x.view(b, -1, h, w)
+
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(8),
+        nn.Hardswish(),
+        InvertedResidual(8, 8, 2),
+        InvertedResidual(8, 12, 3),
+        nn.AdaptiveAvgPool2d((1, 1)),
+        nn.Flatten(),
+        nn.Dropout(0.2),
+        nn.Linear(12, 4),
+    )
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+    init(model)
+    x = init(torch.randn(2, 3, 10, 10))
+    model.eval()
+    features = model[:5](x)
+    logits = model(x)
+    model.train()
+    model[7].p = 0.0  # no random dropout mask in the training step
+    loss = F.cross_entropy(model(x), torch.tensor([1, 3]))
+    loss.backward()
+    dw = model[3].conv[3]
+    shuffled = channel_shuffle(torch.arange(12.0).view(1, 12, 1, 1), 3)
+    return {
+        "params": [sum(p.numel() for p in model.parameters()), list(dw.weight.shape)],
+        "features": [list(features.shape), features[0, :2, 0, :3].tolist()],
+        "logits": logits.tolist(),
+        "loss": loss.item(),
+        "grads": [dw.weight.grad[:2].tolist(), model[8].weight.grad.tolist()],
+        "shuffle": shuffled.flatten().tolist(),
+        "running": model[1].running_mean.tolist(),
+    }
+
+
+def mixture_density_network(torch, init):
+    """A mixture density network as blog posts write it: a hidden layer into pi (log_softmax),
+    sigma (exp of a linear layer) and mu for K Gaussians, the negative log-likelihood with
+    torch.logsumexp over the components (Normal(mu, sigma).log_prob of the target expanded),
+    Adam, and the mixture mean `(pi * mu).sum(1)` on a grid; the same NLL written out with
+    math.log(2 * pi) against torch.distributions."""
+    nn, F = torch.nn, torch.nn.functional
+    K = 3
+    rng = np.random.default_rng(4)
+    y_np = rng.uniform(-1, 1, size=(60, 1)).astype(np.float32)
+    x_np = (np.sin(3 * y_np) + 0.3 * y_np + rng.normal(0, 0.05, size=(60, 1))).astype(np.float32)
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+
+    class MDN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.Sequential(nn.Linear(1, 16), nn.Tanh())
+            self.pi = nn.Linear(16, K)
+            self.sigma = nn.Linear(16, K)
+            self.mu = nn.Linear(16, K)
+
+        def forward(self, x):
+            h = self.hidden(x)
+            return F.log_softmax(self.pi(h), dim=1), torch.exp(self.sigma(h)), self.mu(h)
+
+    def mdn_loss(log_pi, sigma, mu, y):
+        dist = torch.distributions.Normal(mu, sigma)
+        log_prob = dist.log_prob(y.expand_as(mu))
+        return -torch.logsumexp(log_pi + log_prob, dim=1).mean()
+
+    def mdn_loss_by_hand(log_pi, sigma, mu, y):
+        z = (y - mu) / sigma
+        log_prob = -0.5 * z**2 - torch.log(sigma) - 0.5 * math.log(2 * math.pi)
+        return -torch.logsumexp(log_pi + log_prob, dim=1).mean()
+
+    model = init(MDN())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    losses = []
+    for _ in range(10):
+        optimizer.zero_grad()
+        log_pi, sigma, mu = model(x)
+        loss = mdn_loss(log_pi, sigma, mu, y)
+        loss.backward()
+        optimizer.step()
+        losses.append([loss.item(), mdn_loss_by_hand(log_pi, sigma, mu, y).item()])
+    with torch.no_grad():
+        grid = torch.linspace(-1, 1, 5).unsqueeze(1)
+        log_pi, sigma, mu = model(grid)
+        mean = (log_pi.exp() * mu).sum(1)
+        best = torch.gather(mu, 1, log_pi.argmax(1, keepdim=True)).squeeze(1)
+    return {"losses": losses, "mean": mean.tolist(), "best": best.tolist(), "sigma": sigma.tolist()}
+
+
+def iterable_dataset_doc_examples(torch, init):
+    """torch.utils.data's IterableDataset doc example (MyIterableDataset splitting its range
+    with get_worker_info(), which is None in the main process, and the worker_init_fn
+    variant), a generator-backed stream batched by a DataLoader, ChainDataset of two streams,
+    StackDataset pairing two datasets by index (tuple and dict forms), and a DataLoader of
+    dicts. (The doc's num_workers=2 runs are left out: minigrad refuses workers with an
+    IterableDataset, docs/data.md.)"""
+    data = torch.utils.data
+
+    class MyIterableDataset(data.IterableDataset):
+        def __init__(self, start, end):
+            super().__init__()
+            assert end > start, "this example code only works with end >= start"
+            self.start = start
+            self.end = end
+
+        def __iter__(self):
+            worker_info = data.get_worker_info()
+            if worker_info is None:
+                iter_start, iter_end = self.start, self.end
+            else:
+                per_worker = int(
+                    math.ceil((self.end - self.start) / float(worker_info.num_workers))
+                )
+                worker_id = worker_info.id
+                iter_start = self.start + worker_id * per_worker
+                iter_end = min(iter_start + per_worker, self.end)
+            return iter(range(iter_start, iter_end))
+
+    ds = MyIterableDataset(start=3, end=7)
+    single = list(data.DataLoader(ds, num_workers=0))
+    batched = list(data.DataLoader(ds, batch_size=3))
+
+    class Stream(data.IterableDataset):
+        def __init__(self, seed, n):
+            self.seed, self.n = seed, n
+
+        def __iter__(self):
+            rng = np.random.default_rng(self.seed)
+            for _ in range(self.n):
+                x = rng.normal(size=2).astype(np.float32)
+                yield torch.from_numpy(x), int(x.sum() > 0)
+
+    chained = data.ChainDataset([Stream(1, 3), Stream(2, 4)])
+    batches = [(xb.tolist(), yb.tolist()) for xb, yb in data.DataLoader(chained, batch_size=3)]
+    images = data.TensorDataset(torch.arange(8.0).view(4, 2))
+    labels = data.TensorDataset(torch.tensor([0, 1, 0, 1]))
+    stacked = data.StackDataset(images, labels)
+    named = data.StackDataset(image=images, label=labels)
+    loader = data.DataLoader(named, batch_size=2)
+    first = next(iter(loader))
+    return {
+        "single": [t.tolist() for t in single],
+        "batched": [t.tolist() for t in batched],
+        "chained": batches,
+        "stacked": [
+            len(stacked),
+            [t.tolist() for t in stacked[1][0]],
+            [t.tolist() for t in stacked[1][1]],
+        ],
+        "named": [sorted(first.keys()), first["image"][0].tolist(), first["label"][0].tolist()],
+    }
+
+
+def tensor_exercises(torch, init):
+    """The "tensor puzzles"/exercise-sheet functions: bucketize and searchsorted (right=True),
+    histc, unique with return_inverse and return_counts, tril_indices, combinations and
+    cartesian_prod, meshgrid with indexing="ij", kron, block_diag, diff, trapezoid, cumprod,
+    nan_to_num, nanmean, quantile (linear and nearest), kthvalue, mode, median, count_nonzero,
+    aminmax, repeat_interleave, and the gradients of a few of them."""
+    x = torch.tensor([1.0, 3.0, 2.0, 7.0, 5.0, 3.0, 3.0, 9.0])
+    boundaries = torch.tensor([2.0, 4.0, 6.0])
+    unique, inverse, counts = torch.unique(x, return_inverse=True, return_counts=True)
+    gi, gj = torch.meshgrid(torch.arange(3), torch.arange(2), indexing="ij")
+    with_nan = torch.tensor([1.0, float("nan"), 3.0, float("inf"), -float("inf")])
+    m = torch.tensor([[4.0, 1.0, 3.0], [2.0, 8.0, 6.0]])
+    kth = torch.kthvalue(m, 2, dim=1)
+    mode = torch.mode(torch.tensor([[1, 2, 2, 3], [4, 4, 1, 1]]), dim=1)
+    median = torch.median(m, dim=1)
+    amin, amax = torch.aminmax(m)
+    w = init(torch.randn(5)).requires_grad_()
+    y = torch.cumprod(w, dim=0).sum() + torch.trapezoid(w**2) + torch.diff(w).abs().sum()
+    y = y + torch.quantile(w, 0.3) + torch.kron(w[:2], w[2:4]).sum()
+    y.backward()
+    return {
+        "bucketize": [
+            torch.bucketize(x, boundaries).tolist(),
+            torch.bucketize(x, boundaries, right=True).tolist(),
+            torch.searchsorted(boundaries, x).tolist(),
+            torch.searchsorted(boundaries, x, right=True).tolist(),
+        ],
+        "histc": torch.histc(x, bins=4, min=0, max=10).tolist(),
+        "unique": [unique.tolist(), inverse.tolist(), counts.tolist()],
+        "tril_indices": torch.tril_indices(3, 3).tolist(),
+        "combinations": torch.combinations(torch.arange(4), r=2).tolist(),
+        "cartesian": torch.cartesian_prod(torch.tensor([1, 2]), torch.tensor([3, 4])).tolist(),
+        "meshgrid": [gi.tolist(), gj.tolist()],
+        "kron": torch.kron(torch.eye(2), torch.tensor([[1.0, 2.0], [3.0, 4.0]])).tolist(),
+        "block_diag": torch.block_diag(torch.ones(2, 2), torch.tensor([[5.0]])).tolist(),
+        "diff": [torch.diff(x).tolist(), torch.diff(m, dim=1).tolist()],
+        "trapezoid": [torch.trapezoid(x).item(), torch.trapezoid(x, dx=0.5).item()],
+        "cumprod": torch.cumprod(m, dim=1).tolist(),
+        "nan_to_num": [
+            torch.nan_to_num(with_nan).tolist()[:3],
+            torch.nan_to_num(with_nan, nan=0.0, posinf=1e3, neginf=-1e3).tolist(),
+            torch.nanmean(torch.tensor([1.0, float("nan"), 3.0])).item(),
+        ],
+        "quantile": [
+            torch.quantile(x, torch.tensor([0.25, 0.5, 0.9])).tolist(),
+            torch.quantile(m, 0.5, dim=1, keepdim=True).tolist(),
+            torch.quantile(x, 0.3, interpolation="nearest").item(),
+        ],
+        "kthvalue": [kth.values.tolist(), kth.indices.tolist()],
+        "mode": [mode.values.tolist(), mode.indices.tolist()],
+        "median": [median.values.tolist(), median.indices.tolist(), torch.median(x).item()],
+        "count_nonzero": [
+            torch.count_nonzero(m > 3).item(),
+            torch.count_nonzero(m > 3, dim=0).tolist(),
+        ],
+        "aminmax": [amin.item(), amax.item()],
+        "repeat_interleave": [
+            torch.repeat_interleave(torch.tensor([1, 2]), 2).tolist(),
+            torch.repeat_interleave(
+                torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 2]), dim=0
+            ).tolist(),
+        ],
+        "grad": w.grad.tolist(),
+    }
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -1677,4 +2071,10 @@ PROGRAMS = [
     box_iou_and_nms,
     gaussian_process_regression,
     lora_and_straight_through,
+    matrix_factorization_recommender,
+    super_resolution_and_augmentations,
+    mobilenet_and_squeeze_excitation,
+    mixture_density_network,
+    iterable_dataset_doc_examples,
+    tensor_exercises,
 ]
