@@ -2046,6 +2046,479 @@ def tensor_exercises(torch, init):
     }
 
 
+def classification_metrics_by_hand(torch, init):
+    """Evaluation code written with tensor ops: accuracy by argmax, top-k accuracy by
+    `topk(...).indices.eq(target.view(-1, 1)).any(1)`, a confusion matrix by bincount,
+    per-class precision/recall/F1 with clamp(min=1e-12) against division by zero, macro and
+    weighted F1, balanced accuracy, a multi-label F1 from `sigmoid > 0.5`, ROC AUC by sorting
+    scores and cumsum of the labels (the trapezoid rule), and a threshold sweep with
+    torch.where."""
+    C = 4
+    logits = init(torch.randn(20, C))
+    target = torch.from_numpy(np.random.default_rng(3).integers(0, C, size=20))
+    pred = logits.argmax(dim=1)
+    acc = (pred == target).float().mean().item()
+    top2 = logits.topk(2, dim=1).indices.eq(target.view(-1, 1)).any(dim=1).float().mean().item()
+    cm = torch.bincount(target * C + pred, minlength=C * C).reshape(C, C)
+    tp = cm.diag().float()
+    precision = tp / cm.sum(0).float().clamp(min=1e-12)
+    recall = tp / cm.sum(1).float().clamp(min=1e-12)
+    f1 = 2 * precision * recall / (precision + recall).clamp(min=1e-12)
+    support = cm.sum(1).float()
+    weighted = (f1 * support).sum() / support.sum()
+
+    ml_logits = init(torch.randn(10, 3))
+    ml_target = torch.from_numpy((np.random.default_rng(4).uniform(size=(10, 3)) > 0.5) * 1.0)
+    ml_target = ml_target.float()
+    ml_pred = (torch.sigmoid(ml_logits) > 0.5).float()
+    ml_tp = (ml_pred * ml_target).sum(0)
+    ml_f1 = 2 * ml_tp / (ml_pred.sum(0) + ml_target.sum(0)).clamp(min=1e-12)
+
+    scores = torch.sigmoid(ml_logits[:, 0])
+    labels = ml_target[:, 0]
+    order = torch.argsort(scores, descending=True)
+    tps = torch.cumsum(labels[order], 0)
+    fps = torch.cumsum(1 - labels[order], 0)
+    tpr = torch.cat([torch.zeros(1), tps / labels.sum()])
+    fpr = torch.cat([torch.zeros(1), fps / (1 - labels).sum()])
+    auc = torch.trapezoid(tpr, fpr)
+    sweep = []
+    for threshold in (0.3, 0.5, 0.7):
+        hard = torch.where(scores > threshold, torch.ones_like(scores), torch.zeros_like(scores))
+        sweep.append([hard.sum().item(), (hard == labels).float().mean().item()])
+    return {
+        "accuracy": [acc, top2],
+        "confusion": cm.tolist(),
+        "prf": [precision.tolist(), recall.tolist(), f1.tolist()],
+        "averages": [f1.mean().item(), weighted.item(), recall.mean().item()],
+        "multilabel": [ml_f1.tolist(), ml_pred.sum().item()],
+        "auc": auc.item(),
+        "sweep": sweep,
+    }
+
+
+def vision_transformer_patches(torch, init):
+    """A ViT as blog posts build it: patch embedding by a Conv2d with kernel and stride equal
+    to the patch size, `flatten(2).transpose(1, 2)`, a class token `nn.Parameter(torch.zeros(1,
+    1, D))` expanded over the batch, a learned position embedding with trunc_normal_(std=.02),
+    nn.TransformerEncoder of pre-norm GELU layers with batch_first=True, the head on the class
+    token; then the position embedding resized to a larger image with F.interpolate(mode=
+    "bicubic") as when fine-tuning at a higher resolution."""
+    nn, F = torch.nn, torch.nn.functional
+    img, patch, D, classes = 8, 4, 16, 3
+    n_patches = (img // patch) ** 2
+
+    class ViT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.patch_embed = nn.Conv2d(3, D, kernel_size=patch, stride=patch)
+            self.cls_token = nn.Parameter(torch.zeros(1, 1, D))
+            self.pos_embed = nn.Parameter(torch.zeros(1, n_patches + 1, D))
+            nn.init.trunc_normal_(self.pos_embed, std=0.02)
+            layer = nn.TransformerEncoderLayer(
+                D,
+                nhead=2,
+                dim_feedforward=32,
+                dropout=0.0,
+                activation="gelu",
+                batch_first=True,
+                norm_first=True,
+            )
+            self.encoder = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+            self.norm = nn.LayerNorm(D)
+            self.head = nn.Linear(D, classes)
+
+        def forward(self, x):
+            x = self.patch_embed(x).flatten(2).transpose(1, 2)
+            cls = self.cls_token.expand(x.shape[0], -1, -1)
+            x = torch.cat((cls, x), dim=1) + self.pos_embed
+            x = self.norm(self.encoder(x))
+            return self.head(x[:, 0])
+
+    model = init(ViT())
+    x = init(torch.randn(4, 3, img, img))
+    y = torch.tensor([0, 1, 2, 1])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    losses = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        grid = model.pos_embed[:, 1:].reshape(1, 2, 2, D).permute(0, 3, 1, 2)
+        resized = F.interpolate(grid, size=(3, 3), mode="bicubic", align_corners=False)
+        new_pos = torch.cat(
+            [model.pos_embed[:, :1], resized.permute(0, 2, 3, 1).reshape(1, 9, D)], dim=1
+        )
+    return {
+        "tokens": list(model.patch_embed(x).flatten(2).transpose(1, 2).shape),
+        "losses": losses,
+        "cls_grad": model.cls_token.grad.flatten().tolist(),
+        "pos_embed": [list(new_pos.shape), new_pos[0, :3, :4].tolist()],
+    }
+
+
+def realnvp_coupling_flow(torch, init):
+    """A RealNVP-style normalizing flow on 2-D data, as the flow tutorials write it: affine
+    coupling layers with a checkerboard mask registered as a buffer, scale through tanh, the
+    log-determinant as the sum of the log-scales, a standard normal base from
+    torch.distributions.MultivariateNormal, the negative log-likelihood trained with Adam, and
+    sampling by inverting the layers in reverse order (the inverse undoes the forward)."""
+    nn = torch.nn
+    D = 2
+
+    class Coupling(nn.Module):
+        def __init__(self, mask):
+            super().__init__()
+            self.register_buffer("mask", mask)
+            self.s = nn.Sequential(nn.Linear(D, 16), nn.ReLU(), nn.Linear(16, D), nn.Tanh())
+            self.t = nn.Sequential(nn.Linear(D, 16), nn.ReLU(), nn.Linear(16, D))
+
+        def forward(self, x):
+            x_masked = x * self.mask
+            s = self.s(x_masked) * (1 - self.mask)
+            t = self.t(x_masked) * (1 - self.mask)
+            y = x_masked + (1 - self.mask) * (x * torch.exp(s) + t)
+            return y, s.sum(dim=1)
+
+        def inverse(self, y):
+            y_masked = y * self.mask
+            s = self.s(y_masked) * (1 - self.mask)
+            t = self.t(y_masked) * (1 - self.mask)
+            return y_masked + (1 - self.mask) * (y - t) * torch.exp(-s)
+
+    class Flow(nn.Module):
+        def __init__(self):
+            super().__init__()
+            masks = [torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])] * 2
+            self.layers = nn.ModuleList([Coupling(m) for m in masks])
+            self.base = torch.distributions.MultivariateNormal(torch.zeros(D), torch.eye(D))
+
+        def forward(self, x):
+            log_det = torch.zeros(x.shape[0])
+            for layer in self.layers:
+                x, ld = layer(x)
+                log_det = log_det + ld
+            return x, log_det
+
+        def log_prob(self, x):
+            z, log_det = self(x)
+            return self.base.log_prob(z) + log_det
+
+        def inverse(self, z):
+            for layer in reversed(self.layers):
+                z = layer.inverse(z)
+            return z
+
+    rng = np.random.default_rng(8)
+    t = rng.uniform(0, np.pi, 64)
+    data = np.stack([np.cos(t), np.sin(t)], 1) + rng.normal(0, 0.1, (64, 2))
+    x = torch.from_numpy(data.astype(np.float32))
+    flow = init(Flow())
+    optimizer = torch.optim.Adam(flow.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(8):
+        optimizer.zero_grad()
+        loss = -flow.log_prob(x).mean()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        z, _ = flow(x[:5])
+        back = flow.inverse(z)
+        samples = flow.inverse(_randn(torch, (4, 2), 21))
+    return {
+        "losses": losses,
+        "buffers": [name for name, _ in flow.named_buffers()],
+        "inverse": torch.allclose(back, x[:5], atol=1e-5),
+        "z": z.tolist(),
+        "samples": samples.tolist(),
+    }
+
+
+def ppo_clipped_objective(torch, init):
+    """PPO's update as RL course code writes it: generalized advantage estimation in a
+    reversed loop over rewards, values and done flags, advantages normalised, an actor-critic
+    with a shared body, `Categorical(logits=...)`, the ratio `exp(new_log_prob -
+    old_log_prob)`, the clipped surrogate `-torch.min(ratio * adv, torch.clamp(ratio, 1 - eps,
+    1 + eps) * adv).mean()`, the value loss, the entropy bonus, clip_grad_norm_, and several
+    epochs over shuffled minibatches (the order from NumPy), with the clip fraction."""
+    nn, F = torch.nn, torch.nn.functional
+    Categorical = torch.distributions.Categorical
+    T, obs_dim, n_actions, gamma, lam, clip_eps = 16, 4, 3, 0.99, 0.95, 0.2
+
+    class ActorCritic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(obs_dim, 32), nn.Tanh())
+            self.pi = nn.Linear(32, n_actions)
+            self.v = nn.Linear(32, 1)
+
+        def forward(self, obs):
+            h = self.body(obs)
+            return self.pi(h), self.v(h).squeeze(-1)
+
+    rng = np.random.default_rng(6)
+    obs = torch.from_numpy(rng.normal(size=(T, obs_dim)).astype(np.float32))
+    actions = torch.from_numpy(rng.integers(0, n_actions, size=T))
+    rewards = torch.from_numpy(rng.uniform(size=T).astype(np.float32))
+    dones = torch.from_numpy((rng.uniform(size=T) < 0.15).astype(np.float32))
+    model = init(ActorCritic())
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3, eps=1e-5)
+    with torch.no_grad():
+        logits, values = model(obs)
+        old_log_probs = Categorical(logits=logits).log_prob(actions)
+        next_value = torch.tensor(0.0)
+    advantages = torch.zeros(T)
+    last_gae = 0.0
+    for t in reversed(range(T)):
+        next_v = next_value if t == T - 1 else values[t + 1]
+        non_terminal = 1.0 - dones[t]
+        delta = rewards[t] + gamma * next_v * non_terminal - values[t]
+        last_gae = delta + gamma * lam * non_terminal * last_gae
+        advantages[t] = last_gae
+    returns = advantages + values
+    log = []
+    for epoch in range(3):
+        perm = torch.from_numpy(np.random.default_rng(epoch).permutation(T))
+        for start in range(0, T, 8):
+            idx = perm[start : start + 8]
+            logits, v = model(obs[idx])
+            dist = Categorical(logits=logits)
+            new_log_probs = dist.log_prob(actions[idx])
+            adv = advantages[idx]
+            adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+            ratio = torch.exp(new_log_probs - old_log_probs[idx])
+            surr1 = ratio * adv
+            surr2 = torch.clamp(ratio, 1 - clip_eps, 1 + clip_eps) * adv
+            policy_loss = -torch.min(surr1, surr2).mean()
+            value_loss = F.mse_loss(v, returns[idx])
+            entropy = dist.entropy().mean()
+            loss = policy_loss + 0.5 * value_loss - 0.01 * entropy
+            optimizer.zero_grad()
+            loss.backward()
+            norm = nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+            optimizer.step()
+            clip_frac = ((ratio - 1).abs() > clip_eps).float().mean()
+            log.append(
+                [
+                    policy_loss.item(),
+                    value_loss.item(),
+                    entropy.item(),
+                    norm.item(),
+                    clip_frac.item(),
+                ]
+            )
+    return {"advantages": advantages.tolist(), "returns": returns.tolist(), "log": log}
+
+
+def gradient_reversal_domain_adaptation(torch, init):
+    """DANN's gradient reversal layer as it is usually written: an autograd.Function whose
+    forward is `x.view_as(x)` and whose backward returns `grad_output.neg() * ctx.alpha, None`;
+    a feature extractor shared by a label classifier and a domain classifier, the alpha
+    schedule `2 / (1 + exp(-10 p)) - 1`, and SGD steps on the sum of both losses; the feature
+    gradients from the domain loss come out reversed."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class GradReverse(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, alpha):
+            ctx.alpha = alpha
+            return x.view_as(x)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output.neg() * ctx.alpha, None
+
+    features = init(nn.Sequential(nn.Linear(5, 8), nn.ReLU()))
+    label_clf = init(nn.Linear(8, 2))
+    domain_clf = init(nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1)))
+    params = [*features.parameters(), *label_clf.parameters(), *domain_clf.parameters()]
+    optimizer = torch.optim.SGD(params, lr=0.05, momentum=0.9)
+    source = _randn(torch, (12, 5), 1)
+    target = _randn(torch, (12, 5), 2) + 0.5
+    labels = torch.from_numpy(np.arange(12) % 2)
+    domains = torch.cat([torch.zeros(12), torch.ones(12)]).unsqueeze(1)
+    h = init(torch.randn(3, 8)).requires_grad_()
+    GradReverse.apply(h, 0.5).sum().backward()
+    log = []
+    steps = 5
+    for step in range(steps):
+        p = step / steps
+        alpha = 2.0 / (1.0 + math.exp(-10 * p)) - 1
+        f_s, f_t = features(source), features(target)
+        class_loss = F.cross_entropy(label_clf(f_s), labels)
+        reversed_features = GradReverse.apply(torch.cat([f_s, f_t]), alpha)
+        domain_loss = F.binary_cross_entropy_with_logits(domain_clf(reversed_features), domains)
+        optimizer.zero_grad()
+        (class_loss + domain_loss).backward()
+        optimizer.step()
+        log.append([alpha, class_loss.item(), domain_loss.item()])
+    return {"reversed": h.grad.tolist(), "log": log, "weights": features[0].weight.tolist()}
+
+
+def time_series_windows_and_causal_conv(torch, init):
+    """Forecasting as homework writes it: a series cut into (input, target) windows with
+    Tensor.unfold, a Dataset over them, a causal 1-D convolution (left padding with F.pad, a
+    dilation) stacked as a small temporal ConvNet, a GRU forecaster with the last hidden
+    state, MSE, and a recursive multi-step forecast feeding predictions back with torch.cat."""
+    nn, F = torch.nn, torch.nn.functional
+    t = np.arange(80, dtype=np.float32)
+    series = torch.from_numpy(np.sin(0.3 * t) + 0.1 * np.cos(1.7 * t))
+    window = 12
+    windows = series.unfold(0, window + 1, 1)
+    inputs, targets = windows[:, :-1], windows[:, -1]
+
+    class WindowDataset(torch.utils.data.Dataset):
+        def __len__(self):
+            return inputs.shape[0]
+
+        def __getitem__(self, i):
+            return inputs[i].unsqueeze(-1), targets[i]
+
+    class CausalConv1d(nn.Module):
+        def __init__(self, cin, cout, k, dilation):
+            super().__init__()
+            self.left = (k - 1) * dilation
+            self.conv = nn.Conv1d(cin, cout, k, dilation=dilation)
+
+        def forward(self, x):
+            return self.conv(F.pad(x, (self.left, 0)))
+
+    tcn = init(
+        nn.Sequential(
+            CausalConv1d(1, 8, 3, 1),
+            nn.ReLU(),
+            CausalConv1d(8, 8, 3, 2),
+            nn.ReLU(),
+            CausalConv1d(8, 1, 1, 1),
+        )
+    )
+
+    class GRUForecaster(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(1, 16, batch_first=True)
+            self.fc = nn.Linear(16, 1)
+
+        def forward(self, x):
+            _, h = self.gru(x)
+            return self.fc(h[-1]).squeeze(-1)
+
+    model = init(GRUForecaster())
+    loader = torch.utils.data.DataLoader(WindowDataset(), batch_size=16, shuffle=False)
+    params = list(model.parameters()) + list(tcn.parameters())
+    optimizer = torch.optim.Adam(params, lr=0.01)
+    losses = []
+    for xb, yb in loader:
+        pred = model(xb)
+        tcn_pred = tcn(xb.transpose(1, 2))[:, 0, -1]
+        loss = F.mse_loss(pred, yb) + F.mse_loss(tcn_pred, yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        history = inputs[-1].clone()
+        forecast = []
+        for _ in range(5):
+            nxt = model(history[-window:].view(1, window, 1))
+            forecast.append(nxt.item())
+            history = torch.cat([history, nxt])
+    causal = tcn(torch.cat([torch.zeros(1, 1, 5), torch.ones(1, 1, 5)], dim=2))
+    return {
+        "windows": [list(windows.shape), windows[0, :3].tolist()],
+        "losses": losses,
+        "forecast": forecast,
+        "causal": causal[0, 0, :5].tolist(),
+    }
+
+
+def pytorch_examples_mnist(torch, init):
+    """pytorch/examples' mnist/main.py, small: the Net (conv 1->32->64, max_pool2d, Dropout,
+    flatten, fc1, fc2, log_softmax), train() with `batch_idx % log_interval` logging through
+    `loss.item()`, test() with `F.nll_loss(output, target, reduction='sum').item()` and
+    `pred.eq(target.view_as(pred)).sum().item()`, Adadelta(lr=1.0) under StepLR(step_size=1,
+    gamma=0.7), on random 28x28 images; dropout is off (p=0) so that both runs agree."""
+    nn, F = torch.nn, torch.nn.functional
+    optim = torch.optim
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 32, 3, 1)
+            self.conv2 = nn.Conv2d(32, 64, 3, 1)
+            self.dropout1 = nn.Dropout(0.0)
+            self.dropout2 = nn.Dropout(0.0)
+            self.fc1 = nn.Linear(9216, 128)
+            self.fc2 = nn.Linear(128, 10)
+
+        def forward(self, x):
+            x = self.conv1(x)
+            x = F.relu(x)
+            x = self.conv2(x)
+            x = F.relu(x)
+            x = F.max_pool2d(x, 2)
+            x = self.dropout1(x)
+            x = torch.flatten(x, 1)
+            x = self.fc1(x)
+            x = F.relu(x)
+            x = self.dropout2(x)
+            x = self.fc2(x)
+            return F.log_softmax(x, dim=1)
+
+    rng = np.random.default_rng(1)
+    images = torch.from_numpy(rng.uniform(size=(12, 1, 28, 28)).astype(np.float32))
+    images = (images - 0.1307) / 0.3081
+    labels = torch.from_numpy(rng.integers(0, 10, size=12))
+    dataset = torch.utils.data.TensorDataset(images, labels)
+    train_loader = torch.utils.data.DataLoader(dataset, batch_size=4)
+    test_loader = torch.utils.data.DataLoader(dataset, batch_size=6)
+    logged = []
+
+    def train(model, train_loader, optimizer, epoch, log_interval=2):
+        model.train()
+        for batch_idx, (data, target) in enumerate(train_loader):
+            optimizer.zero_grad()
+            output = model(data)
+            loss = F.nll_loss(output, target)
+            loss.backward()
+            optimizer.step()
+            if batch_idx % log_interval == 0:
+                logged.append(
+                    [
+                        epoch,
+                        batch_idx * len(data),
+                        len(train_loader.dataset),
+                        100.0 * batch_idx / len(train_loader),
+                        loss.item(),
+                    ]
+                )
+
+    def test(model, test_loader):
+        model.eval()
+        test_loss, correct = 0, 0
+        with torch.no_grad():
+            for data, target in test_loader:
+                output = model(data)
+                test_loss += F.nll_loss(output, target, reduction="sum").item()
+                pred = output.argmax(dim=1, keepdim=True)
+                correct += pred.eq(target.view_as(pred)).sum().item()
+        return [test_loss / len(test_loader.dataset), correct]
+
+    model = init(Net())
+    optimizer = optim.Adadelta(model.parameters(), lr=1.0)
+    scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
+    results = []
+    for epoch in range(1, 3):
+        train(model, train_loader, optimizer, epoch)
+        results.append(test(model, test_loader) + scheduler.get_last_lr())
+        scheduler.step()
+    return {"logged": logged, "results": results}
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -2077,4 +2550,11 @@ PROGRAMS = [
     mixture_density_network,
     iterable_dataset_doc_examples,
     tensor_exercises,
+    classification_metrics_by_hand,
+    vision_transformer_patches,
+    realnvp_coupling_flow,
+    ppo_clipped_objective,
+    gradient_reversal_domain_adaptation,
+    time_series_windows_and_causal_conv,
+    pytorch_examples_mnist,
 ]
