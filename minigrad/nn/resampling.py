@@ -120,6 +120,14 @@ def interpolate(
             f"interpolate: input and output sizes should be greater than 0, but got input "
             f"{tuple(input.shape[2:])} and output {tuple(sizes)}"
         )
+    kind = np.dtype(input.dtype.np).kind
+    if mode == "bicubic" and kind in "iu":
+        # NOTE: PyTorch's uint8 kernel blends in float and rounds once, saturating at the
+        # dtype's bounds (its cubic weights overshoot: 0 and 255 neighbours give -10 and 260)
+        blended = interpolate(input.float(), size, scale_factor, mode, align_corners,
+                              recompute_scale_factor)  # fmt: skip
+        bounds = np.iinfo(input.dtype.np)
+        return blended.round().clamp(float(bounds.min), float(bounds.max)).to(input.dtype)
     for k in range(dims):
         dim = 2 + k
         n, out = input.shape[dim], sizes[k]

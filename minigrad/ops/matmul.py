@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import string
 
 import numpy as np
 
@@ -267,12 +268,14 @@ class Einsum(Function):
                 grads.append(None)
                 continue
             others = [j for j in range(len(subs)) if j != i]
-            known = set(output).union(*(subs[j] for j in others))
+            sub, eyes = _undiagonal(sub, x, ctx.equation)
+            known = set(output).union(*(subs[j] for j in others), *(e for e, _ in eyes))
             kept = "".join(c for c in sub if c in known)
             g = Einsum.apply(
-                ",".join([output] + [subs[j] for j in others]) + "->" + kept,
+                ",".join([output] + [subs[j] for j in others] + [e for e, _ in eyes]) + "->" + kept,
                 gy,
                 *(operands[j] for j in others),
+                *(eye for _, eye in eyes),
             )
             # NOTE: a letter summed inside this operand alone: the gradient is equal along it;
             # a size-1 dim that broadcast: the gradient is summed over it
@@ -281,6 +284,23 @@ class Einsum(Function):
             full = tuple(max(a, b) for a, b in zip(shape, x.shape))
             grads.append(sum_to(expand(reshape(g, shape), full), x.shape))
         return tuple(grads)
+
+
+def _undiagonal(sub: str, x: Tensor, equation: str):
+    """'ii' -> ('ia', [('ia', eye)]): a letter repeated within one operand (a diagonal or a
+    trace) gets a fresh letter at each further place, tied to the first by an identity
+    matrix, so that the gradient einsum writes zeros off the diagonal."""
+    fresh = (c for c in string.ascii_letters if c not in equation)
+    letters, eyes = [], []
+    for c, n in zip(sub, x.shape):
+        if c in letters:
+            f = next(fresh)
+            eye = Tensor._make(x.device.xp.eye(n, dtype=x.array.dtype))
+            letters.append(f)
+            eyes.append((c + f, eye))
+        else:
+            letters.append(c)
+    return "".join(letters), eyes
 
 
 # NOTE: NumPy's einsum loops in C without BLAS unless asked to plan a contraction path (about
@@ -361,12 +381,6 @@ def einsum(equation: str, *operands) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     equation = _explicit(equation, operands)
-    for sub, x in zip(equation.split("->")[0].split(","), operands):
-        if len(set(sub)) != len(sub) and x.requires_grad:
-            raise NotImplementedError(
-                f"einsum: a repeated index in {sub!r} (a diagonal or trace) has no gradient in "
-                "minigrad; take the diagonal by indexing instead"
-            )
     try:
         return Einsum.apply(equation, *operands)
     except ValueError as exc:

@@ -807,6 +807,14 @@ CASES = [
         ((2, 3, 4), (2, 4, 5)),
     ),
     Case("einsum_three", lambda t, F, a, b, c: t.einsum("i,ij,j", a, b, c), ((3,), (3, 4), (4,))),
+    Case("einsum_trace", lambda t, F, a: t.einsum("ii", a), ((3, 3),)),
+    Case("einsum_batch_diagonal", lambda t, F, a: t.einsum("bii->bi", a), ((2, 3, 3),)),
+    Case(
+        "einsum_repeated_with_others",
+        lambda t, F, a, b: t.einsum("iij,jk->ik", a, b),
+        ((3, 3, 4), (4, 2)),
+    ),
+    Case("einsum_three_times", lambda t, F, a: t.einsum("iii->i", a), ((2, 2, 2),)),
     Case("linear", lambda t, F, x, w, b: F.linear(x, w, b), ((2, 3, 4), (5, 4), (5,))),
     Case("linear_no_bias", lambda t, F, x, w: F.linear(x, w), ((3, 4), (5, 4))),
     # -- softmax and losses ----------------------------------------------------------------

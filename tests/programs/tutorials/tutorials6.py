@@ -218,12 +218,14 @@ def physics_informed_ode(torch, init):
 
 
 def einsum_doc_examples(torch, init):
-    """torch.einsum's doc examples: trace, diagonal, outer product, batch matrix multiplication,
-    the sublist format, batch permute with an ellipsis, equivalent to torch.nn.functional.bilinear
-    written out; then attention scores 'bhqd,bhkd->bhqk', and the gradients of a sum of them."""
-    a = init(torch.randn(4, 4))
+    """torch.einsum's doc examples: trace and diagonal (with their gradients), outer product,
+    batch matrix multiplication, the sublist format, batch permute with an ellipsis, equivalent
+    to torch.nn.functional.bilinear written out; then attention scores 'bhqd,bhkd->bhqk', and
+    the gradients of a sum of them."""
+    a = init(torch.randn(4, 4)).requires_grad_()
     trace = torch.einsum("ii", a)
     diagonal = torch.einsum("ii->i", a)
+    (trace * 2 + (diagonal * torch.arange(4.0)).sum()).backward()
     x, y = init(torch.randn(5)), init(torch.randn(4))
     outer = torch.einsum("i,j->ij", x, y)
     As, Bs = init(torch.randn(3, 2, 5)), init(torch.randn(3, 5, 4))
@@ -239,7 +241,7 @@ def einsum_doc_examples(torch, init):
     scores = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(4)
     (scores.softmax(-1) * torch.arange(5.0)).sum().backward()
     return {
-        "trace": trace.item(),
+        "trace": [trace.item(), a.grad.tolist()],
         "diagonal": diagonal.tolist(),
         "outer": outer.tolist(),
         "bmm": [list(bmm.shape), torch.allclose(bmm, As @ Bs, atol=1e-6)],
