@@ -2521,6 +2521,433 @@ def pytorch_examples_mnist(torch, init):
     return {"logged": logged, "results": results}
 
 
+def saliency_gradcam_integrated_gradients(torch, init):
+    """Explaining a CNN's prediction as interpretability tutorials do: a vanilla saliency map
+    (`x.requires_grad_()`, `scores[0, target].backward()`, `x.grad.abs().max(dim=1)[0]`),
+    Grad-CAM from a forward hook keeping the activations and a tensor hook on them keeping
+    their gradient (channel weights by mean over H and W, ReLU, F.interpolate to the input
+    size, min-max normalised), and integrated gradients along a straight path from a black
+    baseline (torch.linspace of alphas, a batch of scaled inputs, autograd.grad, the
+    trapezoid-free Riemann mean), whose sum approaches the score difference."""
+    nn, F = torch.nn, torch.nn.functional
+    model = init(nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.Conv2d(6, 8, 3,
+                               padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                               nn.Linear(8, 4)))  # fmt: skip
+    model.eval()
+    image = init(torch.rand(1, 3, 8, 8))
+    x = image.clone().requires_grad_()
+    scores = model(x)
+    target = scores.argmax(dim=1).item()
+    scores[0, target].backward()
+    saliency, _ = torch.max(x.grad.data.abs(), dim=1)
+
+    store = {}
+
+    def forward_hook(module, inputs, output):
+        store["activations"] = output
+        output.register_hook(lambda grad: store.__setitem__("gradients", grad))
+
+    handle = model[3].register_forward_hook(forward_hook)
+    model.zero_grad()
+    out = model(image)
+    out[0, target].backward()
+    handle.remove()
+    acts, grads = store["activations"], store["gradients"]
+    weights = grads.mean(dim=(2, 3), keepdim=True)
+    cam = F.relu((weights * acts).sum(dim=1, keepdim=True))
+    cam = F.interpolate(cam, size=image.shape[-2:], mode="bilinear", align_corners=False)
+    cam = (cam - cam.min()) / (cam.max() - cam.min() + 1e-8)
+
+    baseline = torch.zeros_like(image)
+    steps = 16
+    alphas = torch.linspace(0, 1, steps + 1)[1:].view(-1, 1, 1, 1)
+    path = (baseline + alphas * (image - baseline)).requires_grad_()
+    path_scores = model(path)[:, target]
+    (path_grads,) = torch.autograd.grad(path_scores.sum(), path)
+    attributions = (image - baseline) * path_grads.mean(dim=0, keepdim=True)
+    with torch.no_grad():
+        delta = model(image)[0, target] - model(baseline)[0, target]
+    return {
+        "target": target,
+        "saliency": saliency[0, :3, :3].tolist(),
+        "cam": [list(cam.shape), cam[0, 0, ::3, ::3].tolist()],
+        "ig": [attributions.sum().item(), delta.item(), attributions[0, 0, :2, :2].tolist()],
+        "hooks_cleared": len(model[3]._forward_hooks),
+    }
+
+
+def masked_convolution_pixelcnn(torch, init):
+    """PixelCNN's masked convolution as it is usually written: a subclass of nn.Conv2d with a
+    mask registered as a buffer (type 'A' hides the centre pixel, 'B' keeps it), applied in
+    forward by `self.weight.data *= self.mask` before `super().forward(x)`; a few layers
+    trained with cross-entropy over 4 intensity levels per pixel, and the autoregressive
+    property checked: the output at a pixel does not depend on later pixels (its gradient
+    there is zero)."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class MaskedConv2d(nn.Conv2d):
+        def __init__(self, mask_type, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            assert mask_type in {"A", "B"}
+            self.register_buffer("mask", self.weight.data.clone())
+            _, _, kH, kW = self.weight.size()
+            self.mask.fill_(1)
+            self.mask[:, :, kH // 2, kW // 2 + (mask_type == "B") :] = 0
+            self.mask[:, :, kH // 2 + 1 :] = 0
+
+        def forward(self, x):
+            self.weight.data *= self.mask
+            return super().forward(x)
+
+    levels = 4
+    net = init(nn.Sequential(
+        MaskedConv2d("A", 1, 8, 5, 1, 2, bias=False), nn.BatchNorm2d(8), nn.ReLU(True),
+        MaskedConv2d("B", 8, 8, 3, 1, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU(True),
+        nn.Conv2d(8, levels, 1),
+    ))  # fmt: skip
+    rng = np.random.default_rng(12)
+    pixels = rng.integers(0, levels, size=(6, 1, 6, 6))
+    target = torch.from_numpy(pixels[:, 0])
+    x = torch.from_numpy((pixels / (levels - 1)).astype(np.float32))
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(4):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(net(x), target)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    net.eval()
+    probe = x[:1].clone().requires_grad_()
+    net(probe)[0, :, 3, 3].sum().backward()
+    g = probe.grad[0, 0].abs()
+    return {
+        "mask_A": net[0].mask[0, 0].tolist(),
+        "mask_B": net[3].mask[0, 0].tolist(),
+        "losses": losses,
+        "causal": [
+            g[3, 3].item() == 0.0,
+            g[3, 4:].sum().item() == 0.0,
+            g[4:].sum().item() == 0.0,
+            g[:3].sum().item() > 0,
+        ],
+        "weights_masked": bool((net[0].weight * (1 - net[0].mask)).abs().sum() == 0),
+    }
+
+
+def llama_style_block(torch, init):
+    """A LLaMA-style decoder block as from-scratch posts write it: RMSNorm with `x *
+    torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)`, rotary embeddings from cos/sin tables
+    of `torch.outer(t, inv_freq)` with rotate_half (`torch.cat((-x2, x1), dim=-1)`),
+    grouped-query attention whose key/value heads are shared by repeat_interleave, SwiGLU
+    (`F.silu(w1(x)) * w3(x)`), F.scaled_dot_product_attention with is_causal=True; then
+    generation with a key/value cache grown by torch.cat, which gives the same logits as
+    running the whole sequence."""
+    nn, F = torch.nn, torch.nn.functional
+    V, D, n_heads, n_kv, T = 13, 16, 4, 2, 6
+    hd = D // n_heads
+
+    class RMSNorm(nn.Module):
+        def __init__(self, dim, eps=1e-6):
+            super().__init__()
+            self.eps = eps
+            self.weight = nn.Parameter(torch.ones(dim))
+
+        def forward(self, x):
+            return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
+
+    inv_freq = 1.0 / (10000 ** (torch.arange(0, hd, 2).float() / hd))
+    freqs = torch.outer(torch.arange(32).float(), inv_freq)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos_cached, sin_cached = emb.cos(), emb.sin()
+
+    def rotate_half(x):
+        x1, x2 = x[..., : x.shape[-1] // 2], x[..., x.shape[-1] // 2 :]
+        return torch.cat((-x2, x1), dim=-1)
+
+    def apply_rotary(q, k, start):
+        cos = cos_cached[start : start + q.shape[-2]]
+        sin = sin_cached[start : start + q.shape[-2]]
+        return q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(V, D)
+            self.attn_norm, self.ffn_norm, self.out_norm = RMSNorm(D), RMSNorm(D), RMSNorm(D)
+            self.wq = nn.Linear(D, n_heads * hd, bias=False)
+            self.wk = nn.Linear(D, n_kv * hd, bias=False)
+            self.wv = nn.Linear(D, n_kv * hd, bias=False)
+            self.wo = nn.Linear(D, D, bias=False)
+            self.w1 = nn.Linear(D, 24, bias=False)
+            self.w3 = nn.Linear(D, 24, bias=False)
+            self.w2 = nn.Linear(24, D, bias=False)
+            self.lm_head = nn.Linear(D, V, bias=False)
+
+        def forward(self, tokens, cache=None, start=0):
+            B, L = tokens.shape
+            x = self.embed(tokens)
+            h = self.attn_norm(x)
+            q = self.wq(h).view(B, L, n_heads, hd).transpose(1, 2)
+            k = self.wk(h).view(B, L, n_kv, hd).transpose(1, 2)
+            v = self.wv(h).view(B, L, n_kv, hd).transpose(1, 2)
+            q, k = apply_rotary(q, k, start)
+            if cache is not None:
+                if "k" in cache:
+                    k = torch.cat([cache["k"], k], dim=2)
+                    v = torch.cat([cache["v"], v], dim=2)
+                cache["k"], cache["v"] = k, v
+            k = k.repeat_interleave(n_heads // n_kv, dim=1)
+            v = v.repeat_interleave(n_heads // n_kv, dim=1)
+            att = F.scaled_dot_product_attention(q, k, v, is_causal=cache is None)
+            x = x + self.wo(att.transpose(1, 2).contiguous().view(B, L, D))
+            h = self.ffn_norm(x)
+            x = x + self.w2(F.silu(self.w1(h)) * self.w3(h))
+            return self.lm_head(self.out_norm(x))
+
+    model = init(Block())
+    tokens = torch.from_numpy(np.random.default_rng(2).integers(0, V, size=(2, T)))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(3):
+        logits = model(tokens[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, V), tokens[:, 1:].reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        full = model(tokens[:1])
+        cache = {}
+        steps = [model(tokens[:1, i : i + 1], cache=cache, start=i) for i in range(T)]
+        cached = torch.cat(steps, dim=1)
+        generated = tokens[:1, :2]
+        logits = model(generated)
+        for _ in range(4):
+            next_token = logits[:, -1].argmax(dim=-1, keepdim=True)
+            generated = torch.cat([generated, next_token], dim=1)
+            logits = model(generated)
+    return {
+        "losses": losses,
+        "cache": [
+            torch.allclose(full, cached, atol=1e-5),
+            list(cache["k"].shape),
+            full[0, -1].tolist(),
+        ],
+        "generated": generated.tolist(),
+        "rope_norm": torch.allclose(
+            apply_rotary(torch.ones(1, 1, 3, hd), torch.ones(1, 1, 3, hd), 2)[0].norm(dim=-1),
+            torch.full((1, 1, 3), 2.0),
+        ),
+    }
+
+
+def mixture_of_experts_routing(torch, init):
+    """A sparse mixture-of-experts layer as tutorials write it: router logits, `torch.topk`
+    over experts, softmax over the chosen ones, each expert run on the tokens routed to it
+    (`torch.where(indices == e)`), outputs combined with index_add_ weighted by the gate, the
+    Switch-style load-balancing loss (fraction of tokens times mean probability per expert),
+    and the gradients reaching the router and the experts that were used."""
+    nn, F = torch.nn, torch.nn.functional
+    D, E, k, N = 6, 4, 2, 10
+
+    class MoE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.router = nn.Linear(D, E, bias=False)
+            self.experts = nn.ModuleList(
+                [nn.Sequential(nn.Linear(D, 12), nn.GELU(), nn.Linear(12, D)) for _ in range(E)]
+            )
+
+        def forward(self, x):
+            logits = self.router(x)
+            probs = F.softmax(logits, dim=-1)
+            top_vals, top_idx = torch.topk(logits, k, dim=-1)
+            gates = F.softmax(top_vals, dim=-1)
+            out = torch.zeros_like(x)
+            counts = []
+            for e, expert in enumerate(self.experts):
+                token_idx, slot = torch.where(top_idx == e)
+                counts.append(token_idx.numel())
+                if token_idx.numel() == 0:
+                    continue
+                y = expert(x[token_idx]) * gates[token_idx, slot].unsqueeze(-1)
+                out = out.index_add(0, token_idx, y)
+            mask = F.one_hot(top_idx[:, 0], E).float()
+            aux = E * (mask.mean(0) * probs.mean(0)).sum()
+            return out, aux, counts
+
+    moe = init(MoE())
+    x = init(torch.randn(N, D))
+    out, aux, counts = moe(x)
+    (out.pow(2).mean() + 0.01 * aux).backward()
+    used = [moe.experts[e][0].weight.grad is not None for e in range(E)]
+    return {
+        "out": out.tolist(),
+        "aux": aux.item(),
+        "counts": counts,
+        "router_grad": moe.router.weight.grad.tolist(),
+        "used": used,
+    }
+
+
+def elastic_weight_consolidation(torch, init):
+    """Continual learning homework: train on task A, estimate the diagonal Fisher information
+    from squared gradients of the log-likelihood per sample, keep `{n: p.clone().detach()}` of
+    the parameters, then train on task B with the EWC penalty `(fisher[n] * (p -
+    star[n]) ** 2).sum()` summed over named_parameters; compare how far the important weights
+    moved with and without the penalty, and the task-A loss afterwards."""
+    nn, F = torch.nn, torch.nn.functional
+
+    def task(seed, shift):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(24, 4)).astype(np.float32)
+        y = ((X[:, 0] + shift * X[:, 1]) > 0).astype(np.int64)
+        return torch.from_numpy(X), torch.from_numpy(y)
+
+    xa, ya = task(1, 0.5)
+    xb, yb = task(2, -2.0)
+    base = init(nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2)))
+    optimizer = torch.optim.SGD(base.parameters(), lr=0.5)
+    for _ in range(15):
+        optimizer.zero_grad()
+        F.cross_entropy(base(xa), ya).backward()
+        optimizer.step()
+    fisher = {n: torch.zeros_like(p) for n, p in base.named_parameters()}
+    for i in range(xa.shape[0]):
+        base.zero_grad()
+        log_probs = F.log_softmax(base(xa[i : i + 1]), dim=1)
+        log_probs[0, ya[i]].backward()
+        for n, p in base.named_parameters():
+            fisher[n] += p.grad.detach() ** 2 / xa.shape[0]
+    star = {n: p.clone().detach() for n, p in base.named_parameters()}
+    state = {k: v.clone() for k, v in base.state_dict().items()}
+    results = {}
+    for lam in (0.0, 50.0):
+        model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+        model.load_state_dict(state)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.2)
+        for _ in range(15):
+            optimizer.zero_grad()
+            penalty = sum(
+                (fisher[n] * (p - star[n]) ** 2).sum() for n, p in model.named_parameters()
+            )
+            loss = F.cross_entropy(model(xb), yb) + lam / 2 * penalty
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            moved = sum(
+                (fisher[n] * (p - star[n]) ** 2).sum().item() for n, p in model.named_parameters()
+            )
+            results[str(lam)] = [
+                F.cross_entropy(model(xa), ya).item(),
+                F.cross_entropy(model(xb), yb).item(),
+                moved,
+            ]
+    return {
+        "fisher": {n: f.sum().item() for n, f in fisher.items()},
+        "results": results,
+        "less_moved": results["50.0"][2] < results["0.0"][2],
+    }
+
+
+def word_language_model_rnn(torch, init):
+    """pytorch/examples' word_language_model, small: RNNModel with an encoder Embedding, an
+    LSTM, a decoder Linear tied to the encoder's weight (`self.decoder.weight =
+    self.encoder.weight`), init_weights by uniform_, init_hidden with `weight.new_zeros`,
+    batchify, get_batch with bptt, repackage_hidden detaching the state between batches,
+    clip_grad_norm_ and the manual update `p.data.add_(p.grad, alpha=-lr)`, evaluation loss
+    and perplexity by math.exp, and the learning rate divided by 4 when validation stalls."""
+    nn = torch.nn
+    ntoken, ninp, nhid, bptt = 12, 8, 8, 5
+
+    class RNNModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.drop = nn.Dropout(0.0)
+            self.encoder = nn.Embedding(ntoken, ninp)
+            self.rnn = nn.LSTM(ninp, nhid, 1, dropout=0.0)
+            self.decoder = nn.Linear(nhid, ntoken)
+            self.decoder.weight = self.encoder.weight
+            self.init_weights()
+
+        def init_weights(self):
+            initrange = 0.1
+            nn.init.uniform_(self.encoder.weight, -initrange, initrange)
+            nn.init.zeros_(self.decoder.bias)
+
+        def forward(self, input, hidden):
+            emb = self.drop(self.encoder(input))
+            output, hidden = self.rnn(emb, hidden)
+            output = self.drop(output)
+            decoded = self.decoder(output).view(-1, ntoken)
+            return nn.functional.log_softmax(decoded, dim=1), hidden
+
+        def init_hidden(self, bsz):
+            weight = next(self.parameters())
+            return (weight.new_zeros(1, bsz, nhid), weight.new_zeros(1, bsz, nhid))
+
+    def batchify(data, bsz):
+        nbatch = data.size(0) // bsz
+        data = data.narrow(0, 0, nbatch * bsz)
+        return data.view(bsz, -1).t().contiguous()
+
+    def repackage_hidden(h):
+        if isinstance(h, torch.Tensor):
+            return h.detach()
+        return tuple(repackage_hidden(v) for v in h)
+
+    def get_batch(source, i):
+        seq_len = min(bptt, len(source) - 1 - i)
+        return source[i : i + seq_len], source[i + 1 : i + 1 + seq_len].view(-1)
+
+    corpus = torch.from_numpy(np.tile(np.array([1, 2, 3, 4, 5, 3, 2, 6, 7, 8, 9, 10, 11, 0]), 5))
+    train_data = batchify(corpus[:56], 4)
+    val_data = batchify(corpus[56:], 2)
+    model = init(RNNModel())
+    criterion = nn.NLLLoss()
+    lr, best_val_loss, log = 5.0, None, []
+
+    def evaluate(data_source):
+        model.eval()
+        total_loss = 0.0
+        hidden = model.init_hidden(2)
+        with torch.no_grad():
+            for i in range(0, data_source.size(0) - 1, bptt):
+                data, targets = get_batch(data_source, i)
+                output, hidden = model(data, hidden)
+                hidden = repackage_hidden(hidden)
+                total_loss += len(data) * criterion(output, targets).item()
+        return total_loss / (len(data_source) - 1)
+
+    for _epoch in range(3):
+        model.train()
+        hidden = model.init_hidden(4)
+        for i in range(0, train_data.size(0) - 1, bptt):
+            data, targets = get_batch(train_data, i)
+            model.zero_grad()
+            hidden = repackage_hidden(hidden)
+            output, hidden = model(data, hidden)
+            loss = criterion(output, targets)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+            for p in model.parameters():
+                p.data.add_(p.grad, alpha=-lr)
+        val_loss = evaluate(val_data)
+        if not best_val_loss or val_loss < best_val_loss:
+            best_val_loss = val_loss
+        else:
+            lr /= 4.0
+        log.append([loss.item(), val_loss, math.exp(val_loss), lr])
+    return {
+        "shapes": [list(train_data.shape), list(val_data.shape)],
+        "tied": model.decoder.weight is model.encoder.weight,
+        "n_params": sum(p.numel() for p in model.parameters()),
+        "log": log,
+    }
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -2559,4 +2986,10 @@ PROGRAMS = [
     gradient_reversal_domain_adaptation,
     time_series_windows_and_causal_conv,
     pytorch_examples_mnist,
+    saliency_gradcam_integrated_gradients,
+    masked_convolution_pixelcnn,
+    llama_style_block,
+    mixture_of_experts_routing,
+    elastic_weight_consolidation,
+    word_language_model_rnn,
 ]
