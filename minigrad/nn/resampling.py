@@ -78,7 +78,7 @@ def _pad_constant(x: Tensor, dim: int, before: int, after: int, value) -> Tensor
 
 
 # -- interpolate -----------------------------------------------------------------------------
-_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3}
+_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
 def interpolate(
@@ -92,7 +92,7 @@ def interpolate(
 ) -> Tensor:
     """Resize the spatial dims (all dims after N, C) to `size` or floor(in * scale_factor).
     Modes: nearest (PyTorch's floor(dst * scale) rule), nearest-exact, linear, bilinear,
-    trilinear (with align_corners)."""
+    bicubic, trilinear (with align_corners)."""
     dims = input.ndim - 2
     if not 1 <= dims <= 3:  # PyTorch's exception type and words; an (N, C, ...) input
         raise NotImplementedError(
@@ -120,13 +120,23 @@ def interpolate(
             f"interpolate: input and output sizes should be greater than 0, but got input "
             f"{tuple(input.shape[2:])} and output {tuple(sizes)}"
         )
+    kind = np.dtype(input.dtype.np).kind
+    if mode == "bicubic" and kind in "iu":
+        # NOTE: PyTorch's uint8 kernel blends in float and rounds once, saturating at the
+        # dtype's bounds (its cubic weights overshoot: 0 and 255 neighbours give -10 and 260)
+        blended = interpolate(input.float(), size, scale_factor, mode, align_corners,
+                              recompute_scale_factor)  # fmt: skip
+        bounds = np.iinfo(input.dtype.np)
+        return blended.round().clamp(float(bounds.min), float(bounds.max)).to(input.dtype)
     for k in range(dims):
         dim = 2 + k
         n, out = input.shape[dim], sizes[k]
         if mode in _DIMS:
-            # NOTE: PyTorch leaves a dim whose size is kept as it is, whatever the scale factor
-            if out != n:
-                input = _linear_along(input, dim, n, out, scales[k], bool(align_corners))
+            # NOTE: PyTorch's linear modes leave a dim whose size is kept as it is, whatever the
+            # scale factor; bicubic resamples it with that factor
+            if out != n or mode == "bicubic":
+                along = _cubic_along if mode == "bicubic" else _linear_along
+                input = along(input, dim, n, out, scales[k], bool(align_corners))
         else:
             # NOTE: PyTorch's 2-D nearest kernel (only it) copies a kept size and repeats each
             # element of a doubled one, whatever the scale factor
@@ -189,6 +199,36 @@ def _linear_along(x: Tensor, dim: int, n: int, out: int, factor, align_corners: 
     left = x.index_select(dim, tensor(i0, device=x.device))
     right = x.index_select(dim, tensor(i1, device=x.device))
     return left * (1 - t) + right * t
+
+
+def _cubic_along(x: Tensor, dim: int, n: int, out: int, factor, align_corners: bool) -> Tensor:
+    """Keys' cubic convolution of the four neighbours of each source position, with
+    PyTorch's A = -0.75; neighbours past an edge repeat the edge (so does PyTorch)."""
+    ftype = _float(x.dtype)
+    scale = _scale(n, out, factor, align_corners, ftype)
+    dst = np.arange(out, dtype=ftype)
+    # NOTE: unlike the linear modes, the source position is not clamped at 0
+    src = dst * scale if align_corners else (dst + ftype(0.5)) * scale - ftype(0.5)
+    i = np.floor(src).astype(np.int64)
+    t = src - i
+    a = ftype(-0.75)
+
+    def near(d):  # weight of a neighbour at distance d <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):  # 1 < d < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    shape = [1] * x.ndim
+    shape[dim] = out
+    y = None
+    for k, w in enumerate((far(t + 1), near(t), near(1 - t), far(2 - t))):
+        source = tensor(np.clip(i - 1 + k, 0, n - 1), device=x.device)
+        term = x.index_select(dim, source) * tensor(
+            w.reshape(shape), dtype=x.dtype, device=x.device
+        )
+        y = term if y is None else y + term
+    return y
 
 
 # -- affine_grid and grid_sample (spatial transformers) ---------------------------------------

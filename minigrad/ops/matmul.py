@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import string
 
 import numpy as np
 
@@ -274,12 +275,14 @@ class Einsum(Function):
                 grads.append(None)
                 continue
             others = [j for j in range(len(subs)) if j != i]
-            known = set(output).union(*(subs[j] for j in others))
+            sub, eyes = _undiagonal(sub, x, ctx.equation)
+            known = set(output).union(*(subs[j] for j in others), *(e for e, _ in eyes))
             kept = "".join(c for c in sub if c in known)
             g = Einsum.apply(
-                ",".join([output] + [subs[j] for j in others]) + "->" + kept,
+                ",".join([output] + [subs[j] for j in others] + [e for e, _ in eyes]) + "->" + kept,
                 gy,
                 *(operands[j] for j in others),
+                *(eye for _, eye in eyes),
             )
             # NOTE: a letter summed inside this operand alone: the gradient is equal along it;
             # a size-1 dim that broadcast: the gradient is summed over it
@@ -288,6 +291,23 @@ class Einsum(Function):
             full = tuple(max(a, b) for a, b in zip(shape, x.shape))
             grads.append(sum_to(expand(reshape(g, shape), full), x.shape))
         return tuple(grads)
+
+
+def _undiagonal(sub: str, x: Tensor, equation: str):
+    """'ii' -> ('ia', [('ia', eye)]): a letter repeated within one operand (a diagonal or a
+    trace) gets a fresh letter at each further place, tied to the first by an identity
+    matrix, so that the gradient einsum writes zeros off the diagonal."""
+    fresh = (c for c in string.ascii_letters if c not in equation)
+    letters, eyes = [], []
+    for c, n in zip(sub, x.shape):
+        if c in letters:
+            f = next(fresh)
+            eye = Tensor._make(x.device.xp.eye(n, dtype=x.array.dtype))
+            letters.append(f)
+            eyes.append((c + f, eye))
+        else:
+            letters.append(c)
+    return "".join(letters), eyes
 
 
 # NOTE: NumPy's einsum loops in C without BLAS unless asked to plan a contraction path (about
@@ -335,17 +355,39 @@ def _spell_dots(sub: str, ndim: int, dots: str) -> str:
     return sub.replace("...", dots[len(dots) - elided :])
 
 
+def _sublist_equation(args) -> tuple[str, tuple]:
+    """einsum(a, [0, 1], b, [1, 2], [0, 2]) -> ('ab,bc->ac', (a, b)): PyTorch's sublist
+    format, dims named by integers 0 to 51 (a-z, then A-Z) and Ellipsis for '...'."""
+
+    def spell(sublist) -> str:
+        letters = []
+        for d in sublist:
+            if d is Ellipsis:
+                letters.append("...")
+            elif isinstance(d, int) and 0 <= d < 52:
+                letters.append(chr(ord("a") + d) if d < 26 else chr(ord("A") + d - 26))
+            else:
+                raise ValueError(
+                    f"einsum(): expected subscripts to be in the range [0, 52) or Ellipsis, "
+                    f"got {d!r}"
+                )
+        return "".join(letters)
+
+    pairs = args[: len(args) // 2 * 2]
+    equation = ",".join(spell(s) for s in pairs[1::2])
+    if len(args) % 2:  # a last sublist: the output's
+        equation += "->" + spell(args[-1])
+    return equation, tuple(pairs[0::2])
+
+
 def einsum(equation: str, *operands) -> Tensor:
-    """Sums of products over named dims, as `torch.einsum('ij,jk->ik', a, b)`."""
+    """Sums of products over named dims, as `torch.einsum('ij,jk->ik', a, b)` or in the
+    sublist format `torch.einsum(a, [0, 1], b, [1, 2], [0, 2])`."""
+    if isinstance(equation, Tensor):
+        equation, operands = _sublist_equation((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     equation = _explicit(equation, operands)
-    for sub, x in zip(equation.split("->")[0].split(","), operands):
-        if len(set(sub)) != len(sub) and x.requires_grad:
-            raise NotImplementedError(
-                f"einsum: a repeated index in {sub!r} (a diagonal or trace) has no gradient in "
-                "minigrad; take the diagonal by indexing instead"
-            )
     try:
         return Einsum.apply(equation, *operands)
     except ValueError as exc:

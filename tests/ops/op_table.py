@@ -801,7 +801,20 @@ CASES = [
         "einsum_ellipsis", lambda t, F, a, b: t.einsum("...i,...i->...", a, b), ((2, 1, 3), (4, 3))
     ),
     Case("einsum_sum", lambda t, F, a: t.einsum("ijk->j", a), ((2, 3, 4),)),
+    Case(
+        "einsum_sublist",
+        lambda t, F, a, b: t.einsum(a, [..., 0, 1], b, [..., 1, 27], [..., 0, 27]),
+        ((2, 3, 4), (2, 4, 5)),
+    ),
     Case("einsum_three", lambda t, F, a, b, c: t.einsum("i,ij,j", a, b, c), ((3,), (3, 4), (4,))),
+    Case("einsum_trace", lambda t, F, a: t.einsum("ii", a), ((3, 3),)),
+    Case("einsum_batch_diagonal", lambda t, F, a: t.einsum("bii->bi", a), ((2, 3, 3),)),
+    Case(
+        "einsum_repeated_with_others",
+        lambda t, F, a, b: t.einsum("iij,jk->ik", a, b),
+        ((3, 3, 4), (4, 2)),
+    ),
+    Case("einsum_three_times", lambda t, F, a: t.einsum("iii->i", a), ((2, 2, 2),)),
     Case("linear", lambda t, F, x, w, b: F.linear(x, w, b), ((2, 3, 4), (5, 4), (5,))),
     Case("linear_no_bias", lambda t, F, x, w: F.linear(x, w), ((3, 4), (5, 4))),
     # -- softmax and losses ----------------------------------------------------------------
@@ -1076,6 +1089,18 @@ COMPOSED = [
         "interpolate_bilinear_corners",
         lambda t, F, x: t.nn.functional.interpolate(
             x, size=(7, 3), mode="bilinear", align_corners=True
+        ),
+        ((2, 3, 5, 4),),
+    ),
+    Case(
+        "interpolate_bicubic",
+        lambda t, F, x: t.nn.functional.interpolate(x, scale_factor=(1.2, 1.6), mode="bicubic"),
+        ((2, 3, 2, 4),),
+    ),
+    Case(
+        "interpolate_bicubic_corners",
+        lambda t, F, x: t.nn.functional.interpolate(
+            x, size=(3, 6), mode="bicubic", align_corners=True
         ),
         ((2, 3, 5, 4),),
     ),

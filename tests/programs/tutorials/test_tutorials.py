@@ -16,12 +16,20 @@ import numpy as np
 import pytest
 import recipes
 import training_tools
+import tutorials6
 import user_programs
 
 import minigrad
 
 # Engine gaps (minigrad/ops, tensor.py): strict, so a test flips to failing once it is fixed.
-ENGINE_GAPS = {}
+ENGINE_GAPS = {
+    tutorials6.custom_optimizer_subclass: (
+        KeyError,
+        "Optimizer.state is a plain dict (PyTorch's is a defaultdict(dict)), so a subclass's "
+        "`state = self.state[p]` raises KeyError on the first step; the fix belongs in "
+        "minigrad/optim/optimizer.py (__init__ and load_state_dict)",
+    ),
+}
 PROGRAMS = [
     pytest.param(
         p,
@@ -39,6 +47,7 @@ PROGRAMS = [
     + recipes.PROGRAMS
     + docs_examples.PROGRAMS
     + user_programs.PROGRAMS
+    + tutorials6.PROGRAMS
 ]
 
 
