@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import CHAPTER, solution_notebook
+from conftest import CHAPTER, code, solution_notebook
 from students import answered, save
 from test_grade import LIMITS, make_class
 from test_redteam import grade_answers
@@ -19,8 +19,6 @@ from test_redteam import grade_answers
 from minigrad_course.build import release
 from minigrad_course.grade import GradeOptions, grade
 from minigrad_course.sandbox import kernel_env
-
-pytestmark = pytest.mark.grading
 
 # A constant softmax_loss (the loss and gradient of all-zero scores) that finds the test's own
 # `scores` in its caller's frame and zeroes them in place: the reference, computed after the call
@@ -73,6 +71,47 @@ def _caller():
     generator = running()
     return getattr(next(generator), "f_" + "back")
 """,
+    # sys._getframe from code compiled under a library's file name, so that it passes for the
+    # library's: refused where it is compiled
+    "frame_by_library_code": """\
+import logging
+import sys
+
+
+def _caller():
+    namespace = {"sys": sys}
+    source = "def caller():\\n    return sys._getframe()\\n"
+    exec(compile(source, logging.__file__, "exec"), namespace)
+    return namespace["caller"]()
+""",
+    # the same with a code object renamed after it was compiled
+    "frame_by_renamed_code": """\
+import logging
+import sys
+import types
+
+
+def _here():
+    return getattr(sys, "_get" + "frame")()
+
+
+def _caller():
+    code = getattr(_here, "__co" + "de__").replace(co_filename=logging.__file__)
+    return types.FunctionType(code, globals())()
+""",
+    # the frame a timer's signal interrupted, handed to the handler
+    "frame_by_signal": """\
+_signals = __import__("sig" + "nal")
+
+
+def _caller():
+    got = []
+    getattr(_signals, "sig" + "nal")(_signals.SIGALRM, lambda number, frame: got.append(frame))
+    _signals.setitimer(_signals.ITIMER_REAL, 0.001)
+    while not got:
+        pass
+    return got[0]
+""",
 }
 FRAME_ATTACKS = {
     name: {"softmax_loss": f"{route}\n\n{_ZEROED_BY_FRAME}"} for name, route in FRAME_ROUTES.items()
@@ -91,6 +130,7 @@ def frame_rows(tmp_path_factory):
     )
 
 
+@pytest.mark.grading
 @pytest.mark.parametrize(
     ("student", "refused"),
     [
@@ -99,6 +139,8 @@ def frame_rows(tmp_path_factory):
         ("frame_by_logging", "sys._getframe"),
         ("frame_by_generator", "gi_frame"),
         ("gc_search", "gc.get_objects"),
+        ("frame_by_library_code", "compile"),
+        ("frame_by_renamed_code", "code.__new__"),
     ],
 )
 def test_frames_and_the_heap_are_out_of_an_answers_reach(frame_rows, student, refused):
@@ -109,6 +151,15 @@ def test_frames_and_the_heap_are_out_of_an_answers_reach(frame_rows, student, re
     assert row["total"] == row["max"] - outcome["max"], row  # the other questions: honest
     assert "suspicious" in row["status"].split(";"), row
     assert any(refused in e and "(refused)" in e for e in row["evidence"]), row
+
+
+@pytest.mark.grading
+def test_a_signal_handler_of_the_notebooks_gets_no_frame(frame_rows):
+    row = frame_rows["frame_by_signal"]
+    outcome = row["questions"]["softmax_loss_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
+    assert "softmax_loss: loss 1.098612, expected" in outcome["message"], outcome
+    assert row["total"] == row["max"] - outcome["max"], row
 
 
 # A wrong slope_at that, while the test runs, patches the kernel's session (its send method, on
@@ -275,6 +326,7 @@ def setup_rows(tmp_path_factory):
     return grade_answers(tmp_path_factory.mktemp("redteam5-setup"), "00_setup", students)
 
 
+@pytest.mark.grading
 def test_a_reply_patched_by_the_answer_does_not_pass_the_test(setup_rows):
     row = setup_rows["self_restoring_send"]
     outcome = row["questions"]["slope_at_test"]
@@ -284,6 +336,7 @@ def test_a_reply_patched_by_the_answer_does_not_pass_the_test(setup_rows):
     assert "suspicious" in row["status"].split(";"), row
 
 
+@pytest.mark.grading
 @pytest.mark.parametrize("student", sorted(LIES))
 def test_answers_that_lie_about_what_they_are_earn_nothing(setup_rows, student):
     row = setup_rows[student]
@@ -293,6 +346,7 @@ def test_answers_that_lie_about_what_they_are_earn_nothing(setup_rows, student):
     assert len(outcome["message"]) <= 1200, outcome
 
 
+@pytest.mark.grading
 @pytest.mark.parametrize("student", sorted(HOSTILE_NEIGHBOURS))
 def test_code_hostile_to_the_kernel_costs_an_honest_answer_nothing(setup_rows, student):
     row = setup_rows[student]
@@ -316,6 +370,7 @@ def make_tensor():
 """
 
 
+@pytest.mark.grading
 def test_a_reloaded_guard_does_not_hide_a_replaced_check(setup_rows):
     row = setup_rows["reloaded_guard"]
     outcome = row["questions"]["make_tensor_test"]
@@ -344,6 +399,7 @@ sys.modules["cupy"] = _fake
 CONSTANT_CUDA = 'def pick_device():\n    return "cuda"\n'
 
 
+@pytest.mark.grading
 def test_a_constant_cuda_earns_nothing_on_a_grader_with_a_gpu(tmp_path, monkeypatch):
     """On a grading machine with a GPU, the visible test expected 'cuda' and the hidden one
     simulated a GPU: a pick_device that always says 'cuda' passed both. Grading hides the GPUs
@@ -369,16 +425,15 @@ def test_a_constant_cuda_earns_nothing_on_a_grader_with_a_gpu(tmp_path, monkeypa
     assert row["total"] == row["max"] - outcome["max"], row
 
 
-def test_grading_kernels_see_no_gpu(tmp_path):
-    env = kernel_env(tmp_path, sandboxed=True)
-    assert env["CUDA_VISIBLE_DEVICES"] == "", env
-    assert kernel_env(tmp_path, sandboxed=False).get("CUDA_VISIBLE_DEVICES") != "" or (
-        os.environ.get("CUDA_VISIBLE_DEVICES") == ""
-    )
+def test_only_grading_kernels_are_kept_from_the_gpu(tmp_path, monkeypatch):
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert kernel_env(tmp_path, sandboxed=True)["CUDA_VISIBLE_DEVICES"] == ""
+    assert "CUDA_VISIBLE_DEVICES" not in kernel_env(tmp_path, sandboxed=False)  # check, verify
 
 
 # A notebook whose JSON nests 100,000 levels deep (in its metadata), and one with 20 MB of
 # metadata on a cell and on the notebook: each is read as what it is, and the batch goes on.
+@pytest.mark.grading
 def test_notebooks_nested_too_deep_or_swollen_are_read_as_what_they_are(tmp_path):
     solution, submissions = make_class(tmp_path, [])
     exercise = release(solution_notebook(), CHAPTER)
@@ -397,3 +452,21 @@ def test_notebooks_nested_too_deep_or_swollen_are_read_as_what_they_are(tmp_path
     assert (rows["deep"]["total"], rows["deep"]["status"]) == (0, "corrupt"), rows["deep"]
     assert (rows["swollen"]["total"], rows["swollen"]["status"]) == (6, "ok"), rows["swollen"]
     assert (rows["honest"]["total"], rows["honest"]["status"]) == (6, "ok"), rows["honest"]
+
+
+def test_names_built_at_run_time_are_named_for_review():
+    from minigrad_course.grade import reaching_cells
+
+    nb = solution_notebook()
+    nb.cells += [
+        code('getattr(sys, "_get" + "frame")(1)'),
+        code("setattr(shell, name, patched)"),
+        code('exec("import s" + "ys")'),
+        code('model.eval()\nvalue = getattr(module, "weight", None)'),
+    ]
+    n = len(nb.cells)
+    assert reaching_cells(nb) == [
+        f"cell {n - 3} names getattr",
+        f"cell {n - 2} names setattr",
+        f"cell {n - 1} names exec",
+    ]
