@@ -467,8 +467,8 @@ def _minigrad_guard(locked_names, key_file):
     # NOTE: the notebook's code reached the test's frames, and through them its inputs and the
     # reference, by names the review scan cannot see (getattr(sys, "_get" + "frame"), an
     # exception's traceback, a generator, logging.currentframe(), the frame a signal handler is
-    # handed, gc.get_objects) and could swap a library function's code, defaults or an object's
-    # class while a test ran. Audit hooks see every such operation however it is named, and
+    # handed, gc.get_objects, ctypes) and could swap a library function's code, defaults or an
+    # object's class while a test ran. Audit hooks see every such operation however it is named, and
     # cannot be removed: this one refuses them when the code that asks is the notebook's (a
     # cell, exec(), a file in a folder the student can write), or a library function that hands
     # frames back to it. New audit hooks are refused (one on "exec" runs before every cell), and
@@ -476,7 +476,8 @@ def _minigrad_guard(locked_names, key_file):
     import _signal
     own_file = sys._getframe(0).f_code.co_filename
     getframe, main_ident = sys._getframe, threading.main_thread().ident
-    relays = frozenset(("inspect", "traceback", "bdb", "pdb", "signal", "IPython.utils.frame"))
+    relays = frozenset(("inspect", "traceback", "bdb", "pdb", "signal", "ctypes",
+                        "IPython.utils.frame"))
     frame_attributes = frozenset(("tb_frame", "gi_frame", "cr_frame", "ag_frame"))
     refused_events = frozenset(("sys._getframe", "sys._current_frames", "gc.get_objects",
                                 "gc.get_referrers", "gc.get_referents", "marshal.load",
@@ -519,7 +520,7 @@ def _minigrad_guard(locked_names, key_file):
         elif event == "compile" or event == "code.__new__":
             if compiled_as(args[1]):
                 return
-        elif event not in refused_events:
+        elif event not in refused_events and event[:7] != "ctypes.":
             return
         me = get_ident()
         if me in inside:
@@ -1117,14 +1118,16 @@ def _execute_once(
         for entry in list(result.cells):
             msg_id = requests.get(entry["index"] + 1)
             graded = entry["index"] + 1 in client.guard.restore_before
-            if graded and entry["status"] == "ok" and km.replies.contradicted(msg_id or ""):
+            if not graded or not km.replies.contradicted(msg_id or ""):
+                continue
+            client.guard.evidence.append(f"cell {entry['index'] + 1} was answered twice")
+            if entry["status"] == "ok":  # (one that did not run to its end is an error already)
                 content = {"status": "error", "ename": "GradingGuard", "traceback": []}
                 content["evalue"] = "not passed: the kernel sent it a second reply, or an error"
                 correction = cell_record(entry["index"], {"content": content})
                 result.cells.append(correction)
                 if on_cell is not None:
                     on_cell(correction)
-                client.guard.evidence.append(f"cell {entry['index'] + 1} was answered twice")
         result.evidence = list(dict.fromkeys(client.guard.evidence))
     shutil.rmtree(state, ignore_errors=True)
     return result

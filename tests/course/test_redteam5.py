@@ -99,6 +99,18 @@ def _caller():
     code = getattr(_here, "__co" + "de__").replace(co_filename=logging.__file__)
     return types.FunctionType(code, globals())()
 """,
+    # the interpreter's own C function, through ctypes
+    "frame_by_ctypes": """\
+import ctypes
+
+
+def _caller():
+    get = getattr(ctypes.pythonapi, "PyEval_Get" + "Frame")
+    get.restype = ctypes.py_object
+    frame = get()
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(frame))  # a borrowed reference
+    return frame
+""",
     # the frame a timer's signal interrupted, handed to the handler
     "frame_by_signal": """\
 _signals = __import__("sig" + "nal")
@@ -141,6 +153,7 @@ def frame_rows(tmp_path_factory):
         ("gc_search", "gc.get_objects"),
         ("frame_by_library_code", "compile"),
         ("frame_by_renamed_code", "code.__new__"),
+        ("frame_by_ctypes", "ctypes.dlsym"),
     ],
 )
 def test_frames_and_the_heap_are_out_of_an_answers_reach(frame_rows, student, refused):
@@ -334,6 +347,7 @@ def test_a_reply_patched_by_the_answer_does_not_pass_the_test(setup_rows):
     assert "did not run to its end" in outcome["message"], outcome
     assert row["total"] == row["max"] - outcome["max"], row
     assert "suspicious" in row["status"].split(";"), row
+    assert "cell 11 replied ok without running to its end" in row["evidence"], row
 
 
 @pytest.mark.grading
