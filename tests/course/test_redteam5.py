@@ -330,13 +330,41 @@ def _class_of(**groups: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def setup_rows(tmp_path_factory):
+    root = tmp_path_factory.mktemp("redteam5-setup")
     students = _class_of(
         lies=LIES,
         neighbours={name: {"slope_at": source} for name, source in HOSTILE_NEIGHBOURS.items()},
+        writer={"grade_book_writer": {"slope_at": _grade_book_writer(root)}},
         send={"self_restoring_send": {"slope_at": SELF_RESTORING_SEND}},
         reload={"reloaded_guard": {"make_tensor": RELOADED_GUARD}},
     )
-    return grade_answers(tmp_path_factory.mktemp("redteam5-setup"), "00_setup", students)
+    rows = grade_answers(root, "00_setup", students)
+    rows["grades.csv"] = (root / "grades.csv").read_text()
+    return rows
+
+
+def _grade_book_writer(root: Path) -> str:
+    """An honest answer whose cell tries to write a row of its own into the grades and a result
+    of its own for the honest student (here the paths are known: a student can guess them)."""
+    targets = [root / "grades.csv", root / "grades_work" / "results" / "honest.json"]
+    return (
+        f"""\
+for _path in {[str(t) for t in targets]!r}:
+    try:
+        with open(_path, "a") as _file:
+            _file.write("forged,7,7,7,7,ok\\n")
+    except OSError:
+        pass
+"""
+        + _SLOPE
+    )
+
+
+@pytest.mark.grading
+def test_the_grade_book_is_out_of_the_notebooks_reach(setup_rows):
+    assert "forged" not in setup_rows["grades.csv"]
+    row = setup_rows["grade_book_writer"]
+    assert (row["total"], row["status"]) == (row["max"], "ok"), row
 
 
 @pytest.mark.grading
