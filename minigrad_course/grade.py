@@ -569,7 +569,7 @@ def hidden_lines(solution: NotebookNode) -> list[str]:
 # frames, builtins, the checks' own module, namespaces, code objects and closures, finalizers,
 # the import system (a module of the answer's own imported by a test), NumPy 1.x's numeric ops,
 # the notebook's namespace (where a test cell's own inputs are, by value), the kernel and its
-# session (which send the replies the worker reads).
+# session (which send the replies the worker reads), and names built at run time.
 # The in-kernel guards cannot see a patch that puts itself back after its first use (docs/
 # instructors.md, "Hostile answers"), so a student cell that names one of these is flagged for
 # a person to read; the score is not changed (an honest student may import inspect).
@@ -581,6 +581,10 @@ _REACHING = re.compile(
     r"set_numeric_ops|user_ns|user_global_ns|user_module|"
     r"minigrad\s*\.\s*testing|from\s+minigrad\s+import\s[^)]{0,300}?\btesting)\b"
     r"|\b__class__\s*=(?!=)|\.\s*kernel\b"
+    # names built at run time (getattr(sys, "_get" + "frame"), exec of a string): an attribute
+    # reached by getattr, setattr or delattr with a name that is not one plain string literal
+    r"|\b(?:get|set|del)attr(?=\s*\((?:[^,()]|\([^()]{0,100}\)){0,100},(?!\s*([\"'])\w*\1\s*[,)]))"
+    r"|(?<![\w.])(?:eval|exec)(?=\s*\()"
 )
 # NOTE: the scan runs in the grader's own process, unlimited: past these sizes (its cost grows
 # with the text) the rest is not scanned but flagged as it is.

@@ -132,6 +132,7 @@ del _minigrad_bound_replies
 # the shell's compiler scored full marks).
 GUARD_TAG = "MINIGRAD-GUARD"
 GUARD_KEY_FILE = ".minigrad-guard-key"
+END_NAME = "__minigrad_test_ran_to_end__"  # the function each graded test's last line calls
 _GUARD_SETUP = r"""
 def _minigrad_guard(locked_names, key_file):
     import asyncio, builtins, inspect, json, os, signal, sys, threading, time, types
@@ -210,13 +211,7 @@ def _minigrad_guard(locked_names, key_file):
     callbacks = events.callbacks
     saved_events = {k: list(v) for k, v in callbacks.items()}
     parked = []
-    # Audit hooks cannot be removed (one on "exec" runs before every cell): refuse new ones.
     refused = []
-    def refuse_audit_hooks(event, args, error=RuntimeError, append=refused.append):
-        if event == "sys.addaudithook":
-            append(event)
-            raise error("minigrad-course grading refuses audit hooks")
-    sys.addaudithook(refuse_audit_hooks)
     tracing = (sys.gettrace(), sys.getprofile())
     # The kernel writes every reply's error through these: one whose write() raises left every
     # later cell, the tests too, without a reply (each waited out its timeout).
@@ -392,6 +387,9 @@ def _minigrad_guard(locked_names, key_file):
                 if vars(module).get(key) is not value:
                     found.append(f"{module_name}.{key} was rebound")
                     setattr(module, key, value)
+        if vars(_signal).get("signal") is not signal_without_frames:
+            found.append("_signal.signal was rebound")
+            _signal.signal = signal_without_frames
         for name, value in names.items():
             if shell.user_ns.get(name) is not value:
                 found.append(f"test helper {name!r} was rebound")
@@ -399,19 +397,23 @@ def _minigrad_guard(locked_names, key_file):
         restore_imports(found)
         return found
 
-    origins = {}  # a code object's file name -> whether it is the notebook's own code
+    origins = {}  # a file name -> whether it is the notebook's own code
 
-    def student_code(code):
-        name = code.co_filename
+    def notebook_file(name):
         if type(name) is not str:
             return True
         if name not in origins:
+            if len(origins) > 10000:  # names compiled by the notebook: keep it bounded
+                origins.clear()
             if name[:1] == "<":  # a cell, exec(); not the frozen importlib
                 origins[name] = not name.startswith("<frozen ")
             else:
                 real = os.path.realpath(name)
                 origins[name] = real.startswith(writable) and not real.startswith(libraries)
         return origins[name]
+
+    def student_code(code):
+        return notebook_file(code.co_filename)
 
     # Threads that run the notebook's own code now. One blocked in a queue's put or get or an
     # event's wait (chapter 10's prefetching thread, left with a full queue) is left alone: it
@@ -449,18 +451,129 @@ def _minigrad_guard(locked_names, key_file):
                 found.append(f"module {name} (from {where}) was unloaded")
                 del sys.modules[name]
 
-    def answer(started, found, refuse=False):
+    def answer(started, found, refuse=False, verdict=None):
         # NOTE: when the handler started (the system's monotonic clock, the worker's too): the
         # worker takes only an answer that began after its signal, not one that was under way
         # (the notebook's code can signal its kernel itself, and time its own signals)
         answers[0] += 1
-        verdict = "refuse" if refuse else "ok"
+        verdict = verdict or ("refuse" if refuse else "ok")
         line = "\n%s %s %d %s %.6f %s\n" % ("__TAG__", key, answers[0], verdict, started,
                                             dumps(found[:50]))
         write(log, line.encode())
 
     signal.signal(signal.SIGUSR1, snapshot)
     signal.signal(signal.SIGUSR2, restore)
+
+    # NOTE: the notebook's code reached the test's frames, and through them its inputs and the
+    # reference, by names the review scan cannot see (getattr(sys, "_get" + "frame"), an
+    # exception's traceback, a generator, logging.currentframe(), the frame a signal handler is
+    # handed, gc.get_objects, ctypes) and could swap a library function's code, defaults or an
+    # object's class while a test ran. Audit hooks see every such operation however it is named, and
+    # cannot be removed: this one refuses them when the code that asks is the notebook's (a
+    # cell, exec(), a file in a folder the student can write), or a library function that hands
+    # frames back to it. New audit hooks are refused (one on "exec" runs before every cell), and
+    # so is code compiled under a library's file name (or this cell's), which would pass for it.
+    import _signal
+    own_file = sys._getframe(0).f_code.co_filename
+    getframe, main_ident = sys._getframe, threading.main_thread().ident
+    relays = frozenset(("inspect", "traceback", "bdb", "pdb", "signal", "ctypes",
+                        "IPython.utils.frame"))
+    frame_attributes = frozenset(("tb_frame", "gi_frame", "cr_frame", "ag_frame"))
+    refused_events = frozenset(("sys._getframe", "sys._current_frames", "gc.get_objects",
+                                "gc.get_referrers", "gc.get_referents", "marshal.load",
+                                "marshal.loads", "object.__setattr__", "object.__delattr__"))
+    inside = set()  # threads now in the hook: its own frame lookups are audited too
+
+    def asked_by_the_notebook():
+        try:
+            return notebook_frame(getframe(2))  # the caller of the audited operation, or of
+        except Exception:  # _signal.signal; none, or the recursion limit: refuse, not guess
+            return True
+
+    def notebook_frame(frame):
+        while frame is not None:
+            code = frame.f_code
+            if code.co_filename == own_file:
+                return False
+            if student_code(code):
+                return True
+            name = dict.get(frame.f_globals, "__name__")
+            relay = type(name) is str and (name in relays or name == "logging"
+                                           and code.co_name in ("currentframe", "<lambda>"))
+            if not relay:
+                return False
+            frame = frame.f_back
+        return False
+
+    def compiled_as(filename):
+        if type(filename) is bytes:
+            filename = os.fsdecode(filename)
+        return type(filename) is str and filename != own_file and notebook_file(filename)
+
+    def audit(event, args):
+        if event == "sys.addaudithook":
+            refused.append(event)
+            raise RuntimeError("minigrad-course grading refuses audit hooks")
+        if event == "object.__getattr__":
+            if args[1] not in frame_attributes:
+                return
+        elif event == "compile" or event == "code.__new__":
+            if compiled_as(args[1]):
+                return
+        elif event not in refused_events and event[:7] != "ctypes.":
+            return
+        me = get_ident()
+        if me in inside:
+            return
+        inside.add(me)
+        try:
+            theirs = asked_by_the_notebook()
+        finally:
+            inside.discard(me)
+        if theirs:
+            name = event if event[:7] != "object." else f"{event[7:]}({args[1]!s:.40})"
+            refused.append(name)
+            raise RuntimeError(f"minigrad-course grading refuses {name} in the notebook's code: "
+                               "tests cannot be checked fairly when answers look at frames, "
+                               "the heap or change code objects")
+
+    # A handler the notebook installs is handed the frame the signal interrupted (a timer's
+    # signal lands inside a test): it gets None instead.
+    install = _signal.signal
+
+    def signal_without_frames(signalnum, handler):
+        if callable(handler) and asked_by_the_notebook():
+            theirs = handler
+            def handler(signum, frame):
+                return theirs(signum, None)
+        return install(signalnum, handler)
+
+    _signal.signal = signal_without_frames
+
+    # A graded test counts as passed only if its last line ran: the worker appends a call of
+    # this function with a fresh nonce, and it answers only from that line's own frame (the
+    # cell's last statement, run by the kernel's one running cell on the main thread). A
+    # patch of the kernel's replies that put itself back (an error shown as "ok") passed tests.
+    cell_runner = type(shell).run_cell_async.__code__
+
+    def reached_end(nonce):
+        frame = getframe(1)
+        code = frame.f_code
+        ends = max((line for _, _, line in code.co_lines() if line), default=None)
+        runs = cells = 0
+        up = frame.f_back
+        while up is not None:
+            runs += up.f_code is running_cell
+            cells += up.f_code is cell_runner
+            up = up.f_back
+        last = (code.co_name == "<module>" and frame.f_lineno == ends and runs == cells == 1
+                and frame.f_back is not None and frame.f_back.f_code is running_cell)
+        if last and get_ident() == main_ident and type(nonce) is str and len(nonce) <= 64:
+            answer(monotonic(), [nonce], verdict="done")
+
+    shell.user_ns[__END_NAME__] = reached_end
+    names[__END_NAME__] = reached_end
+    sys.addaudithook(audit)
     # NOTE: the worker signals the process, and any of its threads may take the signal: taken
     # by a thread of zmq's or ipykernel's, it left the main thread asleep in the event loop, and
     # the guard answered when a message next woke it (30 s later: a test lost). A byte on a
@@ -553,6 +666,8 @@ class _Client(NotebookClient):
                 self.on_cell_executed, cell=cell, cell_index=cell_index, execute_reply=reply
             )
             return cell
+        if guard is not None and cell_index in guard.restore_before:
+            cell.source = guard.mark_end(cell_index, cell.source)
         try:
             cell = await super().async_execute_cell(cell, cell_index, execution_count, **kwargs)
         except (CellControlSignal, DeadKernelError):
@@ -579,7 +694,7 @@ class Guard:
     around graded cells and read its answers from the kernel log, through the worker's fd."""
 
     _LINE = re.compile(
-        rb"^" + GUARD_TAG.encode() + rb" (\S*) (\d+) (ok|refuse) ([0-9]+\.[0-9]+) (.*)$"
+        rb"^" + GUARD_TAG.encode() + rb" (\S*) (\d+) (ok|refuse|done) ([0-9]+\.[0-9]+) (.*)$"
     )
 
     def __init__(
@@ -594,6 +709,18 @@ class Guard:
         # read the verdict of an old answer and run a test the guard had refused.
         self.verdicts: list[tuple[float, bool]] = []
         self.evidence: list[str] = []
+        self.nonces: dict[int, str] = {}  # graded cell index -> the nonce of its last line
+        self.ended: set[str] = set()  # nonces whose line ran (see reached_end in the setup)
+
+    def mark_end(self, cell_index: int, source: str) -> str:
+        """The test's source with a last line that tells the guard the test ran to its end."""
+        nonce = self.nonces[cell_index] = secrets.token_hex(8)
+        return f"{source}\n{END_NAME}({nonce!r})\n"
+
+    def ran_to_end(self, cell_index: int) -> bool:
+        """Whether the graded test's last line ran (its reply can be forged by the cell)."""
+        self._scan()
+        return self.nonces.get(cell_index) in self.ended
 
     async def before(self, cell_index: int) -> bool:
         """Put the known routes back before a graded test; False: the guard did not answer, or
@@ -648,6 +775,10 @@ class Guard:
                 forged = "a forged answer of the grading guard was written to stderr"
                 if forged not in self.evidence:  # once, however many lines
                     self.evidence.append(forged)
+            elif match.group(3) == b"done":
+                with contextlib.suppress(ValueError):
+                    found = json.loads(match.group(5))
+                    self.ended.update(str(f) for f in found[:1] if isinstance(found, list))
             else:
                 self.verdicts.append((float(match.group(4)), match.group(3) == b"ok"))
                 with contextlib.suppress(ValueError):
@@ -782,8 +913,9 @@ def _tasks_of_uid(uid: int) -> int:
 
 
 def kernel_env(scratch: Path, sandboxed: bool, python: str = sys.executable) -> dict[str, str]:
-    """Environment for a kernel: one BLAS thread; a private HOME when sandboxed; the kernel's
-    interpreter first on PATH (``python`` in a subprocess is one the sandbox user can run)."""
+    """Environment for a kernel: one BLAS thread; when sandboxed (grading), a private HOME, no
+    GPU, and the kernel's interpreter first on PATH (``python`` in a subprocess is one the
+    sandbox user can run)."""
     if sandboxed:
         keep = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "SYSTEMROOT")
         env = {k: os.environ[k] for k in keep if k in os.environ}
@@ -793,6 +925,10 @@ def kernel_env(scratch: Path, sandboxed: bool, python: str = sys.executable) -> 
             MPLCONFIGDIR=str(scratch / ".matplotlib"),
             MPLBACKEND="Agg",
             PATH=os.pathsep.join([str(Path(python).parent), env.get("PATH", os.defpath)]),
+            # NOTE: grading is CPU only (the memory limit and CUDA do not mix). On a grading
+            # machine with a GPU, the chapters' tests expected "cuda" where minigrad found one,
+            # and a pick_device that always says "cuda" passed: the kernel sees no GPU.
+            CUDA_VISIBLE_DEVICES="",
         )
     else:
         env = dict(os.environ)
@@ -872,6 +1008,7 @@ def _execute_once(
             _GUARD_SETUP.replace("__TAG__", GUARD_TAG)
             .replace("__NAMES__", repr(sorted(set(guard.locked_names))))
             .replace("__KEY_FILE__", repr(str(key_file)))
+            .replace("__END_NAME__", repr(END_NAME))
         )
     runnable.cells.insert(0, nbformat.v4.new_code_cell(setup))
     if guard is not None:
@@ -895,6 +1032,16 @@ def _execute_once(
             execute_reply = {"content": {**shown, "status": "error"}}
             if client.guard is not None and cell_index in client.guard.restore_before:
                 client.guard.evidence.append(f"cell {cell_index} reported success after an error")
+        guard = client.guard
+        graded = guard is not None and cell_index in guard.restore_before
+        ok = execute_reply.get("content", {}).get("status") == "ok"
+        if graded and ok and not guard.ran_to_end(cell_index):
+            # NOTE: code in the kernel can make the reply say "ok" (a patch of the kernel's
+            # session that put itself back); the test's own last line did not run
+            content = {"status": "error", "ename": "GradingGuard", "traceback": []}
+            content["evalue"] = "not passed: the test did not run to its end (its reply said ok)"
+            execute_reply = {"content": content}
+            guard.evidence.append(f"cell {cell_index} replied ok without running to its end")
         entry = cell_record(cell_index - 1, execute_reply)
         result.cells.append(entry)
         if on_cell is not None:
@@ -971,14 +1118,16 @@ def _execute_once(
         for entry in list(result.cells):
             msg_id = requests.get(entry["index"] + 1)
             graded = entry["index"] + 1 in client.guard.restore_before
-            if graded and entry["status"] == "ok" and km.replies.contradicted(msg_id or ""):
+            if not graded or not km.replies.contradicted(msg_id or ""):
+                continue
+            client.guard.evidence.append(f"cell {entry['index'] + 1} was answered twice")
+            if entry["status"] == "ok":  # (one that did not run to its end is an error already)
                 content = {"status": "error", "ename": "GradingGuard", "traceback": []}
                 content["evalue"] = "not passed: the kernel sent it a second reply, or an error"
                 correction = cell_record(entry["index"], {"content": content})
                 result.cells.append(correction)
                 if on_cell is not None:
                     on_cell(correction)
-                client.guard.evidence.append(f"cell {entry['index'] + 1} was answered twice")
         result.evidence = list(dict.fromkeys(client.guard.evidence))
     shutil.rmtree(state, ignore_errors=True)
     return result

@@ -229,10 +229,14 @@ def test_attacks_on_the_kernel_earn_nothing_and_are_flagged(
 
 @pytest.mark.grading
 def test_a_second_reply_to_a_test_makes_it_fail(setup_rows):
+    """The forged "ok" came before the test's last line ran (test_redteam5.py: a test passes only
+    if it did) and while the cell still ran, and the test's own error reply came after it: each
+    guard reports it, the message is the last one's."""
     row = setup_rows["forged_reply"]
     assert "cell 11 was answered twice" in row["evidence"], row
+    assert "cell 11 replied ok without running to its end" in row["evidence"], row
     message = row["questions"]["slope_at_test"]["message"]
-    assert "not passed: the kernel sent it a second reply, or an error" in message, message
+    assert message.startswith("GradingGuard: not passed: "), message
 
 
 @pytest.mark.grading
