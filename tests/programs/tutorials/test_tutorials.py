@@ -22,14 +22,7 @@ import user_programs
 import minigrad
 
 # Engine gaps (minigrad/ops, tensor.py): strict, so a test flips to failing once it is fixed.
-ENGINE_GAPS = {
-    tutorials6.custom_optimizer_subclass: (
-        KeyError,
-        "Optimizer.state is a plain dict (PyTorch's is a defaultdict(dict)), so a subclass's "
-        "`state = self.state[p]` raises KeyError on the first step; the fix belongs in "
-        "minigrad/optim/optimizer.py (__init__ and load_state_dict)",
-    ),
-}
+ENGINE_GAPS: dict = {}
 PROGRAMS = [
     pytest.param(
         p,
