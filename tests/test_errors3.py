@@ -158,6 +158,24 @@ ERRORS = [
     ("t.device('cuda:0', 1)", ["type (string) must not include an index because index was"]),
     ("t.device('cuda', '1')", ["device(): argument 'index' (position 2) must be int, not str"]),
     ("t.ones(2).to('mps')", ["mps"]),
+    # functional: PyTorch's checks of the arguments
+    ("t.where(t.ones(3), t.ones(3), t.zeros(3))", ["where expected condition to be a boolean"]),
+    ("t.ones(3).where(t.tensor([1, 0, 1]), 0.0)", ["boolean tensor", "Long"]),
+    ("t.nn.functional.linear(t.ones(2, 3), t.ones(4, 3), t.ones(5))", ["linear", "(5,)"]),
+    (
+        "t.nn.Linear(2, 3)(t.ones(4, 2, dtype=t.float64))",
+        ["mat1 and mat2 must have the same dtype, but got Double and Float"],
+    ),
+    (
+        "t.nn.functional.batch_norm(t.ones(2, 3), t.zeros(4), t.ones(4))",
+        ["running_mean should contain 3 elements not 4"],
+    ),
+    (
+        "t.nn.functional.batch_norm(t.ones(2, 3), None, None, t.ones(4), training=True)",
+        ["weight should contain 3 elements not 4"],
+    ),
+    ("t.ones(2) + None", ["unsupported operand type(s)", "NoneType"]),
+    ("None * t.ones(2)", ["unsupported operand type(s)", "NoneType"]),
     # view and reshape
     ("t.ones(2, 3).reshape(-2, 3)", ["invalid shape dimension -2 at index 0 of shape [-2, 3]"]),
     ("t.ones(2, 3).view(3, -3)", ["invalid shape dimension -3 at index 1 of shape [3, -3]"]),
@@ -229,6 +247,8 @@ SAME = [
     "out = t.nn.functional.adaptive_max_pool2d(t.ones(1, 4, 4), (0, 2), return_indices=True)",
     "out = t.nn.AdaptiveMaxPool1d(0, return_indices=True)(t.ones(1, 2, 4))",
     "device = None\nout = t.ones(2).to(device)",
+    "out = t.nn.functional.linear(t.ones(2, 3), t.ones(4, 3), t.arange(8.0).view(2, 4))",
+    "out = t.where(t.tensor([1, 0], dtype=t.uint8), t.ones(2), t.zeros(2))",
     # a state dict without num_batches_tracked (an old PyTorch's) loads, the count kept
     "m = t.nn.Sequential(t.nn.Identity(), t.nn.BatchNorm1d(3))\nm(t.arange(12.0).view(4, 3))\n"
     "sd = {k: v * 2 for k, v in m.state_dict().items() if 'num_batches' not in k}\n"
