@@ -119,6 +119,7 @@ ERRORS = [
     ("x = t.ones(1, 3).expand(4, 3)\nx.add_(1)", ["single memory location"]),
     ("x = t.ones(1, 3).expand(4, 3)\nx.uniform_()", ["single memory location"]),
     ("x = t.ones(1, 3).expand(4, 3)\nx.copy_(t.ones(4, 3))", ["single memory location"]),
+    ("x = t.ones(1, 3).expand(4, 3)\nx.masked_fill_(t.ones(4, 3), 0)", ["bool"]),
     # in place on a leaf that requires grad, or on a view of one (which would change the leaf
     # behind autograd's back)
     ("x = t.ones(3, requires_grad=True)\nx[:2].add_(1)", [_VIEW_OF_LEAF]),
@@ -234,6 +235,9 @@ SAME = [
     "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[0] = t.tensor([1.0, 2.0, 3.0])\nout = [x, b]",
     "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[1] = 7\nout = [x, b]",
     "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[x > 0] = 2.0\nout = [x, b]",
+    "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx.masked_fill_(t.eye(4, 3) > 0, 0.5)\nout = [x, b]",
+    "b = t.ones(3)\nx = b.expand(2, 3)\n"
+    "x.masked_fill_(t.tensor([True, False, True]), t.tensor(3.0))\nout = [x, b]",
     "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[t.tensor([0]), t.tensor([1])] = 5.0\nout = [x, b]",
     # in place on a non-leaf, or on a view of a tensor that needs no gradient: recorded
     "x = t.ones(3, requires_grad=True)\ny = x * 2\ny[:2].mul_(3)\nout = y",
