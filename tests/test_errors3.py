@@ -245,6 +245,11 @@ SAME = [
     "out = [y, x.grad]",
     "x = t.ones(3, requires_grad=True)\nwith t.no_grad():\n    x[:2].add_(1)\nout = x",
     "x = t.ones(3, requires_grad=True)\nv = x.detach()[:2]\nv.add_(1)\nout = x",
+    # flip and rot90 copy (NumPy's flip is a view): writing into the result leaves x alone
+    "x = t.arange(4.0).view(2, 2)\ny = x.flip(0)\ny.add_(1)\nout = [x, y]",
+    "x = t.arange(4.0).view(2, 2).requires_grad_()\ny = t.rot90(x)\ny.mul_(2)\n"
+    "y.sum().backward()\nout = [x, y, x.grad]",
+    "x = t.arange(4.0).view(2, 2)\ny = t.fliplr(x)\ny[0, 0] = 9\nout = [x, y]",
     # adaptive max pooling to an empty output, as adaptive average pooling
     "x = t.ones(2, 1, 4, 4, requires_grad=True)\ny = t.nn.functional.adaptive_max_pool2d(x, 0)\n"
     "out = [y, y.requires_grad]",

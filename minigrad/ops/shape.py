@@ -526,7 +526,9 @@ class Flip(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return x.device.xp.flip(x.array, axis=dims)
+        # NOTE: a copy, as PyTorch's flip: NumPy's is a view, through which an in-place op on
+        # the result would change x
+        return x.device.xp.flip(x.array, axis=dims).copy()
 
     @staticmethod
     def backward(ctx, gy):
