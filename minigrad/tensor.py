@@ -1733,7 +1733,8 @@ class Tensor:
         return self
 
     def masked_fill_(self, mask, value):
-        if _overlaps(self.array) and not (state.enabled and self._requires_grad):
+        needs_grad = self._requires_grad or isinstance(value, Tensor) and value._requires_grad
+        if _overlaps(self.array) and not (state.enabled and needs_grad):
             # one value written through an expanded tensor, as PyTorch lets it (fill_target)
             selection_ops.masked_fill(self.detach(), mask, value)  # PyTorch's argument checks
             target = fill_target(self)
