@@ -148,6 +148,7 @@ ERRORS = [
     ),
     ("x = t.ones(2, 3)\nx[[True, False, True]] = 0", ["The shape of the mask [3] at index 0"]),
     ("t.ones(2, 3)[::-1]", ["step must be greater than zero"]),
+    ("t.ones(2, 3)['a']", ["invalid data type 'str'"]),
     ("t.ones(2, 3)[:, 3::-2]", ["step must be greater than zero"]),
     # devices: PyTorch's parsing
     ("t.device('')", ["Device string must not be empty"]),
