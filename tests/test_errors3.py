@@ -185,6 +185,9 @@ ERRORS = [
     ("t.ones(2, 3).reshape((2.0, 3))", ["must be tuple of ints, but found element of type float"]),
     ("t.ones(2, 3).t().view(6)", ["view size is not compatible with input tensor's size and"]),
     ("t.ones(2, 3).view(7)", ["shape '[7]' is invalid for input of size 6"]),
+    ("t.ones(2, 3).view(t.float64)", ["self.size(-1) must be divisible by 2 to view Float as"]),
+    ("t.ones(4, 2).t().view(t.float64)", ["self.stride(-1) must be 1 to view Float as Double"]),
+    ("t.ones(()).view(t.float64)", ["self.dim() cannot be 0 to view Float as Double"]),
     # state dicts: PyTorch's report, missing keys first
     (
         "m = t.nn.Linear(2, 3)\nm.load_state_dict({'weight': t.ones(3, 3), 'extra': t.ones(3)})",
@@ -257,6 +260,10 @@ SAME = [
     "out = t.nn.functional.adaptive_max_pool2d(t.ones(1, 4, 4), (0, 2), return_indices=True)",
     "out = t.nn.AdaptiveMaxPool1d(0, return_indices=True)(t.ones(1, 2, 4))",
     "device = None\nout = t.ones(2).to(device)",
+    # view(dtype): the same memory read as another dtype
+    "x = t.tensor([[1.0, -2.0], [0.5, 3.0]])\nout = [x.view(t.int32), x.view(t.int16), "
+    "x.view(t.float64), x.view(t.uint8).shape, x.view(t.float32).requires_grad]",
+    "x = t.zeros(2, 2)\nv = x.view(t.int32)\nv[0, 0] = 1065353216\nout = x",
     "out = t.nn.functional.linear(t.ones(2, 3), t.ones(4, 3), t.arange(8.0).view(2, 4))",
     "out = t.where(t.tensor([1, 0], dtype=t.uint8), t.ones(2), t.zeros(2))",
     # a state dict without num_batches_tracked (an old PyTorch's) loads, the count kept
