@@ -1733,6 +1733,16 @@ class Tensor:
         return self
 
     def masked_fill_(self, mask, value):
+        needs_grad = self._requires_grad or isinstance(value, Tensor) and value._requires_grad
+        if _overlaps(self.array) and not (state.enabled and needs_grad):
+            # one value written through an expanded tensor, as PyTorch lets it (fill_target)
+            selection_ops.masked_fill(self.detach(), mask, value)  # PyTorch's argument checks
+            target = fill_target(self)
+            target[self._device.xp.broadcast_to(mask.array, target.shape)] = (
+                value.item() if isinstance(value, Tensor) else value
+            )
+            self._version += 1
+            return self
         return self._inplace(selection_ops.masked_fill, mask, value)
 
     def copy_(self, src) -> Tensor:

@@ -119,6 +119,7 @@ ERRORS = [
     ("x = t.ones(1, 3).expand(4, 3)\nx.add_(1)", ["single memory location"]),
     ("x = t.ones(1, 3).expand(4, 3)\nx.uniform_()", ["single memory location"]),
     ("x = t.ones(1, 3).expand(4, 3)\nx.copy_(t.ones(4, 3))", ["single memory location"]),
+    ("x = t.ones(1, 3).expand(4, 3)\nx.masked_fill_(t.ones(4, 3), 0)", ["bool"]),
     # in place on a leaf that requires grad, or on a view of one (which would change the leaf
     # behind autograd's back)
     ("x = t.ones(3, requires_grad=True)\nx[:2].add_(1)", [_VIEW_OF_LEAF]),
@@ -147,6 +148,7 @@ ERRORS = [
     ),
     ("x = t.ones(2, 3)\nx[[True, False, True]] = 0", ["The shape of the mask [3] at index 0"]),
     ("t.ones(2, 3)[::-1]", ["step must be greater than zero"]),
+    ("t.ones(2, 3)['a']", ["invalid data type 'str'"]),
     ("t.ones(2, 3)[:, 3::-2]", ["step must be greater than zero"]),
     # devices: PyTorch's parsing
     ("t.device('')", ["Device string must not be empty"]),
@@ -158,6 +160,24 @@ ERRORS = [
     ("t.device('cuda:0', 1)", ["type (string) must not include an index because index was"]),
     ("t.device('cuda', '1')", ["device(): argument 'index' (position 2) must be int, not str"]),
     ("t.ones(2).to('mps')", ["mps"]),
+    # functional: PyTorch's checks of the arguments
+    ("t.where(t.ones(3), t.ones(3), t.zeros(3))", ["where expected condition to be a boolean"]),
+    ("t.ones(3).where(t.tensor([1, 0, 1]), 0.0)", ["boolean tensor", "Long"]),
+    ("t.nn.functional.linear(t.ones(2, 3), t.ones(4, 3), t.ones(5))", ["linear", "(5,)"]),
+    (
+        "t.nn.Linear(2, 3)(t.ones(4, 2, dtype=t.float64))",
+        ["mat1 and mat2 must have the same dtype, but got Double and Float"],
+    ),
+    (
+        "t.nn.functional.batch_norm(t.ones(2, 3), t.zeros(4), t.ones(4))",
+        ["running_mean should contain 3 elements not 4"],
+    ),
+    (
+        "t.nn.functional.batch_norm(t.ones(2, 3), None, None, t.ones(4), training=True)",
+        ["weight should contain 3 elements not 4"],
+    ),
+    ("t.ones(2) + None", ["unsupported operand type(s)", "NoneType"]),
+    ("None * t.ones(2)", ["unsupported operand type(s)", "NoneType"]),
     # view and reshape
     ("t.ones(2, 3).reshape(-2, 3)", ["invalid shape dimension -2 at index 0 of shape [-2, 3]"]),
     ("t.ones(2, 3).view(3, -3)", ["invalid shape dimension -3 at index 1 of shape [3, -3]"]),
@@ -165,6 +185,9 @@ ERRORS = [
     ("t.ones(2, 3).reshape((2.0, 3))", ["must be tuple of ints, but found element of type float"]),
     ("t.ones(2, 3).t().view(6)", ["view size is not compatible with input tensor's size and"]),
     ("t.ones(2, 3).view(7)", ["shape '[7]' is invalid for input of size 6"]),
+    ("t.ones(2, 3).view(t.float64)", ["self.size(-1) must be divisible by 2 to view Float as"]),
+    ("t.ones(4, 2).t().view(t.float64)", ["self.stride(-1) must be 1 to view Float as Double"]),
+    ("t.ones(()).view(t.float64)", ["self.dim() cannot be 0 to view Float as Double"]),
     # state dicts: PyTorch's report, missing keys first
     (
         "m = t.nn.Linear(2, 3)\nm.load_state_dict({'weight': t.ones(3, 3), 'extra': t.ones(3)})",
@@ -216,6 +239,9 @@ SAME = [
     "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[0] = t.tensor([1.0, 2.0, 3.0])\nout = [x, b]",
     "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[1] = 7\nout = [x, b]",
     "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[x > 0] = 2.0\nout = [x, b]",
+    "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx.masked_fill_(t.eye(4, 3) > 0, 0.5)\nout = [x, b]",
+    "b = t.ones(3)\nx = b.expand(2, 3)\n"
+    "x.masked_fill_(t.tensor([True, False, True]), t.tensor(3.0))\nout = [x, b]",
     "b = t.ones(1, 3)\nx = b.expand(4, 3)\nx[t.tensor([0]), t.tensor([1])] = 5.0\nout = [x, b]",
     # in place on a non-leaf, or on a view of a tensor that needs no gradient: recorded
     "x = t.ones(3, requires_grad=True)\ny = x * 2\ny[:2].mul_(3)\nout = y",
@@ -223,12 +249,23 @@ SAME = [
     "out = [y, x.grad]",
     "x = t.ones(3, requires_grad=True)\nwith t.no_grad():\n    x[:2].add_(1)\nout = x",
     "x = t.ones(3, requires_grad=True)\nv = x.detach()[:2]\nv.add_(1)\nout = x",
+    # flip and rot90 copy (NumPy's flip is a view): writing into the result leaves x alone
+    "x = t.arange(4.0).view(2, 2)\ny = x.flip(0)\ny.add_(1)\nout = [x, y]",
+    "x = t.arange(4.0).view(2, 2).requires_grad_()\ny = t.rot90(x)\ny.mul_(2)\n"
+    "y.sum().backward()\nout = [x, y, x.grad]",
+    "x = t.arange(4.0).view(2, 2)\ny = t.fliplr(x)\ny[0, 0] = 9\nout = [x, y]",
     # adaptive max pooling to an empty output, as adaptive average pooling
     "x = t.ones(2, 1, 4, 4, requires_grad=True)\ny = t.nn.functional.adaptive_max_pool2d(x, 0)\n"
     "out = [y, y.requires_grad]",
     "out = t.nn.functional.adaptive_max_pool2d(t.ones(1, 4, 4), (0, 2), return_indices=True)",
     "out = t.nn.AdaptiveMaxPool1d(0, return_indices=True)(t.ones(1, 2, 4))",
     "device = None\nout = t.ones(2).to(device)",
+    # view(dtype): the same memory read as another dtype
+    "x = t.tensor([[1.0, -2.0], [0.5, 3.0]])\nout = [x.view(t.int32), x.view(t.int16), "
+    "x.view(t.float64), x.view(t.uint8).shape, x.view(t.float32).requires_grad]",
+    "x = t.zeros(2, 2)\nv = x.view(t.int32)\nv[0, 0] = 1065353216\nout = x",
+    "out = t.nn.functional.linear(t.ones(2, 3), t.ones(4, 3), t.arange(8.0).view(2, 4))",
+    "out = t.where(t.tensor([1, 0], dtype=t.uint8), t.ones(2), t.zeros(2))",
     # a state dict without num_batches_tracked (an old PyTorch's) loads, the count kept
     "m = t.nn.Sequential(t.nn.Identity(), t.nn.BatchNorm1d(3))\nm(t.arange(12.0).view(4, 3))\n"
     "sd = {k: v * 2 for k, v in m.state_dict().items() if 'num_batches' not in k}\n"

@@ -139,22 +139,17 @@ def _batched_grad(
         )
     rows = []
     for b in range(sizes[0]):
-        last = b == sizes[0] - 1
-        grads = [g[b] for g in batched]
-        keep = retain_graph or not last
-        rows.append(
-            grad(
-                outputs,
-                inputs,
-                grads,
-                keep,
-                create_graph,
-                True,
-                allow_unused,
-                False,
-                materialize_grads,
-            )
+        keep = retain_graph or b < sizes[0] - 1  # the graph is needed by the next rows
+        row = grad(
+            outputs,
+            inputs,
+            [g[b] for g in batched],
+            retain_graph=keep,
+            create_graph=create_graph,
+            allow_unused=allow_unused,
+            materialize_grads=materialize_grads,
         )
+        rows.append(row)
     return tuple(None if column[0] is None else stack(list(column)) for column in zip(*rows))
 
 

@@ -34,6 +34,8 @@ def tensor_arg(x, like, wrap=True):
         return x
     if isinstance(x, (Tensor, int, float, bool)):
         return x
+    if x is None:  # x + None: PyTorch's TypeError (a function that forgot to return?)
+        raise TypeError("unsupported operand type(s): 'Tensor' and 'NoneType'")
     from minigrad.creation import tensor
 
     return tensor(x, device=like.device if isinstance(like, Tensor) else None)

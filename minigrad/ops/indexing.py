@@ -58,6 +58,11 @@ def _to_index(index, x: Tensor):
                 part = part.astype(bool)
         elif isinstance(part, (list, tuple)):
             part = x.device.xp.asarray([p.item() if isinstance(p, Tensor) else p for p in part])
+        elif isinstance(part, str):  # x["a"]: PyTorch's TypeError (a dict's key, perhaps?)
+            raise TypeError(
+                f"new(): invalid data type 'str': {part!r} is not an index (tensor of shape "
+                f"{tuple(x.shape)})"
+            )
         if hasattr(part, "ndim"):
             advanced = True
         out.append(part)

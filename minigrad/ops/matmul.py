@@ -234,14 +234,31 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{weight.array.shape[-1]}"
         )
     if input.array.dtype != weight.array.dtype and _op_dtype(input) != _op_dtype(weight):
+        a, b = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, weight))
         raise RuntimeError(
-            f"linear: input is {input.dtype} but weight is {weight.dtype}; convert one with "
-            ".to(dtype)"
+            f"linear: mat1 and mat2 must have the same dtype, but got {a} and {b} (input is "
+            f"{input.dtype} but weight is {weight.dtype}; convert one with .to(dtype))"
         )
+    if bias is not None and bias.array.shape != weight.array.shape[:1]:
+        _check_bias(input, weight, bias)
     if weight.ndim == 1:
         y = matmul(input, weight)
         return y if bias is None else y + bias
     return Linear.apply(input, weight, bias)
+
+
+def _check_bias(input: Tensor, weight: Tensor, bias: Tensor) -> None:
+    """A bias that is not (out_features,) must broadcast to the output: PyTorch's error."""
+    out = (*input.array.shape[:-1], *weight.array.shape[:-1])
+    try:
+        fits = np.broadcast_shapes(bias.array.shape, out) == out
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(
+            f"linear: the bias of shape {tuple(bias.shape)} does not broadcast to the output "
+            f"of shape {out} (the expanded size of the tensor must match the existing size)"
+        )
 
 
 class Einsum(Function):

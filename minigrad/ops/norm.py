@@ -208,6 +208,14 @@ def batch_norm(
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
     require_floating("batch_norm", input)
+    channels = input.shape[1]
+    given = ("running_mean", running_mean), ("running_var", running_var), ("weight", weight)
+    for name, t in (*given, ("bias", bias)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(
+                f"{name} should contain {channels} elements not {t.numel()} (batch_norm of an "
+                f"input of shape {tuple(input.shape)})"
+            )
     x = checked_input(input, weight, bias, running_mean, running_var)
     shape = _channel_shape(input)
     dims = (0, *range(2, input.ndim))

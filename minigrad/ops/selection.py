@@ -53,8 +53,13 @@ def where(condition, input=None, other=None):
     if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
         return nonzero(tensor_arg(condition, None), as_tuple=True)
     cond = condition if isinstance(condition, Tensor) else tensor_arg(condition, input)
-    if cond.array.dtype != np.bool_:
+    if cond.array.dtype == np.uint8:  # PyTorch's old byte masks
         cond = Cast.apply(cond, dtypes.bool_)
+    elif cond.array.dtype != np.bool_:
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{dtypes.legacy_name(cond.dtype)[: -len('Tensor')]} (compare it first: x > 0)"
+        )
     return Where.apply(cond, tensor_arg(input, cond), tensor_arg(other, cond))
 
 

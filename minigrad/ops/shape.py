@@ -7,6 +7,7 @@ import operator
 
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.ops._util import normalize_dim, normalize_dims, sum_array, write_out
 from minigrad.tensor import Tensor
@@ -107,6 +108,27 @@ class Reshape(Function):
         return reshape(gy, ctx.shape), None
 
 
+def _view_as_dtype(x: Tensor, dtype) -> Tensor:
+    """x's memory read as another dtype (a bit cast, PyTorch's x.view(dtype)); no gradient.
+    With another element size the last dim changes size, and must be contiguous."""
+    old, new = x.array.dtype.itemsize, dtype.itemsize
+    what = f"{dtypes.legacy_name(x.dtype)[:-6]} as {dtypes.legacy_name(dtype)[:-6]}"
+    if old != new:
+        if x.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 to view {what} (different element sizes)")
+        if x.array.strides[-1] != old:
+            raise RuntimeError(
+                f"self.stride(-1) must be 1 to view {what} (different element sizes), but got "
+                f"{x.array.strides[-1] // old}"
+            )
+        if new > old and x.array.shape[-1] % (new // old):
+            raise RuntimeError(
+                f"self.size(-1) must be divisible by {new // old} to view {what} (different "
+                f"element sizes), but got {x.array.shape[-1]}"
+            )
+    return Tensor._make(x.array.view(dtype.np))
+
+
 def _size_of(s, op: str) -> int:
     """An int from a size that is not one (a NumPy int, an integer tensor); floats refused."""
     try:
@@ -150,6 +172,8 @@ def reshape(x: Tensor, shape) -> Tensor:
 
 
 def view(x: Tensor, shape) -> Tensor:
+    if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
+        return _view_as_dtype(x, shape[0])
     shape = _infer_shape(shape, x.array.size, "view")
     if shape == x.array.shape:
         return x
@@ -526,7 +550,9 @@ class Flip(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return x.device.xp.flip(x.array, axis=dims)
+        # NOTE: a copy, as PyTorch's flip: NumPy's is a view, through which an in-place op on
+        # the result would change x
+        return x.device.xp.flip(x.array, axis=dims).copy()
 
     @staticmethod
     def backward(ctx, gy):
