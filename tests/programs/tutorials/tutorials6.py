@@ -2948,6 +2948,398 @@ def word_language_model_rnn(torch, init):
     }
 
 
+def graph_batching_and_pooling(torch, init):
+    """Mini-batching graphs as graph-learning code does: node features of several graphs
+    concatenated, edge indices offset by the cumulative node counts (`torch.cumsum` of the
+    sizes, shifted), a `batch` vector from repeat_interleave, message passing with
+    scatter_reduce (sum and amax, include_self=False) over the edges, global mean and max
+    pooling per graph with scatter_reduce and index_add_ / bincount, and a graph classifier
+    trained on the pooled features."""
+    nn, F = torch.nn, torch.nn.functional
+    rng = np.random.default_rng(13)
+    sizes = [4, 3, 5]
+    xs = [torch.from_numpy(rng.normal(size=(n, 3)).astype(np.float32)) for n in sizes]
+    edges = [
+        torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]]),
+        torch.tensor([[0, 1], [1, 2]]),
+        torch.tensor([[0, 1, 2, 3, 4], [1, 2, 3, 4, 0]]),
+    ]
+    x = torch.cat(xs, dim=0)
+    counts = torch.tensor(sizes)
+    offsets = torch.cumsum(counts, 0) - counts
+    edge_index = torch.cat([e + off for e, off in zip(edges, offsets)], dim=1)
+    edge_index = torch.cat([edge_index, edge_index.flip(0)], dim=1)
+    batch = torch.repeat_interleave(torch.arange(len(sizes)), counts)
+    labels = torch.tensor([0, 1, 0])
+
+    class GraphNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin_self = nn.Linear(3, 8)
+            self.lin_nb = nn.Linear(3, 8)
+            self.head = nn.Linear(16, 2)
+
+        def forward(self, x, edge_index, batch):
+            src, dst = edge_index
+            msg = self.lin_nb(x)[src]
+            agg = torch.zeros(x.shape[0], 8).scatter_reduce(
+                0, dst.unsqueeze(1).expand(-1, 8), msg, reduce="sum", include_self=False
+            )
+            h = F.relu(self.lin_self(x) + agg)
+            n_graphs = int(batch.max()) + 1
+            mean = torch.zeros(n_graphs, 8).index_add_(0, batch, h) / torch.bincount(
+                batch
+            ).unsqueeze(1)
+            mx = torch.zeros(n_graphs, 8).scatter_reduce(
+                0, batch.unsqueeze(1).expand(-1, 8), h, reduce="amax", include_self=False
+            )
+            return self.head(torch.cat([mean, mx], dim=1))
+
+    model = init(GraphNet())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    losses = []
+    for _ in range(6):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x, edge_index, batch), labels)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    neighbour_max = torch.full((x.shape[0], 3), -1e9).scatter_reduce(
+        0, edge_index[1].unsqueeze(1).expand(-1, 3), x[edge_index[0]], reduce="amax",
+        include_self=False,
+    )  # fmt: skip
+    return {
+        "offsets": offsets.tolist(),
+        "batch": batch.tolist(),
+        "edge_index": edge_index.tolist(),
+        "losses": losses,
+        "neighbour_max": neighbour_max.tolist(),
+        "grad": model.lin_nb.weight.grad.tolist(),
+    }
+
+
+def transe_knowledge_graph(torch, init):
+    """TransE as knowledge-graph tutorials write it: entity and relation nn.Embedding tables,
+    relations normalised once and entities renormalised every batch through
+    `self.entities.weight.data = F.normalize(..., p=2, dim=1)`, the distance `||h + r - t||_1`
+    by torch.norm(p=1), corrupted triples (heads or tails replaced, the choice from NumPy), the
+    MarginRankingLoss with target -1, SGD, and the filtered rank of each test triple."""
+    nn, F = torch.nn, torch.nn.functional
+    n_ent, n_rel, dim = 8, 2, 5
+
+    class TransE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.entities = nn.Embedding(n_ent, dim)
+            self.relations = nn.Embedding(n_rel, dim)
+            bound = 6 / math.sqrt(dim)
+            nn.init.uniform_(self.entities.weight, -bound, bound)
+            nn.init.uniform_(self.relations.weight, -bound, bound)
+            self.relations.weight.data = F.normalize(self.relations.weight.data, p=2, dim=1)
+
+        def distance(self, triples):
+            h = self.entities(triples[:, 0])
+            r = self.relations(triples[:, 1])
+            t = self.entities(triples[:, 2])
+            return torch.norm(h + r - t, p=1, dim=1)
+
+        def forward(self, positive, negative):
+            self.entities.weight.data = F.normalize(self.entities.weight.data, p=2, dim=1)
+            return self.distance(positive), self.distance(negative)
+
+    triples = torch.tensor([[0, 0, 1], [1, 0, 2], [2, 0, 3], [4, 1, 5], [5, 1, 6], [6, 1, 7]])
+    model = init(TransE())
+    criterion = nn.MarginRankingLoss(margin=1.0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    rng = np.random.default_rng(3)
+    losses = []
+    for _ in range(8):
+        corrupt = torch.from_numpy(rng.integers(0, n_ent, size=len(triples)))
+        replace_head = torch.from_numpy(rng.uniform(size=len(triples)) < 0.5)
+        negative = triples.clone()
+        negative[:, 0] = torch.where(replace_head, corrupt, triples[:, 0])
+        negative[:, 2] = torch.where(replace_head, triples[:, 2], corrupt)
+        pos, neg = model(triples, negative)
+        loss = criterion(pos, neg, torch.tensor([-1.0]))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        ranks = []
+        for h, r, t in triples.tolist():
+            candidates = torch.tensor([[h, r, e] for e in range(n_ent)])
+            d = model.distance(candidates)
+            ranks.append(int((d < d[t]).sum()) + 1)
+    return {"losses": losses, "ranks": ranks, "norms": model.entities.weight.norm(dim=1).tolist()}
+
+
+def crnn_ctc_greedy_decoding(torch, init):
+    """Text recognition homework: a CRNN (Conv2d and pooling down to height 1, `squeeze(2)` and
+    `permute(2, 0, 1)` into (T, N, C) features, a bidirectional LSTM, a Linear to classes with
+    blank 0), `log_softmax(2)` into nn.CTCLoss(blank=0, zero_infinity=True) with
+    concatenated 1-D targets and per-sample target lengths, Adam, then greedy CTC decoding
+    (argmax, collapse repeats with torch.unique_consecutive-free code, drop blanks)."""
+    nn, F = torch.nn, torch.nn.functional
+    n_classes = 5
+
+    class CRNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cnn = nn.Sequential(
+                nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d((2, 1)),
+                nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d((4, 1)),
+            )  # fmt: skip
+            self.rnn = nn.LSTM(8, 8, bidirectional=True)
+            self.fc = nn.Linear(16, n_classes)
+
+        def forward(self, x):
+            f = self.cnn(x)
+            f = f.squeeze(2).permute(2, 0, 1)
+            out, _ = self.rnn(f)
+            return self.fc(out)
+
+    rng = np.random.default_rng(14)
+    images = torch.from_numpy(rng.uniform(size=(3, 1, 8, 12)).astype(np.float32))
+    targets = [[1, 2, 3], [4, 4], [2, 1, 3, 1]]
+    flat_targets = torch.tensor([c for t in targets for c in t])
+    target_lengths = torch.tensor([len(t) for t in targets])
+    model = init(CRNN())
+    criterion = nn.CTCLoss(blank=0, zero_infinity=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(5):
+        log_probs = F.log_softmax(model(images), dim=2)
+        input_lengths = torch.full((images.size(0),), log_probs.size(0), dtype=torch.long)
+        loss = criterion(log_probs, flat_targets, input_lengths, target_lengths)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        best = model(images).argmax(dim=2).t()
+    decoded = []
+    for seq in best.tolist():
+        out, prev = [], None
+        for c in seq:
+            if c != prev and c != 0:
+                out.append(c)
+            prev = c
+        decoded.append(out)
+    return {
+        "shape": list(log_probs.shape),
+        "losses": losses,
+        "best": best.tolist(),
+        "decoded": decoded,
+    }
+
+
+def pgd_adversarial_training(torch, init):
+    """Projected gradient descent attacks and adversarial training as course code writes
+    them: a random start in the L-infinity ball (the noise from NumPy), steps of `alpha *
+    grad.sign()`, projection by `torch.min(torch.max(x_adv, x - eps), x + eps)` and
+    clamp(0, 1), `x_adv.detach().requires_grad_(True)` each step, the model in eval mode
+    during the attack and train mode for the update on the adversarial batch; clean and
+    robust accuracy before and after."""
+    nn, F = torch.nn, torch.nn.functional
+    model = init(nn.Sequential(nn.Flatten(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3)))
+    rng = np.random.default_rng(15)
+    x = torch.from_numpy(rng.uniform(size=(12, 1, 4, 4)).astype(np.float32))
+    y = torch.from_numpy(np.arange(12) % 3)
+    eps, alpha, steps = 0.1, 0.03, 4
+
+    def pgd(model, x, y, seed):
+        start = torch.from_numpy(
+            np.random.default_rng(seed).uniform(-eps, eps, size=x.shape).astype(np.float32)
+        )
+        x_adv = torch.clamp(x + start, 0, 1).detach()
+        for _ in range(steps):
+            x_adv.requires_grad_(True)
+            loss = F.cross_entropy(model(x_adv), y)
+            (grad,) = torch.autograd.grad(loss, [x_adv])
+            x_adv = x_adv.detach() + alpha * grad.sign()
+            x_adv = torch.min(torch.max(x_adv, x - eps), x + eps).clamp(0, 1)
+        return x_adv.detach()
+
+    def accuracy(inputs):
+        with torch.no_grad():
+            return (model(inputs).argmax(1) == y).float().mean().item()
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model.eval()
+    before = [accuracy(x), accuracy(pgd(model, x, y, 0))]
+    log = []
+    for epoch in range(4):
+        model.eval()
+        x_adv = pgd(model, x, y, epoch + 1)
+        model.train()
+        loss = F.cross_entropy(model(x_adv), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        log.append([loss.item(), (x_adv - x).abs().max().item() <= eps + 1e-6])
+    model.eval()
+    after = [accuracy(x), accuracy(pgd(model, x, y, 9))]
+    return {"before": before, "log": log, "after": after}
+
+
+def ddpm_training_step(torch, init):
+    """A denoising diffusion (DDPM) training and sampling step as the annotated diffusion
+    posts write it: a linear beta schedule, `alphas_cumprod = torch.cumprod(alphas, axis=0)`,
+    `F.pad(alphas_cumprod[:-1], (1, 0), value=1.0)`, extract() by `a.gather(-1, t)` reshaped to
+    broadcast, q_sample, a sinusoidal time embedding, a small noise-predicting network, the MSE
+    to the noise, and one reverse step p_sample with the posterior variance; the noise comes
+    from NumPy so that both runs draw the same."""
+    nn, F = torch.nn, torch.nn.functional
+    T = 50
+    betas = torch.linspace(1e-4, 0.02, T)
+    alphas = 1.0 - betas
+    alphas_cumprod = torch.cumprod(alphas, axis=0)
+    alphas_cumprod_prev = F.pad(alphas_cumprod[:-1], (1, 0), value=1.0)
+    sqrt_recip_alphas = torch.sqrt(1.0 / alphas)
+    sqrt_alphas_cumprod = torch.sqrt(alphas_cumprod)
+    sqrt_one_minus_alphas_cumprod = torch.sqrt(1.0 - alphas_cumprod)
+    posterior_variance = betas * (1.0 - alphas_cumprod_prev) / (1.0 - alphas_cumprod)
+
+    def extract(a, t, x_shape):
+        batch_size = t.shape[0]
+        out = a.gather(-1, t.cpu())
+        return out.reshape(batch_size, *((1,) * (len(x_shape) - 1))).to(t.device)
+
+    def q_sample(x_start, t, noise):
+        return (
+            extract(sqrt_alphas_cumprod, t, x_start.shape) * x_start
+            + extract(sqrt_one_minus_alphas_cumprod, t, x_start.shape) * noise
+        )
+
+    class SinusoidalPositionEmbeddings(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.dim = dim
+
+        def forward(self, time):
+            half_dim = self.dim // 2
+            embeddings = math.log(10000) / (half_dim - 1)
+            embeddings = torch.exp(torch.arange(half_dim) * -embeddings)
+            embeddings = time[:, None] * embeddings[None, :]
+            return torch.cat((embeddings.sin(), embeddings.cos()), dim=-1)
+
+    class Denoiser(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.time_mlp = nn.Sequential(
+                SinusoidalPositionEmbeddings(8), nn.Linear(8, 16), nn.GELU()
+            )
+            self.inp = nn.Linear(4, 16)
+            self.out = nn.Sequential(nn.SiLU(), nn.Linear(16, 4))
+
+        def forward(self, x, t):
+            return self.out(self.inp(x) + self.time_mlp(t))
+
+    model = init(Denoiser())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    rng = np.random.default_rng(16)
+    x_start = torch.from_numpy(rng.normal(size=(8, 4)).astype(np.float32))
+    losses = []
+    for _ in range(5):
+        t = torch.from_numpy(rng.integers(0, T, size=8))
+        noise = torch.from_numpy(rng.normal(size=(8, 4)).astype(np.float32))
+        x_noisy = q_sample(x_start, t, noise)
+        loss = F.mse_loss(noise, model(x_noisy, t))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+
+    @torch.no_grad()
+    def p_sample(x, t, t_index, noise):
+        betas_t = extract(betas, t, x.shape)
+        sqrt_one_minus_t = extract(sqrt_one_minus_alphas_cumprod, t, x.shape)
+        sqrt_recip_alphas_t = extract(sqrt_recip_alphas, t, x.shape)
+        model_mean = sqrt_recip_alphas_t * (x - betas_t * model(x, t) / sqrt_one_minus_t)
+        if t_index == 0:
+            return model_mean
+        posterior_variance_t = extract(posterior_variance, t, x.shape)
+        return model_mean + torch.sqrt(posterior_variance_t) * noise
+
+    x = torch.from_numpy(rng.normal(size=(2, 4)).astype(np.float32))
+    for i in reversed(range(0, 3)):
+        noise = torch.from_numpy(rng.normal(size=(2, 4)).astype(np.float32))
+        x = p_sample(x, torch.full((2,), i, dtype=torch.long), i, noise)
+    return {
+        "schedule": [
+            alphas_cumprod[[0, 10, 49]].tolist(),
+            alphas_cumprod_prev[:3].tolist(),
+            posterior_variance[:3].tolist(),
+        ],
+        "extract": list(extract(betas, torch.tensor([1, 2]), (2, 3, 4, 4)).shape),
+        "losses": losses,
+        "sample": x.tolist(),
+    }
+
+
+def vq_vae_quantizer(torch, init):
+    """The vector-quantisation layer of VQ-VAE as its PyTorch ports write it: inputs permuted
+    to channels-last and flattened, distances to the codebook as `sum(x**2) + sum(e**2) - 2 x
+    e^T` with torch.matmul, `torch.argmin`, one-hot encodings by scatter_, quantised vectors by
+    matmul with the codebook, the codebook and commitment losses with detach(), the
+    straight-through `inputs + (quantized - inputs).detach()`, and the perplexity of the code
+    usage; a few Adam steps of an encoder/decoder around it."""
+    nn, F = torch.nn, torch.nn.functional
+    K, D = 6, 3
+
+    class VectorQuantizer(nn.Module):
+        def __init__(self, num_embeddings, embedding_dim, commitment_cost):
+            super().__init__()
+            self._embedding_dim = embedding_dim
+            self._num_embeddings = num_embeddings
+            self._embedding = nn.Embedding(num_embeddings, embedding_dim)
+            self._embedding.weight.data.uniform_(-1 / num_embeddings, 1 / num_embeddings)
+            self._commitment_cost = commitment_cost
+
+        def forward(self, inputs):
+            inputs = inputs.permute(0, 2, 3, 1).contiguous()
+            input_shape = inputs.shape
+            flat_input = inputs.view(-1, self._embedding_dim)
+            distances = (
+                torch.sum(flat_input**2, dim=1, keepdim=True)
+                + torch.sum(self._embedding.weight**2, dim=1)
+                - 2 * torch.matmul(flat_input, self._embedding.weight.t())
+            )
+            encoding_indices = torch.argmin(distances, dim=1).unsqueeze(1)
+            encodings = torch.zeros(encoding_indices.shape[0], self._num_embeddings)
+            encodings.scatter_(1, encoding_indices, 1)
+            quantized = torch.matmul(encodings, self._embedding.weight).view(input_shape)
+            e_latent_loss = F.mse_loss(quantized.detach(), inputs)
+            q_latent_loss = F.mse_loss(quantized, inputs.detach())
+            loss = q_latent_loss + self._commitment_cost * e_latent_loss
+            quantized = inputs + (quantized - inputs).detach()
+            avg_probs = torch.mean(encodings, dim=0)
+            perplexity = torch.exp(-torch.sum(avg_probs * torch.log(avg_probs + 1e-10)))
+            return loss, quantized.permute(0, 3, 1, 2).contiguous(), perplexity, encodings
+
+    encoder = init(nn.Conv2d(1, D, 2, stride=2))
+    vq = init(VectorQuantizer(K, D, 0.25))
+    decoder = init(nn.ConvTranspose2d(D, 1, 2, stride=2))
+    params = [*encoder.parameters(), *vq.parameters(), *decoder.parameters()]
+    optimizer = torch.optim.Adam(params, lr=1e-2)
+    x = torch.from_numpy(np.random.default_rng(17).uniform(size=(4, 1, 6, 6)).astype(np.float32))
+    log = []
+    for _ in range(5):
+        vq_loss, quantized, perplexity, encodings = vq(encoder(x))
+        recon = decoder(quantized)
+        loss = F.mse_loss(recon, x) + vq_loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        log.append([loss.item(), vq_loss.item(), perplexity.item(), encodings.argmax(1).tolist()])
+    return {
+        "log": log,
+        "codebook_grad": vq._embedding.weight.grad.tolist(),
+        "encoder_grad": encoder.weight.grad.flatten().tolist(),
+    }
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -2992,4 +3384,10 @@ PROGRAMS = [
     mixture_of_experts_routing,
     elastic_weight_consolidation,
     word_language_model_rnn,
+    graph_batching_and_pooling,
+    transe_knowledge_graph,
+    crnn_ctc_greedy_decoding,
+    pgd_adversarial_training,
+    ddpm_training_step,
+    vq_vae_quantizer,
 ]
