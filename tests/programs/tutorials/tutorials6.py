@@ -3340,6 +3340,293 @@ def vq_vae_quantizer(torch, init):
     }
 
 
+def sklearn_interop_digits(torch, init):
+    """scikit-learn and PyTorch side by side, as course notebooks mix them: load_digits,
+    train_test_split with a random_state and stratify, StandardScaler fitted on the training
+    part, `torch.tensor(X_train, dtype=torch.float32)` and `torch.from_numpy(y).long()`, an
+    MLP trained by minibatches of a shuffled DataLoader (its order from a seeded Generator is
+    not compared: full-batch steps here), predictions back to NumPy with `.detach().numpy()`
+    for sklearn's accuracy_score, confusion_matrix and classification report numbers."""
+    from sklearn.datasets import load_digits
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    nn, F = torch.nn, torch.nn.functional
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X[:400], y[:400], test_size=0.25, random_state=0, stratify=y[:400]
+    )
+    scaler = StandardScaler().fit(X_train)
+    X_train_t = torch.tensor(scaler.transform(X_train), dtype=torch.float32)
+    X_test_t = torch.tensor(scaler.transform(X_test), dtype=torch.float32)
+    y_train_t = torch.from_numpy(y_train).long()
+    model = init(nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(15):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(X_train_t), y_train_t)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        proba = F.softmax(model(X_test_t), dim=1).detach().numpy()
+    pred = proba.argmax(axis=1)
+    return {
+        "shapes": [
+            list(X_train_t.shape),
+            str(X_train_t.dtype).split(".")[-1],
+            str(y_train_t.dtype).split(".")[-1],
+        ],
+        "losses": losses,
+        "accuracy": float(accuracy_score(y_test, pred)),
+        "f1": float(f1_score(y_test, pred, average="macro")),
+        "confusion": confusion_matrix(y_test, pred).tolist(),
+        "proba_type": [type(proba).__name__, str(proba.dtype)],
+    }
+
+
+def tabular_embeddings_model(torch, init):
+    """A tabular model in the fastai style written in plain PyTorch: one nn.Embedding per
+    categorical column with `min(50, (n + 1) // 2)` dimensions, embeddings concatenated with
+    the batch-normalised continuous columns, Linear-ReLU-BatchNorm1d-Dropout blocks, a
+    regression target scaled into a range by sigmoid, a DataLoader over a TensorDataset of
+    (categorical, continuous, target), and eval-mode predictions."""
+    nn, F = torch.nn, torch.nn.functional
+    cardinalities = [4, 7, 3]
+    emb_szs = [(n, min(50, (n + 1) // 2)) for n in cardinalities]
+    rng = np.random.default_rng(18)
+    N = 32
+    cats = np.stack([rng.integers(0, n, size=N) for n in cardinalities], axis=1)
+    conts = rng.normal(size=(N, 2)).astype(np.float32)
+    target = (2 + cats[:, 0] * 0.5 - cats[:, 2] + conts[:, 0]).astype(np.float32)[:, None]
+
+    class TabularModel(nn.Module):
+        def __init__(self, emb_szs, n_cont, out_sz, layers, y_range):
+            super().__init__()
+            self.embeds = nn.ModuleList([nn.Embedding(ni, nf) for ni, nf in emb_szs])
+            self.emb_drop = nn.Dropout(0.0)
+            self.bn_cont = nn.BatchNorm1d(n_cont)
+            n_emb = sum(e.embedding_dim for e in self.embeds)
+            sizes = [n_emb + n_cont] + layers
+            blocks = []
+            for a, b in zip(sizes[:-1], sizes[1:]):
+                blocks += [
+                    nn.Linear(a, b),
+                    nn.ReLU(inplace=True),
+                    nn.BatchNorm1d(b),
+                    nn.Dropout(0.0),
+                ]
+            self.layers = nn.Sequential(*blocks, nn.Linear(sizes[-1], out_sz))
+            self.y_range = y_range
+
+        def forward(self, x_cat, x_cont):
+            x = [e(x_cat[:, i]) for i, e in enumerate(self.embeds)]
+            x = self.emb_drop(torch.cat(x, 1))
+            x = torch.cat([x, self.bn_cont(x_cont)], 1)
+            x = self.layers(x)
+            lo, hi = self.y_range
+            return torch.sigmoid(x) * (hi - lo) + lo
+
+    model = init(TabularModel(emb_szs, 2, 1, [16, 8], (-2.0, 6.0)))
+    ds = torch.utils.data.TensorDataset(
+        torch.from_numpy(cats), torch.from_numpy(conts), torch.from_numpy(target)
+    )
+    loader = torch.utils.data.DataLoader(ds, batch_size=8)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2, weight_decay=1e-4)
+    losses = []
+    for _ in range(2):
+        model.train()
+        for xc, xn, yb in loader:
+            loss = F.mse_loss(model(xc, xn), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        preds = model(torch.from_numpy(cats[:4]), torch.from_numpy(conts[:4]))
+    return {
+        "emb_szs": emb_szs,
+        "losses": losses,
+        "preds": preds.flatten().tolist(),
+        "running_var": model.bn_cont.running_var.tolist(),
+    }
+
+
+def model_surgery(torch, init):
+    """Changing a built model as forum answers do: replacing the head (`model.fc =
+    nn.Linear(...)`) and turning a layer into nn.Identity to expose features, swapping every
+    ReLU for a GELU by walking named_children recursively with setattr, inserting a layer
+    into a Sequential by rebuilding it from list(model.children()), slicing a Sequential,
+    weight sharing (the same module used twice is counted once by parameters()), deleting a
+    submodule with del, and `model.apply(fn)` re-initialising the linear layers."""
+    nn = torch.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU())
+            self.fc = nn.Linear(8, 3)
+
+        def forward(self, x):
+            return self.fc(self.features(x))
+
+    model = init(Net())
+    x = init(torch.randn(5, 4))
+    before = model(x)
+    model.fc = nn.Identity()
+    features = model(x)
+
+    def replace_relu(module):
+        for name, child in module.named_children():
+            if isinstance(child, nn.ReLU):
+                setattr(module, name, nn.GELU())
+            else:
+                replace_relu(child)
+
+    replace_relu(model)
+    model.fc = nn.Linear(8, 2)
+    init(model)
+    gelu_out = model(x)
+    layers = list(model.features.children())
+    layers.insert(2, nn.LayerNorm(8))
+    model.features = nn.Sequential(*layers)
+    init(model)
+    inserted = model(x)
+    first_two = model.features[:2]
+    shared = nn.Linear(3, 3)
+    tied = nn.Sequential(shared, nn.Tanh(), shared)
+    n_unique = sum(p.numel() for p in tied.parameters())
+    del model.features[2]
+
+    def reinit(m):
+        if isinstance(m, nn.Linear):
+            nn.init.constant_(m.weight, 0.1)
+            nn.init.zeros_(m.bias)
+
+    model.apply(reinit)
+    return {
+        "before": before.tolist(),
+        "features": [list(features.shape), features.tolist()],
+        "structure": [type(m).__name__ for m in model.modules()],
+        "gelu": gelu_out.tolist(),
+        "inserted": inserted.tolist(),
+        "slice": [type(first_two).__name__, len(first_two)],
+        "tied": [n_unique, len(list(tied.parameters())), len(tied.state_dict())],
+        "reinit": model(x).tolist(),
+        "keys": list(model.state_dict().keys()),
+    }
+
+
+def multitask_uncertainty_weighting(torch, init):
+    """Multi-task learning as papers' code writes it: a shared trunk with a classification head
+    and a regression head, the homoscedastic-uncertainty weighting with learnable log
+    variances (`torch.exp(-log_vars[i]) * loss_i + log_vars[i]`), the log_vars in their own
+    parameter group without weight decay, and per-task gradient norms at the shared layer
+    from torch.autograd.grad with retain_graph=True (GradNorm's first step)."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class MultiTask(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.trunk = nn.Sequential(nn.Linear(5, 16), nn.ReLU())
+            self.cls_head = nn.Linear(16, 3)
+            self.reg_head = nn.Linear(16, 1)
+            self.log_vars = nn.Parameter(torch.zeros(2))
+
+        def forward(self, x):
+            h = self.trunk(x)
+            return self.cls_head(h), self.reg_head(h).squeeze(-1)
+
+    model = init(MultiTask())
+    X = _randn(torch, (20, 5), 19)
+    y_cls = torch.from_numpy(np.arange(20) % 3)
+    y_reg = X[:, 0] * 2 - X[:, 1]
+    optimizer = torch.optim.AdamW([
+        {"params": [p for n, p in model.named_parameters() if n != "log_vars"],
+         "weight_decay": 0.01},
+        {"params": [model.log_vars], "weight_decay": 0.0},
+    ], lr=0.02)  # fmt: skip
+    shared = model.trunk[0].weight
+    log = []
+    for _ in range(6):
+        logits, reg = model(X)
+        losses = [F.cross_entropy(logits, y_cls), F.mse_loss(reg, y_reg)]
+        norms = [torch.autograd.grad(l, shared, retain_graph=True)[0].norm().item() for l in losses]  # noqa: E741
+        total = sum(
+            torch.exp(-model.log_vars[i]) * l + model.log_vars[i] for i, l in enumerate(losses)
+        )
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+        log.append([total.item(), [l.item() for l in losses], norms])  # noqa: E741
+    return {
+        "log": log,
+        "log_vars": model.log_vars.tolist(),
+        "groups": [g["weight_decay"] for g in optimizer.param_groups],
+    }
+
+
+def siamese_contrastive(torch, init):
+    """A Siamese network with the contrastive loss as tutorials write it: one embedding net
+    applied to both inputs, F.pairwise_distance, `(1 - label) * d**2 + label *
+    torch.clamp(margin - d, min=0.0) ** 2` averaged, pairs built from NumPy indices (same
+    class or not), Adam; then the distances of similar and dissimilar pairs, and the
+    threshold accuracy."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class SiameseNetwork(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Sequential(nn.Linear(6, 16), nn.ReLU(inplace=True), nn.Linear(16, 4))
+
+        def forward_once(self, x):
+            return self.fc(x)
+
+        def forward(self, input1, input2):
+            return self.forward_once(input1), self.forward_once(input2)
+
+    class ContrastiveLoss(nn.Module):
+        def __init__(self, margin=2.0):
+            super().__init__()
+            self.margin = margin
+
+        def forward(self, output1, output2, label):
+            euclidean_distance = F.pairwise_distance(output1, output2, keepdim=True)
+            return torch.mean(
+                (1 - label) * torch.pow(euclidean_distance, 2)
+                + label * torch.pow(torch.clamp(self.margin - euclidean_distance, min=0.0), 2)
+            )
+
+    rng = np.random.default_rng(20)
+    centers = rng.normal(size=(3, 6)) * 2
+    classes = rng.integers(0, 3, size=30)
+    points = (centers[classes] + rng.normal(size=(30, 6)) * 0.5).astype(np.float32)
+    i1, i2 = rng.integers(0, 30, size=40), rng.integers(0, 30, size=40)
+    x1, x2 = torch.from_numpy(points[i1]), torch.from_numpy(points[i2])
+    label = torch.from_numpy((classes[i1] != classes[i2]).astype(np.float32)).unsqueeze(1)
+    net = init(SiameseNetwork())
+    criterion = ContrastiveLoss()
+    optimizer = torch.optim.Adam(net.parameters(), lr=5e-3)
+    losses = []
+    for _ in range(8):
+        optimizer.zero_grad()
+        out1, out2 = net(x1, x2)
+        loss = criterion(out1, out2, label)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        d = F.pairwise_distance(*net(x1, x2))
+        same = d[label.squeeze(1) == 0].mean().item()
+        different = d[label.squeeze(1) == 1].mean().item()
+        acc = ((d > 1.0).float() == label.squeeze(1)).float().mean().item()
+    return {"losses": losses, "distances": [same, different], "accuracy": acc}
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -3390,4 +3677,9 @@ PROGRAMS = [
     pgd_adversarial_training,
     ddpm_training_step,
     vq_vae_quantizer,
+    sklearn_interop_digits,
+    tabular_embeddings_model,
+    model_surgery,
+    multitask_uncertainty_weighting,
+    siamese_contrastive,
 ]
