@@ -1530,7 +1530,7 @@ def gaussian_process_regression(torch, init):
     the predictive mean and variance with torch.linalg.solve_triangular, the log marginal
     likelihood with `torch.log(torch.diagonal(L)).sum()`, its hyperparameters (log
     lengthscale, log noise) fitted by Adam through the Cholesky factor; then closed-form ridge
-    regression by torch.linalg.solve and the pseudo-inverse."""
+    regression by torch.linalg.solve, the pseudo-inverse and torch.linalg.lstsq."""
     rng = np.random.default_rng(5)
     X_np = np.sort(rng.uniform(-3, 3, size=(15, 1)), axis=0)
     X = torch.from_numpy(X_np.astype(np.float64))
@@ -1573,12 +1573,18 @@ def gaussian_process_regression(torch, init):
     w_solve = torch.linalg.solve(Phi.T @ Phi + lam * torch.eye(3, dtype=torch.float64), Phi.T @ y)
     w_pinv = torch.linalg.pinv(Phi) @ y
     w_normal = torch.linalg.inv(Phi.T @ Phi) @ Phi.T @ y
+    fit = torch.linalg.lstsq(Phi, y.unsqueeze(1))
     return {
         "history": history,
         "mean": mean.tolist(),
         "var": var.tolist(),
         "ridge": w_solve.tolist(),
-        "least_squares": [w_pinv.tolist(), torch.allclose(w_pinv, w_normal)],
+        "least_squares": [
+            w_pinv.tolist(),
+            torch.allclose(w_pinv, w_normal),
+            fit.solution.squeeze(1).tolist(),
+            fit.rank.item(),
+        ],
         "logdet": [torch.logdet(K).item(), 2 * torch.log(torch.diagonal(L)).sum().item()],
     }
 
