@@ -277,6 +277,7 @@ from minigrad.ops.reduce import (
     norm,
     prod,
     quantile,
+    renorm,
     searchsorted,
     sort,
     std,

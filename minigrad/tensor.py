@@ -1300,6 +1300,9 @@ class Tensor:
     def dist(self, other, p=2):
         return reduce_ops.dist(self, other, p)
 
+    def renorm(self, p, dim, maxnorm):
+        return reduce_ops.renorm(self, p, dim, maxnorm)
+
     def outer(self, vec2):
         return matmul_ops.outer(self, vec2)
 
@@ -1984,6 +1987,7 @@ INPLACE_FORMS = (
 )
 for _name in INPLACE_FORMS:
     setattr(Tensor, f"{_name}_", _inplace_method(_name))
+Tensor.renorm_ = _inplace_method("renorm")  # w.renorm_(2, 0, max_norm): a max-norm constraint
 
 # the other methods with a dim that PyTorch defines natively (its Python-level ones, split,
 # unique, norm and unflatten, take no axis=)

@@ -807,6 +807,8 @@ CASES = [
         ((2, 3, 4), (2, 4, 5)),
     ),
     Case("einsum_three", lambda t, F, a, b, c: t.einsum("i,ij,j", a, b, c), ((3,), (3, 4), (4,))),
+    Case("renorm", lambda t, F, a: t.renorm(a, 2, 0, 1.5), ((4, 3),)),
+    Case("renorm_p1_method", lambda t, F, a: a.renorm(1, 1, 2.0), ((2, 3, 4),)),
     Case("einsum_trace", lambda t, F, a: t.einsum("ii", a), ((3, 3),)),
     Case("einsum_batch_diagonal", lambda t, F, a: t.einsum("bii->bi", a), ((2, 3, 3),)),
     Case(

@@ -9,6 +9,7 @@ compared by its properties."""
 
 from __future__ import annotations
 
+import copy
 import io
 import math
 
@@ -3633,6 +3634,260 @@ def siamese_contrastive(torch, init):
     return {"losses": losses, "distances": [same, different], "accuracy": acc}
 
 
+def regularization_tricks(torch, init):
+    """Regularisation as homework writes it: an L1 penalty `sum(p.abs().sum() for name, p in
+    model.named_parameters() if "weight" in name)`, an explicit L2 term against Adam's
+    weight_decay (the same step) and AdamW's decoupled decay (another), a max-norm constraint
+    on the rows of a weight by `w.data.renorm_(2, 0, max_norm)` after each step, and the
+    gradient-flow numbers plot_grad_flow collects (mean and max of |grad| per weight)."""
+    nn, F = torch.nn, torch.nn.functional
+    X, y = _randn(torch, (16, 4), 22), torch.from_numpy(np.arange(16) % 2)
+
+    def make():
+        return init(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)))
+
+    def train(model, optimizer, l1=0.0, l2=0.0, max_norm=None, steps=4):
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(X), y)
+            if l1:
+                loss = loss + l1 * sum(
+                    p.abs().sum() for name, p in model.named_parameters() if "weight" in name
+                )
+            if l2:
+                loss = loss + l2 / 2 * sum((p**2).sum() for p in model.parameters())
+            loss.backward()
+            optimizer.step()
+            if max_norm is not None:
+                with torch.no_grad():
+                    model[0].weight.data.renorm_(2, 0, max_norm)
+        return model
+
+    l1_model = make()
+    train(l1_model, torch.optim.SGD(l1_model.parameters(), lr=0.1), l1=0.01)
+    explicit = make()
+    decay, decoupled = copy.deepcopy(explicit), copy.deepcopy(explicit)
+    train(explicit, torch.optim.Adam(explicit.parameters(), lr=0.01), l2=0.1)
+    train(decay, torch.optim.Adam(decay.parameters(), lr=0.01, weight_decay=0.1))
+    train(decoupled, torch.optim.AdamW(decoupled.parameters(), lr=0.01, weight_decay=0.1))
+    capped = make()
+    train(capped, torch.optim.SGD(capped.parameters(), lr=1.0), max_norm=0.5)
+    capped.zero_grad()
+    F.cross_entropy(capped(X), y).backward()
+    flow = [
+        [n, p.grad.abs().mean().item(), p.grad.abs().max().item()]
+        for n, p in capped.named_parameters()
+        if p.requires_grad and "bias" not in n
+    ]
+    return {
+        "l1": l1_model[0].weight.tolist(),
+        "l2_equals_weight_decay": all(
+            torch.allclose(p, q, atol=1e-6)
+            for p, q in zip(explicit.parameters(), decay.parameters())
+        ),
+        "adamw_differs": not torch.allclose(decay[0].weight, decoupled[0].weight),
+        "decoupled": decoupled[0].weight.tolist(),
+        "row_norms": capped[0].weight.norm(dim=1).tolist(),
+        "flow": flow,
+    }
+
+
+def custom_dataset_and_transforms(torch, init):
+    """ "Writing Custom Datasets, DataLoaders and Transforms": a Dataset returning a dict
+    sample {'image', 'landmarks'}, callable transform classes Rescale (by index arithmetic
+    on NumPy), RandomCrop (offsets from a seeded NumPy generator) and ToTensor (HWC to CHW
+    by `image.transpose((2, 0, 1))` and torch.from_numpy), composed by a small Compose class;
+    a DataLoader batching the dicts with the default collate (`sample_batched['image'].size()`),
+    and the landmarks shifted by the crop."""
+    rng = np.random.default_rng(23)
+    images = rng.uniform(size=(5, 12, 10, 3)).astype(np.float32)
+    landmarks = rng.uniform(0, 10, size=(5, 4, 2)).astype(np.float32)
+
+    class FaceLandmarksDataset(torch.utils.data.Dataset):
+        def __init__(self, transform=None):
+            self.transform = transform
+
+        def __len__(self):
+            return len(images)
+
+        def __getitem__(self, idx):
+            if torch.is_tensor(idx):
+                idx = idx.tolist()
+            sample = {"image": images[idx], "landmarks": landmarks[idx]}
+            if self.transform:
+                sample = self.transform(sample)
+            return sample
+
+    class Rescale:
+        def __init__(self, output_size):
+            self.output_size = output_size
+
+        def __call__(self, sample):
+            image, marks = sample["image"], sample["landmarks"]
+            h, w = image.shape[:2]
+            new_h, new_w = self.output_size
+            rows = (np.arange(new_h) * h // new_h).astype(int)
+            cols = (np.arange(new_w) * w // new_w).astype(int)
+            img = image[rows][:, cols]
+            return {"image": img, "landmarks": marks * [new_w / w, new_h / h]}
+
+    class RandomCrop:
+        def __init__(self, output_size, seed):
+            self.output_size = output_size
+            self.rng = np.random.default_rng(seed)
+
+        def __call__(self, sample):
+            image, marks = sample["image"], sample["landmarks"]
+            h, w = image.shape[:2]
+            new_h, new_w = self.output_size
+            top = self.rng.integers(0, h - new_h + 1)
+            left = self.rng.integers(0, w - new_w + 1)
+            image = image[top : top + new_h, left : left + new_w]
+            return {"image": image, "landmarks": marks - [left, top]}
+
+    class ToTensor:
+        def __call__(self, sample):
+            image, marks = sample["image"], sample["landmarks"]
+            image = image.transpose((2, 0, 1))
+            return {
+                "image": torch.from_numpy(np.ascontiguousarray(image)),
+                "landmarks": torch.from_numpy(marks.astype(np.float32)),
+            }
+
+    class Compose:
+        def __init__(self, transforms):
+            self.transforms = transforms
+
+        def __call__(self, sample):
+            for t in self.transforms:
+                sample = t(sample)
+            return sample
+
+    dataset = FaceLandmarksDataset(
+        transform=Compose([Rescale((8, 8)), RandomCrop((6, 6), 0), ToTensor()])
+    )
+    sample = dataset[torch.tensor(1)]
+    loader = torch.utils.data.DataLoader(dataset, batch_size=2, shuffle=False, num_workers=0)
+    batches = []
+    for i_batch, sample_batched in enumerate(loader):
+        batches.append(
+            [
+                i_batch,
+                list(sample_batched["image"].size()),
+                list(sample_batched["landmarks"].size()),
+                sample_batched["landmarks"][0, 0].tolist(),
+            ]
+        )
+    return {
+        "sample": [
+            sorted(sample.keys()),
+            list(sample["image"].shape),
+            sample["image"][0, :2, :2].tolist(),
+            sample["landmarks"].tolist(),
+        ],
+        "batches": batches,
+    }
+
+
+def common_errors_students_hit(torch, init):
+    """The errors beginners meet, caught as they catch them: which exception type each
+    raises (matmul of mismatched shapes in nn.Linear, `.numpy()` of a tensor that requires
+    grad, a second backward through a freed graph, `.item()` of several elements, `.view` of a
+    transposed tensor, cross_entropy with float class indices, torch.cat of mismatched sizes,
+    an index out of range, float times double in matmul), and the fixes that work
+    (detach().numpy(), retain_graph, reshape/contiguous, .long(), .float())."""
+    nn, F = torch.nn, torch.nn.functional
+    layer = init(nn.Linear(3, 2))
+    x = init(torch.randn(4, 3))
+    cases = {}
+
+    def attempt(name, fn):
+        try:
+            fn()
+            cases[name] = "no error"
+        except Exception as error:  # noqa: BLE001 - the exception's type is what is compared
+            cases[name] = type(error).__name__
+
+    attempt("linear_shapes", lambda: layer(torch.randn(4, 5)))
+    w = torch.ones(2, requires_grad=True)
+    attempt("numpy_requires_grad", lambda: w.numpy())
+    loss = (w * 2).sum()
+    loss.backward()
+    attempt("backward_twice", lambda: loss.backward())
+    attempt("item_of_many", lambda: x.sum(0).item())
+    attempt("view_of_transpose", lambda: x.t().view(-1))
+    attempt("float_targets", lambda: F.cross_entropy(x, torch.tensor([0.0, 1.0, 1.0, 0.0])))
+    attempt("cat_sizes", lambda: torch.cat([torch.ones(2, 3), torch.ones(2, 4)], dim=0))
+    attempt("index_range", lambda: x[4])
+    attempt("float_times_double", lambda: x @ torch.ones(3, 2, dtype=torch.float64))
+    loss2 = (w * 3).sum()
+    loss2.backward(retain_graph=True)
+    loss2.backward()
+    return {
+        "errors": cases,
+        "fixes": [
+            w.detach().numpy().tolist(),
+            w.grad.tolist(),
+            x.t().reshape(-1).tolist()[:4],
+            x.t().contiguous().view(-1).tolist()[:4],
+            F.cross_entropy(x[:, :2], torch.tensor([0.0, 1.0, 1.0, 0.0]).long()).item(),
+            (x @ torch.ones(3, 2, dtype=torch.float64).float()).tolist(),
+        ],
+    }
+
+
+def bucket_sampler_and_batch_sampler(torch, init):
+    """Batching variable-length sequences by length as NLP code does: a custom
+    torch.utils.data.Sampler yielding indices sorted by length in buckets (the shuffle of the
+    buckets from a seeded NumPy generator), a batch_sampler that yields lists of indices, a
+    collate_fn padding with pad_sequence and returning lengths, a DataLoader with
+    batch_sampler=..., and the padding saved compared with random batching."""
+    pad_sequence = torch.nn.utils.rnn.pad_sequence
+    rng = np.random.default_rng(24)
+    lengths = rng.integers(1, 12, size=20)
+    sequences = [torch.arange(1, n + 1) for n in lengths]
+
+    class SeqDataset(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(sequences)
+
+        def __getitem__(self, i):
+            return sequences[i]
+
+    class BucketBatchSampler(torch.utils.data.Sampler):
+        def __init__(self, lengths, batch_size, seed):
+            self.lengths, self.batch_size, self.seed = lengths, batch_size, seed
+
+        def __iter__(self):
+            order = np.argsort(self.lengths, kind="stable")
+            batches = [
+                order[i : i + self.batch_size].tolist()
+                for i in range(0, len(order), self.batch_size)
+            ]
+            np.random.default_rng(self.seed).shuffle(batches)
+            yield from batches
+
+        def __len__(self):
+            return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+    def collate(batch):
+        lens = torch.tensor([len(s) for s in batch])
+        return pad_sequence(batch, batch_first=True, padding_value=0), lens
+
+    loader = torch.utils.data.DataLoader(SeqDataset(), batch_sampler=BucketBatchSampler(
+        lengths, 4, seed=1), collate_fn=collate)  # fmt: skip
+    padded = [(b.shape[1] * b.shape[0] - int(n.sum())) for b, n in loader]
+    plain = torch.utils.data.DataLoader(SeqDataset(), batch_size=4, collate_fn=collate)
+    plain_padding = [(b.shape[1] * b.shape[0] - int(n.sum())) for b, n in plain]
+    first_batch, first_lens = next(iter(loader))
+    return {
+        "len": len(loader),
+        "padding": [sum(padded), sum(plain_padding)],
+        "first": [first_batch.tolist(), first_lens.tolist()],
+        "shapes": [list(b.shape) for b, _ in loader],
+    }
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -3688,4 +3943,8 @@ PROGRAMS = [
     model_surgery,
     multitask_uncertainty_weighting,
     siamese_contrastive,
+    regularization_tricks,
+    custom_dataset_and_transforms,
+    common_errors_students_hit,
+    bucket_sampler_and_batch_sampler,
 ]
