@@ -3888,6 +3888,108 @@ def bucket_sampler_and_batch_sampler(torch, init):
     }
 
 
+def tensor_views_and_strides(torch, init):
+    """The "Tensor Views" doc page as code: view, transpose, narrow, expand and unfold share
+    the base's storage (an in-place write through a view shows in the base), their strides
+    (expand's 0), is_contiguous after transpose, contiguous() and clone() copying,
+    reshape of a non-contiguous tensor copying, storage_offset of a slice, and
+    `untyped_storage().data_ptr()` telling shared from copied."""
+    base = torch.arange(12.0).view(3, 4)
+    t = base.t()
+    narrow = base.narrow(1, 1, 2)
+    expanded = torch.ones(3, 1).expand(3, 4)
+    windows = torch.arange(6.0).unfold(0, 3, 1)
+    narrow[0, 0] = 100.0
+    t[3, 2] = -1.0
+
+    def shares(a, b):
+        return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
+
+    copied = t.contiguous()
+    reshaped = t.reshape(-1)
+    return {
+        "strides": [
+            base.stride(),
+            t.stride(),
+            narrow.stride(),
+            expanded.stride(),
+            windows.stride(),
+        ],
+        "contiguous": [
+            base.is_contiguous(),
+            t.is_contiguous(),
+            copied.is_contiguous(),
+            narrow.is_contiguous(),
+        ],
+        "shared": [
+            shares(base, t),
+            shares(base, narrow),
+            shares(base, copied),
+            shares(base, base.clone()),
+            shares(base, base.view(-1)),
+        ],
+        "offsets": [
+            base[1:].storage_offset(),
+            narrow.storage_offset(),
+            base[2, 1:].storage_offset(),
+        ],
+        "writes": base.tolist(),
+        "reshape": [reshaped.tolist(), reshaped.is_contiguous()],
+        "windows": windows.tolist(),
+    }
+
+
+def manual_backprop_two_layer_mlp(torch, init):
+    """Gradients by hand, the lecture's exercise: a two-layer ReLU network with softmax
+    cross-entropy written with tensor ops, the backward pass derived by hand (`dlogits =
+    (probs - onehot) / N`, `dW2 = h.t() @ dlogits`, the ReLU mask, `dW1 = x.t() @ dh`), checked
+    against autograd's gradients of the same loss; then a few steps of gradient descent with
+    the hand-made gradients only (under no_grad), and the loss going down."""
+    F = torch.nn.functional
+    N, D, H, C = 8, 5, 6, 3
+    x = _randn(torch, (N, D), 25)
+    y = torch.from_numpy(np.arange(N) % C)
+    W1 = init(torch.randn(D, H)) * 0.5
+    b1 = torch.zeros(H)
+    W2 = init(torch.randn(H, C)) * 0.5
+    b2 = torch.zeros(C)
+
+    def forward(W1, b1, W2, b2):
+        z = x @ W1 + b1
+        h = z.clamp(min=0)
+        logits = h @ W2 + b2
+        probs = torch.softmax(logits, dim=1)
+        loss = -torch.log(probs[torch.arange(N), y]).mean()
+        return z, h, probs, loss
+
+    def backward(z, h, probs, W2):
+        onehot = F.one_hot(y, C).float()
+        dlogits = (probs - onehot) / N
+        dW2 = h.t() @ dlogits
+        db2 = dlogits.sum(0)
+        dh = dlogits @ W2.t()
+        dz = dh * (z > 0).float()
+        return x.t() @ dz, dz.sum(0), dW2, db2
+
+    params = [p.clone().requires_grad_() for p in (W1, b1, W2, b2)]
+    _, _, _, loss = forward(*params)
+    loss.backward()
+    z, h, probs, _ = forward(W1, b1, W2, b2)
+    by_hand = backward(z, h, probs, W2)
+    agree = [torch.allclose(g, p.grad, atol=1e-6) for g, p in zip(by_hand, params)]
+    losses = []
+    with torch.no_grad():
+        for _ in range(10):
+            z, h, probs, loss = forward(W1, b1, W2, b2)
+            dW1, db1, dW2, db2 = backward(z, h, probs, W2)
+            W1 -= 0.5 * dW1
+            b1 -= 0.5 * db1
+            W2 -= 0.5 * dW2
+            b2 -= 0.5 * db2
+            losses.append(loss.item())
+    return {"agree": agree, "grads": [g.tolist() for g in by_hand], "losses": losses}
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -3947,4 +4049,6 @@ PROGRAMS = [
     custom_dataset_and_transforms,
     common_errors_students_hit,
     bucket_sampler_and_batch_sampler,
+    tensor_views_and_strides,
+    manual_backprop_two_layer_mlp,
 ]
