@@ -392,3 +392,16 @@ def test_renorm_in_place_caps_the_rows_as_pytorch():
     np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
     with pytest.raises(RuntimeError, match="maxnorm"):
         minigrad.renorm(minigrad.ones(2, 2), 2, 0, -1.0)
+
+
+def test_casting_inf_and_nan_to_integers_is_silent_as_pytorch():
+    """T5's relative-position buckets take `torch.log(n.float() / k).to(torch.long)` where n
+    can be 0 (a -inf later masked by torch.where): PyTorch casts it without a warning, and so
+    must minigrad (NumPy's cast warns 'invalid value encountered in cast')."""
+    import warnings
+
+    x = minigrad.tensor([float("-inf"), float("nan"), 2.7])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x.to(minigrad.long)
+    assert y.dtype == minigrad.int64 and y[2].item() == 2

@@ -3990,6 +3990,152 @@ def manual_backprop_two_layer_mlp(torch, init):
     return {"agree": agree, "grads": [g.tolist() for g in by_hand], "losses": losses}
 
 
+def t5_relative_position_buckets(torch, init):
+    """T5's relative position bias as its PyTorch implementation writes it: the bucket of each
+    (query, key) distance (`n = -relative_position`, half the buckets exact, the rest
+    logarithmic by `torch.log(n.float() / max_exact) / math.log(max_distance / max_exact)`,
+    `.to(torch.long)`, `torch.min(..., torch.full_like(...))`, bidirectional with
+    `(n < 0).to(torch.long) * num_buckets`), an nn.Embedding of biases per head added to the
+    attention scores; then generation's repetition penalty on logits by gather, torch.where
+    and scatter_."""
+    nn, F = torch.nn, torch.nn.functional
+
+    def relative_position_bucket(
+        relative_position, bidirectional=True, num_buckets=32, max_distance=128
+    ):
+        ret = 0
+        n = -relative_position
+        if bidirectional:
+            num_buckets //= 2
+            ret += (n < 0).to(torch.long) * num_buckets
+            n = torch.abs(n)
+        else:
+            n = torch.max(n, torch.zeros_like(n))
+        max_exact = num_buckets // 2
+        is_small = n < max_exact
+        val_if_large = max_exact + (
+            torch.log(n.float() / max_exact)
+            / math.log(max_distance / max_exact)
+            * (num_buckets - max_exact)
+        ).to(torch.long)
+        val_if_large = torch.min(val_if_large, torch.full_like(val_if_large, num_buckets - 1))
+        ret += torch.where(is_small, n, val_if_large)
+        return ret
+
+    qlen = klen = 40
+    context_position = torch.arange(qlen, dtype=torch.long)[:, None]
+    memory_position = torch.arange(klen, dtype=torch.long)[None, :]
+    relative_position = memory_position - context_position
+    buckets = relative_position_bucket(relative_position, num_buckets=16, max_distance=32)
+    causal = relative_position_bucket(
+        relative_position, bidirectional=False, num_buckets=16, max_distance=32
+    )
+    bias = init(nn.Embedding(16, 2))
+    values = bias(buckets).permute([2, 0, 1]).unsqueeze(0)
+    scores = init(torch.randn(1, 2, qlen, klen))
+    attn = F.softmax(scores + values, dim=-1)
+    (attn[..., 0].sum()).backward()
+
+    logits = init(torch.randn(2, 7))
+    input_ids = torch.tensor([[1, 3, 3], [0, 6, 2]])
+    penalty = 1.3
+    score = torch.gather(logits, 1, input_ids)
+    score = torch.where(score < 0, score * penalty, score / penalty)
+    penalized = logits.clone().scatter_(1, input_ids, score)
+    return {
+        "buckets": [buckets[0].tolist(), buckets[:, 0].tolist(), buckets.dtype == torch.long],
+        "causal": causal[-1].tolist(),
+        "bias_grad": bias.weight.grad.tolist(),
+        "penalized": penalized.tolist(),
+    }
+
+
+def sinkhorn_optimal_transport(torch, init):
+    """Entropic optimal transport as differentiable-OT tutorials write it: a squared
+    Euclidean cost from torch.cdist, log-domain Sinkhorn iterations with torch.logsumexp on
+    the dual potentials, the transport plan `exp((f[:, None] + g[None, :] - C) / eps)`, its
+    marginals, the Sinkhorn cost, and its gradient with respect to the source points (moving
+    them towards the targets with a few gradient steps)."""
+    rng = np.random.default_rng(26)
+    x = torch.from_numpy(rng.normal(size=(6, 2)).astype(np.float64)).requires_grad_()
+    y = torch.from_numpy((rng.normal(size=(5, 2)) + 2.0).astype(np.float64))
+    a = torch.full((6,), 1 / 6, dtype=torch.float64)
+    b = torch.full((5,), 1 / 5, dtype=torch.float64)
+    eps = 0.1
+
+    def sinkhorn(x, y, iters=50):
+        C = torch.cdist(x, y) ** 2
+        f = torch.zeros(6, dtype=torch.float64)
+        g = torch.zeros(5, dtype=torch.float64)
+        for _ in range(iters):
+            f = -eps * torch.logsumexp((g[None, :] - C) / eps + torch.log(b)[None, :], dim=1)
+            g = -eps * torch.logsumexp((f[:, None] - C) / eps + torch.log(a)[:, None], dim=0)
+        P = a[:, None] * b[None, :] * torch.exp((f[:, None] + g[None, :] - C) / eps)
+        return (P * C).sum(), P
+
+    cost, P = sinkhorn(x, y)
+    cost.backward()
+    first_grad = x.grad.clone()
+    costs = [cost.item()]
+    optimizer = torch.optim.SGD([x], lr=1.0)
+    for _ in range(3):
+        optimizer.zero_grad()
+        cost, _ = sinkhorn(x, y)
+        cost.backward()
+        optimizer.step()
+        costs.append(cost.item())
+    return {
+        "marginals": [P.sum(1).tolist(), P.sum(0).tolist()],
+        "plan": P.tolist(),
+        "grad": first_grad.tolist(),
+        "costs": costs,
+    }
+
+
+def kalman_filter_tracking(torch, init):
+    """A constant-velocity Kalman filter in torch, as robotics course code writes it: state
+    transition F and observation H matrices, predict (`x = F @ x`, `P = F @ P @ F.T + Q`) and
+    update with the Kalman gain by torch.linalg.inv and by torch.linalg.solve (the same),
+    the innovation, `(torch.eye(4) - K @ H) @ P`, over noisy 2-D positions from NumPy; then the
+    RMSE of the filtered track against the truth and the final covariance's diagonal."""
+    dt = 1.0
+    Fm = torch.tensor(
+        [[1, 0, dt, 0], [0, 1, 0, dt], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=torch.float64
+    )
+    H = torch.tensor([[1.0, 0, 0, 0], [0, 1.0, 0, 0]], dtype=torch.float64)
+    Q = 0.01 * torch.eye(4, dtype=torch.float64)
+    R = 0.5 * torch.eye(2, dtype=torch.float64)
+    rng = np.random.default_rng(27)
+    truth = np.stack([np.arange(12) * 1.0, np.arange(12) * 0.5], axis=1)
+    measurements = torch.from_numpy(truth + rng.normal(0, 0.7, size=truth.shape))
+    x = torch.zeros(4, 1, dtype=torch.float64)
+    P = torch.eye(4, dtype=torch.float64) * 10
+    track, gains_agree = [], []
+    for z in measurements:
+        x = Fm @ x
+        P = Fm @ P @ Fm.T + Q
+        S = H @ P @ H.T + R
+        K = P @ H.T @ torch.linalg.inv(S)
+        K_solve = torch.linalg.solve(S, H @ P).T
+        gains_agree.append(torch.allclose(K, K_solve))
+        innovation = z.view(2, 1) - H @ x
+        x = x + K @ innovation
+        P = (torch.eye(4, dtype=torch.float64) - K @ H) @ P
+        track.append(x[:2, 0].clone())
+    track = torch.stack(track)
+    truth_t = torch.from_numpy(truth)
+    return {
+        "gains_agree": all(gains_agree),
+        "track": track.tolist(),
+        "rmse": [
+            torch.sqrt(((track - truth_t) ** 2).mean()).item(),
+            torch.sqrt(((measurements - truth_t) ** 2).mean()).item(),
+        ],
+        "P_diag": torch.diagonal(P).tolist(),
+        "velocity": x[2:, 0].tolist(),
+    }
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -4051,4 +4197,7 @@ PROGRAMS = [
     bucket_sampler_and_batch_sampler,
     tensor_views_and_strides,
     manual_backprop_two_layer_mlp,
+    t5_relative_position_buckets,
+    sinkhorn_optimal_transport,
+    kalman_filter_tracking,
 ]
