@@ -24,11 +24,10 @@ def _randn(torch, shape, seed, scale=1.0):
 
 def autograd_functional_doc_examples(torch, init):
     """The examples of torch.autograd.functional's docs, as written there: jacobian of
-    exp_reducer (create_graph too, and vectorize=True), of exp_adder (a tuple of inputs);
-    hessian of pow_reducer and pow_adder_reducer;
-    vjp, jvp, vhp and hvp with their `v`; and the strict=True error for an output that does not
-    depend on the input (its message). (strategy="forward-mode" is left out: minigrad raises
-    NotImplementedError, docs/autograd.md.)"""
+    exp_reducer (create_graph too, vectorize=True, and strategy="forward-mode"), of exp_adder
+    (a tuple of inputs); hessian of pow_reducer and pow_adder_reducer; vjp, jvp, vhp and hvp
+    with their `v`; and the strict=True error for an output that does not depend on the input
+    (its message)."""
     AF = torch.autograd.functional
 
     def exp_reducer(x):
@@ -52,6 +51,7 @@ def autograd_functional_doc_examples(torch, init):
     inputs = (init(torch.rand(2)), init(torch.rand(2)))
     jac_tuple = AF.jacobian(exp_adder, inputs)
     jac_vec = AF.jacobian(exp_reducer, x, vectorize=True)
+    jac_fwd = AF.jacobian(exp_reducer, x, vectorize=True, strategy="forward-mode")
     hess = AF.hessian(pow_reducer, x)
     hess_tuple = AF.hessian(pow_adder_reducer, inputs)
     x4 = init(torch.rand(4, 4))
@@ -69,7 +69,7 @@ def autograd_functional_doc_examples(torch, init):
     return {
         "jacobian": [list(jac.shape), jac.tolist(), jac_graph.grad_fn is not None],
         "tuple": [[list(j.shape) for j in jac_tuple], [j.tolist() for j in jac_tuple]],
-        "vectorized": torch.allclose(jac, jac_vec),
+        "vectorized": [torch.allclose(jac, jac_vec), torch.allclose(jac, jac_fwd)],
         "hessian": [list(hess.shape), hess.tolist()],
         "hessian_tuple": [[h.tolist() for h in row] for row in hess_tuple],
         "vjp": [out_vjp.tolist(), vjp.tolist()],
