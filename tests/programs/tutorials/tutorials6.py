@@ -1,11 +1,15 @@
-"""More programs as PyTorch users write them: the doc examples of torch.autograd.functional,
-a WGAN-GP gradient penalty, MAML's second-order inner step, a physics-informed network, the
-torch.einsum doc examples, module containers and state_dict keys, reproducibility, freezing
-layers and weight-decay groups, pieces of "The Annotated Transformer", sampling strategies, the
-doc examples of less common losses, and more; each a function of the library (`torch` is
+"""More programs as PyTorch users write them (63): doc examples (torch.autograd.functional,
+torch.einsum, module containers, the less common losses, Extending PyTorch's Functions,
+IterableDataset), recipes and notes (reproducibility, freezing layers and weight-decay groups,
+custom optimizers and schedulers, no_grad vs inference_mode, tensor views), tutorials and
+pytorch/examples (The Annotated Transformer, MNIST, the word language model, ESPCN super
+resolution, custom datasets and transforms), research code (WGAN-GP, MAML, PINNs, RealNVP,
+PPO, DANN, DDPM, VQ-VAE, ViT, a LLaMA-style block, mixture of experts, TransE, Sinkhorn) and
+homework (GCNs, NT-Xent, segmentation losses, metrics, NMS, Gaussian processes, Kalman filters,
+backprop by hand, the errors students hit). Each is a function of the library (`torch` is
 PyTorch or minigrad) and of `init` (see tests/programs/conftest.py). Random draws differ
-between the libraries: `init` hands minigrad PyTorch's values, and what stays random is
-compared by its properties."""
+between the libraries: `init` hands minigrad PyTorch's values, data come from NumPy, and what
+stays random is compared by its properties."""
 
 from __future__ import annotations
 
