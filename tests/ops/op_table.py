@@ -1427,7 +1427,7 @@ LINALG = [
     ),
     Case(
         "linalg_lstsq_wide_vector",
-        lambda t, F, a, b: t.linalg.lstsq(a, b, driver="gelsd").solution,
+        lambda t, F, a, b: t.linalg.lstsq(a, b).solution,
         ((2, 3, 4), (2, 3)),
     ),
     Case("pinverse_method", lambda t, F, a: a.pinverse(), ((3, 4),)),
