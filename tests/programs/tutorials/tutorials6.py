@@ -1,4 +1,4 @@
-"""More programs as PyTorch users write them (63): doc examples (torch.autograd.functional,
+"""More programs as PyTorch users write them (65): doc examples (torch.autograd.functional,
 torch.einsum, module containers, the less common losses, Extending PyTorch's Functions,
 IterableDataset), recipes and notes (reproducibility, freezing layers and weight-decay groups,
 custom optimizers and schedulers, no_grad vs inference_mode, tensor views), tutorials and
@@ -4140,6 +4140,134 @@ def kalman_filter_tracking(torch, init):
     }
 
 
+def moco_momentum_encoder_queue(torch, init):
+    """MoCo's training step as its reference code writes it: a key encoder copied from the
+    query encoder with requires_grad = False, the momentum update `param_k.data =
+    param_k.data * m + param_q.data * (1.0 - m)` under no_grad, a queue of negative keys and
+    its pointer registered as buffers (F.normalize along dim 0, `self.queue[:, ptr:ptr +
+    batch_size] = keys.T`, `self.queue_ptr[0] = ptr`), logits from torch.einsum('nc,nc->n')
+    and ('nc,ck->nk'), cat of positives and negatives over a temperature, labels of zeros
+    (torch.long), and cross-entropy."""
+    nn, F = torch.nn, torch.nn.functional
+    dim, K, m, T = 4, 8, 0.9, 0.07
+
+    class MoCo(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder_q = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, dim))
+            self.encoder_k = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, dim))
+            for param_q, param_k in zip(self.encoder_q.parameters(), self.encoder_k.parameters()):
+                param_k.data.copy_(param_q.data)
+                param_k.requires_grad = False
+            self.register_buffer("queue", torch.randn(dim, K))
+            self.queue = F.normalize(self.queue, dim=0)
+            self.register_buffer("queue_ptr", torch.zeros(1, dtype=torch.long))
+
+        @torch.no_grad()
+        def _momentum_update_key_encoder(self):
+            for param_q, param_k in zip(self.encoder_q.parameters(), self.encoder_k.parameters()):
+                param_k.data = param_k.data * m + param_q.data * (1.0 - m)
+
+        @torch.no_grad()
+        def _dequeue_and_enqueue(self, keys):
+            batch_size = keys.shape[0]
+            ptr = int(self.queue_ptr)
+            assert K % batch_size == 0
+            self.queue[:, ptr : ptr + batch_size] = keys.T
+            ptr = (ptr + batch_size) % K
+            self.queue_ptr[0] = ptr
+
+        def forward(self, im_q, im_k):
+            q = F.normalize(self.encoder_q(im_q), dim=1)
+            with torch.no_grad():
+                self._momentum_update_key_encoder()
+                k = F.normalize(self.encoder_k(im_k), dim=1)
+            l_pos = torch.einsum("nc,nc->n", [q, k]).unsqueeze(-1)
+            l_neg = torch.einsum("nc,ck->nk", [q, self.queue.clone().detach()])
+            logits = torch.cat([l_pos, l_neg], dim=1) / T
+            labels = torch.zeros(logits.shape[0], dtype=torch.long)
+            self._dequeue_and_enqueue(k)
+            return logits, labels
+
+    model = init(MoCo())
+    optimizer = torch.optim.SGD(
+        filter(lambda p: p.requires_grad, model.parameters()),
+        lr=0.03,
+        momentum=0.9,
+        weight_decay=1e-4,
+    )
+    log = []
+    for step in range(4):
+        base = _randn(torch, (4, 6), 30 + step)
+        im_q = base + 0.05 * _randn(torch, (4, 6), 40 + step)
+        im_k = base + 0.05 * _randn(torch, (4, 6), 50 + step)
+        logits, labels = model(im_q, im_k)
+        loss = F.cross_entropy(logits, labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        log.append([loss.item(), int(model.queue_ptr), list(logits.shape)])
+    return {
+        "log": log,
+        "queue": model.queue.tolist(),
+        "key_weight": model.encoder_k[0].weight.tolist(),
+        "key_grads": [p.grad is None for p in model.encoder_k.parameters()],
+        "buffers": [name for name, _ in model.named_buffers()],
+    }
+
+
+def dtypes_and_precision(torch, init):
+    """Precision as users switch it: model.double() with double inputs (a dtype mismatch
+    error first), torch.set_default_dtype(torch.float64) for new tensors and layers (and back),
+    get_default_dtype, `.to(torch.float16)` of a tensor and `torch.finfo` of each float type,
+    integer division and true division of long tensors, type promotion of int + float and
+    of float32 + float64, and torch.result_type."""
+    nn = torch.nn
+    model = init(nn.Linear(3, 2))
+    x64 = torch.ones(2, 3, dtype=torch.float64)
+    try:
+        model(x64)
+        mismatch = "no error"
+    except RuntimeError:
+        mismatch = "RuntimeError"
+    model.double()
+    out64 = model(x64)
+    torch.set_default_dtype(torch.float64)
+    try:
+        made = [
+            str(torch.get_default_dtype()).split(".")[-1],
+            str(torch.zeros(1).dtype).split(".")[-1],
+            str(nn.Linear(2, 2).weight.dtype).split(".")[-1],
+            str(torch.tensor([1.5]).dtype).split(".")[-1],
+        ]
+    finally:
+        torch.set_default_dtype(torch.float32)
+    half = torch.tensor([1.0 / 3, 1000.1]).to(torch.float16)
+    a, b = torch.tensor([7, -7]), torch.tensor([2, 2])
+    return {
+        "mismatch": mismatch,
+        "double": [str(out64.dtype).split(".")[-1], out64.tolist()],
+        "default": made,
+        "back": str(torch.zeros(1).dtype).split(".")[-1],
+        "half": [half.tolist(), str(half.dtype).split(".")[-1]],
+        "finfo": [
+            [torch.finfo(d).eps, torch.finfo(d).max, torch.finfo(d).tiny]
+            for d in (torch.float16, torch.float32, torch.float64)
+        ],
+        "division": [
+            (a // b).tolist(),
+            (a / b).tolist(),
+            torch.div(a, b, rounding_mode="trunc").tolist(),
+            str((a / b).dtype).split(".")[-1],
+        ],
+        "promotion": [
+            str((a + 0.5).dtype).split(".")[-1],
+            str((torch.ones(1) + torch.ones(1, dtype=torch.float64)).dtype).split(".")[-1],
+            str(torch.result_type(a, 2.0)).split(".")[-1],
+        ],
+    }
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -4204,4 +4332,6 @@ PROGRAMS = [
     t5_relative_position_buckets,
     sinkhorn_optimal_transport,
     kalman_filter_tracking,
+    moco_momentum_encoder_queue,
+    dtypes_and_precision,
 ]
