@@ -6,7 +6,7 @@ x = torch.randn(3, requires_grad=True)
 x.grad                    # 2 * x
 """
 
-from minigrad.tensor import Size, Tensor  # noqa: I001 - Tensor first
+from minigrad.tensor import Size, Tensor, _numpy_axis  # noqa: I001 - Tensor first
 from minigrad.printing import set_printoptions
 from minigrad import autograd, dtypes
 from minigrad.autograd import (
@@ -277,6 +277,7 @@ from minigrad.ops.reduce import (
     norm,
     prod,
     quantile,
+    renorm,
     searchsorted,
     sort,
     std,
@@ -434,6 +435,23 @@ for _name in (
     *("sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_"),
 ):
     globals()[_name] = getattr(Tensor, _name)
+del _name
+
+
+# PyTorch's native functions take NumPy's axis= and keepdims= too (torch.sum(x, axis=0));
+# its Python-level ones (split, unique, norm) do not
+for _name in (
+    *("all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "argsort", "cat", "chunk"),
+    *("concat", "concatenate", "count_nonzero", "cross", "cummax"),
+    *("cummin", "cumprod", "cumsum", "diff", "gather", "index_add", "index_copy"),
+    *("index_fill", "index_select", "kthvalue", "log_softmax", "logcumsumexp", "logsumexp"),
+    *("max", "mean", "median", "min", "mode", "nanmean", "nanmedian", "nanquantile"),
+    *("nansum", "narrow", "prod", "quantile", "repeat_interleave", "scatter", "scatter_add"),
+    *("scatter_reduce", "select", "softmax", "sort", "squeeze", "stack", "std", "std_mean"),
+    *("sum", "take_along_dim", "tensor_split", "topk", "trapezoid", "trapz", "unbind"),
+    *("unflatten", "unsqueeze", "var", "var_mean"),
+):
+    globals()[_name] = _numpy_axis(globals()[_name])
 del _name
 
 

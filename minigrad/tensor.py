@@ -36,14 +36,18 @@ class Size(tuple):
         return n
 
 
-def _numpy_axis(method):
-    """Also accept NumPy's `axis=` for `dim=`, as PyTorch does (x.sum(axis=0))."""
+def _numpy_axis(fn):
+    """Also accept NumPy's `axis=` for `dim=` and `keepdims=` for `keepdim=`, as PyTorch's
+    native functions and methods do (x.sum(axis=0, keepdims=True), torch.cat(ts, axis=1))."""
 
-    @functools.wraps(method)
-    def with_axis(self, *args, **kwargs):
-        if "axis" in kwargs:
-            kwargs["dim"] = kwargs.pop("axis")
-        return method(self, *args, **kwargs)
+    @functools.wraps(fn)
+    def with_axis(*args, **kwargs):
+        if kwargs:
+            if "axis" in kwargs:
+                kwargs["dim"] = kwargs.pop("axis")
+            if "keepdims" in kwargs:
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
 
     return with_axis
 
@@ -1304,6 +1308,9 @@ class Tensor:
     def dist(self, other, p=2):
         return reduce_ops.dist(self, other, p)
 
+    def renorm(self, p, dim, maxnorm):
+        return reduce_ops.renorm(self, p, dim, maxnorm)
+
     def outer(self, vec2):
         return matmul_ops.outer(self, vec2)
 
@@ -2051,3 +2058,17 @@ INPLACE_FORMS = (
 )
 for _name in INPLACE_FORMS:
     setattr(Tensor, f"{_name}_", _inplace_method(_name))
+Tensor.renorm_ = _inplace_method("renorm")  # w.renorm_(2, 0, max_norm): a max-norm constraint
+
+# the other methods with a dim that PyTorch defines natively (its Python-level ones, split,
+# unique, norm and unflatten, take no axis=)
+for _name in (
+    *("aminmax", "argsort", "chunk", "count_nonzero", "cross", "cummax", "cummin", "cumprod_"),
+    *("cumsum", "diff", "gather", "index_add", "index_add_", "index_copy", "index_copy_"),
+    *("index_fill", "index_fill_", "index_select", "kthvalue", "logcumsumexp", "median"),
+    *("mode", "nanmean", "nanmedian", "nanquantile", "nansum", "narrow", "quantile"),
+    *("repeat_interleave", "scatter", "scatter_", "scatter_add", "scatter_add_"),
+    *("scatter_reduce", "scatter_reduce_", "select", "sort", "split_with_sizes", "squeeze_"),
+    *("take_along_dim", "tensor_split", "topk", "unbind", "unsqueeze_"),
+):
+    setattr(Tensor, _name, _numpy_axis(getattr(Tensor, _name)))

@@ -8,7 +8,7 @@ Results follow the shapes of the arguments: a Jacobian block has shape
 Everything is built on reverse mode (`autograd.grad`). `jvp` and `hvp` use the double-backward
 trick: the gradient with respect to a dummy `u` of (J^T u) . v is J v, so they cost two
 backward passes. `vectorize=True` gives the same results by the same loop (minigrad has no
-vmap); the forward-mode strategies need forward-mode AD, which minigrad does not have.
+vmap); the forward-mode strategies build the Jacobian a column at a time from such products.
 """
 
 from __future__ import annotations
@@ -77,8 +77,22 @@ def jacobian(
     func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"
 ):
     """The Jacobian of func at inputs, one backward pass per output element: a Tensor of
-    shape output.shape + input.shape, or tuples of them as the inputs and outputs are."""
-    _check_strategy(strategy, "jacobian")
+    shape output.shape + input.shape, or tuples of them as the inputs and outputs are.
+    strategy="forward-mode" builds it a column (an input element) at a time instead."""
+    _check_strategy(strategy)
+    if strategy == "forward-mode":
+        if not vectorize:
+            raise NotImplementedError(
+                "Computing Jacobian using forward-AD or forward-over-reverse Hessian is only "
+                "implemented for `vectorize=True`."
+            )
+        if create_graph:
+            raise NotImplementedError(
+                "minigrad.autograd.functional.jacobian: `create_graph=True` and `strategy="
+                '"forward-mode"` are not supported together (yet). Please either set '
+                '`create_graph=False` or `strategy="reverse-mode"`.'
+            )
+        return _jacobian_by_columns(func, inputs, strict)
     with enable_grad():
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _prepare(inputs, create_graph, need_graph=True)
@@ -122,6 +136,34 @@ def jacobian(
         return _unpack(blocks, outputs_tuple, inputs_tuple)
 
 
+def _jacobian_by_columns(func, inputs, strict):
+    """strategy="forward-mode": a Jacobian-vector product per input element, each a column of
+    the Jacobian, by jvp's double-backward trick (minigrad has no forward-mode rules)."""
+    inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    columns = [[] for _ in inputs]  # columns[j][k]: the outputs' tangents for input j, elem k
+    outputs_tuple, outputs = None, None
+    for j, inp in enumerate(inputs):
+        for k in range(inp.nelement()):
+            v = [zeros_like(x) for x in inputs]
+            v[j].view(-1)[k] = 1
+            outs, tangents = jvp(func, inputs, tuple(v), strict=strict)
+            outputs_tuple = isinstance(outs, tuple)
+            outputs = outs if outputs_tuple else (outs,)
+            columns[j].append(tangents if outputs_tuple else (tangents,))
+    if outputs is None:  # no input has an element: the function still says what it returns
+        outputs_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided "
+                                           "function", "jacobian")  # fmt: skip
+    blocks = tuple(
+        tuple(
+            (stack([col[i] for col in columns[j]], -1) if columns[j] else
+             zeros_like(out).reshape(*out.shape, 0)).reshape(tuple(out.shape) + tuple(inp.shape))
+            for j, inp in enumerate(inputs)
+        )
+        for i, out in enumerate(outputs)
+    )  # fmt: skip
+    return _unpack(blocks, outputs_tuple, inputs_tuple)
+
+
 def hessian(
     func,
     inputs,
@@ -133,7 +175,7 @@ def hessian(
     """The Hessian of a function with a one-element output: the Jacobian of its gradient,
     shape input.shape + input.shape (tuple[i][j] blocks for tuple inputs)."""
     inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
-    _check_strategy(outer_jacobian_strategy, "hessian")
+    _check_strategy(outer_jacobian_strategy)
 
     def scalar_func(*xs):
         out = func(*xs)
@@ -153,7 +195,7 @@ def hessian(
         _check_requires_grad(g, "jacobian", strict)
         return g
 
-    result = jacobian(gradient, inputs, create_graph, strict, vectorize)
+    result = jacobian(gradient, inputs, create_graph, strict, vectorize, outer_jacobian_strategy)
     return _unpack(result, inputs_tuple, inputs_tuple)
 
 
@@ -287,14 +329,9 @@ def _check_v(v, other, other_is_tuple: bool) -> None:
             )
 
 
-def _check_strategy(strategy: str, fn_name: str) -> None:
+def _check_strategy(strategy: str) -> None:
     if strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
-    if strategy == "forward-mode":
-        raise NotImplementedError(
-            f'minigrad.autograd.functional.{fn_name}: strategy="forward-mode" needs forward-mode '
-            'AD, which minigrad does not have; use "reverse-mode" (the default)'
-        )
 
 
 _NOT_REQUIRING_GRAD = {

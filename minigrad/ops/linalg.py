@@ -37,6 +37,9 @@ RETURN_TYPES = {
     "linalg_eigh": _return_type("linalg_eigh", ("eigenvalues", "eigenvectors")),
     "linalg_svd": _return_type("linalg_svd", ("U", "S", "Vh")),
     "svd": _return_type("svd", ("U", "S", "V")),
+    "linalg_lstsq": _return_type(
+        "linalg_lstsq", ("solution", "residuals", "rank", "singular_values")
+    ),
 }
 
 
@@ -496,6 +499,51 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     keep = s > tol
     s_inv = where(keep, 1 / where(keep, s, 1.0), 0.0)
     return (vh.mT * unsqueeze(s_inv, -2)) @ u.mT
+
+
+def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
+    """(solution, residuals, rank, singular_values): X minimising ||A X - B|| (the one of
+    least norm when A is wide or rank-deficient), by the pseudo-inverse, with gradients
+    through it. As PyTorch's drivers report them: rank for all but 'gels', singular values for
+    'gelsd' and 'gelss', squared residuals per column for all but 'gelsy' when A is tall and of
+    full rank; what a driver does not report is an empty tensor. The default driver is
+    'gelsy' ('gels' on a GPU, the only one there)."""
+    _check_matrices("linalg.lstsq", A, square=False)
+    gpu = A.device.type == "cuda"
+    if driver is None:
+        driver = "gels" if gpu else "gelsy"
+    if driver not in ("gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(
+            "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
+    if gpu and driver != "gels":
+        raise RuntimeError(
+            "torch.linalg.lstsq: `driver` other than `gels` is not supported on CUDA"
+        )
+    vector = B.ndim == A.ndim - 1
+    if vector:
+        B = unsqueeze(B, -1)
+    if B.shape[-2] != A.shape[-2]:
+        raise RuntimeError(
+            f"torch.linalg.lstsq: input.size(-2) should match other.size(-2); got "
+            f"{A.shape[-2]} and {B.shape[-2]} (shapes {tuple(A.shape)} and {tuple(B.shape)})"
+        )
+    m, n = A.shape[-2:]
+    if rcond is None:
+        rcond = np.finfo(A.array.dtype).eps * max(m, n)
+    solution = pinv(A, rtol=rcond) @ B
+    s = svdvals(A.detach())
+    rank = (s > amax(s, -1, keepdim=True) * rcond).sum(-1)
+    empty = creation.zeros(0, dtype=A.dtype, device=A.device)
+    residuals = empty
+    if driver != "gelsy" and m > n and bool((rank == n).all()):
+        residuals = ((A @ solution - B) ** 2).sum(-2)  # (*, 1) for a vector B, as PyTorch
+    return RETURN_TYPES["linalg_lstsq"](
+        squeeze(solution, -1) if vector else solution,
+        residuals,
+        creation.zeros(0, dtype=dtypes.int64, device=A.device) if driver == "gels" else rank,
+        s if driver in ("gelsd", "gelss") else empty,
+    )
 
 
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:

@@ -623,6 +623,20 @@ def dist(input, other, p=2):
     return norm(input - other, p)
 
 
+def renorm(input, p, dim, maxnorm):
+    """Each slice along dim whose p-norm is above maxnorm scaled by maxnorm / (norm + 1e-7),
+    as PyTorch's (a max-norm constraint on the rows of a weight); the others left as they are."""
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions"
+        )
+    d = normalize_dim(dim, input.ndim, "renorm")
+    n = norm(input, p, tuple(i for i in range(input.ndim) if i != d), keepdim=True)
+    return input * where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
+
+
 class Cumsum(Function):
     """y_i = x_0 + ... + x_i along dim; backward is the reversed cumulative sum."""
 

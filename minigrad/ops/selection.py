@@ -15,6 +15,7 @@ from minigrad.ops._util import (
     broadcast_error,
     cast_to,
     check_fill,
+    quiet,
     result_dtype,
     shape_of,
     tensor_arg,
@@ -280,6 +281,9 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, x, dtype):
         ctx.dtype = x.dtype
+        if x.array.dtype.kind == "f" and dtype.np.kind in "iu":
+            with quiet():  # nan and inf to an integer: PyTorch casts them without a word
+                return x.array.astype(dtype.np)
         return x.array.astype(dtype.np)
 
     @staticmethod

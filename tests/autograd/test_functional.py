@@ -244,10 +244,43 @@ def test_errors_match_pytorchs(call, error, message):
             call(lib.autograd.functional, lib)
 
 
-def test_forward_mode_says_it_is_missing():
-    with pytest.raises(NotImplementedError, match="forward-mode AD"):
-        minigrad.autograd.functional.jacobian(
-            lambda a: a, minigrad.ones(2), strategy="forward-mode", vectorize=True
+def test_forward_mode_strategy_gives_pytorchs_jacobians_and_refuses_what_it_refuses():
+    """strategy="forward-mode" (a column per input element) for one input, a tuple of inputs
+    and outputs, and hessian's outer_jacobian_strategy; without vectorize=True, or with
+    create_graph=True, NotImplementedError as in PyTorch."""
+    x = RNG.standard_normal((2, 3))
+    results = []
+    for lib in (torch, minigrad):
+        af, t = lib.autograd.functional, lib.from_numpy(x)
+        results.append(
+            [
+                af.jacobian(lambda a: a.exp().sum(1), t, strategy="forward-mode", vectorize=True),
+                *af.jacobian(
+                    lambda a, b: ((a * b).sum(0), a - b),
+                    (t[0].clone(), t[1].clone()),
+                    strategy="forward-mode",
+                    vectorize=True,
+                )[0],
+                af.hessian(
+                    lambda a: (a**3).sum(),
+                    t,
+                    outer_jacobian_strategy="forward-mode",
+                    vectorize=True,
+                ),
+            ]
+        )
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    af = minigrad.autograd.functional
+    with pytest.raises(NotImplementedError, match="only implemented for `vectorize=True`"):
+        af.jacobian(lambda a: a, minigrad.ones(2), strategy="forward-mode")
+    with pytest.raises(NotImplementedError, match="create_graph=True"):
+        af.jacobian(
+            lambda a: a,
+            minigrad.ones(2),
+            strategy="forward-mode",
+            vectorize=True,
+            create_graph=True,
         )
 
 

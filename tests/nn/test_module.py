@@ -230,3 +230,21 @@ def test_skip_init_builds_the_module_for_the_caller_to_fill_as_pytorch():
         with pytest.raises(RuntimeError, match="Expected a Module; got <class 'int'>"):
             lib.nn.utils.skip_init(int)
     assert shapes[0] == shapes[1]
+
+
+@pytest.mark.parametrize("lib", [torch, minigrad], ids=["torch", "minigrad"])
+def test_shared_modules_and_deleted_entries_in_state_dict_keys(lib):
+    """A module used at two places of a Sequential is in the state dict under both names
+    (parameters() lists it once), and deleting from a Sequential numbers the rest again,
+    as PyTorch does; the same assertions run on both libraries."""
+    shared = lib.nn.Linear(3, 3)
+    tied = lib.nn.Sequential(shared, lib.nn.Tanh(), shared)
+    assert list(tied.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert len(list(tied.parameters())) == 2
+    tied.load_state_dict(tied.state_dict())
+    seq = lib.nn.Sequential(lib.nn.Linear(1, 1), lib.nn.ReLU(), lib.nn.Linear(1, 2))
+    del seq[1]
+    assert list(seq.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert [type(m).__name__ for m in seq] == ["Linear", "Linear"]
+    del seq[:1]
+    assert list(seq.state_dict()) == ["0.weight", "0.bias"]

@@ -807,6 +807,8 @@ CASES = [
         ((2, 3, 4), (2, 4, 5)),
     ),
     Case("einsum_three", lambda t, F, a, b, c: t.einsum("i,ij,j", a, b, c), ((3,), (3, 4), (4,))),
+    Case("renorm", lambda t, F, a: t.renorm(a, 2, 0, 1.5), ((4, 3),)),
+    Case("renorm_p1_method", lambda t, F, a: a.renorm(1, 1, 2.0), ((2, 3, 4),)),
     Case("einsum_trace", lambda t, F, a: t.einsum("ii", a), ((3, 3),)),
     Case("einsum_batch_diagonal", lambda t, F, a: t.einsum("bii->bi", a), ((2, 3, 3),)),
     Case(
@@ -1418,6 +1420,16 @@ LINALG = [
     Case("torch_svd", lambda t, F, a: _svd_row(t, a, torch_svd=True), ((2, 4, 3),)),
     Case("linalg_pinv", lambda t, F, a: t.linalg.pinv(a), ((4, 3),)),
     Case("linalg_pinv_batched_wide", lambda t, F, a: t.linalg.pinv(a), ((2, 3, 4),)),
+    Case(
+        "linalg_lstsq",
+        lambda t, F, a, b: t.linalg.lstsq(a, b).solution,
+        ((5, 3), (5, 2)),
+    ),
+    Case(
+        "linalg_lstsq_wide_vector",
+        lambda t, F, a, b: t.linalg.lstsq(a, b).solution,
+        ((2, 3, 4), (2, 3)),
+    ),
     Case("pinverse_method", lambda t, F, a: a.pinverse(), ((3, 4),)),
     Case("linalg_matrix_norm", lambda t, F, a: t.linalg.matrix_norm(a), ((2, 3, 4),)),
     Case("linalg_matrix_norm_nuc", lambda t, F, a: t.linalg.matrix_norm(a, "nuc"), ((3, 4),)),

@@ -281,3 +281,41 @@ def test_over_batch_shapes_sizes_and_dtypes(name, batch, n, dtype, seed):
     tol = 1e-3 if dtype == "float32" else 1e-8
     assert_close(out, tout, rtol=tol, atol=tol, msg=f"{name} {batch} {n}")
     assert_close(g, tg, rtol=tol, atol=tol, msg=f"{name} {batch} {n}: gradient")
+
+
+@pytest.mark.parametrize("driver", [None, "gels", "gelsy", "gelsd", "gelss"])
+@pytest.mark.parametrize(
+    "a_shape, b_shape",
+    [((5, 3), (5, 2)), ((2, 5, 3), (2, 5, 2)), ((3, 5), (3, 2)), ((5, 3), (5,))],
+    ids=["tall", "batched", "wide", "vector"],
+)
+def test_lstsq_reports_what_each_driver_reports(driver, a_shape, b_shape):
+    """linalg.lstsq's four fields as PyTorch's CPU drivers give them: the solution, the squared
+    residuals (tall full-rank A, not gelsy), the rank (not gels), the singular values (gelsd
+    and gelss); empty tensors elsewhere; then a rank-deficient A."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=a_shape), rng.normal(size=b_shape)
+    theirs = torch.linalg.lstsq(torch.from_numpy(a), torch.from_numpy(b), driver=driver)
+    mine = minigrad.linalg.lstsq(minigrad.from_numpy(a), minigrad.from_numpy(b), driver=driver)
+    assert type(mine).__name__ == "linalg_lstsq"
+    for field in ("solution", "residuals", "rank", "singular_values"):
+        assert_close(getattr(mine, field), getattr(theirs, field), atol=1e-10, rtol=1e-10)
+    deficient = [[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]]
+    ones = [[1.0], [1.0], [1.0]]
+    theirs = torch.linalg.lstsq(torch.tensor(deficient), torch.tensor(ones), driver="gelsd")
+    mine = minigrad.linalg.lstsq(minigrad.tensor(deficient), minigrad.tensor(ones), driver="gelsd")
+    assert_close(mine.solution, theirs.solution, atol=1e-5, rtol=1e-5)
+    assert mine.rank.item() == theirs.rank.item() == 1
+    assert mine.residuals.shape == theirs.residuals.shape == (0,)
+
+
+def test_lstsq_refuses_an_unknown_driver_and_mismatched_rows_as_pytorch():
+    _raises_like_torch(
+        lambda t, a, b: t.linalg.lstsq(a, b, driver="qr"),
+        np.ones((3, 2)),
+        np.ones((3, 1)),
+        match="driver",
+    )
+    _raises_like_torch(
+        lambda t, a, b: t.linalg.lstsq(a, b), np.ones((3, 2)), np.ones((4, 1)), match="lstsq"
+    )

@@ -375,3 +375,32 @@ def test_predicates_rng_state_and_refusals_as_pytorch():
         first = lib.rand(3)
         lib.set_rng_state(state)
         assert lib.equal(lib.rand(3), first)
+
+
+def test_renorm_in_place_caps_the_rows_as_pytorch():
+    """A max-norm constraint as training loops write it, `w.data.renorm_(2, 0, max_norm)` under
+    no_grad: rows above the norm scaled down, the others kept, the same values as PyTorch."""
+    rows = [[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]]
+    results = []
+    for lib in (torch, minigrad):
+        w = lib.tensor(rows, requires_grad=True)
+        with lib.no_grad():
+            out = w.renorm_(2, 0, 1.0)
+        assert out is w
+        results.append(w.detach().numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
+    with pytest.raises(RuntimeError, match="maxnorm"):
+        minigrad.renorm(minigrad.ones(2, 2), 2, 0, -1.0)
+
+
+def test_casting_inf_and_nan_to_integers_is_silent_as_pytorch():
+    """T5's relative-position buckets take `torch.log(n.float() / k).to(torch.long)` where n
+    can be 0 (a -inf later masked by torch.where): PyTorch casts it without a warning, and so
+    must minigrad (NumPy's cast warns 'invalid value encountered in cast')."""
+    import warnings
+
+    x = minigrad.tensor([float("-inf"), float("nan"), 2.7])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x.to(minigrad.long)
+    assert y.dtype == minigrad.int64 and y[2].item() == 2

@@ -37,9 +37,14 @@ class Sequential(Module):
         self.add_module(key, module)
 
     def __delitem__(self, idx) -> None:
+        """Remove the module(s) at idx; the rest are numbered 0, 1, ... again (names given
+        to an OrderedDict too), as PyTorch does."""
         keys = list(self._modules)
         for key in keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self))]]:
             del self._modules[key]
+        modules = list(self._modules.values())
+        self._modules.clear()
+        self._modules.update((str(i), m) for i, m in enumerate(modules))
 
     def __len__(self) -> int:
         return len(self._modules)

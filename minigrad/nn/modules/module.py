@@ -432,11 +432,13 @@ class Module:
 
     # -- state dicts -------------------------------------------------------------------------
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
-        """Parameters and persistent buffers by dotted name, detached unless keep_vars."""
+        """Parameters and persistent buffers by dotted name, detached unless keep_vars; a
+        module used at two places is listed under both names, as in PyTorch."""
         if args:
             destination, prefix, keep_vars = (list(args) + [prefix, keep_vars])[:3]
         out = OrderedDict() if destination is None else destination
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        named = self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False)
+        for module_prefix, module in named:
             entries = list(module._parameters.items()) + [
                 (n, b)
                 for n, b in module._buffers.items()

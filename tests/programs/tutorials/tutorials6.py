@@ -1,14 +1,19 @@
-"""More programs as PyTorch users write them: the doc examples of torch.autograd.functional,
-a WGAN-GP gradient penalty, MAML's second-order inner step, a physics-informed network, the
-torch.einsum doc examples, module containers and state_dict keys, reproducibility, freezing
-layers and weight-decay groups, pieces of "The Annotated Transformer", sampling strategies, the
-doc examples of less common losses, and more; each a function of the library (`torch` is
+"""More programs as PyTorch users write them (65): doc examples (torch.autograd.functional,
+torch.einsum, module containers, the less common losses, Extending PyTorch's Functions,
+IterableDataset), recipes and notes (reproducibility, freezing layers and weight-decay groups,
+custom optimizers and schedulers, no_grad vs inference_mode, tensor views), tutorials and
+pytorch/examples (The Annotated Transformer, MNIST, the word language model, ESPCN super
+resolution, custom datasets and transforms), research code (WGAN-GP, MAML, PINNs, RealNVP,
+PPO, DANN, DDPM, VQ-VAE, ViT, a LLaMA-style block, mixture of experts, TransE, Sinkhorn) and
+homework (GCNs, NT-Xent, segmentation losses, metrics, NMS, Gaussian processes, Kalman filters,
+backprop by hand, the errors students hit). Each is a function of the library (`torch` is
 PyTorch or minigrad) and of `init` (see tests/programs/conftest.py). Random draws differ
-between the libraries: `init` hands minigrad PyTorch's values, and what stays random is
-compared by its properties."""
+between the libraries: `init` hands minigrad PyTorch's values, data come from NumPy, and what
+stays random is compared by its properties."""
 
 from __future__ import annotations
 
+import copy
 import io
 import math
 
@@ -23,11 +28,10 @@ def _randn(torch, shape, seed, scale=1.0):
 
 def autograd_functional_doc_examples(torch, init):
     """The examples of torch.autograd.functional's docs, as written there: jacobian of
-    exp_reducer (create_graph too, and vectorize=True), of exp_adder (a tuple of inputs);
-    hessian of pow_reducer and pow_adder_reducer;
-    vjp, jvp, vhp and hvp with their `v`; and the strict=True error for an output that does not
-    depend on the input (its message). (strategy="forward-mode" is left out: minigrad raises
-    NotImplementedError, docs/autograd.md.)"""
+    exp_reducer (create_graph too, vectorize=True, and strategy="forward-mode"), of exp_adder
+    (a tuple of inputs); hessian of pow_reducer and pow_adder_reducer; vjp, jvp, vhp and hvp
+    with their `v`; and the strict=True error for an output that does not depend on the input
+    (its message)."""
     AF = torch.autograd.functional
 
     def exp_reducer(x):
@@ -51,6 +55,7 @@ def autograd_functional_doc_examples(torch, init):
     inputs = (init(torch.rand(2)), init(torch.rand(2)))
     jac_tuple = AF.jacobian(exp_adder, inputs)
     jac_vec = AF.jacobian(exp_reducer, x, vectorize=True)
+    jac_fwd = AF.jacobian(exp_reducer, x, vectorize=True, strategy="forward-mode")
     hess = AF.hessian(pow_reducer, x)
     hess_tuple = AF.hessian(pow_adder_reducer, inputs)
     x4 = init(torch.rand(4, 4))
@@ -68,7 +73,7 @@ def autograd_functional_doc_examples(torch, init):
     return {
         "jacobian": [list(jac.shape), jac.tolist(), jac_graph.grad_fn is not None],
         "tuple": [[list(j.shape) for j in jac_tuple], [j.tolist() for j in jac_tuple]],
-        "vectorized": torch.allclose(jac, jac_vec),
+        "vectorized": [torch.allclose(jac, jac_vec), torch.allclose(jac, jac_fwd)],
         "hessian": [list(hess.shape), hess.tolist()],
         "hessian_tuple": [[h.tolist() for h in row] for row in hess_tuple],
         "vjp": [out_vjp.tolist(), vjp.tolist()],
@@ -1530,7 +1535,7 @@ def gaussian_process_regression(torch, init):
     the predictive mean and variance with torch.linalg.solve_triangular, the log marginal
     likelihood with `torch.log(torch.diagonal(L)).sum()`, its hyperparameters (log
     lengthscale, log noise) fitted by Adam through the Cholesky factor; then closed-form ridge
-    regression by torch.linalg.solve and the pseudo-inverse."""
+    regression by torch.linalg.solve, the pseudo-inverse and torch.linalg.lstsq."""
     rng = np.random.default_rng(5)
     X_np = np.sort(rng.uniform(-3, 3, size=(15, 1)), axis=0)
     X = torch.from_numpy(X_np.astype(np.float64))
@@ -1573,12 +1578,18 @@ def gaussian_process_regression(torch, init):
     w_solve = torch.linalg.solve(Phi.T @ Phi + lam * torch.eye(3, dtype=torch.float64), Phi.T @ y)
     w_pinv = torch.linalg.pinv(Phi) @ y
     w_normal = torch.linalg.inv(Phi.T @ Phi) @ Phi.T @ y
+    fit = torch.linalg.lstsq(Phi, y.unsqueeze(1))
     return {
         "history": history,
         "mean": mean.tolist(),
         "var": var.tolist(),
         "ridge": w_solve.tolist(),
-        "least_squares": [w_pinv.tolist(), torch.allclose(w_pinv, w_normal)],
+        "least_squares": [
+            w_pinv.tolist(),
+            torch.allclose(w_pinv, w_normal),
+            fit.solution.squeeze(1).tolist(),
+            fit.rank.item(),
+        ],
         "logdet": [torch.logdet(K).item(), 2 * torch.log(torch.diagonal(L)).sum().item()],
     }
 
@@ -2948,6 +2959,1315 @@ def word_language_model_rnn(torch, init):
     }
 
 
+def graph_batching_and_pooling(torch, init):
+    """Mini-batching graphs as graph-learning code does: node features of several graphs
+    concatenated, edge indices offset by the cumulative node counts (`torch.cumsum` of the
+    sizes, shifted), a `batch` vector from repeat_interleave, message passing with
+    scatter_reduce (sum and amax, include_self=False) over the edges, global mean and max
+    pooling per graph with scatter_reduce and index_add_ / bincount, and a graph classifier
+    trained on the pooled features."""
+    nn, F = torch.nn, torch.nn.functional
+    rng = np.random.default_rng(13)
+    sizes = [4, 3, 5]
+    xs = [torch.from_numpy(rng.normal(size=(n, 3)).astype(np.float32)) for n in sizes]
+    edges = [
+        torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]]),
+        torch.tensor([[0, 1], [1, 2]]),
+        torch.tensor([[0, 1, 2, 3, 4], [1, 2, 3, 4, 0]]),
+    ]
+    x = torch.cat(xs, dim=0)
+    counts = torch.tensor(sizes)
+    offsets = torch.cumsum(counts, 0) - counts
+    edge_index = torch.cat([e + off for e, off in zip(edges, offsets)], dim=1)
+    edge_index = torch.cat([edge_index, edge_index.flip(0)], dim=1)
+    batch = torch.repeat_interleave(torch.arange(len(sizes)), counts)
+    labels = torch.tensor([0, 1, 0])
+
+    class GraphNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin_self = nn.Linear(3, 8)
+            self.lin_nb = nn.Linear(3, 8)
+            self.head = nn.Linear(16, 2)
+
+        def forward(self, x, edge_index, batch):
+            src, dst = edge_index
+            msg = self.lin_nb(x)[src]
+            agg = torch.zeros(x.shape[0], 8).scatter_reduce(
+                0, dst.unsqueeze(1).expand(-1, 8), msg, reduce="sum", include_self=False
+            )
+            h = F.relu(self.lin_self(x) + agg)
+            n_graphs = int(batch.max()) + 1
+            mean = torch.zeros(n_graphs, 8).index_add_(0, batch, h) / torch.bincount(
+                batch
+            ).unsqueeze(1)
+            mx = torch.zeros(n_graphs, 8).scatter_reduce(
+                0, batch.unsqueeze(1).expand(-1, 8), h, reduce="amax", include_self=False
+            )
+            return self.head(torch.cat([mean, mx], dim=1))
+
+    model = init(GraphNet())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    losses = []
+    for _ in range(6):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x, edge_index, batch), labels)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    neighbour_max = torch.full((x.shape[0], 3), -1e9).scatter_reduce(
+        0, edge_index[1].unsqueeze(1).expand(-1, 3), x[edge_index[0]], reduce="amax",
+        include_self=False,
+    )  # fmt: skip
+    return {
+        "offsets": offsets.tolist(),
+        "batch": batch.tolist(),
+        "edge_index": edge_index.tolist(),
+        "losses": losses,
+        "neighbour_max": neighbour_max.tolist(),
+        "grad": model.lin_nb.weight.grad.tolist(),
+    }
+
+
+def transe_knowledge_graph(torch, init):
+    """TransE as knowledge-graph tutorials write it: entity and relation nn.Embedding tables,
+    relations normalised once and entities renormalised every batch through
+    `self.entities.weight.data = F.normalize(..., p=2, dim=1)`, the distance `||h + r - t||_1`
+    by torch.norm(p=1), corrupted triples (heads or tails replaced, the choice from NumPy), the
+    MarginRankingLoss with target -1, SGD, and the filtered rank of each test triple."""
+    nn, F = torch.nn, torch.nn.functional
+    n_ent, n_rel, dim = 8, 2, 5
+
+    class TransE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.entities = nn.Embedding(n_ent, dim)
+            self.relations = nn.Embedding(n_rel, dim)
+            bound = 6 / math.sqrt(dim)
+            nn.init.uniform_(self.entities.weight, -bound, bound)
+            nn.init.uniform_(self.relations.weight, -bound, bound)
+            self.relations.weight.data = F.normalize(self.relations.weight.data, p=2, dim=1)
+
+        def distance(self, triples):
+            h = self.entities(triples[:, 0])
+            r = self.relations(triples[:, 1])
+            t = self.entities(triples[:, 2])
+            return torch.norm(h + r - t, p=1, dim=1)
+
+        def forward(self, positive, negative):
+            self.entities.weight.data = F.normalize(self.entities.weight.data, p=2, dim=1)
+            return self.distance(positive), self.distance(negative)
+
+    triples = torch.tensor([[0, 0, 1], [1, 0, 2], [2, 0, 3], [4, 1, 5], [5, 1, 6], [6, 1, 7]])
+    model = init(TransE())
+    criterion = nn.MarginRankingLoss(margin=1.0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    rng = np.random.default_rng(3)
+    losses = []
+    for _ in range(8):
+        corrupt = torch.from_numpy(rng.integers(0, n_ent, size=len(triples)))
+        replace_head = torch.from_numpy(rng.uniform(size=len(triples)) < 0.5)
+        negative = triples.clone()
+        negative[:, 0] = torch.where(replace_head, corrupt, triples[:, 0])
+        negative[:, 2] = torch.where(replace_head, triples[:, 2], corrupt)
+        pos, neg = model(triples, negative)
+        loss = criterion(pos, neg, torch.tensor([-1.0]))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        ranks = []
+        for h, r, t in triples.tolist():
+            candidates = torch.tensor([[h, r, e] for e in range(n_ent)])
+            d = model.distance(candidates)
+            ranks.append(int((d < d[t]).sum()) + 1)
+    return {"losses": losses, "ranks": ranks, "norms": model.entities.weight.norm(dim=1).tolist()}
+
+
+def crnn_ctc_greedy_decoding(torch, init):
+    """Text recognition homework: a CRNN (Conv2d and pooling down to height 1, `squeeze(2)` and
+    `permute(2, 0, 1)` into (T, N, C) features, a bidirectional LSTM, a Linear to classes with
+    blank 0), `log_softmax(2)` into nn.CTCLoss(blank=0, zero_infinity=True) with
+    concatenated 1-D targets and per-sample target lengths, Adam, then greedy CTC decoding
+    (argmax, collapse repeats with torch.unique_consecutive-free code, drop blanks)."""
+    nn, F = torch.nn, torch.nn.functional
+    n_classes = 5
+
+    class CRNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cnn = nn.Sequential(
+                nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d((2, 1)),
+                nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d((4, 1)),
+            )  # fmt: skip
+            self.rnn = nn.LSTM(8, 8, bidirectional=True)
+            self.fc = nn.Linear(16, n_classes)
+
+        def forward(self, x):
+            f = self.cnn(x)
+            f = f.squeeze(2).permute(2, 0, 1)
+            out, _ = self.rnn(f)
+            return self.fc(out)
+
+    rng = np.random.default_rng(14)
+    images = torch.from_numpy(rng.uniform(size=(3, 1, 8, 12)).astype(np.float32))
+    targets = [[1, 2, 3], [4, 4], [2, 1, 3, 1]]
+    flat_targets = torch.tensor([c for t in targets for c in t])
+    target_lengths = torch.tensor([len(t) for t in targets])
+    model = init(CRNN())
+    criterion = nn.CTCLoss(blank=0, zero_infinity=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(5):
+        log_probs = F.log_softmax(model(images), dim=2)
+        input_lengths = torch.full((images.size(0),), log_probs.size(0), dtype=torch.long)
+        loss = criterion(log_probs, flat_targets, input_lengths, target_lengths)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        best = model(images).argmax(dim=2).t()
+    decoded = []
+    for seq in best.tolist():
+        out, prev = [], None
+        for c in seq:
+            if c != prev and c != 0:
+                out.append(c)
+            prev = c
+        decoded.append(out)
+    return {
+        "shape": list(log_probs.shape),
+        "losses": losses,
+        "best": best.tolist(),
+        "decoded": decoded,
+    }
+
+
+def pgd_adversarial_training(torch, init):
+    """Projected gradient descent attacks and adversarial training as course code writes
+    them: a random start in the L-infinity ball (the noise from NumPy), steps of `alpha *
+    grad.sign()`, projection by `torch.min(torch.max(x_adv, x - eps), x + eps)` and
+    clamp(0, 1), `x_adv.detach().requires_grad_(True)` each step, the model in eval mode
+    during the attack and train mode for the update on the adversarial batch; clean and
+    robust accuracy before and after."""
+    nn, F = torch.nn, torch.nn.functional
+    model = init(nn.Sequential(nn.Flatten(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3)))
+    rng = np.random.default_rng(15)
+    x = torch.from_numpy(rng.uniform(size=(12, 1, 4, 4)).astype(np.float32))
+    y = torch.from_numpy(np.arange(12) % 3)
+    eps, alpha, steps = 0.1, 0.03, 4
+
+    def pgd(model, x, y, seed):
+        start = torch.from_numpy(
+            np.random.default_rng(seed).uniform(-eps, eps, size=x.shape).astype(np.float32)
+        )
+        x_adv = torch.clamp(x + start, 0, 1).detach()
+        for _ in range(steps):
+            x_adv.requires_grad_(True)
+            loss = F.cross_entropy(model(x_adv), y)
+            (grad,) = torch.autograd.grad(loss, [x_adv])
+            x_adv = x_adv.detach() + alpha * grad.sign()
+            x_adv = torch.min(torch.max(x_adv, x - eps), x + eps).clamp(0, 1)
+        return x_adv.detach()
+
+    def accuracy(inputs):
+        with torch.no_grad():
+            return (model(inputs).argmax(1) == y).float().mean().item()
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model.eval()
+    before = [accuracy(x), accuracy(pgd(model, x, y, 0))]
+    log = []
+    for epoch in range(4):
+        model.eval()
+        x_adv = pgd(model, x, y, epoch + 1)
+        model.train()
+        loss = F.cross_entropy(model(x_adv), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        log.append([loss.item(), (x_adv - x).abs().max().item() <= eps + 1e-6])
+    model.eval()
+    after = [accuracy(x), accuracy(pgd(model, x, y, 9))]
+    return {"before": before, "log": log, "after": after}
+
+
+def ddpm_training_step(torch, init):
+    """A denoising diffusion (DDPM) training and sampling step as the annotated diffusion
+    posts write it: a linear beta schedule, `alphas_cumprod = torch.cumprod(alphas, axis=0)`,
+    `F.pad(alphas_cumprod[:-1], (1, 0), value=1.0)`, extract() by `a.gather(-1, t)` reshaped to
+    broadcast, q_sample, a sinusoidal time embedding, a small noise-predicting network, the MSE
+    to the noise, and one reverse step p_sample with the posterior variance; the noise comes
+    from NumPy so that both runs draw the same."""
+    nn, F = torch.nn, torch.nn.functional
+    T = 50
+    betas = torch.linspace(1e-4, 0.02, T)
+    alphas = 1.0 - betas
+    alphas_cumprod = torch.cumprod(alphas, axis=0)
+    alphas_cumprod_prev = F.pad(alphas_cumprod[:-1], (1, 0), value=1.0)
+    sqrt_recip_alphas = torch.sqrt(1.0 / alphas)
+    sqrt_alphas_cumprod = torch.sqrt(alphas_cumprod)
+    sqrt_one_minus_alphas_cumprod = torch.sqrt(1.0 - alphas_cumprod)
+    posterior_variance = betas * (1.0 - alphas_cumprod_prev) / (1.0 - alphas_cumprod)
+
+    def extract(a, t, x_shape):
+        batch_size = t.shape[0]
+        out = a.gather(-1, t.cpu())
+        return out.reshape(batch_size, *((1,) * (len(x_shape) - 1))).to(t.device)
+
+    def q_sample(x_start, t, noise):
+        return (
+            extract(sqrt_alphas_cumprod, t, x_start.shape) * x_start
+            + extract(sqrt_one_minus_alphas_cumprod, t, x_start.shape) * noise
+        )
+
+    class SinusoidalPositionEmbeddings(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.dim = dim
+
+        def forward(self, time):
+            half_dim = self.dim // 2
+            embeddings = math.log(10000) / (half_dim - 1)
+            embeddings = torch.exp(torch.arange(half_dim) * -embeddings)
+            embeddings = time[:, None] * embeddings[None, :]
+            return torch.cat((embeddings.sin(), embeddings.cos()), dim=-1)
+
+    class Denoiser(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.time_mlp = nn.Sequential(
+                SinusoidalPositionEmbeddings(8), nn.Linear(8, 16), nn.GELU()
+            )
+            self.inp = nn.Linear(4, 16)
+            self.out = nn.Sequential(nn.SiLU(), nn.Linear(16, 4))
+
+        def forward(self, x, t):
+            return self.out(self.inp(x) + self.time_mlp(t))
+
+    model = init(Denoiser())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    rng = np.random.default_rng(16)
+    x_start = torch.from_numpy(rng.normal(size=(8, 4)).astype(np.float32))
+    losses = []
+    for _ in range(5):
+        t = torch.from_numpy(rng.integers(0, T, size=8))
+        noise = torch.from_numpy(rng.normal(size=(8, 4)).astype(np.float32))
+        x_noisy = q_sample(x_start, t, noise)
+        loss = F.mse_loss(noise, model(x_noisy, t))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+
+    @torch.no_grad()
+    def p_sample(x, t, t_index, noise):
+        betas_t = extract(betas, t, x.shape)
+        sqrt_one_minus_t = extract(sqrt_one_minus_alphas_cumprod, t, x.shape)
+        sqrt_recip_alphas_t = extract(sqrt_recip_alphas, t, x.shape)
+        model_mean = sqrt_recip_alphas_t * (x - betas_t * model(x, t) / sqrt_one_minus_t)
+        if t_index == 0:
+            return model_mean
+        posterior_variance_t = extract(posterior_variance, t, x.shape)
+        return model_mean + torch.sqrt(posterior_variance_t) * noise
+
+    x = torch.from_numpy(rng.normal(size=(2, 4)).astype(np.float32))
+    for i in reversed(range(0, 3)):
+        noise = torch.from_numpy(rng.normal(size=(2, 4)).astype(np.float32))
+        x = p_sample(x, torch.full((2,), i, dtype=torch.long), i, noise)
+    return {
+        "schedule": [
+            alphas_cumprod[[0, 10, 49]].tolist(),
+            alphas_cumprod_prev[:3].tolist(),
+            posterior_variance[:3].tolist(),
+        ],
+        "extract": list(extract(betas, torch.tensor([1, 2]), (2, 3, 4, 4)).shape),
+        "losses": losses,
+        "sample": x.tolist(),
+    }
+
+
+def vq_vae_quantizer(torch, init):
+    """The vector-quantisation layer of VQ-VAE as its PyTorch ports write it: inputs permuted
+    to channels-last and flattened, distances to the codebook as `sum(x**2) + sum(e**2) - 2 x
+    e^T` with torch.matmul, `torch.argmin`, one-hot encodings by scatter_, quantised vectors by
+    matmul with the codebook, the codebook and commitment losses with detach(), the
+    straight-through `inputs + (quantized - inputs).detach()`, and the perplexity of the code
+    usage; a few Adam steps of an encoder/decoder around it."""
+    nn, F = torch.nn, torch.nn.functional
+    K, D = 6, 3
+
+    class VectorQuantizer(nn.Module):
+        def __init__(self, num_embeddings, embedding_dim, commitment_cost):
+            super().__init__()
+            self._embedding_dim = embedding_dim
+            self._num_embeddings = num_embeddings
+            self._embedding = nn.Embedding(num_embeddings, embedding_dim)
+            self._embedding.weight.data.uniform_(-1 / num_embeddings, 1 / num_embeddings)
+            self._commitment_cost = commitment_cost
+
+        def forward(self, inputs):
+            inputs = inputs.permute(0, 2, 3, 1).contiguous()
+            input_shape = inputs.shape
+            flat_input = inputs.view(-1, self._embedding_dim)
+            distances = (
+                torch.sum(flat_input**2, dim=1, keepdim=True)
+                + torch.sum(self._embedding.weight**2, dim=1)
+                - 2 * torch.matmul(flat_input, self._embedding.weight.t())
+            )
+            encoding_indices = torch.argmin(distances, dim=1).unsqueeze(1)
+            encodings = torch.zeros(encoding_indices.shape[0], self._num_embeddings)
+            encodings.scatter_(1, encoding_indices, 1)
+            quantized = torch.matmul(encodings, self._embedding.weight).view(input_shape)
+            e_latent_loss = F.mse_loss(quantized.detach(), inputs)
+            q_latent_loss = F.mse_loss(quantized, inputs.detach())
+            loss = q_latent_loss + self._commitment_cost * e_latent_loss
+            quantized = inputs + (quantized - inputs).detach()
+            avg_probs = torch.mean(encodings, dim=0)
+            perplexity = torch.exp(-torch.sum(avg_probs * torch.log(avg_probs + 1e-10)))
+            return loss, quantized.permute(0, 3, 1, 2).contiguous(), perplexity, encodings
+
+    encoder = init(nn.Conv2d(1, D, 2, stride=2))
+    vq = init(VectorQuantizer(K, D, 0.25))
+    decoder = init(nn.ConvTranspose2d(D, 1, 2, stride=2))
+    params = [*encoder.parameters(), *vq.parameters(), *decoder.parameters()]
+    optimizer = torch.optim.Adam(params, lr=1e-2)
+    x = torch.from_numpy(np.random.default_rng(17).uniform(size=(4, 1, 6, 6)).astype(np.float32))
+    log = []
+    for _ in range(5):
+        vq_loss, quantized, perplexity, encodings = vq(encoder(x))
+        recon = decoder(quantized)
+        loss = F.mse_loss(recon, x) + vq_loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        log.append([loss.item(), vq_loss.item(), perplexity.item(), encodings.argmax(1).tolist()])
+    return {
+        "log": log,
+        "codebook_grad": vq._embedding.weight.grad.tolist(),
+        "encoder_grad": encoder.weight.grad.flatten().tolist(),
+    }
+
+
+def sklearn_interop_digits(torch, init):
+    """scikit-learn and PyTorch side by side, as course notebooks mix them: load_digits,
+    train_test_split with a random_state and stratify, StandardScaler fitted on the training
+    part, `torch.tensor(X_train, dtype=torch.float32)` and `torch.from_numpy(y).long()`, an
+    MLP trained by minibatches of a shuffled DataLoader (its order from a seeded Generator is
+    not compared: full-batch steps here), predictions back to NumPy with `.detach().numpy()`
+    for sklearn's accuracy_score, confusion_matrix and classification report numbers."""
+    from sklearn.datasets import load_digits
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    nn, F = torch.nn, torch.nn.functional
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X[:400], y[:400], test_size=0.25, random_state=0, stratify=y[:400]
+    )
+    scaler = StandardScaler().fit(X_train)
+    X_train_t = torch.tensor(scaler.transform(X_train), dtype=torch.float32)
+    X_test_t = torch.tensor(scaler.transform(X_test), dtype=torch.float32)
+    y_train_t = torch.from_numpy(y_train).long()
+    model = init(nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(15):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(X_train_t), y_train_t)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        proba = F.softmax(model(X_test_t), dim=1).detach().numpy()
+    pred = proba.argmax(axis=1)
+    return {
+        "shapes": [
+            list(X_train_t.shape),
+            str(X_train_t.dtype).split(".")[-1],
+            str(y_train_t.dtype).split(".")[-1],
+        ],
+        "losses": losses,
+        "accuracy": float(accuracy_score(y_test, pred)),
+        "f1": float(f1_score(y_test, pred, average="macro")),
+        "confusion": confusion_matrix(y_test, pred).tolist(),
+        "proba_type": [type(proba).__name__, str(proba.dtype)],
+    }
+
+
+def tabular_embeddings_model(torch, init):
+    """A tabular model in the fastai style written in plain PyTorch: one nn.Embedding per
+    categorical column with `min(50, (n + 1) // 2)` dimensions, embeddings concatenated with
+    the batch-normalised continuous columns, Linear-ReLU-BatchNorm1d-Dropout blocks, a
+    regression target scaled into a range by sigmoid, a DataLoader over a TensorDataset of
+    (categorical, continuous, target), and eval-mode predictions."""
+    nn, F = torch.nn, torch.nn.functional
+    cardinalities = [4, 7, 3]
+    emb_szs = [(n, min(50, (n + 1) // 2)) for n in cardinalities]
+    rng = np.random.default_rng(18)
+    N = 32
+    cats = np.stack([rng.integers(0, n, size=N) for n in cardinalities], axis=1)
+    conts = rng.normal(size=(N, 2)).astype(np.float32)
+    target = (2 + cats[:, 0] * 0.5 - cats[:, 2] + conts[:, 0]).astype(np.float32)[:, None]
+
+    class TabularModel(nn.Module):
+        def __init__(self, emb_szs, n_cont, out_sz, layers, y_range):
+            super().__init__()
+            self.embeds = nn.ModuleList([nn.Embedding(ni, nf) for ni, nf in emb_szs])
+            self.emb_drop = nn.Dropout(0.0)
+            self.bn_cont = nn.BatchNorm1d(n_cont)
+            n_emb = sum(e.embedding_dim for e in self.embeds)
+            sizes = [n_emb + n_cont] + layers
+            blocks = []
+            for a, b in zip(sizes[:-1], sizes[1:]):
+                blocks += [
+                    nn.Linear(a, b),
+                    nn.ReLU(inplace=True),
+                    nn.BatchNorm1d(b),
+                    nn.Dropout(0.0),
+                ]
+            self.layers = nn.Sequential(*blocks, nn.Linear(sizes[-1], out_sz))
+            self.y_range = y_range
+
+        def forward(self, x_cat, x_cont):
+            x = [e(x_cat[:, i]) for i, e in enumerate(self.embeds)]
+            x = self.emb_drop(torch.cat(x, 1))
+            x = torch.cat([x, self.bn_cont(x_cont)], 1)
+            x = self.layers(x)
+            lo, hi = self.y_range
+            return torch.sigmoid(x) * (hi - lo) + lo
+
+    model = init(TabularModel(emb_szs, 2, 1, [16, 8], (-2.0, 6.0)))
+    ds = torch.utils.data.TensorDataset(
+        torch.from_numpy(cats), torch.from_numpy(conts), torch.from_numpy(target)
+    )
+    loader = torch.utils.data.DataLoader(ds, batch_size=8)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2, weight_decay=1e-4)
+    losses = []
+    for _ in range(2):
+        model.train()
+        for xc, xn, yb in loader:
+            loss = F.mse_loss(model(xc, xn), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        preds = model(torch.from_numpy(cats[:4]), torch.from_numpy(conts[:4]))
+    return {
+        "emb_szs": emb_szs,
+        "losses": losses,
+        "preds": preds.flatten().tolist(),
+        "running_var": model.bn_cont.running_var.tolist(),
+    }
+
+
+def model_surgery(torch, init):
+    """Changing a built model as forum answers do: replacing the head (`model.fc =
+    nn.Linear(...)`) and turning a layer into nn.Identity to expose features, swapping every
+    ReLU for a GELU by walking named_children recursively with setattr, inserting a layer
+    into a Sequential by rebuilding it from list(model.children()), slicing a Sequential,
+    weight sharing (the same module used twice is counted once by parameters()), deleting a
+    submodule with del, and `model.apply(fn)` re-initialising the linear layers."""
+    nn = torch.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU())
+            self.fc = nn.Linear(8, 3)
+
+        def forward(self, x):
+            return self.fc(self.features(x))
+
+    model = init(Net())
+    x = init(torch.randn(5, 4))
+    before = model(x)
+    model.fc = nn.Identity()
+    features = model(x)
+
+    def replace_relu(module):
+        for name, child in module.named_children():
+            if isinstance(child, nn.ReLU):
+                setattr(module, name, nn.GELU())
+            else:
+                replace_relu(child)
+
+    replace_relu(model)
+    model.fc = nn.Linear(8, 2)
+    init(model)
+    gelu_out = model(x)
+    layers = list(model.features.children())
+    layers.insert(2, nn.LayerNorm(8))
+    model.features = nn.Sequential(*layers)
+    init(model)
+    inserted = model(x)
+    first_two = model.features[:2]
+    shared = nn.Linear(3, 3)
+    tied = nn.Sequential(shared, nn.Tanh(), shared)
+    n_unique = sum(p.numel() for p in tied.parameters())
+    del model.features[2]
+
+    def reinit(m):
+        if isinstance(m, nn.Linear):
+            nn.init.constant_(m.weight, 0.1)
+            nn.init.zeros_(m.bias)
+
+    model.apply(reinit)
+    return {
+        "before": before.tolist(),
+        "features": [list(features.shape), features.tolist()],
+        "structure": [type(m).__name__ for m in model.modules()],
+        "gelu": gelu_out.tolist(),
+        "inserted": inserted.tolist(),
+        "slice": [type(first_two).__name__, len(first_two)],
+        "tied": [n_unique, len(list(tied.parameters())), len(tied.state_dict())],
+        "reinit": model(x).tolist(),
+        "keys": list(model.state_dict().keys()),
+    }
+
+
+def multitask_uncertainty_weighting(torch, init):
+    """Multi-task learning as papers' code writes it: a shared trunk with a classification head
+    and a regression head, the homoscedastic-uncertainty weighting with learnable log
+    variances (`torch.exp(-log_vars[i]) * loss_i + log_vars[i]`), the log_vars in their own
+    parameter group without weight decay, and per-task gradient norms at the shared layer
+    from torch.autograd.grad with retain_graph=True (GradNorm's first step)."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class MultiTask(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.trunk = nn.Sequential(nn.Linear(5, 16), nn.ReLU())
+            self.cls_head = nn.Linear(16, 3)
+            self.reg_head = nn.Linear(16, 1)
+            self.log_vars = nn.Parameter(torch.zeros(2))
+
+        def forward(self, x):
+            h = self.trunk(x)
+            return self.cls_head(h), self.reg_head(h).squeeze(-1)
+
+    model = init(MultiTask())
+    X = _randn(torch, (20, 5), 19)
+    y_cls = torch.from_numpy(np.arange(20) % 3)
+    y_reg = X[:, 0] * 2 - X[:, 1]
+    optimizer = torch.optim.AdamW([
+        {"params": [p for n, p in model.named_parameters() if n != "log_vars"],
+         "weight_decay": 0.01},
+        {"params": [model.log_vars], "weight_decay": 0.0},
+    ], lr=0.02)  # fmt: skip
+    shared = model.trunk[0].weight
+    log = []
+    for _ in range(6):
+        logits, reg = model(X)
+        losses = [F.cross_entropy(logits, y_cls), F.mse_loss(reg, y_reg)]
+        norms = [torch.autograd.grad(l, shared, retain_graph=True)[0].norm().item() for l in losses]  # noqa: E741
+        total = sum(
+            torch.exp(-model.log_vars[i]) * l + model.log_vars[i] for i, l in enumerate(losses)
+        )
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+        log.append([total.item(), [l.item() for l in losses], norms])  # noqa: E741
+    return {
+        "log": log,
+        "log_vars": model.log_vars.tolist(),
+        "groups": [g["weight_decay"] for g in optimizer.param_groups],
+    }
+
+
+def siamese_contrastive(torch, init):
+    """A Siamese network with the contrastive loss as tutorials write it: one embedding net
+    applied to both inputs, F.pairwise_distance, `(1 - label) * d**2 + label *
+    torch.clamp(margin - d, min=0.0) ** 2` averaged, pairs built from NumPy indices (same
+    class or not), Adam; then the distances of similar and dissimilar pairs, and the
+    threshold accuracy."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class SiameseNetwork(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Sequential(nn.Linear(6, 16), nn.ReLU(inplace=True), nn.Linear(16, 4))
+
+        def forward_once(self, x):
+            return self.fc(x)
+
+        def forward(self, input1, input2):
+            return self.forward_once(input1), self.forward_once(input2)
+
+    class ContrastiveLoss(nn.Module):
+        def __init__(self, margin=2.0):
+            super().__init__()
+            self.margin = margin
+
+        def forward(self, output1, output2, label):
+            euclidean_distance = F.pairwise_distance(output1, output2, keepdim=True)
+            return torch.mean(
+                (1 - label) * torch.pow(euclidean_distance, 2)
+                + label * torch.pow(torch.clamp(self.margin - euclidean_distance, min=0.0), 2)
+            )
+
+    rng = np.random.default_rng(20)
+    centers = rng.normal(size=(3, 6)) * 2
+    classes = rng.integers(0, 3, size=30)
+    points = (centers[classes] + rng.normal(size=(30, 6)) * 0.5).astype(np.float32)
+    i1, i2 = rng.integers(0, 30, size=40), rng.integers(0, 30, size=40)
+    x1, x2 = torch.from_numpy(points[i1]), torch.from_numpy(points[i2])
+    label = torch.from_numpy((classes[i1] != classes[i2]).astype(np.float32)).unsqueeze(1)
+    net = init(SiameseNetwork())
+    criterion = ContrastiveLoss()
+    optimizer = torch.optim.Adam(net.parameters(), lr=5e-3)
+    losses = []
+    for _ in range(8):
+        optimizer.zero_grad()
+        out1, out2 = net(x1, x2)
+        loss = criterion(out1, out2, label)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        d = F.pairwise_distance(*net(x1, x2))
+        same = d[label.squeeze(1) == 0].mean().item()
+        different = d[label.squeeze(1) == 1].mean().item()
+        acc = ((d > 1.0).float() == label.squeeze(1)).float().mean().item()
+    return {"losses": losses, "distances": [same, different], "accuracy": acc}
+
+
+def regularization_tricks(torch, init):
+    """Regularisation as homework writes it: an L1 penalty `sum(p.abs().sum() for name, p in
+    model.named_parameters() if "weight" in name)`, an explicit L2 term against Adam's
+    weight_decay (the same step) and AdamW's decoupled decay (another), a max-norm constraint
+    on the rows of a weight by `w.data.renorm_(2, 0, max_norm)` after each step, and the
+    gradient-flow numbers plot_grad_flow collects (mean and max of |grad| per weight)."""
+    nn, F = torch.nn, torch.nn.functional
+    X, y = _randn(torch, (16, 4), 22), torch.from_numpy(np.arange(16) % 2)
+
+    def make():
+        return init(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)))
+
+    def train(model, optimizer, l1=0.0, l2=0.0, max_norm=None, steps=4):
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(X), y)
+            if l1:
+                loss = loss + l1 * sum(
+                    p.abs().sum() for name, p in model.named_parameters() if "weight" in name
+                )
+            if l2:
+                loss = loss + l2 / 2 * sum((p**2).sum() for p in model.parameters())
+            loss.backward()
+            optimizer.step()
+            if max_norm is not None:
+                with torch.no_grad():
+                    model[0].weight.data.renorm_(2, 0, max_norm)
+        return model
+
+    l1_model = make()
+    train(l1_model, torch.optim.SGD(l1_model.parameters(), lr=0.1), l1=0.01)
+    explicit = make()
+    decay, decoupled = copy.deepcopy(explicit), copy.deepcopy(explicit)
+    train(explicit, torch.optim.Adam(explicit.parameters(), lr=0.01), l2=0.1)
+    train(decay, torch.optim.Adam(decay.parameters(), lr=0.01, weight_decay=0.1))
+    train(decoupled, torch.optim.AdamW(decoupled.parameters(), lr=0.01, weight_decay=0.1))
+    capped = make()
+    train(capped, torch.optim.SGD(capped.parameters(), lr=1.0), max_norm=0.5)
+    capped.zero_grad()
+    F.cross_entropy(capped(X), y).backward()
+    flow = [
+        [n, p.grad.abs().mean().item(), p.grad.abs().max().item()]
+        for n, p in capped.named_parameters()
+        if p.requires_grad and "bias" not in n
+    ]
+    return {
+        "l1": l1_model[0].weight.tolist(),
+        "l2_equals_weight_decay": all(
+            torch.allclose(p, q, atol=1e-6)
+            for p, q in zip(explicit.parameters(), decay.parameters())
+        ),
+        "adamw_differs": not torch.allclose(decay[0].weight, decoupled[0].weight),
+        "decoupled": decoupled[0].weight.tolist(),
+        "row_norms": capped[0].weight.norm(dim=1).tolist(),
+        "flow": flow,
+    }
+
+
+def custom_dataset_and_transforms(torch, init):
+    """ "Writing Custom Datasets, DataLoaders and Transforms": a Dataset returning a dict
+    sample {'image', 'landmarks'}, callable transform classes Rescale (by index arithmetic
+    on NumPy), RandomCrop (offsets from a seeded NumPy generator) and ToTensor (HWC to CHW
+    by `image.transpose((2, 0, 1))` and torch.from_numpy), composed by a small Compose class;
+    a DataLoader batching the dicts with the default collate (`sample_batched['image'].size()`),
+    and the landmarks shifted by the crop."""
+    rng = np.random.default_rng(23)
+    images = rng.uniform(size=(5, 12, 10, 3)).astype(np.float32)
+    landmarks = rng.uniform(0, 10, size=(5, 4, 2)).astype(np.float32)
+
+    class FaceLandmarksDataset(torch.utils.data.Dataset):
+        def __init__(self, transform=None):
+            self.transform = transform
+
+        def __len__(self):
+            return len(images)
+
+        def __getitem__(self, idx):
+            if torch.is_tensor(idx):
+                idx = idx.tolist()
+            sample = {"image": images[idx], "landmarks": landmarks[idx]}
+            if self.transform:
+                sample = self.transform(sample)
+            return sample
+
+    class Rescale:
+        def __init__(self, output_size):
+            self.output_size = output_size
+
+        def __call__(self, sample):
+            image, marks = sample["image"], sample["landmarks"]
+            h, w = image.shape[:2]
+            new_h, new_w = self.output_size
+            rows = (np.arange(new_h) * h // new_h).astype(int)
+            cols = (np.arange(new_w) * w // new_w).astype(int)
+            img = image[rows][:, cols]
+            return {"image": img, "landmarks": marks * [new_w / w, new_h / h]}
+
+    class RandomCrop:
+        def __init__(self, output_size, seed):
+            self.output_size = output_size
+            self.rng = np.random.default_rng(seed)
+
+        def __call__(self, sample):
+            image, marks = sample["image"], sample["landmarks"]
+            h, w = image.shape[:2]
+            new_h, new_w = self.output_size
+            top = self.rng.integers(0, h - new_h + 1)
+            left = self.rng.integers(0, w - new_w + 1)
+            image = image[top : top + new_h, left : left + new_w]
+            return {"image": image, "landmarks": marks - [left, top]}
+
+    class ToTensor:
+        def __call__(self, sample):
+            image, marks = sample["image"], sample["landmarks"]
+            image = image.transpose((2, 0, 1))
+            return {
+                "image": torch.from_numpy(np.ascontiguousarray(image)),
+                "landmarks": torch.from_numpy(marks.astype(np.float32)),
+            }
+
+    class Compose:
+        def __init__(self, transforms):
+            self.transforms = transforms
+
+        def __call__(self, sample):
+            for t in self.transforms:
+                sample = t(sample)
+            return sample
+
+    dataset = FaceLandmarksDataset(
+        transform=Compose([Rescale((8, 8)), RandomCrop((6, 6), 0), ToTensor()])
+    )
+    sample = dataset[torch.tensor(1)]
+    loader = torch.utils.data.DataLoader(dataset, batch_size=2, shuffle=False, num_workers=0)
+    batches = []
+    for i_batch, sample_batched in enumerate(loader):
+        batches.append(
+            [
+                i_batch,
+                list(sample_batched["image"].size()),
+                list(sample_batched["landmarks"].size()),
+                sample_batched["landmarks"][0, 0].tolist(),
+            ]
+        )
+    return {
+        "sample": [
+            sorted(sample.keys()),
+            list(sample["image"].shape),
+            sample["image"][0, :2, :2].tolist(),
+            sample["landmarks"].tolist(),
+        ],
+        "batches": batches,
+    }
+
+
+def common_errors_students_hit(torch, init):
+    """The errors beginners meet, caught as they catch them: which exception type each
+    raises (matmul of mismatched shapes in nn.Linear, `.numpy()` of a tensor that requires
+    grad, a second backward through a freed graph, `.item()` of several elements, `.view` of a
+    transposed tensor, cross_entropy with float class indices, torch.cat of mismatched sizes,
+    an index out of range, float times double in matmul), and the fixes that work
+    (detach().numpy(), retain_graph, reshape/contiguous, .long(), .float())."""
+    nn, F = torch.nn, torch.nn.functional
+    layer = init(nn.Linear(3, 2))
+    x = init(torch.randn(4, 3))
+    cases = {}
+
+    def attempt(name, fn):
+        try:
+            fn()
+            cases[name] = "no error"
+        except Exception as error:  # noqa: BLE001 - the exception's type is what is compared
+            cases[name] = type(error).__name__
+
+    attempt("linear_shapes", lambda: layer(torch.randn(4, 5)))
+    w = torch.ones(2, requires_grad=True)
+    attempt("numpy_requires_grad", lambda: w.numpy())
+    loss = (w * 2).sum()
+    loss.backward()
+    attempt("backward_twice", lambda: loss.backward())
+    attempt("item_of_many", lambda: x.sum(0).item())
+    attempt("view_of_transpose", lambda: x.t().view(-1))
+    attempt("float_targets", lambda: F.cross_entropy(x, torch.tensor([0.0, 1.0, 1.0, 0.0])))
+    attempt("cat_sizes", lambda: torch.cat([torch.ones(2, 3), torch.ones(2, 4)], dim=0))
+    attempt("index_range", lambda: x[4])
+    attempt("float_times_double", lambda: x @ torch.ones(3, 2, dtype=torch.float64))
+    loss2 = (w * 3).sum()
+    loss2.backward(retain_graph=True)
+    loss2.backward()
+    return {
+        "errors": cases,
+        "fixes": [
+            w.detach().numpy().tolist(),
+            w.grad.tolist(),
+            x.t().reshape(-1).tolist()[:4],
+            x.t().contiguous().view(-1).tolist()[:4],
+            F.cross_entropy(x[:, :2], torch.tensor([0.0, 1.0, 1.0, 0.0]).long()).item(),
+            (x @ torch.ones(3, 2, dtype=torch.float64).float()).tolist(),
+        ],
+    }
+
+
+def bucket_sampler_and_batch_sampler(torch, init):
+    """Batching variable-length sequences by length as NLP code does: a custom
+    torch.utils.data.Sampler yielding indices sorted by length in buckets (the shuffle of the
+    buckets from a seeded NumPy generator), a batch_sampler that yields lists of indices, a
+    collate_fn padding with pad_sequence and returning lengths, a DataLoader with
+    batch_sampler=..., and the padding saved compared with random batching."""
+    pad_sequence = torch.nn.utils.rnn.pad_sequence
+    rng = np.random.default_rng(24)
+    lengths = rng.integers(1, 12, size=20)
+    sequences = [torch.arange(1, n + 1) for n in lengths]
+
+    class SeqDataset(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(sequences)
+
+        def __getitem__(self, i):
+            return sequences[i]
+
+    class BucketBatchSampler(torch.utils.data.Sampler):
+        def __init__(self, lengths, batch_size, seed):
+            self.lengths, self.batch_size, self.seed = lengths, batch_size, seed
+
+        def __iter__(self):
+            order = np.argsort(self.lengths, kind="stable")
+            batches = [
+                order[i : i + self.batch_size].tolist()
+                for i in range(0, len(order), self.batch_size)
+            ]
+            np.random.default_rng(self.seed).shuffle(batches)
+            yield from batches
+
+        def __len__(self):
+            return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+    def collate(batch):
+        lens = torch.tensor([len(s) for s in batch])
+        return pad_sequence(batch, batch_first=True, padding_value=0), lens
+
+    loader = torch.utils.data.DataLoader(SeqDataset(), batch_sampler=BucketBatchSampler(
+        lengths, 4, seed=1), collate_fn=collate)  # fmt: skip
+    padded = [(b.shape[1] * b.shape[0] - int(n.sum())) for b, n in loader]
+    plain = torch.utils.data.DataLoader(SeqDataset(), batch_size=4, collate_fn=collate)
+    plain_padding = [(b.shape[1] * b.shape[0] - int(n.sum())) for b, n in plain]
+    first_batch, first_lens = next(iter(loader))
+    return {
+        "len": len(loader),
+        "padding": [sum(padded), sum(plain_padding)],
+        "first": [first_batch.tolist(), first_lens.tolist()],
+        "shapes": [list(b.shape) for b, _ in loader],
+    }
+
+
+def tensor_views_and_strides(torch, init):
+    """The "Tensor Views" doc page as code: view, transpose, narrow, expand and unfold share
+    the base's storage (an in-place write through a view shows in the base), their strides
+    (expand's 0), is_contiguous after transpose, contiguous() and clone() copying,
+    reshape of a non-contiguous tensor copying, storage_offset of a slice, and
+    `untyped_storage().data_ptr()` telling shared from copied."""
+    base = torch.arange(12.0).view(3, 4)
+    t = base.t()
+    narrow = base.narrow(1, 1, 2)
+    expanded = torch.ones(3, 1).expand(3, 4)
+    windows = torch.arange(6.0).unfold(0, 3, 1)
+    narrow[0, 0] = 100.0
+    t[3, 2] = -1.0
+
+    def shares(a, b):
+        return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
+
+    copied = t.contiguous()
+    reshaped = t.reshape(-1)
+    return {
+        "strides": [
+            base.stride(),
+            t.stride(),
+            narrow.stride(),
+            expanded.stride(),
+            windows.stride(),
+        ],
+        "contiguous": [
+            base.is_contiguous(),
+            t.is_contiguous(),
+            copied.is_contiguous(),
+            narrow.is_contiguous(),
+        ],
+        "shared": [
+            shares(base, t),
+            shares(base, narrow),
+            shares(base, copied),
+            shares(base, base.clone()),
+            shares(base, base.view(-1)),
+        ],
+        "offsets": [
+            base[1:].storage_offset(),
+            narrow.storage_offset(),
+            base[2, 1:].storage_offset(),
+        ],
+        "writes": base.tolist(),
+        "reshape": [reshaped.tolist(), reshaped.is_contiguous()],
+        "windows": windows.tolist(),
+    }
+
+
+def manual_backprop_two_layer_mlp(torch, init):
+    """Gradients by hand, the lecture's exercise: a two-layer ReLU network with softmax
+    cross-entropy written with tensor ops, the backward pass derived by hand (`dlogits =
+    (probs - onehot) / N`, `dW2 = h.t() @ dlogits`, the ReLU mask, `dW1 = x.t() @ dh`), checked
+    against autograd's gradients of the same loss; then a few steps of gradient descent with
+    the hand-made gradients only (under no_grad), and the loss going down."""
+    F = torch.nn.functional
+    N, D, H, C = 8, 5, 6, 3
+    x = _randn(torch, (N, D), 25)
+    y = torch.from_numpy(np.arange(N) % C)
+    W1 = init(torch.randn(D, H)) * 0.5
+    b1 = torch.zeros(H)
+    W2 = init(torch.randn(H, C)) * 0.5
+    b2 = torch.zeros(C)
+
+    def forward(W1, b1, W2, b2):
+        z = x @ W1 + b1
+        h = z.clamp(min=0)
+        logits = h @ W2 + b2
+        probs = torch.softmax(logits, dim=1)
+        loss = -torch.log(probs[torch.arange(N), y]).mean()
+        return z, h, probs, loss
+
+    def backward(z, h, probs, W2):
+        onehot = F.one_hot(y, C).float()
+        dlogits = (probs - onehot) / N
+        dW2 = h.t() @ dlogits
+        db2 = dlogits.sum(0)
+        dh = dlogits @ W2.t()
+        dz = dh * (z > 0).float()
+        return x.t() @ dz, dz.sum(0), dW2, db2
+
+    params = [p.clone().requires_grad_() for p in (W1, b1, W2, b2)]
+    _, _, _, loss = forward(*params)
+    loss.backward()
+    z, h, probs, _ = forward(W1, b1, W2, b2)
+    by_hand = backward(z, h, probs, W2)
+    agree = [torch.allclose(g, p.grad, atol=1e-6) for g, p in zip(by_hand, params)]
+    losses = []
+    with torch.no_grad():
+        for _ in range(10):
+            z, h, probs, loss = forward(W1, b1, W2, b2)
+            dW1, db1, dW2, db2 = backward(z, h, probs, W2)
+            W1 -= 0.5 * dW1
+            b1 -= 0.5 * db1
+            W2 -= 0.5 * dW2
+            b2 -= 0.5 * db2
+            losses.append(loss.item())
+    return {"agree": agree, "grads": [g.tolist() for g in by_hand], "losses": losses}
+
+
+def t5_relative_position_buckets(torch, init):
+    """T5's relative position bias as its PyTorch implementation writes it: the bucket of each
+    (query, key) distance (`n = -relative_position`, half the buckets exact, the rest
+    logarithmic by `torch.log(n.float() / max_exact) / math.log(max_distance / max_exact)`,
+    `.to(torch.long)`, `torch.min(..., torch.full_like(...))`, bidirectional with
+    `(n < 0).to(torch.long) * num_buckets`), an nn.Embedding of biases per head added to the
+    attention scores; then generation's repetition penalty on logits by gather, torch.where
+    and scatter_."""
+    nn, F = torch.nn, torch.nn.functional
+
+    def relative_position_bucket(
+        relative_position, bidirectional=True, num_buckets=32, max_distance=128
+    ):
+        ret = 0
+        n = -relative_position
+        if bidirectional:
+            num_buckets //= 2
+            ret += (n < 0).to(torch.long) * num_buckets
+            n = torch.abs(n)
+        else:
+            n = torch.max(n, torch.zeros_like(n))
+        max_exact = num_buckets // 2
+        is_small = n < max_exact
+        val_if_large = max_exact + (
+            torch.log(n.float() / max_exact)
+            / math.log(max_distance / max_exact)
+            * (num_buckets - max_exact)
+        ).to(torch.long)
+        val_if_large = torch.min(val_if_large, torch.full_like(val_if_large, num_buckets - 1))
+        ret += torch.where(is_small, n, val_if_large)
+        return ret
+
+    qlen = klen = 40
+    context_position = torch.arange(qlen, dtype=torch.long)[:, None]
+    memory_position = torch.arange(klen, dtype=torch.long)[None, :]
+    relative_position = memory_position - context_position
+    buckets = relative_position_bucket(relative_position, num_buckets=16, max_distance=32)
+    causal = relative_position_bucket(
+        relative_position, bidirectional=False, num_buckets=16, max_distance=32
+    )
+    bias = init(nn.Embedding(16, 2))
+    values = bias(buckets).permute([2, 0, 1]).unsqueeze(0)
+    scores = init(torch.randn(1, 2, qlen, klen))
+    attn = F.softmax(scores + values, dim=-1)
+    (attn[..., 0].sum()).backward()
+
+    logits = init(torch.randn(2, 7))
+    input_ids = torch.tensor([[1, 3, 3], [0, 6, 2]])
+    penalty = 1.3
+    score = torch.gather(logits, 1, input_ids)
+    score = torch.where(score < 0, score * penalty, score / penalty)
+    penalized = logits.clone().scatter_(1, input_ids, score)
+    return {
+        "buckets": [buckets[0].tolist(), buckets[:, 0].tolist(), buckets.dtype == torch.long],
+        "causal": causal[-1].tolist(),
+        "bias_grad": bias.weight.grad.tolist(),
+        "penalized": penalized.tolist(),
+    }
+
+
+def sinkhorn_optimal_transport(torch, init):
+    """Entropic optimal transport as differentiable-OT tutorials write it: a squared
+    Euclidean cost from torch.cdist, log-domain Sinkhorn iterations with torch.logsumexp on
+    the dual potentials, the transport plan `exp((f[:, None] + g[None, :] - C) / eps)`, its
+    marginals, the Sinkhorn cost, and its gradient with respect to the source points (moving
+    them towards the targets with a few gradient steps)."""
+    rng = np.random.default_rng(26)
+    x = torch.from_numpy(rng.normal(size=(6, 2)).astype(np.float64)).requires_grad_()
+    y = torch.from_numpy((rng.normal(size=(5, 2)) + 2.0).astype(np.float64))
+    a = torch.full((6,), 1 / 6, dtype=torch.float64)
+    b = torch.full((5,), 1 / 5, dtype=torch.float64)
+    eps = 0.1
+
+    def sinkhorn(x, y, iters=50):
+        C = torch.cdist(x, y) ** 2
+        f = torch.zeros(6, dtype=torch.float64)
+        g = torch.zeros(5, dtype=torch.float64)
+        for _ in range(iters):
+            f = -eps * torch.logsumexp((g[None, :] - C) / eps + torch.log(b)[None, :], dim=1)
+            g = -eps * torch.logsumexp((f[:, None] - C) / eps + torch.log(a)[:, None], dim=0)
+        P = a[:, None] * b[None, :] * torch.exp((f[:, None] + g[None, :] - C) / eps)
+        return (P * C).sum(), P
+
+    cost, P = sinkhorn(x, y)
+    cost.backward()
+    first_grad = x.grad.clone()
+    costs = [cost.item()]
+    optimizer = torch.optim.SGD([x], lr=1.0)
+    for _ in range(3):
+        optimizer.zero_grad()
+        cost, _ = sinkhorn(x, y)
+        cost.backward()
+        optimizer.step()
+        costs.append(cost.item())
+    return {
+        "marginals": [P.sum(1).tolist(), P.sum(0).tolist()],
+        "plan": P.tolist(),
+        "grad": first_grad.tolist(),
+        "costs": costs,
+    }
+
+
+def kalman_filter_tracking(torch, init):
+    """A constant-velocity Kalman filter in torch, as robotics course code writes it: state
+    transition F and observation H matrices, predict (`x = F @ x`, `P = F @ P @ F.T + Q`) and
+    update with the Kalman gain by torch.linalg.inv and by torch.linalg.solve (the same),
+    the innovation, `(torch.eye(4) - K @ H) @ P`, over noisy 2-D positions from NumPy; then the
+    RMSE of the filtered track against the truth and the final covariance's diagonal."""
+    dt = 1.0
+    Fm = torch.tensor(
+        [[1, 0, dt, 0], [0, 1, 0, dt], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=torch.float64
+    )
+    H = torch.tensor([[1.0, 0, 0, 0], [0, 1.0, 0, 0]], dtype=torch.float64)
+    Q = 0.01 * torch.eye(4, dtype=torch.float64)
+    R = 0.5 * torch.eye(2, dtype=torch.float64)
+    rng = np.random.default_rng(27)
+    truth = np.stack([np.arange(12) * 1.0, np.arange(12) * 0.5], axis=1)
+    measurements = torch.from_numpy(truth + rng.normal(0, 0.7, size=truth.shape))
+    x = torch.zeros(4, 1, dtype=torch.float64)
+    P = torch.eye(4, dtype=torch.float64) * 10
+    track, gains_agree = [], []
+    for z in measurements:
+        x = Fm @ x
+        P = Fm @ P @ Fm.T + Q
+        S = H @ P @ H.T + R
+        K = P @ H.T @ torch.linalg.inv(S)
+        K_solve = torch.linalg.solve(S, H @ P).T
+        gains_agree.append(torch.allclose(K, K_solve))
+        innovation = z.view(2, 1) - H @ x
+        x = x + K @ innovation
+        P = (torch.eye(4, dtype=torch.float64) - K @ H) @ P
+        track.append(x[:2, 0].clone())
+    track = torch.stack(track)
+    truth_t = torch.from_numpy(truth)
+    return {
+        "gains_agree": all(gains_agree),
+        "track": track.tolist(),
+        "rmse": [
+            torch.sqrt(((track - truth_t) ** 2).mean()).item(),
+            torch.sqrt(((measurements - truth_t) ** 2).mean()).item(),
+        ],
+        "P_diag": torch.diagonal(P).tolist(),
+        "velocity": x[2:, 0].tolist(),
+    }
+
+
+def moco_momentum_encoder_queue(torch, init):
+    """MoCo's training step as its reference code writes it: a key encoder copied from the
+    query encoder with requires_grad = False, the momentum update `param_k.data =
+    param_k.data * m + param_q.data * (1.0 - m)` under no_grad, a queue of negative keys and
+    its pointer registered as buffers (F.normalize along dim 0, `self.queue[:, ptr:ptr +
+    batch_size] = keys.T`, `self.queue_ptr[0] = ptr`), logits from torch.einsum('nc,nc->n')
+    and ('nc,ck->nk'), cat of positives and negatives over a temperature, labels of zeros
+    (torch.long), and cross-entropy."""
+    nn, F = torch.nn, torch.nn.functional
+    dim, K, m, T = 4, 8, 0.9, 0.07
+
+    class MoCo(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder_q = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, dim))
+            self.encoder_k = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, dim))
+            for param_q, param_k in zip(self.encoder_q.parameters(), self.encoder_k.parameters()):
+                param_k.data.copy_(param_q.data)
+                param_k.requires_grad = False
+            self.register_buffer("queue", torch.randn(dim, K))
+            self.queue = F.normalize(self.queue, dim=0)
+            self.register_buffer("queue_ptr", torch.zeros(1, dtype=torch.long))
+
+        @torch.no_grad()
+        def _momentum_update_key_encoder(self):
+            for param_q, param_k in zip(self.encoder_q.parameters(), self.encoder_k.parameters()):
+                param_k.data = param_k.data * m + param_q.data * (1.0 - m)
+
+        @torch.no_grad()
+        def _dequeue_and_enqueue(self, keys):
+            batch_size = keys.shape[0]
+            ptr = int(self.queue_ptr)
+            assert K % batch_size == 0
+            self.queue[:, ptr : ptr + batch_size] = keys.T
+            ptr = (ptr + batch_size) % K
+            self.queue_ptr[0] = ptr
+
+        def forward(self, im_q, im_k):
+            q = F.normalize(self.encoder_q(im_q), dim=1)
+            with torch.no_grad():
+                self._momentum_update_key_encoder()
+                k = F.normalize(self.encoder_k(im_k), dim=1)
+            l_pos = torch.einsum("nc,nc->n", [q, k]).unsqueeze(-1)
+            l_neg = torch.einsum("nc,ck->nk", [q, self.queue.clone().detach()])
+            logits = torch.cat([l_pos, l_neg], dim=1) / T
+            labels = torch.zeros(logits.shape[0], dtype=torch.long)
+            self._dequeue_and_enqueue(k)
+            return logits, labels
+
+    model = init(MoCo())
+    optimizer = torch.optim.SGD(
+        filter(lambda p: p.requires_grad, model.parameters()),
+        lr=0.03,
+        momentum=0.9,
+        weight_decay=1e-4,
+    )
+    log = []
+    for step in range(4):
+        base = _randn(torch, (4, 6), 30 + step)
+        im_q = base + 0.05 * _randn(torch, (4, 6), 40 + step)
+        im_k = base + 0.05 * _randn(torch, (4, 6), 50 + step)
+        logits, labels = model(im_q, im_k)
+        loss = F.cross_entropy(logits, labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        log.append([loss.item(), int(model.queue_ptr), list(logits.shape)])
+    return {
+        "log": log,
+        "queue": model.queue.tolist(),
+        "key_weight": model.encoder_k[0].weight.tolist(),
+        "key_grads": [p.grad is None for p in model.encoder_k.parameters()],
+        "buffers": [name for name, _ in model.named_buffers()],
+    }
+
+
+def dtypes_and_precision(torch, init):
+    """Precision as users switch it: model.double() with double inputs (a dtype mismatch
+    error first), torch.set_default_dtype(torch.float64) for new tensors and layers (and back),
+    get_default_dtype, `.to(torch.float16)` of a tensor and `torch.finfo` of each float type,
+    integer division and true division of long tensors, type promotion of int + float and
+    of float32 + float64, and torch.result_type."""
+    nn = torch.nn
+    model = init(nn.Linear(3, 2))
+    x64 = torch.ones(2, 3, dtype=torch.float64)
+    try:
+        model(x64)
+        mismatch = "no error"
+    except RuntimeError:
+        mismatch = "RuntimeError"
+    model.double()
+    out64 = model(x64)
+    torch.set_default_dtype(torch.float64)
+    try:
+        made = [
+            str(torch.get_default_dtype()).split(".")[-1],
+            str(torch.zeros(1).dtype).split(".")[-1],
+            str(nn.Linear(2, 2).weight.dtype).split(".")[-1],
+            str(torch.tensor([1.5]).dtype).split(".")[-1],
+        ]
+    finally:
+        torch.set_default_dtype(torch.float32)
+    half = torch.tensor([1.0 / 3, 1000.1]).to(torch.float16)
+    a, b = torch.tensor([7, -7]), torch.tensor([2, 2])
+    return {
+        "mismatch": mismatch,
+        "double": [str(out64.dtype).split(".")[-1], out64.tolist()],
+        "default": made,
+        "back": str(torch.zeros(1).dtype).split(".")[-1],
+        "half": [half.tolist(), str(half.dtype).split(".")[-1]],
+        "finfo": [
+            [torch.finfo(d).eps, torch.finfo(d).max, torch.finfo(d).tiny]
+            for d in (torch.float16, torch.float32, torch.float64)
+        ],
+        "division": [
+            (a // b).tolist(),
+            (a / b).tolist(),
+            torch.div(a, b, rounding_mode="trunc").tolist(),
+            str((a / b).dtype).split(".")[-1],
+        ],
+        "promotion": [
+            str((a + 0.5).dtype).split(".")[-1],
+            str((torch.ones(1) + torch.ones(1, dtype=torch.float64)).dtype).split(".")[-1],
+            str(torch.result_type(a, 2.0)).split(".")[-1],
+        ],
+    }
+
+
 PROGRAMS = [
     autograd_functional_doc_examples,
     wgan_gp_gradient_penalty,
@@ -2992,4 +4312,26 @@ PROGRAMS = [
     mixture_of_experts_routing,
     elastic_weight_consolidation,
     word_language_model_rnn,
+    graph_batching_and_pooling,
+    transe_knowledge_graph,
+    crnn_ctc_greedy_decoding,
+    pgd_adversarial_training,
+    ddpm_training_step,
+    vq_vae_quantizer,
+    sklearn_interop_digits,
+    tabular_embeddings_model,
+    model_surgery,
+    multitask_uncertainty_weighting,
+    siamese_contrastive,
+    regularization_tricks,
+    custom_dataset_and_transforms,
+    common_errors_students_hit,
+    bucket_sampler_and_batch_sampler,
+    tensor_views_and_strides,
+    manual_backprop_two_layer_mlp,
+    t5_relative_position_buckets,
+    sinkhorn_optimal_transport,
+    kalman_filter_tracking,
+    moco_momentum_encoder_queue,
+    dtypes_and_precision,
 ]
