@@ -1026,15 +1026,15 @@ def _execute_once(
         msg_id = execute_reply.get("parent_header", {}).get("msg_id")
         if type(msg_id) is str:
             requests.setdefault(cell_index, msg_id)
+        guard = client.guard
+        graded = guard is not None and cell_index in guard.restore_before
         shown = client.shown_errors.get(cell_index)
         if shown is not None and execute_reply.get("content", {}).get("status") == "ok":
             # NOTE: the reply is built from what the cell's code can reach (a post_run_cell
             # callback can clear the error); the error shown on iopub went out first.
             execute_reply = {"content": {**shown, "status": "error"}}
-            if client.guard is not None and cell_index in client.guard.restore_before:
-                client.guard.evidence.append(f"cell {cell_index} reported success after an error")
-        guard = client.guard
-        graded = guard is not None and cell_index in guard.restore_before
+            if graded:
+                guard.evidence.append(f"cell {cell_index} reported success after an error")
         ok = execute_reply.get("content", {}).get("status") == "ok"
         if graded and ok and not guard.ran_to_end(cell_index):
             # NOTE: code in the kernel can make the reply say "ok" (a patch of the kernel's
