@@ -133,6 +133,7 @@ del _minigrad_bound_replies
 GUARD_TAG = "MINIGRAD-GUARD"
 GUARD_KEY_FILE = ".minigrad-guard-key"
 END_NAME = "__minigrad_test_ran_to_end__"  # the function each graded test's last line calls
+NOT_TO_ITS_END = "not passed: the test did not run to its end (its reply said ok)"
 _GUARD_SETUP = r"""
 def _minigrad_guard(locked_names, key_file):
     import asyncio, builtins, inspect, json, os, signal, sys, threading, time, types
@@ -1025,21 +1026,21 @@ def _execute_once(
         msg_id = execute_reply.get("parent_header", {}).get("msg_id")
         if type(msg_id) is str:
             requests.setdefault(cell_index, msg_id)
+        guard = client.guard
+        graded = guard is not None and cell_index in guard.restore_before
         shown = client.shown_errors.get(cell_index)
         if shown is not None and execute_reply.get("content", {}).get("status") == "ok":
             # NOTE: the reply is built from what the cell's code can reach (a post_run_cell
             # callback can clear the error); the error shown on iopub went out first.
             execute_reply = {"content": {**shown, "status": "error"}}
-            if client.guard is not None and cell_index in client.guard.restore_before:
-                client.guard.evidence.append(f"cell {cell_index} reported success after an error")
-        guard = client.guard
-        graded = guard is not None and cell_index in guard.restore_before
+            if graded:
+                guard.evidence.append(f"cell {cell_index} reported success after an error")
         ok = execute_reply.get("content", {}).get("status") == "ok"
         if graded and ok and not guard.ran_to_end(cell_index):
             # NOTE: code in the kernel can make the reply say "ok" (a patch of the kernel's
             # session that put itself back); the test's own last line did not run
             content = {"status": "error", "ename": "GradingGuard", "traceback": []}
-            content["evalue"] = "not passed: the test did not run to its end (its reply said ok)"
+            content["evalue"] = NOT_TO_ITS_END
             execute_reply = {"content": content}
             guard.evidence.append(f"cell {cell_index} replied ok without running to its end")
         entry = cell_record(cell_index - 1, execute_reply)
@@ -1118,10 +1119,12 @@ def _execute_once(
         for entry in list(result.cells):
             msg_id = requests.get(entry["index"] + 1)
             graded = entry["index"] + 1 in client.guard.restore_before
-            if not graded or not km.replies.contradicted(msg_id or ""):
+            # (a reply "ok" made an error already because the test did not run to its end)
+            said_ok = entry["status"] == "ok" or entry.get("evalue") == NOT_TO_ITS_END
+            if not (graded and said_ok and km.replies.contradicted(msg_id or "")):
                 continue
             client.guard.evidence.append(f"cell {entry['index'] + 1} was answered twice")
-            if entry["status"] == "ok":  # (one that did not run to its end is an error already)
+            if entry["status"] == "ok":
                 content = {"status": "error", "ename": "GradingGuard", "traceback": []}
                 content["evalue"] = "not passed: the kernel sent it a second reply, or an error"
                 correction = cell_record(entry["index"], {"content": content})

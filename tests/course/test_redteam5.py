@@ -352,7 +352,7 @@ def _grade_book_writer(root: Path) -> str:
 for _path in {[str(t) for t in targets]!r}:
     try:
         with open(_path, "a") as _file:
-            _file.write("forged,7,7,7,7,ok\\n")
+            _file.write("FORGED-ROW,7,7,7,7,ok\\n")
     except OSError:
         pass
 """
@@ -362,7 +362,7 @@ for _path in {[str(t) for t in targets]!r}:
 
 @pytest.mark.grading
 def test_the_grade_book_is_out_of_the_notebooks_reach(setup_rows):
-    assert "forged" not in setup_rows["grades.csv"]
+    assert "FORGED-ROW" not in setup_rows["grades.csv"]
     row = setup_rows["grade_book_writer"]
     assert (row["total"], row["status"]) == (row["max"], "ok"), row
 
@@ -464,7 +464,8 @@ def test_a_constant_cuda_earns_nothing_on_a_grader_with_a_gpu(tmp_path, monkeypa
     outcome = row["questions"]["pick_device_test"]
     assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
     assert "minigrad says 'cpu'" in outcome["message"], outcome
-    assert row["total"] == row["max"] - outcome["max"], row
+    others = {q: o for q, o in row["questions"].items() if q != "pick_device_test"}
+    assert row["total"] == row["max"] - outcome["max"], others
 
 
 def test_only_grading_kernels_are_kept_from_the_gpu(tmp_path, monkeypatch):
