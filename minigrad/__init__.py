@@ -95,6 +95,7 @@ from minigrad.ops.arithmetic import (
     true_divide,
     xlogy,
 )
+from minigrad.ops.special import digamma, i0, lgamma, mvlgamma, polygamma
 from minigrad.ops.unary import (
     abs,
     absolute,

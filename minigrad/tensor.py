@@ -857,6 +857,21 @@ class Tensor:
     def erfc(self):
         return unary_ops.erfc(self)
 
+    def lgamma(self):
+        return special_ops.lgamma(self)
+
+    def digamma(self):
+        return special_ops.digamma(self)
+
+    def polygamma(self, n):
+        return special_ops.polygamma(n, self)
+
+    def mvlgamma(self, p):
+        return special_ops.mvlgamma(self, p)
+
+    def i0(self):
+        return special_ops.i0(self)
+
     def floor(self):
         return unary_ops.floor(self)
 
@@ -1950,6 +1965,7 @@ from minigrad.ops import reduce as reduce_ops  # noqa: E402
 from minigrad.ops import sampling as sampling_ops  # noqa: E402
 from minigrad.ops import selection as selection_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402
+from minigrad.ops import special as special_ops  # noqa: E402
 from minigrad.ops import unary as unary_ops  # noqa: E402
 
 
@@ -1977,6 +1993,7 @@ INPLACE_FORMS = (
     *("gt", "ge", "logical_not", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"),
     *("tril", "triu", "multiply", "subtract", "divide", "negative", "logical_and"),
     *("logical_or", "logical_xor", "bitwise_left_shift", "bitwise_right_shift"),
+    *("lgamma", "digamma", "polygamma", "mvlgamma", "i0"),
 )
 for _name in INPLACE_FORMS:
     setattr(Tensor, f"{_name}_", _inplace_method(_name))

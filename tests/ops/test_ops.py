@@ -183,6 +183,7 @@ def test_every_op_is_in_the_table():
         rnn,
         selection,
         shape,
+        special,
         unary,
     )
 
@@ -216,6 +217,7 @@ def test_every_op_is_in_the_table():
         conv,
         norm,
         rnn,
+        special,
     )
     missing = [c.__name__ for m in modules for c in _functions_in(m) if c not in used]
     assert not missing, f"no row of tests/ops/op_table.py runs these ops: {missing}"
