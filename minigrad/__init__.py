@@ -291,7 +291,7 @@ from minigrad.ops.reduce import (
     var,
     var_mean,
 )
-from minigrad.ops.sampling import _standard_gamma, bernoulli, multinomial, poisson
+from minigrad.ops.sampling import _standard_gamma, bernoulli, binomial, multinomial, poisson
 from minigrad.ops.shape import (
     atleast_1d,
     atleast_2d,

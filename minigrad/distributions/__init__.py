@@ -8,6 +8,7 @@ they are not the numbers PyTorch draws for the same seed.
 
 from minigrad.distributions import constraints
 from minigrad.distributions.bernoulli import Bernoulli
+from minigrad.distributions.binomial import Binomial
 from minigrad.distributions.categorical import Categorical, OneHotCategorical
 from minigrad.distributions.dirichlet import Beta, Dirichlet
 from minigrad.distributions.distribution import Distribution
@@ -25,6 +26,7 @@ from minigrad.distributions.uniform import Uniform
 __all__ = [
     "Bernoulli",
     "Beta",
+    "Binomial",
     "Categorical",
     "Chi2",
     "Dirichlet",

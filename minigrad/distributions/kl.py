@@ -7,6 +7,7 @@ import warnings
 
 import minigrad
 from minigrad.distributions.bernoulli import Bernoulli
+from minigrad.distributions.binomial import Binomial
 from minigrad.distributions.categorical import Categorical, OneHotCategorical
 from minigrad.distributions.dirichlet import Beta, Dirichlet
 from minigrad.distributions.distribution import Distribution
@@ -214,6 +215,17 @@ def _kl_poisson_poisson(p, q):
     return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
 
 
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    """n p (logit p - logit q) + n log((1 - p) / (1 - q)); inf where p's count exceeds q's."""
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError(
+            "KL between Binomials where q.total_count > p.total_count is not implemented"
+        )
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return minigrad.where(p.total_count > q.total_count, math.inf, kl)
+
+
 @register_kl(Bernoulli, Poisson)
 def _kl_bernoulli_poisson(p, q):
     return -p.entropy() - (p.probs * q.rate.log() - q.rate)
@@ -300,6 +312,7 @@ def _kl_uniform_gamma(p, q):
 @register_kl(Normal, Beta)
 @register_kl(Normal, Gamma)
 @register_kl(Poisson, Bernoulli)
+@register_kl(Poisson, Binomial)
 def _kl_infinite(p, q):
     """p puts mass where q has none: KL is inf for every batch element."""
     first = getattr(p, next(iter(type(p).arg_constraints)))  # rate, concentration or loc

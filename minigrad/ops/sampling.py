@@ -1,8 +1,8 @@
 """Sampling: multinomial (draws from a distribution a tensor gives; no gradient, the draws
 are integers), the in-place random fills (`x.normal_()`, `uniform_`, `bernoulli_`, `random_`,
 `exponential_`) and the draws of the gamma-family distributions (`_standard_gamma` with its
-reparameterization gradient, `poisson`). The numbers come from the tensor's device generator
-(minigrad.random)."""
+reparameterization gradient, `poisson`, `binomial`). The numbers come from the tensor's
+device generator (minigrad.random)."""
 
 from __future__ import annotations
 
@@ -364,3 +364,77 @@ def poisson(input, generator=None):
             f'"poisson_cpu" not implemented for {kernel_type(input.array.dtype)}'
         )
     return Poisson.apply(input, generator)
+
+
+class Binomial(NoGrad):
+    """Binomial(count, prob) draws, one per element (`torch.binomial`), in prob's dtype,
+    drawn for min(prob, 1 - prob) and mirrored: by inversion where count * that < 10, by
+    Hormann's transformed rejection (BTRS) above; no gradient, as PyTorch."""
+
+    op_name = "binomial"
+    random = True
+
+    @staticmethod
+    def forward(ctx, count, prob, generator=None):
+        from minigrad.ops.special import lgamma_array
+
+        device, xp = prob.device, prob.device.xp
+        n, p = xp.broadcast_arrays(count.array.astype("float64"), prob.array.astype("float64"))
+        shape = n.shape
+        flip = p > 0.5
+        q = xp.where(flip, 1 - p, p)
+        out = xp.zeros(shape)
+        # inversion: the first k whose CDF passes u
+        small = (n * q < 10) & (q > 0) & (n > 0)
+        u = _draws("uniform", shape, device, generator)
+        ratio = q / (1 - q)
+        pmf = xp.exp(n * xp.log1p(-q))
+        cdf = pmf
+        pending = small & (u > cdf)
+        k = 0
+        while bool(xp.any(pending)):
+            pmf = pmf * ratio * (n - k) / (k + 1)
+            k += 1
+            cdf = cdf + pmf
+            out = xp.where(pending, k, out)
+            pending &= (u > cdf) & (k < n)
+        # transformed rejection
+        big = (n * q >= 10) & (q > 0)
+        nn, qq = xp.where(big, n, 20.0), xp.where(big, q, 0.5)
+        spq = xp.sqrt(nn * qq * (1 - qq))
+        b = 1.15 + 2.53 * spq
+        a = -0.0873 + 0.0248 * b + 0.01 * qq
+        c = nn * qq + 0.5
+        alpha = (2.83 + 5.1 / b) * spq
+        v_r = 0.92 - 4.2 / b
+        m = xp.floor((nn + 1) * qq)
+        log_odds = xp.log(qq / (1 - qq))
+        with quiet():  # lgamma's reflection branch, computed everywhere, takes log(0)
+            at_mode = lgamma_array(xp, m + 1) + lgamma_array(xp, nn - m + 1)
+        pending = big
+        while bool(xp.any(pending)):
+            u = _draws("uniform", shape, device, generator) - 0.5
+            v = _draws("uniform", shape, device, generator)
+            us = 0.5 - xp.abs(u)
+            k = xp.floor((2 * a / us + b) * u + c)
+            inside = (k >= 0) & (k <= nn)
+            with quiet():
+                fast = (us >= 0.07) & (v <= v_r)
+                log_v = xp.log(v * alpha / (a / (us * us) + b))
+                log_ratio = at_mode - lgamma_array(xp, k + 1) - lgamma_array(xp, nn - k + 1)
+                exact = log_v <= log_ratio + (k - m) * log_odds
+            keep = pending & inside & (fast | exact)
+            out = xp.where(keep, k, out)
+            pending &= ~keep
+        out = xp.where(flip, n - out, out)
+        out = xp.where(xp.isnan(n) | xp.isnan(p), math.nan, out)
+        return out.astype(prob.array.dtype, copy=False)
+
+
+def binomial(count, prob, generator=None):
+    for t in (count, prob):
+        if t.array.dtype.kind != "f":
+            raise NotImplementedError(
+                f'"binomial_cpu" not implemented for {kernel_type(t.array.dtype)}'
+            )
+    return Binomial.apply(count, prob, generator)

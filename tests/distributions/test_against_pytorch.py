@@ -152,6 +152,18 @@ CASES = {
         _ints(9, 4, 1, 3),
         ["log_prob", "mean", "mode", "variance"],
     ),
+    "binomial_probs": (
+        lambda D, p: D.Binomial(6, probs=p),
+        [rng.uniform(0.05, 0.95, (2, 3))],
+        _ints(7, 4, 1, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "logits"],
+    ),
+    "binomial_logits": (
+        lambda D, logits: D.Binomial(D_count(logits), logits=logits),
+        [_normal(3) * 2],
+        _ints(4, 5, 3),
+        ["log_prob", "mean", "mode", "variance", "probs"],
+    ),
     "independent_normal": (
         lambda D, loc, scale: D.Independent(D.Normal(loc, scale), 1),
         [_normal(2, 3), _positive(2, 3)],
@@ -159,6 +171,11 @@ CASES = {
         ["log_prob", "entropy", "mean", "mode", "variance", "stddev"],
     ),
 }
+
+
+def D_count(like):
+    """Counts 3, 5, 7, ... in `like`'s library and dtype (Binomial's total_count)."""
+    return like.new_tensor((3.0 + 2.0 * np.arange(like.shape[-1])).tolist())
 
 
 def _value(case, params):

@@ -47,6 +47,7 @@ def _results(device):
         ("dirichlet.log_prob", dirichlet.log_prob(value.softmax(-1))),
         ("student.log_prob", student.log_prob(value)),
         ("poisson.log_prob", poisson.log_prob(value.abs().round())),
+        ("binomial.log_prob", D.Binomial(5, logits=logits).log_prob(value.abs().round() % 5)),
         ("kl.gamma", D.kl_divergence(gamma, D.Gamma(positive + 1, 1.0))),
     ]
     for name, dist in [("normal", normal), ("uniform", uniform), ("categorical", categorical)]:
@@ -54,7 +55,8 @@ def _results(device):
     for name, dist in [("gamma", gamma), ("beta", beta), ("dirichlet", dirichlet)]:
         out += [(f"{name}.entropy", dist.entropy()), (f"{name}.variance", dist.variance)]
     draws = [d.sample((5,)) for d in (normal, uniform, categorical, bernoulli, one_hot, joint)]
-    draws += [d.sample((5,)) for d in (gamma, beta, dirichlet, student, poisson)]
+    binomial = D.Binomial(positive.round() * 20, probs=logits.detach().sigmoid())
+    draws += [d.sample((5,)) for d in (gamma, beta, dirichlet, student, poisson, binomial)]
     draws += [normal.rsample((2,)), uniform.rsample()]
     (out[0][1].sum() + out[3][1].sum() + draws[-2].sum()).backward()
     concentration = positive.clone().requires_grad_()

@@ -13,6 +13,7 @@ import torch
 import minigrad
 from minigrad.distributions import (
     Beta,
+    Binomial,
     Chi2,
     Dirichlet,
     Gamma,
@@ -84,11 +85,43 @@ def test_poisson_draws_are_integers_with_its_moments():
     assert np.abs(counts - pmf).max() < 5 * np.sqrt(0.125 / N)
 
 
+def test_binomial_draws_have_their_moments_on_both_samplers():
+    minigrad.manual_seed(6)
+    n = np.array([0.0, 5.0, 30.0, 30.0, 200.0, 1e5, 12.0])
+    p = np.array([0.3, 0.0, 0.2, 0.5, 0.93, 0.01, 1.0])
+    x = Binomial(_f64(n), probs=_f64(p)).sample((N,)).numpy()
+    assert (x == np.round(x)).all() and (x >= 0).all() and (x <= n).all()
+    np.testing.assert_array_equal(x[:, [0, 1, 6]], np.broadcast_to([0.0, 0.0, 12.0], (N, 3)))
+    keep = [2, 3, 4, 5]
+    _check_moments(x[:, keep], (n * p)[keep], (n * p * (1 - p))[keep], kurtosis_bound=4)
+    # the rejection sampler's frequencies against the pmf
+    counts = np.bincount(x[:, 3].astype(int), minlength=31) / N
+    pmf = np.exp(Binomial(30, probs=_f64(0.5)).log_prob(_f64(np.arange(31.0))).numpy())
+    assert np.abs(counts - pmf).max() < 5 * np.sqrt(0.15 / N)
+
+
+def test_binomial_enumerate_support_and_its_errors_as_torch():
+    for lib in (minigrad, torch):
+        d = lib.distributions.Binomial(lib.tensor([3.0, 3.0]), probs=lib.tensor([0.2, 0.7]))
+        assert tuple(d.enumerate_support().shape) == (4, 2)
+        uneven = lib.distributions.Binomial(lib.tensor([3.0, 4.0]), probs=lib.tensor(0.5))
+        with pytest.raises(NotImplementedError, match="Inhomogeneous total count"):
+            uneven.entropy()
+        with pytest.raises(NotImplementedError, match="q.total_count > p.total_count"):
+            lib.distributions.kl_divergence(
+                lib.distributions.Binomial(2, probs=lib.tensor(0.5)),
+                lib.distributions.Binomial(3, probs=lib.tensor(0.5)),
+            )
+        with pytest.raises(ValueError, match="Either `probs` or `logits`"):
+            lib.distributions.Binomial(3)
+
+
 def test_draws_repeat_with_the_seed_and_keep_the_dtype():
     for make in (
         lambda: Gamma(minigrad.tensor([0.5, 3.0]), 1.0),
         lambda: Beta(2.0, 3.0),
         lambda: Poisson(minigrad.tensor([4.0, 40.0])),
+        lambda: Binomial(minigrad.tensor([4.0, 400.0]), probs=minigrad.tensor(0.3)),
         lambda: StudentT(3.0),
     ):
         minigrad.manual_seed(7)
@@ -167,6 +200,13 @@ PAIRS = {
     "beta_beta": (lambda D, a, b, c, d: (D.Beta(a, b), D.Beta(c, d)), POS[:4]),
     "dirichlet": (lambda D, a, b: (D.Dirichlet(a), D.Dirichlet(b)), [POS[:2], POS[2:4]]),
     "poisson": (lambda D, a, b: (D.Poisson(a), D.Poisson(b)), POS[:2]),
+    "binomial": (
+        lambda D, a, b: (
+            D.Binomial(D.Poisson(a).mean.detach().ceil() + 3, probs=b / 4),
+            D.Binomial(3, logits=a - 1),
+        ),
+        POS[:2],
+    ),
     "bernoulli_poisson": (
         lambda D, a, b: (D.Bernoulli(probs=a / 4), D.Poisson(b)),
         POS[:2],
@@ -199,6 +239,7 @@ INFINITE = {
     "normal_beta": lambda D, a: (D.Normal(a, a), D.Beta(a, a)),
     "normal_gamma": lambda D, a: (D.Normal(a, a), D.Gamma(a, a)),
     "poisson_bernoulli": lambda D, a: (D.Poisson(a), D.Bernoulli(probs=a / 4)),
+    "poisson_binomial": lambda D, a: (D.Poisson(a), D.Binomial(3, probs=a / 4)),
     "uniform_beta_outside": lambda D, a: (D.Uniform(a - 1, a), D.Beta(a, a)),
     "uniform_gamma_outside": lambda D, a: (D.Uniform(-a, a), D.Gamma(a, a)),
     "beta_uniform_inside": lambda D, a: (D.Beta(a, a), D.Uniform(a / 10, 1.0)),
@@ -251,6 +292,9 @@ def test_kl_uniform_beta_at_the_edges_is_finite():
         (lambda D: D.Beta(0.0, 1.0), r"parameter concentration \(Tensor of shape \(2,\)\)"),
         (lambda D: D.StudentT(1.0, 0.0, -1.0), "Expected parameter scale"),
         (lambda D: D.Poisson(-0.5), "Expected parameter rate"),
+        (lambda D: D.Binomial(2.5, probs=0.3), "Expected parameter total_count"),
+        (lambda D: D.Binomial(3, probs=D_tensor(D, 1.2)), "Expected parameter probs"),
+        (lambda D: D.Binomial(3, probs=0.5).log_prob(D_tensor(D, 4.0)), "within the support"),
         (lambda D: D.Gamma(1.0, 1.0).log_prob(D_tensor(D, -1.0)), "within the support"),
         (lambda D: D.Beta(1.0, 1.0).log_prob(D_tensor(D, 1.5)), "within the support"),
         (lambda D: D.Poisson(1.0).log_prob(D_tensor(D, 0.5)), "within the support"),
@@ -279,6 +323,7 @@ def test_constraints_and_flags_as_torch():
         ("Beta", (1.0, 2.0)),
         ("StudentT", (3.0,)),
         ("Poisson", (2.0,)),
+        ("Binomial", (3, 0.5)),
     ]:
         ours = getattr(minigrad.distributions, name)(*args)
         theirs = getattr(torch.distributions, name)(*args)
