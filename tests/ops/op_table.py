@@ -110,6 +110,14 @@ def _seeded(lib, fn, *args):
     return fn(*args)
 
 
+def _unique_rows(lib, like):
+    """Per row of a fixed int matrix, its distinct row's sum times how often it occurs: uses
+    all three results of unique(dim=0)."""
+    rows = lib.tensor([[1, 0], [0, 2], [1, 0], [0, 1]], device=like.device)
+    values, inverse, counts = lib.unique(rows, dim=0, return_inverse=True, return_counts=True)
+    return (values.sum(1)[inverse] * counts[inverse]).to(like.dtype)
+
+
 def _bounds(lib, like):
     return lib.linspace(-1.5, 1.5, 5, dtype=like.dtype, device=like.device)
 
@@ -332,6 +340,7 @@ CASES = [
         ),
         ((4,),),
     ),
+    Case("unique_dim", lambda t, F, a: a * _unique_rows(t, a), ((3, 4),)),
     Case(
         "search_and_bins",
         lambda t, F, a: (
