@@ -1095,6 +1095,8 @@ class Tensor:
         return shape_ops.reshape(self, tuple(other.shape))
 
     def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):  # x.view(torch.int32)
+            return shape_ops.view_dtype(self, shape[0])
         return shape_ops.view(self, _shape_args(shape))
 
     def view_as(self, other):

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.ops._util import normalize_dim, normalize_dims, sum_array, write_out
+from minigrad.ops.nograd import NoGrad
 from minigrad.tensor import Tensor
 
 
@@ -139,6 +141,42 @@ def view(x: Tensor, shape) -> Tensor:
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
         )
     return Reshape.apply(x, shape)
+
+
+class ViewDtype(NoGrad):
+    """The same memory read as another dtype (`x.view(dtype)`): with a different element
+    size, the last dim grows or shrinks by the ratio. No gradient, as PyTorch's."""
+
+    op_name = "view_dtype"
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.array.view(dtypes.to_dtype(dtype).np)
+
+
+def view_dtype(x: Tensor, dtype) -> Tensor:
+    """`x.view(dtype)`, PyTorch's checks first: with element sizes that differ, x must have a
+    dim, its last dim must be contiguous and its size must fit whole elements of dtype."""
+    dtype = dtypes.to_dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    old, new = x.array.dtype.itemsize, dtype.np.itemsize
+    if old != new:
+        names = f"{_type_name(x.dtype)} as {_type_name(dtype)} (different element sizes)"
+        if x.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
+        if x.stride(-1) != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 to view {names}, but got {x.stride(-1)}")
+        if new > old and x.shape[-1] % (new // old):
+            raise RuntimeError(
+                f"self.size(-1) must be divisible by {new // old} to view {names}, but got "
+                f"{x.shape[-1]}"
+            )
+    return ViewDtype.apply(x, dtype)
+
+
+def _type_name(dtype) -> str:
+    return dtypes.legacy_name(dtype)[: -len("Tensor")]
 
 
 def _viewable(array, shape) -> bool:

@@ -342,6 +342,12 @@ CASES = [
     ),
     Case("unique_dim", lambda t, F, a: a * _unique_rows(t, a), ((3, 4),)),
     Case(
+        "view_dtype",  # float64 bits read as int32 pairs: (3, 4) -> (3, 8)
+        lambda t, F, a: a * (a.detach().view(t.int32) % 5).sum(-1, keepdim=True).to(a.dtype),
+        ((3, 4),),
+        numerical=False,  # a step of a changes its bits: not a smooth function of a
+    ),
+    Case(
         "search_and_bins",
         lambda t, F, a: (
             a
