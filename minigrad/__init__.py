@@ -293,6 +293,7 @@ from minigrad.ops.reduce import (
 )
 from minigrad.ops.sampling import _standard_gamma, bernoulli, binomial, multinomial, poisson
 from minigrad.ops.shape import (
+    as_strided,
     atleast_1d,
     atleast_2d,
     atleast_3d,

@@ -1099,6 +1099,9 @@ class Tensor:
             return shape_ops.view_dtype(self, shape[0])
         return shape_ops.view(self, _shape_args(shape))
 
+    def as_strided(self, size, stride, storage_offset=None):
+        return shape_ops.as_strided(self, size, stride, storage_offset)
+
     def view_as(self, other):
         return shape_ops.view(self, tuple(other.shape))
 

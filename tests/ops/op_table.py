@@ -342,6 +342,11 @@ CASES = [
     ),
     Case("unique_dim", lambda t, F, a: a * _unique_rows(t, a), ((3, 4),)),
     Case(
+        "as_strided",  # overlapping windows: their gradients add up
+        lambda t, F, a: t.as_strided(a, (3, 3), (2, 1), 1) * 2 + a.as_strided((3, 3), (4, 1)),
+        ((3, 4),),
+    ),
+    Case(
         "view_dtype",  # float64 bits read as int32 pairs: (3, 4) -> (3, 8)
         lambda t, F, a: a * (a.detach().view(t.int32) % 5).sum(-1, keepdim=True).to(a.dtype),
         ((3, 4),),

@@ -69,3 +69,51 @@ def test_view_dtype_errors_as_torch(make, dtype, message):
     for lib in (minigrad, torch):
         with pytest.raises(RuntimeError, match=message):
             make(lib).view(getattr(lib, dtype))
+
+
+@pytest.mark.parametrize(
+    "size, stride, offset",
+    [((3, 2), (1, 1), None), ((2, 2, 2), (4, 1, 2), 1), ((4,), (0,), 3), ((0, 3), (1, 1), None)],
+)
+def test_as_strided_values_and_gradients_equal_torch(size, stride, offset):
+    a = RNG.standard_normal(12)
+    results = []
+    for lib in (minigrad, torch):
+        x = lib.tensor(a, requires_grad=True)
+        y = lib.as_strided(x, size, stride, offset)
+        w = lib.tensor(np.arange(float(np.prod(size))).reshape(size))
+        (y * w).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_as_strided_is_a_view():
+    x = minigrad.zeros(6)
+    x.as_strided((3,), (2,)).add_(1.0)
+    assert x.tolist() == [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+    tail = minigrad.arange(6.0)[2:]  # storage offset 2: the default reads from there
+    assert tail.as_strided((2,), (1,)).tolist() == [2.0, 3.0]
+    assert tail.as_strided((2,), (1,), 3).tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    "size, stride, message",
+    [
+        ((3, 2), (1, 4), "requiring a storage size of 28 are out of bounds for storage of size"),
+        ((3, 2), (-1, 1), "Negative strides are not supported"),
+        ((3, 2), (1,), "mismatch in length of strides and shape"),
+    ],
+)
+def test_as_strided_errors_as_torch(size, stride, message):
+    for lib in (minigrad, torch):
+        with pytest.raises(RuntimeError, match=message):
+            lib.arange(6.0).as_strided(size, stride)
+
+
+def test_as_strided_outside_the_tensor_is_refused():
+    """PyTorch reads the storage behind a view; minigrad reads the tensor's own elements."""
+    with pytest.raises(NotImplementedError, match="contiguous tensor's own elements"):
+        minigrad.arange(6.0)[2:].as_strided((2,), (1,), 0)
+    with pytest.raises(NotImplementedError, match="contiguous tensor's own elements"):
+        minigrad.zeros(2, 3).t().as_strided((2,), (1,))
