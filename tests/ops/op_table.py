@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import numpy as np
 
 import minigrad
-from minigrad.ops import activations, conv, indexing, matmul, nn, norm
+from minigrad.ops import activations, conv, conv3d, indexing, matmul, nn, norm
 
 
 @dataclass
@@ -65,6 +65,9 @@ F = SimpleNamespace(
     conv2d=conv.conv2d,
     max_pool2d=conv.max_pool2d,
     avg_pool2d=conv.avg_pool2d,
+    conv3d=conv3d.conv3d,
+    max_pool3d=conv3d.max_pool3d,
+    avg_pool3d=conv3d.avg_pool3d,
     batch_norm=norm.batch_norm,
     layer_norm=norm.layer_norm,
 )
@@ -341,6 +344,20 @@ CASES = [
         ((4,),),
     ),
     Case("unique_dim", lambda t, F, a: a * _unique_rows(t, a), ((3, 4),)),
+    Case(
+        "conv3d",
+        lambda t, F, x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=1, dilation=(1, 1, 2)),
+        ((2, 2, 4, 5, 5), (3, 2, 2, 3, 2), (3,)),
+    ),
+    Case("max_pool3d", lambda t, F, x: F.max_pool3d(x, 2, stride=1, padding=1), ((1, 2, 3, 4, 3),)),
+    Case(
+        "avg_pool3d",
+        lambda t, F, x: (
+            F.avg_pool3d(x, 2, stride=(1, 2, 1), padding=1, count_include_pad=False)
+            + F.avg_pool3d(x, 2, stride=(1, 2, 1), padding=1, divisor_override=3)
+        ),
+        ((1, 2, 3, 4, 3),),
+    ),
     Case(
         "as_strided",  # overlapping windows: their gradients add up
         lambda t, F, a: t.as_strided(a, (3, 3), (2, 1), 1) * 2 + a.as_strided((3, 3), (4, 1)),
