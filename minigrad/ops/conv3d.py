@@ -11,6 +11,7 @@ import itertools
 import math
 
 from minigrad.autograd.function import Function
+from minigrad.ops.conv import _lowest
 from minigrad.ops.matmul import _op_dtype
 from minigrad.ops.shape import permute, reshape
 from minigrad.tensor import Tensor
@@ -198,6 +199,8 @@ def _pool_windows(op, input, kernel_size, stride, padding, dilation, ceil_mode, 
             f"{op}: input of shape {tuple(input.shape)} is smaller than the window {kernel} "
             f"(with padding {padding})"
         )
+    if value is None:  # max pooling: pad with the lowest value of the dtype
+        value = _lowest(x.array.dtype)
     u = Windows.apply(x, kernel, stride, padding, dilation, value)
     return reshape(u, (*u.shape[:5], -1)), unbatched, kernel, padding, x
 
@@ -211,12 +214,12 @@ def max_pool3d(
     ceil_mode=False,
     return_indices=False,
 ):
-    """The max of each window (padding counts as -inf); the gradient goes to the first
-    maximum of each window. (N, C, D, H, W) -> (N, C, Do, Ho, Wo)"""
+    """The max of each window (padding counts as -inf, or the integer dtype's minimum); the
+    gradient goes to the first maximum of each window. (N, C, D, H, W) -> (N, C, Do, Ho, Wo)"""
     if return_indices:
         raise NotImplementedError("max_pool3d: return_indices=True is not supported by minigrad")
     u, unbatched, *_ = _pool_windows(
-        "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, -math.inf
+        "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, None
     )
     y = u.max(-1)[0]
     return reshape(y, y.shape[1:]) if unbatched else y
