@@ -260,6 +260,8 @@ ANY_SHAPE = [
         "var",
         "norm",
         "erf",
+        *("lgamma", "digamma", "polygamma", "mvlgamma", "i0", "special_i0e", "special_i1"),
+        *("special_i1e", "special_zeta", "special_log_ndtr", "special_ndtri"),
     }
 ]
 
