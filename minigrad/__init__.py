@@ -95,6 +95,7 @@ from minigrad.ops.arithmetic import (
     true_divide,
     xlogy,
 )
+from minigrad.ops.special import digamma, i0, lgamma, mvlgamma, polygamma
 from minigrad.ops.unary import (
     abs,
     absolute,
@@ -291,8 +292,9 @@ from minigrad.ops.reduce import (
     var,
     var_mean,
 )
-from minigrad.ops.sampling import bernoulli, multinomial
+from minigrad.ops.sampling import _standard_gamma, bernoulli, binomial, multinomial, poisson
 from minigrad.ops.shape import (
+    as_strided,
     atleast_1d,
     atleast_2d,
     atleast_3d,
@@ -492,6 +494,7 @@ from minigrad.nn.functional import (  # noqa: E402 - torch.conv2d and the like, 
     channel_shuffle,
     conv1d,
     conv2d,
+    conv3d,
     conv_transpose1d,
     conv_transpose2d,
     cosine_similarity,
@@ -501,6 +504,7 @@ from minigrad.nn.functional import (  # noqa: E402 - torch.conv2d and the like, 
     layer_norm,
     max_pool1d,
     max_pool2d,
+    max_pool3d,
     pairwise_distance,
     pdist,
     pixel_shuffle,

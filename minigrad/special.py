@@ -1,10 +1,9 @@
 """`torch.special`, as far as minigrad has the functions: most are its existing ops under
-SciPy's names (`expit` is `sigmoid`, `gammaln` would be `lgamma`), and the rest are short
-compositions of them, so gradients, static graphs and the GPU come with the ops.
+SciPy's names (`expit` is `sigmoid`, `gammaln` is `lgamma`, `psi` is `digamma`), and the rest
+are short compositions of them, so gradients, static graphs and the GPU come with the ops.
 
-Not here (minigrad has no op to build them from): gammaln, digamma/psi, polygamma,
-multigammaln, gammainc/gammaincc, i0/i0e/i1/i1e and the other Bessel functions, zeta, ndtri,
-log_ndtr, erfcx, xlog1py, airy_ai and the orthogonal-polynomial families.
+Not here: gammainc/gammaincc, the Bessel functions other than i0/i0e/i1/i1e, erfcx, airy_ai
+and the orthogonal-polynomial families.
 """
 
 from __future__ import annotations
@@ -17,10 +16,25 @@ from minigrad.ops.nn import log_softmax as _log_softmax
 from minigrad.ops.nn import softmax as _softmax
 from minigrad.ops.reduce import logsumexp
 from minigrad.ops.selection import clamp, where
+from minigrad.ops.special import (
+    digamma,
+    i0,
+    i0e,
+    i1,
+    i1e,
+    log_ndtr,
+    ndtri,
+    polygamma,
+    xlog1py,
+    zeta,
+)
+from minigrad.ops.special import lgamma as gammaln
+from minigrad.ops.special import mvlgamma as _mvlgamma
 from minigrad.ops.unary import erf, erfc, erfinv, exp2, expm1, log, log1p, round, sin
 from minigrad.tensor import Tensor
 
 __all__ = [
+    "digamma",
     "entr",
     "erf",
     "erfc",
@@ -28,16 +42,30 @@ __all__ = [
     "exp2",
     "expit",
     "expm1",
+    "gammaln",
+    "i0",
+    "i0e",
+    "i1",
+    "i1e",
     "log1p",
+    "log_ndtr",
     "log_softmax",
     "logit",
     "logsumexp",
+    "multigammaln",
     "ndtr",
+    "ndtri",
+    "polygamma",
+    "psi",
     "round",
     "sinc",
     "softmax",
+    "xlog1py",
     "xlogy",
+    "zeta",
 ]
+
+psi = digamma
 
 
 def softmax(input: Tensor, dim: int, *, dtype=None) -> Tensor:
@@ -72,3 +100,8 @@ def sinc(input: Tensor) -> Tensor:
     # discards never makes the 0/0 that would turn the gradient to nan.
     pix = where(zero, 1.0, input) * math.pi
     return where(zero, 1.0, sin(pix) / pix)
+
+
+def multigammaln(input: Tensor, p: int) -> Tensor:
+    """The log of the multivariate gamma function of dimension p (`torch.mvlgamma`)."""
+    return _mvlgamma(input, p)

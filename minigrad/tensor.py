@@ -869,6 +869,21 @@ class Tensor:
     def erfc(self):
         return unary_ops.erfc(self)
 
+    def lgamma(self):
+        return special_ops.lgamma(self)
+
+    def digamma(self):
+        return special_ops.digamma(self)
+
+    def polygamma(self, n):
+        return special_ops.polygamma(n, self)
+
+    def mvlgamma(self, p):
+        return special_ops.mvlgamma(self, p)
+
+    def i0(self):
+        return special_ops.i0(self)
+
     def floor(self):
         return unary_ops.floor(self)
 
@@ -1092,7 +1107,12 @@ class Tensor:
         return shape_ops.reshape(self, tuple(other.shape))
 
     def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):  # x.view(torch.int32)
+            return shape_ops.view_dtype(self, shape[0])
         return shape_ops.view(self, _shape_args(shape))
+
+    def as_strided(self, size, stride, storage_offset=None):
+        return shape_ops.as_strided(self, size, stride, storage_offset)
 
     def view_as(self, other):
         return shape_ops.view(self, tuple(other.shape))
@@ -2028,6 +2048,7 @@ from minigrad.ops import reduce as reduce_ops  # noqa: E402
 from minigrad.ops import sampling as sampling_ops  # noqa: E402
 from minigrad.ops import selection as selection_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402
+from minigrad.ops import special as special_ops  # noqa: E402
 from minigrad.ops import unary as unary_ops  # noqa: E402
 
 
@@ -2055,6 +2076,7 @@ INPLACE_FORMS = (
     *("gt", "ge", "logical_not", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"),
     *("tril", "triu", "multiply", "subtract", "divide", "negative", "logical_and"),
     *("logical_or", "logical_xor", "bitwise_left_shift", "bitwise_right_shift"),
+    *("lgamma", "digamma", "polygamma", "mvlgamma", "i0"),
 )
 for _name in INPLACE_FORMS:
     setattr(Tensor, f"{_name}_", _inplace_method(_name))

@@ -8,26 +8,38 @@ they are not the numbers PyTorch draws for the same seed.
 
 from minigrad.distributions import constraints
 from minigrad.distributions.bernoulli import Bernoulli
+from minigrad.distributions.binomial import Binomial
 from minigrad.distributions.categorical import Categorical, OneHotCategorical
+from minigrad.distributions.dirichlet import Beta, Dirichlet
 from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.exponential import Exponential
+from minigrad.distributions.gamma import Chi2, Gamma
 from minigrad.distributions.independent import Independent
 from minigrad.distributions.kl import kl_divergence, register_kl
 from minigrad.distributions.laplace import Laplace
 from minigrad.distributions.multivariate_normal import MultivariateNormal
 from minigrad.distributions.normal import Normal
+from minigrad.distributions.poisson import Poisson
+from minigrad.distributions.studentt import StudentT
 from minigrad.distributions.uniform import Uniform
 
 __all__ = [
     "Bernoulli",
+    "Beta",
+    "Binomial",
     "Categorical",
+    "Chi2",
+    "Dirichlet",
     "Distribution",
     "Exponential",
+    "Gamma",
     "Independent",
     "Laplace",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
+    "Poisson",
+    "StudentT",
     "Uniform",
     "constraints",
     "kl_divergence",

@@ -67,6 +67,18 @@ class _GreaterThanEq(Constraint):
         return f"GreaterThanEq(lower_bound={show(self.lower_bound)})"
 
 
+class _IntegerGreaterThanEq(_GreaterThanEq):
+    """Integers >= lower_bound (PyTorch's name for it is IntegerGreaterThan)."""
+
+    is_discrete = True
+
+    def check(self, value):
+        return (value % 1 == 0) & super().check(value)
+
+    def __repr__(self):
+        return f"IntegerGreaterThan(lower_bound={show(self.lower_bound)})"
+
+
 class _LessThan(Constraint):
     def __init__(self, upper_bound):
         self.upper_bound = upper_bound
@@ -163,6 +175,8 @@ real = _Real()
 boolean = _Boolean()
 positive = _GreaterThan(0.0)
 nonnegative = _GreaterThanEq(0.0)
+nonnegative_integer = _IntegerGreaterThanEq(0)
+positive_integer = _IntegerGreaterThanEq(1)
 unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()
 one_hot = _OneHot()

@@ -7,9 +7,12 @@ import warnings
 
 import minigrad
 from minigrad.distributions.bernoulli import Bernoulli
+from minigrad.distributions.binomial import Binomial
 from minigrad.distributions.categorical import Categorical, OneHotCategorical
+from minigrad.distributions.dirichlet import Beta, Dirichlet
 from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.exponential import Exponential
+from minigrad.distributions.gamma import Gamma
 from minigrad.distributions.independent import Independent
 from minigrad.distributions.laplace import Laplace
 from minigrad.distributions.multivariate_normal import (
@@ -18,9 +21,11 @@ from minigrad.distributions.multivariate_normal import (
     _mahalanobis,
 )
 from minigrad.distributions.normal import Normal
+from minigrad.distributions.poisson import Poisson
 from minigrad.distributions.uniform import Uniform
 from minigrad.distributions.utils import sum_rightmost
 from minigrad.nn.functional import softplus
+from minigrad.ops.special import digamma, lgamma
 from minigrad.tensor import Tensor
 
 _KL_REGISTRY: dict = {}  # (type_p, type_q) -> function(p, q)
@@ -171,3 +176,151 @@ def _kl_independent_independent(p, q):
             f"batch dims ({p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})"
         )
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+# -- the gamma family: the pairs PyTorch registers ------------------------------------------
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    cp, rp, cq, rq = p.concentration, p.rate, q.concentration, q.rate
+    return (
+        cq * (rp / rq).log()
+        + lgamma(cq)
+        - lgamma(cp)
+        + (cp - cq) * digamma(cp)
+        + (rq - rp) * (cp / rp)
+    )
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    """lgamma(sum c_p) - lgamma(sum c_q) - sum (lgamma(c_p) - lgamma(c_q))
+    + sum (c_p - c_q)(digamma(c_p) - digamma(sum c_p))."""
+    cp, cq = p.concentration, q.concentration
+    total_p = cp.sum(-1)
+    t1 = lgamma(total_p) - lgamma(cq.sum(-1))
+    t2 = (lgamma(cp) - lgamma(cq)).sum(-1)
+    t3 = ((cp - cq) * (digamma(cp) - digamma(total_p).unsqueeze(-1))).sum(-1)
+    return t1 - t2 + t3
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    """n p (logit p - logit q) + n log((1 - p) / (1 - q)); inf where p's count exceeds q's."""
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError(
+            "KL between Binomials where q.total_count > p.total_count is not implemented"
+        )
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return minigrad.where(p.total_count > q.total_count, math.inf, kl)
+
+
+@register_kl(Bernoulli, Poisson)
+def _kl_bernoulli_poisson(p, q):
+    return -p.entropy() - (p.probs * q.rate.log() - q.rate)
+
+
+@register_kl(Beta, Exponential)
+def _kl_beta_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(Beta, Gamma)
+def _kl_beta_gamma(p, q):
+    c1, c0, cq = p.concentration1, p.concentration0, q.concentration
+    t2 = lgamma(cq) - cq * q.rate.log()
+    t3 = (cq - 1) * (digamma(c1) - digamma(c1 + c0))
+    return -p.entropy() + t2 - t3 + q.rate * p.mean
+
+
+@register_kl(Beta, Normal)
+def _kl_beta_normal(p, q):
+    """-H(p) + log(sigma sqrt(2 pi)) + E_p[(x - mu)^2] / (2 sigma^2)."""
+    mean, var_q = p.mean, q.scale.pow(2)
+    second_moment = mean * (1 - mean) / (p.concentration1 + p.concentration0 + 1) + mean.pow(2)
+    t2 = 0.5 * (var_q * 2 * math.pi).log()
+    return -p.entropy() + t2 + (0.5 * second_moment - q.loc * mean + 0.5 * q.loc.pow(2)) / var_q
+
+
+@register_kl(Beta, Uniform)
+def _kl_beta_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    return minigrad.where((q.low > 0) | (q.high < 1), math.inf, result)
+
+
+@register_kl(Exponential, Gamma)
+def _kl_exponential_gamma(p, q):
+    ratio = q.rate / p.rate
+    c = q.concentration
+    return -c * ratio.log() + ratio + lgamma(c) + c * _EULER_GAMMA - (1 + _EULER_GAMMA)
+
+
+@register_kl(Gamma, Exponential)
+def _kl_gamma_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * p.concentration / p.rate
+
+
+@register_kl(Gamma, Normal)
+def _kl_gamma_normal(p, q):
+    c, rate, var_q = p.concentration, p.rate, q.scale.pow(2)
+    rate2 = rate.pow(2)
+    t1 = 0.5 * (rate2 * var_q * 2 * math.pi).log() - c - lgamma(c)
+    t2 = 0.5 * (c.pow(2) + c) / rate2
+    t3 = q.loc * c / rate
+    return t1 + (c - 1) * digamma(c) + (t2 - t3 + 0.5 * q.loc.pow(2)) / var_q
+
+
+@register_kl(Uniform, Beta)
+def _kl_uniform_beta(p, q):
+    """inf where p's support leaves [0, 1]. x log x is 0 at x = 0 here (PyTorch's gives nan
+    for a Uniform starting or ending at 0 or 1)."""
+    width = p.high - p.low
+    c1, c0 = q.concentration1, q.concentration0
+    t2 = (c1 - 1) * (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    t3 = (c0 - 1) * (_x_log_x(1 - p.high) - _x_log_x(1 - p.low) + width) / width
+    t4 = lgamma(c1) + lgamma(c0) - lgamma(c1 + c0)
+    result = t3 + t4 - width.log() - t2
+    return minigrad.where((p.high > 1) | (p.low < 0), math.inf, result)
+
+
+@register_kl(Uniform, Gamma)
+def _kl_uniform_gamma(p, q):
+    width = p.high - p.low
+    c = q.concentration
+    t2 = lgamma(c) - c * q.rate.log()
+    t3 = (1 - c) * (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    result = -width.log() + t2 + t3 + q.rate * (p.high + p.low) / 2
+    return minigrad.where(p.low < 0, math.inf, result)
+
+
+@register_kl(Exponential, Beta)
+@register_kl(Gamma, Beta)
+@register_kl(Gamma, Uniform)
+@register_kl(Laplace, Beta)
+@register_kl(Laplace, Gamma)
+@register_kl(Normal, Beta)
+@register_kl(Normal, Gamma)
+@register_kl(Poisson, Bernoulli)
+@register_kl(Poisson, Binomial)
+def _kl_infinite(p, q):
+    """p puts mass where q has none: KL is inf for every batch element."""
+    first = getattr(p, next(iter(type(p).arg_constraints)))  # rate, concentration or loc
+    return minigrad.full_like(first, math.inf)
+
+
+_EULER_GAMMA = 0.57721566490153286061
+
+
+def _x_log_x(x: Tensor) -> Tensor:
+    return x.xlogy(x)

@@ -49,6 +49,7 @@ from minigrad.ops import activations as activations_ops
 from minigrad.ops._util import require_floating
 from minigrad.ops.activations import gelu, sigmoid, silu, softplus, tanh
 from minigrad.ops.conv import avg_pool2d, max_pool2d
+from minigrad.ops.conv3d import avg_pool3d, conv3d, max_pool3d
 from minigrad.ops.indexing import one_hot, triu_indices
 from minigrad.ops.matmul import linear
 from minigrad.ops.nn import (
@@ -83,6 +84,7 @@ __all__ = [
     "alpha_dropout",
     "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "batch_norm",
     "bilinear",
     "binary_cross_entropy",
@@ -92,6 +94,7 @@ __all__ = [
     "channel_shuffle",
     "conv1d",
     "conv2d",
+    "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
     "cosine_embedding_loss",
@@ -136,6 +139,7 @@ __all__ = [
     "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
     "max_unpool1d",
     "max_unpool2d",
     "mish",

@@ -1221,14 +1221,51 @@ class Bincount(NoGrad):
         return xp.bincount(x.array, weights=w, minlength=minlength).astype(w.dtype)
 
 
+class UniqueDim(NoGrad):
+    """Part `part` of the distinct slices of x along dim, in lexicographic order: 0 the
+    slices (stacked along dim), 1 each slice's place among them, 2 how often each occurs.
+
+    # NOTE: by lexsort and adjacent comparison rather than np.unique(axis=), which CuPy lacks.
+    """
+
+    op_name = "unique_dim"
+    data_dependent = True  # the result's shape depends on the values
+
+    @staticmethod
+    def forward(ctx, x, part, dim):
+        xp = x.device.xp
+        moved = xp.moveaxis(x.array, dim, 0)
+        n = moved.shape[0]
+        rows = moved.reshape(n, math.prod(moved.shape[1:]))
+        order = xp.lexsort(rows.T[::-1]) if n else xp.zeros(0, dtype=np.int64)
+        ranked = rows[order]
+        first = xp.ones(n, dtype=bool)
+        first[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+        if part == 0:
+            return xp.moveaxis(moved[order][first], 0, dim)
+        group = xp.cumsum(first) - 1
+        if part == 2:
+            return xp.bincount(group, minlength=0) if n else xp.zeros(0, dtype=np.int64)
+        inverse = xp.empty(n, dtype=np.int64)
+        inverse[order] = group
+        return inverse
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values, sorted (always, as PyTorch on the CPU); with return_inverse, each
-    element's place among them (input's shape); with return_counts, how often each occurs."""
+    element's place among them (input's shape); with return_counts, how often each occurs.
+    With dim, the distinct slices along dim (sorted lexicographically), the place of each
+    slice and the counts, as PyTorch's."""
     if dim is not None:
-        raise NotImplementedError("unique: dim= is not supported; flatten or use dim=None")
+        dim = normalize_dim(dim, input.ndim, "unique")
+        if input.ndim and 0 in input.shape[:dim] + input.shape[dim + 1 :]:
+            raise RuntimeError(
+                "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
+                "applied"
+            )
 
     def part(k):
-        return Unique.apply(input, k)
+        return Unique.apply(input, k) if dim is None else UniqueDim.apply(input, k, dim)
 
     extra = [part(k) for k, wanted in ((1, return_inverse), (2, return_counts)) if wanted]
     return (part(0), *extra) if extra else part(0)

@@ -1,15 +1,18 @@
 """Sampling: multinomial (draws from a distribution a tensor gives; no gradient, the draws
-are integers) and the in-place random fills (`x.normal_()`, `uniform_`, `bernoulli_`,
-`random_`, `exponential_`). The numbers come from the tensor's device generator
-(minigrad.random)."""
+are integers), the in-place random fills (`x.normal_()`, `uniform_`, `bernoulli_`, `random_`,
+`exponential_`) and the draws of the gamma-family distributions (`_standard_gamma` with its
+reparameterization gradient, `poisson`, `binomial`). The numbers come from the tensor's
+device generator (minigrad.random)."""
 
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
 from minigrad import dtypes, random
+from minigrad.autograd.function import Function
 from minigrad.ops._util import kernel_type, quiet, result_dtype
 from minigrad.ops.nograd import NoGrad
 from minigrad.tensor import Tensor
@@ -190,3 +193,248 @@ def exponential_(t: Tensor, lambd=1.0, *, generator=None) -> Tensor:
         return -dev.xp.log1p(-u) / rate
 
     return t._fill_random(sample, lambd, None, generator)
+
+
+# -- draws for the gamma-family distributions (Gamma, Beta, Dirichlet, StudentT, Poisson,
+# Binomial): each from the device generator's uniform and normal draws, so that the same code
+# runs on NumPy and CuPy, in float64 and rounded once to the parameter's dtype.
+
+
+def _draws(kind, shape, device, generator):
+    draw = random.normal_array if kind == "normal" else random.uniform_array
+    return draw(shape, device, generator=generator, dtype=dtypes.float64)
+
+
+def _standard_gamma_array(alpha, device, generator):
+    """Gamma(alpha, 1) draws for the float64 array alpha: Marsaglia and Tsang's method (a cubed
+    normal, kept with a squeeze test or its exact log test; over 95% kept), with alpha < 1
+    drawn at alpha + 1 and multiplied by u^(1 / alpha). nan where alpha is not positive."""
+    xp = device.xp
+    boost = alpha < 1
+    d = xp.where(boost, alpha + 1, alpha) - 1 / 3
+    c = 1 / xp.sqrt(9 * d)
+    out = xp.full(alpha.shape, math.nan)
+    pending = alpha > 0  # nan and non-positive alpha stay nan
+    while bool(xp.any(pending)):
+        z = _draws("normal", alpha.shape, device, generator)
+        u = _draws("uniform", alpha.shape, device, generator)
+        v = (1 + c * z) ** 3
+        with quiet():
+            log_v = xp.log(v)
+            keep = (v > 0) & (xp.log(u) < 0.5 * z * z + d - d * v + d * log_v)
+        keep &= pending
+        out = xp.where(keep, d * v, out)
+        pending &= ~keep
+    u = _draws("uniform", alpha.shape, device, generator)
+    with quiet():
+        out = xp.where(boost, out * xp.exp(xp.log(u) / alpha), out)
+    # PyTorch's floor: the smallest normal float, so that log(x) stays finite
+    return xp.maximum(out, np.finfo(np.float64).tiny)
+
+
+def _standard_gamma_grad_array(x, alpha, xp):
+    """dx/dalpha of a Gamma(alpha, 1) draw x at a fixed CDF value (implicit
+    reparameterization): -(d/dalpha P(alpha, x)) / p(x), with P the regularized lower
+    incomplete gamma function. From P's series, exactly:
+        dx/dalpha = -sum_n u_n (log x - digamma(alpha + n + 1)),
+        u_0 = x / alpha, u_n = u_(n-1) x / (alpha + n);
+    the terms are a Poisson(x) tail from alpha on, so they fall off after about
+    n = x - alpha + 12 sqrt(x), the number of terms taken."""
+    from minigrad.ops.special import digamma_array
+
+    log_x = xp.log(x)
+    psi = digamma_array(xp, alpha + 1)
+    u = x / alpha
+    total = u * (log_x - psi)
+    finite = xp.isfinite(x) & xp.isfinite(alpha)
+    spread = xp.where(finite, xp.maximum(x - alpha, 0) + 12 * xp.sqrt(x), 0)
+    terms = int(xp.max(spread)) + 30 if spread.size else 0
+    for n in range(1, terms):
+        psi = psi + 1 / (alpha + n)
+        u = u * x / (alpha + n)
+        total = total + u * (log_x - psi)
+    return -total
+
+
+class StandardGamma(Function):
+    """x ~ Gamma(alpha, 1), one draw per element (`torch._standard_gamma`), with the implicit
+    reparameterization gradient dx/dalpha (`_standard_gamma_grad`): rsample of Gamma,
+    Beta, Dirichlet and StudentT is built on it. (*) -> (*)"""
+
+    op_name = "_standard_gamma"
+    random = True
+
+    @staticmethod
+    def forward(ctx, alpha, generator=None):
+        array = alpha.array
+        if array.dtype.kind != "f":
+            raise NotImplementedError(f'"gamma_cpu" not implemented for {kernel_type(array.dtype)}')
+        x = _standard_gamma_array(array.astype("float64"), alpha.device, generator)
+        x = Tensor._make(x.astype(array.dtype, copy=False))
+        ctx.save_for_backward(x, alpha)
+        return x
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, alpha = ctx.saved_tensors
+        return gy * StandardGammaGrad.apply(x, alpha), None
+
+
+class StandardGammaGrad(Function):
+    """dx/dalpha of a standard gamma draw x (`torch._standard_gamma_grad`): exact, where
+    PyTorch's is an approximation (within about 1e-3 of it); no gradient of its own, as
+    PyTorch's. (*), (*) -> (*)"""
+
+    op_name = "_standard_gamma_grad"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        xp = x.device.xp
+        with quiet():
+            g = _standard_gamma_grad_array(x.array.astype("float64"), alpha.array, xp)
+        return g.astype(x.array.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        raise RuntimeError("the derivative for '_standard_gamma_grad' is not implemented.")
+
+
+def _standard_gamma(input, *, generator=None):
+    return StandardGamma.apply(input, generator)
+
+
+class Poisson(NoGrad):
+    """Poisson(rate) draws, one per element (`torch.poisson`), in rate's dtype: below rate 10
+    by inversion (the CDF summed term by term), above by Hormann's transformed rejection
+    with squeeze (PTRS); no gradient, as PyTorch."""
+
+    op_name = "poisson"
+    random = True
+
+    @staticmethod
+    def forward(ctx, rate, generator=None):
+        from minigrad.ops.special import lgamma_array
+
+        device, xp = rate.device, rate.device.xp
+        lam = rate.array.astype("float64")
+        shape = lam.shape
+        out = xp.zeros(shape)
+        # inversion for small rates: the first k whose CDF passes u
+        small = (lam > 0) & (lam < 10)
+        u = _draws("uniform", shape, device, generator)
+        p = xp.exp(-lam)
+        cdf = p
+        pending = small & (u > cdf)
+        k = 0
+        while bool(xp.any(pending)):
+            k += 1
+            p = p * lam / k
+            cdf = cdf + p
+            out = xp.where(pending, k, out)
+            pending &= (u > cdf) & (k < 200)  # 200: a tail beyond 1e-90 of rate 10
+        # transformed rejection for large rates
+        big = lam >= 10
+        root = xp.sqrt(xp.where(big, lam, 10.0))
+        b = 0.931 + 2.53 * root
+        a = -0.059 + 0.02483 * b
+        inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+        v_r = 0.9277 - 3.6224 / (b - 2)
+        log_lam = xp.log(xp.where(big, lam, 10.0))
+        pending = big
+        while bool(xp.any(pending)):
+            u = _draws("uniform", shape, device, generator) - 0.5
+            v = _draws("uniform", shape, device, generator)
+            us = 0.5 - xp.abs(u)
+            k = xp.floor((2 * a / us + b) * u + lam + 0.43)
+            with quiet():
+                fast = (us >= 0.07) & (v <= v_r)
+                log_accept = xp.log(v * inv_alpha / (a / (us * us) + b))
+                exact = log_accept <= -lam + k * log_lam - lgamma_array(xp, k + 1)
+                keep = pending & (k >= 0) & (fast | (((us >= 0.013) | (v <= us)) & exact))
+            out = xp.where(keep, k, out)
+            pending &= ~keep
+        out = xp.where(xp.isnan(lam), math.nan, out)
+        return out.astype(rate.array.dtype, copy=False)
+
+
+def poisson(input, generator=None):
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(
+            f'"poisson_cpu" not implemented for {kernel_type(input.array.dtype)}'
+        )
+    return Poisson.apply(input, generator)
+
+
+class Binomial(NoGrad):
+    """Binomial(count, prob) draws, one per element (`torch.binomial`), in prob's dtype,
+    drawn for min(prob, 1 - prob) and mirrored: by inversion where count * that < 10, by
+    Hormann's transformed rejection (BTRS) above; no gradient, as PyTorch."""
+
+    op_name = "binomial"
+    random = True
+
+    @staticmethod
+    def forward(ctx, count, prob, generator=None):
+        from minigrad.ops.special import lgamma_array
+
+        device, xp = prob.device, prob.device.xp
+        n, p = xp.broadcast_arrays(count.array.astype("float64"), prob.array.astype("float64"))
+        shape = n.shape
+        flip = p > 0.5
+        q = xp.where(flip, 1 - p, p)
+        out = xp.zeros(shape)
+        # inversion: the first k whose CDF passes u
+        small = (n * q < 10) & (q > 0) & (n > 0)
+        u = _draws("uniform", shape, device, generator)
+        ratio = q / (1 - q)
+        pmf = xp.exp(n * xp.log1p(-q))
+        cdf = pmf
+        pending = small & (u > cdf)
+        k = 0
+        while bool(xp.any(pending)):
+            pmf = pmf * ratio * (n - k) / (k + 1)
+            k += 1
+            cdf = cdf + pmf
+            out = xp.where(pending, k, out)
+            pending &= (u > cdf) & (k < n)
+        # transformed rejection
+        big = (n * q >= 10) & (q > 0)
+        nn, qq = xp.where(big, n, 20.0), xp.where(big, q, 0.5)
+        spq = xp.sqrt(nn * qq * (1 - qq))
+        b = 1.15 + 2.53 * spq
+        a = -0.0873 + 0.0248 * b + 0.01 * qq
+        c = nn * qq + 0.5
+        alpha = (2.83 + 5.1 / b) * spq
+        v_r = 0.92 - 4.2 / b
+        m = xp.floor((nn + 1) * qq)
+        log_odds = xp.log(qq / (1 - qq))
+        with quiet():  # lgamma's reflection branch, computed everywhere, takes log(0)
+            at_mode = lgamma_array(xp, m + 1) + lgamma_array(xp, nn - m + 1)
+        pending = big
+        while bool(xp.any(pending)):
+            u = _draws("uniform", shape, device, generator) - 0.5
+            v = _draws("uniform", shape, device, generator)
+            us = 0.5 - xp.abs(u)
+            k = xp.floor((2 * a / us + b) * u + c)
+            inside = (k >= 0) & (k <= nn)
+            with quiet():
+                fast = (us >= 0.07) & (v <= v_r)
+                log_v = xp.log(v * alpha / (a / (us * us) + b))
+                log_ratio = at_mode - lgamma_array(xp, k + 1) - lgamma_array(xp, nn - k + 1)
+                exact = log_v <= log_ratio + (k - m) * log_odds
+            keep = pending & inside & (fast | exact)
+            out = xp.where(keep, k, out)
+            pending &= ~keep
+        out = xp.where(flip, n - out, out)
+        out = xp.where(xp.isnan(n) | xp.isnan(p), math.nan, out)
+        return out.astype(prob.array.dtype, copy=False)
+
+
+def binomial(count, prob, generator=None):
+    for t in (count, prob):
+        if t.array.dtype.kind != "f":
+            raise NotImplementedError(
+                f'"binomial_cpu" not implemented for {kernel_type(t.array.dtype)}'
+            )
+    return Binomial.apply(count, prob, generator)

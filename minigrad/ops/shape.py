@@ -3,6 +3,7 @@ they sit, so each backward puts the gradient back where the value came from."""
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.ops._util import normalize_dim, normalize_dims, sum_array, write_out
+from minigrad.ops.nograd import NoGrad
 from minigrad.tensor import Tensor
 
 
@@ -183,6 +185,106 @@ def view(x: Tensor, shape) -> Tensor:
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
         )
     return Reshape.apply(x, shape)
+
+
+class ViewDtype(NoGrad):
+    """The same memory read as another dtype (`x.view(dtype)`): with a different element
+    size, the last dim grows or shrinks by the ratio. No gradient, as PyTorch's."""
+
+    op_name = "view_dtype"
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.array.view(dtypes.to_dtype(dtype).np)
+
+
+def view_dtype(x: Tensor, dtype) -> Tensor:
+    """`x.view(dtype)`, PyTorch's checks first: with element sizes that differ, x must have a
+    dim, its last dim must be contiguous and its size must fit whole elements of dtype."""
+    dtype = dtypes.to_dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    old, new = x.array.dtype.itemsize, dtype.np.itemsize
+    if old != new:
+        names = f"{_type_name(x.dtype)} as {_type_name(dtype)} (different element sizes)"
+        if x.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
+        if x.stride(-1) != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 to view {names}, but got {x.stride(-1)}")
+        if new > old and x.shape[-1] % (new // old):
+            raise RuntimeError(
+                f"self.size(-1) must be divisible by {new // old} to view {names}, but got "
+                f"{x.shape[-1]}"
+            )
+    return ViewDtype.apply(x, dtype)
+
+
+class AsStrided(Function):
+    """y[i] = x's memory at offset + sum_k i[k] stride[k] (a view of it); the gradient of
+    each element of x sums the gradients of every y element that reads it (windows that
+    overlap add up), as PyTorch's as_strided_backward. (*) -> size"""
+
+    op_name = "as_strided"
+
+    @staticmethod
+    def forward(ctx, x, size, stride, offset):
+        xp = x.device.xp
+        flat = x.array.reshape(-1)  # the caller checked x is contiguous: a view
+        places = xp.full(size, offset, dtype=np.int64)
+        for k, (n, step) in enumerate(zip(size, stride)):
+            places = places + (xp.arange(n) * step).reshape((n,) + (1,) * (len(size) - k - 1))
+        ctx.places, ctx.shape = places, x.shape
+        steps = tuple(step * flat.dtype.itemsize for step in stride)
+        return xp.lib.stride_tricks.as_strided(flat[offset:], size, steps)
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.indexing import index_add
+
+        places = Tensor._make(ctx.places).reshape(-1)
+        numel = math.prod(ctx.shape)
+        zeros = Tensor._make(gy.device.xp.zeros(numel, dtype=gy.array.dtype))
+        return index_add(zeros, 0, places, gy.reshape(-1)).reshape(ctx.shape), None, None, None
+
+
+def as_strided(x: Tensor, size, stride, storage_offset=None) -> Tensor:
+    """A view of x's memory with the given size, strides and offset (in elements, from the
+    start of x's storage), as `torch.as_strided`.
+
+    # NOTE: minigrad reads x's own elements: x must be contiguous, and the window must stay
+    # among its elements (PyTorch reads the whole storage behind a view too)."""
+    size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(
+            f"as_strided: Negative strides are not supported at the moment, got strides: "
+            f"{list(stride)}"
+        )
+    own = x.storage_offset()
+    offset = own if storage_offset is None else int(storage_offset)
+    if 0 in size:
+        return AsStrided.apply(x, size, stride, 0)
+    itemsize = x.array.dtype.itemsize
+    need = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1
+    have = x.untyped_storage().nbytes() // itemsize
+    if need > have:
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
+            f"and itemsize {itemsize} requiring a storage size of {need * itemsize} are out of "
+            f"bounds for storage of size {have * itemsize}"
+        )
+    if not x.is_contiguous() or offset < own or need - own > x.numel():
+        raise NotImplementedError(
+            "as_strided: minigrad reads only a contiguous tensor's own elements; this window "
+            "reaches outside them (call .contiguous() or .clone() first, and count the offset "
+            "from the tensor's first element)"
+        )
+    return AsStrided.apply(x, size, stride, offset - own)
+
+
+def _type_name(dtype) -> str:
+    return dtypes.legacy_name(dtype)[: -len("Tensor")]
 
 
 def _viewable(array, shape) -> bool:

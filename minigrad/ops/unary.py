@@ -468,6 +468,19 @@ def erf(input):
     return Erf.apply(input)
 
 
+def erfc_array(array, device):
+    """erfc of a float array, in its dtype: SciPy's or math.erfc on the CPU, as erf_array."""
+    if device.type != "cpu":
+        import cupyx.scipy.special
+
+        return cupyx.scipy.special.erfc(array)
+    try:
+        from scipy.special import erfc as scipy_erfc
+    except ImportError:
+        return np.asarray(np.frompyfunc(math.erfc, 1, 1)(array), dtype=array.dtype)
+    return scipy_erfc(array).astype(array.dtype, copy=False)
+
+
 class Erfc(Function):
     """y = erfc(x) = 1 - erf(x), computed directly so that its tail (x > 4, where 1 - erf(x)
     rounds to 0) keeps its digits; dy/dx = -2 / sqrt(pi) * exp(-x^2). (*) -> (*)"""
@@ -477,16 +490,7 @@ class Erfc(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        array = as_float_array(x)
-        if x.device.type != "cpu":
-            import cupyx.scipy.special
-
-            return cupyx.scipy.special.erfc(array)
-        try:
-            from scipy.special import erfc as scipy_erfc
-        except ImportError:
-            return np.asarray(np.frompyfunc(math.erfc, 1, 1)(array), dtype=array.dtype)
-        return scipy_erfc(array).astype(array.dtype, copy=False)
+        return erfc_array(as_float_array(x), x.device)
 
     @staticmethod
     def backward(ctx, gy):

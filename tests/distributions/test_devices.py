@@ -34,12 +34,34 @@ def _results(device):
         ("kl", D.kl_divergence(categorical, D.Categorical(probs=logits.detach().exp()))),
         ("enumerate", bernoulli.enumerate_support()),
     ]
+    positive = loc.detach().abs() + 0.5
+    gamma, beta = D.Gamma(positive, 2.0), D.Beta(positive, positive + 1)
+    dirichlet, student, poisson = (
+        D.Dirichlet(positive),
+        D.StudentT(positive + 2),
+        D.Poisson(positive),
+    )
+    out += [
+        ("gamma.log_prob", gamma.log_prob(value.abs())),
+        ("beta.log_prob", beta.log_prob(value.sigmoid())),
+        ("dirichlet.log_prob", dirichlet.log_prob(value.softmax(-1))),
+        ("student.log_prob", student.log_prob(value)),
+        ("poisson.log_prob", poisson.log_prob(value.abs().round())),
+        ("binomial.log_prob", D.Binomial(5, logits=logits).log_prob(value.abs().round() % 5)),
+        ("kl.gamma", D.kl_divergence(gamma, D.Gamma(positive + 1, 1.0))),
+    ]
     for name, dist in [("normal", normal), ("uniform", uniform), ("categorical", categorical)]:
         out += [(f"{name}.entropy", dist.entropy()), (f"{name}.variance", dist.variance)]
+    for name, dist in [("gamma", gamma), ("beta", beta), ("dirichlet", dirichlet)]:
+        out += [(f"{name}.entropy", dist.entropy()), (f"{name}.variance", dist.variance)]
     draws = [d.sample((5,)) for d in (normal, uniform, categorical, bernoulli, one_hot, joint)]
+    binomial = D.Binomial(positive.round() * 20, probs=logits.detach().sigmoid())
+    draws += [d.sample((5,)) for d in (gamma, beta, dirichlet, student, poisson, binomial)]
     draws += [normal.rsample((2,)), uniform.rsample()]
     (out[0][1].sum() + out[3][1].sum() + draws[-2].sum()).backward()
-    return out, draws, [loc.grad, logits.grad]
+    concentration = positive.clone().requires_grad_()
+    D.Gamma(concentration, 1.0).rsample().sum().backward()
+    return out, draws, [loc.grad, logits.grad, concentration.grad]
 
 
 def _check_on(device):

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import numpy as np
 
 import minigrad
-from minigrad.ops import activations, conv, indexing, matmul, nn, norm
+from minigrad.ops import activations, conv, conv3d, indexing, matmul, nn, norm
 
 
 @dataclass
@@ -65,6 +65,9 @@ F = SimpleNamespace(
     conv2d=conv.conv2d,
     max_pool2d=conv.max_pool2d,
     avg_pool2d=conv.avg_pool2d,
+    conv3d=conv3d.conv3d,
+    max_pool3d=conv3d.max_pool3d,
+    avg_pool3d=conv3d.avg_pool3d,
     batch_norm=norm.batch_norm,
     layer_norm=norm.layer_norm,
 )
@@ -108,6 +111,14 @@ def _seeded(lib, fn, *args):
     """fn(*args) with the same random numbers each call (so central differences work)."""
     lib.manual_seed(0)
     return fn(*args)
+
+
+def _unique_rows(lib, like):
+    """Per row of a fixed int matrix, its distinct row's sum times how often it occurs: uses
+    all three results of unique(dim=0)."""
+    rows = lib.tensor([[1, 0], [0, 2], [1, 0], [0, 1]], device=like.device)
+    values, inverse, counts = lib.unique(rows, dim=0, return_inverse=True, return_counts=True)
+    return (values.sum(1)[inverse] * counts[inverse]).to(like.dtype)
 
 
 def _bounds(lib, like):
@@ -211,6 +222,31 @@ CASES = [
     Case("deg2rad", lambda t, F, a: t.deg2rad(a) * a.rad2deg(), ((3, 4),)),
     Case("erfc", lambda t, F, a: t.erfc(a) + a.erfc(), ((3, 4),), low=-3, high=5),
     Case("erfinv", lambda t, F, a: t.erfinv(a) + a.erfinv(), ((3, 4),), low=-0.95, high=0.95),
+    # the gamma family, Bessel and normal-distribution functions (minigrad/ops/special.py)
+    Case("lgamma", lambda t, F, a: t.lgamma(a) + a.lgamma(), ((3, 4),), low=0.2, high=6.0),
+    Case("digamma", lambda t, F, a: t.digamma(a) + a.digamma(), ((3, 4),), low=0.2, high=6.0),
+    Case(
+        "polygamma",
+        lambda t, F, a: t.polygamma(1, a) + a.polygamma(3),
+        ((3, 4),),
+        low=0.3,
+        high=5.0,
+    ),
+    Case("mvlgamma", lambda t, F, a: t.mvlgamma(a, 3) + a.mvlgamma(1), ((3, 4),), low=1.2, high=5),
+    Case("i0", lambda t, F, a: t.i0(a) + a.i0(), ((3, 4),), low=-3.0, high=3.0),
+    Case("special_i0e", lambda t, F, a: t.special.i0e(a), ((3, 4),), low=-3.0, high=3.0),
+    Case("special_i1", lambda t, F, a: t.special.i1(a), ((3, 4),), low=-3.0, high=3.0),
+    Case("special_i1e", lambda t, F, a: t.special.i1e(a), ((3, 4),), low=-3.0, high=3.0),
+    Case("special_zeta", lambda t, F, a: t.special.zeta(2.5, a), ((3, 4),), low=0.3, high=4.0),
+    Case("special_log_ndtr", lambda t, F, a: t.special.log_ndtr(a), ((3, 4),), low=-6.0, high=3),
+    Case("special_ndtri", lambda t, F, a: t.special.ndtri(a), ((3, 4),), low=0.05, high=0.95),
+    Case(
+        "special_xlog1py",
+        lambda t, F, a, b: t.special.xlog1py(a, b),
+        ((3, 4), (4,)),
+        low=0.1,
+        high=2.0,
+    ),
     Case("absolute", lambda t, F, a: t.absolute(a) * a.absolute(), ((3, 4),)),
     Case("hypot", lambda t, F, a, b: t.hypot(a, b), ((3, 4), (4,)), **B),
     Case("logaddexp", lambda t, F, a, b: t.logaddexp(a * 20, b), ((3, 4), (3, 1)), **B),
@@ -306,6 +342,32 @@ CASES = [
             ).to(a.dtype)
         ),
         ((4,),),
+    ),
+    Case("unique_dim", lambda t, F, a: a * _unique_rows(t, a), ((3, 4),)),
+    Case(
+        "conv3d",
+        lambda t, F, x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=1, dilation=(1, 1, 2)),
+        ((2, 2, 4, 5, 5), (3, 2, 2, 3, 2), (3,)),
+    ),
+    Case("max_pool3d", lambda t, F, x: F.max_pool3d(x, 2, stride=1, padding=1), ((1, 2, 3, 4, 3),)),
+    Case(
+        "avg_pool3d",
+        lambda t, F, x: (
+            F.avg_pool3d(x, 2, stride=(1, 2, 1), padding=1, count_include_pad=False)
+            + F.avg_pool3d(x, 2, stride=(1, 2, 1), padding=1, divisor_override=3)
+        ),
+        ((1, 2, 3, 4, 3),),
+    ),
+    Case(
+        "as_strided",  # overlapping windows: their gradients add up
+        lambda t, F, a: t.as_strided(a, (3, 3), (2, 1), 1) * 2 + a.as_strided((3, 3), (4, 1)),
+        ((3, 4),),
+    ),
+    Case(
+        "view_dtype",  # float64 bits read as int32 pairs: (3, 4) -> (3, 8)
+        lambda t, F, a: a * (a.detach().view(t.int32) % 5).sum(-1, keepdim=True).to(a.dtype),
+        ((3, 4),),
+        numerical=False,  # a step of a changes its bits: not a smooth function of a
     ),
     Case(
         "search_and_bins",

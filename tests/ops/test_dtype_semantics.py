@@ -119,7 +119,7 @@ def _table_arrays(case, dtype):
 
 
 # rows where minigrad differs from PyTorch in a dtype, and why (docs/nn.md)
-_AVG_POOL = "minigrad/ops/conv.py averages integers into floats; PyTorch keeps int64"
+_AVG_POOL = "minigrad/ops/conv.py, conv3d.py average integers into floats; PyTorch keeps int64"
 _RNN_CELLS = "integer RNN cells fail in NumPy (PyTorch: a float result or a cast error)"
 _HALF_LAYER = "float16 states rounded at each step round apart from PyTorch's over 4 steps"
 _UINT8_BILINEAR = "PyTorch's uint8 bilinear kernel rounds its weights in fixed point"
@@ -141,6 +141,7 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
     "int64": {
         "avg_pool2d": _AVG_POOL,
         "avg_pool1d": _AVG_POOL,
+        "avg_pool3d": _AVG_POOL,
         "rnn_tanh_cell": _RNN_CELLS,
         "lstm_cell": _RNN_CELLS,
         "lstm_cell_no_bias": _RNN_CELLS,
@@ -203,6 +204,9 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
 # anyway, in the input's dtype or the default float: accepted when PyTorch raises and
 # minigrad gives a result
 PERMISSIVE: dict[str, set[str]] = {
+    # the special functions compute in float64 and round; conv3d and the 3-D pools copy
+    # windows and reduce them, in any dtype
+    "float16": {"special_zeta", "special_log_ndtr", "special_ndtri", "avg_pool3d"},
     "int64": {
         "max_pool1d",
         "adaptive_avg_pool1d",
@@ -219,6 +223,8 @@ PERMISSIVE: dict[str, set[str]] = {
         "interpolate_nearest_size",
     },
     "int32": {
+        "conv3d",
+        "avg_pool3d",
         "max_pool1d",
         "adaptive_avg_pool1d",
         "adaptive_avg_pool2d",
@@ -241,6 +247,8 @@ PERMISSIVE: dict[str, set[str]] = {
         "interpolate_nearest_size",
     },
     "uint8": {
+        "conv3d",
+        "avg_pool3d",
         "adaptive_avg_pool1d",
         "adaptive_avg_pool2d",
         "adaptive_max_pool1d",
@@ -256,6 +264,9 @@ PERMISSIVE: dict[str, set[str]] = {
         "pad_sequence",
     },
     "bool": {
+        "conv3d",
+        "max_pool3d",
+        "avg_pool3d",
         "adaptive_avg_pool1d",
         "adaptive_avg_pool2d",
         "addbmm",

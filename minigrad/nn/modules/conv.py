@@ -1,4 +1,4 @@
-"""Conv1d, Conv2d, ConvTranspose2d, MaxPool2d and AvgPool2d (the ops: minigrad.nn.functional)."""
+"""Conv1d, Conv2d, Conv3d and the transposed convolutions (the ops: minigrad.nn.functional)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from minigrad.nn.convolution import _single
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
 from minigrad.ops.conv import _pair
+from minigrad.ops.conv3d import _triple
 
 
 def check_image_input(layer: Module, input, channels: int | None = None) -> None:
@@ -96,6 +97,8 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def _tuple(self, value, name: str) -> tuple:
+        if self._dims == 3:
+            return _triple(value, name, type(self).__name__)
         if self._dims == 1:
             return (_single(value, name, type(self).__name__),)
         return _pair(value, name, type(self).__name__)
@@ -214,6 +217,49 @@ class Conv2d(_ConvNd):
         check_image_input(self, input, self.in_channels)
         x, padding = self._padded(input)
         return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution. (N, C_in, D, H, W) -> (N, C_out, Do, Ho, Wo); groups=1 only."""
+
+    _dims = 3
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
+
+    def forward(self, input):
+        if input.ndim not in (4, 5) or input.shape[-4] != self.in_channels:
+            raise RuntimeError(
+                f"{self!r}: expected input of shape (N, {self.in_channels}, D, H, W) or "
+                f"({self.in_channels}, D, H, W), got {tuple(input.shape)}"
+            )
+        x, padding = self._padded(input)
+        return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class ConvTranspose2d(_ConvNd):

@@ -1,4 +1,4 @@
-"""Pooling layers: max and average (1-D, 2-D), adaptive, max unpooling (the ops:
+"""Pooling layers: max and average (1-D, 2-D, 3-D), adaptive, max unpooling (the ops:
 minigrad.nn.functional)."""
 
 from __future__ import annotations
@@ -52,6 +52,13 @@ class MaxPool2d(_MaxPoolNd):
     def _pool(self, input, *args):
         check_image_input(self, input)
         return F.max_pool2d(input, *args)
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Max over windows of D, H and W. (N, C, D, H, W) or (C, D, H, W) -> (N, C, Do, Ho, Wo)"""
+
+    def _pool(self, input, *args):
+        return F.max_pool3d(input, *args)
 
 
 class _AvgPoolNd(Module):
@@ -193,4 +200,31 @@ class MaxUnpool1d(MaxUnpool2d):
     def forward(self, input, indices, output_size=None):
         return F.max_unpool1d(
             input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
+
+
+class AvgPool3d(_AvgPoolNd):
+    """Mean over windows of D, H and W. (N, C, D, H, W) -> (N, C, Do, Ho, Wo)"""
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        self.divisor_override = divisor_override
+
+    def forward(self, input):
+        return F.avg_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
         )

@@ -1,0 +1,534 @@
+"""Special functions: the gamma family (lgamma, digamma, polygamma, Hurwitz zeta), the modified
+Bessel functions i0, i0e, i1, i1e, and the normal distribution's log_ndtr and ndtri.
+
+NumPy has none of them and SciPy is not a dependency, so their kernels are written here on the
+device's array module (`xp`), the same code for NumPy and CuPy. They compute in float64 and
+round once to the input's dtype. The methods (each accurate to a few units in the last place
+of float64 away from the functions' zeros):
+- lgamma: a power series about 2 for 0 < x <= 2.5 (whose coefficients are zeta(k) - 1, so
+  lgamma keeps its relative accuracy near its zeros at 1 and 2), Stirling's series above
+  (after shifting x to >= 10), and the reflection formula for x < 0;
+- digamma: the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10, then its asymptotic series;
+- polygamma(n >= 1) and zeta(s, q): the Euler-Maclaurin sum of the Hurwitz zeta series,
+  polygamma's reflection formula for x < 0 (the n-th derivative of pi cot(pi x) as a
+  polynomial in cot);
+- i0, i1: their power series for |x| <= 20, Hankel's asymptotic series above;
+- log_ndtr: log(erfc) and log1p(-erfc / 2), the asymptotic series below x = -20; ndtri:
+  Newton's method on ndtr (on log ndtr in the tails) from a rational first guess.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+from minigrad.ops._util import as_float_array, cast_to, quiet
+from minigrad.ops.selection import where
+from minigrad.ops.unary import erf_array, erfc_array, exp, log1p, sign
+from minigrad.tensor import Tensor
+
+
+def _bernoulli_even(count):
+    """B_2, B_4, ..., B_2count as Fractions (the Akiyama-Tanigawa algorithm)."""
+    values, row = [], []
+    for m in range(2 * count + 1):
+        row.append(Fraction(1, m + 1))
+        for j in range(m, 0, -1):
+            row[j - 1] = j * (row[j - 1] - row[j])
+        values.append(row[0])
+    return values[2::2]
+
+
+_B2 = _bernoulli_even(12)
+# Euler-Maclaurin: B_2j / (2j)!, for the Hurwitz zeta tail
+_EM = [float(b / math.factorial(2 * j)) for j, b in enumerate(_B2, start=1)]
+# Stirling's series of lgamma: B_2j / (2j (2j - 1) x^(2j - 1)); digamma's: B_2j / (2j x^2j)
+_STIRLING = [float(b / (2 * j * (2 * j - 1))) for j, b in enumerate(_B2[:8], start=1)]
+_PSI_ASYMPTOTIC = [float(b / (2 * j)) for j, b in enumerate(_B2[:8], start=1)]
+_EULER_GAMMA = 0.57721566490153286061
+
+
+def _horner(coefficients, z):
+    """sum(c_k z^k), the coefficients lowest power first."""
+    total = coefficients[-1]
+    for c in reversed(coefficients[:-1]):
+        total = total * z + c
+    return total
+
+
+def _hurwitz_positive(xp, s, q):
+    """zeta(s, q) = sum_k (q + k)^-s for s > 1, q > 0: ten terms, then the Euler-Maclaurin
+    tail at a = q + 10 (its last term is below 1e-18 of the sum)."""
+    total = 0.0
+    for k in range(10):
+        total = total + (q + k) ** -s
+    a = q + 10.0
+    power = a**-s
+    total = total + a ** (1 - s) / (s - 1) + 0.5 * power
+    inv_a2 = 1 / (a * a)
+    factor = s * power / a  # s (s + 1) ... (s + 2j - 2) a^(-s - 2j + 1), for j = 1
+    for j, c in enumerate(_EM, start=1):
+        total = total + c * factor
+        factor = factor * (s + 2 * j - 1) * (s + 2 * j) * inv_a2
+    return total
+
+
+# lgamma(2 + z) = (1 - gamma) z + sum_k>=2 (-1)^k (zeta(k) - 1) / k z^k, for |z| <= 0.5
+_LGAMMA2 = [0.0, 1 - _EULER_GAMMA] + [
+    (-1) ** k * float(v) / k
+    for k, v in zip(range(2, 32), _hurwitz_positive(np, np.arange(2.0, 32.0), 2.0))
+]
+
+
+def _stirling(xp, x):
+    """lgamma(x) for x >= 10."""
+    z = 1 / x
+    series = z * _horner(_STIRLING, z * z)
+    return (x - 0.5) * xp.log(x) - x + 0.5 * math.log(2 * math.pi) + series
+
+
+def _lgamma_positive(xp, x):
+    """lgamma(x) for x > 0 (anything else gives a value that the caller replaces)."""
+    # the series about 2, for x in (0, 2.5]: lgamma(x) = lgamma(2 + z) - log(x (x + 1) ...)
+    shift = xp.where(x < 0.5, 2.0, xp.where(x < 1.5, 1.0, 0.0))
+    z = xp.where(x <= 2.5, x + shift - 2, 0.0)
+    near = _horner(_LGAMMA2, z) - xp.where(shift > 0, xp.log1p(z), 0.0)
+    near = near - xp.where(shift > 1, xp.log(xp.where(shift > 1, x, 1.0)), 0.0)
+    # above 2.5: Stirling at x + 8 when x < 10, less the log of x (x + 1) ... (x + 7)
+    low = x < 10
+    product = 1.0
+    for k in range(8):
+        product = product * xp.where(low, x + k, 1.0)
+    far = _stirling(xp, xp.where(x <= 2.5, 10.0, xp.where(low, x + 8, x))) - xp.log(product)
+    return xp.where(x <= 2.5, near, xp.where(x == math.inf, math.inf, far))
+
+
+def _cot_pi(xp, x):
+    """cot(pi x), from x's distance to the nearest integer: pi x itself loses digits for large
+    x, and pi (x - floor(x)) next to a pole from above."""
+    r = x - xp.round(x)
+    return xp.cos(math.pi * r) / xp.sin(math.pi * r)
+
+
+def lgamma_array(xp, x):
+    """log |Gamma(x)|: inf at 0, the negative integers and +-inf, as PyTorch."""
+    negative = x < 0
+    y = _lgamma_positive(xp, xp.where(negative, 1 - x, x))
+    r = x - xp.round(x)  # |sin(pi x)| = |sin(pi r)|, with all of r's digits
+    reflected = math.log(math.pi) - xp.log(xp.abs(xp.sin(math.pi * r))) - y
+    y = xp.where(negative, reflected, y)
+    return xp.where((x <= 0) & (x == xp.floor(x)), math.inf, y)
+
+
+def digamma_array(xp, x):
+    """psi(x) = d/dx lgamma(x): -inf at +0 and +inf at -0, nan at the negative integers and
+    -inf, as PyTorch."""
+    negative = x < 0
+    t = xp.where(negative, 1 - x, x)
+    total = 0.0
+    for _ in range(10):  # x >= 10 after ten steps of psi(x) = psi(x + 1) - 1/x
+        low = t < 10
+        total = total - xp.where(low, 1 / xp.where(low, t, 1.0), 0.0)
+        t = xp.where(low, t + 1, t)
+    z = 1 / (t * t)
+    y = total + xp.log(t) - 0.5 / t - z * _horner(_PSI_ASYMPTOTIC, z)
+    y = xp.where(negative, y - math.pi * _cot_pi(xp, x), y)
+    y = xp.where(negative & (x == xp.floor(x)), math.nan, y)
+    return xp.where(x == 0, xp.where(xp.signbit(x), math.inf, -math.inf), y)
+
+
+def _cot_derivative(n):
+    """Integer coefficients (lowest power first) of Q_n with d^n/dx^n cot(pi x) =
+    (-pi)^n Q_n(cot(pi x)): Q_0 = c, Q_(n+1) = (1 + c^2) Q_n'(c)."""
+    q = [0, 1]
+    for _ in range(n):
+        d = [k * c for k, c in enumerate(q)][1:] or [0]
+        q = [0] * (len(d) + 2)
+        for k, c in enumerate(d):
+            q[k] += c
+            q[k + 2] += c
+    return [float(c) for c in q]
+
+
+def polygamma_array(xp, n, x):
+    """The n-th derivative of digamma, n >= 1: (-1)^(n+1) n! zeta(n + 1, x) for x > 0, the
+    reflection formula psi_n(x) = (-1)^n psi_n(1 - x) - pi d^n/dx^n cot(pi x) below; a pole
+    at 0 and the negative integers, 0 at +inf, nan at -inf."""
+    negative = x < 0
+    t = xp.where(negative, 1 - x, x)
+    scale = (-1) ** (n + 1) * math.factorial(n)
+    y = scale * _hurwitz_positive(xp, float(n + 1), t)
+    c = _cot_pi(xp, x)
+    reflected = (-1) ** n * y - math.pi * (-math.pi) ** n * _horner(_cot_derivative(n), c)
+    y = xp.where(negative, reflected, y)
+    y = xp.where((x <= 0) & (x == xp.floor(x)), math.copysign(math.inf, scale), y)
+    y = xp.where(x == math.inf, 0.0, y)
+    return xp.where(x == -math.inf, math.nan, y)
+
+
+def zeta_array(xp, s, q):
+    """Hurwitz's zeta(s, q) = sum_k>=0 (q + k)^-s, as PyTorch's: inf at s = 1 and at q a
+    non-positive integer, nan for s < 1 and for q < 0 with s not an integer."""
+    s, q = xp.broadcast_arrays(s, q)
+    integer_s = s == xp.floor(s)
+    pole = (q <= 0) & (q == xp.floor(q))
+    negative = (q < 0) & ~pole & integer_s
+    # NOTE: a negative q is first moved into (0, 1) term by term, as PyTorch's loop does (a
+    # time in proportion to |q|): for a non-integer s its terms would be complex.
+    steps = xp.where(negative, -xp.floor(q), 0.0)
+    total = xp.zeros(s.shape)
+    most = int(xp.max(steps)) if steps.size else 0
+    for k in range(most):
+        total = total + xp.where(k < steps, (q + k) ** -xp.where(k < steps, s, 1.0), 0.0)
+    t = q + steps
+    good = (s > 1) & (t > 0)
+    y = total + _hurwitz_positive(xp, xp.where(good, s, 2.0), xp.where(good, t, 1.0))
+    y = xp.where(q == math.inf, 0.0, y)
+    y = xp.where((s < 1) | ((q < 0) & ~integer_s), math.nan, y)
+    y = xp.where(pole | (s == 1), math.inf, y)
+    return xp.where(xp.isnan(s) | xp.isnan(q), math.nan, y)
+
+
+_BESSEL_SWITCH = 20.0
+
+
+def bessel_array(xp, nu, scaled, x):
+    """i0, i1 (nu = 0, 1), or their scaled forms i0e, i1e (times e^-|x|); i1 is odd. The
+    power series below |x| = 20, Hankel's asymptotic series (terms falling to about e^-2x,
+    with e^|x| split in two halves so that it overflows only where I(x) does) above."""
+    ax = xp.abs(x)
+    small = xp.minimum(ax, _BESSEL_SWITCH)
+    t = small * small / 4
+    term = small / 2 if nu else xp.ones_like(small)
+    series = term
+    for k in range(1, 46):
+        term = term * t / (k * (k + nu))
+        series = series + term
+    big = xp.maximum(ax, _BESSEL_SWITCH)
+    term = 1.0
+    hankel = 1.0
+    for k in range(1, 31):
+        term = term * ((2 * k - 1) ** 2 - 4 * nu * nu) / (8 * k * big)
+        hankel = hankel + term
+    hankel = hankel / xp.sqrt(2 * math.pi * big)
+    if scaled:
+        series = series * xp.exp(-small)
+    else:
+        half = xp.exp(big / 2)
+        hankel = half * hankel * half
+    y = xp.where(ax <= _BESSEL_SWITCH, series, hankel)
+    return y * xp.sign(x) if nu else y
+
+
+def log_ndtr_array(xp, device, x):
+    """log of the standard normal CDF, with its digits in both tails."""
+    t = x * (1 / math.sqrt(2))
+    upper = xp.log1p(-0.5 * erfc_array(xp.maximum(t, -1 / math.sqrt(2)), device))
+    lower = xp.log(0.5 * erfc_array(-xp.clip(t, -20 / math.sqrt(2), 0.0), device))
+    # below x = -20: log(phi(x) / -x) + log(1 - 1/x^2 + 3/x^4 - 15/x^6 ...), to 1e-16
+    v = xp.minimum(x, -20.0)
+    inv = 1 / (v * v)
+    term, series = 1.0, 1.0
+    for k in range(1, 12):
+        term = -term * (2 * k - 1) * inv
+        series = series + term
+    tail = -0.5 * v * v - xp.log(-v) - 0.5 * math.log(2 * math.pi) + xp.log(series)
+    return xp.where(x >= -1, upper, xp.where(x >= -20, lower, tail))
+
+
+def ndtri_array(xp, device, p):
+    """The inverse of the standard normal CDF: -inf at 0, inf at 1, nan outside [0, 1]."""
+    # solved for the lower half (q <= 0.5, x <= 0) and mirrored: 1 - p is exact for p >= 0.5
+    q = xp.where(p > 0.5, 1 - p, p)
+    q = xp.where((q > 0) & (q <= 0.5), q, 0.5)
+    # first guess, Abramowitz and Stegun 26.2.23 (error below 4.5e-4)
+    r = xp.sqrt(-2 * xp.log(q))
+    x = (2.515517 + 0.802853 * r + 0.010328 * r * r) / (
+        1 + 1.432788 * r + 0.189269 * r * r + 0.001308 * r**3
+    ) - r
+    # Newton steps: on ndtr(x) - 0.5 = erf(x / sqrt 2) / 2 in the middle (p - 0.5 is exact
+    # there, which keeps x's digits near 0), on log ndtr(x) - log q in the tail
+    middle = (p > 0.25) & (p < 0.75)
+    half = xp.where(p > 0.5, 0.5 - p, p - 0.5)
+    for _ in range(4):
+        density = xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        centre = (0.5 * erf_array(x * (1 / math.sqrt(2)), device) - half) / density
+        log_cdf = log_ndtr_array(xp, device, x)
+        tail = (log_cdf - xp.log(q)) * xp.exp(log_cdf) / density
+        x = x - xp.where(middle, centre, tail)
+    x = xp.where(p > 0.5, -x, x)
+    x = xp.where(p == 0.5, 0.0, x)
+    x = xp.where(p == 0, -math.inf, xp.where(p == 1, math.inf, x))
+    return xp.where((p < 0) | (p > 1) | xp.isnan(p), math.nan, x)
+
+
+def _compute(kernel, x, *args):
+    """kernel(xp, *args, array) on x's values in float64, rounded to x's float dtype."""
+    array = as_float_array(x)
+    with quiet():
+        y = kernel(x.device.xp, *args, array.astype("float64", copy=False))
+    return cast_to(y, array.dtype)
+
+
+class Lgamma(Function):
+    """y = log |Gamma(x)|; dy/dx = digamma(x). (*) -> (*)"""
+
+    op_name = "lgamma"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _compute(lgamma_array, x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * digamma(x)
+
+
+def lgamma(input):
+    return Lgamma.apply(input)
+
+
+class Digamma(Function):
+    """y = psi(x) = d/dx lgamma(x); dy/dx = polygamma(1, x). (*) -> (*)"""
+
+    op_name = "digamma"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _compute(digamma_array, x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * polygamma(1, x)
+
+
+def digamma(input):
+    return Digamma.apply(input)
+
+
+class Polygamma(Function):
+    """y = psi_n(x), the n-th derivative of digamma; dy/dx = psi_(n+1)(x). (*) -> (*)"""
+
+    op_name = "polygamma"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x, n):
+        ctx.save_for_backward(x)
+        ctx.n = n
+        return _compute(polygamma_array, x, n)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * polygamma(ctx.n + 1, x), None
+
+
+def polygamma(n, input):
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return digamma(input) if n == 0 else Polygamma.apply(input, int(n))
+
+
+def mvlgamma(input, p):
+    """The log of the multivariate gamma function of dimension p:
+    p (p - 1) / 4 log(pi) + sum_j<p lgamma(x - j / 2)."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    total = lgamma(input)
+    for j in range(1, p):
+        total = total + lgamma(input - j / 2)
+    return total + p * (p - 1) / 4 * math.log(math.pi)
+
+
+class SpecialZeta(Function):
+    """y = zeta(x, q), Hurwitz's zeta function; dy/dq = -x zeta(x + 1, q), and no gradient for
+    x (PyTorch has none either). (*), (*) -> (*)"""
+
+    op_name = "special_zeta"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x, q):
+        ctx.save_for_backward(x, q)
+        xp = x.device.xp
+        s, t = as_float_array(x), as_float_array(q)
+        dtype = xp.result_type(s, t)
+        with quiet():
+            y = zeta_array(xp, s.astype("float64"), t.astype("float64"))
+        return cast_to(y, dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.arithmetic import _grad_for
+
+        x, q = ctx.saved_tensors
+        if ctx.needs_input_grad[0]:
+            raise RuntimeError("the derivative for 'zeta' is not implemented.")
+        return None, _grad_for(ctx, 1, gy * -x * SpecialZeta.apply(x + 1, q), q.shape)
+
+
+def zeta(input, other):
+    from minigrad.ops.arithmetic import _as_tensor_like
+
+    return SpecialZeta.apply(_as_tensor_like(input, other), _as_tensor_like(other, input))
+
+
+class I0(Function):
+    """y = I_0(x), the modified Bessel function of the first kind of order 0;
+    dy/dx = I_1(x). (*) -> (*)"""
+
+    op_name = "i0"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _compute(bessel_array, x, 0, False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * i1(x)
+
+
+def i0(input):
+    return I0.apply(input)
+
+
+class SpecialI0E(Function):
+    """y = I_0(x) e^-|x|; dy/dx = i1e(x) - sign(x) i0e(x). (*) -> (*)"""
+
+    op_name = "special_i0e"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _compute(bessel_array, x, 0, True)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * (i1e(x) - sign(x) * i0e(x))
+
+
+def i0e(input):
+    return SpecialI0E.apply(input)
+
+
+def _over_x(x, y):
+    """y / x with x = 0 replaced by 1 (where the caller uses the limit instead)."""
+    return y / where(x == 0, 1.0, x)
+
+
+class SpecialI1(Function):
+    """y = I_1(x); dy/dx = I_0(x) - I_1(x) / x, 1/2 at 0. (*) -> (*)"""
+
+    op_name = "special_i1"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _compute(bessel_array, x, 1, False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * where(x == 0, 0.5, i0(x) - _over_x(x, i1(x)))
+
+
+def i1(input):
+    return SpecialI1.apply(input)
+
+
+class SpecialI1E(Function):
+    """y = I_1(x) e^-|x|; dy/dx = i0e(x) - i1e(x) (sign(x) + 1/x), 1/2 at 0. (*) -> (*)"""
+
+    op_name = "special_i1e"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _compute(bessel_array, x, 1, True)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        y = i1e(x)
+        return gy * where(x == 0, 0.5, i0e(x) - y * sign(x) - _over_x(x, y))
+
+
+def i1e(input):
+    return SpecialI1E.apply(input)
+
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class SpecialLogNdtr(Function):
+    """y = log ndtr(x), the log of the standard normal CDF;
+    dy/dx = pdf / cdf = exp(-x^2 / 2 - y) / sqrt(2 pi). (*) -> (*)"""
+
+    op_name = "special_log_ndtr"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = Tensor._make(_compute(log_ndtr_array, x, x.device))
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        return gy * exp(x * x * -0.5 - y - _LOG_SQRT_2PI)
+
+
+def log_ndtr(input):
+    return SpecialLogNdtr.apply(input)
+
+
+class SpecialNdtri(Function):
+    """y = ndtri(p), the inverse of the standard normal CDF;
+    dy/dp = 1 / pdf(y) = sqrt(2 pi) exp(y^2 / 2). (*) -> (*)"""
+
+    op_name = "special_ndtri"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, p):
+        y = Tensor._make(_compute(ndtri_array, p, p.device))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * exp(y * y * 0.5 + _LOG_SQRT_2PI)
+
+
+def ndtri(input):
+    return SpecialNdtri.apply(input)
+
+
+def xlog1py(input, other):
+    """input * log1p(other), 0 where input == 0 (unless other is nan), as PyTorch."""
+    from minigrad.ops.arithmetic import _as_tensor_like
+    from minigrad.ops.nograd import isnan, logical_and, logical_not
+
+    x, y = _as_tensor_like(input, other), _as_tensor_like(other, input)
+    zero = logical_and(x == 0, logical_not(isnan(y)))
+    # NOTE: log1p(0) at the zeroed places keeps 0 * log1p(-1) = nan out of the gradient too
+    return where(zero, 0, x * log1p(where(zero, 0, y)))
