@@ -7,6 +7,7 @@ the fix. Nothing here may crash: every probe runs inside a try.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,14 @@ class Check:
 def _version(module: str) -> str | None:
     try:
         return getattr(importlib.import_module(module), "__version__", "unknown version")
+    except Exception:
+        return None
+
+
+def _distribution_version(name: str) -> str | None:
+    """The installed version of a distribution, without importing it (None if absent)."""
+    try:
+        return importlib.metadata.version(name)
     except Exception:
         return None
 
@@ -115,6 +124,18 @@ def check_widgets() -> Check:
             WARN,
             "not installed: sliders in the chapters will not show",
             'pip install "ipywidgets>=7.7"',
+        )
+    # NOTE: JupyterLab 4's widget manager registers only ipywidgets 8's models: a 7.x kernel's
+    # sliders and bars show "Click to show javascript error" (seen in the browser tests).
+    # Colab has a frontend of its own that draws 7.7, and there JupyterLab is not installed.
+    lab = _distribution_version("jupyterlab")
+    if lab and _as_tuple(lab) >= (4,) and _as_tuple(version) < (8,):
+        return Check(
+            "ipywidgets",
+            WARN,
+            f"{version} with JupyterLab {lab}, which draws only ipywidgets 8: sliders and "
+            "progress bars show an error instead",
+            'pip install "ipywidgets>=8"',
         )
     return Check("ipywidgets", OK, version)
 

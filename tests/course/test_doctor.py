@@ -76,3 +76,18 @@ def test_doctor_keeps_stderr_quiet():
     )
     assert "Jupyter kernel" in done.stdout, done.stdout
     assert done.stderr == "", done.stderr
+
+
+def test_ipywidgets_7_under_jupyterlab_4_is_a_warning(monkeypatch):
+    """JupyterLab 4 draws only ipywidgets 8 (7.7's widgets fail in the page); Colab, without
+    JupyterLab, draws 7.7."""
+    installed = {"ipywidgets": "7.7.1", "jupyterlab": "4.2.5"}
+    monkeypatch.setattr(doctor, "_version", installed.get)
+    monkeypatch.setattr(doctor, "_distribution_version", installed.get)
+    check = doctor.check_widgets()
+    assert check.status == doctor.WARN and check.fix == 'pip install "ipywidgets>=8"'
+    assert "7.7.1" in check.detail and "JupyterLab 4.2.5" in check.detail
+    for versions in ({"ipywidgets": "8.1.5", "jupyterlab": "4.2.5"}, {"ipywidgets": "7.7.1"}):
+        installed.clear()
+        installed.update(versions)
+        assert doctor.check_widgets().status == doctor.OK, versions
