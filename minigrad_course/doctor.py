@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
 import shutil
 import subprocess
 import sys
@@ -111,9 +112,22 @@ def check_kernel() -> Check:
             return Check("Jupyter kernel", FAIL, detail, KERNEL_FIX)
     named = "minigrad" in specs
     detail = "kernels: " + ", ".join(sorted(specs)) + ("" if named else " (no 'minigrad' kernel)")
-    return Check(
-        "Jupyter kernel", OK if ok and named else WARN, detail, "" if named else KERNEL_FIX
-    )
+    gone = _missing_interpreter("minigrad") if named else None
+    if gone:  # registered from a course folder since moved or deleted: it cannot start
+        detail += f"; the 'minigrad' kernel runs {gone}, which does not exist any more"
+    good = ok and named and not gone
+    return Check("Jupyter kernel", OK if good else WARN, detail, "" if good else KERNEL_FIX)
+
+
+def _missing_interpreter(name: str) -> str | None:
+    """The Python a kernelspec starts, when it is a path that does not exist."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    try:
+        program = KernelSpecManager().get_kernel_spec(name).argv[0]
+    except Exception:
+        return None
+    return program if os.path.isabs(program) and not os.path.exists(program) else None
 
 
 def check_widgets() -> Check:

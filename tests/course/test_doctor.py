@@ -91,3 +91,21 @@ def test_ipywidgets_7_under_jupyterlab_4_is_a_warning(monkeypatch):
         installed.clear()
         installed.update(versions)
         assert doctor.check_widgets().status == doctor.OK, versions
+
+
+def test_a_minigrad_kernel_whose_python_is_gone_is_a_warning(monkeypatch, tmp_path):
+    """`make lab` registers the kernel with the venv's Python by its path: after the course
+    folder moved, "Python (minigrad)" is still listed but cannot start."""
+    from jupyter_client import kernelspec
+
+    gone = str(tmp_path / "moved" / ".venv" / "bin" / "python")
+
+    class Spec:
+        argv = [gone, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+    monkeypatch.setattr(kernelspec.KernelSpecManager, "get_kernel_spec", lambda self, name: Spec)
+    assert doctor._missing_interpreter("minigrad") == gone
+    Spec.argv = [sys.executable, *Spec.argv[1:]]
+    assert doctor._missing_interpreter("minigrad") is None
+    Spec.argv = ["python", *Spec.argv[1:]]  # found on PATH when the kernel starts
+    assert doctor._missing_interpreter("minigrad") is None
