@@ -209,7 +209,7 @@ def output_problems(cell_list: list[dict], report: ChapterReport) -> None:
     """Errors, widgets drawn as text, tqdm bars as text, plots without an image."""
     for number, cell in enumerate(cell_list, start=1):
         where = f"code cell {number}"
-        if cell["executionCount"] is None:
+        if cell["executionCount"] is None and cell["source"].strip():  # JupyterLab skips empty
             report.problems.append(f"{where} did not run")
         if "Traceback" in cell["shownText"] or "Error displaying widget" in cell["shownText"]:
             report.problems.append(f"{where} shows: {cell['shownText'][:300]!r}")

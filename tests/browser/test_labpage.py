@@ -21,6 +21,7 @@ GOOD = [
     cell(source="plt.subplots()\nplt.show()", mimes=["image/png"], images=1),
     cell(type="stream", name="stdout", text="loss 0.1\n"),
     cell(type="stream", name="stderr", text="\n"),  # nothing a student sees
+    cell(source="", executed=None),  # the empty cell Shift+Enter adds after the last one
 ]
 BAD = {
     "did not run": cell(executed=None),
