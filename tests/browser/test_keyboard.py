@@ -45,7 +45,7 @@ SHEETS = [
 # A frame of IPython's traceback: "Cell In[3], line 5" or "File /path/x.py:12, in f()".
 FRAME = re.compile(r"^(Cell In\[\d+\], line \d+|File [^\n]*:\d+)", re.MULTILINE)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-MAX_STUB_FRAMES = 4  # the check cell, a helper of the check, the answer's function, its stub
+MAX_STUB_FRAMES = 4  # the check cell, a helper it defines, an answer calling another, the stub
 
 
 @pytest.mark.parametrize("chapter", KEYBOARD_CHAPTERS)
