@@ -7,6 +7,8 @@ the fix. Nothing here may crash: every probe runs inside a try.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import os
 import shutil
 import subprocess
 import sys
@@ -33,6 +35,14 @@ class Check:
 def _version(module: str) -> str | None:
     try:
         return getattr(importlib.import_module(module), "__version__", "unknown version")
+    except Exception:
+        return None
+
+
+def _distribution_version(name: str) -> str | None:
+    """The installed version of a distribution, without importing it (None if absent)."""
+    try:
+        return importlib.metadata.version(name)
     except Exception:
         return None
 
@@ -102,9 +112,22 @@ def check_kernel() -> Check:
             return Check("Jupyter kernel", FAIL, detail, KERNEL_FIX)
     named = "minigrad" in specs
     detail = "kernels: " + ", ".join(sorted(specs)) + ("" if named else " (no 'minigrad' kernel)")
-    return Check(
-        "Jupyter kernel", OK if ok and named else WARN, detail, "" if named else KERNEL_FIX
-    )
+    gone = _missing_interpreter("minigrad") if named else None
+    if gone:  # registered from a course folder since moved or deleted: it cannot start
+        detail += f"; the 'minigrad' kernel runs {gone}, which does not exist any more"
+    good = ok and named and not gone
+    return Check("Jupyter kernel", OK if good else WARN, detail, "" if good else KERNEL_FIX)
+
+
+def _missing_interpreter(name: str) -> str | None:
+    """The Python a kernelspec starts, when it is a path that does not exist."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    try:
+        program = KernelSpecManager().get_kernel_spec(name).argv[0]
+    except Exception:
+        return None
+    return program if os.path.isabs(program) and not os.path.exists(program) else None
 
 
 def check_widgets() -> Check:
@@ -115,6 +138,18 @@ def check_widgets() -> Check:
             WARN,
             "not installed: sliders in the chapters will not show",
             'pip install "ipywidgets>=7.7"',
+        )
+    # NOTE: JupyterLab 4's widget manager registers only ipywidgets 8's models: a 7.x kernel's
+    # sliders and bars show "Click to show javascript error" (seen in the browser tests).
+    # Colab has a frontend of its own that draws 7.7, and there JupyterLab is not installed.
+    lab = _distribution_version("jupyterlab")
+    if lab and _as_tuple(lab) >= (4,) and _as_tuple(version) < (8,):
+        return Check(
+            "ipywidgets",
+            WARN,
+            f"{version} with JupyterLab {lab}, which draws only ipywidgets 8: sliders and "
+            "progress bars show an error instead",
+            'pip install "ipywidgets>=8"',
         )
     return Check("ipywidgets", OK, version)
 

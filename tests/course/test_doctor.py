@@ -76,3 +76,36 @@ def test_doctor_keeps_stderr_quiet():
     )
     assert "Jupyter kernel" in done.stdout, done.stdout
     assert done.stderr == "", done.stderr
+
+
+def test_ipywidgets_7_under_jupyterlab_4_is_a_warning(monkeypatch):
+    """JupyterLab 4 draws only ipywidgets 8 (7.7's widgets fail in the page); Colab, without
+    JupyterLab, draws 7.7."""
+    installed = {"ipywidgets": "7.7.1", "jupyterlab": "4.2.5"}
+    monkeypatch.setattr(doctor, "_version", installed.get)
+    monkeypatch.setattr(doctor, "_distribution_version", installed.get)
+    check = doctor.check_widgets()
+    assert check.status == doctor.WARN and check.fix == 'pip install "ipywidgets>=8"'
+    assert "7.7.1" in check.detail and "JupyterLab 4.2.5" in check.detail
+    for versions in ({"ipywidgets": "8.1.5", "jupyterlab": "4.2.5"}, {"ipywidgets": "7.7.1"}):
+        installed.clear()
+        installed.update(versions)
+        assert doctor.check_widgets().status == doctor.OK, versions
+
+
+def test_a_minigrad_kernel_whose_python_is_gone_is_a_warning(monkeypatch, tmp_path):
+    """`make lab` registers the kernel with the venv's Python by its path: after the course
+    folder moved, "Python (minigrad)" is still listed but cannot start."""
+    from jupyter_client import kernelspec
+
+    gone = str(tmp_path / "moved" / ".venv" / "bin" / "python")
+
+    class Spec:
+        argv = [gone, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+    monkeypatch.setattr(kernelspec.KernelSpecManager, "get_kernel_spec", lambda self, name: Spec)
+    assert doctor._missing_interpreter("minigrad") == gone
+    Spec.argv = [sys.executable, *Spec.argv[1:]]
+    assert doctor._missing_interpreter("minigrad") is None
+    Spec.argv = ["python", *Spec.argv[1:]]  # found on PATH when the kernel starts
+    assert doctor._missing_interpreter("minigrad") is None
