@@ -21,16 +21,8 @@ import user_programs
 
 import minigrad
 
-# Engine gaps (minigrad/ops, tensor.py): strict, so a test flips to failing once it is fixed.
-ENGINE_GAPS: dict = {}
 PROGRAMS = [
-    pytest.param(
-        p,
-        id=p.__name__,
-        marks=pytest.mark.xfail(strict=True, raises=ENGINE_GAPS[p][0], reason=ENGINE_GAPS[p][1]),
-    )
-    if p in ENGINE_GAPS
-    else pytest.param(p, id=p.__name__)
+    pytest.param(p, id=p.__name__)
     for p in basics.PROGRAMS
     + intermediate.PROGRAMS
     + advanced.PROGRAMS
