@@ -24,6 +24,9 @@ def backward(
     inputs=None,
 ) -> None:
     """Add d(tensors)/d(leaf) into each leaf's `.grad` (PyTorch's `torch.autograd.backward`)."""
+    # NOTE: IPython and pytest fold frames that set this: a student's failing backward is
+    # shown under their own call, not under five frames of the engine
+    __tracebackhide__ = True
     tensors = _as_list(tensors)
     grads = _root_grads(tensors, grad_tensors, "backward")
     retain_graph = create_graph if retain_graph is None else retain_graph
@@ -59,6 +62,7 @@ def grad(
     as in PyTorch (which deprecated it). `is_grads_batched=True` takes each grad_output with a
     leading batch dimension and runs one backward pass per entry (PyTorch vectorizes them).
     """
+    __tracebackhide__ = True  # see backward()
     if not only_inputs:
         warnings.warn(
             "only_inputs argument is deprecated and is ignored now (defaults to True). To "
@@ -230,6 +234,7 @@ def _needed(order, targets) -> set:
 
 
 def _execute(outputs, grads, retain_graph, create_graph, capture=None):
+    __tracebackhide__ = True  # see backward()
     roots = [_root_edge(t) for t in outputs]
     order = _topological_order([node for node, _ in roots])
     buffers: dict = {}
@@ -359,6 +364,7 @@ def _runs_last(hook) -> bool:
 
 
 def _run_node(node, buffer, buffers, retain_graph):
+    __tracebackhide__ = True  # see backward()
     if node._n_outputs > 1 and node._materialize and any(g is None for g in buffer):
         buffer = [
             Tensor._make(node._device.xp.zeros(shape, dtype)) if g is None else g
@@ -392,6 +398,7 @@ def _run_node(node, buffer, buffers, retain_graph):
 
 def _call_backward(node, buffer):
     """Run node's backward; an error raised inside a user's Function names that backward."""
+    __tracebackhide__ = True  # see backward()
     cls = type(node)
     if cls.__module__.startswith("minigrad."):
         return cls.backward(node, *buffer)

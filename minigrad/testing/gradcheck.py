@@ -90,6 +90,7 @@ def _changed_inputs(inputs, before: dict, who: str) -> str | None:
 
 def _compare(func, inputs, eps, atol, rtol, seed):
     """None if backward matches central differences, else a description of the mismatch."""
+    __tracebackhide__ = True  # as the engine's frames (minigrad.autograd.engine.backward)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
         raise ValueError("gradcheck: no input requires grad; pass tensors with requires_grad=True")

@@ -28,20 +28,9 @@ class TracebackWall(AssertionError):
     """A stub's NotImplementedError shown under more frames than a student should read."""
 
 
-# Known: a backward() stub reached through gradcheck and the autograd engine shows 8 frames,
-# 5 of them minigrad's own (gradcheck, engine.grad, _execute, _run_node, _call_backward).
-# Setting `__tracebackhide__ = True` in those functions makes IPython fold them into one line;
-# they belong to the engine, not to this room. Strict: passing again fails, so this is removed.
-ENGINE_FRAMES = pytest.mark.xfail(
-    raises=TracebackWall,
-    strict=True,
-    reason="minigrad's autograd and gradcheck frames are shown under a backward() stub",
-)
-WALLS = {"04_autograd", "05_ops_and_broadcasting", "09_custom_functions"}
-SHEETS = [
-    pytest.param(p.stem, marks=[ENGINE_FRAMES] if p.stem in WALLS else [])
-    for p in sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
-]
+# The engine's and gradcheck's own frames set __tracebackhide__, so a backward() stub reached
+# through them is shown under the student's call only.
+SHEETS = [p.stem for p in sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))]
 # A frame of IPython's traceback: "Cell In[3], line 5" or "File /path/x.py:12, in f()".
 FRAME = re.compile(r"^(Cell In\[\d+\], line \d+|File [^\n]*:\d+)", re.MULTILINE)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
