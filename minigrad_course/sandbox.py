@@ -511,6 +511,18 @@ def _minigrad_guard(locked_names, key_file):
             filename = os.fsdecode(filename)
         return type(filename) is str and filename != own_file and notebook_file(filename)
 
+    class_dict = type.__dict__["__dict__"].__get__
+    function_code = types.FunctionType.__code__.__get__
+
+    def notebook_owned(target):
+        # NOTE: read through the base types' own descriptors: a metaclass or a subclass can
+        # lie in its __getattribute__
+        if isinstance(target, type):
+            return class_dict(target).get("__module__") == "__main__"
+        if type(target) is types.FunctionType:
+            return student_code(function_code(target))
+        return False
+
     def audit(event, args):
         if event == "sys.addaudithook":
             refused.append(event)
@@ -523,6 +535,8 @@ def _minigrad_guard(locked_names, key_file):
                 return
         elif event not in refused_events and event[:7] != "ctypes.":
             return
+        elif event[:7] == "object." and args[1] != "__class__" and notebook_owned(args[0]):
+            return  # a student's own class or function (Value.__add__ = add): theirs to change
         me = get_ident()
         if me in inside:
             return

@@ -513,3 +513,60 @@ def test_names_built_at_run_time_are_named_for_review():
         f"cell {n - 2} names setattr",
         f"cell {n - 1} names exec",
     ]
+
+
+# A student's own functions and classes are theirs to rename, document and give new defaults
+# (a decorator written by hand copies __name__ and __doc__); a library function's are not.
+_OWN_CHANGES = """
+
+
+def _timed(fn):
+    def wrapper(*args):
+        return fn(*args)
+
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    wrapper.__defaults__ = None
+    return wrapper
+
+
+class _Scale:
+    pass
+
+
+_Scale.__doc__ = "a class of the notebook's"
+softmax_loss = _timed(softmax_loss)
+"""
+_LIBRARY_CHANGE = """
+
+import numpy.testing
+
+numpy.testing.assert_allclose.__defaults__ = (1e9, 1e9, True, "", True)
+"""
+
+
+@pytest.fixture(scope="module")
+def own_code_rows(tmp_path_factory):
+    from students import cell_of
+    from test_hostile_answers import ROOT
+
+    from minigrad_course import notebook as nbf
+
+    chapter = "03_gradients_by_hand"
+    solution = nbf.read_notebook(ROOT / "solutions" / f"{chapter}.ipynb")
+    source = nbf.strip_marker_lines(
+        cell_of(solution, "softmax_loss").source, nbf.BEGIN_SOLUTION, nbf.END_SOLUTION
+    )
+    students = {
+        "own_changes": {"softmax_loss": source + _OWN_CHANGES},
+        "library_change": {"softmax_loss": source + _LIBRARY_CHANGE},
+    }
+    return grade_answers(tmp_path_factory.mktemp("redteam5-own"), chapter, students)
+
+
+@pytest.mark.grading
+def test_the_notebooks_own_functions_may_change_a_librarys_may_not(own_code_rows):
+    own = own_code_rows["own_changes"]
+    assert (own["total"], own["status"]) == (own["max"], "ok"), own
+    library = own_code_rows["library_change"]  # the patch is refused where the cell makes it
+    assert "suspicious" in library["status"].split(";"), library
+    assert any("__setattr__(__defaults__)" in e and "(refused)" in e for e in library["evidence"])
