@@ -183,6 +183,26 @@ def test_gelu_float32_in_place_fit_matches_the_exact_formula(shape):
     np.testing.assert_allclose(x.grad.numpy(), gy * slope, rtol=3e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_gelu_float32_cdf_fits_keep_float32_digits_on_both_sides_of_their_edge(layout):
+    """Phi for |x| <= 3 is the sigmoid of a fitted logit, beyond it the erfc fit: each within
+    a few float32 roundings of the exact Phi (relative, so the lower tail keeps its digits),
+    across the edge at |x| = 3, in any layout."""
+    grid = np.linspace(-3.2, 3.2, 64001, dtype=np.float32)
+    edge = np.nextafter(np.float32(3), np.float32([-1, 1])).astype(np.float32)
+    array = np.concatenate([grid, edge, -edge, [3, -3, -15, 12]]).astype(np.float32)
+    array = np.resize(array, (257, 250))
+    if layout == "transposed":
+        array = np.ascontiguousarray(array.T).T
+    x = minigrad.tensor(array, requires_grad=True)
+    y = F.gelu(x)
+    phi = _phi(array)
+    np.testing.assert_allclose(y.detach().numpy(), array * phi, rtol=2.5e-6, atol=1e-37)
+    y.sum().backward()
+    slope = phi + array * np.exp(-0.5 * array.astype(np.float64) ** 2) / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(x.grad.numpy(), slope, rtol=3e-6, atol=2e-7)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(), (512, 512)])
 def test_sigmoid_and_silu_gradient_ops_match_the_formula(dtype, shape):
