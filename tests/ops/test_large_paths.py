@@ -246,3 +246,32 @@ def test_topk_from_the_partition_is_the_first_k_of_a_stable_sort(dtype, ties, la
     want = np.argsort(key, axis=1, kind="stable")[:, :k]
     np.testing.assert_array_equal(got.indices.numpy(), want)
     np.testing.assert_array_equal(got.values.numpy(), np.take_along_axis(array, want, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("shape", "index_shape", "dim"),
+    [((512, 512), (512, 64), 1), ((512, 512), (100, 512), 0), ((6, 64, 40), (5, 30, 40), 1)],
+)
+def test_gather_and_scatter_add_through_flat_positions_match_add_at(dtype, shape, index_shape, dim):
+    """Large gathers read flat positions and their gradients (and scatter_add) add by
+    bincount: the values of NumPy's take_along_axis and add.at (float64 bit for bit, float32
+    rounded once instead of at each add), on contiguous and transposed inputs."""
+    rng = np.random.default_rng(0)
+    array = _normal(shape, dtype)
+    index = rng.integers(0, shape[dim], index_shape)
+    gy = _normal(index_shape, dtype, seed=1)
+    grid = np.ix_(*(np.arange(n) for n in index_shape))
+    full = tuple(index if k == dim else g for k, g in enumerate(grid))
+    added = np.zeros(shape, dtype)
+    np.add.at(added, full, gy)
+    tol = {"rtol": 1e-6, "atol": 1e-6} if dtype == np.float32 else {"rtol": 0, "atol": 0}
+    flip = tuple(reversed(range(len(shape))))
+    for dims in (tuple(range(len(shape))), flip):  # as given, and a view with reversed strides
+        leaf = minigrad.tensor(np.ascontiguousarray(array.transpose(dims)), requires_grad=True)
+        y = leaf.permute(*dims).gather(dim, minigrad.tensor(index))
+        np.testing.assert_array_equal(y.detach().numpy(), array[full])
+        y.backward(minigrad.tensor(gy))
+        np.testing.assert_allclose(leaf.grad.numpy(), added.transpose(dims), **tol)
+    out = minigrad.tensor(array).scatter_add(dim, minigrad.tensor(index), minigrad.tensor(gy))
+    np.testing.assert_allclose(out.numpy(), array + added, **tol)
