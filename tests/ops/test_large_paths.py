@@ -275,3 +275,26 @@ def test_gather_and_scatter_add_through_flat_positions_match_add_at(dtype, shape
         np.testing.assert_allclose(leaf.grad.numpy(), added.transpose(dims), **tol)
     out = minigrad.tensor(array).scatter_add(dim, minigrad.tensor(index), minigrad.tensor(gy))
     np.testing.assert_allclose(out.numpy(), array + added, **tol)
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_by_rounds_of_argmax_is_the_first_k_of_a_stable_sort(largest):
+    """Small k is found by k rounds of argmax (argmin) with the picked values masked by -inf
+    (inf): ties come in index order, and rows holding infinities (which a mask could be
+    confused with) still give the stable sort's first k."""
+    rng = np.random.default_rng(0)
+    array = rng.integers(-3, 4, (512, 512)).astype(np.float32)
+    array[0, :510] = -np.inf  # fewer finite values than k
+    array[1, :510] = np.inf
+    array[2, 7] = np.nan if not largest else array[2, 7]
+    for k in (1, 5, 16):
+        got = minigrad.tensor(array).topk(k, 1, largest)
+        order = _stable_sort(array, largest)
+        np.testing.assert_array_equal(got.indices.numpy(), order.indices.numpy()[:, :k])
+        np.testing.assert_array_equal(got.values.numpy(), order.values.numpy()[:, :k])
+
+
+def _stable_sort(array, largest):
+    """PyTorch's stable sort of the rows, descending for the largest."""
+    torch = pytest.importorskip("torch")
+    return torch.tensor(array).sort(dim=1, descending=largest, stable=True)
