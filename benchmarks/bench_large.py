@@ -4,11 +4,13 @@
 
 Where `bench_ops.py` times the per-call overhead on small tensors, this times the arithmetic:
 each row runs one op on 512x512 float32 tensors (images of 16x16x32x32 for the convolution
-rows), the same source for both libraries, and prints the time per call and the ratio
-minigrad / PyTorch, flagging rows over 2.5x. It is how slow kernels were found (the gradient
-of `x[idx]` on np.add.at, `topk` through a full sort, `einsum` without BLAS, NumPy's serial
+and pooling rows, (1024, 1000) logits for the second cross-entropy row), the same source for
+both libraries, and prints the time per call and the ratio minigrad / PyTorch, flagging rows
+over 2.5x. It is how slow kernels were found (the gradient of `x[idx]` on np.add.at, `topk`
+through a full sort and then through argpartition, `einsum` without BLAS, NumPy's serial
 cumsum, its transposing copy on power-of-two rows, a matmul on the stride-0 gradient of
-`y.sum()`); benchmarks/README.md has the figures.
+`y.sum()`, gather and scatter_add on NumPy's indexing with one array a dim and add.at, the
+power with exponent 1 in the gradient of `a ** 2`); benchmarks/README.md has the figures.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ A, B = (RNG.standard_normal((512, 512), dtype=np.float32) for _ in range(2))
 IMAGES = RNG.standard_normal((16, 16, 32, 32), dtype=np.float32)
 KERNELS = RNG.standard_normal((32, 16, 3, 3), dtype=np.float32)
 ROWS = RNG.integers(0, 512, 4096)
+COLUMNS = RNG.integers(0, 512, (512, 64))
+LOGITS = RNG.standard_normal((1024, 1000), dtype=np.float32)
+CLASSES = RNG.integers(0, 1000, 1024)
 
 # name -> op(lib, a, b), a and b the two 512x512 tensors
 OPS = {
@@ -45,17 +50,27 @@ OPS = {
     "F.gelu(a)": lambda L, a, b: L.nn.functional.gelu(a),
     "F.silu(a)": lambda L, a, b: L.nn.functional.silu(a),
     "a ** 2": lambda L, a, b: a**2,
+    "a * b + a - b": lambda L, a, b: a * b + a - b,
+    "a.clamp(-1, 1)": lambda L, a, b: a.clamp(-1, 1),
+    "a.masked_fill(a > 0, 0)": lambda L, a, b: a.masked_fill(a > 0, 0.0),
     "a.sum()": lambda L, a, b: a.sum(),
     "a.sum(1)": lambda L, a, b: a.sum(1),
     "a.max(1)": lambda L, a, b: a.max(1).values,
     "a.var(1)": lambda L, a, b: a.var(1),
+    "a.mean(0)": lambda L, a, b: a.mean(0),
+    "a.max(0)": lambda L, a, b: a.max(0).values,
+    "a.var(0)": lambda L, a, b: a.var(0),
     "a.norm()": lambda L, a, b: a.norm(),
     "a.softmax(1)": lambda L, a, b: a.softmax(1),
     "a.log_softmax(1)": lambda L, a, b: a.log_softmax(1),
+    "a.logsumexp(1)": lambda L, a, b: a.logsumexp(1),
     "a @ b": lambda L, a, b: a @ b,
     "einsum ij,jk->ik": lambda L, a, b: L.einsum("ij,jk->ik", a, b),
     "a.T.contiguous()": lambda L, a, b: a.T.contiguous(),
     "cat([a, b])": lambda L, a, b: L.cat([a, b]),
+    "stack([a, b], 1)": lambda L, a, b: L.stack([a, b], 1),
+    "a.gather(1, idx)": lambda L, a, b: a.gather(1, L.tensor(COLUMNS)),
+    "a.scatter_add(1, idx, b)": lambda L, a, b: a.scatter_add(1, L.tensor(COLUMNS), b[:, :64]),
     "a[rows]": lambda L, a, b: a[L.tensor(ROWS)],
     "F.embedding": lambda L, a, b: L.nn.functional.embedding(L.tensor(ROWS), a),
     "a[a > 0]": lambda L, a, b: a[a > 0],
@@ -66,10 +81,17 @@ OPS = {
     "a.unbind(0)": lambda L, a, b: L.stack(a.unbind(0)[::2]),
     "F.layer_norm": lambda L, a, b: L.nn.functional.layer_norm(a, (512,)),
     "F.cross_entropy": lambda L, a, b: L.nn.functional.cross_entropy(a, L.tensor(ROWS[:512])),
+    "F.cross_entropy 1024x1000": lambda L, a, b: L.nn.functional.cross_entropy(
+        L.tensor(LOGITS, requires_grad=True), L.tensor(CLASSES)
+    ),
+    "F.batch_norm": lambda L, a, b: L.nn.functional.batch_norm(a, None, None, training=True),
     "F.conv2d": lambda L, a, b: L.nn.functional.conv2d(
         L.tensor(IMAGES, requires_grad=True), L.tensor(KERNELS), padding=1
     ),
     "F.max_pool2d": lambda L, a, b: L.nn.functional.max_pool2d(
+        L.tensor(IMAGES, requires_grad=True), 2
+    ),
+    "F.avg_pool2d": lambda L, a, b: L.nn.functional.avg_pool2d(
         L.tensor(IMAGES, requires_grad=True), 2
     ),
 }

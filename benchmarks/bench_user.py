@@ -229,6 +229,11 @@ _ELEMENTWISE = {
         lambda x, y: np.where(x > 0, x, y),
     ),
     "clamp(x, -1, 1)": (lambda lib, x, y: x.clamp(-1, 1), lambda x, y: np.clip(x, -1, 1)),
+    "F.gelu(x)": (lambda lib, x, y: lib.nn.functional.gelu(x), None),
+    "(x * y + x).tanh() * 0.5": (
+        lambda lib, x, y: (x * y + x).tanh() * 0.5,
+        lambda x, y: np.tanh(x * y + x) * np.float32(0.5),
+    ),
 }
 for _size, _label in (((100,), "100"), ((1000, 1000), "1000x1000")):
     for _name, (_snippet, _np) in _ELEMENTWISE.items():
@@ -267,13 +272,18 @@ _REDUCTIONS = {
         lambda lib, x: lib.softmax(x, dim=1),
         lambda x: (e := np.exp(x - x.max(1, keepdims=True))) / e.sum(1, keepdims=True),
     ),
+    "x.logsumexp(dim=1)": (lambda lib, x: x.logsumexp(dim=1), None),
+    "x.var(dim=0)": (lambda lib, x: x.var(dim=0), lambda x: x.var(axis=0, ddof=1)),
+    "x.topk(5, dim=1)": (lambda lib, x: x.topk(5, dim=1), None),
 }
 for _shape, _label in (((64, 10), "64x10"), ((1000, 1000), "1000x1000")):
     for _name, (_snippet, _np) in _REDUCTIONS.items():
 
         def _make(lib, shape=_shape, snippet=_snippet, np_snippet=_np):
             x = as_lib(lib, *arrays(shape))
-            return (lambda: np_snippet(x)) if lib is np else (lambda: snippet(lib, x))
+            if lib is np:
+                return None if np_snippet is None else (lambda: np_snippet(x))
+            return lambda: snippet(lib, x)
 
         case(f"{_name} [{_label}]")(_make)
 
@@ -473,6 +483,40 @@ def _(lib):
     return lambda: lib.nn.functional.one_hot(y, 10)
 
 
+@case("x.gather(1, idx) forward+backward (1000x1000, 64 a row)")
+def _(lib):
+    if lib is np:
+        return None
+    x = lib.tensor(arrays((1000, 1000))[0], requires_grad=True)
+    idx = lib.tensor(np.random.default_rng(1).integers(0, 1000, (1000, 64)))
+    return lambda: x.gather(1, idx).sum().backward()
+
+
+@case("F.layer_norm forward+backward (64x128)")
+def _(lib):
+    if lib is np:
+        return None
+    x = lib.tensor(arrays((64, 128))[0], requires_grad=True)
+    return lambda: lib.nn.functional.layer_norm(x, (128,)).sum().backward()
+
+
+@case("softmax forward+backward (64x128)")
+def _(lib):
+    if lib is np:
+        return None
+    x = lib.tensor(arrays((64, 128))[0], requires_grad=True)
+    return lambda: x.softmax(1).sum().backward()
+
+
+@case("F.cross_entropy forward+backward (1024x1000)")
+def _(lib):
+    if lib is np:
+        return None
+    logits = lib.tensor(arrays((1024, 1000))[0], requires_grad=True)
+    y = lib.tensor(np.random.default_rng(0).integers(0, 1000, 1024))
+    return lambda: lib.nn.functional.cross_entropy(logits, y).backward()
+
+
 @case("F.cross_entropy(logits, y) (64x10)")
 def _(lib):
     if lib is np:
@@ -529,6 +573,24 @@ def _custom_dataset(lib):
             return self.x[i], self.y[i]
 
     return Digits()
+
+
+@case("DataLoader(TensorDataset 60000x784, 64, shuffle) epoch")
+def _(lib):
+    if lib is np:
+        return None
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((60000, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 60000)
+    loader = lib.utils.data.DataLoader(
+        lib.utils.data.TensorDataset(lib.tensor(x), lib.tensor(y)), batch_size=64, shuffle=True
+    )
+
+    def epoch():
+        for _batch in loader:
+            pass
+
+    return epoch
 
 
 @case("DataLoader(custom Dataset, 64, shuffle) epoch")

@@ -114,6 +114,8 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index, advanced):
         ctx.shape, ctx.index, ctx.advanced = x.array.shape, index, advanced
+        if advanced == ALONG_DIM and _flat_path(x.device.xp, index) and x.array.flags.c_contiguous:
+            return x.array.reshape(-1)[_flat_index(index, x.array.shape)]
         try:
             y = x.array[index]
         except IndexError as exc:
@@ -138,6 +140,14 @@ class IndexAdd(Function):
     def forward(ctx, g, shape, index, advanced):
         ctx.index, ctx.advanced = index, advanced
         xp = g.device.xp
+        if advanced == ALONG_DIM and _flat_path(xp, index) and g.array.dtype.char in "fd":
+            # NOTE: add.at adds one element at a time (a gather's gradient, 512x64 into
+            # 512x512: 282 us); bincount adds in order too, in float64 (89 us): float64 sums
+            # are add.at's, float32 ones rounded once, not at each add
+            flat = _flat_index(index, shape)
+            weights = xp.broadcast_to(g.array, flat.shape).reshape(-1)
+            out = xp.bincount(flat.reshape(-1), weights, math.prod(shape))
+            return out.astype(g.array.dtype, copy=False).reshape(shape)
         out = xp.zeros(shape, dtype=g.array.dtype)
         if advanced and _many_rows(xp, index, g.array):
             _add_rows(out, index[0], g.array)
@@ -318,6 +328,29 @@ def _write_target(x: Tensor, idx, value):
     return array
 
 
+# GetItem's and IndexAdd's `advanced` for an index that `_along_dim` built: one integer array
+# a dim, in range and non-negative (checked by _check_index), broadcast to the index's shape
+ALONG_DIM = "along_dim"
+
+# NOTE: from this many picked elements the flat positions beat NumPy's indexing with one array
+# a dim (a gather of 512x64 from 512x512: 77 -> 32 us; of 64x10, the same)
+_FLAT_MIN_SIZE = 1024
+
+
+def _flat_path(xp, index) -> bool:
+    return xp is np and max(part.size for part in index) >= _FLAT_MIN_SIZE
+
+
+def _flat_index(index, shape):
+    """The C-order positions in an array of `shape` that `_along_dim`'s index picks."""
+    flat, stride = None, 1
+    for part, n in zip(reversed(index), reversed(shape)):
+        term = part if stride == 1 else part * stride
+        flat = term if flat is None else flat + term
+        stride *= n
+    return flat
+
+
 def _along_dim(index, dim: int):
     """The full advanced index that picks index[i, j, ...] along `dim` (gather's rule)."""
     xp = index.device.xp
@@ -338,12 +371,12 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if index.ndim != input.ndim:  # a 0-d input or index counts as 1-d (PyTorch's rule)
         out = gather(_as_1d(input), d, _as_1d(index))
         return reshape(out, index.array.shape)
-    return GetItem.apply(input, _along_dim(index, d), True)
+    return GetItem.apply(input, _along_dim(index, d), ALONG_DIM)
 
 
 def scatter_to(g: Tensor, dim: int, index_array, shape) -> Tensor:
     """Zeros of `shape` with g added at index along dim (the backward of gather-like ops)."""
-    return IndexAdd.apply(g, shape, _along_dim(Tensor._make(index_array), dim), True)
+    return IndexAdd.apply(g, shape, _along_dim(Tensor._make(index_array), dim), ALONG_DIM)
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -597,9 +630,9 @@ def _check_index(op: str, input: Tensor, d: int, index: Tensor, src=None) -> Non
     if not empty:
         # NOTE: NumPy would wrap a negative index and pick from the end; PyTorch refuses it
         n, values = xshape[d], index.array
-        outside = (values < 0) | (values >= n)
-        if bool(outside.any()):
-            bad = int(values[outside].reshape(-1)[0])
+        # NOTE: two vectorised reductions, not two comparisons and an or (512x64: 9.7 -> 5.3 us)
+        if bool(values.min() < 0) or bool(values.max() >= n):
+            bad = int(values[(values < 0) | (values >= n)].reshape(-1)[0])
             raise RuntimeError(
                 f"{op}: index {bad} is out of bounds for dimension {d} with size {n}"
             )
@@ -664,7 +697,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         dim,
         index,
         src,
-        lambda x, idx, s: x + IndexAdd.apply(s, x.array.shape, idx, True),
+        lambda x, idx, s: x + IndexAdd.apply(s, x.array.shape, idx, ALONG_DIM),
     )
 
 

@@ -1645,6 +1645,12 @@ GRADIENT_OPS = [
         lambda t, F, a: _cell_grads(t, partial(F.gelu, approximate="tanh"), a),
         ((3, 4),),
     ),
+    Case("softmax_grads", lambda t, F, a: _cell_grads(t, partial(F.softmax, dim=1), a), ((3, 4),)),
+    Case(
+        "log_softmax_grads",
+        lambda t, F, a: _cell_grads(t, partial(F.log_softmax, dim=0), a),
+        ((3, 4),),
+    ),
 ]
 CASES += GRADIENT_OPS
 CASES_BY_NAME.update((c.name, c) for c in GRADIENT_OPS)

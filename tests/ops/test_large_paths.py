@@ -183,6 +183,26 @@ def test_gelu_float32_in_place_fit_matches_the_exact_formula(shape):
     np.testing.assert_allclose(x.grad.numpy(), gy * slope, rtol=3e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_gelu_float32_cdf_fits_keep_float32_digits_on_both_sides_of_their_edge(layout):
+    """Phi for |x| <= 3 is the sigmoid of a fitted logit, beyond it the erfc fit: each within
+    a few float32 roundings of the exact Phi (relative, so the lower tail keeps its digits),
+    across the edge at |x| = 3, in any layout."""
+    grid = np.linspace(-3.2, 3.2, 64001, dtype=np.float32)
+    edge = np.nextafter(np.float32(3), np.float32([-1, 1])).astype(np.float32)
+    array = np.concatenate([grid, edge, -edge, [3, -3, -15, 12]]).astype(np.float32)
+    array = np.resize(array, (257, 250))
+    if layout == "transposed":
+        array = np.ascontiguousarray(array.T).T
+    x = minigrad.tensor(array, requires_grad=True)
+    y = F.gelu(x)
+    phi = _phi(array)
+    np.testing.assert_allclose(y.detach().numpy(), array * phi, rtol=2.5e-6, atol=1e-37)
+    y.sum().backward()
+    slope = phi + array * np.exp(-0.5 * array.astype(np.float64) ** 2) / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(x.grad.numpy(), slope, rtol=3e-6, atol=2e-7)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(), (512, 512)])
 def test_sigmoid_and_silu_gradient_ops_match_the_formula(dtype, shape):
@@ -226,3 +246,55 @@ def test_topk_from_the_partition_is_the_first_k_of_a_stable_sort(dtype, ties, la
     want = np.argsort(key, axis=1, kind="stable")[:, :k]
     np.testing.assert_array_equal(got.indices.numpy(), want)
     np.testing.assert_array_equal(got.values.numpy(), np.take_along_axis(array, want, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("shape", "index_shape", "dim"),
+    [((512, 512), (512, 64), 1), ((512, 512), (100, 512), 0), ((6, 64, 40), (5, 30, 40), 1)],
+)
+def test_gather_and_scatter_add_through_flat_positions_match_add_at(dtype, shape, index_shape, dim):
+    """Large gathers read flat positions and their gradients (and scatter_add) add by
+    bincount: the values of NumPy's take_along_axis and add.at (float64 bit for bit, float32
+    rounded once instead of at each add), on contiguous and transposed inputs."""
+    rng = np.random.default_rng(0)
+    array = _normal(shape, dtype)
+    index = rng.integers(0, shape[dim], index_shape)
+    gy = _normal(index_shape, dtype, seed=1)
+    grid = np.ix_(*(np.arange(n) for n in index_shape))
+    full = tuple(index if k == dim else g for k, g in enumerate(grid))
+    added = np.zeros(shape, dtype)
+    np.add.at(added, full, gy)
+    tol = {"rtol": 1e-6, "atol": 1e-6} if dtype == np.float32 else {"rtol": 0, "atol": 0}
+    flip = tuple(reversed(range(len(shape))))
+    for dims in (tuple(range(len(shape))), flip):  # as given, and a view with reversed strides
+        leaf = minigrad.tensor(np.ascontiguousarray(array.transpose(dims)), requires_grad=True)
+        y = leaf.permute(*dims).gather(dim, minigrad.tensor(index))
+        np.testing.assert_array_equal(y.detach().numpy(), array[full])
+        y.backward(minigrad.tensor(gy))
+        np.testing.assert_allclose(leaf.grad.numpy(), added.transpose(dims), **tol)
+    out = minigrad.tensor(array).scatter_add(dim, minigrad.tensor(index), minigrad.tensor(gy))
+    np.testing.assert_allclose(out.numpy(), array + added, **tol)
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_by_rounds_of_argmax_is_the_first_k_of_a_stable_sort(largest):
+    """Small k is found by k rounds of argmax (argmin) with the picked values masked by -inf
+    (inf): ties come in index order, and rows holding infinities (which a mask could be
+    confused with) still give the stable sort's first k."""
+    rng = np.random.default_rng(0)
+    array = rng.integers(-3, 4, (512, 512)).astype(np.float32)
+    array[0, :510] = -np.inf  # fewer finite values than k
+    array[1, :510] = np.inf
+    array[2, 7] = np.nan if not largest else array[2, 7]
+    for k in (1, 5, 16):
+        got = minigrad.tensor(array).topk(k, 1, largest)
+        order = _stable_sort(array, largest)
+        np.testing.assert_array_equal(got.indices.numpy(), order.indices.numpy()[:, :k])
+        np.testing.assert_array_equal(got.values.numpy(), order.values.numpy()[:, :k])
+
+
+def _stable_sort(array, largest):
+    """PyTorch's stable sort of the rows, descending for the largest."""
+    torch = pytest.importorskip("torch")
+    return torch.tensor(array).sort(dim=1, descending=largest, stable=True)

@@ -24,6 +24,8 @@ DYNAMIC = {
     "gru_layer_grads",
     "gelu_grads",
     "gelu_tanh_grads",
+    "softmax_grads",
+    "log_softmax_grads",
 }
 
 
