@@ -295,7 +295,8 @@ class CrossEntropy(Function):
             with quiet():  # no target left (all ignored, or none): the mean is nan, silently
                 loss = losses.sum() / w.sum() if reduction == "mean" else losses.sum()
         ctx.save_for_backward(x)
-        ctx.probs = cast_to(e / total, dtype)
+        if ctx._records:  # NOTE: no node, no backward (no_grad, evaluation): skip the division
+            ctx.probs = cast_to(e / total, dtype)
         scale = cast_to(scale, dtype)
         ctx.scale, ctx.rows, ctx.cols, ctx.reduction = scale, rows, safe, reduction
         return cast_to(losses if reduction == "none" else loss, dtype)
