@@ -468,6 +468,20 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     return tuple(found[:, i] for i in range(max(input.ndim, 1)))
 
 
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    """nonzero(input) cut to `size` rows, or padded with rows of fill_value: a fixed shape."""
+    from minigrad.creation import full
+    from minigrad.ops.shape import cat
+
+    if size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, got {size}")
+    found = Nonzero.apply(input)
+    if found.shape[0] >= size:
+        return found[:size]
+    pad = full((size - found.shape[0], found.shape[1]), fill_value, dtype=found.dtype)
+    return cat([found, pad.to(found.device)])
+
+
 class UnravelIndex(NoGrad):
     """The coordinates in `shape` of flat row-major indices, one int64 array per dim."""
 
