@@ -21,12 +21,15 @@ from minigrad.backend import device, get_default_device, set_default_device
 from minigrad.creation import (
     arange,
     as_tensor,
+    asarray,
     bartlett_window,
     blackman_window,
     empty,
     empty_like,
+    empty_strided,
     eye,
     from_numpy,
+    frombuffer,
     full,
     full_like,
     hamming_window,
@@ -49,6 +52,7 @@ from minigrad.creation import (
     zeros,
     zeros_like,
 )
+from minigrad.creation import torch_range as range
 from minigrad.dtypes import (
     can_cast,
     dtype,
@@ -60,6 +64,7 @@ from minigrad.dtypes import (
     set_default_dtype,
 )
 from minigrad.layout import (
+    TypedStorage,
     UntypedStorage,
     channels_last,
     channels_last_3d,
@@ -89,6 +94,7 @@ from minigrad.ops.arithmetic import (
     pow,
     reciprocal,
     remainder,
+    rsub,
     square,
     sub,
     subtract,
@@ -148,6 +154,7 @@ from minigrad.ops.selection import (
     clamp_min,
     clip,
     clone,
+    fill,
     fmax,
     fmin,
     masked_fill,
@@ -347,6 +354,8 @@ from minigrad.legacy import (
     IntTensor,
     LongTensor,
     ShortTensor,
+    set_default_tensor_type,
+    typename,
 )
 from minigrad.random import (
     Generator,
@@ -376,6 +385,18 @@ from math import e, inf, nan, pi  # noqa: E402 - PyTorch's constants: torch.inf,
 
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
+
+
+def is_storage(obj) -> bool:
+    return isinstance(obj, (UntypedStorage, TypedStorage))
+
+
+def is_inference(input: Tensor) -> bool:
+    return input.is_inference()
+
+
+def get_device(input: Tensor) -> int:
+    return input.get_device()
 
 
 def is_signed(input: Tensor) -> bool:
@@ -430,7 +451,17 @@ for _name in (
     *("arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_max_", "clamp_min_"),
     *("cos_", "cosh_", "deg2rad_", "detach_", "erf_", "erfc_", "exp2_", "exp_", "expm1_"),
     *("fill_", "fix_", "floor_", "frac_", "index_put_", "log10_", "log1p_", "log2_", "log_"),
-    *("neg_", "rad2deg_", "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_"),
+    *(
+        "neg_",
+        "negative_",
+        "rad2deg_",
+        "reciprocal_",
+        "relu_",
+        "round_",
+        "rsqrt_",
+        "sigmoid_",
+        "sin_",
+    ),
     *("sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_"),
 ):
     globals()[_name] = getattr(Tensor, _name)
@@ -456,11 +487,19 @@ from minigrad import (  # noqa: E402
 )
 from minigrad.amp import autocast, is_autocast_enabled  # noqa: E402
 from minigrad.amp import cuda_amp as _cuda_amp  # noqa: E402
+from minigrad.autograd.anomaly import (  # noqa: E402
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+)
 from minigrad.backends import (  # noqa: E402
     are_deterministic_algorithms_enabled,
     get_float32_matmul_precision,
     is_deterministic_algorithms_warn_only_enabled,
+    is_warn_always_enabled,
     set_float32_matmul_precision,
+    set_flush_denormal,
+    set_warn_always,
     use_deterministic_algorithms,
 )
 from minigrad.func import vmap  # noqa: E402 - as torch.vmap
@@ -489,11 +528,18 @@ from minigrad.nn.functional import (  # noqa: E402 - torch.conv2d and the like, 
     prelu,
     selu,
     selu_,
+    threshold,
+    threshold_,
 )
 from minigrad.serialization import load, save  # noqa: E402
 from minigrad.special import sinc  # noqa: E402 - as torch.sinc
 from minigrad.static import compile  # noqa: E402 - as torch.compile
-from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402
+from minigrad.threads import (  # noqa: E402
+    get_num_interop_threads,
+    get_num_threads,
+    set_num_interop_threads,
+    set_num_threads,
+)
 
 # `torch.cuda.amp` (and `from torch.cuda.amp import GradScaler`): minigrad.cuda is a module, so
 # its `amp` is registered by hand

@@ -133,3 +133,149 @@ def test_random_fills_have_their_distributions():
     g = minigrad.empty(n, dtype=minigrad.int64).geometric_(0.3).numpy()
     assert g.min() == 1 and abs(g.mean() - 1 / 0.3) < 0.05
     assert abs((g == 1).mean() - 0.3) < 0.01
+
+
+# -- top-level functions ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.range(0, 1, 0.25),
+        lambda t: t.range(1, 4),
+        lambda t: t.range(0, 1, 0.3),
+        lambda t: t.range(5, 1, -1.5, dtype=t.float64),
+        lambda t: t.range(1, 4, dtype=t.int64),
+        lambda t: t.rsub(t.tensor([1.0, 2.0]), 3),
+        lambda t: t.rsub(t.tensor([1.0, 2.0]), t.tensor([3.0, 5.0]), alpha=2),
+        lambda t: t.fill(t.ones(2, 3), 4),
+        lambda t: t.fill(t.ones(2, dtype=t.int64), t.tensor(2.5)),
+        lambda t: t.negative_(t.tensor([1.0, -2.0])),
+        lambda t: t.threshold(t.tensor([1.0, 2.0, 3.0]), 1.5, -1.0),
+        lambda t: t.threshold_(t.tensor([1.0, 2.0, 3.0]), 2.5, 0.0),
+        lambda t: t.asarray([1, 2, 3]),
+        lambda t: t.asarray([[1.0, 2.0]], dtype=t.float64),
+        lambda t: t.asarray(3.5),
+        lambda t: t.asarray(np.arange(6.0)[::2]),
+        lambda t: t.asarray(np.ones(2, dtype=np.int64), dtype=t.float32),
+        lambda t: t.asarray(bytearray(b"\x01\x02\x03\x04"), dtype=t.int16),
+        lambda t: t.frombuffer(b"\x01\x02\x03\x04", dtype=t.int16),
+        lambda t: t.frombuffer(bytearray(12), dtype=t.float32, count=1, offset=4),
+        lambda t: t.empty_strided((2, 3), (1, 2)).zero_(),
+    ],
+)
+def test_top_level_functions_match_pytorch(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(*_both(call))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.range(0, -1, 0.5),
+        lambda t: t.rsub(3, t.ones(2)),
+        lambda t: t.fill(t.ones(2), t.ones(2)),
+        lambda t: t.asarray([1, 2], copy=False),
+        lambda t: t.asarray(np.arange(3.0), dtype=t.float32, copy=False),
+        lambda t: t.asarray(t.ones(2), dtype=t.float64, copy=False),
+        lambda t: t.asarray([1, 2], requires_grad=True),
+        lambda t: t.asarray(b"\x01\x02"),
+        lambda t: t.frombuffer(bytearray(7), dtype=t.float32),
+        lambda t: t.frombuffer(bytearray(8), dtype=t.float32, count=3),
+        lambda t: t.frombuffer(bytearray(8), dtype=t.float32, offset=9),
+        lambda t: t.frombuffer(bytearray(0), dtype=t.float32),
+        lambda t: t.frombuffer([1, 2], dtype=t.float32),
+        lambda t: t.set_num_interop_threads(0),
+    ],
+)
+def test_top_level_functions_refuse_as_pytorch(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _raises_like_torch(call)
+
+
+def test_asarray_shares_memory_and_keeps_the_graph_as_pytorch():
+    a = np.arange(3.0)
+    t = minigrad.asarray(a)
+    a[0] = 9
+    assert t.tolist() == [9, 1, 2] and t.dtype is minigrad.float64
+    assert minigrad.asarray(a, copy=True).data_ptr() != t.data_ptr()
+    for lib in (minigrad, torch):
+        x = lib.ones(3)
+        assert lib.asarray(x) is x and lib.asarray(x, copy=True).data_ptr() != x.data_ptr()
+        assert lib.asarray(x, requires_grad=True) is x and x.requires_grad  # in place, as PyTorch
+        y = lib.ones(2, requires_grad=True) * 2
+        with pytest.warns(UserWarning, match="unspecified requires_grad"):
+            z = lib.asarray(y, dtype=lib.float64)
+        assert z.requires_grad and z.grad_fn is not None
+        detached = lib.asarray(y, requires_grad=False)
+        assert not detached.requires_grad and detached.data_ptr() == y.data_ptr()
+        assert lib.asarray(y, requires_grad=True, copy=True).grad_fn.name() == "CloneBackward0"
+
+
+def test_frombuffer_shares_a_writable_buffer():
+    buf = bytearray(8)
+    t = minigrad.frombuffer(buf, dtype=minigrad.float32)
+    t[0] = 1.0
+    assert buf[:4] == np.float32(1).tobytes()
+
+
+def test_typename_get_device_is_storage_is_inference():
+    for lib in (minigrad, torch):
+        assert lib.typename(lib.ones(2, dtype=lib.int64)).endswith(".LongTensor")
+        assert lib.typename(3) == "int"
+        assert lib.typename(lib.nn.Linear(1, 1)).endswith(".nn.modules.linear.Linear")
+        assert lib.typename(lib.nn.Parameter).endswith(".nn.parameter.Parameter")
+        assert lib.get_device(lib.ones(2)) == -1
+        assert lib.is_storage(lib.ones(2).untyped_storage()) and not lib.is_storage(lib.ones(2))
+        assert not lib.is_inference(lib.ones(2))
+
+
+def test_set_default_tensor_type_as_pytorch():
+    try:
+        for lib in (minigrad, torch):
+            with pytest.warns(UserWarning, match="set_default_tensor_type\\(\\) is deprecated"):
+                lib.set_default_tensor_type(lib.DoubleTensor)
+            assert lib.get_default_dtype() is lib.float64 and lib.ones(1).dtype is lib.float64
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                lib.set_default_tensor_type("torch.FloatTensor")
+                assert lib.get_default_dtype() is lib.float32
+                for bad in ("torch.LongTensor", lib.float64):
+                    with pytest.raises(TypeError, match="only floating-point types"):
+                        lib.set_default_tensor_type(bad)
+                if not minigrad.cuda.is_available():
+                    with pytest.raises(TypeError, match="torch.cuda.FloatTensor not available"):
+                        lib.set_default_tensor_type("torch.cuda.FloatTensor")
+    finally:
+        minigrad.set_default_dtype(minigrad.float32)
+        torch.set_default_dtype(torch.float32)
+
+
+def test_process_flags_as_pytorch():
+    for lib in (minigrad, torch):
+        assert not lib.is_anomaly_enabled() and lib.is_anomaly_check_nan_enabled()
+        try:
+            lib.set_anomaly_enabled(True, False)
+            assert lib.is_anomaly_enabled() and not lib.is_anomaly_check_nan_enabled()
+            with lib.autograd.detect_anomaly():
+                assert lib.is_anomaly_enabled() and lib.is_anomaly_check_nan_enabled()
+            assert not lib.is_anomaly_check_nan_enabled()
+        finally:
+            lib.set_anomaly_enabled(False)
+        assert not lib.is_anomaly_enabled() and lib.is_anomaly_check_nan_enabled()
+        before = lib.is_warn_always_enabled()
+        lib.set_warn_always(True)
+        assert lib.is_warn_always_enabled()
+        lib.set_warn_always(before)
+        assert lib.get_num_interop_threads() >= 1
+    assert minigrad.set_flush_denormal(True) is False  # NumPy cannot: PyTorch's "unsupported"
+
+
+def test_anomaly_flag_turns_the_engines_check_on():
+    x = minigrad.tensor([0.0], requires_grad=True)
+    minigrad.set_anomaly_enabled(True)
+    try:
+        with pytest.raises(RuntimeError, match="nan"):
+            minigrad.sqrt(x).sum().backward()  # d sqrt(x) at 0: inf * 0 = nan
+    finally:
+        minigrad.set_anomaly_enabled(False)
