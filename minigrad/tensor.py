@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import mmap
 import warnings
 import weakref
 
@@ -220,6 +221,25 @@ class Tensor:
         if self._device.type != "cpu":
             raise RuntimeError(f"cannot pin '{self._device}' memory: only CPU memory can be pinned")
         return self.clone()
+
+    def share_memory_(self) -> Tensor:
+        """Move the values into shared memory (an anonymous shared mapping), so processes
+        forked afterwards (DataLoader workers, Hogwild training) see each other's writes; a
+        no-op on the GPU and for memory already shared, as PyTorch's. Views taken before keep
+        the old memory."""
+        if self._device.type != "cpu" or self.is_shared():
+            return self
+        block = mmap.mmap(-1, builtins.max(self.array.nbytes, 1))
+        shared = np.frombuffer(block, self.array.dtype, self.array.size).reshape(self.shape)
+        shared[...] = self.array
+        self.array = shared
+        return self
+
+    def is_shared(self) -> bool:
+        node = self.array
+        while node is not None and not isinstance(node, mmap.mmap):
+            node = node.obj if isinstance(node, memoryview) else getattr(node, "base", None)
+        return node is not None
 
     def is_signed(self) -> bool:
         return self.array.dtype.kind in "if"
