@@ -1277,6 +1277,15 @@ class Tensor:
     def narrow(self, dim, start, length):
         return indexing_ops.narrow(self, dim, start, length)
 
+    def select_scatter(self, src, dim, index):
+        return indexing_ops.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        return indexing_ops.slice_scatter(self, src, dim, start, end, step)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        return indexing_ops.diagonal_scatter(self, src, offset, dim1, dim2)
+
     def narrow_copy(self, dim, start, length):
         return indexing_ops.narrow(self, dim, start, length).clone()
 

@@ -279,3 +279,17 @@ def test_anomaly_flag_turns_the_engines_check_on():
             minigrad.sqrt(x).sum().backward()  # d sqrt(x) at 0: inf * 0 = nan
     finally:
         minigrad.set_anomaly_enabled(False)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.select_scatter(t.zeros(2, 3), t.ones(3), 1, 0),
+        lambda t: t.select_scatter(t.zeros(2, 3), t.ones(2), 1, 5),
+        lambda t: t.slice_scatter(t.zeros(4, 3), t.ones(3, 3), 0, 1, 3),
+        lambda t: t.diagonal_scatter(t.zeros(3, 3), t.ones(3), 1),
+    ],
+)
+def test_scatter_ops_refuse_a_wrong_src_as_pytorch(call):
+    ours, theirs = _raises_like_torch(call)
+    assert ours == theirs or "out of range" in ours

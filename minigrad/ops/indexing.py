@@ -425,6 +425,49 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     return GetItem.apply(x, (Ellipsis, rows, cols), True)
 
 
+def _scatter_slice(input: Tensor, src: Tensor, view: Tensor, index: tuple) -> Tensor:
+    """input with input[index] = src, where `view` is input[index]: src must have its shape
+    (PyTorch's *_scatter ops); differentiable in both."""
+    if tuple(src.shape) != tuple(view.shape):
+        raise RuntimeError(
+            "expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(view.shape)}"
+        )
+    return IndexPut.apply(input, index, src)
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """input with its `index` slice along dim replaced by src (input.select(dim, index)'s
+    shape)."""
+    d = normalize_dim(dim, input.ndim, "select_scatter")
+    view = select(input, d, index)
+    return _scatter_slice(input, src, view, (slice(None),) * d + (index,))
+
+
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None, step=1):
+    """input with input[start:end:step] along dim replaced by src."""
+    d = normalize_dim(dim, input.ndim, "slice_scatter")
+    index = (slice(None),) * d + (slice(start, end, step),)
+    return _scatter_slice(input, src, GetItem.apply(input, index, True), index)
+
+
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    """input with the diagonal that diagonal(input, offset, dim1, dim2) reads replaced by
+    src."""
+    from minigrad.ops.shape import permute
+
+    view = diagonal(input, offset, dim1, dim2)
+    d1, d2 = (
+        normalize_dim(dim1, input.ndim, "diagonal"),
+        normalize_dim(dim2, input.ndim, "diagonal"),
+    )
+    order = [d for d in range(input.ndim) if d not in (d1, d2)] + [d1, d2]
+    x = permute(input, order)
+    rows, cols = _diagonal_index(*x.array.shape[-2:], offset, input.device.xp)
+    y = _scatter_slice(x, src, view, (Ellipsis, rows, cols))
+    return permute(y, [order.index(d) for d in range(input.ndim)])
+
+
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """A vector's diagonal matrix, or a matrix's diagonal as a vector, as `torch.diag`."""
     xp = input.device.xp

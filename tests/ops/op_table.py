@@ -703,6 +703,15 @@ CASES = [
     Case("diag_embed", lambda t, F, a: t.diag_embed(a) * 2, ((2, 3),)),
     Case("diag_embed_dims", lambda t, F, a: a.diag_embed(-1, 2, 0) * 2, ((2, 3),)),
     Case("trace", lambda t, F, a: t.trace(a), ((3, 4),)),
+    Case("select_scatter", lambda t, F, a, b: t.select_scatter(a, b, 1, -1), ((3, 4), (3,))),
+    Case("slice_scatter", lambda t, F, a, b: a.slice_scatter(b, 1, 1, None, 2), ((3, 5), (3, 2))),
+    Case("slice_scatter_rows", lambda t, F, a, b: t.slice_scatter(a, b, end=2), ((3, 4), (2, 4))),
+    Case(
+        "diagonal_scatter",
+        lambda t, F, a, b: t.diagonal_scatter(a, b, 1, 2, 0),
+        ((3, 2, 4), (2, 2)),
+    ),
+    Case("diagonal_scatter_2d", lambda t, F, a, b: a.diagonal_scatter(b, -1), ((3, 4), (2,))),
     # -- convolution, pooling, normalisation -------------------------------------------------
     Case("conv2d", lambda t, F, x, w, b: F.conv2d(x, w, b), ((2, 3, 5, 5), (4, 3, 3, 3), (4,))),
     Case(
