@@ -129,6 +129,8 @@ from minigrad.ops.unary import (
     fix,
     floor,
     frac,
+    frexp,
+    ldexp,
     log,
     log10,
     log1p,
@@ -194,6 +196,7 @@ from minigrad.ops.nograd import (
     logical_xor,
     lt,
     ne,
+    nextafter,
     signbit,
 )
 from minigrad.ops.indexing import (
@@ -247,7 +250,20 @@ from minigrad.ops.matmul import (
     outer,
     tensordot,
 )
-from minigrad.ops.linalg import cholesky_solve, det, logdet, matrix_power, pinverse, vdot
+from minigrad.ops.linalg import (
+    chain_matmul,
+    cholesky_solve,
+    det,
+    frobenius_norm,
+    logdet,
+    matrix_exp,
+    matrix_power,
+    nuclear_norm,
+    pinverse,
+    vdot,
+)
+from minigrad.ops.linalg import torch_cholesky as cholesky
+from minigrad.ops.linalg import torch_qr as qr
 from minigrad.ops.linalg import inv as inverse
 from minigrad.ops.linalg import torch_slogdet as slogdet
 from minigrad.ops.linalg import torch_svd as svd
@@ -430,6 +446,10 @@ def expand_copy(input: Tensor, size) -> Tensor:
 
 def broadcast_to(input: Tensor, size) -> Tensor:
     return input.broadcast_to(size)
+
+
+def adjoint(input: Tensor) -> Tensor:
+    return input.adjoint()
 
 
 def detach(input: Tensor) -> Tensor:

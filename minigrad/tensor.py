@@ -1455,6 +1455,18 @@ class Tensor:
     def cholesky_solve(self, input2, upper=False):
         return linalg_ops.cholesky_solve(self, input2, upper)
 
+    def matrix_exp(self):
+        return linalg_ops.matrix_exp(self)
+
+    def frexp(self):
+        return unary_ops.frexp(self)
+
+    def ldexp(self, other):
+        return unary_ops.ldexp(self, other)
+
+    def nextafter(self, other):
+        return nograd_ops.nextafter(self, other)
+
     def pinverse(self, rcond=1e-15):
         return linalg_ops.pinverse(self, rcond)
 
@@ -2168,7 +2180,7 @@ INPLACE_FORMS = (
     *("tril", "triu", "multiply", "subtract", "divide", "negative", "logical_and"),
     *("logical_or", "logical_xor", "bitwise_left_shift", "bitwise_right_shift"),
     *("greater", "greater_equal", "less", "less_equal", "not_equal", "gcd", "lcm"),
-    *("heaviside",),
+    *("heaviside", "ldexp", "nextafter"),
 )
 for _name in INPLACE_FORMS:
     setattr(Tensor, f"{_name}_", _inplace_method(_name))

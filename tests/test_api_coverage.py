@@ -293,3 +293,66 @@ def test_anomaly_flag_turns_the_engines_check_on():
 def test_scatter_ops_refuse_a_wrong_src_as_pytorch(call):
     ours, theirs = _raises_like_torch(call)
     assert ours == theirs or "out of bounds" in ours  # an index out of range: minigrad's words
+
+
+_A = np.random.default_rng(1).standard_normal((2, 3, 3))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.qr(t.tensor(_A[0])).R.abs(),
+        lambda t: t.qr(t.tensor(_A[0]), some=False).Q.abs(),
+        lambda t: t.cholesky(t.tensor(_A[0] @ _A[0].T + np.eye(3)), upper=True),
+        lambda t: t.cholesky(t.tensor(_A @ _A.transpose(0, 2, 1) + np.eye(3))),
+        lambda t: t.nuclear_norm(t.tensor(_A[0])),
+        lambda t: t.nuclear_norm(t.tensor(_A), dim=(1, 2), keepdim=True),
+        lambda t: t.frobenius_norm(t.tensor(_A), (0, 2)),
+        lambda t: t.chain_matmul(t.tensor(_A[0]), t.tensor(_A[1]), t.tensor(_A[0])),
+        lambda t: t.chain_matmul(t.tensor(_A[0])),
+        lambda t: t.linalg.matrix_rank(t.ones(3, 3)),
+        lambda t: t.linalg.matrix_rank(t.tensor(_A)),
+        lambda t: t.linalg.matrix_rank(t.eye(3) * 1e-3, atol=0.1),
+        lambda t: t.linalg.matrix_rank(t.eye(3), tol=0.5),
+        lambda t: t.linalg.matrix_rank(t.diag(t.tensor([1.0, 1e-3])), rtol=0.01),
+        lambda t: t.adjoint(t.tensor(_A)),
+        lambda t: t.frexp(t.tensor([1.5, -3.0, 0.0, 1e-30])).exponent,
+        lambda t: t.frexp(t.tensor([1.5, -3.0], dtype=t.float64))[0],
+        lambda t: t.ldexp(t.tensor([1, 2]), t.tensor([3, -1])),
+        lambda t: t.ldexp(t.tensor([1.5], dtype=t.float64), t.tensor([200])),
+        lambda t: t.nextafter(t.tensor([1.0]), t.tensor([0.0], dtype=t.float64)),
+    ],
+)
+def test_linalg_and_float_functions_match_pytorch(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(*_both(call))
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda t: t.qr(t.eye(2)), "torch.qr is deprecated"),
+        (lambda t: t.cholesky(t.eye(2)), "torch.cholesky is deprecated"),
+        (lambda t: t.nuclear_norm(t.eye(2)), "nuclear_norm is deprecated"),
+        (lambda t: t.frobenius_norm(t.eye(2), (0, 1)), "frobenius_norm is deprecated"),
+        (lambda t: t.chain_matmul(t.eye(2), t.eye(2)), "chain_matmul is deprecated"),
+    ],
+)
+def test_deprecated_names_warn_as_pytorch(call, match):
+    # PyTorch warns once per process (its C++ TORCH_WARN_ONCE): only minigrad is checked here
+    with pytest.warns(UserWarning, match=match):
+        call(minigrad)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.frexp(t.tensor([1, 2])),
+        lambda t: t.nextafter(t.tensor([1]), t.tensor([2])),
+        lambda t: t.matrix_exp(t.tensor([1.0, 2.0])),
+        lambda t: t.matrix_exp(t.ones(2, 3)),
+    ],
+)
+def test_float_and_linalg_functions_refuse_as_pytorch(call):
+    _raises_like_torch(call)

@@ -57,6 +57,7 @@ RETURN_TYPES = {
     )
 }
 RETURN_TYPES["aminmax"] = _return_type("aminmax", ("min", "max"))
+RETURN_TYPES["frexp"] = _return_type("frexp", ("mantissa", "exponent"))
 
 
 def _keep_shape(shape, dims) -> tuple:

@@ -170,6 +170,9 @@ CASES = [
     Case("exp", lambda t, F, a: t.exp(a), ((3, 4),)),
     Case("expm1", lambda t, F, a: t.expm1(a), ((3, 4),)),
     Case("exp2", lambda t, F, a: a.exp2(), ((3, 4),)),
+    Case("frexp", lambda t, F, a: t.frexp(a).mantissa * 2, ((3, 4),)),
+    Case("ldexp", lambda t, F, a, b: t.ldexp(a, b), ((3, 4), (4,))),
+    Case("ldexp_method", lambda t, F, a: a.ldexp(_arange(t, a, 4)), ((3, 4),)),
     Case("log", lambda t, F, a: t.log(a), ((3, 4),), low=0.5, high=3.0),
     Case("log1p", lambda t, F, a: t.log1p(a), ((3, 4),), low=-0.5, high=3.0),
     Case("sinh", lambda t, F, a: t.sinh(a) + a.sinh(), ((3, 4),)),
@@ -1322,6 +1325,9 @@ LIN = dict(low=-1.0, high=1.0)
 
 LINALG = [
     Case("linalg_inv", lambda t, F, a: t.linalg.inv(_well(t, a)), ((2, 3, 3),), **LIN),
+    Case("matrix_exp", lambda t, F, a: t.linalg.matrix_exp(a), ((2, 3, 3),), **LIN),
+    Case("matrix_exp_large", lambda t, F, a: (a * 3).matrix_exp(), ((3, 3),), **LIN),
+    Case("matrix_exp_torch_name", lambda t, F, a: t.matrix_exp(a), ((1, 1),)),
     Case("inverse_method", lambda t, F, a: _well(t, a).inverse(), ((3, 3),), **LIN),
     Case("linalg_det", lambda t, F, a: t.linalg.det(_well(t, a)), ((2, 3, 3),), **LIN),
     Case("det_method", lambda t, F, a: t.det(_well(t, a)) + _well(t, a).det(), ((3, 3),), **LIN),
@@ -1578,6 +1584,7 @@ def _gcd_lcm(lib, a, b):
 BITWISE = [
     Case("bitwise", lambda t, F, a, b: _bitwise(t, a, b), ((3, 4), (4,)), grad=False),
     Case("gcd_lcm", lambda t, F, a, b: _gcd_lcm(t, a, b), ((3, 4), (4,)), grad=False),
+    Case("nextafter", lambda t, F, a, b: t.nextafter(a, b) - a, ((3, 4), (4,)), grad=False),
 ]
 CASES += BITWISE
 CASES_BY_NAME.update((c.name, c) for c in BITWISE)
