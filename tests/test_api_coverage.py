@@ -356,3 +356,64 @@ def test_deprecated_names_warn_as_pytorch(call, match):
 )
 def test_float_and_linalg_functions_refuse_as_pytorch(call):
     _raises_like_torch(call)
+
+
+_X = np.random.default_rng(2).standard_normal((4, 3)).astype(np.float32)
+_Y = np.random.default_rng(3).standard_normal((4, 3)).astype(np.float32)
+
+
+def _xy(t):
+    return t.tensor(_X, requires_grad=True), t.tensor(_Y)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t, x, y: t.embedding(x, t.tensor([0, 2, 2]), 2),
+        lambda t, x, y: t.batch_norm(x, t.ones(3), t.zeros(3), None, None, True, 0.1, 1e-5, False),
+        lambda t, x, y: t.batch_norm(
+            x, None, None, t.zeros(3), t.ones(3) * 2, False, 0.1, 1e-5, False
+        ),
+        lambda t, x, y: t.instance_norm(x[None], None, None, None, None, True, 0.1, 1e-5, False),
+        lambda t, x, y: t.kl_div(x, y.exp()),
+        lambda t, x, y: t.kl_div(x, y, 2, log_target=True),
+        lambda t, x, y: t.binary_cross_entropy_with_logits(x, y.sigmoid()),
+        lambda t, x, y: t.binary_cross_entropy_with_logits(x, y.sigmoid(), None, y.exp(), 1),
+        lambda t, x, y: t.triplet_margin_loss(x, y, x.detach() + 1),
+        lambda t, x, y: t.triplet_margin_loss(x, y, y + 1, 0.5, 1.0, 1e-6, True, 1),
+        lambda t, x, y: t.cosine_embedding_loss(x, y, t.tensor([1, -1, 1, -1]), 0.1, 2),
+        lambda t, x, y: t.margin_ranking_loss(x, y, y.sign()),
+        lambda t, x, y: t.hinge_embedding_loss(x, y.sign(), 0.5, 1),
+        lambda t, x, y: t.poisson_nll_loss(x, y.abs(), True, False, 1e-8, 1),
+        lambda t, x, y: t.poisson_nll_loss(x.exp(), y.abs(), False, True, 1e-8, 0),
+        lambda t, x, y: t.rms_norm(x, (3,)),
+        lambda t, x, y: t.constant_pad_nd(x, (1, 2), 3.0),
+        lambda t, x, y: t.adaptive_max_pool1d(x[None], 2)[0],
+        lambda t, x, y: t.max_pool1d_with_indices(x[None], 2)[0],
+        lambda t, x, y: t.alpha_dropout(x, 0.5, False),
+        lambda t, x, y: t.feature_alpha_dropout(x, 0.5, False),
+    ],
+)
+def test_aten_forms_match_pytorch_with_gradients(call):
+    results = []
+    for t in (minigrad, torch):
+        x, y = _xy(t)
+        out = call(t, x, y)
+        out.sum().backward()
+        results.append((out.detach(), x.grad))
+    (ours, our_grad), (theirs, their_grad) = results
+    _same(ours, theirs)
+    np.testing.assert_allclose(our_grad.numpy(), their_grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_aten_forms_return_indices_and_check_reduction():
+    for t in (minigrad, torch):
+        x = t.tensor(_X)[None]
+        values, indices = t.max_pool1d_with_indices(x, 3)
+        assert indices.dtype == t.int64 and values.shape == (1, 4, 1)
+        with pytest.raises(TypeError, match="reduction"):
+            t.kl_div(x, x, "mean")
+    ours, theirs = _both(lambda t: t.adaptive_max_pool1d(t.tensor(_X)[None], 2)[1])
+    assert ours.tolist() == theirs.tolist()
+    x = minigrad.ones(4)
+    assert minigrad.dropout_(x, 0.5, False) is x
