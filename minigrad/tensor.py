@@ -1091,6 +1091,18 @@ class Tensor:
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return reduce_ops.unique(self, sorted, return_inverse, return_counts, dim)
 
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return reduce_ops.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
+        return reduce_ops.histogram(self, bins, range=range, weight=weight, density=density)
+
+    def renorm(self, p, dim, maxnorm):
+        return reduce_ops.renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p, dim, maxnorm):
+        return self._inplace(reduce_ops.renorm, p, dim, maxnorm)
+
     def bincount(self, weights=None, minlength=0):
         return reduce_ops.bincount(self, weights, minlength)
 
@@ -1328,6 +1340,15 @@ class Tensor:
 
     def index_add(self, dim, index, source, *, alpha=1):
         return indexing_ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        return indexing_ops.index_reduce(
+            self, dim, index, source, reduce, include_self=include_self
+        )
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        index_reduce = functools.partial(indexing_ops.index_reduce, include_self=include_self)
+        return self._inplace(index_reduce, dim, index, source, reduce)
 
     def index_fill(self, dim, index, value):
         return indexing_ops.index_fill(self, dim, index, value)

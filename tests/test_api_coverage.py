@@ -417,3 +417,42 @@ def test_aten_forms_return_indices_and_check_reduction():
     assert ours.tolist() == theirs.tolist()
     x = minigrad.ones(4)
     assert minigrad.dropout_(x, 0.5, False) is x
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.ones(3, 2).index_reduce(0, t.tensor([0, 0, 2]), t.ones(3, 2), "sum"),
+        lambda t: t.renorm(t.tensor([1.0, 2.0]), 2, 0, 1),
+        lambda t: t.histogram(t.tensor([1, 2])),
+        lambda t: t.histogramdd(t.tensor([[1, 2]]), 2),
+        lambda t: t.histogramdd(t.tensor([[1.0, 2]])),
+        lambda t: t.gradient(t.tensor([4.0, 1.0]), edge_order=2),
+        lambda t: t.gradient(t.tensor([4.0, 1.0, 2.0]), edge_order=3),
+        lambda t: t.gradient(t.ones(3, 3), spacing=[1.0, 2.0, 3.0]),
+    ],
+)
+def test_reductions_refuse_as_pytorch(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = _raises_like_torch(call)
+    assert ours == theirs or "missing 1 required positional argument" in ours
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.unique_consecutive(t.tensor([1, 1, 2, 2, 3, 1, 1, 2]), return_counts=True)[1],
+        lambda t: t.tensor([[1, 1], [1, 1], [2, 3]]).unique_consecutive(return_inverse=True)[1],
+        lambda t: t.unique_consecutive(t.tensor([[1, 2, 2], [1, 3, 3]]), dim=1),
+        lambda t: t.histogram(t.tensor([1.0, 2, 1, 4]), 5).bin_edges,
+        lambda t: t.histogram(t.tensor([1.0, 2, 1, 4]), t.tensor([0.0, 1, 2, 5]), density=True)[0],
+        lambda t: t.histogramdd(t.tensor([[0.0, 1], [1, 0], [2, 2]]), 2, range=[0.0, 1.0, 0, 2])[0],
+        lambda t: t.gradient(t.tensor([4, 1, 1, 16]))[0],
+        lambda t: t.gradient(t.tensor([[1.0, 2, 4], [2, 5, 9]]), spacing=[2.0, 3.0])[1],
+    ],
+)
+def test_reductions_match_pytorch(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(*_both(call))

@@ -828,6 +828,37 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     return input + IndexAdd.apply(added, input.array.shape, idx, True)
 
 
+def index_reduce(
+    input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *, include_self=True
+) -> Tensor:
+    """input with source's slices reduced ('prod', 'mean', 'amax', 'amin') into the places
+    `index` names along dim: scatter_reduce with the index spread over source's slices."""
+    import warnings
+
+    from minigrad.ops.shape import expand, reshape
+
+    warnings.warn(
+        "index_reduce() is in beta and the API may change at any time.", UserWarning, stacklevel=2
+    )
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(
+            "index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
+            f"{reduce}."
+        )
+    d = normalize_dim(dim, input.ndim, "index_reduce")
+    check_same_device("index_reduce", input, index, source)
+    if index.array.dtype.kind not in "iu":
+        raise RuntimeError(f"index_reduce_(): expected an int32 or int64 index, got {index.dtype}")
+    if index.ndim > 1 or index.array.size != (source.shape[d] if source.ndim else 1):
+        raise RuntimeError(
+            f"index_reduce_(): index of shape {tuple(index.shape)} should be a vector with one "
+            f"entry per slice of source along dim {d} (source of shape {tuple(source.shape)})"
+        )
+    spread = reshape(index.long(), tuple(-1 if k == d else 1 for k in range(source.ndim)))
+    where = expand(spread, tuple(source.shape))
+    return scatter_reduce(input, d, where, source, reduce, include_self=include_self)
+
+
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """A copy of input with the slices `index` names along dim set to value."""
     d = normalize_dim(dim, input.ndim, "index_fill")

@@ -585,6 +585,23 @@ CASES = [
         ((3, 4), (3, 3)),
     ),
     Case(
+        "index_reduce_amax",
+        lambda t, F, a, b: a.index_reduce(0, _index(t, a, [2, 0, 2]), b, "amax"),
+        ((3, 4), (3, 4)),
+    ),
+    Case(
+        "index_reduce_prod_no_self",
+        lambda t, F, a, b: t.index_reduce(
+            a, 1, _index(t, a, [3, 0, 3]), b, "prod", include_self=False
+        ),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "index_reduce_mean",
+        lambda t, F, a, b: a.index_reduce(1, _index(t, a, [1, 1, 0]), b, "mean"),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
         "scatter_reduce_amax",
         lambda t, F, a, b: a.scatter_reduce(1, _index(t, a, _SR_INDEX), b, "amax"),
         ((3, 4), (3, 3)),
@@ -706,6 +723,36 @@ CASES = [
     Case("diag_embed", lambda t, F, a: t.diag_embed(a) * 2, ((2, 3),)),
     Case("diag_embed_dims", lambda t, F, a: a.diag_embed(-1, 2, 0) * 2, ((2, 3),)),
     Case("trace", lambda t, F, a: t.trace(a), ((3, 4),)),
+    Case("renorm", lambda t, F, a: t.renorm(a, 2, 0, 1.0), ((3, 4),)),
+    Case("renorm_p1", lambda t, F, a: a.renorm(1, 1, 1.5), ((3, 4),)),
+    Case(
+        "cumulative_trapezoid", lambda t, F, a: t.cumulative_trapezoid(a, dx=0.5, dim=0), ((3, 4),)
+    ),
+    Case(
+        "cumulative_trapezoid_x",
+        lambda t, F, a: t.cumulative_trapezoid(a, _arange(t, a, 4) ** 2),
+        ((3, 4),),
+    ),
+    Case("gradient", lambda t, F, a: t.cat(t.gradient(a, spacing=2.0)), ((3, 4),)),
+    Case(
+        "gradient_coords",
+        lambda t, F, a: t.gradient(a, spacing=(_arange(t, a, 4) ** 2,), dim=1, edge_order=2)[0],
+        ((3, 4),),
+    ),
+    Case(  # a data-dependent shape: of a constant, as the unique row (a trace refuses it)
+        "unique_consecutive",
+        lambda t, F, a: (
+            a
+            * t.unique_consecutive(
+                _index(t, a, [[1, 1, 0, 0], [1, 1, 0, 1]]), return_inverse=True, dim=1
+            )[1]
+        ),
+        ((3, 4),),
+    ),
+    Case(
+        "histogram", lambda t, F, a: t.histogram(a, 4, range=(-2.0, 2.0))[0], ((3, 4),), grad=False
+    ),
+    Case("histogramdd", lambda t, F, a: t.histogramdd(a, [2, 3])[1][1], ((5, 2),), grad=False),
     Case("select_scatter", lambda t, F, a, b: t.select_scatter(a, b, 1, -1), ((3, 4), (3,))),
     Case("slice_scatter", lambda t, F, a, b: a.slice_scatter(b, 1, 1, None, 2), ((3, 5), (3, 2))),
     Case("slice_scatter_rows", lambda t, F, a, b: t.slice_scatter(a, b, end=2), ((3, 4), (2, 4))),
