@@ -28,6 +28,7 @@ from minigrad.creation import (
     empty_like,
     empty_strided,
     eye,
+    from_dlpack,
     from_numpy,
     frombuffer,
     full,

@@ -175,6 +175,26 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> T
     return out
 
 
+def from_dlpack(ext_tensor) -> Tensor:
+    """A tensor sharing memory with an array of another library through DLPack (an object
+    with `__dlpack__`: a NumPy or CuPy array, a PyTorch or JAX tensor); CPU memory through
+    NumPy, GPU memory through CuPy. Bare DLPack capsules (`to_dlpack`) are not taken."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(
+            f"from_dlpack: expected an object with __dlpack__ (an array or tensor), got "
+            f"{type(ext_tensor).__name__}"
+        )
+    device_type, _ = ext_tensor.__dlpack_device__()
+    if device_type == 1:  # kDLCPU
+        array = np.from_dlpack(ext_tensor)
+    else:
+        array = get_device("cuda").xp.from_dlpack(ext_tensor)
+    dtypes.from_numpy_dtype(array.dtype)  # a dtype minigrad has, or TypeError
+    return Tensor._make(array)
+
+
 def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0, requires_grad=False):
     """A 1-d CPU tensor over the memory of an object with Python's buffer protocol (bytes,
     bytearray, array.array, mmap): `count` elements of `dtype` from byte `offset`; -1 reads to

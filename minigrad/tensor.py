@@ -401,6 +401,13 @@ class Tensor:
             return _host(self.array)
         return self.array
 
+    def __dlpack__(self, *args, **kwargs):
+        """DLPack export (np.from_dlpack(t), torch.from_dlpack(t)): the array's own."""
+        return self.array.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self.array.__dlpack_device__()
+
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()
         return array if dtype is None else array.astype(dtype)

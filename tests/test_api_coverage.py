@@ -456,3 +456,34 @@ def test_reductions_match_pytorch(call):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _same(*_both(call))
+
+
+def test_dataloader_pin_memory_without_a_gpu_warns_as_pytorch():
+    if minigrad.cuda.is_available():
+        pytest.skip("a GPU is here: nothing to warn about")
+    for lib in (minigrad, torch):
+        loader = lib.utils.data.DataLoader(
+            lib.utils.data.TensorDataset(lib.arange(4.0)), batch_size=2, pin_memory=True
+        )
+        with pytest.warns(UserWarning, match="'pin_memory' argument is set as true but no acc"):
+            batches = [b for (b,) in loader]
+        assert [b.tolist() for b in batches] == [[0.0, 1.0], [2.0, 3.0]]
+        assert not batches[0].is_pinned()
+
+
+def test_dlpack_shares_memory_both_ways():
+    a = np.arange(3.0)
+    t = minigrad.from_dlpack(a)
+    t[1] = 7.0
+    assert a.tolist() == [0.0, 7.0, 2.0] and t.dtype is minigrad.float64
+    theirs = torch.arange(3.0)
+    ours = minigrad.from_dlpack(theirs)  # a PyTorch tensor's memory, as PyTorch's from_dlpack
+    ours[0] = 5.0
+    assert theirs.tolist() == [5.0, 1.0, 2.0]
+    back = torch.from_dlpack(ours)  # and minigrad's to PyTorch
+    back[2] = 9.0
+    assert ours.tolist() == [5.0, 1.0, 9.0] and np.from_dlpack(ours).tolist() == [5.0, 1.0, 9.0]
+    x = minigrad.ones(2)
+    assert minigrad.from_dlpack(x) is x
+    with pytest.raises(TypeError, match="__dlpack__"):
+        minigrad.from_dlpack([1, 2])
