@@ -493,7 +493,8 @@ class MatrixExp(Function):
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)
-        xp, a = A.device.xp, A.array
+        xp, dtype = A.device.xp, A.array.dtype
+        a = A.array.astype(np.float32) if dtype.itemsize < 4 else A.array  # float16 in float32
         norm = float(xp.abs(a).sum(-2).max()) if a.size else 0.0
         s = max(0, math.ceil(math.log2(norm)) + 1) if norm > 0.5 else 0
         a = a / 2.0**s
@@ -504,6 +505,7 @@ class MatrixExp(Function):
             result = result + term
         for _ in range(s):
             result = xp.matmul(result, result)
+        result = result.astype(dtype, copy=False)
         return result
 
     @staticmethod
@@ -519,7 +521,7 @@ def matrix_exp(A: Tensor) -> Tensor:
     """The matrix exponential of square matrices (*, n, n) (torch.linalg.matrix_exp)."""
     if A.ndim < 2:
         raise RuntimeError("linalg.matrix_exp: The input tensor A must have at least 2 dimensions.")
-    _check_matrices("linalg.matrix_exp", A)
+    _check_matrices("linalg.matrix_exp", A, dtypes_from="float16")
     return MatrixExp.apply(A)
 
 

@@ -1285,10 +1285,14 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     tuple of D edge tensors. bins: a number for all dims, one per dim, or the edge tensors;
     range: (min0, max0, min1, max1, ...); weight: one per point; density divides by the total
     weight and the bins' volumes."""
-    if input.array.dtype.kind != "f":
+    if input.array.dtype not in (np.float32, np.float64):
         raise NotImplementedError(
             f'"histogramdd" not implemented for {kernel_type(input.array.dtype)}'
         )
+    return _histogramdd(input, bins, range, weight, density)
+
+
+def _histogramdd(input, bins, range, weight, density):
     n_dims = input.array.shape[-1]
     if isinstance(bins, int):
         bins = [bins] * n_dims
@@ -1309,12 +1313,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
             f'"histogramdd" not implemented for {kernel_type(input.array.dtype)}'
         )
     points = input.reshape(-1, 1)
-    hist, (edges,) = histogramdd(
-        points,
-        [bins] if isinstance(bins, Tensor) else bins,
-        range=range,
-        weight=weight,
-        density=density,
+    hist, (edges,) = _histogramdd(
+        points, [bins] if isinstance(bins, Tensor) else bins, range, weight, density
     )
     return RETURN_TYPES["histogram"](hist, edges)
 
@@ -1465,6 +1465,10 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
 
     if x is not None and dx is not None:
         raise TypeError("cumulative_trapezoid() received both x and dx; pass one of them")
+    if y.array.dtype == np.bool_:
+        raise RuntimeError(
+            "cumulative_trapezoid: received a bool input for `y`, but bool is not supported"
+        )
     d = normalize_dim(dim, y.ndim, "cumulative_trapezoid")
     n = y.array.shape[d]
     if n == 0:
@@ -1504,6 +1508,10 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
         raise RuntimeError(
             "torch.gradient expected each dimension size to be at least edge_order+1"
         )
+    kind = input.array.dtype.kind
+    if kind == "u" or (kind == "b" and not builtins.all(isinstance(s, Tensor) for s in steps)):
+        # as PyTorch: no uint8; bools fail in the subtraction of uniform steps
+        raise RuntimeError(f"torch.gradient does not support {input.dtype} input.")
     if input.array.dtype.kind != "f":
         input = input.to(dtypes.get_default_dtype())
     return tuple(
@@ -1530,7 +1538,7 @@ def _gradient_parts(f, d: int, step, edge_order: int) -> list:
         first = (at(0, 1) * -1.5 + at(1, 2) * 2 - at(2, 3) * 0.5) / h
         last = (at(-3, -2) * 0.5 - at(-2, -1) * 2 + at(-1, n) * 1.5) / h
         return [first, inside, last]
-    dx = reshape(diff(step.to(f.dtype)), (-1,) + (1,) * (f.ndim - d - 1))
+    dx = reshape(diff(step), (-1,) + (1,) * (f.ndim - d - 1))
     d1, d2 = dx[:-1], dx[1:]
     inside = (
         at(0, n - 2) * (-d2 / (d1 * (d1 + d2)))

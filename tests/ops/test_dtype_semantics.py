@@ -124,10 +124,16 @@ _RNN_CELLS = "integer RNN cells fail in NumPy (PyTorch: a float result or a cast
 _HALF_LAYER = "float16 states rounded at each step round apart from PyTorch's over 4 steps"
 _UINT8_BILINEAR = "PyTorch's uint8 bilinear kernel rounds its weights in fixed point"
 _HISTC = "histc of uint8: NotImplementedError; PyTorch a RuntimeError on its -1 bound"
+_HALF_MATRIX_EXP = "PyTorch's CPU matrix_exp in float16 overflows to inf; minigrad's is finite"
+_HALF_GRADIENT = "gradient of float16 with float32 coordinates: PyTorch rounds to float16 inside"
+_HISTOGRAM = "histogram of uint8: NotImplementedError; PyTorch a RuntimeError on its range"
 _BOOL_INDEX = "index_add and index_put_ of bools promote or refuse; PyTorch stays bool"
 _BOOL_INNER = "bools fail in an inner op (RuntimeError); PyTorch NotImplementedError"
 KNOWN_TABLE: dict[str, dict[str, str]] = {
     "float16": {
+        "matrix_exp": _HALF_MATRIX_EXP,
+        "matrix_exp_large": _HALF_MATRIX_EXP,
+        "gradient_coords": _HALF_GRADIENT,
         "lstm_layer": _HALF_LAYER,
         "lstm_layer_grads": _HALF_LAYER,
         "gru_layer": _HALF_LAYER,
@@ -158,6 +164,7 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
     },
     "uint8": {
         "search_and_bins": _HISTC,
+        "histogram": _HISTOGRAM,
         "avg_pool1d": _AVG_POOL,
         "interpolate_bilinear": _UINT8_BILINEAR,
         "interpolate_bilinear_corners": _UINT8_BILINEAR,
@@ -247,6 +254,7 @@ PERMISSIVE: dict[str, set[str]] = {
         "pad_sequence",
     },
     "bool": {
+        "index_reduce_prod_no_self",
         "adaptive_avg_pool1d",
         "adaptive_avg_pool2d",
         "addbmm",
