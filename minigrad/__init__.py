@@ -21,12 +21,16 @@ from minigrad.backend import device, get_default_device, set_default_device
 from minigrad.creation import (
     arange,
     as_tensor,
+    asarray,
     bartlett_window,
     blackman_window,
     empty,
     empty_like,
+    empty_strided,
     eye,
+    from_dlpack,
     from_numpy,
+    frombuffer,
     full,
     full_like,
     hamming_window,
@@ -49,6 +53,7 @@ from minigrad.creation import (
     zeros,
     zeros_like,
 )
+from minigrad.creation import torch_range as range
 from minigrad.dtypes import (
     can_cast,
     dtype,
@@ -60,6 +65,7 @@ from minigrad.dtypes import (
     set_default_dtype,
 )
 from minigrad.layout import (
+    TypedStorage,
     UntypedStorage,
     channels_last,
     channels_last_3d,
@@ -89,6 +95,7 @@ from minigrad.ops.arithmetic import (
     pow,
     reciprocal,
     remainder,
+    rsub,
     square,
     sub,
     subtract,
@@ -124,6 +131,8 @@ from minigrad.ops.unary import (
     fix,
     floor,
     frac,
+    frexp,
+    ldexp,
     log,
     log10,
     log1p,
@@ -149,6 +158,7 @@ from minigrad.ops.selection import (
     clamp_min,
     clip,
     clone,
+    fill,
     fmax,
     fmin,
     masked_fill,
@@ -188,22 +198,26 @@ from minigrad.ops.nograd import (
     logical_xor,
     lt,
     ne,
+    nextafter,
     signbit,
 )
 from minigrad.ops.indexing import (
     diag,
     diag_embed,
     diagonal,
+    diagonal_scatter,
     gather,
     index_add,
     index_copy,
     index_fill,
     index_put,
+    index_reduce,
     index_select,
     masked_scatter,
     masked_select,
     narrow,
     nonzero,
+    nonzero_static,
     put,
     repeat_interleave,
     roll,
@@ -211,6 +225,8 @@ from minigrad.ops.indexing import (
     scatter_add,
     scatter_reduce,
     select,
+    select_scatter,
+    slice_scatter,
     take,
     take_along_dim,
     trace,
@@ -237,7 +253,20 @@ from minigrad.ops.matmul import (
     outer,
     tensordot,
 )
-from minigrad.ops.linalg import cholesky_solve, det, logdet, matrix_power, pinverse, vdot
+from minigrad.ops.linalg import (
+    chain_matmul,
+    cholesky_solve,
+    det,
+    frobenius_norm,
+    logdet,
+    matrix_exp,
+    matrix_power,
+    nuclear_norm,
+    pinverse,
+    vdot,
+)
+from minigrad.ops.linalg import torch_cholesky as cholesky
+from minigrad.ops.linalg import torch_qr as qr
 from minigrad.ops.linalg import inv as inverse
 from minigrad.ops.linalg import torch_slogdet as slogdet
 from minigrad.ops.linalg import torch_svd as svd
@@ -261,8 +290,12 @@ from minigrad.ops.reduce import (
     cummin,
     cumprod,
     cumsum,
+    cumulative_trapezoid,
     dist,
+    gradient,
     histc,
+    histogram,
+    histogramdd,
     kthvalue,
     logcumsumexp,
     logsumexp,
@@ -288,6 +321,7 @@ from minigrad.ops.reduce import (
     trapezoid,
     trapz,
     unique,
+    unique_consecutive,
     vander,
     var,
     var_mean,
@@ -350,6 +384,8 @@ from minigrad.legacy import (
     IntTensor,
     LongTensor,
     ShortTensor,
+    set_default_tensor_type,
+    typename,
 )
 from minigrad.random import (
     Generator,
@@ -381,6 +417,18 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
+def is_storage(obj) -> bool:
+    return isinstance(obj, (UntypedStorage, TypedStorage))
+
+
+def is_inference(input: Tensor) -> bool:
+    return input.is_inference()
+
+
+def get_device(input: Tensor) -> int:
+    return input.get_device()
+
+
 def is_signed(input: Tensor) -> bool:
     return input.is_signed()
 
@@ -410,6 +458,10 @@ def broadcast_to(input: Tensor, size) -> Tensor:
     return input.broadcast_to(size)
 
 
+def adjoint(input: Tensor) -> Tensor:
+    return input.adjoint()
+
+
 def detach(input: Tensor) -> Tensor:
     return input.detach()
 
@@ -433,7 +485,17 @@ for _name in (
     *("arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_max_", "clamp_min_"),
     *("cos_", "cosh_", "deg2rad_", "detach_", "erf_", "erfc_", "exp2_", "exp_", "expm1_"),
     *("fill_", "fix_", "floor_", "frac_", "index_put_", "log10_", "log1p_", "log2_", "log_"),
-    *("neg_", "rad2deg_", "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_"),
+    *(
+        "neg_",
+        "negative_",
+        "rad2deg_",
+        "reciprocal_",
+        "relu_",
+        "round_",
+        "rsqrt_",
+        "sigmoid_",
+        "sin_",
+    ),
     *("sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_"),
 ):
     globals()[_name] = getattr(Tensor, _name)
@@ -477,11 +539,19 @@ from minigrad import (  # noqa: E402
 )
 from minigrad.amp import autocast, is_autocast_enabled  # noqa: E402
 from minigrad.amp import cuda_amp as _cuda_amp  # noqa: E402
+from minigrad.autograd.anomaly import (  # noqa: E402
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+)
 from minigrad.backends import (  # noqa: E402
     are_deterministic_algorithms_enabled,
     get_float32_matmul_precision,
     is_deterministic_algorithms_warn_only_enabled,
+    is_warn_always_enabled,
     set_float32_matmul_precision,
+    set_flush_denormal,
+    set_warn_always,
     use_deterministic_algorithms,
 )
 from minigrad.func import vmap  # noqa: E402 - as torch.vmap
@@ -510,13 +580,41 @@ from minigrad.nn.functional import (  # noqa: E402 - torch.conv2d and the like, 
     pixel_shuffle,
     pixel_unshuffle,
     prelu,
+    rms_norm,
     selu,
     selu_,
+    threshold,
+    threshold_,
+)
+from minigrad.nn.toplevel import (  # noqa: E402 - the ATen forms: torch.kl_div(input, target, 1)
+    adaptive_max_pool1d,
+    alpha_dropout,
+    alpha_dropout_,
+    batch_norm,
+    binary_cross_entropy_with_logits,
+    constant_pad_nd,
+    cosine_embedding_loss,
+    dropout_,
+    embedding,
+    feature_alpha_dropout,
+    feature_alpha_dropout_,
+    hinge_embedding_loss,
+    instance_norm,
+    kl_div,
+    margin_ranking_loss,
+    max_pool1d_with_indices,
+    poisson_nll_loss,
+    triplet_margin_loss,
 )
 from minigrad.serialization import load, save  # noqa: E402
 from minigrad.special import sinc  # noqa: E402 - as torch.sinc
 from minigrad.static import compile  # noqa: E402 - as torch.compile
-from minigrad.threads import get_num_threads, set_num_threads  # noqa: E402
+from minigrad.threads import (  # noqa: E402
+    get_num_interop_threads,
+    get_num_threads,
+    set_num_interop_threads,
+    set_num_threads,
+)
 
 # `torch.cuda.amp` (and `from torch.cuda.amp import GradScaler`): minigrad.cuda is a module, so
 # its `amp` is registered by hand

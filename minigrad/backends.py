@@ -15,7 +15,12 @@ cudnn = SimpleNamespace(
 )
 mps = SimpleNamespace(is_available=lambda: False, is_built=lambda: False)
 
-_settings = {"matmul_precision": "highest", "deterministic": False, "warn_only": False}
+_settings = {
+    "matmul_precision": "highest",
+    "deterministic": False,
+    "warn_only": False,
+    "warn_always": False,
+}
 
 
 def set_float32_matmul_precision(precision: str) -> None:
@@ -62,3 +67,20 @@ def are_deterministic_algorithms_enabled() -> bool:
 
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
     return _settings["warn_only"]
+
+
+def set_warn_always(b: bool) -> None:
+    """Store PyTorch's "warn every time" flag. minigrad warns with Python's `warnings`, whose
+    filters decide how often a warning shows (`warnings.simplefilter("always")`): the flag
+    changes none of minigrad's warnings."""
+    _settings["warn_always"] = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    return _settings["warn_always"]
+
+
+def set_flush_denormal(mode: bool) -> bool:
+    """False, PyTorch's answer where flushing denormals is not supported: NumPy gives no
+    control of the CPU's flush-to-zero mode, so denormals are always kept."""
+    return False

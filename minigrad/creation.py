@@ -130,6 +130,149 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> Tensor:
+    """`obj` as a tensor, sharing memory with a tensor or a NumPy array where it can, as
+    `torch.asarray`: copy=None copies only when dtype or device says so, copy=True always,
+    copy=False never (ValueError where a copy is needed). A tensor keeps its graph unless
+    requires_grad=False; left unset on a tensor that requires grad, it keeps obj's (with
+    PyTorch's warning). A buffer (bytes, bytearray) is read as `frombuffer` reads it."""
+    want = None if dtype is None else dtypes.to_dtype(dtype)
+    if isinstance(obj, Tensor):
+        if requires_grad is None:
+            requires_grad = obj.requires_grad
+            if requires_grad:
+                warnings.warn(
+                    "torch.asarray: unspecified requires_grad now defaults to "
+                    "obj.requires_grad instead of False. Pass requires_grad=False explicitly to "
+                    "get the old behavior and silence this warning.",
+                    stacklevel=2,
+                )
+        out = obj if requires_grad or not obj.requires_grad else obj.detach()
+        dev = out.device if device is None else get_device(device)
+        if copy is False and want not in (None, out.dtype):
+            raise ValueError(
+                f"can't alias tensor with dtype '{dtypes.legacy_name(out.dtype)[:-6]}' into "
+                f"dtype '{dtypes.legacy_name(want)[:-6]}'."
+            )
+        if copy is False and dev is not out.device:
+            raise ValueError(f"can't alias tensor from device '{out.device}' to '{dev}'.")
+        moved = out.to(device=dev, dtype=want or out.dtype)
+        out = moved.clone() if copy and moved is out else moved
+    elif isinstance(obj, (bytes, bytearray, memoryview)):
+        out = frombuffer(obj, dtype=want or dtypes.get_default_dtype())
+    elif isinstance(obj, np.ndarray) and get_device(device).type == "cpu":
+        if copy is False and want not in (None, dtypes.from_numpy_dtype(obj.dtype)):
+            raise ValueError(f"can't alias NumPy array with dtype {obj.dtype} into dtype {want}")
+        out = from_numpy(obj if want is None else obj.astype(want.np, copy=False))
+        if copy and np.shares_memory(out.array, obj):
+            out = out.clone()
+    else:
+        if copy is False:
+            raise ValueError("can't alias arbitrary sequence into a tensor.")
+        out = tensor(obj, dtype=want, device=device)
+    if requires_grad and not out.requires_grad:
+        out.requires_grad_()
+    return out
+
+
+def from_dlpack(ext_tensor) -> Tensor:
+    """A tensor sharing memory with an array of another library through DLPack (an object
+    with `__dlpack__`: a NumPy or CuPy array, a PyTorch or JAX tensor); CPU memory through
+    NumPy, GPU memory through CuPy. Bare DLPack capsules (`to_dlpack`) are not taken."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(
+            f"from_dlpack: expected an object with __dlpack__ (an array or tensor), got "
+            f"{type(ext_tensor).__name__}"
+        )
+    device_type, _ = ext_tensor.__dlpack_device__()
+    if device_type == 1:  # kDLCPU
+        array = np.from_dlpack(ext_tensor)
+    else:
+        array = get_device("cuda").xp.from_dlpack(ext_tensor)
+    dtypes.from_numpy_dtype(array.dtype)  # a dtype minigrad has, or TypeError
+    return Tensor._make(array)
+
+
+def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0, requires_grad=False):
+    """A 1-d CPU tensor over the memory of an object with Python's buffer protocol (bytes,
+    bytearray, array.array, mmap): `count` elements of `dtype` from byte `offset`; -1 reads to
+    the end. It shares the memory of a writable buffer; one of bytes is read-only (where
+    PyTorch warns and writes anyway, minigrad refuses the write)."""
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    dt = dtypes.to_dtype(dtype)
+    size, itemsize = view.nbytes, np.dtype(dt.np).itemsize
+    if size == 0 or count == 0:
+        raise ValueError(f"both buffer length ({size}) and count ({count}) must not be 0")
+    if not 0 <= offset < size:
+        raise ValueError(
+            f"offset ({offset} bytes) must be non-negative and no greater than buffer length "
+            f"({size} bytes) minus 1"
+        )
+    if count < 0:
+        if (size - offset) % itemsize:
+            raise ValueError(
+                f"buffer length ({size - offset} bytes) after offset ({offset} bytes) must be a "
+                f"multiple of element size ({itemsize})"
+            )
+        count = (size - offset) // itemsize
+    elif offset + count * itemsize > size:
+        raise ValueError(
+            f"requested buffer length ({count} * {itemsize} bytes) after offset ({offset} "
+            f"bytes) must not be greater than actual buffer length ({size} bytes)"
+        )
+    array = np.frombuffer(view.cast("B"), dtype=dt.np, count=count, offset=offset)
+    return _finish(array, requires_grad)
+
+
+def torch_range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """torch.range (deprecated, with PyTorch's warning): start to end *included* in steps of
+    step, in the default float dtype unless dtype says otherwise. Use arange."""
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its "
+        "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
+        "which produces values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
+    if end is None:
+        raise TypeError('range() missing 1 required positional arguments: "end"')
+    if step == 0:
+        raise RuntimeError("range: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    n = math.floor((end - start) / step) + 1
+    values = start + step * np.arange(n, dtype=np.float64)
+    return _finish(get_device(device).xp.asarray(values.astype(dt.np)), requires_grad)
+
+
+def empty_strided(
+    size, stride, *, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
+    """A tensor of `size` laid out with `stride` (in elements) over a new block of memory just
+    large enough (zeros here; PyTorch's memory is uninitialised)."""
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(
+            f"mismatch in length of strides and shape: {len(stride)} strides for {len(size)} dims"
+        )
+    if any(n < 0 for n in size) or any(s < 0 for s in stride):
+        raise RuntimeError(f"empty_strided: negative size or stride: {size}, {stride}")
+    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    itemsize = np.dtype(dt.np).itemsize
+    extent = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    block = get_device(device).xp.zeros(max(extent, 1), dt.np)
+    strides = tuple(s * itemsize for s in stride)
+    xp = get_device(device).xp
+    array = xp.lib.stride_tricks.as_strided(block, size, strides)
+    return _finish(array, requires_grad)
+
+
 def _factory(fill, size, dtype, device, requires_grad, default=None) -> Tensor:
     dev = get_device(device)
     dt = dtypes.to_dtype(dtype) if dtype is not None else (default or dtypes.get_default_dtype())

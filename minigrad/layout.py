@@ -112,6 +112,50 @@ class UntypedStorage:
         return f"minigrad.UntypedStorage(device={self.device}) of size {self._nbytes}"
 
 
+class TypedStorage:
+    """The legacy `tensor.storage()`: an UntypedStorage seen as elements of one dtype, as
+    PyTorch's deprecated `torch.TypedStorage` (its size is in elements)."""
+
+    __slots__ = ("_untyped", "dtype")
+
+    def __init__(self, untyped: UntypedStorage, dtype):
+        self._untyped, self.dtype = untyped, dtype
+
+    @property
+    def device(self):
+        return self._untyped.device
+
+    def untyped(self) -> UntypedStorage:
+        return self._untyped
+
+    def data_ptr(self) -> int:
+        return self._untyped.data_ptr()
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    def nbytes(self) -> int:
+        return self._untyped.nbytes()
+
+    def size(self) -> int:
+        return self._untyped.nbytes() // self.dtype.itemsize
+
+    __len__ = size
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, TypedStorage):
+            return NotImplemented
+        return (self._untyped, self.dtype) == (other._untyped, other.dtype)
+
+    def __hash__(self) -> int:
+        return hash((self._untyped, self.dtype))
+
+    def __repr__(self) -> str:
+        return (
+            f"minigrad.TypedStorage(dtype={self.dtype}, device={self.device}) of size {self.size()}"
+        )
+
+
 def data_ptr(array) -> int:
     """The address of an array's first element (NumPy's array interface, CuPy's pointer)."""
     if hasattr(array, "__array_interface__"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import mmap
 import warnings
 import weakref
 
@@ -187,6 +188,64 @@ class Tensor:
         """The CUDA device's index, or -1 on the CPU (PyTorch's answer)."""
         return -1 if self._device.type == "cpu" else (self._device.index or 0)
 
+    @property
+    def is_meta(self) -> bool:
+        return False  # minigrad has no meta device
+
+    def is_inference(self) -> bool:
+        """False: minigrad has no inference tensors (inference_mode is no_grad)."""
+        return False
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of its grad_fn this tensor is (0 for a leaf)."""
+        return self._output_nr
+
+    def storage(self) -> layout.TypedStorage:
+        """The legacy typed view of `untyped_storage()`, with PyTorch's deprecation warning."""
+        warnings.warn(
+            "TypedStorage is deprecated. It will be removed in the future and UntypedStorage "
+            "will be the only storage class. This should only matter to you if you are using "
+            "storages directly.  To access UntypedStorage directly, use "
+            "tensor.untyped_storage() instead of tensor.storage()",
+            UserWarning,
+            stacklevel=2,
+        )
+        return layout.TypedStorage(self.untyped_storage(), self.dtype)
+
+    def is_pinned(self, device=None) -> bool:
+        return False  # NumPy's memory is never page-locked
+
+    def pin_memory(self, device=None) -> Tensor:
+        """A copy (page-locked in PyTorch; minigrad's CPU memory is plain NumPy memory);
+        RuntimeError without a GPU, as PyTorch raises without an accelerator."""
+        from minigrad import cuda
+
+        if not cuda.is_available():
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        if self._device.type != "cpu":
+            raise RuntimeError(f"cannot pin '{self._device}' memory: only CPU memory can be pinned")
+        return self.clone()
+
+    def share_memory_(self) -> Tensor:
+        """Move the values into shared memory (an anonymous shared mapping), so processes
+        forked afterwards (DataLoader workers, Hogwild training) see each other's writes; a
+        no-op on the GPU and for memory already shared, as PyTorch's. Views taken before keep
+        the old memory."""
+        if self._device.type != "cpu" or self.is_shared():
+            return self
+        block = mmap.mmap(-1, builtins.max(self.array.nbytes, 1))
+        shared = np.frombuffer(block, self.array.dtype, self.array.size).reshape(self.shape)
+        shared[...] = self.array
+        self.array = shared
+        return self
+
+    def is_shared(self) -> bool:
+        node = self.array
+        while node is not None and not isinstance(node, mmap.mmap):
+            node = node.obj if isinstance(node, memoryview) else getattr(node, "base", None)
+        return node is not None
+
     def is_signed(self) -> bool:
         return self.array.dtype.kind in "if"
 
@@ -353,6 +412,13 @@ class Tensor:
                 )
             return _host(self.array)
         return self.array
+
+    def __dlpack__(self, *args, **kwargs):
+        """DLPack export (np.from_dlpack(t), torch.from_dlpack(t)): the array's own."""
+        return self.array.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self.array.__dlpack_device__()
 
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()
@@ -772,6 +838,14 @@ class Tensor:
     def float_power(self, exponent):
         return arithmetic_ops.float_power(self, exponent)
 
+    def float_power_(self, exponent):
+        if self.array.dtype != np.float64:  # float_power computes in float64
+            raise RuntimeError(
+                f"the base given to float_power_ has dtype {dtypes.legacy_name(self.dtype)[:-6]}"
+                " but the operation's result requires dtype Double"
+            )
+        return self._inplace(arithmetic_ops.float_power, exponent)
+
     # unary math (ops/unary.py)
     def exp(self):
         return unary_ops.exp(self)
@@ -1051,6 +1125,12 @@ class Tensor:
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return reduce_ops.unique(self, sorted, return_inverse, return_counts, dim)
 
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return reduce_ops.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
+        return reduce_ops.histogram(self, bins, range=range, weight=weight, density=density)
+
     def bincount(self, weights=None, minlength=0):
         return reduce_ops.bincount(self, weights, minlength)
 
@@ -1177,6 +1257,11 @@ class Tensor:
     def chunk(self, chunks, dim=0):
         return shape_ops.chunk(self, chunks, dim)
 
+    unsafe_chunk = chunk  # PyTorch's variant skips view checks minigrad does not make
+
+    def unsafe_split(self, split_size, dim=0):
+        return shape_ops.split(self, split_size, dim)
+
     def unbind(self, dim=0):
         return shape_ops.unbind(self, dim)
 
@@ -1237,6 +1322,18 @@ class Tensor:
     def narrow(self, dim, start, length):
         return indexing_ops.narrow(self, dim, start, length)
 
+    def select_scatter(self, src, dim, index):
+        return indexing_ops.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        return indexing_ops.slice_scatter(self, src, dim, start, end, step)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        return indexing_ops.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def narrow_copy(self, dim, start, length):
+        return indexing_ops.narrow(self, dim, start, length).clone()
+
     def roll(self, shifts, dims=None):
         return indexing_ops.roll(self, shifts, dims)
 
@@ -1258,6 +1355,10 @@ class Tensor:
     def nonzero(self, *, as_tuple=False):
         return indexing_ops.nonzero(self, as_tuple=as_tuple)
 
+    def nonzero_static(self, *, size, fill_value=-1):
+        """nonzero() cut or padded with fill_value to `size` rows (a fixed shape)."""
+        return indexing_ops.nonzero_static(self, size=size, fill_value=fill_value)
+
     def argwhere(self):
         return indexing_ops.nonzero(self)
 
@@ -1272,6 +1373,15 @@ class Tensor:
 
     def index_add(self, dim, index, source, *, alpha=1):
         return indexing_ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        return indexing_ops.index_reduce(
+            self, dim, index, source, reduce, include_self=include_self
+        )
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        index_reduce = functools.partial(indexing_ops.index_reduce, include_self=include_self)
+        return self._inplace(index_reduce, dim, index, source, reduce)
 
     def index_fill(self, dim, index, value):
         return indexing_ops.index_fill(self, dim, index, value)
@@ -1367,6 +1477,10 @@ class Tensor:
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         return matmul_ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        scaled = functools.partial(matmul_ops.addbmm, beta=beta, alpha=alpha)
+        return self._inplace(scaled, batch1, batch2)
+
     def cross(self, other, dim=None):
         return matmul_ops.cross(self, other, dim)
 
@@ -1397,6 +1511,18 @@ class Tensor:
 
     def cholesky_solve(self, input2, upper=False):
         return linalg_ops.cholesky_solve(self, input2, upper)
+
+    def matrix_exp(self):
+        return linalg_ops.matrix_exp(self)
+
+    def frexp(self):
+        return unary_ops.frexp(self)
+
+    def ldexp(self, other):
+        return unary_ops.ldexp(self, other)
+
+    def nextafter(self, other):
+        return nograd_ops.nextafter(self, other)
 
     def pinverse(self, rcond=1e-15):
         return linalg_ops.pinverse(self, rcond)
@@ -1496,6 +1622,11 @@ class Tensor:
 
     def sgn_(self):
         return self.sign_()
+
+    def prelu(self, weight):
+        from minigrad.nn.functional import prelu
+
+        return prelu(self, weight)
 
     def hardshrink(self, lambd=0.5):
         from minigrad.nn.functional import hardshrink
@@ -1746,6 +1877,71 @@ class Tensor:
     def t_(self):
         return self._reshape_in_place(Tensor.t)
 
+    def transpose_(self, dim0, dim1):
+        return self._reshape_in_place(shape_ops.transpose, dim0, dim1)
+
+    swapaxes_ = swapdims_ = transpose_
+
+    def resize_(self, *sizes, memory_format=layout.contiguous_format) -> Tensor:
+        """This tensor takes the shape `sizes`, keeping its first elements in row-major
+        order: shrinking keeps a view of its memory, growing adds elements (zeros here;
+        PyTorch leaves them uninitialised)."""
+        if self._requires_grad:
+            raise RuntimeError("cannot resize variables that require grad")
+        shape = _shape_args(sizes)
+        if any(n < 0 for n in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+        xp, n = self._device.xp, builtins.int(np.prod(shape, dtype=np.int64))
+        flat = self.array.reshape(-1)  # a view when contiguous: shrinking keeps the memory
+        if n > flat.size:
+            flat = xp.concatenate([flat, xp.zeros(n - flat.size, flat.dtype)])
+        self.array = flat[:n].reshape(shape)
+        self._version += 1
+        return self
+
+    def resize_as_(self, the_template, *, memory_format=layout.contiguous_format) -> Tensor:
+        return self.resize_(the_template.shape)
+
+    def fill_diagonal_(self, fill_value, wrap=False) -> Tensor:
+        """Write fill_value on the main diagonal (all indices equal); a tall 2-d matrix with
+        wrap=True starts again every ncols + 1 rows, as NumPy's fill_diagonal."""
+        if self.ndim < 2:
+            raise RuntimeError("dimensions must larger than 1")
+        if self.ndim > 2 and len(set(self.shape)) > 1:
+            raise RuntimeError("all dimensions of input must be of equal length")
+        index = functools.partial(_fill_diagonal, wrap=wrap, value=fill_value)
+        return self._inplace(index)
+
+    def apply_(self, callable) -> Tensor:
+        """callable(value) for every element, written back (slow: Python per element; CPU
+        only, never recorded, as PyTorch's)."""
+        return self._map_elements(callable)
+
+    def map_(self, tensor, callable) -> Tensor:
+        """callable(a, b) for the elements of this tensor and `tensor` (broadcast to it)."""
+        return self._map_elements(callable, tensor)
+
+    def _map_elements(self, fn, other=None) -> Tensor:
+        name = "apply_" if other is None else "map_"
+        if self._device.type != "cpu":
+            raise TypeError(f"{name} is only implemented on CPU tensors")
+        if self._requires_grad:
+            raise RuntimeError(
+                f"Can't call {name}() on Variable that requires grad. Use "
+                f"var.detach().{name}() instead."
+            )
+        _check_writable(self)
+        values = self.array.tolist() if self.ndim else [self.array.item()]
+        flat = np.asarray(values).reshape(-1).tolist()
+        if other is None:
+            out = [fn(v) for v in flat]
+        else:
+            others = np.broadcast_to(_host(other.array), self.array.shape).reshape(-1).tolist()
+            out = [fn(a, b) for a, b in zip(flat, others)]
+        self.array[...] = np.asarray(out, dtype=self.array.dtype).reshape(self.array.shape)
+        self._version += 1
+        return self
+
     def _reshape_in_place(self, op, *args) -> Tensor:
         """This tensor takes the shape (and, when recorded, the history) of op(self, *args)."""
         if state.enabled and self._requires_grad and self.grad_fn is None:
@@ -1808,6 +2004,15 @@ class Tensor:
     def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
         return sampling_ops.exponential_(self, lambd, generator=generator)
 
+    def cauchy_(self, median=0, sigma=1, *, generator=None) -> Tensor:
+        return sampling_ops.cauchy_(self, median, sigma, generator=generator)
+
+    def log_normal_(self, mean=1, std=2, *, generator=None) -> Tensor:
+        return sampling_ops.log_normal_(self, mean, std, generator=generator)
+
+    def geometric_(self, p, *, generator=None) -> Tensor:
+        return sampling_ops.geometric_(self, p, generator=generator)
+
     def _fill_random(self, sample, a, b, generator) -> Tensor:
         if state.enabled and self._requires_grad and self.grad_fn is None:
             raise RuntimeError(
@@ -1857,6 +2062,19 @@ class Tensor:
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
         return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new(self, *args, device=None) -> Tensor:
+        """The legacy constructor with this tensor's dtype: x.new(2, 3) (uninitialised in
+        PyTorch, zeros here), x.new([1, 2]) (the data), x.new() (empty)."""
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            if args[0].dtype != self.dtype:
+                raise TypeError(
+                    f"new(): expected a tensor of dtype {self.dtype}, got {args[0].dtype}"
+                )
+            return args[0].detach()
+        if len(args) == 1 and not isinstance(args[0], (builtins.int, Size)):
+            return self.new_tensor(args[0], device=device)
+        return self.new_zeros(*(args or (0,)), device=device)
 
 
 class RemovableHandle:
@@ -1970,6 +2188,12 @@ def _overlaps(array) -> bool:
     return any(s == 0 and n > 1 for s, n in zip(array.strides, array.shape))
 
 
+def _fill_diagonal(x: Tensor, wrap: bool, value) -> Tensor:
+    mask = np.zeros(x.shape, dtype=bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    return x.masked_fill(Tensor._make(x._device.xp.asarray(mask)), value)
+
+
 def _check_writable(t: Tensor) -> None:
     if getattr(t.array.flags, "writeable", True):  # CuPy's arrays have no such flag
         return
@@ -2077,6 +2301,8 @@ INPLACE_FORMS = (
     *("tril", "triu", "multiply", "subtract", "divide", "negative", "logical_and"),
     *("logical_or", "logical_xor", "bitwise_left_shift", "bitwise_right_shift"),
     *("lgamma", "digamma", "polygamma", "mvlgamma", "i0"),
+    *("greater", "greater_equal", "less", "less_equal", "not_equal", "gcd", "lcm"),
+    *("heaviside", "ldexp", "nextafter"),
 )
 for _name in INPLACE_FORMS:
     setattr(Tensor, f"{_name}_", _inplace_method(_name))

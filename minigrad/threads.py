@@ -6,9 +6,12 @@ these set and read BLAS's thread count, through threadpoolctl.
 
 from __future__ import annotations
 
+import os
+
 from threadpoolctl import threadpool_info, threadpool_limits
 
 _limits = None  # kept alive: the limit holds until the next call
+_interop = [os.cpu_count() or 1]
 
 
 def set_num_threads(n: int) -> None:
@@ -23,3 +26,15 @@ def get_num_threads() -> int:
     """The threads BLAS uses now (1 where NumPy has no threaded BLAS)."""
     blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
     return max(blas, default=1)
+
+
+def set_num_interop_threads(n: int) -> None:
+    """Store PyTorch's inter-op thread count. minigrad runs ops one after another in the
+    calling thread (there is no inter-op pool), so the number changes nothing."""
+    if int(n) < 1:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    _interop[0] = int(n)
+
+
+def get_num_interop_threads() -> int:
+    return _interop[0]

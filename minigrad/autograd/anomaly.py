@@ -14,17 +14,31 @@ class detect_anomaly:  # noqa: N801 - PyTorch's spelling
         self.check_nan = check_nan
 
     def __enter__(self):
-        self._prev = state.anomaly
-        state.anomaly = self.check_nan
+        self._prev = (_mode["enabled"], _mode["check_nan"])
+        set_anomaly_enabled(True, self.check_nan)
 
     def __exit__(self, *exc):
-        state.anomaly = self._prev
+        set_anomaly_enabled(*self._prev)
         return False
 
 
-def set_detect_anomaly(mode: bool) -> None:
-    state.anomaly = bool(mode)
+# PyTorch's two flags; the engine reads one, state.anomaly: its anomaly checks (the forward's
+# place kept on each node, nan and inf in each gradient) run when both are on
+_mode = {"enabled": False, "check_nan": True}
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    _mode["enabled"], _mode["check_nan"] = bool(enabled), bool(check_nan)
+    state.anomaly = _mode["enabled"] and _mode["check_nan"]
+
+
+def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
+    set_anomaly_enabled(mode, check_nan)
 
 
 def is_anomaly_enabled() -> bool:
-    return state.anomaly
+    return _mode["enabled"]
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    return _mode["check_nan"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import numbers
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -332,6 +333,8 @@ class DataLoader:
             collate_fn = default_collate if batch_sampler is not None else default_convert
         self.collate_fn = collate_fn
         self.worker_init_fn = worker_init_fn
+        # NOTE: NumPy memory cannot be page-locked: with a GPU the batches stay as they are
+        self.pin_memory, self.pin_memory_device = pin_memory, pin_memory_device
 
     def __len__(self) -> int:
         if isinstance(self.dataset, IterableDataset):
@@ -372,6 +375,15 @@ class DataLoader:
             yield self.collate_fn(batch)
 
     def __iter__(self):
+        if self.pin_memory:
+            from minigrad import cuda
+
+            if not cuda.is_available():
+                warnings.warn(
+                    "'pin_memory' argument is set as true but no accelerator is found, then "
+                    "device pinned memory won't be used.",
+                    stacklevel=2,
+                )
         if isinstance(self.dataset, IterableDataset):
             return self._stream()
         batches = self.sampler if self.batch_sampler is None else self.batch_sampler

@@ -154,6 +154,13 @@ def sub(input, other, alpha=1, *, out=None):
     return y if out is None else write_out("sub", y, out)
 
 
+def rsub(input, other, alpha=1) -> Tensor:
+    """other - alpha * input: sub with the operands swapped (torch.rsub)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rsub(): argument 'input' must be Tensor, not {type(input).__name__}")
+    return sub(other, input, alpha)
+
+
 subtract = sub
 
 

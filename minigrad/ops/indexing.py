@@ -511,6 +511,49 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     return GetItem.apply(x, (Ellipsis, rows, cols), True)
 
 
+def _scatter_slice(input: Tensor, src: Tensor, view: Tensor, index: tuple) -> Tensor:
+    """input with input[index] = src, where `view` is input[index]: src must have its shape
+    (PyTorch's *_scatter ops); differentiable in both."""
+    if tuple(src.shape) != tuple(view.shape):
+        raise RuntimeError(
+            "expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(view.shape)}"
+        )
+    return IndexPut.apply(input, index, src)
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """input with its `index` slice along dim replaced by src (input.select(dim, index)'s
+    shape)."""
+    d = normalize_dim(dim, input.ndim, "select_scatter")
+    view = select(input, d, index)
+    return _scatter_slice(input, src, view, (slice(None),) * d + (index,))
+
+
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None, step=1):
+    """input with input[start:end:step] along dim replaced by src."""
+    d = normalize_dim(dim, input.ndim, "slice_scatter")
+    index = (slice(None),) * d + (slice(start, end, step),)
+    return _scatter_slice(input, src, GetItem.apply(input, index, True), index)
+
+
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    """input with the diagonal that diagonal(input, offset, dim1, dim2) reads replaced by
+    src."""
+    from minigrad.ops.shape import permute
+
+    view = diagonal(input, offset, dim1, dim2)
+    d1, d2 = (
+        normalize_dim(dim1, input.ndim, "diagonal"),
+        normalize_dim(dim2, input.ndim, "diagonal"),
+    )
+    order = [d for d in range(input.ndim) if d not in (d1, d2)] + [d1, d2]
+    x = permute(input, order)
+    rows, cols = _diagonal_index(*x.array.shape[-2:], offset, input.device.xp)
+    y = _scatter_slice(x, src, view, (Ellipsis, rows, cols))
+    return permute(y, [order.index(d) for d in range(input.ndim)])
+
+
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """A vector's diagonal matrix, or a matrix's diagonal as a vector, as `torch.diag`."""
     xp = input.device.xp
@@ -552,6 +595,20 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     if not as_tuple:
         return found
     return tuple(found[:, i] for i in range(max(input.ndim, 1)))
+
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    """nonzero(input) cut to `size` rows, or padded with rows of fill_value: a fixed shape."""
+    from minigrad.creation import full
+    from minigrad.ops.shape import cat
+
+    if size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, got {size}")
+    found = Nonzero.apply(input)
+    if found.shape[0] >= size:
+        return found[:size]
+    pad = full((size - found.shape[0], found.shape[1]), fill_value, dtype=found.dtype)
+    return cat([found, pad.to(found.device)])
 
 
 class UnravelIndex(NoGrad):
@@ -855,6 +912,37 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     idx = (slice(None),) * d + (index.array,)
     added = source if alpha == 1 else source * alpha
     return input + IndexAdd.apply(added, input.array.shape, idx, True)
+
+
+def index_reduce(
+    input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *, include_self=True
+) -> Tensor:
+    """input with source's slices reduced ('prod', 'mean', 'amax', 'amin') into the places
+    `index` names along dim: scatter_reduce with the index spread over source's slices."""
+    import warnings
+
+    from minigrad.ops.shape import expand, reshape
+
+    warnings.warn(
+        "index_reduce() is in beta and the API may change at any time.", UserWarning, stacklevel=2
+    )
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(
+            "index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
+            f"{reduce}."
+        )
+    d = normalize_dim(dim, input.ndim, "index_reduce")
+    check_same_device("index_reduce", input, index, source)
+    if index.array.dtype.kind not in "iu":
+        raise RuntimeError(f"index_reduce_(): expected an int32 or int64 index, got {index.dtype}")
+    if index.ndim > 1 or index.array.size != (source.shape[d] if source.ndim else 1):
+        raise RuntimeError(
+            f"index_reduce_(): index of shape {tuple(index.shape)} should be a vector with one "
+            f"entry per slice of source along dim {d} (source of shape {tuple(source.shape)})"
+        )
+    spread = reshape(index.long(), tuple(-1 if k == d else 1 for k in range(source.ndim)))
+    where = expand(spread, tuple(source.shape))
+    return scatter_reduce(input, d, where, source, reduce, include_self=include_self)
 
 
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:

@@ -10,6 +10,7 @@ and svd are one Function each, computed by the device's `xp.linalg` (NumPy or Cu
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -40,6 +41,7 @@ RETURN_TYPES = {
     "linalg_lstsq": _return_type(
         "linalg_lstsq", ("solution", "residuals", "rank", "singular_values")
     ),
+    "qr": _return_type("qr", ("Q", "R")),
 }
 
 
@@ -483,7 +485,145 @@ def svdvals(A: Tensor, *, driver=None) -> Tensor:
     return Svd.apply(A, False)[1]
 
 
+class MatrixExp(Function):
+    """exp(A) = I + A + A^2/2! + ... of square matrices, by scaling and squaring: A / 2^s with
+    norm at most 1/2, a Taylor polynomial of degree 18 (below float64's rounding there), then
+    s squarings. Gradient: the upper-right block of exp([[A^T, G], [0, A^T]]) (the Fréchet
+    derivative), computed by this op, so it differentiates again."""
+
+    op_name = "matrix_exp"
+
+    @staticmethod
+    def forward(ctx, A):
+        ctx.save_for_backward(A)
+        xp, dtype = A.device.xp, A.array.dtype
+        a = A.array.astype(np.float32) if dtype.itemsize < 4 else A.array  # float16 in float32
+        norm = float(xp.abs(a).sum(-2).max()) if a.size else 0.0
+        s = max(0, math.ceil(math.log2(norm)) + 1) if norm > 0.5 else 0
+        a = a / 2.0**s
+        eye = xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        result, term = eye.copy(), eye
+        for k in range(1, 19):
+            term = xp.matmul(term, a) / k
+            result = result + term
+        for _ in range(s):
+            result = xp.matmul(result, result)
+        result = result.astype(dtype, copy=False)
+        return result
+
+    @staticmethod
+    def backward(ctx, gy):
+        (A,) = ctx.saved_tensors
+        n = A.shape[-1]
+        at = A.mT
+        block = cat([cat([at, gy], -1), cat([creation.zeros_like(at), at], -1)], -2)
+        return MatrixExp.apply(block)[..., :n, n:]
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """The matrix exponential of square matrices (*, n, n) (torch.linalg.matrix_exp)."""
+    if A.ndim < 2:
+        raise RuntimeError("linalg.matrix_exp: The input tensor A must have at least 2 dimensions.")
+    _check_matrices("linalg.matrix_exp", A, dtypes_from="float16")
+    return MatrixExp.apply(A)
+
+
 # -- built from the above -----------------------------------------------------------------------
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, tol=None):
+    """The number of singular values above max(atol, rtol * S_max) (int64, no gradient);
+    rtol defaults to eps * max(m, n), or 0 when only a positive atol is given; `tol` is
+    PyTorch's older name of atol."""
+    from minigrad.autograd.grad_mode import no_grad
+
+    _check_matrices("linalg.matrix_rank", A, square=False)
+    atol = tol if atol is None else atol
+    m, n = A.shape[-2:]
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else np.finfo(A.array.dtype).eps * max(m, n)
+    with no_grad():
+        s = Svd.apply(A, False)[1]
+        tol_ = amax(s, -1, keepdim=True) * rtol if s.shape[-1] else s
+        if atol is not None:
+            tol_ = where(tol_ > atol, tol_, float(atol))
+        return (s > tol_).sum(-1)
+
+
+def torch_qr(input: Tensor, some: bool = True):
+    """torch.qr (deprecated, with PyTorch's warning): linalg.qr with some=True 'reduced',
+    False 'complete'."""
+    warnings.warn(
+        "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future "
+        "PyTorch release.\nThe boolean parameter 'some' has been replaced with a string "
+        "parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\nQ, R = "
+        "torch.linalg.qr(A, 'reduced' if some else 'complete')",
+        UserWarning,
+        stacklevel=2,
+    )
+    complete = not some and input.shape[-2] > input.shape[-1]  # else the same as reduced
+    return RETURN_TYPES["qr"](*qr(input, "complete" if complete else "reduced"))
+
+
+def torch_cholesky(input: Tensor, upper: bool = False) -> Tensor:
+    """torch.cholesky (deprecated, with PyTorch's warning): L, or L^T when upper."""
+    warnings.warn(
+        "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in "
+        "a future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = "
+        "torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be "
+        "replaced with\nU = torch.linalg.cholesky(A).mH",
+        UserWarning,
+        stacklevel=2,
+    )
+    return cholesky(input, upper=upper)
+
+
+def nuclear_norm(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """The sum of the singular values (deprecated: linalg.matrix_norm(A, 'nuc'))."""
+    warnings.warn(
+        "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be "
+        "removed in a future PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, "
+        "keepdim)` instead",
+        UserWarning,
+        stacklevel=2,
+    )
+    if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
+        dim, keepdim = None, dim
+    if dim is None and input.ndim != 2:
+        raise RuntimeError(
+            f"nuclear_norm: Expected a 2-D tensor, but got a {input.ndim}-D tensor; pass dim="
+        )
+    return matrix_norm(input, "nuc", (-2, -1) if dim is None else tuple(dim), keepdim)
+
+
+def frobenius_norm(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """The 2-norm over dims `dim` (deprecated: linalg.vector_norm(A, 2, dim, keepdim))."""
+    from minigrad.linalg import vector_norm
+
+    warnings.warn(
+        "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will "
+        "be removed in a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, "
+        "keepdim)` instead",
+        UserWarning,
+        stacklevel=2,
+    )
+    return vector_norm(input, 2, dim, keepdim)
+
+
+def chain_matmul(*matrices) -> Tensor:
+    """matrices[0] @ matrices[1] @ ... (deprecated: linalg.multi_dot)."""
+    warnings.warn(
+        "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+        "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather "
+        "than multiple parameters.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if len(matrices) == 1:
+        if matrices[0].ndim != 2:
+            raise RuntimeError(f"chain_matmul(): Tensor 0 must be 2D but got {matrices[0].ndim}D")
+        return matrices[0].clone()
+    return multi_dot(matrices)
+
+
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """The Moore-Penrose pseudo-inverse V diag(1/S) U^T, singular values at or below
     max(atol, rtol * S_max) treated as 0 (rtol defaults to eps * max(m, n), or 0 when only a

@@ -367,6 +367,34 @@ def heaviside(input, values):
     return _no_grad_binary(Heaviside, input, values)
 
 
+class Nextafter(NoGrad):
+    """The next float after input towards other, element by element."""
+
+    op_name = ufunc = "nextafter"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.array.dtype.kind != "f" or b.array.dtype.kind != "f":
+            found = a.array.dtype if a.array.dtype.kind != "f" else b.array.dtype
+            raise NotImplementedError(f'"nextafter_cpu" not implemented for {kernel_type(found)}')
+        xp, dt = a.device.xp, np.promote_types(a.array.dtype, b.array.dtype)
+        return xp.nextafter(a.array.astype(dt, copy=False), b.array.astype(dt, copy=False))
+
+
+def nextafter(input, other):
+    return _no_grad_binary(Nextafter, input, other)
+
+
+class FrexpExponent(NoGrad):
+    """The exponents e of frexp (x = m * 2**e, 0.5 <= |m| < 1), int32."""
+
+    op_name = "frexp_exponent"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.device.xp.frexp(x.array)[1].astype(np.int32)
+
+
 class IsClose(NoGrad):
     """|a - b| <= atol + rtol * |b| (nan equal to nan if equal_nan)."""
 

@@ -57,6 +57,9 @@ RETURN_TYPES = {
     )
 }
 RETURN_TYPES["aminmax"] = _return_type("aminmax", ("min", "max"))
+RETURN_TYPES["frexp"] = _return_type("frexp", ("mantissa", "exponent"))
+RETURN_TYPES["histogram"] = _return_type("histogram", ("hist", "bin_edges"))
+RETURN_TYPES["histogramdd"] = _return_type("histogramdd", ("hist", "bin_edges"))
 
 
 def _keep_shape(shape, dims) -> tuple:
@@ -621,20 +624,6 @@ def norm(input, p="fro", dim=None, keepdim=False):
 def dist(input, other, p=2):
     """The p-norm of input - other (broadcast), as torch.dist."""
     return norm(input - other, p)
-
-
-def renorm(input, p, dim, maxnorm):
-    """Each slice along dim whose p-norm is above maxnorm scaled by maxnorm / (norm + 1e-7),
-    as PyTorch's (a max-norm constraint on the rows of a weight); the others left as they are."""
-    if maxnorm < 0:
-        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
-    if input.ndim < 2:
-        raise RuntimeError(
-            f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions"
-        )
-    d = normalize_dim(dim, input.ndim, "renorm")
-    n = norm(input, p, tuple(i for i in range(input.ndim) if i != d), keepdim=True)
-    return input * where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
 
 
 class Cumsum(Function):
@@ -1305,6 +1294,102 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return (part(0), *extra) if extra else part(0)
 
 
+class UniqueConsecutive(NoGrad):
+    """Part `part` of the runs of equal values (along dim, or of the flattened x): 0 one value
+    (slice) per run, 1 each element's run number, 2 each run's length."""
+
+    op_name = "unique_consecutive"
+    data_dependent = True  # the result's shape depends on the values
+
+    @staticmethod
+    def forward(ctx, x, part, dim=None):
+        xp, a = x.device.xp, x.array
+        rows = a.reshape(-1, 1) if dim is None else xp.moveaxis(a, dim, 0).reshape(a.shape[dim], -1)
+        n = rows.shape[0]
+        starts = xp.ones(n, dtype=bool)
+        if n > 1 and rows.shape[1]:
+            starts[1:] = (rows[1:] != rows[:-1]).any(1)
+        first = xp.nonzero(starts)[0]
+        if part == 1:
+            inverse = xp.cumsum(starts) - 1
+            return inverse.reshape(a.shape) if dim is None else inverse
+        if part == 2:
+            return xp.diff(xp.concatenate([first, xp.asarray([n])]))
+        if dim is None:
+            return a.reshape(-1)[first]
+        return xp.take(a, first, axis=dim)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """One value per run of equal consecutive values (of the flattened input, or one slice
+    per run along dim); with return_inverse each element's run, with return_counts each
+    run's length (int64)."""
+    d = None if dim is None else normalize_dim(dim, input.ndim, "unique_consecutive")
+
+    def part(k):
+        return UniqueConsecutive.apply(input, k, d)
+
+    extra = [part(k) for k, wanted in ((1, return_inverse), (2, return_counts)) if wanted]
+    return (part(0), *extra) if extra else part(0)
+
+
+class Histogram(NoGrad):
+    """Part `part` (0 counts, 1.. the edges of each dim) of NumPy's histogramdd of the rows of
+    x (*, D): the bins and range as numbers of bins or edge tensors, weights, density."""
+
+    op_name = "histogram"
+
+    @staticmethod
+    def forward(ctx, x, part, bins, range=None, weight=None, density=False):
+        xp = x.device.xp
+        samples = x.array.reshape(-1, x.array.shape[-1])
+        if isinstance(bins, (tuple, list)) and bins and isinstance(bins[0], Tensor):
+            bins = [b.array for b in bins]
+        w = None if weight is None else weight.array.reshape(-1)
+        hist, edges = xp.histogramdd(samples, bins=bins, range=range, weights=w, density=density)
+        dt = x.array.dtype
+        return hist.astype(dt) if part == 0 else edges[part - 1].astype(dt)
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """The histogram of the rows of input (*, D) as points in D dims: (hist, bin_edges), a
+    tuple of D edge tensors. bins: a number for all dims, one per dim, or the edge tensors;
+    range: (min0, max0, min1, max1, ...); weight: one per point; density divides by the total
+    weight and the bins' volumes."""
+    if input.array.dtype not in (np.float32, np.float64):
+        raise NotImplementedError(
+            f'"histogramdd" not implemented for {kernel_type(input.array.dtype)}'
+        )
+    return _histogramdd(input, bins, range, weight, density)
+
+
+def _histogramdd(input, bins, range, weight, density):
+    n_dims = input.array.shape[-1]
+    if isinstance(bins, int):
+        bins = [bins] * n_dims
+    pairs = (
+        None if range is None else [tuple(range[2 * i : 2 * i + 2]) for i in builtins.range(n_dims)]
+    )
+    args = (tuple(bins), pairs, weight, density)
+    hist = Histogram.apply(input, 0, *args)
+    edges = tuple(Histogram.apply(input, k + 1, *args) for k in builtins.range(n_dims))
+    return RETURN_TYPES["histogramdd"](hist, edges)
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """The histogram of input's values: (hist, bin_edges); bins a number of equal bins over
+    range (default: the values' min and max) or a tensor of edges."""
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(
+            f'"histogramdd" not implemented for {kernel_type(input.array.dtype)}'
+        )
+    points = input.reshape(-1, 1)
+    hist, (edges,) = _histogramdd(
+        points, [bins] if isinstance(bins, Tensor) else bins, range, weight, density
+    )
+    return RETURN_TYPES["histogram"](hist, edges)
+
+
 def bincount(input, weights=None, minlength=0):
     """How often each value 0..max occurs in a 1-D int tensor (or the sum of its weights)."""
     if input.array.dtype.kind not in "iu":  # PyTorch's kernel has no float or bool version
@@ -1442,6 +1527,129 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
 
 
 trapz = trapezoid
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoidal integral along dim (one value fewer than y along it)."""
+    from minigrad.ops.indexing import narrow
+    from minigrad.ops.shape import diff
+
+    if x is not None and dx is not None:
+        raise TypeError("cumulative_trapezoid() received both x and dx; pass one of them")
+    if y.array.dtype == np.bool_:
+        raise RuntimeError(
+            "cumulative_trapezoid: received a bool input for `y`, but bool is not supported"
+        )
+    d = normalize_dim(dim, y.ndim, "cumulative_trapezoid")
+    n = y.array.shape[d]
+    if n == 0:
+        return narrow(y, d, 0, 0) * 1.0
+    pairs = narrow(y, d, 0, n - 1) + narrow(y, d, 1, n - 1)
+    if x is None:
+        return cumsum(pairs * ((1 if dx is None else dx) / 2), d)
+    if x.ndim == 1:
+        steps = reshape(diff(x), (-1,) + (1,) * (y.ndim - d - 1))
+    else:
+        steps = diff(x, dim=dim)
+    return cumsum(steps * pairs / 2, d)
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """The derivative along each dim by central differences (second-order accurate inside,
+    first or second order at the ends): one tensor per dim. spacing: one step for all dims,
+    one per dim, or each dim's sample coordinates (1-D tensors)."""
+    from minigrad.ops.shape import cat
+
+    dims = builtins.range(input.ndim) if dim is None else [dim] if isinstance(dim, int) else dim
+    dims = [normalize_dim(d, input.ndim, "gradient") for d in dims]
+    if isinstance(spacing, Tensor) and spacing.ndim == 0:
+        spacing = spacing.item()
+    steps = [spacing] * len(dims) if isinstance(spacing, (int, float)) else list(spacing)
+    if len(steps) == 1 and len(dims) > 1 and not isinstance(steps[0], Tensor):
+        steps = steps * len(dims)
+    if len(steps) != len(dims):
+        raise RuntimeError(
+            "torch.gradient expected spacing to be unspecified, a scalar, or a list of length "
+            f"equal to 'self.dim() = {input.ndim}', since dim argument was not given, but got "
+            f"a list of length {len(steps)}"
+        )
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if builtins.any(input.shape[d] < edge_order + 1 for d in dims):
+        raise RuntimeError(
+            "torch.gradient expected each dimension size to be at least edge_order+1"
+        )
+    kind = input.array.dtype.kind
+    if kind == "u" or (kind == "b" and not builtins.all(isinstance(s, Tensor) for s in steps)):
+        # as PyTorch: no uint8; bools fail in the subtraction of uniform steps
+        raise RuntimeError(f"torch.gradient does not support {input.dtype} input.")
+    if input.array.dtype.kind != "f":
+        input = input.to(dtypes.get_default_dtype())
+    return tuple(
+        cat(_gradient_parts(input, d, step, edge_order), d) for d, step in zip(dims, steps)
+    )
+
+
+def _gradient_parts(f, d: int, step, edge_order: int) -> list:
+    """[first, interior, last] of the derivative along d (NumPy's formulas)."""
+    from minigrad.ops.indexing import narrow
+    from minigrad.ops.shape import diff
+
+    n = f.shape[d]
+
+    def at(a, b):  # f[a:b] along d
+        start, stop = (a + n if a < 0 else a), (b + n if b < 0 else b)
+        return narrow(f, d, start, stop - start)
+
+    if not isinstance(step, Tensor):
+        h = float(step)
+        inside = (at(2, n) - at(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            return [(at(1, 2) - at(0, 1)) / h, inside, (at(-1, n) - at(-2, -1)) / h]
+        first = (at(0, 1) * -1.5 + at(1, 2) * 2 - at(2, 3) * 0.5) / h
+        last = (at(-3, -2) * 0.5 - at(-2, -1) * 2 + at(-1, n) * 1.5) / h
+        return [first, inside, last]
+    dx = reshape(diff(step), (-1,) + (1,) * (f.ndim - d - 1))
+    d1, d2 = dx[:-1], dx[1:]
+    inside = (
+        at(0, n - 2) * (-d2 / (d1 * (d1 + d2)))
+        + at(1, n - 1) * ((d2 - d1) / (d1 * d2))
+        + at(2, n) * (d1 / (d2 * (d1 + d2)))
+    )
+    if edge_order == 1:
+        return [(at(1, 2) - at(0, 1)) / dx[:1], inside, (at(-1, n) - at(-2, -1)) / dx[-1:]]
+    a1, a2 = dx[:1], dx[1:2]
+    first = (
+        at(0, 1) * (-(2 * a1 + a2) / (a1 * (a1 + a2)))
+        + at(1, 2) * ((a1 + a2) / (a1 * a2))
+        + at(2, 3) * (-a1 / (a2 * (a1 + a2)))
+    )
+    b1, b2 = dx[-2:-1], dx[-1:]
+    last = (
+        at(-3, -2) * (b2 / (b1 * (b1 + b2)))
+        + at(-2, -1) * (-(b1 + b2) / (b1 * b2))
+        + at(-1, n) * ((2 * b2 + b1) / (b2 * (b1 + b2)))
+    )
+    return [first, inside, last]
+
+
+def renorm(input, p, dim, maxnorm):
+    """Each slice along dim (input.select(dim, i)) whose p-norm exceeds maxnorm scaled down to
+    norm maxnorm (by maxnorm / (norm + 1e-7), as PyTorch); the others kept."""
+    from minigrad.ops.selection import where
+
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions"
+        )
+    if not p > 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported, got p={p}")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = normalize_dim(dim, input.ndim, "renorm")
+    others = tuple(i for i in builtins.range(input.ndim) if i != d)
+    norms = norm(input, p, others, keepdim=True)
+    return input * where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
 
 
 def vander(x, N=None, increasing=False):

@@ -438,3 +438,50 @@ def binomial(count, prob, generator=None):
                 f'"binomial_cpu" not implemented for {kernel_type(t.array.dtype)}'
             )
     return Binomial.apply(count, prob, generator)
+
+
+def _check_float(t: Tensor, what: str) -> None:
+    if t.array.dtype.kind != "f":
+        raise RuntimeError(
+            f"{what} is a continuous probability distribution. dtype must be a floating point "
+            f"but you specified {t.dtype}"
+        )
+
+
+def cauchy_(t: Tensor, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
+    """Cauchy draws: median + sigma * tan(pi * (u - 1/2)) for u uniform on [0, 1)."""
+    _check_float(t, "Cauchy distribution")
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+
+    def sample(shape, dev, loc, scale, gen):
+        u = random.uniform_array(shape, dev, generator=gen, dtype=t.dtype)
+        return loc + scale * dev.xp.tan(np.pi * (u - 0.5))
+
+    return t._fill_random(sample, median, sigma, generator)
+
+
+def log_normal_(t: Tensor, mean=1.0, std=2.0, *, generator=None) -> Tensor:
+    """exp of normal draws with this mean and std."""
+    if t.array.dtype.kind != "f":
+        raise NotImplementedError(f"log_normal_ is not implemented for {t.dtype}: use floats")
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+
+    def sample(shape, dev, m, s, gen):
+        return dev.xp.exp(random.normal_array(shape, dev, m, s, generator=gen, dtype=t.dtype))
+
+    return t._fill_random(sample, mean, std, generator)
+
+
+def geometric_(t: Tensor, p, *, generator=None) -> Tensor:
+    """The number of Bernoulli(p) trials up to the first success (1, 2, ...):
+    ceil(log(1 - u) / log(1 - p)) for u uniform on [0, 1)."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+
+    def sample(shape, dev, prob, _, gen):
+        u = random.uniform_array(shape, dev, generator=gen, dtype=_draw_dtype(t))
+        return dev.xp.maximum(dev.xp.ceil(dev.xp.log1p(-u) / np.log1p(-prob)), 1)
+
+    return t._fill_random(sample, p, None, generator)

@@ -270,6 +270,17 @@ def copy(dst, src):
     return Copy.apply(dst, tensor_arg(src, dst))
 
 
+def fill(input, value):
+    """A new tensor of input's shape and dtype filled with value (torch.fill; a 0-d tensor
+    value gets the gradient)."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
+            "dimensions."
+        )
+    return copy(input, value)
+
+
 class Cast(Function):
     """y = x as another dtype; the gradient is cast back to x's dtype."""
 

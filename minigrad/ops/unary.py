@@ -645,3 +645,29 @@ def frac(input):
     """x - trunc(x): the fractional part, with the sign of x."""
     require_floating("frac_cpu", input)
     return input - Trunc.apply(input)
+
+
+def frexp(input):
+    """(mantissa, exponent) with input = mantissa * 2**exponent, 0.5 <= |mantissa| < 1 (0 for
+    0), exponent int32; the mantissa is input * 2**-exponent, so its gradient is 2**-exponent,
+    as PyTorch's."""
+    from minigrad.ops.nograd import FrexpExponent
+    from minigrad.ops.reduce import RETURN_TYPES
+
+    if input.array.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    exponent = FrexpExponent.apply(input)
+    mantissa = input * exp2(-exponent).to(input.dtype)
+    return RETURN_TYPES["frexp"](mantissa, exponent)
+
+
+def ldexp(input, other):
+    """input * 2**other (a float result: the default float dtype for integers), 2**other
+    computed in the result's dtype."""
+    from minigrad import dtypes
+    from minigrad.ops.arithmetic import mul
+
+    dt = dtypes.result_type(input, other)
+    dt = dt if dt.is_floating_point else dtypes.get_default_dtype()
+    other = other.to(dt) if isinstance(other, Tensor) else float(other)
+    return mul(input, exp2(other) if isinstance(other, Tensor) else 2.0**other)

@@ -8,11 +8,12 @@ array operations per parameter instead of dozens of recorded Tensor ops.
 from __future__ import annotations
 
 import copy
+import functools
 from collections import defaultdict
 
 import numpy as np
 
-from minigrad.tensor import Tensor
+from minigrad.tensor import RemovableHandle, Tensor
 
 
 class _RequiredParameter:
@@ -23,11 +24,46 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+_global_optimizer_pre_hooks: dict = {}
+_global_optimizer_post_hooks: dict = {}
+
+
+def register_optimizer_step_pre_hook(hook) -> RemovableHandle:
+    """Call `hook(optimizer, args, kwargs)` before every optimizer's step (args include the
+    optimizer); a non-None result is (new_args, new_kwargs)."""
+    Optimizer._step_hooked = True
+    return RemovableHandle(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook) -> RemovableHandle:
+    """Call `hook(optimizer, args, kwargs)` after every optimizer's step."""
+    Optimizer._step_hooked = True
+    return RemovableHandle(_global_optimizer_post_hooks, hook)
+
+
 class Optimizer:
     """Base class: holds `param_groups` (dicts with 'params' and hyper-parameters) and `state`."""
 
     # None until an lr scheduler watches this optimizer; then whether step() has run since
     _opt_called = None
+    # NOTE: step()'s one check for hooks: set on the instance by register_step_*_hook, on the
+    # class by the global registrations (it stays set once hooks were registered)
+    _step_hooked = False
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's own step() (LBFGS, a user's optimizer) runs the step hooks too."""
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_runs_hooks", False):
+
+            @functools.wraps(step)
+            def hooked(self, *args, **kwargs):
+                if self._step_hooked:
+                    return _step_with_hooks(self, step, args, kwargs)
+                return step(self, *args, **kwargs)
+
+            hooked._runs_hooks = True
+            cls.step = hooked
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
@@ -84,6 +120,9 @@ class Optimizer:
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure's loss if given."""
+        if self._step_hooked:  # NOTE: a closure given by keyword reaches them positionally
+            args = () if closure is None else (closure,)
+            return _step_with_hooks(self, Optimizer.step, args, {})
         if self._opt_called is False:
             self._opt_called = True
         loss = None
@@ -113,10 +152,55 @@ class Optimizer:
     def _update(self, group: dict, p: Tensor, g, state: dict) -> None:
         raise NotImplementedError
 
+    # -- hooks -------------------------------------------------------------------------------
+    def _hooks(self, kind: str) -> dict:
+        return self.__dict__.setdefault(f"_optimizer_{kind}_hooks", {})
+
+    def _add_hook(self, kind: str, hook, prepend: bool = False) -> RemovableHandle:
+        hooks = self._hooks(kind)
+        handle = RemovableHandle(hooks, hook)
+        if prepend:  # dicts keep insertion order: the new entry moves to the front
+            rest = {k: v for k, v in hooks.items() if k != handle.id}
+            hooks.clear()
+            hooks[handle.id] = hook
+            hooks.update(rest)
+        return handle
+
+    def register_step_pre_hook(self, hook) -> RemovableHandle:
+        """Call `hook(optimizer, args, kwargs)` before each step (args include the
+        optimizer); a non-None result is (new_args, new_kwargs)."""
+        self._step_hooked = True
+        return self._add_hook("step_pre", hook)
+
+    def register_step_post_hook(self, hook) -> RemovableHandle:
+        """Call `hook(optimizer, args, kwargs)` after each step."""
+        self._step_hooked = True
+        return self._add_hook("step_post", hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Call `hook(optimizer)` before state_dict() builds the dict."""
+        return self._add_hook("state_dict_pre", hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Call `hook(optimizer, state_dict)` on the built dict; a non-None result replaces
+        it."""
+        return self._add_hook("state_dict_post", hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Call `hook(optimizer, state_dict)` before loading; a non-None result is loaded
+        instead."""
+        return self._add_hook("load_state_dict_pre", hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Call `hook(optimizer)` after loading."""
+        return self._add_hook("load_state_dict_post", hook, prepend)
+
     # -- state dicts -------------------------------------------------------------------------
     def state_dict(self) -> dict:
         """{'state': {index: {name: value}}, 'param_groups': [{..., 'params': [indices]}]},
         parameters numbered in group order, as PyTorch does."""
+        for hook in list(self._hooks("state_dict_pre").values()):
+            hook(self)
         index, groups = {}, []
         for group in self.param_groups:
             for p in group["params"]:
@@ -125,9 +209,16 @@ class Optimizer:
             packed["params"] = [index[id(p)] for p in group["params"]]
             groups.append(packed)
         state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
-        return {"state": state, "param_groups": groups}
+        out = {"state": state, "param_groups": groups}
+        for hook in list(self._hooks("state_dict_post").values()):
+            result = hook(self, out)
+            out = out if result is None else result
+        return out
 
     def load_state_dict(self, state_dict: dict) -> None:
+        for hook in list(self._hooks("load_state_dict_pre").values()):
+            result = hook(self, state_dict)
+            state_dict = state_dict if result is None else result
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError(
@@ -149,6 +240,8 @@ class Optimizer:
         for key, values in state_dict["state"].items():
             p = params[int(key)]
             self.state[p] = {name: _to_param(v, p, name) for name, v in values.items()}
+        for hook in list(self._hooks("load_state_dict_post").values()):
+            hook(self)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -156,6 +249,34 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def _step_with_hooks(opt: Optimizer, step, args: tuple, kwargs: dict):
+    """step(opt, *args, **kwargs) between the step hooks, as PyTorch runs them: the global
+    pre-hooks and this optimizer's (which may replace the arguments), then its post-hooks
+    and the global ones."""
+    args = (opt, *args)
+    for hook in [*_global_optimizer_pre_hooks.values(), *opt._hooks("step_pre").values()]:
+        result = hook(opt, args, kwargs)
+        if result is not None:
+            if not (isinstance(result, tuple) and len(result) == 2):
+                raise RuntimeError(
+                    f"{step} must return None or a tuple of (new_args, new_kwargs), but got "
+                    f"{result}."
+                )
+            args, kwargs = result
+    hooked = opt.__dict__.get("_step_hooked")
+    opt._step_hooked = False  # the step below runs its body, not the hooks again
+    try:
+        out = step(*args, **kwargs)
+    finally:
+        if hooked is None:
+            del opt._step_hooked
+        else:
+            opt._step_hooked = hooked
+    for hook in [*opt._hooks("step_post").values(), *_global_optimizer_post_hooks.values()]:
+        hook(opt, args, kwargs)
+    return out
 
 
 def _scalar(value: float = 0.0) -> Tensor:

@@ -107,6 +107,10 @@ def _arange(lib, like, n):
     return lib.arange(float(n), dtype=like.dtype, device=like.device)
 
 
+def _COORDS(lib, like):  # noqa: N802 - sample points 0, 1, 4, 9 (float32 whatever like is)
+    return lib.tensor([0.0, 1.0, 4.0, 9.0], device=like.device)
+
+
 def _seeded(lib, fn, *args):
     """fn(*args) with the same random numbers each call (so central differences work)."""
     lib.manual_seed(0)
@@ -181,6 +185,9 @@ CASES = [
     Case("exp", lambda t, F, a: t.exp(a), ((3, 4),)),
     Case("expm1", lambda t, F, a: t.expm1(a), ((3, 4),)),
     Case("exp2", lambda t, F, a: a.exp2(), ((3, 4),)),
+    Case("frexp", lambda t, F, a: t.frexp(a).mantissa * 2, ((3, 4),)),
+    Case("ldexp", lambda t, F, a, b: t.ldexp(a, b), ((3, 4), (4,))),
+    Case("ldexp_method", lambda t, F, a: a.ldexp(_index(t, a, [0, 1, 3, 2])), ((3, 4),)),
     Case("log", lambda t, F, a: t.log(a), ((3, 4),), low=0.5, high=3.0),
     Case("log1p", lambda t, F, a: t.log1p(a), ((3, 4),), low=-0.5, high=3.0),
     Case("sinh", lambda t, F, a: t.sinh(a) + a.sinh(), ((3, 4),)),
@@ -644,6 +651,23 @@ CASES = [
         ((3, 4), (3, 3)),
     ),
     Case(
+        "index_reduce_amax",
+        lambda t, F, a, b: a.index_reduce(0, _index(t, a, [2, 0, 2]), b, "amax"),
+        ((3, 4), (3, 4)),
+    ),
+    Case(
+        "index_reduce_prod_no_self",
+        lambda t, F, a, b: t.index_reduce(
+            a, 1, _index(t, a, [3, 0, 3]), b, "prod", include_self=False
+        ),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
+        "index_reduce_mean",
+        lambda t, F, a, b: a.index_reduce(1, _index(t, a, [1, 1, 0]), b, "mean"),
+        ((3, 4), (3, 3)),
+    ),
+    Case(
         "scatter_reduce_amax",
         lambda t, F, a, b: a.scatter_reduce(1, _index(t, a, _SR_INDEX), b, "amax"),
         ((3, 4), (3, 3)),
@@ -765,6 +789,45 @@ CASES = [
     Case("diag_embed", lambda t, F, a: t.diag_embed(a) * 2, ((2, 3),)),
     Case("diag_embed_dims", lambda t, F, a: a.diag_embed(-1, 2, 0) * 2, ((2, 3),)),
     Case("trace", lambda t, F, a: t.trace(a), ((3, 4),)),
+    Case("renorm", lambda t, F, a: t.renorm(a, 2, 0, 1.0), ((3, 4),)),
+    Case("renorm_p1", lambda t, F, a: a.renorm(1, 1, 1.5), ((3, 4),)),
+    Case(
+        "cumulative_trapezoid", lambda t, F, a: t.cumulative_trapezoid(a, dx=0.5, dim=0), ((3, 4),)
+    ),
+    Case(
+        "cumulative_trapezoid_x",
+        lambda t, F, a: t.cumulative_trapezoid(a, _COORDS(t, a)),
+        ((3, 4),),
+    ),
+    Case("gradient", lambda t, F, a: t.cat(t.gradient(a, spacing=2.0)), ((3, 4),)),
+    Case(
+        "gradient_coords",
+        lambda t, F, a: t.gradient(a, spacing=(_COORDS(t, a),), dim=1, edge_order=2)[0],
+        ((3, 4),),
+    ),
+    Case(  # a data-dependent shape: of a constant, as the unique row (a trace refuses it)
+        "unique_consecutive",
+        lambda t, F, a: (
+            a
+            * t.unique_consecutive(
+                _index(t, a, [[1, 1, 0, 0], [1, 1, 0, 1]]), return_inverse=True, dim=1
+            )[1]
+        ),
+        ((3, 4),),
+    ),
+    Case(
+        "histogram", lambda t, F, a: t.histogram(a, 4, range=(-2.0, 2.0))[0], ((3, 4),), grad=False
+    ),
+    Case("histogramdd", lambda t, F, a: t.histogramdd(a, [2, 3])[1][1], ((5, 2),), grad=False),
+    Case("select_scatter", lambda t, F, a, b: t.select_scatter(a, b, 1, -1), ((3, 4), (3,))),
+    Case("slice_scatter", lambda t, F, a, b: a.slice_scatter(b, 1, 1, None, 2), ((3, 5), (3, 2))),
+    Case("slice_scatter_rows", lambda t, F, a, b: t.slice_scatter(a, b, end=2), ((3, 4), (2, 4))),
+    Case(
+        "diagonal_scatter",
+        lambda t, F, a, b: t.diagonal_scatter(a, b, 1, 2, 0),
+        ((3, 2, 4), (2, 2)),
+    ),
+    Case("diagonal_scatter_2d", lambda t, F, a, b: a.diagonal_scatter(b, -1), ((3, 4), (2,))),
     # -- convolution, pooling, normalisation -------------------------------------------------
     Case("conv2d", lambda t, F, x, w, b: F.conv2d(x, w, b), ((2, 3, 5, 5), (4, 3, 3, 3), (4,))),
     Case(
@@ -869,7 +932,7 @@ CASES = [
         ((2, 3, 4), (2, 4, 5)),
     ),
     Case("einsum_three", lambda t, F, a, b, c: t.einsum("i,ij,j", a, b, c), ((3,), (3, 4), (4,))),
-    Case("renorm", lambda t, F, a: t.renorm(a, 2, 0, 1.5), ((4, 3),)),
+    Case("renorm_dim0", lambda t, F, a: t.renorm(a, 2, 0, 1.5), ((4, 3),)),
     Case("renorm_p1_method", lambda t, F, a: a.renorm(1, 1, 2.0), ((2, 3, 4),)),
     Case("einsum_trace", lambda t, F, a: t.einsum("ii", a), ((3, 3),)),
     Case("einsum_batch_diagonal", lambda t, F, a: t.einsum("bii->bi", a), ((2, 3, 3),)),
@@ -1402,6 +1465,9 @@ LIN = dict(low=-1.0, high=1.0)
 
 LINALG = [
     Case("linalg_inv", lambda t, F, a: t.linalg.inv(_well(t, a)), ((2, 3, 3),), **LIN),
+    Case("matrix_exp", lambda t, F, a: t.linalg.matrix_exp(a), ((2, 3, 3),), **LIN),
+    Case("matrix_exp_large", lambda t, F, a: (a * 3).matrix_exp(), ((3, 3),), **LIN),
+    Case("matrix_exp_torch_name", lambda t, F, a: t.matrix_exp(a), ((1, 1),)),
     Case("inverse_method", lambda t, F, a: _well(t, a).inverse(), ((3, 3),), **LIN),
     Case("linalg_det", lambda t, F, a: t.linalg.det(_well(t, a)), ((2, 3, 3),), **LIN),
     Case("det_method", lambda t, F, a: t.det(_well(t, a)) + _well(t, a).det(), ((3, 3),), **LIN),
@@ -1674,6 +1740,7 @@ def _gcd_lcm(lib, a, b):
 BITWISE = [
     Case("bitwise", lambda t, F, a, b: _bitwise(t, a, b), ((3, 4), (4,)), grad=False),
     Case("gcd_lcm", lambda t, F, a, b: _gcd_lcm(t, a, b), ((3, 4), (4,)), grad=False),
+    Case("nextafter", lambda t, F, a, b: t.nextafter(a, b) - a, ((3, 4), (4,)), grad=False),
 ]
 CASES += BITWISE
 CASES_BY_NAME.update((c.name, c) for c in BITWISE)

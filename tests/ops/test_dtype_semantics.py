@@ -128,10 +128,16 @@ _UINT8_BICUBIC = (
     "minigrad blends in float32 and rounds once (off by one in a few pixels)"
 )
 _HISTC = "histc of uint8: NotImplementedError; PyTorch a RuntimeError on its -1 bound"
+_HALF_MATRIX_EXP = "PyTorch's CPU matrix_exp in float16 overflows to inf; minigrad's is finite"
+_HALF_GRADIENT = "gradient of float16 with float32 coordinates: PyTorch rounds to float16 inside"
+_HISTOGRAM = "histogram of uint8: NotImplementedError; PyTorch a RuntimeError on its range"
 _BOOL_INDEX = "index_add and index_put_ of bools promote or refuse; PyTorch stays bool"
 _BOOL_INNER = "bools fail in an inner op (RuntimeError); PyTorch NotImplementedError"
 KNOWN_TABLE: dict[str, dict[str, str]] = {
     "float16": {
+        "matrix_exp": _HALF_MATRIX_EXP,
+        "matrix_exp_large": _HALF_MATRIX_EXP,
+        "gradient_coords": _HALF_GRADIENT,
         "lstm_layer": _HALF_LAYER,
         "lstm_layer_grads": _HALF_LAYER,
         "gru_layer": _HALF_LAYER,
@@ -163,6 +169,7 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
     },
     "uint8": {
         "search_and_bins": _HISTC,
+        "histogram": _HISTOGRAM,
         "avg_pool1d": _AVG_POOL,
         "interpolate_bicubic": _UINT8_BICUBIC,
         "interpolate_bilinear": _UINT8_BILINEAR,
@@ -267,6 +274,7 @@ PERMISSIVE: dict[str, set[str]] = {
         "conv3d",
         "max_pool3d",
         "avg_pool3d",
+        "index_reduce_prod_no_self",
         "adaptive_avg_pool1d",
         "adaptive_avg_pool2d",
         "addbmm",

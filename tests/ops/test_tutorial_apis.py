@@ -44,8 +44,10 @@ _BINARY = {
     "logical_and",
     "logical_or",
     "logical_xor",
+    *("greater", "greater_equal", "less", "less_equal", "not_equal", "gcd", "lcm", "heaviside"),
+    *("ldexp", "nextafter"),
 }
-_INTEGER = {"bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"}
+_INTEGER = {"bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "gcd", "lcm"}
 _INTEGER |= {"bitwise_left_shift", "bitwise_right_shift"}
 _NEAR_ZERO = {"asin", "acos", "atanh", "arcsin", "arccos", "arctanh", "erfinv"}
 

@@ -8,6 +8,7 @@ with dots (`0.weight`, `encoder.bn.running_mean`), as in PyTorch's state dicts.
 from __future__ import annotations
 
 import collections.abc
+import functools
 import warnings
 from collections import OrderedDict, namedtuple
 
@@ -65,10 +66,20 @@ class Module:
     """
 
     training: bool
+    call_super_init: bool = False  # True: __init__ passes its arguments on (mixins)
+    dump_patches: bool = False  # PyTorch's flag for its pickled-module patches (none here)
 
     def __init__(self, *args, **kwargs) -> None:
-        if args or kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments")
+        if not self.call_super_init and kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got an unexpected keyword argument "
+                f"'{next(iter(kwargs))}'"
+            )
+        if not self.call_super_init and args:
+            raise TypeError(
+                f"{type(self).__name__}.__init__() takes 1 positional argument but "
+                f"{len(args) + 1} were given"
+            )
         setattr_ = object.__setattr__
         setattr_(self, "training", True)
         setattr_(self, "_parameters", {})
@@ -79,6 +90,13 @@ class Module:
         setattr_(self, "_forward_pre_hooks", {})
         setattr_(self, "_backward_hooks", {})
         setattr_(self, "_backward_pre_hooks", {})
+        setattr_(self, "_is_full_backward_hook", None)  # False: the legacy hooks are in use
+        setattr_(self, "_state_dict_pre_hooks", {})
+        setattr_(self, "_state_dict_hooks", {})
+        setattr_(self, "_load_state_dict_pre_hooks", {})
+        setattr_(self, "_load_state_dict_post_hooks", {})
+        if self.call_super_init:
+            super().__init__(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing "forward"')
@@ -101,7 +119,8 @@ class Module:
             if new_args is not None:
                 args = new_args if isinstance(new_args, tuple) else (new_args,)
         backward_hook = None
-        if self._backward_hooks or self._backward_pre_hooks:
+        legacy = self._is_full_backward_hook is False and list(self._backward_hooks.values())
+        if self._backward_pre_hooks or (self._backward_hooks and not legacy):
             backward_hook = _BackwardHook(self)
             args = backward_hook.wrap_inputs(args)
         try:
@@ -121,6 +140,8 @@ class Module:
                 result = new_result
         if backward_hook is not None:
             result = backward_hook.wrap_outputs(result)
+        if legacy:
+            _add_legacy_backward_hooks(self, legacy, args, result)
         return result
 
     # -- registration ------------------------------------------------------------------------
@@ -240,6 +261,21 @@ class Module:
             module = module._modules[part]
         return module
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put `module` at the dotted path `target` (replacing what is there; strict: only
+        replacing an existing submodule)."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
     def get_parameter(self, target: str) -> Parameter:
         prefix, _, name = target.rpartition(".")
         module = self.get_submodule(prefix)
@@ -358,6 +394,20 @@ class Module:
             hook = _WithKwargs(hook, True, False)
         return _register(self._forward_pre_hooks, hook, prepend)
 
+    def register_backward_hook(self, hook) -> RemovableHandle:
+        """The legacy (deprecated) backward hook: `hook(module, grad_input, grad_output)` runs
+        on the node of the module's output, so grad_input holds the gradients of the inputs of
+        the module's *last op* (minigrad's ops, not PyTorch's: `Linear` is one op of (input,
+        weight, bias)); PyTorch's FutureWarnings say when that differs from the module's
+        inputs. Use register_full_backward_hook."""
+        if self._is_full_backward_hook is True:
+            raise RuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single "
+                "Module. Please use only one of them."
+            )
+        object.__setattr__(self, "_is_full_backward_hook", False)
+        return _register(self._backward_hooks, hook, False)
+
     def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Call `hook(module, grad_input, grad_output)` once the gradients with respect to the
         module's positional tensor inputs are computed (None for arguments that are not
@@ -365,12 +415,38 @@ class Module:
         tuple as long as grad_input) replaces grad_input. When no input needs a gradient, it
         runs (with a warning) as soon as grad_output is known, with grad_input all None.
         Works through `module(...)`, not `module.forward(...)`."""
+        if self._is_full_backward_hook is False:
+            raise RuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single "
+                "Module. Please use only one of them."
+            )
+        object.__setattr__(self, "_is_full_backward_hook", True)
         return _register(self._backward_hooks, hook, prepend)
 
     def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Call `hook(module, grad_output)` when the gradients with respect to the module's
         outputs arrive, before they flow into the module; a non-None result replaces them."""
         return _register(self._backward_pre_hooks, hook, prepend)
+
+    def register_state_dict_pre_hook(self, hook) -> RemovableHandle:
+        """Call `hook(module, prefix, keep_vars)` before state_dict() saves this module."""
+        return _register(self._state_dict_pre_hooks, hook, False)
+
+    def register_state_dict_post_hook(self, hook) -> RemovableHandle:
+        """Call `hook(module, state_dict, prefix, local_metadata)` once this module and its
+        children are in the state dict; it may change the dict in place (and returns None)."""
+        return _register(self._state_dict_hooks, hook, False)
+
+    def register_load_state_dict_pre_hook(self, hook) -> RemovableHandle:
+        """Call `hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)` before load_state_dict() loads: it may rename keys of
+        an old checkpoint in the (copied) state dict."""
+        return _register(self._load_state_dict_pre_hooks, hook, False)
+
+    def register_load_state_dict_post_hook(self, hook) -> RemovableHandle:
+        """Call `hook(module, incompatible_keys)` after loading; changing its missing_keys or
+        unexpected_keys lists in place changes what strict loading refuses."""
+        return _register(self._load_state_dict_post_hooks, hook, False)
 
     # -- devices and dtypes ------------------------------------------------------------------
     def _apply(self, fn) -> Module:
@@ -415,6 +491,30 @@ class Module:
     def cuda(self, device=None) -> Module:
         return self._apply(lambda t: t.cuda(device))
 
+    def to_empty(self, *, device, recurse: bool = True) -> Module:
+        """Parameters and buffers on `device` without their values (PyTorch leaves them
+        uninitialised; here they are zeros): initialise them afterwards."""
+        from minigrad.creation import empty_like
+
+        if not recurse:
+            raise NotImplementedError("to_empty(recurse=False) is not supported by minigrad")
+        return self._apply(lambda t: empty_like(t, device=device).zero_())
+
+    def share_memory(self) -> Module:
+        """Move parameters and buffers into shared memory (`Tensor.share_memory_`), so that
+        processes forked afterwards (Hogwild training) update the same values."""
+        return self._apply(lambda t: t.share_memory_())
+
+    def compile(self, *args, **kwargs) -> None:
+        """Compile this module's forward in place (`model.compile()`, PyTorch 2): calls of
+        `model(...)` then replay traced graphs, one set for training and one for eval mode.
+        Arguments are those of `minigrad.compile`; hooks run around the compiled forward."""
+        from minigrad.static.compile import compile as compile_fn
+
+        forward = type(self).forward.__get__(self)
+        graphs = {mode: compile_fn(forward, *args, **kwargs) for mode in (True, False)}
+        object.__setattr__(self, "forward", _CompiledForward(self, graphs))
+
     def cpu(self) -> Module:
         return self._apply(lambda t: t.cpu())
 
@@ -432,55 +532,113 @@ class Module:
 
     # -- state dicts -------------------------------------------------------------------------
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
-        """Parameters and persistent buffers by dotted name, detached unless keep_vars; a
-        module used at two places is listed under both names, as in PyTorch."""
+        """Parameters, persistent buffers and extra state by dotted name, detached unless
+        keep_vars; the state-dict hooks run as PyTorch's (pre before, post after a module)."""
         if args:
             destination, prefix, keep_vars = (list(args) + [prefix, keep_vars])[:3]
         out = OrderedDict() if destination is None else destination
-        named = self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False)
-        for module_prefix, module in named:
-            entries = list(module._parameters.items()) + [
-                (n, b)
-                for n, b in module._buffers.items()
-                if n not in module._non_persistent_buffers_set
-            ]
-            for name, value in entries:
-                if value is not None:
-                    key = f"{module_prefix}.{name}" if module_prefix else name
-                    out[key] = value if keep_vars else value.detach()
+        self._save_into(out, prefix, keep_vars)
         return out
 
+    def _save_into(self, out, prefix: str, keep_vars: bool) -> None:
+        # NOTE: a module used at two places is saved under both names, as PyTorch's
+        for hook in list(self._state_dict_pre_hooks.values()):
+            hook(self, prefix, keep_vars)
+        entries = list(self._parameters.items()) + [
+            (n, b) for n, b in self._buffers.items() if n not in self._non_persistent_buffers_set
+        ]
+        for name, value in entries:
+            if value is not None:
+                out[prefix + name] = value if keep_vars else value.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            out[prefix + "_extra_state"] = self.get_extra_state()
+        for name, child in self._modules.items():
+            if child is not None:
+                child._save_into(out, f"{prefix}{name}.", keep_vars)
+        for hook in list(self._state_dict_hooks.values()):
+            if hook(self, out, prefix, {"version": 1}) is not None:
+                raise RuntimeError("state_dict post-hook must return None")
+
+    def get_extra_state(self):
+        """What a module that overrides this method adds to its state dict (any object, under
+        the key `_extra_state`); set_extra_state gets it back from load_state_dict."""
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called: "
+            "override get_extra_state and set_extra_state together."
+        )
+
+    def set_extra_state(self, state) -> None:
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called: "
+            "override get_extra_state and set_extra_state together."
+        )
+
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copy values into this module's tensors; list missing/unexpected keys and size
-        mismatches in one RuntimeError (only mismatches when strict=False)."""
+        """Copy values into this module's tensors (and extra state); list missing/unexpected
+        keys and size mismatches in one RuntimeError (only mismatches when strict=False).
+        Each module loads its part of a copy of the dict in turn, as PyTorch's: its
+        load-state-dict pre-hooks first (they may rename keys of an old checkpoint), its
+        post-hooks once its children are loaded."""
         if not isinstance(state_dict, collections.abc.Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        state_dict = dict(state_dict)  # a copy: the modules' hooks may add to it
-        for prefix, module in self.named_modules():
-            hook = getattr(module, "_load_state_dict_hook", None)
-            if hook is not None:  # a lazy module takes its shapes from the state dict
-                hook(state_dict, f"{prefix}." if prefix else "")
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        if strict and (missing or unexpected):
-            if missing:  # PyTorch's order
-                keys = ", ".join(f'"{k}"' for k in missing)
-                errors.append(f"Missing key(s) in state_dict: {keys}. ")
-            if unexpected:
-                keys = ", ".join(f'"{k}"' for k in unexpected)
-                errors.append(f"Unexpected key(s) in state_dict: {keys}. ")
-        for key, target in own.items():
-            if key in state_dict:
-                error = _copy_state(target, state_dict[key], key)
-                if error:
-                    errors.append(error)
+        missing, unexpected, errors = [], [], []
+        self._load_from(OrderedDict(state_dict), "", missing, unexpected, errors)
+        if strict and unexpected:  # inserted in turn: PyTorch lists missing keys first
+            keys = ", ".join(f'"{k}"' for k in unexpected)
+            errors.insert(0, f"Unexpected key(s) in state_dict: {keys}. ")
+        if strict and missing:
+            keys = ", ".join(f'"{k}"' for k in missing)
+            errors.insert(0, f"Missing key(s) in state_dict: {keys}. ")
         if errors:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {self._get_name()}:\n\t" + "\n\t".join(errors)
             )
         return _IncompatibleKeys(missing, unexpected)
+
+    def _load_from(self, sd, prefix: str, missing, unexpected, errors) -> None:
+        for hook in list(self._load_state_dict_pre_hooks.values()):
+            hook(self, sd, prefix, {}, True, missing, unexpected, errors)
+        lazy_hook = getattr(self, "_load_state_dict_hook", None)
+        if lazy_hook is not None:  # a lazy module takes its shapes from the state dict
+            lazy_hook(sd, prefix)
+        local = {n: p for n, p in self._parameters.items() if p is not None}
+        local.update(
+            (n, b)
+            for n, b in self._buffers.items()
+            if b is not None and n not in self._non_persistent_buffers_set
+        )
+        for name, target in local.items():
+            key = prefix + name
+            if key not in sd:
+                missing.append(key)
+            elif error := _copy_state(target, sd[key], key):
+                errors.append(error)
+        extra_key = prefix + "_extra_state"
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra_key in sd:
+                self.set_extra_state(sd[extra_key])
+            else:
+                missing.append(extra_key)
+        elif extra_key in sd:
+            unexpected.append(extra_key)
+        for key in sd:
+            if key.startswith(prefix) and key != extra_key:
+                head, *rest = key[len(prefix) :].split(".", 1)
+                if head not in (self._modules if rest else local):
+                    unexpected.append(key)
+        for name, child in self._modules.items():
+            if child is not None:
+                child_prefix = f"{prefix}{name}."
+                part = {k: v for k, v in sd.items() if k.startswith(child_prefix)}
+                child._load_from(part, child_prefix, missing, unexpected, errors)
+        keys = _IncompatibleKeys(missing, unexpected)
+        for hook in list(self._load_state_dict_post_hooks.values()):
+            if hook(self, keys) is not None:
+                raise AssertionError(
+                    "Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                    "expected to return new values, if incompatible_keys need to be modified, "
+                    "it should be done inplace."
+                )
 
     # -- printing ----------------------------------------------------------------------------
     def _get_name(self) -> str:
@@ -528,6 +686,9 @@ class _BackwardHook:
     def __init__(self, module: Module):
         self.module = module
         self.grad_outputs = None
+        # the legacy hooks of register_backward_hook run elsewhere (on the output's node)
+        legacy = module._is_full_backward_hook is False
+        self.full_hooks = {} if legacy else module._backward_hooks
 
     @staticmethod
     def _wrap(values: tuple, on_grads, materialize: bool):
@@ -576,14 +737,14 @@ class _BackwardHook:
             grad_outputs = _checked_hook_values(hook, grad_outputs, new)
         if self.input_index is None:
             # no input needs a gradient: the hooks fire now, with grad_input all None
-            if self.module._backward_hooks:
+            if self.full_hooks:
                 warnings.warn(
                     "Full backward hook is firing when gradients are computed with respect to "
                     "module outputs since no inputs require gradients.",
                     stacklevel=2,
                 )
             grad_inputs = (None,) * self.n_inputs
-            for hook in list(self.module._backward_hooks.values()):
+            for hook in list(self.full_hooks.values()):
                 new = hook(self.module, grad_inputs, grad_outputs)
                 if new is not None and not all(g is None for g in new):
                     raise RuntimeError(
@@ -598,7 +759,7 @@ class _BackwardHook:
         if self.grad_outputs is None:  # a gradient that reached the inputs without the outputs
             return grads
         grad_inputs = self._pack(self.input_index, grads, self.n_inputs)
-        for hook in list(self.module._backward_hooks.values()):
+        for hook in list(self.full_hooks.values()):
             new = hook(self.module, grad_inputs, self.grad_outputs)
             if new is None:
                 continue
@@ -617,6 +778,62 @@ def _checked_hook_values(hook, old: tuple, new: tuple) -> tuple:
     """A backward hook's gradients, each checked against the one it replaces."""
     return tuple(
         n if n is None or o is None else checked_hook_value(hook, o, n) for o, n in zip(old, new)
+    )
+
+
+class _CompiledForward:
+    """Module.compile's forward: the compiled function of the module's own forward for its
+    current mode (a graph traced in training mode has dropout and batch statistics in it)."""
+
+    def __init__(self, module: Module, graphs: dict):
+        self.module, self.graphs = module, graphs
+
+    def __call__(self, *args):
+        return self.graphs[self.module.training](*args)
+
+
+def _add_legacy_backward_hooks(module: Module, hooks: list, args: tuple, result) -> None:
+    """register_backward_hook's hooks, on the node that made the module's (first) output,
+    with PyTorch's FutureWarnings where its grad_input or grad_output differs from the
+    module's own."""
+    var = result
+    while not isinstance(var, Tensor):
+        var = (
+            next(v for v in var.values() if isinstance(v, Tensor))
+            if isinstance(var, dict)
+            else var[0]
+        )
+    grad_fn = var.grad_fn
+    if grad_fn is None:
+        return
+    for hook in hooks:
+        grad_fn.register_hook(functools.partial(hook, module))
+    outputs = (result,) if isinstance(result, Tensor) else result
+    if not (isinstance(outputs, tuple) and all(isinstance(r, Tensor) for r in outputs)):
+        _legacy_warning("that does not return a single Tensor or a tuple of Tensors", "output")
+        return
+    if not all(isinstance(a, Tensor) for a in args):
+        _legacy_warning(
+            "that does not take as input a single Tensor or a tuple of Tensors", "input"
+        )
+        return
+    out_nodes = {r.grad_fn for r in outputs if r.grad_fn is not None}
+    if len(out_nodes) > 1:
+        _legacy_warning("", "output", "when outputs are generated by different autograd Nodes")
+    elif {a.grad_fn for a in args if a.grad_fn is not None} != {
+        n for n, _ in grad_fn.next_functions
+    }:
+        _legacy_warning("", "input", "when the forward contains multiple autograd Nodes")
+
+
+def _legacy_warning(on_module: str, missing: str, when: str = "") -> None:
+    what = f"on a Module {on_module}" if on_module else when
+    warnings.warn(
+        f"Using a non-full backward hook {what} is deprecated and will be removed in future "
+        f"versions. This hook will be missing some grad_{missing}. Please use "
+        "register_full_backward_hook to get the documented behavior.",
+        FutureWarning,
+        stacklevel=3,
     )
 
 
