@@ -48,6 +48,7 @@ class _GradMode:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
+            __tracebackhide__ = True  # a decorated function's error shows its own frame only
             prev, state.enabled = state.enabled, mode
             try:
                 return fn(*args, **kwargs)

@@ -58,6 +58,7 @@ class Optimizer:
 
             @functools.wraps(step)
             def hooked(self, *args, **kwargs):
+                __tracebackhide__ = True  # a student's failing step() shows its own frame
                 if self._step_hooked:
                     return _step_with_hooks(self, step, args, kwargs)
                 return step(self, *args, **kwargs)
