@@ -685,7 +685,11 @@ def grade_answers(tmp_path, chapter: str, students: dict[str, dict[str, str]]) -
         for r in grade(private / f"{chapter}.ipynb", tmp_path / "submissions", options)
     }
     fair = rows["honest"]
-    assert (fair["total"], fair["status"]) == (fair["max"], "ok"), fair
+    lost = {q: o for q, o in fair["questions"].items() if o["points"] != o["max"]}
+    assert (fair["total"], fair["status"]) == (fair["max"], "ok"), (
+        f"the honest student lost points: {lost}; status {fair['status']}; evidence "
+        f"{fair['evidence']}; notes {fair['notes']}"
+    )
     return rows
 
 
