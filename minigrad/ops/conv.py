@@ -344,16 +344,42 @@ def _conv_backward_planes(ctx, x, w, gy):
     return gx, gw, gb, None
 
 
-def _batched(input: Tensor, op: str, what: str):
-    """(C, H, W) inputs get a batch dim of 1, as PyTorch allows; anything but 3-D/4-D fails."""
-    if input.ndim == 4:
+def _batched(input: Tensor, op: str, what: str = "", dims: int = 2):
+    """(C, H, W) inputs (for 3-D ops (C, D, H, W)) get a batch dim of 1, as PyTorch allows;
+    any other number of dims fails."""
+    if input.ndim == dims + 2:
         return input, False
-    if input.ndim == 3:
+    if input.ndim == dims + 1:
         return reshape(input, (1, *input.shape)), True
+    letters = ", ".join("DHW"[-dims:])
     raise RuntimeError(
-        f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input{what}, got shape "
-        f"{tuple(input.shape)}"
+        f"{op}: expected a {dims + 1}-D (C, {letters}) or {dims + 2}-D (N, C, {letters}) "
+        f"input{what}, got shape {tuple(input.shape)}"
     )
+
+
+def check_conv_arguments(op: str, input: Tensor, x: Tensor, weight: Tensor, bias) -> None:
+    """PyTorch's checks of a convolution's weight and bias against its (batched) input x: the
+    channels, one dtype for all, a bias of one value per output channel."""
+    dims = x.ndim - 2
+    if weight.ndim != x.ndim or x.shape[1] != weight.shape[1]:
+        kernel = ", ".join(("kd", "kh", "kw")[-dims:])
+        raise RuntimeError(
+            f"{op}: input of shape {tuple(input.shape)} has {x.shape[1]} channels but weight "
+            f"of shape {tuple(weight.shape)} expects {weight.shape[1]} (weight is (out, in, "
+            f"{kernel}))"
+        )
+    if _op_dtype(x) != _op_dtype(weight) or (bias is not None and _op_dtype(bias) != _op_dtype(x)):
+        raise RuntimeError(
+            f"{op}: input is {x.dtype} but weight is {weight.dtype}"
+            + ("" if bias is None else f" and bias {bias.dtype}")
+            + "; convert them to one dtype with .to(dtype), as PyTorch requires"
+        )
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(
+            f"{op}: weight of shape {tuple(weight.shape)} expects a bias of shape "
+            f"({weight.shape[0]},), got {tuple(bias.shape)}"
+        )
 
 
 def _same_padding(op, weight_shape, dilation, stride):
@@ -380,23 +406,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     elif padding == "same":
         padding = _same_padding("conv2d", weight.shape, dilation, stride)
     x, unbatched = _batched(input, "conv2d", "")
-    if weight.ndim != 4 or x.shape[1] != weight.shape[1]:
-        raise RuntimeError(
-            f"conv2d: input of shape {tuple(input.shape)} has {x.shape[1]} channels but weight "
-            f"of shape {tuple(weight.shape)} expects {weight.shape[1]} (weight is (out, in, kh, "
-            "kw))"
-        )
-    if _op_dtype(x) != _op_dtype(weight) or (bias is not None and _op_dtype(bias) != _op_dtype(x)):
-        raise RuntimeError(
-            f"conv2d: input is {x.dtype} but weight is {weight.dtype}"
-            + ("" if bias is None else f" and bias {bias.dtype}")
-            + "; convert them to one dtype with .to(dtype), as PyTorch requires"
-        )
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise RuntimeError(
-            f"conv2d: weight of shape {tuple(weight.shape)} expects a bias of shape "
-            f"({weight.shape[0]},), got {tuple(bias.shape)}"
-        )
+    check_conv_arguments("conv2d", input, x, weight, bias)
     geom = Geometry.make("conv2d", weight.shape[2:], stride, padding, dilation)
     if min(geom.out_size(*x.shape[2:])) < 1:
         raise RuntimeError(

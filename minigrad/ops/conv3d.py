@@ -11,8 +11,7 @@ import itertools
 import math
 
 from minigrad.autograd.function import Function
-from minigrad.ops.conv import _lowest
-from minigrad.ops.matmul import _op_dtype
+from minigrad.ops.conv import _batched, _lowest, check_conv_arguments
 from minigrad.ops.shape import permute, reshape
 from minigrad.tensor import Tensor
 
@@ -111,18 +110,6 @@ class FoldWindows(Function):
         return Windows.apply(gx, *ctx.geometry), None, None, None, None, None
 
 
-def _batched(input: Tensor, op: str):
-    """(C, D, H, W) inputs get a batch dim of 1, as PyTorch allows; anything but 4-D/5-D fails."""
-    if input.ndim == 5:
-        return input, False
-    if input.ndim == 4:
-        return reshape(input, (1, *input.shape)), True
-    raise RuntimeError(
-        f"{op}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape "
-        f"{tuple(input.shape)}"
-    )
-
-
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """3-D convolution (cross-correlation, as PyTorch): the windows of x times the weight as one
     matmul. (N, C, D, H, W), weight (O, C, kd, kh, kw) -> (N, O, Do, Ho, Wo)"""
@@ -132,24 +119,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         padding = 0
     elif padding == "same":
         padding = _same_padding(weight.shape[2:], stride, dilation)
-    x, unbatched = _batched(input, "conv3d")
-    if weight.ndim != 5 or x.shape[1] != weight.shape[1]:
-        raise RuntimeError(
-            f"conv3d: input of shape {tuple(input.shape)} has {x.shape[1]} channels but weight "
-            f"of shape {tuple(weight.shape)} expects {weight.shape[1]} (weight is (out, in, kd, "
-            "kh, kw))"
-        )
-    if _op_dtype(x) != _op_dtype(weight) or (bias is not None and _op_dtype(bias) != _op_dtype(x)):
-        raise RuntimeError(
-            f"conv3d: input is {x.dtype} but weight is {weight.dtype}"
-            + ("" if bias is None else f" and bias {bias.dtype}")
-            + "; convert them to one dtype with .to(dtype), as PyTorch requires"
-        )
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise RuntimeError(
-            f"conv3d: weight of shape {tuple(weight.shape)} expects a bias of shape "
-            f"({weight.shape[0]},), got {tuple(bias.shape)}"
-        )
+    x, unbatched = _batched(input, "conv3d", dims=3)
+    check_conv_arguments("conv3d", input, x, weight, bias)
     kernel, stride, padding, dilation = _geometry(
         "conv3d", tuple(weight.shape[2:]), stride, padding, dilation
     )
@@ -186,7 +157,7 @@ def _same_padding(kernel, stride, dilation) -> tuple:
 def _pool_windows(op, input, kernel_size, stride, padding, dilation, ceil_mode, value):
     if ceil_mode:
         raise NotImplementedError(f"{op}: ceil_mode=True is not supported by minigrad")
-    x, unbatched = _batched(input, op)
+    x, unbatched = _batched(input, op, dims=3)
     kernel, stride, padding, dilation = _geometry(op, kernel_size, stride, padding, dilation)
     if any(2 * p > d * (k - 1) + 1 for p, k, d in zip(padding, kernel, dilation)):
         raise RuntimeError(
