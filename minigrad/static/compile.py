@@ -108,7 +108,7 @@ class CompiledFunction:
     `.traces` counts how many times the function was traced.
     """
 
-    def __init__(self, fn, passes=DEFAULT_PASSES, fullgraph=True):
+    def __init__(self, fn, passes=DEFAULT_PASSES, fullgraph=False):
         self.fn, self.passes, self.fullgraph = fn, passes, fullgraph
         self.cache: dict = {}
         self.traces = 0
