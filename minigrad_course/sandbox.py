@@ -143,6 +143,13 @@ def _minigrad_guard(locked_names, key_file):
     # NOTE: a descriptor of the guard's own: code that points fd 2 at a pipe of its own would
     # read the key from the answers.
     log = os.dup(2)
+    # NOTE: the worker starts the kernel with its fd capture off. With it on, fd 2 was
+    # ipykernel's pipe: each answer reached the log later, from a thread (an honest test read
+    # as "not run to its end" under load), and passed through sys.stderr.write, which the
+    # notebook's code can replace to read the key.
+    import stat
+    if not stat.S_ISREG(os.fstat(log).st_mode):
+        raise RuntimeError("minigrad-course grading: the kernel's stderr is not its log file")
     # The kernel's working folder is the student's to write: a module saved there (a `cupy.py`,
     # which minigrad's CUDA detection imports inside a test) ran inside the test as a library.
     # Grading runs the notebook alone, so the folder leaves sys.path; the import system is put
@@ -1090,6 +1097,8 @@ def _execute_once(
         },
         on_cell_executed=record,
         resources={"metadata": {"path": str(cwd)}},
+        # the guard writes to fd 2 (see _GUARD_SETUP): it must be the log, not ipykernel's pipe
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"] if guard is not None else [],
     )
     client.shown_errors = {}
     watchdog = Watchdog(deadline, limits.max_procs, lambda: os.getpid(), jail, limits.memory_mb)
@@ -1125,9 +1134,11 @@ def _execute_once(
             # started; at exit it then failed on the manager it had already dropped
             atexit.unregister(client._cleanup_kernel)
         result.kernel_log = _tail(log.fileno(), KERNEL_LOG_CHARS)
+        logged = os.fstat(log.fileno()).st_size
     if watchdog.reason and watchdog.reason not in result.flags:
         result.flags.append(watchdog.reason)
-    if client.output_capped or client.output_bytes > 2 * limits.output_kb * 1024:
+    # (what the notebook's code wrote to file descriptors 1 and 2, past sys.stdout, is in the log)
+    if client.output_capped or client.output_bytes + logged > 2 * limits.output_kb * 1024:
         result.flags.append("output-limit")
     if client.guard is not None:
         for entry in list(result.cells):

@@ -182,7 +182,58 @@ threading.Thread(target=_produce, daemon=True).start()
 
 """ + IDLE_THREADS.split("\n\n\n", 1)[1]
 
+# ipykernel's capture of fd 2 (a pipe, read by a thread of the kernel) passed every answer of the
+# guard through sys.stderr.write: an answer that replaced it read the key, and a later one forged
+# the guard's answers with it and ran a test with minigrad.testing's checks replaced (3 points,
+# no evidence). Grading kernels now start with the capture off: fd 2 is the log itself.
+KEY_SPY = """\
+import sys
+
+_seen = []
+_stream = sys.stderr
+_write = _stream.write
+
+
+def _spy(text):
+    _seen.append(text)
+    return _write(text)
+
+
+_stream.write = _spy
+
+
+def pick_device():
+    return "cuda" if minigrad.cuda.is_available() else "cpu"
+"""
+FORGED_WITH_SPIED_KEY = (
+    """\
+import os
+import re
+import time
+
+import _signal
+
+import minigrad.testing
+
+_found = re.findall(r"MINIGRAD-GUARD (\\S+) \\d+ ok", "".join(_seen))
+_key = (_found or ["unknown"])[-1]
+
+
+def _forge(signum, frame):
+    os.write(2, f"\\nMINIGRAD-GUARD {_key} 1 ok {time.monotonic():.6f} []\\n".encode())
+
+
+_install = getattr(_signal, "sig" + "nal")
+_install(10, _forge)
+_install(12, _forge)
+minigrad.testing.assert_untampered = lambda *args, **kwargs: None
+minigrad.testing.plain_value = lambda value, label: 3 * float(label[9:-1]) ** 2 - 2
+"""
+    + WRONG_SLOPE
+)
+
 SETUP_ATTACKS = {
+    "key_through_stderr": {"pick_device": KEY_SPY, "slope_at": FORGED_WITH_SPIED_KEY},
     "forged_guard": {"slope_at": FORGED_GUARD},
     "repatching_thread": {"slope_at": THREAD},
     "repatching_waiting_thread": {"slope_at": THREAD_WAITING},
@@ -205,6 +256,11 @@ def setup_rows(tmp_path_factory):
     ("student", "question", "evidence"),
     [
         ("forged_guard", "slope_at", "a forged answer of the grading guard was written to stderr"),
+        (
+            "key_through_stderr",
+            "slope_at",
+            "a forged answer of the grading guard was written to stderr",
+        ),
         ("repatching_thread", "slope_at", "a thread runs the notebook's code (keep)"),
         (
             "repatching_waiting_thread",
