@@ -26,14 +26,15 @@ from minigrad.tensor import Tensor
 
 def _tuple(value, name: str, op: str, dims: int = 2) -> tuple:
     """value as one int per spatial dim: an int or a single value is repeated, as PyTorch."""
-    values = (value,) * dims if isinstance(value, int) else tuple(value)
+    if isinstance(value, int):
+        return (value,) * dims
+    values = tuple(value)
     if len(values) == 1:
         values *= dims
-    ints = "a pair of ints" if dims == 2 else f"{dims} ints"
-    if not all(isinstance(v, int) for v in values):
-        raise TypeError(f"{op}: {name} must be an int or {ints}, got {value!r}")
-    if len(values) != dims:
-        raise RuntimeError(f"{op}: {name} must be an int or {ints}, got {value!r}")
+    if len(values) != dims or not all(isinstance(v, int) for v in values):
+        error = RuntimeError if all(isinstance(v, int) for v in values) else TypeError
+        ints = "a pair of ints" if dims == 2 else f"{dims} ints"
+        raise error(f"{op}: {name} must be an int or {ints}, got {value!r}")
     return values
 
 
@@ -691,10 +692,11 @@ def pool_divisor(op, total, x, geom: Geometry, count_include_pad, divisor_overri
     if count_include_pad or not any(geom.padding):
         return math.prod(geom.kernel)
     # NOTE: a window's count is a product, over dims, of how many of its rows (columns...)
-    # are inside: an outer product of one small count per dim (avg pooling has no dilation)
+    # are inside: an outer product of one small count per dim. Without dilation (avg pooling
+    # has none), a window reads [start, start + k), of which [0, n) is inside.
     counts = np.ones(())
     size = x.shape[2:]
     for n, out, k, s, p in zip(size, geom.out_size(*size), geom.kernel, geom.stride, geom.padding):
-        at = np.arange(out)[:, None] * s - p + np.arange(k)  # the positions each window reads
-        counts = np.multiply.outer(counts, ((at >= 0) & (at < n)).sum(1))
+        starts = np.arange(-p, out * s - p, s)
+        counts = np.multiply.outer(counts, np.minimum(starts + k, n) - np.maximum(starts, 0))
     return Tensor._make(x.device.xp.asarray(counts, dtype=total.array.dtype))

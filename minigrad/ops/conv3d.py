@@ -84,11 +84,11 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     x, unbatched, geom = conv_arguments(
         "conv3d", input, weight, bias, stride, padding, dilation, groups, dims=3
     )
-    n, o, g = x.shape[0], weight.shape[0], groups
-    u = Windows.apply(reshape(x, (n * g, -1, *x.shape[2:])), geom)
-    out = u.shape[2:5]  # u: (N g, C / g, *out, *kernel)
+    (n, c), o, g = x.shape[:2], weight.shape[0], groups
+    u = Windows.apply(x, geom)  # (N, C, *out, *kernel)
+    out = u.shape[2:5]
     # (g, N Do Ho Wo, C/g kd kh kw): each group's windows, one row per output voxel
-    u = permute(reshape(u, (n, g, *u.shape[1:])), (1, 0, 3, 4, 5, 2, 6, 7, 8))
+    u = permute(reshape(u, (n, g, c // g, *u.shape[2:])), (1, 0, 3, 4, 5, 2, 6, 7, 8))
     y = reshape(u, (g, n * math.prod(out), -1)) @ reshape(weight, (g, o // g, -1)).mT
     if bias is not None:
         y = y + reshape(bias, (g, 1, -1))
