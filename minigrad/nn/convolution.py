@@ -79,7 +79,7 @@ def conv_transpose2d(
     Each input pixel times the filters gives a (kh, kw, O) patch (one matmul); col2im adds the
     patches onto the output at stride s, as conv2d's backward does.
     """
-    x, unbatched = conv_ops._batched(input, "conv_transpose2d", "")
+    x, unbatched = conv_ops._batched(input, "conv_transpose2d")
     n, c, h, w = x.shape
     if weight.ndim != 4 or weight.shape[0] != c:
         raise RuntimeError(

@@ -52,10 +52,8 @@ class Geometry:
     def make(op, kernel, stride, padding, dilation, dims: int = 2) -> Geometry:
         kernel = _tuple(kernel, "kernel_size", op, dims)
         stride = kernel if stride is None or stride == [] else _tuple(stride, "stride", op, dims)
-        padding, dilation = (
-            _tuple(padding, "padding", op, dims),
-            _tuple(dilation, "dilation", op, dims),
-        )
+        padding = _tuple(padding, "padding", op, dims)
+        dilation = _tuple(dilation, "dilation", op, dims)
         # checked here, before they reach a division or a slice that would fail obscurely
         for name, values, least in (
             ("kernel_size", kernel, 1),
@@ -352,7 +350,7 @@ def _conv_backward_planes(ctx, x, w, gy):
     return gx, gw, gb, None
 
 
-def _batched(input: Tensor, op: str, what: str = "", dims: int = 2):
+def _batched(input: Tensor, op: str, dims: int = 2):
     """(C, H, W) inputs (for 3-D ops (C, D, H, W)) get a batch dim of 1, as PyTorch allows;
     any other number of dims fails."""
     if input.ndim == dims + 2:
@@ -362,7 +360,7 @@ def _batched(input: Tensor, op: str, what: str = "", dims: int = 2):
     letters = ", ".join("DHW"[-dims:])
     raise RuntimeError(
         f"{op}: expected a {dims + 1}-D (C, {letters}) or {dims + 2}-D (N, C, {letters}) "
-        f"input{what}, got shape {tuple(input.shape)}"
+        f"input, got shape {tuple(input.shape)}"
     )
 
 
@@ -380,11 +378,13 @@ def check_conv_arguments(op: str, input: Tensor, x: Tensor, weight: Tensor, bias
     _check_groups(op, x.shape[1], weight.shape[0], groups)
     if weight.ndim != x.ndim or x.shape[1] != weight.shape[1] * groups:
         kernel = ", ".join(("kd", "kh", "kw")[2 - x.ndim :])
-        grouped = "" if groups == 1 else f" with groups={groups}"
+        grouped, per_group = (
+            ("", "in") if groups == 1 else (f" with groups={groups}", "in / groups")
+        )
         raise RuntimeError(
             f"{op}: input of shape {tuple(input.shape)} has {x.shape[1]} channels but weight "
             f"of shape {tuple(weight.shape)}{grouped} expects {weight.shape[1] * groups} "
-            f"(weight is (out, in{grouped and ' / groups'}, {kernel}))"
+            f"(weight is (out, {per_group}, {kernel}))"
         )
     if _op_dtype(x) != _op_dtype(weight) or (bias is not None and _op_dtype(bias) != _op_dtype(x)):
         raise RuntimeError(

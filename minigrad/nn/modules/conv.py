@@ -26,6 +26,14 @@ def check_input(layer: Module, input, dims: int = 2, channels: int | None = None
     )
 
 
+def layer_tuple(layer: Module, value, name: str) -> tuple:
+    """A layer's size argument as one int per dim (`layer._dims`), checked as its function
+    checks it."""
+    if layer._dims == 1:
+        return (_single(value, name, type(layer).__name__),)
+    return _tuple(value, name, type(layer).__name__, layer._dims)
+
+
 class _ConvNd(Module):
     """What Conv1d, Conv2d, Conv3d and the transposed convolutions share: options, weight,
     bias, PyTorch's init, the input check and printing; a layer names its dims and function.
@@ -74,17 +82,19 @@ class _ConvNd(Module):
                 f"{name}: padding_mode={padding_mode!r} is supported with numeric padding only "
                 "in minigrad"
             )
-        tup = self._tuple
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = tup(kernel_size, "kernel_size")
-        self.stride, self.dilation = tup(stride, "stride"), tup(dilation, "dilation")
+        self.kernel_size = layer_tuple(self, kernel_size, "kernel_size")
+        self.stride = layer_tuple(self, stride, "stride")
+        self.dilation = layer_tuple(self, dilation, "dilation")
         if isinstance(padding, str) and padding not in ("valid", "same"):
             raise ValueError(
                 f"{name}: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}"
             )
         if padding == "same" and any(s != 1 for s in self.stride):
             raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
-        self.padding = padding if isinstance(padding, str) else tup(padding, "padding")
+        if not isinstance(padding, str):
+            padding = layer_tuple(self, padding, "padding")
+        self.padding = padding
         self.output_padding = (0,) * self._dims  # the transposed layers set theirs
         self.groups, self.padding_mode, self.transposed = groups, padding_mode, self._transposed
         channels = (in_channels, out_channels // groups)
@@ -96,11 +106,6 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
-
-    def _tuple(self, value, name: str) -> tuple:
-        if self._dims == 1:
-            return (_single(value, name, type(self).__name__),)
-        return _tuple(value, name, type(self).__name__, self._dims)
 
     def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
@@ -148,14 +153,17 @@ class Conv1d(_ConvNd):
     """1-D convolution over (N, C_in, L) -> (N, C_out, Lo); `groups` splits the channels."""
 
     _dims = 1
-    _conv = staticmethod(F.conv1d)
+
+    def _conv(self, *args):
+        return F.conv1d(*args)
 
 
 class Conv2d(_ConvNd):
     """2-D convolution. (N, C_in, H, W) -> (N, C_out, Ho, Wo); `groups` splits the channels
     (groups == C_in: depthwise)."""
 
-    _conv = staticmethod(F.conv2d)
+    def _conv(self, *args):
+        return F.conv2d(*args)
 
 
 class Conv3d(_ConvNd):
@@ -163,7 +171,9 @@ class Conv3d(_ConvNd):
     channels."""
 
     _dims = 3
-    _conv = staticmethod(F.conv3d)
+
+    def _conv(self, *args):
+        return F.conv3d(*args)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -171,7 +181,9 @@ class ConvTranspose2d(_ConvNd):
     (N, C_in, H, W) -> (N, C_out, (H-1) s - 2 p + d (k-1) + output_padding + 1, ...)"""
 
     _transposed = True
-    _conv = staticmethod(F.conv_transpose2d)
+
+    def _conv(self, *args):
+        return F.conv_transpose2d(*args)
 
     def __init__(
         self,
@@ -201,7 +213,7 @@ class ConvTranspose2d(_ConvNd):
             device,
             dtype,
         )
-        self.output_padding = self._tuple(output_padding, "output_padding")
+        self.output_padding = layer_tuple(self, output_padding, "output_padding")
 
     def forward(self, input, output_size=None):
         check_input(self, input, self._dims, self.in_channels)
@@ -244,7 +256,9 @@ class ConvTranspose1d(ConvTranspose2d):
     (N, C_in, L) -> (N, C_out, (L-1) s - 2 p + d (k-1) + output_padding + 1)"""
 
     _dims = 1
-    _conv = staticmethod(F.conv_transpose1d)
+
+    def _conv(self, *args):
+        return F.conv_transpose1d(*args)
 
 
 class Fold(Module):

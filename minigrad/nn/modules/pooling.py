@@ -4,7 +4,7 @@ minigrad.nn.functional)."""
 from __future__ import annotations
 
 from minigrad.nn import functional as F
-from minigrad.nn.modules.conv import check_input
+from minigrad.nn.modules.conv import check_input, layer_tuple
 from minigrad.nn.modules.module import Module
 
 
@@ -42,7 +42,8 @@ class _MaxPoolNd(Module):
 class MaxPool1d(_MaxPoolNd):
     """Max over windows along L. (N, C, L) or (C, L) -> (N, C, Lo)"""
 
-    _pool = staticmethod(F.max_pool1d)
+    def _pool(self, *args):
+        return F.max_pool1d(*args)
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -56,7 +57,8 @@ class MaxPool2d(_MaxPoolNd):
 class MaxPool3d(_MaxPoolNd):
     """Max over windows of D, H and W. (N, C, D, H, W) or (C, D, H, W) -> (N, C, Do, Ho, Wo)"""
 
-    _pool = staticmethod(F.max_pool3d)
+    def _pool(self, *args):
+        return F.max_pool3d(*args)
 
 
 class _AvgPoolNd(Module):
@@ -101,8 +103,7 @@ class AvgPool1d(_AvgPoolNd):
     ):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
 
-    @staticmethod
-    def _pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, _divisor):
+    def _pool(self, input, kernel_size, stride, padding, ceil_mode, count_include_pad, _divisor):
         return F.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
@@ -117,7 +118,8 @@ class AvgPool2d(_AvgPoolNd):
 class AvgPool3d(_AvgPoolNd):
     """Mean over windows of D, H and W. (N, C, D, H, W) -> (N, C, Do, Ho, Wo)"""
 
-    _pool = staticmethod(F.avg_pool3d)
+    def _pool(self, *args):
+        return F.avg_pool3d(*args)
 
 
 class _AdaptiveAvgPool(Module):
@@ -175,13 +177,9 @@ class MaxUnpool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        tup = self._tuple
-        self.kernel_size = tup(kernel_size)
-        self.stride = self.kernel_size if stride is None else tup(stride)
-        self.padding = tup(padding)
-
-    def _tuple(self, value) -> tuple:
-        return tuple(value) if isinstance(value, (tuple, list)) else (value,) * self._dims
+        self.kernel_size = layer_tuple(self, kernel_size, "kernel_size")
+        self.stride = self.kernel_size if stride is None else layer_tuple(self, stride, "stride")
+        self.padding = layer_tuple(self, padding, "padding")
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool2d(
