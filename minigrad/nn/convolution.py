@@ -1,4 +1,4 @@
-"""Convolutions and pooling beyond the engine's conv2d: groups, 1-D, transposed and adaptive.
+"""Convolutions and pooling beyond the engine's 2-D and 3-D ones: 1-D, transposed and adaptive.
 
 Each is a composition of differentiable ops that already exist (im2col/col2im, matmul,
 reshape, index_select, max), so it runs eagerly, compiled, on every device and under gradcheck
@@ -13,7 +13,7 @@ from minigrad.autograd import no_grad
 from minigrad.creation import tensor, zeros
 from minigrad.dtypes import int64
 from minigrad.ops import conv as conv_ops
-from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _pair
+from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _check_groups, _tuple, conv2d
 from minigrad.tensor import Tensor
 
 
@@ -23,55 +23,6 @@ def _single(value, name: str, op: str) -> int:
             raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
         value = value[0]
     return value
-
-
-def _check_groups(op: str, channels: int, out_channels: int, groups: int) -> None:
-    if groups < 1 or channels % groups or out_channels % groups:
-        raise RuntimeError(
-            f"{op}: in_channels ({channels}) and out_channels ({out_channels}) must both be "
-            f"divisible by groups ({groups})"
-        )
-
-
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
-    """2-D convolution with `groups` (groups == C_in is depthwise). (N, C, H, W) -> (N, O, Ho, Wo)
-
-    Each group's columns (im2col of its C/groups channels) meet its own O/groups filters in one
-    batched matmul: (N, g, Ho*Wo, K) @ (g, K, O/g).
-    """
-    if groups == 1:
-        return conv_ops.conv2d(input, weight, bias, stride, padding, dilation)
-    x, unbatched = conv_ops._batched(input, "conv2d", "")
-    n, c, h, w = x.shape
-    out_channels, per_group = weight.shape[0], weight.shape[1]
-    _check_groups("conv2d", c, out_channels, groups)
-    if per_group * groups != c:
-        raise RuntimeError(
-            f"conv2d: input of shape {tuple(input.shape)} has {c} channels but weight of shape "
-            f"{tuple(weight.shape)} with groups={groups} expects {per_group * groups}"
-        )
-    if padding == "same":
-        padding = conv_ops._same_padding("conv2d", weight.shape, dilation, stride)
-    if padding == "valid":
-        padding = 0
-    geom = Geometry.make("conv2d", weight.shape[2:], stride, padding, dilation)
-    ho, wo = geom.out_size(h, w)
-    if min(ho, wo) < 1:
-        raise RuntimeError(
-            f"conv2d: input of shape {tuple(input.shape)} is smaller than the kernel "
-            f"{tuple(weight.shape[2:])} (with padding {geom.padding}, dilation {geom.dilation})"
-        )
-    cols = Im2Col.apply(x.reshape(n * groups, per_group, h, w), geom)
-    cols = cols.reshape(n, groups, ho * wo, -1)
-    kh, kw = geom.kernel
-    og = out_channels // groups
-    # im2col's columns are (kh, kw, C) with channels last: order the filters the same way
-    filters = weight.reshape(groups, og, per_group, kh, kw).permute(0, 3, 4, 2, 1)
-    y = cols @ filters.reshape(groups, kh * kw * per_group, og)  # (N, g, Ho*Wo, O/g)
-    y = y.permute(0, 1, 3, 2).reshape(n, out_channels, ho, wo)
-    if bias is not None:
-        y = y + bias.reshape(out_channels, 1, 1)
-    return y[0] if unbatched else y
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
@@ -128,7 +79,7 @@ def conv_transpose2d(
     Each input pixel times the filters gives a (kh, kw, O) patch (one matmul); col2im adds the
     patches onto the output at stride s, as conv2d's backward does.
     """
-    x, unbatched = conv_ops._batched(input, "conv_transpose2d", "")
+    x, unbatched = conv_ops._batched(input, "conv_transpose2d")
     n, c, h, w = x.shape
     if weight.ndim != 4 or weight.shape[0] != c:
         raise RuntimeError(
@@ -139,7 +90,7 @@ def conv_transpose2d(
     og = weight.shape[1]
     _check_groups("conv_transpose2d", c, og * groups, groups)
     geom = Geometry.make("conv_transpose2d", weight.shape[2:], stride, padding, dilation)
-    extra = _pair(output_padding, "output_padding", "conv_transpose2d")
+    extra = _tuple(output_padding, "output_padding", "conv_transpose2d")
     if any(e >= s and e >= d for e, s, d in zip(extra, geom.stride, geom.dilation)):
         raise RuntimeError(
             f"conv_transpose2d: output_padding {extra} must be smaller than either stride "
@@ -367,7 +318,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Te
         )
     x = input.unsqueeze(0) if input.ndim == 2 else input
     geom = Geometry.make("fold", kernel_size, stride, padding, dilation)
-    h, w = _pair(output_size, "output_size", "fold")
+    h, w = _tuple(output_size, "output_size", "fold")
     k = geom.kernel[0] * geom.kernel[1]
     n, ck, blocks = x.shape
     if ck % k:

@@ -11,6 +11,7 @@ each kernel offset.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,18 +24,24 @@ from minigrad.ops.shape import _row_major, contiguous, permute, reshape
 from minigrad.tensor import Tensor
 
 
-def _pair(value, name: str, op: str) -> tuple:
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if not all(isinstance(v, int) for v in pair):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if len(pair) != 2:
-        raise RuntimeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    return pair
+def _tuple(value, name: str, op: str, dims: int = 2) -> tuple:
+    """value as one int per spatial dim: an int or a single value is repeated, as PyTorch."""
+    if isinstance(value, int):
+        return (value,) * dims
+    values = tuple(value)
+    if len(values) == 1:
+        values *= dims
+    if len(values) != dims or not all(isinstance(v, int) for v in values):
+        error = RuntimeError if all(isinstance(v, int) for v in values) else TypeError
+        ints = "a pair of ints" if dims == 2 else f"{dims} ints"
+        raise error(f"{op}: {name} must be an int or {ints}, got {value!r}")
+    return values
 
 
 @dataclass(frozen=True)
 class Geometry:
-    """Where the kernel sits: sizes (kh, kw), stride, padding and dilation, each (h, w)."""
+    """Where the kernel sits: sizes, stride, padding and dilation, each one int per spatial
+    dim ((h, w) for images, (d, h, w) for volumes)."""
 
     kernel: tuple
     stride: tuple
@@ -42,29 +49,28 @@ class Geometry:
     dilation: tuple
 
     @staticmethod
-    def make(op, kernel, stride, padding, dilation) -> Geometry:
-        kernel = _pair(kernel, "kernel_size", op)
-        stride = kernel if stride is None or stride == [] else _pair(stride, "stride", op)
-        padding, dilation = _pair(padding, "padding", op), _pair(dilation, "dilation", op)
+    def make(op, kernel, stride, padding, dilation, dims: int = 2) -> Geometry:
+        kernel = _tuple(kernel, "kernel_size", op, dims)
+        stride = kernel if stride is None or stride == [] else _tuple(stride, "stride", op, dims)
+        padding = _tuple(padding, "padding", op, dims)
+        dilation = _tuple(dilation, "dilation", op, dims)
         # checked here, before they reach a division or a slice that would fail obscurely
-        for name, pair, least in (
+        for name, values, least in (
             ("kernel_size", kernel, 1),
             ("stride", stride, 1),
             ("padding", padding, 0),
             ("dilation", dilation, 1),
         ):
-            if min(pair) < least:
+            if min(values) < least:
                 sign = "positive" if least else "non-negative"
-                raise RuntimeError(f"{op}: {name} must be {sign}, got {pair}")
+                raise RuntimeError(f"{op}: {name} must be {sign}, got {values}")
         return Geometry(kernel, stride, padding, dilation)
 
-    def out_size(self, h: int, w: int) -> tuple:
-        """Output height and width: floor((H + 2p - d (k - 1) - 1) / s) + 1."""
+    def out_size(self, *size: int) -> tuple:
+        """The output's size per dim: floor((S + 2p - d (k - 1) - 1) / s) + 1."""
         return tuple(
-            (size + 2 * p - d * (k - 1) - 1) // s + 1
-            for size, p, d, k, s in zip(
-                (h, w), self.padding, self.dilation, self.kernel, self.stride
-            )
+            (n + 2 * p - d * (k - 1) - 1) // s + 1
+            for n, p, d, k, s in zip(size, self.padding, self.dilation, self.kernel, self.stride)
         )
 
 
@@ -344,7 +350,7 @@ def _conv_backward_planes(ctx, x, w, gy):
     return gx, gw, gb, None
 
 
-def _batched(input: Tensor, op: str, what: str = "", dims: int = 2):
+def _batched(input: Tensor, op: str, dims: int = 2):
     """(C, H, W) inputs (for 3-D ops (C, D, H, W)) get a batch dim of 1, as PyTorch allows;
     any other number of dims fails."""
     if input.ndim == dims + 2:
@@ -354,20 +360,31 @@ def _batched(input: Tensor, op: str, what: str = "", dims: int = 2):
     letters = ", ".join("DHW"[-dims:])
     raise RuntimeError(
         f"{op}: expected a {dims + 1}-D (C, {letters}) or {dims + 2}-D (N, C, {letters}) "
-        f"input{what}, got shape {tuple(input.shape)}"
+        f"input, got shape {tuple(input.shape)}"
     )
 
 
-def check_conv_arguments(op: str, input: Tensor, x: Tensor, weight: Tensor, bias) -> None:
+def _check_groups(op: str, channels: int, out_channels: int, groups: int) -> None:
+    if groups < 1 or channels % groups or out_channels % groups:
+        raise RuntimeError(
+            f"{op}: in_channels ({channels}) and out_channels ({out_channels}) must both be "
+            f"divisible by groups ({groups})"
+        )
+
+
+def check_conv_arguments(op: str, input: Tensor, x: Tensor, weight: Tensor, bias, groups=1):
     """PyTorch's checks of a convolution's weight and bias against its (batched) input x: the
-    channels, one dtype for all, a bias of one value per output channel."""
-    dims = x.ndim - 2
-    if weight.ndim != x.ndim or x.shape[1] != weight.shape[1]:
-        kernel = ", ".join(("kd", "kh", "kw")[-dims:])
+    groups, the channels, one dtype for all, a bias of one value per output channel."""
+    _check_groups(op, x.shape[1], weight.shape[0], groups)
+    if weight.ndim != x.ndim or x.shape[1] != weight.shape[1] * groups:
+        kernel = ", ".join(("kd", "kh", "kw")[2 - x.ndim :])
+        grouped, per_group = (
+            ("", "in") if groups == 1 else (f" with groups={groups}", "in / groups")
+        )
         raise RuntimeError(
             f"{op}: input of shape {tuple(input.shape)} has {x.shape[1]} channels but weight "
-            f"of shape {tuple(weight.shape)} expects {weight.shape[1]} (weight is (out, in, "
-            f"{kernel}))"
+            f"of shape {tuple(weight.shape)}{grouped} expects {weight.shape[1] * groups} "
+            f"(weight is (out, {per_group}, {kernel}))"
         )
     if _op_dtype(x) != _op_dtype(weight) or (bias is not None and _op_dtype(bias) != _op_dtype(x)):
         raise RuntimeError(
@@ -382,11 +399,13 @@ def check_conv_arguments(op: str, input: Tensor, x: Tensor, weight: Tensor, bias
         )
 
 
-def _same_padding(op, weight_shape, dilation, stride):
-    if any(s != 1 for s in _pair(stride, "stride", op)):
+def _same_padding(op, kernel, stride, dilation, dims: int) -> tuple:
+    """The padding that keeps the size: d (k - 1) / 2 per dim (PyTorch pads one more on the
+    right when that is odd; minigrad refuses)."""
+    if any(s != 1 for s in _tuple(stride, "stride", op, dims)):
         raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions")
     pads = []
-    for k, d in zip(weight_shape[2:], _pair(dilation, "dilation", op)):
+    for k, d in zip(kernel, _tuple(dilation, "dilation", op, dims)):
         total = d * (k - 1)
         if total % 2:
             raise NotImplementedError(
@@ -397,24 +416,56 @@ def _same_padding(op, weight_shape, dilation, stride):
     return tuple(pads)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
-    """2-D convolution (cross-correlation, as PyTorch). (N, C, H, W) -> (N, O, Ho, Wo)"""
-    if groups != 1:
-        raise NotImplementedError("conv2d: groups != 1 is not supported by minigrad")
+def conv_arguments(op, input, weight, bias, stride, padding, dilation, groups, dims: int = 2):
+    """PyTorch's checks of a convolution's arguments, for 1 to 3 spatial dims. -> the input
+    with a batch dim, whether it came without one, and the Geometry ('valid' padding is 0,
+    'same' keeps the size)."""
+    x, unbatched = _batched(input, op, dims=dims)
+    check_conv_arguments(op, input, x, weight, bias, groups)
+    kernel = tuple(weight.shape[2:])
     if padding == "valid":
         padding = 0
     elif padding == "same":
-        padding = _same_padding("conv2d", weight.shape, dilation, stride)
-    x, unbatched = _batched(input, "conv2d", "")
-    check_conv_arguments("conv2d", input, x, weight, bias)
-    geom = Geometry.make("conv2d", weight.shape[2:], stride, padding, dilation)
+        padding = _same_padding(op, kernel, stride, dilation, dims)
+    geom = Geometry.make(op, kernel, stride, padding, dilation, dims)
     if min(geom.out_size(*x.shape[2:])) < 1:
         raise RuntimeError(
-            f"conv2d: input of shape {tuple(input.shape)} is smaller than the kernel "
-            f"{tuple(weight.shape[2:])} (with padding {geom.padding}, dilation {geom.dilation})"
+            f"{op}: input of shape {tuple(input.shape)} is smaller than the kernel {kernel} "
+            f"(with padding {geom.padding}, dilation {geom.dilation})"
         )
-    y = Conv2d.apply(x, weight, bias, geom)
+    return x, unbatched, geom
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """2-D convolution (cross-correlation, as PyTorch); `groups` splits the channels (groups ==
+    C is depthwise). (N, C, H, W), weight (O, C / groups, kh, kw) -> (N, O, Ho, Wo)"""
+    x, unbatched, geom = conv_arguments(
+        "conv2d", input, weight, bias, stride, padding, dilation, groups
+    )
+    if groups == 1:
+        y = Conv2d.apply(x, weight, bias, geom)
+    else:
+        y = _grouped_conv2d(x, weight, bias, geom, groups)
     return reshape(y, y.shape[1:]) if unbatched else y
+
+
+def _grouped_conv2d(x, weight, bias, geom: Geometry, groups: int) -> Tensor:
+    """Each group's columns (im2col of its C / groups channels) meet its own O / groups
+    filters in one batched matmul: (N, g, Ho Wo, K) @ (g, K, O / g)."""
+    n, c, h, w = x.shape
+    out_channels, per_group = weight.shape[0], weight.shape[1]
+    ho, wo = geom.out_size(h, w)
+    cols = Im2Col.apply(reshape(x, (n * groups, per_group, h, w)), geom)
+    cols = reshape(cols, (n, groups, ho * wo, -1))
+    kh, kw = geom.kernel
+    og = out_channels // groups
+    # im2col's columns are (kh, kw, C) with channels last: order the filters the same way
+    filters = permute(reshape(weight, (groups, og, per_group, kh, kw)), (0, 3, 4, 2, 1))
+    y = cols @ reshape(filters, (groups, kh * kw * per_group, og))  # (N, g, Ho Wo, O / g)
+    y = reshape(permute(y, (0, 1, 3, 2)), (n, out_channels, ho, wo))
+    if bias is not None:
+        y = y + reshape(bias, (out_channels, 1, 1))
+    return y
 
 
 # -- pooling ---------------------------------------------------------------------------------
@@ -552,21 +603,25 @@ class PoolGather(Function):
         return PoolScatter.apply(gy, ctx.index, ctx.padded, ctx.padding, False), None, None
 
 
-def _pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode):
+def pool_arguments(op, input, kernel_size, stride, padding, dilation, ceil_mode, dims=2):
+    """PyTorch's checks of a pooling's arguments, for 1 to 3 spatial dims. -> the input with a
+    batch dim, whether it came without one, and the Geometry."""
+    x, unbatched = _batched(input, op, dims=dims)
     if ceil_mode:
         raise NotImplementedError(f"{op}: ceil_mode=True is not supported by minigrad")
-    geom = Geometry.make(op, kernel_size, stride, padding, dilation)
+    geom = Geometry.make(op, kernel_size, stride, padding, dilation, dims)
     if any(2 * p > k for p, k in zip(geom.padding, geom.kernel)):
         raise RuntimeError(
             f"{op}: pad should be at most half of effective kernel size, but got pad="
             f"{geom.padding} and kernel_size={geom.kernel}"
         )
-    if min(geom.out_size(*input.shape[-2:])) < 1:
+    out = geom.out_size(*x.shape[2:])
+    if min(out) < 1:
         raise RuntimeError(
-            f"{op}: input of shape {tuple(input.shape)} is too small for kernel_size "
-            f"{geom.kernel} (output would be {geom.out_size(*input.shape[-2:])})"
+            f"{op}: input of shape {tuple(x.shape)} is too small for kernel_size "
+            f"{geom.kernel} (output would be {out})"
         )
-    return geom
+    return x, unbatched, geom
 
 
 def max_pool2d(
@@ -579,8 +634,9 @@ def max_pool2d(
     return_indices=False,
 ):
     """Max over kh x kw windows. (N, C, H, W) -> (N, C, Ho, Wo) [, indices into H * W]"""
-    x, unbatched = _batched(input, "max_pool2d", "")
-    geom = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    x, unbatched, geom = pool_arguments(
+        "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode
+    )
     y = MaxPool2d.apply(x, geom)
     if unbatched:
         y = reshape(y, y.shape[1:])
@@ -614,26 +670,33 @@ def avg_pool2d(
     count_include_pad=True,
     divisor_override=None,
 ):
-    """Mean over kh x kw windows (im2col per channel, then a row mean). -> (N, C, Ho, Wo)"""
-    x, unbatched = _batched(input, "avg_pool2d", "")
-    geom = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+    """Mean over kh x kw windows (im2col per channel, then a row sum). -> (N, C, Ho, Wo)"""
+    x, unbatched, geom = pool_arguments(
+        "avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode
+    )
     n, c, h, w = x.shape
     ho, wo = geom.out_size(h, w)
     cols = Im2Col.apply(reshape(x, (n * c, 1, h, w)), geom)
-    y = reshape(cols.sum(1), (n, c, ho, wo)) / _pool_divisor(
-        x, geom, count_include_pad, divisor_override
-    )
+    total = reshape(cols.sum(1), (n, c, ho, wo))
+    y = total / pool_divisor("avg_pool2d", total, x, geom, count_include_pad, divisor_override)
     return reshape(y, y.shape[1:]) if unbatched else y
 
 
-def _pool_divisor(x, geom, count_include_pad, divisor_override):
-    if divisor_override:
+def pool_divisor(op, total, x, geom: Geometry, count_include_pad, divisor_override):
+    """What average pooling divides each window's sum (`total`) by: divisor_override, the
+    kernel's size, or, without padding in the count, how many of its pixels lie inside x."""
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise RuntimeError(f"{op}: divisor must be not zero")
         return divisor_override
-    kh, kw = geom.kernel
-    if count_include_pad or geom.padding == (0, 0):
-        return kh * kw
-    # NOTE: without padding in the count, border windows divide by how many real pixels they see
-    xp = x.device.xp
-    ones = xp.ones((1, 1, *x.shape[2:]), dtype=x.array.dtype)
-    counts = _im2col(xp, ones, geom).sum(axis=1)
-    return Tensor._make(counts.reshape(geom.out_size(*x.shape[2:])))
+    if count_include_pad or not any(geom.padding):
+        return math.prod(geom.kernel)
+    # NOTE: a window's count is a product, over dims, of how many of its rows (columns...)
+    # are inside: an outer product of one small count per dim. Without dilation (avg pooling
+    # has none), a window reads [start, start + k), of which [0, n) is inside.
+    counts = np.ones(())
+    size = x.shape[2:]
+    for n, out, k, s, p in zip(size, geom.out_size(*size), geom.kernel, geom.stride, geom.padding):
+        starts = np.arange(-p, out * s - p, s)
+        counts = np.multiply.outer(counts, np.minimum(starts + k, n) - np.maximum(starts, 0))
+    return Tensor._make(x.device.xp.asarray(counts, dtype=total.array.dtype))

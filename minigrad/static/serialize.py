@@ -381,14 +381,17 @@ def _is_array_member(name) -> bool:
 
 
 def _geometry(body, where) -> Geometry:
-    pairs = body if isinstance(body, list) and len(body) == 4 else None
-    ok = pairs is not None and all(
-        isinstance(p, list) and len(p) == 2 and all(type(n) is int and 0 <= n < 2**20 for n in p)
-        for p in pairs
+    lists = body if isinstance(body, list) and len(body) == 4 else None
+    dims = len(lists[0]) if lists and isinstance(lists[0], list) else 0
+    ok = dims in (1, 2, 3) and all(
+        isinstance(p, list) and len(p) == dims and all(type(n) is int and 0 <= n < 2**20 for n in p)
+        for p in lists
     )
     if not ok:
-        raise GraphFileError(f"{where}: a geometry is four [h, w] pairs of small ints")
-    return Geometry(*(tuple(p) for p in pairs))
+        raise GraphFileError(
+            f"{where}: a geometry is four lists of small ints, one per spatial dim (1 to 3)"
+        )
+    return Geometry(*(tuple(p) for p in lists))
 
 
 def _check_attr_name(op: str, key, where) -> None:

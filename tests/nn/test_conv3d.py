@@ -1,6 +1,7 @@
 """nn.Conv3d, nn.MaxPool3d, nn.AvgPool3d and their functions against PyTorch: outputs and
-gradients with the same weights, unbatched inputs, printing, and the refusals (the op table
-checks the functions' gradients, double gradients, static graphs and the simulated GPU)."""
+gradients with the same weights (groups too), unbatched inputs, printing, the argument checks
+all convolutions and pools share, and the refusals (the op table checks the functions'
+gradients, double gradients, static graphs and the simulated GPU)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import minigrad
 RNG = np.random.default_rng(0)
 
 
-def _same_conv(kwargs):
-    ours = minigrad.nn.Conv3d(3, 4, **kwargs).double()
-    theirs = torch.nn.Conv3d(3, 4, **kwargs).double()
+def _same_conv(kwargs, channels=(3, 4)):
+    ours = minigrad.nn.Conv3d(*channels, **kwargs).double()
+    theirs = torch.nn.Conv3d(*channels, **kwargs).double()
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor(ours.weight.detach().numpy()))
         if theirs.bias is not None:
@@ -24,17 +25,19 @@ def _same_conv(kwargs):
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    "kwargs, channels",
     [
-        {"kernel_size": 3},
-        {"kernel_size": (1, 3, 2), "stride": 2, "padding": (0, 1, 1), "bias": False},
-        {"kernel_size": 3, "padding": "same", "dilation": (2, 1, 1)},
+        ({"kernel_size": 3}, (3, 4)),
+        ({"kernel_size": (1, 3, 2), "stride": 2, "padding": (0, 1, 1), "bias": False}, (3, 4)),
+        ({"kernel_size": 3, "padding": "same", "dilation": (2, 1, 1)}, (3, 4)),
+        ({"kernel_size": (2, 3, 2), "padding": 1, "groups": 2}, (4, 6)),
+        ({"kernel_size": 3, "stride": (1, 2, 1), "groups": 3, "bias": False}, (3, 6)),  # depthwise
     ],
 )
-def test_conv3d_module_equals_torch(kwargs):
-    ours, theirs = _same_conv(kwargs)
+def test_conv3d_module_equals_torch(kwargs, channels):
+    ours, theirs = _same_conv(kwargs, channels)
     assert repr(ours) == repr(theirs)
-    x = RNG.standard_normal((2, 3, 5, 6, 6))
+    x = RNG.standard_normal((2, channels[0], 5, 6, 6))
     a, b = minigrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     ya, yb = ours(a), theirs(b)
     np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-10, atol=1e-12)
@@ -77,6 +80,14 @@ def test_pool3d_modules_equal_torch(name, kwargs):
         (lambda F, x: F.max_pool3d(x, 2, padding=2), RuntimeError, "at most half"),
         (lambda F, x: F.conv3d(x, x.new_zeros(2, 3, 2, 2, 2)[:, :2]), RuntimeError, "channels"),
         (lambda F, x: F.conv3d(x[0, 0], x.new_zeros(2, 3, 2, 2, 2)), RuntimeError, "4-D"),
+        # groups: the channels must divide, and the weight holds C / groups of them
+        (lambda F, x: F.conv3d(x, x.new_zeros(4, 1, 2, 2, 2), groups=2), RuntimeError, "groups"),
+        (lambda F, x: F.conv3d(x, x.new_zeros(3, 2, 2, 2, 2), groups=3), RuntimeError, "expects 6"),
+        # PyTorch's limit on pooling's padding is half the kernel, whatever the dilation
+        (lambda F, x: F.max_pool3d(x, 3, padding=2, dilation=2), RuntimeError, "at most half"),
+        (lambda F, x: F.avg_pool3d(x, 2, divisor_override=0), RuntimeError, "not zero"),
+        (lambda F, x: F.avg_pool2d(x[0], 2, divisor_override=0), RuntimeError, "not zero"),
+        (lambda F, x: F.max_pool3d(x, 2, stride=(1.5, 1, 1)), TypeError, "stride"),
     ],
 )
 def test_errors_as_torch(call, error, message):
@@ -87,11 +98,36 @@ def test_errors_as_torch(call, error, message):
         call(torch.nn.functional, torch.zeros(1, 3, 4, 4, 4))
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda F, x: F.conv2d(x, x.new_ones(2, 3, 3, 3), stride=(2,), dilation=[1]),
+        lambda F, x: F.conv3d(x.unsqueeze(2), x.new_ones(2, 3, 1, 3, 3), padding=(1,)),
+        lambda F, x: F.max_pool2d(x, (3,), stride=(2,), padding=(1,)),
+        lambda F, x: F.avg_pool3d(x.unsqueeze(2), (1,), stride=(1, 2, 2)),
+    ],
+)
+def test_a_single_value_stands_for_every_dim_as_in_torch(call):
+    x = RNG.standard_normal((2, 3, 6, 7))
+    ours = call(minigrad.nn.functional, minigrad.tensor(x)).numpy()
+    np.testing.assert_allclose(ours, call(torch.nn.functional, torch.tensor(x)).numpy())
+
+
+def test_a_compiled_conv3d_saves_and_loads(tmp_path):
+    """The 3-D geometry (three ints a field) survives graph.save and static.load."""
+    x, w = (minigrad.tensor(RNG.standard_normal(s)) for s in ((1, 4, 4, 5, 5), (2, 2, 3, 3, 3)))
+    graph = minigrad.static.trace(
+        lambda x: minigrad.nn.functional.conv3d(x, w, stride=(1, 2, 1), groups=2), x
+    )
+    graph.save(tmp_path / "conv3d.mgraph")
+    loaded = minigrad.static.load(tmp_path / "conv3d.mgraph")
+    expected = minigrad.nn.functional.conv3d(x, w, stride=(1, 2, 1), groups=2)
+    np.testing.assert_array_equal(loaded(x).numpy(), expected.numpy())
+
+
 def test_what_minigrad_leaves_out_is_refused():
     x = minigrad.zeros(1, 2, 4, 4, 4)
     F = minigrad.nn.functional
-    with pytest.raises(NotImplementedError, match="groups"):
-        F.conv3d(x, minigrad.zeros(2, 1, 2, 2, 2), groups=2)
     with pytest.raises(NotImplementedError, match="ceil_mode"):
         F.max_pool3d(x, 3, ceil_mode=True)
     with pytest.raises(NotImplementedError, match="return_indices"):

@@ -356,6 +356,11 @@ CASES = [
         lambda t, F, x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=1, dilation=(1, 1, 2)),
         ((2, 2, 4, 5, 5), (3, 2, 2, 3, 2), (3,)),
     ),
+    Case(
+        "conv3d_groups",
+        lambda t, F, x, w, b: F.conv3d(x, w, b, padding=(1, 0, 1), groups=2),
+        ((2, 4, 3, 4, 3), (4, 2, 2, 2, 3), (4,)),
+    ),
     Case("max_pool3d", lambda t, F, x: F.max_pool3d(x, 2, stride=1, padding=1), ((1, 2, 3, 4, 3),)),
     Case(
         "avg_pool3d",

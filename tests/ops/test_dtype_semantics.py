@@ -272,6 +272,7 @@ PERMISSIVE: dict[str, set[str]] = {
     },
     "bool": {
         "conv3d",
+        "conv3d_groups",
         "max_pool3d",
         "avg_pool3d",
         "index_reduce_prod_no_self",

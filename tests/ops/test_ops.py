@@ -409,6 +409,29 @@ def test_getitem_matches_torch(data, shape):
 WINDOW_OPS = ["conv2d", "max_pool2d", "avg_pool2d"]
 
 
+def _check_window_op(name, kernel, x, w, geometry):
+    """A convolution (of x by w) or a pooling (of x) with these keyword arguments: values and
+    gradients match PyTorch, and the gradient passes central differences."""
+    conv = name.startswith("conv")
+
+    def run(lib, *xs):
+        f = getattr(functional(lib), name)
+        return f(xs[0], xs[1], **geometry) if conv else f(xs[0], kernel, **geometry)
+
+    arrays = [x, w] if conv else [x]
+    results = []
+    for lib in (minigrad, torch):
+        xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = run(lib, *xs)
+        results.append((out, _grads(lib, out, xs, _upstream(out))))
+    (out, grads), (tout, tgrads) = results
+    what = f"{name} kernel={kernel} {geometry}"
+    assert_close(out, tout, rtol=1e-6, msg=what)
+    _assert_grads_close(grads, tgrads, 1e-6, f"{what}: gradient")
+    xs = [minigrad.tensor(a, requires_grad=True) for a in arrays]
+    assert gradcheck(lambda *xs: run(minigrad, *xs), xs)
+
+
 @pytest.mark.parametrize("name", WINDOW_OPS)
 @settings(max_examples=12, deadline=None)
 @given(
@@ -432,20 +455,32 @@ def test_window_ops_over_any_geometry(name, kernel, stride, dilation, extra, dat
     geometry = dict(stride=stride, padding=padding)
     if name != "avg_pool2d":
         geometry["dilation"] = dilation
+    _check_window_op(name, kernel, x, w, geometry)
 
-    def run(lib, *xs):
-        f = getattr(functional(lib), name)
-        return f(xs[0], xs[1], **geometry) if name == "conv2d" else f(xs[0], kernel, **geometry)
 
-    arrays = [x, w] if name == "conv2d" else [x]
-    results = []
-    for lib in (minigrad, torch):
-        xs = [lib.tensor(a, requires_grad=True) for a in arrays]
-        out = run(lib, *xs)
-        results.append((out, _grads(lib, out, xs, _upstream(out))))
-    (out, grads), (tout, tgrads) = results
-    what = f"{name} kernel={kernel} stride={stride} padding={padding} dilation={dilation}"
-    assert_close(out, tout, rtol=1e-6, msg=what)
-    _assert_grads_close(grads, tgrads, 1e-6, f"{what}: gradient")
-    xs = [minigrad.tensor(a, requires_grad=True) for a in arrays]
-    assert gradcheck(lambda *xs: run(minigrad, *xs), xs)
+@pytest.mark.parametrize("name", ["conv3d", "max_pool3d", "avg_pool3d"])
+@settings(max_examples=8, deadline=None)
+@given(
+    kernel=st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 2)),
+    stride=st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 3)),
+    dilation=st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 2)),
+    extra=st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(0, 2)),
+    groups=st.sampled_from([1, 2]),
+    data=st.data(),
+)
+def test_3d_window_ops_over_any_geometry(name, kernel, stride, dilation, extra, groups, data):
+    """The 3-D forms through the same geometry and checks as the 2-D ones, groups too: values
+    and gradients match PyTorch, and the gradient passes central differences."""
+    padding = tuple(data.draw(st.integers(0, k // 2), label="padding") for k in kernel)
+    if name == "avg_pool3d":
+        dilation = (1, 1, 1)  # avg_pool3d has none
+    size = [d * (k - 1) + 1 + e for k, d, e in zip(kernel, dilation, extra)]
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, size=(2, 2, *size))
+    w = rng.uniform(-1, 1, size=(4, 2 // groups, *kernel))
+    geometry = dict(stride=stride, padding=padding)
+    if name != "avg_pool3d":
+        geometry["dilation"] = dilation
+    if name == "conv3d":
+        geometry["groups"] = groups
+    _check_window_op(name, kernel, x, w, geometry)

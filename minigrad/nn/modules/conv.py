@@ -10,23 +10,33 @@ from minigrad.nn import init
 from minigrad.nn.convolution import _single
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.conv import _pair
-from minigrad.ops.conv3d import _triple
+from minigrad.ops.conv import _tuple
 
 
-def check_image_input(layer: Module, input, channels: int | None = None) -> None:
-    """Raise a RuntimeError naming the layer unless input is (N, C, H, W) or (C, H, W)."""
+def check_input(layer: Module, input, dims: int = 2, channels: int | None = None) -> None:
+    """Raise a RuntimeError naming the layer unless input is (N, C, *spatial) or (C,
+    *spatial), spatial (L), (H, W) or (D, H, W) for 1 to 3 dims."""
     c = "C" if channels is None else channels
-    if input.ndim in (3, 4) and (channels is None or input.shape[-3] == channels):
+    if input.ndim in (dims + 1, dims + 2) and channels in (None, input.shape[-dims - 1]):
         return
+    spatial = ("L", "H, W", "D, H, W")[dims - 1]
     raise RuntimeError(
-        f"{layer!r}: expected input of shape (N, {c}, H, W) or ({c}, H, W), got "
+        f"{layer!r}: expected input of shape (N, {c}, {spatial}) or ({c}, {spatial}), got "
         f"{tuple(input.shape)}"
     )
 
 
+def layer_tuple(layer: Module, value, name: str) -> tuple:
+    """A layer's size argument as one int per dim (`layer._dims`), checked as its function
+    checks it."""
+    if layer._dims == 1:
+        return (_single(value, name, type(layer).__name__),)
+    return _tuple(value, name, type(layer).__name__, layer._dims)
+
+
 class _ConvNd(Module):
-    """Shared by Conv1d, Conv2d and ConvTranspose2d: options, weight, bias and PyTorch's init.
+    """What Conv1d, Conv2d, Conv3d and the transposed convolutions share: options, weight,
+    bias, PyTorch's init, the input check and printing; a layer names its dims and function.
 
     Weight (C_out, C_in / groups, *kernel), or (C_in, C_out / groups, *kernel) when transposed;
     weight and bias start as U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (fan_in from the weight's dim
@@ -41,15 +51,14 @@ class _ConvNd(Module):
         in_channels,
         out_channels,
         kernel_size,
-        stride,
-        padding,
-        dilation,
-        groups,
-        bias,
-        padding_mode,
-        device,
-        dtype,
-        output_padding=0,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
     ):
         super().__init__()
         name = type(self).__name__
@@ -73,18 +82,20 @@ class _ConvNd(Module):
                 f"{name}: padding_mode={padding_mode!r} is supported with numeric padding only "
                 "in minigrad"
             )
-        tup = self._tuple
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = tup(kernel_size, "kernel_size")
-        self.stride, self.dilation = tup(stride, "stride"), tup(dilation, "dilation")
+        self.kernel_size = layer_tuple(self, kernel_size, "kernel_size")
+        self.stride = layer_tuple(self, stride, "stride")
+        self.dilation = layer_tuple(self, dilation, "dilation")
         if isinstance(padding, str) and padding not in ("valid", "same"):
             raise ValueError(
                 f"{name}: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}"
             )
         if padding == "same" and any(s != 1 for s in self.stride):
             raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
-        self.padding = padding if isinstance(padding, str) else tup(padding, "padding")
-        self.output_padding = tup(output_padding, "output_padding")
+        if not isinstance(padding, str):
+            padding = layer_tuple(self, padding, "padding")
+        self.padding = padding
+        self.output_padding = (0,) * self._dims  # the transposed layers set theirs
         self.groups, self.padding_mode, self.transposed = groups, padding_mode, self._transposed
         channels = (in_channels, out_channels // groups)
         if not self._transposed:
@@ -96,19 +107,19 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    def _tuple(self, value, name: str) -> tuple:
-        if self._dims == 3:
-            return _triple(value, name, type(self).__name__)
-        if self._dims == 1:
-            return (_single(value, name, type(self).__name__),)
-        return _pair(value, name, type(self).__name__)
-
     def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        check_input(self, input, self._dims, self.in_channels)
+        x, padding = self._padded(input)
+        return self._conv(
+            x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
+        )
 
     def _padded(self, input):
         """The input padded by padding_mode (then the convolution pads nothing), as PyTorch."""
@@ -143,123 +154,26 @@ class Conv1d(_ConvNd):
 
     _dims = 1
 
-    def __init__(
-        self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-
-    def forward(self, input):
-        if input.ndim not in (2, 3) or input.shape[-2] != self.in_channels:
-            raise RuntimeError(
-                f"{self!r}: expected input of shape (N, {self.in_channels}, L) or "
-                f"({self.in_channels}, L), got {tuple(input.shape)}"
-            )
-        x, padding = self._padded(input)
-        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    def _conv(self, *args):
+        return F.conv1d(*args)
 
 
 class Conv2d(_ConvNd):
     """2-D convolution. (N, C_in, H, W) -> (N, C_out, Ho, Wo); `groups` splits the channels
     (groups == C_in: depthwise)."""
 
-    def __init__(
-        self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-
-    def forward(self, input):
-        check_image_input(self, input, self.in_channels)
-        x, padding = self._padded(input)
-        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    def _conv(self, *args):
+        return F.conv2d(*args)
 
 
 class Conv3d(_ConvNd):
-    """3-D convolution. (N, C_in, D, H, W) -> (N, C_out, Do, Ho, Wo); groups=1 only."""
+    """3-D convolution. (N, C_in, D, H, W) -> (N, C_out, Do, Ho, Wo); `groups` splits the
+    channels."""
 
     _dims = 3
 
-    def __init__(
-        self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-
-    def forward(self, input):
-        if input.ndim not in (4, 5) or input.shape[-4] != self.in_channels:
-            raise RuntimeError(
-                f"{self!r}: expected input of shape (N, {self.in_channels}, D, H, W) or "
-                f"({self.in_channels}, D, H, W), got {tuple(input.shape)}"
-            )
-        x, padding = self._padded(input)
-        return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    def _conv(self, *args):
+        return F.conv3d(*args)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -267,6 +181,9 @@ class ConvTranspose2d(_ConvNd):
     (N, C_in, H, W) -> (N, C_out, (H-1) s - 2 p + d (k-1) + output_padding + 1, ...)"""
 
     _transposed = True
+
+    def _conv(self, *args):
+        return F.conv_transpose2d(*args)
 
     def __init__(
         self,
@@ -295,12 +212,12 @@ class ConvTranspose2d(_ConvNd):
             padding_mode,
             device,
             dtype,
-            output_padding,
         )
+        self.output_padding = layer_tuple(self, output_padding, "output_padding")
 
     def forward(self, input, output_size=None):
-        check_image_input(self, input, self.in_channels)
-        return F.conv_transpose2d(
+        check_input(self, input, self._dims, self.in_channels)
+        return self._conv(
             input,
             self.weight,
             self.bias,
@@ -340,22 +257,8 @@ class ConvTranspose1d(ConvTranspose2d):
 
     _dims = 1
 
-    def forward(self, input, output_size=None):
-        if input.ndim not in (2, 3) or input.shape[-2] != self.in_channels:
-            raise RuntimeError(
-                f"{self!r}: expected input of shape (N, {self.in_channels}, L) or "
-                f"({self.in_channels}, L), got {tuple(input.shape)}"
-            )
-        return F.conv_transpose1d(
-            input,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self._output_padding(input, output_size),
-            self.groups,
-            self.dilation,
-        )
+    def _conv(self, *args):
+        return F.conv_transpose1d(*args)
 
 
 class Fold(Module):

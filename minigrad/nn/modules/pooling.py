@@ -4,13 +4,13 @@ minigrad.nn.functional)."""
 from __future__ import annotations
 
 from minigrad.nn import functional as F
-from minigrad.nn.modules.conv import check_image_input
+from minigrad.nn.modules.conv import check_input, layer_tuple
 from minigrad.nn.modules.module import Module
 
 
 class _MaxPoolNd(Module):
-    """Max over kernel_size windows (stride: kernel_size); the 1-D and 2-D layers differ only
-    in the function they call."""
+    """Max over kernel_size windows (stride: kernel_size); the 1-D, 2-D and 3-D layers differ
+    only in the function they call."""
 
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
@@ -42,57 +42,28 @@ class _MaxPoolNd(Module):
 class MaxPool1d(_MaxPoolNd):
     """Max over windows along L. (N, C, L) or (C, L) -> (N, C, Lo)"""
 
-    def _pool(self, input, *args):
-        return F.max_pool1d(input, *args)
+    def _pool(self, *args):
+        return F.max_pool1d(*args)
 
 
 class MaxPool2d(_MaxPoolNd):
     """Max over windows of H and W. (N, C, H, W) or (C, H, W) -> (N, C, Ho, Wo)"""
 
     def _pool(self, input, *args):
-        check_image_input(self, input)
+        check_input(self, input)
         return F.max_pool2d(input, *args)
 
 
 class MaxPool3d(_MaxPoolNd):
     """Max over windows of D, H and W. (N, C, D, H, W) or (C, D, H, W) -> (N, C, Do, Ho, Wo)"""
 
-    def _pool(self, input, *args):
-        return F.max_pool3d(input, *args)
+    def _pool(self, *args):
+        return F.max_pool3d(*args)
 
 
 class _AvgPoolNd(Module):
-    """Mean over kernel_size windows (stride: kernel_size): what the 1-D and 2-D layers share."""
-
-    def __init__(
-        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
-    ):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad = count_include_pad
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class AvgPool1d(_AvgPoolNd):
-    """Mean over windows along L. (N, C, L) -> (N, C, Lo)"""
-
-    def forward(self, input):
-        return F.avg_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-        )
-
-
-class AvgPool2d(_AvgPoolNd):
-    """Mean over windows of H and W. (N, C, H, W) -> (N, C, Ho, Wo)"""
+    """Mean over kernel_size windows (stride: kernel_size); the 1-D, 2-D and 3-D layers differ
+    only in the function they call (and the 1-D one has no divisor_override)."""
 
     def __init__(
         self,
@@ -103,12 +74,14 @@ class AvgPool2d(_AvgPoolNd):
         count_include_pad=True,
         divisor_override=None,
     ):
-        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
-        self.divisor_override = divisor_override
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):
-        check_image_input(self, input)
-        return F.avg_pool2d(
+        return self._pool(
             input,
             self.kernel_size,
             self.stride,
@@ -117,6 +90,36 @@ class AvgPool2d(_AvgPoolNd):
             self.count_include_pad,
             self.divisor_override,
         )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(_AvgPoolNd):
+    """Mean over windows along L. (N, C, L) -> (N, C, Lo)"""
+
+    def __init__(
+        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+    ):
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+    def _pool(self, input, kernel_size, stride, padding, ceil_mode, count_include_pad, _divisor):
+        return F.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Mean over windows of H and W. (N, C, H, W) -> (N, C, Ho, Wo)"""
+
+    def _pool(self, input, *args):
+        check_input(self, input)
+        return F.avg_pool2d(input, *args)
+
+
+class AvgPool3d(_AvgPoolNd):
+    """Mean over windows of D, H and W. (N, C, D, H, W) -> (N, C, Do, Ho, Wo)"""
+
+    def _pool(self, *args):
+        return F.avg_pool3d(*args)
 
 
 class _AdaptiveAvgPool(Module):
@@ -174,13 +177,9 @@ class MaxUnpool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        tup = self._tuple
-        self.kernel_size = tup(kernel_size)
-        self.stride = self.kernel_size if stride is None else tup(stride)
-        self.padding = tup(padding)
-
-    def _tuple(self, value) -> tuple:
-        return tuple(value) if isinstance(value, (tuple, list)) else (value,) * self._dims
+        self.kernel_size = layer_tuple(self, kernel_size, "kernel_size")
+        self.stride = self.kernel_size if stride is None else layer_tuple(self, stride, "stride")
+        self.padding = layer_tuple(self, padding, "padding")
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool2d(
@@ -200,31 +199,4 @@ class MaxUnpool1d(MaxUnpool2d):
     def forward(self, input, indices, output_size=None):
         return F.max_unpool1d(
             input, indices, self.kernel_size, self.stride, self.padding, output_size
-        )
-
-
-class AvgPool3d(_AvgPoolNd):
-    """Mean over windows of D, H and W. (N, C, D, H, W) -> (N, C, Do, Ho, Wo)"""
-
-    def __init__(
-        self,
-        kernel_size,
-        stride=None,
-        padding=0,
-        ceil_mode=False,
-        count_include_pad=True,
-        divisor_override=None,
-    ):
-        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
-        self.divisor_override = divisor_override
-
-    def forward(self, input):
-        return F.avg_pool3d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
         )
