@@ -266,6 +266,12 @@ def test_linear_reads_weight_and_bias_without_module_getattr(monkeypatch):
 
 @pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])
 def test_linear_weight_and_bias_read_as_any_registered_attribute(lib):
+    class Early(lib.nn.Linear):
+        def __init__(self):
+            self.had_weight = hasattr(self, "weight")  # before Module.__init__: no registry
+            super().__init__(3, 2)
+
+    assert Early().had_weight is False
     lin = lib.nn.Linear(3, 2, bias=False)
     assert lin.bias is None  # registered as None
     with pytest.raises(AttributeError, match="has no attribute 'weight'"):

@@ -857,7 +857,7 @@ class _Registered:
     def __get__(self, module, owner=None):
         if module is None:  # read on the class: no such attribute there, as in PyTorch
             raise AttributeError(f"type object '{owner.__name__}' has no attribute '{self.name}'")
-        params = module.__dict__["_parameters"]
+        params = module.__dict__.get("_parameters", ())  # () before Module.__init__
         return params[self.name] if self.name in params else module.__getattr__(self.name)
 
 
