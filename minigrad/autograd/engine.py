@@ -287,6 +287,9 @@ def _execute(outputs, grads, retain_graph, create_graph, capture=None):
 def _add_to_buffer(buffers, node, nr, g):
     buffer = buffers.get(node)
     if buffer is None:
+        if node._n_outputs == 1:  # NOTE: most nodes: the first gradient is the buffer
+            buffers[node] = [g]
+            return
         buffer = buffers[node] = [None] * node._n_outputs
     buffer[nr] = g if buffer[nr] is None else buffer[nr] + g
 
