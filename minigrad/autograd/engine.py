@@ -166,12 +166,13 @@ def _as_list(x) -> list:
 def _root_grads(tensors, grad_tensors, caller) -> list:
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors)
-    grad_tensors = _as_list(grad_tensors)
+    else:
+        grad_tensors = _as_list(grad_tensors)
     if len(grad_tensors) < len(tensors):  # PyTorch lets extra gradients pass
         raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     grads = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        if not t.requires_grad:
+        if not t._requires_grad:
             raise RuntimeError(
                 f"{caller}: element {i} of tensors does not require grad and does not have a "
                 "grad_fn. Did you create it under no_grad, detach it, or forget "
@@ -184,7 +185,11 @@ def _root_grads(tensors, grad_tensors, caller) -> list:
                     f"this output has shape {tuple(t.shape)}. Pass gradient= (a tensor of "
                     "that shape), or reduce it first, e.g. y.sum().backward()."
                 )
-            g = Tensor._make(t._device.xp.ones(t.array.shape, t.array.dtype))
+            # NOTE: empty + fill, not xp.ones: NumPy's ones is a Python wrapper that costs
+            # three times as much, once per backward
+            ones = t._device.xp.empty(t.array.shape, t.array.dtype)
+            ones.fill(1)
+            g = Tensor._make(ones)
         elif tuple(g.shape) != tuple(t.shape):
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
@@ -282,6 +287,9 @@ def _execute(outputs, grads, retain_graph, create_graph, capture=None):
 def _add_to_buffer(buffers, node, nr, g):
     buffer = buffers.get(node)
     if buffer is None:
+        if node._n_outputs == 1:  # NOTE: most nodes: the first gradient is the buffer
+            buffers[node] = [g]
+            return
         buffer = buffers[node] = [None] * node._n_outputs
     buffer[nr] = g if buffer[nr] is None else buffer[nr] + g
 
@@ -370,19 +378,25 @@ def _run_node(node, buffer, buffers, retain_graph):
             Tensor._make(node._device.xp.zeros(shape, dtype)) if g is None else g
             for g, (shape, dtype) in zip(buffer, node._out_meta)
         ]
-    grads = _call_backward(node, buffer)
+    cls = type(node)
+    # NOTE: a built-in op's backward is called here directly (it runs for every node of every
+    # step); a user's goes through _call_backward, which names it in an error it raises
+    if cls.__module__.startswith("minigrad."):
+        grads = cls.backward(node, *buffer)
+    else:
+        grads = _call_backward(node, buffer)
     if not retain_graph:
         node._saved = None
     if type(grads) is not tuple:
         grads = (grads,)
     edges = node._edges
-    n = len(edges)
     if node._node_post_hooks:
         grads = _run_node_post_hooks(node, grads, buffer)
+    n = len(edges)
     if len(grads) != n and (len(grads) < n or any(g is not None for g in grads[n:])):
         raise RuntimeError(
             f"function {node.name()} returned an incorrect number of gradients "
-            f"(expected {len(edges)}, got {len(grads)})"
+            f"(expected {n}, got {len(grads)})"
         )
     anomaly = state.anomaly
     for i, edge in enumerate(edges):
@@ -397,11 +411,9 @@ def _run_node(node, buffer, buffers, retain_graph):
 
 
 def _call_backward(node, buffer):
-    """Run node's backward; an error raised inside a user's Function names that backward."""
+    """Run a user's Function's backward; an error raised inside it names that backward."""
     __tracebackhide__ = True  # see backward()
     cls = type(node)
-    if cls.__module__.startswith("minigrad."):
-        return cls.backward(node, *buffer)
     try:
         return cls.backward(node, *buffer)
     except (RuntimeError, ValueError, TypeError, IndexError) as exc:
@@ -462,11 +474,17 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
     # NOTE: a gradient's array can be shared (add passes its gradient to both inputs) or a
     # read-only broadcast view (sum's backward), and .grad is later changed in place by
     # accumulation and zero_(): the first gradient is copied (cloned, keeping its graph),
-    # unless nothing but the engine can reach it (see `_only_engine_holds`).
+    # unless nothing but the engine can reach it (see `_only_engine_holds`): then its array
+    # is taken, and g itself when it is a plain Tensor outside any graph (the usual case).
     if create_graph:
         t._grad = g.clone() if t._grad is None else t._grad + g
     elif t._grad is None:
-        t._grad = Tensor._make(g.array if _only_engine_holds(g) else g.array.copy())
+        if not _only_engine_holds(g):
+            t._grad = Tensor._make(g.array.copy())
+        elif type(g) is Tensor and not g._requires_grad:
+            t._grad = g
+        else:
+            t._grad = Tensor._make(g.array)
     else:
         t._grad.array += g.array
         t._grad._version_counter[0] += 1

@@ -272,7 +272,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
-        xp, dtype = x.device.xp, x.array.dtype
+        xp, dtype = x._device.xp, x.array.dtype
         t = target.array
         # NOTE: log p[t] = shifted[t] - log(sum(exp(shifted))): the log is taken per row, and
         # the probabilities backward needs come from the same exp
@@ -296,7 +296,8 @@ class CrossEntropy(Function):
                 loss = losses.sum() / w.sum() if reduction == "mean" else losses.sum()
         ctx.save_for_backward(x)
         if ctx._records:  # NOTE: no node, no backward (no_grad, evaluation): skip the division
-            ctx.probs = cast_to(e / total, dtype)
+            e /= total  # in place: the exps are this op's own array, read by nothing else
+            ctx.probs = cast_to(e, dtype)
         scale = cast_to(scale, dtype)
         ctx.scale, ctx.rows, ctx.cols, ctx.reduction = scale, rows, safe, reduction
         return cast_to(losses if reduction == "none" else loss, dtype)

@@ -88,6 +88,34 @@ def test_a_fresh_gradient_becomes_grad_without_a_copy():
     assert ids == [id(x.grad.array)]
 
 
+def test_a_fresh_gradient_tensor_becomes_grad_itself():
+    # nothing but the engine holds the Tensor either: it is the .grad, no wrapper is made
+    ids = []
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: ids.append(id(g)))
+    (x * 3.0).sum().backward()
+    assert ids == [id(x.grad)]
+
+
+def test_a_gradient_that_requires_grad_becomes_a_plain_detached_grad():
+    # a user's backward may return a Parameter (a Tensor that requires grad): PyTorch's
+    # AccumulateGrad stores new_grad.detach(), a plain tensor outside any graph
+    class ParameterGrad(minigrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.array * 2.0
+
+        @staticmethod
+        def backward(ctx, gy):
+            return minigrad.nn.Parameter(gy * 2.0)
+
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    ParameterGrad.apply(x).sum().backward()
+    assert type(x.grad) is minigrad.Tensor
+    assert not x.grad.requires_grad and x.grad.grad_fn is None
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
 def test_backward_twice_through_a_freed_graph_says_what_to_do():
     x = minigrad.randn(3, requires_grad=True)
     y = x.exp().sum()

@@ -248,3 +248,42 @@ def test_shared_modules_and_deleted_entries_in_state_dict_keys(lib):
     assert [type(m).__name__ for m in seq] == ["Linear", "Linear"]
     del seq[:1]
     assert list(seq.state_dict()) == ["0.weight", "0.bias"]
+
+
+def test_linear_reads_weight_and_bias_without_module_getattr(monkeypatch):
+    # Linear declares its weight and bias (nn.modules.module._Registered): a read takes no
+    # failed lookup and no Module.__getattr__, the slow part of every call on Python 3.11
+    lin = nn.Linear(3, 2)
+    calls = []
+    getattr_ = nn.Module.__getattr__
+    monkeypatch.setattr(
+        nn.Module, "__getattr__", lambda self, name: calls.append(name) or getattr_(self, name)
+    )
+    lin(minigrad.ones(4, 3))
+    assert lin.weight is lin._parameters["weight"] and lin.bias is lin._parameters["bias"]
+    assert calls == []
+
+
+@pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])
+def test_linear_weight_and_bias_read_as_any_registered_attribute(lib):
+    class Early(lib.nn.Linear):
+        def __init__(self):
+            self.had_weight = hasattr(self, "weight")  # before Module.__init__: no registry
+            super().__init__(3, 2)
+
+    assert Early().had_weight is False
+    lin = lib.nn.Linear(3, 2, bias=False)
+    assert lin.bias is None  # registered as None
+    with pytest.raises(AttributeError, match="has no attribute 'weight'"):
+        lib.nn.Linear.weight  # on the class: nothing
+    new = lib.nn.Parameter(lib.ones(2, 3))
+    lin.weight = new
+    assert lin.weight is new
+    del lin.weight
+    with pytest.raises(AttributeError, match="'Linear' object has no attribute 'weight'"):
+        lin.weight
+    lin.weight = lib.full((2, 3), 2.0)  # a plain tensor: an attribute of the instance
+    assert lin(lib.ones(1, 3)).tolist() == [[6.0, 6.0]]
+    del lin.bias
+    lin.register_buffer("bias", lib.ones(2))  # a buffer of the name: read as well
+    assert lin(lib.ones(1, 3)).tolist() == [[7.0, 7.0]]

@@ -8,7 +8,7 @@ from minigrad.autograd.grad_mode import no_grad
 from minigrad.creation import empty
 from minigrad.nn import functional as F
 from minigrad.nn import init
-from minigrad.nn.modules.module import Module
+from minigrad.nn.modules.module import Module, _Registered
 from minigrad.nn.parameter import Parameter, UninitializedParameter
 from minigrad.ops.matmul import linear
 from minigrad.ops.shape import flatten, unflatten
@@ -29,6 +29,8 @@ class Linear(Module):
 
     W and b start as U(-1/sqrt(in_features), 1/sqrt(in_features)), PyTorch's default.
     """
+
+    weight, bias = _Registered(), _Registered()  # read by every call: see _Registered
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
