@@ -132,20 +132,25 @@ class Optimizer:
 
             with enable_grad():
                 loss = closure()
-        states, update = self.state, self._update
         for group in self.param_groups:
-            self._prepare_group(group)
-            maximize = group.get("maximize")
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                state = states.get(p)
-                if state is None:
-                    state = states[p] = {}
-                update(group, p, -g.array if maximize else g.array, state)
-                p._version_counter[0] += 1  # NOTE: the counter itself: no property calls
+            self._step_group(group)
         return loss
+
+    def _step_group(self, group: dict) -> None:
+        """Update the group's parameters that have a gradient: `_update` for each (SGD
+        overrides this with one pass over the group, PyTorch's foreach style)."""
+        states, update = self.state, self._update
+        self._prepare_group(group)
+        maximize = group.get("maximize")
+        for p in group["params"]:
+            g = p._grad
+            if g is None:
+                continue
+            state = states.get(p)
+            if state is None:
+                state = states[p] = {}
+            update(group, p, -g.array if maximize else g.array, state)
+            p._version_counter[0] += 1  # NOTE: the counter itself: no property calls
 
     def _prepare_group(self, group: dict) -> None:
         """Per-group work done once per step (none by default)."""
