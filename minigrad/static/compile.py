@@ -185,7 +185,7 @@ class CompiledFunction:
 
     def __call__(self, *args):
         # NOTE: an autocast block changes the graph (it adds casts): one specialisation each
-        key = tuple(_key(a) for a in args) + (state.enabled, state.autocast_dtype)
+        key = (*map(_key, args), state.enabled, state.autocast_dtype)
         plan = self.cache.get(key)
         if plan is None:
             try:
@@ -206,10 +206,11 @@ class CompiledFunction:
         self.eager_reason = str(error)
         if first:
             name = getattr(self.fn, "__qualname__", type(self.fn).__name__)
+            torch = "torch.compile would break the graph there; " if error.graph_break else ""
             warnings.warn(
                 f"minigrad.compile: {name} runs eagerly, not compiled, for these inputs: "
-                f"{self.eager_reason.splitlines()[0]} (torch.compile would break the graph "
-                "there; pass fullgraph=True to raise instead)",
+                f"{self.eager_reason.splitlines()[0]} ({torch}pass fullgraph=True to raise "
+                "instead)",
                 stacklevel=3,
             )
 

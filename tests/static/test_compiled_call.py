@@ -139,3 +139,68 @@ def test_an_output_viewing_a_parameter_shares_its_version_counter():
         w.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.backward()
+
+
+# -- an optimizer step under minigrad.compile (PyTorch's compiled-optimizer idioms) -----------
+def _train(step_of, zero_grad_of=None, steps=3):
+    """Train a fresh model with `step_of(opt)()` as its optimizer step; the final weights."""
+    model = _model()
+    opt = minigrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    step = step_of(opt)
+    zero_grad = (zero_grad_of or (lambda opt: opt.zero_grad))(opt)
+    for k in range(steps):
+        zero_grad()
+        (model(_x(seed=k)) ** 2).mean().backward()
+        step()
+    return [p.array.copy() for p in model.parameters()]
+
+
+def _compiled_body(opt):
+    @minigrad.compile(fullgraph=False)  # as PyTorch's tutorial on compiling the optimizer
+    def fn():
+        opt.step()
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "step_of", [lambda opt: minigrad.compile(opt.step), _compiled_body], ids=["method", "body"]
+)
+def test_a_compiled_optimizer_step_trains_as_the_step(step_of):
+    want = _train(lambda opt: opt.step)
+    with pytest.warns(UserWarning, match=r"runs eagerly.*optimizer\.step\(\)") as caught:
+        got = _train(step_of)
+    assert len(caught) == 1  # once, not at every step
+    assert "break the graph" not in str(caught[0].message)  # torch.compile compiles a step
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_a_compiled_optimizer_step_with_fullgraph_raises_before_any_update():
+    model = _model()
+    opt = minigrad.optim.SGD(model.parameters(), lr=0.1)
+    model(_x()).sum().backward()
+    before = [p.array.copy() for p in model.parameters()]
+    with pytest.raises(static.TracingError, match=r"optimizer\.step\(\) inside"):
+        minigrad.compile(opt.step, fullgraph=True)()
+    for p, b in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.array, b)
+
+
+def test_zero_grad_inside_a_compiled_function_runs_at_every_call():
+    # a replay of the traced forward alone would leave the gradients of later steps to add up
+    def zero_grad_of(opt):
+        model = opt.param_groups[0]["params"]
+
+        @minigrad.compile
+        def zero_grad():
+            opt.zero_grad()
+            return model[0] * 1
+
+        return zero_grad
+
+    want = _train(lambda opt: opt.step)
+    with pytest.warns(UserWarning, match=r"runs eagerly.*optimizer\.zero_grad\(\)"):
+        got = _train(lambda opt: opt.step, zero_grad_of)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
