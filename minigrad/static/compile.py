@@ -71,6 +71,14 @@ class Plan:
         self.n_inputs, self.n_outputs = len(tensors), len(traced.outputs)
         self.params = [c.tensor for c in traced.constants.values() if c.requires_grad]
         self.n_args = 1 + self.n_inputs + len(self.params)  # _CompiledCall's: plan, tensors
+        # NOTE: torch.compile's guards on what the graphs read by reference (parameters,
+        # buffers): the trace holds for the array each had, or one of its shape, dtype and
+        # device, and for its requires_grad (see `guards_hold`)
+        self.guards = [
+            [c.tensor, c.tensor.array, c.tensor._requires_grad, c.tensor._device]
+            for c in traced.constants.values()
+            if not c.frozen
+        ]
         self.train = train and (bool(self.params) or any(t._requires_grad for t in tensors))
         self.backward_graph = self.backward = None
         if not self.train:
@@ -101,6 +109,26 @@ class Plan:
             slots.append(1 + self.n_inputs + j)
         return wanted, slots
 
+    def guards_hold(self) -> bool:
+        """Whether the tensors the graphs read by reference are still as traced. A layer
+        unfrozen after compiling would otherwise get no gradient, and a model moved to float64
+        would replay float32 code; such a change makes the call trace again.
+
+        # NOTE: the usual call costs one identity check per tensor: an in-place update (an
+        # optimizer step) keeps the array; a new one (p.data = ...) is compared once.
+        """
+        for guard in self.guards:
+            t, seen, requires_grad, device = guard
+            array = t.array
+            if array is seen and t._requires_grad == requires_grad:
+                continue
+            if t._requires_grad != requires_grad or t._device is not device:
+                return False
+            if array.shape != seen.shape or array.dtype != seen.dtype:
+                return False
+            guard[1] = array
+        return True
+
     def __call__(self, tensors):
         if self.train and state.enabled:
             if state.tracer is None and state.tape is None and state.autocast is None:
@@ -120,20 +148,14 @@ def _record(plan: Plan, tensors: list):
     # every argument but the plan is a Tensor, so its generic loops cost more than the
     # bookkeeping itself (3.8 us a call for an MLP's 4 parameters, against ~2 us here).
     """
+    # NOTE: something here requires grad: the plan's parameters (its guards hold) or an
+    # input (the cache key has each input's requires_grad)
     args = (*tensors, *plan.params)
-    device, record, edges = args[0]._device, False, [None]
+    device, edges = args[0]._device, [None]
     for t in args:
-        if t._device is not device:  # a parameter moved after tracing
+        if t._device is not device:  # one device per node, as Function.apply checks
             _raise_device_mismatch(_CompiledCall, (plan, *args))
-        if t._requires_grad:
-            record = True
-            edges.append(_edge_to(t))
-        else:
-            edges.append(None)
-    if not record:  # nothing to differentiate (every parameter frozen): a plain replay
-        outs = plan.forward(*[t.array for t in tensors])[: plan.n_outputs]
-        outs = tuple(Tensor._make(a) for a in outs)
-        return outs if plan.structure is not None else outs[0]
+        edges.append(_edge_to(t) if t._requires_grad else None)
     ctx = _CompiledCall.__new__(_CompiledCall)
     ctx._edges = tuple(edges)
     ctx.needs_input_grad = tuple(e is not None for e in edges)
@@ -187,7 +209,7 @@ class CompiledFunction:
         # NOTE: an autocast block changes the graph (it adds casts): one specialisation each
         key = (*map(_key, args), state.enabled, state.autocast_dtype)
         plan = self.cache.get(key)
-        if plan is None:
+        if plan is None or (plan is not _EAGER and not plan.guards_hold()):
             try:
                 plan = self.cache[key] = self._build(args)
             except TracingError as error:

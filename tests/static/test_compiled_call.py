@@ -50,6 +50,7 @@ def test_a_parameter_frozen_after_compiling_gets_no_gradient():
     model[2].bias.requires_grad_(False)
     compiled(_x()).sum().backward()
     assert model[2].bias.grad is None
+    assert compiled.traces == 2  # the guard on requires_grad traced again
     eager = _model()
     eager[2].bias.requires_grad_(False)
     eager(_x()).sum().backward()
@@ -204,3 +205,55 @@ def test_zero_grad_inside_a_compiled_function_runs_at_every_call():
         got = _train(lambda opt: opt.step, zero_grad_of)
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
+
+
+# -- guards on what the graphs read by reference (parameters, buffers) ------------------------
+def test_a_layer_unfrozen_after_compiling_gets_its_gradient():
+    # fine-tuning: train the head, then unfreeze the body (a replay of the first graph gave
+    # the body no gradient, silently)
+    model, eager = _model(), _model()
+    for m in (model, eager):
+        m[0].requires_grad_(False)
+    compiled = static.compile(model)
+    compiled(_x()).sum().backward()
+    for m in (model, eager):
+        m[0].requires_grad_(True)
+        m.zero_grad()
+    compiled(_x()).sum().backward()
+    eager(_x()).sum().backward()
+    assert model[0].weight.grad is not None
+    for c, e in zip(_grads(model), _grads(eager)):
+        np.testing.assert_allclose(c, e, rtol=1e-6)
+
+
+def test_a_model_changed_after_compiling_traces_again():
+    model = _model()
+    compiled = static.compile(model)
+    compiled(_x())
+    model.double()  # the float32 graph no longer fits: the new trace fails as eager does
+    with pytest.raises(RuntimeError, match="must have the same dtype"):
+        compiled(_x())
+    with pytest.raises(RuntimeError, match="must have the same dtype"):
+        model(_x())
+    out = compiled(_x().double())
+    assert out.dtype == minigrad.float64
+    np.testing.assert_allclose(out.array, model(_x().double()).array)
+
+
+def test_new_arrays_of_the_same_shape_replay_without_a_trace():
+    model, other = _model(), _model(seed=5)
+    compiled = static.compile(model)
+    compiled(_x())
+    model.load_state_dict(other.state_dict())
+    model[0].weight.data = other[0].weight.detach().clone()  # a new array, same shape
+    np.testing.assert_allclose(compiled(_x()).array, other(_x()).array, rtol=1e-6)
+    assert compiled.traces == 1
+
+
+def test_compiling_a_model_leaves_its_parameters_parameters():
+    # the backward trace bound the parameters it read, turning them into traced tensors for
+    # good: `p.data = ...` (model.double(), model.to()) then failed
+    model = _model()
+    compiled = static.compile(model)
+    compiled(_x(requires_grad=True)).sum().backward()
+    assert all(type(p) is nn.Parameter for p in model.parameters())
