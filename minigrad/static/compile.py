@@ -26,7 +26,7 @@ from minigrad.autograd.grad_mode import state
 from minigrad.static.autodiff import _xp_of, derive_backward
 from minigrad.static.executor import Runner
 from minigrad.static.passes import DEFAULT_PASSES, optimize
-from minigrad.static.trace import TracingError, trace
+from minigrad.static.trace import TracingError, _modules_used, trace
 from minigrad.tensor import Tensor
 
 
@@ -65,7 +65,7 @@ class _CompiledCall(Function):
 class Plan:
     """One traced specialisation: its graphs, their runners, how they map to the call."""
 
-    def __init__(self, traced, tensors, train: bool, passes):
+    def __init__(self, traced, tensors, train: bool, passes, modules=()):
         xp = _xp_of(traced)
         self.traced, self.structure = traced, traced.structure
         self.n_inputs, self.n_outputs = len(tensors), len(traced.outputs)
@@ -79,6 +79,9 @@ class Plan:
             for c in traced.constants.values()
             if not c.frozen
         ]
+        # a module's mode decides what its forward records (dropout, batch statistics): the
+        # modes of the modules the function uses are guarded too, as torch.compile's are
+        self.modes = [(m, m.training) for m in modules]
         self.train = train and (bool(self.params) or any(t._requires_grad for t in tensors))
         self.backward_graph = self.backward = None
         if not self.train:
@@ -110,9 +113,10 @@ class Plan:
         return wanted, slots
 
     def guards_hold(self) -> bool:
-        """Whether the tensors the graphs read by reference are still as traced. A layer
-        unfrozen after compiling would otherwise get no gradient, and a model moved to float64
-        would replay float32 code; such a change makes the call trace again.
+        """Whether the tensors the graphs read by reference and the modules' modes are still
+        as traced. A layer unfrozen after compiling would otherwise get no gradient, a model
+        moved to float64 would replay float32 code, and one switched to eval() would keep its
+        dropout; such a change makes the call trace again.
 
         # NOTE: the usual call costs one identity check per tensor: an in-place update (an
         # optimizer step) keeps the array; a new one (p.data = ...) is compared once.
@@ -127,7 +131,7 @@ class Plan:
             if array.shape != seen.shape or array.dtype != seen.dtype:
                 return False
             guard[1] = array
-        return True
+        return all(module.training is training for module, training in self.modes)
 
     def __call__(self, tensors):
         if self.train and state.enabled:
@@ -240,7 +244,8 @@ class CompiledFunction:
         self.traces += 1
         graph = trace(self.fn, *args, names=self.names)
         tensors = [a for a in args if isinstance(a, Tensor)]
-        return Plan(graph, tensors, state.enabled, self.passes)
+        modules = {id(m): m for top in _modules_used(self.fn) for m in top.modules()}
+        return Plan(graph, tensors, state.enabled, self.passes, list(modules.values()))
 
     @property
     def graph(self):

@@ -257,3 +257,15 @@ def test_compiling_a_model_leaves_its_parameters_parameters():
     compiled = static.compile(model)
     compiled(_x(requires_grad=True)).sum().backward()
     assert all(type(p) is nn.Parameter for p in model.parameters())
+
+
+def test_a_model_switched_to_eval_after_compiling_drops_its_dropout():
+    minigrad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 4), nn.Dropout(0.5))
+    compiled = static.compile(lambda x: model(x) * 2)  # the module read from a closure
+    compiled(_x())
+    model.eval()  # a replay of the training graph would keep dropping half the values
+    np.testing.assert_allclose(compiled(_x()).array, model(_x()).array * 2, rtol=1e-6)
+    model[1].train()  # one submodule's mode is guarded too
+    assert (compiled(_x()).array == 0).any()
+    assert compiled.traces == 3
