@@ -131,7 +131,10 @@ class Plan:
             if array.shape != seen.shape or array.dtype != seen.dtype:
                 return False
             guard[1] = array
-        return all(module.training is training for module, training in self.modes)
+        for module, training in self.modes:  # noqa: SIM110 - a loop: all() costs 2x here
+            if module.training is not training:
+                return False
+        return True
 
     def __call__(self, tensors):
         if self.train and state.enabled:
@@ -161,8 +164,9 @@ def _record(plan: Plan, tensors: list):
             _raise_device_mismatch(_CompiledCall, (plan, *args))
         edges.append(_edge_to(t) if t._requires_grad else None)
     ctx = _CompiledCall.__new__(_CompiledCall)
+    # NOTE: no needs_input_grad: only a Function's own backward reads it, and this one's
+    # replays a graph derived for the gradients the plan wants
     ctx._edges = tuple(edges)
-    ctx.needs_input_grad = tuple(e is not None for e in edges)
     ctx._tensor_args = ~1  # every argument but the plan is a Tensor (node hooks read this)
     ctx._device = device
     if state.anomaly:
