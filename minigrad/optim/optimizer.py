@@ -1,8 +1,9 @@
 """`Optimizer`: parameter groups, per-parameter state, zero_grad and state dicts.
 
-Subclasses implement `_update(group, p, g, state)` on raw arrays: # NOTE: the update runs in
-place on `p.array` with no graph (what PyTorch's foreach/fused paths do), so a step costs a few
-array operations per parameter instead of dozens of recorded Tensor ops.
+Subclasses implement `_update(group, p, g, state)` on raw arrays, or `_step_group(group)` for
+a whole group in one pass (SGD): # NOTE: the update runs in place on `p.array` with no graph
+(what PyTorch's foreach/fused paths do), so a step costs a few array operations per parameter
+instead of dozens of recorded Tensor ops.
 """
 
 from __future__ import annotations
