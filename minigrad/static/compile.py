@@ -142,9 +142,10 @@ class Plan:
                 return _record(self, tensors)
             # NOTE: inside a trace, a gradcheck's tape or autocast, the general path
             return _CompiledCall.apply(self, *tensors, *self.params)
-        outs = self.forward(*(t.array for t in tensors))[: self.n_outputs]
-        outs = tuple(Tensor._make(a) for a in outs)
-        return outs if self.structure is not None else outs[0]
+        outs = self.forward(*[t.array for t in tensors])
+        if self.structure is None:
+            return Tensor._make(outs[0])
+        return tuple(Tensor._make(a) for a in outs[: self.n_outputs])
 
 
 def _record(plan: Plan, tensors: list):
