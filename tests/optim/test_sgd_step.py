@@ -18,6 +18,7 @@ SETTINGS = [
     dict(weight_decay=0.01, maximize=True),
     dict(momentum=0.9, foreach=True),
     dict(momentum=0.9, foreach=False, fused=False),
+    dict(momentum=0.9, nesterov=True, fused=True),
 ]
 SHAPES = [(4, 3), (3,), (2, 4)]
 
