@@ -1,8 +1,9 @@
 """`Optimizer`: parameter groups, per-parameter state, zero_grad and state dicts.
 
-Subclasses implement `_update(group, p, g, state)` on raw arrays: # NOTE: the update runs in
-place on `p.array` with no graph (what PyTorch's foreach/fused paths do), so a step costs a few
-array operations per parameter instead of dozens of recorded Tensor ops.
+Subclasses implement `_update(group, p, g, state)` on raw arrays, or `_step_group(group)` for
+a whole group in one pass (SGD): # NOTE: the update runs in place on `p.array` with no graph
+(what PyTorch's foreach/fused paths do), so a step costs a few array operations per parameter
+instead of dozens of recorded Tensor ops.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from minigrad.autograd.grad_mode import enable_grad, state
 from minigrad.tensor import RemovableHandle, Tensor
 
 
@@ -59,6 +61,8 @@ class Optimizer:
             @functools.wraps(step)
             def hooked(self, *args, **kwargs):
                 __tracebackhide__ = True  # a student's failing step() shows its own frame
+                if state.tracer is not None:
+                    raise _untraced("step")
                 if self._step_hooked:
                     return _step_with_hooks(self, step, args, kwargs)
                 return step(self, *args, **kwargs)
@@ -110,6 +114,8 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        if state.tracer is not None:  # NOTE: harmless to repeat: it runs, the trace is refused
+            state.tracer.refuse(_untraced("zero_grad"))
         for group in self.param_groups:
             for p in group["params"]:
                 if p._grad is None:
@@ -121,6 +127,8 @@ class Optimizer:
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure's loss if given."""
+        if state.tracer is not None:
+            raise _untraced("step")
         if self._step_hooked:  # NOTE: a closure given by keyword reaches them positionally
             args = () if closure is None else (closure,)
             return _step_with_hooks(self, Optimizer.step, args, {})
@@ -128,24 +136,27 @@ class Optimizer:
             self._opt_called = True
         loss = None
         if closure is not None:
-            from minigrad.autograd.grad_mode import enable_grad
-
             with enable_grad():
                 loss = closure()
-        states, update = self.state, self._update
         for group in self.param_groups:
-            self._prepare_group(group)
-            maximize = group.get("maximize")
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                state = states.get(p)
-                if state is None:
-                    state = states[p] = {}
-                update(group, p, -g.array if maximize else g.array, state)
-                p._version_counter[0] += 1  # NOTE: the counter itself: no property calls
+            self._step_group(group)
         return loss
+
+    def _step_group(self, group: dict) -> None:
+        """Update the group's parameters that have a gradient: `_update` for each (SGD
+        overrides this with one pass over the group, PyTorch's foreach style)."""
+        states, update = self.state, self._update
+        self._prepare_group(group)
+        maximize = group.get("maximize")
+        for p in group["params"]:
+            g = p._grad
+            if g is None:
+                continue
+            state = states.get(p)
+            if state is None:
+                state = states[p] = {}
+            update(group, p, -g.array if maximize else g.array, state)
+            p._version_counter[0] += 1  # NOTE: the counter itself: no property calls
 
     def _prepare_group(self, group: dict) -> None:
         """Per-group work done once per step (none by default)."""
@@ -250,6 +261,29 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def _untraced(method: str):
+    """The TracingError for an optimizer's step or zero_grad inside a function that
+    minigrad.compile traces: compile then runs the function as it is. A step raises it before
+    changing anything; zero_grad runs (doing it twice changes nothing) and refuses the trace
+    once the function returns, so a backward() later in a training step explains first.
+
+    # NOTE: both change tensors in place, outside any graph: a replay of the traced graph
+    # would silently skip them (the parameters would move once, at the trace). torch.compile
+    # compiles a step into fused kernels; minigrad's step is already one pass of in-place
+    # array operations per parameter, so running it as it is costs nothing more.
+    """
+    from minigrad.static.trace import TracingError
+
+    error = TracingError(
+        f"optimizer.{method}() inside a compiled function: it changes the parameters (or their "
+        "gradients) in place, outside any graph, so a replay of the graph would skip it. "
+        "minigrad.compile runs such a function as it is: an optimizer step is already a few "
+        "in-place array operations per parameter, with nothing left for a graph to save."
+    )
+    error.graph_break = False  # torch.compile compiles it: no graph break in PyTorch
+    return error
 
 
 def _step_with_hooks(opt: Optimizer, step, args: tuple, kwargs: dict):

@@ -39,8 +39,16 @@ class BackwardTracer(Tracer):
         vid = self.vid_of.get(id(t))
         if vid is not None:
             return vid
-        if id(t.array) not in self.vid_of_array and id(t.array) in self.fwd_of_array:
-            self.bind(t, self.fwd_value(self.fwd_of_array[id(t.array)]))
+        v = self.fwd_of_array.get(id(t.array))
+        if v is not None and id(t.array) not in self.vid_of_array:
+            if v in self.fwd.constants:
+                # NOTE: a tensor the forward read by reference (a parameter) is mapped, not
+                # bound: binding makes it a _Traced for good (a compiled model's parameters
+                # were no longer Parameters, and `p.data = ...` failed on them)
+                self.vid_of[id(t)] = self.fwd_value(v)
+                self.alive.append(t)
+                return self.vid_of[id(t)]
+            self.bind(t, self.fwd_value(v))
             return self.vid_of[id(t)]
         return super().value(t)
 

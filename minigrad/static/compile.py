@@ -9,15 +9,24 @@ backward graph reads) and its backward replays the backward graph derived once f
 
 from __future__ import annotations
 
+import traceback
 import warnings
 import weakref
 
-from minigrad.autograd.function import Function
+import numpy as np
+
+from minigrad.autograd.function import (
+    _FLOAT_SCALARS,
+    Function,
+    _edge_to,
+    _raise_device_mismatch,
+    _wrap,
+)
 from minigrad.autograd.grad_mode import state
 from minigrad.static.autodiff import _xp_of, derive_backward
 from minigrad.static.executor import Runner
 from minigrad.static.passes import DEFAULT_PASSES, optimize
-from minigrad.static.trace import TracingError, trace
+from minigrad.static.trace import TracingError, _modules_used, trace
 from minigrad.tensor import Tensor
 
 
@@ -29,7 +38,7 @@ class _CompiledCall(Function):
 
     @staticmethod
     def forward(ctx, plan, *tensors):
-        arrays = plan.forward(*(t.array for t in tensors[: plan.n_inputs]))
+        arrays = plan.forward(*[t.array for t in tensors[: plan.n_inputs]])
         # NOTE: the replayed values backward reads are kept where saved tensors are, as one
         # entry (a tuple of arrays, not version-checked tensors: no one else holds them), so
         # the engine frees them after backward unless retain_graph=True, as any node's
@@ -45,21 +54,34 @@ class _CompiledCall(Function):
         if ctx._saved is None:  # freed by an earlier backward
             ctx.saved_tensors  # noqa: B018 - raises the usual "a second time" error
         saved = ctx._saved[0] if ctx._saved else ()
-        found = plan.backward(*(grads[k].array for k in plan.grad_outputs), *saved)
-        out = [None] * (1 + plan.n_inputs + len(plan.params))
+        found = plan.backward(*[grads[k].array for k in plan.grad_outputs], *saved)
+        out = [None] * plan.n_args
         for slot, g in zip(plan.grad_slots, found):
-            out[1 + slot] = None if g is None else Tensor._make(g)
+            if g is not None:
+                out[slot] = Tensor._make(g)
         return tuple(out)
 
 
 class Plan:
     """One traced specialisation: its graphs, their runners, how they map to the call."""
 
-    def __init__(self, traced, tensors, train: bool, passes):
+    def __init__(self, traced, tensors, train: bool, passes, modules=()):
         xp = _xp_of(traced)
         self.traced, self.structure = traced, traced.structure
         self.n_inputs, self.n_outputs = len(tensors), len(traced.outputs)
         self.params = [c.tensor for c in traced.constants.values() if c.requires_grad]
+        self.n_args = 1 + self.n_inputs + len(self.params)  # _CompiledCall's: plan, tensors
+        # NOTE: torch.compile's guards on what the graphs read by reference (parameters,
+        # buffers): the trace holds for the array each had, or one of its shape, dtype and
+        # device, and for its requires_grad (see `guards_hold`)
+        self.guards = [
+            [c.tensor, c.tensor.array, c.tensor._requires_grad, c.tensor._device]
+            for c in traced.constants.values()
+            if not c.frozen
+        ]
+        # a module's mode decides what its forward records (dropout, batch statistics): the
+        # modes of the modules the function uses are guarded too, as torch.compile's are
+        self.modes = [(m, m.training) for m in modules]
         self.train = train and (bool(self.params) or any(t._requires_grad for t in tensors))
         self.backward_graph = self.backward = None
         if not self.train:
@@ -77,25 +99,94 @@ class Plan:
         self.backward = Runner(self.backward_graph, xp)
 
     def _wanted(self, tensors):
-        """Graph values whose gradient the call needs, and their slots among the call's args."""
+        """Graph values whose gradient the call needs, and their slots among _CompiledCall's
+        arguments (the plan, the tensors, the parameters)."""
         wanted, slots = [], []
         for k, (vid, t) in enumerate(zip(self.traced.inputs, tensors)):
             if t._requires_grad:
                 wanted.append(vid)
-                slots.append(k)
+                slots.append(1 + k)
         params = [v for v, c in self.traced.constants.items() if c.requires_grad]
         for j, vid in enumerate(params):
             wanted.append(vid)
-            slots.append(self.n_inputs + j)
+            slots.append(1 + self.n_inputs + j)
         return wanted, slots
+
+    def guards_hold(self) -> bool:
+        """Whether the tensors the graphs read by reference and the modules' modes are still
+        as traced. A layer unfrozen after compiling would otherwise get no gradient, a model
+        moved to float64 would replay float32 code, and one switched to eval() would keep its
+        dropout; such a change makes the call trace again.
+
+        # NOTE: the usual call costs one identity check per tensor: an in-place update (an
+        # optimizer step) keeps the array; a new one (p.data = ...) is compared once.
+        """
+        for guard in self.guards:
+            t, seen, requires_grad, device = guard
+            array = t.array
+            if array is seen and t._requires_grad == requires_grad:
+                continue
+            if t._requires_grad != requires_grad or t._device is not device:
+                return False
+            if array.shape != seen.shape or array.dtype != seen.dtype:
+                return False
+            guard[1] = array
+        for module, training in self.modes:  # noqa: SIM110 - a loop: all() costs 2x here
+            if module.training is not training:
+                return False
+        return True
 
     def __call__(self, tensors):
         if self.train and state.enabled:
-            out = _CompiledCall.apply(self, *tensors, *self.params)
-            return out
-        outs = self.forward(*(t.array for t in tensors))[: self.n_outputs]
-        outs = tuple(Tensor._make(a) for a in outs)
-        return outs if self.structure is not None else outs[0]
+            if state.tracer is None and state.tape is None and state.autocast is None:
+                return _record(self, tensors)
+            # NOTE: inside a trace, a gradcheck's tape or autocast, the general path
+            return _CompiledCall.apply(self, *tensors, *self.params)
+        outs = self.forward(*[t.array for t in tensors])
+        if self.structure is None:
+            return Tensor._make(outs[0])
+        return tuple(Tensor._make(a) for a in outs[: self.n_outputs])
+
+
+def _record(plan: Plan, tensors: list):
+    """`_CompiledCall.apply(plan, *tensors, *plan.params)`, the lean way: the node's edges and
+    its output are made directly, for the only arguments a compiled call ever passes.
+
+    # NOTE: Function.apply is written for any op (plain arguments, autocast, a trace); here
+    # every argument but the plan is a Tensor, so its generic loops cost more than the
+    # bookkeeping itself (3.8 us a call for an MLP's 4 parameters, against ~2 us here).
+    """
+    # NOTE: something here requires grad: the plan's parameters (its guards hold) or an
+    # input (the cache key has each input's requires_grad)
+    args = (*tensors, *plan.params)
+    device, edges = args[0]._device, [None]
+    for t in args:
+        if t._device is not device:  # one device per node, as Function.apply checks
+            _raise_device_mismatch(_CompiledCall, (plan, *args))
+        edges.append(_edge_to(t) if t._requires_grad else None)
+    ctx = _CompiledCall.__new__(_CompiledCall)
+    # NOTE: no needs_input_grad: only a Function's own backward reads it, and this one's
+    # replays a graph derived for the gradients the plan wants
+    ctx._edges = tuple(edges)
+    ctx._tensor_args = ~1  # every argument but the plan is a Tensor (node hooks read this)
+    ctx._device = device
+    if state.anomaly:
+        ctx._stack = traceback.format_stack()[:-1]
+    state.enabled = False  # as Function.apply runs a forward: a user's Function replays too
+    try:
+        out = _CompiledCall.forward(ctx, plan, *tensors)
+    finally:
+        state.enabled = True
+    if plan.structure is None:
+        if type(out) in _FLOAT_SCALARS:  # a loss reduced to a NumPy scalar
+            out = np.asarray(out)
+        if type(out) is np.ndarray and out.base is None and out.dtype.kind == "f":
+            return Tensor._make(out, True, ctx)  # the usual case: one new float array
+    result = _wrap(out, device, ctx, args)
+    if type(result) is tuple:
+        ctx._n_outputs = len(result)
+        ctx._out_meta = tuple((o.array.shape, o.array.dtype) for o in result)
+    return result
 
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # for minigrad._dynamo.reset()
@@ -125,9 +216,9 @@ class CompiledFunction:
 
     def __call__(self, *args):
         # NOTE: an autocast block changes the graph (it adds casts): one specialisation each
-        key = tuple(_key(a) for a in args) + (state.enabled, state.autocast_dtype)
+        key = (*map(_key, args), state.enabled, state.autocast_dtype)
         plan = self.cache.get(key)
-        if plan is None:
+        if plan is None or (plan is not _EAGER and not plan.guards_hold()):
             try:
                 plan = self.cache[key] = self._build(args)
             except TracingError as error:
@@ -146,10 +237,11 @@ class CompiledFunction:
         self.eager_reason = str(error)
         if first:
             name = getattr(self.fn, "__qualname__", type(self.fn).__name__)
+            torch = "torch.compile would break the graph there; " if error.graph_break else ""
             warnings.warn(
                 f"minigrad.compile: {name} runs eagerly, not compiled, for these inputs: "
-                f"{self.eager_reason.splitlines()[0]} (torch.compile would break the graph "
-                "there; pass fullgraph=True to raise instead)",
+                f"{self.eager_reason.splitlines()[0]} ({torch}pass fullgraph=True to raise "
+                "instead)",
                 stacklevel=3,
             )
 
@@ -157,7 +249,8 @@ class CompiledFunction:
         self.traces += 1
         graph = trace(self.fn, *args, names=self.names)
         tensors = [a for a in args if isinstance(a, Tensor)]
-        return Plan(graph, tensors, state.enabled, self.passes)
+        modules = {id(m): m for top in _modules_used(self.fn) for m in top.modules()}
+        return Plan(graph, tensors, state.enabled, self.passes, list(modules.values()))
 
     @property
     def graph(self):

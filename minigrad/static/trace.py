@@ -33,6 +33,10 @@ from minigrad.tensor import Tensor
 class TracingError(RuntimeError):
     """A traced function did something a static graph cannot record."""
 
+    # False where torch.compile compiles what minigrad cannot trace (an optimizer step): the
+    # warning of a compiled function that runs eagerly then does not speak of a graph break
+    graph_break = True
+
 
 def _control_flow_error(what: str) -> TracingError:
     return TracingError(
@@ -143,6 +147,13 @@ class Tracer:
         self.alive: list = []  # keeps traced objects alive, so their ids stay unique
         self.names = names or {}
         self._from_constants: set[int] = set()
+        self.refusal: TracingError | None = None  # raised once the function has returned
+
+    def refuse(self, error: TracingError) -> None:
+        """Refuse this trace when the function returns (an effect that is harmless to repeat,
+        such as zero_grad, lets a clearer error later in the function come first)."""
+        if self.refusal is None:
+            self.refusal = error
 
     # -- values -------------------------------------------------------------------------
     def add_input(self, t: Tensor, name: str) -> Tensor:
@@ -437,6 +448,8 @@ def trace(fn, *example_inputs, names: dict | None = None) -> Graph:
     finally:
         state.tracer = None
     _check_unchanged(before)
+    if tracer.refusal is not None:
+        raise tracer.refusal
     for o in _set_outputs(tracer, result):  # what the caller keeps is a plain tensor again
         o.__class__ = Tensor
     return tracer.graph
@@ -532,6 +545,9 @@ class SubTracer(Tracer):
 
     def knows(self, t: Tensor) -> bool:
         return id(t) in self.vid_of or self.parent.knows(t)
+
+    def refuse(self, error: TracingError) -> None:
+        self.parent.refuse(error)  # the whole trace is refused, not only this region
 
     def array_value(self, array) -> int:
         if id(array) not in self.vid_of_array and self.parent.knows_array(array):
