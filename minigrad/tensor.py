@@ -6,8 +6,9 @@ an op in `minigrad.ops`; the methods here only forward to those ops, so each op'
 one place, next to its backward.
 
 Differences from PyTorch: `Tensor.data` is a detached Tensor sharing storage (as in PyTorch);
-the raw array is `Tensor.array`. Views: indexing and reshaping may share memory with the
-source (NumPy semantics), but their in-place version counters are not shared.
+the raw array is `Tensor.array`. Views (slicing, transpose, view, expand...) share memory and
+the version counter with their base, as in PyTorch, and an in-place change through a view is
+recorded on the base too (see `_View` and docs/autograd.md).
 """
 
 from __future__ import annotations
@@ -596,6 +597,8 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
+        if self._view is not None:  # its history is its base's: it cannot leave it alone
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._requires_grad = False
         return self

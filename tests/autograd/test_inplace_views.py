@@ -417,3 +417,20 @@ def test_random_changes_through_views_match_pytorch(shape, steps, change, seed):
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10, atol=1e-12)
     for got, expected in zip(ours[1], theirs[1]):
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_a_sibling_view_of_a_buffer_takes_the_buffers_new_history():
+    for lib in (minigrad, torch):
+        buf = lib.zeros(4, dtype=lib.float64)
+        a, b = buf[:2], buf[2:]
+        assert not b.requires_grad
+        (x,) = leaves(lib, [(2,)])
+        a.copy_(x)  # buf now has a history, and b is read from it
+        assert b.requires_grad and not b.is_leaf, lib.__name__
+        (b * 1).sum().backward()
+        assert x.grad.tolist() == [0.0, 0.0], lib.__name__
+
+
+def test_a_view_is_not_detached_in_place():
+    for message in raises_the_same(lambda lib, x: (x * 1)[:2].detach_(), (4,)):
+        assert message.startswith("Can't detach views in-place. Use detach() instead.")
