@@ -2187,7 +2187,8 @@ def _copy_into(t: Tensor, array) -> None:
 class _View:
     """What a view remembers (PyTorch's view metadata): `base`, the tensor that owns the
     memory (never itself a view); `ops`, the view ops that read this view from the base, as
-    (Function class, its other arguments, output number or None); `made`, how it was made:
+    (Function class, the position of the viewed tensor among its arguments, its other
+    arguments, the output's number or None when it is the only one); `made`, how it was made:
     "grad", "no_grad" (with recording off) or "multi" (one of the outputs of split, chunk or
     unbind); `version`, the memory's version when this view's history was last recorded."""
 
@@ -2197,23 +2198,25 @@ class _View:
         self.base, self.ops, self.made, self.version = base, ops, made, version
 
 
-def _record_view(t: Tensor, source: Tensor, cls, rest: tuple, nr) -> None:
-    """Make t, the result of the view op `cls(source, *rest)` (output `nr` of several), a view
-    of source's base."""
+def _record_view(t: Tensor, args: tuple, at: int, cls, nr) -> None:
+    """Make t, the result of the view op `cls.apply(*args)` (output `nr` of several), a view
+    of the base of args[at]."""
+    source = args[at]
+    step = (cls, at, args[:at] + args[at + 1 :], nr)
     parent = source._view
     made = "no_grad" if not state.enabled else "multi" if nr is not None else "grad"
     if parent is None:
-        t._view = _View(source, ((cls, rest, nr),), made, t._version_counter[0])
+        t._view = _View(source, (step,), made, t._version_counter[0])
         return
     if made == "grad":  # a view of a view inherits how the first one was made
         made = parent.made
-    t._view = _View(parent.base, (*parent.ops, (cls, rest, nr)), made, t._version_counter[0])
+    t._view = _View(parent.base, (*parent.ops, step), made, t._version_counter[0])
 
 
 def _replay(t: Tensor, ops) -> Tensor:
     """The view ops `ops` applied to t (a base, or a tensor of its shape)."""
-    for cls, rest, nr in ops:
-        t = cls.apply(t, *rest)
+    for cls, at, rest, nr in ops:
+        t = cls.apply(*rest[:at], t, *rest[at:])
         if nr is not None:
             t = t[nr]
     return t
@@ -2260,7 +2263,7 @@ def _raise_view_error(t: Tensor, view: _View, changed: str):
             "inside the no_grad block (if you don't want the inplace to be tracked) or both "
             "outside (if you want the inplace to be tracked)."
         )
-    cls, _, nr = view.ops[-1]
+    cls, _, _, nr = view.ops[-1]
     raise RuntimeError(
         f"Output {nr or 0} of {cls.__name__} is a view and {changed} modified inplace. This "
         "view is the output of a function that returns multiple views. Such functions do not "

@@ -91,8 +91,8 @@ class Function:
     # and a static replay calls directly, without a ctx or Tensor wrappers.
     on_arrays = None
     random = False  # draws random numbers: never merged or folded by static passes
-    # A view op (slicing, reshape, transpose, expand...): a result that reads the first
-    # argument's memory is a view of it, which remembers its base and how it was read from it
+    # A view op (slicing, reshape, transpose, expand...): a result that reads an argument's
+    # memory is a view of it, which remembers its base and how it was read from it
     # (see `Tensor._base` and the in-place ops in tensor.py).
     is_view = False
     quiet_domain = False  # forward silences NumPy's warnings (log(0), 1 / 0): a replay must too
@@ -428,7 +428,7 @@ def _share_version_if_view(tensor, args, cls=None, nr=None):
     A view op's result (output `nr` of several) also becomes a view of that input's base."""
     array = tensor.array
     base = array.base
-    for a in args:
+    for at, a in enumerate(args):
         if not isinstance(a, Tensor):
             continue
         if (
@@ -437,8 +437,8 @@ def _share_version_if_view(tensor, args, cls=None, nr=None):
             or (base is not None and tensor._device.xp.may_share_memory(array, a.array))
         ):
             tensor._version_counter = a._version_counter
-            if cls is not None and cls.is_view and a is args[0]:
-                _record_view(tensor, a, cls, args[1:], nr)
+            if cls is not None and cls.is_view:
+                _record_view(tensor, args, at, cls, nr)
             return
 
 

@@ -229,6 +229,7 @@ VIEWS = {
     "unbind": lambda t: t.unbind(1)[2],
     "tensor_split": lambda t: t.tensor_split(2, 1)[0],
     "view of a view": lambda t: t[1:].t()[0],
+    "einsum transpose": lambda t: _lib(t).einsum("ij->ji", t),
     # not views: copies, or tensors of their own
     "advanced index": lambda t: t[[0, 2]],
     "mask": lambda t: t[t > 0],
@@ -239,7 +240,12 @@ VIEWS = {
     "detach": lambda t: t.detach(),
     "data": lambda t: t.data,
     "sum": lambda t: t.sum(0),
+    "einsum product": lambda t: _lib(t).einsum("ij,ij->ij", t, t),
 }
+
+
+def _lib(t):
+    return torch if isinstance(t, torch.Tensor) else minigrad
 
 
 @pytest.mark.parametrize("name", VIEWS)
@@ -353,6 +359,7 @@ def test_a_view_made_under_no_grad_is_not_changed_with_grad_on():
         lambda x: x.t().add_(1),
         lambda x: x.diagonal().zero_(),
         lambda x: x.view(-1)[0].fill_(1.0),
+        lambda x: _lib(x).einsum("ii->i", x).mul_(2),
     ],
 )
 def test_a_view_of_a_leaf_that_requires_grad_is_not_changed_in_place(change):
