@@ -401,22 +401,30 @@ CHANGES = {
 }
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     shape=st.lists(st.integers(1, 4), min_size=1, max_size=3),
     steps=st.lists(st.sampled_from(sorted(VIEW_STEPS)), min_size=1, max_size=4),
+    sibling=st.lists(st.sampled_from(sorted(VIEW_STEPS)), max_size=3),
     change=st.sampled_from(sorted(CHANGES)),
     seed=st.integers(0, 2**16),
 )
-def test_random_changes_through_views_match_pytorch(shape, steps, change, seed):
+def test_random_changes_through_views_match_pytorch(shape, steps, sibling, change, seed):
+    """A chain of view ops, an in-place op on the result, then a loss on the base, on the
+    changed view, and on another view of the base taken before the change."""
+
+    def chain(t, names):
+        for name in names:
+            t = VIEW_STEPS[name](t)
+        return t
+
     def program(lib, x, other):
         y = x * 1
-        v = y
-        for step in steps:
-            v = VIEW_STEPS[step](v)
+        w = chain(y, sibling)
+        v = chain(y, steps)
         o = other.flatten()[: v.numel()].reshape(v.shape) if v.numel() else other[:0]
         CHANGES[change](v, o)
-        return y * y + v.sum()
+        return y * y + v.sum() + (w * w).sum()
 
     n = int(np.prod(shape))
     ours = run(program, minigrad, [tuple(shape), (n,)], seed)
