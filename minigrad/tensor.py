@@ -1286,10 +1286,14 @@ class Tensor:
     def chunk(self, chunks, dim=0):
         return shape_ops.chunk(self, chunks, dim)
 
-    unsafe_chunk = chunk  # PyTorch's variant skips view checks minigrad does not make
+    def unsafe_chunk(self, chunks, dim=0):
+        """chunk, whose pieces autograd does not count as views (PyTorch's unsafe variant): they
+        may be changed in place with grad mode on, and this tensor's history does not see it."""
+        return _not_views(shape_ops.chunk(self, chunks, dim))
 
     def unsafe_split(self, split_size, dim=0):
-        return shape_ops.split(self, split_size, dim)
+        """split, as unsafe_chunk."""
+        return _not_views(shape_ops.split(self, split_size, dim))
 
     def unbind(self, dim=0):
         return shape_ops.unbind(self, dim)
@@ -2211,6 +2215,12 @@ def _record_view(t: Tensor, args: tuple, at: int, cls, nr) -> None:
     if made == "grad":  # a view of a view inherits how the first one was made
         made = parent.made
     t._view = _View(parent.base, (*parent.ops, step), made, t._version_counter[0])
+
+
+def _not_views(pieces: tuple) -> tuple:
+    for piece in pieces:
+        piece._view = None
+    return pieces
 
 
 def _replay(t: Tensor, ops) -> Tensor:

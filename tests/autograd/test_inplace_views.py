@@ -144,6 +144,13 @@ def _permuted_write_then_other_order(lib, x):
     return y.transpose(0, 1)[1] * 2
 
 
+def _unsafe_split_is_not_a_view(lib, x):
+    y = x * 1
+    y.unsafe_split(2)[0].mul_(2)  # changes y's values, not its history (as PyTorch)
+    y.unsafe_chunk(2)[1].add_(1)
+    return y
+
+
 PROGRAMS = {
     "slice then mul_": (_slice_then_mul, [(4,)]),
     "a sibling view sees the change": (_sibling_view_sees_the_change, [(4,)]),
@@ -160,6 +167,7 @@ PROGRAMS = {
     "a change under no_grad is not recorded": (_no_grad_change_is_not_recorded, [(4,)]),
     "split and unbind outputs, read only": (_split_outputs_read_only, [(4, 2)]),
     "permuted write, other order": (_permuted_write_then_other_order, [(2, 3, 4)]),
+    "unsafe_split and unsafe_chunk": (_unsafe_split_is_not_a_view, [(4,)]),
 }
 
 
@@ -228,6 +236,10 @@ VIEWS = {
     "chunk": lambda t: t.chunk(3)[0],
     "unbind": lambda t: t.unbind(1)[2],
     "tensor_split": lambda t: t.tensor_split(2, 1)[0],
+    "hsplit": lambda t: t.hsplit(2)[1],
+    "swapaxes": lambda t: t.swapaxes(0, 1),
+    "view_as": lambda t: t.view_as(t.view(2, 6)),
+    "expand_as": lambda t: t[:1].expand_as(t),
     "view of a view": lambda t: t[1:].t()[0],
     "einsum transpose": lambda t: _lib(t).einsum("ij->ji", t),
     # not views: copies, or tensors of their own
@@ -240,6 +252,8 @@ VIEWS = {
     "detach": lambda t: t.detach(),
     "data": lambda t: t.data,
     "sum": lambda t: t.sum(0),
+    "unsafe_split": lambda t: t.unsafe_split(2)[0],
+    "unsafe_chunk": lambda t: t.unsafe_chunk(3)[0],
     "einsum product": lambda t: _lib(t).einsum("ij,ij->ij", t, t),
 }
 
