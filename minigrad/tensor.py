@@ -2060,7 +2060,10 @@ class Tensor:
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
         _check_writable(self)
-        self.array[...] = sample(self.array.shape, self._device, a, b, generator)
+        values = sample(self.array.shape, self._device, a, b, generator)
+        if state.enabled and self._in_graph():  # its new values do not depend on its history
+            return self._inplace(selection_ops.copy, Tensor._make(values))
+        self.array[...] = values
         self._version += 1
         return self
 

@@ -463,3 +463,24 @@ def test_a_sibling_view_of_a_buffer_takes_the_buffers_new_history():
 def test_a_view_is_not_detached_in_place():
     for message in raises_the_same(lambda lib, x: (x * 1)[:2].detach_(), (4,)):
         assert message.startswith("Can't detach views in-place. Use detach() instead.")
+
+
+@pytest.mark.parametrize(
+    "fill",
+    [
+        lambda y: y[:2].normal_(),
+        lambda y: y.uniform_(),
+        lambda y: y.view(2, 2).t()[0].bernoulli_(0.5),
+        lambda y: y[1:].exponential_(),
+    ],
+)
+def test_a_random_fill_cuts_the_gradient_as_pytorch(fill):
+    """The values drawn differ; the elements drawn over lose their gradient in both."""
+    grads = []
+    for lib in (minigrad, torch):
+        (x,) = leaves(lib, [(4,)])
+        y = x * 2
+        fill(y)
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(*grads)
