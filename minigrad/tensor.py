@@ -611,11 +611,14 @@ class Tensor:
         if self.grad_fn is None:
             return
         if not self._retains_grad:
-            ref = weakref.ref(self)
+            # NOTE: the node's id, not the node: the hook sits on the node (no cycle); while
+            # the node runs its hooks it is alive, so the id is its own
+            ref, node = weakref.ref(self), id(self._grad_fn)
 
             def keep(g):
                 t = ref()
-                if t is not None:
+                if t is not None and id(t._grad_fn) == node:  # else changed in place since:
+                    # the hook on its new history keeps the gradient (`_take_history`)
                     g = Tensor._make(g.array.copy())  # its own, writable (see engine)
                     t._grad = g if t._grad is None else t._grad + g
 
@@ -1735,7 +1738,7 @@ class Tensor:
         out = op(before, *args)
         _copy_into(self, out.array)
         if view is None:
-            self._grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
+            _take_history(self, out.grad_fn, out._output_nr)
         else:
             _rebase_history(self, view, out)
         return self
@@ -2251,7 +2254,16 @@ def _refresh_view(t: Tensor, view: _View, strict: bool) -> None:
         again = _replay(base, view.ops)
     finally:
         state.enabled = prev
-    t._grad_fn, t._output_nr, t._requires_grad = again._grad_fn, again._output_nr, True
+    _take_history(t, again._grad_fn, again._output_nr)
+
+
+def _take_history(t: Tensor, node, nr: int) -> None:
+    """t, changed in place (or a view of a tensor that was), now comes from output nr of node;
+    retain_grad() follows it, as in PyTorch: .grad is the gradient of the latest value."""
+    t._grad_fn, t._output_nr, t._requires_grad = node, nr, True
+    if t._retains_grad:
+        t._retains_grad = False
+        t.retain_grad()
 
 
 def _check_view_write(t: Tensor, view: _View) -> None:
@@ -2291,8 +2303,7 @@ def _rebase_history(t: Tensor, view: _View, out: Tensor) -> None:
     base = view.base
     old = Tensor._make(base.array, base._requires_grad, base._grad_fn)
     old._output_nr = base._output_nr
-    new = indexing_ops.copy_slices(old, view.ops, out)
-    base._grad_fn, base._output_nr, base._requires_grad = new._grad_fn, 0, True
+    _take_history(base, indexing_ops.copy_slices(old, view.ops, out).grad_fn, 0)
     view.version = -1  # stale: _refresh_view reads t from the base's new history
     _refresh_view(t, view, strict=True)
 
