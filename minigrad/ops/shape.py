@@ -179,8 +179,7 @@ def view(x: Tensor, shape) -> Tensor:
     if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
         return _view_as_dtype(x, shape[0])
     shape = _infer_shape(shape, x.array.size, "view")
-    if shape == x.array.shape:
-        return x
+    # NOTE: the same shape too gives a new view of x, as PyTorch's (its `_base` is x)
     if not x.array.flags.c_contiguous and not _viewable(x.array, shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "

@@ -220,6 +220,7 @@ VIEWS = {
     "transpose": lambda t: t.transpose(0, 1),
     "permute": lambda t: t.permute(1, 0),
     "view": lambda t: t.view(4, 3),
+    "view to the same shape": lambda t: t.view(3, 4),
     "reshape": lambda t: t.reshape(12),
     "flatten": lambda t: t.flatten(),
     "unflatten": lambda t: t.unflatten(1, (2, 2)),
