@@ -186,6 +186,13 @@ def test_gradcheck_in_float64(name):
     assert minigrad.autograd.gradcheck(lambda *xs: program(minigrad, *xs), xs)
 
 
+@pytest.mark.parametrize("name", ["a view of a view", "diagonal", "setitem on a view"])
+def test_gradgradcheck_in_float64(name):
+    program, shapes = PROGRAMS[name]
+    xs = leaves(minigrad, shapes)
+    assert minigrad.autograd.gradgradcheck(lambda *xs: program(minigrad, *xs) ** 2, xs)
+
+
 def test_double_backward_through_a_change_on_a_view():
     def second(lib):
         (x,) = leaves(lib, [(4,)])
