@@ -295,8 +295,10 @@ def copy_slices(base: Tensor, ops, src: Tensor) -> Tensor:
     xp = base.device.xp
     shape = base.array.shape
     positions = Tensor._make(xp.arange(base.array.size).reshape(shape))
-    index = xp.unravel_index(_replay(positions, ops).array, shape)
-    return CopySlices.apply(base, index, src)
+    picked = _replay(positions, ops).array
+    if not shape:  # a 0-d base has no dim to index: its one element, through a 1-d view
+        return reshape(CopySlices.apply(reshape(base, (1,)), (picked,), src), ())
+    return CopySlices.apply(base, xp.unravel_index(picked, shape), src)
 
 
 def setitem(x: Tensor, index, value) -> None:

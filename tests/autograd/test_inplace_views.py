@@ -151,6 +151,14 @@ def _unsafe_split_is_not_a_view(lib, x):
     return y
 
 
+def _views_of_a_number(lib, x):
+    y = (x * x).sum()  # 0-d
+    y.view(1).mul_(2)
+    y[...].add_(x[0])
+    y.unsqueeze(0).unsqueeze(1)[0].div_(3)
+    return y
+
+
 PROGRAMS = {
     "slice then mul_": (_slice_then_mul, [(4,)]),
     "a sibling view sees the change": (_sibling_view_sees_the_change, [(4,)]),
@@ -168,6 +176,7 @@ PROGRAMS = {
     "split and unbind outputs, read only": (_split_outputs_read_only, [(4, 2)]),
     "permuted write, other order": (_permuted_write_then_other_order, [(2, 3, 4)]),
     "unsafe_split and unsafe_chunk": (_unsafe_split_is_not_a_view, [(4,)]),
+    "views of a 0-d tensor": (_views_of_a_number, [(3,)]),
 }
 
 
