@@ -434,7 +434,7 @@ CHANGES = {
 
 @settings(max_examples=80, deadline=None)
 @given(
-    shape=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    shape=st.lists(st.integers(1, 4), max_size=3),
     steps=st.lists(st.sampled_from(sorted(VIEW_STEPS)), min_size=1, max_size=4),
     sibling=st.lists(st.sampled_from(sorted(VIEW_STEPS)), max_size=3),
     change=st.sampled_from(sorted(CHANGES)),
