@@ -2230,11 +2230,10 @@ def _not_views(pieces: tuple) -> tuple:
 
 
 def _replay(t: Tensor, ops) -> Tensor:
-    """The view ops `ops` applied to t (a base, or a tensor of its shape)."""
-    for cls, at, rest, nr in ops:
+    """The view ops `ops` applied to t (a base, or a tensor of its shape). # NOTE: never ops
+    with several outputs: their views are "multi", which are not changed nor read again."""
+    for cls, at, rest, _ in ops:
         t = cls.apply(*rest[:at], t, *rest[at:])
-        if nr is not None:
-            t = t[nr]
     return t
 
 
@@ -2246,7 +2245,7 @@ def _refresh_view(t: Tensor, view: _View, strict: bool) -> None:
         return  # no history to follow
     if view.made != "grad":
         if strict:
-            _raise_view_error(t, view, "its base or another view of its base has been")
+            _raise_view_error(view, "its base or another view of its base has been")
         return
     view.version = t._version_counter[0]
     prev, state.enabled = state.enabled, True
@@ -2269,7 +2268,7 @@ def _take_history(t: Tensor, node, nr: int) -> None:
 def _check_view_write(t: Tensor, view: _View) -> None:
     """PyTorch's errors for an in-place op on a view that autograd cannot follow."""
     if view.made != "grad":
-        _raise_view_error(t, view, "is being")
+        _raise_view_error(view, "is being")
     base = view.base
     if base._requires_grad and base._grad_fn is None:
         raise RuntimeError(
@@ -2279,7 +2278,7 @@ def _check_view_write(t: Tensor, view: _View) -> None:
         )
 
 
-def _raise_view_error(t: Tensor, view: _View, changed: str):
+def _raise_view_error(view: _View, changed: str):
     if view.made == "no_grad":
         raise RuntimeError(
             f"A view was created in no_grad mode and {changed} modified inplace with grad mode "
