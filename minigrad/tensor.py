@@ -6,8 +6,9 @@ an op in `minigrad.ops`; the methods here only forward to those ops, so each op'
 one place, next to its backward.
 
 Differences from PyTorch: `Tensor.data` is a detached Tensor sharing storage (as in PyTorch);
-the raw array is `Tensor.array`. Views: indexing and reshaping may share memory with the
-source (NumPy semantics), but their in-place version counters are not shared.
+the raw array is `Tensor.array`. Views (slicing, transpose, view, expand...) share memory and
+the version counter with their base, as in PyTorch, and an in-place change through a view is
+recorded on the base too (see `_View` and docs/autograd.md).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class Tensor:
         "array",
         "_requires_grad",
         "_grad",
-        "grad_fn",
+        "_grad_fn",
+        "_view",
         "_output_nr",
         "_version_counter",
         "_device",
@@ -93,10 +95,11 @@ class Tensor:
             t._output_nr = 0
             t._version_counter = [0]
             t._retains_grad = False
+            t._view = None
         else:
             _init(t, array)
         t._requires_grad = requires_grad
-        t.grad_fn = grad_fn
+        t._grad_fn = grad_fn
         return t
 
     # -- attributes --------------------------------------------------------------------------
@@ -269,7 +272,31 @@ class Tensor:
         return self.grad_fn is None
 
     @property
+    def grad_fn(self):
+        """The node that made this tensor (None for a leaf). A view whose base, or another view
+        of it, was changed in place since is read from the base again (`_refresh_view`)."""
+        view = self._view
+        if view is not None and view.version != self._version_counter[0]:
+            _refresh_view(self, view, strict=True)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node) -> None:
+        self._grad_fn = node
+
+    @property
+    def _base(self) -> Tensor | None:
+        """The tensor whose memory this view reads (None if this tensor is not a view)."""
+        return None if self._view is None else self._view.base
+
+    def _is_view(self) -> bool:
+        return self._view is not None
+
+    @property
     def requires_grad(self) -> bool:
+        view = self._view
+        if view is not None and view.version != self._version_counter[0]:
+            _refresh_view(self, view, strict=False)
         return self._requires_grad
 
     @requires_grad.setter
@@ -570,6 +597,8 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
+        if self._view is not None:  # its history is its base's: it cannot leave it alone
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -582,11 +611,14 @@ class Tensor:
         if self.grad_fn is None:
             return
         if not self._retains_grad:
-            ref = weakref.ref(self)
+            # NOTE: the node's id, not the node: the hook sits on the node (no cycle); while
+            # the node runs its hooks it is alive, so the id is its own
+            ref, node = weakref.ref(self), id(self._grad_fn)
 
             def keep(g):
                 t = ref()
-                if t is not None:
+                if t is not None and id(t._grad_fn) == node:  # else changed in place since:
+                    # the hook on its new history keeps the gradient (`_take_history`)
                     g = Tensor._make(g.array.copy())  # its own, writable (see engine)
                     t._grad = g if t._grad is None else t._grad + g
 
@@ -1257,10 +1289,14 @@ class Tensor:
     def chunk(self, chunks, dim=0):
         return shape_ops.chunk(self, chunks, dim)
 
-    unsafe_chunk = chunk  # PyTorch's variant skips view checks minigrad does not make
+    def unsafe_chunk(self, chunks, dim=0):
+        """chunk, whose pieces autograd does not count as views (PyTorch's unsafe variant): they
+        may be changed in place with grad mode on, and this tensor's history does not see it."""
+        return _not_views(shape_ops.chunk(self, chunks, dim))
 
     def unsafe_split(self, split_size, dim=0):
-        return shape_ops.split(self, split_size, dim)
+        """split, as unsafe_chunk."""
+        return _not_views(shape_ops.split(self, split_size, dim))
 
     def unbind(self, dim=0):
         return shape_ops.unbind(self, dim)
@@ -1671,22 +1707,25 @@ class Tensor:
         return sampling_ops.bernoulli(self, p, generator=generator)
 
     # -- in-place (under no_grad, or recorded on non-leaf tensors) --------------------------
+    def _in_graph(self) -> bool:
+        """Whether an in-place change of this tensor is to be recorded (with grad mode on): it
+        requires grad, or it views a tensor that does (made under no_grad: the change raises)."""
+        view = self._view
+        return self.requires_grad or (view is not None and view.base._requires_grad)
+
     def _inplace(self, op, *args) -> Tensor:
         """Run `op(self, *args)` and write the result into this tensor's memory."""
+        view = self._view
         grad_on = state.enabled and (
-            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+            self._in_graph() or any(isinstance(a, Tensor) and a._requires_grad for a in args)
         )
-        if grad_on and self._requires_grad and self.grad_fn is None:
+        if grad_on and view is not None:
+            _check_view_write(self, view)
+        elif grad_on and self._requires_grad and self._grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation. "
                 "Update weights inside a `minigrad.no_grad()` block, or use an out-of-place "
                 "operation."
-            )
-        if grad_on and self.grad_fn is not None and _views_a_leaf(self):
-            raise RuntimeError(
-                "a view of a leaf Variable that requires grad is being used in an in-place "
-                "operation. Write into the leaf inside a `minigrad.no_grad()` block, or clone() "
-                "the view first."
             )
         if not grad_on:
             out = op(self, *args)
@@ -1698,7 +1737,10 @@ class Tensor:
         before._output_nr = self._output_nr
         out = op(before, *args)
         _copy_into(self, out.array)
-        self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
+        if view is None:
+            _take_history(self, out.grad_fn, out._output_nr)
+        else:
+            _rebase_history(self, view, out)
         return self
 
     def _inplace_ufunc(self, name: str, op, other) -> Tensor:
@@ -1714,11 +1756,11 @@ class Tensor:
         array = self.array
         if isinstance(other, Tensor):
             fits = other.array.dtype == array.dtype and other._device is self._device
-            recorded = state.enabled and (self._requires_grad or other._requires_grad)
+            recorded = state.enabled and (self._in_graph() or other._requires_grad)
             operand = other.array
         else:
             fits, operand = type(other) in (int, float), other
-            recorded = state.enabled and self._requires_grad
+            recorded = state.enabled and self._in_graph()
         if fits and not recorded and state.tracer is None and array.dtype.kind in "fiu":
             try:
                 getattr(self._device.xp, name)(array, operand, out=array)
@@ -1952,11 +1994,13 @@ class Tensor:
         self.array = out.array
         if out.grad_fn is not None:
             self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+        if self._view is not None:  # still a view of the same base, now through one op more
+            self._view = out._view
         self._version += 1
         return self
 
     def masked_fill_(self, mask, value):
-        needs_grad = self._requires_grad or isinstance(value, Tensor) and value._requires_grad
+        needs_grad = self._in_graph() or isinstance(value, Tensor) and value._requires_grad
         if _overlaps(self.array) and not (state.enabled and needs_grad):
             # one value written through an expanded tensor, as PyTorch lets it (fill_target)
             selection_ops.masked_fill(self.detach(), mask, value)  # PyTorch's argument checks
@@ -1978,7 +2022,7 @@ class Tensor:
         return self.fill_(0)
 
     def fill_(self, value) -> Tensor:
-        if state.enabled and self._requires_grad:
+        if state.enabled and self._in_graph():
             return self._inplace(selection_ops.copy, value)
         if isinstance(value, Tensor):  # PyTorch copies a tensor's value: no write through
             _check_writable(self)
@@ -2019,7 +2063,10 @@ class Tensor:
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
         _check_writable(self)
-        self.array[...] = sample(self.array.shape, self._device, a, b, generator)
+        values = sample(self.array.shape, self._device, a, b, generator)
+        if state.enabled and self._in_graph():  # its new values do not depend on its history
+            return self._inplace(selection_ops.copy, Tensor._make(values))
+        self.array[...] = values
         self._version += 1
         return self
 
@@ -2112,7 +2159,8 @@ def _init(t: Tensor, array) -> None:
     t.array = array
     t._requires_grad = False
     t._grad = None
-    t.grad_fn = None
+    t._grad_fn = None
+    t._view = None
     t._output_nr = 0
     t._version_counter = [0]
     t._device = dev
@@ -2146,25 +2194,117 @@ def _copy_into(t: Tensor, array) -> None:
     t._version += 1
 
 
-def _views_a_leaf(t: Tensor) -> bool:
-    """Whether t shares memory with a leaf that requires grad, one of those its history
-    reaches (x[:2] or x.t() of such a leaf): writing into t would change the leaf unseen."""
-    if t.array.base is None:  # its own memory: the common case (an op's fresh result)
-        return False
-    may_share = t._device.xp.may_share_memory
-    nodes, walked = [t.grad_fn], 0
-    while nodes and walked < 64:  # NOTE: views sit right above their leaf; bounded walk
-        node, walked = nodes.pop(), walked + 1
-        for edge in node._edges:
-            if edge is None:
-                continue
-            if type(edge[0]) is not AccumulateGrad:
-                nodes.append(edge[0])
-                continue
-            leaf = edge[0].variable
-            if leaf is not None and may_share(t.array, leaf.array):
-                return True
-    return False
+class _View:
+    """What a view remembers (PyTorch's view metadata): `base`, the tensor that owns the
+    memory (never itself a view); `ops`, the view ops that read this view from the base, as
+    (Function class, the position of the viewed tensor among its arguments, its other
+    arguments, the output's number or None when it is the only one); `made`, how it was made:
+    "grad", "no_grad" (with recording off) or "multi" (one of the outputs of split, chunk or
+    unbind); `version`, the memory's version when this view's history was last recorded."""
+
+    __slots__ = ("base", "ops", "made", "version")
+
+    def __init__(self, base, ops, made, version):
+        self.base, self.ops, self.made, self.version = base, ops, made, version
+
+
+def _record_view(t: Tensor, args: tuple, at: int, cls, nr) -> None:
+    """Make t, the result of the view op `cls.apply(*args)` (output `nr` of several), a view
+    of the base of args[at]."""
+    source = args[at]
+    step = (cls, at, args[:at] + args[at + 1 :], nr)
+    parent = source._view
+    made = "no_grad" if not state.enabled else "multi" if nr is not None else "grad"
+    if parent is None:
+        t._view = _View(source, (step,), made, t._version_counter[0])
+        return
+    if made == "grad":  # a view of a view inherits how the first one was made
+        made = parent.made
+    t._view = _View(parent.base, (*parent.ops, step), made, t._version_counter[0])
+
+
+def _not_views(pieces: tuple) -> tuple:
+    for piece in pieces:
+        piece._view = None
+    return pieces
+
+
+def _replay(t: Tensor, ops) -> Tensor:
+    """The view ops `ops` applied to t (a base, or a tensor of its shape). # NOTE: never ops
+    with several outputs: their views are "multi", which are not changed nor read again."""
+    for cls, at, rest, _ in ops:
+        t = cls.apply(*rest[:at], t, *rest[at:])
+    return t
+
+
+def _refresh_view(t: Tensor, view: _View, strict: bool) -> None:
+    """t's base (or another view of it) was changed in place: t's history is read from the
+    base again, so that a gradient through t reaches the base's new history."""
+    base = view.base
+    if t._grad_fn is None and not base._requires_grad:
+        return  # no history to follow
+    if view.made != "grad":
+        if strict:
+            _raise_view_error(view, "its base or another view of its base has been")
+        return
+    view.version = t._version_counter[0]
+    prev, state.enabled = state.enabled, True
+    try:
+        again = _replay(base, view.ops)
+    finally:
+        state.enabled = prev
+    _take_history(t, again._grad_fn, again._output_nr)
+
+
+def _take_history(t: Tensor, node, nr: int) -> None:
+    """t, changed in place (or a view of a tensor that was), now comes from output nr of node;
+    retain_grad() follows it, as in PyTorch: .grad is the gradient of the latest value."""
+    t._grad_fn, t._output_nr, t._requires_grad = node, nr, True
+    if t._retains_grad:
+        t._retains_grad = False
+        t.retain_grad()
+
+
+def _check_view_write(t: Tensor, view: _View) -> None:
+    """PyTorch's errors for an in-place op on a view that autograd cannot follow."""
+    if view.made != "grad":
+        _raise_view_error(view, "is being")
+    base = view.base
+    if base._requires_grad and base._grad_fn is None:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation. Write into the leaf inside a `minigrad.no_grad()` block, or clone() "
+            "the view first."
+        )
+
+
+def _raise_view_error(view: _View, changed: str):
+    if view.made == "no_grad":
+        raise RuntimeError(
+            f"A view was created in no_grad mode and {changed} modified inplace with grad mode "
+            "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. "
+            "You can clarify your code by moving both the view and the inplace either both "
+            "inside the no_grad block (if you don't want the inplace to be tracked) or both "
+            "outside (if you want the inplace to be tracked)."
+        )
+    cls, _, _, nr = view.ops[-1]
+    raise RuntimeError(
+        f"Output {nr or 0} of {cls.__name__} is a view and {changed} modified inplace. This "
+        "view is the output of a function that returns multiple views. Such functions do not "
+        "allow the output views to be modified inplace. You should replace the inplace "
+        "operation by an out-of-place one."
+    )
+
+
+def _rebase_history(t: Tensor, view: _View, out: Tensor) -> None:
+    """After `out` was written into the view t: the base's new history is "the old base with
+    t's elements replaced by out" (PyTorch's CopySlices), and t is read from the base again."""
+    base = view.base
+    old = Tensor._make(base.array, base._requires_grad, base._grad_fn)
+    old._output_nr = base._output_nr
+    _take_history(base, indexing_ops.copy_slices(old, view.ops, out).grad_fn, 0)
+    view.version = -1  # stale: _refresh_view reads t from the base's new history
+    _refresh_view(t, view, strict=True)
 
 
 def fill_target(t: Tensor):

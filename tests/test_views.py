@@ -140,3 +140,14 @@ def test_retain_grad_sees_the_gradient_after_the_other_hooks():
 
     for got, expected in zip(run(minigrad), run(torch)):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_unbind_of_a_vector_gives_views_as_in_torch():
+    """Iterating a 1-d NumPy array gives scalars (copies); PyTorch's unbind gives 0-d views."""
+    for lib in (minigrad, torch):
+        x = lib.zeros(3)
+        first, second, _ = x.unbind()
+        second += 2.0
+        first.add_(1.0)
+        assert x.tolist() == [1.0, 2.0, 0.0], lib.__name__
+        assert second._base is x and second._version == x._version == 2, lib.__name__

@@ -27,7 +27,7 @@ import weakref
 import numpy as np
 
 from minigrad.autograd.grad_mode import state
-from minigrad.tensor import RemovableHandle, Tensor
+from minigrad.tensor import RemovableHandle, Tensor, _record_view
 
 # NOTE: a NumPy reduction to one number gives a scalar, not a 0-d array (a loss's forward):
 # made an array at once, it takes apply's short path instead of `_wrap`'s general one
@@ -91,6 +91,10 @@ class Function:
     # and a static replay calls directly, without a ctx or Tensor wrappers.
     on_arrays = None
     random = False  # draws random numbers: never merged or folded by static passes
+    # A view op (slicing, reshape, transpose, expand...): a result that reads an argument's
+    # memory is a view of it, which remembers its base and how it was read from it
+    # (see `Tensor._base` and the in-place ops in tensor.py).
+    is_view = False
     quiet_domain = False  # forward silences NumPy's warnings (log(0), 1 / 0): a replay must too
 
     def __init_subclass__(cls, **kwargs):
@@ -134,6 +138,8 @@ class Function:
                     _raise_device_mismatch(cls, args)
                 if a._requires_grad:
                     record = True
+                elif a._view is not None and a.requires_grad:  # a view whose base took a
+                    record = True  # history in place since
         ctx = cls.__new__(cls)
         if not (record and state.enabled):
             ctx.needs_input_grad = (False,) * len(args)
@@ -146,9 +152,9 @@ class Function:
             if type(out) is np.ndarray:
                 t = Tensor._make(out)
                 if out.base is not None:
-                    _share_version_if_view(t, args)
+                    _share_version_if_view(t, args, cls)
                 return t
-            return _wrap(out, device, None, args)
+            return _wrap(out, device, None, args, cls)
         edges, needs, plain = [], [], 0
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
@@ -176,9 +182,9 @@ class Function:
         if type(out) is np.ndarray and out.dtype.kind == "f":
             t = Tensor._make(out, True, ctx)
             if out.base is not None:
-                _share_version_if_view(t, args)
+                _share_version_if_view(t, args, cls)
             return t
-        result = _wrap(out, device, ctx, args)
+        result = _wrap(out, device, ctx, args, cls)
         if type(result) is tuple:
             ctx._n_outputs = len(result)
             ctx._out_meta = tuple((o.array.shape, o.array.dtype) for o in result)
@@ -372,31 +378,32 @@ def _edge_to(arg):
     """Where the gradient of one forward argument goes: (node, output_nr, shape, dtype)."""
     if not (isinstance(arg, Tensor) and arg._requires_grad):
         return None
-    node = arg.grad_fn
+    node = arg._grad_fn if arg._view is None else arg.grad_fn
     if node is None:
         node = arg._accumulator()
     array = arg.array
     return (node, arg._output_nr, array.shape, array.dtype)
 
 
-def _wrap(out, device, ctx, args):
+def _wrap(out, device, ctx, args, cls=None):
     if isinstance(out, tuple):  # a named tuple too (x.sort()): its outputs, as a plain tuple
-        return tuple(_wrap_one(o, nr, device, ctx, args) for nr, o in enumerate(out))
-    return _wrap_one(out, 0, device, ctx, args)
+        return tuple(_wrap_one(o, nr, device, ctx, args, cls) for nr, o in enumerate(out))
+    return _wrap_one(out, None, device, ctx, args, cls)
 
 
-def _wrap_one(out, nr, device, ctx, args):
-    """Make a forward result a Tensor; when recording, make `ctx` its grad_fn."""
+def _wrap_one(out, nr, device, ctx, args, cls):
+    """Make a forward result a Tensor (output `nr` of several; None if it is the only one);
+    when recording, make `ctx` its grad_fn."""
     if isinstance(out, Tensor):
         tensor = out
         # a Tensor made inside forward is reused (it may be saved for backward); an input
         # returned as it is gets a new Tensor, so the caller's input keeps its own history
         if ctx is not None and (out._requires_grad or any(out is a for a in args)):
             tensor = Tensor._make(out.array)
-            _share_version_if_view(tensor, args)
+            _share_version_if_view(tensor, args, cls, nr)
     elif type(out) is np.ndarray:
         tensor = Tensor._make(out)
-        _share_version_if_view(tensor, args)
+        _share_version_if_view(tensor, args, cls, nr)
     elif out is None:
         return None
     else:
@@ -404,23 +411,24 @@ def _wrap_one(out, nr, device, ctx, args):
             xp = device.xp if device is not None else np
             out = xp.asarray(out)
         tensor = Tensor._make(out)
-        _share_version_if_view(tensor, args)
+        _share_version_if_view(tensor, args, cls, nr)
     if ctx is None or tensor.array.dtype.kind != "f" or id(out) in ctx._non_differentiable:
         return tensor
     tensor._requires_grad = True
-    tensor.grad_fn = ctx
-    tensor._output_nr = nr
+    tensor._grad_fn = ctx
+    tensor._output_nr = nr = nr or 0
     if ctx._saved:
         _unlink_saved_output(ctx, tensor, nr)
     return tensor
 
 
-def _share_version_if_view(tensor, args):
+def _share_version_if_view(tensor, args, cls=None, nr=None):
     """A result that views an input's memory shares that input's version counter, as a view
-    does in PyTorch: an in-place change through either is caught where the other was saved."""
+    does in PyTorch: an in-place change through either is caught where the other was saved.
+    A view op's result (output `nr` of several) also becomes a view of that input's base."""
     array = tensor.array
     base = array.base
-    for a in args:
+    for at, a in enumerate(args):
         if not isinstance(a, Tensor):
             continue
         if (
@@ -429,6 +437,8 @@ def _share_version_if_view(tensor, args):
             or (base is not None and tensor._device.xp.may_share_memory(array, a.array))
         ):
             tensor._version_counter = a._version_counter
+            if cls is not None and cls.is_view:
+                _record_view(tensor, args, at, cls, nr)
             return
 
 

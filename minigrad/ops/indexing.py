@@ -19,7 +19,7 @@ from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import array_of, broadcast_error, check_fill, normalize_dim, quiet
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import reshape, sum_to
-from minigrad.tensor import Tensor, _check_writable, _overlaps, fill_target
+from minigrad.tensor import Tensor, _check_writable, _overlaps, _replay, fill_target
 
 _BASIC = frozenset({int, slice, type(None), type(Ellipsis)})
 
@@ -107,6 +107,7 @@ class GetItem(Function):
     """y = x[index]; backward adds gy into zeros at the same places."""
 
     op_name = "getitem"
+    is_view = True  # a basic index reads x's memory; an advanced one copies
 
     def name(self):
         return "IndexBackward0" if self.advanced else _basic_index_name(self.index)
@@ -277,6 +278,29 @@ class IndexPut(Function):
         return gx, None, gv
 
 
+class CopySlices(IndexPut):
+    """The history a base takes when one of its views is changed in place: the old base with
+    the view's elements replaced by the new values (PyTorch's node of this name)."""
+
+    def name(self):
+        return "CopySlices"
+
+
+def copy_slices(base: Tensor, ops, src: Tensor) -> Tensor:
+    """base with the elements that the view ops `ops` read from it replaced by src.
+
+    # NOTE: which elements? The view ops, replayed on the positions 0, 1, ... laid out in
+    # base's shape, read the positions of those elements, whatever mix of slicing,
+    # transposing and reshaping made the view."""
+    xp = base.device.xp
+    shape = base.array.shape
+    positions = Tensor._make(xp.arange(base.array.size).reshape(shape))
+    picked = _replay(positions, ops).array
+    if not shape:  # a 0-d base has no dim to index: its one element, through a 1-d view
+        return reshape(CopySlices.apply(reshape(base, (1,)), (picked,), src), ())
+    return CopySlices.apply(base, xp.unravel_index(picked, shape), src)
+
+
 def setitem(x: Tensor, index, value) -> None:
     """x[index] = value: in place without a graph, recorded when gradients are needed."""
     idx, _ = _to_index(index, x)
@@ -286,7 +310,7 @@ def setitem(x: Tensor, index, value) -> None:
             "with .to()"
         )
     graph = state.enabled and (
-        x._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
+        x._in_graph() or (isinstance(value, Tensor) and value._requires_grad)
     )
     if not graph:
         if isinstance(value, str):
@@ -498,17 +522,39 @@ def _diagonal_index(rows: int, cols: int, offset: int, xp):
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """The diagonal of the (dim1, dim2) matrices, as a new last dim. (*, n, m) -> (*, k)"""
-    from minigrad.ops.shape import movedim
-
     d1, d2 = (
         normalize_dim(dim1, input.ndim, "diagonal"),
         normalize_dim(dim2, input.ndim, "diagonal"),
     )
     if d1 == d2:
         raise RuntimeError(f"diagonal: dimensions cannot be identical {dim1}, {dim2}")
-    x = movedim(movedim(input, d1, -1), d2 - (d2 > d1), -1)
-    rows, cols = _diagonal_index(*x.array.shape[-2:], offset, input.device.xp)
-    return GetItem.apply(x, (Ellipsis, rows, cols), True)
+    return Diagonal.apply(input, offset, d1, d2)
+
+
+class Diagonal(Function):
+    """The diagonal of the (dim1, dim2) matrices as a new last dim, read in place (a view, as
+    PyTorch's: one step along the diagonal is one step along both dims); backward writes the
+    gradient onto the diagonal of zeros. (*, n, m) -> (*, k)"""
+
+    op_name = "diagonal"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.shape, ctx.args = x.array.shape, (offset, dim1, dim2)
+        array = x.array
+        start = [slice(None)] * array.ndim
+        start[dim1], start[dim2] = slice(max(-offset, 0), None), slice(max(offset, 0), None)
+        corner = array[tuple(start)]  # the diagonal's first element is this corner's first
+        others = [d for d in range(array.ndim) if d not in (dim1, dim2)]
+        shape = [corner.shape[d] for d in others] + [min(corner.shape[dim1], corner.shape[dim2])]
+        strides = [array.strides[d] for d in others] + [array.strides[dim1] + array.strides[dim2]]
+        return x.device.xp.lib.stride_tricks.as_strided(corner, shape, strides)
+
+    @staticmethod
+    def backward(ctx, gy):
+        zeros = Tensor._make(gy.device.xp.zeros(ctx.shape, gy.array.dtype))
+        return diagonal_scatter(zeros, gy, *ctx.args), None, None, None
 
 
 def _scatter_slice(input: Tensor, src: Tensor, view: Tensor, index: tuple) -> Tensor:

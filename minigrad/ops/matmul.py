@@ -266,6 +266,7 @@ class Einsum(Function):
     others, written back to the operand's letters (equation in explicit 'ij,jk->ik' form)."""
 
     op_name = "einsum"
+    is_view = True  # one operand's diagonal or transpose ('ii->i', 'ij->ji') reads its memory
 
     @staticmethod
     def forward(ctx, equation, *operands):

@@ -56,6 +56,7 @@ class Expand(Function):
     """Broadcast x to `shape` without copying; backward sums back. (*) -> shape"""
 
     op_name = "expand"
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -96,6 +97,7 @@ class Reshape(Function):
     """The same values in a new shape (row-major order). (*) -> shape"""
 
     op_name = "reshape"
+    is_view = True
 
     def name(self):
         return "ViewBackward0"
@@ -177,8 +179,7 @@ def view(x: Tensor, shape) -> Tensor:
     if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
         return _view_as_dtype(x, shape[0])
     shape = _infer_shape(shape, x.array.size, "view")
-    if shape == x.array.shape:
-        return x
+    # NOTE: the same shape too gives a new view of x, as PyTorch's (its `_base` is x)
     if not x.array.flags.c_contiguous and not _viewable(x.array, shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
@@ -225,6 +226,7 @@ class AsStrided(Function):
     overlap add up), as PyTorch's as_strided_backward. (*) -> size"""
 
     op_name = "as_strided"
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, size, stride, offset):
@@ -365,6 +367,7 @@ class Permute(Function):
     """Reorder the dims: y.shape[i] = x.shape[dims[i]]; backward applies the inverse order."""
 
     op_name = "permute"
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -536,6 +539,7 @@ class Split(Function):
     """Cut x along `dim` into pieces of the given sizes; backward joins the gradients."""
 
     op_name = "split"
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, sizes, dim):
@@ -587,11 +591,13 @@ class Unbind(Function):
     3.6 us a slice (an RNN's `x.unbind(0)` over its time steps)."""
 
     op_name = "unbind"
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return tuple(x.device.xp.moveaxis(x.array, dim, 0))
+        moved = x.device.xp.moveaxis(x.array, dim, 0)
+        return tuple(moved[i, ...] for i in range(moved.shape[0]))  # `...`: 0-d views, no copies
 
     @staticmethod
     def backward(ctx, *grads):
@@ -671,6 +677,7 @@ class Unfold(Function):
     so the backward adds each window's gradient back (`UnfoldBackward`)."""
 
     op_name = "unfold"
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, dim, size, step):

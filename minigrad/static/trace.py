@@ -88,6 +88,12 @@ class _Traced(Tensor):
     def _inplace(self, op, *args):
         # NOTE: the op gets an alias of the value before the change: a backward that saved its
         # input must read that value, not this tensor, which takes the op's result
+        if self._view is not None:
+            raise TracingError(
+                "an in-place change through a view (y[:2].mul_(3)) is not recorded in a static "
+                "graph: the tensor it views would keep its traced value. Write the change out "
+                "of place (torch.cat, torch.where), or leave this function dynamic."
+            )
         tracer = _tracer()
         before = tracer.bind(Tensor._make(self.array, self._requires_grad), tracer.value(self))
         out = op(before, *args)
@@ -234,7 +240,7 @@ class Tracer:
 
     def record(self, op, ctx, out, args, inputs, attrs, slots, keeps=True):
         """Append the node of one Function call; return its results as traced tensors."""
-        results = _wrap(out, _device_of(args), None, args)
+        results = _wrap(out, _device_of(args), None, args, type(ctx))  # views know their base
         results_tuple = results if type(results) is tuple else (results,)
         outputs = []
         fresh = []

@@ -160,6 +160,12 @@ def _setitem(lib, x, v):
     return y
 
 
+def _mul_through_a_view(lib, x, v):
+    y = x * 1.0
+    y.t()[::2, 1:].mul_(v)  # y takes the change as its history (CopySlices)
+    return y * x
+
+
 B = dict(binary=True)
 
 CASES = [
@@ -409,6 +415,12 @@ CASES = [
     Case("copy_", lambda t, F, a, b: (a * 2).copy_(b) * a, ((3, 4), (4,)), tags={"inplace"}),
     # in-place ops whose backward reads the value before the change (compiled too)
     Case("mul_", lambda t, F, a, b: (a * 2).mul_(b) * a, ((3, 4), (4,)), tags={"inplace"}),
+    Case(
+        "mul_view",
+        lambda t, F, a, b: _mul_through_a_view(t, a, b),
+        ((3, 4), (2,)),
+        tags={"inplace"},
+    ),
     Case("pow_", lambda t, F, a: (a * 2).pow_(3) * a, ((3, 4),), tags={"inplace"}),
     Case("fill_", lambda t, F, a: (a * 2).fill_(1.5) * a, ((3, 4),), tags={"inplace"}),
     Case("cast", lambda t, F, a: a.float().double(), ((3, 4),), rtol=1e-6, numerical=False),
