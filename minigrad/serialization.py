@@ -258,6 +258,7 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
             if name in seen:
                 raise refuse(f"the archive holds {name!r} more than once")
             seen.add(name)
+        _refuse_overlaps(archive, refuse)
         packed = [i for i in archive.infolist() if i.compress_type != zipfile.ZIP_STORED]
         compressed = sum(i.compress_size for i in packed)
         inflated = sum(i.file_size for i in packed)  # zipfile reads no more than these
@@ -269,6 +270,26 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
         archive.close()
         raise
     return archive
+
+
+def _refuse_overlaps(archive: zipfile.ZipFile, refuse) -> None:
+    """Each member's local header (30 bytes and its name) and data must end before the next
+    member's header, the last before the central directory: else members share their data
+    (a local header's extra field can hold the next headers), and 200 names for one 4 MB
+    payload loaded 800 MB of tensors from a 4 MB file. Python 3.12 checks this too; 3.10 and
+    3.11 do not. With no overlap, all members together hold at most the file's bytes."""
+    infos = sorted(archive.infolist(), key=lambda i: i.header_offset)
+    ends = [i.header_offset for i in infos[1:]] + [archive.start_dir]
+    for info, end in zip(infos, ends):
+        encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"  # as the directory has it
+        name_bytes = len(info.orig_filename.encode(encoding, "surrogateescape"))
+        if info.header_offset + 30 + name_bytes + info.compress_size > end:
+            into = "the zip directory" if end == archive.start_dir else "the next member"
+            raise refuse(
+                f"its member {info.filename!r} claims {info.compress_size} bytes of data, "
+                f"which run into {into}: a corrupt file, or a zip bomb (members that share "
+                "their data)"
+            )
 
 
 def max_inflated(compressed: int) -> int:

@@ -1,0 +1,138 @@
+"""Hostile files the first red teams (test_hostile_files.py, test_fuzz_loaders.py) did not
+try: zip members that share one payload, and the other holes each test below names. Every
+file is small, written into tmp_path; each test fails without the fix it pins."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import tracemalloc
+import zipfile
+import zlib
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import static
+
+
+def _peak(call) -> int:
+    """Peak bytes traced while call() runs (its exception, if any, propagates)."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+# -- zip members that share one payload ------------------------------------------------------
+_LOCAL = struct.Struct("<4s5H3L2H")  # a zip local file header, before its name
+_CENTRAL = struct.Struct("<4s6H3L5H2L")  # a central directory entry, before its name
+_END = struct.Struct("<4s4H2LH")
+
+
+def _shared_zip(plain: dict[str, bytes], shared: list[str], payload: bytes) -> bytes:
+    """A stored zip: the `plain` members as usual, then the `shared` members, whose local
+    headers are stacked so that each one's extra field holds the headers after it: all of
+    them start their data at the same byte, one copy of payload. ZipFile checks a local
+    header's name, not whether members overlap (before Python 3.12)."""
+    out, entries = bytearray(), []
+
+    def local(name: bytes, data: bytes, extra: int) -> bytes:
+        crc = zlib.crc32(data)
+        return _LOCAL.pack(
+            b"PK\x03\x04", 20, 0, 0, 0, 0, crc, len(data), len(data), len(name), extra
+        )
+
+    for name, data in plain.items():
+        entries.append((name.encode(), data, len(out)))
+        out += local(name.encode(), data, 0) + name.encode() + data
+    names = [n.encode() for n in shared]
+    for k in reversed(range(len(names))):  # the last name first: its extra field is longest
+        entries.append((names[k], payload, len(out)))
+        out += local(names[k], payload, sum(_LOCAL.size + len(n) for n in names[:k])) + names[k]
+    out += payload
+    start, directory = len(out), bytearray()
+    for name, data, offset in entries:
+        crc = zlib.crc32(data)
+        directory += _CENTRAL.pack(
+            b"PK\x01\x02",
+            20,
+            20,
+            0,
+            0,
+            0,
+            0,
+            crc,
+            len(data),
+            len(data),
+            len(name),
+            0,
+            0,
+            0,
+            0,
+            0,
+            offset,
+        )
+        directory += name
+    n = len(entries)
+    return bytes(out + directory + _END.pack(b"PK\x05\x06", 0, 0, n, n, len(directory), start, 0))
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def test_checkpoint_members_sharing_one_payload_are_refused(tmp_path):
+    """200 tensor members over one 4 MB payload loaded 800 MB of tensors from a 4 MB file
+    (Python 3.11's ZipFile does not check that members overlap); now refused before any
+    member is read."""
+    n, payload = 40, _npy(np.zeros(2**14, dtype=np.float32))
+    meta = {"dtype": "float32", "shape": [2**14], "requires_grad": False, "parameter": False}
+    header = {
+        "format": "minigrad",
+        "version": 1,
+        "tensors": [meta] * n,
+        "object": {"list": [{"tensor": i} for i in range(n)]},
+    }
+    names = [f"tensors/{i}.npy" for i in range(n)]
+    path = tmp_path / "shared.pt"
+    path.write_bytes(_shared_zip({"minigrad.json": json.dumps(header).encode()}, names, payload))
+    assert path.stat().st_size < 2 * len(payload)  # 40 tensors claimed, 1 stored
+    with zipfile.ZipFile(path) as z:  # what ZipFile itself makes of it: 40 good members
+        assert all(z.read(name) == payload for name in names)
+
+    def load():
+        with pytest.raises(RuntimeError, match=f"{path}: its member 'tensors/.*' claims"):
+            minigrad.load(path)
+
+    assert _peak(load) < 2**20
+    with pytest.raises(RuntimeError, match="<file>: its member .* a zip bomb"):
+        minigrad.load(io.BytesIO(path.read_bytes()))
+
+
+def test_graph_arrays_sharing_one_payload_are_refused(tmp_path):
+    """static.load reads each array member once, but three names over one payload passed."""
+    ws = [minigrad.ones(64, 64, dtype=minigrad.float64) for _ in range(3)]
+    honest = tmp_path / "honest.mgraph"
+    static.trace(
+        lambda x: x @ ws[0] @ ws[1] @ ws[2], minigrad.ones(2, 64, dtype=minigrad.float64)
+    ).save(honest)
+    with zipfile.ZipFile(honest) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    arrays = sorted(n for n in members if n.startswith("arrays/"))
+    assert len(arrays) == 3 and len({members[n] for n in arrays}) == 1
+    path = tmp_path / "shared.mgraph"
+    plain = {n: d for n, d in members.items() if n not in arrays}
+    path.write_bytes(_shared_zip(plain, arrays, members[arrays[0]]))
+    with pytest.raises(ValueError, match=f"{path} .* its member 'arrays/.*' claims .* zip bomb"):
+        static.load(path)
+    assert (
+        static.load(honest)(minigrad.ones(2, 64, dtype=minigrad.float64)).tolist()
+        == [[64.0**3] * 64] * 2
+    )
