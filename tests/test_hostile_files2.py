@@ -136,3 +136,37 @@ def test_graph_arrays_sharing_one_payload_are_refused(tmp_path):
         static.load(honest)(minigrad.ones(2, 64, dtype=minigrad.float64)).tolist()
         == [[64.0**3] * 64] * 2
     )
+
+
+# -- a fused program that reads a temporary twice ---------------------------------------------
+def _fused_graph(path):
+    from minigrad.static import passes
+
+    x = minigrad.ones(2, 3)
+    graph = passes.fuse_elementwise(static.trace(lambda x: ((x.exp() + 1).sin() * 2).tanh(), x))
+    assert [n.op for n in graph.nodes] == ["fused"]
+    graph.save(path)
+    return x
+
+
+def test_a_fused_program_reading_a_temporary_twice_is_refused(tmp_path):
+    """Fusion gives each temporary one reader. A program whose 40 steps each add the step
+    before to itself loaded; its CUDA kernel inlines each read (a source of 2**40
+    characters), and the CPU kernel writes each result into the buffer it read."""
+    honest = tmp_path / "honest.mgraph"
+    x = _fused_graph(honest)
+    assert static.load(honest)(x).allclose(((x.exp() + 1).sin() * 2).tanh())
+    with zipfile.ZipFile(honest) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    doc = json.loads(members["graph.json"])
+    step = lambda j: {"tuple": ["add", {"tuple": [{"tuple": ["t", j]}, {"tuple": ["t", j]}]}]}  # noqa: E731
+    program = doc["nodes"][0]["attrs"]["program"]["tuple"]
+    program[1:] = [step(j) for j in range(40)]
+    path = tmp_path / "doubling.mgraph"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, json.dumps(doc) if name == "graph.json" else data)
+    with pytest.raises(
+        ValueError, match=f"{path} .*nodes\\[0\\]: fused step 1 reads step 0's result again"
+    ):
+        static.load(path)

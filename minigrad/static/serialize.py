@@ -456,6 +456,10 @@ def _check_program(node: Node, where) -> None:
         raise GraphFileError(f"{where}: fused dtype must be a float type")
     if not isinstance(program, tuple) or not program or len(node.outputs) != 1:
         raise GraphFileError(f"{where}: fused needs a program of steps and one output")
+    # fusion gives each temporary one reader: the CPU kernel writes a step's result into the
+    # buffer it read, and the CUDA kernel inlines each read, so 40 steps that each read the
+    # one before twice made a source of 2**40 characters
+    read = set()
     for j, step in enumerate(program):
         ok = isinstance(step, tuple) and len(step) == 2 and isinstance(step[1], tuple)
         if not ok or not isinstance(step[0], str) or fusable_function(step[0]) is None:
@@ -471,3 +475,7 @@ def _check_program(node: Node, where) -> None:
             )
             if not valid:
                 raise GraphFileError(f"{where}: fused step {j} has a bad argument {arg!r}")
+            if kind == "t":
+                if v in read:
+                    raise GraphFileError(f"{where}: fused step {j} reads step {v}'s result again")
+                read.add(v)
