@@ -162,7 +162,10 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
 
 def _load(f, name: str, device):
     try:
+        f.seek(0)
+        _refuse_other_formats(f.read(len(_NPY_MAGIC)), ())
         with open_zip(f, _Corrupt) as archive:
+            _refuse_other_formats(b"", archive.namelist())
             header = _read_header(archive)
             tensors = [
                 _read_tensor(archive, i, meta, device) for i, meta in enumerate(header["tensors"])
@@ -178,6 +181,40 @@ def _load(f, name: str, device):
 
 class _Corrupt(ValueError):
     """A file that opens but does not follow the format; the message says where."""
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+_NEVER_UNPICKLED = (
+    "minigrad never unpickles (loading a pickle can run any code). Where PyTorch is installed, "
+    "convert the weights once: sd = torch.load(path, weights_only=True); "
+    "minigrad.save({k: minigrad.tensor(v.numpy()) for k, v in sd.items()}, new_path)"
+)
+
+
+def _refuse_other_formats(start: bytes, names) -> None:
+    """A file of another format (given its first bytes, or its zip member names) is refused
+    saying what it is and what to do, rather than 'not a minigrad file'."""
+    if start[:1] == b"\x80" and start[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        raise _Corrupt(
+            f"it is a pickle (torch.save's old format, or pickle.dump), not a minigrad file: "
+            f"{_NEVER_UNPICKLED}"
+        )
+    if start == _NPY_MAGIC:
+        raise _Corrupt(
+            "it is a NumPy .npy file, not a minigrad file: read it with numpy.load(path) "
+            "(allow_pickle left False) and minigrad.from_numpy"
+        )
+    if _HEADER in names or not names:
+        return
+    if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+        raise _Corrupt(
+            f"it was written by torch.save (it holds a pickle, data.pkl): {_NEVER_UNPICKLED}"
+        )
+    if all(n.endswith(".npy") for n in names):
+        raise _Corrupt(
+            "it is a NumPy .npz archive, not a minigrad file: read it with numpy.load(path) "
+            "(allow_pickle left False) and minigrad.from_numpy"
+        )
 
 
 def open_regular(path, refuse):

@@ -170,3 +170,53 @@ def test_a_fused_program_reading_a_temporary_twice_is_refused(tmp_path):
         ValueError, match=f"{path} .*nodes\\[0\\]: fused step 1 reads step 0's result again"
     ):
         static.load(path)
+
+
+# -- files of other formats say what they are ---------------------------------------------------
+def _torch_zip(path):
+    import torch
+
+    torch.save({"w": torch.ones(2)}, path)
+
+
+def _torch_legacy(path):
+    import torch
+
+    torch.save({"w": torch.ones(2)}, path, _use_new_zipfile_serialization=False)
+
+
+def _pickle(path):
+    import pickle
+
+    path.write_bytes(pickle.dumps({"w": [1.0, 2.0]}))
+
+
+@pytest.mark.parametrize(
+    "write, said",
+    [
+        (
+            _torch_zip,
+            r"it was written by torch.save \(it holds a pickle, data.pkl\): minigrad never",
+        ),
+        (_torch_legacy, r"it is a pickle \(torch.save's old format, or pickle.dump\)"),
+        (_pickle, r"it is a pickle .* never unpickles .* weights_only=True"),
+        (lambda p: np.save(p, np.ones(3)), r"it is a NumPy .npy file.*numpy.load\(path\)"),
+        (lambda p: np.savez(p, a=np.ones(3)), r"it is a NumPy .npz archive.*from_numpy"),
+    ],
+    ids=["torch.save", "torch.save-legacy", "pickle", "npy", "npz"],
+)
+def test_a_file_of_another_format_says_what_it_is(tmp_path, write, said, monkeypatch):
+    """A student loading a torch.save checkpoint, a pickle or a NumPy file read 'the archive
+    has no minigrad.json (truncated, or not a minigrad file)' or 'File is not a zip file';
+    the message now names the format and the way out, and nothing is unpickled."""
+    import pickle
+
+    path = tmp_path / "weights"
+    write(path)
+    path = next(tmp_path.iterdir())  # np.save and np.savez add their suffix
+    monkeypatch.setattr(pickle, "Unpickler", None)  # any unpickling would fail loudly
+    monkeypatch.setattr(pickle, "loads", None)
+    with pytest.raises(RuntimeError, match=f"minigrad.load: {path}: {said}"):
+        minigrad.load(path)
+    with pytest.raises(RuntimeError, match=f"<file>: {said}"):
+        minigrad.load(io.BytesIO(path.read_bytes()))
