@@ -122,6 +122,7 @@ def _cannot_save(obj) -> str:
 
 MAX_HEADER_BYTES = 64 * 2**20  # the JSON tree; a state dict of thousands of tensors is ~1 MB
 MAX_JSON_CONTAINERS = 2**21  # objects and lists in one JSON document: ~70 bytes each parsed
+MAX_JSON_VALUES = 2**22  # items of those lists and objects: a float parsed takes 32 bytes
 MAX_DEPTH = 200  # nesting of lists/tuples/dicts in the saved object
 MAX_NDIM = 32  # NumPy 1.x's limit; minigrad's files and MNIST's use at most 4
 MAX_MEMBERS = 100_000  # entries in a zip archive
@@ -418,13 +419,14 @@ def read_json(archive: zipfile.ZipFile, name: str, limit: int, refuse, max_depth
 def loads_json(data: bytes, name: str, refuse, max_depth: int):
     """json.loads of member `name`, refusing with `refuse(message)` an object that has a key
     twice (readers disagree on which wins) and, before parsing, more than MAX_JSON_CONTAINERS
-    objects and lists (64 MB of `{},` made 22 million dicts: 1.6 GB) or nesting deeper than
-    max_depth. Shared by minigrad.load and static graph files."""
+    objects and lists (64 MB of `{},` made 22 million dicts: 1.6 GB), more than
+    MAX_JSON_VALUES items in them (64 MB of `1.5,`: 16 million floats, 640 MB in 15 s) or
+    nesting deeper than max_depth. Shared by minigrad.load and static graph files."""
     containers = data.count(b"{") + data.count(b"[")  # with brackets in strings: a bound
     if containers > MAX_JSON_CONTAINERS:
         raise refuse(f"{name} holds {containers} objects and lists (at most {MAX_JSON_CONTAINERS})")
-    depth, in_string, escaped = 0, False, False
-    for byte in data:  # the nesting, strings skipped
+    depth, in_string, escaped, separators = 0, False, False, 0
+    for byte in data:  # the nesting and the items, strings skipped
         if in_string:
             if escaped:
                 escaped = False
@@ -440,6 +442,12 @@ def loads_json(data: bytes, name: str, refuse, max_depth: int):
                 raise refuse(f"{name} is nested more than {max_depth} deep")
         elif byte in (0x5D, 0x7D):
             depth -= 1
+        elif byte == 0x2C:  # comma: one more item
+            separators += 1
+            if separators >= MAX_JSON_VALUES:
+                raise refuse(
+                    f"{name} holds more than {MAX_JSON_VALUES} values in its lists and objects"
+                )
 
     def unique(pairs: list) -> dict:
         seen = set()

@@ -220,3 +220,19 @@ def test_a_file_of_another_format_says_what_it_is(tmp_path, write, said, monkeyp
         minigrad.load(path)
     with pytest.raises(RuntimeError, match=f"<file>: {said}"):
         minigrad.load(io.BytesIO(path.read_bytes()))
+
+
+# -- JSON whose items, not its containers, are the bomb -----------------------------------------
+def test_json_with_too_many_values_is_refused_before_parsing(tmp_path, monkeypatch):
+    """64 MB of `1.5,` in minigrad.json (or 640 kB deflated 100-fold) parsed into 16 million
+    floats: 640 MB and 15 s. Commas outside strings are counted with the nesting; commas in
+    strings are not."""
+    from minigrad import serialization
+
+    monkeypatch.setattr(serialization, "MAX_JSON_VALUES", 1000)
+    path = tmp_path / "floats.pt"
+    minigrad.save([1.5] * 1200, path)
+    with pytest.raises(RuntimeError, match=f"{path}: minigrad.json holds more than 1000 values"):
+        minigrad.load(path)
+    minigrad.save({"names": ",".join(["a"] * 5000), "losses": [1.5] * 900}, path)
+    assert minigrad.load(path)["losses"] == [1.5] * 900
