@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import struct
+import threading
 import tracemalloc
 import zipfile
 import zlib
@@ -236,3 +238,90 @@ def test_json_with_too_many_values_is_refused_before_parsing(tmp_path, monkeypat
         minigrad.load(path)
     minigrad.save({"names": ",".join(["a"] * 5000), "losses": [1.5] * 900}, path)
     assert minigrad.load(path)["losses"] == [1.5] * 900
+
+
+# -- the gradebook's roster and grades CSVs ---------------------------------------------------
+GRADES = "student,total,max,status\nalice,3,6,ok\n"
+ROSTER = "folder,id,name,email\nalice,1001,Alice,alice@uni.example\n"
+
+
+@pytest.mark.parametrize(
+    "roster, said",
+    [
+        (ROSTER.replace("Alice", "Alic\xe9").encode("latin1"), r"line 2: not UTF-8 \(byte 0xe9\)"),
+        (ROSTER.encode("utf-16"), r"line 1: not UTF-8 \(byte 0xff\); save the roster as CSV"),
+        (ROSTER.replace("Alice", "A" * 200_000).encode(), "line 2: field larger than field limit"),
+        (
+            ROSTER.replace("Alice", "\x1b]0;owned\x07Al").encode(),
+            "line 2: 'name' holds the control .*001B",
+        ),
+        (
+            ROSTER.replace("Alice", "\x9b2J").encode(),
+            "line 2: 'name' holds the control character U\\+009B",
+        ),
+        (
+            ROSTER.replace("alice,", "al\0ice,").encode(),
+            "line 2: 'folder' holds the control .*U\\+0000",
+        ),
+    ],
+    ids=["latin1", "utf16", "long-field", "escape", "c1-csi", "nul"],
+)
+def test_a_hostile_roster_is_a_gradebook_error(tmp_path, roster, said):
+    """An LMS export holds what students typed. A file that is not UTF-8 and a field past
+    csv's limit raised UnicodeDecodeError and csv.Error (a traceback from the CLI); a
+    terminal escape in a name was printed as it is by `gradebook`'s list of unmatched
+    students."""
+    from minigrad_course.gradebook import GradebookError, export
+
+    (tmp_path / "grades.csv").write_text(GRADES)
+    path = tmp_path / "roster.csv"
+    path.write_bytes(roster)
+    with pytest.raises(GradebookError, match=f"{path}, {said}"):
+        export(tmp_path / "grades.csv", path, canvas=tmp_path / "canvas.csv")
+    assert not (tmp_path / "canvas.csv").exists()
+
+
+@pytest.mark.parametrize("total", ["three", "nan", "inf", ""])
+def test_a_grades_file_with_a_total_that_is_no_number_is_a_gradebook_error(tmp_path, total):
+    """float('three') raised a bare ValueError from `gradebook`; 'nan' reached the LMS file."""
+    from minigrad_course.gradebook import GradebookError, export
+
+    grades = tmp_path / "grades.csv"
+    grades.write_text(GRADES.replace(",3,", f",{total},"))
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    with pytest.raises(GradebookError, match=f"{grades}, line 2: total '{total}' is not a number"):
+        export(grades, tmp_path / "roster.csv", canvas=tmp_path / "canvas.csv")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_roster_that_is_a_fifo_or_a_device_is_refused_without_blocking(tmp_path):
+    """The size check passed both (st_size 0), then open() blocked on the FIFO and reading
+    /dev/zero looked for a newline without end."""
+    from minigrad_course.gradebook import GradebookError, export
+
+    (tmp_path / "grades.csv").write_text(GRADES)
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "zero").symlink_to("/dev/zero")
+    for name, kind in (("fifo", "a FIFO"), ("zero", "a device or socket")):
+        path = tmp_path / name
+        raised = _raised_within(10, export, tmp_path / "grades.csv", path)
+        assert isinstance(raised, GradebookError), repr(raised)
+        assert f"{path} is not a regular file ({kind})" in str(raised)
+
+
+def _raised_within(seconds, call, *args):
+    """What call(*args) raised (None if nothing), run in a thread; fails if it blocks."""
+    done = []
+
+    def run():
+        try:
+            call(*args)
+            done.append(None)
+        except BaseException as exc:  # judged by the caller
+            done.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert done, f"still blocked after {seconds} s"
+    return done[0]
