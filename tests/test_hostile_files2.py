@@ -397,3 +397,35 @@ def test_broken_gzip_layouts_are_refused_as_gzipfile_refuses_them(tmp_path, pack
         gzip.decompress(packed)
     with pytest.raises(ValueError, match=f"read_idx: {path} is not a valid gzip file .*{said}"):
         read_idx(path)
+
+
+# -- text from a graph file that print(graph) and error messages show --------------------------
+@pytest.mark.parametrize(
+    "place, text",
+    [
+        ("input_names", "\x1b[2J\x1b[1;1Hx"),  # clears the student's terminal
+        ("constant", "w\nreal graph: nothing to see"),  # forges lines of print(graph)
+        ("constant", "w\u202e"),  # a right-to-left override
+        ("input_names", "x\x00"),
+    ],
+)
+def test_names_with_control_characters_in_a_graph_file_are_refused(tmp_path, place, text):
+    """Input and constant names went from the file, as they were, into print(graph) and into
+    the message of a call with a wrong input ('graph: input <name> must be ...')."""
+    honest = tmp_path / "honest.mgraph"
+    w = minigrad.ones(3, 2, dtype=minigrad.float64)
+    static.trace(lambda x: x @ w, minigrad.ones(2, 3, dtype=minigrad.float64)).save(honest)
+    with zipfile.ZipFile(honest) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    doc = json.loads(members["graph.json"])
+    if place == "input_names":
+        doc["input_names"] = [text]
+    else:
+        next(iter(doc["constants"].values()))["name"] = text
+    path = tmp_path / "named.mgraph"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, json.dumps(doc) if name == "graph.json" else data)
+    with pytest.raises(ValueError, match=f"{path} .* holds the character U\\+"):
+        static.load(path)
+    assert "graph(%0 x0: f64[2, 3])" in str(static.load(honest))
