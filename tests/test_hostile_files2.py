@@ -429,3 +429,38 @@ def test_names_with_control_characters_in_a_graph_file_are_refused(tmp_path, pla
     with pytest.raises(ValueError, match=f"{path} .* holds the character U\\+"):
         static.load(path)
     assert "graph(%0 x0: f64[2, 3])" in str(static.load(honest))
+
+
+# -- the release scanner's archives ------------------------------------------------------------
+SECRET = 'assert square(-2) == 4, "hidden: square(-2) should be 4"'
+
+
+def test_the_release_scan_refuses_zip_members_that_share_their_data(tmp_path):
+    """`verify` reads every member of every archive in a release: 40 names over one payload
+    were 40 reads (in a bigger archive, a read of terabytes); now one 'could not be scanned'."""
+    from minigrad_course.release import scan
+
+    names = [f"notes/{i}.txt" for i in range(40)]
+    (tmp_path / "extras.zip").write_bytes(_shared_zip({}, names, SECRET.encode()))
+    found = scan(tmp_path, {SECRET: "hidden-test line"})
+    assert found == [
+        f"extras.zip: hidden-test line: {SECRET!r}",  # stored: in the file's own bytes
+        "extras.zip (unreadable archive: its member 'notes/39.txt' claims 56 bytes of data, "
+        "which run into the next member: a corrupt file, or a zip bomb (members that share "
+        "their data)): could not be scanned",
+    ]
+
+
+def test_the_release_scan_bounds_what_a_gz_inflates_to(tmp_path, monkeypatch):
+    """gzip.decompress inflated a .gz whole (a 200 kB bomb: 200 MB); it now stops past
+    MAX_SCANNED_BYTES and reports the file, as it does a zip member that big. Every gzip
+    member is still read."""
+    from minigrad_course import release
+
+    monkeypatch.setattr(release, "MAX_SCANNED_BYTES", 10_000)
+    (tmp_path / "bomb.gz").write_bytes(gzip.compress(bytes(10_001)))
+    (tmp_path / "two.gz").write_bytes(gzip.compress(b"x" * 100) + gzip.compress(SECRET.encode()))
+    assert release.scan(tmp_path, {SECRET: "hidden-test line"}) == [
+        "bomb.gz! (too big): could not be scanned",
+        f"two.gz!: hidden-test line: {SECRET!r}",
+    ]

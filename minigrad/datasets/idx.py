@@ -13,14 +13,12 @@ import zlib
 
 import numpy as np
 
-from minigrad.serialization import MAX_NDIM, max_inflated, open_regular
+from minigrad.serialization import MAX_NDIM, Gunzip, max_inflated, open_regular
 from minigrad.tensor import Tensor
 
 _TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 MAX_BYTES = 2**31  # of data in one file; the largest IDX sets (EMNIST) are under 1 GB
 _CHUNK = 2**20  # read(n) allocates n bytes at once: steps keep memory near the data
-_PACKED = 2**16  # compressed bytes read at a time (a header needs a few)
-_MAX_EMPTY_MEMBERS = 64  # gzip members holding nothing: 10 MB of them took 1.6 s to read
 _FILES = {
     True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
@@ -38,64 +36,10 @@ def read_idx(path) -> np.ndarray:
         with open_regular(path, lambda problem: ValueError(f"read_idx: {problem}")) as raw:
             packed = os.fstat(raw.fileno()).st_size
             if str(path).endswith(".gz"):
-                return _read(_Gunzip(raw), path, limit=min(MAX_BYTES, max_inflated(packed)))
+                return _read(Gunzip(raw), path, limit=min(MAX_BYTES, max_inflated(packed)))
             return _read(raw, path, limit=min(MAX_BYTES, packed))
     except (zlib.error, EOFError) as exc:
         raise ValueError(f"read_idx: {path} is not a valid gzip file ({exc})") from None
-
-
-class _Gunzip:
-    """The inflated bytes of a gzip file's members, one after another, as GzipFile reads
-    them (zero bytes after a member are padding), with `read(n)` returning at most n.
-
-    zlib parses each member's header and checks its trailer in C: GzipFile reads a header's
-    file name one byte at a time in Python, so a 10 MB .gz whose name never ends took 1.4 s
-    to refuse (and a 1 GB one minutes).
-    """
-
-    def __init__(self, raw):
-        self.raw, self.packed, self.out = raw, b"", b""
-        self.member = None  # the inflater of the member being read; None between members
-        self.members = self.empty = 0  # members begun, and those that held no data
-        self.held = 0  # bytes the current member inflated to so far
-
-    def read(self, n: int) -> bytes:
-        while len(self.out) < n and self._inflate(n - len(self.out)):
-            pass
-        data, self.out = self.out[:n], self.out[n:]
-        return data
-
-    def _inflate(self, n: int) -> bool:
-        """Up to n more inflated bytes into self.out; False after the last member."""
-        if self.member is None:
-            padding = b"\0" if self.members else b""  # none before the first member
-            self.packed = self.packed.lstrip(padding)
-            while not self.packed:
-                more = self.raw.read(_PACKED)
-                if not more:
-                    return False
-                self.packed = more.lstrip(padding)
-            if len(self.packed) < 2:
-                self.packed += self.raw.read(1)
-            if self.packed[:2] != b"\x1f\x8b":
-                raise zlib.error(f"not a gzipped file: a member starts with {self.packed[:2]!r}")
-            self.member = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            self.members += 1
-        if not self.packed:
-            self.packed = self.raw.read(_PACKED)
-            if not self.packed:
-                raise EOFError("Compressed file ended before the end-of-stream marker was reached")
-        data = self.member.decompress(self.packed, n)
-        self.out += data
-        self.held += len(data)
-        self.packed = self.member.unconsumed_tail
-        if self.member.eof:
-            self.packed, self.member = self.member.unused_data, None
-            self.empty += not self.held
-            self.held = 0
-            if self.empty > _MAX_EMPTY_MEMBERS:  # each costs a header and an inflater
-                raise zlib.error(f"more than {_MAX_EMPTY_MEMBERS} empty gzip members")
-        return True
 
 
 def _read(f, path, limit: int) -> np.ndarray:
