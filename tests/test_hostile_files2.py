@@ -464,3 +464,26 @@ def test_the_release_scan_bounds_what_a_gz_inflates_to(tmp_path, monkeypatch):
         "bomb.gz! (too big): could not be scanned",
         f"two.gz!: hidden-test line: {SECRET!r}",
     ]
+
+
+# -- a notebook of very many cells ---------------------------------------------------------------
+def test_a_notebook_of_too_many_cells_is_refused_before_its_schema_check(tmp_path, monkeypatch):
+    """nbformat's schema check takes ~20 us a cell: 64 MB of 600,000 empty cells took 10 s
+    (50 s on a loaded machine). read_notebook now counts cells as the grader does."""
+    import nbformat.v4
+
+    from minigrad_course import notebook as nbf
+
+    monkeypatch.setattr(nbf, "MAX_NOTEBOOK_CELLS", 10)
+
+    def write(n, path):
+        cells = [nbformat.v4.new_code_cell("x = 1", id=f"c{i}") for i in range(n)]
+        for cell in cells:  # nbgrader metadata may name the cell type again
+            cell.metadata["nbgrader"] = {"cell_type": "code", "grade": False}
+        path.write_text(nbf.dumps_notebook(nbformat.v4.new_notebook(cells=cells)))
+        return path
+
+    path = write(11, tmp_path / "many.ipynb")
+    with pytest.raises(nbf.NotebookError, match=f"{path} has more than 10 cells"):
+        nbf.read_notebook(path)
+    assert len(nbf.read_notebook(write(10, tmp_path / "ten.ipynb")).cells) == 10
