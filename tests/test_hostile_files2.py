@@ -509,3 +509,27 @@ def test_load_mnist_scales_the_images_without_a_temporary(tmp_path):
     assert x.shape == (4000, 1, 28, 28) and y.tolist() == labels.astype(np.int64).tolist()
     assert np.array_equal(x.array[:, 0], images.astype(np.float32) / 255.0)
     assert peak < 6 * images.nbytes, peak / images.nbytes  # bytes read, then 4 for float32
+
+
+# -- progress's cache file -------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["deep", "fifo", "device"])
+def test_a_progress_cache_that_is_not_ours_starts_afresh(tmp_path, monkeypatch, kind):
+    """A cache nested 100,000 deep raised RecursionError out of `progress` (it caught OSError
+    and ValueError); a FIFO in its place blocked it."""
+    from minigrad_course import progress
+
+    monkeypatch.setenv("MINIGRAD_COURSE_CACHE", str(tmp_path))
+    path = progress.cache_file()
+    if kind == "deep":
+        path.write_text("[" * 100_000)
+    elif kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this system")
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    assert _raised_within(10, progress.milestones_run) is None
+    assert progress.milestones_run() == {}
+    if kind == "deep":  # and it is written afresh
+        progress.record_milestone("xor")
+        assert list(progress.milestones_run()) == ["xor"]
