@@ -338,7 +338,14 @@ def _contents(name: str, data: bytes, depth: int = 0):
                     elif not info.is_dir():
                         yield from _contents(member, archive.read(info), depth + 1)
         elif lower.endswith((".tar", ".tar.gz", ".tgz")):
-            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            # inflated here, within MAX_SCANNED_BYTES: tarfile inflates a .tar.gz (or a .tar
+            # that is bz2 or xz inside) as far as its headers go, a bomb's terabytes too
+            if not lower.endswith(".tar"):
+                data = Gunzip(io.BytesIO(data)).read(MAX_SCANNED_BYTES + 1)
+                if len(data) > MAX_SCANNED_BYTES:
+                    yield f"{name} (too big)", None
+                    return
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
                 for info in archive.getmembers():
                     member = f"{name}!{info.name}"
                     if info.size > MAX_SCANNED_BYTES:

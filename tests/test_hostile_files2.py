@@ -533,3 +533,35 @@ def test_a_progress_cache_that_is_not_ours_starts_afresh(tmp_path, monkeypatch, 
     if kind == "deep":  # and it is written afresh
         progress.record_milestone("xor")
         assert list(progress.milestones_run()) == ["xor"]
+
+
+def _tar(members: dict[str, bytes], mode: str) -> bytes:
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode=mode) as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def test_the_release_scan_bounds_what_a_tarball_inflates_to(tmp_path, monkeypatch):
+    """tarfile inflated a .tar.gz (and a .tar that is bz2 or xz inside) as far as its member
+    headers go: members of under MAX_SCANNED_BYTES each, read one by one, terabytes in all.
+    A .tar.gz is now inflated within MAX_SCANNED_BYTES (reported 'too big' past it), and a
+    .tar is read as a plain tar; an honest tarball is scanned as before."""
+    from minigrad_course import release
+
+    monkeypatch.setattr(release, "MAX_SCANNED_BYTES", 100_000)
+    members = {f"part{i}.bin": bytes(60_000) for i in range(3)}  # each one under the limit
+    (tmp_path / "bomb.tar.gz").write_bytes(gzip.compress(_tar(members, "w")))
+    (tmp_path / "hidden.tar").write_bytes(_tar(members, "w:bz2"))
+    (tmp_path / "honest.tgz").write_bytes(
+        gzip.compress(_tar({"a/notes.txt": SECRET.encode()}, "w"))
+    )
+    found = release.scan(tmp_path, {SECRET: "hidden-test line"})
+    assert found[0] == "bomb.tar.gz (too big): could not be scanned"
+    assert found[1].startswith("hidden.tar (unreadable archive: ")
+    assert found[2:] == [f"honest.tgz!a/notes.txt: hidden-test line: {SECRET!r}"]
