@@ -31,6 +31,7 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad.backend import cpu, get_device
+from minigrad.backend import device as device_type
 from minigrad.tensor import Tensor
 
 FORMAT, VERSION = "minigrad", 1
@@ -141,7 +142,7 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
     actually in the file, so a crafted file fails with a RuntimeError naming it and the problem.
     A missing path or a directory raises FileNotFoundError or IsADirectoryError, as in PyTorch.
     """
-    device = cpu if map_location is None else get_device(map_location)
+    device = _placement(map_location)
     if isinstance(f, (str, os.PathLike)):
         name = os.fspath(f)
         with open_regular(f, lambda problem: RuntimeError(f"minigrad.load: {problem}")) as handle:
@@ -161,6 +162,19 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
             f"{position}): after saving into a buffer, call buffer.seek(0) before loading"
         )
     return _load(f, name, device)
+
+
+def _placement(map_location):
+    """Where loaded tensors go, from map_location as torch.load takes it: None, a device or
+    its name, a dict of saved location to device, or a function called as fn(tensor,
+    'cpu') for each tensor (PyTorch passes a storage and its location tag) that returns the
+    tensor to use, or None to keep it. minigrad's files hold host arrays: the location of
+    each is 'cpu'."""
+    if callable(map_location) and not isinstance(map_location, (str, device_type)):
+        return map_location
+    if isinstance(map_location, dict):
+        map_location = map_location.get("cpu")
+    return cpu if map_location is None else get_device(map_location)
 
 
 def _load(f, name: str, device):
@@ -576,13 +590,28 @@ def _read_tensor(archive, i: int, meta, device) -> Tensor:
         )
     data = read_member(archive, entry, nbytes + _NPY_HEADER_BYTES, _Corrupt)
     array = read_npy(data, entry, shape, dtype, _Corrupt)
-    t = Tensor._make(array if device is cpu else device.xp.asarray(array))
+    if callable(device):  # map_location as a function
+        t = _mapped(device, Tensor._make(array), entry)
+    else:
+        t = Tensor._make(array if device is cpu else device.xp.asarray(array))
     if meta.get("parameter"):
         from minigrad.nn.parameter import Parameter
 
         return Parameter(t, meta.get("requires_grad", True))
     t.requires_grad = meta.get("requires_grad", False)
     return t
+
+
+def _mapped(function, t: Tensor, entry: str) -> Tensor:
+    moved = function(t, "cpu")
+    if moved is None:
+        return t
+    if not isinstance(moved, Tensor) or moved.shape != t.shape or moved.dtype != t.dtype:
+        raise TypeError(
+            f"minigrad.load: map_location returned {type(moved).__name__} for {entry}; it "
+            "must return the tensor it was given (on any device) or None"
+        )
+    return moved.detach()
 
 
 def _decode(tree, tensors: list, depth: int = 0):

@@ -565,3 +565,28 @@ def test_the_release_scan_bounds_what_a_tarball_inflates_to(tmp_path, monkeypatc
     assert found[0] == "bomb.tar.gz (too big): could not be scanned"
     assert found[1].startswith("hidden.tar (unreadable archive: ")
     assert found[2:] == [f"honest.tgz!a/notes.txt: hidden-test line: {SECRET!r}"]
+
+
+# -- map_location as torch.load takes it ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "where",
+    [lambda storage, location: storage, lambda s, loc: None, {"cuda:0": "cpu"}, {"cpu": "cpu"}],
+    ids=["function", "function-None", "dict-other", "dict-cpu"],
+)
+def test_map_location_as_a_function_or_a_dict_loads_as_torch_does(tmp_path, where):
+    """`torch.load(path, map_location=lambda storage, loc: storage)` (the old tutorials'
+    way to load on a CPU) raised 'device: expected a string such as cpu' from minigrad."""
+    import torch
+
+    for lib in (torch, minigrad):
+        path = tmp_path / f"{lib.__name__}.pt"
+        lib.save({"w": lib.nn.Parameter(lib.ones(2)), "n": lib.arange(3)}, path)
+        loaded = lib.load(path, map_location=where)
+        assert type(loaded["w"]).__name__ == "Parameter" and loaded["w"].requires_grad
+        assert loaded["n"].tolist() == [0, 1, 2] and str(loaded["n"].device) == "cpu"
+
+
+def test_map_location_returning_something_else_is_a_type_error(tmp_path):
+    minigrad.save({"w": minigrad.ones(2)}, tmp_path / "m.pt")
+    with pytest.raises(TypeError, match="map_location returned int for tensors/0.npy"):
+        minigrad.load(tmp_path / "m.pt", map_location=lambda storage, location: 5)
