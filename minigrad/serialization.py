@@ -31,6 +31,7 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad.backend import cpu, get_device
+from minigrad.backend import device as device_type
 from minigrad.tensor import Tensor
 
 FORMAT, VERSION = "minigrad", 1
@@ -122,10 +123,13 @@ def _cannot_save(obj) -> str:
 
 MAX_HEADER_BYTES = 64 * 2**20  # the JSON tree; a state dict of thousands of tensors is ~1 MB
 MAX_JSON_CONTAINERS = 2**21  # objects and lists in one JSON document: ~70 bytes each parsed
+MAX_JSON_VALUES = 2**22  # items of those lists and objects: a float parsed takes 32 bytes
 MAX_DEPTH = 200  # nesting of lists/tuples/dicts in the saved object
 MAX_NDIM = 32  # NumPy 1.x's limit; minigrad's files and MNIST's use at most 4
 MAX_MEMBERS = 100_000  # entries in a zip archive
 _CHUNK = 2**20  # bytes read from a zip member at a time
+_PACKED = 2**16  # gzip bytes read at a time (a header needs a few)
+_MAX_EMPTY_MEMBERS = 64  # gzip members holding nothing: 10 MB of them took 1.6 s to read
 _NPY_HEADER_BYTES = 2**16  # .npy magic + header; NumPy writes ~128 bytes
 _MAX_RATIO = 100  # of inflated to compressed size; weights and images compress a few times
 _DTYPES = {d.np.name: d.np for d in dtypes.ALL}  # native byte order, as save writes them
@@ -138,7 +142,7 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
     actually in the file, so a crafted file fails with a RuntimeError naming it and the problem.
     A missing path or a directory raises FileNotFoundError or IsADirectoryError, as in PyTorch.
     """
-    device = cpu if map_location is None else get_device(map_location)
+    device = _placement(map_location)
     if isinstance(f, (str, os.PathLike)):
         name = os.fspath(f)
         with open_regular(f, lambda problem: RuntimeError(f"minigrad.load: {problem}")) as handle:
@@ -160,9 +164,25 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
     return _load(f, name, device)
 
 
+def _placement(map_location):
+    """Where loaded tensors go, from map_location as torch.load takes it: None, a device or
+    its name, a dict of saved location to device, or a function called as fn(tensor,
+    'cpu') for each tensor (PyTorch passes a storage and its location tag) that returns the
+    tensor to use, or None to keep it. minigrad's files hold host arrays: the location of
+    each is 'cpu'."""
+    if callable(map_location) and not isinstance(map_location, (str, device_type)):
+        return map_location
+    if isinstance(map_location, dict):
+        map_location = map_location.get("cpu")
+    return cpu if map_location is None else get_device(map_location)
+
+
 def _load(f, name: str, device):
     try:
+        f.seek(0)
+        _refuse_other_formats(f.read(len(_NPY_MAGIC)), ())
         with open_zip(f, _Corrupt) as archive:
+            _refuse_other_formats(b"", archive.namelist())
             header = _read_header(archive)
             tensors = [
                 _read_tensor(archive, i, meta, device) for i, meta in enumerate(header["tensors"])
@@ -178,6 +198,40 @@ def _load(f, name: str, device):
 
 class _Corrupt(ValueError):
     """A file that opens but does not follow the format; the message says where."""
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+_NEVER_UNPICKLED = (
+    "minigrad never unpickles (loading a pickle can run any code). Where PyTorch is installed, "
+    "convert the weights once: sd = torch.load(path, weights_only=True); "
+    "minigrad.save({k: minigrad.tensor(v.numpy()) for k, v in sd.items()}, new_path)"
+)
+
+
+def _refuse_other_formats(start: bytes, names) -> None:
+    """A file of another format (given its first bytes, or its zip member names) is refused
+    saying what it is and what to do, rather than 'not a minigrad file'."""
+    if start[:1] == b"\x80" and start[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        raise _Corrupt(
+            f"it is a pickle (torch.save's old format, or pickle.dump), not a minigrad file: "
+            f"{_NEVER_UNPICKLED}"
+        )
+    if start == _NPY_MAGIC:
+        raise _Corrupt(
+            "it is a NumPy .npy file, not a minigrad file: read it with numpy.load(path) "
+            "(allow_pickle left False) and minigrad.from_numpy"
+        )
+    if _HEADER in names or not names:
+        return
+    if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+        raise _Corrupt(
+            f"it was written by torch.save (it holds a pickle, data.pkl): {_NEVER_UNPICKLED}"
+        )
+    if all(n.endswith(".npy") for n in names):
+        raise _Corrupt(
+            "it is a NumPy .npz archive, not a minigrad file: read it with numpy.load(path) "
+            "(allow_pickle left False) and minigrad.from_numpy"
+        )
 
 
 def open_regular(path, refuse):
@@ -258,6 +312,7 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
             if name in seen:
                 raise refuse(f"the archive holds {name!r} more than once")
             seen.add(name)
+        _refuse_overlaps(archive, refuse)
         packed = [i for i in archive.infolist() if i.compress_type != zipfile.ZIP_STORED]
         compressed = sum(i.compress_size for i in packed)
         inflated = sum(i.file_size for i in packed)  # zipfile reads no more than these
@@ -269,6 +324,81 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
         archive.close()
         raise
     return archive
+
+
+def _refuse_overlaps(archive: zipfile.ZipFile, refuse) -> None:
+    """Each member's local header (30 bytes and its name) and data must end before the next
+    member's header, the last before the central directory: else members share their data
+    (a local header's extra field can hold the next headers), and 200 names for one 4 MB
+    payload loaded 800 MB of tensors from a 4 MB file. Python 3.12 checks this too; 3.10 and
+    3.11 do not. With no overlap, all members together hold at most the file's bytes."""
+    infos = sorted(archive.infolist(), key=lambda i: i.header_offset)
+    ends = [i.header_offset for i in infos[1:]] + [archive.start_dir]
+    for info, end in zip(infos, ends):
+        encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"  # as the directory has it
+        name_bytes = len(info.orig_filename.encode(encoding, "surrogateescape"))
+        if info.header_offset + 30 + name_bytes + info.compress_size > end:
+            into = "the zip directory" if end == archive.start_dir else "the next member"
+            raise refuse(
+                f"its member {info.filename!r} claims {info.compress_size} bytes of data, "
+                f"which run into {into}: a corrupt file, or a zip bomb (members that share "
+                "their data)"
+            )
+
+
+class Gunzip:
+    """The inflated bytes of a gzip file's members, one after another, as GzipFile reads
+    them (zero bytes after a member are padding), with `read(n)` returning at most n.
+
+    zlib parses each member's header and checks its trailer in C: GzipFile reads a header's
+    file name one byte at a time in Python, so a 10 MB .gz whose name never ends took 1.4 s
+    to refuse (and a 1 GB one minutes). A broken file raises zlib.error or EOFError. Shared
+    by the readers of .gz files.
+    """
+
+    def __init__(self, raw):
+        self.raw, self.packed, self.out = raw, b"", b""
+        self.member = None  # the inflater of the member being read; None between members
+        self.members = self.empty = 0  # members begun, and those that held no data
+        self.held = 0  # bytes the current member inflated to so far
+
+    def read(self, n: int) -> bytes:
+        while len(self.out) < n and self._inflate(n - len(self.out)):
+            pass
+        data, self.out = self.out[:n], self.out[n:]
+        return data
+
+    def _inflate(self, n: int) -> bool:
+        """Up to n more inflated bytes into self.out; False after the last member."""
+        if self.member is None:
+            padding = b"\0" if self.members else b""  # none before the first member
+            self.packed = self.packed.lstrip(padding)
+            while not self.packed:
+                more = self.raw.read(_PACKED)
+                if not more:
+                    return False
+                self.packed = more.lstrip(padding)
+            if len(self.packed) < 2:
+                self.packed += self.raw.read(1)
+            if self.packed[:2] != b"\x1f\x8b":
+                raise zlib.error(f"not a gzipped file: a member starts with {self.packed[:2]!r}")
+            self.member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            self.members += 1
+        if not self.packed:
+            self.packed = self.raw.read(_PACKED)
+            if not self.packed:
+                raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+        data = self.member.decompress(self.packed, n)
+        self.out += data
+        self.held += len(data)
+        self.packed = self.member.unconsumed_tail
+        if self.member.eof:
+            self.packed, self.member = self.member.unused_data, None
+            self.empty += not self.held
+            self.held = 0
+            if self.empty > _MAX_EMPTY_MEMBERS:  # each costs a header and an inflater
+                raise zlib.error(f"more than {_MAX_EMPTY_MEMBERS} empty gzip members")
+        return True
 
 
 def max_inflated(compressed: int) -> int:
@@ -360,13 +490,14 @@ def read_json(archive: zipfile.ZipFile, name: str, limit: int, refuse, max_depth
 def loads_json(data: bytes, name: str, refuse, max_depth: int):
     """json.loads of member `name`, refusing with `refuse(message)` an object that has a key
     twice (readers disagree on which wins) and, before parsing, more than MAX_JSON_CONTAINERS
-    objects and lists (64 MB of `{},` made 22 million dicts: 1.6 GB) or nesting deeper than
-    max_depth. Shared by minigrad.load and static graph files."""
+    objects and lists (64 MB of `{},` made 22 million dicts: 1.6 GB), more than
+    MAX_JSON_VALUES items in them (64 MB of `1.5,`: 16 million floats, 640 MB in 15 s) or
+    nesting deeper than max_depth. Shared by minigrad.load and static graph files."""
     containers = data.count(b"{") + data.count(b"[")  # with brackets in strings: a bound
     if containers > MAX_JSON_CONTAINERS:
         raise refuse(f"{name} holds {containers} objects and lists (at most {MAX_JSON_CONTAINERS})")
-    depth, in_string, escaped = 0, False, False
-    for byte in data:  # the nesting, strings skipped
+    depth, in_string, escaped, separators = 0, False, False, 0
+    for byte in data:  # the nesting and the items, strings skipped
         if in_string:
             if escaped:
                 escaped = False
@@ -382,6 +513,12 @@ def loads_json(data: bytes, name: str, refuse, max_depth: int):
                 raise refuse(f"{name} is nested more than {max_depth} deep")
         elif byte in (0x5D, 0x7D):
             depth -= 1
+        elif byte == 0x2C:  # comma: one more item
+            separators += 1
+            if separators >= MAX_JSON_VALUES:
+                raise refuse(
+                    f"{name} holds more than {MAX_JSON_VALUES} values in its lists and objects"
+                )
 
     def unique(pairs: list) -> dict:
         seen = set()
@@ -453,13 +590,28 @@ def _read_tensor(archive, i: int, meta, device) -> Tensor:
         )
     data = read_member(archive, entry, nbytes + _NPY_HEADER_BYTES, _Corrupt)
     array = read_npy(data, entry, shape, dtype, _Corrupt)
-    t = Tensor._make(array if device is cpu else device.xp.asarray(array))
+    if callable(device):  # map_location as a function
+        t = _mapped(device, Tensor._make(array), entry)
+    else:
+        t = Tensor._make(array if device is cpu else device.xp.asarray(array))
     if meta.get("parameter"):
         from minigrad.nn.parameter import Parameter
 
         return Parameter(t, meta.get("requires_grad", True))
     t.requires_grad = meta.get("requires_grad", False)
     return t
+
+
+def _mapped(function, t: Tensor, entry: str) -> Tensor:
+    moved = function(t, "cpu")
+    if moved is None:
+        return t
+    if not isinstance(moved, Tensor) or moved.shape != t.shape or moved.dtype != t.dtype:
+        raise TypeError(
+            f"minigrad.load: map_location returned {type(moved).__name__} for {entry}; it "
+            "must return the tensor it was given (on any device) or None"
+        )
+    return moved.detach()
 
 
 def _decode(tree, tensors: list, depth: int = 0):

@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from minigrad.serialization import open_regular
 
 from .notebook import write_text_atomic
 from .report import csv_plain, csv_text, number
@@ -53,18 +57,44 @@ class Matched:
 
 
 def _read_csv(path: Path, required: tuple[str, ...], what: str) -> list[dict[str, str]]:
-    """Rows of a CSV (UTF-8, a BOM from Excel allowed) that has at least the required columns."""
-    if path.stat().st_size > MAX_CSV_BYTES:
+    """Rows of a CSV (UTF-8, a BOM from Excel allowed) that has at least the required columns.
+
+    An LMS export holds what students typed: a file that is not UTF-8, a field past csv's
+    limit, or a control character (a terminal escape, printed when a folder is unmatched) is
+    refused naming the file and the line; a FIFO or a device is refused before reading."""
+    with open_regular(path, lambda problem: GradebookError(f"{what}: {problem}")) as f:
+        data = f.read(MAX_CSV_BYTES + 1)  # as much as the file holds, at most this
+    if len(data) > MAX_CSV_BYTES:
         raise GradebookError(f"{path}: larger than {MAX_CSV_BYTES // 2**20} MB, not a {what}")
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise GradebookError(
+            f"{path}, line {line}: not UTF-8 (byte {data[exc.start]:#04x}); save the {what} "
+            "as CSV UTF-8"
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:
+            found = ", ".join(map(repr, reader.fieldnames or []))
             raise GradebookError(
                 f"{path}: a {what} needs the columns {', '.join(required)}; "
-                f"missing {', '.join(missing)} (found: {', '.join(reader.fieldnames or [])})"
+                f"missing {', '.join(missing)} (found: {found})"
             )
-        return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+        rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    except csv.Error as exc:
+        raise GradebookError(f"{path}, line {reader.reader.line_num}: {exc}") from None
+    for line, row in enumerate(rows, start=2):
+        for column, value in row.items():
+            bad = next((c for c in value if unicodedata.category(c) == "Cc"), None)
+            if bad is not None:
+                raise GradebookError(
+                    f"{path}, line {line}: {column!r} holds the control character "
+                    f"U+{ord(bad):04X} (from the LMS? remove it)"
+                )
+    return rows
 
 
 def read_roster(path: Path) -> dict[str, Student]:
@@ -143,6 +173,16 @@ def export(
 ) -> Matched:
     """Write the requested exports (atomically); return the pairing, unmatched lists included."""
     grades = _read_csv(grades_path, ("student", "total", "max", "status"), "grades file")
+    for line, row in enumerate(grades, start=2):
+        for column in ("total", "max"):
+            try:
+                finite = math.isfinite(float(row[column]))
+            except ValueError:
+                finite = False
+            if not finite:
+                raise GradebookError(
+                    f"{grades_path}, line {line}: {column} {row[column]!r} is not a number"
+                )
     matched = match(grades, read_roster(roster_path))
     points = max((float(r["max"]) for r in grades), default=0.0)
     if canvas is not None:

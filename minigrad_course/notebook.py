@@ -27,6 +27,9 @@ from minigrad.serialization import loads_json, open_regular
 MAX_NOTEBOOK_BYTES = 64 * 2**20
 # Output and widget JSON nest a few levels; json.loads recurses, and so does nbformat's schema.
 MAX_NOTEBOOK_NESTING = 100
+# A chapter has a few hundred cells; nbformat's schema check takes ~20 us a cell, so 64 MB of
+# 600,000 empty cells took 10 s (50 s under load) to read. The grader's bound, too.
+MAX_NOTEBOOK_CELLS = 10_000
 
 NBGRADER_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "solution")
 # Keys nbgrader itself writes into released notebooks; accepted on input, dropped on output.
@@ -101,8 +104,9 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
 
     A notebook may come from a student or a download: the path must be a regular file (a
     FIFO or a device such as /dev/zero is refused before reading) of at most
-    MAX_NOTEBOOK_BYTES, its JSON nested at most MAX_NOTEBOOK_NESTING deep and without a key
-    twice in one object, and it must pass nbformat's schema. Anything else raises
+    MAX_NOTEBOOK_BYTES and MAX_NOTEBOOK_CELLS cells, its JSON nested at most
+    MAX_NOTEBOOK_NESTING deep and without a key twice in one object, and it must pass
+    nbformat's schema. Anything else raises
     NotebookError naming the file; a missing path or a directory raises FileNotFoundError or
     IsADirectoryError.
     """
@@ -112,6 +116,10 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
         data = f.read(min(os.fstat(f.fileno()).st_size, MAX_NOTEBOOK_BYTES) + 1)
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise NotebookError(f"{name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB: not a notebook")
+    # NOTE: counted in the bytes, as the grader counts: "cell_type" is a key of every cell
+    # (and may be one of its nbgrader metadata); inside a string its quotes are escaped
+    if data.count(b'"cell_type"') > 2 * MAX_NOTEBOOK_CELLS:
+        raise NotebookError(f"{name} has more than {MAX_NOTEBOOK_CELLS} cells: not a notebook")
     try:
         text = data.decode("utf-8")
         doc = loads_json(data, name, NotebookError, MAX_NOTEBOOK_NESTING)  # bounds the parse

@@ -16,11 +16,12 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from minigrad.serialization import loads_json, open_regular
 
 from . import __version__
 from . import notebook as nbf
@@ -37,6 +38,7 @@ MILESTONES = {
 }
 MAX_CHECKS = 500  # remembered sheet results; the oldest go first
 MAX_CACHE_BYTES = 1_000_000  # a bigger cache file is not ours: start afresh
+MAX_CACHE_NESTING = 16  # nor is one nested deeper (ours: 4 levels)
 BAR_WIDTH = 20
 NOT_STARTED, CACHED, CHECKED = "not started", "unchanged since the last check", "checked now"
 
@@ -56,9 +58,13 @@ def _load() -> dict[str, Any]:
     empty: dict[str, Any] = {"checks": {}, "milestones": {}}
     path = cache_file()
     try:
-        if path.stat().st_size > MAX_CACHE_BYTES:
+        # a FIFO or a device in its place is not ours either (open() blocked on a FIFO)
+        with open_regular(path, ValueError) as f:
+            data = f.read(MAX_CACHE_BYTES + 1)
+        if len(data) > MAX_CACHE_BYTES:
             return empty
-        state = json.loads(path.read_text(encoding="utf-8"))
+        # nested deeper than ours (a few levels), json.loads raised RecursionError
+        state = loads_json(data, str(path), ValueError, MAX_CACHE_NESTING)
     except (OSError, ValueError):
         return empty
     if not isinstance(state, dict):

@@ -21,7 +21,6 @@ Call verify from a test::
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import shutil
@@ -30,8 +29,11 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from minigrad.serialization import Gunzip, open_zip
 
 from . import notebook as nbf
 from .assemble import NOT_DONE, assemble, questions, score
@@ -327,7 +329,8 @@ def _contents(name: str, data: bytes, depth: int = 0):
         return
     try:
         if lower.endswith((".whl", ".zip")):
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # open_zip: members that share their data would be read again and again
+            with open_zip(io.BytesIO(data), zipfile.BadZipFile) as archive:
                 for info in archive.infolist():
                     member = f"{name}!{info.filename}"
                     if info.file_size > MAX_SCANNED_BYTES:
@@ -335,16 +338,27 @@ def _contents(name: str, data: bytes, depth: int = 0):
                     elif not info.is_dir():
                         yield from _contents(member, archive.read(info), depth + 1)
         elif lower.endswith((".tar", ".tar.gz", ".tgz")):
-            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            # inflated here, within MAX_SCANNED_BYTES: tarfile inflates a .tar.gz (or a .tar
+            # that is bz2 or xz inside) as far as its headers go, a bomb's terabytes too
+            if not lower.endswith(".tar"):
+                data = Gunzip(io.BytesIO(data)).read(MAX_SCANNED_BYTES + 1)
+                if len(data) > MAX_SCANNED_BYTES:
+                    yield f"{name} (too big)", None
+                    return
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
                 for info in archive.getmembers():
                     member = f"{name}!{info.name}"
                     if info.size > MAX_SCANNED_BYTES:
                         yield f"{member} (too big)", None
                     elif info.isfile():
                         yield from _contents(member, archive.extractfile(info).read(), depth + 1)
-        else:
-            yield from _contents(f"{name}!", gzip.decompress(data), depth + 1)
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
+        else:  # every member of the .gz, at most MAX_SCANNED_BYTES (gzip.decompress: all)
+            inner = Gunzip(io.BytesIO(data)).read(MAX_SCANNED_BYTES + 1)
+            if len(inner) > MAX_SCANNED_BYTES:
+                yield f"{name}! (too big)", None
+            else:
+                yield from _contents(f"{name}!", inner, depth + 1)
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         yield f"{name} (unreadable archive: {exc})", None
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import unicodedata
 import zipfile
 import zlib
 
@@ -227,7 +228,7 @@ class _Decoder:
         if any(graph.values[v].dtype == "object" for v in graph.inputs):
             raise GraphFileError("an input cannot have dtype object")
         graph.input_names = [
-            _expect(n, str, "input_names[]") for n in _expect(doc.get("input_names"), list, "")
+            _text(n, "input_names[]") for n in _expect(doc.get("input_names"), list, "")
         ]
         if len(graph.input_names) != len(graph.inputs):
             raise GraphFileError("input_names and inputs differ in length")
@@ -257,7 +258,7 @@ class _Decoder:
         if info.dtype == "object":
             raise GraphFileError(f"{where}: a constant cannot have dtype object")
         array = self.reader.array(name, info.shape, info.dtype)
-        return Const(array=array, name=_expect(c["name"], str, f"{where}.name"))
+        return Const(array=array, name=_text(c["name"], f"{where}.name"))
 
     def node(self, doc, graph, defined, depth, where) -> Node:
         _expect(doc, dict, where)
@@ -283,7 +284,9 @@ class _Decoder:
     def attr(self, v, depth, where, nesting):
         if nesting > MAX_NESTING:
             raise GraphFileError(f"{where}: nested more than {MAX_NESTING} deep")
-        if v is None or isinstance(v, (bool, int, float, str)):
+        if isinstance(v, str):
+            return _text(v, where)
+        if v is None or isinstance(v, (bool, int, float)):
             return v
         if isinstance(v, list):
             return [self.attr(x, depth, where, nesting + 1) for x in v]
@@ -343,6 +346,18 @@ class _Ids:
 def _expect(v, kind, where):
     if not isinstance(v, kind) or isinstance(v, bool) and kind is not bool:
         raise GraphFileError(f"{where or 'an entry'} must be a {kind.__name__}, got {_kind(v)}")
+    return v
+
+
+_UNPRINTED = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # controls, format marks, surrogates, line breaks
+
+
+def _text(v, where) -> str:
+    """A name or text attribute: printed by print(graph) and in errors, so it holds no
+    control or format character (a terminal escape, a line break, a right-to-left mark)."""
+    bad = next((c for c in _expect(v, str, where) if unicodedata.category(c) in _UNPRINTED), None)
+    if bad is not None:
+        raise GraphFileError(f"{where}: {v!r:.80} holds the character U+{ord(bad):04X}")
     return v
 
 
@@ -459,6 +474,10 @@ def _check_program(node: Node, where) -> None:
         raise GraphFileError(f"{where}: fused dtype must be a float type")
     if not isinstance(program, tuple) or not program or len(node.outputs) != 1:
         raise GraphFileError(f"{where}: fused needs a program of steps and one output")
+    # fusion gives each temporary one reader: the CPU kernel writes a step's result into the
+    # buffer it read, and the CUDA kernel inlines each read, so 40 steps that each read the
+    # one before twice made a source of 2**40 characters
+    read = set()
     for j, step in enumerate(program):
         ok = isinstance(step, tuple) and len(step) == 2 and isinstance(step[1], tuple)
         if not ok or not isinstance(step[0], str) or fusable_function(step[0]) is None:
@@ -474,3 +493,7 @@ def _check_program(node: Node, where) -> None:
             )
             if not valid:
                 raise GraphFileError(f"{where}: fused step {j} has a bad argument {arg!r}")
+            if kind == "t":
+                if v in read:
+                    raise GraphFileError(f"{where}: fused step {j} reads step {v}'s result again")
+                read.add(v)
