@@ -21,7 +21,9 @@ def format_tensor(t) -> str:
         extras.append(f"device='{t._device}'")
     if array.size == 0 and array.shape != (0,):
         extras.append(f"size={tuple(array.shape)}")
-    default = {dtypes.get_default_dtype().np, np.dtype(np.int64), np.dtype(np.bool_)}
+    default = {dtypes.get_default_dtype().np}
+    if array.size:  # an empty tensor shows even int64 and bool, as PyTorch's
+        default |= {np.dtype(np.int64), np.dtype(np.bool_)}
     if array.dtype not in default:
         extras.append(f"dtype={t.dtype}")
     if t.grad_fn is not None:

@@ -360,7 +360,8 @@ class Tensor:
                 f"tensor.mT is only supported on matrices or batches of matrices. Got {n}-D tensor."
             )
         # NOTE: one permute, without transpose()'s argument checks: every linear backward runs this
-        return shape_ops.Permute.apply(self, (*range(n - 2), n - 1, n - 2))
+        y = shape_ops.Permute.apply(self, (*range(n - 2), n - 1, n - 2))
+        return shape_ops._named(y, self, "TransposeBackward0")
 
     @property
     def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
@@ -1232,7 +1233,9 @@ class Tensor:
             raise RuntimeError(
                 f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
             )
-        return shape_ops.transpose(self, 0, -1) if self.ndim == 2 else self
+        if self.ndim < 2:
+            return self
+        return shape_ops._named(shape_ops.transpose(self, 0, 1), self, "TBackward0")
 
     @_numpy_axis
     def squeeze(self, dim=None):
