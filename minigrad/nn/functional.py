@@ -71,7 +71,7 @@ from minigrad.ops.nn import (
 )
 from minigrad.ops.norm import _update_running, batch_norm, checked_input, layer_norm
 from minigrad.ops.selection import where
-from minigrad.ops.shape import flatten, movedim
+from minigrad.ops.shape import _named, flatten, movedim
 from minigrad.ops.unary import exp
 from minigrad.tensor import Tensor
 
@@ -159,6 +159,8 @@ __all__ = [
     "relu",
     "relu6",
     "relu_",
+    "rrelu",
+    "rrelu_",
     "rms_norm",
     "scaled_dot_product_attention",
     "selu",
@@ -195,6 +197,25 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     if inplace:
         return input._inplace(activations_ops.leaky_relu, negative_slope)
     return activations_ops.leaky_relu(input, negative_slope)
+
+
+def rrelu(
+    input: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Leaky ReLU with a random negative slope: in training drawn per element from
+    U(lower, upper) (minigrad's generator: not PyTorch's numbers), else their mean."""
+    if inplace:
+        return input._inplace(rrelu, lower, upper, training)
+    if training:
+        slope = empty_like(input).uniform_(lower, upper)
+        out = where(input >= 0, input, input * slope)
+    else:
+        out = activations_ops.leaky_relu(input, (lower + upper) / 2)
+    return _named(out, input, "RreluWithNoiseBackward0")
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
@@ -750,6 +771,10 @@ def relu_(input: Tensor) -> Tensor:
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, inplace=True)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:

@@ -9,6 +9,8 @@ data come from NumPy so that both libraries see the same numbers."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 
@@ -575,6 +577,714 @@ def grad_fn_names_and_printed_tensors(torch, init):
     }
 
 
+def optimizers_not_yet_stepped(torch, init):
+    """Every optimizer of torch.optim with the options its docs list, six steps each on the
+    same small least-squares model: SGD (nesterov, dampening, weight_decay, maximize on a
+    negated loss), Adam (amsgrad, weight_decay), AdamW, NAdam (momentum_decay,
+    decoupled_weight_decay), RAdam (decoupled_weight_decay), Adamax, Adagrad
+    (lr_decay, initial_accumulator_value), Adadelta (rho), RMSprop (centered, momentum),
+    Rprop (etas, step_sizes), ASGD; the state keys each keeps."""
+    nn, optim = torch.nn, torch.optim
+    X, Y = _randn(torch, (16, 3), 1), _randn(torch, (16, 2), 2)
+    makers = [
+        ("sgd", lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2)),
+        ("sgd_damp", lambda p: optim.SGD(p, lr=0.05, momentum=0.5, dampening=0.3)),
+        ("sgd_max", lambda p: optim.SGD(p, lr=0.05, maximize=True)),
+        ("adam", lambda p: optim.Adam(p, lr=0.05, amsgrad=True, weight_decay=1e-2)),
+        ("adamw", lambda p: optim.AdamW(p, lr=0.05, betas=(0.8, 0.99), weight_decay=0.1)),
+        (
+            "nadam",
+            lambda p: optim.NAdam(
+                p, lr=0.05, momentum_decay=3e-3, weight_decay=0.1, decoupled_weight_decay=True
+            ),
+        ),
+        ("radam", lambda p: optim.RAdam(p, lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
+        ("adamax", lambda p: optim.Adamax(p, lr=0.05, weight_decay=1e-2)),
+        (
+            "adagrad",
+            lambda p: optim.Adagrad(p, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
+        ),
+        ("adadelta", lambda p: optim.Adadelta(p, lr=1.0, rho=0.8, weight_decay=1e-2)),
+        ("rmsprop", lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9, centered=True, momentum=0.5)),
+        ("rprop", lambda p: optim.Rprop(p, lr=0.02, etas=(0.4, 1.3), step_sizes=(1e-4, 0.5))),
+        ("asgd", lambda p: optim.ASGD(p, lr=0.05, lambd=1e-3, alpha=0.75, t0=2)),
+    ]
+    start = init(nn.Linear(3, 2))
+    results = {}
+    for name, make in makers:
+        model = nn.Linear(3, 2)
+        model.load_state_dict(start.state_dict())
+        opt = make(model.parameters())
+        losses = []
+        for _ in range(6):
+            opt.zero_grad()
+            loss = ((model(X) - Y) ** 2).mean()
+            (-loss if name == "sgd_max" else loss).backward()
+            opt.step()
+            losses.append(loss.item())
+        state = opt.state_dict()["state"].get(0, {})
+        results[name] = [losses, model.weight.tolist(), sorted(state)]
+    return results
+
+
+def lbfgs_curve_fit(torch, init):
+    """Fitting y = a exp(-b t) + c with optim.LBFGS and a closure, as the docs' "closure"
+    section writes it, with line_search_fn="strong_wolfe" and without, a history_size; the
+    loss the closure returned, the fitted parameters and the optimizer's n_iter."""
+    t = torch.linspace(0, 4, 40)
+    y = 2.5 * torch.exp(-1.3 * t) + 0.5 + 0.01 * _randn(torch, (40,), 4)
+    results = {}
+    for search in (None, "strong_wolfe"):
+        params = torch.tensor([1.0, 1.0, 0.0], requires_grad=True)
+        opt = torch.optim.LBFGS(
+            [params], lr=1 if search else 0.5, max_iter=20, history_size=5, line_search_fn=search
+        )
+
+        def closure(opt=opt, params=params):
+            opt.zero_grad()
+            a, b, c = params
+            loss = ((a * torch.exp(-b * t) + c - y) ** 2).mean()
+            loss.backward()
+            return loss
+
+        losses = [opt.step(closure).item() for _ in range(3)]
+        results[str(search)] = [losses, params.tolist(), opt.state[params]["n_iter"]]
+    return results
+
+
+def lr_schedulers_tour(torch, init):
+    """The schedulers of torch.optim.lr_scheduler as their docs step them, the learning
+    rates recorded each epoch: OneCycleLR (three_phase, linear anneal, its momentum cycle),
+    CosineAnnealingWarmRestarts (T_mult=2, fractional epochs), ReduceLROnPlateau
+    (mode="max", threshold_mode="abs", cooldown, min_lr), LambdaLR with one lambda per
+    group, MultiplicativeLR, CyclicLR (triangular2, cycling momentum), PolynomialLR,
+    ConstantLR and LinearLR chained in SequentialLR; get_last_lr and state_dict."""
+    nn, sched = torch.nn, torch.optim.lr_scheduler
+    results = {}
+
+    def opt(**kw):
+        model = nn.Linear(2, 1)
+        return torch.optim.SGD(
+            [{"params": [model.weight]}, {"params": [model.bias], "lr": 0.5}],
+            lr=0.1,
+            momentum=0.9,
+            **kw,
+        )
+
+    o = opt()
+    s = sched.OneCycleLR(
+        o,
+        max_lr=[1.0, 2.0],
+        total_steps=12,
+        three_phase=True,
+        anneal_strategy="linear",
+        pct_start=0.25,
+    )
+    lrs = []
+    for _ in range(12):
+        o.step()
+        s.step()
+        lrs.append([s.get_last_lr(), o.param_groups[0]["momentum"]])
+    results["onecycle"] = lrs
+    o = opt()
+    s = sched.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=2, eta_min=0.01)
+    lrs, iters = [], 3
+    for epoch in range(5):
+        for i in range(iters):
+            o.step()
+            s.step(epoch + i / iters)
+            lrs.append(s.get_last_lr()[0])
+    results["warm_restarts"] = lrs
+    o = opt()
+    s = sched.ReduceLROnPlateau(
+        o,
+        mode="max",
+        factor=0.5,
+        patience=1,
+        threshold=0.1,
+        threshold_mode="abs",
+        cooldown=1,
+        min_lr=[0.02, 0.1],
+    )
+    lrs = []
+    for metric in [0.5, 0.55, 0.58, 0.7, 0.71, 0.72, 0.73, 0.74, 0.9, 0.9, 0.9, 0.9]:
+        o.step()
+        s.step(metric)
+        lrs.append([g["lr"] for g in o.param_groups])
+    results["plateau"] = [lrs, s.num_bad_epochs, s.best]
+    o = opt()
+    s = sched.LambdaLR(o, lr_lambda=[lambda e: 0.9**e, lambda e: 1 / (e + 1)])
+    m = sched.MultiplicativeLR(opt(), lr_lambda=lambda e: 0.95)
+    lrs = []
+    for _ in range(5):
+        o.step()
+        s.step()
+        m.optimizer.step()
+        m.step()
+        lrs.append([s.get_last_lr(), m.get_last_lr()])
+    results["lambda"] = [lrs, sorted(s.state_dict())]
+    o = opt()
+    s = sched.CyclicLR(
+        o,
+        base_lr=0.01,
+        max_lr=0.1,
+        step_size_up=2,
+        mode="triangular2",
+        base_momentum=0.8,
+        max_momentum=0.9,
+    )
+    lrs = []
+    for _ in range(10):
+        o.step()
+        s.step()
+        lrs.append([s.get_last_lr()[0], o.param_groups[0]["momentum"]])
+    results["cyclic"] = lrs
+    o = opt()
+    s = sched.PolynomialLR(o, total_iters=4, power=2.0)
+    lrs = []
+    for _ in range(6):
+        o.step()
+        s.step()
+        lrs.append(s.get_last_lr())
+    results["poly"] = lrs
+    o = opt()
+    s = sched.SequentialLR(
+        o,
+        [
+            sched.ConstantLR(o, factor=0.5, total_iters=2),
+            sched.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=3),
+        ],
+        milestones=[3],
+    )
+    lrs = []
+    for _ in range(7):
+        o.step()
+        s.step()
+        lrs.append(s.get_last_lr())
+    results["sequential"] = lrs
+    return results
+
+
+def checkpoint_resume_in_memory(torch, init):
+    """The save/load tutorial's general checkpoint, through an io.BytesIO: the epoch, the
+    model's, the optimizer's (Adam, so moments and step) and the scheduler's state_dicts
+    and the loss; a fresh model, optimizer and scheduler resume from it, and three more
+    steps give the numbers of six uninterrupted ones."""
+    nn = torch.nn
+    X, Y = _randn(torch, (12, 4), 6), _randn(torch, (12, 1), 7)
+    start = init(nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1)))
+
+    def fresh():
+        model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+        model.load_state_dict(start.state_dict())
+        opt = torch.optim.Adam(model.parameters(), lr=0.02)
+        return model, opt, torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+
+    def train(model, opt, sched, steps):
+        losses = []
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = nn.functional.mse_loss(model(X), Y)
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+        return losses
+
+    model, opt, sched = fresh()
+    straight = train(model, opt, sched, 6)
+    model, opt, sched = fresh()
+    first = train(model, opt, sched, 3)
+    buffer = io.BytesIO()
+    torch.save(
+        {
+            "epoch": 3,
+            "model_state_dict": model.state_dict(),
+            "optimizer_state_dict": opt.state_dict(),
+            "scheduler": sched.state_dict(),
+            "loss": first[-1],
+        },
+        buffer,
+    )
+    buffer.seek(0)
+    checkpoint = torch.load(buffer, weights_only=True)
+    state = checkpoint["optimizer_state_dict"]
+    # NOTE: read before resuming: PyTorch's resumed Adam keeps (and steps) the loaded tensors
+    saved = [
+        sorted(state["state"][0]),
+        state["param_groups"][0]["params"],
+        state["state"][0]["step"].item(),
+        checkpoint["scheduler"]["last_epoch"],
+    ]
+    model2, opt2, sched2 = fresh()
+    model2.load_state_dict(checkpoint["model_state_dict"])
+    opt2.load_state_dict(checkpoint["optimizer_state_dict"])
+    sched2.load_state_dict(checkpoint["scheduler"])
+    model2.train()
+    resumed = train(model2, opt2, sched2, 3)
+    return {
+        "straight": straight,
+        "resumed": first + resumed,
+        "same": [torch.allclose(p, q) for p, q in zip(model.parameters(), model2.parameters())],
+        "checkpoint": [checkpoint["epoch"], checkpoint["loss"], *saved],
+        "lr": opt2.param_groups[0]["lr"],
+        "weights": [p.tolist() for p in model2.parameters()],
+    }
+
+
+def numpy_bridge(torch, init):
+    """The Tensors tutorial's "Bridge with NumPy" and what follows from it: t.numpy() and
+    torch.from_numpy share memory both ways (t.add_(1), np.add(n, 1, out=n)), torch.tensor
+    and np.array copy, as_tensor shares, the dtypes NumPy arrays become, numpy() of a
+    tensor that requires grad raising (its message), tolist, item, float() and int() of
+    one-element tensors and the error of a longer one."""
+    t = torch.ones(5)
+    n = t.numpy()
+    t.add_(1)
+    seen_in_n = n.tolist()
+    a = np.ones(5)
+    b = torch.from_numpy(a)
+    np.add(a, 1, out=a)
+    c = torch.tensor(a)
+    a[0] = 100.0
+    shared = torch.as_tensor(a)
+    a[1] = -1.0
+    x = torch.ones(2, requires_grad=True)
+    try:
+        x.numpy()
+        error = "no error"
+    except RuntimeError as e:
+        error = str(e)
+    try:
+        float(torch.ones(2))
+        multi = "no error"
+    except (RuntimeError, ValueError, TypeError) as e:
+        multi = type(e).__name__
+    arrays = [
+        np.zeros(2, dtype=d)
+        for d in (
+            np.float32,
+            np.float64,
+            np.int32,
+            np.int64,
+            np.uint8,
+            np.bool_,
+            np.int16,
+            np.float16,
+        )
+    ]
+    return {
+        "t_to_n": seen_in_n,
+        "n_to_t": [b.tolist(), _name(b.dtype), c.tolist(), shared.tolist()],
+        "dtypes": [_name(torch.from_numpy(arr).dtype) for arr in arrays],
+        "back": [
+            str(torch.arange(3).numpy().dtype),
+            str(torch.zeros(1).numpy().dtype),
+            str(np.array(torch.tensor([1.5, 2.5])).dtype),
+            np.asarray(torch.tensor([[1, 2]])).tolist(),
+        ],
+        "grad_error": error,
+        "detached": x.detach().numpy().tolist(),
+        "scalars": [
+            torch.tensor([3.5]).item(),
+            float(torch.tensor([[2.0]])),
+            int(torch.tensor(7.9)),
+            bool(torch.tensor([0])),
+            type(torch.tensor(3).item()).__name__,
+            torch.tensor([1, 2]).tolist(),
+        ],
+        "multi": multi,
+    }
+
+
+def normalization_layers_tour(torch, init):
+    """The normalization layers the docs list, train and eval, with their running stats:
+    BatchNorm1d with momentum=None (a cumulative average) on (N, C, L), InstanceNorm1d
+    with track_running_stats and affine, GroupNorm, LocalResponseNorm, LayerNorm without
+    elementwise_affine and without bias, RMSNorm with eps; gradients of the inputs."""
+    nn = torch.nn
+    x = _randn(torch, (4, 6, 5), 8).requires_grad_()
+    layers = [
+        init(nn.BatchNorm1d(6, momentum=None)),
+        init(nn.InstanceNorm1d(6, affine=True, track_running_stats=True)),
+        init(nn.GroupNorm(3, 6)),
+        nn.LocalResponseNorm(3, alpha=1e-2, beta=0.75, k=2.0),
+        nn.LayerNorm(5, elementwise_affine=False),
+        init(nn.LayerNorm([6, 5], bias=False)),
+        init(nn.RMSNorm(5, eps=1e-5)),
+    ]
+    results = []
+    for layer in layers:
+        outs = [layer(x * k + k) for k in (1.0, 2.0)]
+        layer.eval()
+        ev = layer(x)
+        (gx,) = torch.autograd.grad(sum(o.pow(2).sum() for o in outs) + ev.sum(), x)
+        buffers = {
+            k: v.tolist()
+            for k, v in layer.state_dict().items()
+            if "running" in k or "num_batches" in k
+        }
+        results.append([outs[1].tolist(), ev.tolist(), gx.tolist(), buffers])
+    return {"layers": results}
+
+
+def less_common_layers(torch, init):
+    """Layers the docs list that tutorials use in passing: nn.Bilinear, nn.Unflatten after
+    a Linear (the decoder of a dense autoencoder), PixelShuffle and PixelUnshuffle,
+    ChannelShuffle, CosineSimilarity, PairwiseDistance (keepdim), nn.Fold after
+    nn.Unfold, ZeroPad2d, ConstantPad1d, ReflectionPad2d, ReplicationPad1d, CircularPad2d,
+    Upsample (nearest), and F.pad's modes including circular; outputs and gradients."""
+    nn, F = torch.nn, torch.nn.functional
+    bil = init(nn.Bilinear(3, 4, 2))
+    dec = init(nn.Sequential(nn.Linear(3, 8), nn.Unflatten(1, (2, 2, 2))))
+    a, b = _randn(torch, (5, 3), 1).requires_grad_(), _randn(torch, (5, 4), 2)
+    img = _randn(torch, (1, 4, 4, 4), 3).requires_grad_()
+    outs = {
+        "bilinear": bil(a, b),
+        "unflatten": dec(a),
+        "shuffle": nn.PixelShuffle(2)(img),
+        "unshuffle": nn.PixelUnshuffle(2)(img),
+        "channel_shuffle": nn.ChannelShuffle(2)(img),
+        "cosine": nn.CosineSimilarity(dim=1, eps=1e-6)(a, a.flip(0)),
+        "pairwise": nn.PairwiseDistance(p=1.5, keepdim=True)(a, a * 2),
+        "fold": nn.Fold(output_size=(4, 4), kernel_size=2, stride=1)(
+            nn.Unfold(kernel_size=2, stride=1)(img)
+        ),
+        "zero_pad": nn.ZeroPad2d((1, 0, 2, 1))(img),
+        "const_pad": nn.ConstantPad1d(2, 3.5)(a.unsqueeze(0)),
+        "reflect": nn.ReflectionPad2d(2)(img),
+        "replicate": nn.ReplicationPad1d((3, 1))(a.unsqueeze(0)),
+        "circular": nn.CircularPad2d(1)(img),
+        "f_circular": F.pad(a.unsqueeze(0), (2, 2), mode="circular"),
+        "f_reflect3d": F.pad(img.unsqueeze(0), (1, 1, 1, 1, 1, 1), mode="replicate"),
+        "upsample": nn.Upsample(scale_factor=2, mode="nearest")(img),
+    }
+    results = {}
+    for name, out in outs.items():
+        inputs = [t for t in (a, img) if t.requires_grad]
+        grads = torch.autograd.grad((out * out).sum(), inputs, allow_unused=True)
+        results[name] = [
+            list(out.shape),
+            out.tolist(),
+            [None if g is None else g.tolist() for g in grads],
+        ]
+    return results
+
+
+def losses_with_their_options(torch, init):
+    """The loss functions with the options their docs describe: CrossEntropyLoss with class
+    probabilities, weight and label_smoothing together, NLLLoss on (N, C, H, W) with
+    ignore_index and weight, BCEWithLogitsLoss with pos_weight per class, KLDivLoss
+    (batchmean, log_target), PoissonNLLLoss (log_input=False, full=True), GaussianNLLLoss
+    (full, a per-sample variance), MultiLabelSoftMarginLoss, MultiMarginLoss (p=2, margin,
+    weight), HingeEmbeddingLoss, SoftMarginLoss, TripletMarginLoss (swap=True),
+    CosineEmbeddingLoss, MarginRankingLoss, HuberLoss(delta), SmoothL1Loss(beta), L1Loss
+    with reduction="none"; values and gradients."""
+    nn = torch.nn
+    logits = _randn(torch, (4, 3), 1).requires_grad_()
+    probs = torch.softmax(_randn(torch, (4, 3), 2), dim=1)
+    labels = torch.tensor([0, 2, 1, 2])
+    w3 = torch.tensor([1.0, 2.0, 0.5])
+    seg = _randn(torch, (2, 3, 2, 2), 3).requires_grad_()
+    seg_t = torch.tensor([[[0, 1], [2, -100]], [[1, 1], [0, 2]]])
+    multi_t = torch.tensor([[1.0, 0, 1], [0, 0, 1], [1, 1, 1], [0, 1, 0]])
+    pos = _randn(torch, (4, 3), 4).abs() + 0.1
+    sign = torch.tensor([1.0, -1.0, 1.0, -1.0])
+    x1, x2 = _randn(torch, (4, 3), 5), _randn(torch, (4, 3), 6)
+    cases = {
+        "ce_probs": nn.CrossEntropyLoss(weight=w3, label_smoothing=0.2)(logits, probs),
+        "ce_labels": nn.CrossEntropyLoss(weight=w3, label_smoothing=0.1)(logits, labels),
+        "nll_2d": nn.NLLLoss(weight=w3, ignore_index=-100)(seg.log_softmax(1), seg_t),
+        "bce_pos": nn.BCEWithLogitsLoss(pos_weight=torch.tensor([1.0, 3.0, 0.5]))(logits, multi_t),
+        "kl": nn.KLDivLoss(reduction="batchmean")(logits.log_softmax(1), probs),
+        "kl_log": nn.KLDivLoss(reduction="sum", log_target=True)(
+            logits.log_softmax(1), probs.log()
+        ),
+        "poisson": nn.PoissonNLLLoss(log_input=False, full=True)(
+            pos * logits.sigmoid(), multi_t * 3
+        ),
+        "gaussian": nn.GaussianNLLLoss(full=True)(logits, x1, pos[:, :1]),
+        "multilabel": nn.MultiLabelSoftMarginLoss(weight=w3)(logits, multi_t),
+        "multimargin": nn.MultiMarginLoss(p=2, margin=0.5, weight=w3)(logits, labels),
+        "hinge": nn.HingeEmbeddingLoss(margin=0.5)(logits[:, 0], sign),
+        "soft_margin": nn.SoftMarginLoss()(logits[:, 1], sign),
+        "triplet": nn.TripletMarginLoss(margin=0.3, p=2, swap=True)(logits, x1, x2),
+        "cos_embed": nn.CosineEmbeddingLoss(margin=0.1)(logits, x1, sign),
+        "ranking": nn.MarginRankingLoss(margin=0.2)(logits[:, 0], logits[:, 1], sign),
+        "huber": nn.HuberLoss(delta=0.5)(logits, x1),
+        "smooth_l1": nn.SmoothL1Loss(beta=0.3)(logits, x1),
+        "l1_none": nn.L1Loss(reduction="none")(logits, x1),
+    }
+    results = {}
+    for name, loss in cases.items():
+        inputs = [seg] if name == "nll_2d" else [logits]
+        grads = torch.autograd.grad(loss.sum(), inputs)
+        results[name] = [loss.tolist(), [g.tolist() for g in grads]]
+    return results
+
+
+def activations_tour(torch, init):
+    """The activation functions of torch.nn and their functional forms, values and
+    gradients at the same points: GELU(approximate="tanh"), SiLU, Mish, Hardswish,
+    Hardsigmoid, Softplus(beta, threshold), ELU(alpha), SELU, CELU, GLU(dim), LogSigmoid,
+    Softsign, Tanhshrink, Softshrink, Hardshrink, Threshold, ReLU6, PReLU with one weight
+    per channel, Softmin, RReLU in eval mode (its mean slope), Hardtanh, LeakyReLU."""
+    nn = torch.nn
+    x = torch.tensor([[-3.0, -1.0, -0.25, 0.0], [0.25, 1.0, 2.5, 25.0]], requires_grad=True)
+    prelu = init(nn.PReLU(num_parameters=2, init=0.1))
+    layers = [
+        nn.GELU(approximate="tanh"), nn.GELU(), nn.SiLU(), nn.Mish(), nn.Hardswish(),
+        nn.Hardsigmoid(), nn.Softplus(beta=2.0, threshold=5.0), nn.ELU(alpha=0.5), nn.SELU(),
+        nn.CELU(alpha=1.5), nn.GLU(dim=1), nn.LogSigmoid(), nn.Softsign(), nn.Tanhshrink(),
+        nn.Softshrink(0.5), nn.Hardshrink(0.3), nn.Threshold(0.1, -5.0), nn.ReLU6(),
+        nn.Softmin(dim=1), nn.RReLU(0.1, 0.3).eval(), nn.Hardtanh(-0.5, 0.5),
+        nn.LeakyReLU(0.05), nn.Sigmoid(), nn.Tanh(), nn.Identity(),
+    ]  # fmt: skip
+    results = []
+    for layer in layers:
+        y = layer(x)
+        (g,) = torch.autograd.grad((y * torch.arange(1.0, 1.0 + y.numel()).view_as(y)).sum(), x)
+        results.append([_shown(torch, layer), y.tolist(), g.tolist()])
+    y = prelu(x.view(2, 2, 2))
+    y.sum().backward()
+    results.append([y.tolist(), prelu.weight.grad.tolist()])
+    return {"layers": results}
+
+
+def sorting_searching_counting(torch, init):
+    """The sorting, searching and counting ops of the docs with their options: sort
+    (stable, descending) with ties, argsort, msort, topk (largest=False, sorted), kthvalue
+    (keepdim), median (the lower of two middles) and nanmedian, mode, quantile's
+    interpolations and nanquantile, unique (sorted, return_inverse, return_counts, dim=0),
+    unique_consecutive, searchsorted (right, side, sorter), bucketize (right), histc,
+    histogram, bincount (weights, minlength), cummax and cummin indices, logcumsumexp."""
+    x = torch.tensor([[3.0, 1.0, 2.0, 1.0, 5.0], [0.0, -1.0, 4.0, 4.0, 2.0]])
+    v = torch.tensor([2, 3, 3, 1, 2, 2, 5, 1])
+    values, indices = x.sort(dim=1, descending=True, stable=True)
+    top = x.topk(2, dim=1, largest=False)
+    kth = x.kthvalue(2, dim=1, keepdim=True)
+    med = x.median(dim=1)
+    mode = v.mode()
+    q = torch.tensor([0.1, 0.5, 0.9])
+    nans = torch.tensor([1.0, float("nan"), 3.0, 2.0])
+    u, inv, counts = torch.unique(v, sorted=True, return_inverse=True, return_counts=True)
+    rows = torch.unique(torch.tensor([[1, 2], [0, 1], [1, 2]]), dim=0, return_counts=True)
+    uc = torch.unique_consecutive(v, return_counts=True)
+    boundaries = torch.tensor([1.0, 3.0, 5.0, 7.0])
+    probe = torch.tensor([[0.5, 3.0, 9.0], [5.0, 1.0, 7.0]])
+    unsorted = torch.tensor([5.0, 1.0, 3.0])
+    hist, edges = torch.histogram(x.flatten(), bins=4)
+    cmax, cmax_i = x.cummax(dim=1)
+    cmin, cmin_i = torch.cummin(x, 1)
+    return {
+        "sort": [
+            values.tolist(),
+            indices.tolist(),
+            x.argsort(dim=1, stable=True).tolist(),
+            torch.msort(x.T).tolist(),
+        ],
+        "topk": [top.values.tolist(), top.indices.tolist()],
+        "kth": [kth.values.tolist(), kth.indices.tolist()],
+        "median": [
+            med.values.tolist(),
+            med.indices.tolist(),
+            x.median().item(),
+            nans.nanmedian().item(),
+            nans.median().item() != nans.median().item(),
+        ],
+        "mode": [mode.values.item(), mode.indices.item()],
+        "quantile": [torch.quantile(x, q, dim=1).tolist()]
+        + [
+            x.flatten().quantile(0.4, interpolation=i).item()
+            for i in ("linear", "lower", "higher", "midpoint", "nearest")
+        ]
+        + [nans.nanquantile(0.5).item()],
+        "unique": [
+            u.tolist(),
+            inv.tolist(),
+            counts.tolist(),
+            rows[0].tolist(),
+            rows[1].tolist(),
+            uc[0].tolist(),
+            uc[1].tolist(),
+        ],
+        "search": [
+            torch.searchsorted(boundaries, probe).tolist(),
+            torch.searchsorted(boundaries, probe, right=True).tolist(),
+            torch.searchsorted(boundaries, probe, side="right").tolist(),
+            torch.searchsorted(
+                unsorted, torch.tensor([2.0, 4.0]), sorter=unsorted.argsort()
+            ).tolist(),
+            torch.bucketize(probe, boundaries).tolist(),
+            torch.bucketize(probe, boundaries, right=True).tolist(),
+        ],
+        "histc": [torch.histc(x, bins=4, min=-1, max=5).tolist(), hist.tolist(), edges.tolist()],
+        "bincount": [
+            torch.bincount(v).tolist(),
+            v.bincount(minlength=8).tolist(),
+            torch.bincount(v, weights=torch.linspace(0, 1, 8)).tolist(),
+        ],
+        "cum": [
+            cmax.tolist(),
+            cmax_i.tolist(),
+            cmin.tolist(),
+            cmin_i.tolist(),
+            torch.logcumsumexp(x, dim=1).tolist(),
+        ],
+    }
+
+
+def distributions_beyond_normal(torch, init):
+    """torch.distributions beyond Normal and Categorical, as a probabilistic-programming
+    notebook uses them: Beta, Gamma, Dirichlet, Poisson, Binomial, Exponential, Laplace,
+    StudentT, Chi2, Uniform, Bernoulli(logits), OneHotCategorical, MultivariateNormal with
+    scale_tril, Independent over a Normal; log_prob, entropy, mean, variance, cdf and icdf
+    where defined, batch and event shapes, the gradient of a log-likelihood in the
+    parameters, kl_divergence pairs, and rsample's shape."""
+    D = torch.distributions
+    a = torch.tensor([2.0, 0.5], requires_grad=True)
+    b = torch.tensor([3.0, 1.5], requires_grad=True)
+    dists = {
+        "beta": (D.Beta(a, b), torch.tensor([0.3, 0.8])),
+        "gamma": (D.Gamma(a, b), torch.tensor([0.5, 2.0])),
+        "dirichlet": (D.Dirichlet(torch.stack([a, b], 1)), torch.tensor([[0.3, 0.7], [0.9, 0.1]])),
+        "poisson": (D.Poisson(a), torch.tensor([1.0, 3.0])),
+        "binomial": (D.Binomial(5, probs=torch.sigmoid(a)), torch.tensor([2.0, 5.0])),
+        "exponential": (D.Exponential(b), torch.tensor([0.1, 2.0])),
+        "laplace": (D.Laplace(a, b), torch.tensor([0.0, 1.0])),
+        "student_t": (D.StudentT(b + 2, a, b), torch.tensor([0.0, 1.0])),
+        "chi2": (D.Chi2(b), torch.tensor([1.0, 2.5])),
+        "uniform": (D.Uniform(-a, b), torch.tensor([0.0, 1.0])),
+        "bernoulli": (D.Bernoulli(logits=a - 1), torch.tensor([1.0, 0.0])),
+        "onehot": (
+            D.OneHotCategorical(logits=torch.stack([a, b])),
+            torch.tensor([[1.0, 0.0], [0.0, 1.0]]),
+        ),
+        "mvn": (
+            D.MultivariateNormal(
+                a, scale_tril=torch.diag(b) + torch.tensor([[0.0, 0.0], [0.5, 0.0]])
+            ),
+            torch.tensor([1.0, 0.0]),
+        ),
+        "independent": (D.Independent(D.Normal(a, b), 1), torch.tensor([0.5, 0.5])),
+    }
+    results = {}
+    for name, (d, value) in dists.items():
+        lp = d.log_prob(value)
+        grads = torch.autograd.grad(lp.sum(), [a, b], allow_unused=True)
+        row = [
+            lp.tolist(),
+            [None if g is None else g.tolist() for g in grads],
+            list(d.batch_shape),
+            list(d.event_shape),
+            d.mean.tolist(),
+            d.variance.tolist(),
+            list(d.sample((3,)).shape),
+        ]
+        try:
+            row.append(d.entropy().tolist())
+        except NotImplementedError:
+            row.append("no entropy")
+        if name in ("exponential", "laplace", "uniform"):
+            row.append([d.cdf(value).tolist(), d.icdf(torch.tensor([0.25, 0.75])).tolist()])
+        if d.has_rsample:
+            row.append(list(d.rsample((2,)).shape))
+        results[name] = row
+    results["kl"] = [
+        D.kl_divergence(D.Beta(a, b), D.Beta(b, a)).tolist(),
+        D.kl_divergence(D.Gamma(a, b), D.Gamma(b, a)).tolist(),
+        D.kl_divergence(
+            D.Bernoulli(probs=torch.tensor([0.3])), D.Bernoulli(probs=torch.tensor([0.6]))
+        ).tolist(),
+        D.kl_divergence(D.Dirichlet(torch.stack([a, b])), D.Dirichlet(torch.ones(2, 2))).tolist(),
+        D.kl_divergence(D.Exponential(a), D.Exponential(b)).tolist(),
+        D.kl_divergence(D.Laplace(a, b), D.Laplace(b, a)).tolist(),
+    ]
+    return results
+
+
+def mixed_indexing_forms(torch, init):
+    """Indexing as NumPy users write it: None and Ellipsis, integer lists, two index tensors
+    together (pairs), advanced indices separated by a slice (their dims go first), a
+    boolean mask over the first dims, a 0-d index tensor, negative indices and steps,
+    setitem with broadcasting and with an index tensor, and gradients through each."""
+    x = torch.arange(60.0).reshape(3, 4, 5).requires_grad_()
+    i = torch.tensor([0, 2])
+    j = torch.tensor([1, 3])
+    mask = torch.tensor(
+        [[True, False, True, False], [False, False, True, True], [True, True, False, False]]
+    )
+    reads = {
+        "none_ellipsis": x[None, ..., None, 1],
+        "list": x[[0, 2]],
+        "pairs": x[i, j],
+        "pairs_last": x[..., i, j],
+        "list_and_int": x[:, j, i[0]],
+        "separated": x[i, :, j],
+        "mask": x[mask],
+        "mask_then": x[mask, 1:3],
+        "zero_d": x[torch.tensor(1)],
+        "negative": x[-1, -2:, ::2],
+        "broadcast_pairs": x[i[:, None], j[None, :]],
+        "slice_then_list": x[1:, [0, 3]],
+        "bool_list": x[:, [True, False, True, False]],
+    }
+    results = {}
+    for name, y in reads.items():
+        (g,) = torch.autograd.grad((y * y).sum(), x)
+        results[name] = [list(y.shape), y.tolist(), g.sum(dim=2).tolist()]
+    z = torch.zeros(3, 4)
+    z[1] = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    z[:, 0] = -1.0
+    z[torch.tensor([0, 2]), torch.tensor([3, 3])] = torch.tensor([7.0, 8.0])
+    z[z > 2] = 0.5
+    z[..., 1:3] += 10
+    z[[0, 0], [1, 1]] = torch.tensor([5.0, 6.0])
+    results["writes"] = z.tolist()
+    return results
+
+
+def printing_wide_and_large_tensors(torch, init):
+    """What print shows for what tutorials print: a wide row wrapped at 80 characters,
+    a 2-D tensor summarized with "...", a 3-D float tensor, mixed magnitudes in
+    scientific notation, integers of several widths aligned, float64 and float16 with
+    their dtype, torch.Size, dtype and device, a slice of a Parameter (its grad_fn), a
+    linspace, and the build-the-model tutorial's `param[:2]` printing."""
+    nn = torch.nn
+    lin = init(nn.Linear(20, 3))
+    cases = [
+        torch.arange(30.0) / 7,
+        torch.arange(1200.0).reshape(40, 30),
+        torch.arange(24.0).reshape(2, 3, 4) - 11.5,
+        torch.tensor([1.0e-3, 2.0e3, 3.14159]),
+        torch.tensor([[1e-5, 1.0], [2.0, 3e6]]),
+        torch.tensor([[1, -20, 300], [-4000, 5, 60000]]),
+        torch.tensor([0.1, 1.0 / 3], dtype=torch.float64),
+        torch.tensor([[1.5, -2.25]], dtype=torch.float16),
+        lin.weight[:2],
+        lin.bias,
+        torch.linspace(-1, 1, 7),
+        torch.tensor([float("inf"), -float("inf"), 0.5]),
+        torch.tensor([12345.678, 0.001]),
+        torch.zeros(2, 3, dtype=torch.int8),
+        torch.tensor(1e20),
+        torch.tensor([1.0, 2.0, 3.0]) * 1e-10,
+    ]
+    return {
+        "tensors": [_shown(torch, t) for t in cases],
+        "meta": [
+            _shown(torch, t)
+            for t in (lin.weight.shape, lin.weight.dtype, lin.weight.device, torch.Size([2, 3]))
+        ],
+        "params": [
+            f"Layer: {n} | Size: {p.size()} | Values : {p[:2]}".replace(
+                f"{torch.__name__}.", "torch."
+            )
+            for n, p in lin.named_parameters()
+        ],
+    }
+
+
 PROGRAMS = [
     lstm_with_projections_and_packing,
     joining_and_splitting_tensors,
@@ -587,4 +1297,17 @@ PROGRAMS = [
     dtype_promotion_table,
     printing_modules,
     grad_fn_names_and_printed_tensors,
+    optimizers_not_yet_stepped,
+    lbfgs_curve_fit,
+    lr_schedulers_tour,
+    checkpoint_resume_in_memory,
+    numpy_bridge,
+    normalization_layers_tour,
+    less_common_layers,
+    losses_with_their_options,
+    activations_tour,
+    sorting_searching_counting,
+    distributions_beyond_normal,
+    mixed_indexing_forms,
+    printing_wide_and_large_tensors,
 ]
