@@ -857,8 +857,9 @@ class Embedding(Function):
     op_name = "embedding"
 
     @staticmethod
-    def forward(ctx, weight, index, padding_idx):
+    def forward(ctx, weight, index, padding_idx, scale_grad_by_freq=False):
         ctx.shape, ctx.index, ctx.padding_idx = weight.array.shape, index.array, padding_idx
+        ctx.by_freq = scale_grad_by_freq
         return weight.array[index.array]
 
     @staticmethod
@@ -867,15 +868,28 @@ class Embedding(Function):
 
         if ctx.padding_idx is not None:
             gy = gy * unsqueeze(Tensor._make(ctx.index) != ctx.padding_idx, -1)
-        return IndexAdd.apply(gy, ctx.shape, (ctx.index,), True), None, None
+        if ctx.by_freq:  # each row's gradient divided by how often the batch looks it up
+            xp = gy.device.xp
+            _, where_, counts = xp.unique(ctx.index, return_inverse=True, return_counts=True)
+            per_index = counts[where_.reshape(ctx.index.shape)].astype(gy.array.dtype)
+            gy = gy / unsqueeze(Tensor._make(per_index), -1)
+        return IndexAdd.apply(gy, ctx.shape, (ctx.index,), True), None, None, None
 
 
 def embedding(
-    input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, norm_type=2.0, *args, **kw
+    input: Tensor,
+    weight: Tensor,
+    padding_idx=None,
+    max_norm=None,
+    norm_type=2.0,
+    scale_grad_by_freq=False,
+    sparse=False,
 ):
     """Look up rows of weight (V, D) by integer indices (*) -> (*, D). With max_norm, the rows
     looked up are first scaled in place to that norm where theirs is larger (PyTorch's
-    embedding_renorm_)."""
+    embedding_renorm_). scale_grad_by_freq divides each row's gradient by its count in input."""
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported by minigrad")
     if weight.ndim < 2:  # minigrad also looks up rows of an N-D weight (PyTorch: 2-D only)
         raise RuntimeError(f"embedding: 'weight' must be 2-D, got shape {tuple(weight.shape)}")
     if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
@@ -888,7 +902,7 @@ def embedding(
         _renorm_rows(weight, input, max_norm, norm_type)
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
-    return Embedding.apply(weight, input, padding_idx)
+    return Embedding.apply(weight, input, padding_idx, bool(scale_grad_by_freq))
 
 
 def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:

@@ -614,6 +614,8 @@ def norm(input, p="fro", dim=None, keepdim=False):
         return sum(abs_(input), dims, keepdim)
     if p in (float("inf"), "inf"):
         return amax(abs_(input), dims, keepdim)
+    if p in (float("-inf"), "-inf"):  # the smallest |x| (the power form gives 1)
+        return amin(abs_(input), dims, keepdim)
     if p == 0:  # how many are nonzero; sign's gradient is 0, as PyTorch's is here
         return sum(sign(abs_(input)), dims, keepdim)
     if isinstance(p, str):

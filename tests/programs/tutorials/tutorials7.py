@@ -1285,6 +1285,846 @@ def printing_wide_and_large_tensors(torch, init):
     }
 
 
+def d2l_rnn_from_scratch(torch, init):
+    """Dive into Deep Learning's RNN from scratch: get_params with normal(0, 0.01) weights
+    (NumPy's here), init_rnn_state, the rnn loop over F.one_hot(X.T, vocab).type(
+    torch.float32) with torch.mm and tanh, the loss on the concatenated outputs, the
+    chapter's grad_clipping by hand (`p.grad[:] *= theta / norm`), its sgd updater
+    (`param -= lr * param.grad / batch_size; param.grad.zero_()` under no_grad), and the
+    greedy predict_ch8 prefix continuation."""
+    F = torch.nn.functional
+    vocab, hidden, batch, steps = 10, 16, 3, 5
+    rng = np.random.default_rng(11)
+
+    def normal(shape):
+        return torch.tensor(rng.normal(0, 0.01, shape).astype(np.float32) * 30)
+
+    params = [
+        normal((vocab, hidden)),
+        normal((hidden, hidden)),
+        torch.zeros(hidden),
+        normal((hidden, vocab)),
+        torch.zeros(vocab),
+    ]
+    for p in params:
+        p.requires_grad_(True)
+
+    def rnn(inputs, state):
+        W_xh, W_hh, b_h, W_hq, b_q = params
+        (H,) = state
+        outputs = []
+        for X in inputs:
+            H = torch.tanh(torch.mm(X, W_xh) + torch.mm(H, W_hh) + b_h)
+            outputs.append(torch.mm(H, W_hq) + b_q)
+        return torch.cat(outputs, dim=0), (H,)
+
+    def grad_clipping(theta):
+        norm = torch.sqrt(sum(torch.sum(p.grad**2) for p in params))
+        if norm > theta:
+            for p in params:
+                p.grad[:] *= theta / norm
+        return norm.item()
+
+    def sgd(lr, batch_size):
+        with torch.no_grad():
+            for param in params:
+                param -= lr * param.grad / batch_size
+                param.grad.zero_()
+
+    corpus = torch.from_numpy(np.random.default_rng(12).integers(0, vocab, 60))
+    log = []
+    for epoch in range(4):
+        X = corpus[epoch * 10 : epoch * 10 + batch * steps].reshape(batch, steps)
+        Y = corpus[epoch * 10 + 1 : epoch * 10 + 1 + batch * steps].reshape(batch, steps)
+        state = (torch.zeros((batch, hidden)),)
+        y_hat, state = rnn(F.one_hot(X.T, vocab).type(torch.float32), state)
+        loss = torch.nn.CrossEntropyLoss()(y_hat, Y.T.reshape(-1).long()).mean()
+        loss.backward()
+        norm = grad_clipping(1.0)
+        sgd(lr=1.0, batch_size=1)
+        log.append([loss.item(), norm])
+    state = (torch.zeros((1, hidden)),)
+    outputs = [3]
+    with torch.no_grad():
+        for _ in range(6):
+            y, state = rnn(
+                F.one_hot(torch.tensor([outputs[-1]]).reshape(1, 1), vocab).float(), state
+            )
+            outputs.append(int(y.argmax(dim=1).reshape(1)))
+    return {
+        "log": log,
+        "predicted": outputs,
+        "params": [p.tolist() for p in params],
+        "leaf": [p.is_leaf and p.requires_grad for p in params],
+    }
+
+
+def d2l_modern_cnn_blocks(torch, init):
+    """The blocks of d2l's modern CNN chapter on a tiny image: a NiN block (a conv and two
+    1x1 convs with ReLUs), an Inception block (four branches joined by torch.cat on
+    channels), a Residual block with use_1x1conv and BatchNorm2d, a DenseNet dense block
+    (conv_block outputs concatenated in a loop) and its transition block; a forward, a
+    backward and one SGD step of the whole net, in train and then eval mode."""
+    nn, F = torch.nn, torch.nn.functional
+
+    def nin_block(in_c, out_c, k, s, p):
+        return nn.Sequential(
+            nn.Conv2d(in_c, out_c, k, s, p),
+            nn.ReLU(),
+            nn.Conv2d(out_c, out_c, 1),
+            nn.ReLU(),
+            nn.Conv2d(out_c, out_c, 1),
+            nn.ReLU(),
+        )
+
+    class Inception(nn.Module):
+        def __init__(self, in_c, c1, c2, c3, c4):
+            super().__init__()
+            self.p1_1 = nn.Conv2d(in_c, c1, kernel_size=1)
+            self.p2_1 = nn.Conv2d(in_c, c2[0], kernel_size=1)
+            self.p2_2 = nn.Conv2d(c2[0], c2[1], kernel_size=3, padding=1)
+            self.p3_1 = nn.Conv2d(in_c, c3[0], kernel_size=1)
+            self.p3_2 = nn.Conv2d(c3[0], c3[1], kernel_size=5, padding=2)
+            self.p4_1 = nn.MaxPool2d(kernel_size=3, stride=1, padding=1)
+            self.p4_2 = nn.Conv2d(in_c, c4, kernel_size=1)
+
+        def forward(self, x):
+            p1 = F.relu(self.p1_1(x))
+            p2 = F.relu(self.p2_2(F.relu(self.p2_1(x))))
+            p3 = F.relu(self.p3_2(F.relu(self.p3_1(x))))
+            p4 = F.relu(self.p4_2(self.p4_1(x)))
+            return torch.cat((p1, p2, p3, p4), dim=1)
+
+    class Residual(nn.Module):
+        def __init__(self, in_c, out_c, use_1x1conv=False, strides=1):
+            super().__init__()
+            self.conv1 = nn.Conv2d(in_c, out_c, kernel_size=3, padding=1, stride=strides)
+            self.conv2 = nn.Conv2d(out_c, out_c, kernel_size=3, padding=1)
+            self.conv3 = nn.Conv2d(in_c, out_c, 1, stride=strides) if use_1x1conv else None
+            self.bn1, self.bn2 = nn.BatchNorm2d(out_c), nn.BatchNorm2d(out_c)
+
+        def forward(self, X):
+            Y = F.relu(self.bn1(self.conv1(X)))
+            Y = self.bn2(self.conv2(Y))
+            if self.conv3:
+                X = self.conv3(X)
+            Y += X
+            return F.relu(Y)
+
+    def conv_block(in_c, out_c):
+        return nn.Sequential(
+            nn.BatchNorm2d(in_c), nn.ReLU(), nn.Conv2d(in_c, out_c, kernel_size=3, padding=1)
+        )
+
+    class DenseBlock(nn.Module):
+        def __init__(self, num_convs, in_c, growth):
+            super().__init__()
+            self.net = nn.Sequential(
+                *[conv_block(in_c + i * growth, growth) for i in range(num_convs)]
+            )
+
+        def forward(self, X):
+            for blk in self.net:
+                X = torch.cat((X, blk(X)), dim=1)
+            return X
+
+    def transition_block(in_c, out_c):
+        return nn.Sequential(
+            nn.BatchNorm2d(in_c),
+            nn.ReLU(),
+            nn.Conv2d(in_c, out_c, 1),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+        )
+
+    net = init(
+        nn.Sequential(
+            nin_block(1, 4, 3, 1, 1),
+            nn.MaxPool2d(2),
+            Inception(4, 2, (2, 3), (1, 2), 2),
+            Residual(9, 6, use_1x1conv=True, strides=2),
+            DenseBlock(2, 6, 3),
+            transition_block(12, 5),
+            nn.AdaptiveAvgPool2d((1, 1)),
+            nn.Flatten(),
+            nn.Linear(5, 3),
+        )
+    )
+    X = _randn(torch, (2, 1, 12, 12), 13)
+    y = torch.tensor([0, 2])
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = F.cross_entropy(net(X), y)
+    loss.backward()
+    grads = [p.grad.norm().item() for p in net.parameters()]
+    opt.step()
+    net.eval()
+    return {
+        "loss": loss.item(),
+        "grads": grads,
+        "eval": net(X).tolist(),
+        "shapes": [list(blk(torch.zeros(1, 9, 6, 6)).shape) for blk in (net[3],)],
+    }
+
+
+def tensor_creation_tour(torch, init):
+    """How tensors are made in the tutorials and in older code: the legacy constructors
+    (torch.Tensor(2, 3)'s shape, torch.Tensor(list), FloatTensor, LongTensor), new_tensor,
+    new_ones, new_zeros and new_full (the dtype they inherit), arange with a float step
+    (its length), linspace with one step, logspace with base 2, full_like, eye(n, m),
+    torch.tensor of a list of 0-d tensors, as_tensor with a dtype, empty's shape, zeros
+    with size=, x.type() with and without a dtype, and the *_like functions' dtypes."""
+    x = torch.tensor([[1, 2], [3, 4]], dtype=torch.int32)
+    f = torch.tensor([0.5, 1.5], dtype=torch.float64)
+    return {
+        "legacy": [
+            list(torch.Tensor(2, 3).shape),
+            torch.Tensor([1, 2]).tolist(),
+            _name(torch.Tensor([1, 2]).dtype),
+            torch.FloatTensor([1, 2]).tolist(),
+            _name(torch.LongTensor([1, 2]).dtype),
+            _name(torch.DoubleTensor([1]).dtype),
+            list(torch.Tensor().shape),
+        ],
+        "new": [
+            [_name(t.dtype), t.tolist()]
+            for t in (
+                x.new_tensor([5, 6]),
+                x.new_ones(2),
+                f.new_zeros((1, 2)),
+                f.new_full((2,), 7),
+                x.new_full((1,), 2.5),
+                f.new_tensor([1, 2]),
+                x.new_ones(2, dtype=torch.float32),
+            )
+        ],
+        "ranges": [
+            torch.arange(0, 1, 0.1).tolist(),
+            len(torch.arange(0, 1, 0.1)),
+            torch.arange(1, 2.5, 0.5).tolist(),
+            torch.arange(10, 0, -3).tolist(),
+            torch.linspace(2, 3, steps=1).tolist(),
+            torch.logspace(0, 3, 4, base=2).tolist(),
+            torch.logspace(-1, 1, 3).tolist(),
+        ],
+        "like": [
+            torch.full_like(x, 7).tolist(),
+            _name(torch.full_like(f, 2).dtype),
+            _name(torch.ones_like(x).dtype),
+            _name(torch.rand_like(f).dtype),
+            list(torch.empty_like(x).shape),
+            _name(torch.zeros_like(x, dtype=torch.bool).dtype),
+        ],
+        "eye": [torch.eye(2, 3).tolist(), torch.eye(3, dtype=torch.int64).tolist()],
+        "from_scalars": [
+            torch.tensor([torch.tensor(1.5), torch.tensor(2.5)]).tolist(),
+            torch.as_tensor([1, 2], dtype=torch.float16).tolist(),
+            _name(torch.as_tensor([1, 2], dtype=torch.float16).dtype),
+        ],
+        "shapes": [
+            list(torch.empty((2, 3)).shape),
+            list(torch.zeros(size=(2,)).shape),
+            list(torch.ones([]).shape),
+            list(torch.empty(0, 3).shape),
+        ],
+        "type": [
+            _shown(torch, f.type()),
+            _shown(torch, x.type()),
+            _name(x.type(torch.float32).dtype),
+            x.type(torch.float32).tolist(),
+            _shown(torch, torch.zeros(1, dtype=torch.bool).type()),
+        ],
+        "tril": [torch.ones(3, 3).tril().tolist(), torch.ones(2, 4).triu(diagonal=1).tolist()],
+    }
+
+
+def reductions_with_dims(torch, init):
+    """Reductions as the docs' examples call them, values and gradients: sum with dtype,
+    mean over a tuple of dims with keepdim, std(unbiased=False), var(correction=0), max
+    over a dim (the named tuple's .values, .indices and [0]), min, argmax with keepdim,
+    prod with a zero (its gradient), logsumexp over two dims, amax with ties (the gradient
+    shared), norm with p=1, inf and -inf over a dim, var_mean, std_mean, aminmax, cumprod
+    with a zero, nansum and nanmean, all and any over dims."""
+    x = torch.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, -1.0]], requires_grad=True)
+    nan = torch.tensor([1.0, float("nan"), 2.0])
+    mx = x.max(dim=1)
+    var, mean = torch.var_mean(x, dim=1, correction=0)
+    std, mean2 = torch.std_mean(x, dim=0)
+    mm = torch.aminmax(x.detach(), dim=0)
+    outs = {
+        "sum_dtype": x.sum(dtype=torch.float64),
+        "mean_dims": x.mean(dim=(0, 1), keepdim=True),
+        "std_biased": x.std(dim=1, unbiased=False),
+        "var_corr": x.var(1, correction=0),
+        "max_values": mx.values,
+        "max_0": mx[0],
+        "min": x.min(dim=0).values,
+        "prod": x.prod(dim=1),
+        "prod_all": x.prod(),
+        "logsumexp": torch.logsumexp(x, dim=(0, 1)),
+        "amax": x.amax(dim=1),
+        "norm1": x.norm(p=1, dim=1),
+        "norm_inf": torch.linalg.vector_norm(x, ord=float("inf"), dim=0),
+        "norm_neg_inf": torch.norm(x, p=float("-inf"), dim=1),
+        "var_mean": var + mean,
+        "std_mean": std * mean2,
+        "cumprod": x.cumprod(dim=1),
+        "cumsum": torch.cumsum(x, dim=0),
+    }
+    results = {}
+    for name, out in outs.items():
+        (g,) = torch.autograd.grad(out.sum(), x, retain_graph=True)
+        results[name] = [out.tolist(), _name(out.dtype), g.tolist()]
+    results["indices"] = [
+        mx.indices.tolist(),
+        x.argmax(dim=1, keepdim=True).tolist(),
+        x.argmin().item(),
+        mm.min.tolist(),
+        mm.max.tolist(),
+    ]
+    results["nan"] = [nan.nansum().item(), nan.nanmean().item(), torch.isnan(nan.sum()).item()]
+    b = x.detach() > 0
+    results["logic"] = [
+        b.all(dim=1).tolist(),
+        b.any(dim=0).tolist(),
+        b.all().item(),
+        torch.any(b).item(),
+        b.sum().item(),
+        b.float().mean().item(),
+    ]
+    return results
+
+
+def statistics_and_calculus_helpers(torch, init):
+    """The numerical helpers of the docs: torch.cov with correction, fweights and
+    aweights; corrcoef; diff (n=2, prepend, append); trapezoid with x and with dx,
+    cumulative_trapezoid; torch.gradient (spacing, along a dim, edge_order); histogram
+    with weights and density; cdist with p=1 and p=inf; pdist; with gradients where they
+    are differentiable."""
+    obs = _randn(torch, (3, 6), 21).requires_grad_()
+    fw = torch.tensor([1, 2, 1, 3, 1, 1])
+    aw = torch.tensor([0.5, 1.0, 1.0, 2.0, 0.1, 1.0])
+    y = torch.tensor([1.0, 4.0, 9.0, 16.0, 25.0])
+    xs = torch.tensor([0.0, 1.0, 2.5, 3.0, 4.5])
+    grid = torch.tensor([[1.0, 2.0, 4.0, 8.0], [10.0, 20.0, 40.0, 80.0]])
+    a, b = _randn(torch, (4, 3), 22).requires_grad_(), _randn(torch, (5, 3), 23)
+    outs = {
+        "cov": torch.cov(obs),
+        "cov0": torch.cov(obs, correction=0),
+        "cov_w": torch.cov(obs, fweights=fw, aweights=aw),
+        "corrcoef": torch.corrcoef(obs),
+        "cdist1": torch.cdist(a, b, p=1.0),
+        "cdist_inf": torch.cdist(a, b, p=float("inf")),
+        "cdist2": torch.cdist(a.unsqueeze(0), b.unsqueeze(0)),
+        "pdist": torch.pdist(a),
+    }
+    results = {}
+    for name, out in outs.items():
+        inputs = [obs] if name in ("cov", "cov0", "cov_w", "corrcoef") else [a]
+        (g,) = torch.autograd.grad((out * out).sum(), inputs)
+        results[name] = [out.tolist(), g.tolist()]
+    hist = torch.histogram(
+        y, bins=3, range=(0.0, 30.0), weight=torch.tensor([1.0, 2.0, 1.0, 1.0, 0.5]), density=True
+    )
+    results["calculus"] = [
+        torch.diff(y, n=2).tolist(),
+        torch.diff(y, prepend=torch.tensor([0.0]), append=torch.tensor([36.0, 49.0])).tolist(),
+        torch.diff(grid, dim=0).tolist(),
+        torch.trapezoid(y, xs).item(),
+        torch.trapezoid(y, dx=0.5).item(),
+        torch.cumulative_trapezoid(y, xs).tolist(),
+        [g.tolist() for g in torch.gradient(y)],
+        [g.tolist() for g in torch.gradient(y, spacing=(xs,))],
+        [g.tolist() for g in torch.gradient(grid, spacing=2.0, dim=1, edge_order=2)],
+        [g.tolist() for g in torch.gradient(grid)],
+        hist.hist.tolist(),
+        hist.bin_edges.tolist(),
+    ]
+    return results
+
+
+def autograd_api_details(torch, init):
+    """The corners of the autograd tutorial and the autograd mechanics note: backward with
+    inputs=, retain_graph for a second backward (gradients accumulate), retain_grad on a
+    non-leaf, a tensor hook that doubles its gradient and one removed, x.grad = None,
+    enable_grad inside no_grad, set_grad_enabled as a function, is_grad_enabled,
+    inference_mode as a decorator, detach_, requires_grad_(False), and the errors: a
+    non-scalar backward, a second backward through a freed graph, requires_grad on an
+    integer tensor, grad of a tensor that does not require grad."""
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    h = x * w
+    h.retain_grad()
+    handle = w.register_hook(lambda g: g * 2)
+    out = (h**2).sum()
+    out.backward(retain_graph=True, inputs=[x])
+    first = [x.grad.tolist(), w.grad is None, h.grad is None]
+    out.backward(inputs=[x, w, h])
+    second = [x.grad.tolist(), w.grad.tolist(), h.grad.tolist()]
+    handle.remove()
+    x.grad = None
+    (x * w).sum().backward()
+    third = [x.grad.tolist(), w.grad.tolist()]
+    with torch.no_grad():
+        inside = (x * 2).requires_grad
+        with torch.enable_grad():
+            enabled = (x * 2).requires_grad
+    torch.set_grad_enabled(False)
+    off = [torch.is_grad_enabled(), (x * 2).requires_grad]
+    torch.set_grad_enabled(True)
+
+    @torch.inference_mode()
+    def infer(t):
+        return t * 2
+
+    y = x * 3
+    y.detach_()
+    z = torch.ones(2, requires_grad=True)
+    z.requires_grad_(False)
+    errors = []
+    for thunk in (
+        lambda: (x * 2).backward(),
+        lambda: torch.tensor([1, 2]).requires_grad_(),
+        lambda: torch.autograd.grad((x * 2).sum(), torch.ones(3)),
+    ):
+        try:
+            thunk()
+            errors.append("no error")
+        except RuntimeError:
+            errors.append("RuntimeError")
+    freed = (x.exp() * w).sum()
+    freed.backward()
+    try:
+        freed.backward()
+        errors.append("no error")
+    except RuntimeError as e:
+        errors.append("second time" in str(e))
+    return {
+        "first": first,
+        "second": second,
+        "third": third,
+        "modes": [inside, enabled, off, torch.is_grad_enabled(), infer(x).requires_grad],
+        "detach_": [y.requires_grad, y.grad_fn is None, y.is_leaf],
+        "requires_grad_": [z.requires_grad, z.is_leaf],
+        "errors": errors,
+    }
+
+
+def module_api_details(torch, init):
+    """nn.Module's API as the docs describe it: buffers (persistent=False is left out of
+    the state_dict), load_state_dict(strict=False) and its missing and unexpected keys,
+    get_parameter, get_submodule, add_module, Sequential's append, insert, extend, pop,
+    negative index and slices, ModuleList's insert and extend, ParameterList and
+    ParameterDict, module.double(), zero_grad(set_to_none=False), named_parameters with
+    prefix and recurse=False, apply's order, train(False) reaching the children, and the
+    count of trainable parameters."""
+    nn = torch.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+            self.head = nn.Linear(4, 2)
+            self.register_buffer("running", torch.zeros(2))
+            self.register_buffer("scratch", torch.ones(1), persistent=False)
+            self.scales = nn.ParameterList([nn.Parameter(torch.ones(2)) for _ in range(2)])
+            self.extra = nn.ParameterDict(
+                {"b": nn.Parameter(torch.zeros(1)), "a": nn.Parameter(torch.ones(1))}
+            )
+
+        def forward(self, x):
+            return self.head(self.body(x)) * self.scales[0] + self.extra["a"]
+
+    net = init(Net())
+    keys = list(net.state_dict())
+    partial = {k: v for k, v in net.state_dict().items() if not k.startswith("head")}
+    partial["unused.weight"] = torch.zeros(1)
+    result = net.load_state_dict(partial, strict=False)
+    seq = nn.Sequential(nn.Linear(2, 2))
+    seq.append(nn.ReLU())
+    seq.insert(0, nn.Identity())
+    seq.extend([nn.Tanh(), nn.Linear(2, 1)])
+    popped = seq.pop(1)
+    ml = nn.ModuleList([nn.ReLU()])
+    ml.insert(0, nn.Tanh())
+    ml.extend([nn.Sigmoid()])
+    net.add_module("tail", nn.Softmax(dim=1))
+    order = []
+    net.apply(lambda m: order.append(type(m).__name__))
+    x = _randn(torch, (5, 3), 24)
+    net(x).sum().backward()
+    net.zero_grad(set_to_none=False)
+    zeroed = [None if p.grad is None else p.grad.abs().sum().item() for p in net.parameters()]
+    net.train(False)
+    net.double()
+    return {
+        "keys": keys,
+        "buffers": [n for n, _ in net.named_buffers()],
+        "strict": [sorted(result.missing_keys), sorted(result.unexpected_keys)],
+        "get": [
+            list(net.get_parameter("body.0.weight").shape),
+            type(net.get_submodule("body.1")).__name__,
+        ],
+        "sequential": [
+            [type(m).__name__ for m in seq],
+            type(popped).__name__,
+            type(seq[-1]).__name__,
+            [type(m).__name__ for m in seq[1:3]],
+            type(seq[1:3]).__name__,
+            len(seq),
+        ],
+        "modulelist": [type(m).__name__ for m in ml],
+        "named": [n for n, _ in net.named_parameters(prefix="model", recurse=False)]
+        + [n for n, _ in net.named_parameters()],
+        "apply": order,
+        "zeroed": zeroed,
+        "modes": [m.training for m in net.modules()],
+        "dtypes": sorted({_name(p.dtype) for p in net.state_dict().values()}),
+        "count": sum(p.numel() for p in net.parameters() if p.requires_grad),
+        "children": [n for n, _ in net.named_children()],
+    }
+
+
+def actor_critic_with_categorical(torch, init):
+    """The actor-critic example of pytorch/examples (reinforcement_learning), with the
+    sampled actions replaced by fixed ones: a shared body with an action head (softmax)
+    and a value head, Categorical(probs) log_prob and entropy, discounted returns
+    normalized with eps = np.finfo(np.float32).eps.item(), advantages with the value
+    detached, smooth_l1 value loss, one Adam step per episode; then a tanh-squashed
+    Normal policy's log_prob with the change-of-variables correction."""
+    nn, F = torch.nn, torch.nn.functional
+    Categorical, Normal = torch.distributions.Categorical, torch.distributions.Normal
+
+    class Policy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.affine1 = nn.Linear(4, 16)
+            self.action_head = nn.Linear(16, 2)
+            self.value_head = nn.Linear(16, 1)
+
+        def forward(self, x):
+            x = F.relu(self.affine1(x))
+            return F.softmax(self.action_head(x), dim=-1), self.value_head(x)
+
+    model = init(Policy())
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-2)
+    eps = np.finfo(np.float32).eps.item()
+    gamma = 0.99
+    rng = np.random.default_rng(25)
+    log = []
+    for _ in range(3):  # episodes
+        states = torch.from_numpy(rng.normal(size=(6, 4)).astype(np.float32))
+        actions = torch.from_numpy(rng.integers(0, 2, 6))
+        rewards = rng.uniform(0, 1, 6).tolist()
+        saved = []
+        for state, action in zip(states, actions):
+            probs, value = model(state)
+            m = Categorical(probs)
+            saved.append((m.log_prob(action), value, m.entropy()))
+        R, returns = 0, []
+        for r in rewards[::-1]:
+            R = r + gamma * R
+            returns.insert(0, R)
+        returns = torch.tensor(returns)
+        returns = (returns - returns.mean()) / (returns.std() + eps)
+        policy_losses, value_losses = [], []
+        for (log_prob, value, entropy), R in zip(saved, returns):
+            advantage = R - value.item()
+            policy_losses.append(-log_prob * advantage - 0.01 * entropy)
+            value_losses.append(F.smooth_l1_loss(value, torch.tensor([R])))
+        optimizer.zero_grad()
+        loss = torch.stack(policy_losses).sum() + torch.stack(value_losses).sum()
+        loss.backward()
+        optimizer.step()
+        log.append([loss.item(), returns.tolist()])
+    mu = torch.tensor([0.1, -0.3], requires_grad=True)
+    std = torch.tensor([0.5, 1.2], requires_grad=True)
+    dist = Normal(mu, std)
+    u = torch.tensor([0.4, -1.0])
+    action = torch.tanh(u)
+    logp = (dist.log_prob(u) - torch.log(1 - action.pow(2) + 1e-6)).sum()
+    logp.backward()
+    return {
+        "log": log,
+        "params": [p.tolist() for p in model.parameters()],
+        "squashed": [logp.item(), mu.grad.tolist(), std.grad.tolist()],
+    }
+
+
+def multihead_attention_options(torch, init):
+    """nn.MultiheadAttention with the options its docs list: kdim and vdim different from
+    embed_dim, batch_first=False, a boolean key_padding_mask, a 3-D attn_mask of one mask
+    per head, need_weights with average_attn_weights=False, add_bias_kv and
+    add_zero_attn; outputs, weights and gradients of the projections."""
+    nn = torch.nn
+    results = {}
+    q = _randn(torch, (3, 2, 8), 31)
+    k = _randn(torch, (4, 2, 5), 32)
+    v = _randn(torch, (4, 2, 6), 33)
+    pad = torch.tensor([[False, False, True, True], [False, False, False, True]])
+    attn_mask = torch.from_numpy(np.random.default_rng(34).uniform(size=(4, 3, 4)) > 0.7)
+    attn_mask[:, :, 0] = False
+    for name, kwargs in [
+        ("kv_dims", {}),
+        ("bias_kv", {"add_bias_kv": True}),
+        ("zero_attn", {"add_zero_attn": True}),
+    ]:
+        mha = init(nn.MultiheadAttention(8, 2, kdim=5, vdim=6, **kwargs))
+        out, weights = mha(
+            q, k, v, key_padding_mask=pad, attn_mask=attn_mask, average_attn_weights=False
+        )
+        out.pow(2).sum().backward()
+        results[name] = [
+            out.tolist(),
+            list(weights.shape),
+            weights.tolist(),
+            [[n, p.grad.norm().item()] for n, p in mha.named_parameters()],
+        ]
+    mha = init(nn.MultiheadAttention(8, 2))
+    out, avg = mha(q, q, q, need_weights=True)
+    none_out, none_w = mha(q, q, q, need_weights=False)
+    results["self"] = [
+        out.tolist(),
+        avg.tolist(),
+        none_w is None,
+        torch.allclose(out, none_out, atol=1e-6),
+    ]
+    return results
+
+
+def embedding_options(torch, init):
+    """nn.Embedding's options: from_pretrained with freeze=False and a padding_idx,
+    max_norm (the looked-up rows renormalized in place in the weight), scale_grad_by_freq
+    (gradients divided by each index's count in the batch), the padding row's zero
+    gradient; EmbeddingBag with per_sample_weights (mode "sum") and include_last_offset."""
+    nn, F = torch.nn, torch.nn.functional
+    weights = torch.from_numpy(np.random.default_rng(35).normal(size=(6, 3)).astype(np.float32))
+    emb = nn.Embedding.from_pretrained(weights, freeze=False, padding_idx=0)
+    idx = torch.tensor([[0, 2, 2], [5, 2, 1]])
+    emb(idx).pow(2).sum().backward()
+    renorm = nn.Embedding.from_pretrained(weights.clone(), max_norm=1.0)
+    looked = renorm(torch.tensor([1, 3, 3]))
+    freq = nn.Embedding(6, 3, scale_grad_by_freq=True)
+    freq.weight.data.copy_(weights)
+    (freq(idx) * torch.arange(18.0).view(2, 3, 3)).sum().backward()
+    bag = nn.EmbeddingBag.from_pretrained(
+        weights, mode="sum", freeze=False, include_last_offset=True
+    )
+    flat = torch.tensor([1, 2, 4, 5, 3])
+    offsets = torch.tensor([0, 2, 5])
+    psw = torch.tensor([0.5, 1.0, 2.0, -1.0, 0.25])
+    bagged = bag(flat, offsets, per_sample_weights=psw)
+    bagged.sum().backward()
+    functional = F.embedding(idx, weights, padding_idx=2)
+    return {
+        "grad": emb.weight.grad.tolist(),
+        "requires_grad": [emb.weight.requires_grad, renorm.weight.requires_grad],
+        "max_norm": [looked.tolist(), renorm.weight.tolist()],
+        "freq": freq.weight.grad.tolist(),
+        "bag": [bagged.tolist(), bag.weight.grad.tolist()],
+        "functional": functional.tolist(),
+    }
+
+
+def einsum_forms(torch, init):
+    """torch.einsum's forms beyond matmul: diagonal 'ii->i', trace 'ii', batch diagonal
+    '...ii->...i', outer 'i,j->ij', bilinear 'bn,anm,bm->ba', a full sum 'ij->', a
+    permutation 'ijk->kji', ellipses broadcasting a batch of 1 against 3, the sublist
+    format, operands passed as a list, and multi-query attention written with einsum;
+    values and gradients."""
+    A = _randn(torch, (3, 3), 41).requires_grad_()
+    B = _randn(torch, (2, 4, 4), 42).requires_grad_()
+    l = _randn(torch, (2, 5), 43).requires_grad_()
+    W = _randn(torch, (3, 5, 4), 44).requires_grad_()
+    r = _randn(torch, (2, 4), 45).requires_grad_()
+    q = _randn(torch, (2, 4, 3, 6), 46).requires_grad_()  # batch, heads, query, dim
+    kv = _randn(torch, (2, 5, 6), 47).requires_grad_()  # one shared key/value head
+    outs = {
+        "diag": torch.einsum("ii->i", A),
+        "trace": torch.einsum("ii", A),
+        "batch_diag": torch.einsum("...ii->...i", B),
+        "outer": torch.einsum("i,j->ij", l[0], r[0]),
+        "bilinear": torch.einsum("bn,anm,bm->ba", l, W, r),
+        "sum": torch.einsum("ij->", A),
+        "permute": torch.einsum("ijk->kji", B),
+        "ellipsis": torch.einsum("...ij,...jk->...ik", B[:1], B.transpose(1, 2)),
+        "sublist": torch.einsum(l, [0, 1], W, [2, 1, 3], [0, 2, 3]),
+        "list": torch.einsum("bi,bi->b", [l, l]),
+        "mqa": torch.einsum("bhqd,bkd->bhqk", q, kv).softmax(-1),
+    }
+    mqa = torch.einsum("bhqk,bkd->bhqd", outs["mqa"], kv)
+    results = {}
+    for name, out in list(outs.items()) + [("mqa_out", mqa)]:
+        inputs = [t for t in (A, B, l, W, r, q, kv)]
+        grads = torch.autograd.grad((out * out).sum(), inputs, allow_unused=True, retain_graph=True)
+        results[name] = [
+            list(out.shape),
+            out.tolist(),
+            [None if g is None else g.tolist() for g in grads],
+        ]
+    return results
+
+
+def where_nan_and_masked_softmax(torch, init):
+    """The numerically careful idioms of blog posts: the double-where trick for a safe sqrt
+    (no nan gradient), nan_to_num with nan, posinf and neginf, isnan, isinf, isfinite, a
+    masked mean over padded positions, clamp with tensor bounds, maximum/minimum and
+    fmax/fmin with nan, a masked softmax whose fully masked row is nan in both libraries,
+    and the same with a large negative fill instead."""
+    x = torch.tensor([-1.0, 0.0, 4.0, 9.0], requires_grad=True)
+    safe = torch.where(x > 0, x, torch.ones_like(x))
+    y = torch.where(x > 0, torch.sqrt(safe), torch.zeros_like(x))
+    y.sum().backward()
+    vals = torch.tensor([float("nan"), float("inf"), -float("inf"), 1.5])
+    lengths = torch.tensor([2, 4, 1])
+    h = _randn(torch, (3, 4, 2), 51)
+    mask = torch.arange(4)[None, :] < lengths[:, None]
+    masked_mean = (h * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True)
+    scores = _randn(torch, (3, 4), 52)
+    smask = torch.tensor([[True, True, False, False], [False] * 4, [True] * 4])
+    nan_rows = scores.masked_fill(~smask, float("-inf")).softmax(-1)
+    filled = scores.masked_fill(~smask, -1e9).softmax(-1)
+    a = torch.tensor([1.0, float("nan"), 3.0])
+    b = torch.tensor([2.0, 2.0, float("nan")])
+    lo, hi = torch.tensor([0.0, 1.0, 2.0, 3.0]), torch.tensor([1.0, 1.5, 3.0, 5.0])
+    return {
+        "safe_sqrt": [y.tolist(), x.grad.tolist()],
+        "nan_to_num": [
+            torch.nan_to_num(vals).tolist(),
+            torch.nan_to_num(vals, nan=0.0, posinf=1e4, neginf=-1e4).tolist(),
+        ],
+        "checks": [
+            vals.isnan().tolist(),
+            vals.isinf().tolist(),
+            vals.isfinite().tolist(),
+            torch.isposinf(vals).tolist(),
+            torch.isneginf(vals).tolist(),
+        ],
+        "masked_mean": masked_mean.tolist(),
+        "clamp": [x.detach().clamp(lo, hi).tolist(), torch.clamp(x.detach(), min=lo).tolist()],
+        "max_min": [
+            torch.maximum(a, b).tolist(),
+            torch.minimum(a, b).tolist(),
+            torch.fmax(a, b).tolist(),
+            torch.fmin(a, b).tolist(),
+        ],
+        "softmax": [nan_rows.tolist(), filled.tolist()],
+    }
+
+
+def in_place_semantics(torch, init):
+    """In-place ops as the Tensors tutorial and the autograd note describe them: add_
+    returns the tensor itself, a += through a view updates the base, chained in-place
+    calls, out= arguments, the SGD update `w -= lr * w.grad` under no_grad keeping w a
+    leaf, the .data trick, an in-place op on a leaf that requires grad (RuntimeError), and
+    modifying a tensor saved for backward (RuntimeError at backward)."""
+    x = torch.ones(2, 3)
+    same = x.add_(1) is x
+    row = x[0]
+    row += 10
+    col = x[:, 1]
+    col.mul_(2)
+    x.t_()
+    chained = torch.zeros(3).add_(1).mul_(3).sub_(torch.tensor([1.0, 2.0, 3.0])).tolist()
+    out = torch.empty(2)
+    torch.add(torch.tensor([1.0, 2.0]), 5, out=out)
+    out2 = torch.empty(3)
+    torch.mul(torch.tensor([1.0, 2.0, 3.0]), 2, out=out2)
+    w = torch.tensor([1.0, -1.0], requires_grad=True)
+    (w**2).sum().backward()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+    w.grad.zero_()
+    v = torch.tensor([3.0, 4.0], requires_grad=True)
+    v.data.mul_(2)
+    errors = []
+    try:
+        torch.ones(2, requires_grad=True).add_(1)
+        errors.append("no error")
+    except RuntimeError:
+        errors.append("RuntimeError")
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = a.exp()
+    b.add_(1)
+    try:
+        b.sum().backward()
+        errors.append(["ok", a.grad.tolist()])
+    except RuntimeError:
+        errors.append("RuntimeError")
+    c = a * 1
+    d = c.sigmoid()
+    c.mul_(2)
+    try:
+        d.sum().backward()
+        errors.append(["ok", a.grad.tolist()])
+    except RuntimeError:
+        errors.append("RuntimeError")
+    return {
+        "same": same,
+        "x": x.tolist(),
+        "chained": chained,
+        "out": [out.tolist(), out2.tolist()],
+        "sgd": [w.tolist(), w.is_leaf, w.requires_grad, w.grad.tolist()],
+        "data": [v.tolist(), v.requires_grad, v.is_leaf],
+        "errors": errors,
+    }
+
+
+def numerical_edge_cases(torch, init):
+    """What students meet at the edges of floating point: float32 overflow to inf and
+    exp(89), log_softmax against the naive log of softmax on large logits, logsumexp of
+    -inf entries, softplus and sigmoid at extremes with their gradients, integer overflow
+    wrapping in int8 and uint8, float division by zero (inf and nan), integer division
+    and remainder by zero (a RuntimeError in both), and finfo/iinfo values."""
+    big = torch.tensor([[1000.0, 0.0, -1000.0]], requires_grad=True)
+    naive = torch.log(torch.softmax(big, dim=1))
+    stable = torch.log_softmax(big, dim=1)
+    (stable * torch.tensor([[1.0, 2.0, 3.0]])).sum().backward()
+    ext = torch.tensor([-100.0, -20.0, 0.0, 20.0, 100.0], requires_grad=True)
+    sp = torch.nn.functional.softplus(ext)
+    sg = torch.sigmoid(ext)
+    (gsp,) = torch.autograd.grad(sp.sum(), ext, retain_graph=True)
+    (gsg,) = torch.autograd.grad(sg.sum(), ext)
+    errors = []
+    for thunk in (lambda: torch.tensor([1, 2]) // 0, lambda: torch.tensor([5]) % torch.tensor([0])):
+        try:
+            thunk()
+            errors.append("no error")
+        except (RuntimeError, ZeroDivisionError) as e:
+            errors.append(type(e).__name__)
+    return {
+        "overflow": [
+            (torch.tensor([3e38]) * 10).tolist(),
+            torch.exp(torch.tensor([89.0])).tolist(),
+            torch.tensor([1e-45]).tolist(),
+            (torch.tensor([1e-30]) ** 2).tolist(),
+        ],
+        "softmax": [naive.tolist(), stable.tolist(), big.grad.tolist()],
+        "logsumexp": [
+            torch.logsumexp(torch.tensor([float("-inf"), float("-inf")]), 0).item(),
+            torch.logsumexp(torch.tensor([float("-inf"), 0.0]), 0).item(),
+        ],
+        "extremes": [sp.tolist(), sg.tolist(), gsp.tolist(), gsg.tolist()],
+        "int_wrap": [
+            (torch.tensor([127], dtype=torch.int8) + 1).tolist(),
+            (torch.tensor([0], dtype=torch.uint8) - 1).tolist(),
+            (torch.tensor([200], dtype=torch.uint8) * 2).tolist(),
+        ],
+        "div_zero": [
+            (torch.tensor([1.0, -1.0, 0.0]) / 0).tolist(),
+            (torch.tensor([1, 0]) / 0).tolist(),
+        ],
+        "errors": errors,
+        "info": [
+            torch.finfo(torch.float32).eps,
+            torch.finfo(torch.float32).min,
+            torch.finfo(torch.float16).max,
+            torch.iinfo(torch.int32).max,
+            torch.iinfo(torch.int8).min,
+            torch.iinfo(torch.uint8).bits,
+            torch.finfo(torch.float64).resolution,
+        ],
+    }
+
+
 PROGRAMS = [
     lstm_with_projections_and_packing,
     joining_and_splitting_tensors,
@@ -1310,4 +2150,18 @@ PROGRAMS = [
     distributions_beyond_normal,
     mixed_indexing_forms,
     printing_wide_and_large_tensors,
+    d2l_rnn_from_scratch,
+    d2l_modern_cnn_blocks,
+    tensor_creation_tour,
+    reductions_with_dims,
+    statistics_and_calculus_helpers,
+    autograd_api_details,
+    module_api_details,
+    actor_critic_with_categorical,
+    multihead_attention_options,
+    embedding_options,
+    einsum_forms,
+    where_nan_and_masked_softmax,
+    in_place_semantics,
+    numerical_edge_cases,
 ]
