@@ -10,6 +10,7 @@ data come from NumPy so that both libraries see the same numbers."""
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 
@@ -2125,6 +2126,725 @@ def numerical_edge_cases(torch, init):
     }
 
 
+def printing_optimizers_and_distributions(torch, init):
+    """print(optimizer) as the optimization tutorial shows it (one and two parameter groups,
+    a blank line between groups), and print of distributions (scalar parameters by value,
+    others by their size), of a loss module and of a Parameter."""
+    nn, D = torch.nn, torch.distributions
+    model = nn.Linear(2, 2)
+    return {
+        "sgd": _shown(torch, torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)),
+        "groups": _shown(
+            torch,
+            torch.optim.Adam(
+                [{"params": [model.weight]}, {"params": [model.bias], "lr": 1e-2}], lr=1e-3
+            ),
+        ),
+        "adamw": _shown(torch, torch.optim.AdamW(model.parameters(), weight_decay=0.05)),
+        "dists": [
+            _shown(torch, d)
+            for d in (
+                D.Normal(torch.tensor(0.0), torch.tensor(1.0)),
+                D.Normal(torch.zeros(2), torch.ones(2)),
+                D.Categorical(probs=torch.tensor([0.5, 0.5])),
+                D.Bernoulli(torch.tensor(0.3)),
+                D.Uniform(0.0, 2.0),
+            )
+        ],
+        "others": [
+            _shown(torch, nn.MSELoss(reduction="sum")),
+            _shown(torch, nn.Parameter(torch.tensor([1.0, 2.0]))),
+            _shown(torch, nn.CrossEntropyLoss()),
+        ],
+    }
+
+
+def transformer_encoder_options(torch, init):
+    """nn.TransformerEncoderLayer and nn.TransformerEncoder with the options the docs list:
+    norm_first=True, activation="gelu" and a callable activation, batch_first, a final
+    LayerNorm, two layers, enable_nested_tensor=False; a causal mask from
+    nn.Transformer.generate_square_subsequent_mask (its values), a key padding mask, and
+    is_causal; outputs in eval mode, gradients in train mode (dropout 0)."""
+    nn, F = torch.nn, torch.nn.functional
+    mask = nn.Transformer.generate_square_subsequent_mask(4)
+    x = _randn(torch, (2, 4, 8), 61)
+    pad = torch.zeros(2, 4).masked_fill(
+        torch.tensor([[False, False, False, True], [False, False, False, False]]), -math.inf
+    )
+    results = {"mask": mask.tolist()}
+    for name, kwargs in [
+        ("post_gelu", {"activation": "gelu"}),
+        ("pre_relu", {"norm_first": True}),
+        ("pre_callable", {"norm_first": True, "activation": F.silu}),
+    ]:
+        layer = nn.TransformerEncoderLayer(
+            8, 2, dim_feedforward=16, dropout=0.0, batch_first=True, **kwargs
+        )
+        enc = init(
+            nn.TransformerEncoder(
+                layer, num_layers=2, norm=nn.LayerNorm(8), enable_nested_tensor=False
+            )
+        )
+        out = enc(x, mask=mask, src_key_padding_mask=pad)
+        causal = enc(x, mask=mask, is_causal=True)
+        out.sum().backward()
+        enc.eval()
+        with torch.no_grad():
+            ev = enc(x, mask=mask)
+        results[name] = [
+            out.tolist(),
+            causal.tolist(),
+            ev.tolist(),
+            [[n, p.grad.norm().item()] for n, p in enc.named_parameters()],
+        ]
+    return results
+
+
+def recurrent_layers_and_cells(torch, init):
+    """The recurrent layers beyond LSTM: a bidirectional two-layer GRU with h0 on a
+    pack_sequence (enforce_sorted=False) of three sequences, pad_sequence with
+    padding_value and batch_first, PackedSequence's data and batch_sizes; a two-layer
+    nn.RNN with nonlinearity="relu"; RNNCell, GRUCell and LSTMCell loops; outputs, final
+    states and gradients."""
+    nn, U = torch.nn, torch.nn.utils.rnn
+    seqs = [_randn(torch, (n, 3), 70 + n) for n in (2, 5, 3)]
+    padded = U.pad_sequence(seqs, batch_first=True, padding_value=-1.0)
+    packed = U.pack_sequence(seqs, enforce_sorted=False)
+    gru = init(nn.GRU(3, 4, num_layers=2, bidirectional=True))
+    h0 = _randn(torch, (4, 3, 4), 75)
+    out, hn = gru(packed, h0)
+    unpacked, lengths = U.pad_packed_sequence(out, padding_value=0.0)
+    rnn = init(nn.RNN(3, 5, num_layers=2, nonlinearity="relu", batch_first=True))
+    r_out, r_h = rnn(padded)
+    cells = [
+        init(nn.RNNCell(3, 4, nonlinearity="tanh")),
+        init(nn.GRUCell(3, 4)),
+        init(nn.LSTMCell(3, 4)),
+    ]
+    x = _randn(torch, (5, 2, 3), 76)
+    cell_outs = []
+    for cell in cells:
+        h = torch.zeros(2, 4)
+        state = (h, torch.zeros(2, 4)) if isinstance(cell, nn.LSTMCell) else h
+        steps = []
+        for t in range(5):
+            state = cell(x[t], state)
+            steps.append(state[0] if isinstance(state, tuple) else state)
+        cell_outs.append(torch.stack(steps))
+    total = unpacked.sum() + hn.pow(2).sum() + r_out.mean() + sum(c.sum() for c in cell_outs)
+    total.backward()
+    return {
+        "padded": padded.tolist(),
+        "packed": [
+            packed.data.tolist(),
+            packed.batch_sizes.tolist(),
+            packed.sorted_indices.tolist(),
+            packed.unsorted_indices.tolist(),
+        ],
+        "gru": [unpacked.tolist(), lengths.tolist(), hn.tolist()],
+        "rnn": [r_out.tolist(), r_h.tolist()],
+        "cells": [c.tolist() for c in cell_outs],
+        "grads": [
+            gru.weight_hh_l1_reverse.grad.tolist(),
+            rnn.weight_ih_l0.grad.tolist(),
+            [c.weight_hh.grad.tolist() for c in cells],
+        ],
+    }
+
+
+def seq2seq_bahdanau_teacher_forcing(torch, init):
+    """The current "NLP From Scratch: Translation" tutorial's model: EncoderRNN (Embedding,
+    dropout, GRU with batch_first), BahdanauAttention (Wa, Ua, Va; scores.squeeze(2)
+    .unsqueeze(1); softmax; bmm), AttnDecoderRNN decoding MAX_LENGTH steps with teacher
+    forcing (target_tensor[:, i].unsqueeze(1)) and then greedily (topk(1), detach()),
+    log_softmax outputs, NLLLoss over view(-1); one step of two Adam optimizers."""
+    nn, F = torch.nn, torch.nn.functional
+    SOS, MAX_LENGTH, V_in, V_out, H = 0, 4, 7, 6, 8
+
+    class EncoderRNN(nn.Module):
+        def __init__(self, input_size, hidden_size, dropout_p=0.0):
+            super().__init__()
+            self.embedding = nn.Embedding(input_size, hidden_size)
+            self.gru = nn.GRU(hidden_size, hidden_size, batch_first=True)
+            self.dropout = nn.Dropout(dropout_p)
+
+        def forward(self, input):
+            embedded = self.dropout(self.embedding(input))
+            return self.gru(embedded)
+
+    class BahdanauAttention(nn.Module):
+        def __init__(self, hidden_size):
+            super().__init__()
+            self.Wa = nn.Linear(hidden_size, hidden_size)
+            self.Ua = nn.Linear(hidden_size, hidden_size)
+            self.Va = nn.Linear(hidden_size, 1)
+
+        def forward(self, query, keys):
+            scores = self.Va(torch.tanh(self.Wa(query) + self.Ua(keys)))
+            scores = scores.squeeze(2).unsqueeze(1)
+            weights = F.softmax(scores, dim=-1)
+            return torch.bmm(weights, keys), weights
+
+    class AttnDecoderRNN(nn.Module):
+        def __init__(self, hidden_size, output_size):
+            super().__init__()
+            self.embedding = nn.Embedding(output_size, hidden_size)
+            self.attention = BahdanauAttention(hidden_size)
+            self.gru = nn.GRU(2 * hidden_size, hidden_size, batch_first=True)
+            self.out = nn.Linear(hidden_size, output_size)
+
+        def forward(self, encoder_outputs, encoder_hidden, target_tensor=None):
+            batch_size = encoder_outputs.size(0)
+            decoder_input = torch.empty(batch_size, 1, dtype=torch.long).fill_(SOS)
+            decoder_hidden = encoder_hidden
+            decoder_outputs, attentions = [], []
+            for i in range(MAX_LENGTH):
+                decoder_output, decoder_hidden, attn_weights = self.forward_step(
+                    decoder_input, decoder_hidden, encoder_outputs
+                )
+                decoder_outputs.append(decoder_output)
+                attentions.append(attn_weights)
+                if target_tensor is not None:
+                    decoder_input = target_tensor[:, i].unsqueeze(1)
+                else:
+                    _, topi = decoder_output.topk(1)
+                    decoder_input = topi.squeeze(-1).detach()
+            decoder_outputs = F.log_softmax(torch.cat(decoder_outputs, dim=1), dim=-1)
+            return decoder_outputs, decoder_hidden, torch.cat(attentions, dim=1)
+
+        def forward_step(self, input, hidden, encoder_outputs):
+            embedded = self.embedding(input)
+            query = hidden.permute(1, 0, 2)
+            context, attn_weights = self.attention(query, encoder_outputs)
+            output, hidden = self.gru(torch.cat((embedded, context), dim=2), hidden)
+            return self.out(output), hidden, attn_weights
+
+    encoder = init(EncoderRNN(V_in, H))
+    decoder = init(AttnDecoderRNN(H, V_out))
+    enc_opt = torch.optim.Adam(encoder.parameters(), lr=0.01)
+    dec_opt = torch.optim.Adam(decoder.parameters(), lr=0.01)
+    criterion = nn.NLLLoss()
+    src = torch.tensor([[1, 4, 2, 3], [5, 6, 1, 1]])
+    tgt = torch.tensor([[2, 3, 1, 5], [4, 4, 1, 0]])
+    losses = []
+    for _ in range(3):
+        enc_opt.zero_grad()
+        dec_opt.zero_grad()
+        encoder_outputs, encoder_hidden = encoder(src)
+        decoder_outputs, _, attn = decoder(encoder_outputs, encoder_hidden, tgt)
+        loss = criterion(decoder_outputs.view(-1, decoder_outputs.size(-1)), tgt.view(-1))
+        loss.backward()
+        enc_opt.step()
+        dec_opt.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        encoder_outputs, encoder_hidden = encoder(src)
+        decoded, _, attn = decoder(encoder_outputs, encoder_hidden)
+    return {"losses": losses, "decoded": decoded.argmax(-1).tolist(), "attn": attn.tolist()}
+
+
+def dataloader_collate_semantics(torch, init):
+    """What DataLoader's default collate makes of what a Dataset returns: dicts, tuples and
+    namedtuples of tensors, NumPy arrays, Python floats (float64), ints (int64), bools and
+    strings; batch_size=None (no batching: default_convert), a BatchSampler over a
+    SequentialSampler with drop_last, a RandomSampler with a seeded generator (the order
+    compared sorted), len() of loaders, TensorDataset indexing, Subset, ConcatDataset's
+    cumulative_sizes, and random_split with fractions (the lengths)."""
+    from collections import namedtuple
+
+    data = torch.utils.data
+    Point = namedtuple("Point", ["x", "y"])
+
+    class Items(data.Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return {
+                "image": torch.full((2,), float(i)),
+                "label": i,
+                "weight": i / 2,
+                "flag": i % 2 == 0,
+                "name": f"item{i}",
+                "array": np.arange(3) * i,
+                "pair": (torch.tensor(i), i * 10),
+                "point": Point(i, torch.ones(1) * i),
+            }
+
+    loader = data.DataLoader(Items(), batch_size=2)
+    batches = list(loader)
+    first = batches[0]
+    described = {
+        k: (
+            _shown(torch, type(v).__name__)
+            if not hasattr(v, "dtype")
+            else [_name(v.dtype), v.tolist()]
+        )
+        for k, v in first.items()
+        if k not in ("pair", "point", "name")
+    }
+    unbatched = list(data.DataLoader(Items(), batch_size=None))[1]
+    ds = data.TensorDataset(torch.arange(10.0).view(5, 2), torch.arange(5))
+    sampler = data.BatchSampler(data.SequentialSampler(ds), batch_size=2, drop_last=True)
+    gen = torch.Generator().manual_seed(0)
+    shuffled = [
+        i
+        for b in data.DataLoader(ds, batch_size=2, shuffle=True, generator=gen)
+        for i in b[1].tolist()
+    ]
+    concat = data.ConcatDataset([ds, data.Subset(ds, [4, 0])])
+    parts = data.random_split(range(10), [0.7, 0.3], generator=torch.Generator().manual_seed(1))
+    return {
+        "first": described,
+        "names": first["name"],
+        "pair": [first["pair"][0].tolist(), first["pair"][1].tolist()],
+        "point": [
+            type(first["point"]).__name__,
+            first["point"].x.tolist(),
+            first["point"].y.tolist(),
+        ],
+        "last": [len(batches), batches[-1]["image"].tolist()],
+        "unbatched": [
+            type(unbatched["label"]).__name__,
+            unbatched["image"].tolist(),
+            type(unbatched["array"]).__name__,
+        ],
+        "tensor_dataset": [[t.tolist() for t in ds[1]], len(ds), [t.tolist() for t in ds[1:3]]],
+        "batch_sampler": [
+            list(sampler),
+            len(sampler),
+            len(data.DataLoader(ds, batch_size=2)),
+            len(data.DataLoader(ds, batch_size=2, drop_last=True)),
+        ],
+        "shuffled": sorted(shuffled),
+        "concat": [len(concat), concat.cumulative_sizes, [t.tolist() for t in concat[5]]],
+        "split": [len(p) for p in parts] + [sorted(list(parts[0]) + list(parts[1]))],
+    }
+
+
+def gradient_clipping_recipes(torch, init):
+    """Gradient clipping as the docs and training scripts do it: clip_grad_norm_ with
+    norm_type 2, 1 and inf (the returned total norm, the clipped grads), foreach=True,
+    error_if_nonfinite=True on an inf gradient (RuntimeError), clip_grad_value_,
+    get_total_norm with clip_grads_with_norm_, per-parameter clipping in a loop, and
+    gradient accumulation over micro-batches with the loss divided by their count."""
+    nn, U = torch.nn, torch.nn.utils
+    X, Y = _randn(torch, (8, 3), 81, 5.0), _randn(torch, (8, 2), 82)
+    start = init(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)))
+
+    def fresh():
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+        model.load_state_dict(start.state_dict())
+        nn.functional.mse_loss(model(X), Y).backward()
+        return model
+
+    results = {}
+    for name, kwargs in [
+        ("l2", {"max_norm": 0.5}),
+        ("l1", {"max_norm": 0.5, "norm_type": 1}),
+        ("inf", {"max_norm": 0.1, "norm_type": float("inf")}),
+        ("foreach", {"max_norm": 0.5, "foreach": True}),
+    ]:
+        model = fresh()
+        total = U.clip_grad_norm_(model.parameters(), **kwargs)
+        results[name] = [total.item(), [p.grad.tolist() for p in model.parameters()]]
+    model = fresh()
+    U.clip_grad_value_(model.parameters(), clip_value=0.05)
+    results["value"] = [p.grad.tolist() for p in model.parameters()]
+    model = fresh()
+    grads = [p.grad for p in model.parameters()]
+    norm = U.get_total_norm(grads, norm_type=2.0)
+    U.clip_grads_with_norm_(model.parameters(), max_norm=0.3, total_norm=norm)
+    results["split_api"] = [norm.item(), [p.grad.tolist() for p in model.parameters()]]
+    model = fresh()
+    for p in model.parameters():
+        U.clip_grad_norm_(p, 0.2)
+    results["per_param"] = [p.grad.norm().item() for p in model.parameters()]
+    model = fresh()
+    model[0].weight.grad[0, 0] = float("inf")
+    try:
+        U.clip_grad_norm_(model.parameters(), 1.0, error_if_nonfinite=True)
+        results["nonfinite"] = "no error"
+    except RuntimeError:
+        results["nonfinite"] = "RuntimeError"
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    model.load_state_dict(start.state_dict())
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    accumulation_steps = 4
+    for i, (xb, yb) in enumerate(zip(X.split(2), Y.split(2))):
+        loss = nn.functional.mse_loss(model(xb), yb) / accumulation_steps
+        loss.backward()
+        if (i + 1) % accumulation_steps == 0:
+            U.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad()
+    results["accumulated"] = [p.tolist() for p in model.parameters()]
+    return results
+
+
+def weight_init_recipes(torch, init):
+    """The weight-initialization recipes of the docs and of blog posts: calculate_gain for
+    each nonlinearity, the deterministic inits (constant_, ones_, zeros_, eye_, dirac_),
+    and the random ones checked by their properties (the draws differ between the
+    libraries): kaiming_uniform_ and xavier_uniform_ within their bounds, kaiming_normal_
+    (mode="fan_out") and xavier_normal_ standard deviations, orthogonal_ (W W^T = I),
+    trunc_normal_ within [a, b], normal_ and uniform_; and `model.apply(init_weights)`
+    with an isinstance check, as the tutorials write it."""
+    nn, I = torch.nn, torch.nn.init
+    gains = [
+        I.calculate_gain(n) for n in ("linear", "conv2d", "sigmoid", "tanh", "relu", "selu")
+    ] + [I.calculate_gain("leaky_relu", 0.2)]
+    w = torch.empty(3, 5)
+    conv = torch.empty(2, 2, 3, 3)
+    det = [
+        I.constant_(w, 0.3).tolist(),
+        I.ones_(torch.empty(2)).tolist(),
+        I.zeros_(torch.empty(2)).tolist(),
+        I.eye_(torch.empty(3, 4)).tolist(),
+        I.dirac_(conv).tolist(),
+        I.dirac_(torch.empty(4, 2, 3), groups=2).tolist(),
+    ]
+    big = torch.empty(256, 512)
+    ku = I.kaiming_uniform_(torch.empty(256, 512), a=math.sqrt(5))
+    xu = I.xavier_uniform_(torch.empty(256, 512), gain=I.calculate_gain("tanh"))
+    kn = I.kaiming_normal_(big, mode="fan_out", nonlinearity="relu")
+    xn = I.xavier_normal_(torch.empty(256, 512))
+    ortho = I.orthogonal_(torch.empty(4, 6))
+    tn = I.trunc_normal_(torch.empty(1000), mean=0.0, std=1.0, a=-0.5, b=0.5)
+    bound_ku = math.sqrt(2.0 / (1 + 5)) * math.sqrt(3.0 / 512)
+    bound_xu = 5.0 / 3 * math.sqrt(6.0 / (256 + 512))
+    stats = [
+        bool(ku.abs().max() <= bound_ku),
+        bool(ku.abs().max() > 0.9 * bound_ku),
+        bool(xu.abs().max() <= bound_xu),
+        abs(kn.std().item() / math.sqrt(2.0 / 256) - 1) < 0.05,
+        abs(xn.std().item() / math.sqrt(2.0 / (256 + 512)) - 1) < 0.05,
+        torch.allclose(ortho @ ortho.T, torch.eye(4), atol=1e-5),
+        bool(tn.min() >= -0.5) and bool(tn.max() <= 0.5),
+        abs(I.normal_(torch.empty(10000), 2.0, 0.5).mean().item() - 2.0) < 0.05,
+        bool(I.uniform_(torch.empty(1000), -0.1, 0.1).abs().max() <= 0.1),
+    ]
+
+    def init_weights(m):
+        if isinstance(m, nn.Linear):
+            torch.nn.init.xavier_uniform_(m.weight)
+            m.bias.data.fill_(0.01)
+        elif isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.constant_(m.bias, 0)
+
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 3))
+    net.apply(init_weights)
+    return {
+        "gains": gains,
+        "deterministic": det,
+        "stats": stats,
+        "applied": [net[2].bias.tolist(), net[0].bias.tolist(), list(net[0].weight.shape)],
+        "fans": list(I._calculate_fan_in_and_fan_out(conv)),
+    }
+
+
+def pooling_variants(torch, init):
+    """The pooling layers' options (ceil_mode=True is left out: minigrad refuses it): MaxPool2d
+    with dilation and with
+    return_indices feeding MaxUnpool2d, AvgPool2d with count_include_pad=False and with
+    divisor_override, AdaptiveAvgPool2d to sizes that do not divide the input,
+    AdaptiveMaxPool1d with return_indices, MaxPool1d and AvgPool1d with padding;
+    outputs, indices and gradients."""
+    nn = torch.nn
+    img = _randn(torch, (1, 2, 5, 7), 91).requires_grad_()
+    seq = _randn(torch, (2, 3, 9), 92).requires_grad_()
+    pooled, idx = nn.MaxPool2d(2, stride=2, return_indices=True)(img)
+    outs = {
+        "dilated": nn.MaxPool2d(2, stride=1, dilation=2)(img),
+        "unpool": nn.MaxUnpool2d(2, stride=2)(pooled, idx, output_size=img.size()),
+        "avg_pad": nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False)(img),
+        "avg_div": nn.AvgPool2d(2, divisor_override=3)(img),
+        "adaptive": nn.AdaptiveAvgPool2d((3, 4))(img),
+        "adaptive_none": nn.AdaptiveAvgPool2d((None, 2))(img),
+        "max1d": nn.MaxPool1d(3, stride=2, padding=1)(seq),
+        "avg1d": nn.AvgPool1d(4, stride=3, padding=2)(seq),
+        "adaptive_max": nn.AdaptiveMaxPool1d(4)(seq),
+    }
+    amax, aidx = nn.AdaptiveMaxPool1d(4, return_indices=True)(seq)
+    results = {"indices": [idx.tolist(), aidx.tolist()]}
+    for name, out in outs.items():
+        grads = torch.autograd.grad((out * out).sum(), [img, seq], allow_unused=True)
+        results[name] = [
+            list(out.shape),
+            out.tolist(),
+            [None if g is None else g.tolist() for g in grads],
+        ]
+    return results
+
+
+def arcface_and_focal_losses(torch, init):
+    """Two losses blog posts implement by hand: ArcFace's additive angular margin
+    (F.normalize of features and class weights, the cosine clamped, acos, cos(theta + m),
+    a one-hot by scatter_, the scale s, cross_entropy) and the focal loss (log-softmax,
+    gather of the true class, pt = exp(logpt), alpha per class, (1 - pt) ** gamma);
+    a few Adam steps of a small embedding net with each."""
+    nn, F = torch.nn, torch.nn.functional
+    X = _randn(torch, (10, 4), 101)
+    y = torch.from_numpy(np.arange(10) % 3)
+
+    class ArcMargin(nn.Module):
+        def __init__(self, d, classes, s=8.0, m=0.3):
+            super().__init__()
+            self.weight = nn.Parameter(torch.empty(classes, d))
+            nn.init.xavier_uniform_(self.weight)
+            self.s, self.m = s, m
+
+        def forward(self, feats, labels):
+            cosine = F.linear(F.normalize(feats), F.normalize(self.weight))
+            theta = torch.acos(cosine.clamp(-1 + 1e-7, 1 - 1e-7))
+            target = torch.cos(theta + self.m)
+            one_hot = torch.zeros_like(cosine).scatter_(1, labels.view(-1, 1).long(), 1)
+            return self.s * (one_hot * target + (1.0 - one_hot) * cosine)
+
+    def focal_loss(logits, target, alpha, gamma=2.0):
+        logpt = F.log_softmax(logits, dim=1).gather(1, target.unsqueeze(1)).squeeze(1)
+        pt = logpt.exp()
+        at = alpha.gather(0, target)
+        return (-at * (1 - pt) ** gamma * logpt).mean()
+
+    body = init(nn.Sequential(nn.Linear(4, 6), nn.PReLU(), nn.Linear(6, 5)))
+    head = init(ArcMargin(5, 3))
+    opt = torch.optim.Adam(list(body.parameters()) + list(head.parameters()), lr=0.01)
+    log = []
+    for _ in range(3):
+        opt.zero_grad()
+        loss = F.cross_entropy(head(body(X), y), y)
+        loss.backward()
+        opt.step()
+        log.append(loss.item())
+    clf = init(nn.Linear(4, 3))
+    opt = torch.optim.Adam(clf.parameters(), lr=0.05)
+    alpha = torch.tensor([0.25, 0.5, 0.25])
+    for _ in range(3):
+        opt.zero_grad()
+        loss = focal_loss(clf(X), y, alpha)
+        loss.backward()
+        opt.step()
+        log.append(loss.item())
+    return {"log": log, "head": head.weight.tolist(), "clf": clf.weight.tolist()}
+
+
+def neural_ode_rk4_and_hamiltonian(torch, init):
+    """Two physics-flavoured notebooks: a neural ODE integrated with a hand-written RK4
+    loop and trained by backpropagating through the solver; and a Hamiltonian neural
+    network whose vector field is torch.autograd.grad(H.sum(), x, create_graph=True)
+    rotated by the symplectic matrix, trained on a harmonic oscillator."""
+    nn = torch.nn
+    f = init(nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2)))
+    opt = torch.optim.Adam(f.parameters(), lr=0.01)
+    t = torch.linspace(0, 2, 11)
+    true = torch.stack([torch.cos(t), -torch.sin(t)], dim=1)
+
+    def rk4(func, y0, ts):
+        ys = [y0]
+        for t0, t1 in zip(ts[:-1], ts[1:]):
+            h, y = t1 - t0, ys[-1]
+            k1 = func(y)
+            k2 = func(y + h * k1 / 2)
+            k3 = func(y + h * k2 / 2)
+            k4 = func(y + h * k3)
+            ys.append(y + h * (k1 + 2 * k2 + 2 * k3 + k4) / 6)
+        return torch.stack(ys)
+
+    log = []
+    for _ in range(3):
+        opt.zero_grad()
+        pred = rk4(f, true[0], t)
+        loss = (pred - true).pow(2).mean()
+        loss.backward()
+        opt.step()
+        log.append(loss.item())
+    H = init(nn.Sequential(nn.Linear(2, 16), nn.Softplus(), nn.Linear(16, 1)))
+    opt = torch.optim.Adam(H.parameters(), lr=0.01)
+    J = torch.tensor([[0.0, 1.0], [-1.0, 0.0]])
+    x = _randn(torch, (32, 2), 111)
+    dxdt = x @ J.T  # q' = p, p' = -q for H = (q^2 + p^2) / 2
+    for _ in range(3):
+        opt.zero_grad()
+        xr = x.clone().requires_grad_(True)
+        (dH,) = torch.autograd.grad(H(xr).sum(), xr, create_graph=True)
+        field = dH @ J.T
+        loss = (field - dxdt).pow(2).mean()
+        loss.backward()
+        opt.step()
+        log.append(loss.item())
+    return {
+        "log": log,
+        "f": [p.tolist() for p in f.parameters()],
+        "H": [p.tolist() for p in H.parameters()],
+    }
+
+
+def d2l_softmax_regression(torch, init):
+    """d2l's softmax regression from scratch next to its concise version: softmax as
+    X_exp / partition, cross_entropy as -log(y_hat[range(len(y_hat)), y]), accuracy by
+    argmax and type casts, the updater `d2l.sgd` under no_grad, and nn.Sequential(
+    nn.Flatten(), nn.Linear) with CrossEntropyLoss(reduction="none") and
+    `trainer.zero_grad(); l.mean().backward()` on the same data and start."""
+    nn = torch.nn
+    X = _randn(torch, (12, 1, 2, 2), 121)
+    y = torch.from_numpy(np.arange(12) % 3)
+    W0 = _randn(torch, (4, 3), 122, 0.01)
+
+    def softmax(X):
+        X_exp = torch.exp(X)
+        partition = X_exp.sum(1, keepdim=True)
+        return X_exp / partition
+
+    W = W0.clone().requires_grad_(True)
+    b = torch.zeros(3, requires_grad=True)
+
+    def net(X):
+        return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+    def cross_entropy(y_hat, y):
+        return -torch.log(y_hat[range(len(y_hat)), y])
+
+    def accuracy(y_hat, y):
+        if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
+            y_hat = y_hat.argmax(axis=1)
+        cmp = y_hat.type(y.dtype) == y
+        return float(cmp.type(y.dtype).sum())
+
+    log = []
+    for _ in range(4):
+        l = cross_entropy(net(X), y)
+        l.sum().backward()
+        with torch.no_grad():
+            for param in [W, b]:
+                param -= 0.1 * param.grad / 12
+                param.grad.zero_()
+        log.append([l.mean().item(), accuracy(net(X), y)])
+    concise = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+    with torch.no_grad():
+        concise[1].weight.copy_(W0.T)
+        concise[1].bias.zero_()
+    loss = nn.CrossEntropyLoss(reduction="none")
+    trainer = torch.optim.SGD(concise.parameters(), lr=0.1)
+    for _ in range(4):
+        l = loss(concise(X), y)
+        trainer.zero_grad()
+        l.mean().backward()
+        trainer.step()
+        log.append([l.mean().item(), accuracy(concise(X), y)])
+    return {"log": log, "W": W.tolist(), "concise": concise[1].weight.T.tolist()}
+
+
+def tensor_attributes_and_reshaping(torch, init):
+    """The attributes and reshaping methods of the Tensors tutorial and the docs: shape,
+    ndim, numel, nelement, element_size, nbytes, itemsize, size(-1), stride, dim,
+    permute, movedim, squeeze of a tuple of dims, unflatten, view_as, expand_as,
+    repeat, repeat_interleave (an int, a tensor of repeats, output_size), tile,
+    flatten(start, end), ravel, reshape_as, narrow_copy, and gradients of the
+    copying ones."""
+    x = torch.arange(24.0).reshape(2, 3, 4).requires_grad_()
+    attrs = [
+        list(x.shape),
+        x.ndim,
+        x.numel(),
+        x.nelement(),
+        x.element_size(),
+        x.nbytes,
+        x.itemsize,
+        x.size(-1),
+        list(x.stride()),
+        x.dim(),
+        x.dtype.itemsize,
+    ]
+    shapes = [
+        list(t.shape)
+        for t in (
+            x.permute(2, 0, 1),
+            x.movedim(-1, 0),
+            x[:1, :, :1].squeeze((0, 2)),
+            x.reshape(6, 4).unflatten(0, (2, 3)),
+            x.flatten(1).view_as(torch.empty(6, 4)),
+            x[:, :1].expand_as(x),
+            x.flatten(0, 1),
+            x.ravel(),
+            x.reshape_as(torch.empty(4, 6)),
+        )
+    ]
+    copies = {
+        "repeat": x[0, 0].repeat(2, 2),
+        "repeat_interleave": x[0, :, 0].repeat_interleave(2),
+        "repeat_tensor": x[0, :, 0].repeat_interleave(torch.tensor([1, 0, 3])),
+        "repeat_dim": x[0].repeat_interleave(torch.tensor([2, 1, 1]), dim=0, output_size=4),
+        "tile": x[0, 0, :2].tile((2, 3)),
+        "narrow_copy": x.narrow_copy(2, 1, 2),
+    }
+    results = {"attrs": attrs, "shapes": shapes}
+    for name, out in copies.items():
+        (g,) = torch.autograd.grad((out * out).sum(), x)
+        results[name] = [out.tolist(), g.sum(dim=0).tolist()]
+    results["plain"] = torch.repeat_interleave(torch.tensor([2, 1])).tolist()
+    return results
+
+
+def state_dict_tricks(torch, init):
+    """What people do with state_dicts: strip the 'module.' prefix DataParallel added
+    before loading, load a pretrained backbone into a larger model with strict=False,
+    copy.deepcopy a model (independent parameters), state_dict tensors sharing memory
+    with the parameters (an in-place change shows in the model), keep_vars=True giving the
+    Parameters themselves, a buffer in the state_dict, and averaging two models'
+    weights key by key (model soup)."""
+    import copy
+
+    nn = torch.nn
+    src = init(nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2)))
+    prefixed = {"module." + k: v for k, v in src.state_dict().items()}
+    clean = {k.removeprefix("module."): v for k, v in prefixed.items()}
+    target = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    target.load_state_dict(clean)
+    bigger = nn.Sequential(
+        nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2), nn.ReLU(), nn.Linear(2, 5)
+    )
+    report = bigger.load_state_dict(src.state_dict(), strict=False)
+    twin = copy.deepcopy(src)
+    with torch.no_grad():
+        twin[0].weight.add_(1.0)
+    sd = src.state_dict()
+    sd["0.bias"].mul_(0)
+    kept = src.state_dict(keep_vars=True)
+    other = init(nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2)))
+    soup_sd = {
+        k: (src.state_dict()[k] + other.state_dict()[k]) / 2
+        if src.state_dict()[k].is_floating_point()
+        else src.state_dict()[k]
+        for k in src.state_dict()
+    }
+    soup = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    soup.load_state_dict(soup_sd)
+    return {
+        "clean": [torch.equal(target[0].weight, src[0].weight), list(clean)],
+        "strict_false": [
+            sorted(report.missing_keys),
+            sorted(report.unexpected_keys),
+            torch.equal(bigger[2].weight, src[2].weight),
+        ],
+        "deepcopy": [
+            torch.equal(twin[0].weight, src[0].weight),
+            twin[0].weight is not src[0].weight,
+        ],
+        "shared": src[0].bias.tolist(),
+        "keep_vars": [
+            type(kept["0.weight"]).__name__,
+            kept["0.weight"].requires_grad,
+            kept["1.running_mean"].requires_grad,
+            src.state_dict()["0.weight"].requires_grad,
+        ],
+        "buffers": [k for k in src.state_dict() if k.startswith("1.")],
+        "soup": [p.tolist() for p in soup.parameters()],
+        "num_batches": soup.state_dict()["1.num_batches_tracked"].tolist(),
+    }
+
+
 PROGRAMS = [
     lstm_with_projections_and_packing,
     joining_and_splitting_tensors,
@@ -2164,4 +2884,17 @@ PROGRAMS = [
     where_nan_and_masked_softmax,
     in_place_semantics,
     numerical_edge_cases,
+    printing_optimizers_and_distributions,
+    transformer_encoder_options,
+    recurrent_layers_and_cells,
+    seq2seq_bahdanau_teacher_forcing,
+    dataloader_collate_semantics,
+    gradient_clipping_recipes,
+    weight_init_recipes,
+    pooling_variants,
+    arcface_and_focal_losses,
+    neural_ode_rk4_and_hamiltonian,
+    d2l_softmax_regression,
+    tensor_attributes_and_reshaping,
+    state_dict_tricks,
 ]
