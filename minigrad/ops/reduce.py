@@ -791,7 +791,8 @@ class LogSumExp(Function):
         else:
             m = array.max(axis=dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        y = xp.log(sum_array(xp, xp.exp(array - m), dims, True)) + m
+        with quiet():  # a slice of all -inf (a fully masked row) is -inf, silently as PyTorch's
+            y = xp.log(sum_array(xp, xp.exp(array - m), dims, True)) + m
         ctx.save_for_backward(x)
         ctx.dims = dims
         if not keepdim:

@@ -2845,6 +2845,363 @@ def state_dict_tricks(torch, init):
     }
 
 
+def convolution_variants(torch, init):
+    """Convolution layers with the options their docs list: Conv1d with padding="same"
+    and dilation, Conv2d with padding_mode "reflect", "circular" and "replicate", grouped
+    and depthwise Conv2d, ConvTranspose2d with output_padding and dilation, a grouped
+    ConvTranspose1d, Conv3d, and F.conv2d with a stride tuple and asymmetric padding;
+    outputs and gradients of inputs and weights."""
+    nn, F = torch.nn, torch.nn.functional
+    x1 = _randn(torch, (2, 4, 9), 131).requires_grad_()
+    x2 = _randn(torch, (1, 4, 6, 7), 132).requires_grad_()
+    x3 = _randn(torch, (1, 2, 4, 5, 5), 133).requires_grad_()
+    layers = {
+        "same": (init(nn.Conv1d(4, 3, 3, padding="same", dilation=2)), x1),
+        "reflect": (init(nn.Conv2d(4, 2, 3, padding=1, padding_mode="reflect")), x2),
+        "circular": (init(nn.Conv2d(4, 2, 3, padding=(1, 2), padding_mode="circular")), x2),
+        "replicate": (init(nn.Conv2d(4, 2, 3, padding=2, padding_mode="replicate")), x2),
+        "groups": (init(nn.Conv2d(4, 6, 3, groups=2, stride=2)), x2),
+        "depthwise": (init(nn.Conv2d(4, 4, 3, groups=4, padding=1, bias=False)), x2),
+        "transpose": (
+            init(nn.ConvTranspose2d(4, 2, 3, stride=2, output_padding=1, dilation=2)),
+            x2,
+        ),
+        "transpose1d": (init(nn.ConvTranspose1d(4, 6, 2, stride=2, groups=2)), x1),
+        "conv3d": (init(nn.Conv3d(2, 3, (2, 3, 3), stride=(1, 2, 1), padding=1)), x3),
+    }
+    results = {}
+    for name, (layer, x) in layers.items():
+        out = layer(x)
+        grads = torch.autograd.grad((out * out).sum(), [x, layer.weight])
+        results[name] = [list(out.shape), out.tolist(), [g.tolist() for g in grads]]
+    w = _randn(torch, (3, 4, 2, 3), 134)
+    out = F.conv2d(F.pad(x2, (1, 0, 2, 1)), w, stride=(2, 1))
+    results["functional"] = [list(out.shape), out.tolist()]
+    return results
+
+
+def interpolation_modes(torch, init):
+    """F.interpolate's modes as image code uses them: nearest, nearest-exact, bilinear with
+    and without align_corners, bicubic, linear on 1-D signals, trilinear on volumes,
+    scale_factor with recompute_scale_factor, an explicit size, and nn.Upsample; values
+    and gradients."""
+    F = torch.nn.functional
+    img = _randn(torch, (1, 2, 4, 5), 141).requires_grad_()
+    sig = _randn(torch, (2, 3, 6), 142).requires_grad_()
+    vol = _randn(torch, (1, 1, 2, 3, 3), 143).requires_grad_()
+    outs = {
+        "nearest": F.interpolate(img, scale_factor=2, mode="nearest"),
+        "nearest_exact": F.interpolate(img, size=(7, 8), mode="nearest-exact"),
+        "bilinear": F.interpolate(img, size=(6, 9), mode="bilinear", align_corners=False),
+        "bilinear_ac": F.interpolate(img, scale_factor=1.5, mode="bilinear", align_corners=True),
+        "bicubic": F.interpolate(img, size=(5, 7), mode="bicubic", align_corners=False),
+        "linear": F.interpolate(sig, scale_factor=1.7, mode="linear", recompute_scale_factor=True),
+        "down": F.interpolate(img, size=(2, 3), mode="bilinear"),
+        "trilinear": F.interpolate(vol, scale_factor=(2, 1.5, 1), mode="trilinear"),
+        "upsample": torch.nn.Upsample(size=(8, 10), mode="bilinear")(img),
+    }
+    results = {}
+    for name, out in outs.items():
+        inputs = [sig] if name == "linear" else [vol] if name == "trilinear" else [img]
+        grads = torch.autograd.grad((out * out).sum(), inputs)
+        results[name] = [list(out.shape), out.tolist(), grads[0].tolist()]
+    return results
+
+
+def random_numbers_by_their_properties(torch, init):
+    """The random functions as the reproducibility note and the docs use them, compared by
+    what is the same in both libraries (the streams differ): the same seed gives the same
+    numbers twice, a Generator object passed as generator=, get_rng_state/set_rng_state
+    replaying a draw, randint's range and dtype, randperm is a permutation, bernoulli_
+    and multinomial without replacement, normal with tensor mean and std (shapes),
+    dropout's 1/(1-p) scaling in training, and rand_like's dtype."""
+    torch.manual_seed(42)
+    a = torch.rand(5)
+    torch.manual_seed(42)
+    b = torch.rand(5)
+    g1 = torch.Generator().manual_seed(7)
+    g2 = torch.Generator().manual_seed(7)
+    state = torch.get_rng_state()
+    c = torch.randn(4)
+    torch.set_rng_state(state)
+    d = torch.randn(4)
+    ints = torch.randint(3, 10, (1000,))
+    perm = torch.randperm(20)
+    bern = torch.empty(1000).bernoulli_(0.3)
+    picks = torch.multinomial(torch.tensor([0.1, 0.2, 0.3, 0.4]), 4, replacement=False)
+    normal = torch.normal(torch.zeros(3, 2), torch.ones(2))
+    drop = torch.nn.functional.dropout(torch.ones(1000), p=0.25, training=True)
+    return {
+        "seeded": [torch.equal(a, b), bool(a.min() >= 0), bool(a.max() < 1)],
+        "generator": torch.equal(torch.rand(3, generator=g1), torch.rand(3, generator=g2)),
+        "state": torch.equal(c, d),
+        "randint": [int(ints.min()), int(ints.max()), _name(ints.dtype)],
+        "randperm": [sorted(perm.tolist()) == list(range(20)), _name(perm.dtype)],
+        "bernoulli": [sorted(set(bern.tolist())), abs(bern.mean().item() - 0.3) < 0.06],
+        "multinomial": sorted(picks.tolist()),
+        "normal": list(normal.shape),
+        "dropout": [
+            sorted(set(drop.tolist())),
+            abs((drop == 0).float().mean().item() - 0.25) < 0.06,
+        ],
+        "like": [
+            _name(torch.rand_like(torch.zeros(2, dtype=torch.float64)).dtype),
+            _name(torch.randn_like(torch.zeros(1, dtype=torch.float16)).dtype),
+            _name(torch.randint_like(torch.zeros(2), 5).dtype),
+        ],
+    }
+
+
+def capsule_squash_and_routing(torch, init):
+    """Capsule networks as the blog tutorials write them: squash (the norm kept below 1,
+    direction kept), predictions u_hat by a weight per capsule pair (einsum), three
+    iterations of routing-by-agreement (softmax over the output capsules, weighted sums,
+    agreements added to the logits with the predictions detached until the last), the
+    margin loss on the output lengths; gradients of the weights."""
+    F = torch.nn.functional
+
+    def squash(s, dim=-1):
+        n2 = (s**2).sum(dim=dim, keepdim=True)
+        return n2 / (1 + n2) * s / torch.sqrt(n2 + 1e-8)
+
+    B, n_in, d_in, n_out, d_out = 3, 6, 4, 3, 5
+    u = squash(_randn(torch, (B, n_in, d_in), 151))
+    W = (0.3 * _randn(torch, (n_in, n_out, d_out, d_in), 152)).requires_grad_()
+    u_hat = torch.einsum("ijkl,bil->bijk", W, u)
+    b = torch.zeros(B, n_in, n_out)
+    for it in range(3):
+        c = F.softmax(b, dim=2)
+        preds = u_hat if it == 2 else u_hat.detach()
+        s = (c.unsqueeze(-1) * preds).sum(dim=1)
+        v = squash(s)
+        if it < 2:
+            b = b + (preds * v.unsqueeze(1)).sum(-1)
+    lengths = v.norm(dim=-1)
+    target = F.one_hot(torch.tensor([0, 2, 1]), n_out).float()
+    loss = (
+        (target * F.relu(0.9 - lengths) ** 2 + 0.5 * (1 - target) * F.relu(lengths - 0.1) ** 2)
+        .sum(1)
+        .mean()
+    )
+    loss.backward()
+    return {
+        "lengths": lengths.tolist(),
+        "c": c.tolist(),
+        "loss": loss.item(),
+        "grad": W.grad.tolist(),
+        "squash_norm": squash(torch.tensor([[3.0, 4.0]])).norm().item(),
+    }
+
+
+def batch_hard_triplet_mining(torch, init):
+    """Batch-hard triplet loss as person re-identification code writes it: a pairwise
+    distance matrix (cdist, and the expanded ||a||^2 - 2ab + ||b||^2 form with clamp and
+    sqrt), masks of same and different labels by broadcasting ==, the hardest positive by
+    a max over masked distances, the hardest negative by a min with the positives pushed
+    up, a soft-margin (softplus) and a hinge version; gradients of the embeddings."""
+    F = torch.nn.functional
+    emb = _randn(torch, (8, 4), 161).requires_grad_()
+    labels = torch.tensor([0, 0, 1, 1, 2, 2, 0, 1])
+    n2 = (emb**2).sum(1, keepdim=True)
+    expanded = (n2 + n2.t() - 2 * emb @ emb.t()).clamp(min=1e-12).sqrt()
+    dist = torch.cdist(emb, emb)
+    same = labels.unsqueeze(0) == labels.unsqueeze(1)
+    eye = torch.eye(8, dtype=torch.bool)
+    pos_mask = same & ~eye
+    hardest_pos = (dist * pos_mask.float()).max(dim=1).values
+    max_d = dist.max(dim=1, keepdim=True).values
+    hardest_neg = (dist + max_d * same.float()).min(dim=1).values
+    soft = F.softplus(hardest_pos - hardest_neg).mean()
+    hinge = F.relu(hardest_pos - hardest_neg + 0.3).mean()
+    (g_soft,) = torch.autograd.grad(soft, emb, retain_graph=True)
+    (g_hinge,) = torch.autograd.grad(hinge, emb)
+    return {
+        "expanded_vs_cdist": torch.allclose(expanded, dist, atol=1e-3),
+        "pos": hardest_pos.tolist(),
+        "neg": hardest_neg.tolist(),
+        "losses": [soft.item(), hinge.item()],
+        "grads": [g_soft.tolist(), g_hinge.tolist()],
+    }
+
+
+def warmup_cosine_schedule_and_ema(torch, init):
+    """Two pieces of modern training scripts: the warmup-then-cosine learning rate written
+    as a LambdaLR (the Hugging Face get_cosine_schedule_with_warmup formula), and an
+    exponential moving average of the weights as timm's ModelEmaV2 keeps it (a deepcopy
+    in eval mode; under no_grad, for every state_dict entry, `ema_v.copy_(ema_v * decay +
+    (1 - decay) * model_v)` for floats and a plain copy for the integer counters)."""
+    import copy
+
+    nn = torch.nn
+    # NOTE: the BatchNorm after the ReLU: right after a Linear it would cancel that Linear's
+    # bias, whose gradient would be rounding noise (AdamW follows its sign)
+    model = init(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.BatchNorm1d(4), nn.Linear(4, 1)))
+    opt = torch.optim.AdamW(model.parameters(), lr=0.01)
+    warmup, total = 3, 10
+
+    def lr_lambda(step):
+        if step < warmup:
+            return float(step) / float(max(1, warmup))
+        progress = float(step - warmup) / float(max(1, total - warmup))
+        return max(0.0, 0.5 * (1.0 + math.cos(math.pi * 0.5 * 2.0 * progress)))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda)
+    ema = copy.deepcopy(model).eval()
+    decay = 0.9
+    X, Y = _randn(torch, (16, 3), 171), _randn(torch, (16, 1), 172)
+    lrs, losses = [], []
+    for _ in range(total):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(X), Y)
+        loss.backward()
+        opt.step()
+        sched.step()
+        with torch.no_grad():
+            for ema_v, model_v in zip(ema.state_dict().values(), model.state_dict().values()):
+                if ema_v.dtype.is_floating_point:
+                    ema_v.copy_(ema_v * decay + (1.0 - decay) * model_v)
+                else:
+                    ema_v.copy_(model_v)
+        lrs.append(sched.get_last_lr()[0])
+        losses.append(loss.item())
+    with torch.no_grad():
+        ema_out = ema(X)
+    return {
+        "lrs": lrs,
+        "losses": losses,
+        "ema": [v.tolist() for v in ema.state_dict().values()],
+        "ema_out": ema_out.tolist(),
+        "counter": ema.state_dict()["2.num_batches_tracked"].item(),
+    }
+
+
+def polynomial_fit_with_vander(torch, init):
+    """Least-squares polynomial fitting as NumPy users port it: torch.vander (decreasing
+    and increasing powers) and torch.linalg.vander, torch.linalg.lstsq on the Vandermonde
+    matrix, the normal equations with torch.linalg.solve, the condition number with
+    torch.linalg.cond, eigvalsh and svdvals; the fits agree and predict the same values."""
+    LA = torch.linalg
+    x = torch.linspace(-1, 1, 9, dtype=torch.float64)
+    y = (
+        1.0
+        - 2.0 * x
+        + 0.5 * x**3
+        + 0.01 * torch.from_numpy(np.random.default_rng(181).normal(size=9))
+    )
+    V = torch.vander(x, N=4)
+    Vi = torch.vander(x, N=4, increasing=True)
+    Vl = LA.vander(x, N=4)
+    coef = LA.lstsq(V, y.unsqueeze(1)).solution.squeeze(1)
+    normal = LA.solve(Vi.T @ Vi, Vi.T @ y)
+    return {
+        "vander": [V.tolist(), torch.equal(Vi, Vl), torch.equal(Vi.flip(1), V)],
+        "coef": [coef.tolist(), normal.tolist(), torch.allclose(coef.flip(0), normal)],
+        "cond": [
+            LA.cond(Vi).item(),
+            LA.cond(Vi.T @ Vi).item(),
+            LA.cond(Vi.T @ Vi, "fro").item(),
+            LA.cond(Vi.T @ Vi, float("inf")).item(),
+            LA.cond(Vi.T @ Vi, -2).item(),
+        ],
+        "eig": [LA.eigvalsh(Vi.T @ Vi).tolist(), LA.svdvals(Vi).tolist()],
+        "pred": (Vi @ normal).tolist(),
+    }
+
+
+def zero_to_gans_training_loop(torch, init):
+    """The course-notebook style of "Deep Learning with PyTorch: Zero to GANs": an
+    ImageClassificationBase with training_step, validation_step, validation_epoch_end
+    (torch.stack of the batch losses and accuracies, .mean()), accuracy via
+    `torch.max(outputs, dim=1)` and `torch.sum(preds == labels).item() / len(preds)`, a
+    DeviceDataLoader wrapping a DataLoader with a recursive to_device, an `evaluate`
+    decorated with @torch.no_grad(), and `fit` keeping a history of dicts."""
+    nn, F = torch.nn, torch.nn.functional
+    data = torch.utils.data
+
+    def accuracy(outputs, labels):
+        _, preds = torch.max(outputs, dim=1)
+        return torch.tensor(torch.sum(preds == labels).item() / len(preds))
+
+    class ImageClassificationBase(nn.Module):
+        def training_step(self, batch):
+            images, labels = batch
+            return F.cross_entropy(self(images), labels)
+
+        def validation_step(self, batch):
+            images, labels = batch
+            out = self(images)
+            return {
+                "val_loss": F.cross_entropy(out, labels).detach(),
+                "val_acc": accuracy(out, labels),
+            }
+
+        def validation_epoch_end(self, outputs):
+            batch_losses = [x["val_loss"] for x in outputs]
+            batch_accs = [x["val_acc"] for x in outputs]
+            return {
+                "val_loss": torch.stack(batch_losses).mean().item(),
+                "val_acc": torch.stack(batch_accs).mean().item(),
+            }
+
+    class Model(ImageClassificationBase):
+        def __init__(self):
+            super().__init__()
+            self.network = nn.Sequential(
+                nn.Flatten(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 3)
+            )
+
+        def forward(self, xb):
+            return self.network(xb)
+
+    def to_device(data, device):
+        if isinstance(data, (list, tuple)):
+            return [to_device(x, device) for x in data]
+        return data.to(device, non_blocking=True)
+
+    class DeviceDataLoader:
+        def __init__(self, dl, device):
+            self.dl, self.device = dl, device
+
+        def __iter__(self):
+            for b in self.dl:
+                yield to_device(b, self.device)
+
+        def __len__(self):
+            return len(self.dl)
+
+    @torch.no_grad()
+    def evaluate(model, val_loader):
+        model.eval()
+        return model.validation_epoch_end([model.validation_step(b) for b in val_loader])
+
+    def fit(epochs, lr, model, train_loader, val_loader, opt_func=torch.optim.SGD):
+        history = []
+        optimizer = opt_func(model.parameters(), lr)
+        for _ in range(epochs):
+            model.train()
+            train_losses = []
+            for batch in train_loader:
+                loss = model.training_step(batch)
+                train_losses.append(loss)
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+            result = evaluate(model, val_loader)
+            result["train_loss"] = torch.stack(train_losses).mean().item()
+            history.append(result)
+        return history
+
+    device = torch.device("cpu")
+    X = _randn(torch, (30, 1, 4, 4), 191)
+    y = torch.from_numpy((np.arange(30) * 7) % 3)
+    ds = data.TensorDataset(X, y)
+    train_dl = DeviceDataLoader(data.DataLoader(data.Subset(ds, range(24)), batch_size=8), device)
+    val_dl = DeviceDataLoader(data.DataLoader(data.Subset(ds, range(24, 30)), batch_size=4), device)
+    model = init(Model())
+    history = [evaluate(model, val_dl)] + fit(3, 0.1, model, train_dl, val_dl)
+    return {"history": history, "len": [len(train_dl), len(val_dl)], "training": model.training}
+
+
 PROGRAMS = [
     lstm_with_projections_and_packing,
     joining_and_splitting_tensors,
@@ -2897,4 +3254,12 @@ PROGRAMS = [
     d2l_softmax_regression,
     tensor_attributes_and_reshaping,
     state_dict_tricks,
+    convolution_variants,
+    interpolation_modes,
+    random_numbers_by_their_properties,
+    capsule_squash_and_routing,
+    batch_hard_triplet_mining,
+    warmup_cosine_schedule_and_ema,
+    polynomial_fit_with_vander,
+    zero_to_gans_training_loop,
 ]
