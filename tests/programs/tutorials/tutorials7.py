@@ -3202,6 +3202,365 @@ def zero_to_gans_training_loop(torch, init):
     return {"history": history, "len": [len(train_dl), len(val_dl)], "training": model.training}
 
 
+def python_protocols_on_tensors(torch, init):
+    """What Python itself does with tensors in notebooks: f-strings with a format spec on
+    a 0-d tensor (f"{loss:.4f}", f"{loss:>7f}"), %-formatting, round() and math
+    functions of 0-d tensors, int() and float(), a 0-d integer tensor as a list index and
+    in range(), len() and iteration over rows, `in`, bool() of one element, the builtins
+    sum, max and sorted over lists of 0-d tensors, abs, divmod-free floor division by a
+    float, reflected operators (2 ** t, 1 - t, 3 / t), and str of a shape."""
+    loss = torch.tensor(0.123456)
+    idx = torch.tensor(2)
+    t = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    values = [torch.tensor(3.0), torch.tensor(-1.0), torch.tensor(2.5)]
+    letters = ["a", "b", "c", "d"]
+    return {
+        "format": [
+            f"{loss:.4f}",
+            f"{loss:>10f}",
+            "%.3f" % loss,  # noqa: UP031 - the old style calls __float__
+            f"{loss.item():.2e}",
+            "{:.1f}".format(torch.tensor(2.25)),  # noqa: UP032 - str.format calls __format__
+            f"{idx:03d}",
+        ],
+        "math": [
+            round(float(loss), 3),
+            math.sqrt(torch.tensor(16.0)),
+            math.exp(torch.tensor(0.5)),
+            int(torch.tensor(3.7)),
+            float(torch.tensor([2])),
+            math.floor(torch.tensor(2.7)),
+            round(torch.tensor(2.567).item(), 1),
+        ],
+        "index": [
+            letters[idx],
+            list(range(idx)),
+            letters[torch.tensor(-1)],
+            [1, 2, 3][torch.tensor([1])[0]],
+        ],
+        "iterate": [len(t), [row.tolist() for row in t], 3.0 in t, 5 in t, bool(torch.tensor([1]))],
+        "builtins": [
+            float(sum(values)),
+            float(max(values)),
+            [float(v) for v in sorted(values)],
+            abs(torch.tensor([-1.5, 2.0])).tolist(),
+        ],
+        "reflected": [
+            (2**t).tolist(),
+            (1 - t).tolist(),
+            (3 / t).tolist(),
+            (t // 1.5).tolist(),
+            (-t % 3).tolist(),
+            (2.0 * t @ t).tolist(),
+        ],
+        "shape": [
+            str(t.shape).replace(torch.__name__, "torch"),
+            t.shape == (2, 2),
+            list(t.shape) == [2, 2],
+            t.shape[0] * t.shape[1],
+            tuple(t.shape),
+        ],
+    }
+
+
+def numpy_style_aliases_and_overloads(torch, init):
+    """NumPy habits PyTorch accepts: axis= and keepdims-free axis keywords on reductions
+    (sum, mean, std, max, argmax, cumsum), torch.concatenate and concat with axis=,
+    swapaxes, torch.absolute, torch.clip, torch.multiply/divide/subtract; and the overloads
+    of torch.max/min: over everything, over a dim (values and indices), with keepdim, and
+    elementwise between two tensors, the last as torch.max(a, b) and torch.maximum."""
+    x = torch.tensor([[1.0, -5.0, 3.0], [4.0, 2.0, -6.0]])
+    y = torch.tensor([[0.0, 0.0, 9.0], [1.0, 8.0, -7.0]])
+    m = torch.max(x, 1, keepdim=True)
+    return {
+        "axis": [
+            torch.sum(x, axis=0).tolist(),
+            x.mean(axis=1).tolist(),
+            x.std(axis=0).tolist(),
+            x.max(axis=1).values.tolist(),
+            x.argmax(axis=1).tolist(),
+            torch.cumsum(x, axis=1).tolist(),
+            x.sum(axis=(0, 1)).item(),
+            torch.amax(x, axis=0).tolist(),
+        ],
+        "joins": [
+            torch.concatenate([x, y], axis=1).tolist(),
+            torch.concat((x, y), 0).tolist(),
+            x.swapaxes(0, 1).tolist(),
+            torch.swapdims(x, 0, 1).shape[0],
+        ],
+        "aliases": [
+            torch.absolute(x).tolist(),
+            torch.clip(x, -1, 2).tolist(),
+            torch.multiply(x, 2).tolist(),
+            torch.divide(x, y + 10).tolist(),
+            torch.subtract(x, y, alpha=2).tolist(),
+            torch.negative(x).tolist(),
+            torch.true_divide(x, 4).tolist(),
+            torch.greater(x, y).tolist(),
+            torch.less_equal(x, 2).tolist(),
+            torch.not_equal(x, y).tolist(),
+        ],
+        "max": [
+            torch.max(x).item(),
+            torch.min(x).item(),
+            m.values.tolist(),
+            m.indices.tolist(),
+            torch.max(x, y).tolist(),
+            torch.min(x, dim=0).indices.tolist(),
+            torch.maximum(x, y).tolist(),
+            torch.max(x, dim=-1)[1].tolist(),
+        ],
+    }
+
+
+def autograd_grad_options(torch, init):
+    """torch.autograd.grad's and backward's options in their docs' uses: grad_outputs as a
+    tuple for two outputs, allow_unused with materialize_grads, is_grads_batched (the
+    rows of a Jacobian from the identity's rows), create_graph for a Hessian-vector
+    product, torch.autograd.backward with grad_tensors for several roots, and
+    retain_graph for two grads of one graph."""
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    z = torch.tensor([0.5], requires_grad=True)
+    y1 = x**2
+    y2 = (x * z).sum()
+    g1, g2 = torch.autograd.grad(
+        (y1, y2), (x, z), grad_outputs=(torch.ones(3), torch.tensor(2.0)), retain_graph=True
+    )
+    unused = torch.tensor([1.0], requires_grad=True)
+    gm = torch.autograd.grad(
+        y2, [x, unused], allow_unused=True, materialize_grads=True, retain_graph=True
+    )
+    (jac,) = torch.autograd.grad(
+        y1, x, grad_outputs=torch.eye(3), is_grads_batched=True, retain_graph=True
+    )
+    f = (x**3).sum() * z.sum()
+    (gx,) = torch.autograd.grad(f, x, create_graph=True)
+    v = torch.tensor([1.0, 0.0, -1.0])
+    (hvp,) = torch.autograd.grad(gx, x, grad_outputs=v)
+    a = torch.tensor([1.0, -1.0], requires_grad=True)
+    torch.autograd.backward(
+        [a * 3, (a**2).sum()], grad_tensors=[torch.tensor([1.0, 2.0]), torch.tensor(0.5)]
+    )
+    return {
+        "tuple": [g1.tolist(), g2.tolist()],
+        "materialized": [g.tolist() for g in gm],
+        "jacobian": jac.tolist(),
+        "hvp": hvp.tolist(),
+        "backward": a.grad.tolist(),
+    }
+
+
+def comparisons_and_membership(torch, init):
+    """Comparison ops as the docs list them: eq, ne, lt, le, gt, ge with broadcasting and
+    scalars, torch.equal, allclose and isclose with rtol, atol and equal_nan, isin (with
+    invert, a scalar test element), logical ops on non-bool tensors, any and all of float
+    tensors, clamp of integer tensors, sort of booleans, and argsort of ties (stable)."""
+    a = torch.tensor([[1.0, 2.0, float("nan")], [4.0, 5.0, 6.0]])
+    b = torch.tensor([1.0, 2.5, float("nan")])
+    ints = torch.tensor([5, -3, 7, 0])
+    return {
+        "compare": [
+            torch.eq(a, b).tolist(),
+            (a != b).tolist(),
+            (a < 3).tolist(),
+            a.le(b).tolist(),
+            torch.gt(a, 2.0).tolist(),
+            (a >= b).tolist(),
+        ],
+        "equal": [
+            torch.equal(a, a),
+            torch.equal(b[:2], torch.tensor([1.0, 2.5])),
+            torch.equal(torch.tensor([1, 2]), torch.tensor([1.0, 2.0])),
+        ],
+        "close": [
+            torch.allclose(b, b),
+            torch.allclose(b, b, equal_nan=True),
+            torch.isclose(a, b, rtol=0.3, atol=0.0).tolist(),
+            torch.isclose(a[0], b, equal_nan=True).tolist(),
+            torch.allclose(torch.tensor([1.0, 1e-9]), torch.tensor([1.0001, 0.0])),
+        ],
+        "isin": [
+            torch.isin(ints, torch.tensor([0, 7])).tolist(),
+            torch.isin(ints, torch.tensor([0, 7]), invert=True).tolist(),
+            torch.isin(ints, 5).tolist(),
+        ],
+        "logical": [
+            torch.logical_and(a, b).tolist(),
+            torch.logical_not(ints).tolist(),
+            torch.logical_xor(ints, torch.tensor([1, 0, 0, 1])).tolist(),
+            torch.logical_or(ints > 0, ints < -1).tolist(),
+        ],
+        "any_all": [
+            torch.tensor([0.0, 0.5]).any().item(),
+            torch.tensor([0.0, 0.5]).all().item(),
+            a.any(dim=1).tolist(),
+        ],
+        "int_clamp": [
+            ints.clamp(-1, 5).tolist(),
+            _name(ints.clamp(-1, 5).dtype),
+            ints.clamp(min=0.5).tolist(),
+            _name(ints.clamp(min=0.5).dtype),
+        ],
+        "bool_sort": [
+            torch.tensor([True, False, True]).sort().values.tolist(),
+            torch.tensor([2, 1, 2, 1, 2]).argsort(stable=True).tolist(),
+            torch.tensor([2, 1, 2, 1, 2]).argsort(descending=True, stable=True).tolist(),
+        ],
+    }
+
+
+def lltm_python_reference(torch, init):
+    """The "Custom C++ and CUDA Extensions" tutorial's Python LLTM: the module with its
+    forward (torch.cat of input and old h, addmm, chunk(3, dim=1), sigmoid, F.elu,
+    tanh), and the same cell as an autograd.Function with the tutorial's hand-written
+    backward (d_sigmoid, d_tanh, d_elu, the gates' gradients, weights.t() mm); both give
+    the same outputs and gradients, and gradcheck passes in float64."""
+    F = torch.nn.functional
+
+    def d_sigmoid(z):
+        s = torch.sigmoid(z)
+        return (1 - s) * s
+
+    def d_tanh(z):
+        t = torch.tanh(z)
+        return 1 - (t * t)
+
+    def d_elu(z, alpha=1.0):
+        e = z.exp()
+        mask = (alpha * (e - 1)) < 0
+        return (z > 0).type_as(z) + mask.type_as(z) * (alpha * e)
+
+    class LLTMFunction(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, input, weights, bias, old_h, old_cell):
+            X = torch.cat([old_h, input], dim=1)
+            gate_weights = F.linear(X, weights, bias)
+            gates = gate_weights.chunk(3, dim=1)
+            input_gate = torch.sigmoid(gates[0])
+            output_gate = torch.sigmoid(gates[1])
+            candidate_cell = F.elu(gates[2])
+            new_cell = old_cell + candidate_cell * input_gate
+            new_h = torch.tanh(new_cell) * output_gate
+            ctx.save_for_backward(
+                X,
+                weights,
+                input_gate,
+                output_gate,
+                old_cell,
+                new_cell,
+                candidate_cell,
+                gate_weights,
+            )
+            return new_h, new_cell
+
+        @staticmethod
+        def backward(ctx, grad_h, grad_cell):
+            (
+                X,
+                weights,
+                input_gate,
+                output_gate,
+                old_cell,
+                new_cell,
+                candidate_cell,
+                gate_weights,
+            ) = ctx.saved_tensors
+            d_output_gate = torch.tanh(new_cell) * grad_h
+            d_tanh_new_cell = output_gate * grad_h
+            d_new_cell = d_tanh(new_cell) * d_tanh_new_cell + grad_cell
+            d_old_cell = d_new_cell
+            d_candidate_cell = input_gate * d_new_cell
+            d_input_gate = candidate_cell * d_new_cell
+            gates = gate_weights.chunk(3, dim=1)
+            d_input_gate *= d_sigmoid(gates[0])
+            d_output_gate *= d_sigmoid(gates[1])
+            d_candidate_cell *= d_elu(gates[2])
+            d_gates = torch.cat([d_input_gate, d_output_gate, d_candidate_cell], dim=1)
+            d_weights = d_gates.t().mm(X)
+            d_bias = d_gates.sum(dim=0, keepdim=True).squeeze(0)
+            d_X = d_gates.mm(weights)
+            state_size = grad_h.shape[1]
+            d_old_h, d_input = d_X[:, :state_size], d_X[:, state_size:]
+            return d_input, d_weights, d_bias, d_old_h, d_old_cell
+
+    class LLTM(torch.nn.Module):
+        def __init__(self, input_features, state_size):
+            super().__init__()
+            self.input_features, self.state_size = input_features, state_size
+            self.weights = torch.nn.Parameter(
+                torch.empty(3 * state_size, input_features + state_size)
+            )
+            self.bias = torch.nn.Parameter(torch.empty(3 * state_size))
+            stdv = 1.0 / math.sqrt(self.state_size)
+            for weight in self.parameters():
+                weight.data.uniform_(-stdv, +stdv)
+
+        def forward(self, input, state):
+            old_h, old_cell = state
+            X = torch.cat([old_h, input], dim=1)
+            gate_weights = torch.addmm(self.bias, X, self.weights.t())
+            gates = gate_weights.chunk(3, dim=1)
+            input_gate = torch.sigmoid(gates[0])
+            output_gate = torch.sigmoid(gates[1])
+            candidate_cell = F.elu(gates[2])
+            new_cell = old_cell + candidate_cell * input_gate
+            new_h = torch.tanh(new_cell) * output_gate
+            return new_h, new_cell
+
+    rnn = init(LLTM(3, 4))
+    x = _randn(torch, (2, 3), 201)
+    h, c = _randn(torch, (2, 4), 202), _randn(torch, (2, 4), 203)
+    new_h, new_c = rnn(x, (h, c))
+    (new_h.sum() + (new_c**2).sum()).backward()
+    module_grads = [rnn.weights.grad.clone(), rnn.bias.grad.clone()]
+    rnn.zero_grad()
+    fh, fc = LLTMFunction.apply(x, rnn.weights, rnn.bias, h, c)
+    (fh.sum() + (fc**2).sum()).backward()
+    args = [t.double().requires_grad_() for t in (x, rnn.weights.detach(), rnn.bias.detach(), h, c)]
+    ok = torch.autograd.gradcheck(LLTMFunction.apply, args, eps=1e-6, atol=1e-4)
+    return {
+        "module": [new_h.tolist(), new_c.tolist(), [g.tolist() for g in module_grads]],
+        "function": [fh.tolist(), fc.tolist(), rnn.weights.grad.tolist(), rnn.bias.grad.tolist()],
+        "same": [
+            torch.allclose(fh, new_h),
+            torch.allclose(rnn.weights.grad, module_grads[0], atol=1e-6),
+        ],
+        "gradcheck": ok,
+        "names": [fh.grad_fn.name(), new_h.grad_fn.name()],
+    }
+
+
+def pseudo_labeling_round(torch, init):
+    """A semi-supervised round as FixMatch-style blog code writes it: a supervised loss on
+    labeled data, softmax probabilities of the unlabeled batch under no_grad,
+    `max_probs, targets_u = torch.max(probs, dim=-1)`, a confidence mask
+    `max_probs.ge(threshold).float()`, the masked cross_entropy(reduction="none") mean,
+    both losses summed, and an SGD step with nesterov momentum."""
+    nn, F = torch.nn, torch.nn.functional
+    model = init(nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3)))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+    x_l = _randn(torch, (6, 5), 211)
+    y_l = torch.tensor([0, 1, 2, 0, 1, 2])
+    x_u = _randn(torch, (10, 5), 212, 2.0)
+    log = []
+    for step in range(3):
+        logits_l = model(x_l)
+        loss_l = F.cross_entropy(logits_l, y_l)
+        with torch.no_grad():
+            probs = torch.softmax(model(x_u), dim=-1)
+        max_probs, targets_u = torch.max(probs, dim=-1)
+        mask = max_probs.ge(0.5).float()
+        noisy = x_u + 0.1 * _randn(torch, (10, 5), 220 + step)
+        loss_u = (F.cross_entropy(model(noisy), targets_u, reduction="none") * mask).mean()
+        loss = loss_l + 1.0 * loss_u
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        log.append([loss_l.item(), loss_u.item(), mask.sum().item(), targets_u.tolist()])
+    return {"log": log, "params": [p.tolist() for p in model.parameters()]}
+
+
 PROGRAMS = [
     lstm_with_projections_and_packing,
     joining_and_splitting_tensors,
@@ -3262,4 +3621,10 @@ PROGRAMS = [
     warmup_cosine_schedule_and_ema,
     polynomial_fit_with_vander,
     zero_to_gans_training_loop,
+    python_protocols_on_tensors,
+    numpy_style_aliases_and_overloads,
+    autograd_grad_options,
+    comparisons_and_membership,
+    lltm_python_reference,
+    pseudo_labeling_round,
 ]
