@@ -1366,8 +1366,8 @@ class Tensor:
     def argwhere(self):
         return indexing_ops.nonzero(self)
 
-    def scatter(self, dim, index, src=None, *, value=None):
-        return indexing_ops.scatter(self, dim, index, src, value=value)
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return indexing_ops.scatter(self, dim, index, src, value=value, reduce=reduce)
 
     def scatter_add(self, dim, index, src):
         return indexing_ops.scatter_add(self, dim, index, src)
@@ -1840,8 +1840,8 @@ class Tensor:
 
     clip_ = clamp_
 
-    def scatter_(self, dim, index, src=None, *, value=None):
-        scatter = functools.partial(indexing_ops.scatter, value=value)
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        scatter = functools.partial(indexing_ops.scatter, value=value, reduce=reduce)
         return self._inplace(scatter, dim, index, src)
 
     def scatter_add_(self, dim, index, src):
