@@ -3662,6 +3662,52 @@ def scatter_gather_zoo(torch, init):
     return results
 
 
+def gaussian_mixture_by_gradient_descent(torch, init):
+    """Fitting a Gaussian mixture model with torch.distributions, as blog posts do: learnable
+    mixture logits, means and softplus-ed scales, MixtureSameFamily(Categorical(logits),
+    Independent(Normal(means, scales), 1)), Adam on the mean negative log-likelihood;
+    then the responsibilities (the components' log_prob of x.unsqueeze(1) plus
+    log_softmax of the logits, normalized with logsumexp), the hard assignments, the
+    mixture's mean and variance, and the shapes of its samples."""
+    D, F = torch.distributions, torch.nn.functional
+    rng = np.random.default_rng(231)
+    X = torch.from_numpy(
+        np.concatenate(
+            [rng.normal([-2.0, 0.0], 0.5, (20, 2)), rng.normal([2.0, 1.0], 0.7, (20, 2))]
+        ).astype(np.float32)
+    )
+    logits = torch.zeros(2, requires_grad=True)
+    means = torch.tensor([[-1.0, 0.0], [1.0, 0.0]], requires_grad=True)
+    raw_scales = torch.zeros(2, 2, requires_grad=True)
+    opt = torch.optim.Adam([logits, means, raw_scales], lr=0.1)
+
+    def model():
+        comp = D.Independent(D.Normal(means, F.softplus(raw_scales)), 1)
+        return D.MixtureSameFamily(D.Categorical(logits=logits), comp)
+
+    losses = []
+    for _ in range(15):
+        opt.zero_grad()
+        loss = -model().log_prob(X).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    gmm = model()
+    with torch.no_grad():
+        log_joint = gmm.component_distribution.log_prob(X.unsqueeze(1)) + torch.log_softmax(
+            logits, dim=-1
+        )
+        resp = (log_joint - torch.logsumexp(log_joint, dim=1, keepdim=True)).exp()
+    return {
+        "losses": losses,
+        "params": [logits.tolist(), means.tolist(), F.softplus(raw_scales).tolist()],
+        "resp": resp.tolist(),
+        "assign": resp.argmax(1).tolist(),
+        "moments": [gmm.mean.tolist(), gmm.variance.tolist()],
+        "shapes": [list(gmm.sample((3,)).shape), list(gmm.batch_shape), list(gmm.event_shape)],
+    }
+
+
 PROGRAMS = [
     lstm_with_projections_and_packing,
     joining_and_splitting_tensors,
@@ -3730,4 +3776,5 @@ PROGRAMS = [
     pseudo_labeling_round,
     in_place_method_zoo,
     scatter_gather_zoo,
+    gaussian_mixture_by_gradient_descent,
 ]
