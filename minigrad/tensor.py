@@ -1448,6 +1448,14 @@ class Tensor:
     def outer(self, vec2):
         return matmul_ops.outer(self, vec2)
 
+    ger = outer  # PyTorch's older name
+
+    def qr(self, some=True):
+        return linalg_ops.torch_qr(self, some)
+
+    def cholesky(self, upper=False):
+        return linalg_ops.torch_cholesky(self, upper)
+
     def mv(self, vec):
         return matmul_ops.mv(self, vec)
 

@@ -3708,6 +3708,50 @@ def gaussian_mixture_by_gradient_descent(torch, init):
     }
 
 
+def metric_learning_with_distance_functions(torch, init):
+    """Metric learning as the TripletMarginWithDistanceLoss docs show it: an embedding net,
+    triplets from fixed indices, the loss with the default pairwise distance, with a
+    cosine distance (`1 - F.cosine_similarity`), with nn.PairwiseDistance(p=1) and swap,
+    three SGD steps with each; then a nearest-neighbour check of the embeddings with
+    torch.cdist and topk(largest=False)."""
+    nn, F = torch.nn, torch.nn.functional
+    X = _randn(torch, (12, 6), 241)
+    labels = torch.from_numpy(np.arange(12) % 3)
+    a_idx = torch.tensor([0, 1, 2, 3, 4, 5])
+    p_idx = torch.tensor([3, 4, 5, 6, 7, 8])
+    n_idx = torch.tensor([1, 2, 0, 4, 5, 3])
+    losses = {
+        "default": nn.TripletMarginWithDistanceLoss(),
+        "cosine": nn.TripletMarginWithDistanceLoss(
+            distance_function=lambda x, y: 1.0 - F.cosine_similarity(x, y), margin=0.5
+        ),
+        "l1_swap": nn.TripletMarginWithDistanceLoss(
+            distance_function=nn.PairwiseDistance(p=1), swap=True, margin=2.0
+        ),
+    }
+    start = init(nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3)))
+    results = {"printed": [_shown(torch, fn) for fn in losses.values()]}
+    for name, loss_fn in losses.items():
+        net = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+        net.load_state_dict(start.state_dict())
+        # NOTE: SGD: Adam would scale up gradients that are rounding noise (dead ReLUs)
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        log = []
+        for _ in range(3):
+            emb = net(X)
+            loss = loss_fn(emb[a_idx], emb[p_idx], emb[n_idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            log.append(loss.item())
+        with torch.no_grad():
+            emb = net(X)
+            d = torch.cdist(emb, emb) + torch.eye(12) * 1e6
+            nearest = d.topk(1, dim=1, largest=False).indices.squeeze(1)
+        results[name] = [log, nearest.tolist(), (labels[nearest] == labels).float().mean().item()]
+    return results
+
+
 PROGRAMS = [
     lstm_with_projections_and_packing,
     joining_and_splitting_tensors,
@@ -3777,4 +3821,5 @@ PROGRAMS = [
     in_place_method_zoo,
     scatter_gather_zoo,
     gaussian_mixture_by_gradient_descent,
+    metric_learning_with_distance_functions,
 ]
