@@ -1,11 +1,17 @@
-"""Programs as students copy them (round 7): the corners of the Tensors and Learning PyTorch
-with Examples tutorials not yet run here (joining and splitting, the rounding and bitwise
-ops, special functions, linear algebra, the matmul family, broadcasting, masked writes,
-dtype promotion, what print shows for modules and for grad_fns), the docs' examples of
-LSTM with projections, optimizers and schedulers not yet stepped, distributions, data
-pipelines, checkpoints in memory, and course-notebook models. Each is a function of the
-library (`torch` is PyTorch or minigrad) and of `init` (see tests/programs/conftest.py);
-data come from NumPy so that both libraries see the same numbers."""
+"""Programs as students copy them (round 7, 69 programs): the corners of the Tensors tutorial
+and the docs' examples not yet run here (joining and splitting, rounding and bitwise ops,
+special functions, linear algebra, the matmul family, broadcasting, masked and indexed writes,
+dtype promotion, reductions, sorting and counting, in-place methods, scatter and gather,
+NumPy habits and Python protocols, numerical edge cases), what print shows (modules,
+grad_fns, wide and large tensors, optimizers, distributions), the autograd tutorial's and
+nn.Module's API details, every optimizer and scheduler not yet stepped, checkpoints through
+BytesIO, data loading and collation, layers, losses, activations, normalization, pooling,
+convolution and interpolation options, recurrent layers and the seq2seq tutorial, Transformer
+options, distributions (a Gaussian mixture included), and course-notebook and blog models
+(d2l, Zero to GANs, actor-critic, ArcFace and focal losses, capsules, a neural ODE, the LLTM
+extension tutorial, metric learning, EMA of weights). Each is a function of the library
+(`torch` is PyTorch or minigrad) and of `init` (see tests/programs/conftest.py); data come
+from NumPy so that both libraries see the same numbers."""
 
 from __future__ import annotations
 
