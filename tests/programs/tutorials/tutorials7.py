@@ -1,4 +1,4 @@
-"""Programs as students copy them (round 7, 69 programs): the corners of the Tensors tutorial
+"""Programs as students copy them (round 7, 70 programs): the corners of the Tensors tutorial
 and the docs' examples not yet run here (joining and splitting, rounding and bitwise ops,
 special functions, linear algebra, the matmul family, broadcasting, masked and indexed writes,
 dtype promotion, reductions, sorting and counting, in-place methods, scatter and gather,
@@ -3758,6 +3758,65 @@ def metric_learning_with_distance_functions(torch, init):
     return results
 
 
+def weight_tying_and_shared_modules(torch, init):
+    """Sharing parameters as language models and Siamese nets do: an RNN language model
+    with tied weights (`self.decoder.weight = self.encoder.weight`; parameters() lists the
+    tensor once, state_dict keeps both keys), a Siamese encoder called twice (gradients
+    add up), named_parameters with remove_duplicate=False, a learning rate changed by hand
+    in param_groups between steps, and loading the state_dict back into a tied model."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class RNNModel(nn.Module):
+        def __init__(self, ntoken, ninp):
+            super().__init__()
+            self.encoder = nn.Embedding(ntoken, ninp)
+            self.rnn = nn.GRU(ninp, ninp, batch_first=True)
+            self.decoder = nn.Linear(ninp, ntoken)
+            self.decoder.weight = self.encoder.weight
+
+        def forward(self, x, h=None):
+            out, h = self.rnn(self.encoder(x), h)
+            return self.decoder(out), h
+
+    lm = init(RNNModel(7, 4))
+    tokens = torch.tensor([[1, 3, 2, 6, 0], [4, 4, 5, 1, 2]])
+    opt = torch.optim.SGD(lm.parameters(), lr=0.5)
+    losses, lrs = [], []
+    for _ in range(3):
+        logits, _ = lm(tokens[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, 7), tokens[:, 1:].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        for g in opt.param_groups:
+            g["lr"] *= 0.5
+        losses.append(loss.item())
+        lrs.append(opt.param_groups[0]["lr"])
+    twin = RNNModel(7, 4)
+    twin.load_state_dict(lm.state_dict())
+    encoder = init(nn.Sequential(nn.Linear(3, 4), nn.Tanh()))
+    a, b = _randn(torch, (5, 3), 251), _randn(torch, (5, 3), 252)
+    dist = F.pairwise_distance(encoder(a), encoder(b))
+    dist.sum().backward()
+    return {
+        "losses": losses,
+        "lrs": lrs,
+        "tied": [
+            lm.decoder.weight is lm.encoder.weight,
+            len(list(lm.parameters())),
+            sum(p.numel() for p in lm.parameters()),
+            list(lm.state_dict()),
+            [n for n, _ in lm.named_parameters(remove_duplicate=False)],
+        ],
+        "twin": [
+            twin.decoder.weight is twin.encoder.weight,
+            torch.equal(twin.decoder.weight, lm.encoder.weight),
+        ],
+        "weights": lm.encoder.weight.tolist(),
+        "siamese": [dist.tolist(), [p.grad.tolist() for p in encoder.parameters()]],
+    }
+
+
 PROGRAMS = [
     lstm_with_projections_and_packing,
     joining_and_splitting_tensors,
@@ -3828,4 +3887,5 @@ PROGRAMS = [
     scatter_gather_zoo,
     gaussian_mixture_by_gradient_descent,
     metric_learning_with_distance_functions,
+    weight_tying_and_shared_modules,
 ]
