@@ -63,6 +63,7 @@ from minigrad.ops.nn import (
     embedding_bag,
     huber_loss,
     l1_loss,
+    legacy_reduction,
     log_softmax,
     mse_loss,
     nll_loss,
@@ -181,6 +182,9 @@ __all__ = [
     "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
     "unfold",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
 ]
 
 
@@ -420,6 +424,31 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     return (unit(x1) * unit(x2)).sum(dim)
 
 
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated: interpolate under its old name, with PyTorch's warning."""
+    _warn_upsample("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(mode="nearest"), with PyTorch's warning."""
+    _warn_upsample("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(mode="bilinear", align_corners=True), with PyTorch's warning."""
+    _warn_upsample("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def _warn_upsample(name: str) -> None:
+    warnings.warn(
+        f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=3,
+    )
+
+
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
     """||x1 - x2 + eps||_p along the last dim, after broadcasting. (*, D) -> (*)"""
     return (x1 - x2 + eps).norm(p=p, dim=-1, keepdim=keepdim)
@@ -498,6 +527,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     """KL(target || exp(input)) pointwise: target (log target - input); input holds
     log-probabilities. reduction='batchmean' divides the sum by the batch size (the true KL);
     'mean' (the default, as PyTorch) divides by the number of elements."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if not (input.dtype.is_floating_point and target.dtype.is_floating_point):
         raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:

@@ -183,6 +183,23 @@ def _check_reduction(reduction: str, op: str) -> None:
         raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
 
 
+def legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """The reduction that PyTorch's deprecated size_average and reduce arguments ask for
+    (a UserWarning says which reduction= to write instead); reduction as given without them."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    legacy = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(
+        "size_average and reduce args will be deprecated, please use "
+        f"reduction='{legacy}' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return legacy
+
+
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
     """A composed loss's reduction (losses made of tensor ops)."""
     _check_reduction(reduction, op)
@@ -430,6 +447,7 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Cross-entropy of logits against class indices or class probabilities, as PyTorch."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
     _check_class_weight(weight, input, "cross_entropy")
     if label_smoothing > 1.0:
@@ -508,6 +526,7 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood of class indices, for log-probabilities (after log_softmax)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
     require_floating("nll_loss_out_frame", input)
     _check_class_weight(weight, input, "nll_loss")
@@ -575,6 +594,7 @@ class MseLoss(Function):
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
     """Mean squared error: (input - target)^2, reduced."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
     input, target = _broadcast_pair(input, target, "mse_loss")
     return MseLoss.apply(input, target, reduction)
@@ -632,6 +652,7 @@ def _broadcast_pair(input, target, op):
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta=0: L1."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -660,6 +681,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
     """Mean absolute error: |input - target|, reduced (composed of ops, as PyTorch's)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _warn_if_broadcast(input, target, "l1_loss")
     return _reduce(abs_(input - target), reduction, "l1_loss")
 
@@ -724,6 +746,7 @@ def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ) -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; logs clamped at -100 as PyTorch."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
     require_floating("binary_cross_entropy", input)
     if target.dtype is not input.dtype:
@@ -784,6 +807,7 @@ def binary_cross_entropy_with_logits(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
 ) -> Tensor:
     """BCE on logits, computed stably: max(x, 0) - x t + log(1 + exp(-|x|))."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "binary_cross_entropy_with_logits"
     _check_reduction(reduction, op)
     require_floating("log_sigmoid_cpu", input)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from minigrad.nn import functional as F
 from minigrad.nn.modules.distance import PairwiseDistance
 from minigrad.nn.modules.module import Module
+from minigrad.ops.nn import legacy_reduction
 
 
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
+        reduction = legacy_reduction(size_average, reduce, reduction)
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(
                 f"{type(self).__name__}: {reduction} is not a valid value for reduction"
@@ -128,6 +130,7 @@ class KLDivLoss(Module):
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__()
+        reduction = legacy_reduction(size_average, reduce, reduction)
         if reduction not in ("mean", "batchmean", "sum", "none"):
             raise ValueError(f"KLDivLoss: {reduction} is not a valid value for reduction")
         self.reduction, self.log_target = reduction, log_target

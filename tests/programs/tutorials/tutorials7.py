@@ -1,4 +1,4 @@
-"""Programs as students copy them (round 7, 70 programs): the corners of the Tensors tutorial
+"""Programs as students copy them (round 7, 71 programs): the corners of the Tensors tutorial
 and the docs' examples not yet run here (joining and splitting, rounding and bitwise ops,
 special functions, linear algebra, the matmul family, broadcasting, masked and indexed writes,
 dtype promotion, reductions, sorting and counting, in-place methods, scatter and gather,
@@ -3817,6 +3817,59 @@ def weight_tying_and_shared_modules(torch, init):
     }
 
 
+def legacy_code_idioms(torch, init):
+    """What 2017-2019 tutorials and blog posts still in circulation write, as PyTorch still
+    runs it (with its deprecation warnings, silenced here): Variable(x, requires_grad=True),
+    losses with size_average=False and reduce=False, nn.init.xavier_uniform and
+    nn.init.constant without the underscore in a weights_init, F.upsample and
+    F.upsample_bilinear, nn.utils.clip_grad_norm, F.softmax without dim, x.data updates in
+    a hand-written SGD step, and loss.data.item()."""
+    import warnings
+
+    nn, F = torch.nn, torch.nn.functional
+    Variable = torch.autograd.Variable
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+
+        def weights_init(m):
+            if isinstance(m, nn.Linear):
+                nn.init.constant(m.bias, 0.1)
+
+        net = init(nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 3)))
+        net.apply(weights_init)
+        nn.init.xavier_uniform(torch.empty(3, 3))  # random: only that it runs
+        x = Variable(_randn(torch, (6, 4), 261), requires_grad=True)
+        y = Variable(torch.from_numpy(np.arange(6) % 3))
+        crit_sum = nn.CrossEntropyLoss(size_average=False)
+        crit_none = nn.MSELoss(reduce=False)
+        log = []
+        for _ in range(3):
+            out = net(x)
+            loss = crit_sum(out, y) + crit_none(F.softmax(out), F.one_hot(y, 3).float()).sum()
+            net.zero_grad()
+            loss.backward()
+            total = nn.utils.clip_grad_norm(net.parameters(), 1.0)
+            for p in net.parameters():
+                p.data.add_(-0.1 * p.grad.data)
+            log.append([loss.data.item(), float(total)])
+        img = torch.arange(8.0).view(1, 2, 2, 2)
+        ups = [
+            F.upsample(img, scale_factor=2, mode="nearest").tolist(),
+            F.upsample_bilinear(img, size=(3, 3)).tolist(),
+        ]
+        legacy = [
+            F.mse_loss(x, torch.zeros(6, 4), size_average=False).item(),
+            F.nll_loss(F.log_softmax(net(x), dim=1), y, reduce=False).tolist(),
+        ]
+    return {
+        "log": log,
+        "ups": ups,
+        "legacy": legacy,
+        "x_grad": x.grad.tolist(),
+        "params": [p.tolist() for p in net.parameters()],
+    }
+
+
 PROGRAMS = [
     lstm_with_projections_and_packing,
     joining_and_splitting_tensors,
@@ -3888,4 +3941,5 @@ PROGRAMS = [
     gaussian_mixture_by_gradient_descent,
     metric_learning_with_distance_functions,
     weight_tying_and_shared_modules,
+    legacy_code_idioms,
 ]
