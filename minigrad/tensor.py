@@ -988,12 +988,12 @@ class Tensor:
         return activations_ops.relu(self)
 
     @_numpy_axis
-    def softmax(self, dim):
-        return nn_ops.softmax(self, dim)
+    def softmax(self, dim, dtype=None):
+        return nn_ops.softmax(self, dim, dtype)
 
     @_numpy_axis
-    def log_softmax(self, dim):
-        return nn_ops.log_softmax(self, dim)
+    def log_softmax(self, dim, dtype=None):
+        return nn_ops.log_softmax(self, dim, dtype)
 
     # selection, copies (ops/selection.py)
     def where(self, condition, other):

@@ -64,11 +64,15 @@ from minigrad.ops.nn import (
     huber_loss,
     l1_loss,
     legacy_reduction,
-    log_softmax,
     mse_loss,
     nll_loss,
     smooth_l1_loss,
-    softmax,
+)
+from minigrad.ops.nn import (
+    log_softmax as _log_softmax,
+)
+from minigrad.ops.nn import (
+    softmax as _softmax,
 )
 from minigrad.ops.norm import _update_running, batch_norm, checked_input, layer_norm
 from minigrad.ops.selection import where
@@ -251,6 +255,16 @@ def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
     require_floating("log_sigmoid_cpu", input)
     return -softplus(-input)
+
+
+# NOTE: PyTorch's third positional argument is _stacklevel, so F.softmax(x, 1, torch.float64)
+# keeps x's dtype there; torch.softmax and Tensor.softmax take dtype third
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    return _softmax(input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    return _log_softmax(input, dim, dtype)
 
 
 def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
