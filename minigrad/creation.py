@@ -298,22 +298,39 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     )
 
 
-def zeros(*size, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _size_arguments(fn: str, args: tuple, size) -> tuple:
+    """The shape given as f(2, 3), f((2, 3)) or f(size=(2, 3)), as PyTorch's factories take it."""
+    if size is None:
+        return args
+    if args:
+        raise TypeError(f"{fn}() got the shape twice: as positional arguments and as size=")
+    return (size,)
+
+
+def zeros(*args, size=None, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    size = _size_arguments("zeros", args, size)
     if out is not None:
         return _into("zeros", functools.partial(zeros, *size), out, dtype, requires_grad)
     return _factory(lambda xp, s, d: xp.zeros(s, d), size, dtype, device, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def ones(*args, size=None, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    size = _size_arguments("ones", args, size)
     if out is not None:
         return _into("ones", functools.partial(ones, *size), out, dtype, requires_grad)
     return _factory(lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
 
 
 def empty(
-    *size, dtype=None, device=None, requires_grad=False, memory_format=layout.contiguous_format
+    *args,
+    size=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    memory_format=layout.contiguous_format,
 ) -> Tensor:
     """Uninitialised memory; any memory_format gives a row-major tensor (minigrad's only one)."""
+    size = _size_arguments("empty", args, size)
     layout.check_format(memory_format, "empty", len(_shape_args(size)))
     if memory_format is layout.preserve_format:
         raise RuntimeError("empty: unsupported memory format Preserve")
@@ -418,8 +435,11 @@ def logspace(
     return _finish(dev.xp.asarray(values.astype(dt.np)), requires_grad)
 
 
-def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(
+    *args, size=None, generator=None, out=None, dtype=None, device=None, requires_grad=False
+) -> Tensor:
     """Uniform on [0, 1)."""
+    size = _size_arguments("rand", args, size)
     if out is not None:
         make = functools.partial(rand, *size, generator=generator)
         return _into("rand", make, out, dtype, requires_grad)
@@ -428,8 +448,11 @@ def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad
     return _finish(array, requires_grad)
 
 
-def randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(
+    *args, size=None, generator=None, out=None, dtype=None, device=None, requires_grad=False
+) -> Tensor:
     """Standard normal."""
+    size = _size_arguments("randn", args, size)
     if out is not None:
         make = functools.partial(randn, *size, generator=generator)
         return _into("randn", make, out, dtype, requires_grad)

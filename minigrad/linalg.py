@@ -36,6 +36,7 @@ from minigrad.tensor import Tensor
 __all__ = [
     "LinAlgError",
     "cholesky",
+    "cond",
     "cross",
     "det",
     "diagonal",
@@ -57,6 +58,7 @@ __all__ = [
     "solve_triangular",
     "svd",
     "svdvals",
+    "vander",
     "vecdot",
     "vector_norm",
 ]
@@ -90,6 +92,37 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
             f"Got {A.ndim}D."
         )
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:
+    """The increasing powers x^0, ..., x^(N - 1) of each element of the last dim, as PyTorch's
+    (cumulative products: a zero has gradient 1 for its x^1): (*, n) -> (*, n, N)."""
+    N = x.shape[-1] if N is None and x.ndim else N
+    if N is None or N <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    return reduce_ops.vander(x.reshape(-1), N, increasing=True).reshape(*x.shape, N)
+
+
+def cond(A: Tensor, p=None) -> Tensor:
+    """The condition number of each matrix: the ratio of its largest to its smallest singular
+    value (p None or 2; -2 the reverse, any shape), else ||A||_p ||A^-1||_p of square
+    matrices ('fro', 'nuc', inf, -inf, 1, -1); inf for a singular one, as PyTorch's."""
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+    if p not in ("fro", "nuc", 1, -1, float("inf"), float("-inf")):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        rows, cols = (A.shape[-2], A.shape[-1]) if A.ndim >= 2 else (A.shape[-1], 1)
+        raise RuntimeError(
+            f"linalg.cond(ord={p}): A must be batches of square matrices, but they are {rows} "
+            f"by {cols} matrices"
+        )
+    try:
+        inverse = inv(A)
+    except LinAlgError:  # a singular matrix: an infinite condition number
+        return Tensor._make(A.device.xp.full(tuple(A.shape[:-2]), float("inf"), A.array.dtype))
+    return matrix_norm(A, p) * matrix_norm(inverse, p)
 
 
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:

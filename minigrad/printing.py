@@ -21,14 +21,33 @@ def format_tensor(t) -> str:
         extras.append(f"device='{t._device}'")
     if array.size == 0 and array.shape != (0,):
         extras.append(f"size={tuple(array.shape)}")
-    default = {dtypes.get_default_dtype().np, np.dtype(np.int64), np.dtype(np.bool_)}
+    default = {dtypes.get_default_dtype().np}
+    if array.size:  # an empty tensor shows even int64 and bool, as PyTorch's
+        default |= {np.dtype(np.int64), np.dtype(np.bool_)}
     if array.dtype not in default:
         extras.append(f"dtype={t.dtype}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
         extras.append("requires_grad=True")
-    return prefix + ", ".join([body, *extras]) + ")"
+    return _add_suffixes(prefix + body, extras, len(prefix))
+
+
+def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
+    """PyTorch's placement of dtype=, grad_fn=...: a suffix that would pass the line width
+    goes on a line of its own, under the first element. Widths are counted as PyTorch's text
+    ("torch.float64"), so that the lines break where PyTorch's do."""
+    parts = [text]
+    last = len(text) - text.rfind("\n") + 1  # PyTorch's count: 2 more than the last line
+    for suffix in suffixes:
+        width = len(suffix.replace("minigrad.", "torch."))
+        if last + width + 2 > _PRINT["linewidth"]:
+            parts.append(",\n" + " " * indent + suffix)
+            last = indent + width
+        else:
+            parts.append(", " + suffix)
+            last += width + 2
+    return "".join(parts) + ")"
 
 
 _PROFILES = {

@@ -320,7 +320,8 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        if self.grad_fn is not None and not self._retains_grad:
+        # PyTorch warns only while there is none (backward(inputs=[it]) gives it one)
+        if self._grad is None and self.grad_fn is not None and not self._retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
                 "Its .grad attribute won't be populated during backward(). Call .retain_grad() "
@@ -387,7 +388,8 @@ class Tensor:
                 f"tensor.mT is only supported on matrices or batches of matrices. Got {n}-D tensor."
             )
         # NOTE: one permute, without transpose()'s argument checks: every linear backward runs this
-        return shape_ops.Permute.apply(self, (*range(n - 2), n - 1, n - 2))
+        y = shape_ops.Permute.apply(self, (*range(n - 2), n - 1, n - 2))
+        return shape_ops._named(y, self, "TransposeBackward0")
 
     @property
     def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
@@ -1018,12 +1020,12 @@ class Tensor:
         return activations_ops.relu(self)
 
     @_numpy_axis
-    def softmax(self, dim):
-        return nn_ops.softmax(self, dim)
+    def softmax(self, dim, dtype=None):
+        return nn_ops.softmax(self, dim, dtype)
 
     @_numpy_axis
-    def log_softmax(self, dim):
-        return nn_ops.log_softmax(self, dim)
+    def log_softmax(self, dim, dtype=None):
+        return nn_ops.log_softmax(self, dim, dtype)
 
     # selection, copies (ops/selection.py)
     def where(self, condition, other):
@@ -1264,7 +1266,9 @@ class Tensor:
             raise RuntimeError(
                 f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
             )
-        return shape_ops.transpose(self, 0, -1) if self.ndim == 2 else self
+        if self.ndim < 2:
+            return self
+        return shape_ops._named(shape_ops.transpose(self, 0, 1), self, "TBackward0")
 
     @_numpy_axis
     def squeeze(self, dim=None):
@@ -1398,8 +1402,8 @@ class Tensor:
     def argwhere(self):
         return indexing_ops.nonzero(self)
 
-    def scatter(self, dim, index, src=None, *, value=None):
-        return indexing_ops.scatter(self, dim, index, src, value=value)
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return indexing_ops.scatter(self, dim, index, src, value=value, reduce=reduce)
 
     def scatter_add(self, dim, index, src):
         return indexing_ops.scatter_add(self, dim, index, src)
@@ -1479,6 +1483,14 @@ class Tensor:
 
     def outer(self, vec2):
         return matmul_ops.outer(self, vec2)
+
+    ger = outer  # PyTorch's older name
+
+    def qr(self, some=True):
+        return linalg_ops.torch_qr(self, some)
+
+    def cholesky(self, upper=False):
+        return linalg_ops.torch_cholesky(self, upper)
 
     def mv(self, vec):
         return matmul_ops.mv(self, vec)
@@ -1878,8 +1890,8 @@ class Tensor:
 
     clip_ = clamp_
 
-    def scatter_(self, dim, index, src=None, *, value=None):
-        scatter = functools.partial(indexing_ops.scatter, value=value)
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        scatter = functools.partial(indexing_ops.scatter, value=value, reduce=reduce)
         return self._inplace(scatter, dim, index, src)
 
     def scatter_add_(self, dim, index, src):

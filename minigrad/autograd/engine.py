@@ -40,7 +40,8 @@ def backward(
         )
     found = _execute(tensors, grads, retain_graph, create_graph, capture=inputs)
     for t, g in zip(inputs, found):
-        if g is not None:
+        # a non-leaf that retains its grad got it from its retain hook already (PyTorch: once)
+        if g is not None and not (t.grad_fn is not None and t._retains_grad):
             _accumulate_into(t, g, create_graph)
 
 

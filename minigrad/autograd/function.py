@@ -269,6 +269,9 @@ class Function:
         what forward kept on the ctx when the name depends on it (`MatMul`: MmBackward0 or
         DotBackward0). It runs only when a name is asked for, never in forward or backward.
         """
+        named = self.__dict__.get("_name")  # an op built on another's node (see shape._named)
+        if named is not None:
+            return named
         cls = type(self)
         if OPS.get(cls.op_name) is not cls:  # a user's Function (a subclass of an op's too)
             return f"{cls.__name__}Backward"  # as PyTorch names one, without the 0

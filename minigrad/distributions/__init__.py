@@ -17,6 +17,7 @@ from minigrad.distributions.gamma import Chi2, Gamma
 from minigrad.distributions.independent import Independent
 from minigrad.distributions.kl import kl_divergence, register_kl
 from minigrad.distributions.laplace import Laplace
+from minigrad.distributions.mixture_same_family import MixtureSameFamily
 from minigrad.distributions.multivariate_normal import MultivariateNormal
 from minigrad.distributions.normal import Normal
 from minigrad.distributions.poisson import Poisson
@@ -35,6 +36,7 @@ __all__ = [
     "Gamma",
     "Independent",
     "Laplace",
+    "MixtureSameFamily",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",

@@ -63,15 +63,20 @@ from minigrad.ops.nn import (
     embedding_bag,
     huber_loss,
     l1_loss,
-    log_softmax,
+    legacy_reduction,
     mse_loss,
     nll_loss,
     smooth_l1_loss,
-    softmax,
+)
+from minigrad.ops.nn import (
+    log_softmax as _log_softmax,
+)
+from minigrad.ops.nn import (
+    softmax as _softmax,
 )
 from minigrad.ops.norm import _update_running, batch_norm, checked_input, layer_norm
 from minigrad.ops.selection import where
-from minigrad.ops.shape import flatten, movedim
+from minigrad.ops.shape import _named, flatten, movedim
 from minigrad.ops.unary import exp
 from minigrad.tensor import Tensor
 
@@ -159,6 +164,8 @@ __all__ = [
     "relu",
     "relu6",
     "relu_",
+    "rrelu",
+    "rrelu_",
     "rms_norm",
     "scaled_dot_product_attention",
     "selu",
@@ -177,7 +184,11 @@ __all__ = [
     "threshold",
     "threshold_",
     "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
     "unfold",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
 ]
 
 
@@ -195,6 +206,25 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     if inplace:
         return input._inplace(activations_ops.leaky_relu, negative_slope)
     return activations_ops.leaky_relu(input, negative_slope)
+
+
+def rrelu(
+    input: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Leaky ReLU with a random negative slope: in training drawn per element from
+    U(lower, upper) (minigrad's generator: not PyTorch's numbers), else their mean."""
+    if inplace:
+        return input._inplace(rrelu, lower, upper, training)
+    if training:
+        slope = empty_like(input).uniform_(lower, upper)
+        out = where(input >= 0, input, input * slope)
+    else:
+        out = activations_ops.leaky_relu(input, (lower + upper) / 2)
+    return _named(out, input, "RreluWithNoiseBackward0")
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
@@ -225,6 +255,16 @@ def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
     require_floating("log_sigmoid_cpu", input)
     return -softplus(-input)
+
+
+# NOTE: PyTorch's third positional argument is _stacklevel, so F.softmax(x, 1, torch.float64)
+# keeps x's dtype there; torch.softmax and Tensor.softmax take dtype third
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    return _softmax(input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    return _log_softmax(input, dim, dtype)
 
 
 def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
@@ -398,9 +438,56 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     return (unit(x1) * unit(x2)).sum(dim)
 
 
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated: interpolate under its old name, with PyTorch's warning."""
+    _warn_upsample("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(mode="nearest"), with PyTorch's warning."""
+    _warn_upsample("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(mode="bilinear", align_corners=True), with PyTorch's warning."""
+    _warn_upsample("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def _warn_upsample(name: str) -> None:
+    warnings.warn(
+        f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=3,
+    )
+
+
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
     """||x1 - x2 + eps||_p along the last dim, after broadcasting. (*, D) -> (*)"""
     return (x1 - x2 + eps).norm(p=p, dim=-1, keepdim=keepdim)
+
+
+def triplet_margin_with_distance_loss(
+    anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False, reduction="mean"
+) -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) with any distance d (pairwise_distance by default;
+    metric-learning code passes a cosine distance); swap: d(a, n) is replaced by d(p, n)
+    where that is smaller. Reduced as the other losses."""
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
+            f"negative {negative.ndim}D inputs"
+        )
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        d_neg = d_neg.minimum(distance(positive, negative))
+    loss = (margin + d_pos - d_neg).clamp_min(0)
+    return _reduce(loss, reduction, "triplet_margin_with_distance_loss")
 
 
 def pdist(input: Tensor, p: float = 2.0) -> Tensor:
@@ -454,6 +541,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     """KL(target || exp(input)) pointwise: target (log target - input); input holds
     log-probabilities. reduction='batchmean' divides the sum by the batch size (the true KL);
     'mean' (the default, as PyTorch) divides by the number of elements."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if not (input.dtype.is_floating_point and target.dtype.is_floating_point):
         raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
@@ -750,6 +838,10 @@ def relu_(input: Tensor) -> Tensor:
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, inplace=True)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:

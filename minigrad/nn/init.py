@@ -192,3 +192,34 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
             zero_rows = randperm(rows, generator=generator, device=tensor.device)[:num_zeros]
             tensor[zero_rows, col] = 0
     return tensor
+
+
+def _deprecated(method):
+    """PyTorch's old name without the underscore (`nn.init.xavier_uniform(w)` in older
+    tutorials): the in-place init, with PyTorch's FutureWarning."""
+    old = method.__name__[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(
+            f"`nn.init.{old}` is now deprecated in favor of `nn.init.{method.__name__}`.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return method(*args, **kwargs)
+
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old
+    deprecated_init.__doc__ = f"Deprecated: use `{method.__name__}`."
+    return deprecated_init
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)

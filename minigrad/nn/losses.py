@@ -12,7 +12,7 @@ from minigrad.dtypes import float32, float64, int64
 from minigrad.ops._util import kernel_type
 from minigrad.ops.activations import softplus
 from minigrad.ops.indexing import gather, one_hot
-from minigrad.ops.nn import CtcLoss, _check_reduction, _reduce
+from minigrad.ops.nn import CtcLoss, _check_reduction, _reduce, legacy_reduction
 from minigrad.ops.selection import where
 from minigrad.tensor import Tensor
 
@@ -51,6 +51,7 @@ def margin_ranking_loss(
 ) -> Tensor:
     """max(0, -target (input1 - input2) + margin); target is 1 (input1 should rank higher)
     or -1."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if not input1.ndim == input2.ndim == target.ndim:
         raise RuntimeError(
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
@@ -65,6 +66,7 @@ def hinge_embedding_loss(
     input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"
 ) -> Tensor:
     """input where target is 1, max(0, margin - input) where target is -1 (input: a distance)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     hinge = where(target != 1, (margin - input).clamp_min(0), 0.0)
     loss = hinge + where(target != -1, input, 0.0)
     return _reduce(loss, reduction, "hinge_embedding_loss")
@@ -75,6 +77,7 @@ def cosine_embedding_loss(
 ) -> Tensor:
     """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where target is -1.
     (N, D), (N, D), (N,) or (D,), (D,), ()."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if target.ndim > 1:
         raise RuntimeError(
             "cosine_embedding_loss: 0D or 1D target tensor expected, multi-target not supported"
@@ -105,6 +108,7 @@ def multi_margin_loss(
 ) -> Tensor:
     """sum over classes i != y of w[y] max(0, margin - x[y] + x[i])^p, divided by C (the
     multi-class hinge loss). (N, C), (N,) or (C,), ()."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("multi_margin_loss: only p == 1 and p == 2 supported")
     if weight is not None and weight.ndim != 1:
@@ -142,6 +146,7 @@ def multilabel_soft_margin_loss(
 ) -> Tensor:
     """The mean over classes of the binary cross-entropy of each logit with its 0/1 target
     (an independent yes/no per class). (N, C) -> (N,) before the reduction."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     # -(t log sigmoid(x) + (1 - t) log sigmoid(-x)), with log sigmoid(x) = -softplus(-x)
     loss = target * softplus(-input) + (1 - target) * softplus(input)
     if weight is not None:
@@ -162,6 +167,7 @@ def poisson_nll_loss(
 ) -> Tensor:
     """exp(input) - target input (log_input) or input - target log(input + eps); full adds
     Stirling's approximation of log(target!) where target > 1."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "poisson_nll_loss")
     loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
@@ -174,6 +180,7 @@ def poisson_nll_loss(
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
     """log(1 + exp(-y x)), the two-class logistic loss for targets y of +-1, reduced."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     return _reduce(softplus(-target * input), reduction, "soft_margin_loss")
 
 
@@ -191,6 +198,7 @@ def triplet_margin_loss(
 ) -> Tensor:
     """max(0, margin + d(a, p) - d(a, n)) with d the p-norm distance of pairwise_distance;
     swap: d(a, n) is replaced by d(p, n) where that is smaller. (N, D) x 3 -> reduced."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if not (anchor.ndim == positive.ndim == negative.ndim) or anchor.ndim not in (1, 2):
         raise RuntimeError(
             "triplet_margin_loss: the anchor, positive and negative must all be 1-D or all 2-D, "

@@ -465,13 +465,22 @@ def _as_tensor_like(value, like: Tensor) -> Tensor:
 
 
 def xlogy(input, other):
-    """input * log(other), 0 where input == 0 (unless other is nan), as PyTorch."""
-    from minigrad.ops.nograd import isnan, logical_and, logical_not
+    """input * log(other), 0 where input == 0 (unless other is nan), as PyTorch; the
+    gradient for input is log(other) also where input == 0, and 0 where other <= 0 there."""
+    return _x_times(log, 0.0, input, other)
+
+
+def _x_times(fn, lowest, input, other):
+    """input * fn(other) for xlogy and xlog1py, 0 where input == 0 (unless other is nan).
+    There, an other that is infinite or <= lowest (fn undefined or -inf) is swapped for
+    lowest + 1 (fn 0 for both), which keeps nan out of the values and the gradients.
+    PyTorch's gradient for input is fn(other) at input == 0 too (d/dp of p * log(q) at
+    p = 0 for a KL or an entropy term)."""
+    from minigrad.ops.nograd import isinf, logical_and, logical_or
 
     x, y = _as_tensor_like(input, other), _as_tensor_like(other, input)
-    zero = logical_and(x == 0, logical_not(isnan(y)))
-    # NOTE: log(1) at the zeroed places keeps 0 * log(0) = nan out of the gradient too
-    return where(zero, 0, x * log(where(zero, 1, y)))
+    swapped = logical_and(x == 0, logical_or(y <= lowest, isinf(y)))
+    return x * fn(where(swapped, lowest + 1.0, y)) + 0.0  # + 0.0: 0 * log(0.5) is -0.0
 
 
 def float_power(input, exponent):

@@ -776,10 +776,19 @@ def _scatter(op: str, input: Tensor, dim: int, index: Tensor, src, write) -> Ten
     return write(input, _along_dim(index, d), _source_part(src, index))
 
 
-def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None) -> Tensor:
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
     """A copy of input with input[index[i][j]][j] = src[i][j] for dim 0 (and so on); src may be
     a number (`value=`). Repeated indices keep one of the values (which one is unspecified,
-    as PyTorch)."""
+    as PyTorch). The deprecated reduce= "add" or "multiply" is scatter_reduce's sum or prod
+    with self included (differentiable here; PyTorch's has no gradient)."""
+    if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        number = src if value is None else value
+        if not isinstance(number, Tensor):
+            number = Tensor._make(input.device.xp.full(index.shape, number, input.array.dtype))
+        how = "sum" if reduce == "add" else "prod"
+        return scatter_reduce(input, dim, index, number, how, include_self=True)
     if (src is None) == (value is None):
         raise TypeError("scatter(): pass either src (a tensor) or value (a number), not both")
     if src is None:

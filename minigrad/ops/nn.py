@@ -183,6 +183,23 @@ def _check_reduction(reduction: str, op: str) -> None:
         raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
 
 
+def legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """The reduction that PyTorch's deprecated size_average and reduce arguments ask for
+    (a UserWarning says which reduction= to write instead); reduction as given without them."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    legacy = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(
+        "size_average and reduce args will be deprecated, please use "
+        f"reduction='{legacy}' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return legacy
+
+
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
     """A composed loss's reduction (losses made of tensor ops)."""
     _check_reduction(reduction, op)
@@ -431,6 +448,7 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Cross-entropy of logits against class indices or class probabilities, as PyTorch."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
     _check_class_weight(weight, input, "cross_entropy")
     if label_smoothing > 1.0:
@@ -509,6 +527,7 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood of class indices, for log-probabilities (after log_softmax)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
     require_floating("nll_loss_out_frame", input)
     _check_class_weight(weight, input, "nll_loss")
@@ -576,6 +595,7 @@ class MseLoss(Function):
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
     """Mean squared error: (input - target)^2, reduced."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
     input, target = _broadcast_pair(input, target, "mse_loss")
     return MseLoss.apply(input, target, reduction)
@@ -633,6 +653,7 @@ def _broadcast_pair(input, target, op):
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta=0: L1."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -661,6 +682,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
     """Mean absolute error: |input - target|, reduced (composed of ops, as PyTorch's)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _warn_if_broadcast(input, target, "l1_loss")
     return _reduce(abs_(input - target), reduction, "l1_loss")
 
@@ -725,6 +747,7 @@ def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ) -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; logs clamped at -100 as PyTorch."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
     require_floating("binary_cross_entropy", input)
     if target.dtype is not input.dtype:
@@ -785,6 +808,7 @@ def binary_cross_entropy_with_logits(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
 ) -> Tensor:
     """BCE on logits, computed stably: max(x, 0) - x t + log(1 + exp(-|x|))."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     op = "binary_cross_entropy_with_logits"
     _check_reduction(reduction, op)
     require_floating("log_sigmoid_cpu", input)
@@ -858,8 +882,9 @@ class Embedding(Function):
     op_name = "embedding"
 
     @staticmethod
-    def forward(ctx, weight, index, padding_idx):
+    def forward(ctx, weight, index, padding_idx, scale_grad_by_freq=False):
         ctx.shape, ctx.index, ctx.padding_idx = weight.array.shape, index.array, padding_idx
+        ctx.by_freq = scale_grad_by_freq
         return weight.array[index.array]
 
     @staticmethod
@@ -868,15 +893,28 @@ class Embedding(Function):
 
         if ctx.padding_idx is not None:
             gy = gy * unsqueeze(Tensor._make(ctx.index) != ctx.padding_idx, -1)
-        return IndexAdd.apply(gy, ctx.shape, (ctx.index,), True), None, None
+        if ctx.by_freq:  # each row's gradient divided by how often the batch looks it up
+            xp = gy.device.xp
+            _, where_, counts = xp.unique(ctx.index, return_inverse=True, return_counts=True)
+            per_index = counts[where_.reshape(ctx.index.shape)].astype(gy.array.dtype)
+            gy = gy / unsqueeze(Tensor._make(per_index), -1)
+        return IndexAdd.apply(gy, ctx.shape, (ctx.index,), True), None, None, None
 
 
 def embedding(
-    input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, norm_type=2.0, *args, **kw
+    input: Tensor,
+    weight: Tensor,
+    padding_idx=None,
+    max_norm=None,
+    norm_type=2.0,
+    scale_grad_by_freq=False,
+    sparse=False,
 ):
     """Look up rows of weight (V, D) by integer indices (*) -> (*, D). With max_norm, the rows
     looked up are first scaled in place to that norm where theirs is larger (PyTorch's
-    embedding_renorm_)."""
+    embedding_renorm_). scale_grad_by_freq divides each row's gradient by its count in input."""
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported by minigrad")
     if weight.ndim < 2:  # minigrad also looks up rows of an N-D weight (PyTorch: 2-D only)
         raise RuntimeError(f"embedding: 'weight' must be 2-D, got shape {tuple(weight.shape)}")
     if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
@@ -889,7 +927,7 @@ def embedding(
         _renorm_rows(weight, input, max_norm, norm_type)
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
-    return Embedding.apply(weight, input, padding_idx)
+    return Embedding.apply(weight, input, padding_idx, bool(scale_grad_by_freq))
 
 
 def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:

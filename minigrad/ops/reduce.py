@@ -614,6 +614,8 @@ def norm(input, p="fro", dim=None, keepdim=False):
         return sum(abs_(input), dims, keepdim)
     if p in (float("inf"), "inf"):
         return amax(abs_(input), dims, keepdim)
+    if p in (float("-inf"), "-inf"):  # the smallest |x| (the power form gives 1)
+        return amin(abs_(input), dims, keepdim)
     if p == 0:  # how many are nonzero; sign's gradient is 0, as PyTorch's is here
         return sum(sign(abs_(input)), dims, keepdim)
     if isinstance(p, str):
@@ -789,7 +791,8 @@ class LogSumExp(Function):
         else:
             m = array.max(axis=dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        y = xp.log(sum_array(xp, xp.exp(array - m), dims, True)) + m
+        with quiet():  # a slice of all -inf (a fully masked row) is -inf, silently as PyTorch's
+            y = xp.log(sum_array(xp, xp.exp(array - m), dims, True)) + m
         ctx.save_for_backward(x)
         ctx.dims = dims
         if not keepdim:

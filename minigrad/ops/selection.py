@@ -174,13 +174,15 @@ def fmin(input, other):
 
 
 class MaskedFill(Function):
-    """y = value where mask else x; no gradient reaches the filled places."""
+    """y = value where mask else x; no gradient reaches x's filled places. A 0-d tensor
+    value (a learned mask token) gets the sum of the filled places' gradients, as PyTorch's."""
 
     op_name = "masked_fill"
 
     @staticmethod
     def forward(ctx, x, mask, value):
         ctx.mask = mask.array
+        ctx.value_shape = value.array.shape if isinstance(value, Tensor) else None
         xp = x.device.xp
         try:
             return xp.where(ctx.mask, array_of(value), x.array).astype(x.array.dtype)
@@ -189,7 +191,12 @@ class MaskedFill(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return sum_to(where(Tensor._make(ctx.mask), 0.0, gy), gy.shape), None, None
+        mask = Tensor._make(ctx.mask)
+        gx = sum_to(where(mask, 0.0, gy), gy.shape)
+        gv = None
+        if ctx.needs_input_grad[2]:
+            gv = sum_to(where(mask, gy, 0.0), ctx.value_shape)
+        return gx, None, gv
 
 
 def masked_fill(input, mask, value):
@@ -197,6 +204,11 @@ def masked_fill(input, mask, value):
         raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
     if isinstance(value, str):
         raise TypeError("masked_fill: value must be a number or a Tensor, got str")
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s)."
+        )
     check_fill(value, input.array.dtype)
     if isinstance(value, int) and input.array.dtype.kind == "u":
         value %= 1 << (8 * input.array.dtype.itemsize)  # -1 is 255 in uint8, as PyTorch's

@@ -100,7 +100,7 @@ class Reshape(Function):
     is_view = True
 
     def name(self):
-        return "ViewBackward0"
+        return self.__dict__.get("_name") or "ViewBackward0"  # unsqueeze's: see _named
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -403,7 +403,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(x.ndim))
     d0, d1 = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(x, tuple(dims))
+    return _named(Permute.apply(x, tuple(dims)), x, "TransposeBackward0")
 
 
 swapaxes = transpose
@@ -423,13 +423,14 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
     else:
         dims = normalize_dims(dim, x.ndim, "squeeze")
         shape = tuple(s for i, s in enumerate(x.array.shape) if not (i in dims and s == 1))
-    return reshape(x, shape)
+    version = 0 if dim is None else 1 if isinstance(dim, int) else 2  # PyTorch's overloads
+    return _named(reshape(x, shape), x, f"SqueezeBackward{version}")
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     d = normalize_dim(dim, x.ndim + 1, "unsqueeze")
     shape = x.array.shape
-    return Reshape.apply(x, shape[:d] + (1,) + shape[d:])
+    return _named(Reshape.apply(x, shape[:d] + (1,) + shape[d:]), x, "UnsqueezeBackward0")
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -454,6 +455,14 @@ def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
     shape = x.array.shape
     inner = _infer_shape(sizes, shape[d], "unflatten")
     return reshape(x, shape[:d] + inner + shape[d + 1 :])
+
+
+def _named(y: Tensor, x: Tensor | None, name: str) -> Tensor:
+    """y, its node named as PyTorch names the op's (grad_fn=<UnsqueezeBackward0>, where the
+    Reshape it is built on says ViewBackward0); x's own node is left alone where y is x."""
+    if y is not x and y.grad_fn is not None:
+        y.grad_fn._name = name
+    return y
 
 
 class Cat(Function):
@@ -532,6 +541,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
         y = Reshape.apply(joined, shape[:d] + (len(pieces), shape[d]) + shape[d + 1 :])
     else:  # a new last dim for each piece (a cat and a permute would not be contiguous)
         y = Cat.apply(d, *[Reshape.apply(t, (*shape, 1)) for t in pieces])
+    y = _named(y, None, "StackBackward0")
     return y if out is None else write_out("stack", y, out, cast_error=TypeError)
 
 
@@ -770,13 +780,13 @@ class Triangle(Function):
 def tril(x: Tensor, diagonal: int = 0) -> Tensor:
     if x.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return Triangle.apply(x, diagonal, False)
+    return _named(Triangle.apply(x, diagonal, False), x, "TrilBackward0")
 
 
 def triu(x: Tensor, diagonal: int = 0) -> Tensor:
     if x.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return Triangle.apply(x, diagonal, True)
+    return _named(Triangle.apply(x, diagonal, True), x, "TriuBackward0")
 
 
 def meshgrid(*tensors, indexing: str = "ij") -> tuple:

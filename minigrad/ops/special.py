@@ -524,11 +524,8 @@ def ndtri(input):
 
 
 def xlog1py(input, other):
-    """input * log1p(other), 0 where input == 0 (unless other is nan), as PyTorch."""
-    from minigrad.ops.arithmetic import _as_tensor_like
-    from minigrad.ops.nograd import isnan, logical_and, logical_not
+    """input * log1p(other), 0 where input == 0 (unless other is nan), as PyTorch (the
+    gradients as xlogy's)."""
+    from minigrad.ops.arithmetic import _x_times
 
-    x, y = _as_tensor_like(input, other), _as_tensor_like(other, input)
-    zero = logical_and(x == 0, logical_not(isnan(y)))
-    # NOTE: log1p(0) at the zeroed places keeps 0 * log1p(-1) = nan out of the gradient too
-    return where(zero, 0, x * log1p(where(zero, 0, y)))
+    return _x_times(log1p, -1.0, input, other)

@@ -97,6 +97,9 @@ class Log1p(Function):
     op_name = "log1p"
     quiet_domain = True  # inf and nan out of its domain come silently
 
+    def name(self):
+        return "Log1PBackward0"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)

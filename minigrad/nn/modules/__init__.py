@@ -17,6 +17,7 @@ from minigrad.nn.modules.activation import (
     PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
@@ -75,6 +76,7 @@ from minigrad.nn.modules.loss import (
     SmoothL1Loss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from minigrad.nn.modules.module import Module
 from minigrad.nn.modules.normalization import (
@@ -227,6 +229,7 @@ __all__ = [
     "RNNCell",
     "ReLU",
     "ReLU6",
+    "RReLU",
     "ReflectionPad1d",
     "ReflectionPad2d",
     "ReflectionPad3d",
@@ -254,6 +257,7 @@ __all__ = [
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "Unflatten",
     "Unfold",
     "Upsample",

@@ -37,6 +37,24 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
+class RReLU(Module):
+    """Leaky ReLU whose negative slope is drawn from U(lower, upper) per element in training
+    (minigrad's generator: not PyTorch's numbers) and is (lower + upper) / 2 in eval.
+    (*) -> (*)"""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (
+            ", inplace=True" if self.inplace else ""
+        )
+
+
 class Sigmoid(Module):
     """y = 1 / (1 + exp(-x)). (*) -> (*)"""
 

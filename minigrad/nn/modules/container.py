@@ -56,6 +56,25 @@ class Sequential(Module):
         self.add_module(str(len(self)), module)
         return self
 
+    def insert(self, index: int, module: Module) -> Sequential:
+        if not -len(self) <= index <= len(self):
+            raise IndexError(f"Index out of range: {index}")
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._modules.clear()
+        self.extend(modules)
+        return self
+
+    def extend(self, sequential) -> Sequential:
+        for module in sequential:
+            self.append(module)
+        return self
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
 
 class ModuleList(Module):
     """A list of modules, registered as children '0', '1', ... (no forward of its own)."""
@@ -265,7 +284,13 @@ class ParameterDict(Module):
         self._parameters.clear()
 
     def update(self, parameters) -> None:
-        items = parameters.items() if hasattr(parameters, "items") else parameters
+        """A plain dict's keys are added sorted, as PyTorch's; an OrderedDict's, a
+        ParameterDict's or pairs' in their order."""
+        items = parameters
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif hasattr(parameters, "items"):
+            items = sorted(parameters.items())
         for key, value in items:
             self[key] = value
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from minigrad.nn import functional as F
+from minigrad.nn.modules.distance import PairwiseDistance
 from minigrad.nn.modules.module import Module
+from minigrad.ops.nn import legacy_reduction
 
 
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
+        reduction = legacy_reduction(size_average, reduce, reduction)
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(
                 f"{type(self).__name__}: {reduction} is not a valid value for reduction"
@@ -127,6 +130,7 @@ class KLDivLoss(Module):
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__()
+        reduction = legacy_reduction(size_average, reduce, reduction)
         if reduction not in ("mean", "batchmean", "sum", "none"):
             raise ValueError(f"KLDivLoss: {reduction} is not a valid value for reduction")
         self.reduction, self.log_target = reduction, log_target
@@ -268,6 +272,29 @@ class TripletMarginLoss(_Loss):
         return F.triplet_margin_loss(
             anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
             swap=self.swap, reduction=self.reduction,
+        )  # fmt: skip
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """TripletMarginLoss with any distance_function (default nn.PairwiseDistance(), shown as
+    a child module, as PyTorch's); see F.triplet_margin_with_distance_loss."""
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(reduction=reduction)
+        if margin <= 0:
+            raise ValueError(
+                "TripletMarginWithDistanceLoss: expected margin to be greater than 0, got "
+                f"{margin} instead"
+            )
+        if distance_function is None:
+            distance_function = PairwiseDistance()
+        self.distance_function = distance_function
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction,
         )  # fmt: skip
 
 

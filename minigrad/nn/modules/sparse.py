@@ -17,10 +17,9 @@ class _Table(Module):
         self, num_embeddings, embedding_dim, padding_idx, unsupported, _weight, _freeze, kw
     ):
         super().__init__()
-        if unsupported:
+        if unsupported:  # the name of an option minigrad lacks, or None
             raise NotImplementedError(
-                f"{type(self).__name__}: scale_grad_by_freq and sparse are not supported by "
-                "minigrad"
+                f"{type(self).__name__}: {unsupported} is not supported by minigrad"
             )
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         name = type(self).__name__
@@ -76,11 +75,12 @@ class Embedding(_Table):
         dtype=None,
     ):
         kw = {"device": device, "dtype": dtype}
+        unsupported = "sparse" if sparse else None
         super().__init__(
-            num_embeddings, embedding_dim, padding_idx, scale_grad_by_freq or sparse, _weight,
-            _freeze, kw,
-        )  # fmt: skip
+            num_embeddings, embedding_dim, padding_idx, unsupported, _weight, _freeze, kw
+        )
         self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, **kwargs):
@@ -93,11 +93,19 @@ class Embedding(_Table):
         return cls(rows, dim, padding_idx, _weight=embeddings, _freeze=freeze, **kwargs)
 
     def forward(self, input):
-        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+        return embedding(
+            input,
+            self.weight,
+            self.padding_idx,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+        )
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}" + self._padding_repr()
-        return text + self._norm_repr()
+        by_freq = ", scale_grad_by_freq=True" if self.scale_grad_by_freq else ""
+        return text + self._norm_repr() + by_freq
 
 
 class EmbeddingBag(_Table):
@@ -120,10 +128,10 @@ class EmbeddingBag(_Table):
         dtype=None,
     ):
         kw = {"device": device, "dtype": dtype}
+        unsupported = "scale_grad_by_freq" if scale_grad_by_freq else "sparse" if sparse else None
         super().__init__(
-            num_embeddings, embedding_dim, padding_idx, scale_grad_by_freq or sparse, _weight,
-            False, kw,
-        )  # fmt: skip
+            num_embeddings, embedding_dim, padding_idx, unsupported, _weight, False, kw
+        )
         self.max_norm, self.norm_type = max_norm, norm_type
         self.mode, self.include_last_offset = mode, include_last_offset
 

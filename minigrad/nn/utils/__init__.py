@@ -6,6 +6,7 @@ hook-based weight_norm and spectral_norm."""
 
 from minigrad.nn.utils import fusion, parametrizations, parametrize, prune, rnn, stateless
 from minigrad.nn.utils.clip_grad import (
+    clip_grad_norm,
     clip_grad_norm_,
     clip_grad_value_,
     clip_grads_with_norm_,

@@ -17,6 +17,7 @@ import pytest
 import recipes
 import training_tools
 import tutorials6
+import tutorials7
 import user_programs
 
 import minigrad
@@ -33,6 +34,7 @@ PROGRAMS = [
     + docs_examples.PROGRAMS
     + user_programs.PROGRAMS
     + tutorials6.PROGRAMS
+    + tutorials7.PROGRAMS
 ]
 
 
