@@ -57,9 +57,7 @@ UNGRADABLE = ("missing", "empty", "corrupt", "wrong-chapter", "invalid")
 RETRY = ("grader-crash", "error")
 MAX_NOTEBOOK_BYTES = nbf.MAX_NOTEBOOK_BYTES  # a returned notebook is kilobytes
 MAX_RECORDS_BYTES = 64 * 2**20  # a worker's records: one short line per cell
-# A chapter has about a hundred cells. Past this, reading (nbformat validates each cell) and
-# running a notebook costs the grader minutes and gigabytes: 64 MB hold 600,000 empty cells.
-MAX_CELLS = 10_000
+MAX_CELLS = nbf.MAX_NOTEBOOK_CELLS
 # Folders in SUBMISSIONS that are tools' leftovers, not students.
 IGNORED_FOLDERS = (".ipynb_checkpoints", ".git", "__MACOSX")
 
