@@ -10,8 +10,9 @@ from op_table import CASES, F, make_inputs
 import minigrad
 from minigrad import static
 
-# rows whose result has a data-dependent shape: tracing them raises TracingError
-DATA_DEPENDENT = {"getitem_mask"}
+# rows that break the graph, with why (a result of data-dependent shape, an in-place change
+# through a view): fullgraph=True raises TracingError; by default they run eagerly, and say so
+GRAPH_BREAKS = {"getitem_mask": "data-dependent", "mul_view": "in-place change through a view"}
 # rows that draw random numbers: a replay draws new ones (see test_dropout_draws_per_call)
 RANDOM = {"dropout"}
 # rows that call autograd.grad inside the function: a traced function runs without a graph
@@ -31,7 +32,8 @@ DYNAMIC = {
 
 def _run(fn, arrays, compiled):
     xs = [minigrad.tensor(a, dtype=minigrad.float64, requires_grad=True) for a in arrays]
-    f = static.compile(fn) if compiled else fn
+    # fullgraph: a row that falls back to eager without being listed in GRAPH_BREAKS fails
+    f = static.compile(fn, fullgraph=True) if compiled else fn
     out = f(*xs)
     outs = out if isinstance(out, tuple) else (out,)
     terms = [(o * (k + 1.5)).sum() for k, o in enumerate(outs) if o.requires_grad]
@@ -58,14 +60,15 @@ def test_every_op_compiles_to_the_eager_result(case):
         return case.fn(minigrad, F, *xs)
 
     arrays = make_inputs(case)
-    if case.name in DATA_DEPENDENT:
+    if case.name in GRAPH_BREAKS:
         # as torch.compile: fullgraph=True raises at the graph break; by default the function
         # runs eagerly, with a warning saying why
-        xs = [minigrad.tensor(a, dtype=minigrad.float64) for a in arrays]
-        with pytest.raises(static.TracingError, match="data-dependent"):
+        why = GRAPH_BREAKS[case.name]
+        xs = [minigrad.tensor(a, dtype=minigrad.float64, requires_grad=True) for a in arrays]
+        with pytest.raises(static.TracingError, match=why):
             static.compile(fn, fullgraph=True)(*xs)
-        with pytest.warns(UserWarning, match="runs eagerly.*data-dependent"):
-            got = _run(fn, arrays, compiled=True)
+        with pytest.warns(UserWarning, match=f"runs eagerly.*{why}"):
+            got = _run(static.compile(fn), arrays, compiled=False)
         _assert_same(got, _run(fn, arrays, False))
         return
     _assert_same(_run(fn, arrays, True), _run(fn, arrays, False))
@@ -73,7 +76,7 @@ def test_every_op_compiles_to_the_eager_result(case):
 
 @pytest.mark.parametrize(
     "case",
-    [c for c in CASES if c.name not in RANDOM | DATA_DEPENDENT | DYNAMIC],
+    [c for c in CASES if c.name not in RANDOM | GRAPH_BREAKS.keys() | DYNAMIC],
     ids=lambda c: c.name,
 )
 def test_every_op_replays_on_new_values(case):
@@ -83,7 +86,7 @@ def test_every_op_replays_on_new_values(case):
     def fn(*xs):
         return case.fn(minigrad, F, *xs)
 
-    compiled = static.compile(fn)
+    compiled = static.compile(fn, fullgraph=True)
     _run(compiled, make_inputs(case, seed=0), False)  # traces
     arrays = make_inputs(case, seed=1)
     _assert_same(_run(compiled, arrays, False), _run(fn, arrays, False))
@@ -91,7 +94,9 @@ def test_every_op_replays_on_new_values(case):
 
 
 SAME_SHAPE = [
-    c for c in CASES if c.shapes == ((3, 4),) and c.name not in DATA_DEPENDENT | RANDOM and c.grad
+    c
+    for c in CASES
+    if c.shapes == ((3, 4),) and c.name not in GRAPH_BREAKS.keys() | RANDOM and c.grad
 ]
 
 
