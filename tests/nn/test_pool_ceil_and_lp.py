@@ -159,3 +159,21 @@ def test_relu_gradient_at_zero_stays_zero_under_an_infinite_upstream_gradient():
             (lib.nn.functional.relu(x) * lib.tensor([math.inf, 2.0, 3.0])).sum().backward()
         grads.append(x.grad.tolist())
     assert grads[0] == grads[1] == [0.0, 2.0, 0.0]
+
+
+def test_ceil_mode_and_lp_pooling_trace_save_and_load(tmp_path):
+    """ceil_mode's right extension (a constant) and lp_pool's ops replay in a static graph."""
+    F = minigrad.nn.functional
+
+    def pools(x):
+        return (
+            F.max_pool2d(x, 2, ceil_mode=True)
+            + F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)
+            + F.lp_pool2d(x.abs(), 2, 2, ceil_mode=True)
+        )
+
+    rng = np.random.default_rng(5)
+    x, other = (minigrad.tensor(rng.standard_normal((1, 2, 5, 7))) for _ in range(2))
+    minigrad.static.trace(pools, x).save(tmp_path / "pools.mgraph")
+    loaded = minigrad.static.load(tmp_path / "pools.mgraph")
+    np.testing.assert_allclose(loaded(other).numpy(), pools(other).numpy())
