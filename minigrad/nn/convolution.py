@@ -1,5 +1,5 @@
-"""Convolutions and pooling beyond the engine's 2-D and 3-D ones: 1-D, transposed and adaptive.
-
+"""Convolutions and pooling beyond the engine's 2-D and 3-D ones: 1-D, transposed, power-average
+and adaptive.
 Each is a composition of differentiable ops that already exist (im2col/col2im, matmul,
 reshape, index_select, max), so it runs eagerly, compiled, on every device and under gradcheck
 with no backward of its own.
@@ -7,13 +7,17 @@ with no backward of its own.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad.autograd import no_grad
 from minigrad.creation import tensor, zeros
 from minigrad.dtypes import int64
 from minigrad.ops import conv as conv_ops
+from minigrad.ops.activations import relu
 from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _check_groups, _tuple, conv2d
+from minigrad.ops.conv3d import avg_pool3d, max_pool3d
 from minigrad.tensor import Tensor
 
 
@@ -173,6 +177,54 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         count_include_pad,
     )
     return y.squeeze(-2)
+
+
+# -- power-average pooling -------------------------------------------------------------------
+def _lp_pool(op, avg_pool, max_pool, dims, input, norm_type, kernel_size, stride, ceil_mode):
+    """(sum of x^p over each window)^(1/p), computed as PyTorch does: an average pooling of
+    x^p (no padding; with ceil_mode a cut last window is averaged over its own size) times the
+    kernel's size. p = inf is the max of |x|, -inf its min."""
+    if norm_type == math.inf:
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -math.inf:
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    size = math.prod(_tuple(kernel_size, "kernel_size", op, dims))
+    out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    # NOTE: sign(a) relu(|a|) is a, but its gradient is 0 where a is 0 (relu's mask), which
+    # stops the infinite gradient of a^(1/p) there, as PyTorch. The sign is a constant factor:
+    # taken off the graph, so that the infinite gradient does not reach its (zero) backward as
+    # inf * 0 = nan
+    return (out.detach().sign() * relu(out.abs()) * size).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor:
+    """Power-average pooling along L: (sum of x^p over each window)^(1/p). (N, C, L) -> (N, C,
+    Lo)"""
+    return _lp_pool(
+        "lp_pool1d", avg_pool1d, max_pool1d, 1, input, norm_type, kernel_size, stride, ceil_mode
+    )
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor:
+    """Power-average pooling over H and W windows. (N, C, H, W) -> (N, C, Ho, Wo)"""
+    return _lp_pool(
+        "lp_pool2d",
+        conv_ops.avg_pool2d,
+        conv_ops.max_pool2d,
+        2,
+        input,
+        norm_type,
+        kernel_size,
+        stride,
+        ceil_mode,
+    )
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor:
+    """Power-average pooling over D, H and W windows. (N, C, D, H, W) -> (N, C, Do, Ho, Wo)"""
+    return _lp_pool(
+        "lp_pool3d", avg_pool3d, max_pool3d, 3, input, norm_type, kernel_size, stride, ceil_mode
+    )
 
 
 # -- adaptive pooling ------------------------------------------------------------------------

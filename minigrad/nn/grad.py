@@ -13,6 +13,7 @@ from minigrad.autograd import engine
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled
 from minigrad.creation import zeros
 from minigrad.nn.convolution import conv1d, conv2d
+from minigrad.ops.conv3d import conv3d
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -69,8 +70,12 @@ def conv1d_weight(input, weight_size, grad_output, stride=1, padding=0, dilation
 
 
 def conv3d_input(input_size, weight, grad_output, stride=1, padding=0, dilation=1, groups=1):
-    raise NotImplementedError("nn.grad.conv3d_input: minigrad has no 3-D convolution (conv3d)")
+    """The gradient of conv3d with respect to its input (of shape input_size)."""
+    x = _placeholder(input_size, weight)
+    return _backward(conv3d, grad_output, x, weight, x, (stride, padding, dilation, groups))
 
 
 def conv3d_weight(input, weight_size, grad_output, stride=1, padding=0, dilation=1, groups=1):
-    raise NotImplementedError("nn.grad.conv3d_weight: minigrad has no 3-D convolution (conv3d)")
+    """The gradient of conv3d with respect to its weight (of shape weight_size)."""
+    w = _placeholder(weight_size, input)
+    return _backward(conv3d, grad_output, input, w, w, (stride, padding, dilation, groups))

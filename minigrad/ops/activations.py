@@ -200,11 +200,9 @@ class ReluGrad(Function):
     @staticmethod
     def forward(ctx, gy, y):
         ctx.save_for_backward(y)
-        return ReluGrad.on_arrays(gy.array, y.array)
-
-    @staticmethod
-    def on_arrays(gy, y):
-        return gy * (y > 0)
+        # NOTE: a choice, not a product with the mask: an infinite gy where y is 0 gives 0, as
+        # PyTorch's threshold_backward (inf * 0 would be nan; lp_pool's zero windows meet it)
+        return gy.device.xp.where(y.array > 0, gy.array, gy.array.dtype.type(0))
 
     @staticmethod
     def backward(ctx, gg):

@@ -18,9 +18,10 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
+from minigrad.creation import full
 from minigrad.ops.matmul import _op_dtype
 from minigrad.ops.nograd import NoGrad
-from minigrad.ops.shape import _row_major, contiguous, permute, reshape
+from minigrad.ops.shape import _row_major, cat, contiguous, permute, reshape
 from minigrad.tensor import Tensor
 
 
@@ -66,11 +67,28 @@ class Geometry:
                 raise RuntimeError(f"{op}: {name} must be {sign}, got {values}")
         return Geometry(kernel, stride, padding, dilation)
 
-    def out_size(self, *size: int) -> tuple:
-        """The output's size per dim: floor((S + 2p - d (k - 1) - 1) / s) + 1."""
+    def out_size(self, *size: int, ceil_mode: bool = False) -> tuple:
+        """The output's size per dim: floor((S + 2p - d (k - 1) - 1) / s) + 1; with ceil_mode
+        (pooling), ceil instead, less one if the last window would start past the input."""
+        out = []
+        for n, p, d, k, s in zip(size, self.padding, self.dilation, self.kernel, self.stride):
+            span = n + 2 * p - d * (k - 1) - 1
+            count = (-(-span // s) if ceil_mode else span // s) + 1
+            out.append(count - 1 if ceil_mode and (count - 1) * s >= n + p else count)
+        return tuple(out)
+
+    def ceil_extra(self, *size: int) -> tuple:
+        """How far ceil_mode's last window runs past the padded input, per dim (0 or more)."""
         return tuple(
-            (n + 2 * p - d * (k - 1) - 1) // s + 1
-            for n, p, d, k, s in zip(size, self.padding, self.dilation, self.kernel, self.stride)
+            max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
+            for n, o, p, d, k, s in zip(
+                size,
+                self.out_size(*size, ceil_mode=True),
+                self.padding,
+                self.dilation,
+                self.kernel,
+                self.stride,
+            )
         )
 
 
@@ -607,21 +625,32 @@ def pool_arguments(op, input, kernel_size, stride, padding, dilation, ceil_mode,
     """PyTorch's checks of a pooling's arguments, for 1 to 3 spatial dims. -> the input with a
     batch dim, whether it came without one, and the Geometry."""
     x, unbatched = _batched(input, op, dims=dims)
-    if ceil_mode:
-        raise NotImplementedError(f"{op}: ceil_mode=True is not supported by minigrad")
     geom = Geometry.make(op, kernel_size, stride, padding, dilation, dims)
     if any(2 * p > k for p, k in zip(geom.padding, geom.kernel)):
         raise RuntimeError(
             f"{op}: pad should be at most half of effective kernel size, but got pad="
             f"{geom.padding} and kernel_size={geom.kernel}"
         )
-    out = geom.out_size(*x.shape[2:])
+    out = geom.out_size(*x.shape[2:], ceil_mode=ceil_mode)
     if min(out) < 1:
         raise RuntimeError(
             f"{op}: input of shape {tuple(x.shape)} is too small for kernel_size "
             f"{geom.kernel} (output would be {out})"
         )
     return x, unbatched, geom
+
+
+def ceil_pad(x: Tensor, geom: Geometry, ceil_mode: bool, value) -> Tensor:
+    """x, extended on the right of each spatial dim by `value` so that the plain (floor) windows
+    of the longer input are ceil_mode's windows of x (the gradient of the extension is dropped).
+    """
+    if not ceil_mode:
+        return x
+    for dim, extra in enumerate(geom.ceil_extra(*x.shape[2:]), start=2):
+        if extra:
+            size = (*x.shape[:dim], extra, *x.shape[dim + 1 :])
+            x = cat([x, full(size, value, dtype=x.dtype, device=x.device)], dim)
+    return x
 
 
 def max_pool2d(
@@ -637,26 +666,28 @@ def max_pool2d(
     x, unbatched, geom = pool_arguments(
         "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode
     )
-    y = MaxPool2d.apply(x, geom)
+    wide = ceil_pad(x, geom, ceil_mode, _lowest(x.array.dtype))
+    y = MaxPool2d.apply(wide, geom)
     if unbatched:
         y = reshape(y, y.shape[1:])
     if not return_indices:
         return y
-    index = MaxPoolIndices.apply(x, geom)
+    index = MaxPoolIndices.apply(wide, geom, x.shape[3])
     return y, index[0] if unbatched else index
 
 
 class MaxPoolIndices(NoGrad):
-    """The argmax of each window as an index into its H * W plane (PyTorch's indices)."""
+    """The argmax of each window as an index into its H * W plane (PyTorch's indices), of an
+    input W wide (x may be wider: ceil_mode's extension)."""
 
     op_name = "max_pool2d_indices"
 
     @staticmethod
-    def forward(ctx, x, geom):
+    def forward(ctx, x, geom, w):
         pool = MaxPool2d.__new__(MaxPool2d)
         MaxPool2d.forward(pool, x, geom)
         _, _, hp, wp = pool.padded
-        (ph, pw), w = geom.padding, x.shape[3]
+        ph, pw = geom.padding
         rows, cols = (pool.index % (hp * wp)) // wp - ph, pool.index % wp - pw
         return (rows * w + cols).astype("int64")
 
@@ -674,29 +705,36 @@ def avg_pool2d(
     x, unbatched, geom = pool_arguments(
         "avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode
     )
-    n, c, h, w = x.shape
+    wide = ceil_pad(x, geom, ceil_mode, 0)
+    n, c, h, w = wide.shape
     ho, wo = geom.out_size(h, w)
-    cols = Im2Col.apply(reshape(x, (n * c, 1, h, w)), geom)
+    cols = Im2Col.apply(reshape(wide, (n * c, 1, h, w)), geom)
     total = reshape(cols.sum(1), (n, c, ho, wo))
-    y = total / pool_divisor("avg_pool2d", total, x, geom, count_include_pad, divisor_override)
+    divisor = pool_divisor(
+        "avg_pool2d", total, x, geom, ceil_mode, count_include_pad, divisor_override
+    )
+    y = total / divisor
     return reshape(y, y.shape[1:]) if unbatched else y
 
 
-def pool_divisor(op, total, x, geom: Geometry, count_include_pad, divisor_override):
-    """What average pooling divides each window's sum (`total`) by: divisor_override, the
-    kernel's size, or, without padding in the count, how many of its pixels lie inside x."""
+def pool_divisor(op, total, x, geom: Geometry, ceil_mode, count_include_pad, divisor_override):
+    """What average pooling divides each window's sum (`total`) by: divisor_override, or, as
+    PyTorch, how many of its pixels lie inside the padded x (count_include_pad), or inside x.
+    Only ceil_mode's last windows run past the padded input: the others count the kernel."""
     if divisor_override is not None:
         if divisor_override == 0:
             raise RuntimeError(f"{op}: divisor must be not zero")
         return divisor_override
-    if count_include_pad or not any(geom.padding):
+    size = x.shape[2:]
+    if (count_include_pad or not any(geom.padding)) and not any(geom.ceil_extra(*size)):
         return math.prod(geom.kernel)
     # NOTE: a window's count is a product, over dims, of how many of its rows (columns...)
     # are inside: an outer product of one small count per dim. Without dilation (avg pooling
-    # has none), a window reads [start, start + k), of which [0, n) is inside.
+    # has none), a window reads [start, start + k), of which [-p, n + p) or [0, n) counts.
     counts = np.ones(())
-    size = x.shape[2:]
-    for n, out, k, s, p in zip(size, geom.out_size(*size), geom.kernel, geom.stride, geom.padding):
-        starts = np.arange(-p, out * s - p, s)
-        counts = np.multiply.outer(counts, np.minimum(starts + k, n) - np.maximum(starts, 0))
+    out = geom.out_size(*size, ceil_mode=ceil_mode)
+    for n, o, k, s, p in zip(size, out, geom.kernel, geom.stride, geom.padding):
+        starts = np.arange(-p, o * s - p, s)
+        low, high = (-p, n + p) if count_include_pad else (0, n)
+        counts = np.multiply.outer(counts, np.minimum(starts + k, high) - np.maximum(starts, low))
     return Tensor._make(x.device.xp.asarray(counts, dtype=total.array.dtype))

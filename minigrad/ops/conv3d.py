@@ -12,7 +12,14 @@ import itertools
 import math
 
 from minigrad.autograd.function import Function
-from minigrad.ops.conv import Geometry, _lowest, conv_arguments, pool_arguments, pool_divisor
+from minigrad.ops.conv import (
+    Geometry,
+    _lowest,
+    ceil_pad,
+    conv_arguments,
+    pool_arguments,
+    pool_divisor,
+)
 from minigrad.ops.shape import permute, reshape
 from minigrad.tensor import Tensor
 
@@ -113,7 +120,8 @@ def max_pool3d(
     x, unbatched, geom = pool_arguments(
         "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, dims=3
     )
-    u = Windows.apply(x, geom, _lowest(x.array.dtype))
+    lowest = _lowest(x.array.dtype)
+    u = Windows.apply(ceil_pad(x, geom, ceil_mode, lowest), geom, lowest)
     y = reshape(u, (*u.shape[:5], -1)).max(-1)[0]
     return reshape(y, y.shape[1:]) if unbatched else y
 
@@ -132,7 +140,10 @@ def avg_pool3d(
     x, unbatched, geom = pool_arguments(
         "avg_pool3d", input, kernel_size, stride, padding, 1, ceil_mode, dims=3
     )
-    u = Windows.apply(x, geom)
+    u = Windows.apply(ceil_pad(x, geom, ceil_mode, 0), geom)
     total = reshape(u, (*u.shape[:5], -1)).sum(-1)
-    y = total / pool_divisor("avg_pool3d", total, x, geom, count_include_pad, divisor_override)
+    divisor = pool_divisor(
+        "avg_pool3d", total, x, geom, ceil_mode, count_include_pad, divisor_override
+    )
+    y = total / divisor
     return reshape(y, y.shape[1:]) if unbatched else y

@@ -1,5 +1,5 @@
-"""nn.grad (PyTorch's torch.nn.grad): the input and weight gradients of conv1d and conv2d
-against PyTorch's, their own gradients (double backward), and their use in a custom Function
+"""nn.grad (PyTorch's torch.nn.grad): the input and weight gradients of conv1d, conv2d and
+conv3d against PyTorch's, their own gradients (double backward), and their use in a custom Function
 as PyTorch's tutorials write it."""
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ CASES = [
     ("conv2d", (1, 2, 10, 9), (4, 2, 2, 3), {"stride": (2, 3), "padding": (1, 0), "dilation": 2}),
     ("conv1d", (2, 3, 8), (4, 3, 3), {"stride": 2}),
     ("conv1d", (1, 4, 9), (2, 2, 2), {"padding": 1, "dilation": 2, "groups": 2}),
+    ("conv3d", (2, 2, 4, 5, 4), (3, 2, 2, 3, 2), {}),
+    ("conv3d", (1, 4, 5, 6, 5), (4, 2, 3, 2, 3), {"stride": (2, 1, 2), "padding": 1, "groups": 2}),
+    ("conv3d", (1, 1, 6, 5, 7), (2, 1, 2, 2, 3), {"padding": (1, 0, 2), "dilation": 2}),
 ]
 
 
@@ -72,5 +75,6 @@ def test_f_grad_is_nn_grad_and_errors_say_what_is_wrong():
     w = minigrad.randn(4, 3, 3, 3)
     with pytest.raises(RuntimeError, match=r"grad_output has shape \(2, 4, 4, 4\).*\(2, 4, 3, 3\)"):
         minigrad.nn.grad.conv2d_input((2, 3, 5, 5), w, minigrad.ones(2, 4, 4, 4))
-    with pytest.raises(NotImplementedError, match="conv3d"):
-        minigrad.nn.grad.conv3d_weight(minigrad.ones(1, 1, 2, 2, 2), (1, 1, 1, 1, 1), None)
+    with pytest.raises(RuntimeError, match=r"conv3d backward: grad_output has shape \(1, 1, 3,"):
+        x, g = minigrad.ones(1, 1, 2, 2, 2), minigrad.ones(1, 1, 3, 3, 3)
+        minigrad.nn.grad.conv3d_weight(x, (1, 1, 1, 1, 1), g)

@@ -875,6 +875,19 @@ CASES = [
     Case("max_pool2d_double", lambda t, F, x: _pool_grad(t, F, x), ((1, 2, 4, 4),)),
     Case("avg_pool2d", lambda t, F, x: F.avg_pool2d(x, 3, stride=2, padding=1), ((2, 2, 7, 6),)),
     Case(
+        "max_pool2d_ceil_mode",  # the last windows run past the padded input
+        lambda t, F, x: F.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True),
+        ((2, 2, 6, 8),),
+    ),
+    Case(
+        "avg_pool2d_ceil_mode",
+        lambda t, F, x: (
+            F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True)
+            + F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+        ),
+        ((2, 2, 6, 8),),
+    ),
+    Case(
         "batch_norm",
         lambda t, F, x, w, b: F.batch_norm(x, None, None, w, b, training=True),
         ((4, 3, 5), (3,), (3,)),
@@ -1168,6 +1181,35 @@ COMPOSED = [
         "avg_pool1d",
         lambda t, F, x: t.nn.functional.avg_pool1d(x, 3, 2, 1, count_include_pad=False),
         ((2, 3, 9),),
+    ),
+    Case(
+        "pool1d_ceil_mode",
+        lambda t, F, x: (
+            t.nn.functional.max_pool1d(x, 2, ceil_mode=True)
+            + t.nn.functional.avg_pool1d(x, 2, ceil_mode=True)
+        ),
+        ((2, 3, 9),),
+    ),
+    Case(
+        "pool3d_ceil_mode",
+        lambda t, F, x: (
+            F.max_pool3d(x, 2, stride=(2, 1, 2), padding=1, ceil_mode=True)
+            + F.avg_pool3d(x, 2, stride=(2, 1, 2), padding=1, ceil_mode=True)
+        ),
+        ((1, 2, 4, 3, 5),),
+    ),
+    Case("lp_pool1d", lambda t, F, x: t.nn.functional.lp_pool1d(x, 2, 3, 2), ((2, 3, 9),)),
+    Case(
+        "lp_pool2d",  # a cut last window (ceil_mode), an odd power of positive inputs
+        lambda t, F, x: t.nn.functional.lp_pool2d(x, 3, (2, 3), 2, ceil_mode=True),
+        ((2, 2, 5, 7),),
+        low=0.5,
+    ),
+    Case(
+        "lp_pool3d",
+        lambda t, F, x: t.nn.functional.lp_pool3d(x, 1.5, 2, ceil_mode=True),
+        ((1, 2, 3, 4, 5),),
+        low=0.5,
     ),
     Case(
         "adaptive_avg_pool1d",

@@ -455,7 +455,16 @@ def test_window_ops_over_any_geometry(name, kernel, stride, dilation, extra, dat
     geometry = dict(stride=stride, padding=padding)
     if name != "avg_pool2d":
         geometry["dilation"] = dilation
-    _check_window_op(name, kernel, x, w, geometry)
+    _check_window_op(name, kernel, x, w, _pool_modes(name, geometry, data))
+
+
+def _pool_modes(name, geometry, data):
+    """A pooling's geometry with ceil_mode (and avg pooling's count_include_pad) drawn too."""
+    if "pool" in name:
+        geometry["ceil_mode"] = data.draw(st.booleans(), label="ceil_mode")
+    if "avg" in name:
+        geometry["count_include_pad"] = data.draw(st.booleans(), label="count_include_pad")
+    return geometry
 
 
 @pytest.mark.parametrize("name", ["conv3d", "max_pool3d", "avg_pool3d"])
@@ -483,4 +492,4 @@ def test_3d_window_ops_over_any_geometry(name, kernel, stride, dilation, extra, 
         geometry["dilation"] = dilation
     if name == "conv3d":
         geometry["groups"] = groups
-    _check_window_op(name, kernel, x, w, geometry)
+    _check_window_op(name, kernel, x, w, _pool_modes(name, geometry, data))

@@ -1,5 +1,5 @@
-"""Pooling layers: max and average (1-D, 2-D, 3-D), adaptive, max unpooling (the ops:
-minigrad.nn.functional)."""
+"""Pooling layers: max, average and power-average (1-D, 2-D, 3-D), adaptive, max unpooling
+(the ops: minigrad.nn.functional)."""
 
 from __future__ import annotations
 
@@ -120,6 +120,46 @@ class AvgPool3d(_AvgPoolNd):
 
     def _pool(self, *args):
         return F.avg_pool3d(*args)
+
+
+class _LPPoolNd(Module):
+    """(sum of x^p over kernel_size windows)^(1/p) (stride: kernel_size); the 1-D, 2-D and 3-D
+    layers differ only in the function they call."""
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, input):
+        return self._pool(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling along L. (N, C, L) or (C, L) -> (N, C, Lo)"""
+
+    def _pool(self, *args):
+        return F.lp_pool1d(*args)
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over H and W. (N, C, H, W) or (C, H, W) -> (N, C, Ho, Wo)"""
+
+    def _pool(self, *args):
+        return F.lp_pool2d(*args)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling over D, H and W. (N, C, D, H, W) -> (N, C, Do, Ho, Wo)"""
+
+    def _pool(self, *args):
+        return F.lp_pool3d(*args)
 
 
 class _AdaptiveAvgPool(Module):
