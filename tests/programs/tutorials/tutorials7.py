@@ -2551,12 +2551,11 @@ def weight_init_recipes(torch, init):
 
 
 def pooling_variants(torch, init):
-    """The pooling layers' options (ceil_mode=True is left out: minigrad refuses it): MaxPool2d
-    with dilation and with
-    return_indices feeding MaxUnpool2d, AvgPool2d with count_include_pad=False and with
-    divisor_override, AdaptiveAvgPool2d to sizes that do not divide the input,
-    AdaptiveMaxPool1d with return_indices, MaxPool1d and AvgPool1d with padding;
-    outputs, indices and gradients."""
+    """The pooling layers' options: MaxPool2d with dilation, with ceil_mode and with
+    return_indices feeding MaxUnpool2d, AvgPool2d and AvgPool1d with ceil_mode, AvgPool2d
+    with count_include_pad=False and with divisor_override, LPPool2d, AdaptiveAvgPool2d to
+    sizes that do not divide the input, AdaptiveMaxPool1d with return_indices, MaxPool1d and
+    AvgPool1d with padding; outputs, indices and gradients."""
     nn = torch.nn
     img = _randn(torch, (1, 2, 5, 7), 91).requires_grad_()
     seq = _randn(torch, (2, 3, 9), 92).requires_grad_()
@@ -2571,6 +2570,10 @@ def pooling_variants(torch, init):
         "max1d": nn.MaxPool1d(3, stride=2, padding=1)(seq),
         "avg1d": nn.AvgPool1d(4, stride=3, padding=2)(seq),
         "adaptive_max": nn.AdaptiveMaxPool1d(4)(seq),
+        "max_ceil": nn.MaxPool2d(2, stride=2, ceil_mode=True)(img),
+        "avg_ceil": nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True)(img),
+        "avg1d_ceil": nn.AvgPool1d(2, stride=2, ceil_mode=True, count_include_pad=False)(seq),
+        "lp": nn.LPPool2d(2, 2, ceil_mode=True)(img),
     }
     amax, aidx = nn.AdaptiveMaxPool1d(4, return_indices=True)(seq)
     results = {"indices": [idx.tolist(), aidx.tolist()]}
