@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import Function
+from minigrad.creation import zeros_like
 from minigrad.ops._util import as_float_array, cast_to, half_as_float32, quiet, require_floating
 from minigrad.tensor import Tensor
 
@@ -189,7 +190,7 @@ class Sign(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * 0
+        return zeros_like(gy)  # (not gy * 0: an infinite or nan gy gives 0, as PyTorch)
 
 
 def sign(input):
@@ -568,7 +569,7 @@ class Floor(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * 0
+        return zeros_like(gy)  # (not gy * 0: an infinite or nan gy gives 0, as PyTorch)
 
 
 def _whole(rounding, array):
@@ -615,7 +616,7 @@ class Round(Floor):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * 0, None
+        return zeros_like(gy), None
 
 
 def round(input, *, decimals=0):
