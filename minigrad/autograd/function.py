@@ -132,8 +132,10 @@ class Function:
             args = st.autocast(cls, args)
         if st.tracer is not None:  # minigrad.static.trace is recording this call
             return st.tracer(cls, args)
-        device, record = None, False
-        for a in args:
+        # NOTE: with grad mode on, the edges are made in the same pass as the device check
+        enabled = st.enabled
+        device, record, edges, needs, plain = None, False, [], [], 0
+        for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 if device is None:
                     device = a._device
@@ -143,8 +145,24 @@ class Function:
                     record = True
                 elif a._view is not None and a.requires_grad:  # a view whose base took a
                     record = True  # history in place since
+                else:
+                    if enabled:
+                        edges.append(None)
+                        needs.append(False)
+                    continue
+                if enabled:  # NOTE: `_edge_to`, inline
+                    node = a._grad_fn if a._view is None else a.grad_fn
+                    if node is None:
+                        node = a._accumulator()
+                    array = a.array
+                    edges.append((node, a._output_nr, array.shape, array.dtype))
+                    needs.append(True)
+            elif enabled:
+                edges.append(None)
+                needs.append(False)
+                plain |= 1 << i
         ctx = cls.__new__(cls)
-        if not (record and st.enabled):
+        if not (record and enabled):
             ctx.needs_input_grad = (False,) * len(args)
             ctx._records = False
             if st.tape is not None:
@@ -164,23 +182,6 @@ class Function:
                 if result is not None:
                     return result
             return _wrap(out, device, None, args, cls)
-        edges, needs, plain = [], [], 0
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor):
-                if a._requires_grad:  # NOTE: `_edge_to`, inline
-                    node = a._grad_fn if a._view is None else a.grad_fn
-                    if node is None:
-                        node = a._accumulator()
-                    array = a.array
-                    edges.append((node, a._output_nr, array.shape, array.dtype))
-                    needs.append(True)
-                else:
-                    edges.append(None)
-                    needs.append(False)
-            else:
-                edges.append(None)
-                needs.append(False)
-                plain |= 1 << i
         ctx._edges, ctx.needs_input_grad = tuple(edges), tuple(needs)
         if plain:  # NOTE: ints, not a list per node (node hooks read it); all Tensors: -1
             ctx._tensor_args = ~plain
