@@ -460,13 +460,14 @@ def _wrap_arrays(out: tuple, args: tuple, ctx):
             return None
     result, meta = [], []
     skip = ctx._non_differentiable if ctx is not None else ()
+    inputs = [a for a in args if isinstance(a, Tensor)]
     for nr, o in enumerate(out):
         t = Tensor._make(o)
         if o.base is not None:
             _share_version_if_view(t, args)
         else:  # an input's own array, returned as it is, shares the input's counter too
-            for a in args:
-                if isinstance(a, Tensor) and a.array is o:
+            for a in inputs:
+                if a.array is o:
                     t._version_counter = a._version_counter
                     break
         if ctx is not None:
@@ -529,7 +530,13 @@ class _Packed:
 
 def _unlink_saved_output(ctx, tensor, nr):
     """Store a saved output as its array (see `Function._unpack_output`)."""
-    saved = list(ctx._saved)
+    saved = ctx._saved
+    if len(saved) == 1:  # NOTE: the common case, spelled out (relu, exp, sigmoid save y alone)
+        entry = saved[0]
+        if entry is not None and type(entry) is not _Packed and entry[0] is tensor:
+            ctx._saved = ((tensor.array, nr, weakref.ref(tensor), entry[1]),)
+        return
+    saved = list(saved)
     for i, entry in enumerate(saved):
         if entry is not None and type(entry) is not _Packed and entry[0] is tensor:
             saved[i] = (tensor.array, nr, weakref.ref(tensor), entry[1])

@@ -525,3 +525,13 @@ def test_node_hooks_as_torch():
         RuntimeError, match=r"MulBackward0: a pre-hook must return None or a tuple of 1"
     ):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("op", ["relu", "exp", "sigmoid"])
+def test_in_place_change_of_an_output_saved_alone_is_caught_by_its_node(op):
+    x = minigrad.randn(4, requires_grad=True)
+    y = getattr(x, op)()
+    with minigrad.no_grad():
+        y.mul_(2)
+    with pytest.raises(RuntimeError, match=f"modified by an inplace.*saved by {y.grad_fn.name()}"):
+        y.sum().backward()
