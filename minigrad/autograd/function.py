@@ -262,7 +262,10 @@ class Function:
             elif type(entry) is _Packed:
                 out.append(entry.unpack_hook(entry.packed))
             elif len(entry) == 2:
-                out.append(_check_version(self, entry[0], entry[1]))
+                t = entry[0]  # NOTE: the counter compared here; the check's call only to raise
+                out.append(
+                    t if t._version_counter[0] == entry[1] else _check_version(self, t, entry[1])
+                )
             else:
                 out.append(self._unpack_output(*entry))
         return tuple(out)
