@@ -125,12 +125,17 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run forward on `args` and, if an input requires grad, record the node."""
-        if state.autocast is not None:  # inside minigrad.amp.autocast: cast listed ops' inputs
-            args = state.autocast(cls, args)
-        if state.tracer is not None:  # minigrad.static.trace is recording this call
-            return state.tracer(cls, args)
-        device, record = None, False
-        for a in args:
+        # NOTE: every op call runs this: the state and class attributes are read once, the
+        # loops are plain for loops, and each output is made a Tensor once, in place
+        st = state
+        if st.autocast is not None:  # inside minigrad.amp.autocast: cast listed ops' inputs
+            args = st.autocast(cls, args)
+        if st.tracer is not None:  # minigrad.static.trace is recording this call
+            return st.tracer(cls, args)
+        # NOTE: with grad mode on, the edges are made in the same pass as the device check
+        enabled = st.enabled
+        device, record, edges, needs, plain = None, False, [], [], 0
+        for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 if device is None:
                     device = a._device
@@ -140,50 +145,72 @@ class Function:
                     record = True
                 elif a._view is not None and a.requires_grad:  # a view whose base took a
                     record = True  # history in place since
+                else:
+                    if enabled:
+                        edges.append(None)
+                        needs.append(False)
+                    continue
+                if enabled:  # NOTE: `_edge_to`, inline
+                    node = a._grad_fn if a._view is None else a.grad_fn
+                    if node is None:
+                        node = a._accumulator()
+                    array = a.array
+                    edges.append((node, a._output_nr, array.shape, array.dtype))
+                    needs.append(True)
+            elif enabled:
+                edges.append(None)
+                needs.append(False)
+                plain |= 1 << i
         ctx = cls.__new__(cls)
-        if not (record and state.enabled):
+        if not (record and enabled):
             ctx.needs_input_grad = (False,) * len(args)
             ctx._records = False
-            if state.tape is not None:
-                state.tape.append((cls, args))
+            if st.tape is not None:
+                st.tape.append((cls, args))
             out = _forward(cls, ctx, args) if cls._setup_style else cls.forward(ctx, *args)
-            if type(out) in _FLOAT_SCALARS:
+            kind = type(out)
+            if kind in _FLOAT_SCALARS:
                 out = np.asarray(out)
-            if type(out) is np.ndarray:
+                kind = np.ndarray
+            if kind is np.ndarray:
                 t = Tensor._make(out)
                 if out.base is not None:
                     _share_version_if_view(t, args, cls)
                 return t
+            if kind is tuple and not cls.is_view:
+                result = _wrap_arrays(out, args, None)
+                if result is not None:
+                    return result
             return _wrap(out, device, None, args, cls)
-        edges, needs, plain = [], [], 0
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor):
-                edge = _edge_to(a)
-            else:
-                edge = None
-                plain |= 1 << i
-            edges.append(edge)
-            needs.append(edge is not None)
         ctx._edges, ctx.needs_input_grad = tuple(edges), tuple(needs)
         if plain:  # NOTE: ints, not a list per node (node hooks read it); all Tensors: -1
             ctx._tensor_args = ~plain
-        state.enabled = False
+        st.enabled = False
         try:
             out = _forward(cls, ctx, args) if cls._setup_style else cls.forward(ctx, *args)
         finally:
-            state.enabled = True
-        if state.anomaly:
+            st.enabled = True
+        if st.anomaly:
             ctx._stack = traceback.format_stack()[:-1]
-        if state.tape is not None:
-            state.tape.append((cls, args))
+        if st.tape is not None:
+            st.tape.append((cls, args))
         ctx._device = device
-        if type(out) in _FLOAT_SCALARS:
+        kind = type(out)
+        if kind in _FLOAT_SCALARS:
             out = np.asarray(out)
-        if type(out) is np.ndarray and out.dtype.kind == "f":
+            kind = np.ndarray
+        if kind is np.ndarray and out.dtype.kind == "f":
             t = Tensor._make(out, True, ctx)
             if out.base is not None:
                 _share_version_if_view(t, args, cls)
             return t
+        if kind is Tensor and not out._requires_grad:
+            # made inside forward (saved for backward, maybe): it becomes the output itself
+            return _own_output(out, args, ctx)
+        if kind is tuple and not cls.is_view:
+            result = _wrap_arrays(out, args, ctx)
+            if result is not None:
+                return result
         result = _wrap(out, device, ctx, args, cls)
         if type(result) is tuple:
             ctx._n_outputs = len(result)
@@ -235,7 +262,10 @@ class Function:
             elif type(entry) is _Packed:
                 out.append(entry.unpack_hook(entry.packed))
             elif len(entry) == 2:
-                out.append(_check_version(self, entry[0], entry[1]))
+                t = entry[0]  # NOTE: the counter compared here; the check's call only to raise
+                out.append(
+                    t if t._version_counter[0] == entry[1] else _check_version(self, t, entry[1])
+                )
             else:
                 out.append(self._unpack_output(*entry))
         return tuple(out)
@@ -425,6 +455,52 @@ def _wrap_one(out, nr, device, ctx, args, cls):
     return tensor
 
 
+def _wrap_arrays(out: tuple, args: tuple, ctx):
+    """`_wrap` of a non-view op's tuple of NumPy arrays (None if it is not one), setting the
+    node's `_n_outputs` and `_out_meta` when recording."""
+    for o in out:
+        if type(o) is not np.ndarray:
+            return None
+    result, meta = [], []
+    skip = ctx._non_differentiable if ctx is not None else ()
+    inputs = [a for a in args if isinstance(a, Tensor)]
+    for nr, o in enumerate(out):
+        t = Tensor._make(o)
+        if o.base is not None:
+            _share_version_if_view(t, args)
+        else:  # an input's own array, returned as it is, shares the input's counter too
+            for a in inputs:
+                if a.array is o:
+                    t._version_counter = a._version_counter
+                    break
+        if ctx is not None:
+            meta.append((o.shape, o.dtype))
+            if o.dtype.kind == "f" and id(o) not in skip:
+                t._requires_grad = True
+                t._grad_fn = ctx
+                t._output_nr = nr
+        result.append(t)
+    if ctx is not None:
+        ctx._n_outputs = len(result)
+        ctx._out_meta = tuple(meta)
+    return tuple(result)
+
+
+def _own_output(out: Tensor, args: tuple, ctx):
+    """`_wrap_one` of a recorded node's single Tensor output that needs no gradient."""
+    for a in args:
+        if out is a:  # an input returned as it is: a new Tensor, see `_wrap_one`
+            return _wrap(out, ctx._device, ctx, args, type(ctx))
+    if out.array.dtype.kind != "f" or id(out) in ctx._non_differentiable:
+        return out
+    out._requires_grad = True
+    out._grad_fn = ctx
+    out._output_nr = 0
+    if ctx._saved:
+        _unlink_saved_output(ctx, out, 0)
+    return out
+
+
 def _share_version_if_view(tensor, args, cls=None, nr=None):
     """A result that views an input's memory shares that input's version counter, as a view
     does in PyTorch: an in-place change through either is caught where the other was saved.
@@ -457,7 +533,13 @@ class _Packed:
 
 def _unlink_saved_output(ctx, tensor, nr):
     """Store a saved output as its array (see `Function._unpack_output`)."""
-    saved = list(ctx._saved)
+    saved = ctx._saved
+    if len(saved) == 1:  # NOTE: the common case, spelled out (relu, exp, sigmoid save y alone)
+        entry = saved[0]
+        if entry is not None and type(entry) is not _Packed and entry[0] is tensor:
+            ctx._saved = ((tensor.array, nr, weakref.ref(tensor), entry[1]),)
+        return
+    saved = list(saved)
     for i, entry in enumerate(saved):
         if entry is not None and type(entry) is not _Packed and entry[0] is tensor:
             saved[i] = (tensor.array, nr, weakref.ref(tensor), entry[1])

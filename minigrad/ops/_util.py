@@ -164,13 +164,19 @@ def sum_array(xp, array, axes: tuple, keepdims: bool = False):
         kept = shape[k:]
         n = math.prod(kept)
         out = xp.ones(array.size // n, array.dtype) @ array.reshape(-1, n)
-        return out.reshape((1,) * k + kept if keepdims else kept)
+        # NOTE: a product of shape `kept` already is returned as it is, not as a view of
+        # itself: an op's output that is a view is checked against its inputs' memory
+        if keepdims or len(kept) > 1:
+            out = out.reshape((1,) * k + kept if keepdims else kept)
+        return out
     if k < len(shape) and axes[0] == len(shape) - k:  # the trailing axes
         kept = shape[: len(shape) - k]
         row = array.size // math.prod(kept)
         if row <= _MATMUL_SUM_MAX_ROW:
             out = array.reshape(-1, row) @ xp.ones(row, array.dtype)
-            return out.reshape(kept + (1,) * k if keepdims else kept)
+            if keepdims or len(kept) > 1:
+                out = out.reshape(kept + (1,) * k if keepdims else kept)
+            return out
     if k == len(shape) > 1 and shape[-1] <= _MATMUL_SUM_MAX_ROW:  # every axis: by rows first
         total = (array.reshape(-1, shape[-1]) @ xp.ones(shape[-1], array.dtype)).sum()
         return total.reshape((1,) * k) if keepdims else total

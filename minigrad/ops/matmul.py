@@ -161,7 +161,11 @@ class Linear(Function):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
         grads = LinearGrad.apply(gy, x, w, needs)
-        grads = iter(grads if type(grads) is tuple else (grads,))
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if len(grads) == len(needs):  # NOTE: every input needs one (a layer's weight and bias)
+            return grads
+        grads = iter(grads)
         return tuple(next(grads) if need else None for need in needs)
 
 

@@ -525,3 +525,34 @@ def test_node_hooks_as_torch():
         RuntimeError, match=r"MulBackward0: a pre-hook must return None or a tuple of 1"
     ):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("op", ["relu", "exp", "sigmoid"])
+def test_in_place_change_of_an_output_saved_alone_is_caught_by_its_node(op):
+    x = minigrad.randn(4, requires_grad=True)
+    y = getattr(x, op)()
+    with minigrad.no_grad():
+        y.mul_(2)
+    with pytest.raises(RuntimeError, match=f"modified by an inplace.*saved by {y.grad_fn.name()}"):
+        y.sum().backward()
+
+
+def test_a_functions_tuple_of_arrays_keeps_version_sharing_and_zeros_for_an_unused_output():
+    class Pair(minigrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.array, x.array * 2  # the input's own array, and a new one
+
+        @staticmethod
+        def backward(ctx, g_same, g_double):
+            return g_same + 2 * g_double
+
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    same, double = Pair.apply(y)
+    assert same.grad_fn is double.grad_fn and (same.output_nr, double.output_nr) == (0, 1)
+    with minigrad.no_grad():
+        y.add_(1)
+    assert same._version == y._version == 1 and double._version == 0
+    double.sum().backward()  # the unused output's gradient comes in as zeros
+    assert_close(x.grad, [2.0, 2.0])

@@ -287,3 +287,21 @@ def test_linear_weight_and_bias_read_as_any_registered_attribute(lib):
     del lin.bias
     lin.register_buffer("bias", lib.ones(2))  # a buffer of the name: read as well
     assert lin(lib.ones(1, 3)).tolist() == [[7.0, 7.0]]
+
+
+@pytest.mark.parametrize(
+    "needs", [(1, 1, 1), (1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1), (0, 1, 1)]
+)
+def test_linear_gradients_of_any_subset_of_its_inputs_as_pytorch(needs):
+    # Linear's backward hands LinearGrad's outputs back in place when every input needs one
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((5, 3), (4, 3), (4,))]
+    ours = [minigrad.tensor(a, requires_grad=bool(n)) for a, n in zip(arrays, needs)]
+    theirs = [torch.tensor(a, requires_grad=bool(n)) for a, n in zip(arrays, needs)]
+    minigrad.nn.functional.linear(*ours).square().sum().backward()
+    torch.nn.functional.linear(*theirs).square().sum().backward()
+    for o, t in zip(ours, theirs):
+        if t.grad is None:
+            assert o.grad is None
+        else:
+            np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-5)

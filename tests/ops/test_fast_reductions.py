@@ -51,3 +51,13 @@ def test_sum_array_matches_numpy_on_both_sides_of_its_bounds(shape, dtype):
         got = sum_array(np, array, axes, True)
         assert got.shape == want.shape and got.dtype == want.dtype
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol * shape[-1])
+
+
+@pytest.mark.parametrize("shape", [(4096, 32), (8, 3000), (1000, 1000)])
+def test_sum_array_of_one_kept_axis_is_a_fresh_array(shape):
+    # a result that views another array sends Function.apply through a memory-overlap check
+    array = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for axis in (0, 1):
+        got = sum_array(np, array, (axis,))
+        assert got.base is None
+        np.testing.assert_allclose(got, array.sum(axis=axis), rtol=1e-5, atol=1e-5 * shape[-1])
