@@ -49,6 +49,7 @@ OPS = {
     "a.relu()": lambda L, a, b: a.relu(),
     "F.gelu(a)": lambda L, a, b: L.nn.functional.gelu(a),
     "F.silu(a)": lambda L, a, b: L.nn.functional.silu(a),
+    "F.softplus(a)": lambda L, a, b: L.nn.functional.softplus(a),
     "a ** 2": lambda L, a, b: a**2,
     "a * b + a - b": lambda L, a, b: a * b + a - b,
     "a.clamp(-1, 1)": lambda L, a, b: a.clamp(-1, 1),

@@ -5,6 +5,7 @@ written directly in NumPy (float64 as the reference)."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -217,6 +218,33 @@ def test_sigmoid_and_silu_gradient_ops_match_the_formula(dtype, shape):
         x.grad = None
         op(x).sum().backward()  # a broadcast upstream gradient
         np.testing.assert_allclose(x.grad.numpy(), slope, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (7,), (512, 512)])
+@pytest.mark.parametrize("beta, threshold", [(1.0, 20.0), (2.0, 3.0), (-1.5, 4.0)])
+def test_softplus_in_place_chain_and_gradient_op_match_the_formula(dtype, shape, beta, threshold):
+    array = (_normal(shape, np.float64) * 12).astype(dtype)
+    if array.size > 7:  # exp overflows at 200 (threshold 20 takes x); inf and nan as PyTorch
+        array.flat[:7] = [-200, 200, np.inf, -np.inf, np.nan, 0, threshold / beta]
+    gy = _normal(shape, dtype, seed=1)
+    x = minigrad.tensor(array, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning
+        y = F.softplus(x, beta, threshold)
+        y.backward(minigrad.tensor(gy))
+    # beta x rounded in the dtype (float16 in float32), as PyTorch: exp(z) carries its rounding
+    z = array.astype(np.promote_types(dtype, np.float32)) * beta
+    linear, wide, z = z > threshold, array.astype(np.float64), z.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = np.where(linear, wide, np.log1p(np.exp(z)) / beta)
+        slope = np.where(linear, 1.0, 1 / (1 + np.exp(-z)))
+    tol = {np.float16: 1e-3, np.float32: 2e-6, np.float64: 1e-14}[dtype]
+    assert y.shape == x.grad.shape == shape and y.dtype == x.grad.dtype == x.dtype
+    # below the dtype's smallest normal number digits are lost to underflow, as PyTorch's
+    tiny = np.finfo(dtype).tiny
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=tol, atol=tiny)
+    np.testing.assert_allclose(x.grad.numpy(), gy * slope, rtol=tol, atol=tiny)
 
 
 def test_conv2d_output_copied_to_nchw_by_strips_matches_the_windows_sum():
