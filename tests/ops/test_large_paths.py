@@ -206,11 +206,16 @@ def test_gelu_float32_cdf_fits_keep_float32_digits_on_both_sides_of_their_edge(l
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(), (512, 512)])
-def test_sigmoid_and_silu_gradient_ops_match_the_formula(dtype, shape):
+def test_sigmoid_silu_and_tanh_gradient_ops_match_the_formula(dtype, shape):
     array, gy = _normal(shape, dtype) * 6, _normal(shape, dtype, seed=1)
     s = 1 / (1 + np.exp(-array.astype(np.float64)))
+    t = np.tanh(array.astype(np.float64))
     tol = 1e-5 if dtype == np.float32 else 1e-12
-    for op, slope in ((minigrad.sigmoid, s * (1 - s)), (F.silu, s * (1 + array * (1 - s)))):
+    for op, slope in (
+        (minigrad.sigmoid, s * (1 - s)),
+        (F.silu, s * (1 + array * (1 - s))),
+        (minigrad.tanh, 1 - t * t),
+    ):
         x = minigrad.tensor(array, requires_grad=True)
         op(x).backward(minigrad.tensor(gy))
         assert x.grad.dtype == x.dtype and x.grad.shape == shape
