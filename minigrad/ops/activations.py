@@ -103,7 +103,8 @@ class Silu(Function):
         s = _sigmoid_array(x.device.xp, array)
         ctx.save_for_backward(x)
         ctx.s = s
-        return array * s
+        with quiet():  # -inf * sigmoid(-inf) = -inf * 0 is nan, silently as PyTorch
+            return array * s
 
     @staticmethod
     def backward(ctx, gy):
@@ -124,10 +125,11 @@ class SiluGrad(Function):
     def forward(ctx, gy, x, s):
         ctx.save_for_backward(gy, x)
         g = 1 - s.array
-        g *= x.array
-        g += 1
-        g *= s.array
-        return _times_upstream(g, gy.array)
+        with quiet():  # inf * 0 at x = +-inf is nan, silently as PyTorch
+            g *= x.array
+            g += 1
+            g *= s.array
+            return _times_upstream(g, gy.array)
 
     @staticmethod
     def backward(ctx, gg):

@@ -252,6 +252,26 @@ def test_softplus_in_place_chain_and_gradient_op_match_the_formula(dtype, shape,
     np.testing.assert_allclose(x.grad.numpy(), gy * slope, rtol=tol, atol=tiny)
 
 
+@pytest.mark.parametrize(
+    "op, values, slopes",
+    [  # PyTorch 2.13's values and gradients at -inf, inf, nan, -100 (float32)
+        (F.silu, [math.nan, math.inf, math.nan, -0.0], [math.nan, math.nan, math.nan, -0.0]),
+        (minigrad.sigmoid, [0.0, 1.0, math.nan, 0.0], [0.0, 0.0, math.nan, 0.0]),
+        (minigrad.tanh, [-1.0, 1.0, math.nan, -1.0], [0.0, 0.0, math.nan, 0.0]),
+    ],
+)
+def test_activations_at_infinities_and_nan_are_pytorchs_without_warnings(op, values, slopes):
+    x = minigrad.tensor([-math.inf, math.inf, math.nan, -100.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = op(x)
+        y.backward(minigrad.ones(4))
+    np.testing.assert_array_equal(y.detach().numpy(), np.float32(values))
+    np.testing.assert_array_equal(x.grad.numpy(), np.float32(slopes))
+    numbers = ~np.isnan(values)  # -0.0 where PyTorch's is
+    assert np.array_equal(np.signbit(y.detach().numpy()[numbers]), np.signbit(values)[numbers])
+
+
 def test_conv2d_output_copied_to_nchw_by_strips_matches_the_windows_sum():
     # (N, Ho Wo, O) -> NCHW of 131,072 values: a transpose the strips copy
     x_array, w_array = _normal((4, 16, 32, 32), np.float64), _normal((32, 16, 3, 3), np.float64)
