@@ -89,6 +89,9 @@ OPS = {
     "F.conv2d": lambda L, a, b: L.nn.functional.conv2d(
         L.tensor(IMAGES, requires_grad=True), L.tensor(KERNELS), padding=1
     ),
+    "F.conv_transpose2d": lambda L, a, b: L.nn.functional.conv_transpose2d(
+        L.tensor(IMAGES, requires_grad=True), L.tensor(KERNELS.swapaxes(0, 1).copy()), padding=1
+    ),
     "F.max_pool2d": lambda L, a, b: L.nn.functional.max_pool2d(
         L.tensor(IMAGES, requires_grad=True), 2
     ),

@@ -12,7 +12,7 @@ import pytest
 
 import minigrad
 import minigrad.nn.functional as F
-from minigrad.ops.conv import _dense
+from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _dense
 
 
 def _normal(shape, dtype, seed=0):
@@ -270,6 +270,29 @@ def test_activations_at_infinities_and_nan_are_pytorchs_without_warnings(op, val
     np.testing.assert_array_equal(x.grad.numpy(), np.float32(slopes))
     numbers = ~np.isnan(values)  # -0.0 where PyTorch's is
     assert np.array_equal(np.signbit(y.detach().numpy()[numbers]), np.signbit(values)[numbers])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("channels", [1, 3, 16])
+@pytest.mark.parametrize("stride, dilation", [(1, 1), (2, 1), (1, 2)])
+def test_col2im_of_rows_copies_whole_runs_to_the_blocks_layout(dtype, channels, stride, dilation):
+    # conv_transpose2d's columns come as rows (N Ho Wo, kh kw C): moved to blocks by runs of C
+    shape = (2, channels, 9, 11)
+    geom = Geometry.make("test", (3, 2), stride, 1, dilation)
+    ho, wo = geom.out_size(*shape[2:])
+    rows = _normal((shape[0] * ho * wo, 3 * 2 * channels), dtype)
+    blocks = np.ascontiguousarray(rows.reshape(-1, 6, channels).transpose(1, 0, 2))
+    got = Col2Im.apply(minigrad.tensor(rows), shape, geom).numpy()
+    want = Col2Im.apply(minigrad.tensor(blocks), shape, geom, True).numpy()
+    assert got.dtype == dtype and got.shape == shape
+    np.testing.assert_array_equal(got, want)
+    # the adjoint of im2col: <im2col(x), cols> = <x, col2im(cols)>
+    x = _normal(shape, np.float64, seed=2)
+    cols = Im2Col.apply(minigrad.tensor(x), geom).numpy()
+    wide = rows.astype(np.float64)
+    np.testing.assert_allclose(
+        (cols * wide).sum(), (x * Col2Im.apply(minigrad.tensor(wide), shape, geom).numpy()).sum()
+    )
 
 
 def test_conv2d_output_copied_to_nchw_by_strips_matches_the_windows_sum():
