@@ -49,6 +49,7 @@ OPS = {
     "a.relu()": lambda L, a, b: a.relu(),
     "F.gelu(a)": lambda L, a, b: L.nn.functional.gelu(a),
     "F.silu(a)": lambda L, a, b: L.nn.functional.silu(a),
+    "F.softplus(a)": lambda L, a, b: L.nn.functional.softplus(a),
     "a ** 2": lambda L, a, b: a**2,
     "a * b + a - b": lambda L, a, b: a * b + a - b,
     "a.clamp(-1, 1)": lambda L, a, b: a.clamp(-1, 1),
@@ -87,6 +88,9 @@ OPS = {
     "F.batch_norm": lambda L, a, b: L.nn.functional.batch_norm(a, None, None, training=True),
     "F.conv2d": lambda L, a, b: L.nn.functional.conv2d(
         L.tensor(IMAGES, requires_grad=True), L.tensor(KERNELS), padding=1
+    ),
+    "F.conv_transpose2d": lambda L, a, b: L.nn.functional.conv_transpose2d(
+        L.tensor(IMAGES, requires_grad=True), L.tensor(KERNELS.swapaxes(0, 1).copy()), padding=1
     ),
     "F.max_pool2d": lambda L, a, b: L.nn.functional.max_pool2d(
         L.tensor(IMAGES, requires_grad=True), 2

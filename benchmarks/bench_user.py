@@ -230,6 +230,10 @@ _ELEMENTWISE = {
     ),
     "clamp(x, -1, 1)": (lambda lib, x, y: x.clamp(-1, 1), lambda x, y: np.clip(x, -1, 1)),
     "F.gelu(x)": (lambda lib, x, y: lib.nn.functional.gelu(x), None),
+    "F.softplus(x)": (
+        lambda lib, x, y: lib.nn.functional.softplus(x),
+        lambda x, y: np.log1p(np.exp(x)),
+    ),
     "(x * y + x).tanh() * 0.5": (
         lambda lib, x, y: (x * y + x).tanh() * 0.5,
         lambda x, y: np.tanh(x * y + x) * np.float32(0.5),
@@ -440,6 +444,30 @@ def _(lib):
     lib.manual_seed(0)
     conv = lib.nn.Conv2d(3, 16, 3, padding=1)
     x = lib.tensor(arrays((16, 3, 32, 32))[0])
+    return lambda: conv(x)
+
+
+@case("activations forward+backward (512x512)")
+def _(lib):
+    if lib is np:
+        return None
+    x = lib.tensor(arrays((512, 512))[0], requires_grad=True)
+    F = lib.nn.functional
+
+    def step():
+        x.grad = None
+        (x.sigmoid() + F.silu(x) + x.tanh() + F.softplus(x)).sum().backward()
+
+    return step
+
+
+@case("nn.ConvTranspose2d(32, 16, 3) forward (16x32x32x32)")
+def _(lib):
+    if lib is np:
+        return None
+    lib.manual_seed(0)
+    conv = lib.nn.ConvTranspose2d(32, 16, 3, padding=1)
+    x = lib.tensor(arrays((16, 32, 32, 32))[0])
     return lambda: conv(x)
 
 

@@ -58,3 +58,27 @@ def test_gradcheck_runs_on_simulated_cuda(fake_cuda):
     x = minigrad.randn(3, 4, dtype=minigrad.float64, device="cuda", requires_grad=True)
     w = minigrad.randn(4, 2, dtype=minigrad.float64, device="cuda", requires_grad=True)
     assert gradcheck(lambda x, w: (x @ w).tanh().sum(0), (x, w))
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        # softplus with inputs on both sides of its threshold: the masked copy of the linear part
+        lambda F, x: F.softplus(x * 4, beta=2.0, threshold=3.0),
+        lambda F, x: F.softplus(x * 4).tanh(),
+        lambda F, x: F.conv_transpose2d(x.reshape(2, 3, 2, 2), x[:18].reshape(3, 2, 1, 3)),
+    ],
+    ids=["softplus", "tanh", "conv_transpose2d"],
+)
+def test_in_place_kernels_on_simulated_cuda_match_cpu(op, fake_cuda):
+    array = np.random.default_rng(0).standard_normal(24).astype(np.float32)
+    results = []
+    for device in ("cpu", "cuda"):
+        x = minigrad.tensor(array, device=device, requires_grad=True)
+        y = op(minigrad.nn.functional, x)
+        y.backward(minigrad.ones_like(y))
+        assert y.device == x.grad.device == x.device
+        results.append((_host(y), _host(x.grad)))
+    (y, g), (dev_y, dev_g) = results
+    np.testing.assert_allclose(dev_y, y, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(dev_g, g, rtol=1e-6, atol=1e-7)

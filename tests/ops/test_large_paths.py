@@ -5,13 +5,14 @@ written directly in NumPy (float64 as the reference)."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 
 import minigrad
 import minigrad.nn.functional as F
-from minigrad.ops.conv import _dense
+from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _dense
 
 
 def _normal(shape, dtype, seed=0):
@@ -205,11 +206,16 @@ def test_gelu_float32_cdf_fits_keep_float32_digits_on_both_sides_of_their_edge(l
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(), (512, 512)])
-def test_sigmoid_and_silu_gradient_ops_match_the_formula(dtype, shape):
+def test_sigmoid_silu_and_tanh_gradient_ops_match_the_formula(dtype, shape):
     array, gy = _normal(shape, dtype) * 6, _normal(shape, dtype, seed=1)
     s = 1 / (1 + np.exp(-array.astype(np.float64)))
+    t = np.tanh(array.astype(np.float64))
     tol = 1e-5 if dtype == np.float32 else 1e-12
-    for op, slope in ((minigrad.sigmoid, s * (1 - s)), (F.silu, s * (1 + array * (1 - s)))):
+    for op, slope in (
+        (minigrad.sigmoid, s * (1 - s)),
+        (F.silu, s * (1 + array * (1 - s))),
+        (minigrad.tanh, 1 - t * t),
+    ):
         x = minigrad.tensor(array, requires_grad=True)
         op(x).backward(minigrad.tensor(gy))
         assert x.grad.dtype == x.dtype and x.grad.shape == shape
@@ -217,6 +223,76 @@ def test_sigmoid_and_silu_gradient_ops_match_the_formula(dtype, shape):
         x.grad = None
         op(x).sum().backward()  # a broadcast upstream gradient
         np.testing.assert_allclose(x.grad.numpy(), slope, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (7,), (512, 512)])
+@pytest.mark.parametrize("beta, threshold", [(1.0, 20.0), (2.0, 3.0), (-1.5, 4.0)])
+def test_softplus_in_place_chain_and_gradient_op_match_the_formula(dtype, shape, beta, threshold):
+    array = (_normal(shape, np.float64) * 12).astype(dtype)
+    if array.size > 7:  # exp overflows at 200 (threshold 20 takes x); inf and nan as PyTorch
+        array.flat[:7] = [-200, 200, np.inf, -np.inf, np.nan, 0, threshold / beta]
+    gy = _normal(shape, dtype, seed=1)
+    x = minigrad.tensor(array, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning
+        y = F.softplus(x, beta, threshold)
+        y.backward(minigrad.tensor(gy))
+    # beta x rounded in the dtype (float16 in float32), as PyTorch: exp(z) carries its rounding
+    z = array.astype(np.promote_types(dtype, np.float32)) * beta
+    linear, wide, z = z > threshold, array.astype(np.float64), z.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = np.where(linear, wide, np.log1p(np.exp(z)) / beta)
+        slope = np.where(linear, 1.0, 1 / (1 + np.exp(-z)))
+    tol = {np.float16: 1e-3, np.float32: 2e-6, np.float64: 1e-14}[dtype]
+    assert y.shape == x.grad.shape == shape and y.dtype == x.grad.dtype == x.dtype
+    # below the dtype's smallest normal number digits are lost to underflow, as PyTorch's
+    tiny = np.finfo(dtype).tiny
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=tol, atol=tiny)
+    np.testing.assert_allclose(x.grad.numpy(), gy * slope, rtol=tol, atol=tiny)
+
+
+@pytest.mark.parametrize(
+    "op, values, slopes",
+    [  # PyTorch 2.13's values and gradients at -inf, inf, nan, -100 (float32)
+        (F.silu, [math.nan, math.inf, math.nan, -0.0], [math.nan, math.nan, math.nan, -0.0]),
+        (minigrad.sigmoid, [0.0, 1.0, math.nan, 0.0], [0.0, 0.0, math.nan, 0.0]),
+        (minigrad.tanh, [-1.0, 1.0, math.nan, -1.0], [0.0, 0.0, math.nan, 0.0]),
+    ],
+)
+def test_activations_at_infinities_and_nan_are_pytorchs_without_warnings(op, values, slopes):
+    x = minigrad.tensor([-math.inf, math.inf, math.nan, -100.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = op(x)
+        y.backward(minigrad.ones(4))
+    np.testing.assert_array_equal(y.detach().numpy(), np.float32(values))
+    np.testing.assert_array_equal(x.grad.numpy(), np.float32(slopes))
+    numbers = ~np.isnan(values)  # -0.0 where PyTorch's is
+    assert np.array_equal(np.signbit(y.detach().numpy()[numbers]), np.signbit(values)[numbers])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("channels", [1, 3, 16])
+@pytest.mark.parametrize("stride, dilation", [(1, 1), (2, 1), (1, 2)])
+def test_col2im_of_rows_copies_whole_runs_to_the_blocks_layout(dtype, channels, stride, dilation):
+    # conv_transpose2d's columns come as rows (N Ho Wo, kh kw C): moved to blocks by runs of C
+    shape = (2, channels, 9, 11)
+    geom = Geometry.make("test", (3, 2), stride, 1, dilation)
+    ho, wo = geom.out_size(*shape[2:])
+    rows = _normal((shape[0] * ho * wo, 3 * 2 * channels), dtype)
+    blocks = np.ascontiguousarray(rows.reshape(-1, 6, channels).transpose(1, 0, 2))
+    got = Col2Im.apply(minigrad.tensor(rows), shape, geom).numpy()
+    want = Col2Im.apply(minigrad.tensor(blocks), shape, geom, True).numpy()
+    assert got.dtype == dtype and got.shape == shape
+    np.testing.assert_array_equal(got, want)
+    # the adjoint of im2col: <im2col(x), cols> = <x, col2im(cols)>
+    x = _normal(shape, np.float64, seed=2)
+    cols = Im2Col.apply(minigrad.tensor(x), geom).numpy()
+    wide = rows.astype(np.float64)
+    np.testing.assert_allclose(
+        (cols * wide).sum(), (x * Col2Im.apply(minigrad.tensor(wide), shape, geom).numpy()).sum()
+    )
 
 
 def test_conv2d_output_copied_to_nchw_by_strips_matches_the_windows_sum():
