@@ -120,6 +120,9 @@ def _table_arrays(case, dtype):
 
 # rows where minigrad differs from PyTorch in a dtype, and why (docs/nn.md)
 _AVG_POOL = "minigrad/ops/conv.py, conv3d.py average integers into floats; PyTorch keeps int64"
+_LP_POOL = (
+    "lp_pool of integers: minigrad averages the powers in floats; PyTorch's avg_pool truncates"
+)
 _RNN_CELLS = "integer RNN cells fail in NumPy (PyTorch: a float result or a cast error)"
 _HALF_LAYER = "float16 states rounded at each step round apart from PyTorch's over 4 steps"
 _UINT8_BILINEAR = "PyTorch's uint8 bilinear kernel rounds its weights in fixed point"
@@ -148,6 +151,10 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
         "avg_pool2d": _AVG_POOL,
         "avg_pool1d": _AVG_POOL,
         "avg_pool3d": _AVG_POOL,
+        "avg_pool2d_ceil_mode": _AVG_POOL,
+        "pool3d_ceil_mode": _AVG_POOL,
+        "lp_pool1d": _LP_POOL,
+        "lp_pool2d": _LP_POOL,
         "rnn_tanh_cell": _RNN_CELLS,
         "lstm_cell": _RNN_CELLS,
         "lstm_cell_no_bias": _RNN_CELLS,
@@ -184,6 +191,7 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
         "gru_layer_bidirectional": _RNN_CELLS,
     },
     "bool": {
+        "lp_pool1d": _LP_POOL,
         "adaptive_max_pool1d": _BOOL_INNER,
         "adaptive_max_pool2d": _BOOL_INNER,
         "index_add": _BOOL_INDEX,
@@ -213,9 +221,17 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
 PERMISSIVE: dict[str, set[str]] = {
     # the special functions compute in float64 and round; conv3d and the 3-D pools copy
     # windows and reduce them, in any dtype
-    "float16": {"special_zeta", "special_log_ndtr", "special_ndtri", "avg_pool3d"},
+    "float16": {
+        "special_zeta",
+        "special_log_ndtr",
+        "special_ndtri",
+        "avg_pool3d",
+        "pool3d_ceil_mode",
+        "lp_pool3d",
+    },
     "int64": {
         "max_pool1d",
+        "pool1d_ceil_mode",
         "adaptive_avg_pool1d",
         "adaptive_avg_pool2d",
         "adaptive_max_pool1d",
@@ -232,6 +248,11 @@ PERMISSIVE: dict[str, set[str]] = {
     "int32": {
         "conv3d",
         "avg_pool3d",
+        "avg_pool2d_ceil_mode",
+        "pool1d_ceil_mode",
+        "pool3d_ceil_mode",
+        "lp_pool1d",
+        "lp_pool2d",
         "max_pool1d",
         "adaptive_avg_pool1d",
         "adaptive_avg_pool2d",
@@ -256,6 +277,11 @@ PERMISSIVE: dict[str, set[str]] = {
     "uint8": {
         "conv3d",
         "avg_pool3d",
+        "avg_pool2d_ceil_mode",
+        "pool1d_ceil_mode",
+        "pool3d_ceil_mode",
+        "lp_pool1d",
+        "lp_pool2d",
         "adaptive_avg_pool1d",
         "adaptive_avg_pool2d",
         "adaptive_max_pool1d",
@@ -273,6 +299,10 @@ PERMISSIVE: dict[str, set[str]] = {
     "bool": {
         "conv3d",
         "conv3d_groups",
+        "max_pool2d_ceil_mode",
+        "avg_pool2d_ceil_mode",
+        "pool1d_ceil_mode",
+        "pool3d_ceil_mode",
         "max_pool3d",
         "avg_pool3d",
         "index_reduce_prod_no_self",
