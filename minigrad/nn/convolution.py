@@ -15,9 +15,9 @@ from minigrad.autograd import no_grad
 from minigrad.creation import tensor, zeros
 from minigrad.dtypes import int64
 from minigrad.ops import conv as conv_ops
-from minigrad.ops.activations import relu
 from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _check_groups, _tuple, conv2d
 from minigrad.ops.conv3d import avg_pool3d, max_pool3d
+from minigrad.ops.selection import where
 from minigrad.tensor import Tensor
 
 
@@ -190,11 +190,10 @@ def _lp_pool(op, avg_pool, max_pool, dims, input, norm_type, kernel_size, stride
         return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     size = math.prod(_tuple(kernel_size, "kernel_size", op, dims))
     out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
-    # NOTE: sign(a) relu(|a|) is a, but its gradient is 0 where a is 0 (relu's mask), which
-    # stops the infinite gradient of a^(1/p) there, as PyTorch. The sign is a constant factor:
-    # taken off the graph, so that the infinite gradient does not reach its (zero) backward as
-    # inf * 0 = nan
-    return (out.detach().sign() * relu(out.abs()) * size).pow(1.0 / norm_type)
+    # NOTE: sign(a) relu(|a|) is a, but PyTorch's gradient is 0 where a is 0 (relu's mask),
+    # which stops the infinite gradient of a^(1/p) there. A choice (where) stops it here too: a
+    # product with a mask, as minigrad's relu backward, would make it inf * 0 = nan
+    return (where(out != 0, out, 0.0) * size).pow(1.0 / norm_type)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor:

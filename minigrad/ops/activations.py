@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.backend import array_module
 from minigrad.ops._util import (
     as_float_array,
     cast_to,
@@ -230,9 +229,10 @@ class ReluGrad(Function):
 
     @staticmethod
     def on_arrays(gy, y):  # (a compiled graph's replay calls it directly)
-        # NOTE: a choice, not a product with the mask: an infinite gy where y is 0 gives 0, as
-        # PyTorch's threshold_backward (inf * 0 would be nan; lp_pool's zero windows meet it)
-        return array_module(gy).where(y > 0, gy, gy.dtype.type(0))
+        # NOTE: a product with the mask, where PyTorch chooses (where(y > 0, gy, 0)): the same
+        # but for an infinite or nan gy where y is 0 (nan here, 0 in PyTorch); np.where costs
+        # twice as much, 5 us of the digits MLP's 100 us step (docs/autograd.md)
+        return gy * (y > 0)
 
     @staticmethod
     def backward(ctx, gg):
