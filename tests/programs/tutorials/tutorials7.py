@@ -27,6 +27,21 @@ def _randn(torch, shape, seed, scale=1.0):
     return torch.from_numpy(values)
 
 
+def _shapes_values_grads(torch, outs, inputs) -> dict:
+    """Each output's shape, values, and the gradients of its sum of squares with respect to the
+    inputs that require grad (None where it does not use one)."""
+    inputs = [t for t in inputs if t.requires_grad]
+    results = {}
+    for name, out in outs.items():
+        grads = torch.autograd.grad((out * out).sum(), inputs, allow_unused=True)
+        results[name] = [
+            list(out.shape),
+            out.tolist(),
+            [None if g is None else g.tolist() for g in grads],
+        ]
+    return results
+
+
 def _name(dtype) -> str:
     """A dtype without its module's name (torch.float32 / minigrad.float32)."""
     return str(dtype).split(".")[-1]
@@ -966,16 +981,7 @@ def less_common_layers(torch, init):
         "f_reflect3d": F.pad(img.unsqueeze(0), (1, 1, 1, 1, 1, 1), mode="replicate"),
         "upsample": nn.Upsample(scale_factor=2, mode="nearest")(img),
     }
-    results = {}
-    for name, out in outs.items():
-        inputs = [t for t in (a, img) if t.requires_grad]
-        grads = torch.autograd.grad((out * out).sum(), inputs, allow_unused=True)
-        results[name] = [
-            list(out.shape),
-            out.tolist(),
-            [None if g is None else g.tolist() for g in grads],
-        ]
-    return results
+    return _shapes_values_grads(torch, outs, (a, img))
 
 
 def losses_with_their_options(torch, init):
@@ -2576,15 +2582,10 @@ def pooling_variants(torch, init):
         "lp": nn.LPPool2d(2, 2, ceil_mode=True)(img),
     }
     amax, aidx = nn.AdaptiveMaxPool1d(4, return_indices=True)(seq)
-    results = {"indices": [idx.tolist(), aidx.tolist()]}
-    for name, out in outs.items():
-        grads = torch.autograd.grad((out * out).sum(), [img, seq], allow_unused=True)
-        results[name] = [
-            list(out.shape),
-            out.tolist(),
-            [None if g is None else g.tolist() for g in grads],
-        ]
-    return results
+    return {
+        "indices": [idx.tolist(), aidx.tolist()],
+        **_shapes_values_grads(torch, outs, (img, seq)),
+    }
 
 
 def arcface_and_focal_losses(torch, init):
