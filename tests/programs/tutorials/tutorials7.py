@@ -6,7 +6,7 @@ NumPy habits and Python protocols, numerical edge cases), what print shows (modu
 grad_fns, wide and large tensors, optimizers, distributions), the autograd tutorial's and
 nn.Module's API details, every optimizer and scheduler not yet stepped, checkpoints through
 BytesIO, data loading and collation, layers, losses, activations, normalization, pooling,
-convolution and interpolation options, recurrent layers and the seq2seq tutorial, Transformer
+convolution and interpolation options, recurrent layers, Transformer
 options, distributions (a Gaussian mixture included), and course-notebook and blog models
 (d2l, Zero to GANs, actor-critic, ArcFace and focal losses, capsules, a neural ODE, the LLTM
 extension tutorial, metric learning, EMA of weights). Each is a function of the library
@@ -2264,97 +2264,6 @@ def recurrent_layers_and_cells(torch, init):
     }
 
 
-def seq2seq_bahdanau_teacher_forcing(torch, init):
-    """The current "NLP From Scratch: Translation" tutorial's model: EncoderRNN (Embedding,
-    dropout, GRU with batch_first), BahdanauAttention (Wa, Ua, Va; scores.squeeze(2)
-    .unsqueeze(1); softmax; bmm), AttnDecoderRNN decoding MAX_LENGTH steps with teacher
-    forcing (target_tensor[:, i].unsqueeze(1)) and then greedily (topk(1), detach()),
-    log_softmax outputs, NLLLoss over view(-1); one step of two Adam optimizers."""
-    nn, F = torch.nn, torch.nn.functional
-    SOS, MAX_LENGTH, V_in, V_out, H = 0, 4, 7, 6, 8
-
-    class EncoderRNN(nn.Module):
-        def __init__(self, input_size, hidden_size, dropout_p=0.0):
-            super().__init__()
-            self.embedding = nn.Embedding(input_size, hidden_size)
-            self.gru = nn.GRU(hidden_size, hidden_size, batch_first=True)
-            self.dropout = nn.Dropout(dropout_p)
-
-        def forward(self, input):
-            embedded = self.dropout(self.embedding(input))
-            return self.gru(embedded)
-
-    class BahdanauAttention(nn.Module):
-        def __init__(self, hidden_size):
-            super().__init__()
-            self.Wa = nn.Linear(hidden_size, hidden_size)
-            self.Ua = nn.Linear(hidden_size, hidden_size)
-            self.Va = nn.Linear(hidden_size, 1)
-
-        def forward(self, query, keys):
-            scores = self.Va(torch.tanh(self.Wa(query) + self.Ua(keys)))
-            scores = scores.squeeze(2).unsqueeze(1)
-            weights = F.softmax(scores, dim=-1)
-            return torch.bmm(weights, keys), weights
-
-    class AttnDecoderRNN(nn.Module):
-        def __init__(self, hidden_size, output_size):
-            super().__init__()
-            self.embedding = nn.Embedding(output_size, hidden_size)
-            self.attention = BahdanauAttention(hidden_size)
-            self.gru = nn.GRU(2 * hidden_size, hidden_size, batch_first=True)
-            self.out = nn.Linear(hidden_size, output_size)
-
-        def forward(self, encoder_outputs, encoder_hidden, target_tensor=None):
-            batch_size = encoder_outputs.size(0)
-            decoder_input = torch.empty(batch_size, 1, dtype=torch.long).fill_(SOS)
-            decoder_hidden = encoder_hidden
-            decoder_outputs, attentions = [], []
-            for i in range(MAX_LENGTH):
-                decoder_output, decoder_hidden, attn_weights = self.forward_step(
-                    decoder_input, decoder_hidden, encoder_outputs
-                )
-                decoder_outputs.append(decoder_output)
-                attentions.append(attn_weights)
-                if target_tensor is not None:
-                    decoder_input = target_tensor[:, i].unsqueeze(1)
-                else:
-                    _, topi = decoder_output.topk(1)
-                    decoder_input = topi.squeeze(-1).detach()
-            decoder_outputs = F.log_softmax(torch.cat(decoder_outputs, dim=1), dim=-1)
-            return decoder_outputs, decoder_hidden, torch.cat(attentions, dim=1)
-
-        def forward_step(self, input, hidden, encoder_outputs):
-            embedded = self.embedding(input)
-            query = hidden.permute(1, 0, 2)
-            context, attn_weights = self.attention(query, encoder_outputs)
-            output, hidden = self.gru(torch.cat((embedded, context), dim=2), hidden)
-            return self.out(output), hidden, attn_weights
-
-    encoder = init(EncoderRNN(V_in, H))
-    decoder = init(AttnDecoderRNN(H, V_out))
-    enc_opt = torch.optim.Adam(encoder.parameters(), lr=0.01)
-    dec_opt = torch.optim.Adam(decoder.parameters(), lr=0.01)
-    criterion = nn.NLLLoss()
-    src = torch.tensor([[1, 4, 2, 3], [5, 6, 1, 1]])
-    tgt = torch.tensor([[2, 3, 1, 5], [4, 4, 1, 0]])
-    losses = []
-    for _ in range(3):
-        enc_opt.zero_grad()
-        dec_opt.zero_grad()
-        encoder_outputs, encoder_hidden = encoder(src)
-        decoder_outputs, _, attn = decoder(encoder_outputs, encoder_hidden, tgt)
-        loss = criterion(decoder_outputs.view(-1, decoder_outputs.size(-1)), tgt.view(-1))
-        loss.backward()
-        enc_opt.step()
-        dec_opt.step()
-        losses.append(loss.item())
-    with torch.no_grad():
-        encoder_outputs, encoder_hidden = encoder(src)
-        decoded, _, attn = decoder(encoder_outputs, encoder_hidden)
-    return {"losses": losses, "decoded": decoded.argmax(-1).tolist(), "attn": attn.tolist()}
-
-
 def dataloader_collate_semantics(torch, init):
     """What DataLoader's default collate makes of what a Dataset returns: dicts, tuples and
     namedtuples of tensors, NumPy arrays, Python floats (float64), ints (int64), bools and
@@ -3916,7 +3825,6 @@ PROGRAMS = [
     printing_optimizers_and_distributions,
     transformer_encoder_options,
     recurrent_layers_and_cells,
-    seq2seq_bahdanau_teacher_forcing,
     dataloader_collate_semantics,
     gradient_clipping_recipes,
     weight_init_recipes,
