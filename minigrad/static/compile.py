@@ -9,19 +9,10 @@ backward graph reads) and its backward replays the backward graph derived once f
 
 from __future__ import annotations
 
-import traceback
 import warnings
 import weakref
 
-import numpy as np
-
-from minigrad.autograd.function import (
-    _FLOAT_SCALARS,
-    Function,
-    _edge_to,
-    _raise_device_mismatch,
-    _wrap,
-)
+from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.static.autodiff import _xp_of, derive_backward
 from minigrad.static.executor import Runner
@@ -138,55 +129,11 @@ class Plan:
 
     def __call__(self, tensors):
         if self.train and state.enabled:
-            if state.tracer is None and state.tape is None and state.autocast is None:
-                return _record(self, tensors)
-            # NOTE: inside a trace, a gradcheck's tape or autocast, the general path
             return _CompiledCall.apply(self, *tensors, *self.params)
         outs = self.forward(*[t.array for t in tensors])
         if self.structure is None:
             return Tensor._make(outs[0])
         return tuple(Tensor._make(a) for a in outs[: self.n_outputs])
-
-
-def _record(plan: Plan, tensors: list):
-    """`_CompiledCall.apply(plan, *tensors, *plan.params)`, the lean way: the node's edges and
-    its output are made directly, for the only arguments a compiled call ever passes.
-
-    # NOTE: Function.apply is written for any op (plain arguments, autocast, a trace); here
-    # every argument but the plan is a Tensor, so its generic loops cost more than the
-    # bookkeeping itself (3.8 us a call for an MLP's 4 parameters, against ~2 us here).
-    """
-    # NOTE: something here requires grad: the plan's parameters (its guards hold) or an
-    # input (the cache key has each input's requires_grad)
-    args = (*tensors, *plan.params)
-    device, edges = args[0]._device, [None]
-    for t in args:
-        if t._device is not device:  # one device per node, as Function.apply checks
-            _raise_device_mismatch(_CompiledCall, (plan, *args))
-        edges.append(_edge_to(t) if t._requires_grad else None)
-    ctx = _CompiledCall.__new__(_CompiledCall)
-    # NOTE: no needs_input_grad: only a Function's own backward reads it, and this one's
-    # replays a graph derived for the gradients the plan wants
-    ctx._edges = tuple(edges)
-    ctx._tensor_args = ~1  # every argument but the plan is a Tensor (node hooks read this)
-    ctx._device = device
-    if state.anomaly:
-        ctx._stack = traceback.format_stack()[:-1]
-    state.enabled = False  # as Function.apply runs a forward: a user's Function replays too
-    try:
-        out = _CompiledCall.forward(ctx, plan, *tensors)
-    finally:
-        state.enabled = True
-    if plan.structure is None:
-        if type(out) in _FLOAT_SCALARS:  # a loss reduced to a NumPy scalar
-            out = np.asarray(out)
-        if type(out) is np.ndarray and out.base is None and out.dtype.kind == "f":
-            return Tensor._make(out, True, ctx)  # the usual case: one new float array
-    result = _wrap(out, device, ctx, args)
-    if type(result) is tuple:
-        ctx._n_outputs = len(result)
-        ctx._out_meta = tuple((o.array.shape, o.array.dtype) for o in result)
-    return result
 
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # for minigrad._dynamo.reset()

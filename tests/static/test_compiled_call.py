@@ -1,5 +1,5 @@
-"""The compiled call as one autograd node (`_record`, the lean path of `_CompiledCall`): its
-edges, output and backward behave as Function.apply's node would, in every case it takes."""
+"""The compiled call as one autograd node (`_CompiledCall`): its edges, output and backward
+behave as any Function's node, in every case a compiled call meets."""
 
 import numpy as np
 import pytest
