@@ -54,7 +54,7 @@ from minigrad.ops.activations import gelu, sigmoid, silu, softplus, tanh
 from minigrad.ops.conv import avg_pool2d, max_pool2d
 from minigrad.ops.conv3d import avg_pool3d, conv3d, max_pool3d
 from minigrad.ops.indexing import one_hot, triu_indices
-from minigrad.ops.matmul import linear
+from minigrad.ops.matmul import check_same_dtype, linear
 from minigrad.ops.nn import (
     _reduce,
     _softmax_dim,
@@ -816,6 +816,7 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias=None) -> Tensor:
     """y_o = x1^T W_o x2 + b_o. (*, in1), (*, in2), W (out, in1, in2) -> (*, out)"""
+    check_same_dtype("bilinear", input1=input1, input2=input2, weight=weight)
     if weight.ndim != 3 or input1.shape[-1] != weight.shape[1]:
         raise RuntimeError(
             f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but "

@@ -249,6 +249,14 @@ def _integers_only(index: tuple) -> tuple:
     return tuple(out)
 
 
+def _shape_mismatch(value, shape) -> RuntimeError:
+    value_shape = list(value.shape) if isinstance(value, Tensor) else list(np.shape(value))
+    return RuntimeError(
+        f"index_put: shape mismatch: value tensor of shape {value_shape} cannot be "
+        f"broadcast to indexing result of shape {list(shape)}"
+    )
+
+
 class IndexPut(Function):
     """y = x with y[index] = v; gradient: gy with zeros at index to x, gy[index] to v."""
 
@@ -265,8 +273,10 @@ class IndexPut(Function):
         y = x.array.copy()
         try:
             y[index] = array_of(value)
-        except (IndexError, ValueError) as exc:
+        except IndexError as exc:
             raise _index_error(x, exc, index) from None
+        except ValueError:  # a value that does not broadcast: PyTorch's RuntimeError
+            raise _shape_mismatch(value, y[index].shape) from None
         return y
 
     @staticmethod
@@ -688,7 +698,7 @@ def _check_index(op: str, input: Tensor, d: int, index: Tensor, src=None) -> Non
     it has input's number of dims (a 0-d tensor counts as 1-d) and no dim larger than
     input's except `d`, nor larger than src's; its values are in range along `d`. scatter
     skips the shape checks for an empty index, gather does not."""
-    check_same_device(op, input, index)
+    check_same_device(op, input, index, src)
     scatter = op != "gather"
     empty = index.array.size == 0
     if index.array.dtype not in (np.int64, np.int32) and not empty:
@@ -958,12 +968,20 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     check_same_device("index_add", input, index, source)
     if index.array.dtype.kind not in "iu":
         raise RuntimeError(f"index_add_(): expected an int32 or int64 index, got {index.dtype}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            f"index_add_(): self ({input.dtype}) and source ({source.dtype}) must have the same "
+            "scalar type"
+        )
     count = source.shape[d] if source.ndim else 1
     if index.array.size != count:
         raise RuntimeError(
             f"index_add_(): number of indices ({index.array.size}) should be equal to "
             f"source.size(dim) ({count}), for dim {d} (source of shape {tuple(source.shape)})"
         )
+    # PyTorch's type for an index out of range: IndexError for a 1-D self, else RuntimeError
+    error = IndexError if input.ndim <= 1 else RuntimeError
+    _check_slices("index_add_()", input, d, index, source, error)
     idx = (slice(None),) * d + (index.array,)
     added = source if alpha == 1 else source * alpha
     return input + IndexAdd.apply(added, input.array.shape, idx, True)
@@ -1117,6 +1135,24 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None
     return _triangle_indices("triu_indices", row, col, offset, dtype, device)
 
 
+def _check_slices(op: str, input: Tensor, d: int, index: Tensor, source: Tensor, error) -> None:
+    """source's slices fit input's along d (RuntimeError), and every index is in
+    [0, input.size(d)) (`error`: PyTorch's type): NumPy would wrap a negative one."""
+    if source.ndim and (
+        source.ndim != input.ndim
+        or any(a != b for k, (a, b) in enumerate(zip(input.shape, source.shape)) if k != d)
+    ):
+        raise RuntimeError(
+            f"{op}: source tensor shape must match self tensor shape, excluding the specified "
+            f"dimension. Got self.shape = {list(input.shape)} source.shape = "
+            f"{list(source.shape)}"
+        )
+    n, values = (input.shape[d] if input.ndim else 1), index.array
+    if values.size and (bool(values.min() < 0) or bool(values.max() >= n)):
+        bad = int(values[(values < 0) | (values >= n)].reshape(-1)[0])
+        raise error(f"{op}: index {bad} is out of bounds for dimension {d} with size {n}")
+
+
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """A copy of input whose slices index[i] along dim are source's slices i."""
     d = normalize_dim(dim, input.ndim, "index_copy")
@@ -1138,6 +1174,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
             f"index_copy_(): Number of indices ({n}) should be equal to source.size(dim) "
             f"({source.shape[d] if source.ndim else 1})"
         )
+    _check_slices("index_copy_()", input, d, index, source, IndexError)
     return IndexPut.apply(input, (slice(None),) * d + (index.array.reshape(-1),), source)
 
 
@@ -1148,9 +1185,16 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
 
     if not isinstance(indices, (tuple, list)):
         raise TypeError("index_put(): argument 'indices' must be tuple of Tensors")
+    # PyTorch fills a single bool mask with one value of any dtype (it is masked_fill then)
+    mask_fill = (
+        not accumulate
+        and len(indices) == 1
+        and isinstance(indices[0], Tensor)
+        and indices[0].dtype is dtypes.bool_
+    )
     if isinstance(values, Tensor):
         check_same_device("index_put", input, values)
-        if values.dtype is not input.dtype:
+        if values.dtype is not input.dtype and not (mask_fill and values.numel() == 1):
             raise RuntimeError(
                 "Index put requires the source and destination dtypes match, got "
                 f"{input.dtype} for the destination and {values.dtype} for the source."
@@ -1165,7 +1209,10 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     if not isinstance(values, Tensor):
         values = Tensor._make(input.device.xp.asarray(values, dtype=input.array.dtype))
     if tuple(values.shape) != shape:
-        values = expand(values, shape)
+        try:
+            values = expand(values, shape)
+        except RuntimeError:
+            raise _shape_mismatch(values, shape) from None
     return input + IndexAdd.apply(values, input.array.shape, idx, True)
 
 

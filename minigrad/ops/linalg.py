@@ -16,9 +16,9 @@ import numpy as np
 
 from minigrad import creation, dtypes
 from minigrad.autograd.function import Function
-from minigrad.ops._util import expect_floating, kernel_type
+from minigrad.ops._util import expect_floating, kernel_type, normalize_dim
+from minigrad.ops.matmul import check_same_dtype, dot
 from minigrad.ops.matmul import cross as _cross
-from minigrad.ops.matmul import dot
 from minigrad.ops.reduce import _return_type, amax, amin
 from minigrad.ops.selection import where
 from minigrad.ops.shape import cat, permute, squeeze, sum_to, tril, triu, unsqueeze
@@ -294,6 +294,7 @@ def solve_triangular(
 
 def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
     """X with A X = B, given A's Cholesky factor L (A = L L^T, or U^T U if upper)."""
+    check_same_dtype("cholesky_solve", B=B, L=L)
     if upper:
         return solve_triangular(L, solve_triangular(L.mT, B, upper=False), upper=True)
     return solve_triangular(L.mT, solve_triangular(L, B, upper=False), upper=True)
@@ -701,7 +702,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         A = A.to(dtype=dtype)
     if A.array.dtype.itemsize < 4:
         return matrix_norm(A.float(), ord, dim, keepdim).to(A.dtype)
-    d0, d1 = (d % A.ndim for d in dim)
+    d0, d1 = (normalize_dim(d, A.ndim, "linalg.matrix_norm") for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
     x = permute(A, [d for d in range(A.ndim) if d not in (d0, d1)] + [d0, d1])
@@ -743,6 +744,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """sum(x * y) along dim, the inputs broadcast (real tensors: no conjugate)."""
     expect_floating("linalg.vecdot", x)
+    check_same_dtype("linalg.vecdot", x=x, y=y)
     return (x * y).sum(dim)
 
 

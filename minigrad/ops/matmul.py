@@ -25,6 +25,18 @@ def _op_dtype(t: Tensor):
     return t.dtype
 
 
+def check_same_dtype(op: str, **tensors: Tensor) -> None:
+    """PyTorch's products and solvers never promote: every tensor must have the first's dtype
+    (float32 and float16 mix inside an autocast block)."""
+    (first, a), *rest = tensors.items()
+    for name, b in rest:
+        if a.array.dtype != b.array.dtype and _op_dtype(a) != _op_dtype(b):
+            raise RuntimeError(
+                f"{op}: expected {first} and {name} to have the same dtype, but got {first} of "
+                f"dtype {a.dtype} and {name} of dtype {b.dtype}; convert one with .to(dtype)"
+            )
+
+
 def _check_matmul(op: str, a: Tensor, b: Tensor) -> None:
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
@@ -243,8 +255,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: mat1 and mat2 must have the same dtype, but got {a} and {b} (input is "
             f"{input.dtype} but weight is {weight.dtype}; convert one with .to(dtype))"
         )
-    if bias is not None and bias.array.shape != weight.array.shape[:1]:
-        _check_bias(input, weight, bias)
+    if bias is not None:
+        check_same_dtype("linear", weight=weight, bias=bias)
+        if bias.array.shape != weight.array.shape[:1]:
+            _check_bias(input, weight, bias)
     if weight.ndim == 1:
         y = matmul(input, weight)
         return y if bias is None else y + bias
@@ -410,6 +424,8 @@ def einsum(equation: str, *operands) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     equation = _explicit(equation, operands)
+    if all(isinstance(x, Tensor) for x in operands):
+        check_same_dtype("einsum", **{f"operand {i}": x for i, x in enumerate(operands)})
     try:
         return Einsum.apply(equation, *operands)
     except ValueError as exc:
@@ -438,6 +454,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2), as `torch.addmm`."""
+    check_same_dtype("addmm", input=input, mat1=mat1, mat2=mat2)
     product = mm(mat1, mat2)
     beta, alpha = _integral_scales(product, beta, alpha)
     product = product if alpha == 1 else product * alpha
@@ -446,6 +463,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat @ vec), as `torch.addmv`."""
+    check_same_dtype("addmv", input=input, mat=mat, vec=vec)
     return _add_scaled("addmv", input, mv(mat, vec), beta, alpha)
 
 
@@ -461,6 +479,7 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (batch1 @ batch2) batch by batch, as `torch.baddbmm`; input
     broadcasts to (b, n, p), and beta=0 ignores it (nan or inf in it do not spread)."""
+    check_same_dtype("baddbmm", input=input, batch1=batch1, batch2=batch2)
     return _add_scaled("baddbmm", input, bmm(batch1, batch2), beta, alpha)
 
 
@@ -470,6 +489,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     for name, t in (("batch1", batch1), ("batch2", batch2)):
         if t.ndim != 3:
             raise RuntimeError(f"addbmm: {name} must be a 3D tensor, got {t.ndim}D")
+    check_same_dtype("addbmm", input=input, batch1=batch1, batch2=batch2)
     products = bmm(batch1, batch2)
     total = products.sum(0).to(products.dtype)  # integers stay in their dtype, as PyTorch's
     return _add_scaled("addbmm", input, total, beta, alpha)
@@ -506,6 +526,7 @@ def _add_scaled(name: str, input: Tensor, product: Tensor, beta, alpha) -> Tenso
 def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     """Sum over a's last `dims` dims against b's first ones, or over the pairs of dim lists
     `dims=([a dims], [b dims])`, as an einsum. (*, k...), (k..., *) -> (*, *)"""
+    check_same_dtype("tensordot", a=a, b=b)
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
@@ -527,6 +548,7 @@ def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
     torch.cross). (*, 3, *), (*, 3, *) -> (*, 3, *)"""
     if input.array.dtype.kind == "b":
         raise NotImplementedError("cross: \"cross\" not implemented for 'Bool'")
+    check_same_dtype("cross", input=input, other=other)
     if dim is None:
         dim = next((d for d, n in enumerate(input.shape) if n == 3), None)
         if dim is None:
@@ -551,6 +573,7 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
     (*a, k), (*b, k) -> (*a, *b)"""
     if input.ndim == 0 or other.ndim == 0:
         return input * other
+    check_same_dtype("inner", input=input, other=other)
     if input.shape[-1] != other.shape[-1]:
         raise RuntimeError(
             "inner() the last dimension must match on both input tensors but got shapes "
@@ -589,6 +612,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {kind}")
         if t.array.dtype.itemsize < 4:
             raise NotImplementedError("\"cdist\" not implemented for 'Half'")
+    check_same_dtype("cdist", x1=x1, x2=x2)
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(
             f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"

@@ -796,6 +796,12 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    for t in tensors[1:]:
+        if t.dtype is not tensors[0].dtype or t.device != tensors[0].device:
+            raise RuntimeError(
+                "meshgrid expects all tensors to have the same dtype and device, got "
+                f"{tensors[0].dtype} on {tensors[0].device} and {t.dtype} on {t.device}"
+            )
     axes = list(range(len(tensors)))
     if indexing == "xy" and len(tensors) > 1:
         axes[0], axes[1] = 1, 0
@@ -1071,7 +1077,7 @@ def cartesian_prod(*tensors) -> Tensor:
             )
     if len(tensors) == 1:
         return tensors[0]
-    grids = meshgrid(*_same_dtype(list(tensors)), indexing="ij")
+    grids = meshgrid(*tensors, indexing="ij")
     return stack([reshape(g, (-1,)) for g in grids], 1)
 
 
