@@ -461,25 +461,28 @@ def randn(
     return _finish(array, requires_grad)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
-    """Integers in [low, high): `randint(high, size)` or `randint(low, high, size)`."""
+def randint(
+    low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    """Integers in [low, high): `randint(high, size)` or `randint(low, high, size)`; only a
+    float dtype may require grad."""
     if size is None:
         low, high, size = 0, low, high
     dev = get_device(device)
     array = random.integers_array(low, high, tuple(size), dev, generator)
     if dtype is not None:
         array = array.astype(dtypes.to_dtype(dtype).np)
-    return Tensor._make(array)
+    return _finish(array, requires_grad)
 
 
-def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     dev = get_device(device)
     array = random.permutation_array(n, dev, generator)
     if dtype is not None:
         array = array.astype(dtypes.to_dtype(dtype).np)
-    return Tensor._make(array)
+    return _finish(array, requires_grad)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None) -> Tensor:

@@ -110,8 +110,15 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     """The smallest dtype both fit in, as `torch.promote_types` (float32 + int64 -> float32)."""
     if a is b:
         return a
-    if a._kind != b._kind:
-        return a if a._kind > b._kind else b
+    try:
+        if a._kind != b._kind:
+            return a if a._kind > b._kind else b
+    except AttributeError:  # checked only here: result_type calls this for every op
+        position, d = (1, a) if not isinstance(a, dtype) else (2, b)
+        raise TypeError(
+            f"promote_types(): argument 'type{position}' (position {position}) must be "
+            f"minigrad.dtype, not {type(d).__name__}"
+        ) from None
     return _BY_NP[np.promote_types(a.np, b.np)]
 
 

@@ -538,10 +538,11 @@ def reciprocal(input):
 
 def lerp(input, end, weight):
     """input + weight * (end - input); weight is a number or a tensor."""
-    if isinstance(end, Tensor) and end.dtype is not input.dtype:
-        raise RuntimeError(
-            f"lerp: expected dtype {input.dtype} for `end` but got dtype {end.dtype}"
-        )
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.dtype is not input.dtype:
+            raise RuntimeError(
+                f"lerp: expected dtype {input.dtype} for `{name}` but got dtype {t.dtype}"
+            )
     kind = "tensor" if isinstance(weight, Tensor) else "scalar"
     require_floating(f"lerp_kernel_{kind}", input)
     return input + weight * (end - input)

@@ -279,6 +279,7 @@ class RNN(Module):
 
     def _prepare(self, input):
         """(L, N, in) view of the input, and whether it was unbatched (L, in)."""
+        self._check_dtype(input)
         if input.ndim not in (2, 3):
             plain = not isinstance(self, (LSTM, GRU))
             got = f"{input.ndim}D tensor" if plain else f"{input.ndim}D"
@@ -295,6 +296,17 @@ class RNN(Module):
         if input.ndim == 2:
             return unsqueeze(input, 1), True
         return (transpose(input, 0, 1) if self.batch_first else input), False
+
+    def _check_dtype(self, input) -> None:
+        """PyTorch's ValueError for an input whose dtype is not the weights' (an int64 batch
+        of token ids, a float64 array): the layer never converts it silently."""
+        weight = self.weight_ih_l0
+        if input.dtype is not weight.dtype:
+            raise ValueError(
+                f"{self!r}: RNN input dtype ({input.dtype}) does not match weight dtype "
+                f"({weight.dtype}). Convert input: input.to({weight.dtype}), or convert model: "
+                f"model.to({input.dtype})"
+            )
 
     def _initial(self, x, batch, hx, size):
         """Initial states (num_layers * directions, N, size), zeros unless given (x: any
@@ -362,6 +374,7 @@ class RNN(Module):
         """A PackedSequence, as PyTorch runs one: step t takes the batch_sizes[t] sequences
         still running (the longest first), from the packed rows as they are; the output's
         rows are packed the same way."""
+        self._check_dtype(packed.data)
         if packed.data.ndim != 2 or packed.data.shape[-1] != self.input_size:
             raise ValueError(
                 f"{self!r}: expected packed data of shape (*, {self.input_size}), got "
@@ -464,6 +477,13 @@ class LSTM(RNN):
         )
 
     def _initial_states(self, x, batch, hx) -> list:
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            # PyTorch reads hx[1] first (IndexError when there is none), then counts them
+            many = isinstance(hx, (tuple, list)) and len(hx) > 2
+            got = f"{len(hx)} tensors" if isinstance(hx, (tuple, list)) else "one tensor"
+            raise (RuntimeError if many else IndexError)(
+                f"{self!r}: lstm expects two hidden states (h_0, c_0), got {got}"
+            )
         h0, c0 = (None, None) if hx is None else hx
         h0 = self._initial(x, batch, h0, self.proj_size or self.hidden_size)
         c0 = self._initial(x, batch, c0, self.hidden_size)
