@@ -88,7 +88,10 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
         source = np.array([_host(x.array) if isinstance(x, Tensor) else x for x in data])
     else:
-        source = np.asarray(data)
+        try:
+            source = np.asarray(data)
+        except ValueError as exc:  # ragged nested lists: PyTorch's ValueError, with NumPy's why
+            raise ValueError(f"tensor(): expected sequences of equal length: {exc}") from None
     keeps_device = device is None and (isinstance(data, Tensor) or _is_device_array(data))
     dev = device_of(source) if keeps_device else get_device(device)
     if dev.type == "cpu":

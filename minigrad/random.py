@@ -163,6 +163,12 @@ def check_shape(shape) -> tuple:
     """The shape of a new tensor, as a tuple; PyTorch's RuntimeError for a negative size."""
     shape = tuple(shape)
     negative = [n for n in shape if n < 0]
+    floats = [pos for pos, n in enumerate(shape) if isinstance(n, float)]
+    if floats:  # NumPy would say only "cannot be interpreted as an integer"
+        raise TypeError(
+            f"size must be tuple of ints, but found element of type float at pos {floats[0]} "
+            f"(size {shape})"
+        )
     if negative:
         raise RuntimeError(
             f"Trying to create tensor with negative dimension {negative[0]}: {list(shape)}"

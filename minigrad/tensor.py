@@ -417,7 +417,8 @@ class Tensor:
     def item(self):
         if self.array.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.array.size} elements cannot be converted to Scalar"
+                f"item(): a Tensor with {self.array.size} elements cannot be converted to "
+                f"Scalar (shape {tuple(self.shape)})"
             )
         return self.array.reshape(()).item()
 
@@ -1741,14 +1742,14 @@ class Tensor:
             )
         if not grad_on:
             out = op(self, *args)
-            _copy_into(self, out.array)
+            _copy_into(self, out.array, op)
             return self
         # NOTE: the op sees a copy, so what it saves for backward is the value before the
         # change; this tensor then takes the result and the op's node as its history.
         before = Tensor._make(self.array.copy(), self._requires_grad, self.grad_fn)
         before._output_nr = self._output_nr
         out = op(before, *args)
-        _copy_into(self, out.array)
+        _copy_into(self, out.array, op)
         if view is None:
             _take_history(self, out.grad_fn, out._output_nr)
         else:
@@ -1807,15 +1808,16 @@ class Tensor:
         return self._inplace(arithmetic_ops.remainder, other)
 
     def __iand__(self, other):
-        _check_cast(dtypes.result_type(self, other), self)  # before bitwise_and's float error
+        # before bitwise_and's own error for floats
+        _check_cast(dtypes.result_type(self, other), self, nograd_ops.bitwise_and)
         return self._inplace(nograd_ops.bitwise_and, other)
 
     def __ior__(self, other):
-        _check_cast(dtypes.result_type(self, other), self)
+        _check_cast(dtypes.result_type(self, other), self, nograd_ops.bitwise_or)
         return self._inplace(nograd_ops.bitwise_or, other)
 
     def __ixor__(self, other):
-        _check_cast(dtypes.result_type(self, other), self)
+        _check_cast(dtypes.result_type(self, other), self, nograd_ops.bitwise_xor)
         return self._inplace(nograd_ops.bitwise_xor, other)
 
     def __ilshift__(self, other):
@@ -2181,26 +2183,33 @@ def _init(t: Tensor, array) -> None:
     t._retains_grad = False
 
 
-def _check_cast(result_dtype, t: Tensor) -> None:
+def _inplace_name(op) -> str:
+    """The in-place op's name for an error (`add_` for add), from the function it runs."""
+    name = getattr(op, "__name__", "")
+    return f"{name.lstrip('_')}_" if name.lstrip("_").isidentifier() else "in-place op"
+
+
+def _check_cast(result_dtype, t: Tensor, op=None) -> None:
     """RuntimeError, as PyTorch's, when an in-place result cannot be written into t (float
     into int, int into bool)."""
     if result_dtype != t.array.dtype and not dtypes.can_cast(result_dtype, t.array.dtype):
         raise RuntimeError(
-            f"result type {dtypes.to_dtype(result_dtype).name} can't be cast to the "
-            f"desired output type {dtypes.from_numpy_dtype(t.array.dtype).name}"
+            f"{_inplace_name(op)}: result type {dtypes.to_dtype(result_dtype).name} can't be "
+            f"cast to the desired output type {dtypes.from_numpy_dtype(t.array.dtype).name}"
         )
 
 
-def _copy_into(t: Tensor, array) -> None:
-    _check_cast(array.dtype, t)
+def _copy_into(t: Tensor, array, op=None) -> None:
+    _check_cast(array.dtype, t, op)
     _check_writable(t)
     if array.shape != t.array.shape:
         try:
             array = t._device.xp.broadcast_to(array, t.array.shape)
         except ValueError:
             raise RuntimeError(
-                f"output with shape {list(t.array.shape)} doesn't match the broadcast shape "
-                f"{list(array.shape)}"
+                f"{_inplace_name(op)}: output with shape {list(t.array.shape)} doesn't match "
+                f"the broadcast shape {list(array.shape)} (an in-place op never resizes its "
+                "tensor)"
             ) from None
     t.array[...] = array
     t._version += 1

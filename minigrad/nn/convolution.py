@@ -17,6 +17,7 @@ from minigrad.dtypes import int64
 from minigrad.ops import conv as conv_ops
 from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _check_groups, _tuple, conv2d
 from minigrad.ops.conv3d import avg_pool3d, max_pool3d
+from minigrad.ops.matmul import check_same_dtype
 from minigrad.ops.selection import where
 from minigrad.tensor import Tensor
 
@@ -93,6 +94,13 @@ def conv_transpose2d(
         )
     og = weight.shape[1]
     _check_groups("conv_transpose2d", c, og * groups, groups)
+    if bias is not None:
+        check_same_dtype("conv_transpose2d", input=x, weight=weight, bias=bias)
+        if tuple(bias.shape) != (og * groups,):
+            raise RuntimeError(
+                f"conv_transpose2d: weight of shape {tuple(weight.shape)} with groups={groups} "
+                f"expects a bias of shape ({og * groups},), got {tuple(bias.shape)}"
+            )
     geom = Geometry.make("conv_transpose2d", weight.shape[2:], stride, padding, dilation)
     extra = _tuple(output_padding, "output_padding", "conv_transpose2d")
     if any(e >= s and e >= d for e, s, d in zip(extra, geom.stride, geom.dilation)):

@@ -502,7 +502,7 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if input.array.dtype.kind != "f":
-        raise RuntimeError("pdist only supports floating-point dtypes")
+        raise RuntimeError(f"pdist only supports floating-point dtypes, got {input.dtype}")
     if input.dtype == float16:  # as PyTorch's CPU kernel
         raise NotImplementedError("\"pdist\" not implemented for 'Half'")
     if p < 0:

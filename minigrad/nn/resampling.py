@@ -100,11 +100,6 @@ def interpolate(
             f"{input.ndim}D) for the modes: nearest | linear | bilinear | trilinear | "
             f"nearest-exact (got {mode}); input shape {tuple(input.shape)}"
         )
-    if mode in _DIMS and _DIMS[mode] != dims:
-        raise NotImplementedError(
-            f"interpolate: mode '{mode}' expects a {_DIMS[mode] + 2}-D input, got "
-            f"{tuple(input.shape)}"
-        )
     if mode not in _DIMS and mode not in ("nearest", "nearest-exact"):
         raise NotImplementedError(f"interpolate: mode '{mode}' is not supported by minigrad")
     if align_corners is not None and mode not in _DIMS:
@@ -115,6 +110,12 @@ def interpolate(
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported by minigrad")
     sizes, scales = _target(input, size, scale_factor, dims, recompute_scale_factor)
+    # after the sizes: PyTorch refuses a size of the wrong length first (ValueError)
+    if mode in _DIMS and _DIMS[mode] != dims:
+        raise NotImplementedError(
+            f"interpolate: mode '{mode}' expects a {_DIMS[mode] + 2}-D input, got "
+            f"{tuple(input.shape)}"
+        )
     if min(sizes) < 1:
         raise RuntimeError(
             f"interpolate: input and output sizes should be greater than 0, but got input "

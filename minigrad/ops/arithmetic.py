@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import Function, check_same_device
 from minigrad.ops._util import (
     array_of,
     broadcast_error,
@@ -76,7 +76,9 @@ def _check_alpha(op: str, alpha, *operands) -> None:
         not isinstance(x, Tensor) or x.array.dtype.kind in "biu" for x in operands
     ):
         raise RuntimeError(
-            f"{op}: For integral input tensors, argument alpha must not be a floating point number."
+            f"{op}: For integral input tensors, argument alpha must not be a floating point number "
+            f"(alpha={alpha}, tensors of dtype "
+            f"{', '.join(str(x.dtype) for x in operands if isinstance(x, Tensor))})."
         )
 
 
@@ -543,6 +545,7 @@ def lerp(input, end, weight):
             raise RuntimeError(
                 f"lerp: expected dtype {input.dtype} for `{name}` but got dtype {t.dtype}"
             )
+    check_same_device("lerp", input, end, weight)
     kind = "tensor" if isinstance(weight, Tensor) else "scalar"
     require_floating(f"lerp_kernel_{kind}", input)
     return input + weight * (end - input)

@@ -64,7 +64,10 @@ def _check_matrices(op: str, A: Tensor, square: bool = True, dtypes_from="float3
     """PyTorch's checks of a linalg input: at least 2-D, square where needed, and of a dtype
     from `dtypes_from` up: "float32" (LAPACK's ops), "float16" or None (any dtype: products)."""
     if A.ndim < 2:
-        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError(
+            f"{op}: The input tensor A must have at least 2 dimensions (got shape "
+            f"{tuple(A.shape)})."
+        )
     if square and A.shape[-1] != A.shape[-2]:
         raise RuntimeError(
             f"{op}: A must be batches of square matrices, but they are {A.shape[-2]} by "
@@ -273,7 +276,8 @@ def solve_triangular(
     _check_matrices("linalg.solve_triangular", A)
     if B.ndim < 2:
         raise RuntimeError(
-            "linalg.solve_triangular: The input tensor B must have at least 2 dimensions."
+            "linalg.solve_triangular: The input tensor B must have at least 2 dimensions (got "
+            f"shape {tuple(B.shape)})."
         )
     n = A.shape[-1]
     if (B.shape[-2] if left else B.shape[-1]) != n:
@@ -524,7 +528,10 @@ class MatrixExp(Function):
 def matrix_exp(A: Tensor) -> Tensor:
     """The matrix exponential of square matrices (*, n, n) (torch.linalg.matrix_exp)."""
     if A.ndim < 2:
-        raise RuntimeError("linalg.matrix_exp: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError(
+            "linalg.matrix_exp: The input tensor A must have at least 2 dimensions (got shape "
+            f"{tuple(A.shape)})."
+        )
     _check_matrices("linalg.matrix_exp", A, dtypes_from="float16")
     return MatrixExp.apply(A)
 

@@ -647,7 +647,10 @@ def _broadcast_pair(input, target, op):
     """A regression loss's operands, broadcast to one shape with PyTorch's warning."""
     _warn_if_broadcast(input, target, op, stacklevel=4)
     if input.shape != target.shape:
-        return broadcast_tensors(input, target)  # PyTorch expands both too
+        try:
+            return broadcast_tensors(input, target)  # PyTorch expands both too
+        except RuntimeError as exc:
+            raise RuntimeError(f"{op}: {exc}") from None
     return input, target
 
 
@@ -1057,6 +1060,11 @@ def embedding_bag(
         )
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
+    if weight.ndim != 2:
+        raise ValueError(
+            "embedding_bag: weight has to be a 2D Tensor, but got Tensor of dimension "
+            f"{weight.ndim} (shape {tuple(weight.shape)})"
+        )
     if weight.array.dtype.kind != "f":
         raise RuntimeError(
             "embedding_bag: Expected tensor for argument #1 'weight' to have one of the following "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from minigrad import dtypes
-from minigrad.autograd.function import FirstOrderGrad, Function
+from minigrad.autograd.function import FirstOrderGrad, Function, check_same_device
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import cast_to, half_as_float32, require_floating, sum_array
 from minigrad.ops.reduce import mean, var
@@ -216,6 +216,7 @@ def batch_norm(
                 f"{name} should contain {channels} elements not {t.numel()} (batch_norm of an "
                 f"input of shape {tuple(input.shape)})"
             )
+    check_same_device("batch_norm", input, weight, bias, running_mean, running_var)
     x = checked_input(input, weight, bias, running_mean, running_var)
     shape = _channel_shape(input)
     dims = (0, *range(2, input.ndim))

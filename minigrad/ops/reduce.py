@@ -1165,7 +1165,9 @@ def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
 
     xp = input.device.xp
     if input.array.dtype.char not in "fd":
-        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+        raise RuntimeError(
+            f"{name}() input tensor must be either float or double dtype, got {input.dtype}"
+        )
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(
             f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, "
@@ -1175,7 +1177,10 @@ def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
         if q.ndim > 1:
             raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
         if q.dtype is not input.dtype:
-            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+            raise RuntimeError(
+                f"{name}() q tensor must be same dtype as the input tensor ({q.dtype} and "
+                f"{input.dtype})"
+            )
         if q._device is not input._device:
             raise RuntimeError(f"{name}() q tensor must be on the same device as the input tensor")
         qs = q.array

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import Function, check_same_device
 from minigrad.ops._util import (
     array_of,
     broadcast_error,
@@ -103,6 +103,7 @@ def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        check_same_device("clamp", input, min, max)
         # tensor bounds get gradients too: each place takes it from the value it chose
         y = input if min is None else where(input >= min, input, min)
         return y if max is None else where(y <= max, y, max)

@@ -182,8 +182,9 @@ def view(x: Tensor, shape) -> Tensor:
     # NOTE: the same shape too gives a new view of x, as PyTorch's (its `_base` is x)
     if not x.array.flags.c_contiguous and not _viewable(x.array, shape):
         raise RuntimeError(
-            "view size is not compatible with input tensor's size and stride (at least one "
-            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+            "view: view size is not compatible with input tensor's size and stride (at least "
+            "one dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
+            f"(a non-contiguous tensor of shape {tuple(x.shape)} viewed as {list(shape)})"
         )
     return Reshape.apply(x, shape)
 
@@ -653,7 +654,7 @@ def repeat(x: Tensor, repeats) -> Tensor:
     if len(repeats) < x.ndim:
         raise RuntimeError(
             "repeat: number of dimensions of repeat dims can not be smaller than number of "
-            "dimensions of tensor"
+            f"dimensions of tensor (repeats {repeats} for a tensor of shape {tuple(x.shape)})"
         )
     if min(repeats, default=0) < 0:
         raise RuntimeError(f"repeat: repeats can not be negative, got {repeats}")
@@ -779,13 +780,17 @@ class Triangle(Function):
 
 def tril(x: Tensor, diagonal: int = 0) -> Tensor:
     if x.ndim < 2:
-        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+        raise RuntimeError(
+            f"tril: input tensor must have at least 2 dimensions, got {x.ndim}-D {tuple(x.shape)}"
+        )
     return _named(Triangle.apply(x, diagonal, False), x, "TrilBackward0")
 
 
 def triu(x: Tensor, diagonal: int = 0) -> Tensor:
     if x.ndim < 2:
-        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+        raise RuntimeError(
+            f"triu: input tensor must have at least 2 dimensions, got {x.ndim}-D {tuple(x.shape)}"
+        )
     return _named(Triangle.apply(x, diagonal, True), x, "TriuBackward0")
 
 
@@ -892,7 +897,7 @@ def moveaxis(x: Tensor, source, destination) -> Tensor:
 
 def fliplr(x: Tensor) -> Tensor:
     if x.ndim < 2:
-        raise RuntimeError("fliplr: Input must be >= 2-d.")
+        raise RuntimeError(f"fliplr: Input must be >= 2-d, got shape {tuple(x.shape)}.")
     return flip(x, (1,))
 
 
@@ -911,7 +916,7 @@ def rot90(x: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
     d0, d1 = (normalize_dim(d, x.ndim, "rot90") for d in dims)
     if d0 == d1:
         raise RuntimeError(
-            f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}"
+            f"rot90: expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}"
         )
     k %= 4
     if k == 1:
@@ -960,20 +965,28 @@ def broadcast_shapes(*shapes) -> tuple:
 
     out: list = []
     for shape in shapes:
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        shape = _plain_shape(shape)
         out = [1] * (len(shape) - len(out)) + out
         for i, n in enumerate(shape, start=len(out) - len(shape)):
             if out[i] != n and 1 not in (out[i], n):
+                shown = " and ".join(str(_plain_shape(s)) for s in shapes)
                 raise RuntimeError(
                     f"The size of tensor a ({out[i]}) must match the size of tensor b ({n}) "
-                    f"at non-singleton dimension {i}; shapes {shapes} cannot be broadcast"
+                    f"at non-singleton dimension {i}; shapes {shown} cannot be broadcast"
                 )
             out[i] = n if out[i] == 1 else out[i]
     return Size(out)
 
 
+def _plain_shape(shape) -> tuple:
+    return (shape,) if isinstance(shape, int) else tuple(shape)
+
+
 def broadcast_tensors(*tensors) -> tuple:
-    shape = broadcast_shapes(*(t.shape for t in tensors))
+    try:
+        shape = broadcast_shapes(*(t.shape for t in tensors))
+    except RuntimeError as exc:
+        raise RuntimeError(f"broadcast_tensors: {exc}") from None
     return tuple(t if t.shape == shape else expand(t, shape) for t in tensors)
 
 
@@ -996,7 +1009,9 @@ def tensor_split(x: Tensor, indices_or_sections, dim: int = 0) -> tuple:
     if isinstance(indices_or_sections, int):
         sections = indices_or_sections
         if sections <= 0:
-            raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
+            raise RuntimeError(
+                f"tensor_split: number of sections must be larger than 0, got {sections}"
+            )
         small, extra = divmod(size, sections)
         bounds, start = [], 0
         for i in range(sections - 1):

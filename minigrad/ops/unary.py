@@ -659,7 +659,7 @@ def frexp(input):
     from minigrad.ops.reduce import RETURN_TYPES
 
     if input.array.dtype.kind != "f":
-        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+        raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got {input.dtype}")
     exponent = FrexpExponent.apply(input)
     mantissa = input * exp2(-exponent).to(input.dtype)
     return RETURN_TYPES["frexp"](mantissa, exponent)
