@@ -603,50 +603,56 @@ def _gru_sequence_graph(ctx, h0, weight_hh, hs, work, d_hs, d_work):
     return stack(d_input), dh if needs[1] else None, g_w, g_b, None
 
 
-def _check_cell(op, input, hx, w_ih, w_hh, gates):
+def _check_cell(op, input, hx, w_ih, w_hh, gates, *biases):
     """RuntimeError naming the op and the shapes (or dtypes) unless they fit: (N, in) input,
-    (N, H) states, w_ih (gates*H, in), w_hh (gates*H, H), all of one dtype."""
+    (N, H) states, w_ih (gates*H, in), w_hh (gates*H, H), biases (gates*H,), all of one
+    floating dtype."""
     states = hx if isinstance(hx, tuple) else (hx,)
+    biases = tuple(b for b in biases if b is not None)
     size = states[0].shape[-1]
     if (
         input.ndim != 2
         or any(s.ndim != 2 or s.shape[0] != input.shape[0] for s in states)
         or tuple(w_ih.shape) != (gates * size, input.shape[1])
-        or tuple(w_hh.shape[:1]) != (gates * size,)
+        or tuple(w_hh.shape) != (gates * size, size)
+        or any(tuple(b.shape) != (gates * size,) for b in biases)
     ):
-        shapes = ", ".join(str(tuple(t.shape)) for t in (input, *states, w_ih, w_hh))
+        shapes = ", ".join(str(tuple(t.shape)) for t in (input, *states, w_ih, w_hh, *biases))
         raise RuntimeError(
-            f"{op}: expected input (N, in), states (N, H), weight_ih ({gates}*H, in) and "
-            f"weight_hh ({gates}*H, H), got {shapes}"
+            f"{op}: expected input (N, in), states (N, H), weight_ih ({gates}*H, in), "
+            f"weight_hh ({gates}*H, H) and biases ({gates}*H,), got {shapes}"
         )
-    if any(t.dtype != input.dtype for t in (*states, w_ih, w_hh)):
-        dtypes = ", ".join(str(t.dtype) for t in (input, *states, w_ih, w_hh))
+    if any(t.dtype != input.dtype for t in (*states, w_ih, w_hh, *biases)):
+        dtypes = ", ".join(str(t.dtype) for t in (input, *states, w_ih, w_hh, *biases))
         raise RuntimeError(
-            f"{op}: expected input, states and weights of one dtype, got {dtypes} (convert "
-            "one with .to(dtype))"
+            f"{op}: expected input, states, weights and biases of one dtype, got {dtypes} "
+            "(convert one with .to(dtype))"
         )
+    if gates > 1 and not input.dtype.is_floating_point:  # as PyTorch's (its Elman cells take
+        # integers): NumPy would fail in the gates' sigmoid
+        raise RuntimeError(f"{op}: expected floating point tensors, got {input.dtype}")
 
 
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One Elman step, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), as torch.rnn_tanh_cell."""
-    _check_cell("rnn_tanh_cell", input, hx, w_ih, w_hh, 1)
+    _check_cell("rnn_tanh_cell", input, hx, w_ih, w_hh, 1, b_ih, b_hh)
     return RnnCell.apply(linear(input, w_ih, b_ih), hx, w_hh, b_hh)
 
 
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """rnn_tanh_cell with relu, as torch.rnn_relu_cell."""
-    _check_cell("rnn_relu_cell", input, hx, w_ih, w_hh, 1)
+    _check_cell("rnn_relu_cell", input, hx, w_ih, w_hh, 1, b_ih, b_hh)
     return RnnCell.apply(linear(input, w_ih, b_ih), hx, w_hh, b_hh, "relu")
 
 
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step from hx = (h, c): (h', c'), as torch.lstm_cell."""
-    _check_cell("lstm_cell", input, hx, w_ih, w_hh, 4)
+    _check_cell("lstm_cell", input, hx, w_ih, w_hh, 4, b_ih, b_hh)
     h, c, _ = LstmCell.apply(linear(input, w_ih, b_ih), hx[0], hx[1], w_hh, b_hh)
     return h, c
 
 
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step: h', as torch.gru_cell."""
-    _check_cell("gru_cell", input, hx, w_ih, w_hh, 3)
+    _check_cell("gru_cell", input, hx, w_ih, w_hh, 3, b_ih, b_hh)
     return GruCell.apply(linear(input, w_ih, b_ih), hx, w_hh, b_hh)[0]

@@ -123,7 +123,7 @@ _AVG_POOL = "minigrad/ops/conv.py, conv3d.py average integers into floats; PyTor
 _LP_POOL = (
     "lp_pool of integers: minigrad averages the powers in floats; PyTorch's avg_pool truncates"
 )
-_RNN_CELLS = "integer RNN cells fail in NumPy (PyTorch: a float result or a cast error)"
+_RNN_CELLS = "integer RNN cells fail in NumPy or raise (PyTorch: a float result or a cast error)"
 _HALF_LAYER = "float16 states rounded at each step round apart from PyTorch's over 4 steps"
 _UINT8_BILINEAR = "PyTorch's uint8 bilinear kernel rounds its weights in fixed point"
 _UINT8_BICUBIC = (
@@ -156,23 +156,9 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
         "lp_pool1d": _LP_POOL,
         "lp_pool2d": _LP_POOL,
         "rnn_tanh_cell": _RNN_CELLS,
-        "lstm_cell": _RNN_CELLS,
-        "lstm_cell_no_bias": _RNN_CELLS,
-        "gru_cell": _RNN_CELLS,
-        "lstm_layer": _RNN_CELLS,
-        "lstm_layer_bidirectional": _RNN_CELLS,
-        "gru_layer": _RNN_CELLS,
-        "gru_layer_bidirectional": _RNN_CELLS,
     },
     "int32": {
         "rnn_tanh_cell": _RNN_CELLS,
-        "lstm_cell": _RNN_CELLS,
-        "lstm_cell_no_bias": _RNN_CELLS,
-        "gru_cell": _RNN_CELLS,
-        "lstm_layer": _RNN_CELLS,
-        "lstm_layer_bidirectional": _RNN_CELLS,
-        "gru_layer": _RNN_CELLS,
-        "gru_layer_bidirectional": _RNN_CELLS,
     },
     "uint8": {
         "search_and_bins": _HISTC,
@@ -182,13 +168,6 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
         "interpolate_bilinear": _UINT8_BILINEAR,
         "interpolate_bilinear_corners": _UINT8_BILINEAR,
         "rnn_tanh_cell": _RNN_CELLS,
-        "lstm_cell": _RNN_CELLS,
-        "lstm_cell_no_bias": _RNN_CELLS,
-        "gru_cell": _RNN_CELLS,
-        "lstm_layer": _RNN_CELLS,
-        "lstm_layer_bidirectional": _RNN_CELLS,
-        "gru_layer": _RNN_CELLS,
-        "gru_layer_bidirectional": _RNN_CELLS,
     },
     "bool": {
         "lp_pool1d": _LP_POOL,

@@ -273,9 +273,20 @@ class RNN(Module):
     def _weights(self, suffix: str) -> tuple:
         """(weight_ih, weight_hh, bias_ih, bias_hh[, weight_hr])."""
         names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-        return tuple(
+        weights = tuple(
             getattr(self, name + suffix) for name in names + ("weight_hr",) * (self.proj_size > 0)
         )
+        # parameters replaced (by functional_call, say) must still fit
+        size = self._gates * self.hidden_size
+        for name, b in zip(names[2:], weights[2:4]):
+            if b is not None and tuple(b.shape) != (size,):
+                raise RuntimeError(
+                    f"{self!r}: expected {name}{suffix} of shape ({size},), got {tuple(b.shape)}"
+                )
+        if any(w is not None and w.dtype is not weights[0].dtype for w in weights[1:]):
+            found = ", ".join(str(w.dtype) for w in weights if w is not None)
+            raise RuntimeError(f"{self!r}: expected weights of one dtype, got {found}")
+        return weights
 
     def _prepare(self, input):
         """(L, N, in) view of the input, and whether it was unbatched (L, in)."""
@@ -307,6 +318,8 @@ class RNN(Module):
                 f"({weight.dtype}). Convert input: input.to({weight.dtype}), or convert model: "
                 f"model.to({input.dtype})"
             )
+        if not weight.dtype.is_floating_point:
+            raise RuntimeError(f"{self!r}: expected floating point weights, got {weight.dtype}")
 
     def _initial(self, x, batch, hx, size):
         """Initial states (num_layers * directions, N, size), zeros unless given (x: any
