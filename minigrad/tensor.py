@@ -2184,8 +2184,9 @@ def _init(t: Tensor, array) -> None:
 
 
 def _inplace_name(op) -> str:
-    """The in-place op's name for an error (`add_` for add), from the function it runs."""
-    name = getattr(op, "__name__", "")
+    """The in-place op's name for an error (`add_` for add), from the function it runs (or
+    the one a functools.partial wraps)."""
+    name = getattr(getattr(op, "func", op), "__name__", "")
     return f"{name.lstrip('_')}_" if name.lstrip("_").isidentifier() else "in-place op"
 
 

@@ -516,6 +516,56 @@ ERRORS = [
     ("t.full((2, 3), 1.5, dtype=t.int64).requires_grad_()", ["floating point", "int64"]),
 ]
 
+# in-place methods (and their arguments after the operand): the destination is never resized
+# nor downcast, as PyTorch's
+INPLACE = {
+    **dict.fromkeys(
+        [
+            *("add_", "sub_", "mul_", "div_", "true_divide_", "floor_divide_", "pow_"),
+            *("remainder_", "fmod_", "atan2_", "arctan2_", "clamp_min_", "clamp_max_"),
+            *("copysign_", "hypot_", "xlogy_", "nextafter_", "logical_and_", "bitwise_and_"),
+            *("lt_", "eq_", "ldexp_", "float_power_", "heaviside_", "multiply_", "subtract_"),
+            *("divide_", "copy_"),
+        ],
+        "y",
+    ),
+    "lerp_": "y, 0.5",
+    "addcmul_": "y, y",
+    "addcdiv_": "y, y",
+    "masked_fill_": "y > 0, 1.5",
+}
+# the op an alias's message names
+_ALIASES = {"multiply_": "mul", "subtract_": "sub", "divide_": "div", "arctan2_": "atan2"}
+# destination, operand
+_INPLACE_CASES = {
+    "an int64 tensor, a float32 operand": ("t.tensor([1, 2, 3])", "t.tensor([1.5, 2.5, 3.5])"),
+    "a bool tensor, an int64 operand": ("t.tensor([True, False, True])", "t.tensor([1, 2, 3])"),
+    "a (3,) tensor, a (2, 3) operand": ("t.ones(3)", "t.ones(2, 3)"),
+    "a float32 tensor, a float64 operand": ("t.ones(3)", "t.ones(3, dtype=t.float64)"),
+}
+
+
+@pytest.mark.parametrize("method", list(INPLACE))
+def test_an_in_place_method_never_resizes_nor_downcasts(method):
+    failures = []
+    for case, (x, y) in _INPLACE_CASES.items():
+        code = f"x = {x}\ny = {y}\nx.{method}({INPLACE[method]})"
+        outcomes = []
+        for lib in (minigrad, torch):
+            try:
+                _run(lib, code)
+                outcomes.append(None)
+            except Exception as exc:  # noqa: BLE001 - the exception is what is compared
+                outcomes.append(exc)
+        mine, theirs = outcomes
+        difference = _differs(mine, theirs) if mine or theirs else None
+        if difference:
+            failures.append(f"{case}: {difference}")
+        elif mine is not None and _ALIASES.get(method, method.rstrip("_")) not in str(mine):
+            failures.append(f"{case}: the message does not name {method}: {mine}")
+    assert not failures, "\n".join(failures)
+
+
 # near misses: PyTorch runs them, so minigrad must (`out` compared)
 SAME = [
     "out = t.randint(0, 3, (2,), dtype=t.float32, requires_grad=True).requires_grad",
