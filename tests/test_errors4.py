@@ -566,6 +566,66 @@ def test_an_in_place_method_never_resizes_nor_downcasts(method):
     assert not failures, "\n".join(failures)
 
 
+# losses and distances of (a, b), called with b (or a) of another dtype or shape
+LOSSES = {
+    "mse_loss": "F.mse_loss(a, b)",
+    "l1_loss": "F.l1_loss(a, b)",
+    "smooth_l1_loss": "F.smooth_l1_loss(a, b)",
+    "huber_loss": "F.huber_loss(a, b)",
+    "binary_cross_entropy": "F.binary_cross_entropy(a.sigmoid(), b.clamp(0, 1))",
+    "binary_cross_entropy_with_logits": "F.binary_cross_entropy_with_logits(a, b)",
+    "kl_div": "F.kl_div(a, b)",
+    "poisson_nll_loss": "F.poisson_nll_loss(a, b)",
+    "gaussian_nll_loss": "F.gaussian_nll_loss(a, b, t.ones_like(a))",
+    "soft_margin_loss": "F.soft_margin_loss(a, b)",
+    "hinge_embedding_loss": "F.hinge_embedding_loss(a, b)",
+    "margin_ranking_loss": "F.margin_ranking_loss(a, a, b)",
+    "cross_entropy": "F.cross_entropy(a, b)",
+    "multilabel_soft_margin_loss": "F.multilabel_soft_margin_loss(a, b)",
+    "cosine_embedding_loss": "F.cosine_embedding_loss(a, a, b)",
+    "triplet_margin_loss": "F.triplet_margin_loss(a, a, b)",
+    "cosine_similarity": "F.cosine_similarity(a, b)",
+    "pairwise_distance": "F.pairwise_distance(a, b)",
+}
+_LOSS_INPUTS = {
+    "b float64": ("t.rand(3, 4)", "t.rand(3, 4, dtype=t.float64)"),
+    "b int64": ("t.rand(3, 4)", "t.ones(3, 4, dtype=t.int64)"),
+    "a int64": ("t.ones(3, 4, dtype=t.int64)", "t.rand(3, 4)"),
+    "b (3, 5)": ("t.rand(3, 4)", "t.rand(3, 5)"),
+    "b (4, 4)": ("t.rand(3, 4)", "t.rand(4, 4)"),
+    "b (3,)": ("t.rand(3, 4)", "t.rand(3)"),
+    "b (3, 1)": ("t.rand(3, 4)", "t.rand(3, 1)"),
+    "b (2, 3, 4)": ("t.rand(3, 4)", "t.rand(2, 3, 4)"),
+}
+KNOWN_LOSSES = {
+    ("gaussian_nll_loss", "a int64"): "an int64 input is computed (PyTorch: a cast error)",
+    ("hinge_embedding_loss", "a int64"): "an int64 input is computed (PyTorch: mean() refuses)",
+}
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_a_loss_given_mismatched_operands_fails_as_in_pytorch(loss):
+    failures = []
+    for case, (a, b) in _LOSS_INPUTS.items():
+        code = f"F = t.nn.functional\na = {a}\nb = {b}\nout = {LOSSES[loss]}"
+        outcomes = []
+        for lib in (minigrad, torch):
+            try:
+                outcomes.append(_run(lib, code))
+            except Exception as exc:  # noqa: BLE001 - the exception is what is compared
+                outcomes.append(exc)
+        difference = _differs(*outcomes)
+        if (loss, case) in KNOWN_LOSSES:
+            if difference is None:
+                failures.append(f"{case}: listed in KNOWN_LOSSES but now as PyTorch")
+        elif difference is not None:
+            failures.append(f"{case}: {difference}")
+        elif not isinstance(outcomes[0], Exception):
+            mine, theirs = outcomes
+            assert tuple(mine.shape) == tuple(theirs.shape), case
+    assert not failures, "\n".join(failures)
+
+
 # near misses: PyTorch runs them, so minigrad must (`out` compared)
 SAME = [
     "out = t.randint(0, 3, (2,), dtype=t.float32, requires_grad=True).requires_grad",

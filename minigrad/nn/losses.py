@@ -14,6 +14,7 @@ from minigrad.ops.activations import softplus
 from minigrad.ops.indexing import gather, one_hot
 from minigrad.ops.nn import CtcLoss, _check_reduction, _reduce, legacy_reduction
 from minigrad.ops.selection import where
+from minigrad.ops.shape import broadcast_shapes
 from minigrad.tensor import Tensor
 
 
@@ -181,6 +182,22 @@ def poisson_nll_loss(
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
     """log(1 + exp(-y x)), the two-class logistic loss for targets y of +-1, reduced."""
     reduction = legacy_reduction(size_average, reduce, reduction)
+    # PyTorch computes it in a buffer of the input's shape and dtype: refused, as there, are a
+    # target that would widen it and an integer input
+    try:
+        shape = tuple(broadcast_shapes(input.shape, target.shape))
+    except RuntimeError as exc:
+        raise RuntimeError(f"soft_margin_loss: {exc}") from None
+    if shape != tuple(input.shape):
+        raise RuntimeError(
+            f"soft_margin_loss: output with shape {list(input.shape)} doesn't match the broadcast "
+            f"shape {list(shape)} (target of shape {tuple(target.shape)})"
+        )
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"soft_margin_loss: result type float32 can't be cast to the desired output type "
+            f"{input.dtype.name}"
+        )
     return _reduce(softplus(-target * input), reduction, "soft_margin_loss")
 
 
