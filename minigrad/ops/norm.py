@@ -1,4 +1,4 @@
-"""Normalisation: batch_norm (training) and layer_norm share one op, `Normalize`:
+"""Normalisation: batch_norm (training), layer_norm and group_norm share one op, `Normalize`:
 y = xhat * weight + bias, xhat = (x - mean) / sqrt(var + eps) over `dims` (biased variance,
 as PyTorch), weight and bias optional.
 # NOTE: the gradient is the classic fused formula, with g' = g * weight,
@@ -29,9 +29,14 @@ class Normalize(Function):
     op_name = "normalize"
 
     def name(self):
-        ndim = len(self._edges[0][2])  # batch_norm's dims are (0, 2, ...), layer_norm's the last
-        batch = ndim >= 2 and 0 in self.dims and 1 not in self.dims
-        return "NativeBatchNormBackward0" if batch else "NativeLayerNormBackward0"
+        # batch_norm's dims are (0, 2, ...); group_norm's (2, 3) of (N, groups, C / groups, *),
+        # its weight viewed over all four; layer_norm's the last
+        ndim = len(self._edges[0][2])
+        if ndim >= 2 and 0 in self.dims and 1 not in self.dims:
+            return "NativeBatchNormBackward0"
+        if 0 not in self.dims and len(self.shape) == ndim:
+            return "NativeGroupNormBackward0"
+        return "NativeLayerNormBackward0"
 
     @staticmethod
     def forward(ctx, x, weight, bias, dims, eps, shape, stats=None):
@@ -272,3 +277,31 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
     x = checked_input(input, weight, bias)
     dims = tuple(range(input.ndim - k, input.ndim))
     return _as_input(Normalize.apply(x, weight, bias, dims, eps, normalized_shape), input)
+
+
+def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
+    """Normalise each sample's channels in num_groups groups (over the group's channels and all
+    positions), then scale and shift per channel. (N, C, *) -> (N, C, *)
+
+    # NOTE: one Normalize over the last two dims of (N, groups, C / groups, positions), the
+    # weight and bias viewed as (1, groups, C / groups, 1): a layer norm of the groups followed
+    # by a multiply and an add made three nodes and twice the passes over the input"""
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise RuntimeError(
+            f"group_norm: expected an (N, C, *) input with C divisible by num_groups="
+            f"{num_groups}, got {tuple(input.shape)}"
+        )
+    require_floating("GroupNormKernelImpl", input)
+    n, c = input.shape[:2]
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.ndim != 1 or t.shape[0] != c):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in "
+                f"input, but got {name} of shape {list(t.shape)} and input of shape "
+                f"{list(input.shape)}"
+            )
+    x = checked_input(input, weight, bias)
+    grouped = (n, num_groups, c // num_groups, math.prod(input.shape[2:]))
+    shape = (1, *grouped[1:3], 1)
+    y = Normalize.apply(reshape(x, grouped), weight, bias, (2, 3), eps, shape)
+    return _as_input(reshape(y, tuple(input.shape)), input)
