@@ -100,26 +100,59 @@ class NormalizeGrad(FirstOrderGrad):
         w = None if weight is None else half_as_float32(weight.array).reshape(shape)
         params = sum_to_axes(g.shape, shape)  # the axes the weight and bias broadcast over
         out = []
+        # NOTE: group_norm's (N, groups, C / groups, positions): the sums over the positions
+        # per sample and channel serve all three gradients (PyTorch's kernel does the same)
+        grouped = dims == (2, 3) and params == (0, 3)
+        if grouped:
+            per_channel = _sums(xp, g, (3,)), _dot_sums(xp, g, xhat, (3,))
         if needs[0]:
             count = math.prod(g.shape[d] for d in dims)
-            g_xhat = g if w is None else g * w
-            if params == dims:  # batch_norm: the parameters' sums are the ones gx needs
-                g_sum, g_dot = _sums(xp, g, dims), _dot_sums(xp, g, xhat, dims)
-                if w is not None:
-                    g_sum, g_dot = g_sum * w, g_dot * w
+            if grouped:
+                out.append(_grouped_gx(g, xhat, invstd, w, *per_channel, count))
             else:
-                g_sum, g_dot = _sums(xp, g_xhat, dims), _dot_sums(xp, g_xhat, xhat, dims)
-            gx = xhat * (g_dot / count)
-            gx -= g_xhat
-            gx += g_sum / count
-            gx *= -invstd
-            out.append(gx)
+                out.append(_gx(xp, g, xhat, invstd, w, dims, params, count))
         if needs[1]:
-            out.append(_dot_sums(xp, g, xhat, params).reshape(weight.array.shape))
+            gw = per_channel[1].sum(0) if grouped else _dot_sums(xp, g, xhat, params)
+            out.append(gw.reshape(weight.array.shape))
         if needs[2]:
-            out.append(_sums(xp, g, params).reshape(bias_shape))
+            gb = per_channel[0].sum(0) if grouped else _sums(xp, g, params)
+            out.append(gb.reshape(bias_shape))
         out = [cast_to(a, dtype) for a in out]
         return tuple(out) if len(out) > 1 else out[0]
+
+
+def _gx(xp, g, xhat, invstd, w, dims, params, count):
+    """The gradient of x: invstd (g' - sum(g') / count - xhat sum(g' xhat) / count), g' = g w,
+    the sums over dims."""
+    g_xhat = g if w is None else g * w
+    if params == dims:  # batch_norm: the parameters' sums are the ones gx needs
+        g_sum, g_dot = _sums(xp, g, dims), _dot_sums(xp, g, xhat, dims)
+        if w is not None:
+            g_sum, g_dot = g_sum * w, g_dot * w
+    else:
+        g_sum, g_dot = _sums(xp, g_xhat, dims), _dot_sums(xp, g_xhat, xhat, dims)
+    gx = xhat * (g_dot / count)
+    gx -= g_xhat
+    gx += g_sum / count
+    gx *= -invstd
+    return gx
+
+
+def _grouped_gx(g, xhat, invstd, w, g_sums, g_dots, count):
+    """A group norm's gradient of x, from the sums of g and of g xhat over the positions per
+    sample and channel (n, groups, C / groups, 1): the classic formula regrouped as
+    g (w invstd) - xhat (invstd / count) sum(g' xhat) - (invstd / count) sum(g'), g' = g w,
+    four passes over the input (the formula's g' and its sums took eight)."""
+    if w is None:
+        scale, g_sum, g_dot = invstd, g_sums.sum(2, keepdims=True), g_dots.sum(2, keepdims=True)
+    else:
+        scale = w * invstd
+        g_sum, g_dot = (g_sums * w).sum(2, keepdims=True), (g_dots * w).sum(2, keepdims=True)
+    per_element = invstd / count
+    gx = g * scale
+    gx -= xhat * (g_dot * per_element)
+    gx -= g_sum * per_element
+    return gx
 
 
 def _normalize_graph(ctx, g, x, weight, bias, needs):
