@@ -100,35 +100,37 @@ class NormalizeGrad(FirstOrderGrad):
         w = None if weight is None else half_as_float32(weight.array).reshape(shape)
         params = sum_to_axes(g.shape, shape)  # the axes the weight and bias broadcast over
         out = []
-        # NOTE: group_norm's (N, groups, C / groups, positions): the sums over the positions
-        # per sample and channel serve all three gradients (PyTorch's kernel does the same)
-        grouped = dims == (2, 3) and params == (0, 3)
+        # NOTE: the sums of g and g xhat that the weight's and bias's gradients need serve x's
+        # too: over the same axes for a batch norm, summed once more over the batch for a group
+        # norm's (N, groups, C / groups, positions) (PyTorch's kernels do the same)
+        grouped, sums = dims == (2, 3) and params == (0, 3), None
         if grouped:
-            per_channel = _sums(xp, g, (3,)), _dot_sums(xp, g, xhat, (3,))
+            sums = _sums(xp, g, (3,)), _dot_sums(xp, g, xhat, (3,))
+        elif params == dims:
+            sums = _sums(xp, g, dims), _dot_sums(xp, g, xhat, dims)
         if needs[0]:
             count = math.prod(g.shape[d] for d in dims)
             if grouped:
-                out.append(_grouped_gx(g, xhat, invstd, w, *per_channel, count))
+                out.append(_grouped_gx(g, xhat, invstd, w, *sums, count))
             else:
-                out.append(_gx(xp, g, xhat, invstd, w, dims, params, count))
+                out.append(_gx(xp, g, xhat, invstd, w, dims, count, sums))
         if needs[1]:
-            gw = per_channel[1].sum(0) if grouped else _dot_sums(xp, g, xhat, params)
-            out.append(gw.reshape(weight.array.shape))
+            gw = _dot_sums(xp, g, xhat, params) if sums is None else sums[1]
+            out.append((gw.sum(0) if grouped else gw).reshape(weight.array.shape))
         if needs[2]:
-            gb = per_channel[0].sum(0) if grouped else _sums(xp, g, params)
-            out.append(gb.reshape(bias_shape))
+            gb = _sums(xp, g, params) if sums is None else sums[0]
+            out.append((gb.sum(0) if grouped else gb).reshape(bias_shape))
         out = [cast_to(a, dtype) for a in out]
         return tuple(out) if len(out) > 1 else out[0]
 
 
-def _gx(xp, g, xhat, invstd, w, dims, params, count):
+def _gx(xp, g, xhat, invstd, w, dims, count, sums):
     """The gradient of x: invstd (g' - sum(g') / count - xhat sum(g' xhat) / count), g' = g w,
-    the sums over dims."""
+    the sums over dims; `sums`: sum(g) and sum(g xhat) over dims when the weight is constant
+    over them (a batch norm's), else None."""
     g_xhat = g if w is None else g * w
-    if params == dims:  # batch_norm: the parameters' sums are the ones gx needs
-        g_sum, g_dot = _sums(xp, g, dims), _dot_sums(xp, g, xhat, dims)
-        if w is not None:
-            g_sum, g_dot = g_sum * w, g_dot * w
+    if sums is not None:
+        g_sum, g_dot = sums if w is None else (sums[0] * w, sums[1] * w)
     else:
         g_sum, g_dot = _sums(xp, g_xhat, dims), _dot_sums(xp, g_xhat, xhat, dims)
     gx = xhat * (g_dot / count)
