@@ -252,6 +252,7 @@ def main() -> dict:
     if args.cpu_time:
         CLOCK[0] = time.process_time
     torch.set_num_threads(1)
+    print(f"minigrad from {os.path.dirname(minigrad.__file__)}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread; {blas_line()}")
     return {
         name: bench(name, make, args.rounds)
