@@ -88,7 +88,7 @@ class NormalizeGrad(FirstOrderGrad):
     # with Tensor ops instead (_normalize_graph)."""
 
     op_name = "normalize_grad"
-    twice = "batch_norm or layer_norm"
+    twice = "batch_norm, layer_norm or group_norm"
 
     @staticmethod
     def forward(ctx, g, xhat, invstd, weight, dims, shape, needs, bias_shape):
