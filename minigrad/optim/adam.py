@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import math
 
-from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay, _zeros_like
+from minigrad.optim.optimizer import (
+    Optimizer,
+    _count,
+    _lerp,
+    _scalar,
+    _weight_decay,
+    _zeros_like,
+)
 
 
 def _check(lr, eps, betas, weight_decay) -> None:
@@ -65,17 +72,23 @@ class Adam(Optimizer):
             state["exp_avg"], state["exp_avg_sq"] = _zeros_like(p), _zeros_like(p)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = _zeros_like(p)
-        lr, (beta1, beta2) = group["lr"], group["betas"]
+        lr, (beta1, beta2), xp = group["lr"], group["betas"], p.device.xp
         g = _weight_decay(group, p, g)
         step = _count(state)
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
-        _averages(m, v, g, beta1, beta2)
+        scratch = _averages(xp, m, v, g, beta1, beta2)
         if group["amsgrad"]:
             v_max = state["max_exp_avg_sq"].array
-            p.device.xp.maximum(v_max, v, out=v_max)
+            xp.maximum(v_max, v, out=v_max)
             v = v_max
-        denom = p.device.xp.sqrt(v) / math.sqrt(1 - beta2**step) + group["eps"]
-        p.array -= (lr / (1 - beta1**step)) * m / denom
+        # NOTE: (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps), operation by operation
+        # in the same order (the same values), into two temporaries instead of five
+        denom = xp.sqrt(v, out=scratch)
+        denom /= math.sqrt(1 - beta2**step)
+        denom += group["eps"]
+        update = m * (lr / (1 - beta1**step))
+        update /= denom
+        p.array -= update
 
 
 class AdamW(Adam):
@@ -149,7 +162,7 @@ class Adamax(Optimizer):
         step = _count(state)
         g = _weight_decay(group, p, g)
         m, u = state["exp_avg"].array, state["exp_inf"].array
-        m += (1 - beta1) * (g - m)
+        _lerp(xp, m, g, 1 - beta1)
         u *= beta2
         xp.maximum(u, xp.abs(g) + group["eps"], out=u)
         p.array -= (group["lr"] / (1 - beta1**step)) * m / u
@@ -206,7 +219,7 @@ class NAdam(Optimizer):
         product *= product.dtype.type(mu)  # NOTE: in the state's own dtype, as PyTorch
         product = float(product)
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
-        _averages(m, v, g, beta1, beta2)
+        _averages(p.device.xp, m, v, g, beta1, beta2)
         denom = p.device.xp.sqrt(v / (1 - beta2**step)) + group["eps"]
         p.array += (-lr * (1.0 - mu) / (1.0 - product)) * g / denom
         p.array += (-lr * mu_next / (1.0 - product * mu_next)) * m / denom
@@ -253,7 +266,7 @@ class RAdam(Optimizer):
         step = _count(state)
         g = _weight_decay(group, p, g)
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
-        _averages(m, v, g, beta1, beta2)
+        _averages(p.device.xp, m, v, g, beta1, beta2)
         correction2 = 1 - beta2**step
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * beta2**step / correction2
@@ -268,8 +281,13 @@ class RAdam(Optimizer):
         p.array -= (scale * math.sqrt(correction2) * rect) * m / denom
 
 
-def _averages(m, v, g, beta1: float, beta2: float) -> None:
-    """The running mean and mean square of the gradient, in place."""
-    m += (1 - beta1) * (g - m)  # the lerp PyTorch uses
+def _averages(xp, m, v, g, beta1: float, beta2: float):
+    """The running mean and mean square of the gradient, in place; returns a temporary array
+    of their shape that the caller may reuse."""
+    scratch = _lerp(xp, m, g, 1 - beta1)
     v *= beta2
-    v += (1 - beta2) * g * g
+    # NOTE: (1 - b2) g g as Python computes it, ((1 - b2) g) g, into the temporary
+    xp.multiply(g, 1 - beta2, out=scratch)
+    scratch *= g
+    v += scratch
+    return scratch

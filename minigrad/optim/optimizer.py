@@ -331,6 +331,15 @@ def _count(state: dict) -> float:
     return float(state["step"].array)
 
 
+def _lerp(xp, m, g, weight: float):
+    """m += weight (g - m) in place (the lerp PyTorch uses); returns the temporary, free for
+    the caller to reuse (an array: NumPy gives 0-d results as scalars)."""
+    step = xp.asarray(g - m)
+    step *= weight
+    m += step
+    return step
+
+
 def _weight_decay(group: dict, p: Tensor, g):
     """L2 weight decay: decoupled (p *= 1 - lr wd) or added to the gradient (g + wd p)."""
     wd = group["weight_decay"]

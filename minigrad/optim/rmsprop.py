@@ -3,7 +3,14 @@ statistics."""
 
 from __future__ import annotations
 
-from minigrad.optim.optimizer import Optimizer, _count, _scalar, _weight_decay, _zeros_like
+from minigrad.optim.optimizer import (
+    Optimizer,
+    _count,
+    _lerp,
+    _scalar,
+    _weight_decay,
+    _zeros_like,
+)
 from minigrad.tensor import Tensor
 
 
@@ -62,22 +69,31 @@ class RMSprop(Optimizer):
         _count(state)
         alpha = group["alpha"]
         g = _weight_decay(group, p, g)
+        # NOTE: each formula operation by operation in the order Python evaluates it (the same
+        # values), into reused temporaries (two a step instead of six)
         square_avg = state["square_avg"].array
         square_avg *= alpha
-        square_avg += (1 - alpha) * g * g
+        avg = xp.asarray(xp.multiply(g, 1 - alpha))  # NOTE: an array, even 0-d
+        avg *= g
+        square_avg += avg
         if group["centered"]:
             grad_avg = state["grad_avg"].array
-            grad_avg += (1 - alpha) * (g - grad_avg)
-            avg = xp.sqrt(square_avg - grad_avg * grad_avg) + group["eps"]
+            _lerp(xp, grad_avg, g, 1 - alpha)
+            xp.multiply(grad_avg, grad_avg, out=avg)
+            xp.subtract(square_avg, avg, out=avg)
+            xp.sqrt(avg, out=avg)
         else:
-            avg = xp.sqrt(square_avg) + group["eps"]
+            xp.sqrt(square_avg, out=avg)
+        avg += group["eps"]
         if group["momentum"] > 0:
             buf = state["momentum_buffer"].array
             buf *= group["momentum"]
-            buf += g / avg
-            p.array -= group["lr"] * buf
+            buf += xp.divide(g, avg, out=avg)
+            update = buf * group["lr"]
         else:
-            p.array -= group["lr"] * g / avg
+            update = g * group["lr"]
+            update /= avg
+        p.array -= update
 
 
 class Adagrad(Optimizer):
@@ -129,9 +145,14 @@ class Adagrad(Optimizer):
         step = _count(state)
         g = _weight_decay(group, p, g)
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-        total = state["sum"].array
-        total += g * g
-        p.array -= clr * g / (p.device.xp.sqrt(total) + group["eps"])
+        total, xp = state["sum"].array, p.device.xp
+        denom = xp.asarray(g * g)  # NOTE: an array, even 0-d
+        total += denom
+        xp.sqrt(total, out=denom)
+        denom += group["eps"]
+        update = g * clr
+        update /= denom
+        p.array -= update
 
 
 class Adadelta(Optimizer):

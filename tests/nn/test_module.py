@@ -140,6 +140,37 @@ def test_clip_grad_norm_matches_pytorch():
             np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_clip_grad_norm_2_of_large_and_strided_gradients_matches_pytorch(dtype):
+    """The 2-norm's sums of squares (BLAS dot products for float32 and float64) on an MLP's
+    gradient sizes, a transposed (strided) gradient among them."""
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal(s).astype(dtype) for s in ((256, 256), (256,), (64, 300))]
+    grads[2] = grads[2].T
+    results = []
+    for lib in (minigrad, torch):
+        params = [lib.zeros(g.shape, dtype=getattr(lib, dtype), requires_grad=True) for g in grads]
+        for p, g in zip(params, grads):
+            p.grad = lib.tensor(g) if lib is minigrad else torch.from_numpy(g)
+        total = lib.nn.utils.clip_grad_norm_(params, 1.0)
+        results.append((total, [p.grad.numpy().astype(np.float64) for p in params]))
+    (ours, our_grads), (theirs, their_grads) = results
+    assert ours.dtype is getattr(minigrad, dtype)
+    rtol = 2e-3 if dtype == "float16" else 1e-5  # float16: one unit in the last place
+    assert ours.item() == pytest.approx(theirs.item(), rel=rtol)
+    for a, b in zip(our_grads, their_grads):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-6)
+
+
+def test_clip_grad_norm_leaves_gradients_below_the_limit_as_they_are():
+    g = np.array([0.3, -0.4], dtype=np.float32)
+    p = minigrad.zeros(2, requires_grad=True)
+    p.grad = minigrad.tensor(g)
+    version = p.grad._version
+    assert nn.utils.clip_grad_norm_([p], 10.0).item() == pytest.approx(0.5)
+    assert p.grad.numpy().tolist() == g.tolist() and p.grad._version == version + 1
+
+
 @pytest.mark.parametrize("norm_type", [0, 0.5, 1, 3.0, float("-inf"), "inf"])
 def test_total_norm_of_every_order_matches_pytorch(norm_type):
     """PyTorch takes the norm of the per-tensor norms: for order 0, the tensors not all zero."""
