@@ -279,26 +279,7 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
         mode = stat.S_IFREG
     if not stat.S_ISREG(mode):
         raise refuse("it is not a regular file (a device, FIFO or socket)")
-    f.seek(0, os.SEEK_END)
-    size = f.tell()
-    # ZipFile looks for the end record in the last 64 kB (+ its 22 bytes); 76 more cover
-    # the zip64 record and locator before it
-    start = max(0, size - _EOCD.size - 2**16 - _EOCD64.size - 20)
-    f.seek(start)
-    tail = f.read(size - start)
-    # as ZipFile: the end record is the file's last 22 bytes if they are one without a
-    # comment, else the last one in the tail
-    at = len(tail) - _EOCD.size
-    if at < 0 or tail[at : at + 4] != b"PK\x05\x06" or tail[-2:] != b"\0\0":
-        at = tail.rfind(b"PK\x05\x06")
-    if at >= 0 and len(tail) - at >= _EOCD.size:
-        directory = _EOCD.unpack_from(tail, at)[5]
-        if at >= _EOCD64.size + 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
-            record = _EOCD64.unpack_from(tail, at - 20 - _EOCD64.size)
-            if record[0] == b"PK\x06\x06":  # ZipFile then takes the zip64 size
-                directory = record[8]
-        if directory > 128 * MAX_MEMBERS:
-            raise refuse(f"its zip directory holds {directory} bytes (too many entries)")
+    declared = _declared_entries(f, refuse)
     f.seek(0)
     try:
         archive = zipfile.ZipFile(f)
@@ -308,6 +289,11 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
         names = archive.namelist()
         if len(names) > MAX_MEMBERS:
             raise refuse(f"the archive holds {len(names)} entries (at most {MAX_MEMBERS})")
+        if declared is not None and declared[0] != len(names) % declared[1]:
+            raise refuse(
+                f"its zip end record declares {declared[0]} entries, but its directory holds "
+                f"{len(names)} (a corrupt or crafted file)"
+            )
         seen = set()
         for name in names:
             if name in seen:
@@ -325,6 +311,51 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
         archive.close()
         raise
     return archive
+
+
+def _declared_entries(f, refuse) -> tuple[int, int] | None:
+    """The entry count of the zip f's end record (zip64's where ZipFile takes that one),
+    and the modulus it is kept in (2**16, or 2**64 in zip64), checked before ZipFile parses
+    the directory: its size (at most 128 bytes for each of MAX_MEMBERS entries), the count
+    it declares, and the entries its bytes can hold (their signatures counted, since the
+    count can lie: ZipFile parses the directory's bytes, whatever the count says).
+    None when there is no end record (ZipFile then says the file is not a zip)."""
+    f.seek(0, os.SEEK_END)
+    size = f.tell()
+    # ZipFile looks for the end record in the last 64 kB (+ its 22 bytes); 76 more cover
+    # the zip64 record and locator before it
+    start = max(0, size - _EOCD.size - 2**16 - _EOCD64.size - 20)
+    f.seek(start)
+    tail = f.read(size - start)
+    # as ZipFile: the end record is the file's last 22 bytes if they are one without a
+    # comment, else the last one in the tail
+    at = len(tail) - _EOCD.size
+    if at < 0 or tail[at : at + 4] != b"PK\x05\x06" or tail[-2:] != b"\0\0":
+        at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _EOCD.size:
+        return None
+    entries, directory = _EOCD.unpack_from(tail, at)[4:6]
+    modulus, location = 2**16, start + at
+    if at >= _EOCD64.size + 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
+        record = _EOCD64.unpack_from(tail, at - 20 - _EOCD64.size)
+        if record[0] == b"PK\x06\x06":  # ZipFile then takes the zip64 count and size
+            entries, directory, modulus = record[7], record[8], 2**64
+            location -= _EOCD64.size + 20
+    if directory > 128 * MAX_MEMBERS:
+        raise refuse(f"its zip directory holds {directory} bytes (too many entries)")
+    if entries > MAX_MEMBERS:
+        raise refuse(
+            f"the archive holds {entries} entries (at most {MAX_MEMBERS}), as its zip end "
+            "record declares"
+        )
+    f.seek(max(0, location - directory))  # where ZipFile reads it (after any prefix)
+    found = f.read(directory).count(b"PK\x01\x02")  # names can hold it too: a bound
+    if found > MAX_MEMBERS:
+        raise refuse(
+            f"its zip directory holds up to {found} entries (at most {MAX_MEMBERS}), though "
+            f"its end record declares {entries}"
+        )
+    return entries, modulus
 
 
 def _refuse_overlaps(archive: zipfile.ZipFile, refuse) -> None:

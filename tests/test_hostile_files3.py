@@ -1,0 +1,218 @@
+"""Hostile files the sweeps of test_hostile_files.py and test_hostile_files2.py left open: the
+cost of the JSON pre-scan, zip directories that declare (or hide) too many entries, loaded
+loops that never end, and state-dict keys that write to the terminal. Each test fails without
+the fix it pins; the time and memory bounds leave room for a loaded 2-core machine."""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+import tracemalloc
+import zipfile
+
+import pytest
+
+import minigrad
+from minigrad import nn, serialization
+
+
+def _peak(call) -> int:
+    """Peak bytes traced while call() runs (its exception, if any, propagates)."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _best_time(call, runs: int = 2) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _refused(error, pattern, call) -> None:
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+# -- 1. the JSON pre-scan costs about what json.loads costs ------------------------------------
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param('"' * (31 * 2**20), id="64MB-of-escaped-quotes"),
+        pytest.param("ab, cd: x y" * (5 * 2**20), id="55MB-of-text-with-commas"),
+        pytest.param([1.5] * (2**22 - 16), id="4M-floats"),
+        pytest.param([{"a": [1]}] * 2**19, id="half-a-million-dicts"),
+    ],
+)
+def test_the_json_prescan_is_not_a_python_byte_loop(value):
+    """A loop over the bytes took 7.7 s for 20 MB under load, some 20 times json.loads'
+    own time; counted with NumPy, the scan costs about one parse."""
+    data = json.dumps(value).encode()
+
+    def scan():
+        serialization.loads_json(data, "x.json", ValueError, 8)
+
+    def parse():
+        json.loads(data)
+
+    scanned, parsed = _best_time(scan), _best_time(parse)
+    assert scanned < 6 * parsed + 0.25, (scanned, parsed)
+
+
+def test_the_prescan_counts_what_the_byte_loop_counted():
+    """Brackets and commas inside strings (after escaped quotes and backslash runs) are not
+    counted; outside they are: the same limits and messages as before."""
+    tricky = '[{"a\\\\": "x\\"[[[,,,", "b": ["\\\\\\"]]", 1]}, "\\\\"]'
+    assert serialization.loads_json(tricky.encode(), "t", ValueError, 3) == json.loads(tricky)
+    _refused(
+        ValueError,
+        r"^t is nested more than 2 deep$",
+        lambda: serialization.loads_json(tricky.encode(), "t", ValueError, 2),
+    )
+    items = ("[" + "0," * serialization.MAX_JSON_VALUES + "0]").encode()
+    _refused(
+        ValueError,
+        f"^t holds more than {serialization.MAX_JSON_VALUES} values in its lists and objects$",
+        lambda: serialization.loads_json(items, "t", ValueError, 3),
+    )
+    commas_in_a_string = json.dumps("," * (serialization.MAX_JSON_VALUES + 10)).encode()
+    assert len(serialization.loads_json(commas_in_a_string, "t", ValueError, 1)) > 2**22
+
+
+def test_a_checkpoint_with_a_64_mb_header_loads_quickly(tmp_path):
+    """The largest header minigrad.load accepts (a 60 MB string of escapes in it)."""
+    path = tmp_path / "big.pt"
+    minigrad.save({"note": "\\" * (30 * 2**20), "w": minigrad.ones(2)}, path)
+    start = time.perf_counter()
+    loaded = minigrad.load(path)
+    assert time.perf_counter() - start < 4.0  # 0.4 s unloaded; the byte loop took 2.5 s
+    assert len(loaded["note"]) == 30 * 2**20 and loaded["w"].tolist() == [1.0, 1.0]
+
+
+# -- 2. zip directories: the count they declare, and the entries they hide ---------------------
+_CENTRAL = struct.Struct("<4s6H3L5H2L")  # a central directory entry, before its name
+_END = struct.Struct("<4s4H2LH")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+_LOCATOR = struct.Struct("<4sLQL")
+
+
+def _directory_only(n: int, declared: int, zip64: bool = False) -> bytes:
+    """A zip of n empty stored members (names of 6 bytes, no data) whose end record declares
+    `declared` entries: ZipFile parses the directory's bytes, whatever the count says."""
+    body = bytearray()
+    for k in range(n):
+        name = b"%06d" % k
+        body += _CENTRAL.pack(b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0)
+        body += name
+    if not zip64:
+        end = _END.pack(b"PK\x05\x06", 0, 0, declared, declared, len(body), 0, 0)
+        return bytes(body + end)
+    record = _END64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, declared, declared, len(body), 0)
+    locator = _LOCATOR.pack(b"PK\x06\x07", 0, len(body), 1)
+    end = _END.pack(b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return bytes(body + record + locator + end)
+
+
+@pytest.mark.parametrize(
+    "entries, declared, zip64, problem",
+    [
+        (2_000, 2**16 - 1, False, r"holds 65535 entries \(at most 1000\), as its zip end record"),
+        (2_000, 2**40, True, r"holds 1099511627776 entries \(at most 1000\), as its zip end"),
+        (2_000, 1, False, r"holds up to 2000 entries \(at most 1000\), though its end record"),
+        (2_000, 3, True, r"holds up to 2000 entries \(at most 1000\), though its end record"),
+    ],
+)
+def test_a_zip_directory_is_refused_from_its_end_record(
+    tmp_path, monkeypatch, entries, declared, zip64, problem
+):
+    """The count the end record declares, and the entries its directory's bytes can hold,
+    are checked before ZipFile parses an entry (it parsed up to 278,000 before the cap)."""
+    monkeypatch.setattr(serialization, "MAX_MEMBERS", 1_000)
+    parsed = []
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: parsed.append(self))
+    path = tmp_path / "many.pt"
+    path.write_bytes(_directory_only(entries, declared, zip64))
+    _refused(RuntimeError, problem, lambda: minigrad.load(path))
+    assert parsed == []  # ZipFile never began
+
+
+@pytest.mark.parametrize("declared", [1, 250_000, 2**40])
+def test_a_huge_zip_directory_costs_little_to_refuse(tmp_path, declared):
+    """250,000 entries in 13 MB: the directory-size bound alone let ZipFile parse them all
+    (~300 MB, seconds) whether the count said 1 or the truth."""
+    path = tmp_path / "huge.pt"
+    path.write_bytes(_directory_only(250_000, declared, zip64=declared > 2**16))
+    start = time.perf_counter()
+    peak = _peak(lambda: _refused(RuntimeError, "entries", lambda: minigrad.load(path)))
+    assert time.perf_counter() - start < 2.0
+    assert peak < 40 * 2**20
+
+
+def test_a_count_that_lies_a_little_is_refused_after_parsing(tmp_path):
+    """Under the cap a directory is parsed; its entries must be the count declared."""
+    honest = tmp_path / "honest.pt"
+    minigrad.save({"w": minigrad.ones(3)}, honest)
+    data = bytearray(honest.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    assert struct.unpack_from("<H", data, end + 10)[0] == 2
+    struct.pack_into("<2H", data, end + 8, 7, 7)
+    lying = tmp_path / "lying.pt"
+    lying.write_bytes(bytes(data))
+    _refused(
+        RuntimeError,
+        "its zip end record declares 7 entries, but its directory holds 2",
+        lambda: minigrad.load(lying),
+    )
+    assert minigrad.load(honest)["w"].tolist() == [1.0] * 3
+
+
+def test_zip64_archives_zipfile_writes_still_load(tmp_path):
+    """70,000 members: zipfile writes the count in the zip64 record (0xFFFF in the other)."""
+    path = tmp_path / "z64.pt"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(
+            "minigrad.json",
+            json.dumps({"format": "minigrad", "version": 1, "tensors": [], "object": 5}),
+        )
+        for k in range(70_000):
+            z.writestr(f"pad/{k}", b"")
+    assert minigrad.load(path) == 5
+
+
+# -- 4. load_state_dict's message shows keys as repr would, cut short --------------------------
+def test_state_dict_keys_cannot_write_to_the_terminal():
+    """Keys come from a file: a terminal escape, a line break, a bidi mark, a look-alike
+    letter or megabytes of text reached the message as they were."""
+    model = nn.Linear(2, 2)
+    state = dict(model.state_dict())
+    state["\x1b[2J\x1b[31mpwned"] = minigrad.ones(1)
+    state["line\nbreak"] = minigrad.ones(1)
+    state["\u202eflow"] = minigrad.ones(1)
+    state["x" * 2**22] = minigrad.ones(1)
+    state["w\u0435ight"] = state.pop("weight")  # a Cyrillic e
+    with pytest.raises(RuntimeError) as info:
+        model.load_state_dict(state)
+    message = str(info.value)
+    assert message.isascii() and "\x1b" not in message and len(message) < 2_000
+    assert message.count("\n") == 2  # the two lines PyTorch writes, nothing from a key
+    assert "'\\x1b[2J\\x1b[31mpwned'" in message and "'line\\nbreak'" in message
+    assert "'\\u202eflow'" in message and "'w\\u0435ight'" in message
+    assert f"'{'x' * 120}'... ({2**22} characters)" in message
+    assert 'Missing key(s) in state_dict: "weight". ' in message  # plain keys as PyTorch
+
+
+def test_thousands_of_unexpected_keys_are_counted_not_listed():
+    model = nn.Linear(2, 2)
+    state = {**model.state_dict(), **{f"k{i}": minigrad.ones(1) for i in range(5_000)}}
+    with pytest.raises(RuntimeError, match=r'"k99" and 4900 more\. $') as info:
+        model.load_state_dict(state)
+    assert len(str(info.value)) < 1_000 + 100 * 10
+    keys = model.load_state_dict(state, strict=False)
+    assert len(keys.unexpected_keys) == 5_000  # all of them, as PyTorch
