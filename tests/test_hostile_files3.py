@@ -14,7 +14,8 @@ import zipfile
 import pytest
 
 import minigrad
-from minigrad import nn, serialization
+from minigrad import nn, serialization, static
+from minigrad.static import control
 
 
 def _peak(call) -> int:
@@ -214,3 +215,90 @@ def test_thousands_of_unexpected_keys_are_counted_not_listed():
     assert len(str(info.value)) < 1_000 + 100 * 10
     keys = model.load_state_dict(state, strict=False)
     assert len(keys.unexpected_keys) == 5_000  # all of them, as PyTorch
+
+
+# -- 3. a while_loop ends: eagerly, traced and loaded ------------------------------------------
+def _count_up(n, limit=None):
+    """n + 1 until n reaches 10**9: a loop that, for a caller, never ends."""
+    bound = {} if limit is None else {"max_iterations": limit}
+    return static.while_loop(lambda n: n < 10**9, lambda n: (n + 1,), (n,), **bound)[0]
+
+
+def _count_down(n, x):
+    return static.while_loop(lambda n, x: n > 0, lambda n, x: (n - 1, x + 1), (n, x))[1]
+
+
+def test_a_while_loop_stops_at_its_bound_in_every_mode(monkeypatch):
+    """PyTorch's while_loop has no bound; minigrad's raises after max_iterations (default
+    MAX_ITERATIONS), the same eagerly and traced."""
+    n = minigrad.tensor(0)
+    endless = r"cond_fn still holds after 300 iterations \(max_iterations=300\)"
+    _refused(RuntimeError, endless, lambda: _count_up(n, 300))
+    _refused(RuntimeError, endless, lambda: static.compile(lambda n: _count_up(n, 300))(n))
+    monkeypatch.setattr(control, "MAX_ITERATIONS", 300)
+    _refused(RuntimeError, endless, lambda: _count_up(n))
+    _refused(RuntimeError, endless, lambda: static.compile(_count_up)(n))
+    assert _count_up(minigrad.tensor(10**9 - 300)).item() == 10**9  # exactly the bound: fine
+    for bad in (0, -1, 2.5, True, "9"):
+        with pytest.raises(ValueError, match="max_iterations must be a positive int"):
+            _count_up(n, bad)
+
+
+def test_a_loaded_graph_loop_stops_at_the_bound(tmp_path, monkeypatch):
+    """A file's loop whose trip count is the data (or whose condition never fails) hung its
+    caller; now it stops at the bound it was saved with, or the default."""
+    x = minigrad.ones(2)
+    path = tmp_path / "loop.mgraph"
+    static.trace(_count_down, minigrad.tensor(3), x).save(path)
+    monkeypatch.setattr(control, "MAX_ITERATIONS", 1_000)
+    graph = static.load(path)
+    assert graph(minigrad.tensor(1_000), minigrad.zeros(2)).tolist() == [1000.0, 1000.0]
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match=r"in .*loop.mgraph failed to run: .* after 1000 it"):
+        graph(minigrad.tensor(200_000), x)  # it ran 200,000 times before
+    assert time.perf_counter() - start < 2.0
+    short = static.load(path, max_iterations=10)  # the caller's bound, for a file without one
+    _refused(RuntimeError, "after 10 iterations", lambda: short(minigrad.tensor(11), x))
+    assert short(minigrad.tensor(10), x).tolist() == [11.0, 11.0]
+
+
+def _edit_graph_json(path, edit) -> None:
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    doc = json.loads(members["graph.json"])
+    edit(doc)
+    members["graph.json"] = json.dumps(doc).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def test_a_loop_bound_in_a_file_is_checked(tmp_path):
+    """A saved bound round-trips; a file asking for more than the loader allows, or for
+    something that is not a positive int, is refused when loaded."""
+    path = tmp_path / "bounded.mgraph"
+    static.trace(lambda n: _count_up(n, 50), minigrad.tensor(10**9 - 5)).save(path)
+    loaded = static.load(path)
+    _refused(RuntimeError, "after 50 iterations", lambda: loaded(minigrad.tensor(0)))
+    assert loaded(minigrad.tensor(10**9 - 50)).item() == 10**9
+
+    def ask(value):
+        def edit(doc):
+            (node,) = [n for n in doc["nodes"] if n["op"] == "while_loop"]
+            node["attrs"]["max_iterations"] = value
+
+        _edit_graph_json(path, edit)
+
+    ask(10**12)
+    _refused(
+        ValueError, r"max_iterations=1000000000000 \(at most 1000000", lambda: static.load(path)
+    )
+    assert static.load(path, max_iterations=10**12) is not None
+    for bad in (0, True, 2.5, None, "7"):
+        ask(bad)
+        _refused(ValueError, "a loop of max_iterations=", lambda: static.load(path))
+    _refused(
+        ValueError,
+        "max_iterations must be a positive int",
+        lambda: static.load(path, max_iterations=0),
+    )

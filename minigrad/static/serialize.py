@@ -42,6 +42,7 @@ from minigrad.serialization import (
     read_member,
     read_npy,
 )
+from minigrad.static.control import iteration_bound
 from minigrad.static.graph import Const, Graph, Node, Ref
 from minigrad.static.kernels import call_plan, parameters
 
@@ -60,8 +61,8 @@ GRAPH_ATTRS = {
     "fused": {"program", "dtype"},
     "cond": {"true", "false"},
     "cond_grad": {"true", "false"},
-    "while_loop": {"cond", "body"},
-    "while_grad": {"cond", "body"},
+    "while_loop": {"cond", "body", "max_iterations"},
+    "while_grad": {"cond", "body", "max_iterations"},
 }
 
 
@@ -150,19 +151,24 @@ def _encode(v, arrays):
 
 
 # -- load ------------------------------------------------------------------------------------
-def load(path) -> Graph:
+def load(path, *, max_iterations: int | None = None) -> Graph:
     """A Graph from `graph.save`; call it like a function: `load(path)(x)`.
+
+    Each while_loop in it runs at most the max_iterations it was saved with, or else
+    `max_iterations` (default static.control.MAX_ITERATIONS), which also bounds what a file
+    may ask for: a loop that would go on raises RuntimeError when the graph runs.
 
     Raises ValueError naming the file and the problem for anything that is not a file
     `graph.save` wrote (or that declares more than the limits above); a missing path or a
     directory raises FileNotFoundError or IsADirectoryError.
     """
+    bound = iteration_bound(max_iterations, "static.load")
     with open_regular(path, lambda problem: ValueError(f"static.load: {problem}")) as f:
         try:
             with open_zip(f, GraphFileError) as z:
                 reader = _Reader(z)
                 doc = reader.json()
-                graph = _Decoder(reader).graph(doc, depth=0)
+                graph = _Decoder(reader, bound).graph(doc, depth=0)
                 graph.source = str(path)
                 return graph
         except (GraphFileError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
@@ -203,8 +209,8 @@ class _Reader:
 
 
 class _Decoder:
-    def __init__(self, reader: _Reader):
-        self.reader = reader
+    def __init__(self, reader: _Reader, max_iterations: int):
+        self.reader, self.max_iterations = reader, max_iterations
 
     def graph(self, doc, depth: int) -> Graph:
         if depth > MAX_GRAPH_DEPTH:
@@ -279,6 +285,14 @@ class _Decoder:
         outputs = [defined.new(v, f"{where}.outputs") for v in _expect(doc["outputs"], list, "")]
         node = Node(op, inputs, outputs, attrs, saves)
         _check_node(node, where)
+        bound = attrs.get("max_iterations", self.max_iterations)  # the file's, or the caller's
+        if op in ("while_loop", "while_grad"):
+            attrs["max_iterations"] = bound
+            if type(bound) is not int or not 1 <= bound <= self.max_iterations:
+                raise GraphFileError(
+                    f"{where}: a loop of max_iterations={bound!r:.40} (at most "
+                    f"{self.max_iterations}: static.load(path, max_iterations=n) allows more)"
+                )
         return node
 
     def attr(self, v, depth, where, nesting):
@@ -443,7 +457,7 @@ def _check_node(node: Node, where) -> None:
             raise GraphFileError(f"{where}: custom with n_results={n} does not fit the node")
     if node.op == "fused":
         _check_program(node, where)
-    regions = GRAPH_ATTRS[node.op] - {"function", "n_results", "program", "dtype"}
+    regions = GRAPH_ATTRS[node.op] - {"function", "n_results", "program", "dtype", "max_iterations"}
     if not all(isinstance(node.attrs.get(k), Graph) for k in regions):
         raise GraphFileError(f"{where}: {node.op} needs its sub-graphs")
 
