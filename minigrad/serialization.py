@@ -285,6 +285,8 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(f)
     except NotImplementedError as exc:  # a zip feature newer than zipfile reads
         raise refuse(f"its zip directory asks for {exc}") from None
+    except ValueError as exc:  # a name flagged UTF-8 that is not: UnicodeDecodeError
+        raise refuse(f"its zip directory cannot be read ({exc})") from None
     try:
         names = archive.namelist()
         if len(names) > MAX_MEMBERS:
