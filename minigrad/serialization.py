@@ -129,7 +129,8 @@ MAX_NDIM = 32  # NumPy 1.x's limit; minigrad's files and MNIST's use at most 4
 MAX_MEMBERS = 100_000  # entries in a zip archive
 _CHUNK = 2**20  # bytes read from a zip member at a time
 _SCAN_CHUNK = 2**22  # bytes of JSON counted at a time (some 20 MB of NumPy temporaries)
-_PACKED = 2**16  # gzip bytes read at a time (a header needs a few)
+_PACKED = 2**12  # gzip bytes read at a time: each member ends with a copy of the rest
+_MAX_GZIP_MEMBERS = 2**16  # one for gzip; bgzip writes one per 64 kB: 4 GB of data
 _MAX_EMPTY_MEMBERS = 64  # gzip members holding nothing: 10 MB of them took 1.6 s to read
 _NPY_HEADER_BYTES = 2**16  # .npy magic + header; NumPy writes ~128 bytes
 _MAX_RATIO = 100  # of inflated to compressed size; weights and images compress a few times
@@ -391,7 +392,8 @@ class Gunzip:
     """
 
     def __init__(self, raw):
-        self.raw, self.packed, self.out = raw, b"", b""
+        # a bytearray: bytes += bytes copies all of it, and 200,000 one-byte members took 7 s
+        self.raw, self.packed, self.out = raw, b"", bytearray()
         self.member = None  # the inflater of the member being read; None between members
         self.members = self.empty = 0  # members begun, and those that held no data
         self.held = 0  # bytes the current member inflated to so far
@@ -399,7 +401,8 @@ class Gunzip:
     def read(self, n: int) -> bytes:
         while len(self.out) < n and self._inflate(n - len(self.out)):
             pass
-        data, self.out = self.out[:n], self.out[n:]
+        data = bytes(self.out[:n])
+        del self.out[:n]  # from the front of a bytearray: no copy of the rest
         return data
 
     def _inflate(self, n: int) -> bool:
@@ -418,6 +421,8 @@ class Gunzip:
                 raise zlib.error(f"not a gzipped file: a member starts with {self.packed[:2]!r}")
             self.member = zlib.decompressobj(16 + zlib.MAX_WBITS)
             self.members += 1
+            if self.members > _MAX_GZIP_MEMBERS:  # ~3 us each: 64 MB of 21-byte ones took 10 s
+                raise zlib.error(f"more than {_MAX_GZIP_MEMBERS} gzip members")
         if not self.packed:
             self.packed = self.raw.read(_PACKED)
             if not self.packed:
