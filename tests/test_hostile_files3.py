@@ -5,8 +5,11 @@ the fix it pins; the time and memory bounds leave room for a loaded 2-core machi
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import struct
+import tarfile
 import time
 import tracemalloc
 import zipfile
@@ -15,7 +18,9 @@ import pytest
 
 import minigrad
 from minigrad import nn, serialization, static
+from minigrad.datasets import read_idx
 from minigrad.static import control
+from minigrad_course import release
 
 
 def _peak(call) -> int:
@@ -302,3 +307,104 @@ def test_a_loop_bound_in_a_file_is_checked(tmp_path):
         "max_iterations must be a positive int",
         lambda: static.load(path, max_iterations=0),
     )
+
+
+# -- more: names that are not UTF-8, members the release scan could not read, many members -----
+def _zip_with_undecodable_name(first: str, data: bytes) -> bytes:
+    """A zip of `first` and one more member whose directory name is flagged UTF-8 but is not."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr(first, data)
+        z.writestr("XXXX", b"x")
+    out = bytearray(buffer.getvalue())
+    out[out.rindex(b"XXXX") : out.rindex(b"XXXX") + 4] = b"\xff\xfe\xfd\xfc"
+    struct.pack_into("<H", out, out.rindex(b"PK\x01\x02") + 8, 0x800)
+    return bytes(out)
+
+
+def test_a_member_name_that_is_not_utf8_is_a_clear_error(tmp_path):
+    """ZipFile raised UnicodeDecodeError from its constructor: static.load let it out without
+    naming the file, and the release scan stopped on it."""
+    path = tmp_path / "name.mgraph"
+    path.write_bytes(_zip_with_undecodable_name("graph.json", b"{}"))
+    _refused(
+        ValueError, f"static.load: {path} .*zip directory cannot be read", lambda: static.load(path)
+    )
+    _refused(
+        RuntimeError,
+        f"minigrad.load: {path}: its zip directory cannot be read",
+        lambda: minigrad.load(path),
+    )
+    found = list(release._contents("a.zip", path.read_bytes()))
+    assert [name for name, data in found if data is None] == [
+        "a.zip (unreadable archive: its zip directory cannot be read ('utf-8' codec can't "
+        "decode byte 0xff in position 0: invalid start byte))"
+    ]
+
+
+def test_the_release_scan_reports_members_it_cannot_read_and_goes_on():
+    """An encrypted member (ZipFile: RuntimeError) or an unknown compression method
+    (NotImplementedError) stopped the release; each is now reported, the others scanned."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("locked.txt", b"secret")
+        z.writestr("odd.txt", b"secret")
+        z.writestr("plain.txt", b"the answer line")
+    data = bytearray(buffer.getvalue())
+    locked, odd = data.find(b"PK\x01\x02"), data.find(b"PK\x01\x02", data.find(b"PK\x01\x02") + 4)
+    struct.pack_into("<H", data, locked + 8, 1)  # encrypted
+    struct.pack_into("<H", data, odd + 10, 99)  # method 99 (AES)
+    found = dict(release._contents("b.zip", bytes(data)))
+    assert found["b.zip!plain.txt"] == b"the answer line"
+    unread = sorted(name for name, value in found.items() if value is None)
+    assert unread == [
+        "b.zip!locked.txt (unreadable: locked.txt is encrypted or patched (zip flags 0x1))",
+        "b.zip!odd.txt (unreadable: odd.txt uses compression method 99 (minigrad writes 0, 8))",
+    ]
+
+
+def test_the_release_scan_reads_at_most_max_members_of_a_tar(monkeypatch):
+    monkeypatch.setattr(release, "MAX_MEMBERS", 50)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for k in range(60):
+            info = tarfile.TarInfo(f"f{k}")
+            info.size = 1
+            tar.addfile(info, io.BytesIO(b"x"))
+    found = list(release._contents("c.tar", buffer.getvalue()))
+    assert len(found) == 1 + 50 + 1 and found[-1] == ("c.tar (more than 50 members)", None)
+
+
+def _idx_gz(n: int, member_bytes: int) -> bytes:
+    """An IDX file of n uint8 values, gzipped in members of member_bytes values each."""
+    header = gzip.compress(b"\x00\x00\x08\x01" + struct.pack(">I", n), mtime=0)
+    members = [
+        gzip.compress(b"\x07" * min(member_bytes, n - k), mtime=0)
+        for k in range(0, n, member_bytes)
+    ]
+    return header + b"".join(members)
+
+
+def test_a_gzip_of_many_tiny_members_is_refused_quickly(tmp_path):
+    """300,000 one-byte members (6 MB): the inflated bytes were gathered with bytes +=, a
+    copy of everything so far per member (200,000 took 7 s); 64 MB of them took 10 s more."""
+    path = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(
+        gzip.compress(b"\x00\x00\x08\x01" + struct.pack(">I", 300_000), mtime=0)
+        + gzip.compress(b"\x07", mtime=0) * 300_000
+    )
+    start = time.perf_counter()
+    peak = _peak(
+        lambda: _refused(ValueError, "more than 65536 gzip members", lambda: read_idx(path))
+    )
+    assert time.perf_counter() - start < 5.0 and peak < 2**20  # 0.3 s unloaded (1.5 traced)
+
+
+def test_a_gzip_in_many_members_still_reads(tmp_path):
+    """bgzip writes a member per 64 kB: such files read, and fast."""
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(_idx_gz(2**20, 2**10))  # 1024 members
+    start = time.perf_counter()
+    labels = read_idx(path)
+    assert time.perf_counter() - start < 2.0
+    assert labels.shape == (2**20,) and int(labels.sum()) == 7 * 2**20
