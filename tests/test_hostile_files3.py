@@ -19,7 +19,7 @@ import pytest
 import minigrad
 from minigrad import nn, serialization, static
 from minigrad.datasets import read_idx
-from minigrad.static import control
+from minigrad.static import control, serialize
 from minigrad_course import release
 
 
@@ -408,3 +408,26 @@ def test_a_gzip_in_many_members_still_reads(tmp_path):
     labels = read_idx(path)
     assert time.perf_counter() - start < 2.0
     assert labels.shape == (2**20,) and int(labels.sum()) == 7 * 2**20
+
+
+def test_a_graph_file_with_too_many_values_is_refused(tmp_path):
+    """Each value decoded costs ~10 us and a few hundred bytes: a million of them (20 MB of
+    JSON, within the JSON bounds) took 51 s to load. The graphs of a file hold at most
+    MAX_VALUES, counted before any is decoded."""
+    doc = {
+        "format": "minigrad.static.graph",
+        "version": 2,
+        "values": [[[1], "bool"]] * (serialize.MAX_VALUES + 1),
+        "inputs": [],
+        "input_names": [],
+        "outputs": [],
+        "structure": None,
+        "nodes": [],
+        "constants": {},
+    }
+    path = tmp_path / "values.mgraph"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("graph.json", json.dumps(doc))
+    start = time.perf_counter()
+    _refused(ValueError, f"its graphs hold more than {2**18} values", lambda: static.load(path))
+    assert time.perf_counter() - start < 10.0  # 0.6 s unloaded: parsing the JSON

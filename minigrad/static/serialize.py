@@ -52,6 +52,10 @@ MAX_ARRAY_BYTES = 4 * 2**30  # all the arrays together, uncompressed
 MAX_ELEMENTS = 2**31  # in any one declared value
 MAX_NESTING = 64  # JSON lists and objects inside each other
 MAX_GRAPH_DEPTH = 8  # sub-graphs (cond, while_loop) inside each other
+# values of all the graphs in a file (each node defines one or more: this bounds the nodes
+# too); a traced Transformer's training step has a few thousand. Decoded, a value costs
+# ~10 us and ~300 bytes: 1,000,000 of them (20 MB of JSON) took 51 s to load under load
+MAX_VALUES = 2**18
 DTYPES = {"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"}
 # graph-level ops a file may hold, with their attribute names (`python` runs a user's own
 # Python code, so it never comes from a file)
@@ -211,6 +215,7 @@ class _Reader:
 class _Decoder:
     def __init__(self, reader: _Reader, max_iterations: int):
         self.reader, self.max_iterations = reader, max_iterations
+        self.values_left = MAX_VALUES
 
     def graph(self, doc, depth: int) -> Graph:
         if depth > MAX_GRAPH_DEPTH:
@@ -224,7 +229,11 @@ class _Decoder:
                 "a file from an older minigrad: save the model again)"
             )
         graph = Graph()
-        for k, entry in enumerate(_expect(doc.get("values"), list, "values")):
+        values = _expect(doc.get("values"), list, "values")
+        self.values_left -= len(values)
+        if self.values_left < 0:
+            raise GraphFileError(f"its graphs hold more than {MAX_VALUES} values")
+        for k, entry in enumerate(values):
             shape, dtype = _value_type(entry, f"values[{k}]")
             graph.new_value(shape, dtype)
         defined = _Ids(len(graph.values))
