@@ -21,6 +21,7 @@ from minigrad import nn, serialization, static
 from minigrad.datasets import read_idx
 from minigrad.static import control, serialize
 from minigrad_course import release
+from minigrad_course.gradebook import GradebookError, read_roster
 
 
 def _peak(call) -> int:
@@ -431,3 +432,19 @@ def test_a_graph_file_with_too_many_values_is_refused(tmp_path):
     start = time.perf_counter()
     _refused(ValueError, f"its graphs hold more than {2**18} values", lambda: static.load(path))
     assert time.perf_counter() - start < 10.0  # 0.6 s unloaded: parsing the JSON
+
+
+def test_a_roster_with_a_million_columns_is_refused(tmp_path):
+    """csv.DictReader fills every row with every column: 1.5 million of them (12 MB) took
+    9 s and 270 MB to read 5 rows, and the missing-column message listed them all (17 MB)."""
+    path = tmp_path / "roster.csv"
+    wide = ",".join(f"c{k}" for k in range(1_500_000))
+    path.write_text("folder,id,name,email," + wide + "\n" + "a,1,x,e\n" * 5)
+    start = time.perf_counter()
+    _refused(GradebookError, r"has 1500004 columns \(at most 1024\)", lambda: read_roster(path))
+    assert time.perf_counter() - start < 8.0  # 0.5 s unloaded: csv parses the header
+    path.write_text("x," + ",".join(["\x1b[31m" + "y" * 1000] * 30) + "\n")
+    with pytest.raises(GradebookError) as info:
+        read_roster(path)
+    message = str(info.value)
+    assert "\x1b" not in message and len(message) < 2_000 and message.endswith(" and 11 more)")
