@@ -448,3 +448,15 @@ def test_a_roster_with_a_million_columns_is_refused(tmp_path):
         read_roster(path)
     message = str(info.value)
     assert "\x1b" not in message and len(message) < 2_000 and message.endswith(" and 11 more)")
+
+
+def test_a_loop_keeps_at_most_max_trail_bytes_of_state(monkeypatch):
+    """A compiled (or loaded) loop keeps the state entering each iteration for backward: a
+    1 MB state over its million iterations would need a terabyte. Its shapes are fixed, so
+    the bound is set once per run, not checked per iteration."""
+    monkeypatch.setattr(control, "MAX_TRAIL_BYTES", 10 * 2**20)
+    f = static.compile(_count_down)
+    x = minigrad.zeros(2**18)  # 1 MB of float32, and n: 8 bytes more
+    assert f(minigrad.tensor(9), x)[0].item() == 9.0
+    with pytest.raises(MemoryError, match=r"after 9 iterations the loop keeps 9437256 bytes"):
+        f(minigrad.tensor(10), x)

@@ -35,6 +35,10 @@ from minigrad.tensor import Tensor
 # thousands; a loop that never ends stops here, after seconds (and the state of every
 # iteration, kept for backward), instead of hanging
 MAX_ITERATIONS = 1_000_000
+# bytes of loop state a traced loop keeps for backward (the state entering each iteration):
+# a loaded graph's loop over a 1 MB state would otherwise fill the memory long before its
+# MAX_ITERATIONS; the state's shapes are fixed, so this bounds the iterations once per run
+MAX_TRAIL_BYTES = 2**31
 
 
 # -- the user-facing functions ----------------------------------------------------------------
@@ -299,9 +303,17 @@ def _while_loop(xp, cond, body, max_iterations=None):
     def run(*inputs):
         values, captures = inputs[:n], inputs[n:]
         trail = []  # the state entering each iteration: what backward needs
+        per_iteration = sum(v.nbytes for v in values)
+        most = min(limit, MAX_TRAIL_BYTES // max(per_iteration, 1))
         while bool(test.run(*values, *captures)[0]):
-            if len(trail) == limit:
-                raise _endless(limit)
+            if len(trail) == most:
+                if most == limit:
+                    raise _endless(limit)
+                raise MemoryError(
+                    f"static.while_loop: after {most} iterations the loop keeps "
+                    f"{most * per_iteration} bytes of its state for backward (at most "
+                    f"static.control.MAX_TRAIL_BYTES = {MAX_TRAIL_BYTES}) and goes on"
+                )
             trail.append(values)
             values = step.run(*values, *captures)
         return (*values, (trail, captures))
