@@ -401,7 +401,8 @@ class Gunzip:
     def read(self, n: int) -> bytes:
         while len(self.out) < n and self._inflate(n - len(self.out)):
             pass
-        data = bytes(self.out[:n])
+        with memoryview(self.out) as view:  # one copy (self.out[:n] would be another)
+            data = bytes(view[:n])
         del self.out[:n]  # from the front of a bytearray: no copy of the rest
         return data
 
