@@ -332,7 +332,7 @@ def _contents(name: str, data: bytes, depth: int = 0):
             # open_zip: members that share their data would be read again and again
             with open_zip(io.BytesIO(data), zipfile.BadZipFile) as archive:
                 for info in archive.infolist():
-                    member = f"{name}!{info.filename}"
+                    member = f"{name}!{_printable(info.filename)}"
                     if info.file_size > MAX_SCANNED_BYTES:
                         yield f"{member} (too big)", None
                     elif not info.is_dir():
@@ -360,7 +360,7 @@ def _contents(name: str, data: bytes, depth: int = 0):
                     if count > MAX_MEMBERS:
                         yield f"{name} (more than {MAX_MEMBERS} members)", None
                         return
-                    member = f"{name}!{info.name}"
+                    member = f"{name}!{_printable(info.name)}"
                     if info.size > MAX_SCANNED_BYTES:
                         yield f"{member} (too big)", None
                     elif info.isfile():
@@ -373,6 +373,12 @@ def _contents(name: str, data: bytes, depth: int = 0):
                 yield from _contents(f"{name}!", inner, depth + 1)
     except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         yield f"{name} (unreadable archive: {exc})", None
+
+
+def _printable(name: str) -> str:
+    """A member's name for the report: one holding a control character (a terminal escape,
+    a line break) or a bidi mark is shown as ascii() shows it."""
+    return name if name.isprintable() else ascii(name)
 
 
 def scan(out: Path, secrets: dict[str, str]) -> list[str]:

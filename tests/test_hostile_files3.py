@@ -464,3 +464,12 @@ def test_a_loop_keeps_at_most_max_trail_bytes_of_state(monkeypatch):
     assert f(minigrad.tensor(9), x)[0].item() == 9.0
     with pytest.raises(MemoryError, match=r"after 9 iterations the loop keeps 9437256 bytes"):
         f(minigrad.tensor(10), x)
+
+
+def test_the_release_scan_reports_member_names_that_cannot_write_to_the_terminal():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("\x1b[2Jclear\n.txt", b"x")
+        z.writestr("plain.txt", b"y")
+    names = [name for name, _ in release._contents("d.zip", buffer.getvalue())]
+    assert names == ["d.zip", "d.zip!'\\x1b[2Jclear\\n.txt'", "d.zip!plain.txt"]
