@@ -128,7 +128,9 @@ MAX_DEPTH = 200  # nesting of lists/tuples/dicts in the saved object
 MAX_NDIM = 32  # NumPy 1.x's limit; minigrad's files and MNIST's use at most 4
 MAX_MEMBERS = 100_000  # entries in a zip archive
 _CHUNK = 2**20  # bytes read from a zip member at a time
-_PACKED = 2**16  # gzip bytes read at a time (a header needs a few)
+_SCAN_CHUNK = 2**22  # bytes of JSON counted at a time (some 20 MB of NumPy temporaries)
+_PACKED = 2**12  # gzip bytes read at a time: each member ends with a copy of the rest
+_MAX_GZIP_MEMBERS = 2**16  # one for gzip; bgzip writes one per 64 kB: 4 GB of data
 _MAX_EMPTY_MEMBERS = 64  # gzip members holding nothing: 10 MB of them took 1.6 s to read
 _NPY_HEADER_BYTES = 2**16  # .npy magic + header; NumPy writes ~128 bytes
 _MAX_RATIO = 100  # of inflated to compressed size; weights and images compress a few times
@@ -278,35 +280,23 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
         mode = stat.S_IFREG
     if not stat.S_ISREG(mode):
         raise refuse("it is not a regular file (a device, FIFO or socket)")
-    f.seek(0, os.SEEK_END)
-    size = f.tell()
-    # ZipFile looks for the end record in the last 64 kB (+ its 22 bytes); 76 more cover
-    # the zip64 record and locator before it
-    start = max(0, size - _EOCD.size - 2**16 - _EOCD64.size - 20)
-    f.seek(start)
-    tail = f.read(size - start)
-    # as ZipFile: the end record is the file's last 22 bytes if they are one without a
-    # comment, else the last one in the tail
-    at = len(tail) - _EOCD.size
-    if at < 0 or tail[at : at + 4] != b"PK\x05\x06" or tail[-2:] != b"\0\0":
-        at = tail.rfind(b"PK\x05\x06")
-    if at >= 0 and len(tail) - at >= _EOCD.size:
-        directory = _EOCD.unpack_from(tail, at)[5]
-        if at >= _EOCD64.size + 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
-            record = _EOCD64.unpack_from(tail, at - 20 - _EOCD64.size)
-            if record[0] == b"PK\x06\x06":  # ZipFile then takes the zip64 size
-                directory = record[8]
-        if directory > 128 * MAX_MEMBERS:
-            raise refuse(f"its zip directory holds {directory} bytes (too many entries)")
+    declared = _declared_entries(f, refuse)
     f.seek(0)
     try:
         archive = zipfile.ZipFile(f)
     except NotImplementedError as exc:  # a zip feature newer than zipfile reads
         raise refuse(f"its zip directory asks for {exc}") from None
+    except ValueError as exc:  # a name flagged UTF-8 that is not: UnicodeDecodeError
+        raise refuse(f"its zip directory cannot be read ({exc})") from None
     try:
         names = archive.namelist()
         if len(names) > MAX_MEMBERS:
             raise refuse(f"the archive holds {len(names)} entries (at most {MAX_MEMBERS})")
+        if declared is not None and declared[0] != len(names) % declared[1]:
+            raise refuse(
+                f"its zip end record declares {declared[0]} entries, but its directory holds "
+                f"{len(names)} (a corrupt or crafted file)"
+            )
         seen = set()
         for name in names:
             if name in seen:
@@ -324,6 +314,51 @@ def open_zip(f, refuse) -> zipfile.ZipFile:
         archive.close()
         raise
     return archive
+
+
+def _declared_entries(f, refuse) -> tuple[int, int] | None:
+    """The entry count of the zip f's end record (zip64's where ZipFile takes that one),
+    and the modulus it is kept in (2**16, or 2**64 in zip64), checked before ZipFile parses
+    the directory: its size (at most 128 bytes for each of MAX_MEMBERS entries), the count
+    it declares, and the entries its bytes can hold (their signatures counted, since the
+    count can lie: ZipFile parses the directory's bytes, whatever the count says).
+    None when there is no end record (ZipFile then says the file is not a zip)."""
+    f.seek(0, os.SEEK_END)
+    size = f.tell()
+    # ZipFile looks for the end record in the last 64 kB (+ its 22 bytes); 76 more cover
+    # the zip64 record and locator before it
+    start = max(0, size - _EOCD.size - 2**16 - _EOCD64.size - 20)
+    f.seek(start)
+    tail = f.read(size - start)
+    # as ZipFile: the end record is the file's last 22 bytes if they are one without a
+    # comment, else the last one in the tail
+    at = len(tail) - _EOCD.size
+    if at < 0 or tail[at : at + 4] != b"PK\x05\x06" or tail[-2:] != b"\0\0":
+        at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _EOCD.size:
+        return None
+    entries, directory = _EOCD.unpack_from(tail, at)[4:6]
+    modulus, location = 2**16, start + at
+    if at >= _EOCD64.size + 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
+        record = _EOCD64.unpack_from(tail, at - 20 - _EOCD64.size)
+        if record[0] == b"PK\x06\x06":  # ZipFile then takes the zip64 count and size
+            entries, directory, modulus = record[7], record[8], 2**64
+            location -= _EOCD64.size + 20
+    if directory > 128 * MAX_MEMBERS:
+        raise refuse(f"its zip directory holds {directory} bytes (too many entries)")
+    if entries > MAX_MEMBERS:
+        raise refuse(
+            f"the archive holds {entries} entries (at most {MAX_MEMBERS}), as its zip end "
+            "record declares"
+        )
+    f.seek(max(0, location - directory))  # where ZipFile reads it (after any prefix)
+    found = f.read(directory).count(b"PK\x01\x02")  # names can hold it too: a bound
+    if found > MAX_MEMBERS:
+        raise refuse(
+            f"its zip directory holds up to {found} entries (at most {MAX_MEMBERS}), though "
+            f"its end record declares {entries}"
+        )
+    return entries, modulus
 
 
 def _refuse_overlaps(archive: zipfile.ZipFile, refuse) -> None:
@@ -357,7 +392,8 @@ class Gunzip:
     """
 
     def __init__(self, raw):
-        self.raw, self.packed, self.out = raw, b"", b""
+        # a bytearray: bytes += bytes copies all of it, and 200,000 one-byte members took 7 s
+        self.raw, self.packed, self.out = raw, b"", bytearray()
         self.member = None  # the inflater of the member being read; None between members
         self.members = self.empty = 0  # members begun, and those that held no data
         self.held = 0  # bytes the current member inflated to so far
@@ -365,7 +401,9 @@ class Gunzip:
     def read(self, n: int) -> bytes:
         while len(self.out) < n and self._inflate(n - len(self.out)):
             pass
-        data, self.out = self.out[:n], self.out[n:]
+        with memoryview(self.out) as view:  # one copy (self.out[:n] would be another)
+            data = bytes(view[:n])
+        del self.out[:n]  # from the front of a bytearray: no copy of the rest
         return data
 
     def _inflate(self, n: int) -> bool:
@@ -384,6 +422,8 @@ class Gunzip:
                 raise zlib.error(f"not a gzipped file: a member starts with {self.packed[:2]!r}")
             self.member = zlib.decompressobj(16 + zlib.MAX_WBITS)
             self.members += 1
+            if self.members > _MAX_GZIP_MEMBERS:  # ~3 us each: 64 MB of 21-byte ones took 10 s
+                raise zlib.error(f"more than {_MAX_GZIP_MEMBERS} gzip members")
         if not self.packed:
             self.packed = self.raw.read(_PACKED)
             if not self.packed:
@@ -496,29 +536,7 @@ def loads_json(data: bytes, name: str, refuse, max_depth: int):
     containers = data.count(b"{") + data.count(b"[")  # with brackets in strings: a bound
     if containers > MAX_JSON_CONTAINERS:
         raise refuse(f"{name} holds {containers} objects and lists (at most {MAX_JSON_CONTAINERS})")
-    depth, in_string, escaped, separators = 0, False, False, 0
-    for byte in data:  # the nesting and the items, strings skipped
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth > max_depth:
-                raise refuse(f"{name} is nested more than {max_depth} deep")
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-        elif byte == 0x2C:  # comma: one more item
-            separators += 1
-            if separators >= MAX_JSON_VALUES:
-                raise refuse(
-                    f"{name} holds more than {MAX_JSON_VALUES} values in its lists and objects"
-                )
+    _scan_json(data, name, refuse, max_depth)
 
     def unique(pairs: list) -> dict:
         seen = set()
@@ -529,6 +547,38 @@ def loads_json(data: bytes, name: str, refuse, max_depth: int):
         return dict(pairs)
 
     return json.loads(data, object_pairs_hook=unique)
+
+
+def _scan_json(data: bytes, name: str, refuse, max_depth: int) -> None:
+    """Refuse JSON nested deeper than max_depth, or with MAX_JSON_VALUES items or more in its
+    lists and objects, counting only brackets and commas outside strings. NumPy does the
+    counting a few MB at a time: a loop over the bytes in Python took 7.7 s for 20 MB. On
+    JSON that json.loads accepts up to some byte, this counts what the same loop did up to
+    there (json.loads stops at the first byte it rejects)."""
+    # a run of backslashes escapes in pairs from its left: drop the pairs, then the escaped
+    # quotes; what is left of a string's escapes (\n, \u...) holds no quote
+    text = np.frombuffer(data.replace(b"\\\\", b"").replace(b'\\"', b""), np.uint8)
+    quotes = depth = separators = 0  # carried from one chunk to the next
+    for start in range(0, len(text), _SCAN_CHUNK):
+        chunk = text[start : start + _SCAN_CHUNK]
+        parity = np.cumsum(chunk == 0x22, dtype=np.uint8)  # wraps around: the parity holds
+        parity += quotes
+        parity &= 1
+        quotes = int(parity[-1])
+        outside = parity == 0
+        opens = ((chunk == 0x5B) | (chunk == 0x7B)) & outside  # [ {
+        closes = ((chunk == 0x5D) | (chunk == 0x7D)) & outside
+        steps = (opens.astype(np.int8) - closes)[opens | closes]
+        if len(steps):
+            levels = np.cumsum(steps, dtype=np.int32)
+            if depth + int(levels.max()) > max_depth:
+                raise refuse(f"{name} is nested more than {max_depth} deep")
+            depth += int(levels[-1])
+        separators += int(np.count_nonzero((chunk == 0x2C) & outside))  # comma: one more item
+        if separators >= MAX_JSON_VALUES:
+            raise refuse(
+                f"{name} holds more than {MAX_JSON_VALUES} values in its lists and objects"
+            )
 
 
 def _read_header(archive) -> dict:

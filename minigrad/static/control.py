@@ -9,6 +9,10 @@ Inside `static.trace`/`static.compile` each becomes ONE node that holds sub-grap
   loop state; at replay the node runs the body graph while the cond graph says so, however
   many times the data asks for.
 
+A loop runs at most `max_iterations` times (MAX_ITERATIONS unless given), eagerly, traced or
+loaded from a file, and then raises: a loaded graph is untrusted, and a condition that never
+turns false would otherwise hang its caller. PyTorch's `torch.while_loop` has no bound.
+
 Gradients: the forward node keeps what it needs to go back (the branch taken and its
 inputs; for a loop, the state that entered each iteration, so the trip count is recorded).
 The backward node then recomputes each region's forward from those inputs and runs the
@@ -26,6 +30,15 @@ from minigrad.static.graph import Graph, type_text
 from minigrad.static.kernels import graph_op
 from minigrad.static.trace import SubTracer, Tracer, TracingError
 from minigrad.tensor import Tensor
+
+# iterations of one while_loop unless it says otherwise: an RNN over a long text takes
+# thousands; a loop that never ends stops here, after seconds (and the state of every
+# iteration, kept for backward), instead of hanging
+MAX_ITERATIONS = 1_000_000
+# bytes of loop state a traced loop keeps for backward (the state entering each iteration):
+# a loaded graph's loop over a 1 MB state would otherwise fill the memory long before its
+# MAX_ITERATIONS; the state's shapes are fixed, so this bounds the iterations once per run
+MAX_TRAIL_BYTES = 2**31
 
 
 # -- the user-facing functions ----------------------------------------------------------------
@@ -60,13 +73,15 @@ def cond(pred, true_fn, false_fn, operands=()):
     return _results(tracer, outs[:n_out], true_g.structure)
 
 
-def while_loop(cond_fn, body_fn, init):
+def while_loop(cond_fn, body_fn, init, *, max_iterations: int | None = None):
     """Run `state = body_fn(*state)` while `cond_fn(*state)`; return the final state.
 
     `init` is a tuple of Tensors; `body_fn` returns a tuple of the same shapes and dtypes
     (the loop state cannot change shape: the graph is built once), `cond_fn` a 0-d bool.
     The trip count is decided by the data at each run; gradients flow through every
-    iteration that ran.
+    iteration that ran. A loop whose condition still holds after `max_iterations` runs of
+    the body (default MAX_ITERATIONS, a million) raises RuntimeError, in a traced or loaded
+    graph too (minigrad's bound; PyTorch's while_loop has none).
 
     Example::
 
@@ -74,10 +89,14 @@ def while_loop(cond_fn, body_fn, init):
         ...     return static.while_loop(lambda n, x: n > 0, lambda n, x: (n - 1, x * 2), (n, x))
     """
     init = _tensors(init, "while_loop")
+    limit = iteration_bound(max_iterations, "static.while_loop")
     tracer = state.tracer
     if tracer is None:
-        values = tuple(init)
+        values, count = tuple(init), 0
         while bool(cond_fn(*values)):
+            if count == limit:
+                raise _endless(limit)
+            count += 1
             values = _tensors(body_fn(*values), "while_loop: body_fn")
             _check_state(init, values)
         return values
@@ -89,8 +108,26 @@ def while_loop(cond_fn, body_fn, init):
     for g, caps in ((cond_g, cond_caps), (body_g, body_caps)):
         _align_captures(g, caps, captures, len(init), tracer)
     ins = [*(tracer.value(t) for t in init), *captures]
-    outs = tracer.b.emit("while_loop", *ins, n_out=len(init) + 1, cond=cond_g, body=body_g)
+    bound = {} if max_iterations is None else {"max_iterations": limit}  # files stay as before
+    outs = tracer.b.emit("while_loop", *ins, n_out=len(init) + 1, cond=cond_g, body=body_g, **bound)
     return tuple(_results(tracer, outs[: len(init)], len(init)))
+
+
+def iteration_bound(max_iterations, what: str) -> int:
+    """max_iterations checked (a positive int), or MAX_ITERATIONS for None."""
+    if max_iterations is None:
+        return MAX_ITERATIONS
+    if type(max_iterations) is not int or max_iterations < 1:
+        raise ValueError(f"{what}: max_iterations must be a positive int, got {max_iterations!r}")
+    return max_iterations
+
+
+def _endless(limit: int) -> RuntimeError:
+    return RuntimeError(
+        f"static.while_loop: cond_fn still holds after {limit} iterations (max_iterations="
+        f"{limit}): a loop that never ends? Pass while_loop(..., max_iterations=n) for a longer "
+        "one (static.load(path, max_iterations=n) for a loaded graph)"
+    )
 
 
 # -- tracing helpers ----------------------------------------------------------------------
@@ -258,14 +295,25 @@ def _vjp_while(b, node, *gys):
 
 
 @graph_op("while_loop", vjp=_vjp_while, multi=True)
-def _while_loop(xp, cond, body):
+def _while_loop(xp, cond, body, max_iterations=None):
     test, step = region(cond, xp), region(body, xp)
     n = len(body.outputs)
+    limit = iteration_bound(max_iterations, "static.while_loop")
 
     def run(*inputs):
         values, captures = inputs[:n], inputs[n:]
         trail = []  # the state entering each iteration: what backward needs
+        per_iteration = sum(v.nbytes for v in values)
+        most = min(limit, MAX_TRAIL_BYTES // max(per_iteration, 1))
         while bool(test.run(*values, *captures)[0]):
+            if len(trail) == most:
+                if most == limit:
+                    raise _endless(limit)
+                raise MemoryError(
+                    f"static.while_loop: after {most} iterations the loop keeps "
+                    f"{most * per_iteration} bytes of its state for backward (at most "
+                    f"static.control.MAX_TRAIL_BYTES = {MAX_TRAIL_BYTES}) and goes on"
+                )
             trail.append(values)
             values = step.run(*values, *captures)
         return (*values, (trail, captures))
@@ -274,7 +322,7 @@ def _while_loop(xp, cond, body):
 
 
 @graph_op("while_grad", multi=True)
-def _while_grad(xp, cond, body):
+def _while_grad(xp, cond, body, max_iterations=None):  # the trail ran at most that many
     step = region(body, xp)
     n = len(body.outputs)
 

@@ -42,6 +42,7 @@ from minigrad.serialization import (
     read_member,
     read_npy,
 )
+from minigrad.static.control import iteration_bound
 from minigrad.static.graph import Const, Graph, Node, Ref
 from minigrad.static.kernels import call_plan, parameters
 
@@ -51,6 +52,10 @@ MAX_ARRAY_BYTES = 4 * 2**30  # all the arrays together, uncompressed
 MAX_ELEMENTS = 2**31  # in any one declared value
 MAX_NESTING = 64  # JSON lists and objects inside each other
 MAX_GRAPH_DEPTH = 8  # sub-graphs (cond, while_loop) inside each other
+# values of all the graphs in a file (each node defines one or more: this bounds the nodes
+# too); a traced Transformer's training step has a few thousand. Decoded, a value costs
+# ~10 us and ~300 bytes: 1,000,000 of them (20 MB of JSON) took 51 s to load under load
+MAX_VALUES = 2**18
 DTYPES = {"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"}
 # graph-level ops a file may hold, with their attribute names (`python` runs a user's own
 # Python code, so it never comes from a file)
@@ -60,8 +65,8 @@ GRAPH_ATTRS = {
     "fused": {"program", "dtype"},
     "cond": {"true", "false"},
     "cond_grad": {"true", "false"},
-    "while_loop": {"cond", "body"},
-    "while_grad": {"cond", "body"},
+    "while_loop": {"cond", "body", "max_iterations"},
+    "while_grad": {"cond", "body", "max_iterations"},
 }
 
 
@@ -150,19 +155,24 @@ def _encode(v, arrays):
 
 
 # -- load ------------------------------------------------------------------------------------
-def load(path) -> Graph:
+def load(path, *, max_iterations: int | None = None) -> Graph:
     """A Graph from `graph.save`; call it like a function: `load(path)(x)`.
+
+    Each while_loop in it runs at most the max_iterations it was saved with, or else
+    `max_iterations` (default static.control.MAX_ITERATIONS), which also bounds what a file
+    may ask for: a loop that would go on raises RuntimeError when the graph runs.
 
     Raises ValueError naming the file and the problem for anything that is not a file
     `graph.save` wrote (or that declares more than the limits above); a missing path or a
     directory raises FileNotFoundError or IsADirectoryError.
     """
+    bound = iteration_bound(max_iterations, "static.load")
     with open_regular(path, lambda problem: ValueError(f"static.load: {problem}")) as f:
         try:
             with open_zip(f, GraphFileError) as z:
                 reader = _Reader(z)
                 doc = reader.json()
-                graph = _Decoder(reader).graph(doc, depth=0)
+                graph = _Decoder(reader, bound).graph(doc, depth=0)
                 graph.source = str(path)
                 return graph
         except (GraphFileError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
@@ -203,8 +213,9 @@ class _Reader:
 
 
 class _Decoder:
-    def __init__(self, reader: _Reader):
-        self.reader = reader
+    def __init__(self, reader: _Reader, max_iterations: int):
+        self.reader, self.max_iterations = reader, max_iterations
+        self.values_left = MAX_VALUES
 
     def graph(self, doc, depth: int) -> Graph:
         if depth > MAX_GRAPH_DEPTH:
@@ -218,7 +229,11 @@ class _Decoder:
                 "a file from an older minigrad: save the model again)"
             )
         graph = Graph()
-        for k, entry in enumerate(_expect(doc.get("values"), list, "values")):
+        values = _expect(doc.get("values"), list, "values")
+        self.values_left -= len(values)
+        if self.values_left < 0:
+            raise GraphFileError(f"its graphs hold more than {MAX_VALUES} values")
+        for k, entry in enumerate(values):
             shape, dtype = _value_type(entry, f"values[{k}]")
             graph.new_value(shape, dtype)
         defined = _Ids(len(graph.values))
@@ -279,6 +294,14 @@ class _Decoder:
         outputs = [defined.new(v, f"{where}.outputs") for v in _expect(doc["outputs"], list, "")]
         node = Node(op, inputs, outputs, attrs, saves)
         _check_node(node, where)
+        bound = attrs.get("max_iterations", self.max_iterations)  # the file's, or the caller's
+        if op in ("while_loop", "while_grad"):
+            attrs["max_iterations"] = bound
+            if type(bound) is not int or not 1 <= bound <= self.max_iterations:
+                raise GraphFileError(
+                    f"{where}: a loop of max_iterations={bound!r:.40} (at most "
+                    f"{self.max_iterations}: static.load(path, max_iterations=n) allows more)"
+                )
         return node
 
     def attr(self, v, depth, where, nesting):
@@ -443,7 +466,7 @@ def _check_node(node: Node, where) -> None:
             raise GraphFileError(f"{where}: custom with n_results={n} does not fit the node")
     if node.op == "fused":
         _check_program(node, where)
-    regions = GRAPH_ATTRS[node.op] - {"function", "n_results", "program", "dtype"}
+    regions = GRAPH_ATTRS[node.op] - {"function", "n_results", "program", "dtype", "max_iterations"}
     if not all(isinstance(node.attrs.get(k), Graph) for k in regions):
         raise GraphFileError(f"{where}: {node.op} needs its sub-graphs")
 

@@ -27,6 +27,28 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
 
+_MAX_KEY_CHARS = 120  # of one key shown in load_state_dict's error
+_MAX_KEYS_SHOWN = 100  # keys listed; the IncompatibleKeys strict=False returns has them all
+
+
+def _listed(keys: list) -> str:
+    """The keys as PyTorch lists them ("a", "b"), except that a key from a file cannot
+    write to the terminal: one that is not short printable ASCII is shown as ascii() shows it
+    (escapes for controls, line breaks, bidi marks and look-alike letters) and cut short,
+    and at most _MAX_KEYS_SHOWN keys are listed."""
+    shown = []
+    for key in keys[:_MAX_KEYS_SHOWN]:
+        text = key if isinstance(key, str) else repr(key)
+        if text.isascii() and text.isprintable() and len(text) <= _MAX_KEY_CHARS:
+            shown.append(f'"{text}"')
+        elif len(text) > _MAX_KEY_CHARS:
+            shown.append(f"{ascii(text[:_MAX_KEY_CHARS])}... ({len(text)} characters)")
+        else:
+            shown.append(ascii(text))
+    more = len(keys) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
+
+
 # Hooks of every module (register_module_forward_pre_hook, register_module_forward_hook):
 # each module runs them before its own
 _global_forward_pre_hooks: dict = {}
@@ -584,11 +606,9 @@ class Module:
         missing, unexpected, errors = [], [], []
         self._load_from(OrderedDict(state_dict), "", missing, unexpected, errors)
         if strict and unexpected:  # inserted in turn: PyTorch lists missing keys first
-            keys = ", ".join(f'"{k}"' for k in unexpected)
-            errors.insert(0, f"Unexpected key(s) in state_dict: {keys}. ")
+            errors.insert(0, f"Unexpected key(s) in state_dict: {_listed(unexpected)}. ")
         if strict and missing:
-            keys = ", ".join(f'"{k}"' for k in missing)
-            errors.insert(0, f"Missing key(s) in state_dict: {keys}. ")
+            errors.insert(0, f"Missing key(s) in state_dict: {_listed(missing)}. ")
         if errors:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {self._get_name()}:\n\t" + "\n\t".join(errors)
