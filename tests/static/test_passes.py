@@ -32,7 +32,7 @@ def test_dead_code_elimination_drops_unused_nodes():
     np.testing.assert_allclose(_run(out, _x().array)[0], _x().array + 1)
 
 
-def test_dead_code_elimination_drops_saved_values_nothing_reads():
+def test_saved_values_nothing_reads_are_dropped():
     # the traced graph keeps what each op's backward would read; a graph that is not
     # differentiated again (a backward graph, an inference graph) reads none of it, and its
     # nodes then replay through the op's plain kernel
