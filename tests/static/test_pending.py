@@ -223,3 +223,15 @@ def test_evaluation_and_a_compiled_loss_run_at_once():
         assert type(compiled(x)) is minigrad.Tensor
     whole = minigrad.compile(lambda x, y: F.cross_entropy(model(x), y))
     assert type(whole(x, y)) is minigrad.Tensor  # one number: nothing to join it
+
+
+def test_a_class_index_out_of_range_raises_from_backward():
+    model, x, y = _setup(minigrad)
+    compiled = minigrad.compile(model)
+    F.cross_entropy(compiled(x), y).backward()  # traced with good targets
+    first = _grads(model)
+    loss = F.cross_entropy(compiled(x), minigrad.tensor([0, 1, 2, 3, 0]))
+    with pytest.raises(IndexError, match="cross_entropy: target 3 is out of bounds"):
+        loss.backward()
+    for before, p in zip(first, model.parameters()):
+        np.testing.assert_array_equal(before, p.grad.array)  # nothing was added
