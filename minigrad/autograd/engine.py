@@ -568,8 +568,8 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
     else:
         t._grad.array += g.array
         t._grad._version_counter[0] += 1
-    acc = t._accum if t.grad_fn is None else None
-    if acc is not None and acc._post_hooks:
+    acc = t._accum
+    if acc is not None and acc._post_hooks and t.grad_fn is None:
         for hook in list(acc._post_hooks.values()):
             result = hook(t)
             if result is not None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from minigrad.autograd.engine import _accumulate_into
 from minigrad.autograd.grad_mode import state
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _init
 
 _SLOTS = [s for s in Tensor.__slots__ if s != "__weakref__"]
 _RECORD = Tensor._grad_fn  # the slot a pending tensor keeps its record in
@@ -49,6 +49,13 @@ def _become(t, done: Tensor) -> None:
         slot = getattr(Tensor, name)
         slot.__set__(t, slot.__get__(done, Tensor))
     t.__class__ = Tensor
+
+
+def _settle(t, array, node) -> None:
+    """Make the pending t a tensor of `array` whose grad_fn is `node`."""
+    t.__class__ = Tensor
+    _init(t, array)
+    t._requires_grad, t._grad_fn = True, node
 
 
 class _Pending(Tensor):
@@ -188,6 +195,6 @@ class _Loss:
             grads[k] = None  # NOTE: so that the accumulation can take g as .grad, uncopied
             _accumulate_into(p, g, False)
         n = len(tensors)
-        _become(out, Tensor._make(logits, True, region.plan.freed_node(n)))
-        _become(loss, Tensor._make(value, True, plan.freed_node(n + len(self.tensors))))
+        _settle(out, logits, region.plan.freed_node(n))
+        _settle(loss, value, plan.freed_node(n + len(self.tensors)))
         return True
