@@ -25,6 +25,7 @@ raises (eager mode would have used the old values).
 from __future__ import annotations
 
 from minigrad.autograd.engine import _accumulate_into
+from minigrad.autograd.grad_mode import enable_grad as _grad_on
 from minigrad.autograd.grad_mode import state
 from minigrad.tensor import Tensor, _init
 
@@ -144,7 +145,8 @@ class Region:
 
     def compute(self, out) -> None:
         self.check_unchanged()
-        _become(out, self.plan.run(self.tensors))
+        with _grad_on():  # made under grad mode: its graph is recorded even if computed later
+            _become(out, self.plan.run(self.tensors))
 
 
 class _Loss:
@@ -158,13 +160,14 @@ class _Loss:
         out = self.out
         if type(out) is not Tensor:
             _record(out).compute(out)
-        _become(loss, self.fn(out, *self.tensors, *self.options))
+        with _grad_on():
+            _become(loss, self.fn(out, *self.tensors, *self.options))
 
     def run_with_backward(self, loss) -> bool:
         """`loss.backward()` as one program. False, having done nothing, unless the output is
         still pending and every gradient goes to a parameter without hooks."""
         out, plan = self.out, self.plan
-        if type(out) is not PendingOutput or state.anomaly or not state.enabled:
+        if type(out) is not PendingOutput or state.anomaly:
             return False
         region = _record(out)
         tensors = region.tensors

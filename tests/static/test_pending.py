@@ -235,3 +235,15 @@ def test_a_class_index_out_of_range_raises_from_backward():
         loss.backward()
     for before, p in zip(first, model.parameters()):
         np.testing.assert_array_equal(before, p.grad.array)  # nothing was added
+
+
+def test_backward_under_no_grad_still_has_the_graph_it_was_made_with():
+    def program(model, forward, x, y):
+        out = forward(x)
+        loss = F.cross_entropy(out, y)
+        with minigrad.no_grad():
+            value = loss.item()  # computed here, recorded as when it was made
+            loss.backward()
+        return [value]
+
+    _same(_eager_grads(program))
