@@ -79,7 +79,7 @@ class Plan:
         # a training call whose result is not a number may run when its result is first
         # needed, with the loss computed from it (see pending.py): set by CompiledFunction
         self.compiled, self.deferrable, self.losses = None, False, {}
-        self.param_edges = None  # the parameters' autograd edges (see `freed_node`)
+        self.freed: dict = {}  # see `freed_node`
         if not self.train:
             traced.contexts.clear()  # no backward to derive: the traced ctxs are not needed
             self.graph, self.summary = optimize(traced, passes)
@@ -147,15 +147,16 @@ class Plan:
         return _CompiledCall.apply(self, *tensors, *self.params)
 
     def freed_node(self, n_inputs: int) -> _CompiledCall:
-        """The node a call would have made on n inputs that do not require grad, its saved
-        values already freed by a backward (another backward through it says so)."""
-        if self.param_edges is None:  # NOTE: once: the guards keep the parameters as traced
-            self.param_edges = tuple(map(_edge, self.params))
-        node = _CompiledCall.__new__(_CompiledCall)
-        node.plan, node._saved = self, None
-        node._edges = (None,) * (1 + n_inputs) + self.param_edges
-        node.needs_input_grad = tuple(e is not None for e in node._edges)
-        node._device = self.params[0]._device
+        """The node of a call on n inputs that do not require grad, its saved values freed by
+        a backward (another backward through it says so). # NOTE: one per plan, shared by
+        every such call: it holds nothing a call owns, and making one each step costs."""
+        node = self.freed.get(n_inputs)
+        if node is None:  # the guards keep the parameters as traced, so their edges too
+            node = self.freed[n_inputs] = _CompiledCall.__new__(_CompiledCall)
+            node.plan, node._saved = self, None
+            node._edges = (None,) * (1 + n_inputs) + tuple(map(_edge, self.params))
+            node.needs_input_grad = tuple(e is not None for e in node._edges)
+            node._device = self.params[0]._device
         return node
 
     def loss_plan(self, tensors, fn, loss_tensors, options) -> Plan | None:

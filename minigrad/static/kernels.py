@@ -270,8 +270,11 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
 
         return run_plain
 
+    # NOTE: saves that are all ctx attributes (no saved tensors) need no save_for_backward
+    ctx_class = _replay_class(cls) if all(type(s) is str for s in saves) else cls
+
     def run(*arrays):
-        ctx = cls.__new__(cls)
+        ctx = ctx_class.__new__(ctx_class)
         if tail is not None:  # tensors first, then plain attributes
             out = forward(ctx, *map(make, arrays), *tail)
         elif simple:

@@ -121,20 +121,17 @@ class Region:
     """What a pending output runs: its plan on its inputs, once they and the parameters are
     checked to be unchanged since the call."""
 
-    __slots__ = ("plan", "tensors", "arrays", "versions")
+    __slots__ = ("plan", "tensors", "arrays", "seen")
 
     def __init__(self, plan, tensors):
         self.plan, self.tensors = plan, tensors
         self.arrays = [t.array for t in tensors]
-        self.versions = [(t._version_counter, t._version_counter[0]) for t in tensors]
-        self.versions += [(p._version_counter, p._version_counter[0]) for p in plan.params]
+        self.seen = _versions(tensors, plan.params)
 
     def check_unchanged(self) -> None:
-        changed = False
+        changed = self.seen != _versions(self.tensors, self.plan.params)
         for t, array in zip(self.tensors, self.arrays):
             changed |= t.array is not array
-        for counter, seen in self.versions:
-            changed |= counter[0] != seen
         if changed:
             raise RuntimeError(
                 "minigrad.compile: an input or a parameter of a compiled call was changed in "
@@ -147,6 +144,16 @@ class Region:
         self.check_unchanged()
         with _grad_on():  # made under grad mode: its graph is recorded even if computed later
             _become(out, self.plan.run(self.tensors))
+
+
+def _versions(tensors, params) -> int:
+    """The sum of the version counters: counters only grow, so any in-place change shows."""
+    total = 0
+    for t in tensors:
+        total += t._version_counter[0]
+    for p in params:
+        total += p._version_counter[0]
+    return total
 
 
 class _Loss:
