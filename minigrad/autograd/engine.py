@@ -230,6 +230,69 @@ def _topological_order(roots) -> list:
     return post
 
 
+def _chain(node) -> list | None:
+    """The nodes to run, in order, when the graph is a chain: each node (without hooks, one
+    output) sends gradients to leaves without hooks and to at most one other node. A training
+    step's graph often is one (an MLP's loss, linear, relu, linear; a compiled loss). None
+    for any other graph: `_execute` orders it."""
+    if state.anomaly:
+        return None
+    chain = []
+    while node is not None:
+        if (
+            type(node) is AccumulateGrad
+            or node._n_outputs != 1
+            or node._pre_hooks
+            or node._node_pre_hooks
+            or node._node_post_hooks
+        ):
+            return None
+        chain.append(node)
+        after = None
+        for edge in node._edges:
+            if edge is None:
+                continue
+            target = edge[0]
+            if type(target) is AccumulateGrad:
+                leaf = target._variable()
+                if target._post_hooks or (leaf is not None and leaf._hooks):
+                    return None
+            elif after is None:
+                after = target
+            else:
+                return None  # two paths: they may meet again
+        node = after
+    return chain
+
+
+def _run_chain(chain: list, buffer: list, retain_graph) -> None:
+    """`_execute` for a graph `_chain` accepts: each node in turn, its leaves' `.grad` as it
+    goes (a leaf reached twice adds twice: no hook sees the sum)."""
+    __tracebackhide__ = True  # see backward()
+    prev, state.enabled = state.enabled, False
+    prev_capturing, state.capturing = state.capturing, False
+    try:
+        for node in chain:
+            grads = _node_grads(node, buffer, retain_graph)
+            buffer = None
+            for i, edge in enumerate(node._edges):
+                g = grads[i]
+                if g is None:
+                    continue
+                target = edge[0]
+                if type(target) is AccumulateGrad:
+                    grads[i] = None  # NOTE: so that `_only_engine_holds` can take g as .grad
+                    leaf = target._variable()
+                    if leaf is not None:
+                        _accumulate_into(leaf, g, False)
+                else:
+                    buffer = [g]
+            if buffer is None:
+                return  # nothing reaches the next node (its gradient is None)
+    finally:
+        state.enabled, state.capturing = prev, prev_capturing
+
+
 def _needed(order, targets) -> set:
     """The nodes from which a target node can be reached (the rest need not run)."""
     needed = set()
@@ -242,6 +305,11 @@ def _needed(order, targets) -> set:
 def _execute(outputs, grads, retain_graph, create_graph, capture=None):
     __tracebackhide__ = True  # see backward()
     roots = [_root_edge(t) for t in outputs]
+    if capture is None and len(roots) == 1 and not create_graph:
+        chain = _chain(roots[0][0])
+        if chain is not None:
+            _run_chain(chain, grads, retain_graph)
+            return []
     order = _topological_order([node for node, _ in roots])
     buffers: dict = {}
     for (node, nr), g in zip(roots, grads):
@@ -374,6 +442,15 @@ def _runs_last(hook) -> bool:
 
 def _run_node(node, buffer, buffers, retain_graph):
     __tracebackhide__ = True  # see backward()
+    edges = node._edges
+    for i, g in enumerate(_node_grads(node, buffer, retain_graph)):
+        if g is not None:
+            _add_to_buffer(buffers, edges[i][0], edges[i][1], g)
+
+
+def _node_grads(node, buffer, retain_graph) -> list:
+    """Run node's backward on its gradient buffer: one checked gradient (or None) per edge."""
+    __tracebackhide__ = True  # see backward()
     if node._n_outputs > 1 and node._materialize and any(g is None for g in buffer):
         buffer = [
             Tensor._make(node._device.xp.zeros(shape, dtype)) if g is None else g
@@ -400,15 +477,17 @@ def _run_node(node, buffer, buffers, retain_graph):
             f"(expected {n}, got {len(grads)})"
         )
     anomaly = state.anomaly
+    out = [None] * n
     for i, edge in enumerate(edges):
         g = grads[i] if edge is not None else None
         if g is None:
             continue
-        target, nr, shape, dtype = edge
         # NOTE: the usual gradient (a Tensor of its input's shape and dtype) skips _validate
+        _, _, shape, dtype = edge
         if anomaly or type(g) is not Tensor or g.array.shape != shape or g.array.dtype is not dtype:
             g = _validate(node, i, edge, g)
-        _add_to_buffer(buffers, target, nr, g)
+        out[i] = g
+    return out
 
 
 def _call_backward(node, buffer):
@@ -489,8 +568,8 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
     else:
         t._grad.array += g.array
         t._grad._version_counter[0] += 1
-    acc = t._accum if t.grad_fn is None else None
-    if acc is not None and acc._post_hooks:
+    acc = t._accum
+    if acc is not None and acc._post_hooks and t.grad_fn is None:
         for hook in list(acc._post_hooks.values()):
             result = hook(t)
             if result is not None:

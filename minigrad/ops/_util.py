@@ -41,6 +41,14 @@ def tensor_arg(x, like, wrap=True):
     return tensor(x, device=like.device if isinstance(like, Tensor) else None)
 
 
+def deferred_loss(fn, input, tensors: tuple, options: tuple):
+    """`fn(input, *tensors, *options)` as a pending loss that joins the compiled region whose
+    pending result `input` is (see minigrad/static/pending.py); None for any other input, and
+    where the loss cannot join (the caller computes it then)."""
+    defer = getattr(input, "_defer_loss", None)
+    return None if defer is None else defer(fn, tensors, options)
+
+
 # the (min, max) of each integer dtype (np.iinfo costs a microsecond a call)
 _INT_BOUNDS = {
     np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))

@@ -15,6 +15,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
     cast_to,
+    deferred_loss,
     half_as_float32,
     max_array,
     normalize_dim,
@@ -345,8 +346,12 @@ class CrossEntropyGrad(Function):
     def forward(ctx, probs, scale, gy, rows, cols, reduction):
         ctx.save_for_backward(probs, scale, gy)
         ctx.rows, ctx.cols, ctx.reduction = rows, cols, reduction
-        row_scale = scale.array * gy.array
-        g = probs.array * (row_scale[:, None] if row_scale.ndim else row_scale)
+        return CrossEntropyGrad.on_arrays(probs.array, scale.array, gy.array, rows, cols)
+
+    @staticmethod
+    def on_arrays(probs, scale, gy, rows, cols, reduction=None):  # (a replay calls it directly)
+        row_scale = scale * gy
+        g = probs * (row_scale[:, None] if row_scale.ndim else row_scale)
         g[rows, cols] -= row_scale  # one target per row: no repeated index
         return g
 
@@ -448,6 +453,11 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Cross-entropy of logits against class indices or class probabilities, as PyTorch."""
+    if type(input) is not Tensor:  # a compiled module's pending result: the loss may join it
+        options = (weight, size_average, ignore_index, reduce, reduction, label_smoothing)
+        loss = deferred_loss(cross_entropy, input, (target,), options)
+        if loss is not None:
+            return loss
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
     _check_class_weight(weight, input, "cross_entropy")
@@ -595,6 +605,10 @@ class MseLoss(Function):
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
     """Mean squared error: (input - target)^2, reduced."""
+    if type(input) is not Tensor:  # a compiled module's pending result: the loss may join it
+        loss = deferred_loss(mse_loss, input, (target,), (size_average, reduce, reduction))
+        if loss is not None:
+            return loss
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
     input, target = _broadcast_pair(input, target, "mse_loss")

@@ -199,6 +199,13 @@ def call_plan(cls, attrs: dict, n_inputs: int) -> list:
     return plan
 
 
+def _is_array_arg(entry) -> bool:
+    """An argument a kernel of arrays can take as it is: an input, an attribute, or an attribute
+    that is one input's array."""
+    kind, value = entry
+    return kind != "refs" or (isinstance(value, Ref) and not value.tensor)
+
+
 def _count_refs(value) -> int:
     if isinstance(value, Ref):
         return 1
@@ -229,12 +236,24 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
     )
     tail = [v for _, v in plan[n_inputs:]] if simple and in_order else None
 
+    on_arrays = cls.on_arrays
     if tail is not None and not saves:  # the common case: tensors, then attributes; 1 result
-        on_arrays = cls.on_arrays
         if on_arrays is not None:  # the op's own computation, called on the arrays directly
             if not tail:
                 return on_arrays
             return lambda *arrays: on_arrays(*arrays, *tail)
+    elif on_arrays is not None and not saves and all(map(_is_array_arg, plan)):
+        # index arrays among the arguments (cross-entropy's gradient's rows and columns): each
+        # argument read from its input or given as it is, still without a ctx or wrappers
+        picks = [
+            (True, v.index if kind == "refs" else v) if kind != "attr" else (False, v)
+            for kind, v in plan
+        ]
+
+        def run_picked(*arrays):
+            return on_arrays(*[arrays[v] if read else v for read, v in picks])
+
+        return run_picked
         ctx_class = _replay_class(cls)
         new = ctx_class.__new__
         if n_inputs == 1:  # NOTE: spelled out: most nodes have one input (no map, no star)
@@ -251,8 +270,11 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
 
         return run_plain
 
+    # NOTE: saves that are all ctx attributes (no saved tensors) need no save_for_backward
+    ctx_class = _replay_class(cls) if all(type(s) is str for s in saves) else cls
+
     def run(*arrays):
-        ctx = cls.__new__(cls)
+        ctx = ctx_class.__new__(ctx_class)
         if tail is not None:  # tensors first, then plain attributes
             out = forward(ctx, *map(make, arrays), *tail)
         elif simple:

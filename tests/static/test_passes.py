@@ -4,6 +4,7 @@ import numpy as np
 
 import minigrad
 from minigrad import static
+from minigrad.nn import functional as F
 from minigrad.static import passes
 from minigrad.static.executor import Runner
 
@@ -29,6 +30,32 @@ def test_dead_code_elimination_drops_unused_nodes():
     assert [n.op for n in out.nodes] == ["add"] and len(g.nodes) == 3  # input graph unchanged
     assert len(g.constants) == 1 and len(out.constants) == 0  # `three` only fed dead code
     np.testing.assert_allclose(_run(out, _x().array)[0], _x().array + 1)
+
+
+def test_saved_values_nothing_reads_are_dropped():
+    # the traced graph keeps what each op's backward would read; a graph that is not
+    # differentiated again (a backward graph, an inference graph) reads none of it, and its
+    # nodes then replay through the op's plain kernel
+    w = minigrad.randn(3, 4, requires_grad=True)
+
+    def loss(x, y):
+        return F.cross_entropy(x @ w, y)
+
+    x, y = minigrad.randn(5, 3), minigrad.tensor([0, 3, 1, 2, 0])
+    compiled = static.compile(loss)
+    compiled(x, y).backward()
+    (grad,) = [n for n in compiled.backward_graph.nodes if n.op == "cross_entropy_grad"]
+    assert grad.saves == () and len(grad.outputs) == 1
+    (fwd,) = [n for n in compiled.graph.nodes if n.op == "cross_entropy"]
+    assert fwd.saves  # the probabilities the backward graph reads stay
+    want = w.grad.clone()
+    w.grad = None
+    loss(x, y).backward()
+    np.testing.assert_allclose(want.array, w.grad.array, rtol=1e-6)
+    with minigrad.no_grad():
+        compiled(x, y)
+    (inference,) = [n for n in compiled.graph.nodes if n.op == "cross_entropy"]
+    assert inference.saves == ()
 
 
 def test_common_subexpression_elimination_computes_once():
