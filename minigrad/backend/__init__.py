@@ -54,8 +54,9 @@ class device:  # noqa: N801 - PyTorch's spelling: minigrad.device("cuda:0")
                 return False
         return self is other
 
-    def __hash__(self) -> int:
-        return hash((self.type, self.index))
+    # NOTE: devices are interned and equal only to themselves (and their names): the
+    # identity hash, computed in C, as every compiled call hashes one in its cache key
+    __hash__ = object.__hash__
 
     def __enter__(self) -> device:
         """`with minigrad.device("cuda"):` makes factories create on this device inside the

@@ -160,13 +160,15 @@ def sum_array(xp, array, axes: tuple, keepdims: bool = False):
     # 45 us, rows first, then their sums pairwise). The leading axes are added in the same
     # order as NumPy's row-by-row sum. CuPy's reductions are fast.
     """
+    if xp is not np:
+        return array.sum(axis=axes, keepdims=keepdims)
     if (
         array.size < _MATMUL_SUM_MIN_SIZE
-        or xp is not np
         or array.dtype.char not in "fd"
         or not array.flags.c_contiguous
     ):
-        return array.sum(axis=axes, keepdims=keepdims)
+        # NOTE: the ufunc's reduce is what ndarray.sum calls, without its Python wrapper
+        return np.add.reduce(array, axis=axes, keepdims=keepdims)
     shape, k = array.shape, len(axes)
     if k < len(shape) and axes[-1] == k - 1:  # the leading axes
         kept = shape[k:]
