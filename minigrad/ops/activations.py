@@ -255,13 +255,45 @@ class LeakyRelu(Function):
     def forward(ctx, x, slope=0.01):
         require_floating("leaky_relu_cpu", x)
         array = x.array
-        # NOTE: slope + (1 - slope) [x > 0] rather than a `where` (see Sigmoid's note)
-        ctx.scale = (array > 0) * array.dtype.type(1 - slope) + array.dtype.type(slope)
-        return array * ctx.scale
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        # NOTE: the larger of x and slope x (the smaller for a slope above 1), two vectorised
+        # passes: on 512x512 float32 90 -> 45 us, where the scale below took four
+        if slope == 0:  # x * 0 is nan at x = inf, which max(x, x * 0) would keep
+            with quiet():  # -inf * 0 is nan, silently as PyTorch
+                return array * (array > 0)
+        xp = x.device.xp
+        y = xp.multiply(array, array.dtype.type(slope), out=xp.empty_like(array))  # 0-d too
+        return (xp.maximum if slope <= 1 else xp.minimum)(array, y, out=y)
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * Tensor._make(ctx.scale), None
+        (x,) = ctx.saved_tensors
+        return LeakyReluGrad.apply(gy, x, ctx.slope), None
+
+
+class LeakyReluGrad(Function):
+    """g = gy where x > 0, else slope * gy: leaky_relu's backward as one op, which finds the
+    mask from x when it runs (a static replay too). (*), (*) -> (*)"""
+
+    op_name = "leaky_relu_grad"
+
+    @staticmethod
+    def forward(ctx, gy, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        # slope + (1 - slope) [x > 0] rather than a `where` (see Sigmoid's note), and a cast
+        # rather than a bool times a float (a slow mixed-type loop)
+        dtype = x.array.dtype.type
+        scale = (x.array > 0).astype(x.array.dtype)
+        scale *= dtype(1 - slope)
+        scale += dtype(slope)
+        return _times_upstream(scale, gy.array)
+
+    @staticmethod
+    def backward(ctx, gg):
+        (x,) = ctx.saved_tensors
+        return LeakyReluGrad.apply(gg, x, ctx.slope), None, None  # the mask is constant
 
 
 def leaky_relu(input, negative_slope=0.01):
