@@ -410,6 +410,23 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _unpool("max_unpool2d", input, indices, size)
 
 
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool2d over volumes: the indices of max_pool3d(return_indices=True) name flat
+    D * H * W positions. (N, C, D, H, W) -> (N, C, Do, Ho, Wo), Do = (D - 1) s - 2 p + k"""
+    if input.ndim not in (4, 5):
+        raise RuntimeError(
+            "max_unpool3d: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got "
+            f"{tuple(input.shape)}"
+        )
+    geom = Geometry.make("max_unpool3d", kernel_size, stride, padding, 1, dims=3)
+    default = [
+        (i - 1) * s - 2 * p + k
+        for i, s, p, k in zip(input.shape[-3:], geom.stride, geom.padding, geom.kernel)
+    ]
+    size = _unpool_size("max_unpool3d", default, geom.stride, output_size)
+    return _unpool("max_unpool3d", input, indices, size)
+
+
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """max_unpool2d over a height of 1. (N, C, L) -> (N, C, (L - 1) s - 2 p + k)"""
     if input.ndim not in (2, 3):

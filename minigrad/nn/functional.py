@@ -33,6 +33,7 @@ from minigrad.nn.convolution import (
     max_pool1d,
     max_unpool1d,
     max_unpool2d,
+    max_unpool3d,
     unfold,
 )
 from minigrad.nn.losses import (
@@ -153,6 +154,7 @@ __all__ = [
     "max_pool3d",
     "max_unpool1d",
     "max_unpool2d",
+    "max_unpool3d",
     "mish",
     "mse_loss",
     "multi_margin_loss",
