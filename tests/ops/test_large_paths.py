@@ -39,6 +39,31 @@ def test_norm_over_every_element_is_the_root_of_the_sum_of_squares(dtype, layout
     np.testing.assert_allclose(x.grad.numpy(), want, rtol=10 * tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shape, dim", [((512, 512), 1), ((512, 512), -1), ((8, 64, 512), (1, 2)), ((4, 0, 3), 2)]
+)
+@pytest.mark.parametrize("transposed", [False, True])
+def test_norm_over_the_last_dims_is_each_rows_root_of_the_sum_of_squares(
+    dtype, shape, dim, transposed
+):
+    array = _normal(shape, dtype)
+    if transposed:  # a view whose rows are not contiguous
+        array = array.swapaxes(0, -1)
+    x = minigrad.tensor(array, requires_grad=True)
+    axes = dim if isinstance(dim, tuple) else (dim,)
+    want = np.sqrt((array.astype(np.float64) ** 2).sum(axis=axes, keepdims=True))
+    tol = {np.float16: 1e-3, np.float32: 1e-6, np.float64: 1e-13}[dtype]
+    for keepdim in (False, True):
+        y = x.norm(dim=dim, keepdim=keepdim)
+        expected = want if keepdim else want.reshape(y.shape)
+        assert y.shape == expected.shape and y.dtype == x.dtype
+        np.testing.assert_allclose(y.detach().numpy(), expected, rtol=tol)
+    x.norm(dim=dim).sum().backward()
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(x.grad.numpy(), array / want, rtol=10 * tol, atol=tol)
+
+
 def test_norm_gradient_is_zero_where_the_norm_is_zero_or_underflows():
     for value in (0.0, 1e-30):  # 1e-30 squared underflows in float32: the norm is 0
         x = minigrad.full((4, 5), value, requires_grad=True)
