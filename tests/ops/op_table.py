@@ -44,6 +44,7 @@ class Case:
 F = SimpleNamespace(
     relu=activations.relu,
     leaky_relu=activations.leaky_relu,
+    elu=activations.elu,
     gelu=activations.gelu,
     softplus=activations.softplus,
     silu=activations.silu,
@@ -293,6 +294,8 @@ CASES = [
     Case("tanh", lambda t, F, a: t.tanh(a), ((3, 4),)),
     Case("relu", lambda t, F, a: t.relu(a), ((3, 4),)),
     Case("leaky_relu", lambda t, F, a: F.leaky_relu(a, 0.1), ((3, 4),)),
+    Case("leaky_relu_steep", lambda t, F, a: F.leaky_relu(a, 2.5), ((3, 4),)),
+    Case("elu", lambda t, F, a: F.elu(a, 0.7), ((3, 4),)),
     Case("gelu", lambda t, F, a: F.gelu(a), ((3, 4),), low=-3, high=3),
     Case("gelu_tanh", lambda t, F, a: F.gelu(a, approximate="tanh"), ((3, 4),)),
     Case("softplus", lambda t, F, a: F.softplus(a, beta=2.0, threshold=3.0), ((3, 4),)),
