@@ -399,3 +399,25 @@ def _stable_sort(array, largest):
     """PyTorch's stable sort of the rows, descending for the largest."""
     torch = pytest.importorskip("torch")
     return torch.tensor(array).sort(dim=1, descending=largest, stable=True)
+
+
+def test_float32_erf_is_within_a_few_ulps_of_erf_everywhere():
+    # NOTE: float32 takes a rational fit (ops/unary.py), float64 SciPy's or math.erf
+    xs = np.concatenate(
+        [
+            np.linspace(-6, 6, 100001),
+            np.geomspace(1e-45, 10, 2000),
+            -np.geomspace(1e-45, 10, 2000),
+            [0.0, -0.0, np.inf, -np.inf, np.nan, 3.9, 4.0, 4.1],
+        ]
+    ).astype(np.float32)
+    got = minigrad.erf(minigrad.tensor(xs)).numpy()
+    want = np.array([math.erf(v) for v in xs.astype(np.float64)])
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(xs))
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(xs))  # -0.0 stays -0.0
+    assert np.abs(got[~np.isnan(xs)]).max() <= 1
+    finite = np.isfinite(want) & (want != 0)
+    ulps = np.abs(got[finite] - want[finite]) / np.spacing(np.abs(want[finite]).astype(np.float32))
+    assert ulps.max() <= 8 and ulps.mean() <= 1
+    assert minigrad.erf(minigrad.tensor(np.float32(0.5))).item() == pytest.approx(math.erf(0.5))
