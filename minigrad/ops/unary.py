@@ -443,50 +443,38 @@ def _numpy_erf(array):
     return scipy_erf(array)
 
 
-# erf(x) ~ x P(x^2) / Q(x^2) for |x| <= 4 (beyond, float32's erf is +-1): a fit of erf's
-# relative error (weighted least squares, reweighted by 1 / Q until it settles; float64, then
-# rounded to float32), lowest power first. Evaluated in float32 it is within 6 ulps of erf
-# (0.6 on average) from the smallest subnormal up; every coefficient is positive (no
-# cancellation in Horner's sums).
-_ERF_P = (
-    1.1283791695278305,
-    0.19269257494349884,
-    0.055669509157363184,
-    0.004211520514264066,
-    0.00040855190856093054,
-    6.691450395487908e-06,
+# erf(x) = tanh(x R(x^2)) for |x| <= 4, where x R(x^2) ~ atanh(erf(x)): fit up to 3.95 (from
+# 3.92 float32's erf is 1; at 4 the tanh is 1), by least squares weighted by erf's relative
+# error per unit of atanh(erf) ((1 - erf^2) / erf), then reweighted by the error towards
+# minimax; R's coefficients lowest power first. Evaluated in float32, erf is within 3.3 ulps
+# (0.45 on average) from the smallest subnormal up, monotone, and never beyond +-1.
+_ERF_ATANH = (
+    1.1283792501345618,
+    0.1027696681283731,
+    -0.0001944294025331434,
+    -0.0006160073934827893,
+    8.526228714793825e-05,
+    -4.969073046687256e-06,
+    4.814241205686187e-08,
+    4.550971419159389e-09,
 )
-_ERF_Q = (
-    1.0,
-    0.5041027733766666,
-    0.117369472404935,
-    0.016256313190197914,
-    0.001414625456001083,
-    7.184563331609842e-05,
-    2.5485713039952174e-07,
-)
-
-
-def _horner_in_place(coefficients, t):
-    """sum(c_k t^k) of a float32 array t, in one new buffer."""
-    total = t * np.float32(coefficients[-1])
-    for c in coefficients[-2:0:-1]:
-        total += np.float32(c)
-        total *= t
-    total += np.float32(coefficients[0])
-    return total
 
 
 def _erf_float32(array):
-    """erf of a float32 array from the fit above: about 27 passes over three buffers.
+    """erf of a float32 array from the fit above: 18 passes over two buffers.
 
-    # NOTE: SciPy's erf takes 11 ns an element in float32 (512x512: 2.9 ms, PyTorch 0.25)."""
-    x = np.clip(array.reshape(-1), -4, 4)  # (a 0-d array takes the same in-place path)
+    # NOTE: SciPy's erf takes 11 ns an element in float32 (512x512: 2.9 ms, PyTorch 0.25);
+    NumPy's tanh is a fast vectorised kernel (0.15 ns an element), so the fit is of atanh(erf)
+    rather than of erf itself (27 passes for a rational fit as accurate)."""
+    x = np.clip(array.reshape(-1), np.float32(-4), np.float32(4))  # (0-d: same path)
     t = x * x
-    y = _horner_in_place(_ERF_P, t)
+    y = t * np.float32(_ERF_ATANH[-1])
+    for c in _ERF_ATANH[-2:0:-1]:
+        y += np.float32(c)
+        y *= t
+    y += np.float32(_ERF_ATANH[0])
     y *= x
-    y /= _horner_in_place(_ERF_Q, t)
-    np.clip(y, -1, 1, out=y)  # the fit passes 1 by an ulp near x = 4
+    np.tanh(y, out=y)
     return y.reshape(array.shape)
 
 
