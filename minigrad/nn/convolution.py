@@ -271,6 +271,12 @@ def adaptive_avg_pool2d(input, output_size) -> Tensor:
     """Mean over PyTorch's adaptive windows. (N, C, H, W) -> (N, C, *output_size)"""
     oh, ow = _output_sizes("adaptive_avg_pool2d", input, output_size, 2)
     h, w = input.shape[-2:]
+    if input.is_floating_point() and oh and ow and h % oh == 0 and w % ow == 0:
+        # NOTE: equal windows (global average pooling above all): the mean over a reshape,
+        # whose gradient is a broadcast, where the two matmuls' gradient took two more (on
+        # (16, 16, 32, 32) to 1x1, forward and backward 392 -> 150 us, PyTorch 137)
+        x = input.reshape(*input.shape[:-2], oh, h // oh, ow, w // ow)
+        return x.mean((-3, -1))
     return _averaging_matrix(h, oh, input) @ input @ _averaging_matrix(w, ow, input).mT
 
 

@@ -1225,6 +1225,16 @@ COMPOSED = [
         ((2, 3, 7, 5),),
     ),
     Case(
+        "adaptive_avg_pool2d_equal_windows",
+        lambda t, F, x: t.nn.functional.adaptive_avg_pool2d(x, (4, 2)),
+        ((2, 3, 8, 6),),
+    ),
+    Case(
+        "adaptive_avg_pool2d_global_unbatched",
+        lambda t, F, x: t.nn.functional.adaptive_avg_pool2d(x, 1),
+        ((3, 4, 6),),
+    ),
+    Case(
         "adaptive_max_pool1d",
         lambda t, F, x: t.nn.functional.adaptive_max_pool1d(x, 3),
         ((2, 3, 7),),
