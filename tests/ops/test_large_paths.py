@@ -421,3 +421,26 @@ def test_float32_erf_is_within_a_few_ulps_of_erf_everywhere():
     ulps = np.abs(got[finite] - want[finite]) / np.spacing(np.abs(want[finite]).astype(np.float32))
     assert ulps.max() <= 5 and ulps.mean() <= 1
     assert minigrad.erf(minigrad.tensor(np.float32(0.5))).item() == pytest.approx(math.erf(0.5))
+
+
+def test_float32_erfinv_is_within_a_few_ulps_of_erfinv_everywhere():
+    # NOTE: float32 takes two fits (ops/unary.py), float64 SciPy's or Newton's steps
+    tiny = np.geomspace(1e-38, 1, 2000)
+    ys = np.concatenate(
+        [np.linspace(-1, 1, 100001), tiny, -tiny, 1 - tiny[tiny < 0.01], [0.0, -0.0]]
+    ).astype(np.float32)
+    ys = ys[np.abs(ys) < 1]
+    got = minigrad.erfinv(minigrad.tensor(ys)).numpy()
+    want = minigrad.erfinv(minigrad.tensor(ys.astype(np.float64))).numpy()
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(ys))  # -0.0 stays -0.0
+    nonzero = want != 0
+    ulps = np.abs(got[nonzero] - want[nonzero]) / np.spacing(
+        np.abs(want[nonzero]).astype(np.float32)
+    )
+    assert ulps.max() <= 5 and ulps.mean() <= 1
+    edges = np.array([1.0, -1.0, 1.5, -2.0, np.nan, np.inf, 0.3], np.float32)
+    got = minigrad.erfinv(minigrad.tensor(edges)).numpy()
+    np.testing.assert_array_equal(got[:6], [np.inf, -np.inf, np.nan, np.nan, np.nan, np.nan])
+    assert got[6] == pytest.approx(0.2724627147267544, rel=1e-6)
+    assert minigrad.erfinv(minigrad.tensor(np.float32(0.3))).shape == ()
