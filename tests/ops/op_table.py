@@ -876,6 +876,13 @@ CASES = [
         ((2, 3, 4, 6),),
     ),
     Case("max_pool2d_double", lambda t, F, x: _pool_grad(t, F, x), ((1, 2, 4, 4),)),
+    Case(
+        "max_pool3d_indices",
+        lambda t, F, x: (
+            F.max_pool3d(x, 2, 1, 1, return_indices=True)[1].to(x.dtype) + F.max_pool3d(x, 2, 1, 1)
+        ),
+        ((1, 2, 3, 4, 3),),
+    ),
     Case("avg_pool2d", lambda t, F, x: F.avg_pool2d(x, 3, stride=2, padding=1), ((2, 2, 7, 6),)),
     Case(
         "max_pool2d_ceil_mode",  # the last windows run past the padded input

@@ -310,6 +310,7 @@ PERMISSIVE: dict[str, set[str]] = {
         "pool1d_ceil_mode",
         "pool3d_ceil_mode",
         "max_pool3d",
+        "max_pool3d_indices",
         "avg_pool3d",
         "index_reduce_prod_no_self",
         "adaptive_avg_pool1d",
