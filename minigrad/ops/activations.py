@@ -258,7 +258,8 @@ class LeakyRelu(Function):
         ctx.save_for_backward(x)
         ctx.slope = slope
         # NOTE: the larger of x and slope x (the smaller for a slope above 1), two vectorised
-        # passes: on 512x512 float32 90 -> 45 us, where the scale below took four
+        # passes where x times the scale of LeakyReluGrad took four: on 512x512 float32 90 ->
+        # 43 us (PyTorch 22)
         if slope == 0:  # x * 0 is nan at x = inf, which max(x, x * 0) would keep
             with quiet():  # -inf * 0 is nan, silently as PyTorch
                 return array * (array > 0)
@@ -305,7 +306,8 @@ class Elu(Function):
     dy/dx = 1 where x > 0, else alpha exp(x). (*) -> (*)
 
     # NOTE: one op with no `where` (NumPy's choice on a mixed mask is slow): on 512x512
-    float32 forward 1077 -> 150 us, with backward 3177 -> 430 us (PyTorch 210 / 320)."""
+    float32, forward 5.0x -> 0.8-0.9x PyTorch's time, with backward 9.9x -> 0.7-1.1x (the
+    composite of where, exp and clamp it replaces; measured at load 8-10)."""
 
     op_name = "elu"
 

@@ -137,7 +137,7 @@ class Maximum(Function):
         ctx.shapes = (x.shape, z.shape)
         # NOTE: a's part of the gradient, 1/2 at ties; a bool plus a float is a slow mixed
         # loop, so the halves are added only when there are ties: on 512x512 float32 the
-        # forward 264 -> 80 us
+        # forward 6.6x -> 2.8x PyTorch's time (load 8)
         ctx.share = a_wins.astype(y.dtype)
         tie = x == z
         if tie.any():
