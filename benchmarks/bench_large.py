@@ -1,11 +1,12 @@
 """Ops on large tensors, minigrad vs PyTorch CPU: forward alone, and forward and backward.
 
-    python benchmarks/bench_large.py [--cpu-time] [--only NAME ...]
+    python benchmarks/bench_large.py [--cpu-time] [--size 512] [--only NAME ...]
 
 Where `bench_ops.py` times the per-call overhead on small tensors, this times the arithmetic:
-each row runs one op on 512x512 float32 tensors (images of 16x16x32x32 for the convolution
-and pooling rows, (1024, 1000) logits for the second cross-entropy row), the same source for
-both libraries, and prints the time per call and the ratio minigrad / PyTorch, flagging rows
+each row runs one op on 512x512 float32 tensors (--size 64 for small ones; images of
+16x16x32x32 for the convolution and pooling rows, volumes of 4x8x16x16x16 for the 3-d pools,
+(1024, 1000) logits for the second cross-entropy row), the same source for both libraries,
+and prints the time per call and the ratio minigrad / PyTorch, flagging rows
 over 2.5x. It is how slow kernels were found (the gradient of `x[idx]` on np.add.at, `topk`
 through a full sort and then through argpartition, `einsum` without BLAS, NumPy's serial
 cumsum, its transposing copy on power-of-two rows, a matmul on the stride-0 gradient of
@@ -31,13 +32,24 @@ from bench_static import CLOCK, best_of_each, blas_line  # noqa: E402 - the sibl
 import minigrad  # noqa: E402
 
 RNG = np.random.default_rng(0)
-A, B = (RNG.standard_normal((512, 512), dtype=np.float32) for _ in range(2))
+A = B = ROWS = COLUMNS = None  # set by resize(): the two square operands and their indices
 IMAGES = RNG.standard_normal((16, 16, 32, 32), dtype=np.float32)
 KERNELS = RNG.standard_normal((32, 16, 3, 3), dtype=np.float32)
-ROWS = RNG.integers(0, 512, 4096)
-COLUMNS = RNG.integers(0, 512, (512, 64))
+PHOTOS = RNG.standard_normal((8, 3, 64, 64), dtype=np.float32)
+VOLUMES = RNG.standard_normal((4, 8, 16, 16, 16), dtype=np.float32)
 LOGITS = RNG.standard_normal((1024, 1000), dtype=np.float32)
 CLASSES = RNG.integers(0, 1000, 1024)
+
+
+def resize(n: int) -> None:
+    """The square operands a and b become n x n (512 by default; 64 times small-tensor costs)."""
+    global A, B, ROWS, COLUMNS
+    A, B = (RNG.standard_normal((n, n), dtype=np.float32) for _ in range(2))
+    ROWS = RNG.integers(0, n, 8 * n)
+    COLUMNS = RNG.integers(0, n, (n, n // 8))
+
+
+resize(512)
 
 # name -> op(lib, a, b), a and b the two 512x512 tensors
 OPS = {
@@ -58,6 +70,27 @@ OPS = {
     "a.sum(1)": lambda L, a, b: a.sum(1),
     "a.max(1)": lambda L, a, b: a.max(1).values,
     "a.var(1)": lambda L, a, b: a.var(1),
+    "a.std(1)": lambda L, a, b: a.std(1),
+    "a.argmax(1)": lambda L, a, b: a.argmax(1),
+    "a.norm(dim=1)": lambda L, a, b: a.norm(dim=1),
+    "a + b[0] (broadcast)": lambda L, a, b: a + b[0],
+    "a / b[:, :1] (broadcast)": lambda L, a, b: a / b[:, :1],
+    "torch.erf(a)": lambda L, a, b: L.erf(a),
+    "torch.erfinv(tanh a)": lambda L, a, b: L.erfinv(a.tanh() * 0.99),
+    "torch.lgamma(a)": lambda L, a, b: L.lgamma(a),
+    "torch.digamma(a)": lambda L, a, b: L.digamma(a),
+    "torch.i0(a)": lambda L, a, b: L.i0(a),
+    "torch.special.i1(a)": lambda L, a, b: L.special.i1(a),
+    "torch.special.ndtri": lambda L, a, b: L.special.ndtri(a.sigmoid()),
+    "F.gelu(a, tanh)": lambda L, a, b: L.nn.functional.gelu(a, approximate="tanh"),
+    "F.elu(a)": lambda L, a, b: L.nn.functional.elu(a),
+    "F.leaky_relu(a)": lambda L, a, b: L.nn.functional.leaky_relu(a),
+    "F.mish(a)": lambda L, a, b: L.nn.functional.mish(a),
+    "F.logsigmoid(a)": lambda L, a, b: L.nn.functional.logsigmoid(a),
+    "a.abs()": lambda L, a, b: a.abs(),
+    "a.sqrt() (of |a|)": lambda L, a, b: (a.abs() + 1).sqrt(),
+    "a.log() (of |a|)": lambda L, a, b: (a.abs() + 1).log(),
+    "maximum(a, b)": lambda L, a, b: L.maximum(a, b),
     "a.mean(0)": lambda L, a, b: a.mean(0),
     "a.max(0)": lambda L, a, b: a.max(0).values,
     "a.var(0)": lambda L, a, b: a.var(0),
@@ -71,7 +104,9 @@ OPS = {
     "cat([a, b])": lambda L, a, b: L.cat([a, b]),
     "stack([a, b], 1)": lambda L, a, b: L.stack([a, b], 1),
     "a.gather(1, idx)": lambda L, a, b: a.gather(1, L.tensor(COLUMNS)),
-    "a.scatter_add(1, idx, b)": lambda L, a, b: a.scatter_add(1, L.tensor(COLUMNS), b[:, :64]),
+    "a.scatter_add(1, idx, b)": lambda L, a, b: a.scatter_add(
+        1, L.tensor(COLUMNS), b[:, : COLUMNS.shape[1]]
+    ),
     "a[rows]": lambda L, a, b: a[L.tensor(ROWS)],
     "F.embedding": lambda L, a, b: L.nn.functional.embedding(L.tensor(ROWS), a),
     "a[a > 0]": lambda L, a, b: a[a > 0],
@@ -80,8 +115,8 @@ OPS = {
     "a.sort(1)": lambda L, a, b: a.sort(1).values,
     "a.topk(5, 1)": lambda L, a, b: a.topk(5, 1).values,
     "a.unbind(0)": lambda L, a, b: L.stack(a.unbind(0)[::2]),
-    "F.layer_norm": lambda L, a, b: L.nn.functional.layer_norm(a, (512,)),
-    "F.cross_entropy": lambda L, a, b: L.nn.functional.cross_entropy(a, L.tensor(ROWS[:512])),
+    "F.layer_norm": lambda L, a, b: L.nn.functional.layer_norm(a, a.shape[1:]),
+    "F.cross_entropy": lambda L, a, b: L.nn.functional.cross_entropy(a, L.tensor(ROWS[: len(A)])),
     "F.cross_entropy 1024x1000": lambda L, a, b: L.nn.functional.cross_entropy(
         L.tensor(LOGITS, requires_grad=True), L.tensor(CLASSES)
     ),
@@ -92,8 +127,26 @@ OPS = {
     "F.conv_transpose2d": lambda L, a, b: L.nn.functional.conv_transpose2d(
         L.tensor(IMAGES, requires_grad=True), L.tensor(KERNELS.swapaxes(0, 1).copy()), padding=1
     ),
+    "F.conv2d 8x3x64x64": lambda L, a, b: L.nn.functional.conv2d(
+        L.tensor(PHOTOS, requires_grad=True), L.tensor(KERNELS[:, :3]), padding=1
+    ),
+    "F.conv2d stride 2": lambda L, a, b: L.nn.functional.conv2d(
+        L.tensor(IMAGES, requires_grad=True), L.tensor(KERNELS), stride=2, padding=1
+    ),
     "F.max_pool2d": lambda L, a, b: L.nn.functional.max_pool2d(
         L.tensor(IMAGES, requires_grad=True), 2
+    ),
+    "F.max_pool2d 3, s2": lambda L, a, b: L.nn.functional.max_pool2d(
+        L.tensor(IMAGES, requires_grad=True), 3, 2, 1
+    ),
+    "F.max_pool3d": lambda L, a, b: L.nn.functional.max_pool3d(
+        L.tensor(VOLUMES, requires_grad=True), 2
+    ),
+    "F.avg_pool3d": lambda L, a, b: L.nn.functional.avg_pool3d(
+        L.tensor(VOLUMES, requires_grad=True), 2
+    ),
+    "F.adaptive_avg_pool2d": lambda L, a, b: L.nn.functional.adaptive_avg_pool2d(
+        L.tensor(IMAGES, requires_grad=True), 1
     ),
     "F.avg_pool2d": lambda L, a, b: L.nn.functional.avg_pool2d(
         L.tensor(IMAGES, requires_grad=True), 2
@@ -127,7 +180,9 @@ def main() -> None:
     parser.add_argument("--cpu-time", action="store_true", help="process time, not wall time")
     parser.add_argument("--only", nargs="*", help="row names to run (default: all)")
     parser.add_argument("--number", type=int, default=10, help="calls per timing")
+    parser.add_argument("--size", type=int, default=512, help="a and b are size x size")
     args = parser.parse_args()
+    resize(args.size)
     if args.cpu_time:
         CLOCK[0] = time.process_time
     torch.set_num_threads(1)

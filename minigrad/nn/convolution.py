@@ -279,6 +279,12 @@ def adaptive_avg_pool2d(input, output_size) -> Tensor:
     """Mean over PyTorch's adaptive windows. (N, C, H, W) -> (N, C, *output_size)"""
     oh, ow = _output_sizes("adaptive_avg_pool2d", input, output_size, 2)
     h, w = input.shape[-2:]
+    if input.is_floating_point() and oh and ow and h % oh == 0 and w % ow == 0:
+        # NOTE: equal windows (global average pooling above all): the mean over a reshape,
+        # whose gradient is a broadcast, where the two matmuls' gradient took two more (on
+        # (16, 16, 32, 32) to 1x1, forward and backward 2.9x -> 1.0x PyTorch's time)
+        x = input.reshape(*input.shape[:-2], oh, h // oh, ow, w // ow)
+        return x.mean((-3, -1))
     return _averaging_matrix(h, oh, input) @ input @ _averaging_matrix(w, ow, input).mT
 
 
@@ -416,6 +422,23 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     ]
     size = _unpool_size("max_unpool2d", default, geom.stride, output_size)
     return _unpool("max_unpool2d", input, indices, size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool2d over volumes: the indices of max_pool3d(return_indices=True) name flat
+    D * H * W positions. (N, C, D, H, W) -> (N, C, Do, Ho, Wo), Do = (D - 1) s - 2 p + k"""
+    if input.ndim not in (4, 5):
+        raise RuntimeError(
+            "max_unpool3d: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got "
+            f"{tuple(input.shape)}"
+        )
+    geom = Geometry.make("max_unpool3d", kernel_size, stride, padding, 1, dims=3)
+    default = [
+        (i - 1) * s - 2 * p + k
+        for i, s, p, k in zip(input.shape[-3:], geom.stride, geom.padding, geom.kernel)
+    ]
+    size = _unpool_size("max_unpool3d", default, geom.stride, output_size)
+    return _unpool("max_unpool3d", input, indices, size)
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):

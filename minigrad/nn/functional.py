@@ -33,6 +33,7 @@ from minigrad.nn.convolution import (
     max_pool1d,
     max_unpool1d,
     max_unpool2d,
+    max_unpool3d,
     unfold,
 )
 from minigrad.nn.losses import (
@@ -85,7 +86,7 @@ from minigrad.ops.norm import (
 )
 from minigrad.ops.selection import where
 from minigrad.ops.shape import _named, flatten, movedim
-from minigrad.ops.unary import exp
+from minigrad.ops.unary import expm1
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -158,6 +159,7 @@ __all__ = [
     "max_pool3d",
     "max_unpool1d",
     "max_unpool2d",
+    "max_unpool3d",
     "mish",
     "mse_loss",
     "multi_margin_loss",
@@ -308,8 +310,7 @@ def softsign(input: Tensor) -> Tensor:
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return input._inplace(elu, alpha)
-    require_floating("elu_cpu", input)
-    return where(input > 0, input, alpha * (exp(input.clamp(max=0.0)) - 1))
+    return activations_ops.elu(input, alpha)
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
@@ -615,7 +616,9 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x / alpha) - 1)."""
     if inplace:
         return input._inplace(celu, alpha)
-    return where(input > 0, input, alpha * (exp(input.clamp(max=0.0) / alpha) - 1))
+    # NOTE: relu(x) + alpha expm1(min(x, 0) / alpha), the same values and gradient as a
+    # `where` on x > 0, without np.where's slow choice on a mixed mask
+    return activations_ops.relu(input) + alpha * expm1(input.clamp(max=0.0) / alpha)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:

@@ -1,4 +1,4 @@
-"""Activations: sigmoid, silu, tanh, relu, leaky_relu, gelu, softplus. (*) -> (*)"""
+"""Activations: sigmoid, silu, tanh, relu, leaky_relu, elu, gelu, softplus. (*) -> (*)"""
 
 from __future__ import annotations
 
@@ -255,17 +255,114 @@ class LeakyRelu(Function):
     def forward(ctx, x, slope=0.01):
         require_floating("leaky_relu_cpu", x)
         array = x.array
-        # NOTE: slope + (1 - slope) [x > 0] rather than a `where` (see Sigmoid's note)
-        ctx.scale = (array > 0) * array.dtype.type(1 - slope) + array.dtype.type(slope)
-        return array * ctx.scale
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        # NOTE: the larger of x and slope x (the smaller for a slope above 1), two vectorised
+        # passes where x times the scale of LeakyReluGrad took four: on 512x512 float32 90 ->
+        # 43 us (PyTorch 22)
+        if slope == 0:  # x * 0 is nan at x = inf, which max(x, x * 0) would keep
+            with quiet():  # -inf * 0 is nan, silently as PyTorch
+                return array * (array > 0)
+        xp = x.device.xp
+        y = xp.multiply(array, array.dtype.type(slope), out=xp.empty_like(array))  # 0-d too
+        return (xp.maximum if slope <= 1 else xp.minimum)(array, y, out=y)
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * Tensor._make(ctx.scale), None
+        (x,) = ctx.saved_tensors
+        return LeakyReluGrad.apply(gy, x, ctx.slope), None
+
+
+class LeakyReluGrad(Function):
+    """g = gy where x > 0, else slope * gy: leaky_relu's backward as one op, which finds the
+    mask from x when it runs (a static replay too). (*), (*) -> (*)"""
+
+    op_name = "leaky_relu_grad"
+
+    @staticmethod
+    def forward(ctx, gy, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        # slope + (1 - slope) [x > 0] rather than a `where` (see Sigmoid's note), and a cast
+        # rather than a bool times a float (a slow mixed-type loop)
+        dtype = x.array.dtype.type
+        scale = (x.array > 0).astype(x.array.dtype)
+        scale *= dtype(1 - slope)
+        scale += dtype(slope)
+        return _times_upstream(scale, gy.array)
+
+    @staticmethod
+    def backward(ctx, gg):
+        (x,) = ctx.saved_tensors
+        return LeakyReluGrad.apply(gg, x, ctx.slope), None, None  # the mask is constant
 
 
 def leaky_relu(input, negative_slope=0.01):
     return LeakyRelu.apply(input, negative_slope)
+
+
+class Elu(Function):
+    """y = x if x > 0 else alpha (exp(x) - 1), as relu(x) + alpha expm1(min(x, 0)); saves x;
+    dy/dx = 1 where x > 0, else alpha exp(x). (*) -> (*)
+
+    # NOTE: one op with no `where` (NumPy's choice on a mixed mask is slow): on 512x512
+    float32, forward 5.0x -> 0.8-0.9x PyTorch's time, with backward 9.9x -> 0.7-1.1x (the
+    composite of where, exp and clamp it replaces; measured at load 8-10)."""
+
+    op_name = "elu"
+
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        array, xp = x.array, x.device.xp
+        work = half_as_float32(array).reshape(-1)  # (a 0-d input takes the same in-place path)
+        y = xp.clip(work, -math.inf, 0)
+        xp.expm1(y, out=y)
+        y *= y.dtype.type(alpha)
+        y += xp.clip(work, 0, math.inf)
+        ctx.save_for_backward(x)
+        ctx.alpha = alpha
+        return cast_to(y, array.dtype).reshape(array.shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return EluGrad.apply(gy, x, ctx.alpha), None
+
+
+class EluGrad(Function):
+    """g = gy alpha exp(x) where x <= 0, else gy: elu's backward as one op (from x: y + alpha
+    would lose the digits of a small alpha exp(x)). (*), (*) -> (*)"""
+
+    op_name = "elu_grad"
+
+    @staticmethod
+    def forward(ctx, gy, x, alpha):
+        ctx.save_for_backward(gy, x)
+        ctx.alpha = alpha
+        xp, array = x.device.xp, x.array
+        work = half_as_float32(array).reshape(-1)  # (0-d too: in place on 1-d buffers)
+        # c alpha exp(min(x, 0)) + (1 - c), c = [x <= 0] as 0 or 1: exact on both sides, nan
+        # at a nan x (as PyTorch)
+        c = (work <= 0).astype(work.dtype)
+        d = xp.clip(work, -math.inf, 0)
+        xp.exp(d, out=d)
+        d *= work.dtype.type(alpha)
+        d *= c
+        xp.subtract(1, c, out=c)
+        d += c
+        g = _times_upstream(d, gy.array.reshape(-1))
+        return cast_to(g, array.dtype).reshape(array.shape)
+
+    @staticmethod
+    def backward(ctx, gg):
+        gy, x = ctx.saved_tensors
+        curve = (x <= 0) * (ctx.alpha * exp(x.clamp(max=0.0)))  # d/dx of alpha exp(x)
+        return EluGrad.apply(gg, x, ctx.alpha), gg * gy * curve, None
+
+
+def elu(input, alpha=1.0):
+    require_floating("elu_cpu", input)
+    return Elu.apply(input, alpha)
 
 
 class Gelu(Function):

@@ -20,6 +20,7 @@ from minigrad.ops.conv import (
     pool_arguments,
     pool_divisor,
 )
+from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import permute, reshape
 from minigrad.tensor import Tensor
 
@@ -114,16 +115,53 @@ def max_pool3d(
     return_indices=False,
 ):
     """The max of each window (padding counts as -inf, or the integer dtype's minimum); the
-    gradient goes to the first maximum of each window. (N, C, D, H, W) -> (N, C, Do, Ho, Wo)"""
-    if return_indices:
-        raise NotImplementedError("max_pool3d: return_indices=True is not supported by minigrad")
+    gradient goes to the first maximum of each window. (N, C, D, H, W) -> (N, C, Do, Ho, Wo)
+    [, indices into D * H * W]"""
     x, unbatched, geom = pool_arguments(
         "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, dims=3
     )
     lowest = _lowest(x.array.dtype)
     u = Windows.apply(ceil_pad(x, geom, ceil_mode, lowest), geom, lowest)
     y = reshape(u, (*u.shape[:5], -1)).max(-1)[0]
-    return reshape(y, y.shape[1:]) if unbatched else y
+    if unbatched:
+        y = reshape(y, y.shape[1:])
+    if not return_indices:
+        return y
+    index = MaxPool3dIndices.apply(u, geom, tuple(x.shape[2:]))
+    return y, index[0] if unbatched else index
+
+
+class MaxPool3dIndices(NoGrad):
+    """Where each window's max is, as an index into its D * H * W volume (PyTorch's indices),
+    from the windows u (N, C, Do, Ho, Wo, kd, kh, kw) of an input of spatial `size` (u may
+    come from a wider one: ceil_mode's extension). As PyTorch's loop: the first maximum, the
+    last nan, and the window's first voxel inside the input where nothing beats the padding
+    (a window of -inf)."""
+
+    op_name = "max_pool3d_indices"
+
+    @staticmethod
+    def forward(ctx, u, geom, size):
+        xp, array = u.device.xp, u.array
+        flat = array.reshape(*array.shape[:5], -1)
+        pick = flat.argmax(-1)
+        if flat.dtype.kind == "f":
+            nan = xp.isnan(flat)
+            last = flat.shape[-1] - 1 - nan[..., ::-1].argmax(-1)
+            pick = xp.where(nan.any(-1), last, pick)
+        best = xp.take_along_axis(flat, pick[..., None], -1)[..., 0]
+        stuck = best == _lowest(flat.dtype)
+        index = 0
+        offsets = xp.unravel_index(pick, geom.kernel)
+        for dim, (n, k) in enumerate(zip(size, offsets)):
+            o, s = array.shape[2 + dim], geom.stride[dim]
+            p, d = geom.padding[dim], geom.dilation[dim]
+            start = (xp.arange(o) * s - p).reshape((-1,) + (1,) * (2 - dim))
+            # the first kernel offset of each window inside [0, n)
+            first = xp.maximum(-start + d - 1, 0) // d
+            k = xp.where(stuck, first, k)
+            index = index * n + start + k * d
+        return index.astype("int64")
 
 
 def avg_pool3d(

@@ -585,6 +585,11 @@ class Norm2(Function):
             # squaring and summing took 54 (PyTorch 23)
             flat = work.reshape(-1)
             squares = xp.asarray(xp.dot(flat, flat)).reshape(_keep_shape(work.shape, dims))
+        elif dims == tuple(range(work.ndim - len(dims), work.ndim)):
+            # NOTE: over the last dims (a row's norm: normalize, clip_grad_norm), one batched
+            # BLAS dot product a row: on (512, 512) float32 dim=1 65 -> 21-28 us (PyTorch 20)
+            rows = work.reshape(-1, 1, math.prod(work.shape[work.ndim - len(dims) :]))
+            squares = (rows @ rows.swapaxes(1, 2)).reshape(_keep_shape(work.shape, dims))
         else:
             squares = (work * work).sum(axis=dims, keepdims=True)
         y = xp.sqrt(squares).astype(x.array.dtype, copy=False)

@@ -203,24 +203,34 @@ def bessel_array(xp, nu, scaled, x):
     small = xp.minimum(ax, _BESSEL_SWITCH)
     t = small * small / 4
     term = small / 2 if nu else xp.ones_like(small)
-    series = term
+    series = term.copy()
+    # NOTE: the series stops once each term is below 1e-17 of its sum while the terms fall by
+    # at least half a step (k (k + nu) > 2 t, so the rest adds less than the last): 35 terms
+    # at |x| = 20, 16 at |x| <= 4, where it took 45 for every input (512x512 normal values:
+    # i0 2.5x -> 0.5-0.9x PyTorch's time, i1 6.4x -> 1.7-2.6x; load 8-10). A nan keeps all 45.
+    most = float(t.max()) if t.size else 0.0
     for k in range(1, 46):
-        term = term * t / (k * (k + nu))
-        series = series + term
-    big = xp.maximum(ax, _BESSEL_SWITCH)
-    term = 1.0
-    hankel = 1.0
-    for k in range(1, 31):
-        term = term * ((2 * k - 1) ** 2 - 4 * nu * nu) / (8 * k * big)
-        hankel = hankel + term
-    hankel = hankel / xp.sqrt(2 * math.pi * big)
+        term *= t
+        term *= 1 / (k * (k + nu))
+        series += term
+        if k * (k + nu) > 2 * most and not (term > 1e-17 * series).any():
+            break
     if scaled:
-        series = series * xp.exp(-small)
-    else:
-        half = xp.exp(big / 2)
-        hankel = half * hankel * half
-    y = xp.where(ax <= _BESSEL_SWITCH, series, hankel)
-    return y * xp.sign(x) if nu else y
+        series *= xp.exp(-small)
+    far = ax > _BESSEL_SWITCH
+    if far.any():  # Hankel's series only where some |x| is beyond the switch
+        big = xp.maximum(ax, _BESSEL_SWITCH)
+        term = 1.0
+        hankel = 1.0
+        for k in range(1, 31):
+            term = term * ((2 * k - 1) ** 2 - 4 * nu * nu) / (8 * k * big)
+            hankel = hankel + term
+        hankel = hankel / xp.sqrt(2 * math.pi * big)
+        if not scaled:
+            half = xp.exp(big / 2)
+            hankel = half * hankel * half
+        series = xp.where(far, hankel, series)
+    return series * xp.sign(x) if nu else series
 
 
 def log_ndtr_array(xp, device, x):
@@ -265,11 +275,34 @@ def ndtri_array(xp, device, p):
     return xp.where((p < 0) | (p > 1) | xp.isnan(p), math.nan, x)
 
 
-def _compute(kernel, x, *args):
-    """kernel(xp, *args, array) on x's values in float64, rounded to x's float dtype."""
+# NOTE: on the CPU, where SciPy is installed (the lab extras bring it), its float64 ndtri
+# answers instead of ndtri_array, with the same values (to 1e-15; the same inf and nan): on
+# 512x512 37 -> 3 ms (PyTorch 1; Newton's steps take erf and log ndtr four times). Not the
+# others: SciPy's gammaln keeps only 1e-9 of lgamma near its zeros at 1 and 2, its i0 and i1
+# overflow before 713 where I(x) does, and its psi is slower than the recurrence above.
+_SCIPY = {"ndtri": lambda special, p: special.ndtri(p)}
+
+
+def _scipy_special():
+    """scipy.special, or None where SciPy is not installed."""
+    try:
+        import scipy.special
+    except ImportError:
+        return None
+    return scipy.special
+
+
+def _compute(kernel, x, *args, scipy=None):
+    """kernel(xp, *args, array) on x's values in float64, rounded to x's float dtype; on the
+    CPU, SciPy's kernel `scipy` (a key of _SCIPY) when SciPy is installed."""
     array = as_float_array(x)
+    work = array.astype("float64", copy=False)
+    special = _scipy_special() if scipy is not None and x.device.type == "cpu" else None
     with quiet():
-        y = kernel(x.device.xp, *args, array.astype("float64", copy=False))
+        if special is not None:
+            y = _SCIPY[scipy](special, work)
+        else:
+            y = kernel(x.device.xp, *args, work)
     return cast_to(y, array.dtype)
 
 
@@ -509,7 +542,7 @@ class SpecialNdtri(Function):
 
     @staticmethod
     def forward(ctx, p):
-        y = Tensor._make(_compute(ndtri_array, p, p.device))
+        y = Tensor._make(_compute(ndtri_array, p, p.device, scipy="ndtri"))
         ctx.save_for_backward(y)
         return y
 

@@ -443,12 +443,54 @@ def _numpy_erf(array):
     return scipy_erf(array)
 
 
+# erf(x) = tanh(x R(x^2)) for |x| <= 4, where x R(x^2) ~ atanh(erf(x)): fit up to 3.95 (from
+# 3.92 float32's erf is 1; at 4 the tanh is 1), by least squares weighted by erf's relative
+# error per unit of atanh(erf) ((1 - erf^2) / erf), then reweighted by the error towards
+# minimax; R's coefficients lowest power first. Evaluated in float32, erf is within 3.3 ulps
+# (0.45 on average) from the smallest subnormal up, monotone, and never beyond +-1.
+_ERF_ATANH = (
+    1.1283792501345618,
+    0.1027696681283731,
+    -0.0001944294025331434,
+    -0.0006160073934827893,
+    8.526228714793825e-05,
+    -4.969073046687256e-06,
+    4.814241205686187e-08,
+    4.550971419159389e-09,
+)
+
+
+def _erf_float32(array):
+    """erf of a float32 array from the fit above: 18 passes over two buffers.
+
+    # NOTE: SciPy's erf takes 11 ns an element in float32 (512x512: 2.9 ms, PyTorch 0.25);
+    NumPy's tanh is a fast vectorised kernel (0.15 ns an element), so the fit is of atanh(erf)
+    rather than of erf itself (27 passes for a rational fit as accurate)."""
+    x = np.clip(array.reshape(-1), np.float32(-4), np.float32(4))  # (0-d: same path)
+    y = _horner_float32(_ERF_ATANH, x * x)
+    y *= x
+    np.tanh(y, out=y)
+    return y.reshape(array.shape)
+
+
+def _horner_float32(coefficients, t):
+    """sum(c_k t^k) of a float32 array t (lowest power first), in one new buffer."""
+    total = t * np.float32(coefficients[-1])
+    for c in coefficients[-2:0:-1]:
+        total += np.float32(c)
+        total *= t
+    total += np.float32(coefficients[0])
+    return total
+
+
 def erf_array(array, device):
     """erf of a float array, in its dtype."""
     if device.type != "cpu":
         import cupyx.scipy.special
 
         return cupyx.scipy.special.erf(array)
+    if array.dtype == np.float32:
+        return _erf_float32(array)
     return _numpy_erf(array).astype(array.dtype, copy=False)
 
 
@@ -528,6 +570,56 @@ def _numpy_erfinv(array):
     return y
 
 
+# erfinv(y) = y P(w) for a float32 y, w = -log((1 - y)(1 + y)): P a polynomial in w - 2.5 for
+# w < 5 (|y| < 0.9966; written below in L + 2.5, L = -w = log((1 - y)(1 + y))), in sqrt(w) - 3
+# above (up to w = 16.6, at the float32 next to 1). Both fit by least squares weighted by the
+# relative error and reweighted towards minimax (float64), lowest power first: erfinv within
+# 3.2 float32 ulps (0.75 on average).
+_ERFINV_CENTRAL = (
+    1.5014093543745959,
+    -0.24664026629917807,
+    -0.004177357322960203,
+    0.0012526911493890504,
+    0.00021831785585377803,
+    4.996688070478365e-06,
+    -3.45520877155156e-06,
+    -4.740521464333125e-07,
+    2.2582688524730443e-08,
+    9.400238892842694e-09,
+)
+_ERFINV_TAIL = (
+    2.8329769595050487,
+    1.0016747574155112,
+    0.009436793959121337,
+    -0.0076325901709269894,
+    0.005757052745833602,
+    -0.0036360844298793382,
+    0.001299781213326523,
+    6.254208881198431e-05,
+    -0.0001551617403879879,
+)
+
+
+def _erfinv_float32(array):
+    """erfinv of a float32 array from the fits above (+-inf at +-1, nan beyond): about 26
+    passes; the tail's fit only on the elements beyond |y| = 0.9966.
+
+    # NOTE: SciPy's float32 erfinv takes 16 ns an element (512x512: 4.3 ms, PyTorch 0.9)."""
+    y = array.reshape(-1)  # (a 0-d array takes the same path)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        log = np.subtract(1, y)
+        log *= 1 + y
+        np.log(log, out=log)  # nan where |y| > 1, and then in x too
+        x = _horner_float32(_ERFINV_CENTRAL, log + np.float32(2.5))
+        x *= y
+        far = np.flatnonzero(log <= -5)
+        if far.size:
+            ends = y[far]
+            tail = _horner_float32(_ERFINV_TAIL, np.sqrt(-log[far]) - np.float32(3)) * ends
+            x[far] = np.where(np.abs(ends) == 1, ends * np.float32(np.inf), tail)
+    return x.reshape(array.shape)
+
+
 class Erfinv(Function):
     """y = erfinv(x), the inverse of erf on (-1, 1); dy/dx = sqrt(pi) / 2 * exp(y^2).
     (*) -> (*)"""
@@ -542,6 +634,8 @@ class Erfinv(Function):
             import cupyx.scipy.special
 
             y = cupyx.scipy.special.erfinv(array)
+        elif array.dtype == np.float32:
+            y = _erfinv_float32(array)
         else:
             y = _numpy_erfinv(array).astype(array.dtype, copy=False)
         y = Tensor._make(y)

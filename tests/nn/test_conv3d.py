@@ -1,7 +1,7 @@
 """nn.Conv3d, nn.MaxPool3d, nn.AvgPool3d and their functions against PyTorch: outputs and
 gradients with the same weights (groups too), unbatched inputs, printing, the argument checks
-all convolutions and pools share, and the refusals (the op table checks the functions'
-gradients, double gradients, static graphs and the simulated GPU)."""
+all convolutions and pools share, max_pool3d's indices and max_unpool3d (the op table checks
+the functions' gradients, double gradients, static graphs and the simulated GPU)."""
 
 from __future__ import annotations
 
@@ -125,8 +125,58 @@ def test_a_compiled_conv3d_saves_and_loads(tmp_path):
     np.testing.assert_array_equal(loaded(x).numpy(), expected.numpy())
 
 
-def test_what_minigrad_leaves_out_is_refused():
-    x = minigrad.zeros(1, 2, 4, 4, 4)
-    F = minigrad.nn.functional
-    with pytest.raises(NotImplementedError, match="return_indices"):
-        F.max_pool3d(x, 2, return_indices=True)
+def _with_edges(kind):
+    """A (2, 3, 5, 6, 7) volume: random, rounded (ties), a corner of -inf, or 10% nan."""
+    a = np.random.default_rng(2).standard_normal((2, 3, 5, 6, 7)).astype(np.float32)
+    if kind == "ties":
+        a = np.round(a)
+    elif kind == "-inf":
+        a[:, :, :3, :3, :3] = -np.inf  # windows that hold nothing above the padding
+    elif kind == "nan":
+        a[np.random.default_rng(3).random(a.shape) < 0.1] = np.nan
+    return a
+
+
+@pytest.mark.parametrize("kind", ["random", "ties", "-inf", "nan"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kernel_size": 2},
+        {"kernel_size": 3, "stride": 2, "padding": 1},
+        {"kernel_size": (2, 3, 2), "stride": (1, 2, 1), "padding": (1, 1, 0), "ceil_mode": True},
+        {"kernel_size": 2, "dilation": 2, "padding": 1},
+    ],
+)
+def test_max_pool3d_indices_are_pytorchs(kwargs, kind):
+    a = _with_edges(kind)
+    for x in (a, a[0]):  # batched and unbatched
+        y, index = minigrad.nn.functional.max_pool3d(
+            minigrad.tensor(x), return_indices=True, **kwargs
+        )
+        ty, tindex = torch.nn.functional.max_pool3d(torch.tensor(x), return_indices=True, **kwargs)
+        assert index.dtype == minigrad.int64 and index.shape == tuple(tindex.shape)
+        np.testing.assert_array_equal(index.numpy(), tindex.numpy())
+        np.testing.assert_array_equal(y.numpy(), ty.numpy())
+
+
+def test_max_pool3d_layer_returns_indices_that_max_unpool3d_undoes():
+    x = minigrad.tensor(RNG.random((2, 3, 4, 6, 4)) + 0.1, requires_grad=True)  # above 0
+    y, index = minigrad.nn.MaxPool3d(2, return_indices=True)(x)
+    assert not index.requires_grad
+    back = minigrad.nn.MaxUnpool3d(2)(y, index)
+    again, _ = minigrad.nn.functional.max_pool3d(back, 2, return_indices=True)
+    np.testing.assert_array_equal(again.detach().numpy(), y.detach().numpy())
+    assert (back.detach().numpy() != 0).sum() == y.numel()
+    back.sum().backward()  # the gradient reaches each window's max once
+    assert x.grad.numpy().sum() == y.numel()
+
+
+def test_max_pool3d_indices_replay_in_a_compiled_function():
+    def pool(x):
+        return minigrad.nn.functional.max_pool3d(x, 2, return_indices=True)[1]
+
+    compiled = minigrad.static.compile(pool, fullgraph=True)
+    for seed in (0, 1):  # traced on the first, replayed on the second
+        x = np.random.default_rng(seed).standard_normal((1, 2, 4, 4, 4)).astype(np.float32)
+        want = torch.nn.functional.max_pool3d(torch.tensor(x), 2, return_indices=True)[1]
+        np.testing.assert_array_equal(compiled(minigrad.tensor(x)).numpy(), want.numpy())

@@ -1045,6 +1045,13 @@ UNPOOLS = [
     ),
     ("1d", lambda m: m.MaxUnpool1d(2), _pooled((2, 3, 7), "max_pool1d", 2), [2, 3, 7]),
     ("1d_overlap", lambda m: m.MaxUnpool1d(3, 2), _pooled((2, 3, 9), "max_pool1d", 3, 2), None),
+    ("3d", lambda m: m.MaxUnpool3d(2), _pooled((2, 3, 4, 6, 4), "max_pool3d", 2), None),
+    (
+        "3d_overlap_padding_size_unbatched",
+        lambda m: m.MaxUnpool3d(3, (2, 1, 2), 1),
+        _pooled((3, 5, 4, 6), "max_pool3d", 3, (2, 1, 2), 1),
+        (5, 4, 6),
+    ),
 ]
 
 

@@ -44,6 +44,7 @@ class Case:
 F = SimpleNamespace(
     relu=activations.relu,
     leaky_relu=activations.leaky_relu,
+    elu=activations.elu,
     gelu=activations.gelu,
     softplus=activations.softplus,
     silu=activations.silu,
@@ -293,6 +294,8 @@ CASES = [
     Case("tanh", lambda t, F, a: t.tanh(a), ((3, 4),)),
     Case("relu", lambda t, F, a: t.relu(a), ((3, 4),)),
     Case("leaky_relu", lambda t, F, a: F.leaky_relu(a, 0.1), ((3, 4),)),
+    Case("leaky_relu_steep", lambda t, F, a: F.leaky_relu(a, 2.5), ((3, 4),)),
+    Case("elu", lambda t, F, a: F.elu(a, 0.7), ((3, 4),)),
     Case("gelu", lambda t, F, a: F.gelu(a), ((3, 4),), low=-3, high=3),
     Case("gelu_tanh", lambda t, F, a: F.gelu(a, approximate="tanh"), ((3, 4),)),
     Case("softplus", lambda t, F, a: F.softplus(a, beta=2.0, threshold=3.0), ((3, 4),)),
@@ -873,6 +876,13 @@ CASES = [
         ((2, 3, 4, 6),),
     ),
     Case("max_pool2d_double", lambda t, F, x: _pool_grad(t, F, x), ((1, 2, 4, 4),)),
+    Case(
+        "max_pool3d_indices",
+        lambda t, F, x: (
+            F.max_pool3d(x, 2, 1, 1, return_indices=True)[1].to(x.dtype) + F.max_pool3d(x, 2, 1, 1)
+        ),
+        ((1, 2, 3, 4, 3),),
+    ),
     Case("avg_pool2d", lambda t, F, x: F.avg_pool2d(x, 3, stride=2, padding=1), ((2, 2, 7, 6),)),
     Case(
         "max_pool2d_ceil_mode",  # the last windows run past the padded input
@@ -1220,6 +1230,16 @@ COMPOSED = [
         "adaptive_avg_pool2d",
         lambda t, F, x: t.nn.functional.adaptive_avg_pool2d(x, (3, None)),
         ((2, 3, 7, 5),),
+    ),
+    Case(
+        "adaptive_avg_pool2d_equal_windows",
+        lambda t, F, x: t.nn.functional.adaptive_avg_pool2d(x, (4, 2)),
+        ((2, 3, 8, 6),),
+    ),
+    Case(
+        "adaptive_avg_pool2d_global_unbatched",
+        lambda t, F, x: t.nn.functional.adaptive_avg_pool2d(x, 1),
+        ((3, 4, 6),),
     ),
     Case(
         "adaptive_max_pool1d",

@@ -39,6 +39,31 @@ def test_norm_over_every_element_is_the_root_of_the_sum_of_squares(dtype, layout
     np.testing.assert_allclose(x.grad.numpy(), want, rtol=10 * tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shape, dim", [((512, 512), 1), ((512, 512), -1), ((8, 64, 512), (1, 2)), ((4, 0, 3), 2)]
+)
+@pytest.mark.parametrize("transposed", [False, True])
+def test_norm_over_the_last_dims_is_each_rows_root_of_the_sum_of_squares(
+    dtype, shape, dim, transposed
+):
+    array = _normal(shape, dtype)
+    if transposed:  # a view whose rows are not contiguous
+        array = array.swapaxes(0, -1)
+    x = minigrad.tensor(array, requires_grad=True)
+    axes = dim if isinstance(dim, tuple) else (dim,)
+    want = np.sqrt((array.astype(np.float64) ** 2).sum(axis=axes, keepdims=True))
+    tol = {np.float16: 1e-3, np.float32: 1e-6, np.float64: 1e-13}[dtype]
+    for keepdim in (False, True):
+        y = x.norm(dim=dim, keepdim=keepdim)
+        expected = want if keepdim else want.reshape(y.shape)
+        assert y.shape == expected.shape and y.dtype == x.dtype
+        np.testing.assert_allclose(y.detach().numpy(), expected, rtol=tol)
+    x.norm(dim=dim).sum().backward()
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(x.grad.numpy(), array / want, rtol=10 * tol, atol=tol)
+
+
 def test_norm_gradient_is_zero_where_the_norm_is_zero_or_underflows():
     for value in (0.0, 1e-30):  # 1e-30 squared underflows in float32: the norm is 0
         x = minigrad.full((4, 5), value, requires_grad=True)
@@ -374,3 +399,48 @@ def _stable_sort(array, largest):
     """PyTorch's stable sort of the rows, descending for the largest."""
     torch = pytest.importorskip("torch")
     return torch.tensor(array).sort(dim=1, descending=largest, stable=True)
+
+
+def test_float32_erf_is_within_a_few_ulps_of_erf_everywhere():
+    # NOTE: float32 takes a fit (ops/unary.py), float64 SciPy's or math.erf
+    xs = np.concatenate(
+        [
+            np.linspace(-6, 6, 100001),
+            np.geomspace(1e-45, 10, 2000),
+            -np.geomspace(1e-45, 10, 2000),
+            [0.0, -0.0, np.inf, -np.inf, np.nan, 3.9, 4.0, 4.1],
+        ]
+    ).astype(np.float32)
+    got = minigrad.erf(minigrad.tensor(xs)).numpy()
+    want = np.array([math.erf(v) for v in xs.astype(np.float64)])
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(xs))
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(xs))  # -0.0 stays -0.0
+    assert np.abs(got[~np.isnan(xs)]).max() <= 1
+    finite = np.isfinite(want) & (want != 0)
+    ulps = np.abs(got[finite] - want[finite]) / np.spacing(np.abs(want[finite]).astype(np.float32))
+    assert ulps.max() <= 5 and ulps.mean() <= 1
+    assert minigrad.erf(minigrad.tensor(np.float32(0.5))).item() == pytest.approx(math.erf(0.5))
+
+
+def test_float32_erfinv_is_within_a_few_ulps_of_erfinv_everywhere():
+    # NOTE: float32 takes two fits (ops/unary.py), float64 SciPy's or Newton's steps
+    tiny = np.geomspace(1e-38, 1, 2000)
+    ys = np.concatenate(
+        [np.linspace(-1, 1, 100001), tiny, -tiny, 1 - tiny[tiny < 0.01], [0.0, -0.0]]
+    ).astype(np.float32)
+    ys = ys[np.abs(ys) < 1]
+    got = minigrad.erfinv(minigrad.tensor(ys)).numpy()
+    want = minigrad.erfinv(minigrad.tensor(ys.astype(np.float64))).numpy()
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(ys))  # -0.0 stays -0.0
+    nonzero = want != 0
+    ulps = np.abs(got[nonzero] - want[nonzero]) / np.spacing(
+        np.abs(want[nonzero]).astype(np.float32)
+    )
+    assert ulps.max() <= 5 and ulps.mean() <= 1
+    edges = np.array([1.0, -1.0, 1.5, -2.0, np.nan, np.inf, 0.3], np.float32)
+    got = minigrad.erfinv(minigrad.tensor(edges)).numpy()
+    np.testing.assert_array_equal(got[:6], [np.inf, -np.inf, np.nan, np.nan, np.nan, np.nan])
+    assert got[6] == pytest.approx(0.2724627147267544, rel=1e-6)
+    assert minigrad.erfinv(minigrad.tensor(np.float32(0.3))).shape == ()

@@ -240,3 +240,15 @@ class MaxUnpool1d(MaxUnpool2d):
         return F.max_unpool1d(
             input, indices, self.kernel_size, self.stride, self.padding, output_size
         )
+
+
+class MaxUnpool3d(MaxUnpool2d):
+    """Put pooled maxima back where max_pool3d found them (zeros elsewhere).
+    forward(input, indices, output_size=None): (N, C, D, H, W) -> (N, C, Do, Ho, Wo)"""
+
+    _dims = 3
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool3d(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
