@@ -18,6 +18,7 @@ import recipes
 import training_tools
 import tutorials6
 import tutorials7
+import tutorials8
 import user_programs
 
 import minigrad
@@ -35,6 +36,7 @@ PROGRAMS = [
     + user_programs.PROGRAMS
     + tutorials6.PROGRAMS
     + tutorials7.PROGRAMS
+    + tutorials8.PROGRAMS
 ]
 
 
