@@ -13,6 +13,8 @@ compared by its properties."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from tutorials7 import _randn
 
@@ -676,6 +678,746 @@ def gpt_self_attention_averaging_trick(torch, init):
     }
 
 
+def _moons(n, seed, noise=0.1):
+    """Two interleaving half circles, as sklearn's make_moons draws them."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, np.pi, n)
+    upper = rng.random(n) < 0.5
+    x = np.where(upper, np.cos(t), 1 - np.cos(t))
+    y = np.where(upper, np.sin(t), 0.5 - np.sin(t))
+    X = np.stack([x, y], 1) + rng.normal(0, noise, (n, 2))
+    return X.astype(np.float32), upper.astype(np.int64)
+
+
+def micrograd_moons_max_margin(torch, init):
+    """micrograd's demo notebook written in PyTorch: an MLP of two hidden layers on the moons
+    with labels -1/+1, the SVM max-margin loss `(1 + -yb * scores).relu().mean()`, an L2 term
+    `alpha * sum((p * p).sum() for p in model.parameters())`, the accuracy as
+    `((yb > 0) == (scores > 0))`, a decaying learning rate `1.0 - 0.9 * k / 100` applied
+    through p.data, and the decision over a meshgrid."""
+    nn = torch.nn
+    X, y = _moons(60, 9)
+    X = torch.from_numpy(X)
+    yb = torch.from_numpy(y * 2 - 1).float()
+    model = init(nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(),
+                               nn.Linear(16, 1)))  # fmt: skip
+
+    def loss():
+        scores = model(X).squeeze(1)
+        losses = (1 + -yb * scores).relu()
+        data_loss = losses.mean()
+        alpha = 1e-4
+        reg_loss = alpha * sum((p * p).sum() for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        accuracy = ((yb > 0) == (scores > 0)).float().mean()
+        return total_loss, accuracy
+
+    history = []
+    for k in range(20):
+        total_loss, acc = loss()
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 0.5 * (1.0 - 0.9 * k / 100)
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        history.append([total_loss.item(), acc.item()])
+    xx, yy = torch.meshgrid(torch.arange(-1.0, 2.0, 0.5), torch.arange(-1.0, 1.5, 0.5),
+                            indexing="ij")  # fmt: skip
+    grid = torch.stack([xx.flatten(), yy.flatten()], 1)
+    with torch.no_grad():
+        scores = model(grid)
+    Z = (scores > 0).reshape(xx.shape)
+    return {"history": history, "scores": scores.flatten().tolist(), "Z": Z.tolist()}
+
+
+def _digit_images(label, n, offset=0):
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return (digits.images[digits.target == label][offset : offset + n] / 16.0).astype(np.float32)
+
+
+def fastai_mnist_basics(torch, init):
+    """fast.ai's "Under the hood: training a digit classifier" on 8x8 threes and sevens: the
+    ideal digits by torch.stack(...).mean(0), L1 and RMSE distances (and F.l1_loss,
+    F.mse_loss), mnist_distance broadcasting over a stack `(a - b).abs().mean((-1, -2))`,
+    is_3, init_params `(torch.randn(size) * std).requires_grad_()`, linear1, mnist_loss by
+    torch.where, a DataLoader over `list(zip(x, y))`, train_epoch through p.data and
+    grad.zero_(), batch_accuracy and validate_epoch with round(); then a BasicOptim class
+    over nn.Linear, and a simple net with SGD."""
+    nn = torch.nn
+    F = nn.functional
+    DataLoader = torch.utils.data.DataLoader
+    threes, sevens = _digit_images(3, 40), _digit_images(7, 40)
+    three_tensors = [torch.tensor(img) for img in threes]
+    seven_tensors = [torch.tensor(img) for img in sevens]
+    stacked_threes = torch.stack(three_tensors[:30]).float()
+    stacked_sevens = torch.stack(seven_tensors[:30]).float()
+    mean3 = stacked_threes.mean(0)
+    mean7 = stacked_sevens.mean(0)
+    a_3 = stacked_threes[1]
+    dist_3_abs = (a_3 - mean3).abs().mean()
+    dist_3_sqr = ((a_3 - mean3) ** 2).mean().sqrt()
+    dists = [F.l1_loss(a_3.float(), mean7).item(), F.mse_loss(a_3, mean7).sqrt().item()]
+    valid_3_tens = torch.stack(three_tensors[30:])
+    valid_7_tens = torch.stack(seven_tensors[30:])
+
+    def mnist_distance(a, b):
+        return (a - b).abs().mean((-1, -2))
+
+    def is_3(x):
+        return mnist_distance(x, mean3) < mnist_distance(x, mean7)
+
+    accuracy_3s = is_3(valid_3_tens).float().mean()
+    accuracy_7s = (1 - is_3(valid_7_tens).float()).mean()
+    train_x = torch.cat([stacked_threes, stacked_sevens]).view(-1, 8 * 8)
+    train_y = torch.tensor([1] * 30 + [0] * 30).unsqueeze(1)
+    valid_x = torch.cat([valid_3_tens, valid_7_tens]).view(-1, 8 * 8)
+    valid_y = torch.tensor([1] * 10 + [0] * 10).unsqueeze(1)
+    dset = list(zip(train_x, train_y))
+    valid_dset = list(zip(valid_x, valid_y))
+    dl = DataLoader(dset, batch_size=16)
+    valid_dl = DataLoader(valid_dset, batch_size=8)
+
+    def init_params(size, std=1.0):
+        return (torch.randn(size) * std).requires_grad_()
+
+    weights = init(init_params((8 * 8, 1)))
+    bias = init(init_params(1))
+
+    def linear1(xb):
+        return xb @ weights + bias
+
+    def mnist_loss(predictions, targets):
+        predictions = predictions.sigmoid()
+        return torch.where(targets == 1, 1 - predictions, predictions).mean()
+
+    def calc_grad(xb, yb, model):
+        preds = model(xb)
+        loss = mnist_loss(preds, yb)
+        loss.backward()
+
+    def train_epoch(model, lr, params):
+        for xb, yb in dl:
+            calc_grad(xb, yb, model)
+            for p in params:
+                p.data -= p.grad * lr
+                p.grad.zero_()
+
+    def batch_accuracy(xb, yb):
+        preds = xb.sigmoid()
+        correct = (preds > 0.5) == yb
+        return correct.float().mean()
+
+    def validate_epoch(model):
+        accs = [batch_accuracy(model(xb), yb) for xb, yb in valid_dl]
+        return round(torch.stack(accs).mean().item(), 4)
+
+    log = [validate_epoch(linear1)]
+    for _ in range(3):
+        train_epoch(linear1, 1.0, (weights, bias))
+        log.append(validate_epoch(linear1))
+
+    class BasicOptim:
+        def __init__(self, params, lr):
+            self.params, self.lr = list(params), lr
+
+        def step(self, *args, **kwargs):
+            for p in self.params:
+                p.data -= p.grad.data * self.lr
+
+        def zero_grad(self, *args, **kwargs):
+            for p in self.params:
+                p.grad = None
+
+    linear_model = init(nn.Linear(8 * 8, 1))
+    opt = BasicOptim(linear_model.parameters(), 1.0)
+    for _ in range(2):
+        for xb, yb in dl:
+            calc_grad(xb, yb, linear_model)
+            opt.step()
+            opt.zero_grad()
+        log.append(validate_epoch(linear_model))
+    simple_net = init(nn.Sequential(nn.Linear(64, 30), nn.ReLU(), nn.Linear(30, 1)))
+    opt = torch.optim.SGD(simple_net.parameters(), lr=0.5)
+    for _ in range(2):
+        for xb, yb in dl:
+            calc_grad(xb, yb, simple_net)
+            opt.step()
+            opt.zero_grad()
+        log.append(validate_epoch(simple_net))
+    return {
+        "distances": [dist_3_abs.item(), dist_3_sqr.item(), dists],
+        "valid_dist": mnist_distance(valid_3_tens, mean3).tolist(),
+        "accuracy": [accuracy_3s.item(), accuracy_7s.item()],
+        "log": log,
+        "weights": [weights.flatten().tolist(), bias.item()],
+        "net": simple_net[2].weight.tolist(),
+    }
+
+
+def matmul_from_loops_to_einsum(torch, init):
+    """fast.ai part 2's matrix multiplication lesson: a triple Python loop with `c[i, j] +=
+    a[i, k] * b[k, j]`, then the inner loop replaced by an elementwise product and sum, then
+    by broadcasting one row `(a[i, :, None] * b).sum(dim=0)`, then the whole product by
+    broadcasting and by torch.einsum, each checked by torch.allclose; broadcasting rules
+    (expand_as and its stride of 0, c[None, :] and c[:, None]); then why initialisation
+    matters: the mean and std of activations through ten layers scaled by 1, by 0.01, by
+    sqrt(1 / n), and with ReLU by Kaiming's sqrt(2 / n)."""
+    a = _randn(torch, (5, 12), 10)
+    b = _randn(torch, (12, 4), 11)
+
+    def matmul(a, b):
+        (ar, ac), (_, bc) = a.shape, b.shape
+        c = torch.zeros(ar, bc)
+        for i in range(ar):
+            for j in range(bc):
+                for k in range(ac):
+                    c[i, j] += a[i, k] * b[k, j]
+        return c
+
+    def matmul2(a, b):
+        c = torch.zeros(a.shape[0], b.shape[1])
+        for i in range(a.shape[0]):
+            for j in range(b.shape[1]):
+                c[i, j] = (a[i, :] * b[:, j]).sum()
+        return c
+
+    def matmul3(a, b):
+        c = torch.zeros(a.shape[0], b.shape[1])
+        for i in range(a.shape[0]):
+            c[i] = (a[i, :, None] * b).sum(dim=0)
+        return c
+
+    def matmul4(a, b):
+        return (a[..., None] * b[None]).sum(1)
+
+    reference = a @ b
+    results = [matmul(a, b), matmul2(a, b), matmul3(a, b), matmul4(a, b)]
+    results.append(torch.einsum("ik,kj->ij", a, b))
+    c = torch.tensor([10.0, 20, 30])
+    m = torch.tensor([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]])
+    t = c.expand_as(m)
+    stats = {}
+    x0 = _randn(torch, (50, 40), 12)
+    for name, scale, relu in [("one", 1.0, False), ("small", 0.01, False),
+                              ("xavier", math.sqrt(1 / 40), False),
+                              ("kaiming", math.sqrt(2 / 40), True)]:  # fmt: skip
+        x = x0
+        for layer in range(10):
+            x = x @ (_randn(torch, (40, 40), 100 + layer) * scale)
+            if relu:
+                x = x.relu()
+        stats[name] = [x.mean().item(), x.std().item()]
+    return {
+        "close": [torch.allclose(r, reference, atol=1e-5) for r in results],
+        "values": reference.tolist(),
+        "broadcast": [(m + c).tolist(), t.tolist(), list(t.stride()), (c[:, None] * m).tolist()],
+        "shapes": [list(c[None, :].shape), list(c[:, None].shape), (c[None] * c[:, None]).tolist()],
+        "stats": stats,
+    }
+
+
+def cs231n_svm_and_softmax_vectorized(torch, init):
+    """CS231n assignment 1 in PyTorch: the multiclass SVM loss naive (loops over examples and
+    classes) and vectorized (`margins = (scores - correct[:, None] + 1).clamp(min=0)`, the
+    correct class zeroed through `margins[torch.arange(N), y] = 0`), its gradient by hand
+    (`binary[torch.arange(N), y] = -binary.sum(1)`, X.T @ binary / N + 2 reg W) against
+    autograd; the softmax loss with the max subtracted, its gradient `dscores = probs;
+    dscores[range(N), y] -= 1`; a few steps of the LinearClassifier's SGD on minibatches."""
+    N, D, Cn = 20, 10, 4
+    X = _randn(torch, (N, D), 13)
+    y = torch.from_numpy(np.random.default_rng(14).integers(0, Cn, N))
+    W = init(torch.randn(D, Cn) * 0.01)
+    reg = 0.1
+
+    def svm_loss_naive(W):
+        loss = 0.0
+        for i in range(N):
+            scores = X[i] @ W
+            correct = scores[y[i]]
+            for j in range(Cn):
+                if j == y[i]:
+                    continue
+                margin = scores[j] - correct + 1
+                if margin > 0:
+                    loss += margin
+        return loss / N + reg * torch.sum(W * W)
+
+    def svm_loss_vectorized(W):
+        scores = X @ W
+        correct = scores[torch.arange(N), y]
+        margins = (scores - correct[:, None] + 1).clamp(min=0)
+        margins[torch.arange(N), y] = 0
+        loss = margins.sum() / N + reg * (W * W).sum()
+        binary = (margins > 0).float()
+        binary[torch.arange(N), y] = -binary.sum(1)
+        dW = X.T @ binary / N + 2 * reg * W
+        return loss, dW
+
+    def softmax_loss_vectorized(W):
+        scores = X @ W
+        scores = scores - scores.max(dim=1, keepdim=True).values
+        probs = scores.exp() / scores.exp().sum(dim=1, keepdim=True)
+        loss = -probs[range(N), y].log().mean() + reg * (W * W).sum()
+        dscores = probs.clone()
+        dscores[range(N), y] -= 1
+        dW = X.T @ dscores / N + 2 * reg * W
+        return loss, dW
+
+    naive = svm_loss_naive(W)
+    loss, dW = svm_loss_vectorized(W)
+    Wg = W.clone().requires_grad_(True)
+    svm_loss_vectorized(Wg)[0].backward()
+    svm_grad = Wg.grad.clone()
+    Wg.grad = None
+    sloss, sdW = softmax_loss_vectorized(Wg)
+    sloss.backward()
+    W_train = W.clone()
+    batches = np.random.default_rng(15).integers(0, N, (5, 8))
+    history = []
+    for it in range(5):
+        idx = torch.from_numpy(batches[it])
+        scores = X[idx] @ W_train
+        margins = (scores - scores[torch.arange(8), y[idx]][:, None] + 1).clamp(min=0)
+        margins[torch.arange(8), y[idx]] = 0
+        binary = (margins > 0).float()
+        binary[torch.arange(8), y[idx]] = -binary.sum(1)
+        W_train -= 1e-1 * (X[idx].T @ binary / 8 + 2 * reg * W_train)
+        history.append((margins.sum() / 8).item())
+    y_pred = (X @ W_train).argmax(dim=1)
+    return {
+        "svm": [naive.item(), loss.item(), torch.allclose(dW, svm_grad, atol=1e-6)],
+        "svm_dW": dW.tolist(),
+        "softmax": [sloss.item(), torch.allclose(sdW.detach(), Wg.grad, atol=1e-6)],
+        "softmax_dW": sdW.detach().tolist(),
+        "history": history,
+        "accuracy": (y_pred == y).float().mean().item(),
+    }
+
+
+def cs231n_functional_convnet(torch, init):
+    """CS231n's "PyTorch on CIFAR-10" notebook, small: flatten(x) by x.view(N, -1), the
+    barebones two_layer_fc and three_layer_convnet as functions of a params list (F.conv2d
+    with padding, `x.mm(fc_w) + fc_b`), random_weight by Kaiming (the draw handed over),
+    train_part2 updating `w -= learning_rate * w.grad` and `w.grad.zero_()` under no_grad,
+    check_accuracy_part2 by `scores.max(1)`; then the nn.Module ThreeLayerConvNet with
+    nn.init.kaiming_normal_ and zeros_, and the nn.Sequential version with a Flatten module,
+    trained with SGD (nesterov momentum)."""
+    nn = torch.nn
+    F = nn.functional
+    x_train = _randn(torch, (16, 3, 8, 8), 16)
+    y_train = torch.from_numpy(np.random.default_rng(17).integers(0, 5, 16))
+
+    def flatten(x):
+        N = x.shape[0]
+        return x.view(N, -1)
+
+    def random_weight(shape):
+        fan_in = shape[1] if len(shape) == 2 else np.prod(shape[1:])
+        w = init(torch.randn(shape)) * np.sqrt(2.0 / fan_in)
+        w.requires_grad = True
+        return w
+
+    def zero_weight(shape):
+        return torch.zeros(shape, requires_grad=True)
+
+    def three_layer_convnet(x, params):
+        conv_w1, conv_b1, conv_w2, conv_b2, fc_w, fc_b = params
+        x = F.relu(F.conv2d(x, conv_w1, conv_b1, padding=2))
+        x = F.relu(F.conv2d(x, conv_w2, conv_b2, padding=1))
+        return flatten(x).mm(fc_w) + fc_b
+
+    params = [
+        random_weight((6, 3, 5, 5)),
+        zero_weight((6,)),
+        random_weight((4, 6, 3, 3)),
+        zero_weight((4,)),
+        random_weight((4 * 8 * 8, 5)),
+        zero_weight(5),
+    ]
+    scores = three_layer_convnet(torch.zeros((64, 3, 8, 8)), params)
+
+    def check_accuracy(model_fn, params):
+        with torch.no_grad():
+            scores = model_fn(x_train, params)
+            _, preds = scores.max(1)
+            num_correct = (preds == y_train).sum()
+            return float(num_correct) / preds.size(0)
+
+    learning_rate = 3e-3
+    part2 = []
+    for _ in range(4):
+        scores_t = three_layer_convnet(x_train, params)
+        loss = F.cross_entropy(scores_t, y_train)
+        loss.backward()
+        with torch.no_grad():
+            for w in params:
+                w -= learning_rate * w.grad
+                w.grad.zero_()
+        part2.append([loss.item(), check_accuracy(three_layer_convnet, params)])
+
+    class ThreeLayerConvNet(nn.Module):
+        def __init__(self, in_channel, channel_1, channel_2, num_classes):
+            super().__init__()
+            self.conv1 = nn.Conv2d(in_channel, channel_1, 5, padding=2)
+            nn.init.kaiming_normal_(self.conv1.weight)
+            nn.init.zeros_(self.conv1.bias)
+            self.conv2 = nn.Conv2d(channel_1, channel_2, 3, padding=1)
+            nn.init.kaiming_normal_(self.conv2.weight)
+            nn.init.zeros_(self.conv2.bias)
+            self.fc = nn.Linear(channel_2 * 8 * 8, num_classes)
+            nn.init.kaiming_normal_(self.fc.weight)
+            nn.init.zeros_(self.fc.bias)
+
+        def forward(self, x):
+            x = F.relu(self.conv1(x))
+            x = F.relu(self.conv2(x))
+            return self.fc(flatten(x))
+
+    model = init(ThreeLayerConvNet(3, 6, 4, 5))
+    seq = init(nn.Sequential(nn.Conv2d(3, 6, 5, padding=2), nn.ReLU(),
+                             nn.Conv2d(6, 4, 3, padding=1), nn.ReLU(), nn.Flatten(),
+                             nn.Linear(4 * 8 * 8, 5)))  # fmt: skip
+    part3 = []
+    for net in (model, seq):
+        optimizer = torch.optim.SGD(net.parameters(), lr=1e-2, momentum=0.9, nesterov=True)
+        for _ in range(3):
+            net.train()
+            loss = F.cross_entropy(net(x_train), y_train)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            part3.append(loss.item())
+        net.eval()
+        part3.append(check_accuracy(lambda x, p, net=net: net(x), None))
+    return {
+        "shape": list(scores.shape),
+        "part2": part2,
+        "part3": part3,
+        "conv_b1": params[1].tolist(),
+    }
+
+
+def cs231n_captioning_temporal_softmax(torch, init):
+    """CS231n's RNN captioning written with tensor ops: image features projected to h0,
+    word_embedding by indexing W_embed[captions_in], a vanilla RNN unrolled over time
+    (`torch.tanh(x @ Wx + prev_h @ Wh + b)` stacked), temporal_affine by a 3-D matmul, the
+    temporal softmax loss with a mask of NULL tokens (`F.cross_entropy(reduction="none")`
+    times the mask, summed over N), captions shifted into captions_in and captions_out; a few
+    Adam steps and greedy sampling with argmax."""
+    F = torch.nn.functional
+    N, T, D, H, V, W = 4, 5, 6, 8, 7, 5
+    NULL, START = 0, 1
+    features = _randn(torch, (N, D), 18)
+    captions = torch.tensor([[1, 3, 4, 5, 2, 0], [1, 6, 2, 0, 0, 0], [1, 4, 4, 6, 3, 2],
+                             [1, 5, 3, 2, 0, 0]])  # fmt: skip
+    params = {
+        "W_proj": _randn(torch, (D, H), 19, 0.3),
+        "b_proj": torch.zeros(H),
+        "W_embed": _randn(torch, (V, W), 20, 0.3),
+        "Wx": _randn(torch, (W, H), 21, 0.3),
+        "Wh": _randn(torch, (H, H), 22, 0.3),
+        "b": torch.zeros(H),
+        "W_vocab": _randn(torch, (H, V), 23, 0.3),
+        "b_vocab": torch.zeros(V),
+    }
+    for p in params.values():
+        p.requires_grad_()
+
+    def loss_fn(features, captions):
+        captions_in = captions[:, :-1]
+        captions_out = captions[:, 1:]
+        mask = captions_out != NULL
+        h = features @ params["W_proj"] + params["b_proj"]
+        x = params["W_embed"][captions_in]
+        hs = []
+        for t in range(x.shape[1]):
+            h = torch.tanh(x[:, t] @ params["Wx"] + h @ params["Wh"] + params["b"])
+            hs.append(h)
+        hs = torch.stack(hs, dim=1)
+        scores = hs @ params["W_vocab"] + params["b_vocab"]
+        Nn, Tt, Vv = scores.shape
+        losses = F.cross_entropy(scores.reshape(Nn * Tt, Vv), captions_out.reshape(Nn * Tt),
+                                 reduction="none")  # fmt: skip
+        return (losses * mask.reshape(-1).float()).sum() / Nn
+
+    optimizer = torch.optim.Adam(params.values(), lr=0.05)
+    history = []
+    for _ in range(6):
+        loss = loss_fn(features, captions)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    with torch.no_grad():
+        h = features @ params["W_proj"] + params["b_proj"]
+        word = torch.full((N,), START, dtype=torch.long)
+        sampled = []
+        for _ in range(T):
+            h = torch.tanh(params["W_embed"][word] @ params["Wx"] + h @ params["Wh"] + params["b"])
+            word = (h @ params["W_vocab"] + params["b_vocab"]).argmax(dim=1)
+            sampled.append(word)
+        sampled = torch.stack(sampled, 1)
+    return {
+        "history": history,
+        "grad": params["Wh"].grad.tolist(),
+        "sampled": sampled.tolist(),
+        "mask_count": (captions[:, 1:] != NULL).sum().item(),
+    }
+
+
+def class_visualization_and_fooling(torch, init):
+    """CS231n's network visualization: class visualization by gradient ascent on the image
+    (jitter by torch.roll with offsets from NumPy, the score minus an L2 penalty,
+    `img.data += learning_rate * img.grad.data / img.grad.data.norm()`, undoing the jitter,
+    clamping per channel, a Gaussian blur by a depthwise F.conv2d every few steps); then a
+    fooling image: steps along the normalised gradient of the target score until the model
+    predicts the target class."""
+    nn = torch.nn
+    F = nn.functional
+    model = init(nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                               nn.Flatten(), nn.Linear(4 * 4 * 4, 5)))  # fmt: skip
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad = False
+    img = torch.zeros(1, 3, 8, 8).requires_grad_()
+    target_y, l2_reg, learning_rate = 2, 1e-3, 5.0
+    k = torch.tensor([1.0, 2.0, 1.0])
+    kernel = (k[:, None] * k[None, :]) / 16
+    kernel = kernel.expand(3, 1, 3, 3)
+    jitters = np.random.default_rng(24).integers(-2, 3, (8, 2)).tolist()
+    scores_seen = []
+    for t in range(8):
+        ox, oy = jitters[t]
+        img.data.copy_(torch.roll(torch.roll(img.data, ox, dims=3), oy, dims=2))
+        score = model(img)[0, target_y]
+        objective = score - l2_reg * img.norm() ** 2
+        objective.backward()
+        img.data += learning_rate * img.grad.data / img.grad.data.norm()
+        img.grad.zero_()
+        img.data.copy_(torch.roll(torch.roll(img.data, -ox, dims=3), -oy, dims=2))
+        for c in range(3):
+            lo, hi = -1.0 - c * 0.1, 1.0 + c * 0.1
+            img.data[:, c].clamp_(min=lo, max=hi)
+        if t % 4 == 3:
+            img.data = F.conv2d(F.pad(img.data, (1, 1, 1, 1), mode="reflect"), kernel, groups=3)
+        scores_seen.append(score.item())
+    X = _randn(torch, (1, 3, 8, 8), 25)
+    X_fooling = X.clone().requires_grad_()
+    target = (model(X).argmax(1).item() + 1) % 5
+    steps = 0
+    while model(X_fooling).argmax(1).item() != target and steps < 60:
+        steps += 1
+        scores = model(X_fooling)
+        scores[0, target].backward()
+        with torch.no_grad():
+            X_fooling += 1.0 * X_fooling.grad / X_fooling.grad.norm()
+            X_fooling.grad.zero_()
+    return {
+        "scores": scores_seen,
+        "img": img.detach().flatten().tolist(),
+        "fooling": [steps, model(X_fooling).argmax(1).item() == target],
+        "diff": (X_fooling - X).abs().max().item(),
+    }
+
+
+def energy_based_model_langevin(torch, init):
+    """An energy-based model as the UvA deep-learning tutorial trains it: a small CNN scoring
+    images, Langevin dynamics sampling (`inp_imgs.requires_grad = True`, the energy's
+    gradient by backward, clamped, `inp_imgs.data.add_(-step_size * grad)` plus noise from
+    NumPy, `clamp_(min=-1.0, max=1.0)`), the model's parameters' requires_grad switched off
+    while sampling and back on, a contrastive divergence loss `fake.mean() - real.mean()` with
+    the regulariser `alpha * (real ** 2 + fake ** 2).mean()`, Adam(betas=(0.0, 0.999))."""
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.SiLU(),
+                               nn.Conv2d(4, 8, 3, stride=2, padding=1), nn.SiLU(),
+                               nn.Flatten(), nn.Linear(8 * 2 * 2, 1)))  # fmt: skip
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.0, 0.999))
+    real_imgs = torch.from_numpy(_digit_images(1, 8)[:, None] * 2 - 1)
+    rng = np.random.default_rng(26)
+
+    def generate_samples(inp_imgs, steps=5, step_size=10):
+        is_training = model.training
+        model.eval()
+        for p in model.parameters():
+            p.requires_grad = False
+        inp_imgs.requires_grad = True
+        for _ in range(steps):
+            noise = torch.from_numpy(rng.normal(0, 0.005, inp_imgs.shape).astype(np.float32))
+            inp_imgs.data.add_(noise)
+            inp_imgs.data.clamp_(min=-1.0, max=1.0)
+            out_imgs = -model(inp_imgs)
+            out_imgs.sum().backward()
+            inp_imgs.grad.data.clamp_(-0.03, 0.03)
+            inp_imgs.data.add_(-step_size * inp_imgs.grad.data)
+            inp_imgs.grad.detach_()
+            inp_imgs.grad.zero_()
+            inp_imgs.data.clamp_(min=-1.0, max=1.0)
+        for p in model.parameters():
+            p.requires_grad = True
+        model.train(is_training)
+        return inp_imgs.detach()
+
+    history = []
+    for _ in range(4):
+        start = torch.from_numpy(rng.uniform(-1, 1, (8, 1, 8, 8)).astype(np.float32))
+        fake_imgs = generate_samples(start)
+        inp_imgs = torch.cat([real_imgs, fake_imgs], dim=0)
+        real_out, fake_out = model(inp_imgs).chunk(2, dim=0)
+        reg_loss = 0.1 * (real_out**2 + fake_out**2).mean()
+        cdiv_loss = fake_out.mean() - real_out.mean()
+        loss = reg_loss + cdiv_loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append([loss.item(), reg_loss.item(), cdiv_loss.item()])
+    return {
+        "history": history,
+        "fake": fake_imgs[0, 0].tolist(),
+        "requires_grad": [p.requires_grad for p in model.parameters()],
+        "training": model.training,
+    }
+
+
+def graph_attention_layer(torch, init):
+    """A graph attention layer (GAT) as from-scratch tutorials write it: Wh = h @ W, the
+    attention logits e_ij = LeakyReLU(a1 . Wh_i + a2 . Wh_j) by broadcasting `Wh1 + Wh2.T`,
+    masked by the adjacency with `torch.where(adj > 0, e, -9e15 * torch.ones_like(e))`,
+    softmax over neighbours, dropout (eval), ELU; several heads concatenated, an averaging
+    output head, trained with NLL on the labelled nodes only (a train mask) with Adam and
+    weight decay; the attention of one node and the accuracy on the others."""
+    nn = torch.nn
+    F = nn.functional
+
+    class GraphAttentionLayer(nn.Module):
+        def __init__(self, in_features, out_features, dropout, alpha, concat=True):
+            super().__init__()
+            self.dropout, self.concat = dropout, concat
+            self.W = nn.Parameter(torch.empty(size=(in_features, out_features)))
+            nn.init.xavier_uniform_(self.W.data, gain=1.414)
+            self.a = nn.Parameter(torch.empty(size=(2 * out_features, 1)))
+            nn.init.xavier_uniform_(self.a.data, gain=1.414)
+            self.leakyrelu = nn.LeakyReLU(alpha)
+            self.out_features = out_features
+
+        def forward(self, h, adj):
+            Wh = torch.mm(h, self.W)
+            Wh1 = torch.matmul(Wh, self.a[: self.out_features, :])
+            Wh2 = torch.matmul(Wh, self.a[self.out_features :, :])
+            e = self.leakyrelu(Wh1 + Wh2.T)
+            zero_vec = -9e15 * torch.ones_like(e)
+            attention = torch.where(adj > 0, e, zero_vec)
+            attention = F.softmax(attention, dim=1)
+            self.attention = attention
+            attention = F.dropout(attention, self.dropout, training=self.training)
+            h_prime = torch.matmul(attention, Wh)
+            return F.elu(h_prime) if self.concat else h_prime
+
+    class GAT(nn.Module):
+        def __init__(self, nfeat, nhid, nclass, dropout, alpha, nheads):
+            super().__init__()
+            self.dropout = dropout
+            self.attentions = nn.ModuleList(
+                [GraphAttentionLayer(nfeat, nhid, dropout, alpha) for _ in range(nheads)]
+            )
+            self.out_att = GraphAttentionLayer(nhid * nheads, nclass, dropout, alpha, False)
+
+        def forward(self, x, adj):
+            x = F.dropout(x, self.dropout, training=self.training)
+            x = torch.cat([att(x, adj) for att in self.attentions], dim=1)
+            x = F.dropout(x, self.dropout, training=self.training)
+            x = F.elu(self.out_att(x, adj))
+            return F.log_softmax(x, dim=1)
+
+    n = 10
+    rng = np.random.default_rng(27)
+    edges = rng.integers(0, n, (2, 18))
+    adj = torch.zeros(n, n)
+    adj[torch.from_numpy(edges[0]), torch.from_numpy(edges[1])] = 1
+    adj = ((adj + adj.T + torch.eye(n)) > 0).float()
+    features = _randn(torch, (n, 6), 28)
+    labels = torch.from_numpy(rng.integers(0, 3, n))
+    idx_train = torch.arange(6)
+    idx_test = torch.arange(6, n)
+    model = init(GAT(6, 4, 3, dropout=0.6, alpha=0.2, nheads=2))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
+    history = []
+    for _ in range(5):
+        model.eval()  # the dropout draws differ between the libraries
+        optimizer.zero_grad()
+        output = model(features, adj)
+        loss_train = F.nll_loss(output[idx_train], labels[idx_train])
+        loss_train.backward()
+        optimizer.step()
+        history.append(loss_train.item())
+    with torch.no_grad():
+        output = model(features, adj)
+    preds = output[idx_test].max(1)[1].type_as(labels)
+    correct = preds.eq(labels[idx_test]).double().sum()
+    return {
+        "history": history,
+        "output": output.tolist(),
+        "attention": model.attentions[0].attention[0].tolist(),
+        "acc": (correct / len(idx_test)).item(),
+        "rows_sum": model.out_att.attention.sum(1).tolist(),
+    }
+
+
+def deep_sets_permutation_invariance(torch, init):
+    """Deep Sets as blog posts write it: phi applied to every element, a masked sum over the
+    set dimension (sets padded to one length, the mask from lengths by broadcasting arange),
+    rho on the pooled vector; the output unchanged when the elements are permuted (index by
+    a permutation) and when padding changes; trained to predict the sum of each set, then a
+    set-transformer-style pooling by attention with a learned seed vector."""
+    nn = torch.nn
+    F = nn.functional
+
+    class DeepSet(nn.Module):
+        def __init__(self, in_dim, hidden):
+            super().__init__()
+            self.phi = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(),
+                                     nn.Linear(hidden, hidden))  # fmt: skip
+            self.rho = nn.Sequential(nn.ReLU(), nn.Linear(hidden, 1))
+
+        def forward(self, x, mask):
+            h = self.phi(x) * mask.unsqueeze(-1)
+            return self.rho(h.sum(dim=1)).squeeze(-1)
+
+    rng = np.random.default_rng(29)
+    lengths = torch.tensor([3, 5, 2, 4, 5, 1])
+    x = torch.from_numpy(rng.uniform(0, 1, (6, 5, 1)).astype(np.float32))
+    mask = (torch.arange(5)[None, :] < lengths[:, None]).float()
+    x = x * mask.unsqueeze(-1)
+    target = x.sum(dim=(1, 2))
+    model = init(DeepSet(1, 8))
+    perm = torch.tensor([4, 2, 0, 3, 1])
+    same = torch.allclose(model(x[:, perm], mask[:, perm]), model(x, mask), atol=1e-6)
+    padded = torch.cat([x, torch.full((6, 2, 1), 7.0)], dim=1)
+    padded_mask = torch.cat([mask, torch.zeros(6, 2)], dim=1)
+    same_padded = torch.allclose(model(padded, padded_mask), model(x, mask), atol=1e-6)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    history = []
+    for _ in range(10):
+        loss = F.mse_loss(model(x, mask), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    seed = init(nn.Parameter(torch.randn(1, 1, 8)))
+    attn = init(nn.MultiheadAttention(8, 2, batch_first=True))
+    h = model.phi(x)
+    pooled, weights = attn(seed.expand(6, -1, -1), h, h, key_padding_mask=mask == 0)
+    pooled.sum().backward()
+    return {
+        "invariant": [same, same_padded],
+        "history": history,
+        "pooled": pooled.squeeze(1).tolist(),
+        "weights": weights.squeeze(1).tolist(),
+        "seed_grad": seed.grad.flatten().tolist(),
+    }
+
+
 PROGRAMS = [
     makemore_bigram_counts,
     makemore_mlp_embeddings,
@@ -683,4 +1425,14 @@ PROGRAMS = [
     backprop_ninja,
     makemore_wavenet_flatten_consecutive,
     gpt_self_attention_averaging_trick,
+    micrograd_moons_max_margin,
+    fastai_mnist_basics,
+    matmul_from_loops_to_einsum,
+    cs231n_svm_and_softmax_vectorized,
+    cs231n_functional_convnet,
+    cs231n_captioning_temporal_softmax,
+    class_visualization_and_fooling,
+    energy_based_model_langevin,
+    graph_attention_layer,
+    deep_sets_permutation_invariance,
 ]
