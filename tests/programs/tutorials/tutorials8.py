@@ -1418,6 +1418,563 @@ def deep_sets_permutation_invariance(torch, init):
     }
 
 
+def bayes_by_backprop(torch, init):
+    """Bayes by Backprop as blog posts write it: a BayesianLinear with weight means and rho,
+    sigma = log1p(exp(rho)), weights sampled by the reparameterisation trick (the noise from
+    NumPy), the KL of the Gaussian posterior to a Gaussian prior in closed form summed over
+    layers, the ELBO with the KL scaled by the number of batches, Adam; then the predictive
+    mean and spread over several weight draws under no_grad."""
+    nn = torch.nn
+    F = nn.functional
+    rng = np.random.default_rng(30)
+
+    class BayesianLinear(nn.Module):
+        def __init__(self, in_features, out_features, prior_sigma=1.0):
+            super().__init__()
+            self.w_mu = nn.Parameter(torch.empty(out_features, in_features).uniform_(-0.2, 0.2))
+            self.w_rho = nn.Parameter(torch.full((out_features, in_features), -3.0))
+            self.b_mu = nn.Parameter(torch.zeros(out_features))
+            self.b_rho = nn.Parameter(torch.full((out_features,), -3.0))
+            self.prior_sigma = prior_sigma
+
+        def kl(self, mu, sigma):
+            p = self.prior_sigma
+            return (torch.log(p / sigma) + (sigma**2 + mu**2) / (2 * p**2) - 0.5).sum()
+
+        def forward(self, x):
+            w_sigma = torch.log1p(torch.exp(self.w_rho))
+            b_sigma = torch.log1p(torch.exp(self.b_rho))
+            eps_w = torch.from_numpy(rng.standard_normal(self.w_mu.shape).astype(np.float32))
+            eps_b = torch.from_numpy(rng.standard_normal(self.b_mu.shape).astype(np.float32))
+            w = self.w_mu + w_sigma * eps_w
+            b = self.b_mu + b_sigma * eps_b
+            self.kl_value = self.kl(self.w_mu, w_sigma) + self.kl(self.b_mu, b_sigma)
+            return F.linear(x, w, b)
+
+    class BNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l1 = BayesianLinear(1, 16)
+            self.l2 = BayesianLinear(16, 1)
+
+        def forward(self, x):
+            return self.l2(torch.relu(self.l1(x)))
+
+        def kl(self):
+            return self.l1.kl_value + self.l2.kl_value
+
+    x = torch.linspace(-2, 2, 24).unsqueeze(1)
+    y = torch.sin(2 * x) + 0.1 * _randn(torch, (24, 1), 31)
+    model = init(BNN())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    num_batches = 3
+    history = []
+    for _ in range(2):
+        for xb, yb in zip(x.chunk(num_batches), y.chunk(num_batches)):
+            pred = model(xb)
+            nll = F.mse_loss(pred, yb, reduction="sum")
+            loss = nll + model.kl() / num_batches
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history.append([nll.item(), model.kl().item()])
+    with torch.no_grad():
+        preds = torch.stack([model(x) for _ in range(5)])
+    return {
+        "history": history,
+        "mean": preds.mean(0).flatten().tolist(),
+        "std": preds.std(0).flatten().tolist(),
+        "rho": model.l2.w_rho.tolist(),
+    }
+
+
+def clip_symmetric_contrastive_loss(torch, init):
+    """CLIP's training objective as its pseudo-code and open_clip write it: an image encoder
+    and a text encoder (an EmbeddingBag of token ids with offsets), projections,
+    F.normalize(dim=-1), a learnable temperature `logit_scale = nn.Parameter(torch.ones([])
+    * np.log(1 / 0.07))`, `logits_per_image = logit_scale.exp() * image_features @
+    text_features.t()`, the symmetric cross-entropy over torch.arange labels, the scale
+    clamped to log(100) in place after each step; then zero-shot classification by the
+    softmax over class prompts."""
+    nn = torch.nn
+    F = nn.functional
+
+    class CLIP(nn.Module):
+        def __init__(self, embed_dim=8):
+            super().__init__()
+            self.visual = nn.Sequential(nn.Flatten(), nn.Linear(16, 12), nn.GELU(),
+                                        nn.Linear(12, embed_dim))  # fmt: skip
+            self.token_embedding = nn.EmbeddingBag(20, 12, mode="mean")
+            self.text_projection = nn.Parameter(torch.empty(12, embed_dim))
+            nn.init.normal_(self.text_projection, std=12**-0.5)
+            self.logit_scale = nn.Parameter(torch.ones([]) * np.log(1 / 0.07))
+
+        def encode_image(self, image):
+            return self.visual(image)
+
+        def encode_text(self, tokens, offsets):
+            return self.token_embedding(tokens, offsets) @ self.text_projection
+
+        def forward(self, image, tokens, offsets):
+            image_features = F.normalize(self.encode_image(image), dim=-1)
+            text_features = F.normalize(self.encode_text(tokens, offsets), dim=-1)
+            logit_scale = self.logit_scale.exp()
+            logits_per_image = logit_scale * image_features @ text_features.t()
+            return logits_per_image, logits_per_image.t()
+
+    images = _randn(torch, (6, 1, 4, 4), 32)
+    tokens = torch.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+    offsets = torch.tensor([0, 2, 5, 7, 10, 12])
+    model = init(CLIP())
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.05, weight_decay=0.1)
+    history = []
+    for _ in range(5):
+        logits_per_image, logits_per_text = model(images, tokens, offsets)
+        labels = torch.arange(len(images))
+        loss = (F.cross_entropy(logits_per_image, labels)
+                + F.cross_entropy(logits_per_text, labels)) / 2  # fmt: skip
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            model.logit_scale.clamp_(0, math.log(100))
+        history.append([loss.item(), model.logit_scale.item()])
+    with torch.no_grad():
+        image_features = F.normalize(model.encode_image(images), dim=-1)
+        prompts = F.normalize(model.encode_text(torch.tensor([15, 16, 17, 18, 19]),
+                                                torch.tensor([0, 2, 4])), dim=-1)  # fmt: skip
+        text_probs = (100.0 * image_features @ prompts.T).softmax(dim=-1)
+        top_probs, top_labels = text_probs.topk(1, dim=-1)
+    return {
+        "history": history,
+        "probs": text_probs.tolist(),
+        "top": [top_probs.flatten().tolist(), top_labels.flatten().tolist()],
+    }
+
+
+def quantile_regression_pinball_loss(torch, init):
+    """Quantile regression as forecasting blog posts write it: one head per quantile
+    (0.1, 0.5, 0.9), the pinball loss `torch.max((q - 1) * errors, q * errors)` averaged
+    over the quantiles by broadcasting a quantile tensor, Adam, the empirical coverage of the
+    predicted 80% interval, the crossing count `(lower > upper).sum()`, and a sorted fix by
+    torch.sort along the quantile dimension."""
+    nn = torch.nn
+    rng = np.random.default_rng(33)
+    x_np = rng.uniform(-2, 2, (64, 1)).astype(np.float32)
+    y_np = (np.sin(x_np) + rng.normal(0, 0.2 + 0.2 * np.abs(x_np))).astype(np.float32)
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    quantiles = torch.tensor([0.1, 0.5, 0.9])
+    model = init(nn.Sequential(nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 3)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+
+    def pinball(preds, target):
+        errors = target - preds
+        return torch.max((quantiles - 1) * errors, quantiles * errors).mean()
+
+    history = []
+    for _ in range(25):
+        loss = pinball(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    with torch.no_grad():
+        preds = model(x)
+    lower, median, upper = preds.unbind(dim=1)
+    coverage = ((y.squeeze(1) >= lower) & (y.squeeze(1) <= upper)).float().mean()
+    fixed, _ = torch.sort(preds, dim=1)
+    return {
+        "history": history,
+        "coverage": coverage.item(),
+        "crossings": (lower > upper).sum().item(),
+        "median": median[:10].tolist(),
+        "fixed": fixed[:5].tolist(),
+        "per_quantile": [(y < preds[:, i : i + 1]).float().mean().item() for i in range(3)],
+    }
+
+
+def heteroscedastic_gaussian_and_poisson_regression(torch, init):
+    """Regression with the likelihood losses of torch.nn: a network predicting a mean and a
+    variance (softplus plus a floor) trained with nn.GaussianNLLLoss (and its full=True and
+    eps options against the formula written out), then counts regressed with
+    nn.PoissonNLLLoss on log-rates (log_input=True) and on rates (log_input=False, full=True
+    adds Stirling's term), with the mean absolute error of the predicted rates."""
+    nn = torch.nn
+    F = nn.functional
+    rng = np.random.default_rng(34)
+    x_np = rng.uniform(0, 3, (48, 1)).astype(np.float32)
+    y_np = (2 * x_np + rng.normal(0, 0.1 + 0.3 * x_np)).astype(np.float32)
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+
+    class MeanVar(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(1, 16), nn.Tanh())
+            self.mean = nn.Linear(16, 1)
+            self.var = nn.Linear(16, 1)
+
+        def forward(self, x):
+            h = self.body(x)
+            return self.mean(h), F.softplus(self.var(h)) + 1e-6
+
+    model = init(MeanVar())
+    criterion = nn.GaussianNLLLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    history = []
+    for _ in range(15):
+        mean, var = model(x)
+        loss = criterion(mean, y, var)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    mean, var = model(x)
+    by_hand = (0.5 * (torch.log(var) + (mean - y) ** 2 / var)).mean() + 0.5 * math.log(2 * math.pi)
+    full = nn.GaussianNLLLoss(full=True, eps=1e-3)(mean, y, var)
+    counts = torch.from_numpy(rng.poisson(np.exp(0.5 * x_np)).astype(np.float32))
+    rate_model = init(nn.Linear(1, 1))
+    optimizer = torch.optim.SGD(rate_model.parameters(), lr=0.05)
+    poisson = nn.PoissonNLLLoss()
+    for _ in range(15):
+        loss = poisson(rate_model(x), counts)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    with torch.no_grad():
+        rates = rate_model(x).exp()
+    return {
+        "history": history,
+        "gaussian": [full.item(), by_hand.item()],
+        "var": var.detach()[:8].flatten().tolist(),
+        "poisson_rates": [
+            F.poisson_nll_loss(rates, counts, log_input=False).item(),
+            F.poisson_nll_loss(rates, counts, log_input=False, full=True).item(),
+        ],
+        "mae": (rates - counts).abs().mean().item(),
+        "weights": [rate_model.weight.item(), rate_model.bias.item()],
+    }
+
+
+def cox_partial_likelihood(torch, init):
+    """Survival analysis as DeepSurv ports write it: risk scores from a network, the samples
+    sorted by descending time (torch.argsort), the negative Cox partial log-likelihood with
+    torch.logcumsumexp over the risk set and an event mask (no bias in the last layer: the
+    likelihood ignores a shift of every risk), Adam with weight decay; then
+    Harrell's concordance index from the pairwise comparisons of times and risks by
+    broadcasting."""
+    nn = torch.nn
+    rng = np.random.default_rng(35)
+    x_np = rng.normal(0, 1, (40, 3)).astype(np.float32)
+    hazard = np.exp(x_np @ np.array([0.8, -0.5, 0.0], dtype=np.float32))
+    t_np = rng.exponential(1 / hazard).astype(np.float32)
+    e_np = (rng.random(40) < 0.7).astype(np.float32)
+    x, times, events = torch.from_numpy(x_np), torch.from_numpy(t_np), torch.from_numpy(e_np)
+    # NOTE: no bias in the last layer: the partial likelihood does not change when every risk
+    # shifts by one constant, so that bias's gradient is rounding noise, which Adam magnifies
+    model = init(nn.Sequential(nn.Linear(3, 8), nn.SELU(), nn.Linear(8, 1, bias=False)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02, weight_decay=1e-4)
+
+    def neg_partial_log_likelihood(risk, times, events):
+        order = torch.argsort(times, descending=True)
+        risk, events = risk[order], events[order]
+        log_risk_set = torch.logcumsumexp(risk, dim=0)
+        return -((risk - log_risk_set) * events).sum() / events.sum()
+
+    history = []
+    for _ in range(15):
+        risk = model(x).squeeze(-1)
+        loss = neg_partial_log_likelihood(risk, times, events)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    with torch.no_grad():
+        risk = model(x).squeeze(-1)
+    comparable = (times[:, None] < times[None, :]) & (events[:, None] == 1)
+    concordant = (risk[:, None] > risk[None, :]) & comparable
+    tied = (risk[:, None] == risk[None, :]) & comparable
+    c_index = (concordant.sum() + 0.5 * tied.sum()) / comparable.sum()
+    return {
+        "history": history,
+        "c_index": c_index.item(),
+        "pairs": comparable.sum().item(),
+        "risk": risk[:10].tolist(),
+    }
+
+
+def temperature_scaling_calibration(torch, init):
+    """Calibrating a classifier by temperature scaling (Guo et al.'s code): a model's
+    validation logits collected under no_grad, one temperature parameter fitted with
+    optim.LBFGS(lr=0.01, max_iter=50) on the NLL of `logits / temperature`, and the expected
+    calibration error before and after, with confidences and accuracies binned by
+    torch.linspace boundaries (`gt(bin_lower) * le(bin_upper)`, prop_in_bin, avg_confidence)."""
+    nn = torch.nn
+    F = nn.functional
+    rng = np.random.default_rng(36)
+    x = _randn(torch, (80, 5), 37)
+    labels = torch.from_numpy(rng.integers(0, 3, 80))
+    model = init(nn.Linear(5, 3))
+    with torch.no_grad():
+        model.weight.mul_(4.0)
+        logits = model(x)
+
+    def ece(logits, labels, n_bins=5):
+        softmaxes = F.softmax(logits, dim=1)
+        confidences, predictions = torch.max(softmaxes, 1)
+        accuracies = predictions.eq(labels)
+        bin_boundaries = torch.linspace(0, 1, n_bins + 1)
+        bin_lowers, bin_uppers = bin_boundaries[:-1], bin_boundaries[1:]
+        total = torch.zeros(1)
+        rows = []
+        for bin_lower, bin_upper in zip(bin_lowers, bin_uppers):
+            in_bin = confidences.gt(bin_lower.item()) * confidences.le(bin_upper.item())
+            prop_in_bin = in_bin.float().mean()
+            if prop_in_bin.item() > 0:
+                accuracy_in_bin = accuracies[in_bin].float().mean()
+                avg_confidence_in_bin = confidences[in_bin].mean()
+                total += torch.abs(avg_confidence_in_bin - accuracy_in_bin) * prop_in_bin
+                rows.append([prop_in_bin.item(), accuracy_in_bin.item()])
+        return total.item(), rows
+
+    temperature = nn.Parameter(torch.ones(1) * 1.5)
+    nll_criterion = nn.CrossEntropyLoss()
+    before = nll_criterion(logits, labels).item()
+    optimizer = torch.optim.LBFGS([temperature], lr=0.01, max_iter=50)
+
+    def eval_():
+        optimizer.zero_grad()
+        loss = nll_criterion(logits / temperature, labels)
+        loss.backward()
+        return loss
+
+    optimizer.step(eval_)
+    after = nll_criterion(logits / temperature, labels).item()
+    return {
+        "nll": [before, after],
+        "temperature": temperature.item(),
+        "ece_before": ece(logits, labels),
+        "ece_after": ece(logits / temperature.detach(), labels),
+    }
+
+
+def gumbel_softmax_straight_through(torch, init):
+    """The Gumbel-softmax trick written out as categorical-VAE posts do: Gumbel noise
+    `-log(-log(U + eps) + eps)` from NumPy uniforms, a soft sample softmax((logits + g) /
+    tau), a hard one-hot by `zeros_like(...).scatter_(-1, index, 1.0)` and the
+    straight-through estimator `(y_hard - y_soft).detach() + y_soft`, the gradients reaching
+    the logits through both; annealing tau; a categorical VAE's KL to the uniform prior;
+    then F.gumbel_softmax compared by its properties (rows sum to one, hard rows are one-hot,
+    gradients flow)."""
+    nn = torch.nn
+    F = nn.functional
+    rng = np.random.default_rng(38)
+    encoder = init(nn.Linear(6, 4 * 3))
+    decoder = init(nn.Linear(4 * 3, 6))
+    x = torch.from_numpy((rng.random((5, 6)) > 0.5).astype(np.float32))
+    optimizer = torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=0.01)
+
+    def gumbel_softmax_sample(logits, temperature, eps=1e-20):
+        U = torch.from_numpy(rng.random(logits.shape).astype(np.float32))
+        g = -torch.log(-torch.log(U + eps) + eps)
+        return F.softmax((logits + g) / temperature, dim=-1)
+
+    def gumbel_softmax(logits, temperature, hard=False):
+        y_soft = gumbel_softmax_sample(logits, temperature)
+        if not hard:
+            return y_soft
+        index = y_soft.max(-1, keepdim=True)[1]
+        y_hard = torch.zeros_like(logits).scatter_(-1, index, 1.0)
+        return (y_hard - y_soft).detach() + y_soft
+
+    history = []
+    tau = 1.0
+    for step in range(8):
+        logits = encoder(x).view(-1, 4, 3)
+        z = gumbel_softmax(logits, tau, hard=step % 2 == 1)
+        recon = decoder(z.view(-1, 12))
+        q = F.softmax(logits, dim=-1)
+        kl = (q * torch.log(q * 3 + 1e-20)).sum(dim=(1, 2)).mean()
+        bce = F.binary_cross_entropy_with_logits(recon, x, reduction="sum") / x.shape[0]
+        loss = bce + kl
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        tau = max(0.5, tau * math.exp(-0.1 * step))
+        history.append([loss.item(), kl.item(), tau])
+    logits = encoder(x).view(-1, 4, 3)
+    soft = F.gumbel_softmax(logits, tau=0.5)
+    hard = F.gumbel_softmax(logits, tau=0.5, hard=True)
+    (hard * torch.arange(3.0)).sum().backward()
+    return {
+        "history": history,
+        "z": z.detach().tolist(),
+        "soft_rows": torch.allclose(soft.sum(-1), torch.ones(5, 4)),
+        "hard": [hard.sum(-1).tolist(), ((hard == 0) | (hard == 1)).all().item()],
+        "grad_flows": encoder.weight.grad.abs().sum().item() > 0,
+    }
+
+
+def hypernetwork_functional_weights(torch, init):
+    """A hypernetwork as the HyperNetworks posts write it: a task embedding mapped by a small
+    network to the flat weights of a target MLP, cut into weight matrices by slicing and
+    view, the target run with F.linear on those weights, each task's regression trained
+    through the hypernetwork only (the target has no parameters of its own); the generated
+    weights' shapes and the gradients of the embeddings."""
+    nn = torch.nn
+    F = nn.functional
+    shapes = [(8, 1), (8,), (1, 8), (1,)]
+    sizes = [math.prod(s) for s in shapes]
+
+    class HyperNet(nn.Module):
+        def __init__(self, n_tasks, emb_dim=4):
+            super().__init__()
+            self.task_emb = nn.Embedding(n_tasks, emb_dim)
+            self.net = nn.Sequential(nn.Linear(emb_dim, 16), nn.ReLU(),
+                                     nn.Linear(16, sum(sizes)))  # fmt: skip
+
+        def forward(self, task):
+            flat = self.net(self.task_emb(task))
+            weights, start = [], 0
+            for shape, size in zip(shapes, sizes):
+                weights.append(flat[start : start + size].view(shape))
+                start += size
+            return weights
+
+    def target(x, weights):
+        w1, b1, w2, b2 = weights
+        return F.linear(torch.tanh(F.linear(x, w1, b1)), w2, b2)
+
+    x = torch.linspace(-1, 1, 16).unsqueeze(1)
+    ys = [torch.sin(3 * x), x**2, -x]
+    hyper = init(HyperNet(3))
+    optimizer = torch.optim.Adam(hyper.parameters(), lr=0.01)
+    history = []
+    for _ in range(6):
+        for task in range(3):
+            weights = hyper(torch.tensor(task))
+            loss = F.mse_loss(target(x, weights), ys[task])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history.append(loss.item())
+    weights = hyper(torch.tensor(1))
+    return {
+        "history": history,
+        "shapes": [list(w.shape) for w in weights],
+        "emb_grad": hyper.task_emb.weight.grad.tolist(),
+        "pred": target(x, weights).detach().flatten().tolist(),
+    }
+
+
+def siren_and_fourier_features(torch, init):
+    """Implicit neural representations as the SIREN and Fourier-features notebooks write them:
+    a SineLayer (`torch.sin(self.omega_0 * self.linear(x))`) with its init (uniform_ of
+    +-1 / in_features for the first layer, +-sqrt(6 / in_features) / omega_0 after, under
+    no_grad), fitting a 1-D signal; then a random Fourier feature mapping
+    `torch.cat([torch.sin(2 * pi * x @ B), torch.cos(2 * pi * x @ B)], -1)` with B from NumPy
+    into a ReLU MLP; the losses and the SIREN's derivative by autograd.grad."""
+    nn = torch.nn
+    F = nn.functional
+
+    class SineLayer(nn.Module):
+        def __init__(self, in_features, out_features, is_first=False, omega_0=30.0):
+            super().__init__()
+            self.omega_0, self.is_first = omega_0, is_first
+            self.in_features = in_features
+            self.linear = nn.Linear(in_features, out_features)
+            self.init_weights()
+
+        def init_weights(self):
+            with torch.no_grad():
+                if self.is_first:
+                    bound = 1 / self.in_features
+                else:
+                    bound = np.sqrt(6 / self.in_features) / self.omega_0
+                self.linear.weight.uniform_(-bound, bound)
+
+        def forward(self, x):
+            return torch.sin(self.omega_0 * self.linear(x))
+
+    siren = nn.Sequential(SineLayer(1, 16, is_first=True), SineLayer(16, 16), nn.Linear(16, 1))
+    bounds = [siren[0].linear.weight.abs().max().item() <= 1.0,
+              siren[1].linear.weight.abs().max().item() <= np.sqrt(6 / 16) / 30]  # fmt: skip
+    siren = init(siren)
+    coords = torch.linspace(-1, 1, 32).unsqueeze(1)
+    signal = torch.sign(torch.sin(4 * coords)) * 0.5
+    optimizer = torch.optim.Adam(siren.parameters(), lr=1e-3)
+    history = []
+    for _ in range(6):
+        loss = F.mse_loss(siren(coords), signal)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    coords_g = coords.clone().requires_grad_(True)
+    out = siren(coords_g)
+    (grad,) = torch.autograd.grad(out, coords_g, grad_outputs=torch.ones_like(out))
+    B = torch.from_numpy(np.random.default_rng(39).normal(0, 2.0, (1, 8)).astype(np.float32))
+
+    def input_mapping(x):
+        x_proj = (2.0 * np.pi * x) @ B
+        return torch.cat([torch.sin(x_proj), torch.cos(x_proj)], dim=-1)
+
+    mlp = init(nn.Sequential(nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)))
+    optimizer = torch.optim.Adam(mlp.parameters(), lr=1e-2)
+    for _ in range(6):
+        loss = F.mse_loss(mlp(input_mapping(coords)), signal)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    return {
+        "bounds": bounds,
+        "history": history,
+        "grad": grad.flatten().tolist(),
+        "features": input_mapping(coords[:3]).tolist(),
+    }
+
+
+def image_filters_with_conv2d(torch, init):
+    """Classic image filters as computer-vision courses write them with F.conv2d: Sobel x and
+    y kernels stacked into a (2, 1, 3, 3) weight, the gradient magnitude and direction
+    (torch.atan2), a Gaussian kernel from torch.exp over a meshgrid normalised to sum one,
+    applied per channel by groups=3 after F.pad(mode="reflect"), a Laplacian, unsharp
+    masking, peak detection by `x == F.max_pool2d(x, 3, stride=1, padding=1)`, and the
+    gradient of an edge energy with respect to the image."""
+    F = torch.nn.functional
+    img = torch.from_numpy(np.stack([_digit_images(d, 1)[0] for d in (0, 4, 8)])[None])
+    img.requires_grad_(True)
+    gray = img.mean(dim=1, keepdim=True)
+    sobel_x = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+    weight = torch.stack([sobel_x, sobel_x.t()]).unsqueeze(1)
+    edges = F.conv2d(gray, weight, padding=1)
+    gx, gy = edges[:, 0], edges[:, 1]
+    magnitude = torch.sqrt(gx**2 + gy**2 + 1e-12)
+    direction = torch.atan2(gy, gx)
+    ax = torch.arange(5.0) - 2
+    xx, yy = torch.meshgrid(ax, ax, indexing="ij")
+    kernel = torch.exp(-(xx**2 + yy**2) / (2 * 1.0**2))
+    kernel = kernel / kernel.sum()
+    blurred = F.conv2d(F.pad(img, (2, 2, 2, 2), mode="reflect"),
+                       kernel.expand(3, 1, 5, 5), groups=3)  # fmt: skip
+    laplacian = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+    lap = F.conv2d(F.pad(gray, (1, 1, 1, 1), mode="replicate"), laplacian.view(1, 1, 3, 3))
+    sharpened = (img + 1.5 * (img - blurred)).clamp(0, 1)
+    peaks = (magnitude == F.max_pool2d(magnitude, 3, stride=1, padding=1)) & (magnitude > 1.0)
+    energy = magnitude.sum() + lap.abs().mean()
+    energy.backward()
+    return {
+        "magnitude": magnitude.detach().tolist(),
+        "direction": direction[0, 2].detach().tolist(),
+        "kernel_sum": kernel.sum().item(),
+        "blurred": blurred[0, 1].detach().tolist(),
+        "sharpened": sharpened[0, 2].detach().tolist(),
+        "peaks": peaks.nonzero().tolist(),
+        "grad": img.grad[0, 0].tolist(),
+    }
+
+
 PROGRAMS = [
     makemore_bigram_counts,
     makemore_mlp_embeddings,
@@ -1435,4 +1992,14 @@ PROGRAMS = [
     energy_based_model_langevin,
     graph_attention_layer,
     deep_sets_permutation_invariance,
+    bayes_by_backprop,
+    clip_symmetric_contrastive_loss,
+    quantile_regression_pinball_loss,
+    heteroscedastic_gaussian_and_poisson_regression,
+    cox_partial_likelihood,
+    temperature_scaling_calibration,
+    gumbel_softmax_straight_through,
+    hypernetwork_functional_weights,
+    siren_and_fourier_features,
+    image_filters_with_conv2d,
 ]
