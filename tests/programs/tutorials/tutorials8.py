@@ -13,6 +13,7 @@ compared by its properties."""
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -1975,6 +1976,947 @@ def image_filters_with_conv2d(torch, init):
     }
 
 
+def made_masked_autoencoder(torch, init):
+    """MADE as Karpathy's pytorch-made writes it: a MaskedLinear subclass of nn.Linear with a
+    mask registered as a buffer (set_mask copies `torch.from_numpy(mask.astype(np.uint8).T)`)
+    and forward `F.linear(input, self.mask * self.weight, self.bias)`, masks built from the
+    units' connectivity degrees, trained with binary cross-entropy on binary vectors; the
+    autoregressive property checked by the Jacobian (output d depends only on inputs before d
+    in the ordering) and the masks' densities."""
+    nn = torch.nn
+    F = nn.functional
+
+    class MaskedLinear(nn.Linear):
+        def __init__(self, in_features, out_features, bias=True):
+            super().__init__(in_features, out_features, bias)
+            self.register_buffer("mask", torch.ones(out_features, in_features))
+
+        def set_mask(self, mask):
+            self.mask.data.copy_(torch.from_numpy(mask.astype(np.uint8).T))
+
+        def forward(self, input):
+            return F.linear(input, self.mask * self.weight, self.bias)
+
+    nin, hidden = 5, [12, 12]
+    rng = np.random.default_rng(40)
+    m = {-1: np.arange(nin)}
+    for layer, h in enumerate(hidden):
+        m[layer] = rng.integers(m[layer - 1].min(), nin - 1, size=h)
+    masks = [m[k - 1][:, None] <= m[k][None, :] for k in range(len(hidden))]
+    masks.append(m[len(hidden) - 1][:, None] < m[-1][None, :])
+    layers = []
+    sizes = [nin, *hidden, nin]
+    for h0, h1 in zip(sizes, sizes[1:]):
+        layers.extend([MaskedLinear(h0, h1), nn.ReLU()])
+    net = init(nn.Sequential(*layers[:-1]))
+    for layer, mask in zip([mod for mod in net if isinstance(mod, MaskedLinear)], masks):
+        layer.set_mask(mask)
+    x = torch.from_numpy((rng.random((16, nin)) < 0.4).astype(np.float32))
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-2, weight_decay=1e-4)
+    history = []
+    for _ in range(8):
+        logits = net(x)
+        loss = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    jac = torch.autograd.functional.jacobian(lambda v: net(v), x[0])
+    return {
+        "history": history,
+        "dependencies": (jac.abs() > 0).int().tolist(),
+        "autoregressive": bool((jac.triu().abs() == 0).all()),
+        "densities": [layer.mask.mean().item() for layer in net if isinstance(layer, MaskedLinear)],
+        "buffers": [name for name, _ in net.named_buffers()],
+    }
+
+
+def bpr_neural_collaborative_filtering(torch, init):
+    """Implicit-feedback recommendation as NCF tutorials write it: NeuMF (a GMF branch of
+    elementwise user-item products and an MLP branch on concatenated embeddings, joined by a
+    final Linear), the BPR loss `-F.logsigmoid(pos_scores - neg_scores).mean()` on sampled
+    (user, positive, negative) triples (from NumPy), then evaluation: all items scored per
+    user, items seen in training masked with -inf by masked_fill, hit ratio and NDCG at 3
+    from torch.topk."""
+    nn = torch.nn
+    F = nn.functional
+    n_users, n_items, dim = 6, 10, 4
+
+    class NeuMF(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.user_gmf = nn.Embedding(n_users, dim)
+            self.item_gmf = nn.Embedding(n_items, dim)
+            self.user_mlp = nn.Embedding(n_users, dim)
+            self.item_mlp = nn.Embedding(n_items, dim)
+            self.mlp = nn.Sequential(nn.Linear(2 * dim, 8), nn.ReLU(), nn.Linear(8, dim))
+            self.predict = nn.Linear(2 * dim, 1)
+
+        def forward(self, users, items):
+            gmf = self.user_gmf(users) * self.item_gmf(items)
+            mlp = self.mlp(torch.cat([self.user_mlp(users), self.item_mlp(items)], dim=-1))
+            return self.predict(torch.cat([gmf, mlp], dim=-1)).squeeze(-1)
+
+    rng = np.random.default_rng(41)
+    seen = torch.from_numpy(rng.random((n_users, n_items)) < 0.3)
+    seen[:, 0] = True
+    held_out = torch.tensor([3, 5, 7, 1, 9, 2])
+    seen[torch.arange(n_users), held_out] = False
+    users, pos = seen.nonzero(as_tuple=True)
+    model = init(NeuMF())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    history = []
+    for _ in range(6):
+        neg = torch.from_numpy(rng.integers(0, n_items, len(users)))
+        loss = -F.logsigmoid(model(users, pos) - model(users, neg)).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        all_users = torch.arange(n_users).repeat_interleave(n_items)
+        all_items = torch.arange(n_items).repeat(n_users)
+        scores = model(all_users, all_items).view(n_users, n_items)
+        scores = scores.masked_fill(seen, float("-inf"))
+        _, top = torch.topk(scores, 3, dim=1)
+    hits = top == held_out[:, None]
+    ranks = hits.float().argmax(dim=1)
+    ndcg = (hits.any(dim=1).float() / torch.log2(ranks.float() + 2)).mean()
+    return {
+        "history": history,
+        "top": top.tolist(),
+        "hit_ratio": hits.any(dim=1).float().mean().item(),
+        "ndcg": ndcg.item(),
+        "scores": scores[0].tolist(),
+    }
+
+
+def ranking_losses_and_ndcg(torch, init):
+    """Learning to rank three ways on the same query lists: pairwise with
+    nn.MarginRankingLoss (score pairs and a +1/-1 target from the relevance order), RankNet
+    (BCE with logits on score differences against `(rel_i > rel_j).float()`, pairs from
+    torch.combinations), and ListNet (cross-entropy between the softmax of the relevances
+    and the log-softmax of the scores); NDCG@3 by sorting with the gains 2**rel - 1 and the
+    discounts 1 / log2(rank + 1)."""
+    nn = torch.nn
+    F = nn.functional
+    rng = np.random.default_rng(42)
+    feats = torch.from_numpy(rng.normal(0, 1, (4, 6, 5)).astype(np.float32))
+    true_w = torch.tensor([1.0, -0.5, 0.3, 0.0, 0.8])
+    rel = ((feats @ true_w) > 0).float() + ((feats @ true_w) > 1).float()
+
+    def ndcg_at_k(scores, rel, k=3):
+        order = scores.argsort(dim=1, descending=True)[:, :k]
+        gains = 2 ** rel.gather(1, order) - 1
+        discounts = 1.0 / torch.log2(torch.arange(k, dtype=torch.float32) + 2)
+        dcg = (gains * discounts).sum(1)
+        ideal = (2 ** rel.sort(dim=1, descending=True).values[:, :k] - 1) * discounts
+        return (dcg / ideal.sum(1).clamp(min=1e-9)).mean().item()
+
+    pairs = torch.combinations(torch.arange(6), r=2)
+    i, j = pairs[:, 0], pairs[:, 1]
+    results = {}
+    for name in ("margin", "ranknet", "listnet"):
+        scorer = init(nn.Linear(5, 1))
+        optimizer = torch.optim.SGD(scorer.parameters(), lr=0.1)
+        history = []
+        for _ in range(8):
+            scores = scorer(feats).squeeze(-1)
+            if name == "margin":
+                target = torch.sign(rel[:, i] - rel[:, j])
+                keep = target != 0
+                loss = nn.MarginRankingLoss(margin=0.5)(
+                    scores[:, i][keep], scores[:, j][keep], target[keep]
+                )
+            elif name == "ranknet":
+                diff = scores[:, i] - scores[:, j]
+                loss = F.binary_cross_entropy_with_logits(diff, (rel[:, i] > rel[:, j]).float())
+            else:
+                loss = -(F.softmax(rel, dim=1) * F.log_softmax(scores, dim=1)).sum(1).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history.append(loss.item())
+        with torch.no_grad():
+            results[name] = [history, ndcg_at_k(scorer(feats).squeeze(-1), rel)]
+    results["random"] = ndcg_at_k(-torch.arange(6.0).expand(4, 6), rel)
+    return results
+
+
+def multilabel_training_with_pos_weight(torch, init):
+    """Multi-label classification as tag-prediction tutorials write it: targets with several
+    ones per row, pos_weight from the label counts (negatives / positives per label) in
+    nn.BCEWithLogitsLoss, training with Adam, predictions by `torch.sigmoid(logits) > 0.5`,
+    per-label precision, recall and F1 by sums over dim 0, the subset accuracy
+    `(preds == y).all(dim=1)`, the Hamming loss; nn.MultiLabelSoftMarginLoss against BCE's
+    mean of means."""
+    nn = torch.nn
+    rng = np.random.default_rng(43)
+    x_np = rng.normal(0, 1, (40, 6)).astype(np.float32)
+    w_np = rng.normal(0, 1, (6, 4)).astype(np.float32)
+    y_np = (x_np @ w_np > np.array([0.5, 1.0, 1.5, 2.0], dtype=np.float32)).astype(np.float32)
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    positives = y.sum(dim=0)
+    pos_weight = (y.shape[0] - positives) / positives.clamp(min=1)
+    model = init(nn.Sequential(nn.Linear(6, 12), nn.ReLU(), nn.Linear(12, 4)))
+    criterion = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    history = []
+    for _ in range(15):
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    with torch.no_grad():
+        logits = model(x)
+    preds = (torch.sigmoid(logits) > 0.5).float()
+    tp = (preds * y).sum(dim=0)
+    precision = tp / preds.sum(dim=0).clamp(min=1)
+    recall = tp / y.sum(dim=0).clamp(min=1)
+    f1 = 2 * precision * recall / (precision + recall).clamp(min=1e-8)
+    soft_margin = nn.MultiLabelSoftMarginLoss()(logits, y)
+    bce = nn.BCEWithLogitsLoss(reduction="none")(logits, y).mean(dim=1).mean()
+    return {
+        "pos_weight": pos_weight.tolist(),
+        "history": history,
+        "f1": [precision.tolist(), recall.tolist(), f1.tolist()],
+        "subset_accuracy": (preds == y).all(dim=1).float().mean().item(),
+        "hamming": (preds != y).float().mean().item(),
+        "soft_margin": [soft_margin.item(), bce.item()],
+    }
+
+
+def robust_regression_huber_and_smooth_l1(torch, init):
+    """Robust regression on data with outliers, as loss-function blog posts compare them:
+    the same linear model trained with nn.MSELoss, nn.L1Loss, nn.HuberLoss(delta=1.0) and
+    nn.SmoothL1Loss(beta=0.5), the recovered slopes and intercepts; the identity
+    HuberLoss(delta) == delta * SmoothL1Loss(beta=delta), and both losses' gradients at
+    residuals inside and outside the threshold."""
+    nn = torch.nn
+    rng = np.random.default_rng(44)
+    x_np = rng.uniform(-2, 2, (50, 1)).astype(np.float32)
+    y_np = (3 * x_np + 1 + rng.normal(0, 0.2, (50, 1))).astype(np.float32)
+    y_np[:5] += 15.0
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    fits = {}
+    for name, criterion in [("mse", nn.MSELoss()), ("l1", nn.L1Loss()),
+                            ("huber", nn.HuberLoss(delta=1.0)),
+                            ("smooth_l1", nn.SmoothL1Loss(beta=0.5))]:  # fmt: skip
+        model = init(nn.Linear(1, 1))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(30):
+            loss = criterion(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        fits[name] = [model.weight.item(), model.bias.item(), loss.item()]
+    pred = torch.tensor([0.0, 0.5, 2.0, -3.0], requires_grad=True)
+    target = torch.zeros(4)
+    huber = nn.HuberLoss(delta=2.0, reduction="sum")(pred, target)
+    smooth = 2.0 * nn.SmoothL1Loss(beta=2.0, reduction="sum")(pred, target)
+    (g_huber,) = torch.autograd.grad(huber, pred)
+    (g_smooth,) = torch.autograd.grad(nn.SmoothL1Loss(beta=0.5)(pred, target), pred)
+    return {
+        "fits": fits,
+        "identity": [huber.item(), smooth.item()],
+        "grads": [g_huber.tolist(), g_smooth.tolist()],
+    }
+
+
+def kfold_cross_validation_with_subsets(torch, init):
+    """k-fold cross-validation as forum answers write it with torch.utils.data: fold indices
+    from a NumPy permutation, Subset for the validation fold and ConcatDataset of Subsets for
+    the training folds, DataLoaders with a collate_fn returning a dict, the model reset to one
+    initial state_dict (copy.deepcopy) at each fold, per-fold accuracy under
+    torch.inference_mode(), and the mean and std of the folds' accuracies."""
+    nn = torch.nn
+    F = nn.functional
+    data = torch.utils.data
+    X, y = _moons(60, 45, noise=0.2)
+    dataset = data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
+    folds = np.array_split(np.random.default_rng(46).permutation(len(dataset)), 3)
+
+    def collate_fn(batch):
+        xs, ys = zip(*batch)
+        return {"x": torch.stack(xs), "y": torch.stack(ys)}
+
+    model = init(nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2)))
+    initial_state = copy.deepcopy(model.state_dict())
+    accuracies, sizes = [], []
+    for k, val_idx in enumerate(folds):
+        train_parts = [data.Subset(dataset, f.tolist()) for i, f in enumerate(folds) if i != k]
+        train_set = data.ConcatDataset(train_parts)
+        val_set = data.Subset(dataset, val_idx.tolist())
+        sizes.append([len(train_set), len(val_set)])
+        train_loader = data.DataLoader(train_set, batch_size=10, collate_fn=collate_fn)
+        val_loader = data.DataLoader(val_set, batch_size=8, collate_fn=collate_fn)
+        model.load_state_dict(initial_state)
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+        for _ in range(3):
+            model.train()
+            for batch in train_loader:
+                loss = F.cross_entropy(model(batch["x"]), batch["y"])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        model.eval()
+        correct = 0
+        with torch.inference_mode():
+            for batch in val_loader:
+                correct += (model(batch["x"]).argmax(1) == batch["y"]).sum().item()
+        accuracies.append(correct / len(val_set))
+    accs = torch.tensor(accuracies)
+    return {
+        "sizes": sizes,
+        "accuracies": accuracies,
+        "summary": [accs.mean().item(), accs.std().item()],
+        "initial_unchanged": torch.equal(initial_state["0.weight"], model[0].weight) is False,
+    }
+
+
+def gradual_unfreezing_with_add_param_group(torch, init):
+    """ULMFiT-style fine-tuning: every layer frozen with requires_grad_(False) but the head,
+    an optimizer over the head only, then one layer group unfrozen per epoch and added with
+    optimizer.add_param_group({'params': ..., 'lr': lr / 2.6 ** depth}) (discriminative
+    rates), a slanted-triangular schedule set by hand in each group's 'lr' through its
+    'initial_lr', the number of trainable parameters per epoch, and the optimizer's groups in
+    its state_dict."""
+    nn = torch.nn
+    F = nn.functional
+    model = init(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(),
+                               nn.Linear(8, 3)))  # fmt: skip
+    groups = [model[4], model[2], model[0]]
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for p in groups[0].parameters():
+        p.requires_grad_(True)
+    base_lr = 0.1
+    optimizer = torch.optim.SGD(groups[0].parameters(), lr=base_lr, momentum=0.9)
+    optimizer.param_groups[0]["initial_lr"] = base_lr
+    x = _randn(torch, (24, 4), 47)
+    y = torch.from_numpy(np.random.default_rng(48).integers(0, 3, 24))
+    log = []
+    total_steps, step = 12, 0
+    for epoch in range(3):
+        if epoch > 0:
+            layer = groups[epoch]
+            for p in layer.parameters():
+                p.requires_grad_(True)
+            lr = base_lr / 2.6**epoch
+            optimizer.add_param_group({"params": layer.parameters(), "lr": lr, "initial_lr": lr})
+        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        for xb, yb in zip(x.split(6), y.split(6)):
+            cut = int(total_steps * 0.3)
+            p_ = step / cut if step < cut else 1 - (step - cut) / (cut * (1 / 0.3 - 1))
+            for group in optimizer.param_groups:
+                group["lr"] = group["initial_lr"] * (1 + p_ * 31) / 32
+            loss = F.cross_entropy(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+        log.append([trainable, loss.item(), [g["lr"] for g in optimizer.param_groups]])
+    state = optimizer.state_dict()
+    return {
+        "log": log,
+        "groups": [[g["params"], g["lr"], g["momentum"]] for g in state["param_groups"]],
+        "first_layer": model[0].weight.tolist(),
+    }
+
+
+def convnext_block_channels_last(torch, init):
+    """A ConvNeXt block as the official code writes it: a 7x7 depthwise convolution (here
+    3x3), `x.permute(0, 2, 3, 1)` to channels-last, nn.LayerNorm over channels, pointwise
+    Linear layers (4x expansion) with GELU, a layer-scale parameter `gamma *
+    torch.ones(dim)`, back to channels-first, drop_path as timm's function (identity in eval
+    and at rate 0, whole samples dropped and the rest scaled in training, compared by its
+    properties), the residual sum; the channels_first LayerNorm written out with mean and
+    pow(2); trunc_normal_ init through model.apply."""
+    nn = torch.nn
+
+    def drop_path(x, drop_prob=0.0, training=False):
+        if drop_prob == 0.0 or not training:
+            return x
+        keep_prob = 1 - drop_prob
+        shape = (x.shape[0],) + (1,) * (x.ndim - 1)
+        random_tensor = x.new_empty(shape).bernoulli_(keep_prob)
+        return x * random_tensor / keep_prob
+
+    class LayerNorm2d(nn.Module):
+        def __init__(self, normalized_shape, eps=1e-6):
+            super().__init__()
+            self.weight = nn.Parameter(torch.ones(normalized_shape))
+            self.bias = nn.Parameter(torch.zeros(normalized_shape))
+            self.eps = eps
+
+        def forward(self, x):
+            u = x.mean(1, keepdim=True)
+            s = (x - u).pow(2).mean(1, keepdim=True)
+            x = (x - u) / torch.sqrt(s + self.eps)
+            return self.weight[:, None, None] * x + self.bias[:, None, None]
+
+    class Block(nn.Module):
+        def __init__(self, dim, drop_path=0.0, layer_scale_init_value=1e-1):
+            super().__init__()
+            self.dwconv = nn.Conv2d(dim, dim, kernel_size=3, padding=1, groups=dim)
+            self.norm = nn.LayerNorm(dim, eps=1e-6)
+            self.pwconv1 = nn.Linear(dim, 4 * dim)
+            self.act = nn.GELU()
+            self.pwconv2 = nn.Linear(4 * dim, dim)
+            self.gamma = nn.Parameter(layer_scale_init_value * torch.ones(dim))
+            self.drop_path = drop_path
+
+        def forward(self, x):
+            shortcut = x
+            x = self.dwconv(x)
+            x = x.permute(0, 2, 3, 1)
+            x = self.norm(x)
+            x = self.pwconv2(self.act(self.pwconv1(x)))
+            x = self.gamma * x
+            x = x.permute(0, 3, 1, 2)
+            return shortcut + drop_path(x, self.drop_path, self.training)
+
+    def _init_weights(m):
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.trunc_normal_(m.weight, std=0.02)
+            nn.init.constant_(m.bias, 0)
+
+    net = nn.Sequential(nn.Conv2d(2, 8, 2, stride=2), LayerNorm2d(8), Block(8, 0.5), Block(8))
+    net.apply(_init_weights)
+    bounded = all(m.weight.abs().max().item() <= 0.04 for m in net.modules()
+                  if isinstance(m, (nn.Conv2d, nn.Linear)))  # fmt: skip
+    net = init(net)
+    x = _randn(torch, (4, 2, 8, 8), 49)
+    net.eval()
+    out = net(x)
+    (out**2).mean().backward()
+    net.train()
+    dropped = drop_path(torch.ones(64, 3), 0.5, training=True)
+    kept = dropped.sum(1) != 0
+    return {
+        "bounded": bounded,
+        "out": [list(out.shape), out[0, :2].tolist()],
+        "grads": [net[2].gamma.grad.tolist(), net[1].weight.grad.tolist()],
+        "dwconv_grad": net[3].dwconv.weight.grad.flatten().tolist(),
+        "drop_path": [
+            torch.equal(drop_path(x, 0.5, training=False), x),
+            bool(((dropped == 0) | (dropped == 2)).all()),
+            bool((dropped[kept] == 2).all()),
+        ],
+    }
+
+
+def conditional_gan_label_embedding(torch, init):
+    """A conditional GAN on 8x8 digits as the cGAN tutorials write it: the generator's input
+    is noise concatenated with nn.Embedding(label), the discriminator's the flattened image
+    concatenated with another label embedding; LeakyReLU(0.2), Tanh output, nn.BCELoss with
+    real and fake label tensors, Adam(betas=(0.5, 0.999)) for each network, the generator's
+    output detached for the discriminator step; noise and labels from NumPy; images generated
+    per class in eval mode."""
+    nn = torch.nn
+    n_classes, latent = 3, 6
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.label_emb = nn.Embedding(n_classes, n_classes)
+            self.model = nn.Sequential(nn.Linear(latent + n_classes, 32), nn.LeakyReLU(0.2),
+                                       nn.Linear(32, 64), nn.Tanh())  # fmt: skip
+
+        def forward(self, noise, labels):
+            gen_input = torch.cat((self.label_emb(labels), noise), -1)
+            return self.model(gen_input).view(-1, 1, 8, 8)
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.label_embedding = nn.Embedding(n_classes, n_classes)
+            self.model = nn.Sequential(nn.Linear(64 + n_classes, 32), nn.LeakyReLU(0.2),
+                                       nn.Linear(32, 1), nn.Sigmoid())  # fmt: skip
+
+        def forward(self, img, labels):
+            d_in = torch.cat((img.view(img.size(0), -1), self.label_embedding(labels)), -1)
+            return self.model(d_in)
+
+    generator, discriminator = init(Generator()), init(Discriminator())
+    adversarial_loss = nn.BCELoss()
+    optimizer_G = torch.optim.Adam(generator.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    optimizer_D = torch.optim.Adam(discriminator.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    imgs = torch.from_numpy(np.concatenate([_digit_images(d, 4) for d in range(3)]) * 2 - 1)
+    imgs = imgs.unsqueeze(1)
+    labels = torch.arange(3).repeat_interleave(4)
+    rng = np.random.default_rng(50)
+    history = []
+    for _ in range(4):
+        valid = torch.ones(imgs.size(0), 1)
+        fake = torch.zeros(imgs.size(0), 1)
+        z = torch.from_numpy(rng.normal(0, 1, (imgs.size(0), latent)).astype(np.float32))
+        gen_labels = torch.from_numpy(rng.integers(0, n_classes, imgs.size(0)))
+        optimizer_G.zero_grad()
+        gen_imgs = generator(z, gen_labels)
+        g_loss = adversarial_loss(discriminator(gen_imgs, gen_labels), valid)
+        g_loss.backward()
+        optimizer_G.step()
+        optimizer_D.zero_grad()
+        real_loss = adversarial_loss(discriminator(imgs, labels), valid)
+        fake_loss = adversarial_loss(discriminator(gen_imgs.detach(), gen_labels), fake)
+        d_loss = (real_loss + fake_loss) / 2
+        d_loss.backward()
+        optimizer_D.step()
+        history.append([g_loss.item(), d_loss.item()])
+    generator.eval()
+    with torch.no_grad():
+        z = torch.from_numpy(rng.normal(0, 1, (3, latent)).astype(np.float32))
+        samples = generator(z, torch.arange(3))
+    return {"history": history, "samples": samples[:, 0, :2].tolist()}
+
+
+def denoising_autoencoder_tied_weights(torch, init):
+    """A denoising autoencoder as the classic tutorials write it: inputs corrupted by masking
+    noise (a NumPy keep mask) and by Gaussian noise clipped with clamp, an encoder nn.Linear
+    whose transpose is the decoder (`F.linear(h, self.encoder.weight.t(), self.b_dec)`), a
+    sigmoid output, BCE against the clean input, Adam; the reconstruction error on clean and
+    corrupted inputs and the PSNR `10 * torch.log10(1 / mse)`."""
+    nn = torch.nn
+    F = nn.functional
+
+    class TiedAutoencoder(nn.Module):
+        def __init__(self, n_in, n_hidden):
+            super().__init__()
+            self.encoder = nn.Linear(n_in, n_hidden)
+            self.b_dec = nn.Parameter(torch.zeros(n_in))
+
+        def forward(self, x):
+            h = torch.sigmoid(self.encoder(x))
+            return torch.sigmoid(F.linear(h, self.encoder.weight.t(), self.b_dec))
+
+    clean = torch.from_numpy(
+        np.concatenate([_digit_images(d, 6) for d in range(4)]).reshape(-1, 64)
+    )
+    rng = np.random.default_rng(51)
+    model = init(TiedAutoencoder(64, 16))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    history = []
+    for step in range(10):
+        if step % 2 == 0:
+            keep = torch.from_numpy((rng.random(clean.shape) > 0.3).astype(np.float32))
+            noisy = clean * keep
+        else:
+            noise = torch.from_numpy(rng.normal(0, 0.2, clean.shape).astype(np.float32))
+            noisy = (clean + noise).clamp(0.0, 1.0)
+        recon = model(noisy)
+        loss = F.binary_cross_entropy(recon, clean)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    with torch.no_grad():
+        mse_clean = F.mse_loss(model(clean), clean)
+        mse_noisy = F.mse_loss(model(noisy), clean)
+    return {
+        "history": history,
+        "mse": [mse_clean.item(), mse_noisy.item()],
+        "psnr": (10 * torch.log10(1 / mse_clean)).item(),
+        "params": [name for name, _ in model.named_parameters()],
+    }
+
+
+def distillation_with_log_target_kl(torch, init):
+    """Knowledge distillation with nn.KLDivLoss(reduction="batchmean", log_target=True):
+    the teacher's log_softmax at temperature T as the target, equal to kl_div with the
+    teacher's probabilities (log_target=False) and to the KL written out, Hinton's loss
+    `alpha * T ** 2 * soft + (1 - alpha) * hard` for a student trained from a frozen teacher
+    in eval mode, the agreement of their argmax predictions; reduction "sum" and "mean" of
+    the same loss."""
+    nn = torch.nn
+    F = nn.functional
+    teacher = init(nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 4)))
+    student = init(nn.Sequential(nn.Linear(6, 4)))
+    teacher.eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    x = _randn(torch, (20, 6), 52)
+    y = torch.from_numpy(np.random.default_rng(53).integers(0, 4, 20))
+    T, alpha = 3.0, 0.7
+    kl = nn.KLDivLoss(reduction="batchmean", log_target=True)
+    optimizer = torch.optim.SGD(student.parameters(), lr=0.2, momentum=0.9)
+    history = []
+    for _ in range(10):
+        with torch.no_grad():
+            teacher_logits = teacher(x)
+        student_logits = student(x)
+        soft = kl(F.log_softmax(student_logits / T, dim=1), F.log_softmax(teacher_logits / T, 1))
+        hard = F.cross_entropy(student_logits, y)
+        loss = alpha * T**2 * soft + (1 - alpha) * hard
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append([soft.item(), hard.item()])
+    s_log = F.log_softmax(student(x) / T, dim=1)
+    t_log = F.log_softmax(teacher(x) / T, dim=1)
+    by_probs = F.kl_div(s_log, t_log.exp(), reduction="batchmean")
+    by_hand = (t_log.exp() * (t_log - s_log)).sum(1).mean()
+    agreement = (student(x).argmax(1) == teacher(x).argmax(1)).float().mean()
+    return {
+        "history": history,
+        "kl": [kl(s_log, t_log).item(), by_probs.item(), by_hand.item()],
+        "reductions": [
+            F.kl_div(s_log, t_log, reduction="sum", log_target=True).item(),
+            F.kl_div(s_log, t_log, reduction="mean", log_target=True).item(),
+        ],
+        "agreement": agreement.item(),
+    }
+
+
+def imagenet_example_train_validate(torch, init):
+    """pytorch/examples' imagenet/main.py evaluation code, small: the AverageMeter class
+    (update(val, n), avg) and ProgressMeter-style strings, accuracy(output, target, topk=(1,
+    3)) with `output.topk(maxk, 1, True, True)`, `pred.t()`, `pred.eq(target.view(1,
+    -1).expand_as(pred))`, `correct[:k].reshape(-1).float().sum(0, keepdim=True)` and
+    `mul_(100.0 / batch_size)`; train() and validate() with model.train()/eval(), torch.no_grad,
+    SGD with momentum and weight decay, StepLR; the best acc1 tracked with max()."""
+    nn = torch.nn
+
+    class AverageMeter:
+        def __init__(self, name, fmt=":f"):
+            self.name, self.fmt = name, fmt
+            self.reset()
+
+        def reset(self):
+            self.val = self.avg = self.sum = self.count = 0
+
+        def update(self, val, n=1):
+            self.val = val
+            self.sum += val * n
+            self.count += n
+            self.avg = self.sum / self.count
+
+        def __str__(self):
+            fmtstr = "{name} {val" + self.fmt + "} ({avg" + self.fmt + "})"
+            return fmtstr.format(**self.__dict__)
+
+    def accuracy(output, target, topk=(1,)):
+        with torch.no_grad():
+            maxk = max(topk)
+            batch_size = target.size(0)
+            _, pred = output.topk(maxk, 1, True, True)
+            pred = pred.t()
+            correct = pred.eq(target.view(1, -1).expand_as(pred))
+            res = []
+            for k in topk:
+                correct_k = correct[:k].reshape(-1).float().sum(0, keepdim=True)
+                res.append(correct_k.mul_(100.0 / batch_size))
+            return res
+
+    model = init(nn.Sequential(nn.Flatten(), nn.Linear(64, 32), nn.ReLU(), nn.Dropout(0.0),
+                               nn.Linear(32, 5)))  # fmt: skip
+    images = torch.from_numpy(np.concatenate([_digit_images(d, 8) for d in range(5)]))
+    targets = torch.arange(5).repeat_interleave(8)
+    order = torch.from_numpy(np.random.default_rng(54).permutation(40))
+    train_loader = list(zip(images[order[:30]].split(10), targets[order[:30]].split(10)))
+    val_loader = list(zip(images[order[30:]].split(5), targets[order[30:]].split(5)))
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), 0.1, momentum=0.9, weight_decay=1e-4)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.1)
+
+    def validate():
+        losses, top1, top3 = AverageMeter("Loss", ":.4e"), AverageMeter("Acc@1", ":6.2f"), \
+            AverageMeter("Acc@3", ":6.2f")  # fmt: skip
+        model.eval()
+        with torch.no_grad():
+            for images_, target in val_loader:
+                output = model(images_)
+                loss = criterion(output, target)
+                acc1, acc3 = accuracy(output, target, topk=(1, 3))
+                losses.update(loss.item(), images_.size(0))
+                top1.update(acc1[0], images_.size(0))
+                top3.update(acc3[0], images_.size(0))
+        return top1.avg.item(), top3.avg.item(), str(top1), str(top3)
+
+    best_acc1, log = 0, []
+    for _ in range(3):
+        meter = AverageMeter("Loss", ":.4f")
+        model.train()
+        for images_, target in train_loader:
+            output = model(images_)
+            loss = criterion(output, target)
+            meter.update(loss.item(), images_.size(0))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        acc1, acc3, s1, s3 = validate()
+        scheduler.step()
+        best_acc1 = max(acc1, best_acc1)
+        log.append([meter.avg, acc1, acc3, s1, s3, scheduler.get_last_lr()[0]])
+    return {"log": log, "best": best_acc1}
+
+
+def nadaraya_watson_attention_pooling(torch, init):
+    """d2l's "Attention Pooling": Nadaraya-Watson kernel regression (a Gaussian kernel's
+    softmax over `-((x_test - x_train) ** 2) / 2` by repeat_interleave and reshape, the
+    prediction by matmul), then the parametric version with a learnable w (NWKernelRegression
+    with torch.bmm over keys and values that leave each example out by a boolean mask of
+    `1 - torch.eye(n)`), trained with MSELoss(reduction='none').sum() and SGD; the attention
+    weights' row sums."""
+    nn = torch.nn
+    n_train = 20
+    rng = np.random.default_rng(55)
+    x_train, _ = torch.sort(torch.from_numpy((rng.random(n_train) * 5).astype(np.float32)))
+
+    def f(x):
+        return 2 * torch.sin(x) + x**0.8
+
+    noise = torch.from_numpy(rng.normal(0.0, 0.5, (n_train,)).astype(np.float32))
+    y_train = f(x_train) + noise
+    x_test = torch.arange(0, 5, 0.25)
+    n_test = len(x_test)
+    X_repeat = x_test.repeat_interleave(n_train).reshape((-1, n_train))
+    attention_weights = nn.functional.softmax(-((X_repeat - x_train) ** 2) / 2, dim=1)
+    y_hat = torch.matmul(attention_weights, y_train)
+
+    class NWKernelRegression(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.rand((1,), requires_grad=True))
+
+        def forward(self, queries, keys, values):
+            queries = queries.repeat_interleave(keys.shape[1]).reshape((-1, keys.shape[1]))
+            self.attention_weights = nn.functional.softmax(
+                -(((queries - keys) * self.w) ** 2) / 2, dim=1
+            )
+            return torch.bmm(self.attention_weights.unsqueeze(1), values.unsqueeze(-1)).reshape(-1)
+
+    X_tile = x_train.repeat((n_train, 1))
+    Y_tile = y_train.repeat((n_train, 1))
+    mask = (1 - torch.eye(n_train)).type(torch.bool)
+    keys = X_tile[mask].reshape((n_train, -1))
+    values = Y_tile[mask].reshape((n_train, -1))
+    net = init(NWKernelRegression())
+    loss = nn.MSELoss(reduction="none")
+    trainer = torch.optim.SGD(net.parameters(), lr=0.5)
+    history = []
+    for _ in range(5):
+        trainer.zero_grad()
+        l_ = loss(net(x_train, keys, values), y_train)
+        l_.sum().backward()
+        trainer.step()
+        history.append(float(l_.sum()))
+    keys = x_train.repeat((n_test, 1))
+    values = y_train.repeat((n_test, 1))
+    y_param = net(x_test, keys, values).unsqueeze(1).detach()
+    return {
+        "nonparametric": y_hat.tolist(),
+        "history": history,
+        "w": net.w.item(),
+        "parametric": y_param.flatten().tolist(),
+        "row_sums": net.attention_weights.sum(1).detach().tolist(),
+    }
+
+
+def d2l_masked_softmax_ce_seq2seq(torch, init):
+    """d2l's seq2seq chapter: sequence_mask by `torch.arange(maxlen)[None, :] < valid_len[:,
+    None]`, MaskedSoftmaxCELoss subclassing nn.CrossEntropyLoss (self.reduction = 'none' in
+    forward, `pred.permute(0, 2, 1)`, the mask's weights), a GRU encoder-decoder whose decoder
+    concatenates the encoder's last state as context to every input, teacher forcing with a
+    <bos> column by torch.cat, d2l's grad_clipping (the norm over every parameter, then
+    `param.grad[:] *= theta / norm`), Adam; and d2l's masked_softmax for attention with
+    valid lens repeated by repeat_interleave."""
+    nn = torch.nn
+    F = nn.functional
+
+    def sequence_mask(X, valid_len, value=0):
+        maxlen = X.size(1)
+        mask = (
+            torch.arange((maxlen), dtype=torch.float32, device=X.device)[None, :]
+            < valid_len[:, None]
+        )
+        X[~mask] = value
+        return X
+
+    class MaskedSoftmaxCELoss(nn.CrossEntropyLoss):
+        def forward(self, pred, label, valid_len):
+            weights = torch.ones_like(label)
+            weights = sequence_mask(weights, valid_len)
+            self.reduction = "none"
+            unweighted_loss = super().forward(pred.permute(0, 2, 1), label)
+            return (unweighted_loss * weights).mean(dim=1)
+
+    def masked_softmax(X, valid_lens):
+        if valid_lens is None:
+            return F.softmax(X, dim=-1)
+        shape = X.shape
+        if valid_lens.dim() == 1:
+            valid_lens = torch.repeat_interleave(valid_lens, shape[1])
+        else:
+            valid_lens = valid_lens.reshape(-1)
+        X = sequence_mask(X.reshape(-1, shape[-1]), valid_lens, value=-1e6)
+        return F.softmax(X.reshape(shape), dim=-1)
+
+    class Seq2Seq(nn.Module):
+        def __init__(self, vocab, embed, hidden):
+            super().__init__()
+            self.enc_emb = nn.Embedding(vocab, embed)
+            self.enc_rnn = nn.GRU(embed, hidden, batch_first=True)
+            self.dec_emb = nn.Embedding(vocab, embed)
+            self.dec_rnn = nn.GRU(embed + hidden, hidden, batch_first=True)
+            self.dense = nn.Linear(hidden, vocab)
+
+        def forward(self, enc_X, dec_X):
+            _, state = self.enc_rnn(self.enc_emb(enc_X))
+            emb = self.dec_emb(dec_X)
+            context = state[-1].unsqueeze(1).repeat(1, emb.shape[1], 1)
+            out, _ = self.dec_rnn(torch.cat((emb, context), 2), state)
+            return self.dense(out)
+
+    def grad_clipping(net, theta):
+        params = [p for p in net.parameters() if p.requires_grad]
+        norm = torch.sqrt(sum(torch.sum(p.grad**2) for p in params))
+        if norm > theta:
+            for param in params:
+                param.grad[:] *= theta / norm
+        return norm.item()
+
+    X = torch.tensor([[3, 4, 5, 1, 0], [6, 7, 1, 0, 0], [4, 4, 6, 7, 1]])
+    Y = torch.tensor([[5, 4, 3, 1, 0], [7, 6, 1, 0, 0], [7, 6, 4, 4, 1]])
+    Y_valid_len = (Y != 0).sum(1)
+    bos = torch.tensor([2] * Y.shape[0]).reshape(-1, 1)
+    dec_input = torch.cat([bos, Y[:, :-1]], 1)
+    net = init(Seq2Seq(8, 4, 6))
+    loss = MaskedSoftmaxCELoss()
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.05)
+    history = []
+    for _ in range(6):
+        optimizer.zero_grad()
+        Y_hat = net(X, dec_input)
+        l_ = loss(Y_hat, Y, Y_valid_len)
+        l_.sum().backward()
+        norm = grad_clipping(net, 1)
+        optimizer.step()
+        history.append([l_.sum().item(), norm])
+    scores = _randn(torch, (2, 2, 4), 56)
+    return {
+        "mask": sequence_mask(torch.ones(3, 5), torch.tensor([1, 2, 4])).tolist(),
+        "history": history,
+        "masked_softmax": [
+            masked_softmax(scores, torch.tensor([2, 3])).tolist(),
+            masked_softmax(scores, torch.tensor([[1, 3], [2, 4]])).tolist(),
+        ],
+    }
+
+
+def bert_masked_lm_and_next_sentence(torch, init):
+    """d2l's BERT pretraining pieces: get_tokens_and_segments, a BERTEncoder with token and
+    segment embeddings and a learnable positional nn.Parameter, nn.TransformerEncoderLayer
+    blocks with a key padding mask from valid lens; MaskLM gathering the predicted positions
+    by `batch_idx = torch.repeat_interleave(torch.arange(batch_size), num_pred_positions)`
+    and `X[batch_idx, pred_positions]`; NextSentencePred on the <cls> hidden state; the MLM
+    loss weighted by mlm_weights_X, the NSP loss, one Adam step, and the loss after it."""
+    nn = torch.nn
+    F = nn.functional
+
+    def get_tokens_and_segments(tokens_a, tokens_b=None):
+        tokens = ["<cls>"] + tokens_a + ["<sep>"]
+        segments = [0] * (len(tokens_a) + 2)
+        if tokens_b is not None:
+            tokens += tokens_b + ["<sep>"]
+            segments += [1] * (len(tokens_b) + 1)
+        return tokens, segments
+
+    class BERTEncoder(nn.Module):
+        def __init__(self, vocab_size, num_hiddens, num_heads, num_layers, max_len=16):
+            super().__init__()
+            self.token_embedding = nn.Embedding(vocab_size, num_hiddens)
+            self.segment_embedding = nn.Embedding(2, num_hiddens)
+            self.blks = nn.ModuleList([
+                nn.TransformerEncoderLayer(num_hiddens, num_heads, 2 * num_hiddens, dropout=0.0,
+                                           batch_first=True)
+                for _ in range(num_layers)
+            ])  # fmt: skip
+            self.pos_embedding = nn.Parameter(torch.randn(1, max_len, num_hiddens))
+
+        def forward(self, tokens, segments, valid_lens):
+            X = self.token_embedding(tokens) + self.segment_embedding(segments)
+            X = X + self.pos_embedding[:, : X.shape[1], :]
+            padding = torch.arange(X.shape[1])[None, :] >= valid_lens[:, None]
+            for blk in self.blks:
+                X = blk(X, src_key_padding_mask=padding)
+            return X
+
+    class MaskLM(nn.Module):
+        def __init__(self, vocab_size, num_hiddens):
+            super().__init__()
+            self.mlp = nn.Sequential(
+                nn.Linear(num_hiddens, num_hiddens),
+                nn.ReLU(),
+                nn.LayerNorm(num_hiddens),
+                nn.Linear(num_hiddens, vocab_size),
+            )
+
+        def forward(self, X, pred_positions):
+            num_pred_positions = pred_positions.shape[1]
+            pred_positions = pred_positions.reshape(-1)
+            batch_size = X.shape[0]
+            batch_idx = torch.arange(0, batch_size)
+            batch_idx = torch.repeat_interleave(batch_idx, num_pred_positions)
+            masked_X = X[batch_idx, pred_positions]
+            masked_X = masked_X.reshape((batch_size, num_pred_positions, -1))
+            return self.mlp(masked_X)
+
+    class BERTModel(nn.Module):
+        def __init__(self, vocab_size, num_hiddens=8, num_heads=2, num_layers=2):
+            super().__init__()
+            self.encoder = BERTEncoder(vocab_size, num_hiddens, num_heads, num_layers)
+            self.hidden = nn.Sequential(nn.Linear(num_hiddens, num_hiddens), nn.Tanh())
+            self.mlm = MaskLM(vocab_size, num_hiddens)
+            self.nsp = nn.Linear(num_hiddens, 2)
+
+        def forward(self, tokens, segments, valid_lens, pred_positions):
+            encoded_X = self.encoder(tokens, segments, valid_lens)
+            mlm_Y_hat = self.mlm(encoded_X, pred_positions)
+            nsp_Y_hat = self.nsp(self.hidden(encoded_X[:, 0, :]))
+            return encoded_X, mlm_Y_hat, nsp_Y_hat
+
+    vocab = ["<pad>", "<cls>", "<sep>", "<mask>", "the", "cat", "sat", "on", "mat", "dog", "ran"]
+    idx = {t: i for i, t in enumerate(vocab)}
+    pairs = [(["the", "cat", "sat"], ["on", "the", "mat"]), (["the", "dog"], ["ran"])]
+    tokens, segments, valid_lens = [], [], []
+    for a, b in pairs:
+        toks, segs = get_tokens_and_segments(a, b)
+        valid_lens.append(len(toks))
+        tokens.append([idx[t] for t in toks] + [0] * (10 - len(toks)))
+        segments.append(segs + [0] * (10 - len(segs)))
+    tokens, segments = torch.tensor(tokens), torch.tensor(segments)
+    valid_lens = torch.tensor(valid_lens)
+    pred_positions = torch.tensor([[2, 5], [1, 4]])
+    mlm_Y = tokens.gather(1, pred_positions)
+    mlm_weights_X = torch.tensor([[1.0, 1.0], [1.0, 0.0]])
+    tokens = tokens.scatter(1, pred_positions, idx["<mask>"])
+    nsp_y = torch.tensor([1, 0])
+    net = init(BERTModel(len(vocab)))
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    history = []
+    for _ in range(3):
+        _, mlm_Y_hat, nsp_Y_hat = net(tokens, segments, valid_lens, pred_positions)
+        mlm_l = loss(mlm_Y_hat.reshape(-1, len(vocab)), mlm_Y.reshape(-1))
+        mlm_l = (mlm_l * mlm_weights_X.reshape(-1)).sum() / (mlm_weights_X.sum() + 1e-8)
+        nsp_l = loss(nsp_Y_hat, nsp_y).mean()
+        total = mlm_l + nsp_l
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+        history.append([mlm_l.item(), nsp_l.item()])
+    encoded, mlm_Y_hat, _ = net(tokens, segments, valid_lens, pred_positions)
+    return {
+        "tokens": get_tokens_and_segments(["a", "b"], ["c"]),
+        "history": history,
+        "shapes": [list(encoded.shape), list(mlm_Y_hat.shape)],
+        "mlm": F.softmax(mlm_Y_hat, -1)[0, 0].tolist(),
+    }
+
+
 PROGRAMS = [
     makemore_bigram_counts,
     makemore_mlp_embeddings,
@@ -2002,4 +2944,19 @@ PROGRAMS = [
     hypernetwork_functional_weights,
     siren_and_fourier_features,
     image_filters_with_conv2d,
+    made_masked_autoencoder,
+    bpr_neural_collaborative_filtering,
+    ranking_losses_and_ndcg,
+    multilabel_training_with_pos_weight,
+    robust_regression_huber_and_smooth_l1,
+    kfold_cross_validation_with_subsets,
+    gradual_unfreezing_with_add_param_group,
+    convnext_block_channels_last,
+    conditional_gan_label_embedding,
+    denoising_autoencoder_tied_weights,
+    distillation_with_log_target_kl,
+    imagenet_example_train_validate,
+    nadaraya_watson_attention_pooling,
+    d2l_masked_softmax_ce_seq2seq,
+    bert_masked_lm_and_next_sentence,
 ]
