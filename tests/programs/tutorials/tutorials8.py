@@ -2917,6 +2917,47 @@ def bert_masked_lm_and_next_sentence(torch, init):
     }
 
 
+def optimizer_with_a_tensor_lr_and_scheduler(torch, init):
+    """The "compiled optimizer with an LR scheduler" recipe's setup: `lr=torch.tensor(0.01)`
+    (a tensor, so that changing it does not recompile), Adam and SGD with momentum stepped
+    with LinearLR and ExponentialLR, and the group's lr tensor updated in place (the same
+    object, its value the schedule's), base_lrs and get_last_lr() holding copies, the lr in
+    the optimizer's state_dict. The recipe's `@torch.compile(fullgraph=False) def fn():
+    opt.step(); sched.step()` is left out: compiling an optimizer step takes PyTorch half a
+    minute here, and minigrad runs it eagerly with a warning (docs/static.md)."""
+    nn = torch.nn
+    model = init(nn.Sequential(*[nn.Linear(8, 8, bias=False) for _ in range(3)]))
+    x = _randn(torch, (4, 8), 57)
+    lr = torch.tensor(0.01)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.LinearLR(opt, total_iters=5)
+    log = []
+    for _ in range(5):
+        opt.zero_grad()
+        model(x).sum().backward()
+        opt.step()
+        sched.step()
+        group_lr = opt.param_groups[0]["lr"]
+        log.append([group_lr.item(), group_lr is lr, sched.get_last_lr()[0].item()])
+    sgd_model = init(nn.Linear(8, 2))
+    sgd = torch.optim.SGD(sgd_model.parameters(), lr=torch.tensor(0.1), momentum=0.9)
+    exp = torch.optim.lr_scheduler.ExponentialLR(sgd, gamma=0.5)
+    for _ in range(3):
+        sgd.zero_grad()
+        sgd_model(x).pow(2).mean().backward()
+        sgd.step()
+        exp.step()
+    return {
+        "log": log,
+        "lr_is_tensor": isinstance(opt.param_groups[0]["lr"], torch.Tensor),
+        "base_lrs": [sched.base_lrs[0].item(), sched.base_lrs[0] is lr],
+        "initial_lr": opt.param_groups[0]["initial_lr"].item(),
+        "state_dict_lr": float(opt.state_dict()["param_groups"][0]["lr"]),
+        "weights": model[0].weight.tolist(),
+        "sgd": [sgd_model.weight.tolist(), sgd.param_groups[0]["lr"].item()],
+    }
+
+
 PROGRAMS = [
     makemore_bigram_counts,
     makemore_mlp_embeddings,
@@ -2959,4 +3000,5 @@ PROGRAMS = [
     nadaraya_watson_attention_pooling,
     d2l_masked_softmax_ce_seq2seq,
     bert_masked_lm_and_next_sentence,
+    optimizer_with_a_tensor_lr_and_scheduler,
 ]
