@@ -45,6 +45,19 @@ def test_tutorial_gives_pytorchs_numbers(program, same_numbers):
     same_numbers(program)
 
 
+def test_the_torch_compile_tutorial_gives_pytorchs_numbers(same_numbers):
+    """tutorials8.torch_compile_introduction, run by itself: PyTorch's first torch.compile call
+    turns torch.distributions' argument validation off for the whole process (Dynamo's
+    TorchPatcher), which the distribution programs and tests run later rely on: put back."""
+    import torch
+
+    validate = torch.distributions.Distribution._validate_args
+    try:
+        same_numbers(tutorials8.torch_compile_introduction)
+    finally:
+        torch.distributions.Distribution.set_default_validate_args(validate)
+
+
 def test_saving_a_whole_model_says_why_not_and_what_to_do(tmp_path):
     """The save/load tutorial's `torch.save(model, "model.pth")`: minigrad never pickles, so it
     refuses, says so, and shows the state_dict way; no file is left behind."""

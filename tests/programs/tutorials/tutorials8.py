@@ -551,8 +551,8 @@ def makemore_wavenet_flatten_consecutive(torch, init):
 
 
 def gpt_self_attention_averaging_trick(torch, init):
-    """ "Let's build GPT": the mathematical trick in self-attention three ways (a double loop
-    of torch.mean over x[b, :t + 1], a normalised tril matrix, masked_fill of -inf then
+    """Karpathy's "Let's build GPT": the mathematical trick in self-attention three ways (a
+    double loop of torch.mean over x[b, :t + 1], a normalised tril matrix, masked_fill of -inf then
     softmax) compared by torch.allclose; one head of self-attention with key, query and value
     Linears and the head_size ** -0.5 scaling (the variances with and without it); then the
     bigram language model (logits.view(B * T, C), get_batch by torch.stack of slices, AdamW,
@@ -2955,6 +2955,93 @@ def optimizer_with_a_tensor_lr_and_scheduler(torch, init):
         "state_dict_lr": float(opt.state_dict()["param_groups"][0]["lr"]),
         "weights": model[0].weight.tolist(),
         "sgd": [sgd_model.weight.tolist(), sgd.param_groups[0]["lr"].item()],
+    }
+
+
+def torch_compile_introduction(torch, init):
+    """The "Introduction to torch.compile" tutorial and the PyTorch 2 training recipes: a
+    function of tensors compiled by a call and by the decorator, a module compiled by
+    `opt_mod = torch.compile(mod)` and in place by `mod.compile()`, the same numbers as
+    eager; a model compiled and trained (its parameters through the compiled module), then
+    evaluated under no_grad in eval mode on another batch size; what the compiled module is
+    (an nn.Module holding the original as `_orig_mod`, state_dict keys prefixed with
+    '_orig_mod.', train/eval reaching the original, print), the original's state_dict loaded
+    into a fresh model, and copy.deepcopy of the compiled model. backend="eager" here only
+    because PyTorch's default backend spends half a minute generating C++ on this machine
+    (minigrad ignores backend). Not in PROGRAMS: its test puts back the process-wide state
+    PyTorch's first compile changes."""
+    nn = torch.nn
+    F = nn.functional
+
+    def foo(x, y):
+        a = torch.sin(x)
+        b = torch.cos(y)
+        return a + b
+
+    opt_foo1 = torch.compile(foo, backend="eager")
+    t1, t2 = _randn(torch, (10, 10), 58), _randn(torch, (10, 10), 59)
+
+    @torch.compile(backend="eager")
+    def opt_foo2(x, y):
+        a = torch.sin(x)
+        b = torch.cos(y)
+        return a + b
+
+    class MyModule(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(100, 10)
+
+        def forward(self, x):
+            return F.relu(self.lin(x))
+
+    mod = init(MyModule())
+    opt_mod = torch.compile(mod, backend="eager")
+    x100 = _randn(torch, (10, 100), 60)
+    same = [
+        torch.allclose(opt_foo1(t1, t2), foo(t1, t2)),
+        torch.allclose(opt_foo2(t1, t2), foo(t1, t2)),
+        torch.allclose(opt_mod(x100), mod(x100)),
+    ]
+    mod2 = init(MyModule())
+    mod2.compile(backend="eager")
+    same.append(torch.allclose(mod2(x100), mod(x100)))
+
+    model = init(nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3)))
+    opt_model = torch.compile(model, backend="eager")
+    optimizer = torch.optim.SGD(opt_model.parameters(), lr=0.1, momentum=0.9)
+    x = _randn(torch, (12, 6), 61)
+    y = torch.from_numpy(np.random.default_rng(62).integers(0, 3, 12))
+    history = []
+    for _ in range(5):
+        opt_model.train()
+        loss = F.cross_entropy(opt_model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    opt_model.eval()
+    with torch.no_grad():
+        val = opt_model(_randn(torch, (5, 6), 63))
+    fresh = init(nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3)))
+    fresh.load_state_dict(opt_model._orig_mod.state_dict())
+    twin = copy.deepcopy(opt_model)
+    with torch.no_grad():
+        twin._orig_mod[2].bias.add_(1.0)
+        shifted = (twin(x) - opt_model(x)).mean().item()
+    return {
+        "same": same,
+        "history": history,
+        "val": val.tolist(),
+        "module": [
+            isinstance(opt_model, nn.Module),
+            opt_model._orig_mod is model,
+            list(opt_model.state_dict().keys()),
+            [model.training, opt_model.training],
+            str(opt_model).replace(f"{torch.__name__}.", ""),
+        ],
+        "fresh": torch.equal(fresh(x), model(x)),
+        "deepcopy": [twin._orig_mod is not model, shifted],
     }
 
 
