@@ -3045,6 +3045,533 @@ def torch_compile_introduction(torch, init):
     }
 
 
+def einsum_multihead_attention_matches_module(torch, init):
+    """Multi-head attention written with torch.einsum, as blog posts derive it, against
+    nn.MultiheadAttention(batch_first=True) with the same weights: in_proj_weight and
+    in_proj_bias split by chunk(3), heads by view(B, L, H, d), scores 'bqhd,bkhd->bhqk' over
+    sqrt(d), a key padding mask by masked_fill of -inf, softmax, 'bhqk,bkhd->bqhd', out_proj;
+    the outputs, the head-averaged weights, and the gradients of both with respect to the
+    input and to in_proj_weight."""
+    nn = torch.nn
+    F = nn.functional
+    E, H, B, L = 8, 2, 3, 5
+    d = E // H
+    mha = init(nn.MultiheadAttention(E, H, batch_first=True))
+    x = _randn(torch, (B, L, E), 64).requires_grad_()
+    padding = torch.tensor([[False] * 5, [False] * 3 + [True] * 2, [False] * 4 + [True]])
+    out, weights = mha(x, x, x, key_padding_mask=padding)
+    (out**2).sum().backward()
+    module_grads = [x.grad.clone(), mha.in_proj_weight.grad.clone()]
+    x.grad = None
+    mha.zero_grad()
+    w_q, w_k, w_v = mha.in_proj_weight.chunk(3)
+    b_q, b_k, b_v = mha.in_proj_bias.chunk(3)
+    q = F.linear(x, w_q, b_q).view(B, L, H, d)
+    k = F.linear(x, w_k, b_k).view(B, L, H, d)
+    v = F.linear(x, w_v, b_v).view(B, L, H, d)
+    scores = torch.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(d)
+    scores = scores.masked_fill(padding[:, None, None, :], float("-inf"))
+    attn = scores.softmax(dim=-1)
+    heads = torch.einsum("bhqk,bkhd->bqhd", attn, v).reshape(B, L, E)
+    mine = mha.out_proj(heads)
+    (mine**2).sum().backward()
+    return {
+        "close": [torch.allclose(mine, out, atol=1e-6), torch.allclose(attn.mean(1), weights)],
+        "out": out.tolist(),
+        "weights": weights.tolist(),
+        "grads": [g.tolist() for g in module_grads],
+        "same_grads": [
+            torch.allclose(x.grad, module_grads[0], atol=1e-5),
+            torch.allclose(mha.in_proj_weight.grad, module_grads[1], atol=1e-5),
+        ],
+    }
+
+
+def class_imbalance_weighted_sampler_and_loss(torch, init):
+    """Class imbalance as the forum answers handle it: per-sample weights `1 /
+    class_counts[y]` from torch.bincount into a WeightedRandomSampler(replacement=True,
+    generator=g) behind a DataLoader (the draws differ between the libraries: compared by
+    the classes' frequencies, nearly balanced, and the batches' shapes), then the
+    deterministic alternative: nn.CrossEntropyLoss(weight=...) with inverse-frequency class
+    weights normalised to sum to the class count, trained, with balanced accuracy by
+    per-class recall."""
+    nn = torch.nn
+    data = torch.utils.data
+    rng = np.random.default_rng(65)
+    y_np = np.concatenate([np.zeros(60), np.ones(25), np.full(15, 2)]).astype(np.int64)
+    x_np = (rng.normal(0, 1, (100, 4)) + y_np[:, None]).astype(np.float32)
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    class_counts = torch.bincount(y)
+    sample_weights = 1.0 / class_counts[y].float()
+    g = torch.Generator().manual_seed(0)
+    sampler = data.WeightedRandomSampler(sample_weights, num_samples=3000, replacement=True,
+                                         generator=g)  # fmt: skip
+    loader = data.DataLoader(data.TensorDataset(x, y), batch_size=500, sampler=sampler)
+    seen = torch.cat([yb for _, yb in loader])
+    freqs = torch.bincount(seen, minlength=3).float() / len(seen)
+    shapes = [list(xb.shape) for xb, _ in loader]
+    class_weights = 1.0 / class_counts.float()
+    class_weights = class_weights / class_weights.sum() * 3
+    model = init(nn.Linear(4, 3))
+    criterion = nn.CrossEntropyLoss(weight=class_weights)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    history = []
+    for _ in range(10):
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    with torch.no_grad():
+        preds = model(x).argmax(1)
+    recall = torch.stack([(preds[y == c] == c).float().mean() for c in range(3)])
+    return {
+        "counts": class_counts.tolist(),
+        "balanced": bool(((freqs - 1 / 3).abs() < 0.05).all()),
+        "batches": [len(sampler), shapes],
+        "class_weights": class_weights.tolist(),
+        "history": history,
+        "balanced_accuracy": recall.mean().item(),
+        "recall": recall.tolist(),
+    }
+
+
+def one_cycle_and_warm_restarts_in_training_loops(torch, init):
+    """Schedulers stepped inside training loops as the docs' examples write them: OneCycleLR
+    with steps_per_epoch and epochs stepped after every batch (SGD's momentum cycled in the
+    opposite direction, read from param_groups), and CosineAnnealingWarmRestarts stepped with
+    a fractional epoch `scheduler.step(epoch + i / iters)` inside the batch loop, T_0=2,
+    T_mult=2, eta_min; the lrs, momenta and losses of each."""
+    nn = torch.nn
+    F = nn.functional
+    x = _randn(torch, (24, 5), 66)
+    y = torch.from_numpy(np.random.default_rng(67).integers(0, 3, 24))
+    loader = list(zip(x.split(6), y.split(6)))
+    model = init(nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=0.5, steps_per_epoch=len(loader), epochs=3
+    )
+    one_cycle = []
+    for _ in range(3):
+        for xb, yb in loader:
+            loss = F.cross_entropy(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            group = optimizer.param_groups[0]
+            one_cycle.append([loss.item(), group["lr"], group["momentum"]])
+    model2 = init(nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3)))
+    optimizer = torch.optim.SGD(model2.parameters(), lr=0.2)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        optimizer, T_0=2, T_mult=2, eta_min=0.01
+    )
+    iters = len(loader)
+    restarts = []
+    for epoch in range(4):
+        for i, (xb, yb) in enumerate(loader):
+            loss = F.cross_entropy(model2(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step(epoch + i / iters)
+            restarts.append([loss.item(), scheduler.get_last_lr()[0]])
+    return {"one_cycle": one_cycle, "restarts": restarts, "T_i": scheduler.T_i}
+
+
+def gru_masking_against_packed_sequences(torch, init):
+    """Variable-length sequences two ways, as RNN tutorials contrast them: an nn.GRUCell
+    unrolled by hand over a padded batch, the state kept where a step is padding by
+    `torch.where(mask[:, t, None], h_new, h)`, against nn.GRU (the same weights) over
+    pack_padded_sequence(enforce_sorted=False): the last states equal h_n, and the outputs
+    equal pad_packed_sequence's where they are not padding; the gradients of the weights."""
+    nn = torch.nn
+    rnn_utils = nn.utils.rnn
+    gru = init(nn.GRU(3, 5, batch_first=True))
+    cell = nn.GRUCell(3, 5)
+    with torch.no_grad():
+        cell.weight_ih.copy_(gru.weight_ih_l0)
+        cell.weight_hh.copy_(gru.weight_hh_l0)
+        cell.bias_ih.copy_(gru.bias_ih_l0)
+        cell.bias_hh.copy_(gru.bias_hh_l0)
+    x = _randn(torch, (4, 6, 3), 68)
+    lengths = torch.tensor([6, 2, 4, 1])
+    mask = torch.arange(6)[None, :] < lengths[:, None]
+    h = torch.zeros(4, 5)
+    outs = []
+    for t in range(6):
+        h_new = cell(x[:, t], h)
+        h = torch.where(mask[:, t, None], h_new, h)
+        outs.append(h_new * mask[:, t, None])
+    manual = torch.stack(outs, dim=1)
+    packed = rnn_utils.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    out, h_n = gru(packed)
+    padded, _ = rnn_utils.pad_packed_sequence(out, batch_first=True)
+    (h.pow(2).sum() + manual.sum()).backward()
+    (h_n.pow(2).sum() + padded.sum()).backward()
+    return {
+        "last": [torch.allclose(h, h_n[0], atol=1e-6), h_n[0].tolist()],
+        "outputs": [list(padded.shape), torch.allclose(manual, padded, atol=1e-6)],
+        "grads": [
+            torch.allclose(cell.weight_hh.grad, gru.weight_hh_l0.grad, atol=1e-5),
+            gru.weight_hh_l0.grad.tolist(),
+        ],
+    }
+
+
+def early_stopping_class_with_checkpoint_file(torch, init):
+    """The EarlyStopping class of the early-stopping-pytorch repository: patience, delta,
+    best_score, counter and early_stop, val_loss_min, save_checkpoint writing
+    `torch.save(model.state_dict(), self.path)` to a temporary file; a training loop with a
+    validation loss per epoch that stops when it stops improving, then
+    `model.load_state_dict(torch.load(path, weights_only=True))` restores the best weights."""
+    import os
+    import tempfile
+
+    nn = torch.nn
+    F = nn.functional
+
+    class EarlyStopping:
+        def __init__(self, patience=7, delta=0.0, path="checkpoint.pt"):
+            self.patience, self.delta, self.path = patience, delta, path
+            self.counter = 0
+            self.best_score = None
+            self.early_stop = False
+            self.val_loss_min = np.inf
+            self.log = []
+
+        def __call__(self, val_loss, model):
+            score = -val_loss
+            if self.best_score is None:
+                self.best_score = score
+                self.save_checkpoint(val_loss, model)
+            elif score < self.best_score + self.delta:
+                self.counter += 1
+                self.log.append(f"EarlyStopping counter: {self.counter} out of {self.patience}")
+                if self.counter >= self.patience:
+                    self.early_stop = True
+            else:
+                self.best_score = score
+                self.save_checkpoint(val_loss, model)
+                self.counter = 0
+
+        def save_checkpoint(self, val_loss, model):
+            # NOTE: the repository prints 6 decimals; 3 here, as float32 runs differ in the 7th
+            self.log.append(f"Validation loss decreased ({self.val_loss_min:.3f} --> "
+                            f"{val_loss:.3f}).  Saving model ...")  # fmt: skip
+            torch.save(model.state_dict(), self.path)
+            self.val_loss_min = val_loss
+
+    rng = np.random.default_rng(69)
+    x_np = rng.normal(0, 1, (40, 3)).astype(np.float32)
+    y_np = (x_np @ np.array([[1.0], [-2.0], [0.5]], dtype=np.float32)
+            + rng.normal(0, 1.0, (40, 1))).astype(np.float32)  # fmt: skip
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    x_train, y_train, x_val, y_val = x[:12], y[:12], x[12:], y[12:]
+    model = init(nn.Sequential(nn.Linear(3, 32), nn.ReLU(), nn.Linear(32, 1)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "checkpoint.pt")
+        early_stopping = EarlyStopping(patience=3, delta=1e-4, path=path)
+        epochs = []
+        for _ in range(40):
+            model.train()
+            loss = F.mse_loss(model(x_train), y_train)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            model.eval()
+            with torch.no_grad():
+                val_loss = F.mse_loss(model(x_val), y_val).item()
+            epochs.append([loss.item(), val_loss])
+            early_stopping(val_loss, model)
+            if early_stopping.early_stop:
+                break
+        model.load_state_dict(torch.load(path, weights_only=True))
+    with torch.no_grad():
+        restored = F.mse_loss(model(x_val), y_val).item()
+    return {
+        "stopped_at": len(epochs),
+        "epochs": epochs,
+        "log": early_stopping.log,
+        "restored": [restored, early_stopping.val_loss_min],
+    }
+
+
+def text_cnn_sentence_classification(torch, init):
+    """Kim's CNN for sentence classification as its PyTorch ports write it: an embedding of
+    padded token ids, `x.unsqueeze(1)` into Conv2d layers of kernel (k, embed_dim) for k in
+    (2, 3, 4) in an nn.ModuleList, `F.relu(conv(x)).squeeze(3)`, max-over-time by
+    `F.max_pool1d(i, i.size(2)).squeeze(2)`, torch.cat of the pooled features, dropout
+    (eval), a Linear; Adadelta as in the paper, and the max-norm constraint on the last
+    layer's weight rows by torch.renorm."""
+    nn = torch.nn
+    F = nn.functional
+
+    class CNNText(nn.Module):
+        def __init__(self, vocab, dim, n_filters, sizes, n_classes):
+            super().__init__()
+            self.embed = nn.Embedding(vocab, dim, padding_idx=0)
+            self.convs = nn.ModuleList([nn.Conv2d(1, n_filters, (k, dim)) for k in sizes])
+            self.dropout = nn.Dropout(0.5)
+            self.fc1 = nn.Linear(len(sizes) * n_filters, n_classes)
+
+        def forward(self, x):
+            x = self.embed(x).unsqueeze(1)
+            x = [F.relu(conv(x)).squeeze(3) for conv in self.convs]
+            x = [F.max_pool1d(i, i.size(2)).squeeze(2) for i in x]
+            x = self.dropout(torch.cat(x, 1))
+            return self.fc1(x)
+
+    rng = np.random.default_rng(70)
+    tokens = torch.from_numpy(rng.integers(1, 20, (8, 7)))
+    tokens[::2, 5:] = 0
+    labels = torch.from_numpy(rng.integers(0, 2, 8))
+    model = init(CNNText(20, 6, 3, (2, 3, 4), 2))
+    optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
+    history = []
+    for _ in range(6):
+        model.eval()  # dropout's draws differ between the libraries
+        loss = F.cross_entropy(model(tokens), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            model.fc1.weight.data = torch.renorm(model.fc1.weight.data, p=2, dim=0, maxnorm=0.5)
+        history.append(loss.item())
+    with torch.no_grad():
+        logits = model(tokens)
+    return {
+        "history": history,
+        "norms": model.fc1.weight.norm(dim=1).tolist(),
+        "logits": logits.tolist(),
+        "pad_grad": model.embed.weight.grad[0].tolist(),
+    }
+
+
+def luong_attention_score_functions(torch, init):
+    """Luong et al.'s attention as the chatbot and NMT tutorials write it: the Attn module
+    with the "dot", "general" and "concat" score functions (`torch.sum(hidden *
+    encoder_output, dim=2)`, through a Linear, and `self.v * energy` after tanh of the
+    concatenation with hidden.expand), `F.softmax(attn_energies.t(), dim=1).unsqueeze(1)`,
+    the context by `attn_weights.bmm(encoder_outputs.transpose(0, 1))`, the concat layer
+    with tanh; the weights and gradients of each."""
+    nn = torch.nn
+    F = nn.functional
+
+    class Attn(nn.Module):
+        def __init__(self, method, hidden_size):
+            super().__init__()
+            self.method = method
+            if method == "general":
+                self.attn = nn.Linear(hidden_size, hidden_size)
+            elif method == "concat":
+                self.attn = nn.Linear(hidden_size * 2, hidden_size)
+                self.v = nn.Parameter(torch.FloatTensor(hidden_size))
+
+        def dot_score(self, hidden, encoder_output):
+            return torch.sum(hidden * encoder_output, dim=2)
+
+        def general_score(self, hidden, encoder_output):
+            return torch.sum(hidden * self.attn(encoder_output), dim=2)
+
+        def concat_score(self, hidden, encoder_output):
+            energy = self.attn(
+                torch.cat((hidden.expand(encoder_output.size(0), -1, -1), encoder_output), 2)
+            ).tanh()
+            return torch.sum(self.v * energy, dim=2)
+
+        def forward(self, hidden, encoder_outputs):
+            score = getattr(self, f"{self.method}_score")
+            attn_energies = score(hidden, encoder_outputs).t()
+            return F.softmax(attn_energies, dim=1).unsqueeze(1)
+
+    H, T, B = 4, 5, 2
+    encoder_outputs = _randn(torch, (T, B, H), 71)
+    rnn_output = _randn(torch, (1, B, H), 72)
+    results = {}
+    for method in ("dot", "general", "concat"):
+        attn = Attn(method, H)
+        if method == "concat":
+            with torch.no_grad():
+                attn.v.copy_(torch.linspace(-1, 1, H))
+        attn = init(attn)
+        concat = init(nn.Linear(2 * H, H))
+        hidden = rnn_output.clone().requires_grad_()
+        attn_weights = attn(hidden, encoder_outputs)
+        context = attn_weights.bmm(encoder_outputs.transpose(0, 1)).squeeze(1)
+        concat_output = torch.tanh(concat(torch.cat((rnn_output.squeeze(0), context), 1)))
+        concat_output.sum().backward()
+        results[method] = [attn_weights.tolist(), concat_output.tolist(), hidden.grad.tolist()]
+    return results
+
+
+def tiny_unet_with_skip_connections(torch, init):
+    """A U-Net as the segmentation tutorials write it, tiny: DoubleConv blocks (Conv2d,
+    BatchNorm2d, ReLU twice), down by MaxPool2d, up by ConvTranspose2d(stride=2), the skip
+    connection padded with F.pad by the size difference `diffY // 2, diffY - diffY // 2`
+    and joined by torch.cat on channels, a 1x1 output convolution; BCEWithLogitsLoss on a
+    mask, Adam, train and eval (running statistics), the IoU of the thresholded prediction."""
+    nn = torch.nn
+    F = nn.functional
+
+    class DoubleConv(nn.Module):
+        def __init__(self, in_ch, out_ch):
+            super().__init__()
+            self.double_conv = nn.Sequential(
+                nn.Conv2d(in_ch, out_ch, 3, padding=1, bias=False), nn.BatchNorm2d(out_ch),
+                nn.ReLU(inplace=True),
+                nn.Conv2d(out_ch, out_ch, 3, padding=1, bias=False), nn.BatchNorm2d(out_ch),
+                nn.ReLU(inplace=True),
+            )  # fmt: skip
+
+        def forward(self, x):
+            return self.double_conv(x)
+
+    class Up(nn.Module):
+        def __init__(self, in_ch, out_ch):
+            super().__init__()
+            self.up = nn.ConvTranspose2d(in_ch, in_ch // 2, kernel_size=2, stride=2)
+            self.conv = DoubleConv(in_ch, out_ch)
+
+        def forward(self, x1, x2):
+            x1 = self.up(x1)
+            diffY = x2.size()[2] - x1.size()[2]
+            diffX = x2.size()[3] - x1.size()[3]
+            x1 = F.pad(x1, [diffX // 2, diffX - diffX // 2, diffY // 2, diffY - diffY // 2])
+            return self.conv(torch.cat([x2, x1], dim=1))
+
+    class UNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inc = DoubleConv(1, 4)
+            self.down = nn.Sequential(nn.MaxPool2d(2), DoubleConv(4, 8))
+            self.up = Up(8, 4)
+            self.outc = nn.Conv2d(4, 1, kernel_size=1)
+
+        def forward(self, x):
+            x1 = self.inc(x)
+            x2 = self.down(x1)
+            return self.outc(self.up(x2, x1))
+
+    images = torch.from_numpy(np.stack([_digit_images(d, 1)[0, :7, :7] for d in range(4)]))
+    images = images.unsqueeze(1)
+    masks = (images > 0.3).float()
+    model = init(UNet())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    criterion = nn.BCEWithLogitsLoss()
+    history = []
+    for _ in range(4):
+        model.train()
+        loss = criterion(model(images), masks)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        pred = (torch.sigmoid(model(images)) > 0.5).float()
+    inter = (pred * masks).sum((1, 2, 3))
+    union = ((pred + masks) > 0).float().sum((1, 2, 3))
+    return {
+        "history": history,
+        "iou": (inter / union.clamp(min=1)).tolist(),
+        "running": [
+            model.inc.double_conv[1].running_mean.tolist(),
+            model.inc.double_conv[1].running_var.tolist(),
+        ],  # fmt: skip
+        "up_grad": model.up.up.weight.grad.flatten()[:8].tolist(),
+    }
+
+
+def resnet_basic_block_and_torchvision_init(torch, init):
+    """torchvision's ResNet pieces, small: BasicBlock with a downsample (1x1 Conv2d with
+    stride and BatchNorm2d) when the shape changes, `out += identity` in place before ReLU,
+    the init loop over self.modules() (kaiming_normal_ with mode="fan_out" and
+    nonlinearity="relu" for convolutions, constant_ 1 and 0 for BatchNorm) checked by its
+    statistics, zero_init_residual (each block's bn2.weight zeroed, so a block starts as
+    its shortcut), AdaptiveAvgPool2d((1, 1)) and torch.flatten(x, 1); a training step with
+    SGD (nesterov) and weight decay, then the features in eval mode."""
+    nn = torch.nn
+    F = nn.functional
+
+    class BasicBlock(nn.Module):
+        expansion = 1
+
+        def __init__(self, inplanes, planes, stride=1, downsample=None):
+            super().__init__()
+            self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(planes)
+            self.relu = nn.ReLU(inplace=True)
+            self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(planes)
+            self.downsample = downsample
+
+        def forward(self, x):
+            identity = x
+            out = self.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            if self.downsample is not None:
+                identity = self.downsample(x)
+            out += identity
+            return self.relu(out)
+
+    class ResNet(nn.Module):
+        def __init__(self, num_classes=3, zero_init_residual=True):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 4, 3, 1, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(4)
+            self.relu = nn.ReLU(inplace=True)
+            self.layer1 = BasicBlock(4, 4)
+            down = nn.Sequential(nn.Conv2d(4, 8, 1, 2, bias=False), nn.BatchNorm2d(8))
+            self.layer2 = BasicBlock(4, 8, stride=2, downsample=down)
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(8, num_classes)
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                elif isinstance(m, nn.BatchNorm2d):
+                    nn.init.constant_(m.weight, 1)
+                    nn.init.constant_(m.bias, 0)
+            if zero_init_residual:
+                for m in self.modules():
+                    if isinstance(m, BasicBlock):
+                        nn.init.constant_(m.bn2.weight, 0)
+
+        def forward(self, x):
+            x = self.relu(self.bn1(self.conv1(x)))
+            x = self.layer2(self.layer1(x))
+            return self.fc(torch.flatten(self.avgpool(x), 1))
+
+    net = ResNet()
+    w = net.layer2.conv1.weight
+    expected_std = math.sqrt(2.0 / (w.shape[0] * 3 * 3))
+    stats = [abs(w.std().item() / expected_std - 1) < 0.5, net.layer1.bn2.weight.sum().item()]
+    net = init(net)
+    x = torch.from_numpy(np.stack([_digit_images(d, 2) for d in range(3)]).reshape(6, 1, 8, 8))
+    y = torch.tensor([0, 0, 1, 1, 2, 2])
+    block_in = net.relu(net.bn1(net.conv1(x)))
+    starts_as_shortcut = torch.allclose(net.layer1(block_in), F.relu(block_in))
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True,
+                                weight_decay=5e-4)  # fmt: skip
+    loss = F.cross_entropy(net(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    net.eval()
+    with torch.no_grad():
+        logits = net(x)
+    return {
+        "stats": stats,
+        "shortcut": starts_as_shortcut,
+        "loss": loss.item(),
+        "bn2_grad": net.layer1.bn2.weight.grad.tolist(),
+        "logits": logits.tolist(),
+        "running_var": net.layer2.downsample[1].running_var.tolist(),
+    }
+
+
 PROGRAMS = [
     makemore_bigram_counts,
     makemore_mlp_embeddings,
@@ -3088,4 +3615,13 @@ PROGRAMS = [
     d2l_masked_softmax_ce_seq2seq,
     bert_masked_lm_and_next_sentence,
     optimizer_with_a_tensor_lr_and_scheduler,
+    einsum_multihead_attention_matches_module,
+    class_imbalance_weighted_sampler_and_loss,
+    one_cycle_and_warm_restarts_in_training_loops,
+    gru_masking_against_packed_sequences,
+    early_stopping_class_with_checkpoint_file,
+    text_cnn_sentence_classification,
+    luong_attention_score_functions,
+    tiny_unet_with_skip_connections,
+    resnet_basic_block_and_torchvision_init,
 ]
