@@ -3572,6 +3572,44 @@ def resnet_basic_block_and_torchvision_init(torch, init):
     }
 
 
+def polynomial_features_and_polar_angles_at_zero(torch, init):
+    """Gradients of features written the obvious way at the points where they are delicate:
+    polynomial features `x.unsqueeze(-1).pow(p)` with p = torch.tensor([0, 1, 2, 3]) (the
+    constant term as power 0) and `[x ** k for k in range(4)]`, fitted by least squares with
+    SGD, then the fitted curve's derivative with respect to its inputs by autograd.grad, on a
+    grid holding 0 (d(x ** 0)/dx is 0 there, as PyTorch's); and polar coordinates of points
+    including the origin, `torch.atan2(y, x)` and a radius, with the gradient of a loss on
+    the angles (0 at the origin, as PyTorch's)."""
+    x = torch.linspace(-1, 1, 9, requires_grad=True)
+    target = torch.sin(3 * x.detach())
+    p = torch.tensor([0, 1, 2, 3])
+    coeffs = torch.zeros(4, requires_grad=True)
+    optimizer = torch.optim.SGD([coeffs], lr=0.2)
+    history = []
+    for _ in range(20):
+        y = x.unsqueeze(-1).pow(p) @ coeffs
+        loss = (y - target).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    y = x.unsqueeze(-1).pow(p) @ coeffs
+    (dy_dx,) = torch.autograd.grad(y.sum(), x)
+    features = torch.stack([x**k for k in range(4)], dim=1)
+    (df_dx,) = torch.autograd.grad((features * torch.arange(1.0, 5.0)).sum(), x)
+    pts = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, -2.0], [-1.0, 1.0]], requires_grad=True)
+    theta = torch.atan2(pts[:, 1], pts[:, 0])
+    r = torch.sqrt((pts**2).sum(1) + 1e-12)
+    (theta**2 + r).sum().backward()
+    return {
+        "history": history,
+        "coeffs": coeffs.tolist(),
+        "dy_dx": dy_dx.tolist(),
+        "df_dx": df_dx.tolist(),
+        "polar": [theta.tolist(), r.tolist(), pts.grad.tolist()],
+    }
+
+
 PROGRAMS = [
     makemore_bigram_counts,
     makemore_mlp_embeddings,
@@ -3624,4 +3662,5 @@ PROGRAMS = [
     luong_attention_score_functions,
     tiny_unet_with_skip_connections,
     resnet_basic_block_and_torchvision_init,
+    polynomial_features_and_polar_angles_at_zero,
 ]
