@@ -3610,6 +3610,55 @@ def polynomial_features_and_polar_angles_at_zero(torch, init):
     }
 
 
+def deep_supervision_with_area_downsampling(torch, init):
+    """Deep supervision as segmentation code writes it: an encoder with an auxiliary head at
+    half resolution, the targets made for each scale by `F.interpolate(mask, size=...,
+    mode="area")` (soft fractions of foreground, which nearest would lose), the main head's
+    output upsampled by nn.Upsample(scale_factor=2, mode="nearest"), a weighted sum of the
+    BCE losses per scale, Adam; also area downsampling of a 1-D signal by scale_factor and
+    its gradient."""
+    nn = torch.nn
+    F = nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            conv1 = nn.Conv2d(1, 4, 3, padding=1)
+            self.enc = nn.Sequential(conv1, nn.ReLU(), nn.Conv2d(4, 4, 3, 2, 1), nn.ReLU())
+            self.aux = nn.Conv2d(4, 1, 1)
+            self.up = nn.Upsample(scale_factor=2, mode="nearest")
+            self.head = nn.Conv2d(4, 1, 3, padding=1)
+
+        def forward(self, x):
+            h = self.enc(x)
+            return self.head(self.up(h)), self.aux(h)
+
+    images = torch.from_numpy(np.stack([_digit_images(d, 1)[0] for d in range(4)])).unsqueeze(1)
+    masks = (images > 0.4).float()
+    small_masks = F.interpolate(masks, size=(4, 4), mode="area")
+    model = init(Net())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    history = []
+    for _ in range(5):
+        main, aux = model(images)
+        loss_main = F.binary_cross_entropy_with_logits(main, masks)
+        loss_aux = F.binary_cross_entropy_with_logits(aux, small_masks)
+        loss = loss_main + 0.4 * loss_aux
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append([loss_main.item(), loss_aux.item()])
+    signal = torch.arange(10.0).requires_grad_()
+    pooled = F.interpolate(signal.view(1, 1, 10), scale_factor=0.3, mode="area")
+    (pooled * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    return {
+        "small_masks": small_masks[:2, 0].tolist(),
+        "history": history,
+        "pooled": pooled.flatten().tolist(),
+        "grad": signal.grad.tolist(),
+    }
+
+
 PROGRAMS = [
     makemore_bigram_counts,
     makemore_mlp_embeddings,
@@ -3663,4 +3712,5 @@ PROGRAMS = [
     tiny_unet_with_skip_connections,
     resnet_basic_block_and_torchvision_init,
     polynomial_features_and_polar_angles_at_zero,
+    deep_supervision_with_area_downsampling,
 ]
