@@ -3659,6 +3659,83 @@ def deep_supervision_with_area_downsampling(torch, init):
     }
 
 
+def guided_diffusion_losses(torch, init):
+    """OpenAI's guided-diffusion losses.py and nn.py helpers as written there: mean_flat
+    (`tensor.mean(dim=list(range(1, len(tensor.shape))))`, which for a 1-D tensor is the
+    mean of everything, as PyTorch reduces every dim for an empty list), normal_kl with
+    tensors and Python floats mixed, approx_standard_normal_cdf (the tanh approximation),
+    discretized_gaussian_log_likelihood with its thresholds at -0.999 and 0.999 by
+    torch.where and `log(x.clamp(min=1e-12))`, and the variational bound term in bits per
+    dimension; values and the gradients of the predicted mean and log variance."""
+
+    def mean_flat(tensor):
+        return tensor.mean(dim=list(range(1, len(tensor.shape))))
+
+    def normal_kl(mean1, logvar1, mean2, logvar2):
+        tensor = None
+        for obj in (mean1, logvar1, mean2, logvar2):
+            if isinstance(obj, torch.Tensor):
+                tensor = obj
+                break
+        logvar1, logvar2 = [
+            x if isinstance(x, torch.Tensor) else torch.tensor(x).to(tensor)
+            for x in (logvar1, logvar2)
+        ]
+        return 0.5 * (
+            -1.0
+            + logvar2
+            - logvar1
+            + torch.exp(logvar1 - logvar2)
+            + ((mean1 - mean2) ** 2) * torch.exp(-logvar2)
+        )
+
+    def approx_standard_normal_cdf(x):
+        return 0.5 * (1.0 + torch.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * torch.pow(x, 3))))
+
+    def discretized_gaussian_log_likelihood(x, *, means, log_scales):
+        centered_x = x - means
+        inv_stdv = torch.exp(-log_scales)
+        cdf_plus = approx_standard_normal_cdf(inv_stdv * (centered_x + 1.0 / 255.0))
+        cdf_min = approx_standard_normal_cdf(inv_stdv * (centered_x - 1.0 / 255.0))
+        log_cdf_plus = torch.log(cdf_plus.clamp(min=1e-12))
+        log_one_minus_cdf_min = torch.log((1.0 - cdf_min).clamp(min=1e-12))
+        cdf_delta = cdf_plus - cdf_min
+        return torch.where(
+            x < -0.999,
+            log_cdf_plus,
+            torch.where(x > 0.999, log_one_minus_cdf_min, torch.log(cdf_delta.clamp(min=1e-12))),
+        )
+
+    x_start = torch.from_numpy(np.stack([_digit_images(d, 1)[0] for d in range(3)]) * 2 - 1)
+    x_start = x_start.unsqueeze(1)
+    model_mean = (x_start * 0.9 + 0.05 * _randn(torch, (3, 1, 8, 8), 73)).requires_grad_()
+    model_log_variance = torch.full((3, 1, 8, 8), -3.0, requires_grad=True)
+    true_mean = x_start * 0.95
+    true_log_variance = torch.full((3, 1, 8, 8), -3.2)
+    kl = normal_kl(true_mean, true_log_variance, model_mean, model_log_variance)
+    kl = mean_flat(kl) / np.log(2.0)
+    decoder_nll = -discretized_gaussian_log_likelihood(
+        x_start, means=model_mean, log_scales=0.5 * model_log_variance
+    )
+    decoder_nll = mean_flat(decoder_nll) / np.log(2.0)
+    t = torch.tensor([0, 5, 0])
+    vb = torch.where(t == 0, decoder_nll, kl)
+    prior = normal_kl(x_start * 0.1, -4.0, 0.0, 0.0)
+    vb.sum().backward()
+    per_sample_scalars = torch.tensor([0.5, 1.5, 2.5])
+    return {
+        "kl": kl.tolist(),
+        "decoder_nll": decoder_nll.tolist(),
+        "vb": vb.tolist(),
+        "prior_bpd": (mean_flat(prior) / np.log(2.0)).tolist(),
+        "mean_flat_1d": [
+            list(mean_flat(per_sample_scalars).shape),
+            mean_flat(per_sample_scalars).item(),
+        ],
+        "grads": [model_mean.grad[0, 0, 3].tolist(), model_log_variance.grad[1, 0, 4].tolist()],
+    }
+
+
 PROGRAMS = [
     makemore_bigram_counts,
     makemore_mlp_embeddings,
@@ -3713,4 +3790,5 @@ PROGRAMS = [
     resnet_basic_block_and_torchvision_init,
     polynomial_features_and_polar_angles_at_zero,
     deep_supervision_with_area_downsampling,
+    guided_diffusion_losses,
 ]
