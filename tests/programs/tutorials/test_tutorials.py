@@ -94,9 +94,8 @@ def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
     """The torch.compile tutorial's f1 (`if x.sum() < 0`): PyTorch breaks the graph there and
     runs the branch in Python; minigrad runs the function eagerly, warning once with the
     reason, which names static.cond (docs/static.md). With fullgraph=True both raise.
-    (The tutorial's basic usage is not a program here: PyTorch's first torch.compile call
-    patches process-wide state, e.g. it turns off torch.distributions' argument validation,
-    which the distribution tests that run later in the same process rely on.)"""
+    (The tutorial's basic usage is tutorials8.torch_compile_introduction, run by its own test
+    above, which puts back the state PyTorch's first torch.compile call changes.)"""
 
     def f1(x, y):
         if x.sum() < 0:
