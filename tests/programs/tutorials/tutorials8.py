@@ -3736,6 +3736,255 @@ def guided_diffusion_losses(torch, init):
     }
 
 
+def gradient_accumulation_hf_style(torch, init):
+    """The gradient-accumulation loop of Hugging Face-style training scripts: `loss = loss /
+    gradient_accumulation_steps`, backward every batch, and every k-th batch (or at the end
+    of the epoch) clip_grad_norm_, optimizer.step(), a LambdaLR warm-up-then-linear-decay
+    scheduler step and optimizer.zero_grad(); the norms it returned, the lrs, and the
+    accumulated gradient of one window against the gradient of the same samples as one
+    batch."""
+    nn = torch.nn
+    F = nn.functional
+    x = _randn(torch, (28, 6), 74)
+    y = torch.from_numpy(np.random.default_rng(75).integers(0, 3, 28))
+    loader = list(zip(x.split(4), y.split(4)))
+    model = init(nn.Sequential(nn.Linear(6, 16), nn.GELU(), nn.Linear(16, 3)))
+    reference = copy.deepcopy(model)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.01, weight_decay=0.01)
+    accumulation_steps = 3
+    num_update_steps = math.ceil(len(loader) / accumulation_steps)
+    warmup = 1
+
+    def lr_lambda(step):
+        if step < warmup:
+            return float(step + 1) / float(warmup + 1)
+        return max(0.0, float(num_update_steps - step) / float(max(1, num_update_steps - warmup)))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
+    log = []
+    first_window = None
+    for step, (xb, yb) in enumerate(loader):
+        loss = F.cross_entropy(model(xb), yb) / accumulation_steps
+        loss.backward()
+        if (step + 1) % accumulation_steps == 0 or step + 1 == len(loader):
+            if first_window is None:
+                first_window = [p.grad.clone() for p in model.parameters()]
+            norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            log.append([loss.item() * accumulation_steps, norm.item(), scheduler.get_last_lr()[0]])
+    F.cross_entropy(reference(x[:12]), y[:12]).backward()
+    same = [
+        torch.allclose(a, p.grad, atol=1e-6) for a, p in zip(first_window, reference.parameters())
+    ]
+    return {"log": log, "same_as_one_batch": same, "weights": model[2].weight.tolist()}
+
+
+def tfidf_retrieval_with_scatter_add(torch, init):
+    """Text retrieval written with tensor ops, as IR homework does it: documents as token-id
+    tensors concatenated with a document index from repeat_interleave of their lengths,
+    term counts per document by `index_put_(..., accumulate=True)` and by scatter_add_ on a
+    flat index, document frequencies by `(counts > 0).sum(0)`, idf = log((1 + N) / (1 + df))
+    + 1, tf-idf rows normalised by F.normalize, queries scored by matmul and ranked by topk,
+    unique tokens with return_counts, and bincount with weights for weighted term totals."""
+    F = torch.nn.functional
+    docs = [[1, 2, 2, 3], [3, 4, 5], [1, 1, 5, 6, 6, 6], [2, 7]]
+    V = 8
+    lengths = torch.tensor([len(d) for d in docs])
+    tokens = torch.tensor([t for d in docs for t in d])
+    doc_index = torch.repeat_interleave(torch.arange(len(docs)), lengths)
+    counts = torch.zeros(len(docs), V)
+    counts.index_put_((doc_index, tokens), torch.ones(len(tokens)), accumulate=True)
+    flat = torch.zeros(len(docs) * V).scatter_add_(0, doc_index * V + tokens,
+                                                    torch.ones(len(tokens)))  # fmt: skip
+    df = (counts > 0).sum(0)
+    N = len(docs)
+    idf = torch.log((1 + N) / (1 + df.float())) + 1
+    tfidf = F.normalize(counts * idf, dim=1)
+    queries = torch.zeros(2, V)
+    queries[0, [2, 3]] = 1
+    queries[1, [5, 6]] = 1  # NOTE: no tie among the two best: topk's order of ties is open
+    scores = F.normalize(queries * idf, dim=1) @ tfidf.T
+    top_scores, top_docs = scores.topk(2, dim=1)
+    uniq, uniq_counts = torch.unique(tokens, return_counts=True)
+    weighted = torch.bincount(tokens, weights=1.0 / lengths[doc_index].float(), minlength=V)
+    offsets = torch.cat([torch.zeros(1, dtype=torch.long), lengths.cumsum(0)[:-1]])
+    return {
+        "counts": counts.tolist(),
+        "same": torch.equal(flat.view(len(docs), V), counts),
+        "idf": idf.tolist(),
+        "scores": scores.tolist(),
+        "top": [top_scores.tolist(), top_docs.tolist()],
+        "unique": [uniq.tolist(), uniq_counts.tolist()],
+        "weighted": weighted.tolist(),
+        "offsets": offsets.tolist(),
+        "masked": tokens.masked_select(doc_index == 2).tolist(),
+    }
+
+
+def dcgan_on_8x8_digits(torch, init):
+    """The DCGAN tutorial sized down to 8x8 digits and run for several iterations: a
+    generator of ConvTranspose2d + BatchNorm2d + ReLU up to Tanh, a discriminator of strided
+    Conv2d + LeakyReLU(0.2) + BatchNorm2d down to Sigmoid, weights_init by model.apply
+    (the draws handed over), BCELoss with real label 1 and fake label 0, the
+    discriminator's step on a real batch and on `fake.detach()`, the generator's step on
+    the discriminator's verdict, Adam(lr=2e-4, betas=(0.5, 0.999)); D(x), D(G(z)) before
+    and after the D step, and the images of a fixed noise under no_grad in eval mode."""
+    nn = torch.nn
+    nz, ngf, ndf = 4, 8, 8
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.main = nn.Sequential(
+                nn.ConvTranspose2d(nz, ngf * 2, 2, 1, 0, bias=False), nn.BatchNorm2d(ngf * 2),
+                nn.ReLU(True),
+                nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf),
+                nn.ReLU(True),
+                nn.ConvTranspose2d(ngf, 1, 4, 2, 1, bias=False), nn.Tanh(),
+            )  # fmt: skip
+
+        def forward(self, input):
+            return self.main(input)
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.main = nn.Sequential(
+                nn.Conv2d(1, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf * 2, 1, 2, 1, 0, bias=False), nn.Sigmoid(),
+            )  # fmt: skip
+
+        def forward(self, input):
+            return self.main(input)
+
+    def weights_init(m):
+        classname = m.__class__.__name__
+        if classname.find("Conv") != -1:
+            nn.init.normal_(m.weight.data, 0.0, 0.02)
+        elif classname.find("BatchNorm") != -1:
+            nn.init.normal_(m.weight.data, 1.0, 0.02)
+            nn.init.constant_(m.bias.data, 0)
+
+    netG, netD = Generator(), Discriminator()
+    netG.apply(weights_init)
+    netD.apply(weights_init)
+    netG, netD = init(netG), init(netD)
+    criterion = nn.BCELoss()
+    rng = np.random.default_rng(76)
+    fixed_noise = torch.from_numpy(rng.normal(0, 1, (4, nz, 1, 1)).astype(np.float32))
+    real_label, fake_label = 1.0, 0.0
+    optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4 * 10, betas=(0.5, 0.999))
+    optimizerG = torch.optim.Adam(netG.parameters(), lr=2e-4 * 10, betas=(0.5, 0.999))
+    real = torch.from_numpy(np.concatenate([_digit_images(d, 2) for d in range(4)]) * 2 - 1)
+    real = real.unsqueeze(1)
+    b_size = real.size(0)
+    log = []
+    for _ in range(4):
+        netD.zero_grad()
+        label = torch.full((b_size,), real_label, dtype=torch.float)
+        output = netD(real).view(-1)
+        errD_real = criterion(output, label)
+        errD_real.backward()
+        D_x = output.mean().item()
+        noise = torch.from_numpy(rng.normal(0, 1, (b_size, nz, 1, 1)).astype(np.float32))
+        fake = netG(noise)
+        label.fill_(fake_label)
+        output = netD(fake.detach()).view(-1)
+        errD_fake = criterion(output, label)
+        errD_fake.backward()
+        D_G_z1 = output.mean().item()
+        errD = errD_real + errD_fake
+        optimizerD.step()
+        netG.zero_grad()
+        label.fill_(real_label)
+        output = netD(fake).view(-1)
+        errG = criterion(output, label)
+        errG.backward()
+        D_G_z2 = output.mean().item()
+        optimizerG.step()
+        log.append([errD.item(), errG.item(), D_x, D_G_z1, D_G_z2])
+    netG.eval()
+    with torch.no_grad():
+        samples = netG(fixed_noise).detach()
+    return {
+        "log": log,
+        "shape": list(samples.shape),
+        "samples": samples[0, 0, :3].tolist(),
+        "running": netG.main[1].running_mean.tolist(),
+    }
+
+
+def beam_search_decoding(torch, init):
+    """Beam search as seq2seq tutorials write it, over a small GRU decoder: log-probabilities
+    of each beam's next token added to the beams' scores, the candidates flattened and
+    ranked by topk, the beam and token of each recovered by `torch.div(ix, V,
+    rounding_mode="floor")` and `ix % V`, hidden states reordered by index_select, finished
+    hypotheses (EOS) collected with a length-normalised score, the best by max; and greedy
+    decoding by argmax from the same start for comparison."""
+    nn = torch.nn
+    F = nn.functional
+    V, H, EOS, SOS, beam = 7, 6, 1, 0, 3
+
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(V, H)
+            self.gru = nn.GRU(H, H, batch_first=True)
+            self.out = nn.Linear(H, V)
+
+        def forward(self, tokens, hidden):
+            output, hidden = self.gru(F.relu(self.embedding(tokens)).unsqueeze(1), hidden)
+            return F.log_softmax(self.out(output.squeeze(1)), dim=-1), hidden
+
+    decoder = init(Decoder())
+    h0 = _randn(torch, (1, 1, H), 77)
+    with torch.no_grad():
+        tokens = torch.tensor([SOS])
+        hidden = h0
+        scores = torch.zeros(1)
+        sequences = [[]]
+        finished = []
+        for _ in range(6):
+            log_probs, hidden = decoder(tokens, hidden)
+            candidates = (scores[:, None] + log_probs).view(-1)
+            top_scores, top_ix = candidates.topk(beam)
+            beam_ix = torch.div(top_ix, V, rounding_mode="floor")
+            token_ix = top_ix % V
+            new_sequences, keep = [], []
+            for s, b, t in zip(top_scores.tolist(), beam_ix.tolist(), token_ix.tolist()):
+                seq = sequences[b] + [t]
+                if t == EOS:
+                    finished.append((s / len(seq), seq))
+                else:
+                    new_sequences.append(seq)
+                    keep.append(len(new_sequences) - 1)
+            alive = torch.tensor([i for i, t in enumerate(token_ix.tolist()) if t != EOS])
+            if len(alive) == 0:
+                break
+            sequences = new_sequences
+            scores = top_scores.index_select(0, alive)
+            tokens = token_ix.index_select(0, alive)
+            hidden = hidden.index_select(1, beam_ix.index_select(0, alive))
+        finished += [(s / len(seq), seq) for s, seq in zip(scores.tolist(), sequences)]
+        best = max(finished, key=lambda f: f[0])
+        greedy, token, hidden = [], torch.tensor([SOS]), h0
+        for _ in range(6):
+            log_probs, hidden = decoder(token, hidden)
+            token = log_probs.argmax(dim=-1)
+            greedy.append(token.item())
+            if token.item() == EOS:
+                break
+    return {
+        "finished": sorted(finished, key=lambda f: -f[0]),
+        "best": best,
+        "greedy": greedy,
+    }
+
+
 PROGRAMS = [
     makemore_bigram_counts,
     makemore_mlp_embeddings,
@@ -3791,4 +4040,8 @@ PROGRAMS = [
     polynomial_features_and_polar_angles_at_zero,
     deep_supervision_with_area_downsampling,
     guided_diffusion_losses,
+    gradient_accumulation_hf_style,
+    tfidf_retrieval_with_scatter_add,
+    dcgan_on_8x8_digits,
+    beam_search_decoding,
 ]
