@@ -113,3 +113,17 @@ def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
     strict = minigrad.compile(f1, fullgraph=True)
     with pytest.raises(minigrad.static.TracingError, match=r"static\.cond\(pred, true_fn"):
         strict(minigrad.ones(3), minigrad.ones(3))
+
+
+def test_the_resampling_options_left_out_say_so():
+    """What image tutorials pass and minigrad leaves out (docs/nn.md): antialias=True,
+    grid_sample's bicubic mode, and the area mode of a 5-D input raise NotImplementedError
+    naming the option (interpolate's area mode on 3-D and 4-D inputs is PyTorch's, tutorials8)."""
+    F = minigrad.nn.functional
+    image = minigrad.ones(1, 1, 4, 4)
+    with pytest.raises(NotImplementedError, match="antialias=True is not supported"):
+        F.interpolate(image, size=(2, 2), mode="bilinear", antialias=True)
+    with pytest.raises(NotImplementedError, match="mode='bicubic' is not supported"):
+        F.grid_sample(image, minigrad.zeros(1, 2, 2, 2), mode="bicubic", align_corners=False)
+    with pytest.raises(NotImplementedError, match="mode 'area' of a 5-D input"):
+        F.interpolate(minigrad.ones(1, 1, 2, 2, 2), size=(1, 1, 1), mode="area")
