@@ -1,15 +1,17 @@
-"""Programs as students copy them (round 8): the courses not yet run here, as their notebooks
-write them (Karpathy's makemore, micrograd and "Let's build GPT", fast.ai's MNIST basics and
-matmul-from-scratch lessons, CS231n's assignments, d2l's attention and BERT chapters), and
-research-code and blog recipes (energy-based models, graph attention, deep sets, Bayes by
-backprop, CLIP, quantile and heteroscedastic regression, survival analysis, calibration,
-Gumbel-softmax, hypernetworks, SIREN, MADE, ranking losses, multi-label training, robust
-regression, k-fold cross-validation, gradual unfreezing, ConvNeXt blocks, conditional GANs,
-denoising autoencoders, distillation with log targets, the ImageNet example's evaluation)
-and torch.compile as the PyTorch 2 tutorials use it. Each is a function of the library
-(`torch` is PyTorch or minigrad) and of `init` (see tests/programs/conftest.py): `init`
-hands minigrad PyTorch's random values, data come from NumPy, and what stays random is
-compared by its properties."""
+"""Programs as students copy them (round 8, 60 programs): the courses not yet run here, as
+their notebooks write them (Karpathy's makemore, micrograd and "Let's build GPT", fast.ai's
+MNIST basics and matmul-from-scratch lessons, CS231n's assignments, d2l's attention, seq2seq
+and BERT chapters), PyTorch's own examples and tutorials (the ImageNet example's meters, the
+DCGAN tutorial on 8x8 digits, torch.compile as the PyTorch 2 tutorials use it, a tensor lr
+with schedulers), and research-code and blog recipes (energy-based models, graph attention,
+deep sets, Bayes by backprop, CLIP, quantile, heteroscedastic and robust regression, survival
+analysis, calibration, Gumbel-softmax, hypernetworks, SIREN, MADE, NeuMF, ranking losses,
+multi-label training, k-fold cross-validation, gradual unfreezing, ConvNeXt, ResNet and
+U-Net blocks, conditional GANs, denoising autoencoders, distillation with log targets,
+gradient accumulation, beam search, guided diffusion's losses, MAP estimation with priors).
+Each is a function of the library (`torch` is PyTorch or minigrad) and of `init` (see
+tests/programs/conftest.py): `init` hands minigrad PyTorch's random values, data come from
+NumPy, and what stays random is compared by its properties."""
 
 from __future__ import annotations
 
