@@ -127,3 +127,12 @@ def test_the_resampling_options_left_out_say_so():
         F.grid_sample(image, minigrad.zeros(1, 2, 2, 2), mode="bicubic", align_corners=False)
     with pytest.raises(NotImplementedError, match="mode 'area' of a 5-D input"):
         F.interpolate(minigrad.ones(1, 1, 2, 2, 2), size=(1, 1, 1), mode="area")
+
+
+def test_the_dynamic_quantization_tutorial_gets_a_clear_error():
+    """ "Dynamic Quantization" calls torch.ao.quantization.quantize_dynamic(model, {nn.LSTM,
+    nn.Linear}, dtype=torch.qint8): minigrad has no quantization (docs/nn.md), and the first
+    name evaluated, torch.ao, says so."""
+    model = minigrad.nn.Sequential(minigrad.nn.Linear(4, 2))
+    with pytest.raises(AttributeError, match=r"no attribute 'ao': there is no quantization"):
+        minigrad.ao.quantization.quantize_dynamic(model, {minigrad.nn.Linear}, dtype=None)
