@@ -1,4 +1,4 @@
-"""Programs as students copy them (round 8, 60 programs): the courses not yet run here, as
+"""Programs as students copy them (round 8, 62 programs): the courses not yet run here, as
 their notebooks write them (Karpathy's makemore, micrograd and "Let's build GPT", fast.ai's
 MNIST basics and matmul-from-scratch lessons, CS231n's assignments, d2l's attention, seq2seq
 and BERT chapters), PyTorch's own examples and tutorials (the ImageNet example's meters, the
@@ -4048,6 +4048,125 @@ def map_estimation_with_priors(torch, init):
     }
 
 
+def beta_vae_with_kl_annealing_and_free_bits(torch, init):
+    """A beta-VAE as blog posts train it on 8x8 digits: a convolutional encoder to mu and
+    logvar, the reparameterisation `mu + torch.exp(0.5 * logvar) * eps` (eps from NumPy), a
+    ConvTranspose2d decoder with Sigmoid, the per-dimension KL `-0.5 * (1 + logvar - mu ** 2
+    - logvar.exp())` averaged over the batch and clamped from below (free bits), beta
+    annealed linearly from 0 over the first steps, BCE(reduction="sum") / batch; the losses,
+    the active latent dimensions (KL above a threshold) and a decoded latent traversal."""
+    nn = torch.nn
+    F = nn.functional
+    latent = 3
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Sequential(nn.Conv2d(1, 4, 3, 2, 1), nn.ReLU(), nn.Flatten())
+            self.mu = nn.Linear(4 * 4 * 4, latent)
+            self.logvar = nn.Linear(4 * 4 * 4, latent)
+            self.fc = nn.Linear(latent, 4 * 4 * 4)
+            self.dec = nn.Sequential(nn.ConvTranspose2d(4, 1, 4, 2, 1), nn.Sigmoid())
+
+        def decode(self, z):
+            return self.dec(F.relu(self.fc(z)).view(-1, 4, 4, 4))
+
+        def forward(self, x, eps):
+            h = self.enc(x)
+            mu, logvar = self.mu(h), self.logvar(h)
+            z = mu + torch.exp(0.5 * logvar) * eps
+            return self.decode(z), mu, logvar
+
+    x = torch.from_numpy(np.concatenate([_digit_images(d, 3) for d in range(4)])).unsqueeze(1)
+    model = init(VAE())
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+    rng = np.random.default_rng(79)
+    warmup, free_bits, history = 4, 0.05, []
+    for step in range(8):
+        beta = min(1.0, step / warmup)
+        eps = torch.from_numpy(rng.standard_normal((x.shape[0], latent)).astype(np.float32))
+        recon, mu, logvar = model(x, eps)
+        bce = F.binary_cross_entropy(recon, x, reduction="sum") / x.shape[0]
+        kl_per_dim = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp())).mean(0)
+        kl = torch.clamp(kl_per_dim, min=free_bits).sum()
+        loss = bce + beta * kl
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append([loss.item(), bce.item(), kl.item(), beta])
+    with torch.no_grad():
+        traversal = model.decode(torch.linspace(-2, 2, 5)[:, None] * torch.eye(latent)[0])
+    return {
+        "history": history,
+        "active": (kl_per_dim > 0.01).tolist(),
+        "kl_per_dim": kl_per_dim.tolist(),
+        "traversal": traversal[:, 0, 3].tolist(),
+    }
+
+
+def lstm_time_series_forecast(torch, init):
+    """The "airline passengers" LSTM forecasting tutorials, on a synthetic seasonal series:
+    min-max scaling by hand with the training part's min and max, sliding windows by a
+    Python loop into torch.tensor(np.array(...)), an nn.LSTM(batch_first=True) with a Linear
+    on `out[:, -1, :]`, MSE and Adam over mini-batches of a DataLoader (shuffle=False), then
+    an autoregressive multi-step forecast feeding each prediction back with torch.cat, and
+    the predictions mapped back by the inverse scaling; the RMSE on the held-out part."""
+    nn = torch.nn
+    data = torch.utils.data
+    t = np.arange(72, dtype=np.float32)
+    series = (
+        100
+        + 2 * t
+        + 20 * np.sin(2 * np.pi * t / 12)
+        + np.random.default_rng(80).normal(0, 2, 72).astype(np.float32)
+    )
+    train, test = series[:60], series[60:]
+    lo, hi = train.min(), train.max()
+    scaled = (train - lo) / (hi - lo)
+    lookback = 6
+    X, y = [], []
+    for i in range(len(scaled) - lookback):
+        X.append(scaled[i : i + lookback])
+        y.append(scaled[i + lookback])
+    X = torch.tensor(np.array(X)).unsqueeze(-1)
+    y = torch.tensor(np.array(y)).unsqueeze(-1)
+
+    class Forecaster(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(input_size=1, hidden_size=8, batch_first=True)
+            self.linear = nn.Linear(8, 1)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return self.linear(out[:, -1, :])
+
+    model = init(Forecaster())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    loader = data.DataLoader(data.TensorDataset(X, y), batch_size=18, shuffle=False)
+    loss_fn = nn.MSELoss()
+    history = []
+    for _ in range(4):
+        model.train()
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        history.append(loss.item())
+    model.eval()
+    window = torch.tensor(scaled[-lookback:]).view(1, lookback, 1)
+    preds = []
+    with torch.no_grad():
+        for _ in range(len(test)):
+            nxt = model(window)
+            preds.append(nxt.item())
+            window = torch.cat([window[:, 1:, :], nxt.view(1, 1, 1)], dim=1)
+    forecast = torch.tensor(preds) * (hi - lo) + lo
+    rmse = torch.sqrt(((forecast - torch.from_numpy(test)) ** 2).mean())
+    return {"history": history, "forecast": forecast.tolist(), "rmse": rmse.item()}
+
+
 PROGRAMS = [
     makemore_bigram_counts,
     makemore_mlp_embeddings,
@@ -4108,4 +4227,6 @@ PROGRAMS = [
     dcgan_on_8x8_digits,
     beam_search_decoding,
     map_estimation_with_priors,
+    beta_vae_with_kl_annealing_and_free_bits,
+    lstm_time_series_forecast,
 ]
