@@ -1,4 +1,4 @@
-"""Programs as students copy them (round 8, 62 programs): the courses not yet run here, as
+"""Programs as students copy them (round 8, 63 programs): the courses not yet run here, as
 their notebooks write them (Karpathy's makemore, micrograd and "Let's build GPT", fast.ai's
 MNIST basics and matmul-from-scratch lessons, CS231n's assignments, d2l's attention, seq2seq
 and BERT chapters), PyTorch's own examples and tutorials (the ImageNet example's meters, the
@@ -4167,6 +4167,40 @@ def lstm_time_series_forecast(torch, init):
     return {"history": history, "forecast": forecast.tolist(), "rmse": rmse.item()}
 
 
+def per_sample_predictions_collected_in_a_list(torch, init):
+    """An evaluation loop as beginners write it, one sample at a time: `model(x)` of a single
+    1-D sample gives shape (1,), the outputs and the losses are appended to Python lists and
+    turned into tensors with torch.tensor(list) (a 1-D tensor: each one-element tensor is its
+    number), then compared with the targets for the MSE and an R^2 score by hand; the same
+    with torch.stack and torch.cat for the shapes each gives, and a list of 0-d losses."""
+    nn = torch.nn
+    F = nn.functional
+    x = _randn(torch, (10, 3), 81)
+    y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.3
+    model = init(nn.Linear(3, 1))
+    outputs, losses = [], []
+    model.eval()
+    with torch.no_grad():
+        for xi, yi in zip(x, y):
+            out = model(xi)
+            outputs.append(out)
+            losses.append(F.mse_loss(out, yi.view(1)))
+    preds = torch.tensor(outputs)
+    mse = ((preds - y) ** 2).mean()
+    r2 = 1 - ((y - preds) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    return {
+        "shapes": [
+            list(outputs[0].shape),
+            list(preds.shape),
+            list(torch.stack(outputs).shape),
+            list(torch.cat(outputs).shape),
+        ],  # fmt: skip
+        "mse": [mse.item(), torch.tensor(losses).mean().item()],
+        "r2": r2.item(),
+        "preds": preds.tolist(),
+    }
+
+
 PROGRAMS = [
     makemore_bigram_counts,
     makemore_mlp_embeddings,
@@ -4229,4 +4263,5 @@ PROGRAMS = [
     map_estimation_with_priors,
     beta_vae_with_kl_annealing_and_free_bits,
     lstm_time_series_forecast,
+    per_sample_predictions_collected_in_a_list,
 ]
