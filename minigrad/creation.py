@@ -86,7 +86,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     elif _is_device_array(data):
         source = data
     elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        source = np.array([_host(x.array) if isinstance(x, Tensor) else x for x in data])
+        data = _as_scalars(data)
+        source = np.asarray(data)
     else:
         try:
             source = np.asarray(data)
@@ -107,6 +108,22 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
             check_fill(value, np.dtype(dt.np))
     with use(dev):
         return _finish(dev.xp.array(source, dtype=dt.np), requires_grad)
+
+
+def _as_scalars(data):
+    """A list holding tensors, as PyTorch reads it: each one-element tensor is its number (a
+    NumPy scalar of its dtype, so that the dtypes promote as PyTorch's), so
+    `tensor([t1, t2])` of shape-(1,) tensors is 1-D; a tensor of more elements raises."""
+    if isinstance(data, Tensor):
+        if data.numel() != 1:
+            raise ValueError(
+                "only one element tensors can be converted to Python scalars (got one of shape "
+                f"{tuple(data.shape)}); to join tensors into one, use stack()"
+            )
+        return _host(data.array).reshape(())[()]
+    if isinstance(data, (list, tuple)):
+        return [_as_scalars(x) for x in data]
+    return data
 
 
 def _is_device_array(data) -> bool:

@@ -2000,6 +2000,8 @@ class Tensor:
 
     def _reshape_in_place(self, op, *args) -> Tensor:
         """This tensor takes the shape (and, when recorded, the history) of op(self, *args)."""
+        if state.enabled and self._view is not None and self._in_graph():
+            _check_view_write(self, self._view)  # PyTorch's errors, as for any in-place op
         if state.enabled and self._requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."

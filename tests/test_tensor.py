@@ -719,3 +719,22 @@ def test_tensor_of_a_list_holding_numpy_scalars_takes_pytorchs_dtype(data):
     ours, theirs = minigrad.tensor(data), torch.tensor(data)
     assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
     assert ours.tolist() == theirs.tolist()
+
+
+def test_a_list_of_one_element_tensors_reads_as_pytorchs():
+    """torch.tensor([t1, t2]) takes each one-element tensor as its number: shape-(1,) outputs
+    collected in a list give a 1-D tensor (minigrad gave (2, 1)), dtypes promote as PyTorch's,
+    and a tensor of more elements raises PyTorch's ValueError, pointing to stack()."""
+    for build in (
+        lambda L: L.tensor([L.tensor([1.5]), L.tensor([2.0])]),
+        lambda L: L.tensor([L.tensor(1.0, dtype=L.float64), L.tensor(2.0)]),
+        lambda L: L.tensor([L.tensor(1, dtype=L.int32), L.tensor(2, dtype=L.int32)]),
+        lambda L: L.tensor([L.tensor(1), 2.5]),
+        lambda L: L.tensor([L.ones(1, 1), L.zeros(1, 1, 1)]),
+    ):
+        ours, theirs = build(minigrad), build(torch)
+        assert list(ours.shape) == list(theirs.shape)
+        assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+        assert ours.tolist() == theirs.tolist()
+    with pytest.raises(ValueError, match="only one element tensors.*use stack"):
+        minigrad.tensor([minigrad.tensor([1.0, 2.0]), minigrad.tensor([3.0, 4.0])])

@@ -151,3 +151,31 @@ def test_unbind_of_a_vector_gives_views_as_in_torch():
         first.add_(1.0)
         assert x.tolist() == [1.0, 2.0, 0.0], lib.__name__
         assert second._base is x and second._version == x._version == 2, lib.__name__
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("transpose_", (0, 1)),
+        ("t_", ()),
+        ("squeeze_", ()),
+        ("unsqueeze_", (0,)),
+        ("swapdims_", (0, 1)),
+    ],
+)
+def test_a_shape_changing_in_place_op_on_a_view_of_a_leaf_raises_as_pytorch(name, args):
+    """`x.view(2, 2).transpose_(0, 1)` with x a leaf that requires grad: PyTorch refuses it
+    as any in-place op on such a view (minigrad let it through); on a non-leaf's view it is
+    recorded, and the gradients are PyTorch's."""
+    for lib in (minigrad, torch):
+        x = lib.ones(2, 2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="a view of a leaf Variable"):
+            getattr(x.view(2, 2), name)(*args)
+    grads = []
+    for lib in (minigrad, torch):
+        x = lib.arange(4.0, requires_grad=True)
+        y = (x * 2).view(2, 2)
+        getattr(y, name)(*args)
+        (y * lib.arange(4.0).view(y.shape)).sum().backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1]

@@ -10,13 +10,16 @@ from minigrad.distributions import constraints
 from minigrad.distributions.bernoulli import Bernoulli
 from minigrad.distributions.binomial import Binomial
 from minigrad.distributions.categorical import Categorical, OneHotCategorical
+from minigrad.distributions.cauchy import Cauchy
 from minigrad.distributions.dirichlet import Beta, Dirichlet
 from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.exponential import Exponential
 from minigrad.distributions.gamma import Chi2, Gamma
+from minigrad.distributions.half_normal import HalfNormal
 from minigrad.distributions.independent import Independent
 from minigrad.distributions.kl import kl_divergence, register_kl
 from minigrad.distributions.laplace import Laplace
+from minigrad.distributions.log_normal import LogNormal
 from minigrad.distributions.mixture_same_family import MixtureSameFamily
 from minigrad.distributions.multivariate_normal import MultivariateNormal
 from minigrad.distributions.normal import Normal
@@ -29,13 +32,16 @@ __all__ = [
     "Beta",
     "Binomial",
     "Categorical",
+    "Cauchy",
     "Chi2",
     "Dirichlet",
     "Distribution",
     "Exponential",
     "Gamma",
+    "HalfNormal",
     "Independent",
     "Laplace",
+    "LogNormal",
     "MixtureSameFamily",
     "MultivariateNormal",
     "Normal",

@@ -13,8 +13,10 @@ from minigrad.distributions.dirichlet import Beta, Dirichlet
 from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.exponential import Exponential
 from minigrad.distributions.gamma import Gamma
+from minigrad.distributions.half_normal import HalfNormal
 from minigrad.distributions.independent import Independent
 from minigrad.distributions.laplace import Laplace
+from minigrad.distributions.log_normal import LogNormal
 from minigrad.distributions.multivariate_normal import (
     MultivariateNormal,
     _half_log_det,
@@ -166,6 +168,14 @@ def _kl_laplace_laplace(p, q):
     ratio = p.scale / q.scale
     distance = (p.loc - q.loc).abs()
     return -ratio.log() + distance / q.scale + ratio * (-distance / p.scale).exp() - 1
+
+
+@register_kl(LogNormal, LogNormal)
+@register_kl(HalfNormal, HalfNormal)
+def _kl_same_transform(p, q):
+    """The KL of the base distributions: one bijection applied to both leaves it unchanged
+    (PyTorch's rule for two TransformedDistributions with the same transforms)."""
+    return kl_divergence(p.base_dist, q.base_dist)
 
 
 @register_kl(Independent, Independent)

@@ -92,7 +92,7 @@ def interpolate(
 ) -> Tensor:
     """Resize the spatial dims (all dims after N, C) to `size` or floor(in * scale_factor).
     Modes: nearest (PyTorch's floor(dst * scale) rule), nearest-exact, linear, bilinear,
-    bicubic, trilinear (with align_corners)."""
+    bicubic, trilinear (with align_corners), area (adaptive average pooling, 1-D and 2-D)."""
     dims = input.ndim - 2
     if not 1 <= dims <= 3:  # PyTorch's exception type and words; an (N, C, ...) input
         raise NotImplementedError(
@@ -100,7 +100,7 @@ def interpolate(
             f"{input.ndim}D) for the modes: nearest | linear | bilinear | trilinear | "
             f"nearest-exact (got {mode}); input shape {tuple(input.shape)}"
         )
-    if mode not in _DIMS and mode not in ("nearest", "nearest-exact"):
+    if mode not in _DIMS and mode not in ("nearest", "nearest-exact", "area"):
         raise NotImplementedError(f"interpolate: mode '{mode}' is not supported by minigrad")
     if align_corners is not None and mode not in _DIMS:
         raise ValueError(
@@ -116,6 +116,15 @@ def interpolate(
             f"interpolate: mode '{mode}' expects a {_DIMS[mode] + 2}-D input, got "
             f"{tuple(input.shape)}"
         )
+    if mode == "area":  # PyTorch's: adaptive average pooling to the output size
+        from minigrad.nn.convolution import adaptive_avg_pool1d, adaptive_avg_pool2d
+
+        if dims == 3:
+            raise NotImplementedError(
+                "interpolate: mode 'area' of a 5-D input (adaptive_avg_pool3d) is not "
+                "supported by minigrad"
+            )
+        return (adaptive_avg_pool1d if dims == 1 else adaptive_avg_pool2d)(input, sizes)
     if min(sizes) < 1:
         raise RuntimeError(
             f"interpolate: input and output sizes should be greater than 0, but got input "

@@ -14,6 +14,7 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad.autograd.function import Function, check_same_device
+from minigrad.creation import zeros_like
 from minigrad.ops._util import (
     array_of,
     broadcast_error,
@@ -284,8 +285,12 @@ class Pow(Function):
         a, b = _saved_operands(ctx)
         ga = gb = None
         if ctx.needs_input_grad[0]:
+            # NOTE: a ** 0 is constant: zeros, as PyTorch's, not 0 * 0 ** -1 = nan at a == 0
             if isinstance(b, Tensor):
-                ga = sum_to(gy * b * a ** (b - 1), a.shape)
+                slope = b * a ** where(b == 0, 1, b - 1)  # no 0 ** -1 computed (a warning)
+                ga = sum_to(where(b == 0, 0.0, gy * slope), a.shape)
+            elif b == 0:
+                ga = zeros_like(a)
             else:
                 # NOTE: the slope first, on a's own array: gy is often a broadcast view (the
                 # gradient of a sum), which NumPy multiplies by a number slowly (512x512: 67
@@ -362,7 +367,9 @@ class Atan2(Function):
     @staticmethod
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
-        g = gy / (a * a + b * b)
+        r2 = a * a + b * b
+        # NOTE: at the origin PyTorch's gradients are 0 (its 1 / r^2 set to 0 where infinite)
+        g = where(r2 == 0, 0.0, gy / where(r2 == 0, 1.0, r2))
         return _grad_for(ctx, 0, g * b, a.shape), _grad_for(ctx, 1, -g * a, b.shape)
 
 

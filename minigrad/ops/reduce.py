@@ -103,8 +103,14 @@ class Sum(Function):
         return _expand_back(gy, ctx.shape, ctx.dims), None, None, None
 
 
+def _all_if_empty(dim):
+    """PyTorch reduces over every dim when given none (`x.sum(dim=())`, what a per-sample sum
+    over `tuple(range(1, x.ndim))` passes for a 1-D x); any and all reduce over none."""
+    return None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim
+
+
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    dims = normalize_dims(dim, input.ndim, "sum")
+    dims = normalize_dims(_all_if_empty(dim), input.ndim, "sum")
     if dtype is None and isinstance(out, Tensor):
         dtype = out.dtype  # PyTorch sums in out's dtype
     np_dtype = None if dtype is None else dtypes.to_dtype(dtype).np
@@ -152,7 +158,7 @@ def _count(shape, dims) -> int:
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if dtype is not None:
         input = input.to(dtype=dtype)
-    y = Mean.apply(input, normalize_dims(dim, input.ndim, "mean"), keepdim)
+    y = Mean.apply(input, normalize_dims(_all_if_empty(dim), input.ndim, "mean"), keepdim)
     return y if out is None else write_out("mean", y, out)
 
 
@@ -313,13 +319,13 @@ def min(input, dim=None, keepdim=False):
 
 
 def amax(input, dim=(), keepdim=False):
-    dims = normalize_dims(dim if dim != () else None, input.ndim, "amax")
+    dims = normalize_dims(_all_if_empty(dim), input.ndim, "amax")
     _nonempty(input, dims, "amax", dim in ((), None))
     return MaxMin.apply(input, dims, keepdim, True)
 
 
 def amin(input, dim=(), keepdim=False):
-    dims = normalize_dims(dim if dim != () else None, input.ndim, "amin")
+    dims = normalize_dims(_all_if_empty(dim), input.ndim, "amin")
     _nonempty(input, dims, "amin", dim in ((), None))
     return MaxMin.apply(input, dims, keepdim, False)
 
@@ -441,7 +447,7 @@ def _var(input, dim, args, kwargs, root: bool):
             f"{name}(): std and var only support floating point and complex dtypes, got "
             f"{input.dtype}"
         )
-    dims = normalize_dims(dim, input.ndim, name)
+    dims = normalize_dims(_all_if_empty(dim), input.ndim, name)
     n = _count(input.array.shape, dims)
     if n - correction <= 0:
         warnings.warn(
@@ -612,7 +618,7 @@ class Norm2(Function):
 
 def norm(input, p="fro", dim=None, keepdim=False):
     expect_floating("linalg.vector_norm", input)
-    dims = normalize_dims(dim, input.ndim, "norm")
+    dims = normalize_dims(_all_if_empty(dim), input.ndim, "norm")
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, dims, keepdim)
     if p in (1, 1.0):
@@ -914,7 +920,8 @@ def any(input, dim=None, keepdim=False):
 
 
 def count_nonzero(input, dim=None):
-    return CountNonzero.apply(input, normalize_dims(dim, input.ndim, "count_nonzero"))
+    dims = normalize_dims(_all_if_empty(dim), input.ndim, "count_nonzero")
+    return CountNonzero.apply(input, dims)
 
 
 # -- sorting: values are gathered from the input, so their gradient flows back to it ----------

@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections import Counter
 
 from minigrad.optim.optimizer import Optimizer
+from minigrad.tensor import Tensor
 
 _EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
@@ -42,13 +43,14 @@ class LRScheduler:
         self.optimizer = optimizer
         for i, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
-                group.setdefault("initial_lr", group["lr"])
+                lr = group["lr"]
+                group.setdefault("initial_lr", lr.clone() if isinstance(lr, Tensor) else lr)
             elif "initial_lr" not in group:
                 raise KeyError(
                     f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
                     "scheduler with last_epoch >= 0 (load the optimizer's state dict first)"
                 )
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = _values(optimizer.param_groups, "initial_lr")
         self.last_epoch = last_epoch
         if optimizer._opt_called is None:  # from now on, optimizer.step() says it ran
             optimizer._opt_called = False
@@ -93,8 +95,8 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            _set_lr(group, lr)
+        self._last_lr = _values(self.optimizer.param_groups, "lr")
 
     def _warn_outside_step(self) -> None:
         """get_lr() computes the next step's values (and some schedules' depend on the current
@@ -730,7 +732,21 @@ class ReduceLROnPlateau(LRScheduler):
             old = float(group["lr"])
             new = max(old * self.factor, min_lr)
             if old - new > self.eps:
-                group["lr"] = new
+                _set_lr(group, new)
+
+
+def _values(groups: list, key: str) -> list:
+    """Each group's value; a tensor lr (`lr=torch.tensor(0.01)`, as the compiled-optimizer
+    recipe passes) is copied, as PyTorch's, so that base_lrs and get_last_lr() keep theirs."""
+    return [g[key].clone() if isinstance(g[key], Tensor) else g[key] for g in groups]
+
+
+def _set_lr(group: dict, lr) -> None:
+    """A tensor lr is filled in place, as PyTorch's: whoever holds it sees the new value."""
+    if isinstance(group["lr"], Tensor):
+        group["lr"].fill_(lr)
+    else:
+        group["lr"] = lr
 
 
 def _total_steps(total_steps, epochs, steps_per_epoch) -> int:

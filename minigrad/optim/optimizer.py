@@ -139,6 +139,8 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
+            if isinstance(group.get("lr"), Tensor):  # lr=torch.tensor(0.01): its value now
+                group = {**group, "lr": group["lr"].item()}
             self._step_group(group)
         return loss
 

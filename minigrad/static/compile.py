@@ -9,6 +9,7 @@ backward graph reads) and its backward replays the backward graph derived once f
 
 from __future__ import annotations
 
+import copy
 import warnings
 import weakref
 
@@ -299,8 +300,16 @@ class CompiledFunction:
     def summary(self) -> str:
         return self.last.summary
 
+    def __deepcopy__(self, memo):
+        # NOTE: a copy traces afresh: a copied plan would replay the parameters it captured,
+        # not the copied module's (copy.deepcopy(compiled_model), as EMA and best-model code do)
+        return type(self)(copy.deepcopy(self.fn, memo), self.passes, self.fullgraph)
+
     def __getattr__(self, name):  # a compiled module still has its parameters, train()...
-        return getattr(self.fn, name)
+        fn = self.__dict__.get("fn")  # none yet while copy.deepcopy rebuilds this object
+        if fn is None:
+            raise AttributeError(name)
+        return getattr(fn, name)
 
 
 _EAGER = "eager"  # a specialisation the tracer could not record: the function runs as it is
@@ -345,4 +354,10 @@ def compile(
         return lambda fn: compile(fn, passes, fullgraph=fullgraph, disable=disable)
     if disable:
         return model
+    from minigrad.nn import Module
+
+    if isinstance(model, Module):
+        from minigrad.static.optimized_module import OptimizedModule
+
+        return OptimizedModule(model, CompiledFunction(model, passes, fullgraph))
     return CompiledFunction(model, passes, fullgraph)

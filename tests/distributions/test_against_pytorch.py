@@ -61,6 +61,24 @@ CASES = {
         _normal(4, 1, 3),
         ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"],
     ),
+    "cauchy": (
+        lambda D, loc, scale: D.Cauchy(loc, scale),
+        [_normal(2, 1), _positive(3)],
+        _normal(4, 1, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "cdf", "icdf"],
+    ),
+    "log_normal": (
+        lambda D, loc, scale: D.LogNormal(loc, scale),
+        [_normal(2, 1), _positive(3)],
+        _positive(4, 1, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"],
+    ),
+    "half_normal": (
+        lambda D, scale: D.HalfNormal(scale),
+        [_positive(2, 3)],
+        _positive(4, 1, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"],
+    ),
     "bernoulli_probs": (
         lambda D, p: D.Bernoulli(probs=p),
         [rng.uniform(0.05, 0.95, (2, 3))],

@@ -54,6 +54,14 @@ PAIRS = {
         lambda D, m1, s1, m2, s2: (D.Laplace(m1, s1), D.Laplace(m2, s2)),
         [rng.standard_normal((2, 3)), rng.uniform(0.5, 2, 3), rng.standard_normal(3), 1.3],
     ),
+    "log_normal": (
+        lambda D, m1, s1, m2, s2: (D.LogNormal(m1, s1), D.LogNormal(m2, s2)),
+        [rng.standard_normal((2, 3)), rng.uniform(0.5, 2, 3), rng.standard_normal(3), 1.3],
+    ),
+    "half_normal": (
+        lambda D, a, b: (D.HalfNormal(a), D.HalfNormal(b)),
+        [rng.uniform(0.5, 2, (2, 3)), rng.uniform(0.5, 2, 3)],
+    ),
     "independent_normal": (
         lambda D, m1, m2: (
             D.Independent(D.Normal(m1, 1.0), 1),

@@ -11,9 +11,11 @@ import minigrad
 from minigrad.distributions import (
     Bernoulli,
     Categorical,
+    Cauchy,
     Exponential,
     Independent,
     Laplace,
+    LogNormal,
     Normal,
     OneHotCategorical,
     Uniform,
@@ -120,7 +122,7 @@ def test_rsample_is_reparameterized_gradients_reach_loc_and_scale():
     np.testing.assert_allclose(scale.grad.numpy(), eps.sum(0), rtol=1e-5)
 
 
-@pytest.mark.parametrize("cls", [Normal, Uniform, Laplace, Exponential])
+@pytest.mark.parametrize("cls", [Normal, Uniform, Laplace, Exponential, Cauchy, LogNormal])
 def test_rsample_passes_gradcheck_with_fixed_noise(cls):
     """The same noise on every call (seeded), so central differences see a smooth function."""
     a = minigrad.tensor([0.3, -0.2], dtype=minigrad.float64, requires_grad=True)

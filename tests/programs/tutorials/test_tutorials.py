@@ -18,6 +18,7 @@ import recipes
 import training_tools
 import tutorials6
 import tutorials7
+import tutorials8
 import user_programs
 
 import minigrad
@@ -35,12 +36,26 @@ PROGRAMS = [
     + user_programs.PROGRAMS
     + tutorials6.PROGRAMS
     + tutorials7.PROGRAMS
+    + tutorials8.PROGRAMS
 ]
 
 
 @pytest.mark.parametrize("program", PROGRAMS)
 def test_tutorial_gives_pytorchs_numbers(program, same_numbers):
     same_numbers(program)
+
+
+def test_the_torch_compile_tutorial_gives_pytorchs_numbers(same_numbers):
+    """tutorials8.torch_compile_introduction, run by itself: PyTorch's first torch.compile call
+    turns torch.distributions' argument validation off for the whole process (Dynamo's
+    TorchPatcher), which the distribution programs and tests run later rely on: put back."""
+    import torch
+
+    validate = torch.distributions.Distribution._validate_args
+    try:
+        same_numbers(tutorials8.torch_compile_introduction)
+    finally:
+        torch.distributions.Distribution.set_default_validate_args(validate)
 
 
 def test_saving_a_whole_model_says_why_not_and_what_to_do(tmp_path):
@@ -79,9 +94,8 @@ def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
     """The torch.compile tutorial's f1 (`if x.sum() < 0`): PyTorch breaks the graph there and
     runs the branch in Python; minigrad runs the function eagerly, warning once with the
     reason, which names static.cond (docs/static.md). With fullgraph=True both raise.
-    (The tutorial's basic usage is not a program here: PyTorch's first torch.compile call
-    patches process-wide state, e.g. it turns off torch.distributions' argument validation,
-    which the distribution tests that run later in the same process rely on.)"""
+    (The tutorial's basic usage is tutorials8.torch_compile_introduction, run by its own test
+    above, which puts back the state PyTorch's first torch.compile call changes.)"""
 
     def f1(x, y):
         if x.sum() < 0:
@@ -99,3 +113,26 @@ def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
     strict = minigrad.compile(f1, fullgraph=True)
     with pytest.raises(minigrad.static.TracingError, match=r"static\.cond\(pred, true_fn"):
         strict(minigrad.ones(3), minigrad.ones(3))
+
+
+def test_the_resampling_options_left_out_say_so():
+    """What image tutorials pass and minigrad leaves out (docs/nn.md): antialias=True,
+    grid_sample's bicubic mode, and the area mode of a 5-D input raise NotImplementedError
+    naming the option (interpolate's area mode on 3-D and 4-D inputs is PyTorch's, tutorials8)."""
+    F = minigrad.nn.functional
+    image = minigrad.ones(1, 1, 4, 4)
+    with pytest.raises(NotImplementedError, match="antialias=True is not supported"):
+        F.interpolate(image, size=(2, 2), mode="bilinear", antialias=True)
+    with pytest.raises(NotImplementedError, match="mode='bicubic' is not supported"):
+        F.grid_sample(image, minigrad.zeros(1, 2, 2, 2), mode="bicubic", align_corners=False)
+    with pytest.raises(NotImplementedError, match="mode 'area' of a 5-D input"):
+        F.interpolate(minigrad.ones(1, 1, 2, 2, 2), size=(1, 1, 1), mode="area")
+
+
+def test_the_dynamic_quantization_tutorial_gets_a_clear_error():
+    """ "Dynamic Quantization" calls torch.ao.quantization.quantize_dynamic(model, {nn.LSTM,
+    nn.Linear}, dtype=torch.qint8): minigrad has no quantization (docs/nn.md), and the first
+    name evaluated, torch.ao, says so."""
+    model = minigrad.nn.Sequential(minigrad.nn.Linear(4, 2))
+    with pytest.raises(AttributeError, match=r"no attribute 'ao': there is no quantization"):
+        minigrad.ao.quantization.quantize_dynamic(model, {minigrad.nn.Linear}, dtype=None)
