@@ -112,6 +112,8 @@ KNOWN = {
         for name in (
             "adaptive_avg_pool1d",
             "adaptive_avg_pool2d",
+            "adaptive_avg_pool2d_equal_windows",
+            "adaptive_avg_pool2d_global_unbatched",
             "adaptive_max_pool1d",
             "adaptive_max_pool2d",
             "interpolate_bicubic",
