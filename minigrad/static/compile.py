@@ -17,7 +17,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.static.autodiff import _xp_of, derive_backward
 from minigrad.static.executor import Runner
-from minigrad.static.passes import DEFAULT_PASSES, _impure, optimize
+from minigrad.static.passes import DEFAULT_PASSES, optimize
 from minigrad.static.pending import PendingOutput, Region, _pending
 from minigrad.static.trace import TracingError, _modules_used, trace
 from minigrad.tensor import Tensor
@@ -31,7 +31,9 @@ class _CompiledCall(Function):
 
     @staticmethod
     def forward(ctx, plan, *tensors):
-        arrays = plan.forward(*[t.array for t in tensors[: plan.n_inputs]])
+        arrays, plan.ready = plan.ready, None  # a pending result's replay, run at its call
+        if arrays is None:
+            arrays = plan.forward(*[t.array for t in tensors[: plan.n_inputs]])
         # NOTE: the replayed values backward reads are kept where saved tensors are, as one
         # entry (a tuple of arrays, not version-checked tensors: no one else holds them), so
         # the engine frees them after backward unless retain_graph=True, as any node's
@@ -77,10 +79,10 @@ class Plan:
         self.modes = [(m, m.training) for m in modules]
         self.train = train and (bool(self.params) or any(t._requires_grad for t in tensors))
         self.backward_graph = self.backward = None
-        # a training call whose result is not a number may run when its result is first
-        # needed, with the loss computed from it (see pending.py): set by CompiledFunction
-        self.compiled, self.deferrable, self.losses = None, False, {}
-        self.freed: dict = {}  # see `freed_node`
+        # a training call whose result is not a number makes its autograd node only when
+        # needed, so that the loss computed from it joins its backward (see pending.py)
+        self.deferrable, self.losses, self.passes = False, {}, passes
+        self.ready = self.freed = None  # see `run` and `freed_node`
         if not self.train:
             traced.contexts.clear()  # no backward to derive: the traced ctxs are not needed
             self.graph, self.summary = optimize(traced, passes)
@@ -136,38 +138,53 @@ class Plan:
     def __call__(self, tensors):
         if self.train and state.enabled:
             if self.deferrable and _nothing_watches():
-                return _pending(PendingOutput, Region(self, tensors))
+                arrays = self.forward(*[t.array for t in tensors])
+                return _pending(PendingOutput, Region(self, tensors, arrays))
             return _CompiledCall.apply(self, *tensors, *self.params)
         outs = self.forward(*[t.array for t in tensors])
         if self.structure is None:
             return Tensor._make(outs[0])
         return tuple(Tensor._make(a) for a in outs[: self.n_outputs])
 
-    def run(self, tensors) -> Tensor:
-        """The call now, as an autograd node (a pending result computed)."""
-        return _CompiledCall.apply(self, *tensors, *self.params)
+    def run(self, tensors, arrays) -> Tensor:
+        """The autograd node of a call whose forward replay returned `arrays` (a pending
+        result made a tensor), as `_CompiledCall.apply` makes it."""
+        self.ready = arrays
+        try:
+            return _CompiledCall.apply(self, *tensors, *self.params)
+        finally:
+            self.ready = None
 
-    def freed_node(self, n_inputs: int) -> _CompiledCall:
-        """The node of a call on n inputs that do not require grad, its saved values freed by
+    def freed_node(self) -> _CompiledCall:
+        """The node of a call on inputs that do not require grad, its saved values freed by
         a backward (another backward through it says so). # NOTE: one per plan, shared by
         every such call: it holds nothing a call owns, and making one each step costs."""
-        node = self.freed.get(n_inputs)
-        if node is None:  # the guards keep the parameters as traced, so their edges too
-            node = self.freed[n_inputs] = _CompiledCall.__new__(_CompiledCall)
+        if self.freed is None:  # the guards keep the parameters as traced, so their edges too
+            node = self.freed = _CompiledCall.__new__(_CompiledCall)
             node.plan, node._saved = self, None
-            node._edges = (None,) * (1 + n_inputs) + tuple(map(_edge, self.params))
+            node._edges = (None,) * (1 + self.n_inputs) + tuple(map(_edge, self.params))
             node.needs_input_grad = tuple(e is not None for e in node._edges)
             node._device = self.params[0]._device
-        return node
+        return self.freed
 
-    def loss_plan(self, tensors, fn, loss_tensors, options) -> Plan | None:
-        """The plan of `fn(this call's result, *loss_tensors, *options)`: this call and its
-        loss as one program (traced once per signature); None unless it traces to one number."""
+    def loss_plan(self, result, fn, loss_tensors, options) -> Plan | None:
+        """The plan of the loss `fn(result, *loss_tensors, *options)`, differentiated with
+        respect to the result (traced once per signature); None unless it traces to one
+        number reading no tensor by reference."""
         key = (fn, *map(_key, loss_tensors), *options)
         plan = self.losses.get(key, False)
-        if plan is False:
-            compiled = self.compiled
-            plan = self.losses[key] = compiled.trace_loss(tensors, fn, loss_tensors, options)
+        if plan is not False:
+            return plan
+        plan = None
+        z = Tensor._make(result, True)
+        try:
+            graph = trace(lambda z, *ts: fn(z, *ts, *options), z, *loss_tensors)
+        except TracingError:
+            graph = None
+        if graph is not None and graph.values[graph.outputs[0]].shape == ():
+            plan = Plan(graph, [z, *loss_tensors], True, self.passes)
+            plan = None if plan.params else plan
+        self.losses[key] = plan
         return plan
 
 
@@ -248,38 +265,15 @@ class CompiledFunction:
         self.traces += 1
         graph = trace(self.fn, *args, names=self.names)
         tensors = [a for a in args if isinstance(a, Tensor)]
-        plan = Plan(graph, tensors, state.enabled, self.passes, self._modules())
-        plan.compiled = self
+        modules = {id(m): m for top in _modules_used(self.fn) for m in top.modules()}
+        plan = Plan(graph, tensors, state.enabled, self.passes, list(modules.values()))
         plan.deferrable = (
             plan.train
             and plan.structure is None
             and len(tensors) == len(args)
             and graph.values[graph.outputs[0]].shape != ()
-            and not any(map(_impure, plan.graph.nodes))  # random draws keep their order
         )
         return plan
-
-    def _modules(self) -> list:
-        modules = {id(m): m for top in _modules_used(self.fn) for m in top.modules()}
-        return list(modules.values())
-
-    def trace_loss(self, tensors, fn, loss_tensors, options) -> Plan | None:
-        """The plan of `fn(self.fn(*tensors), *loss_tensors, *options)` returning the loss and
-        the module's result (detached: only the loss is differentiated); None unless the loss
-        is one number and the whole traces."""
-        n = len(tensors)
-
-        def whole(*inputs):
-            out = self.fn(*inputs[:n])
-            return fn(out, *inputs[n:], *options), out.detach()
-
-        try:
-            graph = trace(whole, *tensors, *loss_tensors, names=self.names)
-        except TracingError:
-            return None
-        if graph.values[graph.outputs[0]].shape != ():
-            return None
-        return Plan(graph, [*tensors, *loss_tensors], True, self.passes, self._modules())
 
     @property
     def graph(self):

@@ -1,25 +1,24 @@
-"""A compiled module's result in a training step, computed when it is first needed, so that the
-loss computed from it joins the compiled region.
+"""A compiled module's result in a training step, whose autograd node is made only when needed,
+so that the loss computed from it joins the compiled region's backward.
 
-    out = compiled_model(x)              # pending: nothing has run yet
-    loss = F.cross_entropy(out, y)       # pending too: the loss joins the region
-    loss.backward()                      # forward, loss and backward: one compiled program
+    out = compiled_model(x)              # the forward replay runs; no node is made yet
+    loss = F.cross_entropy(out, y)       # pending: the loss joins the region
+    loss.backward()                      # the loss, its gradient and the region's backward
 
-`loss.backward()` then replays the program `compile(lambda x, y: F.cross_entropy(model(x), y))`
-would trace (traced once per signature) and adds into the parameters' `.grad`, with no autograd
-node made and no graph walked: what a step costs beyond its arrays' arithmetic shrinks to a few
-microseconds. Afterwards `loss` and `out` hold their values and their graph is freed, as after
-any backward.
+`loss.backward()` then replays the loss's traced program (traced once per signature) and the
+region's backward graph one after the other, and adds into the parameters' `.grad`, with no
+autograd node made and no graph walked: what a step costs beyond its arrays' arithmetic
+shrinks to a few microseconds. Afterwards `loss` and `out` are plain tensors whose graph is
+freed, as after any backward.
 
 Anything else a program does with a pending tensor (read its values or shape, print it, use it
-in another op, `backward(retain_graph=True)`, a hook on a parameter) first computes it the usual
-way, as an autograd node of the compiled region, so every result is the one eager mode gives.
-A pending result reads its inputs and parameters when it runs: one changed in place in between
-raises (eager mode would have used the old values).
+in another op, `backward(retain_graph=True)`, a hook on a parameter) first makes it the usual
+tensor, the output of the compiled region's autograd node (from the values the call computed:
+nothing runs twice), so every result is the one eager mode gives.
 
-# NOTE: a pending tensor is a `Tensor` subclass whose every slot is a property that computes
-# the tensor first and then makes it a plain `Tensor` (`__class__` assignment): no code can read
-# a value that is not there yet, and plain tensors pay nothing.
+# NOTE: a pending tensor is a `Tensor` subclass whose every slot is a property that makes the
+# tensor first and then turns it into a plain `Tensor` (`__class__` assignment): no code can
+# see a pending tensor half made, and plain tensors pay nothing.
 """
 
 from __future__ import annotations
@@ -84,25 +83,25 @@ for _name in _SLOTS:
 
 
 class PendingOutput(_Pending):
-    """The result of a compiled call in a training step, not computed yet (see the module)."""
+    """The result of a compiled call in a training step, its node not made yet (see above)."""
 
     __slots__ = ()
 
     def _defer_loss(self, fn, tensors: tuple, options: tuple):
-        """The loss `fn(self, *tensors, *options)` as a pending tensor that backward computes
-        with the region in one program; None when it cannot join the region (an option that
-        is a tensor, a class weight): the caller then computes this tensor and the loss."""
+        """The loss `fn(self, *tensors, *options)` as a pending tensor whose backward runs with
+        the region's; None when it cannot join the region (an option that is a tensor, a class
+        weight): the caller then makes this tensor and computes the loss eagerly."""
         for t in tensors:
-            if type(t) is not Tensor:
+            if type(t) is not Tensor or t._requires_grad:
                 return None
         for option in options:
             if type(option) not in _PLAIN:
                 return None
         region = _record(self)
-        plan = region.plan.loss_plan(region.tensors, fn, tensors, options)
-        if plan is None:
+        tail = region.plan.loss_plan(region.arrays[0], fn, tensors, options)
+        if tail is None:
             return None
-        return _pending(PendingLoss, _Loss(self, plan, tensors, fn, options))
+        return _pending(PendingLoss, _Loss(self, tail, tensors, fn, options))
 
 
 class PendingLoss(_Pending):
@@ -111,39 +110,25 @@ class PendingLoss(_Pending):
     __slots__ = ()
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """As `Tensor.backward`; the plain call runs forward, loss and backward as one program."""
+        """As `Tensor.backward`; the plain call runs the loss and both backwards in one go."""
         plain = gradient is None and not retain_graph and not create_graph and inputs is None
         if not (plain and _record(self).run_with_backward(self)):
             Tensor.backward(self, gradient, retain_graph, create_graph, inputs)
 
 
 class Region:
-    """What a pending output runs: its plan on its inputs, once they and the parameters are
-    checked to be unchanged since the call."""
+    """A compiled call's inputs and what its forward replay returned: the result and the
+    values its backward reads."""
 
     __slots__ = ("plan", "tensors", "arrays", "seen")
 
-    def __init__(self, plan, tensors):
-        self.plan, self.tensors = plan, tensors
-        self.arrays = [t.array for t in tensors]
+    def __init__(self, plan, tensors, arrays):
+        self.plan, self.tensors, self.arrays = plan, tensors, arrays
         self.seen = _versions(tensors, plan.params)
 
-    def check_unchanged(self) -> None:
-        changed = self.seen != _versions(self.tensors, self.plan.params)
-        for t, array in zip(self.tensors, self.arrays):
-            changed |= t.array is not array
-        if changed:
-            raise RuntimeError(
-                "minigrad.compile: an input or a parameter of a compiled call was changed in "
-                "place before the call's result was used. In a training step the compiled "
-                "module runs when its result is first needed (see docs/static.md): use the "
-                "result before changing what it reads, or give the call a clone."
-            )
-
     def compute(self, out) -> None:
-        self.check_unchanged()
-        with _grad_on():  # made under grad mode: its graph is recorded even if computed later
-            _become(out, self.plan.run(self.tensors))
+        with _grad_on():  # made under grad mode: recorded so even if made under no_grad
+            _become(out, self.plan.run(self.tensors, self.arrays))
 
 
 def _versions(tensors, params) -> int:
@@ -157,13 +142,13 @@ def _versions(tensors, params) -> int:
 
 
 class _Loss:
-    __slots__ = ("out", "plan", "tensors", "fn", "options")
+    __slots__ = ("out", "tail", "tensors", "fn", "options")
 
-    def __init__(self, out, plan, tensors, fn, options):
-        self.out, self.plan, self.tensors, self.fn, self.options = out, plan, tensors, fn, options
+    def __init__(self, out, tail, tensors, fn, options):
+        self.out, self.tail, self.tensors, self.fn, self.options = out, tail, tensors, fn, options
 
     def compute(self, loss) -> None:
-        """The loss the eager way, from the output computed as an autograd node."""
+        """The loss the eager way, from the output made an autograd node's."""
         out = self.out
         if type(out) is not Tensor:
             _record(out).compute(out)
@@ -171,40 +156,47 @@ class _Loss:
             _become(loss, self.fn(out, *self.tensors, *self.options))
 
     def run_with_backward(self, loss) -> bool:
-        """`loss.backward()` as one program. False, having done nothing, unless the output is
-        still pending and every gradient goes to a parameter without hooks."""
-        out, plan = self.out, self.plan
+        """`loss.backward()` without autograd nodes: the loss's program forward and backward,
+        then the region's backward. False, having done nothing, unless the output is still
+        pending and every gradient goes to a parameter without hooks."""
+        out, tail = self.out, self.tail
         if type(out) is not PendingOutput or state.anomaly:
             return False
         region = _record(out)
-        tensors = region.tensors
-        for t in tensors:
+        plan = region.plan
+        for t in region.tensors:
             if t._requires_grad:
                 return False  # a gradient for an input: the engine carries it on
         for t in self.tensors:
             if t._requires_grad:
                 return False
-        if not plan.guards_hold():
-            return False
         for p in plan.params:
             acc = p._accum
             if p._grad_fn is not None or p._hooks or (acc is not None and acc._post_hooks):
                 return False  # a hook sees the gradient: the engine calls it
-        region.check_unchanged()
-        arrays = plan.forward(*region.arrays, *[t.array for t in self.tensors])
-        value, logits = arrays[0], arrays[1]
+        if _versions(region.tensors, plan.params) != region.seen:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                "inplace operation: an input or a parameter of a compiled call was changed in "
+                "place after the call (an optimizer step before backward?)"
+            )
+        arrays = region.arrays
+        result = arrays[0]
+        found = tail.forward(result, *[t.array for t in self.tensors])
+        value = found[0]
         seed = plan.params[0]._device.xp.empty(value.shape, value.dtype)
         seed.fill(1)
-        seeds = [seed if k == 0 else None for k in plan.grad_outputs]  # the loss's only
-        grads = list(plan.backward(*seeds, *arrays[plan.n_outputs :]))
-        del arrays
+        (g_out,) = tail.backward(seed, *found[tail.n_outputs :])
+        del found
+        grads = list(plan.backward(g_out, *arrays[plan.n_outputs :]))
+        region.arrays = arrays = None  # NOTE: the saved values are freed, as by any backward
         for k, p in enumerate(plan.params):
             if grads[k] is None:
                 continue
             g = Tensor._make(grads[k])
             grads[k] = None  # NOTE: so that the accumulation can take g as .grad, uncopied
             _accumulate_into(p, g, False)
-        n = len(tensors)
-        _settle(out, logits, region.plan.freed_node(n))
-        _settle(loss, value, plan.freed_node(n + len(self.tensors)))
+        node = plan.freed_node()
+        _settle(out, result, node)
+        _settle(loss, value, node)
         return True

@@ -197,23 +197,52 @@ def test_an_input_that_requires_grad_gets_its_gradient():
 
 
 @pytest.mark.parametrize("what", ["input", "parameter"])
-def test_a_change_in_place_before_the_result_is_used_raises(what):
-    model, x, y = _setup(minigrad)
-    opt = minigrad.optim.SGD(model.parameters(), lr=0.1)
-    F.cross_entropy(model(x), y).backward()
-    loss = F.cross_entropy(minigrad.compile(model)(x), y)
-    if what == "input":
-        x.mul_(2)
-    else:
-        opt.step()  # eager mode: the loss was computed before this step
-    with pytest.raises(RuntimeError, match="changed in place before the call's result"):
+def test_a_change_in_place_before_backward_raises_as_pytorchs(what):
+    def program(lib, compiled):
+        model, x, y = _setup(lib)
+        opt = lib.optim.SGD(model.parameters(), lr=0.1)
+        lib.nn.functional.cross_entropy(model(x), y).backward()
+        forward = minigrad.compile(model) if compiled else model
+        loss = lib.nn.functional.cross_entropy(forward(x), y)
+        if what == "input":
+            x.mul_(2)
+        else:
+            opt.step()
         loss.backward()
 
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        program(torch, False)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        program(minigrad, True)
 
-def test_a_model_that_draws_random_numbers_runs_at_once():
-    model, x, y = _setup(minigrad, dropout=True)
-    out = minigrad.compile(model)(x)
-    assert type(out) is minigrad.Tensor  # the draws keep their order among the program's
+
+def test_the_forward_runs_at_the_call():
+    model, x, y = _setup(minigrad)
+    compiled = minigrad.compile(model)
+    F.cross_entropy(compiled(x), y).backward()
+    before = x.clone()
+    out = compiled(x)
+    x.mul_(0)  # the values are the call's, as in eager mode
+    np.testing.assert_allclose(out.detach().numpy(), model(before).detach().numpy(), rtol=1e-6)
+
+
+def test_a_model_that_draws_random_numbers_draws_at_the_call():
+    def program(compiled):
+        model, x, y = _setup(minigrad, dropout=True)
+        forward = minigrad.compile(model) if compiled else model
+        F.cross_entropy(forward(x), y).backward()  # traced
+        minigrad.manual_seed(3)
+        loss = F.cross_entropy(forward(x), y)
+        after = minigrad.rand(4)  # drawn after the call's dropout mask, as in eager mode
+        loss.backward()
+        return [loss.item(), after.numpy()]
+
+    _same_values(program(True), program(False))
+
+
+def _same_values(got, want):
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-7)
 
 
 def test_evaluation_and_a_compiled_loss_run_at_once():
