@@ -17,6 +17,7 @@ submissions; otherwise grading refuses, unless told ``unsafe_as_root``.
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import fcntl
 import hashlib
@@ -571,6 +572,9 @@ def hidden_lines(solution: NotebookNode) -> list[str]:
 # The in-kernel guards cannot see a patch that puts itself back after its first use (docs/
 # instructors.md, "Hostile answers"), so a student cell that names one of these is flagged for
 # a person to read; the score is not changed (an honest student may import inspect).
+_BUILTIN_NAMES = sorted(
+    (n for n in dir(builtins) if n.isidentifier() and n[:1] != "_"), key=len, reverse=True
+)
 _REACHING = re.compile(
     r"\b(?:_getframe|_current_frames|f_back|f_locals|f_globals|f_code|f_trace|f_lineno|tb_frame|"
     r"gi_frame|inspect|builtins|__builtins__|gc|ctypes|\w*signal\w*|dup2|settrace|setprofile|addaudithook|"
@@ -583,6 +587,10 @@ _REACHING = re.compile(
     # reached by getattr, setattr or delattr with a name that is not one plain string literal
     r"|\b(?:get|set|del)attr(?=\s*\((?:[^,()]|\([^()]{0,100}\)){0,100},(?!\s*([\"'])\w*\1\s*[,)]))"
     r"|(?<![\w.])(?:eval|exec)(?=\s*\()"
+    # a builtin's name bound in the notebook's namespace from inside a function, or through the
+    # module whose namespace it is: in place while a test runs, and gone after its first use, it
+    # is seen by no guard (test cells look a name up there before the builtins)
+    r"|\bglobal\s+(?:\w+\s*,\s*)*(?:" + "|".join(_BUILTIN_NAMES) + r")\b|\bimport\s+__main__\b"
 )
 # NOTE: the scan runs in the grader's own process, unlimited: past these sizes (its cost grows
 # with the text) the rest is not scanned but flagged as it is.

@@ -212,6 +212,15 @@ def _minigrad_guard(locked_names, key_file):
     saved_builtins = {k: v for k, v in vars(builtins).items() if callable(v)
                       and (k[:1] != "_" or k in ("__import__", "__build_class__"))
                       and k not in swapped}
+    # A name of the notebook's own comes before a builtin in a test's lookups (test cells run in
+    # the notebook's namespace): `abs = lambda value: 0.0` in an answer cell made chapter 00's
+    # `abs(s - 10.0) < 1e-4` pass a wrong slope_at. Such names are removed before each test; the
+    # ones IPython binds there itself (exit, quit, open) are kept as they were.
+    builtin_names = frozenset(k for k in vars(builtins) if k[:1] != "_" and k not in swapped)
+    ipython_names = {k: shell.user_ns[k] for k in builtin_names if k in shell.user_ns}
+    # ... and the builtins a cell's code looks names up in are its globals' __builtins__: a dict
+    # of the notebook's own there (`abs` that says 0.0) is the same trick for every name at once.
+    user_builtins = shell.user_ns.get("__builtins__")
     # Callbacks on IPython's events run around every cell, the test's too: one on
     # post_run_cell can clear the test's error (a pass), one on pre_run_cell can patch again
     # what was just put back. Those added since are parked for the test and put back after.
@@ -387,6 +396,7 @@ def _minigrad_guard(locked_names, key_file):
             if vars(builtins).get(key) is not value:
                 found.append(f"builtins.{key} was rebound")
                 setattr(builtins, key, value)
+        hide_no_builtin(found)
         for module_name, (module, attrs) in modules.items():
             if sys.modules.get(module_name, module) is not module:
                 found.append(f"sys.modules[{module_name!r}] was replaced")
@@ -404,6 +414,29 @@ def _minigrad_guard(locked_names, key_file):
                 shell.user_ns[name] = value
         restore_imports(found)
         return found
+
+    def hide_no_builtin(found):
+        user_ns = shell.user_ns
+        if user_ns.get("__builtins__") is not user_builtins:
+            found.append("the notebook's __builtins__ was replaced")
+            user_ns["__builtins__"] = user_builtins
+        # NOTE: keys by type first: `in` on a set hashes the key, and a key can be any object
+        hiding = [k for k in list(user_ns) if type(k) is str and k in builtin_names]
+        for key in hiding:
+            value = user_ns[key]
+            kept = (ipython_names.get(key, hiding), vars(builtins).get(key, hiding))
+            if key in names or value is kept[0] or value is kept[1]:
+                continue
+            del user_ns[key]
+            if callable(value) and not numpy_twin(key, value):  # a number is a naming slip
+                found.append(f"the notebook's {key!r} hid builtins.{key} (removed)")
+
+    def numpy_twin(key, value):  # `from numpy import *` binds NumPy's own max, sum, abs...
+        for module_name in ("numpy", "math"):
+            module = sys.modules.get(module_name)
+            if type(module) is types.ModuleType and vars(module).get(key) is value:
+                return True
+        return False
 
     origins = {}  # a file name -> whether it is the notebook's own code
 
