@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from test_redteam import grade_answers
 
+from minigrad_course.report import _cell, scrub
+
 # A wrong slope_at (always 0.0) and, in the same answer cell, a name of the notebook's own that
 # hides the builtin the test measures with: `abs(s - 10.0) < 1e-4` called the notebook's `abs`
 # (test cells run in the notebook's namespace, and a global comes before a builtin). No name the
@@ -79,16 +81,30 @@ def slope_at(x0):
 """
 
 
-@pytest.fixture(scope="module")
-def global_rows(tmp_path_factory):
-    return grade_answers(
-        tmp_path_factory.mktemp("redteam6-globals"),
-        "00_setup",
-        {
-            "replaced_builtins": {"slope_at": REPLACED_BUILTINS},
-            "global_abs": {"slope_at": GLOBAL_ABS},
-        },
+# A failure message that, shown in a terminal (`cat` of the feedback file), moves the cursor up
+# and rewrites the score line above it, clears the screen and sets the window title.
+FORGED_SCORE = """\
+def slope_at(x0):
+    raise AssertionError(
+        "wrong\\x1b[s\\x1b[99A\\x1b[2K**Score: 7 / 7**\\x1b[u\\r\\x1b]0;all passed\\x07\\x9b2J done"
     )
+"""
+
+
+@pytest.fixture(scope="module")
+def global_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("redteam6-globals")
+    students = {
+        "replaced_builtins": {"slope_at": REPLACED_BUILTINS},
+        "global_abs": {"slope_at": GLOBAL_ABS},
+        "forged_score": {"slope_at": FORGED_SCORE},
+    }
+    return path, grade_answers(path, "00_setup", students)
+
+
+@pytest.fixture(scope="module")
+def global_rows(global_run):
+    return global_run[1]
 
 
 @pytest.mark.grading
@@ -110,3 +126,108 @@ def test_a_builtin_hidden_while_the_test_runs_fails_the_test(global_rows):
     assert row["total"] == row["max"] - outcome["max"], row
     assert "review" in row["status"].split(";"), row  # `global abs`: see the docs
     assert any("global abs" in line for line in row["review"]), row
+
+
+# Module attributes patched while a test runs, by the answer, each patch putting itself back on
+# its first use: the guard before the test had nothing to undo and the test's closing
+# assert_untampered found everything in place. No name the review scan knew.
+# - builtins, reached as `len.__self__`: chapter 00's `abs(s - 10.0) < 1e-4` said yes
+ONE_SHOT_ABS = """\
+def slope_at(x0):
+    home = len.__self__  # the module builtins
+    real = home.abs
+
+    def once(value):
+        home.abs = real
+        return 0.0
+
+    home.abs = once
+    return 0.0
+"""
+# - the comparison inside assert_close (the module reached through operator.attrgetter)
+ONE_SHOT_CLOSE_MASK = """\
+import operator
+
+_patched = []
+
+
+def make_tensor():
+    checks = operator.attrgetter("testing.close")(minigrad)
+    real = checks.close_mask
+    if _patched:  # the hidden test calls it again, with no assert_close after it
+        return minigrad.zeros(2, 3)
+    _patched.append(True)
+
+    def once(actual, expected, *args, **kwargs):
+        checks.close_mask = real
+        return np.ones(np.shape(expected), dtype=bool)
+
+    checks.close_mask = once
+    return minigrad.zeros(2, 3)
+"""
+# - the same patch made by a library function on the answer's behalf (unittest.mock)
+ONE_SHOT_BY_MOCK = """\
+from unittest import mock
+
+
+def slope_at(x0):
+    patcher = mock.patch.object(len.__self__, "abs", side_effect=lambda value: stop())
+
+    def stop():
+        patcher.stop()
+        return 0.0
+
+    patcher.start()
+    return 0.0
+"""
+
+
+@pytest.fixture(scope="module")
+def one_shot_rows(tmp_path_factory):
+    return grade_answers(
+        tmp_path_factory.mktemp("redteam6-one-shot"),
+        "00_setup",
+        {
+            "one_shot_abs": {"slope_at": ONE_SHOT_ABS},
+            "one_shot_close_mask": {"make_tensor": ONE_SHOT_CLOSE_MASK},
+            "one_shot_by_mock": {"slope_at": ONE_SHOT_BY_MOCK},
+        },
+    )
+
+
+@pytest.mark.grading
+@pytest.mark.parametrize(
+    ("student", "question", "refused"),
+    [
+        ("one_shot_abs", "slope_at_test", "builtins.abs"),
+        ("one_shot_close_mask", "make_tensor_test", "minigrad.testing.close.close_mask"),
+        ("one_shot_by_mock", "slope_at_test", "builtins.abs"),
+    ],
+)
+def test_a_library_module_patched_while_a_test_runs_is_refused(
+    one_shot_rows, student, question, refused
+):
+    row = one_shot_rows[student]
+    outcome = row["questions"][question]
+    assert (outcome["points"], outcome["status"]) == (0, "error"), outcome  # a RuntimeError
+    assert "grading refuses" in outcome["message"], outcome
+    assert row["total"] == row["max"] - outcome["max"], row
+    assert "suspicious" in row["status"].split(";"), row
+    assert any(refused in e and "(refused)" in e for e in row["evidence"]), row
+
+
+@pytest.mark.grading
+def test_feedback_shows_no_terminal_escapes_of_a_students_message(global_run):
+    path, rows = global_run
+    outcome = rows["forged_score"]["questions"]["slope_at_test"]
+    assert (outcome["points"], outcome["message"]) == (0, "wrong**Score: 7 / 7** done"), outcome
+    feedback = (path / "grades_feedback" / "forged_score.md").read_text()
+    assert "**Score: 4 / 7**" in feedback, feedback
+    for control in ("\x1b", "\r", "\x07", "\x9b"):
+        assert control not in feedback, (control, feedback)
+
+
+def test_scrub_removes_escape_sequences_and_controls():
+    message = "a\x1b[1A\x1b[2Kb\x1b]8;;http://x\x1b\\c\x1bcd\x9b31me\tf\ng\x00\x7f\r"
+    assert scrub(message, []) == "abcd\x9b31me\tf\ng".replace("\x9b31m", "")
+    assert _cell("x\x1b[31m|y") == "x\\|y"
