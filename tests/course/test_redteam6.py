@@ -231,3 +231,24 @@ def test_scrub_removes_escape_sequences_and_controls():
     message = "a\x1b[1A\x1b[2Kb\x1b]8;;http://x\x1b\\c\x1bcd\x9b31me\tf\ng\x00\x7f\r"
     assert scrub(message, []) == "abcd\x9b31me\tf\ng".replace("\x9b31m", "")
     assert _cell("x\x1b[31m|y") == "x\\|y"
+
+
+# A wrong backward_order that cuts the graph it is handed (the nodes are the test's own: their
+# `_edges` are instance attributes) and returns the output's node alone: check_order walked the
+# cut graph after the call, found one node, and passed the order [t.grad_fn] (3 points, status
+# ok). Chapter 04's check now takes the graph as graph_of(t) read it before the answer ran.
+CUT_GRAPH = """\
+def backward_order(t):
+    t.grad_fn._edges = ()
+    return [t.grad_fn]
+"""
+
+
+@pytest.mark.grading
+def test_an_answer_that_cuts_the_graph_it_is_handed_gets_no_points(tmp_path):
+    rows = grade_answers(tmp_path, "04_autograd", {"cut_graph": {"backward_order": CUT_GRAPH}})
+    row = rows["cut_graph"]
+    outcome = row["questions"]["backward_order_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
+    assert "your order has 1 nodes, the graph has 6 reachable nodes" in outcome["message"], outcome
+    assert row["total"] == row["max"] - outcome["max"], row
