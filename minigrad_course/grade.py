@@ -591,6 +591,10 @@ _REACHING = re.compile(
     # module whose namespace it is: in place while a test runs, and gone after its first use, it
     # is seen by no guard (test cells look a name up there before the builtins)
     r"|\bglobal\s+(?:\w+\s*,\s*)*(?:" + "|".join(_BUILTIN_NAMES) + r")\b|\bimport\s+__main__\b"
+    # a module's attribute set past the class that refuses it while a test runs, and sys's
+    # attributes reached by getattr with a plain literal (getattr(sys, "modules"))
+    r"|\b(?:object|ModuleType)\s*\.\s*__(?:set|del)attr__\b"
+    r"|\bgetattr\s*\(\s*sys\s*,\s*([\"'])(?:modules|monitoring|path|_getframe)\2"
 )
 # NOTE: the scan runs in the grader's own process, unlimited: past these sizes (its cost grows
 # with the text) the rest is not scanned but flagged as it is.

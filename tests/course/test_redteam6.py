@@ -6,8 +6,10 @@ end against a real chapter, beside an honest student who keeps every point.
 from __future__ import annotations
 
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 from test_redteam import grade_answers
 
+from minigrad_course.grade import reaching_cells
 from minigrad_course.report import _cell, scrub
 
 # A wrong slope_at (always 0.0) and, in the same answer cell, a name of the notebook's own that
@@ -252,3 +254,30 @@ def test_an_answer_that_cuts_the_graph_it_is_handed_gets_no_points(tmp_path):
     assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
     assert "your order has 1 nodes, the graph has 6 reachable nodes" in outcome["message"], outcome
     assert row["total"] == row["max"] - outcome["max"], row
+
+
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        ("def f():\n    global total, abs\n    abs = len", "global total, abs"),
+        ("import __main__\n__main__.abs = len", "import __main__"),
+        ("object.__setattr__(np, 'allclose', f)", "object.__setattr__"),
+        ("types.ModuleType.__delattr__(np, 'allclose')", "ModuleType.__delattr__"),
+        ("getattr(sys, 'modules')['minigrad.testing'] = fake", "getattr(sys, 'modules'"),
+    ],
+)
+def test_the_review_scan_lists_routes_that_no_guard_sees(source, named):
+    nb = new_notebook(cells=[new_code_cell(source)])
+    [line] = reaching_cells(nb)
+    assert named in line, line
+
+
+def test_the_review_scan_leaves_honest_code_alone():
+    honest = [
+        "def f():\n    global counter\n    counter += 1",
+        "if __name__ == '__main__':\n    pass",
+        "class Layer:\n    def __setattr__(self, name, value):\n"
+        "        super().__setattr__(name, value)",
+        "width = getattr(config, 'width')",
+    ]
+    assert reaching_cells(new_notebook(cells=[new_code_cell(s) for s in honest])) == []
