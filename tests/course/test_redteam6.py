@@ -259,7 +259,8 @@ def test_an_answer_that_cuts_the_graph_it_is_handed_gets_no_points(tmp_path):
 @pytest.mark.parametrize(
     ("source", "named"),
     [
-        ("def f():\n    global total, abs\n    abs = len", "global total, abs"),
+        ("def f():\n    global total, abs\n    abs = len", "global abs"),
+        ("def f():\n    global reference_loss\n    reference_loss = f", "global reference_loss"),
         ("import __main__\n__main__.abs = len", "import __main__"),
         ("object.__setattr__(np, 'allclose', f)", "object.__setattr__"),
         ("types.ModuleType.__delattr__(np, 'allclose')", "ModuleType.__delattr__"),
@@ -268,13 +269,13 @@ def test_an_answer_that_cuts_the_graph_it_is_handed_gets_no_points(tmp_path):
 )
 def test_the_review_scan_lists_routes_that_no_guard_sees(source, named):
     nb = new_notebook(cells=[new_code_cell(source)])
-    [line] = reaching_cells(nb)
+    [line] = reaching_cells(nb, frozenset({"reference_loss"}))  # a helper of a locked cell
     assert named in line, line
 
 
 def test_the_review_scan_leaves_honest_code_alone():
     honest = [
-        "def f():\n    global counter\n    counter += 1",
+        "def f():\n    global counter, reference_loss\n    counter += 1",
         "if __name__ == '__main__':\n    pass",
         "class Layer:\n    def __setattr__(self, name, value):\n"
         "        super().__setattr__(name, value)",
