@@ -564,8 +564,9 @@ def _minigrad_guard(locked_names, key_file):
         # lie in its __getattribute__
         if isinstance(target, type):
             return class_dict(target).get("__module__") == "__main__"
-        if type(target) is types.FunctionType:
-            return student_code(function_code(target))
+        if type(target) is types.FunctionType:  # (this cell's own functions are not the notebook's)
+            code = function_code(target)
+            return student_code(code) and code.co_filename != own_file
         return False
 
     def audit(event, args):
@@ -667,16 +668,30 @@ def _minigrad_guard(locked_names, key_file):
                                "while a test runs: tests cannot be checked fairly when answers "
                                "change the libraries they use")
 
+    module_setattr, module_delattr = types.ModuleType.__setattr__, types.ModuleType.__delattr__
+
     class LibraryModule(types.ModuleType):
+        # NOTE: not "__main__" (this cell's), which the audit hook takes for the notebook's own
+        # class, free to change: `type(np).__setattr__ = ...` would have undone this
+        __module__ = "minigrad_course.sandbox"
         __slots__ = ()
 
         def __setattr__(self, name, value):
             refuse_change(self, name)
-            types.ModuleType.__setattr__(self, name, value)
+            module_setattr(self, name, value)
 
         def __delattr__(self, name):
             refuse_change(self, name)
-            types.ModuleType.__delattr__(self, name)
+            module_delattr(self, name)
+
+    # NOTE: setting a class's attribute is not audited (only __class__, __bases__, __name__...):
+    # `type(np).__setattr__ = ...`, before a test or during it, undid the refusal. The class is
+    # marked immutable, as a C type is (type.__setattr__ then refuses every change); its flags
+    # word is where CPython keeps it (tp_flags), checked against __flags__ before it is written.
+    import ctypes
+    flags = ctypes.c_ulong.from_address(id(LibraryModule) + 21 * ctypes.sizeof(ctypes.c_void_p))
+    if flags.value == LibraryModule.__flags__:  # (a build with another layout: left as it is)
+        flags.value |= 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE
 
     def guard_module(module):
         if type(module) is types.ModuleType:

@@ -184,6 +184,21 @@ def slope_at(x0):
 """
 
 
+# - the same after the module class's own __setattr__ was replaced (setting a class's attribute
+#   is not audited): the class is immutable now (TypeError)
+UNGUARDED_FIRST = (
+    """\
+try:
+    type(len.__self__).__setattr__ = lambda module, name, value: object.__setattr__(
+        module, name, value
+    )
+except TypeError:
+    pass
+"""
+    + ONE_SHOT_ABS
+)
+
+
 @pytest.fixture(scope="module")
 def one_shot_rows(tmp_path_factory):
     return grade_answers(
@@ -193,6 +208,7 @@ def one_shot_rows(tmp_path_factory):
             "one_shot_abs": {"slope_at": ONE_SHOT_ABS},
             "one_shot_close_mask": {"make_tensor": ONE_SHOT_CLOSE_MASK},
             "one_shot_by_mock": {"slope_at": ONE_SHOT_BY_MOCK},
+            "unguarded_first": {"slope_at": UNGUARDED_FIRST},
         },
     )
 
@@ -204,6 +220,7 @@ def one_shot_rows(tmp_path_factory):
         ("one_shot_abs", "slope_at_test", "builtins.abs"),
         ("one_shot_close_mask", "make_tensor_test", "minigrad.testing.close.close_mask"),
         ("one_shot_by_mock", "slope_at_test", "builtins.abs"),
+        ("unguarded_first", "slope_at_test", "builtins.abs"),
     ],
 )
 def test_a_library_module_patched_while_a_test_runs_is_refused(
