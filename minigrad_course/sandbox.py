@@ -715,8 +715,18 @@ def _minigrad_guard(locked_names, key_file):
         signal.set_wakeup_fd(before)
         os.close(wake_r)
         os.close(wake_w)
-_minigrad_guard(__NAMES__, __KEY_FILE__)
-del _minigrad_guard
+# NOTE: run with globals of its own, and a copy of the builtins: a function defined in a cell
+# looks its globals and builtins up in the notebook's namespace, where a name of the notebook's
+# (`vars`, `getattr`, `isinstance`) hid the builtin the guard used to look for what to undo.
+import builtins as _minigrad_builtins
+import types as _minigrad_types
+
+_minigrad_types.FunctionType(
+    _minigrad_guard.__code__,
+    {"__builtins__": dict(vars(_minigrad_builtins)), "__name__": "minigrad_course.guard",
+     "get_ipython": get_ipython},
+)(__NAMES__, __KEY_FILE__)
+del _minigrad_guard, _minigrad_builtins, _minigrad_types
 """
 
 

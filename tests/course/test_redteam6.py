@@ -36,6 +36,28 @@ class abs:
 """
 
 
+# The grading guard's own code ran with the notebook's namespace as its globals: a `vars` of the
+# notebook's hid the builtin it used to compare the module builtins with what it had recorded,
+# and `abs`, replaced in the module builtins before the test, was not put back (3 points).
+BLINDED_GUARD = """\
+_real_vars, _real_abs = vars, abs
+
+
+def vars(*objects):
+    found = dict(_real_vars(*objects))
+    if objects and objects[0] is len.__self__:  # the module builtins: abs as it was
+        found["abs"] = _real_abs
+    return found
+
+
+def slope_at(x0):
+    return 0.0
+
+
+len.__self__.abs = lambda value: 0.0
+"""
+
+
 @pytest.fixture(scope="module")
 def shadow_rows(tmp_path_factory):
     return grade_answers(
@@ -44,6 +66,7 @@ def shadow_rows(tmp_path_factory):
         {
             "shadowed_abs": {"slope_at": SHADOWED_ABS},
             "shadowed_by_class": {"slope_at": SHADOWED_BY_CLASS},
+            "blinded_guard": {"slope_at": BLINDED_GUARD},
         },
     )
 
@@ -58,6 +81,16 @@ def test_a_name_that_hides_a_builtin_does_not_reach_the_tests(shadow_rows, stude
     assert row["total"] == row["max"] - outcome["max"], row  # the other questions: honest
     assert "suspicious" in row["status"].split(";"), row
     assert any("'abs' hid builtins.abs" in e for e in row["evidence"]), row
+
+
+@pytest.mark.grading
+def test_the_guard_does_not_look_through_the_notebooks_names(shadow_rows):
+    row = shadow_rows["blinded_guard"]
+    outcome = row["questions"]["slope_at_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
+    assert "slope_at(2.0) should be 3*2**2 - 2 = 10, got 0.0" in outcome["message"], outcome
+    assert row["total"] == row["max"] - outcome["max"], row
+    assert "builtins.abs was rebound" in row["evidence"], row
 
 
 # A dict of the notebook's own as `__builtins__`: a cell's code looks its builtins up in its
