@@ -38,7 +38,8 @@ class abs:
 
 # The grading guard's own code ran with the notebook's namespace as its globals: a `vars` of the
 # notebook's hid the builtin it used to compare the module builtins with what it had recorded,
-# and `abs`, replaced in the module builtins before the test, was not put back (3 points).
+# and `abs`, replaced in the module builtins before the test, was neither put back nor reported
+# (the test's own assert_untampered still failed it: 0 points, but no evidence, status ok).
 BLINDED_GUARD = """\
 _real_vars, _real_abs = vars, abs
 
