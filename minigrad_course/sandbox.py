@@ -437,9 +437,10 @@ def _minigrad_guard(locked_names, key_file):
                 found.append(f"the notebook's {key!r} hid builtins.{key} (removed)")
 
     def numpy_twin(key, value):  # `from numpy import *` binds NumPy's own max, sum, abs...
-        for module_name in ("numpy", "math"):
+        # NOTE: removed all the same: NumPy's all(generator) is always true
+        for module_name in ("numpy", "math", "minigrad", "torch"):
             module = sys.modules.get(module_name)
-            if type(module) is types.ModuleType and vars(module).get(key) is value:
+            if isinstance(module, types.ModuleType) and vars(module).get(key) is value:
                 return True
         return False
 

@@ -333,3 +333,46 @@ def test_the_review_scan_leaves_honest_code_alone():
         "width = getattr(config, 'width')",
     ]
     assert reaching_cells(new_notebook(cells=[new_code_cell(s) for s in honest])) == []
+
+
+# A builtin hidden by a library's own function of the same name, imported as any library name
+# is: NumPy's `all` treats a generator as one object, which is true, so chapter 06's
+# `all(training for training, _ in probe.calls)` passed a train_epoch that never calls
+# model.train() (4 points, status ok). Grading removes such names before each test too; being
+# library functions (a `from numpy import *`), they are not evidence.
+NUMPY_ALL = """\
+from numpy import all
+
+
+def train_epoch(model, loader, optimizer, accumulate=1):
+    optimizer.zero_grad()
+    batch_losses = []
+    for count, (inputs, labels) in enumerate(loader, start=1):
+        loss = F.cross_entropy(model(inputs), labels)
+        (loss / accumulate).backward()
+        batch_losses.append(loss.item())
+        if count % accumulate == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+    if len(batch_losses) % accumulate:
+        optimizer.step()
+        optimizer.zero_grad()
+    return sum(batch_losses) / len(batch_losses)
+
+
+def evaluate(model, inputs, labels):
+    model.eval()
+    with minigrad.no_grad():
+        return (model(inputs).argmax(dim=1) == labels).float().mean().item()
+"""
+
+
+@pytest.mark.grading
+def test_a_library_function_that_hides_a_builtin_is_removed_too(tmp_path):
+    rows = grade_answers(tmp_path, "06_pytorch_api", {"numpy_all": {"loop": NUMPY_ALL}})
+    row = rows["numpy_all"]
+    outcome = row["questions"]["loop_test"]
+    assert (outcome["points"], outcome["status"]) == (0, "failed"), outcome
+    assert "train_epoch must call model.train() first" in outcome["message"], outcome
+    assert row["total"] == row["max"] - outcome["max"], row
+    assert row["status"] == "ok" and row["evidence"] == [], row  # honest-looking: no evidence
