@@ -218,6 +218,7 @@ def _minigrad_guard(locked_names, key_file):
     # ones IPython binds there itself (exit, quit, open) are kept as they were.
     builtin_names = frozenset(k for k in vars(builtins) if k[:1] != "_" and k not in swapped)
     ipython_names = {k: shell.user_ns[k] for k in builtin_names if k in shell.user_ns}
+    hidden_parked = {}
     # ... and the builtins a cell's code looks names up in are its globals' __builtins__: a dict
     # of the notebook's own there (`abs` that says 0.0) is the same trick for every name at once.
     user_builtins = shell.user_ns.get("__builtins__")
@@ -305,6 +306,11 @@ def _minigrad_guard(locked_names, key_file):
             current = callbacks.setdefault(event, [])
             current.extend(f for f in added if not any(f is g for g in current))
         parked.clear()
+        # the names of the notebook's own that hid a builtin during the test: its later cells
+        # (`sum` after `from numpy import *`) run as they would have
+        for key, value in hidden_parked.items():
+            shell.user_ns.setdefault(key, value)
+        hidden_parked.clear()
         for name in locked_names:
             value = shell.user_ns.get(name)
             if isinstance(value, types.ModuleType):
@@ -433,6 +439,7 @@ def _minigrad_guard(locked_names, key_file):
             if key in names or value is kept[0] or value is kept[1]:
                 continue
             del user_ns[key]
+            hidden_parked[key] = value  # the notebook's again after the test (see snapshot)
             if callable(value) and not numpy_twin(key, value):  # a number is a naming slip
                 found.append(f"the notebook's {key!r} hid builtins.{key} (removed)")
 

@@ -376,3 +376,32 @@ def test_a_library_function_that_hides_a_builtin_is_removed_too(tmp_path):
     assert "train_epoch must call model.train() first" in outcome["message"], outcome
     assert row["total"] == row["max"] - outcome["max"], row
     assert row["status"] == "ok" and row["evidence"] == [], row  # honest-looking: no evidence
+
+
+# An honest notebook that relies on a star import's names in a later cell: those names are
+# removed only for the tests and are the notebook's again after each, so `sum` below is NumPy's
+# (with the builtin, `scale` would be an array and slope_at would return one).
+STAR_IMPORT = """\
+from numpy import *
+
+
+def make_tensor():
+    return minigrad.arange(6, dtype=minigrad.float32).reshape(2, 3)
+"""
+STAR_IMPORT_LATER = """\
+scale = sum(np.ones((2, 2))) / 4  # NumPy's sum of all four: 1.0
+
+
+def slope_at(x0):
+    x = minigrad.tensor(float(x0), dtype=minigrad.float64, requires_grad=True)
+    y = x**3 - 2 * x
+    y.backward()
+    return x.grad.item() * scale
+"""
+
+
+@pytest.mark.grading
+def test_a_star_import_is_the_notebooks_again_after_each_test(tmp_path):
+    answers = {"make_tensor": STAR_IMPORT, "slope_at": STAR_IMPORT_LATER}
+    row = grade_answers(tmp_path, "00_setup", {"star": answers})["star"]
+    assert (row["total"], row["status"], row["evidence"]) == (row["max"], "ok", []), row
