@@ -651,12 +651,13 @@ def _minigrad_guard(locked_names, key_file):
     trusted = frozenset(("minigrad", "minigrad_course", "numpy", "importlib", "IPython",
                          "ipykernel", "_frozen_importlib", "_frozen_importlib_external"))
 
-    def changed_by_the_notebook():
+    def changed_by_the_notebook(module):
+        own = vars(module)  # the module's own code (warnings.catch_warnings sets its filters)
         try:
             frame = getframe(3)  # whoever set the attribute (2: the module's __setattr__)
             while frame is not None:
                 code = frame.f_code
-                if code.co_filename == own_file:
+                if code.co_filename == own_file or frame.f_globals is own:
                     return False
                 if student_code(code):
                     return True
@@ -669,7 +670,7 @@ def _minigrad_guard(locked_names, key_file):
             return True
 
     def refuse_change(module, name):
-        if in_test[0] and changed_by_the_notebook():
+        if in_test[0] and changed_by_the_notebook(module):
             what = f"setting {dict.get(vars(module), '__name__')}.{name!s:.40}"
             refused.append(what)
             raise RuntimeError(f"minigrad-course grading refuses {what} in the notebook's code "

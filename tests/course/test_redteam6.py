@@ -6,10 +6,14 @@ end against a real chapter, beside an honest student who keeps every point.
 from __future__ import annotations
 
 import pytest
+from conftest import CHAPTER, solution_notebook, write
 from nbformat.v4 import new_code_cell, new_notebook
+from students import answered, cell_of, save
+from test_grade import LIMITS
 from test_redteam import grade_answers
 
-from minigrad_course.grade import reaching_cells
+from minigrad_course.build import release
+from minigrad_course.grade import GradeOptions, grade, reaching_cells
 from minigrad_course.report import _cell, scrub
 
 # A wrong slope_at (always 0.0) and, in the same answer cell, a name of the notebook's own that
@@ -405,3 +409,29 @@ def test_a_star_import_is_the_notebooks_again_after_each_test(tmp_path):
     answers = {"make_tensor": STAR_IMPORT, "slope_at": STAR_IMPORT_LATER}
     row = grade_answers(tmp_path, "00_setup", {"star": answers})["star"]
     assert (row["total"], row["status"], row["evidence"]) == (row["max"], "ok", []), row
+
+
+# A library module that sets its own attributes, asked to by an honest answer while a test runs:
+# warnings.catch_warnings() puts warnings.filters and showwarning back as it leaves (the tiny
+# chapter, its setup cell importing warnings: a module the guard watches from then on).
+CATCHING_WARNINGS = """\
+import warnings
+
+
+def square(x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return x * x
+"""
+
+
+@pytest.mark.grading
+def test_a_library_module_may_set_its_own_attributes_while_a_test_runs(tmp_path):
+    chapter = solution_notebook()
+    cell_of(chapter, "setup").source += "\nimport warnings"
+    solution = write(chapter, tmp_path / "solutions" / f"{CHAPTER}.ipynb")
+    submissions = tmp_path / "submissions"
+    save(answered(release(chapter, CHAPTER), square=CATCHING_WARNINGS), submissions / "careful")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
+    [row] = grade(solution, submissions, options)
+    assert (row["total"], row["status"], row["evidence"]) == (6, "ok", []), row
