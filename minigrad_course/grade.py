@@ -17,6 +17,7 @@ submissions; otherwise grading refuses, unless told ``unsafe_as_root``.
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import fcntl
 import hashlib
@@ -571,6 +572,10 @@ def hidden_lines(solution: NotebookNode) -> list[str]:
 # The in-kernel guards cannot see a patch that puts itself back after its first use (docs/
 # instructors.md, "Hostile answers"), so a student cell that names one of these is flagged for
 # a person to read; the score is not changed (an honest student may import inspect).
+_BUILTIN_NAMES = frozenset(n for n in dir(builtins) if n.isidentifier() and n[:1] != "_")
+# A name the tests look up (a builtin, a locked cell's helper) bound in the notebook's namespace
+# from inside a function while a test runs, and removed after its first use, is seen by no guard.
+_GLOBAL = re.compile(r"^[ \t]*global[ \t]+(\w+(?:[ \t]*,[ \t]*\w+)*)", re.M)
 _REACHING = re.compile(
     r"\b(?:_getframe|_current_frames|f_back|f_locals|f_globals|f_code|f_trace|f_lineno|tb_frame|"
     r"gi_frame|inspect|builtins|__builtins__|gc|ctypes|\w*signal\w*|dup2|settrace|setprofile|addaudithook|"
@@ -583,6 +588,12 @@ _REACHING = re.compile(
     # reached by getattr, setattr or delattr with a name that is not one plain string literal
     r"|\b(?:get|set|del)attr(?=\s*\((?:[^,()]|\([^()]{0,100}\)){0,100},(?!\s*([\"'])\w*\1\s*[,)]))"
     r"|(?<![\w.])(?:eval|exec)(?=\s*\()"
+    # the module whose namespace the notebook's is (see _GLOBAL)
+    r"|\bimport\s+__main__\b"
+    # a module's attribute set past the class that refuses it while a test runs, and sys's
+    # attributes reached by getattr with a plain literal (getattr(sys, "modules"))
+    r"|\b(?:object|ModuleType)\s*\.\s*__(?:set|del)attr__\b"
+    r"|\bgetattr\s*\(\s*sys\s*,\s*([\"'])(?:modules|monitoring|path|_getframe)\2"
 )
 # NOTE: the scan runs in the grader's own process, unlimited: past these sizes (its cost grows
 # with the text) the rest is not scanned but flagged as it is.
@@ -601,9 +612,10 @@ def bounded(notes: list[str]) -> list[str]:
     return kept[:MAX_NOTES] + ([f"... and {more} more notes"] if more > 0 else [])
 
 
-def reaching_cells(nb: NotebookNode) -> list[str]:
+def reaching_cells(nb: NotebookNode, helpers: frozenset[str] = frozenset()) -> list[str]:
     """One line per code cell of the student's own (not locked) that names something from
-    _REACHING: the cell, and what it names."""
+    _REACHING, or binds with `global` a builtin's name or one of `helpers` (the names the locked
+    cells bind): the cell, and what it names."""
     found, budget = [], REVIEW_CHARS
     for position, cell in enumerate(nb.cells, start=1):
         if cell.cell_type != "code" or nbf.is_locked(cell):
@@ -613,7 +625,13 @@ def reaching_cells(nb: NotebookNode) -> list[str]:
         if len(cell.source) > REVIEW_CELL_CHARS or budget < 0:
             found.append(f"cell {position}{label} has {len(cell.source)} characters: not scanned")
             continue
-        names = sorted({" ".join(m.group(0).split()) for m in _REACHING.finditer(cell.source)})
+        found_names = {" ".join(m.group(0).split()) for m in _REACHING.finditer(cell.source)}
+        for match in _GLOBAL.finditer(cell.source):
+            bound = re.split(r"[ \t]*,[ \t]*", match.group(1))
+            tests_use = [n for n in bound if n in _BUILTIN_NAMES or n in helpers]
+            if tests_use:
+                found_names.add("global " + ", ".join(tests_use))
+        names = sorted(found_names)
         if names:
             found.append(f"cell {position}{label} names {', '.join(names)[:200]}")
     return found
@@ -760,7 +778,7 @@ class Grader:
         flags = sub.flags + asm.flags + run["flags"] + run_flags(run["cells"], run["kernel_log"])
         if run["evidence"]:
             flags.append("suspicious")
-        review = reaching_cells(asm.notebook)
+        review = reaching_cells(asm.notebook, frozenset(self.locked_names))
         if review:
             flags.append("review")
         notes = cleaned + asm.notes + ([run["error"]] if run["error"] else [])

@@ -39,9 +39,20 @@ STATUS_HELP = {
 MESSAGE_CHARS = 1000  # of a failure message shown to a student
 
 
+# Terminal escape sequences (CSI, OSC, and the other ESC forms) and control characters other
+# than newline and tab: a message is the student's own text (an exception's), and in a terminal
+# `\x1b[1A\x1b[2K` or `\r` rewrites the lines above it, the score of a feedback file included.
+_CONTROL = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[ -~]?|\x9b[0-?]*[ -/]*[@-~]?"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
 def scrub(message: str, hidden: list[str]) -> str:
     """A failure message safe to show a student: no line of a hidden test in it (an answer
-    can put the test's own source into the exception it raises), at most MESSAGE_CHARS."""
+    can put the test's own source into the exception it raises), no terminal escapes or control
+    characters, at most MESSAGE_CHARS."""
+    message = _CONTROL.sub("", message)
     for line in sorted(hidden, key=len, reverse=True):
         if len(line) >= 8:
             message = message.replace(line, "[hidden test]")
@@ -102,7 +113,8 @@ def feedback_markdown(result: dict[str, Any], chapter: str) -> str:
             fence = _fence(outcome["message"])
             lines += [f"## {gid}: {outcome['status']}", "", fence, outcome["message"], fence, ""]
     if result.get("notes"):
-        lines += ["## Notes", ""] + [f"- {note}" for note in result["notes"]] + [""]
+        lines += ["## Notes", ""] + [f"- {_CONTROL.sub('', note)}" for note in result["notes"]]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -120,7 +132,7 @@ def write_feedback(path: Path, result: dict[str, Any], chapter: str) -> None:
 
 def _cell(text: str) -> str:
     """Text safe inside a Markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")[:300] or "-"
+    return " ".join(_CONTROL.sub("", str(text)).split()).replace("|", "\\|")[:300] or "-"
 
 
 def write_summary(path: Path, chapter: str, questions: list, rows: list[dict[str, Any]]) -> None:

@@ -212,6 +212,16 @@ def _minigrad_guard(locked_names, key_file):
     saved_builtins = {k: v for k, v in vars(builtins).items() if callable(v)
                       and (k[:1] != "_" or k in ("__import__", "__build_class__"))
                       and k not in swapped}
+    # A name of the notebook's own comes before a builtin in a test's lookups (test cells run in
+    # the notebook's namespace): `abs = lambda value: 0.0` in an answer cell made chapter 00's
+    # `abs(s - 10.0) < 1e-4` pass a wrong slope_at. Such names are removed before each test; the
+    # ones IPython binds there itself (exit, quit, open) are kept as they were.
+    builtin_names = frozenset(k for k in vars(builtins) if k[:1] != "_" and k not in swapped)
+    ipython_names = {k: shell.user_ns[k] for k in builtin_names if k in shell.user_ns}
+    hidden_parked = {}
+    # ... and the builtins a cell's code looks names up in are its globals' __builtins__: a dict
+    # of the notebook's own there (`abs` that says 0.0) is the same trick for every name at once.
+    user_builtins = shell.user_ns.get("__builtins__")
     # Callbacks on IPython's events run around every cell, the test's too: one on
     # post_run_cell can clear the test's error (a pass), one on pre_run_cell can patch again
     # what was just put back. Those added since are parked for the test and put back after.
@@ -250,6 +260,7 @@ def _minigrad_guard(locked_names, key_file):
             original = getattr(monitoring, name)
             setattr(monitoring, name, refusing(f"sys.monitoring.{name}", original, False))
     names, modules, answers = {}, {}, [0]
+    in_test = [False]  # from the guard's look before a graded test to its end (see guard_module)
 
     # The checks' own modules: every name is kept, private helpers and tables too (the types
     # plain_value accepts, the ufunc assert_close measures with), not only public functions.
@@ -259,6 +270,7 @@ def _minigrad_guard(locked_names, key_file):
         if module.__name__ in modules or module.__name__ in ("sys", "builtins", "__main__"):
             return
         whole = module.__name__ in checks
+        guard_module(module)
         modules[module.__name__] = (module, {k: v for k, v in vars(module).items()
                                              if k[:2] != "__" and (whole or callable(v)
                                                                    and k[:1] != "_")})
@@ -287,12 +299,18 @@ def _minigrad_guard(locked_names, key_file):
 
     def snapshot(signum, frame):
         started = monotonic()
+        in_test[0] = False
         if busy(frame):
             return answer(started, ["a cell was still running after its reply"], refuse=True)
         for event, added in parked:
             current = callbacks.setdefault(event, [])
             current.extend(f for f in added if not any(f is g for g in current))
         parked.clear()
+        # the names of the notebook's own that hid a builtin during the test: its later cells
+        # (`sum` after `from numpy import *`) run as they would have
+        for key, value in hidden_parked.items():
+            shell.user_ns.setdefault(key, value)
+        hidden_parked.clear()
         for name in locked_names:
             value = shell.user_ns.get(name)
             if isinstance(value, types.ModuleType):
@@ -306,7 +324,8 @@ def _minigrad_guard(locked_names, key_file):
                 module = sys.modules.get(getattr(value, "__module__", None) or "")
                 if module is not None:
                     remember_module(module)
-        answer(started, [])
+        answer(started, [f"{name} was called (refused)" for name in dict.fromkeys(refused)])
+        refused.clear()
 
     def restore(signum, frame):
         started = monotonic()
@@ -321,6 +340,7 @@ def _minigrad_guard(locked_names, key_file):
         sleep(0.01 + urandom(1)[0] / 255 * 0.04)  # when the second look comes is not known
         again = [f"{f} (again, while the test waited)" for f in put_back()]
         running = threads_of_the_notebook()
+        in_test[0] = not (again or running)
         answer(started, found + again + running, refuse=bool(again or running))
 
     def put_back():
@@ -387,6 +407,7 @@ def _minigrad_guard(locked_names, key_file):
             if vars(builtins).get(key) is not value:
                 found.append(f"builtins.{key} was rebound")
                 setattr(builtins, key, value)
+        hide_no_builtin(found)
         for module_name, (module, attrs) in modules.items():
             if sys.modules.get(module_name, module) is not module:
                 found.append(f"sys.modules[{module_name!r}] was replaced")
@@ -404,6 +425,31 @@ def _minigrad_guard(locked_names, key_file):
                 shell.user_ns[name] = value
         restore_imports(found)
         return found
+
+    def hide_no_builtin(found):
+        user_ns = shell.user_ns
+        if user_ns.get("__builtins__") is not user_builtins:
+            found.append("the notebook's __builtins__ was replaced")
+            user_ns["__builtins__"] = user_builtins
+        # NOTE: keys by type first: `in` on a set hashes the key, and a key can be any object
+        hiding = [k for k in list(user_ns) if type(k) is str and k in builtin_names]
+        for key in hiding:
+            value = user_ns[key]
+            kept = (ipython_names.get(key, hiding), vars(builtins).get(key, hiding))
+            if key in names or value is kept[0] or value is kept[1]:
+                continue
+            del user_ns[key]
+            hidden_parked[key] = value  # the notebook's again after the test (see snapshot)
+            if callable(value) and not numpy_twin(key, value):  # a number is a naming slip
+                found.append(f"the notebook's {key!r} hid builtins.{key} (removed)")
+
+    def numpy_twin(key, value):  # `from numpy import *` binds NumPy's own max, sum, abs...
+        # NOTE: removed all the same: NumPy's all(generator) is always true
+        for module_name in ("numpy", "math", "minigrad", "torch"):
+            module = sys.modules.get(module_name)
+            if isinstance(module, types.ModuleType) and vars(module).get(key) is value:
+                return True
+        return False
 
     origins = {}  # a file name -> whether it is the notebook's own code
 
@@ -526,8 +572,9 @@ def _minigrad_guard(locked_names, key_file):
         # lie in its __getattribute__
         if isinstance(target, type):
             return class_dict(target).get("__module__") == "__main__"
-        if type(target) is types.FunctionType:
-            return student_code(function_code(target))
+        if type(target) is types.FunctionType:  # (this cell's own functions are not the notebook's)
+            code = function_code(target)
+            return student_code(code) and code.co_filename != own_file
         return False
 
     def audit(event, args):
@@ -591,8 +638,75 @@ def _minigrad_guard(locked_names, key_file):
         last = (code.co_name == "<module>" and frame.f_lineno == ends and runs == cells == 1
                 and frame.f_back is not None and frame.f_back.f_code is running_cell)
         if last and get_ident() == main_ident and type(nonce) is str and len(nonce) <= 64:
+            in_test[0] = False
             answer(monotonic(), [nonce], verdict="done")
 
+    # A library module's attribute set while a test runs, by the notebook's code, and put back
+    # by the patch itself on its first use (builtins.abs, reached as `len.__self__`, saying 0.0;
+    # minigrad.testing.close.close_mask saying "all close"), left nothing for the guard before
+    # the test or the test's closing assert_untampered to see: every such module (builtins, and
+    # those of the names the locked cells bind: numpy, minigrad...) gets a class whose
+    # __setattr__ and __delattr__ refuse the notebook's code while a graded test runs, also when
+    # it asks through a library function (unittest.mock, functools) that is not one of these.
+    trusted = frozenset(("minigrad", "minigrad_course", "numpy", "importlib", "IPython",
+                         "ipykernel", "_frozen_importlib", "_frozen_importlib_external"))
+
+    def changed_by_the_notebook(module):
+        own = vars(module)  # the module's own code (warnings.catch_warnings sets its filters)
+        try:
+            frame = getframe(3)  # whoever set the attribute (2: the module's __setattr__)
+            while frame is not None:
+                code = frame.f_code
+                if code.co_filename == own_file or frame.f_globals is own:
+                    return False
+                if student_code(code):
+                    return True
+                name = dict.get(frame.f_globals, "__name__")
+                if type(name) is str and str.partition(name, ".")[0] in trusted:
+                    return False
+                frame = frame.f_back
+            return False
+        except Exception:  # the recursion limit: refuse, not guess
+            return True
+
+    def refuse_change(module, name):
+        if in_test[0] and changed_by_the_notebook(module):
+            what = f"setting {dict.get(vars(module), '__name__')}.{name!s:.40}"
+            refused.append(what)
+            raise RuntimeError(f"minigrad-course grading refuses {what} in the notebook's code "
+                               "while a test runs: tests cannot be checked fairly when answers "
+                               "change the libraries they use")
+
+    module_setattr, module_delattr = types.ModuleType.__setattr__, types.ModuleType.__delattr__
+
+    class LibraryModule(types.ModuleType):
+        # NOTE: not "__main__" (this cell's), which the audit hook takes for the notebook's own
+        # class, free to change: `type(np).__setattr__ = ...` would have undone this
+        __module__ = "minigrad_course.sandbox"
+        __slots__ = ()
+
+        def __setattr__(self, name, value):
+            refuse_change(self, name)
+            module_setattr(self, name, value)
+
+        def __delattr__(self, name):
+            refuse_change(self, name)
+            module_delattr(self, name)
+
+    # NOTE: setting a class's attribute is not audited (only __class__, __bases__, __name__...):
+    # `type(np).__setattr__ = ...`, before a test or during it, undid the refusal. The class is
+    # marked immutable, as a C type is (type.__setattr__ then refuses every change); its flags
+    # word is where CPython keeps it (tp_flags), checked against __flags__ before it is written.
+    import ctypes
+    flags = ctypes.c_ulong.from_address(id(LibraryModule) + 21 * ctypes.sizeof(ctypes.c_void_p))
+    if flags.value == LibraryModule.__flags__:  # (a build with another layout: left as it is)
+        flags.value |= 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE
+
+    def guard_module(module):
+        if type(module) is types.ModuleType:
+            module.__class__ = LibraryModule
+
+    guard_module(builtins)
     shell.user_ns[__END_NAME__] = reached_end
     names[__END_NAME__] = reached_end
     sys.addaudithook(audit)
@@ -610,8 +724,18 @@ def _minigrad_guard(locked_names, key_file):
         signal.set_wakeup_fd(before)
         os.close(wake_r)
         os.close(wake_w)
-_minigrad_guard(__NAMES__, __KEY_FILE__)
-del _minigrad_guard
+# NOTE: run with globals of its own, and a copy of the builtins: a function defined in a cell
+# looks its globals and builtins up in the notebook's namespace, where a name of the notebook's
+# (`vars`, `getattr`, `isinstance`) hid the builtin the guard used to look for what to undo.
+import builtins as _minigrad_builtins
+import types as _minigrad_types
+
+_minigrad_types.FunctionType(
+    _minigrad_guard.__code__,
+    {"__builtins__": dict(vars(_minigrad_builtins)), "__name__": "minigrad_course.guard",
+     "get_ipython": get_ipython},
+)(__NAMES__, __KEY_FILE__)
+del _minigrad_guard, _minigrad_builtins, _minigrad_types
 """
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 # NOTE: the modules tests use are imported here so that they are recorded from the start
 import ast  # noqa: F401
+import builtins
 import inspect  # noqa: F401
 import math  # noqa: F401
 import os
@@ -122,6 +123,37 @@ def _foreign_code(owner_name: str, name: str, value) -> str | None:
 _VOLATILE_BUILTINS = frozenset(("input", "raw_input", "help", "exit", "quit", "display"))
 
 
+# A name of the notebook's own comes before a builtin in a test cell's lookups: `abs = lambda
+# value: 0.0` in an answer cell passed `abs(s - 10.0) < 1e-4`. These are the builtins a test may
+# call; IPython binds exit, quit and open in the notebook's namespace itself.
+# A read-only view: an answer could delete an entry of a dict in place.
+_HIDDEN_BUILTINS = types.MappingProxyType(
+    {
+        name: value
+        for name, value in vars(builtins).items()
+        if not name.startswith("_")
+        and name not in _VOLATILE_BUILTINS
+        and name not in ("open", "get_ipython", "getpass")
+    }
+)
+
+
+# `from numpy import *` (or math, minigrad, torch) binds the library's own abs, max, sum...
+_STAR_IMPORTED = ("numpy", "math", "minigrad", "torch")
+
+
+def _hides_a_builtin(name: str, value) -> bool:
+    """`value`, a name of the notebook's, is not the builtin it hides (nor a library's function
+    of that name: grading removes those before each test, see minigrad_course/sandbox.py)."""
+    if value is _HIDDEN_BUILTINS[name] or not _callable(value):
+        return False
+    for module_name in _STAR_IMPORTED:
+        module = sys.modules.get(module_name)
+        if _isinstance(module, types.ModuleType) and _vars(module).get(name) is value:
+            return False
+    return True
+
+
 def _private(name: str) -> bool:
     """Builtins that change as the kernel runs: `_`, `__`, `input`... (`__import__` is kept)."""
     if name in _VOLATILE_BUILTINS:
@@ -222,6 +254,13 @@ def tampering(namespace: dict | None = None) -> list[str]:
     now = _numeric_ops()
     if len(now) != len(_ops) or any(a[1] is not b[1] for a, b in zip(now, _ops)):
         problems.append("numpy's numeric ops were replaced (np.set_numeric_ops)")
+    found = _MISSING if namespace is None else namespace.get("__builtins__", _MISSING)
+    if found is not _MISSING and found is not builtins and found is not _vars(builtins):
+        problems.append("the notebook's __builtins__ is no longer the module builtins")
+    for name in _HIDDEN_BUILTINS if namespace is not None else ():
+        value = namespace.get(name, _MISSING)
+        if value is not _MISSING and _hides_a_builtin(name, value):
+            problems.append(f"the notebook's name {name!r} hides the builtin {name}")
     for name, module in _ALIASES.items():
         bound = _MISSING if namespace is None else namespace.get(name, _MISSING)
         if bound is not _MISSING and module in _modules and bound is not _modules[module]:
