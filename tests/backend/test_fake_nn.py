@@ -79,3 +79,33 @@ def test_module_moves_back_and_forth(fake_cuda):
     assert {p.device for p in model.parameters()} == {minigrad.device("cpu")}
     with pytest.raises(RuntimeError, match="cpu.*cuda:0|cuda:0.*cpu"):
         model(minigrad.randn(2, 1, 8, 8, device="cuda"))
+
+
+def test_a_compiled_step_on_simulated_cuda_matches_cpu(fake_cuda):
+    """The pending result and the loss joining the compiled region (minigrad/static/pending.py)
+    on the GPU's arrays: the same numbers, and everything on the device."""
+    from minigrad.static.pending import PendingLoss
+
+    def train(device):
+        minigrad.manual_seed(0)
+        model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3)).to(device)
+        compiled = minigrad.compile(model)
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        rng = np.random.default_rng(1)
+        for _ in range(3):
+            x = minigrad.tensor(rng.standard_normal((6, 8)), dtype=minigrad.float32).to(device)
+            y = minigrad.tensor(rng.integers(0, 3, size=6)).to(device)
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(compiled(x), y)
+            assert type(loss) is PendingLoss
+            loss.backward()
+            opt.step()
+        return model, loss
+
+    cpu_model, cpu_loss = train("cpu")
+    gpu_model, gpu_loss = train("cuda")
+    assert gpu_loss.device == "cuda:0"
+    np.testing.assert_allclose(gpu_loss.item(), cpu_loss.item(), rtol=1e-5)
+    for p, q in zip(cpu_model.parameters(), gpu_model.parameters()):
+        assert q.device == "cuda:0" and q.grad.device == "cuda:0"
+        np.testing.assert_allclose(q.cpu().detach().numpy(), p.detach().numpy(), rtol=1e-5)
