@@ -5,9 +5,9 @@ must run under both and leave the same `out`."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
+from helpers import raised_by, run_code
 
 import minigrad
 
@@ -274,21 +274,9 @@ SAME = [
 ]
 
 
-def _run(lib, code):
-    scope = {"t": lib, "np": np}
-    exec(code, scope)
-    return scope.get("out")
-
-
-def _raise(lib, code):
-    with pytest.raises(Exception) as info:
-        _run(lib, code)
-    return info.value
-
-
 @pytest.mark.parametrize(("code", "fragments"), ERRORS, ids=[c for c, _ in ERRORS])
 def test_the_error_is_pytorchs(code, fragments):
-    mine, theirs = _raise(minigrad, code), _raise(torch, code)
+    mine, theirs = raised_by(minigrad, code), raised_by(torch, code)
     assert isinstance(mine, type(theirs)), f"{type(mine).__name__} (PyTorch: {theirs!r})"
     for fragment in fragments:
         assert fragment in str(mine), f"{fragment!r} not in {str(mine)!r}"
@@ -309,14 +297,14 @@ def _plain(value):
 
 @pytest.mark.parametrize("code", SAME, ids=SAME)
 def test_the_program_runs_as_in_pytorch(code):
-    assert _plain(_run(minigrad, code)) == _plain(_run(torch, code))
+    assert _plain(run_code(minigrad, code)) == _plain(run_code(torch, code))
 
 
 @pytest.mark.parametrize("code", NO_CUDA)
 def test_asking_for_cuda_without_it_raises_what_either_pytorch_build_raises(code):
     if minigrad.cuda.is_available():
         pytest.skip("CUDA is available here")
-    mine = _raise(minigrad, code)
+    mine = raised_by(minigrad, code)
     assert isinstance(mine, RuntimeError) and isinstance(mine, AssertionError)
-    assert isinstance(mine, type(_raise(torch, code)))
+    assert isinstance(mine, type(raised_by(torch, code)))
     assert "CUDA is not available" in str(mine)

@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from helpers import raised_by, run_code
 from op_table import (
     BITWISE,
     CASES,
@@ -559,7 +560,7 @@ def test_an_in_place_method_never_resizes_nor_downcasts(method):
         outcomes = []
         for lib in (minigrad, torch):
             try:
-                _run(lib, code)
+                run_code(lib, code)
                 outcomes.append(None)
             except Exception as exc:  # noqa: BLE001 - the exception is what is compared
                 outcomes.append(exc)
@@ -617,7 +618,7 @@ def test_a_loss_given_mismatched_operands_fails_as_in_pytorch(loss):
         outcomes = []
         for lib in (minigrad, torch):
             try:
-                outcomes.append(_run(lib, code))
+                outcomes.append(run_code(lib, code))
             except Exception as exc:  # noqa: BLE001 - the exception is what is compared
                 outcomes.append(exc)
         difference = _differs(*outcomes)
@@ -694,23 +695,9 @@ DEVICES = [
 ]
 
 
-def _run(lib, code):
-    scope = {"t": lib, "np": np}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        exec(code, scope)
-    return scope.get("out")
-
-
-def _raise(lib, code):
-    with pytest.raises(Exception) as info:
-        _run(lib, code)
-    return info.value
-
-
 @pytest.mark.parametrize(("code", "fragments"), ERRORS, ids=[c for c, _ in ERRORS])
 def test_the_error_is_pytorchs_and_names_what_is_wrong(code, fragments):
-    mine, theirs = _raise(minigrad, code), _raise(torch, code)
+    mine, theirs = raised_by(minigrad, code), raised_by(torch, code)
     assert isinstance(mine, type(theirs)), f"{type(mine).__name__} (PyTorch: {theirs!r})"
     for fragment in fragments:
         assert fragment in str(mine), f"{fragment!r} not in {str(mine)!r}"
@@ -726,7 +713,7 @@ def _plain(value):
 
 @pytest.mark.parametrize("code", SAME, ids=SAME)
 def test_a_near_miss_runs_as_in_pytorch(code):
-    assert _plain(_run(minigrad, code)) == _plain(_run(torch, code))
+    assert _plain(run_code(minigrad, code)) == _plain(run_code(torch, code))
 
 
 @pytest.mark.parametrize("code", DEVICES, ids=DEVICES)

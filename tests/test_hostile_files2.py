@@ -11,27 +11,16 @@ import os
 import struct
 import threading
 import time
-import tracemalloc
 import zipfile
 import zlib
 
 import numpy as np
 import pytest
+from helpers import peak_bytes
 
 import minigrad
 from minigrad import static
 from minigrad.datasets import read_idx
-
-
-def _peak(call) -> int:
-    """Peak bytes traced while call() runs (its exception, if any, propagates)."""
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
 
 # -- zip members that share one payload ------------------------------------------------------
 _LOCAL = struct.Struct("<4s5H3L2H")  # a zip local file header, before its name
@@ -116,7 +105,7 @@ def test_checkpoint_members_sharing_one_payload_are_refused(tmp_path):
         with pytest.raises(RuntimeError, match=f"{path}: its member 'tensors/.*' claims"):
             minigrad.load(path)
 
-    assert _peak(load) < 2**20
+    assert peak_bytes(load) < 2**20
     with pytest.raises(RuntimeError, match="<file>: its member .* a zip bomb"):
         minigrad.load(io.BytesIO(path.read_bytes()))
 
@@ -504,7 +493,7 @@ def test_load_mnist_scales_the_images_without_a_temporary(tmp_path):
         head = bytes([0, 0, 0x08, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
         (tmp_path / name).write_bytes(head + array.tobytes())
     loaded = []
-    peak = _peak(lambda: loaded.append(load_mnist(tmp_path, train=True)))
+    peak = peak_bytes(lambda: loaded.append(load_mnist(tmp_path, train=True)))
     x, y = loaded[0]
     assert x.shape == (4000, 1, 28, 28) and y.tolist() == labels.astype(np.int64).tolist()
     assert np.array_equal(x.array[:, 0], images.astype(np.float32) / 255.0)

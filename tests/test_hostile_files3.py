@@ -14,10 +14,10 @@ import json
 import struct
 import tarfile
 import time
-import tracemalloc
 import zipfile
 
 import pytest
+from helpers import peak_bytes
 
 import minigrad
 from minigrad import nn, serialization, static
@@ -25,16 +25,6 @@ from minigrad.datasets import read_idx
 from minigrad.static import control, serialize
 from minigrad_course import release
 from minigrad_course.gradebook import GradebookError, read_roster
-
-
-def _peak(call) -> int:
-    """Peak bytes traced while call() runs (its exception, if any, propagates)."""
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def _best_time(call, runs: int = 2) -> float:
@@ -159,7 +149,7 @@ def test_a_huge_zip_directory_costs_little_to_refuse(tmp_path, declared):
     path = tmp_path / "huge.pt"
     path.write_bytes(_directory_only(240_000, declared, zip64=declared > 2**16))
     start = time.perf_counter()
-    peak = _peak(lambda: _refused(RuntimeError, "entries", lambda: minigrad.load(path)))
+    peak = peak_bytes(lambda: _refused(RuntimeError, "entries", lambda: minigrad.load(path)))
     assert time.perf_counter() - start < 2.0
     assert peak < 40 * 2**20
 
@@ -399,7 +389,7 @@ def test_a_gzip_of_many_tiny_members_is_refused_quickly(tmp_path):
         + gzip.compress(b"\x07", mtime=0) * 300_000
     )
     start = time.perf_counter()
-    peak = _peak(
+    peak = peak_bytes(
         lambda: _refused(ValueError, "more than 65536 gzip members", lambda: read_idx(path))
     )
     assert time.perf_counter() - start < 5.0 and peak < 2**20  # 0.3 s unloaded (1.5 traced)

@@ -1,0 +1,38 @@
+"""Helpers the test files share: what a call raises in PyTorch and in minigrad, and how much
+memory a call takes."""
+
+from __future__ import annotations
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+
+def run_code(lib, code: str):
+    """Run `code` with `t` bound to the library (minigrad or torch) and `np` to NumPy; return
+    the `out` it sets (None if it sets none). Warnings are silenced: only results and errors
+    are compared."""
+    scope = {"t": lib, "np": np}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(code, scope)
+    return scope.get("out")
+
+
+def raised_by(lib, code: str) -> BaseException:
+    """The exception `run_code(lib, code)` raises (the test fails if it raises none)."""
+    with pytest.raises(Exception) as info:
+        run_code(lib, code)
+    return info.value
+
+
+def peak_bytes(call) -> int:
+    """Peak bytes traced while call() runs (its exception, if any, propagates)."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
