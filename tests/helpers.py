@@ -28,6 +28,19 @@ def raised_by(lib, code: str) -> BaseException:
     return info.value
 
 
+def assert_raises_as_pytorch(code: str, fragments=()) -> None:
+    """`code` raises in minigrad what it raises in PyTorch (the same type, or a subclass), with
+    each of `fragments` in minigrad's message."""
+    import torch
+
+    import minigrad
+
+    mine, theirs = raised_by(minigrad, code), raised_by(torch, code)
+    assert isinstance(mine, type(theirs)), f"{type(mine).__name__} (PyTorch: {theirs!r})"
+    for fragment in fragments:
+        assert fragment in str(mine), f"{fragment!r} not in {str(mine)!r}"
+
+
 def peak_bytes(call) -> int:
     """Peak bytes traced while call() runs (its exception, if any, propagates)."""
     tracemalloc.start()
