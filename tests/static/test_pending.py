@@ -1,6 +1,7 @@
-"""A compiled module's result in a training step runs when first needed, and the loss computed
-from it joins the region: `loss.backward()` is one program. Every way a program can look at
-the pending tensors gives eager mode's (and PyTorch's) numbers."""
+"""A compiled module's result in a training step is computed at the call but gets its autograd
+node only when needed, and the loss computed from it joins the region: `loss.backward()` runs
+without the engine. Every way a program can look at the pending tensors gives eager mode's
+(and PyTorch's) numbers."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def no_engine(monkeypatch):
 
 
 @pytest.mark.parametrize("loss_fn", ["cross_entropy", "mse_loss"])
-def test_a_compiled_step_is_one_program_with_pytorchs_numbers(no_engine, loss_fn):
+def test_a_compiled_step_runs_without_the_engine_with_pytorchs_numbers(no_engine, loss_fn):
     losses, params, out = _steps(minigrad, True, loss_fn=loss_fn)
     want_losses, want_params, want_out = _steps(torch, False, loss_fn=loss_fn)
     np.testing.assert_allclose(losses, want_losses, rtol=1e-5)
@@ -106,7 +107,7 @@ def _same(results):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-7)
 
 
-def test_reading_the_logits_before_backward_computes_them():
+def test_reading_the_logits_before_backward_makes_them_a_nodes_output():
     def program(model, forward, x, y):
         out = forward(x)
         loss = F.cross_entropy(out, y)
