@@ -242,18 +242,6 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
             if not tail:
                 return on_arrays
             return lambda *arrays: on_arrays(*arrays, *tail)
-    elif on_arrays is not None and not saves and all(map(_is_array_arg, plan)):
-        # index arrays among the arguments (cross-entropy's gradient's rows and columns): each
-        # argument read from its input or given as it is, still without a ctx or wrappers
-        picks = [
-            (True, v.index if kind == "refs" else v) if kind != "attr" else (False, v)
-            for kind, v in plan
-        ]
-
-        def run_picked(*arrays):
-            return on_arrays(*[arrays[v] if read else v for read, v in picks])
-
-        return run_picked
         ctx_class = _replay_class(cls)
         new = ctx_class.__new__
         if n_inputs == 1:  # NOTE: spelled out: most nodes have one input (no map, no star)
@@ -269,6 +257,19 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
             return out.array if type(out) is Tensor else _results(out)
 
         return run_plain
+
+    if on_arrays is not None and not saves and all(map(_is_array_arg, plan)):
+        # index arrays among the arguments (cross-entropy's gradient's rows and columns): each
+        # argument read from its input or given as it is, still without a ctx or wrappers
+        picks = [
+            (True, v.index if kind == "refs" else v) if kind != "attr" else (False, v)
+            for kind, v in plan
+        ]
+
+        def run_picked(*arrays):
+            return on_arrays(*[arrays[v] if read else v for read, v in picks])
+
+        return run_picked
 
     # NOTE: saves that are all ctx attributes (no saved tensors) need no save_for_backward
     ctx_class = _replay_class(cls) if all(type(s) is str for s in saves) else cls

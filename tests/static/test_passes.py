@@ -122,3 +122,23 @@ def test_optimize_reports_nodes_before_and_after():
     assert summary.splitlines()[0].split()[-2] == str(len(g.nodes))
     assert len(out.nodes) < len(g.nodes)
     np.testing.assert_allclose(_run(out, _x().array)[0], _run(g, _x().array)[0], rtol=1e-12)
+
+
+def test_a_node_without_saves_replays_without_a_ctx_that_keeps_anything():
+    # a Function without array code of its own (logical_not) replays through its forward with
+    # the ctx whose save_for_backward keeps nothing; cross-entropy's gradient, whose rows and
+    # columns are index arrays among its arguments, through its array code
+    from minigrad.autograd.function import OPS
+    from minigrad.static.graph import Ref
+    from minigrad.static.kernels import function_kernel
+
+    assert OPS["logical_not"].on_arrays is None
+    plain = function_kernel(OPS["logical_not"], {}, 1)
+    assert plain.__name__ == "run_one"
+    np.testing.assert_array_equal(plain(np.array([True, False])), [False, True])
+    attrs = {"rows": Ref(3), "cols": Ref(4), "reduction": "mean"}
+    grad = function_kernel(OPS["cross_entropy_grad"], attrs, 5)
+    assert grad.__name__ == "run_picked"
+    probs = np.full((2, 3), 1 / 3)
+    got = grad(probs, np.array(0.5), np.array(1.0), np.arange(2), np.array([0, 2]))
+    np.testing.assert_allclose(got, (probs - np.eye(3)[[0, 2]]) * 0.5)
