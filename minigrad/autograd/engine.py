@@ -587,12 +587,28 @@ def _only_engine_holds(g: Tensor) -> bool:
     # or another edge holds g, or a view or another Tensor holds its array: then it is copied.
     """
     array = g.array
-    return (
-        sys.getrefcount(g) <= 4
-        and sys.getrefcount(array) <= 3
-        and array.base is None
-        and getattr(array.flags, "writeable", False)
-    )
+    others = sys.getrefcount(array) - 3
+    return sys.getrefcount(g) <= 4 and _owned(array, others)
+
+
+def _owned(array, others: int) -> bool:
+    """Whether an array that `others` references beyond the expected ones reach can become a
+    .grad as it is: no one else holds it, it is no view, and it can be written."""
+    return others <= 0 and array.base is None and getattr(array.flags, "writeable", False)
+
+
+def _accumulate_array(t: Tensor, array) -> None:
+    """`_accumulate_into` for a gradient given as an array (a compiled backward's result),
+    into a leaf without hooks, outside create_graph.
+
+    # NOTE: the array's expected references are the caller's tuple of results and loop
+    # variable, this argument and getrefcount's own (4)."""
+    if t._grad is None:
+        others = sys.getrefcount(array) - 4
+        t._grad = Tensor._make(array if _owned(array, others) else array.copy())
+    else:
+        t._grad.array += array
+        t._grad._version_counter[0] += 1
 
 
 __all__ = ["backward", "grad"]

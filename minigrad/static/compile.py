@@ -13,6 +13,8 @@ import copy
 import warnings
 import weakref
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.static.autodiff import _xp_of, derive_backward
@@ -33,7 +35,7 @@ class _CompiledCall(Function):
     def forward(ctx, plan, *tensors):
         arrays, plan.ready = plan.ready, None  # a pending result's replay, run at its call
         if arrays is None:
-            arrays = plan.forward(*[t.array for t in tensors[: plan.n_inputs]])
+            arrays = plan.forward.run(*[t.array for t in tensors[: plan.n_inputs]])
         # NOTE: the replayed values backward reads are kept where saved tensors are, as one
         # entry (a tuple of arrays, not version-checked tensors: no one else holds them), so
         # the engine frees them after backward unless retain_graph=True, as any node's
@@ -49,7 +51,7 @@ class _CompiledCall(Function):
         if ctx._saved is None:  # freed by an earlier backward
             ctx.saved_tensors  # noqa: B018 - raises the usual "a second time" error
         saved = ctx._saved[0] if ctx._saved else ()
-        found = plan.backward(*[grads[k].array for k in plan.grad_outputs], *saved)
+        found = plan.backward.run(*[grads[k].array for k in plan.grad_outputs], *saved)
         out = [None] * plan.n_args
         for slot, g in zip(plan.grad_slots, found):
             if g is not None:
@@ -82,7 +84,9 @@ class Plan:
         # a training call whose result is not a number makes its autograd node only when
         # needed, so that the loss computed from it joins its backward (see pending.py)
         self.deferrable, self.losses, self.passes = False, {}, passes
-        self.ready = self.freed = None  # see `run` and `freed_node`
+        self.ready = self.freed = self._seed = None  # see `run`, `freed_node` and `seed`
+        self.input_grads = any(t._requires_grad for t in tensors)
+        self.xp = xp
         if not self.train:
             traced.contexts.clear()  # no backward to derive: the traced ctxs are not needed
             self.graph, self.summary = optimize(traced, passes)
@@ -138,10 +142,10 @@ class Plan:
     def __call__(self, tensors):
         if self.train and state.enabled:
             if self.deferrable and _nothing_watches():
-                arrays = self.forward(*[t.array for t in tensors])
+                arrays = self.forward.run(*[t.array for t in tensors])
                 return _pending(PendingOutput, Region(self, tensors, arrays))
             return _CompiledCall.apply(self, *tensors, *self.params)
-        outs = self.forward(*[t.array for t in tensors])
+        outs = self.forward.run(*[t.array for t in tensors])
         if self.structure is None:
             return Tensor._make(outs[0])
         return tuple(Tensor._make(a) for a in outs[: self.n_outputs])
@@ -166,6 +170,16 @@ class Plan:
             node.needs_input_grad = tuple(e is not None for e in node._edges)
             node._device = self.params[0]._device
         return self.freed
+
+    def seed(self, value):
+        """The gradient 1 of a loss like `value` (this plan's result), made once. # NOTE:
+        read-only where the array module allows: no kernel writes into its inputs."""
+        seed = self._seed
+        if seed is None:
+            seed = self._seed = self.xp.ones(value.shape, value.dtype)
+            if isinstance(seed, np.ndarray):
+                seed.flags.writeable = False
+        return seed
 
     def loss_plan(self, result, fn, loss_tensors, options) -> Plan | None:
         """The plan of the loss `fn(result, *loss_tensors, *options)`, differentiated with

@@ -23,7 +23,7 @@ nothing runs twice), so every result is the one eager mode gives.
 
 from __future__ import annotations
 
-from minigrad.autograd.engine import _accumulate_into
+from minigrad.autograd.engine import _accumulate_array
 from minigrad.autograd.grad_mode import enable_grad as _grad_on
 from minigrad.autograd.grad_mode import state
 from minigrad.tensor import Tensor, _init
@@ -49,13 +49,6 @@ def _become(t, done: Tensor) -> None:
         slot = getattr(Tensor, name)
         slot.__set__(t, slot.__get__(done, Tensor))
     t.__class__ = Tensor
-
-
-def _settle(t, array, node) -> None:
-    """Make the pending t a tensor of `array` whose grad_fn is `node`."""
-    t.__class__ = Tensor
-    _init(t, array)
-    t._requires_grad, t._grad_fn = True, node
 
 
 class _Pending(Tensor):
@@ -164,12 +157,8 @@ class _Loss:
             return False
         region = _record(out)
         plan = region.plan
-        for t in region.tensors:
-            if t._requires_grad:
-                return False  # a gradient for an input: the engine carries it on
-        for t in self.tensors:
-            if t._requires_grad:
-                return False
+        if plan.input_grads:
+            return False  # a gradient for an input: the engine carries it on
         for p in plan.params:
             acc = p._accum
             if p._grad_fn is not None or p._hooks or (acc is not None and acc._post_hooks):
@@ -182,21 +171,35 @@ class _Loss:
             )
         arrays = region.arrays
         result = arrays[0]
-        found = tail.forward(result, *[t.array for t in self.tensors])
-        value = found[0]
-        seed = plan.params[0]._device.xp.empty(value.shape, value.dtype)
-        seed.fill(1)
-        (g_out,) = tail.backward(seed, *found[tail.n_outputs :])
-        del found
-        grads = list(plan.backward(g_out, *arrays[plan.n_outputs :]))
-        region.arrays = arrays = None  # NOTE: the saved values are freed, as by any backward
-        for k, p in enumerate(plan.params):
-            if grads[k] is None:
-                continue
-            g = Tensor._make(grads[k])
-            grads[k] = None  # NOTE: so that the accumulation can take g as .grad, uncopied
-            _accumulate_into(p, g, False)
+        found = tail.forward.run(result, *[t.array for t in self.tensors])
+        (g_out,) = tail.backward.run(tail.seed(found[0]), *found[tail.n_outputs :])
+        grads = plan.backward.run(g_out, *arrays[plan.n_outputs :])
+        region.arrays = arrays = g_out = None  # NOTE: saved values freed, as by any backward
+        for p, g in zip(plan.params, grads):
+            if g is not None:
+                _accumulate_array(p, g)
         node = plan.freed_node()
-        _settle(out, result, node)
-        _settle(loss, value, node)
+        # NOTE: both become tensors when first used: most steps never read the logits again
+        out.__class__ = loss.__class__ = _Made
+        _RECORD.__set__(out, _Values(result, node))
+        _RECORD.__set__(loss, _Values(found[0], node))
         return True
+
+
+class _Made(_Pending):
+    """A pending tensor whose array and node are known (a `_Values`): it becomes their
+    tensor when first used."""
+
+    __slots__ = ()
+
+
+class _Values:
+    __slots__ = ("array", "node")
+
+    def __init__(self, array, node):
+        self.array, self.node = array, node
+
+    def compute(self, t) -> None:
+        t.__class__ = Tensor
+        _init(t, self.array)
+        t._requires_grad, t._grad_fn = True, self.node

@@ -65,8 +65,9 @@ def test_a_compiled_step_runs_without_the_engine_with_pytorchs_numbers(no_engine
     np.testing.assert_allclose(losses, want_losses, rtol=1e-5)
     for got, want in zip(params, want_params):
         assert_close(got, want, rtol=1e-5, atol=1e-6)
-    assert type(out) is minigrad.Tensor  # the logits, after backward: a plain tensor
+    assert isinstance(out, minigrad.Tensor)  # the logits, after backward
     assert_close(out.detach(), want_out.detach(), rtol=1e-5, atol=1e-6)
+    assert type(out) is minigrad.Tensor  # once used: a plain tensor
 
 
 def test_the_call_and_the_loss_are_pending_until_backward():
@@ -76,8 +77,8 @@ def test_the_call_and_the_loss_are_pending_until_backward():
     loss = F.cross_entropy(out, y)
     assert (type(out), type(loss)) == (PendingOutput, PendingLoss)
     loss.backward()
-    assert type(out) is type(loss) is minigrad.Tensor
     assert loss.grad_fn.name() == "CompiledFunctionBackward" and out.requires_grad
+    assert type(out) is type(loss) is minigrad.Tensor  # made plain by their first use
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
     with pytest.raises(RuntimeError, match="second time"):
@@ -277,3 +278,26 @@ def test_backward_under_no_grad_still_has_the_graph_it_was_made_with():
         return [value]
 
     _same(_eager_grads(program))
+
+
+def test_two_parameters_given_one_gradient_array_get_their_own_grads(no_engine):
+    class Sum(minigrad.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = minigrad.nn.Parameter(minigrad.ones(3))
+            self.b = minigrad.nn.Parameter(minigrad.ones(3))
+
+        def forward(self, x):
+            return x * (self.a + self.b)  # the backward hands one array to both
+
+    model = Sum()
+    compiled = minigrad.compile(model)
+    x, y = minigrad.randn(4, 3), minigrad.randn(4, 3)
+    for _ in range(2):  # the second call replays
+        model.zero_grad()
+        F.mse_loss(compiled(x), y).backward()
+    a, b = model.a.grad, model.b.grad
+    assert a.array is not b.array and not np.shares_memory(a.array, b.array)
+    want = a.array.copy()
+    a.zero_()
+    np.testing.assert_array_equal(b.array, want)
