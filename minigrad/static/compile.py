@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import warnings
 import weakref
+from operator import attrgetter, is_
 
 import numpy as np
 
@@ -71,19 +72,18 @@ class Plan:
         # NOTE: torch.compile's guards on what the graphs read by reference (parameters,
         # buffers): the trace holds for the array each had, or one of its shape, dtype and
         # device, and for its requires_grad (see `guards_hold`)
-        self.guards = [
-            [c.tensor, c.tensor.array, c.tensor._requires_grad, c.tensor._device]
-            for c in traced.constants.values()
-            if not c.frozen
-        ]
+        guarded = [c.tensor for c in traced.constants.values() if not c.frozen]
+        self.guarded, self.seen = tuple(guarded), [t.array for t in guarded]
+        self.seen_requires_grad = tuple(t._requires_grad for t in guarded)
+        self.seen_devices = tuple(t._device for t in guarded)
         # a module's mode decides what its forward records (dropout, batch statistics): the
         # modes of the modules the function uses are guarded too, as torch.compile's are
-        self.modes = [(m, m.training) for m in modules]
+        self.modules, self.modes = tuple(modules), tuple(m.training for m in modules)
         self.train = train and (bool(self.params) or any(t._requires_grad for t in tensors))
         self.backward_graph = self.backward = None
         # a training call whose result is not a number makes its autograd node only when
         # needed, so that the loss computed from it joins its backward (see pending.py)
-        self.deferrable, self.losses, self.passes = False, {}, passes
+        self.deferrable, self.only_tensors, self.losses, self.passes = False, False, {}, passes
         self.ready = self.freed = self._seed = None  # see `run`, `freed_node` and `seed`
         self.input_grads = any(t._requires_grad for t in tensors)
         self.xp = xp
@@ -121,23 +121,24 @@ class Plan:
         moved to float64 would replay float32 code, and one switched to eval() would keep its
         dropout; such a change makes the call trace again.
 
-        # NOTE: the usual call costs one identity check per tensor: an in-place update (an
-        # optimizer step) keeps the array; a new one (p.data = ...) is compared once.
+        # NOTE: the usual call costs three passes in C (`map`, `is_`): an in-place update (an
+        # optimizer step) keeps each array; a new one (p.data = ...) is compared once.
         """
-        for guard in self.guards:
-            t, seen, requires_grad, device = guard
-            array = t.array
-            if array is seen and t._requires_grad == requires_grad:
-                continue
-            if t._requires_grad != requires_grad or t._device is not device:
+        guarded = self.guarded
+        if (
+            all(map(is_, map(_ARRAY, guarded), self.seen))
+            and all(map(is_, map(_REQUIRES_GRAD, guarded), self.seen_requires_grad))
+            and all(map(is_, map(_TRAINING, self.modules), self.modes))
+        ):
+            return True
+        for k, t in enumerate(guarded):
+            array, seen, device = t.array, self.seen[k], self.seen_devices[k]
+            if t._requires_grad != self.seen_requires_grad[k] or t._device is not device:
                 return False
-            if array.shape != seen.shape or array.dtype != seen.dtype:
+            if array is not seen and (array.shape != seen.shape or array.dtype != seen.dtype):
                 return False
-            guard[1] = array
-        for module, training in self.modes:  # noqa: SIM110 - a loop: all() costs 2x here
-            if module.training is not training:
-                return False
-        return True
+            self.seen[k] = array
+        return all(m.training == mode for m, mode in zip(self.modules, self.modes))
 
     def __call__(self, tensors):
         if self.train and state.enabled:
@@ -219,6 +220,8 @@ def _edge(p: Tensor):
     return (p._accumulator(), 0, p.array.shape, p.array.dtype)
 
 
+_ARRAY, _REQUIRES_GRAD = attrgetter("array"), attrgetter("_requires_grad")
+_TRAINING = attrgetter("training")
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # for minigrad._dynamo.reset()
 
 
@@ -259,7 +262,7 @@ class CompiledFunction:
         if plan is _EAGER:
             return self.fn(*args)
         self.last = plan
-        return plan([a for a in args if isinstance(a, Tensor)])
+        return plan(args if plan.only_tensors else [a for a in args if isinstance(a, Tensor)])
 
     def _warn_eager(self, error: TracingError) -> None:
         """Say once why this function runs eagerly (PyTorch breaks the graph silently)."""
@@ -281,6 +284,7 @@ class CompiledFunction:
         tensors = [a for a in args if isinstance(a, Tensor)]
         modules = {id(m): m for top in _modules_used(self.fn) for m in top.modules()}
         plan = Plan(graph, tensors, state.enabled, self.passes, list(modules.values()))
+        plan.only_tensors = len(tensors) == len(args)
         plan.deferrable = (
             plan.train
             and plan.structure is None

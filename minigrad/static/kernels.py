@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -265,6 +266,11 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
             (True, v.index if kind == "refs" else v) if kind != "attr" else (False, v)
             for kind, v in plan
         ]
+        n = sum(read for read, _ in picks)
+        consts = tuple(v for _, v in picks[n:])
+        if picks[:n] == [(True, k) for k in range(n)]:
+            # the arrays in order, then attributes: no picking
+            return on_arrays if not consts else lambda *arrays: on_arrays(*arrays, *consts)
 
         def run_picked(*arrays):
             return on_arrays(*[arrays[v] if read else v for read, v in picks])
@@ -272,7 +278,21 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
         return run_picked
 
     # NOTE: saves that are all ctx attributes (no saved tensors) need no save_for_backward
-    ctx_class = _replay_class(cls) if all(type(s) is str for s in saves) else cls
+    attributes = all(type(s) is str for s in saves)
+    ctx_class = _replay_class(cls) if attributes else cls
+    if tail is not None and saves and attributes:  # a loss's forward: one result, ctx values
+        new, read = ctx_class.__new__, operator.attrgetter(*saves)
+        several = len(saves) > 1
+
+        def run_saving(*arrays):
+            ctx = new(ctx_class)
+            out = forward(ctx, *map(make, arrays), *tail)
+            saved = read(ctx) if several else (read(ctx),)
+            if type(out) is not tuple:
+                return (out.array if isinstance(out, Tensor) else out, *saved)
+            return (*[o.array if isinstance(o, Tensor) else o for o in out], *saved)
+
+        return run_saving
 
     def run(*arrays):
         ctx = ctx_class.__new__(ctx_class)

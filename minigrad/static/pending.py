@@ -30,7 +30,7 @@ from minigrad.tensor import Tensor, _init
 
 _SLOTS = [s for s in Tensor.__slots__ if s != "__weakref__"]
 _RECORD = Tensor._grad_fn  # the slot a pending tensor keeps its record in
-_PLAIN = (type(None), bool, int, float, str)
+_PLAIN = frozenset((type(None), bool, int, float, str))
 
 
 def _record(t):
@@ -87,9 +87,8 @@ class PendingOutput(_Pending):
         for t in tensors:
             if type(t) is not Tensor or t._requires_grad:
                 return None
-        for option in options:
-            if type(option) not in _PLAIN:
-                return None
+        if not _PLAIN.issuperset(map(type, options)):
+            return None
         region = _record(self)
         tail = region.plan.loss_plan(region.arrays[0], fn, tensors, options)
         if tail is None:

@@ -138,7 +138,13 @@ def test_a_node_without_saves_replays_without_a_ctx_that_keeps_anything():
     np.testing.assert_array_equal(plain(np.array([True, False])), [False, True])
     attrs = {"rows": Ref(3), "cols": Ref(4), "reduction": "mean"}
     grad = function_kernel(OPS["cross_entropy_grad"], attrs, 5)
-    assert grad.__name__ == "run_picked"
+    assert grad.__name__ == "<lambda>"  # its arrays in order, then an attribute: no picking
     probs = np.full((2, 3), 1 / 3)
     got = grad(probs, np.array(0.5), np.array(1.0), np.arange(2), np.array([0, 2]))
+    np.testing.assert_allclose(got, (probs - np.eye(3)[[0, 2]]) * 0.5)
+    picked = function_kernel(
+        OPS["cross_entropy_grad"], {**attrs, "rows": Ref(4), "cols": Ref(3)}, 5
+    )
+    assert picked.__name__ == "run_picked"  # index arrays out of order: read by position
+    got = picked(probs, np.array(0.5), np.array(1.0), np.array([0, 2]), np.arange(2))
     np.testing.assert_allclose(got, (probs - np.eye(3)[[0, 2]]) * 0.5)
