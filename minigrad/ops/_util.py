@@ -210,8 +210,25 @@ def max_array(xp, array, axis: int, keepdims: bool = False, largest: bool = True
 def pick_last(xp, array, index):
     """The element of each row (along the last axis) that `index` names: index.shape values,
     through one flat gather (`take_along_axis` costs twice as much on small arrays)."""
-    flat = index.reshape(-1) + xp.arange(0, array.size, array.shape[-1])
+    flat = index.reshape(-1) + shared_arange(xp, array.size, array.shape[-1])
     return array.reshape(-1)[flat].reshape(index.shape)
+
+
+_ARANGES: dict = {}
+
+
+def shared_arange(xp, stop: int, step: int = 1):
+    """`xp.arange(0, stop, step)` for indexing: with NumPy made once per (stop, step), shared
+    and read-only (a loss's row indices are the same every step)."""
+    if xp is not np:
+        return xp.arange(0, stop, step)
+    found = _ARANGES.get((stop, step))
+    if found is None:
+        if len(_ARANGES) >= 256:  # NOTE: bounded: a run over many batch sizes keeps no more
+            _ARANGES.clear()
+        found = _ARANGES[stop, step] = np.arange(0, stop, step)
+        found.flags.writeable = False
+    return found
 
 
 def zeros_of(xp, array):

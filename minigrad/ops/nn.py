@@ -22,6 +22,7 @@ from minigrad.ops._util import (
     quiet,
     require_floating,
     result_dtype,
+    shared_arange,
     sum_array,
     zeros_of,
 )
@@ -257,7 +258,7 @@ class NLLLoss(Function):
         t = target.array
         valid = _valid_targets(t, x.array.shape[1], ignore_index, "nll_loss")
         safe, w = _target_weights(xp, t, valid, weight, x.array.dtype)
-        rows = xp.arange(t.shape[0])
+        rows = shared_arange(xp, t.shape[0])
         losses = -w * x.array[rows, safe]
         ctx.scale = _target_scale(xp, w, reduction)
         ctx.rows, ctx.cols, ctx.shape, ctx.reduction = rows, safe, x.array.shape, reduction
@@ -295,7 +296,7 @@ class CrossEntropy(Function):
         # NOTE: log p[t] = shifted[t] - log(sum(exp(shifted))): the log is taken per row, and
         # the probabilities backward needs come from the same exp
         shifted, e, total = _exp_shifted(xp, half_as_float32(x.array), 1)
-        rows = xp.arange(t.shape[0])
+        rows = shared_arange(xp, t.shape[0])
         valid = _valid_targets(t, shifted.shape[1], ignore_index, "cross_entropy")
         if weight is None and valid is None and t.size:
             # NOTE: the common case (no weights, nothing ignored) needs no weight arrays: the
@@ -305,7 +306,8 @@ class CrossEntropy(Function):
             denom = shifted.dtype.type(t.shape[0]) if reduction == "mean" else 1
             scale = xp.asarray(1 / denom, e.dtype)
             # NOTE: no division by the int 1 for "sum": NumPy 1.26 turns float32 / int into float64
-            loss = losses.sum() / denom if reduction == "mean" else losses.sum()
+            total_loss = sum_array(xp, losses, (0,))
+            loss = total_loss / denom if reduction == "mean" else total_loss
         else:
             safe, w = _target_weights(xp, t, valid, weight, e.dtype)
             losses = w * (xp.log(total[:, 0]) - shifted[rows, safe])
@@ -429,7 +431,7 @@ def _valid_targets(t, classes: int, ignore_index: int, op: str):
         return None
     # NOTE: seen as unsigned, a negative target is huge: one reduction checks both ends (an
     # argmax: NumPy's max is several times slower)
-    unsigned = t.reshape(-1).view(_UNSIGNED[t.dtype.itemsize])
+    unsigned = (t if t.ndim == 1 else t.reshape(-1)).view(_UNSIGNED[t.dtype.itemsize])
     if int(unsigned[unsigned.argmax()]) < classes and not 0 <= ignore_index < classes:
         return None
     valid = t != ignore_index
