@@ -49,6 +49,8 @@ def _generate(graph: Graph, xp) -> tuple[str, dict]:
         else:
             env[f"C{int(vid)}"] = const.tensor  # read at each run: in-place updates are seen
             lines.append(f"    {_name(vid)} = C{int(vid)}.array")
+    if graph.from_file:
+        env["shape_of"] = _shape_check(graph)
     for k, node in enumerate(graph.nodes):
         env[f"k{k}"] = kernel_of(node, xp, graph)
         ins = ", ".join(_name(v) for v in node.inputs)
@@ -56,6 +58,25 @@ def _generate(graph: Graph, xp) -> tuple[str, dict]:
         if returns_tuple(node):
             outs += ","
         lines.append(f"    {outs} = k{k}({ins})")
+        if graph.from_file:
+            lines += [f"    shape_of({_name(v)}, {v})" for v in node.outputs if v is not None]
     rets = "".join(_name(v) + ", " for v in graph.outputs)
     lines.append(f"    return ({rets})")
     return "\n".join(lines) + "\n", env
+
+
+def _shape_check(graph: Graph):
+    """A check that a value has the shape its graph declares (see `Graph.from_file`).
+
+    # NOTE: a file could otherwise ask an op for a view of 2**40 rows (`expand`), which the
+    # next op would read for hours; every declared shape is within the file's size limits."""
+    declared = [info.shape for info in graph.values]
+
+    def shape_of(array, vid: int) -> None:
+        shape = getattr(array, "shape", None)
+        if shape is not None and tuple(shape) != declared[vid]:
+            raise ValueError(
+                f"value {vid} has shape {tuple(shape)}, but the graph declares {declared[vid]}"
+            )
+
+    return shape_of

@@ -81,6 +81,9 @@ class Graph:
     # index): what static autodiff runs each Function's backward with (tracing only)
     contexts: dict = field(default_factory=dict, repr=False)
     source: str | None = field(default=None, repr=False)  # the file static.load read
+    # read from a file: its replay checks each value's shape against the one declared (each
+    # within the file's limits), so no op's attributes can make a value of another size
+    from_file: bool = field(default=False, repr=False)
 
     def new_value(self, shape, dtype) -> int:
         self.values.append(ValueInfo(tuple(int(s) for s in shape), np.dtype(dtype).name))
@@ -122,6 +125,7 @@ class Graph:
             ],
             list(self.outputs),
             self.structure,
+            from_file=self.from_file,
         )
 
     def save(self, path) -> None:

@@ -228,7 +228,7 @@ class _Decoder:
                 f"version {doc.get('version')!r} is not supported (this reads {VERSION}; "
                 "a file from an older minigrad: save the model again)"
             )
-        graph = Graph()
+        graph = Graph(from_file=True)
         values = _expect(doc.get("values"), list, "values")
         self.values_left -= len(values)
         if self.values_left < 0:

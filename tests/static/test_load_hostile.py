@@ -295,3 +295,14 @@ def test_an_array_used_by_two_constants_is_refused(tmp_path):
 
     _rewrite(path, share)
     _refused(path, "arrays/0.npy is used more than once")
+
+
+def test_an_op_asked_for_a_value_of_another_shape_stops_before_it_is_read(tmp_path):
+    # expand makes a view of 2**40 rows at no cost; the sum after it would read them for
+    # hours. The file declares the honest shape, so the replay's check stops at the view.
+    path = tmp_path / "expand.mgraph"
+    static.trace(lambda x: x.expand(4, 3).sum(0), minigrad.ones(1, 3)).save(path)
+    _rewrite(path, lambda d: d["nodes"][0]["attrs"].update(shape={"tuple": [2**40, 3]}))
+    graph = static.load(path)
+    with pytest.raises(RuntimeError, match=re.escape(str(path)) + ".*declares"):
+        graph(minigrad.ones(1, 3))
