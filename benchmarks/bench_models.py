@@ -156,7 +156,7 @@ def _conv_input_grad(lib, rng):
 
 
 def _conv_transpose(lib, rng):
-    """nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1) on (32, 32, 8, 8): a decoder's upsampling."""
+    """nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1) on (32, 32, 8, 8): upsampling."""
     conv = lib.nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1)
     x = lib.tensor(rng.standard_normal((32, 32, 8, 8)).astype(np.float32), requires_grad=True)
 
