@@ -8,7 +8,8 @@ import pytest
 import torch
 
 import minigrad
-from minigrad.ops import rnn
+from minigrad.ops import conv, rnn
+from minigrad.testing import gradcheck, gradgradcheck
 
 
 def _count_matmuls(monkeypatch):
@@ -101,3 +102,100 @@ def test_causal_attention_fills_the_scores_once(rows, cols):
         results.append([t.detach().numpy() for t in (out, q.grad, k.grad, v.grad)])
     for theirs, ours in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def _record_col2im(monkeypatch):
+    """The shapes of the columns each Col2Im call adds, in order."""
+    shapes = []
+    forward = conv.Col2Im.forward
+
+    def recorded(ctx, cols, *args):
+        shapes.append(cols.shape)
+        return forward(ctx, cols, *args)
+
+    monkeypatch.setattr(conv.Col2Im, "forward", staticmethod(recorded))
+    return shapes
+
+
+CONVS = [  # (N, C, H, W), O, kernel, stride, padding, dilation
+    ((3, 4, 9, 8), 5, 3, 1, 1, 1),
+    ((2, 3, 10, 11), 4, (3, 2), 2, (1, 0), 1),
+    ((2, 6, 9, 9), 3, 3, 1, 2, 2),
+    ((2, 1, 5, 2), 3, (2, 2), 1, 0, 1),  # one channel on a narrow image: im2col's rows
+]
+
+
+@pytest.mark.parametrize("shape, out, kernel, stride, padding, dilation", CONVS)
+def test_conv2d_input_gradient_from_per_image_blocks(
+    monkeypatch, shape, out, kernel, stride, padding, dilation
+):
+    """conv2d's backward reads gy per image, (O, Ho Wo), and col2im adds (N, kh kw, Ho Wo, C)
+    blocks; gradients of input, weight and bias as PyTorch's, and gradcheck and gradgradcheck
+    in float64."""
+    rng = np.random.default_rng(3)
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    arrays = [rng.standard_normal(shape), rng.standard_normal((out, shape[1], kh, kw))]
+    arrays.append(rng.standard_normal(out))
+    kwargs = dict(stride=stride, padding=padding, dilation=dilation)
+    results = []
+    for lib in (torch, minigrad):
+        x, w, b = (lib.tensor(a, requires_grad=True) for a in arrays)
+        y = lib.nn.functional.conv2d(x, w, b, **kwargs)
+        gy = lib.tensor(np.random.default_rng(5).standard_normal(tuple(y.shape)))
+        shapes = _record_col2im(monkeypatch) if lib is minigrad else []
+        y.backward(gy)
+        monkeypatch.undo()
+        if lib is minigrad:
+            ho, wo = y.shape[2:]
+            assert shapes == [(shape[0], kh * kw, ho * wo, shape[1])]
+        results.append([t.grad.numpy() for t in (x, w, b)])
+    for theirs, ours in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10)
+    x, w, b = (minigrad.tensor(a[:2] if i == 0 else a, requires_grad=True)
+               for i, a in enumerate(arrays))  # fmt: skip
+
+    def f(x, w, b):
+        return minigrad.nn.functional.conv2d(x, w, b, **kwargs)
+
+    assert gradcheck(f, (x, w, b))
+    assert gradgradcheck(f, (x, w, b))
+
+
+@pytest.mark.parametrize(
+    "shape, out, kernel, stride, padding, groups, blocks",
+    [
+        ((2, 4, 16, 16), 3, 3, 1, 1, 1, True),
+        ((2, 4, 16, 17), 6, 4, 2, 1, 2, True),
+        ((2, 4, 5, 6), 3, 3, 2, 0, 1, False),  # under 256 pixels: the rows layout
+    ],
+)
+def test_conv_transpose2d_products_per_image_on_large_images(
+    monkeypatch, shape, out, kernel, stride, padding, groups, blocks
+):
+    """From 256 input pixels, conv_transpose2d's columns come as col2im's per-image blocks
+    (one product per image and kernel offset); values and gradients as PyTorch's."""
+    rng = np.random.default_rng(4)
+    arrays = [
+        rng.standard_normal(shape),
+        rng.standard_normal((shape[1], out // groups, kernel, kernel)),
+        rng.standard_normal(out),
+    ]
+    kwargs = dict(stride=stride, padding=padding, groups=groups)
+    results = []
+    for lib in (torch, minigrad):
+        x, w, b = (lib.tensor(a, requires_grad=True) for a in arrays)
+        shapes = _record_col2im(monkeypatch) if lib is minigrad else []
+        y = lib.nn.functional.conv_transpose2d(x, w, b, **kwargs)
+        monkeypatch.undo()
+        if lib is minigrad:
+            assert len(shapes) == 1 and (len(shapes[0]) == 4) == blocks
+        y.square().sum().backward()
+        results.append([t.detach().numpy() for t in (y, x.grad, w.grad, b.grad)])
+    for theirs, ours in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-9)
+    x, w, b = (minigrad.tensor(a, requires_grad=True) for a in arrays)
+
+    def f(x, w, b):
+        return minigrad.nn.functional.conv_transpose2d(x, w, b, **kwargs)
+
+    assert gradcheck(f, (x, w, b))
