@@ -3,7 +3,8 @@
     python benchmarks/bench_models.py [--repeat 20] [--threads 1] [--only GRU] [--cpu-time] [--best]
 
 Steps (float32, the same initial weights in both libraries, rounds interleaved so background
-load hits both alike; median milliseconds):
+load hits both alike; median milliseconds, or the minimum with --best; wall time, or this
+process's CPU time with --cpu-time):
   - Transformer encoder layer, forward + backward: d_model 128, 4 heads, feed-forward 512,
     dropout 0.1, batch 32 x 64 tokens (batch_first).
   - GRU training step: nn.GRU(64, 128) over 32 steps x batch 32, a linear head on the last
@@ -13,6 +14,9 @@ load hits both alike; median milliseconds):
     PackedSequence of 32 sequences of random lengths 1 to 32 (unsorted), both final states to
     the head.
   - GRUCell step, forward + backward: batch 64, input 128, hidden 256 (a decoder's inner loop).
+  - The steps users time side by side with PyTorch (see CASES): long LSTM/GRU layers, small
+    CNNs, a convolution whose input needs its gradient, transposed convolutions, a BatchNorm2d
+    CNN with average pools, unfold and interpolate, an Embedding bag of words, attention.
 
 Figures (2026-11-30, the 2-CPU VM shared with seven other developers, load average 6 to 12;
 Python 3.11, NumPy 2.4, PyTorch 2.13.0 CPU; `--threads 1`, several runs, minigrad / PyTorch):
@@ -20,6 +24,16 @@ Transformer encoder layer 0.61 to 0.82; GRU training step 0.75 to 1.84 (most run
 1.7); GRUCell step 0.86 to 1.59. With the default 2 threads per library the machine was too
 oversubscribed to time anything (steps 10x slower for both, ratios 1.3 to 2.5 from run to run).
 The recurrent steps since the fused cells (minigrad/ops/rnn.py): see benchmarks/README.md.
+
+2026-12-01 (load average 9 to 13; `--threads 1 --cpu-time --best`, NumPy's own kernel, the
+code before and after the fastmodels branch alternated in fresh processes, minigrad / PyTorch):
+LSTM fwd+bwd 64->256 over 50 steps 1.42-1.51 -> 1.29-1.30 (the step's product in column
+blocks); causal SDPA 0.99-1.17 -> 0.83-0.86 (one fill of the scores); BatchNorm2d CNN
+1.32-1.63 -> 1.21-1.32 and conv_transpose2d on 16x32x32x32 2.03 -> 1.88-1.89 (per-image
+blocks for col2im). Left above 1.3x: conv2d with its input's gradient (1.8-2.3 before and
+after: three (N Ho Wo)-row products on which OpenBLAS reaches about 40 GFLOPS, at about 2.7
+of PyTorch's 3 ms), conv_transpose2d on 8x8 images (1.4-1.9), unfold + interpolate (2.5-3.4:
+interpolate's backward, index_select's in minigrad/nn/resampling.py).
 """
 
 from __future__ import annotations
@@ -155,10 +169,10 @@ def _conv_input_grad(lib, rng):
     return conv, step
 
 
-def _conv_transpose(lib, rng):
-    """nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1) on (32, 32, 8, 8): upsampling."""
-    conv = lib.nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1)
-    x = lib.tensor(rng.standard_normal((32, 32, 8, 8)).astype(np.float32), requires_grad=True)
+def _conv_transpose(lib, rng, shape=(32, 32, 8, 8), kernel=4, stride=2):
+    """nn.ConvTranspose2d(C, 16, kernel, stride, padding=1) on `shape`, fwd+bwd."""
+    conv = lib.nn.ConvTranspose2d(shape[1], 16, kernel, stride=stride, padding=1)
+    x = lib.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
 
     def step():
         x.grad = None
@@ -288,6 +302,10 @@ CASES = [
     ("small CNN step on 8x8 (conv-relu-pool x2, linear) + SGD", partial(_small_cnn, size=8)),
     ("conv2d fwd+bwd, input grad (32x16x16x16 -> 32, 3x3)", _conv_input_grad),
     ("conv_transpose2d fwd+bwd (32x32x8x8 -> 16, 4x4 s2)", _conv_transpose),
+    (
+        "conv_transpose2d fwd+bwd (16x32x32x32 -> 16, 3x3)",
+        partial(_conv_transpose, shape=(16, 32, 32, 32), kernel=3, stride=1),
+    ),
     ("BatchNorm2d CNN fwd+bwd (train, avg/adaptive pools)", _batch_norm_cnn),
     ("unfold + interpolate fwd+bwd (16x8x16x16)", _unfold_interpolate),
     ("Embedding + mean pooling step (32x40 of 5000, 64) + Adam", _embedding_bag_of_words),
