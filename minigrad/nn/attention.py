@@ -141,8 +141,11 @@ def scaled_dot_product_attention(
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.mT) * scale
     if is_causal:
-        attn_mask = causal_mask(query.shape[-2], key.shape[-2], query.device)
-    if attn_mask is not None:
+        # NOTE: every causal row sees at least its first key, so no row is dead: one fill
+        # instead of an added 0 / -inf mask and masked_softmax's two wheres over the scores
+        blocked = ~causal_mask(query.shape[-2], key.shape[-2], query.device)
+        weights = scores.masked_fill(blocked, -math.inf).softmax(-1)
+    elif attn_mask is not None:
         weights = masked_softmax(scores + additive_mask(attn_mask, scores, allowed=True))
     else:
         weights = scores.softmax(-1)

@@ -306,7 +306,7 @@ def test_col2im_of_rows_copies_whole_runs_to_the_blocks_layout(dtype, channels, 
     geom = Geometry.make("test", (3, 2), stride, 1, dilation)
     ho, wo = geom.out_size(*shape[2:])
     rows = _normal((shape[0] * ho * wo, 3 * 2 * channels), dtype)
-    blocks = np.ascontiguousarray(rows.reshape(-1, 6, channels).transpose(1, 0, 2))
+    blocks = np.ascontiguousarray(rows.reshape(2, ho * wo, 6, channels).transpose(0, 2, 1, 3))
     got = Col2Im.apply(minigrad.tensor(rows), shape, geom).numpy()
     want = Col2Im.apply(minigrad.tensor(blocks), shape, geom, True).numpy()
     assert got.dtype == dtype and got.shape == shape
