@@ -135,6 +135,7 @@ _MAX_EMPTY_MEMBERS = 64  # gzip members holding nothing: 10 MB of them took 1.6 
 _NPY_HEADER_BYTES = 2**16  # .npy magic + header; NumPy writes ~128 bytes
 _MAX_RATIO = 100  # of inflated to compressed size; weights and images compress a few times
 _DTYPES = {d.np.name: d.np for d in dtypes.ALL}  # native byte order, as save writes them
+_MAX_INTP = int(np.iinfo(np.intp).max)  # the most bytes NumPy lets an array span
 
 
 def load(f, map_location=None, weights_only: bool = True, **kwargs):
@@ -441,6 +442,13 @@ class Gunzip:
         return True
 
 
+def numpy_size(shape) -> int:
+    """The elements NumPy counts when it checks a shape: an empty array too must have its
+    other sizes fit NumPy's index range, and np.empty((0, 2**64)) raises OverflowError, not
+    the ValueError a reader owes. Shared by the readers of declared shapes."""
+    return math.prod(max(n, 1) for n in shape)
+
+
 def max_inflated(compressed: int) -> int:
     """The most bytes `compressed` bytes of gzip/deflate data may unpack to here: real data
     (weights, images) shrinks a few times; a bomb (zeros) a thousandfold."""
@@ -476,8 +484,9 @@ def read_member(archive: zipfile.ZipFile, name: str, limit: int, refuse) -> byte
 
 def read_npy(data: bytes, name: str, shape: tuple, dtype: np.dtype, refuse) -> np.ndarray:
     """The array in member `name`'s .npy bytes, which must declare exactly this shape and
-    dtype; anything else is refused with `refuse(message)` before the values are read (so an
-    object array is never unpickled: allow_pickle=False besides). Shared by the zip readers."""
+    dtype and hold exactly its values; anything else is refused with `refuse(message)` before
+    the values are read (so an object array is never unpickled: allow_pickle=False besides).
+    Shared by the zip readers."""
     buffer = io.BytesIO(data)
     try:
         version = np.lib.format.read_magic(buffer)
@@ -492,6 +501,12 @@ def read_npy(data: bytes, name: str, shape: tuple, dtype: np.dtype, refuse) -> n
         raise refuse(
             f"{name} holds {found_dtype}{list(found_shape)}, but the file declares "
             f"{np.dtype(dtype)}{list(shape)}"
+        )
+    # NumPy reads what the header declares and ignores the rest: bytes hidden after it
+    stored, needed = len(data) - buffer.tell(), math.prod(shape) * np.dtype(dtype).itemsize
+    if stored != needed:
+        raise refuse(
+            f"{name} holds {stored} bytes of values; its header {list(shape)} needs {needed}"
         )
     buffer.seek(0)
     try:
@@ -616,6 +631,8 @@ def _tensor_meta_checked(i: int, meta) -> tuple[np.dtype, tuple[int, ...]]:
         or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
     ):
         raise _Corrupt(f"tensor {i}: invalid shape {reprlib.repr(shape)}")
+    if numpy_size(shape) * dtype.itemsize > _MAX_INTP:
+        raise _Corrupt(f"tensor {i}: shape {reprlib.repr(shape)} is larger than an array can be")
     for key in ("requires_grad", "parameter"):
         if not isinstance(meta.get(key, False), bool):
             raise _Corrupt(f"tensor {i}: {key!r} must be true or false")
