@@ -485,14 +485,13 @@ def read_member(archive: zipfile.ZipFile, name: str, limit: int, refuse) -> byte
 def read_npy(data: bytes, name: str, shape: tuple, dtype: np.dtype, refuse) -> np.ndarray:
     """The array in member `name`'s .npy bytes, which must declare exactly this shape and
     dtype and hold exactly its values; anything else is refused with `refuse(message)` before
-    the values are read (so an object array is never unpickled: allow_pickle=False besides).
-    Shared by the zip readers."""
+    the values are read (so an object array is never unpickled). Shared by the zip readers."""
     buffer = io.BytesIO(data)
     try:
         version = np.lib.format.read_magic(buffer)
         if version not in _NPY_READERS:
             raise ValueError(f"unsupported .npy version {version}")
-        found_shape, _, found_dtype = _NPY_READERS[version](buffer)
+        found_shape, fortran, found_dtype = _NPY_READERS[version](buffer)
         # NOTE: NumPy parses the header as a Python literal: a cut one raises SyntaxError or
         # tokenize.TokenError, which are not ValueErrors
     except (ValueError, SyntaxError, tokenize.TokenError) as exc:
@@ -508,11 +507,10 @@ def read_npy(data: bytes, name: str, shape: tuple, dtype: np.dtype, refuse) -> n
         raise refuse(
             f"{name} holds {stored} bytes of values; its header {list(shape)} needs {needed}"
         )
-    buffer.seek(0)
-    try:
-        return np.load(buffer, allow_pickle=False)
-    except ValueError as exc:
-        raise refuse(f"{name}: {exc}") from None
+    # the values as np.load reads them, without its second parse of the header: that took
+    # half the time of a small array (100,000 of them, a 33 MB checkpoint, took 60 s)
+    values = np.frombuffer(data, found_dtype, math.prod(shape), offset=buffer.tell())
+    return values.reshape(shape, order="F" if fortran else "C").copy(order="K")
 
 
 _NPY_READERS = {
