@@ -25,7 +25,7 @@ import minigrad
 from minigrad import static
 from minigrad.datasets import read_idx
 
-ATTEMPT_SECONDS = 2.0  # a load of a 1 kB file takes a millisecond; hung ones hit 20 s
+ATTEMPT_SECONDS = 5.0  # a load of a 2 kB file takes milliseconds (the guard stops at 20 s)
 
 
 # -- the files and what they hold -----------------------------------------------------------
@@ -136,9 +136,10 @@ def test_flipped_bits_load_the_saved_content_or_are_refused(fmt, tmp_path):
     _, data, *_ = FORMATS[fmt]
     rng = np.random.default_rng(8)
     outcomes = [_attempt(fmt, _flipped(data, rng), tmp_path) for _ in range(300)]
-    refused = sum(exc is not None for exc in outcomes)
-    # most bytes of a small zip are names, sizes, offsets and CRC-checked data
-    assert refused > len(outcomes) // 2, refused
+    loaded = sum(exc is None for exc in outcomes)
+    # most bytes of a small zip are names, sizes, offsets and CRC-checked data; some are not
+    # read (times, attributes), so some files load, and their content was checked
+    assert 0 < loaded < len(outcomes) // 2, loaded
 
 
 # -- the holes, each on a file made by hand ---------------------------------------------------
