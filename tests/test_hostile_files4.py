@@ -262,3 +262,18 @@ def test_each_npy_header_is_parsed_once(tmp_path, monkeypatch):
     assert len(parsed) == 3
     assert transposed.tolist() == [[1.0, 1.0]] * 3 and scalar.item() == 2.5
     assert empty.shape == (0,) and transposed.array.flags.writeable
+
+
+def test_a_dtype_attribute_that_is_a_list_is_refused(tmp_path):
+    """{"dtype": [...]} was looked up in the set of dtype names: TypeError, unhashable list."""
+    buffer = io.BytesIO()
+    static.trace(lambda x: x.float(), X).save(buffer)
+    members = _members(buffer.getvalue())
+    doc = json.loads(members["graph.json"])
+    (node,) = doc["nodes"]
+    node["attrs"]["dtype"] = {"dtype": ["float32"]}
+    members["graph.json"] = json.dumps(doc).encode()
+    path = tmp_path / "m.mgraph"
+    path.write_bytes(_zip(members))
+    with pytest.raises(ValueError, match=f"{path} .* unknown attribute encoding 'dtype'"):
+        static.load(path)

@@ -328,7 +328,7 @@ class _Decoder:
             return slice(*parts)
         if tag == "ellipsis" and body is True:
             return Ellipsis
-        if tag == "dtype" and body in DTYPES:
+        if tag == "dtype" and isinstance(body, str) and body in DTYPES:  # a list: unhashable
             return dtypes.to_dtype(np.dtype(body))
         if tag == "geometry":
             return _geometry(body, where)
