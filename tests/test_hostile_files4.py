@@ -215,6 +215,8 @@ def test_an_idx_shape_past_numpys_range_beside_a_zero_names_the_file(tmp_path):
     path.write_bytes(bytes([0, 0, 8, 3]) + b"\0\0\0\0" + b"\xff\xff\xff\xff" * 2)
     with pytest.raises(ValueError, match=f"read_idx: {path}: its header declares shape"):
         read_idx(path)
+    path.write_bytes(bytes([0, 0, 8, 3]) + b"\0\0\0\0" + b"\0\0\0\x1c" * 2)  # still read
+    assert read_idx(path).shape == (0, 28, 28)
 
 
 @pytest.mark.parametrize("digit", ["\u00b2", "\u0661"])  # superscript two, Arabic-Indic one

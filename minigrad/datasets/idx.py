@@ -61,7 +61,12 @@ def _read(f, path, limit: int) -> np.ndarray:
     shape = tuple(int.from_bytes(dims[i : i + 4], "big") for i in range(0, 4 * ndim, 4))
     dtype = np.dtype(_TYPES[magic[2]])
     expected = math.prod(shape) * dtype.itemsize
-    if numpy_size(shape) * dtype.itemsize > limit:  # (0, 2**31, 2**31): no array either
+    if numpy_size(shape) * dtype.itemsize > MAX_BYTES:  # (0, 2**32 - 1, 2**32 - 1) too
+        raise ValueError(
+            f"read_idx: {path}: its header declares shape {shape}: even empty, an array of "
+            f"more than {MAX_BYTES} bytes (a size of 0 counts as 1, as NumPy counts it)"
+        )
+    if expected > limit:
         raise ValueError(
             f"read_idx: {path}: its header declares shape {shape} ({expected} bytes of "
             f"{dtype.name}), more than the {limit} this file can hold: a corrupt file "
