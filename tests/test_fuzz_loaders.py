@@ -497,9 +497,13 @@ def _fuzz(strategy, check):
     return make(QUICK), pytest.mark.slow(make(LONG))
 
 
+# removed when the run ends: a run of the fuzzers made some 3,000 folders in /tmp, and kept them
+_FOLDERS = tempfile.TemporaryDirectory(prefix="fuzz-")
+
+
 def _tmp() -> Path:
     """A fresh folder (hypothesis runs a test many times within one tmp_path)."""
-    return Path(tempfile.mkdtemp(prefix="fuzz-"))
+    return Path(tempfile.mkdtemp(dir=_FOLDERS.name))
 
 
 def _listing(folder: Path) -> dict:

@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 
-from minigrad.serialization import MAX_NDIM, Gunzip, max_inflated, open_regular
+from minigrad.serialization import MAX_NDIM, Gunzip, max_inflated, numpy_size, open_regular
 from minigrad.tensor import Tensor
 
 _TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -61,6 +61,11 @@ def _read(f, path, limit: int) -> np.ndarray:
     shape = tuple(int.from_bytes(dims[i : i + 4], "big") for i in range(0, 4 * ndim, 4))
     dtype = np.dtype(_TYPES[magic[2]])
     expected = math.prod(shape) * dtype.itemsize
+    if numpy_size(shape) * dtype.itemsize > MAX_BYTES:  # (0, 2**32 - 1, 2**32 - 1) too
+        raise ValueError(
+            f"read_idx: {path}: its header declares shape {shape}: even empty, an array of "
+            f"more than {MAX_BYTES} bytes (a size of 0 counts as 1, as NumPy counts it)"
+        )
     if expected > limit:
         raise ValueError(
             f"read_idx: {path}: its header declares shape {shape} ({expected} bytes of "

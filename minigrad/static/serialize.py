@@ -36,6 +36,7 @@ from minigrad.autograd.function import OPS
 from minigrad.ops.conv import Geometry
 from minigrad.serialization import (
     MAX_NDIM,
+    numpy_size,
     open_regular,
     open_zip,
     read_json,
@@ -327,7 +328,7 @@ class _Decoder:
             return slice(*parts)
         if tag == "ellipsis" and body is True:
             return Ellipsis
-        if tag == "dtype" and body in DTYPES:
+        if tag == "dtype" and isinstance(body, str) and body in DTYPES:  # a list: unhashable
             return dtypes.to_dtype(np.dtype(body))
         if tag == "geometry":
             return _geometry(body, where)
@@ -388,8 +389,14 @@ def _kind(v) -> str:
     return {dict: "an object", list: "a list", str: "a string"}.get(type(v), type(v).__name__)
 
 
+def _decimal(text: str) -> bool:
+    """text is a number in ASCII digits: str.isdigit() also takes '²' (which int() refuses with
+    a ValueError that names no file) and other scripts' digits (which it reads)."""
+    return text.isascii() and text.isdigit()
+
+
 def _int_key(key: str) -> int:
-    if not key.isdigit() or len(key) > 12:
+    if not _decimal(key) or len(key) > 12:
         raise GraphFileError(f"constants: {key!r} is not a value id")
     return int(key)
 
@@ -404,9 +411,11 @@ def _value_type(entry, where) -> tuple[tuple, str]:
         raise GraphFileError(f"{where}: a shape is a list of at most {MAX_NDIM} sizes")
     if not all(type(s) is int and s >= 0 for s in shape):
         raise GraphFileError(f"{where}: shape {shape!r} must hold non-negative ints")
-    if math.prod(shape) > MAX_ELEMENTS:
+    if numpy_size(shape) > MAX_ELEMENTS:
         raise GraphFileError(
-            f"{where}: shape {shape} has {math.prod(shape)} elements (at most {MAX_ELEMENTS})"
+            # NOTE: not the count itself: a product of 4,000-digit sizes is too long for str()
+            f"{where}: a shape of more than {MAX_ELEMENTS} elements (a size of 0 counts as "
+            "1, as NumPy counts it)"
         )
     return tuple(shape), dtype
 
@@ -415,7 +424,7 @@ def _is_array_member(name) -> bool:
     if not isinstance(name, str) or not name.startswith("arrays/") or not name.endswith(".npy"):
         return False
     number = name[len("arrays/") : -len(".npy")]
-    return number.isdigit() and len(number) <= 9
+    return _decimal(number) and len(number) <= 9
 
 
 def _geometry(body, where) -> Geometry:
