@@ -6,26 +6,38 @@ Draws come from minigrad's own generator: `minigrad.manual_seed` makes them repe
 they are not the numbers PyTorch draws for the same seed.
 """
 
-from minigrad.distributions import constraints
+from minigrad.distributions import constraints, transforms
 from minigrad.distributions.bernoulli import Bernoulli
 from minigrad.distributions.binomial import Binomial
 from minigrad.distributions.categorical import Categorical, OneHotCategorical
 from minigrad.distributions.cauchy import Cauchy
+from minigrad.distributions.constraint_registry import biject_to, transform_to
 from minigrad.distributions.dirichlet import Beta, Dirichlet
 from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.exponential import Exponential
 from minigrad.distributions.gamma import Chi2, Gamma
+from minigrad.distributions.gumbel import Gumbel
 from minigrad.distributions.half_normal import HalfNormal
 from minigrad.distributions.independent import Independent
 from minigrad.distributions.kl import kl_divergence, register_kl
+from minigrad.distributions.kumaraswamy import Kumaraswamy
 from minigrad.distributions.laplace import Laplace
 from minigrad.distributions.log_normal import LogNormal
+from minigrad.distributions.logistic_normal import LogisticNormal
 from minigrad.distributions.mixture_same_family import MixtureSameFamily
 from minigrad.distributions.multivariate_normal import MultivariateNormal
 from minigrad.distributions.normal import Normal
+from minigrad.distributions.pareto import Pareto
 from minigrad.distributions.poisson import Poisson
+from minigrad.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
+from minigrad.distributions.relaxed_categorical import (
+    ExpRelaxedCategorical,
+    RelaxedOneHotCategorical,
+)
 from minigrad.distributions.studentt import StudentT
+from minigrad.distributions.transformed_distribution import TransformedDistribution
 from minigrad.distributions.uniform import Uniform
+from minigrad.distributions.weibull import Weibull
 
 __all__ = [
     "Bernoulli",
@@ -36,20 +48,33 @@ __all__ = [
     "Chi2",
     "Dirichlet",
     "Distribution",
+    "ExpRelaxedCategorical",
     "Exponential",
     "Gamma",
+    "Gumbel",
     "HalfNormal",
     "Independent",
+    "Kumaraswamy",
     "Laplace",
     "LogNormal",
+    "LogisticNormal",
+    "LogitRelaxedBernoulli",
     "MixtureSameFamily",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
+    "Pareto",
     "Poisson",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
     "StudentT",
+    "TransformedDistribution",
     "Uniform",
+    "Weibull",
+    "biject_to",
     "constraints",
     "kl_divergence",
     "register_kl",
+    "transform_to",
+    "transforms",
 ]

@@ -25,7 +25,7 @@ from minigrad.distributions.multivariate_normal import (
 from minigrad.distributions.normal import Normal
 from minigrad.distributions.poisson import Poisson
 from minigrad.distributions.uniform import Uniform
-from minigrad.distributions.utils import sum_rightmost
+from minigrad.distributions.utils import euler_constant, sum_rightmost
 from minigrad.nn.functional import softplus
 from minigrad.ops.special import digamma, lgamma
 from minigrad.tensor import Tensor
@@ -273,7 +273,7 @@ def _kl_beta_uniform(p, q):
 def _kl_exponential_gamma(p, q):
     ratio = q.rate / p.rate
     c = q.concentration
-    return -c * ratio.log() + ratio + lgamma(c) + c * _EULER_GAMMA - (1 + _EULER_GAMMA)
+    return -c * ratio.log() + ratio + lgamma(c) + c * euler_constant - (1 + euler_constant)
 
 
 @register_kl(Gamma, Exponential)
@@ -327,9 +327,6 @@ def _kl_infinite(p, q):
     """p puts mass where q has none: KL is inf for every batch element."""
     first = getattr(p, next(iter(type(p).arg_constraints)))  # rate, concentration or loc
     return minigrad.full_like(first, math.inf)
-
-
-_EULER_GAMMA = 0.57721566490153286061
 
 
 def _x_log_x(x: Tensor) -> Tensor:
