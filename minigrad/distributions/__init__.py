@@ -16,6 +16,7 @@ from minigrad.distributions.dirichlet import Beta, Dirichlet
 from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.exponential import Exponential
 from minigrad.distributions.gamma import Chi2, Gamma
+from minigrad.distributions.geometric import Geometric
 from minigrad.distributions.gumbel import Gumbel
 from minigrad.distributions.half_normal import HalfNormal
 from minigrad.distributions.independent import Independent
@@ -25,7 +26,9 @@ from minigrad.distributions.laplace import Laplace
 from minigrad.distributions.log_normal import LogNormal
 from minigrad.distributions.logistic_normal import LogisticNormal
 from minigrad.distributions.mixture_same_family import MixtureSameFamily
+from minigrad.distributions.multinomial import Multinomial
 from minigrad.distributions.multivariate_normal import MultivariateNormal
+from minigrad.distributions.negative_binomial import NegativeBinomial
 from minigrad.distributions.normal import Normal
 from minigrad.distributions.pareto import Pareto
 from minigrad.distributions.poisson import Poisson
@@ -51,6 +54,7 @@ __all__ = [
     "ExpRelaxedCategorical",
     "Exponential",
     "Gamma",
+    "Geometric",
     "Gumbel",
     "HalfNormal",
     "Independent",
@@ -60,7 +64,9 @@ __all__ = [
     "LogisticNormal",
     "LogitRelaxedBernoulli",
     "MixtureSameFamily",
+    "Multinomial",
     "MultivariateNormal",
+    "NegativeBinomial",
     "Normal",
     "OneHotCategorical",
     "Pareto",

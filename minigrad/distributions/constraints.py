@@ -104,6 +104,13 @@ class _Interval(Constraint):
         return f"{type(self).__name__.lstrip('_')}({bounds})"
 
 
+class _HalfOpenInterval(_Interval):
+    """[lower_bound, upper_bound)."""
+
+    def check(self, value):
+        return (self.lower_bound <= value) & (value < self.upper_bound)
+
+
 class _IntegerInterval(_Interval):
     is_discrete = True
 
@@ -126,6 +133,20 @@ class _OneHot(Constraint):
 
     def check(self, value):
         return ((value == 0) | (value == 1)).all(dim=-1) & (value.sum(-1) == 1)
+
+
+class _Multinomial(Constraint):
+    """Vectors of non-negative counts summing to at most upper_bound (the number of trials);
+    like PyTorch's, it does not check that the counts are integers."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        return (value >= 0).all(dim=-1) & (value.sum(dim=-1) <= self.upper_bound)
 
 
 class _IndependentConstraint(Constraint):
@@ -187,5 +208,7 @@ greater_than = _GreaterThan
 greater_than_eq = _GreaterThanEq
 less_than = _LessThan
 interval = _Interval
+half_open_interval = _HalfOpenInterval
+multinomial = _Multinomial
 integer_interval = _IntegerInterval
 independent = _IndependentConstraint
