@@ -12,9 +12,11 @@ from minigrad.distributions.binomial import Binomial
 from minigrad.distributions.categorical import Categorical, OneHotCategorical
 from minigrad.distributions.cauchy import Cauchy
 from minigrad.distributions.constraint_registry import biject_to, transform_to
+from minigrad.distributions.continuous_bernoulli import ContinuousBernoulli
 from minigrad.distributions.dirichlet import Beta, Dirichlet
 from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.exponential import Exponential
+from minigrad.distributions.fishersnedecor import FisherSnedecor
 from minigrad.distributions.gamma import Chi2, Gamma
 from minigrad.distributions.geometric import Geometric
 from minigrad.distributions.gumbel import Gumbel
@@ -40,6 +42,7 @@ from minigrad.distributions.relaxed_categorical import (
 from minigrad.distributions.studentt import StudentT
 from minigrad.distributions.transformed_distribution import TransformedDistribution
 from minigrad.distributions.uniform import Uniform
+from minigrad.distributions.von_mises import VonMises
 from minigrad.distributions.weibull import Weibull
 
 __all__ = [
@@ -49,10 +52,12 @@ __all__ = [
     "Categorical",
     "Cauchy",
     "Chi2",
+    "ContinuousBernoulli",
     "Dirichlet",
     "Distribution",
     "ExpRelaxedCategorical",
     "Exponential",
+    "FisherSnedecor",
     "Gamma",
     "Geometric",
     "Gumbel",
@@ -76,6 +81,7 @@ __all__ = [
     "StudentT",
     "TransformedDistribution",
     "Uniform",
+    "VonMises",
     "Weibull",
     "biject_to",
     "constraints",
