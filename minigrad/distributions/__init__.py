@@ -27,6 +27,7 @@ from minigrad.distributions.kumaraswamy import Kumaraswamy
 from minigrad.distributions.laplace import Laplace
 from minigrad.distributions.log_normal import LogNormal
 from minigrad.distributions.logistic_normal import LogisticNormal
+from minigrad.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
 from minigrad.distributions.mixture_same_family import MixtureSameFamily
 from minigrad.distributions.multinomial import Multinomial
 from minigrad.distributions.multivariate_normal import MultivariateNormal
@@ -34,11 +35,8 @@ from minigrad.distributions.negative_binomial import NegativeBinomial
 from minigrad.distributions.normal import Normal
 from minigrad.distributions.pareto import Pareto
 from minigrad.distributions.poisson import Poisson
-from minigrad.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
-from minigrad.distributions.relaxed_categorical import (
-    ExpRelaxedCategorical,
-    RelaxedOneHotCategorical,
-)
+from minigrad.distributions.relaxed_bernoulli import RelaxedBernoulli
+from minigrad.distributions.relaxed_categorical import RelaxedOneHotCategorical
 from minigrad.distributions.studentt import StudentT
 from minigrad.distributions.transformed_distribution import TransformedDistribution
 from minigrad.distributions.uniform import Uniform
@@ -55,7 +53,6 @@ __all__ = [
     "ContinuousBernoulli",
     "Dirichlet",
     "Distribution",
-    "ExpRelaxedCategorical",
     "Exponential",
     "FisherSnedecor",
     "Gamma",
@@ -67,7 +64,7 @@ __all__ = [
     "Laplace",
     "LogNormal",
     "LogisticNormal",
-    "LogitRelaxedBernoulli",
+    "LowRankMultivariateNormal",
     "MixtureSameFamily",
     "Multinomial",
     "MultivariateNormal",
