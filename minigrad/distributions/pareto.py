@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import minigrad
 from minigrad.distributions import constraints
 from minigrad.distributions.exponential import Exponential
 from minigrad.distributions.transformed_distribution import TransformedDistribution
@@ -12,8 +13,8 @@ from minigrad.tensor import Tensor
 
 class Pareto(TransformedDistribution):
     """Pareto(scale, alpha), as PyTorch's: scale * exp(E) for E ~ Exponential(alpha). The mean
-    is inf for alpha <= 1 and the variance inf for alpha <= 2 (the parameter clamped, as
-    PyTorch does, so that their gradients are 0 there, not nan)."""
+    is inf for alpha <= 1 and the variance inf for alpha <= 2 (alpha clamped, as PyTorch
+    does, so that their gradients are 0 there)."""
 
     arg_constraints = {"alpha": constraints.positive, "scale": constraints.positive}
 
@@ -34,7 +35,7 @@ class Pareto(TransformedDistribution):
 
     @property
     def mean(self) -> Tensor:
-        a = self.alpha.clamp(min=1)
+        a = self._alpha_at_least(1)
         return a * self.scale / (a - 1)
 
     @property
@@ -43,8 +44,13 @@ class Pareto(TransformedDistribution):
 
     @property
     def variance(self) -> Tensor:
-        a = self.alpha.clamp(min=2)
+        a = self._alpha_at_least(2)
         return self.scale.pow(2) * a / ((a - 1).pow(2) * (a - 2))
+
+    def _alpha_at_least(self, bound: float) -> Tensor:
+        """alpha clamped from below. NOTE: a where, not clamp: minigrad's clamp backward
+        multiplies the upstream gradient (inf here) by 0, giving nan, where PyTorch's gives 0."""
+        return minigrad.where(self.alpha < bound, float(bound), self.alpha)
 
     def entropy(self) -> Tensor:
         return (self.scale / self.alpha).log() + (1 + self.alpha.reciprocal())
