@@ -25,13 +25,20 @@ class FisherSnedecor(Distribution):
 
     def __init__(self, df1, df2, validate_args=None):
         self.df1, self.df2 = broadcast_all(df1, df2)
+        # NOTE: made (and so validated) first, as PyTorch's: a bad df is reported as Gamma's
+        self._gamma1 = Gamma(self.df1 * 0.5, self.df1)
+        self._gamma2 = Gamma(self.df2 * 0.5, self.df2)
         super().__init__(self.df1.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         shape = Size(batch_shape)
-        return self._new_expanded(
-            shape, {"df1": self.df1.expand(shape), "df2": self.df2.expand(shape)}
-        )
+        params = {
+            "df1": self.df1.expand(shape),
+            "df2": self.df2.expand(shape),
+            "_gamma1": self._gamma1.expand(shape),
+            "_gamma2": self._gamma2.expand(shape),
+        }
+        return self._new_expanded(shape, params)
 
     @property
     def mean(self) -> Tensor:
@@ -49,8 +56,8 @@ class FisherSnedecor(Distribution):
         return 2 * df2.pow(2) * (df1 + df2 - 2) / (df1 * (df2 - 2).pow(2) * (df2 - 4))
 
     def rsample(self, sample_shape=()) -> Tensor:
-        x1 = Gamma(self.df1 * 0.5, self.df1, validate_args=False).rsample(sample_shape)
-        x2 = Gamma(self.df2 * 0.5, self.df2, validate_args=False).rsample(sample_shape)
+        x1 = self._gamma1.rsample(sample_shape)
+        x2 = self._gamma2.rsample(sample_shape)
         tiny = minigrad.finfo(x2.dtype).tiny
         return (x1 / x2.clamp(min=tiny)).clamp(min=tiny)
 

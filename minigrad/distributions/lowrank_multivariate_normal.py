@@ -50,7 +50,7 @@ class LowRankMultivariateNormal(Distribution):
     def __init__(self, loc, cov_factor, cov_diag, validate_args=None):
         if loc.ndim < 1:
             raise ValueError("loc must be at least one-dimensional.")
-        event_shape = loc.shape[-1:]
+        event_shape = Size(loc.shape[-1:])
         if cov_factor.ndim < 2:
             raise ValueError(
                 "cov_factor must be at least two-dimensional, with optional leading batch "

@@ -27,10 +27,8 @@ class TransformedDistribution(Distribution):
         elif isinstance(transforms, list) and all(isinstance(t, Transform) for t in transforms):
             self.transforms = transforms
         else:
-            raise ValueError(
-                f"transforms must be a Transform or a list of Transforms, but was {transforms}"
-            )
-        base_shape = base_distribution.batch_shape + base_distribution.event_shape
+            raise ValueError(f"transforms must be a Transform or list, but was {transforms}")
+        base_shape = Size(base_distribution.batch_shape + base_distribution.event_shape)
         base_event_dim = len(base_distribution.event_shape)
         transform = ComposeTransform(self.transforms)
         domain_event_dim = transform.domain.event_dim

@@ -1,0 +1,372 @@
+"""Gumbel, Weibull, Pareto, Kumaraswamy, LogisticNormal, the relaxed distributions, Geometric,
+NegativeBinomial, Multinomial, ContinuousBernoulli, FisherSnedecor, VonMises and
+LowRankMultivariateNormal beyond the table of test_against_pytorch.py: their KL pairs, errors,
+expand, seeded draws (moments, repeatability, reparameterization gradients) and the simulated
+GPU."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+from minigrad.distributions import kl_divergence
+
+rng = np.random.default_rng(2026)
+N = 20000  # draws: the standard error of a mean of unit variance is 0.007
+
+
+def _pos(*shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def _std(*shape):
+    return rng.standard_normal(shape)
+
+
+def _lowrank(D, loc, w, d):
+    return D.LowRankMultivariateNormal(loc, w, d)
+
+
+def _mvn(D, loc, m):
+    """A MultivariateNormal of covariance m m^T + I."""
+    eye = m.new_tensor(np.eye(m.shape[-1]).tolist())
+    return D.MultivariateNormal(loc, covariance_matrix=m @ m.mT + eye)
+
+
+# name: (build(D, *params) -> (p, q), params); PyTorch's KL fails on broadcasting for some, so
+# p's and q's shapes match
+KL_PAIRS = {
+    "gumbel_gumbel": (
+        lambda D, a, b, c, d: (D.Gumbel(a, b), D.Gumbel(c, d)),
+        [_std(2, 3), _pos(2, 3), _std(2, 3), _pos(2, 3)],
+    ),
+    "geometric_geometric": (
+        lambda D, a, b: (D.Geometric(probs=a), D.Geometric(logits=b)),
+        [rng.uniform(0.1, 0.9, (2, 3)), _std(2, 3)],
+    ),
+    "pareto_pareto": (  # some of p's supports start below q's: inf there
+        lambda D, a, b, c, d: (D.Pareto(a, b), D.Pareto(c, d)),
+        [_pos(6), _pos(6), _pos(6), _pos(6)],
+    ),
+    "continuous_bernoulli": (
+        lambda D, a, b: (D.ContinuousBernoulli(probs=a), D.ContinuousBernoulli(logits=b)),
+        [np.array([0.1, 0.4995, 0.8, 0.3]), _std(4)],
+    ),
+    "beta_continuous_bernoulli": (
+        lambda D, a, b, c: (D.Beta(a, b), D.ContinuousBernoulli(probs=c)),
+        [_pos(4), _pos(4), rng.uniform(0.1, 0.9, 4)],
+    ),
+    "uniform_continuous_bernoulli": (
+        lambda D, a, b: (D.Uniform(a, a + 0.2), D.ContinuousBernoulli(logits=b)),
+        [rng.uniform(0.1, 0.7, 4), _std(4)],
+    ),
+    "continuous_bernoulli_exponential": (
+        lambda D, a, b: (D.ContinuousBernoulli(probs=a), D.Exponential(b)),
+        [rng.uniform(0.1, 0.9, 4), _pos(4)],
+    ),
+    "continuous_bernoulli_normal": (
+        lambda D, a, b, c: (D.ContinuousBernoulli(logits=a), D.Normal(b, c)),
+        [_std(4), _std(4), _pos(4)],
+    ),
+    "continuous_bernoulli_uniform": (
+        lambda D, a, b, c: (D.ContinuousBernoulli(probs=a), D.Uniform(-b, 1 + c)),
+        [rng.uniform(0.1, 0.9, 4), _pos(4), _pos(4)],
+    ),
+    "exponential_gumbel": (
+        lambda D, a, b, c: (D.Exponential(a), D.Gumbel(b, c)),
+        [_pos(4), _std(4), _pos(4)],
+    ),
+    "gamma_gumbel": (
+        lambda D, a, b, c, d: (D.Gamma(a, b), D.Gumbel(c, d)),
+        [_pos(4), _pos(4), _std(4), _pos(4)],
+    ),
+    "gumbel_normal": (
+        lambda D, a, b, c, d: (D.Gumbel(a, b), D.Normal(c, d)),
+        [_std(4), _pos(4), _std(4), _pos(4)],
+    ),
+    "normal_gumbel": (
+        lambda D, a, b, c, d: (D.Normal(a, b), D.Gumbel(c, d)),
+        [_std(4), _pos(4), _std(4), _pos(4)],
+    ),
+    "uniform_gumbel": (
+        lambda D, a, b, c, d: (D.Uniform(a, a + b), D.Gumbel(c, d)),
+        [_std(4), _pos(4), _std(4), _pos(4)],
+    ),
+    "pareto_exponential": (  # alpha <= 1 gives inf
+        lambda D, a, b, c: (D.Pareto(a, b), D.Exponential(c)),
+        [_pos(4), np.array([0.5, 1.0, 1.5, 3.0]), _pos(4)],
+    ),
+    "pareto_gamma": (
+        lambda D, a, b, c, d: (D.Pareto(a, b), D.Gamma(c, d)),
+        [_pos(4), np.array([0.5, 1.0, 1.5, 3.0]), _pos(4), _pos(4)],
+    ),
+    "pareto_normal": (  # alpha <= 2 gives inf
+        lambda D, a, b, c, d: (D.Pareto(a, b), D.Normal(c, d)),
+        [_pos(4), np.array([1.5, 2.0, 2.5, 4.0]), _std(4), _pos(4)],
+    ),
+    "uniform_pareto": (  # p starting below q's scale gives inf
+        lambda D, a, b, c, d: (D.Uniform(a, a + b), D.Pareto(c, d)),
+        [_pos(6), _pos(6), _pos(6), _pos(6)],
+    ),
+    "lowrank_lowrank": (
+        lambda D, a, b, c, d, e, f: (_lowrank(D, a, b, c), _lowrank(D, d, e, f)),
+        [_std(2, 3), _std(2, 3, 2), _pos(2, 3), _std(3), _std(3, 1), _pos(3)],
+    ),
+    "multivariate_normal_lowrank": (
+        lambda D, a, b, c, d, e: (_mvn(D, a, b), _lowrank(D, c, d, e)),
+        [_std(2, 3), _std(2, 3, 3), _std(3), _std(3, 2), _pos(3)],
+    ),
+    "lowrank_multivariate_normal": (
+        lambda D, a, b, c, d, e: (_lowrank(D, a, b, c), _mvn(D, d, e)),
+        [_std(2, 3), _std(2, 3, 2), _pos(2, 3), _std(3), _std(2, 3, 3)],
+    ),
+    "transformed_same_transforms": (
+        lambda D, a, b, c, d: tuple(
+            D.TransformedDistribution(
+                D.Normal(m, s), [D.transforms.ExpTransform(), D.transforms.AffineTransform(1, 2)]
+            )
+            for m, s in ((a, b), (c, d))
+        ),
+        [_std(2, 3), _pos(2, 3), _std(2, 3), _pos(2, 3)],
+    ),
+    "logistic_normal": (  # the (TransformedDistribution, TransformedDistribution) rule
+        lambda D, a, b, c, d: (D.LogisticNormal(a, b), D.LogisticNormal(c, d)),
+        [_std(2, 3), _pos(2, 3), _std(2, 3), _pos(2, 3)],
+    ),
+}
+
+
+def _kl(lib, name):
+    build, params = KL_PAIRS[name]
+    leaves = [lib.tensor(p, dtype=lib.float64, requires_grad=True) for p in params]
+    kl = lib.distributions.kl_divergence(*build(lib.distributions, *leaves))
+    w = lib.tensor(np.random.default_rng(0).standard_normal(tuple(kl.shape)))
+    grads = lib.autograd.grad((kl * w).sum(), leaves, allow_unused=True)
+    return kl.detach().numpy(), [None if g is None else g.numpy() for g in grads]
+
+
+@pytest.mark.parametrize("name", list(KL_PAIRS))
+def test_kl_matches_pytorch_with_gradients(name):
+    (ours, our_grads), (theirs, their_grads) = _kl(minigrad, name), _kl(torch, name)
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    for g, tg in zip(our_grads, their_grads):
+        zero = np.zeros_like(g if tg is None else tg)
+        # trigamma (Gamma-Gumbel): PyTorch's is accurate to about 1e-9
+        np.testing.assert_allclose(
+            zero if g is None else g, zero if tg is None else tg, rtol=1e-8, atol=1e-12
+        )
+
+
+def test_kl_inf_where_pytorch_gives_inf():
+    assert np.isinf(_kl(minigrad, "pareto_pareto")[0]).any()
+    assert np.isinf(_kl(minigrad, "pareto_normal")[0]).sum() == 2
+    assert np.isinf(_kl(minigrad, "uniform_pareto")[0]).any()
+
+
+INFINITE = {
+    "gumbel_beta": lambda D, a: (D.Gumbel(a, a), D.Beta(a, a)),
+    "gumbel_uniform": lambda D, a: (D.Gumbel(a, a), D.Uniform(a, a + 1)),
+    "gumbel_pareto": lambda D, a: (D.Gumbel(a, a), D.Pareto(a, a)),
+    "normal_continuous_bernoulli": lambda D, a: (D.Normal(a, a), D.ContinuousBernoulli(a)),
+    "pareto_beta": lambda D, a: (D.Pareto(a, a), D.Beta(a, a)),
+    "pareto_uniform": lambda D, a: (D.Pareto(a, a), D.Uniform(a, a + 1)),
+    "exponential_pareto": lambda D, a: (D.Exponential(a), D.Pareto(a, a)),
+    "continuous_bernoulli_pareto": lambda D, a: (D.ContinuousBernoulli(a), D.Pareto(a, a)),
+}
+
+
+@pytest.mark.parametrize("name", list(INFINITE))
+def test_kl_infinite_pairs_as_pytorch(name):
+    a = [0.3, 0.6]
+    ours = kl_divergence(*INFINITE[name](minigrad.distributions, minigrad.tensor(a))).numpy()
+    theirs = torch.distributions.kl_divergence(
+        *INFINITE[name](torch.distributions, torch.tensor(a))
+    ).numpy()
+    np.testing.assert_array_equal(ours, theirs)
+    assert np.isinf(ours).all()
+
+
+def test_kl_continuous_bernoulli_against_the_unit_uniform_is_finite():
+    """KL(CB || U(0, 1)) = -H(CB); PyTorch's gives inf when q is exactly [0, 1]."""
+    D = minigrad.distributions
+    p = D.ContinuousBernoulli(probs=minigrad.tensor([0.2, 0.7]))
+    np.testing.assert_allclose(
+        kl_divergence(p, D.Uniform(0.0, 1.0)).numpy(), -p.entropy().numpy(), rtol=1e-6
+    )
+    u = D.Uniform(0.0, 1.0)  # and the other way round
+    np.testing.assert_allclose(kl_divergence(u, p).numpy(), _uniform_cross(p), rtol=1e-5)
+    assert np.isinf(kl_divergence(p, D.Uniform(0.1, 1.0)).numpy()).all()
+
+
+def _uniform_cross(q):
+    """-E_U(0,1)[log q(x)] by the midpoint rule (KL(U(0, 1) || q), the uniform's entropy 0)."""
+    x = minigrad.tensor((np.arange(2000) + 0.5) / 2000).unsqueeze(-1)
+    return -q.log_prob(x).mean(0).numpy()
+
+
+def test_kl_of_transformed_distributions_with_other_transforms_is_not_implemented():
+    D = minigrad.distributions
+    p = D.TransformedDistribution(D.Normal(0.0, 1.0), D.transforms.ExpTransform())
+    q = D.TransformedDistribution(D.Normal(0.0, 1.0), D.transforms.SigmoidTransform())
+    with pytest.raises(NotImplementedError, match="same transforms"):
+        kl_divergence(p, q)
+    with pytest.raises(NotImplementedError):  # Weibulls of other concentrations, as PyTorch's
+        kl_divergence(D.Weibull(1.0, 2.0), D.Weibull(1.0, 3.0))
+
+
+def test_kl_lowrank_event_shapes_must_match():
+    D = minigrad.distributions
+    p = D.LowRankMultivariateNormal(minigrad.zeros(3), minigrad.ones(3, 1), minigrad.ones(3))
+    q = D.LowRankMultivariateNormal(minigrad.zeros(2), minigrad.ones(2, 1), minigrad.ones(2))
+    with pytest.raises(ValueError, match="different event shapes"):
+        kl_divergence(p, q)
+
+
+# -- errors: PyTorch's type and message ----------------------------------------------------
+
+BAD_CALLS = {
+    "gumbel_scale": lambda t: t.distributions.Gumbel(0.0, t.tensor([1.0, -1.0])),
+    "weibull_concentration": lambda t: t.distributions.Weibull(1.0, t.tensor(-2.0)),
+    "weibull_value": lambda t: t.distributions.Weibull(1.0, 2.0).log_prob(t.tensor(-1.0)),
+    "pareto_alpha": lambda t: t.distributions.Pareto(1.0, t.tensor(0.0)),
+    "pareto_value_below_scale": lambda t: t.distributions.Pareto(2.0, 1.0).log_prob(t.tensor(1.5)),
+    "kumaraswamy_value": lambda t: t.distributions.Kumaraswamy(1.0, 2.0).log_prob(t.tensor(1.5)),
+    "logistic_normal_value": lambda t: t.distributions.LogisticNormal(
+        t.zeros(2), t.ones(2)
+    ).log_prob(t.tensor([0.5, 0.6, 0.1])),
+    "relaxed_bernoulli_neither": lambda t: t.distributions.RelaxedBernoulli(t.tensor(1.0)),
+    "relaxed_bernoulli_probs": lambda t: t.distributions.RelaxedBernoulli(
+        t.tensor(1.0), probs=t.tensor(1.5)
+    ),
+    "relaxed_one_hot_value": lambda t: t.distributions.RelaxedOneHotCategorical(
+        t.tensor(1.0), probs=t.ones(3)
+    ).log_prob(t.tensor([0.5, 0.6, 0.1])),
+    "geometric_zero_probs": lambda t: t.distributions.Geometric(t.tensor([0.5, 0.0])),
+    "geometric_value": lambda t: t.distributions.Geometric(t.tensor(0.5)).log_prob(t.tensor(1.5)),
+    "geometric_both": lambda t: t.distributions.Geometric(t.tensor(0.5), t.tensor(0.0)),
+    "negative_binomial_probs_one": lambda t: t.distributions.NegativeBinomial(
+        2.0, probs=t.tensor(1.0)
+    ),
+    "negative_binomial_count": lambda t: t.distributions.NegativeBinomial(
+        t.tensor(-1.0), probs=t.tensor(0.5)
+    ),
+    "multinomial_count_tensor": lambda t: t.distributions.Multinomial(t.tensor(3), probs=t.ones(3)),
+    "multinomial_value": lambda t: t.distributions.Multinomial(2, probs=t.ones(3)).log_prob(
+        t.tensor([1.0, 1.0, 1.0])
+    ),
+    "multinomial_negative_probs": lambda t: t.distributions.Multinomial(
+        2, probs=t.tensor([0.5, -0.1])
+    ),
+    "continuous_bernoulli_probs": lambda t: t.distributions.ContinuousBernoulli(
+        t.tensor(1.5), validate_args=True
+    ),
+    "continuous_bernoulli_value": lambda t: t.distributions.ContinuousBernoulli(
+        t.tensor(0.3)
+    ).log_prob(t.tensor(1.5)),
+    "fisher_snedecor_df": lambda t: t.distributions.FisherSnedecor(t.tensor(-1.0), 2.0),
+    "von_mises_concentration": lambda t: t.distributions.VonMises(0.0, t.tensor(0.0)),
+    "lowrank_loc_scalar": lambda t: t.distributions.LowRankMultivariateNormal(
+        t.tensor(0.0), t.ones(1, 1), t.ones(1)
+    ),
+    "lowrank_factor_rows": lambda t: t.distributions.LowRankMultivariateNormal(
+        t.zeros(3), t.ones(2, 1), t.ones(3)
+    ),
+    "lowrank_factor_vector": lambda t: t.distributions.LowRankMultivariateNormal(
+        t.zeros(3), t.ones(3), t.ones(3)
+    ),
+    "lowrank_diag": lambda t: t.distributions.LowRankMultivariateNormal(
+        t.zeros(3), t.ones(3, 1), t.ones(2)
+    ),
+    "lowrank_diag_negative": lambda t: t.distributions.LowRankMultivariateNormal(
+        t.zeros(2), t.ones(2, 1), t.tensor([1.0, -1.0])
+    ),
+    "lowrank_batches": lambda t: t.distributions.LowRankMultivariateNormal(
+        t.zeros(2, 3), t.ones(4, 3, 1), t.ones(3)
+    ),
+    "transformed_not_transforms": lambda t: t.distributions.TransformedDistribution(
+        t.distributions.Normal(0.0, 1.0), "exp"
+    ),
+    "transformed_base_too_small": lambda t: t.distributions.TransformedDistribution(
+        t.distributions.Normal(0.0, 1.0), t.distributions.transforms.StickBreakingTransform()
+    ),
+    "transformed_value": lambda t: t.distributions.TransformedDistribution(
+        t.distributions.Normal(0.0, 1.0), t.distributions.transforms.ExpTransform()
+    ).log_prob(t.tensor(-1.0)),
+}
+
+
+def _error(call, lib):
+    with pytest.raises(Exception) as error:
+        call(lib)
+    return type(error.value), str(error.value)
+
+
+@pytest.mark.parametrize("name", list(BAD_CALLS))
+def test_error_type_and_message_are_pytorchs(name):
+    their_type, their_message = _error(BAD_CALLS[name], torch)
+    our_type, our_message = _error(BAD_CALLS[name], minigrad)
+    assert our_type is their_type
+    assert our_message.replace("minigrad.", "torch.") == their_message
+
+
+def test_validate_args_false_takes_what_pytorch_refuses():
+    D = minigrad.distributions
+    assert math.isnan(D.Gumbel(0.0, -1.0, validate_args=False).log_prob(minigrad.tensor(0.0)))
+    D.Geometric(minigrad.tensor(0.0), validate_args=False)
+    D.Pareto(2.0, 1.0, validate_args=False).log_prob(minigrad.tensor(1.0))
+
+
+# -- expand ---------------------------------------------------------------------------------
+
+EXPANDED = {
+    "gumbel": (lambda D, a: D.Gumbel(a, 1.5), _std(3)),
+    "weibull": (lambda D, a: D.Weibull(a.exp(), 2.0), _std(3)),
+    "pareto": (lambda D, a: D.Pareto(0.5, a.exp()), _std(3)),
+    "kumaraswamy": (lambda D, a: D.Kumaraswamy(a.exp(), 2.0), _std(3)),
+    "relaxed_bernoulli": (lambda D, a: D.RelaxedBernoulli(a.new_tensor(0.5), logits=a), _std(3)),
+    "geometric": (lambda D, a: D.Geometric(logits=a), _std(3)),
+    "negative_binomial": (lambda D, a: D.NegativeBinomial(3.0, logits=a), _std(3)),
+    "continuous_bernoulli": (lambda D, a: D.ContinuousBernoulli(logits=a), _std(3)),
+    "fisher_snedecor": (lambda D, a: D.FisherSnedecor(a.exp() + 2, 5.0), _std(3)),
+    "von_mises": (lambda D, a: D.VonMises(a, 2.0), _std(3)),
+}
+
+
+@pytest.mark.parametrize("name", list(EXPANDED))
+def test_expand_matches_pytorch(name):
+    build, param = EXPANDED[name]
+    ours = build(minigrad.distributions, minigrad.tensor(param)).expand((2, 3))
+    theirs = build(torch.distributions, torch.tensor(param)).expand((2, 3))
+    assert tuple(ours.batch_shape) == tuple(theirs.batch_shape) == (2, 3)
+    x = ours.sample((4,))
+    assert tuple(x.shape) == (4, 2, 3)
+    np.testing.assert_allclose(
+        ours.log_prob(x).numpy(), theirs.log_prob(torch.tensor(x.numpy())).numpy(), rtol=1e-5
+    )
+
+
+def test_expand_of_the_vector_distributions_matches_pytorch():
+    loc, w, d, probs = _std(3), _std(3, 2), _pos(3), _pos(4)
+
+    def build(lib):
+        D = lib.distributions
+        return [
+            D.LowRankMultivariateNormal(lib.tensor(loc), lib.tensor(w), lib.tensor(d)),
+            D.Multinomial(4, probs=lib.tensor(probs)),
+            D.RelaxedOneHotCategorical(lib.tensor(0.5), probs=lib.tensor(probs)),
+            D.LogisticNormal(lib.tensor(loc), 1.0),
+        ]
+
+    for ours, theirs in zip(build(minigrad), build(torch)):
+        ours, theirs = ours.expand((2,)), theirs.expand((2,))
+        assert tuple(ours.batch_shape) == tuple(theirs.batch_shape) == (2,)
+        assert tuple(ours.event_shape) == tuple(theirs.event_shape)
+        x = ours.sample((3,))
+        np.testing.assert_allclose(
+            ours.log_prob(x).numpy(), theirs.log_prob(torch.tensor(x.numpy())).numpy(), rtol=1e-5
+        )
