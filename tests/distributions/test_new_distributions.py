@@ -6,6 +6,7 @@ GPU."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -14,6 +15,8 @@ import torch
 
 import minigrad
 from minigrad.distributions import kl_divergence
+from minigrad.testing.gradcheck import gradcheck
+from minigrad.testing.simulated_gpu import simulated_gpu
 
 rng = np.random.default_rng(2026)
 N = 20000  # draws: the standard error of a mean of unit variance is 0.007
@@ -370,3 +373,248 @@ def test_expand_of_the_vector_distributions_matches_pytorch():
         np.testing.assert_allclose(
             ours.log_prob(x).numpy(), theirs.log_prob(torch.tensor(x.numpy())).numpy(), rtol=1e-5
         )
+
+
+# -- seeded draws ---------------------------------------------------------------------------
+
+
+def _f64(values):
+    return minigrad.tensor(values, dtype=minigrad.float64)
+
+
+MOMENTS = {  # name: a distribution whose draws' mean and variance are checked
+    "gumbel": lambda D: D.Gumbel(_f64([-1.0, 2.0]), _f64([0.5, 2.0])),
+    "weibull": lambda D: D.Weibull(_f64([1.0, 3.0]), _f64([0.8, 3.0])),
+    "pareto": lambda D: D.Pareto(_f64([1.0, 2.0]), _f64([5.0, 7.0])),
+    "kumaraswamy": lambda D: D.Kumaraswamy(_f64([0.5, 3.0]), _f64([2.0, 0.7])),
+    "geometric": lambda D: D.Geometric(_f64([0.2, 0.7])),
+    "negative_binomial": lambda D: D.NegativeBinomial(_f64([2.5, 8.0]), logits=_f64([-1.0, 0.5])),
+    "continuous_bernoulli": lambda D: D.ContinuousBernoulli(_f64([0.1, 0.5, 0.85])),
+    "fisher_snedecor": lambda D: D.FisherSnedecor(_f64([4.0, 10.0]), _f64([12.0, 20.0])),
+    "lowrank": lambda D: D.LowRankMultivariateNormal(
+        _f64([1.0, -1.0, 0.0]), _f64([[1.0], [0.5], [-1.0]]), _f64([0.5, 1.0, 0.2])
+    ),
+    "multinomial": lambda D: D.Multinomial(6, probs=_f64([[0.1, 0.3, 0.6], [0.5, 0.5, 0.0]])),
+    "relaxed_bernoulli": lambda D: D.RelaxedBernoulli(_f64(0.01), probs=_f64([0.2, 0.9])),
+    "logistic_normal": lambda D: D.LogisticNormal(_f64([0.5, -0.5]), _f64([0.1, 0.1])),
+}
+
+
+def _expected_moments(name, dist):
+    """The mean and variance the draws should have: the distribution's own (checked against
+    PyTorch's), or where it has none, what a draw approximates."""
+    if name == "relaxed_bernoulli":  # near temperature 0: a Bernoulli draw
+        p = dist.probs.numpy()
+        return p, p * (1 - p)
+    if name == "logistic_normal":  # small scale: the stick-breaking image of loc
+        loc = dist.loc.detach()
+        return minigrad.distributions.transforms.StickBreakingTransform()(loc).numpy(), None
+    return dist.mean.numpy(), dist.variance.numpy()
+
+
+@pytest.mark.parametrize("name", list(MOMENTS))
+def test_draws_have_the_distributions_moments(name):
+    minigrad.manual_seed(11)
+    dist = MOMENTS[name](minigrad.distributions)
+    x = dist.sample((N,)).numpy()
+    assert x.shape == (N, *dist.batch_shape, *dist.event_shape)
+    assert bool(dist.support.check(minigrad.tensor(x)).all())
+    mean, var = _expected_moments(name, dist)
+    sd = np.sqrt(x.var(0))
+    np.testing.assert_allclose(x.mean(0), mean, atol=float(5 * sd.max() / np.sqrt(N)) + 0.01)
+    if var is not None:
+        np.testing.assert_allclose(x.var(0), var, rtol=0.1, atol=1e-3)
+
+
+def test_geometric_and_negative_binomial_frequencies():
+    """P(k) from the draws against exp(log_prob(k)), k = 0 .. 5."""
+    minigrad.manual_seed(12)
+    D = minigrad.distributions
+    for dist in (D.Geometric(_f64(0.3)), D.NegativeBinomial(_f64(3.0), probs=_f64(0.4))):
+        x = dist.sample((N,)).numpy()
+        assert (x == np.round(x)).all() and (x >= 0).all()
+        k = np.arange(6)
+        freq = np.array([(x == i).mean() for i in k])
+        np.testing.assert_allclose(freq, dist.log_prob(_f64(k)).exp().numpy(), atol=0.012)
+
+
+def test_multinomial_draws_count_total_count_trials():
+    minigrad.manual_seed(13)
+    m = minigrad.distributions.Multinomial(7, logits=minigrad.zeros(2, 4))
+    x = m.sample((3,))
+    assert x.dtype == minigrad.float32 and tuple(x.shape) == (3, 2, 4)
+    assert (x.sum(-1).numpy() == 7).all()
+
+
+def test_von_mises_draws_fit_its_density():
+    """A histogram of the draws against the density's integral over each bin; draws lie in
+    [-pi, pi)."""
+    minigrad.manual_seed(14)
+    D = minigrad.distributions
+    for kappa in (0.5, 4.0):
+        dist = D.VonMises(_f64(2.5), _f64(kappa))  # mass wraps around pi
+        x = dist.sample((N,)).numpy()
+        assert (x >= -math.pi).all() and (x < math.pi).all()
+        edges = np.linspace(-math.pi, math.pi, 13)
+        hist = np.histogram(x, edges)[0] / N
+        fine = np.linspace(-math.pi, math.pi, 12 * 200 + 1)
+        density = dist.log_prob(_f64(fine)).exp().numpy().reshape(-1)
+        step = fine[1] - fine[0]
+        expected = [np.trapezoid(density[i * 200 : i * 200 + 201], dx=step) for i in range(12)]
+        ]
+        np.testing.assert_allclose(hist, expected, atol=0.01)
+    assert D.VonMises(0.0, 1.0).sample((3,)).dtype == minigrad.float32
+
+
+def test_von_mises_is_exact():
+    """log I0 and I1 / I0 against mpmath (PyTorch's polynomial fits are off by about 1e-7
+    and 1e-5); the density integrates to 1 over the circle."""
+    mpmath = pytest.importorskip("mpmath")
+    kappa = [0.01, 0.5, 3.75, 20.0, 800.0]
+    dist = minigrad.distributions.VonMises(_f64(0.3), _f64(kappa))
+    log_i0 = [float(mpmath.log(mpmath.besseli(0, k))) for k in kappa]
+    lp = dist.log_prob(_f64(0.3)).numpy()  # at loc: kappa - log(2 pi) - log I0
+    np.testing.assert_allclose(lp, np.array(kappa) - math.log(2 * math.pi) - log_i0, rtol=1e-13)
+    ratio = [float(mpmath.besseli(1, k) / mpmath.besseli(0, k)) for k in kappa]
+    np.testing.assert_allclose(dist.variance.numpy(), 1 - np.array(ratio), rtol=1e-12)
+    x = _f64(np.linspace(-math.pi, math.pi, 20001)).unsqueeze(-1)
+    density = dist.log_prob(x).exp().numpy()[:, :4]  # kappa 800 is too narrow for this grid
+    np.testing.assert_allclose(np.trapezoid(density, dx=2 * math.pi / 20000, axis=0), 1, rtol=1e-9)
+
+
+REPARAMETERIZED = {  # name: draw(a, b) with a, b float64 vectors of length 2
+    "gumbel": lambda D, a, b: D.Gumbel(a, b.exp()),
+    "weibull": lambda D, a, b: D.Weibull(a.exp(), b.exp()),
+    "pareto": lambda D, a, b: D.Pareto(a.exp(), b.exp()),
+    "kumaraswamy": lambda D, a, b: D.Kumaraswamy(a.exp(), b.exp()),
+    "relaxed_bernoulli": lambda D, a, b: D.RelaxedBernoulli(b.exp(), logits=a),
+    "relaxed_one_hot_categorical": lambda D, a, b: D.RelaxedOneHotCategorical(
+        b.exp()[0], logits=a * b
+    ),
+    "logistic_normal": lambda D, a, b: D.LogisticNormal(a, b.exp()),
+    "continuous_bernoulli": lambda D, a, b: D.ContinuousBernoulli(logits=a * b),
+    "lowrank": lambda D, a, b: D.LowRankMultivariateNormal(a, b.unsqueeze(-1), a.exp()),
+    "tanh_normal": lambda D, a, b: D.TransformedDistribution(
+        D.Normal(a, b.exp()), D.transforms.TanhTransform()
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(REPARAMETERIZED))
+def test_rsample_passes_gradcheck_with_fixed_noise(name):
+    """The same noise on every call (seeded), so central differences see a smooth function."""
+    a = minigrad.tensor([0.3, -0.2], dtype=minigrad.float64, requires_grad=True)
+    b = minigrad.tensor([0.2, -0.4], dtype=minigrad.float64, requires_grad=True)
+
+    def draw(a, b):
+        minigrad.manual_seed(3)
+        dist = REPARAMETERIZED[name](minigrad.distributions, a, b)
+        assert dist.has_rsample
+        return dist.rsample((3,))
+
+    assert gradcheck(draw, (a, b))
+
+
+@pytest.mark.parametrize("name", list(REPARAMETERIZED))
+def test_rsample_equals_pytorchs_for_the_same_noise(name):
+    """Draw PyTorch's distribution with our base noise: push our base draw through its
+    transforms (or, for the others, check that our draw has finite log_prob)."""
+    a, b = _f64([0.3, -0.2]), _f64([0.2, -0.4])
+    minigrad.manual_seed(4)
+    ours = REPARAMETERIZED[name](minigrad.distributions, a, b)
+    theirs = REPARAMETERIZED[name](
+        torch.distributions, torch.tensor(a.numpy()), torch.tensor(b.numpy())
+    )
+    x = ours.rsample((5,))
+    if hasattr(ours, "transforms"):
+        minigrad.manual_seed(4)
+        base = ours.base_dist.rsample((5,))
+        y = torch.tensor(base.numpy())
+        for t in theirs.transforms:
+            y = t(y)
+        np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-10)
+    lp = theirs.log_prob(torch.tensor(x.numpy())).numpy()
+    assert np.isfinite(lp).all()
+    np.testing.assert_allclose(ours.log_prob(x).numpy(), lp, rtol=1e-9)
+
+
+def test_fisher_snedecor_rsample_gradient_reaches_both_dfs():
+    df1 = minigrad.tensor([3.0, 6.0], dtype=minigrad.float64, requires_grad=True)
+    df2 = minigrad.tensor([5.0, 9.0], dtype=minigrad.float64, requires_grad=True)
+    minigrad.manual_seed(5)
+    x = minigrad.distributions.FisherSnedecor(df1, df2).rsample((50,))
+    x.sum().backward()
+    assert np.isfinite(df1.grad.numpy()).all() and (df1.grad.numpy() != 0).all()
+    assert np.isfinite(df2.grad.numpy()).all() and (df2.grad.numpy() != 0).all()
+
+
+def test_manual_seed_repeats_the_draws():
+    def draws():
+        minigrad.manual_seed(21)
+        return [MOMENTS[name](minigrad.distributions).sample((3,)).numpy() for name in MOMENTS]
+
+    first, second = draws(), draws()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    vm = minigrad.distributions.VonMises(0.0, 2.0)
+    minigrad.manual_seed(22)
+    v1 = vm.sample((4,)).numpy()
+    minigrad.manual_seed(22)
+    np.testing.assert_array_equal(v1, vm.sample((4,)).numpy())
+
+
+# -- devices --------------------------------------------------------------------------------
+
+
+def _on(device):
+    """Every new distribution's deterministic results and draws for parameters on `device`."""
+    D = minigrad.distributions
+    g = np.random.default_rng(8)
+    a = minigrad.tensor(g.standard_normal((2, 3)), device=device, requires_grad=True)
+    pos = a.exp()
+    u = a.sigmoid()
+    v = minigrad.tensor(g.uniform(0.1, 0.9, (4, 2, 3)), device=device)
+    dists = {
+        "gumbel": (D.Gumbel(a, pos), v),
+        "weibull": (D.Weibull(pos, pos + 1), v),
+        "pareto": (D.Pareto(pos / 10, pos + 2), v + 0.9),
+        "kumaraswamy": (D.Kumaraswamy(pos, pos + 1), v),
+        "relaxed_bernoulli": (D.RelaxedBernoulli(pos[0, 0], logits=a), v),
+        "relaxed_one_hot": (D.RelaxedOneHotCategorical(pos[0, 0], logits=a), v.softmax(-1)),
+        "logistic_normal": (D.LogisticNormal(a, pos), v.softmax(-1)[..., :3]),
+        "geometric": (D.Geometric(u), (v * 10).floor()),
+        "negative_binomial": (D.NegativeBinomial(pos, logits=a), (v * 10).floor()),
+        "multinomial": (D.Multinomial(4, logits=a), v.new_tensor([1.0, 2.0, 1.0])),
+        "continuous_bernoulli": (D.ContinuousBernoulli(u), v),
+        "fisher_snedecor": (D.FisherSnedecor(pos + 1, pos + 5), v * 3),
+        "von_mises": (D.VonMises(a, pos), v * 3),
+        "lowrank": (D.LowRankMultivariateNormal(a, a.unsqueeze(-1), pos), v),
+    }
+    dists["logistic_normal"] = (D.LogisticNormal(a[:, :2], pos[:, :2]), v.softmax(-1))
+    out, draws = [], []
+    for name, (dist, value) in dists.items():
+        out.append((f"{name}.log_prob", dist.log_prob(value)))
+        for q in ("mean", "variance", "entropy"):
+            with contextlib.suppress(NotImplementedError):  # not all have all three
+                out.append((f"{name}.{q}", dist.entropy() if q == "entropy" else getattr(dist, q)))
+        draws.append(dist.sample((3,)))
+        if dist.has_rsample:
+            draws.append(dist.rsample((2,)))
+    kl = D.kl_divergence(D.Gumbel(a, pos), D.Normal(a.detach(), 2.0))
+    out.append(("kl", kl))
+    (sum(t.sum() for _, t in out if t.isfinite().all())).backward()
+    return out, draws, a.grad
+
+
+def test_on_the_simulated_gpu():
+    on_cpu, _, cpu_grad = _on("cpu")
+    with simulated_gpu():
+        ours, draws, grad = _on("cuda")
+        for (name, t), (_, expected) in zip(ours, on_cpu):
+            assert t.device.type == "cuda", name
+            np.testing.assert_allclose(
+                t.detach().cpu().numpy(), expected.detach().numpy(), rtol=1e-12, err_msg=name
+            )
+        assert all(d.device.type == "cuda" for d in draws)
+        assert grad.device.type == "cuda"
+        np.testing.assert_allclose(grad.cpu().numpy(), cpu_grad.numpy(), rtol=1e-12)
