@@ -461,7 +461,6 @@ def test_von_mises_draws_fit_its_density():
         density = dist.log_prob(_f64(fine)).exp().numpy().reshape(-1)
         step = fine[1] - fine[0]
         expected = [np.trapezoid(density[i * 200 : i * 200 + 201], dx=step) for i in range(12)]
-        ]
         np.testing.assert_allclose(hist, expected, atol=0.01)
     assert D.VonMises(0.0, 1.0).sample((3,)).dtype == minigrad.float32
 
