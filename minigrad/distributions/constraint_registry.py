@@ -84,7 +84,9 @@ def _transform_to_less_than(constraint):
 
 
 @biject_to.register(constraints.interval)
+@biject_to.register(constraints.half_open_interval)
 @transform_to.register(constraints.interval)
+@transform_to.register(constraints.half_open_interval)
 def _transform_to_interval(constraint):
     lower, upper = constraint.lower_bound, constraint.upper_bound
     numbers_01 = isinstance(lower, numbers.Number) and isinstance(upper, numbers.Number)
