@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import minigrad
+from minigrad.backend import cuda as cuda_backend
 from minigrad.distributions import kl_divergence
 from minigrad.testing.gradcheck import gradcheck
 from minigrad.testing.simulated_gpu import simulated_gpu
@@ -605,15 +606,27 @@ def _on(device):
     return out, draws, a.grad
 
 
-def test_on_the_simulated_gpu():
+def _check_on(device):
     on_cpu, _, cpu_grad = _on("cpu")
+    ours, draws, grad = _on(device)
+    for (name, t), (_, expected) in zip(ours, on_cpu):
+        assert t.device.type == "cuda", name
+        np.testing.assert_allclose(
+            t.detach().cpu().numpy(), expected.detach().numpy(), rtol=1e-12, err_msg=name
+        )
+    assert all(d.device.type == "cuda" for d in draws)
+    assert grad.device.type == "cuda"
+    np.testing.assert_allclose(grad.cpu().numpy(), cpu_grad.numpy(), rtol=1e-12)
+
+
+def test_on_the_simulated_gpu():
     with simulated_gpu():
-        ours, draws, grad = _on("cuda")
-        for (name, t), (_, expected) in zip(ours, on_cpu):
-            assert t.device.type == "cuda", name
-            np.testing.assert_allclose(
-                t.detach().cpu().numpy(), expected.detach().numpy(), rtol=1e-12, err_msg=name
-            )
-        assert all(d.device.type == "cuda" for d in draws)
-        assert grad.device.type == "cuda"
-        np.testing.assert_allclose(grad.cpu().numpy(), cpu_grad.numpy(), rtol=1e-12)
+        _check_on("cuda")
+
+
+@pytest.mark.gpu
+def test_on_a_real_gpu():
+    found = cuda_backend.probe()
+    if found.cupy is None:
+        pytest.skip(f"no CUDA device: {found.reason}")
+    _check_on("cuda")
