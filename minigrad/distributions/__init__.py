@@ -9,7 +9,11 @@ they are not the numbers PyTorch draws for the same seed.
 from minigrad.distributions import constraints, transforms
 from minigrad.distributions.bernoulli import Bernoulli
 from minigrad.distributions.binomial import Binomial
-from minigrad.distributions.categorical import Categorical, OneHotCategorical
+from minigrad.distributions.categorical import (
+    Categorical,
+    OneHotCategorical,
+    OneHotCategoricalStraightThrough,
+)
 from minigrad.distributions.cauchy import Cauchy
 from minigrad.distributions.constraint_registry import biject_to, transform_to
 from minigrad.distributions.continuous_bernoulli import ContinuousBernoulli
@@ -20,8 +24,10 @@ from minigrad.distributions.fishersnedecor import FisherSnedecor
 from minigrad.distributions.gamma import Chi2, Gamma
 from minigrad.distributions.geometric import Geometric
 from minigrad.distributions.gumbel import Gumbel
+from minigrad.distributions.half_cauchy import HalfCauchy
 from minigrad.distributions.half_normal import HalfNormal
 from minigrad.distributions.independent import Independent
+from minigrad.distributions.inverse_gamma import InverseGamma
 from minigrad.distributions.kl import kl_divergence, register_kl
 from minigrad.distributions.kumaraswamy import Kumaraswamy
 from minigrad.distributions.laplace import Laplace
@@ -39,49 +45,84 @@ from minigrad.distributions.relaxed_bernoulli import RelaxedBernoulli
 from minigrad.distributions.relaxed_categorical import RelaxedOneHotCategorical
 from minigrad.distributions.studentt import StudentT
 from minigrad.distributions.transformed_distribution import TransformedDistribution
+from minigrad.distributions.transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
+    PowerTransform,
+    SigmoidTransform,
+    SoftmaxTransform,
+    SoftplusTransform,
+    StickBreakingTransform,
+    TanhTransform,
+    Transform,
+    identity_transform,
+)
 from minigrad.distributions.uniform import Uniform
 from minigrad.distributions.von_mises import VonMises
 from minigrad.distributions.weibull import Weibull
 
 __all__ = [
+    "AbsTransform",
+    "AffineTransform",
     "Bernoulli",
     "Beta",
     "Binomial",
     "Categorical",
     "Cauchy",
     "Chi2",
+    "ComposeTransform",
     "ContinuousBernoulli",
     "Dirichlet",
     "Distribution",
+    "ExpTransform",
     "Exponential",
     "FisherSnedecor",
     "Gamma",
     "Geometric",
     "Gumbel",
+    "HalfCauchy",
     "HalfNormal",
     "Independent",
+    "IndependentTransform",
+    "InverseGamma",
     "Kumaraswamy",
     "Laplace",
     "LogNormal",
     "LogisticNormal",
     "LowRankMultivariateNormal",
+    "LowerCholeskyTransform",
     "MixtureSameFamily",
     "Multinomial",
     "MultivariateNormal",
     "NegativeBinomial",
     "Normal",
     "OneHotCategorical",
+    "OneHotCategoricalStraightThrough",
     "Pareto",
     "Poisson",
+    "PositiveDefiniteTransform",
+    "PowerTransform",
     "RelaxedBernoulli",
     "RelaxedOneHotCategorical",
+    "SigmoidTransform",
+    "SoftmaxTransform",
+    "SoftplusTransform",
+    "StickBreakingTransform",
     "StudentT",
+    "TanhTransform",
+    "Transform",
     "TransformedDistribution",
     "Uniform",
     "VonMises",
     "Weibull",
     "biject_to",
     "constraints",
+    "identity_transform",
     "kl_divergence",
     "register_kl",
     "transform_to",

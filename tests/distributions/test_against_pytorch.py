@@ -213,6 +213,18 @@ CASES = {
         _positive(3, 5) + 1.5,
         ["log_prob", "entropy", "mean", "variance"],
     ),
+    "half_cauchy": (
+        lambda D, scale: D.HalfCauchy(scale),
+        [_positive(2, 3)],
+        _positive(4, 1, 3) * 2,
+        ["log_prob", "entropy", "mean", "mode", "variance", "cdf", "icdf"],
+    ),
+    "inverse_gamma": (
+        lambda D, c, rate: D.InverseGamma(c, rate),
+        [np.array([0.5, 1.5, 2.5, 4.0]), _positive(2, 1)],
+        _positive(3, 2, 4),
+        ["log_prob", "entropy", "mean", "mode", "variance"],
+    ),
     "kumaraswamy": (
         lambda D, a, b: D.Kumaraswamy(a, b),
         [_positive(2, 3) * 2, _positive(3) * 2],
@@ -432,7 +444,7 @@ def test_matches_pytorch_with_gradients(case, quantity):
     assert (our_grads is None) == (their_grads is None)
     # NOTE: these entropies' gradients use trigamma, which PyTorch computes to about 1e-9 only
     trigamma = quantity == "entropy" and case.startswith(
-        ("beta", "dirichlet", "student_t", "kumaraswamy")
+        ("beta", "dirichlet", "student_t", "kumaraswamy", "inverse_gamma")
     )
     for ours_g, theirs_g, param in zip(our_grads or [], their_grads or [], params):
         zero = np.zeros(np.shape(param))  # None: the output does not use this parameter

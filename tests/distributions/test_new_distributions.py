@@ -137,6 +137,18 @@ KL_PAIRS = {
         ),
         [_std(2, 3), _pos(2, 3), _std(2, 3), _pos(2, 3)],
     ),
+    "cauchy_cauchy": (
+        lambda D, a, b, c, d: (D.Cauchy(a, b), D.Cauchy(c, d)),
+        [_std(2, 3), _pos(2, 3), _std(2, 3), _pos(2, 3)],
+    ),
+    "half_cauchy": (  # through the (TransformedDistribution, ...) rule to Cauchy's
+        lambda D, a, b: (D.HalfCauchy(a), D.HalfCauchy(b)),
+        [_pos(2, 3), _pos(2, 3)],
+    ),
+    "inverse_gamma": (  # through the (TransformedDistribution, ...) rule to Gamma's
+        lambda D, a, b, c, d: (D.InverseGamma(a, b), D.InverseGamma(c, d)),
+        [_pos(4), _pos(4), _pos(4), _pos(4)],
+    ),
     "logistic_normal": (  # the (TransformedDistribution, TransformedDistribution) rule
         lambda D, a, b, c, d: (D.LogisticNormal(a, b), D.LogisticNormal(c, d)),
         [_std(2, 3), _pos(2, 3), _std(2, 3), _pos(2, 3)],
@@ -392,6 +404,8 @@ MOMENTS = {  # name: a distribution whose draws' mean and variance are checked
     "negative_binomial": lambda D: D.NegativeBinomial(_f64([2.5, 8.0]), logits=_f64([-1.0, 0.5])),
     "continuous_bernoulli": lambda D: D.ContinuousBernoulli(_f64([0.1, 0.5, 0.85])),
     "fisher_snedecor": lambda D: D.FisherSnedecor(_f64([4.0, 10.0]), _f64([12.0, 20.0])),
+    "half_cauchy_median": lambda D: D.HalfCauchy(_f64([0.5, 3.0])),
+    "inverse_gamma": lambda D: D.InverseGamma(_f64([5.0, 9.0]), _f64([2.0, 0.5])),
     "lowrank": lambda D: D.LowRankMultivariateNormal(
         _f64([1.0, -1.0, 0.0]), _f64([[1.0], [0.5], [-1.0]]), _f64([0.5, 1.0, 0.2])
     ),
@@ -407,6 +421,8 @@ def _expected_moments(name, dist):
     if name == "relaxed_bernoulli":  # near temperature 0: a Bernoulli draw
         p = dist.probs.numpy()
         return p, p * (1 - p)
+    if name == "half_cauchy_median":  # no mean: the draws' median is the scale
+        return dist.icdf(_f64(0.5)).numpy(), None
     if name == "logistic_normal":  # small scale: the stick-breaking image of loc
         loc = dist.loc.detach()
         return minigrad.distributions.transforms.StickBreakingTransform()(loc).numpy(), None
@@ -422,6 +438,9 @@ def test_draws_have_the_distributions_moments(name):
     assert bool(dist.support.check(minigrad.tensor(x)).all())
     mean, var = _expected_moments(name, dist)
     sd = np.sqrt(x.var(0))
+    if name == "half_cauchy_median":
+        np.testing.assert_allclose(np.median(x, 0), mean, rtol=0.03)
+        return
     np.testing.assert_allclose(x.mean(0), mean, atol=float(5 * sd.max() / np.sqrt(N)) + 0.01)
     if var is not None:
         np.testing.assert_allclose(x.var(0), var, rtol=0.1, atol=1e-3)
@@ -494,6 +513,7 @@ REPARAMETERIZED = {  # name: draw(a, b) with a, b float64 vectors of length 2
     "logistic_normal": lambda D, a, b: D.LogisticNormal(a, b.exp()),
     "continuous_bernoulli": lambda D, a, b: D.ContinuousBernoulli(logits=a * b),
     "lowrank": lambda D, a, b: D.LowRankMultivariateNormal(a, b.unsqueeze(-1), a.exp()),
+    "half_cauchy": lambda D, a, b: D.HalfCauchy(a.exp() + b),
     "tanh_normal": lambda D, a, b: D.TransformedDistribution(
         D.Normal(a, b.exp()), D.transforms.TanhTransform()
     ),
@@ -536,6 +556,20 @@ def test_rsample_equals_pytorchs_for_the_same_noise(name):
     lp = theirs.log_prob(torch.tensor(x.numpy())).numpy()
     assert np.isfinite(lp).all()
     np.testing.assert_allclose(ours.log_prob(x).numpy(), lp, rtol=1e-9)
+
+
+def test_one_hot_straight_through_draws_one_hot_with_the_gradient_of_probs():
+    logits = minigrad.tensor([[0.5, -1.0, 2.0]], dtype=minigrad.float64, requires_grad=True)
+    dist = minigrad.distributions.OneHotCategoricalStraightThrough(logits=logits)
+    assert dist.has_rsample
+    minigrad.manual_seed(6)
+    x = dist.rsample((4,))
+    assert set(np.unique(x.detach().numpy())) <= {0.0, 1.0}
+    w = minigrad.tensor([1.0, -2.0, 0.5], dtype=minigrad.float64)
+    (x * w).sum().backward()
+    expected = torch.tensor(logits.detach().numpy(), requires_grad=True)
+    (torch.softmax(expected, -1) * torch.tensor(w.numpy()) * 4).sum().backward()
+    np.testing.assert_allclose(logits.grad.numpy(), expected.grad.numpy(), rtol=1e-12)
 
 
 def test_fisher_snedecor_rsample_gradient_reaches_both_dfs():
@@ -589,6 +623,10 @@ def _on(device):
         "fisher_snedecor": (D.FisherSnedecor(pos + 1, pos + 5), v * 3),
         "von_mises": (D.VonMises(a, pos), v * 3),
         "lowrank": (D.LowRankMultivariateNormal(a, a.unsqueeze(-1), pos), v),
+        "cauchy": (D.Cauchy(a, pos), v),  # its mean and variance were made on the CPU
+        "half_cauchy": (D.HalfCauchy(pos), v),
+        "inverse_gamma": (D.InverseGamma(pos + 2, pos), v),
+        "straight_through": (D.OneHotCategoricalStraightThrough(logits=a), v.new_tensor([0, 1, 0])),
     }
     dists["logistic_normal"] = (D.LogisticNormal(a[:, :2], pos[:, :2]), v.softmax(-1))
     out, draws = [], []
