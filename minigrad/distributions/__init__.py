@@ -22,6 +22,7 @@ from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.exponential import Exponential
 from minigrad.distributions.fishersnedecor import FisherSnedecor
 from minigrad.distributions.gamma import Chi2, Gamma
+from minigrad.distributions.generalized_pareto import GeneralizedPareto
 from minigrad.distributions.geometric import Geometric
 from minigrad.distributions.gumbel import Gumbel
 from minigrad.distributions.half_cauchy import HalfCauchy
@@ -83,6 +84,7 @@ __all__ = [
     "Exponential",
     "FisherSnedecor",
     "Gamma",
+    "GeneralizedPareto",
     "Geometric",
     "Gumbel",
     "HalfCauchy",

@@ -285,6 +285,12 @@ BAD_CALLS = {
         t.tensor(0.3)
     ).log_prob(t.tensor(1.5)),
     "fisher_snedecor_df": lambda t: t.distributions.FisherSnedecor(t.tensor(-1.0), 2.0),
+    "generalized_pareto_value_above_bound": lambda t: t.distributions.GeneralizedPareto(
+        0.0, 1.0, t.tensor(-0.5)
+    ).log_prob(t.tensor(2.5)),
+    "generalized_pareto_scale": lambda t: t.distributions.GeneralizedPareto(
+        0.0, t.tensor(0.0), 0.5
+    ),
     "von_mises_concentration": lambda t: t.distributions.VonMises(0.0, t.tensor(0.0)),
     "lowrank_loc_scalar": lambda t: t.distributions.LowRankMultivariateNormal(
         t.tensor(0.0), t.ones(1, 1), t.ones(1)
@@ -405,6 +411,9 @@ MOMENTS = {  # name: a distribution whose draws' mean and variance are checked
     "continuous_bernoulli": lambda D: D.ContinuousBernoulli(_f64([0.1, 0.5, 0.85])),
     "fisher_snedecor": lambda D: D.FisherSnedecor(_f64([4.0, 10.0]), _f64([12.0, 20.0])),
     "half_cauchy_median": lambda D: D.HalfCauchy(_f64([0.5, 3.0])),
+    "generalized_pareto": lambda D: D.GeneralizedPareto(
+        _f64([1.0, -1.0, 0.0]), _f64([1.0, 2.0, 0.5]), _f64([-0.3, 0.0, 0.2])
+    ),
     "inverse_gamma": lambda D: D.InverseGamma(_f64([5.0, 9.0]), _f64([2.0, 0.5])),
     "lowrank": lambda D: D.LowRankMultivariateNormal(
         _f64([1.0, -1.0, 0.0]), _f64([[1.0], [0.5], [-1.0]]), _f64([0.5, 1.0, 0.2])
@@ -558,6 +567,35 @@ def test_rsample_equals_pytorchs_for_the_same_noise(name):
     np.testing.assert_allclose(ours.log_prob(x).numpy(), lp, rtol=1e-9)
 
 
+def test_generalized_pareto_log_prob_and_cdf_match_pytorch_in_float32():
+    """PyTorch 2.13's fail for float64 parameters (a float32 zero in isclose); ours do not."""
+    loc, scale, c = _std(2, 1), _pos(4), np.array([-0.2, 0.0, 0.3, 1.2])
+    value = loc + scale * rng.uniform(0.01, 2.0, (3, 2, 4))
+    results = []
+    for lib in (minigrad, torch):
+        leaves = [lib.tensor(p, dtype=lib.float32, requires_grad=True) for p in (loc, scale, c)]
+        dist = lib.distributions.GeneralizedPareto(*leaves)
+        x = lib.tensor(value, dtype=lib.float32)
+        outs = [dist.log_prob(x), dist.cdf(x), dist.log_survival_function(x), dist.log_cdf(x)]
+        grads = lib.autograd.grad(sum(o.sum() for o in outs), leaves)
+        results.append([o.detach().numpy() for o in outs] + [g.numpy() for g in grads])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=1e-5)
+    d64 = minigrad.distributions.GeneralizedPareto(_f64(loc), _f64(scale), _f64(c))
+    assert d64.log_prob(_f64(value)).dtype == minigrad.float64
+
+
+def test_generalized_pareto_rsample_passes_gradcheck():
+    a = minigrad.tensor([0.3, -0.2], dtype=minigrad.float64, requires_grad=True)
+    b = minigrad.tensor([0.2, -0.4], dtype=minigrad.float64, requires_grad=True)
+
+    def draw(a, b):
+        minigrad.manual_seed(3)
+        return minigrad.distributions.GeneralizedPareto(a, b.exp(), a * b).rsample((3,))
+
+    assert gradcheck(draw, (a, b))
+
+
 def test_one_hot_straight_through_draws_one_hot_with_the_gradient_of_probs():
     logits = minigrad.tensor([[0.5, -1.0, 2.0]], dtype=minigrad.float64, requires_grad=True)
     dist = minigrad.distributions.OneHotCategoricalStraightThrough(logits=logits)
@@ -625,6 +663,7 @@ def _on(device):
         "lowrank": (D.LowRankMultivariateNormal(a, a.unsqueeze(-1), pos), v),
         "cauchy": (D.Cauchy(a, pos), v),  # its mean and variance were made on the CPU
         "half_cauchy": (D.HalfCauchy(pos), v),
+        "generalized_pareto": (D.GeneralizedPareto(a.detach(), pos, u / 2), a.detach() + v),
         "inverse_gamma": (D.InverseGamma(pos + 2, pos), v),
         "straight_through": (D.OneHotCategoricalStraightThrough(logits=a), v.new_tensor([0, 1, 0])),
     }
