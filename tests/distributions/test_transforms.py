@@ -123,6 +123,30 @@ def test_sign_and_inverse_round_trip(name):
     assert ours.inv.inv is ours
 
 
+def test_reshape_errors_as_pytorch():
+    for lib in (minigrad, torch):
+        T = lib.distributions.transforms
+        with pytest.raises(ValueError, match="different numbers of elements"):
+            T.ReshapeTransform((2, 3), (4,))
+        with pytest.raises(ValueError, match="Too few dimensions on input"):
+            T.ReshapeTransform((2, 3), (6,)).forward_shape((3,))
+    theirs, ours = [
+        _error(
+            lambda lib=lib: lib.distributions.transforms.ReshapeTransform(
+                (2, 3), (6,)
+            ).forward_shape((3, 3))
+        )
+        for lib in (torch, minigrad)
+    ]
+    assert theirs == ours.replace("minigrad.", "torch.")
+
+
+def _error(call):
+    with pytest.raises(ValueError) as error:
+        call()
+    return str(error.value)
+
+
 def test_tensor_signs_match_pytorch():
     for name in ("power_negative", "affine_tensors"):
         ours, theirs = TRANSFORMS[name][0](minigrad), TRANSFORMS[name][0](torch)
