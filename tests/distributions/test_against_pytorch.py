@@ -25,6 +25,12 @@ def _ints(high, *shape):
     return rng.integers(0, high, shape).astype(np.float64)
 
 
+def _spd(*shape):
+    """Symmetric positive-definite matrices of shape shape + (n, n), n = shape[-1]."""
+    m = rng.standard_normal((*shape, shape[-1]))
+    return m @ np.swapaxes(m, -1, -2) + np.eye(shape[-1])
+
+
 def _one_hot(n, *shape):
     return np.eye(n)[rng.integers(0, n, shape)]
 
@@ -372,6 +378,26 @@ CASES = {
         [_normal(2, 1), np.array([0.01, 1.0, 3.0, 20.0])],
         rng.uniform(-3, 3, (4, 2, 4)),
         ["log_prob", "mean", "mode", "variance"],
+    ),
+    "wishart": (
+        lambda D, df, low: D.Wishart(df, scale_tril=low),
+        [np.array([2.5, 6.0]), np.linalg.cholesky(_spd(2, 3))],
+        _spd(4, 2, 3),
+        [
+            "log_prob",
+            "entropy",
+            "mean",
+            "mode",
+            "variance",
+            "covariance_matrix",
+            "precision_matrix",
+        ],
+    ),
+    "wishart_covariance": (
+        lambda D, m: D.Wishart(4.5, covariance_matrix=m @ m.mT + m.new_tensor(np.eye(3).tolist())),
+        [_normal(3, 3)],
+        _spd(4, 3),
+        ["log_prob", "entropy", "mean", "mode", "variance", "scale_tril"],
     ),
     "lowrank_multivariate_normal": (
         lambda D, loc, w, d: D.LowRankMultivariateNormal(loc, w, d),

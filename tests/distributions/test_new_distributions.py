@@ -291,6 +291,15 @@ BAD_CALLS = {
     "generalized_pareto_scale": lambda t: t.distributions.GeneralizedPareto(
         0.0, t.tensor(0.0), 0.5
     ),
+    "wishart_df": lambda t: t.distributions.Wishart(t.tensor(1.5), covariance_matrix=t.eye(3)),
+    "wishart_two_matrices": lambda t: t.distributions.Wishart(
+        4.0, covariance_matrix=t.eye(2), scale_tril=t.eye(2)
+    ),
+    "wishart_vector": lambda t: t.distributions.Wishart(4.0, scale_tril=t.ones(2)),
+    "wishart_not_lower": lambda t: t.distributions.Wishart(4.0, scale_tril=t.ones(2, 2)),
+    "wishart_value": lambda t: t.distributions.Wishart(4.0, covariance_matrix=t.eye(2)).log_prob(
+        -t.eye(2)
+    ),
     "von_mises_concentration": lambda t: t.distributions.VonMises(0.0, t.tensor(0.0)),
     "lowrank_loc_scalar": lambda t: t.distributions.LowRankMultivariateNormal(
         t.tensor(0.0), t.ones(1, 1), t.ones(1)
@@ -382,6 +391,7 @@ def test_expand_of_the_vector_distributions_matches_pytorch():
             D.Multinomial(4, probs=lib.tensor(probs)),
             D.RelaxedOneHotCategorical(lib.tensor(0.5), probs=lib.tensor(probs)),
             D.LogisticNormal(lib.tensor(loc), 1.0),
+            D.Wishart(lib.tensor(5.0), scale_tril=lib.tensor(np.diag(d))),
         ]
 
     for ours, theirs in zip(build(minigrad), build(torch)):
@@ -610,6 +620,41 @@ def test_one_hot_straight_through_draws_one_hot_with_the_gradient_of_probs():
     np.testing.assert_allclose(logits.grad.numpy(), expected.grad.numpy(), rtol=1e-12)
 
 
+def test_wishart_draws_are_positive_definite_with_its_mean():
+    minigrad.manual_seed(15)
+    cov = _f64([[2.0, 0.5, 0.0], [0.5, 1.0, -0.3], [0.0, -0.3, 0.5]])
+    dist = minigrad.distributions.Wishart(_f64([4.0, 9.0]), covariance_matrix=cov)
+    x = dist.sample((4000,))
+    assert tuple(x.shape) == (4000, 2, 3, 3)
+    assert bool(dist.support.check(x).all())
+    np.testing.assert_allclose(x.numpy().mean(0), dist.mean.numpy(), atol=0.15)
+    np.testing.assert_allclose(x.numpy().var(0), dist.variance.numpy(), rtol=0.15, atol=0.05)
+
+
+def test_wishart_redraws_singular_samples_with_a_warning():
+    """df just above p - 1: draws are often numerically singular; each is drawn again."""
+    minigrad.manual_seed(16)
+    with pytest.warns(UserWarning, match="Low df values"):
+        dist = minigrad.distributions.Wishart(
+            minigrad.tensor(2.001), covariance_matrix=minigrad.eye(3) * 1e-3
+        )
+    with pytest.warns(UserWarning, match="Singular sample detected"):
+        x = dist.sample((2000,))
+    assert bool(dist.support.check(x).all())
+
+
+def test_wishart_rsample_passes_gradcheck_in_the_scale():
+    low = minigrad.tensor([[1.0, 0.0], [0.3, 0.8]], dtype=minigrad.float64, requires_grad=True)
+
+    def draw(low):
+        minigrad.manual_seed(3)
+        # unchecked: central differences step off the lower triangle
+        wishart = minigrad.distributions.Wishart(_f64(4.0), scale_tril=low, validate_args=False)
+        return wishart.rsample((3,))
+
+    assert gradcheck(draw, (low,))
+
+
 def test_fisher_snedecor_rsample_gradient_reaches_both_dfs():
     df1 = minigrad.tensor([3.0, 6.0], dtype=minigrad.float64, requires_grad=True)
     df2 = minigrad.tensor([5.0, 9.0], dtype=minigrad.float64, requires_grad=True)
@@ -663,6 +708,10 @@ def _on(device):
         "lowrank": (D.LowRankMultivariateNormal(a, a.unsqueeze(-1), pos), v),
         "cauchy": (D.Cauchy(a, pos), v),  # its mean and variance were made on the CPU
         "half_cauchy": (D.HalfCauchy(pos), v),
+        "wishart": (
+            D.Wishart(pos[:, 0] + 2, scale_tril=pos.diag_embed()),
+            v.unsqueeze(-1) * v.unsqueeze(-2) + v.new_tensor(np.eye(3).tolist()),
+        ),
         "generalized_pareto": (D.GeneralizedPareto(a.detach(), pos, u / 2), a.detach() + v),
         "inverse_gamma": (D.InverseGamma(pos + 2, pos), v),
         "straight_through": (D.OneHotCategoricalStraightThrough(logits=a), v.new_tensor([0, 1, 0])),
