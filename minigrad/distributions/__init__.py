@@ -32,6 +32,7 @@ from minigrad.distributions.inverse_gamma import InverseGamma
 from minigrad.distributions.kl import kl_divergence, register_kl
 from minigrad.distributions.kumaraswamy import Kumaraswamy
 from minigrad.distributions.laplace import Laplace
+from minigrad.distributions.lkj_cholesky import LKJCholesky
 from minigrad.distributions.log_normal import LogNormal
 from minigrad.distributions.logistic_normal import LogisticNormal
 from minigrad.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
@@ -50,6 +51,7 @@ from minigrad.distributions.transforms import (
     AbsTransform,
     AffineTransform,
     ComposeTransform,
+    CorrCholeskyTransform,
     CumulativeDistributionTransform,
     ExpTransform,
     IndependentTransform,
@@ -81,6 +83,7 @@ __all__ = [
     "Chi2",
     "ComposeTransform",
     "ContinuousBernoulli",
+    "CorrCholeskyTransform",
     "CumulativeDistributionTransform",
     "Dirichlet",
     "Distribution",
@@ -97,6 +100,7 @@ __all__ = [
     "IndependentTransform",
     "InverseGamma",
     "Kumaraswamy",
+    "LKJCholesky",
     "Laplace",
     "LogNormal",
     "LogisticNormal",

@@ -178,6 +178,19 @@ class _LowerCholesky(Constraint):
         return lower & (value.diagonal(dim1=-2, dim2=-1) > 0).all(dim=-1)
 
 
+class _CorrCholesky(Constraint):
+    """Cholesky factors of correlation matrices: lower Cholesky with rows of unit length."""
+
+    event_dim = 2
+
+    def check(self, value):
+        tol = minigrad.finfo(value.dtype).eps * value.shape[-1] * 10  # PyTorch's tolerance
+        with minigrad.no_grad():
+            row_norm = minigrad.linalg.vector_norm(value, dim=-1)
+        unit_rows = ((row_norm - 1.0).abs() <= tol).all(dim=-1)
+        return _LowerCholesky().check(value) & unit_rows
+
+
 class _PositiveDefinite(Constraint):
     """Symmetric square matrices whose eigenvalues are all positive."""
 
@@ -203,6 +216,7 @@ simplex = _Simplex()
 one_hot = _OneHot()
 real_vector = _IndependentConstraint(real, 1)
 lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
 positive_definite = _PositiveDefinite()
 greater_than = _GreaterThan
 greater_than_eq = _GreaterThanEq

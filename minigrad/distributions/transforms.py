@@ -18,6 +18,7 @@ __all__ = [
     "AbsTransform",
     "AffineTransform",
     "ComposeTransform",
+    "CorrCholeskyTransform",
     "CumulativeDistributionTransform",
     "ExpTransform",
     "IndependentTransform",
@@ -705,6 +706,81 @@ class StickBreakingTransform(Transform):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
         return Size((*shape[:-1], shape[-1] - 1))
+
+
+def _tril_positions(n: int, diag: int) -> list[int]:
+    """Flat positions i * n + j of the entries j < i + diag + 1 of an n x n matrix, row by
+    row (the order of PyTorch's tril_matrix_to_vec)."""
+    return [i * n + j for i in range(n) for j in range(n) if j < i + diag + 1]
+
+
+def _tril_to_vec(mat: Tensor, diag: int) -> Tensor:
+    n = mat.shape[-1]
+    index = minigrad.tensor(_tril_positions(n, diag), device=mat.device)
+    return mat.flatten(-2)[..., index]
+
+
+def _vec_to_tril(vec: Tensor, n: int, diag: int) -> Tensor:
+    """The n x n matrix with vec's entries on its lower triangle (below diagonal diag), zeros
+    elsewhere: a product with a 0/1 placement matrix, so gradients flow back to vec."""
+    positions = _tril_positions(n, diag)
+    place = minigrad.zeros(len(positions), n * n, dtype=vec.dtype, device=vec.device)
+    rows = minigrad.arange(len(positions), device=vec.device)
+    place[rows, minigrad.tensor(positions, device=vec.device)] = 1.0
+    return (vec @ place).reshape(*vec.shape[:-1], n, n)
+
+
+class CorrCholeskyTransform(Transform):
+    """Real vectors of length D (D - 1) / 2 -> Cholesky factors of D x D correlation matrices:
+    tanh makes each entry a partial correlation in (-1, 1), and each row is scaled so that it
+    has unit length (stick breaking on its squared length)."""
+
+    domain = constraints.real_vector
+    codomain = constraints.corr_cholesky
+    bijective = True
+
+    def __eq__(self, other):
+        return isinstance(other, CorrCholeskyTransform)
+
+    __hash__ = Transform.__hash__
+
+    def _call(self, x):
+        eps = minigrad.finfo(x.dtype).eps
+        x = x.tanh().clamp(min=-1 + eps, max=1 - eps)
+        n = self.forward_shape(x.shape)[-1]
+        r = _vec_to_tril(x, n, diag=-1)
+        z1m_cumprod_sqrt = (1 - r.pow(2)).sqrt().cumprod(-1)
+        r = r + minigrad.eye(n, dtype=r.dtype, device=r.device)
+        return r * pad(z1m_cumprod_sqrt[..., :-1], [1, 0], value=1)
+
+    def _inverse(self, y):
+        y_cumsum = 1 - (y * y).cumsum(-1)
+        y_cumsum_shifted = pad(y_cumsum[..., :-1], [1, 0], value=1)
+        t = _tril_to_vec(y, diag=-1) / _tril_to_vec(y_cumsum_shifted, diag=-1).sqrt()
+        return (t.log1p() - (-t).log1p()) / 2
+
+    def log_abs_det_jacobian(self, x, y):
+        y1m_cumsum = 1 - (y * y).cumsum(-1)
+        stick_breaking = 0.5 * _tril_to_vec(y1m_cumsum, diag=-2).log().sum(-1)
+        tanh = -2 * (x + softplus(-2 * x) - math.log(2.0)).sum(-1)
+        return stick_breaking + tanh
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        length = shape[-1]
+        n = round((0.25 + 2 * length) ** 0.5 + 0.5)
+        if n * (n - 1) // 2 != length:
+            raise ValueError("Input is not a flattened lower-diagonal number")
+        return Size((*shape[:-1], n, n))
+
+    def inverse_shape(self, shape):
+        if len(shape) < 2:
+            raise ValueError("Too few dimensions on input")
+        if shape[-2] != shape[-1]:
+            raise ValueError("Input is not square")
+        n = shape[-1]
+        return Size((*shape[:-2], n * (n - 1) // 2))
 
 
 class LowerCholeskyTransform(Transform):

@@ -31,6 +31,13 @@ def _spd(*shape):
     return m @ np.swapaxes(m, -1, -2) + np.eye(shape[-1])
 
 
+def _corr_cholesky(n, *shape):
+    """Cholesky factors of random n x n correlation matrices."""
+    cov = _spd(*shape, n)
+    d = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1))
+    return np.linalg.cholesky(cov / (d[..., :, None] * d[..., None, :]))
+
+
 def _one_hot(n, *shape):
     return np.eye(n)[rng.integers(0, n, shape)]
 
@@ -398,6 +405,12 @@ CASES = {
         [_normal(3, 3)],
         _spd(4, 3),
         ["log_prob", "entropy", "mean", "mode", "variance", "scale_tril"],
+    ),
+    "lkj_cholesky": (
+        lambda D, c: D.LKJCholesky(4, c),
+        [np.array([0.5, 1.0, 3.0])],
+        _corr_cholesky(4, 2, 3),
+        ["log_prob"],
     ),
     "lowrank_multivariate_normal": (
         lambda D, loc, w, d: D.LowRankMultivariateNormal(loc, w, d),

@@ -300,6 +300,10 @@ BAD_CALLS = {
     "wishart_value": lambda t: t.distributions.Wishart(4.0, covariance_matrix=t.eye(2)).log_prob(
         -t.eye(2)
     ),
+    "lkj_dim": lambda t: t.distributions.LKJCholesky(1, 2.0),
+    # dim 2: the Beta in the message is the same as PyTorch's (which differs from dim 3 on)
+    "lkj_concentration": lambda t: t.distributions.LKJCholesky(2, t.tensor(-1.0)),
+    "lkj_value": lambda t: t.distributions.LKJCholesky(2, 1.0).log_prob(t.eye(2) * 2),
     "von_mises_concentration": lambda t: t.distributions.VonMises(0.0, t.tensor(0.0)),
     "lowrank_loc_scalar": lambda t: t.distributions.LowRankMultivariateNormal(
         t.tensor(0.0), t.ones(1, 1), t.ones(1)
@@ -392,6 +396,7 @@ def test_expand_of_the_vector_distributions_matches_pytorch():
             D.RelaxedOneHotCategorical(lib.tensor(0.5), probs=lib.tensor(probs)),
             D.LogisticNormal(lib.tensor(loc), 1.0),
             D.Wishart(lib.tensor(5.0), scale_tril=lib.tensor(np.diag(d))),
+            D.LKJCholesky(3, lib.tensor(2.0)),
         ]
 
     for ours, theirs in zip(build(minigrad), build(torch)):
@@ -631,6 +636,23 @@ def test_wishart_draws_are_positive_definite_with_its_mean():
     np.testing.assert_allclose(x.numpy().var(0), dist.variance.numpy(), rtol=0.15, atol=0.05)
 
 
+def test_lkj_draws_are_correlation_factors_with_beta_marginals():
+    """Each off-diagonal correlation of L L^T is 2 B - 1 with B ~ Beta(a, a),
+    a = concentration - 1 + dim / 2: mean 0, variance 1 / (2 a + 1), the same for every pair.
+    PyTorch 2.13's draws fail this for the pairs of the third row (variance 0.30, not 0.25,
+    at concentration 1)."""
+    minigrad.manual_seed(17)
+    dist = minigrad.distributions.LKJCholesky(3, _f64([1.0, 4.0]))
+    low = dist.sample((N,))
+    assert tuple(low.shape) == (N, 2, 3, 3)
+    assert bool(dist.support.check(low).all())
+    corr = (low @ low.mT).numpy()
+    a = np.array([1.0, 4.0]) - 1 + 1.5
+    for i, j in ((1, 0), (2, 0), (2, 1)):
+        np.testing.assert_allclose(corr[..., i, j].mean(0), 0, atol=0.02)
+        np.testing.assert_allclose(corr[..., i, j].var(0), 1 / (2 * a + 1), rtol=0.05)
+
+
 def test_wishart_redraws_singular_samples_with_a_warning():
     """df just above p - 1: draws are often numerically singular; each is drawn again."""
     minigrad.manual_seed(16)
@@ -708,6 +730,10 @@ def _on(device):
         "lowrank": (D.LowRankMultivariateNormal(a, a.unsqueeze(-1), pos), v),
         "cauchy": (D.Cauchy(a, pos), v),  # its mean and variance were made on the CPU
         "half_cauchy": (D.HalfCauchy(pos), v),
+        "lkj": (
+            D.LKJCholesky(3, pos[:, 0]),
+            D.transforms.CorrCholeskyTransform()(v.detach()[..., :3]),
+        ),
         "wishart": (
             D.Wishart(pos[:, 0] + 2, scale_tril=pos.diag_embed()),
             v.unsqueeze(-1) * v.unsqueeze(-2) + v.new_tensor(np.eye(3).tolist()),
