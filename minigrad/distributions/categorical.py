@@ -183,3 +183,15 @@ class OneHotCategorical(Distribution):
 
     def _one_hot(self, indices: Tensor) -> Tensor:
         return one_hot(indices, self._event_shape[0]).type_as(self._param)
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical with the straight-through gradient (Bengio et al., 2013): rsample's
+    value is a one-hot draw, its gradient that of probs, as if d(draw)/d(probs) were 1."""
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=()) -> Tensor:
+        draws = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return draws + (probs - probs.detach())

@@ -16,11 +16,13 @@ class Cauchy(LocScale):
 
     @property
     def mean(self) -> Tensor:
-        return minigrad.full(self._extended_shape(), math.nan, dtype=self.loc.dtype)
+        shape = self._extended_shape()
+        return minigrad.full(shape, math.nan, dtype=self.loc.dtype, device=self.loc.device)
 
     @property
     def variance(self) -> Tensor:
-        return minigrad.full(self._extended_shape(), math.inf, dtype=self.loc.dtype)
+        shape = self._extended_shape()
+        return minigrad.full(shape, math.inf, dtype=self.loc.dtype, device=self.loc.device)
 
     def rsample(self, sample_shape=()) -> Tensor:
         u = minigrad.rand(

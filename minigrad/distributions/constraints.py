@@ -104,6 +104,13 @@ class _Interval(Constraint):
         return f"{type(self).__name__.lstrip('_')}({bounds})"
 
 
+class _HalfOpenInterval(_Interval):
+    """[lower_bound, upper_bound)."""
+
+    def check(self, value):
+        return (self.lower_bound <= value) & (value < self.upper_bound)
+
+
 class _IntegerInterval(_Interval):
     is_discrete = True
 
@@ -126,6 +133,20 @@ class _OneHot(Constraint):
 
     def check(self, value):
         return ((value == 0) | (value == 1)).all(dim=-1) & (value.sum(-1) == 1)
+
+
+class _Multinomial(Constraint):
+    """Vectors of non-negative counts summing to at most upper_bound (the number of trials);
+    like PyTorch's, it does not check that the counts are integers."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        return (value >= 0).all(dim=-1) & (value.sum(dim=-1) <= self.upper_bound)
 
 
 class _IndependentConstraint(Constraint):
@@ -157,6 +178,19 @@ class _LowerCholesky(Constraint):
         return lower & (value.diagonal(dim1=-2, dim2=-1) > 0).all(dim=-1)
 
 
+class _CorrCholesky(Constraint):
+    """Cholesky factors of correlation matrices: lower Cholesky with rows of unit length."""
+
+    event_dim = 2
+
+    def check(self, value):
+        tol = minigrad.finfo(value.dtype).eps * value.shape[-1] * 10  # PyTorch's tolerance
+        with minigrad.no_grad():
+            row_norm = minigrad.linalg.vector_norm(value, dim=-1)
+        unit_rows = ((row_norm - 1.0).abs() <= tol).all(dim=-1)
+        return _LowerCholesky().check(value) & unit_rows
+
+
 class _PositiveDefinite(Constraint):
     """Symmetric square matrices whose eigenvalues are all positive."""
 
@@ -182,10 +216,13 @@ simplex = _Simplex()
 one_hot = _OneHot()
 real_vector = _IndependentConstraint(real, 1)
 lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
 positive_definite = _PositiveDefinite()
 greater_than = _GreaterThan
 greater_than_eq = _GreaterThanEq
 less_than = _LessThan
 interval = _Interval
+half_open_interval = _HalfOpenInterval
+multinomial = _Multinomial
 integer_interval = _IntegerInterval
 independent = _IndependentConstraint

@@ -9,23 +9,34 @@ import minigrad
 from minigrad.distributions.bernoulli import Bernoulli
 from minigrad.distributions.binomial import Binomial
 from minigrad.distributions.categorical import Categorical, OneHotCategorical
+from minigrad.distributions.cauchy import Cauchy
+from minigrad.distributions.continuous_bernoulli import ContinuousBernoulli
 from minigrad.distributions.dirichlet import Beta, Dirichlet
 from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.exponential import Exponential
 from minigrad.distributions.gamma import Gamma
+from minigrad.distributions.geometric import Geometric
+from minigrad.distributions.gumbel import Gumbel
 from minigrad.distributions.half_normal import HalfNormal
 from minigrad.distributions.independent import Independent
 from minigrad.distributions.laplace import Laplace
 from minigrad.distributions.log_normal import LogNormal
+from minigrad.distributions.lowrank_multivariate_normal import (
+    LowRankMultivariateNormal,
+    _log_det,
+    _lowrank_mahalanobis,
+)
 from minigrad.distributions.multivariate_normal import (
     MultivariateNormal,
     _half_log_det,
     _mahalanobis,
 )
 from minigrad.distributions.normal import Normal
+from minigrad.distributions.pareto import Pareto
 from minigrad.distributions.poisson import Poisson
+from minigrad.distributions.transformed_distribution import TransformedDistribution
 from minigrad.distributions.uniform import Uniform
-from minigrad.distributions.utils import sum_rightmost
+from minigrad.distributions.utils import euler_constant, sum_rightmost
 from minigrad.nn.functional import softplus
 from minigrad.ops.special import digamma, lgamma
 from minigrad.tensor import Tensor
@@ -273,7 +284,7 @@ def _kl_beta_uniform(p, q):
 def _kl_exponential_gamma(p, q):
     ratio = q.rate / p.rate
     c = q.concentration
-    return -c * ratio.log() + ratio + lgamma(c) + c * _EULER_GAMMA - (1 + _EULER_GAMMA)
+    return -c * ratio.log() + ratio + lgamma(c) + c * euler_constant - (1 + euler_constant)
 
 
 @register_kl(Gamma, Exponential)
@@ -314,6 +325,25 @@ def _kl_uniform_gamma(p, q):
     return minigrad.where(p.low < 0, math.inf, result)
 
 
+@register_kl(Beta, Pareto)
+@register_kl(ContinuousBernoulli, Pareto)
+@register_kl(Exponential, ContinuousBernoulli)
+@register_kl(Exponential, Pareto)
+@register_kl(Gamma, ContinuousBernoulli)
+@register_kl(Gamma, Pareto)
+@register_kl(Gumbel, Beta)
+@register_kl(Gumbel, ContinuousBernoulli)
+@register_kl(Gumbel, Exponential)
+@register_kl(Gumbel, Gamma)
+@register_kl(Gumbel, Pareto)
+@register_kl(Gumbel, Uniform)
+@register_kl(Laplace, ContinuousBernoulli)
+@register_kl(Laplace, Pareto)
+@register_kl(Normal, ContinuousBernoulli)
+@register_kl(Normal, Pareto)
+@register_kl(Pareto, Beta)
+@register_kl(Pareto, ContinuousBernoulli)
+@register_kl(Pareto, Uniform)
 @register_kl(Exponential, Beta)
 @register_kl(Gamma, Beta)
 @register_kl(Gamma, Uniform)
@@ -329,8 +359,246 @@ def _kl_infinite(p, q):
     return minigrad.full_like(first, math.inf)
 
 
-_EULER_GAMMA = 0.57721566490153286061
-
-
 def _x_log_x(x: Tensor) -> Tensor:
     return x.xlogy(x)
+
+
+# -- the distributions built on transforms, the discrete ones and the low-rank normal -------
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p, q):
+    """The base distributions' KL, when p and q apply the same transforms."""
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError(
+            "kl_divergence(TransformedDistribution, TransformedDistribution) needs the same "
+            "transforms and event_shape on both"
+        )
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    """log(((s_p + s_q)^2 + (m_p - m_q)^2) / (4 s_p s_q)) (Chyzak and Nielsen, 2019)."""
+    t1 = ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
+    return t1 - (4 * p.scale * q.scale).log()
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    ratio = p.scale / q.scale
+    q_loc, p_loc = q.loc / q.scale, p.loc / q.scale
+    t3 = (q_loc + lgamma(1 + ratio) - p_loc).exp()
+    return -ratio.log() - q_loc + p_loc + ratio * euler_constant + t3 - (1 + euler_constant)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    """inf where p's support starts below q's."""
+    alpha_ratio = q.alpha / p.alpha
+    result = q.alpha * (p.scale / q.scale).log() - alpha_ratio.log() + alpha_ratio - 1
+    return minigrad.where(p.scale < q.scale, math.inf, result)
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p._log_norm() + (-p.probs).log1p()
+    return t1 + t2 - q._log_norm() - (-q.probs).log1p()
+
+
+def _cross_entropy_continuous_bernoulli(mean, q):
+    """-E_p[log q(x)] for q continuous Bernoulli and any p on [0, 1] of this mean."""
+    return -mean * q.logits - (-q.probs).log1p() - q._log_norm()
+
+
+@register_kl(Beta, ContinuousBernoulli)
+def _kl_beta_continuous_bernoulli(p, q):
+    return -p.entropy() + _cross_entropy_continuous_bernoulli(p.mean, q)
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_continuous_bernoulli(p, q):
+    """inf where p leaves [0, 1] (PyTorch's also gives inf for p reaching 0 or 1 exactly)."""
+    result = -p.entropy() + _cross_entropy_continuous_bernoulli(p.mean, q)
+    return minigrad.where((p.high > 1) | (p.low < 0), math.inf, result)
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_continuous_bernoulli_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_continuous_bernoulli_normal(p, q):
+    t2 = 0.5 * (math.log(2.0 * math.pi) + (q.loc / q.scale).pow(2)) + q.scale.log()
+    t3 = (p.variance + p.mean.pow(2) - 2.0 * q.loc * p.mean) / (2.0 * q.scale.pow(2))
+    return -p.entropy() + t2 + t3
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_continuous_bernoulli_uniform(p, q):
+    """inf where q does not cover [0, 1] (PyTorch's also gives inf for q = [0, 1] itself)."""
+    result = -p.entropy() + (q.high - q.low).log()
+    return minigrad.where((q.low > 0) | (q.high < 1), math.inf, result)
+
+
+@register_kl(Exponential, Gumbel)
+def _kl_exponential_gumbel(p, q):
+    rate_scale = p.rate * q.scale
+    loc_ratio = q.loc / q.scale
+    t2 = loc_ratio.exp() * rate_scale / (rate_scale + 1)
+    return rate_scale.log() - 1 - loc_ratio + t2 + rate_scale.reciprocal()
+
+
+@register_kl(Gamma, Gumbel)
+def _kl_gamma_gumbel(p, q):
+    c = p.concentration
+    rate_scale = p.rate * q.scale
+    loc_ratio = q.loc / q.scale
+    t1 = (c - 1) * digamma(c) - lgamma(c) - c
+    t2 = rate_scale.log() + c / rate_scale
+    t3 = loc_ratio.exp() * (1 + rate_scale.reciprocal()).pow(-c) - loc_ratio
+    return t1 + t2 + t3
+
+
+@register_kl(Gumbel, Normal)
+def _kl_gumbel_normal(p, q):
+    ratio = p.scale / q.scale
+    t1 = (ratio / math.sqrt(2 * math.pi)).log()
+    t2 = (math.pi * ratio * 0.5).pow(2) / 3
+    t3 = ((p.loc + p.scale * euler_constant - q.loc) / q.scale).pow(2) * 0.5
+    return -t1 + t2 + t3 - (euler_constant + 1)
+
+
+@register_kl(Normal, Gumbel)
+def _kl_normal_gumbel(p, q):
+    mean_ratio = p.loc / q.scale
+    var_ratio = (p.scale / q.scale).pow(2)
+    loc_ratio = q.loc / q.scale
+    t3 = (-mean_ratio + 0.5 * var_ratio + loc_ratio).exp()
+    return -0.5 * var_ratio.log() + mean_ratio - loc_ratio + t3 - 0.5 * (1 + math.log(2 * math.pi))
+
+
+@register_kl(Uniform, Gumbel)
+def _kl_uniform_gumbel(p, q):
+    ratio = q.scale / (p.high - p.low)
+    high = (p.high - q.loc) / q.scale
+    low = (p.low - q.loc) / q.scale
+    return ratio.log() + 0.5 * (high + low) - ratio * ((-high).exp() - (-low).exp())
+
+
+@register_kl(Pareto, Exponential)
+def _kl_pareto_exponential(p, q):
+    """inf for alpha <= 1 (p has no mean)."""
+    scale_rate = p.scale * q.rate
+    a = p.alpha
+    result = (a / scale_rate).log() - a.reciprocal() + a * scale_rate / (a - 1) - 1
+    return minigrad.where(a <= 1, math.inf, result)
+
+
+@register_kl(Pareto, Gamma)
+def _kl_pareto_gamma(p, q):
+    """inf for alpha <= 1 (p has no mean)."""
+    a, c = p.alpha, q.concentration
+    common = p.scale.log() + a.reciprocal()
+    t2 = lgamma(c) - c * q.rate.log()
+    result = a.log() - common + t2 + (1 - c) * common + q.rate * a * p.scale / (a - 1) - 1
+    return minigrad.where(a <= 1, math.inf, result)
+
+
+@register_kl(Pareto, Normal)
+def _kl_pareto_normal(p, q):
+    """inf for alpha <= 2 (p has no variance)."""
+    a = p.alpha
+    two_var = 2 * q.scale.pow(2)
+    common = p.scale / (a - 1)
+    t1 = (math.sqrt(2 * math.pi) * q.scale * a / p.scale).log()
+    t3 = a * common.pow(2) / (a - 2)
+    t4 = (a * common - q.loc).pow(2)
+    result = t1 - a.reciprocal() + (t3 + t4) / two_var - 1
+    return minigrad.where(a <= 2, math.inf, result)
+
+
+@register_kl(Uniform, Pareto)
+def _kl_uniform_pareto(p, q):
+    """inf where p's support starts below q's scale."""
+    width = p.high - p.low
+    t1 = (q.alpha * q.scale.pow(q.alpha) * width).log()
+    t2 = (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    result = t2 * (q.alpha + 1) - t1
+    return minigrad.where(p.low < q.scale, math.inf, result)
+
+
+def _check_event_shapes(p, q) -> None:
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            "KL-divergence between two (Low Rank) Multivariate Normals with different event "
+            "shapes cannot be computed"
+        )
+
+
+def _squared_norm(x: Tensor) -> Tensor:
+    """|X|_F^2 over the last two dims: tr(X X^T)."""
+    return x.pow(2).sum((-2, -1))
+
+
+def _lowrank_precision_root(q) -> Tensor:
+    """A with Sigma_q^-1 = D^-1 - A^T A (Woodbury): A = C^-1 W^T D^-1, C q's capacitance
+    factor."""
+    wt_dinv = q._unbroadcasted_cov_factor.mT / q._unbroadcasted_cov_diag.unsqueeze(-2)
+    return minigrad.linalg.solve_triangular(q._capacitance_tril, wt_dinv, upper=False)
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrank_lowrank(p, q):
+    """(log det S_q - log det S_p + tr(S_q^-1 S_p) + |mu_q - mu_p|^2_{S_q^-1} - n) / 2, with
+    S_p = W_p W_p^T + D_p and the trace split over the Woodbury form of S_q^-1."""
+    _check_event_shapes(p, q)
+    wq, dq = q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag
+    wp, dp = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag
+    term1 = _log_det(dq, q._capacitance_tril) - _log_det(dp, p._capacitance_tril)
+    term3 = _lowrank_mahalanobis(wq, dq, q.loc - p.loc, q._capacitance_tril)
+    a = _lowrank_precision_root(q)
+    trace = (
+        (dp / dq).sum(-1)
+        + _squared_norm(wp * dq.rsqrt().unsqueeze(-1))
+        - _squared_norm(a * dp.sqrt().unsqueeze(-2))
+        - _squared_norm(a @ wp)
+    )
+    return 0.5 * (term1 + trace + term3 - p.event_shape[0])
+
+
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_multivariatenormal_lowrank(p, q):
+    _check_event_shapes(p, q)
+    wq, dq = q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag
+    lp = p._unbroadcasted_scale_tril
+    term1 = _log_det(dq, q._capacitance_tril) - 2 * _half_log_det(lp)
+    term3 = _lowrank_mahalanobis(wq, dq, q.loc - p.loc, q._capacitance_tril)
+    a = _lowrank_precision_root(q)
+    trace = _squared_norm(lp * dq.rsqrt().unsqueeze(-1)) - _squared_norm(a @ lp)
+    return 0.5 * (term1 + trace + term3 - p.event_shape[0])
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrank_multivariatenormal(p, q):
+    _check_event_shapes(p, q)
+    wp, dp = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag
+    lq = q._unbroadcasted_scale_tril
+    term1 = 2 * _half_log_det(lq) - _log_det(dp, p._capacitance_tril)
+    term3 = _mahalanobis(lq, q.loc - p.loc)
+    n = p.event_shape[0]
+    batch = minigrad.broadcast_shapes(lq.shape[:-2], wp.shape[:-2])
+    lq = lq.expand(*batch, n, n)
+    solve = minigrad.linalg.solve_triangular
+    trace = _squared_norm(solve(lq, wp.expand(*batch, n, wp.shape[-1]), upper=False))
+    trace = trace + _squared_norm(
+        solve(lq, dp.sqrt().diag_embed().expand(*batch, n, n), upper=False)
+    )
+    return 0.5 * (term1 + trace + term3 - n)

@@ -11,6 +11,8 @@ import minigrad
 from minigrad.ops._util import broadcast_error
 from minigrad.tensor import Tensor
 
+euler_constant = 0.57721566490153286061  # Euler-Mascheroni
+
 
 def broadcast_all(*values) -> tuple[Tensor, ...]:
     """Numbers and tensors broadcast to one shape (views, so gradients flow back). Numbers
