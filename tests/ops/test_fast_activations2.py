@@ -11,6 +11,7 @@ import torch
 
 import minigrad
 from minigrad.autograd import gradcheck, gradgradcheck
+from minigrad.ops import special
 
 _EDGES = [-np.inf, -1e30, -6.0, -4.0, -3.0, -1.5, -1.0, -1e-30, -0.0, 0.0, 1e-30, 0.5, 1.0]
 _EDGES += [3.0, 4.0, 6.0, 7.0, 1e30, np.inf]
@@ -94,3 +95,62 @@ def test_integer_inputs_as_pytorch():
     for name in ("hardswish", "hardsigmoid"):
         with pytest.raises(NotImplementedError, match=f"{name}_cpu"):
             getattr(minigrad.nn.functional, name)(minigrad.tensor(ints))
+
+
+# -- the gamma family's float32 kernels (minigrad/ops/special.py, *_short) --------------------
+def _gamma_inputs():
+    """Edges, the floats next to lgamma's zeros (1, 2, -2.457...) and digamma's (1.4616...), and
+    values from 1e-35 to 3e38 of both signs."""
+    rng = np.random.default_rng(0)
+    x = [-np.inf, -1e30, -1e10, -3.5, -2.0, -1.0, -0.5, -1e-30, -0.0, 0.0, 1e-30, 0.5, 1.0, 2.0]
+    x += [3.0, 1e5, 3e38, np.inf]
+    for centre in (1.0, 2.0, 1.4616321, -2.457024, 0.5, -0.5):
+        below = above = np.float32(centre)
+        for _ in range(20):
+            x += [below, above]
+            below, above = np.nextafter(below, -np.inf), np.nextafter(above, np.inf)
+    far = np.exp(rng.uniform(-80, 88, 4000)) * rng.choice([-1, 1], 4000)
+    x = np.concatenate([x, rng.uniform(-30, 30, 4000), far])
+    return x.astype(np.float32)
+
+
+_SHORT = {
+    "lgamma": (special.lgamma_short, special.lgamma_array),
+    "digamma": (special.digamma_short, special.digamma_array),
+    "trigamma": (special.trigamma_short, lambda xp, x: special.polygamma_array(xp, 1, x)),
+}
+
+
+@pytest.mark.parametrize("name", _SHORT)
+def test_float32_gamma_kernels_are_the_float64_kernels_rounded(name):
+    x = _gamma_inputs()
+    short, exact = _SHORT[name]
+    with np.errstate(all="ignore"):
+        got = short(np, x.astype(np.float64)).astype(np.float32)
+        want = exact(np, x.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    finite = np.isfinite(want)
+    np.testing.assert_array_equal(got[~finite & ~np.isnan(want)], want[~finite & ~np.isnan(want)])
+    np.testing.assert_array_max_ulp(got[finite], want[finite], maxulp=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_lgamma_and_digamma_of_float32_and_float16_as_pytorch_at_the_edges(dtype):
+    x = np.array([-np.inf, -3.0, -1.0, -0.0, 0.0, 1.0, 2.0, 0.5, -2.5, 1e-4, np.inf, np.nan], dtype)
+    for name in ("lgamma", "digamma"):
+        got = getattr(minigrad, name)(minigrad.tensor(x)).numpy()
+        want = getattr(torch, name)(torch.tensor(x)).numpy()
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=2e-3 if dtype == np.float16 else 1e-6)
+    assert minigrad.lgamma(minigrad.tensor(np.float32(1.0))).item() == 0.0  # exactly, 0-d
+    assert minigrad.lgamma(minigrad.tensor([2.0])).item() == 0.0
+
+
+def test_float32_gradients_of_lgamma_and_digamma_are_the_float64_ones_rounded():
+    x = np.random.default_rng(1).uniform(-4, 6, 500).astype(np.float32)  # (exact in both)
+    grads = []
+    for dtype in (np.float32, np.float64):
+        t = minigrad.tensor(x.astype(dtype), requires_grad=True)
+        (minigrad.lgamma(t) + minigrad.digamma(t)).sum().backward()
+        grads.append(t.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1].astype(np.float32), rtol=1e-6, atol=1e-6)
