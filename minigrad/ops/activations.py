@@ -523,7 +523,7 @@ class GeluGrad(Function):
             slope *= work
             slope *= 1 / math.sqrt(2 * math.pi)
             slope += t  # Phi(x) + x pdf(x)
-        return gy.array * cast_to(slope, x.array.dtype)
+        return _times_upstream(cast_to(slope, x.array.dtype), gy.array)  # (in slope's buffer)
 
     @staticmethod
     def backward(ctx, g):
