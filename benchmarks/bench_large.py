@@ -1,17 +1,19 @@
 """Ops on large tensors, minigrad vs PyTorch CPU: forward alone, and forward and backward.
 
-    python benchmarks/bench_large.py [--cpu-time] [--size 512] [--only NAME ...]
+    python benchmarks/bench_large.py [--cpu-time] [--size 512] [--repeats 5] [--only NAME ...]
 
 Where `bench_ops.py` times the per-call overhead on small tensors, this times the arithmetic:
 each row runs one op on 512x512 float32 tensors (--size 64 for small ones; images of
 16x16x32x32 for the convolution and pooling rows, volumes of 4x8x16x16x16 for the 3-d pools,
-(1024, 1000) logits for the second cross-entropy row), the same source for both libraries,
+(1024, 1000) logits for the second cross-entropy row; the module rows reuse one module per
+library, as a model does), the same source for both libraries,
 and prints the time per call and the ratio minigrad / PyTorch, flagging rows
 over 2.5x. It is how slow kernels were found (the gradient of `x[idx]` on np.add.at, `topk`
 through a full sort and then through argpartition, `einsum` without BLAS, NumPy's serial
 cumsum, its transposing copy on power-of-two rows, a matmul on the stride-0 gradient of
 `y.sum()`, gather and scatter_add on NumPy's indexing with one array a dim and add.at, the
-power with exponent 1 in the gradient of `a ** 2`); benchmarks/README.md has the figures.
+power with exponent 1 in the gradient of `a ** 2`, hardswish and relu6 as chains of `where`,
+lgamma's float64 series for float32 inputs); benchmarks/README.md has the figures.
 """
 
 from __future__ import annotations
