@@ -1,4 +1,5 @@
-"""Activations: sigmoid, silu, tanh, relu, leaky_relu, elu, gelu, softplus. (*) -> (*)"""
+"""Activations: sigmoid, silu, tanh, relu, leaky_relu, elu, gelu, softplus, hardtanh, hardswish,
+hardsigmoid. (*) -> (*)"""
 
 from __future__ import annotations
 
