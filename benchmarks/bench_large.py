@@ -1,17 +1,19 @@
 """Ops on large tensors, minigrad vs PyTorch CPU: forward alone, and forward and backward.
 
-    python benchmarks/bench_large.py [--cpu-time] [--size 512] [--only NAME ...]
+    python benchmarks/bench_large.py [--cpu-time] [--size 512] [--repeats 5] [--only NAME ...]
 
 Where `bench_ops.py` times the per-call overhead on small tensors, this times the arithmetic:
 each row runs one op on 512x512 float32 tensors (--size 64 for small ones; images of
 16x16x32x32 for the convolution and pooling rows, volumes of 4x8x16x16x16 for the 3-d pools,
-(1024, 1000) logits for the second cross-entropy row), the same source for both libraries,
+(1024, 1000) logits for the second cross-entropy row; the module rows reuse one module per
+library, as a model does), the same source for both libraries,
 and prints the time per call and the ratio minigrad / PyTorch, flagging rows
 over 2.5x. It is how slow kernels were found (the gradient of `x[idx]` on np.add.at, `topk`
 through a full sort and then through argpartition, `einsum` without BLAS, NumPy's serial
 cumsum, its transposing copy on power-of-two rows, a matmul on the stride-0 gradient of
 `y.sum()`, gather and scatter_add on NumPy's indexing with one array a dim and add.at, the
-power with exponent 1 in the gradient of `a ** 2`); benchmarks/README.md has the figures.
+power with exponent 1 in the gradient of `a ** 2`, hardswish and relu6 as chains of `where`,
+lgamma's float64 series for float32 inputs); benchmarks/README.md has the figures.
 """
 
 from __future__ import annotations
@@ -51,6 +53,23 @@ def resize(n: int) -> None:
 
 resize(512)
 
+MODULES = {}  # (lib, kind, size) -> the module a row reuses, as a model holds its layers
+
+
+def layer_norm_module(lib, size):
+    key = (lib.__name__, "LayerNorm", size)
+    if key not in MODULES:
+        MODULES[key] = lib.nn.LayerNorm(size)
+    return MODULES[key]
+
+
+def group_norm_module(lib):
+    key = (lib.__name__, "GroupNorm", IMAGES.shape[1])
+    if key not in MODULES:
+        MODULES[key] = lib.nn.GroupNorm(4, IMAGES.shape[1])
+    return MODULES[key]
+
+
 # name -> op(lib, a, b), a and b the two 512x512 tensors
 OPS = {
     "a + b": lambda L, a, b: a + b,
@@ -87,6 +106,14 @@ OPS = {
     "F.leaky_relu(a)": lambda L, a, b: L.nn.functional.leaky_relu(a),
     "F.mish(a)": lambda L, a, b: L.nn.functional.mish(a),
     "F.logsigmoid(a)": lambda L, a, b: L.nn.functional.logsigmoid(a),
+    "F.hardswish(a)": lambda L, a, b: L.nn.functional.hardswish(a),
+    "F.hardsigmoid(a)": lambda L, a, b: L.nn.functional.hardsigmoid(a),
+    "F.relu6(a)": lambda L, a, b: L.nn.functional.relu6(a),
+    "F.selu(a)": lambda L, a, b: L.nn.functional.selu(a),
+    "F.softsign(a)": lambda L, a, b: L.nn.functional.softsign(a),
+    "a ** 3": lambda L, a, b: a**3,
+    "a.abs() ** 0.5": lambda L, a, b: a.abs() ** 0.5,
+    "a.clamp(min=0)": lambda L, a, b: a.clamp(min=0),
     "a.abs()": lambda L, a, b: a.abs(),
     "a.sqrt() (of |a|)": lambda L, a, b: (a.abs() + 1).sqrt(),
     "a.log() (of |a|)": lambda L, a, b: (a.abs() + 1).log(),
@@ -98,6 +125,10 @@ OPS = {
     "a.softmax(1)": lambda L, a, b: a.softmax(1),
     "a.log_softmax(1)": lambda L, a, b: a.log_softmax(1),
     "a.logsumexp(1)": lambda L, a, b: a.logsumexp(1),
+    "a.softmax(0)": lambda L, a, b: a.softmax(0),
+    "a.log_softmax(0)": lambda L, a, b: a.log_softmax(0),
+    "a.logsumexp(0)": lambda L, a, b: a.logsumexp(0),
+    "a.std(0)": lambda L, a, b: a.std(0),
     "a @ b": lambda L, a, b: a @ b,
     "einsum ij,jk->ik": lambda L, a, b: L.einsum("ij,jk->ik", a, b),
     "a.T.contiguous()": lambda L, a, b: a.T.contiguous(),
@@ -112,6 +143,7 @@ OPS = {
     "a[a > 0]": lambda L, a, b: a[a > 0],
     "where(a > 0, a, b)": lambda L, a, b: L.where(a > 0, a, b),
     "a.cumsum(1)": lambda L, a, b: a.cumsum(1),
+    "a.cumsum(0)": lambda L, a, b: a.cumsum(0),
     "a.sort(1)": lambda L, a, b: a.sort(1).values,
     "a.topk(5, 1)": lambda L, a, b: a.topk(5, 1).values,
     "a.unbind(0)": lambda L, a, b: L.stack(a.unbind(0)[::2]),
@@ -119,6 +151,13 @@ OPS = {
     "F.cross_entropy": lambda L, a, b: L.nn.functional.cross_entropy(a, L.tensor(ROWS[: len(A)])),
     "F.cross_entropy 1024x1000": lambda L, a, b: L.nn.functional.cross_entropy(
         L.tensor(LOGITS, requires_grad=True), L.tensor(CLASSES)
+    ),
+    "nn.LayerNorm(n)": lambda L, a, b: layer_norm_module(L, a.shape[1])(a),
+    "F.group_norm(a4, 4)": lambda L, a, b: L.nn.functional.group_norm(
+        L.tensor(IMAGES, requires_grad=True), 4
+    ),
+    "nn.GroupNorm(4, 16)": lambda L, a, b: group_norm_module(L)(
+        L.tensor(IMAGES, requires_grad=True)
     ),
     "F.batch_norm": lambda L, a, b: L.nn.functional.batch_norm(a, None, None, training=True),
     "F.conv2d": lambda L, a, b: L.nn.functional.conv2d(
@@ -154,7 +193,7 @@ OPS = {
 }
 
 
-def timings(op, number) -> dict:
+def timings(op, number, repeats) -> dict:
     calls = {}
     for lib in (minigrad, torch):
         a = lib.tensor(A, requires_grad=True)
@@ -172,7 +211,7 @@ def timings(op, number) -> dict:
 
         calls[(lib.__name__, "forward")] = forward
         calls[(lib.__name__, "both")] = both
-    return best_of_each(calls, repeats=5, number=number)
+    return best_of_each(calls, repeats=repeats, number=number)
 
 
 def main() -> None:
@@ -180,6 +219,7 @@ def main() -> None:
     parser.add_argument("--cpu-time", action="store_true", help="process time, not wall time")
     parser.add_argument("--only", nargs="*", help="row names to run (default: all)")
     parser.add_argument("--number", type=int, default=10, help="calls per timing")
+    parser.add_argument("--repeats", type=int, default=5, help="rounds; each keeps its best")
     parser.add_argument("--size", type=int, default=512, help="a and b are size x size")
     args = parser.parse_args()
     resize(args.size)
@@ -189,7 +229,7 @@ def main() -> None:
     print(blas_line())
     print(f"{'op':20s} {'forward (us) minigrad / torch':>34s}   {'with backward':>30s}")
     for name in args.only or OPS:
-        t = timings(OPS[name], args.number)
+        t = timings(OPS[name], args.number, args.repeats)
         fwd = [t[(lib, "forward")] * 1e6 for lib in ("minigrad", "torch")]
         both = [t[(lib, "both")] * 1e6 for lib in ("minigrad", "torch")]
         worst = max(fwd[0] / fwd[1], both[0] / both[1])

@@ -255,8 +255,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
             raise RuntimeError(
                 "hardtanh: cannot do hardtanh on an unsigned type with negative limits"
             )
-    inside = (input > min_val) & (input < max_val)
-    return where(inside, input, input.clamp(min_val, max_val).detach())
+    return activations_ops.hardtanh(input, min_val, max_val)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -580,16 +579,14 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6; the gradient is 0 up to -3 and 1 from 3 on (PyTorch's kernel)."""
     if inplace:
         return input._inplace(hardswish)
-    inner = where(input < 3, input * (input + 3) / 6, input)
-    return where(input <= -3, 0.0, inner)
+    return activations_ops.hardswish(input)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3), 0 outside."""
     if inplace:
         return input._inplace(hardsigmoid)
-    inside = (input > -3) & (input < 3)
-    return where(inside, input / 6 + 0.5, (input >= 3).to(input.dtype))
+    return activations_ops.hardsigmoid(input)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
