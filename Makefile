@@ -28,9 +28,13 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Terminals (File > New > Terminal) get the venv first on PATH, so `minigrad-course` works there.
 # They run the user's shell as a non-login shell: a login shell reads /etc/profile, which resets
 # PATH on Debian and Ubuntu. LAB_ARGS adds options (the browser test passes port and token).
+# .jupyter/labconfig holds the course's default settings (a student's own settings win): widget
+# state is saved with the notebook, so a chapter saved after a run and opened again shows its
+# widgets, not "Error displaying widget: model not found".
 LAB_SHELL := $${SHELL:-/bin/bash}
 lab: $(LAB_STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" \
+		JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 		$(VENV)/bin/jupyter lab $(ROOT_FLAG) --notebook-dir=. \
 		--ServerApp.terminado_settings=shell_command="$(LAB_SHELL)" $(LAB_ARGS) \
 		notebooks/00_setup.ipynb
