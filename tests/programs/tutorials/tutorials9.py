@@ -733,3 +733,697 @@ def module_hooks_docs_semantics(torch, init):
         "removed": [layer(x).tolist(), x.grad.tolist()],
         "kwargs": [scaled(torch.ones(2), scale=3.0).tolist(), seen["kwargs"]],
     }
+
+
+def one_cycle_lr_docs_recipes(torch, init):
+    """OneCycleLR as its docs use it: steps_per_epoch and epochs, stepped every batch, cycling
+    SGD's momentum inversely; anneal_strategy='linear', three_phase=True, and with Adam (its
+    betas[0] cycled); the lrs and momenta recorded, and the error past the last step."""
+    lin = torch.nn.Linear(2, 1)
+    sgd = torch.optim.SGD(lin.parameters(), lr=0.1, momentum=0.9)
+    sched = torch.optim.lr_scheduler.OneCycleLR(sgd, max_lr=0.01, steps_per_epoch=4, epochs=3)
+    lrs, momenta = [], []
+    for _ in range(3):
+        for _ in range(4):
+            sgd.step()
+            sched.step()
+            lrs.append(sgd.param_groups[0]["lr"])
+            momenta.append(sgd.param_groups[0]["momentum"])
+    past = _raises(sched.step)
+    adam = torch.optim.Adam(lin.parameters(), lr=0.1)
+    linear = torch.optim.lr_scheduler.OneCycleLR(
+        adam, max_lr=0.05, total_steps=10, anneal_strategy="linear", three_phase=True,
+        div_factor=10.0, final_div_factor=100.0, pct_start=0.4,
+    )  # fmt: skip
+    linear_lrs, betas = [], []
+    for _ in range(9):
+        adam.step()
+        linear.step()
+        linear_lrs.append(adam.param_groups[0]["lr"])
+        betas.append(adam.param_groups[0]["betas"][0])
+    return {
+        "lrs": lrs,
+        "momenta": momenta,
+        "past_the_end": past,
+        "linear_three_phase": linear_lrs,
+        "betas": betas,
+        "initial": [sgd.param_groups[0]["initial_lr"], sgd.param_groups[0]["max_lr"]],
+        "last_lr": sched.get_last_lr(),
+    }
+
+
+def cosine_warm_restarts_fractional_epochs(torch, init):
+    """CosineAnnealingWarmRestarts's docs recipe: scheduler.step(epoch + i / iters) inside the
+    batch loop (fractional epochs), T_0=2, T_mult=2 and eta_min; then the plain per-epoch
+    step, T_cur and T_i read back, and stepping to an explicit epoch out of order."""
+    lin = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(lin.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2, eta_min=0.001)
+    iters = 4
+    lrs = []
+    for epoch in range(4):
+        for i in range(iters):
+            opt.step()
+            sched.step(epoch + i / iters)
+            lrs.append(opt.param_groups[0]["lr"])
+    state = [sched.T_cur, sched.T_i, sched.last_epoch]
+    opt2 = torch.optim.SGD(lin.parameters(), lr=1.0)
+    plain = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt2, T_0=3)
+    per_epoch = []
+    for _ in range(7):
+        opt2.step()
+        plain.step()
+        per_epoch.append(opt2.param_groups[0]["lr"])
+    plain.step(1)
+    return {
+        "fractional": lrs,
+        "state": state,
+        "per_epoch": per_epoch,
+        "jump_back": [opt2.param_groups[0]["lr"], plain.T_cur],
+    }
+
+
+def lambda_sequential_and_plateau_schedulers(torch, init):
+    """Three lr_scheduler docs examples: LambdaLR with one lambda per param group,
+    SequentialLR chaining a LinearLR warmup into ExponentialLR at a milestone, and
+    ReduceLROnPlateau in mode 'max' with threshold_mode 'abs', patience, cooldown and min_lr,
+    fed a validation metric; the lrs and the scheduler's num_bad_epochs along the way."""
+    base = torch.nn.Linear(2, 2)
+    head = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(
+        [{"params": base.parameters()}, {"params": head.parameters(), "lr": 0.5}], lr=0.05
+    )
+    lam = torch.optim.lr_scheduler.LambdaLR(
+        opt, lr_lambda=[lambda epoch: epoch // 3, lambda epoch: 0.95**epoch]
+    )
+    lambda_lrs = []
+    for _ in range(7):
+        opt.step()
+        lam.step()
+        lambda_lrs.append([g["lr"] for g in opt.param_groups])
+    opt2 = torch.optim.SGD(base.parameters(), lr=1.0)
+    warm = torch.optim.lr_scheduler.LinearLR(opt2, start_factor=0.1, total_iters=3)
+    decay = torch.optim.lr_scheduler.ExponentialLR(opt2, gamma=0.9)
+    seq = torch.optim.lr_scheduler.SequentialLR(opt2, schedulers=[warm, decay], milestones=[3])
+    seq_lrs = [opt2.param_groups[0]["lr"]]
+    for _ in range(7):
+        opt2.step()
+        seq.step()
+        seq_lrs.append(opt2.param_groups[0]["lr"])
+    opt3 = torch.optim.SGD(base.parameters(), lr=1.0)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt3, mode="max", factor=0.5, patience=1, threshold=0.05, threshold_mode="abs",
+        cooldown=1, min_lr=0.2,
+    )  # fmt: skip
+    accuracy = [0.5, 0.6, 0.62, 0.64, 0.63, 0.7, 0.71, 0.7, 0.69, 0.7, 0.7, 0.7]
+    plateau_lrs = []
+    for acc in accuracy:
+        plateau.step(acc)
+        plateau_lrs.append([opt3.param_groups[0]["lr"], plateau.num_bad_epochs])
+    return {
+        "lambda": lambda_lrs,
+        "sequential": seq_lrs,
+        "plateau": plateau_lrs,
+        "plateau_state": sorted(k for k in plateau.state_dict() if not k.startswith("_")),
+    }
+
+
+def generator_objects_and_determinism(torch, init):
+    """Randomness as the reproducibility notes handle it, compared by its properties: a
+    Generator's manual_seed returns it, two generators with one seed give the same draws,
+    get_state/set_state replay them, the global seed and fork-free replays through
+    get_rng_state, initial_seed, and a DataLoader shuffling with its own generator
+    reproducibly while leaving the global stream alone."""
+    g1 = torch.Generator().manual_seed(42)
+    g2 = torch.Generator()
+    g2.manual_seed(42)
+    a = torch.randn(5, generator=g1)
+    b = torch.randn(5, generator=g2)
+    state = g1.get_state()
+    c = torch.rand(3, generator=g1)
+    g1.set_state(state)
+    d = torch.rand(3, generator=g1)
+    torch.manual_seed(7)
+    first = torch.randint(0, 100, (6,))
+    rng_state = torch.get_rng_state()
+    second = torch.randn(4)
+    torch.set_rng_state(rng_state)
+    again = torch.randn(4)
+    torch.manual_seed(7)
+    replay = torch.randint(0, 100, (6,))
+    dataset = torch.utils.data.TensorDataset(torch.arange(10))
+    orders = []
+    for _ in range(2):
+        loader = torch.utils.data.DataLoader(
+            dataset, batch_size=5, shuffle=True, generator=torch.Generator().manual_seed(3)
+        )
+        orders.append(torch.cat([batch for (batch,) in loader]).tolist())
+    torch.manual_seed(11)
+    before = torch.rand(2)
+    torch.manual_seed(11)
+    list(torch.utils.data.DataLoader(dataset, shuffle=True, generator=torch.Generator()))
+    after = torch.rand(2)
+    return {
+        "same_seed": torch.equal(a, b),
+        "state_replay": torch.equal(c, d),
+        "global_replay": [torch.equal(first, replay), torch.equal(second, again)],
+        "initial_seed": [torch.initial_seed(), g1.initial_seed(), torch.Generator().initial_seed()],
+        "shuffled": [orders[0] == orders[1], sorted(orders[0]) == list(range(10))],
+        "global_untouched": torch.equal(before, after),
+        "ranges": [
+            bool((c >= 0).all() and (c < 1).all()), first.dtype == torch.int64,
+            bool((first >= 0).all() and (first < 100).all()),
+        ],  # fmt: skip
+    }
+
+
+def mixed_dtypes_and_default_dtype(torch, init):
+    """Mixed dtypes as users meet them: a float64 batch into a float32 Linear raises
+    RuntimeError, model.double() and model.to(torch.float64) fix it, set_default_dtype changes
+    what torch.tensor and nn layers create (and back), half() parameters, and the dtype of
+    Python-scalar tensors under each default."""
+    nn = torch.nn
+    layer = init(nn.Linear(3, 2))
+    x64 = _randn(torch, (4, 3), 28).double()
+    error = _raises(lambda: layer(x64))
+    doubled = init(nn.Linear(3, 2)).double()
+    out = doubled(x64)
+    moved = init(nn.Linear(3, 2)).to(torch.float64)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        created = [
+            torch.tensor([1.0, 2.0]).dtype, torch.tensor([1, 2]).dtype, torch.zeros(2).dtype,
+            nn.Linear(2, 2).weight.dtype, torch.arange(0.0, 1.0, 0.5).dtype,
+            torch.tensor(3.5).dtype, (torch.ones(2, dtype=torch.int32) * 0.5).dtype,
+        ]  # fmt: skip
+    finally:
+        torch.set_default_dtype(previous)
+    half = init(nn.Linear(3, 2)).half()
+    return {
+        "error": error,
+        "double": [out.dtype == torch.float64, out.tolist()],
+        "moved": [moved.weight.dtype == torch.float64, moved.bias.dtype == torch.float64],
+        "created": [str(d).split(".")[-1] for d in created],
+        "restored": [torch.get_default_dtype() == torch.float32, torch.tensor([1.0]).dtype == torch.float32],
+        "half": [half.weight.dtype == torch.float16, half.weight.float().tolist()],
+    }
+
+
+def bilinear_identity_flatten_unflatten_docs(torch, init):
+    """The docs examples of nn.Bilinear (128 x 20 x 30 -> 40, made small), nn.Identity with
+    arguments it ignores, nn.Flatten with default and custom dims, and nn.Unflatten by sizes;
+    the Bilinear gradients."""
+    nn = torch.nn
+    m = init(nn.Bilinear(4, 5, 3))
+    input1 = _randn(torch, (6, 4), 29).requires_grad_()
+    input2 = _randn(torch, (6, 5), 30)
+    output = m(input1, input2)
+    output.pow(2).sum().backward()
+    identity = nn.Identity(54, unused_argument1=0.1, unused_argument2=False)
+    x = _randn(torch, (32, 1, 5, 5), 31)
+    unflatten = nn.Unflatten(1, (2, 5, 5))
+    return {
+        "bilinear": [list(output.shape), output.tolist()],
+        "grads": [input1.grad.tolist(), m.weight.grad.sum(0).tolist(), m.bias.grad.tolist()],
+        "identity": [list(identity(x).shape), identity(x) is x],
+        "flatten": [
+            list(nn.Flatten()(x).shape), list(nn.Flatten(0, 2)(x).shape),
+            list(nn.Flatten(-2)(x).shape),
+        ],  # fmt: skip
+        "unflatten": list(unflatten(torch.ones(2, 50)).shape),
+        "functional": list(torch.nn.functional.bilinear(input1, input2, m.weight).shape),
+    }
+
+
+def padding_layers_docs_examples(torch, init):
+    """The padding layers' docs examples on their arange inputs: ZeroPad2d((1, 1, 2, 0)),
+    ConstantPad1d(2, 3.5) and ConstantPad3d, ReflectionPad1d/2d, ReplicationPad2d/3d,
+    CircularPad1d/2d with asymmetric padding, and F.pad's modes with negative padding (a crop)
+    and the gradient of reflect padding."""
+    nn, F = torch.nn, torch.nn.functional
+    x1 = torch.arange(8, dtype=torch.float).reshape(1, 2, 4)
+    x2 = torch.arange(9, dtype=torch.float).reshape(1, 1, 3, 3)
+    x3 = torch.arange(8, dtype=torch.float).reshape(1, 1, 2, 2, 2)
+    grad_in = x2.clone().requires_grad_()
+    F.pad(grad_in, (2, 1, 1, 2), mode="reflect").sum().backward()
+    return {
+        "zero": nn.ZeroPad2d((1, 1, 2, 0))(x2).tolist(),
+        "constant1d": nn.ConstantPad1d(2, 3.5)(x1).tolist(),
+        "constant3d": list(nn.ConstantPad3d((3, 3, 6, 6, 0, 1), 3.5)(x3).shape),
+        "reflect1d": nn.ReflectionPad1d((3, 1))(x1).tolist(),
+        "reflect2d": nn.ReflectionPad2d(2)(x2).tolist(),
+        "replicate2d": nn.ReplicationPad2d((1, 1, 2, 0))(x2).tolist(),
+        "replicate3d": nn.ReplicationPad3d(1)(x3).sum().item(),
+        "circular1d": nn.CircularPad1d((3, 1))(x1).tolist(),
+        "circular2d": nn.CircularPad2d((1, 1, 2, 0))(x2).tolist(),
+        "crop": F.pad(x2, (-1, 0, 0, -1)).tolist(),
+        "reflect_grad": grad_in.grad.tolist(),
+    }
+
+
+def max_unpool_and_lp_pool_docs(torch, init):
+    """MaxPool2d(2, stride=2, return_indices=True) and MaxUnpool2d's docs example on the 4x4
+    input 1..16 (with output_size to undo an odd size), MaxUnpool1d's, LPPool2d's and
+    AdaptiveMaxPool2d((None, 7)) on random inputs, and the unpool gradient."""
+    nn = torch.nn
+    pool = nn.MaxPool2d(2, stride=2, return_indices=True)
+    unpool = nn.MaxUnpool2d(2, stride=2)
+    x = torch.tensor(
+        [[[[1.0, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]]], requires_grad=True
+    )
+    output, indices = pool(x)
+    restored = unpool(output, indices)
+    (restored * torch.arange(16.0).view(1, 1, 4, 4)).sum().backward()
+    odd = _randn(torch, (1, 1, 5, 5), 32)
+    o2, i2 = pool(odd)
+    back = unpool(o2, i2, output_size=odd.size())
+    pool1 = nn.MaxPool1d(2, stride=2, return_indices=True)
+    o1, i1 = pool1(torch.tensor([[[1.0, 2, 3, 4, 5, 6, 7, 8]]]))
+    u1 = nn.MaxUnpool1d(2, stride=2)(o1, i1)
+    y = _randn(torch, (2, 3, 6, 8), 33)
+    return {
+        "pooled": [output.tolist(), indices.tolist()],
+        "unpooled": restored.tolist(),
+        "grad": x.grad.tolist(),
+        "output_size": [list(back.shape), back.tolist()],
+        "one_d": [u1.tolist(), i1.tolist()],
+        "lp": nn.LPPool2d(2, 3, stride=2)(y).tolist(),
+        "lp_1_5": nn.LPPool2d(1.5, (3, 2), stride=(2, 1))(y.abs()).sum().item(),
+        "adaptive_none": list(nn.AdaptiveMaxPool2d((None, 7))(y).shape),
+        "adaptive": nn.AdaptiveMaxPool2d((5, 7))(y)[0, 0].tolist(),
+    }
+
+
+def normalization_layers_docs_examples(torch, init):
+    """The normalization layers' docs examples: GroupNorm separating 6 channels into 3 groups,
+    6 groups (InstanceNorm) and 1 group (LayerNorm-like); LayerNorm over the last dim for NLP
+    and over (C, H, W) for images with elementwise_affine=False; RMSNorm; LocalResponseNorm on
+    a signal and an image; InstanceNorm1d with track_running_stats; and their gradients."""
+    nn = torch.nn
+    x = _randn(torch, (4, 6, 5, 5), 34).requires_grad_()
+    outs = [
+        init(nn.GroupNorm(3, 6))(x), init(nn.GroupNorm(6, 6))(x), init(nn.GroupNorm(1, 6))(x),
+    ]  # fmt: skip
+    embedding = _randn(torch, (2, 3, 8), 35)
+    layer_norm = init(nn.LayerNorm(8))
+    image_norm = nn.LayerNorm([6, 5, 5], elementwise_affine=False)
+    rms = init(nn.RMSNorm([8]))
+    lrn = nn.LocalResponseNorm(2)
+    signal = _randn(torch, (3, 6, 7), 36)
+    inorm = init(nn.InstanceNorm1d(6, affine=True, track_running_stats=True))
+    inorm(signal)
+    inorm.eval()
+    evaluated = inorm(signal)
+    sum(o.pow(2).sum() for o in outs).backward()
+    return {
+        "groups": [o[0, :, 0, 0].tolist() for o in outs],
+        "stats": [outs[2][1].mean().item(), outs[2][1].var(unbiased=False).item()],
+        "layer_norm": layer_norm(embedding).tolist(),
+        "image": image_norm(x)[0, 0].tolist(),
+        "rms": rms(embedding).tolist(),
+        "lrn": [lrn(signal).tolist(), lrn(x)[0, :, 0, 0].tolist()],
+        "instance_running": [inorm.running_mean.tolist(), inorm.running_var.tolist()],
+        "instance_eval": evaluated[0].tolist(),
+        "grad": x.grad[0, :, 0, 0].tolist(),
+    }
+
+
+def activation_modules_docs_examples(torch, init):
+    """Activation modules from their docs pages: Softmax2d over channels, GLU halving a dim,
+    Threshold(0.1, 20), Hardtanh(-2, 2), RReLU in eval mode (the fixed mean slope),
+    Softmin(dim=1), LogSigmoid, Softshrink and Hardshrink, CELU, SELU, Mish, Hardswish, each
+    with its values at the kinks and its gradient."""
+    nn = torch.nn
+    x = torch.tensor([[-3.0, -2.0, -0.5, 0.0, 0.1, 0.5, 2.0, 3.0]], requires_grad=True)
+    rrelu = nn.RReLU(0.1, 0.3)
+    rrelu.eval()
+    modules = {
+        "threshold": nn.Threshold(0.1, 20.0), "hardtanh": nn.Hardtanh(-2, 2), "rrelu": rrelu,
+        "softmin": nn.Softmin(dim=1), "logsigmoid": nn.LogSigmoid(), "softshrink": nn.Softshrink(0.5),
+        "hardshrink": nn.Hardshrink(0.5), "celu": nn.CELU(0.5), "selu": nn.SELU(), "mish": nn.Mish(),
+        "hardswish": nn.Hardswish(), "hardsigmoid": nn.Hardsigmoid(), "relu6": nn.ReLU6(),
+        "tanhshrink": nn.Tanhshrink(), "softsign": nn.Softsign(), "softplus": nn.Softplus(2, 1),
+    }  # fmt: skip
+    results = {}
+    for name, module in modules.items():
+        x.grad = None
+        out = module(x)
+        out.sum().backward()
+        results[name] = [out.tolist(), x.grad.tolist()]
+    image = _randn(torch, (2, 3, 4, 4), 37)
+    soft2d = nn.Softmax2d()(image)
+    results["softmax2d"] = [soft2d.sum(1).tolist(), soft2d[0, :, 0, 0].tolist()]
+    results["glu"] = nn.GLU()(_randn(torch, (4, 2), 38)).tolist()
+    results["glu_dim1"] = list(nn.GLU(dim=2)(image).shape)
+    results["repr"] = [repr(nn.Threshold(0.1, 20)), repr(nn.Hardtanh(-2, 2)), repr(rrelu)]
+    return results
+
+
+def gradient_diff_and_trapezoid_docs(torch, init):
+    """torch.gradient's docs examples (unit spacing, a scalar spacing, coordinates as a tuple
+    of tensors, edge_order=2, a dim), torch.diff with n=2 and prepend/append, trapezoid and
+    cumulative_trapezoid with dx and with sample points x."""
+    t = torch.tensor([4.0, 1.0, 1.0, 16.0])
+    coordinates = (torch.tensor([-2.0, -1.0, 1.0, 4.0]),)
+    values = torch.tensor([4.0, 1.0, 1.0, 16.0])
+    grid = torch.tensor([[1.0, 2, 4, 8], [10, 20, 40, 80]])
+    y = torch.tensor([1.0, 5.0, 10.0])
+    x = torch.tensor([1.0, 3.0, 6.0])
+    return {
+        "unit": torch.gradient(t)[0].tolist(),
+        "coordinates": torch.gradient(values, spacing=coordinates)[0].tolist(),
+        "scalar_spacing": [g.tolist() for g in torch.gradient(grid, spacing=2.0)],
+        "edge_order_2": torch.gradient(values, spacing=coordinates, edge_order=2)[0].tolist(),
+        "dim": torch.gradient(grid, dim=1)[0].tolist(),
+        "spacing_list": [g.tolist() for g in torch.gradient(grid, spacing=[3.0, 2.0])],
+        "diff": [
+            torch.diff(torch.tensor([1, 3, 2])).tolist(),
+            torch.diff(torch.tensor([1, 3, 2]), append=torch.tensor([4, 5])).tolist(),
+            torch.diff(grid, dim=0).tolist(), torch.diff(grid, n=2, dim=1).tolist(),
+            torch.diff(grid, prepend=torch.zeros(2, 1)).tolist(),
+            torch.diff(torch.tensor([True, False, False, True])).tolist(),
+        ],  # fmt: skip
+        "trapezoid": [
+            torch.trapezoid(y).item(), torch.trapezoid(y, dx=2).item(),
+            torch.trapezoid(y, x).item(), torch.trapezoid(grid, dim=0).tolist(),
+        ],  # fmt: skip
+        "cumulative": [
+            torch.cumulative_trapezoid(y).tolist(), torch.cumulative_trapezoid(y, x).tolist(),
+            torch.cumulative_trapezoid(grid, dx=0.5).tolist(),
+        ],  # fmt: skip
+    }
+
+
+def histograms_and_counting_docs(torch, init):
+    """The counting ops' docs examples: histc with bins/min/max (values outside ignored),
+    histogram with weights and density (bin edges returned), bincount with weights and
+    minlength, bucketize with right=True and boundaries, searchsorted with side='right',
+    a sorter and out_int32, and count_nonzero over dims."""
+    data = torch.tensor([1.0, 2.0, 1.0, 2.5, 4.0, 0.0, -1.0])
+    hist, edges = torch.histogram(torch.tensor([1.0, 2, 1]), bins=4, range=(0.0, 3.0))
+    weighted, _ = torch.histogram(
+        torch.tensor([1.0, 2, 1]), bins=4, range=(0.0, 3.0), weight=torch.tensor([1.0, 2, 4])
+    )
+    density, _ = torch.histogram(
+        torch.tensor([1.0, 2, 1]), bins=4, range=(0.0, 3.0), weight=torch.tensor([1.0, 2, 4]),
+        density=True,
+    )  # fmt: skip
+    by_edges, _ = torch.histogram(data, bins=torch.tensor([-1.0, 0.5, 2.0, 4.0]))
+    boundaries = torch.tensor([1, 3, 5, 7, 9])
+    v = torch.tensor([[3, 6, 9], [3, 6, 9]])
+    sorted_sequence = torch.tensor([[1, 3, 5, 7, 9], [2, 4, 6, 8, 10]])
+    unsorted = torch.tensor([1, 3, 2, 4, 6, 5, 7])
+    sorter = torch.argsort(unsorted)
+    ints = torch.tensor([4, 3, 6, 3, 4])
+    weights = torch.linspace(0, 1, steps=5)
+    return {
+        "histc": [
+            torch.histc(torch.tensor([1.0, 2, 1]), bins=4, min=0, max=3).tolist(),
+            torch.histc(data, bins=3, min=0, max=3).tolist(), torch.histc(data, bins=5).tolist(),
+        ],  # fmt: skip
+        "histogram": [hist.tolist(), edges.tolist(), weighted.tolist(), density.tolist()],
+        "by_edges": by_edges.tolist(),
+        "bincount": [
+            torch.bincount(ints).tolist(), torch.bincount(ints, weights).tolist(),
+            torch.bincount(ints, minlength=9).tolist(),
+        ],  # fmt: skip
+        "bucketize": [
+            torch.bucketize(v, boundaries).tolist(),
+            torch.bucketize(v, boundaries, right=True).tolist(),
+        ],
+        "searchsorted": [
+            torch.searchsorted(sorted_sequence, torch.tensor([[3, 6, 9], [3, 6, 9]])).tolist(),
+            torch.searchsorted(sorted_sequence, torch.tensor([[3, 6, 9], [3, 6, 9]]), right=True).tolist(),
+            torch.searchsorted(sorted_sequence[0], torch.tensor([3, 6, 9]), side="right").tolist(),
+            torch.searchsorted(unsorted, torch.tensor([2, 5]), sorter=sorter).tolist(),
+            torch.searchsorted(boundaries, torch.tensor([4]), out_int32=True).dtype == torch.int32,
+        ],
+        "count_nonzero": [
+            torch.count_nonzero(v - 6).item(), torch.count_nonzero(v - 6, dim=0).tolist(),
+            torch.count_nonzero(torch.eye(3), dim=(0, 1)).item(),
+        ],  # fmt: skip
+    }
+
+
+def unique_topk_kthvalue_docs(torch, init):
+    """torch.unique's docs examples (sorted, return_inverse, return_counts, dim=0 and dim=1),
+    unique_consecutive with counts and a dim, topk with largest=False and sorted, kthvalue
+    with keepdim, msort and a stable descending argsort with ties, mode and median (the lower
+    of the middle two) with their indices."""
+    x = torch.tensor([1, 3, 2, 3], dtype=torch.long)
+    rows = torch.tensor([[1, 3], [2, 3], [1, 3], [2, 3], [0, 9]])
+    output, inverse, counts = torch.unique(
+        torch.tensor([[1, 3], [2, 3]]), sorted=True, return_inverse=True, return_counts=True
+    )
+    u_rows, inv_rows, c_rows = torch.unique(rows, dim=0, return_inverse=True, return_counts=True)
+    consecutive = torch.tensor([1, 1, 2, 2, 3, 1, 1, 2])
+    c_out, c_inv, c_counts = torch.unique_consecutive(
+        consecutive, return_inverse=True, return_counts=True
+    )
+    scores = torch.tensor([[0.2, 0.9, 0.4, 0.9], [0.5, 0.1, 0.7, 0.3]])
+    smallest = torch.topk(scores, 2, largest=False)
+    kth = torch.kthvalue(torch.arange(1.0, 7.0).view(2, 3), 2, 0, True)
+    ties = torch.tensor([2, 1, 2, 0, 1, 2])
+    med = torch.tensor([[1.0, 4.0, 2.0, 3.0], [0.5, 0.1, 0.2, 0.3]]).median(dim=1)
+    mode = torch.tensor([[1, 2, 2, 3], [4, 4, 5, 5]]).mode(dim=1)
+    return {
+        "unique": [torch.unique(x).tolist(), output.tolist(), inverse.tolist(), counts.tolist()],
+        "rows": [u_rows.tolist(), inv_rows.tolist(), c_rows.tolist()],
+        "cols": torch.unique(rows.T, dim=1).tolist(),
+        "consecutive": [c_out.tolist(), c_inv.tolist(), c_counts.tolist()],
+        "consecutive_dim": torch.unique_consecutive(rows, dim=0).tolist(),
+        "topk": [smallest.values.tolist(), smallest.indices.tolist()],
+        "topk_unsorted_values": sorted(torch.topk(scores[1], 3, sorted=False).values.tolist()),
+        "kthvalue": [kth.values.tolist(), kth.indices.tolist()],
+        "msort": torch.msort(scores).tolist(),
+        "stable": torch.argsort(ties, descending=True, stable=True).tolist(),
+        "sort_stable": torch.sort(ties, stable=True).indices.tolist(),
+        "median": [med.values.tolist(), med.indices.tolist(), torch.tensor([1.0, 4, 2, 3]).median().item()],
+        "mode": [mode.values.tolist(), mode.indices.tolist()],
+    }
+
+
+def index_ops_docs_examples(torch, init):
+    """The index_* ops' docs examples: index_add_ with alpha, index_copy_, index_fill_,
+    index_reduce_ 'prod' and 'amax' with include_self=False and 'mean', index_select, take,
+    take_along_dim with argmax/argsort (and dim=None), put_ with accumulate, masked_scatter_,
+    and the gradients of index_add and take_along_dim."""
+    x = torch.ones(5, 3)
+    t = torch.tensor([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]])
+    index = torch.tensor([0, 4, 2])
+    added = x.clone().index_add_(0, index, t, alpha=-1)
+    copied = torch.zeros(5, 3).index_copy_(0, index, t)
+    filled = t.clone().index_fill_(1, torch.tensor([0, 2]), -1)
+    target = torch.full((5, 3), 2.0)
+    src = torch.tensor([[1.0, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]])
+    idx = torch.tensor([0, 4, 2, 0])
+    prod = target.clone().index_reduce_(0, idx, src, "prod")
+    amax = target.clone().index_reduce_(0, idx, src, "amax", include_self=False)
+    mean = target.clone().index_reduce_(0, idx, src, "mean")
+    sorted_idx = torch.argsort(t, dim=1, descending=True)
+    put = torch.tensor([[4, 3, 5], [6, 7, 8]]).put_(torch.tensor([1, 3, 1]), torch.tensor([9, 10, 1]), accumulate=True)
+    mask = torch.tensor([[0, 0, 0, 1, 1], [1, 1, 0, 1, 1]], dtype=torch.bool)
+    scattered = torch.zeros(2, 5, dtype=torch.long).masked_scatter_(mask, torch.arange(10).view(2, 5))
+    a = _randn(torch, (3, 4), 39).requires_grad_()
+    b = _randn(torch, (2, 4), 40).requires_grad_()
+    out = a.index_add(0, torch.tensor([2, 0]), b, alpha=2.0)
+    picked = torch.take_along_dim(a, a.argmax(dim=1, keepdim=True), dim=1)
+    (out.pow(2).sum() + picked.sum()).backward()
+    return {
+        "index_add": added.tolist(),
+        "index_copy": copied.tolist(),
+        "index_fill": filled.tolist(),
+        "index_reduce": [prod.tolist(), amax.tolist(), mean.tolist()],
+        "index_select": torch.index_select(t, 1, torch.tensor([2, 0])).tolist(),
+        "take": torch.take(t, torch.tensor([0, 2, 5])).tolist(),
+        "take_along_dim": [
+            torch.take_along_dim(t, sorted_idx, dim=1).tolist(),
+            torch.take_along_dim(t, torch.argmax(t)).tolist(),
+        ],
+        "put": put.tolist(),
+        "masked_scatter": scattered.tolist(),
+        "grads": [a.grad.tolist(), b.grad.tolist()],
+    }
+
+
+def where_scatter_gather_idioms(torch, init):
+    """The idioms built from where, scatter and gather: torch.where with Python scalars (the
+    dtype), torch.where(cond) as nonzero's tuple, argwhere, a one-hot by scatter_, a per-class
+    sum and max by scatter_add_ and scatter_reduce (include_self=False), picking each row's
+    label probability by gather, and the sparse-to-dense with index_put_ accumulate; gradients
+    through where and gather."""
+    x = _randn(torch, (3, 4), 41).requires_grad_()
+    labels = torch.tensor([2, 0, 3])
+    relu_like = torch.where(x > 0, x, 0.0)
+    clipped = torch.where(x > 0.5, 0.5, x)
+    probs = x.softmax(dim=1)
+    picked = probs.gather(1, labels.unsqueeze(1)).squeeze(1)
+    (relu_like.sum() + clipped.pow(2).sum() - picked.log().sum()).backward()
+    one_hot = torch.zeros(3, 4).scatter_(1, labels.unsqueeze(1), 1.0)
+    values = torch.tensor([1.0, 5.0, 2.0, 7.0, 3.0])
+    groups = torch.tensor([0, 1, 0, 1, 2])
+    sums = torch.zeros(3).scatter_add_(0, groups, values)
+    maxes = torch.zeros(3).scatter_reduce(0, groups, values, reduce="amax", include_self=False)
+    means = torch.zeros(3).scatter_reduce(0, groups, values, reduce="mean", include_self=False)
+    rows, cols = torch.tensor([0, 1, 1, 0]), torch.tensor([2, 0, 0, 2])
+    dense = torch.zeros(2, 3).index_put_((rows, cols), torch.tensor([1.0, 2.0, 3.0, 4.0]), accumulate=True)
+    m = torch.tensor([[0.6, 0.0, 0.0, 0.0], [0.0, 0.4, 0.0, 0.0], [0.0, 0.0, 1.2, 0.0]])
+    return {
+        "where_dtypes": [
+            str(torch.where(x > 0, 1.0, 0.0).dtype).split(".")[-1],
+            str(torch.where(labels > 0, labels, 0).dtype).split(".")[-1],
+            str(torch.where(labels > 0, 1.5, labels).dtype).split(".")[-1],
+        ],
+        "where_tuple": [t.tolist() for t in torch.where(m)],
+        "argwhere": torch.argwhere(m).tolist(),
+        "nonzero_tuple": [t.tolist() for t in torch.nonzero(m, as_tuple=True)],
+        "one_hot": one_hot.tolist(),
+        "group_stats": [sums.tolist(), maxes.tolist(), means.tolist()],
+        "picked": picked.tolist(),
+        "dense": dense.tolist(),
+        "grad": x.grad.tolist(),
+    }
+
+
+def tensor_indexing_api_tricks(torch, init):
+    """Advanced indexing as NumPy and PyTorch define it: index arrays broadcast together, a
+    slice between two arrays (the indexed dims move first), None and Ellipsis mixed in,
+    boolean masks over leading dims, assignment through broadcast indices, x[idx] += 1 with a
+    repeated index (one write, not two), index_put_(accumulate=True) for two, a negative step
+    raising ValueError, and the gradient of a gather with repeats (they add up)."""
+    x = torch.arange(60).reshape(3, 4, 5)
+    rows = torch.tensor([[0], [2]])
+    cols = torch.tensor([1, 3])
+    y = torch.zeros(5)
+    idx = torch.tensor([1, 1, 3])
+    y[idx] += 1
+    z = torch.zeros(5).index_put_((idx,), torch.ones(3), accumulate=True)
+    w = torch.zeros(3, 4)
+    w[torch.tensor([0, 2]), 1:3] = torch.tensor([7.0, 8.0])
+    w[w == 0] = -1
+    mask = torch.tensor([True, False, True])
+    src = _randn(torch, (4,), 42).requires_grad_()
+    gathered = src[torch.tensor([0, 0, 2, 0])]
+    (gathered * torch.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    return {
+        "broadcast": x[0][rows, cols].tolist(),
+        "slice_between": list(x[torch.tensor([0, 1]), :, torch.tensor([2, 3])].shape),
+        "adjacent": list(x[:, torch.tensor([0, 1]), torch.tensor([2, 3])].shape),
+        "none_ellipsis": [list(x[None, ..., 0].shape), list(x[..., None, 1:3].shape)],
+        "bool_leading": x[mask].shape[0],
+        "bool_and_int": x[mask, 1].tolist(),
+        "bool_2d": x[0][x[0] % 7 == 0].tolist(),
+        "repeated_plus_equal": y.tolist(),
+        "accumulate": z.tolist(),
+        "assigned": w.tolist(),
+        "negative_step": _raises(lambda: x[::-1]),
+        "grad": src.grad.tolist(),
+        "list_index": x[[0, 2], [1, 3]].tolist(),
+        "tuple_of_lists": x[([0, 1], [2, 3])].tolist(),
+    }
+
+
+def inplace_ops_and_views_semantics(torch, init):
+    """Views and in-place ops: view/transpose/narrow/diagonal/expand share memory with their
+    base (a write through one shows in the other), _base, is_contiguous and contiguous(),
+    reshape copying only when it must, in-place shape methods (t_, unsqueeze_, squeeze_),
+    in-place on a leaf that requires grad raising RuntimeError, and autograd through an
+    in-place op on a view of a non-leaf."""
+    base = torch.arange(12.0).reshape(3, 4)
+    v = base.view(4, 3)
+    v[0, 0] = 100.0
+    t = base.t()
+    t[1, 0] = -1.0
+    base.narrow(1, 2, 2).mul_(10)
+    base.diagonal().zero_()
+    expanded = torch.tensor([1.0, 2.0]).expand(3, 2)
+    copy_needed = base.t().reshape(12)
+    copy_needed[0] = 55.0
+    shapes = torch.ones(2, 3)
+    shapes.t_()
+    shapes.unsqueeze_(0)
+    s1 = list(shapes.shape)
+    shapes.squeeze_(0)
+    leaf = torch.ones(3, requires_grad=True)
+    a = _randn(torch, (3, 4), 43).requires_grad_()
+    b = a * 2
+    b[:, 1].mul_(3)
+    b[0].add_(1)
+    b.pow(2).sum().backward()
+    return {
+        "base": base.tolist(),
+        "shares": [v._base is base, t._base is base, base._base is None],
+        "contiguous": [
+            t.is_contiguous(), t.contiguous().is_contiguous(), expanded.is_contiguous(),
+            expanded.stride(), base.stride(), t.stride(),
+        ],  # fmt: skip
+        "reshape_copied": base[0, 0].item() != 55.0,
+        "shape_methods": [s1, list(shapes.shape)],
+        "leaf_inplace": _raises(lambda: leaf.add_(1)),
+        "view_of_leaf_inplace": _raises(lambda: leaf[0].mul_(2)),
+        "grad": a.grad.tolist(),
+        "grad_fn": repr(b.grad_fn).split(" ")[0],
+    }
+
+
+def sorting_based_algorithms(torch, init):
+    """Small algorithms users write with sort and cumsum: nucleus (top-p) filtering of logits
+    as in the Hugging Face recipe (sort descending, cumulative softmax, scatter the mask back),
+    ranking by double argsort, a stable sort by two keys, and the median via kthvalue."""
+    logits = torch.tensor([[2.0, 1.0, 0.5, 3.0, -1.0], [0.1, 0.2, 0.3, 0.4, 0.5]])
+    sorted_logits, sorted_indices = torch.sort(logits, descending=True)
+    cumulative = torch.cumsum(torch.softmax(sorted_logits, dim=-1), dim=-1)
+    remove = cumulative > 0.8
+    remove[..., 1:] = remove[..., :-1].clone()
+    remove[..., 0] = False
+    to_remove = remove.scatter(1, sorted_indices, remove)
+    filtered = logits.masked_fill(to_remove, -float("inf"))
+    scores = torch.tensor([0.3, 0.9, 0.1, 0.9, 0.5])
+    ranks = scores.argsort(descending=True, stable=True).argsort()
+    primary = torch.tensor([2, 1, 2, 1, 0])
+    secondary = torch.tensor([5, 3, 1, 4, 2])
+    order = secondary.argsort(stable=True)
+    order = order[primary[order].argsort(stable=True)]
+    values = torch.tensor([5.0, 1.0, 4.0, 2.0, 3.0, 9.0])
+    k = (values.numel() + 1) // 2
+    return {
+        "filtered": filtered.tolist(),
+        "kept": (~to_remove).sum(1).tolist(),
+        "ranks": ranks.tolist(),
+        "two_keys": order.tolist(),
+        "median": [values.kthvalue(k).values.item(), values.median().item()],
+        "softmax_filtered": torch.softmax(filtered, -1).tolist(),
+    }
+
+
+def einsum_more_patterns(torch, init):
+    """einsum patterns not yet run here: the operands given as a list (the old calling form),
+    a batched trace 'bii->b', a sum over everything 'ij->', an outer product of three vectors,
+    a repeated output-less contraction 'ij,ij->', a broadcast batch with '...' on one side
+    only, tensordot with dims as an int and as lists, and the gradients of a bilinear form."""
+    a = _randn(torch, (3, 3), 44).requires_grad_()
+    u = _randn(torch, (3,), 45)
+    v = _randn(torch, (3,), 46)
+    batch = _randn(torch, (2, 3, 3), 47)
+    p = _randn(torch, (2, 3, 4), 48)
+    q = _randn(torch, (4, 3, 2), 49)
+    form = torch.einsum("i,ij,j->", u, a, v)
+    form.backward()
+    return {
+        "list_operands": torch.einsum("i,i", [u, v]).item(),
+        "batched_trace": torch.einsum("bii->b", batch).tolist(),
+        "total": torch.einsum("ij->", a).item(),
+        "outer3": list(torch.einsum("i,j,k->ijk", u, v, u).shape),
+        "frobenius": torch.einsum("ij,ij->", a, a).item(),
+        "one_sided": torch.einsum("...ij,jk->...ik", batch, a).sum().item(),
+        "spaces": torch.einsum("b i j , j -> b i", batch, u).tolist(),
+        "tensordot": [
+            list(torch.tensordot(p, q, dims=([1, 2], [1, 0])).shape),
+            torch.tensordot(p, q, dims=([1, 2], [1, 0])).tolist(),
+            list(torch.tensordot(p, p.transpose(0, 2), dims=1).shape),
+            torch.tensordot(u, v, dims=0).shape[0],
+        ],
+        "grad": a.grad.tolist(),
+        "form": form.item(),
+    }
