@@ -1427,3 +1427,49 @@ def einsum_more_patterns(torch, init):
         "grad": a.grad.tolist(),
         "form": form.item(),
     }
+
+
+def adaptive_softmax_language_model_head(torch, init):
+    """nn.AdaptiveLogSoftmaxWithLoss as a word-level language model's output layer: cutoffs
+    [5, 15] of 30 classes with div_value 2 and a head bias, forward's (output, loss) on
+    targets from every cluster, the gradients of the head and of each tail projection, a few
+    Adam steps, log_prob's rows (their exp sums to 1) and predict (their argmax), an unbatched
+    call, and the errors for a target out of range and for bad cutoffs."""
+    nn = torch.nn
+    asm = init(nn.AdaptiveLogSoftmaxWithLoss(16, 30, cutoffs=[5, 15], div_value=2.0, head_bias=True))
+    hidden = _randn(torch, (8, 16), 50)
+    target = torch.tensor([0, 4, 5, 14, 15, 29, 2, 20])
+    output, loss = asm(hidden, target)
+    loss.backward()
+    grads = [asm.head.weight.grad.sum(1).tolist(), asm.head.bias.grad.tolist()]
+    grads += [p.grad.sum().item() for p in asm.tail.parameters()]
+    opt = torch.optim.Adam(asm.parameters(), lr=0.05)
+    losses = []
+    for _ in range(5):
+        opt.zero_grad()
+        step_loss = asm(hidden, target).loss
+        step_loss.backward()
+        opt.step()
+        losses.append(step_loss.item())
+    log_prob = asm.log_prob(hidden)
+    single = asm(hidden[0], target[0])
+    return {
+        "sizes": [
+            asm.shortlist_size, asm.n_clusters, asm.head_size, asm.cutoffs,
+            [[list(p.shape) for p in t.parameters()] for t in asm.tail],
+        ],  # fmt: skip
+        "output": [output.tolist(), loss.item()],
+        "picked": log_prob.gather(1, target[:, None]).squeeze(1).tolist(),
+        "grads": grads,
+        "losses": losses,
+        "log_prob": [log_prob.exp().sum(1).tolist(), log_prob[0].tolist()],
+        "predict": [asm.predict(hidden).tolist(), torch.equal(asm.predict(hidden), log_prob.argmax(1))],
+        "unbatched": [single.output.item(), single.loss.item(), _raises(lambda: asm.log_prob(hidden[0]))],
+        "errors": [
+            _raises(lambda: asm(hidden, torch.full((8,), 30))),
+            _raises(lambda: nn.AdaptiveLogSoftmaxWithLoss(16, 30, cutoffs=[15, 5])),
+            _raises(lambda: nn.AdaptiveLogSoftmaxWithLoss(16, 30, cutoffs=[5, 30])),
+            _raises(lambda: asm(hidden, target[:4])),
+        ],
+        "repr": repr(asm).splitlines()[:3],
+    }
