@@ -1473,3 +1473,46 @@ def adaptive_softmax_language_model_head(torch, init):
         ],
         "repr": repr(asm).splitlines()[:3],
     }
+
+
+def linalg_tensorinv_tensorsolve_docs(torch, init):
+    """torch.linalg.tensorinv's and tensorsolve's docs examples: the inverse of a (4, 6, 8, 3)
+    identity for ind=2 (tensordot with it gives the identity back), a random one checked by
+    tensordot, tensorsolve on a (6, 4, 2, 3, 4) system and with dims=(0, 2) on a (6, 4, 4, 3,
+    2) one; the errors for non-square reshapes and ind=0, and the gradient through
+    tensorsolve."""
+    LA = torch.linalg
+    A = torch.eye(4 * 6).reshape((4, 6, 8, 3))
+    Ainv = LA.tensorinv(A, ind=2)
+    B = _randn(torch, (4, 6), 51)
+    R = _randn(torch, (4, 6, 8, 3), 52).double()
+    Rinv = LA.tensorinv(R, ind=2)
+    S = torch.eye(2 * 3 * 4).reshape((2 * 3, 4, 2, 3, 4))
+    rhs = _randn(torch, (2 * 3, 4), 53)
+    X = LA.tensorsolve(S, rhs)
+    M = _randn(torch, (6, 4, 4, 3, 2), 54).double().requires_grad_()
+    rhs2 = _randn(torch, (4, 3, 2), 55).double()
+    X2 = LA.tensorsolve(M, rhs2, dims=(0, 2))
+    X2.pow(2).sum().backward()
+    try:
+        LA.tensorinv(torch.zeros(2, 2), ind=1)
+        singular = False
+    except LA.LinAlgError:
+        singular = True
+    return {
+        "shape": list(Ainv.shape),
+        "tensordot": torch.tensordot(Ainv, B, dims=2).tolist(),
+        "random": torch.allclose(
+            torch.tensordot(R, Rinv, dims=2).reshape(24, 24), torch.eye(24, dtype=torch.float64)
+        ),
+        "solve": [list(X.shape), torch.allclose(torch.tensordot(S, X, dims=X.ndim), rhs, atol=1e-6)],
+        "dims": [list(X2.shape), X2.tolist()],
+        "check": torch.allclose(torch.tensordot(M.movedim((0, 2), (3, 4)), X2, dims=2), rhs2),
+        "grad": M.grad.sum((0, 1)).tolist(),
+        "errors": [
+            _raises(lambda: LA.tensorinv(torch.ones(2, 3), ind=1)),
+            _raises(lambda: LA.tensorinv(torch.ones(4, 6, 8, 3), ind=0)),
+            _raises(lambda: LA.tensorsolve(torch.ones(6, 4), torch.ones(5))),
+        ],
+        "singular": singular,
+    }
