@@ -10,6 +10,7 @@ its properties."""
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import tempfile
@@ -1515,4 +1516,459 @@ def linalg_tensorinv_tensorsolve_docs(torch, init):
             _raises(lambda: LA.tensorsolve(torch.ones(6, 4), torch.ones(5))),
         ],
         "singular": singular,
+    }
+
+
+def dataloader_collate_and_batch_sampler_docs(torch, init):
+    """torch.utils.data's docs examples: list(BatchSampler(SequentialSampler(range(10)),
+    batch_size=3, drop_last=False)) and with drop_last=True, default_collate on ints, floats,
+    strings, dicts, tuples, named tuples and NumPy arrays, default_convert, DataLoader with
+    batch_size=None (no batching), a sampler with drop_last, and len() of each loader."""
+    from collections import namedtuple
+
+    data = torch.utils.data
+    seq = data.SequentialSampler(range(10))
+    collate = data.default_collate
+    Point = namedtuple("Point", ["x", "y"])
+    by_dict = collate([{"a": 0, "b": 1.5}, {"a": 2, "b": 2.5}])
+    points = collate([Point(0, 1), Point(2, 3)])
+    arrays = collate([np.array([0, 1]), np.array([2, 3])])
+    dataset = data.TensorDataset(torch.arange(10.0).view(5, 2), torch.arange(5))
+    unbatched = list(data.DataLoader(dataset, batch_size=None))
+    sampled = data.DataLoader(
+        dataset, batch_size=2, sampler=data.SequentialSampler(dataset), drop_last=True
+    )
+    return {
+        "batch_sampler": [
+            list(data.BatchSampler(seq, batch_size=3, drop_last=False)),
+            list(data.BatchSampler(seq, batch_size=3, drop_last=True)),
+        ],
+        "ints": [collate([0, 1, 2, 3]).tolist(), collate([0, 1, 2, 3]).dtype == torch.int64],
+        "floats": [collate([0.5, 1.5]).tolist(), collate([0.5, 1.5]).dtype == torch.float64],
+        "strings": collate(["a", "b", "c"]),
+        "dict": [sorted(by_dict), by_dict["a"].tolist(), by_dict["b"].tolist()],
+        "namedtuple": [type(points).__name__, points.x.tolist(), points.y.tolist()],
+        "tuples": [t.tolist() for t in collate([(0, 1), (2, 3)])],
+        "arrays": [arrays.tolist(), arrays.dtype == torch.int64],
+        "convert": [
+            isinstance(data.default_convert(np.array([0, 1])), torch.Tensor),
+            data.default_convert(0), data.default_convert("x"),
+        ],  # fmt: skip
+        "unbatched": [len(unbatched), unbatched[1][0].tolist(), unbatched[1][1].item()],
+        "sampled": [len(sampled), [b[1].tolist() for b in sampled]],
+    }
+
+
+def init_gains_and_fans_docs(torch, init):
+    """nn.init's docs examples read for their numbers: calculate_gain for each nonlinearity
+    (leaky_relu with a slope, selu), the fans of Linear and Conv weights, eye_, dirac_ with
+    groups, constant_, zeros_, ones_, and the bounds of xavier_uniform_ and kaiming_uniform_
+    (mode fan_out) checked on the drawn values."""
+    nn = torch.nn
+    I = nn.init
+    names = ["linear", "conv2d", "sigmoid", "tanh", "relu", "selu", "conv_transpose1d"]
+    gains = [I.calculate_gain(n) for n in names]
+    gains += [I.calculate_gain("leaky_relu", 0.2), I.calculate_gain("leaky_relu")]
+    conv_w = torch.empty(8, 4, 3, 5)
+    fans = [I._calculate_fan_in_and_fan_out(conv_w), I._calculate_fan_in_and_fan_out(torch.empty(3, 7))]
+    eye = I.eye_(torch.empty(3, 5))
+    dirac = I.dirac_(torch.empty(4, 2, 3), groups=2)
+    xavier = I.xavier_uniform_(torch.empty(30, 50), gain=I.calculate_gain("relu"))
+    kaiming = I.kaiming_uniform_(torch.empty(30, 50), mode="fan_out", nonlinearity="relu")
+    bound_x = I.calculate_gain("relu") * math.sqrt(6.0 / (30 + 50))
+    bound_k = math.sqrt(2.0) * math.sqrt(3.0 / 30)
+    return {
+        "gains": gains,
+        "fans": [list(f) for f in fans],
+        "eye": eye.tolist(),
+        "dirac": dirac.tolist(),
+        "constant": I.constant_(torch.empty(2, 2), 0.3).tolist(),
+        "zeros_ones": [I.zeros_(torch.empty(2)).tolist(), I.ones_(torch.empty(2)).tolist()],
+        "bounds": [
+            bool(xavier.abs().max() <= bound_x), bool(xavier.abs().max() > 0.8 * bound_x),
+            bool(kaiming.abs().max() <= bound_k), bool(kaiming.abs().max() > 0.8 * bound_k),
+        ],  # fmt: skip
+        "errors": [
+            _raises(lambda: I.calculate_gain("swish")),
+            _raises(lambda: I.dirac_(torch.empty(3, 2, 3), groups=2)),
+            _raises(lambda: I.xavier_uniform_(torch.empty(3))),
+        ],
+    }
+
+
+def gradient_clipping_utilities_docs(torch, init):
+    """nn.utils' gradient tools: clip_grad_norm_ returning the total norm (2, inf and 1),
+    error_if_nonfinite raising RuntimeError on a nan gradient, get_total_norm with
+    clip_grads_with_norm_ (the two halves of clip_grad_norm_), clip_grad_value_,
+    parameters_to_vector and vector_to_parameters round trip."""
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)))
+    x = _randn(torch, (5, 3), 56)
+
+    def fresh_grads():
+        model.zero_grad()
+        (model(x).pow(2).sum() * 10).backward()
+
+    fresh_grads()
+    total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    after = [p.grad.norm().item() for p in model.parameters()]
+    fresh_grads()
+    inf_norm = nn.utils.clip_grad_norm_(model.parameters(), 0.5, norm_type=float("inf"))
+    fresh_grads()
+    one_norm = nn.utils.clip_grad_norm_(model.parameters(), 2.0, norm_type=1)
+    fresh_grads()
+    grads = [p.grad for p in model.parameters()]
+    split_total = nn.utils.get_total_norm(grads)
+    nn.utils.clip_grads_with_norm_(model.parameters(), 1.0, split_total)
+    split_after = [p.grad.norm().item() for p in model.parameters()]
+    fresh_grads()
+    nn.utils.clip_grad_value_(model.parameters(), clip_value=0.1)
+    clipped_max = max(p.grad.abs().max().item() for p in model.parameters())
+    model[0].weight.grad[0, 0] = float("nan")
+    nonfinite = _raises(
+        lambda: nn.utils.clip_grad_norm_(model.parameters(), 1.0, error_if_nonfinite=True)
+    )
+    vec = nn.utils.parameters_to_vector(model.parameters())
+    nn.utils.vector_to_parameters(vec * 2, model.parameters())
+    return {
+        "total": [total.item(), inf_norm.item(), one_norm.item(), split_total.item()],
+        "after": after,
+        "split_after": split_after,
+        "clipped_max": clipped_max,
+        "nonfinite": nonfinite,
+        "vector": [vec.shape[0], model[2].bias.tolist(), vec[-2:].mul(2).tolist()],
+    }
+
+
+def optimizer_per_parameter_options_docs(torch, init):
+    """The torch.optim docs' per-parameter options: SGD over two param groups (one with its
+    own lr) and a default momentum, the optimizer's state_dict layout (params as indices, the
+    momentum buffers), a load into a new optimizer continuing identically, add_param_group,
+    step pre- and post-hooks, and zero_grad(set_to_none=False)."""
+    nn = torch.nn
+    base = init(nn.Linear(3, 3))
+    classifier = init(nn.Linear(3, 2))
+    x = _randn(torch, (6, 3), 57)
+    y = torch.tensor([0, 1, 1, 0, 1, 0])
+
+    def loss_fn():
+        return nn.functional.cross_entropy(classifier(base(x).relu()), y)
+
+    opt = torch.optim.SGD(
+        [{"params": base.parameters()}, {"params": classifier.parameters(), "lr": 1e-1}],
+        lr=1e-2, momentum=0.9,
+    )  # fmt: skip
+    calls = []
+    opt.register_step_pre_hook(lambda o, args, kwargs: calls.append("pre"))
+    opt.register_step_post_hook(lambda o, args, kwargs: calls.append("post"))
+    for _ in range(2):
+        opt.zero_grad()
+        loss_fn().backward()
+        opt.step()
+    state = opt.state_dict()
+    clone = torch.optim.SGD(
+        [{"params": base.parameters()}, {"params": classifier.parameters(), "lr": 1e-1}],
+        lr=1e-2, momentum=0.9,
+    )  # fmt: skip
+    # NOTE: a deep copy, as the recipes load a saved one: PyTorch would share the live
+    # momentum buffers with `opt` (and `state`), minigrad copies them (docs/optim.md)
+    clone.load_state_dict(copy.deepcopy(state))
+    losses = []
+    for _ in range(2):
+        clone.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        clone.step()
+        losses.append(loss.item())
+    extra = nn.Parameter(torch.ones(2))
+    clone.add_param_group({"params": [extra], "lr": 0.5})
+    clone.zero_grad(set_to_none=False)
+    return {
+        "groups": [[g["lr"], g["momentum"], g["params"]] for g in state["param_groups"]],
+        "state": [sorted(state["state"]), state["state"][2]["momentum_buffer"].tolist()],
+        "losses": losses,
+        "weights": classifier.weight.tolist(),
+        "hooks": calls,
+        "added": [len(clone.param_groups), clone.param_groups[2]["momentum"], clone.param_groups[2]["lr"]],
+        "zeroed": [base.weight.grad.abs().sum().item(), base.weight.grad is not None],
+    }
+
+
+def module_api_docs_examples(torch, init):
+    """nn.Module's docs examples: named_modules with a module used twice (listed once, memo),
+    apply(init_weights) filling every Linear, children and modules counts, get_submodule and
+    get_parameter by dotted names, a non-persistent buffer left out of state_dict,
+    requires_grad_(False), train/eval reaching every child, extra_repr in the printed module,
+    and register_module."""
+    nn = torch.nn
+    l = nn.Linear(2, 2)
+    net = nn.Sequential(l, l)
+    named = [name for name, _ in net.named_modules()]
+
+    def init_weights(m):
+        if type(m) is nn.Linear:
+            m.weight.fill_(1.0)
+
+    with torch.no_grad():
+        applied = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2)).apply(init_weights)
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3)
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(2, 1))
+            self.register_buffer("steps", torch.zeros(1), persistent=False)
+            self.register_buffer("scale", torch.ones(1))
+            self.register_module("extra", nn.ReLU())
+
+        def extra_repr(self):
+            return "custom=True"
+
+    block = Block()
+    block.requires_grad_(False)
+    block.eval()
+    modes = [m.training for m in block.modules()]
+    block.head.train()
+    return {
+        "named": named,
+        "applied": [applied[0].weight.tolist(), applied[1].weight.tolist()],
+        "counts": [len(list(block.children())), len(list(block.modules()))],
+        "submodule": type(block.get_submodule("head.1")).__name__,
+        "parameter": list(block.get_parameter("head.1.weight").shape),
+        "state_keys": list(block.state_dict().keys()),
+        "buffers": [name for name, _ in block.named_buffers()],
+        "requires_grad": [p.requires_grad for p in block.parameters()],
+        "modes": [modes, block.training, block.head[1].training],
+        "repr": repr(block).splitlines(),
+        "missing": _raises(lambda: block.get_submodule("head.7")),
+    }
+
+
+def sdpa_reference_implementation_docs(torch, init):
+    """F.scaled_dot_product_attention against the reference Python in its docs (the bias
+    built from is_causal or from a bool or float attn_mask, the scale, softmax, then @ value),
+    with a custom scale, a bool mask, a float mask, is_causal on a non-square query/key, and
+    enable_gqa with fewer key/value heads; the gradients of query."""
+    F = torch.nn.functional
+
+    def reference(query, key, value, attn_mask=None, is_causal=False, scale=None, enable_gqa=False):
+        L, S = query.size(-2), key.size(-2)
+        scale_factor = 1 / math.sqrt(query.size(-1)) if scale is None else scale
+        attn_bias = torch.zeros(L, S, dtype=query.dtype)
+        if is_causal:
+            temp_mask = torch.ones(L, S, dtype=torch.bool).tril(diagonal=0)
+            attn_bias.masked_fill_(temp_mask.logical_not(), float("-inf"))
+        if attn_mask is not None:
+            if attn_mask.dtype == torch.bool:
+                attn_bias.masked_fill_(attn_mask.logical_not(), float("-inf"))
+            else:
+                attn_bias = attn_mask + attn_bias
+        if enable_gqa:
+            key = key.repeat_interleave(query.size(-3) // key.size(-3), -3)
+            value = value.repeat_interleave(query.size(-3) // value.size(-3), -3)
+        attn_weight = query @ key.transpose(-2, -1) * scale_factor
+        attn_weight += attn_bias
+        attn_weight = torch.softmax(attn_weight, dim=-1)
+        return attn_weight @ value
+
+    q = _randn(torch, (2, 4, 3, 8), 58).requires_grad_()
+    k = _randn(torch, (2, 4, 5, 8), 59)
+    v = _randn(torch, (2, 4, 5, 8), 60)
+    bool_mask = torch.tensor([[True, True, False, True, False]] * 3)
+    float_mask = _randn(torch, (3, 5), 61)
+    cases = {
+        "scale": dict(scale=0.5),
+        "bool_mask": dict(attn_mask=bool_mask),
+        "float_mask": dict(attn_mask=float_mask),
+        "causal": dict(is_causal=True),
+    }
+    results = {}
+    for name, kw in cases.items():
+        ours = F.scaled_dot_product_attention(q, k, v, **kw)
+        ref = reference(q, k, v, **kw)
+        results[name] = [torch.allclose(ours, ref, atol=1e-5), ours.sum().item()]
+    k2, v2 = k[:, :2], v[:, :2]
+    gqa = F.scaled_dot_product_attention(q, k2, v2, enable_gqa=True)
+    results["gqa"] = [torch.allclose(gqa, reference(q, k2, v2, enable_gqa=True), atol=1e-5), gqa.sum().item()]
+    gqa.pow(2).sum().backward()
+    results["grad"] = q.grad.sum((0, 1)).tolist()
+    return results
+
+
+def spatial_transformer_grid_docs(torch, init):
+    """F.affine_grid and F.grid_sample as their docs define them: the identity theta giving
+    the input back (align_corners False and True), a rotation by 90 degrees (a rot90 of the
+    image), a shift out of the image with padding_mode zeros, border and reflection, the
+    nearest mode, and the gradient with respect to theta."""
+    F = torch.nn.functional
+    img = torch.arange(16.0).view(1, 1, 4, 4)
+    identity = torch.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+    grid = F.affine_grid(identity, (1, 1, 4, 4), align_corners=False)
+    back = F.grid_sample(img, grid, align_corners=False)
+    grid_ac = F.affine_grid(identity, (1, 1, 4, 4), align_corners=True)
+    rotation = torch.tensor([[[0.0, -1.0, 0.0], [1.0, 0.0, 0.0]]])
+    rotated = F.grid_sample(img, F.affine_grid(rotation, (1, 1, 4, 4), align_corners=False), align_corners=False)
+    shift = torch.tensor([[[1.0, 0.0, 0.6], [0.0, 1.0, -0.3]]])
+    shifted_grid = F.affine_grid(shift, (1, 1, 4, 4), align_corners=False)
+    padded = {
+        mode: F.grid_sample(img, shifted_grid, padding_mode=mode, align_corners=False).tolist()
+        for mode in ("zeros", "border", "reflection")
+    }
+    nearest = F.grid_sample(img, shifted_grid, mode="nearest", align_corners=False)
+    theta = torch.tensor([[[0.9, 0.1, 0.05], [-0.1, 1.1, 0.0]]], requires_grad=True)
+    warped = F.grid_sample(img, F.affine_grid(theta, (1, 1, 4, 4), align_corners=False), align_corners=False)
+    (warped * torch.arange(16.0).view(1, 1, 4, 4)).sum().backward()
+    return {
+        "grid": [grid[0, 0].tolist(), grid_ac[0, 0].tolist()],
+        "identity": torch.allclose(back, img),
+        "rotated": [rotated.tolist(), torch.allclose(rotated, torch.rot90(img, 1, (2, 3)))],
+        "padded": padded,
+        "nearest": nearest.tolist(),
+        "theta_grad": theta.grad.tolist(),
+    }
+
+
+def convolution_layers_docs_examples(torch, init):
+    """The conv layers' docs examples made small: Conv1d(16, 33, 3, stride=2), Conv2d with
+    square and non-square kernels, unequal stride, padding and dilation, padding='same' with
+    an even kernel and a dilation, padding_mode 'circular' and 'reflect', a depthwise conv
+    (groups=in_channels), and ConvTranspose2d given output_size to undo a strided Conv2d
+    exactly (the docs' downsample/upsample)."""
+    nn = torch.nn
+    x1 = _randn(torch, (2, 4, 10), 62)
+    x2 = _randn(torch, (2, 4, 9, 10), 63)
+    layers = {
+        "conv1d": nn.Conv1d(4, 6, 3, stride=2),
+        "square": nn.Conv2d(4, 6, 3, stride=2),
+        "nonsquare": nn.Conv2d(4, 6, (3, 5), stride=(2, 1), padding=(4, 2)),
+        "dilated": nn.Conv2d(4, 6, (3, 5), stride=(2, 1), padding=(4, 2), dilation=(3, 1)),
+        "same_even": nn.Conv2d(4, 2, 4, padding="same", dilation=2),
+        "circular": nn.Conv2d(4, 2, 3, padding=2, padding_mode="circular"),
+        "reflect": nn.Conv1d(4, 2, 3, padding=1, padding_mode="reflect"),
+        "depthwise": nn.Conv2d(4, 8, 3, groups=4),
+    }
+    results = {}
+    for name, layer in layers.items():
+        init(layer)
+        out = layer(x1 if isinstance(layer, nn.Conv1d) else x2)
+        results[name] = [list(out.shape), out.sum().item(), out.flatten()[:5].tolist()]
+    downsample = init(nn.Conv2d(4, 4, 3, stride=2, padding=1))
+    upsample = init(nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1))
+    inp = _randn(torch, (1, 4, 12, 12), 64)
+    h = downsample(inp)
+    output = upsample(h, output_size=inp.size())
+    results["transpose"] = [list(h.size()), list(output.size()), output.sum().item()]
+    results["default_size"] = list(upsample(h).shape)
+    return results
+
+
+def recurrent_layers_docs_examples(torch, init):
+    """The recurrent layers' docs examples made small: nn.RNN(10, 20, 2) with h0, nn.LSTM with
+    (h0, c0), nn.GRU with h0, and the cell loops of RNNCell, LSTMCell and GRUCell over a
+    sequence (output collected in a list and stacked); the final states' values."""
+    nn = torch.nn
+    inp = _randn(torch, (5, 3, 4), 65)
+    h0 = _randn(torch, (2, 3, 6), 66)
+    c0 = _randn(torch, (2, 3, 6), 67)
+    rnn = init(nn.RNN(4, 6, 2))
+    out_rnn, hn_rnn = rnn(inp, h0)
+    lstm = init(nn.LSTM(4, 6, 2))
+    out_lstm, (hn, cn) = lstm(inp, (h0, c0))
+    gru = init(nn.GRU(4, 6, 2))
+    out_gru, hn_gru = gru(inp, h0)
+    cells = {}
+    for name, cell in (("rnn", nn.RNNCell(4, 6)), ("gru", nn.GRUCell(4, 6))):
+        init(cell)
+        hx = h0[0]
+        output = []
+        for i in range(inp.size(0)):
+            hx = cell(inp[i], hx)
+            output.append(hx)
+        cells[name] = torch.stack(output, dim=0)
+    lstm_cell = init(nn.LSTMCell(4, 6))
+    hx, cx = h0[0], c0[0]
+    output = []
+    for i in range(inp.size(0)):
+        hx, cx = lstm_cell(inp[i], (hx, cx))
+        output.append(hx)
+    cells["lstm"] = torch.stack(output, dim=0)
+    return {
+        "rnn": [out_rnn[-1].tolist(), hn_rnn.tolist()],
+        "lstm": [out_lstm[-1].tolist(), hn.tolist(), cn.tolist()],
+        "gru": [out_gru[-1].tolist(), hn_gru.tolist()],
+        "cells": {name: [list(o.shape), o[-1].tolist()] for name, o in cells.items()},
+    }
+
+
+def classification_losses_docs_examples(torch, init):
+    """The classification losses' docs examples: NLLLoss on a conv's (N, C, H, W) output
+    with class weights and ignore_index (the 2-D loss), CrossEntropyLoss with class indices,
+    with class probabilities, with label_smoothing; BCEWithLogitsLoss's pos_weight example
+    (64 classes, output 1.5: 0.2014) and BCELoss on sigmoid outputs; the gradients."""
+    nn, F = torch.nn, torch.nn.functional
+    N, C = 2, 4
+    conv = init(nn.Conv2d(3, C, (3, 3)))
+    data = _randn(torch, (N, 3, 6, 6), 68)
+    m = nn.LogSoftmax(dim=1)
+    rng = np.random.default_rng(69)
+    target = torch.from_numpy(rng.integers(0, C, (N, 4, 4)))
+    target[0, 0, :2] = -100
+    weight = torch.tensor([1.0, 2.0, 0.5, 1.0])
+    nll = nn.NLLLoss(weight=weight)(m(conv(data)), target)
+    nll.backward()
+    logits = _randn(torch, (3, 5), 70).requires_grad_()
+    classes = torch.tensor([1, 0, 4])
+    probs = _randn(torch, (3, 5), 71).softmax(dim=1)
+    ce = [
+        nn.CrossEntropyLoss()(logits, classes), nn.CrossEntropyLoss()(logits, probs),
+        nn.CrossEntropyLoss(label_smoothing=0.1)(logits, classes),
+        nn.CrossEntropyLoss(label_smoothing=0.2)(logits, probs),
+    ]  # fmt: skip
+    sum(ce).backward()
+    target64 = torch.ones([10, 64], dtype=torch.float32)
+    output = torch.full([10, 64], 1.5)
+    pos_weight = torch.ones([64])
+    bce_logits = nn.BCEWithLogitsLoss(pos_weight=pos_weight)(output, target64)
+    sig = nn.Sigmoid()
+    inp = _randn(torch, (3,), 72)
+    bce = nn.BCELoss()(sig(inp), torch.tensor([1.0, 0.0, 1.0]))
+    return {
+        "nll": [nll.item(), conv.weight.grad.sum().item()],
+        "ce": [loss.item() for loss in ce],
+        "ce_grad": logits.grad.tolist(),
+        "bce": [bce_logits.item(), bce.item()],
+        "pos_weight_3": nn.BCEWithLogitsLoss(pos_weight=torch.full([64], 3.0))(torch.zeros(10, 64), target64).item(),
+    }
+
+
+def regression_and_divergence_losses_docs(torch, init):
+    """The regression and divergence losses' docs examples: KLDivLoss with
+    reduction='batchmean' on log-probabilities (targets as probabilities and as log_target),
+    GaussianNLLLoss heteroscedastic (var per element) and homoscedastic (var (N, 1)),
+    PoissonNLLLoss with log_input and full, HuberLoss and SmoothL1Loss with their deltas, and
+    the gradients of the inputs."""
+    nn, F = torch.nn, torch.nn.functional
+    kl_loss = nn.KLDivLoss(reduction="batchmean")
+    inp = F.log_softmax(_randn(torch, (3, 5), 73).requires_grad_(), dim=1)
+    target = F.softmax(_randn(torch, (3, 5), 74), dim=1)
+    log_target = F.log_softmax(_randn(torch, (3, 5), 75), dim=1)
+    kl = kl_loss(inp, target)
+    kl_log = nn.KLDivLoss(reduction="batchmean", log_target=True)(inp, log_target)
+    mean = _randn(torch, (5, 2), 76).requires_grad_()
+    tgt = _randn(torch, (5, 2), 77)
+    var = _randn(torch, (5, 2), 78).abs() + 0.1
+    hetero = nn.GaussianNLLLoss()(mean, tgt, var)
+    homo = nn.GaussianNLLLoss()(mean, tgt, torch.ones(5, 1))
+    log_rate = _randn(torch, (5, 2), 79).requires_grad_()
+    counts = torch.tensor([[0.0, 1.0], [2.0, 3.0], [1.0, 0.0], [4.0, 1.0], [0.0, 2.0]])
+    poisson = nn.PoissonNLLLoss(log_input=True, full=True)(log_rate, counts)
+    huber = nn.HuberLoss(delta=0.5)(mean, tgt)
+    smooth = nn.SmoothL1Loss(beta=0.5)(mean, tgt)
+    (kl + kl_log + hetero + homo + poisson + huber + smooth).backward()
+    return {
+        "kl": [kl.item(), kl_log.item()],
+        "gaussian": [hetero.item(), homo.item()],
+        "poisson": poisson.item(),
+        "huber_smooth": [huber.item(), smooth.item(), (huber / 0.5).item()],
+        "grads": [mean.grad.tolist(), log_rate.grad.tolist()],
     }
