@@ -96,7 +96,9 @@ def ctc_loss_docs_examples(torch, init):
     flat = torch.cat([target[i, : target_lengths[i]] for i in range(N)])
     unpadded = ctc(log_probs, flat, input_lengths, target_lengths)
     summed = nn.CTCLoss(reduction="sum")(log_probs, target, input_lengths, target_lengths)
-    each = nn.CTCLoss(reduction="none")(log_probs, target, torch.tensor([12, 10, 8]), target_lengths)
+    each = nn.CTCLoss(reduction="none")(
+        log_probs, target, torch.tensor([12, 10, 8]), target_lengths
+    )
     short = torch.tensor([12, 2, 12])
     infinite = nn.CTCLoss(reduction="none")(log_probs, target, short, target_lengths)
     zeroed = nn.CTCLoss(reduction="none", zero_infinity=True)(
@@ -245,8 +247,10 @@ def packed_sequence_utilities_docs(torch, init):
     return {
         "padded": padded.tolist(),
         "packed": [
-            packed.data.tolist(), packed.batch_sizes.tolist(),
-            packed.sorted_indices.tolist(), packed.unsorted_indices.tolist(),
+            packed.data.tolist(),
+            packed.batch_sizes.tolist(),
+            packed.sorted_indices.tolist(),
+            packed.unsorted_indices.tolist(),
         ],  # fmt: skip
         "repadded": [seq.tolist(), lengths.tolist()],
         "unpadded": [t.tolist() for t in unpadded],
@@ -327,7 +331,10 @@ def weight_norm_old_and_new(torch, init):
     v_new = new.parametrizations.weight.original1
     result = {
         "shapes": [
-            list(g_old.shape), list(v_old.shape), list(g_new.shape), list(v_new.shape),
+            list(g_old.shape),
+            list(v_old.shape),
+            list(g_new.shape),
+            list(v_new.shape),
             list(whole.weight_g.shape),
         ],  # fmt: skip
         "g": [g_old.tolist(), g_new.tolist()],
@@ -434,14 +441,17 @@ def linalg_decompositions_docs(torch, init):
         "svd": [S.tolist(), LA.svdvals(B).tolist(), torch.allclose(U @ torch.diag(S) @ Vh, B)],
         "qr": [
             torch.allclose(Qr.T @ Qr, torch.eye(3, dtype=torch.float64)),
-            torch.equal(R, R.triu()), R.diagonal().abs().tolist(),
+            torch.equal(R, R.triu()),
+            R.diagonal().abs().tolist(),
         ],  # fmt: skip
         "lstsq": [list(X.shape), torch.allclose(a @ X, b)],
         "cross": LA.cross(u, v).tolist(),
         "vecdot": LA.vecdot(u, v).tolist(),
         "norms": [
-            LA.vector_norm(u, ord=3, dim=1).tolist(), LA.vector_norm(u, ord=0).item(),
-            LA.vector_norm(u, ord=-float("inf")).item(), LA.matrix_norm(A, ord=2).item(),
+            LA.vector_norm(u, ord=3, dim=1).tolist(),
+            LA.vector_norm(u, ord=0).item(),
+            LA.vector_norm(u, ord=-float("inf")).item(),
+            LA.matrix_norm(A, ord=2).item(),
         ],  # fmt: skip
         "det": [LA.det(A).item(), LA.slogdet(A).logabsdet.item()],
     }
@@ -490,7 +500,7 @@ def tensor_type_promotion_docs(torch, init):
 
 
 def legendre_fit_with_custom_function_and_optim(torch, init):
-    """"Learning PyTorch with Examples", the last two steps together: the
+    """ "Learning PyTorch with Examples", the last two steps together: the
     LegendrePolynomial3 autograd.Function (forward 0.5 * (5x^3 - 3x), backward
     1.5 * (5x^2 - 1)) inside an nn.Module whose parameters an optim.SGD with momentum fits to
     sin(x), checked by gradcheck in float64 first, and the module's string()."""
@@ -544,7 +554,7 @@ def legendre_fit_with_custom_function_and_optim(torch, init):
 
 
 def saving_checkpoint_and_resuming_training(torch, init):
-    """"Saving and loading a general checkpoint" through a temporary file: a model, its Adam
+    """ "Saving and loading a general checkpoint" through a temporary file: a model, its Adam
     state and a StepLR saved mid-training with the epoch and loss, loaded with
     weights_only=True into fresh objects, and the resumed run's losses equal to those of a
     run never interrupted."""
@@ -779,7 +789,9 @@ def cosine_warm_restarts_fractional_epochs(torch, init):
     step, T_cur and T_i read back, and stepping to an explicit epoch out of order."""
     lin = torch.nn.Linear(2, 1)
     opt = torch.optim.SGD(lin.parameters(), lr=0.1)
-    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2, eta_min=0.001)
+    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        opt, T_0=2, T_mult=2, eta_min=0.001
+    )
     iters = 4
     lrs = []
     for epoch in range(4):
@@ -892,7 +904,8 @@ def generator_objects_and_determinism(torch, init):
         "shuffled": [orders[0] == orders[1], sorted(orders[0]) == list(range(10))],
         "global_untouched": torch.equal(before, after),
         "ranges": [
-            bool((c >= 0).all() and (c < 1).all()), first.dtype == torch.int64,
+            bool((c >= 0).all() and (c < 1).all()),
+            first.dtype == torch.int64,
             bool((first >= 0).all() and (first < 100).all()),
         ],  # fmt: skip
     }
@@ -926,7 +939,10 @@ def mixed_dtypes_and_default_dtype(torch, init):
         "double": [out.dtype == torch.float64, out.tolist()],
         "moved": [moved.weight.dtype == torch.float64, moved.bias.dtype == torch.float64],
         "created": [str(d).split(".")[-1] for d in created],
-        "restored": [torch.get_default_dtype() == torch.float32, torch.tensor([1.0]).dtype == torch.float32],
+        "restored": [
+            torch.get_default_dtype() == torch.float32,
+            torch.tensor([1.0]).dtype == torch.float32,
+        ],
         "half": [half.weight.dtype == torch.float16, half.weight.float().tolist()],
     }
 
@@ -949,7 +965,8 @@ def bilinear_identity_flatten_unflatten_docs(torch, init):
         "grads": [input1.grad.tolist(), m.weight.grad.sum(0).tolist(), m.bias.grad.tolist()],
         "identity": [list(identity(x).shape), identity(x) is x],
         "flatten": [
-            list(nn.Flatten()(x).shape), list(nn.Flatten(0, 2)(x).shape),
+            list(nn.Flatten()(x).shape),
+            list(nn.Flatten(0, 2)(x).shape),
             list(nn.Flatten(-2)(x).shape),
         ],  # fmt: skip
         "unflatten": list(unflatten(torch.ones(2, 50)).shape),
@@ -1060,9 +1077,10 @@ def activation_modules_docs_examples(torch, init):
     rrelu = nn.RReLU(0.1, 0.3)
     rrelu.eval()
     modules = {
-        "threshold": nn.Threshold(0.1, 20.0), "hardtanh": nn.Hardtanh(-2, 2), "rrelu": rrelu,
-        "softmin": nn.Softmin(dim=1), "logsigmoid": nn.LogSigmoid(), "softshrink": nn.Softshrink(0.5),
-        "hardshrink": nn.Hardshrink(0.5), "celu": nn.CELU(0.5), "selu": nn.SELU(), "mish": nn.Mish(),
+        "threshold": nn.Threshold(0.1, 20.0), "hardtanh": nn.Hardtanh(-2, 2),
+        "rrelu": rrelu, "softmin": nn.Softmin(dim=1), "logsigmoid": nn.LogSigmoid(),
+        "softshrink": nn.Softshrink(0.5), "hardshrink": nn.Hardshrink(0.5),
+        "celu": nn.CELU(0.5), "selu": nn.SELU(), "mish": nn.Mish(),
         "hardswish": nn.Hardswish(), "hardsigmoid": nn.Hardsigmoid(), "relu6": nn.ReLU6(),
         "tanhshrink": nn.Tanhshrink(), "softsign": nn.Softsign(), "softplus": nn.Softplus(2, 1),
     }  # fmt: skip
@@ -1101,16 +1119,20 @@ def gradient_diff_and_trapezoid_docs(torch, init):
         "diff": [
             torch.diff(torch.tensor([1, 3, 2])).tolist(),
             torch.diff(torch.tensor([1, 3, 2]), append=torch.tensor([4, 5])).tolist(),
-            torch.diff(grid, dim=0).tolist(), torch.diff(grid, n=2, dim=1).tolist(),
+            torch.diff(grid, dim=0).tolist(),
+            torch.diff(grid, n=2, dim=1).tolist(),
             torch.diff(grid, prepend=torch.zeros(2, 1)).tolist(),
             torch.diff(torch.tensor([True, False, False, True])).tolist(),
         ],  # fmt: skip
         "trapezoid": [
-            torch.trapezoid(y).item(), torch.trapezoid(y, dx=2).item(),
-            torch.trapezoid(y, x).item(), torch.trapezoid(grid, dim=0).tolist(),
+            torch.trapezoid(y).item(),
+            torch.trapezoid(y, dx=2).item(),
+            torch.trapezoid(y, x).item(),
+            torch.trapezoid(grid, dim=0).tolist(),
         ],  # fmt: skip
         "cumulative": [
-            torch.cumulative_trapezoid(y).tolist(), torch.cumulative_trapezoid(y, x).tolist(),
+            torch.cumulative_trapezoid(y).tolist(),
+            torch.cumulative_trapezoid(y, x).tolist(),
             torch.cumulative_trapezoid(grid, dx=0.5).tolist(),
         ],  # fmt: skip
     }
@@ -1141,12 +1163,14 @@ def histograms_and_counting_docs(torch, init):
     return {
         "histc": [
             torch.histc(torch.tensor([1.0, 2, 1]), bins=4, min=0, max=3).tolist(),
-            torch.histc(data, bins=3, min=0, max=3).tolist(), torch.histc(data, bins=5).tolist(),
+            torch.histc(data, bins=3, min=0, max=3).tolist(),
+            torch.histc(data, bins=5).tolist(),
         ],  # fmt: skip
         "histogram": [hist.tolist(), edges.tolist(), weighted.tolist(), density.tolist()],
         "by_edges": by_edges.tolist(),
         "bincount": [
-            torch.bincount(ints).tolist(), torch.bincount(ints, weights).tolist(),
+            torch.bincount(ints).tolist(),
+            torch.bincount(ints, weights).tolist(),
             torch.bincount(ints, minlength=9).tolist(),
         ],  # fmt: skip
         "bucketize": [
@@ -1155,13 +1179,16 @@ def histograms_and_counting_docs(torch, init):
         ],
         "searchsorted": [
             torch.searchsorted(sorted_sequence, torch.tensor([[3, 6, 9], [3, 6, 9]])).tolist(),
-            torch.searchsorted(sorted_sequence, torch.tensor([[3, 6, 9], [3, 6, 9]]), right=True).tolist(),
+            torch.searchsorted(
+                sorted_sequence, torch.tensor([[3, 6, 9], [3, 6, 9]]), right=True
+            ).tolist(),
             torch.searchsorted(sorted_sequence[0], torch.tensor([3, 6, 9]), side="right").tolist(),
             torch.searchsorted(unsorted, torch.tensor([2, 5]), sorter=sorter).tolist(),
             torch.searchsorted(boundaries, torch.tensor([4]), out_int32=True).dtype == torch.int32,
         ],
         "count_nonzero": [
-            torch.count_nonzero(v - 6).item(), torch.count_nonzero(v - 6, dim=0).tolist(),
+            torch.count_nonzero(v - 6).item(),
+            torch.count_nonzero(v - 6, dim=0).tolist(),
             torch.count_nonzero(torch.eye(3), dim=(0, 1)).item(),
         ],  # fmt: skip
     }
@@ -1200,7 +1227,11 @@ def unique_topk_kthvalue_docs(torch, init):
         "msort": torch.msort(scores).tolist(),
         "stable": torch.argsort(ties, descending=True, stable=True).tolist(),
         "sort_stable": torch.sort(ties, stable=True).indices.tolist(),
-        "median": [med.values.tolist(), med.indices.tolist(), torch.tensor([1.0, 4, 2, 3]).median().item()],
+        "median": [
+            med.values.tolist(),
+            med.indices.tolist(),
+            torch.tensor([1.0, 4, 2, 3]).median().item(),
+        ],
         "mode": [mode.values.tolist(), mode.indices.tolist()],
     }
 
@@ -1223,9 +1254,13 @@ def index_ops_docs_examples(torch, init):
     amax = target.clone().index_reduce_(0, idx, src, "amax", include_self=False)
     mean = target.clone().index_reduce_(0, idx, src, "mean")
     sorted_idx = torch.argsort(t, dim=1, descending=True)
-    put = torch.tensor([[4, 3, 5], [6, 7, 8]]).put_(torch.tensor([1, 3, 1]), torch.tensor([9, 10, 1]), accumulate=True)
+    put = torch.tensor([[4, 3, 5], [6, 7, 8]]).put_(
+        torch.tensor([1, 3, 1]), torch.tensor([9, 10, 1]), accumulate=True
+    )
     mask = torch.tensor([[0, 0, 0, 1, 1], [1, 1, 0, 1, 1]], dtype=torch.bool)
-    scattered = torch.zeros(2, 5, dtype=torch.long).masked_scatter_(mask, torch.arange(10).view(2, 5))
+    scattered = torch.zeros(2, 5, dtype=torch.long).masked_scatter_(
+        mask, torch.arange(10).view(2, 5)
+    )
     a = _randn(torch, (3, 4), 39).requires_grad_()
     b = _randn(torch, (2, 4), 40).requires_grad_()
     out = a.index_add(0, torch.tensor([2, 0]), b, alpha=2.0)
@@ -1268,7 +1303,9 @@ def where_scatter_gather_idioms(torch, init):
     maxes = torch.zeros(3).scatter_reduce(0, groups, values, reduce="amax", include_self=False)
     means = torch.zeros(3).scatter_reduce(0, groups, values, reduce="mean", include_self=False)
     rows, cols = torch.tensor([0, 1, 1, 0]), torch.tensor([2, 0, 0, 2])
-    dense = torch.zeros(2, 3).index_put_((rows, cols), torch.tensor([1.0, 2.0, 3.0, 4.0]), accumulate=True)
+    dense = torch.zeros(2, 3).index_put_(
+        (rows, cols), torch.tensor([1.0, 2.0, 3.0, 4.0]), accumulate=True
+    )
     m = torch.tensor([[0.6, 0.0, 0.0, 0.0], [0.0, 0.4, 0.0, 0.0], [0.0, 0.0, 1.2, 0.0]])
     return {
         "where_dtypes": [
@@ -1356,8 +1393,12 @@ def inplace_ops_and_views_semantics(torch, init):
         "base": base.tolist(),
         "shares": [v._base is base, t._base is base, base._base is None],
         "contiguous": [
-            t.is_contiguous(), t.contiguous().is_contiguous(), expanded.is_contiguous(),
-            expanded.stride(), base.stride(), t.stride(),
+            t.is_contiguous(),
+            t.contiguous().is_contiguous(),
+            expanded.is_contiguous(),
+            expanded.stride(),
+            base.stride(),
+            t.stride(),
         ],  # fmt: skip
         "reshape_copied": base[0, 0].item() != 55.0,
         "shape_methods": [s1, list(shapes.shape)],
@@ -1437,7 +1478,9 @@ def adaptive_softmax_language_model_head(torch, init):
     Adam steps, log_prob's rows (their exp sums to 1) and predict (their argmax), an unbatched
     call, and the errors for a target out of range and for bad cutoffs."""
     nn = torch.nn
-    asm = init(nn.AdaptiveLogSoftmaxWithLoss(16, 30, cutoffs=[5, 15], div_value=2.0, head_bias=True))
+    asm = init(
+        nn.AdaptiveLogSoftmaxWithLoss(16, 30, cutoffs=[5, 15], div_value=2.0, head_bias=True)
+    )
     hidden = _randn(torch, (8, 16), 50)
     target = torch.tensor([0, 4, 5, 14, 15, 29, 2, 20])
     output, loss = asm(hidden, target)
@@ -1456,7 +1499,10 @@ def adaptive_softmax_language_model_head(torch, init):
     single = asm(hidden[0], target[0])
     return {
         "sizes": [
-            asm.shortlist_size, asm.n_clusters, asm.head_size, asm.cutoffs,
+            asm.shortlist_size,
+            asm.n_clusters,
+            asm.head_size,
+            asm.cutoffs,
             [[list(p.shape) for p in t.parameters()] for t in asm.tail],
         ],  # fmt: skip
         "output": [output.tolist(), loss.item()],
@@ -1464,8 +1510,15 @@ def adaptive_softmax_language_model_head(torch, init):
         "grads": grads,
         "losses": losses,
         "log_prob": [log_prob.exp().sum(1).tolist(), log_prob[0].tolist()],
-        "predict": [asm.predict(hidden).tolist(), torch.equal(asm.predict(hidden), log_prob.argmax(1))],
-        "unbatched": [single.output.item(), single.loss.item(), _raises(lambda: asm.log_prob(hidden[0]))],
+        "predict": [
+            asm.predict(hidden).tolist(),
+            torch.equal(asm.predict(hidden), log_prob.argmax(1)),
+        ],
+        "unbatched": [
+            single.output.item(),
+            single.loss.item(),
+            _raises(lambda: asm.log_prob(hidden[0])),
+        ],
         "errors": [
             _raises(lambda: asm(hidden, torch.full((8,), 30))),
             _raises(lambda: nn.AdaptiveLogSoftmaxWithLoss(16, 30, cutoffs=[15, 5])),
@@ -1506,7 +1559,10 @@ def linalg_tensorinv_tensorsolve_docs(torch, init):
         "random": torch.allclose(
             torch.tensordot(R, Rinv, dims=2).reshape(24, 24), torch.eye(24, dtype=torch.float64)
         ),
-        "solve": [list(X.shape), torch.allclose(torch.tensordot(S, X, dims=X.ndim), rhs, atol=1e-6)],
+        "solve": [
+            list(X.shape),
+            torch.allclose(torch.tensordot(S, X, dims=X.ndim), rhs, atol=1e-6),
+        ],
         "dims": [list(X2.shape), X2.tolist()],
         "check": torch.allclose(torch.tensordot(M.movedim((0, 2), (3, 4)), X2, dims=2), rhs2),
         "grad": M.grad.sum((0, 1)).tolist(),
@@ -1552,7 +1608,8 @@ def dataloader_collate_and_batch_sampler_docs(torch, init):
         "arrays": [arrays.tolist(), arrays.dtype == torch.int64],
         "convert": [
             isinstance(data.default_convert(np.array([0, 1])), torch.Tensor),
-            data.default_convert(0), data.default_convert("x"),
+            data.default_convert(0),
+            data.default_convert("x"),
         ],  # fmt: skip
         "unbatched": [len(unbatched), unbatched[1][0].tolist(), unbatched[1][1].item()],
         "sampled": [len(sampled), [b[1].tolist() for b in sampled]],
@@ -1570,7 +1627,10 @@ def init_gains_and_fans_docs(torch, init):
     gains = [I.calculate_gain(n) for n in names]
     gains += [I.calculate_gain("leaky_relu", 0.2), I.calculate_gain("leaky_relu")]
     conv_w = torch.empty(8, 4, 3, 5)
-    fans = [I._calculate_fan_in_and_fan_out(conv_w), I._calculate_fan_in_and_fan_out(torch.empty(3, 7))]
+    fans = [
+        I._calculate_fan_in_and_fan_out(conv_w),
+        I._calculate_fan_in_and_fan_out(torch.empty(3, 7)),
+    ]
     eye = I.eye_(torch.empty(3, 5))
     dirac = I.dirac_(torch.empty(4, 2, 3), groups=2)
     xavier = I.xavier_uniform_(torch.empty(30, 50), gain=I.calculate_gain("relu"))
@@ -1585,8 +1645,10 @@ def init_gains_and_fans_docs(torch, init):
         "constant": I.constant_(torch.empty(2, 2), 0.3).tolist(),
         "zeros_ones": [I.zeros_(torch.empty(2)).tolist(), I.ones_(torch.empty(2)).tolist()],
         "bounds": [
-            bool(xavier.abs().max() <= bound_x), bool(xavier.abs().max() > 0.8 * bound_x),
-            bool(kaiming.abs().max() <= bound_k), bool(kaiming.abs().max() > 0.8 * bound_k),
+            bool(xavier.abs().max() <= bound_x),
+            bool(xavier.abs().max() > 0.8 * bound_x),
+            bool(kaiming.abs().max() <= bound_k),
+            bool(kaiming.abs().max() > 0.8 * bound_k),
         ],  # fmt: skip
         "errors": [
             _raises(lambda: I.calculate_gain("swish")),
@@ -1689,7 +1751,11 @@ def optimizer_per_parameter_options_docs(torch, init):
         "losses": losses,
         "weights": classifier.weight.tolist(),
         "hooks": calls,
-        "added": [len(clone.param_groups), clone.param_groups[2]["momentum"], clone.param_groups[2]["lr"]],
+        "added": [
+            len(clone.param_groups),
+            clone.param_groups[2]["momentum"],
+            clone.param_groups[2]["lr"],
+        ],
         "zeroed": [base.weight.grad.abs().sum().item(), base.weight.grad is not None],
     }
 
@@ -1789,7 +1855,10 @@ def sdpa_reference_implementation_docs(torch, init):
         results[name] = [torch.allclose(ours, ref, atol=1e-5), ours.sum().item()]
     k2, v2 = k[:, :2], v[:, :2]
     gqa = F.scaled_dot_product_attention(q, k2, v2, enable_gqa=True)
-    results["gqa"] = [torch.allclose(gqa, reference(q, k2, v2, enable_gqa=True), atol=1e-5), gqa.sum().item()]
+    results["gqa"] = [
+        torch.allclose(gqa, reference(q, k2, v2, enable_gqa=True), atol=1e-5),
+        gqa.sum().item(),
+    ]
     gqa.pow(2).sum().backward()
     results["grad"] = q.grad.sum((0, 1)).tolist()
     return results
@@ -1807,7 +1876,9 @@ def spatial_transformer_grid_docs(torch, init):
     back = F.grid_sample(img, grid, align_corners=False)
     grid_ac = F.affine_grid(identity, (1, 1, 4, 4), align_corners=True)
     rotation = torch.tensor([[[0.0, -1.0, 0.0], [1.0, 0.0, 0.0]]])
-    rotated = F.grid_sample(img, F.affine_grid(rotation, (1, 1, 4, 4), align_corners=False), align_corners=False)
+    rotated = F.grid_sample(
+        img, F.affine_grid(rotation, (1, 1, 4, 4), align_corners=False), align_corners=False
+    )
     shift = torch.tensor([[[1.0, 0.0, 0.6], [0.0, 1.0, -0.3]]])
     shifted_grid = F.affine_grid(shift, (1, 1, 4, 4), align_corners=False)
     padded = {
@@ -1816,7 +1887,9 @@ def spatial_transformer_grid_docs(torch, init):
     }
     nearest = F.grid_sample(img, shifted_grid, mode="nearest", align_corners=False)
     theta = torch.tensor([[[0.9, 0.1, 0.05], [-0.1, 1.1, 0.0]]], requires_grad=True)
-    warped = F.grid_sample(img, F.affine_grid(theta, (1, 1, 4, 4), align_corners=False), align_corners=False)
+    warped = F.grid_sample(
+        img, F.affine_grid(theta, (1, 1, 4, 4), align_corners=False), align_corners=False
+    )
     (warped * torch.arange(16.0).view(1, 1, 4, 4)).sum().backward()
     return {
         "grid": [grid[0, 0].tolist(), grid_ac[0, 0].tolist()],
@@ -1905,7 +1978,7 @@ def classification_losses_docs_examples(torch, init):
     with class weights and ignore_index (the 2-D loss), CrossEntropyLoss with class indices,
     with class probabilities, with label_smoothing; BCEWithLogitsLoss's pos_weight example
     (64 classes, output 1.5: 0.2014) and BCELoss on sigmoid outputs; the gradients."""
-    nn, F = torch.nn, torch.nn.functional
+    nn = torch.nn
     N, C = 2, 4
     conv = init(nn.Conv2d(3, C, (3, 3)))
     data = _randn(torch, (N, 3, 6, 6), 68)
@@ -1937,7 +2010,9 @@ def classification_losses_docs_examples(torch, init):
         "ce": [loss.item() for loss in ce],
         "ce_grad": logits.grad.tolist(),
         "bce": [bce_logits.item(), bce.item()],
-        "pos_weight_3": nn.BCEWithLogitsLoss(pos_weight=torch.full([64], 3.0))(torch.zeros(10, 64), target64).item(),
+        "pos_weight_3": nn.BCEWithLogitsLoss(pos_weight=torch.full([64], 3.0))(
+            torch.zeros(10, 64), target64
+        ).item(),
     }
 
 
@@ -1972,3 +2047,342 @@ def regression_and_divergence_losses_docs(torch, init):
         "huber_smooth": [huber.item(), smooth.item(), (huber / 0.5).item()],
         "grads": [mean.grad.tolist(), log_rate.grad.tolist()],
     }
+
+
+def embedding_docs_examples(torch, init):
+    """nn.Embedding's docs examples: a (10, 3) table looked up by [[1, 2, 4, 5], [4, 3, 2,
+    9]], padding_idx=0 (its row zero and its gradient zero), changing the pad vector in place
+    under no_grad, F.embedding with a given matrix and with padding_idx, max_norm renormalising
+    the rows it looks up (in place, under no_grad), and norm_type=1."""
+    nn, F = torch.nn, torch.nn.functional
+    embedding = init(nn.Embedding(10, 3))
+    inp = torch.LongTensor([[1, 2, 4, 5], [4, 3, 2, 9]])
+    out = embedding(inp)
+    padded = init(nn.Embedding(10, 3, padding_idx=0))
+    looked = padded(torch.LongTensor([[0, 2, 0, 5]]))
+    looked.sum().backward()
+    with torch.no_grad():
+        padded.weight[0, :] = torch.ones(3)
+    after = padded(torch.LongTensor([[0, 2]]))
+    weight = torch.tensor([[1.0, 2.3, 3.0], [4.0, 5.1, 6.3]])
+    limited = init(nn.Embedding(4, 3, max_norm=1.0, norm_type=1.0))
+    rows = limited(torch.tensor([1, 1, 3]))
+    matrix = torch.arange(12.0).view(4, 3)
+    return {
+        "out": [list(out.shape), out.tolist()],
+        "padding": [
+            looked.tolist(),
+            padded.weight.grad[0].tolist(),
+            padded.weight.grad[2].tolist(),
+        ],
+        "changed_pad": after.tolist(),
+        "functional": F.embedding(torch.LongTensor([[1, 0]]), weight).tolist(),
+        "functional_pad": F.embedding(torch.LongTensor([0, 2]), matrix, padding_idx=0).tolist(),
+        "max_norm": [rows.abs().sum(1).tolist(), limited.weight.abs().sum(1).tolist()],
+        "repr": [repr(embedding), repr(padded), repr(limited)],
+    }
+
+
+def creation_ops_docs_examples(torch, init):
+    """Creation ops' docs examples: arange with float steps, linspace and logspace (base 2),
+    eye(n, m), full, tril/triu with a diagonal offset, tril_indices and triu_indices with an
+    offset, meshgrid with indexing 'xy' and 'ij', combinations (with_replacement), cartesian_prod,
+    block_diag, kron, diagflat and diag_embed with offsets, heaviside, and as_tensor sharing a
+    NumPy array's memory (torch.tensor copying it)."""
+    a = torch.tensor([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]])
+    x = torch.tensor([1, 2, 3])
+    y = torch.tensor([4, 5, 6, 7])
+    gx, gy = torch.meshgrid(x, y, indexing="xy")
+    ix, iy = torch.meshgrid(x, y, indexing="ij")
+    arr = np.array([1.0, 2.0, 3.0])
+    shared = torch.as_tensor(arr)
+    copied = torch.tensor(arr)
+    arr[0] = -1.0
+    return {
+        "arange": [
+            torch.arange(1, 2.5, 0.5).tolist(),
+            torch.arange(5).tolist(),
+            torch.arange(1, 4).tolist(),
+        ],
+        "linspace": [torch.linspace(-10, 10, steps=5).tolist(), torch.linspace(0, 1, 1).tolist()],
+        "logspace": [
+            torch.logspace(-10, 10, steps=5).tolist(),
+            torch.logspace(0, 2, 3, base=2).tolist(),
+        ],
+        "eye": torch.eye(2, 3).tolist(),
+        "full": [torch.full((2, 3), 3.141592).tolist(), torch.full((2,), 7).dtype == torch.int64],
+        "tril_triu": [a.tril(-1).tolist(), a.triu(1).tolist(), torch.tril(a, diagonal=1).tolist()],
+        "indices": [
+            torch.tril_indices(3, 3).tolist(),
+            torch.tril_indices(4, 3, -1).tolist(),
+            torch.triu_indices(4, 3, 1).tolist(),
+        ],  # fmt: skip
+        "meshgrid": [gx.tolist(), gy.tolist(), ix.tolist(), iy.tolist()],
+        "combinations": [
+            torch.combinations(x).tolist(),
+            torch.combinations(x, r=3).tolist(),
+            torch.combinations(x, with_replacement=True).tolist(),
+        ],  # fmt: skip
+        "cartesian_prod": torch.cartesian_prod(x, torch.tensor([4, 5])).tolist(),
+        "block_diag": torch.block_diag(
+            torch.tensor([[0, 1], [1, 0]]),
+            torch.tensor([[3, 4, 5], [6, 7, 8]]),
+            torch.tensor(7),
+            torch.tensor([1, 2, 3]),
+        ).tolist(),
+        "kron": torch.kron(torch.eye(2), torch.ones(2, 2)).tolist(),
+        "diagflat": [
+            torch.diagflat(torch.tensor([1.0, 2.0]), offset=1).tolist(),
+            torch.diagflat(a[:2, :2]).tolist(),
+        ],
+        "diag_embed": torch.diag_embed(a[:2], offset=1, dim1=0, dim2=2).shape[1],
+        "heaviside": torch.heaviside(torch.tensor([-1.5, 0, 2.0]), torch.tensor([0.5])).tolist(),
+        "as_tensor": [shared.tolist(), copied.tolist()],
+    }
+
+
+def math_ops_docs_examples(torch, init):
+    """Pointwise ops with their docs inputs: lerp with a scalar and a tensor weight, hypot,
+    logaddexp and logaddexp2, xlogy with zeros and nan, nan_to_num with posinf/neginf, clamp
+    with tensor bounds, fmod against remainder on negatives, floor_divide, copysign,
+    float_power, ldexp, frexp, trunc and frac, sgn and signbit, round with decimals, addcdiv
+    and addcmul with value, logit with eps, and the gradients of the smooth ones."""
+    start = torch.arange(1.0, 5.0)
+    end = torch.empty(4).fill_(10)
+    x = torch.tensor([-3.0, -1.5, 0.0, 1.5, 3.0], requires_grad=True)
+    smooth = [
+        torch.hypot(x, torch.tensor(2.0)), torch.logaddexp(x, torch.tensor(-1.0)),
+        torch.logaddexp2(x, torch.tensor(1.0)), torch.lerp(x, torch.ones(5), 0.3),
+        torch.addcdiv(x, x, torch.full((5,), 2.0), value=0.5),
+        torch.addcmul(x, x, x, value=-0.25), torch.float_power(x, 2),
+    ]  # fmt: skip
+    sum(s.sum() for s in smooth).backward()
+    m, e = torch.frexp(torch.tensor([8.0, 0.75, -3.0, 0.0]))
+    return {
+        "lerp": [
+            torch.lerp(start, end, 0.5).tolist(),
+            torch.lerp(start, end, torch.full_like(start, 0.5)).tolist(),
+        ],
+        "hypot": torch.hypot(torch.tensor([4.0]), torch.tensor([3.0, 4.0, 5.0])).tolist(),
+        "logaddexp": [
+            torch.logaddexp(torch.tensor([-1.0]), torch.tensor([-1.0, -2, -3])).tolist(),
+            torch.logaddexp(
+                torch.tensor([-100.0, -200, -300]), torch.tensor([-1.0, -2, -3])
+            ).tolist(),
+            torch.logaddexp2(torch.tensor([-1.0]), torch.tensor([-1.0, -2, -3])).tolist(),
+        ],
+        "xlogy": [
+            torch.xlogy(
+                torch.tensor([0, 0, 0, 0, 0]), torch.tensor([-1, 0, 1, float("inf"), float("nan")])
+            ).tolist(),
+            torch.xlogy(torch.tensor([1, 2, 3]), torch.tensor([3, 2, 1])).tolist(),
+            torch.xlogy(2, torch.tensor([3, 2, 1])).tolist(),
+        ],
+        "nan_to_num": [
+            torch.nan_to_num(
+                torch.tensor([float("nan"), float("inf"), -float("inf"), 3.14])
+            ).tolist(),
+            torch.nan_to_num(
+                torch.tensor([float("nan"), float("inf"), -float("inf"), 3.14]), nan=0.0, posinf=1.0
+            ).tolist(),
+        ],
+        "clamp_tensor": torch.clamp(
+            torch.linspace(-1, 1, steps=4),
+            min=torch.linspace(-1, 1, steps=4) * 0 - 0.5,
+            max=torch.tensor(0.4),
+        ).tolist(),
+        "fmod_remainder": [
+            torch.fmod(torch.tensor([-3.0, -2, -1, 1, 2, 3]), 2).tolist(),
+            torch.remainder(torch.tensor([-3.0, -2, -1, 1, 2, 3]), 2).tolist(),
+            torch.remainder(torch.tensor([1, 2, 3, 4, 5]), -1.5).tolist(),
+            torch.fmod(torch.tensor([1, 2, 3, 4, 5]), -1.5).tolist(),
+        ],
+        "floor_divide": torch.floor_divide(
+            torch.tensor([4.0, 3.0]), torch.tensor([2.0, 2.0])
+        ).tolist(),
+        "copysign": torch.copysign(
+            torch.tensor([1.0, -2.0, 3.0]), torch.tensor([-1.0, 0.0, -0.0])
+        ).tolist(),
+        "ldexp": torch.ldexp(torch.tensor([1.0]), torch.tensor([1, 2, 3, 4])).tolist(),
+        "frexp": [m.tolist(), e.tolist(), e.dtype == torch.int32],
+        "trunc_frac": [
+            torch.trunc(torch.tensor([3.4742, 0.5466, -0.8008, -0.9079])).tolist(),
+            torch.frac(torch.tensor([1, 2.5, -3.2])).tolist(),
+        ],
+        "sign": [
+            torch.sgn(torch.tensor([0.7, -1.2, 0.0, 2.3])).tolist(),
+            torch.signbit(torch.tensor([0.7, -1.2, 0.0, -0.0])).tolist(),
+        ],
+        "round": [
+            torch.round(torch.tensor([4.7, -2.3, 9.1, -7.7])).tolist(),
+            torch.round(torch.tensor([0.5, 1.5, 2.5])).tolist(),
+            torch.round(torch.tensor([1.2345, -5.5551]), decimals=2).tolist(),
+        ],
+        "logit": torch.logit(torch.tensor([0.0, 0.25, 0.9, 1.0]), eps=1e-6).tolist(),
+        "smooth": [s.tolist() for s in smooth],
+        "grad": x.grad.tolist(),
+    }
+
+
+def reductions_docs_examples(torch, init):
+    """Reductions with their docs arguments: std and var with correction=0 and 2, std_mean and
+    var_mean, nanmean and nansum, logsumexp over dims, amax/amin over a tuple of dims with
+    their gradients (split among ties), aminmax, prod with a dim and a dtype, all/any over a
+    tuple, cumsum with a dtype, cumprod's gradient through a zero, cummax/cummin indices,
+    logcumsumexp, quantile's interpolation modes and nanquantile."""
+    a = torch.tensor(
+        [
+            [0.2035, 1.2959, 1.8101, -0.4644],
+            [1.5027, -0.3270, 0.5905, 0.6538],
+            [-1.5745, 1.3330, -0.5596, -0.6548],
+            [0.1264, -0.5080, 1.6420, 0.1992],
+        ]
+    )
+    nan = torch.tensor([[float("nan"), 1.0, 2.0], [-1.0, float("nan"), 3.0]])
+    ties = torch.tensor([[1.0, 3.0, 3.0], [3.0, 0.0, 2.0]], requires_grad=True)
+    ties.amax(dim=(0, 1)).backward()
+    with_zero = torch.tensor([2.0, 0.0, 3.0, 4.0], requires_grad=True)
+    with_zero.cumprod(0).sum().backward()
+    q = torch.tensor([0.0, 1.0, 2.0, 3.0])
+    mn, mx = torch.aminmax(a, dim=0)
+    std, mean = torch.std_mean(a, dim=1, correction=0)
+    var, mean2 = torch.var_mean(a, dim=0, keepdim=True)
+    cmax = torch.cummax(torch.tensor([1.0, 3.0, 2.0, 3.0, 0.5]), dim=0)
+    cmin = torch.cummin(torch.tensor([1.0, 3.0, 0.5, 2.0, 0.5]), dim=0)
+    return {
+        "std_var": [
+            a.std(dim=1, correction=2).tolist(),
+            a.var(dim=0, correction=0).tolist(),
+            a.std().item(),
+        ],
+        "std_mean": [std.tolist(), mean.tolist(), var.tolist(), mean2.tolist()],
+        "nan": [nan.nanmean().item(), nan.nanmean(dim=1).tolist(), nan.nansum(dim=0).tolist()],
+        "logsumexp": [torch.logsumexp(a, dim=1).tolist(), torch.logsumexp(a, dim=(0, 1)).item()],
+        "amax_amin": [
+            a.amax(dim=(0, 1)).item(),
+            a.amin(dim=1, keepdim=True).tolist(),
+            ties.grad.tolist(),
+        ],
+        "aminmax": [mn.tolist(), mx.tolist(), [t.item() for t in torch.aminmax(a)]],
+        "prod": [a.prod(1).tolist(), torch.tensor([1, 2, 3]).prod(dtype=torch.float64).item()],
+        "all_any": [
+            (a > 0).all(dim=(0, 1)).item(),
+            (a > 1.8).any(dim=1).tolist(),
+            torch.tensor([]).all().item(),
+        ],
+        "cumsum_dtype": [
+            torch.tensor([1, 2, 3], dtype=torch.int8).cumsum(0, dtype=torch.float32).tolist(),
+            str(torch.tensor([True, True]).cumsum(0).dtype).split(".")[-1],
+        ],
+        "cumprod_grad": with_zero.grad.tolist(),
+        "cummax": [
+            cmax.values.tolist(),
+            cmax.indices.tolist(),
+            cmin.values.tolist(),
+            cmin.indices.tolist(),
+        ],
+        "logcumsumexp": torch.logcumsumexp(torch.tensor([0.0, 1.0, -1.0, 2.0]), dim=0).tolist(),
+        "quantile": [
+            [
+                torch.quantile(q, 0.4, interpolation=mode).item()
+                for mode in ("linear", "lower", "higher", "midpoint", "nearest")
+            ],
+            torch.quantile(a, torch.tensor([0.25, 0.5, 0.75]), dim=1, keepdim=True).tolist(),
+            torch.nanquantile(nan, 0.5, dim=1).tolist(),
+            torch.quantile(nan, 0.5, dim=1).tolist(),
+        ],
+    }
+
+
+def backward_inputs_and_batched_grads_docs(torch, init):
+    """autograd's less-used arguments: Tensor.backward(inputs=[...]) accumulating only into
+    the listed leaves, autograd.grad with is_grads_batched=True (the rows of a Jacobian in one
+    call, as its docs show), allow_unused with materialize_grads=True (zeros, not None),
+    grad_outputs for a non-scalar output, and register_post_accumulate_grad_hook seeing the
+    accumulated .grad."""
+    a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    out = (a * b).sum() + a.pow(2).sum()
+    out.backward(inputs=[a])
+    only_a = [a.grad.tolist(), b.grad is None]
+    x = torch.tensor([0.1, 0.2, 0.3], requires_grad=True)
+    y = x.sin() * 2
+    (jac,) = torch.autograd.grad(y, x, torch.eye(3), is_grads_batched=True)
+    unused = torch.tensor([1.0], requires_grad=True)
+    z = (x * 3).sum()
+    grads = torch.autograd.grad(z, [x, unused], allow_unused=True, materialize_grads=True)
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    v = w * w
+    (gv,) = torch.autograd.grad(v, w, grad_outputs=torch.tensor([1.0, 0.5]))
+    seen = []
+    p = torch.tensor([1.0, -1.0], requires_grad=True)
+    p.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+    (p * 2).sum().backward()
+    (p * 3).sum().backward()
+    return {
+        "only_a": only_a,
+        "jacobian": [jac.tolist(), torch.allclose(jac, torch.diag(2 * x.cos()))],
+        "materialized": [g.tolist() for g in grads],
+        "grad_outputs": gv.tolist(),
+        "post_accumulate": seen,
+    }
+
+
+PROGRAMS = [
+    pixel_shuffle_and_channel_shuffle_docs,
+    transformer_module_docs_example,
+    ctc_loss_docs_examples,
+    multilabel_margin_loss_docs_example,
+    distance_modules_docs_examples,
+    embedding_losses_docs_examples,
+    triplet_margin_with_distance_loss_docs,
+    packed_sequence_utilities_docs,
+    parametrize_tutorial_examples,
+    weight_norm_old_and_new,
+    newton_method_with_autograd_hessian,
+    torch_func_grad_and_vmap_docs,
+    linalg_decompositions_docs,
+    tensor_type_promotion_docs,
+    legendre_fit_with_custom_function_and_optim,
+    saving_checkpoint_and_resuming_training,
+    load_state_dict_incompatible_keys,
+    autograd_mechanics_notes,
+    module_hooks_docs_semantics,
+    one_cycle_lr_docs_recipes,
+    cosine_warm_restarts_fractional_epochs,
+    lambda_sequential_and_plateau_schedulers,
+    generator_objects_and_determinism,
+    mixed_dtypes_and_default_dtype,
+    bilinear_identity_flatten_unflatten_docs,
+    padding_layers_docs_examples,
+    max_unpool_and_lp_pool_docs,
+    normalization_layers_docs_examples,
+    activation_modules_docs_examples,
+    gradient_diff_and_trapezoid_docs,
+    histograms_and_counting_docs,
+    unique_topk_kthvalue_docs,
+    index_ops_docs_examples,
+    where_scatter_gather_idioms,
+    tensor_indexing_api_tricks,
+    inplace_ops_and_views_semantics,
+    sorting_based_algorithms,
+    einsum_more_patterns,
+    adaptive_softmax_language_model_head,
+    linalg_tensorinv_tensorsolve_docs,
+    dataloader_collate_and_batch_sampler_docs,
+    init_gains_and_fans_docs,
+    gradient_clipping_utilities_docs,
+    optimizer_per_parameter_options_docs,
+    module_api_docs_examples,
+    sdpa_reference_implementation_docs,
+    spatial_transformer_grid_docs,
+    convolution_layers_docs_examples,
+    recurrent_layers_docs_examples,
+    classification_losses_docs_examples,
+    regression_and_divergence_losses_docs,
+    embedding_docs_examples,
+    creation_ops_docs_examples,
+    math_ops_docs_examples,
+    reductions_docs_examples,
+    backward_inputs_and_batched_grads_docs,
+]
