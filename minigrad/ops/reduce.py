@@ -616,7 +616,23 @@ class Norm2(Function):
         return x * scale, None, None
 
 
-def norm(input, p="fro", dim=None, keepdim=False):
+def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
+    """torch.norm: a vector norm over dim (all dims by default); p='nuc' the nuclear norm of
+    the matrices in two dims (linalg.matrix_norm's)."""
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    if p == "nuc":
+        from minigrad.ops.linalg import matrix_norm
+
+        if input.ndim < 2:
+            raise RuntimeError(
+                "linalg.matrix_norm: The input tensor A must have at least 2 dimensions."
+            )
+        dims = tuple(range(input.ndim)) if dim is None else dim
+        if isinstance(dims, int) or len(dims) != 2:
+            shown = dims if isinstance(dims, int) else " ".join(map(str, dims))
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}")
+        return matrix_norm(input, "nuc", tuple(dims), keepdim)
     expect_floating("linalg.vector_norm", input)
     dims = normalize_dims(_all_if_empty(dim), input.ndim, "norm")
     if p in ("fro", 2, 2.0):

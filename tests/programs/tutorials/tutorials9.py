@@ -2328,6 +2328,49 @@ def backward_inputs_and_batched_grads_docs(torch, init):
     }
 
 
+def norms_the_torch_norm_way(torch, init):
+    """torch.norm and Tensor.norm as older code and the docs' examples call them: the
+    Frobenius default, p='nuc' of a matrix and over a dim pair of a batch (keepdim), p=2 over
+    two dims (a vector norm, not the spectral one), p=inf and p=-inf, a dtype=float64 result,
+    the errors of 'nuc' without a dim pair, torch.dist, and the gradient of the nuclear
+    norm (U V^T) next to linalg.matrix_norm's."""
+    a = torch.arange(9, dtype=torch.float) - 4
+    b = a.reshape((3, 3))
+    batch = _randn(torch, (2, 3, 4), 80).requires_grad_()
+    nuclear = torch.norm(batch, p="nuc", dim=(1, 2))
+    nuclear.sum().backward()
+    grad = batch.grad.clone()
+    batch.grad = None
+    torch.linalg.matrix_norm(batch, ord="nuc").sum().backward()
+    return {
+        "docs": [
+            torch.norm(a).item(),
+            torch.norm(b).item(),
+            torch.norm(a, float("inf")).item(),
+            torch.norm(b, float("inf")).item(),
+            torch.norm(b, p="nuc").item(),
+        ],  # fmt: skip
+        "dims": [
+            torch.norm(b, dim=0).tolist(),
+            torch.norm(b, dim=1, p=1).tolist(),
+            torch.norm(b, p=2, dim=(0, 1)).item(),
+            b.norm(p=-float("inf"), dim=1).tolist(),
+        ],  # fmt: skip
+        "nuc": [nuclear.tolist(), torch.norm(batch, "nuc", (0, 2), keepdim=True).tolist()],
+        "dtype": [
+            torch.norm(b, dtype=torch.float64).dtype == torch.float64,
+            b.norm(p="nuc", dtype=torch.float64).item(),
+        ],
+        "errors": [
+            _raises(lambda: torch.norm(batch, p="nuc")),
+            _raises(lambda: torch.norm(a, p="nuc")),
+            _raises(lambda: torch.norm(batch, p="nuc", dim=1)),
+        ],
+        "dist": [torch.dist(a, a.flip(0)).item(), torch.dist(a, a.flip(0), p=1).item()],
+        "grad": [grad.tolist(), torch.allclose(grad, batch.grad, atol=1e-5)],
+    }
+
+
 PROGRAMS = [
     pixel_shuffle_and_channel_shuffle_docs,
     transformer_module_docs_example,
@@ -2385,4 +2428,5 @@ PROGRAMS = [
     math_ops_docs_examples,
     reductions_docs_examples,
     backward_inputs_and_batched_grads_docs,
+    norms_the_torch_norm_way,
 ]
