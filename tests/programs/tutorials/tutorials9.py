@@ -2371,6 +2371,45 @@ def norms_the_torch_norm_way(torch, init):
     }
 
 
+def anomaly_detection_docs(torch, init):
+    """Anomaly mode as the autograd docs show it: `with torch.autograd.set_detect_anomaly(True)`
+    (and set_detect_anomaly called as a function), detect_anomaly() around a backward whose
+    gradient becomes nan (RuntimeError naming the backward function), the mode restored after
+    each block, and the same backward outside anomaly mode giving nan without an error."""
+    autograd = torch.autograd
+
+    def nan_backward():
+        x = torch.tensor([0.0, 1.0], requires_grad=True)
+        y = (x.sqrt() * 0).sum()
+        y.backward()
+        return x.grad
+
+    states = [torch.is_anomaly_enabled()]
+    with autograd.set_detect_anomaly(True):
+        states.append(torch.is_anomaly_enabled())
+        error = _raises(nan_backward)
+    states.append(torch.is_anomaly_enabled())
+    with autograd.detect_anomaly():
+        states.append(torch.is_anomaly_enabled())
+        try:
+            nan_backward()
+            message = ""
+        except RuntimeError as e:
+            message = str(e)
+    states.append(torch.is_anomaly_enabled())
+    autograd.set_detect_anomaly(True)
+    states.append(torch.is_anomaly_enabled())
+    autograd.set_detect_anomaly(False)
+    states.append(torch.is_anomaly_enabled())
+    quiet = nan_backward()
+    return {
+        "states": states,
+        "error": error,
+        "names_node": "SqrtBackward0" in message and "nan" in message,
+        "quiet": [math.isnan(quiet[0].item()), quiet[1].item()],
+    }
+
+
 PROGRAMS = [
     pixel_shuffle_and_channel_shuffle_docs,
     transformer_module_docs_example,
@@ -2429,4 +2468,5 @@ PROGRAMS = [
     reductions_docs_examples,
     backward_inputs_and_batched_grads_docs,
     norms_the_torch_norm_way,
+    anomaly_detection_docs,
 ]
