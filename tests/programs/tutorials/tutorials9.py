@@ -2410,6 +2410,59 @@ def anomaly_detection_docs(torch, init):
     }
 
 
+def containers_operators_and_reprs(torch, init):
+    """nn containers used as their docs allow: Sequential + Sequential, Sequential * 3 and
+    3 * Sequential (the same block shared: one set of weights run three times), += and *=,
+    their ValueError and TypeError; ModuleList.pop; named_parameters(remove_duplicate=False)
+    listing a shared layer under each name; and the printed forms of RNNCell(nonlinearity=
+    'relu', bias=False), Mish(inplace=True) and AvgPool1d (1-tuples)."""
+    nn = torch.nn
+    block = init(nn.Linear(3, 3))
+    head = nn.Sequential(nn.Tanh())
+    body = nn.Sequential(block)
+    joined = body + head
+    repeated = body * 3
+    left = 3 * nn.Sequential(nn.ReLU())
+    x = _randn(torch, (2, 3), 81)
+    out = repeated(x)
+    out.sum().backward()
+    grown = nn.Sequential(nn.ReLU())
+    grown += nn.Sequential(nn.Tanh(), nn.Sigmoid())
+    grown *= 2
+    layers = nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.Sigmoid()])
+    popped = layers.pop(1)
+    shared = nn.Sequential(block, block)
+    return {
+        "joined": [str(joined), torch.allclose(joined(x), block(x).tanh())],
+        "repeated": [len(repeated), repeated[0] is repeated[2], out.tolist()],
+        "shared_grad": block.weight.grad.tolist(),
+        "left": [len(left), str(left)],
+        "in_place": str(grown),
+        "errors": [
+            _raises(lambda: body + nn.ReLU()),
+            _raises(lambda: body * 0),
+            _raises(lambda: body * 1.5),
+            _raises(lambda: body.__iadd__(nn.ReLU())),
+        ],  # fmt: skip
+        "pop": [type(popped).__name__, str(layers)],
+        "named": [
+            [n for n, _ in shared.named_parameters()],
+            [n for n, _ in shared.named_parameters(remove_duplicate=False)],
+            [n for n, _ in shared.named_modules(remove_duplicate=False)],
+        ],
+        "reprs": [
+            repr(nn.RNNCell(2, 3, bias=False, nonlinearity="relu")),
+            repr(nn.RNNCell(2, 3)),
+            repr(nn.GRUCell(2, 3, bias=False)),
+            repr(nn.Mish(inplace=True)),
+            repr(nn.Mish()),
+            repr(nn.AvgPool1d(3)),
+            repr(nn.AvgPool1d(4, stride=2, padding=1)),
+            nn.AvgPool1d(3).kernel_size,
+        ],  # fmt: skip
+    }
+
+
 PROGRAMS = [
     pixel_shuffle_and_channel_shuffle_docs,
     transformer_module_docs_example,
@@ -2469,4 +2522,5 @@ PROGRAMS = [
     backward_inputs_and_batched_grads_docs,
     norms_the_torch_norm_way,
     anomaly_detection_docs,
+    containers_operators_and_reprs,
 ]
