@@ -2463,6 +2463,56 @@ def containers_operators_and_reprs(torch, init):
     }
 
 
+def custom_function_forward_mode_docs(torch, init):
+    """The forward-mode AD tutorial's custom Function: forward saves its result with
+    ctx.save_for_forward and ctx.save_for_backward, jvp and backward both given; a dual
+    tensor's tangent through it (J t), its reverse-mode gradient, and
+    save_for_forward refusing a non-tensor (AssertionError, as PyTorch asserts)."""
+    fwAD = torch.autograd.forward_ad
+
+    class Exp(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_forward(y)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (y,) = ctx.saved_tensors
+            return grad_output * y
+
+        @staticmethod
+        def jvp(ctx, tangent):
+            (y,) = ctx.saved_tensors
+            return tangent * y
+
+    class Bad(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_forward(x, 3)
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    primal = torch.tensor([0.0, 0.5, 1.0], dtype=torch.float64)
+    tangent = torch.tensor([1.0, 2.0, -1.0], dtype=torch.float64)
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(primal, tangent)
+        out = Exp.apply(dual) * 2
+        jvp = fwAD.unpack_dual(out).tangent
+    x = primal.clone().requires_grad_()
+    Exp.apply(x).sum().backward()
+    return {
+        "jvp": jvp.tolist(),
+        "grad": x.grad.tolist(),
+        "bad": _raises(lambda: Bad.apply(torch.ones(2, requires_grad=True))),
+    }
+
+
 PROGRAMS = [
     pixel_shuffle_and_channel_shuffle_docs,
     transformer_module_docs_example,
@@ -2523,4 +2573,5 @@ PROGRAMS = [
     norms_the_torch_norm_way,
     anomaly_detection_docs,
     containers_operators_and_reprs,
+    custom_function_forward_mode_docs,
 ]
