@@ -2513,6 +2513,36 @@ def custom_function_forward_mode_docs(torch, init):
     }
 
 
+def fork_rng_and_default_generator(torch, init):
+    """The reproducibility recipes' torch.random.fork_rng: draws inside the block leave the
+    global stream as it was (the draws after it equal those of a run without the block),
+    enabled=False forks nothing, torch.default_generator is the generator manual_seed seeds
+    (its get_state/set_state replay), and the draws compared by their properties."""
+    torch.manual_seed(5)
+    plain = torch.rand(3)
+    torch.manual_seed(5)
+    with torch.random.fork_rng():
+        inside = torch.rand(4)
+    after = torch.rand(3)
+    torch.manual_seed(5)
+    with torch.random.fork_rng(enabled=False):
+        torch.rand(4)
+    unforked = torch.rand(3)
+    state = torch.default_generator.get_state()
+    first = torch.randn(2)
+    torch.default_generator.set_state(state)
+    again = torch.randn(2)
+    seeded = torch.manual_seed(9)
+    return {
+        "forked": torch.equal(plain, after),
+        "unforked": torch.equal(plain, unforked),
+        "inside": [list(inside.shape), bool(((inside >= 0) & (inside < 1)).all())],
+        "default_state": torch.equal(first, again),
+        "same_object": seeded is torch.default_generator,
+        "seed": torch.default_generator.initial_seed(),
+    }
+
+
 PROGRAMS = [
     pixel_shuffle_and_channel_shuffle_docs,
     transformer_module_docs_example,
@@ -2574,4 +2604,5 @@ PROGRAMS = [
     anomaly_detection_docs,
     containers_operators_and_reprs,
     custom_function_forward_mode_docs,
+    fork_rng_and_default_generator,
 ]
