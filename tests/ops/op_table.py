@@ -1044,6 +1044,16 @@ CASES = [
     ),
     Case("l1_loss", lambda t, F, a, b: F.l1_loss(a, b, reduction="none"), ((3, 4), (3, 4))),
     Case(
+        "mse_loss_weight",
+        lambda t, F, a, b, w: F.mse_loss(a, b, weight=w.abs() + 0.5),
+        ((3, 4), (3, 4), (3, 4)),
+    ),
+    Case(
+        "l1_loss_weight_sum",
+        lambda t, F, a, b, w: F.l1_loss(a, b, reduction="sum", weight=w),
+        ((3, 4), (3, 4), (3, 4)),
+    ),
+    Case(
         "binary_cross_entropy",
         lambda t, F, p, y: F.binary_cross_entropy(p, y),
         ((3, 4), (3, 4)),

@@ -2546,6 +2546,44 @@ def fork_rng_and_default_generator(torch, init):
     }
 
 
+def weighted_regression_losses(torch, init):
+    """The weight= argument PyTorch 2.6 gave F.mse_loss, F.l1_loss and F.huber_loss (per-sample
+    importance weights of the input's shape): 'mean' of mse and l1 divides by the weights'
+    sum, huber's by the count; 'sum' and 'none'; a weighted regression trained a few steps
+    with it; and the ValueError for a weight of another shape."""
+    F = torch.nn.functional
+    pred = _randn(torch, (6, 2), 82).requires_grad_()
+    target = _randn(torch, (6, 2), 83)
+    weight = torch.tensor([[1.0, 2.0], [0.5, 0.5], [3.0, 1.0], [0.0, 1.0], [2.0, 2.0], [1.0, 0.25]])
+    losses = {}
+    for name, fn in (("mse", F.mse_loss), ("l1", F.l1_loss), ("huber", F.huber_loss)):
+        losses[name] = [
+            fn(pred, target, weight=weight).item(),
+            fn(pred, target, reduction="sum", weight=weight).item(),
+            fn(pred, target, reduction="none", weight=weight).tolist(),
+        ]
+    (F.mse_loss(pred, target, weight=weight) + F.l1_loss(pred, target, weight=weight)).backward()
+    model = init(torch.nn.Linear(2, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    trained = []
+    for _ in range(5):
+        opt.zero_grad()
+        loss = F.mse_loss(model(target), pred.detach(), weight=weight)
+        loss.backward()
+        opt.step()
+        trained.append(loss.item())
+    return {
+        "losses": losses,
+        "grad": pred.grad.tolist(),
+        "trained": trained,
+        "errors": [
+            _raises(lambda: F.mse_loss(pred, target, weight=torch.ones(6))),
+            _raises(lambda: F.l1_loss(pred, target, weight=torch.ones(2, 6))),
+            _raises(lambda: F.mse_loss(pred, target, reduction="avg", weight=weight)),
+        ],
+    }
+
+
 PROGRAMS = [
     pixel_shuffle_and_channel_shuffle_docs,
     transformer_module_docs_example,
@@ -2608,4 +2646,5 @@ PROGRAMS = [
     containers_operators_and_reprs,
     custom_function_forward_mode_docs,
     fork_rng_and_default_generator,
+    weighted_regression_losses,
 ]
