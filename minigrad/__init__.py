@@ -389,6 +389,7 @@ from minigrad.legacy import (
 )
 from minigrad.random import (
     Generator,
+    default_generator,
     get_rng_state,
     initial_seed,
     manual_seed,

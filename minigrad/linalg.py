@@ -1,9 +1,11 @@
 """`minigrad.linalg`, as `torch.linalg`: norms, inverses, determinants, linear systems and
 factorizations (Cholesky, QR, eigh, SVD) of batches of matrices (*, m, n), with gradients.
-The ops live in `minigrad.ops.linalg`; complex matrices, LU, general eig and the `*_ex`
-variants are not here (see docs/nn.md)."""
+The ops live in `minigrad.ops.linalg` (`tensorinv` and `tensorsolve` reshape to them);
+complex matrices, LU, general eig and the `*_ex` variants are not here (see docs/nn.md)."""
 
 from __future__ import annotations
+
+import math
 
 from minigrad.ops import indexing as indexing_ops
 from minigrad.ops import reduce as reduce_ops
@@ -58,6 +60,8 @@ __all__ = [
     "solve_triangular",
     "svd",
     "svdvals",
+    "tensorinv",
+    "tensorsolve",
     "vander",
     "vecdot",
     "vector_norm",
@@ -123,6 +127,38 @@ def cond(A: Tensor, p=None) -> Tensor:
     except LinAlgError:  # a singular matrix: an infinite condition number
         return Tensor._make(A.device.xp.full(tuple(A.shape[:-2]), float("inf"), A.array.dtype))
     return matrix_norm(A, p) * matrix_norm(inverse, p)
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    """The inverse of A for tensordot over ind dims: A read as a square matrix with the first
+    ind dims as rows, inverted, returned with shape A.shape[ind:] + A.shape[:ind]."""
+    if ind <= 0:
+        raise RuntimeError(
+            f"linalg.tensorinv: Expected a strictly positive integer for 'ind', but got {ind}"
+        )
+    rows, cols = math.prod(A.shape[:ind]), math.prod(A.shape[ind:])
+    if rows != cols:
+        raise RuntimeError(
+            "linalg.tensorinv: Expected self to satisfy the requirement prod(self.shape[ind:]) "
+            f"== prod(self.shape[:ind]), but got {cols} != {rows}"
+        )
+    return inv(A.reshape(rows, cols)).reshape(*A.shape[ind:], *A.shape[:ind])
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
+    """X with tensordot(A, X, X.ndim) == B: the dims of A in dims are moved to the end first,
+    then A is read as a square matrix (B's dims as rows) and the system solved."""
+    if dims is not None:
+        A = A.movedim(tuple(dims), tuple(range(A.ndim - len(dims), A.ndim)))
+    shape = tuple(A.shape[B.ndim :])
+    rows, cols = math.prod(A.shape[: B.ndim]), math.prod(shape)
+    if rows != cols:
+        raise RuntimeError(
+            "linalg.tensorsolve: Expected self to satisfy the requirement "
+            f"prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), but got {cols} != "
+            f"{rows}"
+        )
+    return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(shape)
 
 
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:

@@ -97,6 +97,23 @@ def set_rng_state(new_state) -> None:
     default_generator.set_state(new_state)
 
 
+@contextlib.contextmanager
+def fork_rng(
+    devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices", device_type="cuda"
+):
+    """Run the block and then put the CPU generator's state back, as `torch.random.fork_rng`
+    (draws inside do not change what is drawn after). NOTE: the GPU generators are not
+    forked: CuPy's do not expose their state (docs/nn.md)."""
+    if not enabled:
+        yield
+        return
+    state = default_generator.get_state()
+    try:
+        yield
+    finally:
+        default_generator.set_state(state)
+
+
 def default_generator_states() -> list:
     """(generator, state) of the CPU's and each GPU's default generator, for restore_states."""
     return [(g, g.get_state()) for g in (default_generator, *_cuda_generators.values())]

@@ -1104,8 +1104,8 @@ class Tensor:
     def std(self, dim=None, *args, **kwargs):
         return reduce_ops.std(self, dim, *args, **kwargs)
 
-    def norm(self, p="fro", dim=None, keepdim=False):
-        return reduce_ops.norm(self, p, dim, keepdim)
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return reduce_ops.norm(self, p, dim, keepdim, dtype=dtype)
 
     @_numpy_axis
     def cumsum_(self, dim, *, dtype=None):

@@ -32,8 +32,20 @@ def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
     state.anomaly = _mode["enabled"] and _mode["check_nan"]
 
 
-def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
-    set_anomaly_enabled(mode, check_nan)
+class set_detect_anomaly:  # noqa: N801 - PyTorch's spelling
+    """Turn anomaly mode on or off at the call, as a function; used as a context manager
+    (`with set_detect_anomaly(True):`), the previous mode comes back at the block's end."""
+
+    def __init__(self, mode: bool, check_nan: bool = True):
+        self._prev = (_mode["enabled"], _mode["check_nan"])
+        set_anomaly_enabled(mode, check_nan)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        set_anomaly_enabled(*self._prev)
+        return False
 
 
 def is_anomaly_enabled() -> bool:

@@ -288,6 +288,17 @@ class Function:
         """When False, backward receives None (not zeros) for outputs that got no gradient."""
         self._materialize = value
 
+    def save_for_forward(self, *tensors) -> None:
+        """Accepted for PyTorch compatibility: the tensors a `jvp` staticmethod reads, and
+        minigrad never calls `jvp` (forward mode runs backward twice, docs/autograd.md)."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise AssertionError(  # PyTorch's type (it asserts)
+                    f"{self.name()}: save_for_forward expects all arguments to be tensors; you "
+                    f"should save non-tensors as attributes on ctx (argument {i} is a "
+                    f"{type(t).__name__})."
+                )
+
     def mark_dirty(self, *tensors) -> None:
         """Accepted for PyTorch compatibility; minigrad Functions do not modify inputs."""
 

@@ -142,6 +142,44 @@ def multi_margin_loss(
     return _reduce(loss, reduction, "multi_margin_loss")
 
 
+def multilabel_margin_loss(
+    input, target, size_average=None, reduce=None, reduction="mean"
+) -> Tensor:
+    """sum over the target classes j and the other classes i of max(0, 1 - (x[j] - x[i])),
+    divided by C. A row of target lists class indices and ends at its first -1 (the rest is
+    ignored). (N, C), (N, C) or (C,), (C,)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if input.ndim not in (1, 2) or (input.ndim == 1 and input.numel() == 0):
+        raise RuntimeError(
+            "multilabel_margin_loss: Expected non-empty vector or matrix with optional 0-dim "
+            f"batch size, but got: {list(input.shape)}"
+        )
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"multilabel_margin_loss: inconsistent target size: {list(target.shape)} for input "
+            f"of size: {list(input.shape)}"
+        )
+    if target.dtype != int64:
+        raise RuntimeError(
+            f"multilabel_margin_loss: expected scalar type Long but found {target.dtype}"
+        )
+    classes = input.shape[-1]
+    labels = target.array  # NOTE: the raw values: checked when traced, as one_hot does
+    if labels.size and (int(labels.min()) < -1 or int(labels.max()) >= classes):
+        raise RuntimeError(f"multilabel_margin_loss: target out of range (classes: {classes})")
+    x = input.reshape(-1, classes)
+    t = target.reshape(-1, classes)
+    listed = (t < 0).cumsum(1) == 0  # the entries before a row's first -1
+    picked = t.clamp(min=0)
+    is_target = (one_hot(picked, classes) * listed.unsqueeze(2)).sum(1) > 0
+    # z[n, j, i]: the margin of listed class t[n, j] over class i
+    z = 1 - gather(x, 1, picked).unsqueeze(2) + x.unsqueeze(1)
+    # NOTE: PyTorch's kernel counts z > 0 only: no gradient where z is exactly 0
+    counted = listed.unsqueeze(2) & ~is_target.unsqueeze(1) & (z > 0)
+    loss = (where(counted, z, 0.0).sum((1, 2)) / classes).reshape(input.shape[:-1])
+    return _reduce(loss, reduction, "multilabel_margin_loss")
+
+
 def multilabel_soft_margin_loss(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ) -> Tensor:

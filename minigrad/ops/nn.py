@@ -605,8 +605,15 @@ class MseLoss(Function):
         return g, (-g if ctx.needs_input_grad[1] else None), None
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
-    """Mean squared error: (input - target)^2, reduced."""
+def mse_loss(
+    input, target, size_average=None, reduce=None, reduction="mean", weight=None
+) -> Tensor:
+    """Mean squared error: (input - target)^2, reduced; a weight: see _weighted_mean."""
+    if weight is not None:
+        reduction = legacy_reduction(size_average, reduce, reduction)
+        shape = input.shape
+        input, target = _broadcast_pair(input, target, "mse_loss")
+        return _weighted_mean((input - target) ** 2, weight, shape, reduction, "mse_loss")
     if type(input) is not Tensor:  # a compiled module's pending result: the loss may join it
         loss = deferred_loss(mse_loss, input, (target,), (size_average, reduce, reduction))
         if loss is not None:
@@ -699,11 +706,32 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _reduce(HuberLoss.apply(input, target, "none", delta) * weight, reduction, "huber_loss")
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
-    """Mean absolute error: |input - target|, reduced (composed of ops, as PyTorch's)."""
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None) -> Tensor:
+    """Mean absolute error: |input - target|, reduced (composed of ops, as PyTorch's); a
+    weight: see _weighted_mean."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _warn_if_broadcast(input, target, "l1_loss")
+    if weight is not None:
+        return _weighted_mean(abs_(input - target), weight, input.shape, reduction, "l1_loss")
     return _reduce(abs_(input - target), reduction, "l1_loss")
+
+
+def _weighted_mean(loss, weight, shape, reduction: str, op: str) -> Tensor:
+    """mse_loss's and l1_loss's weight (of the input's shape) times the loss; 'mean' divides by
+    the sum of the weights, not the count (as PyTorch's, where huber_loss's takes the mean)."""
+    if weight.shape != shape:
+        raise ValueError(
+            f"{op}: Weights and input must have the same size, got a weight of shape "
+            f"{tuple(weight.shape)} for an input of shape {tuple(shape)}."
+        )
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(
+            f"{op}: Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'."
+        )
+    loss = loss * weight
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.sum() / weight.sum()
 
 
 _BCE_LOG_MIN = -100  # PyTorch clamps each log here, so that p = 0 or 1 gives a finite loss

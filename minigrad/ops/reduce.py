@@ -616,8 +616,34 @@ class Norm2(Function):
         return x * scale, None, None
 
 
-def norm(input, p="fro", dim=None, keepdim=False):
-    expect_floating("linalg.vector_norm", input)
+def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
+    """torch.norm: a vector norm over dim (all dims by default); p='nuc' the nuclear norm of
+    the matrices in two dims (linalg.matrix_norm's)."""
+    op = "linalg.matrix_norm" if p == "nuc" else "linalg.vector_norm"
+    expect_floating(op, input)
+    if dtype is not None:
+        if not dtype.is_floating_point:
+            name = dtypes.legacy_name(dtype)[: -len("Tensor")]
+            raise RuntimeError(f"{op}: dtype should be floating point or complex, but got {name}")
+        if dtypes.promote_types(input.dtype, dtype) != dtype:
+            names = (dtypes.legacy_name(d)[: -len("Tensor")] for d in (input.dtype, dtype))
+            raise RuntimeError(
+                "{}: the dtype of the input ({}) should be convertible without narrowing to the "
+                "specified dtype ({})".format(op, *names)
+            )
+        input = input.to(dtype=dtype)
+    if p == "nuc":
+        from minigrad.ops.linalg import matrix_norm
+
+        if input.ndim < 2:
+            raise RuntimeError(
+                "linalg.matrix_norm: The input tensor A must have at least 2 dimensions."
+            )
+        dims = tuple(range(input.ndim)) if dim is None else dim
+        if isinstance(dims, int) or len(dims) != 2:
+            shown = dims if isinstance(dims, int) else " ".join(map(str, dims))
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}")
+        return matrix_norm(input, "nuc", tuple(dims), keepdim)
     dims = normalize_dims(_all_if_empty(dim), input.ndim, "norm")
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, dims, keepdim)

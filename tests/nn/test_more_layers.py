@@ -469,6 +469,15 @@ def _multi_margin(rng):
     return [x, rng.integers(0, 4, 5)]
 
 
+def _multilabel_margin(rng):
+    x = rng.integers(-2, 3, (5, 4)).astype(float)  # integers: some margins are exactly 0
+    labels = np.array([rng.permutation(4) for _ in range(5)])
+    ends = rng.integers(0, 5, 5)  # a -1 at each row's end (none where it is 4)
+    for row, end in zip(labels, ends):
+        row[end : end + 1] = -1
+    return [x, labels]
+
+
 def _poisson(rng, positive=False):
     x = rng.random((3, 4)) + 0.1 if positive else rng.standard_normal((3, 4))
     return [x, rng.poisson(1.5, (3, 4)).astype(float)]
@@ -586,6 +595,19 @@ LOSSES = [
         lambda rng: [rng.standard_normal(4) for _ in range(3)],
         [0, 1, 2],
     ),
+    ("multilabel_margin", lambda m: m.MultiLabelMarginLoss(), _multilabel_margin, None),
+    (
+        "multilabel_margin_sum_repeated_label",
+        lambda m: m.MultiLabelMarginLoss(reduction="sum"),
+        lambda rng: [rng.standard_normal((2, 4)), np.array([[2, 2, 0, -1], [1, -1, 3, 0]])],
+        None,
+    ),
+    (
+        "multilabel_margin_unbatched_none",
+        lambda m: m.MultiLabelMarginLoss(reduction="none"),
+        lambda rng: [rng.standard_normal(4), np.array([3, 0, -1, 1])],
+        None,
+    ),
     ("poisson", lambda m: m.PoissonNLLLoss(), _poisson, None),
     # NOTE: only the input's gradient with full=True: PyTorch's target gradient is nan at 0
     ("poisson_full_sum", lambda m: m.PoissonNLLLoss(full=True, reduction="sum"), _poisson, [0]),
@@ -623,6 +645,7 @@ LOSS_MODULES = [
     lambda m: m.CosineEmbeddingLoss(0.1, reduction="none"),
     lambda m: m.MultiMarginLoss(2, 0.5, (minigrad if m is nn else torch).ones(3)),
     lambda m: m.MultiLabelSoftMarginLoss((minigrad if m is nn else torch).ones(3)),
+    lambda m: m.MultiLabelMarginLoss(reduction="sum"),
     lambda m: m.PoissonNLLLoss(False, True, eps=1e-4),
 ]
 
@@ -646,6 +669,7 @@ def test_loss_defaults_as_pytorch():
         "CosineEmbeddingLoss",
         "MultiMarginLoss",
         "MultiLabelSoftMarginLoss",
+        "MultiLabelMarginLoss",
         "PoissonNLLLoss",
     ):
         ours = inspect.signature(getattr(nn, name))
@@ -677,6 +701,28 @@ LOSS_ERRORS = [
         "p == 1",
     ),
     (lambda t: t.nn.MultiMarginLoss(p=3), ValueError, "p == 1"),
+    (
+        lambda t: t.nn.functional.multilabel_margin_loss(
+            _z(t, 2, 4), t.tensor([[5, 0, -1, 0]] * 2)
+        ),
+        RuntimeError,
+        "out of range",
+    ),
+    (
+        lambda t: t.nn.functional.multilabel_margin_loss(_z(t, 2, 4), t.tensor([[0, 1, 2]])),
+        RuntimeError,
+        "inconsistent target size",
+    ),
+    (
+        lambda t: t.nn.functional.multilabel_margin_loss(_z(t, 2, 4), _z(t, 2, 4)),
+        RuntimeError,
+        "Long",
+    ),
+    (
+        lambda t: t.nn.functional.multilabel_margin_loss(_z(t, 2, 1, 4), t.zeros(2, 1, 4).long()),
+        RuntimeError,
+        "vector or matrix",
+    ),
     (
         lambda t: t.nn.functional.cosine_embedding_loss(_z(t, 2, 4), _z(t, 2, 4), _z(t, 2, 1)),
         RuntimeError,

@@ -459,6 +459,8 @@ CASES = [
     Case("norm_1", lambda t, F, a: a.norm(p=1), ((3, 4),)),
     Case("norm_inf", lambda t, F, a: a.norm(p=float("inf")), ((3, 4),)),
     Case("norm_3", lambda t, F, a: a.norm(p=3, dim=0), ((3, 4),)),
+    Case("norm_nuc", lambda t, F, a: t.norm(a, p="nuc", dim=(0, 2), keepdim=True), ((3, 2, 4),)),
+    Case("norm_dtype", lambda t, F, a: a.norm(p=1, dtype=t.float64), ((3, 4),)),
     Case("cumsum", lambda t, F, a: a.cumsum(1), ((3, 4),)),
     Case("cumprod", lambda t, F, a: a.cumprod(1), ((3, 4),), low=0.5, high=1.5),
     Case(
@@ -1041,6 +1043,16 @@ CASES = [
         **B,
     ),
     Case("l1_loss", lambda t, F, a, b: F.l1_loss(a, b, reduction="none"), ((3, 4), (3, 4))),
+    Case(
+        "mse_loss_weight",
+        lambda t, F, a, b, w: F.mse_loss(a, b, weight=w.abs() + 0.5),
+        ((3, 4), (3, 4), (3, 4)),
+    ),
+    Case(
+        "l1_loss_weight_sum",
+        lambda t, F, a, b, w: F.l1_loss(a, b, reduction="sum", weight=w),
+        ((3, 4), (3, 4), (3, 4)),
+    ),
     Case(
         "binary_cross_entropy",
         lambda t, F, p, y: F.binary_cross_entropy(p, y),
@@ -1649,6 +1661,18 @@ LINALG = [
     Case("pinverse_method", lambda t, F, a: a.pinverse(), ((3, 4),)),
     Case("linalg_matrix_norm", lambda t, F, a: t.linalg.matrix_norm(a), ((2, 3, 4),)),
     Case("linalg_matrix_norm_nuc", lambda t, F, a: t.linalg.matrix_norm(a, "nuc"), ((3, 4),)),
+    Case(
+        "linalg_tensorinv",
+        lambda t, F, a: t.linalg.tensorinv(a + 3 * t.eye(6, dtype=a.dtype).reshape(2, 3, 6), 2),
+        ((2, 3, 6),),
+    ),
+    Case(
+        "linalg_tensorsolve_dims",
+        lambda t, F, a, b: t.linalg.tensorsolve(
+            a + 3 * t.eye(6, dtype=a.dtype).reshape(6, 2, 3), b, dims=(0,)
+        ),
+        ((6, 2, 3), (2, 3)),
+    ),
     Case("linalg_matrix_norm_2", lambda t, F, a: t.linalg.matrix_norm(a, 2), ((2, 3, 4),)),
     Case("linalg_matrix_norm_neg2", lambda t, F, a: t.linalg.matrix_norm(a, -2), ((4, 3),)),
     Case(

@@ -235,6 +235,9 @@ class Mish(Hardswish):
     def forward(self, input):
         return F.mish(input, self.inplace)
 
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""  # Hardswish prints none, Mish does
+
 
 class GLU(Module):
     """y = a * sigmoid(b) for the halves a, b of the input along dim. (*, 2n, *) -> (*, n, *)"""

@@ -75,6 +75,42 @@ class Sequential(Module):
         del self[key]
         return module
 
+    # NOTE: + and * put the same module objects in the result (shared, not copied), as
+    # PyTorch's do: `Sequential(block) * 3` runs one block's weights three times
+    def __add__(self, other) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(
+                "add operator supports only objects of Sequential class, but "
+                f"{type(other)} is given."
+            )
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(
+                "add operator supports only objects of Sequential class, but "
+                f"{type(other)} is given."
+            )
+        return self.extend(list(other))
+
+    def __mul__(self, other) -> Sequential:
+        _check_factor(self, other)
+        return Sequential(*(list(self) * other))
+
+    def __rmul__(self, other) -> Sequential:
+        return self.__mul__(other)
+
+    def __imul__(self, other) -> Sequential:
+        _check_factor(self, other)
+        return self.extend(list(self) * (other - 1))
+
+
+def _check_factor(sequential: Sequential, factor) -> None:
+    if not isinstance(factor, int):
+        raise TypeError(f"unsupported operand type(s) for *: {type(sequential)} and {type(factor)}")
+    if factor <= 0:
+        raise ValueError(f"Non-positive multiplication factor {factor} for {type(sequential)}")
+
 
 class ModuleList(Module):
     """A list of modules, registered as children '0', '1', ... (no forward of its own)."""
@@ -140,6 +176,11 @@ class ModuleList(Module):
         modules.insert(index, module)
         self._modules.clear()
         self.extend(modules)
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
 
 
 class ModuleDict(Module):

@@ -211,6 +211,14 @@ class MultiMarginLoss(_WeightedLoss):
         )
 
 
+class MultiLabelMarginLoss(_Loss):
+    """The multi-class multi-label hinge loss: each listed target class against each class not
+    listed (a target row ends at its first -1), reduced over samples."""
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
 class MultiLabelSoftMarginLoss(_WeightedLoss):
     """Binary cross-entropy of each class logit with its 0/1 target, averaged over classes,
     reduced over samples (multi-label classification)."""

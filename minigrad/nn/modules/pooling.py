@@ -102,6 +102,11 @@ class AvgPool1d(_AvgPoolNd):
         self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
     ):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        # as PyTorch's AvgPool1d (only it): the sizes kept as 1-tuples, so they print so
+        self.kernel_size, self.stride, self.padding = (
+            tuple(v) if isinstance(v, (tuple, list)) else (v,)
+            for v in (self.kernel_size, self.stride, self.padding)
+        )
 
     def _pool(self, input, kernel_size, stride, padding, ceil_mode, count_include_pad, _divisor):
         return F.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)

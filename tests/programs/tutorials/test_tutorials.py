@@ -19,6 +19,7 @@ import training_tools
 import tutorials6
 import tutorials7
 import tutorials8
+import tutorials9
 import user_programs
 
 import minigrad
@@ -37,6 +38,7 @@ PROGRAMS = [
     + tutorials6.PROGRAMS
     + tutorials7.PROGRAMS
     + tutorials8.PROGRAMS
+    + tutorials9.PROGRAMS
 ]
 
 
