@@ -171,6 +171,7 @@ COURSE_PARTS = (
     "exercises",
     "docs/gpu.md",
     "docs/static.md",
+    ".jupyter/labconfig/default_setting_overrides.json",  # widgets saved with the notebook
 )
 _NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".*")
 # Answer lines shorter than this ("return x", "pass", "out = []") occur in any program: finding
@@ -245,8 +246,10 @@ $(STAMP): pyproject.toml
 # JupyterLab refuses to start as root (Docker, some cloud images) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# .jupyter/labconfig: the course's default settings (widget state saved with the notebook)
 lab: $(STAMP)
-\t$(VENV)/bin/jupyter lab $(ROOT_FLAG) --notebook-dir=. notebooks/00_setup.ipynb
+\tJUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \\
+\t\t$(VENV)/bin/jupyter lab $(ROOT_FLAG) --notebook-dir=. notebooks/00_setup.ipynb
 
 progress: $(STAMP)
 \t$(VENV)/bin/minigrad-course progress

@@ -57,7 +57,14 @@ def test_repository_chapter_releases_cleanly(chapter):
 # ---------------------------------------------------------------------------------------------
 # The student release: minigrad-course release OUT [--wheel]
 
-COURSE_FILES = ("LICENSE", "pyproject.toml", "environment.yml", "docs/gpu.md", "docs/static.md")
+COURSE_FILES = (
+    "LICENSE",
+    "pyproject.toml",
+    "environment.yml",
+    "docs/gpu.md",
+    "docs/static.md",
+    ".jupyter/labconfig/default_setting_overrides.json",
+)
 NARRATIVE = "import minigrad\n\nx = minigrad.tensor([1.0, -2.0, 3.0])\nprint(minigrad.relu(x))"
 HIDDEN_RELU = 'assert relu(np.array([-5.0]))[0] == 0, "hidden: relu(-5) should be 0"'
 CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
@@ -111,6 +118,9 @@ def test_release_is_the_student_course_without_solutions(repo_course, tmp_path, 
     assert 'pip install -e ".[lab]"' in readme and "minigrad-course check" in readme
     assert "pip install minigrad" not in readme
     assert "raise NotImplementedError()" in (out / "exercises" / f"{CHAPTER}.ipynb").read_text()
+    # the course's JupyterLab settings (widgets saved with the notebook) reach the student's lab
+    lab = subprocess.run(["make", "-n", "lab"], cwd=out, capture_output=True, text=True).stdout
+    assert f"JUPYTER_CONFIG_PATH=\"{out}/.jupyter" in lab
 
 
 def plant_in_narrative(root):
