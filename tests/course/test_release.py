@@ -120,7 +120,7 @@ def test_release_is_the_student_course_without_solutions(repo_course, tmp_path, 
     assert "raise NotImplementedError()" in (out / "exercises" / f"{CHAPTER}.ipynb").read_text()
     # the course's JupyterLab settings (widgets saved with the notebook) reach the student's lab
     lab = subprocess.run(["make", "-n", "lab"], cwd=out, capture_output=True, text=True).stdout
-    assert f"JUPYTER_CONFIG_PATH=\"{out}/.jupyter" in lab
+    assert f'JUPYTER_CONFIG_PATH="{out}/.jupyter' in lab
 
 
 def plant_in_narrative(root):
