@@ -1663,13 +1663,15 @@ LINALG = [
     Case("linalg_matrix_norm_nuc", lambda t, F, a: t.linalg.matrix_norm(a, "nuc"), ((3, 4),)),
     Case(
         "linalg_tensorinv",
-        lambda t, F, a: t.linalg.tensorinv(a + 3 * t.eye(6, dtype=a.dtype).reshape(2, 3, 6), 2),
+        lambda t, F, a: t.linalg.tensorinv(
+            a + 3 * t.eye(6, dtype=a.dtype, device=a.device).reshape(2, 3, 6), 2
+        ),
         ((2, 3, 6),),
     ),
     Case(
         "linalg_tensorsolve_dims",
         lambda t, F, a, b: t.linalg.tensorsolve(
-            a + 3 * t.eye(6, dtype=a.dtype).reshape(6, 2, 3), b, dims=(0,)
+            a + 3 * t.eye(6, dtype=a.dtype, device=a.device).reshape(6, 2, 3), b, dims=(0,)
         ),
         ((6, 2, 3), (2, 3)),
     ),
