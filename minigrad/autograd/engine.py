@@ -601,7 +601,7 @@ def _accumulate_array(t: Tensor, array) -> None:
     """`_accumulate_into` for a gradient given as an array (a compiled backward's result),
     into a leaf without hooks, outside create_graph.
 
-    # NOTE: the array's expected references are the caller's tuple of results and loop
+    # NOTE: the array's expected references are the caller's tuple of results and local
     # variable, this argument and getrefcount's own (4)."""
     if t._grad is None:
         others = sys.getrefcount(array) - 4

@@ -69,6 +69,7 @@ class Function:
     _n_outputs = 1
     _edges: tuple = ()
     _materialize = True
+    _dirty: tuple = ()  # ids of the inputs forward changed in place (mark_dirty)
     _setup_style = False  # forward(*args) and setup_context(ctx, ...): set per class below
     _stack: list[str] | None = None
     _pre_hooks: dict | None = None  # tensor hooks of this node's outputs, by output number
@@ -168,6 +169,8 @@ class Function:
             if st.tape is not None:
                 st.tape.append((cls, args))
             out = _forward(cls, ctx, args) if cls._setup_style else cls.forward(ctx, *args)
+            if ctx._dirty:
+                return _dirty_outputs(out, args, ctx._dirty, None, device, cls)
             kind = type(out)
             if kind in _FLOAT_SCALARS:
                 out = np.asarray(out)
@@ -195,6 +198,8 @@ class Function:
         if st.tape is not None:
             st.tape.append((cls, args))
         ctx._device = device
+        if ctx._dirty:
+            return _dirty_outputs(out, args, ctx._dirty, ctx, device, cls)
         kind = type(out)
         if kind in _FLOAT_SCALARS:
             out = np.asarray(out)
@@ -300,7 +305,10 @@ class Function:
                 )
 
     def mark_dirty(self, *tensors) -> None:
-        """Accepted for PyTorch compatibility; minigrad Functions do not modify inputs."""
+        """Inputs that forward changed in place; each must be returned as an output, and is
+        that output itself: its version goes up and, when recording, its history becomes
+        this node, as PyTorch's in-place ops (a leaf that requires grad raises)."""
+        self._dirty = tuple(id(t) for t in tensors)
 
     # -- the node side -----------------------------------------------------------------------
     def name(self) -> str:
@@ -494,6 +502,49 @@ def _wrap_arrays(out: tuple, args: tuple, ctx):
     if ctx is not None:
         ctx._n_outputs = len(result)
         ctx._out_meta = tuple(meta)
+    return tuple(result)
+
+
+def _dirty_outputs(out, args: tuple, ids: tuple, ctx, device, cls):
+    """The results of a forward that changed inputs in place (`mark_dirty`): each such input
+    is returned as itself, its version bumped, and (recording) this node's output."""
+    outs = out if type(out) is tuple else (out,)
+    dirty = [a for a in args if isinstance(a, Tensor) and id(a) in ids]
+    for a in dirty:
+        if not any(o is a for o in outs):
+            raise RuntimeError(
+                f"{cls.__name__}: some elements marked as dirty during the forward method were "
+                "not returned as output. The inputs that are modified inplace must all be "
+                "outputs of the Function."
+            )
+        if ctx is not None and a._grad_fn is None and a._requires_grad:
+            raise RuntimeError(
+                "a leaf Variable that requires grad has been used in an in-place operation."
+            )
+        a._version_counter[0] += 1
+    if ctx is None:
+        return _wrap(out, device, None, args, cls)  # the inputs themselves, as they are
+    if ctx._saved:  # a dirty input saved before the change is saved as it is now
+        ctx._saved = tuple(
+            (e[0], e[0]._version_counter[0])
+            if type(e) is tuple and any(e[0] is a for a in dirty)
+            else e
+            for e in ctx._saved
+        )
+    result = []
+    for nr, o in enumerate(outs):
+        number = nr if type(out) is tuple else None
+        if not any(o is a for a in dirty):
+            result.append(_wrap_one(o, number, device, ctx, args, cls))
+            continue
+        o._requires_grad, o._grad_fn, o._output_nr = True, ctx, number or 0
+        if ctx._saved:
+            _unlink_saved_output(ctx, o, number or 0)
+        result.append(o)
+    if type(out) is not tuple:
+        return result[0]
+    ctx._n_outputs = len(result)
+    ctx._out_meta = tuple((o.array.shape, o.array.dtype) for o in result)
     return tuple(result)
 
 

@@ -175,7 +175,8 @@ class _Loss:
         (g_out,) = tail.backward.run(tail.seed(found[0]), *found[tail.n_outputs :])
         grads = plan.backward.run(g_out, *arrays[plan.n_outputs :])
         region.arrays = arrays = g_out = None  # NOTE: saved values freed, as by any backward
-        for p, g in zip(plan.params, grads):
+        for k, p in enumerate(plan.params):  # NOTE: by index: a zip's tuple would hold g too
+            g = grads[k]
             if g is not None:
                 _accumulate_array(p, g)
         node = plan.freed_node()

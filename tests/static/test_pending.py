@@ -301,3 +301,17 @@ def test_two_parameters_given_one_gradient_array_get_their_own_grads(no_engine):
     want = a.array.copy()
     a.zero_()
     np.testing.assert_array_equal(b.array, want)
+
+
+def test_each_gradient_the_backward_made_becomes_grad_without_a_copy(no_engine):
+    model, x, y = _setup(minigrad)
+    compiled = minigrad.compile(model)
+    F.cross_entropy(compiled(x), y).backward()  # traced
+    plan = compiled._compiled.last
+    made = []
+    run = plan.backward.run
+    plan.backward.run = lambda *arrays: made.append(run(*arrays)) or made[-1]
+    model.zero_grad()
+    F.cross_entropy(compiled(x), y).backward()
+    (grads,) = made
+    assert all(p.grad.array is g for p, g in zip(model.parameters(), grads, strict=True))
