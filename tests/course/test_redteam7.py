@@ -12,8 +12,8 @@ import pytest
 from test_redteam import grade_answers
 
 # Chapter 06's MySGD without momentum or weight decay, whose step replaces the reference's
-# (minigrad.optim.SGD._step_group) by the same plain step while the test runs, and puts it back at the
-# hidden test's last check (a parameter without a gradient), before the closing
+# update (minigrad.optim.SGD._step_group) by the same plain step while the test runs, and puts it
+# back at the hidden test's last check (a parameter without a gradient), before the closing
 # assert_untampered: the test compared a wrong optimizer with a wrong reference (3 points).
 _PLAIN_SGD = """\
 _reference = minigrad.optim.SGD
