@@ -854,6 +854,9 @@ def _minigrad_guard(locked_names, key_file):
                 ctypes.c_void_p.from_address(id(cls) + word).value = id(LibraryClass)
             tags[id(cls)] = version_tag(cls)
         for name, module in steady.items():
+            # NOTE: a warning issued from a module's code puts a registry in its dict (NumPy's
+            # std of one value, ddof=1, did so in numpy._core._methods): there from the start
+            vars(module).setdefault("__warningregistry__", {})
             versions[name] = dict_version(vars(module))
 
     def end_watch():

@@ -9,7 +9,13 @@ point.
 from __future__ import annotations
 
 import pytest
+from conftest import CHAPTER, solution_notebook, write
+from students import answered, save
+from test_grade import LIMITS
 from test_redteam import grade_answers
+
+from minigrad_course.build import release
+from minigrad_course.grade import GradeOptions, grade
 
 # Chapter 06's MySGD without momentum or weight decay, whose step replaces the reference's
 # update (minigrad.optim.SGD._step_group) by the same plain step while the test runs, and puts it
@@ -153,3 +159,26 @@ def test_a_module_patched_through_its_dict_while_a_test_runs_fails_the_test(dict
     assert row["total"] == row["max"] - outcome["max"], row
     assert "suspicious" in row["status"].split(";"), row
     assert "minigrad.testing.close was changed through its __dict__" in row["evidence"], row
+
+
+# An honest answer during whose test NumPy warns from its own code: the warning puts a registry
+# in the dict of the module it names (numpy._core._methods), which is no patch.
+WARNS_INSIDE_NUMPY = """\
+import numpy
+
+
+def square(x):
+    numpy.std(numpy.ones(1), ddof=1)  # degrees of freedom <= 0: NumPy warns
+    return x * x
+"""
+
+
+@pytest.mark.grading
+def test_a_warning_from_inside_a_library_is_no_change_of_it(tmp_path):
+    chapter = solution_notebook()
+    solution = write(chapter, tmp_path / "solutions" / f"{CHAPTER}.ipynb")
+    submissions = tmp_path / "submissions"
+    save(answered(release(chapter, CHAPTER), square=WARNS_INSIDE_NUMPY), submissions / "warned")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
+    [row] = grade(solution, submissions, options)
+    assert (row["total"], row["status"], row["evidence"]) == (6, "ok", []), row
