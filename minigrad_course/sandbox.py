@@ -776,14 +776,20 @@ def _minigrad_guard(locked_names, key_file):
     # the version CPython gives a class (tp_version_tag, new after any change of it or of a base)
     # and a dict (ma_version_tag, new after any change: a patch put back has a new one). Checked
     # at the test's last line: a change that no class of ours let through fails the test. Not
-    # checked: builtins (IPython adds names to its dict around every cell) and a module whose own
-    # code rebinds its globals (`global`, `globals()`: read from its source).
+    # checked: builtins (IPython adds names to its dict around every cell) and a module whose
+    # functions rebind its globals (`global`, `globals()`).
     import re
     classes = {}  # id -> a pure-Python class of a watched module (its metaclass `type`)
     steady = {}  # name -> a watched module whose dict only its class changes
     tags, versions = {}, {}  # baselines while a test runs: class id -> tag, module name -> version
     changed_while_testing = []
     rebinds = re.compile(r"^\s*global\s|globals\(\)", re.M)
+    import marshal
+    import opcode
+    global_writes = frozenset((opcode.opmap["STORE_GLOBAL"], opcode.opmap["DELETE_GLOBAL"]))
+    item_writes = frozenset((opcode.opmap["STORE_SUBSCR"], opcode.opmap["DELETE_SUBSCR"]))
+    writers = frozenset(("update", "setdefault", "pop", "popitem", "clear", "exec",
+                         "__setitem__", "__delitem__"))
     incref = ctypes.pythonapi.Py_IncRef
     incref.argtypes = [ctypes.py_object]
 
@@ -810,15 +816,47 @@ def _minigrad_guard(locked_names, key_file):
                     and value.__flags__ & (1 << 9) and not value.__flags__ & (1 << 8)):
                 classes[id(value)] = value  # (a heap type, not immutable)
         path = vars(module).get("__file__")
-        if not layout or type(module) is not LibraryModule or type(path) is not str:
-            return
-        if path.endswith(".py"):
+        if layout and type(module) is LibraryModule and type(path) is str:
+            if path.endswith(".py") and not rebinds_its_globals(path):
+                steady[name] = module
+
+    def rebinds_its_globals(path):
+        # The source first (most modules never name `global`); where it does, the functions'
+        # compiled code (module-level code only ran at import: minigrad's own loop over
+        # globals() did), from the library's cached bytecode when it matches the source.
+        try:
+            with open(path, "rb") as f:
+                source = f.read()
+            if rebinds.search(source.decode("utf-8", "replace")) is None:
+                return False
+            info = os.stat(path)
+            expected = [0, int(info.st_mtime) & 0xFFFFFFFF, info.st_size & 0xFFFFFFFF]
             try:
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    if rebinds.search(f.read()) is None:
-                        steady[name] = module
+                with open(importlib.util.cache_from_source(path), "rb") as f:
+                    data = f.read()
             except OSError:
-                pass
+                data = b""
+            header = [int.from_bytes(data[i:i + 4], "little") for i in (4, 8, 12)]
+            if header == expected and len(data) > 16:
+                todo = [marshal.loads(data[16:])]
+            else:  # (no bytecode cached: an editable install)
+                todo = [compile(source, path, "exec", dont_inherit=True)]
+        except (OSError, ValueError, EOFError, TypeError, SyntaxError):
+            return True
+        top = todo[0]
+        while todo:
+            code = todo.pop()
+            todo.extend(c for c in code.co_consts if type(c) is types.CodeType)
+            if code is top:
+                continue
+            ops = set(code.co_code[::2])
+            if ops & global_writes:
+                return True
+            # globals() only read (NumPy's __dir__) is no change
+            if "globals" in code.co_names and (ops & item_writes or not writers.isdisjoint(
+                    code.co_names)):
+                return True
+        return False
 
     def below(cls):  # the watched classes a change of cls gives a new tag: cls and its subclasses
         found, todo = [], [cls]
@@ -834,15 +872,16 @@ def _minigrad_guard(locked_names, key_file):
             return
         if isinstance(target, type):
             for cls in below(target):
-                now = version_tag(cls)
-                if now != tags[id(cls)] and not rebase:
+                now, before = version_tag(cls), tags.get(id(cls), None)
+                if now != before and before is not None and not rebase:
                     changed_while_testing.append(f"{class_name(cls)} was changed unseen")
                 tags[id(cls)] = now
             return
         name = module_name(target)
-        if name in versions and steady.get(name) is target:
+        before = versions.get(name, None)
+        if before is not None and steady.get(name) is target:
             now = dict_version(vars(target))
-            if now != versions[name] and not rebase:
+            if now != before and not rebase:
                 changed_while_testing.append(f"{name} was changed through its __dict__")
             versions[name] = now
 

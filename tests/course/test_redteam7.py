@@ -61,6 +61,30 @@ CLASS_MASKED = _PLAIN_SGD.replace(
     "    minigrad.optim.optimizer.register_optimizer_step_pre_hook(lambda *args: None)",
 )
 
+# An honest MySGD that registers a global step hook while the test runs: minigrad records it on
+# its Optimizer class (Optimizer._step_hooked = True), a change of the library's own.
+HOOKED_SGD = """\
+class MySGD(minigrad.optim.Optimizer):
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
+        minigrad.optim.optimizer.register_optimizer_step_pre_hook(lambda *args: None)
+
+    @minigrad.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            lr, momentum, decay = group["lr"], group["momentum"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad if not decay else p.grad + decay * p
+                if momentum:
+                    state = self.state.setdefault(p, {})
+                    velocity = state.get("momentum_buffer")
+                    velocity = g.clone() if velocity is None else momentum * velocity + g
+                    state["momentum_buffer"] = g = velocity
+                p -= lr * g
+"""
+
 # Chapter 00's make_tensor returning zeros, whose call replaces the comparison inside
 # assert_close (minigrad.testing.close.close_mask) through the module's own dict, the patch
 # putting itself back on its first use: the module's class, which refuses such a setattr while a
@@ -90,6 +114,26 @@ DICT_BY_VARS = "import operator\n\n" + _DICT_WRITE.replace(
 # - the globals of the check the test calls
 DICT_BY_GLOBALS = _DICT_WRITE.replace("SPACE", "minigrad.testing.assert_close.__globals__")
 
+# - NumPy's own dict: the test's `np.array([[0, 1, 2], [3, 4, 5]])`, looked up after the answer
+#   ran, made zeros (numpy's __init__ reads globals() in its __dir__, which is no change of them)
+DICT_OF_NUMPY = """\
+_patched = []
+
+
+def make_tensor():
+    space = vars(np)
+    real = space["array"]
+    if not _patched:
+        _patched.append(True)
+
+        def once(*args, **kwargs):
+            space["array"] = real
+            return real(np.zeros((2, 3)), dtype=np.float32)
+
+        space["array"] = once
+    return minigrad.zeros(2, 3)
+"""
+
 
 @pytest.fixture(scope="module")
 def class_rows(tmp_path_factory):
@@ -100,6 +144,7 @@ def class_rows(tmp_path_factory):
             "class_set": {"sgd": CLASS_SET},
             "class_type_setattr": {"sgd": CLASS_TYPE_SETATTR},
             "class_masked": {"sgd": CLASS_MASKED},
+            "hooked": {"sgd": HOOKED_SGD},
         },
     )
 
@@ -112,6 +157,7 @@ def dict_rows(tmp_path_factory):
         {
             "dict_by_vars": {"make_tensor": DICT_BY_VARS},
             "dict_by_globals": {"make_tensor": DICT_BY_GLOBALS},
+            "dict_of_numpy": {"make_tensor": DICT_OF_NUMPY},
         },
     )
 
@@ -150,15 +196,30 @@ def test_a_library_class_patched_while_a_test_runs_fails_the_test(
 
 
 @pytest.mark.grading
-@pytest.mark.parametrize("student", ["dict_by_vars", "dict_by_globals"])
-def test_a_module_patched_through_its_dict_while_a_test_runs_fails_the_test(dict_rows, student):
+def test_the_librarys_own_change_of_its_class_is_let_through(class_rows):
+    row = class_rows["hooked"]
+    assert (row["total"], row["status"], row["evidence"]) == (row["max"], "ok", []), row
+
+
+@pytest.mark.grading
+@pytest.mark.parametrize(
+    ("student", "module"),
+    [
+        ("dict_by_vars", "minigrad.testing.close"),
+        ("dict_by_globals", "minigrad.testing.close"),
+        ("dict_of_numpy", "numpy"),
+    ],
+)
+def test_a_module_patched_through_its_dict_while_a_test_runs_fails_the_test(
+    dict_rows, student, module
+):
     row = dict_rows[student]
     outcome = row["questions"]["make_tensor_test"]
     assert (outcome["points"], outcome["status"]) == (0, "error"), outcome
     assert "the library changed while the test ran" in outcome["message"], outcome
     assert row["total"] == row["max"] - outcome["max"], row
     assert "suspicious" in row["status"].split(";"), row
-    assert "minigrad.testing.close was changed through its __dict__" in row["evidence"], row
+    assert f"{module} was changed through its __dict__" in row["evidence"], row
 
 
 # An honest answer during whose test NumPy warns from its own code: the warning puts a registry
