@@ -271,6 +271,7 @@ def _minigrad_guard(locked_names, key_file):
             return
         whole = module.__name__ in checks
         guard_module(module)
+        watch(module)
         modules[module.__name__] = (module, {k: v for k, v in vars(module).items()
                                              if k[:2] != "__" and (whole or callable(v)
                                                                    and k[:1] != "_")})
@@ -324,8 +325,11 @@ def _minigrad_guard(locked_names, key_file):
                 module = sys.modules.get(getattr(value, "__module__", None) or "")
                 if module is not None:
                     remember_module(module)
-        answer(started, [f"{name} was called (refused)" for name in dict.fromkeys(refused)])
+        ended = end_watch()
+        answer(started, [f"{name} was called (refused)" for name in dict.fromkeys(refused)]
+               + changed_while_testing + ended)
         refused.clear()
+        changed_while_testing.clear()
 
     def restore(signum, frame):
         started = monotonic()
@@ -341,6 +345,8 @@ def _minigrad_guard(locked_names, key_file):
         again = [f"{f} (again, while the test waited)" for f in put_back()]
         running = threads_of_the_notebook()
         in_test[0] = not (again or running)
+        if in_test[0]:
+            start_watch()
         answer(started, found + again + running, refuse=bool(again or running))
 
     def put_back():
@@ -639,6 +645,11 @@ def _minigrad_guard(locked_names, key_file):
                 and frame.f_back is not None and frame.f_back.f_code is running_cell)
         if last and get_ident() == main_ident and type(nonce) is str and len(nonce) <= 64:
             in_test[0] = False
+            found = end_watch()
+            if found:
+                changed_while_testing.extend(found)  # the evidence (see snapshot)
+                raise RuntimeError("minigrad-course grading: the library changed while the test "
+                                   f"ran ({'; '.join(found[:3])}): the test does not count")
             answer(monotonic(), [nonce], verdict="done")
 
     # A library module's attribute set while a test runs, by the notebook's code, and put back
@@ -651,10 +662,10 @@ def _minigrad_guard(locked_names, key_file):
     trusted = frozenset(("minigrad", "minigrad_course", "numpy", "importlib", "IPython",
                          "ipykernel", "_frozen_importlib", "_frozen_importlib_external"))
 
-    def changed_by_the_notebook(module):
-        own = vars(module)  # the module's own code (warnings.catch_warnings sets its filters)
+    def changed_by_the_notebook(own):
+        # (own: the globals of the module's own code: warnings.catch_warnings sets its filters)
         try:
-            frame = getframe(3)  # whoever set the attribute (2: the module's __setattr__)
+            frame = getframe(3)  # whoever set the attribute (2: the __setattr__ of its class)
             while frame is not None:
                 code = frame.f_code
                 if code.co_filename == own_file or frame.f_globals is own:
@@ -669,15 +680,28 @@ def _minigrad_guard(locked_names, key_file):
         except Exception:  # the recursion limit: refuse, not guess
             return True
 
-    def refuse_change(module, name):
-        if in_test[0] and changed_by_the_notebook(module):
-            what = f"setting {dict.get(vars(module), '__name__')}.{name!s:.40}"
+    def refuse_change(owner, own, name):
+        if in_test[0] and changed_by_the_notebook(own):
+            what = f"setting {owner}.{name!s:.40}"
             refused.append(what)
             raise RuntimeError(f"minigrad-course grading refuses {what} in the notebook's code "
                                "while a test runs: tests cannot be checked fairly when answers "
                                "change the libraries they use")
 
+    def allowed(target, change, name, *value):
+        # A change the library makes while a test runs: any other change before it (see
+        # start_watch) is recorded first, and this one becomes the new baseline. The value it
+        # replaces lives until then: its __del__ cannot change the target unseen in between.
+        kept = vars(target).get(name)
+        look_at(target)
+        change(target, name, *value)
+        look_at(target, rebase=True)
+        del kept
+
     module_setattr, module_delattr = types.ModuleType.__setattr__, types.ModuleType.__delattr__
+
+    def module_name(module):
+        return dict.get(vars(module), "__name__")
 
     class LibraryModule(types.ModuleType):
         # NOTE: not "__main__" (this cell's), which the audit hook takes for the notebook's own
@@ -686,25 +710,211 @@ def _minigrad_guard(locked_names, key_file):
         __slots__ = ()
 
         def __setattr__(self, name, value):
-            refuse_change(self, name)
-            module_setattr(self, name, value)
+            refuse_change(module_name(self), vars(self), name)
+            allowed(self, module_setattr, name, value)
 
         def __delattr__(self, name):
-            refuse_change(self, name)
-            module_delattr(self, name)
+            refuse_change(module_name(self), vars(self), name)
+            allowed(self, module_delattr, name)
+
+    # The same for a library class (chapter 06's MySGD replaced minigrad.optim.SGD's step while
+    # the test ran and put it back before the test's end: the reference was wrong too, 3
+    # points). Setting a class's attribute raises no audit event, and the class of `SGD` is
+    # `type`, whose __setattr__ nothing can replace: while a graded test runs, the pure-Python
+    # classes of the watched modules have a metaclass of ours instead (written where CPython
+    # keeps an object's type, as __class__ assignment refuses `type`). Only while a test runs:
+    # a class the notebook derives from one of them gets this metaclass too, which does not mix
+    # with another (`class Steps(SGD, abc.ABC)`). The library's own writes (minigrad keeps state
+    # in class attributes: RemovableHandle._next_id, Optimizer._step_hooked) are let through.
+    type_setattr, type_delattr = type.__setattr__, type.__delattr__
+
+    qualname = type.__dict__["__qualname__"].__get__
+
+    def class_name(cls):
+        return f"{class_dict(cls).get('__module__')}.{qualname(cls)}"
+
+    def module_of(cls):
+        module = sys.modules.get(class_dict(cls).get("__module__"))
+        return vars(module) if isinstance(module, types.ModuleType) else None
+
+    class LibraryClass(type):
+        __module__ = "minigrad_course.sandbox"
+        __slots__ = ()
+
+        def __setattr__(cls, name, value):
+            if id(cls) not in classes:  # the notebook's own class (a subclass), or a new one
+                return type_setattr(cls, name, value)
+            refuse_change(class_name(cls), module_of(cls), name)
+            allowed(cls, type_setattr, name, value)
+
+        def __delattr__(cls, name):
+            if id(cls) not in classes:
+                return type_delattr(cls, name)
+            refuse_change(class_name(cls), module_of(cls), name)
+            allowed(cls, type_delattr, name)
 
     # NOTE: setting a class's attribute is not audited (only __class__, __bases__, __name__...):
-    # `type(np).__setattr__ = ...`, before a test or during it, undid the refusal. The class is
-    # marked immutable, as a C type is (type.__setattr__ then refuses every change); its flags
-    # word is where CPython keeps it (tp_flags), checked against __flags__ before it is written.
+    # `type(np).__setattr__ = ...`, before a test or during it, undid the refusal. Both classes
+    # are marked immutable, as a C type is (type.__setattr__ then refuses every change); the
+    # flags word is where CPython keeps it (tp_flags), checked against __flags__ before it is
+    # written. The other fields read here are checked on a class and a dict of our own first.
     import ctypes
-    flags = ctypes.c_ulong.from_address(id(LibraryModule) + 21 * ctypes.sizeof(ctypes.c_void_p))
-    if flags.value == LibraryModule.__flags__:  # (a build with another layout: left as it is)
-        flags.value |= 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE
+    word = ctypes.sizeof(ctypes.c_void_p)
+    layout = True
+    for guard_class in (LibraryModule, LibraryClass):
+        flags = ctypes.c_ulong.from_address(id(guard_class) + 21 * word)
+        layout = layout and flags.value == guard_class.__flags__
+        if layout:  # (a build with another layout: left as it is)
+            flags.value |= 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE
 
     def guard_module(module):
         if type(module) is types.ModuleType:
             module.__class__ = LibraryModule
+
+    # type.__setattr__(SGD, "step", ...) asks no metaclass, nor does vars(module)[name] = ...
+    # (or a function's __globals__) ask the module's class: such a change is seen afterwards, by
+    # the version CPython gives a class (tp_version_tag, new after any change of it or of a base)
+    # and a dict (ma_version_tag, new after any change: a patch put back has a new one). Checked
+    # at the test's last line: a change that no class of ours let through fails the test. Not
+    # checked: builtins (IPython adds names to its dict around every cell) and a module whose
+    # functions rebind its globals (`global`, `globals()`).
+    import re
+    classes = {}  # id -> a pure-Python class of a watched module (its metaclass `type`)
+    steady = {}  # name -> a watched module whose dict only its class changes
+    tags, versions = {}, {}  # baselines while a test runs: class id -> tag, module name -> version
+    changed_while_testing = []
+    rebinds = re.compile(rb"(?m)^[ \t]*global[ \t]|globals\(")
+    import marshal
+    import opcode
+    global_writes = frozenset((opcode.opmap["STORE_GLOBAL"], opcode.opmap["DELETE_GLOBAL"]))
+    item_writes = frozenset((opcode.opmap["STORE_SUBSCR"], opcode.opmap["DELETE_SUBSCR"]))
+    writers = frozenset(("update", "setdefault", "pop", "popitem", "clear", "exec",
+                         "__setitem__", "__delitem__"))
+    incref = ctypes.pythonapi.Py_IncRef
+    incref.argtypes = [ctypes.py_object]
+
+    def version_tag(cls):
+        getattr(cls, "__minigrad_version_probe__", None)  # a lookup gives it a tag again
+        return ctypes.c_uint.from_address(id(cls) + 48 * word).value
+
+    def dict_version(d):
+        return ctypes.c_uint64.from_address(id(d) + 3 * word).value
+
+    class Probe:
+        pass
+
+    probe = {}
+    tag, version = version_tag(Probe), dict_version(probe)
+    type_setattr(Probe, "x", 1)
+    probe["x"] = 1
+    layout = layout and tag != version_tag(Probe) and version != dict_version(probe)
+
+    def watch(module):
+        name = module.__name__
+        for value in list(vars(module).values()):
+            if (layout and type(value) is type and class_dict(value).get("__module__") == name
+                    and value.__flags__ & (1 << 9) and not value.__flags__ & (1 << 8)):
+                classes[id(value)] = value  # (a heap type, not immutable)
+        path = vars(module).get("__file__")
+        if layout and type(module) is LibraryModule and type(path) is str:
+            if path.endswith(".py") and not rebinds_its_globals(path):
+                steady[name] = module
+
+    def rebinds_its_globals(path):
+        # The source first (most modules never name `global`); where it does, the functions'
+        # compiled code (module-level code only ran at import: minigrad's own loop over
+        # globals() did), from the library's cached bytecode when it matches the source.
+        try:
+            with open(path, "rb") as f:
+                source = f.read()
+            if b"global" not in source or rebinds.search(source) is None:  # (fast, then exact)
+                return False
+            info = os.stat(path)
+            expected = [0, int(info.st_mtime) & 0xFFFFFFFF, info.st_size & 0xFFFFFFFF]
+            try:
+                with open(importlib.util.cache_from_source(path), "rb") as f:
+                    data = f.read()
+            except OSError:
+                data = b""
+            header = [int.from_bytes(data[i:i + 4], "little") for i in (4, 8, 12)]
+            if header == expected and len(data) > 16:
+                todo = [marshal.loads(data[16:])]
+            else:  # (no bytecode cached: an editable install)
+                todo = [compile(source, path, "exec", dont_inherit=True)]
+        except (OSError, ValueError, EOFError, TypeError, SyntaxError):
+            return True
+        top = todo[0]
+        while todo:
+            code = todo.pop()
+            todo.extend(c for c in code.co_consts if type(c) is types.CodeType)
+            if code is top:
+                continue
+            ops = set(code.co_code[::2])
+            if ops & global_writes:
+                return True
+            # globals() only read (NumPy's __dir__) is no change
+            if "globals" in code.co_names and (ops & item_writes or not writers.isdisjoint(
+                    code.co_names)):
+                return True
+        return False
+
+    def below(cls):  # the watched classes a change of cls gives a new tag: cls and its subclasses
+        found, todo = [], [cls]
+        while todo:
+            one = todo.pop()
+            if id(one) in tags and not any(one is f for f in found):
+                found.append(one)
+            todo.extend(type.__subclasses__(one))
+        return found
+
+    def look_at(target, rebase=False):
+        if not tags and not versions:  # no test runs
+            return
+        if isinstance(target, type):
+            for cls in below(target):
+                now, before = version_tag(cls), tags.get(id(cls), None)
+                if now != before and before is not None and not rebase:
+                    changed_while_testing.append(f"{class_name(cls)} was changed unseen")
+                tags[id(cls)] = now
+            return
+        name = module_name(target)
+        before = versions.get(name, None)
+        if before is not None and steady.get(name) is target:
+            now = dict_version(vars(target))
+            if now != before and not rebase:
+                changed_while_testing.append(f"{name} was changed through its __dict__")
+            versions[name] = now
+
+    def start_watch():
+        changed_while_testing.clear()
+        for cls in classes.values():
+            if type(cls) is type:
+                incref(LibraryClass)  # (never given back: a class freed later drops one)
+                ctypes.c_void_p.from_address(id(cls) + word).value = id(LibraryClass)
+            tags[id(cls)] = version_tag(cls)
+        for name, module in steady.items():
+            # NOTE: a warning issued from a module's code puts a registry in its dict (NumPy's
+            # std of one value, ddof=1, did so in numpy._core._methods): there from the start
+            vars(module).setdefault("__warningregistry__", {})
+            versions[name] = dict_version(vars(module))
+
+    def end_watch():
+        if not tags and not versions:
+            return []
+        found = list(changed_while_testing)
+        for key, cls in classes.items():
+            if key in tags and version_tag(cls) != tags[key]:
+                found.append(f"{class_name(cls)} was changed unseen (type.__setattr__?)")
+        for name, module in steady.items():
+            if name in versions and dict_version(vars(module)) != versions[name]:
+                found.append(f"{name} was changed through its __dict__")
+        tags.clear()
+        versions.clear()
+        changed_while_testing.clear()
+        for cls in classes.values():
+            if type(cls) is LibraryClass:
+                ctypes.c_void_p.from_address(id(cls) + word).value = id(type)
+        return list(dict.fromkeys(found))
 
     guard_module(builtins)
     shell.user_ns[__END_NAME__] = reached_end
