@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.utils import broadcast_all, lazy_property, show
+from minigrad.distributions.utils import (
+    broadcast_all,
+    lazy_property,
+    logits_to_probs,
+    probs_to_logits,
+    show,
+)
 from minigrad.tensor import Size, Tensor
 
 
@@ -184,3 +190,37 @@ class LocScale(Distribution):
     @property
     def mode(self) -> Tensor:
         return self.loc
+
+
+class BinaryProbsLogits(Distribution):
+    """A distribution of a success probability given as `probs` or as `logits` (exactly one),
+    batched over its broadcast shape; the other is computed from it when first asked for
+    (Bernoulli, Binomial, Geometric, ...). expand expands the arg_constraints parameters held."""
+
+    def _set_probs_or_logits(self, probs, logits, *others) -> tuple[Tensor, ...]:
+        """Keeps the one of probs and logits given; returns `others` and it, broadcast (in that
+        order, so that numbers among them take the first tensor's dtype, as PyTorch's)."""
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        name, value = ("probs", probs) if probs is not None else ("logits", logits)
+        *others, param = broadcast_all(*others, value)
+        setattr(self, name, param)
+        return (*others, param)
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def _param(self) -> Tensor:
+        """The parameter given (or one computed from it: same shape), for shapes and dtype."""
+        return self.probs if "probs" in self.__dict__ else self.logits
+
+    def expand(self, batch_shape, _instance=None):
+        shape = Size(batch_shape)
+        params = {k: v.expand(shape) for k, v in self.__dict__.items() if k in self.arg_constraints}
+        return self._new_expanded(shape, params)
