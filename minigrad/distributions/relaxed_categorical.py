@@ -63,9 +63,6 @@ class RelaxedOneHotCategorical(TransformedDistribution):
         base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
 
-    def expand(self, batch_shape, _instance=None):
-        return super().expand(batch_shape, _instance=type(self).__new__(type(self)))
-
     @property
     def temperature(self) -> Tensor:
         return self.base_dist.temperature
