@@ -3,6 +3,8 @@ every distribution has (sample, rsample, log_prob, entropy, mean, ...)."""
 
 from __future__ import annotations
 
+import math
+
 import minigrad
 from minigrad.distributions import constraints
 from minigrad.distributions.utils import (
@@ -190,6 +192,33 @@ class LocScale(Distribution):
     @property
     def mode(self) -> Tensor:
         return self.loc
+
+
+class Folded(Distribution):
+    """|X| for X from `self.base_dist`, a distribution of scale `self.scale` symmetric about 0
+    (HalfNormal, HalfCauchy): the base's density, cdf and icdf folded onto x >= 0."""
+
+    @property
+    def mode(self) -> Tensor:
+        return minigrad.zeros_like(self.scale)
+
+    def log_prob(self, value) -> Tensor:
+        """The base's log_prob plus log 2 on value >= 0, -inf below."""
+        if self._validate_args:
+            self._validate_sample(value)
+        log_prob = self.base_dist.log_prob(value) + math.log(2)
+        return minigrad.where(value >= 0, log_prob, -math.inf)
+
+    def cdf(self, value) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, prob) -> Tensor:
+        return self.base_dist.icdf((prob + 1) / 2)
+
+    def entropy(self) -> Tensor:
+        return self.base_dist.entropy() - math.log(2)
 
 
 class BinaryProbsLogits(Distribution):
