@@ -6,18 +6,13 @@ import math
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
-from minigrad.distributions.utils import (
-    broadcast_all,
-    lazy_property,
-    logits_to_probs,
-    probs_to_logits,
-)
+from minigrad.distributions.distribution import BinaryProbsLogits
+from minigrad.distributions.utils import broadcast_all
 from minigrad.nn.functional import binary_cross_entropy_with_logits
-from minigrad.tensor import Size, Tensor
+from minigrad.tensor import Tensor
 
 
-class Bernoulli(Distribution):
+class Bernoulli(BinaryProbsLogits):
     """1 with probability `probs` (or sigmoid(`logits`): give exactly one), else 0.
 
     Samples are floats (0. or 1.) in the parameter's dtype, as PyTorch's; log_prob and entropy
@@ -29,36 +24,8 @@ class Bernoulli(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            param = self.logits
+        (param,) = self._set_probs_or_logits(probs, logits)
         super().__init__(param.shape, validate_args=validate_args)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def _param(self) -> Tensor:
-        if "probs" in self.__dict__:
-            return self.probs
-        return self.logits
-
-    def expand(self, batch_shape, _instance=None):
-        shape = Size(batch_shape)
-        params = {
-            k: self.__dict__[k].expand(shape) for k in ("probs", "logits") if k in self.__dict__
-        }
-        return self._new_expanded(shape, params)
 
     @property
     def mean(self) -> Tensor:

@@ -121,19 +121,15 @@ class Categorical(Distribution):
         return values.expand((-1, *self._batch_shape)) if expand else values
 
 
-class OneHotCategorical(Distribution):
-    """Categorical with one-hot samples: a draw of class k is the vector e_k (in the
-    parameter's dtype); log_prob takes one-hot vectors. Parameters as Categorical's."""
+class OverCategorical(Distribution):
+    """A distribution whose parameters are those of the Categorical it holds: its batch
+    shape, its classes as the one event dim, its probs and logits (OneHotCategorical,
+    Multinomial, ExpRelaxedCategorical)."""
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
-    support = constraints.one_hot
-    has_enumerate_support = True
-
-    def __init__(self, probs=None, logits=None, validate_args=None):
-        self._categorical = Categorical(probs, logits, validate_args=validate_args)
-        batch_shape = self._categorical.batch_shape
-        event_shape = self._categorical._param.shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+    def __init__(self, categorical: Categorical, validate_args=None):
+        self._categorical = categorical
+        event_shape = categorical._param.shape[-1:]
+        super().__init__(categorical.batch_shape, event_shape, validate_args=validate_args)
 
     @property
     def probs(self) -> Tensor:
@@ -149,8 +145,20 @@ class OneHotCategorical(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         shape = Size(batch_shape)
-        params = {"_categorical": self._categorical.expand(shape)}
-        return self._new_expanded(shape, params)
+        return self._new_expanded(shape, {"_categorical": self._categorical.expand(shape)})
+
+
+class OneHotCategorical(OverCategorical):
+    """Categorical with one-hot samples: a draw of class k is the vector e_k (in the
+    parameter's dtype); log_prob takes one-hot vectors. Parameters as Categorical's."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        categorical = Categorical(probs, logits, validate_args=validate_args)
+        super().__init__(categorical, validate_args=validate_args)
 
     @property
     def mean(self) -> Tensor:

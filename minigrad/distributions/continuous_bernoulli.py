@@ -7,19 +7,18 @@ import math
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.distribution import BinaryProbsLogits
 from minigrad.distributions.utils import (
     broadcast_all,
     clamp_probs,
     lazy_property,
     logits_to_probs,
-    probs_to_logits,
 )
 from minigrad.nn.functional import binary_cross_entropy_with_logits
-from minigrad.tensor import Size, Tensor
+from minigrad.tensor import Tensor
 
 
-class ContinuousBernoulli(Distribution):
+class ContinuousBernoulli(BinaryProbsLogits):
     """ContinuousBernoulli(probs or logits: give exactly one). Near p = 1/2 (inside `lims`)
     the closed forms divide 0 by 0, so there, as PyTorch, they are replaced by Taylor
     expansions around 1/2. rsample is the closed-form quantile of a uniform draw."""
@@ -29,37 +28,24 @@ class ContinuousBernoulli(Distribution):
     has_rsample = True
 
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        (param,) = self._set_probs_or_logits(probs, logits)
         if probs is not None:
-            (self.probs,) = broadcast_all(probs)
             # NOTE: checked here, before the clamp below hides values outside [0, 1]
             checked = validate_args is not None
-            if checked and not bool(self.arg_constraints["probs"].check(self.probs).all()):
+            if checked and not bool(self.arg_constraints["probs"].check(param).all()):
                 raise ValueError("The parameter probs has invalid values")
-            self.probs = clamp_probs(self.probs)
-            param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            param = self.logits
+            self.probs = param = clamp_probs(param)
         self._lims = lims
         super().__init__(param.shape, validate_args=validate_args)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
 
     @lazy_property
     def probs(self) -> Tensor:
         return clamp_probs(logits_to_probs(self.logits, is_binary=True))
 
     def expand(self, batch_shape, _instance=None):
-        shape = Size(batch_shape)
-        params = {
-            k: self.__dict__[k].expand(shape) for k in ("probs", "logits") if k in self.__dict__
-        }
-        params["_lims"] = self._lims
-        return self._new_expanded(shape, params)
+        new = super().expand(batch_shape)
+        new._lims = self._lims
+        return new
 
     def _stable(self) -> Tensor:
         """Where p is far enough from 1/2 for the closed forms."""

@@ -3,9 +3,17 @@ every distribution has (sample, rsample, log_prob, entropy, mean, ...)."""
 
 from __future__ import annotations
 
+import math
+
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.utils import broadcast_all, lazy_property, show
+from minigrad.distributions.utils import (
+    broadcast_all,
+    lazy_property,
+    logits_to_probs,
+    probs_to_logits,
+    show,
+)
 from minigrad.tensor import Size, Tensor
 
 
@@ -184,3 +192,64 @@ class LocScale(Distribution):
     @property
     def mode(self) -> Tensor:
         return self.loc
+
+
+class Folded(Distribution):
+    """|X| for X from `self.base_dist`, a distribution of scale `self.scale` symmetric about 0
+    (HalfNormal, HalfCauchy): the base's density, cdf and icdf folded onto x >= 0."""
+
+    @property
+    def mode(self) -> Tensor:
+        return minigrad.zeros_like(self.scale)
+
+    def log_prob(self, value) -> Tensor:
+        """The base's log_prob plus log 2 on value >= 0, -inf below."""
+        if self._validate_args:
+            self._validate_sample(value)
+        log_prob = self.base_dist.log_prob(value) + math.log(2)
+        return minigrad.where(value >= 0, log_prob, -math.inf)
+
+    def cdf(self, value) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, prob) -> Tensor:
+        return self.base_dist.icdf((prob + 1) / 2)
+
+    def entropy(self) -> Tensor:
+        return self.base_dist.entropy() - math.log(2)
+
+
+class BinaryProbsLogits(Distribution):
+    """A distribution of a success probability given as `probs` or as `logits` (exactly one),
+    batched over its broadcast shape; the other is computed from it when first asked for
+    (Bernoulli, Binomial, Geometric, ...). expand expands the arg_constraints parameters held."""
+
+    def _set_probs_or_logits(self, probs, logits, *others) -> tuple[Tensor, ...]:
+        """Keeps the one of probs and logits given; returns `others` and it, broadcast (in that
+        order, so that numbers among them take the first tensor's dtype, as PyTorch's)."""
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        name, value = ("probs", probs) if probs is not None else ("logits", logits)
+        *others, param = broadcast_all(*others, value)
+        setattr(self, name, param)
+        return (*others, param)
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def _param(self) -> Tensor:
+        """The parameter given (or one computed from it: same shape), for shapes and dtype."""
+        return self.probs if "probs" in self.__dict__ else self.logits
+
+    def expand(self, batch_shape, _instance=None):
+        shape = Size(batch_shape)
+        params = {k: v.expand(shape) for k, v in self.__dict__.items() if k in self.arg_constraints}
+        return self._new_expanded(shape, params)

@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
-from minigrad.distributions.utils import (
-    broadcast_all,
-    lazy_property,
-    logits_to_probs,
-    probs_to_logits,
-    show,
-)
+from minigrad.distributions.distribution import BinaryProbsLogits
+from minigrad.distributions.utils import broadcast_all, show
 from minigrad.nn.functional import binary_cross_entropy_with_logits
-from minigrad.tensor import Size, Tensor
+from minigrad.tensor import Tensor
 
 
-class Geometric(Distribution):
+class Geometric(BinaryProbsLogits):
     """Geometric(probs or logits: give exactly one), counting failures (support starts at 0,
     as PyTorch's; `Tensor.geometric_` counts trials, from 1). probs must be > 0."""
 
@@ -25,14 +19,7 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            param = self.logits
+        (param,) = self._set_probs_or_logits(probs, logits)
         super().__init__(param.shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
             # NOTE: unit_interval admits 0, which has no geometric distribution
@@ -43,21 +30,6 @@ class Geometric(Distribution):
                     f"{tuple(self.probs.shape)}) of distribution {self!r} to be positive but "
                     f"found invalid values:\n{show(self.probs[~valid])}"
                 )
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    def expand(self, batch_shape, _instance=None):
-        shape = Size(batch_shape)
-        params = {
-            k: self.__dict__[k].expand(shape) for k in ("probs", "logits") if k in self.__dict__
-        }
-        return self._new_expanded(shape, params)
 
     @property
     def mean(self) -> Tensor:

@@ -28,9 +28,6 @@ class InverseGamma(TransformedDistribution):
         neg_one = -base.rate.new_ones(())
         super().__init__(base, PowerTransform(neg_one), validate_args=validate_args)
 
-    def expand(self, batch_shape, _instance=None):
-        return super().expand(batch_shape, _instance=type(self).__new__(type(self)))
-
     @property
     def concentration(self) -> Tensor:
         return self.base_dist.concentration

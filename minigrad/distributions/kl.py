@@ -275,7 +275,10 @@ def _kl_beta_normal(p, q):
 
 
 @register_kl(Beta, Uniform)
-def _kl_beta_uniform(p, q):
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_unit_interval_uniform(p, q):
+    """-H(p) + log(high - low) for p on [0, 1]; inf where q does not cover [0, 1] (PyTorch's
+    ContinuousBernoulli one also gives inf for q = [0, 1] itself)."""
     result = -p.entropy() + (q.high - q.low).log()
     return minigrad.where((q.low > 0) | (q.high < 1), math.inf, result)
 
@@ -439,13 +442,6 @@ def _kl_continuous_bernoulli_normal(p, q):
     t2 = 0.5 * (math.log(2.0 * math.pi) + (q.loc / q.scale).pow(2)) + q.scale.log()
     t3 = (p.variance + p.mean.pow(2) - 2.0 * q.loc * p.mean) / (2.0 * q.scale.pow(2))
     return -p.entropy() + t2 + t3
-
-
-@register_kl(ContinuousBernoulli, Uniform)
-def _kl_continuous_bernoulli_uniform(p, q):
-    """inf where q does not cover [0, 1] (PyTorch's also gives inf for q = [0, 1] itself)."""
-    result = -p.entropy() + (q.high - q.low).log()
-    return minigrad.where((q.low > 0) | (q.high < 1), math.inf, result)
 
 
 @register_kl(Exponential, Gumbel)

@@ -25,9 +25,6 @@ class LogisticNormal(TransformedDistribution):
             base = base.expand([1])
         super().__init__(base, StickBreakingTransform(), validate_args=validate_args)
 
-    def expand(self, batch_shape, _instance=None):
-        return super().expand(batch_shape, _instance=type(self).__new__(type(self)))
-
     @property
     def loc(self) -> Tensor:
         return self.base_dist.base_dist.loc

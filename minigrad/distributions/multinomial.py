@@ -8,15 +8,14 @@ import math
 import minigrad
 from minigrad.distributions import constraints
 from minigrad.distributions.binomial import Binomial
-from minigrad.distributions.categorical import Categorical
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.categorical import Categorical, OverCategorical
 from minigrad.distributions.utils import broadcast_all
 from minigrad.nn.functional import one_hot
 from minigrad.ops.special import lgamma
-from minigrad.tensor import Size, Tensor
+from minigrad.tensor import Tensor
 
 
-class Multinomial(Distribution):
+class Multinomial(OverCategorical):
     """Multinomial(total_count: int, probs or logits as Categorical's): a draw is a vector of
     counts (in the parameter's dtype) over the last dim, summing to total_count. log_prob
     takes any counts (their sum is the number of trials, as PyTorch's), so total_count only
@@ -28,27 +27,16 @@ class Multinomial(Distribution):
         if not isinstance(total_count, int):
             raise NotImplementedError("inhomogeneous total_count is not supported")
         self.total_count = total_count
-        self._categorical = Categorical(probs=probs, logits=logits)
-        batch_shape = self._categorical.batch_shape
-        event_shape = self._categorical._param.shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        super().__init__(Categorical(probs=probs, logits=logits), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        shape = Size(batch_shape)
-        params = {"total_count": self.total_count, "_categorical": self._categorical.expand(shape)}
-        return self._new_expanded(shape, params)
+        new = super().expand(batch_shape)
+        new.total_count = self.total_count
+        return new
 
     @property
     def support(self) -> constraints.Constraint:
         return constraints.multinomial(self.total_count)
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
 
     @property
     def mean(self) -> Tensor:

@@ -24,7 +24,53 @@ def _half_log_det(scale_tril: Tensor) -> Tensor:
     return scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
 
-class MultivariateNormal(Distribution):
+def _scale_tril_from(name: str, matrix: Tensor) -> Tensor:
+    """L (lower triangular, Sigma = L L^T) from the matrix given as `name`: scale_tril is L,
+    covariance_matrix is Sigma, precision_matrix is Sigma^-1."""
+    if name == "scale_tril":
+        return matrix
+    if name == "covariance_matrix":
+        return linalg.cholesky(matrix)
+    return linalg.cholesky(linalg.inv(matrix))
+
+
+class ScaleTrilMatrices(Distribution):
+    """A distribution whose matrix parameter is held as one Cholesky factor L,
+    `_unbroadcasted_scale_tril` (MultivariateNormal, Wishart): scale_tril, covariance_matrix
+    and precision_matrix are computed from it when first asked for, expanded to batch_shape."""
+
+    _matrices = ("covariance_matrix", "precision_matrix", "scale_tril")
+
+    def _matrix_shape(self) -> tuple:
+        return (*self._batch_shape, *self._unbroadcasted_scale_tril.shape[-2:])
+
+    def _expanded_matrices(self, batch_shape) -> dict:
+        """The matrices held so far (given or computed), expanded to batch_shape."""
+        shape = (*batch_shape, *self._unbroadcasted_scale_tril.shape[-2:])
+        return {k: self.__dict__[k].expand(shape) for k in self._matrices if k in self.__dict__}
+
+    @lazy_property
+    def scale_tril(self) -> Tensor:
+        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
+
+    @lazy_property
+    def covariance_matrix(self) -> Tensor:
+        low = self._unbroadcasted_scale_tril
+        return (low @ low.mT).expand(self._matrix_shape())
+
+    def _precision(self) -> Tensor:
+        """(L L^T)^-1 of the whole of L. NOTE: not cholesky_solve, whose gradient minigrad
+        gives only in the triangle it reads (docs/nn.md): a scale_tril given by the user gets
+        PyTorch's gradient (cholesky_inverse's) in its upper triangle too."""
+        low = self._unbroadcasted_scale_tril
+        return linalg.inv(low @ low.mT)
+
+    @lazy_property
+    def precision_matrix(self) -> Tensor:
+        return self._precision().expand(self._matrix_shape())
+
+
+class MultivariateNormal(ScaleTrilMatrices):
     """N(loc, Sigma) over vectors of loc's last dim; give exactly one of covariance_matrix
     (Sigma), precision_matrix (Sigma^-1) or scale_tril (lower-triangular L with a positive
     diagonal, Sigma = L L^T). Batch dims of loc and the matrix broadcast.
@@ -80,43 +126,16 @@ class MultivariateNormal(Distribution):
         self.loc = loc.expand(*batch_shape, -1)
         super().__init__(batch_shape, self.loc.shape[-1:], validate_args=validate_args)
         # validated above, so the factorization below sees a positive-definite matrix
-        if name == "scale_tril":
-            self._unbroadcasted_scale_tril = matrix
-        elif name == "covariance_matrix":
-            self._unbroadcasted_scale_tril = linalg.cholesky(matrix)
-        else:  # Sigma = P^-1, and its Cholesky factor
-            self._unbroadcasted_scale_tril = linalg.cholesky(linalg.inv(matrix))
+        self._unbroadcasted_scale_tril = _scale_tril_from(name, matrix)
 
     def expand(self, batch_shape, _instance=None):
         shape = Size(batch_shape)
-        n = self._event_shape[0]
         params = {
-            "loc": self.loc.expand(*shape, n),
+            "loc": self.loc.expand(*shape, self._event_shape[0]),
             "_unbroadcasted_scale_tril": self._unbroadcasted_scale_tril,
+            **self._expanded_matrices(shape),
         }
-        for name in ("covariance_matrix", "precision_matrix", "scale_tril"):
-            if name in self.__dict__:
-                params[name] = self.__dict__[name].expand(*shape, n, n)
         return self._new_expanded(shape, params)
-
-    def _matrix_shape(self) -> tuple:
-        return tuple(self._batch_shape) + tuple(self._event_shape) * 2
-
-    @lazy_property
-    def scale_tril(self) -> Tensor:
-        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
-
-    @lazy_property
-    def covariance_matrix(self) -> Tensor:
-        low = self._unbroadcasted_scale_tril
-        return (low @ low.mT).expand(self._matrix_shape())
-
-    @lazy_property
-    def precision_matrix(self) -> Tensor:
-        # NOTE: (L L^T)^-1 of the whole of L, so that a scale_tril given by the user gets
-        # PyTorch's gradient (cholesky_inverse's) in its upper triangle too
-        low = self._unbroadcasted_scale_tril
-        return linalg.inv(low @ low.mT).expand(self._matrix_shape())
 
     @property
     def mean(self) -> Tensor:

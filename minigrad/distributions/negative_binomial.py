@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.distribution import BinaryProbsLogits
 from minigrad.distributions.gamma import Gamma
-from minigrad.distributions.utils import (
-    broadcast_all,
-    lazy_property,
-    logits_to_probs,
-    probs_to_logits,
-)
 from minigrad.nn.functional import logsigmoid
 from minigrad.ops.sampling import poisson
 from minigrad.ops.special import lgamma
-from minigrad.tensor import Size, Tensor
+from minigrad.tensor import Tensor
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(BinaryProbsLogits):
     """NegativeBinomial(total_count = r > 0, real-valued; probs in [0, 1) or logits: give
     exactly one), batched over their broadcast shape. Draws are a gamma-Poisson mixture:
     Poisson(G) with G ~ Gamma(r, rate = (1 - p) / p)."""
@@ -32,33 +26,9 @@ class NegativeBinomial(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            param = self.probs
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            param = self.logits
-        self.total_count = self.total_count.type_as(param)
+        total_count, param = self._set_probs_or_logits(probs, logits, total_count)
+        self.total_count = total_count.type_as(param)
         super().__init__(param.shape, validate_args=validate_args)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    def expand(self, batch_shape, _instance=None):
-        shape = Size(batch_shape)
-        params = {
-            k: self.__dict__[k].expand(shape)
-            for k in ("total_count", "probs", "logits")
-            if k in self.__dict__
-        }
-        return self._new_expanded(shape, params)
 
     @property
     def mean(self) -> Tensor:

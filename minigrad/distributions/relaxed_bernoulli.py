@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.distribution import BinaryProbsLogits
 from minigrad.distributions.transformed_distribution import TransformedDistribution
 from minigrad.distributions.transforms import SigmoidTransform
-from minigrad.distributions.utils import (
-    broadcast_all,
-    clamp_probs,
-    lazy_property,
-    logits_to_probs,
-    probs_to_logits,
-)
-from minigrad.tensor import Size, Tensor
+from minigrad.distributions.utils import broadcast_all, clamp_probs
+from minigrad.tensor import Tensor
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(BinaryProbsLogits):
     """The logit of a RelaxedBernoulli draw: (logit(u) + logits) / temperature for
     u ~ Uniform(0, 1). Give exactly one of probs or logits; temperature is a tensor.
     (PyTorch's has_rsample is False here, though rsample works; RelaxedBernoulli's is True.)"""
@@ -28,31 +22,13 @@ class LogitRelaxedBernoulli(Distribution):
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         self.temperature = temperature
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            param = self.logits
+        (param,) = self._set_probs_or_logits(probs, logits)
         super().__init__(param.shape, validate_args=validate_args)
 
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
     def expand(self, batch_shape, _instance=None):
-        shape = Size(batch_shape)
-        params = {
-            k: self.__dict__[k].expand(shape) for k in ("probs", "logits") if k in self.__dict__
-        }
-        params["temperature"] = self.temperature
-        return self._new_expanded(shape, params)
+        new = super().expand(batch_shape)
+        new.temperature = self.temperature
+        return new
 
     def rsample(self, sample_shape=()) -> Tensor:
         shape = self._extended_shape(sample_shape)
@@ -79,9 +55,6 @@ class RelaxedBernoulli(TransformedDistribution):
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         base = LogitRelaxedBernoulli(temperature, probs, logits)
         super().__init__(base, SigmoidTransform(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return super().expand(batch_shape, _instance=type(self).__new__(type(self)))
 
     @property
     def temperature(self) -> Tensor:

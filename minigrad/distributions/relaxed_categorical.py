@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.categorical import Categorical
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.categorical import Categorical, OverCategorical
 from minigrad.distributions.transformed_distribution import TransformedDistribution
 from minigrad.distributions.transforms import ExpTransform
 from minigrad.distributions.utils import broadcast_all, clamp_probs
 from minigrad.ops.special import lgamma
-from minigrad.tensor import Size, Tensor
+from minigrad.tensor import Tensor
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(OverCategorical):
     """The log of a RelaxedOneHotCategorical draw: log_softmax((logits + g) / temperature)
     with g Gumbel noise. Parameters as Categorical's; temperature is a tensor."""
 
@@ -24,24 +23,13 @@ class ExpRelaxedCategorical(Distribution):
     has_rsample = True
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
-        self._categorical = Categorical(probs, logits)
         self.temperature = temperature
-        batch_shape = self._categorical.batch_shape
-        event_shape = self._categorical._param.shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        super().__init__(Categorical(probs, logits), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        shape = Size(batch_shape)
-        params = {"_categorical": self._categorical.expand(shape), "temperature": self.temperature}
-        return self._new_expanded(shape, params)
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
+        new = super().expand(batch_shape)
+        new.temperature = self.temperature
+        return new
 
     def rsample(self, sample_shape=()) -> Tensor:
         shape = self._extended_shape(sample_shape)
@@ -74,9 +62,6 @@ class RelaxedOneHotCategorical(TransformedDistribution):
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return super().expand(batch_shape, _instance=type(self).__new__(type(self)))
 
     @property
     def temperature(self) -> Tensor:

@@ -126,6 +126,15 @@ class Transform:
         return type(self).__name__ + "()"
 
 
+class _ParameterlessTransform(Transform):
+    """A transform without parameters: all instances of its class are equal."""
+
+    def __eq__(self, other):
+        return isinstance(other, type(self))
+
+    __hash__ = Transform.__hash__
+
+
 class _InverseTransform(Transform):
     """t.inv: the same map run backwards, sharing t's cache."""
 
@@ -421,17 +430,12 @@ class CumulativeDistributionTransform(Transform):
         return self.distribution.log_prob(x)
 
 
-class ExpTransform(Transform):
+class ExpTransform(_ParameterlessTransform):
     """y = exp(x): real -> positive."""
 
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, ExpTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return x.exp()
@@ -490,17 +494,12 @@ def _clipped_sigmoid(x: Tensor) -> Tensor:
     return x.sigmoid().clamp(min=finfo.tiny, max=1.0 - finfo.eps)
 
 
-class SigmoidTransform(Transform):
+class SigmoidTransform(_ParameterlessTransform):
     """y = sigmoid(x): real -> unit interval."""
 
     codomain = constraints.unit_interval
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SigmoidTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return _clipped_sigmoid(x)
@@ -514,17 +513,12 @@ class SigmoidTransform(Transform):
         return -softplus(-x) - softplus(x)
 
 
-class SoftplusTransform(Transform):
+class SoftplusTransform(_ParameterlessTransform):
     """y = log(1 + exp(x)): real -> positive."""
 
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SoftplusTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return softplus(x)
@@ -536,7 +530,7 @@ class SoftplusTransform(Transform):
         return -softplus(-x)
 
 
-class TanhTransform(Transform):
+class TanhTransform(_ParameterlessTransform):
     """y = tanh(x): real -> (-1, 1). Squashes a Gaussian policy's actions (SAC); give
     cache_size=1 so that log_prob of an rsample'd action does not take atanh of a value
     rounded to +-1."""
@@ -544,11 +538,6 @@ class TanhTransform(Transform):
     codomain = constraints.interval(-1.0, 1.0)
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, TanhTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return x.tanh()
@@ -561,15 +550,10 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - softplus(-2.0 * x))
 
 
-class AbsTransform(Transform):
+class AbsTransform(_ParameterlessTransform):
     """y = |x|: not injective, so its `inv` gives the non-negative preimage."""
 
     codomain = constraints.positive
-
-    def __eq__(self, other):
-        return isinstance(other, AbsTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return x.abs()
@@ -647,17 +631,12 @@ class AffineTransform(Transform):
         return self.forward_shape(shape)
 
 
-class SoftmaxTransform(Transform):
+class SoftmaxTransform(_ParameterlessTransform):
     """y = softmax(x) over the last dim: real vectors -> the simplex. Not injective (adding a
     constant to x gives the same y), so its `inv`, log(y), is one preimage."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
-
-    def __eq__(self, other):
-        return isinstance(other, SoftmaxTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return x.softmax(-1)
@@ -666,7 +645,7 @@ class SoftmaxTransform(Transform):
         return y.log()
 
 
-class StickBreakingTransform(Transform):
+class StickBreakingTransform(_ParameterlessTransform):
     """Real vectors of length K -> the simplex in K + 1 dims, bijectively: z_i =
     sigmoid(x_i - log(K + 1 - i)) is the share of the stick left that piece i takes (the
     offset makes x = 0 the simplex's centre); the last piece is what remains."""
@@ -674,11 +653,6 @@ class StickBreakingTransform(Transform):
     domain = constraints.real_vector
     codomain = constraints.simplex
     bijective = True
-
-    def __eq__(self, other):
-        return isinstance(other, StickBreakingTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         offset = x.shape[-1] + 1 - x.new_ones(x.shape[-1]).cumsum(-1)
@@ -730,7 +704,7 @@ def _vec_to_tril(vec: Tensor, n: int, diag: int) -> Tensor:
     return (vec @ place).reshape(*vec.shape[:-1], n, n)
 
 
-class CorrCholeskyTransform(Transform):
+class CorrCholeskyTransform(_ParameterlessTransform):
     """Real vectors of length D (D - 1) / 2 -> Cholesky factors of D x D correlation matrices:
     tanh makes each entry a partial correlation in (-1, 1), and each row is scaled so that it
     has unit length (stick breaking on its squared length)."""
@@ -738,11 +712,6 @@ class CorrCholeskyTransform(Transform):
     domain = constraints.real_vector
     codomain = constraints.corr_cholesky
     bijective = True
-
-    def __eq__(self, other):
-        return isinstance(other, CorrCholeskyTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         eps = minigrad.finfo(x.dtype).eps
@@ -783,17 +752,12 @@ class CorrCholeskyTransform(Transform):
         return Size((*shape[:-2], n * (n - 1) // 2))
 
 
-class LowerCholeskyTransform(Transform):
+class LowerCholeskyTransform(_ParameterlessTransform):
     """Square matrices -> lower-triangular ones with a positive diagonal: the strict lower
     triangle kept, the diagonal exponentiated."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
-
-    def __eq__(self, other):
-        return isinstance(other, LowerCholeskyTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
@@ -802,16 +766,11 @@ class LowerCholeskyTransform(Transform):
         return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
 
 
-class PositiveDefiniteTransform(Transform):
+class PositiveDefiniteTransform(_ParameterlessTransform):
     """Square matrices -> positive-definite ones: L L^T of LowerCholeskyTransform's L."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.positive_definite
-
-    def __eq__(self, other):
-        return isinstance(other, PositiveDefiniteTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         low = LowerCholeskyTransform()(x)

@@ -10,9 +10,13 @@ import warnings
 import minigrad
 from minigrad import linalg
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.gamma import Chi2
-from minigrad.distributions.utils import lazy_property, show
+from minigrad.distributions.multivariate_normal import (
+    ScaleTrilMatrices,
+    _half_log_det,
+    _scale_tril_from,
+)
+from minigrad.distributions.utils import show
 from minigrad.ops.special import digamma, mvlgamma
 from minigrad.tensor import Size, Tensor
 
@@ -23,7 +27,7 @@ def _mvdigamma(x: Tensor, p: int) -> Tensor:
     return digamma(x.unsqueeze(-1) - halves).sum(-1)
 
 
-class Wishart(Distribution):
+class Wishart(ScaleTrilMatrices):
     """Wishart(df, covariance_matrix | precision_matrix | scale_tril: give exactly one).
     rsample is Bartlett's decomposition, L A A^T L^T with A lower triangular, sqrt(chi2(df - i))
     on its diagonal and standard normals below, reparameterized in df (through the gamma
@@ -36,13 +40,21 @@ class Wishart(Distribution):
     def __init__(
         self, df, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None
     ):
-        given = [m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None]
+        given = [
+            (name, m)
+            for name, m in (
+                ("covariance_matrix", covariance_matrix),
+                ("precision_matrix", precision_matrix),
+                ("scale_tril", scale_tril),
+            )
+            if m is not None
+        ]
         if len(given) != 1:
             raise AssertionError(
                 "Exactly one of covariance_matrix or precision_matrix or scale_tril may be "
                 "specified."
             )
-        param = given[0]
+        name, param = given[0]
         if param.ndim < 2:
             raise ValueError(
                 "scale_tril must be at least two-dimensional, with optional leading batch "
@@ -60,16 +72,8 @@ class Wishart(Distribution):
             raise ValueError(
                 f"Value of df={show(df)} expected to be greater than ndim - 1 = {p - 1}."
             )
-        matrix_shape = (*batch_shape, -1, -1)
-        if scale_tril is not None:
-            self.scale_tril = param.expand(matrix_shape)
-            self._unbroadcasted_scale_tril = param
-        elif covariance_matrix is not None:
-            self.covariance_matrix = param.expand(matrix_shape)
-            self._unbroadcasted_scale_tril = linalg.cholesky(param)
-        else:
-            self.precision_matrix = param.expand(matrix_shape)
-            self._unbroadcasted_scale_tril = linalg.cholesky(linalg.inv(param))
+        setattr(self, name, param.expand(*batch_shape, -1, -1))
+        self._unbroadcasted_scale_tril = _scale_tril_from(name, param)
         if bool((self.df < p).any()):
             warnings.warn(
                 "Low df values detected. Singular samples are highly likely to occur for "
@@ -89,38 +93,14 @@ class Wishart(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         shape = Size(batch_shape)
-        matrix_shape = (*shape, *self._event_shape)
         params = {
             "df": self.df.expand(shape),
-            "_unbroadcasted_scale_tril": self._unbroadcasted_scale_tril.expand(matrix_shape),
+            "_unbroadcasted_scale_tril": self._unbroadcasted_scale_tril.expand(
+                (*shape, *self._event_shape)
+            ),
+            **self._expanded_matrices(shape),
         }
-        for name in ("covariance_matrix", "precision_matrix", "scale_tril"):
-            if name in self.__dict__:
-                params[name] = self.__dict__[name].expand(matrix_shape)
         return self._new_expanded(shape, params)
-
-    def _matrix_shape(self) -> tuple:
-        return (*self._batch_shape, *self._event_shape)
-
-    @lazy_property
-    def scale_tril(self) -> Tensor:
-        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
-
-    @lazy_property
-    def covariance_matrix(self) -> Tensor:
-        low = self._unbroadcasted_scale_tril
-        return (low @ low.mT).expand(self._matrix_shape())
-
-    def _precision(self) -> Tensor:
-        """(L L^T)^-1 of the whole of L. NOTE: not cholesky_solve, whose gradient minigrad
-        gives only in the triangle it reads (docs/nn.md): a scale_tril given by the user gets
-        PyTorch's gradient in its upper triangle too, as in MultivariateNormal."""
-        low = self._unbroadcasted_scale_tril
-        return linalg.inv(low @ low.mT)
-
-    @lazy_property
-    def precision_matrix(self) -> Tensor:
-        return self._precision().expand(self._matrix_shape())
 
     def _df_matrix(self) -> Tensor:
         """df as (batch..., 1, 1); a number df is 0-d (as PyTorch's), so expanded first
@@ -179,8 +159,7 @@ class Wishart(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         nu, p = self.df, self._event_shape[-1]
-        low = self._unbroadcasted_scale_tril
-        half_log_det = low.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+        half_log_det = _half_log_det(self._unbroadcasted_scale_tril)
         trace = (self._precision() @ value).diagonal(dim1=-2, dim2=-1).sum(-1)
         return (
             -nu * (p * math.log(2) / 2 + half_log_det)
@@ -191,7 +170,7 @@ class Wishart(Distribution):
 
     def entropy(self) -> Tensor:
         nu, p = self.df, self._event_shape[-1]
-        half_log_det = self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+        half_log_det = _half_log_det(self._unbroadcasted_scale_tril)
         return (
             (p + 1) * (p * math.log(2) / 2 + half_log_det)
             + mvlgamma(nu / 2, p)

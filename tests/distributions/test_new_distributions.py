@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from pytorch_errors import assert_fails_as_pytorch
 
 import minigrad
 from minigrad.backend import cuda as cuda_backend
@@ -335,18 +336,9 @@ BAD_CALLS = {
 }
 
 
-def _error(call, lib):
-    with pytest.raises(Exception) as error:
-        call(lib)
-    return type(error.value), str(error.value)
-
-
 @pytest.mark.parametrize("name", list(BAD_CALLS))
 def test_error_type_and_message_are_pytorchs(name):
-    their_type, their_message = _error(BAD_CALLS[name], torch)
-    our_type, our_message = _error(BAD_CALLS[name], minigrad)
-    assert our_type is their_type
-    assert our_message.replace("minigrad.", "torch.") == their_message
+    assert_fails_as_pytorch(BAD_CALLS[name])
 
 
 def test_validate_args_false_takes_what_pytorch_refuses():
@@ -407,6 +399,64 @@ def test_expand_of_the_vector_distributions_matches_pytorch():
         np.testing.assert_allclose(
             ours.log_prob(x).numpy(), theirs.log_prob(torch.tensor(x.numpy())).numpy(), rtol=1e-5
         )
+
+
+def _spd(n):
+    a = rng.standard_normal((n, n))
+    return a @ a.T + n * np.eye(n)
+
+
+_P3, _P4, _SPD3 = rng.uniform(0.1, 0.9, 3), rng.uniform(0.1, 0.9, 4), _spd(3)
+# each holds the parameter a shared base class keeps (probs, a Categorical, a base
+# distribution, one matrix) and some its own state (total_count, temperature, lims)
+HELD_STATE = {
+    "binomial": lambda D, t: D.Binomial(t.tensor([3.0, 5.0, 7.0]), probs=t.tensor(_P3)),
+    "negative_binomial": lambda D, t: D.NegativeBinomial(2.5, probs=t.tensor(_P3)),
+    "geometric": lambda D, t: D.Geometric(probs=t.tensor(_P3)),
+    "continuous_bernoulli": lambda D, t: D.ContinuousBernoulli(t.tensor(_P3), lims=(0.2, 0.8)),
+    "relaxed_bernoulli": lambda D, t: D.RelaxedBernoulli(t.tensor(0.3), probs=t.tensor(_P3)),
+    "one_hot_categorical": lambda D, t: D.OneHotCategorical(probs=t.tensor(_P4)),
+    "multinomial": lambda D, t: D.Multinomial(5, logits=t.tensor(_P4)),
+    "relaxed_one_hot": lambda D, t: D.RelaxedOneHotCategorical(t.tensor(0.3), t.tensor(_P4)),
+    "half_cauchy": lambda D, t: D.HalfCauchy(t.tensor(_P3 + 1)),
+    "half_normal": lambda D, t: D.HalfNormal(t.tensor(_P3 + 1)),
+    "mvn_precision": lambda D, t: D.MultivariateNormal(
+        t.tensor(_P3), precision_matrix=t.tensor(_SPD3)
+    ),
+    "wishart_covariance": lambda D, t: D.Wishart(t.tensor(4.0), t.tensor(_SPD3)),
+}
+HELD_ATTRS = ("mean", "variance", "logits", "precision_matrix", "temperature", "total_count")
+
+
+def _held(dist) -> dict:
+    """The attributes of HELD_ATTRS that dist has and computes."""
+    found = {}
+    for attr in HELD_ATTRS:
+        try:
+            value = getattr(dist, attr)
+        except (AttributeError, NotImplementedError):
+            continue
+        found[attr] = np.asarray(value.tolist() if hasattr(value, "tolist") else value)
+    return found
+
+
+@pytest.mark.parametrize("name", list(HELD_STATE))
+def test_expand_keeps_the_held_parameter_and_the_class_own_state(name):
+    """expand after the other parameters (logits, the matrices) were computed from the one
+    given: the values are PyTorch's, total_count, temperature and lims are carried over."""
+    ours, theirs = (HELD_STATE[name](lib.distributions, lib) for lib in (minigrad, torch))
+    for dist in (ours, theirs):
+        for attr in ("logits", "covariance_matrix", "precision_matrix", "scale_tril"):
+            getattr(dist, attr, None)
+    ours, theirs = ours.expand((2, *ours.batch_shape)), theirs.expand((2, *theirs.batch_shape))
+    x = ours.sample()
+    np.testing.assert_allclose(
+        ours.log_prob(x).numpy(), theirs.log_prob(torch.tensor(x.numpy())).numpy(), rtol=1e-6
+    )
+    held = _held(theirs)
+    assert _held(ours).keys() == held.keys()
+    for attr, value in _held(ours).items():
+        np.testing.assert_allclose(value, held[attr], rtol=1e-6, err_msg=attr)
 
 
 # -- seeded draws ---------------------------------------------------------------------------
