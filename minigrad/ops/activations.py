@@ -537,6 +537,8 @@ def gelu(input, approximate="none"):
     return Gelu.apply(input, approximate)
 
 
+# NumPy 2's clip keeps a -0.0 that equals a bound, as PyTorch's clamp does; NumPy 1.26 gives +0.0
+_CLIP_KEEPS_NEGATIVE_ZERO = bool(np.signbit(np.clip(np.array([-0.0]), 0.0, 1.0))[0])
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
 
@@ -643,7 +645,12 @@ class Hardtanh(Function):
     def forward(ctx, x, low, high):
         ctx.save_for_backward(x)
         ctx.low, ctx.high = low, high
-        return x.device.xp.clip(x.array, low, high)
+        xp, array = x.device.xp, x.array
+        y = xp.clip(array, low, high)
+        if xp is np and not _CLIP_KEEPS_NEGATIVE_ZERO and (low == 0 or high == 0):
+            y = np.asarray(y)  # (NumPy 1.26's clip of a 0-d array is a scalar)
+            np.copyto(y, array, where=array == 0)  # -0.0 stays -0.0, as PyTorch's
+        return y
 
     @staticmethod
     def backward(ctx, gy):
