@@ -116,6 +116,7 @@ OPS = {
     "a.abs() ** -0.5": lambda L, a, b: a.abs() ** -0.5,
     "a ** -1": lambda L, a, b: a**-1,
     "a ** -2": lambda L, a, b: a**-2,
+    "a ** 4": lambda L, a, b: a**4,
     "a.pow(2.5) (of |a|)": lambda L, a, b: a.abs().pow(2.5),
     "a.clamp(min=0)": lambda L, a, b: a.clamp(min=0),
     "a.abs()": lambda L, a, b: a.abs(),

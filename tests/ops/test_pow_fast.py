@@ -16,7 +16,7 @@ from minigrad.autograd import gradcheck, gradgradcheck
 _EDGES = [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-30, -1e-30, 1e30, -1e30]
 _EDGES += [3.4e38, -3.4e38, 1e-45, -1e-45, 1e-40, 65504.0, 6e-8, 2.0, -2.0, 0.5]
 SPECIAL = [0, 1, 2, 3, -1, -2, -0.5, 0.0, 1.0, 2.0, 3.0, -1.0, -2.0, True, False]
-OTHER = [4, -3, 1.5, 2.5, 0.25, -1.5]
+OTHER = [4, -3, 5.0, -4, 7, 1.5, 2.5, 0.25, -1.5]  # integers: pow of |x|, signed
 
 
 def _inputs(dtype):
@@ -121,8 +121,10 @@ def test_results_are_new_arrays_of_any_input():
         y = a**exponent
         y += 1
         np.testing.assert_array_equal(a.numpy(), np.arange(12.0).reshape(3, 4).T)
-    y0 = minigrad.tensor(4.0) ** -0.5  # 0-d: NumPy's scalars, with no buffer to reuse
-    assert y0.shape == () and y0.item() == 0.5
+    for exponent, want in [(-0.5, 0.5), (-2, 0.0625), (5, 1024.0), (-3, 0.015625)]:
+        y0 = minigrad.tensor(4.0) ** exponent  # 0-d: NumPy's scalars, with no buffer to reuse
+        assert y0.shape == () and y0.item() == want
+    assert (minigrad.tensor(-2.0) ** 5).item() == -32.0
 
 
 @pytest.mark.parametrize("exponent", [2, 3, -1, -2, 0.5, -0.5, 0, 1])
