@@ -12,7 +12,8 @@ over 2.5x. It is how slow kernels were found (the gradient of `x[idx]` on np.add
 through a full sort and then through argpartition, `einsum` without BLAS, NumPy's serial
 cumsum, its transposing copy on power-of-two rows, a matmul on the stride-0 gradient of
 `y.sum()`, gather and scatter_add on NumPy's indexing with one array a dim and add.at, the
-power with exponent 1 in the gradient of `a ** 2`, hardswish and relu6 as chains of `where`,
+power with exponent 1 in the gradient of `a ** 2`, NumPy's per-element pow() for `a ** 3`
+on negative float32 bases, hardswish and relu6 as chains of `where`,
 lgamma's float64 series for float32 inputs); benchmarks/README.md has the figures.
 """
 
@@ -113,6 +114,11 @@ OPS = {
     "F.softsign(a)": lambda L, a, b: L.nn.functional.softsign(a),
     "a ** 3": lambda L, a, b: a**3,
     "a.abs() ** 0.5": lambda L, a, b: a.abs() ** 0.5,
+    "a.abs() ** -0.5": lambda L, a, b: a.abs() ** -0.5,
+    "a ** -1": lambda L, a, b: a**-1,
+    "a ** -2": lambda L, a, b: a**-2,
+    "a ** 4": lambda L, a, b: a**4,
+    "a.pow(2.5) (of |a|)": lambda L, a, b: a.abs().pow(2.5),
     "a.clamp(min=0)": lambda L, a, b: a.clamp(min=0),
     "a.abs()": lambda L, a, b: a.abs(),
     "a.sqrt() (of |a|)": lambda L, a, b: (a.abs() + 1).sqrt(),

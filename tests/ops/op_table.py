@@ -185,6 +185,13 @@ CASES = [
     Case("pow", lambda t, F, a, b: a**b, ((3, 4), (4,)), low=0.5, high=2.0, **B),
     Case("pow_scalar", lambda t, F, a: a**3, ((3, 4),)),
     Case("pow_half", lambda t, F, a: a**0.5, ((3, 4),), low=0.5, high=2.0),
+    Case(
+        "pow_negative",  # PyTorch's reciprocal, rsqrt and 1 / (x * x) special cases
+        lambda t, F, a: a**-1 + a**-0.5 + a.pow(-2) + a**2,
+        ((3, 4),),
+        low=0.5,
+        high=2.0,
+    ),
     Case("rpow_scalar", lambda t, F, a: 2.0**a, ((3, 4),)),
     Case("neg", lambda t, F, a: -a, ((3, 4),)),
     Case("square", lambda t, F, a: t.square(a), ((3, 4),)),
