@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import traceback
 import weakref
+from collections.abc import Callable
 
 import numpy as np
 
@@ -87,6 +88,9 @@ class Function:
     ufunc: str | None = None
     ufunc_extra: tuple = ()
     cuda: str | None = None
+    # where the op's own formula is not its ufunc (pow by a number): the CPU chain's step,
+    # a function of the operands' arrays and numbers
+    fused_cpu: Callable | None = None
     # An op whose forward only saves its inputs and computes from their arrays: the same
     # computation as a function of arrays and attributes, which forward calls (one formula)
     # and a static replay calls directly, without a ctx or Tensor wrappers.

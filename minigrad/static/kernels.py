@@ -380,6 +380,9 @@ def _fused_cpu(program):
     for op, args in program:
         cls = OPS[op]
         reuse = next((v for kind, v in args if kind == "t"), None)  # the temporary it reads
+        if cls.fused_cpu is not None:  # its own function: it makes its own buffer
+            steps.append((cls.fused_cpu, tuple(args), (), None))
+            continue
         steps.append((ufunc_of(np, cls.ufunc), tuple(args), cls.ufunc_extra, reuse))
 
     def fused(*xs):
