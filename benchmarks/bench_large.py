@@ -12,8 +12,7 @@ and prints the time per call and the ratio minigrad / PyTorch, flagging rows
 over 2.5x. It is how slow kernels were found (the gradient of `x[idx]` on np.add.at, `topk`
 through a full sort and then through argpartition, `einsum` without BLAS, NumPy's serial
 cumsum, its transposing copy on power-of-two rows, a matmul on the stride-0 gradient of
-`y.sum()`, gather and scatter_add on NumPy's indexing with one array a dim and add.at,
-index_select's gradient along a later dim on add.at (interpolate's: 4.4x and 10x), the
+`y.sum()`, gather and scatter_add on NumPy's indexing with one array a dim and add.at, the
 power with exponent 1 in the gradient of `a ** 2`, hardswish and relu6 as chains of `where`,
 lgamma's float64 series for float32 inputs); benchmarks/README.md has the figures.
 """
