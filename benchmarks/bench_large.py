@@ -5,7 +5,8 @@
 Where `bench_ops.py` times the per-call overhead on small tensors, this times the arithmetic:
 each row runs one op on 512x512 float32 tensors (--size 64 for small ones; images of
 16x16x32x32 for the convolution and pooling rows, volumes of 4x8x16x16x16 for the 3-d pools,
-(1024, 1000) logits for the second cross-entropy row; the module rows reuse one module per
+(1024, 1000) logits for the second cross-entropy row, maps of 16x32x64x64 for
+the interpolate rows; the module rows reuse one module per
 library, as a model does), the same source for both libraries,
 and prints the time per call and the ratio minigrad / PyTorch, flagging rows
 over 2.5x. It is how slow kernels were found (the gradient of `x[idx]` on np.add.at, `topk`
@@ -40,6 +41,7 @@ IMAGES = RNG.standard_normal((16, 16, 32, 32), dtype=np.float32)
 KERNELS = RNG.standard_normal((32, 16, 3, 3), dtype=np.float32)
 PHOTOS = RNG.standard_normal((8, 3, 64, 64), dtype=np.float32)
 VOLUMES = RNG.standard_normal((4, 8, 16, 16, 16), dtype=np.float32)
+MAPS = RNG.standard_normal((16, 32, 64, 64), dtype=np.float32)
 LOGITS = RNG.standard_normal((1024, 1000), dtype=np.float32)
 CLASSES = RNG.integers(0, 1000, 1024)
 
@@ -145,6 +147,10 @@ OPS = {
         1, L.tensor(COLUMNS), b[:, : COLUMNS.shape[1]]
     ),
     "a[rows]": lambda L, a, b: a[L.tensor(ROWS)],
+    "a.index_select(0, rows)": lambda L, a, b: a.index_select(0, L.tensor(ROWS)),
+    "a.index_select(1, rows)": lambda L, a, b: a.index_select(1, L.tensor(ROWS)),
+    "a.index_add(0, rows, b)": lambda L, a, b: a.index_add(0, L.tensor(ROWS[: len(A)]), b),
+    "torch.take(a, idx)": lambda L, a, b: L.take(a, L.tensor(COLUMNS)),
     "F.embedding": lambda L, a, b: L.nn.functional.embedding(L.tensor(ROWS), a),
     "a[a > 0]": lambda L, a, b: a[a > 0],
     "where(a > 0, a, b)": lambda L, a, b: L.where(a > 0, a, b),
@@ -195,6 +201,12 @@ OPS = {
     ),
     "F.avg_pool2d": lambda L, a, b: L.nn.functional.avg_pool2d(
         L.tensor(IMAGES, requires_grad=True), 2
+    ),
+    "interpolate nearest x2": lambda L, a, b: L.nn.functional.interpolate(
+        L.tensor(MAPS, requires_grad=True), scale_factor=2
+    ),
+    "interpolate bilinear x2": lambda L, a, b: L.nn.functional.interpolate(
+        L.tensor(MAPS, requires_grad=True), scale_factor=2, mode="bilinear"
     ),
 }
 

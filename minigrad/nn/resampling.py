@@ -12,6 +12,7 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad.creation import _linspace_values, full, tensor
+from minigrad.ops.indexing import BlendAlong
 from minigrad.ops.selection import where
 from minigrad.ops.shape import cat
 from minigrad.tensor import Tensor
@@ -138,22 +139,35 @@ def interpolate(
                               recompute_scale_factor)  # fmt: skip
         bounds = np.iinfo(input.dtype.np)
         return blended.round().clamp(float(bounds.min), float(bounds.max)).to(input.dtype)
+    if mode in ("nearest", "nearest-exact"):
+        return _nearest(input, sizes, scales, mode == "nearest-exact")
     for k in range(dims):
         dim = 2 + k
         n, out = input.shape[dim], sizes[k]
-        if mode in _DIMS:
-            # NOTE: PyTorch's linear modes leave a dim whose size is kept as it is, whatever the
-            # scale factor; bicubic resamples it with that factor
-            if out != n or mode == "bicubic":
-                along = _cubic_along if mode == "bicubic" else _linear_along
-                input = along(input, dim, n, out, scales[k], bool(align_corners))
+        # NOTE: PyTorch's linear modes leave a dim whose size is kept as it is, whatever the
+        # scale factor; bicubic resamples it with that factor
+        if out != n or mode == "bicubic":
+            along = _cubic_along if mode == "bicubic" else _linear_along
+            input = along(input, dim, n, out, scales[k], bool(align_corners))
+    return input
+
+
+def _nearest(input: Tensor, sizes, scales, exact: bool) -> Tensor:
+    """Pick each output element's source along each spatial dim in turn."""
+    dims = len(sizes)
+    for k in range(dims):
+        dim = 2 + k
+        n, out = input.shape[dim], sizes[k]
+        # NOTE: PyTorch's 2-D nearest kernel (only it) copies a kept size and repeats each
+        # element of a doubled one, whatever the scale factor
+        if not exact and dims == 2 and out in (n, 2 * n):
+            source = np.arange(out) // (out // n)
         else:
-            # NOTE: PyTorch's 2-D nearest kernel (only it) copies a kept size and repeats each
-            # element of a doubled one, whatever the scale factor
-            if mode == "nearest" and dims == 2 and out in (n, 2 * n):
-                source = np.arange(out) // (out // n)
-            else:
-                source = _nearest_source(n, out, scales[k], mode == "nearest-exact")
+            source = _nearest_source(n, out, scales[k], exact)
+        r = out // n
+        if r > 1 and out % n == 0 and np.array_equal(source, np.arange(out) // r):
+            input = input.repeat_interleave(r, dim)  # its gradient sums each block
+        else:
             input = input.index_select(dim, tensor(source, device=input.device))
     return input
 
@@ -203,6 +217,11 @@ def _linear_along(x: Tensor, dim: int, n: int, out: int, factor, align_corners: 
     src = dst * scale if align_corners else np.maximum((dst + ftype(0.5)) * scale - ftype(0.5), 0)
     i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
     i1 = np.minimum(i0 + 1, n - 1)
+    if x.dtype in (dtypes.float32, dtypes.float64) and n * out <= BlendAlong.max_entries:
+        t = (src - i0).astype(ftype)
+        rows = np.concatenate([np.arange(out), np.arange(out)])
+        weights = np.concatenate([1 - t, t])
+        return BlendAlong.apply(x, rows, np.concatenate([i0, i1]), weights, out, dim)
     shape = [1] * x.ndim
     shape[dim] = out
     t = tensor((src - i0).reshape(shape), dtype=x.dtype, device=x.device)

@@ -117,7 +117,12 @@ class GetItem(Function):
         ctx.shape, ctx.index, ctx.advanced = x.array.shape, index, advanced
         if advanced == ALONG_DIM and _flat_path(x.device.xp, index) and x.array.flags.c_contiguous:
             return x.array.reshape(-1)[_flat_index(index, x.array.shape)]
+        d = _single_array_dim(x.device.xp, index) if advanced else None
         try:
+            if d is not None:
+                # NOTE: NumPy's indexing with one array after slices is slow past the first dim
+                # (x[:, idx] of 512x512 by 4096 columns: 5.6 ms); take is not (1.3 ms)
+                return np.take(x.array, index[d], axis=d)
             y = x.array[index]
         except IndexError as exc:
             raise _index_error(x, exc, index) from None
@@ -149,6 +154,15 @@ class IndexAdd(Function):
             weights = xp.broadcast_to(g.array, flat.shape).reshape(-1)
             out = xp.bincount(flat.reshape(-1), weights, math.prod(shape))
             return out.astype(g.array.dtype, copy=False).reshape(shape)
+        d = _single_array_dim(xp, index) if advanced else None
+        if d is not None and g.array.size >= _FLAT_MIN_SIZE:
+            if d:
+                return _add_along(g.array, shape, index[d], d)
+            if len(shape) == 1 and g.array.dtype.char in "fd":  # take's, x1d[idx]'s gradient
+                rows = index[0].reshape(-1)
+                rows = np.where(rows < 0, rows + shape[0], rows)  # -1 and n - 1: one place
+                out = np.bincount(rows, g.array.reshape(-1), shape[0])
+                return out.astype(g.array.dtype, copy=False)
         out = xp.zeros(shape, dtype=g.array.dtype)
         if advanced and _many_rows(xp, index, g.array):
             _add_rows(out, index[0], g.array)
@@ -161,6 +175,87 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx, gy):
         return GetItem.apply(gy, ctx.index, ctx.advanced), None, None, None
+
+
+def _single_array_dim(xp, index):
+    """d for a NumPy index (:, ..., :, idx) with one integer array idx at d; None for others."""
+    if xp is not np or not index:
+        return None
+    *before, last = index
+    if not (isinstance(last, np.ndarray) and last.dtype.kind in "iu"):
+        return None
+    whole = all(type(part) is slice and part == slice(None) for part in before)
+    return len(before) if whole else None
+
+
+# NOTE: up to this many (source size x picked count) entries, a one-hot matrix product sums
+# index_select's gradient (interpolate's, 64 -> 128 columns: add.at 85 ms, the product 7 ms)
+_ONE_HOT_MAX = 1 << 16
+
+
+def _add_along(g, shape, rows, d: int):
+    """zeros(shape) with g's slices along dim d > 0 added at `rows` (repeats add up)."""
+    n, k = shape[d], rows.size
+    g = g.reshape(shape[:d] + (k,) + shape[d + 1 :])
+    if n * k <= _ONE_HOT_MAX and g.dtype.char in "fd":
+        one_hot = np.zeros((n, k), g.dtype)
+        one_hot[rows.reshape(-1), np.arange(k)] = 1
+        out = _matrix_along(one_hot, g, d)
+        # NOTE: a product adds 0 * g for every place a slice is not picked for: an inf or nan
+        # in g would spread over its whole line; those few take the exact path below
+        if np.isfinite(out).all():
+            return out
+    moved = np.zeros((n, *shape[:d], *shape[d + 1 :]), g.dtype)
+    _add_rows(moved, rows, np.moveaxis(g, d, 0))
+    return np.ascontiguousarray(np.moveaxis(moved, 0, d))
+
+
+def _matrix_along(matrix, a, d: int):
+    """`matrix` (m, n) applied to every line of `a` along dim d (of size n): one product."""
+    after = math.prod(a.shape[d + 1 :])
+    shape = a.shape[:d] + (matrix.shape[0],) + a.shape[d + 1 :]
+    with quiet():  # 0 * inf: nan, which the callers check for
+        if after == 1:
+            return (a.reshape(-1, a.shape[d]) @ matrix.T).reshape(shape)
+        return (matrix @ a.reshape(-1, a.shape[d], after)).reshape(shape)
+
+
+class BlendAlong(Function):
+    """y[..., o, ...] = sum of weights[e] * x[..., cols[e], ...] over the entries e with rows[e]
+    = o, along dim: a sparse (size, n) matrix applied along one dim (linear interpolation's two
+    neighbours); backward applies its transpose. float32 and float64.
+
+    # NOTE: index_select's picks, scaled and added, cost a scatter-add in the gradient
+    (bilinear x2 of 16x32x64x64 with backward: 10x PyTorch's time); a small dense matrix is
+    one product each way (0.8x). A product
+    adds 0 * x for the entries off the matrix's support: a result with an inf or nan is
+    recomputed from the entries alone, as PyTorch's kernels compute it."""
+
+    op_name = "blend_along"
+    max_entries = _ONE_HOT_MAX  # size x n: callers past it pick and add instead
+
+    @staticmethod
+    def forward(ctx, x, rows, cols, weights, size, dim):
+        xp, a = x.device.xp, x.array
+        ctx.transposed = cols, rows, weights, a.shape[dim], dim
+        n = a.shape[dim]
+        matrix = np.bincount(rows * n + cols, weights, size * n).reshape(size, n).astype(a.dtype)
+        out = _matrix_along(xp.asarray(matrix), a, dim)
+        if bool(xp.isfinite(out).all()):
+            return out
+        shape = [1] * a.ndim
+        shape[dim] = weights.size
+        out = xp.zeros(a.shape[:dim] + (size,) + a.shape[dim + 1 :], a.dtype)
+        with quiet():  # 0 * inf: nan, silently, as PyTorch
+            picked = xp.take(a, xp.asarray(cols), axis=dim) * xp.asarray(weights, a.dtype).reshape(
+                shape
+            )
+            xp.add.at(out, ((slice(None),) * dim + (xp.asarray(rows),)), picked)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        return BlendAlong.apply(gy, *ctx.transposed), None, None, None, None, None
 
 
 def _many_rows(xp, index, g) -> bool:
@@ -457,6 +552,33 @@ class RepeatIndex(NoGrad):
     def forward(ctx, counts):
         xp = counts.device.xp
         return xp.repeat(xp.arange(counts.array.shape[0]), counts.array.tolist())
+
+
+class RepeatSlices(Function):
+    """Each slice of x along dim repeated r times in place; backward adds the r copies.
+
+    # NOTE: not an index_select, whose gradient scatter-adds (nearest x2 of 16x32x64x64 with
+    backward: 4.4x PyTorch's time), nor the reshape of an expand, whose gradient NumPy sums
+    slowly from a stride-0 gradient (.sum()'s): r strided views added (0.3x)"""
+
+    op_name = "repeat_slices"
+
+    def name(self):
+        return "ViewBackward0"  # PyTorch's: it repeats by a reshape of an expand
+
+    @staticmethod
+    def forward(ctx, x, repeats, dim):
+        ctx.repeats, ctx.dim = repeats, dim
+        return x.device.xp.repeat(x.array, repeats, axis=dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        before = (slice(None),) * ctx.dim
+        gx = None
+        for k in range(ctx.repeats):
+            part = getitem(gy, (*before, slice(k, None, ctx.repeats)))
+            gx = part if gx is None else gx + part
+        return gx, None, None
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -1077,6 +1199,8 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
         )
     if min(reps if isinstance(reps, list) else [reps], default=0) < 0:
         raise RuntimeError(f"repeat_interleave: repeats must be non-negative, got {reps}")
+    if isinstance(repeats, (int, np.integer)) and repeats > 0:
+        return RepeatSlices.apply(input, int(repeats), d)
     index = xp.repeat(xp.arange(input.array.shape[d]), reps)
     return getitem(input, (slice(None),) * d + (index,))
 
