@@ -8,6 +8,11 @@ point.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 from conftest import CHAPTER, solution_notebook, write
 from students import answered, save
@@ -15,7 +20,9 @@ from test_grade import LIMITS
 from test_redteam import grade_answers
 
 from minigrad_course.build import release
-from minigrad_course.grade import GradeOptions, grade
+from minigrad_course.grade import SANDBOX_UID_BASE, GradeOptions, claim_uids, grade
+from minigrad_course.runtime import runtime_python
+from minigrad_course.sandbox import kernel_env
 
 # Chapter 06's MySGD without momentum or weight decay, whose step replaces the reference's
 # update (minigrad.optim.SGD._step_group) by the same plain step while the test runs, and puts it
@@ -243,3 +250,35 @@ def test_a_warning_from_inside_a_library_is_no_change_of_it(tmp_path):
     options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
     [row] = grade(solution, submissions, options)
     assert (row["total"], row["status"], row["evidence"]) == (6, "ok", []), row
+
+
+@pytest.mark.grading
+def test_the_grading_runtime_runs_this_python_as_the_sandbox_user(grading_runtime, tmp_path):
+    """pyenv's Python finds its shared libpython through a path into its own installation under
+    /root, which the sandbox user cannot read: in the runtime, 3.10, 3.12 and 3.13 did not start
+    (every grading refused), and 3.11.7 ran on the system's libpython, 3.11.2."""
+    if grading_runtime is None:
+        pytest.skip("the runtime is for grading as root")
+    python = str(runtime_python(grading_runtime))
+    uids, fds = claim_uids(1, SANDBOX_UID_BASE)
+    try:
+        config = json.dumps({"uid": uids[0], "gid": uids[0]})
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "minigrad_course.jail",
+                config,
+                python,
+                "-c",
+                "import sys; print(sys.version)",
+            ],
+            cwd="/",
+            capture_output=True,
+            timeout=60,
+            env=kernel_env(tmp_path, True, python),
+        )
+    finally:
+        for fd in fds:
+            os.close(fd)
+    assert done.stdout.decode().strip() == sys.version, done.stderr.decode()[-500:]
