@@ -59,8 +59,10 @@ def library_env(python: str) -> dict[str, str]:
     shared libpython (pyenv's) looks for it in its original installation, which that user
     cannot read; the runtime holds a copy beside it. (pyenv's 3.10, 3.12 and 3.13 did not start;
     3.11.7 started on the system's libpython 3.11.2.)"""
-    lib = Path(python).parent.parent / "lib"
-    return {"LD_LIBRARY_PATH": str(lib)} if any(lib.glob("libpython*.so*")) else {}
+    home = Path(python).parent.parent  # (target/python of a runtime)
+    if not (home.parent / _STAMP).is_file() or not any(home.glob("lib/libpython*.so*")):
+        return {}  # not a runtime
+    return {"LD_LIBRARY_PATH": str(home / "lib")}
 
 
 def _link_or_copy(src: str, dst: str) -> None:
