@@ -106,8 +106,13 @@ def create_runtime(target: Path = DEFAULT_RUNTIME) -> Path:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, mode=0o755)
     stdlib = Path(sysconfig.get_paths()["stdlib"]).name  # python3.11
-    _copy_tree(Path(sys.base_prefix), work / "python", skip=_SKIP_STDLIB)
     packages = [Path(p) for p in site.getsitepackages() if Path(p).is_dir()]
+    base_packages = Path(sysconfig.get_paths(vars={"base": sys.base_prefix})["purelib"])
+    # NOTE: a virtual environment does not see its base installation's packages: copied, they
+    # came first on the kernel's path (pyenv's 3.11 had its own IPython and NumPy, which the
+    # kernel ran instead of the environment's)
+    skip = _SKIP_STDLIB | ({base_packages.name} if base_packages not in packages else set())
+    _copy_tree(Path(sys.base_prefix), work / "python", skip=skip)
     extra = []
     for index, folder in enumerate(packages):
         if folder.resolve().is_relative_to(Path(sys.base_prefix).resolve()):

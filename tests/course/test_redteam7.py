@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import CHAPTER, solution_notebook, write
@@ -21,7 +22,7 @@ from test_redteam import grade_answers
 
 from minigrad_course.build import release
 from minigrad_course.grade import SANDBOX_UID_BASE, GradeOptions, claim_uids, grade
-from minigrad_course.runtime import runtime_python
+from minigrad_course.runtime import create_runtime, library_env, runtime_python
 from minigrad_course.sandbox import kernel_env
 
 # Chapter 06's MySGD without momentum or weight decay, whose step replaces the reference's
@@ -282,3 +283,21 @@ def test_the_grading_runtime_runs_this_python_as_the_sandbox_user(grading_runtim
         for fd in fds:
             os.close(fd)
     assert done.stdout.decode().strip() == sys.version, done.stderr.decode()[-500:]
+
+
+def test_the_grading_runtime_has_the_packages_of_this_environment(tmp_path):
+    """A virtual environment does not see its base installation's packages; its runtime did, ahead
+    of its own (pyenv's 3.11 had its own NumPy and IPython: the kernel ran those)."""
+    import numpy
+
+    python = str(create_runtime(tmp_path / "runtime"))
+    done = subprocess.run(
+        [python, "-c", "import numpy; print(numpy.__file__)"],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, **library_env(python)},
+    )
+    base = Path(sys.base_prefix).resolve()
+    in_base = Path(numpy.__file__).resolve().is_relative_to(base)
+    found = Path(done.stdout.decode().strip())
+    assert found.is_relative_to(tmp_path / "runtime" / "python") == in_base, found
