@@ -38,7 +38,13 @@ def default_runtime() -> Path:
 
 def _source() -> dict[str, str]:
     """What a runtime is a copy of: a runtime made from another Python is stale."""
-    return {"base_prefix": sys.base_prefix, "prefix": sys.prefix, "version": sys.version}
+    # layout 2: without the base installation's packages (a runtime made before is stale)
+    return {
+        "base_prefix": sys.base_prefix,
+        "prefix": sys.prefix,
+        "version": sys.version,
+        "layout": "2",
+    }
 
 
 def runtime_python(target: Path) -> Path | None:
