@@ -46,7 +46,7 @@ from . import notebook as nbf
 from .assemble import Question, assemble, questions, run_flags, score
 from .build import release
 from .report import number, scrub, write_csv, write_feedback, write_summary
-from .runtime import default_runtime, runtime_python
+from .runtime import default_runtime, library_env, runtime_python
 from .sandbox import GuardPlan, Limits
 from .watchdog import kill_descendants, kill_uid
 
@@ -298,7 +298,11 @@ def probe(uid: int, python: str, private: list[Path]) -> tuple[list[str] | None,
     command = [sys.executable, "-m", "minigrad_course.jail", config, python, "-c", _PROBE]
     try:
         done = subprocess.run(
-            command + [str(p) for p in private], cwd="/", capture_output=True, timeout=120
+            command + [str(p) for p in private],
+            cwd="/",
+            capture_output=True,
+            timeout=120,
+            env={**os.environ, **library_env(python)},
         )
         if done.returncode == 0:
             return json.loads(done.stdout.decode().splitlines()[-1]), ""

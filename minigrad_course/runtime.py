@@ -38,7 +38,13 @@ def default_runtime() -> Path:
 
 def _source() -> dict[str, str]:
     """What a runtime is a copy of: a runtime made from another Python is stale."""
-    return {"base_prefix": sys.base_prefix, "prefix": sys.prefix, "version": sys.version}
+    # layout 2: without the base installation's packages (a runtime made before is stale)
+    return {
+        "base_prefix": sys.base_prefix,
+        "prefix": sys.prefix,
+        "version": sys.version,
+        "layout": "2",
+    }
 
 
 def runtime_python(target: Path) -> Path | None:
@@ -52,6 +58,17 @@ def runtime_python(target: Path) -> Path | None:
     safe = stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and not info.st_mode & 0o022
     python = target / "python" / "bin" / f"python{sys.version_info[0]}"
     return python if fresh and safe and python.exists() else None
+
+
+def library_env(python: str) -> dict[str, str]:
+    """The environment a runtime's interpreter needs as the sandbox user: a Python built with a
+    shared libpython (pyenv's) looks for it in its original installation, which that user
+    cannot read; the runtime holds a copy beside it. (pyenv's 3.10, 3.12 and 3.13 did not start;
+    3.11.7 started on the system's libpython 3.11.2.)"""
+    home = Path(python).parent.parent  # (target/python of a runtime)
+    if not (home.parent / _STAMP).is_file() or not any(home.glob("lib/libpython*.so*")):
+        return {}  # not a runtime
+    return {"LD_LIBRARY_PATH": str(home / "lib")}
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -95,8 +112,13 @@ def create_runtime(target: Path = DEFAULT_RUNTIME) -> Path:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, mode=0o755)
     stdlib = Path(sysconfig.get_paths()["stdlib"]).name  # python3.11
-    _copy_tree(Path(sys.base_prefix), work / "python", skip=_SKIP_STDLIB)
     packages = [Path(p) for p in site.getsitepackages() if Path(p).is_dir()]
+    base_packages = Path(sysconfig.get_paths(vars={"base": sys.base_prefix})["purelib"])
+    # NOTE: a virtual environment does not see its base installation's packages: copied, they
+    # came first on the kernel's path (pyenv's 3.11 had its own IPython and NumPy, which the
+    # kernel ran instead of the environment's)
+    skip = _SKIP_STDLIB | ({base_packages.name} if base_packages not in packages else set())
+    _copy_tree(Path(sys.base_prefix), work / "python", skip=skip)
     extra = []
     for index, folder in enumerate(packages):
         if folder.resolve().is_relative_to(Path(sys.base_prefix).resolve()):

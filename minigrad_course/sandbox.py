@@ -38,6 +38,7 @@ from nbclient.exceptions import CellControlSignal, CellTimeoutError, DeadKernelE
 from nbclient.util import run_hook
 from nbformat import NotebookNode
 
+from .runtime import library_env
 from .watchdog import Watchdog, kill_uid, set_child_subreaper
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -1285,6 +1286,7 @@ def kernel_env(scratch: Path, sandboxed: bool, python: str = sys.executable) -> 
             # machine with a GPU, the chapters' tests expected "cuda" where minigrad found one,
             # and a pick_device that always says "cuda" passed: the kernel sees no GPU.
             CUDA_VISIBLE_DEVICES="",
+            **library_env(python),
         )
     else:
         env = dict(os.environ)

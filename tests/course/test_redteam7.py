@@ -8,6 +8,12 @@ point.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from conftest import CHAPTER, solution_notebook, write
 from students import answered, save
@@ -15,7 +21,9 @@ from test_grade import LIMITS
 from test_redteam import grade_answers
 
 from minigrad_course.build import release
-from minigrad_course.grade import GradeOptions, grade
+from minigrad_course.grade import SANDBOX_UID_BASE, GradeOptions, claim_uids, grade
+from minigrad_course.runtime import create_runtime, library_env, runtime_python
+from minigrad_course.sandbox import kernel_env
 
 # Chapter 06's MySGD without momentum or weight decay, whose step replaces the reference's
 # update (minigrad.optim.SGD._step_group) by the same plain step while the test runs, and puts it
@@ -243,3 +251,53 @@ def test_a_warning_from_inside_a_library_is_no_change_of_it(tmp_path):
     options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
     [row] = grade(solution, submissions, options)
     assert (row["total"], row["status"], row["evidence"]) == (6, "ok", []), row
+
+
+@pytest.mark.grading
+def test_the_grading_runtime_runs_this_python_as_the_sandbox_user(grading_runtime, tmp_path):
+    """pyenv's Python finds its shared libpython through a path into its own installation under
+    /root, which the sandbox user cannot read: in the runtime, 3.10, 3.12 and 3.13 did not start
+    (every grading refused), and 3.11.7 ran on the system's libpython, 3.11.2."""
+    if grading_runtime is None:
+        pytest.skip("the runtime is for grading as root")
+    python = str(runtime_python(grading_runtime))
+    uids, fds = claim_uids(1, SANDBOX_UID_BASE)
+    try:
+        config = json.dumps({"uid": uids[0], "gid": uids[0]})
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "minigrad_course.jail",
+                config,
+                python,
+                "-c",
+                "import sys; print(sys.version)",
+            ],
+            cwd="/",
+            capture_output=True,
+            timeout=60,
+            env=kernel_env(tmp_path, True, python),
+        )
+    finally:
+        for fd in fds:
+            os.close(fd)
+    assert done.stdout.decode().strip() == sys.version, done.stderr.decode()[-500:]
+
+
+def test_the_grading_runtime_has_the_packages_of_this_environment(tmp_path):
+    """A virtual environment does not see its base installation's packages; its runtime did, ahead
+    of its own (pyenv's 3.11 had its own NumPy and IPython: the kernel ran those)."""
+    import numpy
+
+    python = str(create_runtime(tmp_path / "runtime"))
+    done = subprocess.run(
+        [python, "-c", "import numpy; print(numpy.__file__)"],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, **library_env(python)},
+    )
+    base = Path(sys.base_prefix).resolve()
+    in_base = Path(numpy.__file__).resolve().is_relative_to(base)
+    found = Path(done.stdout.decode().strip())
+    assert found.is_relative_to(tmp_path / "runtime" / "python") == in_base, found
