@@ -12,6 +12,11 @@ import torch
 
 import minigrad
 from minigrad.autograd import gradcheck, gradgradcheck
+from minigrad.ops.arithmetic import PYTORCH_POW
+
+pytestmark = pytest.mark.skipif(
+    not PYTORCH_POW, reason="NumPy 1.26: pow by a number stays NumPy's power (ops/arithmetic.py)"
+)
 
 _EDGES = [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-30, -1e-30, 1e30, -1e30]
 _EDGES += [3.4e38, -3.4e38, 1e-45, -1e-45, 1e-40, 65504.0, 6e-8, 2.0, -2.0, 0.5]
