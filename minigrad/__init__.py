@@ -528,6 +528,7 @@ from minigrad import (  # noqa: E402
     backends,
     datasets,
     distributions,
+    fft,
     func,
     linalg,
     nn,
@@ -635,7 +636,6 @@ _LEFT_OUT = {
     "complex128": "minigrad's tensors are real: there are no complex dtypes",
     "cfloat": "minigrad's tensors are real: there are no complex dtypes",
     "cdouble": "minigrad's tensors are real: there are no complex dtypes",
-    "fft": "there is no torch.fft; use numpy.fft on t.numpy()",
     "jit": "TorchScript is not in minigrad: save model.state_dict() with minigrad.save, or "
     "export the model to ONNX with minigrad.static.export_onnx(model, example_inputs, path)",
     "onnx": "export to ONNX with minigrad.static.export_onnx(model, example_inputs, path)",

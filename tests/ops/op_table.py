@@ -1919,3 +1919,28 @@ CTC = [
 CASES += CTC
 CASES_BY_NAME.update((c.name, c) for c in CTC)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+
+# -- torch.fft's real-to-real paths (minigrad/fft.py, minigrad/ops/fft.py): irfft of a real
+# spectrum, trimmed or zero-padded by n / s, over chosen dims, in each norm; and the shifts
+FFT = [
+    Case("fft_irfft", lambda t, F, a: t.fft.irfft(a), ((3, 5),)),
+    Case(
+        "fft_irfft_n_dim_ortho",
+        lambda t, F, a: t.fft.irfft(a, n=7, dim=0, norm="ortho"),
+        ((3, 4),),
+    ),
+    Case("fft_irfft_trimmed", lambda t, F, a: t.fft.irfft(a, n=4, norm="forward"), ((2, 6),)),
+    Case(
+        "fft_irfft2_s_forward",
+        lambda t, F, a: t.fft.irfft2(a, s=(3, 6), norm="forward"),
+        ((2, 4, 3),),
+    ),
+    Case("fft_irfftn_dims", lambda t, F, a: t.fft.irfftn(a, dim=(2, 0)), ((3, 2, 4),)),
+    Case("fft_irfftn_s", lambda t, F, a: t.fft.irfftn(a, s=(5, -1), norm="ortho"), ((4, 3),)),
+    Case("fft_fftshift", lambda t, F, a: t.fft.fftshift(a), ((3, 4),)),
+    Case("fft_ifftshift_dims", lambda t, F, a: t.fft.ifftshift(a, dim=(0, -1)), ((3, 5),)),
+]
+CASES += FFT
+CASES_BY_NAME.update((c.name, c) for c in FFT)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"

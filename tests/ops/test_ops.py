@@ -174,6 +174,7 @@ def test_every_op_is_in_the_table():
         arithmetic,
         conv,
         conv3d,
+        fft,
         indexing,
         linalg,
         matmul,
@@ -220,6 +221,7 @@ def test_every_op_is_in_the_table():
         norm,
         rnn,
         special,
+        fft,
     )
     missing = [c.__name__ for m in modules for c in _functions_in(m) if c not in used]
     assert not missing, f"no row of tests/ops/op_table.py runs these ops: {missing}"
