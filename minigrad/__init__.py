@@ -270,6 +270,7 @@ from minigrad.ops.linalg import torch_qr as qr
 from minigrad.ops.linalg import inv as inverse
 from minigrad.ops.linalg import torch_slogdet as slogdet
 from minigrad.ops.linalg import torch_svd as svd
+from minigrad.ops.lu import lu_unpack
 from minigrad.ops.nn import log_softmax, softmax
 from minigrad.ops.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 from minigrad.ops.reduce import (

@@ -1,7 +1,8 @@
 """`minigrad.linalg`, as `torch.linalg`: norms, inverses, determinants, linear systems and
-factorizations (Cholesky, QR, eigh, SVD) of batches of matrices (*, m, n), with gradients.
-The ops live in `minigrad.ops.linalg` (`tensorinv` and `tensorsolve` reshape to them);
-complex matrices, LU, general eig and the `*_ex` variants are not here (see docs/nn.md)."""
+factorizations (Cholesky, QR, eigh, SVD, LU) of batches of matrices (*, m, n), with gradients.
+The ops live in `minigrad.ops.linalg` and `minigrad.ops.lu` (`tensorinv` and `tensorsolve`
+reshape to them); complex matrices, general eig (its results are complex) and the `*_ex`
+variants are not here (see docs/nn.md)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from minigrad.ops.linalg import (
     svdvals,
     vecdot,
 )
+from minigrad.ops.lu import lu, lu_factor, lu_solve
 from minigrad.ops.matmul import matmul
 from minigrad.tensor import Tensor
 
@@ -46,6 +48,9 @@ __all__ = [
     "eigvalsh",
     "inv",
     "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_solve",
     "matmul",
     "matrix_exp",
     "matrix_norm",

@@ -1944,3 +1944,51 @@ FFT = [
 CASES += FFT
 CASES_BY_NAME.update((c.name, c) for c in FFT)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+
+# -- LU (minigrad/ops/lu.py): lu_factor on raw inputs (the rows swap), square, wide and tall;
+# lu and lu_unpack return P, L and U flattened side by side; lu_solve on a well-conditioned A
+def _flat_cat(lib, *tensors):
+    return lib.cat([t.flatten(-2) for t in tensors], -1)
+
+
+def _lu_solve(lib, a, b, **kwargs):
+    return lib.linalg.lu_solve(*lib.linalg.lu_factor(_well(lib, a)), b, **kwargs)
+
+
+LU = [
+    Case("linalg_lu_factor", lambda t, F, a: t.linalg.lu_factor(a).LU, ((2, 4, 4),), **LIN),
+    Case("linalg_lu_factor_wide", lambda t, F, a: t.linalg.lu_factor(a)[0], ((3, 5),), **LIN),
+    Case("linalg_lu_factor_tall", lambda t, F, a: t.linalg.lu_factor(a)[0], ((2, 5, 3),), **LIN),
+    Case("linalg_lu", lambda t, F, a: _flat_cat(t, *t.linalg.lu(a)), ((2, 3, 3),), **LIN),
+    Case("linalg_lu_wide", lambda t, F, a: _flat_cat(t, *t.linalg.lu(a)), ((3, 4),), **LIN),
+    Case("linalg_lu_tall", lambda t, F, a: _flat_cat(t, *t.linalg.lu(a)), ((4, 2),), **LIN),
+    Case(
+        "lu_unpack",
+        lambda t, F, a: _flat_cat(t, *t.lu_unpack(*t.linalg.lu_factor(a))),
+        ((2, 4, 3),),
+        **LIN,
+    ),
+    Case("linalg_lu_solve", lambda t, F, a, b: _lu_solve(t, a, b), ((2, 3, 3), (3, 2)), **LIN),
+    Case(
+        "linalg_lu_solve_adjoint",
+        lambda t, F, a, b: _lu_solve(t, a, b, adjoint=True),
+        ((3, 3), (2, 3, 4)),
+        **LIN,
+    ),
+    Case(
+        "linalg_lu_solve_right",
+        lambda t, F, a, b: _lu_solve(t, a, b, left=False),
+        ((2, 3, 3), (4, 3)),
+        **LIN,
+    ),
+    Case(
+        "linalg_lu_solve_right_adjoint",
+        lambda t, F, a, b: _lu_solve(t, a, b, left=False, adjoint=True),
+        ((3, 3), (2, 3)),
+        **LIN,
+    ),
+]
+CASES += LU
+CASES_BY_NAME.update((c.name, c) for c in LU)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"

@@ -177,6 +177,7 @@ def test_every_op_is_in_the_table():
         fft,
         indexing,
         linalg,
+        lu,
         matmul,
         nn,
         nograd,
@@ -222,6 +223,7 @@ def test_every_op_is_in_the_table():
         rnn,
         special,
         fft,
+        lu,
     )
     missing = [c.__name__ for m in modules for c in _functions_in(m) if c not in used]
     assert not missing, f"no row of tests/ops/op_table.py runs these ops: {missing}"
