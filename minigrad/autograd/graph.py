@@ -1,4 +1,5 @@
-"""Hooks on the tensors autograd saves for backward (PyTorch's `torch.autograd.graph`).
+"""Hooks on the tensors autograd saves for backward (PyTorch's `torch.autograd.graph`), and
+`Node`, the type of the graph's nodes (`y.grad_fn`).
 
 Inside `saved_tensors_hooks(pack_hook, unpack_hook)`, each tensor that an op saves with
 `ctx.save_for_backward` is replaced by `pack_hook(tensor)`, and backward reads
@@ -13,9 +14,41 @@ gradients are the same.
 
 from __future__ import annotations
 
+import abc
+
+from minigrad.autograd.function import AccumulateGrad, Function
 from minigrad.autograd.grad_mode import state
 
-__all__ = ["disable_saved_tensors_hooks", "save_on_cpu", "saved_tensors_hooks"]
+__all__ = ["Node", "disable_saved_tensors_hooks", "save_on_cpu", "saved_tensors_hooks"]
+
+
+class Node(abc.ABC):
+    """The type of autograd's graph nodes, for `isinstance(t.grad_fn, Node)` and type hints.
+
+    A node is an op's Function instance (its ctx) or a leaf's AccumulateGrad (see
+    minigrad/autograd/function.py): both are registered here. NOTE: so `issubclass(Function,
+    Node)` is True here (False in PyTorch, whose nodes are separate C++ objects)."""
+
+    @abc.abstractmethod
+    def name(self) -> str:
+        """The node's name, as PyTorch's: MulBackward0, AccumulateGrad."""
+
+    @property
+    @abc.abstractmethod
+    def next_functions(self) -> tuple:
+        """(node, output_nr) for each input: where this node sends gradients."""
+
+    @abc.abstractmethod
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) after the node's backward."""
+
+    @abc.abstractmethod
+    def register_prehook(self, fn):
+        """fn(grad_outputs) before the node's backward."""
+
+
+Node.register(Function)
+Node.register(AccumulateGrad)
 
 
 class saved_tensors_hooks:  # noqa: N801 - PyTorch's name
