@@ -10,3 +10,4 @@ from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.rmsprop import Adadelta, Adagrad, RMSprop
 from minigrad.optim.rprop import Rprop
 from minigrad.optim.sgd import SGD
+from minigrad.optim.sparse_adam import SparseAdam
