@@ -337,12 +337,17 @@ def _argmax_positions(x: Tensor, sizes: list) -> Tensor:
         windows = windows.permute(order).flatten(-len(tables))
         flat = flat.transpose(*range(0, flat.ndim, 2), *range(1, flat.ndim, 2))
         flat = flat.reshape(*sizes, -1)
-        # NOTE: tensor ops, not array code, so a static graph recomputes the pick per batch
-        nan = windows.isnan()
-        last_nan = windows.shape[-1] - 1 - nan.flip(-1).to(int64).argmax(-1)
-        pick = last_nan.where(nan.any(-1), windows.argmax(-1))
         table = tensor(flat, device=x.device).expand(*windows.shape)
-        return table.gather(-1, pick.unsqueeze(-1)).squeeze(-1)
+        return table.gather(-1, window_picks(windows).unsqueeze(-1)).squeeze(-1)
+
+
+def window_picks(windows: Tensor) -> Tensor:
+    """The position along the last dim of each window's pick, as PyTorch's max poolings scan
+    for `value > best or isnan(value)`: the first maximum, or the last nan. int64."""
+    # NOTE: tensor ops, not array code, so a static graph recomputes the pick per batch
+    nan = windows.isnan()
+    last_nan = windows.shape[-1] - 1 - nan.flip(-1).to(int64).argmax(-1)
+    return last_nan.where(nan.any(-1), windows.argmax(-1))
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):

@@ -36,6 +36,7 @@ from minigrad.nn.convolution import (
     max_unpool3d,
     unfold,
 )
+from minigrad.nn.fractional import fractional_max_pool2d
 from minigrad.nn.losses import (
     cosine_embedding_loss,
     ctc_loss,
@@ -127,6 +128,7 @@ __all__ = [
     "feature_alpha_dropout",
     "flatten",
     "fold",
+    "fractional_max_pool2d",
     "gaussian_nll_loss",
     "gelu",
     "glu",

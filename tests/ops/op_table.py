@@ -1992,3 +1992,29 @@ LU = [
 CASES += LU
 CASES_BY_NAME.update((c.name, c) for c in LU)
 assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"
+
+
+# -- fractional max pooling (minigrad/nn/fractional.py, a composition of gathers): fixed
+# `_random_samples`, so both libraries pick the same windows
+def _fractional(lib, a, kernel, **kwargs):
+    planes = (a.shape[0] if a.ndim == 4 else 1, a.shape[-3] if a.ndim >= 3 else 1)
+    samples = np.random.default_rng(7).random((*planes, 2))
+    samples = lib.tensor(samples.tolist(), dtype=a.dtype, device=a.device)
+    return lib.nn.functional.fractional_max_pool2d(a, kernel, _random_samples=samples, **kwargs)
+
+
+FRACTIONAL = [
+    Case(
+        "fractional_max_pool2d",
+        lambda t, F, a: _fractional(t, a, 2, output_size=(3, 4)),
+        ((2, 3, 7, 9),),
+    ),
+    Case(
+        "fractional_max_pool2d_ratio_unbatched",
+        lambda t, F, a: _fractional(t, a, (3, 2), output_ratio=(0.5, 0.7)),
+        ((2, 8, 6),),
+    ),
+]
+CASES += FRACTIONAL
+CASES_BY_NAME.update((c.name, c) for c in FRACTIONAL)
+assert len(CASES_BY_NAME) == len(CASES), "two rows share a name"

@@ -214,6 +214,49 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
+class FractionalMaxPool2d(Module):
+    """Max over kernel_size windows at pseudo-random fractional steps (new random steps each
+    call, unless _random_samples (N, C, 2) is given). (N, C, H, W) -> (N, C, *output_size)"""
+
+    def __init__(
+        self,
+        kernel_size,
+        output_size=None,
+        output_ratio=None,
+        return_indices=False,
+        _random_samples=None,
+    ):
+        super().__init__()
+        self.kernel_size = _pair(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = None if output_size is None else _pair(output_size)
+        self.output_ratio = None if output_ratio is None else _pair(output_ratio)
+        if output_size is None and output_ratio is None:
+            raise ValueError(
+                "FractionalMaxPool2d requires specifying either an output size, or a pooling ratio"
+            )
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        return F.fractional_max_pool2d(
+            input,
+            self.kernel_size,
+            self.output_size,
+            self.output_ratio,
+            self.return_indices,
+            _random_samples=self._random_samples,
+        )
+
+
+def _pair(value) -> tuple:
+    """An int or float repeated for H and W, or the pair as a tuple (PyTorch's _pair)."""
+    return (value, value) if isinstance(value, (int, float)) else tuple(value)
+
+
 class MaxUnpool2d(Module):
     """Put pooled maxima back where max_pool2d found them (zeros elsewhere).
     forward(input, indices, output_size=None): (N, C, H, W) -> (N, C, Ho, Wo)"""
