@@ -204,6 +204,75 @@ class _PositiveDefinite(Constraint):
             return symmetric & (linalg.eigvalsh(value) > 0).all(dim=-1)
 
 
+class _Cat(Constraint):
+    """cseq[i] on the i-th slice of `dim` (lengths[i] entries, 1 by default), as torch.cat
+    lays the slices out; check gives the slices' checks concatenated."""
+
+    def __init__(self, cseq, dim: int = 0, lengths=None):
+        self.cseq = _constraints(cseq)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise AssertionError(
+                f"lengths ({len(self.lengths)}) must match cseq ({len(self.cseq)})"
+            )
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value):
+        _check_dim(self.dim, value)
+        starts = [sum(self.lengths[:i]) for i in range(len(self.lengths))]
+        return minigrad.cat(
+            [
+                c.check(value.narrow(self.dim, start, length))
+                for c, start, length in zip(self.cseq, starts, self.lengths)
+            ],
+            self.dim,
+        )
+
+
+class _Stack(Constraint):
+    """cseq[i] on value.select(dim, i), as torch.stack lays the entries out; check gives the
+    entries' checks stacked."""
+
+    def __init__(self, cseq, dim: int = 0):
+        self.cseq = _constraints(cseq)
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        # NOTE: a negative dim inside the parts' events adds one event dim (the stacked one)
+        event_dim = max(c.event_dim for c in self.cseq)
+        return event_dim + 1 if self.dim + event_dim < 0 else event_dim
+
+    def check(self, value):
+        _check_dim(self.dim, value)
+        entries = [value.select(self.dim, i) for i in range(value.shape[self.dim])]
+        return minigrad.stack([c.check(v) for c, v in zip(self.cseq, entries)], self.dim)
+
+
+def _constraints(cseq) -> list:
+    cseq = list(cseq)
+    if not all(isinstance(c, Constraint) for c in cseq):
+        raise AssertionError("All elements of cseq must be Constraint instances")
+    return cseq
+
+
+def _check_dim(dim: int, value) -> None:
+    if not -value.ndim <= dim < value.ndim:
+        raise AssertionError(f"dim {dim} out of range for value with {value.ndim} dimensions")
+
+
 dependent = _Dependent()
 real = _Real()
 boolean = _Boolean()
@@ -226,3 +295,5 @@ half_open_interval = _HalfOpenInterval
 multinomial = _Multinomial
 integer_interval = _IntegerInterval
 independent = _IndependentConstraint
+cat = _Cat
+stack = _Stack

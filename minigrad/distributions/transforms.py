@@ -17,6 +17,7 @@ from minigrad.tensor import Size, Tensor
 __all__ = [
     "AbsTransform",
     "AffineTransform",
+    "CatTransform",
     "ComposeTransform",
     "CorrCholeskyTransform",
     "CumulativeDistributionTransform",
@@ -29,6 +30,7 @@ __all__ = [
     "SigmoidTransform",
     "SoftmaxTransform",
     "SoftplusTransform",
+    "StackTransform",
     "StickBreakingTransform",
     "TanhTransform",
     "Transform",
@@ -286,6 +288,130 @@ class ComposeTransform(Transform):
 
 
 identity_transform = ComposeTransform([])
+
+
+class CatTransform(Transform):
+    """tseq[i] applied to the i-th slice of `dim` (lengths[i] entries, 1 by default), the
+    results concatenated. log|det J|: the parts' (summed over the event dims a part lacks),
+    concatenated along dim, or added when dim lies inside the event."""
+
+    def __init__(self, tseq, dim: int = 0, lengths=None, cache_size: int = 0):
+        tseq = _transform_list(tseq, cache_size)
+        super().__init__(cache_size=cache_size)
+        self.transforms = tseq
+        self.lengths = [1] * len(tseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.transforms):
+            raise AssertionError(
+                f"lengths ({len(self.lengths)}) must match transforms ({len(self.transforms)})"
+            )
+        self.dim = dim
+
+    @property
+    def event_dim(self):
+        return max(t.event_dim for t in self.transforms)
+
+    @property
+    def length(self) -> int:
+        return sum(self.lengths)
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+    @property
+    def domain(self):
+        return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
+
+    @property
+    def codomain(self):
+        return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return CatTransform(self.transforms, self.dim, self.lengths, cache_size)
+
+    def _slices(self, z: Tensor, name: str) -> list:
+        _check_slices(self.dim, z, name, self.length, "length")
+        starts = [sum(self.lengths[:i]) for i in range(len(self.lengths))]
+        return [z.narrow(self.dim, a, n) for a, n in zip(starts, self.lengths)]
+
+    def _call(self, x):
+        parts = zip(self.transforms, self._slices(x, "x"))
+        return minigrad.cat([t(part) for t, part in parts], self.dim)
+
+    def _inverse(self, y):
+        parts = zip(self.transforms, self._slices(y, "y"))
+        return minigrad.cat([t.inv(part) for t, part in parts], self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        terms = [
+            sum_rightmost(t.log_abs_det_jacobian(a, b), self.event_dim - t.event_dim)
+            for t, a, b in zip(self.transforms, self._slices(x, "x"), self._slices(y, "y"))
+        ]
+        dim = (self.dim - x.ndim if self.dim >= 0 else self.dim) + self.event_dim
+        if dim < 0:  # dim is a batch dim: one term per slice
+            return minigrad.cat(terms, dim)
+        return sum(terms[1:], terms[0])
+
+
+class StackTransform(Transform):
+    """tseq[i] applied to x.select(dim, i), the results stacked; log|det J|: the parts'
+    stacked along dim."""
+
+    def __init__(self, tseq, dim: int = 0, cache_size: int = 0):
+        tseq = _transform_list(tseq, cache_size)
+        super().__init__(cache_size=cache_size)
+        self.transforms = tseq
+        self.dim = dim
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+    @property
+    def domain(self):
+        return constraints.stack([t.domain for t in self.transforms], self.dim)
+
+    @property
+    def codomain(self):
+        return constraints.stack([t.codomain for t in self.transforms], self.dim)
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return StackTransform(self.transforms, self.dim, cache_size)
+
+    def _slices(self, z: Tensor, name: str) -> list:
+        _check_slices(self.dim, z, name, len(self.transforms), "len(transforms)")
+        return [z.select(self.dim, i) for i in range(z.shape[self.dim])]
+
+    def _call(self, x):
+        parts = zip(self.transforms, self._slices(x, "x"))
+        return minigrad.stack([t(part) for t, part in parts], self.dim)
+
+    def _inverse(self, y):
+        parts = zip(self.transforms, self._slices(y, "y"))
+        return minigrad.stack([t.inv(part) for t, part in parts], self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        terms = zip(self.transforms, self._slices(x, "x"), self._slices(y, "y"))
+        return minigrad.stack([t.log_abs_det_jacobian(a, b) for t, a, b in terms], self.dim)
+
+
+def _transform_list(tseq, cache_size: int) -> list:
+    tseq = list(tseq)
+    if not all(isinstance(t, Transform) for t in tseq):
+        raise AssertionError("All elements of tseq must be Transform instances")
+    return [t.with_cache(cache_size) for t in tseq] if cache_size else tseq
+
+
+def _check_slices(dim: int, z: Tensor, name: str, size: int, what: str) -> None:
+    """PyTorch's checks (AssertionError) that z has dim and `size` entries along it."""
+    if not -z.ndim <= dim < z.ndim:
+        raise AssertionError(f"dim {dim} out of range for tensor with {z.ndim} dimensions")
+    if z.shape[dim] != size:
+        raise AssertionError(f"{name}.size({dim}) = {z.shape[dim]} must equal {what} {size}")
 
 
 class IndependentTransform(Transform):
