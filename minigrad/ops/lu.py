@@ -14,7 +14,7 @@ import math
 
 from minigrad import creation
 from minigrad.autograd.function import Function
-from minigrad.ops._util import kernel_type, write_out
+from minigrad.ops._util import expect_floating, kernel_type, write_out
 from minigrad.ops.linalg import solve_triangular
 from minigrad.ops.reduce import _return_type
 from minigrad.ops.shape import cat, tril, triu
@@ -209,6 +209,16 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
         raise RuntimeError(
             f"{op}: Incompatible shapes of A and B for the equation "
             f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
+        )
+    expect_floating(f"torch.{op}", LU)
+    if pivots.array.dtype.name != "int32":
+        raise RuntimeError(
+            f"{op}: pivots should be a Tensor of scalar type torch.int32 (got {pivots.dtype})"
+        )
+    if pivots.ndim < 1 or pivots.shape[-1] != n:
+        raise RuntimeError(
+            f"{op}: Number of pivots per batch should be same as the dimension of the matrix "
+            f"(pivots {tuple(pivots.shape)}, LU {tuple(LU.shape)})"
         )
     if LU.dtype != B.dtype:
         raise RuntimeError(

@@ -129,6 +129,13 @@ def test_singular_matrices():
         lambda t: t.linalg.lu_solve(*t.linalg.lu_factor(t.eye(3)), t.ones(2, 4), left=False),
         lambda t: t.linalg.lu_solve(t.ones(4, 3), t.ones(3, dtype=t.int32), t.ones(4, 2)),
         lambda t: t.linalg.lu_solve(*t.linalg.lu_factor(t.eye(3)), t.ones(3, 2).double()),
+        lambda t: t.linalg.lu_solve(
+            t.linalg.lu_factor(t.eye(3))[0], t.ones(3, dtype=t.int64), t.ones(3, 2)
+        ),
+        lambda t: t.linalg.lu_solve(t.eye(3), t.ones(2, dtype=t.int32), t.ones(3, 2)),
+        lambda t: t.linalg.lu_solve(
+            t.eye(3, dtype=t.int32), t.ones(3, dtype=t.int32), t.ones(3, 2, dtype=t.int32)
+        ),
     ],
 )
 def test_errors_as_torch(call):
