@@ -15,6 +15,7 @@ import nlp_and_more
 import numpy as np
 import pytest
 import recipes
+import spectral_and_lu
 import training_tools
 import tutorials6
 import tutorials7
@@ -39,6 +40,7 @@ PROGRAMS = [
     + tutorials7.PROGRAMS
     + tutorials8.PROGRAMS
     + tutorials9.PROGRAMS
+    + spectral_and_lu.PROGRAMS
 ]
 
 
