@@ -396,7 +396,11 @@ def batch_norm(
     if weight is not None:
         scale = scale * weight
     shift = -running_mean * scale if bias is None else bias - running_mean * scale
-    return _as_input(x * reshape(scale, shape) + reshape(shift, shape), input)
+    y, shift = x * reshape(scale, shape), reshape(shift, shape)
+    # NOTE: with no graph recorded (eval under no_grad) the shift is added in place into the
+    # product, this op's own array: one full-size array fewer (with a graph, the in-place node
+    # cost more in backward than it saved)
+    return _as_input(y + shift if y.requires_grad else y.add_(shift), input)
 
 
 def _update_running(running_mean, running_var, stats, momentum, count):
