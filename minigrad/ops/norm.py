@@ -328,9 +328,9 @@ def checked_input(input: Tensor, *params) -> Tensor:
     """The input to normalise, after PyTorch's CPU rule for a norm's parameters (weight, bias,
     running statistics): of the input's dtype, or float32 for a float16 input, which is then
     normalised in float32 (and its result rounded to float16 once)."""
-    mixed = False
+    mixed, dtype = False, input.array.dtype  # NOTE: arrays' dtypes: a hot path
     for p in params:
-        if p is None or p.dtype is input.dtype:
+        if p is None or p.array.dtype == dtype:
             continue
         if not (input.dtype is dtypes.float16 and p.dtype is dtypes.float32):
             raise RuntimeError(
@@ -343,7 +343,7 @@ def checked_input(input: Tensor, *params) -> Tensor:
 
 def _as_input(y: Tensor, input: Tensor) -> Tensor:
     """y in input's dtype: float16 normalised with float32 parameters stays float16."""
-    return y if y.dtype is input.dtype else cast(y, input.dtype)
+    return y if y.array.dtype == input.array.dtype else cast(y, input.dtype)
 
 
 def _channel_shape(x: Tensor) -> tuple:
@@ -417,21 +417,21 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
     normalized_shape = (
         (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     )
-    k = len(normalized_shape)
-    if tuple(input.shape[input.ndim - k :]) != normalized_shape or input.ndim < k:
+    k, shape = len(normalized_shape), input.array.shape  # (arrays' shapes: a hot path)
+    if len(shape) < k or shape[len(shape) - k :] != normalized_shape:
         raise RuntimeError(
             f"layer_norm: expected input with shape (*, {', '.join(map(str, normalized_shape))}), "
             f"got {tuple(input.shape)}"
         )
     require_floating("LayerNormKernelImpl", input)
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != normalized_shape:
+        if t is not None and t.array.shape != normalized_shape:
             raise RuntimeError(
                 f"layer_norm: expected {name} of shape normalized_shape {normalized_shape}, got "
                 f"{tuple(t.shape)}"
             )
     x = checked_input(input, weight, bias)
-    dims = tuple(range(input.ndim - k, input.ndim))
+    dims = tuple(range(len(shape) - k, len(shape)))
     return _as_input(Normalize.apply(x, weight, bias, dims, eps, normalized_shape), input)
 
 
