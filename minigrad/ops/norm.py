@@ -112,7 +112,7 @@ class NormalizeGrad(FirstOrderGrad):
         # below take their matrix-product paths rather than NumPy's strided loops; a copy is
         # this op's own, and x's gradient is then written into it
         g = xp.ascontiguousarray(g)
-        owned = g is not given and not xp.shares_memory(g, given)
+        owned = g is not given and not xp.may_share_memory(g, given)
         w = None if weight is None else half_as_float32(weight.array).reshape(shape)
         params = sum_to_axes(g.shape, shape)  # the axes the weight and bias broadcast over
         out = []
