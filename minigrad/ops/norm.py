@@ -129,7 +129,8 @@ class NormalizeGrad(FirstOrderGrad):
         if sums is not None:
             gw, gb = (s.sum(0) if grouped else s for s in sums[::-1])
             if needs[0]:
-                out.append(_channel_gx(xp, g, xhat, invstd, w, *sums, count, grouped, centred))
+                args = (invstd, w, *sums, count, grouped, centred, owned)
+                out.append(_channel_gx(xp, g, xhat, *args))
         else:
             # NOTE: the weight's and bias's sums first, so that x's gradient can be written
             # over g where g is this op's own
@@ -160,13 +161,14 @@ def _gx(xp, g, xhat, invstd, w, dims, count, owned):
     return gx
 
 
-def _channel_gx(xp, g, x, invstd, w, g_sums, g_dots, count, grouped, centred):
+def _channel_gx(xp, g, x, invstd, w, g_sums, g_dots, count, grouped, centred, owned):
     """A batch norm's or group norm's gradient of x, from the sums of g and of g xhat over the
     positions per channel (a group norm's also per sample: (n, groups, C / groups, 1)): the
     classic formula regrouped as g (w invstd) - xhat (invstd / count) sum(g' xhat)
     - (invstd / count) sum(g'), g' = g w, summed over the group's channels for a group norm;
-    x is xhat, or x - mean where `centred` (its factor then takes invstd once more). Three
-    passes over the input and a product (the formula's g' and its sums took eight)."""
+    x is xhat, or x - mean where `centred` (its factor then takes invstd once more), and the
+    result written over g where `owned`. Three passes over the input and a product (the
+    formula's g' and its sums took eight)."""
     if w is not None:
         g_sums, g_dots = g_sums * w, g_dots * w
     if grouped:
@@ -174,10 +176,9 @@ def _channel_gx(xp, g, x, invstd, w, g_sums, g_dots, count, grouped, centred):
     per_element = invstd / count
     scale = invstd if w is None else w * invstd
     x_scale = g_dots * (per_element * invstd if centred else per_element)
-    gx = _broadcast_op(xp, xp.multiply, g, scale)
+    gx = _broadcast_op(xp, xp.multiply, g, scale, out=g if owned else None)
     gx -= _broadcast_op(xp, xp.multiply, x, x_scale)
-    gx -= g_sums * per_element
-    return gx
+    return _broadcast_op(xp, xp.subtract, gx, g_sums * per_element, out=gx)
 
 
 def _per_channel(array, dims, shape) -> bool:

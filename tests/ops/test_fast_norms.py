@@ -208,3 +208,19 @@ def test_softmax_gradient_of_one_value_equals_the_full_formula(op, dim, reduce):
         np.testing.assert_allclose(x1.grad.numpy(), x2.grad.numpy(), rtol=1e-6, atol=1e-10)
     getattr(getattr(tx, op)(dim), reduce)().backward()
     np.testing.assert_allclose(x1.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["layer_norm rows of 512", "batch_norm (N, C)", "group_norm"])
+def test_the_upstream_gradient_is_not_written_over(name):
+    """x's gradient is written over g only where the op copied g itself; a gradient passed
+    in, contiguous, stays as it was."""
+    fn_mg, _, shapes = CASES[name]
+    inputs = [
+        mg.tensor(RNG.standard_normal(s).astype(np.float32), requires_grad=True) for s in shapes
+    ]
+    y = fn_mg(*inputs)
+    given = RNG.standard_normal(y.shape).astype(np.float32)
+    g = mg.tensor(given.copy())
+    y.backward(g)
+    np.testing.assert_array_equal(g.numpy(), given)
+    assert np.isfinite(inputs[0].grad.numpy()).all()
