@@ -6,8 +6,8 @@ Where `bench_ops.py` times the per-call overhead on small tensors, this times th
 each row runs one op on 512x512 float32 tensors (--size 64 for small ones; images of
 16x16x32x32 for the convolution and pooling rows, volumes of 4x8x16x16x16 for the 3-d pools,
 (1024, 1000) logits for the second cross-entropy row, maps of 16x32x64x64 for
-the interpolate rows; the module rows reuse one module per
-library, as a model does), the same source for both libraries,
+the interpolate rows, (32, 64, 512) tokens for the second LayerNorm row; the module rows
+reuse one module per library, as a model does), the same source for both libraries,
 and prints the time per call and the ratio minigrad / PyTorch, flagging rows
 over 2.5x. It is how slow kernels were found (the gradient of `x[idx]` on np.add.at, `topk`
 through a full sort and then through argpartition, `einsum` without BLAS, NumPy's serial
@@ -43,6 +43,7 @@ PHOTOS = RNG.standard_normal((8, 3, 64, 64), dtype=np.float32)
 VOLUMES = RNG.standard_normal((4, 8, 16, 16, 16), dtype=np.float32)
 MAPS = RNG.standard_normal((16, 32, 64, 64), dtype=np.float32)
 LOGITS = RNG.standard_normal((1024, 1000), dtype=np.float32)
+TOKENS = RNG.standard_normal((32, 64, 512), dtype=np.float32)  # (batch, sequence, features)
 CLASSES = RNG.integers(0, 1000, 1024)
 
 
@@ -63,6 +64,13 @@ def layer_norm_module(lib, size):
     key = (lib.__name__, "LayerNorm", size)
     if key not in MODULES:
         MODULES[key] = lib.nn.LayerNorm(size)
+    return MODULES[key]
+
+
+def batch_norm_module(lib, training):
+    key = (lib.__name__, "BatchNorm2d", training)
+    if key not in MODULES:
+        MODULES[key] = lib.nn.BatchNorm2d(IMAGES.shape[1]).train(training)
     return MODULES[key]
 
 
@@ -172,6 +180,15 @@ OPS = {
         L.tensor(IMAGES, requires_grad=True)
     ),
     "F.batch_norm": lambda L, a, b: L.nn.functional.batch_norm(a, None, None, training=True),
+    "nn.LayerNorm (32, 64, 512)": lambda L, a, b: layer_norm_module(L, 512)(
+        L.tensor(TOKENS, requires_grad=True)
+    ),
+    "nn.BatchNorm2d train": lambda L, a, b: batch_norm_module(L, True)(
+        L.tensor(IMAGES, requires_grad=True)
+    ),
+    "nn.BatchNorm2d eval": lambda L, a, b: batch_norm_module(L, False)(
+        L.tensor(IMAGES, requires_grad=True)
+    ),
     "F.conv2d": lambda L, a, b: L.nn.functional.conv2d(
         L.tensor(IMAGES, requires_grad=True), L.tensor(KERNELS), padding=1
     ),
