@@ -323,11 +323,15 @@ def _execute(outputs, grads, retain_graph, create_graph, capture=None):
     # autograd.grad (capture) touches no .grad: a node whose backward runs the engine itself
     # (a checkpoint) must not either
     prev_capturing, state.capturing = state.capturing, capture is not None
+    prev_task = state.graph_task
+    state.graph_task = GraphTask(needed if capture is not None else order)
     try:
         for node in order:
             buffer = buffers.pop(node, None)
             if buffer is None:
                 continue
+            if capture is not None and node not in needed:
+                continue  # as PyTorch: neither its backward nor the hooks of its tensors run
             if type(node) is AccumulateGrad:
                 leaf = node._variable()
                 if leaf is not None and leaf._hooks:
@@ -345,12 +349,31 @@ def _execute(outputs, grads, retain_graph, create_graph, capture=None):
                 for nr, g in enumerate(buffer):
                     if (node, nr) in targets:
                         found[targets[(node, nr)]] = g
-                if node not in needed or isinstance(node, AccumulateGrad):
+                if isinstance(node, AccumulateGrad):
                     continue
             _run_node(node, buffer, buffers, retain_graph)
     finally:
         state.enabled, state.capturing = prev, prev_capturing
+        state.graph_task = prev_task
     return found
+
+
+class GraphTask:
+    """One backward pass as its hooks see it (PyTorch's graph task): the nodes it runs.
+
+    # NOTE: only passes that walk the graph node by node make one: a chain's quick walk
+    # (`_run_chain`) and a compiled step run no tensor hook, so nothing can ask them."""
+
+    __slots__ = ("nodes", "__weakref__")
+
+    def __init__(self, nodes):
+        self.nodes = nodes  # a list (every node of a backward) or a set (autograd.grad's)
+
+    def will_execute(self, node) -> bool:
+        """Whether this pass runs `node` (PyTorch's `_will_engine_execute_node`)."""
+        if type(self.nodes) is list:
+            self.nodes = set(self.nodes)
+        return node in self.nodes
 
 
 def _add_to_buffer(buffers, node, nr, g):

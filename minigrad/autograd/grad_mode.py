@@ -20,6 +20,7 @@ class _State(threading.local):
     autocast_device = None
     saved_hooks: tuple = ()  # (pack, unpack) pairs of saved_tensors_hooks blocks, innermost last
     saved_hooks_error = None  # inside disable_saved_tensors_hooks: its message
+    graph_task = None  # the backward pass whose hooks run now (engine's `GraphTask`)
 
 
 state = _State()

@@ -1,5 +1,5 @@
-"""Hooks on the tensors autograd saves for backward (PyTorch's `torch.autograd.graph`), and
-`Node`, the type of the graph's nodes (`y.grad_fn`).
+"""Hooks on the tensors autograd saves for backward (PyTorch's `torch.autograd.graph`),
+`Node`, the type of the graph's nodes (`y.grad_fn`), and `register_multi_grad_hook`.
 
 Inside `saved_tensors_hooks(pack_hook, unpack_hook)`, each tensor that an op saves with
 `ctx.save_for_backward` is replaced by `pack_hook(tensor)`, and backward reads
@@ -15,11 +15,18 @@ gradients are the same.
 from __future__ import annotations
 
 import abc
+import weakref
 
 from minigrad.autograd.function import AccumulateGrad, Function
 from minigrad.autograd.grad_mode import state
 
-__all__ = ["Node", "disable_saved_tensors_hooks", "save_on_cpu", "saved_tensors_hooks"]
+__all__ = [
+    "Node",
+    "disable_saved_tensors_hooks",
+    "register_multi_grad_hook",
+    "save_on_cpu",
+    "saved_tensors_hooks",
+]
 
 
 class Node(abc.ABC):
@@ -99,3 +106,73 @@ class disable_saved_tensors_hooks:  # noqa: N801 - PyTorch's name
 
     def __exit__(self, *exc) -> None:
         state.saved_hooks_error = self._previous
+
+
+def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
+    """Call `fn` once per backward pass over several tensors' gradients.
+
+    mode="all": `fn(grads)` when every tensor of `tensors` that the pass reaches has its
+    gradient, with None for the others (a tensor outside the graph, or not on the way to the
+    `inputs` of `backward`/`autograd.grad`). mode="any": `fn(grad)` with the first of their
+    gradients the pass computes. Returns a handle whose `remove()` takes the hook off.
+    """
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = tuple(tensors)
+    if mode == "all":
+        nodes = [t.grad_fn if t.grad_fn is not None else t._accumulator() for t in tensors]
+        # NOTE: per pass, keyed weakly: a pass that ends early (an error) leaves nothing behind
+        collected: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+        def hook_of(i: int):
+            def hook(grad):
+                task = _current_task()
+                entry = collected.get(task)
+                if entry is None:
+                    expected = sum(map(task.will_execute, nodes))
+                    entry = collected[task] = [[None] * len(tensors), expected]
+                grads = entry[0]
+                grads[i] = grad
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del collected[task]
+                    fn(grads)
+
+            return hook
+
+        handles = [t.register_hook(hook_of(i)) for i, t in enumerate(tensors)]
+    else:
+        fired: weakref.WeakSet = weakref.WeakSet()
+
+        def first(grad):
+            task = _current_task()
+            if task not in fired:
+                fired.add(task)
+                fn(grad)
+
+        handles = [t.register_hook(first) for t in tensors if t.requires_grad]
+    return _Handles(handles)
+
+
+def _current_task():
+    task = state.graph_task
+    if task is None:
+        raise RuntimeError("register_multi_grad_hook: its hook ran outside a backward pass")
+    return task
+
+
+class _Handles:
+    """The handles of the tensors' hooks, removed together (as PyTorch's handle)."""
+
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self) -> None:
+        for handle in self.handles:
+            handle.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
