@@ -177,8 +177,9 @@ def default_collate(batch):
     """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
 
     Tensors and NumPy arrays are stacked on a new first dim; Python floats become float64,
-    ints int64 and bools bool tensors; strings stay a list; a tuple sample (not a namedtuple)
-    gives a list (PyTorch's rules).
+    ints int64 and bools bool tensors; strings stay the batch as given (inside a tuple or
+    list sample, a tuple of them); a tuple sample (not a namedtuple) gives a list (PyTorch's
+    rules).
     """
     from minigrad.ops.shape import stack
 
@@ -202,18 +203,18 @@ def default_collate(batch):
     if isinstance(elem, numbers.Real):
         return Tensor._make(np.asarray(batch, dtype=np.float64))
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch
     if isinstance(elem, collections.abc.Mapping):
         return {key: default_collate([d[key] for d in batch]) for key in elem}
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         try:
             fields = list(zip(*batch, strict=True))
         except ValueError:
             raise RuntimeError("each element in list of batch should be of equal size") from None
         # NOTE: a tuple of samples gives a list of batches, as in PyTorch
-        return [default_collate(list(s)) for s in fields]
+        return [default_collate(s) for s in fields]
     raise TypeError(
         f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
         f"found {type(elem).__name__}"

@@ -1,0 +1,670 @@
+"""Programs as students copy them (round 10): pytorch.org tutorials and recipes, blog posts
+and Stack Overflow answers written again in their style (a char-level RNN name classifier,
+a seq2seq GRU with teacher forcing, a VAE, a DCGAN step, REINFORCE and DQN on toy
+environments written in code, a Transformer language model, distillation, mixup and cutmix,
+samplers and splits, schedules, hooks, checkpoints, the tensor idioms and what print
+shows). Each is a function of the library (`torch` is PyTorch or minigrad) and of `init`
+(see tests/programs/conftest.py); data come from NumPy so that both libraries see the same
+numbers, and what stays random is compared by its properties."""
+
+from __future__ import annotations
+
+import copy
+import io
+import math
+import random
+from collections import deque
+
+import numpy as np
+from tutorials7 import _randn, _shown
+
+
+def _raises(fn) -> str:
+    """The name of the exception fn raises ("" when none), to compare error types."""
+    try:
+        fn()
+    except Exception as error:  # noqa: BLE001 (the type is what is compared)
+        return type(error).__name__
+    return ""
+
+
+def char_rnn_name_classifier(torch, init):
+    """The "NLP from scratch: classifying names" tutorial with nn.RNN: letters one-hot encoded
+    into a (len, 1, n_letters) tensor, the last hidden state through nn.Linear and
+    nn.LogSoftmax, NLLLoss, a few SGD steps, and the top-2 categories by output.topk."""
+    nn = torch.nn
+    letters = "abcdefghijklmnopqrstuvwxyz '"
+    names = {"english": ["smith", "jones", "brown"], "italian": ["rossi", "russo"],
+             "japanese": ["sato", "suzuki", "tanaka"]}  # fmt: skip
+    categories = list(names)
+
+    def line_to_tensor(line):
+        tensor = torch.zeros(len(line), 1, len(letters))
+        for li, letter in enumerate(line):
+            tensor[li][0][letters.find(letter)] = 1
+        return tensor
+
+    class RNN(nn.Module):
+        def __init__(self, input_size, hidden_size, output_size):
+            super().__init__()
+            self.rnn = nn.RNN(input_size, hidden_size)
+            self.h2o = nn.Linear(hidden_size, output_size)
+            self.softmax = nn.LogSoftmax(dim=1)
+
+        def forward(self, line_tensor):
+            rnn_out, hidden = self.rnn(line_tensor)
+            return self.softmax(self.h2o(hidden[0]))
+
+    model = init(RNN(len(letters), 12, len(categories)))
+    criterion = nn.NLLLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    losses = []
+    for _ in range(3):
+        for label, lines in names.items():
+            for line in lines:
+                target = torch.tensor([categories.index(label)], dtype=torch.long)
+                output = model(line_to_tensor(line))
+                loss = criterion(output, target)
+                optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), 3)
+                optimizer.step()
+                losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        output = model(line_to_tensor("suzu"))
+        top_v, top_i = output.topk(2, 1, True)
+    return {
+        "line_tensor": [list(line_to_tensor("sato").size()), line_to_tensor("ab")[1].nonzero().tolist()],
+        "losses": losses,
+        "top": [top_v.tolist(), [categories[i] for i in top_i[0].tolist()]],
+        "repr": _shown(torch, model),
+    }
+
+
+def seq2seq_gru_with_teacher_forcing(torch, init):
+    """The "NLP from scratch: translation with a sequence to sequence network" tutorial made
+    small: an EncoderRNN (Embedding, GRU batch_first) and a DecoderRNN that feeds the target
+    when teacher forcing and its own argmax (topk(1), squeeze(-1).detach()) otherwise, the
+    log-softmax outputs and NLLLoss over the flattened batch, two Adam steps."""
+    nn, F = torch.nn, torch.nn.functional
+    SOS, hidden_size, vocab, max_len = 0, 10, 9, 5
+
+    class EncoderRNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(vocab, hidden_size)
+            self.gru = nn.GRU(hidden_size, hidden_size, batch_first=True)
+            self.dropout = nn.Dropout(0.1)
+
+        def forward(self, x):
+            output, hidden = self.gru(self.dropout(self.embedding(x)))
+            return output, hidden
+
+    class DecoderRNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(vocab, hidden_size)
+            self.gru = nn.GRU(hidden_size, hidden_size, batch_first=True)
+            self.out = nn.Linear(hidden_size, vocab)
+
+        def forward(self, encoder_outputs, encoder_hidden, target_tensor=None):
+            batch_size = encoder_outputs.size(0)
+            decoder_input = torch.empty(batch_size, 1, dtype=torch.long).fill_(SOS)
+            decoder_hidden = encoder_hidden
+            outputs = []
+            for i in range(max_len):
+                output, decoder_hidden = self.gru(F.relu(self.embedding(decoder_input)), decoder_hidden)
+                output = self.out(output)
+                outputs.append(output)
+                if target_tensor is not None:
+                    decoder_input = target_tensor[:, i].unsqueeze(1)
+                else:
+                    _, topi = output.topk(1)
+                    decoder_input = topi.squeeze(-1).detach()
+            outputs = torch.cat(outputs, dim=1)
+            return F.log_softmax(outputs, dim=-1), decoder_hidden
+
+    encoder, decoder = init(EncoderRNN()), init(DecoderRNN())
+    rng = np.random.default_rng(3)
+    src = torch.from_numpy(rng.integers(1, vocab, (4, 6)))
+    tgt = torch.from_numpy(rng.integers(1, vocab, (4, max_len)))
+    enc_opt = torch.optim.Adam(encoder.parameters(), lr=0.01)
+    dec_opt = torch.optim.Adam(decoder.parameters(), lr=0.01)
+    criterion = nn.NLLLoss()
+    encoder.train(False)  # no dropout, so the runs agree
+    losses = []
+    for _ in range(2):
+        enc_opt.zero_grad()
+        dec_opt.zero_grad()
+        enc_out, enc_hidden = encoder(src)
+        dec_out, _ = decoder(enc_out, enc_hidden, tgt)
+        loss = criterion(dec_out.view(-1, dec_out.size(-1)), tgt.view(-1))
+        loss.backward()
+        enc_opt.step()
+        dec_opt.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        enc_out, enc_hidden = encoder(src[:2])
+        greedy, hidden = decoder(enc_out, enc_hidden)
+        _, decoded = greedy.topk(1)
+    return {
+        "losses": losses,
+        "decoded": decoded.squeeze().tolist(),
+        "hidden": list(hidden.shape),
+        "grad": decoder.out.bias.grad.tolist(),
+    }
+
+
+def vae_with_reparameterisation(torch, init):
+    """The PyTorch examples' VAE made small: fc1 -> (mu, logvar), z = mu + eps * std with eps
+    given, a sigmoid decoder, BCE (reduction='sum') plus the KL term
+    -0.5 * sum(1 + logvar - mu^2 - exp(logvar)), three Adam steps, and sampling from N(0, I)."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(16, 12)
+            self.fc21 = nn.Linear(12, 3)
+            self.fc22 = nn.Linear(12, 3)
+            self.fc3 = nn.Linear(3, 12)
+            self.fc4 = nn.Linear(12, 16)
+
+        def encode(self, x):
+            h1 = F.relu(self.fc1(x))
+            return self.fc21(h1), self.fc22(h1)
+
+        def reparameterize(self, mu, logvar, eps):
+            std = torch.exp(0.5 * logvar)
+            return mu + eps * std
+
+        def decode(self, z):
+            return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
+
+        def forward(self, x, eps):
+            mu, logvar = self.encode(x.view(-1, 16))
+            return self.decode(self.reparameterize(mu, logvar, eps)), mu, logvar
+
+    def loss_function(recon_x, x, mu, logvar):
+        bce = F.binary_cross_entropy(recon_x, x.view(-1, 16), reduction="sum")
+        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        return bce + kld, bce, kld
+
+    model = init(VAE())
+    data = torch.from_numpy((np.random.default_rng(1).random((8, 1, 4, 4)) > 0.5).astype(np.float32))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    history = []
+    for step in range(3):
+        optimizer.zero_grad()
+        recon, mu, logvar = model(data, _randn(torch, (8, 3), 10 + step))
+        loss, bce, kld = loss_function(recon, data, mu, logvar)
+        loss.backward()
+        optimizer.step()
+        history.append([loss.item() / len(data), bce.item(), kld.item()])
+    with torch.no_grad():
+        sample = model.decode(_randn(torch, (2, 3), 20)).view(2, 1, 4, 4)
+    return {"history": history, "sample": sample.tolist(), "grad": model.fc22.weight.grad.tolist()}
+
+
+def dcgan_training_step(torch, init):
+    """One iteration of the DCGAN tutorial's loop on 8x8 images: a generator of
+    ConvTranspose2d, BatchNorm2d, ReLU and Tanh, a discriminator of Conv2d, LeakyReLU(0.2)
+    and BatchNorm2d, weights_init by classname, BCEWithLogitsLoss with real and fake labels
+    (torch.full), fake.detach() for D, then G's step, Adam(betas=(0.5, 0.999))."""
+    nn = torch.nn
+    nz, ngf, ndf = 4, 6, 6
+
+    def weights_init(m):
+        classname = m.__class__.__name__
+        if classname.find("Conv") != -1:
+            nn.init.normal_(m.weight.data, 0.0, 0.02)
+        elif classname.find("BatchNorm") != -1:
+            nn.init.normal_(m.weight.data, 1.0, 0.02)
+            nn.init.constant_(m.bias.data, 0)
+
+    netG = nn.Sequential(
+        nn.ConvTranspose2d(nz, ngf * 2, 4, 1, 0, bias=False),
+        nn.BatchNorm2d(ngf * 2),
+        nn.ReLU(True),
+        nn.ConvTranspose2d(ngf * 2, 1, 4, 2, 1, bias=False),
+        nn.Tanh(),
+    )
+    netD = nn.Sequential(
+        nn.Conv2d(1, ndf, 4, 2, 1, bias=False),
+        nn.LeakyReLU(0.2, inplace=True),
+        nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),
+        nn.BatchNorm2d(ndf * 2),
+        nn.LeakyReLU(0.2, inplace=True),
+        nn.Conv2d(ndf * 2, 1, 2, 1, 0, bias=False),
+    )
+    netG.apply(weights_init)
+    netD.apply(weights_init)
+    netG, netD = init(netG), init(netD)
+    criterion = nn.BCEWithLogitsLoss()
+    optD = torch.optim.Adam(netD.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    optG = torch.optim.Adam(netG.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    real = torch.tanh(_randn(torch, (4, 1, 8, 8), 2))
+    real_label, fake_label = 1.0, 0.0
+    log = []
+    for step in range(2):
+        netD.zero_grad()
+        label = torch.full((4,), real_label, dtype=torch.float)
+        output = netD(real).view(-1)
+        errD_real = criterion(output, label)
+        errD_real.backward()
+        D_x = output.sigmoid().mean().item()
+        noise = _randn(torch, (4, nz, 1, 1), 30 + step)
+        fake = netG(noise)
+        label.fill_(fake_label)
+        output = netD(fake.detach()).view(-1)
+        errD_fake = criterion(output, label)
+        errD_fake.backward()
+        optD.step()
+        netG.zero_grad()
+        label.fill_(real_label)
+        output = netD(fake).view(-1)
+        errG = criterion(output, label)
+        errG.backward()
+        optG.step()
+        log.append([(errD_real + errD_fake).item(), errG.item(), D_x, list(fake.shape)])
+    return {
+        "log": log,
+        "running": netD[3].running_mean.tolist(),
+        "batches": netG[1].num_batches_tracked.item(),
+        "repr": _shown(torch, netG),
+    }
+
+
+def reinforce_on_a_corridor(torch, init):
+    """REINFORCE as in the PyTorch examples on a corridor written in code: a policy network,
+    Categorical(probs), actions from m.sample() under a seeded generator compared by their
+    range, log_prob kept per step, discounted returns normalised with std + eps, and the
+    policy loss with torch.cat(...).sum(); the deterministic part uses the argmax action."""
+    nn, F = torch.nn, torch.nn.functional
+    from_dist = torch.distributions.Categorical
+
+    class Policy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.affine1 = nn.Linear(2, 16)
+            self.affine2 = nn.Linear(16, 2)
+            self.saved_log_probs, self.rewards = [], []
+
+        def forward(self, x):
+            return F.softmax(self.affine2(F.relu(self.affine1(x))), dim=1)
+
+    def step(position, action):  # the goal is at position 4
+        position = max(0, position + (1 if action == 1 else -1))
+        return position, (1.0 if position == 4 else -0.1), position == 4
+
+    policy = init(Policy())
+    optimizer = torch.optim.Adam(policy.parameters(), lr=1e-2)
+    eps = np.finfo(np.float32).eps.item()
+    gamma = 0.9
+    episode_lengths = []
+    for _ in range(2):
+        position = 0
+        for _t in range(8):
+            state = torch.tensor([[position / 4.0, 1.0]])
+            probs = policy(state)
+            m = from_dist(probs)
+            sampled = m.sample()
+            action = probs.argmax(1)
+            assert 0 <= sampled.item() < 2
+            policy.saved_log_probs.append(m.log_prob(action))
+            position, reward, done = step(position, action.item())
+            policy.rewards.append(reward)
+            if done:
+                break
+        episode_lengths.append(len(policy.rewards))
+        R, returns = 0.0, deque()
+        for r in policy.rewards[::-1]:
+            R = r + gamma * R
+            returns.appendleft(R)
+        returns = torch.tensor(returns)
+        returns = (returns - returns.mean()) / (returns.std() + eps)
+        policy_loss = [-log_prob * R for log_prob, R in zip(policy.saved_log_probs, returns)]
+        optimizer.zero_grad()
+        loss = torch.cat(policy_loss).sum()
+        loss.backward()
+        optimizer.step()
+        del policy.rewards[:]
+        del policy.saved_log_probs[:]
+    probs = policy(torch.tensor([[0.0, 1.0], [0.5, 1.0]]))
+    m = from_dist(probs=probs)
+    return {
+        "lengths": episode_lengths,
+        "loss": loss.item(),
+        "probs": probs.tolist(),
+        "entropy": m.entropy().tolist(),
+        "sample_shape": list(m.sample((3,)).shape),
+    }
+
+
+def dqn_step_with_replay_buffer(torch, init):
+    """The DQN tutorial's optimize_model on a toy chain: a namedtuple Transition, a
+    ReplayMemory on deque(maxlen=...) sampled with a seeded random.Random, the non-final mask
+    from map(lambda s: s is not None, ...), gather of Q(s, a), the target net's max(1).values
+    under no_grad, SmoothL1Loss, clip_grad_value_(100), AdamW(amsgrad=True), and the soft
+    update of the target's state_dict with TAU."""
+    from collections import namedtuple
+
+    nn = torch.nn
+    Transition = namedtuple("Transition", ("state", "action", "next_state", "reward"))
+
+    class ReplayMemory:
+        def __init__(self, capacity, rng):
+            self.memory = deque([], maxlen=capacity)
+            self.rng = rng
+
+        def push(self, *args):
+            self.memory.append(Transition(*args))
+
+        def sample(self, batch_size):
+            return self.rng.sample(self.memory, batch_size)
+
+        def __len__(self):
+            return len(self.memory)
+
+    def make_net():
+        return nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 2))
+
+    policy_net = init(make_net())
+    target_net = make_net()
+    target_net.load_state_dict(policy_net.state_dict())
+    optimizer = torch.optim.AdamW(policy_net.parameters(), lr=1e-3, amsgrad=True)
+    memory = ReplayMemory(20, random.Random(0))
+    rng = np.random.default_rng(5)
+    for i in range(25):
+        state = torch.tensor(rng.normal(size=3), dtype=torch.float32).unsqueeze(0)
+        action = torch.tensor([[i % 2]])
+        next_state = None if i % 7 == 6 else state + 0.1
+        memory.push(state, action, next_state, torch.tensor([float(i % 3)]))
+    GAMMA, TAU, BATCH = 0.99, 0.005, 8
+    losses = []
+    for _ in range(3):
+        batch = Transition(*zip(*memory.sample(BATCH)))
+        non_final_mask = torch.tensor(tuple(map(lambda s: s is not None, batch.next_state)), dtype=torch.bool)
+        non_final_next_states = torch.cat([s for s in batch.next_state if s is not None])
+        state_batch = torch.cat(batch.state)
+        action_batch = torch.cat(batch.action)
+        reward_batch = torch.cat(batch.reward)
+        state_action_values = policy_net(state_batch).gather(1, action_batch)
+        next_state_values = torch.zeros(BATCH)
+        with torch.no_grad():
+            next_state_values[non_final_mask] = target_net(non_final_next_states).max(1).values
+        expected = (next_state_values * GAMMA) + reward_batch
+        loss = nn.SmoothL1Loss()(state_action_values, expected.unsqueeze(1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_value_(policy_net.parameters(), 100)
+        optimizer.step()
+        target_net_state_dict = target_net.state_dict()
+        policy_net_state_dict = policy_net.state_dict()
+        for key in policy_net_state_dict:
+            target_net_state_dict[key] = policy_net_state_dict[key] * TAU + target_net_state_dict[key] * (1 - TAU)
+        target_net.load_state_dict(target_net_state_dict)
+        losses.append(loss.item())
+    with torch.no_grad():
+        chosen = policy_net(state_batch[:1]).max(1).indices.view(1, 1)
+    return {
+        "losses": losses,
+        "mask": non_final_mask.tolist(),
+        "target": target_net[2].bias.tolist(),
+        "chosen": list(chosen.shape),
+        "len": len(memory),
+    }
+
+
+def transformer_language_model(torch, init):
+    """The "Language modeling with nn.Transformer" tutorial made small: PositionalEncoding with
+    register_buffer and dropout 0, nn.TransformerEncoder of two layers, the causal mask from
+    nn.Transformer.generate_square_subsequent_mask, batchify / get_batch on a token stream,
+    CrossEntropyLoss, SGD with StepLR(1.0, gamma=0.95), clip_grad_norm_(0.5), and a greedy
+    continuation with torch.no_grad."""
+    nn = torch.nn
+
+    class PositionalEncoding(nn.Module):
+        def __init__(self, d_model, dropout=0.0, max_len=64):
+            super().__init__()
+            self.dropout = nn.Dropout(p=dropout)
+            position = torch.arange(max_len).unsqueeze(1)
+            div_term = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+            pe = torch.zeros(max_len, 1, d_model)
+            pe[:, 0, 0::2] = torch.sin(position * div_term)
+            pe[:, 0, 1::2] = torch.cos(position * div_term)
+            self.register_buffer("pe", pe)
+
+        def forward(self, x):
+            return self.dropout(x + self.pe[: x.size(0)])
+
+    class TransformerModel(nn.Module):
+        def __init__(self, ntoken, d_model, nhead, d_hid, nlayers):
+            super().__init__()
+            self.model_type = "Transformer"
+            self.pos_encoder = PositionalEncoding(d_model)
+            layers = nn.TransformerEncoderLayer(d_model, nhead, d_hid, dropout=0.0)
+            self.transformer_encoder = nn.TransformerEncoder(layers, nlayers, enable_nested_tensor=False)
+            self.embedding = nn.Embedding(ntoken, d_model)
+            self.d_model = d_model
+            self.linear = nn.Linear(d_model, ntoken)
+
+        def forward(self, src, src_mask=None):
+            src = self.embedding(src) * math.sqrt(self.d_model)
+            src = self.pos_encoder(src)
+            return self.linear(self.transformer_encoder(src, src_mask))
+
+    ntokens = 11
+    model = init(TransformerModel(ntokens, 8, 2, 16, 2))
+    stream = torch.tensor([(3 * i + i // 5) % ntokens for i in range(61)], dtype=torch.long)
+
+    def batchify(data, bsz):
+        seq_len = data.size(0) // bsz
+        return data[: seq_len * bsz].view(bsz, seq_len).t().contiguous()
+
+    def get_batch(source, i, bptt=5):
+        seq_len = min(bptt, len(source) - 1 - i)
+        return source[i : i + seq_len], source[i + 1 : i + 1 + seq_len].reshape(-1)
+
+    train_data = batchify(stream, 4)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 1.0, gamma=0.95)
+    losses = []
+    for epoch in range(2):
+        model.train()
+        for i in range(0, train_data.size(0) - 1, 5):
+            data, targets = get_batch(train_data, i)
+            mask = nn.Transformer.generate_square_subsequent_mask(data.size(0))
+            output = model(data, mask)
+            loss = criterion(output.view(-1, ntokens), targets)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+            optimizer.step()
+            losses.append(loss.item())
+        scheduler.step()
+    model.eval()
+    tokens = stream[:3].unsqueeze(1)
+    with torch.no_grad():
+        for _ in range(4):
+            mask = nn.Transformer.generate_square_subsequent_mask(tokens.size(0))
+            next_token = model(tokens, mask)[-1].argmax(-1, keepdim=True)
+            tokens = torch.cat([tokens, next_token], dim=0)
+    return {
+        "train_shape": list(train_data.shape),
+        "losses": losses,
+        "lr": scheduler.get_last_lr(),
+        "generated": tokens.view(-1).tolist(),
+        "pe": model.pos_encoder.pe[:2, 0, :4].tolist(),
+    }
+
+
+def distillation_with_temperature(torch, init):
+    """The knowledge distillation tutorial's soft-target loss: a frozen teacher in eval mode
+    under no_grad, nn.KLDivLoss(reduction="batchmean") on log_softmax(student / T) against
+    softmax(teacher / T), times T**2, mixed with CrossEntropyLoss by alpha; the cosine-loss
+    variant on hidden features (nn.CosineEmbeddingLoss with a target of ones)."""
+    nn, F = torch.nn, torch.nn.functional
+    teacher = init(nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3)))
+    student = init(nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3)))
+    for p in teacher.parameters():
+        p.requires_grad = False
+    teacher.eval()
+    x = _randn(torch, (10, 6), 1)
+    y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 2])
+    T, alpha = 2.0, 0.25
+    kl = nn.KLDivLoss(reduction="batchmean")
+    ce = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(student.parameters(), lr=0.1, momentum=0.9)
+    history = []
+    for _ in range(3):
+        with torch.no_grad():
+            teacher_logits = teacher(x)
+        student_logits = student(x)
+        soft_targets = nn.functional.softmax(teacher_logits / T, dim=-1)
+        soft_prob = nn.functional.log_softmax(student_logits / T, dim=-1)
+        soft_loss = kl(soft_prob, soft_targets) * T**2
+        by_hand = torch.sum(soft_targets * (soft_targets.log() - soft_prob)) / soft_prob.size()[0] * T**2
+        loss = alpha * soft_loss + (1 - alpha) * ce(student_logits, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append([loss.item(), soft_loss.item(), by_hand.item()])
+    hidden_s = student[0](x)
+    hidden_t = F.avg_pool1d(teacher[0](x).unsqueeze(1), 4).squeeze(1)
+    cosine = nn.CosineEmbeddingLoss()(hidden_s, hidden_t, torch.ones(10))
+    return {
+        "history": history,
+        "cosine": cosine.item(),
+        "teacher_grad": [p.grad for p in teacher.parameters()] == [None] * 4,
+        "frozen": [p.requires_grad for p in teacher.parameters()],
+    }
+
+
+def mixup_and_cutmix_batches(torch, init):
+    """Mixup and CutMix as blog posts write them: a permutation index from torch.randperm
+    under a seeded Generator (checked as a permutation), then a fixed one for the numbers;
+    lam from NumPy's beta, mixed images lam * x + (1 - lam) * x[index], the loss
+    lam * ce(pred, y_a) + (1 - lam) * ce(pred, y_b); CutMix's box by rand_bbox with
+    np.clip, pasted with slice assignment and lam adjusted by the box's area."""
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 4)))
+    x = _randn(torch, (6, 1, 8, 8), 2)
+    y = torch.tensor([0, 1, 2, 3, 0, 1])
+    g = torch.Generator().manual_seed(7)
+    perm = torch.randperm(6, generator=g)
+    is_perm = sorted(perm.tolist()) == list(range(6))
+    index = torch.tensor([3, 0, 5, 1, 4, 2])
+    rng = np.random.default_rng(0)
+    lam = float(rng.beta(1.0, 1.0))
+    criterion = nn.CrossEntropyLoss()
+    mixed = lam * x + (1 - lam) * x[index, :]
+    y_a, y_b = y, y[index]
+    pred = model(mixed)
+    mix_loss = lam * criterion(pred, y_a) + (1 - lam) * criterion(pred, y_b)
+
+    def rand_bbox(size, lam):
+        W, H = size[2], size[3]
+        cut_rat = np.sqrt(1.0 - lam)
+        cut_w, cut_h = int(W * cut_rat), int(H * cut_rat)
+        cx, cy = 3, 5
+        bbx1, bby1 = np.clip(cx - cut_w // 2, 0, W), np.clip(cy - cut_h // 2, 0, H)
+        bbx2, bby2 = np.clip(cx + cut_w // 2, 0, W), np.clip(cy + cut_h // 2, 0, H)
+        return bbx1, bby1, bbx2, bby2
+
+    cut = x.clone()
+    bbx1, bby1, bbx2, bby2 = rand_bbox(cut.size(), 0.6)
+    cut[:, :, bbx1:bbx2, bby1:bby2] = x[index, :, bbx1:bbx2, bby1:bby2]
+    lam_cut = 1 - ((bbx2 - bbx1) * (bby2 - bby1) / (cut.size()[-1] * cut.size()[-2]))
+    pred = model(cut)
+    cut_loss = criterion(pred, y_a) * lam_cut + criterion(pred, y_b) * (1.0 - lam_cut)
+    (mix_loss + cut_loss).backward()
+    soft = nn.CrossEntropyLoss(label_smoothing=0.1)(pred, nn.functional.one_hot(y, 4).float() * lam_cut)
+    return {
+        "is_perm": is_perm,
+        "losses": [mix_loss.item(), cut_loss.item(), float(lam_cut), soft.item()],
+        "grad": model[0].weight.grad.flatten().tolist(),
+        "cut_corner": cut[0, 0, :4, 3:7].tolist(),
+    }
+
+
+def gradient_accumulation_and_clipping(torch, init):
+    """Gradient accumulation over micro-batches (loss / accumulation_steps, step every 4),
+    then clip_grad_norm_ returning the total norm (norm_type 2 and inf, error_if_nonfinite),
+    clip_grad_value_, and the norm computed by hand from p.grad.detach().data.norm(2)."""
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 1)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    X, y = _randn(torch, (16, 5), 3), _randn(torch, (16, 1), 4)
+    accumulation_steps = 4
+    norms = []
+    optimizer.zero_grad()
+    for i, (xb, yb) in enumerate(zip(X.split(2), y.split(2))):
+        loss = nn.functional.mse_loss(model(xb), yb) / accumulation_steps
+        loss.backward()
+        if (i + 1) % accumulation_steps == 0:
+            total_norm = 0.0
+            for p in model.parameters():
+                param_norm = p.grad.detach().data.norm(2)
+                total_norm += param_norm.item() ** 2
+            total_norm = total_norm**0.5
+            returned = nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.5)
+            norms.append([total_norm, returned.item()])
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+    nn.functional.mse_loss(model(X), y).backward()
+    inf_norm = nn.utils.clip_grad_norm_(model.parameters(), 0.01, norm_type="inf")
+    nn.utils.clip_grad_value_(model.parameters(), clip_value=0.001)
+    model[0].weight.grad[0, 0] = float("nan")
+    error = _raises(lambda: nn.utils.clip_grad_norm_(model.parameters(), 1.0, error_if_nonfinite=True))
+    return {
+        "norms": norms,
+        "inf_norm": inf_norm.item(),
+        "clipped": model[2].weight.grad.tolist(),
+        "error": error,
+        "grads_none_after_zero": model[0].bias.grad is not None,
+    }
+
+
+def early_stopping_with_state_dict_copies(torch, init):
+    """Early stopping as Stack Overflow answers write it: best_model_wts =
+    copy.deepcopy(model.state_dict()), a patience counter on the validation loss, and
+    model.load_state_dict(best_model_wts) at the end; a shallow state_dict() kept instead
+    follows the training (it shares storage), which the answers warn about."""
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 1)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.2)
+    X, y = _randn(torch, (20, 4), 5), _randn(torch, (20, 1), 6)
+    Xv, yv = _randn(torch, (8, 4), 7), _randn(torch, (8, 1), 8)
+    best_loss, best_epoch, patience, wait = float("inf"), -1, 2, 0
+    best_model_wts = copy.deepcopy(model.state_dict())
+    shallow = model.state_dict()
+    history = []
+    for epoch in range(12):
+        model.train()
+        optimizer.zero_grad()
+        nn.functional.mse_loss(model(X), y).backward()
+        optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_loss = nn.functional.mse_loss(model(Xv), yv).item()
+        history.append(val_loss)
+        if val_loss < best_loss:
+            best_loss, best_epoch, wait = val_loss, epoch, 0
+            best_model_wts = copy.deepcopy(model.state_dict())
+        else:
+            wait += 1
+            if wait >= patience:
+                break
+    model.load_state_dict(best_model_wts)
+    with torch.no_grad():
+        restored = nn.functional.mse_loss(model(Xv), yv).item()
+    return {
+        "history": history,
+        "best": [best_loss, best_epoch, restored],
+        "shallow_follows": torch.equal(shallow["2.bias"], model[2].bias),
+        "deep_is_copy": best_model_wts["2.bias"].data_ptr() != model[2].bias.data_ptr(),
+        "keys": list(best_model_wts.keys()),
+    }
