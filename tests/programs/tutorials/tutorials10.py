@@ -668,3 +668,436 @@ def early_stopping_with_state_dict_copies(torch, init):
         "deep_is_copy": best_model_wts["2.bias"].data_ptr() != model[2].bias.data_ptr(),
         "keys": list(best_model_wts.keys()),
     }
+
+
+def samplers_and_random_split(torch, init):
+    """The data loading recipes' samplers: random_split with fractions and a seeded
+    Generator (a partition, sizes 7 and 3), WeightedRandomSampler for class balance built
+    from 1 / bincount (its weights as float64), SubsetRandomSampler over a validation
+    index list, BatchSampler over a SequentialSampler with and without drop_last, and a
+    DataLoader given batch_sampler=; random draws are compared by their properties."""
+    D = torch.utils.data
+    X = torch.arange(20, dtype=torch.float32).view(10, 2)
+    y = torch.tensor([0, 0, 0, 0, 0, 0, 0, 1, 1, 2])
+    dataset = D.TensorDataset(X, y)
+    train, val = D.random_split(dataset, [0.7, 0.3], generator=torch.Generator().manual_seed(42))
+    class_count = torch.bincount(y)
+    weights = 1.0 / class_count.float()
+    sample_weights = weights[y]
+    sampler = D.WeightedRandomSampler(sample_weights, num_samples=len(sample_weights), replacement=True)
+    drawn = list(sampler)
+    subset = D.SubsetRandomSampler([1, 4, 7], generator=torch.Generator().manual_seed(0))
+    loader = D.DataLoader(dataset, batch_size=2, sampler=subset)
+    batch_sampler = D.BatchSampler(D.SequentialSampler(dataset), batch_size=4, drop_last=False)
+    by_batches = D.DataLoader(dataset, batch_sampler=batch_sampler)
+    return {
+        "split": [len(train), len(val), sorted(train.indices + val.indices) == list(range(10))],
+        "split_item": [type(train).__name__, len(train[0]), train[0][1].dim()],
+        "class_count": class_count.tolist(),
+        "weights": [sampler.weights.dtype == torch.float64, sampler.weights.tolist(), len(drawn)],
+        "drawn_in_range": all(0 <= i < 10 for i in drawn),
+        "subset": sorted(torch.cat([xb[:, 0] for xb, _ in loader]).tolist()),
+        "batches": list(batch_sampler),
+        "lens": [len(batch_sampler), len(D.BatchSampler(range(10), 4, drop_last=True)), len(by_batches)],
+        "last": [t.tolist() for t in list(by_batches)[-1]],
+    }
+
+
+def iterable_dataset_with_worker_info(torch, init):
+    """The IterableDataset docs' range example: __iter__ splits [start, end) by
+    get_worker_info() (None in the main process, so all of it), DataLoader with batch_size
+    and with batch_size=None, and a stream of (text, label) pairs whose default collation
+    gives a tuple of strings and a tensor of labels (what a DataLoader over text yields)."""
+    D = torch.utils.data
+
+    class MyIterableDataset(D.IterableDataset):
+        def __init__(self, start, end):
+            super().__init__()
+            assert end > start
+            self.start, self.end = start, end
+
+        def __iter__(self):
+            worker_info = D.get_worker_info()
+            if worker_info is None:
+                iter_start, iter_end = self.start, self.end
+            else:
+                per_worker = int(math.ceil((self.end - self.start) / float(worker_info.num_workers)))
+                iter_start = self.start + worker_info.id * per_worker
+                iter_end = min(iter_start + per_worker, self.end)
+            return iter(range(iter_start, iter_end))
+
+    class TextStream(D.IterableDataset):
+        def __iter__(self):
+            for i, text in enumerate(["good movie", "bad plot", "fine", "awful acting", "great"]):
+                yield text, i % 2
+
+    ds = MyIterableDataset(start=3, end=7)
+    batches = list(D.DataLoader(ds, batch_size=3))
+    texts, labels = next(iter(D.DataLoader(TextStream(), batch_size=2)))
+    last = list(D.DataLoader(TextStream(), batch_size=2))[-1]
+    return {
+        "main": [D.get_worker_info() is None, list(ds)],
+        "batches": [b.tolist() for b in batches],
+        "unbatched": [type(x).__name__ for x in D.DataLoader(ds, batch_size=None)],
+        "texts": [type(texts).__name__, list(texts), labels.tolist()],
+        "last": [type(last).__name__, type(last[0]).__name__, list(last[0])],
+        "len_error": _raises(lambda: len(D.DataLoader(ds, batch_size=2))),
+    }
+
+
+def per_group_lrs_with_three_schedules(torch, init):
+    """Per-parameter-group learning rates (a backbone at lr/10, a head at lr) stepped by
+    OneCycleLR over steps_per_epoch * epochs (momentum cycled, both groups scaled), then
+    CosineAnnealingWarmRestarts(T_0=2, T_mult=2) stepped per batch with epoch + i / iters,
+    then ReduceLROnPlateau on a validation loss that stops improving; the lrs are recorded."""
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)))
+    X, y = _randn(torch, (12, 3), 1), _randn(torch, (12, 1), 2)
+
+    def make_optimizer():
+        return torch.optim.SGD(
+            [{"params": model[0].parameters(), "lr": 1e-3}, {"params": model[2].parameters()}],
+            lr=1e-2, momentum=0.9,
+        )  # fmt: skip
+
+    def train_step(optimizer):
+        optimizer.zero_grad()
+        loss = nn.functional.mse_loss(model(X), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    optimizer = make_optimizer()
+    onecycle = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=[0.01, 0.1], steps_per_epoch=3, epochs=2)
+    one_cycle = []
+    for _ in range(6):
+        train_step(optimizer)
+        onecycle.step()
+        one_cycle.append([g["lr"] for g in optimizer.param_groups] + [optimizer.param_groups[0]["momentum"]])
+    optimizer = make_optimizer()
+    restarts = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=2, T_mult=2, eta_min=1e-4)
+    warm = []
+    iters = 2
+    for epoch in range(5):
+        for i in range(iters):
+            train_step(optimizer)
+            restarts.step(epoch + i / iters)
+            warm.append(restarts.get_last_lr())
+    optimizer = make_optimizer()
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, "min", factor=0.1, patience=1)
+    plateau_lrs = []
+    for val_loss in [1.0, 0.9, 0.95, 0.93, 0.91, 0.99, 0.97]:
+        train_step(optimizer)
+        plateau.step(val_loss)
+        plateau_lrs.append([g["lr"] for g in optimizer.param_groups])
+    return {
+        "one_cycle": one_cycle,
+        "warm": warm,
+        "plateau": plateau_lrs,
+        "plateau_sets_initial_lr": "initial_lr" in optimizer.param_groups[0],
+        "weights": model[2].weight.tolist(),
+    }
+
+
+def weight_tying_in_a_language_model(torch, init):
+    """Weight tying as the word_language_model example does it (decoder.weight =
+    encoder.weight): one Parameter in parameters() and named_parameters() (the second name
+    dropped), both keys in state_dict, the gradient accumulated from both uses, and the
+    tie kept after an optimizer step and after load_state_dict."""
+    nn = torch.nn
+
+    class RNNModel(nn.Module):
+        def __init__(self, ntoken=7, ninp=5):
+            super().__init__()
+            self.encoder = nn.Embedding(ntoken, ninp)
+            self.rnn = nn.LSTM(ninp, ninp)
+            self.decoder = nn.Linear(ninp, ntoken)
+            self.decoder.weight = self.encoder.weight
+
+        def forward(self, x, hidden=None):
+            output, hidden = self.rnn(self.encoder(x), hidden)
+            return self.decoder(output), hidden
+
+    model = init(RNNModel())
+    tokens = torch.tensor([[1, 2], [3, 4], [5, 6]])
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    output, hidden = model(tokens)
+    loss = nn.functional.cross_entropy(output.view(-1, 7), torch.tensor([2, 3, 4, 5, 6, 0]))
+    loss.backward()
+    grad = model.encoder.weight.grad.clone()
+    optimizer.step()
+    state = model.state_dict()
+    other = RNNModel()
+    other.load_state_dict(state)
+    return {
+        "names": [n for n, _ in model.named_parameters()],
+        "count": [len(list(model.parameters())), sum(p.numel() for p in model.parameters())],
+        "keys": list(state.keys()),
+        "tied": [model.decoder.weight is model.encoder.weight, other.decoder.weight is other.encoder.weight],
+        "grad": grad.tolist(),
+        "hidden": [list(h.shape) for h in hidden],
+        "loss": loss.item(),
+    }
+
+
+def freezing_a_backbone_and_replacing_the_head(torch, init):
+    """The finetuning tutorial's feature extraction: set_parameter_requires_grad (every
+    param.requires_grad = False), a new head (its parameters require grad), params_to_update
+    collected by name, an optimizer over them only, then unfreezing the last block with
+    requires_grad_(True) and add_param_group; which grads exist after backward."""
+    nn = torch.nn
+    model = init(nn.Sequential(
+        nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
+        nn.Conv2d(4, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10),
+    ))  # fmt: skip
+    for param in model.parameters():
+        param.requires_grad = False
+    model[7] = nn.Linear(4, 3)
+    init(model[7])
+    params_to_update = []
+    names = []
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            params_to_update.append(param)
+            names.append(name)
+    optimizer = torch.optim.SGD(params_to_update, lr=0.1, momentum=0.9)
+    x = _randn(torch, (4, 1, 7, 7), 3)
+    target = torch.tensor([0, 1, 2, 0])
+    model.train()
+    loss = nn.functional.cross_entropy(model(x), target)
+    loss.backward()
+    optimizer.step()
+    has_grad = [p.grad is not None for p in model.parameters()]
+    model[3].requires_grad_(True)
+    optimizer.add_param_group({"params": model[3].parameters(), "lr": 0.01})
+    optimizer.zero_grad()
+    nn.functional.cross_entropy(model(x), target).backward()
+    optimizer.step()
+    return {
+        "names": names,
+        "has_grad": has_grad,
+        "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "groups": [len(g["params"]) for g in optimizer.param_groups],
+        "running_mean": model[1].running_mean.tolist(),
+        "conv": model[3].bias.tolist(),
+        "head": model[7].weight.tolist(),
+    }
+
+
+def forward_hooks_for_feature_extraction(torch, init):
+    """Feature extraction with register_forward_hook as in the forum answers: a dict filled
+    by get_activation(name) closures on named submodules (found with named_modules()),
+    output.detach(), the handles removed afterwards (the dict stops changing), a forward
+    pre-hook that records input shapes, and model[:k] slicing of an nn.Sequential."""
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 2)))
+    activation = {}
+
+    def get_activation(name):
+        def hook(model, input, output):
+            activation[name] = output.detach()
+
+        return hook
+
+    handles = []
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Linear):
+            handles.append(module.register_forward_hook(get_activation(name)))
+    shapes = []
+    handles.append(model.register_forward_pre_hook(lambda m, inp: shapes.append(tuple(inp[0].shape))))
+    x = _randn(torch, (3, 4), 5)
+    out = model(x)
+    captured = {k: v.tolist() for k, v in activation.items()}
+    for h in handles:
+        h.remove()
+    model(x * 2)
+    unchanged = torch.equal(activation["0"], model[0](x).detach())
+    head = model[:3]
+    return {
+        "keys": sorted(activation),
+        "captured": captured,
+        "unchanged": unchanged,
+        "shapes": shapes,
+        "slice": [type(head).__name__, len(head), head(x).tolist()],
+        "out": out.tolist(),
+    }
+
+
+def digits_evaluation_with_confusion_matrix(torch, init):
+    """Evaluation as the tutorials write it on sklearn's bundled digits: a small MLP trained
+    two epochs over a DataLoader, model.eval() with torch.inference_mode(), accuracy from
+    (predicted == labels).sum().item(), a confusion matrix built with bincount(n * y + p)
+    and with index_put_(accumulate=True), per-class recall, and top-3 accuracy."""
+    from sklearn.datasets import load_digits
+
+    nn = torch.nn
+    D = torch.utils.data
+    digits = load_digits()
+    X = torch.tensor(digits.data[:300] / 16.0, dtype=torch.float32)
+    y = torch.tensor(digits.target[:300])
+    train_ds = D.TensorDataset(X[:200], y[:200])
+    test_ds = D.TensorDataset(X[200:], y[200:])
+    model = init(nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    criterion = nn.CrossEntropyLoss()
+    for _epoch in range(2):
+        model.train()
+        for xb, yb in D.DataLoader(train_ds, batch_size=50):
+            optimizer.zero_grad()
+            loss = criterion(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+    model.eval()
+    correct, total, top3 = 0, 0, 0
+    preds, targets = [], []
+    with torch.inference_mode():
+        for images, labels in D.DataLoader(test_ds, batch_size=32):
+            outputs = model(images)
+            _, predicted = torch.max(outputs.data, 1)
+            total += labels.size(0)
+            correct += (predicted == labels).sum().item()
+            top3 += (outputs.topk(3, dim=1).indices == labels.unsqueeze(1)).any(dim=1).sum().item()
+            preds.append(predicted)
+            targets.append(labels)
+    preds, targets = torch.cat(preds), torch.cat(targets)
+    n = 10
+    confusion = torch.bincount(n * targets + preds, minlength=n * n).reshape(n, n)
+    by_put = torch.zeros(n, n, dtype=torch.long)
+    by_put.index_put_((targets, preds), torch.ones_like(preds), accumulate=True)
+    recall = confusion.diag().float() / confusion.sum(1).clamp(min=1).float()
+    return {
+        "accuracy": [correct, total, 100 * correct / total, top3],
+        "confusion": confusion.tolist(),
+        "same": torch.equal(confusion, by_put),
+        "recall": recall.tolist(),
+        "loss": loss.item(),
+    }
+
+
+def checkpoint_dict_through_bytesio_printed(torch, init):
+    """The "saving and loading a general checkpoint" recipe through io.BytesIO: the dict of
+    epoch, model_state_dict, optimizer_state_dict and loss saved, rewound, loaded with
+    weights_only=True, and printed as the recipe prints it (the state_dict is an
+    OrderedDict before and after the round trip, the optimizer's a plain dict), then
+    training resumed from it gives the same loss as training on."""
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    X, y = _randn(torch, (6, 2), 1), _randn(torch, (6, 1), 2)
+
+    def step(m, opt):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(m(X), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    losses = [step(model, optimizer) for _ in range(2)]
+    buffer = io.BytesIO()
+    torch.save({"epoch": 2, "model_state_dict": model.state_dict(),
+                "optimizer_state_dict": optimizer.state_dict(), "loss": losses[-1]}, buffer)  # fmt: skip
+    buffer.seek(0)
+    checkpoint = torch.load(buffer, weights_only=True)
+    resumed = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    resumed_opt = torch.optim.SGD(resumed.parameters(), lr=0.1, momentum=0.9)
+    resumed.load_state_dict(checkpoint["model_state_dict"])
+    resumed_opt.load_state_dict(checkpoint["optimizer_state_dict"])
+    printed = []
+    for param_tensor in resumed.state_dict():
+        printed.append(_shown(torch, f"{param_tensor}\t{resumed.state_dict()[param_tensor].size()}"))
+    with torch.no_grad():
+        model[2].bias.copy_(torch.tensor([0.25]))
+        resumed[2].bias.copy_(torch.tensor([0.25]))
+    return {
+        "types": [type(model.state_dict()).__name__, type(checkpoint["model_state_dict"]).__name__,
+                  type(checkpoint["optimizer_state_dict"]).__name__],  # fmt: skip
+        "printed": printed,
+        "state": _shown(torch, checkpoint["model_state_dict"]),
+        "epoch": [checkpoint["epoch"], checkpoint["loss"] == losses[-1]],
+        "resumed": [step(resumed, resumed_opt), step(model, optimizer)],
+        "opt_state": _shown(torch, checkpoint["optimizer_state_dict"]["param_groups"]),
+    }
+
+
+def tensor_idioms_from_answers(torch, init):
+    """Stack Overflow's one-liners on one small problem (labels and scores of 8 items):
+    torch.where for thresholds, scatter_ for one-hot, gather for the score of each label,
+    topk and argsort for rankings, unique(return_counts=True) and bincount for class counts,
+    cumsum for running totals, masked_select, nonzero(as_tuple=True), einsum and bmm for
+    batched products, repeat_interleave, meshgrid(indexing='ij') and cdist for distances."""
+    scores = _randn(torch, (8, 4), 1)
+    labels = torch.tensor([2, 0, 1, 2, 2, 3, 0, 2])
+    one_hot = torch.zeros(8, 4).scatter_(1, labels.unsqueeze(1), 1.0)
+    picked = scores.gather(1, labels.view(-1, 1)).squeeze(1)
+    values, indices = scores.topk(2, dim=1)
+    uniq, counts = labels.unique(return_counts=True)
+    rows, cols = torch.nonzero(scores > 1.0, as_tuple=True)
+    a, b = _randn(torch, (2, 3, 4), 2), _randn(torch, (2, 4, 2), 3)
+    gi, gj = torch.meshgrid(torch.arange(3), torch.arange(2), indexing="ij")
+    points = torch.stack([gi.flatten(), gj.flatten()], dim=1).float()
+    dist = torch.cdist(points, points[:2])
+    return {
+        "where": torch.where(scores > 0, scores, torch.tensor(0.0)).tolist(),
+        "where_scalar": torch.where(labels == 2, 1, -1).tolist(),
+        "one_hot": [one_hot.tolist(), torch.equal(one_hot, torch.nn.functional.one_hot(labels, 4).float())],
+        "picked": picked.tolist(),
+        "topk": [values.tolist(), indices.tolist()],
+        "argsort": [picked.argsort(descending=True).tolist(), torch.argsort(labels, stable=True).tolist()],
+        "unique": [uniq.tolist(), counts.tolist(), torch.bincount(labels, minlength=5).tolist()],
+        "cumsum": [labels.cumsum(0).tolist(), picked.cumsum(dim=0).tolist()],
+        "masked": torch.masked_select(picked, picked > 0).tolist(),
+        "nonzero": [rows.tolist(), cols.tolist(), type(torch.nonzero(labels)).__name__],
+        "einsum": [torch.einsum("bij,bjk->bik", a, b).tolist(), torch.allclose(torch.bmm(a, b), a @ b)],
+        "repeat_interleave": [labels[:3].repeat_interleave(2).tolist(),
+                              torch.repeat_interleave(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 2]), dim=0).tolist()],  # fmt: skip
+        "meshgrid": [gi.tolist(), gj.tolist()],
+        "cdist": dist.tolist(),
+    }
+
+
+def dtype_and_device_idioms(torch, init):
+    """What blog posts put around the numbers: device selection and .to(device), .item(),
+    .tolist(), .numpy() sharing memory with the tensor (and from_numpy sharing back),
+    float64 from NumPy arrays, .type(), printed shapes (x.shape, x.shape[1:], x.size()[-2:]
+    and torch.Size arithmetic), dtype limits from torch.finfo / torch.iinfo as printed."""
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    x = torch.arange(12, dtype=torch.float32).view(3, 4).to(device)
+    array = x.cpu().numpy()
+    x[0, 0] = 100.0
+    from_np = torch.from_numpy(np.linspace(0.0, 1.0, 3))
+    shared = np.zeros(2, dtype=np.float32)
+    t = torch.from_numpy(shared)
+    shared[1] = 7.0
+    batch_shape = x.shape[1:]
+    return {
+        "device": [str(device), x.device.type, x.is_cuda],
+        "numbers": [x[1, 2].item(), type(x.sum().item()).__name__, x[2].tolist(), type(x.tolist()).__name__],
+        "shared": [float(array[0, 0]), t.tolist()],
+        "from_numpy": [_shown(torch, from_np.dtype), from_np.float().dtype == torch.float32, _shown(torch, from_np.type())],
+        "shapes": [_shown(torch, s) for s in (x.shape, batch_shape, x.size()[-2:], x.shape + (1,), x.shape[:1] * 2)],
+        "shape_ops": [batch_shape.numel(), list(batch_shape), batch_shape == (4,), x.view(-1, *x.shape[1:]).shape == x.shape],
+        "limits": [str(torch.finfo(torch.float32)), repr(torch.finfo(torch.float16)), str(torch.iinfo(torch.int64)),
+                   str(torch.iinfo(torch.uint8)), torch.finfo(torch.float16).resolution],  # fmt: skip
+    }
+
+
+def printing_tensors_modules_and_grad_fns(torch, init):
+    """What print shows in the tutorials: a vector's .t() (a view with TBackward0), a matrix's
+    .T (PermuteBackward0), a conv net with padding='valid' and padding='same', a module's
+    state_dict keys and sizes, tensors with grad_fn, a float64 tensor, and what type() says."""
+    nn = torch.nn
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x.t()
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3, padding="valid"), nn.Conv1d(2, 2, 3, padding="same", bias=False),
+        nn.Conv2d(2, 2, 3, padding=(1, 0)), nn.ConvTranspose2d(2, 1, 2, stride=2),
+    )  # fmt: skip
+    (y * torch.arange(3.0)).sum().backward()
+    return {
+        "t": [_shown(torch, y), _shown(torch, x.view(1, 3).T), y is x, _shown(torch, torch.t(x))],
+        "grad": x.grad.tolist(),
+        "scalar_t": _shown(torch, torch.tensor(2.0, requires_grad=True).t()),
+        "model": _shown(torch, model),
+        "double": _shown(torch, torch.tensor([0.5, 1.25], dtype=torch.float64)),
+        "type": [_shown(torch, t.type()) for t in (x, x.double(), torch.tensor([1]))],
+    }
