@@ -605,6 +605,8 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         if self.array.ndim == 0 and spec:
             return format(self.item(), spec)
+        if spec:  # f"{acc:.2f}" of a one-element vector too: PyTorch formats scalars only
+            raise TypeError("unsupported format string passed to Tensor.__format__")
         return repr(self)
 
     # -- autograd ----------------------------------------------------------------------------

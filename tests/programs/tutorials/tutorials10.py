@@ -1101,3 +1101,31 @@ def printing_tensors_modules_and_grad_fns(torch, init):
         "double": _shown(torch, torch.tensor([0.5, 1.25], dtype=torch.float64)),
         "type": [_shown(torch, t.type()) for t in (x, x.double(), torch.tensor([1]))],
     }
+
+
+def activations_in_place_and_formatted_logs(torch, init):
+    """Blocks written with inplace=True activations (nn.SiLU(inplace=True) as in EfficientNet
+    ports, F.silu(x, inplace=True), ReLU and LeakyReLU in place) printed and trained one
+    step, and the training log formatted as the tutorials format it: f"{loss:.4f}" of a
+    0-dim tensor, f"{acc:>5.1f}%" of a Python number, and the TypeError PyTorch raises for
+    a format spec on a one-element vector."""
+    nn, F = torch.nn, torch.nn.functional
+    block = init(nn.Sequential(nn.Linear(4, 6), nn.SiLU(inplace=True), nn.Linear(6, 6),
+                               nn.LeakyReLU(0.1, inplace=True), nn.Linear(6, 2)))  # fmt: skip
+    x = _randn(torch, (5, 4), 1)
+    h = block[0](x)
+    out = block(x)
+    loss = F.cross_entropy(out, torch.tensor([0, 1, 1, 0, 1]))
+    loss.backward()
+    y = _randn(torch, (3,), 2)
+    returned = F.silu(y, inplace=True)
+    acc = 100.0 * (out.argmax(1) == torch.tensor([0, 1, 1, 0, 1])).float().mean().item()
+    vector = torch.tensor([loss.item()])
+    return {
+        "repr": _shown(torch, block),
+        "silu_module": [_shown(torch, nn.SiLU()), _shown(torch, nn.SiLU(True)), _shown(torch, nn.Mish(inplace=True))],
+        "in_place": [returned is y, y.tolist(), torch.allclose(block[1](h.clone()), h * torch.sigmoid(h))],
+        "grad": block[0].weight.grad.tolist(),
+        "log": [f"loss: {loss:.4f}", f"Accuracy: {acc:>5.1f}%", f"{torch.tensor(3):03d}", f"{vector}"],
+        "vector_spec": _raises(lambda: f"{vector:.2f}"),
+    }
