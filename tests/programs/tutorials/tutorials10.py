@@ -1129,3 +1129,248 @@ def activations_in_place_and_formatted_logs(torch, init):
         "log": [f"loss: {loss:.4f}", f"Accuracy: {acc:>5.1f}%", f"{torch.tensor(3):03d}", f"{vector}"],
         "vector_spec": _raises(lambda: f"{vector:.2f}"),
     }
+
+
+def gan_on_a_one_dimensional_gaussian(torch, init):
+    """The classic blog GAN: a generator MLP maps noise to samples of N(4, 1.25), a
+    discriminator MLP with nn.Sigmoid and nn.BCELoss, torch.ones/zeros labels of shape
+    (n, 1), d_optimizer and g_optimizer (SGD with momentum), g_fake_data.detach() for D,
+    the moments of the generated samples (mean, std, torch.var_mean) per step."""
+    nn = torch.nn
+    G = init(nn.Sequential(nn.Linear(2, 8), nn.ELU(), nn.Linear(8, 1)))
+    Dnet = init(nn.Sequential(nn.Linear(1, 8), nn.ELU(), nn.Linear(8, 1), nn.Sigmoid()))
+    criterion = nn.BCELoss()
+    d_optimizer = torch.optim.SGD(Dnet.parameters(), lr=0.05, momentum=0.9)
+    g_optimizer = torch.optim.SGD(G.parameters(), lr=0.05, momentum=0.9)
+    log = []
+    for step in range(3):
+        real = 4.0 + 1.25 * _randn(torch, (16, 1), 40 + step)
+        noise = _randn(torch, (16, 2), 50 + step)
+        Dnet.zero_grad()
+        d_real_error = criterion(Dnet(real), torch.ones(16, 1))
+        d_real_error.backward()
+        g_fake_data = G(noise).detach()
+        d_fake_error = criterion(Dnet(g_fake_data), torch.zeros(16, 1))
+        d_fake_error.backward()
+        d_optimizer.step()
+        G.zero_grad()
+        g_fake = G(noise)
+        g_error = criterion(Dnet(g_fake), torch.ones(16, 1))
+        g_error.backward()
+        g_optimizer.step()
+        var, mean = torch.var_mean(g_fake.detach(), unbiased=False)
+        log.append([d_real_error.item(), d_fake_error.item(), g_error.item(),
+                    g_fake.mean().item(), g_fake.std().item(), var.item(), mean.item()])  # fmt: skip
+    return {"log": log, "g_bias": G[2].bias.tolist()}
+
+
+def transformer_classifier_with_padding_mask(torch, init):
+    """A sentence classifier as blog posts build it: an Embedding with padding_idx=0, a
+    learned [CLS] position, nn.TransformerEncoder(batch_first=True, norm_first=True,
+    activation="gelu") with src_key_padding_mask = tokens == 0, masked mean pooling
+    (mask.unsqueeze(-1) and clamp(min=1)), a Linear head, AdamW with weight decay and a
+    LambdaLR warmup, two steps; the padded positions get no gradient in the embedding."""
+    nn = torch.nn
+
+    class Classifier(nn.Module):
+        def __init__(self, vocab=12, d=8, n_classes=3):
+            super().__init__()
+            self.embed = nn.Embedding(vocab, d, padding_idx=0)
+            self.pos = nn.Parameter(torch.zeros(1, 6, d))
+            layer = nn.TransformerEncoderLayer(d, 2, 16, dropout=0.0, activation="gelu",
+                                               batch_first=True, norm_first=True)  # fmt: skip
+            self.encoder = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+            self.head = nn.Linear(d, n_classes)
+
+        def forward(self, tokens):
+            pad = tokens == 0
+            h = self.encoder(self.embed(tokens) + self.pos[:, : tokens.size(1)], src_key_padding_mask=pad)
+            keep = (~pad).unsqueeze(-1).float()
+            pooled = (h * keep).sum(1) / keep.sum(1).clamp(min=1)
+            return self.head(pooled)
+
+    model = init(Classifier())
+    tokens = torch.tensor([[3, 4, 5, 0, 0, 0], [6, 7, 8, 9, 10, 11], [1, 2, 0, 0, 0, 0]])
+    labels = torch.tensor([0, 2, 1])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.01)
+    warmup = 3
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
+    losses = []
+    for _ in range(2):
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(tokens), labels)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        probs = model(tokens).softmax(-1)
+    return {
+        "losses": losses,
+        "lrs": scheduler.get_last_lr(),
+        "probs": probs.tolist(),
+        "pad_grad": model.embed.weight.grad[0].tolist(),
+        "pos_grad": model.pos.grad[0, :, 0].tolist(),
+    }
+
+
+def cbow_word2vec_with_embedding_bag(torch, init):
+    """CBOW word embeddings as the word-embeddings tutorial's exercise: context windows of
+    two words each side built from a text, a vocabulary from set() sorted, nn.EmbeddingBag
+    (mode="mean") fed flat indices with offsets, NLLLoss of log_softmax, SGD, and the
+    nearest words by F.cosine_similarity against the whole embedding table."""
+    nn, F = torch.nn, torch.nn.functional
+    raw_text = ("we are about to study the idea of a computational process computational "
+                "processes are abstract beings that inhabit computers").split()  # fmt: skip
+    vocab = sorted(set(raw_text))
+    word_to_ix = {word: i for i, word in enumerate(vocab)}
+    data = []
+    for i in range(2, len(raw_text) - 2):
+        context = [raw_text[i - 2], raw_text[i - 1], raw_text[i + 1], raw_text[i + 2]]
+        data.append((context, raw_text[i]))
+
+    class CBOW(nn.Module):
+        def __init__(self, vocab_size, embedding_dim):
+            super().__init__()
+            self.embeddings = nn.EmbeddingBag(vocab_size, embedding_dim, mode="mean")
+            self.linear = nn.Linear(embedding_dim, vocab_size)
+
+        def forward(self, flat, offsets):
+            return F.log_softmax(self.linear(self.embeddings(flat, offsets)), dim=1)
+
+    model = init(CBOW(len(vocab), 6))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    flat = torch.tensor([word_to_ix[w] for context, _ in data for w in context], dtype=torch.long)
+    offsets = torch.arange(0, len(flat), 4)
+    targets = torch.tensor([word_to_ix[t] for _, t in data])
+    losses = []
+    for _ in range(3):
+        model.zero_grad()
+        loss = nn.NLLLoss()(model(flat, offsets), targets)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    table = model.embeddings.weight.detach()
+    query = table[word_to_ix["computational"]]
+    sims = F.cosine_similarity(query.unsqueeze(0), table, dim=1)
+    return {
+        "vocab": [len(vocab), len(data), data[0]],
+        "losses": losses,
+        "nearest": [vocab[i] for i in sims.topk(3).indices.tolist()],
+        "sims": sims.tolist(),
+    }
+
+
+def custom_autograd_functions_from_the_docs(torch, init):
+    """The extending-autograd note's patterns in one place: a LinearFunction with
+    ctx.needs_input_grad and an optional bias, a MulConstant returning None for the
+    constant, mark_non_differentiable for an argsort output, once_differentiable, and
+    gradcheck on float64 inputs; grad_fn names as print shows them."""
+    once_differentiable = torch.autograd.function.once_differentiable
+
+    class LinearFunction(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, input, weight, bias=None):
+            ctx.save_for_backward(input, weight, bias)
+            output = input.mm(weight.t())
+            if bias is not None:
+                output += bias.unsqueeze(0).expand_as(output)
+            return output
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            input, weight, bias = ctx.saved_tensors
+            grad_input = grad_weight = grad_bias = None
+            if ctx.needs_input_grad[0]:
+                grad_input = grad_output.mm(weight)
+            if ctx.needs_input_grad[1]:
+                grad_weight = grad_output.t().mm(input)
+            if bias is not None and ctx.needs_input_grad[2]:
+                grad_bias = grad_output.sum(0)
+            return grad_input, grad_weight, grad_bias
+
+    class MulConstant(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, tensor, constant):
+            ctx.constant = constant
+            return tensor * constant
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, grad_output):
+            return grad_output * ctx.constant, None
+
+    class SortWithIndex(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            values, idx = x.sort()
+            ctx.mark_non_differentiable(idx)
+            ctx.save_for_backward(idx)
+            return values, idx
+
+        @staticmethod
+        def backward(ctx, grad_values, grad_idx):
+            (idx,) = ctx.saved_tensors
+            grad = torch.zeros_like(grad_values)
+            grad.scatter_(0, idx, grad_values)
+            return grad
+
+    x = _randn(torch, (3, 4), 1).requires_grad_()
+    w = _randn(torch, (2, 4), 2).requires_grad_()
+    b = _randn(torch, (2,), 3)
+    out = LinearFunction.apply(x, w, b)
+    (out * torch.arange(6.0).view(3, 2)).sum().backward()
+    v = torch.tensor([3.0, 1.0, 2.0], requires_grad=True)
+    values, idx = SortWithIndex.apply(v)
+    (values * torch.tensor([1.0, 10.0, 100.0])).sum().backward()
+    m = torch.tensor([1.0, 2.0], requires_grad=True)
+    MulConstant.apply(m, 5.0).sum().backward()
+    inputs = (torch.randn(4, 3, dtype=torch.double, requires_grad=True),
+              torch.randn(2, 3, dtype=torch.double, requires_grad=True))  # fmt: skip
+    return {
+        "out": out.tolist(),
+        "grads": [x.grad.tolist(), w.grad.tolist(), b.grad is None],
+        "sorted": [values.tolist(), idx.tolist(), idx.requires_grad, v.grad.tolist()],
+        "mul": m.grad.tolist(),
+        "gradcheck": torch.autograd.gradcheck(LinearFunction.apply, inputs, eps=1e-6, atol=1e-4),
+        "names": [_shown(torch, out)[-32:], _shown(torch, values)[-32:]],
+    }
+
+
+def environment_report_and_reproducibility(torch, init):
+    """The lines notebooks start with: print(torch.__version__, torch.version.cuda) (None on a
+    build without CUDA), cuda.is_available(), device_count(), backends.mps.is_available(),
+    the seed_everything helper (random, numpy, torch.manual_seed, cudnn flags,
+    use_deterministic_algorithms), and a Generator's state saved and restored to repeat
+    draws; the numbers drawn are compared by their repeatability."""
+    import random as pyrandom
+
+    def seed_everything(seed=42):
+        pyrandom.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+        if torch.cuda.is_available():
+            torch.cuda.manual_seed_all(seed)
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+
+    seed_everything(0)
+    a = torch.rand(3)
+    seed_everything(0)
+    b = torch.rand(3)
+    g = torch.Generator().manual_seed(5)
+    state = g.get_state()
+    first = torch.randn(2, generator=g)
+    g.set_state(state)
+    again = torch.randn(2, generator=g)
+    torch.use_deterministic_algorithms(True)
+    enabled = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(False)
+    return {
+        "versions": [isinstance(torch.__version__, str), torch.version.cuda is None or isinstance(torch.version.cuda, str),
+                     torch.version.cuda if not torch.cuda.is_available() else None],  # fmt: skip
+        "devices": [torch.cuda.is_available(), torch.cuda.device_count(), torch.backends.mps.is_available()],
+        "repeat": [torch.equal(a, b), torch.equal(first, again), g.initial_seed(), enabled],
+        "np_after_seed": [float(np.random.rand() < 1.0)],
+    }
