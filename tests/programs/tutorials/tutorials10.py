@@ -75,7 +75,10 @@ def char_rnn_name_classifier(torch, init):
         output = model(line_to_tensor("suzu"))
         top_v, top_i = output.topk(2, 1, True)
     return {
-        "line_tensor": [list(line_to_tensor("sato").size()), line_to_tensor("ab")[1].nonzero().tolist()],
+        "line_tensor": [
+            list(line_to_tensor("sato").size()),
+            line_to_tensor("ab")[1].nonzero().tolist(),
+        ],
         "losses": losses,
         "top": [top_v.tolist(), [categories[i] for i in top_i[0].tolist()]],
         "repr": _shown(torch, model),
@@ -114,7 +117,9 @@ def seq2seq_gru_with_teacher_forcing(torch, init):
             decoder_hidden = encoder_hidden
             outputs = []
             for i in range(max_len):
-                output, decoder_hidden = self.gru(F.relu(self.embedding(decoder_input)), decoder_hidden)
+                output, decoder_hidden = self.gru(
+                    F.relu(self.embedding(decoder_input)), decoder_hidden
+                )
                 output = self.out(output)
                 outputs.append(output)
                 if target_tensor is not None:
@@ -192,7 +197,9 @@ def vae_with_reparameterisation(torch, init):
         return bce + kld, bce, kld
 
     model = init(VAE())
-    data = torch.from_numpy((np.random.default_rng(1).random((8, 1, 4, 4)) > 0.5).astype(np.float32))
+    data = torch.from_numpy(
+        (np.random.default_rng(1).random((8, 1, 4, 4)) > 0.5).astype(np.float32)
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     history = []
     for step in range(3):
@@ -385,7 +392,9 @@ def dqn_step_with_replay_buffer(torch, init):
     losses = []
     for _ in range(3):
         batch = Transition(*zip(*memory.sample(BATCH)))
-        non_final_mask = torch.tensor(tuple(map(lambda s: s is not None, batch.next_state)), dtype=torch.bool)
+        non_final_mask = torch.tensor(
+            tuple(map(lambda s: s is not None, batch.next_state)), dtype=torch.bool
+        )
         non_final_next_states = torch.cat([s for s in batch.next_state if s is not None])
         state_batch = torch.cat(batch.state)
         action_batch = torch.cat(batch.action)
@@ -403,7 +412,9 @@ def dqn_step_with_replay_buffer(torch, init):
         target_net_state_dict = target_net.state_dict()
         policy_net_state_dict = policy_net.state_dict()
         for key in policy_net_state_dict:
-            target_net_state_dict[key] = policy_net_state_dict[key] * TAU + target_net_state_dict[key] * (1 - TAU)
+            target_net_state_dict[key] = policy_net_state_dict[key] * TAU + target_net_state_dict[
+                key
+            ] * (1 - TAU)
         target_net.load_state_dict(target_net_state_dict)
         losses.append(loss.item())
     with torch.no_grad():
@@ -445,7 +456,9 @@ def transformer_language_model(torch, init):
             self.model_type = "Transformer"
             self.pos_encoder = PositionalEncoding(d_model)
             layers = nn.TransformerEncoderLayer(d_model, nhead, d_hid, dropout=0.0)
-            self.transformer_encoder = nn.TransformerEncoder(layers, nlayers, enable_nested_tensor=False)
+            self.transformer_encoder = nn.TransformerEncoder(
+                layers, nlayers, enable_nested_tensor=False
+            )
             self.embedding = nn.Embedding(ntoken, d_model)
             self.d_model = d_model
             self.linear = nn.Linear(d_model, ntoken)
@@ -472,7 +485,7 @@ def transformer_language_model(torch, init):
     optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 1.0, gamma=0.95)
     losses = []
-    for epoch in range(2):
+    for _epoch in range(2):
         model.train()
         for i in range(0, train_data.size(0) - 1, 5):
             data, targets = get_batch(train_data, i)
@@ -526,7 +539,9 @@ def distillation_with_temperature(torch, init):
         soft_targets = nn.functional.softmax(teacher_logits / T, dim=-1)
         soft_prob = nn.functional.log_softmax(student_logits / T, dim=-1)
         soft_loss = kl(soft_prob, soft_targets) * T**2
-        by_hand = torch.sum(soft_targets * (soft_targets.log() - soft_prob)) / soft_prob.size()[0] * T**2
+        by_hand = (
+            torch.sum(soft_targets * (soft_targets.log() - soft_prob)) / soft_prob.size()[0] * T**2
+        )
         loss = alpha * soft_loss + (1 - alpha) * ce(student_logits, y)
         optimizer.zero_grad()
         loss.backward()
@@ -550,7 +565,11 @@ def mixup_and_cutmix_batches(torch, init):
     lam * ce(pred, y_a) + (1 - lam) * ce(pred, y_b); CutMix's box by rand_bbox with
     np.clip, pasted with slice assignment and lam adjusted by the box's area."""
     nn = torch.nn
-    model = init(nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 4)))
+    model = init(
+        nn.Sequential(
+            nn.Conv2d(1, 3, 3, padding=1), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 4)
+        )
+    )
     x = _randn(torch, (6, 1, 8, 8), 2)
     y = torch.tensor([0, 1, 2, 3, 0, 1])
     g = torch.Generator().manual_seed(7)
@@ -581,7 +600,9 @@ def mixup_and_cutmix_batches(torch, init):
     pred = model(cut)
     cut_loss = criterion(pred, y_a) * lam_cut + criterion(pred, y_b) * (1.0 - lam_cut)
     (mix_loss + cut_loss).backward()
-    soft = nn.CrossEntropyLoss(label_smoothing=0.1)(pred, nn.functional.one_hot(y, 4).float() * lam_cut)
+    soft = nn.CrossEntropyLoss(label_smoothing=0.1)(
+        pred, nn.functional.one_hot(y, 4).float() * lam_cut
+    )
     return {
         "is_perm": is_perm,
         "losses": [mix_loss.item(), cut_loss.item(), float(lam_cut), soft.item()],
@@ -618,7 +639,9 @@ def gradient_accumulation_and_clipping(torch, init):
     inf_norm = nn.utils.clip_grad_norm_(model.parameters(), 0.01, norm_type="inf")
     nn.utils.clip_grad_value_(model.parameters(), clip_value=0.001)
     model[0].weight.grad[0, 0] = float("nan")
-    error = _raises(lambda: nn.utils.clip_grad_norm_(model.parameters(), 1.0, error_if_nonfinite=True))
+    error = _raises(
+        lambda: nn.utils.clip_grad_norm_(model.parameters(), 1.0, error_if_nonfinite=True)
+    )
     return {
         "norms": norms,
         "inf_norm": inf_norm.item(),
@@ -684,7 +707,9 @@ def samplers_and_random_split(torch, init):
     class_count = torch.bincount(y)
     weights = 1.0 / class_count.float()
     sample_weights = weights[y]
-    sampler = D.WeightedRandomSampler(sample_weights, num_samples=len(sample_weights), replacement=True)
+    sampler = D.WeightedRandomSampler(
+        sample_weights, num_samples=len(sample_weights), replacement=True
+    )
     drawn = list(sampler)
     subset = D.SubsetRandomSampler([1, 4, 7], generator=torch.Generator().manual_seed(0))
     loader = D.DataLoader(dataset, batch_size=2, sampler=subset)
@@ -698,7 +723,11 @@ def samplers_and_random_split(torch, init):
         "drawn_in_range": all(0 <= i < 10 for i in drawn),
         "subset": sorted(torch.cat([xb[:, 0] for xb, _ in loader]).tolist()),
         "batches": list(batch_sampler),
-        "lens": [len(batch_sampler), len(D.BatchSampler(range(10), 4, drop_last=True)), len(by_batches)],
+        "lens": [
+            len(batch_sampler),
+            len(D.BatchSampler(range(10), 4, drop_last=True)),
+            len(by_batches),
+        ],
         "last": [t.tolist() for t in list(by_batches)[-1]],
     }
 
@@ -721,7 +750,9 @@ def iterable_dataset_with_worker_info(torch, init):
             if worker_info is None:
                 iter_start, iter_end = self.start, self.end
             else:
-                per_worker = int(math.ceil((self.end - self.start) / float(worker_info.num_workers)))
+                per_worker = int(
+                    math.ceil((self.end - self.start) / float(worker_info.num_workers))
+                )
                 iter_start = self.start + worker_info.id * per_worker
                 iter_end = min(iter_start + per_worker, self.end)
             return iter(range(iter_start, iter_end))
@@ -768,14 +799,20 @@ def per_group_lrs_with_three_schedules(torch, init):
         return loss.item()
 
     optimizer = make_optimizer()
-    onecycle = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=[0.01, 0.1], steps_per_epoch=3, epochs=2)
+    onecycle = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=[0.01, 0.1], steps_per_epoch=3, epochs=2
+    )
     one_cycle = []
     for _ in range(6):
         train_step(optimizer)
         onecycle.step()
-        one_cycle.append([g["lr"] for g in optimizer.param_groups] + [optimizer.param_groups[0]["momentum"]])
+        one_cycle.append(
+            [g["lr"] for g in optimizer.param_groups] + [optimizer.param_groups[0]["momentum"]]
+        )
     optimizer = make_optimizer()
-    restarts = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=2, T_mult=2, eta_min=1e-4)
+    restarts = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        optimizer, T_0=2, T_mult=2, eta_min=1e-4
+    )
     warm = []
     iters = 2
     for epoch in range(5):
@@ -833,7 +870,10 @@ def weight_tying_in_a_language_model(torch, init):
         "names": [n for n, _ in model.named_parameters()],
         "count": [len(list(model.parameters())), sum(p.numel() for p in model.parameters())],
         "keys": list(state.keys()),
-        "tied": [model.decoder.weight is model.encoder.weight, other.decoder.weight is other.encoder.weight],
+        "tied": [
+            model.decoder.weight is model.encoder.weight,
+            other.decoder.weight is other.encoder.weight,
+        ],
         "grad": grad.tolist(),
         "hidden": [list(h.shape) for h in hidden],
         "loss": loss.item(),
@@ -890,7 +930,9 @@ def forward_hooks_for_feature_extraction(torch, init):
     output.detach(), the handles removed afterwards (the dict stops changing), a forward
     pre-hook that records input shapes, and model[:k] slicing of an nn.Sequential."""
     nn = torch.nn
-    model = init(nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 2)))
+    model = init(
+        nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 2))
+    )
     activation = {}
 
     def get_activation(name):
@@ -904,7 +946,9 @@ def forward_hooks_for_feature_extraction(torch, init):
         if isinstance(module, nn.Linear):
             handles.append(module.register_forward_hook(get_activation(name)))
     shapes = []
-    handles.append(model.register_forward_pre_hook(lambda m, inp: shapes.append(tuple(inp[0].shape))))
+    handles.append(
+        model.register_forward_pre_hook(lambda m, inp: shapes.append(tuple(inp[0].shape)))
+    )
     x = _randn(torch, (3, 4), 5)
     out = model(x)
     captured = {k: v.tolist() for k, v in activation.items()}
@@ -994,8 +1038,13 @@ def checkpoint_dict_through_bytesio_printed(torch, init):
 
     losses = [step(model, optimizer) for _ in range(2)]
     buffer = io.BytesIO()
-    torch.save({"epoch": 2, "model_state_dict": model.state_dict(),
-                "optimizer_state_dict": optimizer.state_dict(), "loss": losses[-1]}, buffer)  # fmt: skip
+    checkpoint = {
+        "epoch": 2,
+        "model_state_dict": model.state_dict(),
+        "optimizer_state_dict": optimizer.state_dict(),
+        "loss": losses[-1],
+    }
+    torch.save(checkpoint, buffer)
     buffer.seek(0)
     checkpoint = torch.load(buffer, weights_only=True)
     resumed = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
@@ -1004,13 +1053,18 @@ def checkpoint_dict_through_bytesio_printed(torch, init):
     resumed_opt.load_state_dict(checkpoint["optimizer_state_dict"])
     printed = []
     for param_tensor in resumed.state_dict():
-        printed.append(_shown(torch, f"{param_tensor}\t{resumed.state_dict()[param_tensor].size()}"))
+        printed.append(
+            _shown(torch, f"{param_tensor}\t{resumed.state_dict()[param_tensor].size()}")
+        )
     with torch.no_grad():
         model[2].bias.copy_(torch.tensor([0.25]))
         resumed[2].bias.copy_(torch.tensor([0.25]))
     return {
-        "types": [type(model.state_dict()).__name__, type(checkpoint["model_state_dict"]).__name__,
-                  type(checkpoint["optimizer_state_dict"]).__name__],  # fmt: skip
+        "types": [
+            type(model.state_dict()).__name__,
+            type(checkpoint["model_state_dict"]).__name__,
+            type(checkpoint["optimizer_state_dict"]).__name__,
+        ],  # fmt: skip
         "printed": printed,
         "state": _shown(torch, checkpoint["model_state_dict"]),
         "epoch": [checkpoint["epoch"], checkpoint["loss"] == losses[-1]],
@@ -1039,17 +1093,30 @@ def tensor_idioms_from_answers(torch, init):
     return {
         "where": torch.where(scores > 0, scores, torch.tensor(0.0)).tolist(),
         "where_scalar": torch.where(labels == 2, 1, -1).tolist(),
-        "one_hot": [one_hot.tolist(), torch.equal(one_hot, torch.nn.functional.one_hot(labels, 4).float())],
+        "one_hot": [
+            one_hot.tolist(),
+            torch.equal(one_hot, torch.nn.functional.one_hot(labels, 4).float()),
+        ],
         "picked": picked.tolist(),
         "topk": [values.tolist(), indices.tolist()],
-        "argsort": [picked.argsort(descending=True).tolist(), torch.argsort(labels, stable=True).tolist()],
+        "argsort": [
+            picked.argsort(descending=True).tolist(),
+            torch.argsort(labels, stable=True).tolist(),
+        ],
         "unique": [uniq.tolist(), counts.tolist(), torch.bincount(labels, minlength=5).tolist()],
         "cumsum": [labels.cumsum(0).tolist(), picked.cumsum(dim=0).tolist()],
         "masked": torch.masked_select(picked, picked > 0).tolist(),
         "nonzero": [rows.tolist(), cols.tolist(), type(torch.nonzero(labels)).__name__],
-        "einsum": [torch.einsum("bij,bjk->bik", a, b).tolist(), torch.allclose(torch.bmm(a, b), a @ b)],
-        "repeat_interleave": [labels[:3].repeat_interleave(2).tolist(),
-                              torch.repeat_interleave(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 2]), dim=0).tolist()],  # fmt: skip
+        "einsum": [
+            torch.einsum("bij,bjk->bik", a, b).tolist(),
+            torch.allclose(torch.bmm(a, b), a @ b),
+        ],
+        "repeat_interleave": [
+            labels[:3].repeat_interleave(2).tolist(),
+            torch.repeat_interleave(
+                torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 2]), dim=0
+            ).tolist(),
+        ],  # fmt: skip
         "meshgrid": [gi.tolist(), gj.tolist()],
         "cdist": dist.tolist(),
     }
@@ -1071,13 +1138,35 @@ def dtype_and_device_idioms(torch, init):
     batch_shape = x.shape[1:]
     return {
         "device": [str(device), x.device.type, x.is_cuda],
-        "numbers": [x[1, 2].item(), type(x.sum().item()).__name__, x[2].tolist(), type(x.tolist()).__name__],
+        "numbers": [
+            x[1, 2].item(),
+            type(x.sum().item()).__name__,
+            x[2].tolist(),
+            type(x.tolist()).__name__,
+        ],
         "shared": [float(array[0, 0]), t.tolist()],
-        "from_numpy": [_shown(torch, from_np.dtype), from_np.float().dtype == torch.float32, _shown(torch, from_np.type())],
-        "shapes": [_shown(torch, s) for s in (x.shape, batch_shape, x.size()[-2:], x.shape + (1,), x.shape[:1] * 2)],
-        "shape_ops": [batch_shape.numel(), list(batch_shape), batch_shape == (4,), x.view(-1, *x.shape[1:]).shape == x.shape],
-        "limits": [str(torch.finfo(torch.float32)), repr(torch.finfo(torch.float16)), str(torch.iinfo(torch.int64)),
-                   str(torch.iinfo(torch.uint8)), torch.finfo(torch.float16).resolution],  # fmt: skip
+        "from_numpy": [
+            _shown(torch, from_np.dtype),
+            from_np.float().dtype == torch.float32,
+            _shown(torch, from_np.type()),
+        ],
+        "shapes": [
+            _shown(torch, s)
+            for s in (x.shape, batch_shape, x.size()[-2:], x.shape + (1,), x.shape[:1] * 2)
+        ],
+        "shape_ops": [
+            batch_shape.numel(),
+            list(batch_shape),
+            batch_shape == (4,),
+            x.view(-1, *x.shape[1:]).shape == x.shape,
+        ],
+        "limits": [
+            str(torch.finfo(torch.float32)),
+            repr(torch.finfo(torch.float16)),
+            str(torch.iinfo(torch.int64)),
+            str(torch.iinfo(torch.uint8)),
+            torch.finfo(torch.float16).resolution,
+        ],  # fmt: skip
     }
 
 
@@ -1123,10 +1212,23 @@ def activations_in_place_and_formatted_logs(torch, init):
     vector = torch.tensor([loss.item()])
     return {
         "repr": _shown(torch, block),
-        "silu_module": [_shown(torch, nn.SiLU()), _shown(torch, nn.SiLU(True)), _shown(torch, nn.Mish(inplace=True))],
-        "in_place": [returned is y, y.tolist(), torch.allclose(block[1](h.clone()), h * torch.sigmoid(h))],
+        "silu_module": [
+            _shown(torch, nn.SiLU()),
+            _shown(torch, nn.SiLU(True)),
+            _shown(torch, nn.Mish(inplace=True)),
+        ],
+        "in_place": [
+            returned is y,
+            y.tolist(),
+            torch.allclose(block[1](h.clone()), h * torch.sigmoid(h)),
+        ],
         "grad": block[0].weight.grad.tolist(),
-        "log": [f"loss: {loss:.4f}", f"Accuracy: {acc:>5.1f}%", f"{torch.tensor(3):03d}", f"{vector}"],
+        "log": [
+            f"loss: {loss:.4f}",
+            f"Accuracy: {acc:>5.1f}%",
+            f"{torch.tensor(3):03d}",
+            f"{vector}",
+        ],
         "vector_spec": _raises(lambda: f"{vector:.2f}"),
     }
 
@@ -1159,8 +1261,8 @@ def gan_on_a_one_dimensional_gaussian(torch, init):
         g_error.backward()
         g_optimizer.step()
         var, mean = torch.var_mean(g_fake.detach(), unbiased=False)
-        log.append([d_real_error.item(), d_fake_error.item(), g_error.item(),
-                    g_fake.mean().item(), g_fake.std().item(), var.item(), mean.item()])  # fmt: skip
+        errors = [d_real_error.item(), d_fake_error.item(), g_error.item()]
+        log.append(errors + [g_fake.mean().item(), g_fake.std().item(), var.item(), mean.item()])
     return {"log": log, "g_bias": G[2].bias.tolist()}
 
 
@@ -1184,7 +1286,9 @@ def transformer_classifier_with_padding_mask(torch, init):
 
         def forward(self, tokens):
             pad = tokens == 0
-            h = self.encoder(self.embed(tokens) + self.pos[:, : tokens.size(1)], src_key_padding_mask=pad)
+            h = self.encoder(
+                self.embed(tokens) + self.pos[:, : tokens.size(1)], src_key_padding_mask=pad
+            )
             keep = (~pad).unsqueeze(-1).float()
             pooled = (h * keep).sum(1) / keep.sum(1).clamp(min=1)
             return self.head(pooled)
@@ -1194,7 +1298,9 @@ def transformer_classifier_with_padding_mask(torch, init):
     labels = torch.tensor([0, 2, 1])
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.01)
     warmup = 3
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / warmup)
+    )
     losses = []
     for _ in range(2):
         optimizer.zero_grad()
@@ -1221,8 +1327,9 @@ def cbow_word2vec_with_embedding_bag(torch, init):
     (mode="mean") fed flat indices with offsets, NLLLoss of log_softmax, SGD, and the
     nearest words by F.cosine_similarity against the whole embedding table."""
     nn, F = torch.nn, torch.nn.functional
-    raw_text = ("we are about to study the idea of a computational process computational "
-                "processes are abstract beings that inhabit computers").split()  # fmt: skip
+    raw_text = """We are about to study the idea of a computational process.
+    Computational processes are abstract beings that inhabit computers.""".lower().split()
+    raw_text = [w.strip(".") for w in raw_text]
     vocab = sorted(set(raw_text))
     word_to_ix = {word: i for i, word in enumerate(vocab)}
     data = []
@@ -1368,9 +1475,711 @@ def environment_report_and_reproducibility(torch, init):
     enabled = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(False)
     return {
-        "versions": [isinstance(torch.__version__, str), torch.version.cuda is None or isinstance(torch.version.cuda, str),
-                     torch.version.cuda if not torch.cuda.is_available() else None],  # fmt: skip
-        "devices": [torch.cuda.is_available(), torch.cuda.device_count(), torch.backends.mps.is_available()],
+        "versions": [
+            isinstance(torch.__version__, str),
+            torch.version.cuda is None or isinstance(torch.version.cuda, str),
+            torch.version.cuda if not torch.cuda.is_available() else None,
+        ],  # fmt: skip
+        "devices": [
+            torch.cuda.is_available(),
+            torch.cuda.device_count(),
+            torch.backends.mps.is_available(),
+        ],
         "repeat": [torch.equal(a, b), torch.equal(first, again), g.initial_seed(), enabled],
         "np_after_seed": [float(np.random.rand() < 1.0)],
     }
+
+
+def temporal_convolutional_network(torch, init):
+    """A TCN as the blog posts write it: Chomp1d slicing off the causal padding
+    (x[:, :, :-chomp].contiguous()), dilated Conv1d pairs with weight_norm from
+    nn.utils.parametrizations, a 1x1 downsample on the residual, dilations 1, 2, 4, and a
+    Linear on the last time step; the receptive field is checked by a gradient that is
+    zero before it."""
+    nn = torch.nn
+    weight_norm = nn.utils.parametrizations.weight_norm
+
+    class Chomp1d(nn.Module):
+        def __init__(self, chomp_size):
+            super().__init__()
+            self.chomp_size = chomp_size
+
+        def forward(self, x):
+            return x[:, :, : -self.chomp_size].contiguous()
+
+    class TemporalBlock(nn.Module):
+        def __init__(self, n_in, n_out, kernel_size, dilation):
+            super().__init__()
+            padding = (kernel_size - 1) * dilation
+            conv1 = nn.Conv1d(n_in, n_out, kernel_size, padding=padding, dilation=dilation)
+            conv2 = nn.Conv1d(n_out, n_out, kernel_size, padding=padding, dilation=dilation)
+            self.net = nn.Sequential(
+                weight_norm(conv1), Chomp1d(padding), nn.ReLU(),
+                weight_norm(conv2), Chomp1d(padding), nn.ReLU(),
+            )  # fmt: skip
+            self.downsample = nn.Conv1d(n_in, n_out, 1) if n_in != n_out else None
+            self.relu = nn.ReLU()
+
+        def forward(self, x):
+            res = x if self.downsample is None else self.downsample(x)
+            return self.relu(self.net(x) + res)
+
+    class TCN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tcn = nn.Sequential(
+                *[TemporalBlock(2 if i == 0 else 4, 4, 2, 2**i) for i in range(3)]
+            )
+            self.linear = nn.Linear(4, 1)
+
+        def forward(self, x):
+            return self.linear(self.tcn(x)[:, :, -1])
+
+    model = init(TCN())
+    x = _randn(torch, (2, 2, 20), 1).requires_grad_()
+    out = model(x)
+    out.sum().backward()
+    reach = (x.grad.abs().sum((0, 1)) > 0).int()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer.step()
+    return {
+        "out": out.tolist(),
+        "reach": reach.tolist(),
+        "names": [n for n, _ in model.tcn[0].named_parameters()],
+        "after_step": model(x).detach().tolist(),
+    }
+
+
+def nucleus_sampling_and_repetition_penalty(torch, init):
+    """Text generation helpers from blog posts, on fixed logits: temperature, top-k by
+    torch.topk and masked_fill with -inf, top-p with sort, cumsum of softmax, the
+    shift-right trick and scatter back to the vocabulary order, a repetition penalty with
+    gather/scatter_, and torch.multinomial under a seeded Generator compared by its support."""
+    F = torch.nn.functional
+    logits = _randn(torch, (2, 10), 1, scale=2.0)
+    generated = torch.tensor([[1, 3, 3], [0, 9, 2]])
+    penalty = 1.3
+    score = torch.gather(logits, 1, generated)
+    score = torch.where(score < 0, score * penalty, score / penalty)
+    penalised = logits.clone().scatter_(1, generated, score)
+    scaled = penalised / 0.7
+    kth = torch.topk(scaled, 4)[0][..., -1, None]
+    top_k = scaled.masked_fill(scaled < kth, float("-inf"))
+    sorted_logits, sorted_indices = torch.sort(scaled, descending=True)
+    cumulative_probs = torch.cumsum(F.softmax(sorted_logits, dim=-1), dim=-1)
+    sorted_to_remove = cumulative_probs > 0.8
+    sorted_to_remove[..., 1:] = sorted_to_remove[..., :-1].clone()
+    sorted_to_remove[..., 0] = False
+    to_remove = sorted_to_remove.scatter(1, sorted_indices, sorted_to_remove)
+    top_p = scaled.masked_fill(to_remove, float("-inf"))
+    probs = F.softmax(top_p, dim=-1)
+    draws = torch.multinomial(
+        probs, num_samples=5, replacement=True, generator=torch.Generator().manual_seed(3)
+    )
+    allowed = (probs > 0).gather(1, draws).all().item()
+    return {
+        "penalised": penalised.tolist(),
+        "top_k": F.softmax(top_k, -1).tolist(),
+        "kept": (~to_remove).sum(1).tolist(),
+        "probs": probs.tolist(),
+        "draws": [list(draws.shape), allowed, draws.dtype == torch.int64],
+        "greedy": scaled.argmax(-1, keepdim=True).tolist(),
+    }
+
+
+def learning_rate_warmup_cosine_by_hand_and_lambda(torch, init):
+    """The Hugging Face-style schedule get_cosine_schedule_with_warmup written as a LambdaLR,
+    checked against a by-hand formula, with two param groups (no weight decay on biases and
+    LayerNorm weights: the names filtered by any(nd in n for nd in no_decay)), AdamW,
+    clip_grad_norm_ each step, and the scheduler's state_dict / load_state_dict resume."""
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Linear(4, 8), nn.LayerNorm(8), nn.GELU(), nn.Linear(8, 2)))
+    no_decay = ["bias", "1.weight"]
+    grouped = [
+        {
+            "params": [
+                p for n, p in model.named_parameters() if not any(nd in n for nd in no_decay)
+            ],
+            "weight_decay": 0.1,
+        },
+        {
+            "params": [p for n, p in model.named_parameters() if any(nd in n for nd in no_decay)],
+            "weight_decay": 0.0,
+        },
+    ]
+    optimizer = torch.optim.AdamW(grouped, lr=5e-3)
+    warmup, total = 3, 10
+
+    def lr_lambda(step):
+        if step < warmup:
+            return float(step) / float(max(1, warmup))
+        progress = float(step - warmup) / float(max(1, total - warmup))
+        return max(0.0, 0.5 * (1.0 + math.cos(math.pi * 0.5 * 2.0 * progress)))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
+    X, y = _randn(torch, (8, 4), 1), torch.tensor([0, 1] * 4)
+    lrs, norms = [], []
+    for step in range(6):
+        loss = nn.functional.cross_entropy(model(X), y)
+        loss.backward()
+        norms.append(nn.utils.clip_grad_norm_(model.parameters(), 1.0).item())
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        lrs.append([scheduler.get_last_lr()[0], 5e-3 * lr_lambda(step + 1)])
+    state = scheduler.state_dict()
+    resumed = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
+    resumed.load_state_dict(state)
+    return {
+        "groups": [len(g["params"]) for g in grouped],
+        "lrs": lrs,
+        "norms": norms,
+        "state": [state["last_epoch"], state["base_lrs"], resumed.last_epoch],
+        "weights": model[3].weight.tolist(),
+    }
+
+
+def siamese_network_with_contrastive_pairs(torch, init):
+    """A Siamese network from the blog tutorials: one embedding net applied twice (shared
+    weights), ContrastiveLoss written as a module with F.pairwise_distance and
+    torch.clamp(margin - d, min=0.0), pairs made from a label tensor by
+    torch.combinations, and nn.TripletMarginLoss / nn.TripletMarginWithDistanceLoss with a
+    cosine distance on the same embeddings."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class ContrastiveLoss(nn.Module):
+        def __init__(self, margin=2.0):
+            super().__init__()
+            self.margin = margin
+
+        def forward(self, output1, output2, label):
+            d = F.pairwise_distance(output1, output2, keepdim=True)
+            return torch.mean(
+                (1 - label) * torch.pow(d, 2)
+                + label * torch.pow(torch.clamp(self.margin - d, min=0.0), 2)
+            )
+
+    # NOTE: no bias on the last layer: distances cancel it, so its gradient is rounding noise
+    # that Adam would scale up to whole steps, differently in each library
+    net = init(nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3, bias=False)))
+    X = _randn(torch, (6, 5), 1)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    pairs = torch.combinations(torch.arange(6), r=2)
+    different = (labels[pairs[:, 0]] != labels[pairs[:, 1]]).float().unsqueeze(1)
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(3):
+        e = net(X)
+        loss = ContrastiveLoss()(e[pairs[:, 0]], e[pairs[:, 1]], different)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    e = net(X)
+    anchor, positive, negative = e[[0, 2, 4]], e[[1, 3, 5]], e[[2, 4, 0]]
+    triplet = nn.TripletMarginLoss(margin=1.0, p=2)(anchor, positive, negative)
+    cosine = nn.TripletMarginWithDistanceLoss(
+        distance_function=lambda a, b: 1.0 - F.cosine_similarity(a, b), margin=0.5, swap=True
+    )(anchor, positive, negative)
+    return {
+        "pairs": [pairs.shape[0], different.sum().item()],
+        "losses": losses,
+        "triplet": [triplet.item(), cosine.item()],
+        "embeddings": e.tolist(),
+    }
+
+
+def optimizers_race_on_rosenbrock(torch, init):
+    """The optimizer-visualisation blog post: the Rosenbrock function from (-1.5, 2) with a
+    single tensor of two parameters, SGD with nesterov momentum, Adam(amsgrad=True),
+    Adagrad, RMSprop(centered=True), NAdam and RAdam, 30 steps each; the final points and
+    losses, and the trajectory's first three points for SGD."""
+
+    def rosenbrock(xy):
+        x, y = xy
+        return (1 - x) ** 2 + 100 * (y - x**2) ** 2
+
+    def run(make, steps=30):
+        xy = torch.tensor([-1.5, 2.0], requires_grad=True)
+        optimizer = make([xy])
+        path = []
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss = rosenbrock(xy)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(xy, 1.0)
+            optimizer.step()
+            path.append(xy.detach().clone())
+        return torch.stack(path), rosenbrock(xy).item()
+
+    makers = {
+        "sgd": lambda p: torch.optim.SGD(p, lr=1e-3, momentum=0.9, nesterov=True),
+        "adam": lambda p: torch.optim.Adam(p, lr=0.05, amsgrad=True),
+        "adagrad": lambda p: torch.optim.Adagrad(p, lr=0.1, lr_decay=0.01),
+        "rmsprop": lambda p: torch.optim.RMSprop(p, lr=0.01, centered=True, momentum=0.5),
+        "nadam": lambda p: torch.optim.NAdam(p, lr=0.05),
+        "radam": lambda p: torch.optim.RAdam(
+            p, lr=0.05, decoupled_weight_decay=True, weight_decay=0.01
+        ),
+    }
+    results = {name: run(make) for name, make in makers.items()}
+    return {
+        "final": {name: [path[-1].tolist(), loss] for name, (path, loss) in results.items()},
+        "sgd_path": results["sgd"][0][:3].tolist(),
+    }
+
+
+def rotary_position_embedding(torch, init):
+    """Rotary position embeddings (RoPE) as LLaMA ports write them without complex numbers:
+    inv_freq = 1 / 10000 ** (arange(0, d, 2) / d), torch.outer with the positions,
+    cos/sin caches registered as non-persistent buffers, rotate_half with torch.cat((-x2,
+    x1), dim=-1), applied to queries and keys; the attention scores depend only on the
+    relative offset (checked), and the gradient of the rotated queries."""
+    nn = torch.nn
+
+    class Rotary(nn.Module):
+        def __init__(self, dim, max_len=16, base=10000.0):
+            super().__init__()
+            inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
+            t = torch.arange(max_len, dtype=inv_freq.dtype)
+            freqs = torch.outer(t, inv_freq)
+            emb = torch.cat((freqs, freqs), dim=-1)
+            self.register_buffer("cos_cached", emb.cos()[None, None], persistent=False)
+            self.register_buffer("sin_cached", emb.sin()[None, None], persistent=False)
+
+        def forward(self, q, k):
+            n = q.shape[-2]
+            cos, sin = self.cos_cached[:, :, :n], self.sin_cached[:, :, :n]
+            return q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+
+    def rotate_half(x):
+        x1, x2 = x[..., : x.shape[-1] // 2], x[..., x.shape[-1] // 2 :]
+        return torch.cat((-x2, x1), dim=-1)
+
+    rope = Rotary(8)
+    q = _randn(torch, (1, 2, 6, 8), 1).requires_grad_()
+    k = _randn(torch, (1, 2, 6, 8), 2)
+    q_rot, k_rot = rope(q, k)
+    scores = q_rot @ k_rot.transpose(-2, -1) / math.sqrt(8)
+    same = torch.ones(1, 1, 6, 8)
+    qs, ks = rope(same, same)
+    rel = qs @ ks.transpose(-2, -1)
+    (scores.softmax(-1) * torch.arange(6.0)).sum().backward()
+    return {
+        "buffers": [list(rope.state_dict().keys()), [n for n, _ in rope.named_buffers()]],
+        "scores": scores[0, 0].tolist(),
+        "relative": [
+            torch.allclose(rel[0, 0].diagonal(1), rel[0, 0, 0, 1].expand(5), atol=1e-5),
+            torch.allclose(rel[0, 0].diagonal(-2), rel[0, 0, 2, 0].expand(4), atol=1e-5),
+        ],  # fmt: skip
+        "grad": q.grad[0, 1].tolist(),
+    }
+
+
+def simsiam_stop_gradient(torch, init):
+    """SimSiam's loss from the paper's pseudocode: an encoder f and predictor h, two
+    augmented views, D(p, z) = -(F.normalize(p, dim=1) * F.normalize(z.detach(),
+    dim=1)).sum(dim=1).mean() symmetrised, the stop-gradient checked (z's branch gets no
+    gradient through D's second argument), and nn.CosineSimilarity as the other spelling."""
+    nn, F = torch.nn, torch.nn.functional
+    f = init(nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 4)))
+    h = init(nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 4)))
+
+    def D(p, z):
+        return -(F.normalize(p, dim=1) * F.normalize(z.detach(), dim=1)).sum(dim=1).mean()
+
+    x = _randn(torch, (8, 6), 1)
+    x1 = x + 0.1 * _randn(torch, (8, 6), 2)
+    x2 = x * 0.9
+    optimizer = torch.optim.SGD(
+        list(f.parameters()) + list(h.parameters()), lr=0.05, momentum=0.9, weight_decay=1e-4
+    )
+    losses = []
+    for _ in range(2):
+        z1, z2 = f(x1), f(x2)
+        p1, p2 = h(z1), h(z2)
+        loss = D(p1, z2) / 2 + D(p2, z1) / 2
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    z = f(x1)
+    p = torch.ones_like(z).requires_grad_()
+    grads = torch.autograd.grad(D(p, z), [p, f[0].weight], allow_unused=True)
+    cos = nn.CosineSimilarity(dim=1)
+    return {
+        "losses": losses,
+        "stop_gradient": [grads[0].tolist(), grads[1] is None],
+        "same_as_module": torch.allclose(D(h(z), z), -cos(h(z), z.detach()).mean(), atol=1e-6),
+        "running_var": f[1].running_var.tolist(),
+        "weights": h[2].weight.tolist(),
+    }
+
+
+def prototypical_networks_episode(torch, init):
+    """A few-shot episode as in Prototypical Networks: support and query sets split from a
+    tensor by view(n_way, n_shot + n_query, ...), prototypes by mean over the shots, squared
+    euclidean distances with torch.cdist(...).pow(2), log_softmax(-dists), the loss by
+    gather on the target indices, accuracy by argmax; one Adam step."""
+    nn, F = torch.nn, torch.nn.functional
+    n_way, n_shot, n_query = 3, 2, 2
+    # NOTE: no bias on the last layer: distances cancel it (see siamese_network_...)
+    encoder = init(nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 4, bias=False)))
+    centers = torch.tensor([[2.0, 0, 0, 0, 0], [0, 2.0, 0, 0, 0], [0, 0, 2.0, 0, 0]])
+    data = centers.repeat_interleave(n_shot + n_query, dim=0) + 0.5 * _randn(torch, (12, 5), 3)
+    optimizer = torch.optim.Adam(encoder.parameters(), lr=1e-2)
+    history = []
+    for _ in range(2):
+        emb = encoder(data).view(n_way, n_shot + n_query, -1)
+        support, query = emb[:, :n_shot], emb[:, n_shot:]
+        prototypes = support.mean(1)
+        dists = torch.cdist(query.reshape(-1, 4), prototypes).pow(2)
+        log_p_y = F.log_softmax(-dists, dim=1).view(n_way, n_query, -1)
+        target_inds = torch.arange(0, n_way).view(n_way, 1, 1).expand(n_way, n_query, 1).long()
+        loss_val = -log_p_y.gather(2, target_inds).squeeze().view(-1).mean()
+        _, y_hat = log_p_y.max(2)
+        acc_val = torch.eq(y_hat, target_inds.squeeze(2)).float().mean()
+        optimizer.zero_grad()
+        loss_val.backward()
+        optimizer.step()
+        history.append([loss_val.item(), acc_val.item()])
+    return {"history": history, "prototypes": prototypes.tolist(), "dists": dists.tolist()}
+
+
+def graphsage_mean_aggregation(torch, init):
+    """GraphSAGE's mean aggregator on an edge list: messages x[src] summed per destination
+    with index_add_, divided by degrees from bincount (clamp(min=1)), the same by
+    scatter_reduce(reduce="mean", include_self=False), concatenated with the node's own
+    features, a Linear and F.normalize, then node classification with a mask for the
+    training nodes."""
+    nn, F = torch.nn, torch.nn.functional
+    edge_index = torch.tensor([[0, 1, 1, 2, 3, 4, 4, 5], [1, 0, 2, 1, 4, 3, 5, 4]])
+    x = _randn(torch, (6, 3), 1)
+    labels = torch.tensor([0, 0, 0, 1, 1, 1])
+    train_mask = torch.tensor([True, False, True, True, False, True])
+
+    class SAGELayer(nn.Module):
+        def __init__(self, n_in, n_out):
+            super().__init__()
+            self.lin = nn.Linear(2 * n_in, n_out)
+
+        def forward(self, x, edge_index):
+            src, dst = edge_index
+            agg = torch.zeros_like(x).index_add_(0, dst, x[src])
+            deg = torch.bincount(dst, minlength=x.size(0)).clamp(min=1).unsqueeze(1)
+            mean = agg / deg
+            return F.normalize(self.lin(torch.cat([x, mean], dim=1)), p=2, dim=-1), mean
+
+    layer1, layer2 = init(SAGELayer(3, 4)), init(SAGELayer(4, 2))
+    optimizer = torch.optim.Adam(list(layer1.parameters()) + list(layer2.parameters()), lr=0.05)
+    losses = []
+    for _ in range(3):
+        h, mean = layer1(x, edge_index)
+        out, _ = layer2(F.relu(h), edge_index)
+        loss = F.cross_entropy(out[train_mask] * 5, labels[train_mask])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    by_scatter = torch.zeros(6, 3).scatter_reduce(
+        0,
+        edge_index[1].unsqueeze(1).expand(-1, 3),
+        x[edge_index[0]],
+        reduce="mean",
+        include_self=False,
+    )
+    return {
+        "losses": losses,
+        "mean": mean.tolist(),
+        "scatter_same": torch.allclose(by_scatter, layer1(x, edge_index)[1], atol=1e-6),
+        "pred": out.argmax(1).tolist(),
+    }
+
+
+def conditional_vae_with_one_hot_labels(torch, init):
+    """A conditional VAE from the blog tutorials: the label one-hot encoded with F.one_hot
+    and concatenated to the input and to z (torch.cat(..., dim=1)), the reparameterisation
+    with given eps, MSE reconstruction (reduction='sum') plus the KL term, Adam, and
+    generation of one sample per class from z = 0."""
+    nn, F = torch.nn, torch.nn.functional
+    n_classes, latent = 3, 2
+
+    class CVAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Sequential(nn.Linear(6 + n_classes, 10), nn.Tanh())
+            self.mu = nn.Linear(10, latent)
+            self.logvar = nn.Linear(10, latent)
+            self.dec = nn.Sequential(nn.Linear(latent + n_classes, 10), nn.Tanh(), nn.Linear(10, 6))
+
+        def forward(self, x, c, eps):
+            h = self.enc(torch.cat([x, c], dim=1))
+            mu, logvar = self.mu(h), self.logvar(h)
+            z = mu + eps * torch.exp(0.5 * logvar)
+            return self.dec(torch.cat([z, c], dim=1)), mu, logvar
+
+    model = init(CVAE())
+    x = _randn(torch, (9, 6), 1)
+    y = torch.tensor([0, 1, 2] * 3)
+    c = F.one_hot(y, num_classes=n_classes).float()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    history = []
+    for step in range(3):
+        recon, mu, logvar = model(x, c, _randn(torch, (9, latent), 20 + step))
+        rec = F.mse_loss(recon, x, reduction="sum")
+        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        loss = (rec + kld) / x.size(0)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append([rec.item(), kld.item()])
+    with torch.no_grad():
+        labels = torch.eye(n_classes)
+        samples = model.dec(torch.cat([torch.zeros(n_classes, latent), labels], dim=1))
+    return {"history": history, "samples": samples.tolist(), "c": c[:3].tolist()}
+
+
+def drop_path_stochastic_depth(torch, init):
+    """DropPath (stochastic depth) as timm writes it: keep_prob, a random tensor of shape
+    (batch, 1, 1, ...) from x.new_empty(shape).bernoulli_(keep_prob), div_(keep_prob), the
+    identity in eval mode and at drop_prob 0; the random masks are compared by their
+    properties (rows all kept or all dropped, kept rows scaled by 1 / keep_prob)."""
+    nn = torch.nn
+
+    def drop_path(x, drop_prob=0.0, training=False, scale_by_keep=True):
+        if drop_prob == 0.0 or not training:
+            return x
+        keep_prob = 1 - drop_prob
+        shape = (x.shape[0],) + (1,) * (x.ndim - 1)
+        random_tensor = x.new_empty(shape).bernoulli_(keep_prob)
+        if keep_prob > 0.0 and scale_by_keep:
+            random_tensor.div_(keep_prob)
+        return x * random_tensor
+
+    class DropPath(nn.Module):
+        def __init__(self, drop_prob=0.0):
+            super().__init__()
+            self.drop_prob = drop_prob
+
+        def forward(self, x):
+            return drop_path(x, self.drop_prob, self.training)
+
+        def extra_repr(self):
+            return f"drop_prob={round(self.drop_prob, 3):0.3f}"
+
+    block = DropPath(0.25)
+    x = torch.ones(64, 3, 2)
+    out = block(x)
+    per_row = out.view(64, -1)
+    rows_uniform = bool(((per_row == 0).all(1) | (per_row == 1 / 0.75).all(1)).all())
+    kept = (per_row[:, 0] > 0).sum().item()
+    block.eval()
+    return {
+        "repr": _shown(torch, nn.Sequential(block, DropPath())),
+        "rows_uniform": rows_uniform,
+        "kept_in_range": 20 < kept < 64,
+        "eval_identity": block(x) is x,
+        "zero_prob": DropPath(0.0).train()(x) is x,
+        "shape": list(x.new_empty((64, 1, 1)).shape),
+    }
+
+
+def knn_classifier_on_digits(torch, init):
+    """k-nearest neighbours on sklearn's digits with tensors only: torch.cdist between the
+    test and train sets, topk(k, largest=False), the neighbours' labels, the majority vote
+    by torch.mode and by bincount per row, accuracy, and torch.quantile of the distances."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X = torch.tensor(digits.data[:400], dtype=torch.float32) / 16.0
+    y = torch.tensor(digits.target[:400])
+    X_train, y_train, X_test, y_test = X[:300], y[:300], X[300:340], y[300:340]
+    dists = torch.cdist(X_test, X_train)
+    knn = dists.topk(5, dim=1, largest=False)
+    neighbour_labels = y_train[knn.indices]
+    voted = torch.mode(neighbour_labels, dim=1).values
+    counts = torch.stack([torch.bincount(row, minlength=10) for row in neighbour_labels])
+    accuracy = (voted == y_test).float().mean().item()
+    return {
+        "nearest": knn.values[:3].tolist(),
+        "labels": neighbour_labels[:5].tolist(),
+        "voted": voted.tolist(),
+        "by_counts": torch.equal(counts.argmax(1), voted),
+        "accuracy": accuracy,
+        "quantiles": torch.quantile(dists[0], torch.tensor([0.1, 0.5, 0.9])).tolist(),
+    }
+
+
+def model_soup_by_averaging_state_dicts(torch, init):
+    """Weight averaging as the "model soups" posts do it: two fine-tuned copies made with
+    copy.deepcopy, their state_dicts averaged key by key ({k: (a[k] + b[k]) / 2}), the
+    integer num_batches_tracked kept rather than averaged, load_state_dict into a third
+    copy, and the averaged model's loss against the two ingredients'."""
+    nn, F = torch.nn, torch.nn.functional
+    base = init(nn.Sequential(nn.Linear(3, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 1)))
+    X, y = _randn(torch, (16, 3), 1), _randn(torch, (16, 1), 2)
+
+    def finetune(model, lr, steps=3):
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        for _ in range(steps):
+            optimizer.zero_grad()
+            F.mse_loss(model(X), y).backward()
+            optimizer.step()
+        return model
+
+    a = finetune(copy.deepcopy(base), 0.05)
+    b = finetune(copy.deepcopy(base), 0.2)
+    sa, sb = a.state_dict(), b.state_dict()
+    soup_state = {k: (sa[k] + sb[k]) / 2 if sa[k].is_floating_point() else sa[k] for k in sa}
+    soup = copy.deepcopy(base)
+    soup.load_state_dict(soup_state)
+    for m in (a, b, soup):
+        m.eval()
+    with torch.no_grad():
+        losses = [F.mse_loss(m(X), y).item() for m in (a, b, soup)]
+    return {
+        "losses": losses,
+        "tracked": [
+            soup[1].num_batches_tracked.item(),
+            soup_state["1.num_batches_tracked"].dtype == torch.int64,
+        ],
+        "soup_weight": soup[3].weight.tolist(),
+        "base_untouched": base[1].num_batches_tracked.item(),
+    }
+
+
+def lstm_autoencoder_anomaly_scores(torch, init):
+    """An LSTM autoencoder for time-series anomaly detection (the Keras-port blog post):
+    windows of a sine wave made with unfold, the encoder's last hidden state repeated over
+    time (h[-1].unsqueeze(1).repeat(1, seq_len, 1)), an LSTM decoder and a Linear per time
+    step, L1 reconstruction error per window, a threshold from torch.quantile, and the
+    windows flagged after a spike is added."""
+    nn = torch.nn
+
+    class LSTMAutoencoder(nn.Module):
+        def __init__(self, seq_len=8, hidden=6):
+            super().__init__()
+            self.seq_len = seq_len
+            self.encoder = nn.LSTM(1, hidden, batch_first=True)
+            self.decoder = nn.LSTM(hidden, hidden, batch_first=True)
+            self.output = nn.Linear(hidden, 1)
+
+        def forward(self, x):
+            _, (h, _) = self.encoder(x)
+            repeated = h[-1].unsqueeze(1).repeat(1, self.seq_len, 1)
+            out, _ = self.decoder(repeated)
+            return self.output(out)
+
+    t = torch.linspace(0, 4 * math.pi, 40)
+    signal = torch.sin(t)
+    windows = signal.unfold(0, 8, 4).unsqueeze(-1)
+    model = init(LSTMAutoencoder())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    criterion = nn.L1Loss(reduction="sum")
+    losses = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss = criterion(model(windows), windows)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    spiked = signal.clone()
+    spiked[21] += 3.0
+    test = spiked.unfold(0, 8, 4).unsqueeze(-1)
+    with torch.no_grad():
+        train_err = (model(windows) - windows).abs().mean(dim=(1, 2))
+        test_err = (model(test) - test).abs().mean(dim=(1, 2))
+    threshold = torch.quantile(train_err, 0.95)
+    return {
+        "windows": list(windows.shape),
+        "losses": losses,
+        "errors": test_err.tolist(),
+        "flagged": torch.nonzero(test_err > threshold).flatten().tolist(),
+        "threshold": threshold.item(),
+    }
+
+
+def value_iteration_on_a_gridworld(torch, init):
+    """Value iteration with tensors on a 4-state chain MDP written in code: the transition
+    tensor P[s, a, s'] built with index_put_, rewards R[s, a], the Bellman backup
+    Q = R + gamma * einsum("sat,t->sa", P, V) until max |V - V_old| < tol, the greedy policy
+    by argmax, and policy evaluation by torch.linalg.solve of (I - gamma P_pi) V = R_pi."""
+    n_states, n_actions, gamma = 4, 2, 0.9
+    P = torch.zeros(n_states, n_actions, n_states)
+    s = torch.arange(n_states)
+    left, right = (s - 1).clamp(min=0), (s + 1).clamp(max=n_states - 1)
+    P.index_put_((s, torch.zeros_like(s), left), torch.full((n_states,), 0.8))
+    P.index_put_((s, torch.zeros_like(s), right), torch.full((n_states,), 0.2), accumulate=True)
+    P.index_put_((s, torch.ones_like(s), right), torch.full((n_states,), 0.8))
+    P.index_put_((s, torch.ones_like(s), left), torch.full((n_states,), 0.2), accumulate=True)
+    R = torch.zeros(n_states, n_actions)
+    R[n_states - 1] = 1.0
+    V = torch.zeros(n_states)
+    iterations = 0
+    while True:
+        Q = R + gamma * torch.einsum("sat,t->sa", P, V)
+        V_new = Q.max(dim=1).values
+        iterations += 1
+        if (V_new - V).abs().max() < 1e-4:
+            V = V_new
+            break
+        V = V_new
+    policy = Q.argmax(dim=1)
+    P_pi = P[s, policy]
+    R_pi = R[s, policy]
+    V_exact = torch.linalg.solve(torch.eye(n_states) - gamma * P_pi, R_pi)
+    return {
+        "rows_sum_to_one": torch.allclose(P.sum(-1), torch.ones(n_states, n_actions)),
+        "iterations": iterations,
+        "V": V.tolist(),
+        "policy": policy.tolist(),
+        "exact": V_exact.tolist(),
+    }
+
+
+PROGRAMS = [
+    char_rnn_name_classifier,
+    seq2seq_gru_with_teacher_forcing,
+    vae_with_reparameterisation,
+    dcgan_training_step,
+    reinforce_on_a_corridor,
+    dqn_step_with_replay_buffer,
+    transformer_language_model,
+    distillation_with_temperature,
+    mixup_and_cutmix_batches,
+    gradient_accumulation_and_clipping,
+    early_stopping_with_state_dict_copies,
+    samplers_and_random_split,
+    iterable_dataset_with_worker_info,
+    per_group_lrs_with_three_schedules,
+    weight_tying_in_a_language_model,
+    freezing_a_backbone_and_replacing_the_head,
+    forward_hooks_for_feature_extraction,
+    digits_evaluation_with_confusion_matrix,
+    checkpoint_dict_through_bytesio_printed,
+    tensor_idioms_from_answers,
+    dtype_and_device_idioms,
+    printing_tensors_modules_and_grad_fns,
+    activations_in_place_and_formatted_logs,
+    gan_on_a_one_dimensional_gaussian,
+    transformer_classifier_with_padding_mask,
+    cbow_word2vec_with_embedding_bag,
+    custom_autograd_functions_from_the_docs,
+    environment_report_and_reproducibility,
+    temporal_convolutional_network,
+    nucleus_sampling_and_repetition_penalty,
+    learning_rate_warmup_cosine_by_hand_and_lambda,
+    siamese_network_with_contrastive_pairs,
+    optimizers_race_on_rosenbrock,
+    rotary_position_embedding,
+    simsiam_stop_gradient,
+    prototypical_networks_episode,
+    graphsage_mean_aggregation,
+    conditional_vae_with_one_hot_labels,
+    drop_path_stochastic_depth,
+    knn_classifier_on_digits,
+    model_soup_by_averaging_state_dicts,
+    lstm_autoencoder_anomaly_scores,
+    value_iteration_on_a_gridworld,
+]
