@@ -8,6 +8,7 @@ enough because NumPy releases the GIL while it copies, so loading overlaps compu
 from __future__ import annotations
 
 import collections
+import copy
 import itertools
 import numbers
 import warnings
@@ -205,7 +206,15 @@ def default_collate(batch):
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in elem}
+        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+        try:  # the sample's mapping type (an OrderedDict stays one), as PyTorch's
+            if isinstance(elem, collections.abc.MutableMapping):
+                clone = copy.copy(elem)
+                clone.update(collated)
+                return clone
+            return type(elem)(collated)
+        except TypeError:  # a mapping that cannot be copied, updated or built from a dict
+            return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
