@@ -734,8 +734,9 @@ def samplers_and_random_split(torch, init):
 
 def iterable_dataset_with_worker_info(torch, init):
     """The IterableDataset docs' range example: __iter__ splits [start, end) by
-    get_worker_info() (None in the main process, so all of it), DataLoader with batch_size
-    and with batch_size=None, and a stream of (text, label) pairs whose default collation
+    get_worker_info() (None in the main process, so all of it; with num_workers=2 each
+    worker reads its half and their batches come in turn), DataLoader with batch_size and
+    with batch_size=None, and a stream of (text, label) pairs whose default collation
     gives a tuple of strings and a tensor of labels (what a DataLoader over text yields)."""
     D = torch.utils.data
 
@@ -768,6 +769,10 @@ def iterable_dataset_with_worker_info(torch, init):
     last = list(D.DataLoader(TextStream(), batch_size=2))[-1]
     return {
         "main": [D.get_worker_info() is None, list(ds)],
+        "two_workers": [t.tolist() for t in D.DataLoader(ds, num_workers=2)],
+        "batched_workers": [
+            t.tolist() for t in D.DataLoader(MyIterableDataset(0, 9), batch_size=2, num_workers=2)
+        ],
         "batches": [b.tolist() for b in batches],
         "unbatched": [type(x).__name__ for x in D.DataLoader(ds, batch_size=None)],
         "texts": [type(texts).__name__, list(texts), labels.tolist()],
