@@ -398,6 +398,7 @@ from minigrad.random import (
     set_rng_state,
 )
 from minigrad import cuda  # after random: minigrad.cuda seeds the CUDA generators
+from minigrad import version
 
 float32 = float = dtypes.float32
 float64 = double = dtypes.float64

@@ -174,9 +174,17 @@ class finfo:  # noqa: N801 - PyTorch's spelling
             raise TypeError(f"finfo: {d} is not a floating point dtype; use iinfo")
         info = np.finfo(d.np)
         self.bits, self.dtype = info.bits, d.name
-        self.eps, self.resolution = float(info.eps), float(info.resolution)
+        # 10**-precision as a Python float (float16's own resolution is 0.0010004)
+        self.eps, self.resolution = float(info.eps), float(f"1e-{info.precision}")
         self.max, self.min = float(info.max), float(info.min)
         self.tiny = self.smallest_normal = float(info.tiny)
+
+    def __repr__(self) -> str:  # PyTorch's: C's %g, six significant digits
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
 
 
 class iinfo:  # noqa: N801
@@ -189,3 +197,6 @@ class iinfo:  # noqa: N801
         info = np.iinfo(d.np) if d is not bool_ else np.iinfo(np.uint8)
         self.bits, self.dtype = info.bits, d.name
         self.max, self.min = int(info.max), int(info.min)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -8,7 +8,8 @@ Format (version 1): a zip archive holding
 
 The tree is JSON: numbers, strings, booleans and null as they are; a list as
 {"list": [...]}, a tuple as {"tuple": [...]}, a dict as {"dict": [[key, value], ...]} (keys
-keep their type: optimizer states use int keys) and a tensor as {"tensor": i}. A tensor
+keep their type: optimizer states use int keys), an OrderedDict (a module's state_dict) as
+{"odict": [[key, value], ...]} and a tensor as {"tensor": i}. A tensor
 reached twice is stored once. Anything else (functions, arbitrary classes) is refused when
 saving, so loading never has to construct unknown objects.
 """
@@ -26,6 +27,7 @@ import struct
 import tokenize
 import zipfile
 import zlib
+from collections import OrderedDict
 
 import numpy as np
 
@@ -87,8 +89,10 @@ def _encode(obj, tensors: list, seen: dict):
     if isinstance(obj, np.ndarray):
         return _encode(Tensor._make(obj), tensors, seen)
     if isinstance(obj, dict):
+        # an OrderedDict comes back one, as PyTorch's (print of a loaded state_dict)
+        kind = "odict" if isinstance(obj, OrderedDict) else "dict"
         return {
-            "dict": [[_encode(k, tensors, seen), _encode(v, tensors, seen)] for k, v in obj.items()]
+            kind: [[_encode(k, tensors, seen), _encode(v, tensors, seen)] for k, v in obj.items()]
         }
     if isinstance(obj, (list, tuple)):
         kind = "tuple" if isinstance(obj, tuple) else "list"
@@ -695,14 +699,14 @@ def _decode(tree, tensors: list, depth: int = 0):
         return tensors[value]
     if not isinstance(value, list):
         raise _Corrupt(f"{kind!r} holds a {type(value).__name__}, not a list")
-    if kind == "dict":
+    if kind in ("dict", "odict"):
         if not all(isinstance(pair, list) and len(pair) == 2 for pair in value):
             raise _Corrupt("a dict entry is not a [key, value] pair")
         items = [(_decode(k, tensors, depth + 1), _decode(v, tensors, depth + 1)) for k, v in value]
         if not all(isinstance(k, (str, int, float, bool, type(None), tuple)) for k, _ in items):
             raise _Corrupt("a dict key is not a number, string or tuple")
         try:
-            decoded = dict(items)
+            decoded = (OrderedDict if kind == "odict" else dict)(items)
         except TypeError:  # a tuple key holding a list
             raise _Corrupt("a dict key is a tuple holding a list or dict") from None
         if len(decoded) != len(items):

@@ -31,6 +31,25 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"minigrad.Size({list(self)})"
 
+    # a slice, a concatenation or a repetition of a shape is a shape, as in PyTorch
+    # (print(x.shape[1:]) shows minigrad.Size([...]))
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
     def numel(self) -> int:
         n = 1
         for s in self:
@@ -586,6 +605,8 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         if self.array.ndim == 0 and spec:
             return format(self.item(), spec)
+        if spec:  # f"{acc:.2f}" of a one-element vector too: PyTorch formats scalars only
+            raise TypeError("unsupported format string passed to Tensor.__format__")
         return repr(self)
 
     # -- autograd ----------------------------------------------------------------------------
@@ -1267,9 +1288,9 @@ class Tensor:
             raise RuntimeError(
                 f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
             )
-        if self.ndim < 2:
-            return self
-        return shape_ops._named(shape_ops.transpose(self, 0, 1), self, "TBackward0")
+        # a view even of a vector or a scalar (grad_fn=<TBackward0>), as PyTorch's
+        dims = (1, 0) if self.ndim == 2 else tuple(range(self.ndim))
+        return shape_ops._named(shape_ops.permute(self, dims), self, "TBackward0")
 
     @_numpy_axis
     def squeeze(self, dim=None):

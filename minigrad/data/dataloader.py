@@ -8,6 +8,7 @@ enough because NumPy releases the GIL while it copies, so loading overlaps compu
 from __future__ import annotations
 
 import collections
+import copy
 import itertools
 import numbers
 import warnings
@@ -177,8 +178,9 @@ def default_collate(batch):
     """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
 
     Tensors and NumPy arrays are stacked on a new first dim; Python floats become float64,
-    ints int64 and bools bool tensors; strings stay a list; a tuple sample (not a namedtuple)
-    gives a list (PyTorch's rules).
+    ints int64 and bools bool tensors; strings stay the batch as given (inside a tuple or
+    list sample, a tuple of them); a tuple sample (not a namedtuple) gives a list (PyTorch's
+    rules).
     """
     from minigrad.ops.shape import stack
 
@@ -202,18 +204,26 @@ def default_collate(batch):
     if isinstance(elem, numbers.Real):
         return Tensor._make(np.asarray(batch, dtype=np.float64))
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch
     if isinstance(elem, collections.abc.Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in elem}
+        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+        try:  # the sample's mapping type (an OrderedDict stays one), as PyTorch's
+            if isinstance(elem, collections.abc.MutableMapping):
+                clone = copy.copy(elem)
+                clone.update(collated)
+                return clone
+            return type(elem)(collated)
+        except TypeError:  # a mapping that cannot be copied, updated or built from a dict
+            return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         try:
             fields = list(zip(*batch, strict=True))
         except ValueError:
             raise RuntimeError("each element in list of batch should be of equal size") from None
         # NOTE: a tuple of samples gives a list of batches, as in PyTorch
-        return [default_collate(list(s)) for s in fields]
+        return [default_collate(s) for s in fields]
     raise TypeError(
         f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
         f"found {type(elem).__name__}"
@@ -243,11 +253,28 @@ def _check_equal_sizes(batch) -> None:
             )
 
 
+class WorkerInfo:
+    """What get_worker_info() returns while a loader's worker reads an IterableDataset: the
+    worker's id, num_workers, its seed and its own copy of the dataset."""
+
+    def __init__(self, id, num_workers, seed, dataset):
+        self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
+
+    def __repr__(self) -> str:
+        return (
+            f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed}, "
+            f"dataset={self.dataset!r})"
+        )
+
+
+_worker_info = None  # set while a worker of an IterableDataset's loader runs
+
+
 def get_worker_info():
-    """None, as PyTorch's answer in the main process: minigrad's loader threads (num_workers >
-    0) are not worker processes with their own copy of the dataset, so a dataset that splits
-    its work with get_worker_info() reads it whole."""
-    return None
+    """None in the main process, as PyTorch's; a WorkerInfo while a DataLoader(num_workers=n)
+    reads an IterableDataset, so a dataset can split its stream among the workers. (Workers
+    of a map-style dataset are threads that share the dataset: None there too.)"""
+    return _worker_info
 
 
 def _tensor_rows(dataset):
@@ -259,7 +286,7 @@ def _tensor_rows(dataset):
     return None
 
 
-def _check_iterable_options(shuffle, sampler, batch_sampler, num_workers) -> None:
+def _check_iterable_options(shuffle, sampler, batch_sampler) -> None:
     """An IterableDataset has no indices: no shuffling or samplers (PyTorch's ValueError)."""
     for name, value in (
         ("shuffle", shuffle),
@@ -271,13 +298,6 @@ def _check_iterable_options(shuffle, sampler, batch_sampler, num_workers) -> Non
                 f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
                 f"{name}={value}"
             )
-    if num_workers:
-        # NOTE: PyTorch gives each worker process its own copy of the stream (every sample
-        # num_workers times unless the dataset splits itself with get_worker_info())
-        raise NotImplementedError(
-            "DataLoader: num_workers > 0 with an IterableDataset is not supported by minigrad "
-            "(PyTorch's workers would each yield the whole stream); use num_workers=0"
-        )
 
 
 # -- the loader --------------------------------------------------------------------------------
@@ -329,7 +349,7 @@ class DataLoader:
                 "and drop_last"
             )
         if isinstance(dataset, IterableDataset):
-            _check_iterable_options(shuffle, sampler, batch_sampler, num_workers)
+            _check_iterable_options(shuffle, sampler, batch_sampler)
         self.dataset, self.num_workers = dataset, num_workers
         self.batch_size, self.drop_last, self.generator = batch_size, drop_last, generator
         self.prefetch_factor = 2 if prefetch_factor is None and num_workers else prefetch_factor
@@ -375,13 +395,13 @@ class DataLoader:
             return [Tensor._make(t.array[t.device.xp.asarray(idx)]) for t in tensors]
         return self.collate_fn([self.dataset[i] for i in indices])
 
-    def _stream(self):
+    def _stream(self, dataset):
         """The batches of an IterableDataset: consecutive samples, batch_size at a time."""
         if self.batch_size is None:
-            yield from map(self.collate_fn, self.dataset)
+            yield from map(self.collate_fn, dataset)
             return
         batch = []
-        for sample in self.dataset:
+        for sample in dataset:
             batch.append(sample)
             if len(batch) == self.batch_size:
                 yield self.collate_fn(batch)
@@ -400,11 +420,44 @@ class DataLoader:
                     stacklevel=2,
                 )
         if isinstance(self.dataset, IterableDataset):
-            return self._stream()
+            if self.num_workers == 0:
+                return self._stream(self.dataset)
+            return self._workers_streams()
         batches = self.sampler if self.batch_sampler is None else self.batch_sampler
         if self.num_workers == 0:
             return (self._fetch(indices) for indices in batches)
         return self._prefetching(iter(batches))
+
+    def _workers_streams(self):
+        """PyTorch's worker processes on an IterableDataset, taken in turn in this thread:
+        each worker batches its own copy of the dataset (every sample num_workers times
+        unless the dataset splits itself by get_worker_info()), and the loader yields one
+        batch of each worker in turn until all are done. # NOTE: the workers share minigrad's
+        random generators (PyTorch seeds each process with its WorkerInfo.seed)."""
+        global _worker_info
+        base_seed = int(integers_array(0, 2**62, (), "cpu", self.generator))
+        workers = []
+        for worker_id in range(self.num_workers):
+            info = WorkerInfo(worker_id, self.num_workers, base_seed + worker_id, None)
+            info.dataset = copy.deepcopy(self.dataset)
+            workers.append((info, self._stream(info.dataset)))
+            _worker_info = info
+            try:
+                if self.worker_init_fn is not None:
+                    self.worker_init_fn(worker_id)
+            finally:
+                _worker_info = None
+        while workers:
+            for info, stream in list(workers):
+                _worker_info = info  # a generator's body runs inside next(): set around it
+                try:
+                    batch = next(stream)
+                except StopIteration:
+                    workers.remove((info, stream))
+                    continue
+                finally:
+                    _worker_info = None
+                yield batch
 
     def _prefetching(self, batches):
         """Yield batches in order while up to prefetch_factor * num_workers load in threads."""

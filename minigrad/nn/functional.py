@@ -53,7 +53,7 @@ from minigrad.nn.losses import (
 from minigrad.nn.resampling import affine_grid, grid_sample, interpolate, pad
 from minigrad.ops import activations as activations_ops
 from minigrad.ops._util import require_floating
-from minigrad.ops.activations import gelu, sigmoid, silu, softplus, tanh
+from minigrad.ops.activations import gelu, sigmoid, softplus, tanh
 from minigrad.ops.conv import avg_pool2d, max_pool2d
 from minigrad.ops.conv3d import avg_pool3d, conv3d, max_pool3d
 from minigrad.ops.indexing import one_hot, triu_indices
@@ -591,6 +591,13 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return input._inplace(hardsigmoid)
     return activations_ops.hardsigmoid(input)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x)."""
+    if inplace:
+        return input._inplace(activations_ops.silu)
+    return activations_ops.silu(input)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:

@@ -56,3 +56,18 @@ def test_batch_sampler_batches_match_pytorch(n, size, drop_last):
     ours = list(minigrad.utils.data.BatchSampler(range(n), size, drop_last))
     assert ours == list(torch.utils.data.BatchSampler(range(n), size, drop_last))
     assert len(ours) == len(minigrad.utils.data.BatchSampler(range(n), size, drop_last))
+
+
+@pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])
+def test_collate_keeps_the_containers_pytorch_keeps(lib):
+    """Strings stay the batch given at the top and a tuple of them inside a sample (a text
+    DataLoader's names batch), and a mapping keeps its type (an OrderedDict stays one)."""
+    from collections import OrderedDict
+
+    collate = lib.utils.data.default_collate
+    assert collate(["a", "b"]) == ["a", "b"]
+    texts, labels = collate([("good", 1), ("bad", 0)])
+    assert texts == ("good", "bad") and labels.tolist() == [1, 0]
+    batch = collate([OrderedDict(x=1.0, name="a"), OrderedDict(x=2.0, name="b")])
+    assert type(batch) is OrderedDict and list(batch) == ["x", "name"]
+    assert batch["name"] == ["a", "b"] and batch["x"].tolist() == [1.0, 2.0]

@@ -45,9 +45,42 @@ def test_len_chain_and_errors_as_pytorch():
         assert issubclass(data.dataset.IterableDataset, data.Dataset)
 
 
-def test_worker_threads_on_a_stream_say_it_is_not_supported():
-    with pytest.raises(NotImplementedError, match="num_workers > 0 with an IterableDataset"):
-        minigrad.utils.data.DataLoader(_stream(minigrad, 7), num_workers=2)
+def test_workers_on_a_stream_give_pytorchs_batches():
+    """num_workers=2 on an IterableDataset: each worker reads its own copy (a stream that
+    ignores get_worker_info() comes twice), a dataset that splits itself by
+    get_worker_info() comes once, and the workers' batches come in turn, as PyTorch's
+    worker processes give them; worker_init_fn sees the worker's info (in PyTorch it runs in
+    the worker process, so only minigrad's record of it can be read here)."""
+
+    def loaded(lib):
+        data = lib.utils.data
+
+        class Split(data.IterableDataset):
+            def __iter__(self):
+                info = data.get_worker_info()
+                per = -(-10 // info.num_workers)
+                return iter(range(info.id * per, min(10, (info.id + 1) * per)))
+
+        seen = []
+
+        def init(worker_id):
+            info = data.get_worker_info()
+            seen.append((worker_id, info.id, info.num_workers, type(info.dataset).__name__))
+
+        split = data.DataLoader(Split(), batch_size=2, num_workers=2, worker_init_fn=init)
+        whole = data.DataLoader(_stream(lib, 3), batch_size=2, num_workers=2)
+        unbatched = data.DataLoader(Split(), batch_size=None, num_workers=3)
+        return (
+            [b.tolist() for b in split],
+            [b.tolist() for b in whole],
+            [int(x) for x in unbatched],
+            data.get_worker_info(),
+        ), seen
+
+    (ours, seen), (theirs, _) = loaded(minigrad), loaded(torch)
+    assert ours == theirs
+    assert ours[0] == [[0, 1], [5, 6], [2, 3], [7, 8], [4], [9]]
+    assert sorted(seen) == [(0, 0, 2, "Split"), (1, 1, 2, "Split")]
 
 
 def test_the_docs_range_dataset_that_splits_by_worker_info_reads_it_whole_without_workers():

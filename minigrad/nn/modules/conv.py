@@ -134,7 +134,7 @@ class _ConvNd(Module):
             f"stride={self.stride}"
         )
         zero = (0,) * self._dims
-        if self.padding not in (zero, "valid"):
+        if self.padding != zero:  # 'same' and 'valid' shown too, as PyTorch's
             text += f", padding={self.padding}"
         if self.dilation != (1,) * self._dims:
             text += f", dilation={self.dilation}"

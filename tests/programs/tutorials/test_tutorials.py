@@ -21,12 +21,14 @@ import tutorials6
 import tutorials7
 import tutorials8
 import tutorials9
+import tutorials10
 import user_programs
 
 import minigrad
 
 PROGRAMS = [
-    pytest.param(p, id=p.__name__)
+    # the module in the id too: `-k tutorials10` runs one round's programs
+    pytest.param(p, id=f"{p.__module__}-{p.__name__}")
     for p in basics.PROGRAMS
     + intermediate.PROGRAMS
     + advanced.PROGRAMS
@@ -41,6 +43,7 @@ PROGRAMS = [
     + tutorials8.PROGRAMS
     + tutorials9.PROGRAMS
     + spectral_and_lu.PROGRAMS
+    + tutorials10.PROGRAMS
 ]
 
 

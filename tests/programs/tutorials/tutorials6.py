@@ -1934,8 +1934,8 @@ def iterable_dataset_doc_examples(torch, init):
     with get_worker_info(), which is None in the main process, and the worker_init_fn
     variant), a generator-backed stream batched by a DataLoader, ChainDataset of two streams,
     StackDataset pairing two datasets by index (tuple and dict forms), and a DataLoader of
-    dicts. (The doc's num_workers=2 runs are left out: minigrad refuses workers with an
-    IterableDataset, docs/data.md.)"""
+    dicts. (The doc's num_workers=2 runs are in tutorials10.iterable_dataset_with_worker_info
+    and tests/data/test_iterable_dataset.py.)"""
     data = torch.utils.data
 
     class MyIterableDataset(data.IterableDataset):
