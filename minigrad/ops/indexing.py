@@ -115,8 +115,16 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index, advanced):
         ctx.shape, ctx.index, ctx.advanced = x.array.shape, index, advanced
-        if advanced == ALONG_DIM and _flat_path(x.device.xp, index) and x.array.flags.c_contiguous:
-            return x.array.reshape(-1)[_flat_index(index, x.array.shape)]
+        if advanced == ALONG_DIM and _flat_path(x.device.xp, index):
+            a = x.array
+            if 0 in a.strides and not a.flags.c_contiguous:
+                # NOTE: a broadcast gradient (`.sum()`'s): a copy is one sequential write, NumPy's
+                # indexing of it with one array a dim is slow (512x64 of 512x512: 80 -> 142 us)
+                a = np.ascontiguousarray(a)
+            if a.flags.c_contiguous:
+                # NOTE: _check_index checked the range: take's "clip" skips a second check
+                # (512x64 of 512x512: 46 -> 38 us; indexing with [] takes 46)
+                return np.take(a.reshape(-1), _flat_index(index, a.shape), mode="clip")
         d = _single_array_dim(x.device.xp, index) if advanced else None
         try:
             if d is not None:
@@ -146,14 +154,10 @@ class IndexAdd(Function):
     def forward(ctx, g, shape, index, advanced):
         ctx.index, ctx.advanced = index, advanced
         xp = g.device.xp
-        if advanced == ALONG_DIM and _flat_path(xp, index) and g.array.dtype.char in "fd":
-            # NOTE: add.at adds one element at a time (a gather's gradient, 512x64 into
-            # 512x512: 282 us); bincount adds in order too, in float64 (89 us): float64 sums
-            # are add.at's, float32 ones rounded once, not at each add
-            flat = _flat_index(index, shape)
-            weights = xp.broadcast_to(g.array, flat.shape).reshape(-1)
-            out = xp.bincount(flat.reshape(-1), weights, math.prod(shape))
-            return out.astype(g.array.dtype, copy=False).reshape(shape)
+        if advanced == ALONG_DIM and xp is np:
+            out = np.zeros(shape, g.array.dtype)
+            _fold_at_flat(np.add, out, index, g.array)
+            return out
         d = _single_array_dim(xp, index) if advanced else None
         if d is not None and g.array.size >= _FLAT_MIN_SIZE:
             if d:
@@ -478,6 +482,30 @@ def _flat_index(index, shape):
         flat = term if flat is None else flat + term
         stride *= n
     return flat
+
+
+def _fold_at_flat(ufunc, out, index, values) -> None:
+    """ufunc.at(out, index, values) for `_along_dim`'s index and a C-contiguous NumPy `out`.
+
+    # NOTE: NumPy's ufunc.at is fast (a vectorised loop) only for one 1-D index and 1-D
+    values: through the flat positions, a gather's gradient (512x64 into 512x512) takes 85 us,
+    through the index of one array a dim 480. Each place folds its values in the index's C
+    order, one at a time in out's dtype, as PyTorch's CPU kernels do."""
+    flat = _flat_index(index, out.shape)
+    values = np.broadcast_to(values, flat.shape).reshape(-1)  # a number, or src's corner
+    ufunc.at(out.reshape(-1), flat.reshape(-1), values)
+
+
+def _put_along(xp, out, index, values) -> None:
+    """out[index] = values for `_along_dim`'s index; repeats keep the last value.
+
+    # NOTE: NumPy's indexing with one array a dim is slow (512x64 into 512x512: 2x the flat
+    positions'); out, a fresh copy, is C-contiguous."""
+    if xp is not np:
+        out[index] = values
+        return
+    flat = _flat_index(index, out.shape)
+    out.reshape(-1)[flat.reshape(-1)] = np.broadcast_to(values, flat.shape).reshape(-1)
 
 
 def _along_dim(index, dim: int):
@@ -908,6 +936,51 @@ def _scatter(op: str, input: Tensor, dim: int, index: Tensor, src, write) -> Ten
     return write(input, _along_dim(index, d), _source_part(src, index))
 
 
+class Scatter(Function):
+    """y = x with y[index[i][j]][j] = src[i][j] (dim 0; src a tensor or a number), `index`
+    from `_along_dim`; repeats keep the last value, as PyTorch's CPU kernel. Gradients: gy
+    with zeros at index to x, gy gathered at index to src."""
+
+    op_name = "scatter"
+
+    def name(self):
+        return "ScatterBackward1" if self.by_value else "ScatterBackward0"
+
+    @staticmethod
+    def forward(ctx, x, index, src):
+        ctx.index = index
+        ctx.by_value = not isinstance(src, Tensor)
+        out = x.array.copy()
+        _put_along(x.device.xp, out, index, src if ctx.by_value else src.array)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        gx = Scatter.apply(gy, ctx.index, 0.0) if ctx.needs_input_grad[0] else None
+        gsrc = GetItem.apply(gy, ctx.index, ALONG_DIM) if ctx.needs_input_grad[2] else None
+        return gx, None, gsrc
+
+
+class ScatterAdd(Function):
+    """y = x with src[i][j] added at y[index[i][j]][j] (dim 0), `index` from `_along_dim`:
+    each place adds its values one at a time in the index's order, onto x's value, as
+    PyTorch's CPU kernel (x + the sum of the values would round differently)."""
+
+    op_name = "scatter_add"
+
+    @staticmethod
+    def forward(ctx, x, index, src):
+        ctx.index = index
+        out = x.array.copy()
+        _reduce_at(x.device.xp, "add", out, index, src.array)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        gsrc = GetItem.apply(gy, ctx.index, ALONG_DIM) if ctx.needs_input_grad[2] else None
+        return gy, None, gsrc
+
+
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
     """A copy of input with input[index[i][j]][j] = src[i][j] for dim 0 (and so on); src may be
     a number (`value=`). Repeated indices keep one of the values (which one is unspecified,
@@ -928,7 +1001,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         src = value.item() if isinstance(value, Tensor) else value
     if not isinstance(src, (Tensor, int, float, bool)):
         raise TypeError(f"scatter(): src must be a Tensor or a number, not {type(src).__name__}")
-    return _scatter("scatter", input, dim, index, src, IndexPut.apply)
+    return _scatter("scatter", input, dim, index, src, Scatter.apply)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
@@ -941,7 +1014,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         dim,
         index,
         src,
-        lambda x, idx, s: x + IndexAdd.apply(s, x.array.shape, idx, ALONG_DIM),
+        ScatterAdd.apply,
     )
 
 
@@ -971,12 +1044,16 @@ def _reduce_start(reduce: str, dtype):
 
 
 def _reduce_at(xp, ufunc: str, out, index: tuple, values) -> None:
-    """ufunc.at(out, index, values): every value folded into its place, repeats included.
+    """ufunc.at(out, index, values): every value folded into its place, repeats included;
+    `index` from `_along_dim`, out a fresh C-order copy.
 
     # NOTE: CuPy's ufunc.at has no multiply; there each round folds in the k-th value of every
     place at once (a round names no place twice, so nothing is lost).
     """
-    if xp is np or ufunc != "multiply":
+    if xp is np:
+        _fold_at_flat(getattr(np, ufunc), out, index, values)
+        return
+    if ufunc != "multiply":
         getattr(xp, ufunc).at(out, index, values)
         return
     places = xp.ravel_multi_index(xp.broadcast_arrays(*index), out.shape).reshape(-1)
@@ -1005,12 +1082,12 @@ class ScatterReduce(Function):
         xp = x.device.xp
         out = x.array.copy()
         if not include_self:
-            out[index] = _reduce_start(reduce, out.dtype)
+            _put_along(xp, out, index, _reduce_start(reduce, out.dtype))
         with quiet():  # a nan's maximum, a product's overflow: silently, as PyTorch
             _reduce_at(xp, _REDUCE_UFUNCS[reduce], out, index, src.array)
         if reduce == "mean":
             count = xp.full(out.shape, int(include_self), out.dtype)
-            xp.add.at(count, index, count.dtype.type(1))  # a Python 1 takes add.at's slow path
+            _reduce_at(xp, "add", count, index, count.dtype.type(1))
             count = xp.maximum(count, 1)
             out = out // count if out.dtype.kind in "iu" else out / count
             ctx.count = count
@@ -1023,19 +1100,19 @@ class ScatterReduce(Function):
         x, src, y = ctx.saved_tensors
         index, reduce, include_self = ctx.index, ctx.reduce, ctx.include_self
         if reduce == "sum":
-            gx, gsrc = gy, GetItem.apply(gy, index, True)
+            gx, gsrc = gy, GetItem.apply(gy, index, ALONG_DIM)
         elif reduce == "mean":
             gx = gy / Tensor._make(ctx.count)
-            gsrc = GetItem.apply(gx, index, True)
+            gsrc = GetItem.apply(gx, index, ALONG_DIM)
         elif reduce == "prod":
             gx, gsrc = _prod_grads(gy, x, src, y, index, include_self)
         else:
             x_is = (x == y).to(gy.dtype)
-            src_is = (src == GetItem.apply(y, index, True)).to(gy.dtype)
-            shared = gy / (x_is + IndexAdd.apply(src_is, x.shape, index, True))
-            gx, gsrc = x_is * shared, src_is * GetItem.apply(shared, index, True)
+            src_is = (src == GetItem.apply(y, index, ALONG_DIM)).to(gy.dtype)
+            shared = gy / (x_is + IndexAdd.apply(src_is, x.shape, index, ALONG_DIM))
+            gx, gsrc = x_is * shared, src_is * GetItem.apply(shared, index, ALONG_DIM)
         if not include_self:
-            gx = IndexPut.apply(gx, index, 0.0)
+            gx = Scatter.apply(gx, index, 0.0)
         return gx, None, gsrc, None, None
 
 
@@ -1046,12 +1123,12 @@ def _prod_grads(gy, x, src, y, index, include_self):
     gx = gy * ScatterReduce.apply(x_ones, index, src, "prod", include_self) / x_ones
     src_zero = src == 0
     zeros_there = GetItem.apply(
-        IndexAdd.apply(src_zero.to(x.dtype), x.shape, index, True), index, True
+        IndexAdd.apply(src_zero.to(x.dtype), x.shape, index, ALONG_DIM), index, True
     )
     single_zero = src_zero & (zeros_there == 1)
     others = ScatterReduce.apply(x, index, src.masked_fill(single_zero, 1), "prod", include_self)
-    gsrc = GetItem.apply(gy * others, index, True).where(
-        single_zero, GetItem.apply(gy * y, index, True) / src.masked_fill(src_zero, 1)
+    gsrc = GetItem.apply(gy * others, index, ALONG_DIM).where(
+        single_zero, GetItem.apply(gy * y, index, ALONG_DIM) / src.masked_fill(src_zero, 1)
     )
     return gx, gsrc
 
