@@ -280,14 +280,15 @@ def _many_rows(xp, index, g) -> bool:
 _ELEMENTS_PER_ROUND = 4096
 
 
-def _add_rows(out, rows, g):
-    """out[rows] += g for integer row indices (repeats added), out all zeros.
+def _add_rows(out, rows, g, in_order=False):
+    """out[rows] += g for integer row indices (repeats added).
 
     # NOTE: add.at adds one element at a time (4096 rows of 512 into 512: 29 ms). After a
     stable sort, either each round adds, with one vectorised `+=`, the k-th occurrence of every
     row (a round repeats no row, so `+=` loses nothing; the sums are add.at's, bit for bit:
     1.2 ms), or, when some row repeats too often for that, each sorted group of repeats is
-    summed by one reduceat (pairwise: it rounds differently; 640 rows of 32 into 50: 31 us).
+    summed by one reduceat (pairwise: it rounds differently; 640 rows of 32 into 50: 31 us),
+    or, `in_order`, added element by element through flat positions (NumPy's fast 1-D add.at).
     """
     rows = rows.reshape(-1)
     g = g.reshape(rows.shape[0], -1)
@@ -295,8 +296,12 @@ def _add_rows(out, rows, g):
     order, ranked, starts, rank = _repeats(np, rows)
     flat = out.reshape(out.shape[0], -1)
     rounds = int(rank.max(initial=-1)) + 1
+    if rounds * _ELEMENTS_PER_ROUND > g.size and in_order:
+        places = rows[:, None] * flat.shape[1] + np.arange(flat.shape[1])
+        np.add.at(flat.reshape(-1), places.reshape(-1), g.reshape(-1))
+        return
     if rounds * _ELEMENTS_PER_ROUND > g.size:
-        flat[ranked[starts]] = np.add.reduceat(g[order], starts, 0)
+        flat[ranked[starts]] += np.add.reduceat(g[order], starts, 0)
         return
     for k in range(rounds):
         picked = np.flatnonzero(rank == k)
@@ -961,24 +966,51 @@ class Scatter(Function):
         return gx, None, gsrc
 
 
-class ScatterAdd(Function):
-    """y = x with src[i][j] added at y[index[i][j]][j] (dim 0), `index` from `_along_dim`:
-    each place adds its values one at a time in the index's order, onto x's value, as
-    PyTorch's CPU kernel (x + the sum of the values would round differently)."""
+class AddAt(Function):
+    """y = x with src added at index, repeats included: scatter_add (`index` from
+    `_along_dim`), index_add along dim 0 and index_put with accumulate. Each place adds its
+    values one at a time in the index's order onto x's value, as PyTorch's CPU kernels (x +
+    the sum of the values rounds differently). Gradients: gy to x, gy at index to src."""
 
-    op_name = "scatter_add"
+    op_name = "add_at"
+
+    def name(self):
+        return _ADD_AT_NAMES[self.kind]
 
     @staticmethod
-    def forward(ctx, x, index, src):
-        ctx.index = index
-        out = x.array.copy()
-        _reduce_at(x.device.xp, "add", out, index, src.array)
+    def forward(ctx, x, index, src, kind):
+        ctx.index, ctx.kind = index, kind
+        xp, out, g = x.device.xp, x.array.copy(), src.array
+        if kind == "scatter_add":
+            _reduce_at(xp, "add", out, index, g)
+        elif xp is np and len(index) == out.ndim and all(_is_int_array(i) for i in index):
+            # NOTE: a place for each index (x[i, j] += v): NumPy's ufunc.at is fast only for
+            # one 1-D index (4096 places of 512x512: 190 -> 30 us); the indices are in range
+            # (the caller indexed with them), "wrap" turns -1 into n - 1
+            flat = np.ravel_multi_index(index, out.shape, mode="wrap")
+            np.add.at(out.reshape(-1), flat.reshape(-1), np.broadcast_to(g, flat.shape).reshape(-1))
+        elif xp is np and len(index) == 1 and _is_int_array(index[0]) and g.ndim > index[0].ndim:
+            _add_rows(out, index[0], g, in_order=True)  # index_add_(0, ...), x[rows] += v
+        else:
+            xp.add.at(out, index, g)
         return out
 
     @staticmethod
     def backward(ctx, gy):
-        gsrc = GetItem.apply(gy, ctx.index, ALONG_DIM) if ctx.needs_input_grad[2] else None
-        return gy, None, gsrc
+        along = ALONG_DIM if ctx.kind == "scatter_add" else True
+        gsrc = GetItem.apply(gy, ctx.index, along) if ctx.needs_input_grad[2] else None
+        return gy, None, gsrc, None
+
+
+_ADD_AT_NAMES = {
+    "scatter_add": "ScatterAddBackward0",
+    "index_add": "IndexAddBackward0",
+    "index_put": "IndexPutBackward0",
+}
+
+
+def _is_int_array(part) -> bool:
+    return isinstance(part, np.ndarray) and part.dtype.kind in "iu"
 
 
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
@@ -1014,7 +1046,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         dim,
         index,
         src,
-        ScatterAdd.apply,
+        lambda x, idx, s: AddAt.apply(x, idx, s, "scatter_add"),
     )
 
 
@@ -1181,8 +1213,15 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     # PyTorch's type for an index out of range: IndexError for a 1-D self, else RuntimeError
     error = IndexError if input.ndim <= 1 else RuntimeError
     _check_slices("index_add_()", input, d, index, source, error)
-    idx = (slice(None),) * d + (index.array,)
     added = source if alpha == 1 else source * alpha
+    if d == 0 and input.ndim:
+        return AddAt.apply(
+            input,
+            (index.array.reshape(-1),),
+            reshape(added, (-1,) + tuple(input.shape[1:])),
+            "index_add",
+        )
+    idx = (slice(None),) * d + (index.array,)
     return input + IndexAdd.apply(added, input.array.shape, idx, True)
 
 
@@ -1414,7 +1453,7 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
             values = expand(values, shape)
         except RuntimeError:
             raise _shape_mismatch(values, shape) from None
-    return input + IndexAdd.apply(values, input.array.shape, idx, True)
+    return AddAt.apply(input, idx, values, "index_put")
 
 
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:

@@ -148,3 +148,51 @@ def test_an_out_of_range_index_is_refused_before_the_flat_positions(op, value):
     index[0, 5] = value
     with pytest.raises(RuntimeError, match=f"index {value} is out of bounds"):
         op(minigrad.zeros(4, 300), index)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize(
+    "shape, count", [((40, 16), 300), ((40, 3, 5), 30), ((50,), 400), ((600, 64), 500)]
+)
+def test_index_add_along_dim_0_adds_in_pytorchs_order(shape, count, dtype):
+    """Rows repeated a few times (a round per repeat) and very often (flat positions), 1-D
+    self (flat positions)."""
+    x, _, _ = _arrays(shape, shape, 0, dtype)
+    rng = np.random.default_rng(4)
+    rows = rng.integers(-shape[0], shape[0], count)  # repeats, negatives refused below
+    rows = np.where(rows < 0, rows + shape[0], rows)
+    src = _arrays((count, *shape[1:]), (count, *shape[1:]), 0, dtype, seed=5)[0]
+    _equal(lambda x, i, s: x.index_add(0, i, s), x, rows, src)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
+def test_index_put_accumulate_adds_in_pytorchs_order(dtype):
+    """An index a dim (flat positions; negative ones wrap), rows, and a mask (add.at)."""
+    x, _, _ = _arrays((30, 20), (30, 20), 0, dtype)
+    rng = np.random.default_rng(6)
+    i, j = rng.integers(-30, 3, 900), rng.integers(-20, 2, (1, 900))
+    values = _arrays((1, 900), (1, 900), 0, dtype, seed=7)[0]
+    rows, row_values = rng.integers(-30, 30, 200), _arrays((200, 20), (200, 20), 0, dtype)[0]
+    for lib_index, v in (
+        (lambda lib: (lib.tensor(i), lib.tensor(j)), values),
+        (lambda lib: (lib.tensor(rows),), row_values),
+        (lambda lib: (lib.tensor(i), lib.tensor(3)), values[0]),  # a 0-d index broadcast
+        (lambda lib: (lib.tensor(x > 0),), np.asarray(2, dtype)),
+    ):
+        out = []
+        for lib in (minigrad, torch):
+            floating = np.dtype(dtype).kind == "f"
+            tx, tv = lib.tensor(x, requires_grad=floating), lib.tensor(v, requires_grad=floating)
+            y = tx.index_put(lib_index(lib), tv, accumulate=True)
+            out.append([y.detach().numpy()])
+            if floating:
+                y.backward(lib.tensor(np.arange(600, dtype=dtype).reshape(30, 20)))
+                out[-1] += [tx.grad.numpy(), tv.grad.numpy()]
+        for a, b in zip(*out):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_index_put_accumulate_refuses_an_index_out_of_range():
+    x = minigrad.zeros(3, 4)
+    with pytest.raises(IndexError, match="index 4 is out of bounds for dimension 1 with size 4"):
+        x.index_put_((minigrad.tensor([0, 1]), minigrad.tensor([1, 4])), minigrad.ones(2), True)
