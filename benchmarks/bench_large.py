@@ -154,6 +154,15 @@ OPS = {
     "a.scatter_add(1, idx, b)": lambda L, a, b: a.scatter_add(
         1, L.tensor(COLUMNS), b[:, : COLUMNS.shape[1]]
     ),
+    "a.scatter(1, idx, b)": lambda L, a, b: a.scatter(
+        1, L.tensor(COLUMNS), b[:, : COLUMNS.shape[1]]
+    ),
+    "a.scatter_reduce(1, idx, b, amax)": lambda L, a, b: a.scatter_reduce(
+        1, L.tensor(COLUMNS), b[:, : COLUMNS.shape[1]], "amax"
+    ),
+    "a.index_put((rows, cols), v, accumulate=True)": lambda L, a, b: a.index_put(
+        (L.tensor(ROWS), L.tensor(ROWS[::-1].copy())), b.reshape(-1)[: len(ROWS)], accumulate=True
+    ),
     "a[rows]": lambda L, a, b: a[L.tensor(ROWS)],
     "a.index_select(0, rows)": lambda L, a, b: a.index_select(0, L.tensor(ROWS)),
     "a.index_select(1, rows)": lambda L, a, b: a.index_select(1, L.tensor(ROWS)),

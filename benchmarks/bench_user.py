@@ -520,6 +520,24 @@ def _(lib):
     return lambda: x.gather(1, idx).sum().backward()
 
 
+@case("nn.Embedding(10000, 128) forward+backward ((64, 35) ids)")
+def _(lib):
+    if lib is np:
+        return None
+    embed = lib.nn.Embedding(10000, 128)
+    ids = lib.tensor(np.random.default_rng(1).integers(0, 10000, (64, 35)))
+    return lambda: embed(ids).sum().backward()
+
+
+@case("x.index_add_(0, idx, src) (512x512, 512 rows)")
+def _(lib):
+    if lib is np:
+        return None
+    x, src = as_lib(lib, *arrays((512, 512), (512, 512)))
+    idx = lib.tensor(np.random.default_rng(1).integers(0, 512, 512))
+    return lambda: x.index_add_(0, idx, src)
+
+
 @case("F.layer_norm forward+backward (64x128)")
 def _(lib):
     if lib is np:

@@ -115,8 +115,16 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index, advanced):
         ctx.shape, ctx.index, ctx.advanced = x.array.shape, index, advanced
-        if advanced == ALONG_DIM and _flat_path(x.device.xp, index) and x.array.flags.c_contiguous:
-            return x.array.reshape(-1)[_flat_index(index, x.array.shape)]
+        if advanced == ALONG_DIM and _flat_path(x.device.xp, index):
+            a = x.array
+            if 0 in a.strides and not a.flags.c_contiguous:
+                # NOTE: a broadcast gradient (`.sum()`'s): a copy is one sequential write, NumPy's
+                # indexing of it with one array a dim is slow (512x64 of 512x512: 80 -> 142 us)
+                a = np.ascontiguousarray(a)
+            if a.flags.c_contiguous:
+                # NOTE: _check_index checked the range: take's "clip" skips a second check
+                # (512x64 of 512x512: 46 -> 38 us; indexing with [] takes 46)
+                return np.take(a.reshape(-1), _flat_index(index, a.shape), mode="clip")
         d = _single_array_dim(x.device.xp, index) if advanced else None
         try:
             if d is not None:
@@ -146,14 +154,10 @@ class IndexAdd(Function):
     def forward(ctx, g, shape, index, advanced):
         ctx.index, ctx.advanced = index, advanced
         xp = g.device.xp
-        if advanced == ALONG_DIM and _flat_path(xp, index) and g.array.dtype.char in "fd":
-            # NOTE: add.at adds one element at a time (a gather's gradient, 512x64 into
-            # 512x512: 282 us); bincount adds in order too, in float64 (89 us): float64 sums
-            # are add.at's, float32 ones rounded once, not at each add
-            flat = _flat_index(index, shape)
-            weights = xp.broadcast_to(g.array, flat.shape).reshape(-1)
-            out = xp.bincount(flat.reshape(-1), weights, math.prod(shape))
-            return out.astype(g.array.dtype, copy=False).reshape(shape)
+        if advanced == ALONG_DIM and xp is np:
+            out = np.zeros(shape, g.array.dtype)
+            _fold_at_flat(np.add, out, index, g.array)
+            return out
         d = _single_array_dim(xp, index) if advanced else None
         if d is not None and g.array.size >= _FLAT_MIN_SIZE:
             if d:
@@ -276,14 +280,15 @@ def _many_rows(xp, index, g) -> bool:
 _ELEMENTS_PER_ROUND = 4096
 
 
-def _add_rows(out, rows, g):
-    """out[rows] += g for integer row indices (repeats added), out all zeros.
+def _add_rows(out, rows, g, in_order=False):
+    """out[rows] += g for integer row indices (repeats added).
 
     # NOTE: add.at adds one element at a time (4096 rows of 512 into 512: 29 ms). After a
     stable sort, either each round adds, with one vectorised `+=`, the k-th occurrence of every
     row (a round repeats no row, so `+=` loses nothing; the sums are add.at's, bit for bit:
     1.2 ms), or, when some row repeats too often for that, each sorted group of repeats is
-    summed by one reduceat (pairwise: it rounds differently; 640 rows of 32 into 50: 31 us).
+    summed by one reduceat (pairwise: it rounds differently; 640 rows of 32 into 50: 31 us),
+    or, `in_order`, added element by element through flat positions (NumPy's fast 1-D add.at).
     """
     rows = rows.reshape(-1)
     g = g.reshape(rows.shape[0], -1)
@@ -291,8 +296,12 @@ def _add_rows(out, rows, g):
     order, ranked, starts, rank = _repeats(np, rows)
     flat = out.reshape(out.shape[0], -1)
     rounds = int(rank.max(initial=-1)) + 1
+    if rounds * _ELEMENTS_PER_ROUND > g.size and in_order:
+        places = rows[:, None] * flat.shape[1] + np.arange(flat.shape[1])
+        np.add.at(flat.reshape(-1), places.reshape(-1), g.reshape(-1))
+        return
     if rounds * _ELEMENTS_PER_ROUND > g.size:
-        flat[ranked[starts]] = np.add.reduceat(g[order], starts, 0)
+        flat[ranked[starts]] += np.add.reduceat(g[order], starts, 0)
         return
     for k in range(rounds):
         picked = np.flatnonzero(rank == k)
@@ -478,6 +487,30 @@ def _flat_index(index, shape):
         flat = term if flat is None else flat + term
         stride *= n
     return flat
+
+
+def _fold_at_flat(ufunc, out, index, values) -> None:
+    """ufunc.at(out, index, values) for `_along_dim`'s index and a C-contiguous NumPy `out`.
+
+    # NOTE: NumPy's ufunc.at is fast (a vectorised loop) only for one 1-D index and 1-D
+    values: through the flat positions, a gather's gradient (512x64 into 512x512) takes 85 us,
+    through the index of one array a dim 790. Each place folds its values in the index's C
+    order, one at a time in out's dtype, as PyTorch's CPU kernels do."""
+    flat = _flat_index(index, out.shape)
+    values = np.broadcast_to(values, flat.shape).reshape(-1)  # a number, or src's corner
+    ufunc.at(out.reshape(-1), flat.reshape(-1), values)
+
+
+def _put_along(xp, out, index, values) -> None:
+    """out[index] = values for `_along_dim`'s index; repeats keep the last value.
+
+    # NOTE: NumPy's indexing with one array a dim is slow (512x64 into 512x512: 2x the flat
+    positions'); out, a fresh copy, is C-contiguous."""
+    if xp is not np:
+        out[index] = values
+        return
+    flat = _flat_index(index, out.shape)
+    out.reshape(-1)[flat.reshape(-1)] = np.broadcast_to(values, flat.shape).reshape(-1)
 
 
 def _along_dim(index, dim: int):
@@ -908,6 +941,78 @@ def _scatter(op: str, input: Tensor, dim: int, index: Tensor, src, write) -> Ten
     return write(input, _along_dim(index, d), _source_part(src, index))
 
 
+class Scatter(Function):
+    """y = x with y[index[i][j]][j] = src[i][j] (dim 0; src a tensor or a number), `index`
+    from `_along_dim`; repeats keep the last value, as PyTorch's CPU kernel. Gradients: gy
+    with zeros at index to x, gy gathered at index to src."""
+
+    op_name = "scatter"
+
+    def name(self):
+        return "ScatterBackward1" if self.by_value else "ScatterBackward0"
+
+    @staticmethod
+    def forward(ctx, x, index, src):
+        ctx.index = index
+        ctx.by_value = not isinstance(src, Tensor)
+        out = x.array.copy()
+        _put_along(x.device.xp, out, index, src if ctx.by_value else src.array)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        gx = Scatter.apply(gy, ctx.index, 0.0) if ctx.needs_input_grad[0] else None
+        gsrc = GetItem.apply(gy, ctx.index, ALONG_DIM) if ctx.needs_input_grad[2] else None
+        return gx, None, gsrc
+
+
+class AddAt(Function):
+    """y = x with src added at index, repeats included: scatter_add (`index` from
+    `_along_dim`), index_add along dim 0 and index_put with accumulate. Each place adds its
+    values one at a time in the index's order onto x's value, as PyTorch's CPU kernels (x +
+    the sum of the values rounds differently). Gradients: gy to x, gy at index to src."""
+
+    op_name = "add_at"
+
+    def name(self):
+        return _ADD_AT_NAMES[self.kind]
+
+    @staticmethod
+    def forward(ctx, x, index, src, kind):
+        ctx.index, ctx.kind = index, kind
+        xp, out, g = x.device.xp, x.array.copy(), src.array
+        if kind == "scatter_add":
+            _reduce_at(xp, "add", out, index, g)
+        elif xp is np and len(index) == out.ndim and all(_is_int_array(i) for i in index):
+            # NOTE: a place for each index (x[i, j] += v): NumPy's ufunc.at is fast only for
+            # one 1-D index (4096 places of 512x512, with the copy: 150 -> 74 us); the
+            # indices are in range (the caller indexed with them), "wrap" turns -1 into n - 1
+            flat = np.ravel_multi_index(index, out.shape, mode="wrap")
+            np.add.at(out.reshape(-1), flat.reshape(-1), np.broadcast_to(g, flat.shape).reshape(-1))
+        elif xp is np and len(index) == 1 and _is_int_array(index[0]) and g.ndim > index[0].ndim:
+            _add_rows(out, index[0], g, in_order=True)  # index_add_(0, ...), x[rows] += v
+        else:
+            xp.add.at(out, index, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        along = ALONG_DIM if ctx.kind == "scatter_add" else True
+        gsrc = GetItem.apply(gy, ctx.index, along) if ctx.needs_input_grad[2] else None
+        return gy, None, gsrc, None
+
+
+_ADD_AT_NAMES = {
+    "scatter_add": "ScatterAddBackward0",
+    "index_add": "IndexAddBackward0",
+    "index_put": "IndexPutBackward0",
+}
+
+
+def _is_int_array(part) -> bool:
+    return isinstance(part, np.ndarray) and part.dtype.kind in "iu"
+
+
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
     """A copy of input with input[index[i][j]][j] = src[i][j] for dim 0 (and so on); src may be
     a number (`value=`). Repeated indices keep one of the values (which one is unspecified,
@@ -928,7 +1033,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         src = value.item() if isinstance(value, Tensor) else value
     if not isinstance(src, (Tensor, int, float, bool)):
         raise TypeError(f"scatter(): src must be a Tensor or a number, not {type(src).__name__}")
-    return _scatter("scatter", input, dim, index, src, IndexPut.apply)
+    return _scatter("scatter", input, dim, index, src, Scatter.apply)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
@@ -941,7 +1046,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         dim,
         index,
         src,
-        lambda x, idx, s: x + IndexAdd.apply(s, x.array.shape, idx, ALONG_DIM),
+        lambda x, idx, s: AddAt.apply(x, idx, s, "scatter_add"),
     )
 
 
@@ -971,12 +1076,16 @@ def _reduce_start(reduce: str, dtype):
 
 
 def _reduce_at(xp, ufunc: str, out, index: tuple, values) -> None:
-    """ufunc.at(out, index, values): every value folded into its place, repeats included.
+    """ufunc.at(out, index, values): every value folded into its place, repeats included;
+    `index` from `_along_dim`, out a fresh C-order copy.
 
     # NOTE: CuPy's ufunc.at has no multiply; there each round folds in the k-th value of every
     place at once (a round names no place twice, so nothing is lost).
     """
-    if xp is np or ufunc != "multiply":
+    if xp is np:
+        _fold_at_flat(getattr(np, ufunc), out, index, values)
+        return
+    if ufunc != "multiply":
         getattr(xp, ufunc).at(out, index, values)
         return
     places = xp.ravel_multi_index(xp.broadcast_arrays(*index), out.shape).reshape(-1)
@@ -1005,12 +1114,12 @@ class ScatterReduce(Function):
         xp = x.device.xp
         out = x.array.copy()
         if not include_self:
-            out[index] = _reduce_start(reduce, out.dtype)
+            _put_along(xp, out, index, _reduce_start(reduce, out.dtype))
         with quiet():  # a nan's maximum, a product's overflow: silently, as PyTorch
             _reduce_at(xp, _REDUCE_UFUNCS[reduce], out, index, src.array)
         if reduce == "mean":
             count = xp.full(out.shape, int(include_self), out.dtype)
-            xp.add.at(count, index, count.dtype.type(1))  # a Python 1 takes add.at's slow path
+            _reduce_at(xp, "add", count, index, count.dtype.type(1))
             count = xp.maximum(count, 1)
             out = out // count if out.dtype.kind in "iu" else out / count
             ctx.count = count
@@ -1023,19 +1132,19 @@ class ScatterReduce(Function):
         x, src, y = ctx.saved_tensors
         index, reduce, include_self = ctx.index, ctx.reduce, ctx.include_self
         if reduce == "sum":
-            gx, gsrc = gy, GetItem.apply(gy, index, True)
+            gx, gsrc = gy, GetItem.apply(gy, index, ALONG_DIM)
         elif reduce == "mean":
             gx = gy / Tensor._make(ctx.count)
-            gsrc = GetItem.apply(gx, index, True)
+            gsrc = GetItem.apply(gx, index, ALONG_DIM)
         elif reduce == "prod":
             gx, gsrc = _prod_grads(gy, x, src, y, index, include_self)
         else:
             x_is = (x == y).to(gy.dtype)
-            src_is = (src == GetItem.apply(y, index, True)).to(gy.dtype)
-            shared = gy / (x_is + IndexAdd.apply(src_is, x.shape, index, True))
-            gx, gsrc = x_is * shared, src_is * GetItem.apply(shared, index, True)
+            src_is = (src == GetItem.apply(y, index, ALONG_DIM)).to(gy.dtype)
+            shared = gy / (x_is + IndexAdd.apply(src_is, x.shape, index, ALONG_DIM))
+            gx, gsrc = x_is * shared, src_is * GetItem.apply(shared, index, ALONG_DIM)
         if not include_self:
-            gx = IndexPut.apply(gx, index, 0.0)
+            gx = Scatter.apply(gx, index, 0.0)
         return gx, None, gsrc, None, None
 
 
@@ -1046,12 +1155,12 @@ def _prod_grads(gy, x, src, y, index, include_self):
     gx = gy * ScatterReduce.apply(x_ones, index, src, "prod", include_self) / x_ones
     src_zero = src == 0
     zeros_there = GetItem.apply(
-        IndexAdd.apply(src_zero.to(x.dtype), x.shape, index, True), index, True
+        IndexAdd.apply(src_zero.to(x.dtype), x.shape, index, ALONG_DIM), index, ALONG_DIM
     )
     single_zero = src_zero & (zeros_there == 1)
     others = ScatterReduce.apply(x, index, src.masked_fill(single_zero, 1), "prod", include_self)
-    gsrc = GetItem.apply(gy * others, index, True).where(
-        single_zero, GetItem.apply(gy * y, index, True) / src.masked_fill(src_zero, 1)
+    gsrc = GetItem.apply(gy * others, index, ALONG_DIM).where(
+        single_zero, GetItem.apply(gy * y, index, ALONG_DIM) / src.masked_fill(src_zero, 1)
     )
     return gx, gsrc
 
@@ -1104,8 +1213,15 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     # PyTorch's type for an index out of range: IndexError for a 1-D self, else RuntimeError
     error = IndexError if input.ndim <= 1 else RuntimeError
     _check_slices("index_add_()", input, d, index, source, error)
-    idx = (slice(None),) * d + (index.array,)
     added = source if alpha == 1 else source * alpha
+    if d == 0 and input.ndim:
+        return AddAt.apply(
+            input,
+            (index.array.reshape(-1),),
+            reshape(added, (-1,) + tuple(input.shape[1:])),
+            "index_add",
+        )
+    idx = (slice(None),) * d + (index.array,)
     return input + IndexAdd.apply(added, input.array.shape, idx, True)
 
 
@@ -1337,7 +1453,7 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
             values = expand(values, shape)
         except RuntimeError:
             raise _shape_mismatch(values, shape) from None
-    return input + IndexAdd.apply(values, input.array.shape, idx, True)
+    return AddAt.apply(input, idx, values, "index_put")
 
 
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
