@@ -286,6 +286,27 @@ def role(cell: NotebookNode) -> str:
     return GIVEN if meta.get("locked") else PLAIN
 
 
+def is_points(value: Any) -> bool:
+    """Whether value can be a question's points: a number >= 0 that a float holds exactly
+    (not a bool, NaN, infinity, or an int of 400 digits that float() refuses)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 2**53
+
+
+def graded_problems(cell: NotebookNode) -> list[str]:
+    """What makes a cell's nbgrader metadata unusable for scoring (empty when fine): a graded
+    cell needs a text grade_id, a test or manual one points (is_points)."""
+    kind = role(cell)
+    if kind == PLAIN:
+        return []
+    meta = nbgrader_meta(cell) or {}
+    problems = []
+    if not isinstance(meta.get("grade_id"), str):
+        problems.append("metadata.nbgrader.grade_id is missing (a short unique name)")
+    if kind in (TEST, MANUAL) and not is_points(meta.get("points")):
+        problems.append(f"a graded cell needs points >= 0, not {_short(repr(meta.get('points')))}")
+    return problems
+
+
 def is_locked(cell: NotebookNode) -> bool:
     """Locked cells (tests, given code) are graded from the original, whatever students do."""
     return role(cell) in (TEST, GIVEN)
