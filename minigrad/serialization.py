@@ -138,13 +138,24 @@ _DTYPES = {d.np.name: d.np for d in dtypes.ALL}  # native byte order, as save wr
 _MAX_INTP = int(np.iinfo(np.intp).max)  # the most bytes NumPy lets an array span
 
 
-def load(f, map_location=None, weights_only: bool = True, **kwargs):
+def load(
+    f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args
+):
     """Read what `save` wrote; tensors go to map_location (a device; default cpu).
 
     Every size is checked before anything is allocated: a declared shape must match the bytes
     actually in the file, so a crafted file fails with a RuntimeError naming it and the problem.
     A missing path or a directory raises FileNotFoundError or IsADirectoryError, as in PyTorch.
+    PyTorch's other arguments change nothing here, since nothing is ever unpickled, whatever
+    weights_only says: pickle_module, mmap (a path is read whole; as in PyTorch, a file object
+    with mmap=True raises ValueError) and the unpickler's encoding, errors and fix_imports;
+    any other keyword raises TypeError, as PyTorch's unpickler does.
     """
+    unknown = sorted(set(pickle_load_args) - {"encoding", "errors", "fix_imports"})
+    if unknown:
+        raise TypeError(f"minigrad.load() got an unexpected keyword argument {unknown[0]!r}")
+    if mmap and not isinstance(f, (str, os.PathLike)):
+        raise ValueError("minigrad.load: f must be a file path in order to use the mmap argument")
     device = _placement(map_location)
     if isinstance(f, (str, os.PathLike)):
         name = os.fspath(f)

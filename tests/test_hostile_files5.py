@@ -257,7 +257,35 @@ def test_the_command_line_reports_a_path_that_is_not_a_file(tmp_path, capsys):
     assert err.startswith("error: ") and str(tmp_path) in err and "Traceback" not in err
 
 
-# -- 5. a seeded fuzzer over notebooks of nbformat 4 and 3 -----------------------------------
+# -- 5. torch.load's arguments ----------------------------------------------------------------
+def test_load_takes_torch_loads_arguments_as_torch_does(tmp_path):
+    """minigrad.load swallowed any keyword (a misspelt one too) and mmap=True of a buffer;
+    PyTorch raises TypeError and ValueError. Whatever weights_only says, nothing unpickles."""
+    import io
+
+    import torch
+
+    import minigrad
+
+    path = tmp_path / "m.pt"
+    for lib in (torch, minigrad):
+        buffer = io.BytesIO()
+        lib.save({"w": lib.ones(2)}, buffer)
+        with pytest.raises(TypeError, match="unexpected keyword argument 'wieghts_only'"):
+            lib.load(io.BytesIO(buffer.getvalue()), wieghts_only=True)
+        with pytest.raises(ValueError, match="must be a file path in order to use the mmap"):
+            lib.load(io.BytesIO(buffer.getvalue()), mmap=True)
+        path.write_bytes(buffer.getvalue())
+        for kwargs in ({"mmap": True}, {"weights_only": False}, {"encoding": "bytes"}):
+            assert lib.load(path, **kwargs)["w"].tolist() == [1.0, 1.0]
+    import pickle
+
+    path.write_bytes(pickle.dumps({"w": [1.0]}))
+    with pytest.raises(RuntimeError, match="it is a pickle"):
+        minigrad.load(path, weights_only=False, pickle_module=pickle)
+
+
+# -- 6. a seeded fuzzer over notebooks of nbformat 4 and 3 -----------------------------------
 HOSTILE_VALUES = [
     None,
     True,
