@@ -9,6 +9,7 @@ Each test below failed before its fix; what happened then is in its docstring.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -334,11 +335,12 @@ def _mutated(doc, rng: random.Random) -> bytes:
             node = node[step]
         roll = rng.random()
         if roll < 0.1 and isinstance(node, list):
-            node.extend([node[key]] * rng.choice([nbf.MAX_NOTEBOOK_OUTPUTS, 10]))
+            copies = rng.choice([nbf.MAX_NOTEBOOK_OUTPUTS, 10])
+            node.extend(copy.deepcopy(node[key]) for _ in range(copies))
         elif roll < 0.2:
             node[key] = json.dumps(rng.choice(HOSTILE_VALUES))  # a string holding JSON
-        else:
-            node[key] = rng.choice(HOSTILE_VALUES)
+        else:  # a copy: a later mutation may change it in place
+            node[key] = copy.deepcopy(rng.choice(HOSTILE_VALUES))
     text = json.dumps(doc)
     if rng.random() < 0.25:
         text = text.replace('"cell_type"', '"\\u0063ell_type"')
