@@ -142,13 +142,24 @@ _DTYPES = {d.np.name: d.np for d in dtypes.ALL}  # native byte order, as save wr
 _MAX_INTP = int(np.iinfo(np.intp).max)  # the most bytes NumPy lets an array span
 
 
-def load(f, map_location=None, weights_only: bool = True, **kwargs):
+def load(
+    f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args
+):
     """Read what `save` wrote; tensors go to map_location (a device; default cpu).
 
     Every size is checked before anything is allocated: a declared shape must match the bytes
     actually in the file, so a crafted file fails with a RuntimeError naming it and the problem.
     A missing path or a directory raises FileNotFoundError or IsADirectoryError, as in PyTorch.
+    PyTorch's other arguments change nothing here, since nothing is ever unpickled, whatever
+    weights_only says: pickle_module, mmap (a path is read whole; as in PyTorch, a file object
+    with mmap=True raises ValueError) and the unpickler's encoding, errors and fix_imports;
+    any other keyword raises TypeError, as PyTorch's unpickler does.
     """
+    unknown = sorted(set(pickle_load_args) - {"encoding", "errors", "fix_imports"})
+    if unknown:
+        raise TypeError(f"minigrad.load() got an unexpected keyword argument {unknown[0]!r}")
+    if mmap and not isinstance(f, (str, os.PathLike)):
+        raise ValueError("minigrad.load: f must be a file path in order to use the mmap argument")
     device = _placement(map_location)
     if isinstance(f, (str, os.PathLike)):
         name = os.fspath(f)
@@ -544,16 +555,27 @@ def read_json(archive: zipfile.ZipFile, name: str, limit: int, refuse, max_depth
     return loads_json(read_member(archive, name, limit, refuse), name, refuse, max_depth)
 
 
-def loads_json(data: bytes, name: str, refuse, max_depth: int):
+def loads_json(
+    data: bytes,
+    name: str,
+    refuse,
+    max_depth: int,
+    max_containers: int | None = None,
+    max_values: int | None = None,
+):
     """json.loads of member `name`, refusing with `refuse(message)` an object that has a key
-    twice (readers disagree on which wins) and, before parsing, more than MAX_JSON_CONTAINERS
-    objects and lists (64 MB of `{},` made 22 million dicts: 1.6 GB), more than
-    MAX_JSON_VALUES items in them (64 MB of `1.5,`: 16 million floats, 640 MB in 15 s) or
-    nesting deeper than max_depth. Shared by minigrad.load and static graph files."""
+    twice (readers disagree on which wins) and, before parsing, more than max_containers
+    objects and lists (default MAX_JSON_CONTAINERS: 64 MB of `{},` made 22 million dicts,
+    1.6 GB), more than max_values items in them (default MAX_JSON_VALUES: 64 MB of `1.5,`
+    made 16 million floats, 640 MB in 15 s) or nesting deeper than max_depth. Shared by
+    minigrad.load, static graph files and notebooks (whose reader, nbformat, spends far more
+    than json.loads on each container: they pass lower bounds)."""
     containers = data.count(b"{") + data.count(b"[")  # with brackets in strings: a bound
     if containers > MAX_JSON_CONTAINERS:
         raise refuse(f"{name} holds {containers} objects and lists (at most {MAX_JSON_CONTAINERS})")
-    _scan_json(data, name, refuse, max_depth)
+    max_containers = MAX_JSON_CONTAINERS if max_containers is None else max_containers
+    max_values = MAX_JSON_VALUES if max_values is None else max_values
+    _scan_json(data, name, refuse, max_depth, max_containers, max_values)
 
     def unique(pairs: list) -> dict:
         seen = set()
@@ -566,16 +588,18 @@ def loads_json(data: bytes, name: str, refuse, max_depth: int):
     return json.loads(data, object_pairs_hook=unique)
 
 
-def _scan_json(data: bytes, name: str, refuse, max_depth: int) -> None:
-    """Refuse JSON nested deeper than max_depth, or with MAX_JSON_VALUES items or more in its
-    lists and objects, counting only brackets and commas outside strings. NumPy does the
-    counting a few MB at a time: a loop over the bytes in Python took 7.7 s for 20 MB. On
-    JSON that json.loads accepts up to some byte, this counts what the same loop did up to
-    there (json.loads stops at the first byte it rejects)."""
+def _scan_json(
+    data: bytes, name: str, refuse, max_depth: int, max_containers: int, max_values: int
+) -> None:
+    """Refuse JSON nested deeper than max_depth, with more than max_containers lists and
+    objects, or with max_values items or more in them, counting only brackets and commas
+    outside strings. NumPy does the counting a few MB at a time: a loop over the bytes in
+    Python took 7.7 s for 20 MB. On JSON that json.loads accepts up to some byte, this counts
+    what the same loop did up to there (json.loads stops at the first byte it rejects)."""
     # a run of backslashes escapes in pairs from its left: drop the pairs, then the escaped
     # quotes; what is left of a string's escapes (\n, \u...) holds no quote
     text = np.frombuffer(data.replace(b"\\\\", b"").replace(b'\\"', b""), np.uint8)
-    quotes = depth = separators = 0  # carried from one chunk to the next
+    quotes = depth = separators = containers = 0  # carried from one chunk to the next
     for start in range(0, len(text), _SCAN_CHUNK):
         chunk = text[start : start + _SCAN_CHUNK]
         parity = np.cumsum(chunk == 0x22, dtype=np.uint8)  # wraps around: the parity holds
@@ -591,11 +615,12 @@ def _scan_json(data: bytes, name: str, refuse, max_depth: int) -> None:
             if depth + int(levels.max()) > max_depth:
                 raise refuse(f"{name} is nested more than {max_depth} deep")
             depth += int(levels[-1])
+        containers += int(np.count_nonzero(opens))
+        if containers > max_containers:
+            raise refuse(f"{name} holds more than {max_containers} objects and lists")
         separators += int(np.count_nonzero((chunk == 0x2C) & outside))  # comma: one more item
-        if separators >= MAX_JSON_VALUES:
-            raise refuse(
-                f"{name} holds more than {MAX_JSON_VALUES} values in its lists and objects"
-            )
+        if separators >= max_values:
+            raise refuse(f"{name} holds more than {max_values} values in its lists and objects")
 
 
 def _read_header(archive) -> dict:

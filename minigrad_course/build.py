@@ -40,12 +40,7 @@ def _meta_problems(cell: NotebookNode) -> list[str]:
             f"metadata.nbgrader.schema_version must be 3, not {meta.get('schema_version')!r}"
         )
     kind = nbf.role(cell)
-    if kind != PLAIN and not isinstance(meta.get("grade_id"), str):
-        problems.append("metadata.nbgrader.grade_id is missing (a short unique name)")
-    if kind in (TEST, MANUAL):
-        value = meta.get("points")
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            problems.append(f"a graded cell needs points >= 0, not {value!r}")
+    problems += nbf.graded_problems(cell)
     if kind == TEST and cell.cell_type != "code":
         problems.append("a test cell (grade=true, solution=false) must be a code cell")
     return problems

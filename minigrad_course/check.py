@@ -61,9 +61,28 @@ class CheckReport:
         return "\n".join(lines)
 
 
+def read_sheet(path: Path) -> NotebookNode:
+    """A student's sheet (read_notebook) whose graded cells can be scored: a grade_id that is
+    not text or points that are not a number raise NotebookError naming the file and the cell,
+    before anything runs (they failed after the whole notebook had run, with a TypeError)."""
+    nb = nbf.read_notebook(path)
+    problems = [
+        f"cell {index}: {problem}"
+        for index, cell in enumerate(nb.cells, start=1)
+        for problem in nbf.graded_problems(cell)
+    ]
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise nbf.NotebookError(
+            f"{path}: its nbgrader metadata cannot be graded: {'; '.join(problems[:3])}{more}; "
+            "copy the cells back from the released exercise"
+        )
+    return nb
+
+
 def check(path: Path, limits: Limits | None = None) -> CheckReport:
     """Run a student's notebook as it is and report each question."""
-    nb = nbf.read_notebook(path)
+    nb = read_sheet(path)
     changed = restore_locked_cells(nb)
     limits = limits or Limits(memory_mb=None)
     jail = Jail() if limits.memory_mb else None  # rlimits only; the student's own environment

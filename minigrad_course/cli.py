@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         SubmissionsError,
         GradebookError,
         GradingRefused,
-        FileNotFoundError,
+        OSError,  # a path that is missing, a directory, unreadable: its message names it
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

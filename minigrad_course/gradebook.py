@@ -34,6 +34,9 @@ MAX_CSV_BYTES = 16 * 2**20
 # an LMS export has tens of columns, grades.csv one per graded question: csv.DictReader
 # fills every row with every column, and 1.5 million (12 MB) took 9 s and 270 MB
 MAX_CSV_COLUMNS = 1024
+# fields in all rows together: a class of thousands, a question per column. A dict per row:
+# 16 MB of 8 million one-field rows took 1.8 GB and 4 minutes before its first check
+MAX_CSV_FIELDS = 2**20
 
 
 class GradebookError(ValueError):
@@ -93,7 +96,14 @@ def _read_csv(path: Path, required: tuple[str, ...], what: str) -> list[dict[str
                 f"{path}: a {what} needs the columns {', '.join(required)}; "
                 f"missing {', '.join(missing)} (found: {found})"
             )
-        rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+        most = MAX_CSV_FIELDS // max(len(columns), 1)
+        rows = []
+        for row in reader:
+            if len(rows) == most:
+                raise GradebookError(
+                    f"{path}: more than {most} rows of {len(columns)} columns, not a {what}"
+                )
+            rows.append({k: (v or "").strip() for k, v in row.items() if k})
     except csv.Error as exc:
         raise GradebookError(f"{path}, line {reader.reader.line_num}: {exc}") from None
     for line, row in enumerate(rows, start=2):

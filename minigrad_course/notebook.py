@@ -30,6 +30,12 @@ MAX_NOTEBOOK_NESTING = 100
 # A chapter has a few hundred cells; nbformat's schema check takes ~20 us a cell, so 64 MB of
 # 600,000 empty cells took 10 s (50 s under load) to read. The grader's bound, too.
 MAX_NOTEBOOK_CELLS = 10_000
+# nbformat makes a NotebookNode of every object and list (2 million empty dicts, 6 MB of
+# them, took 56 s and 1.2 GB) and checks every output against four schemas (100,000 took 8 s).
+# A chapter holds a few hundred objects and lists, some thousands with plots and widgets.
+MAX_NOTEBOOK_CONTAINERS = 100_000
+MAX_NOTEBOOK_VALUES = 1_000_000  # items of those lists and objects (a plot's points)
+MAX_NOTEBOOK_OUTPUTS = 10_000
 
 NBGRADER_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "solution")
 # Keys nbgrader itself writes into released notebooks; accepted on input, dropped on output.
@@ -103,10 +109,8 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
     """Read a notebook as nbformat 4 (an older one is converted).
 
     A notebook may come from a student or a download: the path must be a regular file (a
-    FIFO or a device such as /dev/zero is refused before reading) of at most
-    MAX_NOTEBOOK_BYTES and MAX_NOTEBOOK_CELLS cells, its JSON nested at most
-    MAX_NOTEBOOK_NESTING deep and without a key twice in one object, and it must pass
-    nbformat's schema. Anything else raises
+    FIFO or a device such as /dev/zero is refused before reading), its bytes must pass
+    notebook_json's bounds, and it must pass nbformat's schema. Anything else raises
     NotebookError naming the file; a missing path or a directory raises FileNotFoundError or
     IsADirectoryError.
     """
@@ -114,15 +118,9 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
     with open_regular(path, NotebookError) as f:
         # read(n) allocates n bytes at once: ask for what the file holds, not the limit
         data = f.read(min(os.fstat(f.fileno()).st_size, MAX_NOTEBOOK_BYTES) + 1)
-    if len(data) > MAX_NOTEBOOK_BYTES:
-        raise NotebookError(f"{name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB: not a notebook")
-    # NOTE: counted in the bytes, as the grader counts: "cell_type" is a key of every cell
-    # (and may be one of its nbgrader metadata); inside a string its quotes are escaped
-    if data.count(b'"cell_type"') > 2 * MAX_NOTEBOOK_CELLS:
-        raise NotebookError(f"{name} has more than {MAX_NOTEBOOK_CELLS} cells: not a notebook")
     try:
+        doc = notebook_json(data, name)
         text = data.decode("utf-8")
-        doc = loads_json(data, name, NotebookError, MAX_NOTEBOOK_NESTING)  # bounds the parse
         if not isinstance(doc, dict):
             raise ValueError(f"its JSON is {_short(doc)}, not an object")
         # nbformat takes a missing version for 1, whose conversion fails with NameError, and
@@ -143,6 +141,91 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
             f"{name} is not a valid notebook: {_short(exc)}{f' (at {where})' if where else ''}"
         ) from None
     return nb
+
+
+def notebook_json(data: bytes, name: str) -> Any:
+    """The JSON of a notebook file's bytes, refused with NotebookError naming the file before
+    nbformat reads it when it holds more than a notebook does: over MAX_NOTEBOOK_BYTES,
+    MAX_NOTEBOOK_CELLS cells or MAX_NOTEBOOK_OUTPUTS outputs, MAX_NOTEBOOK_CONTAINERS objects
+    and lists or MAX_NOTEBOOK_VALUES items in them, nested deeper than MAX_NOTEBOOK_NESTING,
+    a key twice in one object, or an nbformat 3 part that nbformat's conversion would blow
+    up. JSON that does not parse raises ValueError. Shared by read_notebook and the grader."""
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"{name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB: not a notebook")
+    # NOTE: counted in the bytes first, as no parse is cheaper: "cell_type" is a key of every
+    # cell (and may be one of its nbgrader metadata); inside a string its quotes are escaped
+    if data.count(b'"cell_type"') > 2 * MAX_NOTEBOOK_CELLS:
+        raise NotebookError(f"{name} has more than {MAX_NOTEBOOK_CELLS} cells: not a notebook")
+    doc = loads_json(
+        data,
+        name,
+        NotebookError,
+        MAX_NOTEBOOK_NESTING,
+        MAX_NOTEBOOK_CONTAINERS,
+        MAX_NOTEBOOK_VALUES,
+    )
+    cells = _cells(doc)
+    # counted again, parsed: a key spelt with escapes ("\u0063ell_type") is not in the bytes
+    if len(cells) > MAX_NOTEBOOK_CELLS:
+        raise NotebookError(f"{name} has more than {MAX_NOTEBOOK_CELLS} cells: not a notebook")
+    outputs = [
+        output
+        for cell in cells
+        if isinstance(cell, dict) and isinstance(cell.get("outputs"), list)
+        for output in cell["outputs"]
+    ]
+    if len(outputs) > MAX_NOTEBOOK_OUTPUTS:
+        raise NotebookError(f"{name} has more than {MAX_NOTEBOOK_OUTPUTS} outputs: not a notebook")
+    if isinstance(doc, dict) and doc.get("nbformat") == 3:
+        _check_version_3(cells, outputs, name)
+    return doc
+
+
+def _cells(doc) -> list:
+    """The cells of a notebook's JSON, of version 4 (`cells`) or 3 (`worksheets[i].cells`)."""
+    if not isinstance(doc, dict):
+        return []
+    if doc.get("nbformat") != 3:
+        return doc["cells"] if isinstance(doc.get("cells"), list) else []
+    sheets = doc.get("worksheets")
+    return [
+        cell
+        for sheet in (sheets if isinstance(sheets, list) else [])
+        if isinstance(sheet, dict) and isinstance(sheet.get("cells"), list)
+        for cell in sheet["cells"]
+    ]
+
+
+def _check_version_3(cells: list, outputs: list, name: str) -> None:
+    """Refuse what nbformat's conversion of version 3 would blow up past the bounds: a
+    heading of level n becomes a line of n '#' (level 10**9: a 1 GB string from 150
+    bytes), and a JSON output, a string, is parsed (100,000 '[' deep: RecursionError)."""
+    for cell in cells:
+        if isinstance(cell, dict) and cell.get("cell_type") == "heading":
+            level = cell.get("level", 1)
+            if type(level) is not int or not 1 <= level <= 6:
+                raise NotebookError(
+                    f"{name} has a heading of level {_short(level)} (nbformat 3: 1 to 6)"
+                )
+    texts = [
+        "".join(text) if isinstance(text, list) else text
+        for output in outputs
+        if isinstance(output, dict)
+        for key in ("json", "application/json")
+        if isinstance(text := output.get(key), str)
+        or (isinstance(text, list) and all(isinstance(line, str) for line in text))
+    ]
+    # one parse of them all joined bounds them together; pieces that join into one valid
+    # JSON value nest no deeper than it does
+    if texts:
+        loads_json(
+            ("[" + ",".join(texts) + "]").encode(),
+            name,
+            NotebookError,
+            MAX_NOTEBOOK_NESTING,
+            MAX_NOTEBOOK_CONTAINERS,
+            MAX_NOTEBOOK_VALUES,
+        )
 
 
 def _short(what) -> str:
@@ -201,6 +284,27 @@ def role(cell: NotebookNode) -> str:
     if grade:
         return TEST
     return GIVEN if meta.get("locked") else PLAIN
+
+
+def is_points(value: Any) -> bool:
+    """Whether value can be a question's points: a number >= 0 that a float holds exactly
+    (not a bool, NaN, infinity, or an int of 400 digits that float() refuses)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 2**53
+
+
+def graded_problems(cell: NotebookNode) -> list[str]:
+    """What makes a cell's nbgrader metadata unusable for scoring (empty when fine): a graded
+    cell needs a text grade_id, a test or manual one points (is_points)."""
+    kind = role(cell)
+    if kind == PLAIN:
+        return []
+    meta = nbgrader_meta(cell) or {}
+    problems = []
+    if not isinstance(meta.get("grade_id"), str):
+        problems.append("metadata.nbgrader.grade_id is missing (a short unique name)")
+    if kind in (TEST, MANUAL) and not is_points(meta.get("points")):
+        problems.append(f"a graded cell needs points >= 0, not {_short(repr(meta.get('points')))}")
+    return problems
 
 
 def is_locked(cell: NotebookNode) -> bool:

@@ -70,10 +70,18 @@ def _load() -> dict[str, Any]:
     if not isinstance(state, dict):
         return empty
     checks, milestones = state.get("checks"), state.get("milestones")
+    checks = checks if isinstance(checks, dict) else {}
+    milestones = milestones if isinstance(milestones, dict) else {}
+    # entries that are not what _save writes are dropped: _save sorts the checks by "when",
+    # and format_progress prints the milestones' times to the terminal
     return {
-        "checks": checks if isinstance(checks, dict) else {},
-        "milestones": milestones if isinstance(milestones, dict) else {},
+        "checks": {k: v for k, v in checks.items() if isinstance(v, dict)},
+        "milestones": {k: v for k, v in milestones.items() if isinstance(v, str) and _printable(v)},
     }
+
+
+def _printable(text: str) -> bool:
+    return len(text) <= 64 and text.isprintable()
 
 
 def _now() -> str:
@@ -152,17 +160,19 @@ def _cached_outcomes(state, key: str) -> dict[str, dict[str, Any]] | None:
     if not isinstance(outcomes, dict):
         return None
     for o in outcomes.values():
-        if not (isinstance(o, dict) and isinstance(o.get("points"), (int, float))):
+        if not (isinstance(o, dict) and isinstance(o.get("status"), str)):
             return None  # not what remember_check writes: check again
+        if not nbf.is_points(o.get("points")):  # float(10**400) raised OverflowError
+            return None
     return outcomes
 
 
 def chapter_progress(path: Path, limits=None) -> ChapterProgress:
     """Progress on one sheet: from the cache, from its stubs, or by running check now."""
-    from .check import check
+    from .check import check, read_sheet
 
     path = Path(path)
-    sheet = nbf.read_notebook(path)
+    sheet = read_sheet(path)
     qs = questions(sheet)
     max_points = sum(q.points for q in qs)
     outcomes = _cached_outcomes(_load(), sheet_key(path))
