@@ -208,6 +208,46 @@ def _minigrad_guard(locked_names, key_file):
              "prefilter handlers": (prefilter, "_handlers"),
              "prefilter escape handlers": (prefilter, "_esc_handlers")}
     saved_dicts = {k: dict(getattr(o, a, {})) for k, (o, a) in dicts.items()}
+    # A library module swapped in sys.modules while a test ran, for an import the test makes after
+    # the answer was called, was what the test imported (chapter 00's hidden `from
+    # minigrad.testing.simulated_gpu import simulated_gpu`: a stand-in made a constant "cpu"
+    # pick_device say "cuda" inside it, and put the real module back). Every import statement
+    # goes through builtins.__import__: this one, while a test runs, refuses a watched module
+    # (see remember_module) that sys.modules no longer holds, and puts it back. (An object, not a
+    # function: minigrad.testing's guard takes a function in builtins defined outside the
+    # libraries for one that an answer planted.)
+    in_test = [False]  # from the guard's look before a graded test to its end (see guard_module)
+    real_import = builtins.__import__
+
+    class GuardedImport:
+        __module__ = "minigrad_course.sandbox"
+        __slots__ = ()
+
+        def __call__(self, name, globals=None, locals=None, fromlist=(), level=0):
+            module = real_import(name, globals, locals, fromlist, level)
+            if in_test[0]:
+                check_import(name, globals, level)
+            return module
+
+    def check_import(name, space, level):
+        if type(name) is not str or type(level) is not int:
+            return
+        if level > 0:  # (a library's relative import)
+            package = dict.get(space, "__package__") if type(space) is dict else None
+            if type(package) is not str:
+                return
+            base = str.rsplit(package, ".", level - 1)[0]
+            name = f"{base}.{name}" if name else base
+        for key in (name, str.partition(name, ".")[0]):
+            kept = modules.get(key)
+            if kept is not None and sys.modules.get(key) is not kept[0]:
+                sys.modules[key] = kept[0]
+                what = f"sys.modules[{key!r}] was swapped while a test ran"
+                changed_while_testing.append(what)
+                raise RuntimeError(f"minigrad-course grading: {what} (put back): the test does "
+                                   "not count")
+
+    builtins.__import__ = GuardedImport()
     # IPython and ipykernel swap these in and out around each cell themselves.
     swapped = {"input", "get_ipython", "exit", "quit", "display", "getpass", "raw_input"}
     saved_builtins = {k: v for k, v in vars(builtins).items() if callable(v)
@@ -261,7 +301,6 @@ def _minigrad_guard(locked_names, key_file):
             original = getattr(monitoring, name)
             setattr(monitoring, name, refusing(f"sys.monitoring.{name}", original, False))
     names, modules, answers = {}, {}, [0]
-    in_test = [False]  # from the guard's look before a graded test to its end (see guard_module)
 
     # The checks' own modules: every name is kept, private helpers and tables too (the types
     # plain_value accepts, the ufunc assert_close measures with), not only public functions.
@@ -540,9 +579,13 @@ def _minigrad_guard(locked_names, key_file):
     relays = frozenset(("inspect", "traceback", "bdb", "pdb", "signal", "ctypes",
                         "IPython.utils.frame"))
     frame_attributes = frozenset(("tb_frame", "gi_frame", "cr_frame", "ag_frame"))
+    # (the trace setters too: the originals that refusing() keeps are in its closure, where
+    # `sys.settrace.__closure__` found the real one, and a trace function jumped past a check)
     refused_events = frozenset(("sys._getframe", "sys._current_frames", "gc.get_objects",
                                 "gc.get_referrers", "gc.get_referents", "marshal.load",
-                                "marshal.loads", "object.__setattr__", "object.__delattr__"))
+                                "marshal.loads", "object.__setattr__", "object.__delattr__",
+                                "sys.settrace", "sys.setprofile", "sys._settraceallthreads",
+                                "sys._setprofileallthreads", "sys.monitoring.register_callback"))
     inside = set()  # threads now in the hook: its own frame lookups are audited too
 
     def asked_by_the_notebook():
@@ -663,18 +706,33 @@ def _minigrad_guard(locked_names, key_file):
     trusted = frozenset(("minigrad", "minigrad_course", "numpy", "importlib", "IPython",
                          "ipykernel", "_frozen_importlib", "_frozen_importlib_external"))
 
+    # The library's own write is one its code spells (`x.name = value`, `del x.name`, a call of
+    # setattr or delattr that it names): numpy.vectorize(setattr) set a module's attribute for
+    # the notebook from NumPy's frame (a self-restoring close_mask, taken for NumPy's own write).
+    # A library frame that calls a callable it was handed is looked through to whoever called it.
+    import opcode
+    attribute_writes = frozenset((opcode.opmap["STORE_ATTR"], opcode.opmap["DELETE_ATTR"]))
+    setter_names = frozenset(("setattr", "delattr", "__setattr__", "__delattr__"))
+
+    def writes_itself(frame):
+        code = frame.f_code
+        return (code.co_code[frame.f_lasti] in attribute_writes
+                or not setter_names.isdisjoint(code.co_names))
+
     def changed_by_the_notebook(own):
         # (own: the globals of the module's own code: warnings.catch_warnings sets its filters)
         try:
             frame = getframe(3)  # whoever set the attribute (2: the __setattr__ of its class)
+            handed = frame is not None and not writes_itself(frame)
             while frame is not None:
                 code = frame.f_code
-                if code.co_filename == own_file or frame.f_globals is own:
+                if code.co_filename == own_file:
                     return False
                 if student_code(code):
                     return True
                 name = dict.get(frame.f_globals, "__name__")
-                if type(name) is str and str.partition(name, ".")[0] in trusted:
+                library = type(name) is str and str.partition(name, ".")[0] in trusted
+                if not handed and (frame.f_globals is own or library):
                     return False
                 frame = frame.f_back
             return False
