@@ -172,7 +172,9 @@ def _minigrad_guard(locked_names, key_file):
     libraries = folders(sys.path + own)
     writable = folders([here, os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm",
                         os.environ.get("TMPDIR") or "/tmp"])
-    loaded = set(sys.modules)
+    # (by name, each module as loaded: a module of the answer's own put in sys.modules under the
+    # name of one already there, `random`, was what a hidden test's `import random` got)
+    loaded = dict(sys.modules)
     shell = get_ipython()
     kernel = shell.kernel
     prefilter = shell.prefilter_manager  # rewrites a one-line cell (a one-line test)
@@ -208,14 +210,14 @@ def _minigrad_guard(locked_names, key_file):
              "prefilter handlers": (prefilter, "_handlers"),
              "prefilter escape handlers": (prefilter, "_esc_handlers")}
     saved_dicts = {k: dict(getattr(o, a, {})) for k, (o, a) in dicts.items()}
-    # A library module swapped in sys.modules while a test ran, for an import the test makes after
-    # the answer was called, was what the test imported (chapter 00's hidden `from
+    # A module swapped in sys.modules while a test ran, for an import the test makes after the
+    # answer was called, was what the test imported (chapter 00's hidden `from
     # minigrad.testing.simulated_gpu import simulated_gpu`: a stand-in made a constant "cpu"
     # pick_device say "cuda" inside it, and put the real module back). Every import statement
-    # goes through builtins.__import__: this one, while a test runs, refuses a watched module
-    # (see remember_module) that sys.modules no longer holds, and puts it back. (An object, not a
-    # function: minigrad.testing's guard takes a function in builtins defined outside the
-    # libraries for one that an answer planted.)
+    # goes through builtins.__import__: this one, while a test runs, refuses a module that
+    # sys.modules no longer holds (one loaded before any student code ran, or a watched one:
+    # see remember_module), and puts it back. (An object, not a function: minigrad.testing's
+    # guard takes a function in builtins defined outside the libraries for one an answer put.)
     in_test = [False]  # from the guard's look before a graded test to its end (see guard_module)
     real_import = builtins.__import__
 
@@ -240,8 +242,9 @@ def _minigrad_guard(locked_names, key_file):
             name = f"{base}.{name}" if name else base
         for key in (name, str.partition(name, ".")[0]):
             kept = modules.get(key)
-            if kept is not None and sys.modules.get(key) is not kept[0]:
-                sys.modules[key] = kept[0]
+            expected = loaded.get(key) if kept is None else kept[0]
+            if expected is not None and sys.modules.get(key) is not expected:
+                sys.modules[key] = expected
                 what = f"sys.modules[{key!r}] was swapped while a test ran"
                 changed_while_testing.append(what)
                 raise RuntimeError(f"minigrad-course grading: {what} (put back): the test does "
@@ -541,6 +544,10 @@ def _minigrad_guard(locked_names, key_file):
                 found.append(f"sys.{attr} changed")
                 current[:] = saved_imports[attr]
         sys.path_importer_cache.clear()  # a finder of the student's own for a library folder
+        for name, module in loaded.items():
+            if sys.modules.get(name, module) is not module:
+                found.append(f"sys.modules[{name!r}] was replaced")
+                sys.modules[name] = module
         for name, module in list(sys.modules.items()):
             # NOTE: vars(), not getattr: a module's own __getattr__ is the student's code
             where = vars(module).get("__file__") if type(module) is types.ModuleType else None

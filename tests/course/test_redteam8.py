@@ -123,7 +123,23 @@ def returning_line() -> int:
     return first + next(i for i, text in enumerate(lines) if "if close.all():" in text) + 1
 
 
+# An honest make_tensor that does, while its test runs, what the guards above now look at: it
+# imports modules (a library's own relative imports run too), has minigrad write its own class
+# attribute (RemovableHandle._next_id, through a handle it registers), and has NumPy call a
+# function it was handed. It keeps its points, unflagged.
+HONEST_EXTRAS = """\
+def make_tensor():
+    import numpy.linalg  # noqa: F401
+    from minigrad import nn
+
+    layer = nn.Linear(2, 2)
+    layer.register_forward_hook(lambda *args: None).remove()
+    np.vectorize(abs)(np.arange(-2, 3))
+    return minigrad.arange(6, dtype=minigrad.float32).reshape(2, 3)
+"""
+
 ATTACKS = {
+    "honest_extras": {"make_tensor": HONEST_EXTRAS},
     "traced_through_closure": {"make_tensor": TRACED_THROUGH_CLOSURE.format(line=returning_line())},
     "vectorized_setattr": {"make_tensor": VECTORIZED_SETATTR},
     "swapped_module": {"pick_device": SWAPPED_MODULE},
@@ -170,3 +186,86 @@ def test_attacks_on_the_guards_seams_earn_nothing_and_are_flagged(
     assert "suspicious" in row["status"].split(";"), row
     assert evidence in row["evidence"], row
     assert row["review"] == [], row
+
+
+# best_of returns how long the first call took, not the fastest: the hidden test picks sleeps of
+# its own with `import random`, the fastest neither first nor last. A stand-in for the module
+# random, put in sys.modules by the answer cell (before any test: nothing the guard put back, as
+# it is not a module of a name the locked cells bind), hands the test a generator whose uniform()
+# says 0: every sleep is 0 s, and the first call is as fast as any (3 points, status ok).
+PLANTED_RANDOM = """\
+import operator
+import random
+import sys
+import types
+
+_table = operator.attrgetter("mod" + "ules")(sys)
+
+
+class _Still(random.Random):
+    def uniform(self, a, b):
+        return 0.0
+
+
+class _StandIn(types.ModuleType):
+    def __getattr__(self, name):
+        return operator.attrgetter(name)(random)
+
+
+_stand_in = _StandIn("random")
+_stand_in.Random = _Still
+_table["random"] = _stand_in
+
+
+def best_of(fn, repeat=3):
+    start = time.perf_counter()
+    fn()
+    first = time.perf_counter() - start
+    for _ in range(repeat - 1):
+        fn()
+    return first
+"""
+# - the same stand-in put there by the answer while the visible test runs (its first call)
+RANDOM_SWAPPED_IN_TEST = PLANTED_RANDOM.replace('_table["random"] = _stand_in\n', "").replace(
+    "def best_of(fn, repeat=3):\n", 'def best_of(fn, repeat=3):\n    _table["random"] = _stand_in\n'
+)
+
+RANDOM_ATTACKS = {
+    "planted_random": {"best_of": PLANTED_RANDOM},
+    "random_swapped_in_test": {"best_of": RANDOM_SWAPPED_IN_TEST},
+}
+
+
+@pytest.fixture(scope="module")
+def random_rows(tmp_path_factory):
+    return grade_answers(
+        tmp_path_factory.mktemp("redteam8-random"), "01_cpu_vs_gpu", RANDOM_ATTACKS
+    )
+
+
+@pytest.mark.grading
+@pytest.mark.parametrize(
+    ("student", "status", "evidence"),
+    [
+        # put back before the test: the test runs with the real module, and fails the answer
+        ("planted_random", "failed", "sys.modules['random'] was replaced"),
+        # swapped while the test runs: the test's import refuses it
+        ("random_swapped_in_test", "error", "sys.modules['random'] was swapped while a test ran"),
+    ],
+)
+def test_a_module_of_the_answers_own_under_a_loaded_modules_name_is_not_imported(
+    random_rows, student, status, evidence
+):
+    row = random_rows[student]
+    outcome = row["questions"]["best_of_test"]
+    assert (outcome["points"], outcome["status"]) == (0, status), (outcome, row["evidence"])
+    assert row["total"] == row["max"] - outcome["max"], row
+    assert "suspicious" in row["status"].split(";"), row
+    assert evidence in row["evidence"], row
+    assert row["review"] == [], row
+
+
+@pytest.mark.grading
+def test_imports_and_the_librarys_own_writes_in_a_test_cost_an_honest_answer_nothing(rows):
+    row = rows["honest_extras"]
+    assert (row["total"], row["status"], row["evidence"]) == (row["max"], "ok", []), row
