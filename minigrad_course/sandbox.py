@@ -851,7 +851,6 @@ def _minigrad_guard(locked_names, key_file):
     changed_while_testing = []
     rebinds = re.compile(rb"(?m)^[ \t]*global[ \t]|globals\(")
     import marshal
-    import opcode
     global_writes = frozenset((opcode.opmap["STORE_GLOBAL"], opcode.opmap["DELETE_GLOBAL"]))
     item_writes = frozenset((opcode.opmap["STORE_SUBSCR"], opcode.opmap["DELETE_SUBSCR"]))
     writers = frozenset(("update", "setdefault", "pop", "popitem", "clear", "exec",
