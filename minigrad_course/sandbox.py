@@ -635,6 +635,15 @@ def _minigrad_guard(locked_names, key_file):
         return False
 
     def audit(event, args):
+        if event == "exec":  # (each top-level statement of a cell, as IPython runs it)
+            me = get_ident()
+            if in_test[0] and layout and me not in inside:
+                inside.add(me)
+                try:
+                    statement_starts(getframe(1))
+                finally:
+                    inside.discard(me)
+            return
         if event == "sys.addaudithook":
             refused.append(event)
             raise RuntimeError("minigrad-course grading refuses audit hooks")
@@ -932,6 +941,26 @@ def _minigrad_guard(locked_names, key_file):
             todo.extend(type.__subclasses__(one))
         return found
 
+    # The dict of builtins changes around every cell (ipykernel's `input`, IPython's `exit`),
+    # but not while a statement of the test runs: its version is taken when the test's first
+    # statement starts and compared as each next one starts. `vars(builtins)["abs"] = ...`, put
+    # back on its last use, made chapter 00's abs(s - 10.0) < 1e-4 pass a slope_at of 0.0; and
+    # `__import__` put back to Python's own skipped the check of sys.modules above.
+    def statement_starts(frame):
+        # (exec() by the kernel's one running cell: not by an answer, nor a run_code of its own)
+        if frame is None or frame.f_code is not running_cell:
+            return
+        runs, up = 0, frame
+        while up is not None:
+            runs += up.f_code is running_cell
+            up = up.f_back
+        if runs != 1:
+            return
+        if "builtins" in versions:
+            look_at(builtins)
+        else:
+            versions["builtins"] = dict_version(vars(builtins))
+
     def look_at(target, rebase=False):
         if not tags and not versions:  # no test runs
             return
@@ -944,7 +973,7 @@ def _minigrad_guard(locked_names, key_file):
             return
         name = module_name(target)
         before = versions.get(name, None)
-        if before is not None and steady.get(name) is target:
+        if before is not None and (steady.get(name) is target or target is builtins):
             now = dict_version(vars(target))
             if now != before and not rebase:
                 changed_while_testing.append(f"{name} was changed through its __dict__")
@@ -970,7 +999,7 @@ def _minigrad_guard(locked_names, key_file):
         for key, cls in classes.items():
             if key in tags and version_tag(cls) != tags[key]:
                 found.append(f"{class_name(cls)} was changed unseen (type.__setattr__?)")
-        for name, module in steady.items():
+        for name, module in [*steady.items(), ("builtins", builtins)]:
             if name in versions and dict_version(vars(module)) != versions[name]:
                 found.append(f"{name} was changed through its __dict__")
         tags.clear()
