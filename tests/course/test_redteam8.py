@@ -1,9 +1,12 @@
 """Attacks on the grader found by an eighth look, at the guards' own seams: the original of a
 refused trace setter kept in the refusing function's closure, a library function that calls a
-callable it is handed (numpy.vectorize calling setattr, taken for the library's own write), and
-a module swapped in sys.modules while a test runs, before the test imports it. Each is graded
-end to end against chapter 00, beside an honest student who keeps every point. Every name the
-review scan knows is spelled through operator.attrgetter, so no row is flagged `review`.
+callable it is handed (numpy.vectorize calling setattr, taken for the library's own write), a
+module of the answer's own in sys.modules under a library module's name (swapped while a test
+runs, before the test imports it, or planted before the test under a name the guard did not
+watch), and the dict of builtins written while a test runs (an `abs` that says 0.0, or
+`__import__` put back to Python's own to skip the check of sys.modules). Each is graded end to
+end against a real chapter, beside an honest student who keeps every point. Every name the
+review scan knows is spelled at run time, so no row is flagged `review`.
 """
 
 from __future__ import annotations
@@ -124,7 +127,7 @@ def returning_line() -> int:
 
 
 # slope_at returns 0.0, and its first call puts an `abs` that says 0.0 in the dict of builtins,
-# where the test's abs(s - 10.0) < 1e-4 finds it; the stand-in puts the real one back on its last
+# where the test's abs(s - 10.0) < 1e-4 finds it; the fake puts the real one back on its last
 # use (8 calls: code in the kernel can read the test's source), before the test's closing check
 # (3 points, status ok). Written through the dict, the module's class never sees it.
 ABS_PUT_BACK = """\
