@@ -637,7 +637,7 @@ def _minigrad_guard(locked_names, key_file):
     def audit(event, args):
         if event == "exec":  # (each top-level statement of a cell, as IPython runs it)
             me = get_ident()
-            if in_test[0] and layout and me not in inside:
+            if in_test[0] and me not in inside:
                 inside.add(me)
                 try:
                     statement_starts(getframe(1))
@@ -705,6 +705,7 @@ def _minigrad_guard(locked_names, key_file):
                 and frame.f_back is not None and frame.f_back.f_code is running_cell)
         if last and get_ident() == main_ident and type(nonce) is str and len(nonce) <= 64:
             in_test[0] = False
+            look_at_builtins()  # (see statement_starts)
             found = end_watch()
             if found:
                 changed_while_testing.extend(found)  # the evidence (see snapshot)
@@ -943,8 +944,9 @@ def _minigrad_guard(locked_names, key_file):
 
     # The dict of builtins changes around every cell (ipykernel's `input`, IPython's `exit`),
     # but not while a statement of the test runs: its version is taken when the test's first
-    # statement starts and compared as each next one starts. `vars(builtins)["abs"] = ...`, put
-    # back on its last use, made chapter 00's abs(s - 10.0) < 1e-4 pass a slope_at of 0.0; and
+    # statement starts and compared as each next one starts, and at its last line (a test that
+    # failed is torn down before the guard's next look). `vars(builtins)["abs"] = ...`, put back
+    # on its last use, made chapter 00's abs(s - 10.0) < 1e-4 pass a slope_at of 0.0; and
     # `__import__` put back to Python's own skipped the check of sys.modules above.
     def statement_starts(frame):
         # (exec() by the kernel's one running cell: not by an answer, nor a run_code of its own)
@@ -954,12 +956,18 @@ def _minigrad_guard(locked_names, key_file):
         while up is not None:
             runs += up.f_code is running_cell
             up = up.f_back
-        if runs != 1:
+        if runs == 1:
+            look_at_builtins()
+
+    def look_at_builtins():
+        # (not on a write by the library, which look_at takes as a new baseline: ipykernel puts
+        # `input` back as a failed test's cell ends, and code can make it set `input` at will)
+        if not layout:
             return
-        if "builtins" in versions:
-            look_at(builtins)
-        else:
-            versions["builtins"] = dict_version(vars(builtins))
+        now, before = dict_version(vars(builtins)), versions.get("builtins")
+        if before is not None and now != before:
+            changed_while_testing.append("builtins was changed through its __dict__")
+        versions["builtins"] = now
 
     def look_at(target, rebase=False):
         if not tags and not versions:  # no test runs
@@ -973,7 +981,7 @@ def _minigrad_guard(locked_names, key_file):
             return
         name = module_name(target)
         before = versions.get(name, None)
-        if before is not None and (steady.get(name) is target or target is builtins):
+        if before is not None and steady.get(name) is target:
             now = dict_version(vars(target))
             if now != before and not rebase:
                 changed_while_testing.append(f"{name} was changed through its __dict__")
@@ -999,7 +1007,7 @@ def _minigrad_guard(locked_names, key_file):
         for key, cls in classes.items():
             if key in tags and version_tag(cls) != tags[key]:
                 found.append(f"{class_name(cls)} was changed unseen (type.__setattr__?)")
-        for name, module in [*steady.items(), ("builtins", builtins)]:
+        for name, module in steady.items():
             if name in versions and dict_version(vars(module)) != versions[name]:
                 found.append(f"{name} was changed through its __dict__")
         tags.clear()
