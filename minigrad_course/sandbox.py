@@ -172,7 +172,9 @@ def _minigrad_guard(locked_names, key_file):
     libraries = folders(sys.path + own)
     writable = folders([here, os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm",
                         os.environ.get("TMPDIR") or "/tmp"])
-    loaded = set(sys.modules)
+    # (by name, each module as loaded: a module of the answer's own put in sys.modules under the
+    # name of one already there, `random`, was what a hidden test's `import random` got)
+    loaded = dict(sys.modules)
     shell = get_ipython()
     kernel = shell.kernel
     prefilter = shell.prefilter_manager  # rewrites a one-line cell (a one-line test)
@@ -208,6 +210,47 @@ def _minigrad_guard(locked_names, key_file):
              "prefilter handlers": (prefilter, "_handlers"),
              "prefilter escape handlers": (prefilter, "_esc_handlers")}
     saved_dicts = {k: dict(getattr(o, a, {})) for k, (o, a) in dicts.items()}
+    # A module swapped in sys.modules while a test ran, for an import the test makes after the
+    # answer was called, was what the test imported (chapter 00's hidden `from
+    # minigrad.testing.simulated_gpu import simulated_gpu`: a stand-in made a constant "cpu"
+    # pick_device say "cuda" inside it, and put the real module back). Every import statement
+    # goes through builtins.__import__: this one, while a test runs, refuses a module that
+    # sys.modules no longer holds (one loaded before any student code ran, or a watched one:
+    # see remember_module), and puts it back. (An object, not a function: minigrad.testing's
+    # guard takes a function in builtins defined outside the libraries for one an answer put.)
+    in_test = [False]  # from the guard's look before a graded test to its end (see guard_module)
+    real_import = builtins.__import__
+
+    class GuardedImport:
+        __module__ = "minigrad_course.sandbox"
+        __slots__ = ()
+
+        def __call__(self, name, globals=None, locals=None, fromlist=(), level=0):
+            module = real_import(name, globals, locals, fromlist, level)
+            if in_test[0]:
+                check_import(name, globals, level)
+            return module
+
+    def check_import(name, space, level):
+        if type(name) is not str or type(level) is not int:
+            return
+        if level > 0:  # (a library's relative import)
+            package = dict.get(space, "__package__") if type(space) is dict else None
+            if type(package) is not str:
+                return
+            base = str.rsplit(package, ".", level - 1)[0]
+            name = f"{base}.{name}" if name else base
+        for key in (name, str.partition(name, ".")[0]):
+            kept = modules.get(key)
+            expected = loaded.get(key) if kept is None else kept[0]
+            if expected is not None and sys.modules.get(key) is not expected:
+                sys.modules[key] = expected
+                what = f"sys.modules[{key!r}] was swapped while a test ran"
+                changed_while_testing.append(what)
+                raise RuntimeError(f"minigrad-course grading: {what} (put back): the test does "
+                                   "not count")
+
+    builtins.__import__ = GuardedImport()
     # IPython and ipykernel swap these in and out around each cell themselves.
     swapped = {"input", "get_ipython", "exit", "quit", "display", "getpass", "raw_input"}
     saved_builtins = {k: v for k, v in vars(builtins).items() if callable(v)
@@ -261,7 +304,6 @@ def _minigrad_guard(locked_names, key_file):
             original = getattr(monitoring, name)
             setattr(monitoring, name, refusing(f"sys.monitoring.{name}", original, False))
     names, modules, answers = {}, {}, [0]
-    in_test = [False]  # from the guard's look before a graded test to its end (see guard_module)
 
     # The checks' own modules: every name is kept, private helpers and tables too (the types
     # plain_value accepts, the ufunc assert_close measures with), not only public functions.
@@ -502,6 +544,10 @@ def _minigrad_guard(locked_names, key_file):
                 found.append(f"sys.{attr} changed")
                 current[:] = saved_imports[attr]
         sys.path_importer_cache.clear()  # a finder of the student's own for a library folder
+        for name, module in loaded.items():
+            if sys.modules.get(name, module) is not module:
+                found.append(f"sys.modules[{name!r}] was replaced")
+                sys.modules[name] = module
         for name, module in list(sys.modules.items()):
             # NOTE: vars(), not getattr: a module's own __getattr__ is the student's code
             where = vars(module).get("__file__") if type(module) is types.ModuleType else None
@@ -540,9 +586,13 @@ def _minigrad_guard(locked_names, key_file):
     relays = frozenset(("inspect", "traceback", "bdb", "pdb", "signal", "ctypes",
                         "IPython.utils.frame"))
     frame_attributes = frozenset(("tb_frame", "gi_frame", "cr_frame", "ag_frame"))
+    # (the trace setters too: the originals that refusing() keeps are in its closure, where
+    # `sys.settrace.__closure__` found the real one, and a trace function jumped past a check)
     refused_events = frozenset(("sys._getframe", "sys._current_frames", "gc.get_objects",
                                 "gc.get_referrers", "gc.get_referents", "marshal.load",
-                                "marshal.loads", "object.__setattr__", "object.__delattr__"))
+                                "marshal.loads", "object.__setattr__", "object.__delattr__",
+                                "sys.settrace", "sys.setprofile", "sys._settraceallthreads",
+                                "sys._setprofileallthreads", "sys.monitoring.register_callback"))
     inside = set()  # threads now in the hook: its own frame lookups are audited too
 
     def asked_by_the_notebook():
@@ -585,6 +635,15 @@ def _minigrad_guard(locked_names, key_file):
         return False
 
     def audit(event, args):
+        if event == "exec":  # (each top-level statement of a cell, as IPython runs it)
+            me = get_ident()
+            if in_test[0] and me not in inside:
+                inside.add(me)
+                try:
+                    statement_starts(getframe(1))
+                finally:
+                    inside.discard(me)
+            return
         if event == "sys.addaudithook":
             refused.append(event)
             raise RuntimeError("minigrad-course grading refuses audit hooks")
@@ -646,6 +705,7 @@ def _minigrad_guard(locked_names, key_file):
                 and frame.f_back is not None and frame.f_back.f_code is running_cell)
         if last and get_ident() == main_ident and type(nonce) is str and len(nonce) <= 64:
             in_test[0] = False
+            look_at_builtins()  # (see statement_starts)
             found = end_watch()
             if found:
                 changed_while_testing.extend(found)  # the evidence (see snapshot)
@@ -663,18 +723,33 @@ def _minigrad_guard(locked_names, key_file):
     trusted = frozenset(("minigrad", "minigrad_course", "numpy", "importlib", "IPython",
                          "ipykernel", "_frozen_importlib", "_frozen_importlib_external"))
 
+    # The library's own write is one its code spells (`x.name = value`, `del x.name`, a call of
+    # setattr or delattr that it names): numpy.vectorize(setattr) set a module's attribute for
+    # the notebook from NumPy's frame (a self-restoring close_mask, taken for NumPy's own write).
+    # A library frame that calls a callable it was handed is looked through to whoever called it.
+    import opcode
+    attribute_writes = frozenset((opcode.opmap["STORE_ATTR"], opcode.opmap["DELETE_ATTR"]))
+    setter_names = frozenset(("setattr", "delattr", "__setattr__", "__delattr__"))
+
+    def writes_itself(frame):
+        code = frame.f_code
+        return (code.co_code[frame.f_lasti] in attribute_writes
+                or not setter_names.isdisjoint(code.co_names))
+
     def changed_by_the_notebook(own):
         # (own: the globals of the module's own code: warnings.catch_warnings sets its filters)
         try:
             frame = getframe(3)  # whoever set the attribute (2: the __setattr__ of its class)
+            handed = frame is not None and not writes_itself(frame)
             while frame is not None:
                 code = frame.f_code
-                if code.co_filename == own_file or frame.f_globals is own:
+                if code.co_filename == own_file:
                     return False
                 if student_code(code):
                     return True
                 name = dict.get(frame.f_globals, "__name__")
-                if type(name) is str and str.partition(name, ".")[0] in trusted:
+                library = type(name) is str and str.partition(name, ".")[0] in trusted
+                if not handed and (frame.f_globals is own or library):
                     return False
                 frame = frame.f_back
             return False
@@ -786,7 +861,6 @@ def _minigrad_guard(locked_names, key_file):
     changed_while_testing = []
     rebinds = re.compile(rb"(?m)^[ \t]*global[ \t]|globals\(")
     import marshal
-    import opcode
     global_writes = frozenset((opcode.opmap["STORE_GLOBAL"], opcode.opmap["DELETE_GLOBAL"]))
     item_writes = frozenset((opcode.opmap["STORE_SUBSCR"], opcode.opmap["DELETE_SUBSCR"]))
     writers = frozenset(("update", "setdefault", "pop", "popitem", "clear", "exec",
@@ -867,6 +941,33 @@ def _minigrad_guard(locked_names, key_file):
                 found.append(one)
             todo.extend(type.__subclasses__(one))
         return found
+
+    # The dict of builtins changes around every cell (ipykernel's `input`, IPython's `exit`),
+    # but not while a statement of the test runs: its version is taken when the test's first
+    # statement starts and compared as each next one starts, and at its last line (a test that
+    # failed is torn down before the guard's next look). `vars(builtins)["abs"] = ...`, put back
+    # on its last use, made chapter 00's abs(s - 10.0) < 1e-4 pass a slope_at of 0.0; and
+    # `__import__` put back to Python's own skipped the check of sys.modules above.
+    def statement_starts(frame):
+        # (exec() by the kernel's one running cell: not by an answer, nor a run_code of its own)
+        if frame is None or frame.f_code is not running_cell:
+            return
+        runs, up = 0, frame
+        while up is not None:
+            runs += up.f_code is running_cell
+            up = up.f_back
+        if runs == 1:
+            look_at_builtins()
+
+    def look_at_builtins():
+        # (not on a write by the library, which look_at takes as a new baseline: ipykernel puts
+        # `input` back as a failed test's cell ends, and code can make it set `input` at will)
+        if not layout:
+            return
+        now, before = dict_version(vars(builtins)), versions.get("builtins")
+        if before is not None and now != before:
+            changed_while_testing.append("builtins was changed through its __dict__")
+        versions["builtins"] = now
 
     def look_at(target, rebase=False):
         if not tags and not versions:  # no test runs
