@@ -355,9 +355,9 @@ def test_topk_from_the_partition_is_the_first_k_of_a_stable_sort(dtype, ties, la
     [((512, 512), (512, 64), 1), ((512, 512), (100, 512), 0), ((6, 64, 40), (5, 30, 40), 1)],
 )
 def test_gather_and_scatter_add_through_flat_positions_match_add_at(dtype, shape, index_shape, dim):
-    """Large gathers read flat positions and their gradients (and scatter_add) add by
-    bincount: the values of NumPy's take_along_axis and add.at (float64 bit for bit, float32
-    rounded once instead of at each add), on contiguous and transposed inputs."""
+    """Large gathers read flat positions; their gradients and scatter_add add in index order:
+    the values of NumPy's take_along_axis and add.at (float64 bit for bit), on contiguous and
+    transposed inputs."""
     rng = np.random.default_rng(0)
     array = _normal(shape, dtype)
     index = rng.integers(0, shape[dim], index_shape)
@@ -374,8 +374,12 @@ def test_gather_and_scatter_add_through_flat_positions_match_add_at(dtype, shape
         np.testing.assert_array_equal(y.detach().numpy(), array[full])
         y.backward(minigrad.tensor(gy))
         np.testing.assert_allclose(leaf.grad.numpy(), added.transpose(dims), **tol)
+    # NOTE: scatter_add adds each value onto self in index order, as PyTorch's CPU kernel
+    # (not self plus the values' sum): add.at onto a copy of self
+    onto_self = array.copy()
+    np.add.at(onto_self, full, gy)
     out = minigrad.tensor(array).scatter_add(dim, minigrad.tensor(index), minigrad.tensor(gy))
-    np.testing.assert_allclose(out.numpy(), array + added, **tol)
+    np.testing.assert_allclose(out.numpy(), onto_self, **tol)
 
 
 @pytest.mark.parametrize("largest", [True, False])
