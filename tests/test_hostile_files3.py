@@ -174,6 +174,7 @@ def test_a_count_that_lies_a_little_is_refused_after_parsing(tmp_path):
     assert minigrad.load(honest)["w"].tolist() == [1.0] * 3
 
 
+@pytest.mark.slow  # test_serialization's zip64 test loads one of 65,536 members: the same path
 def test_zip64_archives_zipfile_writes_still_load(tmp_path):
     """70,000 members: zipfile writes the count in the zip64 record (0xFFFF in the other)."""
     path = tmp_path / "z64.pt"
