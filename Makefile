@@ -43,7 +43,8 @@ lab: $(LAB_STAMP)
 # minigrad_course/nbval_checks.py adds the time budget per chapter and the exercises' stubs.
 # --dist loadfile keeps a notebook on one worker.
 # Grading tests run real gradings (sandbox uids, kernels, limits on the whole machine): one at
-# a time, after the rest.
+# a time, after the rest. Not root, every kernel runs as this user and shares its process limit
+# (RLIMIT_NPROC): a fork bomb graded in one worker can starve the other worker's kernels.
 DEFAULT_MARKS := not slow and not benchmark and not browser and not runtimes
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 test: $(TEST_STAMP)

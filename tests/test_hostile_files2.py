@@ -332,10 +332,10 @@ def test_a_gzip_name_that_never_ends_is_refused_quickly(tmp_path):
     name without its terminating zero took 2.2 s to refuse (a 1 GB one, minutes)."""
     path = tmp_path / "x-idx2-ubyte.gz"
     path.write_bytes(b"\x1f\x8b\x08\x08" + bytes(6) + b"n" * 2**24)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine stretches wall time, not work
     with pytest.raises(ValueError, match=f"{path} is not a valid gzip file .*ended before"):
         read_idx(path)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_many_empty_gzip_members_are_refused(tmp_path):

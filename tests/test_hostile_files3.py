@@ -3,8 +3,9 @@ cost of the JSON pre-scan, zip directories that declare (or hide) too many entri
 that never end (or keep too much), state-dict keys that write to the terminal, zip names that
 are not UTF-8, release archives with unreadable members, gzip files of many tiny members,
 graph files of too many values, CSVs of too many columns. Each test of a hole failed on the
-code before its fix; the few that pin what must keep working say so. The time and memory
-bounds leave room for a loaded 2-core machine."""
+code before its fix; the few that pin what must keep working say so. Times are the CPU time
+of this process (time.process_time): a loaded 2-core machine stretches wall time, not the work;
+the bounds still leave it room (caches and memory are shared)."""
 
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ from minigrad_course.gradebook import GradebookError, read_roster
 def _best_time(call, runs: int = 2) -> float:
     best = float("inf")
     for _ in range(runs):
-        start = time.perf_counter()
+        start = time.process_time()
         call()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
@@ -51,7 +52,8 @@ def _refused(error, pattern, call) -> None:
 )
 def test_the_json_prescan_is_not_a_python_byte_loop(value):
     """A loop over the bytes took 7.7 s for 20 MB under load, some 20 times json.loads'
-    own time; counted with NumPy, the scan costs about one parse."""
+    own time; counted with NumPy, the scan costs about one parse. Both in CPU time: their wall
+    times' ratio on a busy machine is noise (2.66 s to 0.27 s at a load average of 10)."""
     data = json.dumps(value).encode()
 
     def scan():
@@ -89,9 +91,9 @@ def test_a_checkpoint_with_a_64_mb_header_loads_quickly(tmp_path):
     loads (this pins what held; the byte loop passed it too, in 2.5 s unloaded)."""
     path = tmp_path / "big.pt"
     minigrad.save({"note": "\\" * (30 * 2**20), "w": minigrad.ones(2)}, path)
-    start = time.perf_counter()
+    start = time.process_time()
     loaded = minigrad.load(path)
-    assert time.perf_counter() - start < 4.0  # 0.4 s unloaded; the byte loop took 2.5 s
+    assert time.process_time() - start < 4.0  # 0.4 s unloaded; the byte loop took 2.5 s
     assert len(loaded["note"]) == 30 * 2**20 and loaded["w"].tolist() == [1.0, 1.0]
 
 
@@ -148,9 +150,9 @@ def test_a_huge_zip_directory_costs_little_to_refuse(tmp_path, declared):
     parse them all (~300 MB, seconds) whether the count said 1 or the truth."""
     path = tmp_path / "huge.pt"
     path.write_bytes(_directory_only(240_000, declared, zip64=declared > 2**16))
-    start = time.perf_counter()
+    start = time.process_time()
     peak = peak_bytes(lambda: _refused(RuntimeError, "entries", lambda: minigrad.load(path)))
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
     assert peak < 40 * 2**20
 
 
@@ -172,6 +174,7 @@ def test_a_count_that_lies_a_little_is_refused_after_parsing(tmp_path):
     assert minigrad.load(honest)["w"].tolist() == [1.0] * 3
 
 
+@pytest.mark.slow  # test_serialization's zip64 test loads one of 65,536 members: the same path
 def test_zip64_archives_zipfile_writes_still_load(tmp_path):
     """70,000 members: zipfile writes the count in the zip64 record (0xFFFF in the other)."""
     path = tmp_path / "z64.pt"
@@ -253,10 +256,10 @@ def test_a_loaded_graph_loop_stops_at_the_bound(tmp_path, monkeypatch):
     monkeypatch.setattr(control, "MAX_ITERATIONS", 1_000)
     graph = static.load(path)
     assert graph(minigrad.tensor(1_000), minigrad.zeros(2)).tolist() == [1000.0, 1000.0]
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(RuntimeError, match=r"in .*loop.mgraph failed to run: .* after 1000 it"):
         graph(minigrad.tensor(200_000), x)  # it ran 200,000 times before
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
     short = static.load(path, max_iterations=10)  # the caller's bound, for a file without one
     _refused(RuntimeError, "after 10 iterations", lambda: short(minigrad.tensor(11), x))
     assert short(minigrad.tensor(10), x).tolist() == [11.0, 11.0]
@@ -388,20 +391,20 @@ def test_a_gzip_of_many_tiny_members_is_refused_quickly(tmp_path):
         gzip.compress(b"\x00\x00\x08\x01" + struct.pack(">I", 300_000), mtime=0)
         + gzip.compress(b"\x07", mtime=0) * 300_000
     )
-    start = time.perf_counter()
+    start = time.process_time()
     peak = peak_bytes(
         lambda: _refused(ValueError, "more than 65536 gzip members", lambda: read_idx(path))
     )
-    assert time.perf_counter() - start < 5.0 and peak < 2**20  # 0.3 s unloaded (1.5 traced)
+    assert time.process_time() - start < 5.0 and peak < 2**20  # 0.3 s unloaded (1.5 traced)
 
 
 def test_a_gzip_in_many_members_still_reads(tmp_path):
     """bgzip writes a member per 64 kB: such files read, and fast."""
     path = tmp_path / "train-labels-idx1-ubyte.gz"
     path.write_bytes(_idx_gz(2**20, 2**10))  # 1024 members
-    start = time.perf_counter()
+    start = time.process_time()
     labels = read_idx(path)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
     assert labels.shape == (2**20,) and int(labels.sum()) == 7 * 2**20
 
 
@@ -423,9 +426,9 @@ def test_a_graph_file_with_too_many_values_is_refused(tmp_path):
     path = tmp_path / "values.mgraph"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("graph.json", json.dumps(doc))
-    start = time.perf_counter()
+    start = time.process_time()
     _refused(ValueError, f"its graphs hold more than {2**18} values", lambda: static.load(path))
-    assert time.perf_counter() - start < 10.0  # 0.6 s unloaded: parsing the JSON
+    assert time.process_time() - start < 10.0  # 0.6 s unloaded: parsing the JSON
 
 
 def test_a_roster_with_a_million_columns_is_refused(tmp_path):
@@ -434,9 +437,9 @@ def test_a_roster_with_a_million_columns_is_refused(tmp_path):
     path = tmp_path / "roster.csv"
     wide = ",".join(f"c{k}" for k in range(1_500_000))
     path.write_text("folder,id,name,email," + wide + "\n" + "a,1,x,e\n" * 5)
-    start = time.perf_counter()
+    start = time.process_time()
     _refused(GradebookError, r"has 1500004 columns \(at most 1024\)", lambda: read_roster(path))
-    assert time.perf_counter() - start < 8.0  # 0.5 s unloaded: csv parses the header
+    assert time.process_time() - start < 8.0  # 0.5 s unloaded: csv parses the header
     path.write_text("x," + ",".join(["\x1b[31m" + "y" * 1000] * 30) + "\n")
     with pytest.raises(GradebookError) as info:
         read_roster(path)

@@ -329,10 +329,10 @@ def test_a_notebook_of_a_million_cells_is_refused_before_parsing(tmp_path):
     cells = [{**cell, "id": f"c{i}", "execution_count": None} for i in range(40_000)]
     raw = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells})
     path = tmp_path / f"{CHAPTER}.ipynb"
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: a busy machine stretches wall time
     nb, flags, note = load_submission(Submission("s", tmp_path, path, [], raw=raw.encode()))
     assert nb is None and flags == ["corrupt"] and "more than 10000 cells" in note, note
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
 
 
 def test_reading_a_submission_takes_memory_for_its_size_only(tmp_path):
@@ -770,9 +770,9 @@ def test_the_review_scan_is_quick_on_a_hostile_notebook():
     nb = solution_notebook()
     cells = [code("from minigrad import " * 4_700) for _ in range(60)] + [code("x" * 200_000)]
     nb.cells += cells + [code("import minigrad.testing")]
-    started = time.monotonic()
+    started = time.process_time()
     found = reaching_cells(nb)
-    assert time.monotonic() - started < 15  # about 2 s; the old pattern took about 50 s
+    assert time.process_time() - started < 15  # about 2 s; the old pattern took about 50 s
     assert found[-1] == f"cell {len(nb.cells)} has 23 characters: not scanned"  # over budget
     assert f"cell {len(nb.cells) - 1} has 200000 characters: not scanned" in found
 

@@ -15,20 +15,25 @@ def graded(source: str, **nbgrader) -> nbformat.NotebookNode:
     return cell
 
 
-def run_nbval(folder) -> dict[str, str]:
-    """Cell number -> PASSED, FAILED or XFAIL for the notebook in folder/exercises."""
+def pytest_nbval(folder, subfolder: str) -> str:
+    """What pytest with nbval and the plugin reports (-rA) on the notebooks of a subfolder."""
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-rA"]
         + ["-p", "minigrad_course.nbval_checks", "--nbval-lax", "--nbval-current-env"]
-        + ["exercises"],
+        + [subfolder],
         cwd=folder,
         capture_output=True,
         text=True,
         timeout=300,
     )
+    return done.stdout
+
+
+def run_nbval(folder) -> dict[str, str]:
+    """Cell number -> PASSED, FAILED or XFAIL for the notebook in folder/exercises."""
     return {
         line.split("::Cell ")[1].split()[0]: line.split()[0]
-        for line in done.stdout.splitlines()
+        for line in pytest_nbval(folder, "exercises").splitlines()
         if "::Cell " in line and line.split()[0] in ("PASSED", "FAILED", "XFAIL")
     }
 
@@ -66,3 +71,27 @@ def test_an_answered_sheet_passes(tmp_path):
     (tmp_path / "exercises").mkdir()
     nbformat.write(nb, tmp_path / "exercises" / "99_answered.ipynb")
     assert run_nbval(tmp_path) == {"0": "PASSED", "1": "PASSED", "2": "PASSED", "3": "XFAIL"}
+
+
+def test_the_time_budget_counts_the_kernels_cpu_time(tmp_path):
+    """A chapter that waits (as one does on a busy machine) is within its budget; one that
+    computes past it is not. Wall time failed chapters at 67 s of a 60 s budget under load (a
+    load average of 10 on 2 cores): the neighbours' work counted as theirs."""
+    (tmp_path / "conftest.py").write_text(
+        "from minigrad_course import nbval_checks\nnbval_checks.BUDGET_S['notebooks'] = 3\n"
+    )
+    (tmp_path / "notebooks").mkdir()
+    for name, source in [
+        ("waits", "import time\ntime.sleep(4)"),
+        (
+            "computes",
+            "import time\nt = time.process_time()\nwhile time.process_time() - t < 4:\n    pass",
+        ),
+    ]:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source)]
+        nbformat.write(nb, tmp_path / "notebooks" / f"{name}.ipynb")
+    said = pytest_nbval(tmp_path, "notebooks")
+    assert "PASSED notebooks/waits.ipynb::Cell 0" in said, said
+    assert "FAILED notebooks/computes.ipynb::Cell 0" in said, said
+    assert "of CPU time in its kernel" in said and "(limit 3 s" in said

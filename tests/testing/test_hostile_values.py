@@ -387,12 +387,12 @@ def test_a_list_that_holds_itself_many_times_is_refused_quickly():
     shared = [1.0]
     for _ in range(31):
         shared = [shared, shared]
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: a busy machine stretches wall time
     with pytest.raises(AssertionError, match="more than 1,000,000 items"):
         plain_value(shared, "the answer")
     with pytest.raises(AssertionError, match="more than 1,000,000 items"):
         assert_close([0.0] * 2_000_000, np.zeros(2_000_000))
-    assert time.monotonic() - started < 30  # about 2 s (the budget is spent on the first half)
+    assert time.process_time() - started < 30  # about 2 s (the budget is spent on the first half)
     assert plain_value([[1.0] * 1000] * 999)[-1][-1] == 1.0  # 1000 * 999 items: fine
 
 
