@@ -17,15 +17,7 @@ from collections import deque
 
 import numpy as np
 from tutorials7 import _randn, _shown
-
-
-def _raises(fn) -> str:
-    """The name of the exception fn raises ("" when none), to compare error types."""
-    try:
-        fn()
-    except Exception as error:  # noqa: BLE001 (the type is what is compared)
-        return type(error).__name__
-    return ""
+from tutorials9 import _raises
 
 
 def char_rnn_name_classifier(torch, init):
