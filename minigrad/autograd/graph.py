@@ -120,7 +120,9 @@ def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
         raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
     tensors = tuple(tensors)
     if mode == "all":
-        nodes = [t.grad_fn if t.grad_fn is not None else t._accumulator() for t in tensors]
+        from minigrad.autograd.engine import _root_edge  # the engine imports this package
+
+        nodes = [_root_edge(t)[0] for t in tensors]
         # NOTE: per pass, keyed weakly: a pass that ends early (an error) leaves nothing behind
         collected: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
