@@ -567,7 +567,8 @@ def loads_json(
     twice (readers disagree on which wins) and, before parsing, more than max_containers
     objects and lists (default MAX_JSON_CONTAINERS: 64 MB of `{},` made 22 million dicts,
     1.6 GB), more than max_values items in them (default MAX_JSON_VALUES: 64 MB of `1.5,`
-    made 16 million floats, 640 MB in 15 s) or nesting deeper than max_depth. Shared by
+    made 16 million floats, 640 MB in 15 s), nesting deeper than max_depth, or text that is
+    not UTF-8. Shared by
     minigrad.load, static graph files and notebooks (whose reader, nbformat, spends far more
     than json.loads on each container: they pass lower bounds)."""
     containers = data.count(b"{") + data.count(b"[")  # with brackets in strings: a bound
@@ -575,6 +576,16 @@ def loads_json(
         raise refuse(f"{name} holds {containers} objects and lists (at most {MAX_JSON_CONTAINERS})")
     max_containers = MAX_JSON_CONTAINERS if max_containers is None else max_containers
     max_values = MAX_JSON_VALUES if max_values is None else max_values
+    # NOTE: json.loads takes bytes in UTF-16 and UTF-32 too, whose code units hold the bytes
+    # of '"' and '[' anywhere (U+0122 is 22 01): the scan counts ASCII text, which UTF-8 is
+    # outside its multi-byte characters. So only UTF-8 is read, as minigrad and nbformat
+    # write JSON (UTF-16 of ASCII decodes, with NULs, which no JSON text holds).
+    if b"\0" in data:
+        raise refuse(f"{name} holds a NUL byte: JSON in UTF-16 or UTF-32? Only UTF-8 is read")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise refuse(f"{name} is not UTF-8 text ({exc})") from None
     _scan_json(data, name, refuse, max_depth, max_containers, max_values)
 
     def unique(pairs: list) -> dict:
@@ -585,7 +596,7 @@ def loads_json(
             seen.add(key)
         return dict(pairs)
 
-    return json.loads(data, object_pairs_hook=unique)
+    return json.loads(text, object_pairs_hook=unique)
 
 
 def _scan_json(

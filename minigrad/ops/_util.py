@@ -239,6 +239,33 @@ def zeros_of(xp, array):
     return xp.zeros(array.shape, array.dtype)
 
 
+def strided_view(xp, array, shape, strides, op: str):
+    """`as_strided(array, shape, strides)` (strides in bytes, from array's first element),
+    refused with a RuntimeError when the view would reach past array's first or last element.
+
+    # NOTE: NumPy and CuPy read whatever address a view gives them. Public functions check
+    their arguments, but a loaded graph replays a forward with the file's attributes: a
+    diagonal over one dim twice read past its input, an as_strided stride of 10**6 crashed."""
+    if 0 not in shape:
+        low, high = _reach(shape, strides)
+        own_low, own_high = _reach(array.shape, array.strides) if array.size else (0, -1)
+        if low < own_low or high > own_high:
+            itemsize = array.dtype.itemsize
+            raise RuntimeError(
+                f"{op}: a view of sizes {list(shape)} and strides "
+                f"{[s // itemsize for s in strides]} reaches outside the memory of its "
+                f"{tuple(array.shape)} input"
+            )
+    return xp.lib.stride_tricks.as_strided(array, shape, strides)
+
+
+def _reach(shape, strides) -> tuple[int, int]:
+    """The lowest and highest byte offsets, from the first element, that a view reads."""
+    low = sum((n - 1) * s for n, s in zip(shape, strides) if s < 0)
+    high = sum((n - 1) * s for n, s in zip(shape, strides) if s > 0)
+    return low, high
+
+
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
     """A dim in [-ndim, ndim) as a non-negative index; IndexError otherwise, as PyTorch."""
     n = max(ndim, 1)

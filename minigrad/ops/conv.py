@@ -19,6 +19,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.creation import full
+from minigrad.ops._util import strided_view
 from minigrad.ops.matmul import _op_dtype
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import _row_major, cat, contiguous, permute, reshape, unsqueeze
@@ -118,7 +119,7 @@ def _windows(xp, padded, geom: Geometry, ho: int, wo: int):
     sn, sy, sx, sc = padded.strides
     (sh, sw), (dh, dw) = geom.stride, geom.dilation
     shape, strides = (n, ho, wo, *geom.kernel, c), (sn, sh * sy, sw * sx, dh * sy, dw * sx, sc)
-    return xp.lib.stride_tricks.as_strided(padded, shape, strides)
+    return strided_view(xp, padded, shape, strides, "conv2d")
 
 
 def _im2col(xp, array, geom: Geometry, blocks: bool = False):

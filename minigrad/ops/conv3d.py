@@ -12,6 +12,7 @@ import itertools
 import math
 
 from minigrad.autograd.function import Function
+from minigrad.ops._util import strided_view
 from minigrad.ops.conv import (
     Geometry,
     _lowest,
@@ -38,7 +39,7 @@ def _window_view(xp, padded, geom: Geometry):
         + tuple(st * s for st, s in zip(steps, geom.stride))
         + tuple(st * d for st, d in zip(steps, geom.dilation))
     )
-    return xp.lib.stride_tricks.as_strided(padded, shape, strides)
+    return strided_view(xp, padded, shape, strides, "conv3d")
 
 
 class Windows(Function):

@@ -16,7 +16,14 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd.function import Function, check_same_device
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import array_of, broadcast_error, check_fill, normalize_dim, quiet
+from minigrad.ops._util import (
+    array_of,
+    broadcast_error,
+    check_fill,
+    normalize_dim,
+    quiet,
+    strided_view,
+)
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import reshape, sum_to
 from minigrad.tensor import Tensor, _check_writable, _overlaps, _replay, fill_target
@@ -714,7 +721,7 @@ class Diagonal(Function):
         others = [d for d in range(array.ndim) if d not in (dim1, dim2)]
         shape = [corner.shape[d] for d in others] + [min(corner.shape[dim1], corner.shape[dim2])]
         strides = [array.strides[d] for d in others] + [array.strides[dim1] + array.strides[dim2]]
-        return x.device.xp.lib.stride_tricks.as_strided(corner, shape, strides)
+        return strided_view(x.device.xp, corner, shape, strides, "diagonal")
 
     @staticmethod
     def backward(ctx, gy):

@@ -10,7 +10,7 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad.autograd.function import Function
-from minigrad.ops._util import normalize_dim, normalize_dims, sum_array, write_out
+from minigrad.ops._util import normalize_dim, normalize_dims, strided_view, sum_array, write_out
 from minigrad.ops.nograd import NoGrad
 from minigrad.tensor import Tensor
 
@@ -233,12 +233,13 @@ class AsStrided(Function):
     def forward(ctx, x, size, stride, offset):
         xp = x.device.xp
         flat = x.array.reshape(-1)  # the caller checked x is contiguous: a view
+        steps = tuple(step * flat.dtype.itemsize for step in stride)
+        view = strided_view(xp, flat[offset:], size, steps, "as_strided")
         places = xp.full(size, offset, dtype=np.int64)
         for k, (n, step) in enumerate(zip(size, stride)):
             places = places + (xp.arange(n) * step).reshape((n,) + (1,) * (len(size) - k - 1))
         ctx.places, ctx.shape = places, x.shape
-        steps = tuple(step * flat.dtype.itemsize for step in stride)
-        return xp.lib.stride_tricks.as_strided(flat[offset:], size, steps)
+        return view
 
     @staticmethod
     def backward(ctx, gy):
@@ -696,10 +697,12 @@ class Unfold(Function):
         array, shape = x.array, x.array.shape
         count = (shape[dim] - size) // step + 1
         strides = array.strides
-        return x.device.xp.lib.stride_tricks.as_strided(
+        return strided_view(
+            x.device.xp,
             array,
             shape[:dim] + (count,) + shape[dim + 1 :] + (size,),
             strides[:dim] + (strides[dim] * step,) + strides[dim + 1 :] + (strides[dim],),
+            "unfold",
         )
 
     @staticmethod

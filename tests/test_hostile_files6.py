@@ -1,0 +1,138 @@
+"""Hostile files the sweeps of test_hostile_files.py to 5 and test_fuzz_loaders.py left open:
+graph files whose view attributes read memory outside an array (as_strided, diagonal and
+unfold replay their Function's forward, past the checks of the public function), and JSON
+in UTF-16 or UTF-32, which json.loads takes but whose code units fool the pre-scan's count
+of strings, nesting and values. Each test below failed on the code before its fix; what
+happened then is in its docstring. Every file is small, written into tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import minigrad
+from minigrad import static
+from minigrad_course.notebook import NotebookError, read_notebook
+
+
+def _graph_file(tmp_path, fn, example, edit) -> str:
+    """A graph traced from fn, saved, and its graph.json changed by edit(doc)."""
+    good, bad = tmp_path / "good.mgraph", tmp_path / "bad.mgraph"
+    static.trace(fn, example).save(good)
+    with zipfile.ZipFile(good) as z:
+        doc = json.loads(z.read("graph.json"))
+        members = {n: z.read(n) for n in z.namelist() if n != "graph.json"}
+    edit(doc)
+    with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("graph.json", json.dumps(doc))
+        for name, data in members.items():
+            z.writestr(name, data)
+    return str(bad)
+
+
+def _declare(doc, shape, *values):
+    for v in values:
+        doc["values"][v][0] = list(shape)
+
+
+def _as_strided_past_the_end(doc):
+    doc["nodes"][0]["attrs"]["stride"] = {"tuple": [2]}  # elements 0, 2, 4, 6 of 4
+
+
+def _diagonal_of_one_dim(doc):
+    doc["nodes"][0]["attrs"]["dim2"] = 0  # the public function refuses dim1 == dim2
+    _declare(doc, [4, 4], 1, 2)
+
+
+def _unfold_along_a_negative_dim(doc):
+    doc["nodes"][0]["attrs"]["dim"] = -1  # shape[:-1] + (count,) + shape[0:]: a dim twice
+    _declare(doc, [4, 2, 4, 4, 2], 1, 2)
+
+
+VIEWS = [
+    pytest.param(
+        lambda x: x.as_strided((4,), (1,)) * 2, (4,), _as_strided_past_the_end, id="as_strided"
+    ),
+    pytest.param(lambda x: x.diagonal(0, 0, 1) * 2, (4, 4), _diagonal_of_one_dim, id="diagonal"),
+    pytest.param(
+        lambda x: x.unfold(1, 2, 2) * 2, (4, 4), _unfold_along_a_negative_dim, id="unfold"
+    ),
+]
+
+
+@pytest.mark.parametrize("fn, shape, edit", VIEWS)
+def test_a_graph_view_that_reads_outside_its_array_is_refused(tmp_path, fn, shape, edit):
+    """A loaded graph replays each Function's forward with the file's attributes; the views
+    of as_strided, diagonal and unfold took them as they were: the values came from memory
+    after the input's (a stride of 10**6 over 2,000 elements crashed Python with SIGSEGV)."""
+    path = _graph_file(tmp_path, fn, minigrad.ones(*shape), edit)
+    graph = static.load(path)
+    with pytest.raises(RuntimeError, match="outside") as caught:
+        graph(minigrad.ones(*shape))
+    assert path in str(caught.value)
+
+
+@pytest.mark.parametrize("fn, shape, edit", VIEWS)
+def test_honest_views_still_load_and_run(tmp_path, fn, shape, edit):
+    """What held: the saved graph, unchanged, gives what the function gives."""
+    x = minigrad.arange(float(np.prod(shape))).reshape(shape)
+    path = tmp_path / "g.mgraph"
+    static.trace(fn, x).save(path)
+    assert static.load(path)(x).tolist() == fn(x).tolist()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    size=st.lists(st.integers(0, 6), min_size=1, max_size=3),
+    stride=st.lists(st.integers(-3, 8), min_size=3, max_size=3),
+    offset=st.integers(-6, 6),
+)
+def test_fuzz_as_strided_attributes_never_read_outside(size, stride, offset):
+    """Any size, stride and offset a file may give as_strided's forward: a view of the input's
+    own elements, or a clear error; never a read of other memory."""
+    from minigrad.ops.shape import AsStrided
+    from minigrad.static.kernels import function_kernel
+
+    x = np.arange(1.5, 13.5).reshape(3, 4)  # no 0.0: memory past an array is often zeros
+    attrs = {"size": tuple(size), "stride": tuple(stride[: len(size)]), "offset": offset}
+    kernel = function_kernel(AsStrided, attrs, 1, ("places",))
+    try:
+        view = kernel(x)[0]
+    except (RuntimeError, ValueError):
+        return
+    assert np.isin(view, x).all()  # every value read is one of x's, not another's memory
+
+
+def _zip(path, member: str, text: str, encoding: str) -> str:
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(member, text.encode(encoding))
+    return str(path)
+
+
+DEEP = '["\u0122", ' + "[" * 50_000 + "]" * 50_000 + "]"  # U+0122: a quote byte in UTF-16
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16", "utf-32"])
+def test_json_in_utf16_or_utf32_is_refused_before_parsing(tmp_path, encoding):
+    """json.loads reads bytes in UTF-16 and UTF-32 too, whose code units hold the bytes of
+    '"' and '[' anywhere (U+0122 is 22 01): the pre-scan, counting ASCII text, took a string
+    for the rest of the file. 50,000 '[' deep raised RecursionError out of static.load and
+    read_notebook, and a minigrad.json of 7 million values (past MAX_JSON_VALUES) loaded, in
+    18 s and 330 MB. JSON is read as UTF-8 only, as minigrad and nbformat write it."""
+    graph = _zip(tmp_path / "g.mgraph", "graph.json", DEEP, encoding)
+    with pytest.raises(ValueError, match=f"{graph}.*UTF-8"):
+        static.load(graph)
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_bytes(DEEP.encode(encoding))
+    with pytest.raises(NotebookError, match=f"{notebook}.*UTF-8"):
+        read_notebook(notebook)
+    header = {"format": "minigrad", "version": 1, "tensors": [], "object": {"list": [1.5] * 9}}
+    checkpoint = _zip(tmp_path / "c.pt", "minigrad.json", json.dumps(header), encoding)
+    with pytest.raises(RuntimeError, match=f"{checkpoint}.*UTF-8"):
+        minigrad.load(checkpoint)
