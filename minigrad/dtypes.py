@@ -63,10 +63,17 @@ def set_default_dtype(d: dtype) -> None:
 
 
 def from_numpy_dtype(np_dtype) -> dtype:
-    """The minigrad dtype of a NumPy dtype; TypeError for types minigrad does not have."""
+    """The minigrad dtype of a NumPy dtype; TypeError for types minigrad does not have, and
+    ValueError, as PyTorch's, for one of them in the other byte order (np.fromfile('>f4'))."""
     try:
         return _BY_NP[np.dtype(np_dtype)]
     except (KeyError, TypeError):
+        if isinstance(np_dtype, np.dtype) and np_dtype.newbyteorder("=") in _BY_NP:
+            raise ValueError(
+                f"arrays of dtype {np_dtype} have byte order different from the native byte "
+                "order, which minigrad does not convert: call array.astype(array.dtype."
+                "newbyteorder('=')) first"
+            ) from None
         raise TypeError(
             f"arrays of dtype {np_dtype} are not supported; supported: "
             + ", ".join(d.name for d in ALL)

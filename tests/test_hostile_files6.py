@@ -136,3 +136,19 @@ def test_json_in_utf16_or_utf32_is_refused_before_parsing(tmp_path, encoding):
     checkpoint = _zip(tmp_path / "c.pt", "minigrad.json", json.dumps(header), encoding)
     with pytest.raises(RuntimeError, match=f"{checkpoint}.*UTF-8"):
         minigrad.load(checkpoint)
+
+
+@pytest.mark.parametrize(
+    "make", [minigrad.tensor, minigrad.as_tensor, minigrad.asarray, minigrad.from_numpy]
+)
+def test_an_array_in_the_other_byte_order_is_a_value_error_as_in_pytorch(tmp_path, make):
+    """np.fromfile(path, '>f4') of a big-endian file (IDX, old binary formats) gives an array
+    that minigrad does not take: TypeError 'not supported', where PyTorch raises ValueError
+    for the byte order (and TypeError for a type it does not have, as minigrad still does)."""
+    path = tmp_path / "big-endian.bin"
+    path.write_bytes(np.arange(3, dtype=">f4").tobytes())
+    with pytest.raises(ValueError, match="byte order"):
+        make(np.fromfile(path, ">f4"))
+    with pytest.raises(TypeError, match="not supported"):
+        make(np.fromfile(path, "S4"))
+    assert make(np.fromfile(path, ">f4").astype("=f4")).tolist() == [0.0, 1.0, 2.0]
