@@ -8,7 +8,9 @@ happened then is in its docstring. Every file is small, written into tmp_path.
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -18,6 +20,7 @@ from hypothesis import strategies as st
 
 import minigrad
 from minigrad import static
+from minigrad.datasets import read_idx
 from minigrad_course.notebook import NotebookError, read_notebook
 
 
@@ -152,3 +155,15 @@ def test_an_array_in_the_other_byte_order_is_a_value_error_as_in_pytorch(tmp_pat
     with pytest.raises(TypeError, match="not supported"):
         make(np.fromfile(path, "S4"))
     assert make(np.fromfile(path, ">f4").astype("=f4")).tolist() == [0.0, 1.0, 2.0]
+
+
+def test_read_idx_takes_a_gz_path_given_as_bytes(tmp_path):
+    """A name that is not UTF-8 comes as bytes from os.listdir(bytes): read_idx looked for
+    '.gz' at the end of str(path), "b'...x.gz'", and read the gzip as a raw IDX file ('bad
+    magic number'). Such a name, as bytes or as the str os.fsdecode makes, now reads."""
+    data = bytes([0, 0, 0x08, 2, 0, 0, 0, 3, 0, 0, 0, 4]) + bytes(range(12))
+    path = bytes(tmp_path) + b"/t\xe9l\xe9charg\xe9-idx2-ubyte.gz"  # Latin-1, not UTF-8
+    with open(path, "wb") as f:
+        f.write(gzip.compress(data))
+    for name in (path, os.fsdecode(path)):
+        assert read_idx(name).tolist() == [list(range(4)), list(range(4, 8)), list(range(8, 12))]

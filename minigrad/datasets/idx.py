@@ -35,7 +35,7 @@ def read_idx(path) -> np.ndarray:
     try:
         with open_regular(path, lambda problem: ValueError(f"read_idx: {problem}")) as raw:
             packed = os.fstat(raw.fileno()).st_size
-            if str(path).endswith(".gz"):
+            if os.fsdecode(path).endswith(".gz"):  # str(b"x.gz") ends with a quote
                 return _read(Gunzip(raw), path, limit=min(MAX_BYTES, max_inflated(packed)))
             return _read(raw, path, limit=min(MAX_BYTES, packed))
     except (zlib.error, EOFError) as exc:
