@@ -167,3 +167,27 @@ def test_read_idx_takes_a_gz_path_given_as_bytes(tmp_path):
         f.write(gzip.compress(data))
     for name in (path, os.fsdecode(path)):
         assert read_idx(name).tolist() == [list(range(4)), list(range(4, 8)), list(range(8, 12))]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=_JSON, encoding=st.sampled_from(["utf-16-le", "utf-16-be", "utf-32", "utf-16"]))
+def test_fuzz_json_reads_as_utf8_and_only_so(value, encoding):
+    """Any JSON value, any text in it (quotes, brackets, escapes, non-ASCII) written as UTF-8
+    reads back as it was; written in UTF-16 or UTF-32 it is refused naming the member."""
+    from minigrad.serialization import loads_json
+
+    class Refused(ValueError):
+        pass
+
+    text = json.dumps(value, ensure_ascii=False)
+    read = loads_json(text.encode("utf-8"), "m.json", Refused, max_depth=64)
+    assert json.dumps(read, ensure_ascii=False) == text
+    with pytest.raises(Refused, match="m.json.*UTF-8"):
+        loads_json(text.encode(encoding), "m.json", Refused, max_depth=64)
