@@ -173,6 +173,10 @@ def load(
             f"({exc}): pre-load the data into a buffer such as io.BytesIO"
         ) from None
     name = getattr(f, "name", "<file>")
+    if isinstance(f.read(0), str):  # its bytes would be decoded: a valid file reads corrupt
+        raise TypeError(
+            f"minigrad.load: {name} is open in text mode; open it in binary mode: open(path, 'rb')"
+        )
     position = f.tell()
     if position and f.seek(0, os.SEEK_END) == position:  # as torch.load's EOFError
         raise EOFError(

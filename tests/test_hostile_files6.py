@@ -191,3 +191,17 @@ def test_fuzz_json_reads_as_utf8_and_only_so(value, encoding):
     assert json.dumps(read, ensure_ascii=False) == text
     with pytest.raises(Refused, match="m.json.*UTF-8"):
         loads_json(text.encode(encoding), "m.json", Refused, max_depth=64)
+
+
+def test_a_file_open_in_text_mode_says_so(tmp_path):
+    """A checkpoint opened with open(path) (text mode) read as 'not a valid minigrad file or
+    is truncated/corrupt' (its bytes decoded as UTF-8), and a text file raised TypeError
+    'must be str, not bytes' naming nothing (PyTorch: AssertionError 'Expected bytes')."""
+    good, text = tmp_path / "ok.pt", tmp_path / "notes.txt"
+    minigrad.save({"w": minigrad.ones(2)}, good)
+    text.write_text('{"a": 1}\n')
+    for path in (good, text):
+        with open(path) as f, pytest.raises(TypeError, match=f"{path} is open in text mode"):
+            minigrad.load(f)
+    with open(good, "rb") as f:
+        assert minigrad.load(f)["w"].tolist() == [1.0, 1.0]
