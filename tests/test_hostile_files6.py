@@ -205,3 +205,34 @@ def test_a_file_open_in_text_mode_says_so(tmp_path):
             minigrad.load(f)
     with open(good, "rb") as f:
         assert minigrad.load(f)["w"].tolist() == [1.0, 1.0]
+
+
+def _conv(x):
+    return minigrad.nn.functional.conv2d(x, minigrad.ones(1, 1, 3, 3), padding=1)
+
+
+@pytest.mark.parametrize(
+    "geometry, said",
+    [
+        ([[1024, 1024], [1, 1], [0, 0], [0, 0]], "dilation at least 1"),
+        ([[1024, 1024], [1, 1], [512, 512], [1, 1]], "more than 65536 offsets"),
+        ([[3, 3], [0, 1], [1, 1], [1, 1]], "stride"),
+        ([[0, 3], [1, 1], [1, 1], [1, 1]], "kernel"),
+    ],
+    ids=["dilation-0", "huge-kernel", "stride-0", "kernel-0"],
+)
+def test_a_conv_geometry_past_what_make_allows_is_refused(tmp_path, geometry, said):
+    """The schema took any size from 0 to 2**20: im2planes loops over the kernel's offsets in
+    Python before the replay checks its result's shape, and a 1024 x 1024 kernel at dilation
+    0 over a 4 x 4 input loaded and ran for 2 s (the square of the side: 2**14 took minutes).
+    A stride of 0 divided by zero. Geometry.make's minimums now hold, and a bound on the
+    offsets; an honest conv still loads and runs."""
+
+    def edit(doc):
+        doc["nodes"][0]["attrs"]["geom"] = {"geometry": geometry}
+
+    x = minigrad.ones(1, 1, 4, 4)
+    path = _graph_file(tmp_path, _conv, x, edit)
+    with pytest.raises(ValueError, match=f"{path}.*geom.*{said}"):
+        static.load(path)
+    assert static.load(tmp_path / "good.mgraph")(x).tolist() == _conv(x).tolist()

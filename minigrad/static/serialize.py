@@ -53,6 +53,7 @@ MAX_ARRAY_BYTES = 4 * 2**30  # all the arrays together, uncompressed
 MAX_ELEMENTS = 2**31  # in any one declared value
 MAX_NESTING = 64  # JSON lists and objects inside each other
 MAX_GRAPH_DEPTH = 8  # sub-graphs (cond, while_loop) inside each other
+MAX_KERNEL_OFFSETS = 2**16  # of a conv or pool kernel: 256 x 256, or 40 x 40 x 40
 # values of all the graphs in a file (each node defines one or more: this bounds the nodes
 # too); a traced Transformer's training step has a few thousand. Decoded, a value costs
 # ~10 us and ~300 bytes: 1,000,000 of them (20 MB of JSON) took 51 s to load under load
@@ -428,15 +429,26 @@ def _is_array_member(name) -> bool:
 
 
 def _geometry(body, where) -> Geometry:
+    """Kernel, stride, padding and dilation as Geometry.make allows them (padding >= 0, the
+    others >= 1), and at most MAX_KERNEL_OFFSETS kernel offsets: the kernels loop over them
+    in Python before the replay can check a result's shape (a 1024 x 1024 kernel at dilation
+    0 over a 4 x 4 input took 2 s, and time grows as the square of its side)."""
     lists = body if isinstance(body, list) and len(body) == 4 else None
     dims = len(lists[0]) if lists and isinstance(lists[0], list) else 0
     ok = dims in (1, 2, 3) and all(
-        isinstance(p, list) and len(p) == dims and all(type(n) is int and 0 <= n < 2**20 for n in p)
-        for p in lists
+        isinstance(p, list)
+        and len(p) == dims
+        and all(type(n) is int and least <= n < 2**20 for n in p)
+        for p, least in zip(lists, (1, 1, 0, 1))
     )
     if not ok:
         raise GraphFileError(
-            f"{where}: a geometry is four lists of small ints, one per spatial dim (1 to 3)"
+            f"{where}: a geometry is four lists of small ints, one per spatial dim (1 to 3): "
+            "kernel, stride and dilation at least 1, padding at least 0"
+        )
+    if math.prod(lists[0]) > MAX_KERNEL_OFFSETS:
+        raise GraphFileError(
+            f"{where}: a kernel of {lists[0]} has more than {MAX_KERNEL_OFFSETS} offsets"
         )
     return Geometry(*(tuple(p) for p in lists))
 
