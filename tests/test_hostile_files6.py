@@ -1,9 +1,11 @@
 """Hostile files the sweeps of test_hostile_files.py to 5 and test_fuzz_loaders.py left open:
 graph files whose view attributes read memory outside an array (as_strided, diagonal and
-unfold replay their Function's forward, past the checks of the public function), and JSON
-in UTF-16 or UTF-32, which json.loads takes but whose code units fool the pre-scan's count
-of strings, nesting and values. Each test below failed on the code before its fix; what
-happened then is in its docstring. Every file is small, written into tmp_path.
+unfold replay their Function's forward, past the checks of the public function) or whose
+conv geometry loops without bound, JSON in UTF-16 or UTF-32 (json.loads takes it, but its
+code units fool the pre-scan's count of strings, nesting and values), arrays in the other
+byte order, a .gz path given as bytes and a checkpoint open in text mode. Each test below
+failed on the code before its fix; what happened then is in its docstring. Every file is
+small, written into tmp_path.
 """
 
 from __future__ import annotations
