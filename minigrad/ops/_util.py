@@ -248,7 +248,10 @@ def strided_view(xp, array, shape, strides, op: str):
     diagonal over one dim twice read past its input, an as_strided stride of 10**6 crashed."""
     if 0 not in shape:
         low, high = _reach(shape, strides)
-        own_low, own_high = _reach(array.shape, array.strides) if array.size else (0, -1)
+        if array.flags.c_contiguous:  # NOTE: the common case (a padded copy): no second walk
+            own_low, own_high = 0, (array.size - 1) * array.itemsize
+        else:
+            own_low, own_high = _reach(array.shape, array.strides) if array.size else (0, -1)
         if low < own_low or high > own_high:
             itemsize = array.dtype.itemsize
             raise RuntimeError(
@@ -261,8 +264,12 @@ def strided_view(xp, array, shape, strides, op: str):
 
 def _reach(shape, strides) -> tuple[int, int]:
     """The lowest and highest byte offsets, from the first element, that a view reads."""
-    low = sum((n - 1) * s for n, s in zip(shape, strides) if s < 0)
-    high = sum((n - 1) * s for n, s in zip(shape, strides) if s > 0)
+    low = high = 0
+    for n, s in zip(shape, strides):
+        if s > 0:
+            high += (n - 1) * s
+        else:
+            low += (n - 1) * s
     return low, high
 
 
