@@ -505,14 +505,12 @@ def _check_same_shapes(op: str, tensors, skip_dim=None) -> None:
 
 
 def _same_dtype(tensors):
-    from minigrad.dtypes import promote_types
-
     first = tensors[0].array.dtype
     if all(t.array.dtype == first for t in tensors):
         return tensors
     dtype = tensors[0].dtype
     for t in tensors[1:]:
-        dtype = promote_types(dtype, t.dtype)
+        dtype = dtypes.promote_types(dtype, t.dtype)
     return [t if t.dtype is dtype else t.to(dtype=dtype) for t in tensors]
 
 
