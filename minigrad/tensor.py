@@ -397,7 +397,9 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
-        return shape_ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+        # NOTE: a reversal of the dims is a valid order: Permute directly, without permute()'s
+        # checks of the dims (2 of a 2-D .T's 5 us)
+        return shape_ops.Permute.apply(self, tuple(range(self.array.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
@@ -1284,13 +1286,13 @@ class Tensor:
     swapaxes = swapdims = transpose
 
     def t(self):
-        if self.ndim > 2:
-            raise RuntimeError(
-                f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
-            )
-        # a view even of a vector or a scalar (grad_fn=<TBackward0>), as PyTorch's
-        dims = (1, 0) if self.ndim == 2 else tuple(range(self.ndim))
-        return shape_ops._named(shape_ops.permute(self, dims), self, "TBackward0")
+        ndim = self.array.ndim
+        if ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
+        # a view even of a vector or a scalar (grad_fn=<TBackward0>), as PyTorch's; Permute
+        # directly, as mT: these dims need none of permute()'s checks
+        dims = (1, 0) if ndim == 2 else tuple(range(ndim))
+        return shape_ops._named(shape_ops.Permute.apply(self, dims), self, "TBackward0")
 
     @_numpy_axis
     def squeeze(self, dim=None):
@@ -1925,8 +1927,7 @@ class Tensor:
         return self._inplace(scatter_reduce, dim, index, src, reduce)
 
     def index_add_(self, dim, index, source, *, alpha=1):
-        index_add = functools.partial(indexing_ops.index_add, alpha=alpha)
-        return self._inplace(index_add, dim, index, source)
+        return indexing_ops.index_add_(self, dim, index, source, alpha=alpha)
 
     def index_copy_(self, dim, index, source):
         return self._inplace(indexing_ops.index_copy, dim, index, source)

@@ -431,6 +431,21 @@ _ERFC_FIT = (
 )
 
 
+# NOTE: the fits' constants as float32 once: NumPy makes a scalar in 0.4 us, and the fits run
+# 10 to 30 ops on arrays of 100 values that take 0.5 us each
+_MINUS_LOGIT_CDF_FIT = tuple(np.float32(-c) for c in _LOGIT_CDF_FIT)
+# (the 1/2 of erfc / 2 folded into the constant term)
+_ERFC_FIT_FLOAT32 = (np.float32(_ERFC_FIT[0] + math.log(0.5)),) + tuple(
+    np.float32(c) for c in _ERFC_FIT[1:]
+)
+_FLOAT32 = {
+    "sqrt(1/2)": np.float32(1 / math.sqrt(2)),
+    "1/2": np.float32(0.5),
+    "-1/2": np.float32(-0.5),
+    "-2^64": np.float32(-(2.0**64)),
+}
+
+
 def _normal_cdf(work, device):
     """Phi(x) = erfc(-x / sqrt 2) / 2 of a float array, in its dtype.
 
@@ -453,11 +468,11 @@ def _normal_cdf(work, device):
     # an overflow can only come from |x| > 3, whose Phi the erfc fit gives
     with np.errstate(over="ignore"):
         square = flat * flat
-        p = square * np.float32(-_LOGIT_CDF_FIT[-1])
-        for c in _LOGIT_CDF_FIT[-2:0:-1]:
-            p += np.float32(-c)
+        p = square * _MINUS_LOGIT_CDF_FIT[-1]
+        for c in _MINUS_LOGIT_CDF_FIT[-2:0:-1]:
+            p += c
             p *= square
-        p += np.float32(-_LOGIT_CDF_FIT[0])
+        p += _MINUS_LOGIT_CDF_FIT[0]
         p *= flat  # -logit Phi(x)
         xp.exp(p, out=p)
     p += 1
@@ -475,27 +490,27 @@ def _far_normal_cdf(work, xp):
     sign picks Phi(-|x|) or 1 - Phi(-|x|) by arithmetic (a float times a bool array is a slow
     mixed-type loop, np.where slower still; copysign is not vectorised)."""
     a = xp.abs(work)
-    a *= np.float32(1 / math.sqrt(2))
-    t = a * np.float32(0.5)
+    a *= _FLOAT32["sqrt(1/2)"]
+    t = a * _FLOAT32["1/2"]
     t += 1
     xp.divide(1, t, out=t)
-    p = t * np.float32(_ERFC_FIT[-1])
-    for c in _ERFC_FIT[-2:0:-1]:
-        p += np.float32(c)
+    p = t * _ERFC_FIT_FLOAT32[-1]
+    for c in _ERFC_FIT_FLOAT32[-2:0:-1]:
+        p += c
         p *= t
-    p += np.float32(_ERFC_FIT[0] + math.log(0.5))
+    p += _ERFC_FIT_FLOAT32[0]
     # a^2 = inf gives Phi(-|x|) = exp(-inf) = 0; side is clipped
     with np.errstate(over="ignore", under="ignore"):
         a *= a
         p -= a
         xp.exp(p, out=p)
         # -1 where x > 0, 1 where x < 0 (a fraction only where |x| < 2^-64, where p is 1/2)
-        side = work * np.float32(-(2.0**64))
+        side = work * _FLOAT32["-2^64"]
     p *= t  # Phi(-|x|)
     xp.clip(side, -1, 1, out=side)
     p *= side
-    side *= np.float32(-0.5)
-    side += np.float32(0.5)  # 1 where x > 0, else 0
+    side *= _FLOAT32["-1/2"]
+    side += _FLOAT32["1/2"]  # 1 where x > 0, else 0
     side += p  # 1 - Phi(-|x|) where x > 0, else Phi(-|x|) exactly
     return side
 

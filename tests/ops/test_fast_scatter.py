@@ -165,6 +165,46 @@ def test_index_add_along_dim_0_adds_in_pytorchs_order(shape, count, dtype):
     _equal(lambda x, i, s: x.index_add(0, i, s), x, rows, src)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize(
+    "shape, count, alpha", [((40, 16), 300, 1), ((512, 64), 512, 0.5), ((50,), 400, 1)]
+)
+def test_index_add_in_place_adds_into_self_in_pytorchs_order(shape, count, alpha, dtype):
+    """x.index_add_ with nothing recorded adds into x's own memory (a view of x sees it, the
+    version goes up once): PyTorch's bits, as the functional op's."""
+    alpha = 2 if alpha != 1 and np.dtype(dtype).kind != "f" else alpha
+    x, _, _ = _arrays(shape, shape, 0, dtype)
+    rows = np.random.default_rng(4).integers(0, shape[0], count)
+    src = _arrays((count, *shape[1:]), (count, *shape[1:]), 0, dtype, seed=5)[0]
+    mine, theirs = minigrad.tensor(x), torch.tensor(x)
+    view, before = mine[1:], mine._version
+    assert mine.index_add_(0, minigrad.tensor(rows), minigrad.tensor(src), alpha=alpha) is mine
+    theirs.index_add_(0, torch.tensor(rows), torch.tensor(src), alpha=alpha)
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(view.numpy(), theirs.numpy()[1:])
+    assert mine._version == before + 1
+    functional = minigrad.tensor(x).index_add(
+        0, minigrad.tensor(rows), minigrad.tensor(src), alpha=alpha
+    )
+    np.testing.assert_array_equal(functional.numpy(), theirs.numpy())
+
+
+def test_index_add_in_place_of_itself_and_of_a_permuted_tensor_as_pytorch():
+    """Where the rows cannot be added into self's memory as they are (source is self, self is
+    not row-major: a reshape would copy it), the functional op's result is copied in:
+    PyTorch's values."""
+    x = np.random.default_rng(8).standard_normal((512, 512)).astype(np.float32)
+    rows = np.random.default_rng(9).integers(0, 512, 512)  # repeats: several rounds
+    for lib in (minigrad, torch):
+        a, b = lib.tensor(x), lib.tensor(x.reshape(512, 16, 32)).permute(0, 2, 1)
+        a.index_add_(0, lib.tensor(rows), a.clone() if lib is torch else a)
+        b.index_add_(0, lib.tensor(rows), lib.tensor(x.reshape(512, 32, 16)))
+        if lib is minigrad:
+            mine = a.numpy(), b.numpy()
+    np.testing.assert_array_equal(mine[0], a.numpy())
+    np.testing.assert_array_equal(mine[1], b.numpy())
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
 def test_index_put_accumulate_adds_in_pytorchs_order(dtype):
     """An index a dim (flat positions; negative ones wrap), rows, and a mask (add.at)."""

@@ -143,8 +143,8 @@ class LayerNorm(Module):
         _affine_parameters(self, elementwise_affine, bias, self.normalized_shape, device, dtype)
 
     def forward(self, input):
-        k = len(self.normalized_shape)
-        if tuple(input.shape[input.ndim - k :]) != self.normalized_shape or input.ndim < k:
+        shape, k = input.array.shape, len(self.normalized_shape)  # NOTE: no Size made: 1 us
+        if len(shape) < k or shape[len(shape) - k :] != self.normalized_shape:
             dims = ", ".join(map(str, self.normalized_shape))
             raise RuntimeError(
                 f"{self!r}: expected input of shape (*, {dims}), got {tuple(input.shape)}"
