@@ -212,6 +212,13 @@ def test_vector_to_parameters_wants_a_tensor():
             lib.nn.utils.vector_to_parameters([1.0, 2.0], [lib.zeros(2)])
 
 
+def test_vector_to_parameters_with_too_few_values_raises_pytorchs_error():
+    for lib in (minigrad, torch):
+        model = lib.nn.Linear(3, 2)
+        with pytest.raises(RuntimeError, match=r"shape '\[2\]' is invalid for input of size 1"):
+            lib.nn.utils.vector_to_parameters(lib.arange(7.0), model.parameters())
+
+
 def test_init_functions_statistics():
     w = minigrad.empty(256, 512)
     nn.init.kaiming_normal_(w, nonlinearity="relu")
