@@ -603,11 +603,13 @@ class Tensor:
         return printing.format_tensor(self)
 
     def __format__(self, spec: str) -> str:
-        if self.array.ndim == 0 and spec:
+        # NOTE: PyTorch formats a 0-d plain Tensor as its number, f"{loss}" too ("0.25", not
+        # "tensor(0.25, grad_fn=...)"); anything else as object.__format__ does (a Parameter)
+        if self.array.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        if spec:  # f"{acc:.2f}" of a one-element vector too: PyTorch formats scalars only
-            raise TypeError("unsupported format string passed to Tensor.__format__")
-        return repr(self)
+        if spec:  # f"{acc:.2f}" of a one-element vector too
+            raise TypeError(f"unsupported format string passed to {type(self).__name__}.__format__")
+        return str(self)
 
     # -- autograd ----------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):

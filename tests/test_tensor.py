@@ -324,6 +324,28 @@ def test_repr_as_torch(expr):
     )
 
 
+FORMATTED = [
+    "t.tensor(2.5, requires_grad=True) * 2",  # f"loss: {loss}": the number, no grad_fn
+    "t.tensor(3)",
+    "t.tensor(True)",
+    "t.tensor(0.1, dtype=t.float16)",
+    "t.ones(2)",
+    "t.nn.Parameter(t.tensor(1.0))",  # not a plain Tensor: printed as str() prints it
+]
+
+
+@pytest.mark.parametrize("expr", FORMATTED)
+@pytest.mark.parametrize("spec", ["", ".2f"])
+def test_format_as_torch(expr, spec):
+    def formatted(lib):
+        try:
+            return format(_evaluate(lib, expr), spec).replace(lib.__name__, "T")
+        except TypeError as error:
+            return str(error)
+
+    assert formatted(minigrad) == formatted(torch)
+
+
 def test_numpy_and_from_numpy_share_memory():
     a = np.zeros(3, dtype=np.float32)
     t = minigrad.from_numpy(a)

@@ -884,6 +884,7 @@ def evaluation_loop_idioms(torch, init):
         sim = torch.einsum("nc,nd->cd", probs, F.one_hot(y, 5).float())
     return {
         "train": [loss.item(), total.item(), _name(total.dtype)],
+        "log": f"correct: {(top1 == y).sum()} of {y.numel()}, scale {torch.tensor(0.5) * 3}",
         "flags": [model.training, model[2].training, logits.requires_grad],
         "top1": [top1.tolist(), (top1 == y).float().mean().item()],
         "top3": (top3 == y[:, None]).any(dim=1).sum().item(),
