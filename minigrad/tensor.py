@@ -214,6 +214,14 @@ class Tensor:
     def is_meta(self) -> bool:
         return False  # minigrad has no meta device
 
+    @property
+    def is_sparse(self) -> bool:
+        return False  # minigrad's tensors are all dense (optimizers copied from PyTorch ask)
+
+    @property
+    def is_quantized(self) -> bool:
+        return False  # minigrad has no quantized dtypes
+
     def is_inference(self) -> bool:
         """False: minigrad has no inference tensors (inference_mode is no_grad)."""
         return False
