@@ -551,6 +551,18 @@ def test_stride_ndimension_contains_as_torch():
         "a" in minigrad.ones(2)  # noqa: B015
 
 
+@pytest.mark.parametrize(
+    "call", ["x.size(2)", "x.size(-3)", "x.stride(2)", "s.size(0)", "s.stride(-1)"]
+)
+def test_size_and_stride_of_a_dim_out_of_range_raise_pytorchs_index_error(call):
+    def message(lib):
+        with pytest.raises(IndexError) as error:
+            eval(call, {"x": lib.zeros(2, 3), "s": lib.tensor(1.0)})
+        return str(error.value).split(": ", 1)[-1]  # after minigrad's op name
+
+    assert message(minigrad) == message(torch)
+
+
 def test_random_and_exponential_fill_in_place():
     x = minigrad.zeros(1000).random_(3, 7)
     assert set(x.tolist()) == {3.0, 4.0, 5.0, 6.0} and x.dtype == minigrad.float32
