@@ -610,6 +610,8 @@ def test_set_printoptions_as_torch(options, default_printoptions):
         lib.set_printoptions(**options)
         x = lib.tensor([[1.123456, 2.5, 1e-5], [3.0, 4.0, 5.0]])
         texts.append([repr(x), repr(lib.arange(30.0)), repr(lib.arange(2000.0))[:200]])
+        # no finite nonzero value: `0.` and nan/inf as they are, whatever sci_mode says
+        texts[-1] += [repr(lib.tensor(0.0)), repr(lib.tensor([0.0, float("nan"), float("inf")]))]
     assert texts[0] == [t.replace("torch", "minigrad") for t in texts[1]]
 
 

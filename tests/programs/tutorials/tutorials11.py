@@ -201,7 +201,11 @@ def print_options_in_turn(torch, init):
         torch.set_printoptions(precision=2)
         shown["precision"] = _shown(torch, x)
         torch.set_printoptions(sci_mode=True)
-        shown["sci"] = _shown(torch, x)
+        shown["sci"] = [
+            _shown(torch, x),
+            _shown(torch, torch.zeros(2)),
+            _shown(torch, torch.tensor(0.0)),
+        ]
         torch.set_printoptions(sci_mode=False, precision=4)
         shown["no_sci"] = _shown(torch, torch.tensor([1e-8, 1.0, 12345.678]))
         torch.set_printoptions(threshold=10, edgeitems=2)
