@@ -131,7 +131,10 @@ def _element_format(array: np.ndarray):
     spread = builtins.bool(nonzero.size and (big / small > _SCI_SPREAD or big > _SCI_ABOVE))
     integral = np.all(finite == np.ceil(finite))
     p, sci = _PRINT["precision"], _PRINT["sci_mode"]
-    if sci if sci is not None else spread or (not integral and small < _SCI_BELOW):
+    # NOTE: no finite nonzero value (zeros, nan, inf): PyTorch keeps `0.` even with sci_mode
+    if nonzero.size and (
+        sci if sci is not None else spread or (not integral and small < _SCI_BELOW)
+    ):
         fmt = lambda v: f"{v:.{p}e}"  # noqa: E731
     elif integral:
         fmt = lambda v: f"{v:.0f}."  # noqa: E731

@@ -73,6 +73,18 @@ def _numpy_axis(fn):
     return with_axis
 
 
+def _dim_error(op: str, dim: int, ndim: int) -> IndexError:
+    """PyTorch's IndexError for a dim out of [-ndim, ndim) of x.size(dim) and x.stride(dim)
+    (normalize_dim lets a 0-d tensor have dim 0 and -1, as reductions do; size does not)."""
+    if ndim == 0:
+        return IndexError(f"{op}: Dimension specified as {dim} but tensor has no dimensions")
+    try:
+        normalize_dim(dim, ndim, op)
+    except IndexError as error:
+        return error
+    raise AssertionError(f"{op}: dim {dim} is in range for {ndim} dims")  # the caller's bug
+
+
 class Tensor:
     """A multi-dimensional array that records the operations on it for automatic gradients."""
 
@@ -127,7 +139,12 @@ class Tensor:
         return Size(self.array.shape)
 
     def size(self, dim: int | None = None):
-        return Size(self.array.shape) if dim is None else self.array.shape[dim]
+        if dim is None:
+            return Size(self.array.shape)
+        try:  # NOTE: a tuple's valid indices are PyTorch's valid dims
+            return self.array.shape[dim]
+        except IndexError:
+            raise _dim_error("size", dim, self.ndim) from None
 
     @property
     def dtype(self) -> dtypes.dtype:
@@ -155,7 +172,12 @@ class Tensor:
         tensor's strides are swapped; an expanded dim has stride 0)."""
         itemsize = self.array.dtype.itemsize
         steps = tuple(s // itemsize for s in self.array.strides)
-        return steps if dim is None else steps[dim]
+        if dim is None:
+            return steps
+        try:
+            return steps[dim]
+        except IndexError:
+            raise _dim_error("stride", dim, self.ndim) from None
 
     def data_ptr(self) -> int:
         """The address of the first element (0 for an empty tensor, as PyTorch): a view's is
@@ -213,6 +235,14 @@ class Tensor:
     @property
     def is_meta(self) -> bool:
         return False  # minigrad has no meta device
+
+    @property
+    def is_sparse(self) -> bool:
+        return False  # minigrad's tensors are all dense (optimizers copied from PyTorch ask)
+
+    @property
+    def is_quantized(self) -> bool:
+        return False  # minigrad has no quantized dtypes
 
     def is_inference(self) -> bool:
         """False: minigrad has no inference tensors (inference_mode is no_grad)."""
@@ -605,11 +635,13 @@ class Tensor:
         return printing.format_tensor(self)
 
     def __format__(self, spec: str) -> str:
-        if self.array.ndim == 0 and spec:
+        # NOTE: PyTorch formats a 0-d plain Tensor as its number, f"{loss}" too ("0.25", not
+        # "tensor(0.25, grad_fn=...)"); anything else as object.__format__ does (a Parameter)
+        if self.array.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        if spec:  # f"{acc:.2f}" of a one-element vector too: PyTorch formats scalars only
-            raise TypeError("unsupported format string passed to Tensor.__format__")
-        return repr(self)
+        if spec:  # f"{acc:.2f}" of a one-element vector too
+            raise TypeError(f"unsupported format string passed to {type(self).__name__}.__format__")
+        return str(self)
 
     # -- autograd ----------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -2460,6 +2492,7 @@ from minigrad.ops import selection as selection_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402
 from minigrad.ops import special as special_ops  # noqa: E402
 from minigrad.ops import unary as unary_ops  # noqa: E402
+from minigrad.ops._util import normalize_dim  # noqa: E402
 
 
 def _inplace_method(name: str):

@@ -102,6 +102,8 @@ def test_fill_diagonal_is_recorded_on_a_non_leaf():
 def test_inference_meta_output_nr_and_storage():
     x = minigrad.ones(2, 3)
     assert not x.is_inference() and not x.is_meta and x.output_nr == 0
+    for t in (minigrad, torch):  # a custom optimizer copied from PyTorch's asks grad.is_sparse
+        assert t.ones(2).is_sparse is False and t.ones(2).is_quantized is False
     for t in (minigrad, torch):
         a, b = t.ones(2, requires_grad=True).mul(1).unbind()
         assert (a.output_nr, b.output_nr) == (0, 1)

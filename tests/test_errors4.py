@@ -149,9 +149,6 @@ KNOWN = {
             "nll_loss_none_weight",
         )
     },
-    ("conv1d_groups_same", "a wider last operand"): (
-        "padding='same' that needs more padding on one side raises NotImplementedError"
-    ),
     ("histogramdd", "one dim fewer"): "histogramdd takes a 1-D input as one point per element",
     ("nextafter", "an int64 operand"): "nextafter refuses an int64 operand PyTorch promotes",
 }

@@ -324,6 +324,28 @@ def test_repr_as_torch(expr):
     )
 
 
+FORMATTED = [
+    "t.tensor(2.5, requires_grad=True) * 2",  # f"loss: {loss}": the number, no grad_fn
+    "t.tensor(3)",
+    "t.tensor(True)",
+    "t.tensor(0.1, dtype=t.float16)",
+    "t.ones(2)",
+    "t.nn.Parameter(t.tensor(1.0))",  # not a plain Tensor: printed as str() prints it
+]
+
+
+@pytest.mark.parametrize("expr", FORMATTED)
+@pytest.mark.parametrize("spec", ["", ".2f"])
+def test_format_as_torch(expr, spec):
+    def formatted(lib):
+        try:
+            return format(_evaluate(lib, expr), spec).replace(lib.__name__, "T")
+        except TypeError as error:
+            return str(error)
+
+    assert formatted(minigrad) == formatted(torch)
+
+
 def test_numpy_and_from_numpy_share_memory():
     a = np.zeros(3, dtype=np.float32)
     t = minigrad.from_numpy(a)
@@ -529,6 +551,18 @@ def test_stride_ndimension_contains_as_torch():
         "a" in minigrad.ones(2)  # noqa: B015
 
 
+@pytest.mark.parametrize(
+    "call", ["x.size(2)", "x.size(-3)", "x.stride(2)", "s.size(0)", "s.stride(-1)"]
+)
+def test_size_and_stride_of_a_dim_out_of_range_raise_pytorchs_index_error(call):
+    def message(lib):
+        with pytest.raises(IndexError) as error:
+            eval(call, {"x": lib.zeros(2, 3), "s": lib.tensor(1.0)})
+        return str(error.value).split(": ", 1)[-1]  # after minigrad's op name
+
+    assert message(minigrad) == message(torch)
+
+
 def test_random_and_exponential_fill_in_place():
     x = minigrad.zeros(1000).random_(3, 7)
     assert set(x.tolist()) == {3.0, 4.0, 5.0, 6.0} and x.dtype == minigrad.float32
@@ -576,6 +610,8 @@ def test_set_printoptions_as_torch(options, default_printoptions):
         lib.set_printoptions(**options)
         x = lib.tensor([[1.123456, 2.5, 1e-5], [3.0, 4.0, 5.0]])
         texts.append([repr(x), repr(lib.arange(30.0)), repr(lib.arange(2000.0))[:200]])
+        # no finite nonzero value: `0.` and nan/inf as they are, whatever sci_mode says
+        texts[-1] += [repr(lib.tensor(0.0)), repr(lib.tensor([0.0, float("nan"), float("inf")]))]
     assert texts[0] == [t.replace("torch", "minigrad") for t in texts[1]]
 
 

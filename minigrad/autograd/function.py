@@ -77,6 +77,7 @@ class Function:
     _node_pre_hooks: dict | None = None  # register_prehook: fn(grad_outputs)
     _node_post_hooks: dict | None = None  # register_hook: fn(grad_inputs, grad_outputs)
     _tensor_args = -1  # bit i set: forward argument i was a Tensor (-1: all were)
+    wrapped_operands: tuple = ()  # the arguments PyTorch makes tensors of (next_functions)
     _non_differentiable: tuple = ()
     needs_input_grad: tuple = ()
     # A built-in op's name in a static graph ("add"); None for a user's Function. Setting it
@@ -343,8 +344,18 @@ class Function:
 
     @property
     def next_functions(self) -> tuple:
-        """The nodes this one sends gradients to, as (node, output_nr), like PyTorch's."""
-        return tuple((None, 0) if e is None else (e[0], e[1]) for e in self._edges)
+        """The nodes this one sends gradients to, as (node, output_nr), like PyTorch's: one
+        entry per Tensor argument ((None, 0) where it needs no gradient), not for options
+        such as dim. A Python number operand of `wrapped_operands` (x + 1, 2 * x) is a
+        tensor in PyTorch, listed after the tensor as (None, 0): PyTorch calls x.mul(2)."""
+        tensors = self._tensor_args
+        entries = tuple(
+            (None, 0) if e is None else (e[0], e[1])
+            for i, e in enumerate(self._edges)
+            if tensors >> i & 1
+        )
+        wrapped = sum(1 for i in self.wrapped_operands if not tensors >> i & 1)
+        return entries + ((None, 0),) * wrapped
 
     def register_hook(self, fn) -> RemovableHandle:
         """Call `fn(grad_inputs, grad_outputs)` after this node's backward (tuples: one

@@ -53,6 +53,7 @@ class Add(Function):
     """y = a + alpha * b, broadcast. (*), (*) -> (*)"""
 
     op_name = "add"
+    wrapped_operands = (0, 1)
     ufunc, cuda = "add", "{a} + {b}"
 
     @staticmethod
@@ -121,6 +122,7 @@ class Sub(Function):
     """y = a - alpha * b, broadcast. (*), (*) -> (*)"""
 
     op_name = "sub"
+    wrapped_operands = (1,)  # 2 - x is rsub(x, 2): the 2 is no tensor
     ufunc, cuda = "subtract", "{a} - {b}"
 
     def name(self):
@@ -171,6 +173,7 @@ class Mul(Function):
     """y = a * b, broadcast; dy/da = b, dy/db = a. (*), (*) -> (*)"""
 
     op_name = "mul"
+    wrapped_operands = (0, 1)
     ufunc, cuda = "multiply", "{a} * {b}"
 
     @staticmethod
@@ -208,6 +211,7 @@ class Div(Function):
     """y = a / b, broadcast; dy/da = 1 / b, dy/db = -a / b^2. (*), (*) -> (*)"""
 
     op_name = "div"
+    wrapped_operands = (0, 1)
     quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "divide", "{a} / {b}"
 

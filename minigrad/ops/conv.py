@@ -448,21 +448,22 @@ def check_conv_arguments(op: str, input: Tensor, x: Tensor, weight: Tensor, bias
         )
 
 
-def _same_padding(op, kernel, stride, dilation, dims: int) -> tuple:
-    """The padding that keeps the size: d (k - 1) / 2 per dim (PyTorch pads one more on the
-    right when that is odd; minigrad refuses)."""
+def _same_padding(op, kernel, stride, dilation, dims: int) -> tuple[tuple, tuple]:
+    """The padding that keeps the size, d (k - 1) in all per dim: (each side's, the one more
+    on the right where that total is odd, as PyTorch pads it)."""
     if any(s != 1 for s in _tuple(stride, "stride", op, dims)):
         raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions")
-    pads = []
-    for k, d in zip(kernel, _tuple(dilation, "dilation", op, dims)):
-        total = d * (k - 1)
-        if total % 2:
-            raise NotImplementedError(
-                f"{op}: padding='same' needs an even d * (k - 1) here (asymmetric padding is "
-                "not supported); pad the input explicitly"
-            )
-        pads.append(total // 2)
-    return tuple(pads)
+    totals = [d * (k - 1) for k, d in zip(kernel, _tuple(dilation, "dilation", op, dims))]
+    return tuple(t // 2 for t in totals), tuple(t % 2 for t in totals)
+
+
+def _pad_right(x: Tensor, extra: tuple) -> Tensor:
+    """x (N, C, *spatial) with extra[i] zeros after spatial dim i."""
+    for i, n in enumerate(extra):
+        if n:
+            shape = (*x.shape[: 2 + i], n, *x.shape[3 + i :])
+            x = cat([x, full(shape, 0, dtype=x.dtype, device=x.device)], 2 + i)
+    return x
 
 
 def conv_arguments(op, input, weight, bias, stride, padding, dilation, groups, dims: int = 2):
@@ -475,7 +476,8 @@ def conv_arguments(op, input, weight, bias, stride, padding, dilation, groups, d
     if padding == "valid":
         padding = 0
     elif padding == "same":
-        padding = _same_padding(op, kernel, stride, dilation, dims)
+        padding, extra = _same_padding(op, kernel, stride, dilation, dims)
+        x = _pad_right(x, extra)
     geom = Geometry.make(op, kernel, stride, padding, dilation, dims)
     if min(geom.out_size(*x.shape[2:])) < 1:
         raise RuntimeError(

@@ -6,6 +6,7 @@ both libraries still behave as listed."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -399,19 +400,41 @@ def _entries(node):
     return [None if n is None else n.name().rsplit("::", 1)[-1] for n, _ in node.next_functions]
 
 
-def test_next_functions_has_one_entry_per_argument_not_per_tensor_input():
-    # known difference: minigrad's next_functions has one entry per argument of the Function
-    # (options like dim and keepdim give (None, 0)); PyTorch's one per tensor input
+def test_next_functions_has_one_entry_per_tensor_input_as_pytorchs():
+    """Options such as dim and keepdim get no entry; a tensor without gradient and a Python
+    number operand of + - * / get (None, 0), after the tensor (PyTorch calls x.add(2))."""
     ns_t, ns_m = _namespace(torch), _namespace(minigrad)
-    assert _entries(ns_t["x"].sum(0).grad_fn) == ["AccumulateGrad"]
-    assert _entries(ns_m["x"].sum(0).grad_fn) == ["AccumulateGrad", None, None, None]
-    # x + y with y without gradient: (None, 0) for y in both, and for minigrad's alpha
     y_t, y_m = ns_t["y"].detach(), ns_m["y"].detach()
-    assert _entries((ns_t["x"] + y_t).grad_fn) == ["AccumulateGrad", None]
-    assert _entries((ns_m["x"] + y_m).grad_fn) == ["AccumulateGrad", None, None]
-    # 2 + x: PyTorch calls x.add(2), so x comes first; minigrad keeps the order written
-    assert _entries((2 + ns_t["x"]).grad_fn) == ["AccumulateGrad", None]
-    assert _entries((2 + ns_m["x"]).grad_fn) == [None, "AccumulateGrad", None]
+    for build in (
+        lambda ns, y: ns["x"].sum(0),
+        lambda ns, y: ns["x"].max(1, keepdim=True)[0],
+        lambda ns, y: ns["x"] + y,
+        lambda ns, y: ns["x"] - 1,
+        lambda ns, y: 1 - ns["x"],
+        lambda ns, y: 2 + ns["x"],
+        lambda ns, y: 2 * ns["x"],
+        lambda ns, y: ns["x"] / 2,
+        lambda ns, y: ns["x"].pow(2),
+        lambda ns, y: ns["t"].cat([ns["x"], y]),
+    ):
+        assert _entries(build(ns_m, y_m).grad_fn) == _entries(build(ns_t, y_t).grad_fn)
+
+
+def test_the_youtube_tutorials_walk_down_next_functions():
+    """ "The Fundamentals of Autograd": d = 2 * sin(a) + 1, walked by next_functions[0][0]
+    from d's node to the leaf's AccumulateGrad, whose next_functions are empty."""
+
+    def walk(t):
+        a = t.linspace(0.0, 2.0 * math.pi, steps=25, requires_grad=True)
+        d = 2 * t.sin(a) + 1
+        node, names = d.grad_fn, []
+        while node.next_functions:
+            names.append(_entries(node))
+            node = node.next_functions[0][0]
+        return names
+
+    expected = [["MulBackward0", None], ["SinBackward0", None], ["AccumulateGrad"]]
+    assert walk(minigrad) == walk(torch) == expected
 
 
 def test_the_autograd_tutorials_graph():

@@ -125,6 +125,17 @@ def test_containers():
     assert "2.bias" in seq.state_dict()
 
 
+def test_module_list_plus_an_iterable_is_a_new_list_sharing_the_modules():
+    first, second = nn.ModuleList([nn.Linear(2, 2), nn.ReLU()]), [nn.Tanh()]
+    both = first + second
+    assert isinstance(both, nn.ModuleList) and len(first) == 2
+    assert list(both) == [*first, *second] and both[0] is first[0]
+    assert list(dict(both.named_children())) == ["0", "1", "2"]
+    assert repr(both) == repr(
+        torch.nn.ModuleList([torch.nn.Linear(2, 2), torch.nn.ReLU()]) + [torch.nn.Tanh()]
+    )
+
+
 def test_clip_grad_norm_matches_pytorch():
     rng = np.random.default_rng(0)
     grads = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
@@ -199,6 +210,13 @@ def test_vector_to_parameters_wants_a_tensor():
     for lib in (minigrad, torch):
         with pytest.raises(TypeError, match="expected torch.Tensor, but got: list"):
             lib.nn.utils.vector_to_parameters([1.0, 2.0], [lib.zeros(2)])
+
+
+def test_vector_to_parameters_with_too_few_values_raises_pytorchs_error():
+    for lib in (minigrad, torch):
+        model = lib.nn.Linear(3, 2)
+        with pytest.raises(RuntimeError, match=r"shape '\[2\]' is invalid for input of size 1"):
+            lib.nn.utils.vector_to_parameters(lib.arange(7.0), model.parameters())
 
 
 def test_init_functions_statistics():

@@ -104,6 +104,36 @@ LAYERS = [
         _normal(2, 2, 5, 5),
     ),
     (
+        "Conv1d_same_even_kernel",  # zeros: PyTorch pads the odd one on the right too
+        lambda m: m.Conv1d(2, 3, 4, padding="same"),
+        _normal(2, 2, 7),
+    ),
+    (
+        "Conv2d_same_dilated_even_kernel",
+        lambda m: m.Conv2d(2, 3, (2, 3), padding="same", dilation=(3, 1)),
+        _normal(2, 2, 7, 6),
+    ),
+    (
+        "Conv3d_same_even_kernel",
+        lambda m: m.Conv3d(2, 2, (2, 3, 2), padding="same", groups=2),
+        _normal(1, 2, 3, 4, 5),
+    ),
+    (
+        "Conv1d_same_circular_even_kernel",  # total padding 3: one on the left, two on the right
+        lambda m: m.Conv1d(2, 3, 4, padding="same", padding_mode="circular"),
+        _normal(2, 2, 7),
+    ),
+    (
+        "Conv2d_same_reflect_dilated",
+        lambda m: m.Conv2d(2, 3, (3, 2), padding="same", dilation=(2, 3), padding_mode="reflect"),
+        _normal(2, 2, 6, 7),
+    ),
+    (
+        "Conv2d_valid_replicate",
+        lambda m: m.Conv2d(2, 3, 3, padding="valid", padding_mode="replicate"),
+        _normal(2, 2, 5, 5),
+    ),
+    (
         "Conv2d_replicate",
         lambda m: m.Conv2d(2, 3, 3, padding=1, padding_mode="replicate"),
         _normal(2, 2, 5, 5),

@@ -47,6 +47,16 @@ import minigrad
             RuntimeError,
             "hidden0 has inconsistent hidden_size: got 5, expected 4",
         ),
+        (  # h alone, where (h, c) is expected: a common slip
+            lambda lib: lib.nn.LSTMCell(3, 4)(lib.ones(2, 3), lib.zeros(2, 4)),
+            TypeError,
+            r"lstm_cell\(\): argument 'hx' \(position 2\) must be tuple of Tensors, not Tensor",
+        ),
+        (
+            lambda lib: lib.nn.LSTMCell(3, 4)(lib.ones(2, 3), (lib.zeros(2, 4),)),
+            RuntimeError,
+            "lstm_cell expects two hidden states",
+        ),
     ],
 )
 @pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])

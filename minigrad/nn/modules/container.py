@@ -143,6 +143,10 @@ class ModuleList(Module):
     def __iadd__(self, modules) -> ModuleList:
         return self.extend(modules)
 
+    def __add__(self, other) -> ModuleList:
+        """A new list of this one's modules then other's (any iterable of modules), shared."""
+        return ModuleList([*self, *other])
+
     def __repr__(self) -> str:
         """Consecutive children with the same repr print once, as `(0-5): 6 x Layer(...)`
         (PyTorch's ModuleList repr)."""

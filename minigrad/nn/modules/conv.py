@@ -77,11 +77,6 @@ class _ConvNd(Module):
             )
         if padding_mode != "zeros" and self._transposed:
             raise ValueError(f'Only "zeros" padding mode is supported for {name}')
-        if padding_mode != "zeros" and padding == "same":
-            raise NotImplementedError(
-                f"{name}: padding_mode={padding_mode!r} is supported with numeric padding only "
-                "in minigrad"
-            )
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = layer_tuple(self, kernel_size, "kernel_size")
         self.stride = layer_tuple(self, stride, "stride")
@@ -125,7 +120,13 @@ class _ConvNd(Module):
         """The input padded by padding_mode (then the convolution pads nothing), as PyTorch."""
         if self.padding_mode == "zeros":
             return input, self.padding
-        amounts = [p for p in reversed(self.padding) for _ in range(2)]
+        if self.padding == "valid":
+            amounts = [0] * (2 * self._dims)
+        elif self.padding == "same":  # NOTE: an odd total puts the extra one on the right
+            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+            amounts = [n for t in reversed(totals) for n in (t // 2, t - t // 2)]
+        else:
+            amounts = [p for p in reversed(self.padding) for _ in range(2)]
         return F.pad(input, amounts, self.padding_mode), 0
 
     def extra_repr(self) -> str:

@@ -167,6 +167,8 @@ class LSTMCell(RNNCell):
         super().__init__(input_size, hidden_size, bias, "tanh", device, dtype)
 
     def forward(self, input, hx=None):
+        if hx is not None:
+            _check_two_states(hx)
         _check_cell_input(self, input, None if hx is None else hx[0].shape)
         hx = (self._zeros(input), self._zeros(input)) if hx is None else tuple(hx)
         return _unbatched(input, self._cell, hx)
@@ -174,6 +176,18 @@ class LSTMCell(RNNCell):
     def _cell(self, input, hx):
         w = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return lstm_cell(input, hx, *w)
+
+
+def _check_two_states(hx) -> None:
+    """LSTMCell's hx is (h, c): PyTorch's TypeError for one tensor, its RuntimeError for a
+    tuple of another length."""
+    if not isinstance(hx, (tuple, list)):
+        raise TypeError(
+            "lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, not "
+            f"{type(hx).__name__}; pass (h, c)"
+        )
+    if len(hx) != 2:
+        raise RuntimeError(f"lstm_cell expects two hidden states (h, c), got {len(hx)}")
 
 
 class GRUCell(RNNCell):

@@ -18,6 +18,12 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
     offset = 0
     for p in parameters:
         n = p.numel()
+        left = max(vec.numel() - offset, 0)
+        if n > left:  # PyTorch views the rest of vec as the parameter: its error
+            raise RuntimeError(
+                f"vector_to_parameters: shape '{list(p.shape)}' is invalid for input of size "
+                f"{left} (a vector of {vec.numel()} values for more parameters)"
+            )
         p.array[...] = vec.array[offset : offset + n].reshape(p.array.shape)
         p._version += 1
         offset += n

@@ -661,8 +661,8 @@ def autograd_fundamentals(torch, init):
     r["repr"] = [repr(t).split("grad_fn=")[1] for t in (b, c, d, out)]
 
     def walk(node):
-        """The tutorial's walk down `next_functions[0][0]`, taking the first entry that is
-        not None (minigrad lists the 2 of `2 * b` first, as (None, 0): docs/nn.md)."""
+        """The tutorial's walk down `next_functions`, taking the first entry that is not
+        None."""
         names = []
         while node is not None:
             names.append(node.name().rsplit("::", 1)[-1])

@@ -22,6 +22,7 @@ import tutorials7
 import tutorials8
 import tutorials9
 import tutorials10
+import tutorials11
 import user_programs
 
 import minigrad
@@ -44,6 +45,7 @@ PROGRAMS = [
     + tutorials9.PROGRAMS
     + spectral_and_lu.PROGRAMS
     + tutorials10.PROGRAMS
+    + tutorials11.PROGRAMS
 ]
 
 
