@@ -487,11 +487,12 @@ def test_the_guards_verdict_is_its_answer_to_this_signal(tmp_path):
     log.write(b"".join(answer(n, "ok", time.monotonic()) for n in (1, 2, 3)))
     log.flush()
     kernel = subprocess.Popen(["sleep", "60"])  # stands in for the kernel (signal 0: none sent)
-    guard = Guard(log.fileno(), lambda: kernel.pid, [5], [], key)
+    requests = open(tmp_path / "requests", "w+b")  # noqa: SIM115 (closed below)
+    guard = Guard(log.fileno(), requests.fileno(), lambda: kernel.pid, [5], [], key)
 
     async def ask() -> bool:
         before = time.monotonic()
-        asking = asyncio.ensure_future(guard._ask(0))
+        asking = asyncio.ensure_future(guard._ask(0, 5))
         await asyncio.sleep(0.1)
         log.write(answer(4, "ok", before))  # begun before the signal, written after it
         log.write(answer(5, "refuse", time.monotonic()))  # the answer to this signal
@@ -504,3 +505,4 @@ def test_the_guards_verdict_is_its_answer_to_this_signal(tmp_path):
         kernel.kill()
         kernel.wait()
         log.close()
+        requests.close()
