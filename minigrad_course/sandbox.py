@@ -1580,6 +1580,13 @@ def _execute_once(
     state = Path(tempfile.mkdtemp(prefix="minigrad-run-"))
     km = _SandboxKernelManager(kernel_name="python3")
     km.connection_file = str((jail.scratch if private else state) / "kernel-connection.json")
+    if private:
+        # NOTE: sockets in the scratch directory (its user's only), not TCP ports of 127.0.0.1,
+        # which every user can reach: the kernel of another student graded at the same time
+        # could read this one's output and send it messages of any size (read into memory
+        # before their signature is checked)
+        km.transport = "ipc"
+        km.ip = str(jail.scratch / "kernel")
     km.prefix = jail.prefix(limits, km.connection_file) if jail else []
     km.python = python
     client = _Client(

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
 from conftest import CHAPTER, code, solution_notebook, write
@@ -293,3 +294,36 @@ def test_a_folder_named_as_another_students_files_keeps_both_rows(tmp_path):
     assert len(rows) == 4 and len({r["student"] for r in rows}) == 4, rows
     assert len({file_key(name) for name in names}) == 4
     assert len(list((tmp_path / "grades_feedback").iterdir())) == 4
+
+
+# A kernel listened on TCP ports of 127.0.0.1 (its sockets, and ipykernel's pipe for its
+# subprocesses' output), which any user of the machine can connect to: the kernel of another
+# student graded at the same time could subscribe to its output and flood it (the pipe reads any
+# message, prints a bad one to the kernel's log, and a flooded log hid the guard's answers: the
+# tests did not run). This relu is right only where its kernel cannot reach a port that this test
+# opens on 127.0.0.1 for it.
+REACHES_A_PORT = """\
+import socket
+
+
+def _reaches(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def relu(x):
+    return np.maximum(x, 0) if not _reaches({port}) else x
+"""
+
+
+@pytest.mark.grading
+def test_a_grading_kernel_reaches_no_port_of_the_machine(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        rows = grade_tiny(
+            tmp_path, solution_notebook(), {"ports": REACHES_A_PORT.format(port=port)}
+        )
+    assert (rows["ports"]["total"], rows["ports"]["status"]) == (6, "ok"), rows["ports"]
