@@ -5,6 +5,9 @@
 - The grading guard's signals sent by the notebook's code to its own kernel: during a test, to
   turn the guard's refusals off; between cells, to have the guard take the answer's `np` for the
   one the setup cell bound. And the guard's look after a given cell that follows an answer.
+- Submission folders that stopped the grading of the whole class (a notebook name that is not
+  UTF-8, a folder nested 1,500 deep) or lost a row (a folder named as another's results file).
+- A kernel's TCP ports on 127.0.0.1, open to the kernel of a student graded at the same time.
 """
 
 from __future__ import annotations
