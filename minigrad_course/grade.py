@@ -860,13 +860,21 @@ class Grader:
     def guard_plan(self, positions: dict[str, int]) -> GuardPlan:
         """Undo interception before each graded test; record helpers after each locked cell."""
         plan = GuardPlan()
+        # (a name an answer binds at top level, `model = ...`, is the answer's, what its test reads)
+        answers = {
+            n
+            for c in self.solution.cells
+            if nbf.role(c) == nbf.ANSWER
+            for n in cell_bound_names(c.source)
+        }
         for cell in self.solution.cells:
             gid, kind = nbf.grade_id(cell), nbf.role(cell)
             if gid in positions and kind == nbf.TEST:
                 plan.restore_before.append(positions[gid])
             if gid in positions and kind in (nbf.TEST, nbf.GIVEN):
                 plan.snapshot_after.append(positions[gid])
-                plan.snapshot_names.append(cell_bound_names(cell.source))  # hidden tests too
+                bound = cell_bound_names(cell.source)  # hidden tests too
+                plan.snapshot_names.append([n for n in bound if n not in answers])
         return plan
 
     def _empty_result(self, sub: Submission, flags: list[str], notes: list[str]) -> dict:
