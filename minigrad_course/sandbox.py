@@ -508,6 +508,9 @@ def _minigrad_guard(bound, key_file, requests_file):
         if vars(_signal).get("signal") is not signal_without_frames:
             found.append("_signal.signal was rebound")
             _signal.signal = signal_without_frames
+        if vars(_signal).get("pthread_sigmask") is not mask_without_guard_signals:
+            found.append("_signal.pthread_sigmask was rebound")
+            _signal.pthread_sigmask = mask_without_guard_signals
         for name, value in names.items():
             if shell.user_ns.get(name) is not value:
                 found.append(f"test helper {name!r} was rebound")
@@ -718,17 +721,44 @@ def _minigrad_guard(bound, key_file, requests_file):
                                "the heap or change code objects")
 
     # A handler the notebook installs is handed the frame the signal interrupted (a timer's
-    # signal lands inside a test): it gets None instead.
-    install = _signal.signal
+    # signal lands inside a test): it gets None instead. The guard's own signals are not the
+    # notebook's to handle, ignore or block: with its look after a locked cell silenced, a name
+    # that a later given cell bound was never recorded, and a test ran with the answer's.
+    install, mask = _signal.signal, _signal.pthread_sigmask
+    guard_signals = frozenset((int(signal.SIGUSR1), int(signal.SIGUSR2)))
+
+    def signal_number(value):  # (an object of the notebook's could say one number, then another)
+        return int(value) if type(value) is int or type(value) is signal.Signals else None
+
+    def refuse_guard_signal(what):
+        refused.append(what)
+        raise RuntimeError(f"minigrad-course grading refuses {what}: the grading guard's "
+                           "signals (SIGUSR1, SIGUSR2) are its own")
 
     def signal_without_frames(signalnum, handler):
-        if callable(handler) and asked_by_the_notebook():
-            theirs = handler
-            def handler(signum, frame):
-                return theirs(signum, None)
+        if asked_by_the_notebook():
+            number = signal_number(signalnum)
+            if number is None or number in guard_signals:
+                refuse_guard_signal("signal.signal of the guard's signal")
+            signalnum = number
+            if callable(handler):
+                theirs = handler
+                def handler(signum, frame):
+                    return theirs(signum, None)
         return install(signalnum, handler)
 
+    def mask_without_guard_signals(how, signals):
+        if asked_by_the_notebook():
+            numbers = [signal_number(s) for s in signals]
+            how = int(how) if type(how) is int or type(how) is signal.Sigmasks else None
+            if how != signal.SIG_UNBLOCK and (None in numbers or how is None
+                                              or not guard_signals.isdisjoint(numbers)):
+                refuse_guard_signal("signal.pthread_sigmask of the guard's signal")
+            signals = numbers
+        return mask(how, signals)
+
     _signal.signal = signal_without_frames
+    _signal.pthread_sigmask = mask_without_guard_signals
 
     # A graded test counts as passed only if its last line ran: the worker appends a call of
     # this function with a fresh nonce, and it answers only from that line's own frame (the

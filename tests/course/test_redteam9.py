@@ -330,3 +330,71 @@ def test_a_grading_kernel_reaches_no_port_of_the_machine(tmp_path):
             tmp_path, solution_notebook(), {"ports": REACHES_A_PORT.format(port=port)}
         )
     assert (rows["ports"]["total"], rows["ports"]["status"]) == (6, "ok"), rows["ports"]
+
+
+# The guard's look after each locked cell silenced (its signal ignored, or blocked) before a given
+# cell that binds what the test calls, and let through again after it: the name was never
+# recorded, and a cell of the answer's after the given cell rebound it (2 points; the worker
+# waited out its 30 s for the look).
+SILENCED = """\
+import signal
+
+_guards = signal.getsignal(signal.SIGUSR1)
+try:
+    {silence}
+except RuntimeError:
+    pass
+
+
+def relu(x):
+    return x * 0
+"""
+AFTER_THE_GIVEN_CELL = """\
+check = lambda *args: True
+try:
+    {unsilence}
+except RuntimeError:
+    pass
+"""
+SILENCE = {
+    "ignored": (
+        "signal.signal(signal.SIGUSR1, signal.SIG_IGN)",
+        "signal.signal(signal.SIGUSR1, _guards)",
+    ),
+    "blocked": (
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})",
+        "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1})",
+    ),
+}
+
+
+def with_a_given_check():
+    """The tiny chapter whose relu test compares with `check`, bound by a given cell."""
+    nb = solution_notebook()
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    nb.cells.insert(ids.index("relu") + 1, code("check = np.allclose", "check", "given"))
+    test = nb.cells[ids.index("relu_test") + 1]
+    test.source = test.source.replace("assert np.allclose(", "assert check(")
+    return nb
+
+
+@pytest.mark.grading
+def test_the_guards_signals_are_not_the_notebooks_to_handle_or_block(tmp_path):
+    solution = with_a_given_check()
+    path = write(solution, tmp_path / "solutions" / f"{CHAPTER}.ipynb")
+    exercise = release(solution, CHAPTER)
+    save(answered(exercise), tmp_path / "submissions" / "honest")
+    for name, (silence, unsilence) in SILENCE.items():
+        nb = answered(exercise, relu=SILENCED.format(silence=silence))
+        ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+        extra = code(AFTER_THE_GIVEN_CELL.format(unsilence=unsilence))
+        nb.cells.insert(ids.index("check") + 1, extra)
+        save(nb, tmp_path / "submissions" / name)
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=LIMITS)
+    rows = {r["student"]: r for r in grade(path, tmp_path / "submissions", options)}
+    assert (rows["honest"]["total"], rows["honest"]["status"]) == (6, "ok"), rows["honest"]
+    for name, call in (("ignored", "signal.signal"), ("blocked", "signal.pthread_sigmask")):
+        row = rows[name]
+        outcome = row["questions"]["relu_test"]
+        assert (outcome["points"], outcome["status"]) == (0, "failed"), (outcome, row["evidence"])
+        assert f"{call} of the guard's signal was called (refused)" in row["evidence"], row
