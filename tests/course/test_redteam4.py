@@ -35,8 +35,11 @@ import re
 import _signal
 
 _install = getattr(_signal, "sig" + "nal")
-_install(10, lambda *args: None)
-_install(12, lambda *args: None)
+try:  # (refused now, test_redteam9.py: the forged answers below are tried all the same)
+    _install(10, lambda *args: None)
+    _install(12, lambda *args: None)
+except RuntimeError:
+    pass
 try:
     os.lseek(2, 0, 0)
     _key = re.findall(rb"MINIGRAD-GUARD (\\S+) ", os.read(2, 2**20))[-1]
@@ -224,8 +227,11 @@ def _forge(signum, frame):
 
 
 _install = getattr(_signal, "sig" + "nal")
-_install(10, _forge)
-_install(12, _forge)
+try:  # (refused now, test_redteam9.py: an answer is forged all the same)
+    _install(10, _forge)
+    _install(12, _forge)
+except RuntimeError:
+    _forge(None, None)
 minigrad.testing.assert_untampered = lambda *args, **kwargs: None
 minigrad.testing.plain_value = lambda value, label: 3 * float(label[9:-1]) ** 2 - 2
 """
