@@ -60,6 +60,9 @@ MAX_NOTEBOOK_BYTES = nbf.MAX_NOTEBOOK_BYTES  # a returned notebook is kilobytes
 MAX_RECORDS_BYTES = 64 * 2**20  # a worker's records: one short line per cell
 # Folders in SUBMISSIONS that are tools' leftovers, not students.
 IGNORED_FOLDERS = (".ipynb_checkpoints", ".git", "__MACOSX")
+# How much of a student's folder is searched for a misplaced notebook: a folder nested 1,500 deep
+# (an unpacked archive) stopped the whole grading (RecursionError, or a path too long).
+MAX_SEARCH_ENTRIES, MAX_SEARCH_DEPTH = 10_000, 16
 
 
 class GradingRefused(RuntimeError):
@@ -88,19 +91,33 @@ class SubmissionsError(ValueError):
 
 
 def student_label(name: str) -> str:
-    """A folder name as text: undecodable bytes and control characters escaped (\\xe9, \\n)."""
-    text = os.fsencode(name).decode("utf-8", "backslashreplace")
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    """A folder name as text: undecodable bytes and control characters escaped (\\xe9, \\n),
+    and a backslash doubled, so that no two names share a label (a row of grades.csv)."""
+    return "".join(map(_label_char, os.fsencode(name).decode("utf-8", "surrogateescape")))
+
+
+def _label_char(c: str) -> str:
+    if "\udc80" <= c <= "\udcff":  # an undecodable byte
+        return f"\\x{ord(c) - 0xDC00:02x}"
+    if c == "\\":
+        return "\\\\"
+    return c if c.isprintable() else repr(c)[1:-1]
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}")
+_DIGESTED = re.compile(r".*-[0-9a-f]{16}")
 
 
 def file_key(name: str) -> str:
     """The name of a student's results and feedback files: the folder name when it is plain,
-    else a readable part and a digest (names can be 255 bytes, undecodable, or '-rf')."""
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}", name):
+    else a readable part and a digest (names can be 255 bytes, undecodable, or '-rf'). A plain
+    name that looks like a digested one is digested too: a folder named as another student's
+    key shared that student's results file and row (one of the two rows was lost)."""
+    if _PLAIN_NAME.fullmatch(name) and not _DIGESTED.fullmatch(name):
         return name
     raw = os.fsencode(name)
     slug = re.sub(r"[^A-Za-z0-9_.@+-]+", "_", raw.decode("utf-8", "replace"))[:40]
-    return f"{slug.strip('._-') or 'student'}-{hashlib.sha256(raw).hexdigest()[:12]}"
+    return f"{slug.strip('._-') or 'student'}-{hashlib.sha256(raw).hexdigest()[:16]}"
 
 
 @dataclass
@@ -171,12 +188,7 @@ def find_submission(folder: Path, exercise_name: str) -> Submission:
         return Submission(label, folder, None, ["invalid"])
     if exact.is_file():
         return Submission(label, folder, exact, [])
-    # rglob does not enter linked folders; linked notebooks are left out here too.
-    notebooks = sorted(
-        p
-        for p in folder.rglob("*.ipynb")
-        if ".ipynb_checkpoints" not in p.parts and not p.is_symlink() and p.is_file()
-    )
+    notebooks = _notebooks_in(folder)
     same_name = [p for p in notebooks if p.name == exercise_name]
     if same_name:
         return Submission(label, folder, same_name[0], ["renamed"])
@@ -185,6 +197,29 @@ def find_submission(folder: Path, exercise_name: str) -> Submission:
     if len(likely) == 1:
         return Submission(label, folder, likely[0], ["renamed"])
     return Submission(label, folder, None, ["missing"])
+
+
+def _notebooks_in(folder: Path) -> list[Path]:
+    """The notebooks under folder, outside .ipynb_checkpoints and never through a link, among
+    its first MAX_SEARCH_ENTRIES entries and MAX_SEARCH_DEPTH folders deep; a folder that cannot
+    be read is passed over."""
+    found, todo, seen = [], [(folder, 0)], 0
+    while todo and seen < MAX_SEARCH_ENTRIES:
+        here, depth = todo.pop()
+        try:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > MAX_SEARCH_ENTRIES:
+                        break
+                    if entry.is_dir(follow_symlinks=False):
+                        if depth < MAX_SEARCH_DEPTH and entry.name != ".ipynb_checkpoints":
+                            todo.append((Path(entry.path), depth + 1))
+                    elif entry.name.endswith(".ipynb") and entry.is_file(follow_symlinks=False):
+                        found.append(Path(entry.path))
+        except OSError:
+            continue
+    return sorted(found)
 
 
 def _minigrad_meta(metadata) -> dict:
@@ -231,19 +266,20 @@ def load_submission(sub: Submission) -> tuple[NotebookNode | None, list[str], st
     if sub.path is None:
         return None, ["missing"], "no notebook was found in the folder"
     raw = sub.raw if sub.raw is not None else b""
+    name = student_label(sub.path.name)  # (a file name's undecodable bytes: see report._CONTROL)
     if not raw.strip():
-        return None, ["empty"], f"{sub.path.name} is empty"
+        return None, ["empty"], f"{name} is empty"
     try:
         # NOTE: the bounds first: parsed by nbformat alone, 60 MB of `{},` took the grader's
         # own process 400 s and 10 GB
-        nbf.notebook_json(raw, sub.path.name)
+        nbf.notebook_json(raw, name)
         nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no cells")
     except nbf.NotebookError as exc:
         return None, ["corrupt"], str(exc)[:500]
     except Exception as exc:  # any way a file can fail to be a notebook
-        return None, ["corrupt"], f"{sub.path.name} is not a readable notebook ({exc})"[:500]
+        return None, ["corrupt"], f"{name} is not a readable notebook ({exc})"[:500]
     return nb, [], ""
 
 
@@ -638,25 +674,39 @@ def reaching_cells(nb: NotebookNode, helpers: frozenset[str] = frozenset()) -> l
     return found
 
 
-def bound_names(released: NotebookNode) -> list[str]:
-    """Names the locked cells (given code, visible tests) bind at top level: the helpers the
-    tests rely on, which the guard puts back if an answer rebinds them."""
+def cell_bound_names(source: str) -> list[str]:
+    """Names a cell binds at top level (imports, definitions, assignments, unpacked ones too)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
     names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            todo = list(targets)
+            while todo:  # (`x, (y, *z) = ...`; not `obj.attr = ...` nor `table[key] = ...`)
+                target = todo.pop()
+                if isinstance(target, ast.Name):
+                    names.add(target.id)
+                elif isinstance(target, (ast.Tuple, ast.List)):
+                    todo.extend(target.elts)
+                elif isinstance(target, ast.Starred):
+                    todo.append(target.value)
+    return sorted(names)
+
+
+def bound_names(released: NotebookNode) -> list[str]:
+    """Names the locked cells (given code, visible tests) bind at top level: the helpers and
+    data the tests rely on, which the guard puts back if an answer rebinds them."""
+    names = set()
     for cell in released.cells:
-        if nbf.role(cell) not in (nbf.TEST, nbf.GIVEN):
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names |= {(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"}
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                names |= {t.id for t in targets if isinstance(t, ast.Name)}
+        if nbf.role(cell) in (nbf.TEST, nbf.GIVEN):
+            names.update(cell_bound_names(cell.source))
     return sorted(names)
 
 
@@ -809,13 +859,22 @@ class Grader:
 
     def guard_plan(self, positions: dict[str, int]) -> GuardPlan:
         """Undo interception before each graded test; record helpers after each locked cell."""
-        plan = GuardPlan(locked_names=self.locked_names)
+        plan = GuardPlan()
+        # (a name an answer binds at top level, `model = ...`, is the answer's, what its test reads)
+        answers = {
+            n
+            for c in self.solution.cells
+            if nbf.role(c) == nbf.ANSWER
+            for n in cell_bound_names(c.source)
+        }
         for cell in self.solution.cells:
             gid, kind = nbf.grade_id(cell), nbf.role(cell)
             if gid in positions and kind == nbf.TEST:
                 plan.restore_before.append(positions[gid])
             if gid in positions and kind in (nbf.TEST, nbf.GIVEN):
                 plan.snapshot_after.append(positions[gid])
+                bound = cell_bound_names(cell.source)  # hidden tests too
+                plan.snapshot_names.append([n for n in bound if n not in answers])
         return plan
 
     def _empty_result(self, sub: Submission, flags: list[str], notes: list[str]) -> dict:

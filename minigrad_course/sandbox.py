@@ -133,14 +133,23 @@ del _minigrad_bound_replies
 # the shell's compiler scored full marks).
 GUARD_TAG = "MINIGRAD-GUARD"
 GUARD_KEY_FILE = ".minigrad-guard-key"
+GUARD_REQUESTS_FILE = ".minigrad-guard-requests"  # what each signal asks (see requested())
 END_NAME = "__minigrad_test_ran_to_end__"  # the function each graded test's last line calls
 NOT_TO_ITS_END = "not passed: the test did not run to its end (its reply said ok)"
 _GUARD_SETUP = r"""
-def _minigrad_guard(locked_names, key_file):
+def _minigrad_guard(bound, key_file, requests_file):
     import asyncio, builtins, inspect, json, os, signal, sys, threading, time, types
     with open(key_file, encoding="ascii") as f:
         key = f.read()
     os.unlink(key_file)
+    # What each of the worker's signals asks for: its number, the signal and the cell it follows
+    # or precedes, in a file the worker (root) writes and the kernel's user can only read. The
+    # notebook's code can signal its kernel too (os.kill): the guard's look after a locked cell,
+    # taken when the notebook chose, took a generator of the answer's own under the setup's
+    # `rng` for the value the locked cell bound, and put it back before each test.
+    requests = os.open(requests_file, os.O_RDONLY | os.O_NOFOLLOW)
+    request_file = (lambda info: (info.st_dev, info.st_ino, info.st_uid))(os.fstat(requests))
+    last_request, unasked = [0], []
     # NOTE: a descriptor of the guard's own: code that points fd 2 at a pipe of its own would
     # read the key from the answers.
     log = os.dup(2)
@@ -304,6 +313,9 @@ def _minigrad_guard(locked_names, key_file):
             original = getattr(monitoring, name)
             setattr(monitoring, name, refusing(f"sys.monitoring.{name}", original, False))
     names, modules, answers = {}, {}, [0]
+    # Values that are neither callable nor modules a locked cell bound (`rng`, a table of ops):
+    # put back silently before each test (a scratch cell's `x = ...` is no attack).
+    data = {}
 
     # The checks' own modules: every name is kept, private helpers and tables too (the types
     # plain_value accepts, the ufunc assert_close measures with), not only public functions.
@@ -341,11 +353,29 @@ def _minigrad_guard(locked_names, key_file):
             frame = frame.f_back
         return False
 
+    def requested(signum):  # the cell the worker's request names; None: it did not ask
+        try:
+            info = os.fstat(requests)
+            number, sent, cell = (int(field) for field in os.pread(requests, 64, 0).split())
+        except (OSError, ValueError):
+            number = sent = cell = None
+        here = (info.st_dev, info.st_ino, info.st_uid) if number is not None else None
+        if here != request_file or number <= last_request[0] or sent != signum:
+            unasked.append("the notebook sent the grading guard's signal (ignored)")
+            return None
+        last_request[0] = number
+        return cell
+
     def snapshot(signum, frame):
         started = monotonic()
-        in_test[0] = False
+        cell = requested(signum)
+        if cell is None:
+            return None
+        # NOTE: a cell still running is looked at no further: a test's own code can signal its
+        # kernel (os.kill), and a test marked over there ran on with no refusal in force
         if busy(frame):
             return answer(started, ["a cell was still running after its reply"], refuse=True)
+        in_test[0] = False
         for event, added in parked:
             current = callbacks.setdefault(event, [])
             current.extend(f for f in added if not any(f is g for g in current))
@@ -355,8 +385,13 @@ def _minigrad_guard(locked_names, key_file):
         for key, value in hidden_parked.items():
             shell.user_ns.setdefault(key, value)
         hidden_parked.clear()
-        for name in locked_names:
-            value = shell.user_ns.get(name)
+        # (only the names this locked cell binds: a name an answer rebound since is not taken)
+        for name in bound.get(cell, ()):
+            if name not in shell.user_ns:
+                continue
+            value = shell.user_ns[name]
+            names.pop(name, None)
+            data.pop(name, None)
             if isinstance(value, types.ModuleType):
                 names[name] = value
                 prefix = value.__name__ + "."
@@ -368,14 +403,19 @@ def _minigrad_guard(locked_names, key_file):
                 module = sys.modules.get(getattr(value, "__module__", None) or "")
                 if module is not None:
                     remember_module(module)
+            else:
+                data[name] = value
         ended = end_watch()
         answer(started, [f"{name} was called (refused)" for name in dict.fromkeys(refused)]
-               + changed_while_testing + ended)
+               + list(dict.fromkeys(unasked)) + changed_while_testing + ended)
         refused.clear()
+        unasked.clear()
         changed_while_testing.clear()
 
     def restore(signum, frame):
         started = monotonic()
+        if requested(signum) is None:
+            return None
         if busy(frame):
             return answer(started, ["a cell was still running after its reply"], refuse=True)
         # NOTE: a thread (or a timer's signal handler) can patch again right after this
@@ -468,10 +508,18 @@ def _minigrad_guard(locked_names, key_file):
         if vars(_signal).get("signal") is not signal_without_frames:
             found.append("_signal.signal was rebound")
             _signal.signal = signal_without_frames
+        if vars(_signal).get("pthread_sigmask") is not mask_without_guard_signals:
+            found.append("_signal.pthread_sigmask was rebound")
+            _signal.pthread_sigmask = mask_without_guard_signals
         for name, value in names.items():
             if shell.user_ns.get(name) is not value:
                 found.append(f"test helper {name!r} was rebound")
                 shell.user_ns[name] = value
+        for name, value in data.items():
+            if shell.user_ns.get(name, data) is not value:
+                shell.user_ns[name] = value
+        found += dict.fromkeys(unasked)
+        unasked.clear()
         restore_imports(found)
         return found
 
@@ -673,17 +721,44 @@ def _minigrad_guard(locked_names, key_file):
                                "the heap or change code objects")
 
     # A handler the notebook installs is handed the frame the signal interrupted (a timer's
-    # signal lands inside a test): it gets None instead.
-    install = _signal.signal
+    # signal lands inside a test): it gets None instead. The guard's own signals are not the
+    # notebook's to handle, ignore or block: with its look after a locked cell silenced, a name
+    # that a later given cell bound was never recorded, and a test ran with the answer's.
+    install, mask = _signal.signal, _signal.pthread_sigmask
+    guard_signals = frozenset((int(signal.SIGUSR1), int(signal.SIGUSR2)))
+
+    def signal_number(value):  # (an object of the notebook's could say one number, then another)
+        return int(value) if type(value) is int or type(value) is signal.Signals else None
+
+    def refuse_guard_signal(what):
+        refused.append(what)
+        raise RuntimeError(f"minigrad-course grading refuses {what}: the grading guard's "
+                           "signals (SIGUSR1, SIGUSR2) are its own")
 
     def signal_without_frames(signalnum, handler):
-        if callable(handler) and asked_by_the_notebook():
-            theirs = handler
-            def handler(signum, frame):
-                return theirs(signum, None)
+        if asked_by_the_notebook():
+            number = signal_number(signalnum)
+            if number is None or number in guard_signals:
+                refuse_guard_signal("signal.signal of the guard's signal")
+            signalnum = number
+            if callable(handler):
+                theirs = handler
+                def handler(signum, frame):
+                    return theirs(signum, None)
         return install(signalnum, handler)
 
+    def mask_without_guard_signals(how, signals):
+        if asked_by_the_notebook():
+            numbers = [signal_number(s) for s in signals]
+            how = int(how) if type(how) is int or type(how) is signal.Sigmasks else None
+            if how != signal.SIG_UNBLOCK and (None in numbers or how is None
+                                              or not guard_signals.isdisjoint(numbers)):
+                refuse_guard_signal("signal.pthread_sigmask of the guard's signal")
+            signals = numbers
+        return mask(how, signals)
+
     _signal.signal = signal_without_frames
+    _signal.pthread_sigmask = mask_without_guard_signals
 
     # A graded test counts as passed only if its last line ran: the worker appends a call of
     # this function with a fresh nonce, and it answers only from that line's own frame (the
@@ -1046,7 +1121,7 @@ _minigrad_types.FunctionType(
     _minigrad_guard.__code__,
     {"__builtins__": dict(vars(_minigrad_builtins)), "__name__": "minigrad_course.guard",
      "get_ipython": get_ipython},
-)(__NAMES__, __KEY_FILE__)
+)(__BOUND__, __KEY_FILE__, __REQUESTS_FILE__)
 del _minigrad_guard, _minigrad_builtins, _minigrad_types
 """
 
@@ -1156,9 +1231,16 @@ class Guard:
     )
 
     def __init__(
-        self, log_fd: int, pid: Callable[[], int | None], restore_before, snapshot_after, key: str
+        self,
+        log_fd: int,
+        requests_fd: int,
+        pid: Callable[[], int | None],
+        restore_before,
+        snapshot_after,
+        key: str,
     ):
         self.log_fd, self.pid, self.key = log_fd, pid, key.encode()
+        self.requests_fd, self.asked = requests_fd, 0
         self.restore_before, self.snapshot_after = set(restore_before), set(snapshot_after)
         self.offset = 0
         # NOTE: (when the guard's handler started, its verdict: True for ok) of each answer. An
@@ -1183,14 +1265,14 @@ class Guard:
     async def before(self, cell_index: int) -> bool:
         """Put the known routes back before a graded test; False: the guard did not answer, or
         said that the kernel could not be made safe for it."""
-        return cell_index not in self.restore_before or await self._ask(signal.SIGUSR2)
+        return cell_index not in self.restore_before or await self._ask(signal.SIGUSR2, cell_index)
 
     async def after(self, cell_index: int) -> bool:
         """Record the helpers a locked cell bound, before any student code runs again; False
         when a graded test had not really finished (the kernel still ran it, or was dead)."""
         if cell_index not in self.snapshot_after:
             return True
-        finished = await self._ask(signal.SIGUSR1)
+        finished = await self._ask(signal.SIGUSR1, cell_index)
         if cell_index not in self.restore_before:
             return True
         if not _alive(self.pid()):
@@ -1198,13 +1280,18 @@ class Guard:
             return False
         return finished
 
-    async def _ask(self, signum: int) -> bool:
+    async def _ask(self, signum: int, cell_index: int) -> bool:
         pid = self.pid()
         if not _alive(pid):  # a dead kernel is nbclient's to report, not a guard failure
             return True
         self._scan()  # what came before (its evidence), then only the answers to this signal
         self.verdicts.clear()
         sent = time.monotonic()
+        # NOTE: the request first, then the signal: the guard acts only on a signal the worker
+        # asked for (the notebook's code can signal its kernel itself)
+        self.asked += 1
+        request = f"{self.asked} {int(signum)} {cell_index}\n".ljust(64)
+        os.pwrite(self.requests_fd, request.encode(), 0)
         os.kill(pid, signum)
         deadline = sent + GUARD_SECONDS
         while time.monotonic() < deadline:
@@ -1410,7 +1497,9 @@ class GuardPlan:
 
     restore_before: list[int] = field(default_factory=list)
     snapshot_after: list[int] = field(default_factory=list)
-    locked_names: list[str] = field(default_factory=list)
+    # the names each cell of snapshot_after binds at top level, in the same order: the helpers
+    # and data the guard puts back before each test
+    snapshot_names: list[list[str]] = field(default_factory=list)
 
 
 # The kernel's ports are picked free, then bound by the kernel: on a busy machine another process
@@ -1463,10 +1552,14 @@ def _execute_once(
     if guard is not None:
         key = secrets.token_hex(16)
         key_file = _hand_over(Path(cwd) / GUARD_KEY_FILE, key, jail)
+        asks, asks_path = _request_file(Path(cwd) / GUARD_REQUESTS_FILE)
+        # + 1: the setup cell
+        bound = {i + 1: names for i, names in zip(guard.snapshot_after, guard.snapshot_names)}
         setup += (
             _GUARD_SETUP.replace("__TAG__", GUARD_TAG)
-            .replace("__NAMES__", repr(sorted(set(guard.locked_names))))
+            .replace("__BOUND__", repr(bound))
             .replace("__KEY_FILE__", repr(str(key_file)))
+            .replace("__REQUESTS_FILE__", repr(str(asks_path)))
             .replace("__END_NAME__", repr(END_NAME))
         )
     runnable.cells.insert(0, nbformat.v4.new_code_cell(setup))
@@ -1517,6 +1610,13 @@ def _execute_once(
     state = Path(tempfile.mkdtemp(prefix="minigrad-run-"))
     km = _SandboxKernelManager(kernel_name="python3")
     km.connection_file = str((jail.scratch if private else state) / "kernel-connection.json")
+    if private:
+        # NOTE: sockets in the scratch directory (its user's only), not TCP ports of 127.0.0.1,
+        # which every user can reach: the kernel of another student graded at the same time
+        # could read this one's output and send it messages of any size (read into memory
+        # before their signature is checked)
+        km.transport = "ipc"
+        km.ip = str(jail.scratch / "kernel")
     km.prefix = jail.prefix(limits, km.connection_file) if jail else []
     km.python = python
     client = _Client(
@@ -1548,6 +1648,7 @@ def _execute_once(
         if guard is not None:
             client.guard = Guard(
                 log.fileno(),
+                asks,
                 lambda: _kernel_pid(km),
                 [i + 1 for i in guard.restore_before],  # + 1: the setup cell
                 [i + 1 for i in guard.snapshot_after],
@@ -1572,6 +1673,8 @@ def _execute_once(
             atexit.unregister(client._cleanup_kernel)
         result.kernel_log = _tail(log.fileno(), KERNEL_LOG_CHARS)
         logged = os.fstat(log.fileno()).st_size
+    if guard is not None:
+        os.close(asks)
     if watchdog.reason and watchdog.reason not in result.flags:
         result.flags.append(watchdog.reason)
     # (what the notebook's code wrote to file descriptors 1 and 2, past sys.stdout, is in the log)
@@ -1610,6 +1713,17 @@ def _hand_over(path: Path, key: str, jail: Jail | None) -> Path:
             os.fchown(fd, jail.uid, jail.gid)
         f.write(key)
     return path
+
+
+def _request_file(path: Path) -> tuple[int, Path]:
+    """A file the worker writes its requests to the guard in, readable by the kernel's user and
+    writable by the worker's only (the kernel runs as another user when grading as root): its
+    descriptor and path. What is already there is replaced, never followed."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    os.fchmod(fd, 0o644)  # (the worker's umask is 077)
+    return fd, path
 
 
 def _tail(fd: int, chars: int) -> str:

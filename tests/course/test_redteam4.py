@@ -35,8 +35,11 @@ import re
 import _signal
 
 _install = getattr(_signal, "sig" + "nal")
-_install(10, lambda *args: None)
-_install(12, lambda *args: None)
+try:  # (refused now, test_redteam9.py: the forged answers below are tried all the same)
+    _install(10, lambda *args: None)
+    _install(12, lambda *args: None)
+except RuntimeError:
+    pass
 try:
     os.lseek(2, 0, 0)
     _key = re.findall(rb"MINIGRAD-GUARD (\\S+) ", os.read(2, 2**20))[-1]
@@ -224,8 +227,11 @@ def _forge(signum, frame):
 
 
 _install = getattr(_signal, "sig" + "nal")
-_install(10, _forge)
-_install(12, _forge)
+try:  # (refused now, test_redteam9.py: an answer is forged all the same)
+    _install(10, _forge)
+    _install(12, _forge)
+except RuntimeError:
+    _forge(None, None)
 minigrad.testing.assert_untampered = lambda *args, **kwargs: None
 minigrad.testing.plain_value = lambda value, label: 3 * float(label[9:-1]) ** 2 - 2
 """
@@ -487,11 +493,12 @@ def test_the_guards_verdict_is_its_answer_to_this_signal(tmp_path):
     log.write(b"".join(answer(n, "ok", time.monotonic()) for n in (1, 2, 3)))
     log.flush()
     kernel = subprocess.Popen(["sleep", "60"])  # stands in for the kernel (signal 0: none sent)
-    guard = Guard(log.fileno(), lambda: kernel.pid, [5], [], key)
+    requests = open(tmp_path / "requests", "w+b")  # noqa: SIM115 (closed below)
+    guard = Guard(log.fileno(), requests.fileno(), lambda: kernel.pid, [5], [], key)
 
     async def ask() -> bool:
         before = time.monotonic()
-        asking = asyncio.ensure_future(guard._ask(0))
+        asking = asyncio.ensure_future(guard._ask(0, 5))
         await asyncio.sleep(0.1)
         log.write(answer(4, "ok", before))  # begun before the signal, written after it
         log.write(answer(5, "refuse", time.monotonic()))  # the answer to this signal
@@ -504,3 +511,4 @@ def test_the_guards_verdict_is_its_answer_to_this_signal(tmp_path):
         kernel.kill()
         kernel.wait()
         log.close()
+        requests.close()
