@@ -60,6 +60,15 @@ MAX_NOTEBOOK_BYTES = nbf.MAX_NOTEBOOK_BYTES  # a returned notebook is kilobytes
 MAX_RECORDS_BYTES = 64 * 2**20  # a worker's records: one short line per cell
 # Folders in SUBMISSIONS that are tools' leftovers, not students.
 IGNORED_FOLDERS = (".ipynb_checkpoints", ".git", "__MACOSX")
+# A grading worker runs sandbox.serve. NOTE: not `-m minigrad_course.sandbox`: nbformat's
+# jsonschema imports rfc3987_syntax where it is installed (jupyter-events brings it), which
+# builds an IRI grammar at import, 2 s of CPU at each worker start for a format check that
+# nbformat never makes. Marked absent, jsonschema leaves that one check out.
+WORKER_ARGS = [
+    "-c",
+    "import sys; sys.modules['rfc3987_syntax'] = None; "
+    "from minigrad_course.sandbox import serve; sys.exit(serve())",
+]
 
 
 class GradingRefused(RuntimeError):
@@ -432,7 +441,7 @@ class Worker:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
         with open(os.open(self.log_path, flags, 0o600), "wb") as log:
             return subprocess.Popen(
-                [sys.executable, "-m", "minigrad_course.sandbox"],
+                [sys.executable, *WORKER_ARGS],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
