@@ -20,8 +20,8 @@ from minigrad_course.build import release
 from minigrad_course.grade import WORKER_ARGS, GradeOptions, grade, work_paths
 from minigrad_course.sandbox import Limits
 
-# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
-# time, after the rest (see the Makefile).
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them after
+# the rest, in two workers only as root (see the Makefile).
 pytestmark = pytest.mark.grading
 
 LIMITS = Limits(timeout=60, cell_timeout=5, memory_mb=1024, max_procs=16, output_kb=256)

@@ -23,8 +23,8 @@ from test_grade import LIMITS, make_class
 from minigrad_course.build import release
 from minigrad_course.grade import GradeOptions, Grader, grade, work_paths
 
-# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
-# time, after the rest (see the Makefile).
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them after
+# the rest, in two workers only as root (see the Makefile).
 pytestmark = pytest.mark.grading
 
 ROOT = os.geteuid() == 0
