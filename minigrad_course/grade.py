@@ -63,6 +63,15 @@ IGNORED_FOLDERS = (".ipynb_checkpoints", ".git", "__MACOSX")
 # How much of a student's folder is searched for a misplaced notebook: a folder nested 1,500 deep
 # (an unpacked archive) stopped the whole grading (RecursionError, or a path too long).
 MAX_SEARCH_ENTRIES, MAX_SEARCH_DEPTH = 10_000, 16
+# A grading worker runs sandbox.serve. NOTE: not `-m minigrad_course.sandbox`: nbformat's
+# jsonschema imports rfc3987_syntax where it is installed (jupyter-events brings it), which
+# builds an IRI grammar at import, 2 s of CPU at each worker start for a format check that
+# nbformat never makes. Marked absent, jsonschema leaves that one check out.
+WORKER_ARGS = [
+    "-c",
+    "import sys; sys.modules['rfc3987_syntax'] = None; "
+    "from minigrad_course.sandbox import serve; sys.exit(serve())",
+]
 
 
 class GradingRefused(RuntimeError):
@@ -468,7 +477,7 @@ class Worker:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
         with open(os.open(self.log_path, flags, 0o600), "wb") as log:
             return subprocess.Popen(
-                [sys.executable, "-m", "minigrad_course.sandbox"],
+                [sys.executable, *WORKER_ARGS],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,

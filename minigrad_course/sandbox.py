@@ -1,7 +1,7 @@
 """Run a notebook in a fresh kernel, cell by cell, under limits; record each cell's outcome.
 
 ``execute`` drives nbclient in this process (used by ``check`` and release verification).
-For grading, ``python -m minigrad_course.sandbox`` is a worker process that runs ``execute``
+For grading, a worker process (``serve``, see grade.WORKER_ARGS) runs ``execute``
 for each job file named on its stdin, with the kernel started through
 :mod:`minigrad_course.jail` (memory, process and file-size limits; an unprivileged uid when we
 are root) and a watchdog (:mod:`minigrad_course.watchdog`) that enforces the wall-clock limit

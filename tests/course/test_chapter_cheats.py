@@ -14,8 +14,8 @@ import minigrad
 from minigrad.testing import assert_not_used
 from minigrad.testing.source import AUTOGRAD
 
-# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
-# time, after the rest (see the Makefile).
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them after
+# the rest, in two workers only as root (see the Makefile).
 grading = pytest.mark.grading
 
 # Chapter 01: the hidden windows held 10 ms, so a best_of that called fn and answered 0.01

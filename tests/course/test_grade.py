@@ -17,11 +17,11 @@ from conftest import CHAPTER, POINTS, solution_notebook, write
 from students import CLASS, answered, other_chapter, save
 
 from minigrad_course.build import release
-from minigrad_course.grade import GradeOptions, grade, work_paths
+from minigrad_course.grade import WORKER_ARGS, GradeOptions, grade, work_paths
 from minigrad_course.sandbox import Limits
 
-# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
-# time, after the rest (see the Makefile).
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them after
+# the rest, in two workers only as root (see the Makefile).
 pytestmark = pytest.mark.grading
 
 LIMITS = Limits(timeout=60, cell_timeout=5, memory_mb=1024, max_procs=16, output_kb=256)
@@ -117,7 +117,7 @@ def test_no_student_process_survives(graded):
     workers = [
         p
         for p in psutil.Process().children(recursive=True)
-        if p.status() != psutil.STATUS_ZOMBIE and "minigrad_course.sandbox" in p.cmdline()
+        if p.status() != psutil.STATUS_ZOMBIE and p.cmdline()[1:] == WORKER_ARGS
     ]
     assert not workers
     leftovers = [
@@ -127,6 +127,22 @@ def test_no_student_process_survives(graded):
         and ours in " ".join(p.info["cmdline"] or [])
     ]
     assert not leftovers
+
+
+def test_a_worker_starts_without_building_the_iri_grammar():
+    """jsonschema's IRI check (rfc3987_syntax) built a grammar at import: 2 s of CPU at each
+    worker start. The worker still imports nbformat, and ends when its stdin does."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *WORKER_ARGS],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "nbformat" in imported and "minigrad_course.sandbox" in imported
+    assert "rfc3987_syntax.syntax_helpers" not in imported
 
 
 def test_restart_grades_only_what_is_missing(graded):

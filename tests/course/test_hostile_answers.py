@@ -25,8 +25,8 @@ from minigrad_course.build import release
 from minigrad_course.grade import GradeOptions, grade
 from minigrad_course.sandbox import Limits
 
-# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
-# time, after the rest (see the Makefile).
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them after
+# the rest, in two workers only as root (see the Makefile).
 pytestmark = pytest.mark.grading
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,8 +16,8 @@ from minigrad_course.grade import GradeOptions, SubmissionsError, grade, work_pa
 from minigrad_course.notebook import dumps_notebook
 from minigrad_course.sandbox import Limits
 
-# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
-# time, after the rest (see the Makefile).
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them after
+# the rest, in two workers only as root (see the Makefile).
 pytestmark = pytest.mark.grading
 
 LIMITS = Limits(timeout=60, cell_timeout=10, memory_mb=1024, max_procs=16, output_kb=256)

@@ -18,8 +18,8 @@ from conftest import code
 
 from minigrad_course.sandbox import Jail, Limits, execute
 
-# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them one at a
-# time, after the rest (see the Makefile).
+# Real gradings (sandbox uids, kernels, machine-wide limits): `make test` runs them after
+# the rest, in two workers only as root (see the Makefile).
 pytestmark = pytest.mark.grading
 
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/bin")
