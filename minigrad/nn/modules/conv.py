@@ -10,7 +10,7 @@ from minigrad.nn import init
 from minigrad.nn.convolution import _single
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.conv import _tuple
+from minigrad.ops.conv import _same_padding, _tuple
 
 
 def check_input(layer: Module, input, dims: int = 2, channels: int | None = None) -> None:
@@ -122,9 +122,12 @@ class _ConvNd(Module):
             return input, self.padding
         if self.padding == "valid":
             amounts = [0] * (2 * self._dims)
-        elif self.padding == "same":  # NOTE: an odd total puts the extra one on the right
-            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
-            amounts = [n for t in reversed(totals) for n in (t // 2, t - t // 2)]
+        elif self.padding == "same":  # (the functional op's split: an odd one more on the right)
+            name = type(self).__name__
+            each, extra = _same_padding(
+                name, self.kernel_size, self.stride, self.dilation, self._dims
+            )
+            amounts = [n for p, e in zip(each[::-1], extra[::-1]) for n in (p, p + e)]
         else:
             amounts = [p for p in reversed(self.padding) for _ in range(2)]
         return F.pad(input, amounts, self.padding_mode), 0
