@@ -52,6 +52,7 @@ MAX_JSON_BYTES = 64 * 2**20  # graph.json, uncompressed
 MAX_ARRAY_BYTES = 4 * 2**30  # all the arrays together, uncompressed
 MAX_ELEMENTS = 2**31  # in any one declared value
 MAX_NESTING = 64  # JSON lists and objects inside each other
+MAX_TEXT = 2**16  # characters of a name or text attribute; names of weights are ~50
 MAX_GRAPH_DEPTH = 8  # sub-graphs (cond, while_loop) inside each other
 MAX_KERNEL_OFFSETS = 2**16  # of a conv or pool kernel: 256 x 256, or 40 x 40 x 40
 # values of all the graphs in a file (each node defines one or more: this bounds the nodes
@@ -296,6 +297,7 @@ class _Decoder:
         outputs = [defined.new(v, f"{where}.outputs") for v in _expect(doc["outputs"], list, "")]
         node = Node(op, inputs, outputs, attrs, saves)
         _check_node(node, where)
+        _check_result_size(node, graph, where)
         bound = attrs.get("max_iterations", self.max_iterations)  # the file's, or the caller's
         if op in ("while_loop", "while_grad"):
             attrs["max_iterations"] = bound
@@ -379,8 +381,14 @@ _UNPRINTED = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # controls, format marks, surrogate
 
 def _text(v, where) -> str:
     """A name or text attribute: printed by print(graph) and in errors, so it holds no
-    control or format character (a terminal escape, a line break, a right-to-left mark)."""
-    bad = next((c for c in _expect(v, str, where) if unicodedata.category(c) in _UNPRINTED), None)
+    control or format character (a terminal escape, a line break, a right-to-left mark), and
+    at most MAX_TEXT characters (a 60 MB name took 5-9 s, a category looked up per character).
+    """
+    if len(_expect(v, str, where)) > MAX_TEXT:
+        raise GraphFileError(f"{where}: a text of {len(v)} characters (at most {MAX_TEXT})")
+    if v.isprintable():  # checked in C: then no character is a control, format or break
+        return v
+    bad = next((c for c in v if unicodedata.category(c) in _UNPRINTED), None)
     if bad is not None:
         raise GraphFileError(f"{where}: {v!r:.80} holds the character U+{ord(bad):04X}")
     return v
@@ -500,6 +508,81 @@ def _check_arguments(node: Node, where) -> None:
     used = [k for kind, k in plan if kind == "in"]
     if n_top < 0 or used != list(range(n_top)) or refs != list(range(n_top, len(node.inputs))):
         raise GraphFileError(f"{where}: its inputs and attributes do not fit {node.op}'s arguments")
+
+
+def _check_result_size(node: Node, graph: Graph, where) -> None:
+    """An op whose result can outgrow its inputs (broadcasting, matmul, tile, one_hot, a
+    padded conv, a shape given as an attribute) must declare a first output of at least the
+    size that its inputs' declared shapes and its attributes make. The replay checks each
+    result, but after the op made it: a repeat of (20000, 20000) declared (4, 4) took 6 GB
+    and 27 s before that check refused it."""
+    cls = OPS.get(node.op)
+    if cls is None or node.outputs[0] is None:
+        return
+    shapes, attrs = {}, {}  # a parameter's declared shape if it is a tensor input, or its value
+    for name, (kind, v) in zip(parameters(cls)[0], call_plan(cls, node.attrs, len(node.inputs))):
+        if kind == "in" and node.inputs[v] is not None:
+            shapes[name] = graph.values[node.inputs[v]].shape
+        elif kind == "attr":
+            attrs[name] = v
+    try:
+        size = _result_size(cls, shapes, attrs)
+    except GraphFileError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError):  # what the op refuses as it runs
+        return
+    declared = numpy_size(graph.values[node.outputs[0]].shape)
+    if size is not None and size > declared:
+        raise GraphFileError(
+            f"{where}: {node.op} of its inputs' declared shapes and its attributes makes more "
+            f"than the {declared} elements its result declares"
+        )
+
+
+def _ints(v, most: int = MAX_NDIM) -> tuple:
+    """v as a tuple of at most `most` ints (one int: a 1-tuple); ValueError if it is not."""
+    v = (v,) if type(v) is int else v
+    if not isinstance(v, (tuple, list)) or len(v) > most or any(type(n) is not int for n in v):
+        raise ValueError("not a list of ints")
+    return tuple(v)
+
+
+def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
+    """The elements cls's forward makes, at least, from the declared shapes of its tensor
+    arguments and its attributes (by parameter name; a KeyError or a ValueError where they
+    are not what the op takes); None for an op whose result is no larger than its inputs, or
+    not known before it runs (nonzero, bincount: from the values)."""
+    op = cls.op_name
+    if op == "matmul":  # a vector is a row on the left, a column on the right
+        a, b = shapes["a"], shapes["b"]
+        a, b = (1,) + a if len(a) == 1 else a, b + (1,) if len(b) == 1 else b
+        return math.prod(np.broadcast_shapes(a[:-2], b[:-2])) * a[-2] * b[-1]
+    if cls.ufunc is not None:  # elementwise: the inputs broadcast
+        return math.prod(np.broadcast_shapes(*shapes.values())) if shapes else None
+    if op == "linear":
+        return math.prod(shapes["x"][:-1]) * math.prod(shapes["w"][:-1])
+    if op == "repeat":
+        return math.prod(_ints(attrs["repeats"])) * math.prod(shapes["x"])
+    if op == "repeat_slices":
+        shape, repeats, dim = list(shapes["x"]), attrs["repeats"], _ints(attrs["dim"])[0]
+        shape[dim] = shape[dim] * repeats if type(repeats) is int else sum(_ints(repeats, 2**31))
+        return math.prod(shape)
+    if op == "one_hot":
+        return math.prod(shapes["labels"]) * _ints(attrs["num_classes"])[0]
+    if op in ("histc", "histogram") and type(attrs["bins"]) is int:  # else edges: no larger
+        return attrs["bins"]
+    if op in ("col2im", "planes2im", "fold_windows3d", "unfold_backward"):
+        return math.prod(_ints(attrs["shape"]))
+    geom = next((v for v in attrs.values() if isinstance(v, Geometry)), None)
+    if geom is not None and "x" in shapes:  # the padded input, and an element per window
+        dims = len(geom.kernel)
+        lead, spatial = math.prod(shapes["x"][:-dims]), shapes["x"][-dims:]
+        padded = [n + 2 * p for n, p in zip(spatial, geom.padding)]
+        if lead * math.prod(padded) > MAX_ELEMENTS:
+            raise GraphFileError(f"{op} pads its input to more than {MAX_ELEMENTS} elements")
+        reach = [d * (k - 1) + 1 for k, d in zip(geom.kernel, geom.dilation)]
+        return math.prod(max(0, (n - r) // s + 1) for n, r, s in zip(padded, reach, geom.stride))
+    return None
 
 
 def _refs(v):
