@@ -67,8 +67,9 @@ def _padding(pad):
 X22, COL, ROW = minigrad.ones(2, 2), minigrad.ones(4, 1), minigrad.ones(1, 4)
 IMAGE, KERNEL = minigrad.ones(1, 1, 4, 4), minigrad.ones(1, 1, 3, 3)
 LABELS = minigrad.tensor([0, 1, 2, 1])
-# (function, examples, edit): each edit asks for a result of far more than the 16 elements
-# the node's result declares
+X44, PAIR = minigrad.ones(4, 4), minigrad.tensor([0, 3])
+# (function, examples, edit): each edit asks for a result of far more than the (at most 16)
+# elements the node's result declares
 GROWN = [
     pytest.param(
         lambda x: x.repeat(2, 2), (X22,), _attr("repeats", {"tuple": [20000, 20000]}), id="repeat"
@@ -77,6 +78,19 @@ GROWN = [
     pytest.param(lambda x, y: x @ y, (COL, ROW), _inputs((4000, 1), (1, 4000)), id="matmul"),
     pytest.param(
         lambda x, w: F.linear(x, w), (COL, COL), _inputs((4000, 1), (4000, 1)), id="linear"
+    ),
+    pytest.param(lambda x, i: x[i], (X44, PAIR), _inputs((4, 4), (4000,)), id="getitem"),
+    pytest.param(
+        lambda x, i: x[i, None, i], (X44, PAIR), _inputs((4, 4), (4000,)), id="getitem_two"
+    ),
+    pytest.param(
+        lambda w, i: F.embedding(i, w), (X44, PAIR), _inputs((4, 4), (4000,)), id="embedding"
+    ),
+    pytest.param(
+        lambda a, b: minigrad.einsum("i,j->ij", a, b),
+        (minigrad.ones(4), minigrad.ones(4)),
+        _inputs((4000,), (4000,)),
+        id="einsum",
     ),
     pytest.param(lambda x: F.one_hot(x, 4), (LABELS,), _attr("num_classes", 10**7), id="one_hot"),
     pytest.param(

@@ -511,20 +511,25 @@ def _check_arguments(node: Node, where) -> None:
 
 
 def _check_result_size(node: Node, graph: Graph, where) -> None:
-    """An op whose result can outgrow its inputs (broadcasting, matmul, tile, one_hot, a
-    padded conv, a shape given as an attribute) must declare a first output of at least the
-    size that its inputs' declared shapes and its attributes make. The replay checks each
-    result, but after the op made it: a repeat of (20000, 20000) declared (4, 4) took 6 GB
-    and 27 s before that check refused it."""
+    """An op whose result can outgrow its inputs (broadcasting, matmul, einsum, indexing
+    with arrays, embedding, tile, one_hot, a padded conv, a shape given as an attribute)
+    must declare a first output of at least the size that its inputs' declared shapes and
+    its attributes make. The replay checks each result, but after the op made it: a repeat
+    of (20000, 20000) declared (4, 4) took 6 GB and 27 s before that check refused it."""
     cls = OPS.get(node.op)
     if cls is None or node.outputs[0] is None:
         return
     shapes, attrs = {}, {}  # a parameter's declared shape if it is a tensor input, or its value
-    for name, (kind, v) in zip(parameters(cls)[0], call_plan(cls, node.attrs, len(node.inputs))):
+    positional, star = parameters(cls)
+    plan = call_plan(cls, node.attrs, len(node.inputs))
+    for k, (kind, v) in enumerate(plan):
         if kind == "in" and node.inputs[v] is not None:
-            shapes[name] = graph.values[node.inputs[v]].shape
-        elif kind == "attr":
-            attrs[name] = v
+            if k < len(positional):
+                shapes[positional[k]] = graph.values[node.inputs[v]].shape
+            else:  # einsum's operands
+                shapes.setdefault(star, []).append(graph.values[node.inputs[v]].shape)
+        elif kind != "in":  # an index holds its Refs' declared values
+            attrs[positional[k]] = _declared(v, node, graph)
     try:
         size = _result_size(cls, shapes, attrs)
     except GraphFileError:
@@ -537,6 +542,55 @@ def _check_result_size(node: Node, graph: Graph, where) -> None:
             f"{where}: {node.op} of its inputs' declared shapes and its attributes makes more "
             f"than the {declared} elements its result declares"
         )
+
+
+def _declared(v, node: Node, graph: Graph):
+    """Attribute v with each Ref replaced by the ValueInfo (shape, dtype) it reads."""
+    if isinstance(v, Ref):
+        return graph.values[node.inputs[v.index]]
+    if isinstance(v, (tuple, list)):
+        return type(v)(_declared(x, node, graph) for x in v)
+    return v
+
+
+_EMPTY = np.dtype([])  # elements of no bytes: an array of any shape costs nothing
+
+
+def _index_size(shape: tuple, index) -> int | None:
+    """The elements x[index] has, for x of this shape: NumPy indexes an array of
+    zero-byte elements with each index array as one of all-ones shape (its position), and
+    the sizes of the index arrays broadcast; None for a boolean mask (its count is in its
+    values)."""
+    index = index if isinstance(index, tuple) else (index,)
+    arrays, picks = [], []
+    for i in index:
+        if isinstance(i, list):
+            i = np.asarray(i)
+        shaped = getattr(i, "shape", None)
+        if shaped is None:
+            picks.append(i)
+            continue
+        if np.dtype(i.dtype).kind not in "iu":
+            return None
+        arrays.append(shaped)
+        picks.append(np.broadcast_to(np.zeros((), np.intp), (1,) * len(shaped)))
+    picked = np.empty(shape, _EMPTY)[tuple(picks)]
+    return math.prod(picked.shape) * math.prod(np.broadcast_shapes(*arrays))
+
+
+def _einsum_size(equation: str, shapes: list) -> int | None:
+    """The elements einsum(equation) makes from operands of these shapes (None with ...)."""
+    equation = equation.replace(" ", "")
+    if "." in equation:
+        return None
+    terms, _, out = equation.partition("->")
+    sizes: dict = {}
+    for term, shape in zip(terms.split(","), shapes):
+        for letter, n in zip(term, shape):
+            sizes[letter] = max(sizes.get(letter, 1), n)
+    if "->" not in equation:  # the letters that appear once, in order
+        out = "".join(sorted(c for c in sizes if terms.count(c) == 1))
+    return math.prod(sizes[c] for c in out)
 
 
 def _ints(v, most: int = MAX_NDIM) -> tuple:
@@ -559,6 +613,12 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         return math.prod(np.broadcast_shapes(a[:-2], b[:-2])) * a[-2] * b[-1]
     if cls.ufunc is not None:  # elementwise: the inputs broadcast
         return math.prod(np.broadcast_shapes(*shapes.values())) if shapes else None
+    if op == "getitem":
+        return _index_size(shapes["x"], attrs["index"])
+    if op == "embedding":
+        return math.prod(shapes["index"]) * math.prod(shapes["weight"][1:])
+    if op == "einsum":
+        return _einsum_size(attrs["equation"], shapes["operands"])
     if op == "linear":
         return math.prod(shapes["x"][:-1]) * math.prod(shapes["w"][:-1])
     if op == "repeat":
