@@ -9,6 +9,7 @@ what happened then is in its docstring. The others pin what must keep working.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import time
@@ -68,6 +69,7 @@ X22, COL, ROW = minigrad.ones(2, 2), minigrad.ones(4, 1), minigrad.ones(1, 4)
 IMAGE, KERNEL = minigrad.ones(1, 1, 4, 4), minigrad.ones(1, 1, 3, 3)
 LABELS = minigrad.tensor([0, 1, 2, 1])
 X44, PAIR = minigrad.ones(4, 4), minigrad.tensor([0, 3])
+COUNTS = minigrad.tensor([1, 2, 1])  # a constant: bincount of an input cannot be traced
 # (function, examples, edit): each edit asks for a result of far more than the (at most 16)
 # elements the node's result declares
 GROWN = [
@@ -91,6 +93,12 @@ GROWN = [
         (minigrad.ones(4), minigrad.ones(4)),
         _inputs((4000,), (4000,)),
         id="einsum",
+    ),
+    pytest.param(
+        lambda x: x + minigrad.bincount(COUNTS, minlength=4)[:1],
+        (minigrad.ones(1),),
+        _attr("minlength", 10**7),
+        id="bincount",
     ),
     pytest.param(lambda x: F.one_hot(x, 4), (LABELS,), _attr("num_classes", 10**7), id="one_hot"),
     pytest.param(
@@ -126,6 +134,32 @@ def test_honest_nodes_that_grow_still_load_and_run(tmp_path, fn, examples, edit)
     path = tmp_path / "g.mgraph"
     static.trace(fn, *examples).save(path)
     np.testing.assert_array_equal(static.load(path)(*examples).numpy(), fn(*examples).numpy())
+
+
+IN_VALUES = [
+    pytest.param(lambda x: x + minigrad.repeat_interleave(COUNTS)[:1], id="repeat_index"),
+    pytest.param(lambda x: x + minigrad.bincount(COUNTS)[:1], id="bincount"),
+]
+
+
+@pytest.mark.parametrize("fn", IN_VALUES)
+def test_a_constant_that_asks_for_a_large_result_is_refused_before_it_is_made(tmp_path, fn):
+    """repeat_interleave and bincount make a result whose size is in their input's values:
+    a loaded graph's constant counts [10**8] * 3 made repeat_index fill 2.3 GB in 7 s (of
+    CPU) before the check after the node refused it. Now checked before the op runs."""
+    good, bad = tmp_path / "good.mgraph", tmp_path / "bad.mgraph"
+    static.trace(fn, minigrad.ones(1)).save(good)
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([10**8] * 3))
+    with zipfile.ZipFile(good) as z, zipfile.ZipFile(bad, "w") as out:
+        for name in z.namelist():
+            out.writestr(name, buffer.getvalue() if name == "arrays/0.npy" else z.read(name))
+    graph = static.load(bad)
+    start = time.process_time()
+    with pytest.raises(RuntimeError, match=r"would have [13]0000000[01] elements"):
+        graph(minigrad.ones(1))
+    assert time.process_time() - start < 0.5  # 2 ms unloaded
+    assert static.load(good)(minigrad.ones(1)).tolist() == fn(minigrad.ones(1)).tolist()
 
 
 def _run_traced(graph, examples) -> int:

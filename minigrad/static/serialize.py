@@ -629,6 +629,8 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         return math.prod(shape)
     if op == "one_hot":
         return math.prod(shapes["labels"]) * _ints(attrs["num_classes"])[0]
+    if op == "bincount":  # and its values' largest + 1, checked as it runs (executor.py)
+        return _ints(attrs["minlength"])[0]
     if op in ("histc", "histogram") and type(attrs["bins"]) is int:  # else edges: no larger
         return attrs["bins"]
     if op in ("col2im", "planes2im", "fold_windows3d", "unfold_backward"):
