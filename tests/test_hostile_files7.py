@@ -162,6 +162,27 @@ def test_a_constant_that_asks_for_a_large_result_is_refused_before_it_is_made(tm
     assert static.load(good)(minigrad.ones(1)).tolist() == fn(minigrad.ones(1)).tolist()
 
 
+def test_a_fused_chain_that_broadcasts_past_its_result_is_refused(tmp_path):
+    """A fused node (a chain of elementwise ops, as static.optimize writes it) broadcasts
+    its inputs: declared (10000, 1) and (1, 10000), with a result declared (4, 4), it made
+    400 MB before the check after the node refused it."""
+    from minigrad.static.passes import optimize
+
+    traced = static.trace(lambda x, y: (x * y).exp() + 1, COL, ROW)
+    fused, _ = optimize(traced)
+    assert [n.op for n in fused.nodes] == ["fused"]
+    fused.save(tmp_path / "good.mgraph")
+    with zipfile.ZipFile(tmp_path / "good.mgraph") as z:
+        doc = json.loads(z.read("graph.json"))
+    _inputs((10000, 1), (1, 10000))(doc)
+    with zipfile.ZipFile(tmp_path / "bad.mgraph", "w") as z:
+        z.writestr("graph.json", json.dumps(doc))
+    with pytest.raises(ValueError, match="fused of its inputs' declared shapes"):
+        static.load(tmp_path / "bad.mgraph")
+    want = ((COL * ROW).exp() + 1).numpy()
+    np.testing.assert_allclose(static.load(tmp_path / "good.mgraph")(COL, ROW).numpy(), want)
+
+
 def _run_traced(graph, examples) -> int:
     """Peak bytes NumPy allocated while graph ran on examples (tracemalloc sees them)."""
     tracemalloc.start()
