@@ -28,10 +28,15 @@ from minigrad import static
 from minigrad.datasets import load_mnist, read_idx
 
 
-def _edited(tmp_path, fn, examples, edit, name="bad.mgraph") -> str:
+def _edited(tmp_path, fn, examples, edit) -> str:
     """A graph traced from fn, saved, and its graph.json changed by edit(doc)."""
-    good, bad = tmp_path / "good.mgraph", tmp_path / name
-    static.trace(fn, *examples).save(good)
+    return _edited_graph(tmp_path, static.trace(fn, *examples), edit)
+
+
+def _edited_graph(tmp_path, graph, edit) -> str:
+    """graph saved, and its graph.json changed by edit(doc)."""
+    good, bad = tmp_path / "good.mgraph", tmp_path / "bad.mgraph"
+    graph.save(good)
     with zipfile.ZipFile(good) as z:
         doc = json.loads(z.read("graph.json"))
         members = {n: z.read(n) for n in z.namelist() if n != "graph.json"}
@@ -100,6 +105,15 @@ GROWN = [
         _attr("minlength", 10**7),
         id="bincount",
     ),
+    pytest.param(
+        lambda x: minigrad.fft.irfft(x, 6), (X22,), _attr("n", 10**7, node=-1), id="irfft"
+    ),
+    pytest.param(
+        lambda w: minigrad.multinomial(w, 2, replacement=True),
+        (minigrad.tensor([[0.0, 1.0], [1.0, 0.0]]),),  # one class a row: the same draws
+        _attr("num_samples", 10**7),
+        id="multinomial",
+    ),
     pytest.param(lambda x: F.one_hot(x, 4), (LABELS,), _attr("num_classes", 10**7), id="one_hot"),
     pytest.param(
         lambda x: F.max_pool2d(x, 3, 1, 1), (IMAGE,), _padding(4000), id="max_pool2d_padding"
@@ -160,6 +174,42 @@ def test_a_constant_that_asks_for_a_large_result_is_refused_before_it_is_made(tm
         graph(minigrad.ones(1))
     assert time.process_time() - start < 0.5  # 2 ms unloaded
     assert static.load(good)(minigrad.ones(1)).tolist() == fn(minigrad.ones(1)).tolist()
+
+
+BACKWARD = [
+    pytest.param(
+        lambda x: x[minigrad.tensor([0, 3])],
+        (4, 4),
+        _attr("shape", {"tuple": [4000, 4000]}),
+        id="index_add",
+    ),
+    pytest.param(
+        lambda x: F.max_pool2d(x, 2, 2, 1),
+        (1, 1, 4, 4),
+        _attr("padding", {"tuple": [-2000, -2000]}),
+        id="pool_scatter",
+    ),
+    pytest.param(
+        lambda x: F.max_pool2d(x, 2, 2, 1),
+        (1, 1, 4, 4),
+        _attr("padded", {"tuple": [1, 1, 2**16, 2**16]}),
+        id="pool_scatter_padded",
+    ),
+]
+
+
+@pytest.mark.parametrize("fn, shape, edit", BACKWARD)
+def test_a_gradient_node_that_makes_more_than_it_declares_is_refused(tmp_path, fn, shape, edit):
+    """Gradient ops take the shape of what they scatter into as an attribute: index_add's
+    zeros(shape) and pool_scatter's padded plane were made whole before the check after
+    the node (a 4000 x 4000 index_add: 128 MB for a result declared (4, 4))."""
+    from minigrad.static.autodiff import derive_backward
+
+    traced = static.trace(fn, minigrad.ones(*shape, requires_grad=True))
+    _, backward, _ = derive_backward(traced, [traced.inputs[0]])
+    path = _edited_graph(tmp_path, backward, edit)
+    with pytest.raises(ValueError, match="static.load: .*(result declares|pads its result)"):
+        static.load(path)
 
 
 def test_a_fused_chain_that_broadcasts_past_its_result_is_refused(tmp_path):

@@ -646,8 +646,22 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         return _ints(attrs["minlength"])[0]
     if op in ("histc", "histogram") and type(attrs["bins"]) is int:  # else edges: no larger
         return attrs["bins"]
-    if op in ("col2im", "planes2im", "fold_windows3d", "unfold_backward"):
+    if op in ("col2im", "planes2im", "fold_windows3d", "unfold_backward", "index_add"):
         return math.prod(_ints(attrs["shape"]))
+    if op in ("blend_along", "fft_irfftn"):  # one dim of x resized
+        shape, dim = (
+            list(shapes["x"]),
+            _ints(attrs["dim"] if op == "blend_along" else attrs["dims"]),
+        )
+        shape[dim[-1]] = _ints(attrs["size"] if op == "blend_along" else attrs["n"])[0]
+        return math.prod(shape)
+    if op == "multinomial":
+        return math.prod(shapes["w"][:-1]) * _ints(attrs["num_samples"])[0]
+    if op == "pool_scatter":  # the result is cut from a padded plane
+        (n, c, h, w), (ph, pw) = _ints(attrs["padded"]), _ints(attrs["padding"])
+        if n * c * h * w > MAX_ELEMENTS:
+            raise GraphFileError(f"{op} pads its result to more than {MAX_ELEMENTS} elements")
+        return n * c * (h - 2 * ph) * (w - 2 * pw)
     geom = next((v for v in attrs.values() if isinstance(v, Geometry)), None)
     if geom is not None and "x" in shapes:  # the padded input, and an element per window
         dims = len(geom.kernel)
