@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import math
 import os
 import time
 import tracemalloc
@@ -98,6 +99,12 @@ GROWN = [
         (minigrad.ones(4), minigrad.ones(4)),
         _inputs((4000,), (4000,)),
         id="einsum",
+    ),
+    pytest.param(
+        lambda a, b: minigrad.einsum("...,...->...", a, b),
+        (COL, ROW),
+        _inputs((4000, 1), (1, 4000)),
+        id="einsum_dots",
     ),
     pytest.param(
         lambda x: x + minigrad.bincount(COUNTS, minlength=4)[:1],
@@ -273,6 +280,78 @@ def test_fuzz_attributes_never_make_a_result_past_its_declared_size(tmp_path_fac
     if op == "matmul":
         examples = (minigrad.ones(a, 1), minigrad.ones(1, b))
     assert _run_traced(graph, examples) < 2**20
+
+
+@st.composite
+def _index(draw):
+    """A shape and an index of it: ints, slices, None, ... and int arrays."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=4)))
+    index, dim = [], 0
+    for _ in range(draw(st.integers(0, len(shape) + 1))):
+        kind = draw(st.sampled_from(["int", "slice", "none", "array", "dots"]))
+        if kind == "none":
+            index.append(None)
+            continue
+        if kind == "dots":
+            if not any(i is Ellipsis for i in index):
+                index.append(Ellipsis)
+            continue
+        if dim >= len(shape):
+            break
+        n = shape[dim]
+        dim += 1
+        if kind == "int":
+            index.append(draw(st.integers(-n, n - 1)))
+        elif kind == "slice":
+            index.append(slice(draw(st.integers(-n, n)), None, draw(st.integers(1, 3))))
+        else:
+            at = draw(st.lists(st.integers(1, 3), max_size=2))
+            picks = st.lists(st.integers(-n, n - 1), min_size=math.prod(at), max_size=math.prod(at))
+            index.append(np.asarray(draw(picks), np.int64).reshape(at))
+    return shape, tuple(index)
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=_index())
+def test_the_size_read_from_an_index_is_what_numpy_makes(case):
+    """What the load-time check counts for x[index] is the size NumPy's indexing gives (a
+    count too large would refuse honest graphs; too small, let a file through)."""
+    from minigrad.static.serialize import _index_size
+
+    shape, index = case
+    try:
+        want = np.empty(shape)[index].size
+    except IndexError:  # after a ..., the draws may index past a dim: the op refuses it
+        return
+    assert _index_size(shape, index) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    dims=st.lists(st.integers(1, 3), min_size=4, max_size=4),
+    spans=st.lists(st.lists(st.integers(1, 3), max_size=2), min_size=2, max_size=2),
+    form=st.sampled_from(
+        ["ab,bc->ac", "...ab,...bc->...ac", "a...,b...->...ab", "ab,bc", "a...b,b"]
+    ),
+)
+def test_the_size_read_from_an_einsum_is_what_numpy_makes(dims, spans, form):
+    """The same for einsum's equation, ... broadcasting included."""
+    from minigrad.static.serialize import _einsum_size
+
+    size = dict(zip("abc", dims))
+    shapes = []
+    for term, span in zip(form.split("->")[0].split(","), spans):
+        before, dots, after = term.partition("...")
+        shapes.append(
+            tuple(size[c] for c in before)
+            + (tuple(span) if dots else ())
+            + tuple(size[c] for c in after)
+        )
+    try:
+        want = np.einsum(form, *(np.ones(s) for s in shapes)).size
+    except ValueError:  # spans that do not broadcast
+        return
+    assert _einsum_size(form, shapes) == want
 
 
 def _named(tmp_path, name: str) -> str:

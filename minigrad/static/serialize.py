@@ -591,19 +591,25 @@ def _index_size(shape: tuple, index) -> int | None:
     return math.prod(picked.shape) * math.prod(np.broadcast_shapes(*arrays))
 
 
-def _einsum_size(equation: str, shapes: list) -> int | None:
-    """The elements einsum(equation) makes from operands of these shapes (None with ...)."""
-    equation = equation.replace(" ", "")
-    if "." in equation:
-        return None
-    terms, _, out = equation.partition("->")
+def _einsum_size(equation: str, shapes: list) -> int:
+    """The elements einsum(equation) makes from operands of these shapes; the dims under
+    each operand's ... broadcast together."""
+    terms, arrow, out = equation.replace(" ", "").partition("->")
     sizes: dict = {}
+    spans = []  # the dims under each operand's ...
     for term, shape in zip(terms.split(","), shapes):
-        for letter, n in zip(term, shape):
+        before, dots, after = term.partition("...")
+        named = before + after
+        if dots:
+            spans.append(shape[len(before) : len(shape) - len(after)])
+        shape = shape[: len(before)] + shape[len(shape) - len(after) :] if dots else shape
+        for letter, n in zip(named, shape):
             sizes[letter] = max(sizes.get(letter, 1), n)
-    if "->" not in equation:  # the letters that appear once, in order
+    if not arrow:  # the letters that appear once, in order, after the ...
         out = "".join(sorted(c for c in sizes if terms.count(c) == 1))
-    return math.prod(sizes[c] for c in out)
+    keeps_dots = "..." in out if arrow else bool(spans)
+    spanned = math.prod(np.broadcast_shapes(*spans)) if keeps_dots else 1
+    return spanned * math.prod(sizes[c] for c in out.replace("...", ""))
 
 
 def _ints(v, most: int = MAX_NDIM) -> tuple:
