@@ -22,6 +22,7 @@ File format (a zip archive, version 2):
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import math
@@ -606,7 +607,8 @@ def _einsum_size(equation: str, shapes: list) -> int:
         for letter, n in zip(named, shape):
             sizes[letter] = max(sizes.get(letter, 1), n)
     if not arrow:  # the letters that appear once, in order, after the ...
-        out = "".join(sorted(c for c in sizes if terms.count(c) == 1))
+        counts = collections.Counter(terms)  # once: terms.count per letter is quadratic
+        out = "".join(sorted(c for c in sizes if counts[c] == 1))
     keeps_dots = "..." in out if arrow else bool(spans)
     spanned = math.prod(np.broadcast_shapes(*spans)) if keeps_dots else 1
     return spanned * math.prod(sizes[c] for c in out.replace("...", ""))
