@@ -670,6 +670,11 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         if n * c * h * w > MAX_ELEMENTS:
             raise GraphFileError(f"{op} pads its result to more than {MAX_ELEMENTS} elements")
         return n * c * (h - 2 * ph) * (w - 2 * pw)
+    if op == "pool_gather":  # picks from x padded
+        (n, c, h, w), (ph, pw) = shapes["x"], _ints(attrs["padding"])
+        if n * c * (h + 2 * ph) * (w + 2 * pw) > MAX_ELEMENTS:
+            raise GraphFileError(f"{op} pads its input to more than {MAX_ELEMENTS} elements")
+        return None
     geom = next((v for v in attrs.values() if isinstance(v, Geometry)), None)
     if geom is not None and "x" in shapes:  # the padded input, and an element per window
         dims = len(geom.kernel)
