@@ -316,6 +316,101 @@ def _minigrad_guard(bound, key_file, requests_file):
     # Values that are neither callable nor modules a locked cell bound (`rng`, a table of ops):
     # put back silently before each test (a scratch cell's `x = ...` is no attack).
     data = {}
+    # ... and what they hold, which the notebook's code can change in place rather than rebind:
+    # `rng.bit_generator.state = ...` set to a state that draws only zeros handed chapter 03's
+    # tests all-zero inputs as a rebound `rng` did; so could `X[:] = 0`, `OPS["mul"] = ...` or
+    # `CASES.clear()`. What the binding cell left is kept (NumPy arrays copied, generators' states,
+    # lists, tuples, dicts and sets walked a few levels deep) within a budget, and put back before
+    # each test; a value the guard cannot put back in place (an array resized or made read-only)
+    # refuses the test. (Name -> (put back, bytes, items).)
+    contents = {}
+    KEPT_BYTES, KEPT_ITEMS, KEPT_DEPTH = 2**25, 100_000, 4
+
+    def recorded(module_name, attribute):  # a library's own, as it was before any answer ran
+        kept = modules.get(module_name)
+        return kept[1].get(attribute) if kept is not None else None
+
+    def keeper(value, left, depth=0):  # puts back what value holds now (True: done); None
+        kind = type(value)
+        if kind is recorded("numpy", "ndarray") and not value.dtype.hasobject:
+            if value.nbytes > left[0]:
+                return None
+            left[0] -= value.nbytes
+            copyto, saved = recorded("numpy", "copyto"), value.copy()
+            layout = (value.shape, value.dtype, value.strides)
+            def put_array():
+                if (value.shape, value.dtype, value.strides) != layout:
+                    return False
+                if not value.flags.writeable:
+                    return False
+                copyto(value, saved)
+                return True
+            return put_array
+        if kind is recorded("numpy.random", "Generator"):
+            bits = value.bit_generator
+            state = bits.state  # (a new dict each time it is read)
+            def put_generator():
+                bits.state = state
+                return True
+            return put_generator
+        if kind is recorded("numpy.random", "RandomState"):
+            state = value.get_state(legacy=False)
+            def put_random_state():
+                value.set_state(state)
+                return True
+            return put_random_state
+        if kind not in (list, tuple, dict, set) or depth >= KEPT_DEPTH:
+            return None
+        # NOTE: by identity, through the types' own methods: an item's __eq__ or __hash__ is
+        # the notebook's code when the notebook put it there
+        items = list(dict.items(value)) if kind is dict else list(value)
+        left[1] -= len(items)
+        if left[1] < 0:
+            return None
+        inner = [keeper(v if kind is not dict else v[1], left, depth + 1) for v in items]
+        inner = [put for put in inner if put is not None]
+        def put_items():
+            now = list(dict.items(value)) if kind is dict else list(value)
+            if kind is dict:
+                flat = [x for pair in now for x in pair]
+                saved = [x for pair in items for x in pair]
+            elif kind is set:
+                flat, saved = sorted(map(id, now)), sorted(map(id, items))
+            else:
+                flat, saved = now, items
+            if len(flat) != len(saved) or not all(a is b for a, b in zip(flat, saved)):
+                if kind is dict:
+                    dict.clear(value)
+                    dict.update(value, items)
+                elif kind is set:
+                    set.clear(value)
+                    set.update(value, items)
+                elif kind is list:
+                    list.__setitem__(value, slice(None), items)
+            return all([put() for put in inner])
+        return put_items
+
+    def keep_contents(name, value):
+        contents.pop(name, None)
+        left = [KEPT_BYTES - sum(c[1] for c in contents.values()),
+                KEPT_ITEMS - sum(c[2] for c in contents.values())]
+        room = list(left)
+        try:
+            put = keeper(value, left)
+        except Exception:  # (a copy past the memory limit)
+            put = None
+        if put is not None:
+            contents[name] = (put, room[0] - left[0], room[1] - left[1])
+
+    def put_contents_back(found):
+        for name, (put, _, _) in contents.items():
+            try:
+                done = put()
+            except Exception:
+                done = False
+            if not done:
+                found.append(f"the data {name!r} a locked cell bound was changed in place and "
+                             "could not be put back")
 
     # The checks' own modules: every name is kept, private helpers and tables too (the types
     # plain_value accepts, the ufunc assert_close measures with), not only public functions.
@@ -392,6 +487,7 @@ def _minigrad_guard(bound, key_file, requests_file):
             value = shell.user_ns[name]
             names.pop(name, None)
             data.pop(name, None)
+            contents.pop(name, None)
             if isinstance(value, types.ModuleType):
                 names[name] = value
                 prefix = value.__name__ + "."
@@ -405,6 +501,10 @@ def _minigrad_guard(bound, key_file, requests_file):
                     remember_module(module)
             else:
                 data[name] = value
+        # (after the loop: the cell's `np`, whose types say what an array is, may come after)
+        for name in bound.get(cell, ()):
+            if name in data and shell.user_ns.get(name, data) is data[name]:
+                keep_contents(name, data[name])
         ended = end_watch()
         answer(started, [f"{name} was called (refused)" for name in dict.fromkeys(refused)]
                + list(dict.fromkeys(unasked)) + changed_while_testing + ended)
@@ -518,6 +618,7 @@ def _minigrad_guard(bound, key_file, requests_file):
         for name, value in data.items():
             if shell.user_ns.get(name, data) is not value:
                 shell.user_ns[name] = value
+        put_contents_back(found)
         found += dict.fromkeys(unasked)
         unasked.clear()
         restore_imports(found)
