@@ -320,9 +320,9 @@ def _minigrad_guard(bound, key_file, requests_file):
     # `rng.bit_generator.state = ...` set to a state that draws only zeros handed chapter 03's
     # tests all-zero inputs as a rebound `rng` did; so could `X[:] = 0`, `OPS["mul"] = ...` or
     # `CASES.clear()`. What the binding cell left is kept (NumPy arrays copied, generators' states,
-    # lists, tuples, dicts and sets walked a few levels deep) within a budget, and put back before
-    # each test; a value the guard cannot put back in place (an array resized or made read-only)
-    # refuses the test. (Name -> (put back, bytes, items).)
+    # minigrad tensors' fields, lists, tuples, dicts and sets walked a few levels deep) within a
+    # budget, and put back before each test; a value the guard cannot put back in place (an
+    # array resized or made read-only) refuses the test. (Name -> (put back, bytes, items).)
     contents = {}
     KEPT_BYTES, KEPT_ITEMS, KEPT_DEPTH = 2**25, 100_000, 4
 
@@ -359,6 +359,22 @@ def _minigrad_guard(bound, key_file, requests_file):
                 value.set_state(state)
                 return True
             return put_random_state
+        if kind is recorded("minigrad", "Tensor"):  # (its fields are slots: X.array = ...)
+            fields = []
+            for field in dict(vars(kind)).values():
+                if type(field) is types.MemberDescriptorType:
+                    try:
+                        fields.append((field, field.__get__(value, kind)))
+                    except AttributeError:  # (not set)
+                        pass
+            inner = [keeper(v, left, depth + 1) for _, v in fields]
+            inner = [put for put in inner if put is not None]
+            def put_tensor():
+                for field, kept in fields:
+                    if field.__get__(value, kind) is not kept:
+                        field.__set__(value, kept)
+                return all([put() for put in inner])
+            return put_tensor
         if kind not in (list, tuple, dict, set) or depth >= KEPT_DEPTH:
             return None
         # NOTE: by identity, through the types' own methods: an item's __eq__ or __hash__ is

@@ -2,7 +2,8 @@
 
 - Data a locked cell bound, changed in place by an answer cell rather than rebound (only the
   binding was put back before each test): a generator's state set to one that draws only
-  zeros, an array zeroed, a table's entry replaced, a list of cases emptied.
+  zeros, an array zeroed, a table's entry replaced, a list of cases emptied, a tensor's array
+  zeroed or replaced.
 - A student folder swapped for a link between the search for its notebook and the read.
 """
 
@@ -25,7 +26,12 @@ rng = np.random.default_rng(0)
 X = np.array([-1.0, 0.0, 2.0])
 REFERENCE = {"relu": lambda x: np.maximum(x, 0)}
 CASES = [np.array([-3.0, 4.0])]
-NESTED = ([np.array([-5.0, 6.0])],)"""
+NESTED = ([np.array([-5.0, 6.0])],)
+
+import minigrad
+
+T = minigrad.tensor([-7.0, 8.0])
+U = minigrad.tensor([-9.0, 1.0])"""
 
 # One test per kind of data, each worth a point: a relu that returns zeros fails them all
 # unless the data it reads was changed.
@@ -36,11 +42,13 @@ DATA_TESTS = {
     "cases_test": "for case in CASES:\n    assert np.allclose(relu(case), np.maximum(case, 0))",
     "nested_test": "for case in NESTED[0]:\n"
     "    assert np.allclose(relu(case), np.maximum(case, 0))",
+    "tensor_test": "assert np.allclose(relu(T.numpy()), np.maximum(T.numpy(), 0))",
+    "tensor_field_test": "assert np.allclose(relu(U.numpy()), np.maximum(U.numpy(), 0))",
 }
 
 ZEROS = "def relu(x):\n    return np.zeros_like(x)\n"
 
-# Every test passed (5 points, status ok): the tests read what the answer cell left.
+# Every test passed (7 points, status ok): the tests read what the answer cell left.
 IN_PLACE = (
     ZEROS
     + """
@@ -51,6 +59,8 @@ X[:] = 0
 REFERENCE["relu"] = np.zeros_like
 CASES.clear()
 NESTED[0][0][:] = 0
+T.array[:] = 0
+U.array = np.zeros(2)
 """
 )
 
@@ -93,7 +103,7 @@ def data_rows(tmp_path_factory):
         save(nb, tmp_path / "submissions" / name)
     options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=LIMITS)
     rows = {r["student"]: r for r in grade(path, tmp_path / "submissions", options)}
-    assert (rows["honest"]["total"], rows["honest"]["status"]) == (5, "ok"), rows["honest"]
+    assert (rows["honest"]["total"], rows["honest"]["status"]) == (7, "ok"), rows["honest"]
     return rows
 
 
