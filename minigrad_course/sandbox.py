@@ -137,7 +137,7 @@ GUARD_REQUESTS_FILE = ".minigrad-guard-requests"  # what each signal asks (see r
 END_NAME = "__minigrad_test_ran_to_end__"  # the function each graded test's last line calls
 NOT_TO_ITS_END = "not passed: the test did not run to its end (its reply said ok)"
 _GUARD_SETUP = r"""
-def _minigrad_guard(bound, key_file, requests_file):
+def _minigrad_guard(bound, given, key_file, requests_file):
     import asyncio, builtins, inspect, json, os, signal, sys, threading, time, types
     with open(key_file, encoding="ascii") as f:
         key = f.read()
@@ -530,10 +530,17 @@ def _minigrad_guard(bound, key_file, requests_file):
 
     def restore(signum, frame):
         started = monotonic()
-        if requested(signum) is None:
+        cell = requested(signum)
+        if cell is None:
             return None
         if busy(frame):
             return answer(started, ["a cell was still running after its reply"], refuse=True)
+        # A given cell gets the helpers and data back too: `Y = X * 2` after an answer that
+        # zeroed X in place was the given cell's zeros, which it vouched for.
+        if cell in given:
+            found = []
+            put_data_back(found)
+            return answer(started, found)
         # NOTE: a thread (or a timer's signal handler) can patch again right after this
         # handler returns, before the test is compiled: one that kept swapping the shell's
         # compiler passed every test of a notebook of wrong answers. So the kernel gets a
@@ -627,6 +634,13 @@ def _minigrad_guard(bound, key_file, requests_file):
         if vars(_signal).get("pthread_sigmask") is not mask_without_guard_signals:
             found.append("_signal.pthread_sigmask was rebound")
             _signal.pthread_sigmask = mask_without_guard_signals
+        put_data_back(found)
+        found += dict.fromkeys(unasked)
+        unasked.clear()
+        restore_imports(found)
+        return found
+
+    def put_data_back(found):
         for name, value in names.items():
             if shell.user_ns.get(name) is not value:
                 found.append(f"test helper {name!r} was rebound")
@@ -635,10 +649,6 @@ def _minigrad_guard(bound, key_file, requests_file):
             if shell.user_ns.get(name, data) is not value:
                 shell.user_ns[name] = value
         put_contents_back(found)
-        found += dict.fromkeys(unasked)
-        unasked.clear()
-        restore_imports(found)
-        return found
 
     def hide_no_builtin(found):
         user_ns = shell.user_ns
@@ -1238,7 +1248,7 @@ _minigrad_types.FunctionType(
     _minigrad_guard.__code__,
     {"__builtins__": dict(vars(_minigrad_builtins)), "__name__": "minigrad_course.guard",
      "get_ipython": get_ipython},
-)(__BOUND__, __KEY_FILE__, __REQUESTS_FILE__)
+)(__BOUND__, __GIVEN__, __KEY_FILE__, __REQUESTS_FILE__)
 del _minigrad_guard, _minigrad_builtins, _minigrad_types
 """
 
@@ -1355,10 +1365,12 @@ class Guard:
         restore_before,
         snapshot_after,
         key: str,
+        given=(),
     ):
         self.log_fd, self.pid, self.key = log_fd, pid, key.encode()
         self.requests_fd, self.asked = requests_fd, 0
         self.restore_before, self.snapshot_after = set(restore_before), set(snapshot_after)
+        self.given = set(given)  # locked cells that are not graded: their data is put back too
         self.offset = 0
         # NOTE: (when the guard's handler started, its verdict: True for ok) of each answer. An
         # answer is matched to a signal by starting after it, not by its number: the notebook's
@@ -1380,8 +1392,12 @@ class Guard:
         return self.nonces.get(cell_index) in self.ended
 
     async def before(self, cell_index: int) -> bool:
-        """Put the known routes back before a graded test; False: the guard did not answer, or
-        said that the kernel could not be made safe for it."""
+        """Put the known routes back before a graded test (the helpers and data the locked cells
+        bound, before a given cell); False: the guard did not answer, or said that the kernel
+        could not be made safe for the test."""
+        if cell_index in self.given:
+            await self._ask(signal.SIGUSR2, cell_index)  # (a given cell runs all the same)
+            return True
         return cell_index not in self.restore_before or await self._ask(signal.SIGUSR2, cell_index)
 
     async def after(self, cell_index: int) -> bool:
@@ -1672,9 +1688,11 @@ def _execute_once(
         asks, asks_path = _request_file(Path(cwd) / GUARD_REQUESTS_FILE)
         # + 1: the setup cell
         bound = {i + 1: names for i, names in zip(guard.snapshot_after, guard.snapshot_names)}
+        given = [i + 1 for i in guard.snapshot_after if i not in guard.restore_before]
         setup += (
             _GUARD_SETUP.replace("__TAG__", GUARD_TAG)
             .replace("__BOUND__", repr(bound))
+            .replace("__GIVEN__", repr(given))
             .replace("__KEY_FILE__", repr(str(key_file)))
             .replace("__REQUESTS_FILE__", repr(str(asks_path)))
             .replace("__END_NAME__", repr(END_NAME))
@@ -1770,6 +1788,7 @@ def _execute_once(
                 [i + 1 for i in guard.restore_before],  # + 1: the setup cell
                 [i + 1 for i in guard.snapshot_after],
                 key,
+                given,
             )
         try:
             home = jail.scratch if private else state

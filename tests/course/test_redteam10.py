@@ -3,7 +3,7 @@
 - Data a locked cell bound, changed in place by an answer cell rather than rebound (only the
   binding was put back before each test): a generator's state set to one that draws only
   zeros, an array zeroed, a table's entry replaced, a list of cases emptied, a tensor's array
-  zeroed or replaced.
+  zeroed or replaced; and what a given cell computed from such data after the answer ran.
 - A student folder swapped for a link between the search for its notebook and the read.
 """
 
@@ -44,11 +44,13 @@ DATA_TESTS = {
     "    assert np.allclose(relu(case), np.maximum(case, 0))",
     "tensor_test": "assert np.allclose(relu(T.numpy()), np.maximum(T.numpy(), 0))",
     "tensor_field_test": "assert np.allclose(relu(U.numpy()), np.maximum(U.numpy(), 0))",
+    # (DERIVED: a given cell's, made from X after the answer cell ran)
+    "derived_test": "assert np.allclose(relu(DERIVED), np.maximum(DERIVED, 0))",
 }
 
 ZEROS = "def relu(x):\n    return np.zeros_like(x)\n"
 
-# Every test passed (7 points, status ok): the tests read what the answer cell left.
+# Every test passed (8 points, status ok): the tests read what the answer cell left.
 IN_PLACE = (
     ZEROS
     + """
@@ -81,6 +83,7 @@ def data_chapter() -> nbformat.NotebookNode:
             "def relu(x):\n    # BEGIN SOLUTION\n    return np.maximum(x, 0)\n    # END SOLUTION",
             "relu",
         ),
+        code("DERIVED = X * 2", "derived", "given"),
     ]
     nb.cells += [code(source, gid, "test", 1) for gid, source in DATA_TESTS.items()]
     for index, cell in enumerate(nb.cells):
@@ -103,7 +106,7 @@ def data_rows(tmp_path_factory):
         save(nb, tmp_path / "submissions" / name)
     options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=LIMITS)
     rows = {r["student"]: r for r in grade(path, tmp_path / "submissions", options)}
-    assert (rows["honest"]["total"], rows["honest"]["status"]) == (7, "ok"), rows["honest"]
+    assert (rows["honest"]["total"], rows["honest"]["status"]) == (8, "ok"), rows["honest"]
     return rows
 
 
