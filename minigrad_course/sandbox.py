@@ -330,7 +330,7 @@ def _minigrad_guard(bound, given, key_file, requests_file):
         kept = modules.get(module_name)
         return kept[1].get(attribute) if kept is not None else None
 
-    def keeper(value, left, depth=0):  # puts back what value holds now (True: done); None
+    def keeper(value, left, depth=0):  # a function putting back what value holds now, or None
         kind = type(value)
         if kind is recorded("numpy", "ndarray") and not value.dtype.hasobject:
             if value.nbytes > left[0]:

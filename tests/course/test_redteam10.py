@@ -23,6 +23,7 @@ SETUP = """\
 import numpy as np
 
 rng = np.random.default_rng(0)
+legacy = np.random.RandomState(0)
 X = np.array([-1.0, 0.0, 2.0])
 REFERENCE = {"relu": lambda x: np.maximum(x, 0)}
 CASES = [np.array([-3.0, 4.0])]
@@ -37,6 +38,8 @@ U = minigrad.tensor([-9.0, 1.0])"""
 # unless the data it reads was changed.
 DATA_TESTS = {
     "rng_test": "x = rng.standard_normal(5)\nassert np.allclose(relu(x), np.maximum(x, 0))",
+    "legacy_rng_test": "x = legacy.random_sample(5) - 0.5\n"
+    "assert np.allclose(relu(x), np.maximum(x, 0))",
     "array_test": "assert np.allclose(relu(X), np.maximum(X, 0)), relu(X)",
     "table_test": 'x = np.array([-1.0, 3.0])\nassert np.allclose(relu(x), REFERENCE["relu"](x))',
     "cases_test": "for case in CASES:\n    assert np.allclose(relu(case), np.maximum(case, 0))",
@@ -50,13 +53,14 @@ DATA_TESTS = {
 
 ZEROS = "def relu(x):\n    return np.zeros_like(x)\n"
 
-# Every test passed (8 points, status ok): the tests read what the answer cell left.
+# Every test passed (9 points, status ok): the tests read what the answer cell left.
 IN_PLACE = (
     ZEROS
     + """
 rng.bit_generator.state = {
     "bit_generator": "PCG64", "state": {"state": 0, "inc": 0}, "has_uint32": 0, "uinteger": 0
 }
+legacy.set_state(("MT19937", np.zeros(624, np.uint32), 624))
 X[:] = 0
 REFERENCE["relu"] = np.zeros_like
 CASES.clear()
@@ -106,7 +110,7 @@ def data_rows(tmp_path_factory):
         save(nb, tmp_path / "submissions" / name)
     options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=LIMITS)
     rows = {r["student"]: r for r in grade(path, tmp_path / "submissions", options)}
-    assert (rows["honest"]["total"], rows["honest"]["status"]) == (8, "ok"), rows["honest"]
+    assert (rows["honest"]["total"], rows["honest"]["status"]) == (9, "ok"), rows["honest"]
     return rows
 
 
