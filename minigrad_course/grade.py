@@ -139,12 +139,14 @@ class Submission:
     flags: list[str]
     raw: bytes | None = None
     key: str = ""  # file_key of the folder name
+    base: Path | None = None  # the submissions folder (see snapshot); path's own by default
 
     def __post_init__(self):
         self.key = self.key or file_key(self.folder.name)
 
     def snapshot(self) -> Submission:
-        """Read the notebook's bytes now, before any student code runs.
+        """Read the notebook's bytes now, before any student code runs; each folder from base
+        down to it is opened in turn.
 
         # NOTE: the sandbox uid cannot reach the submissions (the probe checks it), but without
         # one student code runs as the grader, so every submission is graded from the bytes
@@ -152,8 +154,8 @@ class Submission:
         """
         if self.path is not None and self.raw is None:
             try:
-                fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-            except OSError:  # a link (ELOOP), or gone
+                fd = _open_below(self.base or self.path.parent, self.path)
+            except (OSError, ValueError):  # a link (ELOOP, ENOTDIR), or gone
                 self.path, self.flags = None, self.flags + ["invalid"]
                 return self
             with os.fdopen(fd, "rb") as f:
@@ -171,6 +173,22 @@ class Submission:
         if self.raw is not None:
             digest.update(self.raw)
         return digest.hexdigest()
+
+
+def _open_below(base: Path, path: Path) -> int:
+    """A descriptor of the file path, reached from the folder base one name at a time, none of
+    them a link: a student folder swapped for a link after the search (to a folder the grader
+    can read) was followed, since O_NOFOLLOW looks at the last name only."""
+    *folders, name = path.relative_to(base).parts
+    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for folder in folders:
+            below = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = below
+        return os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+    finally:
+        os.close(fd)
 
 
 def work_paths(out: Path) -> dict[str, Path]:
@@ -196,15 +214,15 @@ def find_submission(folder: Path, exercise_name: str) -> Submission:
     if folder.is_symlink() or exact.is_symlink():
         return Submission(label, folder, None, ["invalid"])
     if exact.is_file():
-        return Submission(label, folder, exact, [])
+        return Submission(label, folder, exact, [], base=folder.parent)
     notebooks = _notebooks_in(folder)
     same_name = [p for p in notebooks if p.name == exercise_name]
     if same_name:
-        return Submission(label, folder, same_name[0], ["renamed"])
+        return Submission(label, folder, same_name[0], ["renamed"], base=folder.parent)
     prefix = exercise_name[:3]  # "04_"
     likely = [p for p in notebooks if p.name.startswith(prefix)] or notebooks
     if len(likely) == 1:
-        return Submission(label, folder, likely[0], ["renamed"])
+        return Submission(label, folder, likely[0], ["renamed"], base=folder.parent)
     return Submission(label, folder, None, ["missing"])
 
 

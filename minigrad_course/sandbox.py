@@ -137,7 +137,7 @@ GUARD_REQUESTS_FILE = ".minigrad-guard-requests"  # what each signal asks (see r
 END_NAME = "__minigrad_test_ran_to_end__"  # the function each graded test's last line calls
 NOT_TO_ITS_END = "not passed: the test did not run to its end (its reply said ok)"
 _GUARD_SETUP = r"""
-def _minigrad_guard(bound, key_file, requests_file):
+def _minigrad_guard(bound, given, key_file, requests_file):
     import asyncio, builtins, inspect, json, os, signal, sys, threading, time, types
     with open(key_file, encoding="ascii") as f:
         key = f.read()
@@ -316,6 +316,117 @@ def _minigrad_guard(bound, key_file, requests_file):
     # Values that are neither callable nor modules a locked cell bound (`rng`, a table of ops):
     # put back silently before each test (a scratch cell's `x = ...` is no attack).
     data = {}
+    # ... and what they hold, which the notebook's code can change in place rather than rebind:
+    # `rng.bit_generator.state = ...` set to a state that draws only zeros handed chapter 03's
+    # tests all-zero inputs as a rebound `rng` did; so could `X[:] = 0`, `OPS["mul"] = ...` or
+    # `CASES.clear()`. What the binding cell left is kept (NumPy arrays copied, generators' states,
+    # minigrad tensors' fields, lists, tuples, dicts and sets walked a few levels deep) within a
+    # budget, and put back before each test; a value the guard cannot put back in place (an
+    # array resized or made read-only) refuses the test. (Name -> (put back, bytes, items).)
+    contents = {}
+    KEPT_BYTES, KEPT_ITEMS, KEPT_DEPTH = 2**25, 100_000, 4
+
+    def recorded(module_name, attribute):  # a library's own, as it was before any answer ran
+        kept = modules.get(module_name)
+        return kept[1].get(attribute) if kept is not None else None
+
+    def keeper(value, left, depth=0):  # a function putting back what value holds now, or None
+        kind = type(value)
+        if kind is recorded("numpy", "ndarray") and not value.dtype.hasobject:
+            if value.nbytes > left[0]:
+                return None
+            left[0] -= value.nbytes
+            copyto, saved = recorded("numpy", "copyto"), value.copy()
+            layout = (value.shape, value.dtype, value.strides)
+            def put_array():
+                if (value.shape, value.dtype, value.strides) != layout:
+                    return False
+                if not value.flags.writeable:
+                    return False
+                copyto(value, saved)
+                return True
+            return put_array
+        if kind is recorded("numpy.random", "Generator"):
+            bits = value.bit_generator
+            state = bits.state  # (a new dict each time it is read)
+            def put_generator():
+                bits.state = state
+                return True
+            return put_generator
+        if kind is recorded("numpy.random", "RandomState"):
+            state = value.get_state(legacy=False)
+            def put_random_state():
+                value.set_state(state)
+                return True
+            return put_random_state
+        if kind is recorded("minigrad", "Tensor"):  # (its fields are slots: X.array = ...)
+            fields = []
+            for field in dict(vars(kind)).values():
+                if type(field) is types.MemberDescriptorType:
+                    try:
+                        fields.append((field, field.__get__(value, kind)))
+                    except AttributeError:  # (not set)
+                        pass
+            inner = [keeper(v, left, depth + 1) for _, v in fields]
+            inner = [put for put in inner if put is not None]
+            def put_tensor():
+                for field, kept in fields:
+                    if field.__get__(value, kind) is not kept:
+                        field.__set__(value, kept)
+                return all([put() for put in inner])
+            return put_tensor
+        if kind not in (list, tuple, dict, set) or depth >= KEPT_DEPTH:
+            return None
+        # NOTE: by identity, through the types' own methods: an item's __eq__ or __hash__ is
+        # the notebook's code when the notebook put it there
+        items = list(dict.items(value)) if kind is dict else list(value)
+        left[1] -= len(items)
+        if left[1] < 0:
+            return None
+        inner = [keeper(v if kind is not dict else v[1], left, depth + 1) for v in items]
+        inner = [put for put in inner if put is not None]
+        def put_items():
+            now = list(dict.items(value)) if kind is dict else list(value)
+            if kind is dict:
+                flat = [x for pair in now for x in pair]
+                saved = [x for pair in items for x in pair]
+            elif kind is set:
+                flat, saved = sorted(map(id, now)), sorted(map(id, items))
+            else:
+                flat, saved = now, items
+            if len(flat) != len(saved) or not all(a is b for a, b in zip(flat, saved)):
+                if kind is dict:
+                    dict.clear(value)
+                    dict.update(value, items)
+                elif kind is set:
+                    set.clear(value)
+                    set.update(value, items)
+                elif kind is list:
+                    list.__setitem__(value, slice(None), items)
+            return all([put() for put in inner])
+        return put_items
+
+    def keep_contents(name, value):
+        contents.pop(name, None)
+        left = [KEPT_BYTES - sum(c[1] for c in contents.values()),
+                KEPT_ITEMS - sum(c[2] for c in contents.values())]
+        room = list(left)
+        try:
+            put = keeper(value, left)
+        except Exception:  # (a copy past the memory limit)
+            put = None
+        if put is not None:
+            contents[name] = (put, room[0] - left[0], room[1] - left[1])
+
+    def put_contents_back(found):
+        for name, (put, _, _) in contents.items():
+            try:
+                done = put()
+            except Exception:
+                done = False
+            if not done:
+                found.append(f"the data {name!r} a locked cell bound was changed in place and "
+                             "could not be put back")
 
     # The checks' own modules: every name is kept, private helpers and tables too (the types
     # plain_value accepts, the ufunc assert_close measures with), not only public functions.
@@ -392,6 +503,7 @@ def _minigrad_guard(bound, key_file, requests_file):
             value = shell.user_ns[name]
             names.pop(name, None)
             data.pop(name, None)
+            contents.pop(name, None)
             if isinstance(value, types.ModuleType):
                 names[name] = value
                 prefix = value.__name__ + "."
@@ -405,6 +517,10 @@ def _minigrad_guard(bound, key_file, requests_file):
                     remember_module(module)
             else:
                 data[name] = value
+        # (after the loop: the cell's `np`, whose types say what an array is, may come after)
+        for name in bound.get(cell, ()):
+            if name in data and shell.user_ns.get(name, data) is data[name]:
+                keep_contents(name, data[name])
         ended = end_watch()
         answer(started, [f"{name} was called (refused)" for name in dict.fromkeys(refused)]
                + list(dict.fromkeys(unasked)) + changed_while_testing + ended)
@@ -414,10 +530,17 @@ def _minigrad_guard(bound, key_file, requests_file):
 
     def restore(signum, frame):
         started = monotonic()
-        if requested(signum) is None:
+        cell = requested(signum)
+        if cell is None:
             return None
         if busy(frame):
             return answer(started, ["a cell was still running after its reply"], refuse=True)
+        # A given cell gets the helpers and data back too: `Y = X * 2` after an answer that
+        # zeroed X in place was the given cell's zeros, which it vouched for.
+        if cell in given:
+            found = []
+            put_data_back(found)
+            return answer(started, found)
         # NOTE: a thread (or a timer's signal handler) can patch again right after this
         # handler returns, before the test is compiled: one that kept swapping the shell's
         # compiler passed every test of a notebook of wrong answers. So the kernel gets a
@@ -511,6 +634,13 @@ def _minigrad_guard(bound, key_file, requests_file):
         if vars(_signal).get("pthread_sigmask") is not mask_without_guard_signals:
             found.append("_signal.pthread_sigmask was rebound")
             _signal.pthread_sigmask = mask_without_guard_signals
+        put_data_back(found)
+        found += dict.fromkeys(unasked)
+        unasked.clear()
+        restore_imports(found)
+        return found
+
+    def put_data_back(found):
         for name, value in names.items():
             if shell.user_ns.get(name) is not value:
                 found.append(f"test helper {name!r} was rebound")
@@ -518,10 +648,7 @@ def _minigrad_guard(bound, key_file, requests_file):
         for name, value in data.items():
             if shell.user_ns.get(name, data) is not value:
                 shell.user_ns[name] = value
-        found += dict.fromkeys(unasked)
-        unasked.clear()
-        restore_imports(found)
-        return found
+        put_contents_back(found)
 
     def hide_no_builtin(found):
         user_ns = shell.user_ns
@@ -1121,7 +1248,7 @@ _minigrad_types.FunctionType(
     _minigrad_guard.__code__,
     {"__builtins__": dict(vars(_minigrad_builtins)), "__name__": "minigrad_course.guard",
      "get_ipython": get_ipython},
-)(__BOUND__, __KEY_FILE__, __REQUESTS_FILE__)
+)(__BOUND__, __GIVEN__, __KEY_FILE__, __REQUESTS_FILE__)
 del _minigrad_guard, _minigrad_builtins, _minigrad_types
 """
 
@@ -1238,10 +1365,12 @@ class Guard:
         restore_before,
         snapshot_after,
         key: str,
+        given=(),
     ):
         self.log_fd, self.pid, self.key = log_fd, pid, key.encode()
         self.requests_fd, self.asked = requests_fd, 0
         self.restore_before, self.snapshot_after = set(restore_before), set(snapshot_after)
+        self.given = set(given)  # locked cells that are not graded: their data is put back too
         self.offset = 0
         # NOTE: (when the guard's handler started, its verdict: True for ok) of each answer. An
         # answer is matched to a signal by starting after it, not by its number: the notebook's
@@ -1263,8 +1392,12 @@ class Guard:
         return self.nonces.get(cell_index) in self.ended
 
     async def before(self, cell_index: int) -> bool:
-        """Put the known routes back before a graded test; False: the guard did not answer, or
-        said that the kernel could not be made safe for it."""
+        """Put the known routes back before a graded test (the helpers and data the locked cells
+        bound, before a given cell); False: the guard did not answer, or said that the kernel
+        could not be made safe for the test."""
+        if cell_index in self.given:
+            await self._ask(signal.SIGUSR2, cell_index)  # (a given cell runs all the same)
+            return True
         return cell_index not in self.restore_before or await self._ask(signal.SIGUSR2, cell_index)
 
     async def after(self, cell_index: int) -> bool:
@@ -1555,9 +1688,11 @@ def _execute_once(
         asks, asks_path = _request_file(Path(cwd) / GUARD_REQUESTS_FILE)
         # + 1: the setup cell
         bound = {i + 1: names for i, names in zip(guard.snapshot_after, guard.snapshot_names)}
+        given = [i + 1 for i in guard.snapshot_after if i not in guard.restore_before]
         setup += (
             _GUARD_SETUP.replace("__TAG__", GUARD_TAG)
             .replace("__BOUND__", repr(bound))
+            .replace("__GIVEN__", repr(given))
             .replace("__KEY_FILE__", repr(str(key_file)))
             .replace("__REQUESTS_FILE__", repr(str(asks_path)))
             .replace("__END_NAME__", repr(END_NAME))
@@ -1653,6 +1788,7 @@ def _execute_once(
                 [i + 1 for i in guard.restore_before],  # + 1: the setup cell
                 [i + 1 for i in guard.snapshot_after],
                 key,
+                given,
             )
         try:
             home = jail.scratch if private else state
