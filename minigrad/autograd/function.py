@@ -78,6 +78,12 @@ class Function:
     _node_post_hooks: dict | None = None  # register_hook: fn(grad_inputs, grad_outputs)
     _tensor_args = -1  # bit i set: forward argument i was a Tensor (-1: all were)
     wrapped_operands: tuple = ()  # the arguments PyTorch makes tensors of (next_functions)
+    # the Tensor arguments PyTorch never differentiates (an index, a mask, a condition, a
+    # target): no entry in next_functions or in a node hook's grad_inputs, as PyTorch's
+    index_operands: tuple = ()
+    # PyTorch's names of the tensors forward saves, in order ("self", "other", "result"):
+    # the node reads them as `_saved_<name>` (`y.grad_fn._saved_self`, the autograd notes)
+    saved_names: tuple = ()
     _non_differentiable: tuple = ()
     needs_input_grad: tuple = ()
     # A built-in op's name in a static graph ("add"); None for a user's Function. Setting it
@@ -342,20 +348,28 @@ class Function:
         entry = self._saved[i]
         return entry.ndim if type(entry) is _Packed else entry[0].ndim
 
+    def __getattr__(self, name: str):
+        # NOTE: only for names not found otherwise: no cost to the attributes ops set
+        if name.startswith("_saved_") and name[7:] in type(self).saved_names:
+            return self.saved_tensors[type(self).saved_names.index(name[7:])]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     @property
     def next_functions(self) -> tuple:
         """The nodes this one sends gradients to, as (node, output_nr), like PyTorch's: one
         entry per Tensor argument ((None, 0) where it needs no gradient), not for options
         such as dim. A Python number operand of `wrapped_operands` (x + 1, 2 * x) is a
         tensor in PyTorch, listed after the tensor as (None, 0): PyTorch calls x.mul(2)."""
+        entries = tuple(listed_edge(self._edges[i]) for i in self._listed_inputs())
         tensors = self._tensor_args
-        entries = tuple(
-            (None, 0) if e is None else (e[0], e[1])
-            for i, e in enumerate(self._edges)
-            if tensors >> i & 1
-        )
         wrapped = sum(1 for i in self.wrapped_operands if not tensors >> i & 1)
         return entries + ((None, 0),) * wrapped
+
+    def _listed_inputs(self) -> list[int]:
+        """The positions of the forward arguments PyTorch's node has an edge for: each Tensor
+        but the `index_operands`."""
+        tensors, skipped = self._tensor_args, self.index_operands
+        return [i for i in range(len(self._edges)) if tensors >> i & 1 and i not in skipped]
 
     def register_hook(self, fn) -> RemovableHandle:
         """Call `fn(grad_inputs, grad_outputs)` after this node's backward (tuples: one
@@ -374,6 +388,11 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"  # as PyTorch prints a node
+
+
+def listed_edge(edge) -> tuple:
+    """An edge as next_functions lists it: (node, output_nr), or (None, 0) for none."""
+    return (None, 0) if edge is None else (edge[0], edge[1])
 
 
 class AccumulateGrad:

@@ -59,6 +59,7 @@ class MatMul(Function):
     """y = a @ b; ga = gy @ b^T, gb = a^T @ gy, summed over broadcast batch dims."""
 
     op_name = ufunc = "matmul"
+    saved_names = ("self", "mat2")
 
     def name(self):
         a, b = self._input_ndim(0), self._input_ndim(1)

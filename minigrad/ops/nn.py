@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import Function, listed_edge
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
     cast_to,
@@ -279,6 +279,7 @@ class NLLLoss(Function):
     """Negative log-likelihood of class indices: -w[t] * x[i, t], reduced. (N, C), (N,) -> ()"""
 
     op_name = "nll_loss"
+    index_operands = (1, 2)  # the target and the class weights
 
     def name(self):
         return "NllLossBackward0"
@@ -316,6 +317,7 @@ class CrossEntropy(Function):
     """
 
     op_name = "cross_entropy"
+    index_operands = (1, 2)  # the target and the class weights
 
     def name(self):
         return "NllLossBackward0"
@@ -509,7 +511,7 @@ def cross_entropy(
     _require_floating_softmax("log_softmax", input, 1 if input.ndim > 1 else 0)
     x, t = _classes_last(input, target, "cross_entropy")
     loss = CrossEntropy.apply(x, t, weight, ignore_index, reduction)
-    if reduction == "none":
+    if reduction == "none" and loss.shape != target.shape:  # (N, d1, ...) targets
         loss = reshape(loss, target.shape)
     if label_smoothing > 0:
         loss = (1 - label_smoothing) * loss + label_smoothing * _smooth_term(
@@ -958,6 +960,7 @@ class Embedding(Function):
     """y = weight[index]; the gradient rows are added back (none for padding_idx). -> (*, D)"""
 
     op_name = "embedding"
+    index_operands = (1,)
 
     @staticmethod
     def forward(ctx, weight, index, padding_idx, scale_grad_by_freq=False):
@@ -1040,6 +1043,12 @@ class EmbeddingBag(Function):
     max: each column's gradient goes to the first row holding its maximum (as PyTorch)."""
 
     op_name = "embedding_bag"
+    index_operands = (1, 2)  # the indices and the offsets
+
+    @property
+    def next_functions(self) -> tuple:
+        # PyTorch's node lists the weight and per_sample_weights, given or not
+        return listed_edge(self._edges[0]), listed_edge(self._edges[3])
 
     @staticmethod
     def forward(ctx, weight, index, offsets, per_sample_weights, include_last_offset, mode, pad):
