@@ -348,6 +348,11 @@ class Function:
         entry = self._saved[i]
         return entry.ndim if type(entry) is _Packed else entry[0].ndim
 
+    @property
+    def metadata(self) -> dict:
+        """A dict the node keeps for its user (PyTorch's Node.metadata), empty at first."""
+        return self.__dict__.setdefault("_metadata", {})
+
     def __getattr__(self, name: str):
         # NOTE: only for names not found otherwise: no cost to the attributes ops set
         if name.startswith("_saved_") and name[7:] in type(self).saved_names:
@@ -398,13 +403,14 @@ def listed_edge(edge) -> tuple:
 class AccumulateGrad:
     """The node that ends every path at a leaf: adds the incoming gradient into `leaf.grad`."""
 
-    __slots__ = ("_variable", "_post_hooks", "__weakref__")
+    __slots__ = ("_variable", "_post_hooks", "_metadata", "__weakref__")
     _edges = ()
     _n_outputs = 1
 
     def __init__(self, variable: Tensor):
         self._variable = weakref.ref(variable)
         self._post_hooks = None  # hook(leaf) after each accumulation (see Tensor's method)
+        self._metadata = None
 
     @property
     def variable(self) -> Tensor | None:
@@ -414,6 +420,12 @@ class AccumulateGrad:
     @staticmethod
     def name() -> str:
         return "AccumulateGrad"
+
+    @property
+    def metadata(self) -> dict:
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
 
     @property
     def next_functions(self) -> tuple:

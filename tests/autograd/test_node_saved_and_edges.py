@@ -125,3 +125,15 @@ def _same_shape_reshape(lib):
 def test_reshape_to_the_same_shape_is_a_new_view_as_pytorch():
     """PyTorch returns a view (`_base` is x, ViewBackward0), never x itself."""
     assert _same_shape_reshape(minigrad) == _same_shape_reshape(torch)
+
+
+def test_a_node_keeps_metadata_for_its_user():
+    """PyTorch's `grad_fn.metadata`: a dict per node (AccumulateGrad too), kept across reads."""
+    for lib in (minigrad, torch):
+        x = lib.ones(2, requires_grad=True)
+        y = x * 2
+        assert y.grad_fn.metadata == {}
+        y.grad_fn.metadata["layer"] = "fc1"
+        leaf = y.grad_fn.next_functions[0][0]
+        leaf.metadata["name"] = "x"
+        assert y.grad_fn.metadata == {"layer": "fc1"} and leaf.metadata == {"name": "x"}
