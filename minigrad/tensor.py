@@ -802,12 +802,14 @@ class Tensor:
 
     # NOTE: a string, None or another object is simply not equal (False), as in PyTorch
     def __eq__(self, other):
-        if isinstance(other, (str, type(None))):
+        # NOTE: as PyTorch's `==`, a string, None, a list or a tuple is compared as an object
+        # (t == [1, 2] is False), never elementwise
+        if isinstance(other, (str, type(None), list, tuple)):
             return NotImplemented
         return nograd_ops.eq(self, other)
 
     def __ne__(self, other):
-        if isinstance(other, (str, type(None))):
+        if isinstance(other, (str, type(None), list, tuple)):
             return NotImplemented
         return nograd_ops.ne(self, other)
 

@@ -705,6 +705,11 @@ def test_pytorch_operator_semantics_on_odd_operands():
     x = minigrad.ones(2, 3)
     assert (x == None) is False and (x != None) is True  # noqa: E711
     assert (x == "a") is False and (x != "a") is True
+    # a list or a tuple is an object to ==, as in PyTorch: `if pred == [1, 2]` is False
+    v = minigrad.tensor([1, 2])
+    assert (v == [1, 2]) is False and (v != (1, 2)) is True
+    assert ([1, 2] == v) is False  # noqa: SIM300 (the reflected ==)
+    assert (v == 2).tolist() == [False, True]
     assert x.flip(0, 1).shape == x.flip(dims=(1,)).shape == x.flip([0]).shape == (2, 3)
     assert x.permute(dims=(1, 0)).shape == x.permute(1, 0).shape == (3, 2)
     a = minigrad.tensor([7, -7])

@@ -402,7 +402,7 @@ def _run_node_pre_hooks(node, buffer) -> list:
 
 def _run_node_post_hooks(node, grads: tuple, buffer) -> tuple:
     """The hooks see and may replace the gradients of the Tensor inputs only (as PyTorch's)."""
-    positions = [i for i in range(len(node._edges)) if node._tensor_args >> i & 1]
+    positions = node._listed_inputs()
     full = list(grads[: len(node._edges)]) + [None] * (len(node._edges) - len(grads))
     grad_inputs = tuple(full[i] for i in positions)
     for hook in list(node._node_post_hooks.values()):

@@ -78,6 +78,12 @@ class Function:
     _node_post_hooks: dict | None = None  # register_hook: fn(grad_inputs, grad_outputs)
     _tensor_args = -1  # bit i set: forward argument i was a Tensor (-1: all were)
     wrapped_operands: tuple = ()  # the arguments PyTorch makes tensors of (next_functions)
+    # the Tensor arguments PyTorch never differentiates (an index, a mask, a condition, a
+    # target): no entry in next_functions or in a node hook's grad_inputs, as PyTorch's
+    index_operands: tuple = ()
+    # PyTorch's names of the tensors forward saves, in order ("self", "other", "result"):
+    # the node reads them as `_saved_<name>` (`y.grad_fn._saved_self`, the autograd notes)
+    saved_names: tuple = ()
     _non_differentiable: tuple = ()
     needs_input_grad: tuple = ()
     # A built-in op's name in a static graph ("add"); None for a user's Function. Setting it
@@ -343,19 +349,32 @@ class Function:
         return entry.ndim if type(entry) is _Packed else entry[0].ndim
 
     @property
+    def metadata(self) -> dict:
+        """A dict the node keeps for its user (PyTorch's Node.metadata), empty at first."""
+        return self.__dict__.setdefault("_metadata", {})
+
+    def __getattr__(self, name: str):
+        # NOTE: only for names not found otherwise: no cost to the attributes ops set
+        if name.startswith("_saved_") and name[7:] in type(self).saved_names:
+            return self.saved_tensors[type(self).saved_names.index(name[7:])]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    @property
     def next_functions(self) -> tuple:
         """The nodes this one sends gradients to, as (node, output_nr), like PyTorch's: one
         entry per Tensor argument ((None, 0) where it needs no gradient), not for options
         such as dim. A Python number operand of `wrapped_operands` (x + 1, 2 * x) is a
         tensor in PyTorch, listed after the tensor as (None, 0): PyTorch calls x.mul(2)."""
+        entries = tuple(listed_edge(self._edges[i]) for i in self._listed_inputs())
         tensors = self._tensor_args
-        entries = tuple(
-            (None, 0) if e is None else (e[0], e[1])
-            for i, e in enumerate(self._edges)
-            if tensors >> i & 1
-        )
         wrapped = sum(1 for i in self.wrapped_operands if not tensors >> i & 1)
         return entries + ((None, 0),) * wrapped
+
+    def _listed_inputs(self) -> list[int]:
+        """The positions of the forward arguments PyTorch's node has an edge for: each Tensor
+        but the `index_operands`."""
+        tensors, skipped = self._tensor_args, self.index_operands
+        return [i for i in range(len(self._edges)) if tensors >> i & 1 and i not in skipped]
 
     def register_hook(self, fn) -> RemovableHandle:
         """Call `fn(grad_inputs, grad_outputs)` after this node's backward (tuples: one
@@ -376,16 +395,22 @@ class Function:
         return f"<{self.name()} object at {id(self):#x}>"  # as PyTorch prints a node
 
 
+def listed_edge(edge) -> tuple:
+    """An edge as next_functions lists it: (node, output_nr), or (None, 0) for none."""
+    return (None, 0) if edge is None else (edge[0], edge[1])
+
+
 class AccumulateGrad:
     """The node that ends every path at a leaf: adds the incoming gradient into `leaf.grad`."""
 
-    __slots__ = ("_variable", "_post_hooks", "__weakref__")
+    __slots__ = ("_variable", "_post_hooks", "_metadata", "__weakref__")
     _edges = ()
     _n_outputs = 1
 
     def __init__(self, variable: Tensor):
         self._variable = weakref.ref(variable)
         self._post_hooks = None  # hook(leaf) after each accumulation (see Tensor's method)
+        self._metadata = None
 
     @property
     def variable(self) -> Tensor | None:
@@ -395,6 +420,12 @@ class AccumulateGrad:
     @staticmethod
     def name() -> str:
         return "AccumulateGrad"
+
+    @property
+    def metadata(self) -> dict:
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
 
     @property
     def next_functions(self) -> tuple:

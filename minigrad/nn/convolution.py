@@ -19,6 +19,7 @@ from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _check_groups, _tuple, c
 from minigrad.ops.conv3d import avg_pool3d, max_pool3d
 from minigrad.ops.matmul import check_same_dtype
 from minigrad.ops.selection import where
+from minigrad.ops.shape import reshape_if_needed
 from minigrad.tensor import Tensor
 
 
@@ -137,7 +138,7 @@ def conv_transpose2d(
         filters = weight.reshape(groups, cg, og, kh, kw).permute(0, 1, 3, 4, 2)
         cols = rows @ filters.reshape(groups, cg, kh * kw * og)  # (N, g, H*W, kh*kw*O/g)
         y = Col2Im.apply(cols.reshape(n * groups * h * w, -1), shape, geom)
-    y = y.reshape(n, groups * og, *size)
+    y = reshape_if_needed(y, (n, groups * og, *size))  # no node when groups == 1
     if bias is not None:
         y = y + bias.reshape(-1, 1, 1)
     return y[0] if unbatched else y

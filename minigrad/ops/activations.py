@@ -25,6 +25,7 @@ class Sigmoid(Function):
     """y = 1 / (1 + exp(-x)); saves y; dy/dx = y * (1 - y). (*) -> (*)"""
 
     op_name = "sigmoid"
+    saved_names = ("result",)
 
     @staticmethod
     def forward(ctx, x):
@@ -95,6 +96,7 @@ class Silu(Function):
     """y = x sigmoid(x), fused; dy/dx = s (1 + x (1 - s)), s = sigmoid(x). (*) -> (*)"""
 
     op_name = "silu"
+    saved_names = ("self",)
 
     @staticmethod
     def forward(ctx, x):
@@ -149,6 +151,7 @@ class Tanh(Function):
     """y = tanh(x); saves y; dy/dx = 1 - y^2. (*) -> (*)"""
 
     op_name = "tanh"
+    saved_names = ("result",)
     ufunc, cuda = "tanh", "tanh({a})"
 
     @staticmethod
@@ -194,6 +197,7 @@ class Relu(Function):
     """y = max(x, 0); saves y; dy/dx = 1 where y > 0. (*) -> (*)"""
 
     op_name = "relu"
+    saved_names = ("result",)
     # NOTE: a static replay runs clip with both bounds: NumPy's maximum against the number 0
     # takes a strided loop, 1.5x slower on (64, 128) and 3.5x on (1000, 1000)
     ufunc, cuda = "clip", "max({a}, ({T})0)"
@@ -251,6 +255,7 @@ class LeakyRelu(Function):
     """y = x if x > 0 else slope * x. (*) -> (*)"""
 
     op_name = "leaky_relu"
+    saved_names = ("self",)
 
     @staticmethod
     def forward(ctx, x, slope=0.01):
@@ -373,6 +378,7 @@ class Gelu(Function):
     # not two."""
 
     op_name = "gelu"
+    saved_names = ("self",)
 
     @staticmethod
     def forward(ctx, x, approximate="none"):
@@ -578,6 +584,7 @@ class Softplus(Function):
     """y = log(1 + exp(beta x)) / beta (linear above threshold); dy/dx = sigmoid(beta x)."""
 
     op_name = "softplus"
+    saved_names = ("self",)
 
     @staticmethod
     def forward(ctx, x, beta=1.0, threshold=20.0):
@@ -655,6 +662,7 @@ class Hardtanh(Function):
     # detached clamp took six passes: relu6 on 512x512 float32 22x -> 1x PyTorch's time"""
 
     op_name = "hardtanh"
+    saved_names = ("self",)
 
     @staticmethod
     def forward(ctx, x, low, high):

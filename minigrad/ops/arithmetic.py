@@ -173,6 +173,7 @@ class Mul(Function):
     """y = a * b, broadcast; dy/da = b, dy/db = a. (*), (*) -> (*)"""
 
     op_name = "mul"
+    saved_names = ("other", "self")
     wrapped_operands = (0, 1)
     ufunc, cuda = "multiply", "{a} * {b}"
 
@@ -211,6 +212,7 @@ class Div(Function):
     """y = a / b, broadcast; dy/da = 1 / b, dy/db = -a / b^2. (*), (*) -> (*)"""
 
     op_name = "div"
+    saved_names = ("other", "self")
     wrapped_operands = (0, 1)
     quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "divide", "{a} / {b}"
@@ -259,6 +261,7 @@ class Pow(Function):
     """y = a ** b; dy/da = b * a^(b-1), dy/db = y * log(a) (0 where a == 0). (*), (*) -> (*)"""
 
     op_name = "pow"
+    saved_names = ("exponent", "self")
     quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "power", "pow({a}, {b})"
 

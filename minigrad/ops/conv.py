@@ -22,7 +22,7 @@ from minigrad.creation import full
 from minigrad.ops._util import strided_view
 from minigrad.ops.matmul import _op_dtype
 from minigrad.ops.nograd import NoGrad
-from minigrad.ops.shape import _row_major, cat, contiguous, permute, reshape, unsqueeze
+from minigrad.ops.shape import _row_major, cat, contiguous, permute, reshape_if_needed, unsqueeze
 from minigrad.tensor import Tensor
 
 
@@ -348,22 +348,27 @@ class Conv2d(Function):
         # NOTE: gy per image as it is, (O, Ho Wo) rows: the products below are batched over
         # the images (a transposed operand is BLAS's own), so gy is never copied to (N Ho Wo,
         # O) (0.16 ms on (32, 32, 16, 16))
-        rows = reshape(_dense(gy), (n, out_channels, -1))
+        rows = reshape_if_needed(_dense(gy), (n, out_channels, -1))
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             # NOTE: one matmul per image and kernel offset gives the columns' gradient as
             # contiguous blocks, which col2im adds without first copying a transpose of them
             # ((32, 16, 16, 16) -> 32 channels, 3x3: 1.4 -> 0.7 ms with the reordering)
-            w_blocks = reshape(permute(w, (2, 3, 0, 1)), (kh * kw, out_channels, c))
+            w_blocks = reshape_if_needed(permute(w, (2, 3, 0, 1)), (kh * kw, out_channels, c))
             blocks = unsqueeze(rows.mT, 1) @ w_blocks  # (N, kh kw, Ho Wo, C)
             gx = Col2Im.apply(blocks, x.array.shape, ctx.geom, True)
         if ctx.needs_input_grad[1]:
             # NOTE: with create_graph, im2col is recorded so a second backward reaches x
             cols = Im2Col.apply(x, ctx.geom) if state.enabled else Tensor._make(ctx.cols)
-            per_image = (rows @ reshape(cols, (n, rows.shape[-1], -1))).sum(0)
-            gw = permute(reshape(per_image, (out_channels, kh, kw, c)), (0, 3, 1, 2))
+            per_image = (rows @ reshape_if_needed(cols, (n, rows.shape[-1], -1))).sum(0)
+            gw = permute(reshape_if_needed(per_image, (out_channels, kh, kw, c)), (0, 3, 1, 2))
         if ctx.needs_input_grad[2]:
-            gb = reshape(rows, (n * out_channels, -1)).sum(1).reshape(n, out_channels).sum(0)
+            gb = (
+                reshape_if_needed(rows, (n * out_channels, -1))
+                .sum(1)
+                .reshape(n, out_channels)
+                .sum(0)
+            )
         return gx, gw, gb, None
 
 
@@ -386,16 +391,18 @@ def _conv_backward_planes(ctx, x, w, gy):
     n, out_channels = gy.shape[:2]
     gx = gw = gb = None
     if ctx.needs_input_grad[0]:
-        g = reshape(permute(gy, (1, 0, 2, 3)), (out_channels, -1))  # (O, N Ho Wo)
-        gx = Planes2Im.apply(reshape(w, (out_channels, -1)).mT @ g, x.array.shape, ctx.geom)
-    rows = reshape(gy, (n, out_channels, -1))  # (N, O, Ho Wo)
+        g = reshape_if_needed(permute(gy, (1, 0, 2, 3)), (out_channels, -1))  # (O, N Ho Wo)
+        gx = Planes2Im.apply(
+            reshape_if_needed(w, (out_channels, -1)).mT @ g, x.array.shape, ctx.geom
+        )
+    rows = reshape_if_needed(gy, (n, out_channels, -1))  # (N, O, Ho Wo)
     if ctx.needs_input_grad[1]:
         # NOTE: with create_graph, im2planes is recorded so a second backward reaches x
         planes = Im2Planes.apply(x, ctx.geom) if state.enabled else Tensor._make(ctx.cols)
-        per_image = permute(reshape(planes, (-1, n, rows.shape[-1])), (1, 2, 0))
-        gw = reshape((rows @ per_image).sum(0), w.shape)
+        per_image = permute(reshape_if_needed(planes, (-1, n, rows.shape[-1])), (1, 2, 0))
+        gw = reshape_if_needed((rows @ per_image).sum(0), w.shape)
     if ctx.needs_input_grad[2]:
-        gb = reshape(rows, (n * out_channels, -1)).sum(1).reshape(n, out_channels).sum(0)
+        gb = reshape_if_needed(rows, (n * out_channels, -1)).sum(1).reshape(n, out_channels).sum(0)
     return gx, gw, gb, None
 
 
@@ -405,7 +412,7 @@ def _batched(input: Tensor, op: str, dims: int = 2):
     if input.ndim == dims + 2:
         return input, False
     if input.ndim == dims + 1:
-        return reshape(input, (1, *input.shape)), True
+        return reshape_if_needed(input, (1, *input.shape)), True
     letters = ", ".join("DHW"[-dims:])
     raise RuntimeError(
         f"{op}: expected a {dims + 1}-D (C, {letters}) or {dims + 2}-D (N, C, {letters}) "
@@ -497,7 +504,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         y = Conv2d.apply(x, weight, bias, geom)
     else:
         y = _grouped_conv2d(x, weight, bias, geom, groups)
-    return reshape(y, y.shape[1:]) if unbatched else y
+    return reshape_if_needed(y, y.shape[1:]) if unbatched else y
 
 
 def _grouped_conv2d(x, weight, bias, geom: Geometry, groups: int) -> Tensor:
@@ -506,16 +513,16 @@ def _grouped_conv2d(x, weight, bias, geom: Geometry, groups: int) -> Tensor:
     n, c, h, w = x.shape
     out_channels, per_group = weight.shape[0], weight.shape[1]
     ho, wo = geom.out_size(h, w)
-    cols = Im2Col.apply(reshape(x, (n * groups, per_group, h, w)), geom)
-    cols = reshape(cols, (n, groups, ho * wo, -1))
+    cols = Im2Col.apply(reshape_if_needed(x, (n * groups, per_group, h, w)), geom)
+    cols = reshape_if_needed(cols, (n, groups, ho * wo, -1))
     kh, kw = geom.kernel
     og = out_channels // groups
     # im2col's columns are (kh, kw, C) with channels last: order the filters the same way
-    filters = permute(reshape(weight, (groups, og, per_group, kh, kw)), (0, 3, 4, 2, 1))
-    y = cols @ reshape(filters, (groups, kh * kw * per_group, og))  # (N, g, Ho Wo, O / g)
-    y = reshape(permute(y, (0, 1, 3, 2)), (n, out_channels, ho, wo))
+    filters = permute(reshape_if_needed(weight, (groups, og, per_group, kh, kw)), (0, 3, 4, 2, 1))
+    y = cols @ reshape_if_needed(filters, (groups, kh * kw * per_group, og))  # (N, g, Ho Wo, O / g)
+    y = reshape_if_needed(permute(y, (0, 1, 3, 2)), (n, out_channels, ho, wo))
     if bias is not None:
-        y = y + reshape(bias, (out_channels, 1, 1))
+        y = y + reshape_if_needed(bias, (out_channels, 1, 1))
     return y
 
 
@@ -702,7 +709,7 @@ def max_pool2d(
     wide = ceil_pad(x, geom, ceil_mode, _lowest(x.array.dtype))
     y = MaxPool2d.apply(wide, geom)
     if unbatched:
-        y = reshape(y, y.shape[1:])
+        y = reshape_if_needed(y, y.shape[1:])
     if not return_indices:
         return y
     index = MaxPoolIndices.apply(wide, geom, x.shape[3])
@@ -741,13 +748,13 @@ def avg_pool2d(
     wide = ceil_pad(x, geom, ceil_mode, 0)
     n, c, h, w = wide.shape
     ho, wo = geom.out_size(h, w)
-    cols = Im2Col.apply(reshape(wide, (n * c, 1, h, w)), geom)
-    total = reshape(cols.sum(1), (n, c, ho, wo))
+    cols = Im2Col.apply(reshape_if_needed(wide, (n * c, 1, h, w)), geom)
+    total = reshape_if_needed(cols.sum(1), (n, c, ho, wo))
     divisor = pool_divisor(
         "avg_pool2d", total, x, geom, ceil_mode, count_include_pad, divisor_override
     )
     y = total / divisor
-    return reshape(y, y.shape[1:]) if unbatched else y
+    return reshape_if_needed(y, y.shape[1:]) if unbatched else y
 
 
 def pool_divisor(op, total, x, geom: Geometry, ceil_mode, count_include_pad, divisor_override):

@@ -22,7 +22,7 @@ from minigrad.ops.conv import (
     pool_divisor,
 )
 from minigrad.ops.nograd import NoGrad
-from minigrad.ops.shape import permute, reshape
+from minigrad.ops.shape import permute, reshape_if_needed
 from minigrad.tensor import Tensor
 
 
@@ -97,13 +97,16 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     u = Windows.apply(x, geom)  # (N, C, *out, *kernel)
     out = u.shape[2:5]
     # (g, N Do Ho Wo, C/g kd kh kw): each group's windows, one row per output voxel
-    u = permute(reshape(u, (n, g, c // g, *u.shape[2:])), (1, 0, 3, 4, 5, 2, 6, 7, 8))
-    y = reshape(u, (g, n * math.prod(out), -1)) @ reshape(weight, (g, o // g, -1)).mT
+    u = permute(reshape_if_needed(u, (n, g, c // g, *u.shape[2:])), (1, 0, 3, 4, 5, 2, 6, 7, 8))
+    y = (
+        reshape_if_needed(u, (g, n * math.prod(out), -1))
+        @ reshape_if_needed(weight, (g, o // g, -1)).mT
+    )
     if bias is not None:
-        y = y + reshape(bias, (g, 1, -1))
-    y = permute(reshape(y, (g, n, *out, o // g)), (1, 0, 5, 2, 3, 4))
-    y = reshape(y, (n, o, *out))
-    return reshape(y, y.shape[1:]) if unbatched else y
+        y = y + reshape_if_needed(bias, (g, 1, -1))
+    y = permute(reshape_if_needed(y, (g, n, *out, o // g)), (1, 0, 5, 2, 3, 4))
+    y = reshape_if_needed(y, (n, o, *out))
+    return reshape_if_needed(y, y.shape[1:]) if unbatched else y
 
 
 def max_pool3d(
@@ -123,9 +126,9 @@ def max_pool3d(
     )
     lowest = _lowest(x.array.dtype)
     u = Windows.apply(ceil_pad(x, geom, ceil_mode, lowest), geom, lowest)
-    y = reshape(u, (*u.shape[:5], -1)).max(-1)[0]
+    y = reshape_if_needed(u, (*u.shape[:5], -1)).max(-1)[0]
     if unbatched:
-        y = reshape(y, y.shape[1:])
+        y = reshape_if_needed(y, y.shape[1:])
     if not return_indices:
         return y
     index = MaxPool3dIndices.apply(u, geom, tuple(x.shape[2:]))
@@ -180,9 +183,9 @@ def avg_pool3d(
         "avg_pool3d", input, kernel_size, stride, padding, 1, ceil_mode, dims=3
     )
     u = Windows.apply(ceil_pad(x, geom, ceil_mode, 0), geom)
-    total = reshape(u, (*u.shape[:5], -1)).sum(-1)
+    total = reshape_if_needed(u, (*u.shape[:5], -1)).sum(-1)
     divisor = pool_divisor(
         "avg_pool3d", total, x, geom, ceil_mode, count_include_pad, divisor_override
     )
     y = total / divisor
-    return reshape(y, y.shape[1:]) if unbatched else y
+    return reshape_if_needed(y, y.shape[1:]) if unbatched else y

@@ -26,7 +26,7 @@ from minigrad.ops._util import (
     strided_view,
 )
 from minigrad.ops.nograd import NoGrad
-from minigrad.ops.shape import reshape, sum_to
+from minigrad.ops.shape import reshape_if_needed, sum_to
 from minigrad.tensor import Tensor, _check_writable, _overlaps, _replay, fill_target
 
 _BASIC = frozenset({int, slice, type(None), type(Ellipsis)})
@@ -424,7 +424,9 @@ def copy_slices(base: Tensor, ops, src: Tensor) -> Tensor:
     positions = Tensor._make(xp.arange(base.array.size).reshape(shape))
     picked = _replay(positions, ops).array
     if not shape:  # a 0-d base has no dim to index: its one element, through a 1-d view
-        return reshape(CopySlices.apply(reshape(base, (1,)), (picked,), src), ())
+        return reshape_if_needed(
+            CopySlices.apply(reshape_if_needed(base, (1,)), (picked,), src), ()
+        )
     return CopySlices.apply(base, xp.unravel_index(picked, shape), src)
 
 
@@ -545,7 +547,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     _check_index("gather", input, d, index)
     if index.ndim != input.ndim:  # a 0-d input or index counts as 1-d (PyTorch's rule)
         out = gather(_as_1d(input), d, _as_1d(index))
-        return reshape(out, index.array.shape)
+        return reshape_if_needed(out, index.array.shape)
     return GetItem.apply(input, _along_dim(index, d), ALONG_DIM)
 
 
@@ -675,7 +677,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     from minigrad.ops.shape import cat, flatten
 
     if dims is None:
-        return reshape(roll(flatten(input), shifts, 0), input.shape)
+        return reshape_if_needed(roll(flatten(input), shifts, 0), input.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
@@ -929,7 +931,7 @@ def _nonempty_shape(t: Tensor) -> tuple:
 
 def _as_1d(t):
     """A 0-d tensor as 1-d (one element); anything else as it is."""
-    return reshape(t, (1,)) if isinstance(t, Tensor) and t.ndim == 0 else t
+    return reshape_if_needed(t, (1,)) if isinstance(t, Tensor) and t.ndim == 0 else t
 
 
 def _source_part(src, index: Tensor):
@@ -950,7 +952,7 @@ def _scatter(op: str, input: Tensor, dim: int, index: Tensor, src, write) -> Ten
         return clone(input)
     if 0 in (input.ndim, index.ndim) or (isinstance(src, Tensor) and src.ndim == 0):
         out = _scatter(op, _as_1d(input), d, _as_1d(index), _as_1d(src), write)
-        return reshape(out, input.array.shape)
+        return reshape_if_needed(out, input.array.shape)
     return write(input, _along_dim(index, d), _source_part(src, index))
 
 
@@ -1219,7 +1221,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
         return AddAt.apply(
             input,
             (index.array.reshape(-1),),
-            reshape(added, (-1,) + tuple(input.shape[1:])),
+            reshape_if_needed(added, (-1,) + tuple(input.shape[1:])),
             "index_add",
         )
     idx = (slice(None),) * d + (index.array,)
@@ -1291,7 +1293,7 @@ def index_reduce(
     `index` names along dim: scatter_reduce with the index spread over source's slices."""
     import warnings
 
-    from minigrad.ops.shape import expand, reshape
+    from minigrad.ops.shape import expand, reshape_if_needed
 
     warnings.warn(
         "index_reduce() is in beta and the API may change at any time.", UserWarning, stacklevel=2
@@ -1310,7 +1312,7 @@ def index_reduce(
             f"index_reduce_(): index of shape {tuple(index.shape)} should be a vector with one "
             f"entry per slice of source along dim {d} (source of shape {tuple(source.shape)})"
         )
-    spread = reshape(index.long(), tuple(-1 if k == d else 1 for k in range(source.ndim)))
+    spread = reshape_if_needed(index.long(), tuple(-1 if k == d else 1 for k in range(source.ndim)))
     where = expand(spread, tuple(source.shape))
     return scatter_reduce(input, d, where, source, reduce, include_self=include_self)
 
@@ -1352,7 +1354,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     """input as if flattened, at the places `index` names; the result has index's shape."""
     if index.array.dtype.kind not in "iu":
         raise RuntimeError(f"take(): expected a long tensor for index, got {index.dtype}")
-    return getitem(reshape(input, (-1,)), index)
+    return getitem(reshape_if_needed(input, (-1,)), index)
 
 
 def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None) -> Tensor:
@@ -1361,7 +1363,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     if repeats is None:
         return RepeatIndex.apply(input)
     if dim is None:
-        input, dim = reshape(input, (-1,)), 0
+        input, dim = reshape_if_needed(input, (-1,)), 0
     d = normalize_dim(dim, input.ndim, "repeat_interleave")
     xp = input.device.xp
     # NOTE: the result's size depends on the counts, so they are read on the host (CuPy's
@@ -1390,7 +1392,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
             f"torch.take_along_dim(): dtype of indices should be Long but got {indices.dtype}"
         )
     if dim is None:
-        return gather(reshape(input, (-1,)), 0, reshape(indices, (-1,)))
+        return gather(reshape_if_needed(input, (-1,)), 0, reshape_if_needed(indices, (-1,)))
     if input.ndim != indices.ndim:
         raise RuntimeError(
             "torch.take_along_dim(): input and indices should have the same number of "
@@ -1523,9 +1525,12 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
             f"source of shape {tuple(source.shape)} and index of shape {tuple(index.shape)}"
         )
     flat = index_put(
-        reshape(input, (-1,)), (reshape(index, (-1,)),), reshape(source, (-1,)), accumulate
+        reshape_if_needed(input, (-1,)),
+        (reshape_if_needed(index, (-1,)),),
+        reshape_if_needed(source, (-1,)),
+        accumulate,
     )
-    return reshape(flat, input.array.shape)
+    return reshape_if_needed(flat, input.array.shape)
 
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
@@ -1557,6 +1562,6 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
         )
     if source.array.size == 0:  # nothing to place (the mask is all False)
         return input.clone()
-    place = cumsum(reshape(mask, (-1,)), 0) - 1
+    place = cumsum(reshape_if_needed(mask, (-1,)), 0) - 1
     place = where(place < 0, 0, place)  # before the first True: any valid index (unused)
-    return where(mask, take(source, reshape(place, shape)), input)
+    return where(mask, take(source, reshape_if_needed(place, shape)), input)

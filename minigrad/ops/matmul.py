@@ -13,7 +13,13 @@ from minigrad.autograd.grad_mode import state
 from minigrad.backend import array_module
 from minigrad.ops._util import cast_to, half_as_float32, sum_array, write_out
 from minigrad.ops.indexing import getitem
-from minigrad.ops.shape import broadcast_shapes, expand, reshape, sum_to, unsqueeze
+from minigrad.ops.shape import (
+    broadcast_shapes,
+    expand,
+    reshape_if_needed,
+    sum_to,
+    unsqueeze,
+)
 from minigrad.tensor import Tensor
 
 
@@ -59,6 +65,7 @@ class MatMul(Function):
     """y = a @ b; ga = gy @ b^T, gb = a^T @ gy, summed over broadcast batch dims."""
 
     op_name = ufunc = "matmul"
+    saved_names = ("self", "mat2")
 
     def name(self):
         a, b = self._input_ndim(0), self._input_ndim(1)
@@ -86,9 +93,9 @@ class MatMul(Function):
         g = unsqueeze(g, -2) if a.ndim == 1 else g
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = reshape(sum_to(g @ b2.mT, a2.shape), a.shape)
+            ga = reshape_if_needed(sum_to(g @ b2.mT, a2.shape), a.shape)
         if ctx.needs_input_grad[1]:
-            gb = reshape(sum_to(a2.mT @ g, b2.shape), b.shape)
+            gb = reshape_if_needed(sum_to(a2.mT @ g, b2.shape), b.shape)
         return ga, gb
 
 
@@ -225,19 +232,22 @@ class LinearGrad(Function):
         gy, x, w = ctx.saved_tensors
         grads = iter(grads)
         a, b, c = (next(grads) if need else None for need in ctx.needs)  # of gx, gw, gb
-        rows, x_rows = reshape(gy, (-1, gy.shape[-1])), reshape(x, (-1, x.shape[-1]))
+        rows, x_rows = (
+            reshape_if_needed(gy, (-1, gy.shape[-1])),
+            reshape_if_needed(x, (-1, x.shape[-1])),
+        )
         d_gy = d_x = d_w = None
         if ctx.needs_input_grad[0]:
             terms = [a @ w.mT] if a is not None else []
             if b is not None:
-                terms.append(reshape(x_rows @ b.mT, gy.shape))
+                terms.append(reshape_if_needed(x_rows @ b.mT, gy.shape))
             if c is not None:
                 terms.append(expand(c, gy.shape))
             d_gy = sum(terms[1:], terms[0]) if terms else None
         if ctx.needs_input_grad[1] and b is not None:
-            d_x = reshape(rows @ b, x.shape)
+            d_x = reshape_if_needed(rows @ b, x.shape)
         if ctx.needs_input_grad[2] and a is not None:
-            d_w = rows.mT @ reshape(a, (-1, a.shape[-1]))
+            d_w = rows.mT @ reshape_if_needed(a, (-1, a.shape[-1]))
         return d_gy, d_x, d_w, None
 
 
@@ -326,7 +336,7 @@ class Einsum(Function):
             sizes = dict(zip(kept, g.shape))
             shape = tuple(sizes.get(c, 1) for c in sub)
             full = tuple(max(a, b) for a, b in zip(shape, x.shape))
-            grads.append(sum_to(expand(reshape(g, shape), full), x.shape))
+            grads.append(sum_to(expand(reshape_if_needed(g, shape), full), x.shape))
         return tuple(grads)
 
 
@@ -592,9 +602,9 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     sa = (1,) * (n - input.ndim) + tuple(input.shape)
     sb = (1,) * (n - other.ndim) + tuple(other.shape)
     # a as (a0, 1, a1, 1, ...) times b as (1, b0, 1, b1, ...): block (i, j) is a[i] * b
-    a = reshape(input, tuple(s for d in sa for s in (d, 1)))
-    b = reshape(other, tuple(s for d in sb for s in (1, d)))
-    return reshape(a * b, tuple(x * y for x, y in zip(sa, sb)))
+    a = reshape_if_needed(input, tuple(s for d in sa for s in (d, 1)))
+    b = reshape_if_needed(other, tuple(s for d in sb for s in (1, d)))
+    return reshape_if_needed(a * b, tuple(x * y for x, y in zip(sa, sb)))
 
 
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import Function, listed_edge
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
     cast_to,
@@ -30,7 +30,13 @@ from minigrad.ops.activations import sigmoid, softplus
 from minigrad.ops.nograd import ne
 from minigrad.ops.reduce import sum as reduce_sum
 from minigrad.ops.selection import cast, clamp, where
-from minigrad.ops.shape import broadcast_shapes, broadcast_tensors, movedim, reshape, unsqueeze
+from minigrad.ops.shape import (
+    broadcast_shapes,
+    broadcast_tensors,
+    movedim,
+    reshape_if_needed,
+    unsqueeze,
+)
 from minigrad.ops.unary import abs as abs_
 from minigrad.ops.unary import exp, log
 from minigrad.tensor import Tensor
@@ -279,6 +285,7 @@ class NLLLoss(Function):
     """Negative log-likelihood of class indices: -w[t] * x[i, t], reduced. (N, C), (N,) -> ()"""
 
     op_name = "nll_loss"
+    index_operands = (1, 2)  # the target and the class weights
 
     def name(self):
         return "NllLossBackward0"
@@ -316,6 +323,7 @@ class CrossEntropy(Function):
     """
 
     op_name = "cross_entropy"
+    index_operands = (1, 2)  # the target and the class weights
 
     def name(self):
         return "NllLossBackward0"
@@ -409,11 +417,11 @@ class CrossEntropyGrad(Function):
 def _classes_last(input: Tensor, target: Tensor, op: str):
     """(N, C, d1, ...) logits and (N, d1, ...) targets as (N*d1*..., C) and (N*d1*...,)."""
     if input.ndim == 1:
-        return unsqueeze(input, 0), reshape(target, (1,))
+        return unsqueeze(input, 0), reshape_if_needed(target, (1,))
     if input.ndim == 2:
         return input, target
     c = input.shape[1]
-    return reshape(movedim(input, 1, -1), (-1, c)), reshape(target, (-1,))
+    return reshape_if_needed(movedim(input, 1, -1), (-1, c)), reshape_if_needed(target, (-1,))
 
 
 def _check_class_weight(weight, input: Tensor, op: str) -> None:
@@ -510,7 +518,7 @@ def cross_entropy(
     x, t = _classes_last(input, target, "cross_entropy")
     loss = CrossEntropy.apply(x, t, weight, ignore_index, reduction)
     if reduction == "none":
-        loss = reshape(loss, target.shape)
+        loss = reshape_if_needed(loss, target.shape)
     if label_smoothing > 0:
         loss = (1 - label_smoothing) * loss + label_smoothing * _smooth_term(
             x, t, weight, ignore_index, reduction, target.shape
@@ -530,7 +538,7 @@ def _smooth_term(x, t, weight, ignore_index, reduction, target_shape):
     valid = cast(ne(t, ignore_index), x.dtype)
     smooth = smooth * valid
     if reduction == "none":
-        return reshape(smooth, target_shape)
+        return reshape_if_needed(smooth, target_shape)
     if reduction == "sum":
         return smooth.sum()
     if weight is not None:
@@ -553,7 +561,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
     if weight is not None:
         shape = [1] * input.ndim
         shape[dim] = c
-        logp = logp * reshape(weight, shape)
+        logp = logp * reshape_if_needed(weight, shape)
     loss = -reduce_sum(logp * target, dim)
     if reduction == "mean":
         return loss.sum() / max(1, input.array.size // c)
@@ -577,7 +585,7 @@ def nll_loss(
     _check_targets(input, target, "nll_loss")
     x, t = _classes_last(input, target, "nll_loss")
     loss = NLLLoss.apply(x, t, weight, ignore_index, reduction)
-    return reshape(loss, target.shape) if reduction == "none" else loss
+    return reshape_if_needed(loss, target.shape) if reduction == "none" else loss
 
 
 def _check_same_shape(input, target, op):
@@ -958,6 +966,7 @@ class Embedding(Function):
     """y = weight[index]; the gradient rows are added back (none for padding_idx). -> (*, D)"""
 
     op_name = "embedding"
+    index_operands = (1,)
 
     @staticmethod
     def forward(ctx, weight, index, padding_idx, scale_grad_by_freq=False):
@@ -1040,6 +1049,12 @@ class EmbeddingBag(Function):
     max: each column's gradient goes to the first row holding its maximum (as PyTorch)."""
 
     op_name = "embedding_bag"
+    index_operands = (1, 2)  # the indices and the offsets
+
+    @property
+    def next_functions(self) -> tuple:
+        # PyTorch's node lists the weight and per_sample_weights, given or not
+        return listed_edge(self._edges[0]), listed_edge(self._edges[3])
 
     @staticmethod
     def forward(ctx, weight, index, offsets, per_sample_weights, include_last_offset, mode, pad):
@@ -1097,13 +1112,13 @@ class EmbeddingBag(Function):
         g_rows = Embedding.apply(gy, Tensor._make(ctx.bag), None)  # each row gets its bag's
         g_psw = None
         if per_sample_weights is not None:
-            flat = reshape(per_sample_weights, (-1,))
+            flat = reshape_if_needed(per_sample_weights, (-1,))
             if ctx.needs_input_grad[3]:
                 dots = reduce_sum(
                     g_rows * Embedding.apply(weight, Tensor._make(ctx.rows), None), -1
                 )
                 g_psw = IndexAdd.apply(dots, flat.shape, (ctx.kept,), True)
-                g_psw = reshape(g_psw, per_sample_weights.shape)
+                g_psw = reshape_if_needed(g_psw, per_sample_weights.shape)
             g_rows = g_rows * unsqueeze(Embedding.apply(flat, Tensor._make(ctx.kept), None), -1)
         gw = (
             IndexAdd.apply(g_rows, ctx.shape, (ctx.rows,), True)

@@ -25,7 +25,7 @@ from minigrad.ops._util import (
 )
 from minigrad.ops.reduce import mean, var
 from minigrad.ops.selection import cast
-from minigrad.ops.shape import reshape, sum_to, sum_to_axes
+from minigrad.ops.shape import reshape_if_needed, sum_to, sum_to_axes
 from minigrad.ops.unary import rsqrt
 from minigrad.tensor import Tensor
 
@@ -236,15 +236,15 @@ def _normalize_graph(ctx, g, x, weight, bias, needs):
     dims, shape = ctx.dims, ctx.shape
     invstd = rsqrt(var(x, dims, correction=0, keepdim=True) + ctx.eps)
     xhat = (x - mean(x, dims, keepdim=True)) * invstd
-    g_xhat = g if weight is None else g * reshape(weight, shape)
+    g_xhat = g if weight is None else g * reshape_if_needed(weight, shape)
     gx = gw = gb = None
     if needs[0]:
         centred = g_xhat - mean(g_xhat, dims, keepdim=True)
         gx = invstd * (centred - xhat * mean(g_xhat * xhat, dims, keepdim=True))
     if needs[1]:
-        gw = reshape(sum_to(g * xhat, shape), weight.shape)
+        gw = reshape_if_needed(sum_to(g * xhat, shape), weight.shape)
     if needs[2]:
-        gb = reshape(sum_to(g, shape), bias.shape)
+        gb = reshape_if_needed(sum_to(g, shape), bias.shape)
     return gx, gw, gb
 
 
@@ -397,7 +397,7 @@ def batch_norm(
     if weight is not None:
         scale = scale * weight
     shift = -running_mean * scale if bias is None else bias - running_mean * scale
-    y, shift = x * reshape(scale, shape), reshape(shift, shape)
+    y, shift = x * reshape_if_needed(scale, shape), reshape_if_needed(shift, shape)
     # NOTE: with no graph recorded (eval under no_grad) the shift is added in place into the
     # product, this op's own array: one full-size array fewer (with a graph, the in-place node
     # cost more in backward than it saved)
@@ -460,5 +460,5 @@ def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: floa
     x = checked_input(input, weight, bias)
     grouped = (n, num_groups, c // num_groups, math.prod(input.shape[2:]))
     shape = (1, *grouped[1:3], 1)
-    y = Normalize.apply(reshape(x, grouped), weight, bias, (2, 3), eps, shape)
-    return _as_input(reshape(y, tuple(input.shape)), input)
+    y = Normalize.apply(reshape_if_needed(x, grouped), weight, bias, (2, 3), eps, shape)
+    return _as_input(reshape_if_needed(y, tuple(input.shape)), input)

@@ -32,7 +32,7 @@ from minigrad.ops._util import (
 )
 from minigrad.ops.nograd import NoGrad, eq, isnan, logical_not
 from minigrad.ops.selection import cast, maximum, minimum, where
-from minigrad.ops.shape import expand, movedim, reshape, unsqueeze
+from minigrad.ops.shape import expand, movedim, reshape_if_needed, unsqueeze
 from minigrad.ops.unary import abs as abs_
 from minigrad.ops.unary import exp, sign
 from minigrad.tensor import Tensor
@@ -68,7 +68,7 @@ def _keep_shape(shape, dims) -> tuple:
 
 def _expand_back(gy: Tensor, shape, dims) -> Tensor:
     """Reshape a reduced gradient to keepdim form and expand it to the input shape."""
-    return expand(reshape(gy, _keep_shape(shape, dims)), shape)
+    return expand(reshape_if_needed(gy, _keep_shape(shape, dims)), shape)
 
 
 def _accumulated(array):
@@ -192,11 +192,11 @@ def _product_of_others(x: Tensor, dims: tuple) -> Tensor:
 
     order = [d for d in range(x.ndim) if d not in dims] + list(dims)
     moved = x.permute(*order)
-    flat = reshape(moved, tuple(moved.shape[: x.ndim - len(dims)]) + (-1,))
+    flat = reshape_if_needed(moved, tuple(moved.shape[: x.ndim - len(dims)]) + (-1,))
     one = flat[..., :1] * 0 + 1
     left = cumprod(cat([one, flat[..., :-1]], -1), -1)
     right = flip(cumprod(cat([one, flip(flat, -1)[..., :-1]], -1), -1), -1)
-    others = reshape(left * right, tuple(moved.shape))
+    others = reshape_if_needed(left * right, tuple(moved.shape))
     inverse = [order.index(d) for d in range(x.ndim)]
     return others.permute(*inverse)
 
@@ -277,7 +277,7 @@ class MaxMinDim(Function):
     def backward(ctx, gy, g_idx):
         from minigrad.ops.indexing import scatter_to
 
-        g = reshape(gy, _keep_shape(ctx.shape, (ctx.dim,)))
+        g = reshape_if_needed(gy, _keep_shape(ctx.shape, (ctx.dim,)))
         return scatter_to(g, ctx.dim, ctx.idx, ctx.shape), None, None, None
 
 
@@ -424,9 +424,9 @@ class Var(Function):
     @staticmethod
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
-        g = reshape(gy, ctx.keep)
+        g = reshape_if_needed(gy, ctx.keep)
         if ctx.root:  # where std is 0 (constant rows) the gradient is 0, as PyTorch's
-            y = reshape(y, ctx.keep)
+            y = reshape_if_needed(y, ctx.keep)
             g = where(eq(y, 0), 0, g / (2 * y))
         # NOTE: with no degrees of freedom the scale is inf and the gradient inf or nan,
         # silently, as PyTorch's
@@ -491,7 +491,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         )
     if input.array.dtype.kind == "b":
         raise RuntimeError("cov(): bool dtype is not supported for input")
-    x = input if input.ndim == 2 else reshape(input, (1, -1))
+    x = input if input.ndim == 2 else reshape_if_needed(input, (1, -1))
     if x.array.dtype.kind not in "fc":
         x = x.to(dtypes.get_default_dtype())
     for name, w, kinds in (("fweights", fweights, "iu"), ("aweights", aweights, "fc")):
@@ -612,7 +612,7 @@ class Norm2(Function):
         safe = where(y == 0, 1.0, y)
         # NOTE: the scale gy / y is taken on the reduced shape, so x meets one product (on
         # (512, 512): 4 full-size ops -> 1)
-        scale = where(y == 0, 0.0, reshape(gy, y.shape) / safe)
+        scale = where(y == 0, 0.0, reshape_if_needed(gy, y.shape) / safe)
         return x * scale, None, None
 
 
@@ -792,8 +792,8 @@ def _cum_extreme(input, dim, largest: bool, name: str):
     from minigrad.ops.indexing import gather
 
     if input.ndim == 0:  # as a vector of one element (dim 0 or -1)
-        values, indices = _cum_extreme(reshape(input, (1,)), dim, largest, name)
-        return RETURN_TYPES[name](reshape(values, ()), reshape(indices, ()))
+        values, indices = _cum_extreme(reshape_if_needed(input, (1,)), dim, largest, name)
+        return RETURN_TYPES[name](reshape_if_needed(values, ()), reshape_if_needed(indices, ()))
     d = normalize_dim(dim, input.ndim, name)
     indices = CumExtremeIndex.apply(input, d, largest)
     return RETURN_TYPES[name](gather(input, d, indices), indices)
@@ -898,7 +898,7 @@ def _log_add_exp_accumulate(array, dim, xp):
 
 def logcumsumexp(input, dim):
     if input.ndim == 0:
-        return LogCumSumExp.apply(reshape(input, (1,)), 0).reshape(())
+        return LogCumSumExp.apply(reshape_if_needed(input, (1,)), 0).reshape(())
     return LogCumSumExp.apply(input, normalize_dim(dim, input.ndim, "logcumsumexp"))
 
 
@@ -1123,7 +1123,7 @@ def median(input, dim=None, keepdim=False):
     if dim is None:
         if input.array.size == 0:
             return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
-        return _order_statistic(reshape(input, (-1,)), 0, False, "median", rank).values
+        return _order_statistic(reshape_if_needed(input, (-1,)), 0, False, "median", rank).values
     return _order_statistic(input, dim, keepdim, "median", rank)
 
 
@@ -1137,7 +1137,7 @@ def nanmedian(input, dim=None, keepdim=False):
     if dim is None:
         if input.array.size == 0:
             return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
-        return _order_statistic(reshape(input, (-1,)), 0, False, "nanmedian", rank).values
+        return _order_statistic(reshape_if_needed(input, (-1,)), 0, False, "nanmedian", rank).values
     return _order_statistic(input, dim, keepdim, "nanmedian", rank)
 
 
@@ -1230,7 +1230,7 @@ def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
     if input.array.size == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
     scalar_q = qs.ndim == 0
-    x = reshape(input, (-1,)) if dim is None else movedim(input, dim, -1)
+    x = reshape_if_needed(input, (-1,)) if dim is None else movedim(input, dim, -1)
     values = sort(x, -1).values  # (..., n), nan last
     n = values.shape[-1]
     q_row = Tensor._make(qs.reshape(-1))  # (Q,)
@@ -1250,7 +1250,7 @@ def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
     out = movedim(out, -1, 0)  # (Q, ...)
     if keepdim:
         kept = _keep_shape(input.shape, normalize_dims(dim, input.ndim, name))
-        out = reshape(out, (out.shape[0],) + kept)
+        out = reshape_if_needed(out, (out.shape[0],) + kept)
     return out.squeeze(0) if scalar_q else out
 
 
@@ -1566,7 +1566,7 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     if x is None:
         return sum(pairs, d) * ((1 if dx is None else dx) / 2)
     if x.ndim == 1:  # spacing along dim, shared by the other dims
-        steps = reshape(diff(x), (-1,) + (1,) * (y.ndim - d - 1))
+        steps = reshape_if_needed(diff(x), (-1,) + (1,) * (y.ndim - d - 1))
     else:
         steps = diff(x, dim=dim)
     return sum(steps * pairs, d) / 2
@@ -1594,7 +1594,7 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     if x is None:
         return cumsum(pairs * ((1 if dx is None else dx) / 2), d)
     if x.ndim == 1:
-        steps = reshape(diff(x), (-1,) + (1,) * (y.ndim - d - 1))
+        steps = reshape_if_needed(diff(x), (-1,) + (1,) * (y.ndim - d - 1))
     else:
         steps = diff(x, dim=dim)
     return cumsum(steps * pairs / 2, d)
@@ -1655,7 +1655,7 @@ def _gradient_parts(f, d: int, step, edge_order: int) -> list:
         first = (at(0, 1) * -1.5 + at(1, 2) * 2 - at(2, 3) * 0.5) / h
         last = (at(-3, -2) * 0.5 - at(-2, -1) * 2 + at(-1, n) * 1.5) / h
         return [first, inside, last]
-    dx = reshape(diff(step), (-1,) + (1,) * (f.ndim - d - 1))
+    dx = reshape_if_needed(diff(step), (-1,) + (1,) * (f.ndim - d - 1))
     d1, d2 = dx[:-1], dx[1:]
     inside = (
         at(0, n - 2) * (-d2 / (d1 * (d1 + d2)))

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.autograd.function import Function, check_same_device
+from minigrad.autograd.function import Function, check_same_device, listed_edge
 from minigrad.ops._util import (
     array_of,
     broadcast_error,
@@ -30,6 +30,13 @@ class Where(Function):
     """y = a where cond else b; the gradient flows to the side that was chosen."""
 
     op_name = "where"
+    index_operands = (0,)  # the condition
+
+    @property
+    def next_functions(self) -> tuple:
+        # NOTE: PyTorch makes a number operand a tensor in its place: where(c, 0.0, x) lists
+        # (None, 0) first, where a product's number comes last (see Function.next_functions)
+        return tuple(listed_edge(e) for e in self._edges[1:])
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -200,6 +207,10 @@ class MaskedFill(Function):
     value (a learned mask token) gets the sum of the filled places' gradients, as PyTorch's."""
 
     op_name = "masked_fill"
+    index_operands = (1,)  # the mask
+
+    def name(self):
+        return "MaskedFillBackward0" if self.value_shape is None else "MaskedFillBackward1"
 
     @staticmethod
     def forward(ctx, x, mask, value):

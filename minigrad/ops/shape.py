@@ -109,7 +109,7 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return reshape(gy, ctx.shape), None
+        return reshape_if_needed(gy, ctx.shape), None
 
 
 def _view_as_dtype(x: Tensor, dtype) -> Tensor:
@@ -170,9 +170,15 @@ def _infer_shape(shape, numel: int, op: str) -> tuple:
 
 def reshape(x: Tensor, shape) -> Tensor:
     shape = _infer_shape(shape, x.array.size, "reshape")
-    if shape == x.array.shape:
-        return x
+    # NOTE: the same shape too gives a new view of x (`_base` is x), as PyTorch's
     return Reshape.apply(x, shape)
+
+
+def reshape_if_needed(x: Tensor, shape) -> Tensor:
+    """`reshape` for the ops' own use: x itself when it has the shape already (no node: a
+    backward's gradient often has its input's shape)."""
+    shape = _infer_shape(shape, x.array.size, "reshape")
+    return x if shape == x.array.shape else Reshape.apply(x, shape)
 
 
 def view(x: Tensor, shape) -> Tensor:
@@ -429,7 +435,7 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
         dims = normalize_dims(dim, x.ndim, "squeeze")
         shape = tuple(s for i, s in enumerate(x.array.shape) if not (i in dims and s == 1))
     version = 0 if dim is None else 1 if isinstance(dim, int) else 2  # PyTorch's overloads
-    return _named(reshape(x, shape), x, f"SqueezeBackward{version}")
+    return _named(reshape_if_needed(x, shape), x, f"SqueezeBackward{version}")
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
@@ -440,7 +446,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if x.ndim == 0:
-        return reshape(x, (1,))
+        return reshape_if_needed(x, (1,))
     s = normalize_dim(start_dim, x.ndim, "flatten")
     e = normalize_dim(end_dim, x.ndim, "flatten")
     if s > e:
@@ -452,14 +458,14 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     middle = 1
     for n in shape[s : e + 1]:
         middle *= n
-    return reshape(x, shape[:s] + (middle,) + shape[e + 1 :])
+    return reshape_if_needed(x, shape[:s] + (middle,) + shape[e + 1 :])
 
 
 def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
     d = normalize_dim(dim, x.ndim, "unflatten")
     shape = x.array.shape
     inner = _infer_shape(sizes, shape[d], "unflatten")
-    return reshape(x, shape[:d] + inner + shape[d + 1 :])
+    return reshape_if_needed(x, shape[:d] + inner + shape[d + 1 :])
 
 
 def _named(y: Tensor, x: Tensor | None, name: str) -> Tensor:
@@ -644,11 +650,11 @@ class Repeat(Function):
         split_shape = []
         for r, s in zip(ctx.repeats, shape):
             split_shape += [r, s]
-        g = reshape(gy, split_shape)
+        g = reshape_if_needed(gy, split_shape)
         from minigrad.ops.reduce import sum as reduce_sum
 
         g = reduce_sum(g, dim=tuple(range(0, 2 * len(shape), 2)))
-        return reshape(g, ctx.shape), None
+        return reshape_if_needed(g, ctx.shape), None
 
 
 def repeat(x: Tensor, repeats) -> Tensor:
@@ -760,7 +766,7 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
     if x.ndim == 0:  # PyTorch's rule: a 0-d tensor gives its one element, or none
         from minigrad.ops.indexing import getitem
 
-        return getitem(reshape(x, (1,)), slice(0, size))
+        return getitem(reshape_if_needed(x, (1,)), slice(0, size))
     return Unfold.apply(x, d, size, step)
 
 
@@ -821,7 +827,7 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
     for t, axis in zip(tensors, axes):
         placed = [1] * len(tensors)
         placed[axis] = -1
-        grids.append(expand(reshape(t, placed), shape))
+        grids.append(expand(reshape_if_needed(t, placed), shape))
     return tuple(grids)
 
 
@@ -835,7 +841,10 @@ def _nonempty(op: str, tensors) -> list:
 
 def vstack(tensors) -> Tensor:
     """cat along dim 0, with 1-D tensors taken as rows (1, n)."""
-    return cat([reshape(t, (1, -1)) if t.ndim < 2 else t for t in _nonempty("vstack", tensors)], 0)
+    return cat(
+        [reshape_if_needed(t, (1, -1)) if t.ndim < 2 else t for t in _nonempty("vstack", tensors)],
+        0,
+    )
 
 
 row_stack = vstack
@@ -843,14 +852,16 @@ row_stack = vstack
 
 def hstack(tensors) -> Tensor:
     """cat along dim 1, or along dim 0 when the tensors are 1-D (0-d ones become 1-D)."""
-    tensors = [reshape(t, (1,)) if t.ndim == 0 else t for t in _nonempty("hstack", tensors)]
+    tensors = [
+        reshape_if_needed(t, (1,)) if t.ndim == 0 else t for t in _nonempty("hstack", tensors)
+    ]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def column_stack(tensors) -> Tensor:
     """cat along dim 1, with 0-d and 1-D tensors taken as columns (n, 1)."""
     tensors = _nonempty("column_stack", tensors)
-    return cat([reshape(t, (-1, 1)) if t.ndim < 2 else t for t in tensors], 1)
+    return cat([reshape_if_needed(t, (-1, 1)) if t.ndim < 2 else t for t in tensors], 1)
 
 
 def dstack(tensors) -> Tensor:
@@ -859,7 +870,9 @@ def dstack(tensors) -> Tensor:
 
 
 def _atleast(tensors, shape_of):
-    out = tuple(t if len(shape_of(t)) == t.ndim else reshape(t, shape_of(t)) for t in tensors)
+    out = tuple(
+        t if len(shape_of(t)) == t.ndim else reshape_if_needed(t, shape_of(t)) for t in tensors
+    )
     return out[0] if len(out) == 1 else out
 
 
@@ -1069,7 +1082,7 @@ def block_diag(*tensors) -> Tensor:
                 "torch.block_diag: Input tensors must have 2 or fewer dimensions. Input "
                 f"{len(blocks)} has {t.ndim} dimensions"
             )
-        blocks.append(reshape(t, (1, -1) if t.ndim < 2 else t.shape))
+        blocks.append(reshape_if_needed(t, (1, -1) if t.ndim < 2 else t.shape))
     width = 0
     for b in blocks:
         width += b.shape[1]
@@ -1097,7 +1110,7 @@ def cartesian_prod(*tensors) -> Tensor:
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
-    return stack([reshape(g, (-1,)) for g in grids], 1)
+    return stack([reshape_if_needed(g, (-1,)) for g in grids], 1)
 
 
 def combinations(x: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:

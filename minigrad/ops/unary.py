@@ -17,6 +17,7 @@ class Exp(Function):
     """y = exp(x); saves y; dy/dx = y. (*) -> (*)"""
 
     op_name = "exp"
+    saved_names = ("result",)
     ufunc, cuda = "exp", "exp({a})"
 
     @staticmethod
@@ -44,6 +45,7 @@ class Expm1(Function):
     """y = exp(x) - 1, exact near 0; saves y; dy/dx = y + 1. (*) -> (*)"""
 
     op_name = "expm1"
+    saved_names = ("result",)
 
     @staticmethod
     def forward(ctx, x):
@@ -65,6 +67,7 @@ class Log(Function):
     """y = log(x); dy/dx = 1 / x. (*) -> (*)"""
 
     op_name = "log"
+    saved_names = ("self",)
     quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "log", "log({a})"
 
@@ -96,6 +99,7 @@ class Log1p(Function):
     """y = log(1 + x); dy/dx = 1 / (1 + x). (*) -> (*)"""
 
     op_name = "log1p"
+    saved_names = ("self",)
     quiet_domain = True  # inf and nan out of its domain come silently
 
     def name(self):
@@ -121,6 +125,7 @@ class Sqrt(Function):
     """y = sqrt(x); saves y; dy/dx = 1 / (2 y). (*) -> (*)"""
 
     op_name = "sqrt"
+    saved_names = ("result",)
     quiet_domain = True  # inf and nan out of its domain come silently
     ufunc, cuda = "sqrt", "sqrt({a})"
 
@@ -149,6 +154,7 @@ class Abs(Function):
     """y = |x|; dy/dx = sign(x) (0 at 0, as PyTorch). (*) -> (*)"""
 
     op_name = "abs"
+    saved_names = ("self",)
     ufunc, cuda = "abs", "abs({a})"
 
     @staticmethod
@@ -201,6 +207,7 @@ class Sin(Function):
     """y = sin(x); dy/dx = cos(x). (*) -> (*)"""
 
     op_name = "sin"
+    saved_names = ("self",)
     ufunc, cuda = "sin", "sin({a})"
 
     @staticmethod
@@ -222,6 +229,7 @@ class Cos(Function):
     """y = cos(x); dy/dx = -sin(x). (*) -> (*)"""
 
     op_name = "cos"
+    saved_names = ("self",)
     ufunc, cuda = "cos", "cos({a})"
 
     @staticmethod
@@ -247,6 +255,7 @@ class Sinh(Function):
     """y = sinh(x) = (e^x - e^-x) / 2; dy/dx = cosh(x) = (e^x + e^-x) / 2. (*) -> (*)"""
 
     op_name = "sinh"
+    saved_names = ("self",)
     ufunc, cuda = "sinh", "sinh({a})"
 
     @staticmethod
@@ -268,6 +277,7 @@ class Cosh(Function):
     """y = cosh(x); dy/dx = sinh(x). (*) -> (*)"""
 
     op_name = "cosh"
+    saved_names = ("self",)
     ufunc, cuda = "cosh", "cosh({a})"
 
     @staticmethod
@@ -290,6 +300,7 @@ class Asin(Function):
     """y = asin(x); dy/dx = 1 / sqrt(1 - x^2). (*) -> (*)"""
 
     op_name = "asin"
+    saved_names = ("self",)
     quiet_domain = True
     ufunc, cuda = "arcsin", "asin({a})"
 
@@ -313,6 +324,7 @@ class Acos(Function):
     """y = acos(x); dy/dx = -1 / sqrt(1 - x^2). (*) -> (*)"""
 
     op_name = "acos"
+    saved_names = ("self",)
     quiet_domain = True
     ufunc, cuda = "arccos", "acos({a})"
 
@@ -336,6 +348,7 @@ class Atan(Function):
     """y = atan(x); dy/dx = 1 / (1 + x^2). (*) -> (*)"""
 
     op_name = "atan"
+    saved_names = ("self",)
     ufunc, cuda = "arctan", "atan({a})"
 
     @staticmethod
@@ -498,6 +511,7 @@ class Erf(Function):
     """y = erf(x); dy/dx = 2 / sqrt(pi) * exp(-x^2). (*) -> (*)"""
 
     op_name = "erf"
+    saved_names = ("self",)
 
     @staticmethod
     def forward(ctx, x):

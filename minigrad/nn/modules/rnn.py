@@ -36,7 +36,7 @@ from minigrad.ops.rnn import (
     rnn_relu_cell,
     rnn_tanh_cell,
 )
-from minigrad.ops.shape import cat, reshape, split, squeeze, transpose, unsqueeze
+from minigrad.ops.shape import cat, reshape_if_needed, split, squeeze, transpose, unsqueeze
 
 
 def _init_uniform(module: Module, hidden_size: int) -> None:
@@ -71,7 +71,7 @@ def _map_states(states, fn, *others):
 def _rows(states) -> list:
     """(S, N, H) states as S tensors (N, H), cut by one split."""
     count, batch, size = states.shape
-    return list(split(reshape(states, (count * batch, size)), [batch] * count, 0))
+    return list(split(reshape_if_needed(states, (count * batch, size)), [batch] * count, 0))
 
 
 def _take(state, rows):
@@ -85,7 +85,7 @@ def _extend(state, initial, rows):
 
 def _layered(states):
     """S states (N, H) as one (S, N, H)."""
-    return reshape(cat(states, 0), (len(states), *states[0].shape))
+    return reshape_if_needed(cat(states, 0), (len(states), *states[0].shape))
 
 
 def _check_cell_input(cell, input, hx_shape):
@@ -380,9 +380,9 @@ class RNN(Module):
             return self._forward_packed(input, hx)
         x, unbatched = self._prepare(input)
         steps, batch, features = x.shape
-        rows = reshape(x, (steps * batch, features))  # time steps as blocks of N rows
+        rows = reshape_if_needed(x, (steps * batch, features))  # time steps as blocks of N rows
         rows, finals = self._layers(rows, [batch] * steps, self._initial_states(x, batch, hx))
-        output = reshape(rows, (steps, batch, rows.shape[-1]))
+        output = reshape_if_needed(rows, (steps, batch, rows.shape[-1]))
         return self._finish(output, unbatched), self._final_states(finals, unbatched)
 
     def _layers(self, x, sizes, initial):
@@ -527,10 +527,13 @@ class LSTM(RNN):
         if len(recurrent) > 2 or len(set(sizes)) != 1:
             return super()._run(gates, sizes, state, recurrent, reverse)
         hs, cs, _ = LstmSequence.apply(
-            reshape(gates, (len(sizes), sizes[0], gates.shape[-1])), *state, recurrent[0], reverse
+            reshape_if_needed(gates, (len(sizes), sizes[0], gates.shape[-1])),
+            *state,
+            recurrent[0],
+            reverse,
         )
         last = 0 if reverse else -1
-        return reshape(hs, (-1, hs.shape[-1])), (hs[last], cs[last])
+        return reshape_if_needed(hs, (-1, hs.shape[-1])), (hs[last], cs[last])
 
     def _step(self, gates, state, w_hh, b_hh, w_hr=None):
         h, c, _ = LstmCell.apply(gates, *state, w_hh)
@@ -583,8 +586,8 @@ class GRU(RNN):
         if len(set(sizes)) != 1:  # NOTE: see LSTM._run
             return super()._run(gates, sizes, state, recurrent, reverse)
         shape = (len(sizes), sizes[0], gates.shape[-1])
-        hs, _ = GruSequence.apply(reshape(gates, shape), state, *recurrent, reverse)
-        return reshape(hs, (-1, hs.shape[-1])), hs[0 if reverse else -1]
+        hs, _ = GruSequence.apply(reshape_if_needed(gates, shape), state, *recurrent, reverse)
+        return reshape_if_needed(hs, (-1, hs.shape[-1])), hs[0 if reverse else -1]
 
     def _step(self, gates, state, w_hh, b_hh):
         h, _ = GruCell.apply(gates, state, w_hh, b_hh)

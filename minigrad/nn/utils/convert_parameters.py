@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from minigrad.ops.shape import cat, reshape
+from minigrad.ops.shape import cat, reshape_if_needed
 from minigrad.tensor import Tensor
 
 
 def parameters_to_vector(parameters) -> Tensor:
     """One 1-D tensor holding every parameter, flattened, in order."""
-    return cat([reshape(p, (-1,)) for p in parameters])
+    return cat([reshape_if_needed(p, (-1,)) for p in parameters])
 
 
 def vector_to_parameters(vec: Tensor, parameters) -> None:

@@ -17,7 +17,7 @@ from minigrad.creation import full, tensor
 from minigrad.dtypes import float32, float64
 from minigrad.nn.resampling import pad
 from minigrad.ops.indexing import index_select
-from minigrad.ops.shape import cat, reshape, stack, transpose
+from minigrad.ops.shape import cat, reshape_if_needed, stack, transpose
 from minigrad.tensor import Tensor
 
 
@@ -129,7 +129,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 
 def _pack(padded: Tensor, batch_sizes: np.ndarray) -> Tensor:
     """The packed rows of a time-major padded batch (T, B, *) already in sorted order."""
-    rows = reshape(padded, (-1, *padded.shape[2:]))
+    rows = reshape_if_needed(padded, (-1, *padded.shape[2:]))
     return rows[tensor(_steps_index(batch_sizes, padded.shape[1]), device=padded.device)]
 
 
@@ -140,7 +140,7 @@ def _unpack(data: Tensor, batch_sizes: np.ndarray, padding_value, total_length: 
     where[_steps_index(batch_sizes, batch)] = np.arange(data.shape[0])
     filler = full((1, *data.shape[1:]), padding_value, dtype=data.dtype, device=data.device)
     rows = cat([data, filler], 0)[tensor(where, device=data.device)]
-    return reshape(rows, (total_length, batch, *data.shape[1:]))
+    return reshape_if_needed(rows, (total_length, batch, *data.shape[1:]))
 
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):

@@ -23,6 +23,7 @@ import tutorials8
 import tutorials9
 import tutorials10
 import tutorials11
+import tutorials12
 import user_programs
 
 import minigrad
@@ -46,6 +47,7 @@ PROGRAMS = [
     + spectral_and_lu.PROGRAMS
     + tutorials10.PROGRAMS
     + tutorials11.PROGRAMS
+    + tutorials12.PROGRAMS
 ]
 
 
