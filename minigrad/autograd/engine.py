@@ -620,18 +620,28 @@ def _owned(array, others: int) -> bool:
     return others <= 0 and array.base is None and getattr(array.flags, "writeable", False)
 
 
-def _accumulate_array(t: Tensor, array) -> None:
-    """`_accumulate_into` for a gradient given as an array (a compiled backward's result),
-    into a leaf without hooks, outside create_graph.
+def _accumulate_arrays(leaves, grads) -> None:
+    """`_accumulate_into` for gradients given as arrays (a compiled backward's results, None
+    where there is none), one per leaf, into leaves without hooks, outside create_graph.
 
-    # NOTE: the array's expected references are the caller's tuple of results and local
-    # variable, this argument and getrefcount's own (4)."""
-    if t._grad is None:
-        others = sys.getrefcount(array) - 4
-        t._grad = Tensor._make(array if _owned(array, others) else array.copy())
-    else:
-        t._grad.array += array
-        t._grad._version_counter[0] += 1
+    # NOTE: one loop, no call per leaf: this runs in every compiled training step. A gradient
+    # array's expected references are the caller's tuple of results, `array` here and
+    # getrefcount's own (3); one more means another holds it (see `_owned`).
+    """
+    for k, t in enumerate(leaves):  # NOTE: by index: a zip's tuple would hold the array too
+        array = grads[k]
+        if array is None:
+            continue
+        grad = t._grad
+        if grad is None:
+            others = sys.getrefcount(array) - 3
+            t._grad = _make(array if _owned(array, others) else array.copy())
+        else:
+            grad.array += array
+            grad._version_counter[0] += 1
+
+
+_make = Tensor._make
 
 
 __all__ = ["backward", "grad"]

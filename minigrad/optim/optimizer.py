@@ -118,11 +118,9 @@ class Optimizer:
             state.tracer.refuse(_untraced("zero_grad"))
         for group in self.param_groups:
             for p in group["params"]:
-                if p._grad is None:
-                    continue
                 if set_to_none:
                     p._grad = None
-                else:
+                elif p._grad is not None:
                     p._grad.array[...] = 0
 
     def step(self, closure=None):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import warnings
 import weakref
-from operator import attrgetter, is_
 
 import numpy as np
 
@@ -121,17 +120,23 @@ class Plan:
         moved to float64 would replay float32 code, and one switched to eval() would keep its
         dropout; such a change makes the call trace again.
 
-        # NOTE: the usual call costs three passes in C (`map`, `is_`): an in-place update (an
-        # optimizer step) keeps each array; a new one (p.data = ...) is compared once.
+        # NOTE: the usual call is one loop of identity tests (specialised attribute reads:
+        # faster than `map`/`attrgetter` for a few tensors): an in-place update (an optimizer
+        # step) keeps each array; a new one (p.data = ...) is compared once.
         """
-        guarded = self.guarded
-        if (
-            all(map(is_, map(_ARRAY, guarded), self.seen))
-            and all(map(is_, map(_REQUIRES_GRAD, guarded), self.seen_requires_grad))
-            and all(map(is_, map(_TRAINING, self.modules), self.modes))
-        ):
-            return True
-        for k, t in enumerate(guarded):
+        seen, seen_requires_grad = self.seen, self.seen_requires_grad
+        for k, t in enumerate(self.guarded):
+            if t.array is not seen[k] or t._requires_grad is not seen_requires_grad[k]:
+                return self._guards_changed()
+        for m, mode in zip(self.modules, self.modes):
+            if m.training is not mode:
+                return self._guards_changed()
+        return True
+
+    def _guards_changed(self) -> bool:
+        """`guards_hold` for a call where an identity test failed: a new array of the same
+        shape, dtype and device holds (and is remembered); any other change does not."""
+        for k, t in enumerate(self.guarded):
             array, seen, device = t.array, self.seen[k], self.seen_devices[k]
             if t._requires_grad != self.seen_requires_grad[k] or t._device is not device:
                 return False
@@ -142,9 +147,6 @@ class Plan:
 
     def __call__(self, tensors):
         if self.train and state.enabled:
-            if self.deferrable and _nothing_watches():
-                arrays = self.forward.run(*[t.array for t in tensors])
-                return _pending(PendingOutput, Region(self, tensors, arrays))
             return _CompiledCall.apply(self, *tensors, *self.params)
         outs = self.forward.run(*[t.array for t in tensors])
         if self.structure is None:
@@ -203,25 +205,10 @@ class Plan:
         return plan
 
 
-def _nothing_watches() -> bool:
-    """No tracer, autocast, op tape, saved-tensor hooks or anomaly mode sees the ops as they
-    run: a call may then run later, when its result is needed."""
-    st = state
-    return (
-        st.tracer is None
-        and st.autocast is None
-        and st.tape is None
-        and not st.saved_hooks
-        and not st.anomaly
-    )
-
-
 def _edge(p: Tensor):
     return (p._accumulator(), 0, p.array.shape, p.array.dtype)
 
 
-_ARRAY, _REQUIRES_GRAD = attrgetter("array"), attrgetter("_requires_grad")
-_TRAINING = attrgetter("training")
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # for minigrad._dynamo.reset()
 
 
@@ -249,7 +236,8 @@ class CompiledFunction:
 
     def __call__(self, *args):
         # NOTE: an autocast block changes the graph (it adds casts): one specialisation each
-        key = (*map(_key, args), state.enabled, state.autocast_dtype)
+        st = state
+        key = (*map(_key, args), st.enabled, st.autocast_dtype)
         plan = self.cache.get(key)
         if plan is None or (plan is not _EAGER and not plan.guards_hold()):
             try:
@@ -262,6 +250,18 @@ class CompiledFunction:
         if plan is _EAGER:
             return self.fn(*args)
         self.last = plan
+        # a training call's node waits (see pending.py) unless something watches the ops as
+        # they run: a tracer, autocast, an op tape, saved-tensor hooks or anomaly mode
+        if (
+            plan.deferrable
+            and st.tracer is None
+            and st.autocast is None
+            and st.tape is None
+            and not st.saved_hooks
+            and not st.anomaly
+        ):
+            arrays = plan.forward.run(*[t.array for t in args])
+            return _pending(PendingOutput, Region(plan, args, arrays))
         return plan(args if plan.only_tensors else [a for a in args if isinstance(a, Tensor)])
 
     def _warn_eager(self, error: TracingError) -> None:
