@@ -172,6 +172,12 @@ class Tensor:
         tensor's strides are swapped; an expanded dim has stride 0)."""
         itemsize = self.array.dtype.itemsize
         steps = tuple(s // itemsize for s in self.array.strides)
+        if not self.array.size:
+            # NumPy gives an empty array strides of 0; PyTorch lays it out row-major, each dim
+            # counted as at least 1: zeros(2, 0, 3).stride() is (3, 3, 1)
+            steps, n = (), 1
+            for size in reversed(self.array.shape):
+                steps, n = (n, *steps), n * max(size, 1)
         if dim is None:
             return steps
         try:

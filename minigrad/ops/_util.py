@@ -289,12 +289,13 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple:
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, int):
-        return (normalize_dim(dim, ndim, op),)
+        dim = (dim,)
     dims = [normalize_dim(d, ndim, op) for d in dim]
     for k, d in enumerate(dims):
         if d in dims[:k]:  # NOTE: summed twice or once? PyTorch refuses to guess
             raise RuntimeError(f"{op}: dim {d} appears multiple times in the list of dims")
-    return tuple(sorted(dims))
+    # a 0-d tensor takes dim 0 or -1 (PyTorch's rule) but has no axis for NumPy to reduce
+    return tuple(sorted(dims)) if ndim else ()
 
 
 def broadcast_error(op: str, a, b) -> RuntimeError:

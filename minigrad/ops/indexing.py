@@ -32,8 +32,27 @@ from minigrad.tensor import Tensor, _check_writable, _overlaps, _replay, fill_ta
 _BASIC = frozenset({int, slice, type(None), type(Ellipsis)})
 
 
+def _sequence_as_tuple(index: list) -> bool:
+    """PyTorch's legacy reading of x[[a, b]]: a short list holding a list, a tensor, an array,
+    a slice, None or ... is the tuple x[a, b] (with a warning); one of numbers is one index."""
+    if len(index) >= 32:
+        return False
+    kinds = (Tensor, list, tuple, np.ndarray, slice, type(None), type(Ellipsis))
+    if not any(isinstance(p, kinds) for p in index):
+        return False
+    warnings.warn(
+        "Using a non-tuple sequence for multidimensional indexing is deprecated; use "
+        "x[tuple(seq)] instead of x[seq]",
+        UserWarning,
+        stacklevel=5,  # the line with x[seq]
+    )
+    return True
+
+
 def _to_index(index, x: Tensor):
     """A NumPy/CuPy index from what users write: ints, slices, None, ..., lists, tensors."""
+    if isinstance(index, list) and _sequence_as_tuple(index):
+        index = tuple(index)
     parts = index if isinstance(index, tuple) else (index,)
     out, advanced = [], False
     for part in parts:
@@ -65,7 +84,9 @@ def _to_index(index, x: Tensor):
                 )
                 part = part.astype(bool)
         elif isinstance(part, (list, tuple)):
-            part = x.device.xp.asarray([p.item() if isinstance(p, Tensor) else p for p in part])
+            values = [p.item() if isinstance(p, Tensor) else p for p in part]
+            # NOTE: an empty list picks nothing; NumPy would read it as floats and refuse it
+            part = x.device.xp.asarray(values, dtype=None if values else np.int64)
         elif isinstance(part, str):  # x["a"]: PyTorch's TypeError (a dict's key, perhaps?)
             raise TypeError(
                 f"new(): invalid data type 'str': {part!r} is not an index (tensor of shape "
@@ -138,14 +159,19 @@ class GetItem(Function):
             if d is not None:
                 # NOTE: NumPy's indexing with one array after slices is slow past the first dim
                 # (x[:, idx] of 512x512 by 4096 columns: 5.6 ms); take is not (1.3 ms)
-                return np.take(x.array, index[d], axis=d)
-            y = x.array[index]
+                y = np.take(x.array, index[d], axis=d)
+            else:
+                y = x.array[index]
         except IndexError as exc:
             raise _index_error(x, exc, index) from None
         if isinstance(y, np.generic):
             # NOTE: NumPy gives a scalar for a single element, which would be a copy; with a
             # trailing ... it is a 0-d view, as PyTorch's x[i] is (x[i] += 1 changes x)
             y = x.array[(*index, Ellipsis)]
+        if advanced and not y.flags.c_contiguous:
+            # an advanced index copies into a new, row-major tensor in PyTorch; NumPy lays the
+            # copy out in the order of a transposed or sliced input's memory
+            y = x.device.xp.ascontiguousarray(y)
         return y
 
     @staticmethod
@@ -340,13 +366,23 @@ def getitem(x: Tensor, index) -> Tensor:
     if type(index) is int:  # NOTE: x[i], as a Dataset's __getitem__ or a loop does: no parsing
         return GetItem.apply(x, (index,), False)
     idx, advanced = _to_index(index, x)
-    if advanced and any(_is_int(p) for p in idx):
-        # NOTE: PyTorch selects with the integers first and indexes the rest after; NumPy counts
-        # an integer as one more advanced index, which moves the result's dims when a slice
-        # sits between them: x[0, :, [0, 1]] is (n, 2) in PyTorch, (2, n) in NumPy.
-        x = GetItem.apply(x, _integers_only(idx), False)
-        idx = tuple(slice(None) if p is None else p for p in idx if not _is_int(p))
+    integers, idx = _integers_first(idx, advanced)
+    if integers is not None:
+        x = GetItem.apply(x, integers, False)
     return GetItem.apply(x, idx, advanced)
+
+
+def _integers_first(idx: tuple, advanced: bool) -> tuple:
+    """(a basic index of idx's integers, the rest of idx) when idx mixes integers with index
+    arrays, else (None, idx).
+
+    # NOTE: PyTorch selects with the integers first and indexes the rest after; NumPy counts
+    # an integer as one more advanced index, which moves the result's dims when a slice
+    # sits between them: x[0, :, [0, 1]] is (n, 2) in PyTorch, (2, n) in NumPy."""
+    if not (advanced and any(_is_int(p) for p in idx)):
+        return None, idx
+    rest = tuple(slice(None) if p is None else p for p in idx if not _is_int(p))
+    return _integers_only(idx), rest
 
 
 def _is_int(part) -> bool:
@@ -366,6 +402,10 @@ def _integers_only(index: tuple) -> tuple:
     return tuple(out)
 
 
+def _has_arrays(index: tuple) -> bool:
+    return any(hasattr(i, "shape") for i in index)
+
+
 def _shape_mismatch(value, shape) -> RuntimeError:
     value_shape = list(value.shape) if isinstance(value, Tensor) else list(np.shape(value))
     return RuntimeError(
@@ -380,20 +420,21 @@ class IndexPut(Function):
     op_name = "index_put"
 
     def name(self):
-        advanced = any(hasattr(i, "shape") for i in self.index)
-        return "IndexPutBackward0" if advanced else "CopySlices"  # x[...] = v
+        return "IndexPutBackward0" if _has_arrays(self.index) else "CopySlices"  # x[...] = v
 
     @staticmethod
     def forward(ctx, x, index, value):
         ctx.index = index
         ctx.value_shape = value.array.shape if isinstance(value, Tensor) else None
         y = x.array.copy()
+        integers, rest = _integers_first(index, _has_arrays(index))
         try:
-            y[index] = array_of(value)
+            target = y if integers is None else y[integers]
+            target[rest] = array_of(value)
         except IndexError as exc:
             raise _index_error(x, exc, index) from None
         except ValueError:  # a value that does not broadcast: PyTorch's RuntimeError
-            raise _shape_mismatch(value, y[index].shape) from None
+            raise _shape_mismatch(value, target[rest].shape) from None
         return y
 
     @staticmethod
@@ -401,7 +442,9 @@ class IndexPut(Function):
         gx = IndexPut.apply(gy, ctx.index, 0.0) if ctx.needs_input_grad[0] else None
         gv = None
         if ctx.needs_input_grad[2]:
-            gv = sum_to(GetItem.apply(gy, ctx.index, True), ctx.value_shape)
+            integers, rest = _integers_first(ctx.index, _has_arrays(ctx.index))
+            picked = gy if integers is None else GetItem.apply(gy, integers, False)
+            gv = sum_to(GetItem.apply(picked, rest, True), ctx.value_shape)
         return gx, None, gv
 
 
@@ -430,7 +473,7 @@ def copy_slices(base: Tensor, ops, src: Tensor) -> Tensor:
 
 def setitem(x: Tensor, index, value) -> None:
     """x[index] = value: in place without a graph, recorded when gradients are needed."""
-    idx, _ = _to_index(index, x)
+    idx, advanced = _to_index(index, x)
     if isinstance(value, Tensor) and value._device is not x._device:
         raise RuntimeError(
             f"index_put: value is on {value.device} but the tensor is on {x.device}; move it "
@@ -442,8 +485,10 @@ def setitem(x: Tensor, index, value) -> None:
     if not graph:
         if isinstance(value, str):
             raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
+        integers, rest = _integers_first(idx, advanced)
         try:
-            _write_target(x, idx, value)[idx] = array_of(value)
+            target = _write_target(x, idx, value)
+            (target if integers is None else target[integers])[rest] = array_of(value)
         except IndexError as exc:
             raise _index_error(x, exc, idx) from None
         except ValueError as exc:  # a value of the wrong shape: PyTorch's RuntimeError
@@ -543,7 +588,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """y[i][j] = input[index[i][j]][j] for dim 0 (and so on), as PyTorch's gather."""
     d = normalize_dim(dim, input.ndim, "gather")
     _check_index("gather", input, d, index)
-    if index.ndim != input.ndim:  # a 0-d input or index counts as 1-d (PyTorch's rule)
+    if index.ndim == 0 or input.ndim == 0:  # a 0-d input or index counts as 1-d (PyTorch's rule)
         out = gather(_as_1d(input), d, _as_1d(index))
         return reshape(out, index.array.shape)
     return GetItem.apply(input, _along_dim(index, d), ALONG_DIM)
@@ -562,7 +607,14 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise IndexError(
             f"index_select(): index is supposed to be a vector, got shape {tuple(index.shape)}"
         )
-    return getitem(input, (slice(None),) * d + (index,))
+    if input.ndim == 0:  # a 0-d input counts as 1-d, and its result is 0-d (PyTorch's rule)
+        if index.array.size != 1:
+            raise RuntimeError(
+                "index_select(): Index to scalar can have only 1 value, got "
+                f"{index.array.size} value(s)"
+            )
+        return reshape(getitem(_as_1d(input), _as_1d(index)), ())
+    return getitem(input, (slice(None),) * d + (_as_1d(index),))
 
 
 class OneHot(NoGrad):
@@ -652,6 +704,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 # -- selections built from the ops above (their gradients come with them) ---------------------
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The `length` elements from `start` along dim (a view in PyTorch, a slice here)."""
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = normalize_dim(dim, input.ndim, "narrow")
     size = input.array.shape[d]
     if length < 0:

@@ -725,7 +725,10 @@ def _cumsum_array(xp, work, dim: int):
 def cumsum(input, dim, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype=dtype)
-    return Cumsum.apply(input, normalize_dim(dim, input.ndim, "cumsum"))
+    d = normalize_dim(dim, input.ndim, "cumsum")
+    if input.ndim == 0:  # NumPy has no axis 0 to accumulate along: one element, as 1-d
+        return reshape(Cumsum.apply(reshape(input, (1,)), 0), ())
+    return Cumsum.apply(input, d)
 
 
 class Cumprod(Function):
@@ -767,7 +770,10 @@ class Cumprod(Function):
 def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype=dtype)
-    return Cumprod.apply(input, normalize_dim(dim, input.ndim, "cumprod"))
+    d = normalize_dim(dim, input.ndim, "cumprod")
+    if input.ndim == 0:  # NumPy has no axis 0 to accumulate along: one element, as 1-d
+        return reshape(Cumprod.apply(reshape(input, (1,)), 0), ())
+    return Cumprod.apply(input, d)
 
 
 class CumExtremeIndex(NoGrad):
@@ -823,7 +829,9 @@ class LogSumExp(Function):
         floats = as_float_array(x)  # integers give the default float, as PyTorch's
         dtype, array = floats.dtype, half_as_float32(floats)
         # NOTE: the log-sum-exp trick: subtract the max so exp cannot overflow.
-        if len(dims) == 1:
+        if array.size == 0:  # no max to shift by: a sum of no terms is 0, its log -inf
+            m = xp.zeros(_keep_shape(array.shape, dims), array.dtype)
+        elif len(dims) == 1:
             m = max_array(xp, array, dims[0], True)
         else:
             m = array.max(axis=dims, keepdims=True)
@@ -1076,6 +1084,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
             f"topk: selected index k={k} out of range for dimension {d} of size {size} (tensor "
             f"of shape {tuple(input.shape)})"
         )
+    if input.ndim == 0:  # one element, as 1-d; PyTorch gives the results back 0-d
+        values, indices = topk(reshape(input, (1,)), k, 0, largest, sorted)
+        return RETURN_TYPES["topk"](reshape(values, ()), reshape(indices, ()))
     if 0 < k < size:
         from minigrad.ops.indexing import gather
 

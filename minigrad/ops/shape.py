@@ -417,8 +417,10 @@ swapaxes = transpose
 def movedim(x: Tensor, source: int, destination: int) -> Tensor:
     dims = list(range(x.ndim))
     src = normalize_dim(source, x.ndim, "movedim")
-    dims.remove(src)
-    dims.insert(normalize_dim(destination, x.ndim, "movedim"), src)
+    dst = normalize_dim(destination, x.ndim, "movedim")
+    if x.ndim:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
+        dims.remove(src)
+        dims.insert(dst, src)
     return Permute.apply(x, tuple(dims))
 
 
@@ -521,6 +523,12 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     tensors = [t for t in tensors if not (t.ndim == 1 and t.array.shape[0] == 0)] or list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(
+                f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; "
+                "use stack() to join 0-d tensors"
+            )
     d = normalize_dim(dim, tensors[0].ndim, "cat")
     _check_same_shapes("cat", tensors, skip_dim=d)
     y = Cat.apply(d, *_same_dtype(tensors))
@@ -568,7 +576,13 @@ class Split(Function):
         return Cat.apply(ctx.dim, *grads), None, None
 
 
+def _at_least_1d(op: str, x: Tensor) -> None:
+    if x.ndim == 0:
+        raise RuntimeError(f"{op} expects at least a 1-dimensional tensor (got a 0-d tensor)")
+
+
 def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    _at_least_1d("split", x)
     d = normalize_dim(dim, x.ndim, "split")
     n = x.array.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -593,9 +607,11 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got: {chunks}")
+    _at_least_1d("chunk", x)
     n = x.array.shape[normalize_dim(dim, x.ndim, "chunk")]
-    step = -(-n // chunks)
-    return split(x, max(step, 1), dim)
+    if n == 0:  # PyTorch's rule: an empty dim gives `chunks` empty pieces, not one
+        return split(x, [0] * chunks, dim)
+    return split(x, -(-n // chunks), dim)
 
 
 class Unbind(Function):
