@@ -113,6 +113,31 @@ INDEXING = {
     "x[...] = x + t.tensor([1.0, 2.0, 3.0])\nout = x",
     "setitem of a wrong shape": "x = t.zeros(2, 3)\nx[0] = t.zeros(2)\nout = x",
     "mask setitem": "x = t.zeros(2, 3)\nx[x == 0] = t.arange(6.0)\nout = x",
+    "a negative int wraps into uint8": "x = t.zeros(3, dtype=t.uint8)\nx[1] = -1\nx[2] = -255\n"
+    "out = x, x.fill_(-2), x.masked_fill(x > 0, -3)",
+    "an int uint8 cannot hold": "x = t.zeros(3, dtype=t.uint8)\nx[1] = 300\nout = x",
+    "an int int8 cannot hold": "x = t.zeros(3, dtype=t.int8)\nx[1:] = -200\nout = x",
+    "a complex number": "x = t.zeros(3)\nx[1] = 1 + 2j\nout = x",
+    "index tensor, value of another dtype": "x = t.zeros(3)\n"
+    "x[t.tensor([1])] = t.tensor([2], dtype=t.float64)\nout = x",
+    "index list, 0-d value of another dtype": "x = t.zeros(3)\nx[[0, 1]] = t.tensor(2)\nout = x",
+    "mask, one value of another dtype": "x = t.zeros(3, 2)\n"
+    "x[:, t.tensor([True, False])] = t.tensor(2, dtype=t.float64)\n"
+    "x[t.tensor([[True, False]] * 3)] = t.tensor([3.0], dtype=t.float64)\nout = x",
+    "mask, values of another dtype": "x = t.zeros(3, 2)\n"
+    "x[t.tensor([True, False, True])] = t.tensor([2, 3], dtype=t.float64)\nout = x",
+    "slices, values of another dtype": "x = t.zeros(3, dtype=t.int64)\n"
+    "x[0:2] = t.tensor([2.5, 3.5])\nx[t.tensor(2)] = t.tensor(7.9)\nout = x",
+    "a value's leading 1s are dropped": "x = t.zeros(3, 2)\nx[1] = t.ones(1, 1, 2)\n"
+    "x[2, 0] = t.tensor([5.0])\nx[[0]] = t.full((1, 1, 1, 2), 7.0)\nout = x",
+    "a value with too many elements": "x = t.zeros(3)\nx[0] = t.ones(2, 1)\nout = x",
+    "gradient through dropped 1s": "v = t.ones(1, 1, requires_grad=True)\ny = t.zeros(3, 2) * 1\n"
+    "y[1, 1] = v * 3\n(y * t.arange(6.0).reshape(3, 2)).sum().backward()\nout = y, v.grad",
+    "gradient with integers between index arrays": "v = t.arange(8.0).reshape(4, 2)\n"
+    "v.requires_grad_()\ny = t.zeros(3, 4, 5) * 1\ny[1, :, [0, 3]] = v * 1\n"
+    "(y * t.arange(60.0).reshape(3, 4, 5)).sum().backward()\nout = y, v.grad",
+    "NumPy integers": "x = t.zeros(3, 4, 5)\nx[np.int64(1)] = 5\nx[0, np.int32(1)] = 3\n"
+    "x[np.int64(2), :, [0, 1]] = t.ones(4, 2)\nout = x, x[np.int64(1), :, [0, 1]]",
     "index_put_ accumulates": "x = t.zeros(5)\n"
     "x.index_put_((t.tensor([0, 0, 2]),), t.tensor([1.0, 2.0, 3.0]), accumulate=True)\nout = x",
 }

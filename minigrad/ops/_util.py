@@ -74,6 +74,15 @@ def check_fill(value, dtype) -> None:
         raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
+def fill_value(value, dtype):
+    """value, checked by check_fill, as a fill of dtype takes it: a negative int wraps into an
+    unsigned dtype (-1 is 255 in uint8, as PyTorch's; NumPy refuses it)."""
+    check_fill(value, dtype)
+    if isinstance(value, int) and dtype.kind == "u":
+        value %= 1 << (8 * dtype.itemsize)
+    return value
+
+
 def shape_of(x) -> tuple | None:
     return x.array.shape if isinstance(x, Tensor) else None
 

@@ -21,6 +21,7 @@ from minigrad.ops._util import (
     array_of,
     broadcast_error,
     check_fill,
+    fill_value,
     normalize_dim,
     quiet,
     strided_view,
@@ -403,7 +404,8 @@ def _integers_only(index: tuple) -> tuple:
 
 
 def _has_arrays(index: tuple) -> bool:
-    return any(hasattr(i, "shape") for i in index)
+    """Whether index holds an index array of 1 or more dims (0-d ones act as integers)."""
+    return any(getattr(i, "ndim", 0) for i in index)
 
 
 def _shape_mismatch(value, shape) -> RuntimeError:
@@ -420,7 +422,8 @@ class IndexPut(Function):
     op_name = "index_put"
 
     def name(self):
-        return "IndexPutBackward0" if _has_arrays(self.index) else "CopySlices"  # x[...] = v
+        advanced = any(hasattr(i, "shape") for i in self.index)
+        return "IndexPutBackward0" if advanced else "CopySlices"  # x[...] = v
 
     @staticmethod
     def forward(ctx, x, index, value):
@@ -473,19 +476,18 @@ def copy_slices(base: Tensor, ops, src: Tensor) -> Tensor:
 
 def setitem(x: Tensor, index, value) -> None:
     """x[index] = value: in place without a graph, recorded when gradients are needed."""
-    idx, advanced = _to_index(index, x)
+    idx, _ = _to_index(index, x)
     if isinstance(value, Tensor) and value._device is not x._device:
         raise RuntimeError(
             f"index_put: value is on {value.device} but the tensor is on {x.device}; move it "
             "with .to()"
         )
+    value = _put_value(x, idx, value)
     graph = state.enabled and (
         x._in_graph() or (isinstance(value, Tensor) and value._requires_grad)
     )
     if not graph:
-        if isinstance(value, str):
-            raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
-        integers, rest = _integers_first(idx, advanced)
+        integers, rest = _integers_first(idx, _has_arrays(idx))
         try:
             target = _write_target(x, idx, value)
             (target if integers is None else target[integers])[rest] = array_of(value)
@@ -504,6 +506,32 @@ def setitem(x: Tensor, index, value) -> None:
             "operation. Write into it inside a `minigrad.no_grad()` block."
         )
     x._inplace(lambda s, v: IndexPut.apply(s, idx, v), value)
+
+
+def _put_value(x: Tensor, idx: tuple, value):
+    """value as `x[idx] = value` takes it, or PyTorch's error: a number x's dtype can hold, or
+    a tensor; one of another dtype only where no index array picks the places (a mask with
+    one value is a fill, and takes any)."""
+    if isinstance(value, str):
+        raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
+    if isinstance(value, complex):
+        raise RuntimeError(f"index_put: can't assign a complex number to a {x.dtype} tensor")
+    if not isinstance(value, Tensor):
+        return fill_value(value, x.array.dtype)
+    picks = any(getattr(p, "ndim", 0) and (p.dtype.kind != "b" or value.numel() != 1) for p in idx)
+    _check_put_dtype(x, value, not picks)
+    shape = value.array.shape
+    ones = next((k for k, n in enumerate(shape) if n != 1), len(shape))
+    # PyTorch drops a value's leading 1s: x[i] = t.tensor([v]) fills the one element
+    return reshape(value, shape[ones:]) if ones else value
+
+
+def _check_put_dtype(x: Tensor, values, any_dtype: bool) -> None:
+    if isinstance(values, Tensor) and values.dtype is not x.dtype and not any_dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{x.dtype} for the destination and {values.dtype} for the source."
+        )
 
 
 def _write_target(x: Tensor, idx, value):
@@ -1547,11 +1575,7 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     )
     if isinstance(values, Tensor):
         check_same_device("index_put", input, values)
-        if values.dtype is not input.dtype and not (mask_fill and values.numel() == 1):
-            raise RuntimeError(
-                "Index put requires the source and destination dtypes match, got "
-                f"{input.dtype} for the destination and {values.dtype} for the source."
-            )
+        _check_put_dtype(input, values, mask_fill and values.numel() == 1)
     idx, _ = _to_index(tuple(indices), input)
     if not accumulate:
         return IndexPut.apply(input, idx, values)

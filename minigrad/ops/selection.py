@@ -14,7 +14,7 @@ from minigrad.ops._util import (
     array_of,
     broadcast_error,
     cast_to,
-    check_fill,
+    fill_value,
     quiet,
     result_dtype,
     shape_of,
@@ -248,10 +248,7 @@ def masked_fill(input, mask, value):
             "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
             f"{value.ndim} dimension(s)."
         )
-    check_fill(value, input.array.dtype)
-    if isinstance(value, int) and input.array.dtype.kind == "u":
-        value %= 1 << (8 * input.array.dtype.itemsize)  # -1 is 255 in uint8, as PyTorch's
-    return MaskedFill.apply(input, mask, value)
+    return MaskedFill.apply(input, mask, fill_value(value, input.array.dtype))
 
 
 class Clone(Function):
