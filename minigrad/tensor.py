@@ -2104,7 +2104,7 @@ class Tensor:
             _check_writable(self)
             self.array[...] = value.item()
         else:
-            fill_target(self)[...] = fill_value(value, self.array.dtype)
+            fill_target(self)[...] = as_fill(value, self.array.dtype)
         self._version += 1
         return self
 
@@ -2498,7 +2498,7 @@ from minigrad.ops import selection as selection_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402
 from minigrad.ops import special as special_ops  # noqa: E402
 from minigrad.ops import unary as unary_ops  # noqa: E402
-from minigrad.ops._util import fill_value, normalize_dim  # noqa: E402
+from minigrad.ops._util import as_fill, normalize_dim  # noqa: E402
 
 
 def _inplace_method(name: str):

@@ -136,6 +136,20 @@ INDEXING = {
     "gradient with integers between index arrays": "v = t.arange(8.0).reshape(4, 2)\n"
     "v.requires_grad_()\ny = t.zeros(3, 4, 5) * 1\ny[1, :, [0, 3]] = v * 1\n"
     "(y * t.arange(60.0).reshape(3, 4, 5)).sum().backward()\nout = y, v.grad",
+    # a Python bool is a 0-d index array, applied after the integers, as PyTorch does
+    "bools with integers": X3
+    + "out = x[0, :, False], x[0, :, True], x[t.tensor([0, 1]), True, 1], "
+    "x[[0, 1], :, True], x[True, 1], x[False, True]",
+    "set through bools with integers": "x = t.zeros(3, 4, 5)\nx[0, :, True] = t.ones(4, 1, 5)\n"
+    "x[1, True, [0, 1]] = t.tensor([[[1.0], [2.0]]])\ny = t.zeros(5)\ny[0, True] = 7\nout = x, y",
+    "a 0-d integer tensor is an integer": "x = t.arange(6.0).reshape(2, 3)\ny = x[t.tensor(1)]\n"
+    "y[0] = 100\nz = x[t.tensor(0), :, False]\nout = x, z, x[t.tensor(1, dtype=t.int32), 1:]",
+    "bools pick as index arrays, alone they unsqueeze": "x = t.zeros(3, 4)\nx[True] = t.tensor(3)\n"
+    "x[False] = t.tensor(4)\nx[t.tensor([True, False, True])] = t.tensor(5)\nout = x",
+    "a bool among other parts, value of another dtype": "x = t.zeros(3, 4)\n"
+    "x[0, True] = t.tensor(3)\nout = x",
+    "a 0-d mask, value of another dtype": "x = t.zeros(3, 4)\nx[t.tensor(True)] = t.tensor(3)\n"
+    "out = x",
     "NumPy integers": "x = t.zeros(3, 4, 5)\nx[np.int64(1)] = 5\nx[0, np.int32(1)] = 3\n"
     "x[np.int64(2), :, [0, 1]] = t.ones(4, 2)\nout = x, x[np.int64(1), :, [0, 1]]",
     "index_put_ accumulates": "x = t.zeros(5)\n"
@@ -248,6 +262,11 @@ OTHER = {
     "mode": "out = t.tensor([[2.0, 2, 1, 1, 3], [0, 5, 5, 0, 5]]).mode(1)",
     "var with correction": "x = t.arange(24.0).reshape(2, 3, 4)\n"
     "out = x.var((0, 2), correction=0), x.std(1, unbiased=False), x.std(correction=2)",
+    "full of -1 in uint8 wraps": "out = t.full((2,), -1, dtype=t.uint8), "
+    "t.full_like(t.zeros(2, dtype=t.uint8), -255), t.zeros(2, dtype=t.uint8).new_full((1,), -3)",
+    "full of an int uint8 cannot hold": "out = t.full((2,), 300, dtype=t.uint8)",
+    "full of a float into int64": "out = t.full((2,), -2.5, dtype=t.int64), "
+    "t.full_like(t.zeros(2, dtype=t.int64), 2.7)",
     "view of a transposed tensor": "out = t.arange(6.0).reshape(2, 3).t().view(6)",
     "view that splits a dim of a transposed tensor": "x = t.arange(24.0).reshape(2, 3, 4)\n"
     "out = x.transpose(0, 1).view(3, 2, 2, 2)",
@@ -263,29 +282,49 @@ def test_other_calls(name):
 SHAPE = (3, 4, 5)
 
 
-def _part(draw, size: int):
-    kind = draw(st.sampled_from(["int", "slice", "list", "tensor", "mask", "full"]))
+def _part(draw, size: int) -> tuple[str, bool]:
+    """One part of an index for a dim of `size`, and whether it raises."""
+    kind = draw(
+        st.sampled_from(["int", "slice", "list", "tensor", "mask", "full", "0-d", "bool", "wild"])
+    )
+    # NOTE: positions valid in every dim: a bool takes no dim, so the parts after it shift
     if kind == "int":
-        return repr(draw(st.integers(-size, size - 1)))
+        return repr(draw(st.integers(-3, 2))), False
+    if kind == "0-d":
+        return f"t.tensor({draw(st.integers(-3, 2))})", False
+    if kind == "bool":
+        return repr(draw(st.booleans())), False
+    if kind == "wild":  # out of range, a negative step, a byte mask of the wrong length
+        wild = [
+            repr(size),
+            repr(-size - 1),
+            "slice(None, None, -1)",
+            "t.tensor([1, 0], dtype=t.uint8)",
+        ]
+        return draw(st.sampled_from(wild)), True
     if kind == "slice":
         start = draw(st.one_of(st.none(), st.integers(-size - 1, size + 1)))
         stop = draw(st.one_of(st.none(), st.integers(-size - 1, size + 1)))
         step = draw(st.one_of(st.none(), st.integers(1, 3)))
-        return f"slice({start}, {stop}, {step})"
+        return f"slice({start}, {stop}, {step})", False
     if kind in ("list", "tensor"):
-        values = draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=3))
+        values = draw(st.lists(st.integers(-3, 2), min_size=1, max_size=3))
         dtype = draw(st.sampled_from(["t.int64", "t.int32"]))
-        return repr(values) if kind == "list" else f"t.tensor({values}, dtype={dtype})"
+        return (repr(values) if kind == "list" else f"t.tensor({values}, dtype={dtype})"), False
     if kind == "mask":
         values = draw(st.lists(st.booleans(), min_size=size, max_size=size))
-        return f"t.tensor({values})"
-    return "slice(None)"
+        return f"t.tensor({values})", False
+    return "slice(None)", False
 
 
 @st.composite
 def _indices(draw):
-    """An index of up to three parts for a (3, 4, 5) tensor, with None and ... mixed in."""
-    parts = [_part(draw, n) for n in SHAPE[: draw(st.integers(1, 3))]]
+    """An index of up to three parts for a (3, 4, 5) tensor, with None and ... mixed in, and
+    at most one part that raises: which of two errors comes first is not compared here (a
+    value of another dtype, which raises where index arrays pick, is in INDEXING)."""
+    drawn = [_part(draw, n) for n in SHAPE[: draw(st.integers(1, 3))]]
+    raising = [k for k, (_, raises) in enumerate(drawn) if raises]
+    parts = [p if k not in raising[1:] else "slice(None)" for k, (p, _) in enumerate(drawn)]
     if draw(st.booleans()):
         parts.insert(draw(st.integers(0, len(parts))), "None")
     if len(parts) < 3 and draw(st.booleans()):
@@ -294,11 +333,22 @@ def _indices(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(index=_indices())
-def test_getitem_and_setitem_match_pytorch(index):
+@given(
+    index=_indices(),
+    value=st.sampled_from(
+        [
+            "-1.0",
+            "7",
+            "True",
+            "t.tensor(-2.0)",
+            "t.tensor([[-4.0]])",
+        ]
+    ),
+)
+def test_getitem_and_setitem_match_pytorch(index, value):
     base = "x = t.arange(60.0).reshape(3, 4, 5)\n"
     _assert_same(base + f"out = x[{index}]")
-    _assert_same(base + f"y = x[{index}]\nx[{index}] = -1.0\nout = x")
+    _assert_same(base + f"x[{index}] = {value}\nout = x")
     _assert_same(base + f"x[{index}] = -t.ones_like(x[{index}][:1])\nout = x")
 
 

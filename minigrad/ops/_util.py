@@ -74,7 +74,7 @@ def check_fill(value, dtype) -> None:
         raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
-def fill_value(value, dtype):
+def as_fill(value, dtype):
     """value, checked by check_fill, as a fill of dtype takes it: a negative int wraps into an
     unsigned dtype (-1 is 255 in uint8, as PyTorch's; NumPy refuses it)."""
     check_fill(value, dtype)

@@ -19,9 +19,9 @@ from minigrad.autograd.function import Function, check_same_device
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
     array_of,
+    as_fill,
     broadcast_error,
     check_fill,
-    fill_value,
     normalize_dim,
     quiet,
     strided_view,
@@ -76,6 +76,10 @@ def _to_index(index, x: Tensor):
                     f"{part.dtype}"
                 )
             part = part.array
+            if part.ndim == 0 and part.dtype.kind == "i":
+                # PyTorch reads a 0-d integer tensor as the integer: x[i] is a view of x
+                out.append(int(part))
+                continue
             if part.dtype == np.uint8:  # PyTorch's old byte masks: a mask, with its warning
                 warnings.warn(
                     "indexing with dtype minigrad.uint8 is now deprecated, please use a dtype "
@@ -379,8 +383,10 @@ def _integers_first(idx: tuple, advanced: bool) -> tuple:
 
     # NOTE: PyTorch selects with the integers first and indexes the rest after; NumPy counts
     # an integer as one more advanced index, which moves the result's dims when a slice
-    # sits between them: x[0, :, [0, 1]] is (n, 2) in PyTorch, (2, n) in NumPy."""
-    if not (advanced and any(_is_int(p) for p in idx)):
+    # sits between them: x[0, :, [0, 1]] is (n, 2) in PyTorch, (2, n) in NumPy. A Python bool
+    # is a 0-d index array to both, so x[0, :, False] is one such mix."""
+    mixed = advanced or any(type(p) is bool for p in idx)
+    if not (mixed and any(_is_int(p) for p in idx)):
         return None, idx
     rest = tuple(slice(None) if p is None else p for p in idx if not _is_int(p))
     return _integers_only(idx), rest
@@ -396,11 +402,14 @@ def _integers_only(index: tuple) -> tuple:
     for part in index:
         if _is_int(part) or part is None or part is Ellipsis:
             out.append(part)
+        elif type(part) is bool:  # a new dim, made by the rest of the index
+            continue
         elif getattr(part, "dtype", None) == np.bool_:
             out.extend([slice(None)] * part.ndim)  # a mask covers as many dims as it has
         else:
             out.append(slice(None))
-    return tuple(out)
+    # with a trailing ..., an index of integers only picks a 0-d view, never a NumPy scalar
+    return tuple(out) if Ellipsis in out else (*out, Ellipsis)
 
 
 def _has_arrays(index: tuple) -> bool:
@@ -482,7 +491,7 @@ def setitem(x: Tensor, index, value) -> None:
             f"index_put: value is on {value.device} but the tensor is on {x.device}; move it "
             "with .to()"
         )
-    value = _put_value(x, idx, value)
+    value = _put_value(x, index, idx, value)
     graph = state.enabled and (
         x._in_graph() or (isinstance(value, Tensor) and value._requires_grad)
     )
@@ -508,22 +517,34 @@ def setitem(x: Tensor, index, value) -> None:
     x._inplace(lambda s, v: IndexPut.apply(s, idx, v), value)
 
 
-def _put_value(x: Tensor, idx: tuple, value):
-    """value as `x[idx] = value` takes it, or PyTorch's error: a number x's dtype can hold, or
-    a tensor; one of another dtype only where no index array picks the places (a mask with
-    one value is a fill, and takes any)."""
+def _put_value(x: Tensor, index, idx: tuple, value):
+    """value as `x[index] = value` takes it (idx: index for NumPy), or PyTorch's error: a
+    number x's dtype can hold, or a tensor; one of another dtype only where no index array
+    picks the places."""
     if isinstance(value, str):
         raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
     if isinstance(value, complex):
         raise RuntimeError(f"index_put: can't assign a complex number to a {x.dtype} tensor")
     if not isinstance(value, Tensor):
-        return fill_value(value, x.array.dtype)
-    picks = any(getattr(p, "ndim", 0) and (p.dtype.kind != "b" or value.numel() != 1) for p in idx)
+        return as_fill(value, x.array.dtype)
+    # a bool alone is an unsqueeze; other bools, as index arrays, pick
+    picks = type(index) is not bool and any(_picks(p, value.numel()) for p in idx)
     _check_put_dtype(x, value, not picks)
     shape = value.array.shape
     ones = next((k for k, n in enumerate(shape) if n != 1), len(shape))
     # PyTorch drops a value's leading 1s: x[i] = t.tensor([v]) fills the one element
     return reshape(value, shape[ones:]) if ones else value
+
+
+def _picks(part, values: int) -> bool:
+    """Whether PyTorch writes through index_put (which takes only x's dtype) for this part of
+    an index: an index array, a 0-d mask, a bool; a mask of 1 or more dims filled with one
+    value is a masked_fill, which takes any dtype."""
+    if type(part) is bool:
+        return True
+    if getattr(part, "dtype", None) == np.bool_:
+        return part.ndim == 0 or values != 1
+    return bool(getattr(part, "ndim", 0))
 
 
 def _check_put_dtype(x: Tensor, values, any_dtype: bool) -> None:

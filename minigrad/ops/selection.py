@@ -12,9 +12,9 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function, check_same_device
 from minigrad.ops._util import (
     array_of,
+    as_fill,
     broadcast_error,
     cast_to,
-    fill_value,
     quiet,
     result_dtype,
     shape_of,
@@ -248,7 +248,7 @@ def masked_fill(input, mask, value):
             "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
             f"{value.ndim} dimension(s)."
         )
-    return MaskedFill.apply(input, mask, fill_value(value, input.array.dtype))
+    return MaskedFill.apply(input, mask, as_fill(value, input.array.dtype))
 
 
 class Clone(Function):
