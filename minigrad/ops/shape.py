@@ -441,10 +441,10 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    if x.ndim == 0:
-        return reshape(x, (1,))
     s = normalize_dim(start_dim, x.ndim, "flatten")
     e = normalize_dim(end_dim, x.ndim, "flatten")
+    if x.ndim == 0:
+        return reshape(x, (1,))
     if s > e:
         raise RuntimeError(
             f"flatten() has invalid args: start_dim ({start_dim}) cannot come after end_dim "
@@ -459,6 +459,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
     d = normalize_dim(dim, x.ndim, "unflatten")
+    _at_least_1d("unflatten", x)
     shape = x.array.shape
     inner = _infer_shape(sizes, shape[d], "unflatten")
     return reshape(x, shape[:d] + inner + shape[d + 1 :])
@@ -1015,6 +1016,7 @@ def tensor_split(x: Tensor, indices_or_sections, dim: int = 0) -> tuple:
     given indices (clamped, as Python slices)."""
     from minigrad.ops.indexing import getitem
 
+    _at_least_1d("tensor_split", x)
     d = normalize_dim(dim, x.ndim, "tensor_split")
     size = x.array.shape[d]
     if isinstance(indices_or_sections, Tensor):
