@@ -12,7 +12,7 @@ import numpy as np
 
 from minigrad import dtypes, layout, random
 from minigrad.backend import device_of, get_device, use
-from minigrad.ops._util import check_fill, write_out
+from minigrad.ops._util import as_fill, check_fill, write_out
 from minigrad.tensor import Tensor, _host, _shape_args
 
 
@@ -360,7 +360,12 @@ def empty(
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     default = _infer_dtype(fill_value, np.asarray(fill_value))
     return _factory(
-        lambda xp, s, d: xp.full(s, fill_value, d), (size,), dtype, device, requires_grad, default
+        lambda xp, s, d: xp.full(s, as_fill(fill_value, np.dtype(d)), d),
+        (size,),
+        dtype,
+        device,
+        requires_grad,
+        default,
     )
 
 

@@ -172,6 +172,12 @@ class Tensor:
         tensor's strides are swapped; an expanded dim has stride 0)."""
         itemsize = self.array.dtype.itemsize
         steps = tuple(s // itemsize for s in self.array.strides)
+        if not self.array.size:
+            # NumPy gives an empty array strides of 0; PyTorch lays it out row-major, each dim
+            # counted as at least 1: zeros(2, 0, 3).stride() is (3, 3, 1)
+            steps, n = (), 1
+            for size in reversed(self.array.shape):
+                steps, n = (n, *steps), n * max(size, 1)
         if dim is None:
             return steps
         try:
@@ -2100,7 +2106,7 @@ class Tensor:
             _check_writable(self)
             self.array[...] = value.item()
         else:
-            fill_target(self)[...] = value
+            fill_target(self)[...] = as_fill(value, self.array.dtype)
         self._version += 1
         return self
 
@@ -2494,7 +2500,7 @@ from minigrad.ops import selection as selection_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402
 from minigrad.ops import special as special_ops  # noqa: E402
 from minigrad.ops import unary as unary_ops  # noqa: E402
-from minigrad.ops._util import normalize_dim  # noqa: E402
+from minigrad.ops._util import as_fill, normalize_dim  # noqa: E402
 
 
 def _inplace_method(name: str):

@@ -74,6 +74,15 @@ def check_fill(value, dtype) -> None:
         raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
+def as_fill(value, dtype):
+    """value, checked by check_fill, as a fill of dtype takes it: a negative int wraps into an
+    unsigned dtype (-1 is 255 in uint8, as PyTorch's; NumPy refuses it)."""
+    check_fill(value, dtype)
+    if isinstance(value, int) and dtype.kind == "u":
+        value %= 1 << (8 * dtype.itemsize)
+    return value
+
+
 def shape_of(x) -> tuple | None:
     return x.array.shape if isinstance(x, Tensor) else None
 
@@ -289,12 +298,13 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple:
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, int):
-        return (normalize_dim(dim, ndim, op),)
+        dim = (dim,)
     dims = [normalize_dim(d, ndim, op) for d in dim]
     for k, d in enumerate(dims):
         if d in dims[:k]:  # NOTE: summed twice or once? PyTorch refuses to guess
             raise RuntimeError(f"{op}: dim {d} appears multiple times in the list of dims")
-    return tuple(sorted(dims))
+    # a 0-d tensor takes dim 0 or -1 (PyTorch's rule) but has no axis for NumPy to reduce
+    return tuple(sorted(dims)) if ndim else ()
 
 
 def broadcast_error(op: str, a, b) -> RuntimeError:

@@ -19,6 +19,7 @@ from minigrad.autograd.function import Function, check_same_device
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
     array_of,
+    as_fill,
     broadcast_error,
     check_fill,
     normalize_dim,
@@ -32,8 +33,27 @@ from minigrad.tensor import Tensor, _check_writable, _overlaps, _replay, fill_ta
 _BASIC = frozenset({int, slice, type(None), type(Ellipsis)})
 
 
+def _sequence_as_tuple(index: list) -> bool:
+    """PyTorch's legacy reading of x[[a, b]]: a short list holding a list, a tensor, an array,
+    a slice, None or ... is the tuple x[a, b] (with a warning); one of numbers is one index."""
+    if len(index) >= 32:
+        return False
+    kinds = (Tensor, list, tuple, np.ndarray, slice, type(None), type(Ellipsis))
+    if not any(isinstance(p, kinds) for p in index):
+        return False
+    warnings.warn(
+        "Using a non-tuple sequence for multidimensional indexing is deprecated; use "
+        "x[tuple(seq)] instead of x[seq]",
+        UserWarning,
+        stacklevel=5,  # the line with x[seq]
+    )
+    return True
+
+
 def _to_index(index, x: Tensor):
     """A NumPy/CuPy index from what users write: ints, slices, None, ..., lists, tensors."""
+    if isinstance(index, list) and _sequence_as_tuple(index):
+        index = tuple(index)
     parts = index if isinstance(index, tuple) else (index,)
     out, advanced = [], False
     for part in parts:
@@ -56,6 +76,10 @@ def _to_index(index, x: Tensor):
                     f"{part.dtype}"
                 )
             part = part.array
+            if part.ndim == 0 and part.dtype.kind == "i":
+                # PyTorch reads a 0-d integer tensor as the integer: x[i] is a view of x
+                out.append(int(part))
+                continue
             if part.dtype == np.uint8:  # PyTorch's old byte masks: a mask, with its warning
                 warnings.warn(
                     "indexing with dtype minigrad.uint8 is now deprecated, please use a dtype "
@@ -65,7 +89,9 @@ def _to_index(index, x: Tensor):
                 )
                 part = part.astype(bool)
         elif isinstance(part, (list, tuple)):
-            part = x.device.xp.asarray([p.item() if isinstance(p, Tensor) else p for p in part])
+            values = [p.item() if isinstance(p, Tensor) else p for p in part]
+            # NOTE: an empty list picks nothing; NumPy would read it as floats and refuse it
+            part = x.device.xp.asarray(values, dtype=None if values else np.int64)
         elif isinstance(part, str):  # x["a"]: PyTorch's TypeError (a dict's key, perhaps?)
             raise TypeError(
                 f"new(): invalid data type 'str': {part!r} is not an index (tensor of shape "
@@ -138,14 +164,19 @@ class GetItem(Function):
             if d is not None:
                 # NOTE: NumPy's indexing with one array after slices is slow past the first dim
                 # (x[:, idx] of 512x512 by 4096 columns: 5.6 ms); take is not (1.3 ms)
-                return np.take(x.array, index[d], axis=d)
-            y = x.array[index]
+                y = np.take(x.array, index[d], axis=d)
+            else:
+                y = x.array[index]
         except IndexError as exc:
             raise _index_error(x, exc, index) from None
         if isinstance(y, np.generic):
             # NOTE: NumPy gives a scalar for a single element, which would be a copy; with a
             # trailing ... it is a 0-d view, as PyTorch's x[i] is (x[i] += 1 changes x)
             y = x.array[(*index, Ellipsis)]
+        if advanced and not y.flags.c_contiguous:
+            # an advanced index copies into a new, row-major tensor in PyTorch; NumPy lays the
+            # copy out in the order of a transposed or sliced input's memory
+            y = x.device.xp.ascontiguousarray(y)
         return y
 
     @staticmethod
@@ -340,13 +371,25 @@ def getitem(x: Tensor, index) -> Tensor:
     if type(index) is int:  # NOTE: x[i], as a Dataset's __getitem__ or a loop does: no parsing
         return GetItem.apply(x, (index,), False)
     idx, advanced = _to_index(index, x)
-    if advanced and any(_is_int(p) for p in idx):
-        # NOTE: PyTorch selects with the integers first and indexes the rest after; NumPy counts
-        # an integer as one more advanced index, which moves the result's dims when a slice
-        # sits between them: x[0, :, [0, 1]] is (n, 2) in PyTorch, (2, n) in NumPy.
-        x = GetItem.apply(x, _integers_only(idx), False)
-        idx = tuple(slice(None) if p is None else p for p in idx if not _is_int(p))
+    integers, idx = _integers_first(idx, advanced)
+    if integers is not None:
+        x = GetItem.apply(x, integers, False)
     return GetItem.apply(x, idx, advanced)
+
+
+def _integers_first(idx: tuple, advanced: bool) -> tuple:
+    """(a basic index of idx's integers, the rest of idx) when idx mixes integers with index
+    arrays, else (None, idx).
+
+    # NOTE: PyTorch selects with the integers first and indexes the rest after; NumPy counts
+    # an integer as one more advanced index, which moves the result's dims when a slice
+    # sits between them: x[0, :, [0, 1]] is (n, 2) in PyTorch, (2, n) in NumPy. A Python bool
+    # is a 0-d index array to both, so x[0, :, False] is one such mix."""
+    mixed = advanced or any(type(p) is bool for p in idx)
+    if not (mixed and any(_is_int(p) for p in idx)):
+        return None, idx
+    rest = tuple(slice(None) if p is None else p for p in idx if not _is_int(p))
+    return _integers_only(idx), rest
 
 
 def _is_int(part) -> bool:
@@ -359,11 +402,19 @@ def _integers_only(index: tuple) -> tuple:
     for part in index:
         if _is_int(part) or part is None or part is Ellipsis:
             out.append(part)
+        elif type(part) is bool:  # a new dim, made by the rest of the index
+            continue
         elif getattr(part, "dtype", None) == np.bool_:
             out.extend([slice(None)] * part.ndim)  # a mask covers as many dims as it has
         else:
             out.append(slice(None))
-    return tuple(out)
+    # with a trailing ..., an index of integers only picks a 0-d view, never a NumPy scalar
+    return tuple(out) if Ellipsis in out else (*out, Ellipsis)
+
+
+def _has_arrays(index: tuple) -> bool:
+    """Whether index holds an index array of 1 or more dims (0-d ones act as integers)."""
+    return any(getattr(i, "ndim", 0) for i in index)
 
 
 def _shape_mismatch(value, shape) -> RuntimeError:
@@ -388,12 +439,14 @@ class IndexPut(Function):
         ctx.index = index
         ctx.value_shape = value.array.shape if isinstance(value, Tensor) else None
         y = x.array.copy()
+        integers, rest = _integers_first(index, _has_arrays(index))
         try:
-            y[index] = array_of(value)
+            target = y if integers is None else y[integers]
+            target[rest] = array_of(value)
         except IndexError as exc:
             raise _index_error(x, exc, index) from None
         except ValueError:  # a value that does not broadcast: PyTorch's RuntimeError
-            raise _shape_mismatch(value, y[index].shape) from None
+            raise _shape_mismatch(value, target[rest].shape) from None
         return y
 
     @staticmethod
@@ -401,7 +454,9 @@ class IndexPut(Function):
         gx = IndexPut.apply(gy, ctx.index, 0.0) if ctx.needs_input_grad[0] else None
         gv = None
         if ctx.needs_input_grad[2]:
-            gv = sum_to(GetItem.apply(gy, ctx.index, True), ctx.value_shape)
+            integers, rest = _integers_first(ctx.index, _has_arrays(ctx.index))
+            picked = gy if integers is None else GetItem.apply(gy, integers, False)
+            gv = sum_to(GetItem.apply(picked, rest, True), ctx.value_shape)
         return gx, None, gv
 
 
@@ -438,14 +493,15 @@ def setitem(x: Tensor, index, value) -> None:
             f"index_put: value is on {value.device} but the tensor is on {x.device}; move it "
             "with .to()"
         )
+    value = _put_value(x, index, idx, value)
     graph = state.enabled and (
         x._in_graph() or (isinstance(value, Tensor) and value._requires_grad)
     )
     if not graph:
-        if isinstance(value, str):
-            raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
+        integers, rest = _integers_first(idx, _has_arrays(idx))
         try:
-            _write_target(x, idx, value)[idx] = array_of(value)
+            target = _write_target(x, idx, value)
+            (target if integers is None else target[integers])[rest] = array_of(value)
         except IndexError as exc:
             raise _index_error(x, exc, idx) from None
         except ValueError as exc:  # a value of the wrong shape: PyTorch's RuntimeError
@@ -461,6 +517,44 @@ def setitem(x: Tensor, index, value) -> None:
             "operation. Write into it inside a `minigrad.no_grad()` block."
         )
     x._inplace(lambda s, v: IndexPut.apply(s, idx, v), value)
+
+
+def _put_value(x: Tensor, index, idx: tuple, value):
+    """value as `x[index] = value` takes it (idx: index for NumPy), or PyTorch's error: a
+    number x's dtype can hold, or a tensor; one of another dtype only where no index array
+    picks the places."""
+    if isinstance(value, str):
+        raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
+    if isinstance(value, complex):
+        raise RuntimeError(f"index_put: can't assign a complex number to a {x.dtype} tensor")
+    if not isinstance(value, Tensor):
+        return as_fill(value, x.array.dtype)
+    # a bool alone is an unsqueeze; other bools, as index arrays, pick
+    picks = type(index) is not bool and any(_picks(p, value.numel()) for p in idx)
+    _check_put_dtype(x, value, not picks)
+    shape = value.array.shape
+    ones = next((k for k, n in enumerate(shape) if n != 1), len(shape))
+    # PyTorch drops a value's leading 1s: x[i] = t.tensor([v]) fills the one element
+    return reshape(value, shape[ones:]) if ones else value
+
+
+def _picks(part, values: int) -> bool:
+    """Whether PyTorch writes through index_put (which takes only x's dtype) for this part of
+    an index: an index array, a 0-d mask, a bool; a mask of 1 or more dims filled with one
+    value is a masked_fill, which takes any dtype."""
+    if type(part) is bool:
+        return True
+    if getattr(part, "dtype", None) == np.bool_:
+        return part.ndim == 0 or values != 1
+    return bool(getattr(part, "ndim", 0))
+
+
+def _check_put_dtype(x: Tensor, values, any_dtype: bool) -> None:
+    if isinstance(values, Tensor) and values.dtype is not x.dtype and not any_dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{x.dtype} for the destination and {values.dtype} for the source."
+        )
 
 
 def _write_target(x: Tensor, idx, value):
@@ -545,7 +639,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """y[i][j] = input[index[i][j]][j] for dim 0 (and so on), as PyTorch's gather."""
     d = normalize_dim(dim, input.ndim, "gather")
     _check_index("gather", input, d, index)
-    if index.ndim != input.ndim:  # a 0-d input or index counts as 1-d (PyTorch's rule)
+    if index.ndim == 0 or input.ndim == 0:  # a 0-d input or index counts as 1-d (PyTorch's rule)
         out = gather(_as_1d(input), d, _as_1d(index))
         return reshape_if_needed(out, index.array.shape)
     return GetItem.apply(input, _along_dim(index, d), ALONG_DIM)
@@ -564,7 +658,14 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise IndexError(
             f"index_select(): index is supposed to be a vector, got shape {tuple(index.shape)}"
         )
-    return getitem(input, (slice(None),) * d + (index,))
+    if input.ndim == 0:  # a 0-d input counts as 1-d, and its result is 0-d (PyTorch's rule)
+        if index.array.size != 1:
+            raise RuntimeError(
+                "index_select(): Index to scalar can have only 1 value, got "
+                f"{index.array.size} value(s)"
+            )
+        return reshape(getitem(_as_1d(input), _as_1d(index)), ())
+    return getitem(input, (slice(None),) * d + (_as_1d(index),))
 
 
 class OneHot(NoGrad):
@@ -654,6 +755,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 # -- selections built from the ops above (their gradients come with them) ---------------------
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The `length` elements from `start` along dim (a view in PyTorch, a slice here)."""
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = normalize_dim(dim, input.ndim, "narrow")
     size = input.array.shape[d]
     if length < 0:
@@ -1495,11 +1598,7 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     )
     if isinstance(values, Tensor):
         check_same_device("index_put", input, values)
-        if values.dtype is not input.dtype and not (mask_fill and values.numel() == 1):
-            raise RuntimeError(
-                "Index put requires the source and destination dtypes match, got "
-                f"{input.dtype} for the destination and {values.dtype} for the source."
-            )
+        _check_put_dtype(input, values, mask_fill and values.numel() == 1)
     idx, _ = _to_index(tuple(indices), input)
     if not accumulate:
         return IndexPut.apply(input, idx, values)

@@ -207,13 +207,23 @@ def _softmax_dim(x: Tensor, dim, op: str) -> int:
 def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype=dtype)
-    return Softmax.apply(input, _softmax_dim(input, dim, "softmax"))
+    d = _softmax_dim(input, dim, "softmax")
+    if input.ndim == 0:  # NumPy has no axis 0 to normalise along: one element, as 1-d
+        return reshape(Softmax.apply(reshape(input, (1,)), 0), ())
+    if not input.array.size:  # nothing to normalise (NumPy's max of no elements fails)
+        return input * 0
+    return Softmax.apply(input, d)
 
 
 def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype=dtype)
-    return LogSoftmax.apply(input, _softmax_dim(input, dim, "log_softmax"))
+    d = _softmax_dim(input, dim, "log_softmax")
+    if input.ndim == 0:  # NumPy has no axis 0 to normalise along: one element, as 1-d
+        return reshape(LogSoftmax.apply(reshape(input, (1,)), 0), ())
+    if not input.array.size:  # nothing to normalise (NumPy's max of no elements fails)
+        return input * 0
+    return LogSoftmax.apply(input, d)
 
 
 # -- losses ----------------------------------------------------------------------------------

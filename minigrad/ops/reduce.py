@@ -725,7 +725,10 @@ def _cumsum_array(xp, work, dim: int):
 def cumsum(input, dim, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype=dtype)
-    return Cumsum.apply(input, normalize_dim(dim, input.ndim, "cumsum"))
+    d = normalize_dim(dim, input.ndim, "cumsum")
+    if input.ndim == 0:  # NumPy has no axis 0 to accumulate along: one element, as 1-d
+        return reshape(Cumsum.apply(reshape(input, (1,)), 0), ())
+    return Cumsum.apply(input, d)
 
 
 class Cumprod(Function):
@@ -767,7 +770,10 @@ class Cumprod(Function):
 def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype=dtype)
-    return Cumprod.apply(input, normalize_dim(dim, input.ndim, "cumprod"))
+    d = normalize_dim(dim, input.ndim, "cumprod")
+    if input.ndim == 0:  # NumPy has no axis 0 to accumulate along: one element, as 1-d
+        return reshape(Cumprod.apply(reshape(input, (1,)), 0), ())
+    return Cumprod.apply(input, d)
 
 
 class CumExtremeIndex(NoGrad):
@@ -823,7 +829,9 @@ class LogSumExp(Function):
         floats = as_float_array(x)  # integers give the default float, as PyTorch's
         dtype, array = floats.dtype, half_as_float32(floats)
         # NOTE: the log-sum-exp trick: subtract the max so exp cannot overflow.
-        if len(dims) == 1:
+        if array.size == 0:  # no max to shift by: a sum of no terms is 0, its log -inf
+            m = xp.zeros(_keep_shape(array.shape, dims), array.dtype)
+        elif len(dims) == 1:
             m = max_array(xp, array, dims[0], True)
         else:
             m = array.max(axis=dims, keepdims=True)
@@ -897,9 +905,10 @@ def _log_add_exp_accumulate(array, dim, xp):
 
 
 def logcumsumexp(input, dim):
+    d = normalize_dim(dim, input.ndim, "logcumsumexp")
     if input.ndim == 0:
         return LogCumSumExp.apply(reshape_if_needed(input, (1,)), 0).reshape(())
-    return LogCumSumExp.apply(input, normalize_dim(dim, input.ndim, "logcumsumexp"))
+    return LogCumSumExp.apply(input, d)
 
 
 class All(NoGrad):
@@ -1054,9 +1063,9 @@ def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices) along dim, as PyTorch; equal values keep their order (stable)."""
     from minigrad.ops.indexing import gather
 
+    d = normalize_dim(dim, input.ndim, "sort")
     if input.ndim == 0:
         return RETURN_TYPES["sort"](input, Tensor._make(input.device.xp.asarray(0)))
-    d = normalize_dim(dim, input.ndim, "sort")
     index = ArgSort.apply(input, d, descending)
     return RETURN_TYPES["sort"](gather(input, d, index), index)
 
@@ -1076,6 +1085,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
             f"topk: selected index k={k} out of range for dimension {d} of size {size} (tensor "
             f"of shape {tuple(input.shape)})"
         )
+    if input.ndim == 0:  # one element, as 1-d; PyTorch gives the results back 0-d
+        values, indices = topk(reshape(input, (1,)), k, 0, largest, sorted)
+        return RETURN_TYPES["topk"](reshape(values, ()), reshape(indices, ()))
     if 0 < k < size:
         from minigrad.ops.indexing import gather
 
@@ -1095,9 +1107,9 @@ def _order_statistic(input, dim, keepdim, name, rank):
     take the first of the equal elements (PyTorch does not say which)."""
     from minigrad.ops.indexing import gather
 
+    d = normalize_dim(dim, input.ndim, name)
     if input.ndim == 0:
         return RETURN_TYPES[name](input, Tensor._make(input.device.xp.asarray(0)))
-    d = normalize_dim(dim, input.ndim, name)
     if input.array.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     values, indices = sort(input, d)
@@ -1144,6 +1156,8 @@ def nanmedian(input, dim=None, keepdim=False):
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest element along dim (k counts from 1) and its index."""
     size = input.array.shape[normalize_dim(dim, input.ndim, "kthvalue")] if input.ndim else 1
+    if size == 0:  # PyTorch's check of an empty dim comes first
+        raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
     if not 1 <= k <= size:
         raise RuntimeError(
             f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {size})"
@@ -1179,9 +1193,9 @@ def mode(input, dim=-1, keepdim=False):
     """The most frequent value along dim and the index where it last occurs."""
     from minigrad.ops.indexing import gather
 
+    d = normalize_dim(dim, input.ndim, "mode")
     if input.ndim == 0:
         return RETURN_TYPES["mode"](input, Tensor._make(input.device.xp.asarray(0)))
-    d = normalize_dim(dim, input.ndim, "mode")
     if input.array.shape[d] == 0:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
     index = ModeIndex.apply(input, d)
@@ -1230,7 +1244,10 @@ def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
     if input.array.size == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
     scalar_q = qs.ndim == 0
-    x = reshape_if_needed(input, (-1,)) if dim is None else movedim(input, dim, -1)
+    if dim is not None:
+        normalize_dim(dim, input.ndim, name)
+    flat = dim is None or input.ndim == 0  # a 0-d input along dim 0 is its one element
+    x = reshape_if_needed(input, (-1,)) if flat else movedim(input, dim, -1)
     values = sort(x, -1).values  # (..., n), nan last
     n = values.shape[-1]
     q_row = Tensor._make(qs.reshape(-1))  # (Q,)

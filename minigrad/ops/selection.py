@@ -12,9 +12,9 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function, check_same_device, listed_edge
 from minigrad.ops._util import (
     array_of,
+    as_fill,
     broadcast_error,
     cast_to,
-    check_fill,
     quiet,
     result_dtype,
     shape_of,
@@ -174,7 +174,19 @@ class GradientShare(NoGrad):
         return share
 
 
+def _both_tensors(op: str, input, other) -> None:
+    """PyTorch's TypeError for a number where a binary op takes only tensors (clamp takes
+    numbers; maximum and minimum do not)."""
+    for k, (name, value) in enumerate((("input", input), ("other", other))):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"{op}(): argument '{name}' (position {k + 1}) must be Tensor, not "
+                f"{type(value).__name__}"
+            )
+
+
 def maximum(input, other):
+    _both_tensors("maximum", input, other)
     return Maximum.apply(input, other)
 
 
@@ -185,6 +197,7 @@ class Minimum(Maximum):
 
 
 def minimum(input, other):
+    _both_tensors("minimum", input, other)
     return Minimum.apply(input, other)
 
 
@@ -193,11 +206,15 @@ def minimum(input, other):
 def fmax(input, other):
     from minigrad.ops.nograd import isnan
 
+    _both_tensors("fmax", input, other)
+
     return where((input >= other) | isnan(other), input, other)
 
 
 def fmin(input, other):
     from minigrad.ops.nograd import isnan
+
+    _both_tensors("fmin", input, other)
 
     return where((input <= other) | isnan(other), input, other)
 
@@ -242,10 +259,7 @@ def masked_fill(input, mask, value):
             "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
             f"{value.ndim} dimension(s)."
         )
-    check_fill(value, input.array.dtype)
-    if isinstance(value, int) and input.array.dtype.kind == "u":
-        value %= 1 << (8 * input.array.dtype.itemsize)  # -1 is 255 in uint8, as PyTorch's
-    return MaskedFill.apply(input, mask, value)
+    return MaskedFill.apply(input, mask, as_fill(value, input.array.dtype))
 
 
 class Clone(Function):

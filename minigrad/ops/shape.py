@@ -423,8 +423,10 @@ swapaxes = transpose
 def movedim(x: Tensor, source: int, destination: int) -> Tensor:
     dims = list(range(x.ndim))
     src = normalize_dim(source, x.ndim, "movedim")
-    dims.remove(src)
-    dims.insert(normalize_dim(destination, x.ndim, "movedim"), src)
+    dst = normalize_dim(destination, x.ndim, "movedim")
+    if x.ndim:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
+        dims.remove(src)
+        dims.insert(dst, src)
     return Permute.apply(x, tuple(dims))
 
 
@@ -445,10 +447,10 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    if x.ndim == 0:
-        return reshape_if_needed(x, (1,))
     s = normalize_dim(start_dim, x.ndim, "flatten")
     e = normalize_dim(end_dim, x.ndim, "flatten")
+    if x.ndim == 0:
+        return reshape_if_needed(x, (1,))
     if s > e:
         raise RuntimeError(
             f"flatten() has invalid args: start_dim ({start_dim}) cannot come after end_dim "
@@ -463,6 +465,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
     d = normalize_dim(dim, x.ndim, "unflatten")
+    _at_least_1d("unflatten", x)
     shape = x.array.shape
     inner = _infer_shape(sizes, shape[d], "unflatten")
     return reshape_if_needed(x, shape[:d] + inner + shape[d + 1 :])
@@ -527,6 +530,12 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     tensors = [t for t in tensors if not (t.ndim == 1 and t.array.shape[0] == 0)] or list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(
+                f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; "
+                "use stack() to join 0-d tensors"
+            )
     d = normalize_dim(dim, tensors[0].ndim, "cat")
     _check_same_shapes("cat", tensors, skip_dim=d)
     y = Cat.apply(d, *_same_dtype(tensors))
@@ -574,7 +583,13 @@ class Split(Function):
         return Cat.apply(ctx.dim, *grads), None, None
 
 
+def _at_least_1d(op: str, x: Tensor) -> None:
+    if x.ndim == 0:
+        raise RuntimeError(f"{op} expects at least a 1-dimensional tensor (got a 0-d tensor)")
+
+
 def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    _at_least_1d("split", x)
     d = normalize_dim(dim, x.ndim, "split")
     n = x.array.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -599,9 +614,11 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got: {chunks}")
+    _at_least_1d("chunk", x)
     n = x.array.shape[normalize_dim(dim, x.ndim, "chunk")]
-    step = -(-n // chunks)
-    return split(x, max(step, 1), dim)
+    if n == 0:  # PyTorch's rule: an empty dim gives `chunks` empty pieces, not one
+        return split(x, [0] * chunks, dim)
+    return split(x, -(-n // chunks), dim)
 
 
 class Unbind(Function):
@@ -1012,6 +1029,7 @@ def tensor_split(x: Tensor, indices_or_sections, dim: int = 0) -> tuple:
     given indices (clamped, as Python slices)."""
     from minigrad.ops.indexing import getitem
 
+    _at_least_1d("tensor_split", x)
     d = normalize_dim(dim, x.ndim, "tensor_split")
     size = x.array.shape[d]
     if isinstance(indices_or_sections, Tensor):

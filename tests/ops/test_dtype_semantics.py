@@ -278,7 +278,6 @@ PERMISSIVE: dict[str, set[str]] = {
         "conv_transpose2d_groups_dilation",
         "interpolate_linear",
         "max_pool1d",
-        "pad_sequence",
     },
     "bool": {
         "conv3d",
