@@ -535,7 +535,7 @@ def _put_value(x: Tensor, index, idx: tuple, value):
     shape = value.array.shape
     ones = next((k for k, n in enumerate(shape) if n != 1), len(shape))
     # PyTorch drops a value's leading 1s: x[i] = t.tensor([v]) fills the one element
-    return reshape(value, shape[ones:]) if ones else value
+    return reshape_if_needed(value, shape[ones:]) if ones else value
 
 
 def _picks(part, values: int) -> bool:
@@ -664,7 +664,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
                 "index_select(): Index to scalar can have only 1 value, got "
                 f"{index.array.size} value(s)"
             )
-        return reshape(getitem(_as_1d(input), _as_1d(index)), ())
+        return reshape_if_needed(getitem(_as_1d(input), _as_1d(index)), ())
     return getitem(input, (slice(None),) * d + (_as_1d(index),))
 
 

@@ -209,7 +209,7 @@ def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
         input = input.to(dtype=dtype)
     d = _softmax_dim(input, dim, "softmax")
     if input.ndim == 0:  # NumPy has no axis 0 to normalise along: one element, as 1-d
-        return reshape(Softmax.apply(reshape(input, (1,)), 0), ())
+        return reshape_if_needed(Softmax.apply(reshape_if_needed(input, (1,)), 0), ())
     if not input.array.size:  # nothing to normalise (NumPy's max of no elements fails)
         return input * 0
     return Softmax.apply(input, d)
@@ -220,7 +220,7 @@ def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
         input = input.to(dtype=dtype)
     d = _softmax_dim(input, dim, "log_softmax")
     if input.ndim == 0:  # NumPy has no axis 0 to normalise along: one element, as 1-d
-        return reshape(LogSoftmax.apply(reshape(input, (1,)), 0), ())
+        return reshape_if_needed(LogSoftmax.apply(reshape_if_needed(input, (1,)), 0), ())
     if not input.array.size:  # nothing to normalise (NumPy's max of no elements fails)
         return input * 0
     return LogSoftmax.apply(input, d)

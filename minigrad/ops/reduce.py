@@ -727,7 +727,7 @@ def cumsum(input, dim, *, dtype=None):
         input = input.to(dtype=dtype)
     d = normalize_dim(dim, input.ndim, "cumsum")
     if input.ndim == 0:  # NumPy has no axis 0 to accumulate along: one element, as 1-d
-        return reshape(Cumsum.apply(reshape(input, (1,)), 0), ())
+        return reshape_if_needed(Cumsum.apply(reshape_if_needed(input, (1,)), 0), ())
     return Cumsum.apply(input, d)
 
 
@@ -772,7 +772,7 @@ def cumprod(input, dim, *, dtype=None):
         input = input.to(dtype=dtype)
     d = normalize_dim(dim, input.ndim, "cumprod")
     if input.ndim == 0:  # NumPy has no axis 0 to accumulate along: one element, as 1-d
-        return reshape(Cumprod.apply(reshape(input, (1,)), 0), ())
+        return reshape_if_needed(Cumprod.apply(reshape_if_needed(input, (1,)), 0), ())
     return Cumprod.apply(input, d)
 
 
@@ -1086,8 +1086,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
             f"of shape {tuple(input.shape)})"
         )
     if input.ndim == 0:  # one element, as 1-d; PyTorch gives the results back 0-d
-        values, indices = topk(reshape(input, (1,)), k, 0, largest, sorted)
-        return RETURN_TYPES["topk"](reshape(values, ()), reshape(indices, ()))
+        values, indices = topk(reshape_if_needed(input, (1,)), k, 0, largest, sorted)
+        return RETURN_TYPES["topk"](reshape_if_needed(values, ()), reshape_if_needed(indices, ()))
     if 0 < k < size:
         from minigrad.ops.indexing import gather
 
