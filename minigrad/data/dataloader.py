@@ -295,9 +295,20 @@ _worker_info = None  # set while a worker of an IterableDataset's loader runs
 
 def get_worker_info():
     """None in the main process, as PyTorch's; a WorkerInfo while a DataLoader(num_workers=n)
-    reads an IterableDataset, so a dataset can split its stream among the workers. (Workers
-    of a map-style dataset are threads that share the dataset: None there too.)"""
+    reads an IterableDataset (so a dataset can split its stream among the workers) and while
+    its worker_init_fn runs. (Once running, the workers of a map-style dataset are threads
+    that share the dataset: None there.)"""
     return _worker_info
+
+
+def _as_worker(info, fn, *args):
+    """fn(*args) with get_worker_info() giving info."""
+    global _worker_info
+    _worker_info = info
+    try:
+        return fn(*args)
+    finally:
+        _worker_info = None
 
 
 def _tensor_rows(dataset):
@@ -390,7 +401,14 @@ class DataLoader:
         if collate_fn is None:  # without batching, PyTorch's loader only converts each sample
             collate_fn = default_collate if batch_sampler is not None else default_convert
         self.collate_fn = collate_fn
-        self.worker_init_fn = worker_init_fn
+        self.worker_init_fn, self.timeout = worker_init_fn, timeout
+        # NOTE: kept for scripts that read them back; threads need no context, and every
+        # iteration's pool is new (nothing to persist) and yields in order
+        self.multiprocessing_context, self.persistent_workers = (
+            multiprocessing_context,
+            persistent_workers,
+        )
+        self.in_order = in_order
         # NOTE: NumPy memory cannot be page-locked: with a GPU the batches stay as they are
         self.pin_memory, self.pin_memory_device = pin_memory, pin_memory_device
 
@@ -457,37 +475,36 @@ class DataLoader:
         unless the dataset splits itself by get_worker_info()), and the loader yields one
         batch of each worker in turn until all are done. # NOTE: the workers share minigrad's
         random generators (PyTorch seeds each process with its WorkerInfo.seed)."""
-        global _worker_info
-        base_seed = int(integers_array(0, 2**62, (), "cpu", self.generator))
         workers = []
-        for worker_id in range(self.num_workers):
-            info = WorkerInfo(worker_id, self.num_workers, base_seed + worker_id, None)
+        for info in self._workers_info():
             info.dataset = copy.deepcopy(self.dataset)
             workers.append((info, self._stream(info.dataset)))
-            _worker_info = info
-            try:
-                if self.worker_init_fn is not None:
-                    self.worker_init_fn(worker_id)
-            finally:
-                _worker_info = None
+            if self.worker_init_fn is not None:
+                _as_worker(info, self.worker_init_fn, info.id)
+        done = object()
         while workers:
             for info, stream in list(workers):
-                _worker_info = info  # a generator's body runs inside next(): set around it
-                try:
-                    batch = next(stream)
-                except StopIteration:
+                batch = _as_worker(info, next, stream, done)  # the body runs inside next()
+                if batch is done:
                     workers.remove((info, stream))
-                    continue
-                finally:
-                    _worker_info = None
-                yield batch
+                else:
+                    yield batch
+
+    def _workers_info(self) -> list:
+        """One WorkerInfo per worker, their seeds consecutive from one drawn from the
+        loader's generator, as PyTorch's."""
+        base_seed = int(integers_array(0, 2**62, (), "cpu", self.generator))
+        return [
+            WorkerInfo(k, self.num_workers, base_seed + k, self.dataset)
+            for k in range(self.num_workers)
+        ]
 
     def _prefetching(self, batches):
         """Yield batches in order while up to prefetch_factor * num_workers load in threads."""
         pool = ThreadPoolExecutor(self.num_workers, thread_name_prefix="minigrad-loader")
         if self.worker_init_fn is not None:
-            for worker_id in range(self.num_workers):
-                pool.submit(self.worker_init_fn, worker_id).result()
+            for info in self._workers_info():
+                pool.submit(_as_worker, info, self.worker_init_fn, info.id).result()
         pending = collections.deque()
         try:
             for indices in batches:

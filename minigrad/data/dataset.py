@@ -40,10 +40,20 @@ class ChainDataset(IterableDataset):
 
     def __iter__(self):
         for dataset in self.datasets:
+            _check_iterable(dataset)
             yield from dataset
 
     def __len__(self) -> int:
-        return sum(len(d) for d in self.datasets)
+        return sum(len(_check_iterable(d)) for d in self.datasets)
+
+
+def _check_iterable(dataset):
+    """A part of a ChainDataset: an IterableDataset, asserted as PyTorch does (when used)."""
+    if not isinstance(dataset, IterableDataset):
+        raise AssertionError(
+            f"ChainDataset only supports IterableDataset, got {type(dataset).__name__}"
+        )
+    return dataset
 
 
 class TensorDataset(Dataset):

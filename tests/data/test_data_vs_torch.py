@@ -87,3 +87,73 @@ def test_default_collate_as_torch(batch):
 def test_default_collate_type_error_names_what_it_found(batch, found, lib):
     with pytest.raises(TypeError, match=f"default_collate: batch must contain .*; {found}$"):
         lib.utils.data.default_collate(batch(lib))
+
+
+class _Stream:
+    """An IterableDataset of range(n) for either library."""
+
+    def __new__(cls, lib, n):
+        class Stream(lib.utils.data.IterableDataset):
+            def __iter__(self):
+                return iter(range(n))
+
+            def __len__(self):
+                return n
+
+        return Stream()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L: list(L.utils.data.ChainDataset([_Stream(L, 2), _Stream(L, 3)])),
+        lambda L: len(L.utils.data.ChainDataset([_Stream(L, 2), _Stream(L, 3)])),
+        # a map-style part is refused when iterated or measured, not when chained
+        lambda L: list(L.utils.data.ChainDataset([_Stream(L, 2), range(3)])),
+        lambda L: len(L.utils.data.ChainDataset([range(3)])),
+        lambda L: type(L.utils.data.ChainDataset([range(3)])).__name__,
+    ],
+)
+def test_chain_dataset_as_torch(make):
+    ours, theirs = _both(make)
+    assert ours == theirs
+
+
+def _loader_settings(lib):
+    loader = lib.utils.data.DataLoader(
+        lib.utils.data.TensorDataset(lib.arange(6)),
+        batch_size=2,
+        shuffle=True,
+        num_workers=2,
+        persistent_workers=True,
+        pin_memory=False,
+        timeout=5,
+        prefetch_factor=3,
+    )
+    names = ("batch_size", "drop_last", "num_workers", "persistent_workers", "timeout")
+    names += ("prefetch_factor", "pin_memory", "in_order", "multiprocessing_context")
+    return {name: getattr(loader, name) for name in names}
+
+
+def test_dataloader_keeps_its_settings_as_torch():
+    ours, theirs = _both(_loader_settings)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("dataset", ["map", "iterable"])
+def test_worker_init_fn_sees_its_worker_info(dataset):
+    """PyTorch's worker_init_fn runs in the worker, where get_worker_info() names it (the
+    usual way to seed each worker): for minigrad's thread workers of a map-style dataset too."""
+    data = minigrad.utils.data
+    seen = []
+
+    def init(worker_id):
+        info = data.get_worker_info()
+        seen.append((worker_id, info.id, info.num_workers, info.seed))
+
+    source = data.TensorDataset(minigrad.arange(4)) if dataset == "map" else _Stream(minigrad, 4)
+    loader = data.DataLoader(source, batch_size=2, num_workers=2, worker_init_fn=init)
+    assert len(list(loader)) == (2 if dataset == "map" else 4)
+    assert [s[:3] for s in seen] == [(0, 0, 2), (1, 1, 2)]
+    assert seen[1][3] == seen[0][3] + 1  # consecutive seeds from one base seed, as PyTorch's
+    assert data.get_worker_info() is None
