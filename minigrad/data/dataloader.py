@@ -33,6 +33,9 @@ class Sampler:
     def __init__(self, data_source=None):
         pass
 
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
 
 class SequentialSampler(Sampler):
     def __init__(self, data_source):
@@ -312,10 +315,11 @@ def _as_worker(info, fn, *args):
 
 
 def _tensor_rows(dataset):
-    """The tensors behind a TensorDataset (or a Subset of one) and the index map, else None."""
-    if isinstance(dataset, TensorDataset):
+    """The tensors behind a TensorDataset (or a Subset of one) and the index map, else None.
+    Exact types only: a subclass's own __getitem__ (an augmentation) must run."""
+    if type(dataset) is TensorDataset:
         return dataset.tensors, None
-    if isinstance(dataset, Subset) and isinstance(dataset.dataset, TensorDataset):
+    if type(dataset) is Subset and type(dataset.dataset) is TensorDataset:
         return dataset.dataset.tensors, np.asarray(dataset.indices, dtype=np.int64)
     return None
 
@@ -434,6 +438,9 @@ class DataLoader:
             if index_map is not None:
                 idx = index_map[idx]
             return [Tensor._make(t.array[t.device.xp.asarray(idx)]) for t in tensors]
+        getitems = getattr(self.dataset, "__getitems__", None)  # a batch in one call, as PyTorch
+        if getitems:
+            return self.collate_fn(getitems(indices))
         return self.collate_fn([self.dataset[i] for i in indices])
 
     def _stream(self, dataset):

@@ -157,3 +157,51 @@ def test_worker_init_fn_sees_its_worker_info(dataset):
     assert [s[:3] for s in seen] == [(0, 0, 2), (1, 1, 2)]
     assert seen[1][3] == seen[0][3] + 1  # consecutive seeds from one base seed, as PyTorch's
     assert data.get_worker_info() is None
+
+
+def _augmented(lib):
+    """A TensorDataset subclass whose __getitem__ changes the sample (an augmentation)."""
+
+    class Scaled(lib.utils.data.TensorDataset):
+        def __getitem__(self, index):
+            return tuple(t * 100 for t in super().__getitem__(index))
+
+    return Scaled(lib.arange(4))
+
+
+def _batched(lib):
+    """A dataset with __getitems__: PyTorch's loader fetches each batch with one call."""
+
+    class Batched(lib.utils.data.Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, index):
+            return -1
+
+        def __getitems__(self, indices):
+            return [index * 10 for index in indices]
+
+    return Batched()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L: list(L.utils.data.DataLoader(_augmented(L), batch_size=2)),
+        lambda L: list(L.utils.data.DataLoader(L.utils.data.Subset(_augmented(L), [3, 1]))),
+        lambda L: list(L.utils.data.DataLoader(_batched(L), batch_size=2)),
+        lambda L: list(L.utils.data.DataLoader(L.utils.data.Subset(_batched(L), [4, 0, 2]))),
+        lambda L: L.utils.data.Subset(list("abcde"), [4, 3]).__getitems__([1, 0]),
+    ],
+)
+def test_loader_fetches_through_the_datasets_own_methods_as_torch(make):
+    ours, theirs = _both(make)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])
+def test_random_split_warns_for_an_empty_split(lib):
+    with pytest.warns(UserWarning, match="Length of split at index 1 is 0"):
+        parts = lib.utils.data.random_split(range(3), [0.95, 0.05])
+    assert [len(p) for p in parts] == [3, 0]  # the remainder goes to index 0 first
