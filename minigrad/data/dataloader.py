@@ -316,12 +316,17 @@ def _as_worker(info, fn, *args):
 
 def _tensor_rows(dataset):
     """The tensors behind a TensorDataset (or a Subset of one) and the index map, else None.
-    Exact types only: a subclass's own __getitem__ (an augmentation) must run."""
-    if type(dataset) is TensorDataset:
-        return dataset.tensors, None
+    Exact types only: a subclass's own __getitem__ (an augmentation) must run; and no tensor
+    that requires grad, whose batches are stacked by the op so that they keep their graph."""
     if type(dataset) is Subset and type(dataset.dataset) is TensorDataset:
-        return dataset.dataset.tensors, np.asarray(dataset.indices, dtype=np.int64)
-    return None
+        tensors, index_map = dataset.dataset.tensors, np.asarray(dataset.indices, np.int64)
+    elif type(dataset) is TensorDataset:
+        tensors, index_map = dataset.tensors, None
+    else:
+        return None
+    if any(t.requires_grad for t in tensors):
+        return None
+    return tensors, index_map
 
 
 def _check_iterable_options(shuffle, sampler, batch_sampler) -> None:

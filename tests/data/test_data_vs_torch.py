@@ -205,3 +205,21 @@ def test_random_split_warns_for_an_empty_split(lib):
     with pytest.warns(UserWarning, match="Length of split at index 1 is 0"):
         parts = lib.utils.data.random_split(range(3), [0.95, 0.05])
     assert [len(p) for p in parts] == [3, 0]  # the remainder goes to index 0 first
+
+
+def test_batches_of_tensors_that_require_grad_keep_the_graph_as_torch():
+    ours, theirs = _both(
+        lambda L: [
+            batch.requires_grad
+            for (batch,) in L.utils.data.DataLoader(
+                L.utils.data.TensorDataset(L.arange(4.0).requires_grad_()), batch_size=2
+            )
+        ]
+    )
+    assert ours == theirs == ("list", [("bool", True), ("bool", True)])
+
+
+@pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])
+def test_a_sampler_without_iter_raises_not_implemented(lib):
+    with pytest.raises(NotImplementedError):
+        iter(lib.utils.data.Sampler())
