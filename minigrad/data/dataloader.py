@@ -173,7 +173,7 @@ def default_convert(data):
     if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        return [default_convert(d) for d in data]
+        return _like(data, [default_convert(d) for d in data])
     return data
 
 
@@ -191,6 +191,12 @@ def default_collate(batch):
 
     elem = batch[0]
     if isinstance(elem, Tensor):
+        for k, sample in enumerate(batch):
+            if not isinstance(sample, Tensor):
+                raise TypeError(
+                    f"stack: expected Tensor as element {k} in argument 0, but got "
+                    f"{type(sample).__name__}"
+                )
         dev = elem._device
         arrays = [t.array for t in batch if not t._requires_grad and t._device is dev]
         if state.tracer is not None or len(arrays) < len(batch):
@@ -201,9 +207,11 @@ def default_collate(batch):
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "SaUO":  # no tensor holds strings or objects
             raise TypeError(_COLLATE_TYPE_ERROR.format(elem.dtype))
-        return Tensor._make(_stacked(np, batch, batch))
+        if all(isinstance(sample, np.ndarray) for sample in batch):
+            return Tensor._make(_stacked(np, batch, batch))
+        return default_collate([as_tensor(sample) for sample in batch])  # as PyTorch does
     if isinstance(elem, (np.bool_, np.number)):  # NumPy scalars keep their dtype, as PyTorch's
-        return Tensor._make(np.asarray(batch, dtype=_promoted(b.dtype for b in batch)))
+        return as_tensor(batch)
     if isinstance(elem, float):
         return Tensor._make(np.asarray(batch, dtype=np.float64))
     if isinstance(elem, int):  # a bool too; [1, 2.5] is float32, not truncated, as PyTorch's
@@ -227,19 +235,25 @@ def default_collate(batch):
             fields = list(zip(*batch, strict=True))
         except ValueError:
             raise RuntimeError("each element in list of batch should be of equal size") from None
-        collated = [default_collate(s) for s in fields]
-        if isinstance(elem, (tuple, list)):  # NOTE: a tuple of samples gives a list, as PyTorch
-            return collated
-        try:  # another sequence (a deque) keeps its type, as PyTorch's
-            if isinstance(elem, collections.abc.MutableSequence):
-                clone = copy.copy(elem)
-                for i, field in enumerate(collated):  # a deque has no slice assignment
-                    clone[i] = field
-                return clone
-            return type(elem)(collated)
-        except TypeError:
-            return collated
+        return _like(elem, [default_collate(s) for s in fields])
     raise TypeError(_COLLATE_TYPE_ERROR.format(type(elem)))
+
+
+def _like(elem, items: list):
+    """items in elem's sequence type, as PyTorch's collate and convert: a tuple gives a list,
+    a mutable sequence (a list, a deque) a copy of elem refilled, another its type built
+    from a list, or a list where that fails."""
+    if isinstance(elem, tuple):
+        return items
+    try:
+        if isinstance(elem, collections.abc.MutableSequence):
+            clone = copy.copy(elem)
+            for i, item in enumerate(items):  # a deque has no slice assignment
+                clone[i] = item
+            return clone
+        return type(elem)(items)
+    except TypeError:
+        return items
 
 
 _COLLATE_TYPE_ERROR = (

@@ -58,6 +58,12 @@ def _collate(batch):
         lambda L: [np.float32(1), np.float64(2)],
         lambda L: [np.bool_(True), np.bool_(False)],
         lambda L: [np.array(1.5), np.array(2.5)],
+        # a batch of mixed kinds: NumPy samples are converted one by one, as PyTorch does
+        lambda L: [np.int64(1), 2],
+        lambda L: [np.float32(1), 2.5],
+        lambda L: [np.ones(2), [1.0, 2.0]],
+        lambda L: [np.ones(2, np.float32), L.ones(2)],
+        lambda L: [L.ones(2), np.ones(2)],
         # containers
         lambda L: [{"a": 1, "b": (2.0, "s")}, {"a": 3, "b": (4.0, "t")}],
         lambda L: [Pair(1, np.ones(2)), Pair(2, np.zeros(2))],
@@ -223,3 +229,16 @@ def test_batches_of_tensors_that_require_grad_keep_the_graph_as_torch():
 def test_a_sampler_without_iter_raises_not_implemented(lib):
     with pytest.raises(NotImplementedError):
         iter(lib.utils.data.Sampler())
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        lambda L: collections.deque([np.ones(1), 2]),
+        lambda L: (np.int32(3), [np.ones(2)], "s"),
+        lambda L: Pair(np.ones(1), {"k": np.float32(2)}),
+    ],
+)
+def test_default_convert_as_torch(sample):
+    ours, theirs = _both(lambda L: L.utils.data.default_convert(sample(L)))
+    assert ours == theirs
