@@ -11,6 +11,7 @@ import collections
 import copy
 import functools
 import itertools
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -304,8 +305,9 @@ def _check_equal_sizes(batch) -> None:
 
 
 class WorkerInfo:
-    """What get_worker_info() returns while a loader's worker reads an IterableDataset: the
-    worker's id, num_workers, its seed and its own copy of the dataset."""
+    """What get_worker_info() returns inside a loader's worker: the worker's id, num_workers,
+    its seed and the dataset (its own copy of an IterableDataset; threads share a map-style
+    one)."""
 
     def __init__(self, id, num_workers, seed, dataset):
         self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
@@ -317,25 +319,24 @@ class WorkerInfo:
         )
 
 
-_worker_info = None  # set while a worker of an IterableDataset's loader runs
+_worker = threading.local()  # .info: the WorkerInfo of the loader's worker this thread runs
 
 
 def get_worker_info():
-    """None in the main process, as PyTorch's; a WorkerInfo while a DataLoader(num_workers=n)
-    reads an IterableDataset (so a dataset can split its stream among the workers) and while
-    its worker_init_fn runs. (Once running, the workers of a map-style dataset are threads
-    that share the dataset: None there.)"""
-    return _worker_info
+    """None in the main process, as PyTorch's; the worker's WorkerInfo while a
+    DataLoader(num_workers=n) runs its worker_init_fn, fetches a batch of a map-style dataset
+    (batch k in worker k % n, as PyTorch deals them) or reads an IterableDataset (so a dataset
+    can split its stream among the workers)."""
+    return getattr(_worker, "info", None)
 
 
 def _as_worker(info, fn, *args):
-    """fn(*args) with get_worker_info() giving info."""
-    global _worker_info
-    _worker_info = info
+    """fn(*args) with get_worker_info() giving info in this thread."""
+    _worker.info = info
     try:
         return fn(*args)
     finally:
-        _worker_info = None
+        _worker.info = None
 
 
 def _tensor_rows(dataset):
@@ -538,13 +539,15 @@ class DataLoader:
     def _prefetching(self, batches):
         """Yield batches in order while up to prefetch_factor * num_workers load in threads."""
         pool = ThreadPoolExecutor(self.num_workers, thread_name_prefix="minigrad-loader")
+        workers = self._workers_info()
         if self.worker_init_fn is not None:
-            for info in self._workers_info():
+            for info in workers:
                 pool.submit(_as_worker, info, self.worker_init_fn, info.id).result()
         pending = collections.deque()
         try:
-            for indices in batches:
-                pending.append(pool.submit(self._fetch, indices))
+            for k, indices in enumerate(batches):
+                info = workers[k % self.num_workers]
+                pending.append(pool.submit(_as_worker, info, self._fetch, indices))
                 if len(pending) >= self.prefetch_factor * self.num_workers:
                     yield pending.popleft().result()
             while pending:

@@ -242,3 +242,28 @@ def test_a_sampler_without_iter_raises_not_implemented(lib):
 def test_default_convert_as_torch(sample):
     ours, theirs = _both(lambda L: L.utils.data.default_convert(sample(L)))
     assert ours == theirs
+
+
+def _worker_ids(lib):
+    """Each sample as the id of the worker that fetched it (-1 in the main process)."""
+
+    class WhoLoads(lib.utils.data.Dataset):
+        def __len__(self):
+            return 7
+
+        def __getitem__(self, index):
+            info = lib.utils.data.get_worker_info()
+            return -1 if info is None else info.id
+
+    return [
+        batch.tolist()
+        for workers in (0, 2)
+        for batch in lib.utils.data.DataLoader(WhoLoads(), batch_size=2, num_workers=workers)
+    ]
+
+
+def test_a_map_style_dataset_sees_the_worker_pytorch_deals_its_batch_to():
+    ours, theirs = _both(_worker_ids)
+    assert ours == theirs
+    main, workers = [[-1, -1]] * 3 + [[-1]], [[0, 0], [1, 1], [0, 0], [1]]
+    assert _worker_ids(minigrad) == main + workers
