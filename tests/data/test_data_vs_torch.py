@@ -4,6 +4,7 @@ batches (container types, dtypes, shapes, values) and the same exception types."
 from __future__ import annotations
 
 import collections
+import itertools
 
 import numpy as np
 import pytest
@@ -267,3 +268,14 @@ def test_a_map_style_dataset_sees_the_worker_pytorch_deals_its_batch_to():
     assert ours == theirs
     main, workers = [[-1, -1]] * 3 + [[-1]], [[0, 0], [1, 1], [0, 0], [1]]
     assert _worker_ids(minigrad) == main + workers
+
+
+def test_samples_of_any_three_dtypes_stack_in_torchs_dtype():
+    """Every dtype triple: NumPy samples, and minigrad tensors against torch tensors."""
+    dtypes = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+    for combo in itertools.product(dtypes, repeat=3):
+        arrays = [np.ones(2, dtype) for dtype in combo]
+        expected = torch.stack([torch.from_numpy(a) for a in arrays]).numpy().dtype
+        from_numpy = minigrad.utils.data.default_collate(arrays)
+        from_tensors = minigrad.utils.data.default_collate([minigrad.tensor(a) for a in arrays])
+        assert from_numpy.numpy().dtype == from_tensors.numpy().dtype == expected, combo
