@@ -11,6 +11,7 @@ import collections
 import copy
 import functools
 import itertools
+import numbers
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -212,7 +213,14 @@ def default_collate(batch):
         array = np.asarray(batch)  # NOTE: 3x faster than as_tensor(), which mixed ones need
         return Tensor._make(array) if array.dtype == elem.dtype else as_tensor(batch)
     if isinstance(elem, float):
-        return Tensor._make(np.asarray(batch, dtype=np.float64))
+        try:  # NOTE: inferred first: float64 conversion reads None as nan and '2' as 2.0
+            array = np.asarray(batch)
+        except ValueError:  # a sequence among the floats
+            array = None
+        if array is None or array.dtype.kind not in "biuf":
+            _check_real(batch)  # names what is not a number; else ints past int64 remain
+            array = np.asarray(batch, dtype=np.float64)
+        return Tensor._make(array.astype(np.float64, copy=False))
     if isinstance(elem, int):  # a bool too; [1, 2.5] is float32, not truncated, as PyTorch's
         array = np.asarray(batch)  # NOTE: tensor()'s inference is 4x slower; needed only
         if array.dtype == np.int64 or array.dtype == np.bool_:  # for floats among the ints
@@ -284,6 +292,16 @@ def _stacked(xp, arrays: list, batch: list):
     if stacked.dtype != arrays[0].dtype:
         stacked = stacked.astype(_promoted(a.dtype for a in arrays))
     return stacked
+
+
+def _check_real(batch) -> None:
+    """A batch of floats holds only real numbers (PyTorch's TypeError)."""
+    for k, sample in enumerate(batch):
+        if not isinstance(sample, numbers.Real):
+            raise TypeError(
+                f"default_collate: a batch of floats must hold real numbers, but element {k} "
+                f"is {type(sample).__name__}"
+            )
 
 
 def _check_tensors(batch) -> None:

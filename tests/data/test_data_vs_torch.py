@@ -76,6 +76,9 @@ def _collate(batch):
         lambda L: [np.array(["a"]), np.array(["b"])],
         lambda L: [np.array([1], dtype=object), np.array([2], dtype=object)],
         lambda L: [None, None],
+        lambda L: [1.5, None],  # NumPy's float64 reads None as nan and "2" as 2.0
+        lambda L: [1.5, "2"],
+        lambda L: [1.5, [1.0]],
         lambda L: [1j, 2j],
         lambda L: [[1, 2, 3], [4, 5]],
         lambda L: [L.ones(2, 3), L.ones(2, 3), L.ones(3, 3)],
