@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import collections
 import copy
+import functools
 import itertools
 import numbers
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,9 +20,9 @@ import numpy as np
 
 from minigrad.autograd.grad_mode import state
 from minigrad.backend import cpu
-from minigrad.creation import as_tensor
+from minigrad.creation import as_tensor, tensor
 from minigrad.data.dataset import IterableDataset, Subset, TensorDataset
-from minigrad.dtypes import float64
+from minigrad.dtypes import float64, from_numpy_dtype, promote_types
 from minigrad.ops.sampling import multinomial
 from minigrad.random import integers_array, permutation_array
 from minigrad.tensor import Tensor
@@ -32,6 +34,9 @@ class Sampler:
 
     def __init__(self, data_source=None):
         pass
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
 
 
 class SequentialSampler(Sampler):
@@ -170,39 +175,57 @@ def default_convert(data):
     if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        return [default_convert(d) for d in data]
+        return _like(data, [default_convert(d) for d in data])
     return data
 
 
 def default_collate(batch):
     """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
 
-    Tensors and NumPy arrays are stacked on a new first dim; Python floats become float64,
-    ints int64 and bools bool tensors; strings stay the batch as given (inside a tuple or
-    list sample, a tuple of them); a tuple sample (not a namedtuple) gives a list (PyTorch's
-    rules).
+    Tensors and NumPy arrays are stacked on a new first dim (samples of different dtypes in
+    their promoted dtype, as `torch.stack`); Python floats become float64, ints (and bools)
+    a tensor of the dtype `tensor(batch)` infers; strings stay the batch as given (inside a
+    tuple or list sample, a tuple of them); a tuple sample (not a namedtuple) gives a list,
+    another sequence keeps its type (PyTorch's rules).
     """
     from minigrad.ops.shape import stack
 
     elem = batch[0]
     if isinstance(elem, Tensor):
         dev = elem._device
-        arrays = [t.array for t in batch if not t._requires_grad and t._device is dev]
+        try:
+            arrays = [t.array for t in batch if not t._requires_grad and t._device is dev]
+        except AttributeError:  # not checked first: one pass over the batch, not two
+            _check_tensors(batch)
+            raise
         if state.tracer is not None or len(arrays) < len(batch):
             _check_equal_sizes(batch)
             return stack(batch)  # the op records the graph (or raises the device error)
         # NOTE: samples of data: one stack of their arrays, without stack()'s op per sample
         return Tensor._make(_stacked(dev.xp, arrays, batch))
     if isinstance(elem, np.ndarray):
-        return Tensor._make(_stacked(np, batch, batch))
-    if isinstance(elem, np.generic) and not isinstance(elem, (np.str_, np.bytes_)):
-        return Tensor._make(np.asarray(batch))  # NumPy scalars keep their dtype, as PyTorch's
-    if isinstance(elem, (bool, np.bool_)):
-        return Tensor._make(np.asarray(batch, dtype=np.bool_))
-    if isinstance(elem, numbers.Integral):
-        return Tensor._make(np.asarray(batch, dtype=np.int64))
-    if isinstance(elem, numbers.Real):
-        return Tensor._make(np.asarray(batch, dtype=np.float64))
+        if elem.dtype.kind in "SaUO":  # no tensor holds strings or objects
+            raise TypeError(_COLLATE_TYPE_ERROR.format(elem.dtype))
+        if all(isinstance(sample, np.ndarray) for sample in batch):
+            return Tensor._make(_stacked(np, batch, batch))
+        return default_collate([as_tensor(sample) for sample in batch])  # as PyTorch does
+    if isinstance(elem, (np.bool_, np.number)):  # NumPy scalars keep their dtype, as PyTorch's
+        array = np.asarray(batch)  # NOTE: 3x faster than as_tensor(), which mixed ones need
+        return Tensor._make(array) if array.dtype == elem.dtype else as_tensor(batch)
+    if isinstance(elem, float):
+        try:  # NOTE: inferred first: float64 conversion reads None as nan and '2' as 2.0
+            array = np.asarray(batch)
+        except ValueError:  # a sequence among the floats
+            array = None
+        if array is None or array.dtype.kind not in "biuf":
+            _check_real(batch)  # names what is not a number; else ints past int64 remain
+            array = np.asarray(batch, dtype=np.float64)
+        return Tensor._make(array.astype(np.float64, copy=False))
+    if isinstance(elem, int):  # a bool too; [1, 2.5] is float32, not truncated, as PyTorch's
+        array = np.asarray(batch)  # NOTE: tensor()'s inference is 4x slower; needed only
+        if array.dtype == np.int64 or array.dtype == np.bool_:  # for floats among the ints
+            return Tensor._make(array)
+        return tensor(batch)
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
@@ -222,26 +245,72 @@ def default_collate(batch):
             fields = list(zip(*batch, strict=True))
         except ValueError:
             raise RuntimeError("each element in list of batch should be of equal size") from None
-        # NOTE: a tuple of samples gives a list of batches, as in PyTorch
-        return [default_collate(s) for s in fields]
-    raise TypeError(
-        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
-        f"found {type(elem).__name__}"
-    )
+        return _like(elem, [default_collate(s) for s in fields])
+    raise TypeError(_COLLATE_TYPE_ERROR.format(type(elem)))
+
+
+def _like(elem, items: list):
+    """items in elem's sequence type, as PyTorch's collate and convert: a tuple gives a list,
+    a mutable sequence (a list, a deque) a copy of elem refilled, another its type built
+    from a list, or a list where that fails."""
+    if isinstance(elem, tuple):
+        return items
+    try:
+        if isinstance(elem, collections.abc.MutableSequence):
+            clone = copy.copy(elem)
+            for i, item in enumerate(items):  # a deque has no slice assignment
+                clone[i] = item
+            return clone
+        return type(elem)(items)
+    except TypeError:
+        return items
+
+
+_COLLATE_TYPE_ERROR = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+)
+
+
+def _promoted(np_dtypes) -> np.dtype:
+    """The NumPy dtype of the samples' dtypes promoted by PyTorch's rules (int32 with float32
+    is float32 there; NumPy's float64)."""
+    return functools.reduce(promote_types, map(from_numpy_dtype, np_dtypes)).np
 
 
 def _stacked(xp, arrays: list, batch: list):
     """The arrays stacked on a new first dim; the samples' sizes named if they differ.
 
     # NOTE: NumPy's array() of a list of arrays of one shape is np.stack's result in a third
-    # of the time (64 samples of 64 floats: 14 -> 5 us); object arrays keep stack's rules"""
+    # of the time (64 samples of 64 floats: 14 -> 5 us)"""
     try:
-        if xp is np and arrays[0].dtype.kind != "O":
-            return np.array(arrays)
-        return xp.stack(arrays)
+        stacked = np.array(arrays) if xp is np else xp.stack(arrays)
     except ValueError:
         _check_equal_sizes(batch)
         raise
+    # NOTE: NumPy's promotion gives the first sample's dtype only where PyTorch's does too
+    # (then no sample's dtype is above it); checked so, same-dtype batches pay no extra pass
+    if stacked.dtype != arrays[0].dtype:
+        stacked = stacked.astype(_promoted(a.dtype for a in arrays))
+    return stacked
+
+
+def _check_real(batch) -> None:
+    """A batch of floats holds only real numbers (PyTorch's TypeError)."""
+    for k, sample in enumerate(batch):
+        if not isinstance(sample, numbers.Real):
+            raise TypeError(
+                f"default_collate: a batch of floats must hold real numbers, but element {k} "
+                f"is {type(sample).__name__}"
+            )
+
+
+def _check_tensors(batch) -> None:
+    for k, sample in enumerate(batch):
+        if not isinstance(sample, Tensor):
+            raise TypeError(
+                f"stack: expected Tensor as element {k} in argument 0, but got "
+                f"{type(sample).__name__}"
+            )
 
 
 def _check_equal_sizes(batch) -> None:
@@ -254,8 +323,9 @@ def _check_equal_sizes(batch) -> None:
 
 
 class WorkerInfo:
-    """What get_worker_info() returns while a loader's worker reads an IterableDataset: the
-    worker's id, num_workers, its seed and its own copy of the dataset."""
+    """What get_worker_info() returns inside a loader's worker: the worker's id, num_workers,
+    its seed and the dataset (its own copy of an IterableDataset; threads share a map-style
+    one)."""
 
     def __init__(self, id, num_workers, seed, dataset):
         self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
@@ -267,23 +337,39 @@ class WorkerInfo:
         )
 
 
-_worker_info = None  # set while a worker of an IterableDataset's loader runs
+_worker = threading.local()  # .info: the WorkerInfo of the loader's worker this thread runs
 
 
 def get_worker_info():
-    """None in the main process, as PyTorch's; a WorkerInfo while a DataLoader(num_workers=n)
-    reads an IterableDataset, so a dataset can split its stream among the workers. (Workers
-    of a map-style dataset are threads that share the dataset: None there too.)"""
-    return _worker_info
+    """None in the main process, as PyTorch's; the worker's WorkerInfo while a
+    DataLoader(num_workers=n) runs its worker_init_fn, fetches a batch of a map-style dataset
+    (batch k in worker k % n, as PyTorch deals them) or reads an IterableDataset (so a dataset
+    can split its stream among the workers)."""
+    return getattr(_worker, "info", None)
+
+
+def _as_worker(info, fn, *args):
+    """fn(*args) with get_worker_info() giving info in this thread."""
+    _worker.info = info
+    try:
+        return fn(*args)
+    finally:
+        _worker.info = None
 
 
 def _tensor_rows(dataset):
-    """The tensors behind a TensorDataset (or a Subset of one) and the index map, else None."""
-    if isinstance(dataset, TensorDataset):
-        return dataset.tensors, None
-    if isinstance(dataset, Subset) and isinstance(dataset.dataset, TensorDataset):
-        return dataset.dataset.tensors, np.asarray(dataset.indices, dtype=np.int64)
-    return None
+    """The tensors behind a TensorDataset (or a Subset of one) and the index map, else None.
+    Exact types only: a subclass's own __getitem__ (an augmentation) must run; and no tensor
+    that requires grad, whose batches are stacked by the op so that they keep their graph."""
+    if type(dataset) is Subset and type(dataset.dataset) is TensorDataset:
+        tensors, index_map = dataset.dataset.tensors, np.asarray(dataset.indices, np.int64)
+    elif type(dataset) is TensorDataset:
+        tensors, index_map = dataset.tensors, None
+    else:
+        return None
+    if any(t.requires_grad for t in tensors):
+        return None
+    return tensors, index_map
 
 
 def _check_iterable_options(shuffle, sampler, batch_sampler) -> None:
@@ -367,7 +453,14 @@ class DataLoader:
         if collate_fn is None:  # without batching, PyTorch's loader only converts each sample
             collate_fn = default_collate if batch_sampler is not None else default_convert
         self.collate_fn = collate_fn
-        self.worker_init_fn = worker_init_fn
+        self.worker_init_fn, self.timeout = worker_init_fn, timeout
+        # NOTE: kept for scripts that read them back; threads need no context, and every
+        # iteration's pool is new (nothing to persist) and yields in order
+        self.multiprocessing_context, self.persistent_workers = (
+            multiprocessing_context,
+            persistent_workers,
+        )
+        self.in_order = in_order
         # NOTE: NumPy memory cannot be page-locked: with a GPU the batches stay as they are
         self.pin_memory, self.pin_memory_device = pin_memory, pin_memory_device
 
@@ -393,6 +486,9 @@ class DataLoader:
             if index_map is not None:
                 idx = index_map[idx]
             return [Tensor._make(t.array[t.device.xp.asarray(idx)]) for t in tensors]
+        getitems = getattr(self.dataset, "__getitems__", None)  # a batch in one call, as PyTorch
+        if getitems:
+            return self.collate_fn(getitems(indices))
         return self.collate_fn([self.dataset[i] for i in indices])
 
     def _stream(self, dataset):
@@ -434,41 +530,42 @@ class DataLoader:
         unless the dataset splits itself by get_worker_info()), and the loader yields one
         batch of each worker in turn until all are done. # NOTE: the workers share minigrad's
         random generators (PyTorch seeds each process with its WorkerInfo.seed)."""
-        global _worker_info
-        base_seed = int(integers_array(0, 2**62, (), "cpu", self.generator))
         workers = []
-        for worker_id in range(self.num_workers):
-            info = WorkerInfo(worker_id, self.num_workers, base_seed + worker_id, None)
+        for info in self._workers_info():
             info.dataset = copy.deepcopy(self.dataset)
             workers.append((info, self._stream(info.dataset)))
-            _worker_info = info
-            try:
-                if self.worker_init_fn is not None:
-                    self.worker_init_fn(worker_id)
-            finally:
-                _worker_info = None
+            if self.worker_init_fn is not None:
+                _as_worker(info, self.worker_init_fn, info.id)
+        done = object()
         while workers:
             for info, stream in list(workers):
-                _worker_info = info  # a generator's body runs inside next(): set around it
-                try:
-                    batch = next(stream)
-                except StopIteration:
+                batch = _as_worker(info, next, stream, done)  # the body runs inside next()
+                if batch is done:
                     workers.remove((info, stream))
-                    continue
-                finally:
-                    _worker_info = None
-                yield batch
+                else:
+                    yield batch
+
+    def _workers_info(self) -> list:
+        """One WorkerInfo per worker, their seeds consecutive from one drawn from the
+        loader's generator, as PyTorch's."""
+        base_seed = int(integers_array(0, 2**62, (), "cpu", self.generator))
+        return [
+            WorkerInfo(k, self.num_workers, base_seed + k, self.dataset)
+            for k in range(self.num_workers)
+        ]
 
     def _prefetching(self, batches):
         """Yield batches in order while up to prefetch_factor * num_workers load in threads."""
         pool = ThreadPoolExecutor(self.num_workers, thread_name_prefix="minigrad-loader")
+        workers = self._workers_info()
         if self.worker_init_fn is not None:
-            for worker_id in range(self.num_workers):
-                pool.submit(self.worker_init_fn, worker_id).result()
+            for info in workers:
+                pool.submit(_as_worker, info, self.worker_init_fn, info.id).result()
         pending = collections.deque()
         try:
-            for indices in batches:
-                pending.append(pool.submit(self._fetch, indices))
+            for k, indices in enumerate(batches):
+                info = workers[k % self.num_workers]
+                pending.append(pool.submit(_as_worker, info, self._fetch, indices))
                 if len(pending) >= self.prefetch_factor * self.num_workers:
                     yield pending.popleft().result()
             while pending:

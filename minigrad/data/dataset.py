@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import warnings
 
 from minigrad.backend import cpu
 from minigrad.random import permutation_array
@@ -40,10 +41,20 @@ class ChainDataset(IterableDataset):
 
     def __iter__(self):
         for dataset in self.datasets:
+            _check_iterable(dataset)
             yield from dataset
 
     def __len__(self) -> int:
-        return sum(len(d) for d in self.datasets)
+        return sum(len(_check_iterable(d)) for d in self.datasets)
+
+
+def _check_iterable(dataset):
+    """A part of a ChainDataset: an IterableDataset, asserted as PyTorch does (when used)."""
+    if not isinstance(dataset, IterableDataset):
+        raise AssertionError(
+            f"ChainDataset only supports IterableDataset, got {type(dataset).__name__}"
+        )
+    return dataset
 
 
 class TensorDataset(Dataset):
@@ -72,6 +83,14 @@ class Subset(Dataset):
         if isinstance(index, list):
             return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
+
+    def __getitems__(self, indices: list) -> list:
+        """The samples at indices, by the dataset's own __getitems__ where it has one (what a
+        DataLoader calls for a batch, as PyTorch's)."""
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if callable(getitems):
+            return getitems([self.indices[i] for i in indices])
+        return [self.dataset[self.indices[i]] for i in indices]
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -144,6 +163,12 @@ def random_split(dataset, lengths, generator=None) -> list:
         for i in range(n - sum(counts)):  # the remainder goes round-robin, as PyTorch
             counts[i % len(counts)] += 1
         lengths = counts
+        for i, length in enumerate(lengths):
+            if length == 0:  # PyTorch warns for a fraction that rounds to nothing
+                warnings.warn(
+                    f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                    stacklevel=2,
+                )
     if sum(lengths) != n:
         raise ValueError(
             "Sum of input lengths does not equal the length of the input dataset! "
