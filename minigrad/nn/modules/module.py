@@ -16,8 +16,9 @@ from minigrad import dtypes, layout
 from minigrad.autograd.engine import checked_hook_value
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
+from minigrad.legacy import typename
 from minigrad.nn.parameter import Buffer, Parameter
-from minigrad.tensor import RemovableHandle, Tensor
+from minigrad.tensor import RemovableHandle, Size, Tensor
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -121,7 +122,9 @@ class Module:
             super().__init__(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f'Module [{type(self).__name__}] is missing "forward"')
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
 
     def __call__(self, *args, **kwargs):
         if not (
@@ -189,22 +192,22 @@ class Module:
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                    "(nn.Parameter or None expected)"
+                    f"cannot assign '{typename(value)}' as parameter '{name}' "
+                    "(minigrad.nn.Parameter or None expected)"
                 )
             params[name] = None
         elif params is not None and name in d["_modules"]:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                    "(nn.Module or None expected)"
+                    f"cannot assign '{typename(value)}' as child module '{name}' "
+                    "(minigrad.nn.Module or None expected)"
                 )
             d["_modules"][name] = None
         elif params is not None and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                    "(Tensor or None expected)"
+                    f"cannot assign '{typename(value)}' as buffer '{name}' "
+                    "(minigrad.nn.Buffer, minigrad.Tensor or None expected)"
                 )
             d["_buffers"][name] = value
         else:
@@ -243,23 +246,21 @@ class Module:
         return sorted(set(super().__dir__()) | set(extra))
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        _check_name(self, name, "parameter")
+        _check_name(self, name, "parameter", "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                "(nn.Parameter or None required)"
+                f"cannot assign '{typename(param)}' object to parameter '{name}' "
+                "(minigrad.nn.Parameter or None required)"
             )
         self._forget(name, keep="_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        _check_name(self, name, "buffer")
-        if hasattr(self, name) and name not in self._buffers:  # PyTorch's rule: no silent swap
-            raise KeyError(f"register_buffer: attribute '{name}' already exists")
+        _check_name(self, name, "buffer", "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                "(Tensor or None required)"
+                f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
+                "(minigrad Tensor or None required)"
             )
         self._forget(name, keep="_buffers")
         self._buffers[name] = tensor
@@ -268,8 +269,8 @@ class Module:
 
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        _check_name(self, name, "module")
+            raise TypeError(f"{typename(module)} is not a Module subclass")
+        _check_name(self, name, "module", "_modules")
         self._forget(name, keep="_modules")
         self._modules[name] = module
 
@@ -278,9 +279,11 @@ class Module:
     def get_submodule(self, target: str) -> Module:
         module = self
         for part in target.split(".") if target else ():
-            if part not in module._modules:
+            if not hasattr(module, part):
                 raise AttributeError(f"{module._get_name()} has no attribute `{part}`")
-            module = module._modules[part]
+            module = getattr(module, part)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{part}` is not an nn.Module")
         return module
 
     def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
@@ -299,18 +302,16 @@ class Module:
         setattr(parent, name, module)
 
     def get_parameter(self, target: str) -> Parameter:
-        prefix, _, name = target.rpartition(".")
-        module = self.get_submodule(prefix)
-        if name not in module._parameters:
-            raise AttributeError(f"{module._get_name()} has no parameter `{name}`")
-        return module._parameters[name]
+        owner, name = _owner_of(self, target)
+        if not isinstance(getattr(owner, name), Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return getattr(owner, name)
 
     def get_buffer(self, target: str) -> Tensor:
-        prefix, _, name = target.rpartition(".")
-        module = self.get_submodule(prefix)
-        if name not in module._buffers:
-            raise AttributeError(f"{module._get_name()} has no buffer `{name}`")
-        return module._buffers[name]
+        owner, name = _owner_of(self, target)
+        if name not in owner._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return owner._buffers[name]
 
     # -- iteration ---------------------------------------------------------------------------
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
@@ -921,14 +922,28 @@ def _register(hooks: dict, hook, prepend: bool) -> RemovableHandle:
     return handle
 
 
-def _check_name(module: Module, name: str, kind: str) -> None:
+def _owner_of(module: Module, target: str) -> tuple:
+    """The submodule holding the attribute at the dotted path `target`, and its name; the
+    AttributeError names the module that lacks it, as PyTorch's."""
+    prefix, _, name = target.rpartition(".")
+    owner = module.get_submodule(prefix)
+    if not hasattr(owner, name):
+        raise AttributeError(f"{owner._get_name()} has no attribute `{name}`")
+    return owner, name
+
+
+def _check_name(module: Module, name: str, kind: str, registry: str) -> None:
+    """PyTorch's checks, in its order, of a name given to register_parameter, register_buffer
+    or add_module: it may replace only an entry of its own registry."""
     if "_parameters" not in module.__dict__:
         raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
     if not isinstance(name, str):
-        raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
-    if "." in name or name == "":
-        raise KeyError(f"{kind} name can't contain \".\" and can't be empty, got {name!r}")
-    if hasattr(type(module), name):
+        raise TypeError(f"{kind} name should be a string. Got {typename(name)}")
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if hasattr(module, name) and name not in module.__dict__[registry]:
         raise KeyError(f"attribute '{name}' already exists")
 
 
@@ -943,8 +958,8 @@ def _copy_state(target: Tensor, value, key: str) -> str | None:
         return f'While copying the parameter named "{key}", expected a Tensor, got {type(value)}'
     if tuple(array.shape) != tuple(target.shape):
         return (
-            f"size mismatch for {key}: copying a param with shape {tuple(array.shape)} from "
-            f"checkpoint, the shape in current model is {tuple(target.shape)}."
+            f"size mismatch for {key}: copying a param with shape {Size(array.shape)!r} from "
+            f"checkpoint, the shape in current model is {target.shape!r}."
         )
     if isinstance(value, Tensor) and value._device is not target._device:
         array = value.to(target._device).array
