@@ -3,6 +3,8 @@ ParameterDict."""
 
 from __future__ import annotations
 
+import collections.abc
+import operator
 from collections import OrderedDict
 
 from minigrad.nn.modules.module import Module
@@ -33,8 +35,7 @@ class Sequential(Module):
         return list(self._modules.values())[_index(idx, len(self))]
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        key = list(self._modules)[_index(idx, len(self))]
-        self.add_module(key, module)
+        setattr(self, list(self._modules)[_index(idx, len(self))], module)
 
     def __delitem__(self, idx) -> None:
         """Remove the module(s) at idx; the rest are numbered 0, 1, ... again (names given
@@ -51,6 +52,10 @@ class Sequential(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+    def __dir__(self):
+        # children reached by index, not attribute: PyTorch hides the '0', '1', ... names
+        return [key for key in super().__dir__() if not key.isdigit()]
 
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
@@ -126,7 +131,7 @@ class ModuleList(Module):
         return self._modules[str(_index(idx, len(self)))]
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        self.add_module(str(_index(idx, len(self))), module)
+        setattr(self, str(_index(idx, len(self))), module)
 
     def __delitem__(self, idx) -> None:
         modules = list(self._modules.values())
@@ -139,6 +144,10 @@ class ModuleList(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+    def __dir__(self):
+        # children reached by index, not attribute: PyTorch hides the '0', '1', ... names
+        return [key for key in super().__dir__() if not key.isdigit()]
 
     def __iadd__(self, modules) -> ModuleList:
         return self.extend(modules)
@@ -171,6 +180,11 @@ class ModuleList(Module):
         return self
 
     def extend(self, modules) -> ModuleList:
+        if not isinstance(modules, collections.abc.Iterable):
+            raise TypeError(
+                "ModuleList.extend should be called with an iterable, but got "
+                + type(modules).__name__
+            )
         for module in modules:
             self.append(module)
         return self
@@ -229,12 +243,30 @@ class ModuleDict(Module):
         self._modules.clear()
 
     def update(self, modules) -> None:
-        items = modules.items() if hasattr(modules, "items") else modules
-        for key, module in items:
-            self[key] = module
+        if not isinstance(modules, collections.abc.Iterable):
+            raise TypeError(
+                "ModuleDict.update should be called with an iterable of key/value pairs, but got "
+                + type(modules).__name__
+            )
+        if isinstance(modules, (collections.abc.Mapping, ModuleDict)):
+            for key, module in modules.items():
+                self[key] = module
+            return
+        for j, pair in enumerate(modules):
+            if not isinstance(pair, collections.abc.Iterable):
+                raise TypeError(
+                    f"ModuleDict update sequence element #{j} should be Iterable; "
+                    f"is{type(pair).__name__}"
+                )
+            if len(pair) != 2:
+                raise ValueError(
+                    f"ModuleDict update sequence element #{j} has length {len(pair)}; 2 is required"
+                )
+            self[pair[0]] = pair[1]
 
 
 def _index(idx: int, length: int) -> int:
+    idx = operator.index(idx)
     if not -length <= idx < length:
         raise IndexError(f"index {idx} is out of range for a container of {length} modules")
     return idx % length

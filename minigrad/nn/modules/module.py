@@ -186,7 +186,8 @@ class Module:
         elif isinstance(value, Buffer):
             if params is not None and name in params:
                 raise TypeError(
-                    f"cannot assign a Buffer as parameter '{name}' (Parameter or None expected)"
+                    f"cannot assign '{typename(value)}' as parameter '{name}' "
+                    "(minigrad.nn.Parameter or None expected)"
                 )
             self.register_buffer(name, Tensor._make(value.array), value.persistent)
         elif params is not None and name in params:
@@ -601,15 +602,16 @@ class Module:
         )
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copy values into this module's tensors (and extra state); list missing/unexpected
-        keys and size mismatches in one RuntimeError (only mismatches when strict=False).
+        """Copy values into this module's tensors (with assign, put the checkpoint's tensors in
+        their place) and extra state; list missing/unexpected keys and size mismatches in one
+        RuntimeError (only mismatches when strict=False).
         Each module loads its part of a copy of the dict in turn, as PyTorch's: its
         load-state-dict pre-hooks first (they may rename keys of an old checkpoint), its
         post-hooks once its children are loaded."""
         if not isinstance(state_dict, collections.abc.Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
-        self._load_from(OrderedDict(state_dict), "", missing, unexpected, errors)
+        self._load_from(OrderedDict(state_dict), "", missing, unexpected, errors, assign)
         if strict and unexpected:  # inserted in turn: PyTorch lists missing keys first
             errors.insert(0, f"Unexpected key(s) in state_dict: {_listed(unexpected)}. ")
         if strict and missing:
@@ -620,7 +622,7 @@ class Module:
             )
         return _IncompatibleKeys(missing, unexpected)
 
-    def _load_from(self, sd, prefix: str, missing, unexpected, errors) -> None:
+    def _load_from(self, sd, prefix: str, missing, unexpected, errors, assign: bool) -> None:
         for hook in list(self._load_state_dict_pre_hooks.values()):
             hook(self, sd, prefix, {}, True, missing, unexpected, errors)
         lazy_hook = getattr(self, "_load_state_dict_hook", None)
@@ -632,11 +634,11 @@ class Module:
             for n, b in self._buffers.items()
             if b is not None and n not in self._non_persistent_buffers_set
         )
-        for name, target in local.items():
+        for name in local:
             key = prefix + name
             if key not in sd:
                 missing.append(key)
-            elif error := _copy_state(target, sd[key], key):
+            elif error := _load_state(self, name, sd[key], key, assign):
                 errors.append(error)
         extra_key = prefix + "_extra_state"
         if type(self).set_extra_state is not Module.set_extra_state:
@@ -655,7 +657,7 @@ class Module:
             if child is not None:
                 child_prefix = f"{prefix}{name}."
                 part = {k: v for k, v in sd.items() if k.startswith(child_prefix)}
-                child._load_from(part, child_prefix, missing, unexpected, errors)
+                child._load_from(part, child_prefix, missing, unexpected, errors, assign)
         keys = _IncompatibleKeys(missing, unexpected)
         for hook in list(self._load_state_dict_post_hooks.values()):
             if hook(self, keys) is not None:
@@ -951,20 +953,36 @@ def _is_dtype(arg) -> bool:
     return isinstance(arg, dtypes.dtype) or arg in (float, int, bool)
 
 
-def _copy_state(target: Tensor, value, key: str) -> str | None:
-    """Copy `value` (a Tensor or a NumPy array) into target in place; an error text or None."""
-    array = value.array if isinstance(value, Tensor) else value
-    if not hasattr(array, "shape"):
-        return f'While copying the parameter named "{key}", expected a Tensor, got {type(value)}'
-    if tuple(array.shape) != tuple(target.shape):
+def _load_state(module: Module, name: str, value, key: str, assign: bool) -> str | None:
+    """Copy `value` (a Tensor or a NumPy array) into the tensor `name` of module in place, or
+    with assign put it there (as a Parameter where one was, keeping its requires_grad), as
+    PyTorch's load_state_dict; an error text or None."""
+    target = getattr(module, name)
+    if not hasattr(value, "shape"):
         return (
-            f"size mismatch for {key}: copying a param with shape {Size(array.shape)!r} from "
+            f'While copying the parameter named "{key}", expected minigrad.Tensor or '
+            f"Tensor-like object from checkpoint but received {type(value)}"
+        )
+    if target.ndim == 0 and len(value.shape) == 1:  # PyTorch's rule for its old checkpoints
+        value = value[0]
+    if tuple(value.shape) != tuple(target.shape):
+        return (
+            f"size mismatch for {key}: copying a param with shape {Size(value.shape)!r} from "
             f"checkpoint, the shape in current model is {target.shape!r}."
         )
-    if isinstance(value, Tensor) and value._device is not target._device:
+    if assign:
+        if not isinstance(value, Tensor):
+            value = Tensor._make(target._device.xp.asarray(value))
+        if isinstance(target, Parameter):
+            if not isinstance(value, Parameter):
+                value = Parameter(value, requires_grad=target.requires_grad)
+            value.requires_grad_(target.requires_grad)
+        setattr(module, name, value)
+        return None
+    if isinstance(value, Tensor):
         array = value.to(target._device).array
-    elif not isinstance(value, Tensor):
-        array = target._device.xp.asarray(array)
+    else:
+        array = target._device.xp.asarray(value)
     target.array[...] = array
     target._version += 1
     return None
