@@ -210,3 +210,27 @@ CONTAINERS = {
 @pytest.mark.parametrize("case", CONTAINERS)
 def test_container_indexing_and_updates_as_pytorch(case):
     assert _outcome(lambda: CONTAINERS[case](minigrad)) == _outcome(lambda: CONTAINERS[case](torch))
+
+
+def _parameter_dict_views(lib):
+    def fresh():
+        return lib.nn.ParameterDict({"x": lib.nn.Parameter(lib.ones(2)), "a": lib.ones(1)})
+
+    merged = fresh()
+    merged |= {"z": lib.ones(1), "y": lib.ones(1)}
+    original = fresh()
+    copied = original.copy()
+    key, value = fresh().popitem()
+    return [
+        list(fresh() | lib.nn.ParameterDict({"b": lib.ones(1)})),
+        list(merged),
+        list(reversed(fresh())),
+        (key, type(value).__name__),
+        (type(copied).__name__, list(copied), copied["x"] is original["x"]),
+        [(k, type(v).__name__) for k, v in fresh().fromkeys(["p", "q"], lib.ones(1)).items()],
+        [k for k in dir(lib.nn.ParameterList([lib.ones(1)])) if k.isdigit()],
+    ]
+
+
+def test_parameter_dict_mapping_methods_as_pytorch():
+    assert _parameter_dict_views(minigrad) == _parameter_dict_views(torch)

@@ -11,6 +11,11 @@ from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
 
 
+def _dir_without_indices(self) -> list:
+    # members reached by index, not attribute: PyTorch hides the '0', '1', ... names
+    return [key for key in Module.__dir__(self) if not key.isdigit()]
+
+
 class Sequential(Module):
     """Run modules in order: Sequential(a, b)(x) == b(a(x)). Keys are '0', '1', ... or an
     OrderedDict's names, so state dict keys read `0.weight`."""
@@ -53,9 +58,7 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
-    def __dir__(self):
-        # children reached by index, not attribute: PyTorch hides the '0', '1', ... names
-        return [key for key in super().__dir__() if not key.isdigit()]
+    __dir__ = _dir_without_indices
 
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
@@ -145,9 +148,7 @@ class ModuleList(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
-    def __dir__(self):
-        # children reached by index, not attribute: PyTorch hides the '0', '1', ... names
-        return [key for key in super().__dir__() if not key.isdigit()]
+    __dir__ = _dir_without_indices
 
     def __iadd__(self, modules) -> ModuleList:
         return self.extend(modules)
@@ -294,6 +295,8 @@ class ParameterList(Module):
     def __iter__(self):
         return iter(self._parameters.values())
 
+    __dir__ = _dir_without_indices
+
     def __iadd__(self, values) -> ParameterList:
         return self.extend(values)
 
@@ -359,6 +362,33 @@ class ParameterDict(Module):
 
     def clear(self) -> None:
         self._parameters.clear()
+
+    def popitem(self) -> tuple:
+        return self._parameters.popitem()
+
+    def __reversed__(self):
+        return reversed(self._parameters)
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict of the same Parameters (shared, not cloned), as PyTorch's."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def fromkeys(self, keys, default=None) -> ParameterDict:
+        return ParameterDict((key, default) for key in keys)
+
+    def __or__(self, other) -> ParameterDict:
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other) -> ParameterDict:
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other) -> ParameterDict:
+        self.update(other)
+        return self
 
     def update(self, parameters) -> None:
         """A plain dict's keys are added sorted, as PyTorch's; an OrderedDict's, a
