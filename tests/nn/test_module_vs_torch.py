@@ -234,3 +234,37 @@ def _parameter_dict_views(lib):
 
 def test_parameter_dict_mapping_methods_as_pytorch():
     assert _parameter_dict_views(minigrad) == _parameter_dict_views(torch)
+
+
+def _custom_state_dict_steps(lib):
+    nn = lib.nn
+
+    class Renamed(nn.Linear):  # an old checkpoint named the weight "w"
+        def _load_from_state_dict(self, state_dict, prefix, *args):
+            if prefix + "w" in state_dict:
+                state_dict[prefix + "weight"] = state_dict.pop(prefix + "w")
+            super()._load_from_state_dict(state_dict, prefix, *args)
+
+    class Scaled(nn.Linear):  # saves one more entry, which loading drops
+        def _save_to_state_dict(self, destination, prefix, keep_vars):
+            super()._save_to_state_dict(destination, prefix, keep_vars)
+            destination[prefix + "scale"] = lib.tensor(2.0)
+
+        def _load_from_state_dict(self, state_dict, prefix, *args):
+            state_dict.pop(prefix + "scale", None)
+            super()._load_from_state_dict(state_dict, prefix, *args)
+
+    model = nn.Sequential(Renamed(2, 2), Scaled(2, 2))
+    saved = list(model.state_dict())
+    old = {"0.w": lib.ones(2, 2), "0.bias": lib.zeros(2), "1.weight": lib.ones(2, 2)}
+    keys = model.load_state_dict({**old, "1.bias": lib.ones(2), "1.scale": lib.ones(())})
+    return (
+        saved,
+        repr(keys),
+        model[0].weight.tolist(),
+        repr(model.load_state_dict(model.state_dict())),
+    )
+
+
+def test_modules_override_the_per_module_state_dict_steps_as_in_pytorch():
+    assert _custom_state_dict_steps(minigrad) == _custom_state_dict_steps(torch)

@@ -572,20 +572,25 @@ class Module:
         # NOTE: a module used at two places is saved under both names, as PyTorch's
         for hook in list(self._state_dict_pre_hooks.values()):
             hook(self, prefix, keep_vars)
-        entries = list(self._parameters.items()) + [
-            (n, b) for n, b in self._buffers.items() if n not in self._non_persistent_buffers_set
-        ]
-        for name, value in entries:
-            if value is not None:
-                out[prefix + name] = value if keep_vars else value.detach()
-        if type(self).get_extra_state is not Module.get_extra_state:
-            out[prefix + "_extra_state"] = self.get_extra_state()
+        self._save_to_state_dict(out, prefix, keep_vars)
         for name, child in self._modules.items():
             if child is not None:
                 child._save_into(out, f"{prefix}{name}.", keep_vars)
         for hook in list(self._state_dict_hooks.values()):
             if hook(self, out, prefix, {"version": 1}) is not None:
                 raise RuntimeError("state_dict post-hook must return None")
+
+    def _save_to_state_dict(self, destination, prefix: str, keep_vars: bool) -> None:
+        """This module's own entries (parameters, persistent buffers, extra state), not its
+        children's: PyTorch's step, which a module may override to save its state its way."""
+        entries = list(self._parameters.items()) + [
+            (n, b) for n, b in self._buffers.items() if n not in self._non_persistent_buffers_set
+        ]
+        for name, value in entries:
+            if value is not None:
+                destination[prefix + name] = value if keep_vars else value.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + "_extra_state"] = self.get_extra_state()
 
     def get_extra_state(self):
         """What a module that overrides this method adds to its state dict (any object, under
@@ -623,36 +628,8 @@ class Module:
         return _IncompatibleKeys(missing, unexpected)
 
     def _load_from(self, sd, prefix: str, missing, unexpected, errors, assign: bool) -> None:
-        for hook in list(self._load_state_dict_pre_hooks.values()):
-            hook(self, sd, prefix, {}, True, missing, unexpected, errors)
-        lazy_hook = getattr(self, "_load_state_dict_hook", None)
-        if lazy_hook is not None:  # a lazy module takes its shapes from the state dict
-            lazy_hook(sd, prefix)
-        local = {n: p for n, p in self._parameters.items() if p is not None}
-        local.update(
-            (n, b)
-            for n, b in self._buffers.items()
-            if b is not None and n not in self._non_persistent_buffers_set
-        )
-        for name in local:
-            key = prefix + name
-            if key not in sd:
-                missing.append(key)
-            elif error := _load_state(self, name, sd[key], key, assign):
-                errors.append(error)
-        extra_key = prefix + "_extra_state"
-        if type(self).set_extra_state is not Module.set_extra_state:
-            if extra_key in sd:
-                self.set_extra_state(sd[extra_key])
-            else:
-                missing.append(extra_key)
-        elif extra_key in sd:
-            unexpected.append(extra_key)
-        for key in sd:
-            if key.startswith(prefix) and key != extra_key:
-                head, *rest = key[len(prefix) :].split(".", 1)
-                if head not in (self._modules if rest else local):
-                    unexpected.append(key)
+        metadata = {"assign_to_params_buffers": assign}
+        self._load_from_state_dict(sd, prefix, metadata, True, missing, unexpected, errors)
         for name, child in self._modules.items():
             if child is not None:
                 child_prefix = f"{prefix}{name}."
@@ -666,6 +643,54 @@ class Module:
                     "expected to return new values, if incompatible_keys need to be modified, "
                     "it should be done inplace."
                 )
+
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ) -> None:
+        """Load this module's own entries (not its children's) from state_dict, adding to the
+        three lists: PyTorch's step, with its signature, which a module may override (to
+        rename or convert an old checkpoint's keys before calling this one)."""
+        for hook in list(self._load_state_dict_pre_hooks.values()):
+            hook(
+                self,
+                state_dict,
+                prefix,
+                local_metadata,
+                strict,
+                missing_keys,
+                unexpected_keys,
+                error_msgs,
+            )
+        lazy_hook = getattr(self, "_load_state_dict_hook", None)
+        if lazy_hook is not None:  # a lazy module takes its shapes from the state dict
+            lazy_hook(state_dict, prefix)
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        local = {n: p for n, p in self._parameters.items() if p is not None}
+        local.update(
+            (n, b)
+            for n, b in self._buffers.items()
+            if b is not None and n not in self._non_persistent_buffers_set
+        )
+        for name in local:
+            key = prefix + name
+            if key not in state_dict:
+                missing_keys.append(key)
+            elif error := _load_state(self, name, state_dict[key], key, assign):
+                error_msgs.append(error)
+        extra_key = prefix + "_extra_state"
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
+        if strict:
+            for key in state_dict:
+                if key.startswith(prefix) and key != extra_key:
+                    head, *rest = key[len(prefix) :].split(".", 1)
+                    if head not in (self._modules if rest else local):
+                        unexpected_keys.append(key)
 
     # -- printing ----------------------------------------------------------------------------
     def _get_name(self) -> str:
