@@ -268,3 +268,21 @@ def _custom_state_dict_steps(lib):
 
 def test_modules_override_the_per_module_state_dict_steps_as_in_pytorch():
     assert _custom_state_dict_steps(minigrad) == _custom_state_dict_steps(torch)
+
+
+def _versioned_loading(lib):
+    def model():
+        return lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2))
+
+    state = model().state_dict()
+    del state["1.num_batches_tracked"]
+    plain = dict(state)  # no _metadata: an old checkpoint's layout, which may lack the count
+    return (
+        dict(state._metadata),
+        repr(model().load_state_dict(plain)),
+        _outcome(lambda: model().load_state_dict(state)),
+    )
+
+
+def test_state_dict_versions_and_num_batches_tracked_as_pytorch():
+    assert _versioned_loading(minigrad) == _versioned_loading(torch)

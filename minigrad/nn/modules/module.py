@@ -91,6 +91,9 @@ class Module:
     training: bool
     call_super_init: bool = False  # True: __init__ passes its arguments on (mixins)
     dump_patches: bool = False  # PyTorch's flag for its pickled-module patches (none here)
+    # the version of this class's state dict layout, saved in state_dict()._metadata: a module
+    # whose layout changes raises it and reads old ones in _load_from_state_dict
+    _version: int = 1
 
     def __init__(self, *args, **kwargs) -> None:
         if not self.call_super_init and kwargs:
@@ -564,12 +567,19 @@ class Module:
         keep_vars; the state-dict hooks run as PyTorch's (pre before, post after a module)."""
         if args:
             destination, prefix, keep_vars = (list(args) + [prefix, keep_vars])[:3]
-        out = OrderedDict() if destination is None else destination
+        if destination is None:
+            out = OrderedDict()
+            out._metadata = OrderedDict()  # each module's version, by its prefix
+        else:
+            out = destination
         self._save_into(out, prefix, keep_vars)
         return out
 
     def _save_into(self, out, prefix: str, keep_vars: bool) -> None:
         # NOTE: a module used at two places is saved under both names, as PyTorch's
+        local_metadata = {"version": self._version}
+        if hasattr(out, "_metadata"):
+            out._metadata[prefix[:-1]] = local_metadata
         for hook in list(self._state_dict_pre_hooks.values()):
             hook(self, prefix, keep_vars)
         self._save_to_state_dict(out, prefix, keep_vars)
@@ -577,7 +587,7 @@ class Module:
             if child is not None:
                 child._save_into(out, f"{prefix}{name}.", keep_vars)
         for hook in list(self._state_dict_hooks.values()):
-            if hook(self, out, prefix, {"version": 1}) is not None:
+            if hook(self, out, prefix, local_metadata) is not None:
                 raise RuntimeError("state_dict post-hook must return None")
 
     def _save_to_state_dict(self, destination, prefix: str, keep_vars: bool) -> None:
@@ -616,7 +626,8 @@ class Module:
         if not isinstance(state_dict, collections.abc.Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
-        self._load_from(OrderedDict(state_dict), "", missing, unexpected, errors, assign)
+        metadata = getattr(state_dict, "_metadata", None) or {}
+        self._load_from(OrderedDict(state_dict), "", metadata, missing, unexpected, errors, assign)
         if strict and unexpected:  # inserted in turn: PyTorch lists missing keys first
             errors.insert(0, f"Unexpected key(s) in state_dict: {_listed(unexpected)}. ")
         if strict and missing:
@@ -627,14 +638,16 @@ class Module:
             )
         return _IncompatibleKeys(missing, unexpected)
 
-    def _load_from(self, sd, prefix: str, missing, unexpected, errors, assign: bool) -> None:
-        metadata = {"assign_to_params_buffers": assign}
-        self._load_from_state_dict(sd, prefix, metadata, True, missing, unexpected, errors)
+    def _load_from(
+        self, sd, prefix: str, metadata, missing, unexpected, errors, assign: bool
+    ) -> None:
+        local = {**metadata.get(prefix[:-1], {}), "assign_to_params_buffers": assign}
+        self._load_from_state_dict(sd, prefix, local, True, missing, unexpected, errors)
         for name, child in self._modules.items():
             if child is not None:
                 child_prefix = f"{prefix}{name}."
                 part = {k: v for k, v in sd.items() if k.startswith(child_prefix)}
-                child._load_from(part, child_prefix, missing, unexpected, errors, assign)
+                child._load_from(part, child_prefix, metadata, missing, unexpected, errors, assign)
         keys = _IncompatibleKeys(missing, unexpected)
         for hook in list(self._load_state_dict_post_hooks.values()):
             if hook(self, keys) is not None:
