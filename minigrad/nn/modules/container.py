@@ -3,10 +3,17 @@ ParameterDict."""
 
 from __future__ import annotations
 
+import collections.abc
+import operator
 from collections import OrderedDict
 
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
+
+
+def _dir_without_indices(self) -> list:
+    # members reached by index, not attribute: PyTorch hides the '0', '1', ... names
+    return [key for key in Module.__dir__(self) if not key.isdigit()]
 
 
 class Sequential(Module):
@@ -33,8 +40,7 @@ class Sequential(Module):
         return list(self._modules.values())[_index(idx, len(self))]
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        key = list(self._modules)[_index(idx, len(self))]
-        self.add_module(key, module)
+        setattr(self, list(self._modules)[_index(idx, len(self))], module)
 
     def __delitem__(self, idx) -> None:
         """Remove the module(s) at idx; the rest are numbered 0, 1, ... again (names given
@@ -51,6 +57,8 @@ class Sequential(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+    __dir__ = _dir_without_indices
 
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
@@ -126,7 +134,7 @@ class ModuleList(Module):
         return self._modules[str(_index(idx, len(self)))]
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        self.add_module(str(_index(idx, len(self))), module)
+        setattr(self, str(_index(idx, len(self))), module)
 
     def __delitem__(self, idx) -> None:
         modules = list(self._modules.values())
@@ -139,6 +147,8 @@ class ModuleList(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+    __dir__ = _dir_without_indices
 
     def __iadd__(self, modules) -> ModuleList:
         return self.extend(modules)
@@ -171,6 +181,11 @@ class ModuleList(Module):
         return self
 
     def extend(self, modules) -> ModuleList:
+        if not isinstance(modules, collections.abc.Iterable):
+            raise TypeError(
+                "ModuleList.extend should be called with an iterable, but got "
+                + type(modules).__name__
+            )
         for module in modules:
             self.append(module)
         return self
@@ -229,12 +244,30 @@ class ModuleDict(Module):
         self._modules.clear()
 
     def update(self, modules) -> None:
-        items = modules.items() if hasattr(modules, "items") else modules
-        for key, module in items:
-            self[key] = module
+        if not isinstance(modules, collections.abc.Iterable):
+            raise TypeError(
+                "ModuleDict.update should be called with an iterable of key/value pairs, but got "
+                + type(modules).__name__
+            )
+        if isinstance(modules, (collections.abc.Mapping, ModuleDict)):
+            for key, module in modules.items():
+                self[key] = module
+            return
+        for j, pair in enumerate(modules):
+            if not isinstance(pair, collections.abc.Iterable):
+                raise TypeError(
+                    f"ModuleDict update sequence element #{j} should be Iterable; "
+                    f"is{type(pair).__name__}"
+                )
+            if len(pair) != 2:
+                raise ValueError(
+                    f"ModuleDict update sequence element #{j} has length {len(pair)}; 2 is required"
+                )
+            self[pair[0]] = pair[1]
 
 
 def _index(idx: int, length: int) -> int:
+    idx = operator.index(idx)
     if not -length <= idx < length:
         raise IndexError(f"index {idx} is out of range for a container of {length} modules")
     return idx % length
@@ -261,6 +294,8 @@ class ParameterList(Module):
 
     def __iter__(self):
         return iter(self._parameters.values())
+
+    __dir__ = _dir_without_indices
 
     def __iadd__(self, values) -> ParameterList:
         return self.extend(values)
@@ -327,6 +362,33 @@ class ParameterDict(Module):
 
     def clear(self) -> None:
         self._parameters.clear()
+
+    def popitem(self) -> tuple:
+        return self._parameters.popitem()
+
+    def __reversed__(self):
+        return reversed(self._parameters)
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict of the same Parameters (shared, not cloned), as PyTorch's."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def fromkeys(self, keys, default=None) -> ParameterDict:
+        return ParameterDict((key, default) for key in keys)
+
+    def __or__(self, other) -> ParameterDict:
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other) -> ParameterDict:
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other) -> ParameterDict:
+        self.update(other)
+        return self
 
     def update(self, parameters) -> None:
         """A plain dict's keys are added sorted, as PyTorch's; an OrderedDict's, a

@@ -171,7 +171,19 @@ class Unflatten(Module):
 
     def __init__(self, dim: int, unflattened_size):
         super().__init__()
-        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(
+                "unflattened_size must be a tuple of ints, but found type "
+                f"{type(unflattened_size).__name__}"
+            )
+        for pos, size in enumerate(unflattened_size):
+            if not isinstance(size, int):
+                raise TypeError(
+                    "unflattened_size must be tuple of ints, but found element of type "
+                    f"{type(size).__name__} at pos {pos}"
+                )
+        # kept as given (a list, a tuple or a Size), which its repr shows, as PyTorch's
+        self.dim, self.unflattened_size = dim, unflattened_size
 
     def forward(self, input):
         return unflatten(input, self.dim, self.unflattened_size)

@@ -16,8 +16,9 @@ from minigrad import dtypes, layout
 from minigrad.autograd.engine import checked_hook_value
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
+from minigrad.legacy import typename
 from minigrad.nn.parameter import Buffer, Parameter
-from minigrad.tensor import RemovableHandle, Tensor
+from minigrad.tensor import RemovableHandle, Size, Tensor
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -90,6 +91,9 @@ class Module:
     training: bool
     call_super_init: bool = False  # True: __init__ passes its arguments on (mixins)
     dump_patches: bool = False  # PyTorch's flag for its pickled-module patches (none here)
+    # the version of this class's state dict layout, saved in state_dict()._metadata: a module
+    # whose layout changes raises it and reads old ones in _load_from_state_dict
+    _version: int = 1
 
     def __init__(self, *args, **kwargs) -> None:
         if not self.call_super_init and kwargs:
@@ -121,7 +125,9 @@ class Module:
             super().__init__(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f'Module [{type(self).__name__}] is missing "forward"')
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
 
     def __call__(self, *args, **kwargs):
         if not (
@@ -183,28 +189,29 @@ class Module:
         elif isinstance(value, Buffer):
             if params is not None and name in params:
                 raise TypeError(
-                    f"cannot assign a Buffer as parameter '{name}' (Parameter or None expected)"
+                    f"cannot assign '{typename(value)}' as parameter '{name}' "
+                    "(minigrad.nn.Parameter or None expected)"
                 )
             self.register_buffer(name, Tensor._make(value.array), value.persistent)
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                    "(nn.Parameter or None expected)"
+                    f"cannot assign '{typename(value)}' as parameter '{name}' "
+                    "(minigrad.nn.Parameter or None expected)"
                 )
             params[name] = None
         elif params is not None and name in d["_modules"]:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                    "(nn.Module or None expected)"
+                    f"cannot assign '{typename(value)}' as child module '{name}' "
+                    "(minigrad.nn.Module or None expected)"
                 )
             d["_modules"][name] = None
         elif params is not None and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                    "(Tensor or None expected)"
+                    f"cannot assign '{typename(value)}' as buffer '{name}' "
+                    "(minigrad.nn.Buffer, minigrad.Tensor or None expected)"
                 )
             d["_buffers"][name] = value
         else:
@@ -243,23 +250,21 @@ class Module:
         return sorted(set(super().__dir__()) | set(extra))
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        _check_name(self, name, "parameter")
+        _check_name(self, name, "parameter", "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                "(nn.Parameter or None required)"
+                f"cannot assign '{typename(param)}' object to parameter '{name}' "
+                "(minigrad.nn.Parameter or None required)"
             )
         self._forget(name, keep="_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        _check_name(self, name, "buffer")
-        if hasattr(self, name) and name not in self._buffers:  # PyTorch's rule: no silent swap
-            raise KeyError(f"register_buffer: attribute '{name}' already exists")
+        _check_name(self, name, "buffer", "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                "(Tensor or None required)"
+                f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
+                "(minigrad Tensor or None required)"
             )
         self._forget(name, keep="_buffers")
         self._buffers[name] = tensor
@@ -268,8 +273,8 @@ class Module:
 
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        _check_name(self, name, "module")
+            raise TypeError(f"{typename(module)} is not a Module subclass")
+        _check_name(self, name, "module", "_modules")
         self._forget(name, keep="_modules")
         self._modules[name] = module
 
@@ -278,9 +283,11 @@ class Module:
     def get_submodule(self, target: str) -> Module:
         module = self
         for part in target.split(".") if target else ():
-            if part not in module._modules:
+            if not hasattr(module, part):
                 raise AttributeError(f"{module._get_name()} has no attribute `{part}`")
-            module = module._modules[part]
+            module = getattr(module, part)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{part}` is not an nn.Module")
         return module
 
     def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
@@ -299,18 +306,16 @@ class Module:
         setattr(parent, name, module)
 
     def get_parameter(self, target: str) -> Parameter:
-        prefix, _, name = target.rpartition(".")
-        module = self.get_submodule(prefix)
-        if name not in module._parameters:
-            raise AttributeError(f"{module._get_name()} has no parameter `{name}`")
-        return module._parameters[name]
+        owner, name = _owner_of(self, target)
+        if not isinstance(getattr(owner, name), Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return getattr(owner, name)
 
     def get_buffer(self, target: str) -> Tensor:
-        prefix, _, name = target.rpartition(".")
-        module = self.get_submodule(prefix)
-        if name not in module._buffers:
-            raise AttributeError(f"{module._get_name()} has no buffer `{name}`")
-        return module._buffers[name]
+        owner, name = _owner_of(self, target)
+        if name not in owner._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return owner._buffers[name]
 
     # -- iteration ---------------------------------------------------------------------------
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
@@ -562,28 +567,40 @@ class Module:
         keep_vars; the state-dict hooks run as PyTorch's (pre before, post after a module)."""
         if args:
             destination, prefix, keep_vars = (list(args) + [prefix, keep_vars])[:3]
-        out = OrderedDict() if destination is None else destination
+        if destination is None:
+            out = OrderedDict()
+            out._metadata = OrderedDict()  # each module's version, by its prefix
+        else:
+            out = destination
         self._save_into(out, prefix, keep_vars)
         return out
 
     def _save_into(self, out, prefix: str, keep_vars: bool) -> None:
         # NOTE: a module used at two places is saved under both names, as PyTorch's
+        local_metadata = {"version": self._version}
+        if hasattr(out, "_metadata"):
+            out._metadata[prefix[:-1]] = local_metadata
         for hook in list(self._state_dict_pre_hooks.values()):
             hook(self, prefix, keep_vars)
+        self._save_to_state_dict(out, prefix, keep_vars)
+        for name, child in self._modules.items():
+            if child is not None:
+                child._save_into(out, f"{prefix}{name}.", keep_vars)
+        for hook in list(self._state_dict_hooks.values()):
+            if hook(self, out, prefix, local_metadata) is not None:
+                raise RuntimeError("state_dict post-hook must return None")
+
+    def _save_to_state_dict(self, destination, prefix: str, keep_vars: bool) -> None:
+        """This module's own entries (parameters, persistent buffers, extra state), not its
+        children's: PyTorch's step, which a module may override to save its state its way."""
         entries = list(self._parameters.items()) + [
             (n, b) for n, b in self._buffers.items() if n not in self._non_persistent_buffers_set
         ]
         for name, value in entries:
             if value is not None:
-                out[prefix + name] = value if keep_vars else value.detach()
+                destination[prefix + name] = value if keep_vars else value.detach()
         if type(self).get_extra_state is not Module.get_extra_state:
-            out[prefix + "_extra_state"] = self.get_extra_state()
-        for name, child in self._modules.items():
-            if child is not None:
-                child._save_into(out, f"{prefix}{name}.", keep_vars)
-        for hook in list(self._state_dict_hooks.values()):
-            if hook(self, out, prefix, {"version": 1}) is not None:
-                raise RuntimeError("state_dict post-hook must return None")
+            destination[prefix + "_extra_state"] = self.get_extra_state()
 
     def get_extra_state(self):
         """What a module that overrides this method adds to its state dict (any object, under
@@ -600,15 +617,17 @@ class Module:
         )
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copy values into this module's tensors (and extra state); list missing/unexpected
-        keys and size mismatches in one RuntimeError (only mismatches when strict=False).
+        """Copy values into this module's tensors (with assign, put the checkpoint's tensors in
+        their place) and extra state; list missing/unexpected keys and size mismatches in one
+        RuntimeError (only mismatches when strict=False).
         Each module loads its part of a copy of the dict in turn, as PyTorch's: its
         load-state-dict pre-hooks first (they may rename keys of an old checkpoint), its
         post-hooks once its children are loaded."""
         if not isinstance(state_dict, collections.abc.Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
-        self._load_from(OrderedDict(state_dict), "", missing, unexpected, errors)
+        metadata = getattr(state_dict, "_metadata", None) or {}
+        self._load_from(OrderedDict(state_dict), "", metadata, missing, unexpected, errors, assign)
         if strict and unexpected:  # inserted in turn: PyTorch lists missing keys first
             errors.insert(0, f"Unexpected key(s) in state_dict: {_listed(unexpected)}. ")
         if strict and missing:
@@ -619,42 +638,16 @@ class Module:
             )
         return _IncompatibleKeys(missing, unexpected)
 
-    def _load_from(self, sd, prefix: str, missing, unexpected, errors) -> None:
-        for hook in list(self._load_state_dict_pre_hooks.values()):
-            hook(self, sd, prefix, {}, True, missing, unexpected, errors)
-        lazy_hook = getattr(self, "_load_state_dict_hook", None)
-        if lazy_hook is not None:  # a lazy module takes its shapes from the state dict
-            lazy_hook(sd, prefix)
-        local = {n: p for n, p in self._parameters.items() if p is not None}
-        local.update(
-            (n, b)
-            for n, b in self._buffers.items()
-            if b is not None and n not in self._non_persistent_buffers_set
-        )
-        for name, target in local.items():
-            key = prefix + name
-            if key not in sd:
-                missing.append(key)
-            elif error := _copy_state(target, sd[key], key):
-                errors.append(error)
-        extra_key = prefix + "_extra_state"
-        if type(self).set_extra_state is not Module.set_extra_state:
-            if extra_key in sd:
-                self.set_extra_state(sd[extra_key])
-            else:
-                missing.append(extra_key)
-        elif extra_key in sd:
-            unexpected.append(extra_key)
-        for key in sd:
-            if key.startswith(prefix) and key != extra_key:
-                head, *rest = key[len(prefix) :].split(".", 1)
-                if head not in (self._modules if rest else local):
-                    unexpected.append(key)
+    def _load_from(
+        self, sd, prefix: str, metadata, missing, unexpected, errors, assign: bool
+    ) -> None:
+        local = {**metadata.get(prefix[:-1], {}), "assign_to_params_buffers": assign}
+        self._load_from_state_dict(sd, prefix, local, True, missing, unexpected, errors)
         for name, child in self._modules.items():
             if child is not None:
                 child_prefix = f"{prefix}{name}."
                 part = {k: v for k, v in sd.items() if k.startswith(child_prefix)}
-                child._load_from(part, child_prefix, missing, unexpected, errors)
+                child._load_from(part, child_prefix, metadata, missing, unexpected, errors, assign)
         keys = _IncompatibleKeys(missing, unexpected)
         for hook in list(self._load_state_dict_post_hooks.values()):
             if hook(self, keys) is not None:
@@ -663,6 +656,54 @@ class Module:
                     "expected to return new values, if incompatible_keys need to be modified, "
                     "it should be done inplace."
                 )
+
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ) -> None:
+        """Load this module's own entries (not its children's) from state_dict, adding to the
+        three lists: PyTorch's step, with its signature, which a module may override (to
+        rename or convert an old checkpoint's keys before calling this one)."""
+        for hook in list(self._load_state_dict_pre_hooks.values()):
+            hook(
+                self,
+                state_dict,
+                prefix,
+                local_metadata,
+                strict,
+                missing_keys,
+                unexpected_keys,
+                error_msgs,
+            )
+        lazy_hook = getattr(self, "_load_state_dict_hook", None)
+        if lazy_hook is not None:  # a lazy module takes its shapes from the state dict
+            lazy_hook(state_dict, prefix)
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        local = {n: p for n, p in self._parameters.items() if p is not None}
+        local.update(
+            (n, b)
+            for n, b in self._buffers.items()
+            if b is not None and n not in self._non_persistent_buffers_set
+        )
+        for name in local:
+            key = prefix + name
+            if key not in state_dict:
+                missing_keys.append(key)
+            elif error := _load_state(self, name, state_dict[key], key, assign):
+                error_msgs.append(error)
+        extra_key = prefix + "_extra_state"
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
+        if strict:
+            for key in state_dict:
+                if key.startswith(prefix) and key != extra_key:
+                    head, *rest = key[len(prefix) :].split(".", 1)
+                    if head not in (self._modules if rest else local):
+                        unexpected_keys.append(key)
 
     # -- printing ----------------------------------------------------------------------------
     def _get_name(self) -> str:
@@ -921,14 +962,28 @@ def _register(hooks: dict, hook, prepend: bool) -> RemovableHandle:
     return handle
 
 
-def _check_name(module: Module, name: str, kind: str) -> None:
+def _owner_of(module: Module, target: str) -> tuple:
+    """The submodule holding the attribute at the dotted path `target`, and its name; the
+    AttributeError names the module that lacks it, as PyTorch's."""
+    prefix, _, name = target.rpartition(".")
+    owner = module.get_submodule(prefix)
+    if not hasattr(owner, name):
+        raise AttributeError(f"{owner._get_name()} has no attribute `{name}`")
+    return owner, name
+
+
+def _check_name(module: Module, name: str, kind: str, registry: str) -> None:
+    """PyTorch's checks, in its order, of a name given to register_parameter, register_buffer
+    or add_module: it may replace only an entry of its own registry."""
     if "_parameters" not in module.__dict__:
         raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
     if not isinstance(name, str):
-        raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
-    if "." in name or name == "":
-        raise KeyError(f"{kind} name can't contain \".\" and can't be empty, got {name!r}")
-    if hasattr(type(module), name):
+        raise TypeError(f"{kind} name should be a string. Got {typename(name)}")
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if hasattr(module, name) and name not in module.__dict__[registry]:
         raise KeyError(f"attribute '{name}' already exists")
 
 
@@ -936,20 +991,36 @@ def _is_dtype(arg) -> bool:
     return isinstance(arg, dtypes.dtype) or arg in (float, int, bool)
 
 
-def _copy_state(target: Tensor, value, key: str) -> str | None:
-    """Copy `value` (a Tensor or a NumPy array) into target in place; an error text or None."""
-    array = value.array if isinstance(value, Tensor) else value
-    if not hasattr(array, "shape"):
-        return f'While copying the parameter named "{key}", expected a Tensor, got {type(value)}'
-    if tuple(array.shape) != tuple(target.shape):
+def _load_state(module: Module, name: str, value, key: str, assign: bool) -> str | None:
+    """Copy `value` (a Tensor or a NumPy array) into the tensor `name` of module in place, or
+    with assign put it there (as a Parameter where one was, keeping its requires_grad), as
+    PyTorch's load_state_dict; an error text or None."""
+    target = getattr(module, name)
+    if not hasattr(value, "shape"):
         return (
-            f"size mismatch for {key}: copying a param with shape {tuple(array.shape)} from "
-            f"checkpoint, the shape in current model is {tuple(target.shape)}."
+            f'While copying the parameter named "{key}", expected minigrad.Tensor or '
+            f"Tensor-like object from checkpoint but received {type(value)}"
         )
-    if isinstance(value, Tensor) and value._device is not target._device:
+    if target.ndim == 0 and len(value.shape) == 1:  # PyTorch's rule for its old checkpoints
+        value = value[0]
+    if tuple(value.shape) != tuple(target.shape):
+        return (
+            f"size mismatch for {key}: copying a param with shape {Size(value.shape)!r} from "
+            f"checkpoint, the shape in current model is {target.shape!r}."
+        )
+    if assign:
+        if not isinstance(value, Tensor):
+            value = Tensor._make(target._device.xp.asarray(value))
+        if isinstance(target, Parameter):
+            if not isinstance(value, Parameter):
+                value = Parameter(value, requires_grad=target.requires_grad)
+            value.requires_grad_(target.requires_grad)
+        setattr(module, name, value)
+        return None
+    if isinstance(value, Tensor):
         array = value.to(target._device).array
-    elif not isinstance(value, Tensor):
-        array = target._device.xp.asarray(array)
+    else:
+        array = target._device.xp.asarray(value)
     target.array[...] = array
     target._version += 1
     return None

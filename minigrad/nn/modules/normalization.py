@@ -55,12 +55,16 @@ class _BatchNorm(Module):
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
 
-    def _load_state_dict_hook(self, state_dict, prefix: str) -> None:
-        """A state dict without num_batches_tracked (from an old PyTorch, or written by hand)
-        loads, the count kept as it is: PyTorch's rule for state dicts of its version 1."""
+    _version = 2  # the layout with num_batches_tracked
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args) -> None:
+        """A state dict of layout 1 (from an old PyTorch, or a plain dict: no version) without
+        num_batches_tracked loads, the count kept as it is: PyTorch's rule."""
         key = prefix + "num_batches_tracked"
-        if self.track_running_stats and key not in state_dict:
+        old = local_metadata.get("version", 1) < 2
+        if old and self.track_running_stats and key not in state_dict:
             state_dict[key] = self.num_batches_tracked
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, *args)
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:

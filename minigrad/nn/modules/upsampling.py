@@ -20,7 +20,10 @@ class Upsample(Module):
     ):
         super().__init__()
         self.size, self.mode, self.align_corners = size, mode, align_corners
-        self.scale_factor = float(scale_factor) if isinstance(scale_factor, int) else scale_factor
+        if isinstance(scale_factor, tuple):  # PyTorch keeps factors as floats: they print so
+            self.scale_factor = tuple(float(factor) for factor in scale_factor)
+        else:
+            self.scale_factor = float(scale_factor) if scale_factor else None
         self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, input):
