@@ -172,9 +172,10 @@ class Tensor:
         tensor's strides are swapped; an expanded dim has stride 0)."""
         itemsize = self.array.dtype.itemsize
         steps = tuple(s // itemsize for s in self.array.strides)
-        if not self.array.size:
-            # NumPy gives an empty array strides of 0; PyTorch lays it out row-major, each dim
-            # counted as at least 1: zeros(2, 0, 3).stride() is (3, 3, 1)
+        if not self.array.size and not any(steps):
+            # NumPy makes an empty array with strides of 0; PyTorch lays it out row-major, each
+            # dim counted as at least 1: zeros(2, 0, 3).stride() is (3, 3, 1). (An empty view,
+            # as x[:, :0] or an unfold, keeps its own strides in both.)
             steps, n = (), 1
             for size in reversed(self.array.shape):
                 steps, n = (n, *steps), n * max(size, 1)

@@ -76,8 +76,9 @@ def _to_index(index, x: Tensor):
                     f"{part.dtype}"
                 )
             part = part.array
-            if part.ndim == 0 and part.dtype.kind == "i":
-                # PyTorch reads a 0-d integer tensor as the integer: x[i] is a view of x
+            if part.ndim == 0 and part.dtype.kind == "i" and state.tracer is None:
+                # PyTorch reads a 0-d integer tensor as the integer: x[i] is a view of x.
+                # (Traced, it stays an index array: a loop counter's value is not a constant.)
                 out.append(int(part))
                 continue
             if part.dtype == np.uint8:  # PyTorch's old byte masks: a mask, with its warning

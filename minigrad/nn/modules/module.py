@@ -974,7 +974,8 @@ def _owner_of(module: Module, target: str) -> tuple:
 
 def _check_name(module: Module, name: str, kind: str, registry: str) -> None:
     """PyTorch's checks, in its order, of a name given to register_parameter, register_buffer
-    or add_module: it may replace only an entry of its own registry."""
+    or add_module: it may replace only an entry of its own registry. (PyTorch's text for a
+    name taken elsewhere names no call: ours starts with the call's name.)"""
     if "_parameters" not in module.__dict__:
         raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
     if not isinstance(name, str):
@@ -984,7 +985,8 @@ def _check_name(module: Module, name: str, kind: str, registry: str) -> None:
     if name == "":
         raise KeyError(f'{kind} name can\'t be empty string ""')
     if hasattr(module, name) and name not in module.__dict__[registry]:
-        raise KeyError(f"attribute '{name}' already exists")
+        op = "add_module" if kind == "module" else f"register_{kind}"
+        raise KeyError(f"{op}: attribute '{name}' already exists")
 
 
 def _is_dtype(arg) -> bool:
