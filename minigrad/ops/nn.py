@@ -204,26 +204,24 @@ def _softmax_dim(x: Tensor, dim, op: str) -> int:
     return normalize_dim(dim, x.ndim, op)
 
 
-def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+def _softmax_like(cls, input: Tensor, dim, dtype, op: str) -> Tensor:
+    """softmax or log_softmax (cls) of input along dim."""
     if dtype is not None:
         input = input.to(dtype=dtype)
-    d = _softmax_dim(input, dim, "softmax")
+    d = _softmax_dim(input, dim, op)
     if input.ndim == 0:  # NumPy has no axis 0 to normalise along: one element, as 1-d
-        return reshape_if_needed(Softmax.apply(reshape_if_needed(input, (1,)), 0), ())
+        return reshape_if_needed(cls.apply(reshape_if_needed(input, (1,)), 0), ())
     if not input.array.size:  # nothing to normalise (NumPy's max of no elements fails)
         return input * 0
-    return Softmax.apply(input, d)
+    return cls.apply(input, d)
+
+
+def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    return _softmax_like(Softmax, input, dim, dtype, "softmax")
 
 
 def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
-    if dtype is not None:
-        input = input.to(dtype=dtype)
-    d = _softmax_dim(input, dim, "log_softmax")
-    if input.ndim == 0:  # NumPy has no axis 0 to normalise along: one element, as 1-d
-        return reshape_if_needed(LogSoftmax.apply(reshape_if_needed(input, (1,)), 0), ())
-    if not input.array.size:  # nothing to normalise (NumPy's max of no elements fails)
-        return input * 0
-    return LogSoftmax.apply(input, d)
+    return _softmax_like(LogSoftmax, input, dim, dtype, "log_softmax")
 
 
 # -- losses ----------------------------------------------------------------------------------
