@@ -452,3 +452,10 @@ def test_shape_ops_at_every_dim(call, d, shape):
     _assert_same(
         f"x = t.arange({int(np.prod(shape))}.0).reshape({shape})\nout = {call.format(d=d)}"
     )
+
+
+@pytest.mark.parametrize("op", ["stack", "cat"])
+def test_joining_a_non_tensor_is_pytorchs_type_error(op):
+    for lib in (torch, minigrad):
+        with pytest.raises(TypeError, match="expected Tensor as element 1 in argument 0"):
+            getattr(lib, op)([lib.ones(2), np.ones(2)])

@@ -188,7 +188,7 @@ def default_collate(batch):
     tuple or list sample, a tuple of them); a tuple sample (not a namedtuple) gives a list,
     another sequence keeps its type (PyTorch's rules).
     """
-    from minigrad.ops.shape import stack
+    from minigrad.ops.shape import check_tensors, stack
 
     elem = batch[0]
     if isinstance(elem, Tensor):
@@ -196,7 +196,7 @@ def default_collate(batch):
         try:
             arrays = [t.array for t in batch if not t._requires_grad and t._device is dev]
         except AttributeError:  # not checked first: one pass over the batch, not two
-            _check_tensors(batch)
+            check_tensors("stack", batch)
             raise
         if state.tracer is not None or len(arrays) < len(batch):
             _check_equal_sizes(batch)
@@ -301,15 +301,6 @@ def _check_real(batch) -> None:
             raise TypeError(
                 f"default_collate: a batch of floats must hold real numbers, but element {k} "
                 f"is {type(sample).__name__}"
-            )
-
-
-def _check_tensors(batch) -> None:
-    for k, sample in enumerate(batch):
-        if not isinstance(sample, Tensor):
-            raise TypeError(
-                f"stack: expected Tensor as element {k} in argument 0, but got "
-                f"{type(sample).__name__}"
             )
 
 
