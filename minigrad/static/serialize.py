@@ -297,8 +297,7 @@ class _Decoder:
         saves = tuple(_save_entry(s, where) for s in _expect(doc["saves"], list, f"{where}.saves"))
         outputs = [defined.new(v, f"{where}.outputs") for v in _expect(doc["outputs"], list, "")]
         node = Node(op, inputs, outputs, attrs, saves)
-        _check_node(node, where)
-        _check_result_size(node, graph, where)
+        _check_result_size(node, graph, _check_node(node, where), where)
         bound = attrs.get("max_iterations", self.max_iterations)  # the file's, or the caller's
         if op in ("while_loop", "while_grad"):
             attrs["max_iterations"] = bound
@@ -476,16 +475,16 @@ def _save_entry(s, where):
     raise GraphFileError(f"{where}.saves: {s!r} is not a saved-value name")
 
 
-def _check_node(node: Node, where) -> None:
-    """The node's attributes fit its op: references to its inputs, counts, programs."""
+def _check_node(node: Node, where) -> list | None:
+    """The node's attributes fit its op: references to its inputs, counts, programs; the
+    call plan of an op of the table (see kernels.call_plan), else None."""
     n_in = len(node.inputs)
     if any(r.index >= n_in for v in node.attrs.values() for r in _refs(v)):
         raise GraphFileError(f"{where}: an attribute refers to an input the node does not have")
     if not node.outputs or len(node.saves) >= len(node.outputs):
         raise GraphFileError(f"{where}: {len(node.outputs)} outputs for {len(node.saves)} saved")
     if node.op in OPS:
-        _check_arguments(node, where)
-        return
+        return _check_arguments(node, where)
     if node.saves:
         raise GraphFileError(f"{where}: {node.op} keeps no saved values")
     if node.op == "custom":
@@ -501,17 +500,18 @@ def _check_node(node: Node, where) -> None:
         raise GraphFileError(f"{where}: {node.op} needs its sub-graphs")
 
 
-def _check_arguments(node: Node, where) -> None:
-    """The inputs and attributes make exactly one call of the op's forward."""
+def _check_arguments(node: Node, where) -> list:
+    """The inputs and attributes make exactly one call of the op's forward: its call plan."""
     refs = sorted(r.index for v in node.attrs.values() for r in _refs(v))
     n_top = len(node.inputs) - len(refs)
     plan = call_plan(OPS[node.op], node.attrs, len(node.inputs))
     used = [k for kind, k in plan if kind == "in"]
     if n_top < 0 or used != list(range(n_top)) or refs != list(range(n_top, len(node.inputs))):
         raise GraphFileError(f"{where}: its inputs and attributes do not fit {node.op}'s arguments")
+    return plan
 
 
-def _check_result_size(node: Node, graph: Graph, where) -> None:
+def _check_result_size(node: Node, graph: Graph, plan, where) -> None:
     """An op whose result can outgrow its inputs (broadcasting, matmul, einsum, indexing
     with arrays, embedding, tile, one_hot, a padded conv, a shape given as an attribute)
     must declare a first output of at least the size that its inputs' declared shapes and
@@ -525,12 +525,11 @@ def _check_result_size(node: Node, graph: Graph, where) -> None:
             return
         _refuse_larger(size, node, graph, where)
         return
-    cls = OPS.get(node.op)
-    if cls is None or node.outputs[0] is None:
+    if plan is None or node.outputs[0] is None:  # not an op of the table
         return
+    cls = OPS[node.op]
     shapes, attrs = {}, {}  # a parameter's declared shape if it is a tensor input, or its value
     positional, star = parameters(cls)
-    plan = call_plan(cls, node.attrs, len(node.inputs))
     for k, (kind, v) in enumerate(plan):
         if kind == "in" and node.inputs[v] is not None:
             if k < len(positional):
