@@ -72,14 +72,20 @@ def code(source: str, grade_id: str | None = None, kind: str = "answer", points:
     return cell
 
 
-def solution_notebook() -> nbformat.NotebookNode:
-    """Chapter 03_tiny: three questions worth 2 + 1 + 3 points."""
+def python_notebook() -> nbformat.NotebookNode:
+    """An empty notebook for the plain Python 3 kernel, as a chapter's."""
     nb = new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
+    return nb
+
+
+def solution_notebook() -> nbformat.NotebookNode:
+    """Chapter 03_tiny: three questions worth 2 + 1 + 3 points."""
+    nb = python_notebook()
     explain = new_markdown_cell(
         "Relu keeps positives.\n### BEGIN SOLUTION\nIt clips.\n### END SOLUTION"
     )

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from conftest import CHAPTER, code, write
-from nbformat.v4 import new_notebook
+from conftest import CHAPTER, code, python_notebook, write
 from students import save
 from test_grade import LIMITS
 
@@ -75,12 +74,7 @@ READ_ONLY = ZEROS + "X[:] = 0\nX.flags.writeable = False\n"
 
 
 def data_chapter() -> nbformat.NotebookNode:
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+    nb = python_notebook()
     nb.cells = [
         code(SETUP, "setup", "given"),
         code(
