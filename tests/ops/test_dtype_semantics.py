@@ -85,12 +85,17 @@ def _difference(mine, theirs, precision=None) -> str | None:
     return None
 
 
-def _check(name, fn, known, failures: list, permissive=(), precision=None) -> None:
+def _check(name, fn, known, failures: list, permissive=(), precision=None, rounded=None) -> None:
     """Record in failures how fn differs between the libraries, unless `known` lists name
     (then it must still differ), or `permissive` does and PyTorch raises where minigrad
-    computes a result (an op PyTorch has no kernel for in that dtype)."""
+    computes a result (an op PyTorch has no kernel for in that dtype). `rounded(torch)` is the
+    float16 call made in float32 and rounded once: a result equal to it agrees too."""
     mine, theirs = _outcome(minigrad, fn), _outcome(torch, fn)
     diff = _difference(mine, theirs, precision)
+    if diff is not None and rounded is not None:
+        # NOTE: PyTorch's float16 CPU kernels differ by processor (conv_transpose2d adds in
+        # float32 and rounds once on an Intel Xeon with AVX-512, agreeing with minigrad there)
+        diff = diff if _difference(mine, _outcome(torch, rounded), precision) else None
     if name in permissive:
         if not isinstance(theirs, Exception) or isinstance(mine, Exception):
             failures.append(f"{name}: listed as computed where PyTorch raises, but {diff}")
@@ -382,7 +387,19 @@ def test_op_table_in_each_dtype(dtype):
             xs = [lib.tensor(a, dtype=getattr(lib, dtype)) for a in arrays]
             return case.fn(lib, functional(lib), *xs)
 
-        _check(case.name, run, known, failures, permissive)
+        def rounded(lib, case=case, arrays=arrays):
+            xs = [lib.tensor(a, dtype=lib.float16).float() for a in arrays]
+            out = _leaves(case.fn(lib, functional(lib), *xs))
+            return [o.half() if getattr(o, "dtype", None) == lib.float32 else o for o in out]
+
+        _check(
+            case.name,
+            run,
+            known,
+            failures,
+            permissive,
+            rounded=rounded if dtype == "float16" and case.name not in known else None,
+        )
     _report(failures)
 
 
