@@ -664,7 +664,9 @@ class SoftplusGrad(Function):
         if linear.any():
             xp.copyto(s, 1, where=linear)
         g = _times_upstream(s, gy.array)  # (float16 in float32: one rounding, as PyTorch)
-        return cast_to(g, xp.result_type(array.dtype, gy.array.dtype))
+        # (promote_types of two dtypes: result_type, which parses any arguments, costs 0.5 us
+        # more a call)
+        return cast_to(g, xp.promote_types(array.dtype, gy.array.dtype))
 
     @staticmethod
     def backward(ctx, gg):
@@ -779,7 +781,7 @@ class HardswishGrad(Function):
         if high.any():
             xp.copyto(slope, 1, where=high)
         g = _times_upstream(slope, gy.array)
-        return cast_to(g, xp.result_type(array.dtype, gy.array.dtype))
+        return cast_to(g, xp.promote_types(array.dtype, gy.array.dtype))
 
     @staticmethod
     def backward(ctx, gg):
@@ -832,7 +834,7 @@ class HardsigmoidGrad(Function):
         scale = inside.astype(work.dtype)
         scale *= work.dtype.type(np.float32(1 / 6))
         g = _times_upstream(scale, gy.array)
-        return cast_to(g, xp.result_type(array.dtype, gy.array.dtype))
+        return cast_to(g, xp.promote_types(array.dtype, gy.array.dtype))
 
     @staticmethod
     def backward(ctx, gg):
