@@ -1,8 +1,9 @@
 """The ops last measured slowest against PyTorch CPU, forward and forward + backward as a user
-writes them: sigmoid, silu and gelu (100 values, 64x128, 512x512), LayerNorm(128) on 64x128,
-`index_add_` along dim 0, and the fixed cost of small ops (`view`, `reshape`, `t()`, `x[3]`,
-`cat`). minigrad vs PyTorch, and with `--against TREE` another minigrad source tree (a
-`git worktree` of the base commit) in the same process: before and after, interleaved.
+writes them: sigmoid, silu, gelu, tanh and softplus (100 values, 64x128, 512x512),
+LayerNorm(128) on 64x128, `index_add_` along dim 0, and the fixed cost of small ops (`view`,
+`reshape`, `t()`, `x[3]`, `cat`). minigrad vs PyTorch, and with `--against TREE` another
+minigrad source tree (a `git worktree` of the base commit) in the same process: before and
+after, interleaved.
 
     python benchmarks/bench_hotops.py [--rounds 9] [--only "gelu|view"] [--against TREE]
 
@@ -80,6 +81,8 @@ _ACTIVATIONS = {
     "sigmoid": lambda lib, x: x.sigmoid(),
     "F.silu": lambda lib, x: lib.nn.functional.silu(x),
     "F.gelu": lambda lib, x: lib.nn.functional.gelu(x),
+    "tanh": lambda lib, x: x.tanh(),
+    "F.softplus": lambda lib, x: lib.nn.functional.softplus(x),
 }
 for _shape in [(100,), (64, 128), (512, 512)]:
     for _name, _call in _ACTIVATIONS.items():

@@ -28,5 +28,5 @@ def test_every_case_is_timed_for_minigrad_torch_and_another_tree():
     )
     print(out.stdout)
     rows = [m for m in map(LINE.match, out.stdout.splitlines()) if m]
-    assert len(rows) == 28
+    assert len(rows) == 40
     assert all(float(t) > 0 for m in rows for t in m.groups()[1:])

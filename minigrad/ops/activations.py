@@ -17,6 +17,7 @@ from minigrad.ops._util import (
     zeros_of,
 )
 from minigrad.ops.selection import where
+from minigrad.ops.special import _scipy_special
 from minigrad.ops.unary import erf, erf_array, exp
 from minigrad.tensor import Tensor
 
@@ -75,6 +76,9 @@ def _sigmoid_array(xp, array):
     # does (a stable where() on the sign is 8x slower on large arrays); float16 is
     # computed in float32, or it would overflow already below x = -11
     work = half_as_float32(array)
+    special = _small_scipy(xp, work, 1024)
+    if special is not None:  # (out=: a 0-d input stays an array)
+        return cast_to(special.expit(work, out=xp.empty_like(work)), array.dtype)
     # NOTE: one buffer the chain writes in place (out= keeps a 0-d input an array): on
     # (512, 512) float32 149 -> 137 us warm, and 890 -> 130 us where each new 1 MB array
     # still costs page faults. sigmoid as 0.5 tanh(x / 2) + 0.5 (NumPy's tanh is fast: 80
@@ -86,6 +90,18 @@ def _sigmoid_array(xp, array):
     y += 1
     xp.divide(1, y, out=y)
     return cast_to(y, array.dtype)
+
+
+def _small_scipy(xp, array, limit):
+    """scipy.special for an array of the CPU below `limit` values, where SciPy is installed;
+    None otherwise.
+
+    # NOTE: SciPy's expit and ndtr are one ufunc, the formula element by element: on 100
+    float32 values sigmoid's four NumPy passes and np.errstate take 2.8 us, expit 0.5; gelu's
+    erfc fit 15.6 us, ndtr 0.8 (and exact). Their scalar code costs 3 to 8 ns an element,
+    against NumPy's vectorised passes at about 0.1 each, so larger arrays keep those; so does
+    a GPU, and a CPU without SciPy (it is not a requirement)."""
+    return _scipy_special() if xp is np and array.size < limit else None
 
 
 def sigmoid(input):
@@ -456,20 +472,23 @@ def _normal_cdf(work, device):
     """Phi(x) = erfc(-x / sqrt 2) / 2 of a float array, in its dtype.
 
     # NOTE: SciPy's erf takes 10 ns an element (gelu on 512x512: 2.5 ms, PyTorch's 0.09);
-    float32 uses vectorised fits instead, on every device, so that a GPU and the CPU agree,
-    with relative errors near float32's own, tails included (1 + erf(x) would round to 0
-    below x = -5.5). float64 keeps the exact erf. For |x| <= 3 Phi is the sigmoid of the
-    logit fit above, 18 passes over one buffer; the elements beyond (0.3% of normal values)
-    take the erfc fit (_far_normal_cdf, 31 passes), which took every element before: on
-    512x512 float32, gelu forward 605-624 -> 418-450 us, forward + backward 850-871 -> 677-692
-    (load 7-10). Finding the elements beyond costs more than it saves below 32768 values."""
+    float32 uses vectorised fits instead, with relative errors near float32's own, tails
+    included (1 + erf(x) would round to 0 below x = -5.5), and SciPy's exact ndtr only on
+    small arrays of the CPU (_tail_normal_cdf). float64 keeps the exact erf. For |x| <= 3
+    Phi is the sigmoid of the logit fit above, 18 passes over one buffer; the elements beyond
+    (0.3% of normal values) take _tail_normal_cdf, which took every element before: on
+    512x512 float32, gelu forward 605-624 -> 418-450 us, forward + backward 850-871 ->
+    677-692 (load 7-10). Finding the elements beyond pays from 4096 values where SciPy's
+    ndtr gives them (on 8192: 30 us, against 45 for the erfc fit alone and 68-76 for ndtr
+    alone; on 2048: 18, ndtr alone 15), from 32768 where the erfc fit does (its 31 passes on
+    a few values: 37.8 against 31.5 us for the erfc fit alone on 8192 values)."""
     if work.dtype != np.float32:
         return 0.5 * (1 + erf_array(work * (1 / math.sqrt(2)), device))
     xp = device.xp
-    if work.size < 32768:  # the erfc fit alone is faster: 31.5 against 37.8 us on 8192 values
+    if work.size < (4096 if xp is np and _scipy_special() is not None else 32768):
         if work.ndim == 0:  # NumPy's arithmetic on 0-d arrays gives scalars, not buffers
-            return _far_normal_cdf(work.reshape(1), xp).reshape(())
-        return _far_normal_cdf(work, xp)
+            return _tail_normal_cdf(work.reshape(1), xp).reshape(())
+        return _tail_normal_cdf(work, xp)
     flat = work.reshape(-1)
     # an overflow can only come from |x| > 3, whose Phi the erfc fit gives
     with np.errstate(over="ignore"):
@@ -485,8 +504,16 @@ def _normal_cdf(work, device):
     xp.divide(1, p, out=p)
     far = xp.flatnonzero(square > _LOGIT_CDF_EDGE)  # a nan stays out: its Phi is nan already
     if far.size:
-        p[far] = _far_normal_cdf(flat[far], xp)
+        p[far] = _tail_normal_cdf(flat[far], xp)
     return p.reshape(work.shape)
+
+
+def _tail_normal_cdf(work, xp):
+    """Phi(x) of a float32 array (not 0-d), accurate for every x: SciPy's ndtr (exact) below
+    4096 values on the CPU (_small_scipy; 28 against 31 us there, 76 against 45 on 8192), the
+    erfc fit otherwise."""
+    special = _small_scipy(xp, work, 4096)
+    return _far_normal_cdf(work, xp) if special is None else special.ndtr(work)
 
 
 def _far_normal_cdf(work, xp):
@@ -637,7 +664,9 @@ class SoftplusGrad(Function):
         if linear.any():
             xp.copyto(s, 1, where=linear)
         g = _times_upstream(s, gy.array)  # (float16 in float32: one rounding, as PyTorch)
-        return cast_to(g, xp.result_type(array.dtype, gy.array.dtype))
+        # (promote_types of two dtypes: result_type, which parses any arguments, costs 0.5 us
+        # more a call)
+        return cast_to(g, xp.promote_types(array.dtype, gy.array.dtype))
 
     @staticmethod
     def backward(ctx, gg):
@@ -752,7 +781,7 @@ class HardswishGrad(Function):
         if high.any():
             xp.copyto(slope, 1, where=high)
         g = _times_upstream(slope, gy.array)
-        return cast_to(g, xp.result_type(array.dtype, gy.array.dtype))
+        return cast_to(g, xp.promote_types(array.dtype, gy.array.dtype))
 
     @staticmethod
     def backward(ctx, gg):
@@ -805,7 +834,7 @@ class HardsigmoidGrad(Function):
         scale = inside.astype(work.dtype)
         scale *= work.dtype.type(np.float32(1 / 6))
         g = _times_upstream(scale, gy.array)
-        return cast_to(g, xp.result_type(array.dtype, gy.array.dtype))
+        return cast_to(g, xp.promote_types(array.dtype, gy.array.dtype))
 
     @staticmethod
     def backward(ctx, gg):

@@ -5,6 +5,7 @@ written directly in NumPy (float64 as the reference)."""
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -187,9 +188,19 @@ def _phi(array):
     return 0.5 * np.vectorize(math.erfc)(-array.astype(np.float64) / math.sqrt(2))
 
 
+@pytest.fixture(params=["scipy", "no scipy"])
+def scipy_or_not(request, monkeypatch):
+    """Both ways on the CPU: SciPy's expit and ndtr on small arrays where SciPy is installed,
+    NumPy's passes and the fits where it is not."""
+    if request.param == "scipy":
+        pytest.importorskip("scipy.special")
+    else:
+        monkeypatch.setitem(sys.modules, "scipy.special", None)  # the import fails
+
+
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf * 0
-@pytest.mark.parametrize("shape", [(), (9,), (512, 512)])
-def test_gelu_float32_in_place_fit_matches_the_exact_formula(shape):
+@pytest.mark.parametrize("shape", [(), (9,), (64, 128), (512, 512)])
+def test_gelu_float32_in_place_fit_matches_the_exact_formula(shape, scipy_or_not):
     array = _normal(shape, np.float32) * 4
     specials = [0.0, -0.0, 1e-30, -1e-30, 3e-39, -8.0, -12.0, 8.0, np.inf, np.nan]
     if array.size >= len(specials):
@@ -210,7 +221,9 @@ def test_gelu_float32_in_place_fit_matches_the_exact_formula(shape):
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "transposed"])
-def test_gelu_float32_cdf_fits_keep_float32_digits_on_both_sides_of_their_edge(layout):
+def test_gelu_float32_cdf_fits_keep_float32_digits_on_both_sides_of_their_edge(
+    layout, scipy_or_not
+):
     """Phi for |x| <= 3 is the sigmoid of a fitted logit, beyond it the erfc fit: each within
     a few float32 roundings of the exact Phi (relative, so the lower tail keeps its digits),
     across the edge at |x| = 3, in any layout."""
@@ -227,6 +240,48 @@ def test_gelu_float32_cdf_fits_keep_float32_digits_on_both_sides_of_their_edge(l
     y.sum().backward()
     slope = phi + array * np.exp(-0.5 * array.astype(np.float64) ** 2) / math.sqrt(2 * math.pi)
     np.testing.assert_allclose(x.grad.numpy(), slope, rtol=3e-6, atol=2e-7)
+
+
+@pytest.mark.parametrize("shape", [(), (100,), (4095,)])
+def test_small_float32_gelu_on_the_cpu_is_exact_where_scipy_is_installed(shape):
+    """Below 4096 values gelu's Phi is SciPy's ndtr, rounded once: x Phi(x) within two
+    float32 roundings of the exact product, where the erfc fit was 20 roundings away."""
+    special = pytest.importorskip("scipy.special")
+    array = _normal(shape, np.float32) * 4
+    y = F.gelu(minigrad.tensor(array)).numpy()
+    exact = array.astype(np.float64) * special.ndtr(array.astype(np.float64))
+    assert y.dtype == np.float32 and y.shape == shape
+    np.testing.assert_array_max_ulp(y, exact.astype(np.float32), maxulp=2)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf * 0
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (7,), (1023,), (1024,)])
+def test_small_sigmoid_and_silu_with_and_without_scipy(dtype, shape, scipy_or_not):
+    """SciPy's expit below 1024 values, NumPy's four passes from 1024 or without SciPy: the
+    same formula, within a rounding or two of NumPy's, edges included."""
+    array = _normal(shape, np.float32) * 8
+    edges = [-1000.0, -100.0, -0.0, 0.0, 100.0, np.inf, -np.inf, np.nan]
+    if array.size >= len(edges):
+        array.flat[: len(edges)] = edges
+    array = array.astype(dtype)
+    x = minigrad.tensor(array, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # exp(-x) overflows silently, as PyTorch
+        s, y = x.sigmoid(), F.silu(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sw = 1 / (1 + np.exp(-array))  # 0 where exp(-x) overflows, as PyTorch
+        want = {"sigmoid": sw, "silu": array * sw}
+    rtol = 3e-7 if dtype == np.float32 else 1e-15
+    for got, name in ((s, "sigmoid"), (y, "silu")):
+        assert got.dtype == x.dtype and got.shape == shape
+        np.testing.assert_allclose(got.detach().numpy(), want[name], rtol=rtol, atol=0)
+    (s + y).sum().backward()
+    x64 = array.astype(np.float64)
+    s64 = sw.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        slope = s64 * (1 - s64) + s64 * (1 + x64 * (1 - s64))
+    np.testing.assert_allclose(x.grad.numpy(), slope, rtol=10 * rtol, atol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
