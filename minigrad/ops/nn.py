@@ -544,7 +544,9 @@ def _smooth_term(x, t, weight, ignore_index, reduction, target_shape):
     # NOTE: the mask and the denominator are tensor ops (not raw arrays), so a static graph
     # recomputes them for each batch instead of freezing the traced batch's values
     valid = cast(ne(t, ignore_index), x.dtype)
-    smooth = smooth * valid
+    # NOTE: where, not a product: when every target is ignored the mean divides by zero, and
+    # where's gradient stays 0 at an ignored row (as PyTorch's masked_fill) where inf * 0 is nan
+    smooth = where(valid > 0, smooth, 0.0)
     if reduction == "none":
         return reshape_if_needed(smooth, target_shape)
     if reduction == "sum":
