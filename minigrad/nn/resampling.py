@@ -29,9 +29,10 @@ def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
         )
     pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)]
     if mode == "constant":
+        out = input
         for k, (before, after) in enumerate(pairs):
-            input = _pad_constant(input, input.ndim - 1 - k, before, after, value or 0.0)
-        return input
+            out = _pad_constant(out, out.ndim - 1 - k, before, after, value or 0.0)
+        return input.clone() if out is input else out  # a new tensor, as PyTorch's, always
     if mode not in _INDEXED:
         raise NotImplementedError(
             f"pad: mode '{mode}' is not supported; use constant, reflect, replicate or circular"
@@ -148,6 +149,7 @@ def interpolate(
     # last, each pass in float, rounded and saturated to the dtype (cubic weights overshoot: 0
     # and 255 neighbours give -10 and 260); its fixed-point weights leave a few pixels one apart
     integer = np.dtype(input.dtype.np).kind in "iu"
+    y = input
     for k in reversed(range(dims)) if integer else range(dims):
         dim = 2 + k
         n, out = input.shape[dim], sizes[k]
@@ -155,10 +157,10 @@ def interpolate(
         # scale factor; bicubic resamples it with that factor (but not in integers)
         if out != n or (mode == "bicubic" and not integer):
             along = _cubic_along if mode == "bicubic" else _linear_along
-            source = input.double() if integer else input
+            source = y.double() if integer else y
             blended = along(source, dim, n, out, scales[k], bool(align_corners))
-            input = _saturated(blended, input.dtype) if integer else blended
-    return input
+            y = _saturated(blended, input.dtype) if integer else blended
+    return input.clone() if y is input else y  # a new tensor, as PyTorch's, always
 
 
 def _saturated(x: Tensor, dtype) -> Tensor:
@@ -307,10 +309,15 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
             f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
             f"respectively. Got size {size}."
         )
-    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3) or theta.shape[0] != size[0]:
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3):
         raise ValueError(
             f"affine_grid: Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. "
             f"Got {tuple(theta.shape)}."
+        )
+    if theta.shape[0] != size[0]:  # PyTorch's type: its batched matmul refuses the batch
+        raise RuntimeError(
+            f"affine_grid: theta holds {theta.shape[0]} matrices for a size of batch {size[0]} "
+            f"{size}"
         )
     n, _, h, w = size
     if align_corners and min(h, w) == 1:
@@ -364,10 +371,18 @@ def grid_sample(
             "grid_sample: mode='bicubic' is not supported by minigrad (bilinear or nearest)"
         )
     align_corners = _align(align_corners, "grid_sample")
+    if input.ndim == 5:
+        raise NotImplementedError(
+            "grid_sample: 5-D (volumetric) inputs are not supported by minigrad (4-D only)"
+        )
     if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
         raise RuntimeError(
             "grid_sample: expected a 4-D input (N, C, H, W) and a grid (N, Ho, Wo, 2) with the "
             f"same N, got {tuple(input.shape)} and {tuple(grid.shape)}"
+        )
+    if grid.dtype != input.dtype:  # PyTorch's kernel takes one dtype
+        raise RuntimeError(
+            f"grid_sample: expected a grid of the input's dtype {input.dtype}, got {grid.dtype}"
         )
     n, c, h, w = input.shape
     ho, wo = grid.shape[1:3]

@@ -133,14 +133,17 @@ def _im2col(xp, array, geom: Geometry, blocks: bool = False):
     """
     n, c, h, w = array.shape
     ho, wo = geom.out_size(h, w)
+    offsets = math.prod(geom.kernel)  # (sizes, not -1: an empty batch has 0 rows)
     windows = _windows(xp, _channels_last(xp, array, geom.padding), geom, ho, wo)
     if blocks:
-        return xp.ascontiguousarray(windows.transpose(0, 3, 4, 1, 2, 5)).reshape(n, -1, ho * wo, c)
+        return xp.ascontiguousarray(windows.transpose(0, 3, 4, 1, 2, 5)).reshape(
+            n, offsets, ho * wo, c
+        )
     if c > 1:
-        return xp.ascontiguousarray(windows).reshape(n * ho * wo, -1)
+        return xp.ascontiguousarray(windows).reshape(n * ho * wo, offsets * c)
     # NOTE: with one channel the rows layout is the transpose of the kernel offsets' planes: a
     # view, no second copy (the matmuls take either memory order)
-    return xp.ascontiguousarray(windows.transpose(3, 4, 0, 1, 2, 5)).reshape(-1, n * ho * wo).T
+    return xp.ascontiguousarray(windows.transpose(3, 4, 0, 1, 2, 5)).reshape(offsets, n * ho * wo).T
 
 
 def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
@@ -160,7 +163,8 @@ def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
     elif xp is np and cols.flags.c_contiguous:
         each = _row_blocks(cols, n * ho * wo, c)
     else:
-        cols = xp.ascontiguousarray(cols.reshape(n * ho * wo, -1, c).transpose(1, 0, 2))
+        offsets = math.prod(geom.kernel)
+        cols = xp.ascontiguousarray(cols.reshape(n * ho * wo, offsets, c).transpose(1, 0, 2))
         each = (cols[k] for k in range(cols.shape[0]))
     windows = _windows(xp, out, geom, ho, wo)
     kw = geom.kernel[1]
@@ -179,7 +183,9 @@ def _row_blocks(cols, rows: int, c: int):
     to (16, 32, 32, 32)) paid its page faults on every call. conv_transpose2d (16, C, 32, 32)
     3x3 to O channels: C 16 O 32 4.1 -> 3.1 ms, C 32 O 16 2.5 -> 1.9, C 64 O 64 17.1 -> 13.5
     (PyTorch 1.0 / 0.8 / -; load 1.4)."""
-    runs = cols.reshape(rows, -1, c).view(np.dtype((np.void, c * cols.itemsize)))[..., 0]
+    runs = cols.reshape(rows, cols.shape[1] // c, c).view(np.dtype((np.void, c * cols.itemsize)))[
+        ..., 0
+    ]
     buffer = np.empty(rows, runs.dtype)
     block = buffer.view(cols.dtype).reshape(rows, c)
     for k in range(runs.shape[1]):

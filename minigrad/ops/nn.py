@@ -715,6 +715,14 @@ class SmoothL1Loss(HuberLoss):
     per_delta = True
 
 
+def broadcast_shape_for(op: str, *tensors) -> tuple:
+    """The shape an op's tensors broadcast to; the RuntimeError when they do not names op."""
+    try:
+        return tuple(broadcast_shapes(*(t.shape for t in tensors)))
+    except RuntimeError as exc:
+        raise RuntimeError(f"{op}: {exc}") from None
+
+
 def _broadcast_pair(input, target, op):
     """A regression loss's operands, broadcast to one shape with PyTorch's warning."""
     _warn_if_broadcast(input, target, op, stacklevel=4)
@@ -759,7 +767,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     """Mean absolute error: |input - target|, reduced (composed of ops, as PyTorch's); a
     weight: see _weighted_mean."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    _warn_if_broadcast(input, target, "l1_loss")
+    input, target = _broadcast_pair(input, target, "l1_loss")
     if weight is not None:
         return _weighted_mean(abs_(input - target), weight, input.shape, reduction, "l1_loss")
     return _reduce(abs_(input - target), reduction, "l1_loss")
@@ -926,7 +934,7 @@ def _check_weight(weight, input, op, name):
     neither): refuse one of a larger shape, or one that wants a gradient."""
     if weight is None:
         return
-    if broadcast_shapes(input.shape, weight.shape) != input.shape:
+    if broadcast_shape_for(op, input, weight) != tuple(input.shape):
         raise RuntimeError(
             f"{op}: {name} of shape {tuple(weight.shape)} does not broadcast to the input's "
             f"shape {tuple(input.shape)}"
@@ -969,7 +977,18 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         return input * 0.0
+    check_dropout_dtype(input)
     return Dropout.apply(input, p, None)
+
+
+def check_dropout_dtype(input: Tensor) -> None:
+    """PyTorch's dropouts scale by a float mask in the input's dtype: integers and bools are
+    refused with its RuntimeError (before a mask is drawn)."""
+    if not input.is_floating_point():
+        name = dtypes.legacy_name(input.dtype)[: -len("Tensor")]
+        raise RuntimeError(
+            f"dropout: result type Float can't be cast to the desired output type {name}"
+        )
 
 
 class Embedding(Function):
