@@ -671,6 +671,11 @@ def pool_arguments(op, input, kernel_size, stride, padding, dilation, ceil_mode,
     """PyTorch's checks of a pooling's arguments, for 1 to 3 spatial dims. -> the input with a
     batch dim, whether it came without one, and the Geometry."""
     x, unbatched = _batched(input, op, dims=dims)
+    if 0 in x.shape[1:]:  # as PyTorch: only the batch may be empty
+        raise RuntimeError(
+            f"{op}: expected an input with non-zero channel and spatial sizes (only the batch "
+            f"may be empty), got {tuple(input.shape)}"
+        )
     geom = Geometry.make(op, kernel_size, stride, padding, dilation, dims)
     if any(2 * p > k for p, k in zip(geom.padding, geom.kernel)):
         raise RuntimeError(

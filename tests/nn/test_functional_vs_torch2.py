@@ -729,6 +729,9 @@ WRONG = {
     "max_pool2d padding over half the kernel": (X2 + "out = F.max_pool2d(x, 2, padding=2)", "pool"),
     "avg_pool3d divisor 0": (X3 + "out = F.avg_pool3d(x, 2, divisor_override=0)", "avg_pool3d"),
     "max_pool1d of a 1-D input": (X1 + "out = F.max_pool1d(x[0, 0], 2)", "max_pool1d"),
+    "max_pool2d of no channels": ("out = F.max_pool2d(t.zeros(2, 0, 4, 4), 2)", "max_pool2d"),
+    "avg_pool3d of no channels": ("out = F.avg_pool3d(t.zeros(0, 4, 4, 4), 2)", "avg_pool3d"),
+    "avg_pool1d of an empty length": ("out = F.avg_pool1d(t.zeros(2, 3, 0), 1)", "avg_pool"),
     "adaptive_avg_pool2d 3 sizes": (
         X2 + "out = F.adaptive_avg_pool2d(x, (2, 2, 2))",
         "adaptive_avg_pool2d",
