@@ -401,7 +401,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """The adjoint of unfold: add each column's block back onto an output_size image
     (overlapping blocks sum). (N, C kh kw, L) -> (N, C, H, W); (C kh kw, L) -> (C, H, W)"""
-    if input.ndim not in (2, 3) or input.numel() == 0:
+    if input.ndim not in (2, 3) or 0 in input.shape[-2:]:
         raise RuntimeError(
             "fold: Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size "
             f"and non-zero dimensions for input, but got: {list(input.shape)}"

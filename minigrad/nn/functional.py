@@ -52,7 +52,7 @@ from minigrad.nn.losses import (
 )
 from minigrad.nn.resampling import affine_grid, grid_sample, interpolate, pad
 from minigrad.ops import activations as activations_ops
-from minigrad.ops._util import require_floating
+from minigrad.ops._util import normalize_dim, require_floating
 from minigrad.ops.activations import gelu, sigmoid, softplus, tanh
 from minigrad.ops.conv import avg_pool2d, max_pool2d
 from minigrad.ops.conv3d import avg_pool3d, conv3d, max_pool3d
@@ -620,10 +620,11 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a * sigmoid(b), where a and b are the two halves of the input along dim."""
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = normalize_dim(dim, input.ndim, "glu")
     size = input.shape[dim]
     if size % 2:
         raise RuntimeError(
-            f"glu: Halving dimension must be even, but dimension {dim % input.ndim} is size {size}"
+            f"glu: Halving dimension must be even, but dimension {dim} is size {size}"
         )
     a, b = input.chunk(2, dim)
     return a * sigmoid(b)

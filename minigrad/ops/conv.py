@@ -30,6 +30,8 @@ def _tuple(value, name: str, op: str, dims: int = 2) -> tuple:
     """value as one int per spatial dim: an int or a single value is repeated, as PyTorch."""
     if isinstance(value, int):
         return (value,) * dims
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{op}: {name} must be an int or a tuple of ints, got {value!r}")
     values = tuple(value)
     if len(values) == 1:
         values *= dims

@@ -193,6 +193,8 @@ def _require_floating_softmax(op: str, x: Tensor, dim: int) -> None:
 
 
 def _softmax_dim(x: Tensor, dim, op: str) -> int:
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
     if dim is None:
         # PyTorch's legacy implicit choice, kept for old code; it warns, as PyTorch's
         warnings.warn(
@@ -590,6 +592,8 @@ def nll_loss(
     """Negative log-likelihood of class indices, for log-probabilities (after log_softmax)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
+    if input.ndim == 0:
+        raise ValueError("nll_loss: Expected 1 or more dimensions (got 0)")
     require_floating("nll_loss_out_frame", input)
     _check_class_weight(weight, input, "nll_loss")
     _check_targets(input, target, "nll_loss")

@@ -373,6 +373,8 @@ def batch_norm(
                 f"{name} should contain {channels} elements not {t.numel()} (batch_norm of an "
                 f"input of shape {tuple(input.shape)})"
             )
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("batch_norm: running_mean must be defined in evaluation mode")
     check_same_device("batch_norm", input, weight, bias, running_mean, running_var)
     x = checked_input("batch_norm", input, weight, bias, running_mean, running_var)
     shape = _channel_shape(input)

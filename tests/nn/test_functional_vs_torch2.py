@@ -518,6 +518,16 @@ RESAMPLING = {
     "dropout keeps shape and dtype": X2
     + "y = F.dropout(x)\nout = (tuple(y.shape), str(y.dtype).split('.')[1])",
     "dropout integers in eval": "out = F.dropout(t.arange(4), 0.5, training=False)",
+    "empty batch fold": "x = t.zeros(0, 12, 9, requires_grad=True)\nout = F.fold(x, 4, 2)",
+    "empty batch unfold": "x = t.zeros(0, 3, 4, 4, requires_grad=True)\nout = F.unfold(x, 2)",
+    "empty batch bilinear": "x = t.zeros(0, 3, 4, 4, requires_grad=True)\n"
+    + "out = F.interpolate(x, scale_factor=2, mode='bilinear')",
+    "empty batch reflect pad": "x = t.zeros(0, 3, 4, 4, requires_grad=True)\n"
+    + "out = F.pad(x, (1, 1), mode='reflect')",
+    "empty batch grid_sample": "x = t.zeros(0, 3, 4, 4, requires_grad=True)\n"
+    + "out = F.grid_sample(x, t.zeros(0, 2, 2, 2), align_corners=False)",
+    "empty embedding lookup": "w = t.tensor(A, requires_grad=True)\n"
+    + "out = F.embedding(t.zeros(0, dtype=t.long), w)",
     "affine_grid": "th = t.tensor(np.random.default_rng(10).standard_normal((2, 2, 3)), "
     + "requires_grad=True)\nout = F.affine_grid(th, (2, 3, 4, 5), align_corners=False)",
 }
@@ -704,6 +714,7 @@ WRONG = {
         "poisson_nll_loss",
     ),
     "kl_div bogus reduction": (X + "out = F.kl_div(x, t.tensor(S), reduction='bogus')", "kl_div"),
+    "nll of a 0-d input": ("out = F.nll_loss(t.tensor(A)[0, 0], t.tensor(0))", "nll_loss"),
     "nll float target": (X + "out = F.nll_loss(x, t.tensor(C, dtype=t.float64))", "nll_loss"),
     "cross_entropy probabilities of another shape": (
         X + "out = F.cross_entropy(x, t.tensor(S[:, :4]))",
@@ -729,6 +740,7 @@ WRONG = {
     "max_pool2d padding over half the kernel": (X2 + "out = F.max_pool2d(x, 2, padding=2)", "pool"),
     "avg_pool3d divisor 0": (X3 + "out = F.avg_pool3d(x, 2, divisor_override=0)", "avg_pool3d"),
     "max_pool1d of a 1-D input": (X1 + "out = F.max_pool1d(x[0, 0], 2)", "max_pool1d"),
+    "max_pool2d float kernel": (X2 + "out = F.max_pool2d(x, 2.5)", "max_pool2d"),
     "max_pool2d of no channels": ("out = F.max_pool2d(t.zeros(2, 0, 4, 4), 2)", "max_pool2d"),
     "avg_pool3d of no channels": ("out = F.avg_pool3d(t.zeros(0, 4, 4, 4), 2)", "avg_pool3d"),
     "avg_pool1d of an empty length": ("out = F.avg_pool1d(t.zeros(2, 3, 0), 1)", "avg_pool"),
@@ -792,6 +804,8 @@ WRONG = {
         X2 + "out = F.grid_sample(x, t.zeros(2, 4, 5, 2), mode='bogus')",
         "grid_sample",
     ),
+    "softmax dim tuple": (X + "out = F.softmax(x, dim=(0, 1))", "softmax"),
+    "glu dim out of range": (X + "out = F.glu(x[:, :4], 2)", "glu"),
     "gelu bogus approximate": (X + "out = F.gelu(x, approximate='bogus')", "gelu"),
     "glu odd": (X + "out = F.glu(x, 1)", "glu"),
     "prelu slopes": (X + "out = F.prelu(x, t.tensor([0.25, 0.1]))", "prelu"),
@@ -805,6 +819,10 @@ WRONG = {
     "elu in place of integers": ("x = t.arange(4)\nout = F.elu(x, inplace=True)", "elu"),
     "batch_norm running_mean size": (
         "out = F.batch_norm(t.tensor(I2), t.zeros(4), t.ones(4))",
+        "batch_norm",
+    ),
+    "batch_norm eval without running stats": (
+        "out = F.batch_norm(t.tensor(I2), None, None, training=False)",
         "batch_norm",
     ),
     "batch_norm one value per channel": (
