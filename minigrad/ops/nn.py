@@ -434,10 +434,12 @@ def _classes_last(input: Tensor, target: Tensor, op: str):
     return reshape_if_needed(movedim(input, 1, -1), (-1, c)), reshape_if_needed(target, (-1,))
 
 
-def _check_class_weight(weight, input: Tensor, op: str) -> None:
+def _check_class_weight(weight, input: Tensor, op: str, same_dtype: bool = True) -> None:
+    """A weight per class; of the input's dtype for class-index targets (PyTorch's kernel),
+    any dtype for class probabilities (PyTorch's composition promotes it)."""
     if weight is None:
         return
-    if weight.dtype is not input.dtype:
+    if same_dtype and weight.dtype is not input.dtype:
         expected, found = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, weight))
         raise RuntimeError(f"{op}: expected scalar type {expected} but found {found}")
     classes = input.array.shape[1 if input.ndim > 1 else 0] if input.ndim else 1
@@ -511,12 +513,13 @@ def cross_entropy(
             return loss
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
-    _check_class_weight(weight, input, "cross_entropy")
+    probabilities = target.array.dtype.kind == "f" or target.array.shape == input.array.shape
+    _check_class_weight(weight, input, "cross_entropy", same_dtype=not probabilities)
     if label_smoothing > 1.0:
         raise RuntimeError(
             f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
         )
-    if target.array.dtype.kind == "f" or target.array.shape == input.array.shape:  # as PyTorch
+    if probabilities:  # as PyTorch: a float target, or one of the input's shape
         if target.array.dtype.kind != "f":
             raise RuntimeError(
                 "cross_entropy: Expected floating point type for target with class "

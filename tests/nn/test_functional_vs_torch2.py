@@ -202,6 +202,43 @@ def test_loss_options_as_pytorch(name, reduction):
     _assert_same(f"R = {reduction!r}\n" + LOSSES[name])
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    spatial=st.sampled_from([(), (3,), (2, 3)]),
+    weighted=st.booleans(),
+    ignore_index=st.sampled_from([-100, 0, 2]),
+    smoothing=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+    reduction=st.sampled_from(["mean", "sum", "none"]),
+    probabilities=st.booleans(),
+    seed=st.integers(0, 3),
+)
+def test_drawn_cross_entropy_options_as_pytorch(
+    spatial, weighted, ignore_index, smoothing, reduction, probabilities, seed
+):
+    """cross_entropy and nll_loss over (N, C, *spatial) with every option drawn together;
+    targets drawn from 0..C-1 and ignore_index, so whole batches can be ignored."""
+    shape = (3, 4, *spatial)
+    rng = np.random.default_rng(seed)
+    classes = rng.choice([0, 1, 2, 3, ignore_index], size=(3, *spatial)).tolist()
+    probs = rng.dirichlet(np.ones(4), (3, *spatial)).transpose(0, -1, *range(1, len(spatial) + 1))
+    target = f"t.tensor(np.array({probs.tolist()}))" if probabilities else f"t.tensor({classes})"
+    weight = "t.tensor([0.5, 2.0, 1.0, 1.5])" if weighted else "None"
+    logits = f"np.random.default_rng({seed}).standard_normal({shape})"
+    data = f"x = t.tensor({logits}, requires_grad=True)\n"
+    options = f"weight={weight}, reduction={reduction!r}"
+    _assert_same(
+        data
+        + f"out = F.cross_entropy(x, {target}, {options}, label_smoothing={smoothing}"
+        + ("" if probabilities else f", ignore_index={ignore_index}")
+        + ")"
+    )
+    if not probabilities:
+        _assert_same(
+            data + f"out = F.nll_loss(x.log_softmax(1), {target}, {options}, "
+            f"ignore_index={ignore_index})"
+        )
+
+
 OTHER_LOSS_CALLS = {
     "float32 logits, int32 classes": "x = t.tensor(A, dtype=t.float32, requires_grad=True)\n"
     + "out = F.cross_entropy(x, t.tensor(C, dtype=t.int32), label_smoothing=0.1)",
@@ -211,6 +248,10 @@ OTHER_LOSS_CALLS = {
     "float64 target of a float32 input": "x = t.tensor(A, dtype=t.float32, requires_grad=True)\n"
     + "out = F.l1_loss(x, t.tensor(B))",
     "broadcast target, with a warning": X + "out = F.l1_loss(x, t.tensor(B[:1]), reduction='none')",
+    "float32 probabilities and weight of float64 logits": X
+    + "out = F.cross_entropy(x, t.tensor(S).float(), weight=t.tensor(W).float())",
+    "float64 probabilities of float32 logits": "x = t.tensor(A, dtype=t.float32, "
+    + "requires_grad=True)\nout = F.cross_entropy(x, t.tensor(S), label_smoothing=0.1)",
     "unbatched class index": "x = t.tensor(A[0], requires_grad=True)\n"
     + "out = F.cross_entropy(x, t.tensor(3), label_smoothing=0.1)",
     "unbatched probabilities": "x = t.tensor(A[0], requires_grad=True)\n"
