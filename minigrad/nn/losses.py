@@ -240,7 +240,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
             f"soft_margin_loss: result type float32 can't be cast to the desired output type "
             f"{input.dtype.name}"
         )
-    return _reduce(softplus(-target * input), reduction, "soft_margin_loss")
+    margins = (-target * input).to(input.dtype)  # (that buffer: a float64 target rounds)
+    return _reduce(softplus(margins), reduction, "soft_margin_loss")
 
 
 def triplet_margin_loss(

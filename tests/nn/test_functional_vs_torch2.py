@@ -239,6 +239,35 @@ def test_drawn_cross_entropy_options_as_pytorch(
         )
 
 
+ELEMENTWISE_LOSSES = {
+    "mse_loss": "",
+    "l1_loss": "",
+    "smooth_l1_loss": "",
+    "binary_cross_entropy": ", weight=t.ones(4, 1, dtype=WD) * 0.7",
+    "binary_cross_entropy_with_logits": ", weight=t.ones(5, dtype=WD) * 0.7, "
+    + "pos_weight=t.ones(1, 5, dtype=WD) * 1.5",
+    "kl_div": "",
+    "poisson_nll_loss": "",
+    "soft_margin_loss": "",
+    "multilabel_soft_margin_loss": ", weight=t.ones(5, dtype=WD) * 0.7",
+}
+
+
+@pytest.mark.parametrize("loss", ELEMENTWISE_LOSSES)
+@pytest.mark.parametrize("input_dtype", ["float32", "float64"])
+@pytest.mark.parametrize("target_dtype", ["float32", "float64"])
+@pytest.mark.parametrize("weight_dtype", ["float32", "float64"])
+def test_losses_of_two_float_dtypes_as_pytorch(loss, input_dtype, target_dtype, weight_dtype):
+    """The result's dtype (promoted, or the input's where PyTorch computes in its buffer) and
+    the gradient, for each mix of float32 and float64 input, target and weight. (huber_loss:
+    docs/nn.md)"""
+    options = ELEMENTWISE_LOSSES[loss].replace("WD", f"t.{weight_dtype}")
+    _assert_same(
+        f"x = t.tensor(P, dtype=t.{input_dtype}, requires_grad=True)\n"
+        f"out = F.{loss}(x, t.tensor(Y, dtype=t.{target_dtype}){options})"
+    )
+
+
 OTHER_LOSS_CALLS = {
     "float32 logits, int32 classes": "x = t.tensor(A, dtype=t.float32, requires_grad=True)\n"
     + "out = F.cross_entropy(x, t.tensor(C, dtype=t.int32), label_smoothing=0.1)",
@@ -252,6 +281,8 @@ OTHER_LOSS_CALLS = {
     + "out = F.cross_entropy(x, t.tensor(S).float(), weight=t.tensor(W).float())",
     "float64 probabilities of float32 logits": "x = t.tensor(A, dtype=t.float32, "
     + "requires_grad=True)\nout = F.cross_entropy(x, t.tensor(S), label_smoothing=0.1)",
+    "soft_margin float64 target of float32": "x = t.tensor(A, dtype=t.float32, "
+    + "requires_grad=True)\nout = F.soft_margin_loss(x, t.tensor(np.sign(B)))",
     "unbatched class index": "x = t.tensor(A[0], requires_grad=True)\n"
     + "out = F.cross_entropy(x, t.tensor(3), label_smoothing=0.1)",
     "unbatched probabilities": "x = t.tensor(A[0], requires_grad=True)\n"
