@@ -653,6 +653,18 @@ def test_activation_keywords_and_inplace_as_pytorch(name, inplace):
     _assert_same(COPY + f"y = {call}\nout = (y is x, x)")
 
 
+@pytest.mark.parametrize("view", ["y[1:3]", "y.T"])
+@pytest.mark.parametrize(
+    "call",
+    ["F.relu_(v)", "F.elu_(v, 0.5)", "F.hardtanh_(v)", "F.leaky_relu_(v, 0.3)", "F.silu(v, True)"],
+)
+def test_inplace_activation_of_a_view_reaches_its_base_as_pytorch(call, view):
+    """Writing through a view changes the base, and the base's gradient flows through it."""
+    _assert_same(
+        f"x0 = t.tensor(A, requires_grad=True)\ny = x0 * 1.0\nv = {view}\n{call}\nout = (y * 2, v)"
+    )
+
+
 ACTIVATION_CALLS = {
     "softplus beta threshold": X + "out = F.softplus(x, beta=2.0, threshold=1.0)",
     "softplus linear region": X + "out = F.softplus(x * 30, beta=0.5, threshold=5)",
