@@ -13,7 +13,7 @@ import numpy as np
 
 from minigrad.autograd import no_grad
 from minigrad.creation import tensor, zeros
-from minigrad.dtypes import float16, int64
+from minigrad.dtypes import float16, get_default_dtype, int64
 from minigrad.ops import conv as conv_ops
 from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _check_groups, _tuple, conv2d
 from minigrad.ops.conv3d import avg_pool3d, max_pool3d
@@ -295,17 +295,26 @@ def _averaging_matrix(size: int, out: int, like: Tensor) -> Tensor:
     return tensor(matrix, dtype=like.dtype, device=like.device)
 
 
+def _averaged(input: Tensor) -> Tensor:
+    """The input of a mean: integers and bools as the default float dtype, as avg_pool2d's
+    division makes them (PyTorch has no integer kernel; a matmul by 1/k weights cast to the
+    integer dtype would give zeros)."""
+    return input if input.is_floating_point() else input.to(get_default_dtype())
+
+
 def adaptive_avg_pool1d(input, output_size) -> Tensor:
     """Mean over PyTorch's adaptive windows along L. (N, C, L) -> (N, C, output_size)"""
     (out,) = _output_sizes("adaptive_avg_pool1d", input, output_size, 1)
+    input = _averaged(input)
     return input @ _averaging_matrix(input.shape[-1], out, input).mT
 
 
 def adaptive_avg_pool2d(input, output_size) -> Tensor:
     """Mean over PyTorch's adaptive windows. (N, C, H, W) -> (N, C, *output_size)"""
     oh, ow = _output_sizes("adaptive_avg_pool2d", input, output_size, 2)
+    input = _averaged(input)
     h, w = input.shape[-2:]
-    if input.is_floating_point() and oh and ow and h % oh == 0 and w % ow == 0:
+    if oh and ow and h % oh == 0 and w % ow == 0:
         # NOTE: equal windows (global average pooling above all): the mean over a reshape,
         # whose gradient is a broadcast, where the two matmuls' gradient took two more (on
         # (16, 16, 32, 32) to 1x1, forward and backward 2.9x -> 1.0x PyTorch's time)
@@ -407,7 +416,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """The adjoint of unfold: add each column's block back onto an output_size image
     (overlapping blocks sum). (N, C kh kw, L) -> (N, C, H, W); (C kh kw, L) -> (C, H, W)"""
-    if input.ndim not in (2, 3) or input.numel() == 0:
+    if input.ndim not in (2, 3) or 0 in input.shape[-2:]:
         raise RuntimeError(
             "fold: Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size "
             f"and non-zero dimensions for input, but got: {list(input.shape)}"

@@ -52,7 +52,7 @@ from minigrad.nn.losses import (
 )
 from minigrad.nn.resampling import affine_grid, grid_sample, interpolate, pad
 from minigrad.ops import activations as activations_ops
-from minigrad.ops._util import require_floating
+from minigrad.ops._util import normalize_dim, require_floating
 from minigrad.ops.activations import gelu, sigmoid, softplus, tanh
 from minigrad.ops.conv import avg_pool2d, max_pool2d
 from minigrad.ops.conv3d import avg_pool3d, conv3d, max_pool3d
@@ -63,6 +63,8 @@ from minigrad.ops.nn import (
     _softmax_dim,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    broadcast_shape_for,
+    check_dropout_dtype,
     cross_entropy,
     dropout,
     embedding,
@@ -250,7 +252,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if inplace:
         return input._inplace(hardtanh, min_val, max_val)
     if min_val > max_val:
-        raise ValueError("min_val cannot be greater than max_val")
+        raise ValueError("hardtanh: min_val cannot be greater than max_val")
     if input.dtype is bool_:
         raise RuntimeError("hardtanh: Bool inputs not supported for hardtanh")
     if not input.dtype.is_floating_point:  # PyTorch truncates the bounds, keeps the dtype
@@ -330,6 +332,7 @@ def _feature_dropout(input: Tensor, p: float, training: bool) -> Tensor:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if p == 1.0:
         return input * 0.0
+    check_dropout_dtype(input)
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
     keep = rand(shape, device=input.device, dtype=input.dtype) >= p
     return input * (keep.to(input.dtype) / (1.0 - p))
@@ -360,6 +363,7 @@ def _alpha_dropout(input: Tensor, p: float, training: bool, feature: bool) -> Te
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if p == 1.0:
         return input * 0.0
+    check_dropout_dtype(input)
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature else tuple(input.shape)
     keep = (rand(shape, device=input.device, dtype=input.dtype) >= p).to(input.dtype)
     a = 1.0 / math.sqrt((_SELU_ALPHA**2 * p + 1) * (1 - p))
@@ -539,6 +543,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     reduction = legacy_reduction(size_average, reduce, reduction)
     if not (input.dtype.is_floating_point and target.dtype.is_floating_point):
         raise RuntimeError("kl_div: Integral inputs not supported.")
+    broadcast_shape_for("kl_div", input, target)
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -576,6 +581,10 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
                 f"numbers = {weight.numel()} and channel size = {channels}."
             )
         slope = weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    if weight.dtype != input.dtype:  # as PyTorch's kernel (a float32 slope on float64 input)
+        raise RuntimeError(
+            f"prelu: Type promoting not supported. Got {input.dtype} and {weight.dtype}"
+        )
     return where(input > 0, input, slope * input)
 
 
@@ -611,10 +620,11 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a * sigmoid(b), where a and b are the two halves of the input along dim."""
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = normalize_dim(dim, input.ndim, "glu")
     size = input.shape[dim]
     if size % 2:
         raise RuntimeError(
-            f"glu: Halving dimension must be even, but dimension {dim % input.ndim} is size {size}"
+            f"glu: Halving dimension must be even, but dimension {dim} is size {size}"
         )
     a, b = input.chunk(2, dim)
     return a * sigmoid(b)
@@ -631,12 +641,14 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0."""
+    require_floating("hardshrink_cpu", input)
     return where((input > lambd) | (input < -lambd), input, 0.0)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between (gradient 0 at +-lambd, as
     PyTorch)."""
+    require_floating("softshrink_check", input)
     return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
 
 

@@ -12,9 +12,14 @@ from minigrad.dtypes import float32, float64, int64
 from minigrad.ops._util import kernel_type
 from minigrad.ops.activations import softplus
 from minigrad.ops.indexing import gather, one_hot
-from minigrad.ops.nn import CtcLoss, _check_reduction, _reduce, legacy_reduction
+from minigrad.ops.nn import (
+    CtcLoss,
+    _check_reduction,
+    _reduce,
+    broadcast_shape_for,
+    legacy_reduction,
+)
 from minigrad.ops.selection import where
-from minigrad.ops.shape import broadcast_shapes
 from minigrad.tensor import Tensor
 
 
@@ -59,6 +64,7 @@ def margin_ranking_loss(
             f"input1: {tuple(input1.shape)}, input2: {tuple(input2.shape)}, target: "
             f"{tuple(target.shape)}"
         )
+    broadcast_shape_for("margin_ranking_loss", input1, input2, target)
     loss = (-target * (input1 - input2) + margin).clamp_min(0)
     return _reduce(loss, reduction, "margin_ranking_loss")
 
@@ -89,6 +95,7 @@ def cosine_embedding_loss(
             f"input tensors, but found inputs with sizes {tuple(input1.shape)} and "
             f"{tuple(input2.shape)}."
         )
+    broadcast_shape_for("cosine_embedding_loss", input1, input2, target.unsqueeze(-1))
     dim = target.ndim
     # NOTE: PyTorch's kernel: 1e-12 added to each squared norm
     squares = ((input1 * input1).sum(dim) + 1e-12) * ((input2 * input2).sum(dim) + 1e-12)
@@ -222,10 +229,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     reduction = legacy_reduction(size_average, reduce, reduction)
     # PyTorch computes it in a buffer of the input's shape and dtype: refused, as there, are a
     # target that would widen it and an integer input
-    try:
-        shape = tuple(broadcast_shapes(input.shape, target.shape))
-    except RuntimeError as exc:
-        raise RuntimeError(f"soft_margin_loss: {exc}") from None
+    shape = broadcast_shape_for("soft_margin_loss", input, target)
     if shape != tuple(input.shape):
         raise RuntimeError(
             f"soft_margin_loss: output with shape {list(input.shape)} doesn't match the broadcast "
@@ -236,7 +240,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
             f"soft_margin_loss: result type float32 can't be cast to the desired output type "
             f"{input.dtype.name}"
         )
-    return _reduce(softplus(-target * input), reduction, "soft_margin_loss")
+    margins = (-target * input).to(input.dtype)  # (that buffer: a float64 target rounds)
+    return _reduce(softplus(margins), reduction, "soft_margin_loss")
 
 
 def triplet_margin_loss(
@@ -260,6 +265,7 @@ def triplet_margin_loss(
             f"got shapes {tuple(anchor.shape)}, {tuple(positive.shape)} and "
             f"{tuple(negative.shape)}"
         )
+    broadcast_shape_for("triplet_margin_loss", anchor, positive, negative)
     d_pos = (anchor - positive + eps).norm(p=p, dim=-1)
     d_neg = (anchor - negative + eps).norm(p=p, dim=-1)
     if swap:

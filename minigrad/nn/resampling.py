@@ -17,12 +17,6 @@ from minigrad.ops.selection import where
 from minigrad.ops.shape import cat
 from minigrad.tensor import Tensor
 
-_INDEXED = {
-    "reflect": lambda j, n: (n - 1) - np.abs((n - 1) - np.abs(j)),
-    "replicate": lambda j, n: np.clip(j, 0, n - 1),
-    "circular": lambda j, n: j % n,
-}
-
 
 def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
     """Pad the last len(pad) // 2 dims: pad = (left, right) of the last dim, then of the one
@@ -35,9 +29,10 @@ def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
         )
     pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)]
     if mode == "constant":
+        out = input
         for k, (before, after) in enumerate(pairs):
-            input = _pad_constant(input, input.ndim - 1 - k, before, after, value or 0.0)
-        return input
+            out = _pad_constant(out, out.ndim - 1 - k, before, after, value or 0.0)
+        return input.clone() if out is input else out  # a new tensor, as PyTorch's, always
     if mode not in _INDEXED:
         raise NotImplementedError(
             f"pad: mode '{mode}' is not supported; use constant, reflect, replicate or circular"
@@ -57,13 +52,30 @@ def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
                 f"pad: padding ({before}, {after}) should be smaller than the dimension {n} it "
                 f"reflects (input shape {tuple(input.shape)})"
             )
-        if mode == "circular" and max(before, after) > n:
-            raise RuntimeError(
-                f"pad: circular padding ({before}, {after}) can wrap at most once around size {n}"
-            )
-        source = _INDEXED[mode](np.arange(-before, n + after), n)
+        source = _INDEXED[mode](before, after, n)
         input = input.index_select(dim, tensor(source, device=input.device))
     return input
+
+
+def _circular_source(before: int, after: int, n: int) -> np.ndarray:
+    """Circular padding's source indices: as PyTorch's, a negative amount crops first and the
+    wrap goes around what is left (m elements), at most once."""
+    start, m = max(-before, 0), n - max(-before, 0) - max(-after, 0)
+    if max(before, after) > m:
+        raise RuntimeError(
+            f"pad: circular padding ({before}, {after}) can wrap at most once around size {m}"
+        )
+    return start + np.arange(-max(before, 0), m + max(after, 0)) % m
+
+
+# each mode's source index of every output element along a padded dim of size n
+_INDEXED = {
+    "reflect": lambda before, after, n: (
+        (n - 1) - np.abs((n - 1) - np.abs(np.arange(-before, n + after)))
+    ),
+    "replicate": lambda before, after, n: np.clip(np.arange(-before, n + after), 0, n - 1),
+    "circular": _circular_source,
+}
 
 
 def _pad_constant(x: Tensor, dim: int, before: int, after: int, value) -> Tensor:
@@ -131,25 +143,30 @@ def interpolate(
             f"interpolate: input and output sizes should be greater than 0, but got input "
             f"{tuple(input.shape[2:])} and output {tuple(sizes)}"
         )
-    kind = np.dtype(input.dtype.np).kind
-    if mode == "bicubic" and kind in "iu":
-        # NOTE: PyTorch's uint8 kernel blends in float and rounds once, saturating at the
-        # dtype's bounds (its cubic weights overshoot: 0 and 255 neighbours give -10 and 260)
-        blended = interpolate(input.float(), size, scale_factor, mode, align_corners,
-                              recompute_scale_factor)  # fmt: skip
-        bounds = np.iinfo(input.dtype.np)
-        return blended.round().clamp(float(bounds.min), float(bounds.max)).to(input.dtype)
     if mode in ("nearest", "nearest-exact"):
         return _nearest(input, sizes, scales, mode == "nearest-exact")
-    for k in range(dims):
+    # NOTE: integers are blended as PyTorch's uint8 kernel does: one dim at a time from the
+    # last, each pass in float, rounded and saturated to the dtype (cubic weights overshoot: 0
+    # and 255 neighbours give -10 and 260); its fixed-point weights leave a few pixels one apart
+    integer = np.dtype(input.dtype.np).kind in "iu"
+    y = input
+    for k in reversed(range(dims)) if integer else range(dims):
         dim = 2 + k
         n, out = input.shape[dim], sizes[k]
         # NOTE: PyTorch's linear modes leave a dim whose size is kept as it is, whatever the
-        # scale factor; bicubic resamples it with that factor
-        if out != n or mode == "bicubic":
+        # scale factor; bicubic resamples it with that factor (but not in integers)
+        if out != n or (mode == "bicubic" and not integer):
             along = _cubic_along if mode == "bicubic" else _linear_along
-            input = along(input, dim, n, out, scales[k], bool(align_corners))
-    return input
+            source = y.double() if integer else y
+            blended = along(source, dim, n, out, scales[k], bool(align_corners))
+            y = _saturated(blended, input.dtype) if integer else blended
+    return input.clone() if y is input else y  # a new tensor, as PyTorch's, always
+
+
+def _saturated(x: Tensor, dtype) -> Tensor:
+    """x rounded to the nearest integer and cast to the integer dtype, clamped at its bounds."""
+    bounds = np.iinfo(dtype.np)
+    return x.round().clamp(float(bounds.min), float(bounds.max)).to(dtype)
 
 
 def _nearest(input: Tensor, sizes, scales, exact: bool) -> Tensor:
@@ -292,10 +309,15 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
             f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
             f"respectively. Got size {size}."
         )
-    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3) or theta.shape[0] != size[0]:
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3):
         raise ValueError(
             f"affine_grid: Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. "
             f"Got {tuple(theta.shape)}."
+        )
+    if theta.shape[0] != size[0]:  # PyTorch's type: its batched matmul refuses the batch
+        raise RuntimeError(
+            f"affine_grid: theta holds {theta.shape[0]} matrices for a size of batch {size[0]} "
+            f"{size}"
         )
     n, _, h, w = size
     if align_corners and min(h, w) == 1:
@@ -349,10 +371,18 @@ def grid_sample(
             "grid_sample: mode='bicubic' is not supported by minigrad (bilinear or nearest)"
         )
     align_corners = _align(align_corners, "grid_sample")
+    if input.ndim == 5:
+        raise NotImplementedError(
+            "grid_sample: 5-D (volumetric) inputs are not supported by minigrad (4-D only)"
+        )
     if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
         raise RuntimeError(
             "grid_sample: expected a 4-D input (N, C, H, W) and a grid (N, Ho, Wo, 2) with the "
             f"same N, got {tuple(input.shape)} and {tuple(grid.shape)}"
+        )
+    if grid.dtype != input.dtype:  # PyTorch's kernel takes one dtype
+        raise RuntimeError(
+            f"grid_sample: expected a grid of the input's dtype {input.dtype}, got {grid.dtype}"
         )
     n, c, h, w = input.shape
     ho, wo = grid.shape[1:3]

@@ -30,6 +30,8 @@ def _tuple(value, name: str, op: str, dims: int = 2) -> tuple:
     """value as one int per spatial dim: an int or a single value is repeated, as PyTorch."""
     if isinstance(value, int):
         return (value,) * dims
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{op}: {name} must be an int or a tuple of ints, got {value!r}")
     values = tuple(value)
     if len(values) == 1:
         values *= dims
@@ -133,14 +135,17 @@ def _im2col(xp, array, geom: Geometry, blocks: bool = False):
     """
     n, c, h, w = array.shape
     ho, wo = geom.out_size(h, w)
+    offsets = math.prod(geom.kernel)  # (sizes, not -1: an empty batch has 0 rows)
     windows = _windows(xp, _channels_last(xp, array, geom.padding), geom, ho, wo)
     if blocks:
-        return xp.ascontiguousarray(windows.transpose(0, 3, 4, 1, 2, 5)).reshape(n, -1, ho * wo, c)
+        return xp.ascontiguousarray(windows.transpose(0, 3, 4, 1, 2, 5)).reshape(
+            n, offsets, ho * wo, c
+        )
     if c > 1:
-        return xp.ascontiguousarray(windows).reshape(n * ho * wo, -1)
+        return xp.ascontiguousarray(windows).reshape(n * ho * wo, offsets * c)
     # NOTE: with one channel the rows layout is the transpose of the kernel offsets' planes: a
     # view, no second copy (the matmuls take either memory order)
-    return xp.ascontiguousarray(windows.transpose(3, 4, 0, 1, 2, 5)).reshape(-1, n * ho * wo).T
+    return xp.ascontiguousarray(windows.transpose(3, 4, 0, 1, 2, 5)).reshape(offsets, n * ho * wo).T
 
 
 def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
@@ -160,7 +165,8 @@ def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
     elif xp is np and cols.flags.c_contiguous:
         each = _row_blocks(cols, n * ho * wo, c)
     else:
-        cols = xp.ascontiguousarray(cols.reshape(n * ho * wo, -1, c).transpose(1, 0, 2))
+        offsets = math.prod(geom.kernel)
+        cols = xp.ascontiguousarray(cols.reshape(n * ho * wo, offsets, c).transpose(1, 0, 2))
         each = (cols[k] for k in range(cols.shape[0]))
     windows = _windows(xp, out, geom, ho, wo)
     kw = geom.kernel[1]
@@ -179,7 +185,9 @@ def _row_blocks(cols, rows: int, c: int):
     to (16, 32, 32, 32)) paid its page faults on every call. conv_transpose2d (16, C, 32, 32)
     3x3 to O channels: C 16 O 32 4.1 -> 3.1 ms, C 32 O 16 2.5 -> 1.9, C 64 O 64 17.1 -> 13.5
     (PyTorch 1.0 / 0.8 / -; load 1.4)."""
-    runs = cols.reshape(rows, -1, c).view(np.dtype((np.void, c * cols.itemsize)))[..., 0]
+    runs = cols.reshape(rows, cols.shape[1] // c, c).view(np.dtype((np.void, c * cols.itemsize)))[
+        ..., 0
+    ]
     buffer = np.empty(rows, runs.dtype)
     block = buffer.view(cols.dtype).reshape(rows, c)
     for k in range(runs.shape[1]):
@@ -665,6 +673,11 @@ def pool_arguments(op, input, kernel_size, stride, padding, dilation, ceil_mode,
     """PyTorch's checks of a pooling's arguments, for 1 to 3 spatial dims. -> the input with a
     batch dim, whether it came without one, and the Geometry."""
     x, unbatched = _batched(input, op, dims=dims)
+    if 0 in x.shape[1:]:  # as PyTorch: only the batch may be empty
+        raise RuntimeError(
+            f"{op}: expected an input with non-zero channel and spatial sizes (only the batch "
+            f"may be empty), got {tuple(input.shape)}"
+        )
     geom = Geometry.make(op, kernel_size, stride, padding, dilation, dims)
     if any(2 * p > k for p, k in zip(geom.padding, geom.kernel)):
         raise RuntimeError(

@@ -126,7 +126,7 @@ def max_pool3d(
     )
     lowest = _lowest(x.array.dtype)
     u = Windows.apply(ceil_pad(x, geom, ceil_mode, lowest), geom, lowest)
-    y = reshape_if_needed(u, (*u.shape[:5], -1)).max(-1)[0]
+    y = reshape_if_needed(u, (*u.shape[:5], math.prod(geom.kernel))).max(-1)[0]
     if unbatched:
         y = reshape_if_needed(y, y.shape[1:])
     if not return_indices:
@@ -147,7 +147,7 @@ class MaxPool3dIndices(NoGrad):
     @staticmethod
     def forward(ctx, u, geom, size):
         xp, array = u.device.xp, u.array
-        flat = array.reshape(*array.shape[:5], -1)
+        flat = array.reshape(*array.shape[:5], math.prod(geom.kernel))
         pick = flat.argmax(-1)
         if flat.dtype.kind == "f":
             nan = xp.isnan(flat)
@@ -183,7 +183,7 @@ def avg_pool3d(
         "avg_pool3d", input, kernel_size, stride, padding, 1, ceil_mode, dims=3
     )
     u = Windows.apply(ceil_pad(x, geom, ceil_mode, 0), geom)
-    total = reshape_if_needed(u, (*u.shape[:5], -1)).sum(-1)
+    total = reshape_if_needed(u, (*u.shape[:5], math.prod(geom.kernel))).sum(-1)
     divisor = pool_divisor(
         "avg_pool3d", total, x, geom, ceil_mode, count_include_pad, divisor_override
     )

@@ -193,6 +193,8 @@ def _require_floating_softmax(op: str, x: Tensor, dim: int) -> None:
 
 
 def _softmax_dim(x: Tensor, dim, op: str) -> int:
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
     if dim is None:
         # PyTorch's legacy implicit choice, kept for old code; it warns, as PyTorch's
         warnings.warn(
@@ -432,10 +434,12 @@ def _classes_last(input: Tensor, target: Tensor, op: str):
     return reshape_if_needed(movedim(input, 1, -1), (-1, c)), reshape_if_needed(target, (-1,))
 
 
-def _check_class_weight(weight, input: Tensor, op: str) -> None:
+def _check_class_weight(weight, input: Tensor, op: str, same_dtype: bool = True) -> None:
+    """A weight per class; of the input's dtype for class-index targets (PyTorch's kernel),
+    any dtype for class probabilities (PyTorch's composition promotes it)."""
     if weight is None:
         return
-    if weight.dtype is not input.dtype:
+    if same_dtype and weight.dtype is not input.dtype:
         expected, found = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, weight))
         raise RuntimeError(f"{op}: expected scalar type {expected} but found {found}")
     classes = input.array.shape[1 if input.ndim > 1 else 0] if input.ndim else 1
@@ -509,12 +513,13 @@ def cross_entropy(
             return loss
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
-    _check_class_weight(weight, input, "cross_entropy")
+    probabilities = target.array.dtype.kind == "f" or target.array.shape == input.array.shape
+    _check_class_weight(weight, input, "cross_entropy", same_dtype=not probabilities)
     if label_smoothing > 1.0:
         raise RuntimeError(
             f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
         )
-    if target.array.dtype.kind == "f" or target.array.shape == input.array.shape:  # as PyTorch
+    if probabilities:  # as PyTorch: a float target, or one of the input's shape
         if target.array.dtype.kind != "f":
             raise RuntimeError(
                 "cross_entropy: Expected floating point type for target with class "
@@ -544,7 +549,9 @@ def _smooth_term(x, t, weight, ignore_index, reduction, target_shape):
     # NOTE: the mask and the denominator are tensor ops (not raw arrays), so a static graph
     # recomputes them for each batch instead of freezing the traced batch's values
     valid = cast(ne(t, ignore_index), x.dtype)
-    smooth = smooth * valid
+    # NOTE: where, not a product: when every target is ignored the mean divides by zero, and
+    # where's gradient stays 0 at an ignored row (as PyTorch's masked_fill) where inf * 0 is nan
+    smooth = where(valid > 0, smooth, 0.0)
     if reduction == "none":
         return reshape_if_needed(smooth, target_shape)
     if reduction == "sum":
@@ -588,6 +595,8 @@ def nll_loss(
     """Negative log-likelihood of class indices, for log-probabilities (after log_softmax)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
+    if input.ndim == 0:
+        raise ValueError("nll_loss: Expected 1 or more dimensions (got 0)")
     require_floating("nll_loss_out_frame", input)
     _check_class_weight(weight, input, "nll_loss")
     _check_targets(input, target, "nll_loss")
@@ -713,6 +722,14 @@ class SmoothL1Loss(HuberLoss):
     per_delta = True
 
 
+def broadcast_shape_for(op: str, *tensors) -> tuple:
+    """The shape an op's tensors broadcast to; the RuntimeError when they do not names op."""
+    try:
+        return tuple(broadcast_shapes(*(t.shape for t in tensors)))
+    except RuntimeError as exc:
+        raise RuntimeError(f"{op}: {exc}") from None
+
+
 def _broadcast_pair(input, target, op):
     """A regression loss's operands, broadcast to one shape with PyTorch's warning."""
     _warn_if_broadcast(input, target, op, stacklevel=4)
@@ -757,7 +774,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     """Mean absolute error: |input - target|, reduced (composed of ops, as PyTorch's); a
     weight: see _weighted_mean."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    _warn_if_broadcast(input, target, "l1_loss")
+    input, target = _broadcast_pair(input, target, "l1_loss")
     if weight is not None:
         return _weighted_mean(abs_(input - target), weight, input.shape, reduction, "l1_loss")
     return _reduce(abs_(input - target), reduction, "l1_loss")
@@ -924,7 +941,7 @@ def _check_weight(weight, input, op, name):
     neither): refuse one of a larger shape, or one that wants a gradient."""
     if weight is None:
         return
-    if broadcast_shapes(input.shape, weight.shape) != input.shape:
+    if broadcast_shape_for(op, input, weight) != tuple(input.shape):
         raise RuntimeError(
             f"{op}: {name} of shape {tuple(weight.shape)} does not broadcast to the input's "
             f"shape {tuple(input.shape)}"
@@ -967,7 +984,18 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         return input * 0.0
+    check_dropout_dtype(input)
     return Dropout.apply(input, p, None)
+
+
+def check_dropout_dtype(input: Tensor) -> None:
+    """PyTorch's dropouts scale by a float mask in the input's dtype: integers and bools are
+    refused with its RuntimeError (before a mask is drawn)."""
+    if not input.is_floating_point():
+        name = dtypes.legacy_name(input.dtype)[: -len("Tensor")]
+        raise RuntimeError(
+            f"dropout: result type Float can't be cast to the desired output type {name}"
+        )
 
 
 class Embedding(Function):

@@ -325,7 +325,7 @@ def _moments(xp, array, dims):
     return m, _dot_sums(xp, centred, centred, dims) / count, centred
 
 
-def checked_input(input: Tensor, *params) -> Tensor:
+def checked_input(op: str, input: Tensor, *params) -> Tensor:
     """The input to normalise, after PyTorch's CPU rule for a norm's parameters (weight, bias,
     running statistics): of the input's dtype, or float32 for a float16 input, which is then
     normalised in float32 (and its result rounded to float16 once)."""
@@ -335,8 +335,8 @@ def checked_input(input: Tensor, *params) -> Tensor:
             continue
         if not (input.dtype is dtypes.float16 and p.dtype is dtypes.float32):
             raise RuntimeError(
-                f"mixed dtype (CPU): all inputs must share same datatype (input {input.dtype}, "
-                f"parameter {p.dtype})"
+                f"{op}: mixed dtype (CPU): all inputs must share same datatype (input "
+                f"{input.dtype}, parameter {p.dtype})"
             )
         mixed = True
     return cast(input, dtypes.float32) if mixed else input
@@ -373,12 +373,16 @@ def batch_norm(
                 f"{name} should contain {channels} elements not {t.numel()} (batch_norm of an "
                 f"input of shape {tuple(input.shape)})"
             )
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("batch_norm: running_mean must be defined in evaluation mode")
     check_same_device("batch_norm", input, weight, bias, running_mean, running_var)
-    x = checked_input(input, weight, bias, running_mean, running_var)
+    x = checked_input("batch_norm", input, weight, bias, running_mean, running_var)
     shape = _channel_shape(input)
     dims = (0, *range(2, input.ndim))
     if training:
-        count = input.array.size // input.shape[1]
+        if input.array.size == 0:  # an empty batch: PyTorch's comes back, the stats untouched
+            return input.clone()
+        count = input.array.size // channels
         if count <= 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
@@ -431,7 +435,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
                 f"layer_norm: expected {name} of shape normalized_shape {normalized_shape}, got "
                 f"{tuple(t.shape)}"
             )
-    x = checked_input(input, weight, bias)
+    x = checked_input("layer_norm", input, weight, bias)
     dims = tuple(range(len(shape) - k, len(shape)))
     return _as_input(Normalize.apply(x, weight, bias, dims, eps, normalized_shape), input)
 
@@ -453,11 +457,11 @@ def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: floa
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and (t.ndim != 1 or t.shape[0] != c):
             raise RuntimeError(
-                f"Expected {name} to be a vector of size equal to the number of channels in "
-                f"input, but got {name} of shape {list(t.shape)} and input of shape "
-                f"{list(input.shape)}"
+                f"group_norm: Expected {name} to be a vector of size equal to the number of "
+                f"channels in input, but got {name} of shape {list(t.shape)} and input of "
+                f"shape {list(input.shape)}"
             )
-    x = checked_input(input, weight, bias)
+    x = checked_input("group_norm", input, weight, bias)
     grouped = (n, num_groups, c // num_groups, math.prod(input.shape[2:]))
     shape = (1, *grouped[1:3], 1)
     y = Normalize.apply(reshape_if_needed(x, grouped), weight, bias, (2, 3), eps, shape)

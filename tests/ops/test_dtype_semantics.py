@@ -131,10 +131,6 @@ _LP_POOL = (
 _RNN_CELLS = "integer RNN cells fail in NumPy or raise (PyTorch: a float result or a cast error)"
 _HALF_LAYER = "float16 states rounded at each step round apart from PyTorch's over 4 steps"
 _UINT8_BILINEAR = "PyTorch's uint8 bilinear kernel rounds its weights in fixed point"
-_UINT8_BICUBIC = (
-    "PyTorch's uint8 bicubic kernel rounds in fixed point and leaves a kept size as it is; "
-    "minigrad blends in float32 and rounds once (off by one in a few pixels)"
-)
 _HISTC = "histc of uint8: NotImplementedError; PyTorch a RuntimeError on its -1 bound"
 _HALF_MATRIX_EXP = "PyTorch's CPU matrix_exp in float16 overflows to inf; minigrad's is finite"
 _HALF_GRADIENT = "gradient of float16 with float32 coordinates: PyTorch rounds to float16 inside"
@@ -169,7 +165,6 @@ KNOWN_TABLE: dict[str, dict[str, str]] = {
         "search_and_bins": _HISTC,
         "histogram": _HISTOGRAM,
         "avg_pool1d": _AVG_POOL,
-        "interpolate_bicubic": _UINT8_BICUBIC,
         "interpolate_bilinear": _UINT8_BILINEAR,
         "interpolate_bilinear_corners": _UINT8_BILINEAR,
         "rnn_tanh_cell": _RNN_CELLS,
