@@ -387,9 +387,12 @@ class CrossEntropy(Function):
         probs = None
         if keep:
             e /= total  # in place: the exps are this op's own array, read by nothing else
-            probs = cast_to(e, dtype)
-        loss = cast_to(losses if reduction == "none" else loss, dtype)
-        return loss, probs, cast_to(scale, dtype), index
+            probs = e
+        loss = losses if reduction == "none" else loss
+        if e.dtype != dtype:  # float16, computed in float32: the results in float16
+            loss, scale = loss.astype(dtype), scale.astype(dtype)
+            probs = None if probs is None else probs.astype(dtype)
+        return loss, probs, scale, index
 
     @staticmethod
     def backward(ctx, gy):
