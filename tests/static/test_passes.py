@@ -170,3 +170,26 @@ def test_a_fused_pow_by_a_number_gives_eagers_values_bit_for_bit(exponent):
     got = compiled(x)
     assert [n.op for n in compiled.graph.nodes] == ["fused"]
     np.testing.assert_array_equal(got.numpy(), (1 + 2 * x + 3 * x**exponent).numpy())
+
+
+def test_a_loss_replays_its_array_form_giving_the_saved_values_its_graph_asks_for():
+    # cross_entropy's forward is on_arrays_kept (loss, then what ctx keeps); a replay calls it
+    # directly and hands on the saved values a node lists, in the node's order
+    from minigrad.autograd.function import OPS
+    from minigrad.static.kernels import function_kernel
+
+    ce = OPS["cross_entropy"]
+    attrs = {"weight": None, "ignore_index": -100, "reduction": "mean"}
+    logits, targets = np.array([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]]), np.array([1, 2])
+    full = function_kernel(ce, attrs, 2, ce.kept)
+    assert full.calls == (ce.on_arrays_kept, (None, -100, "mean"))
+    loss, probs, scale, index = full(logits, targets)
+    want = minigrad.nn.functional.cross_entropy(minigrad.tensor(logits), minigrad.tensor(targets))
+    assert loss == want.item() and scale == 0.5
+    np.testing.assert_array_equal(index, [1, 5])  # row 0's class 1, row 1's class 2 of 3
+    np.testing.assert_allclose(probs.sum(1), [1.0, 1.0])
+    some = function_kernel(ce, attrs, 2, ("index", "probs"))
+    got = some(logits, targets)
+    assert len(got) == 3 and got[0] == loss
+    np.testing.assert_array_equal(got[1], index)
+    np.testing.assert_array_equal(got[2], probs)
