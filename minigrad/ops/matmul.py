@@ -216,14 +216,17 @@ class LinearGrad(Function):
 
     @staticmethod
     def on_arrays(g, x, w, needs):
-        rows = _as_rows(g)
+        need_x, need_w, need_b = needs
+        # NOTE: a layer's usual 2-D gradient is its own rows: no helper call (every step)
+        flat = g.ndim != 2
+        rows = _as_rows(g) if flat else g
         out = []
-        if needs[0]:
+        if need_x:
             gx = rows @ w
-            out.append(gx if g.ndim == 2 else gx.reshape(g.shape[:-1] + (w.shape[1],)))
-        if needs[1]:
-            out.append(rows.T @ _as_rows(x))
-        if needs[2]:
+            out.append(gx.reshape(g.shape[:-1] + (w.shape[1],)) if flat else gx)
+        if need_w:
+            out.append(rows.T @ (_as_rows(x) if flat else x))
+        if need_b:
             out.append(sum_array(array_module(g), rows, (0,)))
         return tuple(out) if len(out) > 1 else out[0]
 

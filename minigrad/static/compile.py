@@ -124,9 +124,8 @@ class Plan:
         # faster than `map`/`attrgetter` for a few tensors): an in-place update (an optimizer
         # step) keeps each array; a new one (p.data = ...) is compared once.
         """
-        seen, seen_requires_grad = self.seen, self.seen_requires_grad
-        for k, t in enumerate(self.guarded):
-            if t.array is not seen[k] or t._requires_grad is not seen_requires_grad[k]:
+        for t, seen, requires_grad in zip(self.guarded, self.seen, self.seen_requires_grad):
+            if t.array is not seen or t._requires_grad is not requires_grad:
                 return self._guards_changed()
         for m, mode in zip(self.modules, self.modes):
             if m.training is not mode:

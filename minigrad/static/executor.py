@@ -1,14 +1,16 @@
 """The executor: a Graph becomes one generated Python function over array kernels.
 
     def run(v0, v1):
-        v4 = k0(v0, C2.array, C3.array)
-        v5 = k1(v4)
+        v2 = C2.array
+        v4 = k0(v0, v1, v2)
+        v5 = k1(v4, a1_0, a1_1)
         return (v5,)
 
 No autograd bookkeeping at replay: each step is one call of a precomputed kernel (see
 `kernels.py`: a Function's own forward, or a graph-level op). `Runner.code` shows the
-generated source. # NOTE: the source is made of value ids and kernel numbers only, each
-checked to be an int, so nothing from a loaded file can ever reach it as code.
+generated source. A kernel's constant arguments (`a1_0`: kernel 1's first) are passed by
+name. # NOTE: the source is made of value ids, kernel numbers and argument positions only,
+each an int, so nothing from a loaded file can ever reach it as code.
 """
 
 from __future__ import annotations
@@ -54,10 +56,18 @@ def _generate(graph: Graph, xp) -> tuple[str, dict]:
     if graph.from_file:
         env["shape_of"] = _shape_check(graph)
     for k, node in enumerate(graph.nodes):
-        env[f"k{k}"] = kernel_of(node, xp, graph)
+        kernel = kernel_of(node, xp, graph)
         if graph.from_file and node.op in _SIZE_IN_VALUES:
-            env[f"k{k}"] = _size_checked(env[f"k{k}"], node, graph)
-        ins = ", ".join(_name(v) for v in node.inputs)
+            kernel = _size_checked(kernel, node, graph)
+        names = [_name(v) for v in node.inputs]
+        calls = getattr(kernel, "calls", None)
+        if calls is not None:  # fn(*arrays, *constants): fn called with its constants here
+            kernel, constants = calls
+            for j, constant in enumerate(constants):
+                env[f"a{k}_{j}"] = constant
+                names.append(f"a{k}_{j}")
+        env[f"k{k}"] = kernel
+        ins = ", ".join(names)
         outs = ", ".join(_name(v) for v in node.outputs)
         if returns_tuple(node):
             outs += ","

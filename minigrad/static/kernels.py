@@ -136,11 +136,7 @@ def _ufunc_kernel(cls, node: Node, graph: Graph, xp):
     n_in = kinds.count("in")
     if kinds[:n_in] == ["in"] * n_in:  # inputs, then numbers: relu's (x, 0), gt's (x, 0)
         tail = (*(v for _, v in operands[n_in:]), *extra)
-        if not tail:
-            return ufunc
-        if n_in == 1:  # NOTE: spelled out, no star-args: most of these have one input
-            return lambda x: ufunc(x, *tail)
-        return lambda *arrays: ufunc(*arrays, *tail)
+        return with_constants(ufunc, tail) if tail else ufunc
     consts = [None if kind == "in" else v for kind, v in operands]
 
     def run(*arrays):
@@ -240,9 +236,7 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
     on_arrays = cls.on_arrays
     if tail is not None and not saves:  # the common case: tensors, then attributes; 1 result
         if on_arrays is not None:  # the op's own computation, called on the arrays directly
-            if not tail:
-                return on_arrays
-            return lambda *arrays: on_arrays(*arrays, *tail)
+            return with_constants(on_arrays, tail) if tail else on_arrays
         ctx_class = _replay_class(cls)
         new = ctx_class.__new__
         if n_inputs == 1:  # NOTE: spelled out: most nodes have one input (no map, no star)
@@ -270,7 +264,7 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
         consts = tuple(v for _, v in picks[n:])
         if picks[:n] == [(True, k) for k in range(n)]:
             # the arrays in order, then attributes: no picking
-            return on_arrays if not consts else lambda *arrays: on_arrays(*arrays, *consts)
+            return with_constants(on_arrays, consts) if consts else on_arrays
 
         def run_picked(*arrays):
             return on_arrays(*[arrays[v] if read else v for read, v in picks])
@@ -279,6 +273,20 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
 
     # NOTE: saves that are all ctx attributes (no saved tensors) need no save_for_backward
     attributes = all(type(s) is str for s in saves)
+    kept = getattr(cls, "kept", ())
+    on_arrays_kept = getattr(cls, "on_arrays_kept", None)
+    if tail is not None and saves and attributes and on_arrays_kept and set(saves) <= set(kept):
+        # a loss's forward on the arrays (see CrossEntropy): its result, then the saved values
+        if tuple(saves) == kept:  # NOTE: the usual case: its results as they are
+            return with_constants(on_arrays_kept, tail)
+        picks = [1 + kept.index(s) for s in saves]
+
+        def run_kept(*arrays):
+            out = on_arrays_kept(*arrays, *tail)
+            return (out[0], *[out[k] for k in picks])
+
+        return run_kept
+
     ctx_class = _replay_class(cls) if attributes else cls
     if tail is not None and saves and attributes:  # a loss's forward: one result, ctx values
         new, read = ctx_class.__new__, operator.attrgetter(*saves)
@@ -311,6 +319,19 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
             results.append(getattr(ctx, s) if type(s) is str else ctx._saved[s][0].array)
         return results[0] if len(results) == 1 else tuple(results)
 
+    return run
+
+
+def with_constants(fn, constants) -> Callable:
+    """The kernel fn(*arrays, *constants). # NOTE: its `calls` attribute, (fn, constants), lets
+    the executor's generated code call fn with the constants itself (see `executor._generate`):
+    no Python frame in between, in every replay of the node."""
+    constants = tuple(constants)
+
+    def run(*arrays):
+        return fn(*arrays, *constants)
+
+    run.calls = (fn, constants)
     return run
 
 

@@ -261,3 +261,29 @@ def test_a_bce_weight_that_would_grow_the_input_is_refused_as_in_pytorch(name):
             nn.functional.binary_cross_entropy(
                 minigrad.tensor(x), minigrad.tensor(t), minigrad.tensor(w)
             )
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_of_column_major_logits_and_byte_targets_matches_pytorch(compiled, reduction):
+    # the gradient's targets are written through a flat view: logits laid out column-major
+    # (a transpose) must still get them in the right places; uint8 targets index the same
+    rng = np.random.default_rng(3)
+    logits = np.asfortranarray(rng.standard_normal((6, 4)))
+    targets = np.array([3, 0, 1, 3, 2, 0], np.uint8)
+    got = []
+    for lib in (minigrad, torch):
+        x = lib.tensor(logits, requires_grad=True)
+        t = lib.tensor(targets.astype(np.int64) if lib is torch else targets)
+
+        def loss_of(x, t, lib=lib):
+            return lib.nn.functional.cross_entropy(x, t, reduction=reduction)
+
+        if lib is minigrad and compiled:
+            loss_of = minigrad.compile(loss_of)
+        loss = loss_of(x, t)
+        (loss.sum() if reduction == "none" else loss).backward()
+        got.append((loss.detach().numpy(), x.grad.numpy()))
+    (loss, grad), (want_loss, want_grad) = got
+    np.testing.assert_allclose(loss, want_loss, rtol=1e-12)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-12, atol=1e-15)

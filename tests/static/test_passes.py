@@ -127,9 +127,10 @@ def test_optimize_reports_nodes_before_and_after():
 
 def test_a_node_without_saves_replays_without_a_ctx_that_keeps_anything():
     # a Function without array code of its own (logical_not) replays through its forward with
-    # the ctx whose save_for_backward keeps nothing; cross-entropy's gradient, whose rows and
-    # columns are index arrays among its arguments, through its array code
-    from minigrad.autograd.function import OPS
+    # the ctx whose save_for_backward keeps nothing; cross-entropy's gradient, whose target
+    # index is an index array among its arguments, through its array code, as does a Function
+    # whose index arrays come out of order
+    from minigrad.autograd.function import OPS, Function
     from minigrad.static.graph import Ref
     from minigrad.static.kernels import function_kernel
 
@@ -137,18 +138,26 @@ def test_a_node_without_saves_replays_without_a_ctx_that_keeps_anything():
     plain = function_kernel(OPS["logical_not"], {}, 1)
     assert plain.__name__ == "run_one"
     np.testing.assert_array_equal(plain(np.array([True, False])), [False, True])
-    attrs = {"rows": Ref(3), "cols": Ref(4), "reduction": "mean"}
-    grad = function_kernel(OPS["cross_entropy_grad"], attrs, 5)
-    assert grad.__name__ == "<lambda>"  # its arrays in order, then an attribute: no picking
+    grad = function_kernel(OPS["cross_entropy_grad"], {"index": Ref(3), "reduction": "mean"}, 4)
+    # its arrays in order, then an attribute: no picking, and the replay calls on_arrays itself
+    assert grad.calls == (OPS["cross_entropy_grad"].on_arrays, ("mean",))
     probs = np.full((2, 3), 1 / 3)
-    got = grad(probs, np.array(0.5), np.array(1.0), np.arange(2), np.array([0, 2]))
+    got = grad(probs, np.array(0.5), np.array(1.0), np.array([0, 5]))  # rows 0 and 1: 0 and 2
     np.testing.assert_allclose(got, (probs - np.eye(3)[[0, 2]]) * 0.5)
-    picked = function_kernel(
-        OPS["cross_entropy_grad"], {**attrs, "rows": Ref(4), "cols": Ref(3)}, 5
-    )
+
+    class Pick(Function):
+        @staticmethod
+        def forward(ctx, x, rows, cols):
+            return Pick.on_arrays(x.array, rows, cols)
+
+        @staticmethod
+        def on_arrays(x, rows, cols):
+            return x[rows, cols]
+
+    picked = function_kernel(Pick, {"rows": Ref(2), "cols": Ref(1)}, 3)
     assert picked.__name__ == "run_picked"  # index arrays out of order: read by position
-    got = picked(probs, np.array(0.5), np.array(1.0), np.array([0, 2]), np.arange(2))
-    np.testing.assert_allclose(got, (probs - np.eye(3)[[0, 2]]) * 0.5)
+    table = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(picked(table, np.array([0, 2]), np.arange(2)), [0.0, 5.0])
 
 
 @pytest.mark.parametrize("exponent", [2, 3, -1, -2, 0.5, -0.5, 4])
@@ -161,3 +170,26 @@ def test_a_fused_pow_by_a_number_gives_eagers_values_bit_for_bit(exponent):
     got = compiled(x)
     assert [n.op for n in compiled.graph.nodes] == ["fused"]
     np.testing.assert_array_equal(got.numpy(), (1 + 2 * x + 3 * x**exponent).numpy())
+
+
+def test_a_loss_replays_its_array_form_giving_the_saved_values_its_graph_asks_for():
+    # cross_entropy's forward is on_arrays_kept (loss, then what ctx keeps); a replay calls it
+    # directly and hands on the saved values a node lists, in the node's order
+    from minigrad.autograd.function import OPS
+    from minigrad.static.kernels import function_kernel
+
+    ce = OPS["cross_entropy"]
+    attrs = {"weight": None, "ignore_index": -100, "reduction": "mean"}
+    logits, targets = np.array([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]]), np.array([1, 2])
+    full = function_kernel(ce, attrs, 2, ce.kept)
+    assert full.calls == (ce.on_arrays_kept, (None, -100, "mean"))
+    loss, probs, scale, index = full(logits, targets)
+    want = minigrad.nn.functional.cross_entropy(minigrad.tensor(logits), minigrad.tensor(targets))
+    assert loss == want.item() and scale == 0.5
+    np.testing.assert_array_equal(index, [1, 5])  # row 0's class 1, row 1's class 2 of 3
+    np.testing.assert_allclose(probs.sum(1), [1.0, 1.0])
+    some = function_kernel(ce, attrs, 2, ("index", "probs"))
+    got = some(logits, targets)
+    assert len(got) == 3 and got[0] == loss
+    np.testing.assert_array_equal(got[1], index)
+    np.testing.assert_array_equal(got[2], probs)
