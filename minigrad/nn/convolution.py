@@ -15,7 +15,15 @@ from minigrad.autograd import no_grad
 from minigrad.creation import tensor, zeros
 from minigrad.dtypes import float16, get_default_dtype, int64
 from minigrad.ops import conv as conv_ops
-from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _check_groups, _tuple, conv2d
+from minigrad.ops.conv import (
+    Col2Im,
+    Geometry,
+    Im2Col,
+    _check_groups,
+    _tuple,
+    conv2d,
+    default_stride,
+)
 from minigrad.ops.conv3d import avg_pool3d, max_pool3d
 from minigrad.ops.matmul import check_same_dtype
 from minigrad.ops.selection import where
@@ -26,7 +34,7 @@ from minigrad.tensor import Tensor
 def _single(value, name: str, op: str) -> int:
     if isinstance(value, (tuple, list)):
         if len(value) != 1:
-            raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
+            raise RuntimeError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
         value = value[0]
     return value
 
@@ -168,7 +176,7 @@ def _pool1d_input(op: str, input) -> Tensor:
 
 
 def _pool1d_stride(op: str, stride):
-    return None if stride is None or stride == [] else (1, _single(stride, "stride", op))
+    return None if default_stride(stride) else (1, _single(stride, "stride", op))
 
 
 def max_pool1d(

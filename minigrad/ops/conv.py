@@ -12,6 +12,7 @@ each kernel offset.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,19 +28,38 @@ from minigrad.tensor import Tensor
 
 
 def _tuple(value, name: str, op: str, dims: int = 2) -> tuple:
-    """value as one int per spatial dim: an int or a single value is repeated, as PyTorch."""
+    """value as one int per spatial dim: an int or a single value is repeated, as PyTorch.
+    Integers are anything with __index__ (NumPy's ints, a 0-d integer tensor), as PyTorch."""
     if isinstance(value, int):
         return (value,) * dims
-    if not isinstance(value, (tuple, list)):
+    if _index(value) is not None:
+        values = (_index(value),)
+    elif isinstance(value, (tuple, list)):
+        values = tuple(_index(v) for v in value)
+    else:
         raise TypeError(f"{op}: {name} must be an int or a tuple of ints, got {value!r}")
-    values = tuple(value)
     if len(values) == 1:
         values *= dims
-    if len(values) != dims or not all(isinstance(v, int) for v in values):
-        error = RuntimeError if all(isinstance(v, int) for v in values) else TypeError
+    if len(values) != dims or None in values:
+        error = TypeError if None in values else RuntimeError
         ints = "a pair of ints" if dims == 2 else f"{dims} ints"
         raise error(f"{op}: {name} must be an int or {ints}, got {value!r}")
     return values
+
+
+def default_stride(stride) -> bool:
+    """Whether a pooling's stride is PyTorch's default, the kernel size: None or empty."""
+    return stride is None or (isinstance(stride, (list, tuple)) and not stride)
+
+
+def _index(value) -> int | None:
+    """value as an int where it is one (operator.index), else None."""
+    if isinstance(value, int):
+        return value
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -55,7 +75,7 @@ class Geometry:
     @staticmethod
     def make(op, kernel, stride, padding, dilation, dims: int = 2) -> Geometry:
         kernel = _tuple(kernel, "kernel_size", op, dims)
-        stride = kernel if stride is None or stride == [] else _tuple(stride, "stride", op, dims)
+        stride = kernel if default_stride(stride) else _tuple(stride, "stride", op, dims)
         padding = _tuple(padding, "padding", op, dims)
         dilation = _tuple(dilation, "dilation", op, dims)
         # checked here, before they reach a division or a slice that would fail obscurely

@@ -973,3 +973,40 @@ def test_a_bogus_reduction_is_refused_naming_the_loss(loss):
     mine, theirs = _outcome(minigrad, code), _outcome(torch, code)
     assert type(mine) is type(theirs) is ValueError, f"{mine!r} {theirs!r}"
     assert loss.split("(")[0] in str(mine)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [np.int64(2), (np.int64(2), 2), "tensor", (), 2.0, (2, 2.5), (2, 2, 2)],
+    ids=["np.int64", "tuple of np.int64", "0-d tensor", "empty", "float", "float in tuple", "3"],
+)
+def test_geometry_arguments_take_what_has_index_as_pytorch(size):
+    """kernel_size and stride accept NumPy ints and 0-d integer tensors (anything with
+    __index__), and an empty stride means the kernel size; floats are a TypeError."""
+
+    def call(lib):
+        k = lib.tensor(2) if isinstance(size, str) else size
+        x = lib.arange(32.0).reshape(1, 2, 4, 4)
+        f = lib.nn.functional
+        if isinstance(k, tuple) and not k:
+            return f.max_pool2d(x, 2, stride=k), f.max_pool1d(x[0], 2, stride=k)
+        return (
+            f.max_pool2d(x, k),
+            f.avg_pool2d(x, 2, stride=k),
+            f.conv2d(x, lib.ones(1, 2, 1, 1), stride=k),
+        )
+
+    if isinstance(size, float) or (isinstance(size, tuple) and 2.5 in size):
+        with pytest.raises(TypeError):
+            call(torch)
+        with pytest.raises(TypeError, match="max_pool2d: kernel_size"):
+            call(minigrad)
+        return
+    if isinstance(size, tuple) and len(size) == 3:
+        with pytest.raises(RuntimeError):
+            call(torch)
+        with pytest.raises(RuntimeError, match="max_pool2d: kernel_size"):
+            call(minigrad)
+        return
+    for a, b in zip(call(minigrad), call(torch), strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
