@@ -117,6 +117,19 @@ def test_named_parameters_are_kept_as_param_names():
         opt.add_param_group({"params": model[1].parameters()})
 
 
+def test_a_parameter_twice_in_a_group_warns_and_steps_twice_as_pytorch():
+    """PyTorch warns (a future error) and keeps both entries: the parameter moves twice."""
+    results = []
+    for lib in (minigrad, torch):
+        p = lib.nn.Parameter(lib.ones(1))
+        with pytest.warns(UserWarning, match="parameter group with duplicate parameters"):
+            opt = lib.optim.SGD([{"params": [p, p]}], lr=0.1)
+        p.grad = lib.ones(1)
+        opt.step()
+        results.append(p.item())
+    np.testing.assert_allclose(results[0], results[1])
+
+
 def _custom_sgd(lib):
     """A momentum SGD written as PyTorch's docs write a custom optimizer: it reads
     `self.state[p]` for a parameter it has not seen yet (a defaultdict in PyTorch)."""
