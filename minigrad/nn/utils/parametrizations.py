@@ -87,8 +87,9 @@ class _Orthogonal(Module):
                 f"Got a tensor of shape {Q.shape}."
             )
         if not self.use_trivialization:
-            # NOTE: as PyTorch, parametrize takes this error as "store Q itself" (the maps have
-            # no inverse to compute); the householder map's would need LAPACK's geqrf
+            # NOTE: as PyTorch, parametrize takes this error as "store Q itself": the
+            # matrix_exp and cayley maps have no inverse to compute (orthogonal() refuses the
+            # householder map here: its inverse starts from LAPACK's geqrf)
             raise NotImplementedError(
                 "It is not possible to assign to the matrix exponential or the Cayley "
                 "parametrizations when use_trivialization=False."
@@ -125,7 +126,7 @@ def orthogonal(
     if orthogonal_map is None:
         square = weight.shape[-2] == weight.shape[-1]
         orthogonal_map = "matrix_exp" if square else "householder"
-    orth_enum = getattr(_OrthMaps, str(orthogonal_map), None)
+    orth_enum = _OrthMaps.__members__.get(orthogonal_map)
     if orth_enum is None:
         raise ValueError(
             'orthogonal_map has to be one of "matrix_exp", "cayley", "householder". '
