@@ -10,6 +10,7 @@ import math
 
 from minigrad.ops import indexing as indexing_ops
 from minigrad.ops import reduce as reduce_ops
+from minigrad.ops._util import kernel_type
 from minigrad.ops.linalg import (
     LinAlgError,
     cholesky,
@@ -46,6 +47,7 @@ __all__ = [
     "diagonal",
     "eigh",
     "eigvalsh",
+    "householder_product",
     "inv",
     "lstsq",
     "lu",
@@ -164,6 +166,47 @@ def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
             f"{rows}"
         )
     return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(shape)
+
+
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T, v_i column i of A with
+    zeros above row i and 1 on it (what geqrf stores): (*, m, n), (*, k) -> (*, m, n).
+    Built from differentiable ops, one reflection at a time (k is small in practice)."""
+    op = "torch.linalg.householder_product"
+    if A.ndim < 2:
+        raise RuntimeError(f"{op}: input must have at least 2 dimensions.")
+    if tau.ndim != A.ndim - 1:
+        raise RuntimeError(
+            f"{op}: Expected tau to have one dimension less than input, but got tau.ndim equal "
+            f"to {tau.ndim} and input.ndim is equal to {A.ndim}"
+        )
+    m, n, k = A.shape[-2], A.shape[-1], tau.shape[-1]
+    if m < n:
+        raise RuntimeError(
+            f"{op}: input.shape[-2] must be greater than or equal to input.shape[-1]"
+        )
+    if n < k:
+        raise RuntimeError(f"{op}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(
+            f"{op}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+            f"{list(tau.shape[:-1])}"
+        )
+    if A.array.dtype.kind != "f" or A.array.dtype.itemsize < 4:  # LAPACK's kernel has none
+        raise NotImplementedError(f'"orgqr_cpu" not implemented for {kernel_type(A.array.dtype)}')
+    if tau.dtype != A.dtype:
+        raise RuntimeError(
+            f"{op}: tau dtype {kernel_type(tau.array.dtype)[1:-1]} does not match input dtype "
+            f"{kernel_type(A.array.dtype)[1:-1]}"
+        )
+    xp = A.device.xp
+    rows = xp.arange(m)[:, None]
+    Q = Tensor._make(xp.broadcast_to(xp.eye(m, dtype=A.array.dtype), (*A.shape[:-2], m, m)))
+    for i in range(k):
+        below = Tensor._make((rows > i).astype(A.array.dtype))  # (m, 1)
+        v = A[..., i : i + 1] * below + Tensor._make((rows == i).astype(A.array.dtype))
+        Q = Q - tau[..., i, None, None] * matmul(matmul(Q, v), v.mT)
+    return Q[..., :n]
 
 
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:

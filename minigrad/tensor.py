@@ -434,9 +434,24 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        n = self.array.ndim
+        if n == 0:
+            warnings.warn(
+                "Tensor.T is deprecated on 0-D tensors. This function is the identity in these "
+                "cases.",
+                stacklevel=2,
+            )
+        elif n > 2:  # PyTorch's deprecation: a batch of matrices wants .mT
+            warnings.warn(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+                "to reverse the dimensions of a tensor.",
+                stacklevel=2,
+            )
         # NOTE: a reversal of the dims is a valid order: Permute directly, without permute()'s
         # checks of the dims (2 of a 2-D .T's 5 us)
-        return shape_ops.Permute.apply(self, tuple(range(self.array.ndim - 1, -1, -1)))
+        return shape_ops.Permute.apply(self, tuple(range(n - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802

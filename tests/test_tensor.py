@@ -779,3 +779,35 @@ def test_a_list_of_one_element_tensors_reads_as_pytorchs():
         assert ours.tolist() == theirs.tolist()
     with pytest.raises(ValueError, match="only one element tensors.*use stack"):
         minigrad.tensor([minigrad.tensor([1.0, 2.0]), minigrad.tensor([3.0, 4.0])])
+
+
+def _warnings_of(fn) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn()
+    return [
+        f"{w.category.__name__}: {str(w.message).split(' (Triggered internally')[0]}"
+        for w in caught
+    ]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.ones(2, 3, 4).T,
+        lambda t: t.ones(()).T,
+        lambda t: t.ones(3).T,
+        lambda t: t.ones(2, 3).T,
+        lambda t: t.meshgrid(t.ones(2), t.ones(3)),
+        lambda t: t.meshgrid(t.ones(2), t.ones(3), indexing="xy"),
+        lambda t: t.nn.LSTM(2, 3, dropout=0.5),
+        lambda t: t.nn.GRU(2, 3, dropout=1),
+        lambda t: t.nn.RNN(2, 3, num_layers=2, dropout=0.5),
+    ],
+    ids=["T_3d", "T_0d", "T_1d", "T_2d", "meshgrid", "meshgrid_xy", "lstm", "gru", "rnn_2_layers"],
+)
+def test_deprecation_and_misuse_warnings_as_pytorch(call):
+    """PyTorch's UserWarnings that students see in tutorials: .T of a tensor that is not a
+    matrix (or a vector), meshgrid without indexing=, and dropout on a one-layer recurrent
+    layer; the same words, and none where PyTorch gives none."""
+    assert _warnings_of(lambda: call(minigrad)) == _warnings_of(lambda: call(torch))

@@ -265,13 +265,54 @@ def _kl_beta_gamma(p, q):
     return -p.entropy() + t2 - t3 + q.rate * p.mean
 
 
+def _normal_cross_entropy(mean: Tensor, second_moment: Tensor, q) -> Tensor:
+    """E_p[-log q(x)] for a Normal q, from p's first two moments E[x] and E[x^2]:
+    log(sigma sqrt(2 pi)) + E_p[(x - mu)^2] / (2 sigma^2)."""
+    var_q = q.scale.pow(2)
+    t2 = 0.5 * (var_q * 2 * math.pi).log()
+    return t2 + (0.5 * second_moment - q.loc * mean + 0.5 * q.loc.pow(2)) / var_q
+
+
 @register_kl(Beta, Normal)
 def _kl_beta_normal(p, q):
-    """-H(p) + log(sigma sqrt(2 pi)) + E_p[(x - mu)^2] / (2 sigma^2)."""
-    mean, var_q = p.mean, q.scale.pow(2)
+    mean = p.mean
     second_moment = mean * (1 - mean) / (p.concentration1 + p.concentration0 + 1) + mean.pow(2)
-    t2 = 0.5 * (var_q * 2 * math.pi).log()
-    return -p.entropy() + t2 + (0.5 * second_moment - q.loc * mean + 0.5 * q.loc.pow(2)) / var_q
+    return -p.entropy() + _normal_cross_entropy(mean, second_moment, q)
+
+
+@register_kl(Exponential, Normal)
+def _kl_exponential_normal(p, q):
+    mean = p.rate.reciprocal()
+    return -p.entropy() + _normal_cross_entropy(mean, 2 * mean.pow(2), q)
+
+
+@register_kl(Laplace, Normal)
+def _kl_laplace_normal(p, q):
+    second_moment = p.loc.pow(2) + 2 * p.scale.pow(2)
+    return -p.entropy() + _normal_cross_entropy(p.loc, second_moment, q)
+
+
+@register_kl(Uniform, Normal)
+def _kl_uniform_normal(p, q):
+    second_moment = (p.high.pow(2) + p.high * p.low + p.low.pow(2)) / 3
+    return -p.entropy() + _normal_cross_entropy((p.high + p.low) / 2, second_moment, q)
+
+
+@register_kl(Normal, Laplace)
+def _kl_normal_laplace(p, q):
+    """-H(p) + log(2 b) + E_p|x - m| / b; for x ~ N(mu, s) and d = mu - m, E|x - m| =
+    s sqrt(2 / pi) exp(-d^2 / (2 s^2)) + d erf(d / (s sqrt(2)))."""
+    d, s = p.loc - q.loc, p.scale
+    mean_abs = s * math.sqrt(2 / math.pi) * (-0.5 * (d / s).pow(2)).exp()
+    mean_abs = mean_abs + d * (d / (s * math.sqrt(2))).erf()
+    return -p.entropy() + (2 * q.scale).log() + mean_abs / q.scale
+
+
+@register_kl(Uniform, Exponential)
+def _kl_uniform_exponential(p, q):
+    """inf where p's support reaches below 0."""
+    result = -p.entropy() - q.rate.log() + q.rate * (p.high + p.low) / 2
+    return minigrad.where(p.low < 0, math.inf, result)
 
 
 @register_kl(Beta, Uniform)
@@ -348,6 +389,11 @@ def _kl_uniform_gamma(p, q):
 @register_kl(Pareto, ContinuousBernoulli)
 @register_kl(Pareto, Uniform)
 @register_kl(Exponential, Beta)
+@register_kl(Exponential, Uniform)
+@register_kl(Laplace, Exponential)
+@register_kl(Laplace, Uniform)
+@register_kl(Normal, Exponential)
+@register_kl(Normal, Uniform)
 @register_kl(Gamma, Beta)
 @register_kl(Gamma, Uniform)
 @register_kl(Laplace, Beta)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 
 import numpy as np
 
@@ -840,11 +841,18 @@ def triu(x: Tensor, diagonal: int = 0) -> Tensor:
     return _named(Triangle.apply(x, diagonal, True), x, "TriuBackward0")
 
 
-def meshgrid(*tensors, indexing: str = "ij") -> tuple:
+def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     """Coordinate grids from 1-D tensors: output i varies along dim i ('ij'), or, with 'xy',
     the first two swap places (x along columns), as `torch.meshgrid`."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    if indexing is None:  # PyTorch warns, then uses 'ij'
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+            "argument.",
+            stacklevel=2,
+        )
+        indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
     for t in tensors[1:]:

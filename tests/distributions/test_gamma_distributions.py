@@ -229,6 +229,18 @@ PAIRS = {
         lambda D, a, b, c, d: (D.Uniform(a, a + b), D.Gamma(c, d)),
         POS[:4],
     ),
+    # the pairs of Normal, Laplace, Exponential and Uniform (PyTorch's, round 13)
+    "exponential_normal": (lambda D, a, b, c: (D.Exponential(a), D.Normal(b - 1, c)), POS[:3]),
+    "laplace_normal": (lambda D, a, b, c, d: (D.Laplace(a - 1, b), D.Normal(c, d)), POS[:4]),
+    "normal_laplace": (lambda D, a, b, c, d: (D.Normal(a, b), D.Laplace(c - 1, d)), POS[:4]),
+    "uniform_normal": (
+        lambda D, a, b, c, d: (D.Uniform(a - 1, a + b), D.Normal(c, d)),
+        POS[:4],
+    ),
+    "uniform_exponential": (
+        lambda D, a, b, c: (D.Uniform(a, a + b), D.Exponential(c)),
+        POS[:3],
+    ),
 }
 INFINITE = {
     "exponential_beta": lambda D, a: (D.Exponential(a), D.Beta(a, a)),
@@ -243,6 +255,12 @@ INFINITE = {
     "uniform_beta_outside": lambda D, a: (D.Uniform(a - 1, a), D.Beta(a, a)),
     "uniform_gamma_outside": lambda D, a: (D.Uniform(-a, a), D.Gamma(a, a)),
     "beta_uniform_inside": lambda D, a: (D.Beta(a, a), D.Uniform(a / 10, 1.0)),
+    "exponential_uniform": lambda D, a: (D.Exponential(a), D.Uniform(0.0, a + 1)),
+    "laplace_exponential": lambda D, a: (D.Laplace(a, a), D.Exponential(a)),
+    "laplace_uniform": lambda D, a: (D.Laplace(a, a), D.Uniform(a - 1, a)),
+    "normal_exponential": lambda D, a: (D.Normal(a, a), D.Exponential(a)),
+    "normal_uniform": lambda D, a: (D.Normal(a, a), D.Uniform(a - 1, a)),
+    "uniform_exponential_below_zero": lambda D, a: (D.Uniform(a - 1, a), D.Exponential(a)),
 }
 
 

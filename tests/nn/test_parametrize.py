@@ -412,3 +412,60 @@ def test_legacy_spectral_norm_matches_pytorch_and_is_removable(kind):
     assert ours[4] and theirs[4]  # eval mode: no power step
     assert ours[5] == theirs[5] == (["bias", "weight"], ["bias", "weight"])
     np.testing.assert_allclose(ours[6], theirs[6], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("shape", "orthogonal_map", "use_trivialization"),
+    [
+        ((4, 4), None, True),
+        ((4, 4), None, False),
+        ((4, 4), "cayley", True),
+        ((4, 4), "cayley", False),
+        ((5, 3), None, True),
+        ((3, 5), "householder", True),
+        ((5, 3), "matrix_exp", True),
+        ((3, 5), "cayley", False),
+    ],
+)
+def test_orthogonal_matches_pytorch(shape, orthogonal_map, use_trivialization):
+    """parametrizations.orthogonal from the same weight (and, for a non-square one, the same
+    random completion: the `base` buffer comes with the state dict): the same state-dict keys,
+    the same orthogonal weight, and the same weights after Adam steps, still orthogonal."""
+
+    def make(lib):
+        layer = lib.nn.Linear(shape[1], shape[0])
+        with lib.no_grad():
+            weight = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+            layer.weight.copy_(lib.tensor(weight))
+        return lib.nn.utils.parametrizations.orthogonal(
+            layer, orthogonal_map=orthogonal_map, use_trivialization=use_trivialization
+        )
+
+    ours, theirs = _pair(make)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    _assert_close(ours.weight, theirs.weight)
+    _assert_close(_train(minigrad, ours, optimizer="Adam"), _train(torch, theirs, optimizer="Adam"))
+    _assert_close(ours.weight, theirs.weight)
+    tall = ours.weight if shape[0] >= shape[1] else ours.weight.mT
+    _assert_close(tall.mT @ tall, minigrad.eye(min(shape)))
+
+
+def test_orthogonal_assignment_and_errors():
+    """Assigning a matrix makes its QR's Q the new weight (PyTorch's right_inverse), a wrong
+    shape raises ValueError; the arguments are checked as PyTorch's."""
+    P = minigrad.nn.utils.parametrizations
+    layer = P.orthogonal(minigrad.nn.Linear(3, 3))
+    value = np.random.default_rng(4).standard_normal((3, 3)).astype(np.float32)
+    layer.weight = minigrad.tensor(value)
+    q, r = np.linalg.qr(value)
+    np.testing.assert_allclose(layer.weight.detach().numpy(), q * np.sign(np.diag(r)), atol=1e-6)
+    with pytest.raises(ValueError, match=r"Expected a matrix or batch of matrices of shape"):
+        layer.weight = minigrad.ones(2, 3)
+    with pytest.raises(ValueError, match="Got a tensor of 1 dimensions"):
+        P.orthogonal(minigrad.nn.Linear(3, 3), "bias")
+    with pytest.raises(ValueError, match=r"has no parameter or buffer with name 'w'"):
+        P.orthogonal(minigrad.nn.Linear(3, 3), "w")
+    with pytest.raises(ValueError, match="orthogonal_map has to be one of .*Got: expm"):
+        P.orthogonal(minigrad.nn.Linear(3, 3), orthogonal_map="expm")
+    with pytest.raises(NotImplementedError, match="geqrf"):
+        P.orthogonal(minigrad.nn.Linear(3, 2), use_trivialization=False)

@@ -1641,6 +1641,12 @@ LINALG = [
         ((2, 3, 3), (3, 2)),
     ),
     Case("linalg_qr", lambda t, F, a: _qr_row(t, a), ((2, 4, 3),)),
+    Case(
+        "householder_product",
+        lambda t, F, a, tau: t.linalg.householder_product(a, tau),
+        ((2, 4, 3), (2, 2)),
+        **LIN,
+    ),
     Case("linalg_qr_wide", lambda t, F, a: _qr_row(t, a), ((3, 5),)),
     Case("linalg_eigh", lambda t, F, a: _eigh_row(t, a), ((2, 4, 4),)),
     Case(

@@ -89,6 +89,47 @@ def test_param_groups_and_state_dict_round_trip():
     assert state["state"][0]["exp_avg"] is not opt2.state[w2]["exp_avg"]
 
 
+def test_named_parameters_are_kept_as_param_names():
+    """optim.AdamW(model.named_parameters()) (PyTorch 2.6): the tensors are optimized, their
+    names kept in the group as "param_names" (in the state_dict, its key order and the
+    repr as PyTorch's); names on some parameters only, or on some groups only, raise."""
+
+    def build(lib):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Linear(2, 1))
+        groups = [
+            {"params": model[0].named_parameters(), "lr": 0.1},
+            {"params": model[1].named_parameters(prefix="1")},
+        ]
+        return model, lib.optim.AdamW(groups, lr=0.01)
+
+    (model, opt), (_, topt) = build(minigrad), build(torch)
+    assert [p is q for p, q in zip(opt.param_groups[0]["params"], model[0].parameters())] == [
+        True,
+        True,
+    ]
+    ours, theirs = opt.state_dict()["param_groups"], topt.state_dict()["param_groups"]
+    assert [list(g) for g in ours] == [list(g) for g in theirs]
+    assert [g["param_names"] for g in ours] == [["weight", "bias"], ["1.weight", "1.bias"]]
+    assert "param_names: ['weight', 'bias']" in repr(opt)
+    with pytest.raises(ValueError, match="Some param names are missing"):
+        optim.SGD([("w", model[0].weight), model[0].bias], lr=0.1)
+    with pytest.raises(ValueError, match="cannot add param group without names"):
+        opt.add_param_group({"params": model[1].parameters()})
+
+
+def test_a_parameter_twice_in_a_group_warns_and_steps_twice_as_pytorch():
+    """PyTorch warns (a future error) and keeps both entries: the parameter moves twice."""
+    results = []
+    for lib in (minigrad, torch):
+        p = lib.nn.Parameter(lib.ones(1))
+        with pytest.warns(UserWarning, match="parameter group with duplicate parameters"):
+            opt = lib.optim.SGD([{"params": [p, p]}], lr=0.1)
+        p.grad = lib.ones(1)
+        opt.step()
+        results.append(p.item())
+    np.testing.assert_allclose(results[0], results[1])
+
+
 def _custom_sgd(lib):
     """A momentum SGD written as PyTorch's docs write a custom optimizer: it reads
     `self.state[p]` for a parameter it has not seen yet (a defaultdict in PyTorch)."""

@@ -15,6 +15,7 @@ Every weight starts as U(-1/sqrt(hidden), 1/sqrt(hidden)).
 from __future__ import annotations
 
 import math
+import warnings
 from functools import partial
 
 from minigrad.creation import empty, zeros
@@ -235,6 +236,13 @@ class RNN(Module):
             raise ValueError(
                 f"{name}: dropout should be a number in range [0, 1] representing the "
                 f"probability of an element being zeroed, got {dropout}"
+            )
+        if dropout > 0 and num_layers == 1:  # as PyTorch: the option would do nothing
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero "
+                f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
+                f"num_layers={num_layers}",
+                stacklevel=3,
             )
         for what, size in (("input_size", input_size), ("hidden_size", hidden_size)):
             if not isinstance(size, int):

@@ -1,20 +1,146 @@
-"""Ready-made parametrizations (PyTorch's `torch.nn.utils.parametrizations`): weight_norm
-and spectral_norm, registered with `nn.utils.parametrize`.
-
-`orthogonal` is left out: its maps need the matrix exponential, the Cayley transform (a
-linear solve) or Householder products, and minigrad's linalg has none of them yet."""
+"""Ready-made parametrizations (PyTorch's `torch.nn.utils.parametrizations`): orthogonal,
+weight_norm and spectral_norm, registered with `nn.utils.parametrize`."""
 
 from __future__ import annotations
 
+import enum
+
+from minigrad import creation, dtypes, linalg
 from minigrad.autograd.grad_mode import no_grad
 from minigrad.nn.functional import normalize
 from minigrad.nn.modules.conv import ConvTranspose1d, ConvTranspose2d
 from minigrad.nn.modules.module import Module
 from minigrad.nn.utils import parametrize
 from minigrad.nn.utils.weight_norm import _norm_except_dim, _weight_norm
+from minigrad.ops.shape import cat
 from minigrad.tensor import Tensor
 
-__all__ = ["spectral_norm", "weight_norm"]
+__all__ = ["orthogonal", "spectral_norm", "weight_norm"]
+
+
+class _OrthMaps(enum.Enum):
+    matrix_exp = enum.auto()
+    cayley = enum.auto()
+    householder = enum.auto()
+
+
+def _make_orthogonal(A: Tensor) -> Tensor:
+    """The Q of A = QR (A tall) with diag(R) >= 0: the one orthogonal matrix QR determines."""
+    Q, R = linalg.qr(A)
+    return Q * R.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
+
+
+def _is_orthogonal(Q: Tensor) -> bool:
+    """Q^T Q = I up to a tolerance that grows with the number of rows."""
+    eye = creation.eye(Q.shape[-1], dtype=Q.dtype, device=Q.device)
+    return bool((Q.mT @ Q).allclose(eye, atol=10.0 * Q.shape[-2] * dtypes.finfo(Q.dtype).eps))
+
+
+class _Orthogonal(Module):
+    """An orthogonal matrix from an unconstrained one X (tall; a wide one is transposed): the
+    matrix exponential or the Cayley transform of the skew-symmetric A = tril(X) - tril(X)^T
+    (padded to square), or the Householder reflections of X's strictly lower triangle. With
+    use_trivialization, the result is multiplied by the buffer `base`, the orthogonal matrix
+    last assigned, so that the optimizer moves near it (X = -I gives `base` itself)."""
+
+    def __init__(self, weight: Tensor, orthogonal_map: _OrthMaps, use_trivialization: bool):
+        super().__init__()
+        self.shape = weight.shape
+        self.orthogonal_map = orthogonal_map
+        self.use_trivialization = use_trivialization
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X: Tensor) -> Tensor:
+        transposed = X.shape[-2] < X.shape[-1]
+        if transposed:
+            X = X.mT
+        n, k = X.shape[-2], X.shape[-1]
+        if self.orthogonal_map is _OrthMaps.householder:
+            A = X.tril(-1)
+            Q = linalg.householder_product(A, 2.0 / (1.0 + (A * A).sum(dim=-2)))
+            # NOTE: X's diagonal holds the signs (+-1) of Q's columns; as PyTorch, the cast
+            # keeps gradients and updates away from it
+            Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        else:
+            X = X.tril()
+            if n != k:  # embed the tall matrix into a square one
+                X = cat([X, X.new_zeros(*X.shape[:-1], n - k)], dim=-1)
+            A = X - X.mT
+            if self.orthogonal_map is _OrthMaps.matrix_exp:
+                Q = linalg.matrix_exp(A)
+            else:  # the Cayley map (I + A/2)(I - A/2)^-1
+                eye = creation.eye(n, dtype=A.dtype, device=A.device)
+                Q = linalg.solve(eye - 0.5 * A, eye + 0.5 * A)
+            Q = Q[..., :k]
+        if self.use_trivialization:
+            Q = self.base @ Q
+        return Q.mT if transposed else Q
+
+    @no_grad()
+    def right_inverse(self, Q: Tensor) -> Tensor:
+        """Assigning Q (orthogonal or not: it is made orthogonal by QR) stores it in `base`
+        and returns the X that the forward maps to `base` itself: -I."""
+        if Q.shape != self.shape:
+            raise ValueError(
+                f"Expected a matrix or batch of matrices of shape {self.shape}. "
+                f"Got a tensor of shape {Q.shape}."
+            )
+        if not self.use_trivialization:
+            # NOTE: as PyTorch, parametrize takes this error as "store Q itself": the
+            # matrix_exp and cayley maps have no inverse to compute (orthogonal() refuses the
+            # householder map here: its inverse starts from LAPACK's geqrf)
+            raise NotImplementedError(
+                "It is not possible to assign to the matrix exponential or the Cayley "
+                "parametrizations when use_trivialization=False."
+            )
+        tall = Q.mT if Q.shape[-2] < Q.shape[-1] else Q
+        n, k = tall.shape[-2], tall.shape[-1]
+        if n != k:  # complete the columns with random ones, as PyTorch
+            noise = creation.randn(*tall.shape[:-2], n, n - k, dtype=Q.dtype, device=Q.device)
+            self.base = _make_orthogonal(cat([tall, noise], dim=-1))
+        else:
+            self.base = tall.clone() if _is_orthogonal(tall) else _make_orthogonal(tall)
+        minus_eye = Q.new_zeros(*Q.shape)
+        minus_eye.diagonal(dim1=-2, dim2=-1).fill_(-1.0)
+        return minus_eye
+
+
+def orthogonal(
+    module: Module,
+    name: str = "weight",
+    orthogonal_map: str | None = None,
+    *,
+    use_trivialization: bool = True,
+) -> Module:
+    """Parametrize the matrix (or batch of matrices) module.<name> as an orthogonal one, kept
+    orthogonal by any optimizer step. orthogonal_map: "matrix_exp" (the default for square
+    matrices), "cayley" or "householder" (the default for the others)."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if weight.ndim < 2:
+        raise ValueError(
+            f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} dimensions."
+        )
+    if orthogonal_map is None:
+        square = weight.shape[-2] == weight.shape[-1]
+        orthogonal_map = "matrix_exp" if square else "householder"
+    orth_enum = _OrthMaps.__members__.get(orthogonal_map)
+    if orth_enum is None:
+        raise ValueError(
+            'orthogonal_map has to be one of "matrix_exp", "cayley", "householder". '
+            f"Got: {orthogonal_map}"
+        )
+    if orth_enum is _OrthMaps.householder and not use_trivialization:
+        raise NotImplementedError(
+            "orthogonal: the householder map with use_trivialization=False starts from "
+            "LAPACK's geqrf of the weight, which minigrad does not have; use the default "
+            "use_trivialization=True, or orthogonal_map='matrix_exp' or 'cayley'"
+        )
+    orth = _Orthogonal(weight, orth_enum, use_trivialization)
+    parametrize.register_parametrization(module, name, orth, unsafe=True)
+    return module
 
 
 class _WeightNorm(Module):

@@ -24,6 +24,7 @@ import tutorials9
 import tutorials10
 import tutorials11
 import tutorials12
+import tutorials13
 import user_programs
 
 import minigrad
@@ -48,6 +49,7 @@ PROGRAMS = [
     + tutorials10.PROGRAMS
     + tutorials11.PROGRAMS
     + tutorials12.PROGRAMS
+    + tutorials13.PROGRAMS
 ]
 
 
