@@ -1,0 +1,184 @@
+"""Hostile graph files the sweeps of test_hostile_files.py to 7 left open: size attributes
+that NumPy reads otherwise than the load-time check did (a bool as 1, a float as an int, more
+reps than dims, a negative rep after large ones), the m of an lu_permutation, a split into
+more pieces than its node has outputs, attributes of millions of items, and a blend_along
+(linear interpolation) whose picks lie outside its matrix. Each test named `..._is_refused`
+failed on the code before its fix; what happened then is in its docstring. The others pin
+what must keep working.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+
+import numpy as np
+import pytest
+from helpers import edited_graph_file
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad import static
+
+X22, X44 = minigrad.ones(2, 2), minigrad.ones(4, 4)
+LABELS = minigrad.tensor([0, 1, 2, 1])
+A = minigrad.tensor([[4.0, 1.0], [2.0, 3.0]])
+ROW = minigrad.ones(1, 1, 4)
+
+
+def _edited(tmp_path, fn, examples, op, key, value) -> str:
+    """A graph traced from fn and saved, with attribute `key` of each `op` node set to value."""
+
+    def edit(doc):
+        for node in doc["nodes"]:
+            if node["op"] == op:
+                node["attrs"][key] = value
+
+    return edited_graph_file(tmp_path, static.trace(fn, *examples), edit)
+
+
+def _lu_p(a):
+    return minigrad.lu_unpack(*minigrad.linalg.lu_factor(a))[0]
+
+
+def _repeat(x):
+    return x.repeat(2, 2)
+
+
+# (function, examples, op, attribute, value): each value makes NumPy build far more than the
+# (at most 16) elements the node's result declares
+UNREAD = [
+    pytest.param(_repeat, (X22,), "repeat", "repeats", {"tuple": [True, 3000, 3000]}, id="bool"),
+    pytest.param(_repeat, (X22,), "repeat", "repeats", {"tuple": [3000.0, 3000.0]}, id="float"),
+    pytest.param(
+        _repeat, (X22,), "repeat", "repeats", {"tuple": [1] * 31 + [3000, 3000]}, id="33_reps"
+    ),
+    pytest.param(
+        _repeat, (X22,), "repeat", "repeats", {"tuple": [3000, 3000, -1]}, id="negative_last"
+    ),
+    pytest.param(
+        lambda x: F.one_hot(x, 4), (LABELS,), "one_hot", "num_classes", 1e7, id="one_hot_float"
+    ),
+    pytest.param(
+        lambda x: x.repeat_interleave(2, 0),
+        (X44,),
+        "repeat_slices",
+        "repeats",
+        250000.5,
+        id="repeat_slices_float",
+    ),
+    pytest.param(_lu_p, (A,), "lu_permutation", "m", 3000, id="lu_permutation"),
+]
+
+
+@pytest.mark.parametrize("fn, examples, op, key, value", UNREAD)
+def test_a_size_attribute_numpy_reads_otherwise_is_refused(tmp_path, fn, examples, op, key, value):
+    """The load-time size check read only lists of ints and let the replay refuse anything
+    else, but NumPy takes a bool as 1 and a float as an int, tiles over more reps than dims
+    and makes its result one rep at a time: repeats (True, 3000, 3000), (3000.0, 3000.0),
+    31 ones and (3000, 3000), or (3000, 3000, -1) made 144 MB for a result declared (4, 4),
+    one_hot of num_classes 1e7 made 440 MB; and lu_permutation's m was not checked at all
+    (m = 20000: 1.6 GB in 8 s). Now each is refused at load, naming the node."""
+    path = _edited(tmp_path, fn, examples, op, key, value)
+    with pytest.raises(ValueError, match=r"static.load: .*nodes\[\d+\]: "):
+        static.load(path)
+
+
+def _split(x):
+    return x.split(2, 0)
+
+
+def test_a_split_into_more_pieces_than_outputs_is_refused(tmp_path):
+    """split makes one piece per size, and the replay counted them against the node's
+    outputs only after NumPy had made them: 3,000,000 sizes of 0 took 63 s and 460 MB to
+    refuse (1000 here). Now the sizes are counted at load."""
+    sizes = {"tuple": [0] * 1000 + [4]}
+    path = _edited(tmp_path, _split, (X44,), "split", "sizes", sizes)
+    with pytest.raises(ValueError, match=r"nodes\[0\]: split into 1001 pieces, but .* 2 outputs"):
+        static.load(path)
+
+
+def test_attributes_of_millions_of_items_are_refused_quickly(tmp_path):
+    """Each attribute item was decoded, then walked twice for references, one Python call
+    at a time: a getitem index of 4,000,000 ints (a 12 MB file) took 13.6 s to refuse.
+    The items of all the attributes in a file are now counted as they are decoded."""
+    index = {"tuple": [[0] * 1_500_000]}
+    path = _edited(tmp_path, lambda x: x[[0, 1]], (minigrad.ones(4),), "getitem", "index", index)
+    start = time.process_time()
+    with pytest.raises(ValueError, match="attributes hold more than 262144 items"):
+        static.load(path)
+    assert time.process_time() - start < 1.0  # 0.2 s unloaded
+
+
+def _interpolate(x):
+    return F.interpolate(x, size=8, mode="linear")
+
+
+def _with_rows(tmp_path, rows: np.ndarray) -> str:
+    """The interpolation graph saved, with its blend_along's rows (arrays/0.npy) replaced."""
+    good, bad = tmp_path / "good.mgraph", tmp_path / "bad.mgraph"
+    static.trace(_interpolate, ROW).save(good)
+    buffer = io.BytesIO()
+    np.save(buffer, rows)
+    with zipfile.ZipFile(good) as z, zipfile.ZipFile(bad, "w") as out:
+        for name in z.namelist():
+            out.writestr(name, buffer.getvalue() if name == "arrays/0.npy" else z.read(name))
+    return str(bad)
+
+
+def test_blend_along_picks_outside_its_matrix_are_refused(tmp_path):
+    """blend_along fills its (size, n) matrix with bincount(rows * n + cols), then reshapes
+    it: 16 rows of 10**7 from the file made 320 MB for a result of 8 elements (10**9: 32 GB)
+    before the reshape failed, and a (3000, 3000) matrix took 108 MB for a result of 3000.
+    Now its rows and cols are checked at load: constants of the file, in range, for a matrix
+    of at most BlendAlong.max_entries, as interpolate makes them."""
+    path = _with_rows(tmp_path, np.full(16, 10**7, np.int64))
+    with pytest.raises(ValueError, match=r"nodes\[0\]: blend_along's rows .* \[0, 8\)"):
+        static.load(path)
+
+    def wide(doc):  # 3000 -> 3000 columns: interpolate would pick and add instead
+        (node,) = doc["nodes"]
+        node["attrs"]["size"] = 3000
+        for v in (node["inputs"][0], node["outputs"][0]):
+            doc["values"][v][0] = [1, 1, 3000]
+
+    path = edited_graph_file(tmp_path, static.trace(_interpolate, ROW), wide)
+    with pytest.raises(ValueError, match=r"nodes\[0\]: blend_along of a \(3000, 3000\) matrix"):
+        static.load(path)
+
+    def from_an_input(doc):  # rows read from the caller's input, not from a constant
+        doc["inputs"].append(1)
+        doc["input_names"].append("rows")
+        del doc["constants"]["1"]
+
+    path = edited_graph_file(tmp_path, static.trace(_interpolate, ROW), from_an_input)
+    with pytest.raises(ValueError, match=r"nodes\[0\]: blend_along's rows must be a constant"):
+        static.load(path)
+
+
+HONEST = [
+    pytest.param(_repeat, (X22,), id="repeat"),
+    pytest.param(lambda x: F.one_hot(x, 4), (LABELS,), id="one_hot"),
+    pytest.param(lambda x: x.repeat_interleave(2, 0), (X44,), id="repeat_slices"),
+    pytest.param(_lu_p, (A,), id="lu_permutation"),
+    pytest.param(_split, (X44,), id="split"),
+    pytest.param(lambda x: x.split([1, 0, 3], 1), (X44,), id="split_sizes"),
+    pytest.param(_interpolate, (ROW,), id="blend_along"),
+    pytest.param(
+        lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"),
+        (minigrad.arange(16.0).reshape(1, 1, 4, 4),),
+        id="blend_along_2d",
+    ),
+]
+
+
+@pytest.mark.parametrize("fn, examples", HONEST)
+def test_honest_graphs_of_these_ops_still_load_and_run(tmp_path, fn, examples):
+    """What held: the same graphs, unedited, load and give what the function gives."""
+    path = tmp_path / "g.mgraph"
+    static.trace(fn, *examples).save(path)
+    got, want = static.load(path)(*examples), fn(*examples)
+    got, want = (got, want) if isinstance(want, tuple) else ((got,), (want,))
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
