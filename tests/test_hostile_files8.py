@@ -85,6 +85,34 @@ def test_a_size_attribute_numpy_reads_otherwise_is_refused(tmp_path, fn, example
         static.load(path)
 
 
+@pytest.mark.parametrize(
+    "fn, examples, op, key, value, message",
+    [
+        pytest.param(
+            lambda a, b: minigrad.einsum("i,i->", a, b),
+            (minigrad.ones(2), minigrad.ones(2)),
+            "einsum",
+            "equation",
+            3000,
+            "equation 3000 is not text",
+            id="einsum_equation",
+        ),
+        pytest.param(
+            lambda x: x[1], (X22,), "getitem", "index", 2**63, "getitem: .*too large", id="2**63"
+        ),
+    ],
+)
+def test_an_attribute_the_check_cannot_read_is_a_value_error(
+    tmp_path, fn, examples, op, key, value, message
+):
+    """The load-time size check let an AttributeError (an einsum equation that is a number)
+    and an OverflowError (an index of 2**63) escape static.load, whose documented error is
+    a ValueError naming the file. A fuzz of the op table graphs' attributes found them."""
+    path = _edited(tmp_path, fn, examples, op, key, value)
+    with pytest.raises(ValueError, match=rf"static.load: .*nodes\[0\]: {message}"):
+        static.load(path)
+
+
 def _split(x):
     return x.split(2, 0)
 

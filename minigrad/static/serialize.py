@@ -559,6 +559,8 @@ def _check_result_size(node: Node, graph: Graph, plan, where) -> None:
         size = _result_size(cls, shapes, attrs)
     except GraphFileError as exc:
         raise GraphFileError(f"{where}: {exc}") from None
+    except OverflowError as exc:  # an int past NumPy's range (an index of 2**63): no op takes it
+        raise GraphFileError(f"{where}: {node.op}: {exc}") from None
     except (KeyError, TypeError, ValueError, IndexError):  # what the op refuses as it runs
         return
     if size is not None:
@@ -704,6 +706,8 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
     if op == "embedding":
         return math.prod(shapes["index"]) * math.prod(shapes["weight"][1:])
     if op == "einsum":
+        if type(attrs["equation"]) is not str:  # else an AttributeError from the check
+            raise GraphFileError(f"equation {reprlib.repr(attrs['equation'])} is not text")
         return _einsum_size(attrs["equation"], shapes["operands"])
     if op == "linear":
         return math.prod(shapes["x"][:-1]) * math.prod(shapes["w"][:-1])
