@@ -15,9 +15,10 @@ File format (a zip archive, version 2):
 # of it: every id is an int in range and defined before it is read, every op is a known op,
 # every attribute name is a parameter of that op and every value plain data of the kinds
 # above; sizes are bounded before anything is allocated (the archive's members, the JSON's
-# nesting, each declared shape, each array's header). Nothing from the file reaches
-# generated code, pickle or an import: a user's Function is saved as the ordinary ops its
-# forward was traced into, and its name is kept as text only.
+# nesting, the attributes' items, each declared shape, each array's header, the result an
+# op's attributes ask for). Nothing from the file reaches generated code, pickle or an
+# import: a user's Function is saved as the ordinary ops its forward was traced into, and
+# its name is kept as text only.
 """
 
 from __future__ import annotations
