@@ -115,6 +115,37 @@ def test_an_attribute_the_check_cannot_read_is_a_value_error(
         static.load(path)
 
 
+def _inputs(*shapes):
+    def edit(doc):
+        for v, shape in zip(doc["inputs"], shapes):
+            doc["values"][v][0] = list(shape)
+
+    return edit
+
+
+TALL, WIDE = minigrad.ones(4, 1), minigrad.ones(1, 4)
+MASK = minigrad.ones(1, 1, dtype=minigrad.bool)
+SPREAD = ((3000, 1), (1, 3000))  # the inputs' declared shapes: 9 million elements broadcast
+BROADCAST = [
+    pytest.param(minigrad.atan2, (TALL, WIDE), SPREAD, id="atan2"),
+    pytest.param(minigrad.maximum, (TALL, WIDE), SPREAD, id="maximum"),
+    pytest.param(minigrad.isclose, (TALL, WIDE), SPREAD, id="isclose"),
+    pytest.param(minigrad.where, (MASK, TALL, WIDE), ((1, 1), *SPREAD), id="where"),
+    pytest.param(lambda a, b: F.mse_loss(a, b), (X44, X44), SPREAD, id="mse_loss_mean"),
+]
+
+
+@pytest.mark.parametrize("fn, examples, shapes", BROADCAST)
+def test_an_op_that_broadcasts_past_its_result_is_refused(tmp_path, fn, examples, shapes):
+    """Ops that broadcast their arguments in a forward of their own (not a NumPy ufunc's)
+    were not sized at load: atan2 of inputs declared (3000, 1) and (1, 3000), its result
+    (4, 4), made 36 MB before the replay refused the result; mse_loss made as much and
+    returned its mean, refused by nothing (a traced mse_loss expands its inputs first)."""
+    path = edited_graph_file(tmp_path, static.trace(fn, *examples), _inputs(*shapes))
+    with pytest.raises(ValueError, match=r"nodes\[0\]: .* makes more than the \d+ elements"):
+        static.load(path)
+
+
 def _split(x):
     return x.split(2, 0)
 
@@ -195,6 +226,7 @@ HONEST = [
     pytest.param(_split, (X44,), id="split"),
     pytest.param(lambda x: x.split([1, 0, 3], 1), (X44,), id="split_sizes"),
     pytest.param(_interpolate, (ROW,), id="blend_along"),
+    *(pytest.param(*p.values[:2], id=p.id) for p in BROADCAST),
     pytest.param(
         lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"),
         (minigrad.arange(16.0).reshape(1, 1, 4, 4),),

@@ -80,6 +80,20 @@ GRAPH_ATTRS = {
 }
 
 
+# ops that broadcast their tensor arguments in a forward of their own (the ufunc ops' is
+# NumPy's), the losses among them before they reduce: atan2 of inputs declared (3000, 1) and
+# (1, 3000), its result (4, 4), made 36 MB before the replay refused the result
+BROADCASTING = {
+    *("atan2", "hypot", "fmod", "remainder", "logaddexp", "maximum", "minimum"),
+    *("maximum_share", "isclose", "where", "clamp", "masked_fill", "special_zeta"),
+    *("bitwise_left_shift", "bitwise_right_shift", "_standard_gamma_grad", "binomial", "normal"),
+    *("mse_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy"),
+    *("binary_cross_entropy_with_logits", "elu_grad", "gelu_grad", "hardsigmoid_grad"),
+    *("hardswish_grad", "hardtanh_grad", "leaky_relu_grad", "relu_grad", "sigmoid_grad"),
+    *("silu_grad", "softplus_grad", "tanh_grad", "softmax_grad", "log_softmax_grad"),
+}
+
+
 class GraphFileError(ValueError):
     """A graph file that is not what `graph.save` writes (or that asks for too much)."""
 
@@ -702,6 +716,9 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         return math.prod(np.broadcast_shapes(a[:-2], b[:-2])) * a[-2] * b[-1]
     if cls.ufunc is not None:  # elementwise: the inputs broadcast
         return math.prod(np.broadcast_shapes(*shapes.values())) if shapes else None
+    if op in BROADCASTING and shapes:  # a broadcast that outgrows every input is the result
+        size = math.prod(np.broadcast_shapes(*shapes.values()))
+        return size if size > max(math.prod(s) for s in shapes.values()) else None
     if op == "getitem":
         return _index_size(shapes["x"], attrs["index"])
     if op == "embedding":
