@@ -2,22 +2,26 @@
 that NumPy reads otherwise than the load-time check did (a bool as 1, a float as an int, more
 reps than dims, a negative rep after large ones), the m of an lu_permutation, a split into
 more pieces than its node has outputs, attributes of millions of items, and a blend_along
-(linear interpolation) whose picks lie outside its matrix; and a checkpoint whose dict keys
-all have one hash. Each test named `..._is_refused`
+(linear interpolation) whose picks lie outside its matrix, ops that broadcast in a forward
+of their own and gradient ops given inputs that do not fit one another; and a checkpoint
+whose dict keys all have one hash. Each test named `..._is_refused`
 failed on the code before its fix; what happened then is in its docstring. The others pin
 what must keep working.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
+import itertools
 import json
 import time
 import zipfile
 
 import numpy as np
 import pytest
-from helpers import edited_graph_file
+from helpers import edited_graph_file, peak_bytes
 
 import minigrad
 import minigrad.nn.functional as F
@@ -144,6 +148,54 @@ def test_an_op_that_broadcasts_past_its_result_is_refused(tmp_path, fn, examples
     path = edited_graph_file(tmp_path, static.trace(fn, *examples), _inputs(*shapes))
     with pytest.raises(ValueError, match=r"nodes\[0\]: .* makes more than the \d+ elements"):
         static.load(path)
+
+
+GRADIENTS = [
+    pytest.param(lambda x: F.gelu(x, approximate="tanh"), (X44,), id="gelu_grad"),
+    pytest.param(F.linear, (minigrad.ones(3, 4), minigrad.ones(5, 4)), id="linear_grad"),
+    pytest.param(lambda x: F.layer_norm(x, (4,)), (X44,), id="normalize_grad"),
+    pytest.param(
+        lambda x, w: F.cross_entropy(x, minigrad.tensor([0, 1, 2, 3]), weight=w, reduction="sum"),
+        (X44, minigrad.ones(4)),
+        id="cross_entropy_grad",
+    ),
+]
+
+
+@pytest.mark.parametrize("fn, examples", GRADIENTS)
+def test_gradient_ops_of_inputs_that_do_not_fit_are_refused(tmp_path, fn, examples):
+    """A gradient op (gelu_grad, linear_grad, normalize_grad, cross_entropy_grad) assumes its
+    inputs fit one another, as its forward op made them: declared (1500, 1) and (1, 1500),
+    they made 18-36 MB before the replay refused a result. For each pair of a backward
+    graph's inputs so declared, the file is now refused, or runs within 1 MB."""
+    from minigrad.static.autodiff import derive_backward
+
+    examples = [x.detach().requires_grad_() for x in examples]
+    graph = static.trace(fn, *examples)
+    _, backward, _ = derive_backward(graph, list(graph.inputs))
+    values = [backward.values[v] for v in backward.inputs]
+    refused = 0
+    for i, j in itertools.permutations(range(len(values)), 2):
+        shapes = [info.shape for info in values]
+        if not shapes[i] or not shapes[j]:
+            continue
+        shapes[i] = (1500,) + (1,) * (len(shapes[i]) - 1)
+        shapes[j] = (1,) * (len(shapes[j]) - 1) + (1500,)
+        path = edited_graph_file(tmp_path, backward, _inputs(*shapes))
+        try:
+            loaded = static.load(path)
+        except ValueError as exc:
+            assert "static.load" in str(exc)
+            refused += 1
+            continue
+        args = [minigrad.tensor(np.ones(shape, info.dtype)) for shape, info in zip(shapes, values)]
+        assert peak_bytes(functools.partial(_run_refused_or_not, loaded, args)) < 2**20
+    assert refused
+
+
+def _run_refused_or_not(graph, args) -> None:
+    with contextlib.suppress(RuntimeError):  # a result of another shape: refused after the op
+        graph(*args)
 
 
 def _split(x):

@@ -717,8 +717,17 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
     if cls.ufunc is not None:  # elementwise: the inputs broadcast
         return math.prod(np.broadcast_shapes(*shapes.values())) if shapes else None
     if op in BROADCASTING and shapes:  # a broadcast that outgrows every input is the result
-        size = math.prod(np.broadcast_shapes(*shapes.values()))
+        size = _spread(shapes.values())
         return size if size > max(math.prod(s) for s in shapes.values()) else None
+    if op == "linear_grad":  # gy (*, out), x (*, in), w (out, in): gx as x, gw as w
+        gy, x, w = shapes["gy"], shapes["x"], shapes["w"]
+        _fits(op, shapes, gy[:-1] == x[:-1] and gy[-1:] + x[-1:] == w)
+    if op == "normalize_grad":  # g and xhat alike, invstd broadcast over them
+        g = shapes["g"]
+        _fits(op, shapes, shapes["xhat"] == g and _spread([g, shapes["invstd"]]) == math.prod(g))
+    if op == "cross_entropy_grad":  # probs (N, C); scale and gy () or (N,)
+        probs = shapes["probs"]
+        _fits(op, shapes, len(probs) == 2 and {shapes["scale"], shapes["gy"]} <= {(), probs[:1]})
     if op == "getitem":
         return _index_size(shapes["x"], attrs["index"])
     if op == "embedding":
@@ -773,6 +782,22 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         reach = [d * (k - 1) + 1 for k, d in zip(geom.kernel, geom.dilation)]
         return math.prod(max(0, (n - r) // s + 1) for n, r, s in zip(padded, reach, geom.stride))
     return None
+
+
+def _spread(shapes) -> int:
+    """The elements of the shapes broadcast, or where they do not broadcast, of the largest
+    size along each dim (from the right): what a forward can make that broadcasts two of
+    them before it fails on a third (gelu_grad's gy and x, then its part)."""
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    return math.prod(max(sizes) for sizes in zip(*padded))
+
+
+def _fits(op: str, shapes: dict, fits: bool) -> None:
+    """Refuse the declared shapes of a gradient op's inputs that do not fit each other: its
+    forward assumes they do, and linear_grad of gy (1500, 1) and w (1, 1500) made 18 MB."""
+    if not fits:
+        raise GraphFileError(f"{op} of inputs declared {shapes} that do not fit one another")
 
 
 def _refs(v):
