@@ -198,6 +198,17 @@ def _run_refused_or_not(graph, args) -> None:
         graph(*args)
 
 
+def test_a_window_op_over_more_images_than_its_result_is_refused(tmp_path):
+    """The load-time size of a conv or pool counted the windows of one image: conv2d of an
+    input declared (1500, 1, 40, 40), its result (2, 1, 38, 38), made 78 MB (im2col's
+    columns, then the result) before the replay refused the result."""
+    fn = functools.partial(F.conv2d, weight=minigrad.ones(1, 1, 3, 3))
+    graph = static.trace(fn, minigrad.ones(2, 1, 40, 40))
+    path = edited_graph_file(tmp_path, graph, _inputs((1500, 1, 40, 40)))
+    with pytest.raises(ValueError, match=r"nodes\[0\]: conv2d .* more than the 2888 elements"):
+        static.load(path)
+
+
 def _split(x):
     return x.split(2, 0)
 
@@ -278,6 +289,10 @@ HONEST = [
     pytest.param(_split, (X44,), id="split"),
     pytest.param(lambda x: x.split([1, 0, 3], 1), (X44,), id="split_sizes"),
     pytest.param(_interpolate, (ROW,), id="blend_along"),
+    pytest.param(
+        lambda x: F.conv2d(x, minigrad.ones(1, 3, 3, 3)), (minigrad.ones(2, 3, 6, 6),), id="conv2d"
+    ),
+    pytest.param(lambda x: F.max_pool2d(x, 2), (minigrad.ones(2, 3, 6, 6),), id="max_pool2d"),
     *(pytest.param(*p.values[:2], id=p.id) for p in BROADCAST),
     pytest.param(
         lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"),

@@ -773,14 +773,16 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
             raise GraphFileError(f"{op} pads its input to more than {MAX_ELEMENTS} elements")
         return None
     geom = next((v for v in attrs.values() if isinstance(v, Geometry)), None)
-    if geom is not None and "x" in shapes:  # the padded input, and an element per window
+    if geom is not None and "x" in shapes:  # the padded input, an element per window and image
         dims = len(geom.kernel)
         lead, spatial = math.prod(shapes["x"][:-dims]), shapes["x"][-dims:]
         padded = [n + 2 * p for n, p in zip(spatial, geom.padding)]
         if lead * math.prod(padded) > MAX_ELEMENTS:
             raise GraphFileError(f"{op} pads its input to more than {MAX_ELEMENTS} elements")
         reach = [d * (k - 1) + 1 for k, d in zip(geom.kernel, geom.dilation)]
-        return math.prod(max(0, (n - r) // s + 1) for n, r, s in zip(padded, reach, geom.stride))
+        images = math.prod(shapes["x"][: -dims - 1])  # not the channels: conv2d's may shrink
+        windows = (max(0, (n - r) // s + 1) for n, r, s in zip(padded, reach, geom.stride))
+        return images * math.prod(windows)
     return None
 
 
