@@ -1,10 +1,12 @@
-"""Helpers the test files share: what a call raises in PyTorch and in minigrad, and how much
-memory a call takes."""
+"""Helpers the test files share: what a call raises in PyTorch and in minigrad, how much
+memory a call takes, and a saved graph file with its graph.json changed."""
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -49,3 +51,18 @@ def peak_bytes(call) -> int:
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def edited_graph_file(tmp_path, graph, edit) -> str:
+    """graph saved, and its graph.json changed by edit(doc): the path of the changed file."""
+    good, bad = tmp_path / "good.mgraph", tmp_path / "bad.mgraph"
+    graph.save(good)
+    with zipfile.ZipFile(good) as z:
+        doc = json.loads(z.read("graph.json"))
+        members = {n: z.read(n) for n in z.namelist() if n != "graph.json"}
+    edit(doc)
+    with zipfile.ZipFile(bad, "w") as z:  # stored: a long name would pass for a JSON bomb
+        z.writestr("graph.json", json.dumps(doc, ensure_ascii=False).encode())
+        for member, data in members.items():
+            z.writestr(member, data)
+    return str(bad)

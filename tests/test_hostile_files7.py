@@ -20,6 +20,7 @@ import zlib
 
 import numpy as np
 import pytest
+from helpers import edited_graph_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,22 +32,7 @@ from minigrad.datasets import load_mnist, read_idx
 
 def _edited(tmp_path, fn, examples, edit) -> str:
     """A graph traced from fn, saved, and its graph.json changed by edit(doc)."""
-    return _edited_graph(tmp_path, static.trace(fn, *examples), edit)
-
-
-def _edited_graph(tmp_path, graph, edit) -> str:
-    """graph saved, and its graph.json changed by edit(doc)."""
-    good, bad = tmp_path / "good.mgraph", tmp_path / "bad.mgraph"
-    graph.save(good)
-    with zipfile.ZipFile(good) as z:
-        doc = json.loads(z.read("graph.json"))
-        members = {n: z.read(n) for n in z.namelist() if n != "graph.json"}
-    edit(doc)
-    with zipfile.ZipFile(bad, "w") as z:  # stored: a long name would pass for a JSON bomb
-        z.writestr("graph.json", json.dumps(doc, ensure_ascii=False).encode())
-        for member, data in members.items():
-            z.writestr(member, data)
-    return str(bad)
+    return edited_graph_file(tmp_path, static.trace(fn, *examples), edit)
 
 
 def _attr(key, value, node=0):
@@ -228,7 +214,7 @@ def test_a_gradient_node_that_makes_more_than_it_declares_is_refused(
     graph = static.trace(fn, minigrad.ones(*shape, requires_grad=True))
     for _ in range(order):
         _, graph, _ = derive_backward(graph, [graph.inputs[0]])
-    path = _edited_graph(tmp_path, graph, edit)
+    path = edited_graph_file(tmp_path, graph, edit)
     with pytest.raises(ValueError, match="static.load: .*(result declares|pads its)"):
         static.load(path)
 

@@ -15,9 +15,10 @@ File format (a zip archive, version 2):
 # of it: every id is an int in range and defined before it is read, every op is a known op,
 # every attribute name is a parameter of that op and every value plain data of the kinds
 # above; sizes are bounded before anything is allocated (the archive's members, the JSON's
-# nesting, each declared shape, each array's header). Nothing from the file reaches
-# generated code, pickle or an import: a user's Function is saved as the ordinary ops its
-# forward was traced into, and its name is kept as text only.
+# nesting, the attributes' items, each declared shape, each array's header, the result an
+# op's attributes ask for). Nothing from the file reaches generated code, pickle or an
+# import: a user's Function is saved as the ordinary ops its forward was traced into, and
+# its name is kept as text only.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import collections
 import io
 import json
 import math
+import reprlib
 import unicodedata
 import zipfile
 import zlib
@@ -60,6 +62,10 @@ MAX_KERNEL_OFFSETS = 2**16  # of a conv or pool kernel: 256 x 256, or 40 x 40 x 
 # too); a traced Transformer's training step has a few thousand. Decoded, a value costs
 # ~10 us and ~300 bytes: 1,000,000 of them (20 MB of JSON) took 51 s to load under load
 MAX_VALUES = 2**18
+# items of the lists and tuples in all the attributes of a file: each is decoded, then walked
+# for references, a Python call at a time (~3 us): a getitem index of 4,000,000 took 13.6 s
+# to refuse. Attributes hold shapes, dims and sizes: a traced graph has a few per node.
+MAX_ATTR_ITEMS = 2**18
 DTYPES = {"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"}
 # graph-level ops a file may hold, with their attribute names (`python` runs a user's own
 # Python code, so it never comes from a file)
@@ -71,6 +77,20 @@ GRAPH_ATTRS = {
     "cond_grad": {"true", "false"},
     "while_loop": {"cond", "body", "max_iterations"},
     "while_grad": {"cond", "body", "max_iterations"},
+}
+
+
+# ops that broadcast their tensor arguments in a forward of their own (the ufunc ops' is
+# NumPy's), the losses among them before they reduce: atan2 of inputs declared (3000, 1) and
+# (1, 3000), its result (4, 4), made 36 MB before the replay refused the result
+BROADCASTING = {
+    *("atan2", "hypot", "fmod", "remainder", "logaddexp", "maximum", "minimum"),
+    *("maximum_share", "isclose", "where", "clamp", "masked_fill", "special_zeta"),
+    *("bitwise_left_shift", "bitwise_right_shift", "_standard_gamma_grad", "binomial", "normal"),
+    *("mse_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy"),
+    *("binary_cross_entropy_with_logits", "elu_grad", "gelu_grad", "hardsigmoid_grad"),
+    *("hardswish_grad", "hardtanh_grad", "leaky_relu_grad", "relu_grad", "sigmoid_grad"),
+    *("silu_grad", "softplus_grad", "tanh_grad", "softmax_grad", "log_softmax_grad"),
 }
 
 
@@ -220,6 +240,7 @@ class _Decoder:
     def __init__(self, reader: _Reader, max_iterations: int):
         self.reader, self.max_iterations = reader, max_iterations
         self.values_left = MAX_VALUES
+        self.attr_items_left = MAX_ATTR_ITEMS
 
     def graph(self, doc, depth: int) -> Graph:
         if depth > MAX_GRAPH_DEPTH:
@@ -298,6 +319,10 @@ class _Decoder:
         outputs = [defined.new(v, f"{where}.outputs") for v in _expect(doc["outputs"], list, "")]
         node = Node(op, inputs, outputs, attrs, saves)
         _check_result_size(node, graph, _check_node(node, where), where)
+        if op == "split":
+            _check_split(node, where)
+        if op == "blend_along":
+            _check_blend(node, graph, where)
         bound = attrs.get("max_iterations", self.max_iterations)  # the file's, or the caller's
         if op in ("while_loop", "while_grad"):
             attrs["max_iterations"] = bound
@@ -308,6 +333,13 @@ class _Decoder:
                 )
         return node
 
+    def items(self, items: list, where) -> list:
+        """items, counted against the file's MAX_ATTR_ITEMS before any is decoded."""
+        self.attr_items_left -= len(items)
+        if self.attr_items_left < 0:
+            raise GraphFileError(f"{where}: its attributes hold more than {MAX_ATTR_ITEMS} items")
+        return items
+
     def attr(self, v, depth, where, nesting):
         if nesting > MAX_NESTING:
             raise GraphFileError(f"{where}: nested more than {MAX_NESTING} deep")
@@ -316,13 +348,13 @@ class _Decoder:
         if v is None or isinstance(v, (bool, int, float)):
             return v
         if isinstance(v, list):
-            return [self.attr(x, depth, where, nesting + 1) for x in v]
+            return [self.attr(x, depth, where, nesting + 1) for x in self.items(v, where)]
         _expect(v, dict, where)
         if len(v) != 1:
             raise GraphFileError(f"{where}: unknown attribute encoding {sorted(v)!r}")
         ((tag, body),) = v.items()
         if tag == "tuple":
-            items = _expect(body, list, where)
+            items = self.items(_expect(body, list, where), where)
             return tuple(self.attr(x, depth, where, nesting + 1) for x in items)
         if tag == "slice":
             parts = _expect(body, list, where)
@@ -540,8 +572,10 @@ def _check_result_size(node: Node, graph: Graph, plan, where) -> None:
             attrs[positional[k]] = _declared(v, node, graph)
     try:
         size = _result_size(cls, shapes, attrs)
-    except GraphFileError:
-        raise
+    except GraphFileError as exc:
+        raise GraphFileError(f"{where}: {exc}") from None
+    except OverflowError as exc:  # an int past NumPy's range (an index of 2**63): no op takes it
+        raise GraphFileError(f"{where}: {node.op}: {exc}") from None
     except (KeyError, TypeError, ValueError, IndexError):  # what the op refuses as it runs
         return
     if size is not None:
@@ -555,6 +589,44 @@ def _refuse_larger(size: int, node: Node, graph: Graph, where) -> None:
             f"{where}: {node.op} of its inputs' declared shapes and its attributes makes more "
             f"than the {declared} elements its result declares"
         )
+
+
+def _check_split(node: Node, where) -> None:
+    """split makes a piece per size, all of them before the replay counts them against the
+    node's outputs: 3,000,000 sizes of 0 took 63 s and 460 MB to refuse."""
+    sizes = node.attrs.get("sizes")
+    if isinstance(sizes, (list, tuple)) and len(sizes) != node.n_results:
+        raise GraphFileError(
+            f"{where}: split into {len(sizes)} pieces, but the node has {node.n_results} outputs"
+        )
+
+
+def _check_blend(node: Node, graph: Graph, where) -> None:
+    """blend_along fills a (size, n) matrix with bincount(rows * n + cols), n being x's size
+    along dim, so its picks must lie in that matrix, of at most max_entries, as interpolate
+    makes them: rows of 10**7 in a file made 320 MB for a result of 8 elements. interpolate's
+    rows and cols are constants, so they are checked here, before anything runs."""
+    x, size, dim = node.inputs[0], node.attrs.get("size"), node.attrs.get("dim")
+    shape = () if x is None else graph.values[x].shape
+    if type(size) is not int or type(dim) is not int or not -len(shape) <= dim < len(shape):
+        raise GraphFileError(f"{where}: blend_along needs an input x, an int size and a dim of x")
+    n, most = shape[dim], OPS[node.op].max_entries
+    if size * n > most:
+        raise GraphFileError(
+            f"{where}: blend_along of a ({size}, {n}) matrix (at most {most} entries)"
+        )
+    for key, bound in (("rows", size), ("cols", n)):
+        ref = node.attrs.get(key)
+        const = graph.constants.get(node.inputs[ref.index]) if isinstance(ref, Ref) else None
+        if const is None:
+            raise GraphFileError(f"{where}: blend_along's {key} must be a constant of the file")
+        picks = const.array
+        if (
+            picks.dtype.kind not in "iu"
+            or picks.size
+            and not 0 <= picks.min() <= picks.max() < bound
+        ):
+            raise GraphFileError(f"{where}: blend_along's {key} must be ints in [0, {bound})")
 
 
 def _declared(v, node: Node, graph: Graph):
@@ -613,11 +685,22 @@ def _einsum_size(equation: str, shapes: list) -> int:
     return spanned * math.prod(sizes[c] for c in out.replace("...", ""))
 
 
-def _ints(v, most: int = MAX_NDIM) -> tuple:
-    """v as a tuple of at most `most` ints (one int: a 1-tuple); ValueError if it is not."""
+def _ints(attrs: dict, key: str, most: int = MAX_NDIM, least: int | None = None) -> tuple:
+    """Attribute `key` as a tuple of at most `most` ints (one int: a 1-tuple), each at least
+    `least`; anything else is refused. NOTE: the op would not refuse it all: NumPy takes a
+    bool as 1, a float as an int (arange(1e7)) and more reps than dims, and tile makes its
+    result a rep at a time, so (3000, 3000, -1) made 9 million elements before the -1 failed."""
+    v = attrs[key]
     v = (v,) if type(v) is int else v
-    if not isinstance(v, (tuple, list)) or len(v) > most or any(type(n) is not int for n in v):
-        raise ValueError("not a list of ints")
+    if (
+        not isinstance(v, (tuple, list))
+        or len(v) > most
+        or any(type(n) is not int or least is not None and n < least for n in v)
+    ):
+        at_least = "" if least is None else f", each at least {least}"
+        raise GraphFileError(
+            f"{key} {reprlib.repr(v)} is not an int or a list of at most {most} ints{at_least}"
+        )
     return tuple(v)
 
 
@@ -633,57 +716,90 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         return math.prod(np.broadcast_shapes(a[:-2], b[:-2])) * a[-2] * b[-1]
     if cls.ufunc is not None:  # elementwise: the inputs broadcast
         return math.prod(np.broadcast_shapes(*shapes.values())) if shapes else None
+    if op in BROADCASTING and shapes:  # a broadcast that outgrows every input is the result
+        size = _spread(shapes.values())
+        return size if size > max(math.prod(s) for s in shapes.values()) else None
+    if op == "linear_grad":  # gy (*, out), x (*, in), w (out, in): gx as x, gw as w
+        gy, x, w = shapes["gy"], shapes["x"], shapes["w"]
+        _fits(op, shapes, gy[:-1] == x[:-1] and gy[-1:] + x[-1:] == w)
+    if op == "normalize_grad":  # g and xhat alike, invstd broadcast over them
+        g = shapes["g"]
+        _fits(op, shapes, shapes["xhat"] == g and _spread([g, shapes["invstd"]]) == math.prod(g))
+    if op == "cross_entropy_grad":  # probs (N, C); scale and gy () or (N,)
+        probs = shapes["probs"]
+        _fits(op, shapes, len(probs) == 2 and {shapes["scale"], shapes["gy"]} <= {(), probs[:1]})
     if op == "getitem":
         return _index_size(shapes["x"], attrs["index"])
     if op == "embedding":
         return math.prod(shapes["index"]) * math.prod(shapes["weight"][1:])
     if op == "einsum":
+        if type(attrs["equation"]) is not str:  # else an AttributeError from the check
+            raise GraphFileError(f"equation {reprlib.repr(attrs['equation'])} is not text")
         return _einsum_size(attrs["equation"], shapes["operands"])
     if op == "linear":
         return math.prod(shapes["x"][:-1]) * math.prod(shapes["w"][:-1])
     if op == "repeat":
-        return math.prod(_ints(attrs["repeats"])) * math.prod(shapes["x"])
+        return math.prod(_ints(attrs, "repeats", least=0)) * math.prod(shapes["x"])
     if op == "repeat_slices":
-        shape, repeats, dim = list(shapes["x"]), attrs["repeats"], _ints(attrs["dim"])[0]
-        shape[dim] = shape[dim] * repeats if type(repeats) is int else sum(_ints(repeats, 2**31))
+        shape, dim = list(shapes["x"]), _ints(attrs, "dim")[0]
+        repeats = _ints(attrs, "repeats", 2**31, least=0)  # an int, or one per slice
+        shape[dim] = shape[dim] * repeats[0] if type(attrs["repeats"]) is int else sum(repeats)
         return math.prod(shape)
     if op == "one_hot":
-        return math.prod(shapes["labels"]) * _ints(attrs["num_classes"])[0]
+        return math.prod(shapes["labels"]) * _ints(attrs, "num_classes")[0]
     if op == "bincount":  # and its values' largest + 1, checked as it runs (executor.py)
-        return _ints(attrs["minlength"])[0]
+        return _ints(attrs, "minlength")[0]
     if op in ("histc", "histogram") and type(attrs["bins"]) is int:  # else edges: no larger
         return attrs["bins"]
     if op in ("col2im", "planes2im", "fold_windows3d", "unfold_backward", "index_add"):
-        return math.prod(_ints(attrs["shape"]))
+        return math.prod(_ints(attrs, "shape"))
     if op in ("blend_along", "fft_irfftn"):  # one dim of x resized
-        shape, dim = (
-            list(shapes["x"]),
-            _ints(attrs["dim"] if op == "blend_along" else attrs["dims"]),
-        )
-        shape[dim[-1]] = _ints(attrs["size"] if op == "blend_along" else attrs["n"])[0]
+        blend = op == "blend_along"
+        shape, dim = list(shapes["x"]), _ints(attrs, "dim" if blend else "dims")
+        shape[dim[-1]] = _ints(attrs, "size" if blend else "n")[0]
         return math.prod(shape)
+    if op == "lu_permutation":  # P (*, m, m) of the pivots (*, k)
+        return math.prod(shapes["pivots"][:-1]) * _ints(attrs, "m", least=0)[0] ** 2
     if op == "multinomial":
-        return math.prod(shapes["w"][:-1]) * _ints(attrs["num_samples"])[0]
+        return math.prod(shapes["w"][:-1]) * _ints(attrs, "num_samples")[0]
     if op == "pool_scatter":  # the result is cut from a padded plane
-        (n, c, h, w), (ph, pw) = _ints(attrs["padded"]), _ints(attrs["padding"])
+        (n, c, h, w), (ph, pw) = _ints(attrs, "padded"), _ints(attrs, "padding")
         if n * c * h * w > MAX_ELEMENTS:
             raise GraphFileError(f"{op} pads its result to more than {MAX_ELEMENTS} elements")
         return n * c * (h - 2 * ph) * (w - 2 * pw)
     if op == "pool_gather":  # picks from x padded
-        (n, c, h, w), (ph, pw) = shapes["x"], _ints(attrs["padding"])
+        (n, c, h, w), (ph, pw) = shapes["x"], _ints(attrs, "padding")
         if n * c * (h + 2 * ph) * (w + 2 * pw) > MAX_ELEMENTS:
             raise GraphFileError(f"{op} pads its input to more than {MAX_ELEMENTS} elements")
         return None
     geom = next((v for v in attrs.values() if isinstance(v, Geometry)), None)
-    if geom is not None and "x" in shapes:  # the padded input, and an element per window
+    if geom is not None and "x" in shapes:  # the padded input, an element per window and image
         dims = len(geom.kernel)
         lead, spatial = math.prod(shapes["x"][:-dims]), shapes["x"][-dims:]
         padded = [n + 2 * p for n, p in zip(spatial, geom.padding)]
         if lead * math.prod(padded) > MAX_ELEMENTS:
             raise GraphFileError(f"{op} pads its input to more than {MAX_ELEMENTS} elements")
         reach = [d * (k - 1) + 1 for k, d in zip(geom.kernel, geom.dilation)]
-        return math.prod(max(0, (n - r) // s + 1) for n, r, s in zip(padded, reach, geom.stride))
+        images = math.prod(shapes["x"][: -dims - 1])  # not the channels: conv2d's may shrink
+        windows = (max(0, (n - r) // s + 1) for n, r, s in zip(padded, reach, geom.stride))
+        return images * math.prod(windows)
     return None
+
+
+def _spread(shapes) -> int:
+    """The elements of the shapes broadcast, or where they do not broadcast, of the largest
+    size along each dim (from the right): what a forward can make that broadcasts two of
+    them before it fails on a third (gelu_grad's gy and x, then its part)."""
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    return math.prod(max(sizes) for sizes in zip(*padded))
+
+
+def _fits(op: str, shapes: dict, fits: bool) -> None:
+    """Refuse the declared shapes of a gradient op's inputs that do not fit each other: its
+    forward assumes they do, and linear_grad of gy (1500, 1) and w (1, 1500) made 18 MB."""
+    if not fits:
+        raise GraphFileError(f"{op} of inputs declared {shapes} that do not fit one another")
 
 
 def _refs(v):
