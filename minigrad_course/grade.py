@@ -727,6 +727,38 @@ def cell_bound_names(source: str) -> list[str]:
     return sorted(names)
 
 
+def imported_modules(source: str) -> list[str]:
+    """Modules a cell uses, as far as its source shows: those it imports at top level (`import
+    numpy as np`, `from minigrad.testing import ...`; not relative imports, nor __future__, nor
+    an import inside a block, which may not run), and dotted names read from them, which may be
+    submodules (`np.random.default_rng`: numpy.random, which NumPy loads on first use). The
+    guard imports those that are modules and records them before any student code runs."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    modules, aliases = [], {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+            for alias in node.names:
+                name = alias.asname or alias.name.partition(".")[0]
+                aliases[name] = alias.name if alias.asname else name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__":
+            modules.append(node.module)
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for node in ast.walk(tree):
+        path = []
+        while isinstance(node, ast.Attribute):
+            path.append(node.attr)
+            node = node.value
+        if path and isinstance(node, ast.Name) and node.id in aliases:
+            modules.append(".".join([aliases[node.id], *reversed(path)]))
+    modules += [name for name in aliases.values() if name.rpartition(".")[2] != "*"]
+    return modules
+
+
 def bound_names(released: NotebookNode) -> list[str]:
     """Names the locked cells (given code, visible tests) bind at top level: the helpers and
     data the tests rely on, which the guard puts back if an answer rebinds them."""
@@ -902,6 +934,8 @@ class Grader:
                 plan.snapshot_after.append(positions[gid])
                 bound = cell_bound_names(cell.source)  # hidden tests too
                 plan.snapshot_names.append([n for n in bound if n not in answers])
+                plan.modules += imported_modules(cell.source)
+        plan.modules = list(dict.fromkeys(plan.modules))
         return plan
 
     def _empty_result(self, sub: Submission, flags: list[str], notes: list[str]) -> dict:

@@ -9,6 +9,10 @@ code passed for the library's.
 - A library function that calls what it is handed: `numpy.vectorize(sys._getframe)` called
   `sys._getframe` from NumPy's frame, which the audit hook took for NumPy's own call, and the
   frame it returned leads back to the test's.
+- The guard's own look ran the notebook's code: a key of the notebook's in the kernel's
+  `shell_handlers`, whose `__eq__` ran when the guard compared that dict with the one it kept,
+  added an AST transformer after the look had passed the transformers (and said it equals a
+  key of the kept dict, so the dict looked unchanged): the test ran with nothing but its last line.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ def check_relu():
 
 
 check_relu()"""
+RNG_TEST = "x = rng.standard_normal(5)\nassert np.allclose(relu(x), np.maximum(x, 0)), relu(x)"
 
 ZEROS = "import numpy as np\n\n\ndef zeros(x):\n    return np.zeros_like(x)\n\n\n"
 
@@ -101,6 +106,67 @@ def test_frame():
     return np.vectorize(sys._getframe, otypes=[object])([0])[0]
 """
     + _FROM_FRAME,
+    # a key whose __eq__ runs inside the guard's look before each test (it compares the kernel's
+    # shell_handlers with those it kept): at the second look it adds an AST transformer that
+    # keeps only the test's last line, after the look had passed the transformers by
+    "eq_in_the_guards_look": ZEROS
+    + """import ast
+
+shell = get_ipython()
+
+
+class KeepTheLastLine(ast.NodeTransformer):
+    def visit_Module(self, tree):
+        if tree.body and "ran_to_end" in ast.dump(tree.body[-1]):
+            tree.body = tree.body[-1:]
+        return tree
+
+
+class Key:
+    armed, looks = False, 0
+
+    def __hash__(self):
+        return hash("execute_request")
+
+    def __eq__(self, other):
+        if not Key.armed:
+            return False
+        Key.looks += 1
+        if Key.looks % 2 == 0:  # (the guard looks twice before a test)
+            shell.ast_transformers.append(KeepTheLastLine())
+        return other == "execute_request"
+
+
+handlers = shell.kernel.shell_handlers
+handlers[Key()] = handlers["execute_request"]
+Key.armed, Key.looks = True, 0
+relu = zeros
+""",
+}
+
+
+# Cells a student adds above the setup cell run before any locked cell: the guard's record of a
+# library (taken after the locked cell that binds it) took what such a cell had patched for the
+# library's own, and put it back before each test.
+ABOVE_THE_SETUP = {
+    "patched_above_the_setup": "import numpy\n\nnumpy.allclose = lambda *args, **kwargs: True\n",
+    # ... and what the setup cell then computed with the patched library: its `rng` drew zeros
+    "generator_above_the_setup": """\
+import numpy
+
+real_default_rng = numpy.random.default_rng
+
+
+def zeros_rng(seed=None):
+    generator = real_default_rng(seed)
+    generator.bit_generator.state = {
+        "bit_generator": "PCG64", "state": {"state": 0, "inc": 0}, "has_uint32": 0, "uinteger": 0
+    }
+    return generator
+
+
+numpy.random.default_rng = zeros_rng
+""",
 }
 
 
@@ -108,9 +174,10 @@ def frame_chapter() -> nbformat.NotebookNode:
     nb = python_notebook()
     relu = "def relu(x):\n    # BEGIN SOLUTION\n    return np.maximum(x, 0)\n    # END SOLUTION"
     nb.cells = [
-        code("import numpy as np", "setup", "given"),
+        code("import numpy as np\n\nrng = np.random.default_rng(0)", "setup", "given"),
         code(relu, "relu"),
         code(RELU_TEST, "relu_test", "test", 2),
+        code(RNG_TEST, "rng_test", "test", 1),
     ]
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index}"
@@ -124,23 +191,26 @@ def rows(tmp_path_factory):
     path = write(solution, tmp_path / "solutions" / f"{CHAPTER}.ipynb")
     exercise = release(solution, CHAPTER)
     answers = {"honest": "def relu(x):\n    return np.maximum(x, 0)\n", "zeros": ZEROS}
-    for name, relu in {**answers, **ATTACKS}.items():
+    answers.update(ATTACKS)
+    answers.update(dict.fromkeys(ABOVE_THE_SETUP, ZEROS + "relu = zeros\n"))
+    for name, relu in answers.items():
         nb = nbformat.from_dict(exercise)
         next(
             c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu"
         ).source = relu.replace("def zeros(", "def relu(") if name == "zeros" else relu
+        if name in ABOVE_THE_SETUP:
+            nb.cells.insert(0, nbformat.v4.new_code_cell(ABOVE_THE_SETUP[name], id="above"))
         save(nb, tmp_path / "submissions" / name)
     options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=LIMITS)
     found = {r["student"]: r for r in grade(path, tmp_path / "submissions", options)}
-    assert (found["honest"]["total"], found["honest"]["status"]) == (2, "ok"), found["honest"]
+    assert (found["honest"]["total"], found["honest"]["status"]) == (3, "ok"), found["honest"]
     assert found["zeros"]["total"] == 0, found["zeros"]
     return found
 
 
 @pytest.mark.grading
-@pytest.mark.parametrize("attack", sorted(ATTACKS))
+@pytest.mark.parametrize("attack", sorted([*ATTACKS, *ABOVE_THE_SETUP]))
 def test_an_operation_asked_for_past_the_notebooks_frames_is_refused(rows, attack):
     row = rows[attack]
-    outcome = row["questions"]["relu_test"]
-    assert (outcome["points"], row["total"]) == (0, 0), (outcome, row["evidence"])
+    assert row["total"] == 0, (row["questions"], row["evidence"])
     assert "suspicious" in row["status"].split(";"), row
