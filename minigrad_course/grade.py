@@ -21,6 +21,7 @@ import builtins
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import json
 import os
 import pwd
@@ -759,6 +760,14 @@ def imported_modules(source: str) -> list[str]:
     return modules
 
 
+def is_module(name: str) -> bool:
+    """Whether name is a module this environment has (its parent packages get imported here)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except Exception:  # a parent that is not a package, or fails to import: the cell will say
+        return False
+
+
 def bound_names(released: NotebookNode) -> list[str]:
     """Names the locked cells (given code, visible tests) bind at top level: the helpers and
     data the tests rely on, which the guard puts back if an answer rebinds them."""
@@ -795,6 +804,15 @@ class Grader:
         self.results: dict[str, dict] = {}  # by Submission.key
         self.hidden = hidden_lines(self.solution)
         self.locked_names = bound_names(release(self.solution, self.chapter))
+        # (only the names that are modules go to the kernel: the others are names the hidden
+        # tests read, which the kernel's code would see)
+        used = [
+            m
+            for c in self.solution.cells
+            if nbf.role(c) in (nbf.TEST, nbf.GIVEN)
+            for m in imported_modules(c.source)
+        ]
+        self.modules = [m for m in dict.fromkeys(used) if is_module(m)]
 
     def students(self) -> list[Submission]:
         """A submission per student folder (a link: invalid) and per notebook lying directly in
@@ -934,8 +952,7 @@ class Grader:
                 plan.snapshot_after.append(positions[gid])
                 bound = cell_bound_names(cell.source)  # hidden tests too
                 plan.snapshot_names.append([n for n in bound if n not in answers])
-                plan.modules += imported_modules(cell.source)
-        plan.modules = list(dict.fromkeys(plan.modules))
+        plan.modules = list(self.modules)
         return plan
 
     def _empty_result(self, sub: Submission, flags: list[str], notes: list[str]) -> dict:
