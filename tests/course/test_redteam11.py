@@ -1,6 +1,9 @@
-"""Attacks on the grader found by an eleventh look: the guards decide whose code asks for a
-refused operation by walking the stack that asks, and a stack that never shows the notebook's
-code passed for the library's.
+"""Attacks on the grader found by an eleventh look, at the seams of the grading guard. Each row
+earned the question's points with a relu that returns zeros; each now earns nothing and is
+`suspicious`, beside an honest student who keeps every point.
+
+The guards decide whose code asks for a refused operation by walking the stack that asks, and a
+stack that never shows the notebook's code passed for the library's:
 
 - Another thread: a thread runs only `threading`'s frames (or `concurrent.futures`', or
   `unittest.mock`'s), so a module's attribute set there (`setattr` as a thread's target) while
@@ -13,6 +16,9 @@ code passed for the library's.
   `shell_handlers`, whose `__eq__` ran when the guard compared that dict with the one it kept,
   added an AST transformer after the look had passed the transformers (and said it equals a
   key of the kept dict, so the dict looked unchanged): the test ran with nothing but its last line.
+- A cell the student puts above the setup cell runs before the guard had recorded the libraries
+  the tests use: what it patched (`numpy.allclose`, `numpy.random.default_rng`) was taken for the
+  library's own.
 """
 
 from __future__ import annotations
@@ -39,7 +45,8 @@ def check_relu():
 check_relu()"""
 RNG_TEST = "x = rng.standard_normal(5)\nassert np.allclose(relu(x), np.maximum(x, 0)), relu(x)"
 
-ZEROS = "import numpy as np\n\n\ndef zeros(x):\n    return np.zeros_like(x)\n\n\n"
+# A wrong relu (zeros), and `zeros` for the attacks that define relu themselves.
+ZEROS = "import numpy as np\n\n\ndef zeros(x):\n    return np.zeros_like(x)\n\n\nrelu = zeros\n"
 
 # A wrong relu that zeroes the test's x, found in the frame of the function named check_relu.
 _FROM_FRAME = """
@@ -140,7 +147,6 @@ class Key:
 handlers = shell.kernel.shell_handlers
 handlers[Key()] = handlers["execute_request"]
 Key.armed, Key.looks = True, 0
-relu = zeros
 """,
 }
 
@@ -192,12 +198,12 @@ def rows(tmp_path_factory):
     exercise = release(solution, CHAPTER)
     answers = {"honest": "def relu(x):\n    return np.maximum(x, 0)\n", "zeros": ZEROS}
     answers.update(ATTACKS)
-    answers.update(dict.fromkeys(ABOVE_THE_SETUP, ZEROS + "relu = zeros\n"))
+    answers.update(dict.fromkeys(ABOVE_THE_SETUP, ZEROS))
     for name, relu in answers.items():
         nb = nbformat.from_dict(exercise)
         next(
             c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu"
-        ).source = relu.replace("def zeros(", "def relu(") if name == "zeros" else relu
+        ).source = relu
         if name in ABOVE_THE_SETUP:
             nb.cells.insert(0, nbformat.v4.new_code_cell(ABOVE_THE_SETUP[name], id="above"))
         save(nb, tmp_path / "submissions" / name)
@@ -210,7 +216,7 @@ def rows(tmp_path_factory):
 
 @pytest.mark.grading
 @pytest.mark.parametrize("attack", sorted([*ATTACKS, *ABOVE_THE_SETUP]))
-def test_an_operation_asked_for_past_the_notebooks_frames_is_refused(rows, attack):
+def test_attacks_on_the_guards_seams_earn_nothing_and_are_flagged(rows, attack):
     row = rows[attack]
     assert row["total"] == 0, (row["questions"], row["evidence"])
     assert "suspicious" in row["status"].split(";"), row
