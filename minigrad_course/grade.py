@@ -21,6 +21,7 @@ import builtins
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import json
 import os
 import pwd
@@ -727,6 +728,46 @@ def cell_bound_names(source: str) -> list[str]:
     return sorted(names)
 
 
+def imported_modules(source: str) -> list[str]:
+    """Modules a cell uses, as far as its source shows: those it imports at top level (`import
+    numpy as np`, `from minigrad.testing import ...`; not relative imports, nor __future__, nor
+    an import inside a block, which may not run), and dotted names read from them, which may be
+    submodules (`np.random.default_rng`: numpy.random, which NumPy loads on first use). The
+    guard imports those that are modules and records them before any student code runs."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    modules, aliases = [], {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+            for alias in node.names:
+                name = alias.asname or alias.name.partition(".")[0]
+                aliases[name] = alias.name if alias.asname else name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__":
+            modules.append(node.module)
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for node in ast.walk(tree):
+        path = []
+        while isinstance(node, ast.Attribute):
+            path.append(node.attr)
+            node = node.value
+        if path and isinstance(node, ast.Name) and node.id in aliases:
+            modules.append(".".join([aliases[node.id], *reversed(path)]))
+    modules += [name for name in aliases.values() if name.rpartition(".")[2] != "*"]
+    return modules
+
+
+def is_module(name: str) -> bool:
+    """Whether name is a module this environment has (its parent packages get imported here)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except Exception:  # a parent that is not a package, or fails to import: the cell will say
+        return False
+
+
 def bound_names(released: NotebookNode) -> list[str]:
     """Names the locked cells (given code, visible tests) bind at top level: the helpers and
     data the tests rely on, which the guard puts back if an answer rebinds them."""
@@ -763,6 +804,15 @@ class Grader:
         self.results: dict[str, dict] = {}  # by Submission.key
         self.hidden = hidden_lines(self.solution)
         self.locked_names = bound_names(release(self.solution, self.chapter))
+        # (only the names that are modules go to the kernel: the others are names the hidden
+        # tests read, which the kernel's code would see)
+        used = [
+            m
+            for c in self.solution.cells
+            if nbf.role(c) in (nbf.TEST, nbf.GIVEN)
+            for m in imported_modules(c.source)
+        ]
+        self.modules = [m for m in dict.fromkeys(used) if is_module(m)]
 
     def students(self) -> list[Submission]:
         """A submission per student folder (a link: invalid) and per notebook lying directly in
@@ -902,6 +952,7 @@ class Grader:
                 plan.snapshot_after.append(positions[gid])
                 bound = cell_bound_names(cell.source)  # hidden tests too
                 plan.snapshot_names.append([n for n in bound if n not in answers])
+        plan.modules = list(self.modules)
         return plan
 
     def _empty_result(self, sub: Submission, flags: list[str], notes: list[str]) -> dict:

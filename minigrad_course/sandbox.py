@@ -137,7 +137,7 @@ GUARD_REQUESTS_FILE = ".minigrad-guard-requests"  # what each signal asks (see r
 END_NAME = "__minigrad_test_ran_to_end__"  # the function each graded test's last line calls
 NOT_TO_ITS_END = "not passed: the test did not run to its end (its reply said ok)"
 _GUARD_SETUP = r"""
-def _minigrad_guard(bound, given, key_file, requests_file):
+def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
     import asyncio, builtins, inspect, json, os, signal, sys, threading, time, types
     with open(key_file, encoding="ascii") as f:
         key = f.read()
@@ -535,12 +535,10 @@ def _minigrad_guard(bound, given, key_file, requests_file):
             return None
         if busy(frame):
             return answer(started, ["a cell was still running after its reply"], refuse=True)
-        # A given cell gets the helpers and data back too: `Y = X * 2` after an answer that
-        # zeroed X in place was the given cell's zeros, which it vouched for.
+        # A given cell gets the helpers, data and libraries back too: `Y = X * 2` after an answer
+        # that zeroed X in place was the given cell's zeros, which it vouched for.
         if cell in given:
-            found = []
-            put_data_back(found)
-            return answer(started, found)
+            return answer(started, put_back())
         # NOTE: a thread (or a timer's signal handler) can patch again right after this
         # handler returns, before the test is compiled: one that kept swapping the shell's
         # compiler passed every test of a notebook of wrong answers. So the kernel gets a
@@ -555,11 +553,35 @@ def _minigrad_guard(bound, given, key_file, requests_file):
             start_watch()
         answer(started, found + again + running, refuse=bool(again or running))
 
+    # NOTE: the look must not run the notebook's code, yet objects of the notebook's that it
+    # compares can: a key of the notebook's in the kernel's shell_handlers, whose __eq__ ran as the
+    # look compared them with the kept ones, added an AST transformer after the look had passed
+    # the transformers by, and the test ran with nothing but its last line (2 points, status
+    # review). The look is traced: the notebook's code that runs in it is found (and in the
+    # second look, the test is not run).
+    ran = []
+
+    def watching(frame, event, arg):
+        code = frame.f_code
+        if code.co_filename != own_file and student_code(code):
+            ran.append(code.co_name)
+
     def put_back():
         found = []
         if sys.gettrace() is not tracing[0] or sys.getprofile() is not tracing[1]:
             found.append("sys.settrace/setprofile was set")
-        settrace(tracing[0]); setprofile(tracing[1])
+        setprofile(tracing[1])
+        settrace(watching)
+        try:
+            put_each_back(found)
+        finally:
+            settrace(tracing[0])
+        if ran:
+            found.append(f"the notebook's code ran while the grading guard looked ({ran[0]:.40})")
+            ran.clear()
+        return found
+
+    def put_each_back(found):
         for name, stream in streams.items():
             if getattr(sys, name) is not stream:
                 found.append(f"sys.{name} was replaced")
@@ -638,7 +660,6 @@ def _minigrad_guard(bound, given, key_file, requests_file):
         found += dict.fromkeys(unasked)
         unasked.clear()
         restore_imports(found)
-        return found
 
     def put_data_back(found):
         for name, value in names.items():
@@ -770,13 +791,23 @@ def _minigrad_guard(bound, given, key_file, requests_file):
                                 "sys._setprofileallthreads", "sys.monitoring.register_callback"))
     inside = set()  # threads now in the hook: its own frame lookups are audited too
 
-    def asked_by_the_notebook():
+    def asked_by_the_notebook(spelled):
         try:
-            return notebook_frame(getframe(2))  # the caller of the audited operation, or of
-        except Exception:  # _signal.signal; none, or the recursion limit: refuse, not guess
+            return notebook_frame(getframe(2), spelled)  # the caller of the audited operation,
+        except Exception:  # or of _signal.signal; none, or the recursion limit: refuse, not guess
             return True
 
-    def notebook_frame(frame):
+    # NOTE: a library function that calls what it was handed asks for nothing itself: a thread's
+    # target (threading.Thread(target=sys._current_frames), a pool's submit) or
+    # numpy.vectorize(sys._getframe) ran the operation from a library's frame, taken for the
+    # library's own call, and handed the answer the test's frames (2 points, status ok). The first
+    # library frame owns the operation only if its code names what it called (spelled: the
+    # operation, or the relay below it) or is the relay's module; else whoever handed it asks. A
+    # thread whose frames never show who that was (its target handed by the notebook, or started
+    # with _thread) is the notebook's. (spelled None: the first library frame owns it, as the
+    # import system's helper that calls compile for it.)
+    def notebook_frame(frame, spelled):
+        handed, below = False, None
         while frame is not None:
             code = frame.f_code
             if code.co_filename == own_file:
@@ -786,10 +817,16 @@ def _minigrad_guard(bound, given, key_file, requests_file):
             name = dict.get(frame.f_globals, "__name__")
             relay = type(name) is str and (name in relays or name == "logging"
                                            and code.co_name in ("currentframe", "<lambda>"))
-            if not relay:
-                return False
+            if not relay and not handed:
+                if spelled is None or frame.f_globals is below:
+                    return False
+                if not spelled.isdisjoint(code.co_names):
+                    return False
+                handed = True
+            qualname = getattr(code, "co_qualname", code.co_name)  # (Python 3.11+)
+            below, spelled = frame.f_globals, frozenset(str.split(qualname, "."))
             frame = frame.f_back
-        return False
+        return get_ident() != main_ident
 
     def compiled_as(filename):
         if type(filename) is bytes:
@@ -835,9 +872,15 @@ def _minigrad_guard(bound, given, key_file, requests_file):
         me = get_ident()
         if me in inside:
             return
+        if event[:7] == "object.":
+            spelled = frozenset((str(args[1]), "getattr", "setattr", "delattr"))
+        elif event in ("compile", "code.__new__") or event[:7] == "ctypes.":
+            spelled = None
+        else:  # sys._getframe: _getframe
+            spelled = frozenset((str.rpartition(event, ".")[2],))
         inside.add(me)
         try:
-            theirs = asked_by_the_notebook()
+            theirs = asked_by_the_notebook(spelled)
         finally:
             inside.discard(me)
         if theirs:
@@ -863,7 +906,7 @@ def _minigrad_guard(bound, given, key_file, requests_file):
                            "signals (SIGUSR1, SIGUSR2) are its own")
 
     def signal_without_frames(signalnum, handler):
-        if asked_by_the_notebook():
+        if asked_by_the_notebook(frozenset(("signal",))):
             number = signal_number(signalnum)
             if number is None or number in guard_signals:
                 refuse_guard_signal("signal.signal of the guard's signal")
@@ -875,7 +918,7 @@ def _minigrad_guard(bound, given, key_file, requests_file):
         return install(signalnum, handler)
 
     def mask_without_guard_signals(how, signals):
-        if asked_by_the_notebook():
+        if asked_by_the_notebook(frozenset(("pthread_sigmask",))):
             numbers = [signal_number(s) for s in signals]
             how = int(how) if type(how) is int or type(how) is signal.Sigmasks else None
             if how != signal.SIG_UNBLOCK and (None in numbers or how is None
@@ -954,7 +997,8 @@ def _minigrad_guard(bound, given, key_file, requests_file):
                 if not handed and (frame.f_globals is own or library):
                     return False
                 frame = frame.f_back
-            return False
+            # (a thread's frames that never showed who asked: see notebook_frame)
+            return get_ident() != main_ident
         except Exception:  # the recursion limit: refuse, not guess
             return True
 
@@ -1221,6 +1265,20 @@ def _minigrad_guard(bound, given, key_file, requests_file):
         return list(dict.fromkeys(found))
 
     guard_module(builtins)
+    # NOTE: a library is recorded as it is before any student code runs: recorded after the
+    # locked cell that binds it, what a cell the student put above the setup cell had patched
+    # (numpy.allclose saying "all close") was taken for the library's own and put back before each
+    # test (2 points, status ok). So the modules the locked cells import are imported here, and
+    # put back before each locked cell too (what a given cell computes is the original's).
+    for name in libraries_used:
+        try:
+            importlib.import_module(name)
+        except Exception:  # (the locked cell's own import says what is wrong)
+            continue
+    packages = {str.partition(name, ".")[0] for name in libraries_used}
+    for name, module in list(sys.modules.items()):
+        if str.partition(name, ".")[0] in packages and type(module) is types.ModuleType:
+            remember_module(module)
     shell.user_ns[__END_NAME__] = reached_end
     names[__END_NAME__] = reached_end
     sys.addaudithook(audit)
@@ -1248,7 +1306,7 @@ _minigrad_types.FunctionType(
     _minigrad_guard.__code__,
     {"__builtins__": dict(vars(_minigrad_builtins)), "__name__": "minigrad_course.guard",
      "get_ipython": get_ipython},
-)(__BOUND__, __GIVEN__, __KEY_FILE__, __REQUESTS_FILE__)
+)(__BOUND__, __GIVEN__, __MODULES__, __KEY_FILE__, __REQUESTS_FILE__)
 del _minigrad_guard, _minigrad_builtins, _minigrad_types
 """
 
@@ -1633,6 +1691,9 @@ class GuardPlan:
     # the names each cell of snapshot_after binds at top level, in the same order: the helpers
     # and data the guard puts back before each test
     snapshot_names: list[list[str]] = field(default_factory=list)
+    # the modules the locked cells import (at top level): the guard records them before any
+    # student code runs
+    modules: list[str] = field(default_factory=list)
 
 
 # The kernel's ports are picked free, then bound by the kernel: on a busy machine another process
@@ -1693,6 +1754,7 @@ def _execute_once(
             _GUARD_SETUP.replace("__TAG__", GUARD_TAG)
             .replace("__BOUND__", repr(bound))
             .replace("__GIVEN__", repr(given))
+            .replace("__MODULES__", repr(guard.modules))
             .replace("__KEY_FILE__", repr(str(key_file)))
             .replace("__REQUESTS_FILE__", repr(str(asks_path)))
             .replace("__END_NAME__", repr(END_NAME))
