@@ -14,7 +14,7 @@ CASES = {
     "conv1d_strided_padded": ("conv1d", (4, 9), (6, 4, 3), {"stride": 2, "padding": 1}),
     "conv1d_grouped": ("conv1d", (4, 9), (6, 2, 3), {"groups": 2}),
     "conv2d": ("conv2d", (3, 7, 6), (5, 3, 3, 2), {}),
-    "conv2d_1x1": ("conv2d", (3, 7, 6), (5, 3, 1, 1), {}),
+    "conv2d_1x1": ("conv2d", (3, 7, 6), (5, 3, 1, 1), {}),  # planes (Wo >= kw C)
     "conv2d_strided_dilated": ("conv2d", (3, 7, 6), (5, 3, 2, 2), {"stride": 2, "dilation": 2}),
     "conv2d_grouped": ("conv2d", (4, 7, 6), (6, 2, 3, 3), {"groups": 2, "padding": 1}),
     "conv2d_depthwise": ("conv2d", (4, 7, 6), (4, 1, 3, 3), {"groups": 4}),
@@ -22,6 +22,8 @@ CASES = {
     "conv3d_grouped": ("conv3d", (4, 5, 4, 6), (6, 2, 2, 2, 2), {"groups": 2, "padding": 1}),
     "conv_transpose1d": ("conv_transpose1d", (4, 9), (4, 3, 3), {"stride": 2}),
     "conv_transpose2d": ("conv_transpose2d", (4, 5, 6), (4, 3, 3, 2), {}),
+    # 16 x 16 pixels: the product per kernel offset (col2im's blocks layout)
+    "conv_transpose2d_wide": ("conv_transpose2d", (2, 16, 16), (2, 3, 3, 3), {"padding": 1}),
     "conv_transpose2d_grouped": (
         "conv_transpose2d",
         (4, 5, 6),
@@ -47,12 +49,13 @@ def test_empty_batch_equals_torch(name, bias):
     want = getattr(torch.nn.functional, op)(tx, tw, tb if bias else None, **kwargs)
     got = getattr(F, op)(mx, mw, mb if bias else None, **kwargs)
     assert got.shape == tuple(want.shape) and want.shape[0] == 0
-    # a gradient of ones on the (empty) output, then the sum's backward as a second path
+    assert got.dtype == minigrad.float64
+    # a gradient of ones on the (empty) output; the module test below takes .sum().backward()
     want.backward(torch.ones_like(want))
     got.backward(minigrad.ones(*got.shape, dtype=got.dtype))
     assert mx.grad.shape == tuple(tx.grad.shape) == x.shape
     np.testing.assert_array_equal(mw.grad.numpy(), tw.grad.numpy())
-    assert not tw.grad.any() and mw.grad.shape == weight_shape
+    assert not tw.grad.any() and mw.grad.shape == weight_shape and mw.grad.dtype == got.dtype
     if bias:
         np.testing.assert_array_equal(mb.grad.numpy(), tb.grad.numpy())
         assert mb.grad.shape == (out_channels,) and not tb.grad.any()
