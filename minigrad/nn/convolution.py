@@ -160,7 +160,8 @@ def conv_transpose2d(
     else:
         filters = weight.reshape(groups, cg, og, kh, kw).permute(0, 1, 3, 4, 2)
         cols = rows @ filters.reshape(groups, cg, kh * kw * og)  # (N, g, H*W, kh*kw*O/g)
-        y = Col2Im.apply(cols.reshape(n * groups * h * w, -1), shape, geom)
+        # the sizes, not -1: an empty batch (N = 0) has them too
+        y = Col2Im.apply(cols.reshape(n * groups * h * w, kh * kw * og), shape, geom)
     y = reshape_if_needed(y, (n, groups * og, *size))  # no node when groups == 1
     if bias is not None:
         y = y + bias.reshape(-1, 1, 1)

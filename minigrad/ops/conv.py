@@ -155,17 +155,15 @@ def _im2col(xp, array, geom: Geometry, blocks: bool = False):
     """
     n, c, h, w = array.shape
     ho, wo = geom.out_size(h, w)
-    offsets = math.prod(geom.kernel)  # (sizes, not -1: an empty batch has 0 rows)
     windows = _windows(xp, _channels_last(xp, array, geom.padding), geom, ho, wo)
+    k = math.prod(geom.kernel)  # the sizes, not -1: an empty batch (N = 0) has them too
     if blocks:
-        return xp.ascontiguousarray(windows.transpose(0, 3, 4, 1, 2, 5)).reshape(
-            n, offsets, ho * wo, c
-        )
+        return xp.ascontiguousarray(windows.transpose(0, 3, 4, 1, 2, 5)).reshape(n, k, ho * wo, c)
     if c > 1:
-        return xp.ascontiguousarray(windows).reshape(n * ho * wo, offsets * c)
+        return xp.ascontiguousarray(windows).reshape(n * ho * wo, k * c)
     # NOTE: with one channel the rows layout is the transpose of the kernel offsets' planes: a
     # view, no second copy (the matmuls take either memory order)
-    return xp.ascontiguousarray(windows.transpose(3, 4, 0, 1, 2, 5)).reshape(offsets, n * ho * wo).T
+    return xp.ascontiguousarray(windows.transpose(3, 4, 0, 1, 2, 5)).reshape(k, n * ho * wo).T
 
 
 def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
@@ -185,8 +183,9 @@ def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
     elif xp is np and cols.flags.c_contiguous:
         each = _row_blocks(cols, n * ho * wo, c)
     else:
-        offsets = math.prod(geom.kernel)
-        cols = xp.ascontiguousarray(cols.reshape(n * ho * wo, offsets, c).transpose(1, 0, 2))
+        cols = xp.ascontiguousarray(
+            cols.reshape(n * ho * wo, math.prod(geom.kernel), c).transpose(1, 0, 2)
+        )
         each = (cols[k] for k in range(cols.shape[0]))
     windows = _windows(xp, out, geom, ho, wo)
     kw = geom.kernel[1]
@@ -205,9 +204,8 @@ def _row_blocks(cols, rows: int, c: int):
     to (16, 32, 32, 32)) paid its page faults on every call. conv_transpose2d (16, C, 32, 32)
     3x3 to O channels: C 16 O 32 4.1 -> 3.1 ms, C 32 O 16 2.5 -> 1.9, C 64 O 64 17.1 -> 13.5
     (PyTorch 1.0 / 0.8 / -; load 1.4)."""
-    runs = cols.reshape(rows, cols.shape[1] // c, c).view(np.dtype((np.void, c * cols.itemsize)))[
-        ..., 0
-    ]
+    offsets = cols.shape[1] // c  # not -1: an empty batch (rows = 0) has it too
+    runs = cols.reshape(rows, offsets, c).view(np.dtype((np.void, c * cols.itemsize)))[..., 0]
     buffer = np.empty(rows, runs.dtype)
     block = buffer.view(cols.dtype).reshape(rows, c)
     for k in range(runs.shape[1]):
@@ -351,7 +349,7 @@ class Conv2d(Function):
             # the columns), gives NCHW directly: the (O, N Ho Wo) product of all the columns
             # at once needed a reordering copy (1.7x slower together, same values)
             ctx.cols = _im2planes(xp, x.array, geom)
-            planes = ctx.cols.reshape(-1, n, ho * wo).transpose(1, 0, 2)
+            planes = ctx.cols.reshape(ctx.cols.shape[0], n, ho * wo).transpose(1, 0, 2)
             y = xp.matmul(w.array.reshape(out_channels, -1), planes)
             if b is not None:
                 y += b.array[:, None]
@@ -372,11 +370,11 @@ class Conv2d(Function):
         if ctx.planes:
             return _conv_backward_planes(ctx, x, w, _dense(gy))
         out_channels, c, kh, kw = w.shape
-        n = gy.shape[0]
+        n, _, ho, wo = gy.shape
         # NOTE: gy per image as it is, (O, Ho Wo) rows: the products below are batched over
         # the images (a transposed operand is BLAS's own), so gy is never copied to (N Ho Wo,
-        # O) (0.16 ms on (32, 32, 16, 16))
-        rows = reshape_if_needed(_dense(gy), (n, out_channels, -1))
+        # O) (0.16 ms on (32, 32, 16, 16)). The sizes, not -1: an empty batch has them too.
+        rows = reshape_if_needed(_dense(gy), (n, out_channels, ho * wo))
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             # NOTE: one matmul per image and kernel offset gives the columns' gradient as
@@ -388,15 +386,10 @@ class Conv2d(Function):
         if ctx.needs_input_grad[1]:
             # NOTE: with create_graph, im2col is recorded so a second backward reaches x
             cols = Im2Col.apply(x, ctx.geom) if state.enabled else Tensor._make(ctx.cols)
-            per_image = (rows @ reshape_if_needed(cols, (n, rows.shape[-1], -1))).sum(0)
+            per_image = (rows @ reshape_if_needed(cols, (n, ho * wo, kh * kw * c))).sum(0)
             gw = permute(reshape_if_needed(per_image, (out_channels, kh, kw, c)), (0, 3, 1, 2))
         if ctx.needs_input_grad[2]:
-            gb = (
-                reshape_if_needed(rows, (n * out_channels, -1))
-                .sum(1)
-                .reshape(n, out_channels)
-                .sum(0)
-            )
+            gb = rows.sum(2).sum(0)
         return gx, gw, gb, None
 
 
@@ -416,21 +409,22 @@ def _conv_backward_planes(ctx, x, w, gy):
     # (the products summed over the batch), without reordering it to (O, N Ho Wo): a first
     # layer, whose input needs no gradient, copies nothing (685 -> 234 us on the course CNN's
     # first layer)."""
-    n, out_channels = gy.shape[:2]
+    n, out_channels, ho, wo = gy.shape  # the sizes, not -1: an empty batch has them too
     gx = gw = gb = None
     if ctx.needs_input_grad[0]:
-        g = reshape_if_needed(permute(gy, (1, 0, 2, 3)), (out_channels, -1))  # (O, N Ho Wo)
+        # (O, N Ho Wo)
+        g = reshape_if_needed(permute(gy, (1, 0, 2, 3)), (out_channels, n * ho * wo))
         gx = Planes2Im.apply(
             reshape_if_needed(w, (out_channels, -1)).mT @ g, x.array.shape, ctx.geom
         )
-    rows = reshape_if_needed(gy, (n, out_channels, -1))  # (N, O, Ho Wo)
+    rows = reshape_if_needed(gy, (n, out_channels, ho * wo))  # (N, O, Ho Wo)
     if ctx.needs_input_grad[1]:
         # NOTE: with create_graph, im2planes is recorded so a second backward reaches x
         planes = Im2Planes.apply(x, ctx.geom) if state.enabled else Tensor._make(ctx.cols)
-        per_image = permute(reshape_if_needed(planes, (-1, n, rows.shape[-1])), (1, 2, 0))
+        per_image = permute(reshape_if_needed(planes, (planes.shape[0], n, ho * wo)), (1, 2, 0))
         gw = reshape_if_needed((rows @ per_image).sum(0), w.shape)
     if ctx.needs_input_grad[2]:
-        gb = reshape_if_needed(rows, (n * out_channels, -1)).sum(1).reshape(n, out_channels).sum(0)
+        gb = rows.sum(2).sum(0)
     return gx, gw, gb, None
 
 
@@ -542,8 +536,8 @@ def _grouped_conv2d(x, weight, bias, geom: Geometry, groups: int) -> Tensor:
     out_channels, per_group = weight.shape[0], weight.shape[1]
     ho, wo = geom.out_size(h, w)
     cols = Im2Col.apply(reshape_if_needed(x, (n * groups, per_group, h, w)), geom)
-    cols = reshape_if_needed(cols, (n, groups, ho * wo, -1))
     kh, kw = geom.kernel
+    cols = reshape_if_needed(cols, (n, groups, ho * wo, kh * kw * per_group))
     og = out_channels // groups
     # im2col's columns are (kh, kw, C) with channels last: order the filters the same way
     filters = permute(reshape_if_needed(weight, (groups, og, per_group, kh, kw)), (0, 3, 4, 2, 1))

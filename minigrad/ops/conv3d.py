@@ -98,12 +98,14 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     out = u.shape[2:5]
     # (g, N Do Ho Wo, C/g kd kh kw): each group's windows, one row per output voxel
     u = permute(reshape_if_needed(u, (n, g, c // g, *u.shape[2:])), (1, 0, 3, 4, 5, 2, 6, 7, 8))
+    # the sizes, not -1: an empty batch (N = 0) has them too
+    k = c // g * math.prod(geom.kernel)
     y = (
-        reshape_if_needed(u, (g, n * math.prod(out), -1))
-        @ reshape_if_needed(weight, (g, o // g, -1)).mT
+        reshape_if_needed(u, (g, n * math.prod(out), k))
+        @ reshape_if_needed(weight, (g, o // g, k)).mT
     )
     if bias is not None:
-        y = y + reshape_if_needed(bias, (g, 1, -1))
+        y = y + reshape_if_needed(bias, (g, 1, o // g))
     y = permute(reshape_if_needed(y, (g, n, *out, o // g)), (1, 0, 5, 2, 3, 4))
     y = reshape_if_needed(y, (n, o, *out))
     return reshape_if_needed(y, y.shape[1:]) if unbatched else y

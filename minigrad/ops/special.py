@@ -9,9 +9,9 @@ of float64 away from the functions' zeros):
   lgamma keeps its relative accuracy near its zeros at 1 and 2), Stirling's series above
   (after shifting x to >= 10), and the reflection formula for x < 0;
 - digamma: the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10, then its asymptotic series;
-- polygamma(n >= 1) and zeta(s, q): the Euler-Maclaurin sum of the Hurwitz zeta series,
-  polygamma's reflection formula for x < 0 (the n-th derivative of pi cot(pi x) as a
-  polynomial in cot);
+- polygamma(n >= 1) and zeta(s, q): the Euler-Maclaurin sum of the Hurwitz zeta series
+  (polygamma is n! zeta(n + 1, x)), a negative q's terms below 0 as a difference of two
+  such sums;
 - i0, i1: their power series for |x| <= 20, Hankel's asymptotic series above;
 - log_ndtr: log(erfc) and log1p(-erfc / 2), the asymptotic series below x = -20; ndtri:
   Newton's method on ndtr (on log ndtr in the tails) from a rational first guess.
@@ -308,33 +308,48 @@ def _at_infinity(xp, x, y, at_plus, at_minus):
     return y
 
 
-def _cot_derivative(n):
-    """Integer coefficients (lowest power first) of Q_n with d^n/dx^n cot(pi x) =
-    (-pi)^n Q_n(cot(pi x)): Q_0 = c, Q_(n+1) = (1 + c^2) Q_n'(c)."""
-    q = [0, 1]
-    for _ in range(n):
-        d = [k * c for k, c in enumerate(q)][1:] or [0]
-        q = [0] * (len(d) + 2)
-        for k, c in enumerate(d):
-            q[k] += c
-            q[k + 2] += c
-    return [float(c) for c in q]
+def _hurwitz(xp, s, q):
+    """zeta(s, q) = sum_k (q + k)^-s for s > 1 (an integer where q < 0) and q not 0 or a
+    negative integer; s a number or an array of q's shape."""
+    negative = q < 0
+    steps = xp.where(negative, -xp.floor(q), 0.0)
+    y = xp.asarray(_hurwitz_positive(xp, s, q + steps))  # q + steps: q's fraction, exact
+    if negative.any():
+        # NOTE: PyTorch's loop adds the terms of a negative q one by one (a time in proportion
+        # to |q|). Its m = -floor(q) terms below 0 are (q + k)^-s = (-1)^s (u + j)^-s for
+        # u = -(q + m - 1) in (0, 1), j < m: (-1)^s (zeta(s, u) - zeta(s, u + m)), in a time
+        # that does not depend on q, on the negative q only. zeta(s, q + m) + (-1)^s zeta(s, u)
+        # is summed first: for an odd s and q + m = u = 1/2 they cancel exactly, as the pairs
+        # of terms do in PyTorch's sum (zeta(s, -1/2) = zeta(s, 3/2) for an odd s).
+        s = s[negative] if np.ndim(s) else s
+        m = steps[negative]
+        u = -(q[negative] + (m - 1))
+        odd = xp.where(xp.fmod(s, 2) == 1, -1.0, 1.0)  # (-1)^s
+        below = odd * _hurwitz_positive(xp, s, u)
+        y[negative] = (y[negative] + below) - odd * _hurwitz_positive(xp, s, u + m)
+    return y
 
 
-def polygamma_array(xp, n, x):
-    """The n-th derivative of digamma, n >= 1: (-1)^(n+1) n! zeta(n + 1, x) for x > 0, the
-    reflection formula psi_n(x) = (-1)^n psi_n(1 - x) - pi d^n/dx^n cot(pi x) below; a pole
-    at 0 and the negative integers, 0 at +inf, nan at -inf."""
-    negative = x < 0
-    t = xp.where(negative, 1 - x, x)
-    scale = (-1) ** (n + 1) * math.factorial(n)
-    y = scale * _hurwitz_positive(xp, float(n + 1), t)
-    c = _cot_pi(xp, x)
-    reflected = (-1) ** n * y - math.pi * (-math.pi) ** n * _horner(_cot_derivative(n), c)
-    y = xp.where(negative, reflected, y)
-    y = xp.where((x <= 0) & (x == xp.floor(x)), math.copysign(math.inf, scale), y)
-    y = xp.where(x == math.inf, 0.0, y)
-    return xp.where(x == -math.inf, math.nan, y)
+def polygamma_array(xp, n, dtype, x):
+    """The n-th derivative of digamma, n >= 1: (-1)^(n+1) n! zeta(n + 1, x), for a negative x
+    too (as PyTorch); a pole at 0, the negative integers and -inf (nan there for n = 1, as
+    PyTorch), 0 at +inf (PyTorch's nan there is inf * 0). `dtype` is the input's."""
+    pole = (x <= 0) & (x == xp.floor(x))
+    z = xp.where(pole, math.inf, _hurwitz(xp, float(n + 1), xp.where(pole, 1.0, x)))
+    # NOTE: PyTorch computes n! as exp(lgamma(n + 1)) in float64 for a float64 input and in
+    # float32 otherwise (float16's arithmetic is float32's): past n = 170 (float64) or 34
+    # it is inf, and PyTorch's value is +-inf times zeta(n + 1, x) rounded to the input's
+    # dtype: +-inf, or nan where that zeta is 0. Taken the same way here, in a time that does
+    # not grow with n (n! itself took 26 s at n = 1e6).
+    largest = np.finfo("float64" if dtype == np.float64 else "float32").max
+    sign = 1.0 if n % 2 else -1.0
+    if math.lgamma(n + 1) > math.log(largest):
+        y = sign * math.inf * z.astype(dtype)
+    else:
+        y = sign * math.factorial(n) * z
+    if n == 1:  # PyTorch's trigamma (a reflection formula) gives nan at -inf
+        y = xp.where(x == -math.inf, math.nan, y)
+    return xp.where(x == math.inf, 0.0, y)
 
 
 def zeta_array(xp, s, q):
@@ -343,17 +358,8 @@ def zeta_array(xp, s, q):
     s, q = xp.broadcast_arrays(s, q)
     integer_s = s == xp.floor(s)
     pole = (q <= 0) & (q == xp.floor(q))
-    negative = (q < 0) & ~pole & integer_s
-    # NOTE: a negative q is first moved into (0, 1) term by term, as PyTorch's loop does (a
-    # time in proportion to |q|): for a non-integer s its terms would be complex.
-    steps = xp.where(negative, -xp.floor(q), 0.0)
-    total = xp.zeros(s.shape)
-    most = int(xp.max(steps)) if steps.size else 0
-    for k in range(most):
-        total = total + xp.where(k < steps, (q + k) ** -xp.where(k < steps, s, 1.0), 0.0)
-    t = q + steps
-    good = (s > 1) & (t > 0)
-    y = total + _hurwitz_positive(xp, xp.where(good, s, 2.0), xp.where(good, t, 1.0))
+    good = (s > 1) & ((q > 0) | (integer_s & ~pole))
+    y = _hurwitz(xp, xp.where(good, s, 2.0), xp.where(good, q, 1.0))
     y = xp.where(q == math.inf, 0.0, y)
     y = xp.where((s < 1) | ((q < 0) & ~integer_s), math.nan, y)
     y = xp.where(pole | (s == 1), math.inf, y)
@@ -529,7 +535,8 @@ class Polygamma(Function):
     def forward(ctx, x, n):
         ctx.save_for_backward(x)
         ctx.n = n
-        return _compute(polygamma_array, x, n, short=trigamma_short if n == 1 else None)
+        short = trigamma_short if n == 1 else None
+        return _compute(polygamma_array, x, n, as_float_array(x).dtype, short=short)
 
     @staticmethod
     def backward(ctx, gy):

@@ -117,7 +117,10 @@ def _gamma_inputs():
 _SHORT = {
     "lgamma": (special.lgamma_short, special.lgamma_array),
     "digamma": (special.digamma_short, special.digamma_array),
-    "trigamma": (special.trigamma_short, lambda xp, x: special.polygamma_array(xp, 1, x)),
+    "trigamma": (
+        special.trigamma_short,
+        lambda xp, x: special.polygamma_array(xp, 1, np.float64, x),
+    ),
 }
 
 
