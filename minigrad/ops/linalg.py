@@ -577,7 +577,8 @@ def torch_cholesky(input: Tensor, upper: bool = False) -> Tensor:
         "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in "
         "a future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = "
         "torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be "
-        "replaced with\nU = torch.linalg.cholesky(A).mH",
+        "replaced with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce equivalent "
+        "results for all valid (symmetric positive definite) inputs.",
         UserWarning,
         stacklevel=2,
     )
