@@ -22,6 +22,7 @@ import weakref
 import numpy as np
 
 from minigrad import dtypes, layout, random
+from minigrad._warn import warn_once
 from minigrad.backend import cpu, device, device_of, get_device
 
 
@@ -261,8 +262,8 @@ class Tensor:
         return self._output_nr
 
     def storage(self) -> layout.TypedStorage:
-        """The legacy typed view of `untyped_storage()`, with PyTorch's deprecation warning."""
-        warnings.warn(
+        """The legacy typed view of `untyped_storage()`, with PyTorch's deprecation (once)."""
+        warn_once(
             "TypedStorage is deprecated. It will be removed in the future and UntypedStorage "
             "will be the only storage class. This should only matter to you if you are using "
             "storages directly.  To access UntypedStorage directly, use "
@@ -435,14 +436,14 @@ class Tensor:
     @property
     def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
         n = self.array.ndim
-        if n == 0:
-            warnings.warn(
+        if n == 0:  # (PyTorch warns once per process, as for n > 2)
+            warn_once(
                 "Tensor.T is deprecated on 0-D tensors. This function is the identity in these "
                 "cases.",
                 stacklevel=2,
             )
         elif n > 2:  # PyTorch's deprecation: a batch of matrices wants .mT
-            warnings.warn(
+            warn_once(
                 "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
                 "deprecated and it will throw an error in a future release. Consider `x.mT` to "
                 "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "

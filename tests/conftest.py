@@ -8,6 +8,7 @@ import pytest
 from hypothesis import settings
 
 import minigrad
+from minigrad import _warn
 from minigrad.backend import cuda as cuda_backend
 
 # NOTE: property tests draw the same examples on every run (and keep no database of past
@@ -34,6 +35,14 @@ def device(request) -> str:
 def _seeded():
     """Every test starts from the same random state, so failures reproduce."""
     minigrad.manual_seed(0)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_warn_once():
+    """Every test sees PyTorch's once-per-process warnings as a fresh program would: whether
+    one fires must not depend on which tests ran before in this process."""
+    _warn._given.clear()
     yield
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from minigrad._warn import warn_once
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.creation import full
@@ -506,6 +507,12 @@ def conv_arguments(op, input, weight, bias, stride, padding, dilation, groups, d
         padding = 0
     elif padding == "same":
         padding, extra = _same_padding(op, kernel, stride, dilation, dims)
+        if any(extra):
+            warn_once(
+                "Using padding='same' with even kernel lengths and odd dilation may require a "
+                "zero-padded copy of the input be created",
+                stacklevel=4,  # the line with conv(...) or the module's call
+            )
         x = _pad_right(x, extra)
     geom = Geometry.make(op, kernel, stride, padding, dilation, dims)
     if min(geom.out_size(*x.shape[2:])) < 1:

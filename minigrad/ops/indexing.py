@@ -15,6 +15,7 @@ from functools import partial
 import numpy as np
 
 from minigrad import dtypes
+from minigrad._warn import warn_once
 from minigrad.autograd.function import Function, check_same_device
 from minigrad.autograd.grad_mode import state
 from minigrad.ops._util import (
@@ -1145,6 +1146,13 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if reduce is not None:
         if reduce not in ("add", "multiply"):
             raise RuntimeError("reduce argument must be either add or multiply.")
+        if isinstance(src, Tensor):  # PyTorch deprecates it for a tensor src, not for a value
+            warn_once(
+                "The reduce argument of torch.scatter with Tensor src is deprecated and will be "
+                "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
+                "reduction options.",
+                stacklevel=3,  # the line with x.scatter(...)
+            )
         number = src if value is None else value
         if not isinstance(number, Tensor):
             number = Tensor._make(input.device.xp.full(index.shape, number, input.array.dtype))
@@ -1395,13 +1403,9 @@ def index_reduce(
 ) -> Tensor:
     """input with source's slices reduced ('prod', 'mean', 'amax', 'amin') into the places
     `index` names along dim: scatter_reduce with the index spread over source's slices."""
-    import warnings
-
     from minigrad.ops.shape import expand, reshape_if_needed
 
-    warnings.warn(
-        "index_reduce() is in beta and the API may change at any time.", UserWarning, stacklevel=2
-    )
+    warn_once("index_reduce() is in beta and the API may change at any time.", stacklevel=3)
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(
             "index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "

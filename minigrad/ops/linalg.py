@@ -10,11 +10,11 @@ and svd are one Function each, computed by the device's `xp.linalg` (NumPy or Cu
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
 from minigrad import creation, dtypes
+from minigrad._warn import warn_once
 from minigrad.autograd.function import Function
 from minigrad.ops._util import expect_floating, kernel_type, normalize_dim
 from minigrad.ops.matmul import check_same_dtype, dot
@@ -559,7 +559,7 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, tol
 def torch_qr(input: Tensor, some: bool = True):
     """torch.qr (deprecated, with PyTorch's warning): linalg.qr with some=True 'reduced',
     False 'complete'."""
-    warnings.warn(
+    warn_once(  # PyTorch warns once per process
         "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future "
         "PyTorch release.\nThe boolean parameter 'some' has been replaced with a string "
         "parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\nQ, R = "
@@ -573,11 +573,12 @@ def torch_qr(input: Tensor, some: bool = True):
 
 def torch_cholesky(input: Tensor, upper: bool = False) -> Tensor:
     """torch.cholesky (deprecated, with PyTorch's warning): L, or L^T when upper."""
-    warnings.warn(
+    warn_once(  # PyTorch warns once per process
         "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in "
         "a future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = "
         "torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be "
-        "replaced with\nU = torch.linalg.cholesky(A).mH",
+        "replaced with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce equivalent "
+        "results for all valid (symmetric positive definite) inputs.",
         UserWarning,
         stacklevel=2,
     )
@@ -586,7 +587,7 @@ def torch_cholesky(input: Tensor, upper: bool = False) -> Tensor:
 
 def nuclear_norm(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """The sum of the singular values (deprecated: linalg.matrix_norm(A, 'nuc'))."""
-    warnings.warn(
+    warn_once(  # PyTorch warns once per process
         "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be "
         "removed in a future PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, "
         "keepdim)` instead",
@@ -606,7 +607,7 @@ def frobenius_norm(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """The 2-norm over dims `dim` (deprecated: linalg.vector_norm(A, 2, dim, keepdim))."""
     from minigrad.linalg import vector_norm
 
-    warnings.warn(
+    warn_once(  # PyTorch warns once per process
         "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will "
         "be removed in a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, "
         "keepdim)` instead",
@@ -618,7 +619,7 @@ def frobenius_norm(input: Tensor, dim, keepdim: bool = False) -> Tensor:
 
 def chain_matmul(*matrices) -> Tensor:
     """matrices[0] @ matrices[1] @ ... (deprecated: linalg.multi_dot)."""
-    warnings.warn(
+    warn_once(  # PyTorch warns once per process
         "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
         "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather "
         "than multiple parameters.",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import math
 import operator
-import warnings
 
 import numpy as np
 
 from minigrad import dtypes
+from minigrad._warn import warn_once
 from minigrad.autograd.function import Function
 from minigrad.ops._util import normalize_dim, normalize_dims, strided_view, sum_array, write_out
 from minigrad.ops.nograd import NoGrad
@@ -846,8 +846,8 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     the first two swap places (x along columns), as `torch.meshgrid`."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
-    if indexing is None:  # PyTorch warns, then uses 'ij'
-        warnings.warn(
+    if indexing is None:  # PyTorch warns (once per process), then uses 'ij'
+        warn_once(
             "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
             "argument.",
             stacklevel=2,

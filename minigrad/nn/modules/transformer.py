@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 
 from minigrad.amp import is_autocast_enabled
 from minigrad.autograd.grad_mode import is_grad_enabled
@@ -140,6 +141,7 @@ class MultiheadAttention(Module):
         for name, mask in (("key_padding_mask", key_padding_mask), ("attn_mask", attn_mask)):
             if mask is not None and mask.dtype != bool_ and not mask.is_floating_point():
                 raise AssertionError(f"only bool and floating types of {name} are supported")
+        _warn_if_mismatched(key_padding_mask, "key_padding_mask", attn_mask, "attn_mask")
         if key_padding_mask is not None:
             if key_padding_mask.ndim != 2:
                 raise AssertionError(
@@ -284,6 +286,9 @@ class TransformerEncoderLayer(Module):
         self.activation = _activation(activation)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        src_key_padding_mask, src_mask = _matched_masks(
+            src_key_padding_mask, "src_key_padding_mask", src_mask, "src_mask", src
+        )
         x = src
         masks = (src_mask, src_key_padding_mask, is_causal)
         if self.norm_first:
@@ -353,6 +358,32 @@ class TransformerDecoderLayer(Module):
         return self.norm3(x + _feed_forward(self, x, self.dropout3))
 
 
+def _warn_if_mismatched(padding, padding_name, mask, mask_name) -> bool:
+    """PyTorch's deprecation of a padding mask and an attention mask of different dtypes (a
+    bool and a float one, or two float dtypes). -> whether they differ."""
+    if padding is None or mask is None or padding.dtype == mask.dtype:
+        return False
+    warnings.warn(
+        f"Support for mismatched {padding_name} and {mask_name} is deprecated. Use same type for "
+        "both instead.",
+        UserWarning,
+        stacklevel=3,  # the forward that was given them, as PyTorch's
+    )
+    return True
+
+
+def _matched_masks(padding, padding_name, mask, mask_name, like):
+    """An encoder (layer)'s two masks, warned about when mismatched; then, as PyTorch does,
+    each bool one becomes an additive float mask of like's dtype, so that the attention below
+    gets a matched pair and does not warn again."""
+    if not _warn_if_mismatched(padding, padding_name, mask, mask_name):
+        return padding, mask
+    # (a mask of another dtype is left as it is: the attention raises PyTorch's error)
+    return tuple(
+        additive_mask(m, like, allowed=False) if m.dtype == bool_ else m for m in (padding, mask)
+    )
+
+
 def _attend(attention, x, memory, attn_mask, key_padding_mask, is_causal, dropout):
     """An encoder or decoder layer's attention block: self-attention (memory None) or
     attention to the encoder's memory, then dropout."""
@@ -386,8 +417,8 @@ class TransformerEncoder(Module):
     As PyTorch's, in inference (eval mode, no gradient wanted) with a src_key_padding_mask
     that pads at the end only, and a layer PyTorch's nested-tensor path takes
     (`use_nested_tensor`), the padded positions come out as zeros (before `norm`): PyTorch
-    drops them from the batch there. NOTE: minigrad computes them and sets them to zero; it
-    does not warn, as PyTorch does, when enable_nested_tensor cannot be used."""
+    drops them from the batch there. NOTE: minigrad computes them and sets them to zero. When
+    enable_nested_tensor cannot be used, it warns why, as PyTorch does."""
 
     def __init__(
         self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True
@@ -395,10 +426,21 @@ class TransformerEncoder(Module):
         super().__init__()
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers, self.norm = num_layers, norm
-        self.use_nested_tensor = enable_nested_tensor and _nests(encoder_layer)
+        why_not = _why_not_nested(encoder_layer)
+        if enable_nested_tensor and why_not:
+            warnings.warn(
+                "enable_nested_tensor is True, but self.use_nested_tensor is False because "
+                f"{why_not}",
+                UserWarning,
+                stacklevel=2,
+            )
+        self.use_nested_tensor = enable_nested_tensor and not why_not
         self.mask_check = mask_check
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        src_key_padding_mask, mask = _matched_masks(
+            src_key_padding_mask, "src_key_padding_mask", mask, "mask", src
+        )
         padded = self._dropped_positions(src, mask, src_key_padding_mask)
         x = src
         for layer in self.layers:
@@ -431,17 +473,31 @@ class TransformerEncoder(Module):
         return padded & left_aligned
 
 
-def _nests(layer) -> bool:
-    """Whether PyTorch's TransformerEncoder can run this layer on nested tensors."""
-    if not isinstance(layer, TransformerEncoderLayer) or layer.norm_first:
-        return False
+def _why_not_nested(layer) -> str:
+    """Why PyTorch's TransformerEncoder cannot run this layer on nested tensors, in its words
+    and its order of checks; "" when it can."""
+    if not isinstance(layer, TransformerEncoderLayer):
+        return "encoder_layer was not TransformerEncoderLayer"
+    if layer.norm_first:
+        return "encoder_layer.norm_first was True"
     attn = layer.self_attn
-    if not attn.batch_first or not attn._qkv_same_embed_dim or attn.in_proj_bias is None:
-        return False
+    if not attn.batch_first:
+        return (
+            "encoder_layer.self_attn.batch_first was not True(use batch_first for better "
+            "inference performance)"
+        )
+    if not attn._qkv_same_embed_dim:
+        return "encoder_layer.self_attn._qkv_same_embed_dim was not True"
+    if attn.in_proj_bias is None:
+        return "encoder_layer.self_attn was passed bias=False"
     act = layer.activation
-    relu_or_gelu = act in (F.relu, F.gelu) or isinstance(act, (ReLU, GELU))
-    same_eps = layer.norm1.eps == layer.norm2.eps
-    return relu_or_gelu and same_eps and attn.num_heads % 2 == 0
+    if not (act in (F.relu, F.gelu) or isinstance(act, (ReLU, GELU))):
+        return "encoder_layer.activation_relu_or_gelu was not True"
+    if layer.norm1.eps != layer.norm2.eps:
+        return "encoder_layer.norm1.eps was not equal to encoder_layer.norm2.eps"
+    if attn.num_heads % 2 == 1:
+        return "encoder_layer.self_attn.num_heads is odd"
+    return ""
 
 
 class TransformerDecoder(Module):
