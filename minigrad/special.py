@@ -24,6 +24,8 @@ from minigrad.ops.reduce import logsumexp
 from minigrad.ops.selection import clamp, where
 from minigrad.ops.shape import broadcast_shapes
 from minigrad.ops.special import (
+    _STIRLING,
+    _horner,
     digamma,
     i0,
     i0e,
@@ -137,6 +139,19 @@ _TEMME_FROM = 1e5
 _EPS = 1e-16
 
 
+def _log_prefactor(xp, a, x):
+    """log(x^a e^-x / Gamma(a)). For a >= 10 it is written with Stirling's series as
+    -a (t - log1p(t)) + log(a / 2 pi) / 2 - series(1 / a), t = (x - a) / a: a log x, x and
+    lgamma(a) each grow as a, and their difference would lose a digit per factor of 10."""
+    big = a >= 10
+    b = xp.where(big, a, 10.0)
+    t, z = (x - b) / b, 1 / b
+    stirling = (
+        -b * (t - xp.log1p(t)) + 0.5 * xp.log(b / (2 * math.pi)) - z * _horner(_STIRLING, z * z)
+    )
+    return xp.where(big, stirling, a * xp.log(x) - x - lgamma_array(xp, a))
+
+
 def _gamma_series(xp, a, x):
     """(P, Q) for 1-d arrays with x < a + 1: P = x^a e^-x / Gamma(a + 1) * sum_n>=0 t_n, where
     t_0 = 1 and t_n = t_(n-1) x / (a + n)."""
@@ -152,7 +167,7 @@ def _gamma_series(xp, a, x):
         if idx.size == 0:
             break
     total[idx] = live  # none is left for a <= 1e5: the sum is complete below the cap
-    p = total * xp.exp(a * xp.log(x) - x - lgamma_array(xp, a + 1))
+    p = total * xp.exp(_log_prefactor(xp, a, x)) / a
     return p, 1 - p
 
 
@@ -181,7 +196,7 @@ def _gamma_fraction(xp, a, x):
         if idx.size == 0:
             break
     total[idx] = h
-    q = total * xp.exp(a * xp.log(x) - x - lgamma_array(xp, a))
+    q = total * xp.exp(_log_prefactor(xp, a, x))
     return 1 - q, q
 
 
