@@ -4,6 +4,7 @@ CPU: values, gradients and errors."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
 import pkgutil
@@ -15,6 +16,7 @@ from pytorch_errors import assert_fails_as_pytorch
 
 import minigrad
 from minigrad.distributions import kl_divergence
+from minigrad.testing.simulated_gpu import simulated_gpu
 
 rng = np.random.default_rng(14)
 
@@ -159,6 +161,21 @@ def test_gammainc_has_no_gradient_for_a(name):
 )
 def test_gammainc_errors_match_pytorch(call):
     assert_fails_as_pytorch(call)
+
+
+def test_gammainc_runs_on_the_simulated_gpu_as_on_the_cpu():
+    # the kernel uses only the device's array module (CuPy on a GPU): no host copies
+    a, x = [0.5, 3.0, 2e5, 0.0], [0.2, 7.0, 2.01e5, 1.0]  # series, fraction, Temme, an edge
+    results = []
+    for device, context in (("cpu", contextlib.nullcontext()), ("cuda", simulated_gpu())):
+        with context:
+            t = minigrad.tensor(x, device=device, requires_grad=True)
+            y = minigrad.special.gammaincc(minigrad.tensor(a, device=device), t)
+            y.sum().backward()
+            assert y.device.type == device
+            results.append((y.detach().cpu().numpy(), t.grad.cpu().numpy()))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
 
 
 # -- Gamma.cdf -----------------------------------------------------------------------------
