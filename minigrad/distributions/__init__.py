@@ -8,20 +8,19 @@ they are not the numbers PyTorch draws for the same seed.
 
 from minigrad.distributions import constraints, transforms
 from minigrad.distributions.bernoulli import Bernoulli
+from minigrad.distributions.beta import Beta
 from minigrad.distributions.binomial import Binomial
-from minigrad.distributions.categorical import (
-    Categorical,
-    OneHotCategorical,
-    OneHotCategoricalStraightThrough,
-)
+from minigrad.distributions.categorical import Categorical
 from minigrad.distributions.cauchy import Cauchy
+from minigrad.distributions.chi2 import Chi2
 from minigrad.distributions.constraint_registry import biject_to, transform_to
 from minigrad.distributions.continuous_bernoulli import ContinuousBernoulli
-from minigrad.distributions.dirichlet import Beta, Dirichlet
+from minigrad.distributions.dirichlet import Dirichlet
 from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.exp_family import ExponentialFamily
 from minigrad.distributions.exponential import Exponential
 from minigrad.distributions.fishersnedecor import FisherSnedecor
-from minigrad.distributions.gamma import Chi2, Gamma
+from minigrad.distributions.gamma import Gamma
 from minigrad.distributions.generalized_pareto import GeneralizedPareto
 from minigrad.distributions.geometric import Geometric
 from minigrad.distributions.gumbel import Gumbel
@@ -41,11 +40,15 @@ from minigrad.distributions.multinomial import Multinomial
 from minigrad.distributions.multivariate_normal import MultivariateNormal
 from minigrad.distributions.negative_binomial import NegativeBinomial
 from minigrad.distributions.normal import Normal
+from minigrad.distributions.one_hot_categorical import (
+    OneHotCategorical,
+    OneHotCategoricalStraightThrough,
+)
 from minigrad.distributions.pareto import Pareto
 from minigrad.distributions.poisson import Poisson
 from minigrad.distributions.relaxed_bernoulli import RelaxedBernoulli
 from minigrad.distributions.relaxed_categorical import RelaxedOneHotCategorical
-from minigrad.distributions.studentt import StudentT
+from minigrad.distributions.studentT import StudentT
 from minigrad.distributions.transformed_distribution import TransformedDistribution
 from minigrad.distributions.transforms import (
     AbsTransform,
@@ -92,6 +95,7 @@ __all__ = [
     "Distribution",
     "ExpTransform",
     "Exponential",
+    "ExponentialFamily",
     "FisherSnedecor",
     "Gamma",
     "GeneralizedPareto",

@@ -7,12 +7,13 @@ import math
 import minigrad
 from minigrad.distributions import constraints
 from minigrad.distributions.distribution import BinaryProbsLogits
+from minigrad.distributions.exp_family import ExponentialFamily
 from minigrad.distributions.utils import broadcast_all
 from minigrad.nn.functional import binary_cross_entropy_with_logits
 from minigrad.tensor import Tensor
 
 
-class Bernoulli(BinaryProbsLogits):
+class Bernoulli(BinaryProbsLogits, ExponentialFamily):
     """1 with probability `probs` (or sigmoid(`logits`): give exactly one), else 0.
 
     Samples are floats (0. or 1.) in the parameter's dtype, as PyTorch's; log_prob and entropy
@@ -57,6 +58,16 @@ class Bernoulli(BinaryProbsLogits):
 
     def entropy(self) -> Tensor:
         return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+
+    # theta = the logit, F = log(1 + e^theta)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (minigrad.logit(self.probs),)
+
+    def _log_normalizer(self, x) -> Tensor:
+        return x.exp().log1p()
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         values = minigrad.arange(2, dtype=self._param.dtype, device=self._param.device)

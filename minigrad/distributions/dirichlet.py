@@ -7,14 +7,14 @@ import numbers
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.exp_family import ExponentialFamily
 from minigrad.distributions.utils import broadcast_all
 from minigrad.ops.sampling import _standard_gamma
 from minigrad.ops.special import digamma, lgamma
 from minigrad.tensor import Size, Tensor
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """Dirichlet(concentration): the last dim of concentration is the event (the categories),
     the others the batch. rsample normalizes standard gamma draws, G / G.sum(-1), and is
     differentiable through them (PyTorch differentiates each category's Beta marginal
@@ -82,8 +82,16 @@ class Dirichlet(Distribution):
             - ((c - 1.0) * digamma(c)).sum(-1)
         )
 
+    # theta = concentration, F = sum lgamma(theta) - lgamma(sum theta)
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.concentration,)
 
-class Beta(Distribution):
+    def _log_normalizer(self, x) -> Tensor:
+        return lgamma(x).sum(-1) - lgamma(x.sum(-1))
+
+
+class Beta(ExponentialFamily):
     """Beta(concentration1, concentration0) on [0, 1], density proportional to
     x^(c1 - 1) (1 - x)^(c0 - 1): the first category of Dirichlet([c1, c0])."""
 
@@ -138,3 +146,11 @@ class Beta(Distribution):
 
     def entropy(self) -> Tensor:
         return self._dirichlet.entropy()
+
+    # theta = (concentration1, concentration0), F = log B(theta1, theta2)
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return self.concentration1, self.concentration0
+
+    def _log_normalizer(self, x, y) -> Tensor:
+        return lgamma(x) + lgamma(y) - lgamma(x + y)

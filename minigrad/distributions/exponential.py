@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.exp_family import ExponentialFamily
 from minigrad.distributions.utils import broadcast_all
 from minigrad.tensor import Size, Tensor
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """Exponential(rate), batched over rate's shape; rsample is E / rate with E ~ Exp(1), so
     gradients flow to rate."""
 
@@ -62,3 +62,13 @@ class Exponential(Distribution):
 
     def entropy(self) -> Tensor:
         return 1.0 - self.rate.log()
+
+    # theta = -rate, F = -log(-theta)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (-self.rate,)
+
+    def _log_normalizer(self, x) -> Tensor:
+        return -(-x).log()

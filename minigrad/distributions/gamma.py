@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.exp_family import ExponentialFamily
 from minigrad.distributions.utils import broadcast_all
 from minigrad.ops.sampling import _standard_gamma
 from minigrad.ops.special import digamma, lgamma
+from minigrad.special import gammainc
 from minigrad.tensor import Size, Tensor
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """Gamma(concentration, rate), batched over their broadcast shape. rsample is a standard
     gamma draw divided by rate, differentiable in concentration too (implicit
     reparameterization, exact: PyTorch's gradient is an approximation within about 1e-3)."""
@@ -61,6 +62,22 @@ class Gamma(Distribution):
     def entropy(self) -> Tensor:
         c = self.concentration
         return c - self.rate.log() + lgamma(c) + (1.0 - c) * digamma(c)
+
+    def cdf(self, value) -> Tensor:
+        """P(concentration, rate value), the regularized lower incomplete gamma function."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
+
+    # theta = (concentration - 1, -rate), F = lgamma(theta1 + 1) - (theta1 + 1) log(-theta2)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return self.concentration - 1, -self.rate
+
+    def _log_normalizer(self, x, y) -> Tensor:
+        return lgamma(x + 1) + (x + 1) * (-y.reciprocal()).log()
 
 
 class Chi2(Gamma):

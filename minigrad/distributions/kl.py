@@ -13,6 +13,7 @@ from minigrad.distributions.cauchy import Cauchy
 from minigrad.distributions.continuous_bernoulli import ContinuousBernoulli
 from minigrad.distributions.dirichlet import Beta, Dirichlet
 from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.exp_family import ExponentialFamily
 from minigrad.distributions.exponential import Exponential
 from minigrad.distributions.gamma import Gamma
 from minigrad.distributions.geometric import Geometric
@@ -197,6 +198,26 @@ def _kl_independent_independent(p, q):
             f"batch dims ({p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})"
         )
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    """The Bregman divergence of the log normalizer F: KL = F(theta_q) - F(theta_p)
+    - <theta_q - theta_p, grad F(theta_p)>, for two members of one family."""
+    if type(p) is not type(q):
+        raise NotImplementedError(
+            "The cross KL-divergence between different exponential families cannot be "
+            "computed using Bregman divergences"
+        )
+    # NOTE: as PyTorch, p's parameters are detached: the result's gradient reaches q's only
+    p_thetas = [theta.detach().requires_grad_() for theta in p._natural_params]
+    q_thetas = q._natural_params
+    f_p = p._log_normalizer(*p_thetas)
+    grads = minigrad.autograd.grad(f_p.sum(), p_thetas, create_graph=True)
+    result = q._log_normalizer(*q_thetas) - f_p
+    for p_theta, q_theta, g in zip(p_thetas, q_thetas, grads):
+        result = result - sum_rightmost((q_theta - p_theta) * g, len(q.event_shape))
+    return result
 
 
 # -- the gamma family: the pairs PyTorch registers ------------------------------------------

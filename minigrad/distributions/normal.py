@@ -6,10 +6,11 @@ import math
 
 import minigrad
 from minigrad.distributions.distribution import LocScale
+from minigrad.distributions.exp_family import ExponentialFamily
 from minigrad.tensor import Tensor
 
 
-class Normal(LocScale):
+class Normal(LocScale, ExponentialFamily):
     """N(loc, scale^2), batched over the broadcast shape of loc and scale.
 
     rsample is reparameterized: loc + scale * eps with eps ~ N(0, 1), so gradients flow to loc
@@ -53,3 +54,13 @@ class Normal(LocScale):
     def entropy(self) -> Tensor:
         """1/2 + 1/2 log(2 pi) + log(scale)."""
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()
+
+    # theta = (loc / scale^2, -1 / (2 scale^2)), F = -theta1^2 / (4 theta2) + log(pi / -theta2) / 2
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return self.loc / self.scale.pow(2), -0.5 / self.scale.pow(2)
+
+    def _log_normalizer(self, x, y) -> Tensor:
+        return -0.25 * x.pow(2) / y + 0.5 * (-math.pi / y).log()

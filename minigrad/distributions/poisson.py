@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.exp_family import ExponentialFamily
 from minigrad.distributions.utils import broadcast_all
 from minigrad.ops.sampling import poisson
 from minigrad.ops.special import lgamma
 from minigrad.tensor import Size, Tensor
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """Poisson(rate), batched over rate's shape; no rsample (the draws are integers)."""
 
     arg_constraints = {"rate": constraints.nonnegative}
@@ -46,3 +46,12 @@ class Poisson(Distribution):
             self._validate_sample(value)
         value, rate = broadcast_all(value, self.rate)
         return value.xlogy(rate) - rate - lgamma(value + 1)
+
+    # theta = log(rate), F = e^theta; E[k(x)] = -E[log x!] has no closed form, so the
+    # exponential-family entropy raises NotImplementedError, as PyTorch's
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.rate.log(),)
+
+    def _log_normalizer(self, x) -> Tensor:
+        return x.exp()

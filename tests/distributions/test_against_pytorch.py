@@ -122,7 +122,7 @@ CASES = {
         _one_hot(4, 3, 2),
         ["log_prob", "entropy", "mean", "mode", "variance", "probs"],
     ),
-    # the gamma family (minigrad/distributions/gamma.py, dirichlet.py, studentt.py, poisson.py)
+    # the gamma family (minigrad/distributions/gamma.py, dirichlet.py, studentT.py, poisson.py)
     "gamma": (
         lambda D, c, rate: D.Gamma(c, rate),
         [_positive(2, 3) * 2, _positive(3)],
