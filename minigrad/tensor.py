@@ -436,13 +436,13 @@ class Tensor:
     @property
     def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
         n = self.array.ndim
-        if n == 0:  # (PyTorch warns once per process, as for n > 2)
+        if n == 0:  # (PyTorch warns once per process, as for other n but 2)
             warn_once(
                 "Tensor.T is deprecated on 0-D tensors. This function is the identity in these "
                 "cases.",
                 stacklevel=2,
             )
-        elif n > 2:  # PyTorch's deprecation: a batch of matrices wants .mT
+        elif n != 2:  # PyTorch's deprecation (a vector too): a batch of matrices wants .mT
             warn_once(
                 "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
                 "deprecated and it will throw an error in a future release. Consider `x.mT` to "

@@ -794,19 +794,18 @@ def _warnings_of(fn) -> list[str]:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda t: t.ones(3).T,
         lambda t: t.ones(2, 3).T,
         lambda t: t.meshgrid(t.ones(2), t.ones(3), indexing="xy"),
         lambda t: t.nn.LSTM(2, 3, dropout=0.5),
         lambda t: t.nn.GRU(2, 3, dropout=1),
         lambda t: t.nn.RNN(2, 3, num_layers=2, dropout=0.5),
     ],
-    ids=["T_1d", "T_2d", "meshgrid_xy", "lstm", "gru", "rnn_2_layers"],
+    ids=["T_2d", "meshgrid_xy", "lstm", "gru", "rnn_2_layers"],
 )
 def test_deprecation_and_misuse_warnings_as_pytorch(call):
     """PyTorch's UserWarnings that students see in tutorials: dropout on a one-layer recurrent
     layer, the same words, and none where PyTorch gives none. (.T of a tensor that is not a
-    matrix and meshgrid without indexing= warn once per process in PyTorch: in-process their
-    outcome would depend on which test ran first, so tests/test_warnings_vs_torch.py compares
-    them in fresh processes.)"""
+    matrix, a vector included, and meshgrid without indexing= warn once per process in
+    PyTorch: in-process their outcome would depend on which test ran first, so
+    tests/test_warnings_vs_torch.py compares them in fresh processes.)"""
     assert _warnings_of(lambda: call(minigrad)) == _warnings_of(lambda: call(torch))

@@ -45,6 +45,7 @@ CASES = {
     "meshgrid without indexing": "torch.meshgrid(torch.zeros(2), torch.zeros(2))",
     "Tensor.T on 0-d": "torch.tensor(1.0).T",
     "Tensor.T on 3-d": "torch.zeros(2, 2, 2).T",
+    "Tensor.T on 1-d": "torch.zeros(2).T",
     "storage()": "torch.zeros(3).storage()",
     "range (warns each time)": "torch.range(0, 3)",
     "DataLoader num_workers > CPUs": (
