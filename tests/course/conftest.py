@@ -72,38 +72,40 @@ def code(source: str, grade_id: str | None = None, kind: str = "answer", points:
     return cell
 
 
-def python_notebook() -> nbformat.NotebookNode:
-    """An empty notebook for the plain Python 3 kernel, as a chapter's."""
+def python_notebook(cells) -> nbformat.NotebookNode:
+    """A notebook of these cells (ids cell-0, cell-1, ...) for the plain Python 3 kernel, as a
+    chapter's."""
     nb = new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
+    nb.cells = list(cells)
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index}"
     return nb
 
 
 def solution_notebook() -> nbformat.NotebookNode:
     """Chapter 03_tiny: three questions worth 2 + 1 + 3 points."""
-    nb = python_notebook()
     explain = new_markdown_cell(
         "Relu keeps positives.\n### BEGIN SOLUTION\nIt clips.\n### END SOLUTION"
     )
     explain.metadata.update(meta("explain", "answer"))
-    nb.cells = [
-        new_markdown_cell("# Tiny chapter\nWrite three small functions."),
-        code("import numpy as np", "setup", "given"),
-        code(RELU, "relu"),
-        code(RELU_TEST, "relu_test", "test", 2),
-        code(SQUARE, "square"),
-        code(SQUARE_TEST, "square_test", "test", 1),
-        code(MEAN, "mean"),
-        code(MEAN_TEST, "mean_test", "test", 3),
-        explain,
-    ]
-    for index, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{index}"
-    return nb
+    return python_notebook(
+        [
+            new_markdown_cell("# Tiny chapter\nWrite three small functions."),
+            code("import numpy as np", "setup", "given"),
+            code(RELU, "relu"),
+            code(RELU_TEST, "relu_test", "test", 2),
+            code(SQUARE, "square"),
+            code(SQUARE_TEST, "square_test", "test", 1),
+            code(MEAN, "mean"),
+            code(MEAN_TEST, "mean_test", "test", 3),
+            explain,
+        ]
+    )
 
 
 def write(nb: nbformat.NotebookNode, path: Path) -> Path:

@@ -74,19 +74,15 @@ READ_ONLY = ZEROS + "X[:] = 0\nX.flags.writeable = False\n"
 
 
 def data_chapter() -> nbformat.NotebookNode:
-    nb = python_notebook()
-    nb.cells = [
-        code(SETUP, "setup", "given"),
-        code(
-            "def relu(x):\n    # BEGIN SOLUTION\n    return np.maximum(x, 0)\n    # END SOLUTION",
-            "relu",
-        ),
-        code("DERIVED = X * 2", "derived", "given"),
-    ]
-    nb.cells += [code(source, gid, "test", 1) for gid, source in DATA_TESTS.items()]
-    for index, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{index}"
-    return nb
+    relu = "def relu(x):\n    # BEGIN SOLUTION\n    return np.maximum(x, 0)\n    # END SOLUTION"
+    return python_notebook(
+        [
+            code(SETUP, "setup", "given"),
+            code(relu, "relu"),
+            code("DERIVED = X * 2", "derived", "given"),
+            *(code(source, gid, "test", 1) for gid, source in DATA_TESTS.items()),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")

@@ -177,17 +177,15 @@ numpy.random.default_rng = zeros_rng
 
 
 def frame_chapter() -> nbformat.NotebookNode:
-    nb = python_notebook()
     relu = "def relu(x):\n    # BEGIN SOLUTION\n    return np.maximum(x, 0)\n    # END SOLUTION"
-    nb.cells = [
-        code("import numpy as np\n\nrng = np.random.default_rng(0)", "setup", "given"),
-        code(relu, "relu"),
-        code(RELU_TEST, "relu_test", "test", 2),
-        code(RNG_TEST, "rng_test", "test", 1),
-    ]
-    for index, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{index}"
-    return nb
+    return python_notebook(
+        [
+            code("import numpy as np\n\nrng = np.random.default_rng(0)", "setup", "given"),
+            code(relu, "relu"),
+            code(RELU_TEST, "relu_test", "test", 2),
+            code(RNG_TEST, "rng_test", "test", 1),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
