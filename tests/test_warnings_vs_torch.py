@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -48,10 +49,6 @@ CASES = {
     "Tensor.T on 1-d": "torch.zeros(2).T",
     "storage()": "torch.zeros(3).storage()",
     "range (warns each time)": "torch.range(0, 3)",
-    "DataLoader num_workers > CPUs": (
-        "torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(4)), "
-        "num_workers=4096)"
-    ),
     "MultiheadAttention mismatched masks": (
         "m = torch.nn.MultiheadAttention(4, 2, batch_first=True); q = torch.ones(1, 3, 4); "
         "m(q, q, q, attn_mask=torch.zeros(3, 3, dtype=torch.bool), "
@@ -146,10 +143,11 @@ def test_warn_once_gives_a_message_once_and_others_still(recwarn):
     assert recwarn[0].filename == __file__  # stacklevel: the line that called warn_once
 
 
-def test_dataloader_warns_again_when_iterated():
+def test_dataloader_with_more_threads_than_cpus_is_silent():
+    """minigrad's workers are threads: reads that wait (files, the network) are what they
+    overlap, and more of them than CPUs is useful (chapter 10 times 8 on a 2-core machine), so
+    PyTorch's warning about worker processes beyond the CPU count is not given."""
     data = minigrad.utils.data.TensorDataset(minigrad.zeros(4))
-    with pytest.warns(UserWarning, match="This DataLoader will create 4096 worker processes"):
-        loader = minigrad.utils.data.DataLoader(data, num_workers=4096)
-    with pytest.warns(UserWarning, match="This DataLoader will create 4096 worker processes"):
-        batches = list(loader)
-    assert len(batches) == 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(list(minigrad.utils.data.DataLoader(data, num_workers=4096))) == 4

@@ -12,7 +12,6 @@ import copy
 import functools
 import itertools
 import numbers
-import os
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -455,37 +454,6 @@ class DataLoader:
         self.in_order = in_order
         # NOTE: NumPy memory cannot be page-locked: with a GPU the batches stay as they are
         self.pin_memory, self.pin_memory_device = pin_memory, pin_memory_device
-        self.check_worker_number_rationality()
-
-    def check_worker_number_rationality(self) -> None:
-        """PyTorch's warning when num_workers is more than the CPUs this process may use (at
-        construction and at each iteration). The workers are threads here, but as many busy
-        threads as processes overload the CPUs as much, and scripts move to PyTorch as they are."""
-        if not self.num_workers:
-            return
-        affinity = hasattr(os, "sched_getaffinity")  # the CPUs this process may run on
-        cpus = len(os.sched_getaffinity(0)) if affinity else os.cpu_count()
-        if cpus is not None and self.num_workers <= cpus:
-            return
-        if cpus is None:
-            suggestion = (
-                "DataLoader is not able to compute a suggested max number of worker in current "
-                "system."
-            )
-        else:
-            cpuset = "" if affinity else " (`cpuset` is not taken into account)"
-            suggestion = (
-                f"Our suggested max number of worker in current system is {cpus}{cpuset}, which "
-                "is smaller than what this DataLoader is going to create."
-            )
-        warnings.warn(
-            f"This DataLoader will create {self.num_workers} worker processes in total. "
-            f"{suggestion} Please be aware that excessive worker creation might get DataLoader "
-            "running slow or even freeze, lower the worker number to avoid potential "
-            "slowness/freeze if necessary.",
-            UserWarning,
-            stacklevel=3,  # the line that made or iterates the loader
-        )
 
     def __len__(self) -> int:
         if isinstance(self.dataset, IterableDataset):
@@ -538,7 +506,6 @@ class DataLoader:
                     "device pinned memory won't be used.",
                     stacklevel=2,
                 )
-        self.check_worker_number_rationality()
         if isinstance(self.dataset, IterableDataset):
             if self.num_workers == 0:
                 return self._stream(self.dataset)
