@@ -19,6 +19,7 @@ of float64 away from the functions' zeros):
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -457,8 +458,12 @@ def ndtri_array(xp, device, p):
 _SCIPY = {"ndtri": lambda special, p: special.ndtri(p)}
 
 
+@functools.cache
 def _scipy_special():
-    """scipy.special, or None where SciPy is not installed."""
+    """scipy.special, or None where SciPy is not installed.
+
+    # NOTE: looked up once per process: small sigmoid, silu and gelu calls ask each time, and a
+    failed import searches sys.path again (27 us a call where SciPy is missing)."""
     try:
         import scipy.special
     except ImportError:

@@ -14,6 +14,7 @@ import pytest
 import minigrad
 import minigrad.nn.functional as F
 from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _dense
+from minigrad.ops.special import _scipy_special
 
 
 def _normal(shape, dtype, seed=0):
@@ -196,6 +197,9 @@ def scipy_or_not(request, monkeypatch):
         pytest.importorskip("scipy.special")
     else:
         monkeypatch.setitem(sys.modules, "scipy.special", None)  # the import fails
+    _scipy_special.cache_clear()  # (looked up once per process: again under this setting)
+    yield
+    _scipy_special.cache_clear()
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf * 0
