@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 from hypothesis import settings
@@ -33,8 +34,12 @@ def device(request) -> str:
 
 @pytest.fixture(autouse=True)
 def _seeded():
-    """Every test starts from the same random state, so failures reproduce."""
+    """Every test starts from the same random state, so failures reproduce: PyTorch's too, where
+    a test module imported it (its layers' initial weights otherwise depend on test order)."""
     minigrad.manual_seed(0)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(0)
     yield
 
 
