@@ -454,7 +454,8 @@ def grid_sample(
             within = (i >= 0) & (i <= m - 1)
             inside = within if inside is None else inside & within
             index = index * m + i.clamp(0, m - 1)
-        index = index.to(dtypes.int64).reshape(n, 1, -1).expand(n, c, math.prod(out))
+        count = math.prod(out)  # the sizes, not -1: an empty batch (N = 0) has them too
+        index = index.to(dtypes.int64).reshape(n, 1, count).expand(n, c, count)
         return flat.gather(2, index).reshape(n, c, *out) * inside.to(input.dtype).unsqueeze(1)
 
     if mode == "nearest":
