@@ -283,6 +283,12 @@ def _output_sizes(op: str, input, output_size, dims: int) -> list:
         if isinstance(output_size, int) or output_size is None
         else list(output_size)
     )
+    if dims > 1 and not isinstance(output_size, int) and input.ndim <= len(sizes):
+        # PyTorch's Python wrapper of the 2-D and 3-D poolings reads the input's sizes first
+        raise ValueError(
+            f"{op}: Input dimension should be at least {len(sizes) + 1}, got an input of shape "
+            f"{tuple(input.shape)}"
+        )
     if len(sizes) != dims:
         raise RuntimeError(f"{op}: output_size must be an int or {dims} ints, got {output_size!r}")
     if any(out is not None and out < 0 for out in sizes):

@@ -14,6 +14,7 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad.creation import _linspace_values, full, tensor
+from minigrad.ops._util import require_floating
 from minigrad.ops.indexing import BlendAlong
 from minigrad.ops.selection import where
 from minigrad.ops.shape import cat
@@ -130,6 +131,8 @@ def interpolate(
             f"modes and requires a 4-D tensor as input, got mode '{mode}' and shape "
             f"{tuple(input.shape)}"
         )
+    if antialias and input.dtype != dtypes.uint8:  # PyTorch's integer kernel is uint8's alone
+        require_floating("compute_index_ranges_weights", input)
     # after the sizes: PyTorch refuses a size of the wrong length first (ValueError)
     if mode in _DIMS and _DIMS[mode] != dims:
         raise NotImplementedError(
@@ -433,6 +436,9 @@ def grid_sample(
         raise RuntimeError(
             f"grid_sample: expected a grid of the input's dtype {input.dtype}, got {grid.dtype}"
         )
+    require_floating(
+        "grid_sampler_2d_cpu_kernel_impl" if dims == 2 else "grid_sampler3d_cpu", input
+    )
     n, c, *size = input.shape
     out = tuple(grid.shape[1:-1])
     # the grid's coordinate of each spatial dim (D, H, W order): it lists x (of W) first

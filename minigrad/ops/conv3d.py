@@ -117,6 +117,26 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     return reshape_if_needed(y, y.shape[1:]) if unbatched else y
 
 
+def _check_transposed(op: str, input, x: Tensor, weight: Tensor, bias, groups: int) -> None:
+    """PyTorch's checks of a transposed convolution's weight (C_in, C_out / g, *kernel) and
+    bias against its batched input x."""
+    c = x.shape[1]
+    if weight.ndim != x.ndim or weight.shape[0] != c:
+        raise RuntimeError(
+            f"{op}: input of shape {tuple(input.shape)} has {c} channels but weight of shape "
+            f"{tuple(weight.shape)} expects {weight.shape[0]} (weight is (in, out/groups, "
+            "*kernel))"
+        )
+    out = weight.shape[1] * groups
+    _check_groups(op, c, out, groups)
+    check_same_dtype(op, input=x, weight=weight, **({} if bias is None else {"bias": bias}))
+    if bias is not None and tuple(bias.shape) != (out,):
+        raise RuntimeError(
+            f"{op}: weight of shape {tuple(weight.shape)} with groups={groups} expects a bias "
+            f"of shape ({out},), got {tuple(bias.shape)}"
+        )
+
+
 def conv_transpose3d(
     input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
 ) -> Tensor:
@@ -128,21 +148,8 @@ def conv_transpose3d(
     cut off (output_padding adds rows at the end: what lies there, or zeros)."""
     op = "conv_transpose3d"
     x, unbatched = _batched(input, op, dims=3)
-    (n, c), spatial = x.shape[:2], tuple(x.shape[2:])
-    if weight.ndim != 5 or weight.shape[0] != c:
-        raise RuntimeError(
-            f"{op}: input of shape {tuple(input.shape)} has {c} channels but weight of shape "
-            f"{tuple(weight.shape)} expects {weight.shape[0]} (weight is (in, out/groups, kd, "
-            "kh, kw))"
-        )
-    og = weight.shape[1]
-    _check_groups(op, c, og * groups, groups)
-    check_same_dtype(op, input=x, weight=weight, **({} if bias is None else {"bias": bias}))
-    if bias is not None and tuple(bias.shape) != (og * groups,):
-        raise RuntimeError(
-            f"{op}: weight of shape {tuple(weight.shape)} with groups={groups} expects a bias "
-            f"of shape ({og * groups},), got {tuple(bias.shape)}"
-        )
+    _check_transposed(op, input, x, weight, bias, groups)
+    (n, c), spatial, og = x.shape[:2], tuple(x.shape[2:]), weight.shape[1]
     if x.dtype is float16:
         # NOTE: fold_windows adds kd kh kw products per voxel and in float16 each add rounds:
         # computed in float32 and rounded once, as conv_transpose2d (PyTorch's CPU kernel)
