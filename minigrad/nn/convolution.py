@@ -1,7 +1,7 @@
 """Convolutions and pooling beyond the engine's 2-D and 3-D ones: 1-D, transposed, power-average
 and adaptive.
 Each is a composition of differentiable ops that already exist (im2col/col2im, matmul,
-reshape, index_select, max), so it runs eagerly, compiled, on every device and under gradcheck
+reshape, index_select, max, blend_along), so it runs eagerly, compiled, on every device and under gradcheck
 with no backward of its own.
 """
 
@@ -14,6 +14,7 @@ import numpy as np
 from minigrad.autograd import no_grad
 from minigrad.creation import tensor, zeros
 from minigrad.dtypes import float16, get_default_dtype, int64
+from minigrad.nn.resampling import _blend
 from minigrad.ops import conv as conv_ops
 from minigrad.ops.conv import (
     Col2Im,
@@ -282,6 +283,12 @@ def _output_sizes(op: str, input, output_size, dims: int) -> list:
         if isinstance(output_size, int) or output_size is None
         else list(output_size)
     )
+    if dims > 1 and not isinstance(output_size, int) and input.ndim <= len(sizes):
+        # PyTorch's Python wrapper of the 2-D and 3-D poolings reads the input's sizes first
+        raise ValueError(
+            f"{op}: Input dimension should be at least {len(sizes) + 1}, got an input of shape "
+            f"{tuple(input.shape)}"
+        )
     if len(sizes) != dims:
         raise RuntimeError(f"{op}: output_size must be an int or {dims} ints, got {output_size!r}")
     if any(out is not None and out < 0 for out in sizes):
@@ -295,41 +302,62 @@ def _output_sizes(op: str, input, output_size, dims: int) -> list:
     return [size if out is None else out for out, size in zip(sizes, trailing)]
 
 
-def _averaging_matrix(size: int, out: int, like: Tensor) -> Tensor:
-    """(out, size): row j averages output j's window (a constant, so pooling is a matmul)."""
+def _window_weights(size: int, out: int) -> tuple:
+    """(out, width) positions and weights of each adaptive window's mean (1 / its length, 0
+    for _window_index's repeats): a sparse averaging matrix for resampling's _blend."""
     starts, ends = _adaptive_windows(size, out)
-    cols = np.arange(size)
-    inside = (cols >= starts[:, None]) & (cols < ends[:, None])
-    matrix = inside / (ends - starts)[:, None]
-    return tensor(matrix, dtype=like.dtype, device=like.device)
+    index = _window_index(size, out)
+    inside = starts[:, None] + np.arange(index.shape[1]) < ends[:, None]
+    return index, np.where(inside, 1 / (ends - starts)[:, None], 0.0)
 
 
 def _averaged(input: Tensor) -> Tensor:
     """The input of a mean: integers and bools as the default float dtype, as avg_pool2d's
-    division makes them (PyTorch has no integer kernel; a matmul by 1/k weights cast to the
-    integer dtype would give zeros)."""
+    division makes them (PyTorch has no integer kernel; weights of 1/k cast to the integer
+    dtype would give zeros)."""
     return input if input.is_floating_point() else input.to(get_default_dtype())
+
+
+def _adaptive_avg(op: str, input, output_size, dims: int) -> Tensor:
+    """Mean over PyTorch's adaptive windows of the last `dims` dims, one dim at a time (a nan
+    stays in the windows that hold it, as PyTorch's sums keep it)."""
+    sizes = _output_sizes(op, input, output_size, dims)
+    input = _averaged(input)
+    if 0 in sizes:
+        return _empty_pooled(input, sizes)
+    spatial = input.shape[-dims:]
+    if all(n % out == 0 for n, out in zip(spatial, sizes)):
+        # NOTE: equal windows (global average pooling above all): the mean over a reshape,
+        # whose gradient is a broadcast, where a product per dim took one more each (on
+        # (16, 16, 32, 32) to 1x1, forward and backward 2.9x -> 1.0x PyTorch's time)
+        split = [part for n, out in zip(spatial, sizes) for part in (out, n // out)]
+        x = input.reshape(*input.shape[:-dims], *split)
+        return x.mean(tuple(range(-2 * dims + 1, 0, 2)))
+    y = input
+    for k, (n, out) in enumerate(zip(spatial, sizes)):
+        y = _blend(y, input.ndim - dims + k, *_window_weights(n, out))
+    return y
+
+
+def _empty_pooled(x: Tensor, sizes: list) -> Tensor:
+    """An adaptive pooling's output of size 0 in some dim, as PyTorch allows: no window."""
+    k = len(sizes)
+    return x.flatten(-k)[..., :0].reshape(*x.shape[:-k], *sizes)
 
 
 def adaptive_avg_pool1d(input, output_size) -> Tensor:
     """Mean over PyTorch's adaptive windows along L. (N, C, L) -> (N, C, output_size)"""
-    (out,) = _output_sizes("adaptive_avg_pool1d", input, output_size, 1)
-    input = _averaged(input)
-    return input @ _averaging_matrix(input.shape[-1], out, input).mT
+    return _adaptive_avg("adaptive_avg_pool1d", input, output_size, 1)
 
 
 def adaptive_avg_pool2d(input, output_size) -> Tensor:
     """Mean over PyTorch's adaptive windows. (N, C, H, W) -> (N, C, *output_size)"""
-    oh, ow = _output_sizes("adaptive_avg_pool2d", input, output_size, 2)
-    input = _averaged(input)
-    h, w = input.shape[-2:]
-    if oh and ow and h % oh == 0 and w % ow == 0:
-        # NOTE: equal windows (global average pooling above all): the mean over a reshape,
-        # whose gradient is a broadcast, where the two matmuls' gradient took two more (on
-        # (16, 16, 32, 32) to 1x1, forward and backward 2.9x -> 1.0x PyTorch's time)
-        x = input.reshape(*input.shape[:-2], oh, h // oh, ow, w // ow)
-        return x.mean((-3, -1))
-    return _averaging_matrix(h, oh, input) @ input @ _averaging_matrix(w, ow, input).mT
+    return _adaptive_avg("adaptive_avg_pool2d", input, output_size, 2)
+
+
+def adaptive_avg_pool3d(input, output_size) -> Tensor:
+    """Mean over PyTorch's adaptive windows. (N, C, D, H, W) -> (N, C, *output_size)"""
+    return _adaptive_avg("adaptive_avg_pool3d", input, output_size, 3)
 
 
 def _window_index(size: int, out: int) -> np.ndarray:
@@ -343,12 +371,11 @@ def _window_index(size: int, out: int) -> np.ndarray:
 def _adaptive_max(x: Tensor, sizes: list, return_indices: bool):
     """Max over PyTorch's adaptive windows of the last len(sizes) dims, read at the picked
     positions, so the gradient goes where PyTorch sends it (also for a window with nans)."""
-    k = len(sizes)
-    if 0 in sizes:  # an empty output, as PyTorch allows: no window to take a max of
-        y = x.flatten(-k)[..., :0].reshape(*x.shape[:-k], *sizes)
+    if 0 in sizes:
+        y = _empty_pooled(x, sizes)
         return (y, zeros(y.shape, dtype=int64, device=x.device)) if return_indices else y
     index = _argmax_positions(x, sizes)
-    y = x.flatten(-k).gather(-1, index.flatten(-k)).reshape(index.shape)
+    y = x.flatten(-len(sizes)).gather(-1, index.flatten(-len(sizes))).reshape(index.shape)
     return (y, index) if return_indices else y
 
 
@@ -396,6 +423,13 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     [, indices into H * W]"""
     oh, ow = _output_sizes("adaptive_max_pool2d", input, output_size, 2)
     return _adaptive_max(input, [oh, ow], return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max over PyTorch's adaptive windows. (N, C, D, H, W) -> (N, C, *output_size)
+    [, indices into D * H * W]"""
+    sizes = _output_sizes("adaptive_max_pool3d", input, output_size, 3)
+    return _adaptive_max(input, sizes, return_indices)
 
 
 # -- unfold and fold: im2col and col2im with PyTorch's (N, C * kh * kw, L) layout -------------

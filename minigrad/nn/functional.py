@@ -19,8 +19,10 @@ from minigrad.nn.attention import scaled_dot_product_attention
 from minigrad.nn.convolution import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_max_pool3d,
     avg_pool1d,
     conv1d,
     conv2d,
@@ -55,7 +57,7 @@ from minigrad.ops import activations as activations_ops
 from minigrad.ops._util import normalize_dim, require_floating
 from minigrad.ops.activations import gelu, sigmoid, softplus, tanh
 from minigrad.ops.conv import avg_pool2d, max_pool2d
-from minigrad.ops.conv3d import avg_pool3d, conv3d, max_pool3d
+from minigrad.ops.conv3d import avg_pool3d, conv3d, conv_transpose3d, max_pool3d
 from minigrad.ops.indexing import one_hot, triu_indices
 from minigrad.ops.matmul import check_same_dtype, linear
 from minigrad.ops.nn import (
@@ -96,8 +98,10 @@ from minigrad.tensor import Tensor
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
     "affine_grid",
     "alpha_dropout",
     "avg_pool1d",
@@ -115,6 +119,7 @@ __all__ = [
     "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "conv_transpose3d",
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",

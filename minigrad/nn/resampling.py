@@ -5,13 +5,16 @@ concatenates constant blocks. Gradients come from index_select, gather, cat and 
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
+from functools import partial
 
 import numpy as np
 
 from minigrad import dtypes
 from minigrad.creation import _linspace_values, full, tensor
+from minigrad.ops._util import require_floating
 from minigrad.ops.indexing import BlendAlong
 from minigrad.ops.selection import where
 from minigrad.ops.shape import cat
@@ -105,7 +108,8 @@ def interpolate(
 ) -> Tensor:
     """Resize the spatial dims (all dims after N, C) to `size` or floor(in * scale_factor).
     Modes: nearest (PyTorch's floor(dst * scale) rule), nearest-exact, linear, bilinear,
-    bicubic, trilinear (with align_corners), area (adaptive average pooling, 1-D and 2-D)."""
+    bicubic, trilinear (with align_corners), area (adaptive average pooling); antialias=True
+    (bilinear and bicubic of 4-D inputs) filters as PyTorch's antialiased kernel."""
     dims = input.ndim - 2
     if not 1 <= dims <= 3:  # PyTorch's exception type and words; an (N, C, ...) input
         raise NotImplementedError(
@@ -120,9 +124,15 @@ def interpolate(
             "align_corners option can only be set with the interpolating modes: linear | "
             "bilinear | bicubic | trilinear"
         )
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported by minigrad")
     sizes, scales = _target(input, size, scale_factor, dims, recompute_scale_factor)
+    if antialias and not (mode in ("bilinear", "bicubic") and input.ndim == 4):
+        raise ValueError(
+            "interpolate: Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+            f"modes and requires a 4-D tensor as input, got mode '{mode}' and shape "
+            f"{tuple(input.shape)}"
+        )
+    if antialias and input.dtype != dtypes.uint8:  # PyTorch's integer kernel is uint8's alone
+        require_floating("compute_index_ranges_weights", input)
     # after the sizes: PyTorch refuses a size of the wrong length first (ValueError)
     if mode in _DIMS and _DIMS[mode] != dims:
         raise NotImplementedError(
@@ -130,14 +140,9 @@ def interpolate(
             f"{tuple(input.shape)}"
         )
     if mode == "area":  # PyTorch's: adaptive average pooling to the output size
-        from minigrad.nn.convolution import adaptive_avg_pool1d, adaptive_avg_pool2d
+        from minigrad.nn import convolution
 
-        if dims == 3:
-            raise NotImplementedError(
-                "interpolate: mode 'area' of a 5-D input (adaptive_avg_pool3d) is not "
-                "supported by minigrad"
-            )
-        return (adaptive_avg_pool1d if dims == 1 else adaptive_avg_pool2d)(input, sizes)
+        return getattr(convolution, f"adaptive_avg_pool{dims}d")(input, sizes)
     if min(sizes) < 1:
         raise RuntimeError(
             f"interpolate: input and output sizes should be greater than 0, but got input "
@@ -148,15 +153,19 @@ def interpolate(
     # NOTE: integers are blended as PyTorch's uint8 kernel does: one dim at a time from the
     # last, each pass in float, rounded and saturated to the dtype (cubic weights overshoot: 0
     # and 255 neighbours give -10 and 260); its fixed-point weights leave a few pixels one apart
+    # (antialiased, PyTorch's separable kernel also goes from the last dim, in every dtype)
     integer = np.dtype(input.dtype.np).kind in "iu"
     y = input
-    for k in reversed(range(dims)) if integer else range(dims):
+    for k in reversed(range(dims)) if integer or antialias else range(dims):
         dim = 2 + k
         n, out = input.shape[dim], sizes[k]
         # NOTE: PyTorch's linear modes leave a dim whose size is kept as it is, whatever the
-        # scale factor; bicubic resamples it with that factor (but not in integers)
-        if out != n or (mode == "bicubic" and not integer):
+        # scale factor; bicubic resamples it with that factor (but not in integers, nor
+        # antialiased)
+        if out != n or (mode == "bicubic" and not integer and not antialias):
             along = _cubic_along if mode == "bicubic" else _linear_along
+            if antialias:
+                along = partial(_antialias_along, cubic=mode == "bicubic")
             source = y.double() if integer else y
             blended = along(source, dim, n, out, scales[k], bool(align_corners))
             y = _saturated(blended, input.dtype) if integer else blended
@@ -234,17 +243,57 @@ def _linear_along(x: Tensor, dim: int, n: int, out: int, factor, align_corners: 
     src = dst * scale if align_corners else np.maximum((dst + ftype(0.5)) * scale - ftype(0.5), 0)
     i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
     i1 = np.minimum(i0 + 1, n - 1)
+    t = (src - i0).astype(ftype)
+    return _blend(x, dim, np.stack([i0, i1], 1), np.stack([1 - t, t], 1))
+
+
+def _blend(x: Tensor, dim: int, index: np.ndarray, weights: np.ndarray) -> Tensor:
+    """Output o along dim is the sum of weights[o, j] * x[index[o, j]] over j: one sparse
+    matrix product (BlendAlong), or, past its size limit and for other dtypes, a pick
+    (index_select) per column j, scaled and added."""
+    out, n = index.shape[0], x.shape[dim]
     if x.dtype in (dtypes.float32, dtypes.float64) and n * out <= BlendAlong.max_entries:
-        t = (src - i0).astype(ftype)
-        rows = np.concatenate([np.arange(out), np.arange(out)])
-        weights = np.concatenate([1 - t, t])
-        return BlendAlong.apply(x, rows, np.concatenate([i0, i1]), weights, out, dim)
+        rows = np.repeat(np.arange(out), index.shape[1])
+        return BlendAlong.apply(x, rows, index.ravel(), weights.ravel(), out, dim)
     shape = [1] * x.ndim
     shape[dim] = out
-    t = tensor((src - i0).reshape(shape), dtype=x.dtype, device=x.device)
-    left = x.index_select(dim, tensor(i0, device=x.device))
-    right = x.index_select(dim, tensor(i1, device=x.device))
-    return left * (1 - t) + right * t
+    y = None
+    for j in range(index.shape[1]):
+        w = tensor(weights[:, j].reshape(shape), dtype=x.dtype, device=x.device)
+        term = x.index_select(dim, tensor(index[:, j], device=x.device)) * w
+        y = term if y is None else y + term
+    return y
+
+
+def _antialias_along(
+    x: Tensor, dim: int, n: int, out: int, factor, align_corners: bool, cubic: bool
+) -> Tensor:
+    """PyTorch's antialiased resampling (PIL's): output i averages the inputs within `support`
+    of its centre scale * (i + 0.5), weighted by the triangle (bilinear) or Keys' cubic with
+    A = -0.5 (bicubic) filter stretched by the scale when downsampling, the weights
+    normalised to sum to 1 (inputs past an edge are left out, not repeated)."""
+    ftype = _float(x.dtype)
+    scale = _scale(n, out, factor, align_corners, ftype)
+    stretch = max(scale, ftype(1))  # the filter widens only when downsampling
+    support = ftype(2 if cubic else 1) * stretch
+    centre = scale * (np.arange(out, dtype=ftype) + ftype(0.5))
+    # NOTE: C++'s int() truncates towards 0: a start below 0 becomes 0 either way
+    start = np.maximum(np.trunc(centre - support + ftype(0.5)).astype(np.int64), 0)
+    stop = np.minimum(np.trunc(centre + support + ftype(0.5)).astype(np.int64), n)
+    width = int((stop - start).max())
+    index = start[:, None] + np.arange(width)
+    distance = np.abs((index - centre[:, None] + ftype(0.5)) / stretch).astype(ftype)
+    if cubic:
+        a = ftype(-0.5)
+        near = ((a + 2) * distance - (a + 3)) * distance * distance + 1
+        far = (((distance - 5) * distance + 8) * distance - 4) * a
+        weights = np.where(distance < 1, near, np.where(distance < 2, far, 0))
+    else:
+        weights = np.maximum(1 - distance, 0)
+    weights = np.where(index < stop[:, None], weights, 0).astype(ftype)
+    total = weights.sum(1, keepdims=True)
+    weights = np.where(total != 0, weights / np.where(total != 0, total, 1), 0)
+    return _blend(x, dim, np.minimum(index, n - 1), weights.astype(ftype))
 
 
 def _cubic_along(x: Tensor, dim: int, n: int, out: int, factor, align_corners: bool) -> Tensor:
@@ -293,34 +342,34 @@ def _align(align_corners, op: str) -> bool:
 
 
 def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
-    """The sampling grid of a batch of 2-D affine maps: theta (N, 2, 3) and size (N, C, H, W)
-    -> (N, H, W, 2), each entry theta @ (x, y, 1) for the output pixel's normalised (x, y) in
-    [-1, 1] (pixel centres, or corners with align_corners=True)."""
+    """The sampling grid of a batch of affine maps: theta (N, 2, 3) and size (N, C, H, W) ->
+    (N, H, W, 2), or theta (N, 3, 4) and size (N, C, D, H, W) -> (N, D, H, W, 3); each entry
+    is theta @ (x, y[, z], 1) for the output point's normalised (x, y[, z]) in [-1, 1] (pixel
+    centres, or corners with align_corners=True)."""
     align_corners = _align(align_corners, "affine_grid")
     if not theta.is_floating_point():
         raise ValueError(
             f"affine_grid: Expected theta to have floating point type, but got {theta.dtype}"
         )
     size = tuple(size)
-    if len(size) == 5:
-        raise NotImplementedError("affine_grid: 3-D (N, C, D, H, W) grids are not supported")
-    if len(size) != 4:
+    if len(size) not in (4, 5):
         raise NotImplementedError(
             f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
             f"respectively. Got size {size}."
         )
-    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3):
+    dims = len(size) - 2
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (dims, dims + 1):
         raise ValueError(
-            f"affine_grid: Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. "
-            f"Got {tuple(theta.shape)}."
+            f"affine_grid: Expected a batch of {dims}D affine matrices of shape "
+            f"Nx{dims}x{dims + 1} for size {size}. Got {tuple(theta.shape)}."
         )
     if theta.shape[0] != size[0]:  # PyTorch's type: its batched matmul refuses the batch
         raise RuntimeError(
             f"affine_grid: theta holds {theta.shape[0]} matrices for a size of batch {size[0]} "
             f"{size}"
         )
-    n, _, h, w = size
-    if align_corners and min(h, w) == 1:
+    spatial = size[2:]
+    if align_corners and min(spatial) == 1:
         warnings.warn(
             "affine_grid: a grid of size 1 is placed at 0 (PyTorch's behaviour since 1.3.0), "
             "not at -1, even with align_corners=True",
@@ -330,12 +379,11 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
     elif min(size) <= 0:
         raise ValueError(f"affine_grid: Expected non-zero, positive output size. Got {size}")
     ftype = _float(theta.dtype)
-    ys, xs = np.meshgrid(
-        _base_coords(h, align_corners, ftype), _base_coords(w, align_corners, ftype), indexing="ij"
-    )
-    base = np.stack([xs, ys, np.ones_like(xs)], axis=-1).reshape(1, h * w, 3)
-    base = tensor(base, dtype=theta.dtype, device=theta.device)
-    return (base @ theta.transpose(1, 2)).reshape(n, h, w, 2)
+    axes = np.meshgrid(*(_base_coords(n, align_corners, ftype) for n in spatial), indexing="ij")
+    # a point is (x, y[, z], 1): the last dim's coordinate first
+    base = np.stack([*axes[::-1], np.ones_like(axes[0])], axis=-1)
+    base = tensor(base.reshape(1, -1, dims + 1), dtype=theta.dtype, device=theta.device)
+    return (base @ theta.transpose(1, 2)).reshape(size[0], *spatial, dims)
 
 
 def _base_coords(steps: int, align_corners: bool, ftype) -> np.ndarray:
@@ -353,9 +401,10 @@ def grid_sample(
 ) -> Tensor:
     """Sample input (N, C, H, W) at the normalised points grid (N, Ho, Wo, 2) ((x, y) in
     [-1, 1]; outside: zeros, the border or a reflection, as padding_mode says) -> (N, C, Ho,
-    Wo). Bilinear: the four neighbours blended by their distances (differentiable in the input
-    and in the grid); nearest: the closest one. Built from gather and elementwise ops, with the
-    neighbours' indices detached."""
+    Wo); volumes alike: input (N, C, D, H, W), grid (N, Do, Ho, Wo, 3) of (x, y, z). Bilinear
+    (trilinear on volumes, PyTorch's name for both): the 4 (8) neighbours blended by their
+    distances (differentiable in the input and in the grid); nearest: the closest one. Built
+    from gather and elementwise ops, with the neighbours' indices detached."""
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(
             "grid_sample: expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: "
@@ -371,44 +420,63 @@ def grid_sample(
             "grid_sample: mode='bicubic' is not supported by minigrad (bilinear or nearest)"
         )
     align_corners = _align(align_corners, "grid_sample")
-    if input.ndim == 5:
-        raise NotImplementedError(
-            "grid_sample: 5-D (volumetric) inputs are not supported by minigrad (4-D only)"
-        )
-    if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
+    dims = input.ndim - 2
+    if (
+        dims not in (2, 3)
+        or grid.ndim != input.ndim
+        or grid.shape[-1] != dims
+        or grid.shape[0] != input.shape[0]
+    ):
         raise RuntimeError(
-            "grid_sample: expected a 4-D input (N, C, H, W) and a grid (N, Ho, Wo, 2) with the "
-            f"same N, got {tuple(input.shape)} and {tuple(grid.shape)}"
+            "grid_sample: expected a 4-D input (N, C, H, W) and a grid (N, Ho, Wo, 2), or a 5-D "
+            "input (N, C, D, H, W) and a grid (N, Do, Ho, Wo, 3), with the same N, got "
+            f"{tuple(input.shape)} and {tuple(grid.shape)}"
         )
     if grid.dtype != input.dtype:  # PyTorch's kernel takes one dtype
         raise RuntimeError(
             f"grid_sample: expected a grid of the input's dtype {input.dtype}, got {grid.dtype}"
         )
-    n, c, h, w = input.shape
-    ho, wo = grid.shape[1:3]
-    x = _pad(_unnormalize(grid[..., 0], w, align_corners), w, padding_mode, align_corners)
-    y = _pad(_unnormalize(grid[..., 1], h, align_corners), h, padding_mode, align_corners)
-    flat = input.reshape(n, c, h * w)
-
-    def pick(xi, yi):
-        """The input at integer-valued points (xi, yi) (detached), 0 outside."""
-        inside = ((xi >= 0) & (xi <= w - 1) & (yi >= 0) & (yi <= h - 1)).to(input.dtype)
-        index = yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)
-        index = index.to(dtypes.int64).reshape(n, 1, ho * wo).expand(n, c, ho * wo)
-        return flat.gather(2, index).reshape(n, c, ho, wo) * inside.unsqueeze(1)
-
-    xs = _pad(_source(grid[..., 0], w, align_corners), w, padding_mode, align_corners)
-    ys = _pad(_source(grid[..., 1], h, align_corners), h, padding_mode, align_corners)
-    if mode == "nearest":
-        return pick(xs.round(), ys.round())
-    x0, y0 = xs.floor(), ys.floor()
-    wx, wy = (x - x0).unsqueeze(1), (y - y0).unsqueeze(1)  # the weights of the far neighbours
-    return (
-        pick(x0, y0) * ((1 - wx) * (1 - wy))
-        + pick(x0 + 1, y0) * (wx * (1 - wy))
-        + pick(x0, y0 + 1) * ((1 - wx) * wy)
-        + pick(x0 + 1, y0 + 1) * (wx * wy)
+    require_floating(
+        "grid_sampler_2d_cpu_kernel_impl" if dims == 2 else "grid_sampler3d_cpu", input
     )
+    n, c, *size = input.shape
+    out = tuple(grid.shape[1:-1])
+    # the grid's coordinate of each spatial dim (D, H, W order): it lists x (of W) first
+    coords = [grid[..., dims - 1 - k] for k in range(dims)]
+    points = [
+        _pad(_unnormalize(g, m, align_corners), m, padding_mode, align_corners)
+        for g, m in zip(coords, size)
+    ]
+    sources = [
+        _pad(_source(g, m, align_corners, dims), m, padding_mode, align_corners)
+        for g, m in zip(coords, size)
+    ]
+    flat = input.reshape(n, c, math.prod(size))
+
+    def pick(corner):
+        """The input at integer-valued points (one detached tensor per dim), 0 outside."""
+        inside, index = None, 0
+        for i, m in zip(corner, size):
+            within = (i >= 0) & (i <= m - 1)
+            inside = within if inside is None else inside & within
+            index = index * m + i.clamp(0, m - 1)
+        count = math.prod(out)  # the sizes, not -1: an empty batch (N = 0) has them too
+        index = index.to(dtypes.int64).reshape(n, 1, count).expand(n, c, count)
+        return flat.gather(2, index).reshape(n, c, *out) * inside.to(input.dtype).unsqueeze(1)
+
+    if mode == "nearest":
+        return pick([s.round() for s in sources])
+    lows = [s.floor() for s in sources]
+    far = [(p - low).unsqueeze(1) for p, low in zip(points, lows)]  # far neighbours' weights
+    y = None
+    for corner in itertools.product((0, 1), repeat=dims):
+        weight = None
+        for k in reversed(range(dims)):  # x's weight first, as the 2-D formula multiplies
+            w = far[k] if corner[k] else 1 - far[k]
+            weight = w if weight is None else weight * w
+        term = pick([low + b for low, b in zip(lows, corner)]) * weight
+        y = term if y is None else y + term
+    return y
 
 
 def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
@@ -442,12 +510,17 @@ def _reflect(x: Tensor, twice_low: int, twice_high: int) -> Tensor:
     return where(flips % 2 == 0, extra + low, span - extra + low)
 
 
-def _source(coord: Tensor, size: int, align_corners: bool) -> Tensor:
+def _source(coord: Tensor, size: int, align_corners: bool, dims: int) -> Tensor:
     """The pixel index of coord (detached), rounded as PyTorch's CPU kernel rounds it, so that
     floor and round pick PyTorch's neighbours where a point sits on a pixel centre.
-    NOTE: the kernel fuses the unaligned scale and shift (one rounding); float64 arithmetic
-    reproduces that for float32 grids, float64 grids are rounded twice."""
+    NOTE: the 2-D kernel fuses the unaligned scale and shift (one rounding); float64
+    arithmetic reproduces that for float32 grids, float64 grids are rounded twice. The 3-D
+    kernel computes ((coord + 1) * size - 1) / 2, or (coord + 1) / 2 * (size - 1) aligned."""
     coord = coord.detach()
+    if dims == 3:
+        if align_corners:
+            return (coord + 1) / 2 * (size - 1)
+        return ((coord + 1) * size - 1) / 2
     if align_corners or coord.dtype == dtypes.float64:
         return _unnormalize(coord, size, align_corners)
     return ((coord + 1).to(dtypes.float64) * (size / 2) - 0.5).to(coord.dtype)

@@ -12,15 +12,21 @@ import itertools
 import math
 
 from minigrad.autograd.function import Function
+from minigrad.dtypes import float16
 from minigrad.ops._util import strided_view
 from minigrad.ops.conv import (
     Geometry,
+    _batched,
+    _check_groups,
     _lowest,
+    _pad_right,
+    _tuple,
     ceil_pad,
     conv_arguments,
     pool_arguments,
     pool_divisor,
 )
+from minigrad.ops.matmul import check_same_dtype
 from minigrad.ops.nograd import NoGrad
 from minigrad.ops.shape import permute, reshape_if_needed
 from minigrad.tensor import Tensor
@@ -108,6 +114,77 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         y = y + reshape_if_needed(bias, (g, 1, o // g))
     y = permute(reshape_if_needed(y, (g, n, *out, o // g)), (1, 0, 5, 2, 3, 4))
     y = reshape_if_needed(y, (n, o, *out))
+    return reshape_if_needed(y, y.shape[1:]) if unbatched else y
+
+
+def _check_transposed(op: str, input, x: Tensor, weight: Tensor, bias, groups: int) -> None:
+    """PyTorch's checks of a transposed convolution's weight (C_in, C_out / g, *kernel) and
+    bias against its batched input x."""
+    c = x.shape[1]
+    if weight.ndim != x.ndim or weight.shape[0] != c:
+        raise RuntimeError(
+            f"{op}: input of shape {tuple(input.shape)} has {c} channels but weight of shape "
+            f"{tuple(weight.shape)} expects {weight.shape[0]} (weight is (in, out/groups, "
+            "*kernel))"
+        )
+    out = weight.shape[1] * groups
+    _check_groups(op, c, out, groups)
+    check_same_dtype(op, input=x, weight=weight, **({} if bias is None else {"bias": bias}))
+    if bias is not None and tuple(bias.shape) != (out,):
+        raise RuntimeError(
+            f"{op}: weight of shape {tuple(weight.shape)} with groups={groups} expects a bias "
+            f"of shape ({out},), got {tuple(bias.shape)}"
+        )
+
+
+def conv_transpose3d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    """Transposed 3-D convolution, the gradient of conv3d by its input. Weight (C_in, O/g, kd,
+    kh, kw). (N, C_in, D, H, W) -> (N, O, (D-1)s - 2p + d(k-1) + output_padding + 1, ...)
+
+    Each input voxel times each group's filters gives an (O/g, kd, kh, kw) block (one matmul);
+    fold_windows adds the blocks onto the unpadded output at stride s, and the padding is then
+    cut off (output_padding adds rows at the end: what lies there, or zeros)."""
+    op = "conv_transpose3d"
+    x, unbatched = _batched(input, op, dims=3)
+    _check_transposed(op, input, x, weight, bias, groups)
+    (n, c), spatial, og = x.shape[:2], tuple(x.shape[2:]), weight.shape[1]
+    if x.dtype is float16:
+        # NOTE: fold_windows adds kd kh kw products per voxel and in float16 each add rounds:
+        # computed in float32 and rounded once, as conv_transpose2d (PyTorch's CPU kernel)
+        half = (None if t is None else t.float() for t in (input, weight, bias))
+        y = conv_transpose3d(*half, stride, padding, output_padding, groups, dilation)
+        return y.half()
+    geom = Geometry.make(op, weight.shape[2:], stride, padding, dilation, dims=3)
+    extra = _tuple(output_padding, "output_padding", op, 3)
+    if any(e >= s and e >= d for e, s, d in zip(extra, geom.stride, geom.dilation)):
+        raise RuntimeError(
+            f"{op}: output_padding {extra} must be smaller than either stride {geom.stride} or "
+            f"dilation {geom.dilation}"
+        )
+    # the output before its padding is cut: every block whole
+    full = [
+        (i - 1) * s + d * (k - 1) + 1
+        for i, s, d, k in zip(spatial, geom.stride, geom.dilation, geom.kernel)
+    ]
+    size = [f - 2 * p + e for f, p, e in zip(full, geom.padding, extra)]
+    if min(size) < 1:
+        raise RuntimeError(f"{op}: output size {tuple(size)} is too small")
+    cg, kernel = c // groups, math.prod(geom.kernel)
+    rows = permute(reshape_if_needed(x, (n, groups, cg, math.prod(spatial))), (0, 1, 3, 2))
+    blocks = rows @ reshape_if_needed(weight, (groups, cg, og * kernel))  # (N, g, DHW, O/g K)
+    u = reshape_if_needed(blocks, (n, groups, *spatial, og, *geom.kernel))
+    u = reshape_if_needed(
+        permute(u, (0, 1, 5, 2, 3, 4, 6, 7, 8)), (n, groups * og, *spatial, *geom.kernel)
+    )
+    unpadded = Geometry(geom.kernel, geom.stride, (0, 0, 0), geom.dilation)
+    y = FoldWindows.apply(u, (n, groups * og, *full), unpadded)
+    if any(geom.padding) or any(extra):
+        y = y[(..., *(slice(p, p + m) for p, m in zip(geom.padding, size)))]
+        y = _pad_right(y, tuple(max(0, m - f + p) for m, f, p in zip(size, full, geom.padding)))
+    if bias is not None:
+        y = y + reshape_if_needed(bias, (-1, 1, 1, 1))
     return reshape_if_needed(y, y.shape[1:]) if unbatched else y
 
 

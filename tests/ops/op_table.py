@@ -112,6 +112,12 @@ def _COORDS(lib, like):  # noqa: N802 - sample points 0, 1, 4, 9 (float32 whatev
     return lib.tensor([0.0, 1.0, 4.0, 9.0], device=like.device)
 
 
+def _sum_with_indices(pooled, x):
+    """A max pooling's values plus its indices (as x's dtype): both compared with PyTorch."""
+    values, indices = pooled
+    return values + indices.to(x.dtype)
+
+
 def _seeded(lib, fn, *args):
     """fn(*args) with the same random numbers each call (so central differences work)."""
     lib.manual_seed(0)
@@ -1205,6 +1211,20 @@ COMPOSED = [
         ),
         ((2, 4, 3, 4), (4, 3, 2, 3)),
     ),
+    Case(
+        "conv_transpose3d",
+        lambda t, F, x, w, b: t.nn.functional.conv_transpose3d(
+            x, w, b, 2, 1, output_padding=1, groups=2
+        ),
+        ((2, 4, 3, 2, 3), (4, 3, 2, 3, 2), (6,)),
+    ),
+    Case(
+        "conv_transpose3d_dilation",  # output_padding past the stride (allowed by dilation)
+        lambda t, F, x, w: t.nn.functional.conv_transpose3d(
+            x, w, None, (1, 2, 1), (2, 0, 1), (2, 1, 0), dilation=(3, 1, 2)
+        ),
+        ((3, 3, 2, 3), (3, 2, 2, 2, 2)),
+    ),
     Case("max_pool1d", lambda t, F, x: t.nn.functional.max_pool1d(x, 3, 2, 1), ((2, 3, 9),)),
     Case(
         "avg_pool1d",
@@ -1271,6 +1291,56 @@ COMPOSED = [
         ((2, 3, 7, 5),),
     ),
     Case(
+        "adaptive_avg_pool3d",
+        lambda t, F, x: t.nn.functional.adaptive_avg_pool3d(x, (3, None, 4)),
+        ((2, 3, 7, 5, 6),),
+    ),
+    Case(
+        "adaptive_avg_pool3d_equal_windows",
+        lambda t, F, x: t.nn.functional.adaptive_avg_pool3d(x, (2, 3, 1)),
+        ((2, 4, 6, 3),),
+    ),
+    Case(
+        "adaptive_max_pool3d",
+        lambda t, F, x: t.nn.functional.adaptive_max_pool3d(x, (3, 2, 4)),
+        ((2, 2, 5, 4, 6),),
+    ),
+    Case(
+        "adaptive_max_pool3d_indices",
+        lambda t, F, x: _sum_with_indices(t.nn.functional.adaptive_max_pool3d(x, 2, True), x),
+        ((1, 2, 3, 5, 4),),
+    ),
+    Case(
+        "affine_grid_3d",
+        lambda t, F, theta: t.nn.functional.affine_grid(theta, (2, 1, 3, 4, 2), False),
+        ((2, 3, 4),),
+    ),
+    Case(
+        "grid_sample_3d",
+        lambda t, F, x, grid: t.nn.functional.grid_sample(x, grid, align_corners=False),
+        ((2, 2, 3, 4, 5), (2, 3, 2, 4, 3)),
+        low=-1.2,
+        high=1.2,
+    ),
+    Case(
+        "grid_sample_3d_reflection_corners",
+        lambda t, F, x, grid: t.nn.functional.grid_sample(
+            x, grid, padding_mode="reflection", align_corners=True
+        ),
+        ((1, 2, 3, 4, 5), (1, 2, 3, 2, 3)),
+        low=-1.7,
+        high=1.7,
+    ),
+    Case(
+        "grid_sample_3d_nearest_border",
+        lambda t, F, x, grid: t.nn.functional.grid_sample(
+            x, grid, mode="nearest", padding_mode="border", align_corners=False
+        ),
+        ((1, 2, 3, 4, 5), (1, 2, 3, 2, 3)),
+        low=-1.3,
+        high=1.3,
+    ),
+    Case(
         "pad_constant",
         lambda t, F, x: t.nn.functional.pad(x, (1, 2, -1, 1), value=0.5),
         ((2, 3, 4, 5),),
@@ -1328,6 +1398,25 @@ COMPOSED = [
             x, size=(3, 6), mode="bicubic", align_corners=True
         ),
         ((2, 3, 5, 4),),
+    ),
+    Case(
+        "interpolate_bilinear_antialias",
+        lambda t, F, x: t.nn.functional.interpolate(
+            x, size=(4, 3), mode="bilinear", antialias=True
+        ),
+        ((2, 3, 9, 7),),
+    ),
+    Case(
+        "interpolate_bicubic_antialias_corners",
+        lambda t, F, x: t.nn.functional.interpolate(
+            x, scale_factor=(0.4, 1.5), mode="bicubic", align_corners=True, antialias=True
+        ),
+        ((2, 3, 8, 4),),
+    ),
+    Case(
+        "interpolate_area_3d",
+        lambda t, F, x: t.nn.functional.interpolate(x, size=(2, 3, 4), mode="area"),
+        ((1, 2, 5, 6, 4),),
     ),
     Case(
         "interpolate_linear",

@@ -44,6 +44,7 @@ from minigrad.nn.modules.conv import (
     Conv3d,
     ConvTranspose1d,
     ConvTranspose2d,
+    ConvTranspose3d,
     Fold,
     Unfold,
 )
@@ -113,8 +114,10 @@ from minigrad.nn.modules.pixelshuffle import ChannelShuffle, PixelShuffle, Pixel
 from minigrad.nn.modules.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
     AvgPool1d,
     AvgPool2d,
     AvgPool3d,
@@ -144,8 +147,10 @@ from minigrad.nn.modules.upsampling import Upsample, UpsamplingBilinear2d, Upsam
 __all__ = [
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "FractionalMaxPool2d",
     "AdaptiveLogSoftmaxWithLoss",
     "AlphaDropout",
@@ -170,6 +175,7 @@ __all__ = [
     "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "ConvTranspose3d",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
     "CrossEntropyLoss",

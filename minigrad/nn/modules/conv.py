@@ -233,7 +233,7 @@ class ConvTranspose2d(_ConvNd):
         )
 
     def _output_padding(self, input, output_size) -> tuple:
-        """output_padding, or the one that gives `output_size` (its last two entries)."""
+        """output_padding, or the one that gives `output_size` (its last `_dims` entries)."""
         if output_size is None:
             return self.output_padding
         wanted = tuple(output_size)[-self._dims :]
@@ -263,6 +263,16 @@ class ConvTranspose1d(ConvTranspose2d):
 
     def _conv(self, *args):
         return F.conv_transpose1d(*args)
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """Transposed 3-D convolution (the adjoint of Conv3d). (N, C_in, D, H, W) -> (N, C_out,
+    (D-1) s - 2 p + d (k-1) + output_padding + 1, ...)"""
+
+    _dims = 3
+
+    def _conv(self, *args):
+        return F.conv_transpose3d(*args)
 
 
 class Fold(Module):

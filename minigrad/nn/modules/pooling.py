@@ -191,6 +191,14 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPool):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
 
+class AdaptiveAvgPool3d(_AdaptiveAvgPool):
+    """Mean over PyTorch's adaptive windows: any (D, H, W) -> output_size (None keeps a size).
+    (N, C, D, H, W) -> (N, C, *output_size)"""
+
+    def forward(self, input):
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
 class _AdaptiveMaxPool(Module):
     def __init__(self, output_size, return_indices=False):
         super().__init__()
@@ -212,6 +220,14 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
 
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """Max over PyTorch's adaptive windows. (N, C, D, H, W) -> (N, C, *output_size)
+    [, indices into D * H * W]"""
+
+    def forward(self, input):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class FractionalMaxPool2d(Module):

@@ -129,17 +129,13 @@ def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
 
 
 def test_the_resampling_options_left_out_say_so():
-    """What image tutorials pass and minigrad leaves out (docs/nn.md): antialias=True,
-    grid_sample's bicubic mode, and the area mode of a 5-D input raise NotImplementedError
-    naming the option (interpolate's area mode on 3-D and 4-D inputs is PyTorch's, tutorials8)."""
+    """What image tutorials pass and minigrad leaves out (docs/nn.md): grid_sample's bicubic
+    mode raises NotImplementedError naming the option (antialias=True and the area mode of a
+    5-D input are PyTorch's: tests/nn/test_volumes.py)."""
     F = minigrad.nn.functional
     image = minigrad.ones(1, 1, 4, 4)
-    with pytest.raises(NotImplementedError, match="antialias=True is not supported"):
-        F.interpolate(image, size=(2, 2), mode="bilinear", antialias=True)
     with pytest.raises(NotImplementedError, match="mode='bicubic' is not supported"):
         F.grid_sample(image, minigrad.zeros(1, 2, 2, 2), mode="bicubic", align_corners=False)
-    with pytest.raises(NotImplementedError, match="mode 'area' of a 5-D input"):
-        F.interpolate(minigrad.ones(1, 1, 2, 2, 2), size=(1, 1, 1), mode="area")
 
 
 def test_the_dynamic_quantization_tutorial_gets_a_clear_error():
