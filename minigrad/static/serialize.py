@@ -28,6 +28,7 @@ import io
 import json
 import math
 import reprlib
+import sys
 import unicodedata
 import zipfile
 import zlib
@@ -47,13 +48,17 @@ from minigrad.serialization import (
     read_npy,
 )
 from minigrad.static.control import iteration_bound
-from minigrad.static.graph import Const, Graph, Node, Ref
+from minigrad.static.graph import Const, Graph, Node, Ref, ValueInfo
 from minigrad.static.kernels import call_plan, parameters
 
 FORMAT, VERSION = "minigrad.static.graph", 2
 MAX_JSON_BYTES = 64 * 2**20  # graph.json, uncompressed
 MAX_ARRAY_BYTES = 4 * 2**30  # all the arrays together, uncompressed
-MAX_ELEMENTS = 2**31  # in any one declared value
+MAX_ELEMENTS = 2**31  # in any one declared value, or in conv2d's columns (a temporary)
+# of all the values of all the graphs in a file together, and conv2d's columns: the replay
+# keeps each value until it returns, so 10,000 values of 100 MB would hold 1 TB. As much as
+# the largest value (2**31 float64s); a traced training step of the course's models, < 1 GB
+MAX_TOTAL_BYTES = 2**34
 MAX_NESTING = 64  # JSON lists and objects inside each other
 MAX_TEXT = 2**16  # characters of a name or text attribute; names of weights are ~50
 MAX_GRAPH_DEPTH = 8  # sub-graphs (cond, while_loop) inside each other
@@ -241,6 +246,16 @@ class _Decoder:
         self.reader, self.max_iterations = reader, max_iterations
         self.values_left = MAX_VALUES
         self.attr_items_left = MAX_ATTR_ITEMS
+        self.bytes_left = MAX_TOTAL_BYTES
+
+    def spend(self, nbytes: int, where) -> None:
+        """nbytes more of the arrays a replay holds, counted against MAX_TOTAL_BYTES."""
+        self.bytes_left -= nbytes
+        if self.bytes_left < 0:
+            raise GraphFileError(
+                f"{where}: the values of its graphs (and conv2d's columns) need more than "
+                f"{MAX_TOTAL_BYTES} bytes together"
+            )
 
     def graph(self, doc, depth: int) -> Graph:
         if depth > MAX_GRAPH_DEPTH:
@@ -260,6 +275,7 @@ class _Decoder:
             raise GraphFileError(f"its graphs hold more than {MAX_VALUES} values")
         for k, entry in enumerate(values):
             shape, dtype = _value_type(entry, f"values[{k}]")
+            self.spend(math.prod(shape) * np.dtype(dtype).itemsize, f"values[{k}]")
             graph.new_value(shape, dtype)
         defined = _Ids(len(graph.values))
         graph.inputs = [
@@ -319,6 +335,8 @@ class _Decoder:
         outputs = [defined.new(v, f"{where}.outputs") for v in _expect(doc["outputs"], list, "")]
         node = Node(op, inputs, outputs, attrs, saves)
         _check_result_size(node, graph, _check_node(node, where), where)
+        if op == "conv2d":
+            self.spend(_conv_columns(node, graph, where), where)
         if op == "split":
             _check_split(node, where)
         if op == "blend_along":
@@ -591,6 +609,26 @@ def _refuse_larger(size: int, node: Node, graph: Graph, where) -> None:
         )
 
 
+def _conv_columns(node: Node, graph: Graph, where) -> int:
+    """The bytes of the columns conv2d copies its input's windows into, (N Ho Wo, C kh kw)
+    (or their transpose, see ops/conv.py): a temporary that no declared shape bounds. An
+    input (1, 4096, 64, 64) and a 32 x 32 kernel make 4.6 billion for a result of 1089."""
+    x, geom = node.inputs[0], node.attrs.get("geom")
+    if x is None or not isinstance(geom, Geometry) or len(geom.kernel) != 2:
+        return 0  # conv2d refuses it before it copies anything
+    shape = graph.values[x].shape
+    if len(shape) != 4:
+        return 0
+    n, c, h, w = shape
+    count = n * c * math.prod(geom.kernel) * math.prod(max(0, k) for k in geom.out_size(h, w))
+    if count > MAX_ELEMENTS:
+        raise GraphFileError(
+            f"{where}: conv2d of an input {shape} copies its windows into {count} columns "
+            f"(at most {MAX_ELEMENTS})"
+        )
+    return count * np.dtype(graph.values[x].dtype).itemsize
+
+
 def _check_split(node: Node, where) -> None:
     """split makes a piece per size, all of them before the replay counts them against the
     node's outputs: 3,000,000 sizes of 0 took 63 s and 460 MB to refuse."""
@@ -630,9 +668,11 @@ def _check_blend(node: Node, graph: Graph, where) -> None:
 
 
 def _declared(v, node: Node, graph: Graph):
-    """Attribute v with each Ref replaced by the ValueInfo (shape, dtype) it reads."""
+    """Attribute v with each Ref replaced by what it reads: a constant's array (a mask's
+    count is in its values), else the ValueInfo (shape, dtype) declared."""
     if isinstance(v, Ref):
-        return graph.values[node.inputs[v.index]]
+        const = graph.constants.get(node.inputs[v.index])
+        return graph.values[node.inputs[v.index]] if const is None else const.array
     if isinstance(v, (tuple, list)):
         return type(v)(_declared(x, node, graph) for x in v)
     return v
@@ -642,12 +682,14 @@ _EMPTY = np.dtype([])  # elements of no bytes: an array of any shape costs nothi
 
 
 def _index_size(shape: tuple, index) -> int | None:
-    """The elements x[index] has, for x of this shape: NumPy indexes an array of
+    """The elements x[index] has, at most, for x of this shape: NumPy indexes an array of
     zero-byte elements with each index array as one of all-ones shape (its position), and
-    the sizes of the index arrays broadcast; None for a boolean mask (its count is in its
-    values)."""
+    the sizes of the index arrays broadcast. A boolean mask is the index arrays of its
+    nonzero(), one per dim it covers, as long as its count of trues. None for a mask known
+    by its declared shape only (see masks_checked) or an index of another dtype."""
     index = index if isinstance(index, tuple) else (index,)
     arrays, picks = [], []
+    one = np.broadcast_to(np.zeros((), np.intp), (1,))
     for i in index:
         if isinstance(i, list):
             i = np.asarray(i)
@@ -655,12 +697,54 @@ def _index_size(shape: tuple, index) -> int | None:
         if shaped is None:
             picks.append(i)
             continue
-        if np.dtype(i.dtype).kind not in "iu":
+        kind = np.dtype(i.dtype).kind
+        if kind == "b" and isinstance(i, ValueInfo) or kind not in "biu":
             return None
-        arrays.append(shaped)
-        picks.append(np.broadcast_to(np.zeros((), np.intp), (1,) * len(shaped)))
+        if kind == "b" and not shaped:  # a 0-d mask: a new dim of 1 (true) or 0
+            picks.append(bool(i))
+        elif kind == "b":  # NOTE: np.count_nonzero counts a CuPy array on its device too
+            arrays.append((int(np.count_nonzero(i)),))
+            picks += [one] * len(shaped)
+        else:
+            arrays.append(shaped)
+            picks.append(one.reshape((1,) * len(shaped)))
     picked = np.empty(shape, _EMPTY)[tuple(picks)]
     return math.prod(picked.shape) * math.prod(np.broadcast_shapes(*arrays))
+
+
+def masks_checked(kernel, node: Node, graph: Graph):
+    """A loaded getitem's kernel, first checking that x[index] fits the result its graph
+    declares where the index holds a boolean mask computed as the graph runs (x[MASK[0]]):
+    its count is in its values. static.load counted the others, a constant mask's included.
+    # NOTE: a mask of (8000, 8000) trues, its result declared (4,), made 256 MB first."""
+    index, vid = node.attrs.get("index"), node.outputs[0]
+    masks = [node.inputs[r.index] for r in _refs(index)]
+    if not any(
+        v is not None and v not in graph.constants and graph.values[v].dtype == "bool"
+        for v in masks
+    ):
+        return kernel
+    declared = graph.values[vid].shape
+
+    def checked(*arrays):
+        size = _index_size(arrays[0].shape, _with_arrays(index, arrays))
+        if size is not None and size > math.prod(declared):
+            raise ValueError(
+                f"value {vid} would have {size} elements (its index's masks pick them), but "
+                f"the graph declares {declared}"
+            )
+        return kernel(*arrays)
+
+    return checked
+
+
+def _with_arrays(v, arrays):
+    """Attribute v with each Ref replaced by the array it reads."""
+    if isinstance(v, Ref):
+        return arrays[v.index]
+    if isinstance(v, (tuple, list)):
+        return type(v)(_with_arrays(x, arrays) for x in v)
+    return v
 
 
 def _einsum_size(equation: str, shapes: list) -> int:
@@ -752,7 +836,13 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
     if op in ("histc", "histogram") and type(attrs["bins"]) is int:  # else edges: no larger
         return attrs["bins"]
     if op in ("col2im", "planes2im", "fold_windows3d", "unfold_backward", "index_add"):
-        return math.prod(_ints(attrs, "shape"))
+        shape, geom = _ints(attrs, "shape"), attrs.get("geom")
+        if isinstance(geom, Geometry):  # the windows add into a padded plane, then cropped
+            dims = len(geom.kernel)
+            padded = [n + 2 * p for n, p in zip(shape[-dims:], geom.padding)]
+            if math.prod(shape[:-dims]) * math.prod(padded) > MAX_ELEMENTS:
+                raise GraphFileError(f"{op} pads its result to more than {MAX_ELEMENTS} elements")
+        return math.prod(shape)
     if op in ("blend_along", "fft_irfftn"):  # one dim of x resized
         blend = op == "blend_along"
         shape, dim = list(shapes["x"]), _ints(attrs, "dim" if blend else "dims")
@@ -833,7 +923,8 @@ def _check_program(node: Node, where) -> None:
             valid = (
                 (kind == "x" and type(v) is int and 0 <= v < len(node.inputs))
                 or (kind == "t" and type(v) is int and 0 <= v < j)
-                or (kind == "c" and type(v) in (int, float))
+                or (kind == "c" and type(v) is float)
+                or (kind == "c" and type(v) is int and abs(v) <= sys.float_info.max)
             )
             if not valid:
                 raise GraphFileError(f"{where}: fused step {j} has a bad argument {arg!r}")
