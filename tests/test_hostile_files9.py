@@ -2,10 +2,11 @@
 or inf, which reached the generated CUDA source as `nan` (no such name in C), and an int
 constant no float holds; a boolean mask or a nonzero whose count the load-time size check
 did not bound; conv2d's columns (im2col), a temporary that no declared shape bounds, and the
-padded plane of col2im; and no bound on all the values of a file together (a graph of 200
-values of 100 MB each loaded). Each test named `..._is_refused` (or `..._exactly`) failed
-on the code before its fix; what happened then is in its docstring. The others pin what
-must keep working.
+padded plane of col2im; no bound on all the values of a file together (a graph of 200
+values of 100 MB each loaded), nor on the work of the ops that multiply matrices (an svd of
+a 1 GiB value: hours). Each test named `..._is_refused...`, `..._exact_bits` or
+`..._as_bits` failed on the code before its fix, as did the mask sizes; what happened then
+is in its docstring. The others pin what must keep working.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from helpers import edited_graph_file, peak_bytes
 import minigrad
 import minigrad.nn.functional as F
 from minigrad import static
+from minigrad.ops.conv import Geometry
 from minigrad.static import kernels, serialize
 from minigrad.static.passes import optimize
 
@@ -319,3 +321,57 @@ def test_values_within_the_total_still_load_and_run(tmp_path):
     for _ in range(4):
         want = np.exp(want)
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def _inputs_declared(tmp_path, fn, examples, *shapes) -> str:
+    """fn traced and saved, its inputs declared of these shapes, its first node's first
+    result of the last shape."""
+
+    def edit(doc):
+        for v, shape in zip(doc["inputs"], shapes):
+            doc["values"][v][0] = list(shape)
+        doc["values"][doc["nodes"][0]["outputs"][0]][0] = list(shapes[-1])
+
+    return edited_graph_file(tmp_path, static.trace(fn, *examples), edit)
+
+
+A33 = minigrad.randn(3, 3)
+
+
+@pytest.mark.parametrize(
+    "fn, examples, shapes",
+    [
+        # a (16384, 16384) float32 (1 GiB): an LU of some 2**40 multiply-adds (minutes)
+        (minigrad.linalg.det, (A33,), [(16384, 16384), ()]),
+        # 2 GiB each, their product 1 GiB: 2**44 multiply-adds (minutes of BLAS)
+        (minigrad.matmul, (A33, A33), [(2**14, 2**15), (2**15, 2**14), (2**14, 2**14)]),
+    ],
+    ids=["det", "matmul"],
+)
+def test_ops_that_multiply_past_the_work_bound_are_refused(tmp_path, fn, examples, shapes):
+    """Each value of these graphs, and all of them together, was within the file's bounds,
+    but the ops that multiply matrices take time that grows faster than what they read and
+    make: a det of a 1 GiB input and a matmul of 2 GiB inputs loaded at once, and would run
+    for minutes (an svd of the same 1 GiB: hours; a 2048 x 2048 one took 20 s here).
+    Now their multiply-adds count against MAX_WORK (2**42) at load."""
+    path = _inputs_declared(tmp_path, fn, examples, *shapes)
+    with pytest.raises(ValueError, match=r"nodes\[\d+\]: the ops of its graphs multiply more than"):
+        static.load(path)
+
+
+def test_the_work_of_a_conv_is_its_columns_times_its_filters():
+    geom = Geometry((3, 3), (2, 2), (1, 1), (1, 1))
+    shapes = {"x": (8, 3, 32, 32), "w": (16, 3, 3, 3)}
+    assert serialize._work("conv2d", shapes, {"geom": geom}) == 8 * 16 * 16 * (3 * 9) * 16
+
+
+def test_a_compiled_training_step_stays_far_within_the_work_bound(tmp_path):
+    """What holds: a compiled training step's backward graph of a small CNN at a batch of
+    256 loads (a LeNet-like one's takes some 2**31 multiply-adds; the bound, 2**42)."""
+    model = minigrad.nn.Sequential(
+        minigrad.nn.Conv2d(1, 8, 3), minigrad.nn.Flatten(), minigrad.nn.Linear(8 * 26 * 26, 10)
+    )
+    compiled = static.compile(lambda x: model(x).sum())
+    compiled(minigrad.randn(256, 1, 28, 28)).backward()
+    compiled.backward_graph.save(tmp_path / "g.mgraph")
+    assert static.load(tmp_path / "g.mgraph").nodes

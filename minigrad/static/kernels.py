@@ -450,8 +450,8 @@ def _cuda_operand(kind, v, exprs, dtype):
         return f"x{int(v)}"
     if kind == "t":
         return f"({exprs[int(v)]})"
-    # NOTE: a constant is written as its IEEE-754 bits: every double comes back exactly (nan,
-    # inf and -0.0 too, which repr wrote as C names that do not exist), and nothing but hex
-    # digits can reach the source
+    # NOTE: a constant is written as its IEEE-754 bits: every double comes back exactly, nan
+    # and inf too (repr wrote them as `nan` and `inf`, names C does not have), and nothing
+    # but hex digits can reach the source
     bits = struct.unpack("<Q", struct.pack("<d", float(v)))[0]
     return f"(({_C_TYPES[dtype]})__longlong_as_double(0x{bits:016x}ULL))"

@@ -59,6 +59,14 @@ MAX_ELEMENTS = 2**31  # in any one declared value, or in conv2d's columns (a tem
 # keeps each value until it returns, so 10,000 values of 100 MB would hold 1 TB. As much as
 # the largest value (2**31 float64s); a traced training step of the course's models, < 1 GB
 MAX_TOTAL_BYTES = 2**34
+# multiply-adds of all the ops that multiply matrices (matmul, linear, conv2d, einsum, the
+# linalg factorizations, the RNN steps), whose time grows faster than the values they read
+# and make: an svd of a (16384, 16384) value (1 GiB) would take hours. 2**42 is a minute or
+# two of BLAS on a laptop; the course's models take < 2**32 a step
+MAX_WORK = 2**42
+# a factorization's multiply-adds per m n min(m, n): LAPACK's svd of 2048 x 2048 took a
+# hundred times a matmul of the same size
+_FACTORIZATION = 64
 MAX_NESTING = 64  # JSON lists and objects inside each other
 MAX_TEXT = 2**16  # characters of a name or text attribute; names of weights are ~50
 MAX_GRAPH_DEPTH = 8  # sub-graphs (cond, while_loop) inside each other
@@ -247,6 +255,7 @@ class _Decoder:
         self.values_left = MAX_VALUES
         self.attr_items_left = MAX_ATTR_ITEMS
         self.bytes_left = MAX_TOTAL_BYTES
+        self.work_left = MAX_WORK
 
     def spend(self, nbytes: int, where) -> None:
         """nbytes more of the arrays a replay holds, counted against MAX_TOTAL_BYTES."""
@@ -334,7 +343,11 @@ class _Decoder:
         saves = tuple(_save_entry(s, where) for s in _expect(doc["saves"], list, f"{where}.saves"))
         outputs = [defined.new(v, f"{where}.outputs") for v in _expect(doc["outputs"], list, "")]
         node = Node(op, inputs, outputs, attrs, saves)
-        _check_result_size(node, graph, _check_node(node, where), where)
+        self.work_left -= _check_result_size(node, graph, _check_node(node, where), where)
+        if self.work_left < 0:
+            raise GraphFileError(
+                f"{where}: the ops of its graphs multiply more than {MAX_WORK} times together"
+            )
         if op == "conv2d":
             self.spend(_conv_columns(node, graph, where), where)
         if op == "split":
@@ -561,22 +574,23 @@ def _check_arguments(node: Node, where) -> list:
     return plan
 
 
-def _check_result_size(node: Node, graph: Graph, plan, where) -> None:
+def _check_result_size(node: Node, graph: Graph, plan, where) -> int:
     """An op whose result can outgrow its inputs (broadcasting, matmul, einsum, indexing
     with arrays, embedding, tile, one_hot, a padded conv, a shape given as an attribute)
     must declare a first output of at least the size that its inputs' declared shapes and
     its attributes make. The replay checks each result, but after the op made it: a repeat
-    of (20000, 20000) declared (4, 4) took 6 GB and 27 s before that check refused it."""
+    of (20000, 20000) declared (4, 4) took 6 GB and 27 s before that check refused it.
+    Returns the op's multiply-adds (see _work)."""
     if node.op == "fused":  # a chain of elementwise ops: its inputs broadcast
         shapes = [graph.values[v].shape for v in node.inputs if v is not None]
         try:
             size = math.prod(np.broadcast_shapes(*shapes))
         except ValueError:  # shapes that do not broadcast: the replay refuses them
-            return
+            return 0
         _refuse_larger(size, node, graph, where)
-        return
+        return 0
     if plan is None or node.outputs[0] is None:  # not an op of the table
-        return
+        return 0
     cls = OPS[node.op]
     shapes, attrs = {}, {}  # a parameter's declared shape if it is a tensor input, or its value
     positional, star = parameters(cls)
@@ -595,9 +609,13 @@ def _check_result_size(node: Node, graph: Graph, plan, where) -> None:
     except OverflowError as exc:  # an int past NumPy's range (an index of 2**63): no op takes it
         raise GraphFileError(f"{where}: {node.op}: {exc}") from None
     except (KeyError, TypeError, ValueError, IndexError):  # what the op refuses as it runs
-        return
+        return 0
     if size is not None:
         _refuse_larger(size, node, graph, where)
+    try:
+        return _work(node.op, shapes, attrs)
+    except (KeyError, TypeError, ValueError, IndexError):  # as above
+        return 0
 
 
 def _refuse_larger(size: int, node: Node, graph: Graph, where) -> None:
@@ -609,18 +627,21 @@ def _refuse_larger(size: int, node: Node, graph: Graph, where) -> None:
         )
 
 
-def _conv_columns(node: Node, graph: Graph, where) -> int:
-    """The bytes of the columns conv2d copies its input's windows into, (N Ho Wo, C kh kw)
-    (or their transpose, see ops/conv.py): a temporary that no declared shape bounds. An
-    input (1, 4096, 64, 64) and a 32 x 32 kernel make 4.6 billion for a result of 1089."""
-    x, geom = node.inputs[0], node.attrs.get("geom")
-    if x is None or not isinstance(geom, Geometry) or len(geom.kernel) != 2:
-        return 0  # conv2d refuses it before it copies anything
-    shape = graph.values[x].shape
-    if len(shape) != 4:
+def _columns(shape: tuple, geom) -> int:
+    """The elements of the columns conv2d copies an input of this shape into, (N Ho Wo,
+    C kh kw) (or their transpose, see ops/conv.py); 0 for what conv2d refuses first."""
+    if not isinstance(geom, Geometry) or len(geom.kernel) != 2 or len(shape) != 4:
         return 0
     n, c, h, w = shape
-    count = n * c * math.prod(geom.kernel) * math.prod(max(0, k) for k in geom.out_size(h, w))
+    return n * c * math.prod(geom.kernel) * math.prod(max(0, k) for k in geom.out_size(h, w))
+
+
+def _conv_columns(node: Node, graph: Graph, where) -> int:
+    """The bytes of conv2d's columns, a temporary that no declared shape bounds: an input
+    (1, 4096, 64, 64) and a 32 x 32 kernel make 4.6 billion for a result of 1089."""
+    x = node.inputs[0]
+    shape = () if x is None else graph.values[x].shape
+    count = _columns(shape, node.attrs.get("geom"))
     if count > MAX_ELEMENTS:
         raise GraphFileError(
             f"{where}: conv2d of an input {shape} copies its windows into {count} columns "
@@ -874,6 +895,36 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         windows = (max(0, (n - r) // s + 1) for n, r, s in zip(padded, reach, geom.stride))
         return images * math.prod(windows)
     return None
+
+
+_RNN_STEPS = {"lstm_sequence", "gru_sequence", "lstm_cell", "gru_cell", "rnn_cell"}
+
+
+def _work(op: str, shapes: dict, attrs: dict) -> int:
+    """The multiply-adds op does, from its inputs' declared shapes, for the ops whose time
+    grows faster than what they read and make (MAX_WORK); 0 for the others. An einsum
+    counts a loop over all its letters (a path may do better)."""
+    if op == "matmul":
+        a, b = shapes["a"], shapes["b"]
+        a, b = (1,) + a if len(a) == 1 else a, b + (1,) if len(b) == 1 else b
+        return math.prod(np.broadcast_shapes(a[:-2], b[:-2])) * a[-2] * a[-1] * b[-1]
+    if op in ("linear", "linear_grad"):  # the grad: gx and gw, each as much as linear
+        return math.prod(shapes["x"][:-1]) * math.prod(shapes["w"]) * (1 + (op != "linear"))
+    if op == "conv2d":
+        return _columns(shapes["x"], attrs["geom"]) * shapes["w"][0]
+    if op == "einsum":
+        terms = attrs["equation"].replace(" ", "").partition("->")[0]
+        letters = "".join(sorted({c for c in terms if c.isalpha()}))
+        every = f"{terms}->{'...' if '...' in terms else ''}{letters}"
+        return _einsum_size(every, shapes["operands"])
+    if op.startswith("linalg_") or op == "matrix_exp":
+        *batch, m, n = shapes["A"]
+        return _FACTORIZATION * math.prod(batch) * m * n * min(m, n)
+    if op in _RNN_STEPS:  # a step multiplies h by weight_hh (gates, H) per row of the gates
+        return math.prod(shapes["input_gates"]) * shapes["weight_hh"][-1]
+    if op in ("lstm_sequence_grad", "gru_sequence_grad"):  # h's and weight_hh's gradients
+        return 2 * math.prod(shapes["hs"]) * shapes["weight_hh"][0]
+    return 0
 
 
 def _spread(shapes) -> int:
