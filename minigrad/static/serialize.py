@@ -15,10 +15,12 @@ File format (a zip archive, version 2):
 # of it: every id is an int in range and defined before it is read, every op is a known op,
 # every attribute name is a parameter of that op and every value plain data of the kinds
 # above; sizes are bounded before anything is allocated (the archive's members, the JSON's
-# nesting, the attributes' items, each declared shape, each array's header, the result an
-# op's attributes ask for). Nothing from the file reaches generated code, pickle or an
-# import: a user's Function is saved as the ordinary ops its forward was traced into, and
-# its name is kept as text only.
+# nesting, the attributes' items, each declared shape and all of them together, each array's
+# header, the result an op's attributes ask for, conv2d's columns, the multiply-adds of the
+# ops that multiply matrices; a mask's count before its getitem runs). Nothing from the
+# file reaches generated code, pickle or an import: a user's Function is saved as the
+# ordinary ops its forward was traced into, and its name is kept as text only; a fused
+# program's constants reach CUDA source as the hex digits of their bits.
 """
 
 from __future__ import annotations
@@ -640,7 +642,9 @@ def _conv_columns(node: Node, graph: Graph, where) -> int:
     """The bytes of conv2d's columns, a temporary that no declared shape bounds: an input
     (1, 4096, 64, 64) and a 32 x 32 kernel make 4.6 billion for a result of 1089."""
     x = node.inputs[0]
-    shape = () if x is None else graph.values[x].shape
+    if x is None:
+        return 0
+    shape = graph.values[x].shape
     count = _columns(shape, node.attrs.get("geom"))
     if count > MAX_ELEMENTS:
         raise GraphFileError(
@@ -703,7 +707,7 @@ _EMPTY = np.dtype([])  # elements of no bytes: an array of any shape costs nothi
 
 
 def _index_size(shape: tuple, index) -> int | None:
-    """The elements x[index] has, at most, for x of this shape: NumPy indexes an array of
+    """The elements x[index] has, for x of this shape: NumPy indexes an array of
     zero-byte elements with each index array as one of all-ones shape (its position), and
     the sizes of the index arrays broadcast. A boolean mask is the index arrays of its
     nonzero(), one per dim it covers, as long as its count of trues. None for a mask known
@@ -736,8 +740,9 @@ def _index_size(shape: tuple, index) -> int | None:
 def masks_checked(kernel, node: Node, graph: Graph):
     """A loaded getitem's kernel, first checking that x[index] fits the result its graph
     declares where the index holds a boolean mask computed as the graph runs (x[MASK[0]]):
-    its count is in its values. static.load counted the others, a constant mask's included.
-    # NOTE: a mask of (8000, 8000) trues, its result declared (4,), made 256 MB first."""
+    its count is in its values (static.load counted the others, a constant mask's too). A
+    mask of (8000, 8000) trues, the result declared (4,), made 256 MB before the check after
+    the node."""
     index, vid = node.attrs.get("index"), node.outputs[0]
     masks = [node.inputs[r.index] for r in _refs(index)]
     if not any(
@@ -748,7 +753,10 @@ def masks_checked(kernel, node: Node, graph: Graph):
     declared = graph.values[vid].shape
 
     def checked(*arrays):
-        size = _index_size(arrays[0].shape, _with_arrays(index, arrays))
+        try:
+            size = _index_size(arrays[0].shape, _with_arrays(index, arrays))
+        except (IndexError, ValueError):  # what the op refuses itself, before it picks
+            size = None
         if size is not None and size > math.prod(declared):
             raise ValueError(
                 f"value {vid} would have {size} elements (its index's masks pick them), but "
