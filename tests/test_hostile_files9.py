@@ -259,6 +259,16 @@ def test_conv_columns_count_against_the_files_total(tmp_path, monkeypatch):
         static.load(_conv_file(tmp_path, 100, 64, 16))
 
 
+def test_a_conv2d_without_its_input_is_a_clear_error(tmp_path):
+    def edit(doc):
+        doc["nodes"][0]["inputs"][0] = None
+
+    graph = static.load(_conv_file(tmp_path, 2, 4, 3))
+    path = edited_graph_file(tmp_path, graph, edit)
+    with pytest.raises((ValueError, RuntimeError), match="static.load: "):
+        static.load(path)(minigrad.ones(1, 2, 4, 4), minigrad.ones(1, 2, 3, 3))
+
+
 def test_honest_convolutions_still_load_and_run(tmp_path):
     conv = functools.partial(F.conv2d, padding=1)
     x, w = minigrad.randn(2, 3, 8, 8), minigrad.randn(4, 3, 3, 3)
