@@ -385,3 +385,23 @@ def test_a_compiled_training_step_stays_far_within_the_work_bound(tmp_path):
     compiled(minigrad.randn(256, 1, 28, 28)).backward()
     compiled.backward_graph.save(tmp_path / "g.mgraph")
     assert static.load(tmp_path / "g.mgraph").nodes
+
+
+def test_nodes_that_read_past_the_read_bound_are_refused(tmp_path):
+    """Each value was bounded, and all of them together, but not how often they are read:
+    2000 sums of one (2**28,) view (1 GiB of float32 that the file never holds) loaded at
+    once and would read 2**39 elements (40 of them took 1.9 s of CPU: 2000, 95 s; 2**18,
+    3.5 hours). Now the elements all the nodes read count against MAX_READS (2**38)."""
+    graph = static.trace(lambda x: x.expand(2).sum(), minigrad.ones(1))
+
+    def edit(doc):
+        n = 2000
+        doc["values"] = doc["values"][:2] + [[[], "float32"]] * n
+        doc["values"][1][0] = [2**28]
+        doc["nodes"][0]["attrs"]["shape"] = {"tuple": [2**28]}
+        doc["nodes"] = doc["nodes"][:1] + [dict(doc["nodes"][1], outputs=[2 + k]) for k in range(n)]
+        doc["outputs"] = [2 + n - 1]
+
+    path = edited_graph_file(tmp_path, graph, edit)
+    with pytest.raises(ValueError, match=r"nodes\[\d+\]: the nodes of its graphs read more than"):
+        static.load(path)

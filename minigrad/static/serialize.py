@@ -66,6 +66,10 @@ MAX_TOTAL_BYTES = 2**34
 # and make: an svd of a (16384, 16384) value (1 GiB) would take hours. 2**42 is a minute or
 # two of BLAS on a laptop; the course's models take < 2**32 a step
 MAX_WORK = 2**42
+# elements all the nodes of a file read from their inputs together: each value is bounded,
+# but any number of nodes may read the same one (2**18 sums of a 1 GiB view: hours). Reading
+# 2**38 takes NumPy a minute; a compiled CNN training step at batch 256 reads 2**27
+MAX_READS = 2**38
 # a factorization's multiply-adds per m n min(m, n): LAPACK's svd of 2048 x 2048 took a
 # hundred times a matmul of the same size
 _FACTORIZATION = 64
@@ -258,6 +262,7 @@ class _Decoder:
         self.attr_items_left = MAX_ATTR_ITEMS
         self.bytes_left = MAX_TOTAL_BYTES
         self.work_left = MAX_WORK
+        self.reads_left = MAX_READS
 
     def spend(self, nbytes: int, where) -> None:
         """nbytes more of the arrays a replay holds, counted against MAX_TOTAL_BYTES."""
@@ -349,6 +354,11 @@ class _Decoder:
         if self.work_left < 0:
             raise GraphFileError(
                 f"{where}: the ops of its graphs multiply more than {MAX_WORK} times together"
+            )
+        self.reads_left -= sum(math.prod(graph.values[v].shape) for v in inputs if v is not None)
+        if self.reads_left < 0:
+            raise GraphFileError(
+                f"{where}: the nodes of its graphs read more than {MAX_READS} elements together"
             )
         if op == "conv2d":
             self.spend(_conv_columns(node, graph, where), where)
