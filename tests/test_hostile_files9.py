@@ -4,9 +4,10 @@ constant no float holds; a boolean mask or a nonzero whose count the load-time s
 did not bound; conv2d's columns (im2col), a temporary that no declared shape bounds, and the
 padded plane of col2im; no bound on all the values of a file together (a graph of 200
 values of 100 MB each loaded), nor on the work of the ops that multiply matrices (an svd of
-a 1 GiB value: hours). Each test named `..._is_refused...`, `..._exact_bits` or
-`..._as_bits` failed on the code before its fix, as did the mask sizes; what happened then
-is in its docstring. The others pin what must keep working.
+a 1 GiB value: hours), nor on how often nodes read one value (2**18 sums of a 1 GiB view).
+Each test named `..._is_refused...`, `..._exact_bits` or `..._as_bits` failed on the code
+before its fix, as did the mask sizes; what happened then is in its docstring. The others
+pin what must keep working.
 """
 
 from __future__ import annotations
