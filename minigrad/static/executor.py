@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from minigrad.static.graph import Graph
 from minigrad.static.kernels import kernel_of, returns_tuple
 
@@ -59,6 +61,11 @@ def _generate(graph: Graph, xp) -> tuple[str, dict]:
         kernel = kernel_of(node, xp, graph)
         if graph.from_file and node.op in _SIZE_IN_VALUES:
             kernel = _size_checked(kernel, node, graph)
+        if graph.from_file and node.op == "getitem":
+            # NOTE: imported here: serialize imports control, which imports this module
+            from minigrad.static.serialize import masks_checked
+
+            kernel = masks_checked(kernel, node, graph)
         names = [_name(v) for v in node.inputs]
         calls = getattr(kernel, "calls", None)
         if calls is not None:  # fn(*arrays, *constants): fn called with its constants here
@@ -97,10 +104,12 @@ def _shape_check(graph: Graph):
 
 
 # ops whose result's size is in their first input's values, as a float (a sum of int64
-# counts can wrap around): bincount's is its largest value + 1, repeat_index's their sum
+# counts can wrap around): bincount's is its largest value + 1, repeat_index's their sum,
+# nonzero's a row of indices per nonzero element (np.count_nonzero counts a CuPy array too)
 _SIZE_IN_VALUES = {
     "bincount": lambda x: float(x.max()) + 1 if x.size else 0.0,
     "repeat_index": lambda counts: float(counts.sum(dtype="float64")),
+    "nonzero": lambda x: float(np.count_nonzero(x)) * max(1, x.ndim),
 }
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -449,4 +450,8 @@ def _cuda_operand(kind, v, exprs, dtype):
         return f"x{int(v)}"
     if kind == "t":
         return f"({exprs[int(v)]})"
-    return f"(({_C_TYPES[dtype]}){float(v)!r})"  # a number, written by float's repr only
+    # NOTE: a constant is written as its IEEE-754 bits: every double comes back exactly, nan
+    # and inf too (repr wrote them as `nan` and `inf`, names C does not have), and nothing
+    # but hex digits can reach the source
+    bits = struct.unpack("<Q", struct.pack("<d", float(v)))[0]
+    return f"(({_C_TYPES[dtype]})__longlong_as_double(0x{bits:016x}ULL))"

@@ -15,10 +15,13 @@ File format (a zip archive, version 2):
 # of it: every id is an int in range and defined before it is read, every op is a known op,
 # every attribute name is a parameter of that op and every value plain data of the kinds
 # above; sizes are bounded before anything is allocated (the archive's members, the JSON's
-# nesting, the attributes' items, each declared shape, each array's header, the result an
-# op's attributes ask for). Nothing from the file reaches generated code, pickle or an
-# import: a user's Function is saved as the ordinary ops its forward was traced into, and
-# its name is kept as text only.
+# nesting, the attributes' items, each declared shape and all of them together, each array's
+# header, the result an op's attributes ask for, conv2d's columns, the multiply-adds of the
+# ops that multiply matrices, the elements all nodes read; a mask's count before its getitem
+# runs). Nothing from the
+# file reaches generated code, pickle or an import: a user's Function is saved as the
+# ordinary ops its forward was traced into, and its name is kept as text only; a fused
+# program's constants reach CUDA source as the hex digits of their bits.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import io
 import json
 import math
 import reprlib
+import sys
 import unicodedata
 import zipfile
 import zlib
@@ -47,13 +51,29 @@ from minigrad.serialization import (
     read_npy,
 )
 from minigrad.static.control import iteration_bound
-from minigrad.static.graph import Const, Graph, Node, Ref
+from minigrad.static.graph import Const, Graph, Node, Ref, ValueInfo
 from minigrad.static.kernels import call_plan, parameters
 
 FORMAT, VERSION = "minigrad.static.graph", 2
 MAX_JSON_BYTES = 64 * 2**20  # graph.json, uncompressed
 MAX_ARRAY_BYTES = 4 * 2**30  # all the arrays together, uncompressed
-MAX_ELEMENTS = 2**31  # in any one declared value
+MAX_ELEMENTS = 2**31  # in any one declared value, or in conv2d's columns (a temporary)
+# of all the values of all the graphs in a file together, and conv2d's columns: the replay
+# keeps each value until it returns, so 10,000 values of 100 MB would hold 1 TB. As much as
+# the largest value (2**31 float64s); a traced training step of the course's models, < 1 GB
+MAX_TOTAL_BYTES = 2**34
+# multiply-adds of all the ops that multiply matrices (matmul, linear, conv2d, einsum, the
+# linalg factorizations, the RNN steps), whose time grows faster than the values they read
+# and make: an svd of a (16384, 16384) value (1 GiB) would take hours. 2**42 is a minute or
+# two of BLAS on a laptop; the course's models take < 2**32 a step
+MAX_WORK = 2**42
+# elements all the nodes of a file read from their inputs together: each value is bounded,
+# but any number of nodes may read the same one (2**18 sums of a 1 GiB view: hours). Reading
+# 2**38 takes NumPy a minute; a compiled CNN training step at batch 256 reads 2**27
+MAX_READS = 2**38
+# a factorization's multiply-adds per m n min(m, n): LAPACK's svd of 2048 x 2048 took a
+# hundred times a matmul of the same size
+_FACTORIZATION = 64
 MAX_NESTING = 64  # JSON lists and objects inside each other
 MAX_TEXT = 2**16  # characters of a name or text attribute; names of weights are ~50
 MAX_GRAPH_DEPTH = 8  # sub-graphs (cond, while_loop) inside each other
@@ -241,6 +261,18 @@ class _Decoder:
         self.reader, self.max_iterations = reader, max_iterations
         self.values_left = MAX_VALUES
         self.attr_items_left = MAX_ATTR_ITEMS
+        self.bytes_left = MAX_TOTAL_BYTES
+        self.work_left = MAX_WORK
+        self.reads_left = MAX_READS
+
+    def spend(self, nbytes: int, where) -> None:
+        """nbytes more of the arrays a replay holds, counted against MAX_TOTAL_BYTES."""
+        self.bytes_left -= nbytes
+        if self.bytes_left < 0:
+            raise GraphFileError(
+                f"{where}: the values of its graphs (and conv2d's columns) need more than "
+                f"{MAX_TOTAL_BYTES} bytes together"
+            )
 
     def graph(self, doc, depth: int) -> Graph:
         if depth > MAX_GRAPH_DEPTH:
@@ -260,6 +292,7 @@ class _Decoder:
             raise GraphFileError(f"its graphs hold more than {MAX_VALUES} values")
         for k, entry in enumerate(values):
             shape, dtype = _value_type(entry, f"values[{k}]")
+            self.spend(math.prod(shape) * np.dtype(dtype).itemsize, f"values[{k}]")
             graph.new_value(shape, dtype)
         defined = _Ids(len(graph.values))
         graph.inputs = [
@@ -318,7 +351,18 @@ class _Decoder:
         saves = tuple(_save_entry(s, where) for s in _expect(doc["saves"], list, f"{where}.saves"))
         outputs = [defined.new(v, f"{where}.outputs") for v in _expect(doc["outputs"], list, "")]
         node = Node(op, inputs, outputs, attrs, saves)
-        _check_result_size(node, graph, _check_node(node, where), where)
+        self.work_left -= _check_result_size(node, graph, _check_node(node, where), where)
+        if self.work_left < 0:
+            raise GraphFileError(
+                f"{where}: the ops of its graphs multiply more than {MAX_WORK} times together"
+            )
+        self.reads_left -= sum(math.prod(graph.values[v].shape) for v in inputs if v is not None)
+        if self.reads_left < 0:
+            raise GraphFileError(
+                f"{where}: the nodes of its graphs read more than {MAX_READS} elements together"
+            )
+        if op == "conv2d":
+            self.spend(_conv_columns(node, graph, where), where)
         if op == "split":
             _check_split(node, where)
         if op == "blend_along":
@@ -543,22 +587,23 @@ def _check_arguments(node: Node, where) -> list:
     return plan
 
 
-def _check_result_size(node: Node, graph: Graph, plan, where) -> None:
+def _check_result_size(node: Node, graph: Graph, plan, where) -> int:
     """An op whose result can outgrow its inputs (broadcasting, matmul, einsum, indexing
     with arrays, embedding, tile, one_hot, a padded conv, a shape given as an attribute)
     must declare a first output of at least the size that its inputs' declared shapes and
     its attributes make. The replay checks each result, but after the op made it: a repeat
-    of (20000, 20000) declared (4, 4) took 6 GB and 27 s before that check refused it."""
+    of (20000, 20000) declared (4, 4) took 6 GB and 27 s before that check refused it.
+    Returns the op's multiply-adds (see _work)."""
     if node.op == "fused":  # a chain of elementwise ops: its inputs broadcast
         shapes = [graph.values[v].shape for v in node.inputs if v is not None]
         try:
             size = math.prod(np.broadcast_shapes(*shapes))
         except ValueError:  # shapes that do not broadcast: the replay refuses them
-            return
+            return 0
         _refuse_larger(size, node, graph, where)
-        return
+        return 0
     if plan is None or node.outputs[0] is None:  # not an op of the table
-        return
+        return 0
     cls = OPS[node.op]
     shapes, attrs = {}, {}  # a parameter's declared shape if it is a tensor input, or its value
     positional, star = parameters(cls)
@@ -577,9 +622,13 @@ def _check_result_size(node: Node, graph: Graph, plan, where) -> None:
     except OverflowError as exc:  # an int past NumPy's range (an index of 2**63): no op takes it
         raise GraphFileError(f"{where}: {node.op}: {exc}") from None
     except (KeyError, TypeError, ValueError, IndexError):  # what the op refuses as it runs
-        return
+        return 0
     if size is not None:
         _refuse_larger(size, node, graph, where)
+    try:
+        return _work(node.op, shapes, attrs)
+    except (KeyError, TypeError, ValueError, IndexError):  # as above
+        return 0
 
 
 def _refuse_larger(size: int, node: Node, graph: Graph, where) -> None:
@@ -589,6 +638,31 @@ def _refuse_larger(size: int, node: Node, graph: Graph, where) -> None:
             f"{where}: {node.op} of its inputs' declared shapes and its attributes makes more "
             f"than the {declared} elements its result declares"
         )
+
+
+def _columns(shape: tuple, geom) -> int:
+    """The elements of the columns conv2d copies an input of this shape into, (N Ho Wo,
+    C kh kw) (or their transpose, see ops/conv.py); 0 for what conv2d refuses first."""
+    if not isinstance(geom, Geometry) or len(geom.kernel) != 2 or len(shape) != 4:
+        return 0
+    n, c, h, w = shape
+    return n * c * math.prod(geom.kernel) * math.prod(max(0, k) for k in geom.out_size(h, w))
+
+
+def _conv_columns(node: Node, graph: Graph, where) -> int:
+    """The bytes of conv2d's columns, a temporary that no declared shape bounds: an input
+    (1, 4096, 64, 64) and a 32 x 32 kernel make 4.6 billion for a result of 1089."""
+    x = node.inputs[0]
+    if x is None:
+        return 0
+    shape = graph.values[x].shape
+    count = _columns(shape, node.attrs.get("geom"))
+    if count > MAX_ELEMENTS:
+        raise GraphFileError(
+            f"{where}: conv2d of an input {shape} copies its windows into {count} columns "
+            f"(at most {MAX_ELEMENTS})"
+        )
+    return count * np.dtype(graph.values[x].dtype).itemsize
 
 
 def _check_split(node: Node, where) -> None:
@@ -630,9 +704,11 @@ def _check_blend(node: Node, graph: Graph, where) -> None:
 
 
 def _declared(v, node: Node, graph: Graph):
-    """Attribute v with each Ref replaced by the ValueInfo (shape, dtype) it reads."""
+    """Attribute v with each Ref replaced by what it reads: a constant's array (a mask's
+    count is in its values), else the ValueInfo (shape, dtype) declared."""
     if isinstance(v, Ref):
-        return graph.values[node.inputs[v.index]]
+        const = graph.constants.get(node.inputs[v.index])
+        return graph.values[node.inputs[v.index]] if const is None else const.array
     if isinstance(v, (tuple, list)):
         return type(v)(_declared(x, node, graph) for x in v)
     return v
@@ -644,10 +720,12 @@ _EMPTY = np.dtype([])  # elements of no bytes: an array of any shape costs nothi
 def _index_size(shape: tuple, index) -> int | None:
     """The elements x[index] has, for x of this shape: NumPy indexes an array of
     zero-byte elements with each index array as one of all-ones shape (its position), and
-    the sizes of the index arrays broadcast; None for a boolean mask (its count is in its
-    values)."""
+    the sizes of the index arrays broadcast. A boolean mask is the index arrays of its
+    nonzero(), one per dim it covers, as long as its count of trues. None for a mask known
+    by its declared shape only (see masks_checked) or an index of another dtype."""
     index = index if isinstance(index, tuple) else (index,)
     arrays, picks = [], []
+    one = np.broadcast_to(np.zeros((), np.intp), (1,))
     for i in index:
         if isinstance(i, list):
             i = np.asarray(i)
@@ -655,12 +733,58 @@ def _index_size(shape: tuple, index) -> int | None:
         if shaped is None:
             picks.append(i)
             continue
-        if np.dtype(i.dtype).kind not in "iu":
+        kind = np.dtype(i.dtype).kind
+        if kind == "b" and isinstance(i, ValueInfo) or kind not in "biu":
             return None
-        arrays.append(shaped)
-        picks.append(np.broadcast_to(np.zeros((), np.intp), (1,) * len(shaped)))
+        if kind == "b" and not shaped:  # a 0-d mask: a new dim of 1 (true) or 0
+            picks.append(bool(i))
+        elif kind == "b":  # NOTE: np.count_nonzero counts a CuPy array on its device too
+            arrays.append((int(np.count_nonzero(i)),))
+            picks += [one] * len(shaped)
+        else:
+            arrays.append(shaped)
+            picks.append(one.reshape((1,) * len(shaped)))
     picked = np.empty(shape, _EMPTY)[tuple(picks)]
     return math.prod(picked.shape) * math.prod(np.broadcast_shapes(*arrays))
+
+
+def masks_checked(kernel, node: Node, graph: Graph):
+    """A loaded getitem's kernel, first checking that x[index] fits the result its graph
+    declares where the index holds a boolean mask computed as the graph runs (x[MASK[0]]):
+    its count is in its values (static.load counted the others, a constant mask's too). A
+    mask of (8000, 8000) trues, the result declared (4,), made 256 MB before the check after
+    the node."""
+    index, vid = node.attrs.get("index"), node.outputs[0]
+    masks = [node.inputs[r.index] for r in _refs(index)]
+    if not any(
+        v is not None and v not in graph.constants and graph.values[v].dtype == "bool"
+        for v in masks
+    ):
+        return kernel
+    declared = graph.values[vid].shape
+
+    def checked(*arrays):
+        try:
+            size = _index_size(arrays[0].shape, _with_arrays(index, arrays))
+        except (IndexError, ValueError):  # what the op refuses itself, before it picks
+            size = None
+        if size is not None and size > math.prod(declared):
+            raise ValueError(
+                f"value {vid} would have {size} elements (its index's masks pick them), but "
+                f"the graph declares {declared}"
+            )
+        return kernel(*arrays)
+
+    return checked
+
+
+def _with_arrays(v, arrays):
+    """Attribute v with each Ref replaced by the array it reads."""
+    if isinstance(v, Ref):
+        return arrays[v.index]
+    if isinstance(v, (tuple, list)):
+        return type(v)(_with_arrays(x, arrays) for x in v)
+    return v
 
 
 def _einsum_size(equation: str, shapes: list) -> int:
@@ -752,7 +876,13 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
     if op in ("histc", "histogram") and type(attrs["bins"]) is int:  # else edges: no larger
         return attrs["bins"]
     if op in ("col2im", "planes2im", "fold_windows3d", "unfold_backward", "index_add"):
-        return math.prod(_ints(attrs, "shape"))
+        shape, geom = _ints(attrs, "shape"), attrs.get("geom")
+        if isinstance(geom, Geometry):  # the windows add into a padded plane, then cropped
+            dims = len(geom.kernel)
+            padded = [n + 2 * p for n, p in zip(shape[-dims:], geom.padding)]
+            if math.prod(shape[:-dims]) * math.prod(padded) > MAX_ELEMENTS:
+                raise GraphFileError(f"{op} pads its result to more than {MAX_ELEMENTS} elements")
+        return math.prod(shape)
     if op in ("blend_along", "fft_irfftn"):  # one dim of x resized
         blend = op == "blend_along"
         shape, dim = list(shapes["x"]), _ints(attrs, "dim" if blend else "dims")
@@ -784,6 +914,36 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         windows = (max(0, (n - r) // s + 1) for n, r, s in zip(padded, reach, geom.stride))
         return images * math.prod(windows)
     return None
+
+
+_RNN_STEPS = {"lstm_sequence", "gru_sequence", "lstm_cell", "gru_cell", "rnn_cell"}
+
+
+def _work(op: str, shapes: dict, attrs: dict) -> int:
+    """The multiply-adds op does, from its inputs' declared shapes, for the ops whose time
+    grows faster than what they read and make (MAX_WORK); 0 for the others. An einsum
+    counts a loop over all its letters (a path may do better)."""
+    if op == "matmul":
+        a, b = shapes["a"], shapes["b"]
+        a, b = (1,) + a if len(a) == 1 else a, b + (1,) if len(b) == 1 else b
+        return math.prod(np.broadcast_shapes(a[:-2], b[:-2])) * a[-2] * a[-1] * b[-1]
+    if op in ("linear", "linear_grad"):  # the grad: gx and gw, each as much as linear
+        return math.prod(shapes["x"][:-1]) * math.prod(shapes["w"]) * (1 + (op != "linear"))
+    if op == "conv2d":
+        return _columns(shapes["x"], attrs["geom"]) * shapes["w"][0]
+    if op == "einsum":
+        terms = attrs["equation"].replace(" ", "").partition("->")[0]
+        letters = "".join(sorted({c for c in terms if c.isalpha()}))
+        every = f"{terms}->{'...' if '...' in terms else ''}{letters}"
+        return _einsum_size(every, shapes["operands"])
+    if op.startswith("linalg_") or op == "matrix_exp":
+        *batch, m, n = shapes["A"]
+        return _FACTORIZATION * math.prod(batch) * m * n * min(m, n)
+    if op in _RNN_STEPS:  # a step multiplies h by weight_hh (gates, H) per row of the gates
+        return math.prod(shapes["input_gates"]) * shapes["weight_hh"][-1]
+    if op in ("lstm_sequence_grad", "gru_sequence_grad"):  # h's and weight_hh's gradients
+        return 2 * math.prod(shapes["hs"]) * shapes["weight_hh"][0]
+    return 0
 
 
 def _spread(shapes) -> int:
@@ -833,7 +993,8 @@ def _check_program(node: Node, where) -> None:
             valid = (
                 (kind == "x" and type(v) is int and 0 <= v < len(node.inputs))
                 or (kind == "t" and type(v) is int and 0 <= v < j)
-                or (kind == "c" and type(v) in (int, float))
+                or (kind == "c" and type(v) is float)
+                or (kind == "c" and type(v) is int and abs(v) <= sys.float_info.max)
             )
             if not valid:
                 raise GraphFileError(f"{where}: fused step {j} has a bad argument {arg!r}")
