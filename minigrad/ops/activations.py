@@ -17,8 +17,7 @@ from minigrad.ops._util import (
     zeros_of,
 )
 from minigrad.ops.selection import where
-from minigrad.ops.special import _scipy_special
-from minigrad.ops.unary import erf, erf_array, exp
+from minigrad.ops.unary import _scipy_special, erf, erf_array, exp
 from minigrad.tensor import Tensor
 
 
