@@ -19,7 +19,6 @@ of float64 away from the functions' zeros):
 
 from __future__ import annotations
 
-import functools
 import math
 from fractions import Fraction
 
@@ -28,7 +27,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.ops._util import as_float_array, cast_to, quiet
 from minigrad.ops.selection import where
-from minigrad.ops.unary import erf_array, erfc_array, exp, log1p, sign
+from minigrad.ops.unary import _scipy_special, erf_array, erfc_array, exp, log1p, sign
 from minigrad.tensor import Tensor
 
 
@@ -456,19 +455,6 @@ def ndtri_array(xp, device, p):
 # others: SciPy's gammaln keeps only 1e-9 of lgamma near its zeros at 1 and 2, its i0 and i1
 # overflow before 713 where I(x) does, and its psi is slower than the recurrence above.
 _SCIPY = {"ndtri": lambda special, p: special.ndtri(p)}
-
-
-@functools.cache
-def _scipy_special():
-    """scipy.special, or None where SciPy is not installed.
-
-    # NOTE: looked up once per process: small sigmoid, silu and gelu calls ask each time, and a
-    failed import searches sys.path again (27 us a call where SciPy is missing)."""
-    try:
-        import scipy.special
-    except ImportError:
-        return None
-    return scipy.special
 
 
 def _compute(kernel, x, *args, scipy=None, short=None):

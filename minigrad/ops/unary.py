@@ -3,6 +3,7 @@ rounding. (*) -> (*)"""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -445,15 +446,28 @@ def rad2deg(input):
     return input * (180 / math.pi)
 
 
+@functools.cache
+def _scipy_special():
+    """scipy.special, or None where SciPy is not installed.
+
+    # NOTE: looked up once per process: erf, erfc, erfinv and the small sigmoid, silu and gelu
+    calls ask on every call, and a failed import searches sys.path again (27 us a call where
+    SciPy is missing, five times a small op)."""
+    try:
+        import scipy.special
+    except ImportError:
+        return None
+    return scipy.special
+
+
 def _numpy_erf(array):
     """# NOTE: NumPy has no erf. SciPy's (vectorised) when SciPy is installed, as it is with the
     lab extras (scikit-learn needs it); otherwise math.erf element by element: exact, but about
     60x slower, which shows in gelu on big activations."""
-    try:
-        from scipy.special import erf as scipy_erf
-    except ImportError:
+    special = _scipy_special()
+    if special is None:
         return np.asarray(np.frompyfunc(math.erf, 1, 1)(array), dtype=array.dtype)
-    return scipy_erf(array)
+    return special.erf(array)
 
 
 # erf(x) = tanh(x R(x^2)) for |x| <= 4, where x R(x^2) ~ atanh(erf(x)): fit up to 3.95 (from
@@ -534,11 +548,10 @@ def erfc_array(array, device):
         import cupyx.scipy.special
 
         return cupyx.scipy.special.erfc(array)
-    try:
-        from scipy.special import erfc as scipy_erfc
-    except ImportError:
+    special = _scipy_special()
+    if special is None:
         return np.asarray(np.frompyfunc(math.erfc, 1, 1)(array), dtype=array.dtype)
-    return scipy_erfc(array).astype(array.dtype, copy=False)
+    return special.erfc(array).astype(array.dtype, copy=False)
 
 
 class Erfc(Function):
@@ -566,12 +579,9 @@ def _numpy_erfinv(array):
     """# NOTE: SciPy's erfinv when SciPy is installed. Otherwise Winitzki's closed form
     (relative error about 2e-3) refined by three Newton steps on erf(y) = x, which brings it
     to the float64 rounding level; +-1 give +-inf and |x| > 1 nan, as PyTorch."""
-    try:
-        from scipy.special import erfinv as scipy_erfinv
-    except ImportError:
-        pass
-    else:
-        return scipy_erfinv(array)
+    special = _scipy_special()
+    if special is not None:
+        return special.erfinv(array)
     a = 0.147
     with quiet():
         log_term = np.log1p(-array * array)

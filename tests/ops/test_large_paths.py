@@ -5,7 +5,6 @@ written directly in NumPy (float64 as the reference)."""
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 
 import numpy as np
@@ -14,7 +13,6 @@ import pytest
 import minigrad
 import minigrad.nn.functional as F
 from minigrad.ops.conv import Col2Im, Geometry, Im2Col, _dense
-from minigrad.ops.special import _scipy_special
 
 
 def _normal(shape, dtype, seed=0):
@@ -187,19 +185,6 @@ def test_contiguous_copy_of_a_strided_vector():
 def _phi(array):
     """The normal CDF in float64, from math.erfc (exact to float64)."""
     return 0.5 * np.vectorize(math.erfc)(-array.astype(np.float64) / math.sqrt(2))
-
-
-@pytest.fixture(params=["scipy", "no scipy"])
-def scipy_or_not(request, monkeypatch):
-    """Both ways on the CPU: SciPy's expit and ndtr on small arrays where SciPy is installed,
-    NumPy's passes and the fits where it is not."""
-    if request.param == "scipy":
-        pytest.importorskip("scipy.special")
-    else:
-        monkeypatch.setitem(sys.modules, "scipy.special", None)  # the import fails
-    _scipy_special.cache_clear()  # (looked up once per process: again under this setting)
-    yield
-    _scipy_special.cache_clear()
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf * 0

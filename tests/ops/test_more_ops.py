@@ -4,6 +4,7 @@ return types, results without a gradient, and the errors PyTorch raises (same ty
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -157,18 +158,105 @@ def test_elementwise_errors_match_torch(name):
     _raises_like(ELEMENTWISE_ERRORS[name], FLOATS, FLOATS)
 
 
-def test_erfinv_without_scipy_matches_torch(monkeypatch):
+def test_erfinv_without_scipy_matches_torch(without_scipy):
     """The fallback (no SciPy): Winitzki's start and Newton steps, to float64 rounding
     (up to the conditioning of erfinv near +-1)."""
-    import sys
-
     from minigrad.ops.unary import _numpy_erfinv
 
-    monkeypatch.setitem(sys.modules, "scipy.special", None)  # `from scipy.special` fails
     x = np.concatenate([np.linspace(-0.999999, 0.999999, 201), [-1.0, 1.0, 0.0, 1.5]])
     expected = torch.erfinv(torch.tensor(x)).numpy()
     # near +-1 erfinv is ill-conditioned: x's own rounding shows at about 1e-12
     np.testing.assert_allclose(_numpy_erfinv(x), expected, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_erf_erfc_erfinv_match_torch_with_and_without_scipy(dtype, scipy_or_not):
+    """float64 (erf, erfc, erfinv) and float32 erfc take SciPy's kernel where SciPy is
+    installed and math.erf, math.erfc or Newton's steps where it is not: PyTorch's values
+    both ways, with their gradients."""
+    tol = 1e-10 if dtype == torch.float64 else 2e-6
+    points = {
+        "erf": np.concatenate([np.linspace(-6, 6, 97), [0.0, 1e-30, np.inf, -np.inf]]),
+        "erfc": np.concatenate([np.linspace(-6, 9, 97), [0.0, 27.0, np.inf, -np.inf]]),
+        "erfinv": np.concatenate([np.linspace(-0.9999, 0.9999, 97), [0.0, -1.0, 1.0, 1.5]]),
+    }
+    for name, x in points.items():
+        results = []
+        for lib in (minigrad, torch):
+            t = lib.tensor(x, dtype=getattr(lib, str(dtype).split(".")[1]), requires_grad=True)
+            y = getattr(lib, name)(t)
+            y.backward(lib.ones_like(y))
+            results.append((y.detach().numpy(), t.grad.numpy()))
+        (y, g), (ty, tg) = results
+        np.testing.assert_allclose(y, ty, rtol=tol, atol=1e-30, err_msg=name)
+        np.testing.assert_allclose(g, tg, rtol=tol, atol=1e-30, err_msg=f"{name} gradient")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(), (14,), (64, 128)])
+@pytest.mark.parametrize("beta", [1.0, 2.0, -0.5])
+@pytest.mark.parametrize("threshold", [20.0, 3.0, 100.0, 1000.0])
+def test_softplus_matches_torch_where_exp_overflows_and_where_it_cannot(
+    dtype, shape, beta, threshold
+):
+    """softplus enters np.errstate only where exp can overflow (a linear element, or a
+    threshold above float32's log(max)): PyTorch's values and gradients, inf included, and
+    no warning, with and without linear elements."""
+    edges = [-200.0, -95.0, -1.0, 0.0, 5.0, 21.0, 50.0, 89.0, 95.0, 200.0, 800.0]
+    edges += [math.inf, -math.inf, math.nan]
+    for array in (np.resize(np.array(edges), shape), np.resize(np.linspace(-2, 2, 14), shape)):
+        results = []
+        for lib in (minigrad, torch):
+            x = lib.tensor(array, dtype=getattr(lib, dtype), requires_grad=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                y = lib.nn.functional.softplus(x, beta, threshold)
+                y.backward(lib.ones_like(y))
+            results.append((y.detach().numpy(), x.grad.numpy()))
+        (y, g), (ty, tg) = results
+        tol = 2e-6 if dtype == "float32" else 1e-13
+        np.testing.assert_allclose(y, ty, rtol=tol, atol=1e-30)
+        # NOTE: PyTorch's gradient is exp(z) / (exp(z) + 1), nan where exp(z) overflows below
+        # the threshold (inf / inf); minigrad's is 1 there, the limit (not compared)
+        compared = ~np.isnan(tg) | np.isnan(array)
+        assert np.all(array[~compared] * beta > 88)
+        np.testing.assert_allclose(g[compared], tg[compared], rtol=tol, atol=1e-30)
+
+
+def test_any_by_argmax_agrees_with_any():
+    from minigrad.ops.activations import _any
+
+    rng = np.random.default_rng(0)
+    masks = [np.array(True), np.array(False), np.zeros(0, bool), np.zeros((3, 0), bool)]
+    for shape in [(1,), (100,), (64, 128), (7, 5, 3)]:
+        for p in (0.0, 0.001, 0.5, 1.0):
+            masks.append(rng.random(shape) < p)
+    masks += [m.T for m in masks if m.ndim == 2] + [np.eye(9, dtype=bool)[:, ::-2]]
+    masks.append(np.zeros(1000, bool))
+    masks[-1][-1] = True  # the last element alone
+    for mask in masks:
+        assert _any(np, mask) is bool(mask.any())
+
+
+def test_erf_erfc_erfinv_look_scipy_up_once(monkeypatch):
+    """scipy.special is found once per process, not imported on every call (a failed import
+    searches sys.path again: 27 us a call where SciPy is missing)."""
+    import builtins
+
+    x = minigrad.tensor([0.25, -0.5], dtype=minigrad.float64)
+    calls = [minigrad.erf, minigrad.erfc, minigrad.erfinv, lambda t: minigrad.erfc(t.float())]
+    for call in calls:
+        call(x)  # the first call may look SciPy up
+    imports, real_import = [], builtins.__import__
+
+    def counting_import(name, *args, **kwargs):
+        imports.append(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", counting_import)
+    for call in calls:
+        call(x)
+    assert not [name for name in imports if name.startswith("scipy")], imports
 
 
 SHAPES = {
