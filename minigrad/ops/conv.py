@@ -188,11 +188,20 @@ def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
             cols.reshape(n * ho * wo, math.prod(geom.kernel), c).transpose(1, 0, 2)
         )
         each = (cols[k] for k in range(cols.shape[0]))
-    windows = _windows(xp, out, geom, ho, wo)
-    kw = geom.kernel[1]
+    # NOTE: each block is copied into the corner of a staging array shaped like `out`, whose
+    # flat form, shifted by the kernel offset, lands every value on its pixel: the add then
+    # runs over two contiguous 1-D arrays. NumPy (2.3 on) buffers an add into a strided view
+    # such as one offset's windows, about 4x slower per value than a strided copy plus a
+    # contiguous add ((64, 16, 8, 8), 3x3: the nine adds 400 -> 160 us)
+    staging = xp.zeros_like(out)
+    (sh, sw), (dh, dw), kw = geom.stride, geom.dilation, geom.kernel[1]
+    corner = staging[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw]
+    flat, staged = out.reshape(-1), staging.reshape(-1)
     for k, block in enumerate(each):
         i, j = divmod(k, kw)
-        windows[:, :, :, i, j] += block.reshape(n, ho, wo, c)
+        corner[...] = block.reshape(n, ho, wo, c)
+        shift = (i * dh * out.shape[2] + j * dw) * c
+        flat[shift:] += staged[: flat.size - shift]
     return out[:, ph : ph + h, pw : pw + w, :].transpose(0, 3, 1, 2)
 
 
