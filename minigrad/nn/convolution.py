@@ -155,7 +155,9 @@ def conv_transpose2d(
         # adds without first copying each kernel offset's columns out of the rows (one thread,
         # (16, 32, 32, 32) to 16 channels, 3x3: 5.4 -> 3.0 ms); on smaller images the many
         # small products cost more than those copies ((32, 32, 8, 8): 0.95 -> 1.03 ms)
-        filters = weight.reshape(groups, cg, og, kh * kw).permute(0, 3, 1, 2)
+        # NOTE: the filters copied contiguous: as a view their (C/g, O/g) blocks have no unit
+        # stride, which NumPy's matmul runs outside BLAS
+        filters = weight.reshape(groups, cg, og, kh * kw).permute(0, 3, 1, 2).contiguous()
         cols = rows.unsqueeze(2) @ filters  # (N, g, kh*kw, H*W, O/g)
         y = Col2Im.apply(cols.reshape(n * groups, kh * kw, h * w, og), shape, geom, True)
     else:

@@ -188,12 +188,34 @@ def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
             cols.reshape(n * ho * wo, math.prod(geom.kernel), c).transpose(1, 0, 2)
         )
         each = (cols[k] for k in range(cols.shape[0]))
-    windows = _windows(xp, out, geom, ho, wo)
-    kw = geom.kernel[1]
-    for k, block in enumerate(each):
-        i, j = divmod(k, kw)
-        windows[:, :, :, i, j] += block.reshape(n, ho, wo, c)
+    pixels = _plane_slices(geom, 0, 0, ho, wo)
+    blocks = (block.reshape(n, ho, wo, c) for block in each)
+    _add_shifted(xp, out, (slice(None), *pixels), blocks, _offset_shifts(geom, out.shape[2], c))
     return out[:, ph : ph + h, pw : pw + w, :].transpose(0, 3, 1, 2)
+
+
+def _offset_shifts(geom: Geometry, row: int, item: int):
+    """How far each kernel offset (i, j), in row-major order, moves a value in the flat form
+    of a padded array whose rows are `row` items of `item` values: (i dh row + j dw) item."""
+    (kh, kw), (dh, dw) = geom.kernel, geom.dilation
+    return ((i * dh * row + j * dw) * item for i in range(kh) for j in range(kw))
+
+
+def _add_shifted(xp, out, corner: tuple, blocks, shifts) -> None:
+    """out += each block moved by its shift: the block is copied into `corner` (the pixels
+    that kernel offset (0, 0) meets) of a staging array shaped like out, whose flat form,
+    shifted, lands every value on its pixel (out contiguous).
+
+    # NOTE: the adds run over two contiguous 1-D arrays. NumPy (2.3 on) buffers an add into a
+    # strided view, such as one kernel offset's windows, about 4x slower per value than a
+    # strided copy plus a contiguous add (col2im of (64, 16, 8, 8), 3x3: 420-500 -> 280 us;
+    # planes2im of (16, 3, 32, 32): 377 -> 183 us)
+    """
+    staging = xp.zeros_like(out)
+    window, flat, staged = staging[corner], out.reshape(-1), staging.reshape(-1)
+    for block, shift in zip(blocks, shifts):
+        window[...] = block
+        flat[shift:] += staged[: flat.size - shift]
 
 
 def _row_blocks(cols, rows: int, c: int):
@@ -250,11 +272,10 @@ def _planes2im(xp, planes, shape, geom: Geometry):
     ho, wo = geom.out_size(h, w)
     kh, kw = geom.kernel
     out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=planes.dtype)
-    planes = planes.reshape(c, kh, kw, n, ho, wo)
-    for i in range(kh):
-        for j in range(kw):
-            rows, cols = _plane_slices(geom, i, j, ho, wo)
-            out[:, :, rows, cols] += planes[:, i, j].transpose(1, 0, 2, 3)
+    planes = planes.reshape(c, kh * kw, n, ho, wo)
+    blocks = (planes[:, k].transpose(1, 0, 2, 3) for k in range(kh * kw))
+    corner = (slice(None), slice(None), *_plane_slices(geom, 0, 0, ho, wo))
+    _add_shifted(xp, out, corner, blocks, _offset_shifts(geom, out.shape[3], 1))
     return out[:, :, ph : ph + h, pw : pw + w]
 
 
@@ -380,8 +401,12 @@ class Conv2d(Function):
         if ctx.needs_input_grad[0]:
             # NOTE: one matmul per image and kernel offset gives the columns' gradient as
             # contiguous blocks, which col2im adds without first copying a transpose of them
-            # ((32, 16, 16, 16) -> 32 channels, 3x3: 1.4 -> 0.7 ms with the reordering)
-            w_blocks = reshape_if_needed(permute(w, (2, 3, 0, 1)), (kh * kw, out_channels, c))
+            # ((32, 16, 16, 16) -> 32 channels, 3x3: 1.4 -> 0.7 ms with the reordering).
+            # The filters are copied contiguous: as a view their (O, C) blocks have no unit
+            # stride, which NumPy's matmul runs outside BLAS ((64, 16, 8, 8): 490 -> 345 us)
+            w_blocks = reshape_if_needed(
+                contiguous(permute(w, (2, 3, 0, 1))), (kh * kw, out_channels, c)
+            )
             blocks = unsqueeze(rows.mT, 1) @ w_blocks  # (N, kh kw, Ho Wo, C)
             gx = Col2Im.apply(blocks, x.array.shape, ctx.geom, True)
         if ctx.needs_input_grad[1]:
@@ -569,20 +594,24 @@ def _pick_shift(xp, padded, geom: Geometry):
     # branch on random masks, both many times slower.
     """
     (kh, kw), (dh, dw), wp = geom.kernel, geom.dilation, padded.shape[3]
-    y = padded.ravel()
-    best = xp.zeros(y.size, dtype=xp.min_scalar_type((kh - 1) * dh * wp + (kw - 1) * dw))
+    dtype = xp.min_scalar_type((kh - 1) * dh * wp + (kw - 1) * dw)
+    # NOTE: None stands for shifts that are all 0 (before the first step): the window row's
+    # first pick then needs no add and no max (2x2 pooling on (64, 32, 8, 8): 11 whole-array
+    # ops instead of 14, and no array of zeros)
+    y, best = padded.ravel(), None
     for step, count in ((dw, kw), (dh * wp, kh)):
         values, shifts = y, best
         size = values.size - step * (count - 1)
-        y, best = values[:size], shifts[:size]
+        y, best = values[:size], None if shifts is None else shifts[:size]
         for s in range(step, step * count, step):
             cand = values[s : s + size]
             better = (cand > y) | (cand != cand)
             y = xp.maximum(y, cand)
+            shift = dtype.type(s) if shifts is None else shifts[s : s + size] + dtype.type(s)
             # NOTE: a later step's shift exceeds every earlier one, so a max keeps the latest
             # better shift without a branch
-            best = xp.maximum(best, better * (shifts[s : s + size] + s))
-    return best
+            best = better * shift if best is None else xp.maximum(best, better * shift)
+    return xp.zeros(y.size, dtype) if best is None else best
 
 
 def _window_starts(xp, padded_shape, stride, ho, wo):

@@ -17,6 +17,9 @@ POOLS = [
     dict(kernel_size=(2, 3), stride=(1, 2), dilation=(2, 1)),
     dict(kernel_size=3, stride=1),
     dict(kernel_size=2, stride=2, padding=1),
+    dict(kernel_size=(1, 3), stride=1, dilation=(1, 2)),  # one window row: no step across rows
+    dict(kernel_size=(3, 1), stride=(2, 1)),  # one window column: no step along a row
+    dict(kernel_size=1),  # no step at all: every pick is the window's only pixel
 ]
 
 
