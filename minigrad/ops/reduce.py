@@ -1120,6 +1120,39 @@ def _order_statistic(input, dim, keepdim, name, rank):
     return RETURN_TYPES[name](picked, where_from)
 
 
+class MedianAll(Function):
+    """median (or nanmedian, ignore_nan) of all elements: the lower middle of the sorted
+    values, nan when median meets one; dy/dx is shared evenly between the elements equal to
+    y (all the nans when y is nan), as PyTorch's gradient of a median without dim.
+    (*) -> ()"""
+
+    op_name = "median_all"
+
+    def name(self):
+        return "NanmedianBackward0" if self.ignore_nan else "MedianBackward0"
+
+    @staticmethod
+    def forward(ctx, x, ignore_nan):
+        xp = x.device.xp
+        flat = xp.sort(x.array, axis=None)  # nan sorts last
+        n, nans = flat.size, int(xp.isnan(flat).sum()) if flat.dtype.kind == "f" else 0
+        if ignore_nan:
+            k = builtins.max(n - nans - 1, 0) // 2
+        else:
+            k = n - nans if nans else (n - 1) // 2  # the first nan, or the middle
+        y = flat[k : k + 1].reshape(())
+        ctx.save_for_backward(x)
+        ctx.value, ctx.ignore_nan = y, ignore_nan
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        nan = bool(x.device.xp.isnan(ctx.value))
+        hits = cast(isnan(x) if nan else eq(x, Tensor._make(ctx.value)), gy.dtype)
+        return gy * hits / sum(hits), None
+
+
 def _nan_count(values, d):
     return sum(isnan(values), d, keepdim=True)
 
@@ -1135,7 +1168,7 @@ def median(input, dim=None, keepdim=False):
     if dim is None:
         if input.array.size == 0:
             return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
-        return _order_statistic(reshape_if_needed(input, (-1,)), 0, False, "median", rank).values
+        return MedianAll.apply(input, False)
     return _order_statistic(input, dim, keepdim, "median", rank)
 
 
@@ -1149,7 +1182,7 @@ def nanmedian(input, dim=None, keepdim=False):
     if dim is None:
         if input.array.size == 0:
             return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
-        return _order_statistic(reshape_if_needed(input, (-1,)), 0, False, "nanmedian", rank).values
+        return MedianAll.apply(input, True)
     return _order_statistic(input, dim, keepdim, "nanmedian", rank)
 
 

@@ -410,6 +410,20 @@ def test_var_and_std_gradients_match_torch_constant_rows_included(fn):
     np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+@pytest.mark.parametrize(
+    "values",
+    [[2.0, 2, 1], [3.0, 1, 2, 1], [np.nan, 2, np.nan], [np.nan, 2, 2], [np.nan] * 2],
+)
+def test_median_of_all_elements_shares_its_gradient_between_ties_as_torch(name, values):
+    """x.median() without dim: PyTorch's gradient is shared evenly between the elements equal
+    to the median (all the nans when it is nan), not given to one of them."""
+    mine, theirs = _grad_of(lambda t, x: getattr(x, name)(), np.array(values))
+    np.testing.assert_array_equal(mine, theirs)
+    x = minigrad.tensor(values, requires_grad=True)
+    assert getattr(x, name)().grad_fn.name() == f"{name.capitalize()}Backward0"
+
+
 def test_var_and_std_are_one_node_and_refuse_integers_as_torch():
     x = minigrad.tensor([[1.0, 2], [3, 5]], requires_grad=True)
     assert x.var(0).grad_fn.name() == "VarBackward0"
