@@ -26,9 +26,9 @@ from fractions import Fraction
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.ops._util import as_float_array, cast_to, quiet
+from minigrad.ops._util import as_float_array, cast_to, quiet, tensor_arg
 from minigrad.ops.selection import where
-from minigrad.ops.unary import erf_array, erfc_array, exp, log1p, sign
+from minigrad.ops.unary import erf_array, erfc_array, exp, sign
 from minigrad.tensor import Tensor
 
 
@@ -742,6 +742,6 @@ def ndtri(input):
 def xlog1py(input, other):
     """input * log1p(other), 0 where input == 0 (unless other is nan), as PyTorch (the
     gradients as xlogy's)."""
-    from minigrad.ops.arithmetic import _x_times
+    from minigrad.ops.arithmetic import XLogY
 
-    return _x_times(log1p, -1.0, input, other)
+    return XLogY.apply(tensor_arg(input, other), tensor_arg(other, input), 1)

@@ -424,6 +424,26 @@ def test_median_of_all_elements_shares_its_gradient_between_ties_as_torch(name, 
     assert getattr(x, name)().grad_fn.name() == f"{name.capitalize()}Backward0"
 
 
+@pytest.mark.parametrize("name", ["xlogy", "xlog1py"])
+def test_xlogy_gradients_at_zero_and_infinity_match_torch(name):
+    """PyTorch's gradients of xlogy(a, b): log(b) for a, also where a == 0 (0 where b <= 0, inf
+    at b = inf), and a / b for b (nan at a == 0 == b: the entropy term xlogy(p, p) at p = 0);
+    xlog1py the same with b + 1. One node, named as PyTorch's."""
+    a_values = [0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 0.5]
+    b_values = [0.0, -1.0, 2.0, np.inf, 0.0, np.nan, 3.0]
+    results = []
+    for lib in (minigrad, torch):
+        fn = lib.xlogy if name == "xlogy" else lib.special.xlog1py
+        shift = 0.0 if name == "xlogy" else 1.0
+        a = lib.tensor(a_values, requires_grad=True)
+        b = lib.tensor(b_values, requires_grad=True)
+        out = fn(a, b - shift)
+        out.sum().backward()
+        results.append([out.detach().numpy(), a.grad.numpy(), b.grad.numpy(), out.grad_fn.name()])
+    for mine, theirs in zip(*results):
+        np.testing.assert_array_equal(mine, theirs)
+
+
 def test_var_and_std_are_one_node_and_refuse_integers_as_torch():
     x = minigrad.tensor([[1.0, 2], [3, 5]], requires_grad=True)
     assert x.var(0).grad_fn.name() == "VarBackward0"
