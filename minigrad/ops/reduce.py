@@ -616,6 +616,42 @@ class Norm2(Function):
         return x * scale, None, None
 
 
+class NormP(Function):
+    """y = (sum |x|^p)^(1/p) over dims, for p other than 0, 1, 2 and inf; PyTorch's gradient:
+    sgn(x) |x|^(p-1) gy / y^(p-1), 0 where y == 0 (p < 1: sgn(x) |x|^(p-1) gy y^(1-p), 0
+    where x == 0), so a zero vector gets 0, not nan."""
+
+    op_name = "norm_p"
+
+    def name(self):
+        return "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        work = half_as_float32(x.array)
+        with quiet():  # a negative p meets 0 ** p = inf, as PyTorch's gives
+            y = (abs(work) ** p).sum(axis=dims, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(x)
+        ctx.p, ctx.dims = p, dims
+        y = y.astype(x.array.dtype, copy=False)
+        if keepdim:
+            return y
+        return y.reshape(tuple(s for i, s in enumerate(x.array.shape) if i not in dims))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        p = ctx.p
+        y = NormP.apply(x, p, ctx.dims, True)  # recomputed, so a second backward sees y(x)
+        g = reshape_if_needed(gy, y.shape)
+        if p < 1:
+            safe = where(x == 0, 1.0, abs_(x))  # 0 ** (p - 1) is inf: kept out of the product
+            scaled = where(x == 0, 0.0, sign(x) * safe ** (p - 1))
+            return scaled * g * y ** (1 - p), None, None, None
+        scale = where(y == 0, 0.0, g / where(y == 0, 1.0, y) ** (p - 1))
+        return sign(x) * abs_(x) ** (p - 1) * scale, None, None, None
+
+
 def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     """torch.norm: a vector norm over dim (all dims by default); p='nuc' the nuclear norm of
     the matrices in two dims (linalg.matrix_norm's)."""
@@ -657,7 +693,7 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
         return sum(sign(abs_(input)), dims, keepdim)
     if isinstance(p, str):
         raise RuntimeError(f"norm: order {p!r} is not supported (input of shape {input.shape})")
-    return sum(abs_(input) ** p, dims, keepdim) ** (1.0 / p)
+    return NormP.apply(input, float(p), dims, keepdim)
 
 
 def dist(input, other, p=2):

@@ -444,6 +444,17 @@ def test_xlogy_gradients_at_zero_and_infinity_match_torch(name):
         np.testing.assert_array_equal(mine, theirs)
 
 
+@pytest.mark.parametrize("p", [3, 0.5, 1.5, -1, 4])
+def test_p_norm_gradient_at_zero_is_zero_as_torch(p):
+    """vector_norm with an ord other than 0, 1, 2, inf: PyTorch's gradient is 0 where the norm
+    is 0 (and, for p < 1, at the zero elements), where the power form gave nan."""
+    array = np.array([[0.0, 0.0], [0.0, 1.0], [-2.0, 1.0]])
+    mine, theirs = _grad_of(lambda t, x: t.linalg.vector_norm(x, ord=p, dim=1), array)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+    x = minigrad.tensor(array, requires_grad=True)
+    assert x.norm(p=p, dim=1).grad_fn.name() == "LinalgVectorNormBackward0"
+
+
 def test_var_and_std_are_one_node_and_refuse_integers_as_torch():
     x = minigrad.tensor([[1.0, 2], [3, 5]], requires_grad=True)
     assert x.var(0).grad_fn.name() == "VarBackward0"
