@@ -28,7 +28,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.ops._util import as_float_array, cast_to, quiet, tensor_arg
 from minigrad.ops.selection import where
-from minigrad.ops.unary import erf_array, erfc_array, exp, sign
+from minigrad.ops.unary import erf_array, erfc_array, exp, log, sign
 from minigrad.tensor import Tensor
 
 
@@ -714,6 +714,55 @@ class SpecialLogNdtr(Function):
 
 def log_ndtr(input):
     return SpecialLogNdtr.apply(input)
+
+
+class Logit(Function):
+    """y = log(p / (1 - p)), p = x clamped to [eps, 1 - eps] when eps is given; PyTorch's
+    gradient gy / (x (1 - x)) (inf at 0 and 1), nan outside [0, 1] without eps, 0 outside
+    [eps, 1 - eps] with it. (*) -> (*)"""
+
+    op_name = "logit"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        xp, array = x.device.xp, as_float_array(x)
+        p = array if eps is None else xp.clip(array, eps, 1 - eps)
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        with quiet():
+            return xp.log(p / (1 - p))
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.nograd import logical_or
+
+        (x,) = ctx.saved_tensors
+        low = 0.0 if ctx.eps is None else ctx.eps
+        outside = logical_or(x < low, x > 1 - low)
+        return where(outside, math.nan if ctx.eps is None else 0.0, gy / (x * (1 - x))), None
+
+
+class SpecialEntr(Function):
+    """y = -x log(x) for x > 0, 0 at 0, -inf below (nan stays nan); dy/dx = -(1 + log x),
+    as PyTorch's (inf at 0, nan below). (*) -> (*)"""
+
+    op_name = "special_entr"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x):
+        xp, array = x.device.xp, as_float_array(x)
+        ctx.save_for_backward(x)
+        zero = array.dtype.type(0)
+        with quiet():
+            y = xp.where(array > 0, -array * xp.log(array), xp.where(array == 0, zero, -xp.inf))
+        return xp.where(xp.isnan(array), array, y)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return -gy * (log(x) + 1)
 
 
 class SpecialNdtri(Function):

@@ -455,6 +455,31 @@ def test_p_norm_gradient_at_zero_is_zero_as_torch(p):
     assert x.norm(p=p, dim=1).grad_fn.name() == "LinalgVectorNormBackward0"
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda t, x: t.logit(x),
+        lambda t, x: t.logit(x, eps=0.1),
+        lambda t, x: t.special.entr(x),
+    ],
+)
+def test_logit_and_entr_at_the_ends_of_their_domain_match_torch(fn):
+    """PyTorch's gradients where the composite forms gave nan or 0: logit's 1 / (x (1 - x)) is
+    inf at 0 and 1 and nan outside [0, 1] (0 outside [eps, 1 - eps] with eps); entr's
+    -(1 + log x) is inf at 0 and nan below. Values and node names too, without warnings."""
+    array = np.array([0.0, 1.0, 0.5, 0.05, 2.0, -1.0, np.inf, np.nan])
+    results = []
+    for lib in (minigrad, torch):
+        x = lib.tensor(array, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = fn(lib, x)
+            y.backward(lib.ones(len(array)))
+        results.append([y.detach().numpy(), x.grad.numpy(), y.grad_fn.name()])
+    for mine, theirs in zip(*results):
+        np.testing.assert_array_equal(mine, theirs)
+
+
 def test_var_and_std_are_one_node_and_refuse_integers_as_torch():
     x = minigrad.tensor([[1.0, 2], [3, 5]], requires_grad=True)
     assert x.var(0).grad_fn.name() == "VarBackward0"
