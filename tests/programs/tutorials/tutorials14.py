@@ -1384,6 +1384,34 @@ def optimizer_state_shared_after_load_state_dict(torch, init):
     }
 
 
+def regularisers_and_geometry_at_degenerate_inputs(torch, init):
+    """Where training code meets the edge of a formula: a p = 3 norm penalty over embedding
+    rows, one of them the all-zero padding row (gradient 0 there), logit of predicted
+    probabilities that hit 0 and 1 (with and without eps), entr of a distribution with a zero,
+    and the area of a degenerate triangle from det (gradient 0 at a singular matrix)."""
+    emb = torch.tensor([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5], [0.0, 3.0, 0.0]], requires_grad=True)
+    penalty = torch.linalg.vector_norm(emb, ord=3, dim=1).sum() + emb.norm(p=1.5)
+    penalty.backward()
+    probs = torch.tensor([0.0, 0.25, 1.0], requires_grad=True)
+    torch.logit(probs).sum().backward()
+    raw_grad = probs.grad.clone()
+    probs.grad = None
+    (torch.logit(probs, eps=1e-3) * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    p = torch.tensor([0.0, 0.3, 0.7], requires_grad=True)
+    entropy = torch.special.entr(p).sum()
+    entropy.backward()
+    corners = torch.tensor([[0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [2.0, 2.0, 1.0]], requires_grad=True)
+    area = 0.5 * torch.linalg.det(corners).abs()
+    area.backward()
+    return {
+        "penalty": [penalty.item(), emb.grad.tolist()],
+        "logit": [torch.logit(probs.detach()).tolist(), raw_grad.tolist()],
+        "logit_eps": probs.grad.tolist(),
+        "entr": [entropy.item(), p.grad.tolist()],
+        "area": [area.item(), corners.grad.tolist()],
+    }
+
+
 PROGRAMS = [
     batched_jacobians_and_hessians_with_vmap,
     dp_sgd_per_sample_clipping,
@@ -1428,4 +1456,5 @@ PROGRAMS = [
     robust_losses_with_median_and_quantiles,
     entropy_terms_with_xlogy_and_printed_priors,
     optimizer_state_shared_after_load_state_dict,
+    regularisers_and_geometry_at_degenerate_inputs,
 ]
