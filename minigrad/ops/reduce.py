@@ -617,9 +617,10 @@ class Norm2(Function):
 
 
 class NormP(Function):
-    """y = (sum |x|^p)^(1/p) over dims, for p other than 0, 1, 2 and inf; PyTorch's gradient:
-    sgn(x) |x|^(p-1) gy / y^(p-1), 0 where y == 0 (p < 1: sgn(x) |x|^(p-1) gy y^(1-p), 0
-    where x == 0), so a zero vector gets 0, not nan."""
+    """y = (sum |x|^p)^(1/p) over dims, for p other than 1, 2 and inf (p = 0: the count of
+    nonzeros, no gradient, as PyTorch's); PyTorch's gradient: sgn(x) |x|^(p-1) gy / y^(p-1),
+    0 where y == 0 (p < 1: sgn(x) |x|^(p-1) gy y^(1-p), 0 where x == 0), so a zero vector
+    gets 0, not nan."""
 
     op_name = "norm_p"
 
@@ -629,8 +630,11 @@ class NormP(Function):
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):
         work = half_as_float32(x.array)
-        with quiet():  # a negative p meets 0 ** p = inf, as PyTorch's gives
-            y = (abs(work) ** p).sum(axis=dims, keepdims=True) ** (1.0 / p)
+        if p == 0:
+            y = (work != 0).sum(axis=dims, keepdims=True)
+        else:
+            with quiet():  # a negative p meets 0 ** p = inf, as PyTorch's gives
+                y = (abs(work) ** p).sum(axis=dims, keepdims=True) ** (1.0 / p)
         ctx.save_for_backward(x)
         ctx.p, ctx.dims = p, dims
         y = y.astype(x.array.dtype, copy=False)
@@ -642,6 +646,8 @@ class NormP(Function):
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         p = ctx.p
+        if p == 0:  # a count: x.grad stays None, as PyTorch's
+            return None, None, None, None
         y = NormP.apply(x, p, ctx.dims, True)  # recomputed, so a second backward sees y(x)
         g = reshape_if_needed(gy, y.shape)
         if p < 1:
@@ -689,8 +695,6 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
         return amax(abs_(input), dims, keepdim)
     if p in (float("-inf"), "-inf"):  # the smallest |x| (the power form gives 1)
         return amin(abs_(input), dims, keepdim)
-    if p == 0:  # how many are nonzero; sign's gradient is 0, as PyTorch's is here
-        return sum(sign(abs_(input)), dims, keepdim)
     if isinstance(p, str):
         raise RuntimeError(f"norm: order {p!r} is not supported (input of shape {input.shape})")
     return NormP.apply(input, float(p), dims, keepdim)

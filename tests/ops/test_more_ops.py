@@ -455,6 +455,18 @@ def test_p_norm_gradient_at_zero_is_zero_as_torch(p):
     assert x.norm(p=p, dim=1).grad_fn.name() == "LinalgVectorNormBackward0"
 
 
+def test_zero_norm_counts_nonzeros_without_a_gradient_as_torch():
+    """vector_norm(ord=0) counts the nonzero elements; PyTorch's backward gives nothing, so
+    x.grad stays None (a sum with another norm gets only that one's gradient)."""
+    for lib in (minigrad, torch):
+        x = lib.tensor([[1.0, 0.0, 2.0], [0.0, 0.0, 3.0]], requires_grad=True)
+        count = lib.linalg.vector_norm(x, ord=0)
+        count.backward()
+        assert count.item() == 3.0 and x.grad is None
+        assert x.norm(p=0, dim=1).tolist() == [2.0, 1.0]
+        assert count.grad_fn.name() == "LinalgVectorNormBackward0"
+
+
 @pytest.mark.parametrize(
     "fn",
     [
