@@ -256,6 +256,16 @@ def _finish(t, keep_graph: bool):
     return t if keep_graph or t is None else t.detach()
 
 
+def _finish_aux(aux, keep_graph: bool):
+    """The aux value as a transform returns it: its tensors detached unless the graph is kept,
+    as PyTorch unwraps them (print shows no grad_fn); PyTorch's error for any other leaf."""
+    leaves, spec = _flatten(aux)
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor):
+            raise RuntimeError(f"Expected tensors, got unsupported type {type(leaf)}")
+    return _unflatten([_finish(t, keep_graph) for t in leaves], spec)
+
+
 def grad_and_value(func, argnums=0, has_aux=False):
     """A function returning (the gradient of func with respect to args[argnums], func's value);
     func returns a one-element tensor (and an aux value if has_aux)."""
@@ -284,7 +294,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
         result = _as_arguments([_finish(g, keep) for g in grads], stand_ins, args, argnums)
         value = _finish(output, keep)
         if has_aux:
-            return result, (value, aux)
+            return result, (value, _finish_aux(aux, keep))
         return result, value
 
     return wrapper
@@ -346,7 +356,7 @@ def vjp(func, *primals, has_aux=False):
         return _as_arguments([_finish(g, keep) for g in grads], stand_ins, primals, everything)
 
     result = _unflatten([_finish(o, keep) for o in outputs], out_spec)
-    return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
+    return (result, vjp_fn, _finish_aux(aux, keep)) if has_aux else (result, vjp_fn)
 
 
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
@@ -387,7 +397,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
             for k, x in enumerate(flat)
         ]
         result = _as_arguments(blocks, stand_ins, args, argnums)
-        return (result, aux) if has_aux else result
+        return (result, _finish_aux(aux, keep)) if has_aux else result
 
     return wrapper
 
@@ -559,7 +569,7 @@ def _linearized(func, primals: tuple, has_aux: bool, op: str):
         return _unflatten([_finish(p, keep) for p in products], out_spec)
 
     result = _unflatten([_finish(o, keep) for o in outputs], out_spec)
-    return (result, jvp_fn, aux) if has_aux else (result, jvp_fn)
+    return (result, jvp_fn, _finish_aux(aux, keep)) if has_aux else (result, jvp_fn)
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):

@@ -21,10 +21,12 @@ from minigrad.ops.arithmetic import xlogy
 from minigrad.ops.nn import log_softmax as _log_softmax
 from minigrad.ops.nn import softmax as _softmax
 from minigrad.ops.reduce import logsumexp
-from minigrad.ops.selection import clamp, where
+from minigrad.ops.selection import where
 from minigrad.ops.shape import broadcast_shapes
 from minigrad.ops.special import (
     _STIRLING,
+    Logit,
+    SpecialEntr,
     _horner,
     digamma,
     i0,
@@ -103,8 +105,7 @@ def log_softmax(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 def logit(input: Tensor, eps: float | None = None) -> Tensor:
     """log(p / (1 - p)), the inverse of expit; with eps, p is first clamped to [eps, 1 - eps]
     (gradient 0 outside, as PyTorch)."""
-    p = input if eps is None else clamp(input, eps, 1 - eps)
-    return log(p / (1 - p))
+    return Logit.apply(input, None if eps is None else float(eps))
 
 
 def ndtr(input: Tensor) -> Tensor:
@@ -114,7 +115,7 @@ def ndtr(input: Tensor) -> Tensor:
 
 def entr(input: Tensor) -> Tensor:
     """-x log(x) elementwise: 0 at x = 0, -inf for x < 0."""
-    return where(input < 0, -math.inf, -xlogy(input, input))
+    return SpecialEntr.apply(input)
 
 
 def sinc(input: Tensor) -> Tensor:

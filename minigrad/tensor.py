@@ -2003,17 +2003,20 @@ class Tensor:
     def index_fill_(self, dim, index, value):
         return self._inplace(indexing_ops.index_fill, dim, index, value)
 
+    # NOTE: PyTorch's in-place overloads name their nodes apart: UnsqueezeBackward1 for
+    # unsqueeze_, SqueezeBackward3/4/5 for squeeze_ (no dim, a dim, dims)
     def unsqueeze_(self, dim):
-        return self._reshape_in_place(shape_ops.unsqueeze, dim)
+        return self._reshape_in_place("UnsqueezeBackward1", shape_ops.unsqueeze, dim)
 
     def squeeze_(self, dim=None):
-        return self._reshape_in_place(shape_ops.squeeze, dim)
+        overload = 3 if dim is None else 4 if isinstance(dim, int) else 5
+        return self._reshape_in_place(f"SqueezeBackward{overload}", shape_ops.squeeze, dim)
 
     def t_(self):
-        return self._reshape_in_place(Tensor.t)
+        return self._reshape_in_place("TBackward1", Tensor.t)
 
     def transpose_(self, dim0, dim1):
-        return self._reshape_in_place(shape_ops.transpose, dim0, dim1)
+        return self._reshape_in_place("TransposeBackward1", shape_ops.transpose, dim0, dim1)
 
     swapaxes_ = swapdims_ = transpose_
 
@@ -2077,8 +2080,9 @@ class Tensor:
         self._version += 1
         return self
 
-    def _reshape_in_place(self, op, *args) -> Tensor:
-        """This tensor takes the shape (and, when recorded, the history) of op(self, *args)."""
+    def _reshape_in_place(self, name: str, op, *args) -> Tensor:
+        """This tensor takes the shape (and, when recorded, the history, its node called
+        name) of op(self, *args)."""
         if state.enabled and self._view is not None and self._in_graph():
             _check_view_write(self, self._view)  # PyTorch's errors, as for any in-place op
         if state.enabled and self._requires_grad and self.grad_fn is None:
@@ -2087,7 +2091,8 @@ class Tensor:
             )
         out = op(self, *args)
         self.array = out.array
-        if out.grad_fn is not None:
+        if out.grad_fn is not None and out is not self:
+            out.grad_fn._name = name
             self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
         if self._view is not None:  # still a view of the same base, now through one op more
             self._view = out._view

@@ -32,6 +32,10 @@ class HalfNormal(Folded):
     def base_dist(self) -> Normal:
         return Normal(0.0, self.scale, validate_args=False)
 
+    def __repr__(self) -> str:
+        # PyTorch's parameters live on its base distribution, so print() shows none of them
+        return f"{type(self).__name__}()"
+
     @property
     def mean(self) -> Tensor:
         return self.scale * math.sqrt(2 / math.pi)

@@ -21,6 +21,10 @@ class LogNormal(LocScale):
     def base_dist(self) -> Normal:
         return Normal(self.loc, self.scale, validate_args=False)
 
+    def __repr__(self) -> str:
+        # PyTorch's parameters live on its base distribution, so print() shows none of them
+        return f"{type(self).__name__}()"
+
     @property
     def mean(self) -> Tensor:
         return (self.loc + self.scale.pow(2) / 2).exp()

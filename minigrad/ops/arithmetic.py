@@ -539,23 +539,50 @@ def _as_tensor_like(value, like: Tensor) -> Tensor:
     return Tensor._make(like.device.xp.asarray(value, dtype=dtype))
 
 
+class XLogY(Function):
+    """y = a * log(b + shift) (shift 0: xlogy, 1: xlog1py), 0 where a == 0 unless b is nan;
+    PyTorch's gradients: da = log(b + shift), 0 where a == 0 and b + shift <= 0 (inf at
+    b = inf), db = a / (b + shift) (nan at a == 0 == b + shift). (*), (*) -> (*)"""
+
+    op_name = "xlogy"
+
+    def name(self):
+        a, b = self.scalars
+        overload = 1 if not isinstance(a, Tensor) else 2 if not isinstance(b, Tensor) else 0
+        return f"{'SpecialXlog1PyBackward' if self.shift else 'XlogyBackward'}{overload}"
+
+    @staticmethod
+    def forward(ctx, a, b, shift):
+        _save_operands(ctx, a, b)
+        ctx.shift = shift
+        like = a if isinstance(a, Tensor) else b
+        xp, dtype = like.device.xp, float_result(result_dtype(a, b))
+        x, y = (xp.asarray(v, dtype=dtype) for v in common_arrays(a, b))
+        try:
+            with quiet():
+                z = x * (xp.log1p(y) if shift else xp.log(y))
+        except ValueError:
+            raise broadcast_error(ctx.op_name, a, b) from None
+        return xp.where((x == 0) & ~xp.isnan(y), dtype.type(0), z)
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.nograd import logical_and
+
+        a, b = _saved_operands(ctx)
+        x, y = _as_tensor_like(a, b), _as_tensor_like(b, a)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            undefined = logical_and(x == 0, y <= -ctx.shift)
+            ga = sum_to(where(undefined, 0.0, XLogY.apply(gy, y, ctx.shift)), shape_of(a))
+        if ctx.needs_input_grad[1]:
+            gb = sum_to(gy * x / (y + ctx.shift), shape_of(b))
+        return ga, gb, None
+
+
 def xlogy(input, other):
-    """input * log(other), 0 where input == 0 (unless other is nan), as PyTorch; the
-    gradient for input is log(other) also where input == 0, and 0 where other <= 0 there."""
-    return _x_times(log, 0.0, input, other)
-
-
-def _x_times(fn, lowest, input, other):
-    """input * fn(other) for xlogy and xlog1py, 0 where input == 0 (unless other is nan).
-    There, an other that is infinite or <= lowest (fn undefined or -inf) is swapped for
-    lowest + 1 (fn 0 for both), which keeps nan out of the values and the gradients.
-    PyTorch's gradient for input is fn(other) at input == 0 too (d/dp of p * log(q) at
-    p = 0 for a KL or an entropy term)."""
-    from minigrad.ops.nograd import isinf, logical_and, logical_or
-
-    x, y = _as_tensor_like(input, other), _as_tensor_like(other, input)
-    swapped = logical_and(x == 0, logical_or(y <= lowest, isinf(y)))
-    return x * fn(where(swapped, lowest + 1.0, y)) + 0.0  # + 0.0: 0 * log(0.5) is -0.0
+    """input * log(other), 0 where input == 0 (unless other is nan), as PyTorch."""
+    return XLogY.apply(tensor_arg(input, other), tensor_arg(other, input), 0)
 
 
 def float_power(input, exponent):

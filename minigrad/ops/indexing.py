@@ -126,7 +126,7 @@ def _index_error(x: Tensor, exc: Exception, index=()) -> IndexError:
             f"The shape of the mask {shapes[0] if shapes else ''} at index {mask[1]} does not "
             f"match the shape of the indexed tensor {list(x.shape)} at index {mask[1]}"
         )
-    return IndexError(f"{text} (index: tensor of shape {tuple(x.shape)})")
+    return IndexError(f"{text} (indexing a tensor of shape {tuple(x.shape)})")
 
 
 def _basic_index_name(index: tuple) -> str:

@@ -131,7 +131,8 @@ def inv(A: Tensor) -> Tensor:
 
 
 class Det(Function):
-    """d = det(A); gA = g d A^-T (A invertible). (*, n, n) -> (*)"""
+    """d = det(A); gA = g d A^-T, and 0 where A is exactly singular (d == 0), as PyTorch's.
+    (*, n, n) -> (*)"""
 
     op_name = "linalg_det"
 
@@ -145,12 +146,15 @@ class Det(Function):
     @staticmethod
     def backward(ctx, gd):
         A, d = ctx.saved_tensors
-        return unsqueeze(unsqueeze(gd * d, -1), -1) * inv(A).mT
+        # NOTE: a singular matrix is swapped for the identity before inverting: its gradient
+        # is scaled by d == 0 anyway, so only the inversion's error is kept out
+        eye = creation.eye(A.shape[-1], dtype=A.dtype, device=A.device)
+        safe = where(unsqueeze(unsqueeze(d == 0, -1), -1), eye, A)
+        return unsqueeze(unsqueeze(gd * d, -1), -1) * inv(safe).mT
 
 
 def det(A: Tensor) -> Tensor:
-    """The determinant of each square matrix. # NOTE: its gradient needs A invertible (PyTorch
-    also differentiates at singular matrices)."""
+    """The determinant of each square matrix."""
     _check_matrices("linalg.det", A)
     return Det.apply(A)
 

@@ -616,6 +616,48 @@ class Norm2(Function):
         return x * scale, None, None
 
 
+class NormP(Function):
+    """y = (sum |x|^p)^(1/p) over dims, for p other than 1, 2 and inf (p = 0: the count of
+    nonzeros, no gradient, as PyTorch's); PyTorch's gradient: sgn(x) |x|^(p-1) gy / y^(p-1),
+    0 where y == 0 (p < 1: sgn(x) |x|^(p-1) gy y^(1-p), 0 where x == 0), so a zero vector
+    gets 0, not nan."""
+
+    op_name = "norm_p"
+
+    def name(self):
+        return "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        work = half_as_float32(x.array)
+        if p == 0:
+            y = (work != 0).sum(axis=dims, keepdims=True)
+        else:
+            with quiet():  # a negative p meets 0 ** p = inf, as PyTorch's gives
+                y = (abs(work) ** p).sum(axis=dims, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(x)
+        ctx.p, ctx.dims = p, dims
+        y = y.astype(x.array.dtype, copy=False)
+        if keepdim:
+            return y
+        return y.reshape(tuple(s for i, s in enumerate(x.array.shape) if i not in dims))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        p = ctx.p
+        if p == 0:  # a count: x.grad stays None, as PyTorch's
+            return None, None, None, None
+        y = NormP.apply(x, p, ctx.dims, True)  # recomputed, so a second backward sees y(x)
+        g = reshape_if_needed(gy, y.shape)
+        if p < 1:
+            safe = where(x == 0, 1.0, abs_(x))  # 0 ** (p - 1) is inf: kept out of the product
+            scaled = where(x == 0, 0.0, sign(x) * safe ** (p - 1))
+            return scaled * g * y ** (1 - p), None, None, None
+        scale = where(y == 0, 0.0, g / where(y == 0, 1.0, y) ** (p - 1))
+        return sign(x) * abs_(x) ** (p - 1) * scale, None, None, None
+
+
 def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     """torch.norm: a vector norm over dim (all dims by default); p='nuc' the nuclear norm of
     the matrices in two dims (linalg.matrix_norm's)."""
@@ -653,11 +695,9 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
         return amax(abs_(input), dims, keepdim)
     if p in (float("-inf"), "-inf"):  # the smallest |x| (the power form gives 1)
         return amin(abs_(input), dims, keepdim)
-    if p == 0:  # how many are nonzero; sign's gradient is 0, as PyTorch's is here
-        return sum(sign(abs_(input)), dims, keepdim)
     if isinstance(p, str):
         raise RuntimeError(f"norm: order {p!r} is not supported (input of shape {input.shape})")
-    return sum(abs_(input) ** p, dims, keepdim) ** (1.0 / p)
+    return NormP.apply(input, float(p), dims, keepdim)
 
 
 def dist(input, other, p=2):
@@ -1120,6 +1160,39 @@ def _order_statistic(input, dim, keepdim, name, rank):
     return RETURN_TYPES[name](picked, where_from)
 
 
+class MedianAll(Function):
+    """median (or nanmedian, ignore_nan) of all elements: the lower middle of the sorted
+    values, nan when median meets one; dy/dx is shared evenly between the elements equal to
+    y (all the nans when y is nan), as PyTorch's gradient of a median without dim.
+    (*) -> ()"""
+
+    op_name = "median_all"
+
+    def name(self):
+        return "NanmedianBackward0" if self.ignore_nan else "MedianBackward0"
+
+    @staticmethod
+    def forward(ctx, x, ignore_nan):
+        xp = x.device.xp
+        flat = xp.sort(x.array, axis=None)  # nan sorts last
+        n, nans = flat.size, int(xp.isnan(flat).sum()) if flat.dtype.kind == "f" else 0
+        if ignore_nan:
+            k = builtins.max(n - nans - 1, 0) // 2
+        else:
+            k = n - nans if nans else (n - 1) // 2  # the first nan, or the middle
+        y = flat[k : k + 1].reshape(())
+        ctx.save_for_backward(x)
+        ctx.value, ctx.ignore_nan = y, ignore_nan
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        nan = bool(x.device.xp.isnan(ctx.value))
+        hits = cast(isnan(x) if nan else eq(x, Tensor._make(ctx.value)), gy.dtype)
+        return gy * hits / sum(hits), None
+
+
 def _nan_count(values, d):
     return sum(isnan(values), d, keepdim=True)
 
@@ -1135,7 +1208,7 @@ def median(input, dim=None, keepdim=False):
     if dim is None:
         if input.array.size == 0:
             return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
-        return _order_statistic(reshape_if_needed(input, (-1,)), 0, False, "median", rank).values
+        return MedianAll.apply(input, False)
     return _order_statistic(input, dim, keepdim, "median", rank)
 
 
@@ -1149,7 +1222,7 @@ def nanmedian(input, dim=None, keepdim=False):
     if dim is None:
         if input.array.size == 0:
             return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
-        return _order_statistic(reshape_if_needed(input, (-1,)), 0, False, "nanmedian", rank).values
+        return MedianAll.apply(input, True)
     return _order_statistic(input, dim, keepdim, "nanmedian", rank)
 
 

@@ -25,9 +25,9 @@ from fractions import Fraction
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.ops._util import as_float_array, cast_to, quiet
+from minigrad.ops._util import as_float_array, cast_to, quiet, tensor_arg
 from minigrad.ops.selection import where
-from minigrad.ops.unary import _scipy_special, erf_array, erfc_array, exp, log1p, sign
+from minigrad.ops.unary import _scipy_special, erf_array, erfc_array, exp, log, sign
 from minigrad.tensor import Tensor
 
 
@@ -702,6 +702,55 @@ def log_ndtr(input):
     return SpecialLogNdtr.apply(input)
 
 
+class Logit(Function):
+    """y = log(p / (1 - p)), p = x clamped to [eps, 1 - eps] when eps is given; PyTorch's
+    gradient gy / (x (1 - x)) (inf at 0 and 1), nan outside [0, 1] without eps, 0 outside
+    [eps, 1 - eps] with it. (*) -> (*)"""
+
+    op_name = "logit"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        xp, array = x.device.xp, as_float_array(x)
+        p = array if eps is None else xp.clip(array, eps, 1 - eps)
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        with quiet():
+            return xp.log(p / (1 - p))
+
+    @staticmethod
+    def backward(ctx, gy):
+        from minigrad.ops.nograd import logical_or
+
+        (x,) = ctx.saved_tensors
+        low = 0.0 if ctx.eps is None else ctx.eps
+        outside = logical_or(x < low, x > 1 - low)
+        return where(outside, math.nan if ctx.eps is None else 0.0, gy / (x * (1 - x))), None
+
+
+class SpecialEntr(Function):
+    """y = -x log(x) for x > 0, 0 at 0, -inf below (nan stays nan); dy/dx = -(1 + log x),
+    as PyTorch's (inf at 0, nan below). (*) -> (*)"""
+
+    op_name = "special_entr"
+    quiet_domain = True
+
+    @staticmethod
+    def forward(ctx, x):
+        xp, array = x.device.xp, as_float_array(x)
+        ctx.save_for_backward(x)
+        zero = array.dtype.type(0)
+        with quiet():
+            y = xp.where(array > 0, -array * xp.log(array), xp.where(array == 0, zero, -xp.inf))
+        return xp.where(xp.isnan(array), array, y)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return -gy * (log(x) + 1)
+
+
 class SpecialNdtri(Function):
     """y = ndtri(p), the inverse of the standard normal CDF;
     dy/dp = 1 / pdf(y) = sqrt(2 pi) exp(y^2 / 2). (*) -> (*)"""
@@ -728,6 +777,6 @@ def ndtri(input):
 def xlog1py(input, other):
     """input * log1p(other), 0 where input == 0 (unless other is nan), as PyTorch (the
     gradients as xlogy's)."""
-    from minigrad.ops.arithmetic import _x_times
+    from minigrad.ops.arithmetic import XLogY
 
-    return _x_times(log1p, -1.0, input, other)
+    return XLogY.apply(tensor_arg(input, other), tensor_arg(other, input), 1)

@@ -379,12 +379,16 @@ def _weight_decay(group: dict, p: Tensor, g):
 
 
 def _to_param(value, p: Tensor, name: str):
-    """A loaded state value as a fresh Tensor on the parameter's device (dtype kept for 'step');
-    lists of them (LBFGS's history) value by value."""
+    """A loaded state value on the parameter's device, in its dtype when it is a float ('step'
+    as it is); lists of them (LBFGS's history) value by value.
+
+    # NOTE: no copy, as PyTorch: a value already on that device and of that dtype is the
+    # loaded tensor itself, so the steps that follow update the loaded dict's tensors too.
+    """
     if isinstance(value, (list, tuple)):
         return type(value)(_to_param(v, p, name) for v in value)
-    if not isinstance(value, Tensor):
+    if not isinstance(value, Tensor) or name == "step":
         return value
-    if name == "step":
-        return Tensor._make(value.to(p.device).array.copy())
-    return Tensor._make(value.to(p.device, p.dtype).array.copy())
+    if p.is_floating_point():
+        return value.to(p.device, p.dtype)
+    return value.to(p.device)

@@ -176,7 +176,38 @@ ERRORS = [
     (lambda f, x: f.vmap(lambda a: a, in_dims=None)(x), ValueError, "at least one"),
     (lambda f, x: f.vmap(lambda a: a, in_dims=2)(x), ValueError, "in_dim"),
     (lambda f, x: f.vmap(lambda a: 3)(x), ValueError, "must only return Tensors"),
+    # an aux value holds tensors only, as PyTorch unwraps each of them
+    (lambda f, x: f.grad(lambda a: (a.sum(), 3), has_aux=True)(x), RuntimeError, "<class 'int'>"),
+    (lambda f, x: f.vjp(lambda a: (a, [a, None]), x, has_aux=True), RuntimeError, "NoneType"),
 ]
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_aux_outputs_keep_a_graph_only_where_pytorchs_do(requires_grad):
+    """The aux of grad, grad_and_value, jacrev, jacfwd, vjp and jvp: PyTorch unwraps its
+    tensors, so printed they show no grad_fn, unless the inputs require grad outside."""
+
+    def run(lib, func):
+        x = lib.tensor([1.0, 2.0], requires_grad=requires_grad)
+
+        def scalar(a):
+            return (a**2).sum(), {"mean": a.mean(), "rows": [a * 2]}
+
+        def vector(a):
+            return a**2, (a.mean(), a * 3)
+
+        auxes = [
+            func.grad(scalar, has_aux=True)(x),
+            func.grad_and_value(scalar, has_aux=True)(x)[1][1],
+            func.jacrev(vector, has_aux=True)(x)[1],
+            func.jacfwd(vector, has_aux=True)(x)[1],
+            func.vjp(vector, x, has_aux=True)[2],
+            func.jvp(vector, (x,), (lib.ones(2),), has_aux=True)[2],
+        ]
+        leaves = [auxes[0][1]["mean"], auxes[1]["rows"][0], *(t for a in auxes[2:] for t in a)]
+        return [[t.tolist(), t.grad_fn is not None] for t in leaves]
+
+    _same(run)
 
 
 @pytest.mark.parametrize("call, error, words", ERRORS)

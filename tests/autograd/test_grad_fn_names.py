@@ -222,6 +222,13 @@ SAME_NAME = [
     "b3.mT",
     "x.tril()",
     "x.triu(1)",
+    # the in-place overloads: nodes of their own names (UnsqueezeBackward1, SqueezeBackward3-5)
+    "x.clone().unsqueeze_(0)",
+    "x[None].clone().squeeze_()",
+    "x[None].clone().squeeze_(0)",
+    "x[None].clone().squeeze_((0,))",
+    "x.clone().t_()",
+    "x.clone().transpose_(0, 1)",
     "x.log1p()",
     # layers
     "F.conv2d(img, k, kb)",

@@ -518,6 +518,16 @@ def test_shapes_match_pytorch(case):
         assert tuple(ours.sample(sample_shape).shape) == tuple(theirs.sample(sample_shape).shape)
 
 
+@pytest.mark.parametrize("case", list(CASES))
+def test_printed_as_pytorch(case):
+    """print(dist): the parameters PyTorch keeps on the distribution itself, with their shapes
+    (or the value of a one-element one); none for those it keeps on a base distribution."""
+    build, params = CASES[case][0], CASES[case][1]
+    ours = build(minigrad.distributions, *map(minigrad.tensor, params))
+    theirs = build(torch.distributions, *map(torch.tensor, params))
+    assert repr(ours).replace("minigrad.", "torch.") == repr(theirs)
+
+
 def test_numbers_give_float32_and_float64_stays():
     m = minigrad.distributions.Normal(0.0, 1.0)
     assert m.loc.dtype == minigrad.float32

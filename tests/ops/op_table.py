@@ -267,6 +267,8 @@ CASES = [
     Case("special_zeta", lambda t, F, a: t.special.zeta(2.5, a), ((3, 4),), low=0.3, high=4.0),
     Case("special_log_ndtr", lambda t, F, a: t.special.log_ndtr(a), ((3, 4),), low=-6.0, high=3),
     Case("special_ndtri", lambda t, F, a: t.special.ndtri(a), ((3, 4),), low=0.05, high=0.95),
+    Case("logit", lambda t, F, a: t.logit(a) + a.logit(eps=0.01), ((3, 4),), low=0.05, high=0.95),
+    Case("special_entr", lambda t, F, a: t.special.entr(a), ((3, 4),), low=0.1, high=2.0),
     Case(
         "special_xlog1py",
         lambda t, F, a, b: t.special.xlog1py(a, b),

@@ -57,6 +57,20 @@ def test_a_singular_matrix_in_a_batch_raises():
         minigrad.linalg.cholesky(minigrad.tensor(-np.eye(3)))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_det_of_a_singular_matrix_has_pytorchs_zero_gradient(dtype):
+    """det's gradient at an exactly singular matrix (a batch with an invertible one): 0, as
+    PyTorch gives, where inverting the matrix in backward raised LinAlgError."""
+    batch = np.stack([SINGULAR, np.zeros((2, 2)), [[2.0, 1.0], [1.0, 3.0]]])
+    grads = []
+    for lib in (minigrad, torch):
+        x = lib.tensor(batch, dtype=getattr(lib, dtype), requires_grad=True)
+        lib.linalg.det(x).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
+    assert not grads[0][:2].any()
+
+
 def test_linalg_error_is_exposed_like_torchs():
     assert issubclass(minigrad.linalg.LinAlgError, RuntimeError)
     assert issubclass(torch.linalg.LinAlgError, RuntimeError)

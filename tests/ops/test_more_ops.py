@@ -498,6 +498,88 @@ def test_var_and_std_gradients_match_torch_constant_rows_included(fn):
     np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+@pytest.mark.parametrize(
+    "values",
+    [[2.0, 2, 1], [3.0, 1, 2, 1], [np.nan, 2, np.nan], [np.nan, 2, 2], [np.nan] * 2],
+)
+def test_median_of_all_elements_shares_its_gradient_between_ties_as_torch(name, values):
+    """x.median() without dim: PyTorch's gradient is shared evenly between the elements equal
+    to the median (all the nans when it is nan), not given to one of them."""
+    mine, theirs = _grad_of(lambda t, x: getattr(x, name)(), np.array(values))
+    np.testing.assert_array_equal(mine, theirs)
+    x = minigrad.tensor(values, requires_grad=True)
+    assert getattr(x, name)().grad_fn.name() == f"{name.capitalize()}Backward0"
+
+
+@pytest.mark.parametrize("name", ["xlogy", "xlog1py"])
+def test_xlogy_gradients_at_zero_and_infinity_match_torch(name):
+    """PyTorch's gradients of xlogy(a, b): log(b) for a, also where a == 0 (0 where b <= 0, inf
+    at b = inf), and a / b for b (nan at a == 0 == b: the entropy term xlogy(p, p) at p = 0);
+    xlog1py the same with b + 1. One node, named as PyTorch's."""
+    a_values = [0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 0.5]
+    b_values = [0.0, -1.0, 2.0, np.inf, 0.0, np.nan, 3.0]
+    results = []
+    for lib in (minigrad, torch):
+        fn = lib.xlogy if name == "xlogy" else lib.special.xlog1py
+        shift = 0.0 if name == "xlogy" else 1.0
+        a = lib.tensor(a_values, requires_grad=True)
+        b = lib.tensor(b_values, requires_grad=True)
+        out = fn(a, b - shift)
+        out.sum().backward()
+        results.append([out.detach().numpy(), a.grad.numpy(), b.grad.numpy(), out.grad_fn.name()])
+    for mine, theirs in zip(*results):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("p", [3, 0.5, 1.5, -1, 4])
+def test_p_norm_gradient_at_zero_is_zero_as_torch(p):
+    """vector_norm with an ord other than 0, 1, 2, inf: PyTorch's gradient is 0 where the norm
+    is 0 (and, for p < 1, at the zero elements), where the power form gave nan."""
+    array = np.array([[0.0, 0.0], [0.0, 1.0], [-2.0, 1.0]])
+    mine, theirs = _grad_of(lambda t, x: t.linalg.vector_norm(x, ord=p, dim=1), array)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+    x = minigrad.tensor(array, requires_grad=True)
+    assert x.norm(p=p, dim=1).grad_fn.name() == "LinalgVectorNormBackward0"
+
+
+def test_zero_norm_counts_nonzeros_without_a_gradient_as_torch():
+    """vector_norm(ord=0) counts the nonzero elements; PyTorch's backward gives nothing, so
+    x.grad stays None (a sum with another norm gets only that one's gradient)."""
+    for lib in (minigrad, torch):
+        x = lib.tensor([[1.0, 0.0, 2.0], [0.0, 0.0, 3.0]], requires_grad=True)
+        count = lib.linalg.vector_norm(x, ord=0)
+        count.backward()
+        assert count.item() == 3.0 and x.grad is None
+        assert x.norm(p=0, dim=1).tolist() == [2.0, 1.0]
+        assert count.grad_fn.name() == "LinalgVectorNormBackward0"
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda t, x: t.logit(x),
+        lambda t, x: t.logit(x, eps=0.1),
+        lambda t, x: t.special.entr(x),
+    ],
+)
+def test_logit_and_entr_at_the_ends_of_their_domain_match_torch(fn):
+    """PyTorch's gradients where the composite forms gave nan or 0: logit's 1 / (x (1 - x)) is
+    inf at 0 and 1 and nan outside [0, 1] (0 outside [eps, 1 - eps] with eps); entr's
+    -(1 + log x) is inf at 0 and nan below. Values and node names too, without warnings."""
+    array = np.array([0.0, 1.0, 0.5, 0.05, 2.0, -1.0, np.inf, np.nan])
+    results = []
+    for lib in (minigrad, torch):
+        x = lib.tensor(array, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = fn(lib, x)
+            y.backward(lib.ones(len(array)))
+        results.append([y.detach().numpy(), x.grad.numpy(), y.grad_fn.name()])
+    for mine, theirs in zip(*results):
+        np.testing.assert_array_equal(mine, theirs)
+
+
 def test_var_and_std_are_one_node_and_refuse_integers_as_torch():
     x = minigrad.tensor([[1.0, 2], [3, 5]], requires_grad=True)
     assert x.var(0).grad_fn.name() == "VarBackward0"

@@ -3,6 +3,7 @@ updates over several steps; state dicts round-trip."""
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -79,14 +80,37 @@ def test_param_groups_and_state_dict_round_trip():
     w2, b2 = _params(minigrad)
     w2.data, b2.data = w.detach().clone(), b.detach().clone()
     opt2 = optim.Adam([{"params": [w2]}, {"params": [b2]}], lr=0.3)
-    opt2.load_state_dict(state)
+    opt2.load_state_dict(copy.deepcopy(state))  # the copy a checkpoint on disk would be
     assert opt2.param_groups[1]["lr"] == 0.5
     for o, ps in ((opt, (w, b)), (opt2, (w2, b2))):
         o.zero_grad()
         _loss(minigrad, list(ps), 1).backward()
         o.step()
     np.testing.assert_allclose(w2.detach().numpy(), w.detach().numpy())
-    assert state["state"][0]["exp_avg"] is not opt2.state[w2]["exp_avg"]
+
+
+def test_loaded_optimizer_state_is_the_loaded_tensors_as_in_pytorch():
+    """load_state_dict takes the state tensors as they are (PyTorch casts them with .to(),
+    which returns the tensor itself when nothing changes): the optimizer's state_dict and a
+    second optimizer loaded from it share them, so steps of either advance both."""
+    results = []
+    for lib in (torch, minigrad):
+        w = lib.tensor([0.5, -1.0], requires_grad=True)
+        opt = lib.optim.Adam([w], lr=0.1)
+        w.grad = lib.tensor([1.0, 2.0])
+        opt.step()
+        state = opt.state_dict()
+        w2 = lib.tensor([0.5, -1.0], requires_grad=True)
+        opt2 = lib.optim.Adam([w2], lr=0.1)
+        opt2.load_state_dict(state)
+        w2.grad = lib.tensor([3.0, 1.0])
+        opt2.step()
+        shared = state["state"][0]["exp_avg"]
+        assert shared is opt2.state[w2]["exp_avg"] and shared is opt.state[w]["exp_avg"]
+        results.append([float(state["state"][0]["step"]), shared.tolist(), w2.tolist()])
+    assert results[1][0] == results[0][0] == 2.0
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-6)
+    np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-6)
 
 
 def test_named_parameters_are_kept_as_param_names():

@@ -89,8 +89,11 @@ def test_a_loaded_state_dict_continues_as_pytorch():
     _run(minigrad, again, opt2, 3, start=3)
     _run(torch, theirs, topt, 3, start=3)
     _close(again, theirs)
+    # PyTorch's load_state_dict keeps the loaded tensors: both optimizers hold the same buffer
     buffer = opt2.state[again[0]]["momentum_buffer"]
-    assert buffer is not opt.state[ours[0]]["momentum_buffer"]
+    assert buffer is opt.state[ours[0]]["momentum_buffer"]
+    saved = topt.state_dict()["state"][0]["momentum_buffer"]
+    assert saved is topt.state[theirs[0]]["momentum_buffer"]
 
 
 def test_a_tensor_learning_rate_as_pytorch():

@@ -25,6 +25,7 @@ import tutorials10
 import tutorials11
 import tutorials12
 import tutorials13
+import tutorials14
 import user_programs
 
 import minigrad
@@ -50,6 +51,7 @@ PROGRAMS = [
     + tutorials11.PROGRAMS
     + tutorials12.PROGRAMS
     + tutorials13.PROGRAMS
+    + tutorials14.PROGRAMS
 ]
 
 
