@@ -1,0 +1,194 @@
+"""Attacks on the grader found by a twelfth look, with answer objects whose special methods
+are C functions. Each row earned points with a relu that returns zeros; each now earns nothing
+and is `suspicious`, beside an honest student who keeps every point.
+
+- The guard's look is traced, so that the notebook's code it runs while it compares objects
+  is seen (`tests/course/test_redteam11.py`); a C function set as a class's `__eq__`
+  (`functools.partial(next, steps)`, with `steps` an iterator of C calls) has no frame to
+  trace. A key of the notebook's in the kernel's `shell_handlers`, hashing as
+  "execute_request", had that `__eq__` run as the look compared the dict with the one it kept:
+  at the second look before a test it added an AST transformer (after the look had passed the
+  transformers by) that kept nothing of the test but its last line.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from conftest import CHAPTER, write
+from students import save
+from test_grade import LIMITS
+from test_redteam11 import ZEROS, frame_chapter
+
+from minigrad_course.build import release
+from minigrad_course.grade import GradeOptions, grade
+
+# An AST transformer that keeps only the test's last line (the guard's "ran to its end" call)
+# and takes itself out, so that no later look finds it.
+_KEEP_THE_LAST_LINE = """\
+import ast
+import functools
+import itertools
+import operator
+
+shell = get_ipython()
+
+
+class KeepTheLastLine(ast.NodeTransformer):
+    def visit_Module(self, tree):
+        if tree.body and "ran_to_end" in ast.dump(tree.body[-1]):
+            tree.body = tree.body[-1:]
+            shell.ast_transformers.remove(self)
+        return tree
+
+
+# Each comparison of a key below calls next(steps, other): not equal as the key goes in, equal
+# at the guard's first look, and at its second look the transformer goes into the list (iadd
+# returns the list: equal); later comparisons get `other`, a non-empty str (equal).
+add = map(operator.iadd, [shell.ast_transformers], [[KeepTheLastLine()]])
+steps = itertools.chain([0, 1], add)
+"""
+
+ATTACKS = {
+    # the key's __hash__ and __eq__ are C callables: no frame for the traced look to see
+    "c_eq_in_shell_handlers": ZEROS
+    + _KEEP_THE_LAST_LINE
+    + """
+
+class Key:
+    __hash__ = functools.partial(hash, "execute_request")
+    __eq__ = functools.partial(next, steps)
+
+
+handlers = shell.kernel.shell_handlers
+handlers[Key()] = handlers["execute_request"]
+""",
+    # no special method at all: a finder of the notebook's in sys.path_importer_cache, which the
+    # guard's look clears, dies as the look drops it, and a weakref finalizer (a C callable)
+    # adds the transformer. A thread put it there between the two looks before a test (the
+    # first look cleared the one before; the thread waits in an Event, which the guard leaves
+    # alone), so that it died in the second look, after the transformers were passed by.
+    "finalizer_in_the_look": ZEROS
+    + _KEEP_THE_LAST_LINE
+    + """import sys
+import threading
+import weakref
+
+cache, where = sys.path_importer_cache, "/nowhere/minigrad-finder"
+
+
+class Finder:
+    pass
+
+
+def arm():
+    cache[where] = Finder()
+    while where in cache:
+        threading.Event().wait(0.001)
+    armed = Finder()
+    weakref.finalize(armed, shell.ast_transformers.append, KeepTheLastLine())
+    cache[where] = armed
+
+
+threading.Thread(target=arm, daemon=True).start()
+""",
+}
+
+
+# Cells a student adds above the setup cell run first.
+ABOVE_THE_SETUP = {
+    # a key hashing as "np" in the notebook's namespace, in the slot the name had (a deleted
+    # name's slot is the next to be filled): every lookup of "np" meets it first, and its C
+    # __eq__ binds np to a NumPy whose allclose says yes. The setup cell's `import numpy as np`
+    # was undone as it ran, so the guard took the stand-in for what the locked cell bound and
+    # put it back before each test. (Each swap is an insertion that meets the key too: the
+    # steps alternate, so that the nested comparison gets a plain "not equal".)
+    "c_eq_in_the_namespace": """\
+import functools
+import itertools
+import operator
+import types
+
+import numpy
+
+fake = types.ModuleType("numpy")
+vars(fake).update(vars(numpy))
+fake.allclose = lambda *args, **kwargs: True
+space = get_ipython().user_ns
+swap = (operator.setitem, space, "np", fake)
+steps = itertools.starmap(operator.call, itertools.cycle([swap, (int,)]))
+
+
+class Key:
+    __hash__ = functools.partial(hash, "np")
+    __eq__ = functools.partial(next, steps)
+
+
+np = None
+del np
+space[Key()] = None
+""",
+}
+# ... and the key put back by a thread after the guard's look before the setup cell took it
+# out, until the setup cell has run: the look after the setup cell, which records what it
+# bound, found it, but np was the stand-in already.
+ABOVE_THE_SETUP["c_eq_in_the_namespace_from_a_thread"] = (
+    ABOVE_THE_SETUP["c_eq_in_the_namespace"]
+    + """
+import threading
+
+
+def plant():
+    while "rng" not in space:
+        if not any(type(name) is Key for name in list(space)):
+            space[Key()] = None
+        threading.Event().wait(0.0005)
+
+
+threading.Thread(target=plant, daemon=True).start()
+"""
+)
+
+
+# What the guard reports for each.
+EVIDENCE = {
+    "c_eq_in_shell_handlers": "kernel.shell_handlers held a key that is not a str (removed)",
+    "c_eq_in_the_namespace": "the notebook's namespace held a key that is not a str (removed)",
+    "c_eq_in_the_namespace_from_a_thread": "the notebook's namespace held a key that is not a "
+    "str (removed), as a locked cell's names were recorded",
+    # (the finalizer runs as the next look begins, whose check finds the transformer)
+    "finalizer_in_the_look": "ast_transformers changed",
+}
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("redteam12")
+    solution = frame_chapter()
+    path = write(solution, tmp_path / "solutions" / f"{CHAPTER}.ipynb")
+    exercise = release(solution, CHAPTER)
+    answers = {"honest": "def relu(x):\n    return np.maximum(x, 0)\n", "zeros": ZEROS}
+    answers.update(ATTACKS)
+    answers.update(dict.fromkeys(ABOVE_THE_SETUP, ZEROS))
+    for name, relu in answers.items():
+        nb = nbformat.from_dict(exercise)
+        next(
+            c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu"
+        ).source = relu
+        if name in ABOVE_THE_SETUP:
+            nb.cells.insert(0, nbformat.v4.new_code_cell(ABOVE_THE_SETUP[name], id="above"))
+        save(nb, tmp_path / "submissions" / name)
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=LIMITS)
+    found = {r["student"]: r for r in grade(path, tmp_path / "submissions", options)}
+    assert (found["honest"]["total"], found["honest"]["status"]) == (3, "ok"), found["honest"]
+    assert found["zeros"]["total"] == 0, found["zeros"]
+    return found
+
+
+@pytest.mark.grading
+@pytest.mark.parametrize("attack", sorted([*ATTACKS, *ABOVE_THE_SETUP]))
+def test_c_functions_as_special_methods_earn_nothing_and_are_flagged(rows, attack):
+    row = rows[attack]
+    assert row["total"] == 0, (row["questions"], row["evidence"])
+    assert "suspicious" in row["status"].split(";"), (row["status"], row["questions"])
+    assert any(EVIDENCE[attack] in e for e in row["evidence"]), row["evidence"]
