@@ -42,11 +42,11 @@ class KeepTheLastLine(ast.NodeTransformer):
         return tree
 
 
-# Each comparison of a key below calls next(steps, other): not equal as the key goes in, equal
-# at the guard's first look, and at its second look the transformer goes into the list (iadd
-# returns the list: equal); later comparisons get `other`, a non-empty str (equal).
+# Each comparison of a key below, once armed, calls next(steps, other): equal at the guard's
+# first look, and at its second look the transformer goes into the list (iadd returns the list:
+# equal); later comparisons get `other`, a non-empty str (equal).
 add = map(operator.iadd, [shell.ast_transformers], [[KeepTheLastLine()]])
-steps = itertools.chain([0, 1], add)
+steps = itertools.chain([1], add)
 """
 
 ATTACKS = {
@@ -57,11 +57,12 @@ ATTACKS = {
 
 class Key:
     __hash__ = functools.partial(hash, "execute_request")
-    __eq__ = functools.partial(next, steps)
+    __eq__ = functools.partial(operator.is_, None)  # (not equal as it goes in)
 
 
 handlers = shell.kernel.shell_handlers
 handlers[Key()] = handlers["execute_request"]
+Key.__eq__ = functools.partial(next, steps)
 """,
     # no special method at all: a finder of the notebook's in sys.path_importer_cache, which the
     # guard's look clears, dies as the look drops it, and a weakref finalizer (a C callable)
