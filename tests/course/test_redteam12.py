@@ -13,6 +13,8 @@ and is `suspicious`, beside an honest student who keeps every point.
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import pytest
 from conftest import CHAPTER, write
@@ -193,3 +195,59 @@ def test_c_functions_as_special_methods_earn_nothing_and_are_flagged(rows, attac
     assert row["total"] == 0, (row["questions"], row["evidence"])
     assert "suspicious" in row["status"].split(";"), (row["status"], row["questions"])
     assert any(EVIDENCE[attack] in e for e in row["evidence"]), row["evidence"]
+
+
+# System V shared memory outlives every process: a segment that a child of the kernel (no audit
+# hook there) created, filled and detached stayed allocated after the grading killed the uid's
+# processes and emptied its temporary folders, outside every memory limit (detached, it is in no
+# process's address space), until a reboot or `ipcrm`: a class of such notebooks fills the
+# grading machine's memory. The key is this test's own (0x6d677231, "mgr1").
+SEGMENT_KEY, SEGMENT_BYTES = 0x6D677231, 2**20
+LEAK_SHARED_MEMORY = f"""\
+import subprocess
+import sys
+
+LEAK = '''
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+segment = libc.shmget({SEGMENT_KEY}, {SEGMENT_BYTES}, 0o1600)  # IPC_CREAT | 0600
+assert segment >= 0, ctypes.get_errno()
+address = libc.shmat(segment, None, 0)
+ctypes.memset(address, 1, {SEGMENT_BYTES})
+libc.shmdt(ctypes.c_void_p(address))
+'''
+subprocess.run([sys.executable, "-c", LEAK], check=True)
+
+
+def relu(x):
+    return np.maximum(x, 0)
+"""
+
+
+def _take_segment(key: int) -> bool:
+    """Whether a System V segment of this key exists here; removed if it does."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    segment = libc.shmget(key, 0, 0)
+    if segment < 0:
+        return False
+    libc.shmctl(segment, 0, None)  # IPC_RMID
+    return True
+
+
+@pytest.mark.grading
+@pytest.mark.skipif(os.geteuid() != 0, reason="the kernel has namespaces of its own as root only")
+def test_shared_memory_of_the_notebook_does_not_outlive_it(tmp_path):
+    _take_segment(SEGMENT_KEY)  # (one left by an interrupted run)
+    solution = frame_chapter()
+    path = write(solution, tmp_path / "solutions" / f"{CHAPTER}.ipynb")
+    nb = nbformat.from_dict(release(solution, CHAPTER))
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu")
+    answer.source = LEAK_SHARED_MEMORY
+    save(nb, tmp_path / "submissions" / "leaker")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
+    (row,) = grade(path, tmp_path / "submissions", options)
+    assert row["total"] == 3, row  # the child ran (the cell raised before relu otherwise)
+    assert not _take_segment(SEGMENT_KEY), "the notebook's shared memory outlived it"
