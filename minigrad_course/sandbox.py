@@ -54,7 +54,10 @@ _QUEUED = 32
 GUARD_SECONDS = 30.0  # for the guard to answer (ms normally; seconds on an overloaded machine)
 STARTUP_SECONDS = 60  # a kernel starts in seconds; one that has not in this never will
 # Folders every user may write to: what the sandbox user left there goes after each notebook.
-SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+# Folders every user can write (sticky): what a notebook's uid leaves there is deleted after it,
+# and a module loaded from one is unloaded before each test. /run/lock is a tmpfs (memory) on
+# most systems: files a notebook left there stayed until a reboot.
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
 # Runs first in every kernel: caps what the student's code can print (the rest is dropped,
 # never stored), so gigabytes of output cost time, not memory or disk. IPython 9 also keeps
@@ -180,7 +183,7 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
         return os.path.dirname(spec.origin) if spec is not None and spec.origin else None
     own = [f for f in map(package_folder, ("minigrad", "minigrad_course")) if f]
     libraries = folders(sys.path + own)
-    writable = folders([here, os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm",
+    writable = folders([here, os.path.expanduser("~"), *__SHARED_TMP__,
                         os.environ.get("TMPDIR") or "/tmp"])
     # (by name, each module as loaded: a module of the answer's own put in sys.modules under the
     # name of one already there, `random`, was what a hidden test's `import random` got)
@@ -1836,6 +1839,7 @@ def _execute_once(
             .replace("__KEY_FILE__", repr(str(key_file)))
             .replace("__REQUESTS_FILE__", repr(str(asks_path)))
             .replace("__END_NAME__", repr(END_NAME))
+            .replace("__SHARED_TMP__", repr(SHARED_TMP))
         )
     runnable.cells.insert(0, nbformat.v4.new_code_cell(setup))
     if guard is not None:

@@ -1,6 +1,8 @@
-"""Attacks on the grader found by a twelfth look, with answer objects whose special methods
-are C functions. Each row earned points with a relu that returns zeros; each now earns nothing
-and is `suspicious`, beside an honest student who keeps every point.
+"""Attacks on the grader found by a twelfth look.
+
+Answer objects whose special methods are C functions, and finalizers: each row earned points
+with a relu that returns zeros; each now earns nothing and is `suspicious`, beside an honest
+student who keeps every point.
 
 - The guard's look is traced, so that the notebook's code it runs while it compares objects
   is seen (`tests/course/test_redteam11.py`); a C function set as a class's `__eq__`
@@ -8,7 +10,13 @@ and is `suspicious`, beside an honest student who keeps every point.
   trace. A key of the notebook's in the kernel's `shell_handlers`, hashing as
   "execute_request", had that `__eq__` run as the look compared the dict with the one it kept:
   at the second look before a test it added an AST transformer (after the look had passed the
-  transformers by) that kept nothing of the test but its last line.
+  transformers by) that kept nothing of the test but its last line. A key hashing as "np" in
+  the notebook's namespace swapped `np` for a stand-in at every lookup, the guard's own.
+- What the look drops can be the last reference to an object of the notebook's: its weakref
+  finalizer (a C callable) ran inside the look.
+
+And what a notebook left behind after grading: System V shared memory (outside every memory
+limit, until a reboot) and files in /run/lock (a tmpfs).
 """
 
 from __future__ import annotations
@@ -251,3 +259,28 @@ def test_shared_memory_of_the_notebook_does_not_outlive_it(tmp_path):
     (row,) = grade(path, tmp_path / "submissions", options)
     assert row["total"] == 3, row  # the child ran (the cell raised before relu otherwise)
     assert not _take_segment(SEGMENT_KEY), "the notebook's shared memory outlived it"
+
+
+@pytest.mark.grading
+@pytest.mark.skipif(os.geteuid() != 0, reason="files of a sandbox uid are removed as root only")
+@pytest.mark.skipif(not os.path.isdir("/run/lock"), reason="no /run/lock here")
+def test_files_left_in_run_lock_are_removed(tmp_path):
+    """/run/lock is writable by every user (a tmpfs, memory, on most systems): what a notebook
+    left there stayed until a reboot, as /tmp's files did before they were removed."""
+    left = f"/run/lock/left-{os.urandom(4).hex()}"
+    solution = frame_chapter()
+    path = write(solution, tmp_path / "solutions" / f"{CHAPTER}.ipynb")
+    nb = nbformat.from_dict(release(solution, CHAPTER))
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu")
+    answer.source = (
+        f"open({left!r}, 'w').write('x' * 4096)\n\n\ndef relu(x):\n    return np.maximum(x, 0)\n"
+    )
+    save(nb, tmp_path / "submissions" / "litter")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
+    try:
+        (row,) = grade(path, tmp_path / "submissions", options)
+        assert row["total"] == 3, row  # the file was written (the cell raised before relu else)
+        assert not os.path.lexists(left)
+    finally:
+        if os.path.lexists(left):
+            os.unlink(left)
