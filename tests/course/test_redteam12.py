@@ -32,6 +32,7 @@ from test_redteam11 import ZEROS, frame_chapter
 
 from minigrad_course.build import release
 from minigrad_course.grade import GradeOptions, grade
+from minigrad_course.report import _cell, feedback_markdown, scrub
 
 # An AST transformer that keeps only the test's last line (the guard's "ran to its end" call)
 # and takes itself out, so that no later look finds it.
@@ -284,3 +285,25 @@ def test_files_left_in_run_lock_are_removed(tmp_path):
     finally:
         if os.path.lexists(left):
             os.unlink(left)
+
+
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_feedback_and_summary_show_no_bidirectional_controls():
+    """A message (or evidence: a module's name) with U+202E is shown reversed up to the end of
+    its line by editors and Markdown viewers: "wrong \u202e7 / 0" read as a score of 0 / 7...
+    and in the summary, the rest of the student's table row was reordered with it."""
+    forged = "wrong \u202e7 / 7 :erocS\u202c" + BIDI
+    assert scrub(forged, []) == "wrong 7 / 7 :erocS"
+    assert _cell(f"module {forged} was unloaded") == "module wrong 7 / 7 :erocS was unloaded"
+    result = {
+        "student": "alice",
+        "total": 0.0,
+        "max": 2.0,
+        "status": "ok",
+        "questions": {"q": {"status": "failed", "points": 0.0, "max": 2.0, "message": "m"}},
+        "notes": [forged],
+    }
+    feedback = feedback_markdown(result, CHAPTER)
+    assert not set(BIDI) & set(feedback), feedback
