@@ -53,7 +53,6 @@ MAX_MESSAGE_BYTES = 4 * 2**20
 _QUEUED = 32
 GUARD_SECONDS = 30.0  # for the guard to answer (ms normally; seconds on an overloaded machine)
 STARTUP_SECONDS = 60  # a kernel starts in seconds; one that has not in this never will
-# Folders every user may write to: what the sandbox user left there goes after each notebook.
 # Folders every user can write (sticky): what a notebook's uid leaves there is deleted after it,
 # and a module loaded from one is unloaded before each test. /run/lock is a tmpfs (memory) on
 # most systems: files a notebook left there stayed until a reboot.
@@ -174,6 +173,7 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
     here = os.path.realpath(os.getcwd())
     sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != here]
     imports = {"path": sys.path, "meta_path": sys.meta_path, "path_hooks": sys.path_hooks}
+    importer_cache = sys.path_importer_cache  # (cleared by each look: see restore_imports)
     saved_imports = {k: list(v) for k, v in imports.items()}
     def folders(paths):
         return tuple(os.path.join(os.path.realpath(p), "") for p in paths)
@@ -630,8 +630,8 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
         kept += [getattr(sys, a, None) for a in imports]
         spaces = [vars(obj) for obj in objects.values()] + [vars(m) for m, _ in modules.values()]
         spaces += [namespaces["user_ns"], modules_dict, vars(builtins), vars(_signal), callbacks,
-                   sys.path_importer_cache, *[d for d in dict_objects.values() if d is not None]]
-        kept += [list(dict.values(d)) for d in spaces if isinstance(d, dict)]
+                   importer_cache, *[d for d in dict_objects.values() if d is not None]]
+        kept += [list(dict.values(d)) for d in spaces if issubclass(type(d), dict)]
         kept += [list(vars(cls).values()) for cls in {cls for _, cls, _ in methods}]
         for current in [*lists.values(), *imports.values(), *callbacks.values()]:
             current = getattr(*current, None) if type(current) is tuple else current
@@ -817,7 +817,13 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
             if not same(current, saved_imports[attr]):
                 found.append(f"sys.{attr} changed")
                 current[:] = saved_imports[attr]
-        sys.path_importer_cache.clear()  # a finder of the student's own for a library folder
+        # (a finder of the student's own for a library folder; the cache itself by identity, and
+        # cleared by dict's own method: a dict subclass's `clear` set to a C function, which no
+        # trace sees, added an AST transformer at the end of the second look)
+        if sys.path_importer_cache is not importer_cache:
+            found.append("sys.path_importer_cache was replaced")
+            sys.path_importer_cache = importer_cache
+        dict.clear(importer_cache)
         for name, module in loaded.items():
             if sys.modules.get(name, module) is not module:
                 found.append(f"sys.modules[{name!r}] was replaced")

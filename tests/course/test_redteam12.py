@@ -75,6 +75,19 @@ handlers = shell.kernel.shell_handlers
 handlers[Key()] = handlers["execute_request"]
 Key.__eq__ = functools.partial(next, steps)
 """,
+    # the importer cache swapped for a dict subclass whose `clear`, which the look calls last,
+    # is a C function (partial(next, steps, None)): the second call adds the transformer
+    "c_clear_of_the_importer_cache": ZEROS
+    + _KEEP_THE_LAST_LINE
+    + """import sys
+
+
+class Cache(dict):
+    clear = functools.partial(next, steps, None)
+
+
+sys.path_importer_cache = Cache(sys.path_importer_cache)
+""",
     # no special method at all: a finder of the notebook's in sys.path_importer_cache, which the
     # guard's look clears, dies as the look drops it, and a weakref finalizer (a C callable)
     # adds the transformer. A thread put it there between the two looks before a test (the
@@ -168,6 +181,7 @@ EVIDENCE = {
     "c_eq_in_the_namespace": "the notebook's namespace held a key that is not a str (removed)",
     "c_eq_in_the_namespace_from_a_thread": "the notebook's namespace held a key that is not a "
     "str (removed), as a locked cell's names were recorded",
+    "c_clear_of_the_importer_cache": "sys.path_importer_cache was replaced",
     # (the finalizer runs as the next look begins, whose check finds the transformer)
     "finalizer_in_the_look": "ast_transformers changed",
 }
