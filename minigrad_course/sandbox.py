@@ -219,6 +219,9 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
              "prefilter transformers": (prefilter, "_transformers"),
              "prefilter checkers": (prefilter, "_checkers")}
     saved_lists = {k: list(getattr(o, a, [])) for k, (o, a) in lists.items()}
+    # (by identity, then: a list subclass of the notebook's in their place had its __len__, a C
+    # function, run as the look copied it, and add an AST transformer after those were compared)
+    list_objects = {k: getattr(o, a, None) for k, (o, a) in lists.items()}
     dicts = {"kernel.shell_handlers": (kernel, "shell_handlers"),
              "prefilter handlers": (prefilter, "_handlers"),
              "prefilter escape handlers": (prefilter, "_esc_handlers")}
@@ -687,8 +690,13 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
                 setattr(cls, name, value)
         # NOTE: by identity: an element can define __eq__ to equal anything
         for key, (obj, attr) in lists.items():
-            current = getattr(obj, attr, None)
-            if current is not None and not same(list(current), saved_lists[key]):
+            current = list_objects[key]
+            if current is None:
+                continue
+            if getattr(obj, attr, None) is not current:
+                found.append(f"{key} was replaced")
+                setattr(obj, attr, current)
+            if not same(current, saved_lists[key]):
                 found.append(f"{key} changed")
                 current[:] = saved_lists[key]
         for key, (obj, attr) in dicts.items():
@@ -709,6 +717,10 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
             shell.events, events.callbacks = events, callbacks
         for event, saved in saved_events.items():
             current = callbacks.setdefault(event, [])
+            if type(current) is not list:  # (see list_objects)
+                found.append(f"callbacks on the {event} event were replaced")
+                callbacks[event] = list(saved)
+                continue
             if not same(current, saved):
                 added = [f for f in current if not any(f is g for g in saved)]
                 if not all(plotting(f) for f in added) or len(current) - len(added) < len(saved):

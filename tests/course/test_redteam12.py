@@ -88,6 +88,22 @@ class Cache(dict):
 
 sys.path_importer_cache = Cache(sys.path_importer_cache)
 """,
+    # the prefilter's checkers (the last list the look compares) swapped for a list subclass
+    # whose __len__ is a C function, called as the look copies it: at the second look it adds
+    # the transformer to the AST transformers, compared already
+    "c_len_of_a_list_in_the_look": ZEROS
+    + _KEEP_THE_LAST_LINE
+    + """
+lengths = itertools.chain([0], map(list.__len__, add))
+
+
+class Checkers(list):
+    __len__ = functools.partial(next, lengths, 0)
+
+
+prefilter = shell.prefilter_manager
+prefilter._checkers = Checkers(prefilter._checkers)
+""",
     # no special method at all: a finder of the notebook's in sys.path_importer_cache, which the
     # guard's look clears, dies as the look drops it, and a weakref finalizer (a C callable)
     # adds the transformer. A thread put it there between the two looks before a test (the
@@ -182,6 +198,7 @@ EVIDENCE = {
     "c_eq_in_the_namespace_from_a_thread": "the notebook's namespace held a key that is not a "
     "str (removed), as a locked cell's names were recorded",
     "c_clear_of_the_importer_cache": "sys.path_importer_cache was replaced",
+    "c_len_of_a_list_in_the_look": "prefilter checkers was replaced",
     # (the finalizer runs as the next look begins, whose check finds the transformer)
     "finalizer_in_the_look": "ast_transformers changed",
 }
