@@ -32,16 +32,25 @@ def apply_limits(config: dict) -> None:
             resource.setrlimit(which, (int(value), int(value)))
 
 
-def leave_the_network() -> None:
-    """Put this process in a network namespace of its own, whose loopback is down: a kernel's
-    TCP ports on 127.0.0.1 (ipykernel's pipe for its subprocesses' output takes one) were open to
-    the kernel of any other student graded at the same time, which could flood it. The kernel's
-    own sockets are files in its scratch directory. Where the system refuses (no CAP_SYS_ADMIN in
-    a container), the kernel keeps the machine's network."""
+CLONE_NEWIPC, CLONE_NEWNET = 0x08000000, 0x40000000
+
+
+def unshare(flag: int) -> None:
+    """Put this process in a new namespace of one kind (CAP_SYS_ADMIN: root, before dropping
+    privileges). Where the system refuses (a container without it), the kernel keeps the host's.
+
+    - CLONE_NEWNET, whose loopback is down: a kernel's TCP ports on 127.0.0.1 (ipykernel's pipe
+      for its subprocesses' output takes one) were open to the kernel of any other student
+      graded at the same time, which could flood it. The kernel's own sockets are files in its
+      scratch directory.
+    - CLONE_NEWIPC, which the system destroys with its last process: a System V shared memory
+      segment that a child of the kernel created, filled and detached outlived the notebook,
+      outside every memory limit, until a reboot (semaphores and message queues too).
+    """
     try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).unshare(0x40000000)  # CLONE_NEWNET
+        ctypes.CDLL(None, use_errno=True).unshare(flag)
     except (OSError, AttributeError):
         pass
 
@@ -61,7 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     config, command = json.loads(argv[0]), argv[1:]
     apply_limits(config)
     if config.get("uid") is not None:
-        leave_the_network()
+        unshare(CLONE_NEWNET)
+        unshare(CLONE_NEWIPC)
         drop_privileges(config["uid"], config["gid"], config.get("chown", []))
     os.execv(command[0], command)
 

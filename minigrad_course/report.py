@@ -43,10 +43,13 @@ MESSAGE_CHARS = 1000  # of a failure message shown to a student
 # than newline and tab: a message is the student's own text (an exception's), and in a terminal
 # `\x1b[1A\x1b[2K` or `\r` rewrites the lines above it, the score of a feedback file included.
 # And lone surrogates, which UTF-8 cannot write: one in a message (a reply the kernel's code sent
-# itself) or a note (a file name's undecodable bytes) stopped the whole grading.
+# itself) or a note (a file name's undecodable bytes) stopped the whole grading. And Unicode's
+# bidirectional controls, with which an editor or a Markdown viewer shows the text after them
+# reordered up to the end of the line (`\u202e` turned "7 / 0" into "0 / 7", and the rest of a
+# summary's table row with it).
 _CONTROL = re.compile(
     r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[ -~]?|\x9b[0-?]*[ -/]*[@-~]?"
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 
 

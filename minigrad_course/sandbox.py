@@ -53,8 +53,10 @@ MAX_MESSAGE_BYTES = 4 * 2**20
 _QUEUED = 32
 GUARD_SECONDS = 30.0  # for the guard to answer (ms normally; seconds on an overloaded machine)
 STARTUP_SECONDS = 60  # a kernel starts in seconds; one that has not in this never will
-# Folders every user may write to: what the sandbox user left there goes after each notebook.
-SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+# Folders every user can write (sticky): what a notebook's uid leaves there is deleted after it,
+# and a module loaded from one is unloaded before each test. /run/lock is a tmpfs (memory) on
+# most systems: files a notebook left there stayed until a reboot.
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
 # Runs first in every kernel: caps what the student's code can print (the rest is dropped,
 # never stored), so gigabytes of output cost time, not memory or disk. IPython 9 also keeps
@@ -138,7 +140,8 @@ END_NAME = "__minigrad_test_ran_to_end__"  # the function each graded test's las
 NOT_TO_ITS_END = "not passed: the test did not run to its end (its reply said ok)"
 _GUARD_SETUP = r"""
 def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
-    import asyncio, builtins, inspect, json, os, signal, sys, threading, time, types
+    import asyncio, builtins, inspect, itertools, json, operator, os, signal, sys, threading
+    import time, types
     with open(key_file, encoding="ascii") as f:
         key = f.read()
     os.unlink(key_file)
@@ -170,6 +173,7 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
     here = os.path.realpath(os.getcwd())
     sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != here]
     imports = {"path": sys.path, "meta_path": sys.meta_path, "path_hooks": sys.path_hooks}
+    importer_cache = sys.path_importer_cache  # (cleared by each look: see restore_imports)
     saved_imports = {k: list(v) for k, v in imports.items()}
     def folders(paths):
         return tuple(os.path.join(os.path.realpath(p), "") for p in paths)
@@ -179,7 +183,7 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
         return os.path.dirname(spec.origin) if spec is not None and spec.origin else None
     own = [f for f in map(package_folder, ("minigrad", "minigrad_course")) if f]
     libraries = folders(sys.path + own)
-    writable = folders([here, os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm",
+    writable = folders([here, os.path.expanduser("~"), *__SHARED_TMP__,
                         os.environ.get("TMPDIR") or "/tmp"])
     # (by name, each module as loaded: a module of the answer's own put in sys.modules under the
     # name of one already there, `random`, was what a hidden test's `import random` got)
@@ -215,10 +219,14 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
              "prefilter transformers": (prefilter, "_transformers"),
              "prefilter checkers": (prefilter, "_checkers")}
     saved_lists = {k: list(getattr(o, a, [])) for k, (o, a) in lists.items()}
+    # (by identity, then: a list subclass of the notebook's in their place had its __len__, a C
+    # function, run as the look copied it, and add an AST transformer after those were compared)
+    list_objects = {k: getattr(o, a, None) for k, (o, a) in lists.items()}
     dicts = {"kernel.shell_handlers": (kernel, "shell_handlers"),
              "prefilter handlers": (prefilter, "_handlers"),
              "prefilter escape handlers": (prefilter, "_esc_handlers")}
     saved_dicts = {k: dict(getattr(o, a, {})) for k, (o, a) in dicts.items()}
+    dict_objects = {k: getattr(o, a, None) for k, (o, a) in dicts.items()}
     # A module swapped in sys.modules while a test ran, for an import the test makes after the
     # answer was called, was what the test imported (chapter 00's hidden `from
     # minigrad.testing.simulated_gpu import simulated_gpu`: a stand-in made a constant "cpu"
@@ -372,6 +380,7 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
             def put_tensor():
                 for field, kept in fields:
                     if field.__get__(value, kind) is not kept:
+                        graveyard.append(field.__get__(value, kind))  # (see held())
                         field.__set__(value, kept)
                 return all([put() for put in inner])
             return put_tensor
@@ -395,6 +404,7 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
             else:
                 flat, saved = now, items
             if len(flat) != len(saved) or not all(a is b for a, b in zip(flat, saved)):
+                graveyard.append(now)  # (see held())
                 if kind is dict:
                     dict.clear(value)
                     dict.update(value, items)
@@ -445,6 +455,39 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
     def same(a, b):
         return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
+    # NOTE: a dict the guard reads can hold a key of the notebook's own, whose __eq__ runs when
+    # a lookup meets it (a str of the same hash); set to a C function (functools.partial) it
+    # has no frame for the traced look to see. One in the kernel's shell_handlers added an AST
+    # transformer at the look before a test (which ran its last line only: 2 points), and one
+    # hashing as "np" in the notebook's namespace bound np to a stand-in at every lookup, the
+    # setup cell's and the guard's (taken for the setup's np: 3 points). The dicts the guard
+    # reads hold str keys only: any other key is taken out, neither hashed nor compared, and
+    # kept (dropped, its __del__ would be the notebook's code running in the look).
+    foreign_keys, tainted = [], []
+    is_, repeat, modules_dict = operator.is_, itertools.repeat, sys.modules
+
+    def str_keys_only(d, what, found):
+        if type(d) is not dict:  # (an instance's __dict__ can be set to a subclass)
+            found.append(f"{what} is not a dict")
+            return
+        if all(map(is_, map(type, dict.keys(d)), repeat(str))):
+            return
+        items = list(dict.items(d))
+        foreign_keys.extend(item for item in items if type(item[0]) is not str)
+        dict.clear(d)
+        dict.update(d, [item for item in items if type(item[0]) is str])
+        found.append(f"{what} held a key that is not a str (removed)")
+
+    def sweep(found):
+        spaces = [("the notebook's namespace", namespaces["user_ns"]), ("sys.modules",
+                  modules_dict), ("builtins", vars(builtins)), ("_signal", vars(_signal)),
+                  ("IPython's events", callbacks), *dict_objects.items()]
+        spaces += [(label, vars(obj)) for label, obj in objects.items()]
+        spaces += [(name, vars(module)) for name, (module, _) in modules.items()]
+        for what, d in spaces:
+            if d is not None:
+                str_keys_only(d, what, found)
+
     def plotting(function):  # pyplot's own redraw after each cell: an honest student's
         if type(function) is not types.FunctionType:
             return False
@@ -487,6 +530,10 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
         if busy(frame):
             return answer(started, ["a cell was still running after its reply"], refuse=True)
         in_test[0] = False
+        # (what the cell bound was read through such a key: the tests after it do not run)
+        keys = []
+        sweep(keys)
+        tainted.extend(f"{f}, as a locked cell's names were recorded" for f in keys)
         for event, added in parked:
             current = callbacks.setdefault(event, [])
             current.extend(f for f in added if not any(f is g for g in current))
@@ -495,6 +542,7 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
         # (`sum` after `from numpy import *`) run as they would have
         for key, value in hidden_parked.items():
             shell.user_ns.setdefault(key, value)
+        graveyard.extend(hidden_parked.values())  # (see held())
         hidden_parked.clear()
         # (only the names this locked cell binds: a name an answer rebound since is not taken)
         for name in bound.get(cell, ()):
@@ -523,7 +571,7 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
                 keep_contents(name, data[name])
         ended = end_watch()
         answer(started, [f"{name} was called (refused)" for name in dict.fromkeys(refused)]
-               + list(dict.fromkeys(unasked)) + changed_while_testing + ended)
+               + list(dict.fromkeys(unasked)) + changed_while_testing + ended + keys)
         refused.clear()
         unasked.clear()
         changed_while_testing.clear()
@@ -547,7 +595,7 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
         found = put_back()
         sleep(0.01 + urandom(1)[0] / 255 * 0.04)  # when the second look comes is not known
         again = [f"{f} (again, while the test waited)" for f in put_back()]
-        running = threads_of_the_notebook()
+        running = threads_of_the_notebook() + tainted
         in_test[0] = not (again or running)
         if in_test[0]:
             start_watch()
@@ -566,13 +614,43 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
         if code.co_filename != own_file and student_code(code):
             ran.append(code.co_name)
 
+    # NOTE: what the look drops (a patch it undoes, the finders in the importer cache it clears)
+    # can be the last reference to an object of the notebook's, whose weakref finalizer or
+    # __del__ then runs inside the look, after the checks it could undo were passed by; a C
+    # callable there (`shell.ast_transformers.append`) has no frame to trace. A finder that a
+    # thread put in sys.path_importer_cache between the two looks before a test added an AST
+    # transformer as the second look cleared the cache (2 points). What a look can drop is
+    # held until the next look begins, and let go before its checks, which see what it did.
+    graveyard = []
+
+    def held():
+        kept = [[getattr(sys, n, None) for n in streams], threading.__dict__.get("_trace_hook"),
+                threading.__dict__.get("_profile_hook"), shell.events, events.callbacks]
+        kept += [getattr(shell, a, None) for a in namespaces]
+        kept += [getattr(o, a, None) for o, a in homes.values()]
+        kept += [getattr(o, a, None) for o, a in lists.values()]
+        kept += [getattr(o, a, None) for o, a in dicts.values()]
+        kept += [getattr(sys, a, None) for a in imports]
+        spaces = [vars(obj) for obj in objects.values()] + [vars(m) for m, _ in modules.values()]
+        spaces += [namespaces["user_ns"], modules_dict, vars(builtins), vars(_signal), callbacks,
+                   importer_cache, *[d for d in dict_objects.values() if d is not None]]
+        kept += [list(dict.values(d)) for d in spaces if issubclass(type(d), dict)]
+        kept += [list(vars(cls).values()) for cls in {cls for _, cls, _ in methods}]
+        for current in [*lists.values(), *imports.values(), *callbacks.values()]:
+            current = getattr(*current, None) if type(current) is tuple else current
+            kept.append(list(current) if type(current) is list else None)
+        return kept
+
     def put_back():
         found = []
         if sys.gettrace() is not tracing[0] or sys.getprofile() is not tracing[1]:
             found.append("sys.settrace/setprofile was set")
+        graveyard.clear()  # (the previous look's: what its finalizers do is seen below)
         setprofile(tracing[1])
         settrace(watching)
         try:
+            sweep(found)  # (first: held() looks names up in these dicts)
+            graveyard.extend(held())
             put_each_back(found)
         finally:
             settrace(tracing[0])
@@ -612,14 +690,22 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
                 setattr(cls, name, value)
         # NOTE: by identity: an element can define __eq__ to equal anything
         for key, (obj, attr) in lists.items():
-            current = getattr(obj, attr, None)
-            if current is not None and not same(list(current), saved_lists[key]):
+            current = list_objects[key]
+            if current is None:
+                continue
+            if getattr(obj, attr, None) is not current:
+                found.append(f"{key} was replaced")
+                setattr(obj, attr, current)
+            if not same(current, saved_lists[key]):
                 found.append(f"{key} changed")
                 current[:] = saved_lists[key]
         for key, (obj, attr) in dicts.items():
-            current, saved = getattr(obj, attr, None), saved_dicts[key]
+            current, saved = dict_objects[key], saved_dicts[key]
             if current is None:
                 continue
+            if getattr(obj, attr, None) is not current:
+                found.append(f"{key} was replaced")
+                setattr(obj, attr, current)
             if set(current) != set(saved) or any(current[k] is not v for k, v in saved.items()):
                 found.append(f"{key} changed")
                 current.clear(); current.update(saved)
@@ -631,6 +717,10 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
             shell.events, events.callbacks = events, callbacks
         for event, saved in saved_events.items():
             current = callbacks.setdefault(event, [])
+            if type(current) is not list:  # (see list_objects)
+                found.append(f"callbacks on the {event} event were replaced")
+                callbacks[event] = list(saved)
+                continue
             if not same(current, saved):
                 added = [f for f in current if not any(f is g for g in saved)]
                 if not all(plotting(f) for f in added) or len(current) - len(added) < len(saved):
@@ -739,15 +829,24 @@ def _minigrad_guard(bound, given, libraries_used, key_file, requests_file):
             if not same(current, saved_imports[attr]):
                 found.append(f"sys.{attr} changed")
                 current[:] = saved_imports[attr]
-        sys.path_importer_cache.clear()  # a finder of the student's own for a library folder
+        # (a finder of the student's own for a library folder; the cache itself by identity, and
+        # cleared by dict's own method: a dict subclass's `clear` set to a C function, which no
+        # trace sees, added an AST transformer at the end of the second look)
+        if sys.path_importer_cache is not importer_cache:
+            found.append("sys.path_importer_cache was replaced")
+            sys.path_importer_cache = importer_cache
+        dict.clear(importer_cache)
         for name, module in loaded.items():
             if sys.modules.get(name, module) is not module:
                 found.append(f"sys.modules[{name!r}] was replaced")
                 sys.modules[name] = module
         for name, module in list(sys.modules.items()):
             # NOTE: vars(), not getattr: a module's own __getattr__ is the student's code
-            where = vars(module).get("__file__") if type(module) is types.ModuleType else None
-            if name in loaded or type(where) is not str:
+            if name in loaded or type(module) is not types.ModuleType:
+                continue
+            str_keys_only(vars(module), f"module {name}", found)
+            where = vars(module).get("__file__")
+            if type(where) is not str:
                 continue
             real = os.path.realpath(where)
             if real.startswith(writable) and not real.startswith(libraries):
@@ -1758,6 +1857,7 @@ def _execute_once(
             .replace("__KEY_FILE__", repr(str(key_file)))
             .replace("__REQUESTS_FILE__", repr(str(asks_path)))
             .replace("__END_NAME__", repr(END_NAME))
+            .replace("__SHARED_TMP__", repr(SHARED_TMP))
         )
     runnable.cells.insert(0, nbformat.v4.new_code_cell(setup))
     if guard is not None:
