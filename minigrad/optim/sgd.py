@@ -44,8 +44,22 @@ class SGD(Optimizer):
             fused=fused,
         )
         super().__init__(params, defaults)
+        # id(group["params"]) -> the group's _FlatMomentum, or None where it has none
+        self._flat: dict = {}
 
     def _step_group(self, group):
+        if group["momentum"] and not (
+            group["dampening"] or group["weight_decay"] or group["nesterov"] or group["maximize"]
+        ):
+            params = group["params"]
+            flat = self._flat.get(id(params), False)
+            if flat is False:  # the group's first step: a layout, or None for good
+                flat = self._flat[id(params)] = _FlatMomentum.start(params, self.state)
+            if flat is not None and flat.step(params, self.state, group["momentum"], group["lr"]):
+                return
+        self._step_each(group)
+
+    def _step_each(self, group):
         # NOTE: PyTorch's foreach style: the group's settings are read once, then one pass over
         # its parameters with in-place array operations (buf *= momentum; buf += g;
         # p -= lr * buf): no method call, no temporary but lr * buf, per parameter
@@ -82,3 +96,98 @@ class SGD(Optimizer):
                 g = g + momentum_ * buf if nesterov else buf
             array -= lr_ * g
             p._version_counter[0] += 1  # NOTE: the counter itself: no property calls
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self._flat.clear()  # the loaded buffers are arrays of their own
+        super().load_state_dict(state_dict)
+
+    def __getstate__(self) -> dict:
+        # NOTE: a copy (deepcopy, pickle) starts without flat layouts: each copied buffer is an
+        # array of its own, no view of a copied flat array, so the loop per parameter runs
+        return {**self.__dict__, "_flat": {}}
+
+
+class _FlatMomentum:
+    """The momentum buffers of a group of plain momentum SGD as views of one flat array.
+
+    # NOTE: PyTorch's foreach idea with fewer array operations than a loop per parameter: one
+    # `flat *= momentum` and one `scaled = lr * flat` for the whole group, then `buf += g` and
+    # `p -= its part of scaled` per parameter (10 operations for 4 parameters instead of 16,
+    # and no temporary). Each buffer is still a Tensor of its own in `state` (a view), so
+    # state_dict(), in-place edits and PyTorch's results are unchanged; whenever the layout does
+    # not hold (a parameter without a gradient this step, a buffer replaced or loaded, the
+    # group's parameters changed) the loop per parameter runs instead.
+    """
+
+    __slots__ = (
+        *("size", "views", "flat", "scaled", "parts", "multiply", "started"),
+        *("momentum", "lr", "scalars"),
+    )
+
+    @classmethod
+    def start(cls, params: list, states) -> _FlatMomentum | None:
+        """The layout for a group's first momentum step, its buffers put in `states`; None
+        unless each parameter appears once, has a gradient of its shape and dtype and no buffer
+        yet, and all share one dtype and device."""
+        if not params or len({id(p) for p in params}) != len(params):
+            return None
+        dtype, device = params[0].array.dtype, params[0]._device
+        for p in params:
+            g = p._grad
+            if (
+                g is None
+                or p.array.dtype != dtype
+                or p._device is not device
+                or g.array.dtype != dtype
+                or g.array.shape != p.array.shape
+                or states[p].get("momentum_buffer") is not None
+            ):
+                return None
+        self = cls()
+        xp = device.xp
+        self.size, self.started, self.multiply = len(params), False, xp.multiply
+        self.momentum = self.lr = None  # see `step`
+        self.flat = xp.empty(sum(p.array.size for p in params), dtype)
+        self.scaled = xp.empty_like(self.flat)
+        self.views, self.parts, at = [], [], 0
+        for p in params:
+            shape, end = p.array.shape, at + p.array.size
+            self.views.append(self.flat[at:end].reshape(shape))
+            self.parts.append(self.scaled[at:end].reshape(shape))
+            states[p]["momentum_buffer"] = Tensor._make(self.views[-1])
+            at = end
+        return self
+
+    def step(self, params: list, states, momentum, lr) -> bool:
+        """buf = momentum buf + g, p -= lr buf for every parameter; False, having changed
+        nothing, unless the layout holds for this step."""
+        if len(params) != self.size:
+            return False
+        try:  # NOTE: a replaced parameter has another buffer (a view of no flat) or none
+            for p, view in zip(params, self.views):
+                if p._grad is None or states[p]["momentum_buffer"].array is not view:
+                    return False
+        except (KeyError, AttributeError):  # no buffer, or no Tensor: `_step_each` says so
+            return False
+        if momentum != self.momentum or lr != self.lr:
+            # NOTE: as `_step_each`'s lr_ and momentum_, made only when they change: making
+            # two such scalars costs a quarter of this step
+            self.momentum, self.lr = momentum, lr
+            scalar = self.flat.dtype.type
+            self.scalars = scalar(momentum), scalar(lr)
+        momentum, lr = self.scalars
+        flat = self.flat
+        if self.started:
+            flat *= momentum
+            for p, view in zip(params, self.views):
+                view += p._grad.array
+        else:  # PyTorch's first step: each buffer is the gradient itself
+            for p, view in zip(params, self.views):
+                view[...] = p._grad.array
+            self.started = True
+        self.multiply(flat, lr, out=self.scaled)
+        for p, part in zip(params, self.parts):
+            array = p.array
+            array -= part
+            p._version_counter[0] += 1  # NOTE: the counter itself: no property calls
+        return True
