@@ -135,8 +135,10 @@ def test_a_loaded_state_dict_continues_as_pytorch():
     again, opt2 = _setup(minigrad)
     for p, q in zip(again, ours):
         p.data = q.detach().clone()
-    opt2.load_state_dict(opt.state_dict())
-    opt.load_state_dict(opt.state_dict())  # its own state, loaded back: copies, as PyTorch's
+    # NOTE: copies, as a checkpoint read back gives: PyTorch's load_state_dict keeps the very
+    # tensors it is handed, so loading the live state_dict() would share the buffers
+    opt2.load_state_dict(copy.deepcopy(opt.state_dict()))
+    opt.load_state_dict(copy.deepcopy(opt.state_dict()))  # its own state, loaded back
     for step in range(3, 6):
         for lib, params, o in (
             (minigrad, again, opt2),
@@ -148,6 +150,30 @@ def test_a_loaded_state_dict_continues_as_pytorch():
         _close(again, theirs)
         _close(ours, theirs)
         _buffers_close(opt2, again, topt, theirs)
+
+
+def test_a_live_state_dict_loaded_shares_the_buffers_as_pytorch():
+    """PyTorch's load_state_dict keeps the tensors it is handed: two optimizers then step the
+    same buffers, one of them through its flat array."""
+    runs = {}
+    for lib in (minigrad, torch):
+        params, opt = _setup(lib)
+        for step in range(2):
+            _grads(lib, params, step)
+            opt.step()
+        twin = [lib.tensor(p.detach().numpy().copy(), requires_grad=True) for p in params]
+        opt2 = lib.optim.SGD(twin, lr=0.1, momentum=0.9)
+        opt2.load_state_dict(opt.state_dict())
+        for step in range(2, 5):
+            for group, o in ((params, opt), (twin, opt2)):
+                _grads(lib, group, step)
+                o.step()
+        runs[lib] = params, twin, opt, opt2
+    (ours, our_twin, opt, opt2), (theirs, their_twin, topt, _) = runs[minigrad], runs[torch]
+    _close(ours, theirs)
+    _close(our_twin, their_twin)
+    _buffers_close(opt, ours, topt, theirs)
+    assert opt2.state[our_twin[0]]["momentum_buffer"] is opt.state[ours[0]]["momentum_buffer"]
 
 
 def test_a_copied_optimizer_steps_on_its_own_buffers():
