@@ -1,8 +1,9 @@
 """Convolutions and pooling beyond the engine's 2-D and 3-D ones: 1-D, transposed, power-average
 and adaptive.
+
 Each is a composition of differentiable ops that already exist (im2col/col2im, matmul,
-reshape, index_select, max, blend_along), so it runs eagerly, compiled, on every device and under gradcheck
-with no backward of its own.
+reshape, index_select, max, blend_along), so it runs eagerly, compiled, on every device and
+under gradcheck with no backward of its own.
 """
 
 from __future__ import annotations
