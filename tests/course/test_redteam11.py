@@ -188,28 +188,34 @@ def frame_chapter() -> nbformat.NotebookNode:
     )
 
 
-@pytest.fixture(scope="module")
-def rows(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("redteam11")
+def grade_relu_answers(tmp_path, attacks: dict, above_the_setup: dict) -> dict:
+    """Grade the framed chapter's relu answered honestly, with zeros, by each of `attacks`
+    and by zeros under each cell of `above_the_setup` (put before the setup cell): the rows by
+    answer name, the honest one checked to earn full marks and zeros none."""
     solution = frame_chapter()
     path = write(solution, tmp_path / "solutions" / f"{CHAPTER}.ipynb")
     exercise = release(solution, CHAPTER)
     answers = {"honest": "def relu(x):\n    return np.maximum(x, 0)\n", "zeros": ZEROS}
-    answers.update(ATTACKS)
-    answers.update(dict.fromkeys(ABOVE_THE_SETUP, ZEROS))
+    answers.update(attacks)
+    answers.update(dict.fromkeys(above_the_setup, ZEROS))
     for name, relu in answers.items():
         nb = nbformat.from_dict(exercise)
         next(
             c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu"
         ).source = relu
-        if name in ABOVE_THE_SETUP:
-            nb.cells.insert(0, nbformat.v4.new_code_cell(ABOVE_THE_SETUP[name], id="above"))
+        if name in above_the_setup:
+            nb.cells.insert(0, nbformat.v4.new_code_cell(above_the_setup[name], id="above"))
         save(nb, tmp_path / "submissions" / name)
     options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=LIMITS)
     found = {r["student"]: r for r in grade(path, tmp_path / "submissions", options)}
     assert (found["honest"]["total"], found["honest"]["status"]) == (3, "ok"), found["honest"]
     assert found["zeros"]["total"] == 0, found["zeros"]
     return found
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory):
+    return grade_relu_answers(tmp_path_factory.mktemp("redteam11"), ATTACKS, ABOVE_THE_SETUP)
 
 
 @pytest.mark.grading

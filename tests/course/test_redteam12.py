@@ -28,7 +28,7 @@ import pytest
 from conftest import CHAPTER, write
 from students import save
 from test_grade import LIMITS
-from test_redteam11 import ZEROS, frame_chapter
+from test_redteam11 import ZEROS, frame_chapter, grade_relu_answers
 
 from minigrad_course.build import release
 from minigrad_course.grade import GradeOptions, grade
@@ -206,26 +206,7 @@ EVIDENCE = {
 
 @pytest.fixture(scope="module")
 def rows(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("redteam12")
-    solution = frame_chapter()
-    path = write(solution, tmp_path / "solutions" / f"{CHAPTER}.ipynb")
-    exercise = release(solution, CHAPTER)
-    answers = {"honest": "def relu(x):\n    return np.maximum(x, 0)\n", "zeros": ZEROS}
-    answers.update(ATTACKS)
-    answers.update(dict.fromkeys(ABOVE_THE_SETUP, ZEROS))
-    for name, relu in answers.items():
-        nb = nbformat.from_dict(exercise)
-        next(
-            c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu"
-        ).source = relu
-        if name in ABOVE_THE_SETUP:
-            nb.cells.insert(0, nbformat.v4.new_code_cell(ABOVE_THE_SETUP[name], id="above"))
-        save(nb, tmp_path / "submissions" / name)
-    options = GradeOptions(out=tmp_path / "grades.csv", jobs=2, limits=LIMITS)
-    found = {r["student"]: r for r in grade(path, tmp_path / "submissions", options)}
-    assert (found["honest"]["total"], found["honest"]["status"]) == (3, "ok"), found["honest"]
-    assert found["zeros"]["total"] == 0, found["zeros"]
-    return found
+    return grade_relu_answers(tmp_path_factory.mktemp("redteam12"), ATTACKS, ABOVE_THE_SETUP)
 
 
 @pytest.mark.grading
