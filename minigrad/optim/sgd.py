@@ -10,6 +10,9 @@ class SGD(Optimizer):
     """g += wd p; b = momentum b + (1 - dampening) g (b = g at first); p -= lr (g + momentum b
     if nesterov else b)."""
 
+    _buffers = ("momentum_buffer",)
+    _none_buffer_ok = True  # a None buffer starts afresh: PyTorch SGD reads it with get
+
     def __init__(
         self,
         params,
