@@ -288,16 +288,16 @@ class Optimizer:
             _check_group(i, saved, len(group["params"]))
         # NOTE: ids match as they are, as PyTorch: state under an id no group lists is kept
         # as it is (PyTorch's backward compatibility), and the parameter starts afresh
-        params = {}
-        for saved, group in zip(groups, self.param_groups):
-            params.update(zip(saved["params"], group["params"]))
+        params = [p for group in self.param_groups for p in group["params"]]
+        ids = [key for saved in groups for key in saved["params"]]
+        position = dict(zip(ids, range(len(params))))  # a repeated id: its last place
         loaded = defaultdict(dict)
         for key, values in state_dict["state"].items():
-            p = params.get(key)
-            if p is None:
+            n = position.get(key)
+            if n is None:
                 loaded[key] = values
             else:
-                loaded[p] = self._load_state(key, p, values)
+                loaded[params[n]] = self._load_state(key, n, params[n], values)
         for saved, group in zip(groups, self.param_groups):
             for key, value in saved.items():
                 if key != "params":
@@ -306,9 +306,13 @@ class Optimizer:
         for hook in list(self._hooks("load_state_dict_post").values()):
             hook(self)
 
-    def _load_state(self, key, p: Tensor, values) -> dict:
-        """The loaded state of parameter p (saved under `key`), on its device, checked."""
-        where = f"{type(self).__name__}.load_state_dict: the state of parameter {key!r}"
+    def _load_state(self, key, n: int, p: Tensor, values) -> dict:
+        """The loaded state of p, this optimizer's parameter n (saved under id `key`), on its
+        device, checked."""
+        where = (
+            f"{type(self).__name__}.load_state_dict: the state saved under id {key!r} (for "
+            f"parameter {n}, of shape {tuple(p.shape)})"
+        )
         if not isinstance(values, dict):
             raise TypeError(f"{where} is a {type(values).__name__}, not a dict")
         if values and self._scalars and "step" not in values:  # PyTorch's KeyError at load
