@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import numbers
 import warnings
 from collections import defaultdict
 
@@ -449,7 +450,7 @@ def _check_group(i: int, saved, size: int) -> None:
                 f"{type(pid).__name__} (unhashable type: {type(pid).__name__!r})"
             ) from None
     lr = saved.get("lr", 0.0)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, Tensor)):
+    if not isinstance(lr, (numbers.Real, Tensor)):
         raise TypeError(
             f"loaded state dict's parameter group {i} has lr of type {type(lr).__name__}, not "
             "a number"
@@ -482,7 +483,7 @@ def _check_scalar(where: str, value) -> Tensor:
         return value
     if isinstance(value, str):  # PyTorch's float() of it: a ValueError
         raise ValueError(f"{where} is the string {value[:40]!r}, not a number")
-    if not isinstance(value, (int, float)):
+    if not isinstance(value, numbers.Real):
         raise TypeError(f"{where} is a {type(value).__name__}, not a number")
     return _scalar(float(value))
 

@@ -101,8 +101,8 @@ class SGD(Optimizer):
             p._version_counter[0] += 1  # NOTE: the counter itself: no property calls
 
     def load_state_dict(self, state_dict: dict) -> None:
-        self._flat.clear()  # the loaded buffers are arrays of their own
         super().load_state_dict(state_dict)
+        self._flat.clear()  # the loaded buffers are arrays of their own (a refused load: as before)
 
     def __getstate__(self) -> dict:
         # NOTE: a copy (deepcopy, pickle) starts without flat layouts: each copied buffer is an

@@ -179,6 +179,8 @@ ACCEPTED = {
     "an absurd step tensor": ("Adam", _set(["state", 0, "step"], lambda lib: lib.tensor(1e30))),
     "a NaN step": ("Adam", _set(["state", 0, "step"], lambda lib: lib.tensor(math.nan))),
     "a NaN lr": ("SGD", _set(["param_groups", 0, "lr"], math.nan)),
+    "a NumPy lr": ("SGD", _set(["param_groups", 0, "lr"], np.float32(0.05))),
+    "a NumPy step": ("Adam", _set(["state", 0, "step"], np.int64(7))),
 }
 
 
@@ -203,6 +205,23 @@ def test_state_under_an_unlisted_id_comes_back_in_state_dict():
         opt.load_state_dict(state_dict)
         got.append(opt.state_dict()["state"][5])
     assert got[0] == got[1] == {"note": "kept"}
+
+
+def test_a_refused_load_changes_nothing():
+    """The checks run before anything is replaced: after a refused load the optimizer steps
+    on from its own state, as PyTorch's that never loaded it."""
+    torch_params, torch_opt = _stepped(torch, "SGD")
+    params, opt = _stepped(minigrad, "SGD")
+    state_dict = opt.state_dict()
+    state_dict["param_groups"][0]["lr"] = 0.5
+    state_dict["state"][1]["momentum_buffer"] = minigrad.zeros(4)
+    with pytest.raises(RuntimeError, match="has shape"):
+        opt.load_state_dict(state_dict)
+    assert opt.param_groups[0]["lr"] == 0.1
+    for lib_opt in (torch_opt, opt):
+        lib_opt.step()
+    for p, expected in zip(params, torch_params, strict=True):
+        np.testing.assert_allclose(p.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
 
 
 def _scheduler_outcome(lib, make, edit):
