@@ -34,6 +34,9 @@ class Adam(Optimizer):
     """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
     p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)."""
 
+    _buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _scalars = ("step",)
+
     def __init__(
         self,
         params,
@@ -128,6 +131,9 @@ class AdamW(Adam):
 class Adamax(Optimizer):
     """Adam with the infinity norm: u = max(b2 u, |g| + eps); p -= lr / (1 - b1^t) * m / u."""
 
+    _buffers = ("exp_avg", "exp_inf")
+    _scalars = ("step",)
+
     def __init__(
         self,
         params,
@@ -172,6 +178,9 @@ class NAdam(Optimizer):
     """Adam with Nesterov momentum: the momentum coefficient mu_t = b1 (1 - 0.96^(t psi) / 2)
     (psi = momentum_decay) warms up; p -= lr ((1 - mu_t) g / (1 - prod mu) + mu_{t+1} m /
     (1 - prod mu * mu_{t+1})) / (sqrt(v / (1 - b2^t)) + eps)."""
+
+    _buffers = ("exp_avg", "exp_avg_sq")
+    _scalars = ("step", "mu_product")
 
     def __init__(
         self,
@@ -229,6 +238,9 @@ class RAdam(Optimizer):
     """Adam with a rectified step: while the variance estimate is unreliable (rho_t <= 5) a
     plain momentum step p -= lr m / (1 - b1^t); after it, Adam's step times the rectification
     r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))."""
+
+    _buffers = ("exp_avg", "exp_avg_sq")
+    _scalars = ("step",)
 
     def __init__(
         self,

@@ -12,6 +12,9 @@ class ASGD(Optimizer):
     """p *= 1 - lambd eta; p -= eta g; ax += mu (p - ax) (ax = p while mu is 1); then
     eta = lr / (1 + lambd lr t)^alpha and mu = 1 / max(1, t - t0) for the next step."""
 
+    _buffers = ("ax",)
+    _scalars = ("step", "eta", "mu")
+
     def __init__(
         self,
         params,

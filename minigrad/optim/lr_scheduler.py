@@ -118,6 +118,14 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict) -> None:
+        # NOTE: PyTorch takes any entry; a loaded "optimizer" (never in a state_dict()) would
+        # replace the optimizer watched and fail at the next step, so the load refuses it
+        if "optimizer" in state_dict:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: the loaded state has an 'optimizer' "
+                "entry; a scheduler's state_dict() never holds one (load the optimizer's own "
+                "state_dict with optimizer.load_state_dict)"
+            )
         self.__dict__.update(state_dict)
 
 
@@ -594,9 +602,10 @@ class _Combined(LRScheduler):
 
     def load_state_dict(self, state_dict: dict) -> None:
         state = dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
+        schedulers = state.pop("_schedulers")
+        super().load_state_dict(state)
+        for scheduler, saved in zip(self._schedulers, schedulers):
             scheduler.load_state_dict(saved)
-        self.__dict__.update(state)
 
 
 class SequentialLR(_Combined):
@@ -656,6 +665,14 @@ def _undo_step(scheduler) -> None:
         scheduler.last_epoch -= 1
 
 
+def _check_plateau_modes(mode, threshold_mode) -> None:
+    """ReduceLROnPlateau's mode is "min" or "max", its threshold_mode "rel" or "abs"."""
+    if mode not in ("min", "max"):
+        raise ValueError("mode " + mode + " is unknown!")
+    if threshold_mode not in ("rel", "abs"):
+        raise ValueError("threshold mode " + threshold_mode + " is unknown!")
+
+
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the lr by `factor` once a metric has not improved for more than `patience`
     steps (improved: better than the best by `threshold`, relative or absolute), then wait
@@ -675,10 +692,7 @@ class ReduceLROnPlateau(LRScheduler):
     ):
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
-        if mode not in ("min", "max"):
-            raise ValueError("mode " + mode + " is unknown!")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError("threshold mode " + threshold_mode + " is unknown!")
+        _check_plateau_modes(mode, threshold_mode)
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         groups = optimizer.param_groups
@@ -691,6 +705,13 @@ class ReduceLROnPlateau(LRScheduler):
         self.mode_worse = math.inf if mode == "min" else -math.inf
         self.best, self.num_bad_epochs, self.cooldown_counter = self.mode_worse, 0, 0
         self._last_lr = [group["lr"] for group in groups]
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """As PyTorch, the loaded modes are checked again (an unknown one would make every
+        metric count as better)."""
+        super().load_state_dict(state_dict)
+        _check_plateau_modes(self.mode, self.threshold_mode)
+        self.mode_worse = math.inf if self.mode == "min" else -math.inf
 
     def is_better(self, a, best) -> bool:
         if self.threshold_mode == "rel":

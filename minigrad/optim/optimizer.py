@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import numbers
 import warnings
 from collections import defaultdict
 
@@ -52,6 +53,12 @@ class Optimizer:
     # NOTE: step()'s one check for hooks: set on the instance by register_step_*_hook, on the
     # class by the global registrations (it stays set once hooks were registered)
     _step_hooked = False
+    # the state entries load_state_dict checks (a checkpoint is hostile input): `_buffers` are
+    # Tensors shaped like their parameter (None too where `_none_buffer_ok`), `_scalars` hold
+    # one number each (a plain number is made a 0-d float32 Tensor, as PyTorch's __setstate__)
+    _buffers: tuple = ()
+    _none_buffer_ok = False
+    _scalars: tuple = ()
 
     def __init_subclass__(cls, **kwargs):
         """A subclass's own step() (LBFGS, a user's optimizer) runs the step hooks too."""
@@ -247,7 +254,12 @@ class Optimizer:
             packed = {k: v for k, v in group.items() if k != "params"}
             packed["params"] = [index[id(p)] for p in group["params"]]
             groups.append(packed)
-        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        state = {}
+        for p, s in self.state.items():
+            if not isinstance(p, Tensor):  # loaded under an id no group lists: as it was
+                state[p] = s
+            elif id(p) in index:
+                state[index[id(p)]] = dict(s)
         out = {"state": state, "param_groups": groups}
         for hook in list(self._hooks("state_dict_post").values()):
             result = hook(self, out)
@@ -255,32 +267,65 @@ class Optimizer:
         return out
 
     def load_state_dict(self, state_dict: dict) -> None:
+        """Load a state_dict(): the groups' hyper-parameters and each parameter's state, its
+        Tensors kept, not copied, as PyTorch. A checkpoint is hostile input: what PyTorch
+        refuses raises its error here; what PyTorch accepts and then fails on at step() (a
+        buffer of another shape, a string for a Tensor) raises here, naming the parameter."""
         for hook in list(self._hooks("load_state_dict_pre").values()):
             result = hook(self, state_dict)
             state_dict = state_dict if result is None else result
         groups = state_dict["param_groups"]
+        if not isinstance(groups, (list, tuple)):
+            raise TypeError(
+                f"loaded state dict's param_groups is a {type(groups).__name__}, not a list of "
+                "dicts"
+            )
         if len(groups) != len(self.param_groups):
             raise ValueError(
-                f"loaded state dict has {len(groups)} parameter groups, this optimizer has "
-                f"{len(self.param_groups)}"
+                f"loaded state dict has a different number of parameter groups ({len(groups)}; "
+                f"this optimizer has {len(self.param_groups)})"
             )
-        params = {}
+        for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
+            _check_group(i, saved, len(group["params"]))
+        # NOTE: ids match as they are, as PyTorch: state under an id no group lists is kept
+        # as it is (PyTorch's backward compatibility), and the parameter starts afresh
+        params = [p for group in self.param_groups for p in group["params"]]
+        ids = [key for saved in groups for key in saved["params"]]
+        position = dict(zip(ids, range(len(params))))  # a repeated id: its last place
+        loaded = defaultdict(dict)
+        for key, values in state_dict["state"].items():
+            n = position.get(key)
+            if n is None:
+                loaded[key] = values
+            else:
+                loaded[params[n]] = self._load_state(key, n, params[n], values)
         for saved, group in zip(groups, self.param_groups):
-            if len(saved["params"]) != len(group["params"]):
-                raise ValueError(
-                    "loaded state dict contains a parameter group that doesn't match the size of "
-                    "optimizer's group"
-                )
-            params.update(zip(saved["params"], group["params"]))
             for key, value in saved.items():
                 if key != "params":
                     group[key] = copy.deepcopy(value)
-        self.state = defaultdict(dict)
-        for key, values in state_dict["state"].items():
-            p = params[int(key)]
-            self.state[p] = {name: _to_param(v, p, name) for name, v in values.items()}
+        self.state = loaded
         for hook in list(self._hooks("load_state_dict_post").values()):
             hook(self)
+
+    def _load_state(self, key, n: int, p: Tensor, values) -> dict:
+        """The loaded state of p, this optimizer's parameter n (saved under id `key`), on its
+        device, checked."""
+        where = (
+            f"{type(self).__name__}.load_state_dict: the state saved under id {key!r} (for "
+            f"parameter {n}, of shape {tuple(p.shape)})"
+        )
+        if not isinstance(values, dict):
+            raise TypeError(f"{where} is a {type(values).__name__}, not a dict")
+        if values and self._scalars and "step" not in values:  # PyTorch's KeyError at load
+            raise KeyError(f"{where} has no 'step' (its keys: {sorted(map(str, values))[:8]})")
+        state = {}
+        for name, value in values.items():
+            if name in self._buffers and not (value is None and self._none_buffer_ok):
+                _check_buffer(f"{where}: {name!r}", value, p)
+            elif name in self._scalars:
+                value = _check_scalar(f"{where}: {name!r}", value)
+            state[name] = _to_param(value, p, name)
+        return state
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -376,6 +421,71 @@ def _weight_decay(group: dict, p: Tensor, g):
         p.array *= 1 - group["lr"] * wd
         return g
     return g + wd * p.array
+
+
+def _check_group(i: int, saved, size: int) -> None:
+    """Loaded parameter group i is a dict whose 'params' are `size` hashable ids, its lr a
+    number (PyTorch fails at step() on a string lr)."""
+    if not isinstance(saved, dict):
+        raise TypeError(
+            f"loaded state dict's parameter group {i} is a {type(saved).__name__}, not a dict"
+        )
+    ids = saved["params"]
+    if not isinstance(ids, (list, tuple)):
+        raise TypeError(
+            f"loaded state dict's parameter group {i} has params of type {type(ids).__name__}, "
+            "not a list of parameter ids"
+        )
+    if len(ids) != size:
+        raise ValueError(
+            "loaded state dict contains a parameter group that doesn't match the size of "
+            f"optimizer's group (group {i}: {len(ids)} saved ids, {size} parameters)"
+        )
+    for pid in ids:
+        try:
+            hash(pid)
+        except TypeError:
+            raise TypeError(
+                f"loaded state dict's parameter group {i} has a parameter id of type "
+                f"{type(pid).__name__} (unhashable type: {type(pid).__name__!r})"
+            ) from None
+    lr = saved.get("lr", 0.0)
+    if not isinstance(lr, (numbers.Real, Tensor)):
+        raise TypeError(
+            f"loaded state dict's parameter group {i} has lr of type {type(lr).__name__}, not "
+            "a number"
+        )
+
+
+def _check_buffer(where: str, value, p: Tensor) -> None:
+    """A loaded state buffer is a Tensor shaped like its parameter p.
+
+    # NOTE: PyTorch loads any value and fails at step() deep inside an update (a broadcast
+    # error, "'str' object has no attribute 'mul_'"); here the load says which entry.
+    """
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{where} is a {type(value).__name__}, not a Tensor")
+    if value.shape != p.shape:
+        raise RuntimeError(
+            f"{where} has shape {tuple(value.shape)}, but the parameter has shape {tuple(p.shape)}"
+        )
+
+
+def _check_scalar(where: str, value) -> Tensor:
+    """A loaded scalar entry ('step'): a one-element Tensor, or a number made a 0-d float32
+    Tensor (float() raises on a string or an int too large, as in PyTorch)."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise RuntimeError(
+                f"{where} has shape {tuple(value.shape)}; a Tensor with {value.numel()} "
+                "elements cannot be converted to Scalar"
+            )
+        return value
+    if isinstance(value, str):  # PyTorch's float() of it: a ValueError
+        raise ValueError(f"{where} is the string {value[:40]!r}, not a number")
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{where} is a {type(value).__name__}, not a number")
+    return _scalar(float(value))
 
 
 def _to_param(value, p: Tensor, name: str):

@@ -26,6 +26,9 @@ class RMSprop(Optimizer):
     """s = alpha s + (1 - alpha) g^2; p -= lr g / (sqrt(s [- mean(g)^2 if centered]) + eps),
     through a momentum buffer when momentum > 0."""
 
+    _buffers = ("square_avg", "momentum_buffer", "grad_avg")
+    _scalars = ("step",)
+
     def __init__(
         self,
         params,
@@ -99,6 +102,9 @@ class RMSprop(Optimizer):
 class Adagrad(Optimizer):
     """s += g^2; p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)."""
 
+    _buffers = ("sum",)
+    _scalars = ("step",)
+
     def __init__(
         self,
         params,
@@ -158,6 +164,9 @@ class Adagrad(Optimizer):
 class Adadelta(Optimizer):
     """s = rho s + (1 - rho) g^2; d = sqrt(a + eps) / sqrt(s + eps) g; a = rho a + (1 - rho) d^2;
     p -= lr d (a: the running mean square of the updates)."""
+
+    _buffers = ("square_avg", "acc_delta")
+    _scalars = ("step",)
 
     def __init__(
         self,

@@ -11,6 +11,9 @@ class Rprop(Optimizer):
     """s *= eta_plus where g and the last g agree in sign, eta_minus where they differ (and the
     element skips this step), clipped to step_sizes; p -= sign(g) s."""
 
+    _buffers = ("prev", "step_size")
+    _scalars = ("step",)
+
     def __init__(
         self,
         params,

@@ -10,6 +10,9 @@ class SGD(Optimizer):
     """g += wd p; b = momentum b + (1 - dampening) g (b = g at first); p -= lr (g + momentum b
     if nesterov else b)."""
 
+    _buffers = ("momentum_buffer",)
+    _none_buffer_ok = True  # a None buffer starts afresh: PyTorch SGD reads it with get
+
     def __init__(
         self,
         params,
@@ -98,8 +101,8 @@ class SGD(Optimizer):
             p._version_counter[0] += 1  # NOTE: the counter itself: no property calls
 
     def load_state_dict(self, state_dict: dict) -> None:
-        self._flat.clear()  # the loaded buffers are arrays of their own
         super().load_state_dict(state_dict)
+        self._flat.clear()  # the loaded buffers are arrays of their own (a refused load: as before)
 
     def __getstate__(self) -> dict:
         # NOTE: a copy (deepcopy, pickle) starts without flat layouts: each copied buffer is an
