@@ -14,7 +14,6 @@ import math
 
 import numpy as np
 from tutorials7 import _name, _randn, _shown
-from tutorials9 import _raises
 
 
 def _sine_data(torch, dtype):
@@ -24,11 +23,12 @@ def _sine_data(torch, dtype):
 
 
 def cubic_fit_with_manual_gradients(torch, init):
-    """"Learning PyTorch with Examples", tensors: a, b, c, d fitted to sin(x) with the
+    """ "Learning PyTorch with Examples", tensors: a, b, c, d fitted to sin(x) with the
     gradients written by hand (grad_y_pred = 2.0 * (y_pred - y)), float32 weights from NumPy."""
     dtype = torch.float
     x, y = _sine_data(torch, dtype)
-    a, b, c, d = (torch.tensor(v, dtype=dtype) for v in np.random.default_rng(1).normal(size=4).tolist())
+    start = np.random.default_rng(1).normal(size=4).tolist()
+    a, b, c, d = (torch.tensor(v, dtype=dtype) for v in start)
     learning_rate = 1e-6
     losses = []
     for t in range(300):
@@ -273,7 +273,7 @@ def _mnist_arrays(seed, n):
 
 
 def nn_really_logistic_regression_from_scratch(torch, init):
-    """"What is torch.nn really?" before any refactoring: map(torch.tensor, ...), weights by
+    """ "What is torch.nn really?" before any refactoring: map(torch.tensor, ...), weights by
     randn / sqrt(784) then requires_grad_(), log_softmax written as x - x.exp().sum(-1).log()
     .unsqueeze(-1), nll as -input[range(target.shape[0]), target].mean(), accuracy by argmax,
     the loop over (n - 1) // bs + 1 batches updating under no_grad with grad.zero_()."""
@@ -301,7 +301,7 @@ def nn_really_logistic_regression_from_scratch(torch, init):
     loss_func = nll
     bs, lr, epochs = 32, 0.5, 2
     before = [loss_func(model(x_train[0:bs]), y_train[0:bs]).item()]
-    for epoch in range(epochs):
+    for _epoch in range(epochs):
         for i in range((n - 1) // bs + 1):
             start_i = i * bs
             end_i = start_i + bs
@@ -358,7 +358,7 @@ def nn_really_refactored_with_parameters_then_linear(torch, init):
     loss_func = F.cross_entropy
     bs, n = 32, x_train.shape[0]
     losses = []
-    for epoch in range(2):
+    for _epoch in range(2):
         for i in range((n - 1) // bs + 1):
             xb = x_train[i * bs : i * bs + bs]
             yb = y_train[i * bs : i * bs + bs]
@@ -484,7 +484,7 @@ def nn_really_cnn_with_lambda_and_adaptive_pool(torch, init):
     )
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     losses = []
-    for epoch in range(2):
+    for _epoch in range(2):
         for xb, yb in train_dl:
             loss = F.cross_entropy(model(xb), yb)
             loss.backward()
@@ -574,7 +574,9 @@ def quickstart_train_test_and_state_dict_via_bytesio(torch, init):
                 correct += (pred.argmax(1) == y).type(torch.float).sum().item()
         test_loss /= num_batches
         correct /= size
-        printed.append(f"Test Error: \n Accuracy: {(100 * correct):>0.1f}%, Avg loss: {test_loss:>8f}")
+        printed.append(
+            f"Test Error: \n Accuracy: {(100 * correct):>0.1f}%, Avg loss: {test_loss:>8f} \n"
+        )
 
     for t in range(2):
         printed.append(f"Epoch {t + 1}\n-------------------------------")
@@ -601,14 +603,12 @@ def quickstart_train_test_and_state_dict_via_bytesio(torch, init):
 
 
 def quickstart_model_inspection_and_softmax(torch, init):
-    """"Build the Neural Network": X = torch.rand(1, 28, 28), logits, nn.Softmax(dim=1),
+    """ "Build the Neural Network": X = torch.rand(1, 28, 28), logits, nn.Softmax(dim=1),
     y_pred = pred_probab.argmax(1), the layer-by-layer walk (flatten, layer1, ReLU printed
     before and after) and `for name, param in model.named_parameters()` printing
     Size and the first two rows' values."""
     nn = torch.nn
-    model = init(
-        nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 20), nn.ReLU(), nn.Linear(20, 10))
-    )
+    model = init(nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 20), nn.ReLU(), nn.Linear(20, 10)))
     X = _randn(torch, (3, 28, 28), 13)
     logits = model(X)
     pred_probab = nn.Softmax(dim=1)(logits)
@@ -703,12 +703,16 @@ def tensors_tutorial_creation_and_attributes_printed(torch, init):
     ]
     return {
         "printed": [_shown(torch, p) for p in printed],
-        "rand": [list(x_rand.shape), _name(x_rand.dtype), bool(((0 <= x_rand) & (x_rand < 1)).all())],
+        "rand": [
+            list(x_rand.shape),
+            _name(x_rand.dtype),
+            bool(((x_rand >= 0) & (x_rand < 1)).all()),
+        ],
     }
 
 
 def autograd_tutorial_jvp_with_ones_like_and_accumulation(torch, init):
-    """"A Gentle Introduction to torch.autograd" and the autograd tutorial's optional
+    """ "A Gentle Introduction to torch.autograd" and the autograd tutorial's optional
     reading: inp = eye(4, 5, requires_grad=True), out = (inp + 1).pow(2).t(), out.backward(
     torch.ones_like(out), retain_graph=True) twice (the gradient doubles), then after
     inp.grad.zero_() once more; printed as the tutorial prints them."""
@@ -766,7 +770,13 @@ def autograd_tutorial_requires_grad_detach_and_freezing(torch, init):
     return {
         "names": names,
         "grads": [w.grad.tolist(), b.grad.tolist(), loss.item()],
-        "requires": [z2.requires_grad, z3.requires_grad, z_det.requires_grad, before, a.requires_grad],
+        "requires": [
+            z2.requires_grad,
+            z3.requires_grad,
+            z_det.requires_grad,
+            before,
+            a.requires_grad,
+        ],
         "frozen": [p.grad is None for p in model.parameters()],
         "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "head": model[2].weight.tolist(),
@@ -801,8 +811,8 @@ def device_agnostic_code_with_to_and_cuda_checks(torch, init):
     """Device-agnostic code as copied: device = "cuda" if torch.cuda.is_available() else "cpu",
     torch.device(device), model.to(device) returning the model, tensor.to(device) returning
     the same tensor when nothing changes, .to(device, dtype) and .to(other), device printed,
-    next(model.parameters()).device, torch.accelerator.is_available() agreeing with cuda, and
-    torch.cuda.device_count()."""
+    next(model.parameters()).device, torch.accelerator.is_available() agreeing with cuda,
+    torch.cuda.device_count(), and x.device compared with a string, a device and by type."""
     device = "cuda" if torch.cuda.is_available() else "cpu"
     dev = torch.device(device)
     model = init(torch.nn.Linear(3, 2))
@@ -820,4 +830,6 @@ def device_agnostic_code_with_to_and_cuda_checks(torch, init):
         "count": torch.cuda.device_count() >= 0,
         "out": model(x_dev).shape == (2, 2),
         "cpu": [x.cpu() is x, x.is_cuda, str(x.device) == "cpu"],
+        # a device is never equal to its name: `x.device == "cpu"` is False in PyTorch
+        "compared": [x.device == "cpu", x.device == torch.device("cpu"), x.device.type == "cpu"],
     }
