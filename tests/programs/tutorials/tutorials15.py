@@ -833,3 +833,294 @@ def device_agnostic_code_with_to_and_cuda_checks(torch, init):
         # a device is never equal to its name: `x.device == "cpu"` is False in PyTorch
         "compared": [x.device == "cpu", x.device == torch.device("cpu"), x.device.type == "cpu"],
     }
+
+
+def manual_seed_reproducibility_by_properties(torch, init):
+    """Seeds as tutorials set them: torch.manual_seed(42) returns a Generator, the same seed
+    draws the same numbers again (rand, randn, randint, randperm, a Dropout mask, a Linear's
+    initial weights), another seed other numbers; only shapes, dtypes, ranges and equalities
+    are compared, since the two libraries draw differently."""
+    returned = torch.manual_seed(42)
+
+    def draw():
+        torch.manual_seed(42)
+        return [
+            torch.rand(3, 2),
+            torch.randn(4),
+            torch.randint(0, 10, (5,)),
+            torch.randperm(6),
+            torch.nn.Dropout(0.5)(torch.ones(8)),
+            torch.nn.Linear(3, 2).weight.detach(),
+        ]
+
+    first, again = draw(), draw()
+    torch.manual_seed(7)
+    other = torch.rand(3, 2)
+    bound = 1 / math.sqrt(3)
+    return {
+        "generator": type(returned).__name__,
+        "initial_seed": torch.initial_seed(),
+        "same": [torch.equal(a, b) for a, b in zip(first, again)],
+        "differs": torch.equal(first[0], other),
+        "shapes": [[list(t.shape), _name(t.dtype)] for t in first],
+        "ranges": [
+            bool(((first[0] >= 0) & (first[0] < 1)).all()),
+            bool(((first[2] >= 0) & (first[2] < 10)).all()),
+            sorted(first[3].tolist()),
+            sorted(set(first[4].tolist()) - {0.0, 2.0}),
+            bool((first[5].abs() <= bound).all()),
+        ],
+    }
+
+
+def printing_models_with_extra_repr_and_parameter_counts(torch, init):
+    """print(model) for the shapes students write: an OrderedDict-named Sequential, nested
+    ModuleList and ModuleDict, a custom module's extra_repr, Conv/Pool/BatchNorm/Dropout rows;
+    the parameter-count lines `Total params` and `Trainable`, and the named_parameters table
+    with each `param.shape` printed."""
+    from collections import OrderedDict
+
+    nn = torch.nn
+
+    class Scale(nn.Module):
+        def __init__(self, factor):
+            super().__init__()
+            self.factor = factor
+
+        def forward(self, x):
+            return x * self.factor
+
+        def extra_repr(self):
+            return f"factor={self.factor}"
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(
+                OrderedDict(
+                    [
+                        ("conv1", nn.Conv2d(1, 6, 5)),
+                        ("relu1", nn.ReLU()),
+                        ("pool1", nn.MaxPool2d(2, 2)),
+                        ("bn", nn.BatchNorm2d(6)),
+                    ]
+                )
+            )
+            self.blocks = nn.ModuleList([nn.Linear(6, 6) for _ in range(2)])
+            self.heads = nn.ModuleDict({"cls": nn.Linear(6, 3), "drop": nn.Dropout(p=0.25)})
+            self.scale = Scale(0.5)
+
+        def forward(self, x):
+            x = self.features(x).mean((2, 3))
+            for block in self.blocks:
+                x = block(x).relu()
+            return self.scale(self.heads["cls"](self.heads["drop"](x)))
+
+    model = init(Net())
+    model.features.conv1.weight.requires_grad_(False)
+    lines = [f"{name}: {param.shape}" for name, param in model.named_parameters()]
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    model.eval()
+    out = model(_randn(torch, (2, 1, 12, 12), 21))
+    return {
+        "printed": _shown(torch, model),
+        "lines": [_shown(torch, line) for line in lines],
+        "counts": f"Total params: {total:,} | Trainable: {trainable:,}",
+        "out": out.tolist(),
+        "children": [name for name, _ in model.named_children()],
+        "modules": len(list(model.modules())),
+    }
+
+
+def printing_tensors_with_grad_fns_and_options(torch, init):
+    """What print shows along a tutorial: a leaf with requires_grad=True, results with their
+    grad_fn (add, mul, mean, matmul, a view, a relu), a float64 and an int32 tensor with their
+    dtype, large and small values in scientific notation, a summarised 1-D tensor, and
+    torch.set_printoptions(precision=2) then back to the defaults."""
+    x = torch.tensor([[1.0, -2.0], [3.5, 0.25]], requires_grad=True)
+    y = x + 2
+    z = y * y * 3
+    out = z.mean()
+    printed = [str(x), str(y), str(z), str(out), str(x @ x), str(x.view(4)), str(x.relu())]
+    printed.append(str(x.detach()))
+    printed.append(str(torch.tensor([1.0, 2.0], dtype=torch.float64)))
+    printed.append(str(torch.tensor([[1, 2], [30, 4]], dtype=torch.int32)))
+    printed.append(str(torch.tensor([1e-6, 1.0, 1e6])))
+    printed.append(str(torch.tensor([0.00012, 0.5])))
+    printed.append(str(torch.arange(1500.0) / 7))
+    torch.set_printoptions(precision=2)
+    printed.append(str(torch.tensor([math.pi, math.e])))
+    torch.set_printoptions(profile="default")
+    printed.append(str(torch.tensor([math.pi, math.e])))
+    with torch.no_grad():
+        printed.append(str(x * 2))
+    return {"printed": [_shown(torch, p) for p in printed]}
+
+
+def custom_image_dataset_with_one_hot_target_transform(torch, init):
+    """ "Datasets & DataLoaders": a CustomImageDataset with __init__/__len__/__getitem__, a
+    transform scaling to [0, 1] and the tutorial's target_transform Lambda(lambda y:
+    torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(y), value=1)); the batches'
+    shapes and one-hot sums, iterated with next(iter(train_dataloader))."""
+    Dataset, DataLoader = torch.utils.data.Dataset, torch.utils.data.DataLoader
+    rng = np.random.default_rng(22)
+    images = rng.integers(0, 256, (10, 1, 8, 8)).astype(np.uint8)
+    labels = [int(v) for v in rng.integers(0, 10, 10)]
+
+    class CustomImageDataset(Dataset):
+        def __init__(self, images, labels, transform=None, target_transform=None):
+            self.images = images
+            self.img_labels = labels
+            self.transform = transform
+            self.target_transform = target_transform
+
+        def __len__(self):
+            return len(self.img_labels)
+
+        def __getitem__(self, idx):
+            image = torch.from_numpy(self.images[idx])
+            label = self.img_labels[idx]
+            if self.transform:
+                image = self.transform(image)
+            if self.target_transform:
+                label = self.target_transform(label)
+            return image, label
+
+    def to_float(image):
+        return image.float() / 255
+
+    def one_hot(y):
+        return torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(y), value=1)
+
+    data = CustomImageDataset(images, labels, to_float, one_hot)
+    train_dataloader = DataLoader(data, batch_size=4, shuffle=False)
+    train_features, train_labels = next(iter(train_dataloader))
+    img = train_features[0].squeeze()
+    raw = CustomImageDataset(images, labels)
+    raw_features, raw_labels = next(iter(DataLoader(raw, batch_size=3)))
+    return {
+        "batch": [list(train_features.size()), list(train_labels.size())],
+        "one_hot": [train_labels.sum(1).tolist(), train_labels.argmax(1).tolist(), labels[:4]],
+        "img": [list(img.shape), img.max().item(), img.mean().item()],
+        "raw": [_name(raw_features.dtype), raw_labels.tolist(), _name(raw_labels.dtype)],
+        "len": [len(data), len(train_dataloader)],
+    }
+
+
+def blitz_tensor_basics_new_ones_and_out(torch, init):
+    """The 60 Minute Blitz's tensors page as older copies have it: x.new_ones(5, 3,
+    dtype=torch.double), torch.randn_like(x, dtype=torch.float) by shape, x.size() and its
+    tuple unpacking, torch.add(x, y, out=result), y.add_(x), x[:, 1], x.view(-1, 8) and
+    x.view(16) sizes, a one-element tensor's .item(), and NumPy round trips."""
+    x = torch.tensor(np.arange(15, dtype=np.float64).reshape(5, 3) / 4)
+    x = x.new_ones(5, 3, dtype=torch.double)
+    y = torch.randn_like(x, dtype=torch.float)
+    rows, cols = x.size()
+    x = torch.from_numpy(np.linspace(-1, 1, 15, dtype=np.float32).reshape(5, 3))
+    y = torch.from_numpy(np.linspace(2, 0, 15, dtype=np.float32).reshape(5, 3))
+    result = torch.empty(5, 3)
+    torch.add(x, y, out=result)
+    y.add_(x)
+    a = torch.from_numpy(np.arange(16, dtype=np.float32)).view(4, 4)
+    b = a.view(16)
+    c = a.view(-1, 8)
+    one = torch.tensor([0.75])
+    return {
+        "new_ones": [_name(x.new_ones(2).dtype), rows, cols, _name(y.dtype)],
+        "result": [result.tolist(), y.tolist(), torch.equal(result, y)],
+        "column": x[:, 1].tolist(),
+        "views": [list(b.size()), list(c.size()), _shown(torch, c.size())],
+        "item": [one.item(), type(one.item()).__name__, str(one)],
+        "numpy": [a.numpy()[1].tolist(), type(a.numpy()).__name__],
+    }
+
+
+def blitz_lenet_backward_with_random_gradient(torch, init):
+    """The Blitz's "Neural Networks" page: LeNet with F.max_pool2d(F.relu(conv(x)), (2, 2)),
+    torch.flatten(x, 1), len(list(net.parameters())) and params[0].size(), net.zero_grad();
+    out.backward(grad) with a given gradient, the MSELoss walk's first two next_functions,
+    conv1.bias.grad before and after backward, and the manual update `f.data.sub_(f.grad.data
+    * learning_rate)`, then optim.SGD."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, input):
+            c1 = F.relu(self.conv1(input))
+            s2 = F.max_pool2d(c1, (2, 2))
+            c3 = F.relu(self.conv2(s2))
+            s4 = F.max_pool2d(c3, 2)
+            s4 = torch.flatten(s4, 1)
+            f5 = F.relu(self.fc1(s4))
+            f6 = F.relu(self.fc2(f5))
+            return self.fc3(f6)
+
+    net = init(Net())
+    params = list(net.parameters())
+    input = _randn(torch, (1, 1, 32, 32), 23)
+    out = net(input)
+    net.zero_grad()
+    out.backward(_randn(torch, (1, 10), 24))
+    first_grad = net.conv1.bias.grad.tolist()
+    output = net(input)
+    target = _randn(torch, 10, 25).view(1, -1)
+    criterion = nn.MSELoss()
+    loss = criterion(output, target)
+    # the walk's third step differs (docs/nn.md: linear's node lists its inputs in order)
+    walk = [loss.grad_fn.name(), loss.grad_fn.next_functions[0][0].name()]
+    net.zero_grad()
+    before = net.conv1.bias.grad
+    loss.backward()
+    after = net.conv1.bias.grad.tolist()
+    learning_rate = 0.01
+    for f in net.parameters():
+        f.data.sub_(f.grad.data * learning_rate)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
+    optimizer.zero_grad()
+    loss2 = criterion(net(input), target)
+    loss2.backward()
+    optimizer.step()
+    return {
+        "params": [len(params), list(params[0].size())],
+        "out": out.tolist(),
+        "grads": [first_grad, before is None, after],
+        "walk": walk,
+        "losses": [loss.item(), loss2.item(), criterion(net(input), target).item()],
+    }
+
+
+PROGRAMS = [
+    cubic_fit_with_manual_gradients,
+    cubic_fit_with_autograd_in_double,
+    legendre_polynomial3_function_class,
+    polynomial_features_with_nn_sequential_and_flatten,
+    polynomial_fit_with_rmsprop,
+    polynomial_3_custom_module_with_string,
+    dynamic_net_with_a_fixed_sequence_of_exponents,
+    nn_really_logistic_regression_from_scratch,
+    nn_really_refactored_with_parameters_then_linear,
+    nn_really_fit_with_dataloaders_and_loss_batch,
+    nn_really_cnn_with_lambda_and_adaptive_pool,
+    quickstart_train_test_and_state_dict_via_bytesio,
+    quickstart_model_inspection_and_softmax,
+    tensors_tutorial_numpy_bridge_and_in_place,
+    tensors_tutorial_creation_and_attributes_printed,
+    autograd_tutorial_jvp_with_ones_like_and_accumulation,
+    autograd_tutorial_requires_grad_detach_and_freezing,
+    autograd_retain_grad_on_intermediates,
+    device_agnostic_code_with_to_and_cuda_checks,
+    manual_seed_reproducibility_by_properties,
+    printing_models_with_extra_repr_and_parameter_counts,
+    printing_tensors_with_grad_fns_and_options,
+    custom_image_dataset_with_one_hot_target_transform,
+    blitz_tensor_basics_new_ones_and_out,
+    blitz_lenet_backward_with_random_gradient,
+]
