@@ -219,3 +219,16 @@ def test_a_shape_op_that_changes_nothing_is_a_new_view_as_pytorchs(op):
         ]
 
     assert program(minigrad) == program(torch)
+
+
+@pytest.mark.parametrize("shifts, dims", [(0, 0), (3, 1), ((2, 3), (0, 1)), (0, None), (6, None)])
+def test_a_roll_by_nothing_or_by_whole_turns_is_a_copy_as_pytorchs(shifts, dims):
+    """x.roll(0, 0) was x itself, so a write to the result changed x; PyTorch's is a copy."""
+
+    def program(lib):
+        x = lib.arange(6.0).reshape(2, 3)
+        y = x.roll(shifts, dims)
+        y[0, 0] = 100.0
+        return [y is x, x.tolist(), y.tolist(), x._version]
+
+    assert program(minigrad) == program(torch)
