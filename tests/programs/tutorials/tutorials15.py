@@ -1097,6 +1097,38 @@ def blitz_lenet_backward_with_random_gradient(torch, init):
     }
 
 
+def regression_head_with_shape_ops_that_change_nothing(torch, init):
+    """A student's regression loop with defensive reshapes: the head's (N,) output squeezed
+    again (`pred.squeeze(-1)`), the target `expand_as(pred)`, a roll by a whole turn used as
+    a "shift" of a window; retain_grad on the squeezed prediction, a write to the rolled copy
+    that must not reach the data, and the trained weights."""
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1), nn.Flatten(0)))
+    X = _randn(torch, (8, 3), 31)
+    y = _randn(torch, 8, 32)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    losses = []
+    for _step in range(5):
+        out = model(X)
+        pred = out.squeeze(-1)
+        pred.retain_grad()
+        target = y.expand_as(pred)
+        loss = nn.functional.mse_loss(pred, target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    window = X.roll(8, 0)
+    window[0, 0] = 100.0
+    return {
+        "losses": losses,
+        "pred": [pred is out, pred.is_leaf, pred.grad_fn.name(), pred.grad.tolist()],
+        "target": [target is y, target.grad_fn is None, target.requires_grad],
+        "window": [window is X, X[0, 0].item(), window[0, 0].item()],
+        "weights": [p.tolist() for p in model.parameters()],
+    }
+
+
 PROGRAMS = [
     cubic_fit_with_manual_gradients,
     cubic_fit_with_autograd_in_double,
@@ -1123,4 +1155,5 @@ PROGRAMS = [
     custom_image_dataset_with_one_hot_target_transform,
     blitz_tensor_basics_new_ones_and_out,
     blitz_lenet_backward_with_random_gradient,
+    regression_head_with_shape_ops_that_change_nothing,
 ]
