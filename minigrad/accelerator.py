@@ -25,6 +25,23 @@ def device_count() -> int:
     return cuda.device_count()
 
 
+def _require() -> None:
+    if not cuda.is_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+
+
+def current_device_index() -> int:
+    """The index of the GPU that work runs on; without one, PyTorch's RuntimeError."""
+    _require()
+    return cuda.current_device()
+
+
+def set_device_index(device) -> None:
+    """Make `device` (an int, 'cuda:N' or a device) the GPU that new work runs on."""
+    _require()
+    cuda.set_device(device)
+
+
 def synchronize(device=None) -> None:
     """Wait until the accelerator has finished the work queued so far."""
     cuda.synchronize(device)

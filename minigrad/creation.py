@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from minigrad import dtypes, layout, random
-from minigrad.backend import device_of, get_device, use
+from minigrad.backend import cpu, device_of, get_device, use
 from minigrad.ops._util import as_fill, check_fill, write_out
 from minigrad.tensor import Tensor, _host, _shape_args
 
@@ -137,7 +137,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         return data
     if isinstance(data, Tensor):
         return data.to(device=device or data.device, dtype=dtype or data.dtype)
-    if isinstance(data, np.ndarray) and device in (None, "cpu"):
+    if isinstance(data, np.ndarray) and (device is None or get_device(device) is cpu):
         return from_numpy(data if dtype is None else data.astype(dtypes.to_dtype(dtype).np))
     return tensor(data, dtype=dtype, device=device)
 

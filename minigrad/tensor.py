@@ -1287,13 +1287,13 @@ class Tensor:
 
     # shape (ops/shape.py)
     def expand(self, *sizes):
-        return shape_ops.expand(self, _shape_args(sizes))
+        return shape_ops.expand(self, _shape_args(sizes), new_view=True)
 
     def expand_as(self, other):
-        return shape_ops.expand(self, tuple(other.shape))
+        return shape_ops.expand(self, tuple(other.shape), new_view=True)
 
     def broadcast_to(self, shape):
-        return shape_ops.expand(self, tuple(shape))
+        return shape_ops.expand(self, tuple(shape), new_view=True)
 
     def reshape(self, *shape):
         return shape_ops.reshape(self, _shape_args(shape))

@@ -446,6 +446,34 @@ def test_pickled_and_copied_devices_are_the_interned_objects():
     assert pickle.loads(pickle.dumps(torch.device("cuda:1"))) == torch.device("cuda:1")
 
 
+def test_a_device_equals_devices_and_never_its_name_as_pytorchs():
+    """`if x.device == "cpu":` takes PyTorch's branch: a torch.device is never equal to a
+    string, only to a device (the same one, however it was spelled)."""
+
+    def program(lib):
+        cpu = lib.device("cpu")
+        cuda = lib.device("cuda", 0)
+        return [
+            cpu == "cpu",
+            cpu != "cpu",
+            "cpu" == cpu,  # noqa: SIM300 (the reflected comparison is tested)
+            cuda == lib.device("cuda:0"),
+            cuda == "cuda:0",
+            cpu == cuda,
+            cpu in ("cpu", None),
+            cpu in {lib.device("cpu")},
+            lib.ones(1).device == "cpu",
+            str(lib.ones(1).device) == "cpu",
+        ]
+
+    assert program(minigrad) == program(torch)
+    shared = np.zeros(2)
+    for device in ("cpu", minigrad.device("cpu"), "cpu:0"):  # from_numpy's memory, as PyTorch
+        minigrad.as_tensor(shared, device=device)[0] = 1.0
+        assert shared[0] == 1.0
+        shared[0] = 0.0
+
+
 def test_unique_and_bincount_match_torch():
     def program(lib):
         x = lib.tensor([[3, 1, 3], [2, 1, 1]])

@@ -179,3 +179,56 @@ def test_a_shape_changing_in_place_op_on_a_view_of_a_leaf_raises_as_pytorch(name
         (y * lib.arange(4.0).view(y.shape)).sum().backward()
         grads.append(x.grad.tolist())
     assert grads[0] == grads[1]
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: x.squeeze(),
+        lambda x: x.squeeze(0),
+        lambda x: x.squeeze((0, 1)),
+        lambda x: x.expand(2, 3),
+        lambda x: x.expand(-1, 3),
+        lambda x: x.expand_as(x),
+        lambda x: x.broadcast_to((2, 3)),
+        lambda x: x.unflatten(1, (3,)),
+    ],
+)
+def test_a_shape_op_that_changes_nothing_is_a_new_view_as_pytorchs(op):
+    """`out.squeeze(-1)` where out has no such dim, `x.expand_as(x)`: PyTorch returns a new
+    view with its own node, not x; minigrad once returned x itself, so the result was a leaf,
+    and retain_grad, requires_grad_ and in-place ops on it acted on x."""
+
+    def program(lib):
+        leaf = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        y = op(leaf)
+        y.retain_grad()
+        (y * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+        plain = lib.zeros(2, 3)
+        view = op(plain)
+        view[1, 2] = 7.0  # writes through
+        return [
+            y is leaf,
+            y.is_leaf,
+            y.grad_fn.name(),
+            y.grad.tolist(),
+            leaf.grad.tolist(),
+            view is plain,
+            plain.tolist(),
+            plain._version,
+        ]
+
+    assert program(minigrad) == program(torch)
+
+
+@pytest.mark.parametrize("shifts, dims", [(0, 0), (3, 1), ((2, 3), (0, 1)), (0, None), (6, None)])
+def test_a_roll_by_nothing_or_by_whole_turns_is_a_copy_as_pytorchs(shifts, dims):
+    """x.roll(0, 0) was x itself, so a write to the result changed x; PyTorch's is a copy."""
+
+    def program(lib):
+        x = lib.arange(6.0).reshape(2, 3)
+        y = x.roll(shifts, dims)
+        y[0, 0] = 100.0
+        return [y is x, x.tolist(), y.tolist(), x._version]
+
+    assert program(minigrad) == program(torch)

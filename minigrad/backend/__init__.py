@@ -46,16 +46,11 @@ class device:  # noqa: N801 - PyTorch's spelling: minigrad.device("cuda:0")
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except (RuntimeError, ValueError):
-                return False
-        return self is other
-
-    # NOTE: devices are interned and equal only to themselves (and their names): the
-    # identity hash, computed in C, as every compiled call hashes one in its cache key
+    # NOTE: devices are interned, so equal only to themselves, and never to their names:
+    # PyTorch's `torch.device("cpu") == "cpu"` is False, so `x.device == "cpu"` takes the
+    # same branch as there. The identity hash is computed in C, as every compiled call
+    # hashes one in its cache key.
+    __eq__ = object.__eq__
     __hash__ = object.__hash__
 
     def __enter__(self) -> device:

@@ -794,7 +794,9 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
         shift = shift % n if n else 0
         if shift:
             out = cat([narrow(out, d, n - shift, shift), narrow(out, d, 0, n - shift)], d)
-    return out
+    # a roll by nothing (or by whole turns) is still a copy in PyTorch: writes to it never
+    # reach the input
+    return input.clone() if out is input else out
 
 
 def _diagonal_index(rows: int, cols: int, offset: int, xp):

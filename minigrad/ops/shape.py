@@ -75,7 +75,10 @@ class Expand(Function):
         return sum_to(gy, ctx.shape), None
 
 
-def expand(x: Tensor, shape) -> Tensor:
+def expand(x: Tensor, shape, new_view: bool = False) -> Tensor:
+    """x broadcast to shape. x itself where it has that shape already (a backward's
+    gradient often has), or with new_view a new view, as the user's `x.expand` is in PyTorch
+    (its own node, ExpandBackward0, and a tensor of its own for in-place ops)."""
     shape = tuple(shape)
     lead = len(shape) - x.ndim
     if lead < 0:
@@ -90,7 +93,8 @@ def expand(x: Tensor, shape) -> Tensor:
         )
     shape = tuple(x.array.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
     if shape == x.array.shape:
-        return x
+        # a Reshape to the same shape: a plain writable view, not broadcast_to's read-only one
+        return _named(Reshape.apply(x, shape), x, "ExpandBackward0") if new_view else x
     return Expand.apply(x, shape)
 
 
@@ -438,7 +442,8 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
         dims = normalize_dims(dim, x.ndim, "squeeze")
         shape = tuple(s for i, s in enumerate(x.array.shape) if not (i in dims and s == 1))
     version = 0 if dim is None else 1 if isinstance(dim, int) else 2  # PyTorch's overloads
-    return _named(reshape_if_needed(x, shape), x, f"SqueezeBackward{version}")
+    # a new view even where no dim is squeezed, as PyTorch's (`out.squeeze(-1)` is not out)
+    return _named(Reshape.apply(x, shape), x, f"SqueezeBackward{version}")
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
@@ -469,7 +474,7 @@ def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
     _at_least_1d("unflatten", x)
     shape = x.array.shape
     inner = _infer_shape(sizes, shape[d], "unflatten")
-    return reshape_if_needed(x, shape[:d] + inner + shape[d + 1 :])
+    return Reshape.apply(x, shape[:d] + inner + shape[d + 1 :])  # a new view, as PyTorch's
 
 
 def _named(y: Tensor, x: Tensor | None, name: str) -> Tensor:

@@ -60,17 +60,17 @@ def test_training_on_simulated_cuda_matches_cpu(fake_cuda, name):
     on_gpu = copy.deepcopy(model)
     cpu_model, _, cpu_loss = _train(model, "cpu", OPTIMIZERS[name])
     gpu_model, opt, gpu_loss = _train(on_gpu, "cuda", OPTIMIZERS[name])
-    assert gpu_loss.device == "cuda:0"
+    assert str(gpu_loss.device) == "cuda:0"
     np.testing.assert_allclose(gpu_loss.item(), cpu_loss.item(), rtol=1e-5)
     for (key, p), (_, q) in zip(cpu_model.state_dict().items(), gpu_model.state_dict().items()):
-        assert q.device == "cuda:0", key
+        assert str(q.device) == "cuda:0", key
         np.testing.assert_allclose(q.cpu().numpy(), p.numpy(), rtol=1e-4, atol=1e-6)
     for p in gpu_model.parameters():
-        assert p.grad.device == "cuda:0"
+        assert str(p.grad.device) == "cuda:0"
         for key, value in opt.state[p].items():
             # the step count is a CPU scalar tensor, as in PyTorch; moments follow the params
             if isinstance(value, minigrad.Tensor) and key != "step":
-                assert value.device == "cuda:0", key
+                assert str(value.device) == "cuda:0", key
 
 
 def test_module_moves_back_and_forth(fake_cuda):
@@ -106,8 +106,8 @@ def test_a_compiled_step_on_simulated_cuda_matches_cpu(fake_cuda):
 
     cpu_model, cpu_loss = train("cpu")
     gpu_model, gpu_loss = train("cuda")
-    assert gpu_loss.device == "cuda:0"
+    assert str(gpu_loss.device) == "cuda:0"
     np.testing.assert_allclose(gpu_loss.item(), cpu_loss.item(), rtol=1e-5)
     for p, q in zip(cpu_model.parameters(), gpu_model.parameters()):
-        assert q.device == "cuda:0" and q.grad.device == "cuda:0"
+        assert str(q.device) == "cuda:0" and str(q.grad.device) == "cuda:0"
         np.testing.assert_allclose(q.cpu().detach().numpy(), p.detach().numpy(), rtol=1e-5)

@@ -70,7 +70,15 @@ def test_accelerator_answers_through_cuda():
     if not minigrad.cuda.is_available():
         assert minigrad.accelerator.is_available() is False
         assert minigrad.accelerator.current_accelerator() is None
+        for ask in (
+            minigrad.accelerator.current_device_index,
+            lambda: minigrad.accelerator.set_device_index(0),
+        ):  # PyTorch's error, without an accelerator
+            with pytest.raises(RuntimeError, match="^Cannot access accelerator device when none"):
+                ask()
     with simulated_gpu():
         assert minigrad.accelerator.is_available()
         assert minigrad.accelerator.current_accelerator().type == "cuda"
         assert minigrad.accelerator.device_count() == 1
+        minigrad.accelerator.set_device_index("cuda:0")
+        assert minigrad.accelerator.current_device_index() == 0

@@ -26,6 +26,7 @@ import tutorials11
 import tutorials12
 import tutorials13
 import tutorials14
+import tutorials15
 import user_programs
 
 import minigrad
@@ -52,6 +53,7 @@ PROGRAMS = [
     + tutorials12.PROGRAMS
     + tutorials13.PROGRAMS
     + tutorials14.PROGRAMS
+    + tutorials15.PROGRAMS
 ]
 
 
