@@ -19,6 +19,7 @@ from minigrad.ops._util import (
     common_arrays,
     kernel_type,
     quiet,
+    require_tensors,
     result_dtype,
     tensor_arg,
 )
@@ -147,6 +148,7 @@ class LogicalAnd(NoGrad):
 
 
 def logical_and(input, other):
+    require_tensors("logical_and", input, other)
     return _no_grad_binary(LogicalAnd, input, other)
 
 
@@ -155,6 +157,7 @@ class LogicalOr(NoGrad):
 
 
 def logical_or(input, other):
+    require_tensors("logical_or", input, other)
     return _no_grad_binary(LogicalOr, input, other)
 
 
@@ -163,6 +166,7 @@ class LogicalXor(NoGrad):
 
 
 def logical_xor(input, other):
+    require_tensors("logical_xor", input, other)
     return _no_grad_binary(LogicalXor, input, other)
 
 
@@ -232,7 +236,8 @@ class BitwiseLeftShift(NoGrad):
         x, s = (cast_to(xp.asarray(array_of(v)), dtype) for v in (a, b))
         inside = (s >= 0) & (s < dtype.itemsize * 8)
         shifted = getattr(xp, type(ctx).shift)(x, xp.where(inside, s, 0))
-        beyond = (x < 0).astype(dtype) * -1 if type(ctx).shift == "right_shift" else 0
+        # negated, not times -1: NumPy refuses the Python int -1 for an unsigned x
+        beyond = -(x < 0).astype(dtype) if type(ctx).shift == "right_shift" else 0
         return xp.where(inside, shifted, beyond).astype(dtype, copy=False)
 
 

@@ -129,11 +129,6 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         array = x.array
-        if array.dtype.kind != "f":
-            raise RuntimeError(
-                f"mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {kernel_type(array.dtype)[1:-1]}"
-            )
         ctx.shape, ctx.dims = array.shape, dims
         ctx.count = builtins.max(1, _count(array.shape, dims))
         if array.size == 0:  # the mean of nothing is nan, silently, as in PyTorch
@@ -158,6 +153,12 @@ def _count(shape, dims) -> int:
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if dtype is not None:
         input = input.to(dtype=dtype)
+    # the dtype is checked before the dims, as PyTorch's (an int 0-d x.mean(-2) names the dtype)
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {kernel_type(input.array.dtype)[1:-1]}"
+        )
     y = Mean.apply(input, normalize_dims(_all_if_empty(dim), input.ndim, "mean"), keepdim)
     return y if out is None else write_out("mean", y, out)
 
@@ -332,9 +333,8 @@ def amin(input, dim=(), keepdim=False):
 
 def aminmax(input, *, dim=None, keepdim=False):
     """(min, max) over dim (or all elements), as `torch.return_types.aminmax`."""
-    if input.array.size == 0:
-        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension")
     dims = normalize_dims(dim, input.ndim, "aminmax")
+    _nonempty(input, dims, "aminmax", dim is None)
     return RETURN_TYPES["aminmax"](
         MaxMin.apply(input, dims, keepdim, False), MaxMin.apply(input, dims, keepdim, True)
     )
@@ -892,7 +892,8 @@ class LogSumExp(Function):
 
 
 def logsumexp(input, dim, keepdim=False):
-    return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
+    dims = normalize_dims(_all_if_empty(dim), input.ndim, "logsumexp")
+    return LogSumExp.apply(input, dims, keepdim)
 
 
 class LogCumSumExp(Function):

@@ -16,6 +16,7 @@ from minigrad.ops._util import (
     broadcast_error,
     cast_to,
     quiet,
+    require_tensors,
     result_dtype,
     shape_of,
     tensor_arg,
@@ -174,19 +175,8 @@ class GradientShare(NoGrad):
         return share
 
 
-def _both_tensors(op: str, input, other) -> None:
-    """PyTorch's TypeError for a number where a binary op takes only tensors (clamp takes
-    numbers; maximum and minimum do not)."""
-    for k, (name, value) in enumerate((("input", input), ("other", other))):
-        if not isinstance(value, Tensor):
-            raise TypeError(
-                f"{op}(): argument '{name}' (position {k + 1}) must be Tensor, not "
-                f"{type(value).__name__}"
-            )
-
-
 def maximum(input, other):
-    _both_tensors("maximum", input, other)
+    require_tensors("maximum", input, other)
     return Maximum.apply(input, other)
 
 
@@ -197,7 +187,7 @@ class Minimum(Maximum):
 
 
 def minimum(input, other):
-    _both_tensors("minimum", input, other)
+    require_tensors("minimum", input, other)
     return Minimum.apply(input, other)
 
 
@@ -206,7 +196,7 @@ def minimum(input, other):
 def fmax(input, other):
     from minigrad.ops.nograd import isnan
 
-    _both_tensors("fmax", input, other)
+    require_tensors("fmax", input, other)
 
     return where((input >= other) | isnan(other), input, other)
 
@@ -214,7 +204,7 @@ def fmax(input, other):
 def fmin(input, other):
     from minigrad.ops.nograd import isnan
 
-    _both_tensors("fmin", input, other)
+    require_tensors("fmin", input, other)
 
     return where((input <= other) | isnan(other), input, other)
 

@@ -1,0 +1,384 @@
+"""Differential checks against PyTorch, the third sweep: reductions with dim tuples, negative
+dims and keepdim over 0-d and empty tensors, and the dtypes they return for integer and bool
+inputs; creation functions; type promotion of Python scalars and 0-d tensors through
+arithmetic, bitwise and comparison ops; clamp with tensor bounds; the type rules of in-place
+ops; and torch.result_type, can_cast and promote_types. Each case runs the same code under
+both libraries (`t` is the library) and compares values, dtype and shape, or the exception
+type (helpers.assert_same_as_torch).
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import assert_same_as_torch
+
+import minigrad
+
+# -- reductions over 0-d, empty and integer tensors ----------------------------------------
+REDUCTIONS = [
+    "x.sum((0, -1))",
+    "x.sum((-1, 0), keepdim=True)",
+    "x.sum(())",
+    "x.mean((-2,), keepdim=True)",
+    "x.prod(-1, keepdim=True)",
+    "x.amax((0, 1))",
+    "x.amin((), keepdim=True)",
+    "x.amax(-3)",
+    "x.max(-1)",
+    "x.max(-1, keepdim=True)",
+    "x.min(0, keepdim=True)",
+    "x.max(dim=1)",
+    "x.argmax()",
+    "x.argmax(-1, keepdim=True)",
+    "x.argmin(0)",
+    "x.logsumexp((0, -1), keepdim=True)",
+    "x.logsumexp((), keepdim=True)",
+    "x.std(-1, correction=0)",
+    "x.var((0, 1), correction=2, keepdim=True)",
+    "x.var(correction=0)",
+    "x.std(0, unbiased=True)",
+    "x.nansum((0, -1))",
+    "x.nanmean(-1, keepdim=True)",
+    "x.all((0, 1))",
+    "x.any(-1, keepdim=True)",
+    "x.all()",
+    "x.count_nonzero((0, -1))",
+    "x.count_nonzero()",
+    "x.cumsum(-1)",
+    "x.cumprod(0)",
+    "x.cummax(-1)",
+    "x.cummin(0)",
+    "x.diff()",
+    "x.diff(dim=0)",
+    "x.diff(n=2, dim=-1)",
+    "x.diff(n=0)",
+    "x.sum(dim=(0, 0))",
+    "x.sum(2)",
+    "x.mean(dtype=t.float64)",
+    "x.sum(dtype=t.int32)",
+]
+INPUTS = {
+    "0-d float": "x = t.tensor(3.5)",
+    "0-d int": "x = t.tensor(3)",
+    "0-d bool": "x = t.tensor(True)",
+    "empty float": "x = t.zeros(0, 3)",
+    "empty int": "x = t.zeros(3, 0, dtype=t.int64)",
+    "int": "x = t.tensor([[1, -2, 3], [4, 0, -6]])",
+    "int32": "x = t.tensor([[1, -2, 3], [4, 0, -6]], dtype=t.int32)",
+    "uint8": "x = t.tensor([[1, 2, 250], [4, 0, 6]], dtype=t.uint8)",
+    "bool": "x = t.tensor([[True, False, True], [True, True, False]])",
+    "float with nan": "x = t.tensor([[1.0, float('nan'), 3.0], [4.0, 5.0, -1.0]])",
+}
+
+
+@pytest.mark.parametrize("call", REDUCTIONS)
+@pytest.mark.parametrize("x", list(INPUTS))
+def test_reductions_as_pytorch(x, call):
+    assert_same_as_torch(f"{INPUTS[x]}\nout = {call}")
+
+
+FUNCTIONAL_REDUCTIONS = [
+    "t.sum(x, (0, -1))",
+    "t.max(x, -1)",
+    "t.max(x)",
+    "t.min(x, 0, True)",
+    "t.std(x, 0, correction=0)",
+    "t.var_mean(x, -1, correction=0)",
+    "t.std_mean(x, keepdim=True)",
+    "t.cumsum(x, 0, dtype=t.float64)",
+    "t.cummax(x, 0)",
+    "t.diff(x, prepend=t.zeros(2, 1), append=t.ones(2, 2))",
+    "t.diff(x, dim=0, prepend=t.zeros(1, 3))",
+    "t.logsumexp(x, -1)",
+    "t.nanmean(x)",
+    "t.aminmax(x)",
+    "t.aminmax(x, dim=-1, keepdim=True)",
+    "t.all(x, dim=(0, 1))",
+    "t.prod(x, 1, dtype=t.float64)",
+]
+
+
+@pytest.mark.parametrize("call", FUNCTIONAL_REDUCTIONS)
+@pytest.mark.parametrize("x", ["float with nan", "int", "empty float", "0-d float"])
+def test_functional_reductions_as_pytorch(x, call):
+    assert_same_as_torch(f"{INPUTS[x]}\nout = {call}")
+
+
+# -- creation ------------------------------------------------------------------------------
+CREATION = [
+    "t.arange(0, 1, 0.1)",
+    "t.arange(1, 2.5, 0.5)",
+    "t.arange(10, 0, -3)",
+    "t.arange(0.5)",
+    "t.arange(0, 5, dtype=t.float64)",
+    "t.arange(0, 1, 0.3, dtype=t.int64)",
+    "t.arange(2, 2)",
+    "t.arange(3, 1)",
+    "t.arange(0, 1, 0)",
+    "t.arange(t.tensor(2.0), 5)",
+    "t.arange(True, 3)",
+    "t.arange(-1.5, 1.5, 0.5, dtype=t.int32)",
+    "t.arange(-1.5, 1.5, 0.5, dtype=t.uint8)",
+    "t.arange(0.5, 3, 1.5, dtype=t.int64), t.arange(0.5, 3, 1.5, dtype=t.int16)",
+    "t.arange(-0.5, 2.5, 1, dtype=t.int64), t.arange(-0.5, 2.5, 1, dtype=t.int32)",
+    "t.arange(3, -0.5, -1.5, dtype=t.int64), t.arange(3, -0.5, -1.5, dtype=t.int8)",
+    "t.arange(-2.5, dtype=t.int64)",
+    "t.arange(0, 1, 0.0, dtype=t.int32)",
+    "t.arange(2, dtype=t.bool)",
+    "t.linspace(0, 10, 5)",
+    "t.linspace(0, 1, 1)",
+    "t.linspace(0, 1, 0)",
+    "t.linspace(3, -3, 4, dtype=t.int64)",
+    "t.linspace(0, 1, -1)",
+    "t.linspace(t.tensor(0.0), t.tensor(2.0), 3)",
+    "t.linspace(0, 1, 3, dtype=t.float64)",
+    "t.logspace(0, 3, 4, base=2)",
+    "t.logspace(0, 2, 3, dtype=t.int64)",
+    "t.logspace(-1, 1, 3, base=10.0, dtype=t.float64)",
+    "t.full((2, 2), 3)",
+    "t.full((2,), True)",
+    "t.full((2,), 1.5, dtype=t.int32)",
+    "t.full((), 2.5)",
+    "t.zeros_like(t.ones(2, dtype=t.int32))",
+    "t.zeros_like(t.ones(2), dtype=t.int64)",
+    "t.ones_like(t.ones(2, dtype=t.bool), dtype=t.float64)",
+    "t.full_like(t.ones(2, dtype=t.int64), 2.9)",
+    "t.full_like(t.ones(2), 7, dtype=t.int32)",
+    "t.empty_like(t.ones(2, 3, dtype=t.int32)).shape, t.empty_like(t.ones(2, 3)).dtype",
+    "t.empty_like(t.ones(2), dtype=t.float64).dtype",
+    "t.eye(3)",
+    "t.eye(2, 4)",
+    "t.eye(0)",
+    "t.eye(3, dtype=t.int64)",
+    "t.eye(3, 0)",
+    "t.eye(-1)",
+    "t.tril(t.ones(3, 4), 1)",
+    "t.tril(t.ones(3, 4), -1)",
+    "t.triu(t.ones(3, 4), 2)",
+    "t.triu(t.ones(3, 4), -5)",
+    "t.tril(t.ones(2, 3, 3, dtype=t.int64), diagonal=0)",
+    "t.triu(t.ones(4), 1)",
+    "t.tril(t.ones(0, 3))",
+    "t.ones(3, 3).tril_(1)",
+    "t.ones(3, 3).triu(diagonal=-1)",
+    "t.tril(t.tensor([[True, True], [True, True]]))",
+    "t.zeros(2, 3, dtype=t.bool)",
+    "t.ones((2, 0))",
+    "t.zeros(-1)",
+    "t.tensor([1, 2.5]), t.tensor([True, 1]), t.tensor([])",
+    "t.tensor(2).logsumexp(()), t.zeros(0, 3).logsumexp(())",
+]
+
+
+@pytest.mark.parametrize("call", CREATION)
+def test_creation_as_pytorch(call):
+    assert_same_as_torch(f"out = {call}")
+
+
+# -- type promotion of Python scalars and 0-d tensors --------------------------------------
+BINARY = [
+    "t.add(a, b)",
+    "t.mul(a, b)",
+    "t.sub(a, b)",
+    "t.div(a, b)",
+    "t.div(a, b, rounding_mode='floor')",
+    "t.div(a, b, rounding_mode='trunc')",
+    "t.floor_divide(a, b)",
+    "t.remainder(a, b)",
+    "t.fmod(a, b)",
+    "t.pow(a, b)",
+    "t.bitwise_and(a, b)",
+    "t.bitwise_or(a, b)",
+    "t.bitwise_xor(a, b)",
+    "t.bitwise_left_shift(a, b)",
+    "t.bitwise_right_shift(a, b)",
+    "t.eq(a, b)",
+    "t.lt(a, b)",
+    "t.ge(a, b)",
+    "t.maximum(a, b) if isinstance(b, t.Tensor) else None",
+    "a + b, b + a",
+    "a * b, b * a",
+    "a / b, b / a",
+    "a // b, b // a",
+    "a % b, b % a",
+    "a ** b, b ** a",
+    "a & b, b & a",
+    "a | b, a ^ b",
+    "a << b, a >> b",
+    "a == b, b < a, a != b",
+]
+OPERANDS = {
+    "int and float scalar": "a = t.tensor([5, -7, 0])\nb = 2.5",
+    "int and int scalar": "a = t.tensor([5, -7, 0])\nb = -3",
+    "int and bool scalar": "a = t.tensor([5, -7, 0])\nb = True",
+    "int32 and int scalar": "a = t.tensor([5, -7, 0], dtype=t.int32)\nb = 2",
+    "uint8 and negative int": "a = t.tensor([5, 7, 0], dtype=t.uint8)\nb = -2",
+    "uint8 and 0-d int64": "a = t.tensor([5, 7, 0], dtype=t.uint8)\nb = t.tensor(3)",
+    "int32 and 0-d float64": "a = t.tensor([5, -7, 0], dtype=t.int32)\nb = t.tensor(2.0, "
+    "dtype=t.float64)",
+    "float32 and 0-d float64": "a = t.tensor([1.5, -2.0])\nb = t.tensor(2.0, dtype=t.float64)",
+    "float16 and float scalar": "a = t.tensor([1.5, -2.0], dtype=t.float16)\nb = 3.0",
+    "float16 and 0-d int": "a = t.tensor([1.5, -2.0], dtype=t.float16)\nb = t.tensor(3)",
+    "bool and bool": "a = t.tensor([True, False])\nb = t.tensor([True, True])",
+    "bool and int scalar": "a = t.tensor([True, False])\nb = 3",
+    "bool and float scalar": "a = t.tensor([True, False])\nb = 0.5",
+    "0-d int and 0-d float": "a = t.tensor(7)\nb = t.tensor(2.0)",
+    "int and 0-d bool": "a = t.tensor([4, -3])\nb = t.tensor(True)",
+    "int and negative int exponent": "a = t.tensor([2, -1, 1])\nb = -2",
+    "int and int with zero": "a = t.tensor([5, -7])\nb = t.tensor([0, 0])",
+    "float and zero": "a = t.tensor([5.0, -7.0, 0.0])\nb = 0",
+}
+
+
+@pytest.mark.parametrize("call", BINARY)
+@pytest.mark.parametrize("operands", list(OPERANDS))
+def test_promotion_as_pytorch(operands, call):
+    assert_same_as_torch(f"{OPERANDS[operands]}\nout = {call}")
+
+
+OTHER = {
+    "pow of an int tensor to a negative int tensor": "out = t.tensor([2, 3]) ** t.tensor([-1, 2])",
+    "pow of an int to a negative int tensor": "out = 2 ** t.tensor([-1, 2])",
+    "pow of an int tensor to a float": "out = t.tensor([4, 9]) ** 0.5",
+    "pow of a bool tensor": "out = t.tensor([True, False]) ** 2",
+    "float pow of an int": "out = t.float_power(t.tensor([2, 3]), -1)",
+    "div of ints is float": "out = t.tensor([7, -7]) / t.tensor([2, 2])",
+    "true_divide": "out = t.true_divide(t.tensor([7]), 2)",
+    "div with a bogus rounding mode": "out = t.div(t.tensor([7]), 2, rounding_mode='round')",
+    "floor division of a bool": "out = t.tensor([True]) // t.tensor([True])",
+    "remainder by a negative float": "out = t.remainder(t.tensor([5.0, -5.0]), -3.0)",
+    "fmod of ints by zero": "out = t.fmod(t.tensor([5]), 0)",
+    "remainder of ints by zero": "out = t.remainder(t.tensor([5]), t.tensor([0]))",
+    "floor division of ints by zero": "out = t.tensor([5]) // 0",
+    "bitwise of a float": "out = t.tensor([1.0]) & 1",
+    "bitwise not": "out = ~t.tensor([1, -2]), ~t.tensor([True, False]), t.bitwise_not("
+    "t.tensor([0], dtype=t.uint8))",
+    "bitwise not of a float": "out = ~t.tensor([1.0])",
+    "shift by a negative": "out = t.tensor([8]) >> -1",
+    "scalar on the left of a comparison": "out = 1 < t.tensor([0, 2]), 1.5 == t.tensor([1.5])",
+    "logical ops": "out = t.logical_and(t.tensor([1, 0]), t.tensor([2.0, 3.0])), "
+    "t.logical_xor(t.tensor([1, 0]), 1)",
+    "clamp with tensor bounds": "x = t.arange(6.0)\nout = t.clamp(x, t.tensor([1.0]), "
+    "t.full((6,), 4.0))",
+    "clamp int with tensor bounds": "x = t.arange(6)\nout = x.clamp(min=t.tensor(2), "
+    "max=t.tensor([3, 3, 3, 3, 3, 3]))",
+    "clamp int with a float tensor bound": "out = t.arange(6).clamp(t.tensor(2.5))",
+    "clamp int with a float bound": "out = t.arange(6).clamp(2.5)",
+    "clamp int with a float max": "out = t.arange(6).clamp(max=2.5)",
+    "clamp with min above max": "out = t.arange(6.0).clamp(4, 2), t.arange(6.0).clamp("
+    "t.tensor(4.0), t.tensor(2.0))",
+    "clamp with only a tensor max": "out = t.arange(4.0).clamp(max=t.tensor([0.0, 1, 1, 9]))",
+    "clamp with no bounds": "out = t.arange(3.0).clamp()",
+    "clamp with a broadcasting bound": "out = t.zeros(2, 3).clamp(t.tensor([[1.0], [2.0]]))",
+    "clamp with a bound that grows the shape": "out = t.zeros(3).clamp(t.ones(2, 3))",
+    "clamp_ with tensor bounds": "x = t.arange(4.0)\nx.clamp_(t.tensor(1.0), t.tensor(2.0))\n"
+    "out = x",
+    "clamp_ of an int with a float tensor": "x = t.arange(4)\nx.clamp_(t.tensor(1.5))\nout = x",
+    "clip with tensors": "out = t.clip(t.arange(4.0), t.tensor(1.0), t.tensor(2.0))",
+    "clamp_min with a tensor": "out = t.arange(4.0).clamp_min(t.tensor(2.0))",
+    "clamp of bool": "out = t.tensor([True, False]).clamp(0, 1)",
+    "nan in clamp": "out = t.tensor([float('nan'), 1.0]).clamp(0, 0.5), t.tensor([1.0]).clamp("
+    "float('nan'))",
+}
+
+
+@pytest.mark.parametrize("name", list(OTHER))
+def test_other_calls_as_pytorch(name):
+    assert_same_as_torch(OTHER[name])
+
+
+# -- in-place type rules -------------------------------------------------------------------
+INPLACE = [
+    "x += 1.5",
+    "x += t.tensor(1.5)",
+    "x += t.tensor([1.5, 2.5])",
+    "x *= 2",
+    "x *= t.tensor(2, dtype=t.int64)",
+    "x /= 2",
+    "x //= 2",
+    "x %= 2",
+    "x **= 2",
+    "x -= True",
+    "x &= 1",
+    "x |= t.tensor([True, False])",
+    "x <<= 1",
+    "x.add_(1.5)",
+    "x.add_(t.tensor([1, 2]), alpha=2)",
+    "x.mul_(0.5)",
+    "x.div_(2)",
+    "x.div_(2, rounding_mode='floor')",
+    "x.sub_(t.tensor(1.0, dtype=t.float64))",
+    "x.pow_(2.0)",
+    "x.remainder_(2)",
+    "x.fmod_(2.5)",
+    "x.floor_divide_(2)",
+    "x.clamp_(0.5, 1.5)",
+    "x.copy_(t.tensor([1.7, -2.7]))",
+    "x.lerp_(t.ones(2), 0.5)",
+    "x.bitwise_and_(t.tensor([1, 1]))",
+    "x.logical_not_()",
+    "x.neg_()",
+    "x.abs_()",
+    "x.sqrt_()",
+    "x.zero_()",
+    "x.fill_(2.5)",
+    "x += t.zeros(2, 2)",
+]
+INPLACE_TARGETS = {
+    "int64": "x = t.tensor([3, 4])",
+    "uint8": "x = t.tensor([3, 4], dtype=t.uint8)",
+    "bool": "x = t.tensor([True, False])",
+    "float32": "x = t.tensor([3.0, 4.0])",
+    "float16": "x = t.tensor([3.0, 4.0], dtype=t.float16)",
+}
+
+
+@pytest.mark.parametrize("op", INPLACE)
+@pytest.mark.parametrize("x", list(INPLACE_TARGETS))
+def test_inplace_type_rules_as_pytorch(x, op):
+    assert_same_as_torch(f"{INPLACE_TARGETS[x]}\n{op}\nout = x")
+
+
+# -- result_type, can_cast, promote_types --------------------------------------------------
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+
+
+@pytest.mark.parametrize("a", DTYPES)
+def test_promote_types_and_can_cast_as_pytorch(a):
+    for b in DTYPES:
+        assert_same_as_torch(f"out = t.promote_types(t.{a}, t.{b}), t.can_cast(t.{a}, t.{b})")
+
+
+RESULT_TYPE = [
+    "t.result_type(t.tensor([1]), 1.5)",
+    "t.result_type(t.tensor([1], dtype=t.uint8), -1)",
+    "t.result_type(t.tensor([1], dtype=t.int8), t.tensor(1000))",
+    "t.result_type(t.tensor([1.0], dtype=t.float16), t.tensor(1.0, dtype=t.float64))",
+    "t.result_type(t.tensor(1), t.tensor(1.0))",
+    "t.result_type(t.tensor([True]), True)",
+    "t.result_type(t.tensor([True]), 2)",
+    "t.result_type(2, 3.0)",
+    "t.result_type(2, True)",
+    "t.result_type(t.tensor(1, dtype=t.int32), t.tensor(1, dtype=t.uint8))",
+    "t.result_type(t.tensor([1], dtype=t.int32), t.tensor(1, dtype=t.int64))",
+    "t.result_type(t.tensor([1], dtype=t.int32), t.tensor(1.0, dtype=t.float64))",
+    "t.result_type(1.0, t.tensor([1], dtype=t.int16))",
+    "t.result_type('a', 1)",
+    "t.result_type(t.tensor([1]), None)",
+    "t.can_cast(t.int64, t.bool)",
+    "t.can_cast(t.bool, t.uint8)",
+    "t.can_cast(1, t.int64)",
+    "t.promote_types(t.float32, 'float64')",
+]
+
+
+@pytest.mark.parametrize("call", RESULT_TYPE)
+def test_result_type_as_pytorch(call):
+    assert_same_as_torch(f"out = {call}")
+
+
+@pytest.mark.parametrize("operand", [1j, "a", None])
+def test_result_type_of_a_non_real_operand_raises_naming_the_op(operand):
+    # minigrad has no complex dtypes: a complex scalar raises rather than promote as a float
+    with pytest.raises(TypeError, match=r"result_type\(\): expected a Tensor or a Python number"):
+        minigrad.result_type(minigrad.tensor([1.0]), operand)
