@@ -56,6 +56,19 @@ REDUCTIONS = [
     "x.sum(2)",
     "x.mean(dtype=t.float64)",
     "x.sum(dtype=t.int32)",
+    "x.sum(None, keepdim=True)",
+    "x.nansum(dtype=t.float64)",
+    "x.max()",
+    "x.min(-1)[1]",
+    "x.amax(-1, keepdim=True)",
+    "x.cumsum(0, dtype=t.int32)",
+    "x.cumprod(-1, dtype=t.int8)",
+    "x.prod(dtype=t.int8), x.prod(0, dtype=t.bool)",
+    "x.cumsum(0, dtype=t.bool)",
+    "x.cumsum(-1, dtype=t.float16)",
+    "x.count_nonzero(-1)",
+    "x.any((), keepdim=True)",
+    "x.std(correction=5)",
 ]
 INPUTS = {
     "0-d float": "x = t.tensor(3.5)",
@@ -167,6 +180,21 @@ CREATION = [
     "t.zeros(-1)",
     "t.tensor([1, 2.5]), t.tensor([True, 1]), t.tensor([])",
     "t.tensor(2).logsumexp(()), t.zeros(0, 3).logsumexp(())",
+    "t.eye(2.0)",
+    "t.eye(2, dtype=t.bool)",
+    "t.tril(t.ones(3, 3), 10), t.triu(t.ones(3, 3), -10), t.triu(t.ones(3, 3), 10)",
+    "t.tril(t.ones(3, 3), diagonal=t.tensor(1))",
+    "t.linspace(-5, 5, 4, dtype=t.int32), t.linspace(5, 0, 3, dtype=t.uint8)",
+    "t.linspace(0, 1, 2.0)",
+    "t.logspace(0, 1, 3, base=-2)",
+    "t.logspace(2, 0, 3, base=0.5, dtype=t.float64)",
+    "t.full((2,), 3, dtype=t.bool), t.full((2,), 0.0, dtype=t.bool)",
+    "t.full((2, 3), t.tensor(1.5))",
+    "t.full([2], 7).dtype, t.full([2], 7.0).dtype, t.full([2], False).dtype",
+    "t.zeros_like(t.ones(2, 3), dtype=t.bool), t.ones_like(t.tensor(3))",
+    "t.full_like(t.ones(2, dtype=t.uint8), 255), t.full_like(t.ones(2, dtype=t.bool), 2)",
+    "t.arange(5)[t.arange(5) > 2].dtype, t.arange(5.0, dtype=t.float16)",
+    "t.arange(1e20, 1e20 + 1)",
 ]
 
 
@@ -279,6 +307,36 @@ OTHER = {
     "clamp of bool": "out = t.tensor([True, False]).clamp(0, 1)",
     "nan in clamp": "out = t.tensor([float('nan'), 1.0]).clamp(0, 0.5), t.tensor([1.0]).clamp("
     "float('nan'))",
+    "where with two scalars": "out = t.where(t.tensor([True, False]), 1, 2.5), t.where("
+    "t.tensor([True, False]), 1, 2)",
+    "where of an int tensor and a float scalar": "out = t.where(t.tensor([True, False]), "
+    "t.tensor([1, 2]), 0.5)",
+    "where of a float16 tensor and a 0-d float64": "out = t.where(t.tensor([True, False]), "
+    "t.tensor([1.0, 2.0], dtype=t.float16), t.tensor(0.5, dtype=t.float64))",
+    "add with alpha of a float into ints": "out = t.add(t.tensor([1, 2]), t.tensor([1, 1]), "
+    "alpha=0.5)",
+    "add with an int alpha": "out = t.add(t.tensor([1, 2]), 3, alpha=2), t.sub(t.tensor([1.0])"
+    ", 2, alpha=3)",
+    "number first in add": "out = t.add(2, t.tensor([1]))",
+    "number first in mul": "out = t.mul(2.5, t.tensor([1]))",
+    "rsub of a number": "out = 3 - t.tensor([1, 2]), 3.5 - t.tensor([1, 2])",
+    "max of two tensors": "out = t.max(t.tensor([1, 5]), t.tensor([3.0, 2.0])), t.min("
+    "t.tensor([1, 5]), t.tensor([3, 2], dtype=t.int32))",
+    "max of a tensor and a number": "out = t.max(t.tensor([1, 5]), 3)",
+    "max with dim and a tensor": "out = t.tensor([[1, 5], [6, 0]]).max(t.tensor(1))",
+    "int floor division by a negative float": "out = t.tensor([7, -7]) // -2.0",
+    "int remainder by a float": "out = t.tensor([7, -7]) % 2.5, t.fmod(t.tensor([7, -7]), 2.5)",
+    "int pow of a 0-d negative int": "out = t.tensor([2, 3]) ** t.tensor(-1)",
+    "0-d int pow of a negative int": "out = t.tensor(2) ** -1",
+    "zero to a negative int power": "out = t.tensor([0, 1]) ** -1",
+    "float pow of ints": "out = t.pow(2.5, t.tensor([1, 2])), t.pow(2, t.tensor([1.0, 2.0]))",
+    "div of a uint8 by a negative int": "out = t.tensor([200], dtype=t.uint8) / -2, "
+    "t.tensor([200], dtype=t.uint8) // -2",
+    "bool arithmetic": "out = t.tensor([True]) + t.tensor([True]), t.tensor([True]) * True",
+    "bool subtraction": "out = t.tensor([True]) - t.tensor([True])",
+    "bool negation": "out = -t.tensor([True])",
+    "comparison of uint8 with a negative int": "out = t.tensor([0, 200], dtype=t.uint8) > -1",
+    "comparison of an int with a large float": "out = t.tensor([2**62]) < 2.0**62 + 1",
 }
 
 

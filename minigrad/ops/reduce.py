@@ -202,11 +202,17 @@ def _product_of_others(x: Tensor, dims: tuple) -> Tensor:
     return others.permute(*inverse)
 
 
+def _in_asked_dtype(y, dtype):
+    """A product or cumulative sum, which accumulates integers in int64, back in the dtype= its
+    caller asked for: PyTorch accumulates in that dtype (int8 products wrap)."""
+    return y if dtype is None or y.dtype == dtypes.to_dtype(dtype) else y.to(dtype=dtype)
+
+
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype=dtype)
     dims = normalize_dims(dim, input.ndim, "prod") if dim is not None else tuple(range(input.ndim))
-    return Prod.apply(input, dims, keepdim)
+    return _in_asked_dtype(Prod.apply(input, dims, keepdim), dtype)
 
 
 class MaxMin(Function):
@@ -705,6 +711,15 @@ def dist(input, other, p=2):
     return norm(input - other, p)
 
 
+def _running_dtype(op: str, input, dtype):
+    """The dtype= of cumsum or cumprod: PyTorch has no running sum or product in bool (its
+    kernel is not reached for a 0-d or an empty input, which are only cast)."""
+    dtype = dtypes.to_dtype(dtype)
+    if dtype is dtypes.bool_ and input.ndim > 0 and input.array.size > 0:
+        raise NotImplementedError(f"{op}: \"{op}_out_cpu\" not implemented for 'Bool'")
+    return dtype
+
+
 class Cumsum(Function):
     """y_i = x_0 + ... + x_i along dim; backward is the reversed cumulative sum."""
 
@@ -764,11 +779,13 @@ def _cumsum_array(xp, work, dim: int):
 
 def cumsum(input, dim, *, dtype=None):
     if dtype is not None:
-        input = input.to(dtype=dtype)
+        input = input.to(dtype=_running_dtype("cumsum", input, dtype))
     d = normalize_dim(dim, input.ndim, "cumsum")
     if input.ndim == 0:  # NumPy has no axis 0 to accumulate along: one element, as 1-d
-        return reshape_if_needed(Cumsum.apply(reshape_if_needed(input, (1,)), 0), ())
-    return Cumsum.apply(input, d)
+        y = reshape_if_needed(Cumsum.apply(reshape_if_needed(input, (1,)), 0), ())
+    else:
+        y = Cumsum.apply(input, d)
+    return _in_asked_dtype(y, dtype)
 
 
 class Cumprod(Function):
@@ -809,11 +826,13 @@ class Cumprod(Function):
 
 def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
-        input = input.to(dtype=dtype)
+        input = input.to(dtype=_running_dtype("cumprod", input, dtype))
     d = normalize_dim(dim, input.ndim, "cumprod")
     if input.ndim == 0:  # NumPy has no axis 0 to accumulate along: one element, as 1-d
-        return reshape_if_needed(Cumprod.apply(reshape_if_needed(input, (1,)), 0), ())
-    return Cumprod.apply(input, d)
+        y = reshape_if_needed(Cumprod.apply(reshape_if_needed(input, (1,)), 0), ())
+    else:
+        y = Cumprod.apply(input, d)
+    return _in_asked_dtype(y, dtype)
 
 
 class CumExtremeIndex(NoGrad):
