@@ -337,6 +337,43 @@ OTHER = {
     "bool negation": "out = -t.tensor([True])",
     "comparison of uint8 with a negative int": "out = t.tensor([0, 200], dtype=t.uint8) > -1",
     "comparison of an int with a large float": "out = t.tensor([2**62]) < 2.0**62 + 1",
+    "var with a float correction": "out = t.arange(6.0).var(correction=1.5), t.arange(6.0).std("
+    "0, correction=0.5)",
+    "var with a correction past the count": "out = t.arange(3.0).var(correction=3), t.arange("
+    "3.0).std(correction=5)",
+    "var with unbiased and correction both": "out = t.arange(3.0).var(unbiased=True, correction=1)",
+    "reduction dims as a list": "x = t.arange(24.0).reshape(2, 3, 4)\nout = x.sum([0, -1]), "
+    "x.mean([1]), x.amax([-1, 0], keepdim=True), x.std([0, 2])",
+    "a repeated dim": "out = t.ones(2, 3).sum((0, -2))",
+    "a repeated dim in amax": "out = t.ones(2, 3).amax((1, -1))",
+    "nanmean of all nan": "out = t.tensor([float('nan')] * 3).nanmean(), t.tensor([[float('nan'"
+    ")], [1.0]]).nanmean(1)",
+    "nansum of an int": "out = t.tensor([1, 2]).nansum(), t.tensor([True]).nansum()",
+    "diff longer than the dim": "out = t.arange(3.0).diff(n=5), t.arange(3.0).diff(n=3)",
+    "diff of bools": "out = t.tensor([True, False, False, True]).diff()",
+    "diff of uint8": "out = t.tensor([1, 5, 2], dtype=t.uint8).diff()",
+    "diff with a 0-d prepend": "out = t.arange(3.0).diff(prepend=t.tensor(1.0))",
+    "diff with a mixed dtype prepend": "out = t.arange(3).diff(prepend=t.tensor([0.5]))",
+    "cummax of bools and ties": "out = t.tensor([False, True, True, False]).cummax(0), "
+    "t.tensor([2, 1, 2, 2]).cummin(0)",
+    "cummax with nan": "out = t.tensor([1.0, float('nan'), 3.0]).cummax(0)",
+    "count_nonzero with nan": "out = t.tensor([0.0, float('nan'), -0.0]).count_nonzero()",
+    "argmax of an empty tensor": "out = t.zeros(0).argmax()",
+    "argmax over the non-empty dim of an empty tensor": "out = t.zeros(0, 3).argmax(1)",
+    "max with dim of bools": "out = t.tensor([[True, False], [False, False]]).max(1)",
+    "max with dim and nan": "out = t.tensor([[1.0, float('nan'), 3.0]]).max(1), t.tensor([[1.0,"
+    " float('nan')]]).argmin(1)",
+    "prod of an empty int tensor": "out = t.zeros(0, dtype=t.int32).prod(), t.zeros(2, 0).prod(1)",
+    "all and any of floats": "out = t.tensor([0.5, float('nan')]).all(), t.tensor([0.0, -0.0])"
+    ".any()",
+    "logsumexp of -inf": "out = t.tensor([float('-inf'), float('-inf')]).logsumexp(0), t.tensor("
+    "[float('inf'), 1.0]).logsumexp(0)",
+    "std_mean and var_mean with correction": "x = t.arange(6.0).reshape(2, 3)\nout = "
+    "t.std_mean(x, 1, correction=0), t.var_mean(x, (0, 1), keepdim=True)",
+    "sum of an int into float": "out = t.tensor([1, 2]).sum(dtype=t.float16), t.tensor([True, "
+    "True]).sum(dtype=t.uint8)",
+    "mean of an int with a float dtype": "out = t.tensor([1, 2]).mean(dtype=t.float64), t.mean("
+    "t.tensor([1, 2]), 0, dtype=t.float32)",
 }
 
 

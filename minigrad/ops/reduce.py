@@ -398,6 +398,11 @@ def _correction(args, kwargs) -> tuple:
             raise TypeError(f"var/std: unexpected positional arguments {args}")
     if kwargs:
         raise TypeError(f"var/std: unexpected keyword arguments {sorted(kwargs)}")
+    if correction is not None and unbiased is not None:  # PyTorch has no call taking both
+        raise TypeError(
+            f"var/std: got both unbiased={unbiased} and correction={correction}; give only "
+            f"correction (unbiased=False is correction=0)"
+        )
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     return correction, keepdim
