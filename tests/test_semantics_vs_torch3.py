@@ -254,6 +254,12 @@ OPERANDS = {
     "int and 0-d bool": "a = t.tensor([4, -3])\nb = t.tensor(True)",
     "int and negative int exponent": "a = t.tensor([2, -1, 1])\nb = -2",
     "int and int with zero": "a = t.tensor([5, -7])\nb = t.tensor([0, 0])",
+    "int8 and 0-d uint8": "a = t.tensor([5, -7], dtype=t.int8)\nb = t.tensor(200, dtype=t.uint8)",
+    "0-d uint8 and 0-d int8": "a = t.tensor(200, dtype=t.uint8)\nb = t.tensor(-3, dtype=t.int8)",
+    "int16 and a large int scalar": "a = t.tensor([5, -7], dtype=t.int16)\nb = 70000",
+    "bool and 0-d float64": "a = t.tensor([True, False])\nb = t.tensor(0.5, dtype=t.float64)",
+    "0-d bool and int8": "a = t.tensor(True)\nb = t.tensor([3, -4], dtype=t.int8)",
+    "empty int and float scalar": "a = t.zeros(0, dtype=t.int32)\nb = 1.5",
     "float and zero": "a = t.tensor([5.0, -7.0, 0.0])\nb = 0",
 }
 
@@ -328,6 +334,11 @@ OTHER = {
     "int remainder by a float": "out = t.tensor([7, -7]) % 2.5, t.fmod(t.tensor([7, -7]), 2.5)",
     "int pow of a 0-d negative int": "out = t.tensor([2, 3]) ** t.tensor(-1)",
     "0-d int pow of a negative int": "out = t.tensor(2) ** -1",
+    "uint8 to a power past its range": "out = t.tensor([2], dtype=t.uint8) ** 300",
+    "uint8 to a power inside its range": "out = t.tensor([2], dtype=t.uint8) ** 255",
+    "maximum of int8 and a 0-d uint8": "out = t.maximum(t.tensor([5, -7], dtype=t.int8), "
+    "t.tensor(200, dtype=t.uint8)), t.minimum(t.tensor([5, -7], dtype=t.int8), t.tensor(200, "
+    "dtype=t.uint8))",
     "zero to a negative int power": "out = t.tensor([0, 1]) ** -1",
     "float pow of ints": "out = t.pow(2.5, t.tensor([1, 2])), t.pow(2, t.tensor([1.0, 2.0]))",
     "div of a uint8 by a negative int": "out = t.tensor([200], dtype=t.uint8) / -2, "
@@ -418,6 +429,15 @@ INPLACE = [
     "x.zero_()",
     "x.fill_(2.5)",
     "x += t.zeros(2, 2)",
+    "x += t.tensor(1, dtype=t.int32)",
+    "x.add_(True)",
+    "x.mul_(t.tensor([True, False]))",
+    "x.sub_(1, alpha=1.5)",
+    "x.addcmul_(t.ones(2), t.ones(2), value=0.5)",
+    "x.masked_fill_(t.tensor([True, False]), 1.5)",
+    "x.where(t.tensor([True, False]), 1.5)",
+    "x.copy_(t.tensor(2.5))",
+    "x.t_()",
 ]
 INPLACE_TARGETS = {
     "int64": "x = t.tensor([3, 4])",
@@ -425,6 +445,8 @@ INPLACE_TARGETS = {
     "bool": "x = t.tensor([True, False])",
     "float32": "x = t.tensor([3.0, 4.0])",
     "float16": "x = t.tensor([3.0, 4.0], dtype=t.float16)",
+    "int32": "x = t.tensor([3, -4], dtype=t.int32)",
+    "0-d int64": "x = t.tensor(3)",
 }
 
 

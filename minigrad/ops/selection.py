@@ -15,6 +15,7 @@ from minigrad.ops._util import (
     as_fill,
     broadcast_error,
     cast_to,
+    common_arrays,
     quiet,
     require_tensors,
     result_dtype,
@@ -137,10 +138,11 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        x, z = a.array, b.array
         op = type(ctx).op_name  # "maximum", or "minimum" for the subclass
+        # compared in the result's dtype: int8 against a 0-d uint8 200 meets -56, as PyTorch's
+        x, z = common_arrays(a, b)
         try:
-            y = cast_to(getattr(a.device.xp, op)(x, z), result_dtype(a, b))
+            y = getattr(a.device.xp, op)(x, z)
         except ValueError:
             raise broadcast_error(op, a, b) from None
         ctx.save_for_backward(a, b)
@@ -167,7 +169,7 @@ class GradientShare(NoGrad):
 
     @staticmethod
     def forward(ctx, a, b, op):
-        x, z = a.array, b.array
+        x, z = common_arrays(a, b)
         share = (x > z if op == "maximum" else x < z).astype(result_dtype(a, b))
         tie = x == z
         if tie.any():
