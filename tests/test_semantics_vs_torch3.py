@@ -339,6 +339,23 @@ OTHER = {
     "maximum of int8 and a 0-d uint8": "out = t.maximum(t.tensor([5, -7], dtype=t.int8), "
     "t.tensor(200, dtype=t.uint8)), t.minimum(t.tensor([5, -7], dtype=t.int8), t.tensor(200, "
     "dtype=t.uint8))",
+    "out of a float result into ints": "out = t.add(t.tensor([1, 2]), 0.5, out=t.empty(2, "
+    "dtype=t.int64))",
+    "out of an int result into floats": "o = t.empty(2)\nt.add(t.tensor([1, 2]), 1, out=o)\n"
+    "out = o",
+    "out of a comparison into floats": "o = t.empty(2)\nt.eq(t.tensor([1, 2]), 1, out=o)\nout = o",
+    "out of a sum into float64": "o = t.empty(3, dtype=t.float64)\nt.sum(t.ones(2, 3), 0, "
+    "out=o)\nout = o",
+    "out of a sum into ints": "out = t.sum(t.ones(2, 3), 0, out=t.empty(3, dtype=t.int64))",
+    "out of the wrong shape is resized": "o = t.empty(0)\nt.mul(t.ones(2, 2), 2, out=o)\nout = o",
+    "out of a floor division into ints": "o = t.empty(2, dtype=t.int64)\nt.div(t.tensor([7, -7]"
+    "), 2, rounding_mode='floor', out=o)\nout = o",
+    "uint8 compared with a number past its range": "out = t.tensor([1, 255], dtype=t.uint8) == "
+    "257, t.tensor([1], dtype=t.uint8) < 300, t.tensor([1], dtype=t.int8) > -129",
+    "int compared with a float that rounds": "out = t.tensor([3]) == 3.0000001, t.tensor([3]) "
+    "< 3.5, t.tensor([True]) >= 1.0000001, 3.0000001 != t.tensor(3), t.tensor([3]).ge(3.0000001)",
+    "comparisons into out": "o = t.empty(2, dtype=t.int32)\nt.lt(t.tensor([1.0, 3.0]), 2, out=o)"
+    "\nt.ne(t.tensor([1, 2]), 1, out=t.empty(2, dtype=t.bool))\nout = o",
     "zero to a negative int power": "out = t.tensor([0, 1]) ** -1",
     "float pow of ints": "out = t.pow(2.5, t.tensor([1, 2])), t.pow(2, t.tensor([1.0, 2.0]))",
     "div of a uint8 by a negative int": "out = t.tensor([200], dtype=t.uint8) / -2, "

@@ -22,6 +22,7 @@ from minigrad.ops._util import (
     require_tensors,
     result_dtype,
     tensor_arg,
+    write_out,
 )
 from minigrad.tensor import Tensor
 
@@ -95,52 +96,68 @@ class NoGrad(Function):
         return out
 
 
+def _compared(cls, input, other, out):
+    # NOTE: an integer or bool tensor meets a Python float in the default float, as PyTorch's
+    # (int64 3 == 3.0000001 is True in float32), where NumPy would compare both in float64.
+    # Cast here, as an op of its own, so that a traced graph's bare ufunc compares the same.
+    if type(other) is float and _not_floating(input):
+        input = input.to(dtypes.get_default_dtype())
+    elif type(input) is float and _not_floating(other):
+        other = other.to(dtypes.get_default_dtype())
+    y = _no_grad_binary(cls, input, other)
+    return y if out is None else write_out(cls.op_name, y, out)
+
+
+def _not_floating(x) -> bool:
+    return isinstance(x, Tensor) and x.array.dtype.kind != "f"
+
+
 class Eq(NoGrad):
     op_name, ufunc = "eq", "equal"
 
 
-def eq(input, other):
-    return _no_grad_binary(Eq, input, other)
+def eq(input, other, *, out=None):
+    return _compared(Eq, input, other, out)
 
 
 class Ne(NoGrad):
     op_name, ufunc = "ne", "not_equal"
 
 
-def ne(input, other):
-    return _no_grad_binary(Ne, input, other)
+def ne(input, other, *, out=None):
+    return _compared(Ne, input, other, out)
 
 
 class Lt(NoGrad):
     op_name, ufunc = "lt", "less"
 
 
-def lt(input, other):
-    return _no_grad_binary(Lt, input, other)
+def lt(input, other, *, out=None):
+    return _compared(Lt, input, other, out)
 
 
 class Le(NoGrad):
     op_name, ufunc = "le", "less_equal"
 
 
-def le(input, other):
-    return _no_grad_binary(Le, input, other)
+def le(input, other, *, out=None):
+    return _compared(Le, input, other, out)
 
 
 class Gt(NoGrad):
     op_name, ufunc = "gt", "greater"
 
 
-def gt(input, other):
-    return _no_grad_binary(Gt, input, other)
+def gt(input, other, *, out=None):
+    return _compared(Gt, input, other, out)
 
 
 class Ge(NoGrad):
     op_name, ufunc = "ge", "greater_equal"
 
 
-def ge(input, other):
-    return _no_grad_binary(Ge, input, other)
+def ge(input, other, *, out=None):
+    return _compared(Ge, input, other, out)
 
 
 class LogicalAnd(NoGrad):
