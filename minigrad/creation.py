@@ -385,18 +385,35 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     default = dtypes.get_default_dtype() if is_float else dtypes.int64
     dt = dtypes.to_dtype(dtype) if dtype is not None else default
     dev = get_device(device)
+    if dt is dtypes.bool_:
+        raise NotImplementedError("arange: \"arange_cpu\" not implemented for 'Bool'")
     if bounds[2] == 0:
         raise RuntimeError("arange: step must be nonzero")
     if not all(math.isfinite(b) for b in bounds):
         raise RuntimeError(f"arange: unsupported range: {start} -> {end} (step {step})")
+    if is_float and dt is dtypes.int64:
+        # NOTE: PyTorch truncates float bounds to int64 before it counts the values
+        # (arange(0.5, 3, 1.5, dtype=int64) is 0, 1, 2), so a step under 1 becomes 0
+        bounds, is_float = [math.trunc(b) for b in bounds], False
+        if bounds[2] == 0:
+            raise ValueError(f"arange: step must be nonzero (step {step} truncated to int64)")
     if (bounds[1] - bounds[0]) * bounds[2] < 0:
         raise RuntimeError("arange: upper bound and lower bound inconsistent with step sign")
-    if is_float:
-        n = max(0, math.ceil((bounds[1] - bounds[0]) / bounds[2]))
-        values = bounds[0] + bounds[2] * np.arange(n, dtype=np.float64)
-    else:  # exact in int64, as the float formula would be
-        values = np.arange(*bounds, dtype=np.int64)
-    return _finish(dev.xp.asarray(values.astype(dt.np, copy=False)), requires_grad)
+    values = _arange_values(bounds, is_float, dt).astype(dt.np, copy=False)
+    return _finish(dev.xp.asarray(values), requires_grad)
+
+
+def _arange_values(bounds: list, is_float: bool, dt) -> np.ndarray:
+    """arange's values from its checked (start, end, step), before the cast to dt."""
+    if not is_float:  # exact in int64, as the float formula would be
+        return np.arange(*bounds, dtype=np.int64)
+    n = max(0, math.ceil((bounds[1] - bounds[0]) / bounds[2]))
+    if dt.is_floating_point:
+        return bounds[0] + bounds[2] * np.arange(n, dtype=np.float64)
+    # NOTE: into int32, int16, int8 and uint8 PyTorch counts the values with the float bounds,
+    # then steps from the truncated start by the truncated step (arange(-1.5, 1.5, 0.5,
+    # dtype=int32) is six -1s)
+    return math.trunc(bounds[0]) + math.trunc(bounds[2]) * np.arange(n, dtype=np.int64)
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -141,7 +141,14 @@ def _scalar_kind(value) -> int:
         return 0
     if isinstance(value, int):
         return 1
-    return 2
+    if isinstance(value, float):
+        return 2
+    # a complex number would otherwise be promoted as a float, silently dropping its imaginary
+    # part; anything else is not an operand at all (PyTorch's TypeError for both)
+    kind = "minigrad has no complex dtypes" if isinstance(value, complex) else "not a number"
+    raise TypeError(
+        f"result_type(): expected a Tensor or a Python number, got {type(value).__name__} ({kind})"
+    )
 
 
 def _default_of_kind(kind: int) -> dtype:

@@ -1,5 +1,5 @@
-"""Helpers the test files share: what a call raises in PyTorch and in minigrad, how much
-memory a call takes, and a saved graph file with its graph.json changed."""
+"""Helpers the test files share: what a call gives and raises in PyTorch and in minigrad, how
+much memory a call takes, and a saved graph file with its graph.json changed."""
 
 from __future__ import annotations
 
@@ -41,6 +41,61 @@ def assert_raises_as_pytorch(code: str, fragments=()) -> None:
     assert isinstance(mine, type(theirs)), f"{type(mine).__name__} (PyTorch: {theirs!r})"
     for fragment in fragments:
         assert fragment in str(mine), f"{fragment!r} not in {str(mine)!r}"
+
+
+def _outcome_of(lib, code: str):
+    try:
+        return run_code(lib, code)
+    except Exception as exc:  # noqa: BLE001 - the exception type is what is compared
+        return exc
+
+
+def _leaves(out) -> list:
+    if isinstance(out, (tuple, list)) and type(out).__name__ != "Size":
+        return [leaf for part in out for leaf in _leaves(part)]
+    return [out]
+
+
+def _torch_difference(mine, theirs) -> str | None:
+    """How minigrad's outcome differs from PyTorch's, or None when they agree."""
+    if isinstance(mine, Exception) or isinstance(theirs, Exception):
+        if type(mine).__name__ == type(theirs).__name__:
+            return None
+        return f"minigrad: {mine!r:.200}; PyTorch: {theirs!r:.200}"
+    mine, theirs = _leaves(mine), _leaves(theirs)
+    if len(mine) != len(theirs):
+        return f"{len(mine)} outputs, PyTorch {len(theirs)}"
+    for i, (a, b) in enumerate(zip(mine, theirs)):
+        if type(b).__name__ == "Tensor":
+            if str(a.dtype).split(".")[-1] != str(b.dtype).split(".")[-1]:
+                return f"output {i}: dtype {a.dtype}, PyTorch {b.dtype}"
+            x, y = a.detach().cpu().numpy(), b.detach().numpy()
+            if x.shape != y.shape:
+                return f"output {i}: shape {x.shape}, PyTorch {y.shape}"
+            if not np.allclose(x, y, rtol=1e-6, atol=1e-6, equal_nan=True):
+                return f"output {i}: {x!r} != {y!r}"
+        elif type(b).__name__ in ("Size", "dtype"):
+            if str(a).split(".")[-1] != str(b).split(".")[-1] or (
+                type(b).__name__ == "Size" and tuple(a) != tuple(b)
+            ):
+                return f"output {i}: {a} != {b}"
+        elif isinstance(b, np.ndarray):
+            if not np.array_equal(a, b):
+                return f"output {i}: {a!r} != {b!r}"
+        elif a != b and not (a != a and b != b):  # noqa: PLR0124 - nan equals nan here
+            return f"output {i}: {a!r} != {b!r}"
+    return None
+
+
+def assert_same_as_torch(code: str) -> None:
+    """`code` gives in minigrad what it gives in PyTorch: the same values, dtypes and shapes of
+    its `out`, or the same exception type."""
+    import torch
+
+    import minigrad
+
+    diff = _torch_difference(_outcome_of(minigrad, code), _outcome_of(torch, code))
+    assert diff is None, f"{code}\n{diff}"
 
 
 def peak_bytes(call) -> int:

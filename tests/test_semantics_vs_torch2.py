@@ -16,61 +16,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from helpers import run_code
+from helpers import assert_same_as_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minigrad
-
-
-def _outcome(lib, code: str):
-    try:
-        return run_code(lib, code)
-    except Exception as exc:  # noqa: BLE001 - the exception type is what is compared
-        return exc
-
-
-def _leaves(out) -> list:
-    if isinstance(out, (tuple, list)) and type(out).__name__ != "Size":
-        return [leaf for part in out for leaf in _leaves(part)]
-    return [out]
-
-
-def _difference(mine, theirs) -> str | None:
-    """How minigrad's outcome differs from PyTorch's, or None when they agree."""
-    if isinstance(mine, Exception) or isinstance(theirs, Exception):
-        if type(mine).__name__ == type(theirs).__name__:
-            return None
-        return f"minigrad: {mine!r:.200}; PyTorch: {theirs!r:.200}"
-    mine, theirs = _leaves(mine), _leaves(theirs)
-    if len(mine) != len(theirs):
-        return f"{len(mine)} outputs, PyTorch {len(theirs)}"
-    for i, (a, b) in enumerate(zip(mine, theirs)):
-        if isinstance(b, torch.Tensor):
-            if str(a.dtype).split(".")[-1] != str(b.dtype).split(".")[-1]:
-                return f"output {i}: dtype {a.dtype}, PyTorch {b.dtype}"
-            x, y = a.detach().cpu().numpy(), b.detach().numpy()
-            if x.shape != y.shape:
-                return f"output {i}: shape {x.shape}, PyTorch {y.shape}"
-            if not np.allclose(x, y, rtol=1e-6, atol=1e-6, equal_nan=True):
-                return f"output {i}: {x!r} != {y!r}"
-        elif isinstance(b, (torch.Size, torch.dtype)):
-            if str(a).split(".")[-1] != str(b).split(".")[-1] or (
-                isinstance(b, torch.Size) and tuple(a) != tuple(b)
-            ):
-                return f"output {i}: {a} != {b}"
-        elif isinstance(b, np.ndarray):
-            if not np.array_equal(a, b):
-                return f"output {i}: {a!r} != {b!r}"
-        elif a != b and not (a != a and b != b):  # noqa: PLR0124 - nan equals nan here
-            return f"output {i}: {a!r} != {b!r}"
-    return None
-
-
-def _assert_same(code: str) -> None:
-    diff = _difference(_outcome(minigrad, code), _outcome(torch, code))
-    assert diff is None, f"{code}\n{diff}"
-
 
 # -- indexing ---------------------------------------------------------------------------------
 X3 = "x = t.arange(24).reshape(2, 3, 4)\n"
@@ -159,7 +109,7 @@ INDEXING = {
 
 @pytest.mark.parametrize("name", list(INDEXING))
 def test_indexing_as_pytorch(name):
-    _assert_same(INDEXING[name])
+    assert_same_as_torch(INDEXING[name])
 
 
 def test_sequence_read_as_a_tuple_warns_at_the_callers_line():
@@ -224,7 +174,7 @@ ZERO_D = [
 
 @pytest.mark.parametrize("call", ZERO_D)
 def test_dims_of_a_0d_tensor(call):
-    _assert_same(f"x = t.tensor(5.0)\nout = {call}")
+    assert_same_as_torch(f"x = t.tensor(5.0)\nout = {call}")
 
 
 @pytest.mark.parametrize(
@@ -232,7 +182,7 @@ def test_dims_of_a_0d_tensor(call):
     ["x.sum(0).backward()", "x.cumprod(0).backward()", "x.softmax(0).backward()", "x.topk(1)"],
 )
 def test_gradients_through_a_0d_tensor_dim(call):
-    _assert_same(
+    assert_same_as_torch(
         f"x = t.tensor(5.0, requires_grad=True)\nr = {call}\n"
         "out = x.grad if x.grad is not None else r"
     )
@@ -259,7 +209,7 @@ EMPTY = [
 
 @pytest.mark.parametrize("call", EMPTY)
 def test_empty_tensors(call):
-    _assert_same(f"x = t.zeros(0, 3)\nout = {call}")
+    assert_same_as_torch(f"x = t.zeros(0, 3)\nout = {call}")
 
 
 OTHER = {
@@ -288,7 +238,7 @@ OTHER = {
 
 @pytest.mark.parametrize("name", list(OTHER))
 def test_other_calls(name):
-    _assert_same(OTHER[name])
+    assert_same_as_torch(OTHER[name])
 
 
 # -- property tests ---------------------------------------------------------------------------
@@ -360,9 +310,9 @@ def _indices(draw):
 )
 def test_getitem_and_setitem_match_pytorch(index, value):
     base = "x = t.arange(60.0).reshape(3, 4, 5)\n"
-    _assert_same(base + f"out = x[{index}]")
-    _assert_same(base + f"x[{index}] = {value}\nout = x")
-    _assert_same(base + f"x[{index}] = -t.ones_like(x[{index}][:1])\nout = x")
+    assert_same_as_torch(base + f"out = x[{index}]")
+    assert_same_as_torch(base + f"x[{index}] = {value}\nout = x")
+    assert_same_as_torch(base + f"x[{index}] = -t.ones_like(x[{index}][:1])\nout = x")
 
 
 @st.composite
@@ -382,7 +332,7 @@ def test_reductions_over_dim_tuples(dims, keepdim, op, empty):
     shape = (2, 0, 4) if empty else (2, 3, 4)
     if op == "logsumexp" and not dims:
         dims = (0,)
-    _assert_same(
+    assert_same_as_torch(
         f"x = t.arange({int(np.prod(shape))}.0).reshape{shape}\n"
         f"out = x.{op}({dims}, keepdim={keepdim})"
     )
@@ -449,7 +399,7 @@ EMPTY_DIFFERENT = {"x.cummax({d})", "x.roll(1, {d})"}
 def test_shape_ops_at_every_dim(call, d, shape):
     if shape == () and call in ZERO_D_DIFFERENT or 0 in shape and call in EMPTY_DIFFERENT:
         return
-    _assert_same(
+    assert_same_as_torch(
         f"x = t.arange({int(np.prod(shape))}.0).reshape({shape})\nout = {call.format(d=d)}"
     )
 

@@ -307,6 +307,17 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple:
     return tuple(sorted(dims)) if ndim else ()
 
 
+def require_tensors(op: str, input, other) -> None:
+    """PyTorch's TypeError for a number where a binary op takes only tensors (clamp and
+    logical_not take numbers; maximum, minimum and logical_and do not)."""
+    for k, (name, value) in enumerate((("input", input), ("other", other))):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"{op}(): argument '{name}' (position {k + 1}) must be Tensor, not "
+                f"{type(value).__name__}"
+            )
+
+
 def broadcast_error(op: str, a, b) -> RuntimeError:
     sa, sb = shape_of(a) or (), shape_of(b) or ()
     for i in range(1, max(len(sa), len(sb)) + 1):

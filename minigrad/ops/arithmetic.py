@@ -290,6 +290,11 @@ class Pow(Function):
                 "pow: Integers to negative integer powers are not allowed "
                 f"(a {dtype.name} tensor ** {z})"
             )
+        if dtype.kind in "iu" and not isinstance(b, Tensor) and z > np.iinfo(dtype).max:
+            raise RuntimeError(
+                f"pow: value cannot be converted to type {dtype.name} without overflow "
+                f"(a {dtype.name} tensor ** {z})"
+            )
         if dtype.kind == "f" and not isinstance(b, Tensor) and PYTORCH_POW:
             with quiet():
                 return _power_by_number(a.device.xp, x, z, dtype)

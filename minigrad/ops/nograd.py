@@ -19,8 +19,10 @@ from minigrad.ops._util import (
     common_arrays,
     kernel_type,
     quiet,
+    require_tensors,
     result_dtype,
     tensor_arg,
+    write_out,
 )
 from minigrad.tensor import Tensor
 
@@ -94,52 +96,68 @@ class NoGrad(Function):
         return out
 
 
+def _compared(cls, input, other, out):
+    # NOTE: an integer or bool tensor meets a Python float in the default float, as PyTorch's
+    # (int64 3 == 3.0000001 is True in float32), where NumPy would compare both in float64.
+    # Cast here, as an op of its own, so that a traced graph's bare ufunc compares the same.
+    if type(other) is float and _not_floating(input):
+        input = input.to(dtypes.get_default_dtype())
+    elif type(input) is float and _not_floating(other):
+        other = other.to(dtypes.get_default_dtype())
+    y = _no_grad_binary(cls, input, other)
+    return y if out is None else write_out(cls.op_name, y, out)
+
+
+def _not_floating(x) -> bool:
+    return isinstance(x, Tensor) and x.array.dtype.kind != "f"
+
+
 class Eq(NoGrad):
     op_name, ufunc = "eq", "equal"
 
 
-def eq(input, other):
-    return _no_grad_binary(Eq, input, other)
+def eq(input, other, *, out=None):
+    return _compared(Eq, input, other, out)
 
 
 class Ne(NoGrad):
     op_name, ufunc = "ne", "not_equal"
 
 
-def ne(input, other):
-    return _no_grad_binary(Ne, input, other)
+def ne(input, other, *, out=None):
+    return _compared(Ne, input, other, out)
 
 
 class Lt(NoGrad):
     op_name, ufunc = "lt", "less"
 
 
-def lt(input, other):
-    return _no_grad_binary(Lt, input, other)
+def lt(input, other, *, out=None):
+    return _compared(Lt, input, other, out)
 
 
 class Le(NoGrad):
     op_name, ufunc = "le", "less_equal"
 
 
-def le(input, other):
-    return _no_grad_binary(Le, input, other)
+def le(input, other, *, out=None):
+    return _compared(Le, input, other, out)
 
 
 class Gt(NoGrad):
     op_name, ufunc = "gt", "greater"
 
 
-def gt(input, other):
-    return _no_grad_binary(Gt, input, other)
+def gt(input, other, *, out=None):
+    return _compared(Gt, input, other, out)
 
 
 class Ge(NoGrad):
     op_name, ufunc = "ge", "greater_equal"
 
 
-def ge(input, other):
-    return _no_grad_binary(Ge, input, other)
+def ge(input, other, *, out=None):
+    return _compared(Ge, input, other, out)
 
 
 class LogicalAnd(NoGrad):
@@ -147,6 +165,7 @@ class LogicalAnd(NoGrad):
 
 
 def logical_and(input, other):
+    require_tensors("logical_and", input, other)
     return _no_grad_binary(LogicalAnd, input, other)
 
 
@@ -155,6 +174,7 @@ class LogicalOr(NoGrad):
 
 
 def logical_or(input, other):
+    require_tensors("logical_or", input, other)
     return _no_grad_binary(LogicalOr, input, other)
 
 
@@ -163,6 +183,7 @@ class LogicalXor(NoGrad):
 
 
 def logical_xor(input, other):
+    require_tensors("logical_xor", input, other)
     return _no_grad_binary(LogicalXor, input, other)
 
 
@@ -232,7 +253,8 @@ class BitwiseLeftShift(NoGrad):
         x, s = (cast_to(xp.asarray(array_of(v)), dtype) for v in (a, b))
         inside = (s >= 0) & (s < dtype.itemsize * 8)
         shifted = getattr(xp, type(ctx).shift)(x, xp.where(inside, s, 0))
-        beyond = (x < 0).astype(dtype) * -1 if type(ctx).shift == "right_shift" else 0
+        # negated, not times -1: NumPy refuses the Python int -1 for an unsigned x
+        beyond = -(x < 0).astype(dtype) if type(ctx).shift == "right_shift" else 0
         return xp.where(inside, shifted, beyond).astype(dtype, copy=False)
 
 

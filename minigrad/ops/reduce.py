@@ -129,11 +129,6 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         array = x.array
-        if array.dtype.kind != "f":
-            raise RuntimeError(
-                f"mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {kernel_type(array.dtype)[1:-1]}"
-            )
         ctx.shape, ctx.dims = array.shape, dims
         ctx.count = builtins.max(1, _count(array.shape, dims))
         if array.size == 0:  # the mean of nothing is nan, silently, as in PyTorch
@@ -158,6 +153,12 @@ def _count(shape, dims) -> int:
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if dtype is not None:
         input = input.to(dtype=dtype)
+    # the dtype is checked before the dims, as PyTorch's (an int 0-d x.mean(-2) names the dtype)
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {kernel_type(input.array.dtype)[1:-1]}"
+        )
     y = Mean.apply(input, normalize_dims(_all_if_empty(dim), input.ndim, "mean"), keepdim)
     return y if out is None else write_out("mean", y, out)
 
@@ -201,11 +202,17 @@ def _product_of_others(x: Tensor, dims: tuple) -> Tensor:
     return others.permute(*inverse)
 
 
+def _in_asked_dtype(y, dtype):
+    """A product or cumulative sum, which accumulates integers in int64, back in the dtype= its
+    caller asked for: PyTorch accumulates in that dtype (int8 products wrap)."""
+    return y if dtype is None or y.dtype == dtypes.to_dtype(dtype) else y.to(dtype=dtype)
+
+
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype=dtype)
     dims = normalize_dims(dim, input.ndim, "prod") if dim is not None else tuple(range(input.ndim))
-    return Prod.apply(input, dims, keepdim)
+    return _in_asked_dtype(Prod.apply(input, dims, keepdim), dtype)
 
 
 class MaxMin(Function):
@@ -332,9 +339,8 @@ def amin(input, dim=(), keepdim=False):
 
 def aminmax(input, *, dim=None, keepdim=False):
     """(min, max) over dim (or all elements), as `torch.return_types.aminmax`."""
-    if input.array.size == 0:
-        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension")
     dims = normalize_dims(dim, input.ndim, "aminmax")
+    _nonempty(input, dims, "aminmax", dim is None)
     return RETURN_TYPES["aminmax"](
         MaxMin.apply(input, dims, keepdim, False), MaxMin.apply(input, dims, keepdim, True)
     )
@@ -392,6 +398,11 @@ def _correction(args, kwargs) -> tuple:
             raise TypeError(f"var/std: unexpected positional arguments {args}")
     if kwargs:
         raise TypeError(f"var/std: unexpected keyword arguments {sorted(kwargs)}")
+    if correction is not None and unbiased is not None:  # PyTorch has no call taking both
+        raise TypeError(
+            f"var/std: got both unbiased={unbiased} and correction={correction}; give only "
+            f"correction (unbiased=False is correction=0)"
+        )
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     return correction, keepdim
@@ -705,6 +716,15 @@ def dist(input, other, p=2):
     return norm(input - other, p)
 
 
+def _running_dtype(op: str, input, dtype):
+    """The dtype= of cumsum or cumprod: PyTorch has no running sum or product in bool (its
+    kernel is not reached for a 0-d or an empty input, which are only cast)."""
+    dtype = dtypes.to_dtype(dtype)
+    if dtype is dtypes.bool_ and input.ndim > 0 and input.array.size > 0:
+        raise NotImplementedError(f"{op}: \"{op}_out_cpu\" not implemented for 'Bool'")
+    return dtype
+
+
 class Cumsum(Function):
     """y_i = x_0 + ... + x_i along dim; backward is the reversed cumulative sum."""
 
@@ -764,11 +784,13 @@ def _cumsum_array(xp, work, dim: int):
 
 def cumsum(input, dim, *, dtype=None):
     if dtype is not None:
-        input = input.to(dtype=dtype)
+        input = input.to(dtype=_running_dtype("cumsum", input, dtype))
     d = normalize_dim(dim, input.ndim, "cumsum")
     if input.ndim == 0:  # NumPy has no axis 0 to accumulate along: one element, as 1-d
-        return reshape_if_needed(Cumsum.apply(reshape_if_needed(input, (1,)), 0), ())
-    return Cumsum.apply(input, d)
+        y = reshape_if_needed(Cumsum.apply(reshape_if_needed(input, (1,)), 0), ())
+    else:
+        y = Cumsum.apply(input, d)
+    return _in_asked_dtype(y, dtype)
 
 
 class Cumprod(Function):
@@ -809,11 +831,13 @@ class Cumprod(Function):
 
 def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
-        input = input.to(dtype=dtype)
+        input = input.to(dtype=_running_dtype("cumprod", input, dtype))
     d = normalize_dim(dim, input.ndim, "cumprod")
     if input.ndim == 0:  # NumPy has no axis 0 to accumulate along: one element, as 1-d
-        return reshape_if_needed(Cumprod.apply(reshape_if_needed(input, (1,)), 0), ())
-    return Cumprod.apply(input, d)
+        y = reshape_if_needed(Cumprod.apply(reshape_if_needed(input, (1,)), 0), ())
+    else:
+        y = Cumprod.apply(input, d)
+    return _in_asked_dtype(y, dtype)
 
 
 class CumExtremeIndex(NoGrad):
@@ -892,7 +916,8 @@ class LogSumExp(Function):
 
 
 def logsumexp(input, dim, keepdim=False):
-    return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
+    dims = normalize_dims(_all_if_empty(dim), input.ndim, "logsumexp")
+    return LogSumExp.apply(input, dims, keepdim)
 
 
 class LogCumSumExp(Function):

@@ -15,7 +15,9 @@ from minigrad.ops._util import (
     as_fill,
     broadcast_error,
     cast_to,
+    common_arrays,
     quiet,
+    require_tensors,
     result_dtype,
     shape_of,
     tensor_arg,
@@ -136,10 +138,11 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        x, z = a.array, b.array
         op = type(ctx).op_name  # "maximum", or "minimum" for the subclass
+        # compared in the result's dtype: int8 against a 0-d uint8 200 meets -56, as PyTorch's
+        x, z = common_arrays(a, b)
         try:
-            y = cast_to(getattr(a.device.xp, op)(x, z), result_dtype(a, b))
+            y = getattr(a.device.xp, op)(x, z)
         except ValueError:
             raise broadcast_error(op, a, b) from None
         ctx.save_for_backward(a, b)
@@ -166,7 +169,7 @@ class GradientShare(NoGrad):
 
     @staticmethod
     def forward(ctx, a, b, op):
-        x, z = a.array, b.array
+        x, z = common_arrays(a, b)
         share = (x > z if op == "maximum" else x < z).astype(result_dtype(a, b))
         tie = x == z
         if tie.any():
@@ -174,19 +177,8 @@ class GradientShare(NoGrad):
         return share
 
 
-def _both_tensors(op: str, input, other) -> None:
-    """PyTorch's TypeError for a number where a binary op takes only tensors (clamp takes
-    numbers; maximum and minimum do not)."""
-    for k, (name, value) in enumerate((("input", input), ("other", other))):
-        if not isinstance(value, Tensor):
-            raise TypeError(
-                f"{op}(): argument '{name}' (position {k + 1}) must be Tensor, not "
-                f"{type(value).__name__}"
-            )
-
-
 def maximum(input, other):
-    _both_tensors("maximum", input, other)
+    require_tensors("maximum", input, other)
     return Maximum.apply(input, other)
 
 
@@ -197,7 +189,7 @@ class Minimum(Maximum):
 
 
 def minimum(input, other):
-    _both_tensors("minimum", input, other)
+    require_tensors("minimum", input, other)
     return Minimum.apply(input, other)
 
 
@@ -206,7 +198,7 @@ def minimum(input, other):
 def fmax(input, other):
     from minigrad.ops.nograd import isnan
 
-    _both_tensors("fmax", input, other)
+    require_tensors("fmax", input, other)
 
     return where((input >= other) | isnan(other), input, other)
 
@@ -214,7 +206,7 @@ def fmax(input, other):
 def fmin(input, other):
     from minigrad.ops.nograd import isnan
 
-    _both_tensors("fmin", input, other)
+    require_tensors("fmin", input, other)
 
     return where((input <= other) | isnan(other), input, other)
 
