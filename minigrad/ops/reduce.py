@@ -66,6 +66,10 @@ def _keep_shape(shape, dims) -> tuple:
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
 
 
+def _drop_dims(shape, dims) -> tuple:
+    return tuple(s for i, s in enumerate(shape) if i not in dims)
+
+
 def _expand_back(gy: Tensor, shape, dims) -> Tensor:
     """Reshape a reduced gradient to keepdim form and expand it to the input shape."""
     return expand(reshape_if_needed(gy, _keep_shape(shape, dims)), shape)
@@ -239,11 +243,7 @@ class MaxMin(Function):
         # NOTE: the ties are found in backward, from x and y: a forward without grad skips it
         ctx.save_for_backward(x)
         ctx.extreme, ctx.shape, ctx.dims, ctx.largest = y, array.shape, dims, largest
-        return (
-            y
-            if keepdim
-            else y.reshape(tuple(s for i, s in enumerate(array.shape) if i not in dims))
-        )
+        return y if keepdim else y.reshape(_drop_dims(array.shape, dims))
 
     @staticmethod
     def backward(ctx, gy):
@@ -614,7 +614,7 @@ class Norm2(Function):
         ctx.dims = dims
         if keepdim:
             return y
-        return y.reshape(tuple(s for i, s in enumerate(x.array.shape) if i not in dims))
+        return y.reshape(_drop_dims(x.array.shape, dims))
 
     @staticmethod
     def backward(ctx, gy):
@@ -651,7 +651,7 @@ class NormP(Function):
         y = y.astype(x.array.dtype, copy=False)
         if keepdim:
             return y
-        return y.reshape(tuple(s for i, s in enumerate(x.array.shape) if i not in dims))
+        return y.reshape(_drop_dims(x.array.shape, dims))
 
     @staticmethod
     def backward(ctx, gy):
@@ -905,7 +905,7 @@ class LogSumExp(Function):
         ctx.save_for_backward(x)
         ctx.dims = dims
         if not keepdim:
-            y = y.reshape(tuple(s for i, s in enumerate(array.shape) if i not in dims))
+            y = y.reshape(_drop_dims(array.shape, dims))
         return cast_to(y, dtype)
 
     @staticmethod
