@@ -384,6 +384,8 @@ def lenet(torch, init):
     criterion = nn.MSELoss()
     loss = criterion(output, target)
     has_graph = loss.grad_fn is not None
+    # the walk's third step differs (docs/nn.md: linear's node lists its inputs in order)
+    walk = [loss.grad_fn.name(), loss.grad_fn.next_functions[0][0].name()]
     net.zero_grad()
     before = net.conv1.bias.grad
     loss.backward()
@@ -402,6 +404,7 @@ def lenet(torch, init):
         "params": [len(params), list(params[0].size()), str(net)],
         "out": out.tolist(),
         "grads": [first_grads, before is None, has_graph, after],
+        "walk": walk,
         "final": [loss.item(), net(input).tolist()],
     }
 

@@ -1036,67 +1036,6 @@ def blitz_tensor_basics_new_ones_and_out(torch, init):
     }
 
 
-def blitz_lenet_backward_with_random_gradient(torch, init):
-    """The Blitz's "Neural Networks" page: LeNet with F.max_pool2d(F.relu(conv(x)), (2, 2)),
-    torch.flatten(x, 1), len(list(net.parameters())) and params[0].size(), net.zero_grad();
-    out.backward(grad) with a given gradient, the MSELoss walk's first two next_functions,
-    conv1.bias.grad before and after backward, and the manual update `f.data.sub_(f.grad.data
-    * learning_rate)`, then optim.SGD."""
-    nn, F = torch.nn, torch.nn.functional
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 6, 5)
-            self.conv2 = nn.Conv2d(6, 16, 5)
-            self.fc1 = nn.Linear(16 * 5 * 5, 120)
-            self.fc2 = nn.Linear(120, 84)
-            self.fc3 = nn.Linear(84, 10)
-
-        def forward(self, input):
-            c1 = F.relu(self.conv1(input))
-            s2 = F.max_pool2d(c1, (2, 2))
-            c3 = F.relu(self.conv2(s2))
-            s4 = F.max_pool2d(c3, 2)
-            s4 = torch.flatten(s4, 1)
-            f5 = F.relu(self.fc1(s4))
-            f6 = F.relu(self.fc2(f5))
-            return self.fc3(f6)
-
-    net = init(Net())
-    params = list(net.parameters())
-    input = _randn(torch, (1, 1, 32, 32), 23)
-    out = net(input)
-    net.zero_grad()
-    out.backward(_randn(torch, (1, 10), 24))
-    first_grad = net.conv1.bias.grad.tolist()
-    output = net(input)
-    target = _randn(torch, 10, 25).view(1, -1)
-    criterion = nn.MSELoss()
-    loss = criterion(output, target)
-    # the walk's third step differs (docs/nn.md: linear's node lists its inputs in order)
-    walk = [loss.grad_fn.name(), loss.grad_fn.next_functions[0][0].name()]
-    net.zero_grad()
-    before = net.conv1.bias.grad
-    loss.backward()
-    after = net.conv1.bias.grad.tolist()
-    learning_rate = 0.01
-    for f in net.parameters():
-        f.data.sub_(f.grad.data * learning_rate)
-    optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
-    optimizer.zero_grad()
-    loss2 = criterion(net(input), target)
-    loss2.backward()
-    optimizer.step()
-    return {
-        "params": [len(params), list(params[0].size())],
-        "out": out.tolist(),
-        "grads": [first_grad, before is None, after],
-        "walk": walk,
-        "losses": [loss.item(), loss2.item(), criterion(net(input), target).item()],
-    }
-
-
 def regression_head_with_shape_ops_that_change_nothing(torch, init):
     """A student's regression loop with defensive reshapes: the head's (N,) output squeezed
     again (`pred.squeeze(-1)`), the target `expand_as(pred)`, a roll by a whole turn used as
@@ -1154,6 +1093,5 @@ PROGRAMS = [
     printing_tensors_with_grad_fns_and_options,
     custom_image_dataset_with_one_hot_target_transform,
     blitz_tensor_basics_new_ones_and_out,
-    blitz_lenet_backward_with_random_gradient,
     regression_head_with_shape_ops_that_change_nothing,
 ]
