@@ -354,6 +354,9 @@ OTHER = {
     "257, t.tensor([1], dtype=t.uint8) < 300, t.tensor([1], dtype=t.int8) > -129",
     "int compared with a float that rounds": "out = t.tensor([3]) == 3.0000001, t.tensor([3]) "
     "< 3.5, t.tensor([True]) >= 1.0000001, 3.0000001 != t.tensor(3), t.tensor([3]).ge(3.0000001)",
+    "0-d float compared with a float that rounds": "out = t.tensor(3.0) == 3.0000001, "
+    "3.0000001 > t.tensor(3.0, dtype=t.float16), t.tensor(3.0, dtype=t.float64) == 3.0000001, "
+    "t.tensor(3.0) < 1e40",
     "comparisons into out": "o = t.empty(2, dtype=t.int32)\nt.lt(t.tensor([1.0, 3.0]), 2, out=o)"
     "\nt.ne(t.tensor([1, 2]), 1, out=t.empty(2, dtype=t.bool))\nout = o",
     "zero to a negative int power": "out = t.tensor([0, 1]) ** -1",

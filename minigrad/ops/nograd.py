@@ -104,8 +104,26 @@ def _compared(cls, input, other, out):
         input = input.to(dtypes.get_default_dtype())
     elif type(input) is float and _not_floating(other):
         other = other.to(dtypes.get_default_dtype())
+    if _FLOAT64_AGAINST_0D:
+        input, other = _in_dtype_of(input, other), _in_dtype_of(other, input)
     y = _no_grad_binary(cls, input, other)
     return y if out is None else write_out(cls.op_name, y, out)
+
+
+# NOTE: NumPy 1.26 compares a 0-d array with a Python float in float64 (value-based casting),
+# where PyTorch, as NumPy 2, rounds the float to the tensor's dtype first
+_FLOAT64_AGAINST_0D = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+
+
+def _in_dtype_of(number, t):
+    """A Python float as a scalar of t's dtype where t is a 0-d floating Tensor."""
+    if type(number) is not float or not isinstance(t, Tensor):
+        return number
+    array = t.array
+    if array.ndim or array.dtype.kind != "f":
+        return number
+    with np.errstate(over="ignore"):  # 1e40 against float32 is inf, as PyTorch's cast
+        return array.dtype.type(number)
 
 
 def _not_floating(x) -> bool:

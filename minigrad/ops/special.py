@@ -740,9 +740,11 @@ class SpecialEntr(Function):
     def forward(ctx, x):
         xp, array = x.device.xp, as_float_array(x)
         ctx.save_for_backward(x)
-        zero = array.dtype.type(0)
+        # NOTE: both constants of the array's dtype: NumPy 1.26 makes a where of two scalars
+        # float64, whatever the array
+        zero, minus_inf = array.dtype.type(0), array.dtype.type(-np.inf)
         with quiet():
-            y = xp.where(array > 0, -array * xp.log(array), xp.where(array == 0, zero, -xp.inf))
+            y = xp.where(array > 0, -array * xp.log(array), xp.where(array == 0, zero, minus_inf))
         return xp.where(xp.isnan(array), array, y)
 
     @staticmethod

@@ -405,7 +405,8 @@ def _fused_cpu(program):
         if cls.fused_cpu is not None:  # its own function: it makes its own buffer
             steps.append((cls.fused_cpu, tuple(args), (), None))
             continue
-        steps.append((ufunc_of(np, cls.ufunc), tuple(args), cls.ufunc_extra, reuse))
+        args = tuple(_weak_number(kind, v) for kind, v in args)
+        steps.append((ufunc_of(np, cls.ufunc), args, cls.ufunc_extra, reuse))
 
     def fused(*xs):
         temps = []
@@ -415,6 +416,17 @@ def _fused_cpu(program):
         return temps[-1]
 
     return fused
+
+
+# NOTE: NumPy 1.26 makes an object array of a float array times a Python int past int64 (2**70):
+# the ops' own forwards cast it, a fused step must not meet it; NumPy 2 takes it as a float
+_INT_PAST_INT64_IS_OBJECT = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+
+
+def _weak_number(kind, v):
+    if _INT_PAST_INT64_IS_OBJECT and kind == "c" and type(v) is int and not -(2**63) <= v < 2**63:
+        return kind, float(v)
+    return kind, v
 
 
 def _run_steps(steps, xs, temps):
