@@ -10,6 +10,7 @@ import random
 from collections import deque
 
 import numpy as np
+from tutorials7 import _name
 
 
 def _mnist_like(n, seed):
@@ -63,7 +64,13 @@ def nn_really_by_hand(torch, init):
         return xb @ weights + bias
 
     history.append([F.cross_entropy(model2(x_valid), y_valid).item(), c])
-    return {"history": history, "bias": bias.tolist()}
+    preds = model(x_valid)
+    return {
+        "history": history,
+        "bias": bias.tolist(),
+        "data": [list(x_train.shape), _name(x_train.dtype), _name(y_train.dtype)],
+        "first": [list(preds[0].shape), preds[0].exp().sum().item(), preds.grad_fn.name()],
+    }
 
 
 def nn_really_refactored(torch, init):

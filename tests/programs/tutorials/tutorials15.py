@@ -272,58 +272,6 @@ def _mnist_arrays(seed, n):
     return x, y
 
 
-def nn_really_logistic_regression_from_scratch(torch, init):
-    """ "What is torch.nn really?" before any refactoring: map(torch.tensor, ...), weights by
-    randn / sqrt(784) then requires_grad_(), log_softmax written as x - x.exp().sum(-1).log()
-    .unsqueeze(-1), nll as -input[range(target.shape[0]), target].mean(), accuracy by argmax,
-    the loop over (n - 1) // bs + 1 batches updating under no_grad with grad.zero_()."""
-    x_train, y_train, x_valid, y_valid = map(
-        torch.tensor, (*_mnist_arrays(1, 100), *_mnist_arrays(2, 40))
-    )
-    n, c = x_train.shape
-    weights = init(torch.randn(784, 10) / math.sqrt(784))
-    weights.requires_grad_()
-    bias = torch.zeros(10, requires_grad=True)
-
-    def log_softmax(x):
-        return x - x.exp().sum(-1).log().unsqueeze(-1)
-
-    def model(xb):
-        return log_softmax(xb @ weights + bias)
-
-    def nll(input, target):
-        return -input[range(target.shape[0]), target].mean()
-
-    def accuracy(out, yb):
-        preds = torch.argmax(out, dim=1)
-        return (preds == yb).float().mean()
-
-    loss_func = nll
-    bs, lr, epochs = 32, 0.5, 2
-    before = [loss_func(model(x_train[0:bs]), y_train[0:bs]).item()]
-    for _epoch in range(epochs):
-        for i in range((n - 1) // bs + 1):
-            start_i = i * bs
-            end_i = start_i + bs
-            xb = x_train[start_i:end_i]
-            yb = y_train[start_i:end_i]
-            loss = loss_func(model(xb), yb)
-            loss.backward()
-            with torch.no_grad():
-                weights -= weights.grad * lr
-                bias -= bias.grad * lr
-                weights.grad.zero_()
-                bias.grad.zero_()
-    preds = model(x_valid)
-    return {
-        "shapes": [list(x_train.shape), _name(x_train.dtype), _name(y_train.dtype), n, c],
-        "first": [list(preds[0].shape), preds[0].exp().sum().item()],
-        "loss_acc": before + [loss_func(preds, y_valid).item(), accuracy(preds, y_valid).item()],
-        "printed_grad_fn": preds.grad_fn.name(),
-        "weights": weights.sum().item(),
-    }
-
-
 def nn_really_refactored_with_parameters_then_linear(torch, init):
     """The refactoring steps: F.cross_entropy replaces log_softmax + nll, an nn.Module with
     nn.Parameter weights (Mnist_Logistic) updated by `for p in model.parameters(): p -= p.grad
@@ -1076,7 +1024,6 @@ PROGRAMS = [
     polynomial_fit_with_rmsprop,
     polynomial_3_custom_module_with_string,
     dynamic_net_with_a_fixed_sequence_of_exponents,
-    nn_really_logistic_regression_from_scratch,
     nn_really_refactored_with_parameters_then_linear,
     nn_really_fit_with_dataloaders_and_loss_batch,
     nn_really_cnn_with_lambda_and_adaptive_pool,
