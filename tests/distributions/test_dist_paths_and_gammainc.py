@@ -149,6 +149,22 @@ def test_gammainc_has_no_gradient_for_a(name):
     assert_fails_as_pytorch(call)
 
 
+@pytest.mark.parametrize("name", ["gammainc", "gammaincc"])
+def test_gammainc_gradient_for_x_alone_while_a_requires_grad(name):
+    # autograd.grad asking for x only never runs the path to a: no error, as PyTorch; the
+    # node's name is PyTorch's too (Gamma.cdf's gradient for its value and rate)
+    def grads(lib):
+        a = lib.tensor([2.0, 3.0], requires_grad=True)
+        x = lib.tensor([0.7, 1.5], requires_grad=True)
+        y = getattr(lib.special, name)(a, x)
+        (g,) = lib.autograd.grad(y.sum(), x)
+        return y.grad_fn.name(), g.numpy()
+
+    (ours_name, ours), (theirs_name, theirs) = grads(minigrad), grads(torch)
+    assert ours_name == theirs_name
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     "call",
     [
