@@ -47,18 +47,6 @@ def test_tensors_nested_structures_and_shared_tensors():
     assert d == {"k": None, 1: 2.5, "s": "text"}
 
 
-def test_views_of_one_tensor_load_as_their_own_tensors():
-    # a documented difference (docs/nn.md): PyTorch's loaded views share storage again
-    base = minigrad.arange(6.0)
-    buffer = io.BytesIO()
-    minigrad.save({"base": base, "tail": base[2:]}, buffer)
-    buffer.seek(0)
-    loaded = minigrad.load(buffer)
-    loaded["base"][3] = 100.0
-    assert loaded["tail"].tolist() == [2.0, 3.0, 4.0, 5.0]
-    assert loaded["tail"].is_contiguous() and loaded["tail"].storage_offset() == 0
-
-
 def test_refuses_arbitrary_objects_and_has_no_pickle(tmp_path):
     with pytest.raises(TypeError, match="cannot save"):
         minigrad.save({"f": print}, tmp_path / "x")
