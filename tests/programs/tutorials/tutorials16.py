@@ -1638,6 +1638,221 @@ def linear_attention_with_elu_feature_map(torch, init):
     }
 
 
+def activation_swap_with_set_submodule(torch, init):
+    """A fine-tuning recipe's model surgery: every nn.ReLU found by named_modules() replaced
+    by nn.GELU(approximate="tanh") through set_submodule with its dotted name (collected
+    first, since the walk must not see the model change), the head swapped the same way for a
+    new number of classes, then one training step; the module names and printed model."""
+    nn, F = torch.nn, torch.nn.functional
+    model = nn.Sequential(
+        nn.Linear(4, 8),
+        nn.ReLU(),
+        nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Dropout(0.0)),
+        nn.Linear(8, 3),
+    )
+    model = init(model)
+    names = [name for name, module in model.named_modules() if isinstance(module, nn.ReLU)]
+    for name in names:
+        model.set_submodule(name, nn.GELU(approximate="tanh"))
+    head = init(nn.Linear(8, 5))
+    model.set_submodule("3", head)
+    x = _randn(torch, (6, 4), 39)
+    y = torch.tensor([0, 1, 2, 3, 4, 0])
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return {
+        "replaced": names,
+        "model": str(model),
+        "loss": loss.item(),
+        "head": model.get_submodule("3") is head,
+        "out": model(x).detach().sum(0).tolist(),
+    }
+
+
+def circular_and_survival_likelihood_fits(torch, init):
+    """Maximum likelihood with torch.distributions beyond the Normal: a VonMises(loc,
+    concentration) fitted to wind directions (angles from NumPy) with concentration kept
+    positive by softplus, and a Weibull(scale, concentration) fitted to failure times with
+    both parameters in log space; Adam on the mean negative log_prob, and the fitted means."""
+    D, F = torch.distributions, torch.nn.functional
+    rng = np.random.default_rng(40)
+    angles = torch.tensor(rng.vonmises(1.0, 3.0, size=200), dtype=torch.float32)
+    times = torch.tensor(2.0 * rng.weibull(1.5, size=200), dtype=torch.float32)
+    loc = torch.zeros((), requires_grad=True)
+    raw_conc = torch.zeros((), requires_grad=True)
+    log_scale = torch.zeros((), requires_grad=True)
+    log_shape = torch.zeros((), requires_grad=True)
+    optimizer = torch.optim.Adam([loc, raw_conc, log_scale, log_shape], lr=0.1)
+    history = []
+    for _ in range(40):
+        circular = D.VonMises(loc, F.softplus(raw_conc))
+        survival = D.Weibull(log_scale.exp(), log_shape.exp())
+        nll = -circular.log_prob(angles).mean() - survival.log_prob(times).mean()
+        optimizer.zero_grad()
+        nll.backward()
+        optimizer.step()
+        history.append(nll.item())
+    return {
+        "nll": history[::8],
+        "von_mises": [loc.item(), F.softplus(raw_conc).item(), circular.mean.item()],
+        "weibull": [log_scale.exp().item(), log_shape.exp().item(), survival.mean.item()],
+        "variance": [circular.variance.item(), survival.variance.item()],
+        "entropy": survival.entropy().item(),
+    }
+
+
+def multi_grad_hook_logging_when_all_branches_are_done(torch, init):
+    """torch.autograd.graph.register_multi_grad_hook on the outputs of two branches of a
+    model: mode="all" calls it once per backward with all the gradients (None for a branch
+    the loss did not use), mode="any" with the first one ready; the hooks log gradient norms
+    during training and are removed with their handles."""
+    nn = torch.nn
+
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.trunk = nn.Linear(4, 6)
+            self.left = nn.Linear(6, 1)
+            self.right = nn.Linear(6, 1)
+
+        def forward(self, x):
+            h = torch.tanh(self.trunk(x))
+            return self.left(h), self.right(h)
+
+    model = init(TwoHeads())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    x = _randn(torch, (5, 4), 41)
+    target = _randn(torch, (5, 1), 42)
+    logs, first = [], []
+    for step in range(4):
+        left, right = model(x)
+        all_handle = torch.autograd.graph.register_multi_grad_hook(
+            (left, right),
+            lambda grads: logs.append([None if g is None else g.norm().item() for g in grads]),
+        )
+        any_handle = torch.autograd.graph.register_multi_grad_hook(
+            (left, right), lambda grad: first.append(grad.norm().item()), mode="any"
+        )
+        loss = (left - target).pow(2).mean()
+        if step % 2:
+            loss = loss + right.abs().mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        all_handle.remove()
+        any_handle.remove()
+    return {"logs": logs, "first": first, "weight": model.right.weight.detach().tolist()}
+
+
+def multiplicative_lr_with_a_checkpointed_scheduler(torch, init):
+    """MultiplicativeLR with an epoch-dependent lambda (0.5 on even epochs, 0.95 otherwise),
+    the scheduler and optimizer state dicts saved after three epochs, a fresh optimizer and
+    scheduler loaded from them (the lambda is not in the state dict, as PyTorch keeps only
+    callable objects' __dict__), and training resumed; the learning rates in both runs
+    match."""
+    nn = torch.nn
+
+    def make(model):
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.5)
+        scheduler = torch.optim.lr_scheduler.MultiplicativeLR(
+            optimizer, lr_lambda=lambda epoch: 0.5 if epoch % 2 == 0 else 0.95
+        )
+        return optimizer, scheduler
+
+    model = init(nn.Linear(8, 1))
+    optimizer, scheduler = make(model)
+    batches = _regression_batches(torch, 43, n=6)
+    lrs, losses = [], []
+    for epoch, (x, y) in enumerate(batches):
+        optimizer.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        lrs.append(scheduler.get_last_lr()[0])
+        losses.append(loss.item())
+        if epoch == 2:
+            buffer = io.BytesIO()
+            torch.save(
+                {
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                },
+                buffer,
+            )
+    buffer.seek(0)
+    checkpoint = torch.load(buffer)
+    resumed = nn.Linear(8, 1)
+    resumed.load_state_dict(checkpoint["model"])
+    optimizer2, scheduler2 = make(resumed)
+    optimizer2.load_state_dict(checkpoint["optimizer"])
+    scheduler2.load_state_dict(checkpoint["scheduler"])
+    lrs2 = []
+    for x, y in batches[3:]:
+        optimizer2.zero_grad()
+        nn.functional.mse_loss(resumed(x), y).backward()
+        optimizer2.step()
+        scheduler2.step()
+        lrs2.append(scheduler2.get_last_lr()[0])
+    return {
+        "lrs": lrs,
+        "resumed": lrs2,
+        "losses": losses,
+        "keys": sorted(checkpoint["scheduler"]),
+        "same_weights": torch.allclose(model.weight, resumed.weight),
+    }
+
+
+def custom_function_with_generate_vmap_rule_per_sample(torch, init):
+    """A straight-through clamp written as an autograd.Function in the setup_context style
+    with generate_vmap_rule = True, so that torch.func can vmap it: per-sample gradients of a
+    linear model through it from vmap(grad(loss)) with functional_call, against a loop of
+    ordinary backward calls one sample at a time."""
+    nn = torch.nn
+    func = torch.func
+
+    class StraightThroughClamp(torch.autograd.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x):
+            return x.clamp(-1.0, 1.0)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            pass
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output
+
+    model = init(nn.Linear(3, 1))
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    x = _randn(torch, (5, 3), 44, scale=2.0)
+    y = _randn(torch, (5, 1), 45)
+
+    def loss_fn(params, xi, yi):
+        out = func.functional_call(model, params, (xi.unsqueeze(0),))
+        return (StraightThroughClamp.apply(out) - yi.unsqueeze(0)).pow(2).sum()
+
+    per_sample = func.vmap(func.grad(loss_fn), in_dims=(None, 0, 0))(params, x, y)
+    looped = []
+    for i in range(5):
+        model.zero_grad()
+        loss = (StraightThroughClamp.apply(model(x[i : i + 1])) - y[i : i + 1]).pow(2).sum()
+        loss.backward()
+        looped.append(model.weight.grad.clone())
+    return {
+        "weight": per_sample["weight"].tolist(),
+        "bias": per_sample["bias"].tolist(),
+        "agree": torch.allclose(per_sample["weight"], torch.stack(looped), atol=1e-6),
+        "clamped": StraightThroughClamp.apply(model(x)).detach().flatten().tolist(),
+    }
+
+
 PROGRAMS = [
     pennfudan_dataset_targets_from_instance_masks,
     m5_speech_commands_conv1d_on_waveforms,
@@ -1669,4 +1884,9 @@ PROGRAMS = [
     conditional_neural_process_on_sine_curves,
     film_conditioned_convnet,
     linear_attention_with_elu_feature_map,
+    activation_swap_with_set_submodule,
+    circular_and_survival_likelihood_fits,
+    multi_grad_hook_logging_when_all_branches_are_done,
+    multiplicative_lr_with_a_checkpointed_scheduler,
+    custom_function_with_generate_vmap_rule_per_sample,
 ]
