@@ -4,7 +4,6 @@ with PyTorch and with `import minigrad as torch`: the same numbers."""
 from __future__ import annotations
 
 import importlib
-import io
 import warnings
 
 import advanced
@@ -94,28 +93,6 @@ def test_saving_a_whole_model_says_why_not_and_what_to_do(tmp_path):
     optimizer = minigrad.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(TypeError, match=r"optimizer object \(SGD\).*optimizer.state_dict\(\)"):
         minigrad.save(optimizer, path)
-
-
-def test_views_saved_together_load_with_memory_of_their_own():
-    """The serialization notes' `torch.save([numbers, evens])`: PyTorch keeps the storage
-    shared, minigrad's file does not (docs/nn.md says so); the values load right, and so do
-    the entries of a state_dict whose Linear is used twice, each with its own memory."""
-    numbers = minigrad.arange(10.0)
-    buffer = io.BytesIO()
-    minigrad.save([numbers, numbers[1::2]], buffer)
-    buffer.seek(0)
-    loaded_numbers, loaded_evens = minigrad.load(buffer)
-    loaded_evens *= 2
-    np.testing.assert_array_equal(loaded_numbers.numpy(), np.arange(10.0))
-    np.testing.assert_array_equal(loaded_evens.numpy(), np.arange(1.0, 10.0, 2) * 2)
-    shared = minigrad.nn.Linear(2, 2)
-    buffer = io.BytesIO()
-    minigrad.save(minigrad.nn.Sequential(shared, shared).state_dict(), buffer)
-    buffer.seek(0)
-    state = minigrad.load(buffer)
-    np.testing.assert_array_equal(state["1.weight"].numpy(), shared.weight.detach().numpy())
-    state["0.weight"].zero_()
-    np.testing.assert_array_equal(state["1.weight"].numpy(), shared.weight.detach().numpy())
 
 
 def test_the_autograd_profiler_is_absent_and_says_so():

@@ -1,7 +1,7 @@
 """Programs in the style of PyTorch's tutorials and the research code students copy next
 (round 16): the object detection tutorial's dataset targets, the speech command tutorial's M5
 network, TorchRL's pendulum trained through its dynamics, the Ray Tune tutorial's config search,
-and model pieces seen in papers' reference code (DLRM, Swin,
+the serialization notes on views, and model pieces seen in papers' reference code (DLRM, Swin,
 KV caches, ALiBi, blockwise attention, sparse autoencoders, SAM, Lookahead, Muon, LAMB,
 conformal prediction, Hopfield retrieval, neural cellular automata, memory networks, pointer
 networks, audio features). Each is a function of the library (`torch` is PyTorch or minigrad)
@@ -326,6 +326,43 @@ def ray_tune_config_search_with_checkpoints(torch, init):
         "best": [best_loss, checkpoint["epoch"], sorted(checkpoint["optimizer_state_dict"])],
         "test_acc": test_acc,
         "split": [[len(part) for part in split], sorted(split[0].indices + split[1].indices)],
+    }
+
+
+def serialization_notes_views_and_shared_modules(torch, init):
+    """The serialization notes: tensors saved together keep their view relationships (a
+    change through the loaded view shows in the loaded base), a slice saved alone loads as
+    its own values, and the state_dict of a model using one Linear twice loads back with both
+    entries one storage (zeroing one zeroes the other); the loaded views' strides."""
+    numbers = torch.arange(10.0)
+    evens = numbers[1::2]
+    buffer = io.BytesIO()
+    torch.save([numbers, evens], buffer)
+    buffer.seek(0)
+    loaded_numbers, loaded_evens = torch.load(buffer)
+    loaded_evens *= 2
+    alone = io.BytesIO()
+    torch.save(numbers[2:5], alone)
+    alone.seek(0)
+    piece = torch.load(alone)
+    piece += 100
+
+    nn = torch.nn
+    shared = init(nn.Linear(3, 3))
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    state = io.BytesIO()
+    torch.save(model.state_dict(), state)
+    state.seek(0)
+    sd = torch.load(state)
+    before = sd["2.weight"].abs().sum().item()
+    sd["0.weight"].zero_()
+    return {
+        "numbers": loaded_numbers.tolist(),
+        "evens": [loaded_evens.tolist(), loaded_evens.stride()],
+        "original": numbers.tolist(),
+        "piece": [piece.tolist(), list(piece.shape), piece.is_contiguous()],
+        "keys": list(sd),
+        "shared": [before, sd["2.weight"].abs().sum().item(), sd["2.bias"].tolist()],
     }
 
 
@@ -1858,6 +1895,7 @@ PROGRAMS = [
     m5_speech_commands_conv1d_on_waveforms,
     pendulum_policy_through_differentiable_dynamics,
     ray_tune_config_search_with_checkpoints,
+    serialization_notes_views_and_shared_modules,
     dlrm_dot_interaction_click_model,
     swin_window_partition_and_shift_mask,
     kv_cache_decoding_matches_full_recompute,
