@@ -449,3 +449,26 @@ def test_a_view_with_more_elements_than_its_base_is_refused(tmp_path):
     path = _crafted(tmp_path / "v.pt", header, {"tensors/0.npy": _npy(np.zeros(1, np.float32))})
     with pytest.raises(RuntimeError, match="does not lie inside tensor 0's 1 elements"):
         minigrad.load(path)
+
+
+def test_views_loaded_onto_a_gpu_keep_sharing_and_gpu_tensors_are_stored_by_value():
+    """map_location="cuda" moves the shared memory once and makes the views there; tensors
+    saved from a GPU are stored by value (docs/nn.md), each loading with its own memory."""
+    from minigrad.testing.simulated_gpu import simulated_gpu
+
+    numbers = minigrad.arange(6.0)
+    buffer = io.BytesIO()
+    minigrad.save([numbers, numbers[::2]], buffer)
+    with simulated_gpu():
+        buffer.seek(0)
+        loaded, evens = minigrad.load(buffer, map_location="cuda")
+        evens += 1
+        assert str(evens.device) == "cuda:0"
+        assert loaded.cpu().tolist() == [1.0, 1.0, 3.0, 3.0, 5.0, 5.0]
+        on_gpu = minigrad.arange(6.0, device="cuda")
+        buffer = io.BytesIO()
+        minigrad.save([on_gpu, on_gpu[::2]], buffer)
+        buffer.seek(0)
+        loaded, evens = minigrad.load(buffer)
+        evens += 1
+        assert loaded.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
