@@ -12,6 +12,13 @@ keep their type: optimizer states use int keys), an OrderedDict (a module's stat
 {"odict": [[key, value], ...]} and a tensor as {"tensor": i}. A tensor
 reached twice is stored once. Anything else (functions, arbitrary classes) is refused when
 saving, so loading never has to construct unknown objects.
+
+Version 2 adds views: tensors saved together that share host memory (a tensor and its
+slices, or the entries of a state_dict whose module is used twice) keep sharing it, as in
+PyTorch. Their memory is stored once as one more 1-D tensor, `b`, that the tree never names,
+and each of them is an entry {"dtype", "shape", "requires_grad", "parameter", "view":
+{"of": b, "offset": o, "strides": [...]}} (in elements, as Tensor.as_strided takes them)
+with no .npy member of its own. A file without views is written as version 1.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from minigrad.backend import cpu, get_device
 from minigrad.backend import device as device_type
 from minigrad.tensor import Tensor
 
-FORMAT, VERSION = "minigrad", 1
+FORMAT, VERSION = "minigrad", 2
 _HEADER = "minigrad.json"
 
 
@@ -46,11 +53,13 @@ def save(obj, f) -> None:
     tree = _encode(obj, tensors, {})
     from minigrad import __version__
 
+    metas = [_tensor_meta(t) for t in tensors]
+    bases = _shared_memory(tensors, metas)
     header = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": 2 if bases else 1,  # a file without views stays readable by version 1
         "minigrad_version": __version__,
-        "tensors": [_tensor_meta(t) for t in tensors],
+        "tensors": metas + [_tensor_meta(Tensor._make(base)) for base in bases],
         "object": tree,
     }
     if isinstance(f, (str, os.PathLike)):
@@ -59,10 +68,51 @@ def save(obj, f) -> None:
             raise RuntimeError(f"minigrad.save: Parent directory {parent} does not exist.")
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as archive:
         archive.writestr(_HEADER, json.dumps(header))
-        for i, t in enumerate(tensors):
-            buffer = io.BytesIO()
-            np.save(buffer, t.detach().cpu().array, allow_pickle=False)
-            archive.writestr(f"tensors/{i}.npy", buffer.getvalue())
+        arrays = [t.detach().cpu().array for t in tensors] + bases
+        for i, (meta, array) in enumerate(zip(header["tensors"], arrays)):
+            if "view" not in meta:
+                buffer = io.BytesIO()
+                np.save(buffer, array, allow_pickle=False)
+                archive.writestr(f"tensors/{i}.npy", buffer.getvalue())
+
+
+def _shared_memory(tensors: list, metas: list) -> list:
+    """The host arrays that two or more of the tensors view (a base NumPy array each, as
+    1-D), with a "view" entry added to the metas of those tensors. A tensor whose layout is
+    not a plain view of its base (another dtype, a negative stride, more elements than the
+    base: an expand) is stored by itself, its values only."""
+    groups: dict = {}
+    for i, t in enumerate(tensors):
+        array = t.array
+        if not isinstance(array, np.ndarray):  # on a GPU: stored by value
+            continue
+        base = array
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        groups.setdefault(id(base), (base, []))[1].append(i)
+    bases: list = []
+    for base, members in groups.values():
+        if len(members) < 2 or not base.flags.c_contiguous:
+            continue
+        start = base.__array_interface__["data"][0]
+        views = {}
+        for i in members:
+            array, itemsize = tensors[i].array, base.dtype.itemsize
+            offset = array.__array_interface__["data"][0] - start
+            if (
+                array.dtype == base.dtype
+                and array.size <= base.size
+                and offset % itemsize == 0
+                and all(s >= 0 and s % itemsize == 0 for s in array.strides)
+            ):
+                strides = [s // itemsize for s in array.strides]
+                views[i] = {"offset": offset // itemsize, "strides": strides}
+        if len(views) < 2:
+            continue
+        for i, view in views.items():
+            metas[i]["view"] = {"of": len(tensors) + len(bases), **view}
+        bases.append(base.reshape(-1))
+    return bases
 
 
 def _tensor_meta(t: Tensor) -> dict:
@@ -210,9 +260,15 @@ def _load(f, name: str, device):
         with open_zip(f, _Corrupt) as archive:
             _refuse_other_formats(b"", archive.namelist())
             header = _read_header(archive)
+            metas = header["tensors"]
             tensors = [
-                _read_tensor(archive, i, meta, device) for i, meta in enumerate(header["tensors"])
-            ]
+                None if isinstance(meta, dict) and "view" in meta
+                else _read_tensor(archive, i, meta, device)
+                for i, meta in enumerate(metas)
+            ]  # fmt: skip
+            for i, meta in enumerate(metas):
+                if tensors[i] is None:
+                    tensors[i] = _read_view(i, meta, tensors, metas)
             return _decode(header["object"], tensors)
     except _Corrupt as exc:
         raise RuntimeError(f"minigrad.load: {name}: {exc}") from None
@@ -707,12 +763,52 @@ def _read_tensor(archive, i: int, meta, device) -> Tensor:
         t = _mapped(device, Tensor._make(array), entry)
     else:
         t = Tensor._make(array if device is cpu else device.xp.asarray(array))
+    return _flagged(t, meta)
+
+
+def _flagged(t: Tensor, meta: dict) -> Tensor:
+    """t as its entry says: a Parameter, or a tensor that requires grad or not."""
     if meta.get("parameter"):
         from minigrad.nn.parameter import Parameter
 
         return Parameter(t, meta.get("requires_grad", True))
     t.requires_grad = meta.get("requires_grad", False)
     return t
+
+
+def _read_view(i: int, meta: dict, tensors: list, metas: list) -> Tensor:
+    """Tensor i, a view of the 1-D tensor its entry names (one stored by value), checked to
+    lie inside it: a view never holds more elements than its base, so it adds no memory to
+    what the file holds."""
+    dtype, shape = _tensor_meta_checked(i, meta)
+    view = meta["view"]
+    if not isinstance(view, dict) or set(view) != {"of", "offset", "strides"}:
+        raise _Corrupt(f"tensor {i}: 'view' needs exactly 'of', 'offset' and 'strides'")
+    of, offset, strides = view["of"], view["offset"], view["strides"]
+    numbers = [of, offset, *strides] if isinstance(strides, list) else None
+    if numbers is None or not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
+        raise _Corrupt(f"tensor {i}: 'view' holds {reprlib.repr(view)}, not integers")
+    base = tensors[of] if 0 <= of < len(tensors) and "view" not in metas[of] else None
+    if base is None or base.ndim != 1 or base.dtype.np != dtype:
+        raise _Corrupt(f"tensor {i}: 'view' names tensor {of}, which is not a 1-D {dtype} tensor")
+    size = math.prod(shape)
+    last = offset + sum((n - 1) * s for n, s in zip(shape, strides))
+    if (
+        len(strides) != len(shape)
+        or min(strides, default=0) < 0
+        or size > base.numel()
+        or not 0 <= offset <= base.numel()
+        or (size and last >= base.numel())
+    ):
+        raise _Corrupt(
+            f"tensor {i}: a view of shape {list(shape)}, strides {reprlib.repr(strides)} and "
+            f"offset {offset} does not lie inside tensor {of}'s {base.numel()} elements"
+        )
+    from minigrad import autograd
+
+    with autograd.no_grad():
+        t = base.as_strided(shape, strides, offset).detach()
+    return _flagged(t, meta)
 
 
 def _mapped(function, t: Tensor, entry: str) -> Tensor:

@@ -380,3 +380,95 @@ def test_the_directory_bound_reads_the_end_record_zipfile_reads(tmp_path, monkey
     path.write_bytes(bytes(data))
     with pytest.raises(RuntimeError, match=r"zip directory holds \d+ bytes \(too many entries"):
         minigrad.load(path)
+
+
+def test_views_saved_together_keep_sharing_their_memory():
+    """The serialization notes: a tensor saved with its view loads with the view relation
+    kept (a change through one shows in the other), as do the entries of a state_dict whose
+    module is used twice; a Parameter keeps its type; a file without views stays version 1."""
+    numbers = minigrad.arange(10.0)
+    buffer = io.BytesIO()
+    minigrad.save([numbers, numbers[1::2], numbers[2:5].view(3, 1)], buffer)
+    buffer.seek(0)
+    loaded, evens, column = minigrad.load(buffer)
+    evens *= 2
+    column[0, 0] = -1.0
+    assert loaded.tolist() == [0.0, 2.0, -1.0, 6.0, 4.0, 10.0, 6.0, 14.0, 8.0, 18.0]
+    assert evens.stride() == (2,) and column.shape == (3, 1) and numbers[1].item() == 1.0
+    shared = nn.Linear(2, 2)
+    buffer = io.BytesIO()
+    minigrad.save(nn.Sequential(shared, shared).state_dict(), buffer)
+    buffer.seek(0)
+    state = minigrad.load(buffer)
+    state["0.weight"].zero_()
+    assert state["1.weight"].abs().sum().item() == 0.0
+    p = nn.Parameter(minigrad.ones(4))
+    buffer = io.BytesIO()
+    minigrad.save({"p": p, "half": p.detach()[:2]}, buffer)
+    buffer.seek(0)
+    got = minigrad.load(buffer)
+    assert isinstance(got["p"], nn.Parameter) and got["p"].requires_grad
+    with minigrad.no_grad():
+        got["p"][0] = 5.0
+    assert got["half"].tolist() == [5.0, 1.0] and not got["half"].requires_grad
+    buffer = io.BytesIO()
+    minigrad.save([numbers, numbers.clone()], buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        assert json.loads(archive.read("minigrad.json"))["version"] == 1
+
+
+@pytest.mark.parametrize(
+    "view, problem",
+    [
+        ({"of": 1, "offset": 0, "strides": [1]}, "names tensor 1, which is not a 1-D"),
+        ({"of": 5, "offset": 0, "strides": [1]}, "names tensor 5, which is not a 1-D"),
+        ({"of": 0, "offset": 3, "strides": [1]}, "does not lie inside tensor 0's 4 elements"),
+        ({"of": 0, "offset": 0, "strides": [-1]}, "does not lie inside"),
+        ({"of": 0, "offset": 0, "strides": [1, 1]}, "does not lie inside"),
+        ({"of": 0, "offset": 0, "strides": [True]}, "not integers"),
+        ({"of": 0, "offset": 0}, "needs exactly 'of', 'offset' and 'strides'"),
+        ([0, 0, [1]], "needs exactly"),
+    ],
+)
+def test_crafted_views_are_refused(tmp_path, view, problem):
+    """A view entry must name a 1-D tensor of its dtype stored by value and lie inside it."""
+    base = {"dtype": "float32", "shape": [4], "requires_grad": False, "parameter": False}
+    entry = {**F32, "view": view}
+    header = {**_header([base, entry], {"tensor": 1}), "version": 2}
+    path = _crafted(tmp_path / "v.pt", header, {"tensors/0.npy": _npy(np.zeros(4, np.float32))})
+    with pytest.raises(RuntimeError, match=problem):
+        minigrad.load(path)
+
+
+def test_a_view_with_more_elements_than_its_base_is_refused(tmp_path):
+    """Stride 0 could make a view of one element hold 10**12: a view never outgrows its base,
+    so a file's tensors never hold more elements than its bytes."""
+    base = {"dtype": "float32", "shape": [1], "requires_grad": False, "parameter": False}
+    big = {**F32, "shape": [10**6, 10**6], "view": {"of": 0, "offset": 0, "strides": [0, 0]}}
+    header = {**_header([base, big], {"tensor": 1}), "version": 2}
+    path = _crafted(tmp_path / "v.pt", header, {"tensors/0.npy": _npy(np.zeros(1, np.float32))})
+    with pytest.raises(RuntimeError, match="does not lie inside tensor 0's 1 elements"):
+        minigrad.load(path)
+
+
+def test_views_loaded_onto_a_gpu_keep_sharing_and_gpu_tensors_are_stored_by_value():
+    """map_location="cuda" moves the shared memory once and makes the views there; tensors
+    saved from a GPU are stored by value (docs/nn.md), each loading with its own memory."""
+    from minigrad.testing.simulated_gpu import simulated_gpu
+
+    numbers = minigrad.arange(6.0)
+    buffer = io.BytesIO()
+    minigrad.save([numbers, numbers[::2]], buffer)
+    with simulated_gpu():
+        buffer.seek(0)
+        loaded, evens = minigrad.load(buffer, map_location="cuda")
+        evens += 1
+        assert str(evens.device) == "cuda:0"
+        assert loaded.cpu().tolist() == [1.0, 1.0, 3.0, 3.0, 5.0, 5.0]
+        on_gpu = minigrad.arange(6.0, device="cuda")
+        buffer = io.BytesIO()
+        minigrad.save([on_gpu, on_gpu[::2]], buffer)
+        buffer.seek(0)
+        loaded, evens = minigrad.load(buffer)
+        evens += 1
+        assert loaded.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]

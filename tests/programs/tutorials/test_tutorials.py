@@ -27,6 +27,7 @@ import tutorials12
 import tutorials13
 import tutorials14
 import tutorials15
+import tutorials16
 import user_programs
 
 import minigrad
@@ -54,6 +55,7 @@ PROGRAMS = [
     + tutorials13.PROGRAMS
     + tutorials14.PROGRAMS
     + tutorials15.PROGRAMS
+    + tutorials16.PROGRAMS
 ]
 
 
