@@ -71,6 +71,11 @@ MAX_WORK = 2**42
 # but any number of nodes may read the same one (2**18 sums of a 1 GiB view: hours). Reading
 # 2**38 takes NumPy a minute; a compiled CNN training step at batch 256 reads 2**27
 MAX_READS = 2**38
+# a node's call, and each input it is passed, also count this many reads: the executor's
+# Python work for each (~0.6 us for a node of one input) is what NumPy takes to read ~2,000
+# elements. A loop body of 60,000 nodes over empty values reads nothing, and a million
+# iterations of it would take 10 hours
+_CALL_READS = 2**10
 # a factorization's multiply-adds per m n min(m, n): LAPACK's svd of 2048 x 2048 took a
 # hundred times a matmul of the same size
 _FACTORIZATION = 64
@@ -344,6 +349,7 @@ class _Decoder:
             defined.read(v, f"{where}.inputs", optional=True)
             for v in _expect(doc["inputs"], list, f"{where}.inputs")
         ]
+        work, reads = self.work_left, self.reads_left  # before its sub-graphs, for a loop's
         attrs = {}
         for key, value in _expect(doc["attrs"], dict, f"{where}.attrs").items():
             _check_attr_name(op, key, where)
@@ -356,7 +362,8 @@ class _Decoder:
             raise GraphFileError(
                 f"{where}: the ops of its graphs multiply more than {MAX_WORK} times together"
             )
-        self.reads_left -= sum(math.prod(graph.values[v].shape) for v in inputs if v is not None)
+        sizes = (0 if v is None else math.prod(graph.values[v].shape) for v in inputs)
+        self.reads_left -= _CALL_READS + sum(n + _CALL_READS for n in sizes)
         if self.reads_left < 0:
             raise GraphFileError(
                 f"{where}: the nodes of its graphs read more than {MAX_READS} elements together"
@@ -375,7 +382,26 @@ class _Decoder:
                     f"{where}: a loop of max_iterations={bound!r:.40} (at most "
                     f"{self.max_iterations}: static.load(path, max_iterations=n) allows more)"
                 )
+            # a while_grad runs its body's forward again, then its backward (two products
+            # for each of the forward's), for each iteration
+            times = bound * (3 if op == "while_grad" else 1)
+            self.repeat(work - self.work_left, reads - self.reads_left, times, bound, where)
         return node
+
+    def repeat(self, work: int, reads: int, times: int, bound: int, where) -> None:
+        """Count a loop node and its sub-graphs, which spent `work` and `reads` once as
+        they were decoded, `times` times more: its body runs up to `bound` times, its
+        condition once more, and each is passed the state. A (4096, 4096) matmul in a body
+        is 2**36 multiply-adds, within MAX_WORK; a million times over, years."""
+        self.work_left -= work * times
+        self.reads_left -= reads * times
+        if self.work_left < 0 or self.reads_left < 0:
+            raise GraphFileError(
+                f"{where}: its loop's sub-graphs, run max_iterations={bound} times, multiply "
+                f"more than {MAX_WORK} times or read more than {MAX_READS} elements in all "
+                "(static.load(path, max_iterations=n) with a smaller n bounds a loop saved "
+                "without its own max_iterations)"
+            )
 
     def items(self, items: list, where) -> list:
         """items, counted against the file's MAX_ATTR_ITEMS before any is decoded."""
