@@ -326,12 +326,18 @@ def _while_loop(xp, cond, body, max_iterations=None):
 
 
 @graph_op("while_grad", multi=True)
-def _while_grad(xp, cond, body, max_iterations=None):  # the trail ran at most that many
+def _while_grad(xp, cond, body, max_iterations=None):
     step = region(body, xp)
     n = len(body.outputs)
+    limit = iteration_bound(max_iterations, "static.while_loop")
 
     def run(residual, *gys):
         trail, captures = residual
+        if len(trail) > limit:  # a loaded file's residual may be an array of its own
+            raise ValueError(
+                f"static.while_loop: backward of {len(trail)} iterations, more than its "
+                f"max_iterations={limit}"
+            )
         g_state, g_captures = list(gys), [xp.zeros_like(c) for c in captures]
         for values in reversed(trail):  # last iteration first, as the chain rule goes
             grads = step.vjp((*values, *captures), g_state)
