@@ -4,8 +4,9 @@ body's work and reads were counted once, though the body runs up to max_iteratio
 call or a graph's inputs and outputs themselves (a body of 2,000 nodes over empty values, or
 one passed 32,768 of them, read nothing); a loop trail (the state kept for backward) that
 counted empty arrays as 0 bytes; a while_grad that ran as many iterations as its residual
-held, past its max_iterations; and a .npy header whose descr is () or whose dict has a list
-for a key (IndexError and TypeError out of minigrad.load and static.load). Then a fuzz of
+held, past its max_iterations; a graph of 2**17 nodes, which the executor compiled in 1.1
+GB; and a .npy header whose descr is () or whose dict has a list for a key (IndexError and
+TypeError out of minigrad.load and static.load). Then a fuzz of
 checkpoints, graph files and IDX files, mutated, each loaded in a child process under a
 memory cap. Each test named `..._is_refused...` or `..._is_a_clear_error` failed on the code
 before its fix; what happened then is in its docstring. The others pin what must keep
@@ -144,11 +145,12 @@ def test_a_loop_body_of_many_nodes_over_empty_values_is_refused(tmp_path):
 
 def test_a_loop_over_many_empty_arrays_keeps_a_bounded_trail_or_is_refused(tmp_path, monkeypatch):
     """The trail (the state entering each iteration, kept for backward) counted only the
-    arrays' data: 32,768 empty arrays a million times loaded, and 200 iterations kept 188 MB.
+    arrays' data: 8,192 empty arrays a million times loaded (of 32,768, 200 iterations kept
+    188 MB).
     Now such a file is refused (each passed value counts as reads), and the trail counts 128
     bytes for each array, so within a smaller bound the loop stops at MAX_TRAIL_BYTES."""
     with pytest.raises(ValueError, match="run max_iterations=1000000 times"):
-        static.load(_saved_doc(tmp_path, _loop_doc(2**15, 0)))
+        static.load(_saved_doc(tmp_path, _loop_doc(2**13, 0)))
     monkeypatch.setattr(control, "MAX_TRAIL_BYTES", 2**20)  # 7 times 1,025 arrays, 8 bytes
     graph = static.load(_saved_doc(tmp_path, _loop_doc(1024, 0)), max_iterations=1000)
     state = [minigrad.zeros(0)] * 1024
@@ -194,11 +196,11 @@ def test_a_loop_gradient_past_its_bound_is_refused(tmp_path):
 
 
 def test_a_loop_body_passed_many_values_is_refused(tmp_path):
-    """The same while_grad of 2**15 iterations over 2**15 captures loaded: its body runs no
-    node, and its passed values counted nothing (some 30 minutes to run). Now each input and
+    """The same while_grad of 2**14 iterations over 2**14 captures loaded: its body runs no
+    node, and its passed values counted nothing (some 7 minutes to run). Now each input and
     output of a graph counts as a call, and the body's count max_iterations times."""
-    with pytest.raises(ValueError, match="run max_iterations=32768 times"):
-        static.load(_saved_doc(tmp_path, _forged_while_grad(2**15, 2**15)))
+    with pytest.raises(ValueError, match="run max_iterations=16384 times"):
+        static.load(_saved_doc(tmp_path, _forged_while_grad(2**14, 2**14)))
 
 
 def test_an_rnn_loop_still_loads_with_the_default_bound(tmp_path):
@@ -219,6 +221,28 @@ def test_an_rnn_loop_still_loads_with_the_default_bound(tmp_path):
     for length in (0, 5, 12):
         expected = static.compile(rnn)(xs, minigrad.tensor(length))
         np.testing.assert_allclose(loaded(xs, minigrad.tensor(length)).numpy(), expected.numpy())
+
+
+def _chain_doc(n: int) -> dict:
+    """A graph of n negations, one after another, of a float32 scalar."""
+    nodes = [dict(op="neg", inputs=[k], outputs=[k + 1], attrs={}, saves=[]) for k in range(n)]
+    return dict(
+        format="minigrad.static.graph", version=2, values=[[[], "float32"]] * (n + 1),
+        inputs=[0], input_names=["x"], outputs=[n], structure=None, nodes=nodes, constants={},
+    )  # fmt: skip
+
+
+def test_a_graph_of_a_hundred_thousand_nodes_is_refused(tmp_path):
+    """The executor compiles a graph into one Python function of a line per node, ~6 KB
+    each in CPython's compiler: a chain of 131,071 nodes (a 0.7 MB file deflated) loaded,
+    and loading and running it once took 1.1 GB (2**18 nodes, 2.1 GB). Now a file holds at
+    most 2**16 values; a chain of 1,000 loads and runs."""
+    path = tmp_path / "chain.mgraph"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("graph.json", json.dumps(_chain_doc(2**17 - 1)))
+    with pytest.raises(ValueError, match="its graphs hold more than 65536 values"):
+        static.load(path)
+    assert static.load(_saved_doc(tmp_path, _chain_doc(1000)))(minigrad.tensor(2.0)).item() == 2.0
 
 
 # -- 2. a .npy header NumPy parses into an exception that is no ValueError ---------------------

@@ -85,9 +85,11 @@ MAX_TEXT = 2**16  # characters of a name or text attribute; names of weights are
 MAX_GRAPH_DEPTH = 8  # sub-graphs (cond, while_loop) inside each other
 MAX_KERNEL_OFFSETS = 2**16  # of a conv or pool kernel: 256 x 256, or 40 x 40 x 40
 # values of all the graphs in a file (each node defines one or more: this bounds the nodes
-# too); a traced Transformer's training step has a few thousand. Decoded, a value costs
-# ~10 us and ~300 bytes: 1,000,000 of them (20 MB of JSON) took 51 s to load under load
-MAX_VALUES = 2**18
+# too); a traced Transformer's training step has a few hundred to a few thousand. Decoded, a
+# value costs ~10 us and ~300 bytes, and the executor compiles a graph into one Python
+# function of a line per node, ~6 KB each in CPython's compiler: a chain of 2**18 nodes (a
+# 1.4 MB file) took 2.1 GB and 14 s to load and run once; of 2**16, 575 MB and 3 s
+MAX_VALUES = 2**16
 # items of the lists and tuples in all the attributes of a file: each is decoded, then walked
 # for references, a Python call at a time (~3 us): a getitem index of 4,000,000 took 13.6 s
 # to refuse. Attributes hold shapes, dims and sizes: a traced graph has a few per node.
