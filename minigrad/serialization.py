@@ -572,8 +572,9 @@ def read_npy(data: bytes, name: str, shape: tuple, dtype: np.dtype, refuse) -> n
             raise ValueError(f"unsupported .npy version {version}")
         found_shape, fortran, found_dtype = _NPY_READERS[version](buffer)
         # NOTE: NumPy parses the header as a Python literal: a cut one raises SyntaxError or
-        # tokenize.TokenError, which are not ValueErrors
-    except (ValueError, SyntaxError, tokenize.TokenError) as exc:
+        # tokenize.TokenError, which are not ValueErrors; a dict key that is a list raises
+        # TypeError (unhashable), and a descr of () or ('<f4',) IndexError
+    except (ValueError, SyntaxError, tokenize.TokenError, TypeError, IndexError) as exc:
         raise refuse(f"{name} is not a valid .npy array ({exc})") from None
     if tuple(found_shape) != tuple(shape) or found_dtype != dtype:
         raise refuse(

@@ -292,11 +292,9 @@ def test_a_loop_bound_in_a_file_is_checked(tmp_path):
 
         _edit_graph_json(path, edit)
 
-    ask(10**12)
-    _refused(
-        ValueError, r"max_iterations=1000000000000 \(at most 1000000", lambda: static.load(path)
-    )
-    assert static.load(path, max_iterations=10**12) is not None
+    ask(10**7)  # not 10**12: that many iterations are past MAX_READS (test_hostile_files10)
+    _refused(ValueError, r"max_iterations=10000000 \(at most 1000000", lambda: static.load(path))
+    assert static.load(path, max_iterations=10**7) is not None
     for bad in (0, True, 2.5, None, "7"):
         ask(bad)
         _refused(ValueError, "a loop of max_iterations=", lambda: static.load(path))
@@ -427,7 +425,11 @@ def test_a_graph_file_with_too_many_values_is_refused(tmp_path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("graph.json", json.dumps(doc))
     start = time.process_time()
-    _refused(ValueError, f"its graphs hold more than {2**18} values", lambda: static.load(path))
+    _refused(
+        ValueError,
+        f"its graphs hold more than {serialize.MAX_VALUES} values",
+        lambda: static.load(path),
+    )
     assert time.process_time() - start < 10.0  # 0.6 s unloaded: parsing the JSON
 
 
@@ -453,9 +455,9 @@ def test_a_loop_keeps_at_most_max_trail_bytes_of_state(monkeypatch):
     the bound is set once per run, not checked per iteration."""
     monkeypatch.setattr(control, "MAX_TRAIL_BYTES", 10 * 2**20)
     f = static.compile(_count_down)
-    x = minigrad.zeros(2**18)  # 1 MB of float32, and n: 8 bytes more
+    x = minigrad.zeros(2**18)  # 1 MB of float32, and n: 8 bytes more; 128 for each array
     assert f(minigrad.tensor(9), x)[0].item() == 9.0
-    with pytest.raises(MemoryError, match=r"after 9 iterations the loop keeps 9437256 bytes"):
+    with pytest.raises(MemoryError, match=r"after 9 iterations the loop keeps 9439560 bytes"):
         f(minigrad.tensor(10), x)
 
 

@@ -17,8 +17,9 @@ File format (a zip archive, version 2):
 # above; sizes are bounded before anything is allocated (the archive's members, the JSON's
 # nesting, the attributes' items, each declared shape and all of them together, each array's
 # header, the result an op's attributes ask for, conv2d's columns, the multiply-adds of the
-# ops that multiply matrices, the elements all nodes read; a mask's count before its getitem
-# runs). Nothing from the
+# ops that multiply matrices, the elements all nodes read (a call, an input or an output
+# counting as reads too), a loop's sub-graphs max_iterations times; a mask's count before its
+# getitem runs). Nothing from the
 # file reaches generated code, pickle or an import: a user's Function is saved as the
 # ordinary ops its forward was traced into, and its name is kept as text only; a fused
 # program's constants reach CUDA source as the hex digits of their bits.
@@ -71,6 +72,11 @@ MAX_WORK = 2**42
 # but any number of nodes may read the same one (2**18 sums of a 1 GiB view: hours). Reading
 # 2**38 takes NumPy a minute; a compiled CNN training step at batch 256 reads 2**27
 MAX_READS = 2**38
+# a node's call, and each input it is passed, also count this many reads: the executor's
+# Python work for each (~0.6 us for a node of one input) is what NumPy takes to read ~2,000
+# elements. A loop body of 60,000 nodes over empty values reads nothing, and a million
+# iterations of it would take 10 hours
+_CALL_READS = 2**10
 # a factorization's multiply-adds per m n min(m, n): LAPACK's svd of 2048 x 2048 took a
 # hundred times a matmul of the same size
 _FACTORIZATION = 64
@@ -79,9 +85,11 @@ MAX_TEXT = 2**16  # characters of a name or text attribute; names of weights are
 MAX_GRAPH_DEPTH = 8  # sub-graphs (cond, while_loop) inside each other
 MAX_KERNEL_OFFSETS = 2**16  # of a conv or pool kernel: 256 x 256, or 40 x 40 x 40
 # values of all the graphs in a file (each node defines one or more: this bounds the nodes
-# too); a traced Transformer's training step has a few thousand. Decoded, a value costs
-# ~10 us and ~300 bytes: 1,000,000 of them (20 MB of JSON) took 51 s to load under load
-MAX_VALUES = 2**18
+# too); a traced Transformer's training step has a few hundred to a few thousand. Decoded, a
+# value costs ~10 us and ~300 bytes, and the executor compiles a graph into one Python
+# function of a line per node, ~6 KB each in CPython's compiler: a chain of 2**18 nodes (a
+# 1.4 MB file) took 2.1 GB and 14 s to load and run once; of 2**16, 575 MB and 3 s
+MAX_VALUES = 2**16
 # items of the lists and tuples in all the attributes of a file: each is decoded, then walked
 # for references, a Python call at a time (~3 us): a getitem index of 4,000,000 took 13.6 s
 # to refuse. Attributes hold shapes, dims and sizes: a traced graph has a few per node.
@@ -274,6 +282,14 @@ class _Decoder:
                 f"{MAX_TOTAL_BYTES} bytes together"
             )
 
+    def spend_reads(self, n: int, where) -> None:
+        """n more reads of elements (or calls: _CALL_READS), counted against MAX_READS."""
+        self.reads_left -= n
+        if self.reads_left < 0:
+            raise GraphFileError(
+                f"{where}: the nodes of its graphs read more than {MAX_READS} elements together"
+            )
+
     def graph(self, doc, depth: int) -> Graph:
         if depth > MAX_GRAPH_DEPTH:
             raise GraphFileError(f"sub-graphs nested more than {MAX_GRAPH_DEPTH} deep")
@@ -314,6 +330,10 @@ class _Decoder:
             defined.read(v, "outputs", optional=True)
             for v in _expect(doc.get("outputs"), list, "outputs")
         ]
+        # a call binds each input and returns each output: a loop's body may be passed
+        # 100,000 values and run no node
+        ends = len(graph.inputs) + len(graph.outputs)
+        self.spend_reads(_CALL_READS * ends, f"a graph of {ends} inputs and outputs")
         structure = doc.get("structure")
         if structure is not None and (type(structure) is not int or structure < 0):
             raise GraphFileError(f"structure must be null or a count, got {structure!r}")
@@ -344,6 +364,7 @@ class _Decoder:
             defined.read(v, f"{where}.inputs", optional=True)
             for v in _expect(doc["inputs"], list, f"{where}.inputs")
         ]
+        work, reads = self.work_left, self.reads_left  # before its sub-graphs, for a loop's
         attrs = {}
         for key, value in _expect(doc["attrs"], dict, f"{where}.attrs").items():
             _check_attr_name(op, key, where)
@@ -356,11 +377,8 @@ class _Decoder:
             raise GraphFileError(
                 f"{where}: the ops of its graphs multiply more than {MAX_WORK} times together"
             )
-        self.reads_left -= sum(math.prod(graph.values[v].shape) for v in inputs if v is not None)
-        if self.reads_left < 0:
-            raise GraphFileError(
-                f"{where}: the nodes of its graphs read more than {MAX_READS} elements together"
-            )
+        sizes = (0 if v is None else math.prod(graph.values[v].shape) for v in inputs)
+        self.spend_reads(_CALL_READS + sum(n + _CALL_READS for n in sizes), where)
         if op == "conv2d":
             self.spend(_conv_columns(node, graph, where), where)
         if op == "split":
@@ -375,7 +393,26 @@ class _Decoder:
                     f"{where}: a loop of max_iterations={bound!r:.40} (at most "
                     f"{self.max_iterations}: static.load(path, max_iterations=n) allows more)"
                 )
+            # each iteration of a while_grad runs its body's forward, its backward, and a
+            # zeros and a sum for each input: 4,000 iterations over 4,000 inputs took 24 s
+            times = bound * (4 if op == "while_grad" else 1)
+            self.repeat(work - self.work_left, reads - self.reads_left, times, bound, where)
         return node
+
+    def repeat(self, work: int, reads: int, times: int, bound: int, where) -> None:
+        """Count a loop node and its sub-graphs, which spent `work` and `reads` once as
+        they were decoded, `times` times more: its body runs up to `bound` times, its
+        condition once more, and each is passed the state. A (4096, 4096) matmul in a body
+        is 2**36 multiply-adds, within MAX_WORK; a million times over, years."""
+        self.work_left -= work * times
+        self.reads_left -= reads * times
+        if self.work_left < 0 or self.reads_left < 0:
+            raise GraphFileError(
+                f"{where}: its loop's sub-graphs, run max_iterations={bound} times, multiply "
+                f"more than {MAX_WORK} times or read more than {MAX_READS} elements in all "
+                "(static.load(path, max_iterations=n) with a smaller n bounds a loop saved "
+                "without its own max_iterations)"
+            )
 
     def items(self, items: list, where) -> list:
         """items, counted against the file's MAX_ATTR_ITEMS before any is decoded."""
