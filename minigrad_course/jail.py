@@ -20,11 +20,17 @@ MIB = 1024 * 1024
 
 
 def apply_limits(config: dict) -> None:
-    """Set memory (address space), process, file size and core dump limits from config."""
+    """Set memory (address space), process, file size, open file and core dump limits from
+    config."""
+    # (below the hard limit that we have: only root may raise it)
+    open_files = config.get("open_files") and min(
+        config["open_files"], resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    )
     pairs = {
         resource.RLIMIT_AS: config.get("memory_mb") and config["memory_mb"] * MIB,
         resource.RLIMIT_NPROC: config.get("nproc"),
         resource.RLIMIT_FSIZE: config.get("file_mb") and config["file_mb"] * MIB,
+        resource.RLIMIT_NOFILE: open_files,
         resource.RLIMIT_CORE: 0,
     }
     for which, value in pairs.items():

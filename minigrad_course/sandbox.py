@@ -3,10 +3,10 @@
 ``execute`` drives nbclient in this process (used by ``check`` and release verification).
 For grading, a worker process (``serve``, see grade.WORKER_ARGS) runs ``execute``
 for each job file named on its stdin, with the kernel started through
-:mod:`minigrad_course.jail` (memory, process and file-size limits; an unprivileged uid when we
-are root) and a watchdog (:mod:`minigrad_course.watchdog`) that enforces the wall-clock limit
-and kills fork bombs. Cell outcomes go to a JSON-lines file as they happen, so whatever
-finished before a crash is kept.
+:mod:`minigrad_course.jail` (memory, process, file-size and open-file limits; an unprivileged
+uid when we are root) and a watchdog (:mod:`minigrad_course.watchdog`) that enforces the
+wall-clock limit and kills fork bombs. Cell outcomes go to a JSON-lines file as they happen,
+so whatever finished before a crash is kept.
 """
 
 from __future__ import annotations
@@ -1718,6 +1718,15 @@ def _kernel_pid(km: AsyncKernelManager) -> int | None:
     return getattr(process, "pid", None)
 
 
+# Descriptors each process of the notebook may hold (a kernel holds about 65). It inherited the
+# grader's hard limit (20,000 on the machine measured; 1,048,576 in many containers), and a
+# descriptor can hold kernel memory that no process's size shows: a socket pair with full
+# buffers holds about 200 kB a descriptor (1,000 pairs: 195 MB, in a process of 13 MB), so 4 GB
+# a process outside every memory limit; and 32 processes of a million descriptors each are more
+# than the system's table of open files holds (2.4 million there) for every user.
+OPEN_FILES = 256
+
+
 @dataclass
 class Jail:
     """How to confine the kernel: limits always; a uid/gid (when root) and a private scratch
@@ -1729,6 +1738,7 @@ class Jail:
 
     def prefix(self, limits: Limits, connection_file: str) -> list[str]:
         config: dict[str, Any] = {"memory_mb": limits.memory_mb, "file_mb": limits.file_mb}
+        config["open_files"] = OPEN_FILES
         if self.uid is not None:
             config.update(uid=self.uid, gid=self.gid, chown=[connection_file, str(self.scratch)])
             config["nproc"] = limits.max_procs + 96  # threads count too
