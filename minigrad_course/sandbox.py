@@ -1725,6 +1725,10 @@ def _kernel_pid(km: AsyncKernelManager) -> int | None:
 # a process outside every memory limit; and 32 processes of a million descriptors each are more
 # than the system's table of open files holds (2.4 million there) for every user.
 OPEN_FILES = 256
+# The shared temporary folders that are memory on most systems (tmpfs), which a grading kernel
+# gets empty and of its own, of this size (see jail.private_tmpfs). Python's multiprocessing
+# keeps its semaphores in /dev/shm; joblib uses it only when it has 2 GB free.
+PRIVATE_TMPFS, PRIVATE_TMPFS_MB = ["/dev/shm", "/run/lock"], 64
 
 
 @dataclass
@@ -1741,6 +1745,7 @@ class Jail:
         config["open_files"] = OPEN_FILES
         if self.uid is not None:
             config.update(uid=self.uid, gid=self.gid, chown=[connection_file, str(self.scratch)])
+            config.update(tmpfs=PRIVATE_TMPFS, tmpfs_mb=PRIVATE_TMPFS_MB)
             config["nproc"] = limits.max_procs + 96  # threads count too
         else:
             config["nproc"] = _tasks_of_uid(os.getuid()) + limits.max_procs + 96

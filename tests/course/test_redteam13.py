@@ -6,14 +6,21 @@ limits that grading sets.
   A descriptor holds kernel memory that no process's size shows (a socket pair with full
   buffers: about 200 kB a descriptor), and 32 processes of a million descriptors each are more
   than the system's table of open files holds, for every user.
+- /dev/shm: a tmpfs (half the machine's memory by default, all of it on the machine measured),
+  writable by every user. A notebook's files there are memory that no process's size shows, and
+  the file size limit bounds each file, not their number: while it ran, a notebook could fill
+  the machine's memory, for every other kernel and the grader too. (What it left there was
+  removed after it, `tests/course/test_grade_attacks.py`, but only then.)
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from test_redteam11 import grade_relu_answers
 
-from minigrad_course.sandbox import OPEN_FILES
+from minigrad_course.sandbox import OPEN_FILES, PRIVATE_TMPFS_MB
 
 # The answer cell defines an honest relu only when the kernel could not hold 4,000 descriptors
 # (socket pairs, left empty here: filled, 4,000 of them held 800 MB of kernel memory); held,
@@ -38,10 +45,34 @@ def relu(x):
 """
 
 
+# Likewise, an honest relu only when the kernel could not write 256 MB to /dev/shm (16 files
+# of 16 MB, each below the file size limit).
+FILL_SHARED_MEMORY = """\
+import os
+
+written = 0
+try:
+    for i in range(16):
+        with open(f"/dev/shm/fill-{os.getpid()}-{i}", "wb") as f:
+            f.write(bytes(16 * 2**20))
+        written += 16
+except OSError:
+    pass
+assert written < 256, f"the notebook wrote {written} MB to /dev/shm"
+
+
+def relu(x):
+    return np.maximum(x, 0)
+"""
+
+ATTACKS = {"hold_descriptors": HOLD_DESCRIPTORS}
+if os.geteuid() == 0:  # (a mount namespace of the kernel's own: as root only)
+    ATTACKS["fill_shared_memory"] = FILL_SHARED_MEMORY
+
+
 @pytest.fixture(scope="module")
 def rows(tmp_path_factory):
-    attacks = {"hold_descriptors": HOLD_DESCRIPTORS}
-    return grade_relu_answers(tmp_path_factory.mktemp("redteam13"), attacks, {})
+    return grade_relu_answers(tmp_path_factory.mktemp("redteam13"), ATTACKS, {})
 
 
 @pytest.mark.grading
@@ -49,3 +80,13 @@ def test_a_kernel_holds_a_bounded_number_of_descriptors(rows):
     assert OPEN_FILES < 4000
     row = rows["hold_descriptors"]
     assert (row["total"], row["status"]) == (3, "ok"), (row["questions"], row["notes"])
+
+
+@pytest.mark.grading
+@pytest.mark.skipif(os.geteuid() != 0, reason="the kernel has namespaces of its own as root only")
+@pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="no /dev/shm here")
+def test_a_kernel_writes_a_bounded_amount_to_dev_shm(rows):
+    assert PRIVATE_TMPFS_MB < 256
+    row = rows["fill_shared_memory"]
+    assert (row["total"], row["status"]) == (3, "ok"), (row["questions"], row["notes"])
+    assert not [name for name in os.listdir("/dev/shm") if name.startswith("fill-")]
