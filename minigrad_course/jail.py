@@ -82,7 +82,7 @@ def private_tmpfs(folders: list[str], size_mb: int) -> None:
     CAP_SYS_ADMIN), the kernel keeps the host's folders.
     """
     libc = _libc()
-    if libc is None or not unshare(CLONE_NEWNS):
+    if not folders or libc is None or not unshare(CLONE_NEWNS):
         return
     # NOTE: private first: a mount under a shared one would be made on the host too
     if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
