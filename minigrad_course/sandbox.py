@@ -2068,9 +2068,57 @@ def remove_files_of(uid: int, folders: tuple[str, ...] = SHARED_TMP) -> None:
                 if entry.stat(follow_symlinks=False).st_uid != uid:
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path)
+                    remove_tree(entry.path)
                 else:
                     os.unlink(entry.path)
+
+
+def remove_tree(path: str) -> None:
+    """Delete the folder path and all below it, never following a link, without recursion.
+
+    # NOTE: shutil.rmtree recurses (Python 3.11): a notebook's folder nested 5,000 deep raised
+    # RecursionError after the run, which stopped the worker before it removed the scratch
+    # folder, and again after each later notebook of its uid, whose files stayed, readable by
+    # the next student graded as that uid. Here each folder found below path is moved up into
+    # path, emptied and removed: one descriptor below path is open at a time.
+    """
+    try:
+        top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        todo: list[str] = []
+        _empty_folder(top, top, todo)
+        while todo:
+            name = todo.pop()
+            with contextlib.suppress(OSError):
+                folder = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top)
+                try:
+                    _empty_folder(folder, top, todo)
+                finally:
+                    os.close(folder)
+                os.rmdir(name, dir_fd=top)
+    finally:
+        os.close(top)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+
+
+def _empty_folder(folder: int, top: int, todo: list[str]) -> None:
+    """Unlink what the open folder holds but folders, which go to todo (moved into top first,
+    under a fresh name, when folder is not top)."""
+    with os.scandir(folder) as entries:
+        found = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
+    for name, is_folder in found:
+        with contextlib.suppress(OSError):
+            if not is_folder:
+                os.unlink(name, dir_fd=folder)
+            elif folder == top:
+                todo.append(name)
+            else:
+                moved = f".removing-{secrets.token_hex(8)}"
+                os.rename(name, moved, src_dir_fd=folder, dst_dir_fd=top)
+                todo.append(moved)
 
 
 def run_job(job_path: str) -> None:
@@ -2103,7 +2151,7 @@ def run_job(job_path: str) -> None:
     if uid is not None:
         kill_uid(uid)
         remove_files_of(uid)
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(str(scratch))
 
 
 def serve() -> int:

@@ -11,16 +11,26 @@ limits that grading sets.
   the file size limit bounds each file, not their number: while it ran, a notebook could fill
   the machine's memory, for every other kernel and the grader too. (What it left there was
   removed after it, `tests/course/test_grade_attacks.py`, but only then.)
+- A folder nested 5,000 deep in /tmp: removing it after the run (shutil.rmtree, which recurses)
+  raised RecursionError and stopped the worker, before it removed the notebook's scratch
+  folder, and so again after each later notebook graded as the same sandbox uid: their files
+  stayed, on the grader's disk and readable by the next student graded as that uid.
 """
 
 from __future__ import annotations
 
 import os
 
+import nbformat
 import pytest
-from test_redteam11 import grade_relu_answers
+from conftest import CHAPTER, write
+from students import save
+from test_grade import LIMITS
+from test_redteam11 import frame_chapter, grade_relu_answers
 
-from minigrad_course.sandbox import OPEN_FILES, PRIVATE_TMPFS_MB
+from minigrad_course.build import release
+from minigrad_course.grade import GradeOptions, grade
+from minigrad_course.sandbox import OPEN_FILES, PRIVATE_TMPFS_MB, remove_tree
 
 # The answer cell defines an honest relu only when the kernel could not hold 4,000 descriptors
 # (socket pairs, left empty here: filled, 4,000 of them held 800 MB of kernel memory); held,
@@ -90,3 +100,45 @@ def test_a_kernel_writes_a_bounded_amount_to_dev_shm(rows):
     row = rows["fill_shared_memory"]
     assert (row["total"], row["status"]) == (3, "ok"), (row["questions"], row["notes"])
     assert not [name for name in os.listdir("/dev/shm") if name.startswith("fill-")]
+
+
+# A folder nested 5,000 deep (opened level by level: its path is longer than a path may be).
+NEST = """\
+import os
+
+os.mkdir({top!r})
+fd = os.open({top!r}, os.O_RDONLY)
+for _ in range(5000):
+    os.mkdir("d", dir_fd=fd)
+    inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = inner
+os.close(fd)
+"""
+RELU = "\n\ndef relu(x):\n    return np.maximum(x, 0)\n"
+
+
+@pytest.mark.grading
+@pytest.mark.skipif(os.geteuid() != 0, reason="files of a sandbox uid are removed as root only")
+def test_a_deep_folder_left_in_tmp_is_removed_and_so_is_what_later_notebooks_leave(tmp_path):
+    token = os.urandom(4).hex()
+    deep, left = f"/tmp/deep-{token}", f"/tmp/left-{token}"
+    solution = frame_chapter()
+    path = write(solution, tmp_path / "solutions" / f"{CHAPTER}.ipynb")
+    # graded in this order, as one sandbox uid (one job at a time)
+    answers = {"a_nests": NEST.format(top=deep), "b_later": f"open({left!r}, 'w').write('x')\n"}
+    for name, source in answers.items():
+        nb = nbformat.from_dict(release(solution, CHAPTER))
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu")
+        cell.source = source + RELU
+        save(nb, tmp_path / "submissions" / name)
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
+    try:
+        rows = grade(path, tmp_path / "submissions", options)
+        assert [(r["total"], r["status"]) for r in rows] == [(3, "ok"), (3, "ok")], rows
+        assert not os.path.lexists(deep)
+        assert not os.path.lexists(left)
+    finally:
+        remove_tree(deep)
+        if os.path.lexists(left):
+            os.unlink(left)
