@@ -2107,18 +2107,19 @@ def remove_tree(path: str) -> None:
 def _empty_folder(folder: int, top: int, todo: list[str]) -> None:
     """Unlink what the open folder holds but folders, which go to todo (moved into top first,
     under a fresh name, when folder is not top)."""
+    # (as the entries are read, not listed first: the worker's memory is not the notebook's to
+    # fill with names; each change is to an entry read already)
     with os.scandir(folder) as entries:
-        found = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
-    for name, is_folder in found:
-        with contextlib.suppress(OSError):
-            if not is_folder:
-                os.unlink(name, dir_fd=folder)
-            elif folder == top:
-                todo.append(name)
-            else:
-                moved = f".removing-{secrets.token_hex(8)}"
-                os.rename(name, moved, src_dir_fd=folder, dst_dir_fd=top)
-                todo.append(moved)
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if not entry.is_dir(follow_symlinks=False):
+                    os.unlink(entry.name, dir_fd=folder)
+                elif folder == top:
+                    todo.append(entry.name)
+                else:
+                    moved = f".removing-{secrets.token_hex(8)}"
+                    os.rename(entry.name, moved, src_dir_fd=folder, dst_dir_fd=top)
+                    todo.append(moved)
 
 
 def run_job(job_path: str) -> None:
