@@ -2060,17 +2060,18 @@ def remove_files_of(uid: int, folders: tuple[str, ...] = SHARED_TMP) -> None:
     link: a symbolic link is removed itself, a folder through file descriptors)."""
     for folder in folders:
         try:
-            entries = list(os.scandir(folder))
+            entries = os.scandir(folder)  # (read as it goes: see _empty_folder)
         except OSError:
             continue
-        for entry in entries:
-            with contextlib.suppress(OSError):
-                if entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    remove_tree(entry.path)
-                else:
-                    os.unlink(entry.path)
+        with entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_uid != uid:
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        remove_tree(entry.path)
+                    else:
+                        os.unlink(entry.path)
 
 
 def remove_tree(path: str) -> None:
