@@ -20,11 +20,17 @@ MIB = 1024 * 1024
 
 
 def apply_limits(config: dict) -> None:
-    """Set memory (address space), process, file size and core dump limits from config."""
+    """Set memory (address space), process, file size, open file and core dump limits from
+    config."""
+    # (below the hard limit that we have: only root may raise it)
+    open_files = config.get("open_files") and min(
+        config["open_files"], resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    )
     pairs = {
         resource.RLIMIT_AS: config.get("memory_mb") and config["memory_mb"] * MIB,
         resource.RLIMIT_NPROC: config.get("nproc"),
         resource.RLIMIT_FSIZE: config.get("file_mb") and config["file_mb"] * MIB,
+        resource.RLIMIT_NOFILE: open_files,
         resource.RLIMIT_CORE: 0,
     }
     for which, value in pairs.items():
@@ -32,10 +38,21 @@ def apply_limits(config: dict) -> None:
             resource.setrlimit(which, (int(value), int(value)))
 
 
-CLONE_NEWIPC, CLONE_NEWNET = 0x08000000, 0x40000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
+MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
 
 
-def unshare(flag: int) -> None:
+def _libc():
+    """The C library, or None where ctypes cannot load it."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+def unshare(flag: int) -> bool:
     """Put this process in a new namespace of one kind (CAP_SYS_ADMIN: root, before dropping
     privileges). Where the system refuses (a container without it), the kernel keeps the host's.
 
@@ -46,13 +63,34 @@ def unshare(flag: int) -> None:
     - CLONE_NEWIPC, which the system destroys with its last process: a System V shared memory
       segment that a child of the kernel created, filled and detached outlived the notebook,
       outside every memory limit, until a reboot (semaphores and message queues too).
-    """
-    try:
-        import ctypes
+    - CLONE_NEWNS, for folders of the kernel's own (see private_tmpfs).
 
-        ctypes.CDLL(None, use_errno=True).unshare(flag)
-    except (OSError, AttributeError):
-        pass
+    Returns whether the system made the namespace.
+    """
+    call = getattr(_libc(), "unshare", None)  # (Linux only)
+    return call is not None and call(flag) == 0
+
+
+def private_tmpfs(folders: list[str], size_mb: int) -> None:
+    """Mount an empty tmpfs of size_mb on each of folders that exists, seen by this process and
+    its children only (a mount namespace of their own, gone with its last process).
+
+    /dev/shm is a tmpfs (half the machine's memory by default), writable by every user: a
+    notebook's files there are memory that no process's size shows, and files of 256 MB (the
+    file size limit), as many as it liked, filled the machine's memory while it ran, for every
+    other student's kernel and the grader too. Where the system refuses (a container without
+    CAP_SYS_ADMIN), the kernel keeps the host's folders.
+    """
+    libc = _libc()
+    if not folders or libc is None or not unshare(CLONE_NEWNS):
+        return
+    # NOTE: private first: a mount under a shared one would be made on the host too
+    if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        return
+    options = f"size={size_mb}m,mode=1777".encode()
+    for folder in folders:
+        if os.path.isdir(folder):
+            libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options)
 
 
 def drop_privileges(uid: int, gid: int, chown: list[str]) -> None:
@@ -72,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     if config.get("uid") is not None:
         unshare(CLONE_NEWNET)
         unshare(CLONE_NEWIPC)
+        private_tmpfs(config.get("tmpfs", []), config.get("tmpfs_mb", 0))
         drop_privileges(config["uid"], config["gid"], config.get("chown", []))
     os.execv(command[0], command)
 

@@ -3,10 +3,10 @@
 ``execute`` drives nbclient in this process (used by ``check`` and release verification).
 For grading, a worker process (``serve``, see grade.WORKER_ARGS) runs ``execute``
 for each job file named on its stdin, with the kernel started through
-:mod:`minigrad_course.jail` (memory, process and file-size limits; an unprivileged uid when we
-are root) and a watchdog (:mod:`minigrad_course.watchdog`) that enforces the wall-clock limit
-and kills fork bombs. Cell outcomes go to a JSON-lines file as they happen, so whatever
-finished before a crash is kept.
+:mod:`minigrad_course.jail` (memory, process, file-size and open-file limits; an unprivileged
+uid when we are root) and a watchdog (:mod:`minigrad_course.watchdog`) that enforces the
+wall-clock limit and kills fork bombs. Cell outcomes go to a JSON-lines file as they happen,
+so whatever finished before a crash is kept.
 """
 
 from __future__ import annotations
@@ -1718,6 +1718,19 @@ def _kernel_pid(km: AsyncKernelManager) -> int | None:
     return getattr(process, "pid", None)
 
 
+# Descriptors each process of the notebook may hold (a kernel holds about 65). It inherited the
+# grader's hard limit (20,000 on the machine measured; 1,048,576 in many containers), and a
+# descriptor can hold kernel memory that no process's size shows: a socket pair with full
+# buffers holds about 200 kB a descriptor (1,000 pairs: 195 MB, in a process of 13 MB), so 4 GB
+# a process outside every memory limit; and 32 processes of a million descriptors each are more
+# than the system's table of open files holds (2.4 million there) for every user.
+OPEN_FILES = 256
+# The shared temporary folders that are memory on most systems (tmpfs), which a grading kernel
+# gets empty and of its own, of this size (see jail.private_tmpfs). Python's multiprocessing
+# keeps its semaphores in /dev/shm; joblib uses it only when it has 2 GB free.
+PRIVATE_TMPFS, PRIVATE_TMPFS_MB = ["/dev/shm", "/run/lock"], 64
+
+
 @dataclass
 class Jail:
     """How to confine the kernel: limits always; a uid/gid (when root) and a private scratch
@@ -1729,8 +1742,10 @@ class Jail:
 
     def prefix(self, limits: Limits, connection_file: str) -> list[str]:
         config: dict[str, Any] = {"memory_mb": limits.memory_mb, "file_mb": limits.file_mb}
+        config["open_files"] = OPEN_FILES
         if self.uid is not None:
             config.update(uid=self.uid, gid=self.gid, chown=[connection_file, str(self.scratch)])
+            config.update(tmpfs=PRIVATE_TMPFS, tmpfs_mb=PRIVATE_TMPFS_MB)
             config["nproc"] = limits.max_procs + 96  # threads count too
         else:
             config["nproc"] = _tasks_of_uid(os.getuid()) + limits.max_procs + 96
@@ -2045,17 +2060,67 @@ def remove_files_of(uid: int, folders: tuple[str, ...] = SHARED_TMP) -> None:
     link: a symbolic link is removed itself, a folder through file descriptors)."""
     for folder in folders:
         try:
-            entries = list(os.scandir(folder))
+            entries = os.scandir(folder)  # (read as it goes: see _empty_folder)
         except OSError:
             continue
+        with entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_uid != uid:
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        remove_tree(entry.path)
+                    else:
+                        os.unlink(entry.path)
+
+
+def remove_tree(path: str) -> None:
+    """Delete the folder path and all below it, never following a link, without recursion.
+
+    # NOTE: shutil.rmtree recurses (Python 3.11): a notebook's folder nested 5,000 deep raised
+    # RecursionError after the run, which stopped the worker before it removed the scratch
+    # folder, and again after each later notebook of its uid, whose files stayed, readable by
+    # the next student graded as that uid. Here each folder found below path is moved up into
+    # path, emptied and removed: one descriptor below path is open at a time.
+    """
+    try:
+        top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        todo: list[str] = []
+        _empty_folder(top, top, todo)
+        while todo:
+            name = todo.pop()
+            with contextlib.suppress(OSError):
+                folder = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top)
+                try:
+                    _empty_folder(folder, top, todo)
+                finally:
+                    os.close(folder)
+                os.rmdir(name, dir_fd=top)
+    finally:
+        os.close(top)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+
+
+def _empty_folder(folder: int, top: int, todo: list[str]) -> None:
+    """Unlink what the open folder holds but folders, which go to todo (moved into top first,
+    under a fresh name, when folder is not top)."""
+    # (as the entries are read, not listed first: the worker's memory is not the notebook's to
+    # fill with names; each change is to an entry read already)
+    with os.scandir(folder) as entries:
         for entry in entries:
             with contextlib.suppress(OSError):
-                if entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path)
+                if not entry.is_dir(follow_symlinks=False):
+                    os.unlink(entry.name, dir_fd=folder)
+                elif folder == top:
+                    todo.append(entry.name)
                 else:
-                    os.unlink(entry.path)
+                    moved = f".removing-{secrets.token_hex(8)}"
+                    os.rename(entry.name, moved, src_dir_fd=folder, dst_dir_fd=top)
+                    todo.append(moved)
 
 
 def run_job(job_path: str) -> None:
@@ -2088,7 +2153,7 @@ def run_job(job_path: str) -> None:
     if uid is not None:
         kill_uid(uid)
         remove_files_of(uid)
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(str(scratch))
 
 
 def serve() -> int:
