@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from minigrad.ops._util import max_array, sum_array
+from minigrad.ops._util import _shared_ones, max_array, sum_array
 
 _floats = st.floats(allow_nan=True, allow_infinity=True, width=32)
 
@@ -40,7 +40,9 @@ def test_max_array_reads_a_strided_view_and_a_row_with_nan():
 
 
 @pytest.mark.parametrize(
-    "shape", [(64, 10), (1024, 10), (4096, 32), (8, 3000), (3, 64, 128), (1000, 1000)]
+    "shape",
+    [(15, 17), (16, 16), (64, 10), (64, 128), (1024, 10), (4096, 32), (8, 3000), (3, 64, 128)]
+    + [(1000, 1000)],
 )
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sum_array_matches_numpy_on_both_sides_of_its_bounds(shape, dtype):
@@ -53,7 +55,7 @@ def test_sum_array_matches_numpy_on_both_sides_of_its_bounds(shape, dtype):
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol * shape[-1])
 
 
-@pytest.mark.parametrize("shape", [(4096, 32), (8, 3000), (1000, 1000)])
+@pytest.mark.parametrize("shape", [(16, 16), (64, 128), (4096, 32), (8, 3000), (1000, 1000)])
 def test_sum_array_of_one_kept_axis_is_a_fresh_array(shape):
     # a result that views another array sends Function.apply through a memory-overlap check
     array = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
@@ -61,3 +63,16 @@ def test_sum_array_of_one_kept_axis_is_a_fresh_array(shape):
         got = sum_array(np, array, (axis,))
         assert got.base is None
         np.testing.assert_allclose(got, array.sum(axis=axis), rtol=1e-5, atol=1e-5 * shape[-1])
+
+
+def test_sum_array_ones_are_made_once_read_only_and_bounded():
+    # a (64, 128) bias gradient's product needs ones of length 64 every step: made once
+    ones = _shared_ones(64, np.dtype(np.float32))
+    assert ones is _shared_ones(64, np.dtype(np.float32))
+    assert ones.dtype == np.float32 and not ones.flags.writeable
+    np.testing.assert_array_equal(ones, 1)
+    with pytest.raises(ValueError):
+        ones[0] = 2  # shared: no caller may write into them
+    assert _shared_ones(64, np.dtype(np.float64)).dtype == np.float64
+    huge = _shared_ones(65537, np.dtype(np.float32))  # not kept: made for the call
+    assert huge is not _shared_ones(65537, np.dtype(np.float32)) and huge.flags.writeable
