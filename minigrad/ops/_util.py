@@ -7,6 +7,11 @@ import warnings
 
 import numpy as np
 
+try:  # NumPy 2
+    from numpy._core import umath as _umath
+except ImportError:  # NumPy 1.26
+    from numpy.core import umath as _umath
+
 from minigrad import dtypes
 from minigrad.tensor import Tensor
 
@@ -260,6 +265,19 @@ def shared_arange(xp, stop: int, step: int = 1):
         found = _ARANGES[stop, step] = np.arange(0, stop, step)
         found.flags.writeable = False
     return found
+
+
+def ufunc_of(xp, name: str):
+    """The array module's function `name`; for NumPy, the ufunc itself.
+
+    # NOTE: `np.clip` is a Python wrapper around the ufunc `clip` that checks its arguments
+    # on every call: a relu replayed through it costs 2.4 us on (64, 128), 1.3 through the ufunc
+    """
+    if xp is np:
+        found = getattr(_umath, name, None)
+        if isinstance(found, np.ufunc):
+            return found
+    return getattr(xp, name)
 
 
 def zeros_of(xp, array):

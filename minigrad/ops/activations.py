@@ -15,6 +15,7 @@ from minigrad.ops._util import (
     half_as_float32,
     quiet,
     require_floating,
+    ufunc_of,
     zeros_of,
 )
 from minigrad.ops.selection import where
@@ -222,10 +223,10 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         array, xp = x.array, x.device.xp
-        if array.dtype.kind == "f" and array.size > 32768:
-            # NOTE: clip with both bounds is one vectorised kernel, 1.3-1.6x faster than
-            # maximum against zeros on large arrays; below, its Python wrapper costs more
-            y = Tensor._make(xp.clip(array, 0, math.inf))
+        if array.dtype.kind == "f":
+            # NOTE: the clip ufunc, as a static replay runs it: one vectorised kernel, and
+            # -0.0 stays -0.0 as in PyTorch (maximum against zeros gives +0.0)
+            y = Tensor._make(ufunc_of(xp, "clip")(array, 0, math.inf))
         else:
             y = Tensor._make(xp.maximum(array, zeros_of(xp, array)))
         ctx.save_for_backward(y)

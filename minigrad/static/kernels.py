@@ -27,12 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-try:  # NumPy 2
-    from numpy._core import umath as _umath
-except ImportError:  # NumPy 1.26
-    from numpy.core import umath as _umath
-
 from minigrad.autograd.function import OPS
+from minigrad.ops._util import ufunc_of
 from minigrad.static.graph import Graph, Node, Ref
 
 
@@ -145,19 +141,6 @@ def _ufunc_kernel(cls, node: Node, graph: Graph, xp):
         return ufunc(*(next(it) if c is None else c for c in consts), *extra)
 
     return run
-
-
-def ufunc_of(xp, name: str):
-    """The array module's function `name`; for NumPy, the ufunc itself.
-
-    # NOTE: `np.clip` is a Python wrapper around the ufunc `clip` that checks its arguments
-    # on every call: a relu replayed through it costs 2.4 us on (64, 128), 1.3 through the ufunc
-    """
-    if xp is np:
-        found = getattr(_umath, name, None)
-        if isinstance(found, np.ufunc):
-            return found
-    return getattr(xp, name)
 
 
 def _NoGrad():  # noqa: N802 - the class, imported late (ops import this package's users)

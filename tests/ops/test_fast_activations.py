@@ -37,6 +37,19 @@ def test_leaky_relu_matches_pytorch_for_any_slope(dtype, slope):
         np.testing.assert_array_equal(g, w)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("size", [1, 40_000])
+def test_relu_keeps_the_sign_of_zero_eagerly_and_compiled_as_pytorch(dtype, size):
+    # -0.0 stays -0.0 in PyTorch; NumPy's maximum against zeros made it +0.0 for small arrays
+    x = np.resize(np.array(_EDGES, dtype), size * len(_EDGES))
+    want = torch.relu(torch.from_numpy(x)).numpy()
+    compiled = minigrad.compile(lambda t: minigrad.relu(t))
+    for got in (minigrad.relu(minigrad.tensor(x)), compiled(minigrad.tensor(x))):
+        assert got.dtype == minigrad.tensor(x).dtype
+        np.testing.assert_array_equal(got.numpy(), want)
+        np.testing.assert_array_equal(np.signbit(got.numpy()), np.signbit(want))
+
+
 def test_leaky_relu_of_a_0d_tensor_and_its_double_backward():
     x = minigrad.tensor(-2.0, requires_grad=True)
     y = F.leaky_relu(x, 0.2)
