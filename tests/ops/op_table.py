@@ -1214,6 +1214,18 @@ COMPOSED = [
         ((2, 4, 3, 4), (4, 3, 2, 3)),
     ),
     Case(
+        "conv_transpose2d_dilation",  # output_padding past the stride (allowed by dilation)
+        lambda t, F, x, w, b: t.nn.functional.conv_transpose2d(
+            x, w, b, (1, 2), (2, 0), (2, 1), dilation=(3, 1)
+        ),
+        ((3, 3, 4), (3, 2, 2, 2), (2,)),
+    ),
+    Case(
+        "conv_transpose1d_dilation",  # output_padding past the stride and the padding
+        lambda t, F, x, w: t.nn.functional.conv_transpose1d(x, w, None, 1, 0, 2, 2, 3),
+        ((2, 4, 5), (4, 1, 3)),
+    ),
+    Case(
         "conv_transpose3d",
         lambda t, F, x, w, b: t.nn.functional.conv_transpose3d(
             x, w, b, 2, 1, output_padding=1, groups=2
