@@ -1330,6 +1330,27 @@ COMPOSED = [
         ((2, 3, 4),),
     ),
     Case(
+        "grid_sample_bicubic",
+        lambda t, F, x, grid: t.nn.functional.grid_sample(x, grid, "bicubic", align_corners=False),
+        ((2, 2, 4, 5), (2, 3, 2, 2)),
+        low=-1.3,
+        high=1.3,
+    ),
+    Case(
+        "grid_sample_bicubic_reflection_corners",
+        lambda t, F, x, grid: t.nn.functional.grid_sample(x, grid, "bicubic", "reflection", True),
+        ((1, 2, 3, 4), (1, 2, 3, 2)),
+        low=-1.8,
+        high=1.8,
+    ),
+    Case(
+        "grid_sample_bicubic_border",
+        lambda t, F, x, grid: t.nn.functional.grid_sample(x, grid, "bicubic", "border", False),
+        ((1, 2, 4, 3), (1, 3, 2, 2)),
+        low=-1.5,
+        high=1.5,
+    ),
+    Case(
         "grid_sample_3d",
         lambda t, F, x, grid: t.nn.functional.grid_sample(x, grid, align_corners=False),
         ((2, 2, 3, 4, 5), (2, 3, 2, 4, 3)),
