@@ -542,7 +542,7 @@ class Tensor:
         if fmt is not layout.preserve_format and fmt is not layout.suggested(self.array):
             copy = True  # PyTorch would copy into the layout: minigrad copies, row-major
         if copy and out is self:
-            out = self.clone()
+            out = selection_ops.cast(self, self.dtype)  # a copy, named ToCopyBackward0 as PyTorch's
         return out
 
     def cpu(self) -> Tensor:
@@ -2497,11 +2497,12 @@ def _parse_to(t, args, kwargs):
             raise TypeError(f"to(): unexpected argument {a!r}")
     if kwargs:
         raise TypeError(f"to(): unexpected keyword arguments {sorted(kwargs)}")
-    return (
-        None if dev is None else get_device(dev),
-        None if dtype is None else dtypes.to_dtype(dtype),
-        copy,
-    )
+    if dev is not None:
+        # NOTE: tensors are on the plain cpu, and PyTorch copies to "cpu:0", another device
+        requested = device(dev)
+        copy = copy or (requested.type == "cpu" and requested.index is not None)
+        dev = get_device(requested)
+    return dev, None if dtype is None else dtypes.to_dtype(dtype), copy
 
 
 # The ops need Tensor, so they are imported after it is defined.

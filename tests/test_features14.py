@@ -1,0 +1,83 @@
+"""Semantics that differed from PyTorch 2.13 (CPU), each run with `t = torch` and
+`t = minigrad` on the same values: a device with an index on the CPU ("cpu:0")."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+import torch
+
+import minigrad
+
+
+@pytest.fixture(params=[torch, minigrad], ids=["torch", "minigrad"])
+def t(request):
+    return request.param
+
+
+# -- "cpu:0": a device of its own, while tensors stay on the plain cpu ------------------------
+def test_cpu_with_an_index_is_a_device_of_its_own(t):
+    d = t.device("cpu:0")
+    assert (repr(d), str(d), d.type, d.index) == ("device(type='cpu', index=0)", "cpu:0", "cpu", 0)
+    assert d == t.device("cpu", 0) and hash(d) == hash(t.device("cpu", 0))
+    assert d != t.device("cpu") and t.device("cpu").index is None
+    assert repr(pickle.loads(pickle.dumps(d))) == repr(copy.deepcopy(d)) == repr(d)
+
+
+@pytest.mark.parametrize("spec", ["cpu:0", ("cpu", 0)])
+def test_tensors_made_on_cpu_0_are_on_the_plain_cpu(t, spec):
+    d = t.device(*spec) if isinstance(spec, tuple) else spec
+    for x in (t.zeros(2, device=d), t.randn(2, device=d), t.tensor([1.0], device=d)):
+        assert repr(x.device) == "device(type='cpu')" and x.device == t.device("cpu")
+    assert repr(t.Generator(device=d).device) == "device(type='cpu')"
+    assert t.randn(2, device=d, generator=t.Generator()).shape == (2,)
+
+
+def test_to_cpu_0_copies_as_pytorch(t):
+    """PyTorch's to() compares devices with their index, so "cpu:0" is another device and
+    the tensor is copied (a ToCopyBackward0 node, the strides kept), "cpu" is not."""
+    x = t.ones(2, 3, requires_grad=True)
+    assert x.to("cpu") is x and x.cpu() is x
+    y = x.t().to("cpu:0")
+    assert repr(y.device) == "device(type='cpu')"
+    assert y.grad_fn.name() == "ToCopyBackward0" and y.stride() == (1, 3)
+    y.sum().backward()
+    assert x.grad.tolist() == [[1.0] * 3] * 2
+    z = x.detach()
+    w = z.to(t.device("cpu", 0))
+    w[0, 0] = 5.0
+    assert z[0, 0].item() == 1.0
+
+
+def test_to_with_copy_is_named_to_copy_as_pytorch(t):
+    x = t.ones(2, requires_grad=True)
+    assert x.to("cpu", copy=True).grad_fn.name() == "ToCopyBackward0"
+    assert x.to(x.dtype, copy=True).grad_fn.name() == "ToCopyBackward0"
+
+
+def test_default_device_keeps_its_index_as_pytorch(t):
+    try:
+        t.set_default_device("cpu:0")
+        assert repr(t.get_default_device()) == "device(type='cpu', index=0)"
+        assert repr(t.zeros(1).device) == "device(type='cpu')"
+    finally:
+        t.set_default_device(None)
+    with t.device("cpu:0"):
+        assert repr(t.get_default_device()) == "device(type='cpu', index=0)"
+        assert repr(t.ones(1).device) == "device(type='cpu')"
+    assert repr(t.get_default_device()) == "device(type='cpu')"
+
+
+def test_module_to_cpu_0_keeps_its_parameters(t):
+    m = t.nn.Linear(2, 2)
+    weight = m.weight
+    m.to("cpu:0")
+    assert m.weight is weight and repr(m.weight.device) == "device(type='cpu')"
+
+
+@pytest.mark.parametrize("spec", ["cpu:-1", "cpu:01", "cpu:x"])
+def test_malformed_cpu_index_raises_as_pytorch(t, spec):
+    with pytest.raises(RuntimeError, match="Invalid device string"):
+        t.device(spec)
