@@ -418,7 +418,7 @@ class Tensor:
 
         Unlike detach(), in-place changes through .data are not seen by autograd (PyTorch's
         rule: .data has a version counter of its own)."""
-        return Tensor._make(self.array)
+        return self._same_values(Tensor._make(self.array))
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -489,6 +489,8 @@ class Tensor:
 
     # -- conversion --------------------------------------------------------------------------
     def item(self):
+        if state.vmap is not None:
+            state.vmap.refuse(self, "item")
         if self.array.size != 1:
             raise RuntimeError(
                 f"item(): a Tensor with {self.array.size} elements cannot be converted to "
@@ -497,6 +499,8 @@ class Tensor:
         return self.array.reshape(()).item()
 
     def tolist(self):
+        if state.vmap is not None:
+            state.vmap.refuse(self, "data")
         return _host(self.array).tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -508,6 +512,8 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
+        if state.vmap is not None:
+            state.vmap.refuse(self, "data")
         if self._device is not cpu:
             if not force:
                 raise TypeError(
@@ -607,6 +613,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        if state.vmap is not None:
+            state.vmap.refuse(self, "bool")
         if self.array.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with {self.array.size} elements is ambiguous; use "
@@ -675,6 +683,14 @@ class Tensor:
         """The same values (shared memory and version counter), cut from the graph."""
         t = Tensor._make(self.array)
         t._version_counter = self._version_counter
+        return self._same_values(t)
+
+    def _same_values(self, t: Tensor) -> Tensor:
+        """t, made from this tensor's array outside an op: inside vmap it holds a mapped
+        sample's values where this tensor does (see func._Mapped)."""
+        mapped = state.vmap
+        if mapped is not None and mapped.holds(self):
+            mapped.mark(t)
         return t
 
     def detach_(self) -> Tensor:

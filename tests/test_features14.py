@@ -81,3 +81,45 @@ def test_module_to_cpu_0_keeps_its_parameters(t):
 def test_malformed_cpu_index_raises_as_pytorch(t, spec):
     with pytest.raises(RuntimeError, match="Invalid device string"):
         t.device(spec)
+
+
+# -- reading a mapped value as a Python value inside vmap -------------------------------------
+def _vmapped(t, fn):
+    return t.func.vmap(fn)(t.ones(3, 2))
+
+
+ITEM_INSIDE_VMAP = [
+    "t_.sum().item()",
+    "float(t_.sum())",
+    "int(t_[0])",
+    "t_[0].item()",
+    "t_.detach().sum().item()",
+    "(t_.sum() + t.tensor(1.0)).item()",
+    "t.stack([t_, c.expand(2)]).sum().item()",
+    "t.func.grad(lambda w: (w * w).sum())(t_).sum().item()",
+    "t.func.vmap(lambda u: u * u.item())(t_).sum()",
+]
+
+
+@pytest.mark.parametrize("expression", ITEM_INSIDE_VMAP)
+def test_item_of_a_mapped_value_raises_as_pytorch(t, expression):
+    c = t.tensor(2.0)
+    with pytest.raises(RuntimeError, match=r"vmap: It looks like you're calling \.item\(\)"):
+        _vmapped(t, lambda t_: t_ * eval(expression, {"t": t, "t_": t_, "c": c}))
+
+
+def test_a_mapped_value_in_control_flow_or_as_a_list_raises_as_pytorch(t):
+    with pytest.raises(RuntimeError, match="vmap: It looks like you're attempting to use a Tensor"):
+        _vmapped(t, lambda t_: t_ * (1 if t_.sum() > 0 else 0))
+    with pytest.raises(RuntimeError, match="Cannot access data pointer of Tensor"):
+        _vmapped(t, lambda t_: t_ * t_.tolist()[0])
+
+
+def test_item_of_a_value_vmap_does_not_map_reads_as_pytorch(t):
+    """A tensor that does not depend on the mapped inputs is an ordinary tensor inside vmap."""
+    c = t.tensor(2.0)
+    y = _vmapped(t, lambda t_: t_ * c.item() + t.tensor(1.0).item() + (c * 3).item() + bool(c))
+    assert y.tolist() == [[10.0, 10.0]] * 3
+    z = t.func.vmap(lambda t_, u: t_ * u.item(), in_dims=(0, None))(t.ones(3, 2), c)
+    assert z.tolist() == [[2.0, 2.0]] * 3
+    assert t.func.vmap(lambda t_: t_.sum())(t.ones(3, 2)).sum().item() == 6.0  # after vmap
