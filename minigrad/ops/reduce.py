@@ -32,7 +32,7 @@ from minigrad.ops._util import (
 )
 from minigrad.ops.nograd import NoGrad, eq, isnan, logical_not
 from minigrad.ops.selection import cast, maximum, minimum, where
-from minigrad.ops.shape import expand, movedim, reshape_if_needed, unsqueeze
+from minigrad.ops.shape import _named, expand, movedim, reshape_if_needed, unsqueeze
 from minigrad.ops.unary import abs as abs_
 from minigrad.ops.unary import exp, sign
 from minigrad.tensor import Tensor
@@ -89,6 +89,8 @@ class Sum(Function):
     op_name = "sum"
 
     def name(self):
+        if "_name" in self.__dict__:  # a 1-norm's (see shape._named)
+            return self._name
         return f"SumBackward{int(len(self.dims) < len(self.shape))}"  # 1: over some dims
 
     @staticmethod
@@ -224,10 +226,8 @@ class MaxMin(Function):
 
     op_name = "amax_amin"
 
-    def name(self):
-        if len(self.dims) < len(self.shape):
-            return "AmaxBackward0" if self.largest else "AminBackward0"
-        return "MaxBackward1" if self.largest else "MinBackward1"  # x.max(): all dims
+    def name(self):  # x.max(), aminmax and inf-norms rename theirs (see shape._named)
+        return self.__dict__.get("_name") or ("AmaxBackward0" if self.largest else "AminBackward0")
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, largest):
@@ -309,7 +309,8 @@ def _max_min(input, dim, keepdim, largest, op):
     if input.ndim and dim is not None:
         _nonempty(input, (normalize_dim(dim, input.ndim, op),), op)
     if dim is None:
-        return MaxMin.apply(input, tuple(range(input.ndim)), False, largest)
+        y = MaxMin.apply(input, tuple(range(input.ndim)), False, largest)
+        return _named(y, None, "MaxBackward1" if largest else "MinBackward1")
     d = normalize_dim(dim, input.ndim, op)
     if input.ndim == 0:
         return RETURN_TYPES[op](input, Tensor._make(input.device.xp.asarray(0)))
@@ -342,7 +343,8 @@ def aminmax(input, *, dim=None, keepdim=False):
     dims = normalize_dims(dim, input.ndim, "aminmax")
     _nonempty(input, dims, "aminmax", dim is None)
     return RETURN_TYPES["aminmax"](
-        MaxMin.apply(input, dims, keepdim, False), MaxMin.apply(input, dims, keepdim, True)
+        _named(MaxMin.apply(input, dims, keepdim, False), None, "AminmaxBackward0"),
+        _named(MaxMin.apply(input, dims, keepdim, True), None, "AminmaxBackward0"),
     )
 
 
@@ -701,11 +703,11 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, dims, keepdim)
     if p in (1, 1.0):
-        return sum(abs_(input), dims, keepdim)
+        return _named(sum(abs_(input), dims, keepdim), None, "LinalgVectorNormBackward0")
     if p in (float("inf"), "inf"):
-        return amax(abs_(input), dims, keepdim)
+        return _named(amax(abs_(input), dims, keepdim), None, "LinalgVectorNormBackward0")
     if p in (float("-inf"), "-inf"):  # the smallest |x| (the power form gives 1)
-        return amin(abs_(input), dims, keepdim)
+        return _named(amin(abs_(input), dims, keepdim), None, "LinalgVectorNormBackward0")
     if isinstance(p, str):
         raise RuntimeError(f"norm: order {p!r} is not supported (input of shape {input.shape})")
     return NormP.apply(input, float(p), dims, keepdim)
