@@ -1218,7 +1218,7 @@ COMPOSED = [
         lambda t, F, x, w, b: t.nn.functional.conv_transpose2d(
             x, w, b, (1, 2), (2, 0), (2, 1), dilation=(3, 1)
         ),
-        ((3, 3, 4), (3, 2, 2, 2), (2,)),
+        ((2, 3, 3, 4), (3, 2, 2, 2), (2,)),
     ),
     Case(
         "conv_transpose1d_dilation",  # output_padding past the stride and the padding
