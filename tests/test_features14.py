@@ -1,11 +1,13 @@
-"""Semantics that differed from PyTorch 2.13 (CPU), each run with `t = torch` and
-`t = minigrad` on the same values: a device with an index on the CPU ("cpu:0")."""
+"""Semantics that differed from PyTorch 2.13 (CPU), run with `t = torch` and `t = minigrad`
+on the same values: a device with an index on the CPU ("cpu:0"), reading a mapped value
+inside vmap, and which index kthvalue and mode return among tied values."""
 
 from __future__ import annotations
 
 import copy
 import pickle
 
+import numpy as np
 import pytest
 import torch
 
@@ -123,3 +125,39 @@ def test_item_of_a_value_vmap_does_not_map_reads_as_pytorch(t):
     z = t.func.vmap(lambda t_, u: t_ * u.item(), in_dims=(0, None))(t.ones(3, 2), c)
     assert z.tolist() == [[2.0, 2.0]] * 3
     assert t.func.vmap(lambda t_: t_.sum())(t.ones(3, 2)).sum().item() == 6.0  # after vmap
+
+
+# -- kthvalue and mode among tied values -------------------------------------------------------
+def _pick(t, op, x, *args):
+    """op's values and indices, and the gradient they send back, in library t."""
+    a = t.tensor(x, requires_grad=True)
+    values, indices = getattr(t, op)(a, *args)
+    values.sum().backward()
+    return values.detach().numpy(), indices.numpy(), a.grad.numpy()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_kthvalue_picks_pytorchs_index_among_ties(seed):
+    """PyTorch's quickselect decides which of the tied elements is returned (and gets the
+    gradient): rows of repeated small integers and nans, every k, along every dim."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 3, (4, 6, 23)).astype(np.float32)
+    x[rng.random(x.shape) < 0.1] = np.nan
+    for dim in (0, 1, 2, -1):
+        for k in range(1, x.shape[dim] + 1, 3):
+            mine, theirs = (
+                _pick(minigrad, "kthvalue", x, k, dim),
+                _pick(torch, "kthvalue", x, k, dim),
+            )
+            for a, b in zip(mine, theirs):
+                np.testing.assert_array_equal(a, b, err_msg=f"k={k}, dim={dim}")
+
+
+def test_mode_picks_pytorchs_index_among_ties_in_short_rows():
+    """The smallest of the most frequent values, at its last occurrence (rows of up to 16
+    elements: past that PyTorch's index is its C++ sort's, see docs/nn.md)."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 4, (5, 7, 16)).astype(np.float32)
+    for dim in (0, 1, 2):
+        for a, b in zip(_pick(minigrad, "mode", x, dim), _pick(torch, "mode", x, dim)):
+            np.testing.assert_array_equal(a, b, err_msg=f"dim={dim}")

@@ -509,6 +509,21 @@ CASES = [
     Case("nanmedian_all", lambda t, F, a: _with_nan(t, a).nanmedian() * a, ((3, 4),)),
     Case("kthvalue", lambda t, F, a: t.kthvalue(a, 2, 0).values * 2, ((3, 4),)),
     Case("mode", lambda t, F, a: a.mode(1, keepdim=True).values * a, ((3, 4),)),
+    # ties (the rounded values): the gradient reaches the index PyTorch picks among them
+    Case(
+        "kthvalue_ties",
+        lambda t, F, a: a.gather(1, t.kthvalue(a.detach().round(), 4, 1, True).indices) * 2,
+        ((5, 9),),
+        low=-1.5,
+        high=1.5,
+    ),
+    Case(
+        "mode_ties",
+        lambda t, F, a: a.gather(0, a.detach().round().mode(0, True).indices) * 2,
+        ((9, 4),),
+        low=-1.5,
+        high=1.5,
+    ),
     Case("quantile", lambda t, F, a: t.quantile(a, 0.3, dim=1), ((3, 4),)),
     Case("quantile_all", lambda t, F, a: a.quantile(0.6) * a, ((3, 4),)),
     Case(
