@@ -17,10 +17,12 @@ function into the function that computes its gradient, Jacobian or per-sample va
 from __future__ import annotations
 
 import contextlib
+import threading
+import weakref
 
 from minigrad import random
-from minigrad.autograd import engine
-from minigrad.autograd.grad_mode import enable_grad
+from minigrad.autograd import engine, function
+from minigrad.autograd.grad_mode import enable_grad, state
 from minigrad.ops.shape import stack
 from minigrad.tensor import Tensor
 
@@ -443,11 +445,84 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             sample = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
             if randomness == "same":  # every sample draws what the first one drew
                 random.restore_states(start)
-            with _randomness(randomness):
+            with _randomness(randomness), _Mapped.entered() as mapped:
+                for x, d in zip(sample, dims):
+                    if d is not None:
+                        mapped.mark(x)
                 results.append(func(*_unflatten(sample, spec), **kwargs))
         return _stack_results(results, out_dims, func)
 
     return wrapper
+
+
+_running_lock = threading.Lock()
+
+
+class _Mapped:
+    """The tensors that hold one sample's values inside vmap: the mapped inputs and what ops
+    compute from them. PyTorch's are batched tensors, which refuse to be read as Python
+    values (`.item()`, `bool(x)`, `.tolist()`): these refuse it too, while the tensors that
+    do not depend on the mapped inputs read as usual, as there."""
+
+    _REFUSALS = {
+        "item": "vmap: It looks like you're calling .item() on a Tensor. We don't support vmap "
+        "over calling .item() on a Tensor, please try to rewrite what you're doing with other "
+        "operations.",
+        "bool": "vmap: It looks like you're attempting to use a Tensor in some data-dependent "
+        "control flow. We don't support that yet: compute both branches and pick with "
+        "where().",
+        "data": "Cannot access data pointer of Tensor that doesn't have storage",
+    }
+
+    def __init__(self):
+        self._refs: dict[int, weakref.ref] = {}  # id -> tensor, forgotten when it dies
+
+    @classmethod
+    @contextlib.contextmanager
+    def entered(cls):
+        """The marks of the running vmap (a nested one shares its outer one's), as the hook
+        that Function.apply hands its calls to."""
+        outer = state.vmap
+        state.vmap = outer or cls()
+        with _running_lock:  # NOTE: vmaps in other threads count it too
+            function.vmaps_running += 1
+        try:
+            yield state.vmap
+        finally:
+            with _running_lock:
+                function.vmaps_running -= 1
+            state.vmap = outer
+
+    def __call__(self, op, args):
+        state.vmap = None  # the op itself runs as outside vmap
+        try:
+            out = op.apply(*args)
+        finally:
+            state.vmap = self
+        inputs = [b for a in args for b in (a if isinstance(a, (tuple, list)) else (a,))]
+        if any(self.holds(a) for a in inputs):
+            for t in out if isinstance(out, tuple) else (out,):
+                self.mark(t)
+        return out
+
+    def mark(self, t) -> None:
+        if isinstance(t, Tensor):
+            key = id(t)
+            self._refs[key] = weakref.ref(t, lambda ref: self._forget(key, ref))
+
+    def _forget(self, key: int, ref) -> None:
+        if self._refs.get(key) is ref:
+            del self._refs[key]
+
+    def holds(self, t) -> bool:
+        ref = self._refs.get(id(t))
+        return ref is not None and ref() is t
+
+    def refuse(self, t, kind: str) -> None:
+        """Raise PyTorch's RuntimeError where t holds a sample's values; kind: item, bool or
+        data (a Python list or NumPy array of it)."""
+        if self.holds(t):
+            raise RuntimeError(self._REFUSALS[kind])
 
 
 def _randomness(randomness: str):

@@ -418,7 +418,7 @@ class Tensor:
 
         Unlike detach(), in-place changes through .data are not seen by autograd (PyTorch's
         rule: .data has a version counter of its own)."""
-        return Tensor._make(self.array)
+        return self._same_values(Tensor._make(self.array))
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -489,6 +489,8 @@ class Tensor:
 
     # -- conversion --------------------------------------------------------------------------
     def item(self):
+        if state.vmap is not None:
+            state.vmap.refuse(self, "item")
         if self.array.size != 1:
             raise RuntimeError(
                 f"item(): a Tensor with {self.array.size} elements cannot be converted to "
@@ -497,6 +499,8 @@ class Tensor:
         return self.array.reshape(()).item()
 
     def tolist(self):
+        if state.vmap is not None:
+            state.vmap.refuse(self, "data")
         return _host(self.array).tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -508,6 +512,8 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
+        if state.vmap is not None:
+            state.vmap.refuse(self, "data")
         if self._device is not cpu:
             if not force:
                 raise TypeError(
@@ -542,7 +548,7 @@ class Tensor:
         if fmt is not layout.preserve_format and fmt is not layout.suggested(self.array):
             copy = True  # PyTorch would copy into the layout: minigrad copies, row-major
         if copy and out is self:
-            out = self.clone()
+            out = selection_ops.cast(self, self.dtype)  # a copy, named ToCopyBackward0 as PyTorch's
         return out
 
     def cpu(self) -> Tensor:
@@ -607,6 +613,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        if state.vmap is not None:
+            state.vmap.refuse(self, "bool")
         if self.array.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with {self.array.size} elements is ambiguous; use "
@@ -675,6 +683,14 @@ class Tensor:
         """The same values (shared memory and version counter), cut from the graph."""
         t = Tensor._make(self.array)
         t._version_counter = self._version_counter
+        return self._same_values(t)
+
+    def _same_values(self, t: Tensor) -> Tensor:
+        """t, made from this tensor's array outside an op: inside vmap it holds a mapped
+        sample's values where this tensor does (see func._Mapped)."""
+        mapped = state.vmap
+        if mapped is not None and mapped.holds(self):
+            mapped.mark(t)
         return t
 
     def detach_(self) -> Tensor:
@@ -2497,11 +2513,12 @@ def _parse_to(t, args, kwargs):
             raise TypeError(f"to(): unexpected argument {a!r}")
     if kwargs:
         raise TypeError(f"to(): unexpected keyword arguments {sorted(kwargs)}")
-    return (
-        None if dev is None else get_device(dev),
-        None if dtype is None else dtypes.to_dtype(dtype),
-        copy,
-    )
+    if dev is not None:
+        # NOTE: tensors are on the plain cpu, and PyTorch copies to "cpu:0", another device
+        requested = device(dev)
+        copy = copy or (requested.type == "cpu" and requested.index is not None)
+        dev = get_device(requested)
+    return dev, None if dtype is None else dtypes.to_dtype(dtype), copy
 
 
 # The ops need Tensor, so they are imported after it is defined.

@@ -134,6 +134,10 @@ KNOWN = {
             "pool1d_ceil_mode",
         )
     },
+    ("conv_transpose2d_dilation", "an int64 operand"): (
+        "an int64 bias: PyTorch's kernel for an output_padding past the stride adds it (its "
+        "other conv_transpose2d paths raise, as minigrad)"
+    ),
     ("rnn_tanh_cell", "int64"): "an int64 Elman cell fails in NumPy's tanh; PyTorch computes it",
     ("adaptive_avg_pool2d_global_unbatched", "one dim fewer"): (
         "PyTorch's shortcut for an output of size 1 takes a 2-D input unchecked (its other "

@@ -33,6 +33,9 @@ from minigrad.tensor import RemovableHandle, Tensor, _record_view
 # NOTE: a NumPy reduction to one number gives a scalar, not a 0-d array (a loss's forward):
 # made an array at once, it takes apply's short path instead of `_wrap`'s general one
 _FLOAT_SCALARS = frozenset({np.float16, np.float32, np.float64})
+# NOTE: how many minigrad.func.vmap calls run, in any thread: apply reads the thread's
+# state.vmap only when some do, as a thread-local read costs every op call (about 1% of x * y)
+vmaps_running = 0
 
 OPS: dict[str, type] = {}  # op_name -> the built-in Function class (filled as classes are made)
 
@@ -140,6 +143,8 @@ class Function:
         # NOTE: every op call runs this: the state and class attributes are read once, the
         # loops are plain for loops, and each output is made a Tensor once, in place
         st = state
+        if vmaps_running and st.vmap is not None:  # inside func.vmap: it runs and marks it
+            return st.vmap(cls, args)
         if st.autocast is not None:  # inside minigrad.amp.autocast: cast listed ops' inputs
             args = st.autocast(cls, args)
         if st.tracer is not None:  # minigrad.static.trace is recording this call

@@ -16,6 +16,7 @@ class _State(threading.local):
     tracer = None  # set while minigrad.static.trace records a graph: apply hands calls to it
     capturing = False  # True while autograd.grad runs (no .grad is to be written)
     autocast = None  # inside a minigrad.amp.autocast block: apply hands args to it to cast
+    vmap = None  # inside minigrad.func.vmap: apply hands calls to it to mark mapped values
     autocast_dtype = None
     autocast_device = None
     saved_hooks: tuple = ()  # (pack, unpack) pairs of saved_tensors_hooks blocks, innermost last

@@ -98,8 +98,8 @@ def _parse(spec, index):
         index = int(idx)
     if index is not None and index < 0:
         raise RuntimeError(f"Device index must not be negative (got {index})")
-    if kind == "cpu":
-        return "cpu", None
+    if kind == "cpu":  # "cpu:0" keeps its index, as PyTorch's; tensors are on the plain cpu
+        return "cpu", index
     return "cuda", 0 if index is None else index
 
 
@@ -144,6 +144,8 @@ def loaded(spec) -> device:
     """The device for `spec` (None: the default device) with its array module loaded (CuPy
     for CUDA, or a RuntimeError)."""
     dev = device(spec) if spec is not None else _default
+    if dev.type == "cpu":
+        return cpu  # NOTE: PyTorch's tensor made on device("cpu:0") is on device("cpu")
     if dev.xp is None:
         dev.xp = _cuda.load(dev.index)
         _cuda_by_id[dev.index] = dev
@@ -158,7 +160,11 @@ def set_default_device(spec) -> None:
     """Make factories (`zeros`, `randn`, `tensor` of Python data...) create on `spec` when
     no device is named, as PyTorch's `torch.set_default_device`; None means the CPU."""
     global _default
-    _default = cpu if spec is None else loaded(spec)
+    if spec is None:
+        _default = cpu
+    else:
+        loaded(spec)  # CuPy ready, or its error now
+        _default = device(spec)  # "cpu:0" as given, as PyTorch's get_default_device()
 
 
 def get_default_device() -> device:

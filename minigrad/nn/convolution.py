@@ -135,10 +135,7 @@ def conv_transpose2d(
             f"{geom.stride} or dilation {geom.dilation}"
         )
     if any(e >= s for e, s in zip(extra, geom.stride)):
-        raise NotImplementedError(
-            "conv_transpose2d: output_padding >= stride (allowed by a large dilation) is not "
-            "supported by minigrad"
-        )
+        return _past_the_last_window(x, weight, bias, geom, extra, groups, unbatched)
     size = [
         (i - 1) * s - 2 * p + d * (k - 1) + e + 1
         for i, s, p, d, k, e in zip(
@@ -167,6 +164,23 @@ def conv_transpose2d(
         # the sizes, not -1: an empty batch (N = 0) has them too
         y = Col2Im.apply(cols.reshape(n * groups * h * w, kh * kw * og), shape, geom)
     y = reshape_if_needed(y, (n, groups * og, *size))  # no node when groups == 1
+    if bias is not None:
+        y = y + bias.reshape(-1, 1, 1)
+    return y[0] if unbatched else y
+
+
+def _past_the_last_window(x, weight, bias, geom, extra, groups, unbatched) -> Tensor:
+    """conv_transpose2d whose output_padding reaches past the stride (a dilation larger than
+    it allows that): col2im only lays whole windows, so the output is made without padding,
+    then cut to size, with zeros where output_padding reaches past it, as conv_transpose3d."""
+    full = conv_transpose2d(x, weight, None, geom.stride, 0, 0, groups, geom.dilation)
+    size = [f - 2 * p + e for f, p, e in zip(full.shape[2:], geom.padding, extra)]
+    if min(size) < 1:
+        raise RuntimeError(f"conv_transpose2d: output size {tuple(size)} is too small")
+    y = full[(..., *(slice(p, p + m) for p, m in zip(geom.padding, size)))]
+    y = conv_ops._pad_right(
+        y, tuple(max(0, m - f + p) for m, f, p in zip(size, full.shape[2:], geom.padding))
+    )
     if bias is not None:
         y = y + bias.reshape(-1, 1, 1)
     return y[0] if unbatched else y

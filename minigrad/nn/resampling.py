@@ -296,6 +296,19 @@ def _antialias_along(
     return _blend(x, dim, np.minimum(index, n - 1), weights.astype(ftype))
 
 
+def _cubic_weights(t, a) -> tuple:
+    """Keys' cubic convolution weights of the neighbours at distances 1 + t, t, 1 - t and
+    2 - t from a point t in [0, 1) past the second (arrays or tensors)."""
+
+    def near(d):  # weight of a neighbour at distance d <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):  # 1 < d < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
 def _cubic_along(x: Tensor, dim: int, n: int, out: int, factor, align_corners: bool) -> Tensor:
     """Keys' cubic convolution of the four neighbours of each source position, with
     PyTorch's A = -0.75; neighbours past an edge repeat the edge (so does PyTorch)."""
@@ -306,18 +319,10 @@ def _cubic_along(x: Tensor, dim: int, n: int, out: int, factor, align_corners: b
     src = dst * scale if align_corners else (dst + ftype(0.5)) * scale - ftype(0.5)
     i = np.floor(src).astype(np.int64)
     t = src - i
-    a = ftype(-0.75)
-
-    def near(d):  # weight of a neighbour at distance d <= 1
-        return ((a + 2) * d - (a + 3)) * d * d + 1
-
-    def far(d):  # 1 < d < 2
-        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
-
     shape = [1] * x.ndim
     shape[dim] = out
     y = None
-    for k, w in enumerate((far(t + 1), near(t), near(1 - t), far(2 - t))):
+    for k, w in enumerate(_cubic_weights(t, ftype(-0.75))):
         source = tensor(np.clip(i - 1 + k, 0, n - 1), device=x.device)
         term = x.index_select(dim, source) * tensor(
             w.reshape(shape), dtype=x.dtype, device=x.device
@@ -403,8 +408,9 @@ def grid_sample(
     [-1, 1]; outside: zeros, the border or a reflection, as padding_mode says) -> (N, C, Ho,
     Wo); volumes alike: input (N, C, D, H, W), grid (N, Do, Ho, Wo, 3) of (x, y, z). Bilinear
     (trilinear on volumes, PyTorch's name for both): the 4 (8) neighbours blended by their
-    distances (differentiable in the input and in the grid); nearest: the closest one. Built
-    from gather and elementwise ops, with the neighbours' indices detached."""
+    distances (differentiable in the input and in the grid); nearest: the closest one;
+    bicubic (4-D only): the 4 x 4 neighbours by Keys' cubic weights. Built from gather and
+    elementwise ops, with the neighbours' indices detached."""
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(
             "grid_sample: expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: "
@@ -414,10 +420,6 @@ def grid_sample(
         raise ValueError(
             "grid_sample: expected padding_mode to be 'zeros', 'border', or 'reflection', but "
             f"got: '{padding_mode}'"
-        )
-    if mode == "bicubic":
-        raise NotImplementedError(
-            "grid_sample: mode='bicubic' is not supported by minigrad (bilinear or nearest)"
         )
     align_corners = _align(align_corners, "grid_sample")
     dims = input.ndim - 2
@@ -436,6 +438,8 @@ def grid_sample(
         raise RuntimeError(
             f"grid_sample: expected a grid of the input's dtype {input.dtype}, got {grid.dtype}"
         )
+    if mode == "bicubic" and dims == 3:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     require_floating(
         "grid_sampler_2d_cpu_kernel_impl" if dims == 2 else "grid_sampler3d_cpu", input
     )
@@ -443,14 +447,6 @@ def grid_sample(
     out = tuple(grid.shape[1:-1])
     # the grid's coordinate of each spatial dim (D, H, W order): it lists x (of W) first
     coords = [grid[..., dims - 1 - k] for k in range(dims)]
-    points = [
-        _pad(_unnormalize(g, m, align_corners), m, padding_mode, align_corners)
-        for g, m in zip(coords, size)
-    ]
-    sources = [
-        _pad(_source(g, m, align_corners, dims), m, padding_mode, align_corners)
-        for g, m in zip(coords, size)
-    ]
     flat = input.reshape(n, c, math.prod(size))
 
     def pick(corner):
@@ -464,6 +460,16 @@ def grid_sample(
         index = index.to(dtypes.int64).reshape(n, 1, count).expand(n, c, count)
         return flat.gather(2, index).reshape(n, c, *out) * inside.to(input.dtype).unsqueeze(1)
 
+    if mode == "bicubic":
+        return _bicubic(pick, coords, size, padding_mode, align_corners)
+    points = [
+        _pad(_unnormalize(g, m, align_corners), m, padding_mode, align_corners)
+        for g, m in zip(coords, size)
+    ]
+    sources = [
+        _pad(_source(g, m, align_corners, dims), m, padding_mode, align_corners)
+        for g, m in zip(coords, size)
+    ]
     if mode == "nearest":
         return pick([s.round() for s in sources])
     lows = [s.floor() for s in sources]
@@ -476,6 +482,31 @@ def grid_sample(
             weight = w if weight is None else weight * w
         term = pick([low + b for low, b in zip(lows, corner)]) * weight
         y = term if y is None else y + term
+    return y
+
+
+def _bicubic(pick, coords: list, size: list, padding_mode: str, align_corners: bool) -> Tensor:
+    """Keys' cubic convolution (A = -0.75) of the 4 x 4 pixels around each point: along x in
+    each of the 4 rows, then along y, as PyTorch's kernel.
+    NOTE: PyTorch pads the 16 pixels' integer positions, not the point (a point past the edge
+    blends pixels reflected or repeated one by one), so the grid's gradient is the weights'
+    alone, with no factor of the padding."""
+    lows, weights = [], []
+    for g, m in zip(coords, size):
+        low = _source(g, m, align_corners, 2).floor()
+        lows.append(low)
+        weights.append(
+            _cubic_weights((_unnormalize(g, m, align_corners) - low).unsqueeze(1), -0.75)
+        )
+    rows = [_pad(lows[0] + (k - 1), size[0], padding_mode, align_corners) for k in range(4)]
+    columns = [_pad(lows[1] + (k - 1), size[1], padding_mode, align_corners) for k in range(4)]
+    y = None
+    for row, weight in zip(rows, weights[0]):
+        along_x = None
+        for column, w in zip(columns, weights[1]):
+            term = pick([row, column]) * w
+            along_x = term if along_x is None else along_x + term
+        y = along_x * weight if y is None else y + along_x * weight
     return y
 
 

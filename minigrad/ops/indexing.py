@@ -28,7 +28,7 @@ from minigrad.ops._util import (
     strided_view,
 )
 from minigrad.ops.nograd import NoGrad
-from minigrad.ops.shape import reshape_if_needed, sum_to
+from minigrad.ops.shape import _named, reshape_if_needed, sum_to
 from minigrad.tensor import Tensor, _check_writable, _overlaps, _replay, fill_target
 
 _BASIC = frozenset({int, slice, type(None), type(Ellipsis)})
@@ -129,14 +129,23 @@ def _index_error(x: Tensor, exc: Exception, index=()) -> IndexError:
     return IndexError(f"{text} (indexing a tensor of shape {tuple(x.shape)})")
 
 
-def _basic_index_name(index: tuple) -> str:
+def _basic_index_name(index: tuple, shape: tuple) -> str:
     """PyTorch's node for x[index] without tensor indices: one per part of the index, the
-    last of which (whole slices `:` skipped, as PyTorch does) is the result's grad_fn."""
-    parts = [i for i in index if i is not Ellipsis and i != slice(None)] or [slice(None)]
-    last = parts[-1]
-    if last is None:
-        return "UnsqueezeBackward0"
-    return "SliceBackward0" if isinstance(last, slice) else "SelectBackward0"
+    last of which is the result's grad_fn; a slice over a whole dim makes none, and an index
+    that makes none (x[...], x[:, :], x[()]) gives an alias of x."""
+    name, dim = "AliasBackward0", 0
+    for part in index:
+        if part is Ellipsis:
+            dim += len(shape) - sum(p is not None and p is not Ellipsis for p in index)
+        elif part is None:
+            name = "UnsqueezeBackward0"
+        elif isinstance(part, slice):
+            if part.indices(shape[dim]) != (0, shape[dim], 1):
+                name = "SliceBackward0"
+            dim += 1
+        else:
+            name, dim = "SelectBackward0", dim + 1
+    return name
 
 
 class GetItem(Function):
@@ -146,7 +155,11 @@ class GetItem(Function):
     is_view = True  # a basic index reads x's memory; an advanced one copies
 
     def name(self):
-        return "IndexBackward0" if self.advanced else _basic_index_name(self.index)
+        if "_name" in self.__dict__:  # x[a:b], whole or not (see getitem)
+            return self._name
+        if self.advanced == ALONG_DIM:
+            return "GatherBackward0"  # gather and take_along_dim
+        return "IndexBackward0" if self.advanced else _basic_index_name(self.index, self.shape)
 
     @staticmethod
     def forward(ctx, x, index, advanced):
@@ -373,6 +386,8 @@ def getitem(x: Tensor, index) -> Tensor:
     if type(index) is int:  # NOTE: x[i], as a Dataset's __getitem__ or a loop does: no parsing
         return GetItem.apply(x, (index,), False)
     idx, advanced = _to_index(index, x)
+    if type(index) is slice:  # NOTE: PyTorch slices even over the whole dim (x[:]), not in a tuple
+        return _named(GetItem.apply(x, idx, advanced), x, "SliceBackward0")
     integers, idx = _integers_first(idx, advanced)
     if integers is not None:
         x = GetItem.apply(x, integers, False)
@@ -891,11 +906,13 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """A vector's diagonal matrix, or a matrix's diagonal as a vector, as `torch.diag`."""
     xp = input.device.xp
     if input.ndim == 2:
-        return GetItem.apply(input, _diagonal_index(*input.array.shape, diagonal, xp), True)
+        y = GetItem.apply(input, _diagonal_index(*input.array.shape, diagonal, xp), True)
+        return _named(y, input, "DiagonalBackward0_copy")  # PyTorch's diagonal_copy node
     if input.ndim != 1:
         raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got {input.ndim}-D")
     n = input.array.shape[0] + abs(diagonal)
-    return IndexAdd.apply(input, (n, n), _diagonal_index(n, n, diagonal, xp), True)
+    y = IndexAdd.apply(input, (n, n), _diagonal_index(n, n, diagonal, xp), True)
+    return _named(y, input, "DiagEmbedBackward0")
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
@@ -912,7 +929,7 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     out = IndexAdd.apply(input, input.array.shape[:-1] + (n, n), index, True)
     batch = iter(range(ndim - 2))
     order = [ndim - 2 if d == d1 else ndim - 1 if d == d2 else next(batch) for d in range(ndim)]
-    return permute(out, order)
+    return _named(permute(out, order), input, "DiagEmbedBackward0")
 
 
 def trace(input: Tensor) -> Tensor:

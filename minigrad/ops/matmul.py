@@ -153,6 +153,8 @@ class Linear(Function):
 
     def name(self):
         ndim = self._input_ndim(0)
+        if ndim == 1 and not self._tensor_args >> 2 & 1:  # no bias: PyTorch's unsqueeze, mm,
+            return "SqueezeBackward4"  # squeeze
         if ndim != 2:  # PyTorch flattens other inputs to 2-D and views the result back
             return "LinearBackward0" if ndim is None else "ViewBackward0"
         # NOTE: a bias that needs no gradient has no edge, so it is named as no bias

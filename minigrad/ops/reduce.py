@@ -32,10 +32,10 @@ from minigrad.ops._util import (
 )
 from minigrad.ops.nograd import NoGrad, eq, isnan, logical_not
 from minigrad.ops.selection import cast, maximum, minimum, where
-from minigrad.ops.shape import expand, movedim, reshape_if_needed, unsqueeze
+from minigrad.ops.shape import _named, expand, movedim, reshape_if_needed, unsqueeze
 from minigrad.ops.unary import abs as abs_
 from minigrad.ops.unary import exp, sign
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _host
 
 
 def _return_type(name: str, fields=("values", "indices")):
@@ -89,6 +89,8 @@ class Sum(Function):
     op_name = "sum"
 
     def name(self):
+        if "_name" in self.__dict__:  # a 1-norm's (see shape._named)
+            return self._name
         return f"SumBackward{int(len(self.dims) < len(self.shape))}"  # 1: over some dims
 
     @staticmethod
@@ -224,10 +226,8 @@ class MaxMin(Function):
 
     op_name = "amax_amin"
 
-    def name(self):
-        if len(self.dims) < len(self.shape):
-            return "AmaxBackward0" if self.largest else "AminBackward0"
-        return "MaxBackward1" if self.largest else "MinBackward1"  # x.max(): all dims
+    def name(self):  # x.max(), aminmax and inf-norms rename theirs (see shape._named)
+        return self.__dict__.get("_name") or ("AmaxBackward0" if self.largest else "AminBackward0")
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, largest):
@@ -309,7 +309,8 @@ def _max_min(input, dim, keepdim, largest, op):
     if input.ndim and dim is not None:
         _nonempty(input, (normalize_dim(dim, input.ndim, op),), op)
     if dim is None:
-        return MaxMin.apply(input, tuple(range(input.ndim)), False, largest)
+        y = MaxMin.apply(input, tuple(range(input.ndim)), False, largest)
+        return _named(y, None, "MaxBackward1" if largest else "MinBackward1")
     d = normalize_dim(dim, input.ndim, op)
     if input.ndim == 0:
         return RETURN_TYPES[op](input, Tensor._make(input.device.xp.asarray(0)))
@@ -342,7 +343,8 @@ def aminmax(input, *, dim=None, keepdim=False):
     dims = normalize_dims(dim, input.ndim, "aminmax")
     _nonempty(input, dims, "aminmax", dim is None)
     return RETURN_TYPES["aminmax"](
-        MaxMin.apply(input, dims, keepdim, False), MaxMin.apply(input, dims, keepdim, True)
+        _named(MaxMin.apply(input, dims, keepdim, False), None, "AminmaxBackward0"),
+        _named(MaxMin.apply(input, dims, keepdim, True), None, "AminmaxBackward0"),
     )
 
 
@@ -701,11 +703,11 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, dims, keepdim)
     if p in (1, 1.0):
-        return sum(abs_(input), dims, keepdim)
+        return _named(sum(abs_(input), dims, keepdim), None, "LinalgVectorNormBackward0")
     if p in (float("inf"), "inf"):
-        return amax(abs_(input), dims, keepdim)
+        return _named(amax(abs_(input), dims, keepdim), None, "LinalgVectorNormBackward0")
     if p in (float("-inf"), "-inf"):  # the smallest |x| (the power form gives 1)
-        return amin(abs_(input), dims, keepdim)
+        return _named(amin(abs_(input), dims, keepdim), None, "LinalgVectorNormBackward0")
     if isinstance(p, str):
         raise RuntimeError(f"norm: order {p!r} is not supported (input of shape {input.shape})")
     return NormP.apply(input, float(p), dims, keepdim)
@@ -1261,11 +1263,81 @@ def kthvalue(input, k, dim=-1, keepdim=False):
             f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {size})"
         )
 
-    def rank(values, d):
-        shape = _keep_shape(values.shape, (d,))
-        return Tensor._make(values.device.xp.full(shape, k - 1, dtype=dtypes.int64.np))
+    from minigrad.ops.indexing import gather
 
-    return _order_statistic(input, dim, keepdim, "kthvalue", rank)
+    d = normalize_dim(dim, input.ndim, "kthvalue")
+    if input.ndim == 0:
+        return RETURN_TYPES["kthvalue"](input, Tensor._make(input.device.xp.asarray(0)))
+    index = KthValueIndex.apply(input, k, d)
+    values = gather(input, d, index)
+    if not keepdim:
+        values, index = values.squeeze(d), index.squeeze(d)
+    return RETURN_TYPES["kthvalue"](values, index)
+
+
+class KthValueIndex(NoGrad):
+    """Where PyTorch's CPU kthvalue finds the k-th smallest element of each row along dim,
+    int64 in keepdim form. A k-th value that occurs once in its row has one index; among tied
+    ones PyTorch returns the one its quickselect leaves at place k, so those rows run the
+    same quickselect (in Python: about 3n steps for a row of n)."""
+
+    op_name = "kthvalue_index"
+
+    @staticmethod
+    def forward(ctx, x, k, dim):
+        xp = x.device.xp
+        rows = xp.moveaxis(x.array, dim, -1)
+        value = xp.sort(rows, axis=-1)[..., k - 1 : k]  # nan sorts last, as PyTorch's
+        # NOTE: nan is the one value not equal to itself: equal here means both nan, too
+        same = (rows == value) | ((rows != rows) & (value != value))
+        index = xp.asarray(xp.argmax(same, axis=-1))  # an array even for one row, to write
+        flat_index, flat_rows = index.reshape(-1), rows.reshape(-1, rows.shape[-1])
+        for r in np.flatnonzero(_host(same.sum(-1).reshape(-1) > 1)):
+            flat_index[r] = _quickselect(_host(flat_rows[r]).tolist(), k - 1)
+        return xp.moveaxis(index[..., None], -1, dim).astype(dtypes.int64.np)
+
+
+def _quickselect(values: list, k: int) -> int:
+    """The original index of the element that PyTorch's CPU quickselect (median-of-three
+    pivot, nan largest) leaves at place k of values."""
+    order = list(range(len(values)))
+
+    def greater(a, b):
+        return a > b or (a != a and b == b)
+
+    def swap(i, j):
+        values[i], values[j] = values[j], values[i]
+        order[i], order[j] = order[j], order[i]
+
+    low, high = 0, len(values) - 1
+    while high > low + 1:
+        mid = low + (high - low) // 2
+        swap(mid, low + 1)  # the median of values[low], [low + 1], [high] to low, as pivot
+        if greater(values[low + 1], values[high]):
+            swap(low + 1, high)
+        if greater(values[low], values[high]):
+            swap(low, high)
+        if greater(values[low + 1], values[low]):
+            swap(low + 1, low)
+        i, j, pivot = low + 1, high, values[low]
+        while True:
+            i += 1
+            while greater(pivot, values[i]):
+                i += 1
+            j -= 1
+            while greater(values[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(low, j)
+        if j <= k:
+            low = i
+        if j >= k:
+            high = j - 1
+    if high == low + 1 and greater(values[low], values[high]):
+        swap(low, high)
+    return order[k]
 
 
 class ModeIndex(NoGrad):

@@ -24,7 +24,7 @@ from minigrad.ops._util import (
 )
 from minigrad.ops.indexing import nonzero
 from minigrad.ops.nograd import NoGrad
-from minigrad.ops.shape import _grad_for, sum_to
+from minigrad.ops.shape import _grad_for, _named, sum_to
 from minigrad.tensor import Tensor
 
 
@@ -282,7 +282,8 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     neginf = info.min if neginf is None else neginf
     out = where(input == float("inf"), posinf, input)
     out = where(input == float("-inf"), neginf, out)
-    return where(input != input, nan, out)  # nan is the one value not equal to itself
+    # nan is the one value not equal to itself
+    return _named(where(input != input, nan, out), input, "NanToNumBackward0")
 
 
 def nan_to_num_(input, nan=0.0, posinf=None, neginf=None):

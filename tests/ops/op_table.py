@@ -509,6 +509,21 @@ CASES = [
     Case("nanmedian_all", lambda t, F, a: _with_nan(t, a).nanmedian() * a, ((3, 4),)),
     Case("kthvalue", lambda t, F, a: t.kthvalue(a, 2, 0).values * 2, ((3, 4),)),
     Case("mode", lambda t, F, a: a.mode(1, keepdim=True).values * a, ((3, 4),)),
+    # ties (the rounded values): the gradient reaches the index PyTorch picks among them
+    Case(
+        "kthvalue_ties",
+        lambda t, F, a: a.gather(1, t.kthvalue(a.detach().round(), 4, 1, True).indices) * 2,
+        ((5, 9),),
+        low=-1.5,
+        high=1.5,
+    ),
+    Case(
+        "mode_ties",
+        lambda t, F, a: a.gather(0, a.detach().round().mode(0, True).indices) * 2,
+        ((9, 4),),
+        low=-1.5,
+        high=1.5,
+    ),
     Case("quantile", lambda t, F, a: t.quantile(a, 0.3, dim=1), ((3, 4),)),
     Case("quantile_all", lambda t, F, a: a.quantile(0.6) * a, ((3, 4),)),
     Case(
@@ -1214,6 +1229,18 @@ COMPOSED = [
         ((2, 4, 3, 4), (4, 3, 2, 3)),
     ),
     Case(
+        "conv_transpose2d_dilation",  # output_padding past the stride (allowed by dilation)
+        lambda t, F, x, w, b: t.nn.functional.conv_transpose2d(
+            x, w, b, (1, 2), (2, 0), (2, 1), dilation=(3, 1)
+        ),
+        ((2, 3, 3, 4), (3, 2, 2, 2), (2,)),
+    ),
+    Case(
+        "conv_transpose1d_dilation",  # output_padding past the stride and the padding
+        lambda t, F, x, w: t.nn.functional.conv_transpose1d(x, w, None, 1, 0, 2, 2, 3),
+        ((2, 4, 5), (4, 1, 3)),
+    ),
+    Case(
         "conv_transpose3d",
         lambda t, F, x, w, b: t.nn.functional.conv_transpose3d(
             x, w, b, 2, 1, output_padding=1, groups=2
@@ -1316,6 +1343,27 @@ COMPOSED = [
         "affine_grid_3d",
         lambda t, F, theta: t.nn.functional.affine_grid(theta, (2, 1, 3, 4, 2), False),
         ((2, 3, 4),),
+    ),
+    Case(
+        "grid_sample_bicubic",
+        lambda t, F, x, grid: t.nn.functional.grid_sample(x, grid, "bicubic", align_corners=False),
+        ((2, 2, 4, 5), (2, 3, 2, 2)),
+        low=-1.3,
+        high=1.3,
+    ),
+    Case(
+        "grid_sample_bicubic_reflection_corners",
+        lambda t, F, x, grid: t.nn.functional.grid_sample(x, grid, "bicubic", "reflection", True),
+        ((1, 2, 3, 4), (1, 2, 3, 2)),
+        low=-1.8,
+        high=1.8,
+    ),
+    Case(
+        "grid_sample_bicubic_border",
+        lambda t, F, x, grid: t.nn.functional.grid_sample(x, grid, "bicubic", "border", False),
+        ((1, 2, 4, 3), (1, 3, 2, 2)),
+        low=-1.5,
+        high=1.5,
     ),
     Case(
         "grid_sample_3d",
