@@ -330,6 +330,8 @@ def _viewable(array, shape) -> bool:
 class Contiguous(Function):
     """The same values copied into row-major memory. (*) -> (*)"""
 
+    op_name = "contiguous"  # a built-in op: a graph file holds it (a user's Function it cannot)
+
     def name(self):
         return "CloneBackward0"
 

@@ -769,18 +769,40 @@ def frac(input):
     return input - Trunc.apply(input)
 
 
+class FrexpMantissa(Function):
+    """m of frexp (x = m * 2**e, 0.5 <= |m| < 1, 0 for 0), in x's dtype; saves 2**-e;
+    dm/dx = 2**-e. (*) -> (*)
+
+    # NOTE: the kernel's own mantissa, exact in every dtype: x * exp2(-e) went through
+    # float32 (exp2 of an int32 exponent), so a float64 x below 2**-126 gave inf, and a
+    # replay, whose kernel promoted differently, made float64 where the trace said float32."""
+
+    op_name = "frexp_mantissa"
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = x.device.xp
+        mantissa, exponent = xp.frexp(x.array)
+        with quiet():  # 2**-e of a subnormal x overflows to inf, as PyTorch's grad / 2**e
+            scale = xp.ldexp(xp.ones_like(mantissa), -exponent)
+        ctx.save_for_backward(Tensor._make(scale))
+        return Tensor._make(mantissa)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (scale,) = ctx.saved_tensors
+        return gy * scale
+
+
 def frexp(input):
     """(mantissa, exponent) with input = mantissa * 2**exponent, 0.5 <= |mantissa| < 1 (0 for
-    0), exponent int32; the mantissa is input * 2**-exponent, so its gradient is 2**-exponent,
-    as PyTorch's."""
+    0), the mantissa in input's dtype, the exponent int32 (as PyTorch's)."""
     from minigrad.ops.nograd import FrexpExponent
     from minigrad.ops.reduce import RETURN_TYPES
 
     if input.array.dtype.kind != "f":
         raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got {input.dtype}")
-    exponent = FrexpExponent.apply(input)
-    mantissa = input * exp2(-exponent).to(input.dtype)
-    return RETURN_TYPES["frexp"](mantissa, exponent)
+    return RETURN_TYPES["frexp"](FrexpMantissa.apply(input), FrexpExponent.apply(input))
 
 
 def ldexp(input, other):

@@ -56,7 +56,7 @@ def _generate(graph: Graph, xp) -> tuple[str, dict]:
             env[f"C{int(vid)}"] = const.tensor  # read at each run: in-place updates are seen
             lines.append(f"    {_name(vid)} = C{int(vid)}.array")
     if graph.from_file:
-        env["shape_of"] = _shape_check(graph)
+        env["type_of"] = _type_check(graph)
     for k, node in enumerate(graph.nodes):
         kernel = kernel_of(node, xp, graph)
         if graph.from_file and node.op in _SIZE_IN_VALUES:
@@ -80,27 +80,37 @@ def _generate(graph: Graph, xp) -> tuple[str, dict]:
             outs += ","
         lines.append(f"    {outs} = k{k}({ins})")
         if graph.from_file:
-            lines += [f"    shape_of({_name(v)}, {v})" for v in node.outputs if v is not None]
+            lines += [f"    type_of({_name(v)}, {v})" for v in node.outputs if v is not None]
     rets = "".join(_name(v) + ", " for v in graph.outputs)
     lines.append(f"    return ({rets})")
     return "\n".join(lines) + "\n", env
 
 
-def _shape_check(graph: Graph):
-    """A check that a value has the shape its graph declares (see `Graph.from_file`).
+def _type_check(graph: Graph):
+    """A check that a value has the shape and dtype its graph declares (see
+    `Graph.from_file`).
 
     # NOTE: a file could otherwise ask an op for a view of 2**40 rows (`expand`), which the
-    # next op would read for hours; every declared shape is within the file's size limits."""
-    declared = [info.shape for info in graph.values]
+    next op would read for hours; every declared shape is within the file's size limits. The
+    byte budgets of `load` count declared dtypes: a value declared bool that its op makes
+    float64 would take 8 times the bytes counted."""
+    declared = [(info.shape, np.dtype(info.dtype)) for info in graph.values]
 
-    def shape_of(array, vid: int) -> None:
+    def type_of(array, vid: int) -> None:
         shape = getattr(array, "shape", None)
-        if shape is not None and tuple(shape) != declared[vid]:
+        if shape is None:
+            return
+        want_shape, want_dtype = declared[vid]
+        if tuple(shape) != want_shape:
             raise ValueError(
-                f"value {vid} has shape {tuple(shape)}, but the graph declares {declared[vid]}"
+                f"value {vid} has shape {tuple(shape)}, but the graph declares {want_shape}"
+            )
+        if array.dtype != want_dtype:
+            raise ValueError(
+                f"value {vid} has dtype {array.dtype}, but the graph declares {want_dtype}"
             )
 
-    return shape_of
+    return type_of
 
 
 # ops whose result's size is in their first input's values, as a float (a sum of int64

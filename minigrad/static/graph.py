@@ -81,8 +81,9 @@ class Graph:
     # index): what static autodiff runs each Function's backward with (tracing only)
     contexts: dict = field(default_factory=dict, repr=False)
     source: str | None = field(default=None, repr=False)  # the file static.load read
-    # read from a file: its replay checks each value's shape against the one declared (each
-    # within the file's limits), so no op's attributes can make a value of another size
+    # read from a file: its replay checks each value's shape and dtype against the declared
+    # ones (each within the file's limits), so no op's attributes can make a value of another
+    # size, nor of more bytes than load counted
     from_file: bool = field(default=False, repr=False)
 
     def new_value(self, shape, dtype) -> int:

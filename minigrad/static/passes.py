@@ -125,7 +125,13 @@ def _fusable(graph: Graph, node: Node) -> bool:
     # NOTE: 0-d results are left alone: NumPy returns scalars for them, not writable buffers
     if len(node.outputs) != 1 or not info.dtype.startswith("float") or info.shape == ():
         return False
-    return fusable_function(node.op) is not None and ufunc_operands(node) is not None
+    operands = ufunc_operands(node)
+    if fusable_function(node.op) is None or operands is None:
+        return False
+    # NOTE: a fused step is NumPy's ufunc, so NumPy's promotion of its inputs must give the
+    # traced dtype: an int32 input times a float made float64 where eager made float32
+    ins = [graph.values[node.inputs[k]].dtype for kind, k in operands if kind == "in"]
+    return not ins or np.result_type(*ins) == np.dtype(info.dtype)
 
 
 def fuse_elementwise(graph: Graph) -> Graph:

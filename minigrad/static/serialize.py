@@ -19,7 +19,7 @@ File format (a zip archive, version 2):
 # header, the result an op's attributes ask for, conv2d's columns, the multiply-adds of the
 # ops that multiply matrices, the elements all nodes read (a call, an input or an output
 # counting as reads too), a loop's sub-graphs max_iterations times; a mask's count before its
-# getitem runs). Nothing from the
+# getitem runs; at run time, each value's declared shape and dtype). Nothing from the
 # file reaches generated code, pickle or an import: a user's Function is saved as the
 # ordinary ops its forward was traced into, and its name is kept as text only; a fused
 # program's constants reach CUDA source as the hex digits of their bits.
