@@ -397,10 +397,15 @@ def _mutated(valid: bytes, rng: random.Random) -> bytes:
     metas = header["tensors"]
     for _ in range(rng.randint(1, 3)):
         i = rng.randrange(len(metas))
-        meta, views = metas[i], [m for m in metas if "view" in m]
-        target = rng.choice(views)["view"] if views and rng.random() < 0.7 else meta
+        # what earlier changes left as objects with keys: the entries and their views
+        entries = [m for m in metas if isinstance(m, dict) and m]
+        views = [m["view"] for m in entries if isinstance(m.get("view"), dict) and m["view"]]
+        if not entries:
+            break
+        meta = rng.choice(entries)
+        target = rng.choice(views) if views and rng.random() < 0.7 else meta
         key = rng.choice(sorted(target))
-        move = rng.randrange(8)
+        move = rng.randrange(9)
         if move == 0:
             header["version"] = rng.choice([1, 2, 3, "2", 2.0, True])
         elif move == 1 and isinstance(target[key], list) and target[key]:
@@ -411,11 +416,18 @@ def _mutated(valid: bytes, rng: random.Random) -> bytes:
             del target[key]
         elif move == 4:  # a view of another tensor, or a tensor by value made a view
             meta["view"] = {"of": rng.randrange(-1, len(metas) + 1), "offset": rng.randint(0, 12)}
-            meta["view"]["strides"] = [rng.choice([0, 1, 2, 3, 4]) for _ in meta.get("shape", [])]
+            ndim = len(meta["shape"]) if isinstance(meta.get("shape"), list) else 1
+            meta["view"]["strides"] = [rng.choice([0, 1, 2, 3, 4]) for _ in range(ndim)]
         elif move == 5:
-            members[f"tensors/{i}.npy"] = members.get("tensors/0.npy", b"")
+            members[f"tensors/{i}.npy"] = rng.choice(list(members.values()))
+        elif move == 7 and isinstance(meta.get("view"), dict) and _listed(meta.get("shape")):
+            # a dim of 0 or 1 elements never reaches its stride: any stride passes bounds
+            k = rng.randrange(len(meta["shape"]))
+            meta["shape"][k] = rng.choice([0, 1])
+            if _listed(meta["view"].get("strides")) and k < len(meta["view"]["strides"]):
+                meta["view"]["strides"][k] = rng.choice(_VALUES)
         elif move == 6:
-            metas.append(dict(rng.choice(metas)))
+            metas.append(json.loads(json.dumps(meta)))
         else:
             target[key] = rng.choice(_VALUES)
     out = io.BytesIO()
@@ -424,6 +436,10 @@ def _mutated(valid: bytes, rng: random.Random) -> bytes:
         for name, data in members.items():
             archive.writestr(name, data)
     return out.getvalue()
+
+
+def _listed(value) -> bool:
+    return isinstance(value, list) and bool(value)
 
 
 def fuzz(seed: int, cases: int, folder: Path) -> dict:
