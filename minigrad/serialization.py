@@ -18,7 +18,8 @@ slices, or the entries of a state_dict whose module is used twice) keep sharing 
 PyTorch. Their memory is stored once as one more 1-D tensor, `b`, that the tree never names,
 and each of them is an entry {"dtype", "shape", "requires_grad", "parameter", "view":
 {"of": b, "offset": o, "strides": [...]}} (in elements, as Tensor.as_strided takes them)
-with no .npy member of its own. A file without views is written as version 1.
+with no .npy member of its own. A file without views is written as version 1, and a
+version-1 file with views is refused (an older reader would look for their members).
 """
 
 from __future__ import annotations
