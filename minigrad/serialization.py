@@ -831,7 +831,12 @@ def _read_view(archive, version: int, i: int, tensors: list, metas: list) -> Ten
             f"tensors/{of}.npy, which views share; return a contiguous one"
         )
     steps = tuple(s * dtype.itemsize for s in strides)
-    array = strided_view(base.device.xp, flat[offset:], shape, steps, "minigrad.load")
+    # a dim of stride 0 is an expand, made as minigrad's (a broadcast): in-place ops refuse to
+    # write through it and fill_ or `x[i] = v` write, as with PyTorch's loaded expand
+    kept = [1 if s == 0 and n > 1 else n for n, s in zip(shape, strides)]
+    array = strided_view(base.device.xp, flat[offset:], kept, steps, "minigrad.load")
+    if kept != list(shape):
+        array = base.device.xp.broadcast_to(array, shape)
     return _flagged(Tensor._make(array), meta)
 
 

@@ -210,6 +210,38 @@ def test_sharing_is_as_pytorch_for_the_same_program():
     assert sharing(ours) == sharing(theirs)
 
 
+def test_writes_through_a_loaded_expand_as_pytorch():
+    """A view with stride 0 (an expand) refuses the in-place ops that read what they write
+    (mul_, copy_, a row's add_, `x[1] = v` over an expanded row) and lets fill_ and zero_
+    write, as PyTorch's loaded expand and minigrad's own. It let them all write."""
+    torch = pytest.importorskip("torch")
+    writes = {
+        "fill_": lambda t: t.fill_(7),
+        "zero_": lambda t: t.zero_(),
+        "mul_": lambda t: t.mul_(2),
+        "setitem": lambda t: t.__setitem__(1, 9.0),
+        "copy_": lambda t: t.copy_(t.clone() + 1),
+        "row add_": lambda t: t[0].add_(1),
+    }
+
+    def outcomes(lib):
+        x = lib.arange(6.0)
+        buffer = io.BytesIO()
+        lib.save([x, x[:2].view(2, 1).expand(2, 3)], buffer)
+        got = {}
+        for name, write in writes.items():
+            buffer.seek(0)
+            base, wide = lib.load(buffer)
+            try:
+                write(wide)
+                got[name] = base.tolist()
+            except RuntimeError as exc:
+                got[name] = str(exc)[:60]
+        return got
+
+    assert outcomes(minigrad) == outcomes(torch)
+
+
 # -- 2. what must keep working -----------------------------------------------------------------
 @pytest.mark.parametrize(
     "entry, problem",
@@ -338,15 +370,16 @@ def test_views_on_the_simulated_gpu_share_whatever_map_location():
 
     x = minigrad.arange(6.0)
     buffer = io.BytesIO()
-    minigrad.save([x, x[::2], x[1:3].view(2, 1)], buffer)
+    minigrad.save([x, x[::2], x[1:3].view(2, 1), x[4:5].expand(2)], buffer)
     with simulated_gpu():
         for where in ("cuda", {"cpu": "cuda"}, minigrad.device("cuda"), _to_cuda):
             buffer.seek(0)
-            whole, evens, column = minigrad.load(buffer, map_location=where)
+            whole, evens, column, wide = minigrad.load(buffer, map_location=where)
             evens += 1
             column[0, 0] = -5.0
-            assert {str(t.device) for t in (whole, evens, column)} == {"cuda:0"}
+            assert {str(t.device) for t in (whole, evens, column, wide)} == {"cuda:0"}
             assert whole.cpu().tolist() == [1.0, -5.0, 3.0, 3.0, 5.0, 5.0]
+            assert wide.stride() == (0,) and wide.cpu().tolist() == [5.0, 5.0]
 
 
 def _to_cuda(t, location):
