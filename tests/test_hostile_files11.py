@@ -8,7 +8,8 @@ a .npy member of its own were read (two readers would disagree on their values);
 need no zip member, were not bounded by MAX_MEMBERS as tensors stored by value are; a
 map_location function returning a slice or an expand made the views fail with
 NotImplementedError or read the wrong elements; loaded views shared a version counter with
-the hidden base, where PyTorch's loaded tensors each have their own; and save stored a
+the hidden base, where PyTorch's loaded tensors each have their own; a loaded stride-0
+view let mul_ and copy_ write through it, which PyTorch refuses; and save stored a
 Fortran-ordered owner's views by value, where PyTorch keeps them sharing. Each test named
 `..._is_refused...`, `..._is_a_clear_error` or `..._as_pytorch` failed on the code before
 its fix (what happened is in its docstring); the others pin what must keep working. Then a
