@@ -18,7 +18,8 @@ slices, or the entries of a state_dict whose module is used twice) keep sharing 
 PyTorch. Their memory is stored once as one more 1-D tensor, `b`, that the tree never names,
 and each of them is an entry {"dtype", "shape", "requires_grad", "parameter", "view":
 {"of": b, "offset": o, "strides": [...]}} (in elements, as Tensor.as_strided takes them)
-with no .npy member of its own. A file without views is written as version 1.
+with no .npy member of its own. A file without views is written as version 1, and a
+version-1 file with views is refused (an older reader would look for their members).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.backend import cpu, get_device
 from minigrad.backend import device as device_type
+from minigrad.ops._util import strided_view
 from minigrad.tensor import Tensor
 
 FORMAT, VERSION = "minigrad", 2
@@ -92,7 +94,8 @@ def _shared_memory(tensors: list, metas: list) -> list:
         groups.setdefault(id(base), (base, []))[1].append(i)
     bases: list = []
     for base, members in groups.values():
-        if len(members) < 2 or not base.flags.c_contiguous:
+        # an owner's memory is one block, in C or Fortran order (from_numpy keeps either)
+        if len(members) < 2 or not (base.flags.c_contiguous or base.flags.f_contiguous):
             continue
         start = base.__array_interface__["data"][0]
         views = {}
@@ -111,7 +114,7 @@ def _shared_memory(tensors: list, metas: list) -> list:
             continue
         for i, view in views.items():
             metas[i]["view"] = {"of": len(tensors) + len(bases), **view}
-        bases.append(base.reshape(-1))
+        bases.append(base.ravel(order="K"))  # in memory order: offsets count from its start
     return bases
 
 
@@ -261,14 +264,17 @@ def _load(f, name: str, device):
             _refuse_other_formats(b"", archive.namelist())
             header = _read_header(archive)
             metas = header["tensors"]
+            # a view needs no member, so the archive's own limit does not bound views
+            if len(metas) > MAX_MEMBERS:
+                raise _Corrupt(f"header lists {len(metas)} tensors (at most {MAX_MEMBERS})")
             tensors = [
                 None if isinstance(meta, dict) and "view" in meta
                 else _read_tensor(archive, i, meta, device)
                 for i, meta in enumerate(metas)
             ]  # fmt: skip
-            for i, meta in enumerate(metas):
+            for i in range(len(metas)):
                 if tensors[i] is None:
-                    tensors[i] = _read_view(i, meta, tensors, metas)
+                    tensors[i] = _read_view(archive, header["version"], i, tensors, metas)
             return _decode(header["object"], tensors)
     except _Corrupt as exc:
         raise RuntimeError(f"minigrad.load: {name}: {exc}") from None
@@ -777,11 +783,22 @@ def _flagged(t: Tensor, meta: dict) -> Tensor:
     return t
 
 
-def _read_view(i: int, meta: dict, tensors: list, metas: list) -> Tensor:
+def _read_view(archive, version: int, i: int, tensors: list, metas: list) -> Tensor:
     """Tensor i, a view of the 1-D tensor its entry names (one stored by value), checked to
     lie inside it: a view never holds more elements than its base, so it adds no memory to
-    what the file holds."""
+    what the file holds. Its array is made here, in time independent of its size: as_strided
+    (an op) would record each element's place, 8 bytes per element for every view of the base.
+    As PyTorch's loaded tensors, it shares memory with the base but not a version counter."""
+    meta = metas[i]
     dtype, shape = _tensor_meta_checked(i, meta)
+    if version < 2:  # save writes views as version 2: an older reader would miss the values
+        raise _Corrupt(f"tensor {i} is a view, which a version {version} file cannot hold")
+    try:  # two sources of its values, which readers could pick differently
+        archive.getinfo(f"tensors/{i}.npy")
+    except KeyError:
+        pass
+    else:
+        raise _Corrupt(f"tensor {i} is a view and has values of its own, tensors/{i}.npy")
     view = meta["view"]
     if not isinstance(view, dict) or set(view) != {"of", "offset", "strides"}:
         raise _Corrupt(f"tensor {i}: 'view' needs exactly 'of', 'offset' and 'strides'")
@@ -797,6 +814,8 @@ def _read_view(i: int, meta: dict, tensors: list, metas: list) -> Tensor:
     if (
         len(strides) != len(shape)
         or min(strides, default=0) < 0
+        # NumPy keeps strides in bytes as intp, even in a dim of 0 or 1 elements
+        or max(strides, default=0) > _MAX_INTP // dtype.itemsize
         or size > base.numel()
         or not 0 <= offset <= base.numel()
         or (size and last >= base.numel())
@@ -805,11 +824,20 @@ def _read_view(i: int, meta: dict, tensors: list, metas: list) -> Tensor:
             f"tensor {i}: a view of shape {list(shape)}, strides {reprlib.repr(strides)} and "
             f"offset {offset} does not lie inside tensor {of}'s {base.numel()} elements"
         )
-    from minigrad import autograd
-
-    with autograd.no_grad():
-        t = base.as_strided(shape, strides, offset).detach()
-    return _flagged(t, meta)
+    flat = base.array
+    if not flat.flags.c_contiguous:  # the strides count the base's own elements
+        raise TypeError(
+            f"minigrad.load: map_location returned a non-contiguous tensor for "
+            f"tensors/{of}.npy, which views share; return a contiguous one"
+        )
+    steps = tuple(s * dtype.itemsize for s in strides)
+    # a dim of stride 0 is an expand, made as minigrad's (a broadcast): in-place ops refuse to
+    # write through it and fill_ or `x[i] = v` write, as with PyTorch's loaded expand
+    kept = [1 if s == 0 and n > 1 else n for n, s in zip(shape, strides)]
+    array = strided_view(base.device.xp, flat[offset:], kept, steps, "minigrad.load")
+    if kept != list(shape):
+        array = base.device.xp.broadcast_to(array, shape)
+    return _flagged(Tensor._make(array), meta)
 
 
 def _mapped(function, t: Tensor, entry: str) -> Tensor:
