@@ -11,7 +11,6 @@ each kernel offset.
 
 from __future__ import annotations
 
-import itertools
 import math
 import operator
 from dataclasses import dataclass
@@ -200,10 +199,10 @@ def _offset_shifts(geom: Geometry, steps: tuple):
     """How far each kernel offset, in row-major order, moves a value in the flat form of a
     padded array whose spatial dims are `steps` values apart: sum(offset * dilation * step)
     (2-D: (i dh Wp + j dw) C for channels-last rows of Wp pixels)."""
-    moves = [
-        [i * d * step for i in range(k)] for k, d, step in zip(geom.kernel, geom.dilation, steps)
-    ]
-    return (sum(offset) for offset in itertools.product(*moves))
+    shifts = [0]
+    for k, d, step in zip(geom.kernel, geom.dilation, steps):
+        shifts = [shift + i * d * step for shift in shifts for i in range(k)]
+    return shifts
 
 
 def _add_shifted(xp, out, corner: tuple, blocks, shifts) -> None:
