@@ -204,7 +204,7 @@ def _broadcast_op(xp, op, a, v, out=None):
     # gain nothing (measured from 1024 on)."""
     tiled = _tiles(xp, a, v)
     if tiled is None:
-        if not _unbuffered(xp, a, v):
+        if a.size < 4 * _TILE or not _unbuffered(xp, a, v):
             return op(a, v) if out is None else op(a, v, out=out)
         previous = np.setbufsize(_RUN_MIN)
         try:
@@ -224,14 +224,15 @@ _RUN_MIN = 256
 
 def _unbuffered(xp, a, v) -> bool:
     """Whether v is constant along runs of _RUN_MIN to _TILE values at the end of a's rows
-    (a batch norm's or group norm's positions), on a large C-contiguous array.
+    (a batch norm's or group norm's positions), a C-contiguous NumPy array.
 
     # NOTE: NumPy (2.3 on) copies such a broadcast through its buffers to make inner loops of
     # its buffer size (8192) from the runs; with a buffer size no longer than a run, each run
     # is one inner loop read in place: twice as fast (131,072 float32 in runs of 256: 41 ->
     # 24 us, of 1024: 33 -> 16), worth setting the buffer size (1.4 us) from 32,768 values
-    # on. Shorter runs (64: 45 -> 74 us) keep the buffers, and longer ones need none."""
-    if xp is not np or a.size < 4 * _TILE or not a.flags.c_contiguous:
+    # on (_broadcast_op asks from there). Shorter runs (64: 45 -> 74 us) keep the buffers,
+    # and longer ones need none."""
+    if xp is not np or not a.flags.c_contiguous:
         return False
     run, v_shape = 1, (1,) * (a.ndim - v.ndim) + v.shape
     for size, v_size in zip(a.shape[::-1], v_shape[::-1]):
