@@ -190,15 +190,19 @@ def _col2im(xp, cols, shape, geom: Geometry, blocks: bool = False):
         each = (cols[k] for k in range(cols.shape[0]))
     pixels = _plane_slices(geom, 0, 0, ho, wo)
     blocks = (block.reshape(n, ho, wo, c) for block in each)
-    _add_shifted(xp, out, (slice(None), *pixels), blocks, _offset_shifts(geom, out.shape[2], c))
+    shifts = _offset_shifts(geom, (out.shape[2] * c, c))
+    _add_shifted(xp, out, (slice(None), *pixels), blocks, shifts)
     return out[:, ph : ph + h, pw : pw + w, :].transpose(0, 3, 1, 2)
 
 
-def _offset_shifts(geom: Geometry, row: int, item: int):
-    """How far each kernel offset (i, j), in row-major order, moves a value in the flat form
-    of a padded array whose rows are `row` items of `item` values: (i dh row + j dw) item."""
-    (kh, kw), (dh, dw) = geom.kernel, geom.dilation
-    return ((i * dh * row + j * dw) * item for i in range(kh) for j in range(kw))
+def _offset_shifts(geom: Geometry, steps: tuple):
+    """How far each kernel offset, in row-major order, moves a value in the flat form of a
+    padded array whose spatial dims are `steps` values apart: sum(offset * dilation * step)
+    (2-D: (i dh Wp + j dw) C for channels-last rows of Wp pixels)."""
+    shifts = [0]
+    for k, d, step in zip(geom.kernel, geom.dilation, steps):
+        shifts = [shift + i * d * step for shift in shifts for i in range(k)]
+    return shifts
 
 
 def _add_shifted(xp, out, corner: tuple, blocks, shifts) -> None:
@@ -275,7 +279,7 @@ def _planes2im(xp, planes, shape, geom: Geometry):
     planes = planes.reshape(c, kh * kw, n, ho, wo)
     blocks = (planes[:, k].transpose(1, 0, 2, 3) for k in range(kh * kw))
     corner = (slice(None), slice(None), *_plane_slices(geom, 0, 0, ho, wo))
-    _add_shifted(xp, out, corner, blocks, _offset_shifts(geom, out.shape[3], 1))
+    _add_shifted(xp, out, corner, blocks, _offset_shifts(geom, (out.shape[3], 1)))
     return out[:, :, ph : ph + h, pw : pw + w]
 
 

@@ -1,9 +1,10 @@
 """3-D convolution and pooling over (N, C, D, H, W) volumes, as conv2d does it: a strided
 view holds every kernel window of the padded input, one copy of it (`windows`) makes the
 convolution one matmul per group, and its adjoint (`fold_windows`) adds the gradient of each
-window back, one kernel offset at a time (a Python loop over offsets, never over voxels). Max
-and average pooling reduce the same windows, so their gradients come from the tensor ops. The
-arguments are checked, and the geometry computed, by conv.py's functions for every dim.
+window back, one kernel offset at a time (a Python loop over offsets, never over voxels), as
+col2im does (`_add_shifted`). Max and average pooling reduce the same windows, so their
+gradients come from the tensor ops. The arguments are checked, and the geometry computed, by
+conv.py's functions for every dim.
 """
 
 from __future__ import annotations
@@ -11,14 +12,18 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.dtypes import float16
 from minigrad.ops._util import strided_view
 from minigrad.ops.conv import (
     Geometry,
+    _add_shifted,
     _batched,
     _check_groups,
     _lowest,
+    _offset_shifts,
     _pad_right,
     _tuple,
     ceil_pad,
@@ -80,16 +85,43 @@ class FoldWindows(Function):
         ctx.geom = geom
         size = shape[:2] + tuple(n + 2 * p for n, p in zip(shape[2:], geom.padding))
         padded = xp.zeros(size, dtype=u.array.dtype)
-        windows = _window_view(xp, padded, geom)
-        for offset in itertools.product(*(range(k) for k in geom.kernel)):
-            # one offset's windows never overlap (stride >= 1): a plain strided add
-            windows[(..., *offset)] += u.array[(..., *offset)]
+        out = u.array.shape[2:5]
+        # the voxels that kernel offset (0, 0, 0) meets, one per output voxel
+        corner = (slice(None), slice(None)) + tuple(
+            slice(0, s * (n - 1) + 1, s) for s, n in zip(geom.stride, out)
+        )
+        blocks = _offset_blocks(xp, u.array)
+        steps = (size[3] * size[4], size[4], 1)
+        _add_shifted(xp, padded, corner, blocks, _offset_shifts(geom, steps))
         inside = tuple(slice(p, p + n) for n, p in zip(shape[2:], geom.padding))
         return padded[(slice(None), slice(None), *inside)]
 
     @staticmethod
     def backward(ctx, gx):
         return Windows.apply(gx, ctx.geom), None, None
+
+
+# NOTE: windows of more bytes than about a core's L2 cache are read in chunks of L2's share
+_CACHED_BYTES, _CHUNK_BYTES = 1 << 21, 1 << 18
+
+
+def _offset_blocks(xp, u):
+    """The windows' values of each kernel offset in turn, (N, C, Do, Ho, Wo) each, from u
+    (N, C, *out, *kernel).
+
+    # NOTE: one offset's values lie a window apart in u (27 values for 3x3x3), so taking them
+    # offset by offset reads all of u once per offset: from cache while u fits there, from
+    # memory beyond. There (NumPy) u is first transposed a few windows at a time, each chunk
+    # read once from cache (65,536 windows of 27: 5.3 -> 1.8 ms; below 1.5 MB, 0.2 -> 0.27)."""
+    offsets = itertools.product(*(range(k) for k in u.shape[5:]))
+    if xp is not np or u.nbytes <= _CACHED_BYTES:
+        return (u[(..., *offset)] for offset in offsets)
+    rows = u.reshape(-1, math.prod(u.shape[5:]))
+    out = np.empty(rows.shape[::-1], rows.dtype)
+    step = max(1, _CHUNK_BYTES // (rows.shape[1] * rows.itemsize))
+    for start in range(0, rows.shape[0], step):
+        out[:, start : start + step] = rows[start : start + step].T
+    return out.reshape(-1, *u.shape[:5])
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:

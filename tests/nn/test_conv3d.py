@@ -51,6 +51,18 @@ def test_conv3d_module_equals_torch(kwargs, channels):
     np.testing.assert_allclose(unbatched, yb[0].detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
+def test_conv3d_input_gradient_of_windows_larger_than_the_cache_equals_torch():
+    # 2 * 8 * 10^3 windows of 27 float64 values: 3.5 MB, folded back through a transpose done
+    # a chunk of windows at a time (16,000 windows, 1,213 a chunk: the last one shorter)
+    ours, theirs = _same_conv({"kernel_size": 3, "padding": 1}, (8, 4))
+    x = RNG.standard_normal((2, 8, 10, 10, 10))
+    a, b = minigrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    g = RNG.standard_normal((2, 4, 10, 10, 10))
+    (ours(a) * minigrad.tensor(g)).sum().backward()
+    (theirs(b) * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize(
     "name, kwargs",
     [

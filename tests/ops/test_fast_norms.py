@@ -166,6 +166,21 @@ def test_the_fast_paths_are_taken_on_these_shapes():
     assert not F.layer_norm(x, (4, 4)).grad_fn.centred
 
 
+def test_long_runs_of_a_broadcast_go_unbuffered_and_the_buffer_size_comes_back():
+    a = RNG.standard_normal((8, 16, 16, 16)).astype(np.float32)
+    v = RNG.standard_normal((1, 16, 1, 1)).astype(np.float32)
+    assert norm._unbuffered(np, a, v)  # runs of 256 positions
+    assert norm._unbuffered(np, a, v[0])  # (16, 1, 1): the same runs
+    assert not norm._unbuffered(np, a.reshape(32, 16, 8, 8), v)  # runs of 64: buffers are faster
+    assert not norm._unbuffered(np, a, v.reshape(1, 1, 1, 16))  # a row: no runs
+    before = np.getbufsize()
+    np.testing.assert_array_equal(norm._broadcast_op(np, np.multiply, a, v), a * v)
+    assert np.getbufsize() == before
+    with pytest.raises(ValueError):
+        norm._broadcast_op(np, np.multiply, a, v, out=np.empty(3, np.float32))
+    assert np.getbufsize() == before
+
+
 def test_batch_norm_eval_is_the_same_with_and_without_a_graph():
     x, tx = _pair((8, 16, 16, 16), np.float32)
     mean, var = RNG.standard_normal(16).astype(np.float32), RNG.random(16).astype(np.float32)
