@@ -12,7 +12,7 @@ import numpy as np
 
 from minigrad import dtypes, layout, random
 from minigrad.backend import cpu, device_of, get_device, use
-from minigrad.ops._util import as_fill, check_fill, write_out
+from minigrad.ops._util import as_fill, check_fill, number_arg, write_out
 from minigrad.tensor import Tensor, _host, _shape_args
 
 
@@ -311,6 +311,19 @@ def _into(op: str, make, out: Tensor, dtype, requires_grad: bool) -> Tensor:
     return out.requires_grad_() if requires_grad else out
 
 
+def factory_out(fn, op: str):
+    """The factory fn with PyTorch's `out=` (torch.arange(5, out=y)), as _into makes it."""
+
+    @functools.wraps(fn)
+    def with_out(*args, out=None, dtype=None, requires_grad=False, **kwargs):
+        if out is None:
+            return fn(*args, dtype=dtype, requires_grad=requires_grad, **kwargs)
+        kwargs.pop("device", None)  # out's device it is
+        return _into(op, functools.partial(fn, *args, **kwargs), out, dtype, requires_grad)
+
+    return with_out
+
+
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A 0-d tensor of the number s, in the default float dtype unless dtype says otherwise."""
     return tensor(s, dtype=dtype or dtypes.get_default_dtype(), device=device).requires_grad_(
@@ -358,6 +371,7 @@ def empty(
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    fill_value = number_arg("full", "fill_value", fill_value)
     default = _infer_dtype(fill_value, np.asarray(fill_value))
     return _factory(
         lambda xp, s, d: xp.full(s, as_fill(fill_value, np.dtype(d)), d),

@@ -1386,7 +1386,9 @@ class Unique(NoGrad):
     @staticmethod
     def forward(ctx, x, part):
         a = x.array
-        found = x.device.xp.unique(a.reshape(-1), return_inverse=True, return_counts=True)
+        # PyTorch keeps each nan apart (nan != nan); NumPy would make them one value
+        nans = {"equal_nan": False} if a.dtype.kind == "f" else {}
+        found = x.device.xp.unique(a.reshape(-1), return_inverse=True, return_counts=True, **nans)
         return found[part].reshape(a.shape) if part == 1 else found[part]
 
 
