@@ -476,6 +476,7 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 swapdims, sgn = transpose, sign
 argwhere, msort, ravel = Tensor.argwhere, Tensor.msort, Tensor.ravel
 diagflat, positive, logit = Tensor.diagflat, Tensor.positive, Tensor.logit
+real, imag = Tensor.real.fget, Tensor.imag.fget  # torch.real(x) is x.real
 is_floating_point, is_complex, is_nonzero = (
     Tensor.is_floating_point,
     Tensor.is_complex,

@@ -316,7 +316,6 @@ PERMISSIVE: dict[str, set[str]] = {
         "adaptive_avg_pool2d_equal_windows",
         "adaptive_avg_pool2d_global_unbatched",
         "addbmm",
-        "addcmul",
         "addmm",
         "addmv",
         "avg_pool1d",
