@@ -90,10 +90,10 @@ def _check_python_data(data, source: np.ndarray, dt: dtypes.dtype) -> None:
     if source.dtype == np.uint64 and dt.np.kind != "b":  # ints past int64 (NumPy's uint64)
         raise ValueError("tensor(): Overflow when unpacking long long (an int past int64)")
     types = _item_types(data)[0] if isinstance(data, (list, tuple)) else {type(data)}
-    refused = "f" if dt.np.kind == "b" else "fb"
-    for t in types:
-        # np.float64 is a Python float, which PyTorch truncates
-        if issubclass(t, np.generic) and np.dtype(t).kind in refused and t is not np.float64:
+    # np.float64 is a Python float, which PyTorch truncates; a NumPy bool is an index only
+    # under NumPy 1 (which gives it __index__), and a bool may always be made a bool
+    for t in (t for t in types if issubclass(t, np.generic) and t is not np.float64):
+        if np.dtype(t).kind == "f" or (dt.np.kind != "b" and not hasattr(t, "__index__")):
             raise TypeError(f"tensor(): '{t.__name__}' object cannot be interpreted as an integer")
     if source.size and source.dtype.kind in "iuf" and dt.np.kind in "iu":
         for value in (source.min().item(), source.max().item()):  # as PyTorch: no silent wrap

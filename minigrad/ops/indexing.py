@@ -549,6 +549,10 @@ def setitem(x: Tensor, index, value) -> None:
     )
     if not graph:
         integers, rest = _integers_first(idx, _has_arrays(idx))
+        if not any(p is Ellipsis for p in rest):
+            # NOTE: a trailing ... writes into a 0-d view, which checks the value's shape;
+            # NumPy 1.26 sets one bool element to bool(an empty array) silently
+            rest = (*rest, Ellipsis)
         try:
             target = _write_target(x, idx, value)
             (target if integers is None else target[integers])[rest] = array_of(value)
