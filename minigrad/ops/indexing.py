@@ -58,13 +58,14 @@ def _to_index(index, x: Tensor):
     if isinstance(index, list) and _sequence_as_tuple(index):
         index = tuple(index)
     parts = index if isinstance(index, tuple) else (index,)
-    out, advanced = [], False
+    out, advanced, ellipses = [], False, 0
     for part in parts:
         if type(part) in _BASIC:  # NOTE: x[i], x[:, a:b]: the common parts, checked first
             if type(part) is slice and part.step is not None and part.step < 0:
                 raise ValueError(
                     f"step must be greater than zero (got {part.step}); use flip() to reverse"
                 )
+            ellipses += part is Ellipsis
             out.append(part)
             continue
         if isinstance(part, Tensor):
@@ -108,7 +109,7 @@ def _to_index(index, x: Tensor):
         out.append(part)
     if advanced:
         _check_empty_masks(out, x)
-    if sum(p is Ellipsis for p in out) > 1:
+    if ellipses > 1:
         out = _single_ellipsis(out, x)
     return tuple(out), advanced
 
