@@ -58,7 +58,7 @@ def _to_index(index, x: Tensor):
     if isinstance(index, list) and _sequence_as_tuple(index):
         index = tuple(index)
     parts = index if isinstance(index, tuple) else (index,)
-    out, advanced, ellipses = [], False, 0
+    out, advanced, ellipses, empty_mask = [], False, 0, False
     for part in parts:
         if type(part) in _BASIC:  # NOTE: x[i], x[:, a:b]: the common parts, checked first
             if type(part) is slice and part.step is not None and part.step < 0:
@@ -106,8 +106,9 @@ def _to_index(index, x: Tensor):
             )
         if hasattr(part, "ndim"):
             advanced = True
+            empty_mask = empty_mask or (part.size == 0 and part.dtype.kind == "b")
         out.append(part)
-    if advanced:
+    if empty_mask:
         _check_empty_masks(out, x)
     if ellipses > 1:
         out = _single_ellipsis(out, x)
@@ -550,8 +551,8 @@ def setitem(x: Tensor, index, value) -> None:
     )
     if not graph:
         integers, rest = _integers_first(idx, _has_arrays(idx))
-        if not any(p is Ellipsis for p in rest):
-            # NOTE: a trailing ... writes into a 0-d view, which checks the value's shape;
+        if isinstance(value, Tensor) and not any(p is Ellipsis for p in rest):
+            # NOTE: a trailing ... writes a tensor into a 0-d view, which checks its shape;
             # NumPy 1.26 sets one bool element to bool(an empty array) silently
             rest = (*rest, Ellipsis)
         try:

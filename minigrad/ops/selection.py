@@ -125,7 +125,7 @@ def clamp(input, min=None, max=None):
     bounds = [b for b in (min, max) if b is not None]
     # NOTE: a bool result only from bools all round; checked so, not by result_type (+40% on
     # an 8x8 clamp)
-    if input.array.dtype == np.bool_ and all(isinstance(b, (bool, np.bool_)) for b in bounds):
+    if input.array.dtype.kind == "b" and all(isinstance(b, (bool, np.bool_)) for b in bounds):
         kernel = "clamp_min" if max is None else "clamp_max" if min is None else "clamp"
         raise NotImplementedError(f"\"{kernel}_scalar_cpu\" not implemented for 'Bool'")
     return Clamp.apply(input, min, max)
