@@ -7,6 +7,7 @@ x.grad                    # 2 * x
 """
 
 from minigrad.tensor import Size, Tensor, _numpy_axis  # noqa: I001 - Tensor first
+from minigrad.ops._util import takes_out as _takes_out
 from minigrad.printing import set_printoptions
 from minigrad import autograd, dtypes
 from minigrad.autograd import (
@@ -53,6 +54,7 @@ from minigrad.creation import (
     zeros,
     zeros_like,
 )
+from minigrad.creation import factory_out as _factory_out
 from minigrad.creation import torch_range as range
 from minigrad.dtypes import (
     can_cast,
@@ -474,6 +476,7 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 swapdims, sgn = transpose, sign
 argwhere, msort, ravel = Tensor.argwhere, Tensor.msort, Tensor.ravel
 diagflat, positive, logit = Tensor.diagflat, Tensor.positive, Tensor.logit
+real, imag = Tensor.real.fget, Tensor.imag.fget  # torch.real(x) is x.real
 is_floating_point, is_complex, is_nonzero = (
     Tensor.is_floating_point,
     Tensor.is_complex,
@@ -520,6 +523,43 @@ for _name in (
 ):
     globals()[_name] = _numpy_axis(globals()[_name])
 del _name
+
+
+# PyTorch's torch.* functions write into out= (torch.exp(x, out=y)); its methods take none.
+# Most cast their result into out's dtype; those of an integer or index result want out of
+# that very dtype; the cumulative ones and prod compute in out's dtype, as their dtype= does
+_CAST_INTO_OUT = (
+    *("acos", "acosh", "addcdiv", "addcmul", "arccos", "arccosh", "arcsin", "arcsinh"),
+    *("arctan", "arctan2", "arctanh", "asin", "asinh", "atan", "atan2", "atanh"),
+    *("bitwise_and", "bitwise_left_shift", "bitwise_or", "bitwise_right_shift"),
+    *("bitwise_xor", "copysign", "cos", "cosh", "diff", "digamma", "erf", "erfc", "erfinv"),
+    *("exp", "exp2", "expm1", "floor_divide", "fmax", "fmin", "fmod", "gcd", "hypot", "i0"),
+    *("lcm", "ldexp", "lerp", "lgamma", "log", "log10", "log1p", "log2", "logical_and"),
+    *("logical_not", "logical_or", "logical_xor", "logit", "logsumexp", "max", "maximum"),
+    *("min", "minimum", "nanmean", "nansum", "nextafter", "pow", "rad2deg", "reciprocal"),
+    *("deg2rad", "remainder", "rsqrt", "sigmoid", "sin", "sinh", "sqrt", "square", "std"),
+    *("tan", "tanh", "var", "xlogy"),
+)
+_SAME_DTYPE_OUT = (
+    *("abs", "absolute", "all", "amax", "amin", "any", "argmax", "argmin", "bitwise_not"),
+    *("ceil", "clamp", "clamp_max", "clamp_min", "clip", "cross", "cummax", "cummin", "diag"),
+    *("dot", "fix", "float_power", "floor", "frac", "gather", "heaviside", "index_select"),
+    *("inner", "kthvalue", "log_softmax", "logcumsumexp", "masked_select", "median", "mode"),
+    *("nan_to_num", "nanmedian", "nanquantile", "neg", "negative", "norm", "outer"),
+    *("quantile", "round", "sgn", "sign", "signbit", "softmax", "sort", "take", "topk"),
+    *("tril", "triu", "trunc", "where"),
+)
+for _names, _rules in (
+    (_CAST_INTO_OUT, {}),
+    (_SAME_DTYPE_OUT, {"same_dtype": True}),
+    (("cumprod", "cumsum", "prod"), {"in_out_dtype": True}),
+    (("column_stack", "dstack", "hstack", "vstack"), {"cast_error": TypeError}),  # as cat's
+):
+    for _name in _names:
+        globals()[_name] = _takes_out(globals()[_name], _name, **_rules)
+for _name in ("arange", "empty", "eye", "full", "linspace", "logspace", "randint"):
+    globals()[_name] = _factory_out(globals()[_name], _name)
+del _name, _names, _rules, _CAST_INTO_OUT, _SAME_DTYPE_OUT
 
 
 # -- subpackages built on the names above: nn, optim, data, static graphs, viz ---------------

@@ -12,7 +12,7 @@ import numpy as np
 
 from minigrad import dtypes, layout, random
 from minigrad.backend import cpu, device_of, get_device, use
-from minigrad.ops._util import as_fill, check_fill, write_out
+from minigrad.ops._util import as_fill, check_fill, number_arg, write_out
 from minigrad.tensor import Tensor, _host, _shape_args
 
 
@@ -50,6 +50,18 @@ def _items_dtype(data) -> dtypes.dtype | None:
     """A list holding NumPy scalars or arrays: every item's type promoted together, as
     PyTorch's (a Python bool, int or float counts as bool, int64 or the default float);
     None when it holds none (NumPy's float64 for Python floats is then not PyTorch's)."""
+    types, arrays = _item_types(data)
+    numpy_types = arrays | {np.dtype(t) for t in types if issubclass(t, np.generic)}
+    if not numpy_types:
+        return None
+    defaults = {bool: dtypes.bool_, int: dtypes.int64, float: dtypes.get_default_dtype()}
+    found = [dtypes.from_numpy_dtype(d) for d in numpy_types]
+    found += [defaults[t] for t in types if t in defaults]
+    return functools.reduce(dtypes.promote_types, found)
+
+
+def _item_types(data) -> tuple[set, set]:
+    """(the types of the items of nested lists `data`, the dtypes of the arrays among them)."""
     # NOTE: the item types of each level at once (map(type) runs in C): a list of a million
     # Python floats costs 20 ms here, not the 300 ms of a loop over the items
     types, arrays, stack = set(), set(), [data]
@@ -60,14 +72,45 @@ def _items_dtype(data) -> dtypes.dtype | None:
             stack.extend(x for x in level if type(x) in (list, tuple))
         if np.ndarray in kinds:
             arrays.update(x.dtype for x in level if type(x) is np.ndarray)
+            if any(x.ndim == 0 for x in level if type(x) is np.ndarray):
+                raise TypeError("tensor(): len() of unsized object (a 0-d array in a list)")
         types |= kinds
-    numpy_types = arrays | {np.dtype(t) for t in types if issubclass(t, np.generic)}
-    if not numpy_types:
-        return None
-    defaults = {bool: dtypes.bool_, int: dtypes.int64, float: dtypes.get_default_dtype()}
-    found = [dtypes.from_numpy_dtype(d) for d in numpy_types]
-    found += [defaults[t] for t in types if t in defaults]
-    return functools.reduce(dtypes.promote_types, found)
+    return types, arrays
+
+
+def _check_python_data(data, source: np.ndarray, dt: dtypes.dtype) -> None:
+    """PyTorch's errors for numbers (not an array) that dtype dt cannot take as it reads
+    them: None, complex or str (TypeError); an int past int64 (ValueError); a NumPy or tensor
+    float, or a NumPy bool, made an integer (TypeError: PyTorch asks them for an index, which
+    it does not of a Python float); a value dt cannot hold (RuntimeError)."""
+    if source.dtype.kind in "OcSU":  # None, a complex number, a str
+        raise TypeError(f"tensor(): an element of {reprlib.repr(data)} is not a real number")
+    if dt.np.kind not in "biu":
+        return
+    if source.dtype == np.uint64 and dt.np.kind != "b":  # ints past int64 (NumPy's uint64)
+        raise ValueError("tensor(): Overflow when unpacking long long (an int past int64)")
+    types = _item_types(data)[0] if isinstance(data, (list, tuple)) else {type(data)}
+    # np.float64 is a Python float, which PyTorch truncates; a NumPy bool is an index only
+    # under NumPy 1 (which gives it __index__), and a bool may always be made a bool
+    for t in (t for t in types if issubclass(t, np.generic) and t is not np.float64):
+        if np.dtype(t).kind == "f" or (dt.np.kind != "b" and not hasattr(t, "__index__")):
+            raise TypeError(f"tensor(): '{t.__name__}' object cannot be interpreted as an integer")
+    if source.size and source.dtype.kind in "iuf" and dt.np.kind in "iu":
+        for value in (source.min().item(), source.max().item()):  # as PyTorch: no silent wrap
+            check_fill(value, np.dtype(dt.np))
+
+
+def _checked_array(array: np.ndarray) -> np.ndarray:
+    """array, if PyTorch makes a tensor of it: a dtype minigrad has (TypeError) and no
+    negative strides (ValueError)."""
+    dtypes.from_numpy_dtype(array.dtype)
+    if any(s < 0 for s in array.strides):
+        raise ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with "
+            "negative strides are not currently supported. (You can probably work around "
+            "this by making a copy of your array with array.copy().)"
+        )
+    return array
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -85,6 +128,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         source = data.array
     elif _is_device_array(data):
         source = data
+    elif isinstance(data, np.ndarray):
+        source = _checked_array(data)
     elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
         data = _as_scalars(data)
         source = np.asarray(data)
@@ -102,10 +147,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         if dtype is not None
         else (data.dtype if isinstance(data, Tensor) else _infer_dtype(data, source))
     )
-    python_data = not isinstance(data, (Tensor, np.ndarray, np.generic)) and keeps_device is False
-    if python_data and source.size and source.dtype.kind in "iuf" and dt.np.kind in "iu":
-        for value in (source.min().item(), source.max().item()):  # as PyTorch: no silent wrap
-            check_fill(value, np.dtype(dt.np))
+    if not isinstance(data, (Tensor, np.ndarray)) and keeps_device is False:
+        _check_python_data(data, source, dt)
     with use(dev):
         return _finish(dev.xp.array(source, dtype=dt.np), requires_grad)
 
@@ -138,6 +181,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         return data.to(device=device or data.device, dtype=dtype or data.dtype)
     if isinstance(data, np.ndarray) and (device is None or get_device(device) is cpu):
+        _checked_array(data)
         return from_numpy(data if dtype is None else data.astype(dtypes.to_dtype(dtype).np))
     return tensor(data, dtype=dtype, device=device)
 
@@ -146,8 +190,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A CPU tensor sharing memory with a NumPy array (changes show in both)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
-    dtypes.from_numpy_dtype(array.dtype)
-    return Tensor._make(array)
+    return Tensor._make(_checked_array(array))
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> Tensor:
@@ -311,6 +354,19 @@ def _into(op: str, make, out: Tensor, dtype, requires_grad: bool) -> Tensor:
     return out.requires_grad_() if requires_grad else out
 
 
+def factory_out(fn, op: str):
+    """The factory fn with PyTorch's `out=` (torch.arange(5, out=y)), as _into makes it."""
+
+    @functools.wraps(fn)
+    def with_out(*args, out=None, dtype=None, requires_grad=False, **kwargs):
+        if out is None:
+            return fn(*args, dtype=dtype, requires_grad=requires_grad, **kwargs)
+        kwargs.pop("device", None)  # out's device it is
+        return _into(op, functools.partial(fn, *args, **kwargs), out, dtype, requires_grad)
+
+    return with_out
+
+
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A 0-d tensor of the number s, in the default float dtype unless dtype says otherwise."""
     return tensor(s, dtype=dtype or dtypes.get_default_dtype(), device=device).requires_grad_(
@@ -358,6 +414,7 @@ def empty(
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    fill_value = number_arg("full", "fill_value", fill_value)
     default = _infer_dtype(fill_value, np.asarray(fill_value))
     return _factory(
         lambda xp, s, d: xp.full(s, as_fill(fill_value, np.dtype(d)), d),

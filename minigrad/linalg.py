@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 
+from minigrad import dtypes
 from minigrad.ops import indexing as indexing_ops
 from minigrad.ops import reduce as reduce_ops
-from minigrad.ops._util import kernel_type
+from minigrad.ops._util import expect_floating, kernel_type
 from minigrad.ops.linalg import (
     LinAlgError,
     cholesky,
@@ -80,6 +81,14 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     if isinstance(ord, str):  # 'fro' and 'nuc' are matrix norms
         raise TypeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     if dtype is not None:
+        expect_floating("linalg.vector_norm", x)
+        dtype = dtypes.to_dtype(dtype)
+        if dtypes.promote_types(x.dtype, dtype) is not dtype:  # as PyTorch: no narrowing
+            given = kernel_type(x.array.dtype)[1:-1]
+            raise RuntimeError(
+                f"linalg.vector_norm: the dtype of the input ({given}) should be convertible "
+                f"without narrowing to the specified dtype ({dtype})"
+            )
         x = x.to(dtype=dtype)
     return reduce_ops.norm(x, ord, dim, keepdim)
 

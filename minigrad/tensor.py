@@ -318,6 +318,15 @@ class Tensor:
     def is_complex(self) -> bool:
         return False  # minigrad has no complex dtypes
 
+    @property
+    def real(self) -> Tensor:
+        """The real part: a real tensor is its own (x.real is x, as PyTorch's)."""
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
     def is_nonzero(self) -> bool:
         """The truth of a one-element tensor, as bool(tensor) (RuntimeError otherwise)."""
         if self.numel() == 0:
@@ -1303,7 +1312,7 @@ class Tensor:
 
     # shape (ops/shape.py)
     def expand(self, *sizes):
-        return shape_ops.expand(self, _shape_args(sizes), new_view=True)
+        return shape_ops.expand(self, _required_shape("expand", "size", sizes), new_view=True)
 
     def expand_as(self, other):
         return shape_ops.expand(self, tuple(other.shape), new_view=True)
@@ -1312,7 +1321,7 @@ class Tensor:
         return shape_ops.expand(self, tuple(shape), new_view=True)
 
     def reshape(self, *shape):
-        return shape_ops.reshape(self, _shape_args(shape))
+        return shape_ops.reshape(self, _required_shape("reshape", "shape", shape))
 
     def reshape_as(self, other):
         return shape_ops.reshape(self, tuple(other.shape))
@@ -1320,7 +1329,7 @@ class Tensor:
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):  # x.view(torch.int32)
             return shape_ops.view_dtype(self, shape[0])
-        return shape_ops.view(self, _shape_args(shape))
+        return shape_ops.view(self, _required_shape("view", "size", shape))
 
     def as_strided(self, size, stride, storage_offset=None):
         return shape_ops.as_strided(self, size, stride, storage_offset)
@@ -1351,7 +1360,9 @@ class Tensor:
         return layout.is_laid_out(self.array, memory_format)
 
     def permute(self, *args, dims=None):
-        return shape_ops.permute(self, _shape_args(args) if dims is None else dims)
+        return shape_ops.permute(
+            self, _required_shape("permute", "dims", args) if dims is None else dims
+        )
 
     def transpose(self, dim0, dim1):
         return shape_ops.transpose(self, dim0, dim1)
@@ -1403,10 +1414,10 @@ class Tensor:
         return shape_ops.unbind(self, dim)
 
     def repeat(self, *sizes):
-        return shape_ops.repeat(self, _shape_args(sizes))
+        return shape_ops.repeat(self, _required_shape("repeat", "repeats", sizes))
 
     def flip(self, *args, dims=None):
-        return shape_ops.flip(self, _shape_args(args) if dims is None else dims)
+        return shape_ops.flip(self, _required_shape("flip", "dims", args) if dims is None else dims)
 
     def unfold(self, dimension, size, step):
         return shape_ops.unfold(self, dimension, size, step)
@@ -1429,7 +1440,7 @@ class Tensor:
         return shape_ops.rot90(self, k, dims)
 
     def tile(self, *dims):
-        return shape_ops.tile(self, _shape_args(dims))
+        return shape_ops.tile(self, _required_shape("tile", "dims", dims))
 
     def diff(self, n=1, dim=-1, prepend=None, append=None):
         return shape_ops.diff(self, n, dim, prepend, append)
@@ -2493,6 +2504,14 @@ def _shape_args(args) -> tuple:
     if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
         return tuple(args[0])
     return tuple(args)
+
+
+def _required_shape(op: str, what: str, args) -> tuple:
+    """_shape_args of a method that needs some: x.view() is PyTorch's TypeError, x.view(())
+    a shape of no dims."""
+    if not args:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "{what}"')
+    return _shape_args(args)
 
 
 def _parse_to(t, args, kwargs):

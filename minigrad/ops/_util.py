@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 
@@ -24,6 +25,16 @@ def array_of(x):
 def cast_to(y, dtype):
     """The array y as dtype (y itself when it already is)."""
     return y if y.dtype == dtype else y.astype(dtype)
+
+
+def number_arg(op: str, name: str, value):
+    """An argument PyTorch takes as a number (a Scalar): a 0-d tensor that needs no gradient
+    passes as its number; any other tensor is PyTorch's TypeError."""
+    if not isinstance(value, Tensor):
+        return value
+    if value.ndim or value.requires_grad:
+        raise TypeError(f"{op}(): argument '{name}' must be Number, not Tensor")
+    return value.item()
 
 
 def tensor_arg(x, like, wrap=True):
@@ -378,7 +389,9 @@ def quiet():
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
-def write_out(op: str, result: Tensor, out, *, same_dtype=False, cast_error=RuntimeError):
+def write_out(
+    op: str, result: Tensor, out, *, same_dtype=False, cast_error=RuntimeError, stacklevel=3
+):
     """`op(..., out=out)` as PyTorch: result's values written into out, which is returned.
 
     out takes result's shape (PyTorch warns when it had elements) and keeps its dtype, which
@@ -424,9 +437,38 @@ def write_out(op: str, result: Tensor, out, *, same_dtype=False, cast_error=Runt
                 "release outputs will not be resized unless they have zero elements. Pass an out "
                 "of the required shape, or one with zero elements (torch.empty(0)).",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
         out.array = target = out.device.xp.empty(array.shape, dtype=target.dtype)
     target[...] = array
     out._version += 1
     return out
+
+
+def write_all_out(op: str, result, out, *, same_dtype=False):
+    """`op(..., out=(a, b, ...))`: each of result's tensors written into its out tensor."""
+    if not isinstance(out, (tuple, list)) or len(out) != len(result):
+        raise TypeError(f"{op}(): argument 'out' must be a tuple of {len(result)} Tensors")
+    return type(result)(
+        *(write_out(op, r, o, same_dtype=same_dtype, stacklevel=5) for r, o in zip(result, out))
+    )
+
+
+def takes_out(fn, op: str, *, in_out_dtype=False, **rules):
+    """fn with PyTorch's `out=` (torch.exp(x, out=y); the methods take none): the result
+    written into out by write_out's `rules`, or a tuple result into a tuple of tensors of
+    its dtypes (as PyTorch's sort and max(dim) want). With in_out_dtype, fn computes in
+    out's dtype unless dtype= says otherwise (torch.cumsum(x, 0, out=y) of int64 y)."""
+
+    @functools.wraps(fn)
+    def with_out(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        if in_out_dtype and kwargs.get("dtype") is None and isinstance(out, Tensor):
+            kwargs["dtype"] = out.dtype
+        result = fn(*args, **kwargs)
+        if isinstance(result, Tensor):
+            return write_out(op, result, out, **rules)
+        return write_all_out(op, result, out, same_dtype=True)
+
+    return with_out

@@ -21,6 +21,7 @@ from minigrad.ops._util import (
     cast_to,
     common_arrays,
     float_result,
+    number_arg,
     quiet,
     require_floating,
     result_dtype,
@@ -84,30 +85,38 @@ def _check_alpha(op: str, alpha, *operands) -> None:
         )
 
 
-def _in_result_dtype(input, tensor1, tensor2):
+def _in_result_dtype(op: str, input, tensor1, tensor2, value):
     """The three operands in their common dtype, so that value * tensor1 is computed there (as
-    PyTorch's kernel does: uint8 tensor1 times -2 must not wrap before a float tensor2)."""
+    PyTorch's kernel does: uint8 tensor1 times -2 must not wrap before a float tensor2), and
+    value as a number of that dtype's kind: it takes no part in the promotion, and an integer
+    result truncates it (value=2.5 multiplies int64 tensors by 2)."""
+    value = number_arg(op, "value", value)
     dtype = dtypes.result_type(input, tensor1, tensor2)
-    return [t.to(dtype) if isinstance(t, Tensor) else t for t in (input, tensor1, tensor2)]
+    if dtype is dtypes.bool_:
+        raise NotImplementedError(f"\"{op}_cpu_out\" not implemented for 'Bool'")
+    if not dtype.is_floating_point:
+        value = int(value)
+    return [t.to(dtype) if isinstance(t, Tensor) else t for t in (input, tensor1, tensor2)], value
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2, broadcast (as PyTorch's kernel: value * tensor1
     first, in the operands' common dtype)."""
-    input, tensor1, tensor2 = _in_result_dtype(input, tensor1, tensor2)
+    (input, tensor1, tensor2), value = _in_result_dtype("addcmul", input, tensor1, tensor2, value)
     return input + value * tensor1 * tensor2
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2, broadcast; integer tensor1 and tensor2 are refused
     with PyTorch's RuntimeError (its integer addcdiv once truncated)."""
+    value = number_arg("addcdiv", "value", value)
     if all(isinstance(t, Tensor) and t.array.dtype.kind in "biu" for t in (tensor1, tensor2)):
         raise RuntimeError(
             "Integer division with addcdiv is no longer supported: write "
             "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for the old "
             "truncating result, or (input + value * tensor1 / tensor2) for a true division"
         )
-    input, tensor1, tensor2 = _in_result_dtype(input, tensor1, tensor2)
+    (input, tensor1, tensor2), value = _in_result_dtype("addcdiv", input, tensor1, tensor2, value)
     return input + value * tensor1 / tensor2
 
 
@@ -646,7 +655,9 @@ def reciprocal(input):
 def lerp(input, end, weight):
     """input + weight * (end - input); weight is a number or a tensor."""
     for name, t in (("end", end), ("weight", weight)):
-        if isinstance(t, Tensor) and t.dtype is not input.dtype:
+        # a 0-d weight of any dtype is taken as a number of input's dtype, as PyTorch's kernel
+        scalar_weight = name == "weight" and not t.ndim if isinstance(t, Tensor) else False
+        if isinstance(t, Tensor) and t.dtype is not input.dtype and not scalar_weight:
             raise RuntimeError(
                 f"lerp: expected dtype {input.dtype} for `{name}` but got dtype {t.dtype}"
             )

@@ -32,6 +32,8 @@ from minigrad.ops.shape import _named, reshape_if_needed, sum_to
 from minigrad.tensor import Tensor, _check_writable, _overlaps, _replay, fill_target
 
 _BASIC = frozenset({int, slice, type(None), type(Ellipsis)})
+# PyTorch indexes with these dtypes only: an int8 or int16 tensor is refused
+_INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32), np.dtype(np.uint8), np.dtype(np.bool_))
 
 
 def _sequence_as_tuple(index: list) -> bool:
@@ -56,13 +58,14 @@ def _to_index(index, x: Tensor):
     if isinstance(index, list) and _sequence_as_tuple(index):
         index = tuple(index)
     parts = index if isinstance(index, tuple) else (index,)
-    out, advanced = [], False
+    out, advanced, ellipses, empty_mask = [], False, 0, False
     for part in parts:
         if type(part) in _BASIC:  # NOTE: x[i], x[:, a:b]: the common parts, checked first
             if type(part) is slice and part.step is not None and part.step < 0:
                 raise ValueError(
                     f"step must be greater than zero (got {part.step}); use flip() to reverse"
                 )
+            ellipses += part is Ellipsis
             out.append(part)
             continue
         if isinstance(part, Tensor):
@@ -71,7 +74,7 @@ def _to_index(index, x: Tensor):
                     f"index: indices are on {part.device} but the tensor is on {x.device}; "
                     "move them with .to()"
                 )
-            if part.array.dtype.kind not in "iub":
+            if part.array.dtype not in _INDEX_DTYPES:
                 raise IndexError(
                     "tensors used as indices must be long, int, byte or bool tensors, got "
                     f"{part.dtype}"
@@ -94,6 +97,8 @@ def _to_index(index, x: Tensor):
             values = [p.item() if isinstance(p, Tensor) else p for p in part]
             # NOTE: an empty list picks nothing; NumPy would read it as floats and refuse it
             part = x.device.xp.asarray(values, dtype=None if values else np.int64)
+            if part.dtype.kind == "f":  # PyTorch makes a list holding a float a long index
+                part = part.astype(np.int64)
         elif isinstance(part, str):  # x["a"]: PyTorch's TypeError (a dict's key, perhaps?)
             raise TypeError(
                 f"new(): invalid data type 'str': {part!r} is not an index (tensor of shape "
@@ -101,8 +106,52 @@ def _to_index(index, x: Tensor):
             )
         if hasattr(part, "ndim"):
             advanced = True
+            empty_mask = empty_mask or (part.size == 0 and part.dtype.kind == "b")
         out.append(part)
+    if empty_mask:
+        _check_empty_masks(out, x)
+    if ellipses > 1:
+        out = _single_ellipsis(out, x)
     return tuple(out), advanced
+
+
+def _dims_taken(part) -> int:
+    """How many of the indexed tensor's dims an index part consumes (PyTorch's count)."""
+    if part is None or part is Ellipsis or type(part) is bool:
+        return 0
+    return part.ndim if getattr(part, "dtype", None) == np.bool_ else 1
+
+
+def _check_empty_masks(parts: list, x: Tensor) -> None:
+    """PyTorch's IndexError for a mask of no elements whose shape is not the dims it covers;
+    NumPy reads an empty mask as an empty integer index and picks nothing."""
+    dim = 0
+    for part in parts:
+        if part is Ellipsis:
+            dim += x.ndim - sum(_dims_taken(p) for p in parts)
+        elif getattr(part, "dtype", None) == np.bool_ and part.size == 0 and part.ndim:
+            covered = x.shape[dim : dim + part.ndim]
+            if tuple(part.shape) != tuple(covered):
+                raise IndexError(
+                    f"The shape of the mask {list(part.shape)} at index {dim} does not match "
+                    f"the shape of the indexed tensor {list(x.shape)} at index {dim}"
+                )
+        dim += _dims_taken(part)
+
+
+def _single_ellipsis(parts: list, x: Tensor) -> list:
+    """parts with one `...`: PyTorch lets each `...` skip the dims the other parts leave, so
+    the first takes them all and a later one skips past the last dim: only at the end, or
+    with no dim left over, is it harmless. NumPy refuses a second `...`."""
+    first, second, *_ = [k for k, p in enumerate(parts) if p is Ellipsis]
+    rest = parts[first + 1 :]
+    spare = x.ndim - sum(_dims_taken(p) for p in parts)
+    if spare and any(p is not Ellipsis for p in parts[second:]):
+        raise IndexError(
+            f"index: a second ... skips {spare} dims past the last of a tensor of shape "
+            f"{tuple(x.shape)}, so nothing can follow it"
+        )
+    return [*parts[: first + 1], *(p for p in rest if p is not Ellipsis)]
 
 
 def _index_error(x: Tensor, exc: Exception, index=()) -> IndexError:
@@ -462,7 +511,8 @@ class IndexPut(Function):
             target[rest] = array_of(value)
         except IndexError as exc:
             raise _index_error(x, exc, index) from None
-        except ValueError:  # a value that does not broadcast: PyTorch's RuntimeError
+        except (ValueError, TypeError):  # a value that does not broadcast (TypeError: to
+            # a mask's elements, NumPy's): PyTorch's RuntimeError
             raise _shape_mismatch(value, target[rest].shape) from None
         return y
 
@@ -516,12 +566,17 @@ def setitem(x: Tensor, index, value) -> None:
     )
     if not graph:
         integers, rest = _integers_first(idx, _has_arrays(idx))
+        if isinstance(value, Tensor) and not any(p is Ellipsis for p in rest):
+            # NOTE: a trailing ... writes a tensor into a 0-d view, which checks its shape;
+            # NumPy 1.26 sets one bool element to bool(an empty array) silently
+            rest = (*rest, Ellipsis)
         try:
             target = _write_target(x, idx, value)
             (target if integers is None else target[integers])[rest] = array_of(value)
         except IndexError as exc:
             raise _index_error(x, exc, idx) from None
-        except ValueError as exc:  # a value of the wrong shape: PyTorch's RuntimeError
+        except (ValueError, TypeError) as exc:  # a value of the wrong shape (TypeError: to
+            # a mask's elements, NumPy's): PyTorch's RuntimeError
             shape = tuple(value.shape) if hasattr(value, "shape") else None
             raise RuntimeError(
                 f"index_put: {exc} (tensor of shape {tuple(x.shape)}, value of shape {shape})"

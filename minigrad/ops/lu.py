@@ -14,7 +14,7 @@ import math
 
 from minigrad import creation
 from minigrad.autograd.function import Function
-from minigrad.ops._util import expect_floating, kernel_type, write_out
+from minigrad.ops._util import expect_floating, kernel_type, write_all_out
 from minigrad.ops.linalg import solve_triangular
 from minigrad.ops.reduce import _return_type
 from minigrad.ops.shape import cat, tril, triu
@@ -158,7 +158,7 @@ def lu_factor(A: Tensor, *, pivot: bool = True, out=None):
             "factorization, consider calling linalg.lu(A, pivot)"
         )
     result = RETURN_TYPES["linalg_lu_factor"](lu, pivots)
-    return result if out is None else _write_all("linalg.lu_factor", result, out)
+    return result if out is None else write_all_out("linalg.lu_factor", result, out)
 
 
 def lu(A: Tensor, *, pivot: bool = True, out=None):
@@ -166,7 +166,7 @@ def lu(A: Tensor, *, pivot: bool = True, out=None):
     triangular, U (*, k, n) upper triangular, k = min(m, n); singular matrices too."""
     _check_lu_input("linalg.lu", A, pivot)
     result = RETURN_TYPES["linalg_lu"](*lu_unpack(*LuFactor.apply(A)))
-    return result if out is None else _write_all("linalg.lu", result, out)
+    return result if out is None else write_all_out("linalg.lu", result, out)
 
 
 def lu_unpack(
@@ -238,10 +238,3 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
 def _type_word(t: Tensor) -> str:
     """PyTorch's word for a dtype in these messages: Float, Double."""
     return kernel_type(t.array.dtype)[1:-1]
-
-
-def _write_all(op: str, result, out):
-    """`op(..., out=(a, b, ...))`: each result written into its out tensor."""
-    if not isinstance(out, (tuple, list)) or len(out) != len(result):
-        raise TypeError(f"{op}(): argument 'out' must be a tuple of {len(result)} Tensors")
-    return type(result)(*(write_out(op, r, o) for r, o in zip(result, out)))

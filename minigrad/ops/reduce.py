@@ -33,8 +33,8 @@ from minigrad.ops._util import (
 from minigrad.ops.nograd import NoGrad, eq, isnan, logical_not
 from minigrad.ops.selection import cast, maximum, minimum, where
 from minigrad.ops.shape import _named, expand, movedim, reshape_if_needed, unsqueeze
+from minigrad.ops.unary import _no_bool_kernel, exp, sign
 from minigrad.ops.unary import abs as abs_
-from minigrad.ops.unary import exp, sign
 from minigrad.tensor import Tensor, _host
 
 
@@ -576,14 +576,20 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
-    """The mean of the elements that are not nan (nan where all are)."""
-    if dtype is not None:
-        input = input.to(dtype=dtype)
+    """The mean of the elements that are not nan (nan where all are); input must be floating,
+    whatever dtype= says (as PyTorch)."""
     if input.array.dtype.kind != "f":
         raise RuntimeError(
             "nanmean(): expected input to have floating point or complex dtype but got "
-            f"{input.dtype.name.capitalize()}"
+            f"{kernel_type(input.array.dtype)[1:-1]}"
         )
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+        if input.array.dtype.kind != "f":
+            raise RuntimeError(
+                "nanmean(): could not infer output dtype. Optional dtype must be either a "
+                f"floating point or complex dtype. Got: {kernel_type(input.array.dtype)[1:-1]}"
+            )
     count = sum(logical_not(isnan(input)), dim, keepdim)
     return nansum(input, dim, keepdim) / count
 
@@ -1232,6 +1238,7 @@ def median(input, dim=None, keepdim=False):
         n, nans = values.shape[d], _nan_count(values, d)
         return where(nans > 0, n - nans, (n - 1) // 2)  # the first nan, or the middle
 
+    _no_bool_kernel("median_cpu" if dim is None else "median_out", input)
     if dim is None:
         if input.array.size == 0:
             return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
@@ -1246,6 +1253,7 @@ def nanmedian(input, dim=None, keepdim=False):
         count = values.shape[d] - _nan_count(values, d)
         return where(count > 0, (count - 1) // 2, 0)
 
+    _no_bool_kernel("median_cpu" if dim is None else "median_out", input)
     if dim is None:
         if input.array.size == 0:
             return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
@@ -1255,7 +1263,9 @@ def nanmedian(input, dim=None, keepdim=False):
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest element along dim (k counts from 1) and its index."""
-    size = input.array.shape[normalize_dim(dim, input.ndim, "kthvalue")] if input.ndim else 1
+    _no_bool_kernel("kthvalue_cpu", input)
+    d = normalize_dim(dim, input.ndim, "kthvalue")
+    size = input.array.shape[d] if input.ndim else 1
     if size == 0:  # PyTorch's check of an empty dim comes first
         raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
     if not 1 <= k <= size:
@@ -1458,7 +1468,9 @@ class Unique(NoGrad):
     @staticmethod
     def forward(ctx, x, part):
         a = x.array
-        found = x.device.xp.unique(a.reshape(-1), return_inverse=True, return_counts=True)
+        # PyTorch keeps each nan apart (nan != nan); NumPy would make them one value
+        nans = {"equal_nan": False} if a.dtype.kind == "f" else {}
+        found = x.device.xp.unique(a.reshape(-1), return_inverse=True, return_counts=True, **nans)
         return found[part].reshape(a.shape) if part == 1 else found[part]
 
 
@@ -1507,18 +1519,26 @@ class UniqueDim(NoGrad):
         return inverse
 
 
+def _unique_dim(op: str, input, dim: int) -> int:
+    """dim normalised, or PyTorch's error: a 0-d input has no dim to take slices along, and
+    slices with no elements cannot be told apart."""
+    if input.ndim == 0:
+        raise IndexError(f"{op}: Dimension specified as {dim} but tensor has no dimensions")
+    dim = normalize_dim(dim, input.ndim, op)
+    if 0 in input.shape[:dim] + input.shape[dim + 1 :]:
+        raise RuntimeError(
+            "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
+        )
+    return dim
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values, sorted (always, as PyTorch on the CPU); with return_inverse, each
     element's place among them (input's shape); with return_counts, how often each occurs.
     With dim, the distinct slices along dim (sorted lexicographically), the place of each
     slice and the counts, as PyTorch's."""
     if dim is not None:
-        dim = normalize_dim(dim, input.ndim, "unique")
-        if input.ndim and 0 in input.shape[:dim] + input.shape[dim + 1 :]:
-            raise RuntimeError(
-                "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
-                "applied"
-            )
+        dim = _unique_dim("unique", input, dim)
 
     def part(k):
         return Unique.apply(input, k) if dim is None else UniqueDim.apply(input, k, dim)
@@ -1557,7 +1577,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     """One value per run of equal consecutive values (of the flattened input, or one slice
     per run along dim); with return_inverse each element's run, with return_counts each
     run's length (int64)."""
-    d = None if dim is None else normalize_dim(dim, input.ndim, "unique_consecutive")
+    d = None if dim is None else _unique_dim("unique_consecutive", input, dim)
 
     def part(k):
         return UniqueConsecutive.apply(input, k, d)

@@ -548,24 +548,29 @@ def _same_dtype(tensors):
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     if isinstance(tensors, Tensor):
         raise TypeError("cat(): expected a tuple or list of Tensors, got a Tensor")
-    try:  # NOTE: PyTorch's legacy rule: a 1-d empty tensor joins any shape
-        tensors = [t for t in tensors if not (t.ndim == 1 and t.array.shape[0] == 0)] or list(
-            tensors
-        )
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of Tensors")
+    try:
+        tensors = _same_dtype(tensors)
     except AttributeError:
         check_tensors("cat", tensors)
         raise
-    if not tensors:
-        raise ValueError("cat: expected a non-empty list of Tensors")
-    for i, t in enumerate(tensors):
+    # NOTE: PyTorch's legacy rule: a 1-d empty tensor joins any shape (its dtype counts);
+    # when all are such, no dim is checked
+    joined = [t for t in tensors if not (t.ndim == 1 and t.array.shape[0] == 0)]
+    if not joined:
+        y = Cat.apply(0, *tensors)
+        return y if out is None else write_out("cat", y, out, cast_error=TypeError)
+    for i, t in enumerate(joined):
         if t.ndim == 0:
             raise RuntimeError(
                 f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; "
                 "use stack() to join 0-d tensors"
             )
-    d = normalize_dim(dim, tensors[0].ndim, "cat")
-    _check_same_shapes("cat", tensors, skip_dim=d)
-    y = Cat.apply(d, *_same_dtype(tensors))
+    d = normalize_dim(dim, joined[0].ndim, "cat")
+    _check_same_shapes("cat", joined, skip_dim=d)
+    y = Cat.apply(d, *joined)
     return y if out is None else write_out("cat", y, out, cast_error=TypeError)
 
 
