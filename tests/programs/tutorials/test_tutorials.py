@@ -134,16 +134,6 @@ def test_compiling_a_data_dependent_branch_says_what_to_use_instead():
         strict(minigrad.ones(3), minigrad.ones(3))
 
 
-def test_the_resampling_options_left_out_say_so():
-    """What image tutorials pass and minigrad leaves out (docs/nn.md): grid_sample's bicubic
-    mode raises NotImplementedError naming the option (antialias=True and the area mode of a
-    5-D input are PyTorch's: tests/nn/test_volumes.py)."""
-    F = minigrad.nn.functional
-    image = minigrad.ones(1, 1, 4, 4)
-    with pytest.raises(NotImplementedError, match="mode='bicubic' is not supported"):
-        F.grid_sample(image, minigrad.zeros(1, 2, 2, 2), mode="bicubic", align_corners=False)
-
-
 def test_the_dynamic_quantization_tutorial_gets_a_clear_error():
     """ "Dynamic Quantization" calls torch.ao.quantization.quantize_dynamic(model, {nn.LSTM,
     nn.Linear}, dtype=torch.qint8): minigrad has no quantization (docs/nn.md), and the first
