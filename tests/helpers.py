@@ -121,3 +121,17 @@ def edited_graph_file(tmp_path, graph, edit) -> str:
         for member, data in members.items():
             z.writestr(member, data)
     return str(bad)
+
+
+def json_places(tree, at=()):
+    """Every place in a JSON tree (dicts and lists), as a tuple of keys and indices."""
+    yield at
+    items = (
+        tree.items()
+        if isinstance(tree, dict)
+        else enumerate(tree)
+        if isinstance(tree, list)
+        else ()
+    )
+    for key, value in items:
+        yield from json_places(value, (*at, key))

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import edited_graph_file
+from helpers import edited_graph_file, json_places
 
 import minigrad
 from minigrad import static
@@ -310,25 +310,12 @@ NPY_FIELDS = [
 BYTES = [0, 0xFF, 0x7F, 0x80, 1]
 
 
-def _places(tree, at=()):
-    yield at
-    items = (
-        tree.items()
-        if isinstance(tree, dict)
-        else enumerate(tree)
-        if isinstance(tree, list)
-        else ()
-    )
-    for key, value in items:
-        yield from _places(value, (*at, key))
-
-
 def _mutated_json(doc, rng) -> bytes:
     """doc with one to three places changed: set to a hostile value, to a copy of another
     part of it, an entry doubled, an int moved by one or 2**31, or a key renamed."""
     doc = json.loads(json.dumps(doc))
     for _ in range(rng.randint(1, 3)):
-        places = [p for p in _places(doc) if p]
+        places = [p for p in json_places(doc) if p]
         *at, key = rng.choice(places)
         parent = doc
         for step in at:

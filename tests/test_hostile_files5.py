@@ -19,6 +19,7 @@ import tracemalloc
 
 import nbformat.v4 as v4
 import pytest
+from helpers import json_places
 from test_fuzz_loaders import _guarded
 
 from minigrad_course import build, cli, gradebook, progress
@@ -324,26 +325,12 @@ def _make_validators(folder) -> None:
             load_submission(Submission("s", folder, path, [], raw=path.read_bytes()))
 
 
-def _paths(tree, at=()):
-    """Every place in a JSON tree, as a tuple of keys and indices."""
-    yield at
-    items = (
-        tree.items()
-        if isinstance(tree, dict)
-        else enumerate(tree)
-        if isinstance(tree, list)
-        else ()
-    )
-    for key, value in items:
-        yield from _paths(value, (*at, key))
-
-
 def _mutated(doc, rng: random.Random) -> bytes:
     """doc with one to three places set to a hostile value (or, one time in four, a key
     spelt with escapes, a bound's worth of copies of a cell, or a JSON output of a string)."""
     doc = json.loads(json.dumps(doc))
     for _ in range(rng.randint(1, 3)):
-        *parent, key = rng.choice([p for p in _paths(doc) if p])
+        *parent, key = rng.choice([p for p in json_places(doc) if p])
         node = doc
         for step in parent:
             node = node[step]
