@@ -159,9 +159,12 @@ def bench(make, libs: dict, rounds: int) -> dict:
     return best
 
 
-def main() -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=9)
+def main(cases=None, doc=__doc__, rounds=9, width=44) -> dict:
+    """Time `cases` (name -> make(lib); this script's own by default) as the command line
+    asks, printing a row per case as it finishes; the best seconds per contender by name."""
+    cases = CASES if cases is None else cases
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=rounds)
     parser.add_argument("--only", default="", help="substrings of case names, separated by |")
     parser.add_argument("--against", help="another minigrad source tree, timed as 'base'")
     args = parser.parse_args()
@@ -173,11 +176,11 @@ def main() -> dict:
     if args.against:
         libs["base"] = load_tree(args.against)
     results = {}
-    for name, make in CASES.items():
+    for name, make in cases.items():
         if args.only and not any(part in name for part in args.only.split("|")):
             continue
         best = {k: v * 1e6 for k, v in bench(make, libs, args.rounds).items()}
-        line = f"{name:44s} minigrad {best['minigrad']:8.1f} us  torch {best['torch']:8.1f} us"
+        line = f"{name:{width}s} minigrad {best['minigrad']:8.1f} us  torch {best['torch']:8.1f} us"
         line += f"  ratio {best['minigrad'] / best['torch']:5.2f}"
         if args.against:
             line += f"  base {best['base']:8.1f} us  ratio {best['base'] / best['torch']:5.2f}"

@@ -11,16 +11,10 @@ rows are printed as they finish, then again worst ratio first.
 
 from __future__ import annotations
 
-import argparse
-import time
-
 # NOTE: first: the sibling script sets one BLAS and one OpenMP thread before NumPy is imported.
-from bench_hotops import _own_modules, _use, arrays, bench, load_tree  # isort: skip
+import bench_hotops  # isort: skip
 import numpy as np
-import torch
-from bench_static import CLOCK, blas_line
-
-import minigrad
+from bench_hotops import arrays
 
 CASES = {}  # name -> make(lib): the step to time
 
@@ -149,30 +143,8 @@ CASES.update(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--only", default="", help="substrings of row names, separated by |")
-    parser.add_argument("--against", help="another minigrad source tree, timed as 'base'")
-    args = parser.parse_args()
-    CLOCK[0] = time.process_time
-    torch.set_num_threads(1)
-    print(blas_line())
-    mine = _own_modules()
-    libs = {"minigrad": (minigrad, mine), "torch": (torch, mine)}
-    if args.against:
-        libs["base"] = load_tree(args.against)
-    ratios = {}
-    for name, make in CASES.items():
-        if args.only and not any(part in name for part in args.only.split("|")):
-            continue
-        best = {k: v * 1e6 for k, v in bench(make, libs, args.rounds).items()}
-        ratios[name] = best["minigrad"] / best["torch"]
-        line = f"{name:36s} minigrad {best['minigrad']:8.1f} us  torch {best['torch']:8.1f} us"
-        line += f"  ratio {ratios[name]:5.2f}"
-        if args.against:
-            line += f"  base {best['base']:8.1f} us  ratio {best['base'] / best['torch']:5.2f}"
-        print(line, flush=True)
-    _use(mine)
+    results = bench_hotops.main(CASES, __doc__, rounds=5, width=36)
+    ratios = {name: best["minigrad"] / best["torch"] for name, best in results.items()}
     print("\nworst first:")
     for name in sorted(ratios, key=ratios.get, reverse=True):
         print(f"  {ratios[name]:5.2f}x  {name}")
