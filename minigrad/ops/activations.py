@@ -219,9 +219,9 @@ class Relu(Function):
     op_name = "relu"
     saved_names = ("result",)
     # NOTE: a static replay runs clip with both bounds: NumPy's maximum against the number 0
-    # takes a strided loop, 1.5x slower on (64, 128) and 3.5x on (1000, 1000). NumPy 1.26's
-    # clip turns -0.0 into +0.0 (and a 0-d float32 into float64): there it replays forward
-    ufunc, cuda = ("clip" if _CLIP_KEEPS_SIGN else None), "max({a}, ({T})0)"
+    # takes a strided loop, 1.5x slower on (64, 128) and 3.5x on (1000, 1000). (NumPy 1.26's
+    # clip turns -0.0 into +0.0: there a relu alone replays forward, one in a fused chain not)
+    ufunc, cuda = "clip", "max({a}, ({T})0)"
     ufunc_extra = (0, math.inf)
 
     @staticmethod

@@ -118,6 +118,9 @@ def _ufunc_kernel(cls, node: Node, graph: Graph, xp):
         return None  # more than the ufunc (integer division checks its divisor)
     if operands is None or len(node.outputs) != 1 or cls.quiet_domain:
         return None
+    numbers = cls.ufunc_extra or any(kind == "c" for kind, _ in operands)
+    if _VALUE_BASED_CASTS and numbers and not issubclass(cls, no_grad):
+        return None  # NumPy 1.26: a 0-d float32 times 0.8 is float64; forward casts it back
     ins = [np.dtype(graph.values[node.inputs[k]].dtype) for kind, k in operands if kind == "in"]
     out = np.dtype(graph.values[node.outputs[0]].dtype)
     if not ins or "O" in {d.kind for d in ins}:
@@ -367,7 +370,7 @@ def _custom(xp, function, n_results):
 @graph_op("fused")
 def _fused(xp, program, dtype):
     if xp is np:
-        return _fused_cpu(program)
+        return _fused_cpu(program, dtype)
     return _fused_cuda(xp, program, dtype)
 
 
@@ -377,7 +380,7 @@ def fusable_function(op: str):
     return cls if cls is not None and cls.ufunc is not None and cls.cuda is not None else None
 
 
-def _fused_cpu(program):
+def _fused_cpu(program, dtype):
     """The chain as a list of ufunc calls: the first result allocates a buffer, and each later
     step that reads the buffer writes into it (each temporary has exactly one consumer:
     fusion's rule), so a chain of n ops allocates once instead of n times."""
@@ -388,7 +391,7 @@ def _fused_cpu(program):
         if cls.fused_cpu is not None:  # its own function: it makes its own buffer
             steps.append((cls.fused_cpu, tuple(args), (), None))
             continue
-        args = tuple(_weak_number(kind, v) for kind, v in args)
+        args = tuple(_weak_number(kind, v, dtype) for kind, v in args)
         steps.append((ufunc_of(np, cls.ufunc), args, cls.ufunc_extra, reuse))
 
     def fused(*xs):
@@ -401,14 +404,16 @@ def _fused_cpu(program):
     return fused
 
 
-# NOTE: NumPy 1.26 makes an object array of a float array times a Python int past int64 (2**70):
-# the ops' own forwards cast it, a fused step must not meet it; NumPy 2 takes it as a float
-_INT_PAST_INT64_IS_OBJECT = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+# NOTE: NumPy 2 takes a Python number as "weak": a float32 array times 1e308 or -2**63 stays
+# float32, as in PyTorch. NumPy 1.26 casts by value (float64; an object array past int64), so
+# there a chain's numbers are made scalars of its dtype first, as the ops' own forwards cast
+_VALUE_BASED_CASTS = np.lib.NumpyVersion(np.__version__) < "2.0.0"
 
 
-def _weak_number(kind, v):
-    if _INT_PAST_INT64_IS_OBJECT and kind == "c" and type(v) is int and not -(2**63) <= v < 2**63:
-        return kind, float(v)
+def _weak_number(kind, v, dtype):
+    if _VALUE_BASED_CASTS and kind == "c" and type(v) in (int, float):
+        with np.errstate(over="ignore"):
+            return kind, np.dtype(dtype).type(v)
     return kind, v
 
 
