@@ -1159,7 +1159,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
             f"of shape {tuple(input.shape)})"
         )
     if input.ndim == 0:  # one element, as 1-d; PyTorch gives the results back 0-d
-        values, indices = topk(reshape_if_needed(input, (1,)), k, 0, largest, sorted)
+        # NOTE: a 0-d result cannot be empty: k=0 gives the element too, as PyTorch's
+        values, indices = topk(reshape_if_needed(input, (1,)), 1, 0, largest, sorted)
         return RETURN_TYPES["topk"](reshape_if_needed(values, ()), reshape_if_needed(indices, ()))
     if 0 < k < size:
         from minigrad.ops.indexing import gather
