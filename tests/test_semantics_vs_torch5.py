@@ -74,3 +74,42 @@ def test_view_dtype_names_what_does_not_divide():
         x.view(minigrad.float64)
     with pytest.raises(RuntimeError, match=r"storage_offset\(\) must be divisible by 2 .* got 1"):
         minigrad.arange(12.0)[1:11].view(minigrad.float64)
+
+
+# -- tensor() from data: ragged lists, strings, ints past int64, tensors in lists ----------
+TENSOR_DATA = [
+    *("[1, [2]]", "[[1], 2]", "[np.array([1.5]), 2]", "[[1], [[2]]]", "[1.5, [2]]"),
+    *("[[[1]], [2]]", "[(1,), 2]", "[True, [False]]", "[[1, 2], [3]]", "[[1], []]"),
+    *("[np.array([1, 2]), [3]]", "['a', 'b']", "['a']", "[['a']]", "['ab', [1]]", "[1, 'a']"),
+    *("[2**64]", "2**64", "[-2**63 - 1]", "[[2**64]]", "[1, 2**70]", "[True, 2**64]"),
+    *("[1.5, 2**64]", "[2**64, 1.5]", "-2**63 - 1", "[2**63]", "[None]"),
+    *("[t.tensor(1.5)]", "[[t.tensor(1.5)]]", "[[t.tensor([1.5])]]", "[t.tensor([1.5, 2.5])]"),
+    *("[[1], [t.tensor(2.5)]]", "[[t.tensor([2])]]", "[t.tensor(True)]", "(t.tensor(1.5),)"),
+    *("[t.tensor(1.5, dtype=t.float64)]", "[t.tensor([1.5]), t.tensor([2.5])]"),
+]
+
+
+@pytest.mark.parametrize("data", TENSOR_DATA)
+@pytest.mark.parametrize("dtype", ["", ", dtype=t.float32", ", dtype=t.int64", ", dtype=t.uint8"])
+def test_tensor_from_data_as_pytorch(data, dtype):
+    assert_same_as_torch(f"out = t.tensor({data}{dtype})")
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "words"),
+    [
+        ([1, [2]], TypeError, r"a list \[2\] where a number is expected .*shape \(2,\)"),
+        ([[1], 2], TypeError, r"not a sequence: 2 at dim 1, where a list of length 1"),
+        ([[1, 2], [3]], ValueError, r"expected sequence of length 2 at dim 1 \(got 1\)"),
+        (["a", "b"], ValueError, r"too many dimensions 'str'"),
+        ([2**64], ValueError, r"Overflow when unpacking long long \(an int past int64\)"),
+    ],
+)
+def test_tensor_from_data_errors_say_where(data, error, words):
+    with pytest.raises(error, match=words):
+        minigrad.tensor(data)
+
+
+def test_a_float_tensor_in_a_list_for_an_integer_dtype_names_its_dtype_and_shape():
+    with pytest.raises(TypeError, match=r"float32 tensor of shape \(\) in data for dtype="):
+        minigrad.tensor([[minigrad.tensor(1.5)]], dtype=minigrad.int64)
