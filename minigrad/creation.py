@@ -560,11 +560,22 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=F
     dev = get_device(device)
     if steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
+    _refuse_bool_steps("linspace", dt, steps, dev)
     if dt.is_floating_point:
         values = _linspace_values(start, end, steps, np.dtype(dt.np).type)
     else:
         values = np.linspace(start, end, steps).astype(dt.np)
     return _finish(dev.xp.asarray(values), requires_grad)
+
+
+def _refuse_bool_steps(op: str, dt: dtypes.dtype, steps: int, dev) -> None:
+    """PyTorch has no bool kernel of linspace or logspace: 2 steps or more into a bool tensor
+    raise (0 or 1 step are filled without the kernel)."""
+    if dt == dtypes.bool_ and steps > 1:
+        raise NotImplementedError(
+            f"\"{op}_{dev.type}\" not implemented for 'Bool' ({op}() of {steps} steps as bool); "
+            "make it in a number dtype and compare it (e.g. > 0)"
+        )
 
 
 def _linspace_values(start, end, steps: int, ftype) -> np.ndarray:
@@ -611,6 +622,7 @@ def logspace(
         raise RuntimeError(f"logspace(): number of steps must be non-negative, got {steps}")
     dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     dev = get_device(device)
+    _refuse_bool_steps("logspace", dt, steps, dev)
     values = np.logspace(start, end, steps, base=base)
     return _finish(dev.xp.asarray(values.astype(dt.np)), requires_grad)
 

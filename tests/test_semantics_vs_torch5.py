@@ -113,3 +113,24 @@ def test_tensor_from_data_errors_say_where(data, error, words):
 def test_a_float_tensor_in_a_list_for_an_integer_dtype_names_its_dtype_and_shape():
     with pytest.raises(TypeError, match=r"float32 tensor of shape \(\) in data for dtype="):
         minigrad.tensor([[minigrad.tensor(1.5)]], dtype=minigrad.int64)
+
+
+# -- sum(out=) needs a dim; linspace and logspace have no bool kernel ----------------------
+OUT_CALLS = [
+    *("t.sum(x, out=o)", "t.sum(x, dtype=t.float64, out=o)", "t.sum(x, keepdim=True, out=o)"),
+    *("t.sum(x, 0, out=o)", "t.sum(x, dim=None, out=o)", "t.sum(x, (), out=o)", "t.sum(x)"),
+    *("t.linspace(0, 1, 5, out=t.empty(5, dtype=t.bool))", "t.linspace(0, 1, 5, dtype=t.bool)"),
+    *("t.linspace(0, 1, 1, dtype=t.bool)", "t.linspace(0, 1, 0, out=t.empty(0, dtype=t.bool))"),
+    *("t.logspace(0, 1, 5, out=t.empty(5, dtype=t.bool))", "t.logspace(0, 1, 1, dtype=t.bool)"),
+    *("t.linspace(0, 4, 5, out=t.empty(5, dtype=t.int32))", "t.logspace(0, 1, 2, dtype=t.bool)"),
+]
+
+
+@pytest.mark.parametrize("call", OUT_CALLS)
+def test_out_and_dtype_of_sum_and_spaced_values_as_pytorch(call):
+    assert_same_as_torch(f"x = t.arange(6.0); o = t.empty(())\nout = {call}")
+
+
+def test_sum_out_without_dim_says_to_pass_one():
+    with pytest.raises(TypeError, match=r"out= needs a dim .*dim=None .*shape \(6,\)"):
+        minigrad.sum(minigrad.arange(6.0), out=minigrad.empty(()))

@@ -115,7 +115,18 @@ def _all_if_empty(dim):
     return None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+# NOTE: dim not given is not dim=None: PyTorch's sum(input, *, dtype) takes no out=
+_DIM_NOT_GIVEN = object()
+
+
+def sum(input, dim=_DIM_NOT_GIVEN, keepdim=False, *, dtype=None, out=None):
+    if dim is _DIM_NOT_GIVEN:
+        if out is not None:
+            raise TypeError(
+                "sum(): out= needs a dim (PyTorch's sum without one takes no out=); pass "
+                f"dim=None to sum all of the tensor of shape {tuple(input.shape)} into out"
+            )
+        dim = None
     dims = normalize_dims(_all_if_empty(dim), input.ndim, "sum")
     if dtype is None and isinstance(out, Tensor):
         dtype = out.dtype  # PyTorch sums in out's dtype
