@@ -38,6 +38,10 @@ def _infer_dtype(data, array: np.ndarray) -> dtypes.dtype:
         return dtypes.int64
     if kind == "f":
         return dtypes.get_default_dtype()
+    if kind == "O" and _is_big_int_data(data):  # ints past int64 beside floats: a float tensor
+        if float not in _python_types(data):
+            raise ValueError("tensor(): Overflow when unpacking long long (an int past int64)")
+        return dtypes.get_default_dtype()
     if kind == "O":  # None, a set, any object: PyTorch's RuntimeError
         raise RuntimeError(
             f"tensor: could not infer the dtype of {reprlib.repr(data)} (numbers, bools, or "
@@ -78,18 +82,31 @@ def _item_types(data) -> tuple[set, set]:
     return types, arrays
 
 
+def _python_types(data) -> set:
+    """The types of the numbers in `data` (a number or nested lists of them)."""
+    return _item_types(data)[0] if isinstance(data, (list, tuple)) else {type(data)}
+
+
+def _is_big_int_data(data) -> bool:
+    """Python numbers (NumPy keeps them as objects when an int does not fit 64 bits)."""
+    return _python_types(data) <= {bool, int, float, list, tuple}
+
+
 def _check_python_data(data, source: np.ndarray, dt: dtypes.dtype) -> None:
     """PyTorch's errors for numbers (not an array) that dtype dt cannot take as it reads
     them: None, complex or str (TypeError); an int past int64 (ValueError); a NumPy or tensor
     float, or a NumPy bool, made an integer (TypeError: PyTorch asks them for an index, which
     it does not of a Python float); a value dt cannot hold (RuntimeError)."""
-    if source.dtype.kind in "OcSU":  # None, a complex number, a str
+    big_ints = source.dtype.kind == "O" and _is_big_int_data(data)
+    if big_ints and dt.np.kind in "iu":
+        raise ValueError("tensor(): Overflow when unpacking long long (an int past int64)")
+    if source.dtype.kind in "OcSU" and not big_ints:  # None, a complex number, a str
         raise TypeError(f"tensor(): an element of {reprlib.repr(data)} is not a real number")
     if dt.np.kind not in "biu":
         return
     if source.dtype == np.uint64 and dt.np.kind != "b":  # ints past int64 (NumPy's uint64)
         raise ValueError("tensor(): Overflow when unpacking long long (an int past int64)")
-    types = _item_types(data)[0] if isinstance(data, (list, tuple)) else {type(data)}
+    types = _python_types(data)
     # np.float64 is a Python float, which PyTorch truncates; a NumPy bool is an index only
     # under NumPy 1 (which gives it __index__), and a bool may always be made a bool
     for t in (t for t in types if issubclass(t, np.generic) and t is not np.float64):
@@ -130,14 +147,17 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         source = data
     elif isinstance(data, np.ndarray):
         source = _checked_array(data)
-    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        data = _as_scalars(data)
+    elif isinstance(data, (list, tuple)) and Tensor in _item_types(data)[0]:
+        data = _as_scalars(data, None if dtype is None else dtypes.to_dtype(dtype))
         source = np.asarray(data)
     else:
         try:
             source = np.asarray(data)
-        except ValueError as exc:  # ragged nested lists: PyTorch's ValueError, with NumPy's why
-            raise ValueError(f"tensor(): expected sequences of equal length: {exc}") from None
+        except ValueError:  # nested lists that are no block
+            _check_no_str_first(data)
+            raise _ragged_error(data) from None
+        if source.dtype.kind in "SU" and isinstance(data, (list, tuple)):
+            _check_no_str_first(data)
     keeps_device = device is None and (isinstance(data, Tensor) or _is_device_array(data))
     dev = device_of(source) if keeps_device else get_device(device)
     if dev.type == "cpu":
@@ -153,20 +173,81 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         return _finish(dev.xp.array(source, dtype=dt.np), requires_grad)
 
 
-def _as_scalars(data):
+def _as_scalars(data, dtype):
     """A list holding tensors, as PyTorch reads it: each one-element tensor is its number (a
     NumPy scalar of its dtype, so that the dtypes promote as PyTorch's), so
-    `tensor([t1, t2])` of shape-(1,) tensors is 1-D; a tensor of more elements raises."""
+    `tensor([t1, t2])` of shape-(1,) tensors is 1-D; a tensor of more elements raises. For an
+    integer or bool `dtype`, each tensor must be an integer (or bool) one, as PyTorch asks."""
     if isinstance(data, Tensor):
-        if data.numel() != 1:
+        if dtype is not None and dtype.np.kind in "biu":
+            if data.numel() != 1 or data.array.dtype.kind not in "biu":
+                raise TypeError(
+                    "tensor(): only integer tensors of a single element can be converted to an "
+                    f"index (a {data.dtype} tensor of shape {tuple(data.shape)} in data for "
+                    f"dtype={dtype}); convert it first, e.g. with .long()"
+                )
+        elif data.numel() != 1:
             raise ValueError(
                 "only one element tensors can be converted to Python scalars (got one of shape "
                 f"{tuple(data.shape)}); to join tensors into one, use stack()"
             )
-        return _host(data.array).reshape(())[()]
+        value = _host(data.array).reshape(())[()]
+        return value.item() if value.dtype.kind == "b" else value  # a bool is an index too
     if isinstance(data, (list, tuple)):
-        return [_as_scalars(x) for x in data]
+        return [_as_scalars(x, dtype) for x in data]
     return data
+
+
+def _is_sequence(x) -> bool:
+    """What PyTorch reads as a list in data: a str too (a list of its characters)."""
+    return isinstance(x, (list, tuple, str)) or (isinstance(x, np.ndarray) and x.ndim > 0)
+
+
+def _ragged_error(data) -> Exception:
+    """PyTorch's error for nested lists that are no block. As PyTorch, the shape is read off
+    the first item at each depth; then a number where that shape wants a list, or a list
+    where it wants a number, is a TypeError; a list of another length a ValueError."""
+    shape, first = [], data
+    while _is_sequence(first):  # (a str is not first here: _check_no_str_first)
+        shape.append(len(first))
+        if not len(first):
+            break
+        first = first[0]
+    stack = [(data, 0)]  # a walk in order, without recursion: nesting depth is the user's
+    while stack:
+        item, depth = stack.pop()
+        if depth == len(shape):
+            if _is_sequence(item):
+                return TypeError(
+                    f"tensor(): a list {reprlib.repr(item)} where a number is expected (data of "
+                    f"shape {tuple(shape)}, read off its first items)"
+                )
+        elif not _is_sequence(item):
+            return TypeError(
+                f"tensor(): not a sequence: {reprlib.repr(item)} at dim {depth}, where a list "
+                f"of length {shape[depth]} is expected (data of shape {tuple(shape)})"
+            )
+        elif len(item) != shape[depth]:
+            return ValueError(
+                f"tensor(): expected sequence of length {shape[depth]} at dim {depth} (got "
+                f"{len(item)}): the lists of one dim must be of equal length"
+            )
+        else:
+            stack.extend((x, depth + 1) for x in reversed(list(item)))
+    return ValueError(f"tensor(): nested lists that are no block: {reprlib.repr(data)}")
+
+
+def _check_no_str_first(data) -> None:
+    """PyTorch reads a str first in the data as a list of its characters, with no end: the
+    ValueError it raises (a str elsewhere is a TypeError, raised as for any non-number)."""
+    first = data
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    if isinstance(first, str):
+        raise ValueError(
+            f"tensor(): too many dimensions 'str': {reprlib.repr(data)} starts with a string; "
+            "a tensor holds numbers"
+        )
 
 
 def _is_device_array(data) -> bool:
@@ -479,11 +560,22 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=F
     dev = get_device(device)
     if steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
+    _refuse_bool_steps("linspace", dt, steps, dev)
     if dt.is_floating_point:
         values = _linspace_values(start, end, steps, np.dtype(dt.np).type)
     else:
         values = np.linspace(start, end, steps).astype(dt.np)
     return _finish(dev.xp.asarray(values), requires_grad)
+
+
+def _refuse_bool_steps(op: str, dt: dtypes.dtype, steps: int, dev) -> None:
+    """PyTorch has no bool kernel of linspace or logspace: 2 steps or more into a bool tensor
+    raise (0 or 1 step are filled without the kernel)."""
+    if dt == dtypes.bool_ and steps > 1:
+        raise NotImplementedError(
+            f"\"{op}_{dev.type}\" not implemented for 'Bool' ({op}() of {steps} steps as bool); "
+            "make it in a number dtype and compare it (e.g. > 0)"
+        )
 
 
 def _linspace_values(start, end, steps: int, ftype) -> np.ndarray:
@@ -530,6 +622,7 @@ def logspace(
         raise RuntimeError(f"logspace(): number of steps must be non-negative, got {steps}")
     dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     dev = get_device(device)
+    _refuse_bool_steps("logspace", dt, steps, dev)
     values = np.logspace(start, end, steps, base=base)
     return _finish(dev.xp.asarray(values.astype(dt.np)), requires_grad)
 

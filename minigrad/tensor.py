@@ -466,6 +466,10 @@ class Tensor:
     @property
     def mT(self) -> Tensor:  # noqa: N802
         n = self.array.ndim
+        if n == 0:
+            return self._deprecated_0d_identity(
+                "Tensor.mT", "This function is the identity in these cases."
+            )
         if n < 2:
             raise RuntimeError(
                 f"tensor.mT is only supported on matrices or batches of matrices. Got {n}-D tensor."
@@ -477,6 +481,8 @@ class Tensor:
     @property
     def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """The conjugate transpose of a matrix: its transpose (minigrad has no complex dtypes)."""
+        if self.array.ndim == 0:
+            return self._deprecated_0d_identity("Tensor.H")
         if self.array.ndim != 2:
             raise RuntimeError(
                 "tensor.H is only supported on matrices (2-D tensors). Got "
@@ -486,6 +492,8 @@ class Tensor:
 
     @property
     def mH(self) -> Tensor:  # noqa: N802
+        if self.array.ndim == 0:
+            return self._deprecated_0d_identity("Tensor.mH")
         if self.array.ndim < 2:
             raise RuntimeError(
                 "tensor.mH is only supported on matrices or batches of matrices. Got "
@@ -494,7 +502,17 @@ class Tensor:
         return self.mT
 
     def adjoint(self) -> Tensor:
+        if self.array.ndim == 0:
+            return self._deprecated_0d_identity("adjoint()")
         return self.mH
+
+    def _deprecated_0d_identity(
+        self, what: str, hint: str = "A real tensor is its own conjugate (no complex dtypes here)."
+    ) -> Tensor:
+        """A 0-D tensor has no matrix to transpose: PyTorch gives it back itself (the same
+        object), with a deprecation warning once per process."""
+        warn_once(f"{what} is deprecated on 0-D tensors. {hint}", stacklevel=3)
+        return self
 
     # -- conversion --------------------------------------------------------------------------
     def item(self):

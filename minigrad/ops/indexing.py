@@ -1546,6 +1546,11 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
         return RepeatIndex.apply(input)
     if dim is None:
         input, dim = reshape_if_needed(input, (-1,)), 0
+    elif input.ndim == 0:  # PyTorch refuses any dim of a 0-d tensor here, 0 and -1 too
+        raise IndexError(
+            f"repeat_interleave: Dimension out of range: a 0-d tensor has no dim {dim} to repeat "
+            "along; leave dim out (the tensor is repeated as 1-d) or reshape it to (1,) first"
+        )
     d = normalize_dim(dim, input.ndim, "repeat_interleave")
     xp = input.device.xp
     # NOTE: the result's size depends on the counts, so they are read on the host (CuPy's

@@ -115,7 +115,18 @@ def _all_if_empty(dim):
     return None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+# NOTE: dim not given is not dim=None: PyTorch's sum(input, *, dtype) takes no out=
+_DIM_NOT_GIVEN = object()
+
+
+def sum(input, dim=_DIM_NOT_GIVEN, keepdim=False, *, dtype=None, out=None):
+    if dim is _DIM_NOT_GIVEN:
+        if out is not None:
+            raise TypeError(
+                "sum(): out= needs a dim (PyTorch's sum without one takes no out=); pass "
+                f"dim=None to sum all of the tensor of shape {tuple(input.shape)} into out"
+            )
+        dim = None
     dims = normalize_dims(_all_if_empty(dim), input.ndim, "sum")
     if dtype is None and isinstance(out, Tensor):
         dtype = out.dtype  # PyTorch sums in out's dtype
@@ -1159,7 +1170,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
             f"of shape {tuple(input.shape)})"
         )
     if input.ndim == 0:  # one element, as 1-d; PyTorch gives the results back 0-d
-        values, indices = topk(reshape_if_needed(input, (1,)), k, 0, largest, sorted)
+        # NOTE: a 0-d result cannot be empty: k=0 gives the element too, as PyTorch's
+        values, indices = topk(reshape_if_needed(input, (1,)), 1, 0, largest, sorted)
         return RETURN_TYPES["topk"](reshape_if_needed(values, ()), reshape_if_needed(indices, ()))
     if 0 < k < size:
         from minigrad.ops.indexing import gather

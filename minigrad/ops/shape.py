@@ -117,27 +117,6 @@ class Reshape(Function):
         return reshape_if_needed(gy, ctx.shape), None
 
 
-def _view_as_dtype(x: Tensor, dtype) -> Tensor:
-    """x's memory read as another dtype (a bit cast, PyTorch's x.view(dtype)); no gradient.
-    With another element size the last dim changes size, and must be contiguous."""
-    old, new = x.array.dtype.itemsize, dtype.itemsize
-    what = f"{dtypes.legacy_name(x.dtype)[:-6]} as {dtypes.legacy_name(dtype)[:-6]}"
-    if old != new:
-        if x.ndim == 0:
-            raise RuntimeError(f"self.dim() cannot be 0 to view {what} (different element sizes)")
-        if x.array.strides[-1] != old:
-            raise RuntimeError(
-                f"self.stride(-1) must be 1 to view {what} (different element sizes), but got "
-                f"{x.array.strides[-1] // old}"
-            )
-        if new > old and x.array.shape[-1] % (new // old):
-            raise RuntimeError(
-                f"self.size(-1) must be divisible by {new // old} to view {what} (different "
-                f"element sizes), but got {x.array.shape[-1]}"
-            )
-    return Tensor._make(x.array.view(dtype.np))
-
-
 def _size_of(s, op: str) -> int:
     """An int from a size that is not one (a NumPy int, an integer tensor); floats refused."""
     try:
@@ -188,7 +167,7 @@ def reshape_if_needed(x: Tensor, shape) -> Tensor:
 
 def view(x: Tensor, shape) -> Tensor:
     if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
-        return _view_as_dtype(x, shape[0])
+        return view_dtype(x, shape[0])
     shape = _infer_shape(shape, x.array.size, "view")
     # NOTE: the same shape too gives a new view of x, as PyTorch's (its `_base` is x)
     if not x.array.flags.c_contiguous and not _viewable(x.array, shape):
@@ -224,12 +203,21 @@ def view_dtype(x: Tensor, dtype) -> Tensor:
             raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
         if x.stride(-1) != 1:
             raise RuntimeError(f"self.stride(-1) must be 1 to view {names}, but got {x.stride(-1)}")
-        if new > old and x.shape[-1] % (new // old):
-            raise RuntimeError(
-                f"self.size(-1) must be divisible by {new // old} to view {names}, but got "
-                f"{x.shape[-1]}"
-            )
+        if new > old:
+            _check_grows_whole(x, new // old, names)
     return ViewDtype.apply(x, dtype)
+
+
+def _check_grows_whole(x: Tensor, ratio: int, names: str) -> None:
+    """Each element of the wider dtype must be `ratio` whole elements of x: the last dim's
+    size, where x starts in its storage and every other dim's stride divide by `ratio`."""
+    places = [("size(-1)", x.shape[-1]), ("storage_offset()", x.storage_offset())]
+    places += [(f"stride({d})", s) for d, s in enumerate(x.stride()[:-1])]
+    for place, value in places:
+        if value % ratio:
+            raise RuntimeError(
+                f"self.{place} must be divisible by {ratio} to view {names}, but got {value}"
+            )
 
 
 class AsStrided(Function):
