@@ -10,7 +10,7 @@ import random
 from collections import deque
 
 import numpy as np
-from tutorials7 import _name
+from tutorials7 import _name, _shown
 
 
 def _mnist_like(n, seed):
@@ -104,6 +104,10 @@ def nn_really_refactored(torch, init):
                 p -= p.grad * lr
             model.zero_grad()
     results["module"] = [loss.item(), model.bias.tolist()]
+    results["module_state"] = [
+        model.weights.grad is None,
+        [n for n, _ in model.named_parameters()],
+    ]
 
     class Mnist_Linear(nn.Module):
         def __init__(self):
@@ -146,6 +150,9 @@ def nn_really_refactored(torch, init):
     results["linear"] = fit(
         2, model, loss_func, optim.SGD(model.parameters(), lr=lr), train_dl, valid_dl
     )
+    xb, yb = train_ds[0:3]
+    results["data"] = [len(train_dl), len(valid_dl), len(train_ds), list(xb.shape), yb.tolist()]
+    results["linear_state"] = [model.training, list(model.state_dict())]
 
     class Mnist_CNN(nn.Module):
         def __init__(self):
@@ -204,6 +211,11 @@ def nn_really_refactored(torch, init):
     )
     opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     results["sequential"] = fit(2, model, loss_func, opt, train_dl, valid_dl)
+    results["sequential_out"] = [
+        list(model(next(iter(train_dl))[0]).shape),
+        len(train_dl),
+        _shown(torch, model),
+    ]
     return results
 
 
