@@ -195,8 +195,11 @@ threading.Thread(target=plant, daemon=True).start()
 EVIDENCE = {
     "c_eq_in_shell_handlers": "kernel.shell_handlers held a key that is not a str (removed)",
     "c_eq_in_the_namespace": "the notebook's namespace held a key that is not a str (removed)",
+    # the thread races the guard: its key is found as a locked cell's names are recorded (the
+    # message then says so) or, landing between two cells, by the check after the cell; both
+    # remove it and flag the notebook (a fresh clone's run met the second)
     "c_eq_in_the_namespace_from_a_thread": "the notebook's namespace held a key that is not a "
-    "str (removed), as a locked cell's names were recorded",
+    "str (removed)",
     "c_clear_of_the_importer_cache": "sys.path_importer_cache was replaced",
     "c_len_of_a_list_in_the_look": "prefilter checkers was replaced",
     # (the finalizer runs as the next look begins, whose check finds the transformer)
