@@ -1329,8 +1329,9 @@ class Tensor:
         return reduce_ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
 
     # shape (ops/shape.py)
-    def expand(self, *sizes):
-        return shape_ops.expand(self, _required_shape("expand", "size", sizes), new_view=True)
+    def expand(self, *sizes, size=None):
+        sizes = _required_shape("expand", "size", sizes, size)
+        return shape_ops.expand(self, sizes, new_view=True)
 
     def expand_as(self, other):
         return shape_ops.expand(self, tuple(other.shape), new_view=True)
@@ -1338,16 +1339,20 @@ class Tensor:
     def broadcast_to(self, shape):
         return shape_ops.expand(self, tuple(shape), new_view=True)
 
-    def reshape(self, *shape):
-        return shape_ops.reshape(self, _required_shape("reshape", "shape", shape))
+    def reshape(self, *args, shape=None):
+        return shape_ops.reshape(self, _required_shape("reshape", "shape", args, shape))
 
     def reshape_as(self, other):
         return shape_ops.reshape(self, tuple(other.shape))
 
-    def view(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):  # x.view(torch.int32)
-            return shape_ops.view_dtype(self, shape[0])
-        return shape_ops.view(self, _required_shape("view", "size", shape))
+    def view(self, *args, size=None, dtype=None):
+        if dtype is not None and not args and size is None:  # x.view(dtype=torch.int32)
+            args = (dtype,)
+        elif dtype is not None:
+            raise TypeError("view() takes either a dtype or a size (tuple of ints), not both")
+        if len(args) == 1 and isinstance(args[0], dtypes.dtype):  # x.view(torch.int32)
+            return shape_ops.view_dtype(self, args[0])
+        return shape_ops.view(self, _required_shape("view", "size", args, size))
 
     def as_strided(self, size, stride, storage_offset=None):
         return shape_ops.as_strided(self, size, stride, storage_offset)
@@ -1378,9 +1383,7 @@ class Tensor:
         return layout.is_laid_out(self.array, memory_format)
 
     def permute(self, *args, dims=None):
-        return shape_ops.permute(
-            self, _required_shape("permute", "dims", args) if dims is None else dims
-        )
+        return shape_ops.permute(self, _required_shape("permute", "dims", args, dims))
 
     def transpose(self, dim0, dim1):
         return shape_ops.transpose(self, dim0, dim1)
@@ -1431,11 +1434,11 @@ class Tensor:
     def unbind(self, dim=0):
         return shape_ops.unbind(self, dim)
 
-    def repeat(self, *sizes):
-        return shape_ops.repeat(self, _required_shape("repeat", "repeats", sizes))
+    def repeat(self, *sizes, repeats=None):
+        return shape_ops.repeat(self, _required_shape("repeat", "repeats", sizes, repeats))
 
     def flip(self, *args, dims=None):
-        return shape_ops.flip(self, _required_shape("flip", "dims", args) if dims is None else dims)
+        return shape_ops.flip(self, _required_shape("flip", "dims", args, dims))
 
     def unfold(self, dimension, size, step):
         return shape_ops.unfold(self, dimension, size, step)
@@ -1457,8 +1460,8 @@ class Tensor:
     def rot90(self, k=1, dims=(0, 1)):
         return shape_ops.rot90(self, k, dims)
 
-    def tile(self, *dims):
-        return shape_ops.tile(self, _required_shape("tile", "dims", dims))
+    def tile(self, *args, dims=None):
+        return shape_ops.tile(self, _required_shape("tile", "dims", args, dims))
 
     def diff(self, n=1, dim=-1, prepend=None, append=None):
         return shape_ops.diff(self, n, dim, prepend, append)
@@ -2227,17 +2230,17 @@ class Tensor:
             requires_grad=requires_grad,
         )
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_zeros(self, *args, size=None, dtype=None, device=None, requires_grad=False):
         return creation.zeros(
-            *size,
+            _required_shape("new_zeros", "size", args, size),
             dtype=dtype or self.dtype,
             device=device or self._device,
             requires_grad=requires_grad,
         )
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_ones(self, *args, size=None, dtype=None, device=None, requires_grad=False):
         return creation.ones(
-            *size,
+            _required_shape("new_ones", "size", args, size),
             dtype=dtype or self.dtype,
             device=device or self._device,
             requires_grad=requires_grad,
@@ -2252,8 +2255,9 @@ class Tensor:
             requires_grad=requires_grad,
         )
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    def new_empty(self, *args, size=None, dtype=None, device=None, requires_grad=False):
+        shape = _required_shape("new_empty", "size", args, size)
+        return self.new_zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new(self, *args, device=None) -> Tensor:
         """The legacy constructor with this tensor's dtype: x.new(2, 3) (uninitialised in
@@ -2524,9 +2528,17 @@ def _shape_args(args) -> tuple:
     return tuple(args)
 
 
-def _required_shape(op: str, what: str, args) -> tuple:
-    """_shape_args of a method that needs some: x.view() is PyTorch's TypeError, x.view(())
-    a shape of no dims."""
+def _required_shape(op: str, what: str, args, keyword=None) -> tuple:
+    """_shape_args of a method that needs some, given as PyTorch allows: x.view(2, 3),
+    x.view((2, 3)) or by its keyword, x.view(size=(2, 3)). x.view() is PyTorch's TypeError,
+    x.view(()) a shape of no dims."""
+    if keyword is not None:
+        if args:
+            raise TypeError(f"{op}() got multiple values for argument '{what}'")
+        if not isinstance(keyword, (tuple, list, Size)):
+            kind = type(keyword).__name__
+            raise TypeError(f"{op}(): argument '{what}' must be tuple of ints, not {kind}")
+        return tuple(keyword)
     if not args:
         raise TypeError(f'{op}() missing 1 required positional arguments: "{what}"')
     return _shape_args(args)

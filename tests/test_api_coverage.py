@@ -65,6 +65,45 @@ def test_tensor_methods_match_pytorch(call):
 @pytest.mark.parametrize(
     "call",
     [
+        lambda t: t.arange(6.0).reshape(shape=(2, 3)),  # MAE's patchify
+        lambda t: t.arange(6.0).reshape(shape=[3, -1]),
+        lambda t: t.arange(6.0).view(size=(3, 2)),
+        lambda t: t.arange(6.0).view(dtype=t.int32),
+        lambda t: t.arange(3.0).expand(size=(2, 3)),
+        lambda t: t.arange(3.0).repeat(repeats=(2, 1)),
+        lambda t: t.arange(3.0).tile(dims=(2,)),
+        lambda t: t.arange(3.0).new_zeros(size=(2, 2)),
+        lambda t: t.arange(3.0).new_ones(size=t.Size([2])),
+        lambda t: t.arange(3.0).new_empty(size=(2,)).fill_(1.0),
+    ],
+)
+def test_shape_methods_take_their_keyword_as_pytorch(call):
+    _same(*_both(call))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.arange(6.0).reshape(shape=6),
+        lambda t: t.arange(6.0).reshape((2, 3), shape=(2, 3)),
+        lambda t: t.arange(6.0).expand(6, size=(6,)),
+        lambda t: t.arange(6.0).repeat(repeats=2),
+        lambda t: t.arange(6.0).tile(dims=2),
+        lambda t: t.arange(6.0).permute(0, dims=(0,)),
+        lambda t: t.arange(6.0).flip(dims=0),
+        lambda t: t.arange(6.0).new_zeros(2, size=(2,)),
+        lambda t: t.arange(6.0).new_zeros(),
+        lambda t: t.arange(6.0).new_ones(),
+    ],
+)
+def test_shape_methods_refuse_a_wrong_or_missing_shape_as_pytorch(call):
+    ours, theirs = _raises_like_torch(call)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
         lambda t: t.zeros(3).fill_diagonal_(1),
         lambda t: t.zeros(3, 4, 5).fill_diagonal_(1),
         lambda t: t.ones(3).float_power_(2),
