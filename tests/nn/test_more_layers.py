@@ -222,6 +222,25 @@ def test_instance_norm_running_stats_as_pytorch(momentum):
     )
 
 
+def test_batch_norm_with_tracking_turned_off_after_construction_as_pytorch():
+    """VAT's _disable_tracking_bn_stats flips track_running_stats on a built BatchNorm: its
+    buffers stay as they are in training (num_batches_tracked too) and still normalise in eval
+    mode, as PyTorch's (minigrad updated them and used the batch's statistics in eval)."""
+    x = np.array([[1.0, 2.0, 3.0], [3.0, 5.0, 9.0], [0.0, -1.0, 2.0]])
+    results = []
+    for lib in (minigrad, torch):
+        bn = lib.nn.BatchNorm1d(3, dtype=lib.float64)
+        bn(lib.tensor(x))
+        bn.track_running_stats = False
+        y = bn(lib.tensor(x * 2))
+        bn.eval()
+        z = bn(lib.tensor(x))
+        results.append([t.detach().numpy() for t in (y, z, bn.running_mean, bn.running_var)])
+        results[-1].append(bn.num_batches_tracked.numpy())
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
 def test_instance_norm_functional_with_running_stats_matches_pytorch():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 3, 6))

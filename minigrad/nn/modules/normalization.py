@@ -92,12 +92,17 @@ class _BatchNorm(Module):
             self.num_batches_tracked.array[...] += 1
             if self.momentum is None:  # cumulative moving average
                 momentum = 1.0 / int(self.num_batches_tracked.array)
-        # the buffers are None when not tracking: then eval mode uses batch statistics too
-        use_batch = self.training or not self.track_running_stats
+        # NOTE: as PyTorch's: buffers kept while track_running_stats was turned off after
+        # construction (VAT's _disable_tracking_bn_stats) are left alone in training and
+        # still normalise in eval mode; without buffers, eval mode uses the batch's statistics
+        running_mean, running_var = self.running_mean, self.running_var
+        if self.training and not self.track_running_stats:
+            running_mean = running_var = None
+        use_batch = self.training or (running_mean is None and running_var is None)
         return batch_norm(
             input,
-            self.running_mean,
-            self.running_var,
+            running_mean,
+            running_var,
             self.weight,
             self.bias,
             use_batch,
