@@ -28,6 +28,7 @@ import tutorials13
 import tutorials14
 import tutorials15
 import tutorials16
+import tutorials17
 import user_programs
 
 import minigrad
@@ -56,6 +57,7 @@ PROGRAMS = [
     + tutorials14.PROGRAMS
     + tutorials15.PROGRAMS
     + tutorials16.PROGRAMS
+    + tutorials17.PROGRAMS
 ]
 
 
