@@ -13,6 +13,9 @@ _LEFT_OUT = {
     "DataParallel": "minigrad runs a model on one device: call the model itself",
     "parallel": "minigrad trains in one process on one device: there is no DataParallel or "
     "DistributedDataParallel; call the model itself",
+    "LazyBatchNorm1d": "there are no lazy normalisation layers: give BatchNorm1d its num_features",
+    "LazyBatchNorm2d": "there are no lazy normalisation layers: give BatchNorm2d its num_features",
+    "LazyBatchNorm3d": "there are no lazy normalisation layers: give BatchNorm3d its num_features",
     "quantized": "there is no quantization",
     "qat": "there is no quantization",
 }

@@ -4,6 +4,7 @@ keys, printing, and errors of PyTorch's type."""
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -470,6 +471,55 @@ def test_lazy_linear_without_bias_and_uninitialized_parameter():
     assert type(layer.weight) is nn.Parameter and layer.weight.shape == (2, 5)
     with pytest.raises(RuntimeError, match="Linear"):
         layer(minigrad.ones(3, 4))
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda m: m.LazyConv1d(4, 3, padding=1), (2, 3, 6)),
+        (lambda m: m.LazyConv2d(4, 3, stride=2, groups=2, bias=False), (2, 6, 7, 7)),
+        (lambda m: m.LazyConv2d(2, 3, padding="same", padding_mode="reflect"), (3, 5, 5)),
+        (lambda m: m.LazyConv3d(2, 1), (1, 2, 2, 3, 3)),
+    ],
+)
+def test_lazy_convs_become_their_conv_and_train_as_pytorch(make, shape):
+    """d2l's CNNs are built of LazyConv2d: in_channels from the first input, the printing and
+    state dict keys before, the Conv class, drawn bound and printing after, and training with
+    an optimizer built before the first call."""
+    ours, theirs = make(nn).double(), make(torch.nn).double()
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    opt = minigrad.optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    topt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    x = np.random.default_rng(0).standard_normal(shape)
+    ours(minigrad.tensor(x)), theirs(torch.tensor(x))
+    assert type(ours).__name__ == type(theirs).__name__ and repr(ours) == repr(theirs)
+    assert ours.weight.shape == tuple(theirs.weight.shape)
+    fan_in = np.prod(ours.weight.shape[1:])
+    assert abs(ours.weight.detach().numpy()).max() <= 1 / np.sqrt(fan_in)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    for _ in range(2):
+        for lib, model, o in ((minigrad, ours, opt), (torch, theirs, topt)):
+            o.zero_grad()
+            (model(lib.tensor(x)) ** 2).sum().backward()
+            o.step()
+    for p, tp in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-12)
+
+
+def test_lazy_conv_materializes_from_a_state_dict_and_refuses_as_pytorch():
+    saved = nn.Conv2d(4, 6, 3, groups=2).state_dict()
+    layer = nn.LazyConv2d(6, 3, groups=2)
+    layer.load_state_dict(saved)
+    assert type(layer) is nn.Conv2d and layer.in_channels == 4
+    assert layer(minigrad.zeros(1, 4, 5, 5)).shape == (1, 6, 3, 3)
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        nn.LazyConv2d(4, 3, groups=2)(minigrad.ones(1, 3, 5, 5))
+    message = "Expected 3D (unbatched) or 4D (batched) input to LazyConv2d, but got input of size"
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        nn.LazyConv2d(4, 3)(minigrad.ones(3, 5))
+    with pytest.raises(AttributeError, match="no lazy normalisation layers: give BatchNorm2d"):
+        nn.LazyBatchNorm2d(4)  # d2l's ResNet: docs/nn.md says minigrad has none
 
 
 # -- losses -----------------------------------------------------------------------------------

@@ -46,6 +46,9 @@ from minigrad.nn.modules.conv import (
     ConvTranspose2d,
     ConvTranspose3d,
     Fold,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
     Unfold,
 )
 from minigrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
@@ -211,6 +214,9 @@ __all__ = [
     "LSTM",
     "LSTMCell",
     "LayerNorm",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConv3d",
     "LazyLinear",
     "LeakyReLU",
     "Linear",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
+from minigrad.autograd.grad_mode import no_grad
 from minigrad.creation import empty
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.convolution import _single
 from minigrad.nn.modules.module import Module
-from minigrad.nn.parameter import Parameter
+from minigrad.nn.parameter import Parameter, UninitializedParameter
 from minigrad.ops.conv import _same_padding, _tuple
 
 
@@ -178,6 +179,87 @@ class Conv3d(_ConvNd):
 
     def _conv(self, *args):
         return F.conv3d(*args)
+
+
+class _LazyConvMixin:
+    """in_channels from the first input's channel dim (PyTorch's LazyConv1d/2d/3d, which d2l's
+    CNNs use). Until that call, in_channels is 0 and weight and bias are
+    UninitializedParameters; the first call (or loading a state dict) gives them their shapes
+    in place and draws them as the Conv layer does, then the module becomes that layer
+    (`cls_to_become`), as LazyLinear does."""
+
+    def __init__(
+        self,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        # in_channels=0 until the first call: the weight drawn here is empty and replaced
+        super().__init__(
+            0, out_channels, kernel_size, stride, padding, dilation, groups, False, padding_mode,
+            device, dtype,
+        )  # fmt: skip
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if self.in_channels != 0:
+            super().reset_parameters()
+
+    def _materialize(self, in_channels: int) -> None:
+        if in_channels % self.groups:
+            raise ValueError("in_channels must be divisible by groups")
+        with no_grad():
+            self.in_channels = in_channels
+            self.weight.materialize(
+                (self.out_channels, in_channels // self.groups, *self.kernel_size)
+            )
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.__class__ = self.cls_to_become
+            self.reset_parameters()
+
+    def _load_state_dict_hook(self, state_dict, prefix: str) -> None:
+        """Loading a state dict first gives the parameters the saved weight's shape."""
+        weight = state_dict.get(prefix + "weight")
+        if weight is not None and len(weight.shape) == self._dims + 2:
+            self._materialize(weight.shape[1] * self.groups)
+
+    def forward(self, input):
+        batched, unbatched = self._dims + 2, self._dims + 1
+        if input.ndim not in (unbatched, batched):
+            raise RuntimeError(
+                f"Expected {unbatched}D (unbatched) or {batched}D (batched) input to "
+                f"{type(self).__name__}, but got input of size: {tuple(input.shape)}"
+            )
+        self._materialize(input.shape[1] if input.ndim == batched else input.shape[0])
+        return self.forward(input)
+
+
+class LazyConv1d(_LazyConvMixin, Conv1d):
+    """A Conv1d whose in_channels is the channel count of its first input."""
+
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConvMixin, Conv2d):
+    """A Conv2d whose in_channels is the channel count of its first input."""
+
+    cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConvMixin, Conv3d):
+    """A Conv3d whose in_channels is the channel count of its first input."""
+
+    cls_to_become = Conv3d
 
 
 class ConvTranspose2d(_ConvNd):
