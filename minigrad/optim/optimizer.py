@@ -271,6 +271,10 @@ class Optimizer:
         Tensors kept, not copied, as PyTorch. A checkpoint is hostile input: what PyTorch
         refuses raises its error here; what PyTorch accepts and then fails on at step() (a
         buffer of another shape, a string for a Tensor) raises here, naming the parameter."""
+        # NOTE: a shallow copy first, as PyTorch's: a pre hook that pops a key its state_dict
+        # post hook added (an epoch) leaves the caller's checkpoint whole for a second load
+        if isinstance(state_dict, dict):
+            state_dict = state_dict.copy()
         for hook in list(self._hooks("load_state_dict_pre").values()):
             result = hook(self, state_dict)
             state_dict = state_dict if result is None else result

@@ -121,3 +121,20 @@ def _state_dict_log(lib):
 
 def test_state_dict_hooks_as_pytorchs():
     assert _state_dict_log(minigrad) == _state_dict_log(torch)
+
+
+def _popping_pre_hook_log(lib):
+    """A load pre hook that pops a key in place (the epoch a post hook added) works on
+    PyTorch's shallow copy: the checkpoint keeps its key, and loads twice."""
+    _, opt = _model_and_opt(lib, "Adam")
+    log = []
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "epoch": 3})
+    opt.register_load_state_dict_pre_hook(lambda o, sd: log.append(sd.pop("epoch")))
+    checkpoint = opt.state_dict()
+    opt.load_state_dict(checkpoint)
+    opt.load_state_dict(checkpoint)
+    return log, sorted(checkpoint)
+
+
+def test_a_load_pre_hook_edits_a_copy_of_the_checkpoint_as_pytorchs():
+    assert _popping_pre_hook_log(minigrad) == _popping_pre_hook_log(torch)
