@@ -1,14 +1,16 @@
 """Programs in the style of PyTorch's examples and the research code students copy next (round
 17): the examples repository's Forward-Forward, SNLI, regression and fast-neural-style models,
-self-supervised losses (Barlow Twins, BYOL, DINO, SupCon, MAE masking), attention pieces
-(CBAM, non-local blocks, slot attention, set transformers, grouped-query and sliding-window
-attention, attention-MIL pooling), mixers (MLP-Mixer, ConvMixer, gMLP, FNet), flows and bounds
-(Glow's ActNorm and 1x1 convolution, planar flows, IWAE), second-order tools (PyHessian's power
-iteration and Hutchinson trace, contractive and virtual adversarial penalties), and losses and
-models from papers (center loss, evidential learning, class-balanced focal loss, co-teaching,
-GloVe, DeepFM, DistMult and ComplEx, N-BEATS, ConvLSTM, Reptile). Each is a function of the
-library (`torch` is PyTorch or minigrad) and of `init` (see tests/programs/conftest.py); data
-come from NumPy so that both libraries see the same numbers."""
+d2l's lazy LeNet and NiN, self-supervised losses (Barlow Twins, BYOL, DINO, SupCon, MAE
+masking), attention pieces (CBAM, non-local blocks, slot attention, set transformers,
+grouped-query and sliding-window attention, attention-MIL pooling), mixers (MLP-Mixer,
+ConvMixer, gMLP), flows and bounds (Glow's ActNorm and 1x1 convolution, planar flows, IWAE),
+second-order tools (PyHessian's power iteration and Hutchinson trace, contractive and virtual
+adversarial penalties, torch.func's linearize), optimizer hooks around a resumed checkpoint,
+and losses and models from papers (center loss, evidential learning, class-balanced focal loss,
+co-teaching, GloVe, DeepFM, DistMult and ComplEx, N-BEATS, ConvLSTM, Reptile). Each is a
+function of the library (`torch` is PyTorch or minigrad) and of `init` (see
+tests/programs/conftest.py); data come from NumPy so that both libraries see the same
+numbers."""
 
 from __future__ import annotations
 
@@ -1644,6 +1646,840 @@ def virtual_adversarial_training_power_iteration(torch, init):
     }
 
 
+def center_loss_with_its_own_optimizer(torch, init):
+    """The center-loss PyTorch port: distmat = ||x||^2 + ||c||^2 expanded, then
+    distmat.addmm_(x, centers.t(), beta=1, alpha=-2), a label mask from
+    labels.unsqueeze(1).expand(...).eq(classes.expand(...)), the masked distances clamped to
+    [1e-12, 1e12]; the centers trained by their own SGD, whose gradients are rescaled by
+    1 / weight before its step (`param.grad.data *= 1.0 / weight`)."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class CenterLoss(nn.Module):
+        def __init__(self, num_classes, feat_dim):
+            super().__init__()
+            self.num_classes = num_classes
+            self.centers = nn.Parameter(torch.randn(num_classes, feat_dim))
+
+        def forward(self, x, labels):
+            batch_size = x.size(0)
+            distmat = (
+                torch.pow(x, 2).sum(dim=1, keepdim=True).expand(batch_size, self.num_classes)
+                + torch.pow(self.centers, 2)
+                .sum(dim=1, keepdim=True)
+                .expand(self.num_classes, batch_size)
+                .t()
+            )
+            distmat.addmm_(x, self.centers.t(), beta=1, alpha=-2)
+            classes = torch.arange(self.num_classes).long()
+            labels = labels.unsqueeze(1).expand(batch_size, self.num_classes)
+            mask = labels.eq(classes.expand(batch_size, self.num_classes))
+            dist = distmat * mask.float()
+            return dist.clamp(min=1e-12, max=1e12).sum() / batch_size
+
+    model = init(nn.Sequential(nn.Linear(6, 8), nn.PReLU(), nn.Linear(8, 2)))
+    head = init(nn.Linear(2, 3))
+    criterion_cent = init(CenterLoss(num_classes=3, feat_dim=2))
+    rng = np.random.default_rng(34)
+    labels = torch.from_numpy(rng.integers(0, 3, 12))
+    x = _randn(torch, (12, 6), 35) + F.one_hot(labels, 6).float()
+    params = list(model.parameters()) + list(head.parameters())
+    optimizer_model = torch.optim.SGD(params, lr=0.05, weight_decay=5e-4, momentum=0.9)
+    optimizer_centloss = torch.optim.SGD(criterion_cent.parameters(), lr=0.5)
+    weight_cent = 0.1
+    losses = []
+    for _ in range(5):
+        features = model(x)
+        loss_xent = F.cross_entropy(head(features), labels)
+        loss_cent = criterion_cent(features, labels)
+        loss = loss_xent + weight_cent * loss_cent
+        optimizer_model.zero_grad()
+        optimizer_centloss.zero_grad()
+        loss.backward()
+        optimizer_model.step()
+        for param in criterion_cent.parameters():
+            param.grad.data *= 1.0 / weight_cent
+        optimizer_centloss.step()
+        losses.append([loss_xent.item(), loss_cent.item()])
+    return {
+        "losses": losses,
+        "centers": criterion_cent.centers.tolist(),
+        "prelu": model[1].weight.tolist(),
+    }
+
+
+def evidential_classification_with_dirichlet_kl(torch, init):
+    """Sensoy et al.'s evidential deep learning as its PyTorch port writes it: evidence from
+    F.relu, alpha = evidence + 1, the expected mean-squared loss, a KL term to the uniform
+    Dirichlet written with torch.lgamma and torch.digamma (checked against
+    torch.distributions.kl_divergence of two Dirichlets), annealed by
+    min(1, epoch / 10), and the uncertainty u = K / S."""
+    nn, F = torch.nn, torch.nn.functional
+    num_classes = 3
+
+    def kl_divergence(alpha, num_classes):
+        ones = torch.ones([1, num_classes], dtype=torch.float32)
+        sum_alpha = torch.sum(alpha, dim=1, keepdim=True)
+        first_term = (
+            torch.lgamma(sum_alpha)
+            - torch.lgamma(alpha).sum(dim=1, keepdim=True)
+            + torch.lgamma(ones).sum(dim=1, keepdim=True)
+            - torch.lgamma(ones.sum(dim=1, keepdim=True))
+        )
+        second_term = (
+            (alpha - ones)
+            .mul(torch.digamma(alpha) - torch.digamma(sum_alpha))
+            .sum(dim=1, keepdim=True)
+        )
+        return first_term + second_term
+
+    def loglikelihood_loss(y, alpha):
+        S = torch.sum(alpha, dim=1, keepdim=True)
+        loglikelihood_err = torch.sum((y - (alpha / S)) ** 2, dim=1, keepdim=True)
+        loglikelihood_var = torch.sum(alpha * (S - alpha) / (S * S * (S + 1)), dim=1, keepdim=True)
+        return loglikelihood_err + loglikelihood_var
+
+    def mse_loss(y, alpha, epoch_num, num_classes, annealing_step):
+        loglikelihood = loglikelihood_loss(y, alpha)
+        annealing_coef = torch.min(
+            torch.tensor(1.0, dtype=torch.float32),
+            torch.tensor(epoch_num / annealing_step, dtype=torch.float32),
+        )
+        kl_alpha = (alpha - 1) * (1 - y) + 1
+        kl_div = annealing_coef * kl_divergence(kl_alpha, num_classes)
+        return loglikelihood + kl_div
+
+    model = init(nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, num_classes)))
+    rng = np.random.default_rng(36)
+    labels = torch.from_numpy(rng.integers(0, num_classes, 15))
+    x = _randn(torch, (15, 4), 37) + 1.5 * F.one_hot(labels, 4).float()
+    y = F.one_hot(labels, num_classes).float()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=0.005)
+    losses = []
+    for epoch in range(6):
+        evidence = F.relu(model(x))
+        alpha = evidence + 1
+        loss = torch.mean(mse_loss(y, alpha, epoch, num_classes, 10))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    alpha = F.relu(model(x)).detach() + 1
+    u = num_classes / torch.sum(alpha, dim=1, keepdim=True)
+    D = torch.distributions
+    by_distributions = D.kl_divergence(D.Dirichlet(alpha), D.Dirichlet(torch.ones_like(alpha)))
+    return {
+        "losses": losses,
+        "uncertainty": u.flatten().tolist(),
+        "kl": kl_divergence(alpha, num_classes).flatten().tolist(),
+        "kl matches": torch.allclose(
+            kl_divergence(alpha, num_classes).flatten(), by_distributions, atol=1e-4
+        ),
+    }
+
+
+def class_balanced_focal_loss(torch, init):
+    """Cui et al.'s class-balanced loss as its reference PyTorch code writes it: weights from the
+    effective number of samples (1 - beta) / (1 - beta ** n) renormalised to the number of
+    classes, F.one_hot labels, weights broadcast with unsqueeze/repeat and summed, and the
+    focal modulator torch.exp(-gamma * labels * logits - gamma * torch.log(1 + torch.exp(-logits)))
+    on F.binary_cross_entropy_with_logits(reduction="none"); also its softmax and sigmoid
+    variants, on an imbalanced generated problem."""
+    nn, F = torch.nn, torch.nn.functional
+
+    def focal_loss(labels, logits, alpha, gamma):
+        BCLoss = F.binary_cross_entropy_with_logits(input=logits, target=labels, reduction="none")
+        if gamma == 0.0:
+            modulator = 1.0
+        else:
+            modulator = torch.exp(
+                -gamma * labels * logits - gamma * torch.log(1 + torch.exp(-1.0 * logits))
+            )
+        loss = modulator * BCLoss
+        weighted_loss = alpha * loss
+        focal_loss = torch.sum(weighted_loss)
+        focal_loss /= torch.sum(labels)
+        return focal_loss
+
+    def CB_loss(labels, logits, samples_per_cls, no_of_classes, loss_type, beta, gamma):
+        effective_num = 1.0 - np.power(beta, samples_per_cls)
+        weights = (1.0 - beta) / np.array(effective_num)
+        weights = weights / np.sum(weights) * no_of_classes
+        labels_one_hot = F.one_hot(labels, no_of_classes).float()
+        weights = torch.tensor(weights).float()
+        weights = weights.unsqueeze(0)
+        weights = weights.repeat(labels_one_hot.shape[0], 1) * labels_one_hot
+        weights = weights.sum(1)
+        weights = weights.unsqueeze(1)
+        weights = weights.repeat(1, no_of_classes)
+        if loss_type == "focal":
+            return focal_loss(labels_one_hot, logits, weights, gamma)
+        if loss_type == "sigmoid":
+            return F.binary_cross_entropy_with_logits(
+                input=logits, target=labels_one_hot, weight=weights
+            )
+        pred = logits.softmax(dim=1)
+        return F.binary_cross_entropy(input=pred, target=labels_one_hot, weight=weights)
+
+    samples_per_cls = [14, 4, 2]
+    labels = torch.tensor([0] * 14 + [1] * 4 + [2] * 2)
+    x = _randn(torch, (20, 5), 38) + F.one_hot(labels, 5).float() * 2
+    model = init(nn.Linear(5, 3))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    results = {}
+    for loss_type in ("focal", "sigmoid", "softmax"):
+        results[loss_type] = CB_loss(
+            labels, model(x), samples_per_cls, 3, loss_type, beta=0.9999, gamma=2.0
+        ).item()
+    losses = []
+    for _ in range(5):
+        loss = CB_loss(labels, model(x), samples_per_cls, 3, "focal", beta=0.99, gamma=2.0)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    results["losses"] = losses
+    results["recall"] = [
+        (model(x).argmax(1)[labels == c] == c).float().mean().item() for c in range(3)
+    ]
+    return results
+
+
+def co_teaching_small_loss_selection(torch, init):
+    """Co-teaching (Han et al.) as its PyTorch code writes it: two networks, per-sample
+    cross-entropy with reduction="none", np.argsort of the losses (.data.cpu()), a remember
+    rate that decays with the epoch (forget_rate schedule), and each network updated on the
+    small-loss samples its peer selected, on labels with injected noise."""
+    nn, F = torch.nn, torch.nn.functional
+
+    def loss_coteaching(y_1, y_2, t, forget_rate):
+        loss_1 = F.cross_entropy(y_1, t, reduction="none")
+        ind_1_sorted = np.argsort(loss_1.data.cpu().numpy(), kind="stable")
+        loss_2 = F.cross_entropy(y_2, t, reduction="none")
+        ind_2_sorted = np.argsort(loss_2.data.cpu().numpy(), kind="stable")
+        remember_rate = 1 - forget_rate
+        num_remember = int(remember_rate * len(ind_1_sorted))
+        ind_1_update = torch.from_numpy(ind_1_sorted[:num_remember])
+        ind_2_update = torch.from_numpy(ind_2_sorted[:num_remember])
+        loss_1_update = F.cross_entropy(y_1[ind_2_update], t[ind_2_update])
+        loss_2_update = F.cross_entropy(y_2[ind_1_update], t[ind_1_update])
+        return loss_1_update, loss_2_update, ind_1_update, ind_2_update
+
+    rng = np.random.default_rng(39)
+    clean = rng.integers(0, 3, 30)
+    noisy = clean.copy()
+    flip = rng.random(30) < 0.3
+    noisy[flip] = (noisy[flip] + 1) % 3
+    x = _randn(torch, (30, 4), 40) + 2 * F.one_hot(torch.from_numpy(clean), 4).float()
+    t = torch.from_numpy(noisy)
+    model1 = init(nn.Sequential(nn.Linear(4, 12), nn.ReLU(), nn.Linear(12, 3)))
+    model2 = init(nn.Sequential(nn.Linear(4, 12), nn.ReLU(), nn.Linear(12, 3)))
+    optimizer1 = torch.optim.Adam(model1.parameters(), lr=0.02)
+    optimizer2 = torch.optim.Adam(model2.parameters(), lr=0.02)
+    rate_schedule = np.ones(6) * 0.3
+    rate_schedule[:3] = np.linspace(0, 0.3, 3)
+    history = []
+    for epoch in range(6):
+        loss_1, loss_2, ind_1, ind_2 = loss_coteaching(
+            model1(x), model2(x), t, rate_schedule[epoch]
+        )
+        optimizer1.zero_grad()
+        loss_1.backward()
+        optimizer1.step()
+        optimizer2.zero_grad()
+        loss_2.backward()
+        optimizer2.step()
+        pure_ratio_1 = np.sum(~flip[ind_1.numpy()]) / float(len(ind_1))
+        history.append([loss_1.item(), loss_2.item(), len(ind_1), float(pure_ratio_1)])
+    return {"history": history, "kept": sorted(ind_2.tolist())}
+
+
+def glove_weighted_least_squares_with_adagrad(torch, init):
+    """GloVe as PyTorch re-implementations train it: a co-occurrence matrix counted from a
+    generated corpus with a 1/distance window (index_put_ with accumulate=True), the
+    weighting f(x) = (x / x_max) ** alpha capped at 1 through torch.clamp, separate word and
+    context embeddings and biases, the weighted squared error against log counts, and
+    Adagrad, as the paper; the word vectors are w + w~."""
+    nn = torch.nn
+    vocab, dim, window = 10, 4, 2
+    rng = np.random.default_rng(41)
+    corpus = rng.integers(0, vocab, 80)
+    rows, cols, vals = [], [], []
+    for i, center in enumerate(corpus):
+        for j in range(max(0, i - window), min(len(corpus), i + window + 1)):
+            if j != i:
+                rows.append(center)
+                cols.append(corpus[j])
+                vals.append(1.0 / abs(i - j))
+    cooc = torch.zeros(vocab, vocab)
+    cooc.index_put_(
+        (torch.tensor(rows), torch.tensor(cols)),
+        torch.tensor(vals, dtype=torch.float32),
+        accumulate=True,
+    )
+    i_idx, j_idx = torch.nonzero(cooc, as_tuple=True)
+    counts = cooc[i_idx, j_idx]
+
+    class GloVe(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wi = nn.Embedding(vocab, dim)
+            self.wj = nn.Embedding(vocab, dim)
+            self.bi = nn.Embedding(vocab, 1)
+            self.bj = nn.Embedding(vocab, 1)
+            for emb in (self.wi, self.wj, self.bi, self.bj):
+                emb.weight.data.uniform_(-0.5, 0.5)
+
+        def forward(self, i, j):
+            return (self.wi(i) * self.wj(j)).sum(1) + self.bi(i).squeeze() + self.bj(j).squeeze()
+
+    def weight_func(x, x_max=3.0, alpha=0.75):
+        return torch.clamp((x / x_max) ** alpha, max=1.0)
+
+    model = init(GloVe())
+    optimizer = torch.optim.Adagrad(model.parameters(), lr=0.05)
+    losses = []
+    for _ in range(8):
+        pred = model(i_idx, j_idx)
+        loss = (weight_func(counts) * (pred - torch.log(counts)) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    vectors = model.wi.weight + model.wj.weight
+    return {
+        "nonzero": len(counts),
+        "cooc": cooc.sum(1).tolist(),
+        "losses": losses,
+        "vectors": vectors.tolist(),
+        "state": list(optimizer.state_dict()["state"][0].keys()),
+    }
+
+
+def deepfm_factorization_machine_click_model(torch, init):
+    """DeepFM as its PyTorch ports write it: one shared Embedding over all fields with per-field
+    offsets (np.cumsum of the field sizes, added with x + x.new_tensor(offsets).unsqueeze(0)),
+    the first-order term from a width-1 embedding, the FM second-order term
+    0.5 * (square_of_sum - sum_of_square).sum(1), a deep MLP on the flattened embeddings,
+    BCEWithLogits training, and an AUC computed by ranking with torch.argsort."""
+    nn, F = torch.nn, torch.nn.functional
+    field_dims = np.array([4, 3, 5])
+
+    class FeaturesEmbedding(nn.Module):
+        def __init__(self, field_dims, embed_dim):
+            super().__init__()
+            self.embedding = nn.Embedding(sum(field_dims), embed_dim)
+            self.offsets = np.array((0, *np.cumsum(field_dims)[:-1]), dtype=np.int64)
+            nn.init.xavier_uniform_(self.embedding.weight.data)
+
+        def forward(self, x):
+            x = x + x.new_tensor(self.offsets).unsqueeze(0)
+            return self.embedding(x)
+
+    class FactorizationMachine(nn.Module):
+        def forward(self, x):
+            square_of_sum = torch.sum(x, dim=1) ** 2
+            sum_of_square = torch.sum(x**2, dim=1)
+            ix = square_of_sum - sum_of_square
+            return 0.5 * torch.sum(ix, dim=1, keepdim=True)
+
+    class DeepFM(nn.Module):
+        def __init__(self, embed_dim=4):
+            super().__init__()
+            self.linear = FeaturesEmbedding(field_dims, 1)
+            self.bias = nn.Parameter(torch.zeros((1,)))
+            self.fm = FactorizationMachine()
+            self.embedding = FeaturesEmbedding(field_dims, embed_dim)
+            self.embed_output_dim = len(field_dims) * embed_dim
+            self.mlp = nn.Sequential(
+                nn.Linear(self.embed_output_dim, 8), nn.ReLU(), nn.Linear(8, 1)
+            )
+
+        def forward(self, x):
+            embed_x = self.embedding(x)
+            x = (
+                torch.sum(self.linear(x), dim=1)
+                + self.bias
+                + self.fm(embed_x)
+                + self.mlp(embed_x.view(-1, self.embed_output_dim))
+            )
+            return x.squeeze(1)
+
+    rng = np.random.default_rng(42)
+    x = torch.from_numpy(np.stack([rng.integers(0, d, 40) for d in field_dims], axis=1))
+    y = ((x[:, 0] == x[:, 1]) | (x[:, 2] > 3)).float()
+    model = init(DeepFM())
+    criterion = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02, weight_decay=1e-6)
+    losses = []
+    for _ in range(6):
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+
+    def roc_auc(scores, labels):
+        ranks = torch.empty_like(scores)
+        ranks[torch.argsort(scores)] = torch.arange(1, len(scores) + 1, dtype=scores.dtype)
+        n_pos = labels.sum()
+        n_neg = len(labels) - n_pos
+        return ((ranks[labels == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)).item()
+
+    with torch.no_grad():
+        scores = torch.sigmoid(model(x))
+    fm_check = FactorizationMachine()(torch.ones(1, 3, 2))
+    return {
+        "losses": losses,
+        "auc": roc_auc(scores, y),
+        "fm of ones": fm_check.tolist(),
+        "offsets": model.embedding.offsets.tolist(),
+    }
+
+
+def distmult_and_complex_link_prediction(torch, init):
+    """Knowledge-graph embeddings as tutorials write them: DistMult's score sum(h * r * t) and
+    ComplEx's Re(<h, r, conj(t)>) on embeddings split into real and imaginary halves with
+    torch.chunk, 1-N scoring of every entity at once through a matmul with the entity table's
+    transpose, BCE against multi-hot targets built by index_put_, N3 regularisation, and
+    filtered mean reciprocal rank."""
+    nn, F = torch.nn, torch.nn.functional
+    n_ent, n_rel, dim = 8, 2, 6
+    rng = np.random.default_rng(43)
+    triples = np.unique(
+        np.stack(
+            [rng.integers(0, n_ent, 20), rng.integers(0, n_rel, 20), rng.integers(0, n_ent, 20)],
+            axis=1,
+        ),
+        axis=0,
+    )
+    triples = torch.from_numpy(triples)
+    heads, rels, tails = triples[:, 0], triples[:, 1], triples[:, 2]
+    targets = torch.zeros(len(triples), n_ent)
+    for k in range(len(triples)):
+        same = (heads == heads[k]) & (rels == rels[k])
+        targets[k].index_put_((tails[same],), torch.tensor(1.0))
+
+    class KGE(nn.Module):
+        def __init__(self, complex_valued):
+            super().__init__()
+            self.complex_valued = complex_valued
+            self.ent = nn.Embedding(n_ent, dim)
+            self.rel = nn.Embedding(n_rel, dim)
+            nn.init.normal_(self.ent.weight, std=0.3)
+            nn.init.normal_(self.rel.weight, std=0.3)
+
+        def forward(self, h, r):
+            e_h, e_r = self.ent(h), self.rel(r)
+            if not self.complex_valued:
+                return (e_h * e_r) @ self.ent.weight.t(), (e_h, e_r)
+            h_re, h_im = torch.chunk(e_h, 2, dim=-1)
+            r_re, r_im = torch.chunk(e_r, 2, dim=-1)
+            t_re, t_im = torch.chunk(self.ent.weight, 2, dim=-1)
+            score = (h_re * r_re - h_im * r_im) @ t_re.t() + (h_re * r_im + h_im * r_re) @ t_im.t()
+            return score, (e_h, e_r)
+
+    results = {}
+    for name, complex_valued in (("distmult", False), ("complex", True)):
+        model = init(KGE(complex_valued))
+        optimizer = torch.optim.Adagrad(model.parameters(), lr=0.1)
+        losses = []
+        for _ in range(6):
+            scores, factors = model(heads, rels)
+            n3 = sum(torch.sum(torch.abs(f) ** 3) for f in factors) / len(heads)
+            loss = F.binary_cross_entropy_with_logits(scores, targets) + 1e-3 * n3
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        with torch.no_grad():
+            scores, _ = model(heads, rels)
+            true = scores[torch.arange(len(tails)), tails].clone()
+            filtered = scores.masked_fill(targets.bool(), float("-inf"))
+            rank = 1 + (filtered > true.unsqueeze(1)).sum(1)
+        results[name] = [losses, (1.0 / rank.float()).mean().item()]
+    return results
+
+
+def nbeats_generic_and_trend_blocks(torch, init):
+    """N-BEATS as its PyTorch ports write it: blocks of fully connected layers producing
+    expansion coefficients theta, a generic block (Linear backcast/forecast heads) and a trend
+    block (a fixed polynomial basis of torch.linspace, registered as buffers, theta @ basis),
+    doubly residual stacking (backcast subtracted from the input, forecasts summed), trained
+    on generated seasonal series with an L1 loss."""
+    nn, F = torch.nn, torch.nn.functional
+    backcast_length, forecast_length = 12, 4
+
+    class Block(nn.Module):
+        def __init__(self, theta_dim, units=16):
+            super().__init__()
+            self.fc = nn.Sequential(
+                nn.Linear(backcast_length, units), nn.ReLU(), nn.Linear(units, units), nn.ReLU()
+            )
+            self.theta_b_fc = nn.Linear(units, theta_dim, bias=False)
+            self.theta_f_fc = nn.Linear(units, theta_dim, bias=False)
+
+    class GenericBlock(Block):
+        def __init__(self):
+            super().__init__(theta_dim=6)
+            self.backcast_fc = nn.Linear(6, backcast_length)
+            self.forecast_fc = nn.Linear(6, forecast_length)
+
+        def forward(self, x):
+            h = self.fc(x)
+            return self.backcast_fc(self.theta_b_fc(h)), self.forecast_fc(self.theta_f_fc(h))
+
+    class TrendBlock(Block):
+        def __init__(self, degree=2):
+            super().__init__(theta_dim=degree + 1)
+            total = backcast_length + forecast_length
+            t = torch.linspace(0, 1, total)
+            basis = torch.stack([t**i for i in range(degree + 1)])
+            self.register_buffer("backcast_basis", basis[:, :backcast_length])
+            self.register_buffer("forecast_basis", basis[:, backcast_length:])
+
+        def forward(self, x):
+            h = self.fc(x)
+            backcast = self.theta_b_fc(h) @ self.backcast_basis
+            forecast = self.theta_f_fc(h) @ self.forecast_basis
+            return backcast, forecast
+
+    class NBeatsNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stacks = nn.ModuleList([TrendBlock(), GenericBlock(), GenericBlock()])
+
+        def forward(self, backcast):
+            forecast = torch.zeros(size=(backcast.size()[0], forecast_length))
+            for block in self.stacks:
+                b, f = block(backcast)
+                backcast = backcast - b
+                forecast = forecast + f
+            return backcast, forecast
+
+    rng = np.random.default_rng(44)
+    t = np.arange(backcast_length + forecast_length)
+    series = np.stack(
+        [
+            0.05 * k * t + np.sin(2 * np.pi * t / 4 + k) + 0.1 * rng.normal(size=t.size)
+            for k in range(8)
+        ]
+    ).astype(np.float32)
+    x = torch.from_numpy(series[:, :backcast_length])
+    y = torch.from_numpy(series[:, backcast_length:])
+    model = init(NBeatsNet())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.005)
+    losses = []
+    for _ in range(6):
+        residual, forecast = model(x)
+        loss = F.l1_loss(forecast, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return {
+        "losses": losses,
+        "residual": residual[0].tolist(),
+        "buffers": sorted(name for name, _ in model.named_buffers()),
+        "params": sum(p.numel() for p in model.parameters()),
+    }
+
+
+def convlstm_next_frame_prediction(torch, init):
+    """The ConvLSTM cell as its popular PyTorch port writes it: torch.cat([input, h_cur], dim=1)
+    through one Conv2d with 4 * hidden_dim outputs, torch.split(combined_conv,
+    self.hidden_dim, dim=1) into the gates, init_hidden with torch.zeros(...,
+    device=self.conv.weight.device), unrolled over the time dimension of batch-first
+    video; trained to predict the next frame of moving bars."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class ConvLSTMCell(nn.Module):
+        def __init__(self, input_dim, hidden_dim, kernel_size, bias):
+            super().__init__()
+            self.input_dim = input_dim
+            self.hidden_dim = hidden_dim
+            self.padding = kernel_size[0] // 2, kernel_size[1] // 2
+            self.conv = nn.Conv2d(
+                in_channels=self.input_dim + self.hidden_dim,
+                out_channels=4 * self.hidden_dim,
+                kernel_size=kernel_size,
+                padding=self.padding,
+                bias=bias,
+            )
+
+        def forward(self, input_tensor, cur_state):
+            h_cur, c_cur = cur_state
+            combined = torch.cat([input_tensor, h_cur], dim=1)
+            combined_conv = self.conv(combined)
+            cc_i, cc_f, cc_o, cc_g = torch.split(combined_conv, self.hidden_dim, dim=1)
+            i = torch.sigmoid(cc_i)
+            f = torch.sigmoid(cc_f)
+            o = torch.sigmoid(cc_o)
+            g = torch.tanh(cc_g)
+            c_next = f * c_cur + i * g
+            h_next = o * torch.tanh(c_next)
+            return h_next, c_next
+
+        def init_hidden(self, batch_size, image_size):
+            height, width = image_size
+            return (
+                torch.zeros(batch_size, self.hidden_dim, height, width,
+                            device=self.conv.weight.device),
+                torch.zeros(batch_size, self.hidden_dim, height, width,
+                            device=self.conv.weight.device),
+            )  # fmt: skip
+
+    frames = np.zeros((3, 5, 1, 6, 6), dtype=np.float32)
+    for b in range(3):
+        for step in range(5):
+            frames[b, step, 0, :, (b + step) % 6] = 1.0  # a bar moving right
+    video = torch.from_numpy(frames)
+    cell = init(ConvLSTMCell(1, 4, (3, 3), bias=True))
+    readout = init(nn.Conv2d(4, 1, kernel_size=1))
+    optimizer = torch.optim.Adam(list(cell.parameters()) + list(readout.parameters()), lr=0.02)
+    losses = []
+    for _ in range(4):
+        b, seq_len, _, h, w = video.size()
+        hidden, c = cell.init_hidden(batch_size=b, image_size=(h, w))
+        predictions = []
+        for t in range(seq_len - 1):
+            hidden, c = cell(input_tensor=video[:, t, :, :, :], cur_state=[hidden, c])
+            predictions.append(readout(hidden))
+        pred = torch.stack(predictions, dim=1)
+        loss = F.binary_cross_entropy_with_logits(pred, video[:, 1:])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return {"losses": losses, "pred": list(pred.shape), "last": pred[0, -1, 0].tolist()}
+
+
+def reptile_sine_wave_meta_learning(torch, init):
+    """OpenAI's Reptile sine-wave script in PyTorch: for each task, a copy of the model's
+    weights (copy.deepcopy of the state_dict), inner SGD steps by hand (param.data -=
+    innerstepsize * param.grad.data after model.zero_grad()), then the outer update
+    `weights_before[name] + (weights_after[name] - weights_before[name]) * outerstepsize`
+    loaded back with load_state_dict, the outer step size annealed linearly."""
+    nn = torch.nn
+    rng = np.random.default_rng(45)
+    x_all = np.linspace(-5, 5, 20)[:, None].astype(np.float32)
+    model = init(nn.Sequential(nn.Linear(1, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(),
+                               nn.Linear(16, 1)))  # fmt: skip
+
+    def gen_task():
+        phase = rng.uniform(low=0, high=2 * np.pi)
+        ampl = rng.uniform(0.1, 5)
+        return lambda x: (np.sin(x + phase) * ampl).astype(np.float32)
+
+    def train_on_batch(x, y, innerstepsize=0.02):
+        x, y = torch.from_numpy(x), torch.from_numpy(y)
+        model.zero_grad()
+        ypred = model(x)
+        loss = (ypred - y).pow(2).mean()
+        loss.backward()
+        for param in model.parameters():
+            param.data -= innerstepsize * param.grad.data
+        return loss.item()
+
+    niterations, outerstepsize0 = 4, 0.1
+    inner_losses = []
+    for iteration in range(niterations):
+        weights_before = copy.deepcopy(model.state_dict())
+        f = gen_task()
+        y_all = f(x_all)
+        inds = rng.permutation(len(x_all))
+        for _ in range(2):
+            for start in range(0, len(x_all), 10):
+                mbinds = inds[start : start + 10]
+                inner_losses.append(train_on_batch(x_all[mbinds], y_all[mbinds]))
+        outerstepsize = outerstepsize0 * (1 - iteration / niterations)
+        weights_after = model.state_dict()
+        model.load_state_dict(
+            {
+                name: weights_before[name]
+                + (weights_after[name] - weights_before[name]) * outerstepsize
+                for name in weights_before
+            }
+        )
+    return {
+        "inner losses": inner_losses,
+        "weights": model[4].weight.tolist(),
+        "copy is independent": weights_before["4.bias"].data_ptr()
+        != model.state_dict()["4.bias"].data_ptr(),
+    }
+
+
+def d2l_lazy_lenet_and_nin_with_apply_init(torch, init):
+    """d2l's PyTorch edition: LeNet and NiN built of nn.LazyConv2d and nn.LazyLinear, the
+    layer_summary loop printing each layer's output shape after a dry run, apply_init's
+    `self.forward(*inputs)` then `self.net.apply(init_cnn)` with nn.init.xavier_uniform_ on
+    Linear and Conv2d layers, and a few SGD steps on sklearn's digits."""
+    from sklearn.datasets import load_digits
+
+    nn, F = torch.nn, torch.nn.functional
+
+    def init_cnn(module):
+        if type(module) is nn.Linear or type(module) is nn.Conv2d:
+            nn.init.xavier_uniform_(module.weight)
+
+    def lenet(num_classes=10):
+        return nn.Sequential(
+            nn.LazyConv2d(6, kernel_size=3, padding=1), nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.LazyConv2d(16, kernel_size=3), nn.Sigmoid(),
+            nn.Flatten(),
+            nn.LazyLinear(32), nn.Sigmoid(),
+            nn.LazyLinear(num_classes),
+        )  # fmt: skip
+
+    def nin_block(out_channels, kernel_size, strides, padding):
+        return nn.Sequential(
+            nn.LazyConv2d(out_channels, kernel_size, strides, padding), nn.ReLU(),
+            nn.LazyConv2d(out_channels, kernel_size=1), nn.ReLU(),
+            nn.LazyConv2d(out_channels, kernel_size=1), nn.ReLU(),
+        )  # fmt: skip
+
+    def nin(num_classes=10):
+        return nn.Sequential(
+            nin_block(8, kernel_size=3, strides=1, padding=1),
+            nn.MaxPool2d(2, stride=2),
+            nin_block(num_classes, kernel_size=3, strides=1, padding=1),
+            nn.AdaptiveAvgPool2d((1, 1)),
+            nn.Flatten(),
+        )
+
+    digits = load_digits()
+    X = torch.from_numpy((digits.images[:64] / 16.0).astype(np.float32)).unsqueeze(1)
+    y = torch.from_numpy(digits.target[:64])
+    results = {}
+    for name, net in (("lenet", lenet()), ("nin", nin())):
+        before = repr(net)
+        summary = []
+        x = torch.zeros(1, 1, 8, 8)
+        for layer in net:
+            x = layer(x)
+            summary.append(f"{layer.__class__.__name__} output shape:\t{tuple(x.shape)}")
+        net.apply(init_cnn)
+        net = init(net)
+        optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
+        losses = []
+        for _ in range(4):
+            loss = F.cross_entropy(net(X), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        results[name] = [before, summary, repr(net), losses]
+    return results
+
+
+def optimizer_state_dict_hooks_and_resuming(torch, init):
+    """The optimizer's hooks from the docs: register_step_pre_hook/register_step_post_hook
+    counting steps, register_state_dict_pre_hook and a post hook adding the epoch to the saved
+    dict, register_load_state_dict_pre_hook stripping it again and a post hook that reports,
+    then training resumed from the dict in a new Adam gives the same numbers as going on."""
+    nn, F = torch.nn, torch.nn.functional
+    model = init(nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1)))
+    x, y = _randn(torch, (16, 4), 46), _randn(torch, (16, 1), 47)
+    log = []
+
+    def attach(optimizer):
+        optimizer.register_step_pre_hook(lambda opt, args, kwargs: log.append("pre step"))
+        optimizer.register_step_post_hook(lambda opt, args, kwargs: log.append("post step"))
+        optimizer.register_state_dict_pre_hook(lambda opt: log.append("saving"))
+
+        def add_epoch(opt, state_dict):
+            state_dict["epoch"] = 3
+            return state_dict
+
+        def strip_epoch(opt, state_dict):
+            log.append(f"loading epoch {state_dict.pop('epoch')}")
+            return state_dict
+
+        optimizer.register_state_dict_post_hook(add_epoch)
+        optimizer.register_load_state_dict_pre_hook(strip_epoch)
+        optimizer.register_load_state_dict_post_hook(lambda opt: log.append("loaded"))
+        return optimizer
+
+    def train(optimizer, steps):
+        losses = []
+        for _ in range(steps):
+            loss = F.mse_loss(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return losses
+
+    optimizer = attach(torch.optim.Adam(model.parameters(), lr=0.01, amsgrad=True))
+    first = train(optimizer, 3)
+    checkpoint = {
+        "model": copy.deepcopy(model.state_dict()),
+        "optimizer": copy.deepcopy(optimizer.state_dict()),
+    }
+    going_on = train(optimizer, 3)
+    model.load_state_dict(checkpoint["model"])
+    resumed_optimizer = attach(torch.optim.Adam(model.parameters(), lr=0.01, amsgrad=True))
+    resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+    resumed = train(resumed_optimizer, 3)
+    return {
+        "first": first,
+        "going on": going_on,
+        "resumed": resumed,
+        "log": log,
+        "keys": sorted(checkpoint["optimizer"]),
+        "state": sorted(checkpoint["optimizer"]["state"][0]),
+        "step": float(checkpoint["optimizer"]["state"][0]["step"]),
+    }
+
+
+def torch_func_linearize_and_grad_and_value(torch, init):
+    """torch.func's less used transforms: grad_and_value with has_aux=True (loss and accuracy
+    out of one call) over a functional_call of a model's parameters, linearize (the JVP at a
+    point, reused for several tangents) against jvp and jacfwd, and hvp as forward-over-reverse
+    jvp(grad(f)) against torch.func.hessian."""
+    nn, F = torch.nn, torch.nn.functional
+    func = torch.func  # `from torch.func import ...` would import PyTorch's in both runs
+    functional_call, grad, grad_and_value = func.functional_call, func.grad, func.grad_and_value
+    hessian, jacfwd, jvp, linearize = func.hessian, func.jacfwd, func.jvp, func.linearize
+
+    model = init(nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2)))
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    x, target = _randn(torch, (6, 3), 48), torch.tensor([0, 1, 1, 0, 1, 0])
+
+    def loss_fn(params, x, target):
+        logits = functional_call(model, params, (x,))
+        accuracy = (logits.argmax(1) == target).float().mean()
+        return F.cross_entropy(logits, target), accuracy
+
+    grads, (loss, accuracy) = grad_and_value(loss_fn, has_aux=True)(params, x, target)
+
+    def f(v):
+        return torch.sin(v) * v.sum() + v**2
+
+    primal = _randn(torch, (4,), 49)
+    out, jvp_fn = linearize(f, primal)
+    tangents = [torch.eye(4)[i] for i in range(4)]
+    columns = [jvp_fn(t) for t in tangents]
+    jacobian = jacfwd(f)(primal)
+    by_jvp = jvp(f, (primal,), (tangents[1],))[1]
+
+    def g(v):
+        return (torch.sin(v) * v.sum()).sum()
+
+    tangent = _randn(torch, (4,), 50)
+    hvp = jvp(grad(g), (primal,), (tangent,))[1]
+    return {
+        "grads": {k: v.tolist() for k, v in grads.items()},
+        "loss": loss.item(),
+        "accuracy": accuracy.item(),
+        "out": out.tolist(),
+        "columns": torch.allclose(torch.stack(columns, dim=1), jacobian, atol=1e-6),
+        "jvp": by_jvp.tolist(),
+        "hvp": hvp.tolist(),
+        "hessian": torch.allclose(hessian(g)(primal) @ tangent, hvp, atol=1e-5),
+    }
+
+
 PROGRAMS = [
     forward_forward_layerwise_goodness,
     snli_bilstm_encoder_with_feature_concat,
@@ -1668,4 +2504,17 @@ PROGRAMS = [
     pyhessian_top_eigenvalue_and_trace,
     contractive_autoencoder_jacobian_penalty,
     virtual_adversarial_training_power_iteration,
+    center_loss_with_its_own_optimizer,
+    evidential_classification_with_dirichlet_kl,
+    class_balanced_focal_loss,
+    co_teaching_small_loss_selection,
+    glove_weighted_least_squares_with_adagrad,
+    deepfm_factorization_machine_click_model,
+    distmult_and_complex_link_prediction,
+    nbeats_generic_and_trend_blocks,
+    convlstm_next_frame_prediction,
+    reptile_sine_wave_meta_learning,
+    d2l_lazy_lenet_and_nin_with_apply_init,
+    optimizer_state_dict_hooks_and_resuming,
+    torch_func_linearize_and_grad_and_value,
 ]
