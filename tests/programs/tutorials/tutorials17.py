@@ -1961,7 +1961,7 @@ def deepfm_factorization_machine_click_model(torch, init):
     the first-order term from a width-1 embedding, the FM second-order term
     0.5 * (square_of_sum - sum_of_square).sum(1), a deep MLP on the flattened embeddings,
     BCEWithLogits training, and an AUC computed by ranking with torch.argsort."""
-    nn, F = torch.nn, torch.nn.functional
+    nn = torch.nn
     field_dims = np.array([4, 3, 5])
 
     class FeaturesEmbedding(nn.Module):
