@@ -201,7 +201,8 @@ class _LazyConvMixin:
         device=None,
         dtype=None,
     ):
-        # in_channels=0 until the first call: the weight drawn here is empty and replaced
+        # in_channels=0 until the first call, and no bias drawn (bias=False): the empty weight
+        # and the bias become UninitializedParameters below, as PyTorch's
         super().__init__(
             0, out_channels, kernel_size, stride, padding, dilation, groups, False, padding_mode,
             device, dtype,

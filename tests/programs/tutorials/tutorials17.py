@@ -1,16 +1,15 @@
 """Programs in the style of PyTorch's examples and the research code students copy next (round
-17): the examples repository's Forward-Forward, SNLI, regression and fast-neural-style models,
-d2l's lazy LeNet and NiN, self-supervised losses (Barlow Twins, BYOL, DINO, SupCon, MAE
-masking), attention pieces (CBAM, non-local blocks, slot attention, set transformers,
-grouped-query and sliding-window attention, attention-MIL pooling), mixers (MLP-Mixer,
-ConvMixer, gMLP), flows and bounds (Glow's ActNorm and 1x1 convolution, planar flows, IWAE),
-second-order tools (PyHessian's power iteration and Hutchinson trace, contractive and virtual
-adversarial penalties, torch.func's linearize), optimizer hooks around a resumed checkpoint,
-and losses and models from papers (center loss, evidential learning, class-balanced focal loss,
-co-teaching, GloVe, DeepFM, DistMult and ComplEx, N-BEATS, ConvLSTM, Reptile). Each is a
-function of the library (`torch` is PyTorch or minigrad) and of `init` (see
-tests/programs/conftest.py); data come from NumPy so that both libraries see the same
-numbers."""
+17): the examples repository's Forward-Forward, SNLI and fast-neural-style models, d2l's lazy
+LeNet and NiN, self-supervised losses (Barlow Twins, BYOL, DINO, SupCon, MAE masking), attention
+pieces (CBAM, non-local blocks, slot attention, set transformers, grouped-query and
+sliding-window attention, attention-MIL pooling), mixers (MLP-Mixer, ConvMixer, gMLP), flows and
+bounds (Glow's ActNorm and 1x1 convolution, planar flows, IWAE), second-order tools (PyHessian's
+power iteration and Hutchinson trace, contractive and virtual adversarial penalties,
+torch.func's linearize), optimizer hooks around a resumed checkpoint, and losses and models from
+papers (center loss, evidential learning, class-balanced focal loss, co-teaching, GloVe, DeepFM,
+DistMult and ComplEx, N-BEATS, ConvLSTM, Reptile). Each is a function of the library (`torch` is
+PyTorch or minigrad) and of `init` (see tests/programs/conftest.py); data come from NumPy so
+that both libraries see the same numbers."""
 
 from __future__ import annotations
 
@@ -187,57 +186,6 @@ def snli_bilstm_encoder_with_feature_concat(torch, init):
         "eval": model(premise, hypothesis).tolist(),
         "embed grad": model.embed.weight.grad is None,
         "bottle": list(model.projection(torch.zeros(2, 3, d_embed)).shape),
-    }
-
-
-def examples_regression_with_poly_desc(torch, init):
-    """The examples repository's regression/main.py: make_features stacks x ** i as columns,
-    poly_desc prints the polynomial, get_batch draws x and computes y = x @ W + b, and the loop
-    updates a Linear(4, 1) with `param.add_(-0.1 * param.grad)` until the smooth L1 loss falls
-    below 1e-3 (here: a fixed number of batches from NumPy)."""
-    poly_degree = 4
-    rng = np.random.default_rng(2)
-    W_target = torch.from_numpy(rng.normal(size=(poly_degree, 1)).astype(np.float32)) * 0.5
-    b_target = torch.from_numpy(rng.normal(size=1).astype(np.float32)) * 0.5
-
-    def make_features(x):
-        x = x.unsqueeze(1)
-        return torch.cat([x**i for i in range(1, poly_degree + 1)], 1)
-
-    def f(x):
-        return x.mm(W_target) + b_target.item()
-
-    def poly_desc(W, b):
-        result = "y = "
-        for i, w in enumerate(W):
-            result += f"{w:+.2f} x^{i + 1} "
-        result += f"{b[0]:+.2f}"
-        return result
-
-    def get_batch(batch_size=32):
-        random = torch.from_numpy(rng.normal(size=batch_size).astype(np.float32))
-        x = make_features(random)
-        y = f(x)
-        return x, y
-
-    fc = init(torch.nn.Linear(W_target.size(0), 1))
-    losses = []
-    for _ in range(60):
-        batch_x, batch_y = get_batch()
-        fc.zero_grad()
-        output = torch.nn.functional.smooth_l1_loss(fc(batch_x), batch_y)
-        loss = output.item()
-        output.backward()
-        for param in fc.parameters():
-            param.data.add_(-0.1 * param.grad)
-        losses.append(loss)
-        if loss < 1e-3:
-            break
-    return {
-        "report": f"Loss: {loss:.6f} after {len(losses)} batches",
-        "learned": "==> Learned function:\t" + poly_desc(fc.weight.view(-1), fc.bias),
-        "actual": "==> Actual function:\t" + poly_desc(W_target.view(-1), b_target),
-        "losses": losses,
     }
 
 
@@ -2483,7 +2431,6 @@ def torch_func_linearize_and_grad_and_value(torch, init):
 PROGRAMS = [
     forward_forward_layerwise_goodness,
     snli_bilstm_encoder_with_feature_concat,
-    examples_regression_with_poly_desc,
     fast_neural_style_transformer_net,
     barlow_twins_cross_correlation_loss,
     byol_predictor_and_ema_target,
