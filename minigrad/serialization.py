@@ -14,12 +14,15 @@ reached twice is stored once. Anything else (functions, arbitrary classes) is re
 saving, so loading never has to construct unknown objects.
 
 Version 2 adds views: tensors saved together that share host memory (a tensor and its
-slices, or the entries of a state_dict whose module is used twice) keep sharing it, as in
-PyTorch. Their memory is stored once as one more 1-D tensor, `b`, that the tree never names,
-and each of them is an entry {"dtype", "shape", "requires_grad", "parameter", "view":
-{"of": b, "offset": o, "strides": [...]}} (in elements, as Tensor.as_strided takes them)
-with no .npy member of its own. A file without views is written as version 1, and a
-version-1 file with views is refused (an older reader would look for their members).
+slices, the entries of a state_dict whose module is used twice, or a tensor expanded to
+repeat its elements: a stride of 0) keep sharing it, as in PyTorch. Their memory is stored
+once as one more 1-D tensor, `b`, of their dtype (for views made with view(dtype), the
+owner's bytes read as it; PyTorch's save refuses tensors that read one memory as different
+dtypes, and so does this one), that the tree never names, and each of them is an entry
+{"dtype", "shape", "requires_grad", "parameter", "view": {"of": b, "offset": o, "strides":
+[...]}} (in elements, as Tensor.as_strided takes them) with no .npy member of its own. A
+file without views is written as version 1, and a version-1 file with views is refused (an
+older reader would look for their members).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from minigrad import dtypes
 from minigrad.backend import cpu, get_device
 from minigrad.backend import device as device_type
 from minigrad.ops._util import strided_view
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _overlaps
 
 FORMAT, VERSION = "minigrad", 2
 _HEADER = "minigrad.json"
@@ -79,10 +82,13 @@ def save(obj, f) -> None:
 
 
 def _shared_memory(tensors: list, metas: list) -> list:
-    """The host arrays that two or more of the tensors view (a base NumPy array each, as
-    1-D), with a "view" entry added to the metas of those tensors. A tensor whose layout is
-    not a plain view of its base (another dtype, a negative stride, more elements than the
-    base: an expand) is stored by itself, its values only."""
+    """The host arrays that two or more of the tensors view, or one expands (a stride of 0),
+    each as a 1-D array of the dtype of its tensors, with a "view" entry added to the metas
+    of those tensors. Tensors that view one array as different dtypes raise RuntimeError, as
+    PyTorch's save. A tensor whose layout is not a plain view of its base (a negative stride,
+    an offset or stride that is not a whole number of its elements, more elements than the
+    base outside an expand, or an expand past the bound load keeps) is stored by itself, its
+    values only."""
     groups: dict = {}
     for i, t in enumerate(tensors):
         array = t.array
@@ -94,28 +100,62 @@ def _shared_memory(tensors: list, metas: list) -> list:
         groups.setdefault(id(base), (base, []))[1].append(i)
     bases: list = []
     for base, members in groups.values():
+        kinds = {tensors[i].array.dtype for i in members}
+        if len(kinds) > 1:  # PyTorch's words: its storages have one dtype in a file
+            raise RuntimeError(
+                "minigrad.save: Cannot save multiple tensors or storages that view the same "
+                f"data as different types ({', '.join(sorted(map(str, kinds)))}): save a "
+                ".clone() of all but one"
+            )
+        shared = len(members) > 1 or _overlaps(tensors[members[0]].array)
         # an owner's memory is one block, in C or Fortran order (from_numpy keeps either)
-        if len(members) < 2 or not (base.flags.c_contiguous or base.flags.f_contiguous):
+        if not shared or not (base.flags.c_contiguous or base.flags.f_contiguous):
             continue
-        start = base.__array_interface__["data"][0]
-        views = {}
-        for i in members:
-            array, itemsize = tensors[i].array, base.dtype.itemsize
-            offset = array.__array_interface__["data"][0] - start
-            if (
-                array.dtype == base.dtype
-                and array.size <= base.size
-                and offset % itemsize == 0
-                and all(s >= 0 and s % itemsize == 0 for s in array.strides)
-            ):
-                strides = [s // itemsize for s in array.strides]
-                views[i] = {"offset": offset // itemsize, "strides": strides}
-        if len(views) < 2:
+        flat = _reinterpreted(base, kinds.pop())
+        views = {i: view for i in members if (view := _view_of(tensors[i].array, flat))}
+        if not views or (len(views) < 2 and not _overlaps(tensors[next(iter(views))].array)):
             continue
         for i, view in views.items():
             metas[i]["view"] = {"of": len(tensors) + len(bases), **view}
-        bases.append(base.ravel(order="K"))  # in memory order: offsets count from its start
+        bases.append(flat)
     return bases
+
+
+def _reinterpreted(base: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The owner's memory as a 1-D array of dtype (its tensors' view(dtype)), in memory order
+    (offsets count from its start), without the bytes too few for a last element."""
+    flat = base.ravel(order="K")
+    if flat.dtype == dtype:
+        return flat
+    whole = flat.nbytes // dtype.itemsize * dtype.itemsize
+    return flat.view(np.uint8)[:whole].view(dtype)
+
+
+def _view_of(array: np.ndarray, flat: np.ndarray) -> dict | None:
+    """{"offset", "strides"} of array in flat's elements, or None if array cannot be a view
+    entry of flat: an offset or a stride that is not a whole number of elements, a negative
+    stride, more distinct elements than flat holds, or an expand larger than load takes."""
+    itemsize = flat.dtype.itemsize
+    offset = array.__array_interface__["data"][0] - flat.__array_interface__["data"][0]
+    if offset % itemsize or any(s < 0 or s % itemsize for s in array.strides):
+        return None
+    strides = [s // itemsize for s in array.strides]
+    if not _view_fits(array.shape, strides, flat.size, flat.nbytes, itemsize):
+        return None
+    return {"offset": offset // itemsize, "strides": strides}
+
+
+def _view_fits(shape, strides, base_size: int, base_bytes: int, itemsize: int) -> bool:
+    """Whether a view of this shape and strides may come from a base of base_size elements
+    whose member in the file holds base_bytes: it holds no more distinct elements than the
+    base (dims of stride 0 repeat one), and it holds no more elements than the base or,
+    expanded, no more bytes than max_inflated(base_bytes), the most a member of that size may
+    unpack to (a tensor stored by value meets the same bound)."""
+    distinct = math.prod(n for n, s in zip(shape, strides) if s)
+    size = math.prod(shape)
+    return distinct <= base_size and (
+        size <= base_size or size * itemsize <= max_inflated(base_bytes)
+    )
 
 
 def _tensor_meta(t: Tensor) -> dict:
@@ -785,10 +825,12 @@ def _flagged(t: Tensor, meta: dict) -> Tensor:
 
 def _read_view(archive, version: int, i: int, tensors: list, metas: list) -> Tensor:
     """Tensor i, a view of the 1-D tensor its entry names (one stored by value), checked to
-    lie inside it: a view never holds more elements than its base, so it adds no memory to
-    what the file holds. Its array is made here, in time independent of its size: as_strided
-    (an op) would record each element's place, 8 bytes per element for every view of the base.
-    As PyTorch's loaded tensors, it shares memory with the base but not a version counter."""
+    lie inside it and to hold no more elements than it or, expanded (a stride of 0), no more
+    bytes than its member may unpack to: it adds no memory to what the file holds, and no
+    more elements than a tensor stored by value could. Its array is made here, in time
+    independent of its size: as_strided (an op) would record each element's place, 8 bytes
+    per element for every view of the base. As PyTorch's loaded tensors, it shares memory
+    with the base but not a version counter."""
     meta = metas[i]
     dtype, shape = _tensor_meta_checked(i, meta)
     if version < 2:  # save writes views as version 2: an older reader would miss the values
@@ -809,20 +851,25 @@ def _read_view(archive, version: int, i: int, tensors: list, metas: list) -> Ten
     base = tensors[of] if 0 <= of < len(tensors) and "view" not in metas[of] else None
     if base is None or base.ndim != 1 or base.dtype.np != dtype:
         raise _Corrupt(f"tensor {i}: 'view' names tensor {of}, which is not a 1-D {dtype} tensor")
-    size = math.prod(shape)
     last = offset + sum((n - 1) * s for n, s in zip(shape, strides))
     if (
         len(strides) != len(shape)
         or min(strides, default=0) < 0
         # NumPy keeps strides in bytes as intp, even in a dim of 0 or 1 elements
         or max(strides, default=0) > _MAX_INTP // dtype.itemsize
-        or size > base.numel()
         or not 0 <= offset <= base.numel()
-        or (size and last >= base.numel())
+        or (math.prod(shape) and last >= base.numel())
     ):
         raise _Corrupt(
             f"tensor {i}: a view of shape {list(shape)}, strides {reprlib.repr(strides)} and "
             f"offset {offset} does not lie inside tensor {of}'s {base.numel()} elements"
+        )
+    stored = archive.getinfo(f"tensors/{of}.npy").compress_size
+    if not _view_fits(shape, strides, base.numel(), stored, dtype.itemsize):
+        raise _Corrupt(
+            f"tensor {i}: a view of shape {list(shape)} and strides {reprlib.repr(strides)} "
+            f"holds more elements than tensor {of}'s {base.numel()}, or, expanded, more than "
+            f"the {max_inflated(stored)} bytes its {stored}-byte member may unpack to"
         )
     flat = base.array
     if not flat.flags.c_contiguous:  # the strides count the base's own elements

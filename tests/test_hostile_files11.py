@@ -253,8 +253,12 @@ def test_writes_through_a_loaded_expand_as_pytorch():
         (_view([4], [1], offset=2**70), "does not lie inside"),
         (_view([4], [1], offset=-1), "does not lie inside"),
         (_view([4], [1], offset=5), "does not lie inside"),  # past the end
-        (_view([9], [0]), "does not lie inside"),  # more elements than the base
-        (_view([3, 3], [0, 0]), "does not lie inside"),
+        (_view([9], [1]), "does not lie inside"),  # past the end
+        (_view([3, 3], [1, 1]), "holds more elements than tensor 0's 8"),  # windows overlap
+        (
+            _view([2**23], [0]),
+            "the 16793216 bytes its 160-byte member",
+        ),  # an expand past what a member unpacks to
         (_view([4], [1.0]), "not integers"),
         (_view([4], [1], offset=False), "not integers"),
         (_view([4], [1], offset="1"), "not integers"),

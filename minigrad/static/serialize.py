@@ -51,9 +51,15 @@ from minigrad.serialization import (
     read_member,
     read_npy,
 )
-from minigrad.static.control import iteration_bound
+from minigrad.static.control import (
+    _check_predicate,
+    _check_same_outputs,
+    _check_state_graph,
+    iteration_bound,
+)
 from minigrad.static.graph import Const, Graph, Node, Ref, ValueInfo
 from minigrad.static.kernels import call_plan, parameters
+from minigrad.static.trace import TracingError
 
 FORMAT, VERSION = "minigrad.static.graph", 2
 MAX_JSON_BYTES = 64 * 2**20  # graph.json, uncompressed
@@ -385,6 +391,8 @@ class _Decoder:
             _check_split(node, where)
         if op == "blend_along":
             _check_blend(node, graph, where)
+        if op in ("cond", "while_loop"):
+            _check_regions(node, graph, where)
         bound = attrs.get("max_iterations", self.max_iterations)  # the file's, or the caller's
         if op in ("while_loop", "while_grad"):
             attrs["max_iterations"] = bound
@@ -611,6 +619,40 @@ def _check_node(node: Node, where) -> list | None:
     regions = GRAPH_ATTRS[node.op] - {"function", "n_results", "program", "dtype", "max_iterations"}
     if not all(isinstance(node.attrs.get(k), Graph) for k in regions):
         raise GraphFileError(f"{where}: {node.op} needs its sub-graphs")
+
+
+def _check_regions(node: Node, graph: Graph, where) -> None:
+    """A cond's or while_loop's sub-graphs fit it as tracing makes them (with control's
+    checks): each takes the node's inputs (a cond's after its predicate), a cond's branches
+    return the same types, a loop's condition a 0-d bool and its body the state it takes,
+    and the node has one output more than they return (its residual). A body that returned
+    nothing ran its million iterations, then failed in the executor (not enough values to
+    unpack); a cond's predicate must be 0-d, as static.cond's."""
+    if node.op == "cond":
+        pred = node.inputs[0] if node.inputs else None
+        if pred is None or graph.values[pred].shape != ():
+            raise GraphFileError(f"{where}: a cond's predicate must be 0-d")
+        first, second, n_in = node.attrs["true"], node.attrs["false"], len(node.inputs) - 1
+    else:
+        first, second, n_in = node.attrs["cond"], node.attrs["body"], len(node.inputs)
+    try:
+        if node.op == "cond":
+            _check_same_outputs(first, second)
+        else:
+            _check_predicate(first)
+            _check_state_graph(second)
+    except TracingError as exc:
+        raise GraphFileError(f"{where}: {exc}") from None
+    if len(first.inputs) != n_in or len(second.inputs) != n_in:
+        raise GraphFileError(
+            f"{where}: {node.op} is passed {n_in} values, but its sub-graphs take "
+            f"{len(first.inputs)} and {len(second.inputs)}"
+        )
+    if len(node.outputs) != len(second.outputs) + 1:
+        raise GraphFileError(
+            f"{where}: {node.op} has {len(node.outputs)} outputs for sub-graphs that return "
+            f"{len(second.outputs)} (and one for its residual)"
+        )
 
 
 def _check_arguments(node: Node, where) -> list:
