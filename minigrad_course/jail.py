@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import stat
 import sys
 
 MIB = 1024 * 1024
@@ -93,10 +94,29 @@ def private_tmpfs(folders: list[str], size_mb: int) -> None:
             libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options)
 
 
+def hand_over(path: str, uid: int, gid: int) -> None:
+    """Give uid the folder or file at path, never through a link, nor a file linked elsewhere.
+
+    # NOTE: the kernel's scratch folder is its uid's, so a process of that uid left by an earlier
+    # notebook (tests/course/test_redteam14.py) swapped the connection file that root wrote
+    # there for a link to a file of root's, which os.chown (it follows links) handed to the uid.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISDIR(info.st_mode) and not (
+            stat.S_ISREG(info.st_mode) and info.st_nlink == 1
+        ):
+            raise PermissionError(f"jail: {path} is not a folder or a file of one name")
+        os.fchown(fd, uid, gid)
+    finally:
+        os.close(fd)
+
+
 def drop_privileges(uid: int, gid: int, chown: list[str]) -> None:
     """Hand the given paths to uid, then become uid/gid with no supplementary groups."""
     for path in chown:
-        os.chown(path, uid, gid)
+        hand_over(path, uid, gid)
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)

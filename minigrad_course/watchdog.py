@@ -56,18 +56,49 @@ def living(processes: list[psutil.Process]) -> list[psutil.Process]:
 
 
 def kill_uid(uid: int, rounds: int = 20) -> None:
-    """Kill every process owned by uid (a grading slot's sandbox user), until none is left."""
+    """Kill every process owned by uid (a grading slot's sandbox user), until none is left.
+
+    # NOTE: a process that forks and exits in a loop changes its pid faster than the process
+    # table can be read: every scan found its pid gone, and it outlived its notebook (it killed
+    # the kernel of each later student graded as its uid). kill(-1) sent as uid reaches all of
+    # uid's processes at once; the scan after it kills what that could not and tells when all
+    # are gone. Done only once a kill(-1) was sent: the process sending it is uid's too, and a
+    # process of uid that kills its own (kill(-1) in a loop) can kill it first.
+    """
     for _ in range(rounds):
+        sent = kill_all_as(uid)
         victims = []
         for process in psutil.process_iter(["uids"]):
             uids = process.info.get("uids")
             if uids is not None and uid in (uids.real, uids.effective):
                 victims.append(process)
         victims = living(victims)
-        if not victims:
+        if sent and not victims:
             return
         kill_processes(victims)
         time.sleep(0.05)
+
+
+def kill_all_as(uid: int) -> bool:
+    """kill(-1, SIGKILL) from a child of ours (root) that becomes uid: every process of uid
+    at once (a process with it pending can no longer fork). False when it was not sent."""
+    pid = os.fork()
+    if pid == 0:  # (system calls only, then _exit: this process may have other threads)
+        code = 1
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            with contextlib.suppress(ProcessLookupError):  # (none to kill)
+                os.kill(-1, signal.SIGKILL)
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped by another thread's scan of uid (an interrupted grading)
+        return False
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def kill_descendants(pid: int, rounds: int = 20) -> None:
