@@ -155,7 +155,12 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
             source = np.asarray(data)
         except ValueError:  # nested lists that are no block
             _check_no_str_first(data)
-            raise _ragged_error(data) from None
+            shape = _first_items_shape(data)
+            if 0 not in shape:
+                raise _ragged_error(data, shape) from None
+            # NOTE: as PyTorch, whose data has no elements when its first items say so: the
+            # other lists are never read, so their lengths are not checked
+            source = np.empty(shape)
         if source.dtype.kind in "SU" and isinstance(data, (list, tuple)):
             _check_no_str_first(data)
     keeps_device = device is None and (isinstance(data, Tensor) or _is_device_array(data))
@@ -203,16 +208,21 @@ def _is_sequence(x) -> bool:
     return isinstance(x, (list, tuple, str)) or (isinstance(x, np.ndarray) and x.ndim > 0)
 
 
-def _ragged_error(data) -> Exception:
-    """PyTorch's error for nested lists that are no block. As PyTorch, the shape is read off
-    the first item at each depth; then a number where that shape wants a list, or a list
-    where it wants a number, is a TypeError; a list of another length a ValueError."""
+def _first_items_shape(data) -> list[int]:
+    """The shape of nested lists as PyTorch reads it: off the first item at each depth."""
     shape, first = [], data
     while _is_sequence(first):  # (a str is not first here: _check_no_str_first)
         shape.append(len(first))
         if not len(first):
             break
         first = first[0]
+    return shape
+
+
+def _ragged_error(data, shape: list[int]) -> Exception:
+    """PyTorch's error for nested lists that are no block, of the shape read off their first
+    items: a number where that shape wants a list, or a list where it wants a number, is a
+    TypeError; a list of another length a ValueError."""
     stack = [(data, 0)]  # a walk in order, without recursion: nesting depth is the user's
     while stack:
         item, depth = stack.pop()

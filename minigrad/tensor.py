@@ -74,6 +74,11 @@ def _numpy_axis(fn):
     return with_axis
 
 
+# NOTE: dim not given is not dim=None: PyTorch's sum(input, *, dtype) takes no out=, and
+# its prod and median take no dim=None
+DIM_NOT_GIVEN = object()
+
+
 def _dim_error(op: str, dim: int, ndim: int) -> IndexError:
     """PyTorch's IndexError for a dim out of [-ndim, ndim) of x.size(dim) and x.stride(dim)
     (normalize_dim lets a 0-d tensor have dim 0 and -1, as reductions do; size does not)."""
@@ -1192,7 +1197,7 @@ class Tensor:
         return reduce_ops.mean(self, dim, keepdim, dtype=dtype)
 
     @_numpy_axis
-    def prod(self, dim=None, keepdim=False, *, dtype=None):
+    def prod(self, dim=DIM_NOT_GIVEN, keepdim=False, *, dtype=None):
         return reduce_ops.prod(self, dim, keepdim, dtype=dtype)
 
     @_numpy_axis
@@ -1310,10 +1315,10 @@ class Tensor:
     def logcumsumexp(self, dim):
         return reduce_ops.logcumsumexp(self, dim)
 
-    def median(self, dim=None, keepdim=False):
+    def median(self, dim=DIM_NOT_GIVEN, keepdim=False):
         return reduce_ops.median(self, dim, keepdim)
 
-    def nanmedian(self, dim=None, keepdim=False):
+    def nanmedian(self, dim=DIM_NOT_GIVEN, keepdim=False):
         return reduce_ops.nanmedian(self, dim, keepdim)
 
     def kthvalue(self, k, dim=-1, keepdim=False):

@@ -24,6 +24,7 @@ from minigrad.ops._util import (
     number_arg,
     quiet,
     require_floating,
+    require_tensor_input,
     result_dtype,
     shape_of,
     tensor_arg,
@@ -454,6 +455,7 @@ class Atan2(Function):
 
 
 def atan2(input, other):
+    require_tensor_input("atan2", input)
     return Atan2.apply(input, other)
 
 
@@ -491,6 +493,7 @@ class Hypot(Function):
 
 
 def hypot(input, other):
+    require_tensor_input("hypot", input)
     return Hypot.apply(input, other)
 
 
@@ -521,6 +524,7 @@ class LogAddExp(Function):
 
 
 def logaddexp(input, other):
+    require_tensor_input("logaddexp", input)
     return LogAddExp.apply(input, other)
 
 
@@ -537,6 +541,7 @@ def copysign(input, other):
     from minigrad.ops.nograd import signbit
     from minigrad.ops.unary import abs
 
+    require_tensor_input("copysign", input)
     other = tensor_arg(other, input)
     dtype = dtypes.to_dtype(float_result(result_dtype(input, other)))
     magnitude = abs(input.to(dtype))  # in the float dtype: bools have no abs
@@ -634,6 +639,7 @@ class Fmod(Function):
 
 
 def fmod(input, other):
+    require_tensor_input("fmod", input)
     return Fmod.apply(tensor_arg(input, other), tensor_arg(other, input))
 
 

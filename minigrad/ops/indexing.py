@@ -760,6 +760,8 @@ class Nonzero(NoGrad):
     @staticmethod
     def forward(ctx, x):
         xp = x.device.xp
+        if x.array.ndim == 0:  # NumPy refuses it; PyTorch finds one place of no dims, or none
+            return xp.zeros((int(x.array != 0), 0), dtype=np.int64)
         return xp.stack(xp.nonzero(x.array), axis=1)
 
 
@@ -996,10 +998,12 @@ def trace(input: Tensor) -> Tensor:
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """The indices of the nonzero elements: (n, ndim) int64, or one index tensor per dim."""
+    if as_tuple and input.ndim == 0:  # as PyTorch: the places of its one element as a 1-D
+        input = input.reshape(1)
     found = Nonzero.apply(input)
     if not as_tuple:
         return found
-    return tuple(found[:, i] for i in range(max(input.ndim, 1)))
+    return tuple(found[:, i] for i in range(input.ndim))
 
 
 def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:

@@ -460,20 +460,24 @@ def _classes_last(input: Tensor, target: Tensor, op: str):
     return reshape_if_needed(movedim(input, 1, -1), (-1, c)), reshape_if_needed(target, (-1,))
 
 
-def _check_class_weight(weight, input: Tensor, op: str, same_dtype: bool = True) -> None:
-    """A weight per class; of the input's dtype for class-index targets (PyTorch's kernel),
-    any dtype for class probabilities (PyTorch's composition promotes it)."""
+def _check_class_weight(weight, input: Tensor, op: str, probabilities: bool = False):
+    """A weight per class, returned as a vector; of the input's dtype for class-index targets
+    (PyTorch's kernel), any dtype for class probabilities (PyTorch's composition promotes it).
+    A vector, except for class indices with K dims: PyTorch's kernel for those checks only the
+    number of weights."""
     if weight is None:
-        return
-    if same_dtype and weight.dtype is not input.dtype:
+        return None
+    if not probabilities and weight.dtype is not input.dtype:
         expected, found = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, weight))
         raise RuntimeError(f"{op}: expected scalar type {expected} but found {found}")
     classes = input.array.shape[1 if input.ndim > 1 else 0] if input.ndim else 1
-    if weight.array.size != classes:
+    vector_only = probabilities or input.ndim <= 2
+    if weight.array.size != classes or (vector_only and weight.ndim != 1):
         raise RuntimeError(
             f"{op}: weight tensor should be defined either for all {classes} classes or no "
             f"classes but got weight tensor of shape: {list(weight.shape)}"
         )
+    return reshape_if_needed(weight, (classes,))
 
 
 def _check_targets(input: Tensor, target: Tensor, op: str) -> None:
@@ -540,7 +544,7 @@ def cross_entropy(
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
     probabilities = target.array.dtype.kind == "f" or target.array.shape == input.array.shape
-    _check_class_weight(weight, input, "cross_entropy", same_dtype=not probabilities)
+    weight = _check_class_weight(weight, input, "cross_entropy", probabilities)
     if label_smoothing > 1.0:
         raise RuntimeError(
             f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
@@ -624,7 +628,7 @@ def nll_loss(
     if input.ndim == 0:
         raise ValueError("nll_loss: Expected 1 or more dimensions (got 0)")
     require_floating("nll_loss_out_frame", input)
-    _check_class_weight(weight, input, "nll_loss")
+    weight = _check_class_weight(weight, input, "nll_loss")
     _check_targets(input, target, "nll_loss")
     x, t = _classes_last(input, target, "nll_loss")
     loss = NLLLoss.apply(x, t, weight, ignore_index, reduction)
@@ -845,11 +849,12 @@ class BinaryCrossEntropy(Function):
         xp, array = p.device.xp, p.array
         # NOTE: checked here, so a compiled step checks every batch; min and max also
         # refuse nan, as PyTorch
-        if array.size and not (array.min() >= 0 and array.max() <= 1):
-            raise RuntimeError(
-                "binary_cross_entropy: all elements of input should be between 0 and 1 (pass "
-                "logits to binary_cross_entropy_with_logits instead)"
-            )
+        hint = " (pass logits to binary_cross_entropy_with_logits instead)"
+        for name, values, why in (("input", array, hint), ("target", target.array, "")):
+            if values.size and not (values.min() >= 0 and values.max() <= 1):
+                raise RuntimeError(
+                    f"binary_cross_entropy: all elements of {name} should be between 0 and 1{why}"
+                )
         with quiet():  # log(0) = -inf, clamped
             log_p, log_not_p = xp.asarray(xp.log(array)), xp.asarray(xp.log1p(-array))
         # NOTE: an array of -100 to clip against (see zeros_of: NumPy's maximum with a number

@@ -16,6 +16,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
+from minigrad.ops._std_sort import mode_index
 from minigrad.ops._util import (
     as_float_array,
     cast_to,
@@ -35,7 +36,7 @@ from minigrad.ops.selection import cast, maximum, minimum, where
 from minigrad.ops.shape import _named, expand, movedim, reshape_if_needed, unsqueeze
 from minigrad.ops.unary import _no_bool_kernel, exp, sign
 from minigrad.ops.unary import abs as abs_
-from minigrad.tensor import Tensor, _host
+from minigrad.tensor import DIM_NOT_GIVEN, Tensor, _host
 
 
 def _return_type(name: str, fields=("values", "indices")):
@@ -115,12 +116,23 @@ def _all_if_empty(dim):
     return None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim
 
 
-# NOTE: dim not given is not dim=None: PyTorch's sum(input, *, dtype) takes no out=
-_DIM_NOT_GIVEN = object()
+def _one_dim_or_all(op: str, dim, keepdim):
+    """The dim of an op that reduces over one int dim or, with none given, over all (PyTorch's
+    prod, median): None for all; dim=None, a tuple or keepdim without a dim is its TypeError."""
+    if dim is DIM_NOT_GIVEN:
+        if keepdim:
+            raise TypeError(f"{op}(): keepdim=True needs a dim (all dims reduced take none)")
+        return None
+    if dim is None or isinstance(dim, (tuple, list)):
+        raise TypeError(
+            f"{op}(): argument 'dim' must be int, not {type(dim).__name__}; {op} reduces over "
+            "one dim, or over all of them when dim is left out"
+        )
+    return dim
 
 
-def sum(input, dim=_DIM_NOT_GIVEN, keepdim=False, *, dtype=None, out=None):
-    if dim is _DIM_NOT_GIVEN:
+def sum(input, dim=DIM_NOT_GIVEN, keepdim=False, *, dtype=None, out=None):
+    if dim is DIM_NOT_GIVEN:
         if out is not None:
             raise TypeError(
                 "sum(): out= needs a dim (PyTorch's sum without one takes no out=); pass "
@@ -225,10 +237,11 @@ def _in_asked_dtype(y, dtype):
     return y if dtype is None or y.dtype == dtypes.to_dtype(dtype) else y.to(dtype=dtype)
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=DIM_NOT_GIVEN, keepdim=False, *, dtype=None):
+    dim = _one_dim_or_all("prod", dim, keepdim)
     if dtype is not None:
         input = input.to(dtype=dtype)
-    dims = normalize_dims(dim, input.ndim, "prod") if dim is not None else tuple(range(input.ndim))
+    dims = normalize_dims(dim, input.ndim, "prod")
     return _in_asked_dtype(Prod.apply(input, dims, keepdim), dtype)
 
 
@@ -691,6 +704,8 @@ class NormP(Function):
 def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     """torch.norm: a vector norm over dim (all dims by default); p='nuc' the nuclear norm of
     the matrices in two dims (linalg.matrix_norm's)."""
+    if isinstance(p, (tuple, list)):  # norm(x, (0, 1)) means dim=(0, 1)
+        raise TypeError(f"norm(): argument 'p' must be a number or a str, not {type(p).__name__}")
     op = "linalg.matrix_norm" if p == "nuc" else "linalg.vector_norm"
     expect_floating(op, input)
     if dtype is not None:
@@ -717,6 +732,7 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
             raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}")
         return matrix_norm(input, "nuc", tuple(dims), keepdim)
     dims = normalize_dims(_all_if_empty(dim), input.ndim, "norm")
+    _no_identity_on_empty(input, p, dims, dim)
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, dims, keepdim)
     if p in (1, 1.0):
@@ -728,6 +744,27 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     if isinstance(p, str):
         raise RuntimeError(f"norm: order {p!r} is not supported (input of shape {input.shape})")
     return NormP.apply(input, float(p), dims, keepdim)
+
+
+def _no_identity_on_empty(input, p, dims, dim) -> None:
+    """PyTorch's RuntimeError for a norm whose reduction has no value over no elements: the
+    inf norm (a max) and the negative ones (a power of an infinite sum)."""
+    if isinstance(p, str) or not (p < 0 or p == float("inf")):
+        return
+    shape = input.array.shape
+    if dim is None or _all_if_empty(dim) is None:
+        if input.array.size == 0:
+            raise RuntimeError(
+                f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the "
+                "operation does not have an identity"
+            )
+        return
+    for d in dims:
+        if shape[d] == 0:
+            raise RuntimeError(
+                f"linalg.vector_norm cannot compute the {p} norm on the dimension {d} because "
+                "this dimension is empty and the operation does not have an identity"
+            )
 
 
 def dist(input, other, p=2):
@@ -935,6 +972,8 @@ class LogSumExp(Function):
 
 
 def logsumexp(input, dim, keepdim=False):
+    if dim is None:  # PyTorch's logsumexp names its dims (all of them: dim=())
+        raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType")
     dims = normalize_dims(_all_if_empty(dim), input.ndim, "logsumexp")
     return LogSumExp.apply(input, dims, keepdim)
 
@@ -1193,10 +1232,11 @@ def _order_statistic(input, dim, keepdim, name, rank):
     from minigrad.ops.indexing import gather
 
     d = normalize_dim(dim, input.ndim, name)
+    if input.ndim and input.array.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    _no_bool_kernel("median_out", input)
     if input.ndim == 0:
         return RETURN_TYPES[name](input, Tensor._make(input.device.xp.asarray(0)))
-    if input.array.shape[d] == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     values, indices = sort(input, d)
     k = rank(values, d)
     picked, where_from = gather(values, d, k), gather(indices, d, k)
@@ -1242,7 +1282,7 @@ def _nan_count(values, d):
     return sum(isnan(values), d, keepdim=True)
 
 
-def median(input, dim=None, keepdim=False):
+def median(input, dim=DIM_NOT_GIVEN, keepdim=False):
     """The lower median (the smaller middle element for an even count), as PyTorch: of all
     elements (a value), or along dim (values, indices). A row with nan gives nan."""
 
@@ -1250,36 +1290,42 @@ def median(input, dim=None, keepdim=False):
         n, nans = values.shape[d], _nan_count(values, d)
         return where(nans > 0, n - nans, (n - 1) // 2)  # the first nan, or the middle
 
-    _no_bool_kernel("median_cpu" if dim is None else "median_out", input)
-    if dim is None:
-        if input.array.size == 0:
-            return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
-        return MedianAll.apply(input, False)
-    return _order_statistic(input, dim, keepdim, "median", rank)
+    return _median("median", input, dim, keepdim, rank)
 
 
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=DIM_NOT_GIVEN, keepdim=False):
     """median ignoring nan: the lower median of the other elements (nan if all are nan)."""
 
     def rank(values, d):
         count = values.shape[d] - _nan_count(values, d)
         return where(count > 0, (count - 1) // 2, 0)
 
-    _no_bool_kernel("median_cpu" if dim is None else "median_out", input)
-    if dim is None:
-        if input.array.size == 0:
-            return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
-        return MedianAll.apply(input, True)
-    return _order_statistic(input, dim, keepdim, "nanmedian", rank)
+    return _median("nanmedian", input, dim, keepdim, rank)
+
+
+def _median(name: str, input, dim, keepdim, rank):
+    """median or nanmedian: of all elements, or (values, indices) along dim; checked in
+    PyTorch's order (the dim, an empty dim, then bools, which have no kernel)."""
+    dim = _one_dim_or_all(name, dim, keepdim)
+    if dim is not None:
+        return _order_statistic(input, dim, keepdim, name, rank)
+    if input.array.size == 0:
+        # NOTE: nan in the input's dtype, cast as PyTorch's CPU casts it (on x86: the lowest
+        # int32 or int64, 0 for narrower integers, True for a bool)
+        with quiet():
+            nan = input.device.xp.asarray(float("nan")).astype(input.array.dtype)
+        return Tensor._make(nan)
+    _no_bool_kernel("median_cpu", input)
+    return MedianAll.apply(input, name == "nanmedian")
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest element along dim (k counts from 1) and its index."""
-    _no_bool_kernel("kthvalue_cpu", input)
     d = normalize_dim(dim, input.ndim, "kthvalue")
     size = input.array.shape[d] if input.ndim else 1
-    if size == 0:  # PyTorch's check of an empty dim comes first
+    if size == 0:  # PyTorch's checks of the dim and of an empty dim come first
         raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
+    _no_bool_kernel("kthvalue_cpu", input)
     if not 1 <= k <= size:
         raise RuntimeError(
             f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {size})"
@@ -1363,9 +1409,10 @@ def _quickselect(values: list, k: int) -> int:
 
 
 class ModeIndex(NoGrad):
-    """Where the most frequent value of each row along dim last occurs (the smallest such
-    value on ties, as PyTorch on the CPU), int64 in keepdim form. # NOTE: it compares every
-    pair in a row: n^2 booleans per row."""
+    """Where PyTorch's CPU mode finds the most frequent value of each row along dim (the
+    smallest such value on ties), int64 in keepdim form: its last occurrence, or, in a row
+    whose sort order decides, the place std::sort leaves last (ops/_std_sort.py).
+    # NOTE: it compares every pair in a row: n^2 booleans per row."""
 
     op_name = "mode_index"
 
@@ -1377,7 +1424,15 @@ class ModeIndex(NoGrad):
         best = counts.max(-1, keepdims=True)
         value = xp.where(counts == best, rows, rows.max(-1, keepdims=True)).min(-1, keepdims=True)
         n = rows.shape[-1]
-        last = n - 1 - xp.argmax((rows == value)[..., ::-1], axis=-1)
+        last = xp.asarray(n - 1 - xp.argmax((rows == value)[..., ::-1], axis=-1))
+        # the sort PyTorch runs keeps equal values in order only up to 16 of them, and with
+        # nan it is no sort: there only its own steps give its index
+        decided_by_sort = (rows != rows).any(-1)
+        if n > 16:
+            decided_by_sort |= best[..., 0] > 1
+        if decided_by_sort.any():
+            picked = [mode_index(row) for row in _host(rows[decided_by_sort]).tolist()]
+            last[decided_by_sort] = xp.asarray(picked, dtype=last.dtype)
         return xp.moveaxis(last[..., None], -1, dim).astype(dtypes.int64.np)
 
 

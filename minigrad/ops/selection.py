@@ -24,7 +24,7 @@ from minigrad.ops._util import (
     tensor_arg,
 )
 from minigrad.ops.indexing import nonzero
-from minigrad.ops.nograd import NoGrad
+from minigrad.ops.nograd import NoGrad, isnan
 from minigrad.ops.shape import _grad_for, _named, sum_to
 from minigrad.tensor import Tensor
 
@@ -62,9 +62,14 @@ class Where(Function):
 
 
 def where(condition, input=None, other=None):
+    if not isinstance(condition, Tensor):  # PyTorch's where takes no number or list for it
+        raise TypeError(
+            f"where(): argument 'condition' (position 1) must be Tensor, not "
+            f"{type(condition).__name__} (a bool tensor: compare first, x > 0)"
+        )
     if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
-        return nonzero(tensor_arg(condition, None), as_tuple=True)
-    cond = condition if isinstance(condition, Tensor) else tensor_arg(condition, input)
+        return nonzero(condition, as_tuple=True)
+    cond = condition
     if cond.array.dtype == np.uint8:  # PyTorch's old byte masks
         cond = Cast.apply(cond, dtypes.bool_)
     elif cond.array.dtype != np.bool_:
@@ -121,7 +126,8 @@ def clamp(input, min=None, max=None):
         check_same_device("clamp", input, min, max)
         # tensor bounds get gradients too: each place takes it from the value it chose
         y = input if min is None else where(input >= min, input, min)
-        return y if max is None else where(y <= max, y, max)
+        y = y if max is None else where(y <= max, y, max)
+        return _nan_where_any_is_nan(y, input, min, max)
     bounds = [b for b in (min, max) if b is not None]
     # NOTE: a bool result only from bools all round; checked so, not by result_type (+40% on
     # an 8x8 clamp)
@@ -129,6 +135,18 @@ def clamp(input, min=None, max=None):
         kernel = "clamp_min" if max is None else "clamp_max" if min is None else "clamp"
         raise NotImplementedError(f"\"{kernel}_scalar_cpu\" not implemented for 'Bool'")
     return Clamp.apply(input, min, max)
+
+
+def _nan_where_any_is_nan(y, *operands):
+    """nan (with no gradient) where an operand is nan, as PyTorch's clamp with tensor bounds:
+    the comparisons that pick a value are False at nan, so they would pick the other one."""
+    floats = [x for x in operands if x is not None and x.dtype.is_floating_point]
+    if not floats:
+        return y
+    nan = isnan(floats[0])
+    for x in floats[1:]:
+        nan = nan | isnan(x)
+    return where(nan, math.nan, y)
 
 
 clip = clamp

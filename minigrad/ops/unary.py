@@ -10,7 +10,14 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.creation import zeros_like
-from minigrad.ops._util import as_float_array, cast_to, half_as_float32, quiet, require_floating
+from minigrad.ops._util import (
+    as_float_array,
+    cast_to,
+    half_as_float32,
+    quiet,
+    require_floating,
+    require_tensor_input,
+)
 from minigrad.tensor import Tensor
 
 
@@ -811,6 +818,7 @@ def ldexp(input, other):
     from minigrad import dtypes
     from minigrad.ops.arithmetic import mul
 
+    require_tensor_input("ldexp", input)
     dt = dtypes.result_type(input, other)
     dt = dt if dt.is_floating_point else dtypes.get_default_dtype()
     other = other.to(dt) if isinstance(other, Tensor) else float(other)
