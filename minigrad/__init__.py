@@ -542,7 +542,7 @@ _CAST_INTO_OUT = (
 )
 _SAME_DTYPE_OUT = (
     *("abs", "absolute", "all", "amax", "amin", "any", "argmax", "argmin", "bitwise_not"),
-    *("ceil", "clamp", "clamp_max", "clamp_min", "clip", "cross", "cummax", "cummin", "diag"),
+    *("ceil", "cross", "cummax", "cummin", "diag"),
     *("dot", "fix", "float_power", "floor", "frac", "gather", "heaviside", "index_select"),
     *("inner", "kthvalue", "log_softmax", "logcumsumexp", "masked_select", "mode"),
     *("nan_to_num", "nanquantile", "neg", "negative", "norm", "outer"),

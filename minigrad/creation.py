@@ -159,7 +159,10 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
             if 0 not in shape:
                 raise _ragged_error(data, shape) from None
             # NOTE: as PyTorch, whose data has no elements when its first items say so: the
-            # other lists are never read, so their lengths are not checked
+            # other lists' lengths are never checked (the types of their items are, when
+            # they are read to infer the dtype)
+            if dtype is None:
+                _check_item_types(data)
             source = np.empty(shape)
         if source.dtype.kind in "SU" and isinstance(data, (list, tuple)):
             _check_no_str_first(data)
@@ -245,6 +248,18 @@ def _ragged_error(data, shape: list[int]) -> Exception:
         else:
             stack.extend((x, depth + 1) for x in reversed(list(item)))
     return ValueError(f"tensor(): nested lists that are no block: {reprlib.repr(data)}")
+
+
+def _check_item_types(data) -> None:
+    """PyTorch's errors for an item of no number type in data that holds no element: a str
+    (TypeError), None or another object (RuntimeError); a complex number, as elsewhere."""
+    for kind in _python_types(data):
+        if kind is str:
+            raise TypeError(f"tensor(): invalid data type 'str' in {reprlib.repr(data)}")
+        if kind is complex:
+            raise TypeError(f"tensor(): an element of {reprlib.repr(data)} is not a real number")
+        if not issubclass(kind, (bool, int, float, list, tuple, np.generic)):
+            raise RuntimeError(f"tensor(): could not infer the dtype of {kind.__name__}")
 
 
 def _check_no_str_first(data) -> None:

@@ -76,6 +76,11 @@ class Add(Function):
 
 
 def _check_alpha(op: str, alpha, *operands) -> None:
+    if type(alpha) is bool and dtypes.result_type(*operands) is not dtypes.bool_:
+        raise RuntimeError(
+            f"{op}: Boolean alpha only supported for Boolean results (alpha={alpha}, a "
+            f"{dtypes.result_type(*operands)} result)"
+        )
     if isinstance(alpha, float) and all(
         not isinstance(x, Tensor) or x.array.dtype.kind in "biu" for x in operands
     ):
@@ -122,7 +127,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 
 def add(input, other, alpha=1, *, out=None):
-    if alpha != 1:
+    if alpha != 1 or type(alpha) is bool:
         _check_alpha("add", alpha, input, other)
     y = Add.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
     return y if out is None else write_out("add", y, out)
@@ -163,7 +168,7 @@ def sub(input, other, alpha=1, *, out=None):
             "sub: subtraction, the `-` operator, with a bool tensor is not supported. To "
             "invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    if alpha != 1:
+    if alpha != 1 or type(alpha) is bool:
         _check_alpha("sub", alpha, input, other)
     y = Sub.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
     return y if out is None else write_out("sub", y, out)

@@ -351,15 +351,22 @@ def min(input, dim=None, keepdim=False):
 
 
 def amax(input, dim=(), keepdim=False):
-    dims = normalize_dims(_all_if_empty(dim), input.ndim, "amax")
-    _nonempty(input, dims, "amax", dim in ((), None))
-    return MaxMin.apply(input, dims, keepdim, True)
+    return _amax_amin(input, dim, keepdim, True)
 
 
 def amin(input, dim=(), keepdim=False):
-    dims = normalize_dims(_all_if_empty(dim), input.ndim, "amin")
-    _nonempty(input, dims, "amin", dim in ((), None))
-    return MaxMin.apply(input, dims, keepdim, False)
+    return _amax_amin(input, dim, keepdim, False)
+
+
+def _amax_amin(input, dim, keepdim, largest):
+    op = "amax" if largest else "amin"
+    listed = _all_if_empty(dim)
+    if input.array.size == 0 and listed is not None:  # PyTorch finds an empty dim before a repeat
+        each = (listed,) if isinstance(listed, int) else listed
+        _nonempty(input, [normalize_dim(d, input.ndim, op) for d in each], op)
+    dims = normalize_dims(listed, input.ndim, op)
+    _nonempty(input, dims, op, listed is None)
+    return MaxMin.apply(input, dims, keepdim, largest)
 
 
 def aminmax(input, *, dim=None, keepdim=False):
@@ -634,9 +641,10 @@ class Norm2(Function):
             # squaring and summing took 54 (PyTorch 23)
             flat = work.reshape(-1)
             squares = xp.asarray(xp.dot(flat, flat)).reshape(_keep_shape(work.shape, dims))
-        elif dims == tuple(range(work.ndim - len(dims), work.ndim)):
+        elif work.size and dims == tuple(range(work.ndim - len(dims), work.ndim)):
             # NOTE: over the last dims (a row's norm: normalize, clip_grad_norm), one batched
-            # BLAS dot product a row: on (512, 512) float32 dim=1 65 -> 21-28 us (PyTorch 20)
+            # BLAS dot product a row: on (512, 512) float32 dim=1 65 -> 21-28 us (PyTorch 20);
+            # not for an empty array, whose count of rows reshape(-1, ...) cannot tell
             rows = work.reshape(-1, 1, math.prod(work.shape[work.ndim - len(dims) :]))
             squares = (rows @ rows.swapaxes(1, 2)).reshape(_keep_shape(work.shape, dims))
         else:
@@ -1182,10 +1190,11 @@ def _topk_by_extremes(key, k: int, largest: bool):
     return picked.reshape(key.shape[:-1] + (k,))
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, *positional, dim=-1, descending=False, stable=None):
     """(values, indices) along dim, as PyTorch; equal values keep their order (stable)."""
     from minigrad.ops.indexing import gather
 
+    dim, descending = _sort_options("sort", positional, dim, descending, stable)
     d = normalize_dim(dim, input.ndim, "sort")
     if input.ndim == 0:
         return RETURN_TYPES["sort"](input, Tensor._make(input.device.xp.asarray(0)))
@@ -1193,8 +1202,21 @@ def sort(input, dim=-1, descending=False, stable=False):
     return RETURN_TYPES["sort"](gather(input, d, index), index)
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
-    return sort(input, dim, descending, stable).indices
+def argsort(input, *positional, dim=-1, descending=False, stable=None):
+    dim, descending = _sort_options("argsort", positional, dim, descending, stable)
+    return sort(input, dim=dim, descending=descending, stable=stable).indices
+
+
+def _sort_options(op: str, positional: tuple, dim, descending, stable):
+    """dim and descending of PyTorch's two overloads of sort and argsort: both by position
+    or keyword, or with stable= both by keyword only (its TypeError otherwise)."""
+    if len(positional) > 2 or (positional and stable is not None):
+        raise TypeError(
+            f"{op}(): got {len(positional)} positional arguments after the input; with "
+            "stable= PyTorch takes dim and descending by keyword only (dim=, descending=)"
+        )
+    given = dict(zip(("dim", "descending"), positional))
+    return given.get("dim", dim), given.get("descending", descending)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
@@ -1325,7 +1347,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     size = input.array.shape[d] if input.ndim else 1
     if size == 0:  # PyTorch's checks of the dim and of an empty dim come first
         raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
-    _no_bool_kernel("kthvalue_cpu", input)
+    if input.ndim:  # a 0-d tensor is its own k-th value, a bool one too
+        _no_bool_kernel("kthvalue_cpu", input)
     if not 1 <= k <= size:
         raise RuntimeError(
             f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {size})"
@@ -1333,7 +1356,6 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 
     from minigrad.ops.indexing import gather
 
-    d = normalize_dim(dim, input.ndim, "kthvalue")
     if input.ndim == 0:
         return RETURN_TYPES["kthvalue"](input, Tensor._make(input.device.xp.asarray(0)))
     index = KthValueIndex.apply(input, k, d)
