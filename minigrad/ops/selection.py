@@ -123,12 +123,9 @@ def clamp(input, min=None, max=None, *, out=None):
         # a number with a tensor: PyTorch's overload of number bounds, which takes a 0-d
         # tensor as its number (clamp(x, 0, t.tensor(2.5)) of int64 x is float32, not float64)
         min, max = number_arg("clamp", "min", min), number_arg("clamp", "max", max)
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        y = _clamp_by_tensors(input, min, max)
-    else:
-        y = _clamp_by_numbers(input, min, max)
-    # PyTorch's overload of tensor bounds casts into out, its overload of numbers does not
     tensor_bounds = isinstance(min, Tensor) or isinstance(max, Tensor)
+    y = (_clamp_by_tensors if tensor_bounds else _clamp_by_numbers)(input, min, max)
+    # PyTorch's overload of tensor bounds casts into out, its overload of numbers does not
     return y if out is None else write_out("clamp", y, out, same_dtype=not tensor_bounds)
 
 
