@@ -541,7 +541,7 @@ _CAST_INTO_OUT = (
     *("tan", "tanh", "var", "xlogy"),
 )
 _SAME_DTYPE_OUT = (
-    *("abs", "absolute", "all", "amax", "amin", "any", "argmax", "argmin", "bitwise_not"),
+    *("abs", "absolute", "amax", "amin", "argmax", "argmin", "bitwise_not"),
     *("ceil", "cross", "cummax", "cummin", "diag"),
     *("dot", "fix", "float_power", "floor", "frac", "gather", "heaviside", "index_select"),
     *("inner", "kthvalue", "log_softmax", "logcumsumexp", "masked_select", "mode"),
@@ -555,6 +555,7 @@ for _names, _rules in (
     (("cumprod", "cumsum"), {"in_out_dtype": True}),
     (("prod",), {"in_out_dtype": True, "dim_for_out": True}),
     (("median", "nanmedian"), {"same_dtype": True, "dim_for_out": True}),
+    (("all", "any"), {"same_dtype": True, "mask_out": True}),
     (("column_stack", "dstack", "hstack", "vstack"), {"cast_error": TypeError}),  # as cat's
 ):
     for _name in _names:

@@ -161,6 +161,37 @@ def test_reductions_of_0d_and_empty_tensors_as_pytorch(call):
     _each(REDUCED, call)
 
 
+BYTES = [
+    *(
+        "x = t.tensor([[0, 3], [2, 0]], dtype=t.uint8)",
+        "x = t.tensor([[0, 3], [2, 0]], dtype=t.int8)",
+    ),
+    *("x = t.zeros(0, 2, dtype=t.uint8)", "x = t.tensor(5, dtype=t.uint8)"),
+    f"x = t.tensor([[0.0, {NAN}], [2.0, 0.0]], dtype=t.float16)",
+]
+BYTE_REDUCTIONS = [
+    *(
+        "t.any(x)",
+        "t.all(x)",
+        "t.any(x, 0)",
+        "t.all(x, -1, True)",
+        "t.any(x, ())",
+        "x.any(dim=None)",
+    ),
+    *("t.all(x, (0, 1))", "t.cumsum(x, 0)", "t.cumprod(x, -1)", "t.sum(x)", "t.prod(x)"),
+    *("t.count_nonzero(x, (0,))", "t.argmin(x, 0, True)", "t.amax(x, ())", "t.logsumexp(x, 0)"),
+    *("t.any(x, out=t.empty(0, dtype=t.bool))", "t.all(x, 0, out=t.empty(0, dtype=t.uint8))"),
+    *("t.any(x, out=t.empty(0))", "t.all(x, 0, out=t.empty(0, dtype=t.int64))", "t.nansum(x)"),
+    *("t.aminmax(x)", "t.diff(x)", "t.cummax(x, 0)", "t.sum(x, dtype=t.bool)", "t.logical_not(x)"),
+    *("t.cumsum(x, 0, dtype=t.bool)", "t.prod(x, 0, dtype=t.uint8)", "t.count_nonzero(x)"),
+]
+
+
+@pytest.mark.parametrize("call", BYTE_REDUCTIONS)
+def test_reductions_of_bytes_and_their_out_as_pytorch(call):
+    _each(BYTES, call)
+
+
 # -- where, clamp, sort, flip, roll, rot90 --------------------------------------------------
 PICKED = [
     f"x = t.tensor([[3.0, {NAN}, 1.0, 1.0], [2.0, 2.0, {NAN}, -0.0]])",

@@ -464,12 +464,13 @@ def write_all_out(op: str, result, out, *, same_dtype=False):
     )
 
 
-def takes_out(fn, op: str, *, in_out_dtype=False, dim_for_out=False, **rules):
+def takes_out(fn, op: str, *, in_out_dtype=False, dim_for_out=False, mask_out=False, **rules):
     """fn with PyTorch's `out=` (torch.exp(x, out=y); the methods take none): the result
     written into out by write_out's `rules`, or a tuple result into a tuple of tensors of
     its dtypes (as PyTorch's sort and max(dim) want). With in_out_dtype, fn computes in
     out's dtype unless dtype= says otherwise (torch.cumsum(x, 0, out=y) of int64 y); with
-    dim_for_out, out= is a TypeError unless a dim is given (prod, median)."""
+    dim_for_out, out= is a TypeError unless a dim is given (prod, median); with mask_out, out
+    is bool or uint8, and takes the result in its dtype (any, all)."""
 
     @functools.wraps(fn)
     def with_out(*args, out=None, **kwargs):
@@ -482,6 +483,11 @@ def takes_out(fn, op: str, *, in_out_dtype=False, dim_for_out=False, **rules):
         if in_out_dtype and kwargs.get("dtype") is None and isinstance(out, Tensor):
             kwargs["dtype"] = out.dtype
         result = fn(*args, **kwargs)
+        if mask_out and isinstance(out, Tensor):
+            if out.dtype not in (dtypes.bool_, dtypes.uint8):
+                name = kernel_type(out.array.dtype)[1:-1]
+                raise RuntimeError(f"{op} only supports bool tensor for result, got: {name}")
+            result = result.to(out.dtype)
         if isinstance(result, Tensor):
             return write_out(op, result, out, **rules)
         return write_all_out(op, result, out, same_dtype=True)
