@@ -288,6 +288,68 @@ def test_clamp_with_nan_bounds_gives_pytorchs_values_and_gradients(call):
     )
 
 
+EXTREMES = [
+    *("x = t.tensor(2.5)", f"x = t.tensor([1.0, -0.0, 0.0, {NAN}, -{INF}])"),
+    *(
+        "x = t.tensor([3, -128, 127, 0], dtype=t.int8)",
+        "x = t.tensor([200, 0, 255], dtype=t.uint8)",
+    ),
+    "x = t.tensor([-2**63, 2**63 - 1, 0, -1])",
+    "x = t.tensor([-2**31, 2**31 - 1, 0], dtype=t.int32)",
+]
+EXTREME_CALLS = [
+    *("t.sort(x, descending=True)", "t.sort(x, stable=True, descending=True)", "t.msort(x)"),
+    *("t.argsort(x, descending=True)", "t.topk(x, 1)", "t.topk(x, 1, largest=False)"),
+    *(
+        "t.kthvalue(x, 1)",
+        "t.median(x)",
+        "t.mode(x)",
+        "t.unique(x)",
+        "t.argmax(x)",
+        "t.cummax(x, 0)",
+    ),
+    *("t.sign(x)", "t.sgn(x)", "x.heaviside(x)", "x.copysign(-1)", "x.copysign(t.tensor(-0.0))"),
+    *("t.roll(x, ())", "t.roll(x, (), ())", "t.roll(x, [], 0)", "t.roll(x, 1)", "t.flip(x, (0,))"),
+    *("t.rot90(x)", "t.fliplr(x)", "t.searchsorted(t.sort(x)[0], x)", "t.clamp(x, 0, 1)"),
+    *("t.bucketize(x, t.tensor([0, 1]).to(x.dtype))", "t.isclose(x, x, rtol=10, atol=5)"),
+]
+
+
+@pytest.mark.parametrize("call", EXTREME_CALLS)
+def test_extreme_values_and_nan_as_pytorch(call):
+    _each(EXTREMES, call)
+
+
+SEARCHED = [
+    f"s = t.tensor([-{INF}, -0.0, 0.0, 1.0, {NAN}])\n"
+    f"v = t.tensor([1.0, -0.0, 0.0, {NAN}, -{INF}, 0.5, 7.0])",
+    f"s = t.tensor([1.0, {NAN}, 3.0, {NAN}, 5.0, 6.0])\n"
+    f"v = t.tensor([[0.0, 1.0, 2.0, 3.0, 5.5, {NAN}]])",
+    f"s = t.tensor([[1.0, 2.0, {NAN}], [{NAN}, 0.0, 1.0]])\n"
+    f"v = t.tensor([[0.0, 1.5, 2.5, 9.0], [-1.0, 0.0, 1.0, {NAN}]])",
+    "s = t.tensor([[1, 3, 5], [2, 2, 2]])\nv = t.tensor([[0, 3, 6], [2, 1, 3]])",
+    "s = t.tensor([[[1, 2, 4], [5, 7, 9]]])\nv = t.tensor([[[4, 0], [9, 10]]])",
+    *("s = t.zeros(2, 0)\nv = t.zeros(2, 3)", "s = t.zeros(0)\nv = t.tensor([1.0])"),
+    *(
+        "s = t.tensor([1.0, 2.0])\nv = t.tensor(1.5)",
+        "s = t.tensor([[1.0, 2.0]])\nv = t.zeros(1, 0)",
+    ),
+    "s = t.tensor(1.0)\nv = t.tensor(1.5)",
+]
+SEARCHES = [
+    *("t.searchsorted(s, v)", "t.searchsorted(s, v, right=True)", "t.bucketize(v, s.flatten())"),
+    *(
+        "t.searchsorted(s, v, side='right', out_int32=True)",
+        "t.bucketize(v, s.flatten(), right=True)",
+    ),
+]
+
+
+@pytest.mark.parametrize("call", SEARCHES)
+def test_searchsorted_with_nan_as_pytorch(call):
+    _each(SEARCHED, call)
+
+
 # -- in place and out= with mixed dtypes and 0-d tensors ------------------------------------
 TARGETS = [
     *("t.tensor([1, 2, 3], dtype=t.int16)", "t.tensor([1.5, -2.5, 3.0], dtype=t.float16)"),

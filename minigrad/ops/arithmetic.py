@@ -547,7 +547,7 @@ def copysign(input, other):
     from minigrad.ops.unary import abs
 
     require_tensor_input("copysign", input)
-    other = tensor_arg(other, input)
+    other = tensor_arg(other, input, wrap=False)  # a float result: -1 is no 255 of a uint8
     dtype = dtypes.to_dtype(float_result(result_dtype(input, other)))
     magnitude = abs(input.to(dtype))  # in the float dtype: bools have no abs
     if not isinstance(other, Tensor):

@@ -853,9 +853,11 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Shift elements along dims, wrapping around (no dims: over the flattened tensor)."""
     from minigrad.ops.shape import cat, flatten
 
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if not shifts:
+        raise RuntimeError("roll: `shifts` required (a number, or one per dim)")
     if dims is None:
         return reshape_if_needed(roll(flatten(input), shifts, 0), input.shape)
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll: shifts and dims must align, got shifts={shifts} and dims={dims}")

@@ -393,8 +393,9 @@ class Heaviside(NoGrad):
 
     @staticmethod
     def forward(ctx, x, values):
-        # NOTE: NumPy's heaviside gives floats for integers and bools; PyTorch keeps the dtype
-        y = x.device.xp.heaviside(x.array, values.array)
+        # NOTE: PyTorch's x == 0 ? values : x > 0, in x's dtype: 0 at nan, where NumPy's
+        # heaviside gives nan (and floats for integers and bools)
+        y = x.device.xp.where(x.array == 0, values.array, x.array > 0)
         return cast_to(y, x.array.dtype)
 
 

@@ -1115,9 +1115,10 @@ def _sorting_indices(xp, key, dim, descending):
 
 
 def _descending_key(key):
-    """A key whose stable ascending sort is key's descending sort: negated, unsigned and bool
-    widened first."""
-    return -(key.astype(dtypes.int64.np) if key.dtype.kind in "ub" else key)
+    """A key whose stable ascending sort is key's descending sort: floats negated; integers
+    and bools bit-flipped (~x = -x - 1 reverses their order and, unlike -x, never overflows:
+    -(-128) is -128 in int8)."""
+    return -key if key.dtype.kind == "f" else ~key
 
 
 class TopKIndices(NoGrad):
@@ -1757,21 +1758,32 @@ def bincount(input, weights=None, minlength=0):
 class SearchSorted(NoGrad):
     """For each value, how many elements of its sorted row come before it: those smaller
     (side 'left') or not larger ('right'). A 1-D sequence serves every value; otherwise row
-    by row (leading dims match), by comparing each value with its whole row."""
+    by row (leading dims match).
+
+    # NOTE: PyTorch's binary search steps right unless `row[mid] >= value` (> for 'right'),
+    so it steps right past nan, wherever nan sits; NumPy's searchsorted orders nan last.
+    Rows with nan, and N-D sequences, run PyTorch's steps, every value at once."""
 
     op_name = "searchsorted"
 
     @staticmethod
     def forward(ctx, seq, values, right, dtype):
         xp, a, v = seq.device.xp, seq.array, values.array
-        if a.ndim == 1:
+        if a.ndim == 1 and not (a.dtype.kind == "f" and xp.isnan(a).any()):
             found = xp.searchsorted(a, v, side="right" if right else "left")
-        else:
-            before = (
-                a[..., None, :] <= v[..., :, None] if right else a[..., None, :] < v[..., :, None]
-            )
-            found = before.sum(-1)
-        return xp.asarray(found).astype(dtype.np)
+            return xp.asarray(found).astype(dtype.np)
+        n = a.shape[-1]
+        rows = a.reshape(math.prod(a.shape[:-1]), n)
+        wanted = v.reshape(1 if a.ndim == 1 else rows.shape[0], -1 if v.size else 0)
+        start = xp.zeros(wanted.shape, dtype=np.int64)
+        end = xp.full(wanted.shape, n, dtype=np.int64)
+        while (active := start < end).any():
+            mid = (start + end) // 2
+            at_mid = xp.take_along_axis(rows, xp.minimum(mid, n - 1), axis=1)
+            right_of_mid = ~(at_mid > wanted) if right else ~(at_mid >= wanted)
+            start = xp.where(active & right_of_mid, mid + 1, start)
+            end = xp.where(active & ~right_of_mid, mid, end)
+        return start.reshape(v.shape).astype(dtype.np)
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
@@ -1793,6 +1805,11 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if not isinstance(input, Tensor):
         input = Tensor._make(sorted_sequence.device.xp.asarray(input))
     seq_shape, value_shape = tuple(sorted_sequence.shape), tuple(input.shape)
+    if not seq_shape:
+        raise RuntimeError(
+            "torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 "
+            "dimension"
+        )
     if len(seq_shape) != 1 and (
         len(seq_shape) != len(value_shape) or seq_shape[:-1] != value_shape[:-1]
     ):

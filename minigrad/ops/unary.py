@@ -219,9 +219,12 @@ class Sign(Function):
 
     @staticmethod
     def forward(ctx, x):
-        if x.array.dtype.kind == "b":  # NumPy has no sign of bools; PyTorch's is the identity
-            return x.array.copy()
-        return x.device.xp.sign(x.array)
+        array = x.array
+        if array.dtype.kind == "b":  # NumPy has no sign of bools; PyTorch's is the identity
+            return array.copy()
+        if array.dtype.kind == "f":  # PyTorch's (x > 0) - (x < 0): 0 for nan (NumPy's: nan)
+            return (array > 0).astype(array.dtype) - (array < 0).astype(array.dtype)
+        return x.device.xp.sign(array)
 
     @staticmethod
     def backward(ctx, gy):
