@@ -760,7 +760,7 @@ def _no_identity_on_empty(input, p, dims, dim) -> None:
     if isinstance(p, str) or not (p < 0 or p == float("inf")):
         return
     shape = input.array.shape
-    if dim is None or _all_if_empty(dim) is None:
+    if _all_if_empty(dim) is None:  # all dims
         if input.array.size == 0:
             raise RuntimeError(
                 f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the "
