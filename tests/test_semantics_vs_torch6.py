@@ -413,6 +413,8 @@ CLASSIFIED = [
     "w = t.tensor([0.2, 1.0, 3.0])",
     "x = t.tensor([[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]], dtype=t.float64)\ny = t.tensor([1, 1])\n"
     "w = t.tensor([0.2, 1.0, 3.0], dtype=t.float64)",
+    "x = t.zeros(0, 3)\ny = t.zeros(0, dtype=t.int64)\nw = t.tensor([0.2, 1.0, 3.0])",
+    "x = t.zeros(2, 0)\ny = t.tensor([1, 0])\nw = t.zeros(0)",
 ]
 CLASS_LOSSES = [
     call.format(F=F, r=r)
@@ -439,6 +441,8 @@ CLASS_LOSSES += [
     *(f"{F}.cross_entropy(x[0], y[0])", f"{F}.cross_entropy(x, y, weight=w.reshape(-1, 1))"),
     *(f"{F}.nll_loss(x, y, weight=w.reshape(1, -1))", f"{F}.cross_entropy(x, y, weight=w[None])"),
     f"{F}.cross_entropy(x, x.softmax(1), weight=w.reshape(-1, 1))",
+    *(f"{F}.cross_entropy(x, x.softmax(1), ignore_index=1)", f"{F}.cross_entropy(x, x.softmax(1))"),
+    f"{F}.cross_entropy(x.double(), x.softmax(1), label_smoothing=0.5, reduction='sum')",
 ]
 
 

@@ -361,11 +361,11 @@ class CrossEntropy(Function):
         """(loss, probs or None without keep, scale, index) of logits x (N, C), targets t (N,)
         and class weights (C,) or None; index: each row's target in the flattened (N*C) logits."""
         xp, dtype = array_module(x), x.dtype
+        n, classes = x.shape
+        valid = _valid_targets(t, classes, ignore_index, "cross_entropy")  # (before: C may be 0)
         # NOTE: log p[t] = shifted[t] - log(sum(exp(shifted))): the log is taken per row, and
         # the probabilities backward needs come from the same exp
         shifted, e, total = _exp_shifted(xp, half_as_float32(x), 1)
-        n, classes = shifted.shape
-        valid = _valid_targets(t, classes, ignore_index, "cross_entropy")
         weighted = weight is not None or valid is not None or not t.size
         cols, w = _target_weights(xp, t, valid, weight, e.dtype) if weighted else (t, None)
         # NOTE: one flat index, not the pair (rows, targets): NumPy's gather and scatter with
@@ -550,6 +550,11 @@ def cross_entropy(
             f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
         )
     if probabilities:  # as PyTorch: a float target, or one of the input's shape
+        if ignore_index != -100:
+            raise RuntimeError(
+                "cross_entropy: ignore_index is not supported for floating point target (class "
+                "probabilities)"
+            )
         if target.array.dtype.kind != "f":
             raise RuntimeError(
                 "cross_entropy: Expected floating point type for target with class "
@@ -600,7 +605,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
         )
     dim = 1 if input.ndim > 1 else 0
     c = input.shape[dim]
-    if label_smoothing > 0:
+    if label_smoothing > 0 and c:  # (no classes: nothing to smooth, and no 1 / c)
         target = target * (1 - label_smoothing) + label_smoothing / c
     logp = log_softmax(input, dim)
     if weight is not None:
@@ -608,8 +613,9 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
         shape[dim] = c
         logp = logp * reshape_if_needed(weight, shape)
     loss = -reduce_sum(logp * target, dim)
-    if reduction == "mean":
-        return loss.sum() / max(1, input.array.size // c)
+    if reduction == "mean":  # over the positions: 0 / 0 = nan for none, as PyTorch
+        with quiet():
+            return loss.sum() / (input.array.size // c if c else 0)
     return _reduce(loss, reduction, "cross_entropy")
 
 
