@@ -541,18 +541,21 @@ _CAST_INTO_OUT = (
     *("tan", "tanh", "var", "xlogy"),
 )
 _SAME_DTYPE_OUT = (
-    *("abs", "absolute", "all", "amax", "amin", "any", "argmax", "argmin", "bitwise_not"),
-    *("ceil", "clamp", "clamp_max", "clamp_min", "clip", "cross", "cummax", "cummin", "diag"),
+    *("abs", "absolute", "amax", "amin", "argmax", "argmin", "bitwise_not"),
+    *("ceil", "cross", "cummax", "cummin", "diag"),
     *("dot", "fix", "float_power", "floor", "frac", "gather", "heaviside", "index_select"),
-    *("inner", "kthvalue", "log_softmax", "logcumsumexp", "masked_select", "median", "mode"),
-    *("nan_to_num", "nanmedian", "nanquantile", "neg", "negative", "norm", "outer"),
+    *("inner", "kthvalue", "log_softmax", "logcumsumexp", "masked_select", "mode"),
+    *("nan_to_num", "nanquantile", "neg", "negative", "norm", "outer"),
     *("quantile", "round", "sgn", "sign", "signbit", "softmax", "sort", "take", "topk"),
     *("tril", "triu", "trunc", "where"),
 )
 for _names, _rules in (
     (_CAST_INTO_OUT, {}),
     (_SAME_DTYPE_OUT, {"same_dtype": True}),
-    (("cumprod", "cumsum", "prod"), {"in_out_dtype": True}),
+    (("cumprod", "cumsum"), {"in_out_dtype": True}),
+    (("prod",), {"in_out_dtype": True, "dim_for_out": True}),
+    (("median", "nanmedian"), {"same_dtype": True, "dim_for_out": True}),
+    (("all", "any"), {"same_dtype": True, "mask_out": True}),
     (("column_stack", "dstack", "hstack", "vstack"), {"cast_error": TypeError}),  # as cat's
 ):
     for _name in _names:

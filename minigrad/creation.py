@@ -155,7 +155,15 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
             source = np.asarray(data)
         except ValueError:  # nested lists that are no block
             _check_no_str_first(data)
-            raise _ragged_error(data) from None
+            shape = _first_items_shape(data)
+            if 0 not in shape:
+                raise _ragged_error(data, shape) from None
+            # NOTE: as PyTorch, whose data has no elements when its first items say so: the
+            # other lists' lengths are never checked (the types of their items are, when
+            # they are read to infer the dtype)
+            if dtype is None:
+                _check_item_types(data)
+            source = np.empty(shape)
         if source.dtype.kind in "SU" and isinstance(data, (list, tuple)):
             _check_no_str_first(data)
     keeps_device = device is None and (isinstance(data, Tensor) or _is_device_array(data))
@@ -203,16 +211,21 @@ def _is_sequence(x) -> bool:
     return isinstance(x, (list, tuple, str)) or (isinstance(x, np.ndarray) and x.ndim > 0)
 
 
-def _ragged_error(data) -> Exception:
-    """PyTorch's error for nested lists that are no block. As PyTorch, the shape is read off
-    the first item at each depth; then a number where that shape wants a list, or a list
-    where it wants a number, is a TypeError; a list of another length a ValueError."""
+def _first_items_shape(data) -> list[int]:
+    """The shape of nested lists as PyTorch reads it: off the first item at each depth."""
     shape, first = [], data
     while _is_sequence(first):  # (a str is not first here: _check_no_str_first)
         shape.append(len(first))
         if not len(first):
             break
         first = first[0]
+    return shape
+
+
+def _ragged_error(data, shape: list[int]) -> Exception:
+    """PyTorch's error for nested lists that are no block, of the shape read off their first
+    items: a number where that shape wants a list, or a list where it wants a number, is a
+    TypeError; a list of another length a ValueError."""
     stack = [(data, 0)]  # a walk in order, without recursion: nesting depth is the user's
     while stack:
         item, depth = stack.pop()
@@ -235,6 +248,18 @@ def _ragged_error(data) -> Exception:
         else:
             stack.extend((x, depth + 1) for x in reversed(list(item)))
     return ValueError(f"tensor(): nested lists that are no block: {reprlib.repr(data)}")
+
+
+def _check_item_types(data) -> None:
+    """PyTorch's errors for an item of no number type in data that holds no element: a str
+    (TypeError), None or another object (RuntimeError); a complex number, as elsewhere."""
+    for kind in _python_types(data):
+        if kind is str:
+            raise TypeError(f"tensor(): invalid data type 'str' in {reprlib.repr(data)}")
+        if kind is complex:
+            raise TypeError(f"tensor(): an element of {reprlib.repr(data)} is not a real number")
+        if not issubclass(kind, (bool, int, float, list, tuple, np.generic)):
+            raise RuntimeError(f"tensor(): could not infer the dtype of {kind.__name__}")
 
 
 def _check_no_str_first(data) -> None:

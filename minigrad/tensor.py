@@ -74,6 +74,11 @@ def _numpy_axis(fn):
     return with_axis
 
 
+# NOTE: dim not given is not dim=None: PyTorch's sum(input, *, dtype) takes no out=, and
+# its prod and median take no dim=None
+DIM_NOT_GIVEN = object()
+
+
 def _dim_error(op: str, dim: int, ndim: int) -> IndexError:
     """PyTorch's IndexError for a dim out of [-ndim, ndim) of x.size(dim) and x.stride(dim)
     (normalize_dim lets a 0-d tensor have dim 0 and -1, as reductions do; size does not)."""
@@ -1192,7 +1197,7 @@ class Tensor:
         return reduce_ops.mean(self, dim, keepdim, dtype=dtype)
 
     @_numpy_axis
-    def prod(self, dim=None, keepdim=False, *, dtype=None):
+    def prod(self, dim=DIM_NOT_GIVEN, keepdim=False, *, dtype=None):
         return reduce_ops.prod(self, dim, keepdim, dtype=dtype)
 
     @_numpy_axis
@@ -1268,14 +1273,14 @@ class Tensor:
     def any(self, dim=None, keepdim=False):
         return reduce_ops.any(self, dim, keepdim)
 
-    def sort(self, dim=-1, descending=False, stable=False):
-        return reduce_ops.sort(self, dim, descending, stable)
+    def sort(self, *positional, dim=-1, descending=False, stable=None):
+        return reduce_ops.sort(self, *positional, dim=dim, descending=descending, stable=stable)
 
     def msort(self):
         return reduce_ops.sort(self, 0).values
 
-    def argsort(self, dim=-1, descending=False, stable=False):
-        return reduce_ops.argsort(self, dim, descending, stable)
+    def argsort(self, *positional, dim=-1, descending=False, stable=None):
+        return reduce_ops.argsort(self, *positional, dim=dim, descending=descending, stable=stable)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return reduce_ops.topk(self, k, dim, largest, sorted)
@@ -1310,10 +1315,10 @@ class Tensor:
     def logcumsumexp(self, dim):
         return reduce_ops.logcumsumexp(self, dim)
 
-    def median(self, dim=None, keepdim=False):
+    def median(self, dim=DIM_NOT_GIVEN, keepdim=False):
         return reduce_ops.median(self, dim, keepdim)
 
-    def nanmedian(self, dim=None, keepdim=False):
+    def nanmedian(self, dim=DIM_NOT_GIVEN, keepdim=False):
         return reduce_ops.nanmedian(self, dim, keepdim)
 
     def kthvalue(self, k, dim=-1, keepdim=False):
@@ -1937,15 +1942,15 @@ class Tensor:
 
     def __iand__(self, other):
         # before bitwise_and's own error for floats
-        _check_cast(dtypes.result_type(self, other), self, nograd_ops.bitwise_and)
+        _check_result_fits(self, other, nograd_ops.bitwise_and)
         return self._inplace(nograd_ops.bitwise_and, other)
 
     def __ior__(self, other):
-        _check_cast(dtypes.result_type(self, other), self, nograd_ops.bitwise_or)
+        _check_result_fits(self, other, nograd_ops.bitwise_or)
         return self._inplace(nograd_ops.bitwise_or, other)
 
     def __ixor__(self, other):
-        _check_cast(dtypes.result_type(self, other), self, nograd_ops.bitwise_xor)
+        _check_result_fits(self, other, nograd_ops.bitwise_xor)
         return self._inplace(nograd_ops.bitwise_xor, other)
 
     def __ilshift__(self, other):
@@ -1955,12 +1960,12 @@ class Tensor:
         return self._inplace(nograd_ops.bitwise_right_shift, other)
 
     def add_(self, other, *, alpha=1):
-        if alpha != 1:
+        if alpha != 1 or type(alpha) is bool:
             return self._inplace(arithmetic_ops.add, other, alpha)
         return self._inplace_ufunc("add", arithmetic_ops.add, other)
 
     def sub_(self, other, *, alpha=1):
-        if alpha != 1:
+        if alpha != 1 or type(alpha) is bool:
             return self._inplace(arithmetic_ops.sub, other, alpha)
         return self._inplace_ufunc("subtract", arithmetic_ops.sub, other)
 
@@ -2335,6 +2340,13 @@ def _check_cast(result_dtype, t: Tensor, op=None) -> None:
         )
 
 
+def _not_resized(t: Tensor, shape, op) -> RuntimeError:
+    return RuntimeError(
+        f"{_inplace_name(op)}: output with shape {list(t.array.shape)} doesn't match the "
+        f"broadcast shape {list(shape)} (an in-place op never resizes its tensor)"
+    )
+
+
 def _copy_into(t: Tensor, array, op=None) -> None:
     _check_cast(array.dtype, t, op)
     _check_writable(t)
@@ -2342,11 +2354,7 @@ def _copy_into(t: Tensor, array, op=None) -> None:
         try:
             array = t._device.xp.broadcast_to(array, t.array.shape)
         except ValueError:
-            raise RuntimeError(
-                f"{_inplace_name(op)}: output with shape {list(t.array.shape)} doesn't match "
-                f"the broadcast shape {list(array.shape)} (an in-place op never resizes its "
-                "tensor)"
-            ) from None
+            raise _not_resized(t, array.shape, op) from None
     t.array[...] = array
     t._version += 1
 
@@ -2593,14 +2601,37 @@ from minigrad.ops._util import as_fill, normalize_dim  # noqa: E402
 
 def _inplace_method(name: str):
     out_of_place = getattr(Tensor, name)
+    cast_first = name in _CAST_CHECKED_FIRST
 
     def method(self, *args, **kwargs):
+        if cast_first:
+            _check_result_fits(self, args[0], out_of_place)
         op = functools.partial(out_of_place, **kwargs) if kwargs else out_of_place
         return self._inplace(op, *args)  # args pass through, so a tensor argument is recorded
 
     method.__name__ = method.__qualname__ = f"{name}_"
     method.__doc__ = f"`{name}` written into this tensor, as PyTorch's `Tensor.{name}_`."
     return method
+
+
+# ops whose kernels refuse some dtypes (bitwise ops floats, hypot integers): PyTorch checks
+# first that the promoted result can be written into the tensor (x_int.bitwise_and_(1.5), as
+# x_int &= 1.5, is that RuntimeError, not the kernel's NotImplementedError)
+_CAST_CHECKED_FIRST = ("bitwise_and", "bitwise_or", "bitwise_xor", "hypot")
+
+
+def _check_result_fits(t: Tensor, other, op) -> None:
+    """PyTorch's checks of an in-place op before its kernel runs: the broadcast shape is t's,
+    and the promoted dtype casts into t's (an operand that does not broadcast is left to
+    the op's own error)."""
+    other_shape = other.array.shape if isinstance(other, Tensor) else ()
+    try:
+        shape = np.broadcast_shapes(t.array.shape, other_shape)
+    except ValueError:
+        return
+    if shape != t.array.shape:
+        raise _not_resized(t, shape, op)
+    _check_cast(dtypes.result_type(t, other), t, op)
 
 
 # In-place forms of elementwise ops (`x.sin_()`; `torch.sin_(x)` in minigrad/__init__.py), as

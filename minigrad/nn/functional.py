@@ -552,8 +552,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        # NOTE: 0 log 0 = 0; log of 1 where target is 0 keeps nan out of the gradient
-        safe = where(target > 0, target, 1.0)
+        # NOTE: 0 log 0 = 0; log of 1 where target is 0 keeps nan out of the gradient (a
+        # negative target gives nan, as PyTorch's xlogy)
+        safe = where(target == 0, 1.0, target)
         loss = target * safe.log() - target * input
     if reduction == "mean":
         warnings.warn(

@@ -335,6 +335,8 @@ def _reach(shape, strides) -> tuple[int, int]:
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
     """A dim in [-ndim, ndim) as a non-negative index; IndexError otherwise, as PyTorch."""
+    if type(dim) is bool:  # an int to Python, but no dim to PyTorch (x.sum(True) is a slip)
+        raise TypeError(f"{op}(): argument 'dim' must be int, not bool")
     n = max(ndim, 1)
     if not -n <= dim < n:
         raise IndexError(
@@ -361,12 +363,20 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple:
 def require_tensors(op: str, input, other) -> None:
     """PyTorch's TypeError for a number where a binary op takes only tensors (clamp and
     logical_not take numbers; maximum, minimum and logical_and do not)."""
-    for k, (name, value) in enumerate((("input", input), ("other", other))):
-        if not isinstance(value, Tensor):
-            raise TypeError(
-                f"{op}(): argument '{name}' (position {k + 1}) must be Tensor, not "
-                f"{type(value).__name__}"
-            )
+    require_tensor_input(op, input)
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"{op}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
+
+
+def require_tensor_input(op: str, input) -> None:
+    """PyTorch's TypeError for a number as the first operand of a binary op that takes one
+    only second (fmod, eq, atan2...; remainder and xlogy take it first too)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
 
 
 def broadcast_error(op: str, a, b) -> RuntimeError:
@@ -454,19 +464,30 @@ def write_all_out(op: str, result, out, *, same_dtype=False):
     )
 
 
-def takes_out(fn, op: str, *, in_out_dtype=False, **rules):
+def takes_out(fn, op: str, *, in_out_dtype=False, dim_for_out=False, mask_out=False, **rules):
     """fn with PyTorch's `out=` (torch.exp(x, out=y); the methods take none): the result
     written into out by write_out's `rules`, or a tuple result into a tuple of tensors of
     its dtypes (as PyTorch's sort and max(dim) want). With in_out_dtype, fn computes in
-    out's dtype unless dtype= says otherwise (torch.cumsum(x, 0, out=y) of int64 y)."""
+    out's dtype unless dtype= says otherwise (torch.cumsum(x, 0, out=y) of int64 y); with
+    dim_for_out, out= is a TypeError unless a dim is given (prod, median); with mask_out, out
+    is bool or uint8, and takes the result in its dtype (any, all)."""
 
     @functools.wraps(fn)
     def with_out(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
+        if dim_for_out and len(args) < 2 and not {"dim", "axis"} & kwargs.keys():
+            raise TypeError(
+                f"{op}(): out= needs a dim (PyTorch's {op} of all elements takes no out=)"
+            )
         if in_out_dtype and kwargs.get("dtype") is None and isinstance(out, Tensor):
             kwargs["dtype"] = out.dtype
         result = fn(*args, **kwargs)
+        if mask_out and isinstance(out, Tensor):
+            if out.dtype not in (dtypes.bool_, dtypes.uint8):
+                name = kernel_type(out.array.dtype)[1:-1]
+                raise RuntimeError(f"{op} only supports bool tensor for result, got: {name}")
+            result = result.to(out.dtype)
         if isinstance(result, Tensor):
             return write_out(op, result, out, **rules)
         return write_all_out(op, result, out, same_dtype=True)

@@ -24,6 +24,7 @@ from minigrad.ops._util import (
     number_arg,
     quiet,
     require_floating,
+    require_tensor_input,
     result_dtype,
     shape_of,
     tensor_arg,
@@ -75,6 +76,11 @@ class Add(Function):
 
 
 def _check_alpha(op: str, alpha, *operands) -> None:
+    if type(alpha) is bool and dtypes.result_type(*operands) is not dtypes.bool_:
+        raise RuntimeError(
+            f"{op}: Boolean alpha only supported for Boolean results (alpha={alpha}, a "
+            f"{dtypes.result_type(*operands)} result)"
+        )
     if isinstance(alpha, float) and all(
         not isinstance(x, Tensor) or x.array.dtype.kind in "biu" for x in operands
     ):
@@ -121,7 +127,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 
 def add(input, other, alpha=1, *, out=None):
-    if alpha != 1:
+    if alpha != 1 or type(alpha) is bool:
         _check_alpha("add", alpha, input, other)
     y = Add.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
     return y if out is None else write_out("add", y, out)
@@ -162,7 +168,7 @@ def sub(input, other, alpha=1, *, out=None):
             "sub: subtraction, the `-` operator, with a bool tensor is not supported. To "
             "invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    if alpha != 1:
+    if alpha != 1 or type(alpha) is bool:
         _check_alpha("sub", alpha, input, other)
     y = Sub.apply(tensor_arg(input, other), tensor_arg(other, input), alpha)
     return y if out is None else write_out("sub", y, out)
@@ -454,6 +460,7 @@ class Atan2(Function):
 
 
 def atan2(input, other):
+    require_tensor_input("atan2", input)
     return Atan2.apply(input, other)
 
 
@@ -491,6 +498,7 @@ class Hypot(Function):
 
 
 def hypot(input, other):
+    require_tensor_input("hypot", input)
     return Hypot.apply(input, other)
 
 
@@ -521,6 +529,7 @@ class LogAddExp(Function):
 
 
 def logaddexp(input, other):
+    require_tensor_input("logaddexp", input)
     return LogAddExp.apply(input, other)
 
 
@@ -537,7 +546,8 @@ def copysign(input, other):
     from minigrad.ops.nograd import signbit
     from minigrad.ops.unary import abs
 
-    other = tensor_arg(other, input)
+    require_tensor_input("copysign", input)
+    other = tensor_arg(other, input, wrap=False)  # a float result: -1 is no 255 of a uint8
     dtype = dtypes.to_dtype(float_result(result_dtype(input, other)))
     magnitude = abs(input.to(dtype))  # in the float dtype: bools have no abs
     if not isinstance(other, Tensor):
@@ -634,6 +644,7 @@ class Fmod(Function):
 
 
 def fmod(input, other):
+    require_tensor_input("fmod", input)
     return Fmod.apply(tensor_arg(input, other), tensor_arg(other, input))
 
 

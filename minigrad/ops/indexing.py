@@ -760,6 +760,8 @@ class Nonzero(NoGrad):
     @staticmethod
     def forward(ctx, x):
         xp = x.device.xp
+        if x.array.ndim == 0:  # NumPy refuses it; PyTorch finds one place of no dims, or none
+            return xp.zeros((int(x.array != 0), 0), dtype=np.int64)
         return xp.stack(xp.nonzero(x.array), axis=1)
 
 
@@ -851,9 +853,11 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Shift elements along dims, wrapping around (no dims: over the flattened tensor)."""
     from minigrad.ops.shape import cat, flatten
 
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if not shifts:
+        raise RuntimeError("roll: `shifts` required (a number, or one per dim)")
     if dims is None:
         return reshape_if_needed(roll(flatten(input), shifts, 0), input.shape)
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll: shifts and dims must align, got shifts={shifts} and dims={dims}")
@@ -996,10 +1000,12 @@ def trace(input: Tensor) -> Tensor:
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """The indices of the nonzero elements: (n, ndim) int64, or one index tensor per dim."""
+    if as_tuple and input.ndim == 0:  # as PyTorch: the places of its one element as a 1-D
+        input = input.reshape(1)
     found = Nonzero.apply(input)
     if not as_tuple:
         return found
-    return tuple(found[:, i] for i in range(max(input.ndim, 1)))
+    return tuple(found[:, i] for i in range(input.ndim))
 
 
 def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:

@@ -361,11 +361,11 @@ class CrossEntropy(Function):
         """(loss, probs or None without keep, scale, index) of logits x (N, C), targets t (N,)
         and class weights (C,) or None; index: each row's target in the flattened (N*C) logits."""
         xp, dtype = array_module(x), x.dtype
+        n, classes = x.shape
+        valid = _valid_targets(t, classes, ignore_index, "cross_entropy")  # (before: C may be 0)
         # NOTE: log p[t] = shifted[t] - log(sum(exp(shifted))): the log is taken per row, and
         # the probabilities backward needs come from the same exp
         shifted, e, total = _exp_shifted(xp, half_as_float32(x), 1)
-        n, classes = shifted.shape
-        valid = _valid_targets(t, classes, ignore_index, "cross_entropy")
         weighted = weight is not None or valid is not None or not t.size
         cols, w = _target_weights(xp, t, valid, weight, e.dtype) if weighted else (t, None)
         # NOTE: one flat index, not the pair (rows, targets): NumPy's gather and scatter with
@@ -460,20 +460,24 @@ def _classes_last(input: Tensor, target: Tensor, op: str):
     return reshape_if_needed(movedim(input, 1, -1), (-1, c)), reshape_if_needed(target, (-1,))
 
 
-def _check_class_weight(weight, input: Tensor, op: str, same_dtype: bool = True) -> None:
-    """A weight per class; of the input's dtype for class-index targets (PyTorch's kernel),
-    any dtype for class probabilities (PyTorch's composition promotes it)."""
+def _check_class_weight(weight, input: Tensor, op: str, probabilities: bool = False):
+    """A weight per class, returned as a vector; of the input's dtype for class-index targets
+    (PyTorch's kernel), any dtype for class probabilities (PyTorch's composition promotes it).
+    A vector, except for class indices with K dims: PyTorch's kernel for those checks only the
+    number of weights."""
     if weight is None:
-        return
-    if same_dtype and weight.dtype is not input.dtype:
+        return None
+    if not probabilities and weight.dtype is not input.dtype:
         expected, found = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, weight))
         raise RuntimeError(f"{op}: expected scalar type {expected} but found {found}")
     classes = input.array.shape[1 if input.ndim > 1 else 0] if input.ndim else 1
-    if weight.array.size != classes:
+    vector_only = probabilities or input.ndim <= 2
+    if weight.array.size != classes or (vector_only and weight.ndim != 1):
         raise RuntimeError(
             f"{op}: weight tensor should be defined either for all {classes} classes or no "
             f"classes but got weight tensor of shape: {list(weight.shape)}"
         )
+    return reshape_if_needed(weight, (classes,))
 
 
 def _check_targets(input: Tensor, target: Tensor, op: str) -> None:
@@ -540,12 +544,17 @@ def cross_entropy(
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
     probabilities = target.array.dtype.kind == "f" or target.array.shape == input.array.shape
-    _check_class_weight(weight, input, "cross_entropy", same_dtype=not probabilities)
+    weight = _check_class_weight(weight, input, "cross_entropy", probabilities)
     if label_smoothing > 1.0:
         raise RuntimeError(
             f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
         )
     if probabilities:  # as PyTorch: a float target, or one of the input's shape
+        if ignore_index != -100:
+            raise RuntimeError(
+                "cross_entropy: ignore_index is not supported for floating point target (class "
+                "probabilities)"
+            )
         if target.array.dtype.kind != "f":
             raise RuntimeError(
                 "cross_entropy: Expected floating point type for target with class "
@@ -596,7 +605,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
         )
     dim = 1 if input.ndim > 1 else 0
     c = input.shape[dim]
-    if label_smoothing > 0:
+    if label_smoothing > 0 and c:  # (no classes: nothing to smooth, and no 1 / c)
         target = target * (1 - label_smoothing) + label_smoothing / c
     logp = log_softmax(input, dim)
     if weight is not None:
@@ -604,8 +613,9 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
         shape[dim] = c
         logp = logp * reshape_if_needed(weight, shape)
     loss = -reduce_sum(logp * target, dim)
-    if reduction == "mean":
-        return loss.sum() / max(1, input.array.size // c)
+    if reduction == "mean":  # over the positions: 0 / 0 = nan for none, as PyTorch
+        with quiet():
+            return loss.sum() / (input.array.size // c if c else 0)
     return _reduce(loss, reduction, "cross_entropy")
 
 
@@ -624,7 +634,7 @@ def nll_loss(
     if input.ndim == 0:
         raise ValueError("nll_loss: Expected 1 or more dimensions (got 0)")
     require_floating("nll_loss_out_frame", input)
-    _check_class_weight(weight, input, "nll_loss")
+    weight = _check_class_weight(weight, input, "nll_loss")
     _check_targets(input, target, "nll_loss")
     x, t = _classes_last(input, target, "nll_loss")
     loss = NLLLoss.apply(x, t, weight, ignore_index, reduction)
@@ -845,11 +855,12 @@ class BinaryCrossEntropy(Function):
         xp, array = p.device.xp, p.array
         # NOTE: checked here, so a compiled step checks every batch; min and max also
         # refuse nan, as PyTorch
-        if array.size and not (array.min() >= 0 and array.max() <= 1):
-            raise RuntimeError(
-                "binary_cross_entropy: all elements of input should be between 0 and 1 (pass "
-                "logits to binary_cross_entropy_with_logits instead)"
-            )
+        hint = " (pass logits to binary_cross_entropy_with_logits instead)"
+        for name, values, why in (("input", array, hint), ("target", target.array, "")):
+            if values.size and not (values.min() >= 0 and values.max() <= 1):
+                raise RuntimeError(
+                    f"binary_cross_entropy: all elements of {name} should be between 0 and 1{why}"
+                )
         with quiet():  # log(0) = -inf, clamped
             log_p, log_not_p = xp.asarray(xp.log(array)), xp.asarray(xp.log1p(-array))
         # NOTE: an array of -100 to clip against (see zeros_of: NumPy's maximum with a number

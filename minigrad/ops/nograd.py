@@ -19,6 +19,7 @@ from minigrad.ops._util import (
     common_arrays,
     kernel_type,
     quiet,
+    require_tensor_input,
     require_tensors,
     result_dtype,
     tensor_arg,
@@ -100,10 +101,9 @@ def _compared(cls, input, other, out):
     # NOTE: an integer or bool tensor meets a Python float in the default float, as PyTorch's
     # (int64 3 == 3.0000001 is True in float32), where NumPy would compare both in float64.
     # Cast here, as an op of its own, so that a traced graph's bare ufunc compares the same.
+    require_tensor_input(cls.op_name, input)
     if type(other) is float and _not_floating(input):
         input = input.to(dtypes.get_default_dtype())
-    elif type(input) is float and _not_floating(other):
-        other = other.to(dtypes.get_default_dtype())
     if _FLOAT64_AGAINST_0D:
         input, other = _in_dtype_of(input, other), _in_dtype_of(other, input)
     y = _no_grad_binary(cls, input, other)
@@ -393,12 +393,14 @@ class Heaviside(NoGrad):
 
     @staticmethod
     def forward(ctx, x, values):
-        # NOTE: NumPy's heaviside gives floats for integers and bools; PyTorch keeps the dtype
-        y = x.device.xp.heaviside(x.array, values.array)
+        # NOTE: PyTorch's x == 0 ? values : x > 0, in x's dtype: 0 at nan, where NumPy's
+        # heaviside gives nan (and floats for integers and bools)
+        y = x.device.xp.where(x.array == 0, values.array, x.array > 0)
         return cast_to(y, x.array.dtype)
 
 
 def heaviside(input, values):
+    require_tensor_input("heaviside", input)
     if input.dtype is not values.dtype:
         raise RuntimeError(
             "heaviside is not yet implemented for tensors with different dtypes "
@@ -422,6 +424,7 @@ class Nextafter(NoGrad):
 
 
 def nextafter(input, other):
+    require_tensor_input("nextafter", input)
     return _no_grad_binary(Nextafter, input, other)
 
 
@@ -436,26 +439,43 @@ class FrexpExponent(NoGrad):
 
 
 class IsClose(NoGrad):
-    """|a - b| <= atol + rtol * |b| (nan equal to nan if equal_nan)."""
+    """a == b, or |a - b| finite and <= atol + |rtol * b| (nan equal to nan if equal_nan);
+    computed in the inputs' dtype as PyTorch's (bools as the default float)."""
 
     op_name = "isclose"
 
     @staticmethod
     def forward(ctx, a, b, rtol, atol, equal_nan):
-        return a.device.xp.isclose(a.array, b.array, rtol, atol, equal_nan)
+        xp, x, y = a.device.xp, a.array, b.array
+        close = x == y
+        if equal_nan and x.dtype.kind == "f":
+            close |= xp.isnan(x) & xp.isnan(y)
+        if rtol == 0 and atol == 0:
+            return close
+        if x.dtype.kind == "b":
+            x, y = (v.astype(dtypes.get_default_dtype().np) for v in (x, y))
+        with np.errstate(all="ignore"):
+            # NOTE: an infinite error is never close, whatever atol (inf vs -inf: inf <= inf)
+            error = xp.abs(x - y)
+            close |= xp.isfinite(error) & (error <= atol + xp.abs(rtol * y))
+        return close
 
 
-def _same_dtype(op: str, input, other) -> None:
+def _close_arguments(op: str, input, other, rtol, atol) -> None:
     """PyTorch's isclose and allclose compare only tensors of one dtype ('Long did not match
-    Float')."""
+    Float'), with tolerances of at least zero."""
+    require_tensors(op, input, other)
+    check_same_device(op, input, other)
     if input.dtype is not other.dtype:
         names = (dtypes.legacy_name(t.dtype)[: -len("Tensor")] for t in (input, other))
         raise RuntimeError(f"{op}: {{}} did not match {{}}".format(*names))
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise RuntimeError(f"{op}: {name} must be at least zero, but got {value}")
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    check_same_device("isclose", input, other)
-    _same_dtype("isclose", input, other)
+    _close_arguments("isclose", input, other, rtol, atol)
     return IsClose.apply(input, other, rtol, atol, equal_nan)
 
 
@@ -517,6 +537,5 @@ def equal(input, other) -> bool:
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    check_same_device("allclose", input, other)
-    _same_dtype("allclose", input, other)
-    return bool(input.device.xp.allclose(input.array, other.array, rtol, atol, equal_nan))
+    _close_arguments("allclose", input, other, rtol, atol)
+    return bool(IsClose.apply(input, other, rtol, atol, equal_nan).array.all())

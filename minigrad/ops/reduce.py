@@ -16,6 +16,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
+from minigrad.ops._std_sort import mode_index
 from minigrad.ops._util import (
     as_float_array,
     cast_to,
@@ -35,7 +36,7 @@ from minigrad.ops.selection import cast, maximum, minimum, where
 from minigrad.ops.shape import _named, expand, movedim, reshape_if_needed, unsqueeze
 from minigrad.ops.unary import _no_bool_kernel, exp, sign
 from minigrad.ops.unary import abs as abs_
-from minigrad.tensor import Tensor, _host
+from minigrad.tensor import DIM_NOT_GIVEN, Tensor, _host
 
 
 def _return_type(name: str, fields=("values", "indices")):
@@ -115,12 +116,23 @@ def _all_if_empty(dim):
     return None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim
 
 
-# NOTE: dim not given is not dim=None: PyTorch's sum(input, *, dtype) takes no out=
-_DIM_NOT_GIVEN = object()
+def _one_dim_or_all(op: str, dim, keepdim):
+    """The dim of an op that reduces over one int dim or, with none given, over all (PyTorch's
+    prod, median): None for all; dim=None, a tuple or keepdim without a dim is its TypeError."""
+    if dim is DIM_NOT_GIVEN:
+        if keepdim:
+            raise TypeError(f"{op}(): keepdim=True needs a dim (all dims reduced take none)")
+        return None
+    if dim is None or isinstance(dim, (tuple, list)):
+        raise TypeError(
+            f"{op}(): argument 'dim' must be int, not {type(dim).__name__}; {op} reduces over "
+            "one dim, or over all of them when dim is left out"
+        )
+    return dim
 
 
-def sum(input, dim=_DIM_NOT_GIVEN, keepdim=False, *, dtype=None, out=None):
-    if dim is _DIM_NOT_GIVEN:
+def sum(input, dim=DIM_NOT_GIVEN, keepdim=False, *, dtype=None, out=None):
+    if dim is DIM_NOT_GIVEN:
         if out is not None:
             raise TypeError(
                 "sum(): out= needs a dim (PyTorch's sum without one takes no out=); pass "
@@ -225,10 +237,11 @@ def _in_asked_dtype(y, dtype):
     return y if dtype is None or y.dtype == dtypes.to_dtype(dtype) else y.to(dtype=dtype)
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=DIM_NOT_GIVEN, keepdim=False, *, dtype=None):
+    dim = _one_dim_or_all("prod", dim, keepdim)
     if dtype is not None:
         input = input.to(dtype=dtype)
-    dims = normalize_dims(dim, input.ndim, "prod") if dim is not None else tuple(range(input.ndim))
+    dims = normalize_dims(dim, input.ndim, "prod")
     return _in_asked_dtype(Prod.apply(input, dims, keepdim), dtype)
 
 
@@ -338,15 +351,22 @@ def min(input, dim=None, keepdim=False):
 
 
 def amax(input, dim=(), keepdim=False):
-    dims = normalize_dims(_all_if_empty(dim), input.ndim, "amax")
-    _nonempty(input, dims, "amax", dim in ((), None))
-    return MaxMin.apply(input, dims, keepdim, True)
+    return _amax_amin(input, dim, keepdim, True)
 
 
 def amin(input, dim=(), keepdim=False):
-    dims = normalize_dims(_all_if_empty(dim), input.ndim, "amin")
-    _nonempty(input, dims, "amin", dim in ((), None))
-    return MaxMin.apply(input, dims, keepdim, False)
+    return _amax_amin(input, dim, keepdim, False)
+
+
+def _amax_amin(input, dim, keepdim, largest):
+    op = "amax" if largest else "amin"
+    listed = _all_if_empty(dim)
+    if input.array.size == 0 and listed is not None:  # PyTorch finds an empty dim before a repeat
+        each = (listed,) if isinstance(listed, int) else listed
+        _nonempty(input, [normalize_dim(d, input.ndim, op) for d in each], op)
+    dims = normalize_dims(listed, input.ndim, op)
+    _nonempty(input, dims, op, listed is None)
+    return MaxMin.apply(input, dims, keepdim, largest)
 
 
 def aminmax(input, *, dim=None, keepdim=False):
@@ -621,9 +641,10 @@ class Norm2(Function):
             # squaring and summing took 54 (PyTorch 23)
             flat = work.reshape(-1)
             squares = xp.asarray(xp.dot(flat, flat)).reshape(_keep_shape(work.shape, dims))
-        elif dims == tuple(range(work.ndim - len(dims), work.ndim)):
+        elif work.size and dims == tuple(range(work.ndim - len(dims), work.ndim)):
             # NOTE: over the last dims (a row's norm: normalize, clip_grad_norm), one batched
-            # BLAS dot product a row: on (512, 512) float32 dim=1 65 -> 21-28 us (PyTorch 20)
+            # BLAS dot product a row: on (512, 512) float32 dim=1 65 -> 21-28 us (PyTorch 20);
+            # not for an empty array, whose count of rows reshape(-1, ...) cannot tell
             rows = work.reshape(-1, 1, math.prod(work.shape[work.ndim - len(dims) :]))
             squares = (rows @ rows.swapaxes(1, 2)).reshape(_keep_shape(work.shape, dims))
         else:
@@ -691,6 +712,8 @@ class NormP(Function):
 def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     """torch.norm: a vector norm over dim (all dims by default); p='nuc' the nuclear norm of
     the matrices in two dims (linalg.matrix_norm's)."""
+    if isinstance(p, (tuple, list)):  # norm(x, (0, 1)) means dim=(0, 1)
+        raise TypeError(f"norm(): argument 'p' must be a number or a str, not {type(p).__name__}")
     op = "linalg.matrix_norm" if p == "nuc" else "linalg.vector_norm"
     expect_floating(op, input)
     if dtype is not None:
@@ -717,6 +740,7 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
             raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}")
         return matrix_norm(input, "nuc", tuple(dims), keepdim)
     dims = normalize_dims(_all_if_empty(dim), input.ndim, "norm")
+    _no_identity_on_empty(input, p, dims, dim)
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, dims, keepdim)
     if p in (1, 1.0):
@@ -728,6 +752,27 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     if isinstance(p, str):
         raise RuntimeError(f"norm: order {p!r} is not supported (input of shape {input.shape})")
     return NormP.apply(input, float(p), dims, keepdim)
+
+
+def _no_identity_on_empty(input, p, dims, dim) -> None:
+    """PyTorch's RuntimeError for a norm whose reduction has no value over no elements: the
+    inf norm (a max) and the negative ones (a power of an infinite sum)."""
+    if isinstance(p, str) or not (p < 0 or p == float("inf")):
+        return
+    shape = input.array.shape
+    if _all_if_empty(dim) is None:  # all dims
+        if input.array.size == 0:
+            raise RuntimeError(
+                f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the "
+                "operation does not have an identity"
+            )
+        return
+    for d in dims:
+        if shape[d] == 0:
+            raise RuntimeError(
+                f"linalg.vector_norm cannot compute the {p} norm on the dimension {d} because "
+                "this dimension is empty and the operation does not have an identity"
+            )
 
 
 def dist(input, other, p=2):
@@ -935,6 +980,8 @@ class LogSumExp(Function):
 
 
 def logsumexp(input, dim, keepdim=False):
+    if dim is None:  # PyTorch's logsumexp names its dims (all of them: dim=())
+        raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType")
     dims = normalize_dims(_all_if_empty(dim), input.ndim, "logsumexp")
     return LogSumExp.apply(input, dims, keepdim)
 
@@ -1068,9 +1115,10 @@ def _sorting_indices(xp, key, dim, descending):
 
 
 def _descending_key(key):
-    """A key whose stable ascending sort is key's descending sort: negated, unsigned and bool
-    widened first."""
-    return -(key.astype(dtypes.int64.np) if key.dtype.kind in "ub" else key)
+    """A key whose stable ascending sort is key's descending sort: floats negated; integers
+    and bools bit-flipped (~x = -x - 1 reverses their order and, unlike -x, never overflows:
+    -(-128) is -128 in int8)."""
+    return -key if key.dtype.kind == "f" else ~key
 
 
 class TopKIndices(NoGrad):
@@ -1143,10 +1191,11 @@ def _topk_by_extremes(key, k: int, largest: bool):
     return picked.reshape(key.shape[:-1] + (k,))
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, *positional, dim=-1, descending=False, stable=None):
     """(values, indices) along dim, as PyTorch; equal values keep their order (stable)."""
     from minigrad.ops.indexing import gather
 
+    dim, descending = _sort_options("sort", positional, dim, descending, stable)
     d = normalize_dim(dim, input.ndim, "sort")
     if input.ndim == 0:
         return RETURN_TYPES["sort"](input, Tensor._make(input.device.xp.asarray(0)))
@@ -1154,8 +1203,21 @@ def sort(input, dim=-1, descending=False, stable=False):
     return RETURN_TYPES["sort"](gather(input, d, index), index)
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
-    return sort(input, dim, descending, stable).indices
+def argsort(input, *positional, dim=-1, descending=False, stable=None):
+    dim, descending = _sort_options("argsort", positional, dim, descending, stable)
+    return sort(input, dim=dim, descending=descending, stable=stable).indices
+
+
+def _sort_options(op: str, positional: tuple, dim, descending, stable):
+    """dim and descending of PyTorch's two overloads of sort and argsort: both by position
+    or keyword, or with stable= both by keyword only (its TypeError otherwise)."""
+    if len(positional) > 2 or (positional and stable is not None):
+        raise TypeError(
+            f"{op}(): got {len(positional)} positional arguments after the input; with "
+            "stable= PyTorch takes dim and descending by keyword only (dim=, descending=)"
+        )
+    given = dict(zip(("dim", "descending"), positional))
+    return given.get("dim", dim), given.get("descending", descending)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
@@ -1193,10 +1255,11 @@ def _order_statistic(input, dim, keepdim, name, rank):
     from minigrad.ops.indexing import gather
 
     d = normalize_dim(dim, input.ndim, name)
+    if input.ndim and input.array.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    _no_bool_kernel("median_out", input)
     if input.ndim == 0:
         return RETURN_TYPES[name](input, Tensor._make(input.device.xp.asarray(0)))
-    if input.array.shape[d] == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     values, indices = sort(input, d)
     k = rank(values, d)
     picked, where_from = gather(values, d, k), gather(indices, d, k)
@@ -1242,7 +1305,7 @@ def _nan_count(values, d):
     return sum(isnan(values), d, keepdim=True)
 
 
-def median(input, dim=None, keepdim=False):
+def median(input, dim=DIM_NOT_GIVEN, keepdim=False):
     """The lower median (the smaller middle element for an even count), as PyTorch: of all
     elements (a value), or along dim (values, indices). A row with nan gives nan."""
 
@@ -1250,36 +1313,43 @@ def median(input, dim=None, keepdim=False):
         n, nans = values.shape[d], _nan_count(values, d)
         return where(nans > 0, n - nans, (n - 1) // 2)  # the first nan, or the middle
 
-    _no_bool_kernel("median_cpu" if dim is None else "median_out", input)
-    if dim is None:
-        if input.array.size == 0:
-            return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
-        return MedianAll.apply(input, False)
-    return _order_statistic(input, dim, keepdim, "median", rank)
+    return _median("median", input, dim, keepdim, rank)
 
 
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=DIM_NOT_GIVEN, keepdim=False):
     """median ignoring nan: the lower median of the other elements (nan if all are nan)."""
 
     def rank(values, d):
         count = values.shape[d] - _nan_count(values, d)
         return where(count > 0, (count - 1) // 2, 0)
 
-    _no_bool_kernel("median_cpu" if dim is None else "median_out", input)
-    if dim is None:
-        if input.array.size == 0:
-            return Tensor._make(input.device.xp.asarray(float("nan"), dtype=input.array.dtype))
-        return MedianAll.apply(input, True)
-    return _order_statistic(input, dim, keepdim, "nanmedian", rank)
+    return _median("nanmedian", input, dim, keepdim, rank)
+
+
+def _median(name: str, input, dim, keepdim, rank):
+    """median or nanmedian: of all elements, or (values, indices) along dim; checked in
+    PyTorch's order (the dim, an empty dim, then bools, which have no kernel)."""
+    dim = _one_dim_or_all(name, dim, keepdim)
+    if dim is not None:
+        return _order_statistic(input, dim, keepdim, name, rank)
+    if input.array.size == 0:
+        # NOTE: nan in the input's dtype, cast as PyTorch's CPU casts it (on x86: the lowest
+        # int32 or int64, 0 for narrower integers, True for a bool)
+        with quiet():
+            nan = input.device.xp.asarray(float("nan")).astype(input.array.dtype)
+        return Tensor._make(nan)
+    _no_bool_kernel("median_cpu", input)
+    return MedianAll.apply(input, name == "nanmedian")
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest element along dim (k counts from 1) and its index."""
-    _no_bool_kernel("kthvalue_cpu", input)
     d = normalize_dim(dim, input.ndim, "kthvalue")
     size = input.array.shape[d] if input.ndim else 1
-    if size == 0:  # PyTorch's check of an empty dim comes first
+    if size == 0:  # PyTorch's checks of the dim and of an empty dim come first
         raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
+    if input.ndim:  # a 0-d tensor is its own k-th value, a bool one too
+        _no_bool_kernel("kthvalue_cpu", input)
     if not 1 <= k <= size:
         raise RuntimeError(
             f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {size})"
@@ -1287,7 +1357,6 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 
     from minigrad.ops.indexing import gather
 
-    d = normalize_dim(dim, input.ndim, "kthvalue")
     if input.ndim == 0:
         return RETURN_TYPES["kthvalue"](input, Tensor._make(input.device.xp.asarray(0)))
     index = KthValueIndex.apply(input, k, d)
@@ -1363,9 +1432,10 @@ def _quickselect(values: list, k: int) -> int:
 
 
 class ModeIndex(NoGrad):
-    """Where the most frequent value of each row along dim last occurs (the smallest such
-    value on ties, as PyTorch on the CPU), int64 in keepdim form. # NOTE: it compares every
-    pair in a row: n^2 booleans per row."""
+    """Where PyTorch's CPU mode finds the most frequent value of each row along dim (the
+    smallest such value on ties), int64 in keepdim form: its last occurrence, or, in a row
+    whose sort order decides, the place std::sort leaves last (ops/_std_sort.py).
+    # NOTE: it compares every pair in a row: n^2 booleans per row."""
 
     op_name = "mode_index"
 
@@ -1377,7 +1447,15 @@ class ModeIndex(NoGrad):
         best = counts.max(-1, keepdims=True)
         value = xp.where(counts == best, rows, rows.max(-1, keepdims=True)).min(-1, keepdims=True)
         n = rows.shape[-1]
-        last = n - 1 - xp.argmax((rows == value)[..., ::-1], axis=-1)
+        last = xp.asarray(n - 1 - xp.argmax((rows == value)[..., ::-1], axis=-1))
+        # the sort PyTorch runs keeps equal values in order only up to 16 of them, and with
+        # nan it is no sort: there only its own steps give its index
+        decided_by_sort = (rows != rows).any(-1)
+        if n > 16:
+            decided_by_sort |= best[..., 0] > 1
+        if decided_by_sort.any():
+            picked = [mode_index(row) for row in _host(rows[decided_by_sort]).tolist()]
+            last[decided_by_sort] = xp.asarray(picked, dtype=last.dtype)
         return xp.moveaxis(last[..., None], -1, dim).astype(dtypes.int64.np)
 
 
@@ -1680,21 +1758,32 @@ def bincount(input, weights=None, minlength=0):
 class SearchSorted(NoGrad):
     """For each value, how many elements of its sorted row come before it: those smaller
     (side 'left') or not larger ('right'). A 1-D sequence serves every value; otherwise row
-    by row (leading dims match), by comparing each value with its whole row."""
+    by row (leading dims match).
+
+    # NOTE: PyTorch's binary search steps right unless `row[mid] >= value` (> for 'right'),
+    so it steps right past nan, wherever nan sits; NumPy's searchsorted orders nan last.
+    Rows with nan, and N-D sequences, run PyTorch's steps, every value at once."""
 
     op_name = "searchsorted"
 
     @staticmethod
     def forward(ctx, seq, values, right, dtype):
         xp, a, v = seq.device.xp, seq.array, values.array
-        if a.ndim == 1:
+        if a.ndim == 1 and not (a.dtype.kind == "f" and xp.isnan(a).any()):
             found = xp.searchsorted(a, v, side="right" if right else "left")
-        else:
-            before = (
-                a[..., None, :] <= v[..., :, None] if right else a[..., None, :] < v[..., :, None]
-            )
-            found = before.sum(-1)
-        return xp.asarray(found).astype(dtype.np)
+            return xp.asarray(found).astype(dtype.np)
+        n = a.shape[-1]
+        rows = a.reshape(math.prod(a.shape[:-1]), n)
+        wanted = v.reshape(1 if a.ndim == 1 else rows.shape[0], -1 if v.size else 0)
+        start = xp.zeros(wanted.shape, dtype=np.int64)
+        end = xp.full(wanted.shape, n, dtype=np.int64)
+        while (active := start < end).any():
+            mid = (start + end) // 2
+            at_mid = xp.take_along_axis(rows, xp.minimum(mid, n - 1), axis=1)
+            right_of_mid = ~(at_mid > wanted) if right else ~(at_mid >= wanted)
+            start = xp.where(active & right_of_mid, mid + 1, start)
+            end = xp.where(active & ~right_of_mid, mid, end)
+        return start.reshape(v.shape).astype(dtype.np)
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
@@ -1716,6 +1805,11 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if not isinstance(input, Tensor):
         input = Tensor._make(sorted_sequence.device.xp.asarray(input))
     seq_shape, value_shape = tuple(sorted_sequence.shape), tuple(input.shape)
+    if not seq_shape:
+        raise RuntimeError(
+            "torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 "
+            "dimension"
+        )
     if len(seq_shape) != 1 and (
         len(seq_shape) != len(value_shape) or seq_shape[:-1] != value_shape[:-1]
     ):

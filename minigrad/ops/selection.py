@@ -22,9 +22,10 @@ from minigrad.ops._util import (
     result_dtype,
     shape_of,
     tensor_arg,
+    write_out,
 )
 from minigrad.ops.indexing import nonzero
-from minigrad.ops.nograd import NoGrad
+from minigrad.ops.nograd import NoGrad, isnan
 from minigrad.ops.shape import _grad_for, _named, sum_to
 from minigrad.tensor import Tensor
 
@@ -62,9 +63,14 @@ class Where(Function):
 
 
 def where(condition, input=None, other=None):
+    if not isinstance(condition, Tensor):  # PyTorch's where takes no number or list for it
+        raise TypeError(
+            f"where(): argument 'condition' (position 1) must be Tensor, not "
+            f"{type(condition).__name__} (a bool tensor: compare first, x > 0)"
+        )
     if input is None and other is None:  # where(cond) is nonzero(cond, as_tuple=True)
-        return nonzero(tensor_arg(condition, None), as_tuple=True)
-    cond = condition if isinstance(condition, Tensor) else tensor_arg(condition, input)
+        return nonzero(condition, as_tuple=True)
+    cond = condition
     if cond.array.dtype == np.uint8:  # PyTorch's old byte masks
         cond = Cast.apply(cond, dtypes.bool_)
     elif cond.array.dtype != np.bool_:
@@ -110,18 +116,30 @@ class Clamp(Function):
         return gy * keep, None, None
 
 
-def clamp(input, min=None, max=None):
+def clamp(input, min=None, max=None, *, out=None):
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor):
         # a number with a tensor: PyTorch's overload of number bounds, which takes a 0-d
         # tensor as its number (clamp(x, 0, t.tensor(2.5)) of int64 x is float32, not float64)
         min, max = number_arg("clamp", "min", min), number_arg("clamp", "max", max)
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        check_same_device("clamp", input, min, max)
-        # tensor bounds get gradients too: each place takes it from the value it chose
-        y = input if min is None else where(input >= min, input, min)
-        return y if max is None else where(y <= max, y, max)
+    tensor_bounds = isinstance(min, Tensor) or isinstance(max, Tensor)
+    y = (_clamp_by_tensors if tensor_bounds else _clamp_by_numbers)(input, min, max)
+    # PyTorch's overload of tensor bounds casts into out, its overload of numbers does not
+    return y if out is None else write_out("clamp", y, out, same_dtype=not tensor_bounds)
+
+
+def _clamp_by_tensors(input, min, max):
+    """Tensor bounds get gradients too: each place takes it from the value it chose."""
+    check_same_device("clamp", input, min, max)
+    if all(x is not None and x.dtype is dtypes.bool_ for x in (input, min, max)):
+        raise NotImplementedError("\"clamp_cpu\" not implemented for 'Bool'")
+    y = input if min is None else where(input >= min, input, min)
+    y = y if max is None else where(y <= max, y, max)
+    return _nan_where_any_is_nan(y, input, min, max)
+
+
+def _clamp_by_numbers(input, min, max):
     bounds = [b for b in (min, max) if b is not None]
     # NOTE: a bool result only from bools all round; checked so, not by result_type (+40% on
     # an 8x8 clamp)
@@ -131,15 +149,27 @@ def clamp(input, min=None, max=None):
     return Clamp.apply(input, min, max)
 
 
+def _nan_where_any_is_nan(y, *operands):
+    """nan (with no gradient) where an operand is nan, as PyTorch's clamp with tensor bounds:
+    the comparisons that pick a value are False at nan, so they would pick the other one."""
+    floats = [x for x in operands if x is not None and x.dtype.is_floating_point]
+    if not floats:
+        return y
+    nan = isnan(floats[0])
+    for x in floats[1:]:
+        nan = nan | isnan(x)
+    return where(nan, math.nan, y)
+
+
 clip = clamp
 
 
-def clamp_min(input, min):
-    return clamp(input, min=min)
+def clamp_min(input, min, *, out=None):
+    return clamp(input, min=min, out=out)
 
 
-def clamp_max(input, max):
-    return clamp(input, max=max)
+def clamp_max(input, max, *, out=None):
+    return clamp(input, max=max, out=out)
 
 
 class Maximum(Function):

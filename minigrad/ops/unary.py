@@ -10,7 +10,14 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.creation import zeros_like
-from minigrad.ops._util import as_float_array, cast_to, half_as_float32, quiet, require_floating
+from minigrad.ops._util import (
+    as_float_array,
+    cast_to,
+    half_as_float32,
+    quiet,
+    require_floating,
+    require_tensors,
+)
 from minigrad.tensor import Tensor
 
 
@@ -37,9 +44,30 @@ def exp(input):
     return Exp.apply(input)
 
 
+class Exp2(Function):
+    """y = 2 ** x (a float for integer input too); saves y; dy/dx = y ln 2. (*) -> (*)
+
+    # NOTE: NumPy's exp2, not exp(x ln 2): x ln 2 rounded to float16 made 2 ** 3 come out as
+    # 8.0078; PyTorch's, as this, is exact at integers"""
+
+    op_name = "exp2"
+    saved_names = ("result",)
+    ufunc, cuda = "exp2", "exp2({a})"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = Tensor._make(x.device.xp.exp2(as_float_array(x)))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * y * math.log(2)
+
+
 def exp2(input):
-    """2 ** x, as exp(x ln 2) (a float for integer input too)."""
-    return Exp.apply(input * math.log(2))
+    return Exp2.apply(input)
 
 
 class Expm1(Function):
@@ -191,9 +219,12 @@ class Sign(Function):
 
     @staticmethod
     def forward(ctx, x):
-        if x.array.dtype.kind == "b":  # NumPy has no sign of bools; PyTorch's is the identity
-            return x.array.copy()
-        return x.device.xp.sign(x.array)
+        array = x.array
+        if array.dtype.kind == "b":  # NumPy has no sign of bools; PyTorch's is the identity
+            return array.copy()
+        if array.dtype.kind == "f":  # PyTorch's (x > 0) - (x < 0): 0 for nan (NumPy's: nan)
+            return (array > 0).astype(array.dtype) - (array < 0).astype(array.dtype)
+        return x.device.xp.sign(array)
 
     @staticmethod
     def backward(ctx, gy):
@@ -811,7 +842,9 @@ def ldexp(input, other):
     from minigrad import dtypes
     from minigrad.ops.arithmetic import mul
 
+    require_tensors("ldexp", input, other)
+    if input.dtype.is_floating_point and other.dtype is dtypes.bool_:  # PyTorch's exp2 kernel
+        raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
     dt = dtypes.result_type(input, other)
     dt = dt if dt.is_floating_point else dtypes.get_default_dtype()
-    other = other.to(dt) if isinstance(other, Tensor) else float(other)
-    return mul(input, exp2(other) if isinstance(other, Tensor) else 2.0**other)
+    return mul(input, exp2(other.to(dt)))

@@ -326,7 +326,6 @@ PERMISSIVE: dict[str, set[str]] = {
         "avg_pool2d",
         "baddbmm",
         "bmm",
-        "clamp_tensors",
         "conv1d",
         "conv1d_groups_same",
         "conv2d",
