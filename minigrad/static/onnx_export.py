@@ -218,6 +218,9 @@ RULES = {
     "softmax": lambda e, n, ins, out: e.emit("Softmax", ins, out, axis=n.attrs["dim"]),
     "log_softmax": lambda e, n, ins, out: e.emit("LogSoftmax", ins, out, axis=n.attrs["dim"]),
     "silu": lambda e, n, ins, out: e.emit("Mul", [ins[0], e.emit("Sigmoid", ins)], out),
+    "exp2": lambda e, n, ins, out: e.emit(
+        "Pow", [e.constant(np.asarray(2, e.graph.values[n.outputs[0]].dtype)), ins[0]], out
+    ),
     "cat": lambda e, n, ins, out: e.emit("Concat", ins, out, axis=n.attrs["dim"]),
     "cast": lambda e, n, ins, out: e.emit(
         "Cast", ins, out, to=_onnx_dtype(n.attrs["dtype"].np.name)
