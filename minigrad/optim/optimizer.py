@@ -151,10 +151,12 @@ class Optimizer:
         if state.tracer is not None:  # NOTE: harmless to repeat: it runs, the trace is refused
             state.tracer.refuse(_untraced("zero_grad"))
         for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none:
+            if set_to_none:  # NOTE: tested once per group, not per parameter: every step runs it
+                for p in group["params"]:
                     p._grad = None
-                elif p._grad is not None:
+                continue
+            for p in group["params"]:
+                if p._grad is not None:
                     p._grad.array[...] = 0
 
     def step(self, closure=None):
