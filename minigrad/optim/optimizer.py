@@ -151,12 +151,10 @@ class Optimizer:
         if state.tracer is not None:  # NOTE: harmless to repeat: it runs, the trace is refused
             state.tracer.refuse(_untraced("zero_grad"))
         for group in self.param_groups:
-            if set_to_none:  # NOTE: tested once per group, not per parameter: every step runs it
-                for p in group["params"]:
-                    p._grad = None
-                continue
             for p in group["params"]:
-                if p._grad is not None:
+                if set_to_none:
+                    p._grad = None
+                elif p._grad is not None:
                     p._grad.array[...] = 0
 
     def step(self, closure=None):

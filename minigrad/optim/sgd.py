@@ -190,7 +190,7 @@ class _FlatMomentum:
             for p, view in zip(params, self.views):
                 view[...] = p._grad.array
             self.started = True
-        self.xp.multiply(flat, lr, self.scaled)  # NOTE: `out` by position: no keyword to parse
+        self.xp.multiply(flat, lr, out=self.scaled)
         for p, part in zip(params, self.parts):
             array = p.array
             array -= part
