@@ -123,7 +123,7 @@ class _FlatMomentum:
     """
 
     __slots__ = (
-        *("size", "views", "flat", "scaled", "parts", "multiply", "started"),
+        *("size", "views", "flat", "scaled", "parts", "xp", "started"),
         *("momentum", "lr", "scalars"),
     )
 
@@ -148,7 +148,7 @@ class _FlatMomentum:
                 return None
         self = cls()
         xp = device.xp
-        self.size, self.started, self.multiply = len(params), False, xp.multiply
+        self.size, self.started, self.xp = len(params), False, xp
         self.momentum = self.lr = None  # see `step`
         self.flat = xp.empty(sum(p.array.size for p in params), dtype)
         self.scaled = xp.empty_like(self.flat)
@@ -173,11 +173,13 @@ class _FlatMomentum:
         except (KeyError, AttributeError):  # no buffer, or no Tensor: `_step_each` says so
             return False
         if momentum != self.momentum or lr != self.lr:
-            # NOTE: as `_step_each`'s lr_ and momentum_, made only when they change: making
-            # two such scalars costs a quarter of this step
+            # NOTE: as `_step_each`'s lr_ and momentum_ (the same values), made only when they
+            # change: making two scalars costs a quarter of this step. 0-d arrays, not
+            # scalars: NumPy makes an array of a scalar operand at every call (1.4k
+            # instructions each)
             self.momentum, self.lr = momentum, lr
-            scalar = self.flat.dtype.type
-            self.scalars = scalar(momentum), scalar(lr)
+            dtype, asarray = self.flat.dtype, self.xp.asarray
+            self.scalars = asarray(momentum, dtype=dtype), asarray(lr, dtype=dtype)
         momentum, lr = self.scalars
         flat = self.flat
         if self.started:
@@ -188,7 +190,7 @@ class _FlatMomentum:
             for p, view in zip(params, self.views):
                 view[...] = p._grad.array
             self.started = True
-        self.multiply(flat, lr, out=self.scaled)
+        self.xp.multiply(flat, lr, out=self.scaled)
         for p, part in zip(params, self.parts):
             array = p.array
             array -= part

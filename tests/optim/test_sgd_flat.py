@@ -229,3 +229,25 @@ def test_the_step_is_an_in_place_change_of_each_parameter_and_keeps_its_array():
     held = grad.numpy().copy()
     opt.step()
     np.testing.assert_array_equal(grad.numpy(), held)  # the step never writes a gradient
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_the_flat_step_gives_the_loops_bits(dtype):
+    # the flat layout's momentum and lr are 0-d arrays of the dtype and `scaled` is written by
+    # position; the loop per parameter (`_step_each`) takes dtype scalars: the same numbers
+    flat, opt = _setup(minigrad, dtype)
+    loop, ref = _setup(minigrad, dtype)
+    ref._flat[id(ref.param_groups[0]["params"])] = None  # no layout: the loop, every step
+    for step in range(5):
+        if step == 3:  # new values: the 0-d arrays are made again
+            for o in (opt, ref):
+                o.param_groups[0].update(lr=0.037, momentum=0.55)
+        for params, o in ((flat, opt), (loop, ref)):
+            _grads(minigrad, params, step)
+            o.step()
+        assert _flat(opt, flat)
+        for p, q in zip(flat, loop):
+            assert p.dtype == q.dtype
+            np.testing.assert_array_equal(p.array, q.array, strict=True)
+            buffers = opt.state[p]["momentum_buffer"], ref.state[q]["momentum_buffer"]
+            np.testing.assert_array_equal(buffers[0].array, buffers[1].array, strict=True)
