@@ -397,13 +397,12 @@ class CrossEntropy(Function):
         if e.dtype != dtype:  # float16, computed in float32: the results in float16
             scale = scale.astype(dtype)
             probs = None if probs is None else probs.astype(dtype)
-        return (total[:, 0], picks, w, reduction, dtype), probs, scale, index
+        return (xp, total[:, 0], picks, w, reduction, dtype), probs, scale, index
 
     @staticmethod
-    def loss_of_parts(sums, picks, w, reduction, dtype):
+    def loss_of_parts(xp, sums, picks, w, reduction, dtype):
         """The loss from `on_arrays_parts`'s parts: w * (log(sums) - picks), reduced, in dtype
         (w None: 1 for every row)."""
-        xp = array_module(picks)
         if w is None:
             losses = xp.log(sums)
             losses -= picks  # in place: the logs are this function's own array
