@@ -223,16 +223,18 @@ class _Values:
         t._requires_grad, t._grad_fn = True, self.node
 
 
-class _Later:
-    """A loss's node and the parts its value is made from, when first used (`LossParts`)."""
+class _Later(_Values):
+    """A loss's node and the parts its value is made from when first used (`LossParts`)."""
 
-    __slots__ = ("parts", "values", "node")
+    __slots__ = ("parts", "values")
 
     def __init__(self, parts, values, node):
         self.parts, self.values, self.node = parts, values, node
 
     def compute(self, t) -> None:
-        _Values(self.parts.loss_of_parts(*self.values), self.node).compute(t)
+        self.array = self.parts.loss_of_parts(*self.values)
+        self.values = None
+        _Values.compute(self, t)
 
 
 class LossParts:
