@@ -360,6 +360,20 @@ class CrossEntropy(Function):
     def on_arrays_kept(x, t, weight, ignore_index, reduction, keep=True):
         """(loss, probs or None without keep, scale, index) of logits x (N, C), targets t (N,)
         and class weights (C,) or None; index: each row's target in the flattened (N*C) logits."""
+        parts, probs, scale, index = CrossEntropy.on_arrays_parts(
+            x, t, weight, ignore_index, reduction, keep
+        )
+        return CrossEntropy.loss_of_parts(*parts), probs, scale, index
+
+    @staticmethod
+    def on_arrays_parts(x, t, weight, ignore_index, reduction, keep=True):
+        """`on_arrays_kept` with the loss left as the parts `loss_of_parts` makes it from.
+
+        # NOTE: the gradient does not read the loss: a compiled training step, whose loss is
+        # mostly never read, makes it only when read (static/pending.py). The parts are arrays
+        # of N values made here that no kernel writes into (each row's sum of exps, its target's
+        # shifted logit, its weight), so a loss read after later steps gives its own step's.
+        """
         xp, dtype = array_module(x), x.dtype
         n, classes = x.shape
         valid = _valid_targets(t, classes, ignore_index, "cross_entropy")  # (before: C may be 0)
@@ -371,30 +385,40 @@ class CrossEntropy(Function):
         # NOTE: one flat index, not the pair (rows, targets): NumPy's gather and scatter with
         # one index array are three times faster on (64, 10) (forward's pick, backward's -=)
         index = cols + shared_arange(xp, n * classes, classes)
-        if not weighted:
-            # NOTE: the common case (no weights, nothing ignored) needs no weight arrays: the
-            # scale of every row is one number
-            losses = xp.log(total[:, 0])
-            losses -= shifted.ravel()[index]  # in place: the logs are this op's own array
-            denom = shifted.dtype.type(t.shape[0]) if reduction == "mean" else 1
-            scale = xp.asarray(1 / denom, e.dtype)
-            # NOTE: no division by the int 1 for "sum": NumPy 1.26 turns float32 / int into float64
-            total_loss = sum_array(xp, losses, (0,))
-            loss = total_loss / denom if reduction == "mean" else total_loss
-        else:
-            losses = w * (xp.log(total[:, 0]) - shifted.ravel()[index])
+        picks = shifted.ravel()[index]
+        if weighted:
             scale = _target_scale(xp, w, reduction)
-            with quiet():  # no target left (all ignored, or none): the mean is nan, silently
-                loss = losses.sum() / w.sum() if reduction == "mean" else losses.sum()
+        else:  # NOTE: the common case (no weights, nothing ignored): one scale for every row
+            scale = xp.asarray(1 / (shifted.dtype.type(n) if reduction == "mean" else 1), e.dtype)
         probs = None
         if keep:
             e /= total  # in place: the exps are this op's own array, read by nothing else
             probs = e
-        loss = losses if reduction == "none" else loss
         if e.dtype != dtype:  # float16, computed in float32: the results in float16
-            loss, scale = loss.astype(dtype), scale.astype(dtype)
+            scale = scale.astype(dtype)
             probs = None if probs is None else probs.astype(dtype)
-        return loss, probs, scale, index
+        return (xp, total[:, 0], picks, w, reduction, dtype), probs, scale, index
+
+    @staticmethod
+    def loss_of_parts(xp, sums, picks, w, reduction, dtype):
+        """The loss from `on_arrays_parts`'s parts: w * (log(sums) - picks), reduced, in dtype
+        (w None: 1 for every row)."""
+        if w is None:
+            losses = xp.log(sums)
+            losses -= picks  # in place: the logs are this function's own array
+        else:
+            losses = w * (xp.log(sums) - picks)
+        if reduction == "none":
+            loss = losses
+        elif w is None:
+            total = sum_array(xp, losses, (0,))
+            # NOTE: no division by the int 1 for "sum": NumPy 1.26 turns float32 / int into
+            # float64
+            loss = total / losses.dtype.type(losses.shape[0]) if reduction == "mean" else total
+        else:
+            with quiet():  # no target left (all ignored, or none): the mean is nan, silently
+                loss = losses.sum() / w.sum() if reduction == "mean" else losses.sum()
+        return loss.astype(dtype) if picks.dtype != dtype else loss
 
     @staticmethod
     def backward(ctx, gy):

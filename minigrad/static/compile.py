@@ -20,7 +20,7 @@ from minigrad.autograd.grad_mode import state
 from minigrad.static.autodiff import _xp_of, derive_backward
 from minigrad.static.executor import Runner
 from minigrad.static.passes import DEFAULT_PASSES, optimize
-from minigrad.static.pending import PendingOutput, Region, _pending
+from minigrad.static.pending import PendingOutput, Region, _pending, loss_parts
 from minigrad.static.trace import TracingError, _modules_used, trace
 from minigrad.tensor import Tensor
 
@@ -83,6 +83,7 @@ class Plan:
         # a training call whose result is not a number makes its autograd node only when
         # needed, so that the loss computed from it joins its backward (see pending.py)
         self.deferrable, self.only_tensors, self.losses, self.passes = False, False, {}, passes
+        self.parts = None  # a loss plan's forward that leaves its value for later (pending.py)
         self.ready = self.freed = self._seed = None  # see `run`, `freed_node` and `seed`
         self.input_grads = any(t._requires_grad for t in tensors)
         self.xp = xp
@@ -200,6 +201,8 @@ class Plan:
         if graph is not None and graph.values[graph.outputs[0]].shape == ():
             plan = Plan(graph, [z, *loss_tensors], True, self.passes)
             plan = None if plan.params else plan
+            if plan is not None:
+                plan.parts = loss_parts(plan)
         self.losses[key] = plan
         return plan
 

@@ -9,7 +9,9 @@ so that the loss computed from it joins the compiled region's backward.
 region's backward graph one after the other, and adds into the parameters' `.grad`, with no
 autograd node made and no graph walked: what a step costs beyond its arrays' arithmetic
 shrinks to a few microseconds. Afterwards `loss` and `out` are plain tensors whose graph is
-freed, as after any backward.
+freed, as after any backward. Where the loss program is one Function that can make its value
+later from small parts (cross-entropy's `on_arrays_parts`), the value is made only when the
+loss is first used: a training step that never reads its loss does not compute it.
 
 Anything else a program does with a pending tensor (read its values or shape, print it, use it
 in another op, `backward(retain_graph=True)`, a hook on a parameter) first makes it the usual
@@ -24,8 +26,10 @@ nothing runs twice), so every result is the one eager mode gives.
 from __future__ import annotations
 
 from minigrad.autograd.engine import _accumulate_arrays
+from minigrad.autograd.function import OPS
 from minigrad.autograd.grad_mode import enable_grad as _grad_on
 from minigrad.autograd.grad_mode import state
+from minigrad.static.kernels import kernel_of
 from minigrad.tensor import Tensor, _init
 
 _SLOTS = [s for s in Tensor.__slots__ if s != "__weakref__"]
@@ -179,22 +183,30 @@ class _Loss:
             )
         arrays = region.arrays
         result = arrays[0]
-        found = tail.forward.run(result, *[t.array for t in self.tensors])
-        (g_out,) = tail.backward.run(tail.seed(found[0]), *found[tail.n_outputs :])
+        targets = [t.array for t in self.tensors]
+        later = tail.parts
+        if later is None:
+            found = tail.forward.run(result, *targets)
+        else:  # the loss's parts, its value made when first used (see `LossParts`)
+            found = later.on_parts(result, *targets, *later.constants)
+        seed = tail.seed(found[0] if later is None else later.like)
+        (g_out,) = tail.backward.run(seed, *found[tail.n_outputs :])
         grads = plan.backward.run(g_out, *arrays[plan.n_outputs :])
         region.arrays = arrays = g_out = None  # NOTE: saved values freed, as by any backward
         _accumulate_arrays(params, grads)
         node = plan.freed_node()
-        # NOTE: both become tensors when first used: most steps never read the logits again
+        # NOTE: both become tensors when first used: most steps never read the logits again,
+        # nor the loss, whose value is then never made
         out.__class__ = loss.__class__ = _Made
         _RECORD.__set__(out, _Values(result, node))
-        _RECORD.__set__(loss, _Values(found[0], node))
+        made = _Values(found[0], node) if later is None else _Later(later, found[0], node)
+        _RECORD.__set__(loss, made)
         return True
 
 
 class _Made(_Pending):
-    """A pending tensor whose array and node are known (a `_Values`): it becomes their
-    tensor when first used."""
+    """A pending tensor whose node is known, and its array (a `_Values`) or what makes it (a
+    `_Later`): it becomes their tensor when first used."""
 
     __slots__ = ()
 
@@ -209,3 +221,47 @@ class _Values:
         t.__class__ = Tensor
         _init(t, self.array)
         t._requires_grad, t._grad_fn = True, self.node
+
+
+class _Later(_Values):
+    """A loss's node and the parts its value is made from when first used (`LossParts`)."""
+
+    __slots__ = ("parts", "values")
+
+    def __init__(self, parts, values, node):
+        self.parts, self.values, self.node = parts, values, node
+
+    def compute(self, t) -> None:
+        self.array = self.parts.loss_of_parts(*self.values)
+        self.values = None
+        _Values.compute(self, t)
+
+
+class LossParts:
+    """A loss program that is one Function whose value can be made later from parts (its
+    `on_arrays_parts` and `loss_of_parts`, as cross-entropy's): `on_parts(result, *arrays,
+    *constants)` returns the parts, then the values backward reads; `like` has the loss's
+    shape and dtype (for its gradient's seed)."""
+
+    __slots__ = ("on_parts", "constants", "loss_of_parts", "like")
+
+    def __init__(self, on_parts, constants, loss_of_parts, like):
+        self.on_parts, self.constants = on_parts, constants
+        self.loss_of_parts, self.like = loss_of_parts, like
+
+
+def loss_parts(tail) -> LossParts | None:
+    """The loss program `tail` (a loss plan) as `LossParts`; None unless its forward graph is
+    one such Function's node, replayed as `on_arrays_kept(*inputs, *constants)`."""
+    graph = tail.graph
+    if len(graph.nodes) != 1:
+        return None
+    (node,) = graph.nodes
+    cls = OPS.get(node.op)
+    on_parts = getattr(cls, "on_arrays_parts", None)
+    if on_parts is None or node.inputs != graph.inputs or node.outputs != graph.outputs:
+        return None
+    calls = getattr(kernel_of(node, tail.xp, graph), "calls", None)
+    if calls is None or calls[0] is not cls.on_arrays_kept:
+        return None
+    return LossParts(on_parts, calls[1], cls.loss_of_parts, graph.values[graph.outputs[0]])
