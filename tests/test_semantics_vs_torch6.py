@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import math
 import random
+import time
 
+import numpy as np
 import pytest
 from helpers import assert_same_as_torch
 
 import minigrad
 
-pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 
 
 def _each(setups, call: str) -> None:
@@ -623,3 +625,24 @@ def test_mode_gradient_follows_pytorchs_index():
         "x = t.tensor([2.0] * 20 + [1.0] * 20 + [float('nan')] * 3, requires_grad=True)\n"
         "v, i = t.mode(x)\nv.backward()\nout = v, i, x.grad"
     )
+
+
+def test_mode_of_a_long_row_counts_by_sorting_and_bounds_the_sort_steps():
+    """A million values: the most frequent one as PyTorch's (comparing every pair took n^2
+    memory: 931 GiB), and past MODE_SORT_BUDGET the index is its last occurrence."""
+    from minigrad.ops.reduce import MODE_SORT_BUDGET
+
+    rng = np.random.default_rng(0)
+    values = rng.integers(8, 50, 1_000_000)
+    values[:30_000] = 7  # the mode, its last place early in the row
+    x = minigrad.tensor(values)
+    assert x.numel() > MODE_SORT_BUDGET
+    start = time.process_time()
+    value, index = x.mode()
+    assert time.process_time() - start < 5
+    assert value.item() == torch.tensor(values).mode().values.item() == 7
+    assert index.item() == 29_999
+    # rows inside the budget still take PyTorch's index (std::sort's steps)
+    rows = rng.integers(0, 5, (4, 300))
+    got, want = minigrad.tensor(rows).mode(1), torch.tensor(rows).mode(1)
+    assert got.indices.tolist() == want.indices.tolist()

@@ -1434,8 +1434,7 @@ def _quickselect(values: list, k: int) -> int:
 class ModeIndex(NoGrad):
     """Where PyTorch's CPU mode finds the most frequent value of each row along dim (the
     smallest such value on ties), int64 in keepdim form: its last occurrence, or, in a row
-    whose sort order decides, the place std::sort leaves last (ops/_std_sort.py).
-    # NOTE: it compares every pair in a row: n^2 booleans per row."""
+    whose sort order decides, the place std::sort leaves last (ops/_std_sort.py)."""
 
     op_name = "mode_index"
 
@@ -1443,9 +1442,7 @@ class ModeIndex(NoGrad):
     def forward(ctx, x, dim):
         xp = x.device.xp
         rows = xp.moveaxis(x.array, dim, -1)
-        counts = (rows[..., :, None] == rows[..., None, :]).sum(-1)
-        best = counts.max(-1, keepdims=True)
-        value = xp.where(counts == best, rows, rows.max(-1, keepdims=True)).min(-1, keepdims=True)
+        value, best = _most_frequent(xp, rows)
         n = rows.shape[-1]
         last = xp.asarray(n - 1 - xp.argmax((rows == value)[..., ::-1], axis=-1))
         # the sort PyTorch runs keeps equal values in order only up to 16 of them, and with
@@ -1453,10 +1450,32 @@ class ModeIndex(NoGrad):
         decided_by_sort = (rows != rows).any(-1)
         if n > 16:
             decided_by_sort |= best[..., 0] > 1
-        if decided_by_sort.any():
+        # NOTE: those steps run in Python (1-3 us an element): past a budget, the
+        # last occurrence stands (still an index of the mode; docs/nn.md)
+        if decided_by_sort.any() and int(decided_by_sort.sum()) * n <= MODE_SORT_BUDGET:
             picked = [mode_index(row) for row in _host(rows[decided_by_sort]).tolist()]
             last[decided_by_sort] = xp.asarray(picked, dtype=last.dtype)
         return xp.moveaxis(last[..., None], -1, dim).astype(dtypes.int64.np)
+
+
+MODE_SORT_BUDGET = 1 << 18  # elements of a mode's rows that std::sort's steps may order
+
+
+def _most_frequent(xp, rows):
+    """Each row's most frequent value (the smallest on ties; keepdim form) and its count
+    (nan: no value equals it), from the runs of equal values in the sorted rows."""
+    ordered = xp.sort(rows, axis=-1)
+    n = ordered.shape[-1]
+    starts = xp.ones(ordered.shape, dtype=bool)
+    starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    # every run's id, unique over the whole array: its row's offset plus its place in the row
+    offsets = xp.arange(0, ordered.size, n).reshape(*ordered.shape[:-1], 1)
+    runs = xp.cumsum(starts, axis=-1) - 1 + offsets
+    lengths = xp.bincount(runs.ravel(), minlength=ordered.size)[runs]
+    lengths[ordered != ordered] = 0  # a nan is no run: as in `==`, it equals nothing
+    best = lengths.max(-1, keepdims=True)
+    first = xp.argmax(lengths == best, axis=-1)[..., None]
+    return xp.take_along_axis(ordered, first, axis=-1), best
 
 
 def mode(input, dim=-1, keepdim=False):
