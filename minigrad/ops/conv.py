@@ -411,12 +411,7 @@ class Conv2d(Function):
             w_blocks = reshape_if_needed(
                 contiguous(permute(w, (2, 3, 0, 1))), (kh * kw, out_channels, c)
             )
-            if state.enabled:  # create_graph: recorded, so a second backward reaches gy and w
-                blocks = unsqueeze(rows.mT, 1) @ w_blocks  # (N, kh kw, Ho Wo, C)
-                gx = Col2Im.apply(blocks, x.array.shape, ctx.geom, True)
-            else:
-                xp = x.device.xp
-                gx = Tensor._make(_input_grad(xp, rows.array, w_blocks.array, x.shape, ctx.geom))
+            gx = ConvInputGrad.apply(rows, w_blocks, x.array.shape, ctx.geom)
         if ctx.needs_input_grad[1]:
             # NOTE: with create_graph, im2col is recorded so a second backward reaches x
             cols = Im2Col.apply(x, ctx.geom) if state.enabled else Tensor._make(ctx.cols)
@@ -433,9 +428,33 @@ class Conv2d(Function):
 _CACHED_BYTES, _CHUNKED_BYTES = 1 << 21, 1 << 23
 
 
+class ConvInputGrad(Function):
+    """gx = col2im(gy^T @ w), Conv2d's input gradient, the columns' gradient as blocks.
+    rows (N, O, Ho Wo), w_blocks (kh kw, O, C) -> (N, C, H, W); backward: the blocks'
+    gradient im2col(g), then the two products' own gradients."""
+
+    op_name = "conv2d_input_grad"
+
+    @staticmethod
+    def forward(ctx, rows, w_blocks, shape, geom):
+        ctx.save_for_backward(rows, w_blocks)
+        ctx.geom = geom
+        return _input_grad(rows.device.xp, rows.array, w_blocks.array, shape, geom)
+
+    @staticmethod
+    def backward(ctx, g):
+        rows, w_blocks = ctx.saved_tensors
+        blocks = Im2Col.apply(g, ctx.geom, True)  # (N, kh kw, Ho Wo, C)
+        g_rows = g_w = None
+        if ctx.needs_input_grad[0]:
+            g_rows = (w_blocks @ blocks.mT).sum(1)
+        if ctx.needs_input_grad[1]:
+            g_w = (unsqueeze(rows, 1) @ blocks).sum(0)
+        return g_rows, g_w, None, None
+
+
 def _input_grad(xp, rows, w_blocks, shape, geom: Geometry):
-    """Conv2d's input gradient on arrays: col2im(gy^T @ w), the columns' gradient as blocks.
-    rows (N, O, Ho Wo), w_blocks (kh kw, O, C) -> (N, C, H, W)
+    """ConvInputGrad's forward on arrays.
 
     # NOTE: all the images' blocks at once are a new array (42 MB for the 32 -> 64 channels
     # layer of PyTorch's MNIST example), whose fresh pages the kernel zeroes on every call,
