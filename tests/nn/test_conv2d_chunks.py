@@ -1,6 +1,7 @@
-"""conv2d's input gradient taken a few images at a time (ops/conv.py `_input_grad`, for
-batches whose columns' gradient outgrows the caches): the same gradients as PyTorch, with a
-last chunk shorter than the others."""
+"""conv2d's columns and their gradient taken a few images at a time (ops/conv.py
+`_column_chunks`, `_input_grad`, for batches whose columns outgrow the caches): the same
+values and gradients as PyTorch, with a last chunk shorter than the others, and their own
+gradients (double backward)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import torch
 
 import minigrad
 from minigrad.ops import conv
+from minigrad.testing import gradcheck
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"stride": 2, "padding": 1, "dilation": (1, 2)}])
-def test_chunked_input_gradient_matches_pytorch(monkeypatch, kwargs):
+def test_chunked_convolution_matches_pytorch(monkeypatch, kwargs):
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal((7, 3, 9, 10)), rng.standard_normal((4, 3, 3, 3)), rng.random(4)
     chunks = []
@@ -38,3 +40,21 @@ def test_chunked_input_gradient_matches_pytorch(monkeypatch, kwargs):
     assert chunks == [3, 3, 1]
     for name, ours, theirs in zip(("y", "x.grad", "w.grad", "b.grad"), *grads):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_chunked_gradients_have_gradients(monkeypatch):
+    """Both first gradients, differentiated again with respect to x, w and the upstream
+    gradient g (gradgradcheck's upstream is a constant)."""
+    rng = np.random.default_rng(1)
+    monkeypatch.setattr(conv, "_CACHED_BYTES", 2 * 9 * 4 * 4 * 2 * 8)  # two images a chunk
+    monkeypatch.setattr(conv, "_CHUNKED_BYTES", 0)
+    x, w, g = (
+        minigrad.tensor(rng.standard_normal(shape), requires_grad=True)
+        for shape in ((3, 2, 6, 6), (3, 2, 3, 3), (3, 3, 4, 4))
+    )
+
+    def first_gradients(x, w, g):
+        y = minigrad.nn.functional.conv2d(x, w)
+        return minigrad.autograd.grad(y, (x, w), g, create_graph=True)
+
+    assert gradcheck(first_gradients, (x, w, g))
