@@ -1,7 +1,7 @@
 """conv2d's columns and their gradient taken a few images at a time (ops/conv.py
 `_column_chunks`, `_input_grad`, for batches whose columns outgrow the caches): the same
-values and gradients as PyTorch, with a last chunk shorter than the others, and their own
-gradients (double backward)."""
+values and gradients as PyTorch, with a last chunk shorter than the others, their own
+gradients (double backward), and a compiled step's backward graph saved and loaded."""
 
 from __future__ import annotations
 
@@ -58,3 +58,38 @@ def test_chunked_gradients_have_gradients(monkeypatch):
         return minigrad.autograd.grad(y, (x, w), g, create_graph=True)
 
     assert gradcheck(first_gradients, (x, w, g))
+
+
+def test_a_chunked_step_compiles_saves_and_loads(monkeypatch, tmp_path):
+    """A compiled conv2d whose columns were taken in chunks: its backward graph holds
+    conv2d_weight_grad and conv2d_input_grad, gives PyTorch's gradients, and saved, loads
+    within the file bounds (more images' windows, N Ho Wo = 64, than the weight gradient's
+    O kh kw C = 54 elements) and computes the same."""
+    monkeypatch.setattr(conv, "_CACHED_BYTES", 2 * 9 * 4 * 4 * 2 * 8)  # two images a chunk
+    monkeypatch.setattr(conv, "_CHUNKED_BYTES", 0)
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((4, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
+    weights = np.linspace(-1, 1, 4 * 3 * 4 * 4).reshape(4, 3, 4, 4)
+    grads, compiled = [], None
+    for lib in (minigrad, torch):
+        X, W = (lib.tensor(a, requires_grad=True) for a in (x, w))
+
+        def step(X, W, lib=lib):
+            return (lib.nn.functional.conv2d(X, W) * lib.tensor(weights)).sum()
+
+        if lib is minigrad:
+            step = compiled = minigrad.static.compile(step)
+        step(X, W).backward()
+        grads.append([X.grad.numpy(), W.grad.numpy()])
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    graph = compiled.backward_graph
+    assert {"conv2d_weight_grad", "conv2d_input_grad"} <= {node.op for node in graph.nodes}
+    graph.save(tmp_path / "g.mgraph")
+    loaded = minigrad.static.load(tmp_path / "g.mgraph")
+    inputs = [
+        minigrad.tensor(rng.standard_normal(graph.values[v].shape), dtype=graph.values[v].dtype)
+        for v in graph.inputs
+    ]
+    for ours, theirs in zip(loaded(*inputs), graph(*inputs)):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
