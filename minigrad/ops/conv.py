@@ -475,11 +475,15 @@ class ConvWeightGrad(Function):
     def forward(ctx, rows, x, geom):
         ctx.save_for_backward(rows, x)
         ctx.geom = geom
-        n, out_channels, _ = rows.array.shape
-        ho, wo = geom.out_size(*x.array.shape[2:])
+        xp, (n, c, h, w), out_channels = x.device.xp, x.array.shape, rows.array.shape[1]
+        ho, wo = geom.out_size(h, w)
+        if xp is not np:  # only NumPy's columns are taken a few images at a time
+            cols = _im2col(xp, x.array, geom).reshape(n, ho * wo, -1)
+            return xp.matmul(rows.array, cols).sum(0)
         # NOTE: the per-image products, summed over the batch at the end as the unchunked
-        # path sums them: the same values
-        size = (n, out_channels, math.prod(geom.kernel) * x.array.shape[1])
+        # path sums them: the same values. As many as x's images, so that none is left
+        # unwritten: rows of other images fail in the matmul.
+        size = (n, out_channels, math.prod(geom.kernel) * c)
         products = np.empty(size, np.result_type(rows.array, x.array))
         for start, cols in _column_chunks(x.array, geom, ho, wo):
             np.matmul(
@@ -532,14 +536,16 @@ def _input_grad(xp, rows, w_blocks, shape, geom: Geometry):
     # layer of PyTorch's MNIST example), whose fresh pages the kernel zeroes on every call,
     # and col2im then reads them back from memory. A few images at a time reuse one buffer,
     # still in cache when col2im adds it: 26 -> 15.5 ms on that layer, same values."""
-    n, k, howo, c = rows.shape[0], w_blocks.shape[0], rows.shape[2], w_blocks.shape[2]
+    # NOTE: as many images as the result has, so that none is left unwritten: blocks of
+    # other images fail in the matmul or col2im
+    n, k, howo, c = shape[0], w_blocks.shape[0], rows.shape[2], w_blocks.shape[2]
     dtype = xp.result_type(rows, w_blocks)
     per_image = k * howo * c * dtype.itemsize
     step = max(1, _CACHED_BYTES // per_image)
     if not _chunked(xp, n * per_image):
         return _col2im(xp, xp.matmul(rows.transpose(0, 2, 1)[:, None], w_blocks), shape, geom, True)
     out = np.empty(shape, dtype)
-    buffer = np.empty((step, k, howo, c), dtype)
+    buffer = np.empty((min(step, n), k, howo, c), dtype)
     for start in range(0, n, step):
         part = rows[start : start + step]
         blocks = np.matmul(part.transpose(0, 2, 1)[:, None], w_blocks, out=buffer[: len(part)])
