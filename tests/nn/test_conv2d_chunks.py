@@ -12,6 +12,7 @@ import torch
 import minigrad
 from minigrad.ops import conv
 from minigrad.testing import gradcheck
+from minigrad.testing.simulated_gpu import simulated_gpu
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"stride": 2, "padding": 1, "dilation": (1, 2)}])
@@ -93,3 +94,22 @@ def test_a_chunked_step_compiles_saves_and_loads(monkeypatch, tmp_path):
     ]
     for ours, theirs in zip(loaded(*inputs), graph(*inputs)):
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_the_weight_gradient_op_on_a_gpu_takes_all_the_columns_at_once():
+    """ConvWeightGrad on the (simulated) GPU, as where a graph traced on the CPU with its
+    columns in chunks replays there: all the columns at once (only NumPy's come in chunks),
+    the same values as on the CPU, and its backward too."""
+    rng = np.random.default_rng(3)
+    rows, x = rng.standard_normal((3, 4, 18)), rng.standard_normal((3, 2, 5, 6))
+    geom = conv.Geometry.make("conv2d", (3, 2), (2, 1), 1, (1, 2))
+    results = []
+    for device in ("cpu", "cuda"):
+        with simulated_gpu():
+            R, X = (minigrad.tensor(a, device=device, requires_grad=True) for a in (rows, x))
+            gw = conv.ConvWeightGrad.apply(R, X, geom)
+            assert gw.shape == (4, 3 * 2 * 2) and str(gw.device).startswith(device)
+            (gw * gw).sum().backward()
+            results.append([t.detach().cpu().numpy() for t in (gw, R.grad, X.grad)])
+    for cpu, gpu in zip(*results):
+        np.testing.assert_allclose(gpu, cpu, rtol=1e-12, atol=1e-12)
