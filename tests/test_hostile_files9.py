@@ -27,6 +27,7 @@ from helpers import edited_graph_file, peak_bytes
 import minigrad
 import minigrad.nn.functional as F
 from minigrad import static
+from minigrad.ops import conv
 from minigrad.ops.conv import Geometry
 from minigrad.static import kernels, serialize
 from minigrad.static.passes import optimize
@@ -283,20 +284,132 @@ def test_honest_convolutions_still_load_and_run(tmp_path):
 def test_a_col2im_padded_past_the_value_bound_is_refused(tmp_path):
     """col2im adds into a zeroed, padded plane before it crops the result: padding of
     2**19 a side asked for a (1, 2**20, 2**20, 1) plane (a 4 TB MemoryError, or a lazily
-    zeroed mapping) when it ran. Now the plane is held to the bound at load."""
-    x = minigrad.ones(1, 1, 4, 4, requires_grad=True)
-    weights = minigrad.arange(4.0).reshape(1, 1, 2, 2)
-    compiled = static.compile(lambda x: (F.conv2d(x, minigrad.ones(1, 1, 3, 3)) * weights).sum())
-    compiled(x).backward()
+    zeroed mapping) when it ran. Now the plane is held to the bound at load. (conv2d's
+    backward, where this was found, now takes conv2d_input_grad: see the tests below.)"""
+    w = minigrad.ones(1, 1, 3, 3)
+    graph = static.trace(lambda x: F.conv_transpose2d(x, w, padding=1), minigrad.ones(1, 1, 4, 4))
 
     def edit(doc):
         for node in doc["nodes"]:
             if node["op"] == "col2im":
                 node["attrs"]["geom"]["geometry"][2] = [2**19, 2**19]
 
-    path = edited_graph_file(tmp_path, compiled.backward_graph, edit)
+    path = edited_graph_file(tmp_path, graph, edit)
     with pytest.raises(ValueError, match=r"col2im pads its result to more than"):
         static.load(path)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["columns kept", "columns in chunks"])
+def test_conv2d_gradient_ops_padded_past_their_inputs_are_refused(tmp_path, monkeypatch, chunked):
+    """conv2d's backward takes its input gradient as conv2d_input_grad (and, where forward
+    took the columns a few images at a time, its weight gradient as conv2d_weight_grad),
+    ops that pad as col2im did: the edit above, on their geometry, loaded and asked for the
+    4 TB plane (or the columns of a (1, 1, 2**20, 2**20) input) when it ran. Now their inputs
+    must fit their geometry and shape, so that the bounds below hold, at load."""
+    monkeypatch.setattr(conv, "_CHUNKED_BYTES", -1 if chunked else conv._CHUNKED_BYTES)
+    x = minigrad.ones(1, 1, 4, 4, requires_grad=True)
+    w = minigrad.ones(1, 1, 3, 3, requires_grad=True)
+    weights = minigrad.arange(4.0).reshape(1, 1, 2, 2)
+    compiled = static.compile(lambda x, w: (F.conv2d(x, w) * weights).sum())
+    compiled(x, w).backward()
+    ops = {"conv2d_input_grad", "conv2d_weight_grad"} if chunked else {"conv2d_input_grad"}
+    assert ops <= {node.op for node in compiled.backward_graph.nodes}
+    for op in ops:
+
+        def edit(doc, op=op):
+            for node in doc["nodes"]:
+                if node["op"] == op:
+                    node["attrs"]["geom"]["geometry"][2] = [2**19, 2**19]
+
+        path = edited_graph_file(tmp_path, compiled.backward_graph, edit)
+        with pytest.raises(ValueError, match=rf"{op} of inputs declared .* do not fit"):
+            static.load(path)
+
+
+def _conv_grad_file(tmp_path, op: str, shapes: list, kernel: int, padding: int = 0) -> str:
+    """conv2d_weight_grad(rows, x) or conv2d_input_grad(rows, w_blocks) alone, traced on
+    small inputs, then its two inputs and its result declared of `shapes` (conv2d_input_grad's
+    shape attribute, the result's), its kernel and padding as given."""
+    geom, rows = Geometry((3, 3), (1, 1), (0, 0), (1, 1)), minigrad.ones(1, 1, 4)
+    if op == "conv2d_weight_grad":
+        x = minigrad.ones(1, 1, 4, 4)
+        graph = static.trace(lambda rows, x: conv.ConvWeightGrad.apply(rows, x, geom), rows, x)
+    else:
+        w, shape = minigrad.ones(9, 1, 1), (1, 1, 4, 4)
+        graph = static.trace(lambda r, w: conv.ConvInputGrad.apply(r, w, shape, geom), rows, w)
+
+    def edit(doc):
+        (node,) = doc["nodes"]
+        for v, shape in enumerate(shapes):
+            doc["values"][v][0] = list(shape)
+        node["attrs"]["geom"]["geometry"][0] = [kernel, kernel]
+        node["attrs"]["geom"]["geometry"][2] = [padding, padding]
+        if "shape" in node["attrs"]:
+            node["attrs"]["shape"] = {"tuple": list(shapes[-1])}
+
+    return edited_graph_file(tmp_path, graph, edit)
+
+
+@pytest.mark.parametrize(
+    "op, shapes, kernel, padding, refused",
+    [
+        # gy as rows (N, O, Ho Wo) and x (N, C, H, W) -> (O, kh kw C)
+        ("conv2d_weight_grad", [(1, 1, 2**20), (1, 1, 4, 4), (1, 9)], 3, 0, "do not fit"),
+        # x's columns, as conv2d's: 4.6 billion for a result of 4 million
+        ("conv2d_weight_grad", [(1, 1, 1089), (1, 4096, 64, 64), (1, 2**22)], 32, 0, "columns"),
+        # the products per image (N, O, kh kw C) before their sum: 2.4 billion
+        ("conv2d_weight_grad", [(16, 2**14, 1), (16, 1024, 3, 3), (2**14, 9216)], 3, 0, "products"),
+        (
+            "conv2d_weight_grad",
+            [(1, 4096, 8100), (1, 1024, 105, 105), (4096, 2**18)],
+            16,
+            0,
+            "multiply",
+        ),
+        # gy as rows (N, O, Ho Wo) and w as blocks (kh kw, O, C) -> (N, C, H, W): blocks of
+        # 9.6 billion (38 GB) of rows that do not fit the shape
+        ("conv2d_input_grad", [(1, 1, 2**20), (9, 1, 1024), (1, 1024, 4, 4)], 3, 0, "do not fit"),
+        (
+            "conv2d_input_grad",
+            [(1, 1, 1089), (1024, 1, 4096), (1, 4096, 64, 64)],
+            32,
+            0,
+            "gradient",
+        ),
+        (
+            "conv2d_input_grad",
+            [(1, 1, (2**15 + 1) ** 2), (1, 1, 2**16), (1, 2**16, 1, 1)],
+            1,
+            2**14,
+            "pads",
+        ),
+        (
+            "conv2d_input_grad",
+            [(1, 4096, 8100), (256, 4096, 1024), (1, 1024, 105, 105)],
+            16,
+            0,
+            "multiply",
+        ),
+    ],
+)
+def test_conv2d_gradient_ops_past_the_bounds_are_refused(
+    tmp_path, op, shapes, kernel, padding, refused
+):
+    """conv2d's gradient ops, whose inputs fit a shape each (declared within the bounds of
+    any value and all of them), are held as conv2d and col2im were: their temporaries (x's
+    columns, the products per image, the columns' gradient as blocks) to the bound of a
+    value, their padded plane too, their multiply-adds to MAX_WORK. Without these checks
+    each loaded (the ops were new)."""
+    messages = {
+        "do not fit": rf"{op} of inputs declared .* that do not fit one another",
+        "columns": rf"{op} of an input \(1, 4096, 64, 64\) makes \d+ elements of columns",
+        "products": rf"{op} of an input .* makes \d+ elements of products per image",
+        "gradient": rf"{op} of an input .* makes \d+ elements of columns' gradient",
+        "pads": rf"{op} pads its result to more than",
+        "multiply": r"the ops of its graphs multiply more than",
+    }
+    with pytest.raises(ValueError, match=messages[refused]):
+        static.load(_conv_grad_file(tmp_path, op, shapes, kernel, padding))
 
 
 def _chain_file(tmp_path, n_values: int, size: int) -> str:

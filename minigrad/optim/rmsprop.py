@@ -211,9 +211,21 @@ class Adadelta(Optimizer):
         rho, eps = group["rho"], group["eps"]
         g = _weight_decay(group, p, g)
         square_avg, acc_delta = state["square_avg"].array, state["acc_delta"].array
+        # NOTE: in place into three buffers, the same operations in the same order as the
+        # formulas (PyTorch's too): a new array per operation cost page faults on every step
+        # (fc1 of PyTorch's MNIST example holds 1.2 M values). xp.asarray: arrays, even 0-d.
+        square = xp.asarray(xp.multiply(g, 1 - rho))
+        square *= g
         square_avg *= rho
-        square_avg += (1 - rho) * g * g
-        delta = xp.sqrt(acc_delta + eps) / xp.sqrt(square_avg + eps) * g
+        square_avg += square
+        std = xp.sqrt(square_avg + eps)
+        delta = xp.asarray(acc_delta + eps)
+        xp.sqrt(delta, out=delta)
+        delta /= std
+        delta *= g
         acc_delta *= rho
-        acc_delta += (1 - rho) * delta * delta
-        p.array -= group["lr"] * delta
+        xp.multiply(delta, 1 - rho, out=square)
+        square *= delta
+        acc_delta += square
+        delta *= group["lr"]
+        p.array -= delta

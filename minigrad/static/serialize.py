@@ -16,10 +16,11 @@ File format (a zip archive, version 2):
 # every attribute name is a parameter of that op and every value plain data of the kinds
 # above; sizes are bounded before anything is allocated (the archive's members, the JSON's
 # nesting, the attributes' items, each declared shape and all of them together, each array's
-# header, the result an op's attributes ask for, conv2d's columns, the multiply-adds of the
-# ops that multiply matrices, the elements all nodes read (a call, an input or an output
-# counting as reads too), a loop's sub-graphs max_iterations times; a mask's count before its
-# getitem runs; at run time, each value's declared shape and dtype). Nothing from the
+# header, the result an op's attributes ask for, conv2d's columns and its gradient ops'
+# temporaries, the multiply-adds of the ops that multiply matrices, the elements all nodes
+# read (a call, an input or an output counting as reads too), a loop's sub-graphs
+# max_iterations times; a mask's count before its getitem runs; at run time, each value's
+# declared shape and dtype). Nothing from the
 # file reaches generated code, pickle or an import: a user's Function is saved as the
 # ordinary ops its forward was traced into, and its name is kept as text only; a fused
 # program's constants reach CUDA source as the hex digits of their bits.
@@ -385,8 +386,8 @@ class _Decoder:
             )
         sizes = (0 if v is None else math.prod(graph.values[v].shape) for v in inputs)
         self.spend_reads(_CALL_READS + sum(n + _CALL_READS for n in sizes), where)
-        if op == "conv2d":
-            self.spend(_conv_columns(node, graph, where), where)
+        if op in ("conv2d", "conv2d_input_grad", "conv2d_weight_grad"):
+            self.spend(_conv_temporaries(node, graph, where), where)
         if op == "split":
             _check_split(node, where)
         if op == "blend_along":
@@ -728,20 +729,53 @@ def _columns(shape: tuple, geom) -> int:
     return n * c * math.prod(geom.kernel) * math.prod(max(0, k) for k in geom.out_size(h, w))
 
 
-def _conv_columns(node: Node, graph: Graph, where) -> int:
-    """The bytes of conv2d's columns, a temporary that no declared shape bounds: an input
-    (1, 4096, 64, 64) and a 32 x 32 kernel make 4.6 billion for a result of 1089."""
-    x = node.inputs[0]
-    if x is None:
-        return 0
-    shape = graph.values[x].shape
-    count = _columns(shape, node.attrs.get("geom"))
-    if count > MAX_ELEMENTS:
-        raise GraphFileError(
-            f"{where}: conv2d of an input {shape} copies its windows into {count} columns "
-            f"(at most {MAX_ELEMENTS})"
-        )
-    return count * np.dtype(graph.values[x].dtype).itemsize
+def _conv_temporaries(node: Node, graph: Graph, where) -> int:
+    """The bytes of the temporaries of conv2d and its gradient ops that no declared shape
+    bounds, each held to MAX_ELEMENTS: the columns of x that conv2d and conv2d_weight_grad
+    copy (an input (1, 4096, 64, 64) and a 32 x 32 kernel make 4.6 billion for a result of
+    1089), the latter's products per image (N, O, kh kw C), summed after, and
+    conv2d_input_grad's blocks, as many as the columns of its result. The gradient ops'
+    inputs, shape and geometry fit (see _result_size). NOTE: all of each, as a GPU makes
+    them: NumPy takes large ones a few images at a time into one buffer."""
+    geom, first, second = node.attrs.get("geom"), _input(node, graph, 0), _input(node, graph, 1)
+    if node.op == "conv2d":  # x, w, b: x's dtype is the columns'
+        if first is None:  # the op fails before it makes any
+            return 0
+        image, operands, counts = first.shape, [first], {"columns": _columns(first.shape, geom)}
+    elif node.op == "conv2d_weight_grad":  # rows (N, O, Ho Wo), x (N, C, H, W)
+        image, operands = second.shape, [first, second]
+        products = image[0] * first.shape[1] * math.prod(geom.kernel) * image[1]
+        counts = {"columns": _columns(image, geom), "products per image": products}
+    else:  # conv2d_input_grad: rows (N, O, Ho Wo), w_blocks (kh kw, O, C); shape (N, C, H, W)
+        image, operands = node.attrs["shape"], [first, second]
+        counts = {"columns' gradient": _columns(image, geom)}
+    for what, count in counts.items():
+        if count > MAX_ELEMENTS:
+            raise GraphFileError(
+                f"{where}: {node.op} of an input {image} makes {count} elements of {what}, "
+                f"a temporary (at most {MAX_ELEMENTS})"
+            )
+    itemsize = np.result_type(*(np.dtype(info.dtype) for info in operands)).itemsize
+    return sum(counts.values()) * itemsize
+
+
+def _input(node: Node, graph: Graph, k: int) -> ValueInfo | None:
+    """The declared value of the node's input k; None where it has none."""
+    v = node.inputs[k] if k < len(node.inputs) else None
+    return None if v is None else graph.values[v]
+
+
+def _conv_rows_fit(rows, image, geom) -> bool:
+    """Whether conv2d's upstream gradient as rows (N, O, Ho Wo) fits an image (N, C, H, W) at
+    a 2-d geometry, as its gradient ops (and their temporaries' bounds) assume: each must be
+    there, the tensors as the node's inputs, shape and geometry as its attributes, where the
+    tracer puts them."""
+    if not (isinstance(geom, Geometry) and len(geom.kernel) == 2 and rows and image):
+        return False
+    if not (isinstance(image, tuple) and len(image) == 4 and all(type(n) is int for n in image)):
+        return False
+    out = geom.out_size(*image[2:])
+    return len(rows) == 3 and rows[0] == image[0] and min(out) > 0 and rows[2] == math.prod(out)
 
 
 def _check_split(node: Node, where) -> None:
@@ -954,13 +988,22 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         return _ints(attrs, "minlength")[0]
     if op in ("histc", "histogram") and type(attrs["bins"]) is int:  # else edges: no larger
         return attrs["bins"]
-    if op in ("col2im", "planes2im", "fold_windows3d", "unfold_backward", "index_add"):
+    if op == "conv2d_weight_grad":  # rows (N, O, Ho Wo) @ x's columns -> (O, kh kw C)
+        rows, x, geom = shapes.get("rows"), shapes.get("x"), attrs.get("geom")
+        _fits(op, {"rows": rows, "x": x}, _conv_rows_fit(rows, x, geom))
+        _padded(op, x, geom, "input")
+        return rows[1] * math.prod(geom.kernel) * x[1]
+    if op == "conv2d_input_grad":  # col2im of the blocks rows^T @ w_blocks: as col2im
+        rows, w = shapes.get("rows"), shapes.get("w_blocks")
+        shape, geom = attrs.get("shape"), attrs.get("geom")
+        fits = _conv_rows_fit(rows, shape, geom)
+        fits = fits and w == (math.prod(geom.kernel), rows[1], shape[1])
+        _fits(op, {"rows": rows, "w_blocks": w, "shape": shape}, fits)
+    adds_windows = ("col2im", "planes2im", "fold_windows3d", "unfold_backward", "index_add")
+    if op in (*adds_windows, "conv2d_input_grad"):
         shape, geom = _ints(attrs, "shape"), attrs.get("geom")
         if isinstance(geom, Geometry):  # the windows add into a padded plane, then cropped
-            dims = len(geom.kernel)
-            padded = [n + 2 * p for n, p in zip(shape[-dims:], geom.padding)]
-            if math.prod(shape[:-dims]) * math.prod(padded) > MAX_ELEMENTS:
-                raise GraphFileError(f"{op} pads its result to more than {MAX_ELEMENTS} elements")
+            _padded(op, shape, geom, "result")
         return math.prod(shape)
     if op in ("blend_along", "fft_irfftn"):  # one dim of x resized
         blend = op == "blend_along"
@@ -983,16 +1026,22 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         return None
     geom = next((v for v in attrs.values() if isinstance(v, Geometry)), None)
     if geom is not None and "x" in shapes:  # the padded input, an element per window and image
-        dims = len(geom.kernel)
-        lead, spatial = math.prod(shapes["x"][:-dims]), shapes["x"][-dims:]
-        padded = [n + 2 * p for n, p in zip(spatial, geom.padding)]
-        if lead * math.prod(padded) > MAX_ELEMENTS:
-            raise GraphFileError(f"{op} pads its input to more than {MAX_ELEMENTS} elements")
+        dims, padded = len(geom.kernel), _padded(op, shapes["x"], geom, "input")
         reach = [d * (k - 1) + 1 for k, d in zip(geom.kernel, geom.dilation)]
         images = math.prod(shapes["x"][: -dims - 1])  # not the channels: conv2d's may shrink
         windows = (max(0, (n - r) // s + 1) for n, r, s in zip(padded, reach, geom.stride))
         return images * math.prod(windows)
     return None
+
+
+def _padded(op: str, shape: tuple, geom: Geometry, what: str) -> list:
+    """shape's spatial dims (the last, one per kernel dim) padded as geom pads them; refused
+    where the padded array, which the op makes, would hold more than MAX_ELEMENTS."""
+    dims = len(geom.kernel)
+    padded = [n + 2 * p for n, p in zip(shape[-dims:], geom.padding)]
+    if math.prod(shape[:-dims]) * math.prod(padded) > MAX_ELEMENTS:
+        raise GraphFileError(f"{op} pads its {what} to more than {MAX_ELEMENTS} elements")
+    return padded
 
 
 _RNN_STEPS = {"lstm_sequence", "gru_sequence", "lstm_cell", "gru_cell", "rnn_cell"}
@@ -1008,8 +1057,10 @@ def _work(op: str, shapes: dict, attrs: dict) -> int:
         return math.prod(np.broadcast_shapes(a[:-2], b[:-2])) * a[-2] * a[-1] * b[-1]
     if op in ("linear", "linear_grad"):  # the grad: gx and gw, each as much as linear
         return math.prod(shapes["x"][:-1]) * math.prod(shapes["w"]) * (1 + (op != "linear"))
-    if op == "conv2d":
-        return _columns(shapes["x"], attrs["geom"]) * shapes["w"][0]
+    if op in ("conv2d", "conv2d_weight_grad", "conv2d_input_grad"):  # columns by channels
+        image = attrs["shape"] if op == "conv2d_input_grad" else shapes["x"]
+        out_channels = shapes["w"][0] if op == "conv2d" else shapes["rows"][1]
+        return _columns(image, attrs["geom"]) * out_channels
     if op == "einsum":
         terms = attrs["equation"].replace(" ", "").partition("->")[0]
         letters = "".join(sorted({c for c in terms if c.isalpha()}))

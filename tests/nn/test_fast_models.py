@@ -105,15 +105,16 @@ def test_causal_attention_fills_the_scores_once(rows, cols):
 
 
 def _record_col2im(monkeypatch):
-    """The shapes of the columns each Col2Im call adds, in order."""
+    """The shapes of the columns each col2im adds, in order: ops/conv.py's `_col2im`, which
+    Col2Im and conv2d's input gradient (ConvInputGrad) call."""
     shapes = []
-    forward = conv.Col2Im.forward
+    col2im = conv._col2im
 
-    def recorded(ctx, cols, *args):
+    def recorded(xp, cols, *args):
         shapes.append(cols.shape)
-        return forward(ctx, cols, *args)
+        return col2im(xp, cols, *args)
 
-    monkeypatch.setattr(conv.Col2Im, "forward", staticmethod(recorded))
+    monkeypatch.setattr(conv, "_col2im", recorded)
     return shapes
 
 

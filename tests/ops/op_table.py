@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from types import SimpleNamespace
@@ -91,6 +92,28 @@ def _pool_grad(lib, F, x):
     """max_pool2d's input gradient as a function of x: its backward, differentiated again."""
     x = x if x.requires_grad else x.detach().requires_grad_()
     return lib.autograd.grad((F.max_pool2d(x, 2) ** 2).sum(), x, create_graph=True)[0]
+
+
+@contextmanager
+def _columns_in_chunks(lib):
+    """minigrad's conv2d takes its columns an image at a time whatever the batch, as it
+    takes a large batch's (ops/conv.py `_chunked`), so that forward keeps none and the
+    weight's gradient is ConvWeightGrad, which takes them again."""
+    if lib is not minigrad:
+        yield
+        return
+    saved = conv._CACHED_BYTES, conv._CHUNKED_BYTES
+    conv._CACHED_BYTES, conv._CHUNKED_BYTES = 0, 0
+    try:
+        yield
+    finally:
+        conv._CACHED_BYTES, conv._CHUNKED_BYTES = saved
+
+
+def _chunked_conv2d(lib, x, w, b):
+    """conv2d (stride (2, 1), padding 1, dilation (1, 2)) with its columns in chunks."""
+    with _columns_in_chunks(lib):
+        return lib.nn.functional.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2))
 
 
 def _index(lib, like, values):
@@ -886,6 +909,13 @@ CASES = [
         "conv2d_geometry",
         lambda t, F, x, w: F.conv2d(x, w, stride=2, padding=1, dilation=2),
         ((2, 2, 7, 6), (3, 2, 2, 3)),
+    ),
+    # the columns of any batch an image at a time (narrow rows: not planes), as a large
+    # batch's: its weight's gradient takes them again (ConvWeightGrad)
+    Case(
+        "conv2d_chunked",
+        lambda t, F, x, w, b: _chunked_conv2d(t, x, w, b),
+        ((3, 3, 5, 6), (4, 3, 3, 3), (4,)),
     ),
     # wide rows, few channels (Wo >= kw * C): the convolution copies planes, not windows
     Case(
