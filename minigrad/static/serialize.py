@@ -658,6 +658,9 @@ def _check_regions(node: Node, graph: Graph, where) -> None:
 
 def _check_arguments(node: Node, where) -> list:
     """The inputs and attributes make exactly one call of the op's forward: its call plan."""
+    for name, v in node.attrs.items():  # static.trace makes each tensor argument an input
+        if isinstance(v, Ref) and v.tensor:
+            raise _misplaced(node, name, where)
     refs = sorted(r.index for v in node.attrs.values() for r in _refs(v))
     n_top = len(node.inputs) - len(refs)
     plan = call_plan(OPS[node.op], node.attrs, len(node.inputs))
@@ -697,18 +700,33 @@ def _check_result_size(node: Node, graph: Graph, plan, where) -> int:
             attrs[positional[k]] = _declared(v, node, graph)
     try:
         size = _result_size(cls, shapes, attrs)
+    except KeyError as exc:
+        raise _misplaced(node, exc.args[0], where) from None
     except GraphFileError as exc:
         raise GraphFileError(f"{where}: {exc}") from None
     except OverflowError as exc:  # an int past NumPy's range (an index of 2**63): no op takes it
         raise GraphFileError(f"{where}: {node.op}: {exc}") from None
-    except (KeyError, TypeError, ValueError, IndexError):  # what the op refuses as it runs
+    except (TypeError, ValueError, IndexError):  # what the op refuses as it runs
         return 0
     if size is not None:
         _refuse_larger(size, node, graph, where)
     try:
         return _work(node.op, shapes, attrs)
-    except (KeyError, TypeError, ValueError, IndexError):  # as above
+    except KeyError as exc:
+        raise _misplaced(node, exc.args[0], where) from None
+    except (TypeError, ValueError, IndexError):  # as above
         return 0
+
+
+def _misplaced(node: Node, name: str, where) -> GraphFileError:
+    """The refusal of a node that gives an argument elsewhere than static.trace puts it (a
+    tensor argument as an input, any other as an attribute), or not at all: the checks look
+    for each there, and a file that moved one passed them unchecked (matmul's a as an
+    attribute: 2**44 multiply-adds; col2im's shape as a constant input: 4 TiB)."""
+    return GraphFileError(
+        f"{where}: {node.op} needs its argument {name!r} as static.trace writes it "
+        "(a tensor as an input, anything else as an attribute)"
+    )
 
 
 def _refuse_larger(size: int, node: Node, graph: Graph, where) -> None:
@@ -943,9 +961,10 @@ def _ints(attrs: dict, key: str, most: int = MAX_NDIM, least: int | None = None)
 
 def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
     """The elements cls's forward makes, at least, from the declared shapes of its tensor
-    arguments and its attributes (by parameter name; a KeyError or a ValueError where they
-    are not what the op takes); None for an op whose result is no larger than its inputs, or
-    not known before it runs (nonzero, bincount: from the values)."""
+    arguments and its attributes (by parameter name; a KeyError where one is not there,
+    which the load refuses, a ValueError where they are not what the op takes); None for an
+    op whose result is no larger than its inputs, or not known before it runs (nonzero,
+    bincount: from the values)."""
     op = cls.op_name
     if op == "matmul":  # a vector is a row on the left, a column on the right
         a, b = shapes["a"], shapes["b"]
@@ -986,7 +1005,7 @@ def _result_size(cls, shapes: dict, attrs: dict) -> int | None:
         return math.prod(shapes["labels"]) * _ints(attrs, "num_classes")[0]
     if op == "bincount":  # and its values' largest + 1, checked as it runs (executor.py)
         return _ints(attrs, "minlength")[0]
-    if op in ("histc", "histogram") and type(attrs["bins"]) is int:  # else edges: no larger
+    if op in ("histc", "histogram") and type(attrs.get("bins")) is int:  # else edges (a tensor)
         return attrs["bins"]
     if op == "conv2d_weight_grad":  # rows (N, O, Ho Wo) @ x's columns -> (O, kh kw C)
         rows, x, geom = shapes.get("rows"), shapes.get("x"), attrs.get("geom")
