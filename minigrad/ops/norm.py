@@ -135,15 +135,15 @@ class NormalizeGrad(FirstOrderGrad):
             if centred:  # sums of g (x - mean): times invstd, those of g xhat
                 sums = sums[0], sums[1] * invstd
         count = math.prod(g.shape[d] for d in dims)
-        if _rows(xp, g, dims, shape) is not None and xhat.flags.c_contiguous:  # a layer norm's
-            gx, gw, gb = _row_grads(g, xhat, invstd, w, count, needs, owned)
-            if needs[0]:
-                out.append(gx)
-        elif sums is not None:
+        if sums is not None:
             gw, gb = (s.sum(0) if grouped else s for s in sums[::-1])
             if needs[0]:
                 args = (invstd, w, *sums, count, grouped, centred, owned)
                 out.append(_channel_gx(xp, g, xhat, *args))
+        elif _rows(xp, g, dims, shape) is not None and xhat.flags.c_contiguous:  # a layer norm's
+            gx, gw, gb = _row_grads(g, xhat, invstd, w, count, needs, owned)
+            if needs[0]:
+                out.append(gx)
         else:
             # NOTE: the weight's and bias's sums first, so that x's gradient can be written
             # over g where g is this op's own
@@ -356,7 +356,8 @@ def _trailing_rows(a, b, axes) -> bool:
     # passes of sum(a * b) (a group norm's 128 rows of 4096: 340 -> 190 us). Rows longer than
     # _MATMUL_SUM_MAX_ROW keep NumPy's pairwise sum, more accurate there, as sum_array."""
     return (
-        0 < len(axes) < a.ndim  # (none: a layer norm's weight over an input of its shape)
+        bool(axes)  # (none: a layer norm's weight over an input of its shape)
+        and axes[0] > 0
         and axes == tuple(range(axes[0], a.ndim))
         and a.dtype.char in "fd"
         and a.dtype == b.dtype
