@@ -191,7 +191,8 @@ def sum_array(xp, array, axes: tuple, keepdims: bool = False):
     if xp is not np:
         return array.sum(axis=axes, keepdims=keepdims)
     if (
-        array.size < _MATMUL_SUM_MIN_SIZE
+        not axes  # a sum over no axes (a layer norm's weight over an input of its shape)
+        or array.size < _MATMUL_SUM_MIN_SIZE
         or array.dtype.char not in "fd"
         or not array.flags.c_contiguous
     ):

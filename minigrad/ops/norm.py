@@ -49,23 +49,32 @@ class Normalize(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, dims, eps, shape, stats=None):
         xp, dtype = x.device.xp, x.array.dtype
-        m, v, centred = stats if stats is not None else _moments(xp, x.array, dims)
-        invstd = 1.0 / xp.sqrt(v + eps)
         ctx.save_for_backward(x, weight, bias)
         ctx.dims, ctx.eps, ctx.shape = dims, eps, shape
-        ctx.invstd = invstd.astype(dtype, copy=False)
         w = None if weight is None else weight.array.reshape(shape)
         b = None if bias is None else bias.array.reshape(shape)
-        ctx.centred = w is not None and dtype.char in "fd" and _per_channel(x.array, dims, shape)
-        if ctx.centred:
-            # NOTE: a batch norm's or group norm's invstd and weight are one scale per channel:
-            # y = (x - mean) * scale + bias, one pass fewer; backward reads x - mean, and xhat
-            # is never made
-            ctx.xhat = centred
-            y = _broadcast_op(xp, xp.multiply, centred, invstd * w)
-            return y if b is None else _broadcast_op(xp, xp.add, y, b, out=y)
-        centred *= invstd
-        xhat = ctx.xhat = centred.astype(dtype, copy=False)
+        rows = _rows(xp, x.array, dims, shape) if stats is None else None
+        if rows is not None:  # a layer norm's rows
+            ctx.centred = False
+            xhat, invstd = _normalize_rows(rows, eps)
+            xhat = ctx.xhat = xhat.reshape(x.array.shape)
+            ctx.invstd = invstd.reshape(x.array.shape[: dims[0]] + (1,) * len(dims))
+        else:
+            m, v, centred = stats if stats is not None else _moments(xp, x.array, dims)
+            invstd = 1.0 / xp.sqrt(v + eps)
+            ctx.invstd = invstd.astype(dtype, copy=False)
+            ctx.centred = (
+                w is not None and dtype.char in "fd" and _per_channel(x.array, dims, shape)
+            )
+            if ctx.centred:
+                # NOTE: a batch norm's or group norm's invstd and weight are one scale per
+                # channel: y = (x - mean) * scale + bias, one pass fewer; backward reads
+                # x - mean, and xhat is never made
+                ctx.xhat = centred
+                y = _broadcast_op(xp, xp.multiply, centred, invstd * w)
+                return y if b is None else _broadcast_op(xp, xp.add, y, b, out=y)
+            centred *= invstd
+            xhat = ctx.xhat = centred.astype(dtype, copy=False)
         if w is not None:
             y = _broadcast_op(xp, xp.multiply, xhat, w)
             if b is not None:
@@ -131,34 +140,65 @@ class NormalizeGrad(FirstOrderGrad):
             if needs[0]:
                 args = (invstd, w, *sums, count, grouped, centred, owned)
                 out.append(_channel_gx(xp, g, xhat, *args))
+        elif _rows(xp, g, dims, shape) is not None and xhat.flags.c_contiguous:  # a layer norm's
+            gx, gw, gb = _row_grads(g, xhat, invstd, w, count, needs, owned)
+            if needs[0]:
+                out.append(gx)
         else:
             # NOTE: the weight's and bias's sums first, so that x's gradient can be written
             # over g where g is this op's own
             gb = _sums(xp, g, params) if needs[2] else None
             gw = _dot_sums(xp, g, xhat, params) if needs[1] else None
             if needs[0]:
-                out.append(_gx(xp, g, xhat, invstd, w, dims, count, owned))
+                g_w = g if w is None else _broadcast_op(xp, xp.multiply, g, w, g if owned else None)
+                g_sum, g_dot = _sums(xp, g_w, dims), _dot_sums(xp, g_w, xhat, dims)
+                out.append(_gx(g_w, xhat, invstd, g_sum, g_dot, count))
+        # NOTE: a result of the right shape is not reshaped: a view is checked against the
+        # inputs' memory as this op's output
         if needs[1]:
-            out.append(gw.reshape(weight.array.shape))
+            w_shape = weight.array.shape
+            out.append(gw if gw.shape == w_shape else gw.reshape(w_shape))
         if needs[2]:
-            out.append(gb.reshape(bias_shape))
+            out.append(gb if gb.shape == bias_shape else gb.reshape(bias_shape))
         out = [cast_to(a, dtype) for a in out]
         return tuple(out) if len(out) > 1 else out[0]
 
 
-def _gx(xp, g, xhat, invstd, w, dims, count, owned):
-    """The gradient of x: invstd (g' - sum(g') / count - xhat sum(g' xhat) / count), g' = g w,
-    the sums over dims (a layer norm's rows); g' written over g where `owned`."""
-    if w is None:
-        g_xhat = g
-    else:
-        g_xhat = _broadcast_op(xp, xp.multiply, g, w, out=g if owned else None)
-    g_sum, g_dot = _sums(xp, g_xhat, dims), _dot_sums(xp, g_xhat, xhat, dims)
+def _gx(g_w, xhat, invstd, g_sum, g_dot, count):
+    """The gradient of x: invstd (g' - g_sum / count - xhat g_dot / count), from g' = g w
+    and its sums over the dims normalised (a layer norm's rows), g_sum of g' and g_dot of
+    g' xhat."""
     gx = xhat * (g_dot / count)
-    gx -= g_xhat
+    gx -= g_w
     gx += g_sum / count
     gx *= -invstd
     return gx
+
+
+def _row_grads(g, xhat, invstd, w, n, needs, owned) -> tuple:
+    """A layer norm's gradients of x, the weight and the bias (None where `needs` asks for
+    none), from g and xhat (C-contiguous, rows of n values at the end), invstd (one per row,
+    dims kept) and w (n values, as the rows' trailing dims) or None; x's written over g where
+    `owned`, the weight's and bias's as n values.
+
+    # NOTE: every sum is a matrix-vector product with g or g xhat, made once: over the rows
+    # with ones for the weight and the bias, and along them with w, since sum(g') = g w and
+    # sum(g' xhat) = (g xhat) w for g' = g w; g' is then made for x's gradient alone (the sums
+    # of g' and of g' xhat took a product of each row and a pass more)"""
+    g_xhat = g * xhat
+    rows, xhat_rows = g.reshape(-1, n), g_xhat.reshape(-1, n)
+    gw = sum_array(np, xhat_rows, (0,)) if needs[1] else None
+    gb = sum_array(np, rows, (0,)) if needs[2] else None
+    if not needs[0]:
+        return None, gw, gb
+    if w is None:
+        g_w, g_sum, g_dot = g, sum_array(np, rows, (1,)), sum_array(np, xhat_rows, (1,))
+    else:
+        w_row = w.reshape(n)
+        g_sum, g_dot = rows @ w_row, xhat_rows @ w_row
+        g_w = _broadcast_op(np, np.multiply, g, w, out=g if owned else None)
+    kept = invstd.shape
+    return _gx(g_w, xhat, invstd, g_sum.reshape(kept), g_dot.reshape(kept), n), gw, gb
 
 
 def _channel_gx(xp, g, x, invstd, w, g_sums, g_dots, count, grouped, centred, owned):
@@ -316,7 +356,8 @@ def _trailing_rows(a, b, axes) -> bool:
     # passes of sum(a * b) (a group norm's 128 rows of 4096: 340 -> 190 us). Rows longer than
     # _MATMUL_SUM_MAX_ROW keep NumPy's pairwise sum, more accurate there, as sum_array."""
     return (
-        axes[0] > 0
+        bool(axes)  # (none: a layer norm's weight over an input of its shape)
+        and axes[0] > 0
         and axes == tuple(range(axes[0], a.ndim))
         and a.dtype.char in "fd"
         and a.dtype == b.dtype
@@ -343,6 +384,35 @@ def _channel_axes(xp, a, axes) -> tuple:
     ):
         return a.shape[1 : axes[1]]
     return ()
+
+
+def _rows(xp, array, dims, shape):
+    """A layer norm's array (its weight's `shape` that of the trailing dims normalised) as
+    rows (r, n) for NumPy's matrix-vector products; None for another norm, an array not
+    float32, float64 or C-contiguous, or rows longer than _MATMUL_SUM_MAX_ROW (NumPy's
+    pairwise sums are more accurate there)."""
+    k = len(dims)
+    if (
+        xp is not np
+        or k != len(shape)
+        or dims[-1] != array.ndim - 1
+        or array.dtype.char not in "fd"
+        or not array.flags.c_contiguous
+    ):
+        return None
+    n = math.prod(array.shape[array.ndim - k :])
+    return array.reshape(-1, n) if 0 < n <= _MATMUL_SUM_MAX_ROW else None
+
+
+def _normalize_rows(rows, eps):
+    """(xhat, invstd) of a layer norm's rows (r, n): xhat (r, n), a new array, invstd (r, 1);
+    the mean and the biased variance as `_moments`, without its checks for other norms."""
+    n = rows.shape[1]
+    m = sum_array(np, rows, (1,), True) / n
+    centred = _broadcast_op(np, np.subtract, rows, m)
+    v = (centred.reshape(-1, 1, n) @ centred.reshape(-1, n, 1)).reshape(-1, 1) / n
+    invstd = 1.0 / np.sqrt(v + eps)
+    return _broadcast_op(np, np.multiply, centred, invstd, out=centred), invstd
 
 
 def _moments(xp, array, dims):

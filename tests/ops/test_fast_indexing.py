@@ -178,3 +178,28 @@ def test_take_and_picks_from_a_vector_match_pytorch(dtype):
     (y, gx), (want_y, want_gx) = _both(flat, lambda lib, x: x[lib.tensor(index)])
     np.testing.assert_array_equal(y, want_y)
     np.testing.assert_allclose(gx, want_gx, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shape, index",
+    [
+        ((512, 64), np.random.default_rng(6).integers(-512, 512, 128)),  # the course's x[idx]
+        ((5, 3, 100), [[0, -1, 4, 4], [2, 2, 2, -5]]),  # a 2-D index, repeats, negatives
+        ((30, 40), np.random.default_rng(7).integers(0, 30, 255)),  # the last count unsorted
+        ((30, 40), np.arange(30).repeat(9)),  # sorted, from _MANY_ROWS on
+    ],
+)
+def test_rows_picked_by_one_index_add_up_as_add_at_and_pytorch(dtype, shape, index):
+    """x[rows]'s gradient: fewer than _MANY_ROWS rows add through flat positions, as add.at
+    (the same bits), more sort the rows first; PyTorch's values both ways."""
+    array = _normal(shape, dtype)
+    index = np.asarray(index, dtype=np.int64)
+    up = _normal(index.shape + shape[1:], dtype, seed=3)
+    (y, gx), (want_y, want_gx) = _both(array, lambda lib, x: x[lib.tensor(index)], up)
+    np.testing.assert_array_equal(y, want_y)
+    np.testing.assert_allclose(gx, want_gx, rtol=TOL[dtype], atol=TOL[dtype])
+    if index.size < 256:
+        added = np.zeros(shape, dtype)
+        np.add.at(added, (index,), up)
+        np.testing.assert_array_equal(gx, added)

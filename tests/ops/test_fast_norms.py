@@ -78,6 +78,26 @@ CASES = {
         lambda x, b: TF.layer_norm(x, (256,), None, b),
         [(256, 256), (256,)],
     ),
+    "layer_norm, the course's (64, 128)": (
+        lambda x, w, b: F.layer_norm(x, (128,), w, b),
+        lambda x, w, b: TF.layer_norm(x, (128,), w, b),
+        [(64, 128), (128,), (128,)],
+    ),
+    "layer_norm, no affine, odd rows": (
+        lambda x: F.layer_norm(x, (7, 3), eps=1e-3),
+        lambda x: TF.layer_norm(x, (7, 3), eps=1e-3),
+        [(5, 11, 7, 3)],
+    ),
+    "layer_norm, rows too long for products": (
+        lambda x, w, b: F.layer_norm(x, (4100,), w, b),
+        lambda x, w, b: TF.layer_norm(x, (4100,), w, b),
+        [(3, 4100), (4100,), (4100,)],
+    ),
+    "layer_norm over the whole input": (
+        lambda x, w, b: F.layer_norm(x, (6, 50), w, b),
+        lambda x, w, b: TF.layer_norm(x, (6, 50), w, b),
+        [(6, 50), (6, 50), (6, 50)],
+    ),
     "batch_norm (N, C)": (
         lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
         lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True),
@@ -164,6 +184,34 @@ def test_the_fast_paths_are_taken_on_these_shapes():
     assert F.batch_norm(x, None, None, w, None, training=True).grad_fn.centred
     assert F.group_norm(x, 4, w).grad_fn.next_functions[0][0].centred  # (under a reshape)
     assert not F.layer_norm(x, (4, 4)).grad_fn.centred
+    # a layer norm's rows (not a batch norm's or a group norm's, nor rows past 4096 values)
+    a = x.detach().numpy()
+    assert norm._rows(np, a, (2, 3), (4, 4)).shape == (128, 16)
+    assert norm._rows(np, a, (0, 1, 2, 3), (8, 16, 4, 4)).shape == (1, 2048)
+    assert norm._rows(np, a, (0, 2, 3), (1, 16, 1, 1)) is None
+    assert norm._rows(np, a.reshape(8, 4, 4, 16), (2, 3), (1, 4, 4, 1)) is None
+    assert norm._rows(np, np.ones((2, 4097), np.float32), (1,), (4097,)) is None
+    assert norm._rows(np, a.transpose(1, 0, 2, 3), (2, 3), (4, 4)) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(9,), (5000,), (3, 7)])
+def test_a_layer_norm_over_its_whole_input_has_gradients(dtype, shape):
+    """An unbatched input normalised over all its dims (LayerNorm(9) of a (9,) input): the
+    weight's and bias's gradients are summed over no dims (NormalizeGrad raised an
+    IndexError), on the rows path and off it (float16, rows past 4096 values)."""
+    a = RNG.standard_normal(shape).astype(dtype)
+    gy = RNG.standard_normal(shape).astype(dtype)
+    grads = []
+    for lib in (mg, torch):
+        x = lib.tensor(a, requires_grad=True)
+        layer = lib.nn.LayerNorm(shape, dtype=getattr(lib, np.dtype(dtype).name))
+        layer(x).backward(lib.tensor(gy))
+        grads.append([p.grad.numpy() for p in (x, layer.weight, layer.bias)])
+    tol = TOL.get(dtype, dict(rtol=2e-2, atol=2e-2))
+    for m, t in zip(*grads):
+        assert m.dtype == dtype
+        np.testing.assert_allclose(m, t, **tol)
 
 
 def test_long_runs_of_a_broadcast_go_unbuffered_and_the_buffer_size_comes_back():
