@@ -634,8 +634,11 @@ def _accumulate_arrays(leaves, grads) -> None:
             continue
         grad = t._grad
         if grad is None:
-            others = sys.getrefcount(array) - 3
-            t._grad = _make(array if _owned(array, others) else array.copy())
+            # NOTE: `_owned`'s test spelled out: this runs for every parameter in every step
+            owned = sys.getrefcount(array) <= 3 and array.base is None
+            if not (owned and getattr(array.flags, "writeable", False)):
+                array = array.copy()
+            t._grad = _make(array)
         else:
             grad.array += array
             grad._version_counter[0] += 1

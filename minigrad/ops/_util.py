@@ -202,7 +202,13 @@ def sum_array(xp, array, axes: tuple, keepdims: bool = False):
     if k < len(shape) and axes[-1] == k - 1:  # the leading axes
         kept = shape[k:]
         n = math.prod(kept)
-        out = _shared_ones(array.size // n, array.dtype) @ array.reshape(-1, n)
+        m, dtype = array.size // n, array.dtype
+        # NOTE: the shared ones looked up here, `_shared_ones` called only to make them: its
+        # call cost more than the lookup (a bias gradient in every step)
+        ones = _ONES.get((m, dtype))
+        if ones is None:
+            ones = _shared_ones(m, dtype)
+        out = ones @ array.reshape(-1, n)
         # NOTE: a product of shape `kept` already is returned as it is, not as a view of
         # itself: an op's output that is a view is checked against its inputs' memory
         if keepdims or len(kept) > 1:
@@ -212,7 +218,10 @@ def sum_array(xp, array, axes: tuple, keepdims: bool = False):
         kept = shape[: len(shape) - k]
         row = array.size // math.prod(kept)
         if row <= _MATMUL_SUM_MAX_ROW:
-            out = array.reshape(-1, row) @ _shared_ones(row, array.dtype)
+            ones = _ONES.get((row, array.dtype))  # (as for the leading axes)
+            if ones is None:
+                ones = _shared_ones(row, array.dtype)
+            out = array.reshape(-1, row) @ ones
             if keepdims or len(kept) > 1:
                 out = out.reshape(kept + (1,) * k if keepdims else kept)
             return out

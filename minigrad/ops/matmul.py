@@ -229,7 +229,8 @@ class LinearGrad(Function):
         if need_w:
             out.append(rows.T @ (_as_rows(x) if flat else x))
         if need_b:
-            out.append(sum_array(array_module(g), rows, (0,)))
+            xp = np if type(g) is np.ndarray else array_module(g)  # NOTE: no call: every step
+            out.append(sum_array(xp, rows, (0,)))
         return tuple(out) if len(out) > 1 else out[0]
 
     @staticmethod

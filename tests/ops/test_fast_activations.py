@@ -85,3 +85,19 @@ def test_maximum_splits_the_gradient_at_ties_only(op, ties):
     got, want = _both(getattr(minigrad, op), getattr(torch, op), a, b)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_relu_gradient_compares_with_a_zero_of_its_dtype_as_with_the_number_0(dtype):
+    # relu's gradient masks with a 0-d zero of y's dtype (no conversion of 0 at every call):
+    # the mask, and so the gradient's bits, must be those of `y > 0` for every edge value
+    from minigrad.ops.activations import ReluGrad
+
+    y = np.array(_EDGES * 3, dtype).reshape(3, -1)
+    gy = np.array([1.5, -2.0, np.inf, np.nan] * 9, dtype).reshape(3, -1)
+    with np.errstate(invalid="ignore"):  # inf times a mask of 0: nan, as eager mode gives
+        got = ReluGrad.on_arrays(gy, y)
+        want = gy * (y > 0)
+    assert got.dtype == want.dtype == dtype
+    np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
+    assert (got.view(np.uint8) != 0).any()  # the comparison is not vacuous

@@ -76,3 +76,21 @@ def test_sum_array_ones_are_made_once_read_only_and_bounded():
     assert _shared_ones(64, np.dtype(np.float64)).dtype == np.float64
     huge = _shared_ones(65537, np.dtype(np.float32))  # not kept: made for the call
     assert huge is not _shared_ones(65537, np.dtype(np.float32)) and huge.flags.writeable
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sum_array_looks_up_the_shared_ones_and_makes_them_on_a_miss(dtype):
+    # sum_array reads the shared ones itself and calls `_shared_ones` only when they are
+    # missing: the same sums with the cache empty (made) and filled (looked up)
+    from minigrad.ops import _util
+
+    array = np.random.default_rng(1).standard_normal((48, 40)).astype(dtype)
+    for axes in [(0,), (1,)]:
+        _util._ONES.clear()
+        made = sum_array(np, array, axes)
+        length = array.shape[axes[0]]
+        assert (length, np.dtype(dtype)) in _util._ONES
+        looked_up = sum_array(np, array, axes)
+        np.testing.assert_array_equal(made, looked_up)
+        ones = _shared_ones(length, np.dtype(dtype))
+        np.testing.assert_array_equal(made, ones @ array if axes == (0,) else array @ ones)
