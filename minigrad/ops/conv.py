@@ -387,7 +387,7 @@ class Conv2d(Function):
             ctx.cols = None
             y = xp.empty((n, out_channels, ho * wo), xp.result_type(x.array, filters))
             for start, cols in _column_chunks(x.array, geom, ho, wo):
-                np.matmul(filters, cols.mT, out=y[start : start + len(cols)])
+                np.matmul(filters, cols.swapaxes(-1, -2), out=y[start : start + len(cols)])
             if b is not None:
                 y += b.array[:, None]
             return y.reshape(n, out_channels, ho, wo)
