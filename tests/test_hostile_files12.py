@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import edited_graph_file
+from helpers import edited_graph_file, json_places
 
 import minigrad
 import minigrad.nn.functional as F
@@ -301,19 +301,6 @@ INTS = [0, 1, 0x7F, 0x80, 0xFF, 0xFFFF, 2**31 - 1, 2**31, 2**32 - 1, 2**63 - 1, 
 ATTR_INTS = [-(2**63), -(10**20), -2, -1, 0, 1, 2, 3, 5, 7, 64, 2**31, 2**62, 2**63, 10**20]
 
 
-def _places(tree, at=()):
-    yield at
-    items = (
-        tree.items()
-        if isinstance(tree, dict)
-        else enumerate(tree)
-        if isinstance(tree, list)
-        else ()
-    )
-    for key, value in items:
-        yield from _places(value, (*at, key))
-
-
 def _parent(doc, place):
     for step in place[:-1]:
         doc = doc[step]
@@ -325,7 +312,7 @@ def _mutated_json(doc, rng) -> bytes:
     moved or turned into another type, a key renamed), one perhaps nested very deep."""
     doc = json.loads(json.dumps(doc))
     for _ in range(rng.randint(1, 4)):
-        spots = [p for p in _places(doc) if p]
+        spots = [p for p in json_places(doc) if p]
         place = rng.choice(spots)
         parent, key, roll = _parent(doc, place), place[-1], rng.random()
         value = parent[key]
@@ -467,7 +454,7 @@ def _mutated_attributes(data: bytes, rng) -> bytes:
     doc = json.loads(dict(members)["graph.json"])
     for _ in range(rng.randint(1, 3)):
         root = rng.choice(doc["nodes"])["attrs"] if rng.random() < 0.85 else doc["values"]
-        spots = [p for p in _places(root) if p and "array" not in p]
+        spots = [p for p in json_places(root) if p and "array" not in p]
         ints = [p for p in spots if type(_parent(root, p)[p[-1]]) is int]
         lists = [p for p in spots if isinstance(_parent(root, p)[p[-1]], list)]
         if ints and (rng.random() < 0.75 or not lists):
