@@ -48,7 +48,22 @@ class Buffer(Tensor):
         pass
 
 
-class UninitializedParameter(Parameter):
+class _UninitializedTensorMixin:
+    """`materialize`, shared by UninitializedParameter and UninitializedBuffer."""
+
+    __slots__ = ()
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give the tensor an uninitialised array of `shape` (its dtype and device unless
+        given), in place, and make it a plain `cls_to_become`; the caller fills it (the lazy
+        module's reset_parameters)."""
+        from minigrad.creation import empty
+
+        self.data = empty(tuple(shape), device=device or self.device, dtype=dtype or self.dtype)
+        self.__class__ = self.cls_to_become
+
+
+class UninitializedParameter(_UninitializedTensorMixin, Parameter):
     """A Parameter whose shape is not known yet (the weights of LazyLinear before its first
     call). `materialize(shape)` gives it values in place, so an optimizer built before the
     first call keeps working, and turns it into a plain Parameter.
@@ -56,6 +71,7 @@ class UninitializedParameter(Parameter):
     every use, and `state_dict()` lists it as that empty tensor."""
 
     __slots__ = ()
+    cls_to_become = Parameter
 
     def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
         from minigrad.creation import empty
@@ -65,14 +81,28 @@ class UninitializedParameter(Parameter):
     def __init__(self, requires_grad: bool = True, device=None, dtype=None):
         pass
 
-    def materialize(self, shape, device=None, dtype=None) -> None:
-        """Give the parameter an uninitialised array of `shape` (its dtype and device unless
-        given); the caller fills it (reset_parameters)."""
-        from minigrad.creation import empty
-
-        values = empty(tuple(shape), device=device or self.device, dtype=dtype or self.dtype)
-        self.data = values
-        self.__class__ = Parameter
-
     def __repr__(self) -> str:
         return "<UninitializedParameter>"
+
+
+class UninitializedBuffer(_UninitializedTensorMixin, Tensor):
+    """A buffer whose shape is not known yet (the running statistics of LazyBatchNorm2d before
+    its first call). `materialize(shape)` gives it values in place and turns it into a plain
+    Tensor. NOTE: as UninitializedParameter, it holds an empty (0,) tensor until then."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad: bool = False, device=None, dtype=None):
+        from minigrad.creation import empty
+
+        buffer = Tensor.__new__(cls)
+        _init(buffer, empty(0, device=device, dtype=dtype).array)
+        buffer.requires_grad = requires_grad
+        return buffer
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None):
+        pass
+
+    def __repr__(self) -> str:
+        return "<UninitializedBuffer>"

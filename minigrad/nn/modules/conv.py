@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-from minigrad.autograd.grad_mode import no_grad
 from minigrad.creation import empty
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.convolution import _single
+from minigrad.nn.modules.lazy import LazyModuleMixin
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter, UninitializedParameter
 from minigrad.ops.conv import _same_padding, _tuple
@@ -181,7 +181,7 @@ class Conv3d(_ConvNd):
         return F.conv3d(*args)
 
 
-class _LazyConvMixin:
+class _LazyConvMixin(LazyModuleMixin):
     """in_channels from the first input's channel dim (PyTorch's LazyConv1d/2d/3d, which d2l's
     CNNs use). Until that call, in_channels is 0 and weight and bias are
     UninitializedParameters; the first call (or loading a state dict) gives them their shapes
@@ -215,34 +215,27 @@ class _LazyConvMixin:
         if self.in_channels != 0:
             super().reset_parameters()
 
-    def _materialize(self, in_channels: int) -> None:
-        if in_channels % self.groups:
-            raise ValueError("in_channels must be divisible by groups")
-        with no_grad():
-            self.in_channels = in_channels
-            self.weight.materialize(
-                (self.out_channels, in_channels // self.groups, *self.kernel_size)
-            )
-            if self.bias is not None:
-                self.bias.materialize((self.out_channels,))
-            self.__class__ = self.cls_to_become
-            self.reset_parameters()
-
-    def _load_state_dict_hook(self, state_dict, prefix: str) -> None:
-        """Loading a state dict first gives the parameters the saved weight's shape."""
-        weight = state_dict.get(prefix + "weight")
-        if weight is not None and len(weight.shape) == self._dims + 2:
-            self._materialize(weight.shape[1] * self.groups)
-
-    def forward(self, input):
+    def _input_size(self, input) -> int:
         batched, unbatched = self._dims + 2, self._dims + 1
         if input.ndim not in (unbatched, batched):
             raise RuntimeError(
                 f"Expected {unbatched}D (unbatched) or {batched}D (batched) input to "
                 f"{type(self).__name__}, but got input of size: {tuple(input.shape)}"
             )
-        self._materialize(input.shape[1] if input.ndim == batched else input.shape[0])
-        return self.forward(input)
+        return input.shape[1] if input.ndim == batched else input.shape[0]
+
+    def _saved_size(self, state_dict, prefix: str):
+        weight = state_dict.get(prefix + "weight")
+        if weight is not None and len(weight.shape) == self._dims + 2:
+            return weight.shape[1] * self.groups
+        return None
+
+    def _set_size(self, in_channels: int) -> dict:
+        if in_channels % self.groups:
+            raise ValueError("in_channels must be divisible by groups")
+        self.in_channels = in_channels
+        weight = (self.out_channels, in_channels // self.groups, *self.kernel_size)
+        return {"weight": weight, "bias": (self.out_channels,)}
 
 
 class LazyConv1d(_LazyConvMixin, Conv1d):
@@ -356,6 +349,63 @@ class ConvTranspose3d(ConvTranspose2d):
 
     def _conv(self, *args):
         return F.conv_transpose3d(*args)
+
+
+class _LazyConvTransposeMixin(_LazyConvMixin):
+    """in_channels from the first input's channel dim (PyTorch's LazyConvTranspose1d/2d/3d), as
+    _LazyConvMixin, for a weight of shape (in_channels, out_channels / groups, *kernel_size)."""
+
+    def __init__(
+        self,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        # in_channels=0 and no bias drawn until the first call, as _LazyConvMixin
+        ConvTranspose2d.__init__(
+            self, 0, out_channels, kernel_size, stride, padding, output_padding, groups, False,
+            dilation, padding_mode, device, dtype,
+        )  # fmt: skip
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def _saved_size(self, state_dict, prefix: str):
+        weight = state_dict.get(prefix + "weight")
+        if weight is not None and len(weight.shape) == self._dims + 2:
+            return weight.shape[0]
+        return None
+
+    def _set_size(self, in_channels: int) -> dict:
+        shapes = super()._set_size(in_channels)
+        weight = (in_channels, self.out_channels // self.groups, *self.kernel_size)
+        return {**shapes, "weight": weight}
+
+
+class LazyConvTranspose1d(_LazyConvTransposeMixin, ConvTranspose1d):
+    """A ConvTranspose1d whose in_channels is the channel count of its first input."""
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTransposeMixin, ConvTranspose2d):
+    """A ConvTranspose2d whose in_channels is the channel count of its first input."""
+
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTransposeMixin, ConvTranspose3d):
+    """A ConvTranspose3d whose in_channels is the channel count of its first input."""
+
+    cls_to_become = ConvTranspose3d
 
 
 class Fold(Module):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from minigrad.autograd.grad_mode import no_grad
 from minigrad.creation import empty
 from minigrad.nn import functional as F
 from minigrad.nn import init
+from minigrad.nn.modules.lazy import LazyModuleMixin
 from minigrad.nn.modules.module import Module, _Registered
 from minigrad.nn.parameter import Parameter, UninitializedParameter
 from minigrad.ops.matmul import linear
@@ -66,7 +66,7 @@ class Linear(Module):
         )
 
 
-class LazyLinear(Linear):
+class LazyLinear(LazyModuleMixin, Linear):
     """A Linear whose in_features is the size of the last dim of its first input.
 
     Until that call, weight and bias are UninitializedParameters (empty tensors in state_dict);
@@ -90,30 +90,18 @@ class LazyLinear(Linear):
         if not isinstance(self.weight, UninitializedParameter):
             super().reset_parameters()
 
-    def initialize_parameters(self, input) -> None:
-        """Shape the parameters for in_features = input.shape[-1] and draw them."""
+    def _input_size(self, input) -> int:
         if input.ndim == 0:
             raise RuntimeError(f"{self!r}: expected an input of shape (*, in_features), got ()")
-        self._materialize(input.shape[-1])
+        return input.shape[-1]
 
-    def _materialize(self, in_features: int) -> None:
-        with no_grad():
-            self.in_features = in_features
-            self.weight.materialize((self.out_features, in_features))
-            if self.bias is not None:
-                self.bias.materialize((self.out_features,))
-            self.__class__ = self.cls_to_become
-            self.reset_parameters()
-
-    def _load_state_dict_hook(self, state_dict, prefix: str) -> None:
-        """Loading a state dict first gives the parameters the saved weight's shape."""
+    def _saved_size(self, state_dict, prefix: str):
         weight = state_dict.get(prefix + "weight")
-        if weight is not None and len(weight.shape) == 2:
-            self._materialize(weight.shape[1])
+        return weight.shape[1] if weight is not None and len(weight.shape) == 2 else None
 
-    def forward(self, input):
-        self.initialize_parameters(input)
-        return self.forward(input)
+    def _set_size(self, in_features: int) -> dict:
+        self.in_features = in_features
+        return {"weight": (self.out_features, in_features), "bias": (self.out_features,)}
 
 
 class Bilinear(Module):

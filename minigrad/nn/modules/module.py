@@ -17,7 +17,7 @@ from minigrad.autograd.engine import checked_hook_value
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.legacy import typename
-from minigrad.nn.parameter import Buffer, Parameter
+from minigrad.nn.parameter import Buffer, Parameter, UninitializedBuffer
 from minigrad.tensor import RemovableHandle, Size, Tensor
 
 
@@ -491,7 +491,9 @@ class Module:
                     if param._grad is not None:
                         param._grad = fn(param._grad)
                 for name, buffer in module._buffers.items():
-                    if buffer is not None:
+                    if isinstance(buffer, UninitializedBuffer):  # a lazy module's: kept lazy
+                        buffer.data = fn(buffer)
+                    elif buffer is not None:
                         module._buffers[name] = fn(buffer)
         return self
 
