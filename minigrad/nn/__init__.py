@@ -4,7 +4,12 @@ with PyTorch's names and behaviour (`import minigrad as torch; torch.nn.Linear(4
 
 from minigrad.nn import functional, grad, init, utils
 from minigrad.nn.modules import *  # noqa: F403
-from minigrad.nn.parameter import Buffer, Parameter, UninitializedParameter
+from minigrad.nn.parameter import (
+    Buffer,
+    Parameter,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 
 # nn names minigrad leaves out on purpose (as minigrad._LEFT_OUT): the AttributeError says why
 _LEFT_OUT = {
@@ -13,9 +18,6 @@ _LEFT_OUT = {
     "DataParallel": "minigrad runs a model on one device: call the model itself",
     "parallel": "minigrad trains in one process on one device: there is no DataParallel or "
     "DistributedDataParallel; call the model itself",
-    "LazyBatchNorm1d": "there are no lazy normalisation layers: give BatchNorm1d its num_features",
-    "LazyBatchNorm2d": "there are no lazy normalisation layers: give BatchNorm2d its num_features",
-    "LazyBatchNorm3d": "there are no lazy normalisation layers: give BatchNorm3d its num_features",
     "quantized": "there is no quantization",
     "qat": "there is no quantization",
 }

@@ -518,8 +518,6 @@ def test_lazy_conv_materializes_from_a_state_dict_and_refuses_as_pytorch():
     message = "Expected 3D (unbatched) or 4D (batched) input to LazyConv2d, but got input of size"
     with pytest.raises(RuntimeError, match=re.escape(message)):
         nn.LazyConv2d(4, 3)(minigrad.ones(3, 5))
-    with pytest.raises(AttributeError, match="no lazy normalisation layers: give BatchNorm2d"):
-        nn.LazyBatchNorm2d(4)  # d2l's ResNet: docs/nn.md says minigrad has none
 
 
 # -- losses -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""BatchNorm1d/2d, LayerNorm, GroupNorm, InstanceNorm1d/2d/3d, RMSNorm and LocalResponseNorm
+"""BatchNorm1d/2d/3d, LazyBatchNorm1d/2d/3d, LayerNorm, GroupNorm, InstanceNorm1d/2d/3d,
+LazyInstanceNorm1d/2d/3d, RMSNorm and LocalResponseNorm
 (ops: minigrad.ops.norm, nn.functional)."""
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from minigrad import dtypes
 from minigrad.creation import ones, tensor, zeros
 from minigrad.nn import functional as F
 from minigrad.nn import init
+from minigrad.nn.modules.lazy import LazyModuleMixin
 from minigrad.nn.modules.module import Module
-from minigrad.nn.parameter import Parameter
+from minigrad.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from minigrad.ops.norm import batch_norm, layer_norm
 
 
@@ -130,6 +132,88 @@ class BatchNorm2d(_BatchNorm):
 
     _input_shapes = (4,)
     _shape_text = ("(N, {c}, H, W)",)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over (N, C, D, H, W) inputs, per channel C."""
+
+    _input_shapes = (5,)
+    _shape_text = ("(N, {c}, D, H, W)",)
+
+
+class _LazyNormMixin(LazyModuleMixin):
+    """num_features from the first input's dim 1 (PyTorch's LazyBatchNorm1d/2d/3d, which d2l's
+    ResNet uses, and LazyInstanceNorm1d/2d/3d, which take dim 1 even of an unbatched input and
+    default to affine=True and track_running_stats=True, as PyTorch's). Until that call,
+    num_features is 0, weight and bias are UninitializedParameters and running_mean and
+    running_var UninitializedBuffers (num_batches_tracked is already 0); the first call resets
+    them as BatchNorm does.
+    NOTE: with affine=False and track_running_stats=False nothing is lazy, and PyTorch's layer
+    keeps num_features=0 after its first call; here it takes the input's, as when it is lazy."""
+
+    def __init__(
+        self,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
+        # num_features=0 and affine=False: the tensors that need num_features are made below
+        super().__init__(0, eps, momentum, False, track_running_stats, device, dtype)
+        self.affine = affine
+        if affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if self.num_features != 0:
+            super().reset_parameters()
+
+    def _input_size(self, input) -> int:
+        if input.ndim < 2:  # PyTorch's type (its lazy norms index dim 1)
+            raise IndexError(
+                f"{type(self).__name__}: expected an input with channels at dim 1, got shape "
+                f"{tuple(input.shape)}"
+            )
+        return input.shape[1]
+
+    def _saved_size(self, state_dict, prefix: str):
+        for name in ("weight", "running_mean"):
+            saved = state_dict.get(prefix + name)
+            if saved is not None and len(saved.shape) == 1 and saved.shape[0] != 0:
+                return saved.shape[0]
+        return None
+
+    def _set_size(self, num_features: int) -> dict:
+        self.num_features = num_features
+        names = ("weight", "bias", "running_mean", "running_var")
+        return dict.fromkeys(names, (num_features,))
+
+
+class LazyBatchNorm1d(_LazyNormMixin, BatchNorm1d):
+    """A BatchNorm1d whose num_features is the channel count (dim 1) of its first input."""
+
+    cls_to_become = BatchNorm1d
+
+
+class LazyBatchNorm2d(_LazyNormMixin, BatchNorm2d):
+    """A BatchNorm2d whose num_features is the channel count (dim 1) of its first input."""
+
+    cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormMixin, BatchNorm3d):
+    """A BatchNorm3d whose num_features is the channel count (dim 1) of its first input."""
+
+    cls_to_become = BatchNorm3d
 
 
 class LayerNorm(Module):
@@ -266,6 +350,24 @@ class InstanceNorm3d(_InstanceNorm):
     """Instance normalisation of (N, C, D, H, W) or (C, D, H, W) inputs."""
 
     _spatial = 3
+
+
+class LazyInstanceNorm1d(_LazyNormMixin, InstanceNorm1d):
+    """An InstanceNorm1d whose num_features is the size of dim 1 of its first input."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormMixin, InstanceNorm2d):
+    """An InstanceNorm2d whose num_features is the size of dim 1 of its first input."""
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormMixin, InstanceNorm3d):
+    """An InstanceNorm3d whose num_features is the size of dim 1 of its first input."""
+
+    cls_to_become = InstanceNorm3d
 
 
 class RMSNorm(Module):
