@@ -480,12 +480,16 @@ def test_lazy_linear_without_bias_and_uninitialized_parameter():
         (lambda m: m.LazyConv2d(4, 3, stride=2, groups=2, bias=False), (2, 6, 7, 7)),
         (lambda m: m.LazyConv2d(2, 3, padding="same", padding_mode="reflect"), (3, 5, 5)),
         (lambda m: m.LazyConv3d(2, 1), (1, 2, 2, 3, 3)),
+        (lambda m: m.LazyConvTranspose1d(4, 3, stride=2, output_padding=1), (2, 3, 5)),
+        (lambda m: m.LazyConvTranspose2d(6, 3, stride=2, groups=2, bias=False), (2, 4, 3, 3)),
+        (lambda m: m.LazyConvTranspose3d(2, 2, dilation=2), (3, 2, 2, 2)),
     ],
 )
 def test_lazy_convs_become_their_conv_and_train_as_pytorch(make, shape):
-    """d2l's CNNs are built of LazyConv2d: in_channels from the first input, the printing and
-    state dict keys before, the Conv class, drawn bound and printing after, and training with
-    an optimizer built before the first call."""
+    """d2l's CNNs are built of LazyConv2d, DCGAN-style decoders of LazyConvTranspose2d:
+    in_channels from the first input, the printing and state dict keys before, the layer's
+    class, weight layout, drawn bound and printing after, training with an optimizer built
+    before the first call, and loading a saved layer's state dict."""
     ours, theirs = make(nn).double(), make(torch.nn).double()
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
@@ -505,6 +509,12 @@ def test_lazy_convs_become_their_conv_and_train_as_pytorch(make, shape):
             o.step()
     for p, tp in zip(ours.parameters(), theirs.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-12)
+    loaded = make(nn).double()
+    loaded.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    assert repr(loaded) == repr(theirs)
+    np.testing.assert_allclose(
+        loaded(minigrad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy()
+    )
 
 
 def test_lazy_conv_materializes_from_a_state_dict_and_refuses_as_pytorch():
