@@ -63,16 +63,42 @@ class Expand(Function):
     def forward(ctx, x, shape):
         ctx.shape = x.array.shape
         try:
-            return x.device.xp.broadcast_to(x.array, shape)
+            out = x.device.xp.broadcast_to(x.array, shape)
         except ValueError:
             raise RuntimeError(
                 f"expand: the expanded size of the tensor must match the existing size at "
                 f"non-singleton dimensions; cannot expand {tuple(x.shape)} to {tuple(shape)}"
             ) from None
+        strides = _expand_strides(x.array, shape)
+        if strides == out.strides:
+            return out
+        # NOTE: broadcast_to gives every dim of size 1 stride 0; PyTorch keeps a kept dim's
+        # stride and lays a new one out as contiguous, so `stride()` reports what PyTorch's does
+        view = x.device.xp.lib.stride_tricks.as_strided(x.array, shape, strides)
+        if 0 not in strides or not hasattr(view.flags, "writeable"):  # CuPy: no such flag
+            return view  # no element repeats: writable, as PyTorch's x.expand(1, 3)
+        # read-only as broadcast_to's, but a view of a writable view, so that fill_target can
+        # still write one value through it
+        out = view.view()
+        out.flags.writeable = False
+        return out
 
     @staticmethod
     def backward(ctx, gy):
         return sum_to(gy, ctx.shape), None
+
+
+def _expand_strides(array, shape) -> tuple[int, ...]:
+    """PyTorch's strides (in bytes) of array expanded to shape: a broadcast dim gets 0, a kept
+    dim its own stride, a new dim of size 1 its next dim's size times stride (0 when last)."""
+    lead = len(shape) - array.ndim
+    strides = [0] * len(shape)
+    for i in reversed(range(len(shape))):
+        if i >= lead and array.shape[i - lead] == shape[i]:
+            strides[i] = array.strides[i - lead]
+        elif i < lead and shape[i] == 1 and i + 1 < len(shape):
+            strides[i] = shape[i + 1] * strides[i + 1]
+    return tuple(strides)
 
 
 def expand(x: Tensor, shape, new_view: bool = False) -> Tensor:
