@@ -378,7 +378,7 @@ class Tensor:
                 "a computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach()."
             )
-        if value and self.array.dtype.kind != "f":
+        if value and not self.dtype.is_floating_point:  # (an UninitializedParameter has no array)
             raise RuntimeError(
                 "only Tensors of floating point dtype can require gradients "
                 f"(this one is {self.dtype})"

@@ -48,10 +48,89 @@ class Buffer(Tensor):
         pass
 
 
+_USE_ERROR = (
+    "Attempted to use an uninitialized parameter in {}. This error happens when you are using "
+    "a `LazyModule` or explicitly manipulating `minigrad.nn.parameter.UninitializedParameter` "
+    "objects. When using LazyModules Call `forward` with a dummy batch to initialize the "
+    "parameters before calling minigrad functions"
+)
+
+
 class _UninitializedTensorMixin:
-    """`materialize`, shared by UninitializedParameter and UninitializedBuffer."""
+    """What UninitializedParameter and UninitializedBuffer share: `materialize`, and PyTorch's
+    refusal of every use of their (empty) values but a few: dtype, device, size(), ndim,
+    `.data`, `to`, `half`/`float`/`double`, `cpu`/`cuda` (which give plain empty tensors, so
+    that `module.to(dtype)` converts a lazy module), copy and printing."""
 
     __slots__ = ()
+
+    def __getattribute__(self, name):
+        # NOTE: every op reads its inputs' `array`; refusing it here refuses them all, at no
+        # cost to other tensors
+        if name == "array":
+            raise ValueError(_USE_ERROR.format("an operation (it read the tensor's values)"))
+        if name in _TENSOR_METHODS and name not in _ALLOWED:
+            raise ValueError(_USE_ERROR.format(f"Tensor.{name}"))
+        return object.__getattribute__(self, name)
+
+    def _empty(self) -> Tensor:
+        """The empty values held until materialize, as a plain tensor."""
+        return Tensor._make(Tensor.array.__get__(self), self.requires_grad)
+
+    @property
+    def shape(self):
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. This error usually "
+            "happens in `load_state_dict` when trying to load an uninitialized parameter into "
+            "an initialized one. Call `forward` to initialize the parameters before accessing "
+            "their attributes."
+        )
+
+    @property
+    def dtype(self):
+        return self._empty().dtype
+
+    @property
+    def ndim(self) -> int:
+        return 1
+
+    @property
+    def data(self) -> Tensor:
+        return self._empty().detach()
+
+    @data.setter
+    def data(self, value: Tensor) -> None:  # Module._apply's conversion, materialize
+        Tensor.array.__set__(self, value.array)
+        self._device = value._device
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def size(self, dim=None):
+        return self._empty().size(dim)
+
+    def to(self, *args, **kwargs):
+        return self._empty().to(*args, **kwargs)
+
+    def half(self):
+        return self._empty().half()
+
+    def float(self):
+        return self._empty().float()
+
+    def double(self):
+        return self._empty().double()
+
+    def cpu(self):
+        return self._empty().cpu()
+
+    def cuda(self, *args, **kwargs):
+        return self._empty().cuda(*args, **kwargs)
+
+    def __deepcopy__(self, memo):
+        copy = type(self)(self.requires_grad, self.device, self.dtype)
+        memo[id(self)] = copy
+        return copy
 
     def materialize(self, shape, device=None, dtype=None) -> None:
         """Give the tensor an uninitialised array of `shape` (its dtype and device unless
@@ -61,6 +140,22 @@ class _UninitializedTensorMixin:
 
         self.data = empty(tuple(shape), device=device or self.device, dtype=dtype or self.dtype)
         self.__class__ = self.cls_to_become
+
+
+# the public Tensor methods an uninitialized tensor refuses: all but PyTorch's few (its
+# `_allowed_methods`) and those it overrides above (operators and minigrad's own machinery
+# read `array`, refused above)
+_ALLOWED = {
+    "size", "to", "half", "float", "double", "cpu", "cuda", "is_floating_point",
+    "is_complex", "get_device", "materialize",
+}  # fmt: skip
+_TENSOR_METHODS = {n for n in dir(Tensor) if not n.startswith("_") and callable(getattr(Tensor, n))}
+
+
+def is_lazy(tensor) -> bool:
+    """Whether tensor is an UninitializedParameter or UninitializedBuffer (PyTorch's
+    `nn.parameter.is_lazy`)."""
+    return isinstance(tensor, _UninitializedTensorMixin)
 
 
 class UninitializedParameter(_UninitializedTensorMixin, Parameter):

@@ -457,10 +457,15 @@ def test_lazy_linear_materializes_from_a_state_dict():
     saved = nn.Linear(4, 3).state_dict()
     model = nn.Sequential(nn.LazyLinear(3, bias=True), nn.ReLU())
     model.load_state_dict(saved_keys := {f"0.{k}": v for k, v in saved.items()})
-    assert type(model[0]) is nn.Linear and model[0].in_features == 4
+    # as PyTorch's: lazy, with in_features 0, until the next call, which sets it
+    theirs = torch.nn.LazyLinear(3)
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in saved.items()})
+    assert type(model[0]) is nn.LazyLinear and repr(model[0]) == repr(theirs)
     for key, value in saved_keys.items():
         np.testing.assert_array_equal(model.state_dict()[key].numpy(), value.numpy())
     assert model(minigrad.zeros(2, 4)).shape == (2, 3)
+    theirs(torch.zeros(2, 4))
+    assert type(model[0]) is nn.Linear and repr(model[0]) == repr(theirs)
 
 
 def test_lazy_linear_without_bias_and_uninitialized_parameter():
@@ -509,20 +514,24 @@ def test_lazy_convs_become_their_conv_and_train_as_pytorch(make, shape):
             o.step()
     for p, tp in zip(ours.parameters(), theirs.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-12)
-    loaded = make(nn).double()
+    # loaded into a lazy layer: lazy until the next call, in_channels 0 then too (PyTorch's)
+    loaded, their_loaded = make(nn).double(), make(torch.nn).double()
     loaded.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    assert repr(loaded) == repr(theirs)
+    their_loaded.load_state_dict(theirs.state_dict())
+    assert repr(loaded) == repr(their_loaded)
     np.testing.assert_allclose(
-        loaded(minigrad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy()
+        loaded(minigrad.tensor(x)).detach().numpy(), their_loaded(torch.tensor(x)).detach().numpy()
     )
+    assert repr(loaded) == repr(their_loaded)
 
 
 def test_lazy_conv_materializes_from_a_state_dict_and_refuses_as_pytorch():
     saved = nn.Conv2d(4, 6, 3, groups=2).state_dict()
     layer = nn.LazyConv2d(6, 3, groups=2)
     layer.load_state_dict(saved)
-    assert type(layer) is nn.Conv2d and layer.in_channels == 4
+    assert type(layer) is nn.LazyConv2d and layer.in_channels == 0  # as PyTorch's
     assert layer(minigrad.zeros(1, 4, 5, 5)).shape == (1, 6, 3, 3)
+    assert type(layer) is nn.Conv2d and layer.in_channels == 0
     with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
         nn.LazyConv2d(4, 3, groups=2)(minigrad.ones(1, 3, 5, 5))
     message = "Expected 3D (unbatched) or 4D (batched) input to LazyConv2d, but got input of size"

@@ -111,7 +111,9 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        check_input(self, input, self._dims, self.in_channels)
+        # the weight's channels, not in_channels: a lazy layer loaded from a state dict keeps
+        # in_channels=0, as PyTorch's, whose check is the weight's too
+        check_input(self, input, self._dims, self.weight.shape[1] * self.groups)
         x, padding = self._padded(input)
         return self._conv(
             x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
@@ -185,8 +187,8 @@ class _LazyConvMixin(LazyModuleMixin):
     """in_channels from the first input's channel dim (PyTorch's LazyConv1d/2d/3d, which d2l's
     CNNs use). Until that call, in_channels is 0 and weight and bias are
     UninitializedParameters; the first call (or loading a state dict) gives them their shapes
-    in place and draws them as the Conv layer does, then the module becomes that layer
-    (`cls_to_become`), as LazyLinear does."""
+    in place and draws them as the Conv layer does (or loads them), and the module becomes
+    that layer (`cls_to_become`) at its next call, as LazyLinear does."""
 
     def __init__(
         self,
@@ -223,12 +225,6 @@ class _LazyConvMixin(LazyModuleMixin):
                 f"{type(self).__name__}, but got input of size: {tuple(input.shape)}"
             )
         return input.shape[1] if input.ndim == batched else input.shape[0]
-
-    def _saved_size(self, state_dict, prefix: str):
-        weight = state_dict.get(prefix + "weight")
-        if weight is not None and len(weight.shape) == self._dims + 2:
-            return weight.shape[1] * self.groups
-        return None
 
     def _set_size(self, in_channels: int) -> dict:
         if in_channels % self.groups:
@@ -296,7 +292,7 @@ class ConvTranspose2d(_ConvNd):
         self.output_padding = layer_tuple(self, output_padding, "output_padding")
 
     def forward(self, input, output_size=None):
-        check_input(self, input, self._dims, self.in_channels)
+        check_input(self, input, self._dims, self.weight.shape[0])  # as _ConvNd's
         return self._conv(
             input,
             self.weight,
@@ -377,12 +373,6 @@ class _LazyConvTransposeMixin(_LazyConvMixin):
         self.weight = UninitializedParameter(device=device, dtype=dtype)
         if bias:
             self.bias = UninitializedParameter(device=device, dtype=dtype)
-
-    def _saved_size(self, state_dict, prefix: str):
-        weight = state_dict.get(prefix + "weight")
-        if weight is not None and len(weight.shape) == self._dims + 2:
-            return weight.shape[0]
-        return None
 
     def _set_size(self, in_channels: int) -> dict:
         shapes = super()._set_size(in_channels)

@@ -69,10 +69,11 @@ class Linear(Module):
 class LazyLinear(LazyModuleMixin, Linear):
     """A Linear whose in_features is the size of the last dim of its first input.
 
-    Until that call, weight and bias are UninitializedParameters (empty tensors in state_dict);
-    the first call (or loading a state dict) gives them their shapes in place and draws them
-    as Linear does, then the module becomes a Linear (PyTorch's `cls_to_become`). An optimizer
-    built before the first call works, since the parameter objects stay the same.
+    Until that call, weight and bias are UninitializedParameters; the first call (or
+    `initialize_parameters`, or loading a state dict) gives them their shapes in place and
+    draws them as Linear does (or loads them), and the module becomes a Linear (PyTorch's
+    `cls_to_become`) at its next call. An optimizer built before the first call works, since
+    the parameter objects stay the same.
     """
 
     cls_to_become = Linear
@@ -87,7 +88,7 @@ class LazyLinear(LazyModuleMixin, Linear):
             self.register_parameter("bias", None)
 
     def reset_parameters(self) -> None:
-        if not isinstance(self.weight, UninitializedParameter):
+        if not self.has_uninitialized_params() and self.in_features != 0:
             super().reset_parameters()
 
     def _input_size(self, input) -> int:
@@ -95,9 +96,15 @@ class LazyLinear(LazyModuleMixin, Linear):
             raise RuntimeError(f"{self!r}: expected an input of shape (*, in_features), got ()")
         return input.shape[-1]
 
-    def _saved_size(self, state_dict, prefix: str):
-        weight = state_dict.get(prefix + "weight")
-        return weight.shape[1] if weight is not None and len(weight.shape) == 2 else None
+    def initialize_parameters(self, input) -> None:
+        super().initialize_parameters(input)
+        if self.in_features == 0:  # loaded from a state dict: PyTorch takes it from the input
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(
+                    f"The in_features inferred from input: {input.shape[-1]} is not equal to "
+                    f"in_features from self.weight: {self.weight.shape[-1]}"
+                )
+            self.in_features = input.shape[-1]
 
     def _set_size(self, in_features: int) -> dict:
         self.in_features = in_features

@@ -17,7 +17,7 @@ from minigrad.autograd.engine import checked_hook_value
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.legacy import typename
-from minigrad.nn.parameter import Buffer, Parameter, UninitializedBuffer
+from minigrad.nn.parameter import Buffer, Parameter, UninitializedBuffer, is_lazy
 from minigrad.tensor import RemovableHandle, Size, Tensor
 
 
@@ -600,7 +600,9 @@ class Module:
         ]
         for name, value in entries:
             if value is not None:
-                destination[prefix + name] = value if keep_vars else value.detach()
+                # an UninitializedParameter is saved as it is (its detach would raise)
+                keep = keep_vars or is_lazy(value)
+                destination[prefix + name] = value if keep else value.detach()
         if type(self).get_extra_state is not Module.get_extra_state:
             destination[prefix + "_extra_state"] = self.get_extra_state()
 
@@ -1000,6 +1002,8 @@ def _load_state(module: Module, name: str, value, key: str, assign: bool) -> str
     with assign put it there (as a Parameter where one was, keeping its requires_grad), as
     PyTorch's load_state_dict; an error text or None."""
     target = getattr(module, name)
+    if is_lazy(target):  # still lazy after the lazy hook: so is the saved one, nothing to copy
+        return None
     if not hasattr(value, "shape"):
         return (
             f'While copying the parameter named "{key}", expected minigrad.Tensor or '

@@ -82,7 +82,12 @@ class _BatchNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, input):
-        if input.ndim not in self._input_shapes or input.shape[1] != self.num_features:
+        # the channels need to match only the per-channel tensors (PyTorch checks no more: a
+        # layer with none, as a LazyBatchNorm2d(affine=False, track_running_stats=False) that
+        # keeps num_features=0, takes any number of channels)
+        per_channel = self.weight is not None or self.running_mean is not None
+        wrong_channels = per_channel and input.shape[1:2] != (self.num_features,)
+        if input.ndim not in self._input_shapes or wrong_channels:
             shapes = " or ".join(self._shape_text)
             # PyTorch's types: ValueError for the number of dims, RuntimeError for the channels
             raise (ValueError if input.ndim not in self._input_shapes else RuntimeError)(
@@ -147,9 +152,8 @@ class _LazyNormMixin(LazyModuleMixin):
     default to affine=True and track_running_stats=True, as PyTorch's). Until that call,
     num_features is 0, weight and bias are UninitializedParameters and running_mean and
     running_var UninitializedBuffers (num_batches_tracked is already 0); the first call resets
-    them as BatchNorm does.
-    NOTE: with affine=False and track_running_stats=False nothing is lazy, and PyTorch's layer
-    keeps num_features=0 after its first call; here it takes the input's, as when it is lazy."""
+    them as BatchNorm does. With affine=False and track_running_stats=False nothing is lazy,
+    and the layer keeps num_features=0, as PyTorch's."""
 
     def __init__(
         self,
@@ -184,13 +188,6 @@ class _LazyNormMixin(LazyModuleMixin):
                 f"{tuple(input.shape)}"
             )
         return input.shape[1]
-
-    def _saved_size(self, state_dict, prefix: str):
-        for name in ("weight", "running_mean"):
-            saved = state_dict.get(prefix + name)
-            if saved is not None and len(saved.shape) == 1 and saved.shape[0] != 0:
-                return saved.shape[0]
-        return None
 
     def _set_size(self, num_features: int) -> dict:
         self.num_features = num_features
