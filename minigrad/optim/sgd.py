@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from minigrad.nn.parameter import is_lazy
 from minigrad.optim.optimizer import Optimizer, required
 from minigrad.tensor import Tensor
 
@@ -56,7 +57,9 @@ class SGD(Optimizer):
         ):
             params = group["params"]
             flat = self._flat.get(id(params), False)
-            if flat is False:  # the group's first step: a layout, or None for good
+            if flat is False and any(map(is_lazy, params)):
+                flat = None  # a lazy module not called yet: no layout until a later step
+            elif flat is False:  # the group's first step: a layout, or None for good
                 flat = self._flat[id(params)] = _FlatMomentum.start(params, self.state)
             if flat is not None and flat.step(params, self.state, group["momentum"], group["lr"]):
                 return
