@@ -9,6 +9,7 @@ from collections import OrderedDict
 
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
+from minigrad.tensor import Tensor
 
 
 def _dir_without_indices(self) -> list:
@@ -310,7 +311,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(_describe(i, p, p.dtype) for i, p in enumerate(self))
+        return "\n".join(_describe(i, p, "dtype") for i, p in enumerate(self))
 
 
 class ParameterDict(Module):
@@ -323,6 +324,8 @@ class ParameterDict(Module):
             self.update(parameters)
 
     def __getitem__(self, key: str):
+        if key not in self._parameters:  # PyTorch's reads an attribute, hence its type
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{key}'")
         return self._parameters[key]
 
     def __setitem__(self, key: str, value) -> None:
@@ -353,7 +356,9 @@ class ParameterDict(Module):
         return self._parameters.get(key, default)
 
     def pop(self, key: str):
-        return self._parameters.pop(key)
+        value = self[key]
+        del self[key]
+        return value
 
     def setdefault(self, key: str, default=None):
         if key not in self:
@@ -402,16 +407,23 @@ class ParameterDict(Module):
             self[key] = value
 
     def extra_repr(self) -> str:
-        return "\n".join(_describe(k, p, p.type()) for k, p in self.items())
+        return "\n".join(_describe(k, p, "type") for k, p in self.items())
 
 
-def _describe(key, p, kind) -> str:
-    """One line of ParameterList's and ParameterDict's printout, as PyTorch's."""
+def _describe(key, p, kind: str) -> str:
+    """One line of ParameterList's (kind "dtype") and ParameterDict's ("type") printout, as
+    PyTorch's: a None held there is named by its type."""
+    if not isinstance(p, Tensor):
+        return f"  ({key}): Object of type: {type(p).__name__}"
     device = f" ({p.device})" if p.device.type != "cpu" else ""
     size = "x".join(map(str, p.shape))
-    return f"  ({key}): Parameter containing: [{kind} of size {size}{device}]"
+    name = p.dtype if kind == "dtype" else p.type()
+    return f"  ({key}): Parameter containing: [{name} of size {size}{device}]"
 
 
-def _as_parameter(value) -> Parameter:
-    """A tensor becomes a Parameter, as ParameterList does in PyTorch."""
-    return value if isinstance(value, Parameter) else Parameter(value)
+def _as_parameter(value) -> Parameter | None:
+    """A plain tensor becomes a Parameter, as in PyTorch's ParameterList and ParameterDict;
+    a Parameter or None stays as it is."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
