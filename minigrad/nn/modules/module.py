@@ -181,25 +181,20 @@ class Module:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
             self._forget(name, keep="_parameters")
             params[name] = value
-        elif isinstance(value, Module):
-            if params is None:
-                raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name, keep="_modules")
-            d["_modules"][name] = value
-        elif isinstance(value, Buffer):
-            if params is not None and name in params:
-                raise TypeError(
-                    f"cannot assign '{typename(value)}' as parameter '{name}' "
-                    "(minigrad.nn.Parameter or None expected)"
-                )
-            self.register_buffer(name, Tensor._make(value.array), value.persistent)
-        elif params is not None and name in params:
+        elif params is not None and name in params:  # (a module or buffer too, as PyTorch)
             if value is not None:
                 raise TypeError(
                     f"cannot assign '{typename(value)}' as parameter '{name}' "
                     "(minigrad.nn.Parameter or None expected)"
                 )
             params[name] = None
+        elif isinstance(value, Module):
+            if params is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            self._forget(name, keep="_modules")
+            d["_modules"][name] = value
+        elif isinstance(value, Buffer):
+            self.register_buffer(name, Tensor._make(value.array), value.persistent)
         elif params is not None and name in d["_modules"]:
             if value is not None:
                 raise TypeError(
@@ -468,6 +463,12 @@ class Module:
         children are in the state dict; it may change the dict in place (and returns None)."""
         return _register(self._state_dict_hooks, hook, False)
 
+    def _register_state_dict_hook(self, hook) -> RemovableHandle:
+        """PyTorch's older, private form of register_state_dict_post_hook, which libraries
+        still call: the hook may also return a new dict, which state_dict() returns when this
+        module is the one it was called on (a child's is dropped, as PyTorch's)."""
+        return _register(self._state_dict_hooks, _ReturningHook(hook), False)
+
     def register_load_state_dict_pre_hook(self, hook) -> RemovableHandle:
         """Call `hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
         unexpected_keys, error_msgs)` before load_state_dict() loads: it may rename keys of
@@ -574,10 +575,9 @@ class Module:
             out._metadata = OrderedDict()  # each module's version, by its prefix
         else:
             out = destination
-        self._save_into(out, prefix, keep_vars)
-        return out
+        return self._save_into(out, prefix, keep_vars)
 
-    def _save_into(self, out, prefix: str, keep_vars: bool) -> None:
+    def _save_into(self, out, prefix: str, keep_vars: bool):
         # NOTE: a module used at two places is saved under both names, as PyTorch's
         local_metadata = {"version": self._version}
         if hasattr(out, "_metadata"):
@@ -589,8 +589,12 @@ class Module:
             if child is not None:
                 child._save_into(out, f"{prefix}{name}.", keep_vars)
         for hook in list(self._state_dict_hooks.values()):
-            if hook(self, out, prefix, local_metadata) is not None:
+            result = hook(self, out, prefix, local_metadata)
+            if result is not None and isinstance(hook, _ReturningHook):
+                out = result
+            elif result is not None:
                 raise RuntimeError("state_dict post-hook must return None")
+        return out
 
     def _save_to_state_dict(self, destination, prefix: str, keep_vars: bool) -> None:
         """This module's own entries (parameters, persistent buffers, extra state), not its
@@ -995,6 +999,17 @@ def _check_name(module: Module, name: str, kind: str, registry: str) -> None:
 
 def _is_dtype(arg) -> bool:
     return isinstance(arg, dtypes.dtype) or arg in (float, int, bool)
+
+
+class _ReturningHook:
+    """A state-dict post hook registered with `_register_state_dict_hook`, whose result
+    replaces the state dict."""
+
+    def __init__(self, hook):
+        self.hook = hook
+
+    def __call__(self, *args):
+        return self.hook(*args)
 
 
 def _load_state(module: Module, name: str, value, key: str, assign: bool) -> str | None:
