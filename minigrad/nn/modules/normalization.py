@@ -83,10 +83,10 @@ class _BatchNorm(Module):
 
     def forward(self, input):
         # the channels need to match only the per-channel tensors (PyTorch checks no more: a
-        # layer with none, as a LazyBatchNorm2d(affine=False, track_running_stats=False) that
-        # keeps num_features=0, takes any number of channels)
-        per_channel = self.weight is not None or self.running_mean is not None
-        wrong_channels = per_channel and input.shape[1:2] != (self.num_features,)
+        # lazy layer loaded from a state dict keeps num_features=0, and one with none of them,
+        # as LazyBatchNorm2d(affine=False, track_running_stats=False), takes any channels)
+        per_channel = self.weight if self.weight is not None else self.running_mean
+        wrong_channels = per_channel is not None and input.shape[1:2] != per_channel.shape
         if input.ndim not in self._input_shapes or wrong_channels:
             shapes = " or ".join(self._shape_text)
             # PyTorch's types: ValueError for the number of dims, RuntimeError for the channels
