@@ -2513,6 +2513,16 @@ def _check_writable(t: Tensor) -> None:
     )
 
 
+def zero_grad_in_place(grad: Tensor) -> None:
+    """`zero_grad(set_to_none=False)` of one gradient, as PyTorch's Module and Optimizer do it:
+    cut from its history (one made with create_graph has one), then zeroed in place."""
+    if grad.grad_fn is not None:
+        grad.detach_()
+    else:
+        grad.requires_grad_(False)
+    grad.zero_()
+
+
 def _unpickle(array: np.ndarray, device_name: str, requires_grad: bool) -> Tensor:
     return Tensor._make(get_device(device_name).xp.asarray(array), requires_grad)
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 import numpy as np
 
 from minigrad.autograd.grad_mode import enable_grad, state
-from minigrad.tensor import RemovableHandle, Tensor
+from minigrad.tensor import RemovableHandle, Tensor, zero_grad_in_place
 
 
 class _RequiredParameter:
@@ -155,7 +155,7 @@ class Optimizer:
                 if set_to_none:
                     p._grad = None
                 elif p._grad is not None:
-                    p._grad.array[...] = 0
+                    zero_grad_in_place(p._grad)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure's loss if given."""

@@ -18,7 +18,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.legacy import typename
 from minigrad.nn.parameter import Buffer, Parameter, UninitializedBuffer, is_lazy
-from minigrad.tensor import RemovableHandle, Size, Tensor
+from minigrad.tensor import RemovableHandle, Size, Tensor, zero_grad_in_place
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -391,7 +391,7 @@ class Module:
             if set_to_none:
                 param._grad = None
             else:
-                param._grad.array[...] = 0
+                zero_grad_in_place(param._grad)
 
     def apply(self, fn) -> Module:
         for module in self.children():
