@@ -414,6 +414,128 @@ def setattr_over_parameters_and_buffers(L):
     return out
 
 
+@scenario
+def submodule_lookups_and_errors(L):
+    net = _net(L)
+    return (
+        type(net.get_submodule("2.0")).__name__,
+        net.get_parameter("2.0.bias").shape == (2,),
+        list(net.get_buffer("1.running_mean").shape),
+        raised(lambda: net.get_submodule("2.7")),
+        raised(lambda: net.get_submodule("0.weight")),
+        raised(lambda: net.get_parameter("0.nothing")),
+        raised(lambda: net.get_parameter("1.running_mean")),
+        raised(lambda: net.get_buffer("0.weight")),
+        raised(lambda: net.train("yes")),
+        net.get_submodule("") is net,
+    )
+
+
+@scenario
+def sequential_and_module_list_edits(L):
+    seq = L.nn.Sequential(L.nn.ReLU(), L.nn.Tanh(), L.nn.Sigmoid())
+    out = [repr(seq[1:]), repr(seq[-1]), raised(lambda: seq[3]), raised(lambda: seq["a"])]
+    del seq[0]
+    seq.append(L.nn.ELU())
+    seq.insert(0, L.nn.GELU())
+    out += [repr(seq), [n for n, _ in seq.named_children()], repr(seq.pop(1))]
+    mlist = L.nn.ModuleList([L.nn.ReLU()])
+    mlist += [L.nn.Tanh()]
+    mlist.insert(1, L.nn.ELU())
+    out += [repr(mlist), raised(lambda: mlist[5]), repr(mlist[::-1])]
+    mdict = L.nn.ModuleDict({"b": L.nn.ReLU(), "a": L.nn.Tanh()})
+    mdict.update([("c", L.nn.ELU())])
+    out += [list(mdict), raised(lambda: mdict["zz"]), repr(mdict.pop("b")), "a" in mdict]
+    return out
+
+
+@scenario
+def optimizer_state_dict_after_add_param_group_and_zero_grad(L):
+    a, b = L.nn.Parameter(L.ones(2)), L.nn.Parameter(L.ones(1))
+    opt = L.optim.Adam([a], lr=0.1)
+    a.grad = L.ones(2)
+    opt.step()
+    opt.add_param_group({"params": [b], "lr": 0.01})
+    b.grad = L.ones(1)
+    opt.step()
+    saved = opt.state_dict()
+    opt.zero_grad()
+    grads = [a.grad, b.grad]
+    a.grad = L.ones(2)
+    opt.zero_grad(set_to_none=False)
+    return [g["params"] for g in saved["param_groups"]], sorted(saved["state"]), grads, a.grad
+
+
+@scenario
+def scheduler_chain_and_last_lr(L):
+    opt = L.optim.SGD([L.nn.Parameter(L.ones(1))], lr=1.0)
+    first = L.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    second = L.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+    lrs = []
+    for _ in range(3):
+        opt.step()
+        first.step()
+        second.step()
+        lrs.append([first.get_last_lr(), second.get_last_lr(), opt.param_groups[0]["lr"]])
+    return lrs, sorted(opt.param_groups[0]), first.last_epoch
+
+
+@scenario
+def register_over_existing_names_and_delattr(L):
+    m = L.nn.Linear(2, 1)
+    m.register_buffer("buf", L.ones(1))
+    m.child = L.nn.ReLU()
+    out = [
+        raised(lambda: m.register_parameter("buf", L.nn.Parameter(L.ones(1)))),
+        raised(lambda: m.register_buffer("child", L.ones(1))),
+        raised(lambda: m.register_parameter("child", L.nn.Parameter(L.ones(1)))),
+    ]
+    del m.buf, m.child, m.weight
+    out.append([list(m.state_dict()), [n for n, _ in m.named_children()]])
+    out.append(raised(lambda: m.weight))
+    return out
+
+
+@scenario
+def zero_grad_of_a_grad_with_history(L):
+    net = L.nn.Linear(2, 1)
+    net.weight.grad = L.ones(1, 2, requires_grad=True) * 2.0
+    before = [net.weight.grad.requires_grad, net.weight.grad.grad_fn is None]
+    net.zero_grad(set_to_none=False)
+    return before, net.weight.grad, net.weight.grad.requires_grad, net.weight.grad.grad_fn is None
+
+
+@scenario
+def forward_pre_hook_with_kwargs_replaces_both(L):
+    class Scale(L.nn.Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+
+    m = Scale()
+    m.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"factor": 3.0}), with_kwargs=True)
+    m.register_forward_hook(lambda mod, args, kwargs, out: out + kwargs["factor"], with_kwargs=True)
+    return m(L.ones(2), factor=2.0)
+
+
+@scenario
+def optimizer_hooks_and_duplicate_parameters(L):
+    import warnings
+
+    a = L.nn.Parameter(L.ones(1))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        L.optim.SGD([a, a], lr=0.1)
+    opt = L.optim.SGD([a], lr=0.1)
+    calls = []
+    pre = opt.register_step_pre_hook(lambda o, args, kwargs: calls.append("pre"))
+    opt.register_step_post_hook(lambda o, args, kwargs: calls.append("post"))
+    a.grad = L.ones(1)
+    opt.step()
+    pre.remove()
+    opt.step()
+    return [type(w.message).__name__ for w in caught], calls, a
+
+
 # -- hooks --------------------------------------------------------------------------------
 @scenario
 def forward_hooks_kwargs_prepend_always_call(L):
