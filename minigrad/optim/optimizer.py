@@ -17,6 +17,7 @@ from collections import defaultdict
 import numpy as np
 
 from minigrad.autograd.grad_mode import enable_grad, state
+from minigrad.legacy import typename
 from minigrad.tensor import RemovableHandle, Tensor, zero_grad_in_place
 
 
@@ -87,7 +88,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or "
-                f"dicts, but got {type(params).__name__}"
+                f"dicts, but got {typename(params)}"
             )
         groups = list(params)
         if not groups:
