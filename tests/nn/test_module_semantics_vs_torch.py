@@ -608,6 +608,53 @@ def optimizer_hooks_and_duplicate_parameters(L):
     return [type(w.message).__name__ for w in caught], calls, a
 
 
+@scenario
+def parameters_themselves(L):
+    p = L.nn.Parameter(L.ones(2), requires_grad=False)
+    twin = copy.deepcopy(p)
+    return (
+        repr(p), repr(L.nn.Parameter(L.ones(1))), type(twin).__name__, twin.requires_grad,
+        raised(lambda: L.nn.Parameter(L.ones(2, dtype=L.int64))),
+        repr(L.nn.Parameter(L.ones(2, dtype=L.int64), requires_grad=False)),
+        type(L.nn.Parameter()).__name__, list(L.nn.Parameter().shape),
+        type(p * 2).__name__, type(p.detach()).__name__, type(p.data).__name__,
+        type(p.clone()).__name__,
+    )  # fmt: skip
+
+
+@scenario
+def parameter_of_a_list(L):
+    return raised(lambda: L.nn.Parameter([1.0]))
+
+
+@scenario
+def module_list_insert_at_a_negative_index(L):
+    mlist = L.nn.ModuleList([L.nn.ReLU(), L.nn.Tanh()])
+    return raised(lambda: mlist.insert(-1, L.nn.ELU())), repr(mlist)
+
+
+@scenario
+def module_with_none_children_and_dir(L):
+    m = L.nn.Sequential(L.nn.ReLU())
+    m.add_module("gap", None)
+    m.register_module("tail", L.nn.Tanh())
+    names = dir(m)
+    return repr(m), len(m), [n for n, _ in m.named_children()], "gap" in names, "0" in names
+
+
+@scenario
+def module_type_conversions_keep_ints(L):
+    m = L.nn.BatchNorm1d(2)
+    m.register_buffer("index", L.arange(3))
+    m.double()
+    kinds = [str(t.dtype) for t in m.state_dict().values()]
+    m.float()
+    grads = m.weight.grad
+    m.weight.grad = L.ones(2)
+    m.double()
+    return kinds, grads, str(m.weight.grad.dtype), str(m.index.dtype)
+
+
 # -- hooks --------------------------------------------------------------------------------
 @scenario
 def forward_hooks_kwargs_prepend_always_call(L):
@@ -691,18 +738,23 @@ OPTIMIZERS = {
     "RMSprop": lambda L, ps: L.optim.RMSprop(ps, lr=0.1, momentum=0.5, centered=True),
     "Adagrad": lambda L, ps: L.optim.Adagrad(ps, lr=0.1),
     "Adadelta": lambda L, ps: L.optim.Adadelta(ps),
+    "SGD_plain": lambda L, ps: L.optim.SGD(ps, lr=0.1),
+    "Adam_plain": lambda L, ps: L.optim.Adam(ps, weight_decay=0.1, maximize=True),
+    "RMSprop_plain": lambda L, ps: L.optim.RMSprop(ps),
+    "Adagrad_decay": lambda L, ps: L.optim.Adagrad(ps, lr_decay=0.1, initial_accumulator_value=1.0),
 }
 
 
 def _optimizer_state_dict(name):
     def run(L):
+        fresh = OPTIMIZERS[name](L, [L.nn.Parameter(L.ones(1))]).state_dict()
         opt = _stepped(L, OPTIMIZERS[name])
         saved = opt.state_dict()
         state = {
             k: {n: (type(v).__name__, observe(v)) for n, v in s.items()}
             for k, s in saved["state"].items()
         }
-        return list(saved), state, saved["param_groups"]
+        return list(saved), state, saved["param_groups"], observe(fresh), repr(opt)
 
     run.__name__ = f"optimizer_state_dict_{name}"
     return run
@@ -758,6 +810,19 @@ SCHEDULERS = {
     "ExponentialLR": lambda L, o: L.optim.lr_scheduler.ExponentialLR(o, gamma=0.9),
     "OneCycleLR": lambda L, o: L.optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=5),
     "ReduceLROnPlateau": lambda L, o: L.optim.lr_scheduler.ReduceLROnPlateau(o, patience=0),
+    "MultiStepLR": lambda L, o: L.optim.lr_scheduler.MultiStepLR(o, milestones=[1, 1, 3]),
+    "LinearLR": lambda L, o: L.optim.lr_scheduler.LinearLR(o, start_factor=0.5, total_iters=3),
+    "ConstantLR": lambda L, o: L.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=1),
+    "PolynomialLR": lambda L, o: L.optim.lr_scheduler.PolynomialLR(o, total_iters=4, power=2.0),
+    "CosineAnnealingWarmRestarts": lambda L, o: L.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        o, T_0=2, T_mult=2
+    ),
+    "CyclicLR": lambda L, o: L.optim.lr_scheduler.CyclicLR(o, 0.01, 0.1, step_size_up=2),
+    "SequentialLR": lambda L, o: L.optim.lr_scheduler.SequentialLR(
+        o,
+        [L.optim.lr_scheduler.ConstantLR(o, 0.5, 1), L.optim.lr_scheduler.ExponentialLR(o, 0.9)],
+        milestones=[1],
+    ),
 }
 
 
@@ -807,7 +872,12 @@ def clip_grad_norm_and_value(L):
     )  # fmt: skip
 
 
-KNOWN = {}
+KNOWN = {
+    "parameter_of_a_list": "PyTorch fails inside with AttributeError ('list' object has no "
+    "attribute 'detach'); minigrad's TypeError says that a Tensor was expected",
+    "module_list_insert_at_a_negative_index": "PyTorch's insert(-1, m) raises KeyError('-1') "
+    "on its own index arithmetic; minigrad inserts before the last module, as list.insert",
+}
 
 
 def outcome(name: str, L):
