@@ -112,12 +112,12 @@ class _ConvNd(Module):
 
     def forward(self, input):
         # the weight's channels, not in_channels: a lazy layer loaded from a state dict keeps
-        # in_channels=0, as PyTorch's, whose check is the weight's too
-        check_input(self, input, self._dims, self.weight.shape[1] * self.groups)
+        # in_channels=0, as PyTorch's, whose check is the weight's too. NOTE: the weight is
+        # read once (a parametrized one, as spectral_norm's, is computed at each read)
+        weight = self.weight
+        check_input(self, input, self._dims, weight.shape[1] * self.groups)
         x, padding = self._padded(input)
-        return self._conv(
-            x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
-        )
+        return self._conv(x, weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def _padded(self, input):
         """The input padded by padding_mode (then the convolution pads nothing), as PyTorch."""
@@ -292,10 +292,11 @@ class ConvTranspose2d(_ConvNd):
         self.output_padding = layer_tuple(self, output_padding, "output_padding")
 
     def forward(self, input, output_size=None):
-        check_input(self, input, self._dims, self.weight.shape[0])  # as _ConvNd's
+        weight = self.weight  # read once, as _ConvNd's
+        check_input(self, input, self._dims, weight.shape[0])
         return self._conv(
             input,
-            self.weight,
+            weight,
             self.bias,
             self.stride,
             self.padding,

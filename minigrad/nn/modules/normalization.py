@@ -85,7 +85,8 @@ class _BatchNorm(Module):
         # the channels need to match only the per-channel tensors (PyTorch checks no more: a
         # lazy layer loaded from a state dict keeps num_features=0, and one with none of them,
         # as LazyBatchNorm2d(affine=False, track_running_stats=False), takes any channels)
-        per_channel = self.weight if self.weight is not None else self.running_mean
+        weight = self.weight  # NOTE: read once (a parametrized one is computed at each read)
+        per_channel = weight if weight is not None else self.running_mean
         wrong_channels = per_channel is not None and input.shape[1:2] != per_channel.shape
         if input.ndim not in self._input_shapes or wrong_channels:
             shapes = " or ".join(self._shape_text)
@@ -110,7 +111,7 @@ class _BatchNorm(Module):
             input,
             running_mean,
             running_var,
-            self.weight,
+            weight,
             self.bias,
             use_batch,
             momentum,
