@@ -69,6 +69,8 @@ class Expand(Function):
                 f"expand: the expanded size of the tensor must match the existing size at "
                 f"non-singleton dimensions; cannot expand {tuple(x.shape)} to {tuple(shape)}"
             ) from None
+        if 1 not in shape:  # NOTE: the common case: no dim of size 1, nothing to change
+            return out
         strides = _expand_strides(x.array, shape)
         if strides == out.strides:
             return out
