@@ -850,6 +850,28 @@ for _name in SCHEDULERS:
     scenario(_scheduler_state_dict(_name))
 
 
+@scenario
+def scheduler_misuse(L):
+    opt = L.optim.SGD([L.nn.Parameter(L.ones(1))], lr=0.1)
+    early = L.optim.lr_scheduler.StepLR(opt, step_size=1)
+    early.step()  # before optimizer.step(): PyTorch warns
+    outside = early.get_lr()  # outside step(): PyTorch warns
+    cycle = L.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=2)
+    steps = [raised(cycle.step) for _ in range(3)]
+    return outside, steps[:2], raised(lambda: cycle.step(), message=True)
+
+
+@scenario
+def backward_hook_replaces_grad_input(L):
+    net = L.nn.Linear(2, 1)
+    net.register_full_backward_hook(lambda m, gin, gout: (gin[0] * 10,))
+    x = L.ones(1, 2, requires_grad=True)
+    with torch.no_grad() if L is torch else minigrad.no_grad():
+        net.weight.fill_(1.0)
+    net(x).sum().backward()
+    return x.grad
+
+
 # -- gradient clipping --------------------------------------------------------------------
 @scenario
 def clip_grad_norm_and_value(L):
