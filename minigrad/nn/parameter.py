@@ -161,9 +161,9 @@ def is_lazy(tensor) -> bool:
 class UninitializedParameter(_UninitializedTensorMixin, Parameter):
     """A Parameter whose shape is not known yet (the weights of LazyLinear before its first
     call). `materialize(shape)` gives it values in place, so an optimizer built before the
-    first call keeps working, and turns it into a plain Parameter.
-    NOTE: unlike PyTorch's, it holds an empty (0,) tensor until then rather than refusing
-    every use, and `state_dict()` lists it as that empty tensor."""
+    first call keeps working, and turns it into a plain Parameter. Until then it holds an
+    empty (0,) array that every op refuses to read, as PyTorch's (see the mixin), and
+    `state_dict()` lists it as it is."""
 
     __slots__ = ()
     cls_to_become = Parameter
@@ -183,7 +183,7 @@ class UninitializedParameter(_UninitializedTensorMixin, Parameter):
 class UninitializedBuffer(_UninitializedTensorMixin, Tensor):
     """A buffer whose shape is not known yet (the running statistics of LazyBatchNorm2d before
     its first call). `materialize(shape)` gives it values in place and turns it into a plain
-    Tensor. NOTE: as UninitializedParameter, it holds an empty (0,) tensor until then."""
+    Tensor. Until then it refuses every use, as UninitializedParameter."""
 
     __slots__ = ()
     cls_to_become = Tensor
