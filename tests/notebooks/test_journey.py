@@ -89,16 +89,35 @@ def numerical_gradient(f, x, eps=1e-6):
         x[i] = original
     return grad
 """
+SWALLOWED_ERROR = """\
+def prefetching(batches, depth=2):
+    end = object()
+    buffer = queue.Queue(maxsize=depth)
+
+    def fetch():
+        for item in batches:
+            buffer.put(item)
+        buffer.put(end)
+
+    threading.Thread(target=fetch, daemon=True).start()
+    while (item := buffer.get()) is not end:
+        yield item
+"""
 # Answers that break what the question asks for in so many words, each of which `check` (the
 # visible tests) reported as passed: the student learned of it from the grade only. By chapter:
 # {question: (answer, words of the failing test's message)}.
 WRONG_BUT_CHECKED = {
     "00_setup": {"slope_at": ("def slope_at(x0):\n    return 3.0 * x0**2 - 2\n", "never ran")},
+    "01_cpu_vs_gpu": {
+        "matmul_flops": ("def matmul_flops(n, m, p):\n    return 2.0 * n * m * p\n", "int")
+    },
     "02_computational_graphs": {
         "node_names": (DEPTH_FIRST_NAMES, "breadth first"),
         "leaves": (EVERY_PATH_LEAVES, "w once"),
     },
     "03_gradients_by_hand": {"numerical_gradient": (FORWARD_DIFFERENCE, "central difference")},
+    # the thread died with the error and the loop waited for ever (at grading: the time limit)
+    "10_data_and_landscape": {"prefetching": (SWALLOWED_ERROR, "waiting (5 s)")},
 }
 
 
