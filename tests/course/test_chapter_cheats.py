@@ -159,8 +159,45 @@ class SiLU(Function):
         return minigrad.autograd.grad(y, x, gy, create_graph=True)
 """
 
+# Chapter 00: slope_at asks minigrad for the slope; the derivative typed in by hand scored 3/3.
+# The visible test now counts the values backward() reads back (saved_tensors_hooks).
+SLOPE_00 = {"typed": "def slope_at(x0):\n    return 3.0 * x0**2 - 2\n"}
+
+# Chapter 03: numerical_gradient asks for central differences; a forward difference, or one with
+# an eps of its own, was within the tests' tolerance at eps=1e-6 and scored 3/3 (the forward one
+# failed at most a hidden 0-d check that blamed the 0-d array). The test now calls it with
+# eps=0.1, where the central difference of x^3 is exactly 3 x^2 + eps^2.
+CENTRAL_03 = {
+    "forward_difference": """\
+def numerical_gradient(f, x, eps=1e-6):
+    grad = np.zeros_like(x)
+    base = f(x)
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + eps
+        grad[i] = (f(x) - base) / eps
+        x[i] = original
+    return grad
+""",
+    "own_eps": """\
+def numerical_gradient(f, x, eps=1e-6):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + 1e-5
+        plus = f(x)
+        x[i] = original - 1e-5
+        minus = f(x)
+        x[i] = original
+        grad[i] = (plus - minus) / 2e-5
+    return grad
+""",
+}
+
 CHEATS = {
     ("00_setup", "pick_device"): DEVICE_00,
+    ("00_setup", "slope_at"): SLOPE_00,
+    ("03_gradients_by_hand", "numerical_gradient"): CENTRAL_03,
     ("01_cpu_vs_gpu", "best_of"): TIMING_01,
     ("02_computational_graphs", "leaves"): LEAVES_02,
     ("07_gpu", "timing"): TIMING_07,
