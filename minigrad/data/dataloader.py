@@ -511,9 +511,12 @@ class DataLoader:
                 return self._stream(self.dataset)
             return self._workers_streams()
         batches = self.sampler if self.batch_sampler is None else self.batch_sampler
+        # NOTE: drawn with or without workers, as PyTorch's iterator draws its base seed: the
+        # order of a seeded shuffle does not depend on num_workers
+        workers = self._workers_info()
         if self.num_workers == 0:
             return (self._fetch(indices) for indices in batches)
-        return self._prefetching(iter(batches))
+        return self._prefetching(iter(batches), workers)
 
     def _workers_streams(self):
         """PyTorch's worker processes on an IterableDataset, taken in turn in this thread:
@@ -545,10 +548,9 @@ class DataLoader:
             for k in range(self.num_workers)
         ]
 
-    def _prefetching(self, batches):
+    def _prefetching(self, batches, workers):
         """Yield batches in order while up to prefetch_factor * num_workers load in threads."""
         pool = ThreadPoolExecutor(self.num_workers, thread_name_prefix="minigrad-loader")
-        workers = self._workers_info()
         if self.worker_init_fn is not None:
             for info in workers:
                 pool.submit(_as_worker, info, self.worker_init_fn, info.id).result()

@@ -282,3 +282,21 @@ def test_samples_of_any_three_dtypes_stack_in_torchs_dtype():
         from_numpy = minigrad.utils.data.default_collate(arrays)
         from_tensors = minigrad.utils.data.default_collate([minigrad.tensor(a) for a in arrays])
         assert from_numpy.numpy().dtype == from_tensors.numpy().dtype == expected, combo
+
+
+def _seeded_epoch(lib, workers):
+    """A seeded shuffle's batches with `workers` workers, then the generator's next draw."""
+    generator = lib.Generator().manual_seed(0)
+    loader = lib.utils.data.DataLoader(
+        list(range(20)), batch_size=5, shuffle=True, generator=generator, num_workers=workers
+    )
+    batches = [batch.tolist() for batch in loader]
+    return batches, lib.randint(0, 2**30, (1,), generator=generator).item()
+
+
+def test_num_workers_never_changes_a_seeded_shuffle():
+    # PyTorch's iterator draws its workers' base seed from the generator with or without
+    # workers; minigrad drew it only with workers, so chapter 10's num_workers=4 shuffled
+    # other batches than num_workers=0 from the same seed
+    for lib in (minigrad, torch):
+        assert _seeded_epoch(lib, 0) == _seeded_epoch(lib, 2), lib.__name__
