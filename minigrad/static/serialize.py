@@ -56,6 +56,7 @@ from minigrad.static.control import (
     _check_predicate,
     _check_same_outputs,
     _check_state_graph,
+    _signature,
     iteration_bound,
 )
 from minigrad.static.graph import Const, Graph, Node, Ref, ValueInfo
@@ -331,8 +332,9 @@ class _Decoder:
         for key, c in _expect(doc.get("constants"), dict, "constants").items():
             vid = defined.new(_int_key(key), "constants")
             graph.constants[vid] = self.constant(c, graph.values[vid], f"constants[{key}]")
+        forwards = {}  # the residual of each cond and while_loop: the node that makes it
         for k, node in enumerate(_expect(doc.get("nodes"), list, "nodes")):
-            graph.nodes.append(self.node(node, graph, defined, depth, f"nodes[{k}]"))
+            graph.nodes.append(self.node(node, graph, defined, depth, f"nodes[{k}]", forwards))
         graph.outputs = [
             defined.read(v, "outputs", optional=True)
             for v in _expect(doc.get("outputs"), list, "outputs")
@@ -360,7 +362,7 @@ class _Decoder:
         array = self.reader.array(name, info.shape, info.dtype)
         return Const(array=array, name=_text(c["name"], f"{where}.name"))
 
-    def node(self, doc, graph, defined, depth, where) -> Node:
+    def node(self, doc, graph, defined, depth, where, forwards: dict) -> Node:
         _expect(doc, dict, where)
         if set(doc) != {"op", "inputs", "outputs", "attrs", "saves"}:
             raise GraphFileError(f"{where} must have the keys op, inputs, outputs, attrs, saves")
@@ -394,6 +396,7 @@ class _Decoder:
             _check_blend(node, graph, where)
         if op in ("cond", "while_loop"):
             _check_regions(node, graph, where)
+            forwards[node.outputs[-1]] = node
         bound = attrs.get("max_iterations", self.max_iterations)  # the file's, or the caller's
         if op in ("while_loop", "while_grad"):
             attrs["max_iterations"] = bound
@@ -406,6 +409,8 @@ class _Decoder:
             # zeros and a sum for each input: 4,000 iterations over 4,000 inputs took 24 s
             times = bound * (4 if op == "while_grad" else 1)
             self.repeat(work - self.work_left, reads - self.reads_left, times, bound, where)
+        if op in ("cond_grad", "while_grad"):
+            _check_gradient(node, graph, forwards, where)
         return node
 
     def repeat(self, work: int, reads: int, times: int, bound: int, where) -> None:
@@ -653,6 +658,47 @@ def _check_regions(node: Node, graph: Graph, where) -> None:
         raise GraphFileError(
             f"{where}: {node.op} has {len(node.outputs)} outputs for sub-graphs that return "
             f"{len(second.outputs)} (and one for its residual)"
+        )
+
+
+_FORWARD_OF = {"cond_grad": "cond", "while_grad": "while_loop"}
+
+
+def _check_gradient(node: Node, graph: Graph, forwards: dict, where) -> None:
+    """A cond_grad's or while_grad's first input is the residual of a node of its forward op
+    in the same graph (the branch taken and its inputs, or the loop's trail), its others one
+    gradient per value its sub-graphs return, and its sub-graphs take and return what the
+    forward node's do (checked above): it returns one gradient per input the forward node
+    differentiates. A while_grad's residual given as a float input of (2, k, 1) ran k
+    iterations of its body, taking r[0] for the trail and r[1] for the captures."""
+    forward = forwards.get(node.inputs[0] if node.inputs else None)
+    if forward is None or forward.op != _FORWARD_OF[node.op]:
+        raise GraphFileError(
+            f"{where}: {node.op}'s first input must be the residual (last output) of a "
+            f"{_FORWARD_OF[node.op]} node before it"
+        )
+    first, second = ("true", "false") if node.op == "cond_grad" else ("cond", "body")
+    for key in (first, second):
+        mine, theirs = node.attrs[key], forward.attrs[key]
+        for ends in ("inputs", "outputs"):
+            if _signature(mine, getattr(mine, ends)) != _signature(theirs, getattr(theirs, ends)):
+                raise GraphFileError(
+                    f"{where}: {node.op}'s sub-graph {key} differs in its {ends} from its "
+                    "forward node's"
+                )
+    returned = forward.attrs[second].outputs
+    passed = forward.inputs[1:] if node.op == "cond_grad" else forward.inputs
+    gys = _signature(forward.attrs[second], returned)
+    if None in node.inputs or None in passed:  # a gradient or a passed value left out
+        fits = False
+    else:  # each gradient of a passed value has its type (zeros where none flows)
+        fits = _signature(graph, node.inputs[1:]) == gys
+        fits = fits and _signature(graph, node.outputs) == _signature(graph, passed)
+    if not fits:
+        raise GraphFileError(
+            f"{where}: {node.op} takes a gradient for each of the {len(returned)} values its "
+            f"sub-graphs return ({', '.join(gys)}) and returns one for each of the "
+            f"{len(passed)} values its forward node is passed, of the same types"
         )
 
 
