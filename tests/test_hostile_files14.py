@@ -6,6 +6,9 @@ input read as a loop's trail and captures), sub-graphs of other types than its f
 gradients of other types loaded and failed or ran as the graph ran. Each test named
 `..._is_refused` failed on the code before its fix (what happened is in its docstring); the
 others pin what must keep working.
+
+Section 2: a number argument (a dim, a size, a count) given as a graph input where no size or
+work check reads it loaded, and the op took the tensor for the number as the graph ran.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import edited_graph_file
 from test_hostile_files10 import _forged_while_grad, _loop_doc, loop_with_gradient
 
 import minigrad
@@ -134,3 +138,33 @@ def test_a_gradient_node_that_does_not_fit_its_forward_node_is_refused(tmp_path,
     a float n, a branch of another shape, a predicate given for a gradient or a gradient
     left out loaded, failing (or running) as it ran."""
     _refused(tmp_path, make(), problem)
+
+
+# -- 2. a number argument is an attribute ------------------------------------------------------
+@pytest.mark.parametrize(
+    "fn, op, name, declared",
+    [
+        (lambda x: x.sum(dim=1), "sum", "dims", [[2], "int64"]),
+        (lambda x: minigrad.softmax(x, dim=1), "softmax", "dim", [[], "int64"]),
+        (lambda x: minigrad.topk(x, 2).values, "topk_indices", "k", [[], "int64"]),
+        (lambda x: x.as_strided((2, 2), (1, 1)), "as_strided", "size", [[2], "int64"]),
+    ],
+)
+def test_a_number_argument_given_as_a_graph_input_is_refused(tmp_path, fn, op, name, declared):
+    """Each loaded: called with the number as a tensor, sum failed (Boolean value of Tensor
+    with 2 elements is ambiguous), softmax and topk ran along the dim and with the k the
+    caller passed, and as_strided took a size of [32768, 32768] to its bounds check. tracing
+    never makes such an argument an input."""
+
+    def edit(doc):
+        vid = len(doc["values"])
+        doc["values"].append(declared)
+        doc["inputs"].append(vid)
+        doc["input_names"].append("number")
+        node = next(n for n in doc["nodes"] if n["op"] == op)
+        del node["attrs"][name]
+        node["inputs"].append(vid)
+
+    path = edited_graph_file(tmp_path, static.trace(fn, minigrad.ones(3, 3)), edit)
+    with pytest.raises(ValueError, match=f"{op} needs its argument '{name}' as static.trace"):
+        static.load(path)
