@@ -7,7 +7,10 @@ gradients of other types loaded and failed or ran as the graph ran. Each test na
 `..._is_refused` failed on the code before its fix (what happened is in its docstring); the
 others pin what must keep working.
 
-Section 2: a number argument (a dim, a size, a count) given as a graph input where no size or
+Section 2: a loaded while_loop within load's budget of all reads (a minute of work) ran a
+million iterations of a small body, 3-7 s of CPU, from a file of a few hundred bytes.
+
+Section 3: a number argument (a dim, a size, a count) given as a graph input where no size or
 work check reads it loaded, and the op took the tensor for the number as the graph ran.
 """
 
@@ -24,6 +27,7 @@ from test_hostile_files10 import _forged_while_grad, _loop_doc, loop_with_gradie
 
 import minigrad
 from minigrad import static
+from minigrad.static import control
 
 
 def _saved_doc(tmp_path, doc: dict) -> Path:
@@ -140,7 +144,32 @@ def test_a_gradient_node_that_does_not_fit_its_forward_node_is_refused(tmp_path,
     _refused(tmp_path, make(), problem)
 
 
-# -- 2. a number argument is an attribute ------------------------------------------------------
+# -- 2. a loaded loop's iterations within a budget of reads ------------------------------------
+def test_a_loaded_loop_that_goes_on_stops_within_its_budget_of_reads(tmp_path):
+    """A loop of n - 1 while n > 0 saved without a max_iterations, called with n = 10**6,
+    ran its million iterations (5.6 s of CPU). Now a loaded loop stops after
+    LOADED_LOOP_READS of the reads load counted for an iteration (~300,000 of these)."""
+    graph = static.load(_saved_doc(tmp_path, _loop_doc(1, 0)))
+    reads = graph.nodes[0].attrs["body"].iteration_reads
+    most = control.LOADED_LOOP_READS // reads
+    assert 100_000 < most < 10**6
+    with pytest.raises(RuntimeError, match=f"a loaded loop goes on after {most} iterations"):
+        graph(minigrad.tensor(10**6), minigrad.zeros(0))
+
+
+def test_a_loaded_loop_runs_its_callers_max_iterations_past_the_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(control, "LOADED_LOOP_READS", 2**20)
+    graph = static.load(_saved_doc(tmp_path, _loop_doc(1, 0)))
+    most = 2**20 // graph.nodes[0].attrs["body"].iteration_reads
+    assert graph(minigrad.tensor(most), minigrad.zeros(0)).shape == (0,)
+    with pytest.raises(RuntimeError, match=f"after {most} iterations of"):
+        graph(minigrad.tensor(most + 1), minigrad.zeros(0))
+    graph = static.load(_saved_doc(tmp_path, _loop_doc(1, 0)), max_iterations=1000)
+    assert graph.nodes[0].attrs["body"].iteration_reads is None
+    assert graph(minigrad.tensor(1000), minigrad.zeros(0)).shape == (0,)
+
+
+# -- 3. a number argument is an attribute ------------------------------------------------------
 @pytest.mark.parametrize(
     "fn, op, name, declared",
     [

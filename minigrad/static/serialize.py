@@ -227,12 +227,13 @@ def load(path, *, max_iterations: int | None = None) -> Graph:
     directory raises FileNotFoundError or IsADirectoryError.
     """
     bound = iteration_bound(max_iterations, "static.load")
+    vouched = max_iterations is not None
     with open_regular(path, lambda problem: ValueError(f"static.load: {problem}")) as f:
         try:
             with open_zip(f, GraphFileError) as z:
                 reader = _Reader(z)
                 doc = reader.json()
-                graph = _Decoder(reader, bound).graph(doc, depth=0)
+                graph = _Decoder(reader, bound, vouched).graph(doc, depth=0)
                 graph.source = str(path)
                 return graph
         except (GraphFileError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
@@ -273,8 +274,8 @@ class _Reader:
 
 
 class _Decoder:
-    def __init__(self, reader: _Reader, max_iterations: int):
-        self.reader, self.max_iterations = reader, max_iterations
+    def __init__(self, reader: _Reader, max_iterations: int, vouched: bool):
+        self.reader, self.max_iterations, self.vouched = reader, max_iterations, vouched
         self.values_left = MAX_VALUES
         self.attr_items_left = MAX_ATTR_ITEMS
         self.bytes_left = MAX_TOTAL_BYTES
@@ -408,7 +409,10 @@ class _Decoder:
             # each iteration of a while_grad runs its body's forward, its backward, and a
             # zeros and a sum for each input: 4,000 iterations over 4,000 inputs took 24 s
             times = bound * (4 if op == "while_grad" else 1)
-            self.repeat(work - self.work_left, reads - self.reads_left, times, bound, where)
+            once = reads - self.reads_left
+            self.repeat(work - self.work_left, once, times, bound, where)
+            if op == "while_loop" and not self.vouched:
+                attrs["body"].iteration_reads = once
         if op in ("cond_grad", "while_grad"):
             _check_gradient(node, graph, forwards, where)
         return node
