@@ -12,21 +12,37 @@ million iterations of a small body, 3-7 s of CPU, from a file of a few hundred b
 
 Section 3: a number argument (a dim, a size, a count) given as a graph input where no size or
 work check reads it loaded, and the op took the tensor for the number as the graph ran.
+
+Sections 4 and 5: a fuzz of graph files mutated node by node, and of state dicts loaded into
+modules against PyTorch, and what it found.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import json
+import math
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import traceback
 import zipfile
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import edited_graph_file
 from test_hostile_files10 import _forged_while_grad, _loop_doc, loop_with_gradient
+from test_hostile_files12 import _causes, _on_alarm, _run, _seed_files, _zipped
 
 import minigrad
 from minigrad import static
+from minigrad.autograd.function import OPS
 from minigrad.static import control
 
 
@@ -197,3 +213,268 @@ def test_a_number_argument_given_as_a_graph_input_is_refused(tmp_path, fn, op, n
     path = edited_graph_file(tmp_path, static.trace(fn, minigrad.ones(3, 3)), edit)
     with pytest.raises(ValueError, match=f"{op} needs its argument '{name}' as static.trace"):
         static.load(path)
+
+
+# -- 4. what the fuzz of section 5 found -------------------------------------------------------
+def test_an_attribute_reading_an_input_left_out_is_refused(tmp_path):
+    """A getitem whose tensor index (a Ref in its index attribute) reads an input given as
+    null raised a TypeError (list indices must be integers, not NoneType) out of
+    static.load."""
+    g = static.trace(lambda x, i: x[i], minigrad.ones(4), minigrad.tensor([0, 2]))
+
+    def edit(doc):
+        doc["nodes"][0]["inputs"][1] = None
+
+    path = edited_graph_file(tmp_path, g, edit)
+    with pytest.raises(ValueError, match="an attribute refers to an input the node does not"):
+        static.load(path)
+
+
+@pytest.mark.parametrize("shape", [(0,), (2,), (1,)])
+def test_a_0d_buffer_loads_from_a_1d_tensor_as_pytorch(shape):
+    """PyTorch takes a 0-d parameter or buffer from a checkpoint's tensor of shape (1,) (its
+    old checkpoints) and refuses any other 1-d shape as a size mismatch; minigrad took
+    element 0 of any 1-d tensor: an IndexError for (0,), and (2,) loaded its first."""
+    torch = pytest.importorskip("torch")
+    value = np.arange(1, 1 + shape[0], dtype=np.int64).reshape(shape)
+    outcomes = []
+    for lib in (minigrad, torch):
+        norm = lib.nn.BatchNorm1d(3)
+        state = dict(norm.state_dict(), num_batches_tracked=lib.from_numpy(value.copy()))
+        try:
+            norm.load_state_dict(state)
+            outcomes.append(int(norm.num_batches_tracked))
+        except RuntimeError as exc:
+            outcomes.append(str(exc).splitlines()[-1].replace("torch.", "minigrad."))
+    assert outcomes[0] == outcomes[1]
+
+
+# -- 5. fuzz -----------------------------------------------------------------------------------
+# What test_hostile_files10's and 12's fuzzers do not try: graph files mutated node by node (an
+# op renamed, an attribute of another type or a hostile value, NaN and infinities among them,
+# an input read before it is defined or its own output, outputs defined twice, a value's dtype
+# string changed, nodes duplicated, dropped, swapped, or an attribute, an input or a saved
+# name moved), each loaded and run; and state dicts saved with minigrad.save whose tensors
+# have other shapes or dtypes, keys left out, added or renamed, or values that are no tensor,
+# loaded with minigrad.load into a module with load_state_dict(strict=True or False) and the
+# same done in PyTorch: the same outcome (PyTorch's exception type, or the same parameters and
+# missing and unexpected keys).
+ATTR_VALUES = [
+    *(math.nan, math.inf, -math.inf, 1e308, -1, 0, 1, 2**31, 2**63, -(2**63), True, None),
+    *(1.5, "", "none", "tanh", "sum", "mean", "float32", [], [2**31] * 8, [-1, -1], [0.5]),
+    *({"dtype": "float64"}, {"dtype": "bool"}, {"tuple": [0, -1]}, {"tuple": [2**40]}),
+    *({"slice": [None, None, 0]}, {"slice": [0, 2**62, -1]}, {"ellipsis": True}),
+    *({"ref": [0, False]}, {"ref": [9, False]}, {"tuple": [{"ellipsis": True}, None]}),
+    {"geometry": [[3, 3], [1, 1], [0, 0], [1, 1]]},
+]
+DTYPE_STRINGS = ["bool", "uint8", "int8", "int64", "float16", "float64", "object", "<f4", "f"]
+
+
+def _graphs(doc: dict):
+    """doc and every sub-graph inside its nodes' attributes."""
+    yield doc
+    for node in doc["nodes"]:
+        for value in node["attrs"].values():
+            if isinstance(value, dict) and "graph" in value:
+                yield from _graphs(value["graph"])
+
+
+def _mutated_node(doc: dict, rng) -> None:
+    """One node of doc or of a sub-graph changed as the comment above lists (in place)."""
+    graphs = [g for g in _graphs(doc) if g["nodes"]]
+    graph = rng.choice(graphs)
+    nodes, roll = graph["nodes"], rng.random()
+    node, other = rng.choice(nodes), rng.choice(nodes)
+    n_values = len(graph["values"])
+    if roll < 0.15:
+        names = [*OPS, "cond", "while_loop", "cond_grad", "while_grad", "fused", "python", "x"]
+        node["op"] = rng.choice(names)
+    elif roll < 0.35:
+        keys = list(node["attrs"]) or ["dim"]
+        node["attrs"][rng.choice(keys)] = copy.deepcopy(rng.choice(ATTR_VALUES))
+    elif roll < 0.45 and node["inputs"]:
+        k = rng.randrange(len(node["inputs"]))
+        later = rng.choice([*node["outputs"], n_values - 1, None, node["inputs"][0]])
+        node["inputs"][k] = later
+    elif roll < 0.55:
+        node["outputs"].append(rng.choice([*other["outputs"], *graph["inputs"], n_values - 1]))
+    elif roll < 0.65:
+        entry = rng.choice(graph["values"])
+        entry[1] = rng.choice(DTYPE_STRINGS)
+    elif roll < 0.75:
+        i, j = rng.randrange(len(nodes)), rng.randrange(len(nodes))
+        action = rng.choice(["copy", "drop", "swap"])
+        if action == "copy":
+            nodes.insert(i, copy.deepcopy(nodes[j]))
+        elif action == "drop":
+            nodes.pop(i)
+        else:
+            nodes[i], nodes[j] = nodes[j], nodes[i]
+    elif roll < 0.85 and other["attrs"]:
+        key = rng.choice(list(other["attrs"]))
+        node["attrs"][key] = copy.deepcopy(other["attrs"][key])
+    elif roll < 0.95 and node["inputs"]:
+        vid = node["inputs"].pop()
+        node["attrs"][rng.choice([*node["attrs"], "x", "b"])] = {"ref": [0, rng.random() < 0.5]}
+        node["inputs"].insert(0, vid)
+    else:
+        node["saves"] = rng.choice([[0], ["x"], [63], ["_private"], other["outputs"]])
+
+
+def _mutated_graph_nodes(data: bytes, rng) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        members = [(n, z.read(n)) for n in z.namelist()]
+    doc = json.loads(dict(members)["graph.json"])
+    for _ in range(rng.randint(1, 3)):
+        _mutated_node(doc, rng)
+    text = json.dumps(doc).encode()  # NaN and Infinity as JSON's extension spells them
+    return _zipped([(n, text if n == "graph.json" else d) for n, d in members], random.Random(0))
+
+
+MODELS = [
+    lambda nn: nn.Linear(3, 2),
+    lambda nn: nn.Conv2d(2, 3, 3),
+    lambda nn: nn.BatchNorm1d(3),
+    lambda nn: nn.Sequential(nn.Embedding(5, 3), nn.LayerNorm(3)),
+    lambda nn: nn.LSTM(3, 4),
+]
+NOT_TENSORS = [1.5, None, "x", [1.0, 2.0], {"a": 1}, 3]
+
+
+def _mutated_state(state: dict, rng) -> dict:
+    """A state dict of NumPy arrays with one to three entries changed: another shape or
+    dtype, left out, added, renamed, or no tensor."""
+    state = dict(state)
+    for _ in range(rng.randint(1, 3)):
+        if not state:
+            break
+        key, roll = rng.choice(sorted(state)), rng.random()
+        value = state[key]
+        if not isinstance(value, np.ndarray):
+            continue
+        if roll < 0.3:
+            changes = [
+                lambda a: a.reshape(-1), lambda a: a.reshape(-1)[:1], lambda a: a[..., None],
+                lambda a: a.sum(), lambda a: np.zeros((0,), a.dtype), lambda a: np.tile(a, 2),
+            ]  # fmt: skip
+            state[key] = np.asarray(rng.choice(changes)(value))
+        elif roll < 0.55:
+            state[key] = value.astype(rng.choice(["float64", "float16", "int64", "bool", "uint8"]))
+        elif roll < 0.7:
+            del state[key]
+        elif roll < 0.8:
+            state[key + rng.choice(["2", ".extra"])] = value
+        elif roll < 0.9:
+            state["module." + key] = state.pop(key)
+        else:
+            state[key] = copy.deepcopy(rng.choice(NOT_TENSORS))
+    return state
+
+
+def _as_tensors(state: dict, make) -> dict:
+    return {k: make(v.copy()) if isinstance(v, np.ndarray) else v for k, v in state.items()}
+
+
+def _loaded_state(lib, model, state: dict, strict: bool):
+    """(exception type name or None, missing and unexpected keys, the state as NumPy)."""
+    try:
+        result = model.load_state_dict(state, strict=strict)
+    except Exception as exc:  # noqa: BLE001 - its type is the outcome compared
+        return type(exc).__name__, None, None
+    keys = (sorted(result.missing_keys), sorted(result.unexpected_keys))
+    arrays = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+    return None, keys, arrays
+
+
+def _state_dict_case(rng, folder: Path) -> str:
+    """A mutated state dict, saved and loaded by minigrad, then loaded into a module as
+    PyTorch loads the same into its module: 'same' or what differs."""
+    import torch
+
+    make = rng.choice(MODELS)
+    ours, theirs = make(minigrad.nn), make(torch.nn)
+    state = {k: v.numpy().copy() for k, v in ours.state_dict().items()}
+    theirs.load_state_dict(_as_tensors(state, torch.from_numpy))
+    state, strict = _mutated_state(state, rng), rng.random() < 0.5
+    minigrad.save(_as_tensors(state, minigrad.from_numpy), folder / "state.pt")
+    mine = _loaded_state(minigrad, ours, minigrad.load(folder / "state.pt"), strict)
+    expected = _loaded_state(torch, theirs, _as_tensors(state, torch.from_numpy), strict)
+    if mine[:2] != expected[:2]:
+        return f"differs: {mine[:2]} != PyTorch's {expected[:2]}"
+    for key, array in (expected[2] or {}).items():
+        other = mine[2][key]
+        if other.dtype != array.dtype or not np.array_equal(other, array, equal_nan=True):
+            return f"differs: {key} {other.dtype} {other.tolist()} != {array.tolist()}"
+    return "same" if mine[0] is None else f"same error ({mine[0]})"
+
+
+def fuzz(kind: str, seed: int, cases: int, folder: Path) -> dict:
+    """Outcomes of `cases` cases of this kind: counts by outcome and the traceback of each
+    bad one (a graph file refused other than by static.load's ValueError or run other than
+    to a RuntimeError, an error from a MemoryError or RecursionError, a state dict loaded
+    otherwise than PyTorch loads it, or a case past 20 s)."""
+    seeds, outcomes, bad = _seed_files(folder)["graph"], Counter(), []
+    signal.signal(signal.SIGALRM, _on_alarm)
+    for i in range(cases):
+        rng, trace = random.Random(f"{kind}-{seed}-{i}"), ""
+        signal.alarm(20)
+        try:
+            if kind == "nodes":
+                (folder / "case").write_bytes(_mutated_graph_nodes(rng.choice(seeds), rng))
+                outcome = _run(static.load(folder / "case"))
+            else:
+                outcome = _state_dict_case(rng, folder)
+        except (ValueError, RuntimeError) as exc:
+            outcome = "refused" if isinstance(exc, ValueError) else "run refused"
+            if any(isinstance(e, (MemoryError, RecursionError)) for e in _causes(exc)):
+                outcome = f"{type(exc).__name__} from a MemoryError or RecursionError (bad)"
+            trace = traceback.format_exc()
+        except BaseException as exc:  # noqa: BLE001 - every other outcome is reported
+            outcome, trace = f"{type(exc).__name__} (bad)", traceback.format_exc()
+        finally:
+            signal.alarm(0)
+        if "(bad)" in outcome or outcome.startswith("differs"):
+            bad.append(f"case {i}: {outcome}: {trace[-2000:]}")
+        outcomes[outcome.split(":")[0]] += 1
+    return {"outcomes": dict(outcomes), "bad": bad}
+
+
+# address space of the child: NumPy, minigrad and PyTorch take ~1.5 GB of it
+MEMORY_CAP = 4 * 2**30
+
+
+def _fuzz_in_child(tmp_path, kind: str, seed: int, cases: int) -> dict:
+    """fuzz(...) run by this file in a child process whose address space is capped."""
+    command = [sys.executable, __file__, kind, str(seed), str(cases), str(tmp_path)]
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(minigrad.__file__).parents[1]), str(Path(__file__).parent)]
+    )
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=3000)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("kind", ["nodes", "state_dict"])
+def test_fuzz_nodes_and_state_dicts(tmp_path, kind):
+    if kind == "state_dict":
+        pytest.importorskip("torch")
+    result = _fuzz_in_child(tmp_path, kind, seed=0, cases=150)
+    assert not result["bad"], "\n".join(result["bad"])
+    assert sum(result["outcomes"].values()) == 150
+    assert len(result["outcomes"]) > 1  # the mutations change what happens
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["nodes", "state_dict"])
+def test_fuzz_nodes_and_state_dicts_long(tmp_path, kind):
+    if kind == "state_dict":
+        pytest.importorskip("torch")
+    result = _fuzz_in_child(tmp_path, kind, seed=1, cases=3000)
+    assert not result["bad"], "\n".join(result["bad"])
+
+
+if __name__ == "__main__":  # the child of _fuzz_in_child: kind seed cases folder
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+    kind, seed, cases, folder = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    print(json.dumps(fuzz(kind, seed, cases, Path(folder))))

@@ -610,7 +610,13 @@ def _check_node(node: Node, where) -> list | None:
     """The node's attributes fit its op: references to its inputs, counts, programs; the
     call plan of an op of the table (see kernels.call_plan), else None."""
     n_in = len(node.inputs)
-    if any(r.index >= n_in for v in node.attrs.values() for r in _refs(v)):
+    # a Ref reads a value: tracing makes one for each array or tensor inside an attribute, so
+    # never for an input left out (null), which the size checks took for a value id
+    if any(
+        r.index >= n_in or node.inputs[r.index] is None
+        for v in node.attrs.values()
+        for r in _refs(v)
+    ):
         raise GraphFileError(f"{where}: an attribute refers to an input the node does not have")
     if not node.outputs or len(node.saves) >= len(node.outputs):
         raise GraphFileError(f"{where}: {len(node.outputs)} outputs for {len(node.saves)} saved")
