@@ -20,10 +20,12 @@ File format (a zip archive, version 2):
 # temporaries, the multiply-adds of the ops that multiply matrices, the elements all nodes
 # read (a call, an input or an output counting as reads too), a loop's sub-graphs
 # max_iterations times; a mask's count before its getitem runs; at run time, each value's
-# declared shape and dtype). Nothing from the
-# file reaches generated code, pickle or an import: a user's Function is saved as the
-# ordinary ops its forward was traced into, and its name is kept as text only; a fused
-# program's constants reach CUDA source as the hex digits of their bits.
+# declared shape and dtype, and a loop's iterations: control.LOADED_LOOP_READS). Each
+# argument of an op is where static.trace puts it, and a gradient node reads the residual
+# of its forward node. Nothing from the file reaches generated code, pickle or an import: a
+# user's Function is saved as the ordinary ops its forward was traced into, and its name is
+# kept as text only; a fused program's constants reach CUDA source as the hex digits of
+# their bits.
 """
 
 from __future__ import annotations
@@ -220,7 +222,9 @@ def load(path, *, max_iterations: int | None = None) -> Graph:
 
     Each while_loop in it runs at most the max_iterations it was saved with, or else
     `max_iterations` (default static.control.MAX_ITERATIONS), which also bounds what a file
-    may ask for: a loop that would go on raises RuntimeError when the graph runs.
+    may ask for: a loop that would go on raises RuntimeError when the graph runs. Without
+    `max_iterations`, a loop also stops (RuntimeError) after static.control.LOADED_LOOP_READS
+    of the reads counted for one of its iterations.
 
     Raises ValueError naming the file and the problem for anything that is not a file
     `graph.save` wrote (or that declares more than the limits above); a missing path or a
