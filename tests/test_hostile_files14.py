@@ -357,7 +357,8 @@ def _mutated_state(state: dict, rng) -> dict:
                 lambda a: a.reshape(-1), lambda a: a.reshape(-1)[:1], lambda a: a[..., None],
                 lambda a: a.sum(), lambda a: np.zeros((0,), a.dtype), lambda a: np.tile(a, 2),
             ]  # fmt: skip
-            state[key] = np.asarray(rng.choice(changes)(value))
+            # NOTE: in its dtype: NumPy sums uint8 into uint64, which no tensor holds
+            state[key] = np.asarray(rng.choice(changes)(value), value.dtype)
         elif roll < 0.55:
             state[key] = value.astype(rng.choice(["float64", "float16", "int64", "bool", "uint8"]))
         elif roll < 0.7:
