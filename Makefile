@@ -75,7 +75,7 @@ test-numpy1: $(NP1_VENV)/.stamp
 		tests/test_semantics_vs_torch3.py tests/test_semantics_vs_torch4.py tests/test_semantics_vs_torch5.py \
 		tests/test_semantics_vs_torch6.py \
 		tests/test_hostile_files9.py tests/test_hostile_files10.py tests/test_hostile_files11.py \
-		tests/test_hostile_files12.py tests/test_hostile_files13.py
+		tests/test_hostile_files12.py tests/test_hostile_files13.py tests/test_hostile_files14.py
 
 # Every chapter in JupyterLab in a real browser: Debian's Chromium (installed when missing; CI
 # runs as root) driven by Playwright. Screenshots go to build/browser/.

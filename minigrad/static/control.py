@@ -43,6 +43,12 @@ MAX_TRAIL_BYTES = 2**31
 # in the trail's tuple. Counting the data alone, a loaded loop over 32,768 empty arrays kept
 # 188 MB in 200 iterations, and would have gone on to a million
 _TRAIL_ARRAY_BYTES = 128
+# element reads, as static.load counts them (~0.6 us of Python a node call of 1,024), that a
+# loaded while_loop runs at most in one call unless the caller's static.load(path,
+# max_iterations=n) bounds it: a file's loop of a million iterations of a few nodes fits
+# load's budget of all reads (MAX_READS, a minute) and took 3-7 s of CPU. 2**32 stopped it
+# after 1.75 s; the course's RNN over a sequence of 10,000 steps reads 2**29 (0.14 s)
+LOADED_LOOP_READS = 2**32
 
 
 # -- the user-facing functions ----------------------------------------------------------------
@@ -131,6 +137,15 @@ def _endless(limit: int) -> RuntimeError:
         f"static.while_loop: cond_fn still holds after {limit} iterations (max_iterations="
         f"{limit}): a loop that never ends? Pass while_loop(..., max_iterations=n) for a longer "
         "one (static.load(path, max_iterations=n) for a loaded graph)"
+    )
+
+
+def _past_loaded_budget(most: int, reads: int) -> RuntimeError:
+    return RuntimeError(
+        f"static.while_loop: a loaded loop goes on after {most} iterations of {reads} element "
+        f"reads each, past static.control.LOADED_LOOP_READS = {LOADED_LOOP_READS} in one call "
+        "(a file's loop that never ends?). static.load(path, max_iterations=n) runs its loops "
+        "up to n iterations instead"
     )
 
 
@@ -303,16 +318,20 @@ def _while_loop(xp, cond, body, max_iterations=None):
     test, step = region(cond, xp), region(body, xp)
     n = len(body.outputs)
     limit = iteration_bound(max_iterations, "static.while_loop")
+    reads = body.iteration_reads
+    loaded_most = limit if reads is None else max(1, LOADED_LOOP_READS // reads)
 
     def run(*inputs):
         values, captures = inputs[:n], inputs[n:]
         trail = []  # the state entering each iteration: what backward needs
         per_iteration = sum(v.nbytes + _TRAIL_ARRAY_BYTES for v in values)
-        most = min(limit, MAX_TRAIL_BYTES // max(per_iteration, 1))
+        most = min(limit, MAX_TRAIL_BYTES // max(per_iteration, 1), loaded_most)
         while bool(test.run(*values, *captures)[0]):
             if len(trail) == most:
                 if most == limit:
                     raise _endless(limit)
+                if most == loaded_most:
+                    raise _past_loaded_budget(most, body.iteration_reads)
                 raise MemoryError(
                     f"static.while_loop: after {most} iterations the loop keeps "
                     f"{most * per_iteration} bytes of its state for backward (at most "

@@ -85,6 +85,10 @@ class Graph:
     # ones (each within the file's limits), so no op's attributes can make a value of another
     # size, nor of more bytes than load counted
     from_file: bool = field(default=False, repr=False)
+    # a loaded while_loop's body: the reads static.load counted for one iteration of it (its
+    # condition's too), which bound the iterations a call runs (control.LOADED_LOOP_READS);
+    # None where the caller's own max_iterations bounds them
+    iteration_reads: int | None = field(default=None, repr=False)
 
     def new_value(self, shape, dtype) -> int:
         self.values.append(ValueInfo(tuple(int(s) for s in shape), np.dtype(dtype).name))
@@ -127,6 +131,7 @@ class Graph:
             list(self.outputs),
             self.structure,
             from_file=self.from_file,
+            iteration_reads=self.iteration_reads,
         )
 
     def save(self, path) -> None:

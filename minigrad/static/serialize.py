@@ -20,10 +20,12 @@ File format (a zip archive, version 2):
 # temporaries, the multiply-adds of the ops that multiply matrices, the elements all nodes
 # read (a call, an input or an output counting as reads too), a loop's sub-graphs
 # max_iterations times; a mask's count before its getitem runs; at run time, each value's
-# declared shape and dtype). Nothing from the
-# file reaches generated code, pickle or an import: a user's Function is saved as the
-# ordinary ops its forward was traced into, and its name is kept as text only; a fused
-# program's constants reach CUDA source as the hex digits of their bits.
+# declared shape and dtype, and a loop's iterations: control.LOADED_LOOP_READS). Each
+# argument of an op is where static.trace puts it, and a gradient node reads the residual
+# of its forward node. Nothing from the file reaches generated code, pickle or an import: a
+# user's Function is saved as the ordinary ops its forward was traced into, and its name is
+# kept as text only; a fused program's constants reach CUDA source as the hex digits of
+# their bits.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from minigrad.static.control import (
     _check_predicate,
     _check_same_outputs,
     _check_state_graph,
+    _signature,
     iteration_bound,
 )
 from minigrad.static.graph import Const, Graph, Node, Ref, ValueInfo
@@ -219,19 +222,22 @@ def load(path, *, max_iterations: int | None = None) -> Graph:
 
     Each while_loop in it runs at most the max_iterations it was saved with, or else
     `max_iterations` (default static.control.MAX_ITERATIONS), which also bounds what a file
-    may ask for: a loop that would go on raises RuntimeError when the graph runs.
+    may ask for: a loop that would go on raises RuntimeError when the graph runs. Without
+    `max_iterations`, a loop also stops (RuntimeError) after static.control.LOADED_LOOP_READS
+    of the reads counted for one of its iterations.
 
     Raises ValueError naming the file and the problem for anything that is not a file
     `graph.save` wrote (or that declares more than the limits above); a missing path or a
     directory raises FileNotFoundError or IsADirectoryError.
     """
     bound = iteration_bound(max_iterations, "static.load")
+    vouched = max_iterations is not None
     with open_regular(path, lambda problem: ValueError(f"static.load: {problem}")) as f:
         try:
             with open_zip(f, GraphFileError) as z:
                 reader = _Reader(z)
                 doc = reader.json()
-                graph = _Decoder(reader, bound).graph(doc, depth=0)
+                graph = _Decoder(reader, bound, vouched).graph(doc, depth=0)
                 graph.source = str(path)
                 return graph
         except (GraphFileError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
@@ -272,8 +278,8 @@ class _Reader:
 
 
 class _Decoder:
-    def __init__(self, reader: _Reader, max_iterations: int):
-        self.reader, self.max_iterations = reader, max_iterations
+    def __init__(self, reader: _Reader, max_iterations: int, vouched: bool):
+        self.reader, self.max_iterations, self.vouched = reader, max_iterations, vouched
         self.values_left = MAX_VALUES
         self.attr_items_left = MAX_ATTR_ITEMS
         self.bytes_left = MAX_TOTAL_BYTES
@@ -331,8 +337,9 @@ class _Decoder:
         for key, c in _expect(doc.get("constants"), dict, "constants").items():
             vid = defined.new(_int_key(key), "constants")
             graph.constants[vid] = self.constant(c, graph.values[vid], f"constants[{key}]")
+        forwards = {}  # the residual of each cond and while_loop: the node that makes it
         for k, node in enumerate(_expect(doc.get("nodes"), list, "nodes")):
-            graph.nodes.append(self.node(node, graph, defined, depth, f"nodes[{k}]"))
+            graph.nodes.append(self.node(node, graph, defined, depth, f"nodes[{k}]", forwards))
         graph.outputs = [
             defined.read(v, "outputs", optional=True)
             for v in _expect(doc.get("outputs"), list, "outputs")
@@ -360,7 +367,7 @@ class _Decoder:
         array = self.reader.array(name, info.shape, info.dtype)
         return Const(array=array, name=_text(c["name"], f"{where}.name"))
 
-    def node(self, doc, graph, defined, depth, where) -> Node:
+    def node(self, doc, graph, defined, depth, where, forwards: dict) -> Node:
         _expect(doc, dict, where)
         if set(doc) != {"op", "inputs", "outputs", "attrs", "saves"}:
             raise GraphFileError(f"{where} must have the keys op, inputs, outputs, attrs, saves")
@@ -394,6 +401,7 @@ class _Decoder:
             _check_blend(node, graph, where)
         if op in ("cond", "while_loop"):
             _check_regions(node, graph, where)
+            forwards[node.outputs[-1]] = node
         bound = attrs.get("max_iterations", self.max_iterations)  # the file's, or the caller's
         if op in ("while_loop", "while_grad"):
             attrs["max_iterations"] = bound
@@ -405,7 +413,12 @@ class _Decoder:
             # each iteration of a while_grad runs its body's forward, its backward, and a
             # zeros and a sum for each input: 4,000 iterations over 4,000 inputs took 24 s
             times = bound * (4 if op == "while_grad" else 1)
-            self.repeat(work - self.work_left, reads - self.reads_left, times, bound, where)
+            once = reads - self.reads_left
+            self.repeat(work - self.work_left, once, times, bound, where)
+            if op == "while_loop" and not self.vouched:
+                attrs["body"].iteration_reads = once
+        if op in ("cond_grad", "while_grad"):
+            _check_gradient(node, graph, forwards, where)
         return node
 
     def repeat(self, work: int, reads: int, times: int, bound: int, where) -> None:
@@ -601,7 +614,13 @@ def _check_node(node: Node, where) -> list | None:
     """The node's attributes fit its op: references to its inputs, counts, programs; the
     call plan of an op of the table (see kernels.call_plan), else None."""
     n_in = len(node.inputs)
-    if any(r.index >= n_in for v in node.attrs.values() for r in _refs(v)):
+    # a Ref reads a value: tracing makes one for each array or tensor inside an attribute, so
+    # never for an input left out (null), which the size checks took for a value id
+    if any(
+        r.index >= n_in or node.inputs[r.index] is None
+        for v in node.attrs.values()
+        for r in _refs(v)
+    ):
         raise GraphFileError(f"{where}: an attribute refers to an input the node does not have")
     if not node.outputs or len(node.saves) >= len(node.outputs):
         raise GraphFileError(f"{where}: {len(node.outputs)} outputs for {len(node.saves)} saved")
@@ -656,8 +675,70 @@ def _check_regions(node: Node, graph: Graph, where) -> None:
         )
 
 
+_FORWARD_OF = {"cond_grad": "cond", "while_grad": "while_loop"}
+
+
+def _check_gradient(node: Node, graph: Graph, forwards: dict, where) -> None:
+    """A cond_grad's or while_grad's first input is the residual of a node of its forward op
+    in the same graph (the branch taken and its inputs, or the loop's trail), its others one
+    gradient per value its sub-graphs return, and its sub-graphs take and return what the
+    forward node's do (checked above): it returns one gradient per input the forward node
+    differentiates. A while_grad's residual given as a float input of (2, k, 1) ran k
+    iterations of its body, taking r[0] for the trail and r[1] for the captures."""
+    forward = forwards.get(node.inputs[0] if node.inputs else None)
+    if forward is None or forward.op != _FORWARD_OF[node.op]:
+        raise GraphFileError(
+            f"{where}: {node.op}'s first input must be the residual (last output) of a "
+            f"{_FORWARD_OF[node.op]} node before it"
+        )
+    first, second = ("true", "false") if node.op == "cond_grad" else ("cond", "body")
+    for key in (first, second):
+        mine, theirs = node.attrs[key], forward.attrs[key]
+        for ends in ("inputs", "outputs"):
+            if _signature(mine, getattr(mine, ends)) != _signature(theirs, getattr(theirs, ends)):
+                raise GraphFileError(
+                    f"{where}: {node.op}'s sub-graph {key} differs in its {ends} from its "
+                    "forward node's"
+                )
+    returned = forward.attrs[second].outputs
+    passed = forward.inputs[1:] if node.op == "cond_grad" else forward.inputs
+    gys = _signature(forward.attrs[second], returned)
+    if None in node.inputs or None in passed:  # a gradient or a passed value left out
+        fits = False
+    else:  # each gradient of a passed value has its type (zeros where none flows)
+        fits = _signature(graph, node.inputs[1:]) == gys
+        fits = fits and _signature(graph, node.outputs) == _signature(graph, passed)
+    if not fits:
+        raise GraphFileError(
+            f"{where}: {node.op} takes a gradient for each of the {len(returned)} values its "
+            f"sub-graphs return ({', '.join(gys)}) and returns one for each of the "
+            f"{len(passed)} values its forward node is passed, of the same types"
+        )
+
+
+# the parameters of the ops' forwards that no call passes a tensor, so that static.trace
+# always makes them attributes (dims, sizes, flags, modes); where one parameter name is a
+# tensor in one op and a number in another (gelu_grad's part, unique's), or either in one op
+# (clamp's lo, pow's b), it is not here. A file that gave one as an input loaded where no
+# check reads it (sum's dims): the op then ran on a tensor it takes for a number, or failed.
+# test_hostile_files9 loads the graphs of every op of the table with these refused
+NUMBER_ARGUMENTS = {
+    *("dim", "dims", "dim1", "dim2", "keepdim", "dtype", "geom", "shape", "size", "sizes"),
+    *("step", "stride", "offset", "repeats", "k", "m", "n", "num_classes", "num_samples"),
+    *("minlength", "padded", "padding", "padding_idx", "bias_shape", "decimals"),
+    *("largest", "descending", "correction", "root", "equation", "reduction", "reduce"),
+    *("generator", "approximate", "UPLO", "full_matrices", "diagonal", "include_self"),
+    *("include_last_offset", "ignore_index", "ignore_nan", "reverse", "right", "upper"),
+    *("replacement", "scale_grad_by_freq", "zero_infinity", "equal_nan", "atol", "rtol"),
+    *("nonlinearity", "mode", "norm", "kind", "op", "blank", "needs", "centred", "unique"),
+    *("advanced", "density", "range", "invert", "eps", "delta", "slope", "low", "high"),
+    *("beta", "threshold", "shift"),
+}
+
+
 def _check_arguments(node: Node, where) -> list:
-    """The inputs and attributes make exactly one call of the op's forward: its call plan."""
+    """The inputs and attributes make exactly one call of the op's forward, each argument
+    where static.trace puts it: its call plan."""
     for name, v in node.attrs.items():  # static.trace makes each tensor argument an input
         if isinstance(v, Ref) and v.tensor:
             raise _misplaced(node, name, where)
@@ -667,6 +748,10 @@ def _check_arguments(node: Node, where) -> list:
     used = [k for kind, k in plan if kind == "in"]
     if n_top < 0 or used != list(range(n_top)) or refs != list(range(n_top, len(node.inputs))):
         raise GraphFileError(f"{where}: its inputs and attributes do not fit {node.op}'s arguments")
+    positional = parameters(OPS[node.op])[0]
+    for name, (kind, _) in zip(positional, plan):
+        if kind == "in" and name in NUMBER_ARGUMENTS:
+            raise _misplaced(node, name, where)
     return plan
 
 

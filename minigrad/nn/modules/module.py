@@ -1024,7 +1024,9 @@ def _load_state(module: Module, name: str, value, key: str, assign: bool) -> str
             f'While copying the parameter named "{key}", expected minigrad.Tensor or '
             f"Tensor-like object from checkpoint but received {type(value)}"
         )
-    if target.ndim == 0 and len(value.shape) == 1:  # PyTorch's rule for its old checkpoints
+    # PyTorch's rule for its old checkpoints: a 0-d tensor saved as one of shape (1,); any
+    # other 1-d shape (an empty one too) is a size mismatch, not an IndexError
+    if target.ndim == 0 and tuple(value.shape) == (1,):
         value = value[0]
     if tuple(value.shape) != tuple(target.shape):
         return (
