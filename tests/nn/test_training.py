@@ -84,8 +84,10 @@ def test_lstm_learns_a_toy_sequence_task():
     x = torch.randn(512, 10, 1)
     y = (x[:, 0, 0] > 0).long()
     model = SignOfFirst()
-    opt = torch.optim.Adam(model.parameters(), lr=0.005)
+    # lr 0.01 for 200 epochs (2 s): at lr 0.005 for 40 epochs three seeds in six stayed below
+    # 95%; with these settings seeds 0-15 reach 97-100%.
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
     loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
-    _train(model, opt, loader, 40)
+    _train(model, opt, loader, 200)
     x_test = torch.randn(256, 10, 1)
     assert _accuracy(model, x_test, (x_test[:, 0, 0] > 0).long()) >= 0.95
