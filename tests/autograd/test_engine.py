@@ -356,10 +356,11 @@ def test_grad_mode_decorators_on_generator_functions_match_torch():
 
         results = []
         callers = (lib.enable_grad, lib.no_grad, lib.enable_grad)  # the opposite mode
-        decorators = (lib.no_grad(), lib.enable_grad(), lib.set_grad_enabled(False))
+        # NOTE: made in the loop: set_grad_enabled(False) switches grad off until it decorates
+        decorators = (lib.no_grad, lib.enable_grad, lambda: lib.set_grad_enabled(False))
         for decorator, caller in zip(decorators, callers):
             with caller():
-                gen = decorator(steps)()
+                gen = decorator()(steps)()
                 results += [next(gen), lib.is_grad_enabled(), gen.send("sent"), next(gen)]
                 results += [gen.throw(KeyError("k")), (x * 1).requires_grad]
                 try:
@@ -372,7 +373,7 @@ def test_grad_mode_decorators_on_generator_functions_match_torch():
             gen.close()
         with lib.no_grad():
             results.append([(x * k).requires_grad for k in lib.enable_grad()(lambda: iter([1]))()])
-        return results
+        return results + [lib.is_grad_enabled(), lib.is_inference_mode_enabled()]
 
     assert program(minigrad) == program(torch)
 
