@@ -1707,6 +1707,471 @@ def autocast_float16_regions_in_a_training_step(torch, init):
     }
 
 
+def dataset_getitems_and_unbatched_loading(torch, init):
+    """torch.utils.data's newer and older corners: a Dataset defining __getitems__ (the
+    DataLoader fetches a whole batch with one call and collates what it returns), a
+    DataLoader with batch_size=None (no automatic batching: default_convert turns NumPy
+    arrays into tensors), a sampler of explicit indices, default_collate of NumPy arrays and
+    namedtuples, and get_worker_info() in the main process."""
+    import collections
+
+    data = torch.utils.data
+    Point = collections.namedtuple("Point", ["xy", "label"])
+    calls = []
+
+    class Batched(data.Dataset):
+        def __init__(self):
+            self.values = np.arange(12, dtype=np.float32).reshape(6, 2)
+
+        def __len__(self):
+            return len(self.values)
+
+        def __getitem__(self, i):
+            calls.append(("one", i))
+            return self.values[i], i
+
+        def __getitems__(self, indices):
+            calls.append(("many", list(indices)))
+            return [(self.values[i] * 10, i) for i in indices]
+
+    batched = list(data.DataLoader(Batched(), batch_size=4))
+    unbatched = list(data.DataLoader(Batched(), batch_size=None, sampler=[5, 0]))
+    points = data.default_collate([Point(np.array([1.0, 2.0]), 0), Point(np.array([3.0, 4.0]), 1)])
+    converted = data.default_convert({"a": np.array([1, 2]), "b": [np.float32(3.5)]})
+    return {
+        "batched": [[b[0].tolist(), b[1].tolist()] for b in batched],
+        "unbatched": [[type(x).__name__, x.tolist(), i] for x, i in unbatched],
+        "calls": [list(c) for c in calls],
+        "points": [type(points).__name__, points.xy.tolist(), points.label.tolist()],
+        "points dtype": str(points.xy.dtype).split(".")[-1],
+        "converted": [converted["a"].tolist(), type(converted["b"][0]).__name__],
+        "worker info": data.get_worker_info() is None,
+    }
+
+
+def backward_with_inputs_and_autograd_mechanics_notes(torch, init):
+    """The "Autograd mechanics" notes in code: requires_grad flowing to outputs, freezing a
+    pretrained part with requires_grad_(False) (eval() alone does not stop gradients),
+    backward(inputs=[...]) accumulating only into the listed leaves, torch.autograd.backward
+    with grad_tensors for two outputs, gradients accumulating across calls until zeroed,
+    and the in-place correctness check's RuntimeError when a saved tensor is modified."""
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.0), nn.Linear(4, 2)))
+    model[0].requires_grad_(False)
+    model.eval()
+    x = _randn(torch, (5, 3), 27)
+    out = model(x)
+    out.sum().backward()
+    frozen = [model[0].weight.grad is None, model[2].weight.grad.tolist()]
+    model[0].requires_grad_(True)
+    model.zero_grad()
+    loss = model(x).pow(2).sum()
+    loss.backward(inputs=[model[2].bias], retain_graph=True)
+    only = [p.grad is None for p in model.parameters()]
+    loss.backward(inputs=[model[2].bias, model[0].bias])
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    y1, y2 = a * 3, (a**2).sum()
+    torch.autograd.backward([y1, y2], grad_tensors=[torch.tensor([1.0, -1.0]), torch.tensor(0.5)])
+    first = a.grad.clone()
+    (a * a).sum().backward()
+    b = torch.tensor([0.5, 1.0], requires_grad=True)
+    e = b.exp()
+    f = e * 2
+    e.add_(1)
+    try:
+        f.sum().backward()
+        ok = True
+    except RuntimeError:
+        ok = False
+    g = b.sigmoid()
+    h = g * 1.0
+    g.mul_(2)  # sigmoid saved its output: backward through it must now fail
+    try:
+        h.sum().backward()
+        sigmoid_error = None
+    except RuntimeError:
+        sigmoid_error = "RuntimeError"
+    return {
+        "out requires grad": out.requires_grad,
+        "frozen": frozen,
+        "only": only,
+        "biases": [model[2].bias.grad.tolist(), model[0].bias.grad.tolist()],
+        "weight untouched": model[0].weight.grad is None,
+        "first": first.tolist(),
+        "accumulated": a.grad.tolist(),
+        "exp then add": ok,
+        "sigmoid": sigmoid_error,
+    }
+
+
+def module_state_dict_options_and_extra_state(torch, init):
+    """Module state recipes: register_buffer(persistent=False) left out of state_dict,
+    state_dict(prefix=..., keep_vars=True) giving Parameters, get_extra_state and
+    set_extra_state carrying a config dict through save and load, load_state_dict(strict=False)
+    reporting missing and unexpected keys, and assign=True keeping the loaded tensors'
+    identity; parameters_to_vector and vector_to_parameters round trip."""
+    nn = torch.nn
+
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(2, 2)
+            self.register_buffer("scale", torch.tensor([2.0, 3.0]))
+            self.register_buffer("cache", torch.zeros(2), persistent=False)
+            self.config = {"mode": "plain"}
+
+        def get_extra_state(self):
+            return {"config": self.config}
+
+        def set_extra_state(self, state):
+            self.config = state["config"]
+
+        def forward(self, x):
+            return self.linear(x) * self.scale
+
+    model = Scaled()
+    init(model.linear)  # the harness's init copies tensors, not the extra state's dict
+    model.config = {"mode": "scaled", "k": 3}
+    keys = list(model.state_dict().keys())
+    prefixed = list(model.state_dict(prefix="net.").keys())
+    kept = model.state_dict(keep_vars=True)
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=False)
+    other = Scaled()
+    other.load_state_dict(loaded)
+    partial = dict(loaded)
+    partial.pop("scale")
+    partial["extra.weight"] = torch.ones(1)
+    result = other.load_state_dict(partial, strict=False)
+    fresh = {k: v.clone() for k, v in loaded.items() if k != "_extra_state"}
+    fresh["_extra_state"] = loaded["_extra_state"]
+    third = Scaled()
+    third.load_state_dict(fresh, assign=True)
+    vector = nn.utils.parameters_to_vector(model.parameters())
+    nn.utils.vector_to_parameters(vector * 2, other.parameters())
+    x = _randn(torch, (3, 2), 28)
+    return {
+        "keys": keys,
+        "prefixed": prefixed,
+        "kept types": [type(kept["linear.weight"]).__name__, kept["scale"].requires_grad],
+        "config": other.config,
+        "missing": result.missing_keys,
+        "unexpected": result.unexpected_keys,
+        "assigned": third.linear.weight is fresh["linear.weight"],
+        "assigned is parameter": isinstance(third.linear.weight, nn.Parameter),
+        "vector": vector.tolist(),
+        "doubled": other(x).tolist(),
+        "model": model(x).tolist(),
+    }
+
+
+def sdpa_and_multihead_attention_mask_forms(torch, init):
+    """Attention as the Transformer tutorials call it: scaled_dot_product_attention with
+    is_causal=True, a boolean attn_mask, a float additive mask, a custom scale and
+    enable_gqa for grouped heads; MultiheadAttention with a 3-D float mask of shape
+    (batch * heads, L, S), need_weights=False, average_attn_weights=False, and a
+    key_padding_mask; values and the gradients of the query."""
+    nn, F = torch.nn, torch.nn.functional
+    q = _randn(torch, (2, 4, 5, 3), 29).requires_grad_()
+    k = _randn(torch, (2, 4, 6, 3), 30)
+    v = _randn(torch, (2, 4, 6, 3), 31)
+    causal = F.scaled_dot_product_attention(q[:, :, :, :], q, q, is_causal=True)
+    keep = torch.ones(5, 6, dtype=torch.bool).tril(diagonal=1)
+    boolean = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+    additive = F.scaled_dot_product_attention(
+        q, k, v, attn_mask=torch.zeros(5, 6).masked_fill(~keep, -1e9), scale=0.3
+    )
+    kv_heads = _randn(torch, (2, 2, 6, 3), 32)
+    grouped = F.scaled_dot_product_attention(q, kv_heads, kv_heads, enable_gqa=True)
+    (causal.sum() + boolean.pow(2).sum() + additive.sum() + grouped.sum()).backward()
+    mha = init(nn.MultiheadAttention(6, 2, batch_first=True))
+    x = _randn(torch, (2, 4, 6), 33)
+    mask3d = torch.zeros(2 * 2, 4, 4)
+    mask3d[:, :, -1] = float("-inf")
+    mask3d[:, -1, -1] = 0.0
+    out, none = mha(x, x, x, attn_mask=mask3d, need_weights=False)
+    padding = torch.tensor([[False, False, False, True], [False, False, False, False]])
+    out2, per_head = mha(x, x, x, key_padding_mask=padding, average_attn_weights=False)
+    return {
+        "causal": causal.tolist(),
+        "boolean": boolean.tolist(),
+        "additive": additive.tolist(),
+        "grouped": grouped.tolist(),
+        "q.grad": q.grad.tolist(),
+        "mha": out.tolist(),
+        "none": none is None,
+        "per head": [list(per_head.shape), per_head.tolist()],
+        "mha padded": out2.tolist(),
+    }
+
+
+def full_transformer_with_tgt_mask_and_memory_padding(torch, init):
+    """nn.Transformer as the translation tutorial calls it (seq-first): src and tgt
+    embeddings with a positional table, tgt_mask from generate_square_subsequent_mask,
+    src/tgt key padding masks and memory_key_padding_mask, a generator Linear, CrossEntropyLoss
+    with ignore_index for the pad token, a few Adam steps with betas=(0.9, 0.98) and eps=1e-9,
+    then greedy decoding with the encoder's memory reused."""
+    nn = torch.nn
+    PAD, BOS, vocab, d_model = 0, 1, 10, 8
+    rng = np.random.default_rng(34)
+    src = torch.from_numpy(rng.integers(2, vocab, (5, 3)))
+    src[4, 0] = PAD
+    tgt = torch.from_numpy(rng.integers(2, vocab, (4, 3)))
+    tgt[0] = BOS
+    tgt[3, 1] = PAD
+
+    class Seq2SeqTransformer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.transformer = nn.Transformer(
+                d_model=d_model, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+                dim_feedforward=16, dropout=0.0,
+            )  # fmt: skip
+            self.generator = nn.Linear(d_model, vocab)
+            self.src_tok_emb = nn.Embedding(vocab, d_model)
+            self.tgt_tok_emb = nn.Embedding(vocab, d_model)
+            self.register_buffer(
+                "pos", torch.sin(torch.arange(20.0).unsqueeze(1) / (1 + torch.arange(d_model)))
+            )
+
+        def embed(self, emb, tokens):
+            return emb(tokens) * math.sqrt(d_model) + self.pos[: tokens.size(0)].unsqueeze(1)
+
+        def forward(self, src, trg, tgt_mask, src_padding_mask, tgt_padding_mask):
+            outs = self.transformer(
+                self.embed(self.src_tok_emb, src), self.embed(self.tgt_tok_emb, trg),
+                None, tgt_mask, None, src_padding_mask, tgt_padding_mask, src_padding_mask,
+            )  # fmt: skip
+            return self.generator(outs)
+
+    model = init(Seq2SeqTransformer())
+    opt = torch.optim.Adam(model.parameters(), lr=0.01, betas=(0.9, 0.98), eps=1e-9)
+    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD)
+    tgt_input, tgt_out = tgt[:-1], tgt[1:]
+    tgt_mask = nn.Transformer.generate_square_subsequent_mask(tgt_input.size(0))
+    src_padding_mask, tgt_padding_mask = (
+        (src == PAD).transpose(0, 1),
+        (tgt_input == PAD).transpose(0, 1),
+    )
+    losses = []
+    for _ in range(4):
+        logits = model(src, tgt_input, tgt_mask, src_padding_mask, tgt_padding_mask)
+        opt.zero_grad()
+        loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        memory = model.transformer.encoder(model.embed(model.src_tok_emb, src[:, :1]))
+        ys = torch.ones(1, 1).fill_(BOS).type(torch.long)
+        for _ in range(3):
+            mask = nn.Transformer.generate_square_subsequent_mask(ys.size(0)).type(torch.bool)
+            out = model.transformer.decoder(model.embed(model.tgt_tok_emb, ys), memory, mask)
+            prob = model.generator(out[-1])
+            _, next_word = torch.max(prob, dim=1)
+            ys = torch.cat([ys, torch.ones(1, 1).type_as(src.data).fill_(next_word.item())], dim=0)
+    return {"losses": losses, "decoded": ys.flatten().tolist(), "prob": prob.tolist()}
+
+
+def rnn_name_classifier_with_packed_padded_batches(torch, init):
+    """Char-RNN name classification with batches: names as one-hot sequences of different
+    lengths padded by pad_sequence, packed with pack_padded_sequence(enforce_sorted=False),
+    an nn.RNN whose last hidden state feeds a Linear and LogSoftmax, NLLLoss, SGD steps;
+    then the top-2 predictions per name by topk, and the unpacked output's lengths."""
+    nn = torch.nn
+    rnn_utils = nn.utils.rnn
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    names = ["anna", "bo", "carlos", "di", "elena", "fu"]
+    labels = torch.tensor([0, 1, 2, 1, 0, 1])
+
+    def line_to_tensor(line):
+        return nn.functional.one_hot(torch.tensor([letters.index(c) for c in line]), 26).float()
+
+    class CharRNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.RNN(26, 12)
+            self.h2o = nn.Linear(12, 3)
+            self.softmax = nn.LogSoftmax(dim=1)
+
+        def forward(self, packed):
+            out, hidden = self.rnn(packed)
+            return self.softmax(self.h2o(hidden[0])), out
+
+    seqs = [line_to_tensor(n) for n in names]
+    lengths = torch.tensor([len(n) for n in names])
+    padded = rnn_utils.pad_sequence(seqs)
+    model = init(CharRNN())
+    opt = torch.optim.SGD(model.parameters(), lr=0.2)
+    criterion = nn.NLLLoss()
+    losses = []
+    for _ in range(5):
+        packed = rnn_utils.pack_padded_sequence(padded, lengths, enforce_sorted=False)
+        output, _ = model(packed)
+        loss = criterion(output, labels)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 3)
+        opt.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        packed = rnn_utils.pack_padded_sequence(padded, lengths, enforce_sorted=False)
+        output, out = model(packed)
+        top_v, top_i = output.topk(2)
+        unpacked, out_lengths = rnn_utils.pad_packed_sequence(out, batch_first=True)
+    return {
+        "padded": list(padded.shape),
+        "sorted indices": packed.sorted_indices.tolist(),
+        "batch sizes": packed.batch_sizes.tolist(),
+        "losses": losses,
+        "top": [top_v.tolist(), top_i.tolist()],
+        "unpacked": [
+            list(unpacked.shape),
+            out_lengths.tolist(),
+            unpacked[1, 2:].abs().sum().item(),
+        ],
+    }
+
+
+def dcgan_small_with_classname_weights_init(torch, init):
+    """The DCGAN tutorial shrunk to 8x8 images: weights_init applied with Module.apply and
+    m.__class__.__name__.find('Conv') / find('BatchNorm') (normal_ draws, then the recorded
+    weights loaded), a generator of ConvTranspose2d, BatchNorm2d and ReLU ending in Tanh, a
+    discriminator of Conv2d, LeakyReLU(0.2) and Sigmoid, BCELoss with real and fake labels,
+    D and G Adam steps with betas (0.5, 0.999) and fake.detach() for D."""
+    nn = torch.nn
+    nz, ngf, ndf = 4, 8, 8
+
+    def weights_init(m):
+        classname = m.__class__.__name__
+        if classname.find("Conv") != -1:
+            nn.init.normal_(m.weight.data, 0.0, 0.02)
+        elif classname.find("BatchNorm") != -1:
+            nn.init.normal_(m.weight.data, 1.0, 0.02)
+            nn.init.constant_(m.bias.data, 0)
+
+    netG = nn.Sequential(
+        nn.ConvTranspose2d(nz, ngf * 2, 4, 1, 0, bias=False),
+        nn.BatchNorm2d(ngf * 2),
+        nn.ReLU(True),
+        nn.ConvTranspose2d(ngf * 2, 1, 4, 2, 1, bias=False),
+        nn.Tanh(),
+    )
+    netD = nn.Sequential(
+        nn.Conv2d(1, ndf, 4, 2, 1, bias=False),
+        nn.LeakyReLU(0.2, inplace=True),
+        nn.Conv2d(ndf, 1, 4, 1, 0, bias=False),
+        nn.Sigmoid(),
+    )
+    netG.apply(weights_init)
+    netD.apply(weights_init)
+    netG, netD = init(netG), init(netD)
+    criterion = nn.BCELoss()
+    optD = torch.optim.Adam(netD.parameters(), lr=0.0002 * 10, betas=(0.5, 0.999))
+    optG = torch.optim.Adam(netG.parameters(), lr=0.0002 * 10, betas=(0.5, 0.999))
+    real = torch.tanh(_randn(torch, (6, 1, 8, 8), 35))
+    history = []
+    for step in range(3):
+        noise = _randn(torch, (6, nz, 1, 1), 36 + step)
+        netD.zero_grad()
+        label = torch.full((6,), 1.0, dtype=torch.float)
+        errD_real = criterion(netD(real).view(-1), label)
+        errD_real.backward()
+        fake = netG(noise)
+        label.fill_(0.0)
+        output = netD(fake.detach()).view(-1)
+        errD_fake = criterion(output, label)
+        errD_fake.backward()
+        optD.step()
+        netG.zero_grad()
+        label.fill_(1.0)
+        output = netD(fake).view(-1)
+        errG = criterion(output, label)
+        errG.backward()
+        D_G_z2 = output.mean().item()
+        optG.step()
+        history.append([(errD_real + errD_fake).item(), errG.item(), D_G_z2])
+    return {
+        "history": history,
+        "fake shape": list(fake.shape),
+        "running mean": netG[1].running_mean.tolist(),
+    }
+
+
+def yolo_style_boxes_decoded_in_place_with_gradients(torch, init):
+    """Detection heads decode their raw outputs by writing slices of a clone in place, with
+    gradients on: y[..., 0:2] = (y[..., 0:2] * 2 - 0.5 + grid) * stride and
+    y[..., 2:4] = (y[..., 2:4] * 2) ** 2 * anchor_grid on a clone of the sigmoid (YOLOv5's
+    Detect, with gradients),
+    boxes rescaled by boxes[:, [0, 2]] = boxes[:, [0, 2]] * scale_x, corners rotated with
+    corners[:, :2] = corners[:, :2] @ rotation; an L1 loss on the decoded boxes trains the
+    1x1 convolution head a few SGD steps."""
+    nn = torch.nn
+    na, no, ny, nx, stride = 2, 5, 3, 3, 8.0
+    head = init(nn.Conv2d(4, na * no, 1))
+    feature = _randn(torch, (1, 4, ny, nx), 37)
+    anchors = torch.tensor([[10.0, 13.0], [16.0, 30.0]])
+    yv, xv = torch.meshgrid(torch.arange(ny), torch.arange(nx), indexing="ij")
+    grid = torch.stack((xv, yv), 2).expand(1, na, ny, nx, 2).float()
+    anchor_grid = anchors.view(1, na, 1, 1, 2).expand(1, na, ny, nx, 2)
+    target = torch.from_numpy(
+        np.random.default_rng(38).uniform(0, 24, (1, na, ny, nx, 4)).astype(np.float32)
+    )
+    rotation = torch.tensor([[0.0, -1.0], [1.0, 0.0]])
+    opt = torch.optim.SGD(head.parameters(), lr=1e-4)
+    losses = []
+    for _ in range(3):
+        p = head(feature).view(1, na, no, ny, nx).permute(0, 1, 3, 4, 2).contiguous()
+        y = p.sigmoid().clone()  # sigmoid saves its output: Detect writes into y under no_grad
+        y[..., 0:2] = (y[..., 0:2] * 2 - 0.5 + grid) * stride
+        y[..., 2:4] = (y[..., 2:4] * 2) ** 2 * anchor_grid
+        boxes = y[..., :4].reshape(-1, 4).clone()
+        boxes[:, [0, 2]] = boxes[:, [0, 2]] * 0.5
+        corners = boxes.clone()
+        corners[:, :2] = corners[:, :2] @ rotation
+        loss = nn.functional.l1_loss(boxes, target.view(-1, 4)) + 1e-3 * corners.abs().sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return {
+        "losses": losses,
+        "boxes": boxes[:4].tolist(),
+        "corners": corners[:4].tolist(),
+        "bias grad": head.bias.grad.tolist(),
+    }
+
+
+def feature_normalisation_written_into_columns(torch, init):
+    """Rescaling written the way scripts do it, on features that need gradients (the output of
+    a learned first layer): columns replaced by h[:, k] = h[:, k] / scales[k], a row by
+    h[0] = h[0] * 2, two columns rotated by h[:, :2] = h[:, :2] @ rotation, all on a clone;
+    both layers trained through it with Adam, and the first layer's gradients."""
+    nn = torch.nn
+    raw = _randn(torch, (10, 3), 39, scale=4.0)
+    y = _randn(torch, (10, 1), 40)
+    first, second = init(nn.Linear(3, 3)), init(nn.Linear(3, 1))
+    opt = torch.optim.Adam([*first.parameters(), *second.parameters()], lr=0.05)
+    scales = [4.0, 2.0, 8.0]
+    rotation = torch.tensor([[0.6, -0.8], [0.8, 0.6]])
+    losses = []
+    for _ in range(4):
+        h = first(raw).clone()
+        for k in range(3):
+            h[:, k] = h[:, k] / scales[k]
+        h[0] = h[0] * 2
+        h[:, :2] = h[:, :2] @ rotation
+        loss = nn.functional.mse_loss(second(h), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return {"losses": losses, "h": h.tolist(), "grad": first.weight.grad.tolist()}
+
+
 PROGRAMS = [
     nn_really_cnn_with_lambda_and_wrapped_loader,
     autograd_grad_with_create_graph_and_its_options,
@@ -1739,4 +2204,13 @@ PROGRAMS = [
     maml_inner_loop_with_functional_call,
     grad_modes_on_generators_and_nested_contexts,
     autocast_float16_regions_in_a_training_step,
+    dataset_getitems_and_unbatched_loading,
+    backward_with_inputs_and_autograd_mechanics_notes,
+    module_state_dict_options_and_extra_state,
+    sdpa_and_multihead_attention_mask_forms,
+    full_transformer_with_tgt_mask_and_memory_padding,
+    rnn_name_classifier_with_packed_padded_batches,
+    dcgan_small_with_classname_weights_init,
+    yolo_style_boxes_decoded_in_place_with_gradients,
+    feature_normalisation_written_into_columns,
 ]
