@@ -471,8 +471,12 @@ def test_post_accumulate_grad_hooks_run_after_each_accumulation_as_torch():
         lib.autograd.grad((x * 2).sum(), x)
         handle.remove()
         (x * 3).sum().backward()
-        x.register_post_accumulate_grad_hook(lambda t: 1)
-        with pytest.raises(TypeError):
+        handle = x.register_post_accumulate_grad_hook(lambda t: 1)
+        with pytest.raises(TypeError, match="expected Variable, but hook returned 'int'"):
+            (x * 1).sum().backward()
+        handle.remove()
+        x.register_post_accumulate_grad_hook(lambda t: t.grad * 10)  # a Tensor: RuntimeError
+        with pytest.raises(RuntimeError, match="post accumulate grad hooks should return None"):
             (x * 1).sum().backward()
         with pytest.raises(RuntimeError, match="non-leaf"):
             (x * 2).register_post_accumulate_grad_hook(lambda t: None)
