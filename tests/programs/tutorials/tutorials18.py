@@ -2172,6 +2172,86 @@ def feature_normalisation_written_into_columns(torch, init):
     return {"losses": losses, "h": h.tolist(), "grad": first.weight.grad.tolist()}
 
 
+def timing_hooks_with_always_call_around_failing_layers(torch, init):
+    """A profiling recipe with module hooks: a forward pre-hook opens a record for each layer
+    and an always_call forward hook closes it, so a layer whose forward raises (a shape
+    check) or whose pre-hook rejects its input (a NaN guard) still gets its record closed;
+    the model is called on good and bad inputs and the records are compared."""
+    nn = torch.nn
+    records = []
+
+    class Checked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(3, 2)
+
+        def forward(self, x):
+            if x.shape[-1] != 3:
+                raise ValueError(f"expected 3 features, got {x.shape[-1]}")
+            return self.linear(x)
+
+    model = init(nn.Sequential(Checked(), nn.ReLU()))
+
+    def opened(module, args):
+        records.append(["open", type(module).__name__, list(args[0].shape)])
+
+    def nan_guard(module, args):
+        if torch.isnan(args[0]).any():
+            raise ValueError("nan input")
+
+    def closed(module, args, output):
+        shape = None if output is None else list(output.shape)
+        records.append(["close", type(module).__name__, shape])
+
+    for layer in model:
+        layer.register_forward_pre_hook(opened)
+        layer.register_forward_pre_hook(nan_guard)
+        layer.register_forward_hook(closed, always_call=True)
+    outputs = []
+    for x in (_randn(torch, (2, 3), 41), torch.ones(2, 4), torch.full((2, 3), float("nan"))):
+        try:
+            outputs.append(model(x).tolist())
+        except ValueError as error:
+            outputs.append(str(error))
+    return {"records": records, "outputs": outputs}
+
+
+def ema_of_weights_by_state_dict_loop(torch, init):
+    """timm's ModelEmaV2 written out: a deepcopy of the model in eval() with requires_grad_
+    False, updated under no_grad by ema_v.copy_(ema_v * decay + (1 - decay) * model_v) over
+    zip(ema.state_dict().values(), model.state_dict().values()) (BatchNorm's counters too:
+    integer tensors are copied as they are), and the EMA model evaluated after training."""
+    import copy
+
+    nn = torch.nn
+    model = init(nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 1)))
+    ema = copy.deepcopy(model)
+    ema.eval()
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    x, y = _randn(torch, (16, 3), 42), _randn(torch, (16, 1), 43)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    decay = 0.8
+    for _ in range(4):
+        opt.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+        with torch.no_grad():
+            for ema_v, model_v in zip(ema.state_dict().values(), model.state_dict().values()):
+                if ema_v.dtype.is_floating_point:
+                    ema_v.copy_(ema_v * decay + (1.0 - decay) * model_v)
+                else:
+                    ema_v.copy_(model_v)
+    with torch.no_grad():
+        out = ema(x[:4])
+    return {
+        "ema out": out.tolist(),
+        "ema bn": [ema[1].running_mean.tolist(), ema[1].num_batches_tracked.item()],
+        "requires grad": [p.requires_grad for p in ema.parameters()],
+        "ema weight": ema[3].weight.tolist(),
+    }
+
+
 PROGRAMS = [
     nn_really_cnn_with_lambda_and_wrapped_loader,
     autograd_grad_with_create_graph_and_its_options,
@@ -2213,4 +2293,6 @@ PROGRAMS = [
     dcgan_small_with_classname_weights_init,
     yolo_style_boxes_decoded_in_place_with_gradients,
     feature_normalisation_written_into_columns,
+    timing_hooks_with_always_call_around_failing_layers,
+    ema_of_weights_by_state_dict_loop,
 ]
