@@ -574,3 +574,28 @@ def test_products_save_what_pytorchs_save():
         return shapes, saved
 
     assert program(minigrad) == program(torch)
+
+
+EXTREMES = {
+    "amax": lambda x: x.amax(-1),
+    "amin": lambda x: x.amin(-1),
+    "max": lambda x: x.max().reshape(1),
+    "inf-norm": lambda x: x.norm(p=float("inf"), dim=-1),
+}
+
+
+@pytest.mark.parametrize("extreme", EXTREMES, ids=list(EXTREMES))
+def test_an_extreme_changed_in_place_keeps_its_gradient(extreme):
+    """amax and friends find their ties in backward against the extremes forward computed:
+    an in-place change of the result before backward (PyTorch refuses it: its node saves the
+    result) must not move the gradient. minigrad's matches PyTorch's on a clone."""
+
+    def program(lib, clone):
+        x = lib.tensor([[1.0, 3.0, 3.0, -4.0], [2.0, 0.5, 2.0, -1.0]], requires_grad=True)
+        out = EXTREMES[extreme](x)
+        out = out.clone() if clone else out
+        out[0] = 10.0
+        (out * out).sum().backward()
+        return x.grad.tolist()
+
+    assert program(minigrad, clone=False) == program(torch, clone=True)
