@@ -2252,6 +2252,58 @@ def ema_of_weights_by_state_dict_loop(torch, init):
     }
 
 
+def parametrized_discriminator_with_spectral_and_weight_norm(torch, init):
+    """The parametrizations recipe in a GAN discriminator: parametrizations.spectral_norm on
+    the convolutions (its u and v buffers come with the state dict, so both libraries start
+    from the same vectors), parametrizations.weight_norm on the head (original0 / original1),
+    trained a few steps with the hinge loss; then parametrize.cached() for an evaluation pass,
+    the state dict's keys, and remove_parametrizations leaving plain weights."""
+    import importlib
+
+    nn = torch.nn
+    P = nn.utils.parametrizations
+    parametrize = importlib.import_module(f"{torch.__name__}.nn.utils.parametrize")
+    model = nn.Sequential(
+        P.spectral_norm(nn.Conv2d(1, 4, 3, stride=2, padding=1)),
+        nn.LeakyReLU(0.1),
+        P.spectral_norm(nn.Conv2d(4, 8, 3, stride=2, padding=1)),
+        nn.LeakyReLU(0.1),
+        nn.Flatten(),
+        P.weight_norm(nn.Linear(8 * 2 * 2, 1)),
+    )
+    model = init(model)
+    real = _randn(torch, (6, 1, 8, 8), 44)
+    fake = _randn(torch, (6, 1, 8, 8), 45, scale=2.0)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01, betas=(0.0, 0.9))
+    losses = []
+    for _ in range(3):
+        loss = (
+            nn.functional.relu(1 - model(real)).mean() + nn.functional.relu(1 + model(fake)).mean()
+        )
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    model.eval()
+    with torch.no_grad(), parametrize.cached():
+        scores = model(real)
+        sigma = torch.linalg.matrix_norm(model[0].weight.flatten(1), ord=2).item()
+    keys = list(model.state_dict().keys())
+    parametrize.remove_parametrizations(model[5], "weight")
+    parametrize.remove_parametrizations(model[0], "weight")
+    return {
+        "losses": losses,
+        "scores": scores.tolist(),
+        "sigma": sigma,
+        "keys": keys,
+        "after remove": [
+            type(model[0]).__name__,
+            parametrize.is_parametrized(model[2]),
+            sorted(n for n, _ in model[5].named_parameters()),
+        ],
+    }
+
+
 PROGRAMS = [
     nn_really_cnn_with_lambda_and_wrapped_loader,
     autograd_grad_with_create_graph_and_its_options,
@@ -2295,4 +2347,5 @@ PROGRAMS = [
     feature_normalisation_written_into_columns,
     timing_hooks_with_always_call_around_failing_layers,
     ema_of_weights_by_state_dict_loop,
+    parametrized_discriminator_with_spectral_and_weight_norm,
 ]
