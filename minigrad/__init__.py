@@ -702,6 +702,11 @@ _LEFT_OUT = {
 
 def __getattr__(name: str):
     why = _LEFT_OUT.get(name)
+    if why is None and name.startswith("_foreach_"):  # EMA code (timm's) calls these
+        why = (
+            "PyTorch's private multi-tensor kernels are left out; apply the op to each tensor "
+            "in a loop (for p, q in zip(ps, qs): p.lerp_(q, 0.1))"
+        )
     if why is None:
         raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
     raise AttributeError(

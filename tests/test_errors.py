@@ -352,7 +352,9 @@ def test_a_backward_returning_the_wrong_shape():
         Bad.apply(x).sum().backward()
 
 
-@pytest.mark.parametrize("name", ["bfloat16", "complex64", "jit", "profiler", "hub"])
+@pytest.mark.parametrize(
+    "name", ["bfloat16", "complex64", "jit", "profiler", "hub", "_foreach_lerp_", "_foreach_norm"]
+)
 def test_a_pytorch_name_minigrad_leaves_out_says_why(name):
     """`torch.bfloat16` in a tutorial: an AttributeError (hasattr stays False, as feature
     checks expect) whose message says why minigrad has no such thing and what to use."""

@@ -595,9 +595,15 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
     if acc is not None and acc._post_hooks and t.grad_fn is None:
         for hook in list(acc._post_hooks.values()):
             result = hook(t)
+            if isinstance(result, Tensor):  # PyTorch's types: RuntimeError for a Tensor
+                raise RuntimeError(
+                    "Tensor post accumulate grad hooks should return None (this one returned "
+                    "a Tensor: change p.grad in place instead)"
+                )
             if result is not None:
-                raise TypeError(  # PyTorch's type
-                    f"post accumulate grad hooks must return None, got {type(result).__name__}"
+                raise TypeError(
+                    f"expected Variable, but hook returned '{type(result).__name__}': post "
+                    "accumulate grad hooks must return None"
                 )
 
 

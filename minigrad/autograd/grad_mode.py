@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import inspect
 import threading
 
 import numpy as np
@@ -27,6 +29,33 @@ class _State(threading.local):
 state = _State()
 
 
+def _wrap_generator(fn, make_context):
+    """A generator function decorated by a grad mode, as PyTorch's: each step of the
+    generator (up to its next yield) runs inside make_context(), and the caller's mode holds
+    between steps, so a `for` loop over it keeps its own mode."""
+
+    @functools.wraps(fn)
+    def generator(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        resume, value = gen.send, None
+        while True:
+            try:
+                with make_context():
+                    response = resume(value)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                value, resume = (yield response), gen.send
+            except GeneratorExit:
+                with make_context():
+                    gen.close()
+                raise
+            except BaseException as error:  # thrown in by the caller: on into fn's generator
+                value, resume = error, gen.throw
+
+    return generator
+
+
 def is_grad_enabled() -> bool:
     """True when ops record the graph for backward."""
     return state.enabled
@@ -47,6 +76,8 @@ class _GradMode:
 
     def __call__(self, fn):
         mode = self.mode
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(fn, functools.partial(_mode_context, mode))
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
@@ -58,6 +89,15 @@ class _GradMode:
                 state.enabled = prev
 
         return wrapper
+
+
+@contextlib.contextmanager
+def _mode_context(mode: bool):
+    prev, state.enabled = state.enabled, mode
+    try:
+        yield
+    finally:
+        state.enabled = prev
 
 
 class _BareDecorator(_GradMode):
@@ -105,6 +145,9 @@ class inference_mode(_GradMode):  # noqa: N801
         return super().__exit__(*exc)
 
     def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(fn, functools.partial(inference_mode, not self.mode))
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with inference_mode(not self.mode):

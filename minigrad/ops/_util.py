@@ -22,6 +22,12 @@ def array_of(x):
     return x.array if isinstance(x, Tensor) else x
 
 
+def needs_grads(ctx, n: int = 2) -> tuple:
+    """ctx.needs_input_grad, or all True for a ctx made outside Function.apply (a static
+    graph's replay, whose gradient may read any tensor the trace saved)."""
+    return ctx.needs_input_grad or (True,) * n
+
+
 def cast_to(y, dtype):
     """The array y as dtype (y itself when it already is)."""
     return y if y.dtype == dtype else y.astype(dtype)

@@ -21,6 +21,7 @@ from minigrad.ops._util import (
     cast_to,
     common_arrays,
     float_result,
+    needs_grads,
     number_arg,
     quiet,
     require_floating,
@@ -37,11 +38,14 @@ from minigrad.ops.unary import floor, log, trunc
 from minigrad.tensor import Tensor
 
 
-def _save_operands(ctx, a, b):
+def _save_operands(ctx, a, b, keep_a=True, keep_b=True):
     """Save a binary op's operands for backward: tensors as saved tensors, numbers as they are.
+    keep_a / keep_b False: the gradients to compute do not need that operand, and PyTorch does
+    not save it, so changing it in place afterwards (`y[0] = y[0] * 2`) breaks no backward.
     NOTE: b first, as PyTorch saves `other` before `self` (the order saved_tensors_hooks see)."""
     ctx.save_for_backward(
-        b if isinstance(b, Tensor) else None, a if isinstance(a, Tensor) else None
+        b if keep_b and isinstance(b, Tensor) else None,
+        a if keep_a and isinstance(a, Tensor) else None,
     )
     ctx.scalars = (a, b)
 
@@ -194,7 +198,8 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _save_operands(ctx, a, b)
+        needs = needs_grads(ctx)  # da needs b, db needs a
+        _save_operands(ctx, a, b, keep_a=needs[1], keep_b=needs[0])
         try:
             y = array_of(a) * array_of(b)
         except ValueError:
@@ -238,7 +243,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _save_operands(ctx, a, b)
+        _save_operands(ctx, a, b, keep_a=needs_grads(ctx)[1])  # only db needs a
         try:
             with quiet():
                 y = array_of(a) / array_of(b)

@@ -11,7 +11,7 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.backend import array_module
-from minigrad.ops._util import cast_to, half_as_float32, sum_array, write_out
+from minigrad.ops._util import cast_to, half_as_float32, needs_grads, sum_array, write_out
 from minigrad.ops.indexing import getitem
 from minigrad.ops.shape import (
     broadcast_shapes,
@@ -68,12 +68,15 @@ class MatMul(Function):
     saved_names = ("self", "mat2")
 
     def name(self):
-        a, b = self._input_ndim(0), self._input_ndim(1)
-        return "MatMulBackward0" if a is None or b is None else _matmul_name(a, b)
+        return _matmul_name(*(len(shape) for shape in self.shapes))
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # NOTE: ga needs only b, gb only a: as PyTorch, an operand is saved only for the other's
+        # gradient, so `y[:, :2] = y[:, :2] @ rotation` can change it in place afterwards
+        needs = needs_grads(ctx)
+        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+        ctx.shapes = (a.shape, b.shape)
         try:
             return a.array @ b.array
         except ValueError:
@@ -85,17 +88,18 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
         # NOTE: NumPy's 1-D rules: a vector a is a row (1, k), a vector b a column (k, 1); the
         # gradient is computed in that 2-D form and reshaped back.
-        a2 = unsqueeze(a, 0) if a.ndim == 1 else a
-        b2 = unsqueeze(b, -1) if b.ndim == 1 else b
-        g = unsqueeze(gy, -1) if b.ndim == 1 else gy
-        g = unsqueeze(g, -2) if a.ndim == 1 else g
+        g = unsqueeze(gy, -1) if len(sb) == 1 else gy
+        g = unsqueeze(g, -2) if len(sa) == 1 else g
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = reshape_if_needed(sum_to(g @ b2.mT, a2.shape), a.shape)
+            b2 = unsqueeze(b, -1) if len(sb) == 1 else b
+            ga = reshape_if_needed(sum_to(g @ b2.mT, (1, *sa) if len(sa) == 1 else sa), sa)
         if ctx.needs_input_grad[1]:
-            gb = reshape_if_needed(sum_to(a2.mT @ g, b2.shape), b.shape)
+            a2 = unsqueeze(a, 0) if len(sa) == 1 else a
+            gb = reshape_if_needed(sum_to(a2.mT @ g, (*sb, 1) if len(sb) == 1 else sb), sb)
         return ga, gb
 
 

@@ -24,6 +24,7 @@ from minigrad.ops._util import (
     half_as_float32,
     kernel_type,
     max_array,
+    needs_grads,
     normalize_dim,
     normalize_dims,
     pick_last,
@@ -264,9 +265,12 @@ class MaxMin(Function):
                 if largest
                 else array.min(axis=dims, keepdims=True)
             )
-        # NOTE: the ties are found in backward, from x and y: a forward without grad skips it
+        # NOTE: the ties are found in backward, from x and y: a forward without grad skips it.
+        # y is the output's memory, which may change in place before backward (out[0] = 0):
+        # a copy keeps the extremes the ties are to be found against
         ctx.save_for_backward(x)
-        ctx.extreme, ctx.shape, ctx.dims, ctx.largest = y, array.shape, dims, largest
+        extreme = y.copy() if needs_grads(ctx, 4)[0] else y
+        ctx.extreme, ctx.shape, ctx.dims, ctx.largest = extreme, array.shape, dims, largest
         return y if keepdim else y.reshape(_drop_dims(array.shape, dims))
 
     @staticmethod

@@ -337,6 +337,47 @@ def test_grad_mode_decorators_match_torch():
     assert program(minigrad) == program(torch)
 
 
+def test_grad_mode_decorators_on_generator_functions_match_torch():
+    """A decorated generator function runs each of its steps in the decorator's mode and the
+    caller's loop body in the caller's mode (PyTorch wraps generators, not the call that makes
+    one); send, throw, close and the return value pass through."""
+
+    def program(lib):
+        x = lib.ones(2, requires_grad=True)
+
+        def steps():
+            got = yield (x * 2).requires_grad, lib.is_inference_mode_enabled()
+            yield got, lib.is_grad_enabled()
+            try:
+                yield "waiting"
+            except KeyError as error:
+                yield f"caught {error}", lib.is_grad_enabled()
+            return "finished"
+
+        results = []
+        callers = (lib.enable_grad, lib.no_grad, lib.enable_grad)  # the opposite mode
+        # NOTE: made in the loop: set_grad_enabled(False) switches grad off until it decorates
+        decorators = (lib.no_grad, lib.enable_grad, lambda: lib.set_grad_enabled(False))
+        for decorator, caller in zip(decorators, callers):
+            with caller():
+                gen = decorator()(steps)()
+                results += [next(gen), lib.is_grad_enabled(), gen.send("sent"), next(gen)]
+                results += [gen.throw(KeyError("k")), (x * 1).requires_grad]
+                try:
+                    next(gen)
+                except StopIteration as stop:
+                    results.append(stop.value)
+        for decorator in (lib.inference_mode(), lib.inference_mode(False)):
+            gen = decorator(steps)()
+            results += [next(gen), lib.is_inference_mode_enabled(), (x * 1).requires_grad]
+            gen.close()
+        with lib.no_grad():
+            results.append([(x * k).requires_grad for k in lib.enable_grad()(lambda: iter([1]))()])
+        return results + [lib.is_grad_enabled(), lib.is_inference_mode_enabled()]
+
+    assert program(minigrad) == program(torch)
+
+
 def test_is_inference_mode_enabled_matches_torch():
     """Only inference_mode turns it on (no_grad does not); an inner inference_mode(False)
     turns it off and records; the decorator too; each block restores the mode it found."""
@@ -430,8 +471,12 @@ def test_post_accumulate_grad_hooks_run_after_each_accumulation_as_torch():
         lib.autograd.grad((x * 2).sum(), x)
         handle.remove()
         (x * 3).sum().backward()
-        x.register_post_accumulate_grad_hook(lambda t: 1)
-        with pytest.raises(TypeError):
+        handle = x.register_post_accumulate_grad_hook(lambda t: 1)
+        with pytest.raises(TypeError, match="expected Variable, but hook returned 'int'"):
+            (x * 1).sum().backward()
+        handle.remove()
+        x.register_post_accumulate_grad_hook(lambda t: t.grad * 10)  # a Tensor: RuntimeError
+        with pytest.raises(RuntimeError, match="post accumulate grad hooks should return None"):
             (x * 1).sum().backward()
         with pytest.raises(RuntimeError, match="non-leaf"):
             (x * 2).register_post_accumulate_grad_hook(lambda t: None)

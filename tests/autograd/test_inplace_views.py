@@ -520,3 +520,82 @@ def test_retain_grad_follows_the_latest_value_as_pytorch():
     ours, theirs = grads(minigrad), grads(torch)
     assert ours[1] is None and theirs[1] is None  # v's latest value is not used
     assert ours[::2] == theirs[::2] and ours[3] == theirs[3]
+
+
+ROW_UPDATES = {  # y[0] = f(y[0]): fine where the product saves only what the other side needs
+    "times 2": lambda t, v: v * 2,
+    "2 times": lambda t, v: 2 * v,
+    "by 2": lambda t, v: v / 2,
+    "times a constant": lambda t, v: v * t.tensor([2.0, 3.0]),
+    "by a constant": lambda t, v: v / t.tensor([2.0, 3.0]),
+    "rotated": lambda t, v: v @ t.tensor([[0.0, -1.0], [1.0, 0.0]]),
+    "rotated from the left": lambda t, v: t.tensor([[0.0, -1.0], [1.0, 0.0]]) @ v,
+    "squared": lambda t, v: v * v,  # saved for itself: both raise
+    "a constant by it": lambda t, v: t.tensor([2.0, 3.0]) / v,
+}
+
+
+@pytest.mark.parametrize("update", ROW_UPDATES, ids=list(ROW_UPDATES))
+def test_a_row_replaced_by_a_product_of_itself_as_pytorch(update):
+    """`y[0] = y[0] * 2` on a clone: PyTorch's mul, div and matmul save an operand only for the
+    other operand's gradient, so writing the result back into the row they read is no
+    in-place error where that operand needs no gradient; where it does, both raise."""
+
+    def program(lib):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        y = x.clone()
+        y[0] = ROW_UPDATES[update](lib, y[0])
+        try:
+            (y * lib.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+        except RuntimeError as error:
+            return "modified by an inplace operation" in str(error)
+        return x.grad.tolist()
+
+    assert program(minigrad) == program(torch)
+
+
+def test_products_save_what_pytorchs_save():
+    """What saved_tensors_hooks see and what `_saved_self` / `_saved_other` give: an operand
+    is saved only when the other operand needs a gradient, as PyTorch's mul, div and mm."""
+
+    def program(lib):
+        x = lib.ones(2, 2, requires_grad=True)
+        c = lib.full((2, 2), 3.0)
+        shapes = []
+        pack, unpack = (lambda a: shapes.append(list(a.shape)) or a), (lambda a: a)
+        with lib.autograd.graph.saved_tensors_hooks(pack, unpack):
+            nodes = [(x * c).grad_fn, (c * x).grad_fn, (x / c).grad_fn, (c / x).grad_fn]
+            nodes += [(x * x).grad_fn, (x @ c).grad_fn, (c @ x).grad_fn]
+            x * 2  # saves no tensor (PyTorch's _saved_other is the number, minigrad's None)
+        saved = [
+            [getattr(n, f"_saved_{name}", "none") is None for name in ("self", "other", "mat2")]
+            for n in nodes
+        ]
+        return shapes, saved
+
+    assert program(minigrad) == program(torch)
+
+
+EXTREMES = {
+    "amax": lambda x: x.amax(-1),
+    "amin": lambda x: x.amin(-1),
+    "max": lambda x: x.max().reshape(1),
+    "inf-norm": lambda x: x.norm(p=float("inf"), dim=-1),
+}
+
+
+@pytest.mark.parametrize("extreme", EXTREMES, ids=list(EXTREMES))
+def test_an_extreme_changed_in_place_keeps_its_gradient(extreme):
+    """amax and friends find their ties in backward against the extremes forward computed:
+    an in-place change of the result before backward (PyTorch refuses it: its node saves the
+    result) must not move the gradient. minigrad's matches PyTorch's on a clone."""
+
+    def program(lib, clone):
+        x = lib.tensor([[1.0, 3.0, 3.0, -4.0], [2.0, 0.5, 2.0, -1.0]], requires_grad=True)
+        out = EXTREMES[extreme](x)
+        out = out.clone() if clone else out
+        out[0] = 10.0
+        (out * out).sum().backward()
+        return x.grad.tolist()
+
+    assert program(minigrad, clone=False) == program(torch, clone=True)

@@ -3,6 +3,8 @@ what the hooks see, what their results change, removal, and the error cases."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -196,3 +198,39 @@ def test_forward_hooks_with_kwargs_prepend_and_always_call_as_torch():
     ours, theirs = _kwargs_prepend_always_call(minigrad), _kwargs_prepend_always_call(torch)
     assert ours == theirs
     assert ours[2][:3] == ["first", ("kw", 6.0), "bw first"]
+
+
+def _always_call_after_other_errors(lib):
+    calls = []
+
+    def run(*, pre=None, hooks=()):
+        m = lib.nn.Linear(2, 1)
+        if pre is not None:
+            m.register_forward_pre_hook(pre)
+        for hook in hooks:
+            m.register_forward_hook(hook, always_call=True)
+        try:
+            m(lib.ones(1, 2))
+        except ValueError as error:
+            calls.append(f"raised {error}")
+
+    def boom(*args):
+        raise ValueError("boom")
+
+    def seen(name):
+        return lambda mod, args, out: calls.append((name, None if out is None else out.shape))
+
+    run(pre=boom, hooks=[seen("after a pre-hook")])
+    run(hooks=[seen("first"), boom, seen("after a hook")])  # first is not run twice
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run(pre=boom, hooks=[boom, seen("after a silenced one")])
+    calls.append([str(w.message).split(":")[0] for w in caught])
+    return calls
+
+
+def test_always_call_hooks_run_when_a_pre_hook_or_a_hook_raises_as_torch():
+    """always_call forward hooks also run when a forward pre-hook or another forward hook
+    raises, each once, on the output so far; their own errors then only warn and the first
+    error is the one raised."""
+    assert _always_call_after_other_errors(minigrad) == _always_call_after_other_errors(torch)

@@ -139,33 +139,34 @@ class Module:
             or _global_forward_pre_hooks
         ):
             return self.forward(*args, **kwargs)
-        for hook in [*_global_forward_pre_hooks.values(), *self._forward_pre_hooks.values()]:
-            if type(hook) is _WithKwargs:
-                args, kwargs = _pre_hook_with_kwargs(hook.hook(self, args, kwargs), args, kwargs)
-                continue
-            new_args = hook(self, args)
-            if new_args is not None:
-                args = new_args if isinstance(new_args, tuple) else (new_args,)
-        backward_hook = None
-        legacy = self._is_full_backward_hook is False and list(self._backward_hooks.values())
-        if self._backward_pre_hooks or (self._backward_hooks and not legacy):
-            backward_hook = _BackwardHook(self)
-            args = backward_hook.wrap_inputs(args)
+        result, called = None, set()  # called: the always_call hooks that already ran
         try:
+            for hook in [*_global_forward_pre_hooks.values(), *self._forward_pre_hooks.values()]:
+                if type(hook) is _WithKwargs:
+                    new_args = hook.hook(self, args, kwargs)
+                    args, kwargs = _pre_hook_with_kwargs(new_args, args, kwargs)
+                    continue
+                new_args = hook(self, args)
+                if new_args is not None:
+                    args = new_args if isinstance(new_args, tuple) else (new_args,)
+            backward_hook = None
+            legacy = self._is_full_backward_hook is False and list(self._backward_hooks.values())
+            if self._backward_pre_hooks or (self._backward_hooks and not legacy):
+                backward_hook = _BackwardHook(self)
+                args = backward_hook.wrap_inputs(args)
             result = self.forward(*args, **kwargs)
-        except Exception:
             for hook in [*_global_forward_hooks.values(), *self._forward_hooks.values()]:
-                if type(hook) is _WithKwargs and hook.always_call:  # they see None
-                    hook(self, args, kwargs, None)
+                if type(hook) is _WithKwargs:
+                    if hook.always_call:  # before the call: one that raises is not run again
+                        called.add(hook)
+                    new_result = hook(self, args, kwargs, result)
+                else:
+                    new_result = hook(self, args, result)
+                if new_result is not None:
+                    result = new_result
+        except Exception:
+            _run_always_call_hooks(self, args, kwargs, result, called)
             raise
-        for hook in [*_global_forward_hooks.values(), *self._forward_hooks.values()]:
-            new_result = (
-                hook(self, args, kwargs, result)
-                if type(hook) is _WithKwargs
-                else hook(self, args, result)
-            )
-            if new_result is not None:
-                result = new_result
         if backward_hook is not None:
             result = backward_hook.wrap_outputs(result)
         if legacy:
@@ -947,6 +948,28 @@ class _WithKwargs:
         if self.with_kwargs:
             return self.hook(module, args, kwargs, output)
         return self.hook(module, args, output)
+
+
+def _run_always_call_hooks(module, args, kwargs, result, called: set) -> None:
+    """A pre-hook, forward or a forward hook raised: the always_call forward hooks that have
+    not run yet run now, on the result so far (None before forward returned), as PyTorch's.
+    An error of theirs only warns, so that the first error is the one raised."""
+    hooks = [("global module", h) for h in _global_forward_hooks.values()]
+    hooks += [("module", h) for h in module._forward_hooks.values()]
+    for kind, hook in hooks:
+        if type(hook) is not _WithKwargs or not hook.always_call or hook in called:
+            continue
+        try:
+            new_result = hook(module, args, kwargs, result)
+        except Exception as error:
+            warnings.warn(
+                f"{kind} forward hook with ``always_call=True`` raised an exception that was "
+                f"silenced as another error was raised in forward: {error}",
+                stacklevel=3,
+            )
+            continue
+        if new_result is not None:
+            result = new_result
 
 
 def _pre_hook_with_kwargs(result, args: tuple, kwargs: dict) -> tuple:

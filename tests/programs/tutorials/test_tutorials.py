@@ -29,6 +29,7 @@ import tutorials14
 import tutorials15
 import tutorials16
 import tutorials17
+import tutorials18
 import user_programs
 
 import minigrad
@@ -58,6 +59,7 @@ PROGRAMS = [
     + tutorials15.PROGRAMS
     + tutorials16.PROGRAMS
     + tutorials17.PROGRAMS
+    + tutorials18.PROGRAMS
 ]
 
 
