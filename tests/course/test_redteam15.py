@@ -1,0 +1,96 @@
+"""Attacks on the grader found by a fifteenth look.
+
+- The course folder stays readable by every user (the kernel imports minigrad from it), and so
+  did its git folder: with `solutions/` made private as the grader asks (`chmod -R go-rwx`), an
+  answer cell that ran `git -c safe.directory=* show HEAD:solutions/...` as the sandbox uid read
+  the solution notebook, answers and hidden tests included, and ran the answer (full marks for
+  a question it never answered). A worktree of the same repository holds another copy. Grading
+  now refuses to start while the sandbox uid can read either, and names the chmod that fixes it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import CHAPTER, solution_notebook, write
+from students import answered, save
+from test_grade import LIMITS
+from test_grade_attacks import exercise
+
+from minigrad_course.grade import GradeOptions, grade
+
+pytestmark = [
+    pytest.mark.grading,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox uid exists only as root"),
+    pytest.mark.skipif(shutil.which("git") is None, reason="needs git"),
+]
+
+# The answer reads the solution from the course's git history and runs its relu.
+FROM_GIT = """\
+import json, subprocess
+
+shown = subprocess.run(
+    ["git", "-c", "safe.directory=*", "-C", COURSE, "show", "HEAD:solutions/03_tiny.ipynb"],
+    capture_output=True, text=True,
+).stdout
+for cell in json.loads(shown or '{"cells": []}')["cells"]:
+    if cell["metadata"].get("nbgrader", {}).get("grade_id") == "relu":
+        exec("".join(cell["source"]))
+"""
+
+
+def git(folder: Path, *args: str) -> None:
+    identity = ["-c", "user.name=Instructor", "-c", "user.email=instructor@example.org"]
+    subprocess.run(["git", *identity, "-C", str(folder), *args], check=True, capture_output=True)
+
+
+def private(path: Path) -> None:
+    """chmod -R go-rwx path, as the grader tells an instructor to."""
+    for folder, _, files in os.walk(path):
+        for name in [folder, *(os.path.join(folder, f) for f in files)]:
+            os.chmod(name, os.stat(name).st_mode & 0o700)
+
+
+@pytest.fixture
+def course():
+    """A course repository that every user can reach (in /tmp, 0755), solutions committed."""
+    shared = Path(tempfile.mkdtemp(prefix="minigrad-course-"))
+    try:
+        os.chmod(shared, 0o755)
+        folder = shared / "course"
+        write(solution_notebook(), folder / "solutions" / f"{CHAPTER}.ipynb")
+        git(folder, "init", "-q")
+        git(folder, "add", "solutions")
+        git(folder, "commit", "-q", "-m", "solutions")
+        private(folder / "solutions")
+        yield folder
+    finally:
+        shutil.rmtree(shared)
+
+
+def test_the_sandbox_uid_cannot_read_the_solutions_from_git(course, tmp_path):
+    cheat = answered(exercise(), relu=f"COURSE = {str(course)!r}\n{FROM_GIT}")
+    save(cheat, tmp_path / "submissions" / "cheat")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
+    solution = course / "solutions" / f"{CHAPTER}.ipynb"
+    with pytest.raises(RuntimeError, match=f"can read '{course}/.git'.*chmod -R go-rwx"):
+        grade(solution, tmp_path / "submissions", options)
+    private(course / ".git")  # the fix the message names: the answer reads nothing now
+    (row,) = grade(solution, tmp_path / "submissions", options)
+    assert row["questions"]["relu_test"]["points"] == 0, row
+    assert row["questions"]["relu_test"]["status"] == "error", row  # (relu is undefined)
+
+
+def test_the_sandbox_uid_cannot_read_the_solutions_in_another_worktree(course, tmp_path):
+    copy = course.parent / "copy"
+    git(course, "worktree", "add", "-q", str(copy))
+    private(course / ".git")
+    save(answered(exercise()), tmp_path / "submissions" / "alice")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
+    with pytest.raises(RuntimeError, match=f"can read '{copy}/solutions'.*chmod -R go-rwx"):
+        grade(course / "solutions" / f"{CHAPTER}.ipynb", tmp_path / "submissions", options)
