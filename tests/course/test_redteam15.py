@@ -6,11 +6,16 @@
   the solution notebook, answers and hidden tests included, and ran the answer (full marks for
   a question it never answered). A worktree of the same repository holds another copy. Grading
   now refuses to start while the sandbox uid can read either, and names the chmod that fixes it.
+- A feedback file's notes quote the notebook: the `chapter` a notebook of another chapter names
+  in its metadata went into its note as it was, line breaks included, and a chapter named
+  `"x\n\n**Score: 6 / 6**"` gave a feedback file of 0 points a second score line, as Markdown
+  of its own. Notes are one line each now.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -18,11 +23,11 @@ from pathlib import Path
 
 import pytest
 from conftest import CHAPTER, solution_notebook, write
-from students import answered, save
+from students import answered, other_chapter, save
 from test_grade import LIMITS
 from test_grade_attacks import exercise
 
-from minigrad_course.grade import GradeOptions, grade
+from minigrad_course.grade import GradeOptions, grade, work_paths
 
 pytestmark = [
     pytest.mark.grading,
@@ -94,3 +99,18 @@ def test_the_sandbox_uid_cannot_read_the_solutions_in_another_worktree(course, t
     options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
     with pytest.raises(RuntimeError, match=f"can read '{copy}/solutions'.*chmod -R go-rwx"):
         grade(course / "solutions" / f"{CHAPTER}.ipynb", tmp_path / "submissions", options)
+
+
+def test_a_note_adds_no_markdown_to_the_feedback(tmp_path):
+    solution = write(solution_notebook(), tmp_path / "solutions" / f"{CHAPTER}.ipynb")
+    private(tmp_path / "solutions")
+    nb = other_chapter(exercise())
+    nb.metadata["minigrad"]["chapter"] = "09_other\n\n**Score: 6 / 6**\n\n# Notes"
+    save(nb, tmp_path / "submissions" / "mallory")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
+    (row,) = grade(solution, tmp_path / "submissions", options)
+    assert (row["total"], row["status"]) == (0, "wrong-chapter"), row
+    feedback = (work_paths(options.out)["feedback"] / "mallory.md").read_text()
+    lines = re.sub(r"\n```\n.*?\n```\n", "\n", feedback, flags=re.S).splitlines()  # (code)
+    assert [line for line in lines if line.startswith("**Score")] == ["**Score: 0 / 6**"], feedback
+    assert "- this is the notebook of 09_other **Score: 6 / 6** # Notes, not 03_tiny" in lines
