@@ -10,6 +10,12 @@
   in its metadata went into its note as it was, line breaks included, and a chapter named
   `"x\n\n**Score: 6 / 6**"` gave a feedback file of 0 points a second score line, as Markdown
   of its own. Notes are one line each now.
+- The process that kills a sandbox uid's processes after each notebook (kill(-1) sent as that
+  uid) is the uid's for a moment, and a process of the uid can stop it then (SIGSTOP, sent to
+  every process it may signal, in a loop): the grader waited for it to end, forever. The worker
+  then hung until the grader's limit for the job, and the grader itself, which kills the uid's
+  processes in the same way when it stops a worker, hung with no limit: the batch never ended.
+  A sender that stops is killed now and sent again.
 """
 
 from __future__ import annotations
@@ -17,10 +23,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
+import psutil
 import pytest
 from conftest import CHAPTER, solution_notebook, write
 from students import answered, other_chapter, save
@@ -28,12 +37,13 @@ from test_grade import LIMITS
 from test_grade_attacks import exercise
 
 from minigrad_course.grade import GradeOptions, grade, work_paths
+from minigrad_course.watchdog import kill_uid
 
 pytestmark = [
     pytest.mark.grading,
     pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox uid exists only as root"),
-    pytest.mark.skipif(shutil.which("git") is None, reason="needs git"),
 ]
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 # The answer reads the solution from the course's git history and runs its relu.
 FROM_GIT = """\
@@ -78,6 +88,7 @@ def course():
         shutil.rmtree(shared)
 
 
+@needs_git
 def test_the_sandbox_uid_cannot_read_the_solutions_from_git(course, tmp_path):
     cheat = answered(exercise(), relu=f"COURSE = {str(course)!r}\n{FROM_GIT}")
     save(cheat, tmp_path / "submissions" / "cheat")
@@ -91,6 +102,7 @@ def test_the_sandbox_uid_cannot_read_the_solutions_from_git(course, tmp_path):
     assert row["questions"]["relu_test"]["status"] == "error", row  # (relu is undefined)
 
 
+@needs_git
 def test_the_sandbox_uid_cannot_read_the_solutions_in_another_worktree(course, tmp_path):
     copy = course.parent / "copy"
     git(course, "worktree", "add", "-q", str(copy))
@@ -114,3 +126,27 @@ def test_a_note_adds_no_markdown_to_the_feedback(tmp_path):
     lines = re.sub(r"\n```\n.*?\n```\n", "\n", feedback, flags=re.S).splitlines()  # (code)
     assert [line for line in lines if line.startswith("**Score")] == ["**Score: 0 / 6**"], feedback
     assert "- this is the notebook of 09_other **Score: 6 / 6** # Notes, not 03_tiny" in lines
+
+
+def test_a_stopped_killer_does_not_hang_the_grader(monkeypatch):
+    """Each process that sends kill(-1) as the uid stops itself the moment it is the uid's, as
+    a process of the uid that stops every process it can reach would have it."""
+    setuid = os.setuid
+
+    def stopped_once_uid(uid):
+        setuid(uid)
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+    monkeypatch.setattr(os, "setuid", stopped_once_uid)
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (kill_uid(65124), done.set()), daemon=True)
+    thread.start()
+    try:
+        assert done.wait(30), "kill_uid waited for a stopped process"
+        stopped = [p for p in psutil.Process().children() if p.status() == psutil.STATUS_STOPPED]
+        assert not stopped, stopped
+    finally:
+        for child in psutil.Process().children():  # (what a failure left: let the thread end)
+            if child.status() == psutil.STATUS_STOPPED:
+                child.kill()
+        thread.join(10)
