@@ -338,16 +338,15 @@ def readable_cells(nb: NotebookNode) -> list[str]:
     return notes
 
 
+# A folder counts when it can be listed, or only searched: its files are then read by name, and
+# git's have known names (.git/HEAD, .git/refs/heads/main...) that lead to all the others.
 _PROBE = """\
 import json, os, sys
 import ipykernel, numpy, minigrad
 readable = []
 for path in sys.argv[1:]:
-    try:
-        os.listdir(path) if os.path.isdir(path) else open(path, "rb").close()
+    if os.access(path, os.R_OK) or os.path.isdir(path) and os.access(path, os.X_OK):
         readable.append(path)
-    except OSError:
-        pass
 print(json.dumps(readable))
 """
 

@@ -5,7 +5,9 @@
   answer cell that ran `git -c safe.directory=* show HEAD:solutions/...` as the sandbox uid read
   the solution notebook, answers and hidden tests included, and ran the answer (full marks for
   a question it never answered). A worktree of the same repository holds another copy. Grading
-  now refuses to start while the sandbox uid can read either, and names the chmod that fixes it.
+  now refuses to start while the sandbox uid can read either, or only search it (a folder that
+  cannot be listed was taken for private: git reads `.git` made 0711 all the same), and names
+  the chmod that fixes it.
 - A feedback file's notes quote the notebook: the `chapter` a notebook of another chapter names
   in its metadata went into its note as it was, line breaks included, and a chapter named
   `"x\n\n**Score: 6 / 6**"` gave a feedback file of 0 points a second score line, as Markdown
@@ -100,6 +102,17 @@ def test_the_sandbox_uid_cannot_read_the_solutions_from_git(course, tmp_path):
     (row,) = grade(solution, tmp_path / "submissions", options)
     assert row["questions"]["relu_test"]["points"] == 0, row
     assert row["questions"]["relu_test"]["status"] == "error", row  # (relu is undefined)
+
+
+@needs_git
+def test_a_git_folder_that_can_only_be_searched_counts_as_readable(course, tmp_path):
+    """`.git` made 0711 cannot be listed, and git still read the solution through it (HEAD and
+    refs have known names, and lead to the rest)."""
+    os.chmod(course / ".git", 0o711)
+    save(answered(exercise()), tmp_path / "submissions" / "alice")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)
+    with pytest.raises(RuntimeError, match=f"can read '{course}/.git'.*chmod -R go-rwx"):
+        grade(course / "solutions" / f"{CHAPTER}.ipynb", tmp_path / "submissions", options)
 
 
 @needs_git
