@@ -18,6 +18,11 @@
   then hung until the grader's limit for the job, and the grader itself, which kills the uid's
   processes in the same way when it stops a worker, hung with no limit: the batch never ended.
   A sender that stops is killed now and sent again.
+- Memory that no process's size shows (files of memfd_create written with write, a tmpfs
+  mounted in a user namespace of the notebook's own) escaped the watchdog, which sums the sizes
+  of the notebook's processes: 1.6 GB held against a limit of 1 GB went unseen, status ok. Each
+  notebook now runs in a memory cgroup of its own where the system has cgroup v1's memory
+  controller: past its limit the kernel kills there (`memory-limit`).
 """
 
 from __future__ import annotations
@@ -163,3 +168,31 @@ def test_a_stopped_killer_does_not_hang_the_grader(monkeypatch):
             if child.status() == psutil.STATUS_STOPPED:
                 child.kill()
         thread.join(10)
+
+
+# Eight files of 200 MB (the file size limit is 256 MB) that only a descriptor holds: no process
+# shows them in its size.
+MEMFD = """\
+import os
+
+HELD, CHUNK = [], bytes(8 * 2**20)
+for _ in range(8):
+    HELD.append(os.memfd_create("held"))
+    for _ in range(25):
+        os.write(HELD[-1], CHUNK)
+
+
+def relu(x):
+    return np.maximum(x, 0)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/sys/fs/cgroup/memory"), reason="needs cgroup v1 memory")
+def test_memory_that_no_process_shows_is_limited(tmp_path):
+    solution = write(solution_notebook(), tmp_path / "solutions" / f"{CHAPTER}.ipynb")
+    private(tmp_path / "solutions")
+    save(answered(exercise(), relu=MEMFD), tmp_path / "submissions" / "hoarder")
+    options = GradeOptions(out=tmp_path / "grades.csv", jobs=1, limits=LIMITS)  # (1024 MB)
+    (row,) = grade(solution, tmp_path / "submissions", options)
+    assert "memory-limit" in row["status"].split(";"), row
+    assert row["questions"]["relu_test"]["points"] == 0, row
