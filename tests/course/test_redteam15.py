@@ -13,11 +13,12 @@
   `"x\n\n**Score: 6 / 6**"` gave a feedback file of 0 points a second score line, as Markdown
   of its own. Notes are one line each now.
 - The process that kills a sandbox uid's processes after each notebook (kill(-1) sent as that
-  uid) is the uid's for a moment, and a process of the uid can stop it then (SIGSTOP, sent to
-  every process it may signal, in a loop): the grader waited for it to end, forever. The worker
-  then hung until the grader's limit for the job, and the grader itself, which kills the uid's
-  processes in the same way when it stops a worker, hung with no limit: the batch never ended.
-  A sender that stops is killed now and sent again.
+  uid) is the uid's for a moment, and a process of the uid can stop it then (SIGSTOP): the
+  grader waited for it to end, forever. The worker then hung until the grader's limit for the
+  job, and the grader itself, which kills the uid's processes in the same way when it stops a
+  worker, with no limit: the batch never ended. (A race: a process that sent SIGSTOP to the
+  next pids in a loop did not win it in 30 tries here; the test stops the sender itself.) A
+  sender that stops is killed now and sent again.
 - Memory that no process's size shows (files of memfd_create written with write, a tmpfs
   mounted in a user namespace of the notebook's own) escaped the watchdog, which sums the sizes
   of the notebook's processes: 1.6 GB held against a limit of 1 GB went unseen, status ok. Each
