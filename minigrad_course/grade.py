@@ -338,18 +338,45 @@ def readable_cells(nb: NotebookNode) -> list[str]:
     return notes
 
 
+# A folder counts when it can be listed, or only searched: its files are then read by name, and
+# git's have known names (.git/HEAD, .git/refs/heads/main...) that lead to all the others.
 _PROBE = """\
 import json, os, sys
 import ipykernel, numpy, minigrad
 readable = []
 for path in sys.argv[1:]:
-    try:
-        os.listdir(path) if os.path.isdir(path) else open(path, "rb").close()
+    if os.access(path, os.R_OK) or os.path.isdir(path) and os.access(path, os.X_OK):
         readable.append(path)
-    except OSError:
-        pass
 print(json.dumps(readable))
 """
+
+
+def git_copies(folder: Path) -> list[Path]:
+    """Where git keeps the solutions of a repository that holds folder: its git folders (every
+    committed version, hidden tests included) and folder in the repository's other worktrees.
+
+    # NOTE: the course folder stays readable by others (the kernel imports minigrad from it),
+    # and with it its .git: with solutions/ made private as told, an answer cell that ran
+    # `git -c safe.directory=* show HEAD:solutions/...` as the sandbox uid read the solution and
+    # the hidden tests (tests/course/test_redteam15.py).
+    """
+    for top in [folder, *folder.parents]:
+        dot = top / ".git"
+        if dot.is_dir():
+            own = dot
+        elif dot.is_file():  # a worktree's: "gitdir: PATH"
+            own = top / dot.read_text(encoding="utf-8").removeprefix("gitdir:").strip()
+        else:
+            continue
+        common = own / "commondir"  # (a worktree's: where the history is)
+        common = own / common.read_text(encoding="utf-8").strip() if common.is_file() else own
+        own, common = Path(os.path.normpath(own)), Path(os.path.normpath(common))
+        trees = [common.parent] if common.name == ".git" else []  # (a bare one has none)
+        for record in sorted(common.glob("worktrees/*/gitdir")):
+            trees.append(Path(record.read_text(encoding="utf-8").strip()).parent)
+        inside = folder.relative_to(top)
+        return [own, common] + [tree / inside for tree in trees if tree != top]
+    return []
 
 
 def probe(uid: int, python: str, private: list[Path]) -> tuple[list[str] | None, str]:
@@ -840,9 +867,11 @@ class Grader:
         return [s.snapshot() for s in sorted(subs, key=lambda s: s.student)]
 
     def private_paths(self) -> list[Path]:
-        """What the sandbox user must not read: the solution, its folder, the submissions."""
-        paths = [self.solution_path, self.solution_path.parent, self.submissions]
-        return [Path(os.path.abspath(p)) for p in paths]  # the probe runs in /
+        """What the sandbox user must not read: the solution, its folder, the submissions, and
+        git's copies of the solution's folder."""
+        folder = Path(os.path.abspath(self.solution_path.parent))
+        paths = [self.solution_path, folder, self.submissions, *git_copies(folder)]
+        return list(dict.fromkeys(Path(os.path.abspath(p)) for p in paths))  # the probe runs in /
 
     def saved_result(self, sub: Submission, fresh: bool = True) -> dict | None:
         """The result of an earlier run when it is final (not the grader's own failure), in a

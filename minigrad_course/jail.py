@@ -11,11 +11,14 @@ one uid per worker slot, so one student's fork bomb cannot starve another's kern
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
+import signal
 import stat
 import sys
+import time
 
 MIB = 1024 * 1024
 
@@ -94,6 +97,72 @@ def private_tmpfs(folders: list[str], size_mb: int) -> None:
             libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options)
 
 
+MEMORY_CGROUPS = "/sys/fs/cgroup/memory"  # (cgroup v1's memory hierarchy)
+
+
+def memory_cgroup(name: str, limit: int) -> str | None:
+    """A memory cgroup called name below this process's own, which holds its processes to
+    limit bytes in all (root only), or None where there is none to make. One of that name is
+    replaced (its processes killed).
+
+    # NOTE: the watchdog sums the sizes of the notebook's processes, and memory that no
+    # process's size shows escaped it: files of memfd_create written with write (256 MB each,
+    # 256 of them a process) and of a tmpfs mounted in a user namespace of the notebook's own.
+    # The kernel charges those pages to the cgroup, and kills in it past its limit.
+    # Only cgroup v1 is used: under v2 a cgroup that holds processes (the grader's) can have no
+    # child with a memory limit unless it was delegated to the grader, which is left open.
+    """
+    try:
+        with open("/proc/self/cgroup", encoding="utf-8") as f:
+            own = next(
+                p[2] for p in (line.rstrip("\n").split(":", 2) for line in f) if p[1] == "memory"
+            )
+        path = os.path.join(MEMORY_CGROUPS + own, name)
+        remove_cgroup(path)  # one a worker that was killed left
+        os.mkdir(path, 0o700)
+    except (OSError, StopIteration, IndexError):
+        return None
+    try:
+        _write(os.path.join(path, "memory.limit_in_bytes"), limit)
+        if os.path.exists(os.path.join(path, "memory.memsw.limit_in_bytes")):  # (swap too)
+            _write(os.path.join(path, "memory.memsw.limit_in_bytes"), limit)
+    except OSError:
+        os.rmdir(path)
+        return None
+    return path
+
+
+def _write(path: str, value: int) -> None:
+    with open(path, "w", encoding="ascii") as f:
+        f.write(str(value))
+
+
+def out_of_memory(cgroup: str) -> bool:
+    """Whether the kernel killed a process of the cgroup for its memory limit."""
+    try:
+        with open(os.path.join(cgroup, "memory.oom_control"), encoding="ascii") as f:
+            fields = dict(line.split() for line in f if len(line.split()) == 2)
+        return int(fields.get("oom_kill", 0)) > 0
+    except (OSError, ValueError):
+        return False
+
+
+def remove_cgroup(cgroup: str) -> None:
+    """Kill what is left in the cgroup, then remove it (a cgroup with processes cannot go)."""
+    for _ in range(20):
+        try:
+            with open(os.path.join(cgroup, "cgroup.procs"), encoding="ascii") as f:
+                for pid in f.read().split():
+                    with contextlib.suppress(OSError):
+                        os.kill(int(pid), signal.SIGKILL)
+            os.rmdir(cgroup)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:  # (busy: its processes are not gone yet)
+            time.sleep(0.05)
+
+
 def hand_over(path: str, uid: int, gid: int) -> None:
     """Give uid the folder or file at path, never through a link, nor a file linked elsewhere.
 
@@ -127,6 +196,8 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     config, command = json.loads(argv[0]), argv[1:]
     apply_limits(config)
+    if config.get("cgroup"):  # (before dropping privileges: the cgroup is root's)
+        _write(os.path.join(config["cgroup"], "cgroup.procs"), os.getpid())
     if config.get("uid") is not None:
         unshare(CLONE_NEWNET)
         unshare(CLONE_NEWIPC)

@@ -118,7 +118,10 @@ def feedback_markdown(result: dict[str, Any], chapter: str) -> str:
             fence = _fence(outcome["message"])
             lines += [f"## {gid}: {outcome['status']}", "", fence, outcome["message"], fence, ""]
     if result.get("notes"):
-        lines += ["## Notes", ""] + [f"- {_CONTROL.sub('', note)}" for note in result["notes"]]
+        # (one line each: a note can quote the notebook, whose `chapter` metadata, with line
+        # breaks in it, added a second "**Score: 6 / 6**" line to a feedback file of 0 points)
+        notes = [" ".join(_CONTROL.sub("", note).split()) for note in result["notes"]]
+        lines += ["## Notes", ""] + [f"- {note}" for note in notes]
         lines.append("")
     return "\n".join(lines)
 

@@ -38,6 +38,7 @@ from nbclient.exceptions import CellControlSignal, CellTimeoutError, DeadKernelE
 from nbclient.util import run_hook
 from nbformat import NotebookNode
 
+from .jail import memory_cgroup, out_of_memory, remove_cgroup
 from .runtime import library_env
 from .watchdog import Watchdog, kill_uid, set_child_subreaper
 
@@ -1729,6 +1730,7 @@ OPEN_FILES = 256
 # gets empty and of its own, of this size (see jail.private_tmpfs). Python's multiprocessing
 # keeps its semaphores in /dev/shm; joblib uses it only when it has 2 GB free.
 PRIVATE_TMPFS, PRIVATE_TMPFS_MB = ["/dev/shm", "/run/lock"], 64
+CGROUP_MARGIN_MB = 256  # a notebook's memory cgroup holds --memory-mb and this much more
 
 
 @dataclass
@@ -1739,10 +1741,11 @@ class Jail:
     uid: int | None = None
     gid: int | None = None
     scratch: Path | None = None
+    cgroup: str | None = None  # a memory cgroup the kernel joins (jail.memory_cgroup)
 
     def prefix(self, limits: Limits, connection_file: str) -> list[str]:
         config: dict[str, Any] = {"memory_mb": limits.memory_mb, "file_mb": limits.file_mb}
-        config["open_files"] = OPEN_FILES
+        config.update(open_files=OPEN_FILES, cgroup=self.cgroup)
         if self.uid is not None:
             config.update(uid=self.uid, gid=self.gid, chown=[connection_file, str(self.scratch)])
             config.update(tmpfs=PRIVATE_TMPFS, tmpfs_mb=PRIVATE_TMPFS_MB)
@@ -2130,6 +2133,11 @@ def run_job(job_path: str) -> None:
     uid, gid = job.get("uid"), job.get("gid")
     scratch = make_scratch(uid, gid, f"minigrad-grade-{job.get('run_id', 'x')}-")
     jail = Jail(uid=uid, gid=gid, scratch=scratch)
+    if uid is not None and limits.memory_mb:
+        # (+ a margin for what the cgroup counts and the watchdog does not: the kernel's own
+        # memory for the notebook's files, sockets and page tables)
+        limit = (limits.memory_mb + CGROUP_MARGIN_MB) * 2**20
+        jail.cgroup = memory_cgroup(f"minigrad-grade-{uid}", limit)  # (the uid is ours alone)
     guard = GuardPlan(**job["guard"]) if job.get("guard") else None
     with open(job["records"], "a", encoding="utf-8") as out:
         written = [0]
@@ -2146,6 +2154,8 @@ def run_job(job_path: str) -> None:
             nb = nbformat.reads(Path(job["notebook"]).read_text(encoding="utf-8"), as_version=4)
             python = job.get("python") or sys.executable
             result = execute(nb, limits, scratch, on_cell, jail, True, python, guard)
+            if jail.cgroup and out_of_memory(jail.cgroup) and "memory-limit" not in result.flags:
+                result.flags.append("memory-limit")
             end = {"event": "end", **{k: v for k, v in asdict(result).items() if k != "cells"}}
         except Exception as exc:  # never lose the row: report the failure as data
             end = {"event": "end", "flags": ["error"], "error": f"{type(exc).__name__}: {exc}"}
@@ -2153,6 +2163,8 @@ def run_job(job_path: str) -> None:
     if uid is not None:
         kill_uid(uid)
         remove_files_of(uid)
+    if jail.cgroup:
+        remove_cgroup(jail.cgroup)
     remove_tree(str(scratch))
 
 

@@ -81,7 +81,12 @@ def kill_uid(uid: int, rounds: int = 20) -> None:
 
 def kill_all_as(uid: int) -> bool:
     """kill(-1, SIGKILL) from a child of ours (root) that becomes uid: every process of uid
-    at once (a process with it pending can no longer fork). False when it was not sent."""
+    at once (a process with it pending can no longer fork). False when it was not sent.
+
+    # NOTE: once it is uid, a process of uid can stop it (SIGSTOP, which kill(-1, SIGSTOP) in
+    # a loop sends it too) before it sends: a wait for it to end never returned, and the
+    # grading with it. A child that stops is killed and counts as not sent.
+    """
     pid = os.fork()
     if pid == 0:  # (system calls only, then _exit: this process may have other threads)
         code = 1
@@ -95,7 +100,11 @@ def kill_all_as(uid: int) -> bool:
         finally:
             os._exit(code)
     try:
-        _, status = os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, os.WUNTRACED)
+        if os.WIFSTOPPED(status):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return False
     except ChildProcessError:  # reaped by another thread's scan of uid (an interrupted grading)
         return False
     return os.waitstatus_to_exitcode(status) == 0
