@@ -619,7 +619,14 @@ def _put_value(x: Tensor, index, idx: tuple, value):
     if isinstance(value, complex):
         raise RuntimeError(f"index_put: can't assign a complex number to a {x.dtype} tensor")
     if not isinstance(value, Tensor):
-        return as_fill(value, x.array.dtype)
+        if type(value) is int and not -(2**63) <= value < 2**63:
+            raise ValueError(
+                f"index_put: Overflow when unpacking long long ({value.bit_length()} bits)"
+            )
+        # NOTE: PyTorch makes a number float32 (float64 for float64) before its cast to x's
+        # dtype: float16 takes 1e6 as inf, float32 refuses 1e39
+        dtype = x.array.dtype
+        return as_fill(value, np.promote_types(dtype, np.float32) if dtype.kind == "f" else dtype)
     # a bool alone is an unsqueeze; other bools, as index arrays, pick
     picks = type(index) is not bool and any(_picks(p, value.numel()) for p in idx)
     _check_put_dtype(x, value, not picks)
