@@ -614,10 +614,12 @@ def _put_value(x: Tensor, index, idx: tuple, value):
     """value as `x[index] = value` takes it (idx: index for NumPy), or PyTorch's error: a
     number x's dtype can hold, or a tensor; one of another dtype only where no index array
     picks the places."""
-    if isinstance(value, str):
-        raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
     if isinstance(value, complex):
         raise RuntimeError(f"index_put: can't assign a complex number to a {x.dtype} tensor")
+    if not isinstance(value, (Tensor, int, float, np.generic)) or isinstance(value, np.str_):
+        # a list, a tuple, an array, None or a str: PyTorch takes a tensor or a number only
+        kind = type(value).__name__
+        raise TypeError(f"index_put: can't assign a {kind} to a {x.dtype} tensor; make it a tensor")
     if not isinstance(value, Tensor):
         if type(value) is int and not -(2**63) <= value < 2**63:
             raise ValueError(
