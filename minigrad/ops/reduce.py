@@ -1595,7 +1595,9 @@ class Bincount(NoGrad):
         if weights is None:
             return xp.bincount(x.array, minlength=minlength)
         w = weights.array
-        return xp.bincount(x.array, weights=w, minlength=minlength).astype(w.dtype)
+        # PyTorch sums float32 weights in float32 and any others as float64
+        dtype = w.dtype if w.dtype == np.float32 else np.float64
+        return xp.bincount(x.array, weights=w, minlength=minlength).astype(dtype)
 
 
 class UniqueDim(NoGrad):
@@ -1758,12 +1760,16 @@ def bincount(input, weights=None, minlength=0):
         raise NotImplementedError(
             f'"bincount_cpu" not implemented for {kernel_type(input.array.dtype)}'
         )
+    if minlength < 0:
+        raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength}")
     if input.ndim != 1:
         raise RuntimeError(
             f"bincount only supports 1-d non-negative integral inputs, got {input.ndim}-d "
             f"{input.dtype}"
         )
-    if input.array.size and int(input.array.min()) < 0:
+    if not input.array.size:  # as PyTorch: zeros of int64, whatever the weights
+        return Bincount.apply(input, minlength)
+    if int(input.array.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if weights is not None and tuple(weights.shape) != tuple(input.shape):
         raise RuntimeError(
