@@ -1710,7 +1710,10 @@ class Histogram(NoGrad):
         if isinstance(bins, (tuple, list)) and bins and isinstance(bins[0], Tensor):
             bins = [b.array for b in bins]
         w = None if weight is None else weight.array.reshape(-1)
-        hist, edges = xp.histogramdd(samples, bins=bins, range=range, weights=w, density=density)
+        try:
+            hist, edges = xp.histogramdd(samples, bins, range, density=density, weights=w)
+        except ValueError as exc:  # a range not finite, bins < 1, weights of another length
+            raise RuntimeError(f"torch.histogramdd: {exc}") from None
         dt = x.array.dtype
         return hist.astype(dt) if part == 0 else edges[part - 1].astype(dt)
 
@@ -1880,12 +1883,13 @@ class Histc(NoGrad):
 
 
 def histc(input, bins=100, min=0, max=0):
-    if input.array.dtype.kind != "f":
-        raise NotImplementedError(f'"histogram_cpu" not implemented for {input.dtype}')
+    # the bins and the range are checked before the dtype, in PyTorch's order
     if bins <= 0:
         raise RuntimeError(f"torch.histc: bins must be > 0, but got {bins} for bins")
     if min > max:
         raise RuntimeError("torch.histc: max must be larger than min")
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(f'"histogram_cpu" not implemented for {input.dtype}')
     return Histc.apply(input, bins, float(min), float(max))
 
 
