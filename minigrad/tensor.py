@@ -1570,7 +1570,7 @@ class Tensor:
         return indexing_ops.take(self, index)
 
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
-        return indexing_ops.repeat_interleave(self, repeats, dim)
+        return indexing_ops.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     def take_along_dim(self, indices, dim=None):
         return indexing_ops.take_along_dim(self, indices, dim)

@@ -1577,7 +1577,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     """Each element (or slice along dim) repeated `repeats` times in place: [1, 2] -> [1, 1,
     2, 2]. `repeat_interleave(counts)` alone gives 0 repeated counts[0] times, 1 ..."""
     if repeats is None:
-        return RepeatIndex.apply(input)
+        return _checked_output_size(RepeatIndex.apply(input), 0, output_size)
     if dim is None:
         input, dim = reshape_if_needed(input, (-1,)), 0
     elif input.ndim == 0:  # PyTorch refuses any dim of a 0-d tensor here, 0 and -1 too
@@ -1598,9 +1598,20 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     if min(reps if isinstance(reps, list) else [reps], default=0) < 0:
         raise RuntimeError(f"repeat_interleave: repeats must be non-negative, got {reps}")
     if isinstance(repeats, (int, np.integer)) and repeats > 0:
-        return RepeatSlices.apply(input, int(repeats), d)
+        return _checked_output_size(RepeatSlices.apply(input, int(repeats), d), d, output_size)
     index = xp.repeat(xp.arange(input.array.shape[d]), reps)
-    return getitem(input, (slice(None),) * d + (index,))
+    return _checked_output_size(getitem(input, (slice(None),) * d + (index,)), d, output_size)
+
+
+def _checked_output_size(result: Tensor, d: int, output_size) -> Tensor:
+    """repeat_interleave's result, if output_size (a hint PyTorch checks) is None or its size
+    along d."""
+    if output_size is not None and output_size != result.array.shape[d]:
+        raise RuntimeError(
+            f"repeat_interleave: Invalid output_size, expected {result.array.shape[d]} but got "
+            f"{output_size}"
+        )
+    return result
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
