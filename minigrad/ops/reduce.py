@@ -1668,7 +1668,10 @@ class UniqueConsecutive(NoGrad):
     @staticmethod
     def forward(ctx, x, part, dim=None):
         xp, a = x.device.xp, x.array
-        rows = a.reshape(-1, 1) if dim is None else xp.moveaxis(a, dim, 0).reshape(a.shape[dim], -1)
+        if dim is None:
+            rows = a.reshape(-1, 1)
+        else:  # (the size of a slice spelled out: -1 cannot be inferred when no slice is left)
+            rows = xp.moveaxis(a, dim, 0).reshape(a.shape[dim], a.size // (a.shape[dim] or 1))
         n = rows.shape[0]
         starts = xp.ones(n, dtype=bool)
         if n > 1 and rows.shape[1]:
