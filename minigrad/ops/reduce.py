@@ -1348,12 +1348,12 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     size = input.array.shape[d] if input.ndim else 1
     if size == 0:  # PyTorch's checks of the dim and of an empty dim come first
         raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
-    if input.ndim:  # a 0-d tensor is its own k-th value, a bool one too
-        _no_bool_kernel("kthvalue_cpu", input)
-    if not 1 <= k <= size:
+    if not 1 <= k <= size:  # checked before the dtype, as PyTorch's
         raise RuntimeError(
             f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {size})"
         )
+    if input.ndim:  # a 0-d tensor is its own k-th value, a bool one too
+        _no_bool_kernel("kthvalue_cpu", input)
 
     from minigrad.ops.indexing import gather
 
@@ -1905,8 +1905,12 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
         raise TypeError("trapezoid() received both x and dx; pass one of them")
     d = normalize_dim(dim, y.ndim, "trapezoid")
     n = y.array.shape[d]
-    if n == 0:
-        return sum(y, d) * 0.0
+    if n == 0:  # PyTorch's zeros of y's dtype, before its check of bools
+        return y.new_zeros(y.shape[:d] + y.shape[d + 1 :])
+    if y.array.dtype == np.bool_ or (x is not None and x.array.dtype == np.bool_):
+        raise RuntimeError(
+            "trapezoid: received a bool input for `x` or `y`, but bool is not supported"
+        )
     pairs = narrow(y, d, 0, n - 1) + narrow(y, d, 1, n - 1)
     if x is None:
         return sum(pairs, d) * ((1 if dx is None else dx) / 2)
