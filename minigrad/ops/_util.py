@@ -385,13 +385,14 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple:
     return tuple(sorted(dims)) if ndim else ()
 
 
-def require_tensors(op: str, input, other) -> None:
+def require_tensors(op: str, input, other, name: str = "other") -> None:
     """PyTorch's TypeError for a number where a binary op takes only tensors (clamp and
-    logical_not take numbers; maximum, minimum and logical_and do not)."""
+    logical_not take numbers; maximum, minimum, logical_and and the products do not); name:
+    the second argument's name in PyTorch's signature."""
     require_tensor_input(op, input)
     if not isinstance(other, Tensor):
         raise TypeError(
-            f"{op}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+            f"{op}(): argument '{name}' (position 2) must be Tensor, not {type(other).__name__}"
         )
 
 
