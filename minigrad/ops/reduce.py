@@ -1735,6 +1735,13 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
 
 def _histogramdd(input, bins, range, weight, density):
     n_dims = input.array.shape[-1]
+    if weight is not None and weight.numel() != input.array.size // (n_dims or 1):
+        # (checked here: NumPy does not for no points)
+        raise RuntimeError(
+            "torch.histogramdd: if weight tensor is provided it should have the same shape as "
+            "the input tensor excluding its innermost dimension, but got input with shape "
+            f"{list(input.shape)} and weight with shape {list(weight.shape)}"
+        )
     if isinstance(bins, int):
         bins = [bins] * n_dims
     pairs = (
@@ -1898,7 +1905,7 @@ def histc(input, bins=100, min=0, max=0):
 
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The trapezoidal rule along dim: spacing dx (default 1), or the sample points x."""
-    from minigrad.ops.indexing import narrow
+    from minigrad.ops.indexing import narrow, select
     from minigrad.ops.shape import diff
 
     if x is not None and dx is not None:
@@ -1911,9 +1918,11 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
         raise RuntimeError(
             "trapezoid: received a bool input for `x` or `y`, but bool is not supported"
         )
-    pairs = narrow(y, d, 0, n - 1) + narrow(y, d, 1, n - 1)
     if x is None:
-        return sum(pairs, d) * ((1 if dx is None else dx) / 2)
+        # NOTE: PyTorch's formula, the sum less half of each end: an inf end gives its nan
+        ends = select(y, d, 0) + select(y, d, -1)
+        return (sum(y, d) - ends * 0.5) * (1 if dx is None else dx)
+    pairs = narrow(y, d, 0, n - 1) + narrow(y, d, 1, n - 1)
     if x.ndim == 1:  # spacing along dim, shared by the other dims
         steps = reshape_if_needed(diff(x), (-1,) + (1,) * (y.ndim - d - 1))
     else:
