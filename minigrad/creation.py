@@ -12,7 +12,7 @@ import numpy as np
 
 from minigrad import dtypes, layout, random
 from minigrad.backend import cpu, device_of, get_device, use
-from minigrad.ops._util import as_fill, check_fill, number_arg, write_out
+from minigrad.ops._util import as_fill, check_fill, check_int_size, number_arg, write_out
 from minigrad.tensor import Tensor, _host, _shape_args
 
 
@@ -521,6 +521,7 @@ def empty(
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     fill_value = number_arg("full", "fill_value", fill_value)
+    check_int_size(fill_value)  # before its dtype is inferred (PyTorch's error)
     default = _infer_dtype(fill_value, np.asarray(fill_value))
     return _factory(
         lambda xp, s, d: xp.full(s, as_fill(fill_value, np.dtype(d)), d),

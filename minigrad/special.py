@@ -16,7 +16,7 @@ import math
 from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
-from minigrad.ops._util import cast_to, kernel_type, quiet
+from minigrad.ops._util import cast_to, kernel_type, quiet, require_floating
 from minigrad.ops.activations import sigmoid as expit
 from minigrad.ops.arithmetic import xlogy
 from minigrad.ops.nn import log_softmax as _log_softmax
@@ -53,9 +53,9 @@ from minigrad.ops.unary import (
     expm1,
     log,
     log1p,
-    round,
     sin,
 )
+from minigrad.ops.unary import round as _round
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -93,6 +93,13 @@ __all__ = [
 ]
 
 psi = digamma
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """torch.round of a float tensor: PyTorch's special.round has no integer or bool kernel
+    (torch.round passes integers through)."""
+    require_floating("round_vml_cpu", input)
+    return _round(input, decimals=decimals)
 
 
 def softmax(input: Tensor, dim: int, *, dtype=None) -> Tensor:

@@ -866,6 +866,10 @@ class Tensor:
         return arithmetic_ops.neg(self)
 
     def __pos__(self):
+        if self.array.dtype == np.bool_:
+            raise RuntimeError(
+                "The `+` operator, on a bool tensor is not supported. Use .int() or .float() first."
+            )
         return self
 
     def __abs__(self):
@@ -1048,7 +1052,7 @@ class Tensor:
     sgn = sign  # the same for real tensors
 
     def positive(self):
-        return self
+        return self.__pos__()
 
     def logit(self, eps=None):
         from minigrad.special import logit
@@ -1570,7 +1574,7 @@ class Tensor:
         return indexing_ops.take(self, index)
 
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
-        return indexing_ops.repeat_interleave(self, repeats, dim)
+        return indexing_ops.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     def take_along_dim(self, indices, dim=None):
         return indexing_ops.take_along_dim(self, indices, dim)

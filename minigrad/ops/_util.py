@@ -85,10 +85,25 @@ def _wrapped(value: int, bounds: tuple) -> int:
     return value - span if value > high else value
 
 
+def check_int_size(value) -> None:
+    """OverflowError for an int PyTorch cannot unpack as a fill value: one past 64 bits."""
+    if type(value) is int and not -(2**63) <= value < 2**64:
+        raise OverflowError(f"int too big to convert (an int of {value.bit_length()} bits)")
+
+
 def check_fill(value, dtype) -> None:
-    """RuntimeError, as PyTorch's, for a fill value an integer dtype cannot hold: floats must
-    lie in its range, ints too (for unsigned dtypes down to -max, which wraps: -1 is 255)."""
-    if dtype.kind not in "iu" or isinstance(value, bool) or not isinstance(value, (int, float)):
+    """RuntimeError, as PyTorch's, for a fill value dtype cannot hold: numbers must lie in an
+    integer dtype's range (for unsigned dtypes down to -max, which wraps: -1 is 255), finite
+    ones in a float dtype's range (inf and nan are kept); OverflowError for an int PyTorch
+    cannot unpack (past 64 bits), whatever the dtype."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    check_int_size(value)
+    if dtype.kind == "f" and math.isfinite(value):
+        if abs(value) > float(np.finfo(dtype).max):
+            raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+        return
+    if dtype.kind not in "iu":
         return
     info = np.iinfo(dtype)
     low = -info.max if dtype.kind == "u" and isinstance(value, int) else info.min
@@ -376,13 +391,14 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple:
     return tuple(sorted(dims)) if ndim else ()
 
 
-def require_tensors(op: str, input, other) -> None:
+def require_tensors(op: str, input, other, name: str = "other") -> None:
     """PyTorch's TypeError for a number where a binary op takes only tensors (clamp and
-    logical_not take numbers; maximum, minimum and logical_and do not)."""
+    logical_not take numbers; maximum, minimum, logical_and and the products do not); name:
+    the second argument's name in PyTorch's signature."""
     require_tensor_input(op, input)
     if not isinstance(other, Tensor):
         raise TypeError(
-            f"{op}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+            f"{op}(): argument '{name}' (position 2) must be Tensor, not {type(other).__name__}"
         )
 
 

@@ -343,10 +343,12 @@ class Pow(Function):
                 # backward of a ** 2 on 512x512 160 -> 50 us
                 ga = sum_to(gy * (a * b if b == 2 else a ** (b - 1) * b), a.shape)
         if ctx.needs_input_grad[1]:
-            # NOTE: d(a^b)/db = a^b log a; at a == 0 the limit is 0 (for b > 0), not nan.
+            # NOTE: d(a^b)/db = a^b log a; at a == 0 the limit is 0 for b >= 0, not nan; for
+            # b < 0 it is inf * -inf = -inf, as PyTorch's
             a = a if isinstance(a, Tensor) else Tensor._make(b._device.xp.asarray(a))
-            safe = where(a == 0, 1.0, a)
-            gb = sum_to(where(a == 0, 0.0, gy * safe**b * log(safe)), b.shape)
+            limit = (a == 0) & (b >= 0)
+            safe = where(limit, 1.0, a)
+            gb = sum_to(where(limit, 0.0, gy * safe**b * log(safe)), b.shape)
         return ga, gb
 
 

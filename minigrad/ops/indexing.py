@@ -614,12 +614,21 @@ def _put_value(x: Tensor, index, idx: tuple, value):
     """value as `x[index] = value` takes it (idx: index for NumPy), or PyTorch's error: a
     number x's dtype can hold, or a tensor; one of another dtype only where no index array
     picks the places."""
-    if isinstance(value, str):
-        raise TypeError(f"index_put: can't assign a str to a {x.dtype} tensor")
     if isinstance(value, complex):
         raise RuntimeError(f"index_put: can't assign a complex number to a {x.dtype} tensor")
+    if not isinstance(value, (Tensor, int, float, np.generic)) or isinstance(value, np.str_):
+        # a list, a tuple, an array, None or a str: PyTorch takes a tensor or a number only
+        kind = type(value).__name__
+        raise TypeError(f"index_put: can't assign a {kind} to a {x.dtype} tensor; make it a tensor")
     if not isinstance(value, Tensor):
-        return as_fill(value, x.array.dtype)
+        if type(value) is int and not -(2**63) <= value < 2**63:
+            raise ValueError(
+                f"index_put: Overflow when unpacking long long ({value.bit_length()} bits)"
+            )
+        # NOTE: PyTorch makes a number float32 (float64 for float64) before its cast to x's
+        # dtype: float16 takes 1e6 as inf, float32 refuses 1e39
+        dtype = x.array.dtype
+        return as_fill(value, np.promote_types(dtype, np.float32) if dtype.kind == "f" else dtype)
     # a bool alone is an unsqueeze; other bools, as index arrays, pick
     picks = type(index) is not bool and any(_picks(p, value.numel()) for p in idx)
     _check_put_dtype(x, value, not picks)
@@ -1568,7 +1577,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     """Each element (or slice along dim) repeated `repeats` times in place: [1, 2] -> [1, 1,
     2, 2]. `repeat_interleave(counts)` alone gives 0 repeated counts[0] times, 1 ..."""
     if repeats is None:
-        return RepeatIndex.apply(input)
+        return _checked_output_size(RepeatIndex.apply(input), 0, output_size)
     if dim is None:
         input, dim = reshape_if_needed(input, (-1,)), 0
     elif input.ndim == 0:  # PyTorch refuses any dim of a 0-d tensor here, 0 and -1 too
@@ -1589,9 +1598,20 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     if min(reps if isinstance(reps, list) else [reps], default=0) < 0:
         raise RuntimeError(f"repeat_interleave: repeats must be non-negative, got {reps}")
     if isinstance(repeats, (int, np.integer)) and repeats > 0:
-        return RepeatSlices.apply(input, int(repeats), d)
+        return _checked_output_size(RepeatSlices.apply(input, int(repeats), d), d, output_size)
     index = xp.repeat(xp.arange(input.array.shape[d]), reps)
-    return getitem(input, (slice(None),) * d + (index,))
+    return _checked_output_size(getitem(input, (slice(None),) * d + (index,)), d, output_size)
+
+
+def _checked_output_size(result: Tensor, d: int, output_size) -> Tensor:
+    """repeat_interleave's result, if output_size (a hint PyTorch checks) is None or its size
+    along d."""
+    if output_size is not None and output_size != result.array.shape[d]:
+        raise RuntimeError(
+            f"repeat_interleave: Invalid output_size, expected {result.array.shape[d]} but got "
+            f"{output_size}"
+        )
+    return result
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:

@@ -11,7 +11,14 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.backend import array_module
-from minigrad.ops._util import cast_to, half_as_float32, needs_grads, sum_array, write_out
+from minigrad.ops._util import (
+    cast_to,
+    half_as_float32,
+    needs_grads,
+    require_tensors,
+    sum_array,
+    write_out,
+)
 from minigrad.ops.indexing import getitem
 from minigrad.ops.shape import (
     broadcast_shapes,
@@ -120,12 +127,14 @@ _MATMUL_NODES = {
 
 
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    require_tensors("matmul", input, other)
     _check_matmul("matmul", input, other)
     y = MatMul.apply(input, other)
     return y if out is None else write_out("matmul", y, out, same_dtype=True)
 
 
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
+    require_tensors("mm", input, mat2, "mat2")
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got {input.ndim}D and {mat2.ndim}D")
     _check_matmul("mm", input, mat2)
@@ -134,6 +143,7 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
 
 
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
+    require_tensors("bmm", input, mat2, "mat2")
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got {input.ndim}D and {mat2.ndim}D")
     if input.array.shape[0] != mat2.array.shape[0]:
@@ -144,6 +154,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
 
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
+    require_tensors("dot", input, other, "tensor")
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"dot: 1D tensors expected, but got {input.ndim}D and {other.ndim}D")
     _check_matmul("dot", input, other)
@@ -465,6 +476,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
+    require_tensors("mv", input, vec, "vec")
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(
             f"mv: expected a 2-D matrix and a 1-D vector, got {input.ndim}D and {vec.ndim}D"
@@ -548,6 +560,8 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     """Sum over a's last `dims` dims against b's first ones, or over the pairs of dim lists
     `dims=([a dims], [b dims])`, as an einsum. (*, k...), (k..., *) -> (*, *)"""
     check_same_dtype("tensordot", a=a, b=b)
+    if isinstance(dims, Tensor):  # a 0-d tensor (a number of dims) or the two dim lists
+        dims = int(dims.item()) if dims.ndim == 0 else dims.tolist()
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")

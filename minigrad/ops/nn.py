@@ -6,6 +6,7 @@ log-sum-exp trick (subtract the row max before exp) keeps softmax finite for lar
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -588,23 +589,39 @@ def cross_entropy(
     _check_targets(input, target, "cross_entropy")
     _require_floating_softmax("log_softmax", input, 1 if input.ndim > 1 else 0)
     x, t = _classes_last(input, target, "cross_entropy")
-    loss = CrossEntropy.apply(x, t, weight, ignore_index, reduction)
+    if x.shape[1]:
+        loss = CrossEntropy.apply(x, t, weight, ignore_index, reduction)
+    else:
+        loss = _loss_without_classes(x, t, ignore_index, reduction, "cross_entropy")
     if reduction == "none":
         loss = reshape_if_needed(loss, target.shape)
     if label_smoothing > 0:
-        loss = (1 - label_smoothing) * loss + label_smoothing * _smooth_term(
-            x, t, weight, ignore_index, reduction, target.shape
-        )
+        # NOTE: PyTorch scales the reduced sum by label_smoothing / C, after masking and
+        # reducing: with no class that is inf, and the loss nan (0 * inf)
+        c = x.shape[1]
+        scale = label_smoothing / c if c else math.inf
+        smooth = _smooth_term(x, t, weight, ignore_index, reduction, target.shape)
+        loss = (1 - label_smoothing) * loss + smooth * scale
     return loss
 
 
+def _loss_without_classes(x: Tensor, t: Tensor, ignore_index: int, reduction: str, op: str):
+    """The class-index loss of logits with no class, (N, 0): every target must be ignore_index
+    (PyTorch's IndexError otherwise), so each row adds 0, and their mean is 0 / 0 = nan."""
+    _valid_targets(t.array, 0, ignore_index, op)
+    loss = reduce_sum(x, 1)  # N zeros, joined to x's graph (its gradient has no element)
+    if reduction == "none":
+        return loss
+    return loss.sum() * math.nan if reduction == "mean" else loss.sum()
+
+
 def _smooth_term(x, t, weight, ignore_index, reduction, target_shape):
-    """The uniform part of label smoothing: -sum_c w_c log p_c / C, reduced as PyTorch does."""
-    c = x.shape[1]
+    """The uniform part of label smoothing before its scale by 1 / C: -sum_c w_c log p_c,
+    reduced as PyTorch does."""
     logp = log_softmax(x, 1)
     if weight is not None:
         logp = logp * weight
-    smooth = -reduce_sum(logp, 1) / c
+    smooth = -reduce_sum(logp, 1)
     # NOTE: the mask and the denominator are tensor ops (not raw arrays), so a static graph
     # recomputes them for each batch instead of freezing the traced batch's values
     valid = cast(ne(t, ignore_index), x.dtype)
@@ -661,7 +678,10 @@ def nll_loss(
     weight = _check_class_weight(weight, input, "nll_loss")
     _check_targets(input, target, "nll_loss")
     x, t = _classes_last(input, target, "nll_loss")
-    loss = NLLLoss.apply(x, t, weight, ignore_index, reduction)
+    if x.shape[1]:
+        loss = NLLLoss.apply(x, t, weight, ignore_index, reduction)
+    else:
+        loss = _loss_without_classes(x, t, ignore_index, reduction, "nll_loss")
     return reshape_if_needed(loss, target.shape) if reduction == "none" else loss
 
 

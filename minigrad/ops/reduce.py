@@ -1352,12 +1352,12 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     size = input.array.shape[d] if input.ndim else 1
     if size == 0:  # PyTorch's checks of the dim and of an empty dim come first
         raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
-    if input.ndim:  # a 0-d tensor is its own k-th value, a bool one too
-        _no_bool_kernel("kthvalue_cpu", input)
-    if not 1 <= k <= size:
+    if not 1 <= k <= size:  # checked before the dtype, as PyTorch's
         raise RuntimeError(
             f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {size})"
         )
+    if input.ndim:  # a 0-d tensor is its own k-th value, a bool one too
+        _no_bool_kernel("kthvalue_cpu", input)
 
     from minigrad.ops.indexing import gather
 
@@ -1599,7 +1599,9 @@ class Bincount(NoGrad):
         if weights is None:
             return xp.bincount(x.array, minlength=minlength)
         w = weights.array
-        return xp.bincount(x.array, weights=w, minlength=minlength).astype(w.dtype)
+        # PyTorch sums float32 weights in float32 and any others as float64
+        dtype = w.dtype if w.dtype == np.float32 else np.float64
+        return xp.bincount(x.array, weights=w, minlength=minlength).astype(dtype)
 
 
 class UniqueDim(NoGrad):
@@ -1670,7 +1672,10 @@ class UniqueConsecutive(NoGrad):
     @staticmethod
     def forward(ctx, x, part, dim=None):
         xp, a = x.device.xp, x.array
-        rows = a.reshape(-1, 1) if dim is None else xp.moveaxis(a, dim, 0).reshape(a.shape[dim], -1)
+        if dim is None:
+            rows = a.reshape(-1, 1)
+        else:  # (the size of a slice spelled out: -1 cannot be inferred when no slice is left)
+            rows = xp.moveaxis(a, dim, 0).reshape(a.shape[dim], a.size // (a.shape[dim] or 1))
         n = rows.shape[0]
         starts = xp.ones(n, dtype=bool)
         if n > 1 and rows.shape[1]:
@@ -1712,7 +1717,10 @@ class Histogram(NoGrad):
         if isinstance(bins, (tuple, list)) and bins and isinstance(bins[0], Tensor):
             bins = [b.array for b in bins]
         w = None if weight is None else weight.array.reshape(-1)
-        hist, edges = xp.histogramdd(samples, bins=bins, range=range, weights=w, density=density)
+        try:
+            hist, edges = xp.histogramdd(samples, bins, range, density=density, weights=w)
+        except ValueError as exc:  # a range not finite, bins < 1, weights of another length
+            raise RuntimeError(f"torch.histogramdd: {exc}") from None
         dt = x.array.dtype
         return hist.astype(dt) if part == 0 else edges[part - 1].astype(dt)
 
@@ -1731,6 +1739,13 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
 
 def _histogramdd(input, bins, range, weight, density):
     n_dims = input.array.shape[-1]
+    if weight is not None and weight.numel() != input.array.size // (n_dims or 1):
+        # (checked here: NumPy does not for no points)
+        raise RuntimeError(
+            "torch.histogramdd: if weight tensor is provided it should have the same shape as "
+            "the input tensor excluding its innermost dimension, but got input with shape "
+            f"{list(input.shape)} and weight with shape {list(weight.shape)}"
+        )
     if isinstance(bins, int):
         bins = [bins] * n_dims
     pairs = (
@@ -1762,12 +1777,16 @@ def bincount(input, weights=None, minlength=0):
         raise NotImplementedError(
             f'"bincount_cpu" not implemented for {kernel_type(input.array.dtype)}'
         )
+    if minlength < 0:
+        raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength}")
     if input.ndim != 1:
         raise RuntimeError(
             f"bincount only supports 1-d non-negative integral inputs, got {input.ndim}-d "
             f"{input.dtype}"
         )
-    if input.array.size and int(input.array.min()) < 0:
+    if not input.array.size:  # as PyTorch: zeros of int64, whatever the weights
+        return Bincount.apply(input, minlength)
+    if int(input.array.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if weights is not None and tuple(weights.shape) != tuple(input.shape):
         raise RuntimeError(
@@ -1878,29 +1897,36 @@ class Histc(NoGrad):
 
 
 def histc(input, bins=100, min=0, max=0):
-    if input.array.dtype.kind != "f":
-        raise NotImplementedError(f'"histogram_cpu" not implemented for {input.dtype}')
+    # the bins and the range are checked before the dtype, in PyTorch's order
     if bins <= 0:
         raise RuntimeError(f"torch.histc: bins must be > 0, but got {bins} for bins")
     if min > max:
         raise RuntimeError("torch.histc: max must be larger than min")
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(f'"histogram_cpu" not implemented for {input.dtype}')
     return Histc.apply(input, bins, float(min), float(max))
 
 
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The trapezoidal rule along dim: spacing dx (default 1), or the sample points x."""
-    from minigrad.ops.indexing import narrow
+    from minigrad.ops.indexing import narrow, select
     from minigrad.ops.shape import diff
 
     if x is not None and dx is not None:
         raise TypeError("trapezoid() received both x and dx; pass one of them")
     d = normalize_dim(dim, y.ndim, "trapezoid")
     n = y.array.shape[d]
-    if n == 0:
-        return sum(y, d) * 0.0
-    pairs = narrow(y, d, 0, n - 1) + narrow(y, d, 1, n - 1)
+    if n == 0:  # PyTorch's zeros of y's dtype, before its check of bools
+        return y.new_zeros(y.shape[:d] + y.shape[d + 1 :])
+    if y.array.dtype == np.bool_ or (x is not None and x.array.dtype == np.bool_):
+        raise RuntimeError(
+            "trapezoid: received a bool input for `x` or `y`, but bool is not supported"
+        )
     if x is None:
-        return sum(pairs, d) * ((1 if dx is None else dx) / 2)
+        # NOTE: PyTorch's formula, the sum less half of each end: an inf end gives its nan
+        ends = select(y, d, 0) + select(y, d, -1)
+        return (sum(y, d) - ends * 0.5) * (1 if dx is None else dx)
+    pairs = narrow(y, d, 0, n - 1) + narrow(y, d, 1, n - 1)
     if x.ndim == 1:  # spacing along dim, shared by the other dims
         steps = reshape_if_needed(diff(x), (-1,) + (1,) * (y.ndim - d - 1))
     else:

@@ -1036,7 +1036,15 @@ def diff(x: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Ten
     if x.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     d = normalize_dim(dim, x.ndim, "diff")
+    for name, part in (("prepend", prepend), ("append", append)):
+        if part is not None and not isinstance(part, Tensor):
+            raise TypeError(f"diff(): argument '{name}' must be Tensor, not {type(part).__name__}")
     parts = [p for p in (prepend, x, append) if p is not None]
+    if any(p.ndim != x.ndim for p in parts):
+        raise RuntimeError(
+            f"diff expects prepend or append to be the same dimension as input: got shapes "
+            f"{[tuple(p.shape) for p in parts]}"
+        )
     if len(parts) > 1:
         x = cat(parts, d)
     for _ in range(n):

@@ -713,11 +713,13 @@ class Logit(Function):
     @staticmethod
     def forward(ctx, x, eps):
         xp, array = x.device.xp, as_float_array(x)
-        p = array if eps is None else xp.clip(array, eps, 1 - eps)
+        kind = array.dtype.type  # bounds of the array's dtype (as PyTorch's kernel): NumPy
+        # 1.26 clips a 0-d array by Python floats into float64
+        p = array if eps is None else xp.clip(array, kind(eps), kind(1 - eps))
         ctx.save_for_backward(x)
         ctx.eps = eps
-        with quiet():
-            return xp.log(p / (1 - p))
+        with quiet():  # (1 in p's dtype, for the same reason)
+            return xp.log(p / (kind(1) - p))
 
     @staticmethod
     def backward(ctx, gy):
