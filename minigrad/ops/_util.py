@@ -235,6 +235,26 @@ def sum_array(xp, array, axes: tuple, keepdims: bool = False):
     return np.add.reduce(array, axis=axes, keepdims=keepdims)
 
 
+def sum_rows_kernel(xp, shape: tuple, dtype):
+    """`sum_array(xp, array, (0,))` for 2-D arrays of `shape` and `dtype`, as a function of the
+    array with its choices made once (a compiled plan's kernel: its guards keep the shape and
+    dtype): for a layer's bias gradient, the product with the ones alone.
+
+    # NOTE: an array of another layout takes NumPy's sum, as `sum_array` does, so the bits are
+    # eager mode's
+    """
+    rows, n = shape
+    if xp is not np or rows * n < _MATMUL_SUM_MIN_SIZE or np.dtype(dtype).char not in "fd":
+        return functools.partial(sum_array, xp, axes=(0,))
+    ones = _shared_ones(rows, np.dtype(dtype))
+    reduce = np.add.reduce
+
+    def sum_rows(array):
+        return ones @ array if array.flags.c_contiguous else reduce(array, axis=(0,))
+
+    return sum_rows
+
+
 def max_array(xp, array, axis: int, keepdims: bool = False, largest: bool = True):
     """`array.max(axis=axis, keepdims=keepdims)` (or min), read through argmax on the last axis.
 

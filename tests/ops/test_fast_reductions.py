@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from minigrad.ops._util import _shared_ones, max_array, sum_array
+from minigrad.ops._util import _shared_ones, max_array, sum_array, sum_rows_kernel
 
 _floats = st.floats(allow_nan=True, allow_infinity=True, width=32)
 
@@ -94,3 +94,19 @@ def test_sum_array_looks_up_the_shared_ones_and_makes_them_on_a_miss(dtype):
         np.testing.assert_array_equal(made, looked_up)
         ones = _shared_ones(length, np.dtype(dtype))
         np.testing.assert_array_equal(made, ones @ array if axes == (0,) else array @ ones)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("shape", [(64, 128), (64, 10), (3, 5), (0, 300)])
+def test_sum_rows_kernel_gives_sum_arrays_bits_in_every_layout(shape, dtype):
+    # the compiled plan's bias-gradient sum, its ones chosen once, is eager mode's sum_array
+    rows = sum_rows_kernel(np, shape, np.dtype(dtype))
+    rng = np.random.default_rng(0)
+    c_order = rng.normal(size=shape).astype(dtype)
+    f_order = np.asfortranarray(c_order)
+    strided = np.repeat(c_order, 2, axis=1)[:, ::2]
+    for array in (c_order, f_order, strided):
+        want = sum_array(np, array, (0,))
+        got = rows(array)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)

@@ -1,0 +1,144 @@
+"""A compiled plan replays each layer's form fixed to the traced shapes and dtypes
+(`Function.fixed_kernel`): its training step gives eager mode's results, and every change that
+would leave those forms wrong (an input's shape or dtype, a parameter's shape, dtype or
+requires_grad, an in-place change before backward) is caught after they were fixed."""
+
+import numpy as np
+import pytest
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad import nn, optim
+
+
+def _model(seed=0):
+    minigrad.manual_seed(seed)
+    return nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def _batch(n=64, seed=1, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    x = minigrad.tensor(rng.normal(size=(n, 64)).astype(dtype))
+    return x, minigrad.tensor(rng.integers(0, 10, size=n))
+
+
+def _step(forward, x, y):
+    F.cross_entropy(forward(x), y).backward()
+
+
+def _grads(model) -> list:
+    return [None if p.grad is None else p.grad.array.copy() for p in model.parameters()]
+
+
+def _assert_same_grads(model, eager):
+    for c, e in zip(_grads(model), _grads(eager), strict=True):
+        assert (c is None) == (e is None)
+        if c is not None:
+            assert c.dtype == e.dtype
+            np.testing.assert_allclose(c, e, rtol=1e-5, atol=1e-7)
+
+
+def _compiled_after_steps(steps=3):
+    """A compiled model and its eager twin after `steps` steps of SGD with momentum."""
+    model, eager = _model(), _model()
+    compiled = minigrad.compile(model)
+    opts = [optim.SGD(m.parameters(), lr=0.1, momentum=0.9) for m in (model, eager)]
+    for k in range(steps):
+        for forward, opt in zip((compiled, eager), opts):
+            opt.zero_grad()
+            _step(forward, *_batch(seed=k))
+            opt.step()
+    return compiled, model, eager
+
+
+def _fixed(runner) -> list:
+    """The names of the fixed forms a runner's generated code calls."""
+    kernels = [v for k, v in runner.run.__globals__.items() if k[0] == "k"]
+    names = [getattr(f, "__qualname__", "") for f in kernels]  # a ufunc has none
+    return sorted(name for name in names if ".fixed_kernel." in name)
+
+
+def test_the_layers_replay_their_fixed_forms_as_eager():
+    compiled, model, eager = _compiled_after_steps()
+    plan = compiled.last
+    assert _fixed(plan.forward) == ["Linear.fixed_kernel.<locals>.linear_2d"] * 2
+    assert _fixed(plan.backward) == [
+        "LinearGrad.fixed_kernel.<locals>.input_weight_bias",
+        "LinearGrad.fixed_kernel.<locals>.weight_bias",
+    ]
+    assert compiled.traces == 1
+    _assert_same_grads(model, eager)
+    for p, q in zip(model.parameters(), eager.parameters()):
+        np.testing.assert_allclose(p.array, q.array, rtol=1e-5, atol=1e-7)
+
+
+def _new_batch_size(model, eager):
+    return _batch(n=32)
+
+
+def _new_dtype(model, eager):
+    model.double(), eager.double()
+    return _batch(dtype=np.float64)
+
+
+def _new_hidden_width(model, eager):
+    other = nn.Sequential(nn.Linear(64, 96), nn.ReLU(), nn.Linear(96, 10))
+    for m in (model, eager):
+        m[0].weight.data = other[0].weight.detach().clone()
+        m[0].bias.data = other[0].bias.detach().clone()
+        m[2].weight.data = other[2].weight.detach().clone()
+    return _batch()
+
+
+def _frozen_bias(model, eager):
+    for m in (model, eager):
+        m[2].bias.requires_grad_(False)
+    return _batch()
+
+
+def _frozen_first_weight(model, eager):
+    for m in (model, eager):
+        m[0].weight.requires_grad_(False)
+    return _batch()
+
+
+@pytest.mark.parametrize(
+    "change", [_new_batch_size, _new_dtype, _new_hidden_width, _frozen_bias, _frozen_first_weight]
+)
+def test_a_change_after_the_forms_were_fixed_traces_again(change):
+    compiled, model, eager = _compiled_after_steps()
+    x, y = change(model, eager)
+    model.zero_grad(), eager.zero_grad()
+    _step(compiled, x, y)
+    _step(eager, x, y)
+    assert compiled.traces == 2  # the cache key or the guards: fixed for the old types
+    _assert_same_grads(model, eager)
+    model.zero_grad(), eager.zero_grad()
+    _step(compiled, *_batch(seed=7, n=x.shape[0], dtype=x.array.dtype))
+    _step(eager, *_batch(seed=7, n=x.shape[0], dtype=x.array.dtype))
+    assert compiled.traces == 2  # the new forms replay
+    _assert_same_grads(model, eager)
+
+
+def test_values_changed_in_place_replay_without_a_trace():
+    # the fixed forms hold for new values of the same types: read at every call
+    compiled, model, eager = _compiled_after_steps()
+    with minigrad.no_grad():
+        for m in (model, eager):
+            m[0].bias.mul_(2.0)
+            m[2].weight.add_(0.5)
+    model.zero_grad(), eager.zero_grad()
+    _step(compiled, *_batch(seed=9))
+    _step(eager, *_batch(seed=9))
+    assert compiled.traces == 1
+    _assert_same_grads(model, eager)
+
+
+def test_an_in_place_change_between_forward_and_backward_is_refused():
+    compiled, model, _ = _compiled_after_steps()
+    x, y = _batch(seed=9)
+    loss = F.cross_entropy(compiled(x), y)
+    with minigrad.no_grad():
+        model[0].bias.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
