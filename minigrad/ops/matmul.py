@@ -11,7 +11,7 @@ from minigrad import dtypes
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
 from minigrad.backend import array_module
-from minigrad.ops._util import cast_to, half_as_float32, sum_array, sum_rows_kernel, write_out
+from minigrad.ops._util import cast_to, half_as_float32, sum_2d_kernel, sum_array, write_out
 from minigrad.ops.indexing import getitem
 from minigrad.ops.shape import (
     broadcast_shapes,
@@ -253,7 +253,7 @@ class LinearGrad(Function):
         shape, dtype = inputs[0]
         if len(shape) != 2 or not needs[2]:
             return None
-        sum_rows = sum_rows_kernel(xp, shape, dtype)
+        sum_rows = sum_2d_kernel(xp, shape, dtype, 0)
         if needs == (True, True, True):
 
             def input_weight_bias(g, x, w):

@@ -142,3 +142,43 @@ def test_an_in_place_change_between_forward_and_backward_is_refused():
         model[0].bias.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         loss.backward()
+
+
+# -- the loss: cross-entropy's parts fixed to the logits' and targets' types -----------------
+def _loss_plans(compiled) -> list:
+    return [plan for plan in compiled.last.losses.values() if plan is not None]
+
+
+def test_the_loss_replays_its_fixed_parts_and_its_value_is_eagers():
+    compiled, model, eager = _compiled_after_steps()
+    (loss_plan,) = _loss_plans(compiled)
+    assert loss_plan.parts.on_parts.__qualname__ == "CrossEntropy.fixed_parts.<locals>.parts"
+    losses = []
+    for forward in (compiled, eager):
+        x, y = _batch(seed=11)
+        losses.append(F.cross_entropy(forward(x), y))
+        losses[-1].backward()
+        _step(forward, *_batch(seed=12))  # the value read after a later step is its own
+    assert losses[0].item() == pytest.approx(losses[1].item(), rel=1e-6)
+
+
+@pytest.mark.parametrize("target", ["ignored", "out of range", "uint8"])
+def test_targets_the_fixed_parts_were_not_made_for(target):
+    compiled, model, eager = _compiled_after_steps()
+    x, y = _batch(seed=13)
+    if target == "uint8":  # another dtype: the loss plan's key traces the loss again
+        y = y.to(minigrad.uint8)
+    else:  # values: checked at every call, an ignored one taking the general form
+        y.array[:5] = -100 if target == "ignored" else 10
+    model.zero_grad(), eager.zero_grad()
+    if target == "out of range":
+        for forward in (compiled, eager):
+            with pytest.raises(IndexError, match="target 10 is out of bounds for 10 classes"):
+                _step(forward, x, y)
+        return
+    losses = [F.cross_entropy(forward(x), y) for forward in (compiled, eager)]
+    for loss in losses:
+        loss.backward()
+    assert losses[0].item() == pytest.approx(losses[1].item(), rel=1e-6)
+    _assert_same_grads(model, eager)
+    assert len(_loss_plans(compiled)) == (2 if target == "uint8" else 1)
