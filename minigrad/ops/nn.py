@@ -402,13 +402,17 @@ class CrossEntropy(Function):
         return (xp, total[:, 0], picks, w, reduction, dtype), probs, scale, index
 
     @staticmethod
-    def fixed_parts(xp, inputs, weight, ignore_index, reduction):
+    def fixed_parts(xp, inputs, *attributes):
         """`on_arrays_parts` for logits (N, C) and targets of one shape and dtype (a compiled
-        loss's kernel: its plan is traced again for others), without class weights: its
-        reductions' choices, row starts and scale made once. Targets that are not all classes
-        (one is ignore_index) take `on_arrays_parts`; None where it is the only form."""
+        loss's kernel: its plan is traced again for others), without class weights (a third
+        input, or the attribute `weight`): its reductions' choices, row starts and scale made
+        once. Targets that are not all classes (one is ignore_index) take `on_arrays_parts`;
+        None where it is the only form."""
+        if len(inputs) != 2 or attributes[0] is not None:
+            return None
         (shape, dtype), _ = inputs
-        if xp is not np or weight is not None or len(shape) != 2 or dtype.char not in "fd":
+        _, ignore_index, reduction = attributes
+        if xp is not np or len(shape) != 2 or dtype.char not in "fd":
             return None
         n, classes = shape
         if not n or not classes or 0 <= ignore_index < classes:
@@ -437,6 +441,21 @@ class CrossEntropy(Function):
             )
 
         return parts
+
+    @staticmethod
+    def fixed_kernel(xp, inputs, *attributes):
+        """`on_arrays_kept` fixed to the traced types (a compiled graph's loss node that keeps
+        `kept`): `fixed_parts`, then the loss made from its parts; None where it has none."""
+        parts = CrossEntropy.fixed_parts(xp, inputs, *attributes)
+        if parts is None:
+            return None
+        loss_of_parts = CrossEntropy.loss_of_parts
+
+        def loss_kept(x, t):
+            made, probs, scale, index = parts(x, t)
+            return loss_of_parts(*made), probs, scale, index
+
+        return loss_kept
 
     @staticmethod
     def loss_of_parts(xp, sums, picks, w, reduction, dtype):

@@ -71,7 +71,10 @@ def kernel_of(node: Node, xp, graph: Graph | None = None, fixed: bool = False) -
         return GRAPH_OPS[node.op].kernel(xp, **node.attrs)
     cls = node.attrs["function"] if node.op == "python" else OPS[node.op]
     fast = graph is not None and _ufunc_kernel(cls, node, graph, xp)
-    if not fast and fixed and cls.fixed_kernel is not None and not node.saves:
+    # NOTE: a node that keeps values for backward takes the form only where they are the op's
+    # `kept` (a loss's `on_arrays_kept`); the op's other nodes keep nothing
+    saves = tuple(node.saves)
+    if not fast and fixed and cls.fixed_kernel is not None and saves == getattr(cls, "kept", ()):
         fast = _fixed_kernel(cls, node, graph, xp)
     return fast or function_kernel(cls, node.attrs, len(node.inputs), node.saves)
 
