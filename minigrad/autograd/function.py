@@ -105,6 +105,11 @@ class Function:
     # computation as a function of arrays and attributes, which forward calls (one formula)
     # and a static replay calls directly, without a ctx or Tensor wrappers.
     on_arrays = None
+    # `on_arrays` (or a loss's `on_arrays_kept`) fixed to arrays of given shapes and dtypes,
+    # for a compiled plan whose guards keep them (its choices made once): `fixed_kernel(xp,
+    # inputs, *attributes)`, inputs a list of (shape, dtype), returns a function of the
+    # arrays, or None where it has no simpler form for those types
+    fixed_kernel = None
     random = False  # draws random numbers: never merged or folded by static passes
     # A view op (slicing, reshape, transpose, expand...): a result that reads an argument's
     # memory is a view of it, which remembers its base and how it was read from it

@@ -256,6 +256,37 @@ def sum_array(xp, array, axes: tuple, keepdims: bool = False):
     return np.add.reduce(array, axis=axes, keepdims=keepdims)
 
 
+def sum_2d_kernel(xp, shape: tuple, dtype, axis: int, keepdims: bool = False):
+    """`sum_array(xp, array, (axis,), keepdims)` for 2-D arrays of `shape` and `dtype`, as a
+    function of the array with its choices made once (a compiled plan's kernel: its guards keep
+    the shape and dtype): a bias gradient's sum (axis 0) or the sums of softmax rows (axis 1,
+    keepdims) as the product with the ones alone.
+
+    # NOTE: an array of another layout takes NumPy's sum, as `sum_array` does, so the bits are
+    # eager mode's
+    """
+    rows, n = shape
+    dtype, axes, reduce = np.dtype(dtype), (axis,), np.add.reduce
+    if xp is np and rows * n >= _MATMUL_SUM_MIN_SIZE and dtype.char in "fd":
+        if axis == 0 and not keepdims:
+            ones = _shared_ones(rows, dtype)
+
+            def sum_rows(array):
+                return ones @ array if array.flags.c_contiguous else reduce(array, axis=axes)
+
+            return sum_rows
+        if axis == 1 and keepdims and n <= _MATMUL_SUM_MAX_ROW:
+            ones, kept = _shared_ones(n, dtype), (rows, 1)
+
+            def sum_each_row(array):
+                if array.flags.c_contiguous:
+                    return (array @ ones).reshape(kept)
+                return reduce(array, axis=axes, keepdims=True)
+
+            return sum_each_row
+    return functools.partial(sum_array, xp, axes=axes, keepdims=keepdims)
+
+
 def max_array(xp, array, axis: int, keepdims: bool = False, largest: bool = True):
     """`array.max(axis=axis, keepdims=keepdims)` (or min), read through argmax on the last axis.
 
@@ -268,6 +299,21 @@ def max_array(xp, array, axis: int, keepdims: bool = False, largest: bool = True
         return reduce(axis=axis, keepdims=keepdims)
     out = pick_last(xp, array, (array.argmax if largest else array.argmin)(axis=-1))
     return out.reshape(out.shape + (1,)) if keepdims else out
+
+
+def max_rows_kernel(xp, shape: tuple, dtype):
+    """`max_array(xp, array, 1, keepdims=True)` for 2-D arrays of `shape` and `dtype`, as a
+    function of the array with its choices made once (a compiled plan's kernel): each row's
+    argmax picked through one flat index, as `pick_last` does."""
+    rows, n = shape
+    if xp is not np or np.dtype(dtype).char not in "fd" or not rows * n:
+        return functools.partial(max_array, xp, axis=1, keepdims=True)
+    starts, kept = shared_arange(xp, rows * n, n), (rows, 1)
+
+    def row_max(array):
+        return array.reshape(-1)[array.argmax(axis=-1) + starts].reshape(kept)
+
+    return row_max
 
 
 def pick_last(xp, array, index):

@@ -20,11 +20,13 @@ from minigrad.ops._util import (
     deferred_loss,
     half_as_float32,
     max_array,
+    max_rows_kernel,
     normalize_dim,
     quiet,
     require_floating,
     result_dtype,
     shared_arange,
+    sum_2d_kernel,
     sum_array,
     zeros_of,
 )
@@ -399,6 +401,62 @@ class CrossEntropy(Function):
             scale = scale.astype(dtype)
             probs = None if probs is None else probs.astype(dtype)
         return (xp, total[:, 0], picks, w, reduction, dtype), probs, scale, index
+
+    @staticmethod
+    def fixed_parts(xp, inputs, *attributes):
+        """`on_arrays_parts` for logits (N, C) and targets of one shape and dtype (a compiled
+        loss's kernel: its plan is traced again for others), without class weights (a third
+        input, or the attribute `weight`): its reductions' choices, row starts and scale made
+        once. Targets that are not all classes (one is ignore_index) take `on_arrays_parts`;
+        None where it is the only form."""
+        if len(inputs) != 2 or attributes[0] is not None:
+            return None
+        (shape, dtype), _ = inputs
+        _, ignore_index, reduction = attributes
+        if xp is not np or len(shape) != 2 or dtype.char not in "fd":
+            return None
+        n, classes = shape
+        if not n or not classes or 0 <= ignore_index < classes:
+            return None
+        row_max = max_rows_kernel(xp, shape, dtype)
+        row_sums = sum_2d_kernel(xp, shape, dtype, 1, True)
+        starts = shared_arange(xp, n * classes, classes)
+        exp, general = xp.exp, CrossEntropy.on_arrays_parts
+        # NOTE: read-only and shared by every step: only products read it
+        scale = xp.asarray(1 / (dtype.type(n) if reduction == "mean" else 1), dtype)
+        scale.flags.writeable = False
+
+        def parts(x, t):
+            if _valid_targets(t, classes, ignore_index, "cross_entropy") is not None:
+                return general(x, t, None, ignore_index, reduction)
+            shifted = x - row_max(x)
+            e = exp(shifted)
+            total = row_sums(e)
+            index = t + starts
+            e /= total
+            return (
+                (xp, total[:, 0], shifted.ravel()[index], None, reduction, dtype),
+                e,
+                scale,
+                index,
+            )
+
+        return parts
+
+    @staticmethod
+    def fixed_kernel(xp, inputs, *attributes):
+        """`on_arrays_kept` fixed to the traced types (a compiled graph's loss node that keeps
+        `kept`): `fixed_parts`, then the loss made from its parts; None where it has none."""
+        parts = CrossEntropy.fixed_parts(xp, inputs, *attributes)
+        if parts is None:
+            return None
+        loss_of_parts = CrossEntropy.loss_of_parts
+
+        def loss_kept(x, t):
+            made, probs, scale, index = parts(x, t)
+            return loss_of_parts(*made), probs, scale, index
+
+        return loss_kept
 
     @staticmethod
     def loss_of_parts(xp, sums, picks, w, reduction, dtype):

@@ -87,10 +87,13 @@ class Plan:
         self.ready = self.freed = self._seed = None  # see `run`, `freed_node` and `seed`
         self.input_grads = any(t._requires_grad for t in tensors)
         self.xp = xp
+        # NOTE: the runners may use each op's form fixed to the traced shapes and dtypes
+        # (`kernel_of`'s `fixed`): a call on inputs of other types has another cache key, and
+        # `guards_hold` retraces for a parameter or buffer of another shape, dtype or device
         if not self.train:
             traced.contexts.clear()  # no backward to derive: the traced ctxs are not needed
             self.graph, self.summary = optimize(traced, passes)
-            self.forward = Runner(self.graph, xp)
+            self.forward = Runner(self.graph, xp, fixed=True)
             return
         wanted, self.grad_slots = self._wanted(tensors)
         train_graph, bwd, self.grad_outputs = derive_backward(traced, wanted)
@@ -98,8 +101,8 @@ class Plan:
         self.graph, fwd_summary = optimize(train_graph, passes)
         self.backward_graph, bwd_summary = optimize(bwd, passes)
         self.summary = f"forward:\n{fwd_summary}\nbackward:\n{bwd_summary}"
-        self.forward = Runner(self.graph, xp)
-        self.backward = Runner(self.backward_graph, xp)
+        self.forward = Runner(self.graph, xp, fixed=True)
+        self.backward = Runner(self.backward_graph, xp, fixed=True)
 
     def _wanted(self, tensors):
         """Graph values whose gradient the call needs, and their slots among _CompiledCall's

@@ -24,9 +24,9 @@ from minigrad.static.kernels import kernel_of, returns_tuple
 
 
 class Runner:
-    def __init__(self, graph: Graph, xp):
+    def __init__(self, graph: Graph, xp, fixed: bool = False):
         self.graph = graph
-        self.code, env = _generate(graph, xp)
+        self.code, env = _generate(graph, xp, fixed)
         exec(compile(self.code, "<minigrad.static graph>", "exec"), env)
         self.run = env["run"]
 
@@ -42,7 +42,8 @@ def _name(v) -> str:
     return f"v{v}"
 
 
-def _generate(graph: Graph, xp) -> tuple[str, dict]:
+def _generate(graph: Graph, xp, fixed: bool = False) -> tuple[str, dict]:
+    """The source of `run` and its globals; `fixed`: see `kernel_of`."""
     env: dict = {}
     args = ", ".join(_name(v) for v in graph.inputs)
     lines = [f"def run({args}):"]
@@ -58,7 +59,7 @@ def _generate(graph: Graph, xp) -> tuple[str, dict]:
     if graph.from_file:
         env["type_of"] = _type_check(graph)
     for k, node in enumerate(graph.nodes):
-        kernel = kernel_of(node, xp, graph)
+        kernel = kernel_of(node, xp, graph, fixed)
         if graph.from_file and node.op in _SIZE_IN_VALUES:
             kernel = _size_checked(kernel, node, graph)
         if graph.from_file and node.op == "getitem":

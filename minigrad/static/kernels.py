@@ -63,13 +63,31 @@ def returns_tuple(node: Node) -> bool:
     return len(node.outputs) > 1 or (op is not None and op.multi)
 
 
-def kernel_of(node: Node, xp, graph: Graph | None = None) -> Callable:
-    """The replay function of one node (`graph` holds its values' dtypes)."""
+def kernel_of(node: Node, xp, graph: Graph | None = None, fixed: bool = False) -> Callable:
+    """The replay function of one node (`graph` holds its values' types). `fixed`: the node's
+    input shapes and dtypes are guaranteed to be the graph's (a compiled plan's guards retrace
+    on any other), so the op's form fixed to them may be used (`Function.fixed_kernel`)."""
     if node.op in GRAPH_OPS:
         return GRAPH_OPS[node.op].kernel(xp, **node.attrs)
     cls = node.attrs["function"] if node.op == "python" else OPS[node.op]
     fast = graph is not None and _ufunc_kernel(cls, node, graph, xp)
+    # NOTE: a node that keeps values for backward takes the form only where they are the op's
+    # `kept` (a loss's `on_arrays_kept`); the op's other nodes keep nothing
+    saves = tuple(node.saves)
+    if not fast and fixed and cls.fixed_kernel is not None and saves == getattr(cls, "kept", ()):
+        fast = _fixed_kernel(cls, node, graph, xp)
     return fast or function_kernel(cls, node.attrs, len(node.inputs), node.saves)
+
+
+def _fixed_kernel(cls, node: Node, graph: Graph, xp):
+    """The op's own form for the node's input types, called as `on_arrays` would be (the
+    arrays, then the attributes); None where the op has none for them."""
+    tail = _attributes_tail(cls, node.attrs, len(node.inputs))
+    if tail is None:
+        return None
+    info = graph.values
+    inputs = [None if v is None else (info[v].shape, np.dtype(info[v].dtype)) for v in node.inputs]
+    return cls.fixed_kernel(xp, inputs, *tail)
 
 
 def ufunc_operands(node: Node) -> list | None:
@@ -234,11 +252,7 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
     forward = cls.forward
     plan = call_plan(cls, {k: v for k, v in attrs.items() if k != "function"}, n_inputs)
     simple = all(kind != "refs" for kind, _ in plan)
-
-    in_order = [v for kind, v in plan if kind == "in"] == list(range(n_inputs)) and all(
-        kind == "in" for kind, _ in plan[:n_inputs]
-    )
-    tail = [v for _, v in plan[n_inputs:]] if simple and in_order else None
+    tail = _attributes_tail(cls, attrs, n_inputs, plan)
 
     on_arrays = cls.on_arrays
     if tail is not None and not saves:  # the common case: tensors, then attributes; 1 result
@@ -327,6 +341,18 @@ def function_kernel(cls, attrs: dict, n_inputs: int, saves: tuple = ()) -> Calla
         return results[0] if len(results) == 1 else tuple(results)
 
     return run
+
+
+def _attributes_tail(cls, attrs: dict, n_inputs: int, plan: list | None = None) -> list | None:
+    """The attributes forward takes after its tensors, in order, when it takes its tensors
+    first and in order and no attribute holds a Ref (the common case); otherwise None."""
+    if plan is None:
+        plan = call_plan(cls, {k: v for k, v in attrs.items() if k != "function"}, n_inputs)
+    simple = all(kind != "refs" for kind, _ in plan)
+    in_order = [v for kind, v in plan if kind == "in"] == list(range(n_inputs)) and all(
+        kind == "in" for kind, _ in plan[:n_inputs]
+    )
+    return [v for _, v in plan[n_inputs:]] if simple and in_order else None
 
 
 def with_constants(fn, constants) -> Callable:

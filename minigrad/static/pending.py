@@ -25,6 +25,8 @@ nothing runs twice), so every result is the one eager mode gives.
 
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.engine import _accumulate_arrays
 from minigrad.autograd.function import OPS
 from minigrad.autograd.grad_mode import enable_grad as _grad_on
@@ -264,4 +266,13 @@ def loss_parts(tail) -> LossParts | None:
     calls = getattr(kernel_of(node, tail.xp, graph), "calls", None)
     if calls is None or calls[0] is not cls.on_arrays_kept:
         return None
-    return LossParts(on_parts, calls[1], cls.loss_of_parts, graph.values[graph.outputs[0]])
+    constants, fixed_parts = calls[1], getattr(cls, "fixed_parts", None)
+    if fixed_parts is not None:
+        # NOTE: the form fixed to the traced types (see `kernel_of`'s `fixed`): the result's
+        # shape is its region plan's, and the targets' types are in the loss plan's key
+        info = graph.values
+        inputs = [(info[v].shape, np.dtype(info[v].dtype)) for v in node.inputs]
+        fixed = fixed_parts(tail.xp, inputs, *constants)
+        if fixed is not None:
+            on_parts, constants = fixed, ()
+    return LossParts(on_parts, constants, cls.loss_of_parts, graph.values[graph.outputs[0]])

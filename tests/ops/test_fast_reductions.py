@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from minigrad.ops._util import _shared_ones, max_array, sum_array
+from minigrad.ops._util import (
+    _shared_ones,
+    max_array,
+    max_rows_kernel,
+    sum_2d_kernel,
+    sum_array,
+)
 
 _floats = st.floats(allow_nan=True, allow_infinity=True, width=32)
 
@@ -94,3 +100,39 @@ def test_sum_array_looks_up_the_shared_ones_and_makes_them_on_a_miss(dtype):
         np.testing.assert_array_equal(made, looked_up)
         ones = _shared_ones(length, np.dtype(dtype))
         np.testing.assert_array_equal(made, ones @ array if axes == (0,) else array @ ones)
+
+
+def _layouts(shape, dtype):
+    """An array of `shape` (nan and infinities included) as C-ordered, F-ordered and strided."""
+    rng = np.random.default_rng(0)
+    c_order = rng.normal(size=shape).astype(dtype)
+    if c_order.size and c_order.dtype.kind == "f":
+        c_order.flat[:3] = [np.nan, np.inf, -np.inf]
+    return c_order, np.asfortranarray(c_order), np.repeat(c_order, 2, axis=1)[:, ::2]
+
+
+_SHAPES_2D = [(64, 128), (64, 10), (3, 5), (0, 300), (300, 0), (2, 5000)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("shape", _SHAPES_2D)
+@pytest.mark.parametrize(("axis", "keepdims"), [(0, False), (1, True), (0, True), (1, False)])
+def test_the_fixed_sums_give_sum_arrays_bits_in_every_layout(shape, dtype, axis, keepdims):
+    # a compiled plan's sums, their ones chosen once, are eager mode's sum_array
+    fixed = sum_2d_kernel(np, shape, np.dtype(dtype), axis, keepdims)
+    for array in _layouts(shape, dtype):
+        want = sum_array(np, array, (axis,), keepdims)
+        got = fixed(array)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("shape", [s for s in _SHAPES_2D if s[1]])
+def test_the_fixed_row_max_gives_max_arrays_bits_in_every_layout(shape, dtype):
+    fixed = max_rows_kernel(np, shape, np.dtype(dtype))
+    for array in _layouts(shape, dtype):
+        want = max_array(np, array, 1, True)
+        got = fixed(array)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
