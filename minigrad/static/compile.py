@@ -17,6 +17,7 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import state
+from minigrad.nn.modules.module import REGISTRY_EDITS
 from minigrad.static.autodiff import _xp_of, derive_backward
 from minigrad.static.executor import Runner
 from minigrad.static.passes import DEFAULT_PASSES, optimize
@@ -59,6 +60,20 @@ class _CompiledCall(Function):
         return tuple(out)
 
 
+def _members(modules) -> list:
+    """Every parameter, buffer and child the modules hold, in order (the objects themselves)."""
+    return [
+        member
+        for m in modules
+        for registry in (m._parameters, m._buffers, m._modules)
+        for member in (*registry, *registry.values())
+    ]
+
+
+def _same(members: list, seen: list) -> bool:
+    return len(members) == len(seen) and all(a is b for a, b in zip(members, seen))
+
+
 class Plan:
     """One traced specialisation: its graphs, their runners, how they map to the call."""
 
@@ -78,6 +93,10 @@ class Plan:
         # a module's mode decides what its forward records (dropout, batch statistics): the
         # modes of the modules the function uses are guarded too, as torch.compile's are
         self.modules, self.modes = tuple(modules), tuple(m.training for m in modules)
+        # a parameter, buffer or layer replaced after tracing (`model[2].weight =
+        # nn.Parameter(...)`): the graphs would read the old one, as torch.compile's guards
+        # do not let happen
+        self.edits, self.members = REGISTRY_EDITS[0], _members(modules)
         self.train = train and (bool(self.params) or any(t._requires_grad for t in tensors))
         self.backward_graph = self.backward = None
         # a training call whose result is not a number makes its autograd node only when
@@ -128,6 +147,10 @@ class Plan:
         # faster than `map`/`attrgetter` for a few tensors): an in-place update (an optimizer
         # step) keeps each array; a new one (p.data = ...) is compared once.
         """
+        if REGISTRY_EDITS[0] != self.edits:
+            if not _same(_members(self.modules), self.members):
+                return False
+            self.edits = REGISTRY_EDITS[0]
         for t, seen, requires_grad in zip(self.guarded, self.seen, self.seen_requires_grad):
             if t.array is not seen or t._requires_grad is not requires_grad:
                 return self._guards_changed()

@@ -269,3 +269,66 @@ def test_a_model_switched_to_eval_after_compiling_drops_its_dropout():
     model[1].train()  # one submodule's mode is guarded too
     assert (compiled(_x()).array == 0).any()
     assert compiled.traces == 3
+
+
+def test_a_parameter_replaced_after_compiling_is_the_one_trained():
+    # the plan replayed the parameter it traced: the new one got no gradient and the output
+    # ignored it (torch.compile's guards retrace)
+    model = _model()
+    compiled = static.compile(model)
+    compiled(_x())
+    model[2].weight = nn.Parameter(minigrad.ones(3, 4))
+    out = compiled(_x())
+    np.testing.assert_allclose(out.array, model(_x()).array, rtol=1e-6)
+    out.sum().backward()
+    assert model[2].weight.grad is not None
+    assert compiled.traces == 2
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m.__setitem__(2, nn.Linear(4, 3, bias=False)),  # a layer replaced
+        lambda m: m[2].register_parameter("bias", None),
+        lambda m: m.__delitem__(1),  # a layer removed
+        lambda m: nn.utils.prune.l1_unstructured(m[0], "weight", amount=0.5),
+    ],
+    ids=["layer", "register_parameter", "del", "prune"],
+)
+def test_every_kind_of_member_edit_retraces(edit):
+    model = _model()
+    compiled = static.compile(model)
+    compiled(_x())
+    edit(model)
+    np.testing.assert_allclose(compiled(_x()).array, model(_x()).array, rtol=1e-6)
+    assert compiled.traces == 2
+
+
+def test_a_buffer_replaced_after_compiling_is_read():
+    minigrad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 4), nn.BatchNorm1d(4)).eval()
+    compiled = static.compile(model)
+    compiled(_x())
+    model[1].running_mean = minigrad.full((4,), 3.0)  # a new tensor, same shape and dtype
+    np.testing.assert_allclose(compiled(_x()).array, model(_x()).array, rtol=1e-6)
+
+
+def test_edits_to_other_modules_keep_the_plan():
+    model = _model()
+    compiled = static.compile(model)
+    compiled(_x())
+    for _ in range(3):
+        nn.Linear(5, 5)  # building a new layer edits only its own members
+        compiled(_x())
+    assert compiled.traces == 1
+
+
+def test_a_buffer_updated_in_place_counts_as_no_edit():
+    from minigrad.nn.modules.module import REGISTRY_EDITS
+
+    bn = nn.BatchNorm1d(4)
+    before = REGISTRY_EDITS[0]
+    bn(minigrad.randn(8, 4))  # num_batches_tracked += 1 assigns the same tensor back
+    assert REGISTRY_EDITS[0] == before
+    bn.running_mean = minigrad.zeros(4)
+    assert REGISTRY_EDITS[0] == before + 1

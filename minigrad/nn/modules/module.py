@@ -20,6 +20,47 @@ from minigrad.legacy import typename
 from minigrad.nn.parameter import Buffer, Parameter, UninitializedBuffer, is_lazy
 from minigrad.tensor import RemovableHandle, Size, Tensor, zero_grad_in_place
 
+# Bumped by every change of a module's parameters, buffers or children, wherever it is made
+# (an attribute, a container's edit, pruning's own dict edits): a compiled plan compares the
+# modules it read with what they hold only when this moved (static/compile.py's guards)
+REGISTRY_EDITS = [0]
+
+
+class _Registry(dict):
+    """A module's `_parameters`, `_buffers` or `_modules`: a dict whose edits count in
+    REGISTRY_EDITS (reads are a dict's)."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key, value):
+        if self.get(key, self) is not value:  # NOTE: `bn.num_batches_tracked += 1` keeps it
+            REGISTRY_EDITS[0] += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        REGISTRY_EDITS[0] += 1
+        super().__delitem__(key)
+
+    def pop(self, *args):
+        REGISTRY_EDITS[0] += 1
+        return super().pop(*args)
+
+    def popitem(self):
+        REGISTRY_EDITS[0] += 1
+        return super().popitem()
+
+    def clear(self):
+        REGISTRY_EDITS[0] += 1
+        super().clear()
+
+    def update(self, *args, **kwargs):
+        REGISTRY_EDITS[0] += 1
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key, default=None):
+        REGISTRY_EDITS[0] += 1
+        return super().setdefault(key, default)
+
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     def __repr__(self) -> str:
@@ -108,10 +149,10 @@ class Module:
             )
         setattr_ = object.__setattr__
         setattr_(self, "training", True)
-        setattr_(self, "_parameters", {})
-        setattr_(self, "_buffers", {})
+        setattr_(self, "_parameters", _Registry())
+        setattr_(self, "_buffers", _Registry())
         setattr_(self, "_non_persistent_buffers_set", set())
-        setattr_(self, "_modules", {})
+        setattr_(self, "_modules", _Registry())
         setattr_(self, "_forward_hooks", {})
         setattr_(self, "_forward_pre_hooks", {})
         setattr_(self, "_backward_hooks", {})
