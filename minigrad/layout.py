@@ -169,10 +169,17 @@ def storage_of(array, device) -> UntypedStorage:
     memory pool rounds up to a multiple of 512 bytes)."""
     if not hasattr(array, "__array_interface__"):
         return UntypedStorage(array.data.mem.ptr, array.data.mem.size, device, array.data.mem)
+    owner = memory_owner(array)
+    return UntypedStorage(data_ptr(owner), owner.nbytes, device, owner)
+
+
+def memory_owner(array):
+    """The NumPy array at the end of `array`'s chain of bases, looking through the helper
+    objects of stride tricks (an `as_strided` view's base is one, whose base is the array)."""
     owner = node = array
     while (node := getattr(node, "base", None)) is not None and hasattr(
         node, "__array_interface__"
     ):
         if hasattr(node, "nbytes"):
             owner = node
-    return UntypedStorage(data_ptr(owner), owner.nbytes, device, owner)
+    return owner

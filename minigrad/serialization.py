@@ -42,7 +42,7 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 
-from minigrad import dtypes
+from minigrad import dtypes, layout
 from minigrad.backend import cpu, get_device
 from minigrad.backend import device as device_type
 from minigrad.ops._util import strided_view
@@ -94,9 +94,7 @@ def _shared_memory(tensors: list, metas: list) -> list:
         array = t.array
         if not isinstance(array, np.ndarray):  # on a GPU: stored by value
             continue
-        base = array
-        while isinstance(base.base, np.ndarray):
-            base = base.base
+        base = layout.memory_owner(array)  # NOTE: an expand's view can be as_strided's
         groups.setdefault(id(base), (base, []))[1].append(i)
     bases: list = []
     for base, members in groups.values():

@@ -452,6 +452,19 @@ def test_a_view_with_more_elements_than_its_base_is_refused(tmp_path):
         minigrad.load(path)
 
 
+def test_an_expand_that_repeats_nothing_is_saved_as_a_view():
+    # x[2:10].expand(1, 8) is an as_strided view (PyTorch's strides); its base is NumPy's
+    # helper object, so the file held a copy, loaded not sharing memory with x
+    x = minigrad.arange(12.0)
+    buffer = io.BytesIO()
+    minigrad.save([x, x[2:10].expand(1, 8)], buffer)
+    buffer.seek(0)
+    loaded, row = minigrad.load(buffer)
+    assert row.untyped_storage() == loaded.untyped_storage()
+    loaded[2] = -1.0
+    assert row[0, 0].item() == -1.0
+
+
 def test_views_loaded_onto_a_gpu_keep_sharing_and_gpu_tensors_are_stored_by_value():
     """map_location="cuda" moves the shared memory once and makes the views there; tensors
     saved from a GPU are stored by value (docs/nn.md), each loading with its own memory."""
