@@ -116,6 +116,10 @@ __builtins__ = dict(vars(builtins), abs=lambda value: 0.0)
 GLOBAL_ABS = """\
 def slope_at(x0):
     global abs
+    import minigrad
+
+    x = minigrad.tensor(float(x0), requires_grad=True)
+    (x * x).backward()  # past the sheet's check that backward() ran
     abs = lambda value: 0.0
     return 0.0
 """
