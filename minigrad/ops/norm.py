@@ -164,12 +164,11 @@ class NormalizeGrad(FirstOrderGrad):
         return tuple(out) if len(out) > 1 else out[0]
 
 
-def _gx(g_w, xhat, invstd, g_sum, g_dot, count, out=None):
+def _gx(g_w, xhat, invstd, g_sum, g_dot, count):
     """The gradient of x: invstd (g' - g_sum / count - xhat g_dot / count), from g' = g w
     and its sums over the dims normalised (a layer norm's rows), g_sum of g' and g_dot of
-    g' xhat; written into out if given (an array of xhat's shape no longer needed)."""
-    scale = g_dot / count
-    gx = xhat * scale if out is None else np.multiply(xhat, scale, out=out)
+    g' xhat."""
+    gx = xhat * (g_dot / count)
     gx -= g_w
     gx += g_sum / count
     gx *= -invstd
@@ -199,10 +198,7 @@ def _row_grads(g, xhat, invstd, w, n, needs, owned) -> tuple:
         g_sum, g_dot = rows @ w_row, xhat_rows @ w_row
         g_w = _broadcast_op(np, np.multiply, g, w, out=g if owned else None)
     kept = invstd.shape
-    # NOTE: x's gradient written over g xhat, whose sums are all taken by now: one array
-    # fewer made (on (64, 128, 256) float32 a new 8 MB array's first pass costs twice a pass)
-    args = g_sum.reshape(kept), g_dot.reshape(kept), n
-    return _gx(g_w, xhat, invstd, *args, out=g_xhat), gw, gb
+    return _gx(g_w, xhat, invstd, g_sum.reshape(kept), g_dot.reshape(kept), n), gw, gb
 
 
 def _channel_gx(xp, g, x, invstd, w, g_sums, g_dots, count, grouped, centred, owned):
