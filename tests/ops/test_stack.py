@@ -1,5 +1,5 @@
-"""stack as one op (Stack: forward np.stack, backward unbind) against PyTorch over drawn shapes,
-counts, dims and dtypes: values, dtype, the gradient of a random upstream, the node's name."""
+"""stack as one op (Stack: one concatenate forward, unbind backward) against PyTorch over
+drawn shapes, counts, dims and dtypes: values, dtype, a random upstream's gradient, the node."""
 
 from __future__ import annotations
 
