@@ -141,6 +141,41 @@ CASES.update(
     }
 )
 
+# Eighteenth session: a transformer's and an RNN's sizes (stack of time steps, gates by chunk)
+CASES.update(
+    {
+        "LayerNorm(256) (64, 128, 256)": _layer(lambda lib: lib.nn.LayerNorm(256), (64, 128, 256)),
+        "softmax(dim=-1) (64, 4, 32, 32)": _layer(
+            lambda lib: lambda x: lib.softmax(x, dim=-1), (64, 4, 32, 32)
+        ),
+        "Embedding(1000, 256) (64, 32) indices": _indices(
+            lambda lib: (lambda t: lambda i, _: t(i.reshape(64, 32)))(lib.nn.Embedding(1000, 256)),
+            None,
+            2048,
+            1000,
+        ),
+        "index_select(0, idx) (512, 64)": _indices(
+            lambda lib: lambda i, x: x.index_select(0, i[:128]), (512, 64), 512, 512
+        ),
+        "stack of 16 (64, 128), dim=1": _layer(
+            lambda lib: lambda *xs: lib.stack(xs, dim=1), *[(64, 128)] * 16
+        ),
+        "stack of 16 (64, 128), dim=-1": _layer(
+            lambda lib: lambda *xs: lib.stack(xs, dim=-1), *[(64, 128)] * 16
+        ),
+        "unbind(1) (64, 16, 128), stacked back": _layer(
+            lambda lib: lambda x: lib.stack([t * 2 for t in x.unbind(1)]), (64, 16, 128)
+        ),
+        "chunk(4, dim=1) (64, 512), gates": _layer(
+            lambda lib: lambda x: (lambda i, f, g, o: i * f + g * o)(*x.chunk(4, dim=1)),
+            (64, 512),
+        ),
+        "split(64, dim=1) (64, 256), summed": _layer(
+            lambda lib: lambda x: sum(p.sum() for p in x.split(64, dim=1)), (64, 256)
+        ),
+    }
+)
+
 
 def main() -> None:
     results = bench_hotops.main(CASES, __doc__, rounds=5, width=36)

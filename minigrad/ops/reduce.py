@@ -73,7 +73,11 @@ def _drop_dims(shape, dims) -> tuple:
 
 
 def _expand_back(gy: Tensor, shape, dims) -> Tensor:
-    """Reshape a reduced gradient to keepdim form and expand it to the input shape."""
+    """Reshape a reduced gradient to keepdim form and expand it to the input shape.
+    # NOTE: reduced over leading dims only (all: a loss's sum or mean), it broadcasts to the
+    shape as it is, without a reshape's node."""
+    if dims == tuple(range(len(dims))):
+        return expand(gy, shape)
     return expand(reshape_if_needed(gy, _keep_shape(shape, dims)), shape)
 
 

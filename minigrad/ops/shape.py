@@ -593,21 +593,39 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
 concat = concatenate = cat
 
 
+class Stack(Function):
+    """Join tensors of one shape along a new dim; backward unbinds the gradient into the
+    pieces. # NOTE: one node each way: a cat and a reshape were two forward and three
+    backward (the reshape's, the split, the engine's accumulation)."""
+
+    op_name = "stack"
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        ctx.dim = dim
+        xp, arrays = tensors[0].device.xp, [t.array for t in tensors]
+        shape = arrays[0].shape
+        if dim == len(shape):  # a new last dim: each piece a column
+            return xp.stack(arrays, axis=dim)
+        # NOTE: joined along dim into the result's memory, seen as (..., n * size, ...):
+        # xp.stack indexes every piece first, a third more for a batch of 256 samples
+        n, before, after = len(arrays), shape[:dim], shape[dim + 1 :]
+        y = xp.empty(before + (n, shape[dim]) + after, arrays[0].dtype)
+        xp.concatenate(arrays, axis=dim, out=y.reshape(before + (n * shape[dim],) + after))
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        return (None, *unbind(gy, ctx.dim))
+
+
 def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
     _check_same_shapes("stack", tensors)
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    shape, pieces = tensors[0].array.shape, _same_dtype(tensors)
-    # NOTE: Cat directly: the pieces are checked above, and cat's checks would see them again
-    if d < len(shape):
-        # joined along dim d, which is then split in two: two ops for any number of tensors
-        joined = Cat.apply(d, *pieces)
-        y = Reshape.apply(joined, shape[:d] + (len(pieces), shape[d]) + shape[d + 1 :])
-    else:  # a new last dim for each piece (a cat and a permute would not be contiguous)
-        y = Cat.apply(d, *[Reshape.apply(t, (*shape, 1)) for t in pieces])
-    y = _named(y, None, "StackBackward0")
+    y = Stack.apply(d, *_same_dtype(tensors))
     return y if out is None else write_out("stack", y, out, cast_error=TypeError)
 
 
@@ -620,11 +638,13 @@ class Split(Function):
     @staticmethod
     def forward(ctx, x, sizes, dim):
         ctx.dim = dim
-        bounds, start = [], 0
-        for s in sizes[:-1]:
+        # NOTE: a basic slice per piece, not xp.split: its Python wrapper took 15 of the 16 us
+        # that four pieces of a (64, 256) took
+        before, pieces, start = (slice(None),) * dim, [], 0
+        for s in sizes:
+            pieces.append(x.array[(*before, slice(start, start + s))])
             start += s
-            bounds.append(start)
-        return tuple(x.device.xp.split(x.array, bounds, axis=dim))
+        return tuple(pieces)
 
     @staticmethod
     def backward(ctx, *grads):

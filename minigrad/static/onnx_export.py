@@ -222,6 +222,12 @@ RULES = {
         "Pow", [e.constant(np.asarray(2, e.graph.values[n.outputs[0]].dtype)), ins[0]], out
     ),
     "cat": lambda e, n, ins, out: e.emit("Concat", ins, out, axis=n.attrs["dim"]),
+    "stack": lambda e, n, ins, out: e.emit(
+        "Concat",
+        [e.emit("Unsqueeze", [i, _ints(e, [n.attrs["dim"]])]) for i in ins],
+        out,
+        axis=n.attrs["dim"],
+    ),
     "cast": lambda e, n, ins, out: e.emit(
         "Cast", ins, out, to=_onnx_dtype(n.attrs["dtype"].np.name)
     ),

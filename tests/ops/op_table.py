@@ -587,6 +587,8 @@ CASES = [
     Case("cat", lambda t, F, a, b: t.cat([a, b, a], 1), ((2, 3), (2, 1))),
     Case("stack", lambda t, F, a, b: t.stack([a, b], -1), ((2, 3), (2, 3))),
     Case("stack_dim1", lambda t, F, a, b: t.stack([a, b, a], 1), ((2, 3), (2, 3))),
+    Case("stack_transposed", lambda t, F, a, b: t.stack((a.t(), b[:, ::2].t())), ((2, 3), (2, 6))),
+    Case("stack_scalars", lambda t, F, a: t.stack([a[1, 0], a.sum(), a[0, 2]]) * 2, ((2, 3),)),
     Case("split", lambda t, F, a: a.split(2, 1)[1] * 3, ((3, 5),)),
     Case("split_sizes", lambda t, F, a: t.cat(a.split([1, 4], 1)[::-1], 1), ((3, 5),)),
     Case("chunk", lambda t, F, a: a.chunk(2, 0)[0] * 3, ((5, 3),)),

@@ -30,6 +30,7 @@ PROGRAMS = {
     "elementwise": lambda m, x: ((x * 2 - 1).exp() / (x.abs() + 1)).sqrt() ** 1.5 + x.sigmoid(),
     "reductions": lambda m, x: (x.sum(1), x.mean(0, keepdim=True), x.sum() / x.numel()),
     "shapes": lambda m, x: minigrad.cat([x.reshape(3, 2, 6).permute(0, 2, 1).reshape(6, 6), x], 1),
+    "stack": lambda m, x: (minigrad.stack([x, x * 2], 1), minigrad.stack([x, x.exp(), x], -1)),
     "compare_where": lambda m, x: minigrad.where(x > 0.5, x, -x) + (x != 0).float(),
     "batched_linear": lambda m, x: m(x.reshape(3, 2, 6)),
     "silu": lambda m, x: nn.functional.silu(m[0](x)),
