@@ -13,6 +13,7 @@ properties only."""
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 from tutorials7 import _randn
@@ -235,19 +236,9 @@ def optimization_page_loops_with_printed_losses(torch, init):
         train_loop(train_dataloader, model, loss_fn, optimizer)
         results.append(test_loop(test_dataloader, model, loss_fn))
     # the printed losses are rounded to 6 places: compare the numbers they hold
-    numbers = [
-        [float(s) for s in line.replace("%", " ").split() if _is_number(s)] for line in printed
-    ]
+    numbers = [[float(n) for n in re.findall(r"\d+\.?\d*", line)] for line in printed]
     shapes = ["".join(c for c in line if not c.isdigit()) for line in printed]
     return {"results": results, "numbers": numbers, "shapes": shapes}
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s.strip("[]/,"))
-    except ValueError:
-        return False
-    return s == s.strip("[]/,")
 
 
 def save_load_page_state_dict_and_eval(torch, init):
