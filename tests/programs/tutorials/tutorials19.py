@@ -662,6 +662,184 @@ def tiny_character_gpt_with_causal_mask(torch, init):
     }
 
 
+def data_page_dict_samples_collated(torch, init):
+    """ "Datasets & DataLoaders" with a Dataset returning dicts (an image array, an int label,
+    a str name, a float weight) and (x, y) namedtuples: default_collate stacks arrays into
+    tensors, ints into int64 and floats into float64, keeps strs as lists and the namedtuple
+    type; random_split with fractions gives the lengths PyTorch gives."""
+    import collections
+
+    Pair = collections.namedtuple("Pair", "x y")
+    rng = np.random.default_rng(42)
+    images = rng.random((5, 2, 3), dtype=np.float32)
+
+    class Samples(torch.utils.data.Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, idx):
+            return {"image": images[idx], "label": idx % 3, "name": f"s{idx}", "w": idx / 4}
+
+    loader = torch.utils.data.DataLoader(Samples(), batch_size=2)
+    batches = list(loader)
+    pairs = torch.utils.data.default_collate([Pair(1, 2.5), Pair(3, 4.5)])
+    g = torch.Generator().manual_seed(0)
+    parts = torch.utils.data.random_split(range(11), [0.5, 0.25, 0.25], generator=g)
+    return {
+        "images": [b["image"].numpy().tolist() for b in batches],
+        "labels": [[b["label"].tolist(), _dtype(b["label"])] for b in batches],
+        "names": [b["name"] for b in batches],
+        "weights": [[b["w"].tolist(), _dtype(b["w"])] for b in batches],
+        "pair": [type(pairs).__name__, pairs.x.tolist(), _dtype(pairs.x), _dtype(pairs.y)],
+        "split lengths": [len(p) for p in parts],
+        "split covers": sorted(i for p in parts for i in p) == list(range(11)),
+    }
+
+
+def spatial_transformer_with_border_padding(torch, init):
+    """The spatial transformer tutorial's stn(): a localization net regressing theta (its
+    last Linear initialised to the identity transform with weight.data.zero_() and
+    bias.data.copy_), F.affine_grid(theta, x.size(), align_corners=False) and
+    F.grid_sample with padding_mode="border", then a bicubic F.interpolate upsampling, two
+    Adam steps; the grid, the output and the losses."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.localization = nn.Sequential(nn.Conv2d(1, 4, 3), nn.MaxPool2d(2), nn.ReLU())
+            self.fc_loc = nn.Sequential(nn.Linear(4 * 3 * 3, 8), nn.ReLU(), nn.Linear(8, 6))
+            self.fc_loc[2].weight.data.zero_()
+            self.fc_loc[2].bias.data.copy_(torch.tensor([1, 0, 0, 0, 1, 0], dtype=torch.float))
+            self.head = nn.Linear(16 * 16, 3)
+
+        def stn(self, x):
+            xs = self.localization(x).view(-1, 4 * 3 * 3)
+            theta = self.fc_loc(xs).view(-1, 2, 3)
+            theta = theta + 0.1 * torch.tanh(xs[:, :6]).view(-1, 2, 3)
+            grid = F.affine_grid(theta, x.size(), align_corners=False)
+            return F.grid_sample(x, grid, padding_mode="border", align_corners=False), grid
+
+        def forward(self, x):
+            x, grid = self.stn(x)
+            up = F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False)
+            return self.head(up.flatten(1)), grid
+
+    model = init(Net())
+    x = torch.from_numpy(np.random.default_rng(5).random((2, 1, 8, 8), dtype=np.float32))
+    target = torch.tensor([0, 2])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(2):
+        logits, grid = model(x)
+        loss = F.cross_entropy(logits, target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return {
+        "losses": losses,
+        "grid": grid.detach().numpy(),
+        "bias grad": model.fc_loc[2].bias.grad.numpy(),
+    }
+
+
+def parametrized_layers_train_and_save(torch, init):
+    """torch.nn.utils.parametrizations: weight_norm (original0/original1) and orthogonal on
+    Linear layers of a small model, parametrize.is_parametrized, a training step through them,
+    the parametrized state_dict keys, and the orthogonal weight staying orthogonal."""
+    nn = torch.nn
+    P = nn.utils.parametrizations
+    model = nn.Sequential(nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 2))
+    model = init(model)
+    P.weight_norm(model[2])
+    P.orthogonal(model[0])
+    x = _randn(torch, (6, 4), 50)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(3):
+        loss = model(x).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    w0 = model[0].weight.detach()
+    return {
+        "parametrized": [nn.utils.parametrize.is_parametrized(m) for m in model],
+        "keys": sorted(model.state_dict().keys()),
+        "losses": losses,
+        "orthogonal": float((w0 @ w0.T - torch.eye(4)).abs().max()) < 1e-5,
+        "norm weight": model[2].weight.detach().numpy(),
+    }
+
+
+def loss_functions_beyond_cross_entropy(torch, init):
+    """Losses the tutorials and recipes reach for, each with its gradient: ctc_loss with
+    zero_infinity (speech recognition), cosine_embedding_loss with a margin and
+    triplet_margin_loss with swap (metric learning), gaussian_nll_loss with full=True
+    (uncertainty regression), multilabel_soft_margin_loss and multi_margin_loss with p=2."""
+    F = torch.nn.functional
+    lp = _randn(torch, (6, 2, 4), 51).requires_grad_()
+    a = _randn(torch, (3, 4), 52).requires_grad_()
+    b = _randn(torch, (3, 4), 53).requires_grad_()
+    c = _randn(torch, (3, 4), 54).requires_grad_()
+    var = _randn(torch, (3, 4), 55).requires_grad_()
+    losses = {
+        "ctc": F.ctc_loss(
+            lp.log_softmax(2),
+            torch.tensor([[1, 2, 2], [1, 1, 0]]),
+            torch.tensor([6, 5]),
+            torch.tensor([3, 2]),
+            zero_infinity=True,
+        ),
+        "cosine": F.cosine_embedding_loss(a, b, torch.tensor([1, -1, 1]), margin=0.2),
+        "triplet": F.triplet_margin_loss(a, b, c, swap=True),
+        "gaussian": F.gaussian_nll_loss(a, b, var.exp(), full=True),
+        "multilabel": F.multilabel_soft_margin_loss(c, (b > 0).float()),
+        "multi margin": F.multi_margin_loss(c, torch.tensor([0, 2, 3]), p=2, margin=0.5),
+    }
+    sum(losses.values()).backward()
+    return {
+        "losses": {k: v.item() for k, v in losses.items()},
+        "grads": {"lp": lp.grad.numpy(), "a": a.grad.numpy(), "var": var.grad.numpy()},
+    }
+
+
+def scheduler_chains_printed_per_epoch(torch, init):
+    """The lr_scheduler recipes' chains, the learning rate printed each epoch: SequentialLR of
+    a LinearLR warm-up and ExponentialLR, OneCycleLR over ten steps (momentum cycled too),
+    CosineAnnealingWarmRestarts with T_mult=2, and ChainedScheduler of two multiplicative
+    schedules."""
+    nn, S = torch.nn, torch.optim.lr_scheduler
+
+    def trace(make, steps, momentum=False):
+        opt = torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1, momentum=0.9)
+        sched = make(opt)
+        lrs = []
+        for _ in range(steps):
+            opt.step()
+            sched.step()
+            group = opt.param_groups[0]
+            lrs.append([group["lr"], group["momentum"]] if momentum else sched.get_last_lr()[0])
+        return lrs
+
+    return {
+        "sequential": trace(
+            lambda o: S.SequentialLR(
+                o,
+                [S.LinearLR(o, start_factor=0.1, total_iters=2), S.ExponentialLR(o, 0.9)],
+                milestones=[2],
+            ),
+            6,
+        ),
+        "one cycle": trace(lambda o: S.OneCycleLR(o, max_lr=1.0, total_steps=10), 9, True),
+        "warm restarts": trace(lambda o: S.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=2), 8),
+        "chained": trace(
+            lambda o: S.ChainedScheduler([S.ConstantLR(o, 0.5, 3), S.ExponentialLR(o, 0.8)]), 5
+        ),
+    }
+
+
 PROGRAMS = [
     tensors_page_out_arguments_and_numpy_bridge,
     transforms_page_one_hot_lambda_with_scatter,
@@ -679,4 +857,9 @@ PROGRAMS = [
     buffers_moving_with_to_and_persistence,
     manual_seed_reproducibility_between_runs,
     tiny_character_gpt_with_causal_mask,
+    data_page_dict_samples_collated,
+    spatial_transformer_with_border_padding,
+    parametrized_layers_train_and_save,
+    loss_functions_beyond_cross_entropy,
+    scheduler_chains_printed_per_epoch,
 ]
