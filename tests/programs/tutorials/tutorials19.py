@@ -5,7 +5,9 @@ page's grad_fn names and accumulated gradients, the optimization page's printed 
 save/load page's state_dict), torch.autograd.functional and torch.func transforms with their
 options, einsum attention, nn.MultiheadAttention masks, Embedding and EmbeddingBag options,
 packed bidirectional LSTMs, torch.distributions shapes and divergences, buffers moving with
-.to, seeded reproducibility, and a tiny character GPT. Each is a function of the library
+.to, seeded reproducibility, a tiny character GPT, collated dict samples, a spatial
+transformer, parametrizations, losses past cross_entropy, scheduler chains, a pre-norm
+Transformer with every mask, and a Conv3d clip classifier. Each is a function of the library
 (`torch` is PyTorch or minigrad) and of `init` (see tests/programs/conftest.py); data come
 from NumPy so that both libraries see the same numbers; random draws are compared by their
 properties only."""
@@ -840,6 +842,97 @@ def scheduler_chains_printed_per_epoch(torch, init):
     }
 
 
+def transformer_pre_norm_gelu_with_every_mask(torch, init):
+    """nn.Transformer(norm_first=True, activation="gelu", batch_first=True, dropout=0.0) as
+    a seq2seq model: a causal tgt_mask from generate_square_subsequent_mask with
+    tgt_is_causal=True, src and memory key-padding masks from a PAD id, a vocabulary
+    projection, label-smoothed cross_entropy with ignore_index=PAD, one Adam step and the
+    logits after it."""
+    nn, F = torch.nn, torch.nn.functional
+    PAD, vocab, d = 0, 7, 8
+    src = torch.tensor([[3, 4, 5, 6, 2], [5, 3, 2, 0, 0]])
+    tgt = torch.tensor([[1, 4, 4, 2], [1, 6, 2, 0]])
+
+    class Seq2Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(vocab, d, padding_idx=PAD)
+            self.transformer = nn.Transformer(
+                d, 2, 2, 2, 16, dropout=0.0, activation="gelu", batch_first=True, norm_first=True
+            )
+            self.generator = nn.Linear(d, vocab)
+
+        def forward(self, src, tgt_in):
+            mask = self.transformer.generate_square_subsequent_mask(tgt_in.size(1))
+            pad = src == PAD
+            out = self.transformer(
+                self.emb(src) * d**0.5,
+                self.emb(tgt_in) * d**0.5,
+                tgt_mask=mask,
+                src_key_padding_mask=pad,
+                memory_key_padding_mask=pad,
+                tgt_key_padding_mask=tgt_in == PAD,
+                tgt_is_causal=True,
+            )
+            return self.generator(out)
+
+    model = init(Seq2Seq())
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    logits = model(src, tgt[:, :-1])
+    loss = F.cross_entropy(
+        logits.reshape(-1, vocab), tgt[:, 1:].reshape(-1), ignore_index=PAD, label_smoothing=0.1
+    )
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    with torch.no_grad():
+        after = model(src, tgt[:, :-1])
+    return {
+        "loss": loss.item(),
+        "emb grad pad row": model.emb.weight.grad[PAD].numpy(),
+        "after": after.numpy(),
+    }
+
+
+def video_conv3d_with_cumulative_batchnorm(torch, init):
+    """A small video classifier: Conv3d with a (1, 2, 2) stride, BatchNorm3d(momentum=None)
+    keeping a cumulative average of its statistics over three training batches
+    (num_batches_tracked counting them), AdaptiveAvgPool3d and a Linear head; SGD steps, the
+    running statistics, and the eval-mode outputs."""
+    nn, F = torch.nn, torch.nn.functional
+    model = init(
+        nn.Sequential(
+            nn.Conv3d(2, 4, 3, padding=1, stride=(1, 2, 2)),
+            nn.BatchNorm3d(4, momentum=None),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool3d(1),
+            nn.Flatten(),
+            nn.Linear(4, 3),
+        )
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    rng = np.random.default_rng(60)
+    clips = [torch.from_numpy(rng.random((2, 2, 3, 6, 6), dtype=np.float32)) for _ in range(3)]
+    labels = torch.tensor([0, 2])
+    losses = []
+    for clip in clips:
+        loss = F.cross_entropy(model(clip), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    bn = model[1]
+    model.eval()
+    with torch.no_grad():
+        out = model(clips[0])
+    return {
+        "losses": losses,
+        "running": [bn.running_mean.numpy().tolist(), bn.running_var.numpy().tolist()],
+        "tracked": bn.num_batches_tracked.item(),
+        "eval out": out.numpy(),
+    }
+
+
 PROGRAMS = [
     tensors_page_out_arguments_and_numpy_bridge,
     transforms_page_one_hot_lambda_with_scatter,
@@ -862,4 +955,6 @@ PROGRAMS = [
     parametrized_layers_train_and_save,
     loss_functions_beyond_cross_entropy,
     scheduler_chains_printed_per_epoch,
+    transformer_pre_norm_gelu_with_every_mask,
+    video_conv3d_with_cumulative_batchnorm,
 ]
