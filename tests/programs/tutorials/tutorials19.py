@@ -7,7 +7,8 @@ options, einsum attention, nn.MultiheadAttention masks, Embedding and EmbeddingB
 packed bidirectional LSTMs, torch.distributions shapes and divergences, buffers moving with
 .to, seeded reproducibility, a tiny character GPT, collated dict samples, a spatial
 transformer, parametrizations, losses past cross_entropy, scheduler chains, a pre-norm
-Transformer with every mask, and a Conv3d clip classifier. Each is a function of the library
+Transformer with every mask, a Conv3d clip classifier, variational terms of many
+distributions, and tabular preprocessing in tensor ops. Each is a function of the library
 (`torch` is PyTorch or minigrad) and of `init` (see tests/programs/conftest.py); data come
 from NumPy so that both libraries see the same numbers; random draws are compared by their
 properties only."""
@@ -933,6 +934,72 @@ def video_conv3d_with_cumulative_batchnorm(torch, init):
     }
 
 
+def variational_posterior_with_transformed_distributions(torch, init):
+    """A variational-inference step as the probabilistic-programming tutorials write it: a
+    LogNormal built as TransformedDistribution(Normal, ExpTransform) and a Beta posterior,
+    rsample-free ELBO terms by analytic kl_divergence (Gamma, Beta, Dirichlet, Laplace,
+    MultivariateNormal with a precision matrix, Independent Normals), log_prob of each
+    family, and the gradients of their sum in the variational parameters."""
+    D = torch.distributions
+    loc = torch.tensor([0.2, -0.3], requires_grad=True)
+    log_scale = torch.tensor([0.1, -0.2], requires_grad=True)
+    a = torch.tensor([2.0, 3.0], requires_grad=True)
+    q = D.TransformedDistribution(D.Normal(loc, log_scale.exp()), [D.transforms.ExpTransform()])
+    beta = D.Beta(a, a.flip(0))
+    precision = torch.tensor([[2.0, 0.5], [0.5, 1.0]])
+    terms = {
+        "lognormal": q.log_prob(torch.tensor([0.5, 2.0])).sum(),
+        "beta": beta.log_prob(torch.tensor([0.3, 0.6])).sum() + beta.entropy().sum(),
+        "kl gamma": D.kl_divergence(D.Gamma(a, a.flip(0)), D.Gamma(torch.ones(2), 1.0)).sum(),
+        "kl beta": D.kl_divergence(beta, D.Beta(torch.ones(2), torch.ones(2))).sum(),
+        "kl dirichlet": D.kl_divergence(D.Dirichlet(a), D.Dirichlet(torch.ones(2) * 2)),
+        "kl laplace": D.kl_divergence(D.Laplace(loc, log_scale.exp()), D.Laplace(0.0, 1.0)).sum(),
+        "kl mvn": D.kl_divergence(
+            D.MultivariateNormal(loc, precision_matrix=precision),
+            D.MultivariateNormal(torch.zeros(2), torch.eye(2)),
+        ),
+        "kl independent": D.kl_divergence(
+            D.Independent(D.Normal(loc, log_scale.exp()), 1),
+            D.Independent(D.Normal(torch.zeros(2), torch.ones(2)), 1),
+        ),
+    }
+    sum(terms.values()).backward()
+    return {
+        "terms": {k: v.item() for k, v in terms.items()},
+        "grads": {
+            "loc": loc.grad.numpy(),
+            "log_scale": log_scale.grad.numpy(),
+            "a": a.grad.numpy(),
+        },
+        "lognormal mean": D.LogNormal(loc, log_scale.exp()).mean.detach().numpy(),
+    }
+
+
+def tabular_preprocessing_with_tensor_ops(torch, init):
+    """Preprocessing a tabular column as the data tutorials do it in tensors: bucketize into
+    quantile bins (torch.quantile, right=True), histc counts, unique with inverse indices and
+    counts as a vocabulary, searchsorted of new values, one_hot of the codes, a standardised
+    column with std(correction=0), and nan_to_num of missing values."""
+    F = torch.nn.functional
+    ages = torch.tensor([23.0, 35.0, float("nan"), 52.0, 41.0, 35.0, 67.0, 29.0])
+    filled = torch.nan_to_num(ages, nan=float(ages[~ages.isnan()].median()))
+    edges = torch.quantile(filled, torch.tensor([0.25, 0.5, 0.75]))
+    bins = torch.bucketize(filled, edges, right=True)
+    cities = torch.tensor([3, 1, 3, 2, 1, 3, 5, 2])
+    vocab, codes, counts = torch.unique(cities, return_inverse=True, return_counts=True)
+    standard = (filled - filled.mean()) / filled.std(correction=0)
+    return {
+        "filled": filled.numpy(),
+        "edges": edges.numpy(),
+        "bins": [bins.tolist(), _dtype(bins)],
+        "histc": torch.histc(filled, bins=4, min=20, max=70).numpy(),
+        "vocab": [vocab.tolist(), codes.tolist(), counts.tolist()],
+        "lookup": torch.searchsorted(vocab, torch.tensor([2, 5, 4])).tolist(),
+        "one hot": F.one_hot(codes, num_classes=len(vocab)).numpy(),
+        "standard": standard.numpy(),
+    }
+
+
 PROGRAMS = [
     tensors_page_out_arguments_and_numpy_bridge,
     transforms_page_one_hot_lambda_with_scatter,
@@ -957,4 +1024,6 @@ PROGRAMS = [
     scheduler_chains_printed_per_epoch,
     transformer_pre_norm_gelu_with_every_mask,
     video_conv3d_with_cumulative_batchnorm,
+    variational_posterior_with_transformed_distributions,
+    tabular_preprocessing_with_tensor_ops,
 ]
