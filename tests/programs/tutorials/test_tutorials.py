@@ -30,6 +30,7 @@ import tutorials15
 import tutorials16
 import tutorials17
 import tutorials18
+import tutorials19
 import user_programs
 
 import minigrad
@@ -60,6 +61,7 @@ PROGRAMS = [
     + tutorials16.PROGRAMS
     + tutorials17.PROGRAMS
     + tutorials18.PROGRAMS
+    + tutorials19.PROGRAMS
 ]
 
 
