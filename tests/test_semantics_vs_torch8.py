@@ -1,0 +1,55 @@
+"""Differential checks against PyTorch, the eighth sweep: which gradients of F.linear's fused
+backward need a gradient themselves under create_graph (and their double backward), fill
+values of another dtype that the target cannot hold, the generator state as a uint8 tensor,
+the distributions' param_shape and a ParameterDict's entries that are not tensors. Each case
+runs the same code under both libraries (`t` is the library)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import minigrad
+
+torch = pytest.importorskip("torch")
+
+
+# -- F.linear's fused backward under create_graph ---------------------------------------------
+def _linear_gradients(t, needs, gy_needs, flat):
+    """The gradients of linear(x, w, b) for the inputs in `needs` (create_graph), then the
+    gradients of their sum of squares: each first gradient's (requires_grad, grad_fn is
+    None), and the second ones' values."""
+    shape = (2, 3, 4) if flat else (3, 4)
+    x = t.arange(24.0 if flat else 12.0, dtype=t.float64).reshape(shape) / 7
+    w = t.arange(8.0, dtype=t.float64).reshape(2, 4) / 5 - 0.5
+    b = t.tensor([0.5, -1.0], dtype=t.float64)
+    for tensor, need in zip((x, w, b), needs):
+        tensor.requires_grad_(need)
+    gy = t.ones(shape[:-1] + (2,), dtype=t.float64, requires_grad=gy_needs) * 1.5
+    y = t.nn.functional.linear(x, w, b)
+    inputs = [a for a, need in zip((x, w, b), needs) if need]
+    firsts = t.autograd.grad(y, inputs, gy, create_graph=True)
+    flags = [(g.requires_grad, g.grad_fn is None) for g in firsts]
+    differentiable = [g for g in firsts if g.requires_grad]
+    seconds = []
+    if differentiable:
+        leaves = [a for a in (x, w, b, gy) if a.requires_grad]
+        total = sum((g * g).sum() for g in differentiable)
+        seconds = t.autograd.grad(total, leaves, allow_unused=True)
+        seconds = [None if s is None else s.detach().numpy() for s in seconds]
+    return flags, seconds
+
+
+@pytest.mark.parametrize("flat", [False, True])
+@pytest.mark.parametrize("gy_needs", [False, True])
+@pytest.mark.parametrize("needs", [n for n in itertools.product((False, True), repeat=3) if any(n)])
+def test_linear_gradients_need_a_gradient_as_pytorch(needs, gy_needs, flat):
+    mine, theirs = (_linear_gradients(t, needs, gy_needs, flat) for t in (minigrad, torch))
+    assert mine[0] == theirs[0]
+    assert len(mine[1]) == len(theirs[1])
+    for a, b in zip(*(m[1] for m in (mine, theirs))):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-12)
