@@ -10,6 +10,7 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers import assert_same_as_torch
 
 import minigrad
 
@@ -53,3 +54,44 @@ def test_linear_gradients_need_a_gradient_as_pytorch(needs, gy_needs, flat):
         assert (a is None) == (b is None)
         if a is not None:
             np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+# -- fill values and clamp bounds the target dtype cannot hold ---------------------------------
+MASK = "t.tensor([True, False])"
+FILLS = [
+    *(f"t.zeros(2, dtype=t.float16).masked_fill({MASK}, t.tensor(1e6))",),
+    *(f"t.zeros(2, dtype=t.int8).masked_fill({MASK}, t.tensor(300))",),
+    *(f"t.zeros(2).masked_fill({MASK}, t.tensor(1e300, dtype=t.float64))",),
+    *(f"t.zeros(2, dtype=t.uint8).masked_fill({MASK}, t.tensor(-1.0))",),
+    *(f"t.zeros(2, dtype=t.int8).masked_fill({MASK}, t.tensor(float('nan')))",),
+    *(f"t.zeros(2, dtype=t.float16).masked_fill({MASK}, t.tensor(1e6, requires_grad=True))",),
+    *(f"t.zeros(2, dtype=t.float16).masked_fill_({MASK}, t.tensor(1e6))",),
+    *(f"t.zeros(2, dtype=t.int8).masked_fill({MASK}, t.tensor(3.5))",),
+    *(f"t.zeros(2, dtype=t.bool).masked_fill({MASK}, t.tensor(5))",),
+    *("t.zeros(2, dtype=t.float16).index_fill(0, t.tensor([1]), t.tensor(1e6))",),
+    *("t.zeros(2, dtype=t.int8).index_fill_(0, t.tensor([1]), t.tensor(300))",),
+    *("t.zeros(2, dtype=t.uint8).index_fill(0, t.tensor([1]), t.tensor(-1))",),
+    *("t.zeros(2, dtype=t.float16).clamp(max=1e6)", "t.zeros(2, dtype=t.float16).clamp(-1e6)"),
+    *("t.zeros(2).clamp(min=1e39)", "t.zeros(2).clamp(-1e39, 1e39)", "t.zeros(2).clip(max=1e39)"),
+    *("t.zeros(2, dtype=t.float16).clamp_(max=1e6)", "t.zeros(2, dtype=t.float16).clamp_min(1e6)"),
+    *("t.zeros(2, dtype=t.int8).clamp(max=1000)", "t.zeros(2, dtype=t.int64).clamp(max=10**19)"),
+    *("t.zeros(2, dtype=t.int8).clamp(max=1000.5)", "t.zeros(2, dtype=t.int8).clamp(max=1e39)"),
+    *("t.zeros(2, dtype=t.uint8).clamp(min=-1)", "t.zeros(2, dtype=t.uint8).clamp(min=-1000)"),
+    *("t.zeros(2, dtype=t.float16).clamp(max=float('inf'))", "t.zeros(2).clamp(max=10**400)"),
+    *(
+        "t.zeros(2, dtype=t.float16).clamp(max=float('nan'))",
+        "t.zeros(2).clamp(max=t.tensor(1e39))",
+    ),
+    *(
+        "t.zeros(2, dtype=t.float16).clamp(1e6, t.tensor(0.0))",
+        "t.zeros(2, dtype=t.bool).clamp(max=5)",
+    ),
+    *("x = t.zeros(2, dtype=t.int64)\nx[0] = 10**19", "x = t.zeros(2, dtype=t.int8)\nx[0] = 300"),
+    *("x = t.zeros(2, dtype=t.int32)\nx[:] = 2**31", "x = t.zeros(2, dtype=t.uint8)\nx[0] = -1"),
+]
+
+
+@pytest.mark.parametrize("call", FILLS)
+def test_fill_values_and_bounds_a_dtype_cannot_hold_as_pytorch(call):
+    code = call if "\n" in call else f"out = {call}"
+    assert_same_as_torch(code + ("\nout = x" if "\n" in call else ""))

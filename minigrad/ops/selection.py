@@ -97,13 +97,16 @@ class Clamp(Function):
         ctx.save_for_backward(x)
         ctx.bounds = (lo, hi)
         array = x.array
-        bounds = [b for b in (lo, hi) if b is not None]
+        dtype = dtypes.result_type(array, *(b for b in (lo, hi) if b is not None)).np
+        # PyTorch's RuntimeError for a bound the result's dtype cannot hold; -1 wraps into a
+        # uint8 bound of 255, as there
+        lo, hi = (None if b is None else as_fill(b, dtype) for b in (lo, hi))
         if array.dtype.kind == "f":
             # clip with both bounds is one vectorised kernel; with one left out NumPy runs
             # maximum or minimum instead, about 3x slower on large arrays
             lo, hi = -math.inf if lo is None else lo, math.inf if hi is None else hi
         y = x.device.xp.clip(array, lo, hi)
-        return cast_to(y, dtypes.result_type(array, *bounds).np)
+        return cast_to(y, dtype)
 
     @staticmethod
     def backward(ctx, gy):
