@@ -95,3 +95,64 @@ FILLS = [
 def test_fill_values_and_bounds_a_dtype_cannot_hold_as_pytorch(call):
     code = call if "\n" in call else f"out = {call}"
     assert_same_as_torch(code + ("\nout = x" if "\n" in call else ""))
+
+
+# -- the generator state: a uint8 tensor --------------------------------------------------------
+@pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])
+def test_generator_state_is_a_uint8_tensor_that_restores_the_stream_and_seed(lib):
+    g = lib.Generator().manual_seed(5)
+    lib.rand(3, generator=g)
+    state = g.get_state()
+    assert isinstance(state, lib.Tensor) and state.dtype == lib.uint8 and state.ndim == 1
+    after = lib.rand(4, generator=g)
+    g.manual_seed(9).set_state(state.clone())
+    assert g.initial_seed() == 5
+    assert lib.equal(lib.rand(4, generator=g), after)
+    lib.manual_seed(3)
+    saved = lib.get_rng_state()
+    assert isinstance(saved, lib.Tensor) and saved.dtype == lib.uint8
+    drawn = lib.randn(5)
+    lib.set_rng_state(saved)
+    assert lib.equal(lib.randn(5), drawn)
+
+
+BAD_STATES = [
+    ("t.zeros(10, dtype=t.uint8)", RuntimeError),
+    ("state.float()", TypeError),
+    ("state.tolist()", TypeError),
+    ("state.clone().fill_(255)", RuntimeError),
+    ("state.clone().fill_(0)", RuntimeError),
+]
+
+
+@pytest.mark.parametrize("lib", [minigrad, torch], ids=["minigrad", "torch"])
+@pytest.mark.parametrize(("code", "error"), BAD_STATES)
+def test_a_bad_generator_state_is_refused_as_pytorch(lib, code, error):
+    g = lib.Generator()
+    state = g.get_state()
+    with pytest.raises(error):
+        g.set_state(eval(code, {"t": lib, "state": state}))
+    with pytest.raises(error):
+        lib.set_rng_state(eval(code, {"t": lib, "state": state}))
+
+
+def test_a_state_of_hostile_bytes_is_refused_and_leaves_the_generator_as_it_was():
+    g = minigrad.Generator().manual_seed(11)
+    state = g.get_state()
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        hostile = minigrad.tensor(rng.integers(0, 256, state.numel(), dtype=np.uint8))
+        with pytest.raises(RuntimeError, match="Invalid PCG64 state"):
+            g.set_state(hostile)
+    assert g.initial_seed() == 11 and minigrad.equal(g.get_state(), state)
+
+
+@pytest.mark.parametrize("seed", [-1, -(2**63), 2**64 - 1, 2**64, -(2**63) - 1])
+def test_manual_seed_range_as_pytorch(seed):
+    outcomes = []
+    for lib in (minigrad, torch):
+        try:
+            outcomes.append(lib.Generator().manual_seed(seed).initial_seed())
+        except ValueError:
+            outcomes.append(ValueError)
+    assert outcomes[0] == outcomes[1]
