@@ -227,7 +227,7 @@ class Function:
         if kind in _FLOAT_SCALARS:
             out = np.asarray(out)
             kind = np.ndarray
-        if kind is np.ndarray and out.dtype.kind == "f" and not ctx._non_differentiable:
+        if kind is np.ndarray and out.dtype.kind == "f":
             t = Tensor._make(out, True, ctx)
             if out.base is not None:
                 _share_version_if_view(t, args, cls)

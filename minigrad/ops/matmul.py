@@ -250,7 +250,12 @@ class LinearGrad(Function):
             # gx = gy w needs one only through w, gw = gy^T x only through x, gb never
             differentiable = (d for d, need in zip((from_w, from_x, False), needs) if need)
             outs = out if type(out) is tuple else (out,)
-            ctx.mark_non_differentiable(*(o for o, d in zip(outs, differentiable) if not d))
+            fixed = [o for o, d in zip(outs, differentiable) if not d]
+            if fixed and type(out) is not tuple:
+                # NOTE: as a Tensor: Function.apply's path for one array (every op's) reads
+                # no marks
+                out = fixed[0] = Tensor._make(out)
+            ctx.mark_non_differentiable(*fixed)
         return out
 
     @staticmethod
