@@ -33,7 +33,10 @@ class Generator:
     def manual_seed(self, seed: int) -> Generator:
         if not isinstance(seed, (int, np.integer)):
             raise RuntimeError(f"manual_seed expected an int, but got {type(seed).__name__}")
-        self._seed = int(seed)
+        seed = int(seed)
+        if not -(2**63) <= seed < 2**64:
+            raise ValueError(f"manual_seed: Overflow when unpacking long long (seed {seed})")
+        self._seed = seed % 2**64  # a negative seed wraps, as PyTorch's: -1 is 2**64 - 1
         self._rng = None
         return self
 
@@ -52,12 +55,49 @@ class Generator:
         return self.manual_seed(int(np.random.SeedSequence().entropy) % 2**63)._seed
 
     def get_state(self):
+        """The generator's state as a uint8 tensor (PyTorch's ByteTensor) of `_STATE_BYTES`:
+        a tag, the seed, then NumPy's PCG64 state, each field little-endian."""
+        from minigrad.tensor import Tensor  # NOTE: here: tensor.py imports this module
+
         self._check_state_support()
-        return self.rng.bit_generator.state
+        state = self.rng.bit_generator.state
+        fields = (
+            _STATE_TAG,
+            self._seed.to_bytes(8, "little"),
+            state["state"]["state"].to_bytes(16, "little"),
+            state["state"]["inc"].to_bytes(16, "little"),
+            state["has_uint32"].to_bytes(1, "little"),
+            state["uinteger"].to_bytes(4, "little"),
+        )
+        return Tensor._make(np.frombuffer(b"".join(fields), np.uint8).copy())
 
     def set_state(self, new_state) -> Generator:
+        """Restore a state from `get_state` (the exact stream and the seed); a tensor of
+        another size, tag or an impossible field is refused, as PyTorch refuses a bad one."""
+        from minigrad.tensor import Tensor
+
         self._check_state_support()
-        self.rng.bit_generator.state = new_state
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a ByteTensor, but got {type(new_state).__name__}")
+        if new_state.dtype is not dtypes.uint8:
+            raise TypeError(f"RNG state must be a ByteTensor (uint8), not {new_state.dtype}")
+        if new_state.numel() != _STATE_BYTES:
+            raise RuntimeError(
+                f"Expected a PCG64 generator state of size {_STATE_BYTES} but found the input "
+                f"RNG state size to be {new_state.numel()}"
+            )
+        data = np.asarray(new_state.cpu().array).tobytes()
+        seed, pcg, inc, has_uint32, uinteger = (
+            int.from_bytes(data[start:end], "little")
+            for start, end in ((8, 16), (16, 32), (32, 48), (48, 49), (49, 53))
+        )
+        # NOTE: NumPy keeps inc odd (the stream's increment), and has_uint32 is a flag
+        if data[:8] != _STATE_TAG or inc % 2 == 0 or has_uint32 > 1:
+            raise RuntimeError("Invalid PCG64 state (not one that get_state returned)")
+        state = {"state": pcg, "inc": inc}
+        bits = {"bit_generator": "PCG64", "state": state, "has_uint32": has_uint32}
+        self.rng.bit_generator.state = {**bits, "uinteger": uinteger}
+        self._seed = seed
         return self
 
     def _check_state_support(self) -> None:
@@ -67,6 +107,11 @@ class Generator:
                 "state; to repeat a sequence, seed again with manual_seed(seed)"
             )
 
+
+# get_state's layout: tag (8 bytes), seed (8), PCG64 state (16), inc (16), has_uint32 (1),
+# uinteger (4)
+_STATE_TAG = b"mgPCG64\x01"
+_STATE_BYTES = 53
 
 default_generator = Generator()
 _cuda_generators: dict = {}

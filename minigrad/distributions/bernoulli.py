@@ -6,7 +6,7 @@ import math
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import BinaryProbsLogits
+from minigrad.distributions.distribution import BinaryProbsLogits, param_shape
 from minigrad.distributions.exp_family import ExponentialFamily
 from minigrad.distributions.utils import broadcast_all
 from minigrad.nn.functional import binary_cross_entropy_with_logits
@@ -23,6 +23,7 @@ class Bernoulli(BinaryProbsLogits, ExponentialFamily):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
+    param_shape = param_shape
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         (param,) = self._set_probs_or_logits(probs, logits)

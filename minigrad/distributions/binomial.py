@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import BinaryProbsLogits
+from minigrad.distributions.distribution import BinaryProbsLogits, param_shape
 from minigrad.ops.sampling import binomial
 from minigrad.ops.special import lgamma
 from minigrad.tensor import Tensor
@@ -21,6 +21,7 @@ class Binomial(BinaryProbsLogits):
         "logits": constraints.real,
     }
     has_enumerate_support = True
+    param_shape = param_shape
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
         total_count, param = self._set_probs_or_logits(probs, logits, total_count)

@@ -6,7 +6,7 @@ import math
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.distribution import Distribution, param_shape
 from minigrad.distributions.utils import (
     broadcast_all,
     lazy_property,
@@ -28,6 +28,7 @@ class Categorical(Distribution):
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_enumerate_support = True
+    param_shape = param_shape
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         if (probs is None) == (logits is None):
@@ -125,6 +126,8 @@ class OverCategorical(Distribution):
     """A distribution whose parameters are those of the Categorical it holds: its batch
     shape, its classes as the one event dim, its probs and logits (OneHotCategorical,
     Multinomial, ExpRelaxedCategorical)."""
+
+    param_shape = param_shape
 
     def __init__(self, categorical: Categorical, validate_args=None):
         self._categorical = categorical

@@ -7,7 +7,7 @@ import math
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import BinaryProbsLogits
+from minigrad.distributions.distribution import BinaryProbsLogits, param_shape
 from minigrad.distributions.utils import (
     broadcast_all,
     clamp_probs,
@@ -26,6 +26,7 @@ class ContinuousBernoulli(BinaryProbsLogits):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.unit_interval
     has_rsample = True
+    param_shape = param_shape
 
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
         (param,) = self._set_probs_or_logits(probs, logits)

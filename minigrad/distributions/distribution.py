@@ -221,6 +221,16 @@ class Folded(Distribution):
         return self.base_dist.entropy() - math.log(2)
 
 
+def _param_shape(self) -> Size:
+    """The shape of the parameter given (probs or logits)."""
+    return self._param.shape
+
+
+# NOTE: one property that the distributions with PyTorch's `param_shape` take as theirs; not
+# on BinaryProbsLogits, since PyTorch's Geometric has none
+param_shape = property(_param_shape)
+
+
 class BinaryProbsLogits(Distribution):
     """A distribution of a success probability given as `probs` or as `logits` (exactly one),
     batched over its broadcast shape; the other is computed from it when first asked for

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import BinaryProbsLogits
+from minigrad.distributions.distribution import BinaryProbsLogits, param_shape
 from minigrad.distributions.gamma import Gamma
 from minigrad.nn.functional import logsigmoid
 from minigrad.ops.sampling import poisson
@@ -24,6 +24,7 @@ class NegativeBinomial(BinaryProbsLogits):
         "logits": constraints.real,
     }
     support = constraints.nonnegative_integer
+    param_shape = param_shape
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
         total_count, param = self._set_probs_or_logits(probs, logits, total_count)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import minigrad
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import BinaryProbsLogits
+from minigrad.distributions.distribution import BinaryProbsLogits, param_shape
 from minigrad.distributions.transformed_distribution import TransformedDistribution
 from minigrad.distributions.transforms import SigmoidTransform
 from minigrad.distributions.utils import broadcast_all, clamp_probs
@@ -19,6 +19,7 @@ class LogitRelaxedBernoulli(BinaryProbsLogits):
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.real
+    param_shape = param_shape
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         self.temperature = temperature

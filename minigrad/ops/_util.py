@@ -95,7 +95,10 @@ def check_fill(value, dtype) -> None:
     """RuntimeError, as PyTorch's, for a fill value dtype cannot hold: numbers must lie in an
     integer dtype's range (for unsigned dtypes down to -max, which wraps: -1 is 255), finite
     ones in a float dtype's range (inf and nan are kept); OverflowError for an int PyTorch
-    cannot unpack (past 64 bits), whatever the dtype."""
+    cannot unpack (past 64 bits), whatever the dtype. A 0-d tensor of another dtype is
+    checked as its number, as PyTorch reads it (one of the same dtype always fits)."""
+    if isinstance(value, Tensor) and value.array.dtype != dtype and value.array.ndim == 0:
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
     check_int_size(value)

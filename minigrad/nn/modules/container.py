@@ -316,44 +316,46 @@ class ParameterList(Module):
 
 class ParameterDict(Module):
     """A dict of Parameters, registered under their keys (state dict keys read `key`); a
-    Tensor value becomes a Parameter, as in PyTorch."""
+    Tensor value becomes a Parameter, as in PyTorch. As there, each value is set as the
+    attribute `key`: another object (a number, a module) is kept as that attribute."""
 
     def __init__(self, parameters=None):
         super().__init__()
+        self._keys: dict[str, None] = {}  # the keys in order (values live as attributes)
         if parameters is not None:
             self.update(parameters)
 
     def __getitem__(self, key: str):
-        if key not in self._parameters:  # PyTorch's reads an attribute, hence its type
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{key}'")
-        return self._parameters[key]
+        return getattr(self, _key(key))  # PyTorch's reads an attribute, hence AttributeError
 
     def __setitem__(self, key: str, value) -> None:
-        self.register_parameter(key, _as_parameter(value))
+        setattr(self, _key(key), _as_parameter(value))
+        self._keys[key] = None
 
     def __delitem__(self, key: str) -> None:
-        del self._parameters[key]
+        delattr(self, _key(key))
+        del self._keys[key]
 
     def __len__(self) -> int:
-        return len(self._parameters)
+        return len(self._keys)
 
     def __iter__(self):
-        return iter(self._parameters)
+        return iter(self._keys)
 
     def __contains__(self, key: str) -> bool:
-        return key in self._parameters
+        return key in self._keys
 
     def keys(self):
-        return self._parameters.keys()
+        return self._keys.keys()
 
     def values(self):
-        return self._parameters.values()
+        return [self[key] for key in self._keys]
 
     def items(self):
-        return self._parameters.items()
+        return [(key, self[key]) for key in self._keys]
 
     def get(self, key: str, default=None):
-        return self._parameters.get(key, default)
+        return self[key] if key in self._keys else default
 
     def pop(self, key: str):
         value = self[key]
@@ -366,13 +368,17 @@ class ParameterDict(Module):
         return self[key]
 
     def clear(self) -> None:
-        self._parameters.clear()
+        for key in list(self._keys):
+            del self[key]
 
     def popitem(self) -> tuple:
-        return self._parameters.popitem()
+        if not self._keys:
+            raise KeyError("popitem(): dictionary is empty")
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
 
     def __reversed__(self):
-        return reversed(self._parameters)
+        return reversed(self._keys)
 
     def copy(self) -> ParameterDict:
         """A new ParameterDict of the same Parameters (shared, not cloned), as PyTorch's."""
@@ -421,9 +427,19 @@ def _describe(key, p, kind: str) -> str:
     return f"  ({key}): Parameter containing: [{name} of size {size}{device}]"
 
 
-def _as_parameter(value) -> Parameter | None:
+def _key(key) -> str:
+    """A ParameterDict's key: a str, as PyTorch's (its values are attributes)."""
+    if not isinstance(key, str):
+        raise TypeError(
+            "Index given to ParameterDict cannot be used as a key as it is not a string (type "
+            f"is '{type(key).__name__}')"
+        )
+    return key
+
+
+def _as_parameter(value):
     """A plain tensor becomes a Parameter, as in PyTorch's ParameterList and ParameterDict;
-    a Parameter or None stays as it is."""
+    anything else stays as it is."""
     if isinstance(value, Tensor) and not isinstance(value, Parameter):
         return Parameter(value)
     return value
