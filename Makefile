@@ -73,7 +73,7 @@ test-numpy1: $(NP1_VENV)/.stamp
 	$(NP1_VENV)/bin/python -m pytest -n 2 tests/ops tests/autograd tests/nn tests/optim tests/distributions \
 		tests/data tests/static tests/test_tensor.py tests/test_errors.py tests/test_torch_programs.py \
 		tests/test_semantics_vs_torch3.py tests/test_semantics_vs_torch4.py tests/test_semantics_vs_torch5.py \
-		tests/test_semantics_vs_torch6.py tests/test_semantics_vs_torch7.py \
+		tests/test_semantics_vs_torch6.py tests/test_semantics_vs_torch7.py tests/test_semantics_vs_torch8.py \
 		tests/test_hostile_files9.py tests/test_hostile_files10.py tests/test_hostile_files11.py \
 		tests/test_hostile_files12.py tests/test_hostile_files13.py tests/test_hostile_files14.py
 
