@@ -1,12 +1,17 @@
 """Helpers the test files share: what a call gives and raises in PyTorch and in minigrad, how
-much memory a call takes, and a saved graph file with its graph.json changed."""
+much memory a call takes, a saved graph file with its graph.json changed, and a fuzz run in a
+child process."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import tracemalloc
 import warnings
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -135,3 +140,18 @@ def json_places(tree, at=()):
     )
     for key, value in items:
         yield from json_places(value, (*at, key))
+
+
+def fuzz_in_child(test_file: str, *args) -> dict:
+    """A hostile-files test file's `fuzz(*args)`, run by that file as a script in a child
+    process (its `__main__` block caps the child's address space first): the JSON it prints."""
+    import minigrad
+
+    command = [sys.executable, test_file, *map(str, args)]
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(minigrad.__file__).parents[1]), str(Path(test_file).parent)]
+    )
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=3000)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)

@@ -20,11 +20,9 @@ import gzip
 import io
 import json
 import math
-import os
 import random
 import resource
 import signal
-import subprocess
 import sys
 import traceback
 import warnings
@@ -34,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import edited_graph_file, json_places
+from helpers import edited_graph_file, fuzz_in_child, json_places
 
 import minigrad
 from minigrad import static
@@ -546,21 +544,9 @@ def fuzz(kind: str, seed: int, cases: int, folder: Path) -> dict:
 MEMORY_CAP = 2 * 2**30  # address space of the child: NumPy and minigrad take ~150 MB
 
 
-def _fuzz_in_child(tmp_path, kind: str, seed: int, cases: int) -> dict:
-    """fuzz(...) run by this file in a child process whose address space is capped."""
-    command = [sys.executable, __file__, kind, str(seed), str(cases), str(tmp_path)]
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(minigrad.__file__).parents[1]), str(Path(__file__).parent)]
-    )
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=3000)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
-
-
 @pytest.mark.parametrize("kind", ["checkpoint", "graph", "idx"])
 def test_fuzz_loaders(tmp_path, kind):
-    result = _fuzz_in_child(tmp_path, kind, seed=0, cases=150)
+    result = fuzz_in_child(__file__, kind, 0, 150, tmp_path)
     assert not result["bad"], "\n".join(result["bad"])
     assert sum(result["outcomes"].values()) == 150
     assert result["outcomes"].get("refused", 0) > 0
@@ -569,11 +555,11 @@ def test_fuzz_loaders(tmp_path, kind):
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["checkpoint", "graph", "idx"])
 def test_fuzz_loaders_long(tmp_path, kind):
-    result = _fuzz_in_child(tmp_path, kind, seed=1, cases=3000)
+    result = fuzz_in_child(__file__, kind, 1, 3000, tmp_path)
     assert not result["bad"], "\n".join(result["bad"])
 
 
-if __name__ == "__main__":  # the child of _fuzz_in_child: kind seed cases folder
+if __name__ == "__main__":  # the child of helpers.fuzz_in_child: kind seed cases folder
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
     kind, seed, cases, folder = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     print(json.dumps(fuzz(kind, seed, cases, Path(folder))))

@@ -21,10 +21,8 @@ from __future__ import annotations
 import io
 import json
 import mmap
-import os
 import random
 import resource
-import subprocess
 import sys
 import traceback
 import tracemalloc
@@ -34,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import fuzz_in_child
 
 import minigrad
 from minigrad import nn, serialization
@@ -516,17 +515,8 @@ def _tensors(obj):
 MEMORY_CAP = 2 * 2**30  # address space of the child: NumPy and minigrad take ~150 MB
 
 
-def _fuzz_in_child(tmp_path, seed: int, cases: int) -> dict:
-    command = [sys.executable, __file__, str(seed), str(cases), str(tmp_path)]
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    env["PYTHONPATH"] = str(Path(minigrad.__file__).parents[1])
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=3000)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
-
-
 def test_fuzz_views(tmp_path):
-    result = _fuzz_in_child(tmp_path, seed=0, cases=300)
+    result = fuzz_in_child(__file__, 0, 300, tmp_path)
     assert not result["bad"], "\n".join(result["bad"])
     assert sum(result["outcomes"].values()) == 300
     assert result["outcomes"].get("refused", 0) > 0 and result["outcomes"].get("loaded", 0) > 0
@@ -534,11 +524,11 @@ def test_fuzz_views(tmp_path):
 
 @pytest.mark.slow
 def test_fuzz_views_long(tmp_path):
-    result = _fuzz_in_child(tmp_path, seed=1, cases=3000)
+    result = fuzz_in_child(__file__, 1, 3000, tmp_path)
     assert not result["bad"], "\n".join(result["bad"])
 
 
-if __name__ == "__main__":  # the child of _fuzz_in_child: seed cases folder
+if __name__ == "__main__":  # the child of helpers.fuzz_in_child: seed cases folder
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
     seed, cases, folder = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     print(json.dumps(fuzz(seed, cases, Path(folder))))

@@ -23,11 +23,9 @@ import copy
 import io
 import json
 import math
-import os
 import random
 import resource
 import signal
-import subprocess
 import sys
 import traceback
 import zipfile
@@ -36,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import edited_graph_file
+from helpers import edited_graph_file, fuzz_in_child
 from test_hostile_files10 import _forged_while_grad, _loop_doc, loop_with_gradient
 from test_hostile_files12 import _causes, _on_alarm, _run, _seed_files, _zipped
 
@@ -444,23 +442,11 @@ def fuzz(kind: str, seed: int, cases: int, folder: Path) -> dict:
 MEMORY_CAP = 4 * 2**30
 
 
-def _fuzz_in_child(tmp_path, kind: str, seed: int, cases: int) -> dict:
-    """fuzz(...) run by this file in a child process whose address space is capped."""
-    command = [sys.executable, __file__, kind, str(seed), str(cases), str(tmp_path)]
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(minigrad.__file__).parents[1]), str(Path(__file__).parent)]
-    )
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=3000)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
-
-
 @pytest.mark.parametrize("kind", ["nodes", "state_dict"])
 def test_fuzz_nodes_and_state_dicts(tmp_path, kind):
     if kind == "state_dict":
         pytest.importorskip("torch")
-    result = _fuzz_in_child(tmp_path, kind, seed=0, cases=150)
+    result = fuzz_in_child(__file__, kind, 0, 150, tmp_path)
     assert not result["bad"], "\n".join(result["bad"])
     assert sum(result["outcomes"].values()) == 150
     assert len(result["outcomes"]) > 1  # the mutations change what happens
@@ -471,11 +457,11 @@ def test_fuzz_nodes_and_state_dicts(tmp_path, kind):
 def test_fuzz_nodes_and_state_dicts_long(tmp_path, kind):
     if kind == "state_dict":
         pytest.importorskip("torch")
-    result = _fuzz_in_child(tmp_path, kind, seed=1, cases=3000)
+    result = fuzz_in_child(__file__, kind, 1, 3000, tmp_path)
     assert not result["bad"], "\n".join(result["bad"])
 
 
-if __name__ == "__main__":  # the child of _fuzz_in_child: kind seed cases folder
+if __name__ == "__main__":  # the child of helpers.fuzz_in_child: kind seed cases folder
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
     kind, seed, cases, folder = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     print(json.dumps(fuzz(kind, seed, cases, Path(folder))))
